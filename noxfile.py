@@ -1,0 +1,130 @@
+"""Every TinyTorch workflow, one nox session each: ``nox -l`` lists them.
+
+``nox`` alone runs ``lint`` and ``tests``, the README's test command and CI's.
+``nox -s module-05`` tests one course module in a venv holding only the
+packages that module needs, so a missing dependency fails there first.
+Venvs are kept between runs; ``nox -R -s …`` also skips the install step.
+
+The module table is read from ``src/tinytorch/curriculum.py`` by file path,
+so nothing needs installing before nox can list or run a session.
+"""
+
+from __future__ import annotations
+
+import glob
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+TEST_DEPS = ("pytest>=8", "hypothesis>=6")
+# Several packages installed editable in one pip command take each other's pins
+# from the command line: see tools/hatch_siblings.py.
+EDITABLE_TOGETHER = {"TT_EDITABLE_SIBLINGS": "0"}
+
+nox.needs_version = ">=2024.10.9"
+nox.options.sessions = ["lint", "tests"]
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+
+
+def _load_curriculum():
+    path = ROOT / "src" / "tinytorch" / "curriculum.py"
+    spec = importlib.util.spec_from_file_location("_tinytorch_curriculum", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses looks its module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+curriculum = _load_curriculum()
+PACKAGES = curriculum.existing_packages(ROOT)
+
+
+def editable(*packages: str) -> list[str]:
+    """pip arguments installing ``packages`` (folder names under packages/) editable."""
+    return [arg for name in packages for arg in ("-e", f"packages/{name}")]
+
+
+def install_everything(session: nox.Session, extra: str = "") -> None:
+    """Every package and the meta-package, editable, plus the meta-package's ``extra``."""
+    meta = f".[{extra}]" if extra else "."
+    session.install(*editable(*PACKAGES), "-e", meta, env=EDITABLE_TOGETHER)
+
+
+def _module_session(module):
+    def run(session: nox.Session) -> None:
+        files = sorted(glob.glob(module.test_glob, root_dir=ROOT))
+        if not files:
+            session.error(f"module {module.tag} has no tests: nothing matches {module.test_glob}")
+        session.install(*editable(*curriculum.closure(module.package)), *TEST_DEPS, env=EDITABLE_TOGETHER)
+        session.run("pytest", *files, *session.posargs)
+
+    run.__doc__ = f"Module {module.tag} — {module.title} ({module.package})"
+    return run
+
+
+for _module in curriculum.MODULES:
+    if _module.package in PACKAGES:
+        nox.session(name=f"module-{_module.tag}")(_module_session(_module))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Every package's tests and the cross-package tests/, with everything installed."""
+    install_everything(session, extra="dev")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff check over the whole tree."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "check", *(session.posargs or ["."]))
+
+
+@nox.session(name="format")
+def format_(session: nox.Session) -> None:
+    """ruff format --check (pass paths to narrow it, or --diff)."""
+    session.install("ruff>=0.6")
+    session.run("ruff", "format", "--check", *(session.posargs or ["."]))
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Train a small model and print it learning: examples/demo.py."""
+    install_everything(session)
+    session.run("python", "examples/demo.py", *session.posargs)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Benchmarks against a baseline in the same process: benchmarks/run.py."""
+    install_everything(session)
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Release artifacts: sdist and wheel of every package and the meta-package into dist/."""
+    session.install("build>=1.2")
+    for project in [*(f"packages/{name}" for name in PACKAGES), "."]:
+        session.run("python", "-m", "build", "--outdir", "dist", project, *session.posargs)
+
+
+@nox.session(venv_backend="none")
+def dev(session: nox.Session) -> None:
+    """A .venv with every package editable plus the dev extra: edit any src/ and it shows."""
+    venv = ROOT / ".venv"
+    if not venv.exists():
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+    python = venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    session.run(
+        str(python), "-m", "pip", "install", "--quiet",
+        *editable(*PACKAGES), "-e", ".[dev]",
+        env=EDITABLE_TOGETHER, external=True,
+    )  # fmt: skip
+    session.log(f"ready: activate it with `source {venv.relative_to(ROOT)}/bin/activate`")

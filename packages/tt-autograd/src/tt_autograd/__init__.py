@@ -1,0 +1,72 @@
+"""tt-autograd: reverse-mode automatic differentiation over tt-tensor (TinyTorch module 02).
+
+Example:
+    >>> import tt_autograd as ag
+    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> (x * x).sum().backward()
+    >>> x.grad
+    tensor([2., 4.])
+"""
+
+from __future__ import annotations
+
+from tt_tensor import (
+    DType,
+    Generator,
+    bool_,
+    default_generator,
+    double,
+    float16,
+    float32,
+    float64,
+    get_default_dtype,
+    get_rng_state,
+    half,
+    initial_seed,
+    int8,
+    int16,
+    int32,
+    int64,
+    long,
+    manual_seed,
+    set_default_dtype,
+    set_rng_state,
+    short,
+    uint8,
+)
+from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
+from tt_tensor.functional import cat, concat, concatenate, stack, where
+
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    multinomial,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    randperm,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .function import Function, unbroadcast
+from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .gradcheck import GradcheckError, gradcheck
+from .tensor import Tensor
+
+__version__ = "0.1.0"
+
+bool = bool_  # noqa: A001  (PyTorch's dtype names)
+float = float32  # noqa: A001
+int = int32  # noqa: A001

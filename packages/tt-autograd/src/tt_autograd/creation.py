@@ -1,0 +1,50 @@
+"""tt-tensor's factories, returning tt-autograd tensors and taking ``requires_grad``.
+
+``tt_autograd.zeros(3, requires_grad=True)`` is ``tt_tensor.zeros(3)`` made a
+leaf that requires grad, like ``torch.zeros(3, requires_grad=True)``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import tt_tensor
+
+from .tensor import Tensor
+
+
+def _with_requires_grad(factory: Callable[..., tt_tensor.Tensor]) -> Callable[..., Tensor]:
+    """Wrap a tt-tensor factory: same arguments plus ``requires_grad``, result a tt-autograd leaf."""
+
+    @functools.wraps(factory)
+    def make(*args: object, requires_grad: bool = False, **kwargs: object) -> Tensor:
+        result = Tensor._from_array(factory(*args, **kwargs)._array)
+        if requires_grad:
+            result.requires_grad = True
+        return result
+
+    return make
+
+
+tensor = _with_requires_grad(tt_tensor.tensor)
+as_tensor = _with_requires_grad(tt_tensor.as_tensor)
+from_numpy = _with_requires_grad(tt_tensor.from_numpy)
+zeros = _with_requires_grad(tt_tensor.zeros)
+ones = _with_requires_grad(tt_tensor.ones)
+empty = _with_requires_grad(tt_tensor.empty)
+full = _with_requires_grad(tt_tensor.full)
+arange = _with_requires_grad(tt_tensor.arange)
+linspace = _with_requires_grad(tt_tensor.linspace)
+eye = _with_requires_grad(tt_tensor.eye)
+zeros_like = _with_requires_grad(tt_tensor.zeros_like)
+ones_like = _with_requires_grad(tt_tensor.ones_like)
+empty_like = _with_requires_grad(tt_tensor.empty_like)
+full_like = _with_requires_grad(tt_tensor.full_like)
+rand = _with_requires_grad(tt_tensor.rand)
+randn = _with_requires_grad(tt_tensor.randn)
+rand_like = _with_requires_grad(tt_tensor.rand_like)
+randn_like = _with_requires_grad(tt_tensor.randn_like)
+randint = _with_requires_grad(tt_tensor.randint)
+randperm = _with_requires_grad(tt_tensor.randperm)
+multinomial = _with_requires_grad(tt_tensor.multinomial)

@@ -1,0 +1,99 @@
+"""The backward pass: walk the graph from an output to the leaves, in reverse topological order.
+
+The walk is iterative (an explicit stack, no recursion), so a chain of tens
+of thousands of operations backpropagates without hitting Python's recursion
+limit. Each node's output gradient is the sum of what its consumers sent it;
+a node is processed only after all of its consumers, which the reverse
+topological order guarantees. Leaf tensors accumulate into ``.grad``.
+
+Cost: one ``backward`` call per recorded node, plus one dict entry per node.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function
+
+_FREED = (
+    "backward: trying to backward through the graph a second time (its saved arrays were freed by the "
+    "first backward); pass retain_graph=True to the first backward() call if you need to call it twice"
+)
+
+
+def topological_order(root: Function) -> list[Function]:
+    """Every node reachable from ``root``, each after all of the nodes that consume it.
+
+    A depth-first walk that finishes a node only once all of its parents are
+    finished (post-order), then reversed. The stack holds each open node with
+    an iterator over the parents still to visit, so a node reached along two
+    paths of different lengths is still placed after every consumer.
+    """
+    order: list[Function] = []
+    visited: set[int] = {id(root)}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for parent in parents:
+            if isinstance(parent, Function) and id(parent) not in visited:
+                visited.add(id(parent))
+                stack.append((parent, iter(parent.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    order.reverse()
+    return order
+
+
+def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
+    """Propagate ``grad`` (the gradient of ``root``'s output) to every leaf that requires grad."""
+    pending: dict[int, np.ndarray] = {id(root): grad}
+    for node in topological_order(root):
+        grad = pending.pop(id(node), None)
+        if grad is None:
+            continue
+        if node.saved_tensors is None:
+            raise RuntimeError(_FREED)
+        retained = node.__dict__.get("retained")
+        if retained is not None:
+            tensor = retained()
+            if tensor is not None:
+                accumulate(tensor, grad, shared=True)
+        input_grads = node.backward(node, grad)
+        if not retain_graph and node.saved_tensors:
+            node.saved_tensors = None
+        for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
+            if parent is None or input_grad is None:
+                continue
+            if input_grad.shape != shape:
+                raise RuntimeError(
+                    f"{node.name()} returned a gradient of shape {input_grad.shape} for an input of shape "
+                    f"{shape}: the backward rule of {type(node).__name__} is wrong"
+                )
+            if isinstance(parent, Function):
+                key = id(parent)
+                pending[key] = pending[key] + input_grad if key in pending else input_grad
+            else:
+                accumulate(parent, input_grad, shared=input_grad is grad)
+
+
+def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
+    """Add ``grad`` into ``tensor.grad``, which always owns its array (so later ``+=`` is safe).
+
+    ``grad`` is copied the first time unless it is a fresh array nobody else
+    holds: not ``shared`` (passed on unchanged to another input too), not a
+    view, and writeable.
+    """
+    from .tensor import Tensor
+
+    array = tensor._array  # type: ignore[attr-defined]
+    if grad.dtype != array.dtype:
+        grad = grad.astype(array.dtype)
+        shared = False
+    existing = tensor.grad  # type: ignore[attr-defined]
+    if existing is None:
+        owned = not shared and grad.base is None and grad.flags.writeable
+        tensor.grad = Tensor._from_array(grad if owned else grad.copy())  # type: ignore[attr-defined]
+    else:
+        existing._array += grad

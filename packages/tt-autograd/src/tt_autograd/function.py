@@ -1,0 +1,104 @@
+"""``Function``: one differentiable operation, its forward and backward side by side.
+
+A subclass implements two static methods on NumPy arrays:
+
+* ``forward(ctx, *inputs, **params) -> array`` computes the result and saves
+  what backward will need, with ``ctx.save_for_backward(...)`` (arrays) or as
+  plain attributes of ``ctx`` (shapes, dims);
+* ``backward(ctx, grad) -> tuple`` returns one gradient per positional input
+  (``None`` for inputs that need none; ``ctx.needs_input_grad`` says which).
+  It must not modify ``grad`` in place.
+
+``apply`` runs forward and, when grad mode is on and some input requires
+grad, records the call as a node of the graph: the ``ctx`` itself, which the
+output keeps as its ``grad_fn``. Nothing is recorded otherwise, so inference
+pays only for the forward computation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import Tensor as PlainTensor
+
+from .grad_mode import _state
+
+
+class Function:
+    """Base class of differentiable operations; each instance is one node of the graph."""
+
+    #: Arrays kept for backward; ``None`` once the graph has been freed.
+    saved_tensors: tuple[np.ndarray, ...] | None = ()
+
+    @classmethod
+    def apply(cls, *inputs: object, **params: object):
+        """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""
+        arrays = []
+        needs = []
+        record = False
+        enabled = _state.enabled
+        for x in inputs:
+            if isinstance(x, PlainTensor):
+                arrays.append(x._array)
+                need = enabled and getattr(x, "_requires_grad", False)
+                record = record or need
+                needs.append(need)
+            else:
+                arrays.append(x)
+                needs.append(False)
+        ctx = cls()
+        if record:
+            ctx.needs_input_grad = needs
+        output = _tensor_class()._from_array(cls.forward(ctx, *arrays, **params))
+        if record and output._array.dtype.kind == "f":  # integer results carry no gradient
+            ctx.parents = [(x.grad_fn or x) if need else None for x, need in zip(inputs, needs)]
+            ctx.input_shapes = [a.shape if need else None for a, need in zip(arrays, needs)]
+            output._requires_grad = True
+            output.grad_fn = ctx
+        return output
+
+    def save_for_backward(self, *arrays: np.ndarray) -> None:
+        """Keep ``arrays`` for backward (freed after backward unless ``retain_graph``)."""
+        self.saved_tensors = arrays
+
+    @staticmethod
+    def forward(ctx: Function, *inputs: object, **params: object) -> np.ndarray:
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
+        raise NotImplementedError
+
+    def name(self) -> str:
+        """PyTorch-style node name, e.g. ``MulBackward``."""
+        return f"{type(self).__name__}Backward"
+
+    def __repr__(self) -> str:
+        return f"<{self.name()}>"
+
+
+def _tensor_class() -> type:
+    """tt-autograd's Tensor, imported on first use (tensor.py imports this module)."""
+    global _TENSOR
+    if _TENSOR is None:
+        from .tensor import Tensor
+
+        _TENSOR = Tensor
+    return _TENSOR
+
+
+_TENSOR: type | None = None
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Sum ``grad`` over the dimensions broadcasting added or stretched, back to ``shape``.
+
+    Broadcasting copies an input along new leading dimensions and along its
+    size-1 dimensions; the gradient of a copy is the sum over the copies.
+    """
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1
+    )
+    return grad.sum(axis=axes).reshape(shape) if axes else grad.reshape(shape)

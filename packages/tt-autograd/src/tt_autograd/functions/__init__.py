@@ -1,0 +1,1 @@
+"""The differentiable primitives, one ``Function`` per operation, grouped by kind."""

@@ -1,0 +1,46 @@
+"""Matrix product with batch broadcasting, and its two-GEMM backward.
+
+For ``C = A @ B``: ``dA = dC @ B^T`` and ``dB = A^T @ dC``, each summed over
+any batch dimensions that broadcasting added. A 1-D operand is treated as a
+row (left) or column (right) vector, as in forward. When ``B`` is a plain
+matrix and ``A`` is batched (``(N, T, K) @ (K, M)``, as in every linear layer
+over a sequence), ``dB`` is computed as one ``(K, N*T) @ (N*T, M)`` GEMM
+instead of a batch of small ones and a sum.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import linalg
+
+from ..function import Function, unbroadcast
+
+
+class MatMul(Function):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return linalg.matmul(a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a2 = a[None, :] if a.ndim == 1 else a
+        b2 = b[:, None] if b.ndim == 1 else b
+        g = grad  # put back the dims forward dropped: the column first, so a 0-d grad becomes (1, 1)
+        if b.ndim == 1:
+            g = np.expand_dims(g, -1)
+        if a.ndim == 1:
+            g = np.expand_dims(g, -2)
+        grad_a = grad_b = None
+        if need_a:
+            grad_a = unbroadcast(np.matmul(g, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a.shape)
+        if need_b:
+            if b2.ndim == 2 and a2.ndim > 2:
+                k = a2.shape[-1]
+                grad_b = a2.reshape(-1, k).T @ g.reshape(-1, g.shape[-1])
+            else:
+                grad_b = unbroadcast(np.matmul(np.swapaxes(a2, -1, -2), g), b2.shape)
+            grad_b = grad_b.reshape(b.shape)
+        return grad_a, grad_b

@@ -1,0 +1,171 @@
+"""Reductions: the gradient of a reduction is spread back over the elements it combined.
+
+``expand_reduced`` puts back the dimensions a reduction removed (size 1), so
+the gradient broadcasts against the input: a sum copies it to every element,
+a mean also divides by the count, a max sends it only to the winners.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import reduce
+from tt_tensor._checks import normalize_dims
+
+from ..function import Function
+
+
+def expand_reduced(grad: np.ndarray, ndim: int, dim, keepdim: bool) -> np.ndarray:
+    """``grad`` with the reduced dimensions restored as size 1, ready to broadcast."""
+    axes = normalize_dims("reduce", dim, ndim)
+    if keepdim or ndim == 0:
+        return grad
+    if axes is None:
+        return grad.reshape((1,) * ndim)
+    return np.expand_dims(grad, axes)
+
+
+class Sum(Function):
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        return reduce.sum(a, dim, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
+        return (np.broadcast_to(grad, ctx.shape),)
+
+
+class Mean(Function):
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        return reduce.mean(a, dim, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
+        return (np.broadcast_to(grad / reduce.count(ctx.shape, ctx.dim), ctx.shape),)
+
+
+class Var(Function):
+    """``sum((a - mean)^2) / (n - correction)``; its gradient is ``2 (a - mean) / (n - correction)``."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, correction=1, keepdim=False):
+        a = a if a.dtype.kind == "f" else a.astype(np.float32)
+        axes = normalize_dims("var", dim, a.ndim)
+        centered = a - a.mean(axis=axes, keepdims=True)
+        ctx.save_for_backward(centered)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        ctx.divisor = max(reduce.count(a.shape, dim) - correction, 0)
+        return reduce.var(a, dim, correction, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        grad = expand_reduced(grad, centered.ndim, ctx.dim, ctx.keepdim)
+        return (grad * centered * (2.0 / ctx.divisor if ctx.divisor else np.nan),)
+
+
+class Amax(Function):
+    """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False, largest=True):
+        out = (reduce.amax if largest else reduce.amin)(a, dim, keepdim)
+        ctx.save_for_backward(a, out)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
+        grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
+        winners = a == out
+        axes = normalize_dims("amax", ctx.dim, a.ndim)
+        share = winners / winners.sum(axis=axes, keepdims=True)
+        return ((grad * share).astype(grad.dtype, copy=False),)
+
+
+class TakeAlongDim(Function):
+    """The values at given indices along ``dim`` (``max(dim)``'s values); gradient goes to those."""
+
+    @staticmethod
+    def forward(ctx, a, indices, dim, keepdim):
+        ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
+        ctx.save_for_backward(indices)
+        if a.ndim == 0:
+            return a.copy()
+        keep = np.expand_dims(indices, dim) if not keepdim else indices
+        out = np.take_along_axis(a, keep, axis=dim)
+        return out if keepdim else out.squeeze(dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (indices,) = ctx.saved_tensors
+        if not ctx.shape:
+            return (grad,)
+        keep = indices if ctx.keepdim else np.expand_dims(indices, ctx.dim)
+        g = grad if ctx.keepdim else np.expand_dims(grad, ctx.dim)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        np.put_along_axis(out, keep, g, axis=ctx.dim)
+        return (out,)
+
+
+class LogSumExp(Function):
+    @staticmethod
+    def forward(ctx, a, dim, keepdim=False):
+        out = reduce.logsumexp(a, dim, keepdim)
+        ctx.save_for_backward(a, out)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
+        grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
+        return (grad * np.exp(a - out),)
+
+
+class Prod(Function):
+    """Product; the gradient of each element is the product of all the others (zeros handled)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=None, keepdim=False):
+        ctx.save_for_backward(a)
+        ctx.dim, ctx.keepdim = dim, keepdim
+        return reduce.prod(a, dim, keepdim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
+        axes = normalize_dims("prod", ctx.dim, a.ndim)
+        if axes is None:
+            return ((grad.reshape(()) * _others_product(a.reshape(-1), 0)).reshape(a.shape),)
+        if not axes:  # 0-d input
+            return (grad,)
+        return (grad * _others_product(a, axes[0]),)
+
+
+def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
+    """For each element, the product of the other elements along ``axis`` (exclusive cumprods)."""
+    ones = np.ones_like(np.take(a, [0], axis=axis))
+    before = np.cumprod(np.concatenate([ones, np.delete(a, -1, axis=axis)], axis=axis), axis=axis)
+    flipped = np.flip(a, axis)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)], axis=axis), axis=axis), axis)
+    return before * after
+
+
+class Cumsum(Function):
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (np.flip(np.cumsum(np.flip(grad, ctx.dim), axis=ctx.dim), ctx.dim),)

@@ -1,0 +1,102 @@
+"""Shape operations: their gradients move the gradient back into the input's layout.
+
+Anything that keeps the elements in order (reshape, view, flatten, squeeze,
+unsqueeze) is one ``View`` whose backward is a reshape. Permutations undo
+themselves with the inverse permutation; ``expand`` sums over the copies;
+``cat`` and ``stack`` hand each input its slice of the gradient.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import shaping
+
+from ..function import Function, unbroadcast
+
+
+class View(Function):
+    """Any reshape-like op, given as the tt-tensor kernel that computes it."""
+
+    @staticmethod
+    def forward(ctx, a, kernel, args):
+        ctx.shape = a.shape
+        return kernel(a, *args)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.reshape(ctx.shape),)
+
+
+class Permute(Function):
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return a.transpose(axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (grad.transpose(np.argsort(ctx.axes)),)
+
+
+class Expand(Function):
+    @staticmethod
+    def forward(ctx, a, sizes):
+        ctx.shape = a.shape
+        return shaping.expand(a, sizes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (unbroadcast(grad, ctx.shape),)
+
+
+class Repeat(Function):
+    """Tiling: the gradient of each input element sums over its copies."""
+
+    @staticmethod
+    def forward(ctx, a, sizes):
+        ctx.shape = a.shape
+        ctx.sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+        return shaping.repeat(a, ctx.sizes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        padded = (1,) * (len(ctx.sizes) - len(ctx.shape)) + ctx.shape
+        split = [n for pair in zip(ctx.sizes, padded) for n in pair]
+        summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
+        return (summed.reshape(ctx.shape),)
+
+
+class Flip(Function):
+    @staticmethod
+    def forward(ctx, a, axes):
+        ctx.axes = axes
+        return np.flip(a, axes)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (np.flip(grad, ctx.axes),)
+
+
+class Cat(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        out = shaping.cat(list(arrays), dim)
+        ctx.axis = dim % out.ndim
+        ctx.sizes = [a.shape[ctx.axis] for a in arrays]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=ctx.axis))
+
+
+class Stack(Function):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        out = shaping.stack(list(arrays), dim)
+        ctx.axis = dim % out.ndim
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(np.moveaxis(grad, ctx.axis, 0))

@@ -1,0 +1,82 @@
+"""Grad mode: whether operations record the graph (``no_grad``, ``enable_grad``).
+
+The switch is per thread, like PyTorch's. With grad mode off, operations run
+exactly as plain tt-tensor operations and pay nothing for autograd.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+class _GradState(threading.local):
+    enabled = True
+
+
+_state = _GradState()
+
+
+def is_grad_enabled() -> bool:
+    """True if operations currently record the graph."""
+    return _state.enabled
+
+
+class set_grad_enabled:  # noqa: N801  (PyTorch's name; usable as a function or a context)
+    """Turn graph recording on or off: ``set_grad_enabled(False)`` or ``with set_grad_enabled(False):``."""
+
+    def __init__(self, mode: bool) -> None:
+        self.previous = _state.enabled
+        self.mode = bool(mode)
+        _state.enabled = self.mode
+
+    def __enter__(self) -> set_grad_enabled:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self.previous
+
+
+class _GradModeContext:
+    """Base of ``no_grad``/``enable_grad``: a context manager that is also a decorator."""
+
+    mode = True
+
+    def __enter__(self) -> None:
+        self.previous = _state.enabled
+        _state.enabled = self.mode
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled = self.previous
+
+    def __call__(self, function: F) -> F:
+        @functools.wraps(function)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            with type(self)():
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+
+class no_grad(_GradModeContext):  # noqa: N801
+    """Stop recording the graph inside a ``with`` block or a decorated function.
+
+    Example:
+        >>> with no_grad():
+        ...     y = x * 2  # doctest: +SKIP
+    """
+
+    mode = False
+
+
+class enable_grad(_GradModeContext):  # noqa: N801
+    """Record the graph again inside a ``no_grad`` region."""
+
+    mode = True
+
+
+inference_mode = no_grad

@@ -1,0 +1,106 @@
+"""``gradcheck``: compare autograd's gradients with float64 central differences.
+
+For a function ``f`` of tensors, the check reduces the output to a scalar
+with fixed random weights, ``L = sum(w * f(x))``, computes ``dL/dx`` by
+``backward()``, and compares it element by element with
+``(L(x + eps) - L(x - eps)) / (2 eps)``. Random weights make every output
+element matter, so a wrong gradient cannot cancel out in a plain sum.
+
+Cost: two evaluations of ``f`` per input element, so keep inputs small.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from .grad_mode import enable_grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised when an analytical gradient disagrees with the numerical one."""
+
+
+def _outputs(result: object) -> list[Tensor]:
+    return list(result) if isinstance(result, (tuple, list)) else [result]  # type: ignore[list-item]
+
+
+def gradcheck(
+    fn: Callable[..., object],
+    inputs: Sequence[Tensor] | Tensor,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check ``fn``'s gradients with respect to every input that requires grad.
+
+    Args:
+        fn: maps the input tensors to a tensor (or a tuple of tensors).
+        inputs: a tensor or a sequence of tensors; those with
+            ``requires_grad=True`` are checked and must be float64.
+        eps: finite-difference step.
+        atol, rtol: allowed error ``|analytical - numerical| <= atol + rtol * |numerical|``.
+        raise_exception: raise :class:`GradcheckError` on failure (else return False).
+
+    Returns:
+        True if every gradient matches.
+    """
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
+    for i in checked:
+        if inputs[i]._array.dtype != np.float64:
+            raise ValueError(
+                f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 (use x.double())"
+            )
+    for i in checked:
+        inputs[i]._array = np.ascontiguousarray(inputs[i]._array)  # so a flat view perturbs it
+    rng = np.random.default_rng(seed)
+    with enable_grad():
+        outputs = _outputs(fn(*inputs))
+    weights = [rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape) for out in outputs]
+
+    def loss() -> float:
+        with enable_grad():
+            return float(sum(np.sum(w * out._array) for w, out in zip(weights, _outputs(fn(*inputs)))))
+
+    for x in inputs:
+        if isinstance(x, Tensor):
+            x.grad = None
+    with enable_grad():
+        total = sum((out * Tensor(w)).sum() for w, out in zip(weights, outputs) if out.requires_grad)
+    if isinstance(total, Tensor):
+        total.backward()
+
+    for i in checked:
+        x = inputs[i]
+        analytical = np.zeros(x.shape) if x.grad is None else x.grad._array
+        numerical = np.zeros(x.shape)
+        flat = x._array.reshape(-1)  # a view: perturbing it perturbs x
+        for k in range(flat.size):
+            original = flat[k]
+            flat[k] = original + eps
+            plus = loss()
+            flat[k] = original - eps
+            minus = loss()
+            flat[k] = original
+            numerical.reshape(-1)[k] = (plus - minus) / (2 * eps)
+        error = np.abs(analytical - numerical)
+        bad = ~(error <= atol + rtol * np.abs(numerical))  # written so that NaN counts as wrong
+        if bad.any():
+            where = np.unravel_index(int(np.argmax(np.where(bad, error, -1))), x.shape) if x.ndim else ()
+            name = getattr(fn, "__name__", repr(fn))
+            message = (
+                f"gradcheck: wrong gradient of {name} for input {i} (shape {x.shape}) at index {where}: "
+                f"autograd gave {analytical[where]:.6g}, central differences give {numerical[where]:.6g} "
+                f"({int(bad.sum())} of {bad.size} elements differ; max error {error.max():.3g})"
+            )
+            if raise_exception:
+                raise GradcheckError(message)
+            return False
+    return True

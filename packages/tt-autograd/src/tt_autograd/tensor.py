@@ -1,0 +1,442 @@
+"""tt-autograd's :class:`Tensor`: a tt-tensor ``Tensor`` that can record its history.
+
+It subclasses ``tt_tensor.Tensor`` and overrides each differentiable method to
+go through a :class:`~tt_autograd.function.Function`; every other method
+(comparisons, argmax, ``numel``, ...) is inherited and, thanks to tt-tensor's
+``_from_array`` hook, returns this class. Nothing in tt-tensor is modified.
+
+Leaf/non-leaf rules follow PyTorch: tensors you create are leaves; a leaf
+with ``requires_grad=True`` accumulates ``.grad`` on ``backward()``; results of
+recorded operations are non-leaves with a ``grad_fn`` and get no ``.grad``
+unless ``retain_grad()`` was called.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+import tt_tensor
+from tt_tensor import reduce as reduce_kernels
+from tt_tensor import shaping
+from tt_tensor._checks import normalize_dim, normalize_dims
+from tt_tensor.indexing import convert_key
+from tt_tensor.tensor import ValuesIndices, operand
+
+from .engine import accumulate, run_backward
+from .function import Function
+from .functions import arithmetic as ar
+from .functions import indexing as ix
+from .functions import linalg, reductions as rd, shape as sh, unary as un
+from .grad_mode import _state
+
+
+class Tensor(tt_tensor.Tensor):
+    """An n-d array that can track gradients, like ``torch.Tensor``.
+
+    Args:
+        data: nested lists, a scalar, a NumPy array or a tensor (copied).
+        dtype: element type (inferred when None).
+        requires_grad: record operations on this tensor so ``backward()`` can
+            fill its ``.grad``. Only floating-point tensors can require grad.
+
+    Example:
+        >>> x = Tensor([1.0, 2.0, 3.0], requires_grad=True)
+        >>> (x * x).sum().backward()
+        >>> x.grad
+        tensor([2., 4., 6.])
+    """
+
+    _requires_grad = False
+    grad: Tensor | None = None
+    grad_fn: Function | None = None
+
+    def __init__(self, data: object = (), dtype: object = None, requires_grad: bool = False) -> None:
+        super().__init__(data, dtype)
+        if requires_grad:
+            self.requires_grad = True
+
+    # ----------------------------------------------------------------- autograd state
+    @property
+    def requires_grad(self) -> bool:
+        """Whether operations on this tensor are recorded for ``backward()``."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        if self.grad_fn is not None and not value:
+            raise RuntimeError(
+                "requires_grad: you can only change requires_grad of leaf tensors; "
+                "use .detach() to get a tensor without history"
+            )
+        if value and self._array.dtype.kind != "f":
+            raise RuntimeError(
+                f"requires_grad: only floating-point tensors can require gradients, got dtype {self.dtype}; "
+                "convert with .float() first"
+            )
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` in place; returns the tensor."""
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        """True for tensors not produced by a recorded operation."""
+        return self.grad_fn is None
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor on the next ``backward()``."""
+        if not self._requires_grad:
+            raise RuntimeError("retain_grad: can't retain the gradient of a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.retained = weakref.ref(self)
+
+    def backward(self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+        """Compute the gradient of this tensor with respect to every leaf that requires grad.
+
+        Args:
+            gradient: d(something)/d(self), same shape as ``self``; may be
+                omitted only for a one-element tensor (then it is 1).
+            retain_graph: keep the saved arrays so backward can run again
+                through the same graph.
+            create_graph: not supported (no higher-order gradients).
+        """
+        if create_graph:
+            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
+        if not self._requires_grad:
+            raise RuntimeError(
+                "backward: this tensor does not require grad and has no grad_fn; did an operation run under "
+                "no_grad, on .detach()ed data, or on inputs that were never marked requires_grad=True?"
+            )
+        if gradient is None:
+            if self._array.size != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for one-element outputs, got shape "
+                    f"{self.shape}; pass gradient= a tensor of that shape, or reduce first (e.g. .sum())"
+                )
+            grad = np.ones(self.shape, dtype=self._array.dtype)
+        else:
+            grad = np.asarray(operand(gradient), dtype=self._array.dtype)
+            if grad.shape != self.shape:
+                raise RuntimeError(f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}")
+        if self.grad_fn is None:
+            accumulate(self, grad, shared=True)
+        else:
+            run_backward(self.grad_fn, grad, bool(retain_graph))
+
+    def detach_(self) -> Tensor:
+        """Cut this tensor from its history in place."""
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array; refused while the tensor requires grad, as in PyTorch."""
+        if self._requires_grad:
+            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+        return self._array
+
+    def _repr_extras(self) -> list[str]:
+        if self.grad_fn is not None:
+            return [f"grad_fn={self.grad_fn!r}"]
+        return ["requires_grad=True"] if self._requires_grad else []
+
+    # ----------------------------------------------------------------- in place
+    def _check_inplace(self, op: str) -> None:
+        if _state.enabled and self._requires_grad:
+            kind = "a leaf tensor" if self.grad_fn is None else "a tensor that is part of a graph"
+            raise RuntimeError(
+                f"{op}: in-place operation on {kind} that requires grad; do it under tt.no_grad() (as "
+                "optimizers do) or use the out-of-place form"
+            )
+
+    def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
+        recording = _state.enabled and (self._requires_grad or getattr(other, "requires_grad", False))
+        if not recording:
+            return super()._inplace(op, ufunc, other)
+        if self.grad_fn is None and self._requires_grad:
+            self._check_inplace(op)
+        method = {np.add: Tensor.add, np.subtract: Tensor.sub, np.multiply: Tensor.mul, np.true_divide: Tensor.div}
+        result = method[ufunc](self, other)
+        if result.shape != self.shape:
+            raise RuntimeError(f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}")
+        self._array, self.grad_fn, self._requires_grad = result._array.astype(self._array.dtype), result.grad_fn, True
+        return self
+
+    def __setitem__(self, key: object, value: object) -> None:
+        self._check_inplace("index assignment")
+        super().__setitem__(key, value)
+
+    def zero_(self) -> Tensor:
+        self._check_inplace("zero_")
+        return super().zero_()
+
+    def fill_(self, value: float) -> Tensor:
+        self._check_inplace("fill_")
+        return super().fill_(value)
+
+    def copy_(self, source: object) -> Tensor:
+        self._check_inplace("copy_")
+        return super().copy_(source)
+
+    def clamp_(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
+        self._check_inplace("clamp_")
+        return super().clamp_(min, max)
+
+    def masked_fill_(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
+        self._check_inplace("masked_fill_")
+        return super().masked_fill_(mask, value)
+
+    # ----------------------------------------------------------------- arithmetic
+    def add(self, other: object, *, alpha: float = 1) -> Tensor:
+        return ar.Add.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+
+    def sub(self, other: object, *, alpha: float = 1) -> Tensor:
+        return ar.Sub.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+
+    def mul(self, other: object) -> Tensor:
+        return ar.Mul.apply(self, _arg(other))
+
+    def div(self, other: object) -> Tensor:
+        return ar.Div.apply(self, _arg(other))
+
+    def pow(self, exponent: object) -> Tensor:
+        return ar.Pow.apply(self, _arg(exponent))
+
+    def neg(self) -> Tensor:
+        return ar.Neg.apply(self)
+
+    def matmul(self, other: object) -> Tensor:
+        return linalg.MatMul.apply(self, _arg(other, array=True))
+
+    def __radd__(self, other: object) -> Tensor:
+        return ar.Add.apply(_arg(other), self)
+
+    def __rsub__(self, other: object) -> Tensor:
+        return ar.Sub.apply(_arg(other), self)
+
+    def __rmul__(self, other: object) -> Tensor:
+        return ar.Mul.apply(_arg(other), self)
+
+    def __rtruediv__(self, other: object) -> Tensor:
+        return ar.Div.apply(_arg(other), self)
+
+    def __rpow__(self, other: object) -> Tensor:
+        return ar.Pow.apply(_arg(other), self)
+
+    def __rmatmul__(self, other: object) -> Tensor:
+        return linalg.MatMul.apply(_arg(other, array=True), self)
+
+    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = add, sub, mul, div, pow, matmul, neg
+
+    # ----------------------------------------------------------------- element-wise math
+    def exp(self) -> Tensor:
+        return un.Exp.apply(self)
+
+    def log(self) -> Tensor:
+        return un.Log.apply(self)
+
+    def sqrt(self) -> Tensor:
+        return un.Sqrt.apply(self)
+
+    def reciprocal(self) -> Tensor:
+        return un.Reciprocal.apply(self)
+
+    def abs(self) -> Tensor:
+        return un.Abs.apply(self)
+
+    def sin(self) -> Tensor:
+        return un.Sin.apply(self)
+
+    def cos(self) -> Tensor:
+        return un.Cos.apply(self)
+
+    def tanh(self) -> Tensor:
+        return un.Tanh.apply(self)
+
+    def sigmoid(self) -> Tensor:
+        return un.Sigmoid.apply(self)
+
+    def relu(self) -> Tensor:
+        return un.Relu.apply(self)
+
+    def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
+        if isinstance(min, tt_tensor.Tensor) or isinstance(max, tt_tensor.Tensor):
+            if min is None and max is None:
+                raise ValueError("clamp: at least one of min and max must be given")
+            out = self if min is None else self.maximum(min)
+            return out if max is None else out.minimum(max)
+        return ar.Clamp.apply(self, min=operand(min), max=operand(max))
+
+    clip = clamp
+
+    def maximum(self, other: object) -> Tensor:
+        return ar.Maximum.apply(self, _arg(other))
+
+    def minimum(self, other: object) -> Tensor:
+        return ar.Minimum.apply(self, _arg(other))
+
+    def where(self, condition: tt_tensor.Tensor, other: object) -> Tensor:
+        return ar.Where.apply(operand(condition), self, _arg(other))
+
+    def clone(self) -> Tensor:
+        return un.Copy.apply(self)
+
+    def contiguous(self) -> Tensor:
+        return self if self._array.flags.c_contiguous else un.Copy.apply(self)
+
+    def _convert(self, dtype: tt_tensor.DType) -> Tensor:
+        if dtype.is_floating_point and self._array.dtype.kind == "f":
+            return un.Cast.apply(self, dtype=dtype.numpy)
+        return super()._convert(dtype)
+
+    # ----------------------------------------------------------------- reductions
+    def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        source = self if dtype is None else self.to(dtype)
+        return rd.Sum.apply(source, dim=dim, keepdim=keepdim)
+
+    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
+        return rd.Mean.apply(self, dim=dim, keepdim=keepdim)
+
+    def var(self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
+        if unbiased is not None:
+            correction = int(unbiased)
+        return rd.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
+
+    def max(self, dim: object = None, keepdim: bool = False):
+        return self._extreme("max", dim, keepdim)
+
+    def min(self, dim: object = None, keepdim: bool = False):
+        return self._extreme("min", dim, keepdim)
+
+    def _extreme(self, op: str, dim: object, keepdim: bool):
+        if isinstance(dim, tt_tensor.Tensor):
+            return self.maximum(dim) if op == "max" else self.minimum(dim)
+        if dim is None:
+            return rd.Amax.apply(self, largest=op == "max")
+        axis = normalize_dim(op, dim, self.ndim)
+        indices = reduce_kernels.extreme(op, self._array, axis, keepdim)[1]
+        values = rd.TakeAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim)
+        return ValuesIndices(values, Tensor._from_array(indices))
+
+    def amax(self, dim=None, keepdim: bool = False) -> Tensor:
+        return rd.Amax.apply(self, dim=dim, keepdim=keepdim, largest=True)
+
+    def amin(self, dim=None, keepdim: bool = False) -> Tensor:
+        return rd.Amax.apply(self, dim=dim, keepdim=keepdim, largest=False)
+
+    def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
+        return rd.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+
+    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
+        return rd.Prod.apply(self, dim=dim, keepdim=keepdim)
+
+    def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
+        if p in ("fro", 2):
+            return (self * self).sum(dim, keepdim).sqrt()
+        if p == 1:
+            return self.abs().sum(dim, keepdim)
+        if p == float("inf"):
+            return self.abs().amax(dim, keepdim)
+        return self.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
+
+    def cumsum(self, dim: int) -> Tensor:
+        return rd.Cumsum.apply(self, dim=normalize_dim("cumsum", dim, self.ndim))
+
+    # ----------------------------------------------------------------- shape
+    def _view(self, kernel, *args: object) -> Tensor:
+        return sh.View.apply(self, kernel=kernel, args=args)
+
+    def reshape(self, *shape: int) -> Tensor:
+        return self._view(shaping.reshape, shape)
+
+    view = reshape
+
+    def squeeze(self, dim=None) -> Tensor:
+        return self._view(shaping.squeeze, dim)
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return self._view(shaping.unsqueeze, dim)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return self._view(shaping.flatten, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        if self.ndim < 2:
+            return self._view(shaping.transpose, dim0, dim1)
+        axes = list(range(self.ndim))
+        d0, d1 = normalize_dim("transpose", dim0, self.ndim), normalize_dim("transpose", dim1, self.ndim)
+        axes[d0], axes[d1] = axes[d1], axes[d0]
+        return sh.Permute.apply(self, axes=tuple(axes))
+
+    swapaxes = transpose
+
+    def permute(self, *dims: int) -> Tensor:
+        shaping.permute(self._array, dims)  # validates dims with a clear error
+        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+        return sh.Permute.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
+
+    def expand(self, *sizes: int) -> Tensor:
+        return sh.Expand.apply(self, sizes=sizes)
+
+    def repeat(self, *sizes: int) -> Tensor:
+        return sh.Repeat.apply(self, sizes=sizes)
+
+    def flip(self, dims) -> Tensor:
+        return sh.Flip.apply(self, axes=normalize_dims("flip", dims, self.ndim))
+
+    def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+        axis = normalize_dim("split", dim, self.ndim)
+        points = [0, *shaping.split_points(self.shape[axis], split_size_or_sections), self.shape[axis]]
+        lead = (slice(None),) * axis
+        return tuple(self[lead + (slice(start, stop),)] for start, stop in zip(points[:-1], points[1:]))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        if chunks <= 0:
+            raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
+        size = self.shape[normalize_dim("chunk", dim, self.ndim)]
+        return self.split(max(1, -(-size // chunks)), dim)
+
+    @classmethod
+    def _cat(cls, tensors: list, dim: int) -> Tensor:
+        return sh.Cat.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
+
+    @classmethod
+    def _stack(cls, tensors: list, dim: int) -> Tensor:
+        return sh.Stack.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
+
+    @classmethod
+    def _where(cls, condition: object, x: object, y: object) -> Tensor:
+        return ar.Where.apply(operand(condition), _arg(x), _arg(y))
+
+    # ----------------------------------------------------------------- indexing
+    def __getitem__(self, key: object) -> Tensor:
+        return ix.GetItem.apply(self, key=convert_key(key))
+
+    def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
+        return ix.Gather.apply(self, operand(index), dim=dim)
+
+    def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
+        return ix.IndexSelect.apply(self, operand(index), dim=dim)
+
+    def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
+        return ix.MaskedFill.apply(self, operand(mask), operand(value))
+
+    def tril(self, diagonal: int = 0) -> Tensor:
+        return ix.Triangle.apply(self, op="tril", diagonal=diagonal)
+
+    def triu(self, diagonal: int = 0) -> Tensor:
+        return ix.Triangle.apply(self, op="triu", diagonal=diagonal)
+
+
+def _arg(value: object, array: bool = False) -> object:
+    """An operand for a Function: tensors pass through (to be recorded), the rest become NumPy/scalars."""
+    if isinstance(value, tt_tensor.Tensor):
+        return value
+    converted = operand(value)
+    if array and not isinstance(converted, np.ndarray):
+        converted = np.asarray(converted)
+    return converted
+

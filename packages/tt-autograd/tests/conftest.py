@@ -1,0 +1,65 @@
+"""Shared fixtures for tt-autograd's tests (module 02).
+
+Test files here are not importable modules (pytest runs with
+``--import-mode=importlib``), so helpers are handed out as fixtures:
+
+* ``leaf(shape, ...)``: a random float64 leaf tensor that requires grad, for
+  ``gradcheck``; options keep samples away from kinks and out of domains
+  where an op is not differentiable.
+* ``check_grad(fn, *inputs)``: ``gradcheck`` that raises its own readable
+  ``GradcheckError`` (which input, which index, both values) on failure.
+* ``check(actual, expected)``: a tt-autograd ``Tensor`` equal to a NumPy array.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    """A seeded NumPy generator, so a failing case reproduces."""
+    return np.random.default_rng(20240602)
+
+
+@pytest.fixture
+def leaf(rng):
+    """``leaf(shape, low=-1, high=1, away_from=(), requires_grad=True)``: a random float64 leaf.
+
+    ``away_from`` lists points (kinks such as 0 for ``abs``/``relu``) that no
+    sample may lie within 0.1 of; samples that do are moved 0.2 further up.
+    """
+
+    def make(shape=(), low=-1.0, high=1.0, away_from=(), requires_grad=True) -> ag.Tensor:
+        values = rng.uniform(low, high, size=shape)
+        for point in away_from:
+            values = np.where(np.abs(values - point) < 0.1, values + 0.2, values)
+        return ag.tensor(values, dtype=ag.float64, requires_grad=requires_grad)
+
+    return make
+
+
+@pytest.fixture
+def check_grad():
+    """``check_grad(fn, *inputs)``: run ``gradcheck`` and insist that it passed."""
+
+    def run(fn, *inputs, **options) -> None:
+        assert ag.gradcheck(fn, list(inputs), **options) is True
+
+    return run
+
+
+def assert_tensor(actual: object, expected: object, rtol: float = 1e-7, atol: float = 1e-9) -> None:
+    """Fail unless ``actual`` is a tt-autograd Tensor with the shape and values of ``expected``."""
+    assert isinstance(actual, ag.Tensor), f"expected a tt_autograd.Tensor, got {type(actual).__name__}"
+    expected = np.asarray(expected)
+    assert actual.shape == expected.shape, f"shape {actual.shape}, expected {expected.shape}"
+    np.testing.assert_allclose(actual.detach().numpy(), expected, rtol=rtol, atol=atol)
+
+
+@pytest.fixture
+def check():
+    """The :func:`assert_tensor` comparison as a fixture."""
+    return assert_tensor

@@ -1,0 +1,63 @@
+"""The root of the tensor class, and how data and operands become NumPy arrays.
+
+:class:`tt_tensor.Tensor` (``tensor.py``) is assembled from :class:`TensorBase`
+and the method mixins (``_operators.py``, ``_math.py``, ``_inplace.py``,
+``_reductions.py``, ``_shape_methods.py``, ``_indexing_methods.py``). Their
+methods read other operands through :func:`operand`, which recognises any
+:class:`TensorBase`; so the mixin modules never import ``tensor.py``, which
+imports them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dtypes import as_dtype, as_scalar_or_array, from_numpy_dtype, infer_numpy_dtype
+
+
+class TensorBase:
+    """What every tensor is underneath: one NumPy array, ``self._array``.
+
+    Every method of the mixins reads ``self._array`` and builds its result with
+    ``self._from_array(...)`` (defined on :class:`tt_tensor.Tensor`).
+    """
+
+    _array: np.ndarray
+
+
+def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np.ndarray:
+    """Convert ``data`` (a tensor, array, scalar or nested list) to a NumPy array for a tensor.
+
+    Python data gets PyTorch's dtypes (floats: the default float dtype, ints:
+    int64); NumPy arrays and NumPy scalars keep theirs unless ``dtype`` is
+    given. ``copy=None`` copies only when needed.
+    """
+    if isinstance(data, TensorBase):
+        array = data._array
+    elif isinstance(data, (np.ndarray, np.generic)):
+        array = np.asarray(data)
+    else:
+        try:
+            array = np.asarray(data)
+        except ValueError:
+            raise ValueError(
+                "tensor: cannot make a tensor from ragged data: nested lists must have equal length "
+                "at each level"
+            ) from None
+        if dtype is None:
+            dtype = infer_numpy_dtype(array)
+    if dtype is None:
+        from_numpy_dtype(array.dtype)  # refuse dtypes TinyTorch has no name for
+        numpy_dtype = array.dtype
+    else:
+        numpy_dtype = as_dtype(dtype).numpy
+    return np.array(array, dtype=numpy_dtype, copy=copy)
+
+
+def operand(value: object) -> object:
+    """The NumPy form of the other operand of a binary op (Python scalars stay scalars)."""
+    if isinstance(value, TensorBase):
+        return value._array
+    if isinstance(value, (list, tuple)):
+        return to_array(value)
+    return as_scalar_or_array(value)

@@ -1,0 +1,58 @@
+"""Argument checks shared by the kernels: dimensions and sizes, with PyTorch's messages."""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Sequence
+
+
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """Map a possibly negative ``dim`` into ``[0, ndim)``; name ``op`` if it is out of range.
+
+    A 0-d tensor accepts ``dim`` 0 and -1, as in PyTorch.
+    """
+    size = max(ndim, 1)
+    try:
+        dim = operator.index(dim)
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int, got {type(dim).__name__}") from None
+    if not -size <= dim < size:
+        raise IndexError(
+            f"{op}: dimension out of range (expected to be in range of [{-size}, {size - 1}], but got {dim})"
+        )
+    return dim % size
+
+
+def normalize_dims(op: str, dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
+    """Normalise ``dim`` (None, an int or a sequence of ints) to a sorted tuple, or None for all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (tuple, list)):
+        dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
+        if len(dims) != len(dim):
+            raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
+        return dims if ndim else ()
+    return (normalize_dim(op, dim, ndim),) if ndim else ()
+
+
+def parse_size(op: str, args: tuple) -> tuple[int, ...]:
+    """Accept sizes given as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``; check they are ints >= 0."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        size = tuple(operator.index(s) for s in args)
+    except TypeError:
+        raise TypeError(f"{op}: sizes must be ints, got {args}") from None
+    if any(s < 0 for s in size):
+        raise ValueError(f"{op}: sizes must be non-negative, got {size}")
+    return size
+
+
+def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
+    """Like :func:`parse_size`, but one entry may be -1 (inferred), as for ``reshape``."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    try:
+        return tuple(operator.index(s) for s in args)
+    except TypeError:
+        raise TypeError(f"{op}: shape must be ints, got {args}") from None

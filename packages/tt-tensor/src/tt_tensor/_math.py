@@ -1,0 +1,104 @@
+"""Tensor methods for element-wise math: ``exp``, ``log``, ``sigmoid``, ``clamp``, ``where``, ...
+
+Functions that only make sense on floats (``exp``, ``sqrt``, ``tanh``, ...)
+give the default float dtype for integer tensors, as in PyTorch; the others
+(``abs``, ``relu``, ``clamp`` with integer bounds, ...) keep the dtype.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import pointwise
+from ._base import TensorBase, operand
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class MathMixin(TensorBase):
+    """Element-wise math functions of :class:`Tensor`."""
+
+    def exp(self) -> Tensor:
+        """``e ** self``."""
+        return self._from_array(np.exp(pointwise.as_float(self._array)))
+
+    def log(self) -> Tensor:
+        """Natural logarithm."""
+        return self._from_array(np.log(pointwise.as_float(self._array)))
+
+    def sqrt(self) -> Tensor:
+        """Square root."""
+        return self._from_array(np.sqrt(pointwise.as_float(self._array)))
+
+    def rsqrt(self) -> Tensor:
+        """``1 / sqrt(self)``."""
+        return self.sqrt().reciprocal()
+
+    def reciprocal(self) -> Tensor:
+        """``1 / self``."""
+        return self._from_array(np.reciprocal(pointwise.as_float(self._array)))
+
+    def square(self) -> Tensor:
+        """``self * self``."""
+        return self.pow(2)
+
+    def abs(self) -> Tensor:
+        """Absolute value."""
+        return self._from_array(np.abs(self._array))
+
+    def sign(self) -> Tensor:
+        """-1, 0 or 1 by the sign of each element."""
+        return self._from_array(np.sign(self._array))
+
+    def sin(self) -> Tensor:
+        """Sine."""
+        return self._from_array(np.sin(pointwise.as_float(self._array)))
+
+    def cos(self) -> Tensor:
+        """Cosine."""
+        return self._from_array(np.cos(pointwise.as_float(self._array)))
+
+    def tanh(self) -> Tensor:
+        """Hyperbolic tangent."""
+        return self._from_array(np.tanh(pointwise.as_float(self._array)))
+
+    def sigmoid(self) -> Tensor:
+        """Logistic function ``1 / (1 + exp(-self))``, stable and precise for any input."""
+        return self._from_array(pointwise.sigmoid(self._array))
+
+    def relu(self) -> Tensor:
+        """``max(self, 0)``."""
+        return self._from_array(pointwise.relu(self._array))
+
+    def floor(self) -> Tensor:
+        """Round down."""
+        return self._from_array(np.floor(self._array))
+
+    def ceil(self) -> Tensor:
+        """Round up."""
+        return self._from_array(np.ceil(self._array))
+
+    def round(self) -> Tensor:
+        """Round half to even, like PyTorch."""
+        return self._from_array(np.round(self._array))
+
+    def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
+        """Limit every element to ``[min, max]`` (either may be None, a number or a tensor)."""
+        return self._from_array(pointwise.clamp(self._array, operand(min), operand(max)))
+
+    clip = clamp
+
+    def maximum(self, other: Tensor) -> Tensor:
+        """Element-wise larger of ``self`` and ``other``."""
+        return self._from_array(pointwise.binary("maximum", np.maximum, self._array, operand(other)))
+
+    def minimum(self, other: Tensor) -> Tensor:
+        """Element-wise smaller of ``self`` and ``other``."""
+        return self._from_array(pointwise.binary("minimum", np.minimum, self._array, operand(other)))
+
+    def where(self, condition: Tensor, other: object) -> Tensor:
+        """``self`` where ``condition`` holds, else ``other``."""
+        return self._from_array(pointwise.where(operand(condition), self._array, operand(other)))

@@ -1,0 +1,170 @@
+"""Tensor methods behind Python's operators: arithmetic, matrix products, comparisons and logic.
+
+Each named method (``add``, ``matmul``, ``eq``, ...) is the op; its operator
+(``__add__``, ``__matmul__``, ``__eq__``, ...) is an alias defined right after
+it. A subclass that overrides a method must override the operator too (or
+alias it again), since an alias binds the function, not the name.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import linalg, pointwise
+from ._base import TensorBase, operand
+
+
+class OperatorMixin(TensorBase):
+    """Arithmetic, reflected operators, matrix products, comparisons and logic of :class:`Tensor`."""
+
+    # ----------------------------------------------------------------- arithmetic
+    def add(self, other: object, *, alpha: float = 1) -> TensorBase:
+        """``self + alpha * other``, broadcasting."""
+        if alpha != 1:
+            other = operand(other) * alpha
+        return self._from_array(pointwise.binary("add", np.add, self._array, operand(other)))
+
+    def sub(self, other: object, *, alpha: float = 1) -> TensorBase:
+        """``self - alpha * other``, broadcasting."""
+        if alpha != 1:
+            other = operand(other) * alpha
+        return self._from_array(pointwise.binary("sub", np.subtract, self._array, operand(other)))
+
+    def mul(self, other: object) -> TensorBase:
+        """``self * other``, broadcasting."""
+        return self._from_array(pointwise.binary("mul", np.multiply, self._array, operand(other)))
+
+    def div(self, other: object) -> TensorBase:
+        """``self / other`` (true division: integers give floats), broadcasting."""
+        return self._from_array(pointwise.true_divide(self._array, operand(other)))
+
+    def pow(self, exponent: object) -> TensorBase:
+        """``self ** exponent``, broadcasting."""
+        return self._from_array(pointwise.power(self._array, operand(exponent)))
+
+    def neg(self) -> TensorBase:
+        """``-self``."""
+        return self._from_array(np.negative(self._array))
+
+    def __floordiv__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("floor_divide", np.floor_divide, self._array, operand(other)))
+
+    def __mod__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("remainder", np.remainder, self._array, operand(other)))
+
+    def __abs__(self) -> TensorBase:
+        return self._from_array(np.abs(self._array))
+
+    def __pos__(self) -> TensorBase:
+        return self
+
+    # ----------------------------------------------------------------- matrix products
+    def matmul(self, other: TensorBase) -> TensorBase:
+        """Matrix product with batch broadcasting (``torch.matmul``'s rules)."""
+        return self._from_array(linalg.matmul(self._array, operand(other)))
+
+    def mm(self, other: TensorBase) -> TensorBase:
+        """Product of two 2-D matrices."""
+        linalg.check_ndim("mm", self._array, operand(other), 2, 2)
+        return self.matmul(other)
+
+    def bmm(self, other: TensorBase) -> TensorBase:
+        """Batched product of two 3-D tensors with equal batch sizes."""
+        linalg.check_ndim("bmm", self._array, operand(other), 3, 3)
+        return self.matmul(other)
+
+    def dot(self, other: TensorBase) -> TensorBase:
+        """Inner product of two 1-D tensors."""
+        linalg.check_ndim("dot", self._array, operand(other), 1, 1)
+        return self.matmul(other)
+
+    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = add, sub, mul, div, pow, matmul, neg
+
+    # ----------------------------------------------------------------- reflected: ``2 - t``, ``array @ t``
+    def __radd__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("add", np.add, operand(other), self._array))
+
+    def __rsub__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("sub", np.subtract, operand(other), self._array))
+
+    def __rmul__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("mul", np.multiply, operand(other), self._array))
+
+    def __rtruediv__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.rtrue_divide(self._array, operand(other)))
+
+    def __rpow__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("pow", np.power, operand(other), self._array))
+
+    def __rfloordiv__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("floor_divide", np.floor_divide, operand(other), self._array))
+
+    def __rmod__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("remainder", np.remainder, operand(other), self._array))
+
+    def __rmatmul__(self, other: object) -> TensorBase:
+        return self._from_array(linalg.matmul(operand(other), self._array))
+
+    # ----------------------------------------------------------------- comparisons
+    def eq(self, other: object) -> TensorBase:
+        """Element-wise ``==`` (a bool tensor)."""
+        return self._from_array(pointwise.binary("eq", np.equal, self._array, operand(other)))
+
+    def ne(self, other: object) -> TensorBase:
+        """Element-wise ``!=``."""
+        return self._from_array(pointwise.binary("ne", np.not_equal, self._array, operand(other)))
+
+    def lt(self, other: object) -> TensorBase:
+        """Element-wise ``<``."""
+        return self._from_array(pointwise.binary("lt", np.less, self._array, operand(other)))
+
+    def le(self, other: object) -> TensorBase:
+        """Element-wise ``<=``."""
+        return self._from_array(pointwise.binary("le", np.less_equal, self._array, operand(other)))
+
+    def gt(self, other: object) -> TensorBase:
+        """Element-wise ``>``."""
+        return self._from_array(pointwise.binary("gt", np.greater, self._array, operand(other)))
+
+    def ge(self, other: object) -> TensorBase:
+        """Element-wise ``>=``."""
+        return self._from_array(pointwise.binary("ge", np.greater_equal, self._array, operand(other)))
+
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge  # type: ignore[assignment]
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
+
+    def allclose(self, other: TensorBase, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+        """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
+        return bool(np.allclose(self._array, operand(other), rtol=rtol, atol=atol))
+
+    def equal(self, other: TensorBase) -> bool:
+        """True if both tensors have the same shape and the same values."""
+        other = operand(other)
+        return self._array.shape == np.shape(other) and bool(np.array_equal(self._array, other))
+
+    # ----------------------------------------------------------------- logic and bitwise
+    def logical_not(self) -> TensorBase:
+        """Element-wise not (a bool tensor)."""
+        return self._from_array(np.logical_not(self._array))
+
+    def isnan(self) -> TensorBase:
+        """Where the elements are NaN."""
+        return self._from_array(np.isnan(self._array))
+
+    def isfinite(self) -> TensorBase:
+        """Where the elements are finite."""
+        return self._from_array(np.isfinite(self._array))
+
+    def __invert__(self) -> TensorBase:
+        return self._from_array(np.invert(self._array))
+
+    def __and__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("and", np.bitwise_and, self._array, operand(other)))
+
+    def __or__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("or", np.bitwise_or, self._array, operand(other)))
+
+    def __xor__(self, other: object) -> TensorBase:
+        return self._from_array(pointwise.binary("xor", np.bitwise_xor, self._array, operand(other)))
+
+    __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric, so the reflected forms are the same

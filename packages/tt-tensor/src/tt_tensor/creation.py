@@ -1,0 +1,173 @@
+"""Making tensors: from data, filled, ranges, identity, and random.
+
+Sizes may be given as ``zeros(2, 3)`` or ``zeros((2, 3))``. Float tensors get
+the default dtype (float32) unless ``dtype`` says otherwise; ``arange`` and
+``full`` infer int64 from integer arguments, as in PyTorch. Random functions
+draw from the default generator unless one is passed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import parse_size
+from .dtypes import as_dtype, get_default_dtype
+from . import random
+from .random import Generator, numpy_generator
+from .tensor import Tensor, to_array
+
+
+def _float_dtype(dtype: object) -> np.dtype:
+    return get_default_dtype().numpy if dtype is None else as_dtype(dtype).numpy
+
+
+def tensor(data: object, dtype: object = None) -> Tensor:
+    """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or tensors)."""
+    return Tensor._from_array(to_array(data, dtype))
+
+
+def as_tensor(data: object, dtype: object = None) -> Tensor:
+    """Like :func:`tensor`, but shares memory with a NumPy array or tensor when it can."""
+    return Tensor._from_array(to_array(data, dtype, copy=None))
+
+
+def from_numpy(array: np.ndarray) -> Tensor:
+    """A tensor sharing memory with ``array`` (changes to one show in the other)."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
+    return Tensor._from_array(to_array(array, copy=False))
+
+
+def zeros(*size: int, dtype: object = None) -> Tensor:
+    """A tensor of zeros."""
+    return Tensor._from_array(np.zeros(parse_size("zeros", size), dtype=_float_dtype(dtype)))
+
+
+def ones(*size: int, dtype: object = None) -> Tensor:
+    """A tensor of ones."""
+    return Tensor._from_array(np.ones(parse_size("ones", size), dtype=_float_dtype(dtype)))
+
+
+def empty(*size: int, dtype: object = None) -> Tensor:
+    """A tensor with uninitialised values (fast; fill it before reading)."""
+    return Tensor._from_array(np.empty(parse_size("empty", size), dtype=_float_dtype(dtype)))
+
+
+def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
+    """A tensor filled with ``fill_value``; its dtype follows the value's type unless given."""
+    if dtype is None:
+        dtype = type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
+    return Tensor._from_array(np.full(parse_size("full", (size,)), fill_value, dtype=_float_dtype(dtype)))
+
+
+def arange(start: float, end: float | None = None, step: float = 1, dtype: object = None) -> Tensor:
+    """Values ``start, start + step, ...`` below ``end`` (``arange(n)`` is ``0..n-1``)."""
+    if end is None:
+        start, end = 0, start
+    if step == 0:
+        raise ValueError("arange: step must be nonzero")
+    if dtype is None:
+        is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = np.int64 if is_int else get_default_dtype().numpy
+    return Tensor._from_array(np.arange(start, end, step, dtype=as_dtype(dtype).numpy))
+
+
+def linspace(start: float, end: float, steps: int, dtype: object = None) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return Tensor._from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
+
+
+def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:
+    """An ``n x m`` identity matrix (ones on the diagonal)."""
+    return Tensor._from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
+
+
+def zeros_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+    """Zeros with ``input``'s shape and dtype."""
+    return zeros(input.shape, dtype=input.dtype if dtype is None else dtype)
+
+
+def ones_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+    """Ones with ``input``'s shape and dtype."""
+    return ones(input.shape, dtype=input.dtype if dtype is None else dtype)
+
+
+def empty_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+    """An uninitialised tensor with ``input``'s shape and dtype."""
+    return empty(input.shape, dtype=input.dtype if dtype is None else dtype)
+
+
+def full_like(input: Tensor, fill_value: float, dtype: object = None) -> Tensor:  # noqa: A002
+    """``fill_value`` everywhere, with ``input``'s shape and dtype."""
+    return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype)
+
+
+def rand(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
+    """Uniform random values in ``[0, 1)`` (a float dtype only)."""
+    return Tensor._from_array(random.uniform("rand", parse_size("rand", size), _float_dtype(dtype), generator=generator))
+
+
+def randn(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
+    """Standard normal random values (mean 0, standard deviation 1; a float dtype only)."""
+    shape = parse_size("randn", size)
+    return Tensor._from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
+
+
+def randint(low: int, high: int | None = None, size: tuple[int, ...] = (), *,
+            generator: Generator | None = None, dtype: object = None) -> Tensor:
+    """Random integers in ``[low, high)``; ``randint(high, size)`` starts at 0, as in PyTorch."""
+    if isinstance(high, (tuple, list)):  # randint(high, size)
+        low, high, size = 0, low, high
+    elif high is None:
+        low, high = 0, low
+    if low >= high:
+        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+    numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
+    values = numpy_generator(generator).integers(low, high, parse_size("randint", (size,)))
+    return Tensor._from_array(values.astype(numpy_dtype, copy=False))
+
+
+def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
+    """A random permutation of ``0..n-1`` (int64)."""
+    return Tensor._from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
+
+
+def rand_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """:func:`rand` with ``input``'s shape and dtype."""
+    return rand(input.shape, generator=generator, dtype=input.dtype)
+
+
+def randn_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
+    """:func:`randn` with ``input``'s shape and dtype."""
+    return randn(input.shape, generator=generator, dtype=input.dtype)
+
+
+def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
+                generator: Generator | None = None) -> Tensor:
+    """Draw category indices from the rows of ``input`` (non-negative weights, normalised here).
+
+    Vectorised over rows by the Gumbel-top-k trick (without replacement) or
+    inverse-CDF sampling (with replacement). Shape: ``(C,)`` or ``(N, C)`` in,
+    ``(num_samples,)`` or ``(N, num_samples)`` out, int64.
+    """
+    weights = np.asarray(input, dtype=np.float64)
+    if weights.ndim not in (1, 2) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
+        raise ValueError(f"multinomial: expected finite non-negative weights of 1 or 2 dims, got shape {weights.shape}")
+    rows = np.atleast_2d(weights)
+    totals = rows.sum(axis=1, keepdims=True)
+    if np.any(totals <= 0):
+        raise ValueError("multinomial: every row of weights must have a positive sum")
+    if not replacement and num_samples > rows.shape[1]:
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples from {rows.shape[1]} categories "
+                         "without replacement")
+    rng = numpy_generator(generator)
+    if replacement:
+        cdf = np.cumsum(rows / totals, axis=1)
+        u = rng.random((rows.shape[0], num_samples))
+        picks = (u[:, :, None] >= cdf[:, None, :]).sum(axis=2).clip(max=rows.shape[1] - 1)
+    else:
+        with np.errstate(divide="ignore"):
+            keys = np.log(rows) - np.log(-np.log(rng.random(rows.shape)))
+        picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
+    picks = picks.astype(np.int64)
+    return Tensor._from_array(picks if weights.ndim == 2 else picks[0])

@@ -1,0 +1,195 @@
+"""Data types: PyTorch's names over NumPy's dtypes, and PyTorch's promotion rules.
+
+A :class:`DType` is a thin named wrapper around a ``numpy.dtype``. The
+differences from plain NumPy that matter are all about *promotion*, which
+follows PyTorch rather than NumPy:
+
+* Python floats are "weak": ``int64 tensor * 0.5`` gives the *default* float
+  dtype (float32), where NumPy would give float64.
+* True division of two integer tensors gives the default float dtype.
+* NumPy scalars (``np.float64(2.0)``) behave like Python scalars, so
+  ``x * np.sqrt(2.0)`` keeps ``x`` float32 instead of silently going float64.
+* Across categories (bool < integer < float) the higher one's dtype wins
+  outright: ``int64 * float32`` is float32 (NumPy: float64).
+* A 0-d tensor does not widen a dimensioned one of its own category:
+  ``float32 (n,) + float64 ()`` is float32.
+"""
+
+from __future__ import annotations
+
+import builtins
+
+import numpy as np
+
+
+class DType:
+    """A tensor element type, e.g. ``float32``; compares equal to its NumPy dtype."""
+
+    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
+
+    def __init__(self, name: str, numpy_dtype: type) -> None:
+        self.name = name
+        self.numpy = np.dtype(numpy_dtype)
+        self.is_floating_point = self.numpy.kind == "f"
+        self.is_signed = self.numpy.kind in "fi"
+        self.itemsize = self.numpy.itemsize
+
+    def __repr__(self) -> str:
+        return f"tt.{self.name}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DType):
+            return self.numpy == other.numpy
+        try:
+            return self.numpy == np.dtype(other)  # type: ignore[arg-type]
+        except TypeError:
+            return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.numpy)
+
+
+float16 = DType("float16", np.float16)
+float32 = DType("float32", np.float32)
+float64 = DType("float64", np.float64)
+uint8 = DType("uint8", np.uint8)
+int8 = DType("int8", np.int8)
+int16 = DType("int16", np.int16)
+int32 = DType("int32", np.int32)
+int64 = DType("int64", np.int64)
+bool_ = DType("bool", np.bool_)
+
+ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+_BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
+
+_default_float = float32
+
+
+def get_default_dtype() -> DType:
+    """The dtype of float tensors made from Python floats (float32 unless changed)."""
+    return _default_float
+
+
+def set_default_dtype(dtype: DType) -> None:
+    """Make ``dtype`` (float32 or float64) the default float dtype, like ``torch.set_default_dtype``."""
+    global _default_float
+    dtype = as_dtype(dtype)
+    if not dtype.is_floating_point:
+        raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed, got {dtype}")
+    _default_float = dtype
+
+
+def from_numpy_dtype(numpy_dtype: np.dtype) -> DType:
+    """The :class:`DType` of a NumPy dtype; a clear error for ones TinyTorch has no name for."""
+    try:
+        return _BY_NUMPY[numpy_dtype]
+    except KeyError:
+        names = ", ".join(d.name for d in ALL_DTYPES)
+        raise TypeError(f"NumPy dtype {numpy_dtype} has no TinyTorch dtype; supported: {names}") from None
+
+
+def as_dtype(dtype: object) -> DType:
+    """Accept a :class:`DType`, a NumPy dtype or type, or a name like ``"float32"``."""
+    if isinstance(dtype, DType):
+        return dtype
+    if isinstance(dtype, str) and dtype == "bool":
+        return bool_
+    if dtype is builtins.float:
+        return _default_float
+    if dtype is builtins.int:
+        return int64
+    if dtype is builtins.bool:
+        return bool_
+    try:
+        return from_numpy_dtype(np.dtype(dtype))  # type: ignore[arg-type]
+    except TypeError as error:
+        raise TypeError(f"not a dtype: {dtype!r} ({error})") from None
+
+
+def infer_numpy_dtype(array: np.ndarray) -> np.dtype:
+    """The dtype a tensor built from ``array`` (made from Python data) should have."""
+    kind = array.dtype.kind
+    if kind == "f":
+        return _default_float.numpy
+    if kind in "iu":
+        return np.dtype(np.int64)
+    if kind == "b":
+        return np.dtype(np.bool_)
+    raise TypeError(
+        f"tensor: cannot make a tensor from data of type {array.dtype} "
+        "(expected numbers or booleans, nested in lists of equal length)"
+    )
+
+
+# PyTorch promotes by category first: bool < integer < floating point.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+
+
+def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
+    """``torch.promote_types``: the dtype of a higher category wins outright; within one category,
+    the smallest dtype that holds both (NumPy's rule there, e.g. uint8 and int8 give int16).
+
+    NumPy instead widens across categories (int64 with float32 gives float64);
+    PyTorch keeps the float dtype, so float32 models stay float32.
+    """
+    if a == b:
+        return a
+    ca, cb = _CATEGORY.get(a.kind), _CATEGORY.get(b.kind)
+    if ca is None or cb is None or ca == cb:
+        return np.promote_types(a, b)
+    return a if ca > cb else b
+
+
+def result_type(a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """The dtype PyTorch gives an op on two arrays, counting 0-d ones as PyTorch does.
+
+    A 0-d array (a "scalar tensor", e.g. ``x.sum()``) does not widen a dimensioned
+    one of the same or a lower category: ``float32 (n,) + float64 ()`` stays float32.
+    One of a higher category sets the result: ``int64 (n,) * float64 ()`` is float64.
+    """
+    if (a.ndim == 0) == (b.ndim == 0):
+        return promote_types(a.dtype, b.dtype)
+    dimensioned, scalar = (b, a) if a.ndim == 0 else (a, b)
+    if _CATEGORY.get(scalar.dtype.kind, 3) > _CATEGORY.get(dimensioned.dtype.kind, 3):
+        return scalar.dtype
+    return dimensioned.dtype
+
+
+def promote_operands(a: object, b: object) -> tuple[object, object]:
+    """Prepare the operands of a binary op so NumPy computes in PyTorch's result dtype.
+
+    Each of ``a``, ``b`` is an array or a Python scalar. Two arrays of different
+    dtypes are both cast to :func:`result_type`. A Python scalar is left as it
+    is: NumPy 2 already treats it as "weak" (``float32 array * 2.5`` stays
+    float32), except that an integer or bool array meeting a Python float must
+    become the *default* float dtype, not float64.
+    """
+    if type(a) is np.ndarray and type(b) is np.ndarray:
+        if a.dtype is b.dtype or a.dtype == b.dtype:
+            return a, b
+        dtype = result_type(a, b)
+        return a.astype(dtype, copy=False), b.astype(dtype, copy=False)
+    if type(b) is builtins.float:
+        if a.dtype.kind in "iub":  # type: ignore[union-attr]
+            return a.astype(_default_float.numpy), b  # type: ignore[union-attr]
+    elif type(a) is builtins.float and b.dtype.kind in "iub":  # type: ignore[union-attr]
+        return a, b.astype(_default_float.numpy)  # type: ignore[union-attr]
+    return a, b
+
+
+def check_floating(op: str, dtype: np.dtype) -> None:
+    """Refuse a non-float dtype for an op that only makes floats (``rand``, ``uniform_``, ...)."""
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: expected a floating-point dtype, got {from_numpy_dtype(dtype).name}")
+
+
+def as_scalar_or_array(value: object) -> object:
+    """A Python scalar stays as it is (weakly typed); a NumPy scalar becomes a Python one."""
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+# PyTorch's aliases. They shadow the builtins of the same name, so they come last.
+half, float, double = float16, float32, float64  # noqa: A001
+short, int, long = int16, int32, int64  # noqa: A001

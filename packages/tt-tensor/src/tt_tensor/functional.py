@@ -1,0 +1,86 @@
+"""Module-level forms of the tensor operations: ``tt.exp(x)``, ``tt.cat([a, b])``, ``tt.where(...)``.
+
+Single-tensor functions call the method of the same name on their first
+argument, so a subclass's override (tt-autograd's, which records the graph)
+is used automatically. Functions of several tensors (``cat``, ``stack``,
+``where``) dispatch to the most derived tensor class among their inputs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from .tensor import Tensor
+
+
+def _most_derived(values: Sequence[object]) -> type[Tensor]:
+    """The tensor class to build the result with: the most derived one among ``values``."""
+    chosen: type[Tensor] = Tensor
+    for value in values:
+        if isinstance(value, Tensor) and issubclass(type(value), chosen):
+            chosen = type(value)
+    return chosen
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join tensors along an existing dimension; the other sizes must match."""
+    tensors = list(tensors)
+    return _most_derived(tensors)._cat(tensors, dim)
+
+
+concat = concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
+    """Join same-shaped tensors along a new dimension ``dim``."""
+    tensors = list(tensors)
+    return _most_derived(tensors)._stack(tensors, dim)
+
+
+def where(condition: Tensor, input: object, other: object) -> Tensor:  # noqa: A002
+    """``input`` where ``condition`` is true, else ``other`` (all three broadcast)."""
+    return _most_derived([input, other, condition])._where(condition, input, other)
+
+
+def _method(name: str) -> Callable[..., object]:
+    """``f(input, *args, **kwargs)`` that calls ``input.<name>(*args, **kwargs)``."""
+
+    def function(input: object, *args: object, **kwargs: object) -> object:  # noqa: A002
+        if not isinstance(input, Tensor):
+            input = Tensor(input)  # noqa: A001
+        return getattr(input, name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"Functional form of :meth:`Tensor.{name}`: ``tt.{name}(x, ...)`` is ``x.{name}(...)``."
+    return function
+
+
+# element-wise
+add, sub, mul, div, pow, neg = (_method(n) for n in ("add", "sub", "mul", "div", "pow", "neg"))  # noqa: A001
+exp, log, sqrt, rsqrt, reciprocal, abs, sign = (  # noqa: A001
+    _method(n) for n in ("exp", "log", "sqrt", "rsqrt", "reciprocal", "abs", "sign")
+)
+sin, cos, tanh, sigmoid, relu, square = (_method(n) for n in ("sin", "cos", "tanh", "sigmoid", "relu", "square"))
+clamp, clip, maximum, minimum = (_method(n) for n in ("clamp", "clip", "maximum", "minimum"))
+floor, ceil, round = (_method(n) for n in ("floor", "ceil", "round"))  # noqa: A001
+# comparisons
+eq, ne, lt, le, gt, ge = (_method(n) for n in ("eq", "ne", "lt", "le", "gt", "ge"))
+isnan, isfinite, logical_not, allclose, equal = (
+    _method(n) for n in ("isnan", "isfinite", "logical_not", "allclose", "equal")
+)
+# reductions
+sum, mean, var, std, prod, norm = (_method(n) for n in ("sum", "mean", "var", "std", "prod", "norm"))  # noqa: A001
+max, min, amax, amin, argmax, argmin = (  # noqa: A001
+    _method(n) for n in ("max", "min", "amax", "amin", "argmax", "argmin")
+)
+logsumexp, all, any, cumsum = (_method(n) for n in ("logsumexp", "all", "any", "cumsum"))  # noqa: A001
+# shape
+reshape, transpose, permute, squeeze, unsqueeze, flatten = (
+    _method(n) for n in ("reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten")
+)
+split, chunk, unbind, flip = (_method(n) for n in ("split", "chunk", "unbind", "flip"))
+# indexing and linear algebra
+gather, index_select, masked_fill, tril, triu = (
+    _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")
+)
+matmul, mm, bmm, dot = (_method(n) for n in ("matmul", "mm", "bmm", "dot"))

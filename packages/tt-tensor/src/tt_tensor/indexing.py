@@ -1,0 +1,103 @@
+"""Indexing kernels: ``t[key]``, ``t[key] = v``, gather, masks and triangles, NumPy in and out.
+
+A key may hold ints, slices, ``None``, ``...``, integer tensors/lists/arrays
+(advanced indexing: a copy) and bool masks, with NumPy's (= PyTorch's)
+rules. Basic indexing (ints, slices, None, ...) returns a view.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import normalize_dim
+from .pointwise import read_only_error
+
+
+def convert_key(key: object) -> object:
+    """Turn tensors and lists inside an index key into NumPy arrays; leave the rest alone."""
+    if type(key) is tuple:
+        return tuple(convert_key(k) for k in key)
+    array = getattr(key, "_array", None)
+    if array is not None:
+        return array
+    if isinstance(key, list):
+        return np.asarray(key)
+    return key
+
+
+def getitem(a: np.ndarray, key: object) -> np.ndarray:
+    """``a[key]``; an out-of-range index names the tensor's shape.
+
+    Selecting a single element gives a 0-d *view* (NumPy alone would give a
+    detached scalar), so ``t[i].add_(1)`` changes ``t`` as in PyTorch.
+    """
+    try:
+        out = a[key]
+        if type(out) is not np.ndarray:  # a NumPy scalar: ask for the 0-d view instead
+            out = a[(*key, Ellipsis) if type(key) is tuple else (key, Ellipsis)]
+        return out
+    except IndexError as error:
+        raise IndexError(f"index: {error} (indexing a tensor of shape {a.shape} with {describe(key)})") from None
+
+
+def setitem(a: np.ndarray, key: object, value: object) -> None:
+    """``a[key] = value`` in place, broadcasting ``value`` (cast to ``a``'s dtype)."""
+    try:
+        a[key] = value
+    except IndexError as error:
+        raise IndexError(f"index assignment: {error} (tensor shape {a.shape}, key {describe(key)})") from None
+    except ValueError:
+        if not a.flags.writeable:
+            raise read_only_error("index assignment") from None
+        raise RuntimeError(
+            f"index assignment: value of shape {np.shape(value)} cannot be broadcast to the selected "
+            f"region {np.shape(a[key])} of a tensor of shape {a.shape}"
+        ) from None
+
+
+def describe(key: object) -> str:
+    """A short description of an index key for error messages."""
+    parts = key if type(key) is tuple else (key,)
+    shown = [f"array{k.shape}" if isinstance(k, np.ndarray) else repr(k) for k in parts]
+    return "[" + ", ".join(shown) + "]"
+
+
+def gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    """``out[i][j] = a[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``)."""
+    axis = normalize_dim("gather", dim, a.ndim)
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
+    if index.ndim != a.ndim:
+        raise RuntimeError(f"gather: index {index.shape} must have as many dims as the input {a.shape}")
+    try:
+        return np.take_along_axis(a, index, axis=axis)
+    except IndexError as error:
+        raise IndexError(f"gather: {error} (input shape {a.shape}, dim {dim})") from None
+
+
+def index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
+    """Rows (or slices along ``dim``) of ``a`` picked by a 1-D integer ``index``."""
+    axis = normalize_dim("index_select", dim, a.ndim)
+    if index.ndim > 1 or index.dtype.kind not in "iu":
+        raise TypeError(f"index_select: index must be a 1-D integer tensor, got {index.dtype} {index.shape}")
+    try:
+        return np.take(a, index, axis=axis)
+    except IndexError as error:
+        raise IndexError(f"index_select: {error} (input shape {a.shape}, dim {dim})") from None
+
+
+def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
+    """A copy of ``a`` with ``value`` where the bool ``mask`` (broadcast to ``a``) is true."""
+    if mask.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
+    try:
+        return np.where(mask, np.asarray(value, dtype=a.dtype), a)
+    except ValueError:
+        raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to {a.shape}") from None
+
+
+def triangle(op: str, a: np.ndarray, diagonal: int = 0) -> np.ndarray:
+    """Lower (``op="tril"``) or upper (``"triu"``) triangle of the last two dims; the rest zeroed."""
+    if a.ndim < 2:
+        raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {a.shape}")
+    return np.tril(a, diagonal) if op == "tril" else np.triu(a, diagonal)

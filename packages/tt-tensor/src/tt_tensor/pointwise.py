@@ -1,0 +1,144 @@
+"""Element-wise kernels: arithmetic, math functions and comparisons, NumPy in and out.
+
+Each function takes NumPy arrays (or Python scalars for the second operand)
+and returns a NumPy array, with PyTorch's dtype rules: float functions of
+integer tensors give the default float dtype, and shape mismatches raise an
+error that names the operation and both shapes. ``tt_tensor.Tensor`` and
+tt-autograd's functions both call these, so each rule lives here only.
+
+Cost: one pass over the output per op (memory bound, ~30 GB/s here).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .dtypes import get_default_dtype, infer_numpy_dtype, promote_operands
+
+
+def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
+    """Apply a broadcasting binary ``ufunc``; a shape mismatch names ``op`` and both shapes."""
+    a, b = promote_operands(a, b)
+    try:
+        return ufunc(a, b)
+    except ValueError:
+        raise broadcast_error(op, a, b) from None
+
+
+def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
+    """``a op= b`` written into ``a``: the result must keep ``a``'s shape and dtype."""
+    try:
+        return ufunc(a, b, out=a, casting="same_kind")
+    except ValueError:
+        if not a.flags.writeable:
+            raise read_only_error(op) from None
+        raise broadcast_error(op, a, b, inplace=True) from None
+    except TypeError:
+        wanted = np.result_type(*promote_operands(a, b))
+        if ufunc is np.true_divide and wanted.kind in "iub":
+            wanted = get_default_dtype().numpy
+        raise TypeError(
+            f"{op}: result of dtype {wanted} can't be cast to the in-place tensor's "
+            f"dtype {a.dtype}; use the out-of-place form or convert with .to() first"
+        ) from None
+
+
+def broadcast_error(op: str, a: object, b: object, inplace: bool = False) -> RuntimeError:
+    """The error for shapes that do not broadcast, naming both shapes and the rule."""
+    sa, sb = np.shape(a), np.shape(b)
+    where = " in place (the result must keep the first shape)" if inplace else ""
+    return RuntimeError(
+        f"{op}: shapes {sa} and {sb} cannot be broadcast together{where}; sizes must match or be 1 "
+        "in each dimension, counted from the right (use reshape/unsqueeze to line them up)"
+    )
+
+
+def read_only_error(op: str) -> RuntimeError:
+    """The error for writing into a read-only array: an ``expand()`` view, whose elements alias."""
+    return RuntimeError(
+        f"{op}: cannot write in place into a read-only tensor (an expand() view, whose elements share "
+        "memory); clone() it first"
+    )
+
+
+def _is_integral(value: object) -> bool:
+    """True for an integer or bool array or Python scalar: what true division turns into floats."""
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "iub"
+    return type(value) is int or type(value) is bool
+
+
+def true_divide(a: np.ndarray, b: object) -> np.ndarray:
+    """``a / b``; two integer operands give the default float dtype, as in PyTorch."""
+    if a.dtype.kind in "iub" and _is_integral(b):
+        a = a.astype(get_default_dtype().numpy)
+    return binary("div", np.true_divide, a, b)
+
+
+def rtrue_divide(a: np.ndarray, b: object) -> np.ndarray:
+    """``b / a``, for the reflected operator (``b`` is a Python scalar or an array)."""
+    if a.dtype.kind in "iub" and _is_integral(b):
+        a = a.astype(get_default_dtype().numpy)
+    return binary("div", np.true_divide, b, a)
+
+
+def as_float(a: np.ndarray) -> np.ndarray:
+    """``a`` itself if it is floating point, else converted to the default float dtype."""
+    return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy)
+
+
+def power(a: np.ndarray, exponent: object) -> np.ndarray:
+    """``a ** exponent``; an integer tensor to a negative integer power is refused, as in PyTorch."""
+    if a.dtype.kind in "iu" and type(exponent) is int and exponent < 0:
+        raise ValueError("pow: integers to negative integer powers are not allowed; convert with .float()")
+    if type(exponent) is int and exponent == 2:
+        return np.multiply(a, a)
+    return binary("pow", np.power, a, exponent)
+
+
+def sigmoid(a: np.ndarray) -> np.ndarray:
+    """``1 / (1 + exp(-a))``, written so it never overflows and keeps full relative precision.
+
+    With ``e = exp(-|a|)`` (always in ``(0, 1]``): ``1 / (1 + e)`` for ``a >= 0``
+    and ``e / (1 + e)`` for ``a < 0``. The shortcut ``0.5 * (1 + tanh(a / 2))``
+    also never overflows, but rounds ``sigmoid(-20)`` (2e-9) to 0 in float32.
+    """
+    a = as_float(a)
+    e = np.exp(-np.abs(a))
+    positive = 1.0 / (1.0 + e)
+    return np.where(a >= 0, positive, e * positive)
+
+
+def relu(a: np.ndarray) -> np.ndarray:
+    """``max(a, 0)`` element-wise, keeping ``a``'s dtype."""
+    return np.maximum(a, a.dtype.type(0))
+
+
+def clamp(a: np.ndarray, min: object = None, max: object = None) -> np.ndarray:  # noqa: A002
+    """Limit ``a`` to ``[min, max]``; either bound may be None, a scalar or an array."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    out = a
+    if min is not None:
+        out = binary("clamp", np.maximum, out, min)
+    if max is not None:
+        out = binary("clamp", np.minimum, out, max)
+    return out if out is not a else a.copy()
+
+
+def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
+    """Pick ``x`` where ``condition`` is true, else ``y``, broadcasting all three.
+
+    ``x`` and ``y`` (arrays or Python scalars) are promoted as for arithmetic; two
+    Python scalars give the dtype a tensor of them would have (floats: the default).
+    """
+    if condition.dtype != np.bool_:
+        raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
+    if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):
+        x, y = (np.asarray(v, dtype=infer_numpy_dtype(np.asarray(v))) for v in (x, y))
+    x, y = promote_operands(x, y)
+    try:
+        return np.where(condition, x, y)
+    except ValueError:
+        shapes = f"{np.shape(condition)}, {np.shape(x)} and {np.shape(y)}"
+        raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None

@@ -1,0 +1,142 @@
+"""Random numbers: a seeded :class:`Generator`, the default one behind ``manual_seed``, and the
+sampling kernels (uniform, normal, Bernoulli) that the random tensor functions draw through.
+
+Each generator wraps NumPy's PCG64 bit generator. Its state can be saved as a
+uint8 tensor (``get_state``) and restored, so a checkpoint can carry the RNG
+state without pickle: the bytes are the JSON of NumPy's state dictionary.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .dtypes import check_floating
+
+
+class Generator:
+    """A source of random numbers with its own seed, like ``torch.Generator``.
+
+    Example:
+        >>> import tt_tensor as tt
+        >>> g = tt.Generator(0)
+        >>> tt.rand(2, generator=g).equal(tt.rand(2, generator=tt.Generator(0)))
+        True
+    """
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.manual_seed(np.random.SeedSequence().entropy % 2**63 if seed is None else seed)
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Restart the sequence from ``seed``; returns the generator."""
+        self._seed = int(seed)
+        self.numpy = np.random.Generator(np.random.PCG64(self._seed))
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed the generator was last started from."""
+        return self._seed
+
+    def seed(self) -> int:
+        """Reseed from fresh entropy; returns the new seed."""
+        self.manual_seed(np.random.SeedSequence().entropy % 2**63)
+        return self._seed
+
+    def get_state(self):
+        """The full state as a uint8 tensor (JSON bytes), for checkpoints."""
+        from .tensor import Tensor
+
+        payload = json.dumps({"seed": self._seed, "numpy": self.numpy.bit_generator.state}).encode()
+        return Tensor._from_array(np.frombuffer(payload, dtype=np.uint8).copy())
+
+    def set_state(self, state: object) -> Generator:
+        """Restore a state made by :meth:`get_state`."""
+        data = np.asarray(state, dtype=np.uint8).tobytes()
+        try:
+            payload = json.loads(data.decode())
+            self._seed = int(payload["seed"])
+            self.numpy.bit_generator.state = payload["numpy"]
+        except (ValueError, KeyError, TypeError) as error:
+            raise ValueError(f"set_state: not a TinyTorch generator state ({error})") from None
+        return self
+
+
+#: The generator used when no ``generator=`` is passed.
+default_generator = Generator(0)
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator (``torch.manual_seed``); returns it."""
+    return default_generator.manual_seed(seed)
+
+
+def initial_seed() -> int:
+    """The seed the default generator was last started from."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    """The default generator's state as a uint8 tensor."""
+    return default_generator.get_state()
+
+
+def set_rng_state(state: object) -> None:
+    """Restore the default generator's state."""
+    default_generator.set_state(state)
+
+
+def numpy_generator(generator: Generator | None) -> np.random.Generator:
+    """The NumPy generator to draw from: ``generator``'s, or the default one's."""
+    return (generator or default_generator).numpy
+
+
+# ----------------------------------------------------------------- sampling kernels (NumPy out)
+# ``rand``/``randn`` and the in-place initialisers ``uniform_``/``normal_``/``bernoulli_``
+# all draw through these, so one seed gives the same numbers whichever form is used.
+
+
+def uniform(op: str, shape: tuple[int, ...], dtype: np.dtype, low: float = 0.0, high: float = 1.0,
+            generator: Generator | None = None) -> np.ndarray:
+    """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can."""
+    check_floating(op, dtype)
+    rng = numpy_generator(generator)
+    if dtype in (np.float32, np.float64):
+        out = rng.random(shape, dtype=dtype)
+    else:
+        out = rng.random(shape).astype(dtype)
+    if low != 0.0 or high != 1.0:
+        out *= high - low
+        out += low
+    return out
+
+
+def normal(op: str, shape: tuple[int, ...], dtype: np.dtype, mean: float = 0.0, std: float = 1.0,
+           generator: Generator | None = None) -> np.ndarray:
+    """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``."""
+    check_floating(op, dtype)
+    if std < 0:
+        raise ValueError(f"{op}: std must be non-negative, got {std}")
+    rng = numpy_generator(generator)
+    if dtype in (np.float32, np.float64):
+        out = rng.standard_normal(shape, dtype=dtype)
+    else:
+        out = rng.standard_normal(shape).astype(dtype)
+    if std != 1.0:
+        out *= std
+    if mean != 0.0:
+        out += mean
+    return out
+
+
+def bernoulli(op: str, shape: tuple[int, ...], dtype: np.dtype, p: object = 0.5,
+              generator: Generator | None = None) -> np.ndarray:
+    """1 with probability ``p`` (a number, or an array broadcastable to ``shape``), else 0, in ``dtype``."""
+    p = np.asarray(p, dtype=np.float64)
+    if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
+        raise ValueError(f"{op}: p must be in [0, 1], got {p if p.ndim == 0 else 'a tensor outside it'}")
+    try:
+        p = np.broadcast_to(p, shape)
+    except ValueError:
+        raise RuntimeError(f"{op}: p of shape {p.shape} does not broadcast to the tensor's shape {shape}") from None
+    return (numpy_generator(generator).random(shape) < p).astype(dtype)

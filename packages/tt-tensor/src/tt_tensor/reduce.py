@@ -1,0 +1,122 @@
+"""Reduction kernels with PyTorch's ``dim``/``keepdim`` semantics, NumPy in and out.
+
+``dim=None`` reduces over every dimension; ``dim`` may be an int or a tuple.
+Integer and bool sums give int64; mean, var and std need a float input and
+give the default float dtype for integer inputs.
+
+Cost: one pass over the input (two for ``var``/``std``/``logsumexp``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ._checks import normalize_dim, normalize_dims
+from .pointwise import as_float
+
+
+def sum(a: np.ndarray, dim=None, keepdim: bool = False, dtype=None) -> np.ndarray:  # noqa: A001
+    """Sum over ``dim``; integer and bool inputs sum in int64 unless ``dtype`` says otherwise."""
+    axis = normalize_dims("sum", dim, a.ndim)
+    if dtype is None and a.dtype.kind in "iub":
+        dtype = np.int64
+    return np.asarray(np.sum(a, axis=axis, keepdims=keepdim, dtype=dtype))
+
+
+def mean(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Arithmetic mean over ``dim``."""
+    axis = normalize_dims("mean", dim, a.ndim)
+    return np.asarray(np.mean(as_float(a), axis=axis, keepdims=keepdim))
+
+
+def var(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
+    """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, PyTorch's default)."""
+    axis = normalize_dims("var", dim, a.ndim)
+    return np.asarray(np.var(as_float(a), axis=axis, ddof=correction, keepdims=keepdim))
+
+
+def std(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
+    """Standard deviation over ``dim``: ``sqrt(var)``."""
+    return np.sqrt(var(a, dim, correction, keepdim))
+
+
+def count(shape: tuple[int, ...], dim) -> int:
+    """How many elements a reduction over ``dim`` combines into each output element."""
+    axes = normalize_dims("count", dim, len(shape))
+    if axes is None:
+        return int(np.prod(shape, dtype=np.int64))
+    return int(np.prod([shape[d] for d in axes], dtype=np.int64)) if shape else 1
+
+
+def extreme(op: str, a: np.ndarray, dim: int, keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(values, indices)`` of the max (``op="max"``) or min over one ``dim``."""
+    if a.size == 0:
+        raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+    axis = normalize_dim(op, dim, a.ndim)
+    if a.ndim == 0:
+        return a.copy(), np.zeros((), dtype=np.int64)
+    pick = np.argmax if op == "max" else np.argmin
+    indices = np.expand_dims(pick(a, axis=axis), axis)
+    values = np.take_along_axis(a, indices, axis=axis)
+    if not keepdim:
+        values, indices = values.squeeze(axis), indices.squeeze(axis)
+    return values, indices.astype(np.int64, copy=False)
+
+
+def amax(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Largest value over ``dim`` (all dims if None)."""
+    if a.size == 0:
+        raise RuntimeError(f"max: cannot reduce an empty tensor of shape {a.shape}")
+    return np.asarray(np.max(a, axis=normalize_dims("amax", dim, a.ndim), keepdims=keepdim))
+
+
+def amin(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Smallest value over ``dim`` (all dims if None)."""
+    if a.size == 0:
+        raise RuntimeError(f"min: cannot reduce an empty tensor of shape {a.shape}")
+    return np.asarray(np.min(a, axis=normalize_dims("amin", dim, a.ndim), keepdims=keepdim))
+
+
+def argextreme(op: str, a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Index of the max (``op="argmax"``) or min; over the flattened tensor when ``dim`` is None."""
+    pick = np.argmax if op == "argmax" else np.argmin
+    if a.size == 0:
+        raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
+    if dim is None:
+        out = np.asarray(pick(a), dtype=np.int64)
+        return out.reshape((1,) * a.ndim) if keepdim else out
+    axis = normalize_dim(op, dim, a.ndim)
+    if a.ndim == 0:
+        return np.zeros((), dtype=np.int64)
+    return np.asarray(pick(a, axis=axis, keepdims=keepdim)).astype(np.int64, copy=False)
+
+
+def logsumexp(a: np.ndarray, dim, keepdim: bool = False) -> np.ndarray:
+    """``log(sum(exp(a)))`` over ``dim``, shifted by the max so it never overflows."""
+    a = as_float(a)
+    axis = normalize_dims("logsumexp", dim, a.ndim)
+    shift = np.max(a, axis=axis, keepdims=True)
+    shift[~np.isfinite(shift)] = 0  # all -inf (or inf) rows: leave them to exp/log
+    with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row is the right answer
+        out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
+    return out if keepdim else np.asarray(out.squeeze(axis) if axis is not None else out.reshape(()))
+
+
+def prod(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Product over ``dim`` (one dim or all)."""
+    axis = normalize_dims("prod", dim, a.ndim)
+    dtype = np.int64 if a.dtype.kind in "iub" else None
+    return np.asarray(np.prod(a, axis=axis, keepdims=keepdim, dtype=dtype))
+
+
+def norm(a: np.ndarray, p=2, dim=None, keepdim: bool = False) -> np.ndarray:
+    """Vector p-norm over ``dim`` (``p`` a number, ``"fro"`` or inf)."""
+    a = as_float(a)
+    axis = normalize_dims("norm", dim, a.ndim)
+    if p == "fro" or p == 2:
+        return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
+    if p == np.inf:
+        return np.asarray(np.max(np.abs(a), axis=axis, keepdims=keepdim))
+    if p == 1:
+        return np.asarray(np.sum(np.abs(a), axis=axis, keepdims=keepdim))
+    return np.asarray(np.sum(np.abs(a) ** p, axis=axis, keepdims=keepdim) ** (1.0 / p))

@@ -1,0 +1,294 @@
+"""The :class:`Tensor`: an n-d array with PyTorch's names and semantics, stored as a NumPy array.
+
+The class is deliberately thin: every method converts its arguments, calls a
+kernel from ``pointwise``, ``reduce``, ``shaping``, ``indexing`` or ``linalg``
+(NumPy in, NumPy out, where the rules and error messages live), and wraps the
+result with ``self._from_array``. That one constructor hook is what lets a
+subclass (tt-autograd's ``Tensor``) get its own type back from every op it
+does not override, without this package knowing anything about gradients.
+
+This file holds the core: construction, attributes, conversion and ``repr``.
+The operations come from one mixin per concept, each in its own module:
+
+==========================  ==========================================================
+``OperatorMixin``           ``+ - * / ** @``, reflected forms, comparisons, logic
+``MathMixin``               element-wise functions: ``exp``, ``sigmoid``, ``clamp``, ...
+``InPlaceMixin``            ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
+``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
+``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
+``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
+==========================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import pointwise, shaping
+from ._base import TensorBase, operand, to_array
+from ._checks import normalize_dim, parse_size
+from ._indexing_methods import IndexingMixin
+from ._inplace import InPlaceMixin
+from ._math import MathMixin
+from ._operators import OperatorMixin
+from ._reductions import ReductionMixin, ValuesIndices
+from ._shape_methods import ShapeMixin
+from .dtypes import DType, as_dtype, from_numpy_dtype
+from .formatting import format_tensor
+
+__all__ = ["Tensor", "ValuesIndices", "operand", "to_array"]
+
+
+class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin, IndexingMixin, TensorBase):
+    """An n-dimensional array of one dtype, with PyTorch's API.
+
+    Args:
+        data: a nested list, scalar, NumPy array or tensor (copied).
+        dtype: element type; inferred from ``data`` when None.
+
+    Shape:
+        whatever ``data`` has; ``shape`` is a tuple of ints.
+
+    Example:
+        >>> import tt_tensor as tt
+        >>> tt.tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0)
+        tensor([4., 6.])
+    """
+
+    __array_priority__ = 1000  # ndarray (+) Tensor defers to Tensor's reflected op
+    __hash__ = object.__hash__  # == is element-wise, so hash by identity like PyTorch
+
+    def __init__(self, data: object = (), dtype: object = None) -> None:
+        self._array = to_array(data, dtype)
+
+    @classmethod
+    def _from_array(cls, array: np.ndarray) -> Tensor:
+        """Wrap ``array`` without copying; every op builds its result through here."""
+        tensor = object.__new__(cls)
+        tensor._array = array if type(array) is np.ndarray else np.asarray(array)
+        return tensor
+
+    @classmethod
+    def _cat(cls, tensors: list[Tensor], dim: int) -> Tensor:
+        """``cat`` for this class; a subclass overrides it to record the op."""
+        return cls._from_array(shaping.cat([to_array(t, copy=None) for t in tensors], dim))
+
+    @classmethod
+    def _stack(cls, tensors: list[Tensor], dim: int) -> Tensor:
+        """``stack`` for this class."""
+        return cls._from_array(shaping.stack([to_array(t, copy=None) for t in tensors], dim))
+
+    @classmethod
+    def _where(cls, condition: Tensor, x: object, y: object) -> Tensor:
+        """``where`` for this class."""
+        return cls._from_array(pointwise.where(operand(condition), operand(x), operand(y)))
+
+    # ----------------------------------------------------------------- attributes
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """Sizes of the dimensions."""
+        return self._array.shape
+
+    @property
+    def dtype(self) -> DType:
+        """Element type, e.g. ``tt.float32``."""
+        return from_numpy_dtype(self._array.dtype)
+
+    @property
+    def ndim(self) -> int:
+        """Number of dimensions."""
+        return self._array.ndim
+
+    @property
+    def device(self) -> str:
+        """Always ``"cpu"``: TinyTorch runs on NumPy."""
+        return "cpu"
+
+    @property
+    def data(self) -> Tensor:
+        """The same storage as a new tensor (with no gradient history in subclasses)."""
+        return self._from_array(self._array)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._array = to_array(value, copy=None)
+
+    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """The shape, or the size of one dimension."""
+        if dim is None:
+            return self._array.shape
+        return self._array.shape[normalize_dim("size", dim, self.ndim)]
+
+    def dim(self) -> int:
+        """Number of dimensions."""
+        return self._array.ndim
+
+    def numel(self) -> int:
+        """Number of elements."""
+        return self._array.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        """Bytes per element."""
+        return self._array.itemsize
+
+    def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
+        """Steps in *elements* (not bytes, unlike NumPy) between neighbours along each dimension."""
+        strides = tuple(s // self._array.itemsize for s in self._array.strides)
+        return strides if dim is None else strides[normalize_dim("stride", dim, self.ndim)]
+
+    def is_floating_point(self) -> bool:
+        """True for float16/32/64 tensors."""
+        return self._array.dtype.kind == "f"
+
+    def is_contiguous(self) -> bool:
+        """True if the elements are laid out in row-major order without gaps."""
+        return self._array.flags.c_contiguous
+
+    # ----------------------------------------------------------------- conversion
+    def numpy(self) -> np.ndarray:
+        """The underlying NumPy array (shares memory, like ``torch.Tensor.numpy``)."""
+        return self._array
+
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+        if self._array.size != 1:
+            raise RuntimeError(f"item: only one-element tensors can be converted, got shape {self.shape}")
+        return self._array.item()
+
+    def tolist(self) -> list | float | int | bool:
+        """Nested Python lists of the values."""
+        return self._array.tolist()
+
+    def __array__(self, dtype: object = None, copy: bool | None = None) -> np.ndarray:
+        if copy:
+            return np.array(self._array, dtype=dtype, copy=True)
+        return np.asarray(self._array, dtype=dtype)
+
+    def to(self, *args: object, dtype: object = None, copy: bool = False) -> Tensor:
+        """Convert dtype (``to(tt.float64)``, ``to(other_tensor)``); devices other than CPU are refused."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                if not arg.startswith("cpu"):
+                    raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
+            else:
+                dtype = arg
+        if dtype is None or as_dtype(dtype).numpy == self._array.dtype:
+            return self.clone() if copy else self
+        return self._convert(as_dtype(dtype))
+
+    def _convert(self, dtype: DType) -> Tensor:
+        """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
+        return self._from_array(self._array.astype(dtype.numpy))
+
+    def float(self) -> Tensor:
+        """Convert to float32."""
+        return self.to("float32")
+
+    def double(self) -> Tensor:
+        """Convert to float64."""
+        return self.to("float64")
+
+    def half(self) -> Tensor:
+        """Convert to float16."""
+        return self.to("float16")
+
+    def long(self) -> Tensor:
+        """Convert to int64."""
+        return self.to("int64")
+
+    def int(self) -> Tensor:
+        """Convert to int32."""
+        return self.to("int32")
+
+    def bool(self) -> Tensor:
+        """Convert to bool."""
+        return self.to("bool")
+
+    def type_as(self, other: Tensor) -> Tensor:
+        """Convert to ``other``'s dtype."""
+        return self.to(other.dtype)
+
+    def cpu(self) -> Tensor:
+        """This tensor (TinyTorch tensors always live on the CPU)."""
+        return self
+
+    def clone(self) -> Tensor:
+        """A copy with its own storage."""
+        return self._from_array(self._array.copy())
+
+    def detach(self) -> Tensor:
+        """The same storage as a new tensor outside any gradient history."""
+        return self._from_array(self._array)
+
+    def contiguous(self) -> Tensor:
+        """This tensor if contiguous, else a contiguous copy."""
+        return self if self._array.flags.c_contiguous else self._from_array(np.ascontiguousarray(self._array))
+
+    # ----------------------------------------------------------------- new tensors like this one
+    def new_tensor(self, data: object, dtype: object = None) -> Tensor:
+        """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
+        return self._from_array(to_array(data, self.dtype if dtype is None else dtype))
+
+    def new_zeros(self, *size: int, dtype: object = None) -> Tensor:
+        """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._from_array(np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype)))
+
+    def new_ones(self, *size: int, dtype: object = None) -> Tensor:
+        """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._from_array(np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype)))
+
+    def new_full(self, size: tuple[int, ...], fill_value: object, dtype: object = None) -> Tensor:
+        """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._from_array(np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype)))
+
+    def new_empty(self, *size: int, dtype: object = None) -> Tensor:
+        """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
+        return self._from_array(np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype)))
+
+    def _dtype_or(self, dtype: object) -> np.dtype:
+        return self._array.dtype if dtype is None else as_dtype(dtype).numpy
+
+    # ----------------------------------------------------------------- Python protocols
+    def __len__(self) -> int:
+        if self._array.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._array.shape[0]
+
+    def __iter__(self):
+        if self._array.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._array.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._array.size != 1:
+            raise RuntimeError(
+                f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
+            )
+        return bool(self._array)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._array.dtype.kind not in "iu" or self._array.size != 1:
+            raise TypeError(f"only one-element integer tensors can be used as an index, got {self.dtype} {self.shape}")
+        return int(self._array.item())
+
+    def __format__(self, spec: str) -> str:
+        if self._array.ndim == 0 and spec:
+            return format(self._array.item(), spec)
+        return repr(self) if not spec else format(str(self), spec)
+
+    def __repr__(self) -> str:
+        return format_tensor(self._array, self._repr_extras())
+
+    def _repr_extras(self) -> list[str]:
+        """Extra ``key=value`` parts for the repr; tt-autograd adds ``requires_grad``/``grad_fn``."""
+        return []

@@ -1,0 +1,40 @@
+"""TinyTorch: ``import tinytorch as tt`` gives the PyTorch-style top level over every package.
+
+So far: tensors (tt-tensor) and autograd (tt-autograd). A PyTorch script
+runs with ``import torch`` changed to ``import tinytorch as torch`` as far as
+the packages that exist reach. Later packages appear here as ``tt.nn``,
+``tt.optim``, ``tt.vision``, ``tt.text`` and ``tt.perf`` when they land.
+
+Example:
+    >>> import tinytorch as tt
+    >>> x = tt.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    >>> (x ** 2).sum().backward()
+    >>> x.grad
+    tensor([2., 4., 6.])
+"""
+
+from __future__ import annotations
+
+from tt_autograd import *  # noqa: F403  (tensor, zeros, randn, cat, stack, where, no_grad, ...)
+from tt_autograd import (
+    DType,
+    Function,
+    Generator,
+    GradcheckError,
+    Tensor,
+    cat,
+    enable_grad,
+    gradcheck,
+    is_grad_enabled,
+    manual_seed,
+    no_grad,
+    set_grad_enabled,
+    stack,
+    tensor,
+    where,
+)
+from tt_autograd import bool, float, int  # noqa: A004  (PyTorch's dtype aliases)
+
+from . import curriculum
+
+__version__ = "0.1.0"
