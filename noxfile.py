@@ -128,3 +128,10 @@ def dev(session: nox.Session) -> None:
         env=EDITABLE_TOGETHER, external=True,
     )  # fmt: skip
     session.log(f"ready: activate it with `source {venv.relative_to(ROOT)}/bin/activate`")
+
+
+@nox.session
+def curriculum(session: nox.Session) -> None:
+    """Every module's tests must fail with its solution stubbed out: tools/check_curriculum.py."""
+    session.install("numpy>=2.0", *TEST_DEPS)
+    session.run("python", "tools/check_curriculum.py", *session.posargs)

@@ -40,7 +40,9 @@ def median_time(function: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def paired_median(a: Callable[[], object], b: Callable[[], object], rounds: int, repeats: int) -> tuple[float, float]:
+def paired_median(
+    a: Callable[[], object], b: Callable[[], object], rounds: int, repeats: int
+) -> tuple[float, float]:
     """Median times of ``a`` and ``b``, measured in alternating rounds so drift hits both."""
     times_a, times_b = [], []
     for _ in range(rounds):
@@ -105,8 +107,9 @@ def bench_mlp(batch: int, rounds: int, repeats: int, use_torch: bool) -> dict[st
     reference = numpy_mlp_step(x, y, weights)
     worst = max(float(np.abs(a - b).max()) for a, b in zip(ours, reference))
     assert worst < 1e-4, f"tt-autograd's MLP gradients differ from the NumPy baseline by {worst}"
-    t_tt, t_np = paired_median(lambda: tinytorch_mlp_step(tx, ty, params),
-                               lambda: numpy_mlp_step(x, y, weights), rounds, repeats)
+    t_tt, t_np = paired_median(
+        lambda: tinytorch_mlp_step(tx, ty, params), lambda: numpy_mlp_step(x, y, weights), rounds, repeats
+    )
     result = {"numpy_ms": t_np * 1e3, "tinytorch_ms": t_tt * 1e3, "ratio": t_tt / t_np}
     if use_torch:
         result.update(torch_mlp(x, y, weights, rounds, repeats))
@@ -154,14 +157,18 @@ def main(argv: list[str] | None = None) -> int:
     print(f"TinyTorch benchmarks (NumPy {np.__version__}); ratios are measured in this one run\n")
     for batch in (64, 256):
         r = bench_mlp(batch, rounds, repeats, args.torch)
-        line = (f"mlp 784-256-128-10 batch {batch:3d}: numpy {r['numpy_ms']:.2f} ms, "
-                f"tinytorch {r['tinytorch_ms']:.2f} ms, ratio {r['ratio']:.2f}x")
+        line = (
+            f"mlp 784-256-128-10 batch {batch:3d}: numpy {r['numpy_ms']:.2f} ms, "
+            f"tinytorch {r['tinytorch_ms']:.2f} ms, ratio {r['ratio']:.2f}x"
+        )
         if "torch_ms" in r:
             line += f", torch {r['torch_ms']:.2f} ms"
         goal = "  (goal <= 1.2x)" if batch == 256 else ""
         print(line + goal)
     r = bench_overhead(10_000, rounds)
-    print(f"per-op overhead, 10,000-op chain fwd+bwd on 1 element: {r['us_per_op']:.1f} us/op  (goal <= 15 us)")
+    print(
+        f"per-op overhead, 10,000-op chain fwd+bwd on 1 element: {r['us_per_op']:.1f} us/op  (goal <= 15 us)"
+    )
     return 0
 
 

@@ -58,8 +58,10 @@ def main(epochs: int = 300, hidden: int = 64, lr: float = 1.0) -> float:
             print(f"epoch {epoch:4d}  loss {loss.item():.4f}  accuracy {accuracy:6.1%}")
     with tt.no_grad():
         accuracy = (((x @ w1 + b1).relu() @ w2 + b2).argmax(dim=1) == y).float().mean().item()
-    print(f"final training accuracy {accuracy:.1%} in {time.perf_counter() - start:.1f} s "
-          f"({'learned' if accuracy > 0.9 else 'did not learn'} the spirals)")
+    print(
+        f"final training accuracy {accuracy:.1%} in {time.perf_counter() - start:.1f} s "
+        f"({'learned' if accuracy > 0.9 else 'did not learn'} the spirals)"
+    )
     return accuracy
 
 

@@ -105,5 +105,11 @@ def test_every_version_and_pin_is_the_meta_packages():
             for d in package["dependencies"]
             if Requirement(d).name in curriculum.PACKAGES
         }
-        expected = {dep: f"=={version}" for dep in curriculum.PACKAGES[name]}
-        assert siblings == expected, f"{name}'s TinyTorch dependencies differ from curriculum.PACKAGES"
+        # Its direct dependencies from the table, plus any earlier package it imports itself.
+        allowed = set(curriculum.closure(name)) - {name}
+        assert set(curriculum.PACKAGES[name]) <= set(siblings) <= allowed, (
+            f"{name} depends on {sorted(siblings)}; it must include {list(curriculum.PACKAGES[name])} "
+            f"and may add only packages it builds on: {sorted(allowed)}"
+        )
+        pins = set(siblings.values())
+        assert pins <= {f"=={version}"}, f"{name} must pin its siblings to =={version}, got {pins}"

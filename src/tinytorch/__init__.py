@@ -16,15 +16,18 @@ Example:
 from __future__ import annotations
 
 from tt_autograd import *  # noqa: F403  (tensor, zeros, randn, cat, stack, where, no_grad, ...)
-from tt_autograd import (
+from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     DType,
     Function,
     Generator,
     GradcheckError,
     Tensor,
+    bool,
     cat,
     enable_grad,
+    float,
     gradcheck,
+    int,
     is_grad_enabled,
     manual_seed,
     no_grad,
@@ -33,7 +36,6 @@ from tt_autograd import (
     tensor,
     where,
 )
-from tt_autograd import bool, float, int  # noqa: A004  (PyTorch's dtype aliases)
 
 from . import curriculum
 

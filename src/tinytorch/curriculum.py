@@ -69,6 +69,44 @@ MODULES: tuple[Module, ...] = (
 )
 
 
+@dataclass(frozen=True)
+class Milestone:
+    """A historical milestone: a script that proves the modules it needs work together."""
+
+    number: int
+    year: int
+    title: str
+    script: str
+    requires: tuple[int, ...]
+
+    @property
+    def tag(self) -> str:
+        """Two-digit milestone number: ``"01"``."""
+        return f"{self.number:02d}"
+
+
+def _through(last: int, *extra: int) -> tuple[int, ...]:
+    return tuple(range(1, last + 1)) + extra
+
+
+MILESTONES: tuple[Milestone, ...] = (
+    Milestone(1, 1957, "Perceptron: a single layer separates a linearly separable set", "milestones/01_perceptron.py", _through(7)),
+    Milestone(2, 1969, "XOR: one layer cannot, two layers can", "milestones/02_xor.py", _through(7)),
+    Milestone(3, 1986, "Backpropagation: an MLP reads MNIST digits", "milestones/03_mlp_mnist.py", _through(8)),
+    Milestone(4, 1998, "CNN: convolutions classify CIFAR-10", "milestones/04_cnn_cifar10.py", _through(9)),
+    Milestone(5, 2017, "Transformers: a GPT writes Shakespeare", "milestones/05_gpt_shakespeare.py", _through(7, 10, 11, 12, 13)),
+    Milestone(6, 2018, "Systems: optimise a model end to end under a budget", "milestones/06_systems.py", _through(20)),
+)
+
+
+def milestone(number: int) -> Milestone:
+    """The milestone with this number; a clear error for an unknown one."""
+    for entry in MILESTONES:
+        if entry.number == number:
+            return entry
+    raise KeyError(f"there is no milestone {number}: milestones are numbered 1 to {len(MILESTONES)}")
+
+
 def module(number: int) -> Module:
     """The module with this number; a clear error for an unknown one."""
     for entry in MODULES:

@@ -1,0 +1,315 @@
+"""``tito``: the learner's command line — set-up checks, modules, progress and milestones.
+
+Built on Typer (commands and help) and Rich (colours and tables); every
+listing command takes ``--json`` for scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from .. import curriculum, exercises
+from . import doctor as doctor_checks
+from .workspace import Progress, WorkspaceError, find_workspace, module_or_error, run_module_tests
+
+app = typer.Typer(help="TinyTorch's learner CLI: build the framework module by module.", no_args_is_help=True)
+module_app = typer.Typer(help="Start, test and complete the course's modules.", no_args_is_help=True)
+milestone_app = typer.Typer(help="Run the historical milestones your modules unlock.", no_args_is_help=True)
+instructor_app = typer.Typer(help="Instructor tools.", no_args_is_help=True)
+app.add_typer(module_app, name="module")
+app.add_typer(milestone_app, name="milestone")
+app.add_typer(instructor_app, name="instructor")
+console = Console()
+
+WorkspaceOption = Annotated[Optional[Path], typer.Option("--workspace", "-w", help="The TinyTorch checkout.")]  # noqa: UP045
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+
+
+def fail(message: str) -> None:
+    console.print(f"[bold red]error:[/] {message}")
+    raise typer.Exit(2)
+
+
+def workspace_or_fail(path: Path | None) -> Path:
+    try:
+        return find_workspace(path)
+    except WorkspaceError as error:
+        fail(str(error))
+        raise  # unreachable: fail() exits
+
+
+@app.callback()
+def main() -> None:
+    """TinyTorch's learner CLI."""
+
+
+@app.command()
+def doctor(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Check Python, NumPy, BLAS, the installed packages and the data sets."""
+    try:
+        root: Path | None = find_workspace(workspace)
+    except WorkspaceError:
+        root = None
+    checks = doctor_checks.run_checks(root)
+    if as_json:
+        print(doctor_checks.as_json(checks))
+    else:
+        table = Table(title="tito doctor")
+        for column in ("", "check", "found", "fix"):
+            table.add_column(column)
+        for check in checks:
+            mark = "[green]✓[/]" if check.ok else ("[red]✗[/]" if check.required else "[yellow]![/]")
+            table.add_row(mark, check.name, check.detail, check.fix)
+        console.print(table)
+    if any(not c.ok and c.required for c in checks):
+        raise typer.Exit(1)
+
+
+# ---------------------------------------------------------------------------- modules
+def prerequisites(module: curriculum.Module) -> list[curriculum.Module]:
+    """Earlier modules in the packages this module builds on."""
+    needed = set(curriculum.closure(module.package))
+    return [m for m in curriculum.MODULES if m.number < module.number and m.package in needed]
+
+
+@module_app.command("list")
+def module_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """The twenty modules, their packages and your progress."""
+    root = workspace_or_fail(workspace)
+    progress = Progress.load(root)
+    rows = [{"module": m.tag, "name": m.name, "title": m.title, "package": m.package,
+             "available": (root / "packages" / m.package).is_dir(), "state": progress.state(m.number)}
+            for m in curriculum.MODULES]  # fmt: skip
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="TinyTorch modules")
+    for column in ("#", "module", "package", "state"):
+        table.add_column(column)
+    colours = {"complete": "green", "in progress": "yellow", "not started": "dim"}
+    for row in rows:
+        state = row["state"] if row["available"] else "not yet written"
+        table.add_row(row["module"], row["title"], row["package"], f"[{colours.get(state, 'dim')}]{state}[/]")
+    console.print(table)
+
+
+@module_app.command("start")
+def module_start(
+    number: int,
+    force: Annotated[
+        bool, typer.Option("--force", help="Restart over your work / skip prerequisites.")
+    ] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Replace module NUMBER's solution with stubs for you to write."""
+    root = workspace_or_fail(workspace)
+    progress = Progress.load(root)
+    try:
+        module = module_or_error(number)
+    except WorkspaceError as error:
+        fail(str(error))
+    if not (root / "packages" / module.package).is_dir():
+        fail(f"module {module.tag} lives in {module.package}, which this checkout does not have yet")
+    missing = [m.tag for m in prerequisites(module) if not progress.complete(m.number)]
+    if missing and not force:
+        fail(
+            f"module {module.tag} builds on modules {', '.join(missing)}: complete them first "
+            "(tito module complete NN), or pass --force"
+        )
+    if progress.state(number) != "not started" and not force:
+        fail(
+            f"module {module.tag} is already {progress.state(number)}; starting again would overwrite "
+            "your work. "
+            "Pass --force to do it anyway."
+        )
+    regions = exercises.stub_module(root, module.package, module.number)
+    progress.mark(progress.started, number)
+    progress.completed.pop(module.tag, None)
+    progress.save()
+    functions = sorted({r.function for r in regions})
+    console.print(
+        f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write in "
+        f"packages/{module.package}/src:"
+    )
+    for name in functions:
+        console.print(f"  • {name}")
+    console.print(f"Then run [bold]tito module test {module.tag}[/].")
+
+
+@module_app.command("test")
+def module_test(number: int, workspace: WorkspaceOption = None) -> None:
+    """Run module NUMBER's tests against your code."""
+    root = workspace_or_fail(workspace)
+    try:
+        module = module_or_error(number)
+        code = run_module_tests(root, module, [])
+    except WorkspaceError as error:
+        fail(str(error))
+    raise typer.Exit(code)
+
+
+@module_app.command("complete")
+def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
+    """Run module NUMBER's tests and, if they pass, record it as complete."""
+    root = workspace_or_fail(workspace)
+    try:
+        module = module_or_error(number)
+        code = run_module_tests(root, module, [])
+    except WorkspaceError as error:
+        fail(str(error))
+    if code != 0:
+        console.print(f"[red]module {module.tag} is not complete yet: its tests fail[/]")
+        raise typer.Exit(1)
+    progress = Progress.load(root)
+    progress.mark(progress.completed, number)
+    progress.save()
+    console.print(f"[green]module {module.tag} complete[/]")
+    for milestone in curriculum.MILESTONES:
+        if number in milestone.requires and all(progress.complete(n) for n in milestone.requires):
+            console.print(
+                f"[bold green]milestone {milestone.tag} unlocked:[/] {milestone.year} — {milestone.title}"
+            )
+
+
+@module_app.command("status")
+def module_status(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """Your progress through the modules, and which milestones are unlocked."""
+    root = workspace_or_fail(workspace)
+    progress = Progress.load(root)
+    done = [m.tag for m in curriculum.MODULES if progress.complete(m.number)]
+    unlocked = [m.tag for m in curriculum.MILESTONES if all(progress.complete(n) for n in m.requires)]
+    started = [m.tag for m in curriculum.MODULES if progress.state(m.number) == "in progress"]
+    if as_json:
+        print(
+            json.dumps({"complete": done, "in_progress": started, "milestones_unlocked": unlocked}, indent=2)
+        )
+        return
+    console.print(f"modules complete: {len(done)}/{len(curriculum.MODULES)} {' '.join(done)}")
+    console.print(f"in progress: {' '.join(started) or 'none'}")
+    for m in curriculum.MILESTONES:
+        mark = "[green]unlocked[/]" if m.tag in unlocked else "[dim]locked[/]"
+        console.print(f"milestone {m.tag} ({m.year}) {m.title}: {mark}")
+
+
+@module_app.command("reset")
+def module_reset(
+    number: int,
+    yes: Annotated[bool, typer.Option("--yes", help="Don't ask: discard your work.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Put module NUMBER back to fresh stubs, discarding your work on it."""
+    root = workspace_or_fail(workspace)
+    try:
+        module = module_or_error(number)
+    except WorkspaceError as error:
+        fail(str(error))
+    if not yes and not typer.confirm(f"Discard your work on module {module.tag}?"):
+        raise typer.Exit(1)
+    regions = exercises.stub_module(root, module.package, module.number)
+    progress = Progress.load(root)
+    progress.mark(progress.started, number)
+    progress.completed.pop(module.tag, None)
+    progress.save()
+    console.print(f"module {module.tag}: {len(regions)} exercises reset to stubs")
+
+
+# ---------------------------------------------------------------------------- milestones
+def ranges(numbers: list[int]) -> str:
+    """``[1, 2, 3, 5]`` as ``"01–03, 05"``."""
+    parts: list[str] = []
+    start = previous = numbers[0]
+    for n in [*numbers[1:], None]:
+        if n is not None and n == previous + 1:
+            previous = n
+            continue
+        parts.append(f"{start:02d}" if start == previous else f"{start:02d}–{previous:02d}")
+        if n is not None:
+            start = previous = n
+    return ", ".join(parts)
+
+
+@milestone_app.command("list")
+def milestone_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) -> None:
+    """The six milestones and the modules each needs."""
+    root = workspace_or_fail(workspace)
+    progress = Progress.load(root)
+    rows = [{"milestone": m.tag, "year": m.year, "title": m.title, "script": m.script,
+             "requires": [f"{n:02d}" for n in m.requires],
+             "unlocked": all(progress.complete(n) for n in m.requires),
+             "available": (root / m.script).is_file()} for m in curriculum.MILESTONES]  # fmt: skip
+    if as_json:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(title="TinyTorch milestones")
+    for column in ("#", "year", "milestone", "needs modules", "state"):
+        table.add_column(column)
+    for row in rows:
+        state = "[green]unlocked[/]" if row["unlocked"] else "[dim]locked[/]"
+        if not row["available"]:
+            state = "[dim]not yet written[/]"
+        needs = ranges([int(n) for n in row["requires"]])
+        table.add_row(row["milestone"], str(row["year"]), row["title"], needs, state)
+    console.print(table)
+
+
+@milestone_app.command("run", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def milestone_run(
+    ctx: typer.Context,
+    number: int,
+    instructor: Annotated[bool, typer.Option("--instructor", help="Run even if locked.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run milestone NUMBER (extra arguments go to its script), streaming its output."""
+    root = workspace_or_fail(workspace)
+    try:
+        milestone = curriculum.milestone(number)
+    except KeyError as error:
+        fail(str(error.args[0]))
+    progress = Progress.load(root)
+    missing = [f"{n:02d}" for n in milestone.requires if not progress.complete(n)]
+    if missing and not instructor:
+        fail(
+            f"milestone {milestone.tag} needs modules {', '.join(missing)} complete first "
+            "(instructors: --instructor)"
+        )
+    script = root / milestone.script
+    if not script.is_file():
+        fail(f"milestone {milestone.tag}'s script {milestone.script} is not in this checkout yet")
+    packages = {m.package for m in curriculum.MODULES if m.number in milestone.requires}
+    paths = {str(root / "packages" / p / "src") for name in packages for p in curriculum.closure(name)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sorted(paths))}
+    raise typer.Exit(subprocess.run([sys.executable, str(script), *ctx.args], cwd=root, env=env).returncode)
+
+
+# ---------------------------------------------------------------------------- instructor
+@instructor_app.command("export")
+def instructor_export(
+    destination: Path,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Write the learner's edition (every module stubbed; tests and docs kept) to DESTINATION."""
+    root = workspace_or_fail(workspace)
+    if destination.exists():
+        fail(f"{destination} already exists: choose a new folder")
+    exercises.copy_tree(root, destination)
+    shutil.rmtree(destination / ".tito", ignore_errors=True)
+    count = 0
+    for module in curriculum.MODULES:
+        if (destination / "packages" / module.package).is_dir():
+            count += len(exercises.stub_module(destination, module.package, module.number))
+    console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+
+
+def run() -> None:
+    """Entry point of the ``tito`` command."""
+    app()

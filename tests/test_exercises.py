@@ -1,0 +1,88 @@
+"""The exercise generator: solution regions become stubs, and the code still imports."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+_spec = importlib.util.spec_from_file_location("_tt_exercises_test", ROOT / "src/tinytorch/exercises.py")
+exercises = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = exercises
+_spec.loader.exec_module(exercises)
+
+SOURCE = textwrap.dedent(
+    '''
+    import numpy as np
+
+
+    class Ops:
+        def relu(self, a):
+            """max(a, 0)."""
+            # BEGIN SOLUTION 03
+            out = np.maximum(a, 0)
+            return out
+            # END SOLUTION
+
+
+    def square(a):
+        """a * a."""
+        # BEGIN SOLUTION 04
+        return a * a
+        # END SOLUTION
+    '''
+)
+
+
+def test_regions_are_found_with_their_function_and_module(tmp_path):
+    path = tmp_path / "ops.py"
+    path.write_text(SOURCE)
+    regions = exercises.find_regions(path)
+    assert [(r.module, r.function) for r in regions] == [(3, "Ops.relu"), (4, "square")]
+
+
+def test_stubbing_one_module_keeps_the_others_and_the_docstrings(tmp_path):
+    path = tmp_path / "ops.py"
+    path.write_text(SOURCE)
+    text, count = exercises.stub_source(path, 3)
+    assert count == 1
+    assert "raise NotImplementedError('module 03: implement Ops.relu" in text
+    assert "np.maximum" not in text and "return a * a" in text and '"""max(a, 0)."""' in text
+    assert text.count("# BEGIN SOLUTION") == 2, "markers stay so the region can be found again"
+    again, count_again = exercises.stub_source(path, 3, text)
+    assert count_again == 1 and again == text, "stubbing a stub changes nothing"
+    namespace: dict = {}
+    exec(compile(text, str(path), "exec"), namespace)  # the stubbed file still runs
+    with pytest.raises(NotImplementedError, match="module 03: implement Ops.relu"):
+        namespace["Ops"]().relu(1)
+    assert namespace["square"](3) == 9
+
+
+@pytest.mark.parametrize(
+    "source, problem",
+    [
+        ("def f():\n    # BEGIN SOLUTION 01\n    return 1\n", "never closed"),
+        ("def f():\n    return 1\n    # END SOLUTION\n", "without a BEGIN"),
+        ("# BEGIN SOLUTION 01\nx = 1\n# END SOLUTION\n", "inside a function"),
+        (
+            "def f():\n    # BEGIN SOLUTION 01\n    # BEGIN SOLUTION 01\n    return 1\n    # END SOLUTION\n",
+            "inside",
+        ),
+    ],
+)
+def test_malformed_markers_are_refused_with_the_line(tmp_path, source, problem):
+    path = tmp_path / "bad.py"
+    path.write_text(source)
+    with pytest.raises(exercises.MarkerError, match=problem):
+        exercises.find_regions(path)
+
+
+def test_every_package_module_has_regions_that_stub_to_valid_python():
+    """Each existing package's sources parse with each of their modules stubbed."""
+    for path in sorted((ROOT / "packages").glob("*/src/**/*.py")):
+        for module in {r.module for r in exercises.find_regions(path)}:
+            exercises.stub_source(path, module)

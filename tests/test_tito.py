@@ -1,0 +1,87 @@
+"""``tito`` end to end, in a temporary copy of the repository.
+
+start a module → its tests fail → restore the solution → complete succeeds →
+status reports it and the milestone unlocks. Plus the errors a learner meets.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tinytorch import curriculum, exercises
+from tinytorch.cli.app import app
+
+ROOT = Path(__file__).resolve().parents[1]
+runner = CliRunner()
+
+
+def tito(workspace: Path, *args: str) -> tuple[int, str]:
+    result = runner.invoke(app, [*args[:2], *args[2:], "--workspace", str(workspace)] if args else [])
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory) -> Path:
+    return exercises.copy_tree(ROOT, tmp_path_factory.mktemp("tito") / "repo")
+
+
+def test_start_fail_restore_complete_unlock(workspace):
+    package_src = workspace / "packages" / "tt-tensor" / "src"
+    originals = {p: p.read_text() for p in package_src.rglob("*.py")}
+    progress_file = workspace / ".tito" / "progress.json"
+    # Modules 02-07 done already: completing 01 is what unlocks milestone 01.
+    progress_file.parent.mkdir(exist_ok=True)
+    done = {f"{n:02d}": "2026-01-01T00:00:00+00:00" for n in range(2, 8)}
+    progress_file.write_text(json.dumps({"started": {}, "completed": done}))
+
+    code, out = tito(workspace, "module", "start", "1")
+    assert code == 0, out
+    stubbed = [p for p, text in originals.items() if p.read_text() != text]
+    assert stubbed, "start must replace module 01's solution regions with stubs"
+    assert "NotImplementedError" in stubbed[0].read_text()
+
+    code, out = tito(workspace, "module", "complete", "1")
+    assert code != 0 and "not complete" in out
+    assert "01" not in json.loads(progress_file.read_text())["completed"]
+
+    code, out = tito(workspace, "module", "start", "1")
+    assert code != 0 and "overwrite your work" in out, "a second start must refuse without --force"
+
+    for path, text in originals.items():  # the learner writes the solution back
+        path.write_text(text)
+    code, out = tito(workspace, "module", "complete", "1")
+    assert code == 0, out
+    assert "milestone 01 unlocked" in out
+
+    code, out = tito(workspace, "module", "status", "--json")
+    status = json.loads(out)
+    assert "01" in status["complete"] and "01" in status["milestones_unlocked"]
+
+
+def test_errors_a_learner_can_act_on(workspace, tmp_path):
+    code, out = tito(workspace, "module", "start", "21")
+    assert code == 2 and "there is no module 21" in out
+    fresh = exercises.copy_tree(ROOT, tmp_path / "fresh")
+    code, out = tito(fresh, "module", "start", "2")
+    assert code == 2 and "builds on modules 01" in out
+    code, out = tito(tmp_path, "module", "list")
+    assert code == 2 and "no TinyTorch workspace" in out
+
+
+def test_instructor_export_stubs_every_module(tmp_path):
+    code, out = tito(ROOT, "instructor", "export", str(tmp_path / "edition"))
+    assert code == 0, out
+    edition = tmp_path / "edition"
+    regions = 0
+    for package in curriculum.existing_packages(ROOT):
+        for path in exercises.source_files(edition, package):
+            for region in exercises.find_regions(path):
+                body = path.read_text().splitlines()[region.first : region.last - 1]
+                assert [line.strip()[:26] for line in body] == ["raise NotImplementedError("], (path, region)
+                regions += 1
+    assert regions > 0
+    assert (edition / "docs").is_dir() and not (edition / ".git").exists()
