@@ -63,3 +63,11 @@ def assert_tensor(actual: object, expected: object, rtol: float = 1e-7, atol: fl
 def check():
     """The :func:`assert_tensor` comparison as a fixture."""
     return assert_tensor
+
+
+@pytest.fixture
+def restore_default_dtype():
+    """For tests that change the default float dtype: put it back afterwards, pass or fail."""
+    before = ag.get_default_dtype()
+    yield
+    ag.set_default_dtype(before)

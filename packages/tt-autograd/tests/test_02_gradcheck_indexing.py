@@ -81,7 +81,9 @@ def test_iterating_over_a_tensor_records_each_row(leaf):
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_gather(dim, leaf, check_grad):
-    index = ag.tensor([[0, 1, 1], [2, 0, 0]]) if dim == 0 else ag.tensor([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
+    index = (
+        ag.tensor([[0, 1, 1, 2], [2, 0, 0, 2]]) if dim == 0 else ag.tensor([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
+    )
     x = leaf((3, 4))
     check_grad(lambda x: x.gather(dim, index), x)
     check_grad(lambda x: ag.gather(x, dim, index), x)

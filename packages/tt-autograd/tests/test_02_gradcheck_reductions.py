@@ -143,7 +143,9 @@ def test_logsumexp_of_large_values_has_softmax_gradient():
 @pytest.mark.parametrize("dim", [None, 0, 1, -1])
 @pytest.mark.parametrize("keepdim", [False, True])
 def test_prod(dim, keepdim, leaf, check_grad):
-    check_grad(lambda x: x.prod(dim=dim, keepdim=keepdim) if dim is not None else x.prod(), leaf((3, 4), 0.5, 1.5))
+    check_grad(
+        lambda x: x.prod(dim=dim, keepdim=keepdim) if dim is not None else x.prod(), leaf((3, 4), 0.5, 1.5)
+    )
 
 
 @pytest.mark.parametrize("dim", [None, 0, 1])

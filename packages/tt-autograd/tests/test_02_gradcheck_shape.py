@@ -74,7 +74,9 @@ def test_repeat_sums_the_gradient_over_the_copies():
 
 
 @pytest.mark.parametrize(
-    "split", [lambda x: x.split(2), lambda x: x.split([1, 3, 1]), lambda x: x.split(2, dim=1)], ids=["2", "list", "dim"]
+    "split",
+    [lambda x: x.split(2), lambda x: x.split([1, 3, 1]), lambda x: x.split(2, dim=1)],
+    ids=["2", "list", "dim"],
 )
 def test_split(split, leaf, check_grad):
     check_grad(split, leaf((5, 3)))
@@ -124,4 +126,6 @@ def test_stack_of_one_tensor_used_twice_accumulates():
 
 
 def test_a_chain_of_views_round_trips(leaf, check_grad):
-    check_grad(lambda x: x.reshape(3, 4).T.unsqueeze(0).expand(2, 4, 3).flip(1).permute(2, 0, 1)[1:], leaf((2, 6)))
+    check_grad(
+        lambda x: x.reshape(3, 4).T.unsqueeze(0).expand(2, 4, 3).flip(1).permute(2, 0, 1)[1:], leaf((2, 6))
+    )

@@ -50,7 +50,10 @@ def test_unary_gradients_have_the_textbook_values():
     for fn, expected in [
         (lambda t: t.exp(), np.exp([0.0, 1.0, 2.0])),
         (lambda t: t.tanh(), 1 - np.tanh([0.0, 1.0, 2.0]) ** 2),
-        (lambda t: t.sigmoid(), [0.25, np.exp(-1) / (1 + np.exp(-1)) ** 2, np.exp(-2) / (1 + np.exp(-2)) ** 2]),
+        (
+            lambda t: t.sigmoid(),
+            [0.25, np.exp(-1) / (1 + np.exp(-1)) ** 2, np.exp(-2) / (1 + np.exp(-2)) ** 2],
+        ),
         (lambda t: t.sin(), np.cos([0.0, 1.0, 2.0])),
         (lambda t: (t + 1).log(), [1.0, 0.5, 1 / 3]),
     ]:
@@ -112,7 +115,9 @@ def test_float_then_double_of_a_float64_leaf(leaf):
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
 
 
-@pytest.mark.parametrize("convert", [lambda t: t.to(ag.float32), lambda t: t.type_as(ag.zeros(1)), lambda t: t.half()])
+@pytest.mark.parametrize(
+    "convert", [lambda t: t.to(ag.float32), lambda t: t.type_as(ag.zeros(1)), lambda t: t.half()]
+)
 def test_other_float_conversions_are_recorded(convert):
     x = ag.tensor([0.5, -1.5], dtype=ag.float64, requires_grad=True)
     (convert(x) * 3).sum().backward()

@@ -29,14 +29,15 @@ def topological_order(root: Function) -> list[Function]:
     an iterator over the parents still to visit, so a node reached along two
     paths of different lengths is still placed after every consumer.
     """
+    # BEGIN SOLUTION 02
     order: list[Function] = []
-    visited: set[int] = {id(root)}
+    visited: set[Function] = {root}  # nodes hash by identity
     stack = [(root, iter(root.parents))]
     while stack:
         node, parents = stack[-1]
         for parent in parents:
-            if isinstance(parent, Function) and id(parent) not in visited:
-                visited.add(id(parent))
+            if isinstance(parent, Function) and parent not in visited:
+                visited.add(parent)
                 stack.append((parent, iter(parent.parents)))
                 break
         else:
@@ -44,20 +45,21 @@ def topological_order(root: Function) -> list[Function]:
             order.append(node)
     order.reverse()
     return order
+    # END SOLUTION
 
 
 def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
     """Propagate ``grad`` (the gradient of ``root``'s output) to every leaf that requires grad."""
-    pending: dict[int, np.ndarray] = {id(root): grad}
+    # BEGIN SOLUTION 02
+    pending: dict[Function, np.ndarray] = {root: grad}  # gradients received so far, per node
     for node in topological_order(root):
-        grad = pending.pop(id(node), None)
+        grad = pending.pop(node, None)
         if grad is None:
             continue
         if node.saved_tensors is None:
             raise RuntimeError(_FREED)
-        retained = node.__dict__.get("retained")
-        if retained is not None:
-            tensor = retained()
+        if node.retained is not None:
+            tensor = node.retained()
             if tensor is not None:
                 accumulate(tensor, grad, shared=True)
         input_grads = node.backward(node, grad)
@@ -72,10 +74,10 @@ def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
                     f"{shape}: the backward rule of {type(node).__name__} is wrong"
                 )
             if isinstance(parent, Function):
-                key = id(parent)
-                pending[key] = pending[key] + input_grad if key in pending else input_grad
+                pending[parent] = pending[parent] + input_grad if parent in pending else input_grad
             else:
                 accumulate(parent, input_grad, shared=input_grad is grad)
+    # END SOLUTION
 
 
 def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
@@ -85,6 +87,7 @@ def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
     holds: not ``shared`` (passed on unchanged to another input too), not a
     view, and writeable.
     """
+    # BEGIN SOLUTION 02
     from .tensor import Tensor
 
     array = tensor._array  # type: ignore[attr-defined]
@@ -97,3 +100,4 @@ def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
         tensor.grad = Tensor._from_array(grad if owned else grad.copy())  # type: ignore[attr-defined]
     else:
         existing._array += grad
+    # END SOLUTION

@@ -29,32 +29,39 @@ class Function:
     #: Arrays kept for backward; ``None`` once the graph has been freed.
     saved_tensors: tuple[np.ndarray, ...] | None = ()
 
+    #: Set by ``retain_grad()``: a weak reference to the output tensor that keeps its ``.grad``.
+    retained = None
+
     @classmethod
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""
-        arrays = []
-        needs = []
-        record = False
+        # BEGIN SOLUTION 02
+        ctx = cls()
         enabled = _state.enabled
+        # One pass over the inputs collects their arrays and, for each input that requires grad,
+        # the node its gradient goes to (its grad_fn, or the leaf itself); None for the others.
+        arrays, parents = [], []
+        record = False
         for x in inputs:
             if isinstance(x, PlainTensor):
                 arrays.append(x._array)
-                need = enabled and getattr(x, "_requires_grad", False)
-                record = record or need
-                needs.append(need)
+                if enabled and getattr(x, "_requires_grad", False):
+                    parents.append(x.grad_fn or x)
+                    record = True
+                    continue
             else:
                 arrays.append(x)
-                needs.append(False)
-        ctx = cls()
+            parents.append(None)
         if record:
-            ctx.needs_input_grad = needs
+            ctx.needs_input_grad = [parent is not None for parent in parents]
         output = _tensor_class()._from_array(cls.forward(ctx, *arrays, **params))
         if record and output._array.dtype.kind == "f":  # integer results carry no gradient
-            ctx.parents = [(x.grad_fn or x) if need else None for x, need in zip(inputs, needs)]
-            ctx.input_shapes = [a.shape if need else None for a, need in zip(arrays, needs)]
+            ctx.parents = parents
+            ctx.input_shapes = [None if p is None else a.shape for p, a in zip(parents, arrays)]
             output._requires_grad = True
             output.grad_fn = ctx
         return output
+        # END SOLUTION
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep ``arrays`` for backward (freed after backward unless ``retain_graph``)."""
@@ -95,6 +102,7 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     Broadcasting copies an input along new leading dimensions and along its
     size-1 dimensions; the gradient of a copy is the sum over the copies.
     """
+    # BEGIN SOLUTION 02
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
@@ -102,3 +110,4 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
         lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1
     )
     return grad.sum(axis=axes).reshape(shape) if axes else grad.reshape(shape)
+    # END SOLUTION

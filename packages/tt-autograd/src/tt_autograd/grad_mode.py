@@ -42,9 +42,17 @@ class set_grad_enabled:  # noqa: N801  (PyTorch's name; usable as a function or 
 
 
 class _GradModeContext:
-    """Base of ``no_grad``/``enable_grad``: a context manager that is also a decorator."""
+    """Base of ``no_grad``/``enable_grad``: a context manager that is also a decorator.
+
+    As in PyTorch, the decorator works with or without parentheses:
+    ``@no_grad()`` and ``@no_grad``.
+    """
 
     mode = True
+
+    def __new__(cls, function: Callable[..., object] | None = None):
+        context = super().__new__(cls)
+        return context if function is None else context(function)
 
     def __enter__(self) -> None:
         self.previous = _state.enabled

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .grad_mode import enable_grad
+from .grad_mode import enable_grad, no_grad
 from .tensor import Tensor
 
 
@@ -63,10 +63,12 @@ def gradcheck(
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(fn(*inputs))
-    weights = [rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape) for out in outputs]
+    weights = [
+        rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape) for out in outputs
+    ]
 
     def loss() -> float:
-        with enable_grad():
+        with no_grad():  # the numerical side needs values only, so it records no graph
             return float(sum(np.sum(w * out._array) for w, out in zip(weights, _outputs(fn(*inputs)))))
 
     for x in inputs:
@@ -93,12 +95,14 @@ def gradcheck(
         error = np.abs(analytical - numerical)
         bad = ~(error <= atol + rtol * np.abs(numerical))  # written so that NaN counts as wrong
         if bad.any():
-            where = np.unravel_index(int(np.argmax(np.where(bad, error, -1))), x.shape) if x.ndim else ()
+            flat_index = int(np.argmax(np.where(bad, np.nan_to_num(error, nan=np.inf), -1)))
+            where = tuple(int(n) for n in np.unravel_index(flat_index, x.shape))
             name = getattr(fn, "__name__", repr(fn))
             message = (
                 f"gradcheck: wrong gradient of {name} for input {i} (shape {x.shape}) at index {where}: "
                 f"autograd gave {analytical[where]:.6g}, central differences give {numerical[where]:.6g} "
-                f"({int(bad.sum())} of {bad.size} elements differ; max error {error.max():.3g})"
+                f"({int(bad.sum())} of {bad.size} elements differ; max error {error.max():.3g}; both are "
+                "gradients of sum(w * output) for fixed random weights w)"
             )
             if raise_exception:
                 raise GradcheckError(message)

@@ -17,8 +17,8 @@ import weakref
 
 import numpy as np
 import tt_tensor
+from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor import shaping
 from tt_tensor._checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
@@ -27,7 +27,10 @@ from .engine import accumulate, run_backward
 from .function import Function
 from .functions import arithmetic as ar
 from .functions import indexing as ix
-from .functions import linalg, reductions as rd, shape as sh, unary as un
+from .functions import linalg
+from .functions import reductions as rd
+from .functions import shape as sh
+from .functions import unary as un
 from .grad_mode import _state
 
 
@@ -89,11 +92,15 @@ class Tensor(tt_tensor.Tensor):
     def retain_grad(self) -> None:
         """Keep ``.grad`` for this non-leaf tensor on the next ``backward()``."""
         if not self._requires_grad:
-            raise RuntimeError("retain_grad: can't retain the gradient of a tensor that does not require grad")
+            raise RuntimeError(
+                "retain_grad: can't retain the gradient of a tensor that does not require grad"
+            )
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
 
-    def backward(self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False) -> None:
+    def backward(
+        self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False
+    ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
         Args:
@@ -120,7 +127,9 @@ class Tensor(tt_tensor.Tensor):
         else:
             grad = np.asarray(operand(gradient), dtype=self._array.dtype)
             if grad.shape != self.shape:
-                raise RuntimeError(f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}")
+                raise RuntimeError(
+                    f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
+                )
         if self.grad_fn is None:
             accumulate(self, grad, shared=True)
         else:
@@ -135,7 +144,9 @@ class Tensor(tt_tensor.Tensor):
     def numpy(self) -> np.ndarray:
         """The underlying array; refused while the tensor requires grad, as in PyTorch."""
         if self._requires_grad:
-            raise RuntimeError("numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+            raise RuntimeError(
+                "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
+            )
         return self._array
 
     def _repr_extras(self) -> list[str]:
@@ -158,12 +169,31 @@ class Tensor(tt_tensor.Tensor):
             return super()._inplace(op, ufunc, other)
         if self.grad_fn is None and self._requires_grad:
             self._check_inplace(op)
-        method = {np.add: Tensor.add, np.subtract: Tensor.sub, np.multiply: Tensor.mul, np.true_divide: Tensor.div}
+        method = {
+            np.add: Tensor.add,
+            np.subtract: Tensor.sub,
+            np.multiply: Tensor.mul,
+            np.true_divide: Tensor.div,
+        }
         result = method[ufunc](self, other)
         if result.shape != self.shape:
-            raise RuntimeError(f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}")
-        self._array, self.grad_fn, self._requires_grad = result._array.astype(self._array.dtype), result.grad_fn, True
+            raise RuntimeError(
+                f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}"
+            )
+        previous = self.grad_fn
+        self._array = result._array.astype(self._array.dtype, copy=False)  # a fresh array: no copy needed
+        self.grad_fn, self._requires_grad = result.grad_fn, True
+        if previous is not None and previous.retained is not None:  # retain_grad() follows the new version
+            self.grad_fn.retained, previous.retained = previous.retained, None
         return self
+
+    def add_(self, other: object, *, alpha: float = 1) -> Tensor:
+        """In place ``self += alpha * other``; recorded when ``other`` requires grad."""
+        return self._inplace("add_", np.add, other if alpha == 1 else _scaled(other, alpha))
+
+    def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
+        """In place ``self -= alpha * other``; recorded when ``other`` requires grad."""
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
 
     def __setitem__(self, key: object, value: object) -> None:
         self._check_inplace("index assignment")
@@ -229,7 +259,15 @@ class Tensor(tt_tensor.Tensor):
     def __rmatmul__(self, other: object) -> Tensor:
         return linalg.MatMul.apply(_arg(other, array=True), self)
 
-    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = add, sub, mul, div, pow, matmul, neg
+    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
+        add,
+        sub,
+        mul,
+        div,
+        pow,
+        matmul,
+        neg,
+    )
 
     # ----------------------------------------------------------------- element-wise math
     def exp(self) -> Tensor:
@@ -246,6 +284,8 @@ class Tensor(tt_tensor.Tensor):
 
     def abs(self) -> Tensor:
         return un.Abs.apply(self)
+
+    __abs__ = abs
 
     def sin(self) -> Tensor:
         return un.Sin.apply(self)
@@ -300,7 +340,9 @@ class Tensor(tt_tensor.Tensor):
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return rd.Mean.apply(self, dim=dim, keepdim=keepdim)
 
-    def var(self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None) -> Tensor:
+    def var(
+        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+    ) -> Tensor:
         if unbiased is not None:
             correction = int(unbiased)
         return rd.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
@@ -431,12 +473,16 @@ class Tensor(tt_tensor.Tensor):
         return ix.Triangle.apply(self, op="triu", diagonal=diagonal)
 
 
+def _scaled(value: object, alpha: float) -> object:
+    """``alpha * value`` for ``add_``/``sub_``: recorded for a tensor, else with tt-tensor's promotion."""
+    return value * alpha if isinstance(value, tt_tensor.Tensor) else pointwise.scale(operand(value), alpha)
+
+
 def _arg(value: object, array: bool = False) -> object:
     """An operand for a Function: tensors pass through (to be recorded), the rest become NumPy/scalars."""
-    if isinstance(value, tt_tensor.Tensor):
-        return value
+    if isinstance(value, tt_tensor.Tensor) or type(value) is float or type(value) is int:
+        return value  # (Python numbers stay as they are: the common ``x * 0.5`` skips the conversion)
     converted = operand(value)
     if array and not isinstance(converted, np.ndarray):
         converted = np.asarray(converted)
     return converted
-

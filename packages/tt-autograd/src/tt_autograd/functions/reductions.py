@@ -8,7 +8,7 @@ a mean also divides by the count, a max sends it only to the winners.
 from __future__ import annotations
 
 import numpy as np
-from tt_tensor import reduce
+from tt_tensor import pointwise, reduce
 from tt_tensor._checks import normalize_dims
 
 from ..function import Function
@@ -27,25 +27,33 @@ def expand_reduced(grad: np.ndarray, ndim: int, dim, keepdim: bool) -> np.ndarra
 class Sum(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
+        # BEGIN SOLUTION 02
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         return reduce.sum(a, dim, keepdim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad, ctx.shape),)
+        # END SOLUTION
 
 
 class Mean(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
+        # BEGIN SOLUTION 02
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         return reduce.mean(a, dim, keepdim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad / reduce.count(ctx.shape, ctx.dim), ctx.shape),)
+        # END SOLUTION
 
 
 class Var(Function):
@@ -53,19 +61,23 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
-        a = a if a.dtype.kind == "f" else a.astype(np.float32)
+        # BEGIN SOLUTION 02
+        a = pointwise.as_float(a)  # integer input: the default float dtype, as tt-tensor's var gives
         axes = normalize_dims("var", dim, a.ndim)
         centered = a - a.mean(axis=axes, keepdims=True)
         ctx.save_for_backward(centered)
         ctx.dim, ctx.keepdim = dim, keepdim
         ctx.divisor = max(reduce.count(a.shape, dim) - correction, 0)
         return reduce.var(a, dim, correction, keepdim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         (centered,) = ctx.saved_tensors
         grad = expand_reduced(grad, centered.ndim, ctx.dim, ctx.keepdim)
         return (grad * centered * (2.0 / ctx.divisor if ctx.divisor else np.nan),)
+        # END SOLUTION
 
 
 class Amax(Function):
@@ -73,13 +85,16 @@ class Amax(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, largest=True):
+        # BEGIN SOLUTION 02
         out = (reduce.amax if largest else reduce.amin)(a, dim, keepdim)
         ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         a, out = ctx.saved_tensors
         out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
@@ -87,6 +102,7 @@ class Amax(Function):
         axes = normalize_dims("amax", ctx.dim, a.ndim)
         share = winners / winners.sum(axis=axes, keepdims=True)
         return ((grad * share).astype(grad.dtype, copy=False),)
+        # END SOLUTION
 
 
 class TakeAlongDim(Function):
@@ -94,6 +110,7 @@ class TakeAlongDim(Function):
 
     @staticmethod
     def forward(ctx, a, indices, dim, keepdim):
+        # BEGIN SOLUTION 02
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.save_for_backward(indices)
         if a.ndim == 0:
@@ -101,9 +118,11 @@ class TakeAlongDim(Function):
         keep = np.expand_dims(indices, dim) if not keepdim else indices
         out = np.take_along_axis(a, keep, axis=dim)
         return out if keepdim else out.squeeze(dim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         (indices,) = ctx.saved_tensors
         if not ctx.shape:
             return (grad,)
@@ -112,22 +131,27 @@ class TakeAlongDim(Function):
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.put_along_axis(out, keep, g, axis=ctx.dim)
         return (out,)
+        # END SOLUTION
 
 
 class LogSumExp(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
+        # BEGIN SOLUTION 02
         out = reduce.logsumexp(a, dim, keepdim)
         ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         a, out = ctx.saved_tensors
         out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
         return (grad * np.exp(a - out),)
+        # END SOLUTION
 
 
 class Prod(Function):
@@ -135,12 +159,15 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
+        # BEGIN SOLUTION 02
         ctx.save_for_backward(a)
         ctx.dim, ctx.keepdim = dim, keepdim
         return reduce.prod(a, dim, keepdim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         (a,) = ctx.saved_tensors
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
         axes = normalize_dims("prod", ctx.dim, a.ndim)
@@ -149,6 +176,7 @@ class Prod(Function):
         if not axes:  # 0-d input
             return (grad,)
         return (grad * _others_product(a, axes[0]),)
+        # END SOLUTION
 
 
 def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
@@ -156,16 +184,22 @@ def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
     ones = np.ones_like(np.take(a, [0], axis=axis))
     before = np.cumprod(np.concatenate([ones, np.delete(a, -1, axis=axis)], axis=axis), axis=axis)
     flipped = np.flip(a, axis)
-    after = np.flip(np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)], axis=axis), axis=axis), axis)
+    after = np.flip(
+        np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)], axis=axis), axis=axis), axis
+    )
     return before * after
 
 
 class Cumsum(Function):
     @staticmethod
     def forward(ctx, a, dim):
+        # BEGIN SOLUTION 02
         ctx.dim = dim
         return np.cumsum(a, axis=dim)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return (np.flip(np.cumsum(np.flip(grad, ctx.dim), axis=ctx.dim), ctx.dim),)
+        # END SOLUTION

@@ -19,34 +19,46 @@ class View(Function):
 
     @staticmethod
     def forward(ctx, a, kernel, args):
+        # BEGIN SOLUTION 02
         ctx.shape = a.shape
         return kernel(a, *args)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return (grad.reshape(ctx.shape),)
+        # END SOLUTION
 
 
 class Permute(Function):
     @staticmethod
     def forward(ctx, a, axes):
+        # BEGIN SOLUTION 02
         ctx.axes = axes
         return a.transpose(axes)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return (grad.transpose(np.argsort(ctx.axes)),)
+        # END SOLUTION
 
 
 class Expand(Function):
     @staticmethod
     def forward(ctx, a, sizes):
+        # BEGIN SOLUTION 02
         ctx.shape = a.shape
         return shaping.expand(a, sizes)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return (unbroadcast(grad, ctx.shape),)
+        # END SOLUTION
 
 
 class Repeat(Function):
@@ -54,49 +66,67 @@ class Repeat(Function):
 
     @staticmethod
     def forward(ctx, a, sizes):
+        # BEGIN SOLUTION 02
         ctx.shape = a.shape
-        ctx.sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+        ctx.sizes = (
+            tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+        )
         return shaping.repeat(a, ctx.sizes)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         padded = (1,) * (len(ctx.sizes) - len(ctx.shape)) + ctx.shape
         split = [n for pair in zip(ctx.sizes, padded) for n in pair]
         summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
         return (summed.reshape(ctx.shape),)
+        # END SOLUTION
 
 
 class Flip(Function):
     @staticmethod
     def forward(ctx, a, axes):
+        # BEGIN SOLUTION 02
         ctx.axes = axes
         return np.flip(a, axes)
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return (np.flip(grad, ctx.axes),)
+        # END SOLUTION
 
 
 class Cat(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        # BEGIN SOLUTION 02
         out = shaping.cat(list(arrays), dim)
         ctx.axis = dim % out.ndim
         ctx.sizes = [a.shape[ctx.axis] for a in arrays]
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return tuple(np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=ctx.axis))
+        # END SOLUTION
 
 
 class Stack(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
+        # BEGIN SOLUTION 02
         out = shaping.stack(list(arrays), dim)
         ctx.axis = dim % out.ndim
         return out
+        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
+        # BEGIN SOLUTION 02
         return tuple(np.moveaxis(grad, ctx.axis, 0))
+        # END SOLUTION

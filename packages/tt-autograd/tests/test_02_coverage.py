@@ -1,0 +1,190 @@
+"""Module 02: every tt-tensor operation is either recorded by autograd or declared not differentiable.
+
+tt-autograd's ``Tensor`` inherits all of tt-tensor's methods and overrides the
+differentiable ones. A method tt-tensor adds (or a new operator alias) that
+autograd forgets to override would silently return a result with no graph,
+and training would quietly stop learning through it. So every public method
+and operator of ``tt_tensor.Tensor`` must be listed here, in one of the two
+tables, and every differentiable one must record the graph and pass a
+gradient back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_tensor
+
+W = np.array([[1.0, 0.5], [-1.0, 2.0], [0.25, 1.0]])  # a (3, 2) matrix for products
+
+
+def _ones(*shape):
+    return ag.ones(*shape, dtype=ag.float64)
+
+
+# name: a call on x, a (2, 3) float64 tensor with positive entries that requires grad.
+DIFFERENTIABLE = {
+    "abs": lambda x: x.abs(),
+    "__abs__": lambda x: abs(x),
+    "add": lambda x: x.add(1.0, alpha=2),
+    "__add__": lambda x: x + 1.0,
+    "__radd__": lambda x: 1.0 + x,
+    "sub": lambda x: x.sub(1.0),
+    "__sub__": lambda x: x - 1.0,
+    "__rsub__": lambda x: 1.0 - x,
+    "mul": lambda x: x.mul(2.0),
+    "__mul__": lambda x: x * 2.0,
+    "__rmul__": lambda x: 2.0 * x,
+    "div": lambda x: x.div(2.0),
+    "__truediv__": lambda x: x / 2.0,
+    "__rtruediv__": lambda x: 2.0 / x,
+    "pow": lambda x: x.pow(2),
+    "__pow__": lambda x: x**1.5,
+    "__rpow__": lambda x: 2.0**x,
+    "neg": lambda x: x.neg(),
+    "__neg__": lambda x: -x,
+    "__pos__": lambda x: +x,
+    "matmul": lambda x: x.matmul(ag.tensor(W)),
+    "__matmul__": lambda x: x @ ag.tensor(W),
+    "__rmatmul__": lambda x: W @ x,
+    "mm": lambda x: x.mm(ag.tensor(W)),
+    "bmm": lambda x: x.unsqueeze(0).bmm(ag.tensor(W).unsqueeze(0)),
+    "dot": lambda x: x[0].dot(x[1]),
+    "exp": lambda x: x.exp(),
+    "log": lambda x: x.log(),
+    "sqrt": lambda x: x.sqrt(),
+    "rsqrt": lambda x: x.rsqrt(),
+    "reciprocal": lambda x: x.reciprocal(),
+    "square": lambda x: x.square(),
+    "sin": lambda x: x.sin(),
+    "cos": lambda x: x.cos(),
+    "tanh": lambda x: x.tanh(),
+    "sigmoid": lambda x: x.sigmoid(),
+    "relu": lambda x: x.relu(),
+    "clamp": lambda x: x.clamp(0.5, 1.5),
+    "clip": lambda x: x.clip(max=1.0),
+    "maximum": lambda x: x.maximum(_ones(3)),
+    "minimum": lambda x: x.minimum(_ones(3)),
+    "where": lambda x: x.where(x > 1.0, 0.0),
+    "sum": lambda x: x.sum(0),
+    "mean": lambda x: x.mean(),
+    "var": lambda x: x.var(1),
+    "std": lambda x: x.std(),
+    "max": lambda x: x.max(1).values,
+    "min": lambda x: x.min(),
+    "amax": lambda x: x.amax(0),
+    "amin": lambda x: x.amin(),
+    "logsumexp": lambda x: x.logsumexp(1),
+    "prod": lambda x: x.prod(1),
+    "norm": lambda x: x.norm(),
+    "cumsum": lambda x: x.cumsum(1),
+    "reshape": lambda x: x.reshape(3, 2),
+    "reshape_as": lambda x: x.reshape_as(_ones(6)),
+    "view": lambda x: x.view(-1),
+    "view_as": lambda x: x.view_as(_ones(3, 2)),
+    "flatten": lambda x: x.flatten(),
+    "squeeze": lambda x: x.unsqueeze(0).squeeze(0),
+    "unsqueeze": lambda x: x.unsqueeze(1),
+    "transpose": lambda x: x.transpose(0, 1),
+    "swapaxes": lambda x: x.swapaxes(0, 1),
+    "t": lambda x: x.t(),
+    "T": lambda x: x.T,
+    "mT": lambda x: x.mT,
+    "permute": lambda x: x.permute(1, 0),
+    "expand": lambda x: x.expand(4, 2, 3),
+    "expand_as": lambda x: x.expand_as(_ones(2, 2, 3)),
+    "repeat": lambda x: x.repeat(2, 1),
+    "flip": lambda x: x.flip(0),
+    "split": lambda x: x.split(2, dim=1)[1],
+    "chunk": lambda x: x.chunk(2, dim=1)[0],
+    "unbind": lambda x: x.unbind(0)[1],
+    "__getitem__": lambda x: x[1, :2],
+    "__iter__": lambda x: next(iter(x)),
+    "gather": lambda x: x.gather(1, ag.tensor([[0, 0], [2, 1]])),
+    "index_select": lambda x: x.index_select(1, ag.tensor([2, 2])),
+    "masked_fill": lambda x: x.masked_fill(x > 1.0, 0.0),
+    "tril": lambda x: x.tril(),
+    "triu": lambda x: x.triu(),
+    "clone": lambda x: x.clone(),
+    "contiguous": lambda x: x.T.contiguous(),
+    "to": lambda x: x.to(ag.float32),
+    "type_as": lambda x: x.type_as(ag.zeros(1)),
+    "float": lambda x: x.float(),
+    "double": lambda x: x.float().double(),
+    "half": lambda x: x.half(),
+    "cpu": lambda x: x.cpu(),
+}
+
+NOT_DIFFERENTIABLE = {
+    # integer or bool results: comparisons, logic, indices
+    "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
+    "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
+    "argmax", "argmin", "bool", "int", "long",
+    # piecewise constant (PyTorch records these with a zero gradient; here they end the graph)
+    "floor", "ceil", "round", "sign", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__",
+    # values out of the graph, on purpose
+    "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
+    "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
+    # attributes and queries
+    "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
+    "is_contiguous", "is_floating_point", "__len__",
+    # in place: refused on leaves that require grad, recorded on non-leaves (test_02_graph.py)
+    "add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__",
+    "zero_", "fill_", "copy_", "clamp_", "masked_fill_", "addcmul_", "addcdiv_", "lerp_",
+    "uniform_", "normal_", "bernoulli_",
+}  # fmt: skip
+
+
+def _public_names(cls: type) -> set[str]:
+    """Public methods, properties and operators of ``cls`` (dunders that ``object`` lacks)."""
+    names = set()
+    for name in dir(cls):
+        value = getattr(cls, name)
+        if not name.startswith("_") or (
+            name.startswith("__") and name not in dir(object) and callable(value)
+        ):
+            names.add(name)
+    return names
+
+
+def test_every_tt_tensor_method_is_classified():
+    names = _public_names(tt_tensor.Tensor)
+    unclassified = sorted(names - set(DIFFERENTIABLE) - NOT_DIFFERENTIABLE)
+    assert not unclassified, (
+        f"tt-tensor has methods that tt-autograd's tests do not classify: {unclassified}. If one is "
+        "differentiable, override it in tt_autograd.Tensor and add a call to DIFFERENTIABLE here; "
+        "otherwise add it to NOT_DIFFERENTIABLE"
+    )
+    both = sorted(set(DIFFERENTIABLE) & NOT_DIFFERENTIABLE)
+    assert not both, f"classified both ways: {both}"
+
+
+@pytest.mark.parametrize("name", list(DIFFERENTIABLE))
+def test_differentiable_method_records_the_graph(name):
+    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=ag.float64, requires_grad=True)
+    result = DIFFERENTIABLE[name](x)
+    assert type(result) is ag.Tensor, f"{name} returned {type(result).__name__}"
+    assert result.requires_grad, f"{name} returned a result outside the graph"
+    if result is not x:
+        assert result.grad_fn is not None, f"{name} recorded no grad_fn"
+    (result.double() * 1.5).sum().backward()
+    assert x.grad is not None and x.grad.shape == x.shape, f"{name}: no gradient reached the input"
+    assert np.any(x.grad.numpy() != 0), f"{name}: the gradient reaching the input is all zeros"
+
+
+@pytest.mark.parametrize(
+    "name", sorted(NOT_DIFFERENTIABLE & {"eq", "gt", "argmax", "floor", "sign", "__mod__"})
+)
+def test_non_differentiable_results_are_outside_the_graph(name):
+    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], requires_grad=True)
+    calls = {
+        "eq": lambda: x == 1.25,
+        "gt": lambda: x > 1.0,
+        "argmax": lambda: x.argmax(1),
+        "floor": lambda: x.floor(),
+        "sign": lambda: x.sign(),
+        "__mod__": lambda: x % 1.0,
+    }
+    result = calls[name]()
+    assert type(result) is ag.Tensor and not result.requires_grad and result.grad_fn is None
