@@ -14,6 +14,7 @@ from __future__ import annotations
 import glob
 import importlib.util
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -74,8 +75,8 @@ for _module in curriculum.MODULES:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every package's tests and the cross-package tests/, with everything installed."""
-    install_everything(session, extra="dev")
+    """Every package's tests and the cross-package tests/ (docs included), with everything installed."""
+    install_everything(session, extra="dev,docs")
     session.run("pytest", *session.posargs)
 
 
@@ -130,8 +131,63 @@ def dev(session: nox.Session) -> None:
     session.log(f"ready: activate it with `source {venv.relative_to(ROOT)}/bin/activate`")
 
 
-@nox.session
-def curriculum(session: nox.Session) -> None:
+@nox.session(name="curriculum")
+def curriculum_check(session: nox.Session) -> None:  # not `curriculum`: that name is the module table
     """Every module's tests must fail with its solution stubbed out: tools/check_curriculum.py."""
     session.install("numpy>=2.0", *TEST_DEPS)
     session.run("python", "tools/check_curriculum.py", *session.posargs)
+
+
+# ---------------------------------------------------------------------------- documentation
+DOCS_SITE = ROOT / "build" / "site"  # mkdocs.yml's site_dir
+DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "TT_DOCS_SITE": str(DOCS_SITE)}
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The documentation site: mkdocs build --strict into build/site/, then tests/test_docs_*.py on it.
+
+    ``nox -s docs -- serve`` serves it on localhost:8000 instead, rebuilding on every edit.
+    """
+    install_everything(session, extra="docs")
+    if session.posargs[:1] == ["serve"]:
+        session.run("mkdocs", "serve", *session.posargs[1:], env=DOCS_ENV)
+        return
+    session.install(*TEST_DEPS)
+    session.run("mkdocs", "build", "--strict", "--quiet", env=DOCS_ENV)
+    tests = sorted(glob.glob("tests/test_docs_*.py", root_dir=ROOT))
+    session.run("pytest", "-q", *(t for t in tests if "browser" not in t), *session.posargs, env=DOCS_ENV)
+
+
+@nox.session(name="docs-browser")
+def docs_browser(session: nox.Session) -> None:
+    """Serve the built site on localhost and load pages in headless Chromium; fail on console errors.
+
+    Uses Debian's chromium and chromium-driver, installed with apt-get when missing
+    (as root, or through passwordless sudo); never downloads a browser of its own.
+    """
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        sudo = [] if getattr(os, "geteuid", lambda: -1)() == 0 else ["sudo", "-n"]
+        if not shutil.which("apt-get") or (sudo and not shutil.which("sudo")):
+            session.error("docs-browser needs Debian's chromium and chromium-driver (apt-get install them)")
+        apt = [*sudo, "env", "DEBIAN_FRONTEND=noninteractive", "apt-get"]
+        session.run(*apt, "update", "-qq", external=True)
+        session.run(*apt, "install", "-y", "-qq", "chromium", "chromium-driver", external=True)
+    install_everything(session, extra="docs")
+    session.install("selenium>=4.20", *TEST_DEPS)
+    session.run("mkdocs", "build", "--strict", "--quiet", env=DOCS_ENV)
+    session.run("pytest", "-q", "tests/browser", *session.posargs, env=DOCS_ENV)
+
+
+@nox.session
+def milestones(session: nox.Session) -> None:
+    """The historical milestones: `nox -s milestones -- 01` runs one, no argument runs them all."""
+    install_everything(session, extra="plot")
+    scripts = sorted((ROOT / "milestones").glob("[0-9][0-9]_*.py"))
+    wanted = {arg.zfill(2) for arg in session.posargs}
+    chosen = [script for script in scripts if not wanted or script.name[:2] in wanted]
+    if not chosen:
+        known = ", ".join(script.name[:2] for script in scripts)
+        session.error(f"no milestone {' '.join(session.posargs)}: the milestones are {known}")
+    for script in chosen:
+        session.run("python", str(script.relative_to(ROOT)))

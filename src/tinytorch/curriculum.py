@@ -53,7 +53,7 @@ MODULES: tuple[Module, ...] = (
     Module(5, "losses", "Losses", "tt-nn"),
     Module(6, "optimizers", "Optimizers and learning-rate schedules", "tt-optim"),
     Module(7, "training", "Training: Dataset, DataLoader, training loop, metrics, checkpoints", "tt-optim"),
-    Module(8, "vision_data", "Vision data: MNIST and CIFAR-10 datasets, transforms, augmentation", "tt-vision"),
+    Module(8, "vision-data", "Vision data: MNIST and CIFAR-10 datasets, transforms, augmentation", "tt-vision"),
     Module(9, "convolutions", "Convolutions: Conv2d, pooling, BatchNorm2d, CNNs", "tt-vision"),
     Module(10, "tokenization", "Tokenization: character and BPE tokenizers, text datasets", "tt-text"),
     Module(11, "embeddings", "Embeddings: token and positional", "tt-text"),

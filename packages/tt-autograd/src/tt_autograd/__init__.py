@@ -70,3 +70,8 @@ __version__ = "0.1.0"
 bool = bool_  # noqa: A001  (PyTorch's dtype names)
 float = float32  # noqa: A001
 int = int32  # noqa: A001
+
+# The public API: every name above except the submodules an import brings along.
+__all__ = sorted(
+    name for name, value in dict(globals()).items() if not name.startswith("_") and type(value).__name__ != "module"
+)

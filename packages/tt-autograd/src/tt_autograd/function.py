@@ -69,11 +69,13 @@ class Function:
 
     @staticmethod
     def forward(ctx: Function, *inputs: object, **params: object) -> np.ndarray:
-        raise NotImplementedError
+        """Compute the result from NumPy ``inputs``; save on ``ctx`` what backward needs."""
+        raise NotImplementedError(f"{type(ctx).__name__} must define forward(ctx, *inputs)")
 
     @staticmethod
     def backward(ctx: Function, grad: np.ndarray) -> tuple[np.ndarray | None, ...]:
-        raise NotImplementedError
+        """Given d(loss)/d(output), return d(loss)/d(input) for each positional input (or None)."""
+        raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
 
     def name(self) -> str:
         """PyTorch-style node name, e.g. ``MulBackward``."""

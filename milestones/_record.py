@@ -1,0 +1,72 @@
+"""What every milestone script shares: the optional plotting backend and the record of a run.
+
+A run is recorded as ``NN.json`` in the output folder (by default
+``docs/assets/milestones/``, where the docs' milestones page reads it), with
+the run's PNG figures beside it. The keys are the ones the docs require:
+``milestone``, ``verdict``, ``passed``, ``metrics``, ``wall_time_s``,
+``machine``, ``date``, ``command`` and ``figures``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+ASSETS = ROOT / "docs" / "assets" / "milestones"
+
+
+def pyplot() -> Any:
+    """matplotlib's pyplot on the file-only Agg backend, or None (and a note) when it is not installed."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed, so no figure was saved (pip install matplotlib)")
+        return None
+    return plt
+
+
+def machine() -> str:
+    """A one-line description of where the run happened."""
+    python = platform.python_version()
+    return f"{os.cpu_count()}-core {platform.machine()}, Python {python}, NumPy {np.__version__}"
+
+
+def write(
+    number: str,
+    *,
+    verdict: str,
+    passed: bool,
+    metrics: dict,
+    wall_time_s: float,
+    figures: list[str],
+    out_dir: Path,
+) -> Path:
+    """Write ``out_dir/NN.json`` describing this run; returns its path."""
+    script = Path(sys.argv[0]).resolve()
+    shown = script.relative_to(ROOT) if script.is_relative_to(ROOT) else script
+    record = {
+        "milestone": number,
+        "verdict": verdict,
+        "passed": passed,
+        "metrics": metrics,
+        "wall_time_s": round(wall_time_s, 2),
+        "machine": machine(),
+        "date": datetime.date.today().isoformat(),
+        "command": " ".join(["python", str(shown), *sys.argv[1:]]),
+        "figures": figures,
+    }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{number}.json"
+    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path

@@ -1,0 +1,140 @@
+"""``Adam`` and ``AdamW``: adaptive moment estimation, with L2 or decoupled weight decay.
+
+PyTorch's update for each parameter θ with gradient ∇ at step t (γ = lr,
+λ = weight_decay, β₁, β₂ = betas, ε = eps), step for step::
+
+    g ← -∇ if maximize else ∇
+    θ ← θ(1 - γλ)                      AdamW (decoupled decay)
+    g ← g + λθ                         Adam with λ ≠ 0 (L2 penalty)
+    m ← β₁m + (1 - β₁)g                first moment
+    v ← β₂v + (1 - β₂)g²               second moment
+    v_max ← max(v_max, v)              amsgrad
+    θ ← θ - (γ / (1 - β₁ᵗ)) · m / (√v / √(1 - β₂ᵗ) + ε)      (v_max in place of v with amsgrad)
+
+The bias corrections 1 - βᵗ undo the pull towards zero of moments that start
+at zero. AMSGrad keeps the running maximum of the *uncorrected* v, as
+PyTorch's code does. The arithmetic is vectorised per parameter and writes
+into the state and the parameter in place.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from tt_autograd import Tensor
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, like ``torch.optim.Adam``.
+
+    Args:
+        params: tensors to optimize, or dicts defining parameter groups.
+        lr: learning rate γ (default 1e-3).
+        betas: decay rates (β₁, β₂) of the first and second moments (default (0.9, 0.999)).
+        eps: added to the denominator for stability (default 1e-8).
+        weight_decay: λ; an L2 penalty added to the gradient (default 0).
+        amsgrad: use the running maximum of the second moment (AMSGrad).
+        maximize: maximize the objective instead of minimizing it.
+        decoupled_weight_decay: shrink the weights directly, as AdamW does.
+
+    State per parameter: ``step`` (a float32 scalar tensor, as in PyTorch),
+    ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
+
+    Example:
+        >>> optimizer = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict[str, Any]],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+        decoupled_weight_decay: bool = False,
+    ) -> None:
+        name = type(self).__name__
+        if lr < 0.0:
+            raise ValueError(f"{name}: invalid learning rate {lr}: it must be >= 0")
+        if eps < 0.0:
+            raise ValueError(f"{name}: invalid eps {eps}: it must be >= 0")
+        for index, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(
+                    f"{name}: invalid beta at index {index}: {beta} (each beta must be in [0, 1))"
+                )
+        if weight_decay < 0.0:
+            raise ValueError(f"{name}: invalid weight_decay {weight_decay}: it must be >= 0")
+        defaults = dict(
+            lr=lr,
+            betas=tuple(betas),
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+            decoupled_weight_decay=decoupled_weight_decay,
+        )
+        super().__init__(params, defaults)
+
+    def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
+        # BEGIN SOLUTION 06
+        lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
+        beta1, beta2 = group["betas"]
+        if not state:
+            state["step"] = Tensor._from_array(np.array(0.0, dtype=np.float32))
+            state["exp_avg"] = Tensor._from_array(np.zeros_like(param._array))
+            state["exp_avg_sq"] = Tensor._from_array(np.zeros_like(param._array))
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = Tensor._from_array(np.zeros_like(param._array))
+        state["step"]._array += 1
+        step = float(state["step"]._array)
+        theta, m, v = param._array, state["exp_avg"]._array, state["exp_avg_sq"]._array
+        work = self._scratch(theta)  # every intermediate goes here: no temporary arrays
+        g = -grad if group["maximize"] else grad  # never modify param.grad itself
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:  # θ ← θ(1 - γλ)
+                theta *= 1 - lr * weight_decay
+            else:  # g ← g + λθ
+                g = self._plus_weight_decay(g, theta, weight_decay)
+        m += np.multiply(np.subtract(g, m, out=work), 1 - beta1, out=work)  # m ← m + (1 - β₁)(g - m)
+        v *= beta2  # v ← β₂v + (1 - β₂)g²
+        v += np.multiply(np.multiply(g, g, out=work), 1 - beta2, out=work)
+        if group["amsgrad"]:  # v_max ← max(v_max, v)
+            v = np.maximum(state["max_exp_avg_sq"]._array, v, out=state["max_exp_avg_sq"]._array)
+        denom = np.sqrt(v, out=work)  # √v / √(1 - β₂ᵗ) + ε
+        denom /= math.sqrt(1 - beta2**step)
+        denom += eps
+        theta -= np.multiply(np.divide(m, denom, out=work), lr / (1 - beta1**step), out=work)
+        # END SOLUTION
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter), like ``torch.optim.AdamW``.
+
+    The decay shrinks the weights, ``θ ← θ(1 - γλ)``, instead of entering the
+    gradient, so it is not rescaled by the adaptive denominator. Same
+    arguments as :class:`Adam`, but ``weight_decay`` defaults to 1e-2.
+    """
+
+    def __init__(
+        self,
+        params: Iterable[Tensor] | Iterable[dict[str, Any]],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        *,
+        maximize: bool = False,
+    ) -> None:
+        super().__init__(
+            params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
+        )

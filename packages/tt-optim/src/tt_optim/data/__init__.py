@@ -1,0 +1,13 @@
+"""``tt_optim.data``: datasets and batching, PyTorch's ``torch.utils.data`` (``tt.utils.data``).
+
+Example:
+    >>> from tt_optim.data import DataLoader, TensorDataset
+    >>> loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .dataloader import DataLoader, default_collate
+from .dataset import Dataset, Subset, TensorDataset, random_split
+
+__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]

@@ -1,0 +1,156 @@
+"""``DataLoader``: batches from a dataset, optionally shuffled, like ``torch.utils.data.DataLoader``.
+
+Each pass (``for batch in loader``) draws one permutation of the sample
+indices — from the loader's ``generator`` if it has one, else from the
+default generator that ``tt.manual_seed`` seeds — and cuts it into batches.
+A batch is fetched in one of two ways:
+
+* with no ``collate_fn`` and a dataset that has ``get_batch`` (a
+  ``TensorDataset``): one call with the whole index array, so a batch costs
+  one NumPy fancy-indexing operation per tensor and no per-sample Python;
+* otherwise sample by sample, ``collate_fn([dataset[i] for i in batch])``,
+  with :func:`default_collate` (stack) as the default.
+
+Everything runs in the calling process: ``num_workers`` and ``pin_memory``
+are accepted so PyTorch scripts run unchanged, and ignored.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+import tt_tensor
+from tt_autograd import Tensor
+from tt_tensor.random import Generator, numpy_generator
+
+
+def default_collate(batch: list[Any]) -> Any:
+    """Merge a list of samples into a batch, as PyTorch's ``default_collate`` does.
+
+    Tensors and NumPy arrays are stacked along a new first dimension; Python
+    floats become a float64 tensor and ints an int64 tensor; strings stay a
+    list; tuples and lists of fields are collated field by field (into a
+    list), dicts key by key.
+    """
+    # BEGIN SOLUTION 07
+    if not batch:
+        raise ValueError("default_collate: got an empty batch")
+    first = batch[0]
+    if isinstance(first, tt_tensor.Tensor):
+        shapes = {tuple(sample.shape) for sample in batch}
+        if len(shapes) != 1:
+            raise RuntimeError(
+                f"default_collate: samples have different shapes {sorted(shapes)}; they cannot be "
+                "stacked — pass a collate_fn that pads them"
+            )
+        return type(first)._from_array(np.stack([sample._array for sample in batch]))
+    if isinstance(first, (np.ndarray, np.generic)):
+        return Tensor._from_array(np.stack([np.asarray(sample) for sample in batch]))
+    if isinstance(first, bool):
+        return Tensor._from_array(np.array(batch, dtype=np.bool_))
+    if isinstance(first, int):
+        return Tensor._from_array(np.array(batch, dtype=np.int64))
+    if isinstance(first, float):
+        return Tensor._from_array(np.array(batch, dtype=np.float64))
+    if isinstance(first, (str, bytes)):
+        return list(batch)
+    if isinstance(first, collections.abc.Mapping):
+        return {key: default_collate([sample[key] for sample in batch]) for key in first}
+    if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple keeps its type
+        return type(first)(*(default_collate(list(field)) for field in zip(*batch)))
+    if isinstance(first, collections.abc.Sequence):
+        if len({len(sample) for sample in batch}) != 1:
+            raise RuntimeError(
+                "default_collate: each sample in the batch must have the same number of fields"
+            )
+        return [default_collate(list(field)) for field in zip(*batch)]
+    raise TypeError(
+        f"default_collate: don't know how to batch samples of type {type(first).__name__}; pass a collate_fn"
+    )
+    # END SOLUTION
+
+
+class DataLoader:
+    """Iterate over a dataset in batches.
+
+    Args:
+        dataset: a map-style dataset (``__len__`` and ``__getitem__``).
+        batch_size: samples per batch (a positive integer, default 1).
+        shuffle: draw a new random order at the start of every pass.
+        drop_last: drop the last batch if it is smaller than ``batch_size``.
+        collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
+        generator: the :class:`tt.Generator` to shuffle with (default: the
+            global one). Its state is what a checkpoint saves to make a
+            resumed run shuffle exactly as an uninterrupted one.
+
+    Example:
+        >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
+        ...                     generator=tt.Generator(0))  # doctest: +SKIP
+        >>> for inputs, targets in loader:  # doctest: +SKIP
+        ...     ...
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        batch_size: int = 1,
+        shuffle: bool = False,
+        *,
+        drop_last: bool = False,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
+        generator: Generator | None = None,
+        num_workers: int = 0,
+        pin_memory: bool = False,
+    ) -> None:
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+            raise TypeError(
+                f"DataLoader: the dataset ({type(dataset).__name__}) needs __len__ and __getitem__ "
+                "(a map-style dataset)"
+            )
+        if generator is not None and not isinstance(generator, Generator):
+            raise TypeError(f"DataLoader: generator must be a tt.Generator, got {type(generator).__name__}")
+        self.dataset = dataset
+        self.batch_size = int(batch_size)
+        self.shuffle = bool(shuffle)
+        self.drop_last = bool(drop_last)
+        self.collate_fn = collate_fn
+        self.generator = generator
+        self.num_workers = num_workers
+        self.pin_memory = pin_memory
+
+    def __len__(self) -> int:
+        """The number of batches in one pass."""
+        n = len(self.dataset)
+        return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
+
+    def __iter__(self) -> Iterator[Any]:
+        # BEGIN SOLUTION 07
+        n = len(self.dataset)
+        # The order is drawn now, when the pass starts, not at the first batch.
+        order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        stop = n - n % self.batch_size if self.drop_last else n
+        return (
+            self._fetch(order[start : start + self.batch_size]) for start in range(0, stop, self.batch_size)
+        )
+        # END SOLUTION
+
+    def _fetch(self, indices: np.ndarray) -> Any:
+        """One batch: the dataset's ``get_batch`` if there is no ``collate_fn``, else sample by sample."""
+        # BEGIN SOLUTION 07
+        get_batch = getattr(self.dataset, "get_batch", None)
+        if self.collate_fn is None and callable(get_batch):
+            return get_batch(indices)
+        collate = self.collate_fn or default_collate
+        return collate([self.dataset[int(i)] for i in indices])
+        # END SOLUTION
+
+    def __repr__(self) -> str:
+        return (
+            f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
+            f"shuffle={self.shuffle}, drop_last={self.drop_last})"
+        )

@@ -1,0 +1,137 @@
+"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset`` and ``random_split``, as in ``torch.utils.data``.
+
+A dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one
+sample. That is all a :class:`~tt_optim.data.DataLoader` needs, but fetching
+a batch of 128 samples one Python call at a time costs 128 calls. So a
+dataset may also define ``get_batch(indices)``: given an integer array of
+indices it returns the *whole batch at once*, already collated. A
+``TensorDataset`` does it with one NumPy fancy-indexing operation per
+tensor — the loader then touches Python once per batch, not once per sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import tt_tensor
+from tt_autograd import Tensor
+from tt_tensor.random import Generator, numpy_generator
+
+
+class Dataset:
+    """Base class of map-style datasets: define ``__getitem__`` and ``__len__``.
+
+    Optionally define ``get_batch(indices)`` returning an already-collated
+    batch for an integer array of indices (what the DataLoader uses when it
+    has no ``collate_fn``).
+    """
+
+    def __getitem__(self, index: int) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+
+    def __len__(self) -> int:
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+
+def _take(tensor: tt_tensor.Tensor, index: Any) -> tt_tensor.Tensor:
+    """``tensor[index]`` straight from its array: no graph, one NumPy indexing operation."""
+    return type(tensor)._from_array(tensor._array[index])
+
+
+class TensorDataset(Dataset):
+    """Samples are the rows of one or more tensors of equal length, like ``torch.utils.data.TensorDataset``.
+
+    Args:
+        *tensors: tensors (or NumPy arrays) whose first dimension is the sample index.
+
+    Example:
+        >>> ds = TensorDataset(tt.randn(100, 3), tt.arange(100))  # doctest: +SKIP
+        >>> x, y = ds[0]; len(ds)  # doctest: +SKIP
+        100
+    """
+
+    def __init__(self, *tensors: tt_tensor.Tensor | np.ndarray) -> None:
+        if not tensors:
+            raise ValueError("TensorDataset: give at least one tensor")
+        converted = []
+        for number, tensor in enumerate(tensors):
+            if isinstance(tensor, np.ndarray):
+                tensor = Tensor._from_array(tensor)
+            if not isinstance(tensor, tt_tensor.Tensor):
+                raise TypeError(
+                    f"TensorDataset: argument {number} is a {type(tensor).__name__}, not a tensor"
+                )
+            if tensor.ndim == 0:
+                raise ValueError(
+                    f"TensorDataset: argument {number} is a 0-d tensor; it has no samples to index"
+                )
+            converted.append(tensor)
+        lengths = [len(t) for t in converted]
+        if len(set(lengths)) != 1:
+            raise ValueError(
+                f"TensorDataset: the tensors' first dimensions differ: {lengths}; they must be equal"
+            )
+        self.tensors = tuple(converted)
+
+    def __getitem__(self, index: int) -> tuple[tt_tensor.Tensor, ...]:
+        return tuple(_take(tensor, index) for tensor in self.tensors)
+
+    def get_batch(self, indices: np.ndarray) -> list[tt_tensor.Tensor]:
+        """The samples at ``indices``, each tensor indexed once: ``[x[indices], y[indices], ...]``."""
+        # BEGIN SOLUTION 07
+        return [_take(tensor, indices) for tensor in self.tensors]
+        # END SOLUTION
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+
+class Subset(Dataset):
+    """The samples of ``dataset`` at ``indices``, in that order."""
+
+    def __init__(self, dataset: Any, indices: Sequence[int] | np.ndarray) -> None:
+        self.dataset = dataset
+        self.indices = np.asarray(indices, dtype=np.int64)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.dataset[int(self.indices[index])]
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        """The batch through the underlying dataset's ``get_batch`` when it has one, else sample by sample."""
+        from .dataloader import default_collate
+
+        chosen = self.indices[indices]
+        if callable(getattr(self.dataset, "get_batch", None)):
+            return self.dataset.get_batch(chosen)
+        return default_collate([self.dataset[int(i)] for i in chosen])
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+def random_split(
+    dataset: Any, lengths: Sequence[int | float], generator: Generator | None = None
+) -> list[Subset]:
+    """Split ``dataset`` at random into non-overlapping subsets of the given lengths (or fractions).
+
+    Fractions that sum to 1 become lengths ``floor(n · f)``, the remainder going
+    one sample each to the first subsets, as in PyTorch.
+
+    Example:
+        >>> train, val = random_split(dataset, [0.9, 0.1], generator=tt.Generator(0))  # doctest: +SKIP
+    """
+    n = len(dataset)
+    if lengths and all(0 <= f <= 1 for f in lengths) and math.isclose(sum(lengths), 1) and sum(lengths) <= 1:
+        sizes = [int(math.floor(n * f)) for f in lengths]
+        for i in range(n - sum(sizes)):
+            sizes[i % len(sizes)] += 1
+    else:
+        sizes = [int(length) for length in lengths]
+    if sum(sizes) != n or any(s < 0 for s in sizes):
+        raise ValueError(f"random_split: lengths {list(lengths)} do not add up to the dataset's length {n}")
+    order = numpy_generator(generator).permutation(n)
+    bounds = np.cumsum([0, *sizes])
+    return [Subset(dataset, order[start:stop]) for start, stop in zip(bounds[:-1], bounds[1:])]

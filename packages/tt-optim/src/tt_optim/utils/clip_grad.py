@@ -1,0 +1,81 @@
+"""Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``, as in ``torch.nn.utils``.
+
+``clip_grad_norm_`` treats all the gradients as one long vector: it computes
+that vector's norm (the norm of the per-tensor norms) and, if it exceeds
+``max_norm``, scales every gradient by ``max_norm / (norm + 1e-6)``, so the
+direction of the step is kept and only its length is capped. It returns the
+norm *before* clipping, which is worth logging: a growing norm is an early
+sign of divergence. Both functions work in place on ``p.grad``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+from tt_autograd import Tensor
+
+
+def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
+    if isinstance(parameters, Tensor):
+        parameters = [parameters]
+    return [p.grad._array for p in parameters if p.grad is not None]
+
+
+def clip_grad_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+) -> Tensor:
+    """Scale the gradients in place so their total ``norm_type``-norm is at most ``max_norm``.
+
+    Args:
+        parameters: a tensor or an iterable of tensors (e.g. ``model.parameters()``).
+        max_norm: the largest total norm allowed.
+        norm_type: the p of the p-norm (``float("inf")`` for the largest absolute value).
+        error_if_nonfinite: raise if the total norm is NaN or infinite
+            (otherwise the gradients become NaN, as in PyTorch).
+
+    Returns:
+        The total norm of the gradients before clipping, as a 0-d tensor.
+
+    Example:
+        >>> loss.backward()  # doctest: +SKIP
+        >>> norm = clip_grad_norm_(model.parameters(), max_norm=1.0)  # doctest: +SKIP
+        >>> optimizer.step()  # doctest: +SKIP
+    """
+    # BEGIN SOLUTION 06
+    grads = _gradients(parameters)
+    norm_type = float(norm_type)
+    if not grads:
+        return Tensor._from_array(np.array(0.0, dtype=np.float32))
+    if norm_type == math.inf:
+        norms = [np.max(np.abs(g)) if g.size else g.dtype.type(0) for g in grads]
+        total = np.max(np.stack(norms))
+    elif norm_type == 2.0:
+        norms = [np.sqrt(np.dot(g.ravel(), g.ravel())) for g in grads]
+        total = np.sqrt(np.dot(np.stack(norms), np.stack(norms)))
+    else:
+        norms = [np.sum(np.abs(g) ** norm_type) ** (1.0 / norm_type) for g in grads]
+        total = np.sum(np.stack(norms) ** norm_type) ** (1.0 / norm_type)
+    if error_if_nonfinite and not np.isfinite(total):
+        raise RuntimeError(
+            f"clip_grad_norm_: the total norm of order {norm_type} of the gradients is {total}, so they "
+            "cannot be clipped; set error_if_nonfinite=False to scale them anyway (they become NaN)"
+        )
+    coefficient = min(max_norm / (total + 1e-6), 1.0)
+    for g in grads:
+        g *= coefficient
+    return Tensor._from_array(np.asarray(total))
+    # END SOLUTION
+
+
+def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
+    # BEGIN SOLUTION 06
+    clip_value = float(clip_value)
+    for g in _gradients(parameters):
+        np.clip(g, -clip_value, clip_value, out=g)
+    # END SOLUTION

@@ -1,0 +1,15 @@
+"""``tt.optim``: optimizers and learning-rate schedules, like ``torch.optim`` (from tt-optim).
+
+Example:
+    >>> import tinytorch as tt
+    >>> optimizer = tt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)  # doctest: +SKIP
+    >>> scheduler = tt.optim.lr_scheduler.StepLR(optimizer, step_size=10)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from tt_optim import SGD, Adam, AdamW, Optimizer, RMSprop
+
+from . import lr_scheduler
+
+__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
