@@ -1,0 +1,262 @@
+"""Activation functions (module 03): the functional forms and the fused ``Function``\\ s behind them.
+
+``relu``, ``sigmoid`` and ``tanh`` are tt-autograd's own primitives. The rest
+are fused: one ``Function`` each, whose forward computes the result in a few
+NumPy passes and saves exactly what its backward needs, instead of a chain
+of primitives that would each record a node and keep its own inputs:
+
+* ``softmax``: ``y = exp(x - max) / sum``; backward ``y * (g - sum(g * y))``,
+  from ``y`` alone (composed, it would be 5 nodes keeping 4 arrays).
+* ``log_softmax``: ``x - max - log(sum(exp(x - max)))``; backward
+  ``g - exp(y) * sum(g)``. Subtracting the max makes both exact for any
+  finite logits: the largest exponent is ``exp(0) = 1``, so nothing overflows,
+  and ``log_softmax`` never takes the log of an underflowed 0.
+* ``gelu``: ``x * Phi(x)`` with the normal CDF from :mod:`.erf`, or the tanh
+  approximation; ``silu``: ``x * sigmoid(x)``; ``leaky_relu``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tt_autograd import Function
+from tt_tensor import pointwise
+
+from ._checks import float_arg, softmax_dim, tensor_arg
+from .erf import normal_cdf
+
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_CUBIC = 0.044715
+
+
+class LeakyRelu(Function):
+    """``x`` where ``x > 0``, else ``negative_slope * x``."""
+
+    @staticmethod
+    def forward(ctx, x, negative_slope):
+        # BEGIN SOLUTION 03
+        slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
+        ctx.save_for_backward(slope)
+        return x * slope
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 03
+        (slope,) = ctx.saved_tensors
+        return (grad * slope,)
+        # END SOLUTION
+
+
+class Gelu(Function):
+    """``x * Phi(x)``; with ``approximate="tanh"``, ``x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        # BEGIN SOLUTION 03
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            ctx.save_for_backward(x, t)
+            return 0.5 * x * (1.0 + t)
+        cdf = normal_cdf(x)
+        ctx.save_for_backward(x, cdf)
+        return x * cdf
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 03
+        x, saved = ctx.saved_tensors
+        if ctx.approximate == "tanh":
+            t = saved
+            inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
+            return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner),)
+        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI  # d/dx [x Phi(x)] = Phi(x) + x phi(x)
+        return (grad * (saved + x * pdf),)
+        # END SOLUTION
+
+
+class Silu(Function):
+    """``x * sigmoid(x)`` (also called swish)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        # BEGIN SOLUTION 03
+        s = pointwise.sigmoid(x)
+        ctx.save_for_backward(x, s)
+        return x * s
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 03
+        x, s = ctx.saved_tensors
+        return (grad * s * (1.0 + x * (1.0 - s)),)
+        # END SOLUTION
+
+
+class Softmax(Function):
+    """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(x - max)`` so nothing overflows."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        # BEGIN SOLUTION 03
+        y = x - x.max(axis=dim, keepdims=True)
+        np.exp(y, out=y)
+        y /= y.sum(axis=dim, keepdims=True)
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 03
+        (y,) = ctx.saved_tensors
+        gy = grad * y
+        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
+        return (gy,)
+        # END SOLUTION
+
+
+class LogSoftmax(Function):
+    """``x - logsumexp(x)`` along ``dim``, exact for any finite logits."""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        # BEGIN SOLUTION 03
+        y = x - x.max(axis=dim, keepdims=True)
+        y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
+        ctx.dim = dim
+        ctx.save_for_backward(y)
+        return y
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 03
+        (y,) = ctx.saved_tensors
+        return (grad - np.exp(y) * grad.sum(axis=ctx.dim, keepdims=True),)
+        # END SOLUTION
+
+
+def _normalised(function: type[Function], op: str, input, dim: int | None, dtype: object):
+    """Run softmax/log_softmax over ``dim`` (a 0-d input is treated as one element)."""
+    x = float_arg(op, input if dtype is None else tensor_arg(op, input).to(dtype))
+    axis = softmax_dim(op, dim, x.ndim)
+    if x.ndim == 0:
+        return function.apply(x.reshape(1), dim=0).reshape(())
+    return function.apply(x, dim=axis)
+
+
+# ----------------------------------------------------------------- the functional forms
+def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names)
+    """``max(input, 0)`` element-wise.
+
+    ``inplace`` is accepted for PyTorch compatibility; the result is always a
+    new tensor (tt-autograd does not track in-place changes of graph inputs).
+
+    Shape:
+        any; the output has the input's shape.
+
+    Example:
+        >>> relu(tt_autograd.tensor([-1.0, 2.0]))  # doctest: +SKIP
+        tensor([0., 2.])
+    """
+    # BEGIN SOLUTION 03
+    return tensor_arg("relu", input).relu()
+    # END SOLUTION
+
+
+def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
+    """``input`` where positive, ``negative_slope * input`` elsewhere.
+
+    Args:
+        input: a float tensor of any shape.
+        negative_slope: the slope for negative inputs (PyTorch's default 0.01).
+        inplace: accepted for compatibility; the result is a new tensor.
+    """
+    # BEGIN SOLUTION 03
+    return LeakyRelu.apply(float_arg("leaky_relu", input), negative_slope=float(negative_slope))
+    # END SOLUTION
+
+
+def gelu(input, approximate: str = "none"):  # noqa: A002
+    """Gaussian error linear unit ``x * Phi(x)``, ``Phi`` the standard normal CDF.
+
+    Args:
+        input: a float tensor of any shape.
+        approximate: ``"none"`` (exact, through erf) or ``"tanh"``
+            (``x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``, cheaper).
+
+    Example:
+        >>> gelu(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
+        tensor([0.0000, 0.8413])
+    """
+    # BEGIN SOLUTION 03
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return Gelu.apply(float_arg("gelu", input), approximate=approximate)
+    # END SOLUTION
+
+
+def silu(input, inplace: bool = False):  # noqa: A002
+    """``x * sigmoid(x)`` element-wise (swish). ``inplace`` is accepted; the result is a new tensor."""
+    # BEGIN SOLUTION 03
+    return Silu.apply(float_arg("silu", input))
+    # END SOLUTION
+
+
+def sigmoid(input):  # noqa: A002
+    """``1 / (1 + exp(-x))`` element-wise, stable for any input."""
+    # BEGIN SOLUTION 03
+    return tensor_arg("sigmoid", input).sigmoid()
+    # END SOLUTION
+
+
+def tanh(input):  # noqa: A002
+    """Hyperbolic tangent element-wise."""
+    # BEGIN SOLUTION 03
+    return tensor_arg("tanh", input).tanh()
+    # END SOLUTION
+
+
+def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: object = None):  # noqa: A002
+    """``exp(x) / sum(exp(x))`` along ``dim``: each slice becomes a probability distribution.
+
+    Args:
+        input: a float tensor.
+        dim: the dimension to normalise (PyTorch's legacy choice, with a
+            warning, if omitted).
+        dtype: convert ``input`` to this dtype first.
+
+    Shape:
+        the output has the input's shape; it sums to 1 along ``dim``.
+
+    Example:
+        >>> softmax(tt_autograd.tensor([[1e4, 0.0]]), dim=1)  # doctest: +SKIP
+        tensor([[1., 0.]])
+    """
+    # BEGIN SOLUTION 03
+    return _normalised(Softmax, "softmax", input, dim, dtype)
+    # END SOLUTION
+
+
+def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: object = None):  # noqa: A002
+    """``log(softmax(x))`` along ``dim``, computed as ``x - logsumexp(x)`` (exact for huge logits).
+
+    Args:
+        input: a float tensor.
+        dim: the dimension to normalise.
+        dtype: convert ``input`` to this dtype first.
+
+    Example:
+        >>> log_softmax(tt_autograd.tensor([1e4, -1e4]), dim=0)  # doctest: +SKIP
+        tensor([ 0.e+00, -2.e+04])
+    """
+    # BEGIN SOLUTION 03
+    return _normalised(LogSoftmax, "log_softmax", input, dim, dtype)
+    # END SOLUTION

@@ -1,0 +1,62 @@
+"""``dropout`` (module 04): inverted dropout, drawn from TinyTorch's default generator.
+
+In training, each element is kept with probability ``1 - p`` and scaled by
+``1 / (1 - p)``, so the expected output equals the input and evaluation
+needs no rescaling: in eval mode dropout is the identity. The mask comes
+from ``tt.manual_seed``'s generator, so a seeded run drops the same units.
+Forward saves only the scaled mask; backward is one multiply by it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function
+from tt_tensor.random import default_generator
+
+from ._checks import float_arg
+
+
+class Dropout(Function):
+    """``x * mask`` where ``mask`` is ``0`` (probability ``p``) or ``1 / (1 - p)``."""
+
+    @staticmethod
+    def forward(ctx, x, p):
+        # BEGIN SOLUTION 04
+        draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
+        keep = default_generator.numpy.random(x.shape, dtype=draw_dtype) >= p
+        mask = keep.astype(x.dtype)
+        if p < 1:
+            mask *= 1.0 / (1.0 - p)
+        ctx.save_for_backward(mask)
+        return x * mask
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 04
+        (mask,) = ctx.saved_tensors
+        return (grad * mask,)
+        # END SOLUTION
+
+
+def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
+    """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only).
+
+    Args:
+        input: a float tensor of any shape.
+        p: probability of dropping an element, in ``[0, 1]``.
+        training: apply dropout; when False the input is returned unchanged.
+        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+
+    Example:
+        >>> tt_autograd.manual_seed(0); dropout(tt_autograd.ones(4), p=0.5)  # doctest: +SKIP
+        tensor([2., 0., 2., 2.])
+    """
+    # BEGIN SOLUTION 04
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
+    x = float_arg("dropout", input)
+    if not training or p == 0.0:
+        return x
+    return Dropout.apply(x, p=float(p))
+    # END SOLUTION

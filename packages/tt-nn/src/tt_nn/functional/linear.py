@@ -1,0 +1,82 @@
+"""``linear``: the affine map ``x @ W.T + b`` (module 04), as one fused ``Function``.
+
+Composed from primitives it would be three nodes (a transpose of ``W``, a
+``MatMul``, an ``Add``), an extra output array for the sum, and a backward
+that transposes ``dW`` back. Fused, forward is one GEMM plus an in-place bias
+add; backward is at most two GEMMs and a column sum, and skips what no input
+needs (``dx`` for a data batch):
+
+* ``dx = g @ W``           shape ``(*, in)``
+* ``dW = g2.T @ x2``       ``(out, in)``, with ``g2``, ``x2`` the inputs flattened to 2-D,
+  so a batch of sequences ``(N, T, in)`` costs one GEMM, not ``N``
+* ``db = g2.sum(0)``       ``(out,)``
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function
+from tt_tensor.dtypes import promote_operands
+
+from ._checks import tensor_arg
+
+
+class Linear(Function):
+    """``x @ weight.T + bias``: ``x`` is ``(*, in)``, ``weight`` ``(out, in)``, ``bias`` ``(out,)``/None."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias):
+        # BEGIN SOLUTION 04
+        if x.dtype != weight.dtype:
+            x, weight = promote_operands(x, weight)
+        out = np.matmul(x, weight.T)
+        if bias is not None:
+            out += bias
+        ctx.save_for_backward(x, weight)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 04
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_2d = grad.reshape(-1, grad.shape[-1])
+        grad_x = np.matmul(grad, weight) if need_x else None
+        grad_weight = grad_2d.T @ x.reshape(-1, x.shape[-1]) if need_weight else None
+        grad_bias = grad_2d.sum(axis=0) if need_bias else None
+        return grad_x, grad_weight, grad_bias
+        # END SOLUTION
+
+
+def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)
+    """Apply ``y = input @ weight.T + bias``.
+
+    Args:
+        input: ``(*, in_features)``, any number of leading dimensions.
+        weight: ``(out_features, in_features)``.
+        bias: ``(out_features,)`` or None.
+
+    Shape:
+        output ``(*, out_features)``.
+
+    Example:
+        >>> linear(tt_autograd.ones(2, 3), tt_autograd.ones(4, 3)).shape  # doctest: +SKIP
+        (2, 4)
+    """
+    # BEGIN SOLUTION 04
+    x = tensor_arg("linear", input)
+    w = tensor_arg("linear", weight, "weight")
+    if w.ndim != 2:
+        raise RuntimeError(f"linear: weight must be 2-D (out_features, in_features), got shape {w.shape}")
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        raise RuntimeError(
+            f"linear: input of shape {x.shape} does not fit weight of shape {w.shape}: the input's last "
+            f"dimension must be in_features={w.shape[1]}"
+        )
+    if bias is not None and tensor_arg("linear", bias, "bias").shape != (w.shape[0],):
+        raise RuntimeError(
+            f"linear: bias must have shape ({w.shape[0]},) to match weight {w.shape}, got {bias.shape}"
+        )
+    return Linear.apply(x, w, bias)
+    # END SOLUTION

@@ -1,0 +1,489 @@
+"""Loss functions (module 05), with PyTorch's reductions and weighting rules.
+
+``cross_entropy`` is the hot path of every classifier, so it is one fused
+``Function``: log-softmax, the negative log-likelihood of the target, label
+smoothing, class weights and ``ignore_index`` in one forward, and one
+backward that writes the gradient straight into ``exp(z - max)``, the only
+array it saved. Per row ``i`` with target ``t``, smoothing ``eps``, ``C``
+classes and class weights ``w`` (all 1 without ``weight``)::
+
+    loss_i = (1 - eps) * w[t] * -log p[i, t]  +  eps / C * sum_c w[c] * -log p[i, c]
+
+(0 for ignored rows). ``reduction="mean"`` divides the sum by
+``sum_i w[t_i]`` over the rows not ignored — PyTorch's weighted mean, used
+for both terms. The gradient with respect to the logits is
+``p[i] * A_i - (1 - eps) w[t] onehot(t) - eps / C * w``, with
+``A_i = (1 - eps) w[t] + eps / C * sum(w)``. The smoothing term needs
+``sum_c w[c] log p[i, c]``, which is ``shifted @ w - logsumexp * sum(w)``, so the
+full ``log p`` array is never built.
+
+``nll_loss``, ``binary_cross_entropy`` and ``binary_cross_entropy_with_logits``
+are fused too; ``mse_loss`` and ``l1_loss`` are composed from primitives.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import tt_tensor
+from tt_autograd import Function
+from tt_tensor import pointwise
+
+from ._checks import float_arg, reduction_arg, tensor_arg
+
+# ----------------------------------------------------------------- shared helpers (NumPy)
+
+
+def _rows(x: np.ndarray) -> np.ndarray:
+    """``(N, C, *d)`` to ``(N * prod(d), C)``: one row of class scores per prediction."""
+    return x if x.ndim == 2 else np.moveaxis(x, 1, -1).reshape(-1, x.shape[1])
+
+
+def _unrows(g: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """Inverse of :func:`_rows` for a gradient."""
+    if len(shape) == 2:
+        return g
+    n, c, *rest = shape
+    return np.ascontiguousarray(np.moveaxis(g.reshape(n, *rest, c), -1, 1))
+
+
+def _reduce(ctx, losses: np.ndarray, reduction: str, denominator: object = None) -> np.ndarray:
+    """Apply ``reduction`` to per-element losses; remember the gradient scale for backward."""
+    ctx.reduction = reduction
+    if reduction == "none":
+        return losses
+    total = losses.sum()
+    if reduction == "sum":
+        return np.asarray(total)
+    ctx.denominator = losses.size if denominator is None else denominator
+    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: 0 / 0 = nan, as in PyTorch
+        return np.asarray(total / ctx.denominator, dtype=losses.dtype)
+
+
+def _scale(ctx, grad: np.ndarray) -> np.ndarray | float:
+    """``d(reduced loss) / d(loss_i)`` times the incoming gradient, per element or as a scalar."""
+    if ctx.reduction == "none":
+        return grad
+    if ctx.reduction == "sum":
+        return grad[()]
+    if ctx.denominator == 0:  # every target ignored (the loss is NaN): nothing receives a gradient
+        return 0.0 * grad[()]
+    return grad[()] / ctx.denominator
+
+
+# ----------------------------------------------------------------- cross-entropy family
+
+
+class CrossEntropy(Function):
+    """Softmax cross-entropy of logits ``(N, C, *d)`` against class indices ``(N, *d)``."""
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
+        # BEGIN SOLUTION 05
+        z, t = _rows(logits), target.reshape(-1)
+        rows, classes = np.arange(z.shape[0]), z.shape[1]
+        weight = None if weight is None else weight.astype(z.dtype, copy=False)
+        keep = (t != ignore_index).astype(z.dtype)  # 1.0 for the rows that count, 0.0 for ignored ones
+        t_safe = np.where(keep > 0, t, 0)
+        shifted = z - z.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        sum_exp = e.sum(axis=1)
+        lse = np.log(sum_exp)
+        w_t = keep if weight is None else keep * weight[t_safe]
+        losses = w_t * (lse - shifted[rows, t_safe])
+        eps = label_smoothing
+        if eps > 0:
+            w_sum = classes if weight is None else weight.sum()
+            w_log_p = (shifted.sum(axis=1) if weight is None else shifted @ weight) - lse * w_sum
+            losses = (1 - eps) * losses - keep * ((eps / classes) * w_log_p)
+        ctx.save_for_backward(e, sum_exp, t_safe, keep, w_t, weight)
+        ctx.input_shape, ctx.eps = logits.shape, eps
+        return _reduce(ctx, losses.reshape(target.shape), reduction, w_t.sum())
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 05
+        e, sum_exp, t_safe, keep, w_t, weight = ctx.saved_tensors
+        classes, eps = e.shape[1], ctx.eps
+        r = _scale(ctx, grad)
+        r = r.reshape(-1) if isinstance(r, np.ndarray) else r
+        w_sum = classes if weight is None else weight.sum()
+        a = (1 - eps) * w_t + (eps / classes) * w_sum * keep  # sum over classes of the target weights
+        g = e * ((r * a) / sum_exp)[:, None]  # p * A, with p = e / sum_exp
+        g[np.arange(len(t_safe)), t_safe] -= r * (1 - eps) * w_t
+        if eps > 0:
+            smooth = (r * (eps / classes)) * keep
+            g -= smooth[:, None] * (1.0 if weight is None else weight[None, :])
+        return _unrows(g, ctx.input_shape), None, None
+        # END SOLUTION
+
+
+class SoftCrossEntropy(Function):
+    """Cross-entropy against class probabilities ``target`` of the logits' shape."""
+
+    @staticmethod
+    def forward(ctx, logits, target, weight, reduction, label_smoothing):
+        # BEGIN SOLUTION 05
+        z, q = _rows(logits), _rows(target)
+        classes = z.shape[1]
+        if label_smoothing > 0:
+            q = q * (1 - label_smoothing) + label_smoothing / classes
+        log_p = z - z.max(axis=1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+        wq = q if weight is None else q * weight
+        losses = -(wq * log_p).sum(axis=1)
+        ctx.save_for_backward(log_p, wq, weight)
+        ctx.input_shape, ctx.eps = logits.shape, label_smoothing
+        return _reduce(ctx, losses.reshape(logits.shape[:1] + logits.shape[2:]), reduction)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 05
+        log_p, wq, weight = ctx.saved_tensors
+        r = _scale(ctx, grad)
+        r = r.reshape(-1, 1) if isinstance(r, np.ndarray) else r
+        grad_logits = grad_target = None
+        if ctx.needs_input_grad[0]:
+            grad_logits = _unrows(r * (np.exp(log_p) * wq.sum(axis=1, keepdims=True) - wq), ctx.input_shape)
+        if ctx.needs_input_grad[1]:
+            minus_w_log_p = -log_p if weight is None else -log_p * weight
+            grad_target = _unrows(r * (1 - ctx.eps) * minus_w_log_p, ctx.input_shape)
+        return grad_logits, grad_target, None
+        # END SOLUTION
+
+
+class NllLoss(Function):
+    """Negative log-likelihood: ``-w[t] * input[i, t]`` for log-probabilities ``(N, C, *d)``."""
+
+    @staticmethod
+    def forward(ctx, log_probs, target, weight, ignore_index, reduction):
+        # BEGIN SOLUTION 05
+        x, t = _rows(log_probs), target.reshape(-1)
+        weight = None if weight is None else weight.astype(x.dtype, copy=False)
+        keep = t != ignore_index
+        t_safe = np.where(keep, t, 0)
+        w_t = (keep if weight is None else np.where(keep, weight[t_safe], 0)).astype(x.dtype)
+        losses = np.where(keep, -w_t * x[np.arange(len(t)), t_safe], 0).astype(x.dtype)
+        ctx.save_for_backward(t_safe, w_t)
+        ctx.input_shape, ctx.rows = log_probs.shape, x.shape
+        return _reduce(ctx, losses.reshape(target.shape), reduction, w_t.sum())
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 05
+        t_safe, w_t = ctx.saved_tensors
+        r = _scale(ctx, grad)
+        r = r.reshape(-1) if isinstance(r, np.ndarray) else r
+        g = np.zeros(ctx.rows, dtype=w_t.dtype)
+        g[np.arange(len(t_safe)), t_safe] = -r * w_t
+        return _unrows(g, ctx.input_shape), None, None
+        # END SOLUTION
+
+
+def _class_target(op: str, x: tt_tensor.Tensor, target: object, ignore_index: int) -> tt_tensor.Tensor:
+    """Check integer class-index targets: shape ``(N, *d)`` for input ``(N, C, *d)``, values in range."""
+    target = tensor_arg(op, target, "target")
+    expected = x.shape[:1] + x.shape[2:]
+    if target.dtype.numpy.kind not in "iu":
+        raise TypeError(
+            f"{op}: class-index targets must be an integer tensor (e.g. int64), got {target.dtype.name} of "
+            "shape "
+            f"{target.shape}; for class probabilities pass a float target of the input's shape {x.shape}"
+        )
+    if target.shape != expected:
+        raise ValueError(
+            f"{op}: input of shape {x.shape} needs a target of shape {expected}, got {target.shape}"
+        )
+    t = target._array
+    bad = ((t < 0) | (t >= x.shape[1])) & (t != ignore_index)
+    if bad.any():
+        raise IndexError(
+            f"{op}: target {int(t[bad].flat[0])} is out of bounds for {x.shape[1]} classes (input shape "
+            f"{x.shape}); targets must be in [0, {x.shape[1] - 1}] or equal ignore_index={ignore_index}"
+        )
+    return target
+
+
+def _class_weight(op: str, weight: object, classes: int) -> tt_tensor.Tensor | None:
+    if weight is not None and tensor_arg(op, weight, "weight").shape != (classes,):
+        raise ValueError(
+            f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}"
+        )
+    return weight
+
+
+def _batched(op: str, input, target):  # noqa: A002
+    """Input ``(C,)`` with a 0-d target is one unbatched sample: make it ``(1, C)``/``(1,)``."""
+    x = float_arg(op, input)
+    if x.ndim == 0:
+        raise ValueError(f"{op}: input must have a class dimension, got a 0-d tensor")
+    if x.ndim == 1:
+        return x.unsqueeze(0), tensor_arg(op, target, "target").unsqueeze(0), True
+    return x, target, False
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
+                  reduce=None, reduction: str = "mean", label_smoothing: float = 0.0):  # fmt: skip
+    """Softmax cross-entropy between logits and class indices (or class probabilities).
+
+    Args:
+        input: logits ``(N, C)``, ``(N, C, d1, ...)`` or unbatched ``(C,)``.
+        target: class indices (integer) ``(N,)`` / ``(N, d1, ...)`` / ``()``,
+            each in ``[0, C)`` or equal to ``ignore_index``; or class
+            probabilities (float) of the input's shape.
+        weight: ``(C,)`` per-class weights, or None.
+        ignore_index: a target value that contributes nothing (class indices only).
+        reduction: ``"mean"`` (divided by the summed weights of the targets not
+            ignored), ``"sum"`` or ``"none"``.
+        label_smoothing: ``eps`` in ``[0, 1]``: the target becomes
+            ``(1 - eps) * onehot + eps / C``.
+
+    Shape:
+        a scalar, or the target's shape with ``reduction="none"``.
+
+    Example:
+        >>> logits = tt_autograd.tensor([[2.0, 0.0, -1.0]], requires_grad=True)  # doctest: +SKIP
+        >>> cross_entropy(logits, tt_autograd.tensor([0])).backward()  # doctest: +SKIP
+    """
+    # BEGIN SOLUTION 05
+    op = "cross_entropy"
+    reduction = reduction_arg(op, reduction, size_average, reduce)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{op}: label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")
+    x, target, unbatched = _batched(op, input, target)
+    weight = _class_weight(op, weight, x.shape[1])
+    target = tensor_arg(op, target, "target")
+    if target.is_floating_point() and target.shape == x.shape:
+        loss = SoftCrossEntropy.apply(
+            x, target, weight, reduction=reduction, label_smoothing=float(label_smoothing)
+        )
+    else:
+        target = _class_target(op, x, target, ignore_index)
+        loss = CrossEntropy.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction,
+                                  label_smoothing=float(label_smoothing))  # fmt: skip
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss
+    # END SOLUTION
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = -100,  # noqa: A002
+             reduce=None, reduction: str = "mean"):  # fmt: skip
+    """Negative log-likelihood of class indices under log-probabilities (e.g. ``log_softmax`` output).
+
+    Args:
+        input: log-probabilities ``(N, C)``, ``(N, C, d1, ...)`` or ``(C,)``.
+        target: class indices ``(N,)`` / ``(N, d1, ...)`` / ``()``.
+        weight: ``(C,)`` per-class weights, or None.
+        ignore_index: a target value that contributes nothing.
+        reduction: ``"mean"`` (weighted), ``"sum"`` or ``"none"``.
+
+    Shape:
+        a scalar, or the target's shape with ``reduction="none"``.
+    """
+    # BEGIN SOLUTION 05
+    op = "nll_loss"
+    reduction = reduction_arg(op, reduction, size_average, reduce)
+    x, target, unbatched = _batched(op, input, target)
+    weight = _class_weight(op, weight, x.shape[1])
+    target = _class_target(op, x, target, ignore_index)
+    loss = NllLoss.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction)
+    return loss.squeeze(0) if unbatched and reduction == "none" else loss
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------- binary cross-entropy
+
+
+class BinaryCrossEntropy(Function):
+    """``-w (t log p + (1 - t) log(1 - p))`` with each log clamped at -100, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, p, target, weight, reduction):
+        # BEGIN SOLUTION 05
+        with np.errstate(divide="ignore"):
+            log_p = np.maximum(np.log(p), -100.0)
+            log_1mp = np.maximum(np.log1p(-p), -100.0)
+        losses = -(target * log_p + (1 - target) * log_1mp)
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(p, target, weight, log_p, log_1mp)
+        return _reduce(ctx, losses, reduction)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 05
+        p, target, weight, log_p, log_1mp = ctx.saved_tensors
+        r = _scale(ctx, grad) * (1.0 if weight is None else weight)
+        grad_p = r * (p - target) / np.maximum(p * (1 - p), 1e-12) if ctx.needs_input_grad[0] else None
+        grad_t = r * (log_1mp - log_p) if ctx.needs_input_grad[1] else None
+        return grad_p, grad_t, None
+        # END SOLUTION
+
+
+class BinaryCrossEntropyWithLogits(Function):
+    """``w ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x))``, stable for any logit ``x``."""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, pos_weight, reduction):
+        # BEGIN SOLUTION 05
+        softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + exp(-x)), never overflows
+        log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
+        losses = (1 - target) * x + log_weight * softplus_neg
+        if weight is not None:
+            losses = losses * weight
+        ctx.save_for_backward(x, target, weight, pos_weight, softplus_neg)
+        return _reduce(ctx, losses, reduction)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 05
+        x, target, weight, pos_weight, softplus_neg = ctx.saved_tensors
+        r = _scale(ctx, grad) * (1.0 if weight is None else weight)
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            sigmoid = pointwise.sigmoid(x)
+            if pos_weight is None:
+                grad_x = r * (sigmoid - target)
+            else:
+                grad_x = r * ((1 - target) - (1.0 + (pos_weight - 1.0) * target) * (1 - sigmoid))
+        if ctx.needs_input_grad[1]:
+            grad_t = r * (-x if pos_weight is None else (pos_weight - 1.0) * softplus_neg - x)
+        return grad_x, grad_t, None, None
+        # END SOLUTION
+
+
+def _same_shape(op: str, input, target) -> tuple[tt_tensor.Tensor, tt_tensor.Tensor]:  # noqa: A002
+    x = float_arg(op, input)
+    t = float_arg(op, target, "target")
+    if x.shape != t.shape:
+        raise ValueError(f"{op}: target of shape {t.shape} must have the input's shape {x.shape}")
+    return x, t
+
+
+def _broadcast_param(op: str, name: str, value: object, shape: tuple[int, ...]) -> None:
+    if value is None:
+        return
+    tensor_arg(op, value, name)
+    try:
+        fits = np.broadcast_shapes(value.shape, shape) == shape
+    except ValueError:
+        fits = False
+    if not fits:
+        raise ValueError(
+            f"{op}: {name} of shape {value.shape} does not broadcast to the input's shape {shape}"
+        )
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                         reduction: str = "mean"):  # fmt: skip
+    """Binary cross-entropy between probabilities ``input`` in ``[0, 1]`` and targets of the same shape.
+
+    Args:
+        input: probabilities (e.g. ``sigmoid`` output), any shape.
+        target: values in ``[0, 1]``, the input's shape.
+        weight: per-element weights broadcastable to the input, or None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Shape:
+        a scalar, or the input's shape with ``reduction="none"``.
+    """
+    # BEGIN SOLUTION 05
+    op = "binary_cross_entropy"
+    reduction = reduction_arg(op, reduction, size_average, reduce)
+    x, t = _same_shape(op, input, target)
+    if np.any((x._array < 0) | (x._array > 1)):
+        raise ValueError(
+            f"{op}: all elements of input should be between 0 and 1 (apply sigmoid first, or use "
+            "binary_cross_entropy_with_logits)"
+        )
+    _broadcast_param(op, "weight", weight, x.shape)
+    return BinaryCrossEntropy.apply(x, t, weight, reduction=reduction)
+    # END SOLUTION
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,  # noqa: A002
+                                     reduction: str = "mean", pos_weight=None):  # fmt: skip
+    """``sigmoid`` and binary cross-entropy in one stable step, on logits.
+
+    Args:
+        input: logits, any shape (finite; ``±1e4`` is fine).
+        target: values in ``[0, 1]``, the input's shape.
+        weight: per-element weights broadcastable to the input, or None.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        pos_weight: weight of the positive term, broadcast along the last
+            dimension (one per class), or None.
+
+    Shape:
+        a scalar, or the input's shape with ``reduction="none"``.
+    """
+    # BEGIN SOLUTION 05
+    op = "binary_cross_entropy_with_logits"
+    reduction = reduction_arg(op, reduction, size_average, reduce)
+    x, t = _same_shape(op, input, target)
+    _broadcast_param(op, "weight", weight, x.shape)
+    _broadcast_param(op, "pos_weight", pos_weight, x.shape)
+    return BinaryCrossEntropyWithLogits.apply(x, t, weight, pos_weight, reduction=reduction)
+    # END SOLUTION
+
+
+# ----------------------------------------------------------------- regression losses (composed)
+
+
+def _difference(op: str, input, target):  # noqa: A002
+    """``input - target``, warning like PyTorch when the shapes differ but broadcast."""
+    x = tensor_arg(op, input)
+    t = tensor_arg(op, target, "target")
+    if x.shape != t.shape:
+        try:
+            np.broadcast_shapes(x.shape, t.shape)
+        except ValueError:
+            raise ValueError(
+                f"{op}: input of shape {x.shape} and target of shape {t.shape} do not broadcast"
+            ) from None
+        warnings.warn(
+            f"{op}: target shape {t.shape} differs from input shape {x.shape}; they will be broadcast, which "
+            "is likely to give wrong results",
+            UserWarning,
+            stacklevel=3,
+        )
+    return x - t
+
+
+def _reduced(loss, reduction: str):
+    return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
+    """Mean squared error ``(input - target)^2``, reduced.
+
+    Args:
+        input, target: tensors of the same shape.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+
+    Example:
+        >>> mse_loss(tt_autograd.tensor([1.0, 3.0]), tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
+        tensor(2.5000)
+    """
+    # BEGIN SOLUTION 05
+    reduction = reduction_arg("mse_loss", reduction, size_average, reduce)
+    diff = _difference("mse_loss", input, target)
+    return _reduced(diff * diff, reduction)
+    # END SOLUTION
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
+    """Mean absolute error ``|input - target|``, reduced.
+
+    Args:
+        input, target: tensors of the same shape.
+        reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+    """
+    # BEGIN SOLUTION 05
+    reduction = reduction_arg("l1_loss", reduction, size_average, reduce)
+    return _reduced(_difference("l1_loss", input, target).abs(), reduction)
+    # END SOLUTION

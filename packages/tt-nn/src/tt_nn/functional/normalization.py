@@ -1,0 +1,195 @@
+"""``layer_norm`` and ``batch_norm`` (module 04), each one fused ``Function``.
+
+Both normalise ``x_hat = (x - mean) / sqrt(var + eps)`` (``var`` biased: divided
+by the count ``M``, not ``M - 1``) and apply a per-feature affine map
+``y = x_hat * weight + bias``. They differ in the axes of the statistics:
+``layer_norm`` over the trailing ``normalized_shape`` of each sample,
+``batch_norm`` over every axis but the channel axis 1 (the batch and, for
+``(N, C, L)``, the length).
+
+Backward, with ``d = g * weight`` and means over the same axes::
+
+    dx = (d - mean(d) - x_hat * mean(d * x_hat)) / sqrt(var + eps)
+
+one line instead of the ~10 recorded primitives (and their saved arrays) of
+the composed formula. In evaluation mode ``batch_norm`` uses fixed running
+statistics, so ``mean`` and ``var`` are constants and ``dx = d / sqrt(var + eps)``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function
+
+from ._checks import float_arg, tensor_arg
+
+
+def _affine_grads(ctx, grad, x_hat, axes):
+    """Gradients of ``weight`` and ``bias`` (summed over ``axes``), where needed."""
+    need_weight, need_bias = ctx.needs_input_grad[1:3]
+    grad_weight = (grad * x_hat).sum(axis=axes).reshape(ctx.param_shape) if need_weight else None
+    grad_bias = grad.sum(axis=axes).reshape(ctx.param_shape) if need_bias else None
+    return grad_weight, grad_bias
+
+
+class LayerNorm(Function):
+    """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, ndim, eps):
+        # BEGIN SOLUTION 04
+        axes = tuple(range(x.ndim - ndim, x.ndim))
+        x_hat = x - x.mean(axis=axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt((x_hat * x_hat).mean(axis=axes, keepdims=True) + eps)
+        x_hat *= inv_std
+        ctx.axes, ctx.param_shape = axes, x.shape[x.ndim - ndim :]
+        ctx.save_for_backward(x_hat, inv_std, weight)
+        out = x_hat.copy() if weight is None else x_hat * weight  # never alias the saved x_hat
+        if bias is not None:
+            out += bias
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 04
+        x_hat, inv_std, weight = ctx.saved_tensors
+        axes = ctx.axes
+        d = grad if weight is None else grad * weight
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = d - d.mean(axis=axes, keepdims=True)
+            grad_x -= x_hat * (d * x_hat).mean(axis=axes, keepdims=True)
+            grad_x *= inv_std
+        leading = tuple(range(grad.ndim - len(axes)))
+        return (grad_x, *_affine_grads(ctx, grad, x_hat, leading))
+        # END SOLUTION
+
+
+class BatchNorm(Function):
+    """Normalise per channel (axis 1) with batch statistics (training) or running ones (evaluation).
+
+    In training, the running statistics (arrays, or None) are updated in place:
+    ``running = (1 - momentum) * running + momentum * batch``, with the
+    *unbiased* batch variance, as in PyTorch.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        # BEGIN SOLUTION 04
+        axes = (0, *range(2, x.ndim))
+        shape = (1, x.shape[1]) + (1,) * (x.ndim - 2)
+        if training:
+            count = x.size // x.shape[1]
+            mean = x.mean(axis=axes)
+            x_hat = x - mean.reshape(shape)
+            var = (x_hat * x_hat).mean(axis=axes)
+            if running_mean is not None:
+                running_mean *= 1.0 - momentum
+                running_mean += momentum * mean
+            if running_var is not None:
+                running_var *= 1.0 - momentum
+                running_var += (momentum * count / (count - 1)) * var
+        else:
+            mean, var = running_mean, running_var
+            x_hat = x - mean.reshape(shape)
+        inv_std = (1.0 / np.sqrt(var + eps)).astype(x.dtype, copy=False).reshape(shape)
+        x_hat *= inv_std
+        ctx.training, ctx.axes, ctx.param_shape = training, axes, (x.shape[1],)
+        ctx.save_for_backward(x_hat, inv_std, None if weight is None else weight.reshape(shape))
+        out = x_hat.copy() if weight is None else x_hat * weight.reshape(shape)  # never alias x_hat
+        if bias is not None:
+            out += bias.reshape(shape)
+        return out
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 04
+        x_hat, inv_std, weight = ctx.saved_tensors
+        axes = ctx.axes
+        d = grad if weight is None else grad * weight
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            if ctx.training:
+                grad_x = d - d.mean(axis=axes, keepdims=True)
+                grad_x -= x_hat * (d * x_hat).mean(axis=axes, keepdims=True)
+                grad_x *= inv_std
+            else:
+                grad_x = d * inv_std
+        return (grad_x, *_affine_grads(ctx, grad, x_hat, axes))
+        # END SOLUTION
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
+    """Normalise each sample over its trailing ``normalized_shape`` dimensions, then scale and shift.
+
+    Args:
+        input: ``(*, *normalized_shape)``.
+        normalized_shape: an int or a tuple: the trailing shape to normalise over.
+        weight, bias: tensors of shape ``normalized_shape``, or None.
+        eps: added to the variance for stability.
+
+    Shape:
+        output: the input's shape.
+
+    Example:
+        >>> layer_norm(tt_autograd.randn(2, 5), (5,)).mean(dim=1)  # doctest: +SKIP
+        tensor([0., 0.])
+    """
+    # BEGIN SOLUTION 04
+    x = float_arg("layer_norm", input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if not shape or x.shape[x.ndim - len(shape) :] != shape or x.ndim < len(shape):
+        raise RuntimeError(
+            f"layer_norm: input of shape {x.shape} does not end in normalized_shape {shape}; expected input "
+            f"of shape (*, {', '.join(map(str, shape))})"
+        )
+    for name, param in (("weight", weight), ("bias", bias)):
+        if param is not None and tensor_arg("layer_norm", param, name).shape != shape:
+            raise RuntimeError(f"layer_norm: {name} must have shape {shape}, got {param.shape}")
+    return LayerNorm.apply(x, weight, bias, ndim=len(shape), eps=float(eps))
+    # END SOLUTION
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,  # noqa: A002
+               momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
+    """Normalise each channel (dimension 1) over the batch (and length), then scale and shift.
+
+    Args:
+        input: ``(N, C)`` or ``(N, C, *)``.
+        running_mean, running_var: tensors of shape ``(C,)`` or None; used in
+            evaluation, updated in place in training.
+        weight, bias: ``(C,)`` tensors or None.
+        training: use batch statistics (and update the running ones).
+        momentum: weight of the new batch in the running averages.
+        eps: added to the variance for stability.
+
+    Shape:
+        output: the input's shape.
+    """
+    # BEGIN SOLUTION 04
+    x = float_arg("batch_norm", input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got shape {x.shape}")
+    channels = x.shape[1]
+    named = (("running_mean", running_mean), ("running_var", running_var), ("weight", weight), ("bias", bias))
+    for name, value in named:
+        if value is not None and tensor_arg("batch_norm", value, name).shape != (channels,):
+            raise RuntimeError(
+                f"batch_norm: input of shape {x.shape} has {channels} channels (dim 1), but {name} has shape "
+                f"{value.shape}"
+            )
+    if training and x.numel() // max(channels, 1) <= 1:
+        raise ValueError(
+            f"batch_norm: expected more than 1 value per channel when training, got input of shape {x.shape}"
+        )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
+    return BatchNorm.apply(
+        x, weight, bias,
+        running_mean=None if running_mean is None else running_mean._array,
+        running_var=None if running_var is None else running_var._array,
+        training=bool(training), momentum=float(momentum), eps=float(eps),
+    )  # fmt: skip
+    # END SOLUTION

@@ -1,0 +1,101 @@
+"""``Linear`` and ``Identity`` (module 04).
+
+``Linear`` stores its weight as ``(out_features, in_features)``, PyTorch's
+layout, so a state dict moves between the two unchanged; forward is
+:func:`tt_nn.functional.linear`, one fused GEMM + bias node.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tt_autograd
+import tt_tensor
+
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+
+class Identity(Module):
+    """Return the input unchanged; any constructor arguments are ignored (PyTorch's placeholder layer).
+
+    Shape:
+        input ``(*)``, output ``(*)``, the same tensor.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__()
+
+    def forward(self, input):  # noqa: A002
+        return input
+
+
+class Linear(Module):
+    """The affine map ``y = x @ W.T + b``.
+
+    Args:
+        in_features: size of each input sample.
+        out_features: size of each output sample.
+        bias: learn an additive bias (default True).
+        device: only ``None``/``"cpu"``; accepted for PyTorch compatibility.
+        dtype: parameter dtype (default: the default float dtype).
+
+    Attributes:
+        weight: ``(out_features, in_features)``, initialised from
+            ``U(-1/sqrt(in_features), 1/sqrt(in_features))`` (PyTorch's
+            ``kaiming_uniform_(a=sqrt(5))``).
+        bias: ``(out_features,)``, from the same distribution.
+
+    Shape:
+        input ``(*, in_features)``, output ``(*, out_features)``.
+
+    Example:
+        >>> layer = Linear(4, 2)  # doctest: +SKIP
+        >>> layer(tt_autograd.randn(8, 4)).shape  # doctest: +SKIP
+        (8, 2)
+        >>> layer  # doctest: +SKIP
+        Linear(in_features=4, out_features=2, bias=True)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: object = None,
+                 dtype: object = None) -> None:  # fmt: skip
+        super().__init__()
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(f"Linear: device {device!r} is not available; TinyTorch runs on the CPU only")
+        if in_features < 0 or out_features < 0:
+            raise ValueError(
+                f"Linear: feature sizes must be non-negative, got ({in_features}, {out_features})"
+            )
+        self.in_features = in_features
+        self.out_features = out_features
+        self.weight = Parameter(tt_autograd.empty(out_features, in_features, dtype=dtype))
+        if bias:
+            self.bias = Parameter(tt_autograd.empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Redraw the weight and bias with PyTorch's default initialisation."""
+        # BEGIN SOLUTION 04
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_features
+            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound)
+        # END SOLUTION
+
+    def forward(self, input):  # noqa: A002
+        if isinstance(input, tt_tensor.Tensor) and (input.ndim == 0 or input.shape[-1] != self.in_features):
+            raise RuntimeError(
+                f"Linear(in_features={self.in_features}, out_features={self.out_features}): input of shape "
+                f"{tuple(input.shape)} does not end in {self.in_features} features"
+            )
+        return F.linear(input, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (
+            f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+        )

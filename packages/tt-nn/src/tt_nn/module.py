@@ -1,0 +1,431 @@
+"""``Module``: the base of every layer and model, with PyTorch's registration rules.
+
+Assigning an attribute files it by type: a :class:`Parameter` goes to
+``_parameters``, a ``Module`` to ``_modules``, and a tensor registered with
+:meth:`register_buffer` to ``_buffers``. Everything else — ``parameters()``,
+``state_dict()``, ``train()``, ``zero_grad()``, the ``repr`` tree — walks
+those three dictionaries, so a model is just modules nested in modules.
+
+State-dict keys are the dotted attribute paths (``0.weight``,
+``block.norm.running_mean``), the same keys PyTorch produces for the same
+module tree, so weights move between the two.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict, namedtuple
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+from tt_autograd import Tensor, no_grad
+
+from .parameter import Parameter
+
+#: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class RemovableHandle:
+    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook off again."""
+
+    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self) -> None:
+        """Remove the hook (a second call does nothing)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _check_name(kind: str, module: Module, name: object) -> None:
+    """PyTorch's rules for a new member's name: a non-empty string without dots, not already an attribute."""
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f'{kind} name can\'t be empty or contain ".", got {name!r}')
+    if name in module.__dict__ or (hasattr(type(module), name) and name not in module._members()):
+        raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
+
+
+class Module:
+    """Base class for layers and models: subclass it, set layers in ``__init__``, write ``forward``.
+
+    Example:
+        >>> class TwoLayer(Module):
+        ...     def __init__(self):
+        ...         super().__init__()
+        ...         self.hidden = Linear(4, 8)
+        ...         self.out = Linear(8, 2)
+        ...     def forward(self, x):
+        ...         return self.out(self.hidden(x).relu())
+    """
+
+    training: bool
+
+    def __init__(self) -> None:
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_parameters", OrderedDict())
+        object.__setattr__(self, "_buffers", OrderedDict())
+        object.__setattr__(self, "_non_persistent", set())
+        object.__setattr__(self, "_modules", OrderedDict())
+        object.__setattr__(self, "_forward_hooks", [])
+        object.__setattr__(self, "_forward_pre_hooks", [])
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation of this module; every subclass defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        for hook in self._forward_pre_hooks:
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        output = self.forward(*args, **kwargs)
+        for hook in self._forward_hooks:
+            result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output).
+
+        Returns a handle whose ``remove()`` takes the hook off.
+        """
+        self._forward_hooks.append(hook)
+        return RemovableHandle(self._forward_hooks, hook)
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
+        self._forward_pre_hooks.append(hook)
+        return RemovableHandle(self._forward_pre_hooks, hook)
+
+    # ----------------------------------------------------------------- registration
+    def __setattr__(self, name: str, value: Any) -> None:
+        # BEGIN SOLUTION 04
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(
+                f"cannot assign {name!r} before Module.__init__() has run: call super().__init__()"
+            )
+        params, modules, buffers = self._parameters, self._modules, self._buffers
+        if isinstance(value, Parameter):
+            self._forget(name, keep=params)
+            params[name] = value
+        elif name in params:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as parameter {name!r} of {type(self).__name__} "
+                    "(a Parameter or None is expected); to change its values in place use .data or copy_()"
+                )
+            params[name] = None
+        elif isinstance(value, Module):
+            self._forget(name, keep=modules)
+            modules[name] = value
+        elif name in modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} as child module {name!r} (a Module or None)"
+                )
+            modules[name] = None
+        elif name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(
+                    f"cannot assign {type(value).__name__} to buffer {name!r}: expected a tensor or None"
+                )
+            buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)
+        # END SOLUTION
+
+    def _forget(self, name: str, keep: dict | None = None) -> None:
+        """Remove ``name`` from the plain attributes and the member tables other than ``keep``.
+
+        Leaving ``name`` in ``keep`` keeps its place there, so re-assigning a
+        layer does not move it to the end of the state dict.
+        """
+        self.__dict__.pop(name, None)
+        for table in (self._parameters, self._buffers, self._modules):
+            if table is not keep:
+                table.pop(name, None)
+        self._non_persistent.discard(name)
+
+    def _members(self) -> set[str]:
+        return {*self._parameters, *self._buffers, *self._modules}
+
+    def __getattr__(self, name: str) -> Any:
+        for table in ("_parameters", "_buffers", "_modules"):
+            entries = self.__dict__.get(table)
+            if entries is not None and name in entries:
+                return entries[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        if name in self._members():
+            self._forget(name)
+        else:
+            object.__delattr__(self, name)
+
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
+        """Add a parameter (or ``None``, a declared-but-absent one such as ``bias=False``)."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot register a parameter before Module.__init__() has run")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"register_parameter: {name!r} must be a Parameter or None, got {type(param).__name__}"
+            )
+        if name not in self._parameters:
+            _check_name("parameter", self, name)
+        self._forget(name, keep=self._parameters)
+        self._parameters[name] = param
+
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
+        """Add a tensor that is state but not learned (e.g. running means); saved if ``persistent``."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(
+                f"register_buffer: {name!r} must be a tensor or None, got {type(tensor).__name__}"
+            )
+        if name not in self._buffers:
+            _check_name("buffer", self, name)
+        self._forget(name, keep=self._buffers)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent.add(name)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Add a child module under ``name``."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {name!r} must be a Module, got {type(module).__name__}")
+        if name not in self._modules:
+            _check_name("module", self, name)
+        self._forget(name, keep=self._modules)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> Module:
+        """The descendant at the dotted path ``target`` (``""`` is this module)."""
+        module: Module = self
+        for part in target.split(".") if target else []:
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(
+                    f"get_submodule: {type(module).__name__} has no submodule {part!r} (in {target!r})"
+                )
+            module = child
+        return module
+
+    # ----------------------------------------------------------------- traversal
+    def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, once each, with dotted names."""
+        # BEGIN SOLUTION 04
+        memo = set() if memo is None else memo
+        if id(self) in memo:
+            return
+        memo.add(id(self))
+        yield prefix, self
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
+        # END SOLUTION
+
+    def modules(self) -> Iterator[Module]:
+        """This module and every descendant."""
+        return (module for _, module in self.named_modules())
+
+    def named_children(self) -> Iterator[tuple[str, Module]]:
+        """Direct children with their names."""
+        return ((name, child) for name, child in self._modules.items() if child is not None)
+
+    def children(self) -> Iterator[Module]:
+        """Direct children."""
+        return (child for _, child in self.named_children())
+
+    def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
+        """Members of ``table`` in registration order, depth first; a shared one only under its first name."""
+        # BEGIN SOLUTION 04
+        seen: set[int] = set()
+        modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
+        for module_prefix, module in modules:
+            for name, value in getattr(module, table).items():
+                if value is None or id(value) in seen:
+                    continue
+                seen.add(id(value))
+                yield (f"{module_prefix}.{name}" if module_prefix else name), value
+        # END SOLUTION
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter (shared ones once) with its dotted name."""
+        return self._named_members("_parameters", prefix, recurse)  # type: ignore[return-value]
+
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """Every parameter, for an optimizer."""
+        return (p for _, p in self.named_parameters(recurse=recurse))
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer with its dotted name."""
+        return self._named_members("_buffers", prefix, recurse)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        """Every buffer."""
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def apply(self, fn: Callable[[Module], None]) -> Module:
+        """Call ``fn`` on every descendant, then on this module (e.g. custom initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # ----------------------------------------------------------------- modes and grads
+    def train(self, mode: bool = True) -> Module:
+        """Set training mode (dropout active, batch norm uses batch statistics) here and below."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
+        # BEGIN SOLUTION 04
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+        # END SOLUTION
+
+    def eval(self) -> Module:
+        """Set evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Freeze (False) or unfreeze every parameter."""
+        for p in self.parameters():
+            p.requires_grad = requires_grad
+        return self
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient (to None by default, as in PyTorch)."""
+        # BEGIN SOLUTION 04
+        for p in self.parameters():
+            if set_to_none:
+                p.grad = None
+            elif p.grad is not None:
+                p.grad._array[...] = 0
+        # END SOLUTION
+
+    def to(self, *args: Any, dtype: Any = None) -> Module:
+        """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
+
+        The parameters stay the same objects (an optimizer built before still
+        holds them); their gradients are converted too. Accepts a dtype, a
+        tensor (its dtype) or ``"cpu"``; other devices are refused.
+        """
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+                if arg.split(":")[0] != "cpu":
+                    raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
+            else:
+                dtype = arg
+        if dtype is None:
+            return self
+        numpy_dtype = Tensor([], dtype=dtype)._array.dtype
+        if numpy_dtype.kind != "f":
+            raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
+        for tensor in (*self.parameters(), *self.buffers()):
+            if tensor._array.dtype.kind == "f":
+                tensor._array = tensor._array.astype(numpy_dtype)
+                if tensor.grad is not None:
+                    tensor.grad._array = tensor.grad._array.astype(numpy_dtype)
+        return self
+
+    def float(self) -> Module:
+        """Convert floating-point parameters and buffers to float32."""
+        return self.to(np.float32)
+
+    def double(self) -> Module:
+        """Convert floating-point parameters and buffers to float64."""
+        return self.to(np.float64)
+
+    # ----------------------------------------------------------------- state
+    def _state_items(self, prefix: str, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:
+        """Parameters and persistent buffers, recursively, with dotted keys.
+
+        Unlike ``named_parameters`` nothing is de-duplicated: a module (or a
+        parameter) reachable under two names is saved under both, as in PyTorch.
+        """
+        # BEGIN SOLUTION 04
+        for name, value in self._parameters.items():
+            if value is not None:
+                yield prefix + name, value if keep_vars else value.detach()
+        for name, value in self._buffers.items():
+            if value is not None and name not in self._non_persistent:
+                yield prefix + name, value if keep_vars else value.detach()
+        for name, child in self._modules.items():
+            if child is not None:
+                yield from child._state_items(f"{prefix}{name}.", keep_vars)
+        # END SOLUTION
+
+    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+        """Parameters and persistent buffers by dotted name, e.g. ``0.weight``, ``1.running_mean``.
+
+        The values share storage with the module (detached unless
+        ``keep_vars``), so copy them if the model will keep training.
+        """
+        return OrderedDict(self._state_items(prefix, keep_vars))
+
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy values into this module's parameters and buffers, in place.
+
+        With ``strict=True`` a missing key, an unexpected key or a shape
+        mismatch raises one error that lists them all; with ``strict=False``
+        missing and unexpected keys are returned instead (shapes must still match).
+        Nothing is copied unless every check passes.
+        """
+        # BEGIN SOLUTION 04
+        own = self.state_dict(keep_vars=True)
+        missing = [key for key in own if key not in state_dict]
+        unexpected = [key for key in state_dict if key not in own]
+        mismatched = []
+        for key, target in own.items():
+            if key in state_dict:
+                shape = np.shape(state_dict[key])
+                if shape != target.shape:
+                    mismatched.append(f"{key}: the checkpoint has shape {shape}, the model {target.shape}")
+        problems = []
+        if strict and missing:
+            problems.append("missing keys: " + ", ".join(missing))
+        if strict and unexpected:
+            problems.append("unexpected keys: " + ", ".join(unexpected))
+        if mismatched:
+            problems.append("shape mismatches: " + "; ".join(mismatched))
+        if problems:
+            raise RuntimeError(f"load_state_dict for {type(self).__name__}: " + " | ".join(problems))
+        with no_grad():
+            for key, target in own.items():
+                if key in state_dict:
+                    target._array[...] = np.asarray(state_dict[key], dtype=target._array.dtype)
+        return IncompatibleKeys(missing, unexpected)
+        # END SOLUTION
+
+    # ----------------------------------------------------------------- repr
+    def extra_repr(self) -> str:
+        """The text inside this module's parentheses in its repr (its settings)."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [line for line in self.extra_repr().split("\n") if line]
+        for name, child in self._modules.items():
+            child_text = repr(child).replace("\n", "\n  ")
+            lines.append(f"({name}): {child_text}")
+        if not self._modules:
+            return f"{type(self).__name__}({', '.join(lines)})" if len(lines) <= 1 else self._tree(lines)
+        return self._tree(lines)
+
+    def _tree(self, lines: list[str]) -> str:
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
+
+    def __dir__(self) -> list[str]:
+        return sorted({*super().__dir__(), *self._parameters, *self._buffers, *self._modules})

@@ -1,0 +1,236 @@
+"""Module 05: ``cross_entropy`` / ``CrossEntropyLoss`` — PyTorch's formula with weights, ignore_index and
+label smoothing, its fused gradient, stability and errors."""
+
+from __future__ import annotations
+
+import itertools
+import warnings
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_nn as nn
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from tt_nn import functional as F
+
+
+def reference(logits, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
+    """A direct NumPy transcription of PyTorch's definition (classes on axis 1)."""
+    z = np.moveaxis(logits, 1, -1).reshape(-1, logits.shape[1])
+    t = target.reshape(-1)
+    classes = z.shape[1]
+    w = np.ones(classes) if weight is None else weight
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p = log_p - np.log(np.exp(log_p).sum(axis=1, keepdims=True))
+    keep = t != ignore_index
+    safe = np.where(keep, t, 0)
+    nll = np.where(keep, -w[safe] * log_p[np.arange(len(t)), safe], 0.0)
+    smooth = np.where(keep, -(log_p * w).sum(axis=1), 0.0)
+    denominator = w[safe][keep].sum()
+    if reduction == "none":
+        nll_r, smooth_r = nll.reshape(target.shape), smooth.reshape(target.shape)
+    elif reduction == "sum":
+        nll_r, smooth_r = nll.sum(), smooth.sum()
+    else:
+        nll_r, smooth_r = nll.sum() / denominator, smooth.sum() / denominator
+    return (1 - label_smoothing) * nll_r + label_smoothing / classes * smooth_r
+
+
+CASES = list(itertools.product(["mean", "sum", "none"], [0.0, 0.15], [False, True], [False, True]))
+
+
+@pytest.mark.parametrize(("reduction", "smoothing", "weighted", "ignoring"), CASES)
+def test_values_match_pytorchs_formula(reduction, smoothing, weighted, ignoring, rng, check):
+    logits = rng.standard_normal((7, 5)) * 3
+    target = rng.integers(0, 5, 7)
+    if ignoring:
+        target[[1, 4]] = -100
+    weight = rng.uniform(0.2, 2.0, 5) if weighted else None
+    out = F.cross_entropy(
+        ag.tensor(logits), ag.tensor(target), weight=None if weight is None else ag.tensor(weight),
+        reduction=reduction, label_smoothing=smoothing,
+    )  # fmt: skip
+    check(out, reference(logits, target, weight, -100, reduction, smoothing), rtol=1e-12)
+
+
+@pytest.mark.parametrize(("reduction", "smoothing", "weighted", "ignoring"), CASES)
+def test_gradients_match_central_differences(reduction, smoothing, weighted, ignoring, rng, leaf, check_grad):
+    logits = leaf(6, 4, scale=2.0)
+    target = rng.integers(0, 4, 6)
+    if ignoring:
+        target[2] = -100
+    t = ag.tensor(target)
+    weight = ag.tensor(rng.uniform(0.2, 2.0, 4)) if weighted else None
+    check_grad(
+        lambda z: F.cross_entropy(z, t, weight=weight, reduction=reduction, label_smoothing=smoothing), logits
+    )
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (3, 5, 2, 2), (1, 2, 1)])
+def test_spatial_inputs_n_c_d1_dk(shape, rng, leaf, check, check_grad):
+    logits = leaf(*shape)
+    target = rng.integers(0, shape[1], (shape[0], *shape[2:]))
+    target.flat[-1] = 7  # ignored with ignore_index=7
+    target.flat[0] = 0  # and at least one target counts
+    weight = ag.tensor(rng.uniform(0.5, 1.5, shape[1]))
+    options = dict(weight=weight, ignore_index=7, label_smoothing=0.1)
+    check_grad(lambda z: F.cross_entropy(z, ag.tensor(target), **options), logits)
+    for reduction in ("mean", "none"):
+        out = F.cross_entropy(logits, ag.tensor(target), reduction=reduction, **options)
+        expected = reference(logits.detach().numpy(), target, weight.numpy(), 7, reduction, 0.1)
+        check(out, expected, rtol=1e-12)
+
+
+def test_unbatched_input():
+    z = ag.tensor([1.0, 2.0, 0.5], dtype=ag.float64)
+    loss = F.cross_entropy(z, ag.tensor(1))
+    assert loss.shape == () and loss.item() == pytest.approx(reference(z.numpy()[None], np.array([1]))[()])
+    assert F.cross_entropy(z, ag.tensor(1), reduction="none").shape == ()
+
+
+def test_probability_targets(rng, leaf, check, check_grad):
+    logits = leaf(5, 4)
+    probs = ag.tensor(rng.dirichlet(np.ones(4), size=5), requires_grad=True)
+    weight = ag.tensor(rng.uniform(0.5, 2, 4))
+    z = logits.detach().numpy()
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    q = probs.detach().numpy() * 0.9 + 0.1 / 4
+    expected = -(q * weight.numpy() * log_p).sum(axis=1).mean()  # mean over samples, not weights
+    check(F.cross_entropy(logits, probs, weight=weight, label_smoothing=0.1), expected, rtol=1e-12)
+    check_grad(lambda z, p: F.cross_entropy(z, p, weight=weight, label_smoothing=0.1), logits, probs)
+    check_grad(lambda z, p: F.cross_entropy(z, p, reduction="none"), logits, probs)
+
+
+def test_hard_targets_equal_one_hot_probability_targets(rng):
+    logits = ag.tensor(rng.standard_normal((4, 3)))
+    target = np.array([0, 2, 1, 2])
+    one_hot = np.eye(3)[target]
+    hard = F.cross_entropy(logits, ag.tensor(target), label_smoothing=0.2).item()
+    soft = F.cross_entropy(logits, ag.tensor(one_hot), label_smoothing=0.2).item()
+    assert hard == pytest.approx(soft, rel=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+def test_exact_and_finite_at_logits_of_1e4(dtype):
+    logits = ag.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype=dtype, requires_grad=True)
+    target = ag.tensor([1, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(logits, target, reduction="none", label_smoothing=0.1)
+        loss.sum().backward()
+    # log p: row 0 is [0, -2e4, -1e4]; row 1 is [-2e4 - ln 2, -ln 2, -ln 2]
+    smooth = [(0 + 2e4 + 1e4) / 3, (2e4 + 3 * np.log(2)) / 3]  # -mean(log p) per row
+    expected = [0.9 * 2e4 + 0.1 * smooth[0], 0.9 * (2e4 + np.log(2)) + 0.1 * smooth[1]]
+    np.testing.assert_allclose(loss.detach().numpy(), expected, rtol=1e-6)
+    assert np.isfinite(logits.grad.numpy()).all()
+    # gradient = p - smoothed one-hot: p = [1, 0, 0], target 1
+    np.testing.assert_allclose(logits.grad.numpy()[0], [1 - 0.1 / 3, -0.9 - 0.1 / 3, -0.1 / 3], atol=1e-6)
+
+
+def test_mean_is_nan_when_every_target_is_ignored():
+    logits = ag.randn(2, 3, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(logits, ag.tensor([-100, -100]))  # 0 / 0, as in PyTorch
+        loss.backward()
+    assert np.isnan(loss.item())
+    np.testing.assert_array_equal(logits.grad.numpy(), 0)  # ignored rows get no gradient, not NaN
+    assert F.cross_entropy(ag.randn(2, 3), ag.tensor([-100, -100]), reduction="sum").item() == 0
+
+
+def test_ignored_rows_get_no_gradient():
+    logits = ag.randn(3, 4, requires_grad=True)
+    F.cross_entropy(logits, ag.tensor([1, 5, 2]), ignore_index=5, label_smoothing=0.3).backward()
+    np.testing.assert_array_equal(logits.grad.numpy()[1], 0)
+    np.testing.assert_allclose(logits.grad.numpy().sum(axis=1), 0, atol=1e-6)  # softmax gradients sum to 0
+
+
+def test_one_fused_node_with_float32_gradients():
+    logits = ag.randn(8, 5, requires_grad=True)
+    loss = F.cross_entropy(logits, ag.randint(0, 5, (8,)))
+    assert loss.grad_fn.name() == "CrossEntropyBackward" and loss.grad_fn.parents[0] is logits
+    loss.backward()
+    assert logits.grad.dtype == ag.float32
+
+
+def test_nll_of_log_softmax_equals_cross_entropy(rng, check):
+    logits = ag.tensor(rng.standard_normal((6, 4)))
+    target = ag.tensor(np.array([0, 1, 2, 3, -100, 1]))
+    weight = ag.tensor([1.0, 2.0, 0.5, 1.0], dtype=ag.float64)
+    for reduction in ("mean", "sum", "none"):
+        ce = F.cross_entropy(logits, target, weight=weight, reduction=reduction)
+        nll = F.nll_loss(F.log_softmax(logits, dim=1), target, weight=weight, reduction=reduction)
+        check(ce, nll.detach().numpy(), rtol=1e-12)
+
+
+def test_module_form_and_weight_buffer(rng, check):
+    weight = ag.tensor([1.0, 3.0])
+    loss_fn = nn.CrossEntropyLoss(weight=weight, ignore_index=0, reduction="sum", label_smoothing=0.05)
+    assert repr(loss_fn) == "CrossEntropyLoss()"
+    assert list(loss_fn.state_dict()) == ["weight"] and loss_fn.weight is weight
+    logits = rng.standard_normal((4, 2))
+    target = np.array([0, 1, 1, 0])
+    expected = reference(logits, target, weight.numpy(), 0, "sum", 0.05)
+    check(loss_fn(ag.tensor(logits), ag.tensor(target)), expected, rtol=1e-6)
+    assert list(nn.CrossEntropyLoss().state_dict()) == []
+
+
+def test_legacy_size_average_and_reduce_arguments_map_to_reduction(rng):
+    logits, target = ag.tensor(rng.standard_normal((3, 2))), ag.tensor([0, 1, 1])
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        summed = F.cross_entropy(logits, target, size_average=False)
+    assert summed.item() == pytest.approx(F.cross_entropy(logits, target, reduction="sum").item())
+    with pytest.warns(UserWarning):
+        assert F.cross_entropy(logits, target, reduce=False).shape == (3,)
+
+
+def test_bad_targets_and_arguments_give_clear_errors():
+    logits = ag.randn(4, 5)
+    with pytest.raises(IndexError, match=r"target 7 is out of bounds for 5 classes \(input shape \(4, 5\)\)"):
+        F.cross_entropy(logits, ag.tensor([0, 7, 1, 2]))
+    with pytest.raises(IndexError, match="target -1 is out of bounds"):
+        F.cross_entropy(logits, ag.tensor([0, -1, 1, 2]))
+    with pytest.raises(
+        TypeError, match=r"class-index targets must be an integer tensor .* got float32 of shape \(4,\)"
+    ):
+        F.cross_entropy(logits, ag.tensor([0.0, 1.0, 1.0, 2.0]))
+    with pytest.raises(
+        ValueError, match=r"input of shape \(4, 5\) needs a target of shape \(4,\), got \(3,\)"
+    ):
+        F.cross_entropy(logits, ag.tensor([0, 1, 2]))
+    with pytest.raises(ValueError, match=r"weight must have one entry per class, shape \(5,\), got \(4,\)"):
+        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), weight=ag.ones(4))
+    with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0"):
+        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), label_smoothing=1.5)
+    with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
+        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), reduction="avg")
+    with pytest.raises(TypeError, match="cross_entropy: 'input' must be a floating-point tensor"):
+        F.cross_entropy(ag.tensor([[1, 2]]), ag.tensor([0]))
+    with pytest.raises(ValueError, match="class dimension"):
+        F.cross_entropy(ag.tensor(1.0), ag.tensor(0))
+
+
+@settings(max_examples=20, deadline=None, derandomize=True)
+@given(
+    n=st.integers(1, 4),
+    classes=st.integers(2, 5),
+    spatial=st.lists(st.integers(1, 2), min_size=0, max_size=2),
+    smoothing=st.sampled_from([0.0, 0.1, 0.5]),
+    weighted=st.booleans(),
+    reduction=st.sampled_from(["mean", "sum", "none"]),
+    seed=st.integers(0, 2**16),
+)
+def test_values_and_gradients_on_hypothesis_shapes(n, classes, spatial, smoothing, weighted, reduction, seed):
+    rng = np.random.default_rng(seed)
+    logits = ag.tensor(rng.standard_normal((n, classes, *spatial)) * 2, requires_grad=True)
+    target = rng.integers(0, classes, (n, *spatial))
+    if target.size > 1:
+        target.flat[rng.integers(1, target.size)] = -100  # one ignored target (never all of them)
+    weight = ag.tensor(rng.uniform(0.2, 2.0, classes)) if weighted else None
+    options = dict(weight=weight, reduction=reduction, label_smoothing=smoothing)
+    out = F.cross_entropy(logits, ag.tensor(target), **options)
+    w = None if weight is None else weight.numpy()
+    expected = reference(logits.detach().numpy(), target, w, -100, reduction, smoothing)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
+    assert ag.gradcheck(lambda z: F.cross_entropy(z, ag.tensor(target), **options), [logits])

@@ -1,0 +1,202 @@
+"""Module 05: ``MSELoss``, ``L1Loss``, ``NLLLoss``, ``BCELoss``, ``BCEWithLogitsLoss`` — values, gradients,
+reductions, stability and errors."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_nn as nn
+from tt_nn import functional as F
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
+    return values if reduction == "none" else (values.sum() if reduction == "sum" else values.mean())
+
+
+# ----------------------------------------------------------------- regression
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_mse_and_l1_values(reduction, rng, check):
+    x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    check(
+        F.mse_loss(ag.tensor(x), ag.tensor(y), reduction=reduction),
+        _reduce((x - y) ** 2, reduction),
+        rtol=1e-12,
+    )
+    check(
+        nn.MSELoss(reduction=reduction)(ag.tensor(x), ag.tensor(y)),
+        _reduce((x - y) ** 2, reduction),
+        rtol=1e-12,
+    )
+    check(
+        F.l1_loss(ag.tensor(x), ag.tensor(y), reduction=reduction),
+        _reduce(np.abs(x - y), reduction),
+        rtol=1e-12,
+    )
+    check(
+        nn.L1Loss(reduction=reduction)(ag.tensor(x), ag.tensor(y)),
+        _reduce(np.abs(x - y), reduction),
+        rtol=1e-12,
+    )
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(5,), (2, 3), (2, 1, 3)])
+def test_mse_and_l1_gradients_for_input_and_target(reduction, shape, leaf, check_grad):
+    x, y = leaf(*shape), leaf(*shape)
+    check_grad(lambda a, b: F.mse_loss(a, b, reduction=reduction), x, y)
+    check_grad(lambda a, b: F.l1_loss(a, b, reduction=reduction), x, y)
+
+
+def test_regression_shape_mismatch_warns_like_pytorch_or_fails_clearly():
+    with pytest.warns(UserWarning, match=r"target shape \(3, 1\) differs from input shape \(3,\)"):
+        F.mse_loss(ag.randn(3), ag.randn(3, 1))
+    with pytest.raises(
+        ValueError, match=r"l1_loss: input of shape \(3,\) and target of shape \(4,\) do not broadcast"
+    ):
+        F.l1_loss(ag.randn(3), ag.randn(4))
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        nn.MSELoss(reduction="batchmean")
+
+
+# ----------------------------------------------------------------- NLL
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_nll_values_and_gradients(reduction, rng, leaf, check, check_grad):
+    log_p = leaf(6, 4)
+    target = np.array([0, 3, -100, 2, 1, 3])
+    weight = rng.uniform(0.5, 2.0, 4)
+    x = log_p.detach().numpy()
+    keep = target != -100
+    safe = np.where(keep, target, 0)
+    losses = np.where(keep, -weight[safe] * x[np.arange(6), safe], 0.0)
+    expected = (
+        losses
+        if reduction == "none"
+        else (losses.sum() if reduction == "sum" else losses.sum() / weight[safe][keep].sum())
+    )
+    out = F.nll_loss(log_p, ag.tensor(target), weight=ag.tensor(weight), reduction=reduction)
+    check(out, expected, rtol=1e-12)
+    check_grad(
+        lambda z: F.nll_loss(z, ag.tensor(target), weight=ag.tensor(weight), reduction=reduction), log_p
+    )
+    check_grad(lambda z: F.nll_loss(z, ag.tensor(target), reduction=reduction), log_p)
+
+
+def test_nll_spatial_and_module(rng, leaf, check_grad):
+    log_p = leaf(2, 3, 4)
+    target = ag.tensor(rng.integers(0, 3, (2, 4)))
+    check_grad(lambda z: F.nll_loss(z, target), log_p)
+    loss_fn = nn.NLLLoss(ignore_index=1)
+    assert loss_fn(log_p, target).shape == () and repr(loss_fn) == "NLLLoss()"
+    assert F.nll_loss(log_p, target, reduction="none").shape == (2, 4)
+    with pytest.raises(IndexError, match="nll_loss: target 3 is out of bounds for 3 classes"):
+        F.nll_loss(log_p, ag.tensor(np.full((2, 4), 3)))
+
+
+# ----------------------------------------------------------------- BCE
+def _bce(p: np.ndarray, t: np.ndarray, w: object = 1.0) -> np.ndarray:
+    with np.errstate(divide="ignore"):
+        return -w * (t * np.maximum(np.log(p), -100) + (1 - t) * np.maximum(np.log(1 - p), -100))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_bce_values_and_gradients(reduction, rng, check, check_grad):
+    p = ag.tensor(rng.uniform(0.05, 0.95, (3, 4)), requires_grad=True)
+    t = ag.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
+    w = ag.tensor(rng.uniform(0.5, 2, 4))
+    expected = _reduce(_bce(p.detach().numpy(), t.detach().numpy(), w.numpy()), reduction)
+    check(F.binary_cross_entropy(p, t, weight=w, reduction=reduction), expected, rtol=1e-12)
+    check(nn.BCELoss(weight=w, reduction=reduction)(p, t), expected, rtol=1e-12)
+    check_grad(lambda a, b: F.binary_cross_entropy(a, b, weight=w, reduction=reduction), p, t)
+
+
+def test_bce_clamps_the_log_at_minus_100_like_pytorch():
+    p = ag.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    t = ag.tensor([1.0, 0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.binary_cross_entropy(p, t, reduction="none")
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.detach().numpy(), [100.0, 100.0, 0.0])
+    assert np.isfinite(p.grad.numpy()).all()
+
+
+def test_bce_refuses_values_outside_0_1_and_mismatched_shapes():
+    with pytest.raises(ValueError, match="all elements of input should be between 0 and 1"):
+        F.binary_cross_entropy(ag.tensor([1.5]), ag.tensor([1.0]))
+    with pytest.raises(ValueError, match=r"target of shape \(2, 1\) must have the input's shape \(2,\)"):
+        F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([[1.0], [0.0]]))
+    with pytest.raises(TypeError, match="'target' must be a floating-point tensor"):
+        F.binary_cross_entropy(ag.tensor([0.5]), ag.tensor([1]))
+    with pytest.raises(
+        ValueError, match=r"weight of shape \(3,\) does not broadcast to the input's shape \(2,\)"
+    ):
+        F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([1.0, 0.0]), weight=ag.ones(3))
+
+
+# ----------------------------------------------------------------- BCE with logits
+def _bce_logits(x: np.ndarray, t: np.ndarray, w: object = 1.0, pos_weight: object = 1.0) -> np.ndarray:
+    log_sigmoid = -np.logaddexp(0, -x)
+    log_one_minus = -np.logaddexp(0, x)
+    return -w * (pos_weight * t * log_sigmoid + (1 - t) * log_one_minus)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("with_pos_weight", [False, True])
+def test_bce_with_logits_values_and_gradients(reduction, with_pos_weight, rng, leaf, check, check_grad):
+    x = leaf(3, 4, scale=3.0)
+    t = ag.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
+    w = ag.tensor(rng.uniform(0.5, 2, (3, 1)))
+    pos = ag.tensor(rng.uniform(0.5, 3, 4)) if with_pos_weight else None
+    expected = _bce_logits(
+        x.detach().numpy(), t.detach().numpy(), w.numpy(), 1.0 if pos is None else pos.numpy()
+    )
+    out = F.binary_cross_entropy_with_logits(x, t, weight=w, reduction=reduction, pos_weight=pos)
+    check(out, _reduce(expected, reduction), rtol=1e-12)
+    module = nn.BCEWithLogitsLoss(weight=w, reduction=reduction, pos_weight=pos)
+    check(module(x, t), _reduce(expected, reduction), rtol=1e-12)
+    check_grad(
+        lambda a, b: F.binary_cross_entropy_with_logits(a, b, weight=w, reduction=reduction, pos_weight=pos),
+        x,
+        t,
+    )
+
+
+@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+def test_bce_with_logits_is_stable_at_1e4(dtype):
+    x = ag.tensor([1e4, -1e4, 1e4, -1e4], dtype=dtype, requires_grad=True)
+    t = ag.tensor([1.0, 0.0, 0.0, 1.0], dtype=dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.binary_cross_entropy_with_logits(
+            x, t, reduction="none", pos_weight=ag.tensor([2.0], dtype=dtype)
+        )
+        loss.sum().backward()
+    np.testing.assert_allclose(loss.detach().numpy(), [0.0, 0.0, 1e4, 2e4])
+    np.testing.assert_allclose(x.grad.numpy(), [0.0, 0.0, 1.0, -2.0])
+
+
+def test_bce_with_logits_equals_bce_of_sigmoid(rng):
+    x = ag.tensor(rng.standard_normal(10) * 2)
+    t = ag.tensor(rng.uniform(0, 1, 10))
+    a = F.binary_cross_entropy_with_logits(x, t).item()
+    b = F.binary_cross_entropy(F.sigmoid(x), t).item()
+    assert a == pytest.approx(b, rel=1e-12)
+
+
+def test_weights_are_buffers_and_reprs():
+    pos = ag.tensor([1.0, 2.0])
+    loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos)
+    assert list(loss_fn.state_dict()) == ["pos_weight"] and repr(loss_fn) == "BCEWithLogitsLoss()"
+    assert loss_fn.double().pos_weight.dtype == ag.float64
+    assert (
+        repr(nn.BCELoss()) == "BCELoss()"
+        and repr(nn.MSELoss()) == "MSELoss()"
+        and repr(nn.L1Loss()) == "L1Loss()"
+    )
+    with pytest.raises(ValueError, match="binary_cross_entropy_with_logits: target of shape"):
+        F.binary_cross_entropy_with_logits(ag.randn(3), ag.rand(2))
