@@ -214,6 +214,9 @@ def test_inplace_on_a_leaf_that_requires_grad_raises():
         "copy_": lambda: w.copy_(ag.ones(2)),
         "clamp_": lambda: w.clamp_(0.0, 1.5),
         "masked_fill_": lambda: w.masked_fill_(ag.tensor([True, False]), 0.0),
+        "uniform_": lambda: w.uniform_(),
+        "normal_": lambda: w.normal_(),
+        "bernoulli_": lambda: w.bernoulli_(),
     }
     for name, op in inplace_ops.items():
         with pytest.raises(RuntimeError, match=f"{name}: in-place operation on a leaf"):

@@ -219,6 +219,18 @@ class Tensor(tt_tensor.Tensor):
         self._check_inplace("masked_fill_")
         return super().masked_fill_(mask, value)
 
+    def uniform_(self, *args: object, **kwargs: object) -> Tensor:
+        self._check_inplace("uniform_")
+        return super().uniform_(*args, **kwargs)
+
+    def normal_(self, *args: object, **kwargs: object) -> Tensor:
+        self._check_inplace("normal_")
+        return super().normal_(*args, **kwargs)
+
+    def bernoulli_(self, *args: object, **kwargs: object) -> Tensor:
+        self._check_inplace("bernoulli_")
+        return super().bernoulli_(*args, **kwargs)
+
     # ----------------------------------------------------------------- arithmetic
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
         return ar.Add.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
