@@ -8,12 +8,16 @@ NumPy computation, never from tt-tensor itself.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tt_tensor as tt
 
 
-def assert_tensor(actual: object, expected: object, dtype: object = None, rtol: float = 1e-6, atol: float = 1e-6):
+def assert_tensor(
+    actual: object, expected: object, dtype: object = None, rtol: float = 1e-6, atol: float = 1e-6
+):
     """Fail unless ``actual`` is a Tensor equal (within tolerance) to the array ``expected``."""
     assert isinstance(actual, tt.Tensor), f"expected a Tensor, got {type(actual).__name__}: {actual!r}"
     expected = np.asarray(expected)
@@ -26,6 +30,15 @@ def assert_tensor(actual: object, expected: object, dtype: object = None, rtol: 
         np.testing.assert_array_equal(values, expected)
     else:
         np.testing.assert_allclose(values, expected, rtol=rtol, atol=atol, equal_nan=True)
+
+
+def pytest_collection_modifyitems(items):
+    """NumPy's RuntimeWarnings (overflow, divide by zero, ...) fail this package's tests: an op that
+    warns where PyTorch is silent is a bug. Tests that expect a warning catch it themselves."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.path).parents:
+            item.add_marker(pytest.mark.filterwarnings("error"))
 
 
 @pytest.fixture

@@ -66,7 +66,9 @@ def test_item(value, expected, kind):
 
 
 def test_item_of_many_elements_is_refused():
-    with pytest.raises(RuntimeError, match=r"item: only one-element tensors can be converted, got shape \(2,\)"):
+    with pytest.raises(
+        RuntimeError, match=r"item: only one-element tensors can be converted, got shape \(2,\)"
+    ):
         tt.tensor([1.0, 2.0]).item()
 
 
@@ -125,7 +127,10 @@ def test_new_tensors_keep_dtype():
         (lambda: tt.tensor(3.5), "tensor(3.5000)"),
         (lambda: tt.tensor(7), "tensor(7)"),
         (lambda: tt.tensor([0.5, -1.25]), "tensor([ 0.5000, -1.2500])"),
-        (lambda: tt.tensor([[1.5, 2.0], [3.0, 4.0]]), "tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])"),
+        (
+            lambda: tt.tensor([[1.5, 2.0], [3.0, 4.0]]),
+            "tensor([[1.5000, 2.0000],\n        [3.0000, 4.0000]])",
+        ),
         (lambda: tt.tensor([1e-5, 1.0]), "tensor([1.0000e-05, 1.0000e+00])"),
         (lambda: tt.tensor([]), "tensor([])"),
         (lambda: tt.zeros(2, 0), "tensor([], size=(2, 0))"),

@@ -24,6 +24,12 @@ def test_tensor_from_python_data_gets_pytorch_dtypes(check, data, dtype):
     check(tt.tensor(data), np.array(data), dtype)
 
 
+def test_tensor_class_constructor(check):
+    check(tt.Tensor([[1.0, 2.0]]), np.array([[1.0, 2.0]]), tt.float32)
+    check(tt.Tensor([1, 2], dtype=tt.float64), np.array([1.0, 2.0]), tt.float64)
+    check(tt.Tensor(), np.zeros(0), tt.float32)
+
+
 def test_tensor_from_numpy_keeps_dtype_and_copies(check):
     source = np.array([[1.0, 2.0], [3.0, 4.0]])  # float64
     t = tt.tensor(source)

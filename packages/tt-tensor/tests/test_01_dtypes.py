@@ -123,7 +123,13 @@ PROMOTIONS = [
     ("int64 / 2", lambda: _ints(), operator.truediv, 2, tt.float32),
     ("2 / int64", 2, operator.truediv, lambda: _ints(), tt.float32),
     ("int32 / int32", lambda: _ints(tt.int32), operator.truediv, lambda: _ints(tt.int32), tt.float32),
-    ("bool / bool", lambda: tt.tensor([True, True]), operator.truediv, lambda: tt.tensor([True, True]), tt.float32),
+    (
+        "bool / bool",
+        lambda: tt.tensor([True, True]),
+        operator.truediv,
+        lambda: tt.tensor([True, True]),
+        tt.float32,
+    ),
     ("float32 * np.float64", lambda: _floats(), operator.mul, np.float64(2.0), tt.float32),
     ("np.float64 * float32", np.float64(2.0), operator.mul, lambda: _floats(), tt.float32),
     ("float32 + float64", lambda: _floats(), operator.add, lambda: _floats(tt.float64), tt.float64),
@@ -141,13 +147,36 @@ PROMOTIONS = [
     ("2.0 ** int64", 2.0, operator.pow, lambda: _ints(), tt.float32),
     ("int64 ** 2", lambda: _ints(), operator.pow, 2, tt.int64),
     # a 0-d tensor does not widen a dimensioned one of the same category...
-    ("float32 + float64 0-d", lambda: _floats(), operator.add, lambda: tt.tensor(2.0, dtype=tt.float64), tt.float32),
+    (
+        "float32 + float64 0-d",
+        lambda: _floats(),
+        operator.add,
+        lambda: tt.tensor(2.0, dtype=tt.float64),
+        tt.float32,
+    ),
     ("int32 * int64 0-d", lambda: _ints(tt.int32), operator.mul, lambda: tt.tensor(3), tt.int32),
     # ... but one of a higher category sets the result
-    ("int64 * float64 0-d", lambda: _ints(), operator.mul, lambda: tt.tensor(0.5, dtype=tt.float64), tt.float64),
-    ("float64 0-d + float32 0-d", lambda: tt.tensor(1.0, dtype=tt.float64), operator.add, lambda: tt.tensor(2.0),
-     tt.float64),
-    ("NumPy float64 array + float32", lambda: np.array([1.0, 2.0, 3.0]), operator.add, lambda: _floats(), tt.float64),
+    (
+        "int64 * float64 0-d",
+        lambda: _ints(),
+        operator.mul,
+        lambda: tt.tensor(0.5, dtype=tt.float64),
+        tt.float64,
+    ),
+    (
+        "float64 0-d + float32 0-d",
+        lambda: tt.tensor(1.0, dtype=tt.float64),
+        operator.add,
+        lambda: tt.tensor(2.0),
+        tt.float64,
+    ),
+    (
+        "NumPy float64 array + float32",
+        lambda: np.array([1.0, 2.0, 3.0]),
+        operator.add,
+        lambda: _floats(),
+        tt.float64,
+    ),
     ("float32 + list of ints", lambda: _floats(), operator.add, [1, 2, 3], tt.float32),
 ]
 
@@ -162,7 +191,9 @@ def test_promotion_follows_pytorch(check, left, op, right, dtype):
     right = right() if callable(right) else right
 
     def as_numpy(value):
-        return np.asarray(value, dtype=np.float64) if isinstance(value, (tt.Tensor, np.ndarray, list)) else value
+        return (
+            np.asarray(value, dtype=np.float64) if isinstance(value, (tt.Tensor, np.ndarray, list)) else value
+        )
 
     expected = op(as_numpy(left), as_numpy(right))
     check(op(left, right), np.asarray(expected).astype(dtype.numpy), dtype, rtol=1e-3)
@@ -199,7 +230,17 @@ def test_float_functions_keep_float_dtype(make, dtype):
 
 def test_float_functions_of_integers_give_the_default_float():
     t = _ints()
-    for result in (t.exp(), t.log(), t.sqrt(), t.sigmoid(), t.tanh(), t.mean(), t.var(), t.std(), t.logsumexp(0)):
+    for result in (
+        t.exp(),
+        t.log(),
+        t.sqrt(),
+        t.sigmoid(),
+        t.tanh(),
+        t.mean(),
+        t.var(),
+        t.std(),
+        t.logsumexp(0),
+    ):
         assert result.dtype == tt.float32
 
 

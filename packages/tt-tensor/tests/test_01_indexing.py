@@ -136,13 +136,15 @@ def test_setitem_casts_to_the_tensor_dtype(check):
 
 def test_setitem_errors_name_the_shapes():
     t = tt.zeros(2, 3)
-    with pytest.raises(RuntimeError, match=r"index assignment: value of shape \(4,\) .* region \(3,\) .* \(2, 3\)"):
+    with pytest.raises(
+        RuntimeError, match=r"index assignment: value of shape \(4,\) .* region \(3,\) .* \(2, 3\)"
+    ):
         t[0] = tt.ones(4)
     with pytest.raises(IndexError, match=r"index assignment: index 5 is out of bounds.*\(2, 3\)"):
         t[5] = 1.0
 
 
-# ----------------------------------------------------------------- gather, index_select, masked_fill, tril, triu
+# ----------------------------------------------------------------- gather, index_select, masks, triangles
 
 
 def test_gather(check):
@@ -151,7 +153,9 @@ def test_gather(check):
     check(tt.tensor(data).gather(1, tt.tensor(index)), np.take_along_axis(data, index, 1), tt.float32)
     rows = np.array([[2, 0, 1, 1]])
     check(tt.gather(tt.tensor(data), 0, tt.tensor(rows)), np.take_along_axis(data, rows, 0), tt.float32)
-    with pytest.raises(RuntimeError, match=r"gather: index \(2,\) must have as many dims as the input \(3, 4\)"):
+    with pytest.raises(
+        RuntimeError, match=r"gather: index \(2,\) must have as many dims as the input \(3, 4\)"
+    ):
         tt.tensor(data).gather(1, tt.tensor([0, 1]))
 
 
@@ -173,7 +177,9 @@ def test_masked_fill(check):
     check(t, np.where(mask, 9.0, data), tt.float32)
     with pytest.raises(TypeError, match="masked_fill: mask must be a bool tensor"):
         t.masked_fill(tt.tensor([1, 0, 1]), 0.0)
-    with pytest.raises(RuntimeError, match=r"masked_fill: mask of shape \(2,\) does not broadcast to \(2, 3\)"):
+    with pytest.raises(
+        RuntimeError, match=r"masked_fill: mask of shape \(2,\) does not broadcast to \(2, 3\)"
+    ):
         t.masked_fill(tt.tensor([True, False]), 0.0)
 
 

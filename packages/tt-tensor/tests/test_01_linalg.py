@@ -69,9 +69,18 @@ def test_mm_bmm_dot(check, rng):
 @pytest.mark.parametrize(
     ("call", "pattern"),
     [
-        (lambda: tt.zeros(2, 3, 4).mm(tt.zeros(4, 5)), r"mm: expected 2-D and 2-D tensors, got shapes \(2, 3, 4\) and \(4, 5\)"),
-        (lambda: tt.zeros(3, 4).bmm(tt.zeros(4, 5)), r"bmm: expected 3-D and 3-D tensors, got shapes \(3, 4\) and \(4, 5\)"),
-        (lambda: tt.zeros(3).dot(tt.zeros(3, 1)), r"dot: expected 1-D and 1-D tensors, got shapes \(3,\) and \(3, 1\)"),
+        (
+            lambda: tt.zeros(2, 3, 4).mm(tt.zeros(4, 5)),
+            r"mm: expected 2-D and 2-D tensors, got shapes \(2, 3, 4\) and \(4, 5\)",
+        ),
+        (
+            lambda: tt.zeros(3, 4).bmm(tt.zeros(4, 5)),
+            r"bmm: expected 3-D and 3-D tensors, got shapes \(3, 4\) and \(4, 5\)",
+        ),
+        (
+            lambda: tt.zeros(3).dot(tt.zeros(3, 1)),
+            r"dot: expected 1-D and 1-D tensors, got shapes \(3,\) and \(3, 1\)",
+        ),
         (lambda: tt.zeros(2, 3).mm(tt.zeros(2, 3)), r"mm: shapes \(2, 3\) and \(2, 3\) cannot be multiplied"),
     ],
 )

@@ -120,6 +120,14 @@ def test_generator_seed_repeats_and_differs():
     assert tt.Generator(5).initial_seed() == 5
 
 
+def test_generator_reseeds_from_entropy():
+    g = tt.Generator(0)
+    seed = g.seed()
+    assert g.initial_seed() == seed
+    assert_same_draws(draws(g), draws(tt.Generator(seed)))
+    assert len({seed, g.seed(), g.seed()}) == 3, "seed() must draw fresh entropy each time"
+
+
 def test_rng_state_round_trip():
     tt.manual_seed(3)
     tt.rand(10)

@@ -57,7 +57,8 @@ def test_view_shares_memory_and_refuses_to_copy(data):
     assert shares(v, t)
     v[0, 0] = 42.0
     assert t[0, 0, 0].item() == 42.0
-    with pytest.raises(RuntimeError, match=r"view: .*not compatible with the tensor's strides.*reshape"):
+    layout = r"shape \(4, 3, 2\) and strides \(1, 4, 12\)"
+    with pytest.raises(RuntimeError, match=r"view: shape \[24\] is not compatible .*" + layout):
         t.transpose(0, 2).view(24)
 
 
@@ -93,7 +94,9 @@ def test_t_T_and_mT(check, data):
     check(tt.tensor(data).T, data.transpose(2, 1, 0), tt.float32)
     check(tt.tensor(data).mT, np.swapaxes(data, -1, -2), tt.float32)
     check(tt.tensor([1.0, 2.0]).t(), np.array([1.0, 2.0]), tt.float32)
-    with pytest.raises(RuntimeError, match=r"t: expects a tensor with <= 2 dimensions, got shape \(2, 3, 4\)"):
+    with pytest.raises(
+        RuntimeError, match=r"t: expects a tensor with <= 2 dimensions, got shape \(2, 3, 4\)"
+    ):
         tt.tensor(data).t()
 
 
@@ -112,8 +115,11 @@ def test_bad_permute_names_dims_and_shape(data, dims):
 
 
 def test_dim_out_of_range_is_named(data):
-    with pytest.raises(IndexError, match=r"transpose: dimension out of range \(expected to be in range of \[-3, 2\], "
-                       r"but got 3\)"):
+    with pytest.raises(
+        IndexError,
+        match=r"transpose: dimension out of range \(expected to be in range of \[-3, 2\], "
+        r"but got 3\)",
+    ):
         tt.tensor(data).transpose(0, 3)
 
 
@@ -144,14 +150,18 @@ def test_unsqueeze_out_of_range():
         tt.zeros(2, 3).unsqueeze(3)
 
 
-@pytest.mark.parametrize(("start", "end", "shape"), [(0, -1, (24,)), (1, -1, (2, 12)), (0, 1, (6, 4)), (1, 1, (2, 3, 4))])
+@pytest.mark.parametrize(
+    ("start", "end", "shape"), [(0, -1, (24,)), (1, -1, (2, 12)), (0, 1, (6, 4)), (1, 1, (2, 3, 4))]
+)
 def test_flatten(check, data, start, end, shape):
     check(tt.tensor(data).flatten(start, end), data.reshape(shape), tt.float32)
 
 
 def test_flatten_of_a_scalar_and_bad_range(check):
     check(tt.tensor(3.0).flatten(), np.array([3.0]), tt.float32)
-    with pytest.raises(RuntimeError, match=r"flatten: start_dim 2 comes after end_dim 1 for shape \(2, 3, 4\)"):
+    with pytest.raises(
+        RuntimeError, match=r"flatten: start_dim 2 comes after end_dim 1 for shape \(2, 3, 4\)"
+    ):
         tt.zeros(2, 3, 4).flatten(2, 1)
 
 
@@ -232,7 +242,9 @@ def test_stack(check, rng, dim):
 
 
 def test_stack_of_mismatched_shapes_names_them():
-    with pytest.raises(RuntimeError, match=r"stack: all tensors must have the same shape, got \[\(2, 3\), \(3, 2\)\]"):
+    with pytest.raises(
+        RuntimeError, match=r"stack: all tensors must have the same shape, got \[\(2, 3\), \(3, 2\)\]"
+    ):
         tt.stack([tt.zeros(2, 3), tt.zeros(3, 2)])
 
 
@@ -257,7 +269,9 @@ def test_split_sizes_must_add_up():
         tt.zeros(5).split([1, 2])
 
 
-@pytest.mark.parametrize(("n", "chunks", "sizes"), [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1])])
+@pytest.mark.parametrize(
+    ("n", "chunks", "sizes"), [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1])]
+)
 def test_chunk(check, n, chunks, sizes):
     data = np.arange(n * 2, dtype=np.float32).reshape(2, n)
     pieces = tt.tensor(data).chunk(chunks, dim=1)

@@ -74,7 +74,7 @@ OPS = [
 
 @pytest.mark.parametrize("op", [o[1] for o in OPS], ids=[o[0] for o in OPS])
 def test_ops_return_the_subclass(op):
-    result = op(tagged(np.arange(9.0).reshape(3, 3) / 4))
+    result = op(tagged((np.arange(9.0).reshape(3, 3) + 1) / 4))
     assert type(result) is Tagged, f"got {type(result).__name__}"
     assert result.tag == "made here"
 
@@ -121,3 +121,15 @@ def test_conversion_goes_through_convert():
 
     Watched._from_array(np.zeros(2, dtype=np.float32)).to(tt.float64).long()
     assert seen == [tt.float64, tt.int64]
+
+
+def test_the_names_subclasses_build_on_stay_importable():
+    from tt_tensor.tensor import Tensor, ValuesIndices, operand, to_array
+
+    assert Tensor is tt.Tensor and ValuesIndices is tt.ValuesIndices
+    np.testing.assert_array_equal(operand(tt.tensor([1.0, 2.0])), np.array([1.0, 2.0], dtype=np.float32))
+    assert operand(np.float64(2.5)) == 2.5 and type(operand(np.float64(2.5))) is float
+    assert to_array([1, 2]).dtype == np.int64
+    for hook in ("_from_array", "_cat", "_stack", "_where", "_convert", "_repr_extras"):
+        assert callable(getattr(Tensor, hook)), hook
+    assert Tensor._where(tt.tensor([True, False]), 1.0, 2.0).tolist() == [1.0, 2.0]

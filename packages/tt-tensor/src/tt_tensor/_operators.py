@@ -8,163 +8,178 @@ alias it again), since an alias binds the function, not the name.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from . import linalg, pointwise
 from ._base import TensorBase, operand
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
 
 
 class OperatorMixin(TensorBase):
     """Arithmetic, reflected operators, matrix products, comparisons and logic of :class:`Tensor`."""
 
     # ----------------------------------------------------------------- arithmetic
-    def add(self, other: object, *, alpha: float = 1) -> TensorBase:
+    def add(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``, broadcasting."""
-        if alpha != 1:
-            other = operand(other) * alpha
-        return self._from_array(pointwise.binary("add", np.add, self._array, operand(other)))
+        other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
+        return self._from_array(pointwise.binary("add", np.add, self._array, other))
 
-    def sub(self, other: object, *, alpha: float = 1) -> TensorBase:
+    def sub(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self - alpha * other``, broadcasting."""
-        if alpha != 1:
-            other = operand(other) * alpha
-        return self._from_array(pointwise.binary("sub", np.subtract, self._array, operand(other)))
+        other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
+        return self._from_array(pointwise.binary("sub", np.subtract, self._array, other))
 
-    def mul(self, other: object) -> TensorBase:
+    def mul(self, other: object) -> Tensor:
         """``self * other``, broadcasting."""
         return self._from_array(pointwise.binary("mul", np.multiply, self._array, operand(other)))
 
-    def div(self, other: object) -> TensorBase:
+    def div(self, other: object) -> Tensor:
         """``self / other`` (true division: integers give floats), broadcasting."""
         return self._from_array(pointwise.true_divide(self._array, operand(other)))
 
-    def pow(self, exponent: object) -> TensorBase:
+    def pow(self, exponent: object) -> Tensor:
         """``self ** exponent``, broadcasting."""
         return self._from_array(pointwise.power(self._array, operand(exponent)))
 
-    def neg(self) -> TensorBase:
+    def neg(self) -> Tensor:
         """``-self``."""
         return self._from_array(np.negative(self._array))
 
-    def __floordiv__(self, other: object) -> TensorBase:
-        return self._from_array(pointwise.binary("floor_divide", np.floor_divide, self._array, operand(other)))
+    def __floordiv__(self, other: object) -> Tensor:
+        return self._from_array(
+            pointwise.binary("floor_divide", np.floor_divide, self._array, operand(other))
+        )
 
-    def __mod__(self, other: object) -> TensorBase:
+    def __mod__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("remainder", np.remainder, self._array, operand(other)))
 
-    def __abs__(self) -> TensorBase:
+    def __abs__(self) -> Tensor:
         return self._from_array(np.abs(self._array))
 
-    def __pos__(self) -> TensorBase:
+    def __pos__(self) -> Tensor:
         return self
 
     # ----------------------------------------------------------------- matrix products
-    def matmul(self, other: TensorBase) -> TensorBase:
+    def matmul(self, other: Tensor) -> Tensor:
         """Matrix product with batch broadcasting (``torch.matmul``'s rules)."""
         return self._from_array(linalg.matmul(self._array, operand(other)))
 
-    def mm(self, other: TensorBase) -> TensorBase:
+    def mm(self, other: Tensor) -> Tensor:
         """Product of two 2-D matrices."""
         linalg.check_ndim("mm", self._array, operand(other), 2, 2)
         return self.matmul(other)
 
-    def bmm(self, other: TensorBase) -> TensorBase:
+    def bmm(self, other: Tensor) -> Tensor:
         """Batched product of two 3-D tensors with equal batch sizes."""
         linalg.check_ndim("bmm", self._array, operand(other), 3, 3)
         return self.matmul(other)
 
-    def dot(self, other: TensorBase) -> TensorBase:
+    def dot(self, other: Tensor) -> Tensor:
         """Inner product of two 1-D tensors."""
         linalg.check_ndim("dot", self._array, operand(other), 1, 1)
         return self.matmul(other)
 
-    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = add, sub, mul, div, pow, matmul, neg
+    __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
+        add,
+        sub,
+        mul,
+        div,
+        pow,
+        matmul,
+        neg,
+    )
 
     # ----------------------------------------------------------------- reflected: ``2 - t``, ``array @ t``
-    def __radd__(self, other: object) -> TensorBase:
+    def __radd__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("add", np.add, operand(other), self._array))
 
-    def __rsub__(self, other: object) -> TensorBase:
+    def __rsub__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("sub", np.subtract, operand(other), self._array))
 
-    def __rmul__(self, other: object) -> TensorBase:
+    def __rmul__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("mul", np.multiply, operand(other), self._array))
 
-    def __rtruediv__(self, other: object) -> TensorBase:
+    def __rtruediv__(self, other: object) -> Tensor:
         return self._from_array(pointwise.rtrue_divide(self._array, operand(other)))
 
-    def __rpow__(self, other: object) -> TensorBase:
+    def __rpow__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("pow", np.power, operand(other), self._array))
 
-    def __rfloordiv__(self, other: object) -> TensorBase:
-        return self._from_array(pointwise.binary("floor_divide", np.floor_divide, operand(other), self._array))
+    def __rfloordiv__(self, other: object) -> Tensor:
+        return self._from_array(
+            pointwise.binary("floor_divide", np.floor_divide, operand(other), self._array)
+        )
 
-    def __rmod__(self, other: object) -> TensorBase:
+    def __rmod__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("remainder", np.remainder, operand(other), self._array))
 
-    def __rmatmul__(self, other: object) -> TensorBase:
+    def __rmatmul__(self, other: object) -> Tensor:
         return self._from_array(linalg.matmul(operand(other), self._array))
 
     # ----------------------------------------------------------------- comparisons
-    def eq(self, other: object) -> TensorBase:
+    def eq(self, other: object) -> Tensor:
         """Element-wise ``==`` (a bool tensor)."""
         return self._from_array(pointwise.binary("eq", np.equal, self._array, operand(other)))
 
-    def ne(self, other: object) -> TensorBase:
+    def ne(self, other: object) -> Tensor:
         """Element-wise ``!=``."""
         return self._from_array(pointwise.binary("ne", np.not_equal, self._array, operand(other)))
 
-    def lt(self, other: object) -> TensorBase:
+    def lt(self, other: object) -> Tensor:
         """Element-wise ``<``."""
         return self._from_array(pointwise.binary("lt", np.less, self._array, operand(other)))
 
-    def le(self, other: object) -> TensorBase:
+    def le(self, other: object) -> Tensor:
         """Element-wise ``<=``."""
         return self._from_array(pointwise.binary("le", np.less_equal, self._array, operand(other)))
 
-    def gt(self, other: object) -> TensorBase:
+    def gt(self, other: object) -> Tensor:
         """Element-wise ``>``."""
         return self._from_array(pointwise.binary("gt", np.greater, self._array, operand(other)))
 
-    def ge(self, other: object) -> TensorBase:
+    def ge(self, other: object) -> Tensor:
         """Element-wise ``>=``."""
         return self._from_array(pointwise.binary("ge", np.greater_equal, self._array, operand(other)))
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge  # type: ignore[assignment]
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
-    def allclose(self, other: TensorBase, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
+    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
         return bool(np.allclose(self._array, operand(other), rtol=rtol, atol=atol))
 
-    def equal(self, other: TensorBase) -> bool:
+    def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""
         other = operand(other)
         return self._array.shape == np.shape(other) and bool(np.array_equal(self._array, other))
 
     # ----------------------------------------------------------------- logic and bitwise
-    def logical_not(self) -> TensorBase:
+    def logical_not(self) -> Tensor:
         """Element-wise not (a bool tensor)."""
         return self._from_array(np.logical_not(self._array))
 
-    def isnan(self) -> TensorBase:
+    def isnan(self) -> Tensor:
         """Where the elements are NaN."""
         return self._from_array(np.isnan(self._array))
 
-    def isfinite(self) -> TensorBase:
+    def isfinite(self) -> Tensor:
         """Where the elements are finite."""
         return self._from_array(np.isfinite(self._array))
 
-    def __invert__(self) -> TensorBase:
+    def __invert__(self) -> Tensor:
         return self._from_array(np.invert(self._array))
 
-    def __and__(self, other: object) -> TensorBase:
+    def __and__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("and", np.bitwise_and, self._array, operand(other)))
 
-    def __or__(self, other: object) -> TensorBase:
+    def __or__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("or", np.bitwise_or, self._array, operand(other)))
 
-    def __xor__(self, other: object) -> TensorBase:
+    def __xor__(self, other: object) -> Tensor:
         return self._from_array(pointwise.binary("xor", np.bitwise_xor, self._array, operand(other)))
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric, so the reflected forms are the same

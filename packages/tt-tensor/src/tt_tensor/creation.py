@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import random
 from ._checks import parse_size
 from .dtypes import as_dtype, get_default_dtype
-from . import random
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
 
@@ -104,7 +104,8 @@ def full_like(input: Tensor, fill_value: float, dtype: object = None) -> Tensor:
 
 def rand(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
     """Uniform random values in ``[0, 1)`` (a float dtype only)."""
-    return Tensor._from_array(random.uniform("rand", parse_size("rand", size), _float_dtype(dtype), generator=generator))
+    shape = parse_size("rand", size)
+    return Tensor._from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
 
 
 def randn(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
@@ -113,8 +114,14 @@ def randn(*size: int, generator: Generator | None = None, dtype: object = None) 
     return Tensor._from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
 
 
-def randint(low: int, high: int | None = None, size: tuple[int, ...] = (), *,
-            generator: Generator | None = None, dtype: object = None) -> Tensor:
+def randint(
+    low: int,
+    high: int | None = None,
+    size: tuple[int, ...] = (),
+    *,
+    generator: Generator | None = None,
+    dtype: object = None,
+) -> Tensor:
     """Random integers in ``[low, high)``; ``randint(high, size)`` starts at 0, as in PyTorch."""
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
@@ -142,8 +149,13 @@ def randn_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # 
     return randn(input.shape, generator=generator, dtype=input.dtype)
 
 
-def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  # noqa: A002
-                generator: Generator | None = None) -> Tensor:
+def multinomial(
+    input: Tensor,
+    num_samples: int,
+    replacement: bool = False,
+    *,  # noqa: A002
+    generator: Generator | None = None,
+) -> Tensor:
     """Draw category indices from the rows of ``input`` (non-negative weights, normalised here).
 
     Vectorised over rows by the Gumbel-top-k trick (without replacement) or
@@ -152,14 +164,18 @@ def multinomial(input: Tensor, num_samples: int, replacement: bool = False, *,  
     """
     weights = np.asarray(input, dtype=np.float64)
     if weights.ndim not in (1, 2) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
-        raise ValueError(f"multinomial: expected finite non-negative weights of 1 or 2 dims, got shape {weights.shape}")
+        raise ValueError(
+            f"multinomial: expected finite non-negative weights of 1 or 2 dims, got shape {weights.shape}"
+        )
     rows = np.atleast_2d(weights)
     totals = rows.sum(axis=1, keepdims=True)
     if np.any(totals <= 0):
         raise ValueError("multinomial: every row of weights must have a positive sum")
     if not replacement and num_samples > rows.shape[1]:
-        raise ValueError(f"multinomial: cannot draw {num_samples} samples from {rows.shape[1]} categories "
-                         "without replacement")
+        raise ValueError(
+            f"multinomial: cannot draw {num_samples} samples from {rows.shape[1]} categories "
+            "without replacement"
+        )
     rng = numpy_generator(generator)
     if replacement:
         cdf = np.cumsum(rows / totals, axis=1)

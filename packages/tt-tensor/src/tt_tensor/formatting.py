@@ -31,7 +31,9 @@ def _format_values(array: np.ndarray) -> str:
     if array.dtype.kind == "f":
         finite = array[np.isfinite(array)]
         whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        large = finite.size > 0 and (np.abs(finite).max() >= 1e8 or 0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4)
+        large = finite.size > 0 and (
+            np.abs(finite).max() >= 1e8 or 0 < np.abs(finite[finite != 0]).min(initial=1) < 1e-4
+        )
         if whole and not large:
             options.update(precision=0, floatmode="maxprec")
         elif large:

@@ -51,7 +51,9 @@ def _method(name: str) -> Callable[..., object]:
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name
-    function.__doc__ = f"Functional form of :meth:`Tensor.{name}`: ``tt.{name}(x, ...)`` is ``x.{name}(...)``."
+    function.__doc__ = (
+        f"Functional form of :meth:`Tensor.{name}`: ``tt.{name}(x, ...)`` is ``x.{name}(...)``."
+    )
     return function
 
 
@@ -60,7 +62,9 @@ add, sub, mul, div, pow, neg = (_method(n) for n in ("add", "sub", "mul", "div",
 exp, log, sqrt, rsqrt, reciprocal, abs, sign = (  # noqa: A001
     _method(n) for n in ("exp", "log", "sqrt", "rsqrt", "reciprocal", "abs", "sign")
 )
-sin, cos, tanh, sigmoid, relu, square = (_method(n) for n in ("sin", "cos", "tanh", "sigmoid", "relu", "square"))
+sin, cos, tanh, sigmoid, relu, square = (
+    _method(n) for n in ("sin", "cos", "tanh", "sigmoid", "relu", "square")
+)
 clamp, clip, maximum, minimum = (_method(n) for n in ("clamp", "clip", "maximum", "minimum"))
 floor, ceil, round = (_method(n) for n in ("floor", "ceil", "round"))  # noqa: A001
 # comparisons

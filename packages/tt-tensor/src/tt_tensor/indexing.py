@@ -37,7 +37,9 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
             out = a[(*key, Ellipsis) if type(key) is tuple else (key, Ellipsis)]
         return out
     except IndexError as error:
-        raise IndexError(f"index: {error} (indexing a tensor of shape {a.shape} with {describe(key)})") from None
+        raise IndexError(
+            f"index: {error} (indexing a tensor of shape {a.shape} with {describe(key)})"
+        ) from None
 
 
 def setitem(a: np.ndarray, key: object, value: object) -> None:
@@ -93,7 +95,9 @@ def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
     try:
         return np.where(mask, np.asarray(value, dtype=a.dtype), a)
     except ValueError:
-        raise RuntimeError(f"masked_fill: mask of shape {mask.shape} does not broadcast to {a.shape}") from None
+        raise RuntimeError(
+            f"masked_fill: mask of shape {mask.shape} does not broadcast to {a.shape}"
+        ) from None
 
 
 def triangle(op: str, a: np.ndarray, diagonal: int = 0) -> np.ndarray:

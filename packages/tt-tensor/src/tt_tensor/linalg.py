@@ -17,7 +17,9 @@ from .dtypes import promote_operands
 def matmul(a: np.ndarray, b: np.ndarray, op: str = "matmul") -> np.ndarray:
     """Matrix product of ``a`` and ``b`` with batch broadcasting; mixed dtypes promote as in PyTorch."""
     if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"{op}: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}")
+        raise RuntimeError(
+            f"{op}: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}"
+        )
     inner_a = a.shape[-1]
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if inner_a != inner_b:
@@ -28,18 +30,25 @@ def matmul(a: np.ndarray, b: np.ndarray, op: str = "matmul") -> np.ndarray:
     if a.dtype != b.dtype:
         a, b = promote_operands(a, b)
     try:
-        return np.matmul(a, b)
+        out = np.matmul(a, b)
     except ValueError:
-        raise RuntimeError(f"{op}: batch shapes of {a.shape} and {b.shape} cannot be broadcast together") from None
+        raise RuntimeError(
+            f"{op}: batch shapes of {a.shape} and {b.shape} cannot be broadcast together"
+        ) from None
+    return out if type(out) is np.ndarray else np.asarray(out)  # vector . vector gives a NumPy scalar
 
 
 def check_ndim(op: str, a: np.ndarray, b: np.ndarray, ndim_a: int, ndim_b: int) -> None:
     """``mm``, ``bmm``, ``dot`` and ``mv`` insist on exact ranks (and ``bmm`` on equal batch sizes);
     check those and the inner sizes, naming ``op``."""
     if a.ndim != ndim_a or b.ndim != ndim_b:
-        raise RuntimeError(f"{op}: expected {ndim_a}-D and {ndim_b}-D tensors, got shapes {a.shape} and {b.shape}")
+        raise RuntimeError(
+            f"{op}: expected {ndim_a}-D and {ndim_b}-D tensors, got shapes {a.shape} and {b.shape}"
+        )
     inner_b = b.shape[-2] if b.ndim > 1 else b.shape[0]
     if a.shape[-1] != inner_b:
-        raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} cannot be multiplied ({a.shape[-1]} != {inner_b})")
+        raise RuntimeError(
+            f"{op}: shapes {a.shape} and {b.shape} cannot be multiplied ({a.shape[-1]} != {inner_b})"
+        )
     if ndim_a == ndim_b == 3 and a.shape[0] != b.shape[0]:
         raise RuntimeError(f"{op}: batch sizes of {a.shape} and {b.shape} must be equal")

@@ -1,10 +1,14 @@
 """Element-wise kernels: arithmetic, math functions and comparisons, NumPy in and out.
 
-Each function takes NumPy arrays (or Python scalars for the second operand)
+Each function takes NumPy arrays (or Python scalars for either operand)
 and returns a NumPy array, with PyTorch's dtype rules: float functions of
 integer tensors give the default float dtype, and shape mismatches raise an
 error that names the operation and both shapes. ``tt_tensor.Tensor`` and
 tt-autograd's functions both call these, so each rule lives here only.
+
+Ufuncs on 0-d inputs return NumPy scalars rather than 0-d arrays;
+``Tensor._from_array`` turns those back into 0-d arrays, so callers that wrap
+results with it need not care.
 
 Cost: one pass over the output per op (memory bound, ~30 GB/s here).
 """
@@ -21,8 +25,21 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     a, b = promote_operands(a, b)
     try:
         return ufunc(a, b)
-    except ValueError:
-        raise broadcast_error(op, a, b) from None
+    except ValueError as error:
+        try:
+            np.broadcast_shapes(np.shape(a), np.shape(b))
+        except ValueError:
+            raise broadcast_error(op, a, b) from None
+        raise ValueError(f"{op}: {error}") from None  # not a shape problem (e.g. 2 ** -1 in integers)
+
+
+def scale(value: object, alpha: float) -> object:
+    """``value * alpha`` for the ``alpha=`` of ``add``/``sub``, with PyTorch's promotion."""
+    if alpha == 1:
+        return value
+    if isinstance(value, np.ndarray):
+        return binary("mul", np.multiply, value, alpha)
+    return value * alpha
 
 
 def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:

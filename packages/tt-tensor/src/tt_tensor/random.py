@@ -96,8 +96,14 @@ def numpy_generator(generator: Generator | None) -> np.random.Generator:
 # all draw through these, so one seed gives the same numbers whichever form is used.
 
 
-def uniform(op: str, shape: tuple[int, ...], dtype: np.dtype, low: float = 0.0, high: float = 1.0,
-            generator: Generator | None = None) -> np.ndarray:
+def uniform(
+    op: str,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    low: float = 0.0,
+    high: float = 1.0,
+    generator: Generator | None = None,
+) -> np.ndarray:
     """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can."""
     check_floating(op, dtype)
     rng = numpy_generator(generator)
@@ -111,8 +117,14 @@ def uniform(op: str, shape: tuple[int, ...], dtype: np.dtype, low: float = 0.0, 
     return out
 
 
-def normal(op: str, shape: tuple[int, ...], dtype: np.dtype, mean: float = 0.0, std: float = 1.0,
-           generator: Generator | None = None) -> np.ndarray:
+def normal(
+    op: str,
+    shape: tuple[int, ...],
+    dtype: np.dtype,
+    mean: float = 0.0,
+    std: float = 1.0,
+    generator: Generator | None = None,
+) -> np.ndarray:
     """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``."""
     check_floating(op, dtype)
     if std < 0:
@@ -129,8 +141,9 @@ def normal(op: str, shape: tuple[int, ...], dtype: np.dtype, mean: float = 0.0, 
     return out
 
 
-def bernoulli(op: str, shape: tuple[int, ...], dtype: np.dtype, p: object = 0.5,
-              generator: Generator | None = None) -> np.ndarray:
+def bernoulli(
+    op: str, shape: tuple[int, ...], dtype: np.dtype, p: object = 0.5, generator: Generator | None = None
+) -> np.ndarray:
     """1 with probability ``p`` (a number, or an array broadcastable to ``shape``), else 0, in ``dtype``."""
     p = np.asarray(p, dtype=np.float64)
     if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
@@ -138,5 +151,7 @@ def bernoulli(op: str, shape: tuple[int, ...], dtype: np.dtype, p: object = 0.5,
     try:
         p = np.broadcast_to(p, shape)
     except ValueError:
-        raise RuntimeError(f"{op}: p of shape {p.shape} does not broadcast to the tensor's shape {shape}") from None
+        raise RuntimeError(
+            f"{op}: p of shape {p.shape} does not broadcast to the tensor's shape {shape}"
+        ) from None
     return (numpy_generator(generator).random(shape) < p).astype(dtype)

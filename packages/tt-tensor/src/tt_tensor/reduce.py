@@ -117,6 +117,8 @@ def norm(a: np.ndarray, p=2, dim=None, keepdim: bool = False) -> np.ndarray:
         return np.sqrt(np.sum(a * a, axis=axis, keepdims=keepdim))
     if p == np.inf:
         return np.asarray(np.max(np.abs(a), axis=axis, keepdims=keepdim))
+    if p == 0:  # the number of non-zero elements
+        return np.asarray(np.sum(a != 0, axis=axis, keepdims=keepdim), dtype=a.dtype)
     if p == 1:
         return np.asarray(np.sum(np.abs(a), axis=axis, keepdims=keepdim))
     return np.asarray(np.sum(np.abs(a) ** p, axis=axis, keepdims=keepdim) ** (1.0 / p))

@@ -36,15 +36,18 @@ def view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     except ValueError:
         if not _fits(a.size, shape):
             raise invalid_shape_error("view", a, shape) from None
+        strides = tuple(s // a.itemsize for s in a.strides)
         raise RuntimeError(
-            f"view: shape {list(shape)} is not compatible with the tensor's strides {a.strides} "
-            f"(shape {a.shape}): no view can hold it without a copy; use .reshape(...) instead"
+            f"view: shape {list(shape)} is not compatible with the tensor's shape {a.shape} and strides "
+            f"{strides}: no view can hold it without a copy; use .reshape(...) instead"
         ) from None
 
 
 def invalid_shape_error(op: str, a: np.ndarray, shape: tuple[int, ...]) -> RuntimeError:
     """The error for a shape that cannot hold ``a``'s elements."""
-    return RuntimeError(f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {a.shape})")
+    return RuntimeError(
+        f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {a.shape})"
+    )
 
 
 def _fits(size: int, shape: tuple[int, ...]) -> bool:
@@ -69,7 +72,9 @@ def permute(a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
     dims = parse_shape("permute", dims)
     axes = tuple(normalize_dim("permute", d, a.ndim) for d in dims)
     if sorted(axes) != list(range(a.ndim)):
-        raise RuntimeError(f"permute: dims {dims} must be a permutation of 0..{a.ndim - 1} for shape {a.shape}")
+        raise RuntimeError(
+            f"permute: dims {dims} must be a permutation of 0..{a.ndim - 1} for shape {a.shape}"
+        )
     return a.transpose(axes)
 
 
@@ -94,7 +99,9 @@ def flatten(a: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
     start = normalize_dim("flatten", start_dim, a.ndim)
     end = normalize_dim("flatten", end_dim, a.ndim)
     if start > end:
-        raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {a.shape}")
+        raise RuntimeError(
+            f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {a.shape}"
+        )
     merged = int(np.prod(a.shape[start : end + 1], dtype=np.int64))
     return a.reshape(a.shape[:start] + (merged,) + a.shape[end + 1 :])
 
@@ -103,7 +110,9 @@ def expand(a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
     """Broadcast size-1 dimensions to ``sizes`` without copying; -1 keeps a size."""
     sizes = parse_shape("expand", sizes)
     if len(sizes) < a.ndim:
-        raise RuntimeError(f"expand: the number of sizes {len(sizes)} is less than the tensor's dims {a.shape}")
+        raise RuntimeError(
+            f"expand: the number of sizes {len(sizes)} is less than the tensor's dims {a.shape}"
+        )
     lead = len(sizes) - a.ndim
     target = tuple(a.shape[i - lead] if s == -1 and i >= lead else s for i, s in enumerate(sizes))
     try:
@@ -120,7 +129,9 @@ def cat(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
         raise ValueError("cat: expected a non-empty list of tensors")
     for position, a in enumerate(arrays):
         if a.ndim == 0:
-            raise RuntimeError(f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated")
+            raise RuntimeError(
+                f"cat: zero-dimensional tensor (at position {position}) cannot be concatenated"
+            )
     axis = normalize_dim("cat", dim, arrays[0].ndim)
     try:
         return np.concatenate(_common_dtype(arrays), axis=axis)

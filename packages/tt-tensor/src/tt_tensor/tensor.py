@@ -243,7 +243,9 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
 
     def new_full(self, size: tuple[int, ...], fill_value: object, dtype: object = None) -> Tensor:
         """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype)))
+        return self._from_array(
+            np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
+        )
 
     def new_empty(self, *size: int, dtype: object = None) -> Tensor:
         """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
@@ -278,7 +280,9 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
 
     def __index__(self) -> int:
         if self._array.dtype.kind not in "iu" or self._array.size != 1:
-            raise TypeError(f"only one-element integer tensors can be used as an index, got {self.dtype} {self.shape}")
+            raise TypeError(
+                f"only one-element integer tensors can be used as an index, got {self.dtype} {self.shape}"
+            )
         return int(self._array.item())
 
     def __format__(self, spec: str) -> str:

@@ -1,0 +1,123 @@
+"""Tensor methods that change a tensor in place: ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
+
+They write into the existing NumPy array, so every view of it sees the change,
+and return ``self``. The result must keep the tensor's shape and dtype:
+``int_tensor += 0.5`` is refused, as in PyTorch. An optimizer's update
+(``addcmul_``, ``lerp_``) and ``nn.init``'s fills (``uniform_``, ``normal_``)
+are built from these.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import indexing, pointwise, random
+from ._base import TensorBase, operand
+
+if TYPE_CHECKING:
+    from .random import Generator
+    from .tensor import Tensor
+
+
+class InPlaceMixin(TensorBase):
+    """In-place updates, fills and random initialisers of :class:`Tensor`."""
+
+    def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
+        """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
+        records it)."""
+        pointwise.binary_inplace(op, ufunc, self._array, operand(other))
+        return self
+
+    def _overwrite(self, op: str, values: object) -> Tensor:
+        """Write ``values`` (broadcast, cast to this dtype) over every element."""
+        if not self._array.flags.writeable:
+            raise pointwise.read_only_error(op)
+        self._array[...] = values
+        return self
+
+    # ----------------------------------------------------------------- arithmetic
+    def add_(self, other: object, *, alpha: float = 1) -> Tensor:
+        """In place: ``self += alpha * other``."""
+        if alpha != 1:
+            other = pointwise.scale(operand(other), alpha)
+        return self._inplace("add_", np.add, other)
+
+    def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
+        """In place: ``self -= alpha * other``."""
+        if alpha != 1:
+            other = pointwise.scale(operand(other), alpha)
+        return self._inplace("sub_", np.subtract, other)
+
+    def mul_(self, other: object) -> Tensor:
+        """In place: ``self *= other``."""
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other: object) -> Tensor:
+        """In place: ``self /= other``."""
+        return self._inplace("div_", np.true_divide, other)
+
+    def __iadd__(self, other: object) -> Tensor:
+        return self.add_(other)
+
+    def __isub__(self, other: object) -> Tensor:
+        return self.sub_(other)
+
+    def __imul__(self, other: object) -> Tensor:
+        return self.mul_(other)
+
+    def __itruediv__(self, other: object) -> Tensor:
+        return self.div_(other)
+
+    def addcmul_(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """In place: ``self += value * tensor1 * tensor2`` (an optimizer's update)."""
+        return self._inplace("addcmul_", np.add, operand(tensor1) * operand(tensor2) * value)
+
+    def addcdiv_(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """In place: ``self += value * tensor1 / tensor2``."""
+        return self._inplace("addcdiv_", np.add, operand(tensor1) / operand(tensor2) * value)
+
+    def lerp_(self, end: Tensor, weight: float) -> Tensor:
+        """In place: ``self += weight * (end - self)``."""
+        return self._inplace("lerp_", np.add, (operand(end) - self._array) * weight)
+
+    def clamp_(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
+        """In place: limit to ``[min, max]``."""
+        return self._overwrite("clamp_", pointwise.clamp(self._array, operand(min), operand(max)))
+
+    # ----------------------------------------------------------------- fills
+    def zero_(self) -> Tensor:
+        """In place: set every element to 0."""
+        return self._overwrite("zero_", 0)
+
+    def fill_(self, value: float) -> Tensor:
+        """In place: set every element to ``value``."""
+        return self._overwrite("fill_", operand(value))
+
+    def copy_(self, source: object) -> Tensor:
+        """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
+        indexing.setitem(self._array, Ellipsis, operand(source))
+        return self
+
+    def masked_fill_(self, mask: Tensor, value: float) -> Tensor:
+        """In place: set ``value`` where ``mask`` is true."""
+        return self._overwrite(
+            "masked_fill_", indexing.masked_fill(self._array, operand(mask), operand(value))
+        )
+
+    # ----------------------------------------------------------------- random fills (nn.init's primitives)
+    def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """In place: uniform random values in ``[a, b)`` (a float tensor only)."""
+        values = random.uniform("uniform_", self._array.shape, self._array.dtype, a, b, generator)
+        return self._overwrite("uniform_", values)
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
+        """In place: normal random values of ``mean`` and standard deviation ``std`` (float tensors only)."""
+        values = random.normal("normal_", self._array.shape, self._array.dtype, mean, std, generator)
+        return self._overwrite("normal_", values)
+
+    def bernoulli_(self, p: float | Tensor = 0.5, *, generator: Generator | None = None) -> Tensor:
+        """In place: 1 with probability ``p`` (a number, or a tensor broadcastable to this one), else 0."""
+        values = random.bernoulli("bernoulli_", self._array.shape, self._array.dtype, operand(p), generator)
+        return self._overwrite("bernoulli_", values)

@@ -1,0 +1,118 @@
+"""Tensor methods that reduce over dimensions: ``sum``, ``mean``, ``var``, ``max``, ``logsumexp``, ...
+
+``dim`` is an int, a tuple of ints, or None for every dimension; ``keepdim``
+keeps the reduced dimensions with size 1 so the result broadcasts against the
+input. ``max``/``min`` over one ``dim`` return ``(values, indices)``.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import reduce
+from ._base import TensorBase
+from ._checks import normalize_dim, normalize_dims
+from .dtypes import as_dtype
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+#: What ``max(dim=...)`` and ``min(dim=...)`` return, like ``torch.return_types.max``.
+ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
+
+
+class ReductionMixin(TensorBase):
+    """Reductions of :class:`Tensor`."""
+
+    def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        """Sum over ``dim`` (an int, a tuple, or None for all); integers and bools sum in int64."""
+        numpy_dtype = None if dtype is None else as_dtype(dtype).numpy
+        return self._from_array(reduce.sum(self._array, dim, keepdim, numpy_dtype))
+
+    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
+        """Mean over ``dim``."""
+        return self._from_array(reduce.mean(self._array, dim, keepdim))
+
+    def var(
+        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+    ) -> Tensor:
+        """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch."""
+        if unbiased is not None:
+            correction = int(unbiased)
+        return self._from_array(reduce.var(self._array, dim, correction, keepdim))
+
+    def std(
+        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+    ) -> Tensor:
+        """Standard deviation over ``dim``: ``sqrt(var)``."""
+        return self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
+
+    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
+        """Product over ``dim``."""
+        return self._from_array(reduce.prod(self._array, dim, keepdim))
+
+    def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
+        """Vector p-norm over ``dim`` (all elements by default)."""
+        return self._from_array(reduce.norm(self._array, p, dim, keepdim))
+
+    def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
+        """``log(sum(exp(self), dim))`` without overflow."""
+        return self._from_array(reduce.logsumexp(self._array, dim, keepdim))
+
+    # ----------------------------------------------------------------- extremes
+    def max(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+        """The largest element; with ``dim``, ``(values, indices)``; with a tensor, ``maximum``."""
+        if isinstance(dim, TensorBase):
+            return self.maximum(dim)
+        if dim is None:
+            return self.amax()
+        values, indices = reduce.extreme("max", self._array, dim, keepdim)
+        return ValuesIndices(self._from_array(values), self._from_array(indices))
+
+    def min(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+        """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
+        if isinstance(dim, TensorBase):
+            return self.minimum(dim)
+        if dim is None:
+            return self.amin()
+        values, indices = reduce.extreme("min", self._array, dim, keepdim)
+        return ValuesIndices(self._from_array(values), self._from_array(indices))
+
+    def amax(self, dim=None, keepdim: bool = False) -> Tensor:
+        """Largest values over ``dim`` (no indices)."""
+        return self._from_array(reduce.amax(self._array, dim, keepdim))
+
+    def amin(self, dim=None, keepdim: bool = False) -> Tensor:
+        """Smallest values over ``dim`` (no indices)."""
+        return self._from_array(reduce.amin(self._array, dim, keepdim))
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the largest element (over the flattened tensor if ``dim`` is None); ties: the first."""
+        return self._from_array(reduce.argextreme("argmax", self._array, dim, keepdim))
+
+    def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        """Index of the smallest element."""
+        return self._from_array(reduce.argextreme("argmin", self._array, dim, keepdim))
+
+    # ----------------------------------------------------------------- logic and running sums
+    def all(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where every element over ``dim`` is true."""
+        return self._from_array(
+            np.all(self._array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
+        )
+
+    def any(self, dim=None, keepdim: bool = False) -> Tensor:
+        """True where some element over ``dim`` is true."""
+        return self._from_array(
+            np.any(self._array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
+        )
+
+    def cumsum(self, dim: int) -> Tensor:
+        """Running sum along ``dim`` (integers and bools in int64)."""
+        dtype = np.int64 if self._array.dtype.kind in "iub" else None
+        return self._from_array(
+            np.cumsum(self._array, axis=normalize_dim("cumsum", dim, self.ndim), dtype=dtype)
+        )

@@ -1,0 +1,110 @@
+"""Tensor methods that rearrange elements: ``reshape``, ``view``, ``transpose``, ``permute``, ``split``, ...
+
+Most return views sharing the tensor's storage (see ``shaping``); ``repeat``
+and ``flip`` copy. Sizes may be given as ``t.reshape(2, 3)`` or
+``t.reshape((2, 3))``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import shaping
+from ._base import TensorBase
+from ._checks import normalize_dims
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class ShapeMixin(TensorBase):
+    """Shape operations of :class:`Tensor`."""
+
+    def reshape(self, *shape: int) -> Tensor:
+        """Same elements, new shape (one size may be -1); a view when the layout allows, else a copy."""
+        return self._from_array(shaping.reshape(self._array, shape))
+
+    def view(self, *shape: int) -> Tensor:
+        """Same elements, new shape, always sharing storage; refuses layouts that need a copy."""
+        return self._from_array(shaping.view(self._array, shape))
+
+    def view_as(self, other: Tensor) -> Tensor:
+        """View with ``other``'s shape."""
+        return self.view(other.shape)
+
+    def reshape_as(self, other: Tensor) -> Tensor:
+        """Reshape to ``other``'s shape."""
+        return self.reshape(other.shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        """Merge dimensions ``start_dim..end_dim`` into one."""
+        return self._from_array(shaping.flatten(self._array, start_dim, end_dim))
+
+    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
+        """Drop size-1 dimensions (all, or the given ones)."""
+        return self._from_array(shaping.squeeze(self._array, dim))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a size-1 dimension at ``dim``."""
+        return self._from_array(shaping.unsqueeze(self._array, dim))
+
+    # ----------------------------------------------------------------- reordering dimensions
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        """Swap two dimensions (a view)."""
+        return self._from_array(shaping.transpose(self._array, dim0, dim1))
+
+    swapaxes = transpose
+
+    def t(self) -> Tensor:
+        """Transpose a 2-D tensor (1-D and 0-D are returned as they are)."""
+        if self.ndim > 2:
+            raise RuntimeError(
+                f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose"
+            )
+        return self.transpose(0, -1) if self.ndim == 2 else self
+
+    @property
+    def T(self) -> Tensor:  # noqa: N802  (PyTorch's name)
+        """All dimensions reversed."""
+        return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> Tensor:  # noqa: N802
+        """The last two dimensions swapped (batched matrix transpose)."""
+        return self.transpose(-2, -1)
+
+    def permute(self, *dims: int) -> Tensor:
+        """Reorder the dimensions (a view)."""
+        return self._from_array(shaping.permute(self._array, dims))
+
+    def flip(self, dims: int | tuple[int, ...]) -> Tensor:
+        """Reverse the order of elements along ``dims``."""
+        return self._from_array(np.flip(self._array, normalize_dims("flip", dims, self.ndim)))
+
+    # ----------------------------------------------------------------- broadcasting and tiling
+    def expand(self, *sizes: int) -> Tensor:
+        """Broadcast size-1 dimensions to ``sizes`` without copying (-1 keeps a size); read-only."""
+        return self._from_array(shaping.expand(self._array, sizes))
+
+    def expand_as(self, other: Tensor) -> Tensor:
+        """Expand to ``other``'s shape."""
+        return self.expand(*other.shape)
+
+    def repeat(self, *sizes: int) -> Tensor:
+        """Tile the tensor ``sizes[i]`` times along each dimension (copies)."""
+        return self._from_array(shaping.repeat(self._array, sizes))
+
+    # ----------------------------------------------------------------- pieces
+    def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Consecutive pieces along ``dim``: of a given size, or of the listed sizes."""
+        return tuple(self._from_array(p) for p in shaping.split(self._array, split_size_or_sections, dim))
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        """``chunks`` nearly equal pieces along ``dim``."""
+        return tuple(self._from_array(p) for p in shaping.chunk(self._array, chunks, dim))
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        """All slices along ``dim``, with that dimension removed."""
+        return tuple(p.squeeze(dim) for p in self.split(1, dim))
