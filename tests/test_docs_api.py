@@ -167,8 +167,6 @@ def test_docstring_examples_pass(package):
 # ------------------------------------------------------------------ the built reference
 
 
-
-
 @pytest.mark.parametrize("package", PACKAGES)
 def test_built_page_has_an_anchor_for_every_public_name(package, built_site, entries):
     page = built_site / site.api_page_path(package).removesuffix(".md") / "index.html"

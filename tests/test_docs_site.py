@@ -72,10 +72,10 @@ def test_nav_lists_existing_chapters_in_curriculum_order(tmp_path):
 
 def test_a_misnamed_chapter_is_caught(tmp_path):
     (tmp_path / "modules").mkdir()
-    (tmp_path / "modules" / "08-vision-data.md").write_text("# x\n")  # the module's name is vision_data
+    (tmp_path / "modules" / "08-vision-data.md").write_text("# x\n")  # the module's name is vision-data
     (tmp_path / "modules" / "08-vision_data.md").write_text("# x\n")
-    assert site.stray_chapters(tmp_path) == ["modules/08-vision-data.md"]
-    assert site.chapters(tmp_path) == {8: "modules/08-vision_data.md"}
+    assert site.stray_chapters(tmp_path) == ["modules/08-vision_data.md"]
+    assert site.chapters(tmp_path) == {8: "modules/08-vision-data.md"}
 
 
 def test_nav_of_this_checkout_matches_the_curriculum():

@@ -21,7 +21,7 @@ runner = CliRunner()
 
 def tito(workspace: Path, *args: str) -> tuple[int, str]:
     result = runner.invoke(app, [*args[:2], *args[2:], "--workspace", str(workspace)] if args else [])
-    return result.exit_code, result.output
+    return result.exit_code, " ".join(result.output.split())  # Rich wraps long lines
 
 
 @pytest.fixture(scope="module")

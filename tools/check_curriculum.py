@@ -61,6 +61,15 @@ def check(module, workdir: Path) -> bool:
         return False
     paths = os.pathsep.join(str(tree / "packages" / p / "src") for p in curriculum.closure(module.package))
     env = {**os.environ, "PYTHONPATH": paths}
+    name = module.package.replace("-", "_")
+    imported = subprocess.run(
+        [sys.executable, "-c", f"import {name}"], cwd=tree, env=env, capture_output=True, text=True
+    )
+    if imported.returncode != 0:
+        print(
+            f"FAIL {label}: {name} no longer imports with the module stubbed:\n{imported.stderr.strip()[-600:]}"
+        )
+        return False
     report = workdir / "report.xml"
     subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",

@@ -46,14 +46,18 @@ class Module:
 
 
 MODULES: tuple[Module, ...] = (
-    Module(1, "tensor", "Tensor: n-d arrays, dtypes, broadcasting, reductions, matmul, indexing", "tt-tensor"),
+    Module(
+        1, "tensor", "Tensor: n-d arrays, dtypes, broadcasting, reductions, matmul, indexing", "tt-tensor"
+    ),
     Module(2, "autograd", "Autograd: computation graph, backward, no_grad, gradcheck", "tt-autograd"),
     Module(3, "activations", "Activations", "tt-nn"),
     Module(4, "layers", "Layers: Module, Parameter, Linear, Dropout, Sequential, norms, state_dict", "tt-nn"),
     Module(5, "losses", "Losses", "tt-nn"),
     Module(6, "optimizers", "Optimizers and learning-rate schedules", "tt-optim"),
     Module(7, "training", "Training: Dataset, DataLoader, training loop, metrics, checkpoints", "tt-optim"),
-    Module(8, "vision-data", "Vision data: MNIST and CIFAR-10 datasets, transforms, augmentation", "tt-vision"),
+    Module(
+        8, "vision-data", "Vision data: MNIST and CIFAR-10 datasets, transforms, augmentation", "tt-vision"
+    ),
     Module(9, "convolutions", "Convolutions: Conv2d, pooling, BatchNorm2d, CNNs", "tt-vision"),
     Module(10, "tokenization", "Tokenization: character and BPE tokenizers, text datasets", "tt-text"),
     Module(11, "embeddings", "Embeddings: token and positional", "tt-text"),
@@ -90,12 +94,32 @@ def _through(last: int, *extra: int) -> tuple[int, ...]:
 
 
 MILESTONES: tuple[Milestone, ...] = (
-    Milestone(1, 1957, "Perceptron: a single layer separates a linearly separable set", "milestones/01_perceptron.py", _through(7)),
+    Milestone(
+        1,
+        1957,
+        "Perceptron: a single layer separates a linearly separable set",
+        "milestones/01_perceptron.py",
+        _through(7),
+    ),
     Milestone(2, 1969, "XOR: one layer cannot, two layers can", "milestones/02_xor.py", _through(7)),
-    Milestone(3, 1986, "Backpropagation: an MLP reads MNIST digits", "milestones/03_mlp_mnist.py", _through(8)),
+    Milestone(
+        3, 1986, "Backpropagation: an MLP reads MNIST digits", "milestones/03_mlp_mnist.py", _through(8)
+    ),
     Milestone(4, 1998, "CNN: convolutions classify CIFAR-10", "milestones/04_cnn_cifar10.py", _through(9)),
-    Milestone(5, 2017, "Transformers: a GPT writes Shakespeare", "milestones/05_gpt_shakespeare.py", _through(7, 10, 11, 12, 13)),
-    Milestone(6, 2018, "Systems: optimise a model end to end under a budget", "milestones/06_systems.py", _through(20)),
+    Milestone(
+        5,
+        2017,
+        "Transformers: a GPT writes Shakespeare",
+        "milestones/05_gpt_shakespeare.py",
+        _through(7, 10, 11, 12, 13),
+    ),
+    Milestone(
+        6,
+        2018,
+        "Systems: optimise a model end to end under a budget",
+        "milestones/06_systems.py",
+        _through(20),
+    ),
 )
 
 

@@ -73,5 +73,7 @@ int = int32  # noqa: A001
 
 # The public API: every name above except the submodules an import brings along.
 __all__ = sorted(
-    name for name, value in dict(globals()).items() if not name.startswith("_") and type(value).__name__ != "module"
+    name
+    for name, value in dict(globals()).items()
+    if not name.startswith("_") and type(value).__name__ != "module"
 )

@@ -406,7 +406,8 @@ class Tensor(tt_tensor.Tensor):
     def reshape(self, *shape: int) -> Tensor:
         return self._view(shaping.reshape, shape)
 
-    view = reshape
+    def view(self, *shape: int) -> Tensor:
+        return self._view(shaping.view, shape)
 
     def squeeze(self, dim=None) -> Tensor:
         return self._view(shaping.squeeze, dim)

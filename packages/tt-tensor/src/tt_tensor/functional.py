@@ -88,3 +88,12 @@ gather, index_select, masked_fill, tril, triu = (
     _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")
 )
 matmul, mm, bmm, dot = (_method(n) for n in ("matmul", "mm", "bmm", "dot"))
+
+# The functional forms only: not Tensor, the typing helpers or private names.
+__all__ = sorted(
+    name
+    for name, value in dict(globals()).items()
+    if callable(value)
+    and not name.startswith("_")
+    and name not in {"Tensor", "Callable", "Sequence", "annotations"}
+)

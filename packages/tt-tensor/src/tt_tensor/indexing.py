@@ -15,6 +15,7 @@ from .pointwise import read_only_error
 
 def convert_key(key: object) -> object:
     """Turn tensors and lists inside an index key into NumPy arrays; leave the rest alone."""
+    # BEGIN SOLUTION 01
     if type(key) is tuple:
         return tuple(convert_key(k) for k in key)
     array = getattr(key, "_array", None)
@@ -23,6 +24,7 @@ def convert_key(key: object) -> object:
     if isinstance(key, list):
         return np.asarray(key)
     return key
+    # END SOLUTION
 
 
 def getitem(a: np.ndarray, key: object) -> np.ndarray:
@@ -31,6 +33,7 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
     Selecting a single element gives a 0-d *view* (NumPy alone would give a
     detached scalar), so ``t[i].add_(1)`` changes ``t`` as in PyTorch.
     """
+    # BEGIN SOLUTION 01
     try:
         out = a[key]
         if type(out) is not np.ndarray:  # a NumPy scalar: ask for the 0-d view instead
@@ -40,10 +43,12 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
         raise IndexError(
             f"index: {error} (indexing a tensor of shape {a.shape} with {describe(key)})"
         ) from None
+    # END SOLUTION
 
 
 def setitem(a: np.ndarray, key: object, value: object) -> None:
     """``a[key] = value`` in place, broadcasting ``value`` (cast to ``a``'s dtype)."""
+    # BEGIN SOLUTION 01
     try:
         a[key] = value
     except IndexError as error:
@@ -55,17 +60,21 @@ def setitem(a: np.ndarray, key: object, value: object) -> None:
             f"index assignment: value of shape {np.shape(value)} cannot be broadcast to the selected "
             f"region {np.shape(a[key])} of a tensor of shape {a.shape}"
         ) from None
+    # END SOLUTION
 
 
 def describe(key: object) -> str:
     """A short description of an index key for error messages."""
+    # BEGIN SOLUTION 01
     parts = key if type(key) is tuple else (key,)
     shown = [f"array{k.shape}" if isinstance(k, np.ndarray) else repr(k) for k in parts]
     return "[" + ", ".join(shown) + "]"
+    # END SOLUTION
 
 
 def gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     """``out[i][j] = a[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``)."""
+    # BEGIN SOLUTION 01
     axis = normalize_dim("gather", dim, a.ndim)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
@@ -75,10 +84,12 @@ def gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         return np.take_along_axis(a, index, axis=axis)
     except IndexError as error:
         raise IndexError(f"gather: {error} (input shape {a.shape}, dim {dim})") from None
+    # END SOLUTION
 
 
 def index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     """Rows (or slices along ``dim``) of ``a`` picked by a 1-D integer ``index``."""
+    # BEGIN SOLUTION 01
     axis = normalize_dim("index_select", dim, a.ndim)
     if index.ndim > 1 or index.dtype.kind not in "iu":
         raise TypeError(f"index_select: index must be a 1-D integer tensor, got {index.dtype} {index.shape}")
@@ -86,10 +97,12 @@ def index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
         return np.take(a, index, axis=axis)
     except IndexError as error:
         raise IndexError(f"index_select: {error} (input shape {a.shape}, dim {dim})") from None
+    # END SOLUTION
 
 
 def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
     """A copy of ``a`` with ``value`` where the bool ``mask`` (broadcast to ``a``) is true."""
+    # BEGIN SOLUTION 01
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
     try:
@@ -98,10 +111,13 @@ def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
         raise RuntimeError(
             f"masked_fill: mask of shape {mask.shape} does not broadcast to {a.shape}"
         ) from None
+    # END SOLUTION
 
 
 def triangle(op: str, a: np.ndarray, diagonal: int = 0) -> np.ndarray:
     """Lower (``op="tril"``) or upper (``"triu"``) triangle of the last two dims; the rest zeroed."""
+    # BEGIN SOLUTION 01
     if a.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {a.shape}")
     return np.tril(a, diagonal) if op == "tril" else np.triu(a, diagonal)
+    # END SOLUTION

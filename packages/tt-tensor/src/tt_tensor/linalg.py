@@ -16,6 +16,7 @@ from .dtypes import promote_operands
 
 def matmul(a: np.ndarray, b: np.ndarray, op: str = "matmul") -> np.ndarray:
     """Matrix product of ``a`` and ``b`` with batch broadcasting; mixed dtypes promote as in PyTorch."""
+    # BEGIN SOLUTION 01
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError(
             f"{op}: both arguments need at least 1 dimension, got shapes {a.shape} and {b.shape}"
@@ -36,11 +37,13 @@ def matmul(a: np.ndarray, b: np.ndarray, op: str = "matmul") -> np.ndarray:
             f"{op}: batch shapes of {a.shape} and {b.shape} cannot be broadcast together"
         ) from None
     return out if type(out) is np.ndarray else np.asarray(out)  # vector . vector gives a NumPy scalar
+    # END SOLUTION
 
 
 def check_ndim(op: str, a: np.ndarray, b: np.ndarray, ndim_a: int, ndim_b: int) -> None:
     """``mm``, ``bmm``, ``dot`` and ``mv`` insist on exact ranks (and ``bmm`` on equal batch sizes);
     check those and the inner sizes, naming ``op``."""
+    # BEGIN SOLUTION 01
     if a.ndim != ndim_a or b.ndim != ndim_b:
         raise RuntimeError(
             f"{op}: expected {ndim_a}-D and {ndim_b}-D tensors, got shapes {a.shape} and {b.shape}"
@@ -52,3 +55,4 @@ def check_ndim(op: str, a: np.ndarray, b: np.ndarray, ndim_a: int, ndim_b: int) 
         )
     if ndim_a == ndim_b == 3 and a.shape[0] != b.shape[0]:
         raise RuntimeError(f"{op}: batch sizes of {a.shape} and {b.shape} must be equal")
+    # END SOLUTION

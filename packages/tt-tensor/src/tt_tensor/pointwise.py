@@ -22,6 +22,7 @@ from .dtypes import get_default_dtype, infer_numpy_dtype, promote_operands
 
 def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """Apply a broadcasting binary ``ufunc``; a shape mismatch names ``op`` and both shapes."""
+    # BEGIN SOLUTION 01
     a, b = promote_operands(a, b)
     try:
         return ufunc(a, b)
@@ -31,19 +32,23 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
         except ValueError:
             raise broadcast_error(op, a, b) from None
         raise ValueError(f"{op}: {error}") from None  # not a shape problem (e.g. 2 ** -1 in integers)
+    # END SOLUTION
 
 
 def scale(value: object, alpha: float) -> object:
     """``value * alpha`` for the ``alpha=`` of ``add``/``sub``, with PyTorch's promotion."""
+    # BEGIN SOLUTION 01
     if alpha == 1:
         return value
     if isinstance(value, np.ndarray):
         return binary("mul", np.multiply, value, alpha)
     return value * alpha
+    # END SOLUTION
 
 
 def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """``a op= b`` written into ``a``: the result must keep ``a``'s shape and dtype."""
+    # BEGIN SOLUTION 01
     try:
         return ufunc(a, b, out=a, casting="same_kind")
     except ValueError:
@@ -58,59 +63,74 @@ def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.nda
             f"{op}: result of dtype {wanted} can't be cast to the in-place tensor's "
             f"dtype {a.dtype}; use the out-of-place form or convert with .to() first"
         ) from None
+    # END SOLUTION
 
 
 def broadcast_error(op: str, a: object, b: object, inplace: bool = False) -> RuntimeError:
     """The error for shapes that do not broadcast, naming both shapes and the rule."""
+    # BEGIN SOLUTION 01
     sa, sb = np.shape(a), np.shape(b)
     where = " in place (the result must keep the first shape)" if inplace else ""
     return RuntimeError(
         f"{op}: shapes {sa} and {sb} cannot be broadcast together{where}; sizes must match or be 1 "
         "in each dimension, counted from the right (use reshape/unsqueeze to line them up)"
     )
+    # END SOLUTION
 
 
 def read_only_error(op: str) -> RuntimeError:
     """The error for writing into a read-only array: an ``expand()`` view, whose elements alias."""
+    # BEGIN SOLUTION 01
     return RuntimeError(
         f"{op}: cannot write in place into a read-only tensor (an expand() view, whose elements share "
         "memory); clone() it first"
     )
+    # END SOLUTION
 
 
 def _is_integral(value: object) -> bool:
     """True for an integer or bool array or Python scalar: what true division turns into floats."""
+    # BEGIN SOLUTION 01
     if isinstance(value, np.ndarray):
         return value.dtype.kind in "iub"
     return type(value) is int or type(value) is bool
+    # END SOLUTION
 
 
 def true_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``a / b``; two integer operands give the default float dtype, as in PyTorch."""
+    # BEGIN SOLUTION 01
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)
     return binary("div", np.true_divide, a, b)
+    # END SOLUTION
 
 
 def rtrue_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``b / a``, for the reflected operator (``b`` is a Python scalar or an array)."""
+    # BEGIN SOLUTION 01
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)
     return binary("div", np.true_divide, b, a)
+    # END SOLUTION
 
 
 def as_float(a: np.ndarray) -> np.ndarray:
     """``a`` itself if it is floating point, else converted to the default float dtype."""
+    # BEGIN SOLUTION 01
     return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy)
+    # END SOLUTION
 
 
 def power(a: np.ndarray, exponent: object) -> np.ndarray:
     """``a ** exponent``; an integer tensor to a negative integer power is refused, as in PyTorch."""
+    # BEGIN SOLUTION 01
     if a.dtype.kind in "iu" and type(exponent) is int and exponent < 0:
         raise ValueError("pow: integers to negative integer powers are not allowed; convert with .float()")
     if type(exponent) is int and exponent == 2:
         return np.multiply(a, a)
     return binary("pow", np.power, a, exponent)
+    # END SOLUTION
 
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
@@ -120,19 +140,24 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     and ``e / (1 + e)`` for ``a < 0``. The shortcut ``0.5 * (1 + tanh(a / 2))``
     also never overflows, but rounds ``sigmoid(-20)`` (2e-9) to 0 in float32.
     """
+    # BEGIN SOLUTION 01
     a = as_float(a)
     e = np.exp(-np.abs(a))
     positive = 1.0 / (1.0 + e)
     return np.where(a >= 0, positive, e * positive)
+    # END SOLUTION
 
 
 def relu(a: np.ndarray) -> np.ndarray:
     """``max(a, 0)`` element-wise, keeping ``a``'s dtype."""
+    # BEGIN SOLUTION 01
     return np.maximum(a, a.dtype.type(0))
+    # END SOLUTION
 
 
 def clamp(a: np.ndarray, min: object = None, max: object = None) -> np.ndarray:  # noqa: A002
     """Limit ``a`` to ``[min, max]``; either bound may be None, a scalar or an array."""
+    # BEGIN SOLUTION 01
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     out = a
@@ -141,6 +166,7 @@ def clamp(a: np.ndarray, min: object = None, max: object = None) -> np.ndarray: 
     if max is not None:
         out = binary("clamp", np.minimum, out, max)
     return out if out is not a else a.copy()
+    # END SOLUTION
 
 
 def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
@@ -149,6 +175,7 @@ def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
     ``x`` and ``y`` (arrays or Python scalars) are promoted as for arithmetic; two
     Python scalars give the dtype a tensor of them would have (floats: the default).
     """
+    # BEGIN SOLUTION 01
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):
@@ -159,3 +186,4 @@ def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
     except ValueError:
         shapes = f"{np.shape(condition)}, {np.shape(x)} and {np.shape(y)}"
         raise RuntimeError(f"where: shapes {shapes} cannot be broadcast together") from None
+    # END SOLUTION

@@ -17,39 +17,50 @@ from .pointwise import as_float
 
 def sum(a: np.ndarray, dim=None, keepdim: bool = False, dtype=None) -> np.ndarray:  # noqa: A001
     """Sum over ``dim``; integer and bool inputs sum in int64 unless ``dtype`` says otherwise."""
+    # BEGIN SOLUTION 01
     axis = normalize_dims("sum", dim, a.ndim)
     if dtype is None and a.dtype.kind in "iub":
         dtype = np.int64
     return np.asarray(np.sum(a, axis=axis, keepdims=keepdim, dtype=dtype))
+    # END SOLUTION
 
 
 def mean(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Arithmetic mean over ``dim``."""
+    # BEGIN SOLUTION 01
     axis = normalize_dims("mean", dim, a.ndim)
     return np.asarray(np.mean(as_float(a), axis=axis, keepdims=keepdim))
+    # END SOLUTION
 
 
 def var(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
     """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, PyTorch's default)."""
+    # BEGIN SOLUTION 01
     axis = normalize_dims("var", dim, a.ndim)
     return np.asarray(np.var(as_float(a), axis=axis, ddof=correction, keepdims=keepdim))
+    # END SOLUTION
 
 
 def std(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
     """Standard deviation over ``dim``: ``sqrt(var)``."""
+    # BEGIN SOLUTION 01
     return np.sqrt(var(a, dim, correction, keepdim))
+    # END SOLUTION
 
 
 def count(shape: tuple[int, ...], dim) -> int:
     """How many elements a reduction over ``dim`` combines into each output element."""
+    # BEGIN SOLUTION 01
     axes = normalize_dims("count", dim, len(shape))
     if axes is None:
         return int(np.prod(shape, dtype=np.int64))
     return int(np.prod([shape[d] for d in axes], dtype=np.int64)) if shape else 1
+    # END SOLUTION
 
 
 def extreme(op: str, a: np.ndarray, dim: int, keepdim: bool) -> tuple[np.ndarray, np.ndarray]:
     """``(values, indices)`` of the max (``op="max"``) or min over one ``dim``."""
+    # BEGIN SOLUTION 01
     if a.size == 0:
         raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
     axis = normalize_dim(op, dim, a.ndim)
@@ -61,24 +72,30 @@ def extreme(op: str, a: np.ndarray, dim: int, keepdim: bool) -> tuple[np.ndarray
     if not keepdim:
         values, indices = values.squeeze(axis), indices.squeeze(axis)
     return values, indices.astype(np.int64, copy=False)
+    # END SOLUTION
 
 
 def amax(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Largest value over ``dim`` (all dims if None)."""
+    # BEGIN SOLUTION 01
     if a.size == 0:
         raise RuntimeError(f"max: cannot reduce an empty tensor of shape {a.shape}")
     return np.asarray(np.max(a, axis=normalize_dims("amax", dim, a.ndim), keepdims=keepdim))
+    # END SOLUTION
 
 
 def amin(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Smallest value over ``dim`` (all dims if None)."""
+    # BEGIN SOLUTION 01
     if a.size == 0:
         raise RuntimeError(f"min: cannot reduce an empty tensor of shape {a.shape}")
     return np.asarray(np.min(a, axis=normalize_dims("amin", dim, a.ndim), keepdims=keepdim))
+    # END SOLUTION
 
 
 def argextreme(op: str, a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Index of the max (``op="argmax"``) or min; over the flattened tensor when ``dim`` is None."""
+    # BEGIN SOLUTION 01
     pick = np.argmax if op == "argmax" else np.argmin
     if a.size == 0:
         raise RuntimeError(f"{op}: cannot reduce an empty tensor of shape {a.shape}")
@@ -89,10 +106,12 @@ def argextreme(op: str, a: np.ndarray, dim=None, keepdim: bool = False) -> np.nd
     if a.ndim == 0:
         return np.zeros((), dtype=np.int64)
     return np.asarray(pick(a, axis=axis, keepdims=keepdim)).astype(np.int64, copy=False)
+    # END SOLUTION
 
 
 def logsumexp(a: np.ndarray, dim, keepdim: bool = False) -> np.ndarray:
     """``log(sum(exp(a)))`` over ``dim``, shifted by the max so it never overflows."""
+    # BEGIN SOLUTION 01
     a = as_float(a)
     axis = normalize_dims("logsumexp", dim, a.ndim)
     shift = np.max(a, axis=axis, keepdims=True)
@@ -100,17 +119,21 @@ def logsumexp(a: np.ndarray, dim, keepdim: bool = False) -> np.ndarray:
     with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row is the right answer
         out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
     return out if keepdim else np.asarray(out.squeeze(axis) if axis is not None else out.reshape(()))
+    # END SOLUTION
 
 
 def prod(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Product over ``dim`` (one dim or all)."""
+    # BEGIN SOLUTION 01
     axis = normalize_dims("prod", dim, a.ndim)
     dtype = np.int64 if a.dtype.kind in "iub" else None
     return np.asarray(np.prod(a, axis=axis, keepdims=keepdim, dtype=dtype))
+    # END SOLUTION
 
 
 def norm(a: np.ndarray, p=2, dim=None, keepdim: bool = False) -> np.ndarray:
     """Vector p-norm over ``dim`` (``p`` a number, ``"fro"`` or inf)."""
+    # BEGIN SOLUTION 01
     a = as_float(a)
     axis = normalize_dims("norm", dim, a.ndim)
     if p == "fro" or p == 2:
@@ -122,3 +145,4 @@ def norm(a: np.ndarray, p=2, dim=None, keepdim: bool = False) -> np.ndarray:
     if p == 1:
         return np.asarray(np.sum(np.abs(a), axis=axis, keepdims=keepdim))
     return np.asarray(np.sum(np.abs(a) ** p, axis=axis, keepdims=keepdim) ** (1.0 / p))
+    # END SOLUTION

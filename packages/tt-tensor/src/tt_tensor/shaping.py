@@ -21,15 +21,18 @@ def reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     A view when the layout allows it, else a copy (as ``torch.reshape``).
     """
+    # BEGIN SOLUTION 01
     shape = parse_shape("reshape", shape)
     try:
         return a.reshape(shape)
     except ValueError:
         raise invalid_shape_error("reshape", a, shape) from None
+    # END SOLUTION
 
 
 def view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """Like :func:`reshape`, but always a view: refuses (as ``torch.Tensor.view``) when that needs a copy."""
+    # BEGIN SOLUTION 01
     shape = parse_shape("view", shape)
     try:
         return np.reshape(a, shape, copy=False)
@@ -41,34 +44,42 @@ def view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
             f"view: shape {list(shape)} is not compatible with the tensor's shape {a.shape} and strides "
             f"{strides}: no view can hold it without a copy; use .reshape(...) instead"
         ) from None
+    # END SOLUTION
 
 
 def invalid_shape_error(op: str, a: np.ndarray, shape: tuple[int, ...]) -> RuntimeError:
     """The error for a shape that cannot hold ``a``'s elements."""
+    # BEGIN SOLUTION 01
     return RuntimeError(
         f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {a.shape})"
     )
+    # END SOLUTION
 
 
 def _fits(size: int, shape: tuple[int, ...]) -> bool:
     """Whether ``shape`` (with at most one -1) can hold exactly ``size`` elements."""
+    # BEGIN SOLUTION 01
     known = int(np.prod([s for s in shape if s != -1], dtype=np.int64))
     if shape.count(-1) > 1 or any(s < -1 for s in shape):
         return False
     if -1 in shape:
         return known > 0 and size % known == 0
     return known == size
+    # END SOLUTION
 
 
 def transpose(a: np.ndarray, dim0: int, dim1: int) -> np.ndarray:
     """Swap two dimensions (a view)."""
+    # BEGIN SOLUTION 01
     if a.ndim < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return a
     return np.swapaxes(a, normalize_dim("transpose", dim0, a.ndim), normalize_dim("transpose", dim1, a.ndim))
+    # END SOLUTION
 
 
 def permute(a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
     """Reorder all dimensions (a view); ``dims`` must name each dimension once."""
+    # BEGIN SOLUTION 01
     dims = parse_shape("permute", dims)
     axes = tuple(normalize_dim("permute", d, a.ndim) for d in dims)
     if sorted(axes) != list(range(a.ndim)):
@@ -76,24 +87,30 @@ def permute(a: np.ndarray, dims: tuple[int, ...]) -> np.ndarray:
             f"permute: dims {dims} must be a permutation of 0..{a.ndim - 1} for shape {a.shape}"
         )
     return a.transpose(axes)
+    # END SOLUTION
 
 
 def squeeze(a: np.ndarray, dim=None) -> np.ndarray:
     """Drop dimensions of size 1 (all, or only those in ``dim`` that have size 1)."""
+    # BEGIN SOLUTION 01
     if dim is None:
         return a.squeeze()
     dims = dim if isinstance(dim, (tuple, list)) else (dim,)
     axes = tuple(d for d in (normalize_dim("squeeze", d, a.ndim) for d in dims) if a.ndim and a.shape[d] == 1)
     return a.squeeze(axes) if axes else a
+    # END SOLUTION
 
 
 def unsqueeze(a: np.ndarray, dim: int) -> np.ndarray:
     """Insert a dimension of size 1 at ``dim`` (``-1`` appends)."""
+    # BEGIN SOLUTION 01
     return np.expand_dims(a, normalize_dim("unsqueeze", dim, a.ndim + 1))
+    # END SOLUTION
 
 
 def flatten(a: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
     """Merge dimensions ``start_dim..end_dim`` into one."""
+    # BEGIN SOLUTION 01
     if a.ndim == 0:
         return a.reshape(1)
     start = normalize_dim("flatten", start_dim, a.ndim)
@@ -104,10 +121,12 @@ def flatten(a: np.ndarray, start_dim: int = 0, end_dim: int = -1) -> np.ndarray:
         )
     merged = int(np.prod(a.shape[start : end + 1], dtype=np.int64))
     return a.reshape(a.shape[:start] + (merged,) + a.shape[end + 1 :])
+    # END SOLUTION
 
 
 def expand(a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
     """Broadcast size-1 dimensions to ``sizes`` without copying; -1 keeps a size."""
+    # BEGIN SOLUTION 01
     sizes = parse_shape("expand", sizes)
     if len(sizes) < a.ndim:
         raise RuntimeError(
@@ -121,10 +140,12 @@ def expand(a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
         raise RuntimeError(
             f"expand: cannot expand shape {a.shape} to {sizes}; only size-1 dimensions can grow"
         ) from None
+    # END SOLUTION
 
 
 def cat(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
     """Join arrays along an existing ``dim``; all other sizes must match. Mixed dtypes promote."""
+    # BEGIN SOLUTION 01
     if not arrays:
         raise ValueError("cat: expected a non-empty list of tensors")
     for position, a in enumerate(arrays):
@@ -140,10 +161,12 @@ def cat(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
         raise RuntimeError(
             f"cat: tensors must have the same shape except in dim {dim}, got shapes [{shapes}]"
         ) from None
+    # END SOLUTION
 
 
 def stack(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
     """Join same-shaped arrays along a new ``dim``. Mixed dtypes promote."""
+    # BEGIN SOLUTION 01
     if not arrays:
         raise ValueError("stack: expected a non-empty list of tensors")
     axis = normalize_dim("stack", dim, arrays[0].ndim + 1)
@@ -151,19 +174,23 @@ def stack(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
     if len(shapes) > 1:
         raise RuntimeError(f"stack: all tensors must have the same shape, got {[a.shape for a in arrays]}")
     return np.stack(_common_dtype(arrays), axis=axis)
+    # END SOLUTION
 
 
 def _common_dtype(arrays: list[np.ndarray]) -> list[np.ndarray]:
     """The arrays cast to one dtype by PyTorch's promotion (NumPy's would widen int + float32 to float64)."""
+    # BEGIN SOLUTION 01
     dtype = arrays[0].dtype
     if all(a.dtype == dtype for a in arrays):
         return arrays
     dtype = functools.reduce(promote_types, (a.dtype for a in arrays))
     return [a.astype(dtype, copy=False) for a in arrays]
+    # END SOLUTION
 
 
 def split_points(size: int, split_size_or_sections, op: str = "split") -> list[int]:
     """Where to cut a dimension of ``size``: by a chunk size (last may be smaller) or a list of sizes."""
+    # BEGIN SOLUTION 01
     if isinstance(split_size_or_sections, (list, tuple)):
         sections = list(split_size_or_sections)
         if sum(sections) != size:
@@ -173,26 +200,33 @@ def split_points(size: int, split_size_or_sections, op: str = "split") -> list[i
     if step <= 0:
         raise ValueError(f"{op}: split size must be positive, got {step}")
     return list(range(step, size, step))
+    # END SOLUTION
 
 
 def split(a: np.ndarray, split_size_or_sections, dim: int = 0) -> list[np.ndarray]:
     """Views of consecutive pieces of ``a`` along ``dim``."""
+    # BEGIN SOLUTION 01
     axis = normalize_dim("split", dim, a.ndim)
     return np.split(a, split_points(a.shape[axis], split_size_or_sections), axis=axis)
+    # END SOLUTION
 
 
 def chunk(a: np.ndarray, chunks: int, dim: int = 0) -> list[np.ndarray]:
     """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (the last may be smaller)."""
+    # BEGIN SOLUTION 01
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
     axis = normalize_dim("chunk", dim, a.ndim)
     step = max(1, -(-a.shape[axis] // chunks))
     return split(a, step, axis)
+    # END SOLUTION
 
 
 def repeat(a: np.ndarray, sizes: tuple[int, ...]) -> np.ndarray:
     """Tile ``a`` ``sizes[i]`` times along each dimension (PyTorch's ``repeat``, NumPy's ``tile``)."""
+    # BEGIN SOLUTION 01
     sizes = parse_shape("repeat", sizes)
     if len(sizes) < a.ndim:
         raise RuntimeError(f"repeat: need at least {a.ndim} repeat counts for shape {a.shape}, got {sizes}")
     return np.tile(a, sizes)
+    # END SOLUTION
