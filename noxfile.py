@@ -191,3 +191,19 @@ def milestones(session: nox.Session) -> None:
         session.error(f"no milestone {' '.join(session.posargs)}: the milestones are {known}")
     for script in chosen:
         session.run("python", str(script.relative_to(ROOT)))
+
+
+@nox.session(name="bench-torch-text")
+def bench_torch_text(session: nox.Session) -> None:
+    """Milestone 05's GPT training step against PyTorch's, same weights, one run (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/text.py", "--torch", *session.posargs)
+
+
+@nox.session(name="bench-torch")
+def bench_torch(session: nox.Session) -> None:
+    """The reference small CNN's training step against PyTorch's, one run (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)

@@ -169,6 +169,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"per-op overhead, 10,000-op chain fwd+bwd on 1 element: {r['us_per_op']:.1f} us/op  (goal <= 15 us)"
     )
+    import text  # benchmarks/text.py: the GPT training step and BPE training (issue #8)
+
+    print()
+    text.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
     return 0
 
 
