@@ -173,6 +173,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     text.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
+    import vision  # benchmarks/vision.py: CNN training steps, their profile, conv GFLOP/s (issue #4)
+
+    print()
+    vision.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
     return 0
 
 

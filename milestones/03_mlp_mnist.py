@@ -58,7 +58,14 @@ def load_data(args) -> tuple[object, object, str]:
         if not args.quick:
             raise
         print("MNIST not found: the quick run uses the embedded 8x8 digits instead")
-        train, test, name, mean, std, shift = Digits(train=True), Digits(train=False), "digits (embedded)", 0.3, 0.4, 1
+        train, test, name, mean, std, shift = (
+            Digits(train=True),
+            Digits(train=False),
+            "digits (embedded)",
+            0.3,
+            0.4,
+            1,
+        )
     size = train.data.shape[1]
     train.transform = T.Compose([T.RandomCrop(size, padding=shift), T.Normalize(mean, std)])
     test.transform = T.Normalize(mean, std)
@@ -71,10 +78,14 @@ def load_data(args) -> tuple[object, object, str]:
 def build_mlp(pixels: int) -> nn.Module:
     return nn.Sequential(
         nn.Flatten(),
-        nn.Linear(pixels, 512), nn.ReLU(), nn.Dropout(0.2),
-        nn.Linear(512, 256), nn.ReLU(), nn.Dropout(0.2),
+        nn.Linear(pixels, 512),
+        nn.ReLU(),
+        nn.Dropout(0.2),
+        nn.Linear(512, 256),
+        nn.ReLU(),
+        nn.Dropout(0.2),
         nn.Linear(256, 10),
-    )  # fmt: skip
+    )
 
 
 def evaluate(model: nn.Module, data) -> float:
@@ -97,10 +108,14 @@ def train(args, start: float) -> dict:
     loader = DataLoader(train_set, batch_size=128, shuffle=True, generator=tt.Generator(args.seed))
     epochs = 1 if args.quick else args.epochs
     optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    scheduler = optim.OneCycleLR(optimizer, max_lr=0.1, epochs=epochs, steps_per_epoch=len(loader), pct_start=0.2)
+    scheduler = optim.OneCycleLR(
+        optimizer, max_lr=0.1, epochs=epochs, steps_per_epoch=len(loader), pct_start=0.2
+    )
     loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
-    print(f"Backpropagation (1986): MLP {pixels}-512-256-10 on {name}, {len(train_set):,} training and "
-          f"{len(test_set):,} test images (loaded in {loaded:.1f} s)")  # fmt: skip
+    print(
+        f"Backpropagation (1986): MLP {pixels}-512-256-10 on {name}, {len(train_set):,} training and "
+        f"{len(test_set):,} test images (loaded in {loaded:.1f} s)"
+    )
     history: dict[str, list[float]] = {"loss": [], "train": [], "test": [], "time": []}
     for epoch in range(1, epochs + 1):
         total_loss, correct, seen = 0.0, 0, 0
@@ -116,11 +131,17 @@ def train(args, start: float) -> dict:
             seen += len(y)
         accuracy = evaluate(model, test_set)
         elapsed = time.perf_counter() - start
-        for key, value in (("loss", total_loss / seen), ("train", correct / seen), ("test", accuracy),
-                           ("time", elapsed)):  # fmt: skip
+        for key, value in (
+            ("loss", total_loss / seen),
+            ("train", correct / seen),
+            ("test", accuracy),
+            ("time", elapsed),
+        ):
             history[key].append(value)
-        print(f"epoch {epoch:2d}/{epochs}  loss {total_loss / seen:.4f}  train acc {correct / seen:6.2%}  "
-              f"test acc {accuracy:6.2%}  elapsed {elapsed:5.1f} s")  # fmt: skip
+        print(
+            f"epoch {epoch:2d}/{epochs}  loss {total_loss / seen:.4f}  train acc {correct / seen:6.2%}  "
+            f"test acc {accuracy:6.2%}  elapsed {elapsed:5.1f} s"
+        )
     return {"model": model, "history": history, "data": name, "loaded_s": loaded}
 
 
@@ -152,7 +173,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None, help="a folder holding MNIST (looked in first)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
     parser.add_argument("--out", type=Path, default=_record.ASSETS, help="folder for the record and figure")
-    parser.add_argument("--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)")
+    parser.add_argument(
+        "--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
@@ -174,12 +197,26 @@ def main(argv: list[str] | None = None) -> int:
     goal = 0.2 if args.quick else GOAL  # the quick run only has to learn something
     passed = final >= goal
     word = "PASS" if passed else "FAIL"
-    verdict = (f"VERDICT: {word} — test accuracy {final:.2%} on {result['data']} (goal {goal:.0%}) "
-               f"after {epochs} epoch(s), wall time {wall:.0f} s")  # fmt: skip
-    metrics = {"test accuracy": round(final, 4), "epochs": epochs, "data": result["data"],
-               "data loading s": round(result["loaded_s"], 1), "quick": args.quick}  # fmt: skip
-    _record.write("03", verdict=verdict, passed=passed, metrics=metrics, figures=figures, out_dir=args.out,
-                  wall_time_s=wall)  # fmt: skip
+    verdict = (
+        f"VERDICT: {word} — test accuracy {final:.2%} on {result['data']} (goal {goal:.0%}) "
+        f"after {epochs} epoch(s), wall time {wall:.0f} s"
+    )
+    metrics = {
+        "test accuracy": round(final, 4),
+        "epochs": epochs,
+        "data": result["data"],
+        "data loading s": round(result["loaded_s"], 1),
+        "quick": args.quick,
+    }
+    _record.write(
+        "03",
+        verdict=verdict,
+        passed=passed,
+        metrics=metrics,
+        figures=figures,
+        out_dir=args.out,
+        wall_time_s=wall,
+    )
     print(verdict)
     return 0 if passed else 1
 

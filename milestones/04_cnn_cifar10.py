@@ -22,11 +22,16 @@ Every choice below is made for accuracy per second of a 2-core CPU:
 * **Optimiser**: SGD with Nesterov momentum 0.9, weight decay 5e-4, batch 128 —
   a smaller batch means more updates per second of compute, and 128 still
   keeps every GEMM large enough to run near BLAS speed.
-* **Schedule**: one-cycle (Smith & Topin 2018) — linear warm-up to lr 0.1 over
-  the first 25% of steps, then cosine annealing to ~0 — which reaches a given
-  accuracy in markedly fewer epochs than a constant or step schedule, and
-  lands the last epoch at the best accuracy. The number of epochs is fixed in
-  advance (``--epochs``, default 10) because the cycle must know its length.
+* **Schedule**: one-cycle (Smith & Topin 2018) — warm-up from lr 0.004 to 0.1
+  over the first 25% of training, then cosine annealing to ~0, momentum cycled
+  0.95 → 0.85 → 0.95 — which reaches a given accuracy in markedly fewer epochs
+  than a constant or step schedule and lands the end of training at its best
+  accuracy. The cycle must know its length; here the length is *time*, not
+  steps: the schedule's position is the fraction of the wall-time budget
+  spent (``--budget``, 9.5 of the 10 minutes, less a reserve for the final
+  test). On a quiet 2-core machine that is about 10 epochs; on a busy one the
+  same schedule runs fewer, anneals all the same, and still ends within the
+  10 minutes. ``--epochs N`` uses a cycle of exactly N epochs instead.
 * **Regularisation**: label smoothing 0.1, random crop (pad 4, reflect) and
   horizontal flip, all applied to whole batches at once in NumPy (an epoch of
   augmentation costs about a second).
@@ -75,7 +80,14 @@ def load_data(args) -> tuple[object, object, str]:
         if not args.quick:
             raise
         print("CIFAR-10 not found: the quick run uses the embedded 8x8 digits instead")
-        train, test, name, mean, std, pad = Digits(train=True), Digits(train=False), "digits (embedded)", 0.3, 0.4, 1
+        train, test, name, mean, std, pad = (
+            Digits(train=True),
+            Digits(train=False),
+            "digits (embedded)",
+            0.3,
+            0.4,
+            1,
+        )
     size = train.data.shape[1]
     augment = [T.RandomCrop(size, padding=pad, padding_mode="reflect")]
     if name == "CIFAR-10":
@@ -83,7 +95,7 @@ def load_data(args) -> tuple[object, object, str]:
     train.transform = T.Compose([*augment, T.Normalize(mean, std)])
     test.transform = T.Normalize(mean, std)
     if args.quick:
-        train.data, train.targets = train.data[:2560], train.targets[:2560]
+        train.data, train.targets = train.data[:5000], train.targets[:5000]
         test.data, test.targets = test.data[:1000], test.targets[:1000]
     return train, test, name
 
@@ -107,6 +119,18 @@ def evaluate(model: nn.Module, data) -> float:
     return correct / len(data)
 
 
+def one_cycle(fraction: float, max_lr: float = 0.1) -> tuple[float, float]:
+    """Learning rate and momentum at ``fraction`` ∈ [0, 1] of training: PyTorch's OneCycleLR shape."""
+    warm = 0.25
+    initial, final = max_lr / 25, max_lr / 25 / 1e4
+    if fraction < warm:
+        t = fraction / warm
+        return initial + (max_lr - initial) * t, 0.95 - 0.10 * t
+    t = min(1.0, (fraction - warm) / (1 - warm))
+    cosine = (1 + np.cos(np.pi * t)) / 2
+    return final + (max_lr - final) * cosine, 0.85 + 0.10 * (1 - cosine)
+
+
 def train(args, start: float) -> dict:
     tt.manual_seed(args.seed)
     train_set, test_set, name = load_data(args)
@@ -114,33 +138,69 @@ def train(args, start: float) -> dict:
     image = train_set.get_batch(np.arange(1))[0]
     model = build_cnn(image.shape[1], image.shape[2] if image.shape[2] >= 8 else 8)
     loader = DataLoader(train_set, batch_size=128, shuffle=True, generator=tt.Generator(args.seed))
-    epochs = 1 if args.quick else args.epochs
-    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
-    scheduler = optim.OneCycleLR(optimizer, max_lr=0.1, epochs=epochs, steps_per_epoch=len(loader), pct_start=0.25)
-    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
     parameters = sum(p.numel() for p in model.parameters())
-    print(f"CNN (1998): 3 conv-BN-ReLU-pool blocks + linear, {parameters:,} parameters, on {name}: "
-          f"{len(train_set):,} training and {len(test_set):,} test images (loaded in {loaded:.1f} s)")  # fmt: skip
+    print(
+        f"CNN (1998): 3 conv-BN-ReLU-pool blocks + linear, {parameters:,} parameters, on {name}: "
+        f"{len(train_set):,} training and {len(test_set):,} test images (loaded in {loaded:.1f} s)"
+    )
+    optimizer = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.1)
+    max_lr = 0.02 if args.quick else 0.1  # a one-epoch cycle on a slice warms up too fast for 0.1
+    epochs = 1 if args.quick else args.epochs
+    total_steps = epochs * len(loader) if epochs else None
+    train_start = time.perf_counter()
+    deadline = start + args.budget - 15.0  # 15 s kept for the final test pass
+
+    if epochs:
+        print(f"one-cycle schedule over {epochs} epoch(s) of {len(loader)} steps")
+    else:
+        print(
+            f"one-cycle schedule over the time budget: training until {deadline - start:.0f} s of "
+            f"{args.budget:.0f} s, then the final test"
+        )
     history: dict[str, list[float]] = {"loss": [], "train": [], "test": [], "time": []}
-    for epoch in range(1, epochs + 1):
+    step, epoch, done = 0, 0, False
+    while not done:
+        epoch += 1
         total_loss, correct, seen = 0.0, 0, 0
         for x, y in loader:
+            fraction = (
+                step / total_steps
+                if total_steps
+                else (time.perf_counter() - train_start) / (deadline - train_start)
+            )
+            if fraction >= 1:
+                break
+            lr, momentum = one_cycle(fraction, max_lr)
+            for group in optimizer.param_groups:
+                group["lr"], group["momentum"] = lr, momentum
             logits = model(x)
             loss = loss_fn(logits, y)
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            scheduler.step()
+            step += 1
             total_loss += float(loss.detach().numpy()) * len(y)
             correct += int((logits.detach().numpy().argmax(axis=1) == y.numpy()).sum())
             seen += len(y)
+        done = fraction >= 1 or (total_steps is not None and step >= total_steps)
+        if not seen:
+            break
         accuracy = evaluate(model, test_set)
         elapsed = time.perf_counter() - start
-        for key, value in (("loss", total_loss / seen), ("train", correct / seen), ("test", accuracy),
-                           ("time", elapsed)):  # fmt: skip
+        for key, value in (
+            ("loss", total_loss / seen),
+            ("train", correct / seen),
+            ("test", accuracy),
+            ("time", elapsed),
+        ):
             history[key].append(value)
-        print(f"epoch {epoch:2d}/{epochs}  loss {total_loss / seen:.4f}  train acc {correct / seen:6.2%}  "
-              f"test acc {accuracy:6.2%}  elapsed {elapsed / 60:4.1f} min", flush=True)  # fmt: skip
+        part = "" if seen == len(train_set) else f" ({seen / len(train_set):.0%} of an epoch)"
+        print(
+            f"epoch {epoch:2d}{part}  lr {lr:.4f}  loss {total_loss / seen:.4f}  "
+            f"train acc {correct / seen:6.2%}  test acc {accuracy:6.2%}  elapsed {elapsed / 60:4.1f} min",
+            flush=True,
+        )
     return {"model": model, "history": history, "data": name, "loaded_s": loaded}
 
 
@@ -160,7 +220,9 @@ def plot(history: dict, path: Path) -> Path | None:
     right.plot(minutes, history["test"], "s-", color="tab:orange", label="test accuracy")
     right.plot([EARLY_TIME / 60], [EARLY_GOAL], "k^", label="goal: 75% by 5 min")
     right.plot([GOAL_TIME / 60], [GOAL], "kv", label="goal: 80% by 10 min")
-    right.set(xlabel="wall time (minutes, data loading included)", ylabel="test accuracy", title="Accuracy by time")
+    right.set(
+        xlabel="wall time (minutes, data loading included)", ylabel="test accuracy", title="Accuracy by time"
+    )
     right.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -176,20 +238,27 @@ def judge(history: dict, wall: float, quick: bool) -> tuple[bool, str]:
         return final >= 0.2, f"test accuracy {final:.2%} (quick run, goal 20%)"
     early = max((acc for acc, t in zip(history["test"], history["time"]) if t <= EARLY_TIME), default=0.0)
     passed = final >= GOAL and wall <= GOAL_TIME and early >= EARLY_GOAL
-    return passed, (f"test accuracy {final:.2%} after {len(history['test'])} epochs in {wall / 60:.1f} min "
-                    f"(goal {GOAL:.0%} within {GOAL_TIME / 60:.0f} min); best within the first "
-                    f"{EARLY_TIME / 60:.0f} min {early:.2%} (goal {EARLY_GOAL:.0%})")  # fmt: skip
+    return passed, (
+        f"test accuracy {final:.2%} after {len(history['test'])} epochs in {wall / 60:.1f} min "
+        f"(goal {GOAL:.0%} within {GOAL_TIME / 60:.0f} min); best within the first "
+        f"{EARLY_TIME / 60:.0f} min {early:.2%} (goal {EARLY_GOAL:.0%})"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smoke run: a slice of the data, one epoch")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument(
+        "--epochs", type=int, default=None, help="fix the number of epochs (default: fit budget)"
+    )
+    parser.add_argument("--budget", type=float, default=570.0, help="seconds of wall time to plan for")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", type=Path, default=None, help="a folder holding CIFAR-10 (looked in first)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
     parser.add_argument("--out", type=Path, default=_record.ASSETS, help="folder for the record and figure")
-    parser.add_argument("--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)")
+    parser.add_argument(
+        "--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)"
+    )
     args = parser.parse_args(argv)
     start = time.perf_counter()
     try:
@@ -209,12 +278,24 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(FIGURE)
     passed, reason = judge(history, wall, args.quick)
     verdict = f"VERDICT: {'PASS' if passed else 'FAIL'} — {result['data']}: {reason}; wall time {wall:.0f} s"
-    metrics = {"test accuracy": round(history["test"][-1], 4), "epochs": len(history["test"]),
-               "test accuracy by epoch": [round(a, 4) for a in history["test"]],
-               "minutes by epoch": [round(t / 60, 2) for t in history["time"]], "data": result["data"],
-               "data loading s": round(result["loaded_s"], 1), "quick": args.quick}  # fmt: skip
-    _record.write("04", verdict=verdict, passed=passed, metrics=metrics, figures=figures, out_dir=args.out,
-                  wall_time_s=wall)  # fmt: skip
+    metrics = {
+        "test accuracy": round(history["test"][-1], 4),
+        "epochs": len(history["test"]),
+        "test accuracy by epoch": [round(a, 4) for a in history["test"]],
+        "minutes by epoch": [round(t / 60, 2) for t in history["time"]],
+        "data": result["data"],
+        "data loading s": round(result["loaded_s"], 1),
+        "quick": args.quick,
+    }
+    _record.write(
+        "04",
+        verdict=verdict,
+        passed=passed,
+        metrics=metrics,
+        figures=figures,
+        out_dir=args.out,
+        wall_time_s=wall,
+    )
     print(verdict)
     return 0 if passed else 1
 

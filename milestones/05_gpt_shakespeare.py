@@ -120,16 +120,27 @@ def learning_rate(step: int, progress: float, args: argparse.Namespace) -> float
     return args.lr * (args.min_lr_ratio + (1 - args.min_lr_ratio) * cosine)
 
 
-def evaluate(model: GPT, windows: TokenWindows, chars_per_id: np.ndarray, max_windows: int | None = None,
-             batch_size: int = 64) -> float:  # fmt: skip
-    """Validation loss in nats per character over non-overlapping windows (all, or the first few)."""
-    count = len(windows) if max_windows is None else min(max_windows, len(windows))
+def evaluate(
+    model: GPT,
+    windows: TokenWindows,
+    chars_per_id: np.ndarray,
+    max_windows: int | None = None,
+    batch_size: int = 64,
+) -> float:
+    """Validation loss in nats per character over non-overlapping windows.
+
+    All of them, or ``max_windows`` spread evenly over the held-out text (the
+    first few alone are not representative: the text changes from play to play).
+    """
+    count = len(windows)
+    chosen = np.arange(count) if max_windows is None else np.linspace(0, count - 1, min(max_windows, count))
+    chosen = chosen.astype(np.int64)
     nats = chars = 0.0
     was_training = model.training
     model.eval()
     with ag.no_grad():
-        for start in range(0, count, batch_size):
-            x, y = windows.__getitems__(np.arange(start, min(start + batch_size, count)))
+        for start in range(0, len(chosen), batch_size):
+            x, y = windows.__getitems__(chosen[start : start + batch_size])
             logits = model(x)
             nats += float(cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum"))
             chars += float(chars_per_id[y.numpy()].sum())
@@ -212,6 +223,8 @@ def plot(history: dict, path: Path, title: str, target: float, quick: bool) -> P
     if not quick:
         times, losses = zip(*PYTORCH_CURVE)
         axis.plot(times, losses, "s--", ms=3, color="gray", label="PyTorch 2.13, same recipe (PERF-NOTES)")
+    if "final" in history:
+        axis.plot(*history["final"], "*", ms=12, color="tab:blue", label="TinyTorch, whole held-out text")
     axis.axhline(target, color="tab:red", lw=1, ls=":", label=f"target {target:.2f}")
     axis.set(xlabel="wall time (s)", ylabel="loss (nats per character)", title=title)
     axis.legend()
@@ -243,7 +256,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=int, default=100)
     parser.add_argument("--weight-decay", type=float, default=0.1)
     parser.add_argument("--eval-interval", type=int, default=200)
-    parser.add_argument("--eval-windows", type=int, default=64, help="validation windows per progress check")
+    parser.add_argument("--eval-windows", type=int, default=128, help="validation windows per progress check")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-plot", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
@@ -311,6 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     val = evaluate(model, data["val"], data["chars_per_id"])
     elapsed = time.perf_counter() - start
     print(f"final validation loss over the whole held-out text: {val:.4f} nats/char at {elapsed:.1f} s")
+    history["final"] = (elapsed, val)
     name = ("gpt_bpe" if args.bpe else "gpt_char") + ("_quick" if args.quick else "")
     weights = save(model, tokenizer, args.save_dir, name)
     print(f"weights, tokenizer and config saved to {weights.parent} ({weights.name})")

@@ -1,0 +1,243 @@
+"""Vision benchmarks (issue #4): CNN training steps, where their time goes, and conv GFLOP/s against BLAS.
+
+``python benchmarks/vision.py`` (also run by ``benchmarks/run.py``) prints, all measured in this one run:
+
+* ``small CNN``: one SGD training step (forward, cross-entropy, backward,
+  update) of the reference net — conv3×3 3→32, ReLU, max-pool 2, 32→64,
+  ReLU, pool, 64→128, ReLU, pool, linear 2048→10 — on a batch of 128
+  32×32 images. Goal: within 1.5× of PyTorch CPU's step (80–91 ms here).
+* ``milestone-04 net``: the same with BatchNorm after each conv (the CIFAR-10
+  milestone's network), per batch and per 391-batch epoch.
+* a profile of that step by layer type (conv, batch norm, pool, ReLU, other
+  ops, and the rest: Python, autograd engine, optimizer), timing every
+  ``Function``'s forward and backward;
+* the conv layers' achieved GFLOP/s against a 1024³ float32 matmul.
+
+``--torch`` also times the small CNN in PyTorch (opt-in; ``nox -s bench-torch``
+installs it) and prints the ratio tinytorch/torch measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+import tt_autograd as ag
+import tt_nn as nn
+import tt_optim
+from tt_autograd import Function
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+
+BATCH = 128
+STEPS_PER_EPOCH = 391  # CIFAR-10's 50,000 images at batch 128
+
+
+def small_cnn(batch_norm: bool = False) -> nn.Module:
+    """The reference CNN; with ``batch_norm``, the milestone-04 network."""
+    layers: list[nn.Module] = []
+    for c_in, c_out in ((3, 32), (32, 64), (64, 128)):
+        layers.append(Conv2d(c_in, c_out, 3, padding=1, bias=not batch_norm))
+        if batch_norm:
+            layers.append(BatchNorm2d(c_out))
+        layers += [nn.ReLU(), MaxPool2d(2)]
+    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+
+
+def conv_flops(model: nn.Module, batch: int) -> float:
+    """Multiply-adds ×2 of every conv in one forward pass of a 32×32 batch."""
+    total, size = 0.0, 32
+    for layer in model:
+        if isinstance(layer, Conv2d):
+            total += 2 * batch * size * size * layer.out_channels * layer.in_channels * 9
+        if isinstance(layer, MaxPool2d):
+            size //= 2
+    return total
+
+
+def make_step(model: nn.Module, seed: int = 0) -> Callable[[], float]:
+    """One training step of ``model`` on a fixed random batch (SGD, momentum 0.9, cross-entropy)."""
+    rng = np.random.default_rng(seed)
+    x = ag.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))
+    y = ag.tensor(rng.integers(0, 10, BATCH))
+    optimizer = tt_optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def step() -> float:
+        loss = loss_fn(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return float(loss.detach().numpy())
+
+    return step
+
+
+def time_it(function: Callable[[], object], repeats: int, rounds: int) -> float:
+    """Median over ``rounds`` of the fastest of ``repeats`` calls, in seconds (after a warm-up)."""
+    function()
+    best = []
+    for _ in range(rounds):
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            function()
+            times.append(time.perf_counter() - start)
+        best.append(min(times))
+    return statistics.median(best)
+
+
+def matmul_gflops(repeats: int = 10) -> float:
+    a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
+    return 2 * 1024**3 / time_it(lambda: a @ a, repeats, 3) / 1e9
+
+
+CATEGORIES = {
+    "Conv2dFunction": "conv",
+    "BatchNormFunction": "batch norm",
+    "MaxPool2dFunction": "pool",
+    "AvgPool2dFunction": "pool",
+    "AdaptiveAvgPool2dFunction": "pool",
+    "Relu": "relu",
+}
+
+
+def _functions() -> set[type]:
+    found, todo = set(), [Function]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            if sub not in found:
+                found.add(sub)
+                todo.append(sub)
+    return found
+
+
+def profile(step: Callable[[], object], steps: int) -> dict[str, float]:
+    """Seconds per step in each layer type (forward + backward), from timers around every Function."""
+    spent: dict[str, float] = collections.defaultdict(float)
+    originals = {}
+
+    def timed(kind: str, method: Callable) -> staticmethod:
+        def run(*args, **kwargs):
+            start = time.perf_counter()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                spent[kind] += time.perf_counter() - start
+
+        return staticmethod(run)
+
+    for cls in _functions():
+        if "forward" in cls.__dict__ and "backward" in cls.__dict__:
+            originals[cls] = (cls.__dict__["forward"], cls.__dict__["backward"])
+            kind = CATEGORIES.get(cls.__name__, "other ops")
+            cls.forward, cls.backward = timed(kind, cls.forward), timed(kind, cls.backward)
+    try:
+        step()
+        spent.clear()
+        totals = []
+        for _ in range(steps):
+            start = time.perf_counter()
+            step()
+            totals.append(time.perf_counter() - start)
+    finally:
+        for cls, (forward, backward) in originals.items():
+            cls.forward, cls.backward = forward, backward
+    result = {kind: seconds / steps for kind, seconds in spent.items()}
+    result["python, engine, optimizer"] = sum(totals) / steps - sum(result.values())
+    result["total"] = sum(totals) / steps
+    return result
+
+
+def torch_small_cnn_step() -> Callable[[], None]:
+    """One training step of the same small CNN in PyTorch (NCHW, 2 threads), as a function."""
+    import torch  # opt-in yardstick only
+
+    torch.set_num_threads(2)
+    torch.manual_seed(0)
+    layers = []
+    for c_in, c_out in ((3, 32), (32, 64), (64, 128)):
+        layers += [torch.nn.Conv2d(c_in, c_out, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+    model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(2048, 10))
+    rng = np.random.default_rng(0)
+    x = torch.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))
+    y = torch.tensor(rng.integers(0, 10, BATCH))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+
+    def step() -> None:
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+
+    return step
+
+
+def paired(
+    a: Callable[[], object], b: Callable[[], object], repeats: int, rounds: int
+) -> tuple[float, float]:
+    """Median over alternating rounds of each function's fastest call: machine drift hits both alike."""
+    a(), b()
+    times_a, times_b = [], []
+    for _ in range(rounds):
+        times_a.append(time_it(a, repeats, 1))
+        times_b.append(time_it(b, repeats, 1))
+    return statistics.median(times_a), statistics.median(times_b)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
+    parser.add_argument("--torch", action="store_true", help="also time PyTorch (must be installed)")
+    args = parser.parse_args(argv)
+    repeats, rounds = (3, 2) if args.quick else (5, 5)
+    ag.manual_seed(0)
+    print(f"Vision benchmarks, batch {BATCH} of 3×32×32 (NumPy {np.__version__}); one run, ratios in-run\n")
+
+    peak = matmul_gflops()
+    small = small_cnn()
+    small_step = make_step(small)
+    if args.torch:
+        t_small, t_torch = paired(small_step, torch_small_cnn_step(), repeats, 2 * rounds)
+    else:
+        t_small, t_torch = time_it(small_step, repeats, rounds), None
+    peak_after = matmul_gflops()
+    line = f"small CNN training step:       {t_small * 1e3:7.1f} ms  (goal: <= 1.5x PyTorch, i.e. <= ~130 ms)"
+    print(line)
+    if t_torch is not None:
+        print(
+            f"  PyTorch {t_torch * 1e3:.1f} ms for the same step (alternating rounds); "
+            f"ratio tinytorch/torch = {t_small / t_torch:.2f}x  (goal <= 1.5x)"
+        )
+
+    milestone = small_cnn(batch_norm=True)
+    milestone_step = make_step(milestone)
+    t_milestone = time_it(milestone_step, repeats, rounds)
+    print(
+        f"milestone-04 net (with BN) step: {t_milestone * 1e3:7.1f} ms  = "
+        f"{t_milestone * STEPS_PER_EPOCH:.1f} s "
+        f"per {STEPS_PER_EPOCH}-batch epoch (compute only)"
+    )
+
+    shares = profile(milestone_step, max(3, repeats))
+    total = shares.pop("total")
+    print(f"\nwhere the milestone-04 step goes ({total * 1e3:.1f} ms per step while profiled):")
+    for kind, seconds in sorted(shares.items(), key=lambda item: -item[1]):
+        print(f"  {kind:28s} {seconds * 1e3:7.1f} ms  {seconds / total:6.1%}")
+    flops = 3 * conv_flops(milestone, BATCH) - 2 * BATCH * 32 * 32 * 32 * 3 * 9  # no input grad for layer 1
+    achieved = flops / shares["conv"] / 1e9
+    blas = max(peak, peak_after)
+    print(
+        f"\nconv layers (fwd + bwd): {flops / 1e9:.2f} GFLOP per step in {shares['conv'] * 1e3:.1f} ms = "
+        f"{achieved:.0f} GFLOP/s; 1024³ float32 matmul in this run: {blas:.0f} GFLOP/s "
+        f"({achieved / blas:.0%} of it)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

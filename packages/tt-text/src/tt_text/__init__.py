@@ -1,0 +1,63 @@
+"""tt-text: TinyTorch's language stack (modules 10–13).
+
+* module 10 — tokenization: :class:`CharTokenizer`, byte-level :class:`BPETokenizer`,
+  :class:`TokenWindows` (next-token windows) and :func:`load_tiny_shakespeare`;
+* module 11 — embeddings: :class:`Embedding`, :class:`LearnedPositionalEmbedding`,
+  :class:`SinusoidalPositionalEncoding`;
+* module 12 — attention: :func:`functional.scaled_dot_product_attention`,
+  :class:`MultiheadAttention`, :class:`CausalSelfAttention`;
+* module 13 — transformers: :class:`TransformerBlock`, :class:`GPT` with
+  :class:`GPTConfig`, and sampling with temperature, top-k and top-p.
+
+Example:
+    >>> import tt_text
+    >>> tok = tt_text.CharTokenizer().train("to be or not to be")
+    >>> model = tt_text.GPT(tt_text.GPTConfig(vocab_size=tok.vocab_size, block_size=16,
+    ...                                       n_layer=1, n_head=2, n_embd=16))
+    >>> out = model.generate([tok.encode("to")], max_new_tokens=5)
+    >>> len(tok.decode(out[0].tolist()))
+    7
+"""
+
+from __future__ import annotations
+
+from . import functional
+from .bpe import DEFAULT_PATTERN, BPETokenizer
+from .char_tokenizer import CharTokenizer
+from .datasets import TokenWindows, data_roots, load_tiny_shakespeare, split_tokens
+from .embedding import Embedding
+from .functional import embedding, scaled_dot_product_attention
+from .generation import filter_logits, sample_next
+from .gpt import GPT, GPTConfig
+from .multihead import CausalSelfAttention, MultiheadAttention
+from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_table
+from .tokenizer import Tokenizer
+from .transformer import MLP, TransformerBlock
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BPETokenizer",
+    "CausalSelfAttention",
+    "CharTokenizer",
+    "DEFAULT_PATTERN",
+    "Embedding",
+    "GPT",
+    "GPTConfig",
+    "LearnedPositionalEmbedding",
+    "MLP",
+    "MultiheadAttention",
+    "SinusoidalPositionalEncoding",
+    "TokenWindows",
+    "Tokenizer",
+    "TransformerBlock",
+    "data_roots",
+    "embedding",
+    "filter_logits",
+    "functional",
+    "load_tiny_shakespeare",
+    "sample_next",
+    "scaled_dot_product_attention",
+    "sinusoidal_table",
+    "split_tokens",
+]

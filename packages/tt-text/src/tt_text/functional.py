@@ -1,0 +1,15 @@
+"""tt-text's functional forms, named as in ``torch.nn.functional``.
+
+``embedding`` and ``scaled_dot_product_attention``, plus ``packed_self_attention``
+(multi-head self-attention on a fused QKV projection), which PyTorch does not have.
+
+The meta-package gathers these into ``tinytorch.nn.functional`` with every
+other package's functional forms.
+"""
+
+from __future__ import annotations
+
+from .embedding import embedding
+from .sdpa import packed_self_attention, scaled_dot_product_attention
+
+__all__ = ["embedding", "packed_self_attention", "scaled_dot_product_attention"]

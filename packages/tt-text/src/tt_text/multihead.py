@@ -1,0 +1,224 @@
+"""Multi-head attention layers: PyTorch's ``MultiheadAttention`` and GPT's causal self-attention.
+
+Both project the input to queries, keys and values with **one** GEMM (a
+``(C, 3C)`` weight, ``[q | k | v]`` along its output), split the width into
+``num_heads`` heads of ``C / num_heads`` features, attend in every head at
+once (:func:`~tt_text.sdpa.packed_self_attention`: heads are views, the
+output is written straight back in ``(B, T, C)`` layout) and mix the heads
+with an output projection.
+
+* :class:`MultiheadAttention` follows ``torch.nn.MultiheadAttention``: its
+  parameter names (``in_proj_weight``, ``in_proj_bias``, ``out_proj``),
+  ``batch_first`` (default False: ``(T, B, C)``) and its mask convention —
+  **True means "masked out"** in ``attn_mask`` and ``key_padding_mask``, the
+  opposite of ``scaled_dot_product_attention``'s. Cross-attention (``key``
+  is not ``query``) projects the three inputs separately.
+* :class:`CausalSelfAttention` is the layer of a GPT block, with nanoGPT's
+  names (``c_attn``, ``c_proj``) so its weights can be exchanged with nanoGPT.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tt_nn
+from tt_autograd import Tensor
+from tt_nn import Module, Parameter
+from tt_nn.functional import dropout, linear
+
+from .attention_kernels import attention_forward, causal_bias, mask_to_bias
+from .sdpa import packed_self_attention, scaled_dot_product_attention
+
+
+def _as_array(mask: object) -> np.ndarray | None:
+    return None if mask is None else np.asarray(getattr(mask, "_array", mask))
+
+
+def _allowed(mask: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
+    """PyTorch-MHA mask (bool True = blocked, or float bias) in SDPA form (bool True = allowed, or bias)."""
+    if mask is None:
+        return None
+    return ~mask if mask.dtype == np.bool_ else mask.astype(dtype, copy=False)
+
+
+def merge_masks(
+    attn_mask, key_padding_mask, batch: int, heads: int, length: int, source: int, dtype
+) -> object:
+    """One SDPA-style mask broadcastable to ``(B, H, L, S)`` from MHA's two masks (either may be None)."""
+    attn = _allowed(_as_array(attn_mask), dtype)
+    padding = _allowed(_as_array(key_padding_mask), dtype)
+    if attn is not None:
+        if attn.ndim == 3:  # (B * H, L, S)
+            attn = attn.reshape(batch, heads, length, source)
+        elif attn.shape != (length, source):
+            raise ValueError(
+                f"MultiheadAttention: attn_mask must be ({length}, {source}) or ({batch * heads}, {length}, "
+                f"{source}), got {attn.shape}"
+            )
+    if padding is not None:
+        if padding.shape != (batch, source):
+            raise ValueError(
+                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got {padding.shape}"
+            )
+        padding = padding[:, None, None, :]
+    if attn is None or padding is None:
+        return attn if padding is None else padding
+    if attn.dtype == np.bool_ and padding.dtype == np.bool_:
+        return attn & padding
+    return mask_to_bias(attn, np.dtype(dtype)) + mask_to_bias(padding, np.dtype(dtype))
+
+
+class MultiheadAttention(Module):
+    """Multi-head attention, like ``torch.nn.MultiheadAttention`` (same parameters and masks).
+
+    Args:
+        embed_dim: model width ``C``.
+        num_heads: number of heads; must divide ``embed_dim``.
+        dropout: dropout on the attention weights (training only).
+        bias: add biases to the input and output projections.
+        batch_first: inputs are ``(B, T, C)`` if True, ``(T, B, C)`` if False (PyTorch's default).
+
+    Shape:
+        query ``(B, L, C)``, key/value ``(B, S, C)`` (batch first); output
+        ``(B, L, C)`` and, if ``need_weights``, the attention weights
+        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), which carry no gradient.
+    """
+
+    def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
+                 batch_first: bool = False) -> None:  # fmt: skip
+        super().__init__()
+        # BEGIN SOLUTION 12
+        if embed_dim % num_heads:
+            raise ValueError(
+                f"MultiheadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
+            )
+        self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.dropout, self.batch_first = float(dropout), batch_first
+        self.in_proj_weight = Parameter(Tensor._from_array(np.empty((3 * embed_dim, embed_dim), np.float32)))
+        if bias:
+            self.in_proj_bias = Parameter(Tensor._from_array(np.zeros(3 * embed_dim, np.float32)))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = tt_nn.Linear(embed_dim, embed_dim, bias=bias)
+        self._reset_parameters()
+        # END SOLUTION
+
+    def _reset_parameters(self) -> None:
+        """Xavier-uniform input projection and zero biases, as PyTorch does."""
+        from tt_tensor.random import numpy_generator
+
+        fan_in, fan_out = self.embed_dim, 3 * self.embed_dim
+        limit = math.sqrt(6.0 / (fan_in + fan_out))
+        shape = self.in_proj_weight.shape
+        self.in_proj_weight._array[...] = numpy_generator(None).uniform(-limit, limit, shape)
+        if self.in_proj_bias is not None:
+            self.in_proj_bias._array[...] = 0
+        if self.out_proj.bias is not None:
+            self.out_proj.bias._array[...] = 0
+
+    def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: object = None,
+                need_weights: bool = True, attn_mask: object = None, average_attn_weights: bool = True,
+                is_causal: bool = False):  # fmt: skip
+        """Attend from ``query`` to ``key``/``value``; returns ``(output, weights or None)``.
+
+        Masks follow ``torch.nn.MultiheadAttention``: a boolean ``True``
+        blocks a position, a float mask is added to the scores.
+        ``is_causal=True`` with no ``attn_mask`` applies the causal mask.
+        """
+        # BEGIN SOLUTION 12
+        self_attention = query is key and key is value
+        if not self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        batch, length, width = query.shape
+        source = key.shape[1]
+        if width != self.embed_dim:
+            raise ValueError(
+                f"MultiheadAttention: expected inputs of width {self.embed_dim}, got {tuple(query.shape)}"
+            )
+        heads, head_dim = self.num_heads, self.head_dim
+        mask = merge_masks(attn_mask, key_padding_mask, batch, heads, length, source, query._array.dtype)
+        causal = is_causal and attn_mask is None
+        p = self.dropout if self.training else 0.0
+        w, b = self.in_proj_weight, self.in_proj_bias
+        if self_attention:
+            qkv = linear(query, w, b)
+            out = packed_self_attention(qkv, heads, is_causal=causal, dropout_p=p, attn_mask=mask)
+            q, k = qkv._array[..., :width], qkv._array[..., width : 2 * width]
+        else:
+            pieces = [(w[i * width : (i + 1) * width], None if b is None else b[i * width : (i + 1) * width])
+                      for i in range(3)]  # fmt: skip
+            q, k, v = (linear(x, *piece) for x, piece in zip((query, key, value), pieces))
+            split = [t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k, v)]
+            if causal:
+                bias = causal_bias(length, source, query._array.dtype.str)
+                mask = bias if mask is None else bias + mask_to_bias(np.asarray(mask), bias.dtype)
+            attended = scaled_dot_product_attention(*split, attn_mask=mask, dropout_p=p)
+            out = attended.transpose(1, 2).reshape(batch, length, width)
+            q, k = q._array, k._array
+        out = self.out_proj(out)
+        weights = None
+        if need_weights:
+            weights = self._weights(q, k, mask, causal and self_attention, average_attn_weights)
+        if not self.batch_first:
+            out = out.transpose(0, 1)
+        return out, weights
+        # END SOLUTION
+
+    def _weights(self, q: np.ndarray, k: np.ndarray, mask: object, causal: bool, average: bool) -> Tensor:
+        """The attention probabilities (no gradient), recomputed from the projected q and k arrays."""
+        batch, length, _ = q.shape
+        heads, head_dim = self.num_heads, self.head_dim
+        qh = q.reshape(batch, length, heads, head_dim).transpose(0, 2, 1, 3)
+        kh = k.reshape(batch, -1, heads, head_dim).transpose(0, 2, 1, 3)
+        bias = causal_bias(length, kh.shape[2], qh.dtype.str) if causal else None
+        if mask is not None:
+            extra = mask_to_bias(np.asarray(mask), qh.dtype)
+            bias = extra if bias is None else bias + extra
+        _, probs, _ = attention_forward(qh, kh, kh[..., :1], bias, 1.0 / math.sqrt(head_dim))
+        return Tensor._from_array(probs.mean(axis=1) if average else probs)
+
+    def extra_repr(self) -> str:
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
+
+
+class CausalSelfAttention(Module):
+    """GPT's attention: each position attends to itself and earlier positions only.
+
+    Args:
+        n_embd: width ``C``.
+        n_head: number of heads (divides ``n_embd``).
+        dropout: on the attention weights and on the output (training only).
+        bias: biases in the two projections.
+
+    Shape:
+        input ``(B, T, C)``; output ``(B, T, C)``.
+    """
+
+    def __init__(self, n_embd: int, n_head: int, dropout: float = 0.0, bias: bool = True) -> None:
+        super().__init__()
+        # BEGIN SOLUTION 12
+        if n_embd % n_head:
+            raise ValueError(f"CausalSelfAttention: n_embd={n_embd} must be divisible by n_head={n_head}")
+        self.n_embd, self.n_head, self.dropout = n_embd, n_head, float(dropout)
+        self.c_attn = tt_nn.Linear(n_embd, 3 * n_embd, bias=bias)
+        self.c_proj = tt_nn.Linear(n_embd, n_embd, bias=bias)
+        # END SOLUTION
+
+    def forward(self, x: Tensor, attn_mask: object = None) -> Tensor:
+        """``attn_mask`` (optional, SDPA convention: True = take part) is combined with the causal mask."""
+        # BEGIN SOLUTION 12
+        if x.ndim != 3 or x.shape[-1] != self.n_embd:
+            raise ValueError(
+                f"CausalSelfAttention: expected input (B, T, {self.n_embd}), got {tuple(x.shape)}"
+            )
+        batch, length, width = x.shape
+        p = self.dropout if self.training else 0.0
+        qkv = self.c_attn(x.reshape(batch * length, width)).reshape(batch, length, 3 * width)  # one 2-D GEMM
+        y = packed_self_attention(qkv, self.n_head, is_causal=True, dropout_p=p, attn_mask=attn_mask)
+        out = self.c_proj(y.reshape(batch * length, width)).reshape(batch, length, width)
+        return dropout(out, p, self.training)
+        # END SOLUTION
+
+    def extra_repr(self) -> str:
+        return f"n_embd={self.n_embd}, n_head={self.n_head}, dropout={self.dropout}"

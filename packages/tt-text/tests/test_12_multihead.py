@@ -1,0 +1,123 @@
+"""Module 12 — multi-head attention layers: PyTorch's MultiheadAttention and GPT's causal self-attention."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+from tt_text import CausalSelfAttention, MultiheadAttention
+
+RNG = np.random.default_rng(0)
+
+
+def reference_mha(mha: MultiheadAttention, query, key, value, blocked=None):
+    """Multi-head attention written out in float64 NumPy from the layer's own parameters."""
+    w = mha.in_proj_weight.detach().numpy().astype(np.float64)
+    b = mha.in_proj_bias.detach().numpy().astype(np.float64)
+    c, heads = mha.embed_dim, mha.num_heads
+    q, k, v = (
+        x @ w[i * c : (i + 1) * c].T + b[i * c : (i + 1) * c] for i, x in enumerate((query, key, value))
+    )
+
+    def split(t):
+        return t.reshape(t.shape[0], t.shape[1], heads, c // heads).transpose(0, 2, 1, 3)
+
+    scores = split(q) @ split(k).transpose(0, 1, 3, 2) / math.sqrt(c // heads)
+    if blocked is not None:
+        scores = np.where(blocked, -np.inf, scores)
+    weights = np.exp(scores - scores.max(-1, keepdims=True))
+    weights /= weights.sum(-1, keepdims=True)
+    out = (weights @ split(v)).transpose(0, 2, 1, 3).reshape(q.shape)
+    return out @ mha.out_proj.weight.detach().numpy().T + mha.out_proj.bias.detach().numpy(), weights
+
+
+def test_parameters_have_pytorchs_names_and_shapes():
+    mha = MultiheadAttention(16, 4)
+    shapes = {name: tuple(p.shape) for name, p in mha.named_parameters()}
+    assert shapes == {"in_proj_weight": (48, 16), "in_proj_bias": (48,), "out_proj.weight": (16, 16),
+                      "out_proj.bias": (16,)}  # fmt: skip
+    assert not mha.in_proj_bias.detach().numpy().any()
+
+
+def test_self_attention_matches_the_reference_batch_first():
+    mha = MultiheadAttention(12, 3, batch_first=True)
+    x = RNG.standard_normal((2, 5, 12)).astype(np.float32)
+    t = ag.tensor(x)
+    out, weights = mha(t, t, t)
+    expected, expected_weights = reference_mha(mha, x, x, x)
+    assert out.shape == (2, 5, 12) and np.allclose(out.detach().numpy(), expected, atol=1e-5)
+    assert weights.shape == (2, 5, 5) and np.allclose(weights.numpy(), expected_weights.mean(1), atol=1e-5)
+
+
+def test_sequence_first_layout_is_the_default():
+    mha = MultiheadAttention(8, 2)
+    x = RNG.standard_normal((6, 3, 8)).astype(np.float32)  # (T, B, C)
+    out, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), need_weights=False)
+    expected, _ = reference_mha(mha, x.transpose(1, 0, 2), x.transpose(1, 0, 2), x.transpose(1, 0, 2))
+    assert out.shape == (6, 3, 8) and np.allclose(
+        out.detach().numpy(), expected.transpose(1, 0, 2), atol=1e-5
+    )
+
+
+def test_cross_attention_with_a_key_padding_mask_true_meaning_ignore():
+    mha = MultiheadAttention(8, 2, batch_first=True)
+    query = RNG.standard_normal((2, 3, 8)).astype(np.float32)
+    memory = RNG.standard_normal((2, 4, 8)).astype(np.float32)
+    padding = np.array([[False, False, False, True], [False, True, True, True]])
+    out, weights = mha(
+        ag.tensor(query), ag.tensor(memory), ag.tensor(memory), key_padding_mask=ag.tensor(padding)
+    )
+    expected, expected_weights = reference_mha(mha, query, memory, memory, blocked=padding[:, None, None, :])
+    assert np.allclose(out.detach().numpy(), expected, atol=1e-5)
+    assert np.allclose(weights.numpy()[1, :, 1:], 0) and np.allclose(weights.numpy().sum(-1), 1)
+
+
+def test_causal_attn_mask_in_pytorchs_convention():
+    mha = MultiheadAttention(8, 2, batch_first=True)
+    x = RNG.standard_normal((1, 4, 8)).astype(np.float32)
+    blocked = np.triu(np.ones((4, 4), dtype=bool), 1)
+    out, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), attn_mask=ag.tensor(blocked))
+    expected, _ = reference_mha(mha, x, x, x, blocked=blocked)
+    assert np.allclose(out.detach().numpy(), expected, atol=1e-5)
+    causal, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), is_causal=True)
+    assert np.allclose(causal.detach().numpy(), expected, atol=1e-5)
+
+
+def test_gradcheck_self_and_cross_attention():
+    mha = MultiheadAttention(6, 2, batch_first=True).double()
+    x = ag.tensor(RNG.standard_normal((2, 3, 6)), requires_grad=True)
+    memory = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    padding = ag.tensor(np.array([[False] * 4, [False, False, True, True]]))
+    assert ag.gradcheck(lambda x: mha(x, x, x, need_weights=False)[0], [x])
+    assert ag.gradcheck(
+        lambda x, m: mha(x, m, m, key_padding_mask=padding, need_weights=False)[0], [x, memory]
+    )
+    mha(x, x, x, is_causal=True)[0].sum().backward()
+    assert all(p.grad is not None for p in mha.parameters())
+
+
+def test_causal_self_attention_never_looks_ahead():
+    layer = CausalSelfAttention(n_embd=8, n_head=2)
+    x = RNG.standard_normal((2, 7, 8)).astype(np.float32)
+    before = layer(ag.tensor(x)).detach().numpy()
+    x[:, 4] += 5.0
+    after = layer(ag.tensor(x)).detach().numpy()
+    assert np.array_equal(before[:, :4], after[:, :4]), "outputs at positions 0-3 changed when position 4 did"
+    assert not np.allclose(before[:, 4:], after[:, 4:])
+
+
+def test_causal_self_attention_gradcheck_with_padding():
+    layer = CausalSelfAttention(n_embd=6, n_head=3).double()
+    x = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    keep = np.array([[True] * 4, [True, True, True, False]])[:, None, None, :]
+    assert ag.gradcheck(lambda x: layer(x, attn_mask=keep), [x])
+    assert ag.gradcheck(lambda w: layer(x.detach()), [layer.c_attn.weight])
+
+
+def test_width_not_divisible_by_heads_is_refused():
+    with pytest.raises(ValueError, match="divisible by num_heads=3"):
+        MultiheadAttention(8, 3)
+    with pytest.raises(ValueError, match="divisible by n_head=3"):
+        CausalSelfAttention(8, 3)

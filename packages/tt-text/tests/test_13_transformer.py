@@ -1,0 +1,116 @@
+"""Module 13 — the pre-LayerNorm transformer block and the GPT model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_tensor
+from tt_nn.functional import cross_entropy
+from tt_text import GPT, MLP, GPTConfig, TransformerBlock
+
+RNG = np.random.default_rng(0)
+SMALL = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8)
+
+
+def test_block_keeps_the_shape_and_adds_to_the_residual_path():
+    block = TransformerBlock(n_embd=8, n_head=2)
+    x = ag.tensor(RNG.standard_normal((2, 5, 8)).astype(np.float32))
+    out = block(x)
+    assert out.shape == (2, 5, 8)
+    for name in (
+        "attn.c_proj.weight",
+        "mlp.c_proj.weight",
+    ):  # zero both sub-layers' outputs: the block is identity
+        dict(block.named_parameters())[name]._array[...] = 0
+    for name in ("attn.c_proj.bias", "mlp.c_proj.bias"):
+        dict(block.named_parameters())[name]._array[...] = 0
+    assert np.allclose(block(x).detach().numpy(), x.numpy())
+
+
+def test_mlp_widens_four_times():
+    mlp = MLP(6)
+    assert mlp.c_fc.weight.shape == (24, 6) and mlp.c_proj.weight.shape == (6, 24)
+
+
+def test_block_gradcheck_inputs_and_parameters():
+    block = TransformerBlock(n_embd=6, n_head=2).double()
+    x = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    assert ag.gradcheck(block, [x])
+    params = [block.ln_1.weight, block.attn.c_attn.weight, block.mlp.c_fc.bias, block.ln_2.bias]
+    assert ag.gradcheck(lambda *ps: block(x.detach()), params)
+
+
+def test_block_gradcheck_with_a_padding_mask():
+    block = TransformerBlock(n_embd=4, n_head=2).double()
+    x = ag.tensor(RNG.standard_normal((2, 5, 4)), requires_grad=True)
+    keep = np.array([[True] * 5, [True, True, True, False, False]])[:, None, None, :]
+    assert ag.gradcheck(lambda x: block(x, attn_mask=keep), [x])
+
+
+def test_gpt_logits_shape_names_and_tied_weights():
+    model = GPT(SMALL)
+    logits = model(tt_tensor.randint(0, 11, (3, 8)))
+    assert logits.shape == (3, 8, 11)
+    names = [name for name, _ in model.named_parameters()]
+    assert names[:2] == ["transformer.wte.weight", "transformer.wpe.weight"]
+    assert "transformer.h.1.attn.c_attn.weight" in names and "lm_head.weight" not in names, (
+        "tied: listed once"
+    )
+    assert model.lm_head.weight is model.transformer.wte.weight
+    assert "lm_head.weight" in model.state_dict()
+    untied = GPT(GPTConfig(**{**SMALL.to_dict(), "tie_weights": False}))
+    assert untied.num_parameters() == model.num_parameters() + 11 * 8
+
+
+def test_gpt_is_causal():
+    model = GPT(SMALL)
+    ids = RNG.integers(0, 11, (2, 8))
+    before = model(ids).detach().numpy()
+    changed = ids.copy()
+    changed[:, 5] = (changed[:, 5] + 1) % 11
+    after = model(changed).detach().numpy()
+    assert np.array_equal(before[:, :5], after[:, :5]), "logits before position 5 changed when token 5 did"
+    assert not np.allclose(before[:, 5:], after[:, 5:])
+
+
+def test_gpt_gradients_reach_every_parameter_and_training_lowers_the_loss():
+    tt_tensor.manual_seed(0)
+    model = GPT(SMALL)
+    ids = np.tile(np.arange(9) % 11, (4, 1))
+    x, y = ids[:, :-1], ag.tensor(ids[:, 1:].reshape(-1))
+    losses = []
+    for _ in range(30):
+        loss = cross_entropy(model(x).reshape(-1, 11), y)
+        model.zero_grad()
+        loss.backward()
+        losses.append(float(loss))
+        with ag.no_grad():
+            for p in model.parameters():
+                p._array -= 0.05 * np.sign(p.grad._array)  # sign-SGD: no optimizer needed here
+    assert all(p.grad is not None for p in model.parameters())
+    assert losses[0] > 2.0 and losses[-1] < 0.5 * losses[0]
+
+
+def test_sinusoidal_positions_and_dropout_options():
+    config = GPTConfig(**{**SMALL.to_dict(), "positional": "sinusoidal", "dropout": 0.2})
+    model = GPT(config)
+    ids = RNG.integers(0, 11, (2, 8))
+    a, b = model(ids).detach().numpy(), model(ids).detach().numpy()
+    assert not np.allclose(a, b), "dropout is active in training mode"
+    model.eval()
+    assert np.array_equal(model(ids).detach().numpy(), model(ids).detach().numpy())
+    assert not any("wpe" in name for name in model.state_dict())
+
+
+def test_config_validation_and_round_trip():
+    with pytest.raises(ValueError, match="n_embd=10 must be divisible by n_head=4"):
+        GPTConfig(n_embd=10, n_head=4)
+    with pytest.raises(ValueError, match="unknown keys"):
+        GPTConfig.from_dict({"vocab_size": 5, "layers": 2})
+    assert GPTConfig.from_dict(SMALL.to_dict()) == SMALL
+
+
+def test_inputs_longer_than_the_context_are_refused():
+    with pytest.raises(ValueError, match="sequence length 9 exceeds block_size=8"):
+        GPT(SMALL)(np.zeros((1, 9), dtype=np.int64))

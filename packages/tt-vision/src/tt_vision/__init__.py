@@ -1,0 +1,47 @@
+"""tt-vision: TinyTorch's computer vision (modules 08 and 09).
+
+* ``tt_vision.datasets`` — ``MNIST``, ``FashionMNIST``, ``CIFAR10`` from the
+  official formats (or a prepared ``.npz``), and the embedded ``Digits``;
+  like ``torchvision.datasets``.
+* ``tt_vision.transforms`` — batched ``Normalize``, ``RandomCrop``,
+  ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
+* Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
+  ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
+  ``tt_vision.functional`` (like ``torch.nn.functional``).
+
+Example:
+    >>> import tt_autograd as ag
+    >>> from tt_vision import Conv2d, MaxPool2d
+    >>> x = ag.randn(4, 3, 32, 32)
+    >>> tuple(MaxPool2d(2)(Conv2d(3, 8, 3, padding=1)(x)).shape)
+    (4, 8, 16, 16)
+"""
+
+from __future__ import annotations
+
+from . import datasets, functional, transforms
+from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
+from .functional import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, max_pool2d
+from .layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "CIFAR10",
+    "Conv2d",
+    "Digits",
+    "FashionMNIST",
+    "MNIST",
+    "MaxPool2d",
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv2d",
+    "datasets",
+    "functional",
+    "max_pool2d",
+    "transforms",
+]

@@ -1,0 +1,256 @@
+"""Max and average pooling: a loop over the few kernel offsets, each a strided slice of the batch.
+
+With the input channels-last, the window offset ``(i, j)`` of every output
+pixel at once is one strided view ``x[:, i::s, j::s, :]`` whose inner runs are
+the ``C`` contiguous channels. A 2×2 pool is then three ``np.maximum`` calls
+(or three adds for an average) over quarter-size arrays: no Python loop over
+pixels, and no copy into windows at all.
+
+Backward of max-pool sends each output's gradient to the *first* maximum of
+its window in scan order, as PyTorch does: walking the offsets in order, an
+input element receives the gradient if it equals the output and no earlier
+offset already claimed that output (``hit > taken`` on booleans is
+``hit and not taken``). When the windows tile the input exactly (kernel =
+stride, no padding) each offset's gradient is *written* into its slice of the
+input gradient; otherwise the slices are added into a zeroed buffer.
+
+Output size, padding and ``ceil_mode`` follow PyTorch: a window may run off
+the bottom/right edge in ceil mode only if it starts inside the input or the
+left padding; max-pool pads with −∞, average pooling with 0 and divides by
+the window's size counted as PyTorch counts it (``count_include_pad``,
+``divisor_override``).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+from tt_autograd import Function
+
+from . import _parallel as parallel
+from ._im2col import pad_nhwc
+from ._layout import from_nhwc, to_nhwc
+
+
+def pool_output_size(op: str, size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool):
+    """PyTorch's output length of one pooled axis, and the extra padding ``ceil_mode`` adds at the end."""
+    if pad > kernel // 2:
+        raise ValueError(
+            f"{op}: padding should be at most half of the kernel size, got padding={pad}, "
+            f"kernel_size={kernel}"
+        )
+    span = size + 2 * pad - dilation * (kernel - 1) - 1
+    if span < 0:
+        raise ValueError(f"{op}: input of size {size} is smaller than the (dilated, padded) kernel {kernel}")
+    out = (-(-span // stride) if ceil_mode else span // stride) + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1  # the last window would start entirely in the right padding
+    extra = max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - (size + 2 * pad))
+    return out, extra
+
+
+def _geometry(op, shape, kernel, stride, padding, dilation, ceil_mode):
+    """Output size and (top, bottom, left, right) padding for an (N, H, W, C) input."""
+    h_out, h_extra = pool_output_size(op, shape[1], kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    w_out, w_extra = pool_output_size(op, shape[2], kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    pads = (padding[0], padding[0] + h_extra, padding[1], padding[1] + w_extra)
+    return (h_out, w_out), pads
+
+
+def _offsets(kernel, stride, dilation, out_size):
+    """``(i, j, rows, cols)``: each kernel offset's strided slices into the padded input."""
+    (kh, kw), (sh, sw), (dh, dw), (ho, wo) = kernel, stride, dilation, out_size
+    for i in range(kh):
+        for j in range(kw):
+            rows = slice(i * dh, i * dh + (ho - 1) * sh + 1, sh)
+            cols = slice(j * dw, j * dw + (wo - 1) * sw + 1, sw)
+            yield rows, cols
+
+
+def _tiles(shape, kernel, stride, dilation, pads, out_size) -> bool:
+    """True if the windows cover the input exactly once each (kernel = stride, no padding, sizes divide)."""
+    return (
+        not any(pads)
+        and dilation == (1, 1)
+        and tuple(kernel) == tuple(stride)
+        and out_size[0] * stride[0] == shape[1]
+        and out_size[1] * stride[1] == shape[2]
+    )
+
+
+def _crop(padded: np.ndarray, pads) -> np.ndarray:
+    top, bottom, left, right = pads
+    h, w = padded.shape[1], padded.shape[2]
+    return padded[:, top : h - bottom, left : w - right]
+
+
+def _max_forward(xp: np.ndarray, offsets: list, out: np.ndarray) -> None:
+    """``out`` = the maximum over the kernel offsets of ``xp`` (one slice of the batch)."""
+    rows, cols = offsets[0]
+    np.copyto(out, xp[:, rows, cols])
+    for rows, cols in offsets[1:]:
+        np.maximum(out, xp[:, rows, cols], out=out)
+
+
+def _max_backward(
+    xp: np.ndarray, out: np.ndarray, dy: np.ndarray, offsets: list, tiles: bool, dxp: np.ndarray
+) -> None:
+    """Route ``dy`` to the first maximum of each window, into ``dxp`` (one slice of the batch)."""
+    if not tiles:
+        dxp[...] = 0
+    taken = None
+    for k, (rows, cols) in enumerate(offsets):
+        hit = xp[:, rows, cols] == out
+        if taken is not None:
+            np.greater(hit, taken, out=hit)  # hit and not already taken by an earlier offset
+        if k < len(offsets) - 1:
+            taken = hit.copy() if taken is None else np.logical_or(taken, hit, out=taken)
+        if tiles:
+            np.multiply(dy, hit, out=dxp[:, rows, cols])
+        else:
+            dxp[:, rows, cols] += dy * hit
+
+
+class MaxPool2dFunction(Function):
+    """``max_pool2d``: maximum over the kernel offsets forward; the gradient to each window's first maximum.
+
+    Both passes run on slices of the batch in parallel (``_parallel.py``).
+    """
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
+        # BEGIN SOLUTION 09
+        xh = to_nhwc(x)
+        out_size, pads = _geometry("max_pool2d", xh.shape, kernel, stride, padding, dilation, ceil_mode)
+        fill = -np.inf if xh.dtype.kind == "f" else np.iinfo(xh.dtype).min
+        xp = pad_nhwc(xh, pads, fill)
+        offsets = list(_offsets(kernel, stride, dilation, out_size))
+        out = np.empty((xh.shape[0], *out_size, xh.shape[3]), dtype=xh.dtype)
+        parallel.run([partial(_max_forward, xp[a:b], offsets, out[a:b]) for a, b in parallel.split(len(xp))])
+        ctx.save_for_backward(xp, out)
+        ctx.geometry = (offsets, pads, _tiles(xh.shape, kernel, stride, dilation, pads, out_size))
+        return from_nhwc(out)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 09
+        xp, out = ctx.saved_tensors
+        offsets, pads, tiles = ctx.geometry
+        dy = to_nhwc(grad)
+        dxp = np.empty(xp.shape, dy.dtype)
+        parallel.run(
+            [
+                partial(_max_backward, xp[a:b], out[a:b], dy[a:b], offsets, tiles, dxp[a:b])
+                for a, b in parallel.split(len(xp))
+            ]
+        )
+        return (from_nhwc(_crop(dxp, pads)),)
+        # END SOLUTION
+
+
+def _divisor(shape, kernel, stride, padding, dilation, pads, out_size, count_include_pad, divisor_override):
+    """What each output is divided by: a number, or an (Ho, Wo, 1) array where windows differ."""
+    if divisor_override:
+        return float(divisor_override)
+    full = kernel[0] * kernel[1]
+    if not any(pads) or (count_include_pad and pads[1] == pads[0] and pads[3] == pads[2]):
+        return float(full)
+    # Count, per window, the positions that are input (or padding, if it counts) and not ceil-mode overflow.
+    h, w = shape[1], shape[2]
+    counted = np.zeros((1, h + pads[0] + pads[1], w + pads[2] + pads[3], 1))
+    if count_include_pad:
+        counted[:, : h + 2 * padding[0], : w + 2 * padding[1]] = 1
+    else:
+        counted[:, pads[0] : pads[0] + h, pads[2] : pads[2] + w] = 1
+    total = sum(counted[:, rows, cols] for rows, cols in _offsets(kernel, stride, dilation, out_size))
+    return total[0]
+
+
+class AvgPool2dFunction(Function):
+    """``avg_pool2d``: sum over the kernel offsets, divided; backward spreads each gradient evenly."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
+        # BEGIN SOLUTION 09
+        xh = to_nhwc(x)
+        dilation = (1, 1)
+        out_size, pads = _geometry("avg_pool2d", xh.shape, kernel, stride, padding, dilation, ceil_mode)
+        xp = pad_nhwc(xh, pads, 0.0)
+        offsets = list(_offsets(kernel, stride, dilation, out_size))
+        rows, cols = offsets[0]
+        out = xp[:, rows, cols].copy()
+        for rows, cols in offsets[1:]:
+            out += xp[:, rows, cols]
+        divisor = _divisor(
+            xh.shape, kernel, stride, padding, dilation, pads, out_size, count_include_pad, divisor_override
+        )
+        out *= (1.0 / divisor) if np.isscalar(divisor) else (1.0 / divisor).astype(out.dtype)
+        ctx.geometry = (
+            offsets,
+            pads,
+            xp.shape,
+            divisor,
+            _tiles(xh.shape, kernel, stride, dilation, pads, out_size),
+        )
+        return from_nhwc(out)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 09
+        offsets, pads, padded_shape, divisor, tiles = ctx.geometry
+        dy = to_nhwc(grad)
+        share = dy * ((1.0 / divisor) if np.isscalar(divisor) else (1.0 / divisor).astype(dy.dtype))
+        dxp = np.empty(padded_shape, dy.dtype) if tiles else np.zeros(padded_shape, dy.dtype)
+        for rows, cols in offsets:
+            if tiles:
+                dxp[:, rows, cols] = share
+            else:
+                dxp[:, rows, cols] += share
+        return (from_nhwc(_crop(dxp, pads)),)
+        # END SOLUTION
+
+
+def adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
+    """The (out, size) averaging matrix of one axis: bin ``i`` spans ``[⌊i·size/out⌋, ⌈(i+1)·size/out⌉)``."""
+    matrix = np.zeros((out, size), dtype=dtype)
+    for i in range(out):  # a loop over output bins builds a small matrix once, not over data
+        start, end = (i * size) // out, -(-((i + 1) * size) // out)
+        matrix[i, start:end] = 1.0 / (end - start)
+    return matrix
+
+
+class AdaptiveAvgPool2dFunction(Function):
+    """``adaptive_avg_pool2d``: averaging is separable, so two small matrix products ``Ph · X · Pwᵀ``."""
+
+    @staticmethod
+    def forward(ctx, x, output_size):
+        # BEGIN SOLUTION 09
+        xh = to_nhwc(x)
+        n, h, w, c = xh.shape
+        oh, ow = output_size
+        ctx.shape = xh.shape
+        if (oh, ow) == (1, 1):
+            return from_nhwc(xh.mean(axis=(1, 2), keepdims=True))
+        ph, pw = adaptive_bins(h, oh, xh.dtype), adaptive_bins(w, ow, xh.dtype)
+        ctx.bins = (ph, pw)
+        rows = np.matmul(ph, xh.reshape(n, h, w * c))  # (N, oh, W·C)
+        out = np.matmul(pw, rows.reshape(n * oh, w, c))  # (N·oh, ow, C)
+        return from_nhwc(out.reshape(n, oh, ow, c))
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 09
+        n, h, w, c = ctx.shape
+        dy = to_nhwc(grad)
+        if dy.shape[1:3] == (1, 1):
+            return (from_nhwc(np.broadcast_to(dy / (h * w), ctx.shape).copy()),)
+        ph, pw = ctx.bins
+        oh, ow = dy.shape[1:3]
+        d_rows = np.matmul(pw.T, dy.reshape(n * oh, ow, c))  # (N·oh, W, C)
+        dx = np.matmul(ph.T, d_rows.reshape(n, oh, w * c))  # (N, H, W·C)
+        return (from_nhwc(dx.reshape(n, h, w, c)),)
+        # END SOLUTION

@@ -1,0 +1,103 @@
+"""CIFAR-10 from the official *binary* distribution (``cifar-10-binary.tar.gz``), or a prepared ``.npz``.
+
+Never the "python version": that one is pickle, and unpickling a download
+runs whatever code it contains. The binary version is plain records::
+
+    <1 byte label><1024 bytes red><1024 bytes green><1024 bytes blue>
+
+each colour plane 32×32 row-major, 10,000 records per ``.bin`` file
+(``data_batch_1.bin`` … ``data_batch_5.bin`` for training, ``test_batch.bin``
+for testing). The archive is read member by member in memory; nothing is
+extracted to disk.
+"""
+
+from __future__ import annotations
+
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from ._fetch import Resource, fetch_official
+from .base import VisionDataset, load_npz_split
+
+RECORD = 1 + 3 * 32 * 32
+MEMBERS_TRAIN = [f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(1, 6)]
+MEMBERS_TEST = ["cifar-10-batches-bin/test_batch.bin"]
+
+
+def parse_cifar_records(raw: bytes, name: str = "CIFAR-10 batch") -> tuple[np.ndarray, np.ndarray]:
+    """Images ``uint8 (N, 32, 32, 3)`` (HWC, as torchvision and the .npz hold them) and labels ``(N,)``."""
+    # BEGIN SOLUTION 08
+    if len(raw) % RECORD:
+        raise ValueError(f"{name}: {len(raw)} bytes is not a whole number of {RECORD}-byte records")
+    records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, RECORD)
+    labels = records[:, 0].astype(np.int64)
+    if labels.size and labels.max() > 9:
+        raise ValueError(
+            f"{name}: label {labels.max()} out of range 0–9; is this the CIFAR-10 binary version?"
+        )
+    images = records[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1)
+    return np.ascontiguousarray(images), labels
+    # END SOLUTION
+
+
+def read_cifar_archive(path: str | Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The training (or test) images and labels inside a ``cifar-10-binary.tar.gz``."""
+    wanted = MEMBERS_TRAIN if train else MEMBERS_TEST
+    images, labels = [], []
+    with tarfile.open(path, "r:gz") as archive:
+        names = set(archive.getnames())
+        missing = [m for m in wanted if m not in names]
+        if missing:
+            raise ValueError(f"CIFAR10: {path} lacks {missing}; is it cifar-10-binary.tar.gz?")
+        for member in wanted:
+            handle = archive.extractfile(member)
+            x, y = parse_cifar_records(handle.read(), f"{path}:{member}")
+            images.append(x)
+            labels.append(y)
+    return np.concatenate(images), np.concatenate(labels)
+
+
+class CIFAR10(VisionDataset):
+    """CIFAR-10: 50,000 training and 10,000 test colour images, 32×32, in ten classes.
+
+    Args:
+        root, train, download, transform, target_transform: as for :class:`~tt_vision.datasets.MNIST`.
+
+    Attributes:
+        data: ``uint8 (N, 32, 32, 3)`` (HWC, RGB); targets: ``int64 (N,)``.
+        classes: ``['airplane', 'automobile', …, 'truck']``.
+
+    Example:
+        >>> test = CIFAR10(train=False)  # doctest: +SKIP
+        >>> images, labels = test.get_batch(np.arange(128))  # doctest: +SKIP
+        >>> tuple(images.shape)  # doctest: +SKIP
+        (128, 3, 32, 32)
+    """
+
+    folder = "cifar10"
+    npz_name = "cifar10.npz"
+    mirrors = ["https://www.cs.toronto.edu/~kriz/"]
+    resources = [Resource("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530")]
+    classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+
+    def __init__(
+        self,
+        root=None,
+        train: bool = True,
+        download: bool = True,
+        transform: Callable | None = None,
+        target_transform: Callable | None = None,
+    ) -> None:
+        self.train = train
+        found = fetch_official(
+            type(self).__name__, self.folder, self.resources, self.mirrors, root, download, self.npz_name
+        )
+        if isinstance(found, Path):
+            images, labels = load_npz_split(found, train, type(self).__name__, (32, 32, 3))
+        else:
+            images, labels = read_cifar_archive(found[0], train)
+        self.source = found
+        super().__init__(images, labels, transform, target_transform)

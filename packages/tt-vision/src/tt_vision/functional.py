@@ -1,0 +1,234 @@
+"""The functional forms of the vision layers, with ``torch.nn.functional``'s names and signatures.
+
+Each checks its arguments, normalises them (``3`` → ``(3, 3)``, ``'same'`` →
+explicit padding) and calls one fused :class:`~tt_autograd.Function` whose
+forward and backward are vectorised NumPy (``_conv.py``, ``_pool.py``,
+``_batchnorm.py``). Inputs and outputs are ``(N, C, H, W)``; a 3-d ``(C, H, W)``
+input is treated as a batch of one, as in PyTorch. Results are stored
+channels-last underneath (see ``_layout.py``), which no caller can observe
+except through speed.
+
+Example:
+    >>> import tt_autograd as ag
+    >>> from tt_vision import functional as F
+    >>> x = ag.randn(8, 3, 32, 32)
+    >>> w = ag.randn(16, 3, 3, 3, requires_grad=True)
+    >>> y = F.max_pool2d(F.conv2d(x, w, padding=1).relu(), 2)
+    >>> tuple(y.shape)
+    (8, 16, 16, 16)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import tt_autograd as ag
+from tt_autograd import Tensor
+
+from ._batchnorm import BatchNormFunction
+from ._conv import Conv2dFunction
+from ._layout import check_input, conv_padding, pair
+from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFunction
+
+IntPair = int | Sequence[int]
+
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]
+
+
+def _as_tensor(x: object) -> Tensor:
+    return x if isinstance(x, Tensor) else ag.as_tensor(x)
+
+
+def _batched(op: str, x: Tensor, fn) -> Tensor:
+    """Run ``fn`` on a 4-d input; a 3-d (C, H, W) input runs as a batch of one."""
+    x = _as_tensor(x)
+    if x.ndim == 3:
+        return fn(x.unsqueeze(0))[0]
+    check_input(op, x)
+    return fn(x)
+
+
+def _same_dtype(op: str, x: Tensor, *others: Tensor | None) -> None:
+    for other in others:
+        if other is not None and other.dtype != x.dtype:
+            raise TypeError(
+                f"{op}: input is {x.dtype} but a parameter is {other.dtype}; convert one of them "
+                f"(e.g. model.double() or x.float())"
+            )
+
+
+def conv2d(
+    input: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: IntPair = 1,  # noqa: A002
+    padding: IntPair | str = 0,
+    dilation: IntPair = 1,
+    groups: int = 1,
+) -> Tensor:
+    """2-d convolution (cross-correlation, as in every framework) of ``input`` with ``weight``.
+
+    Args:
+        input: ``(N, C_in, H, W)`` (or ``(C_in, H, W)``).
+        weight: ``(C_out, C_in / groups, kh, kw)``.
+        bias: ``(C_out,)`` or None.
+        stride, dilation: an int or a pair ``(h, w)``.
+        padding: an int, a pair, ``'valid'`` (none) or ``'same'`` (output size = input size; stride 1).
+        groups: split the channels into this many independent convolutions.
+
+    Shape:
+        output ``(N, C_out, H_out, W_out)`` with
+        ``H_out = (H + 2·pad − dilation·(kh − 1) − 1) // stride + 1``.
+    """
+    weight = _as_tensor(weight)
+    if weight.ndim != 4:
+        raise ValueError(
+            f"conv2d: weight must be 4-d (C_out, C_in/groups, kh, kw), got shape {tuple(weight.shape)}"
+        )
+    if groups < 1 or weight.shape[0] % groups:
+        raise ValueError(f"conv2d: groups={groups} must divide the {weight.shape[0]} output channels")
+    if bias is not None and tuple(bias.shape) != (weight.shape[0],):
+        raise ValueError(f"conv2d: bias must have shape ({weight.shape[0]},), got {tuple(bias.shape)}")
+    kernel = tuple(weight.shape[2:])
+    stride_, dilation_ = pair("conv2d", "stride", stride), pair("conv2d", "dilation", dilation)
+    pads = conv_padding("conv2d", padding, kernel, dilation_, stride_)
+
+    def run(x: Tensor) -> Tensor:
+        check_input("conv2d", x, weight.shape[1] * groups)
+        _same_dtype("conv2d", x, weight, bias)
+        h, w = x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3]
+        if h < dilation_[0] * (kernel[0] - 1) + 1 or w < dilation_[1] * (kernel[1] - 1) + 1:
+            raise ValueError(
+                f"conv2d: padded input {h}×{w} is smaller than the kernel {kernel} "
+                f"(dilation {dilation_}); input shape {tuple(x.shape)}"
+            )
+        return Conv2dFunction.apply(
+            x, weight, bias, stride=stride_, padding=pads, dilation=dilation_, groups=groups
+        )
+
+    return _batched("conv2d", input, run)
+
+
+def _pool_args(op: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair):
+    kernel = pair(op, "kernel_size", kernel_size)
+    stride_ = kernel if stride is None or stride == [] else pair(op, "stride", stride)
+    return kernel, stride_, pair(op, "padding", padding, minimum=0)
+
+
+def max_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,  # noqa: A002
+    dilation: IntPair = 1,
+    ceil_mode: bool = False,
+    return_indices: bool = False,
+) -> Tensor:
+    """Maximum over ``kernel_size`` windows (stride defaults to the kernel size); pads with −∞.
+
+    The gradient goes to the first maximum of each window, as in PyTorch.
+    ``return_indices`` is not supported.
+    """
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    kernel, stride_, pad = _pool_args("max_pool2d", kernel_size, stride, padding)
+    dilation_ = pair("max_pool2d", "dilation", dilation)
+    return _batched(
+        "max_pool2d",
+        input,
+        lambda x: MaxPool2dFunction.apply(
+            x, kernel=kernel, stride=stride_, padding=pad, dilation=dilation_, ceil_mode=bool(ceil_mode)
+        ),
+    )
+
+
+def avg_pool2d(
+    input: Tensor,
+    kernel_size: IntPair,
+    stride: IntPair | None = None,
+    padding: IntPair = 0,  # noqa: A002
+    ceil_mode: bool = False,
+    count_include_pad: bool = True,
+    divisor_override: int | None = None,
+) -> Tensor:
+    """Mean over ``kernel_size`` windows; zero padding counts unless ``count_include_pad=False``."""
+    kernel, stride_, pad = _pool_args("avg_pool2d", kernel_size, stride, padding)
+    return _batched(
+        "avg_pool2d",
+        input,
+        lambda x: AvgPool2dFunction.apply(
+            x,
+            kernel=kernel,
+            stride=stride_,
+            padding=pad,
+            ceil_mode=bool(ceil_mode),
+            count_include_pad=bool(count_include_pad),
+            divisor_override=divisor_override,
+        ),
+    )
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) -> Tensor:  # noqa: A002
+    """Mean-pool to a fixed ``output_size`` whatever the input size (``None`` keeps that axis's size)."""
+
+    def run(x: Tensor) -> Tensor:
+        sizes = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size, output_size]
+        sizes = [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
+        return AdaptiveAvgPool2dFunction.apply(
+            x, output_size=pair("adaptive_avg_pool2d", "output_size", sizes)
+        )
+
+    return _batched("adaptive_avg_pool2d", input, run)
+
+
+def batch_norm(
+    input: Tensor,
+    running_mean: Tensor | None,
+    running_var: Tensor | None,  # noqa: A002
+    weight: Tensor | None = None,
+    bias: Tensor | None = None,
+    training: bool = False,
+    momentum: float = 0.1,
+    eps: float = 1e-5,
+) -> Tensor:
+    """Normalise each channel of an ``(N, C, ...)`` input by batch statistics (training) or running ones.
+
+    In training mode ``running_mean`` and ``running_var`` (if given) are
+    updated in place: ``r = (1 − momentum)·r + momentum·batch_stat``, with the
+    unbiased batch variance. In evaluation mode they are required.
+    """
+    x = _as_tensor(input)
+    if x.ndim < 2:
+        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(x.shape)}")
+    c = x.shape[1]
+    for name, t in (
+        ("running_mean", running_mean),
+        ("running_var", running_var),
+        ("weight", weight),
+        ("bias", bias),
+    ):
+        if t is not None and tuple(t.shape) != (c,):
+            raise ValueError(
+                f"batch_norm: {name} must have shape ({c},) for an input with {c} channels, "
+                f"got {tuple(t.shape)}"
+            )
+    if not training and (running_mean is None or running_var is None):
+        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
+    _same_dtype("batch_norm", x, weight, bias)
+    stats = [None if t is None else t._array for t in (running_mean, running_var)]
+    if stats[0] is not None and stats[0].dtype != x._array.dtype and training:
+        stats = [s.astype(x._array.dtype) for s in stats]  # update a float copy, written back below
+    out = BatchNormFunction.apply(
+        x,
+        weight,
+        bias,
+        running_mean=stats[0],
+        running_var=stats[1],
+        training=bool(training),
+        momentum=float(momentum),
+        eps=float(eps),
+    )
+    if training and running_mean is not None and stats[0] is not running_mean._array:
+        running_mean._array[...] = stats[0]
+        running_var._array[...] = stats[1]
+    return out

@@ -1,0 +1,9 @@
+"""The vision layers as modules, with ``torch.nn``'s names, arguments, initialisation and state-dict keys."""
+
+from __future__ import annotations
+
+from .batchnorm import BatchNorm2d
+from .conv import Conv2d
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+
+__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]

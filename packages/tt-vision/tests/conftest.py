@@ -1,0 +1,109 @@
+"""Shared fixtures for tt-vision's tests (modules 08 and 09).
+
+Test files are not importable modules (pytest runs with
+``--import-mode=importlib``), so helpers are handed out as fixtures:
+
+* ``rng``: a seeded NumPy generator.
+* ``leaf(shape)``: a random float64 tensor that requires grad, for ``gradcheck``.
+* ``check_grad(fn, *inputs)``: ``gradcheck`` that must pass (its error names input and element).
+* ``reference``: slow, obviously-correct float64 loops (conv, pooling) to compare values with.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(20240608)
+
+
+@pytest.fixture
+def leaf(rng):
+    def make(*shape, low=-1.0, high=1.0, requires_grad=True) -> ag.Tensor:
+        return ag.tensor(rng.uniform(low, high, size=shape), dtype=ag.float64, requires_grad=requires_grad)
+
+    return make
+
+
+@pytest.fixture
+def check_grad():
+    def run(fn, *inputs, **options) -> None:
+        assert ag.gradcheck(fn, list(inputs), **options) is True
+
+    return run
+
+
+class Reference:
+    """Direct definitions, loop by loop: slow, and easy to check by eye."""
+
+    @staticmethod
+    def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+        n, c, h, wd = x.shape
+        c_out, cg, kh, kw = w.shape
+        top, bottom, left, right = padding
+        xp = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)))
+        ho = (h + top + bottom - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+        wo = (wd + left + right - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+        out = np.zeros((n, c_out, ho, wo))
+        per_group = c_out // groups
+        for o in range(c_out):
+            g = o // per_group
+            for i in range(ho):
+                for j in range(wo):
+                    r, s = i * stride[0], j * stride[1]
+                    window = xp[
+                        :,
+                        g * cg : (g + 1) * cg,
+                        r : r + dilation[0] * (kh - 1) + 1 : dilation[0],
+                        s : s + dilation[1] * (kw - 1) + 1 : dilation[1],
+                    ]
+                    out[:, o, i, j] = (window * w[o]).sum(axis=(1, 2, 3))
+            if b is not None:
+                out[:, o] += b[o]
+        return out
+
+    @staticmethod
+    def pool2d(
+        x, kernel, stride, padding=(0, 0), op="max", ceil_mode=False, dilation=(1, 1), count_include_pad=True
+    ):
+        """PyTorch's pooling, window by window, including its ceil-mode and divisor rules."""
+        n, c, h, w = x.shape
+
+        def size(length, k, s, p, d):
+            span = length + 2 * p - d * (k - 1) - 1
+            out = (-(-span // s) if ceil_mode else span // s) + 1
+            if ceil_mode and (out - 1) * s >= length + p:
+                out -= 1
+            return out
+
+        ho = size(h, kernel[0], stride[0], padding[0], dilation[0])
+        wo = size(w, kernel[1], stride[1], padding[1], dilation[1])
+        out = np.zeros((n, c, ho, wo))
+        for i in range(ho):
+            for j in range(wo):
+                r0, s0 = i * stride[0] - padding[0], j * stride[1] - padding[1]
+                rows = [r0 + a * dilation[0] for a in range(kernel[0])]
+                cols = [s0 + b * dilation[1] for b in range(kernel[1])]
+                inside_r = [r for r in rows if 0 <= r < h]
+                inside_c = [q for q in cols if 0 <= q < w]
+                window = x[:, :, inside_r][:, :, :, inside_c]
+                if op == "max":
+                    out[:, :, i, j] = window.max(axis=(2, 3))
+                else:
+                    if count_include_pad:
+                        r_end = min(r0 + kernel[0], h + padding[0])
+                        c_end = min(s0 + kernel[1], w + padding[1])
+                        divisor = (r_end - r0) * (c_end - s0)
+                    else:
+                        divisor = len(inside_r) * len(inside_c)
+                    out[:, :, i, j] = window.sum(axis=(2, 3)) / divisor
+        return out
+
+
+@pytest.fixture
+def reference() -> type[Reference]:
+    return Reference

@@ -1,0 +1,96 @@
+"""Module 08: batched transforms — each image of a batch transformed on its own, in one vectorised call."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+from tt_vision import transforms as T
+from tt_vision.transforms import pad_images
+
+
+def test_normalize_per_channel(rng):
+    x = rng.uniform(0, 1, (4, 3, 5, 5)).astype(np.float32)
+    out = T.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5))(ag.tensor(x))
+    assert isinstance(out, ag.Tensor) and out.dtype == ag.float32
+    expected = (x - np.array([0.5, 0.4, 0.3])[:, None, None]) / np.array([0.2, 0.25, 0.5])[:, None, None]
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(T.Normalize(0.5, 0.5)(x[0]), (x[0] - 0.5) / 0.5, rtol=1e-5)  # one image, numpy
+    with pytest.raises(ValueError, match="channels"):
+        T.Normalize((0.1, 0.2), (1, 1))(x)
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "symmetric"])
+def test_pad_images_matches_numpy(mode, rng):
+    x = rng.standard_normal((2, 3, 6, 5))
+    for pads in [(4, 4, 4, 4), (1, 3, 2, 0), (0, 0, 0, 0)]:
+        top, bottom, left, right = pads
+        expected = np.pad(x, ((0, 0), (0, 0), (top, bottom), (left, right)), mode=mode)
+        np.testing.assert_array_equal(pad_images(x, pads, mode), expected)
+
+
+def test_random_crop_cuts_each_image_at_its_own_place(rng):
+    x = rng.standard_normal((64, 2, 8, 8)).astype(np.float32)
+    out = T.RandomCrop(8, padding=2, padding_mode="reflect", generator=ag.Generator(0))(ag.tensor(x)).numpy()
+    assert out.shape == (64, 2, 8, 8)
+    padded = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), mode="reflect")
+    offsets = set()
+    for i in range(64):
+        found = [
+            (r, c)
+            for r in range(5)
+            for c in range(5)
+            if np.array_equal(padded[i, :, r : r + 8, c : c + 8], out[i])
+        ]
+        assert found, f"image {i} is not a crop of its padded image"
+        offsets.add(found[0])
+    assert len(offsets) > 10, "the offsets do not vary from image to image"
+
+
+def test_random_crop_is_seeded_and_without_padding_is_identity(rng):
+    x = rng.standard_normal((8, 3, 10, 10))
+    a = T.RandomCrop(6, generator=ag.Generator(3))(x)
+    b = T.RandomCrop(6, generator=ag.Generator(3))(x)
+    np.testing.assert_array_equal(a, b)
+    ag.manual_seed(5)
+    c = T.RandomCrop(6)(x)
+    ag.manual_seed(5)
+    np.testing.assert_array_equal(c, T.RandomCrop(6)(x))
+    np.testing.assert_array_equal(T.RandomCrop(10)(x), x)
+    assert T.RandomCrop(12, pad_if_needed=True)(x).shape == (8, 3, 12, 12)
+    with pytest.raises(ValueError, match="larger"):
+        T.RandomCrop(12)(x)
+
+
+def test_random_horizontal_flip(rng):
+    x = rng.standard_normal((200, 1, 4, 4))
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=1.0)(x), x[..., ::-1])
+    np.testing.assert_array_equal(T.RandomHorizontalFlip(p=0.0)(x), x)
+    out = T.RandomHorizontalFlip(generator=ag.Generator(1))(x)
+    flipped = np.array([np.array_equal(o, xi[..., ::-1]) for o, xi in zip(out, x)])
+    kept = np.array([np.array_equal(o, xi) for o, xi in zip(out, x)])
+    assert np.all(flipped | kept) and 60 < flipped.sum() < 140
+
+
+def test_compose_on_a_dataset_batch_and_one_image(rng):
+    pipeline = T.Compose(
+        [
+            T.RandomCrop(32, padding=4, padding_mode="reflect"),
+            T.RandomHorizontalFlip(),
+            T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
+        ]
+    )
+    batch = ag.tensor(rng.uniform(0, 1, (16, 3, 32, 32)).astype(np.float32))
+    out = pipeline(batch)
+    assert out.shape == (16, 3, 32, 32) and out.dtype == ag.float32
+    assert pipeline(batch[0]).shape == (3, 32, 32)
+    assert "RandomCrop" in repr(pipeline)
+
+
+def test_to_tensor_converts_uint8_hwc(rng):
+    raw = rng.integers(0, 256, (2, 4, 5, 3), dtype=np.uint8)
+    out = T.ToTensor()(raw)
+    assert out.shape == (2, 3, 4, 5) and out.dtype == ag.float32
+    np.testing.assert_allclose(out.numpy(), raw.transpose(0, 3, 1, 2) / 255, rtol=1e-6)
+    floats = ag.rand(3, 4, 4)
+    assert T.ToTensor()(floats) is floats

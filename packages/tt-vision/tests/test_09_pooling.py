@@ -1,0 +1,130 @@
+"""Module 09: max, average and adaptive average pooling — values against loops, gradients by gradcheck.
+
+Options covered: stride ≠ kernel (overlapping and gapped windows), padding,
+dilation (max), ``ceil_mode``, ``count_include_pad``, ``divisor_override``,
+non-square kernels, sizes that do not divide, and the tie rule of max-pool
+(the gradient goes to the first maximum in scan order, as in PyTorch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+from tt_vision import functional as F
+
+POOL_CASES = [
+    # (kernel, stride, padding, ceil_mode)
+    ((2, 2), (2, 2), (0, 0), False),
+    ((3, 3), (2, 2), (1, 1), False),  # overlapping windows, padding
+    ((2, 2), (3, 3), (0, 0), False),  # gaps between windows
+    ((3, 2), (1, 2), (1, 0), False),
+    ((3, 3), (2, 2), (0, 0), True),  # ceil mode: a last, partial window
+    ((2, 2), (2, 2), (1, 1), True),
+]
+
+
+def _pair(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_max_pool_forward(case, rng, reference):
+    kernel, stride, padding, ceil_mode = case
+    x = rng.standard_normal((2, 3, 7, 8))
+    out = F.max_pool2d(ag.tensor(x), kernel, stride, padding, ceil_mode=ceil_mode)
+    expected = reference.pool2d(x, kernel, stride, padding, "max", ceil_mode)
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected)
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_max_pool_gradient(case, leaf, check_grad):
+    kernel, stride, padding, ceil_mode = case
+    check_grad(lambda x: F.max_pool2d(x, kernel, stride, padding, ceil_mode=ceil_mode), leaf(2, 2, 7, 6))
+
+
+def test_max_pool_dilation(rng, leaf, check_grad, reference):
+    x = rng.standard_normal((1, 2, 9, 9))
+    out = F.max_pool2d(ag.tensor(x), 3, 2, 1, dilation=2)
+    np.testing.assert_allclose(
+        out.numpy(), reference.pool2d(x, (3, 3), (2, 2), (1, 1), "max", dilation=(2, 2))
+    )
+    check_grad(lambda x: F.max_pool2d(x, 2, 1, dilation=2), leaf(1, 2, 6, 6))
+
+
+def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
+    x = ag.tensor(np.array([[[[1.0, 3.0], [3.0, 3.0]], [[0.0, 0.0], [0.0, 0.0]]]]), requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    expected = np.array([[[[0.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_max_pool_overlapping_windows_accumulate():
+    x = ag.tensor(np.array([[[[0.0, 5.0, 0.0, 1.0]]]]), requires_grad=True)  # 5 is the max of two windows
+    F.max_pool2d(x, (1, 2), (1, 1)).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 2.0, 0.0, 1.0]]]])
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool_forward(case, count_include_pad, rng, reference):
+    kernel, stride, padding, ceil_mode = case
+    x = rng.standard_normal((2, 3, 7, 8))
+    out = F.avg_pool2d(ag.tensor(x), kernel, stride, padding, ceil_mode, count_include_pad)
+    expected = reference.pool2d(
+        x, kernel, stride, padding, "avg", ceil_mode, count_include_pad=count_include_pad
+    )
+    assert out.shape == expected.shape
+    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("case", POOL_CASES, ids=str)
+def test_avg_pool_gradient(case, leaf, check_grad):
+    kernel, stride, padding, ceil_mode = case
+    check_grad(lambda x: F.avg_pool2d(x, kernel, stride, padding, ceil_mode, False), leaf(2, 2, 7, 6))
+    check_grad(lambda x: F.avg_pool2d(x, kernel, stride, padding, ceil_mode, True), leaf(1, 2, 6, 7))
+
+
+def test_avg_pool_divisor_override(rng):
+    x = rng.standard_normal((1, 1, 4, 4))
+    out = F.avg_pool2d(ag.tensor(x), 2, divisor_override=1)
+    np.testing.assert_allclose(out.numpy()[0, 0, 0, 0], x[0, 0, :2, :2].sum())
+
+
+@pytest.mark.parametrize(
+    ("size", "output"),
+    [((8, 8), (1, 1)), ((8, 6), (4, 3)), ((7, 5), (3, 2)), ((5, 5), (5, 5)), ((6, 7), (None, 2))],
+)
+def test_adaptive_avg_pool(size, output, rng, leaf, check_grad):
+    x = rng.standard_normal((2, 3, *size))
+    out = F.adaptive_avg_pool2d(ag.tensor(x), output).numpy()
+    oh, ow = size[0] if output[0] is None else output[0], output[1]
+    assert out.shape == (2, 3, oh, ow)
+    for i in range(oh):
+        for j in range(ow):
+            r0, r1 = (i * size[0]) // oh, -(-((i + 1) * size[0]) // oh)
+            c0, c1 = (j * size[1]) // ow, -(-((j + 1) * size[1]) // ow)
+            np.testing.assert_allclose(out[:, :, i, j], x[:, :, r0:r1, c0:c1].mean(axis=(2, 3)))
+    check_grad(lambda x: F.adaptive_avg_pool2d(x, output), leaf(1, 2, *size))
+
+
+def test_adaptive_avg_pool_int_size_and_unbatched(rng):
+    x = ag.tensor(rng.standard_normal((3, 6, 6)))
+    assert F.adaptive_avg_pool2d(x, 2).shape == (3, 2, 2)
+
+
+def test_pooling_keeps_float32(rng):
+    x = ag.tensor(rng.standard_normal((2, 4, 8, 8)).astype(np.float32))
+    for out in (F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.adaptive_avg_pool2d(x, 1)):
+        assert out.dtype == ag.float32
+
+
+def test_pool_errors(rng):
+    x = ag.tensor(rng.standard_normal((1, 1, 4, 4)))
+    with pytest.raises(ValueError, match="half"):
+        F.max_pool2d(x, 2, padding=2)
+    with pytest.raises(ValueError, match="4-d"):
+        F.max_pool2d(ag.tensor(rng.standard_normal((4, 4))), 2)
+    with pytest.raises(NotImplementedError, match="return_indices"):
+        F.max_pool2d(x, 2, return_indices=True)

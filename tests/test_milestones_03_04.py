@@ -1,0 +1,72 @@
+"""Milestones 03 (MLP on MNIST) and 04 (CNN on CIFAR-10) run as scripts in their ``--quick`` form.
+
+The full runs take minutes (their results are in BENCHMARKS.md); here each
+script runs exactly as a learner runs it, on a slice of the data for one
+epoch, and must end with a passing verdict, save its weights and write its
+record. Two settings:
+
+* with nothing to load (``$TINYTORCH_DATA`` and the cache empty, no network
+  used): the scripts fall back to the embedded 8×8 digits;
+* with the shared offline copies (``../shared/datasets`` beside the
+  checkout), when they exist: the real MNIST and CIFAR-10 files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "datasets"
+
+
+def run_quick(script: str, tmp_path: Path, data: Path | None) -> tuple[str, dict]:
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "TINYTORCH_NUM_THREADS": "2"}
+    env["TINYTORCH_DATA"] = str(data if data is not None else tmp_path / "no-data")
+    weights = tmp_path / "weights.npz"
+    command = [sys.executable, f"milestones/{script}", "--quick", "--out", str(tmp_path)]
+    command += ["--weights", str(weights)]
+    result = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, f"{script} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("VERDICT: PASS"), result.stdout
+    record = json.loads((tmp_path / f"{script[:2]}.json").read_text(encoding="utf-8"))
+    assert record["verdict"] == last and record["passed"] is True and record["metrics"]["quick"] is True
+    with np.load(weights, allow_pickle=False) as saved:
+        assert any(name.endswith("weight") for name in saved.files)
+    return result.stdout, record
+
+
+@pytest.mark.parametrize("script", ["03_mlp_mnist.py", "04_cnn_cifar10.py"])
+def test_quick_run_without_data_uses_the_embedded_digits(script, tmp_path):
+    stdout, record = run_quick(script, tmp_path, data=None)
+    assert "embedded 8x8 digits" in stdout
+    assert record["metrics"]["data"] == "digits (embedded)"
+    assert record["metrics"]["test accuracy"] > 0.2
+
+
+@pytest.mark.skipif(not (SHARED / "mnist.npz").is_file(), reason="no shared offline copy of MNIST")
+def test_quick_mlp_on_real_mnist(tmp_path):
+    stdout, record = run_quick("03_mlp_mnist.py", tmp_path, data=SHARED)
+    assert record["metrics"]["data"] == "MNIST" and "epoch  1/1" in stdout
+    assert record["metrics"]["test accuracy"] > 0.5  # 3,000 images, one epoch
+
+
+@pytest.mark.skipif(not (SHARED / "cifar10.npz").is_file(), reason="no shared offline copy of CIFAR-10")
+def test_quick_cnn_on_real_cifar10(tmp_path):
+    _, record = run_quick("04_cnn_cifar10.py", tmp_path, data=SHARED)
+    assert record["metrics"]["data"] == "CIFAR-10"
+    assert record["metrics"]["test accuracy"] > 0.2  # 5,000 images, one epoch
