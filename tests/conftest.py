@@ -13,6 +13,24 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def offline_datasets() -> Path | None:
+    """The folder of real datasets: ``$TINYTORCH_DATA``, else ``../shared/datasets`` beside the checkout."""
+    for candidate in (os.environ.get("TINYTORCH_DATA"), ROOT.parent / "shared" / "datasets"):
+        if candidate and (Path(candidate) / "mnist.npz").is_file():
+            return Path(candidate)
+    return None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The offline datasets; a clear failure (never a skip) when they are not there."""
+    found = offline_datasets()
+    if found is None:
+        pytest.fail("no offline datasets: set TINYTORCH_DATA to the folder holding mnist.npz, cifar10.npz "
+                    "and tinyshakespeare.txt (../shared/datasets on these machines; .ci/run does it)")
+    return found
+
+
 @pytest.fixture(scope="session")
 def built_site(tmp_path_factory) -> Path:
     given = os.environ.get("TT_DOCS_SITE")

@@ -23,9 +23,6 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "datasets"
-
-
 def run_quick(script: str, tmp_path: Path, data: Path | None) -> tuple[str, dict]:
     env = {**os.environ, "HOME": str(tmp_path / "home"), "TINYTORCH_NUM_THREADS": "2"}
     env["TINYTORCH_DATA"] = str(data if data is not None else tmp_path / "no-data")
@@ -58,15 +55,13 @@ def test_quick_run_without_data_uses_the_embedded_digits(script, tmp_path):
     assert record["metrics"]["test accuracy"] > 0.2
 
 
-@pytest.mark.skipif(not (SHARED / "mnist.npz").is_file(), reason="no shared offline copy of MNIST")
-def test_quick_mlp_on_real_mnist(tmp_path):
-    stdout, record = run_quick("03_mlp_mnist.py", tmp_path, data=SHARED)
+def test_quick_mlp_on_real_mnist(tmp_path, shared_data):
+    stdout, record = run_quick("03_mlp_mnist.py", tmp_path, data=shared_data)
     assert record["metrics"]["data"] == "MNIST" and "epoch  1/1" in stdout
     assert record["metrics"]["test accuracy"] > 0.5  # 3,000 images, one epoch
 
 
-@pytest.mark.skipif(not (SHARED / "cifar10.npz").is_file(), reason="no shared offline copy of CIFAR-10")
-def test_quick_cnn_on_real_cifar10(tmp_path):
-    _, record = run_quick("04_cnn_cifar10.py", tmp_path, data=SHARED)
+def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
+    _, record = run_quick("04_cnn_cifar10.py", tmp_path, data=shared_data)
     assert record["metrics"]["data"] == "CIFAR-10"
     assert record["metrics"]["test accuracy"] > 0.2  # 5,000 images, one epoch

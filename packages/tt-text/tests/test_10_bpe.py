@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter
 
 import pytest
@@ -116,12 +115,10 @@ def test_vocab_size_below_the_byte_alphabet_is_refused():
         BPETokenizer().train("abc", vocab_size=100)
 
 
-def test_training_on_tiny_shakespeare_takes_seconds():
+def test_training_on_tiny_shakespeare_compresses_and_round_trips():
+    # Its speed (seconds, not minutes) is measured by `nox -s bench` (benchmarks/text.py), not here.
     text = load_tiny_shakespeare()
-    start = time.perf_counter()
     tok = BPETokenizer().train(text, vocab_size=512)
-    seconds = time.perf_counter() - start
-    assert seconds < 10, f"BPE training on 1 MB took {seconds:.1f} s: counts must be updated incrementally"
     sample = text[:20_000]
     assert tok.decode(tok.encode(sample)) == sample
     assert len(tok.encode(sample)) < 0.55 * len(sample)
