@@ -220,7 +220,7 @@ def torch_step(model: GPT) -> tuple[Callable[[], float], float]:
         loss.backward()
         torch.nn.utils.clip_grad_norm_(reference.parameters(), 1.0)
         optimizer.step()
-        return float(loss)
+        return loss.item()
 
     with torch.no_grad():
         first = float(torch.nn.functional.cross_entropy(reference(x).view(-1, VOCAB), y.reshape(-1)))

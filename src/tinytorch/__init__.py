@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import tt_text as text  # tt.text: tokenizers, GPT, generation
+import tt_vision as vision  # tt.vision: datasets, transforms
 from tt_autograd import *  # noqa: F403  (tensor, zeros, randn, cat, stack, where, no_grad, ...)
 from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     DType,

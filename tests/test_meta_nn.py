@@ -1,0 +1,45 @@
+"""``tt.nn`` gathers every layer whichever package defines it, by plain imports (DESIGN.md)."""
+
+from __future__ import annotations
+
+import numpy as np
+import tt_nn
+import tt_text
+import tt_vision
+
+import tinytorch as torch  # a PyTorch script with its import changed
+
+
+def test_layers_and_functions_from_every_package_are_in_tt_nn():
+    assert torch.nn.Conv2d is tt_vision.Conv2d and torch.nn.BatchNorm2d is tt_vision.BatchNorm2d
+    assert torch.nn.Embedding is tt_text.Embedding
+    assert torch.nn.MultiheadAttention is tt_text.MultiheadAttention
+    assert torch.nn.Linear is tt_nn.Linear
+    assert torch.nn.functional.cross_entropy is tt_nn.functional.cross_entropy
+    assert torch.nn.functional.conv2d is tt_vision.functional.conv2d
+    assert torch.nn.functional.scaled_dot_product_attention is tt_text.functional.scaled_dot_product_attention
+    assert torch.nn.init.kaiming_uniform_ is tt_nn.init.kaiming_uniform_
+    assert set(torch.nn.__all__) >= {"Conv2d", "Embedding", "Linear", "functional", "init", "utils"}
+
+
+def test_a_pytorch_style_cnn_step_runs_through_the_meta_package():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(3, 4, kernel_size=3, padding=1),
+        torch.nn.BatchNorm2d(4),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Flatten(),
+        torch.nn.Linear(4 * 4 * 4, 10),
+    )
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    x, y = torch.randn(8, 3, 8, 8), torch.randint(0, 10, (8,))
+    losses = []
+    for _ in range(5):
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+    assert all(p.grad is not None for p in model.parameters()), "every parameter must get a gradient"
+    assert losses[-1] < losses[0] and np.isfinite(losses).all()
