@@ -13,7 +13,7 @@ data loading included, and ≥ 75% within the first 5 minutes.**
 Every choice below is made for accuracy per second of a 2-core CPU:
 
 * **Network**: three blocks of conv 3×3 → BatchNorm → ReLU → max-pool 2×2,
-  with 32, 64 and 128 channels, then one linear layer 2048 → 10 (~0.3M
+  with 32, 64 and 128 channels, then one linear layer 2048 → 10 (114k
   parameters, 20.7 MFLOP per image forward). Wider or deeper nets reach
   higher accuracy eventually, but not within 10 CPU-minutes: at this size an
   epoch costs well under a minute, so the optimiser sees ~10 epochs.
@@ -35,6 +35,9 @@ Every choice below is made for accuracy per second of a 2-core CPU:
 * **Regularisation**: label smoothing 0.1, random crop (pad 4, reflect) and
   horizontal flip, all applied to whole batches at once in NumPy (an epoch of
   augmentation costs about a second).
+
+The test set is scored at the end of every epoch, and once more just before
+the 5-minute mark, which is what the 75% goal is judged on.
 
 Measured on PyTorch with the same recipe (``../shared/PERF-NOTES.md``): 76.4%
 after 3 epochs, 83.8% after 10. BENCHMARKS.md records what this script
@@ -158,8 +161,9 @@ def train(args, start: float) -> dict:
             f"one-cycle schedule over the time budget: training until {deadline - start:.0f} s of "
             f"{args.budget:.0f} s, then the final test"
         )
-    history: dict[str, list[float]] = {"loss": [], "train": [], "test": [], "time": [], "epochs": []}
+    history: dict[str, list] = {"loss": [], "train": [], "test": [], "time": [], "epochs": [], "checks": []}
     step, epoch, done, samples = 0, 0, False, 0
+    check_at = start + EARLY_TIME - 8.0  # one extra test pass just before the 5-minute mark
     while not done:
         epoch += 1
         total_loss, correct, seen = 0.0, 0, 0
@@ -184,6 +188,13 @@ def train(args, start: float) -> dict:
             total_loss += float(loss.detach().numpy()) * len(y)
             correct += int((logits.detach().numpy().argmax(axis=1) == y.numpy()).sum())
             seen += len(y)
+            if not args.quick and check_at and time.perf_counter() >= check_at:
+                check_at = None
+                accuracy = evaluate(model, test_set)
+                history["checks"].append((time.perf_counter() - start, accuracy))
+                print(
+                    f"  test accuracy at {history['checks'][-1][0] / 60:.1f} min: {accuracy:.2%}", flush=True
+                )
         done = fraction >= 1 or (total_steps is not None and step >= total_steps)
         if not seen:
             break
@@ -219,7 +230,9 @@ def plot(history: dict, path: Path) -> Path | None:
     middle.plot(epochs, history["test"], "s-", label="test")
     middle.set(xlabel="epoch", ylabel="accuracy", title="Accuracy by epoch")
     middle.legend(loc="lower right", fontsize=8)
-    right.plot(minutes, history["test"], "s-", color="tab:orange", label="test accuracy")
+    right.plot(minutes, history["test"], "s-", color="tab:orange", label="test accuracy (epoch ends)")
+    for seconds, accuracy in history["checks"]:
+        right.plot([seconds / 60], [accuracy], "D", color="tab:green", label="test accuracy check")
     right.plot([EARLY_TIME / 60], [EARLY_GOAL], "k^", label="goal: 75% by 5 min")
     right.plot([GOAL_TIME / 60], [GOAL], "kv", label="goal: 80% by 10 min")
     right.set(
@@ -238,7 +251,8 @@ def judge(history: dict, wall: float, quick: bool) -> tuple[bool, str]:
     final = history["test"][-1]
     if quick:
         return final >= 0.2, f"test accuracy {final:.2%} (quick run, goal 20%)"
-    early = max((acc for acc, t in zip(history["test"], history["time"]) if t <= EARLY_TIME), default=0.0)
+    measured = [*zip(history["time"], history["test"]), *history["checks"]]
+    early = max((acc for t, acc in measured if t <= EARLY_TIME), default=0.0)
     passed = final >= GOAL and wall <= GOAL_TIME and early >= EARLY_GOAL
     return passed, (
         f"test accuracy {final:.2%} after {history['epochs'][-1]:.1f} epochs in {wall / 60:.1f} min "
@@ -285,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
         "epochs": round(history["epochs"][-1], 2),
         "test accuracy by epoch": [round(a, 4) for a in history["test"]],
         "minutes by epoch": [round(t / 60, 2) for t in history["time"]],
+        "test accuracy checks (minutes, accuracy)": [
+            [round(t / 60, 2), round(a, 4)] for t, a in history["checks"]
+        ],
         "data": result["data"],
         "data loading s": round(result["loaded_s"], 1),
         "quick": args.quick,

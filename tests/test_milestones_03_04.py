@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
 def run_quick(script: str, tmp_path: Path, data: Path | None) -> tuple[str, dict]:
     env = {**os.environ, "HOME": str(tmp_path / "home"), "TINYTORCH_NUM_THREADS": "2"}
     env["TINYTORCH_DATA"] = str(data if data is not None else tmp_path / "no-data")
