@@ -177,6 +177,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     vision.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
+    import vision_data  # benchmarks/vision_data.py: CIFAR-10 loading and an epoch of augmentation (issue #4)
+
+    print()
+    vision_data.main(["--quick"] if args.quick else [])
     return 0
 
 

@@ -172,11 +172,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", type=Path, default=None, help="a folder holding MNIST (looked in first)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=_record.ASSETS, help="folder for the record and figure")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
     parser.add_argument(
         "--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)"
     )
     args = parser.parse_args(argv)
+    args.out = _record.output_folder(args.out, args.quick)
     start = time.perf_counter()
     try:
         result = train(args, start)

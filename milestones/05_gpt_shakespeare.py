@@ -275,7 +275,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                 setattr(args, name, value)
     args.target = QUICK_TARGET if args.quick else TARGET
     if args.out is None:
-        args.out = _record.ASSETS / "05-bpe" if args.bpe else _record.ASSETS
+        folder = _record.output_folder(None, args.quick)
+        args.out = folder / "05-bpe" if args.bpe else folder
     return args
 
 

@@ -1,7 +1,8 @@
 """What every milestone script shares: the optional plotting backend and the record of a run.
 
 A run is recorded as ``NN.json`` in the output folder (by default
-``docs/assets/milestones/``, where the docs' milestones page reads it), with
+``docs/assets/milestones/``, where the docs' milestones page reads it; a
+``--quick`` smoke run goes to ``build/milestones/`` instead), with
 the run's PNG figures beside it. The keys are the ones the docs require:
 ``milestone``, ``verdict``, ``passed``, ``metrics``, ``wall_time_s``,
 ``machine``, ``date``, ``command`` and ``figures``.
@@ -21,6 +22,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "docs" / "assets" / "milestones"
+SMOKE = ROOT / "build" / "milestones"  # quick runs: never over the recorded full runs
+
+
+def output_folder(out: Path | None, quick: bool) -> Path:
+    """``--out`` if given; else the docs' assets for a full run and ``build/milestones`` for ``--quick``."""
+    if out is not None:
+        return out
+    return SMOKE if quick else ASSETS
 
 
 def pyplot() -> Any:

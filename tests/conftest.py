@@ -26,8 +26,10 @@ def shared_data() -> Path:
     """The offline datasets; a clear failure (never a skip) when they are not there."""
     found = offline_datasets()
     if found is None:
-        pytest.fail("no offline datasets: set TINYTORCH_DATA to the folder holding mnist.npz, cifar10.npz "
-                    "and tinyshakespeare.txt (../shared/datasets on these machines; .ci/run does it)")
+        pytest.fail(
+            "no offline datasets: set TINYTORCH_DATA to the folder holding mnist.npz, cifar10.npz "
+            "and tinyshakespeare.txt (../shared/datasets on these machines; .ci/run does it)"
+        )
     return found
 
 

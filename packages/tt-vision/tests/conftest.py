@@ -4,6 +4,8 @@ Test files are not importable modules (pytest runs with
 ``--import-mode=importlib``), so helpers are handed out as fixtures:
 
 * ``rng``: a seeded NumPy generator.
+* (automatic) the decoded-dataset cache points at a temporary folder for the session,
+  so tests never write into ``~/.cache``.
 * ``leaf(shape)``: a random float64 tensor that requires grad, for ``gradcheck``.
 * ``check_grad(fn, *inputs)``: ``gradcheck`` that must pass (its error names input and element).
 * ``reference``: slow, obviously-correct float64 loops (conv, pooling) to compare values with.
@@ -14,6 +16,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as ag
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_decoded_cache(tmp_path_factory):
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TINYTORCH_CACHE", str(tmp_path_factory.mktemp("decoded")))
+        yield
 
 
 @pytest.fixture

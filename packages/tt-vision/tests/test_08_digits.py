@@ -6,8 +6,8 @@ import numpy as np
 import tt_autograd as ag
 from tt_optim import DataLoader
 from tt_vision import transforms as T
-from tt_vision.datasets import Digits, load_digits
-from tt_vision.datasets.base import to_float_images
+from tt_vision.datasets import Digits, VisionDataset, load_digits
+from tt_vision.datasets.base import to_float_images, to_planar
 
 
 def test_the_embedded_file_is_the_uci_test_set():
@@ -27,13 +27,28 @@ def test_split_and_samples():
     assert test[-1][1] == int(test.targets[-1])
 
 
-def test_to_float_images_layouts(rng):
+def test_to_planar_and_to_float_images(rng):
     grey = rng.integers(0, 256, (3, 4, 5), dtype=np.uint8)
     colour = rng.integers(0, 256, (3, 4, 5, 3), dtype=np.uint8)
-    assert to_float_images(grey).shape == (3, 1, 4, 5)
-    out = to_float_images(colour)
+    assert to_planar(grey).shape == (3, 1, 4, 5) and np.shares_memory(to_planar(grey), grey)
+    planar = to_planar(colour)
+    assert planar.shape == (3, 3, 4, 5) and planar.flags.c_contiguous
+    np.testing.assert_array_equal(planar, colour.transpose(0, 3, 1, 2))
+    out = to_float_images(planar)
     assert out.shape == (3, 3, 4, 5) and out.dtype == np.float32 and out.flags.c_contiguous
     np.testing.assert_allclose(out, colour.transpose(0, 3, 1, 2) / 255, rtol=1e-6)
+
+
+def test_data_is_a_torchvision_shaped_view_and_can_be_replaced(rng):
+    colour = rng.integers(0, 256, (6, 4, 5, 3), dtype=np.uint8)
+    data = VisionDataset(colour, np.arange(6))
+    assert data.data.shape == (6, 4, 5, 3) and np.shares_memory(data.data, data.pixels)
+    np.testing.assert_array_equal(data.data, colour)
+    data.data, data.targets = data.data[:2], data.targets[:2]
+    assert len(data) == 2 and data.pixels.shape == (2, 3, 4, 5)
+    np.testing.assert_array_equal(
+        data.get_batch(np.arange(2))[0].numpy(), to_float_images(to_planar(colour[:2]))
+    )
 
 
 def test_the_dataloader_fetches_whole_batches():

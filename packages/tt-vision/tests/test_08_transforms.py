@@ -94,3 +94,51 @@ def test_to_tensor_converts_uint8_hwc(rng):
     np.testing.assert_allclose(out.numpy(), raw.transpose(0, 3, 1, 2) / 255, rtol=1e-6)
     floats = ag.rand(3, 4, 4)
     assert T.ToTensor()(floats) is floats
+
+
+@pytest.mark.parametrize(
+    "steps, expected_split",
+    [
+        (
+            [
+                T.RandomCrop(8, padding=2, padding_mode="reflect"),
+                T.RandomHorizontalFlip(),
+                T.Normalize(0.5, 0.2),
+            ],
+            2,
+        ),
+        ([T.RandomCrop(8, padding=2), T.Normalize(0.5, 0.2), T.RandomHorizontalFlip()], 1),
+        ([T.RandomCrop(8, padding=2, fill=0.5), T.RandomHorizontalFlip()], 0),  # 0.5 is not a uint8 pixel
+        ([T.Normalize(0.5, 0.2), T.RandomHorizontalFlip()], 0),
+    ],
+)
+def test_pixel_steps_are_the_leading_pixel_exact_ones(steps, expected_split):
+    pixel, rest = T.split_pixel_steps(T.Compose(steps))
+    assert pixel == steps[:expected_split] and rest == steps[expected_split:]
+    assert T.split_pixel_steps(None) == ([], [])
+    assert T.split_pixel_steps(steps[0]) == (steps[:1], []) if expected_split else True
+
+
+@pytest.mark.parametrize("fill", [0, 0.5])
+def test_a_dataset_batch_equals_the_transform_applied_to_float_images(rng, fill):
+    """Datasets crop and flip raw uint8 pixels first; the result must be what the float path gives."""
+    from tt_vision.datasets import VisionDataset
+    from tt_vision.datasets.base import to_float_images, to_planar
+
+    colour = rng.integers(0, 256, (64, 8, 8, 3), dtype=np.uint8)
+
+    def pipeline():
+        return T.Compose(
+            [
+                T.RandomCrop(8, padding=3, padding_mode="constant", fill=fill, generator=ag.Generator(5)),
+                T.RandomHorizontalFlip(generator=ag.Generator(6)),
+                T.Normalize((0.4, 0.5, 0.6), (0.2, 0.25, 0.3)),
+            ]
+        )
+
+    data = VisionDataset(colour, np.arange(64), transform=pipeline())
+    indices = rng.permutation(64)[:40]
+    got = data.get_batch(indices)[0].numpy()
+    want = pipeline()(to_float_images(to_planar(colour[indices])))
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert not np.shares_memory(got, data.pixels)

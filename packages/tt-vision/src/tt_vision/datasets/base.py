@@ -1,15 +1,23 @@
 """``VisionDataset``: a whole image set held as two arrays, batched by one fancy-indexing operation.
 
-Images stay as the raw ``uint8`` array they were read as (``data``: ``(N, H, W)``
-for grey, ``(N, H, W, C)`` for colour, as torchvision keeps them) and labels
-as an ``int64`` array (``targets``). A batch is made in one go: index both
-arrays with the batch's indices, scale to ``float32`` in ``[0, 1]`` as
-``(B, C, H, W)`` (one pass), then apply the ``transform`` to the *whole
-batch*. The DataLoader of tt-optim calls :meth:`get_batch` when a dataset has
-it, so an epoch of CIFAR-10 costs ~400 NumPy calls, not 50,000 Python ones.
+Images are kept as raw ``uint8`` pixels in the *planar* layout ``(N, C, H, W)``
+that the rest of the framework uses, and labels as an ``int64`` array
+(``targets``); ``data`` shows the pixels the way torchvision keeps them
+(``(N, H, W)`` grey, ``(N, H, W, C)`` colour) as a view. A batch is made in
+one go:
 
-A sample fetched alone (``dataset[i]``) goes through the same path as a
-batch of one, so a transform sees ``(1, C, H, W)`` either way.
+1. gather the batch's pixels and labels with its indices (one copy each);
+2. run the transform's leading *pixel-exact* steps (random crop, flip: they
+   only move pixels) on those ``uint8`` pixels — a quarter of the bytes of
+   ``float32``, and the same result as running them after scaling;
+3. scale to ``float32`` in ``[0, 1]`` (one pass), normalising in place if a
+   ``Normalize`` comes next;
+4. run the rest of the transform on the float ``(B, C, H, W)`` tensor.
+
+tt-optim's DataLoader calls :meth:`get_batch` when a dataset has it, so an
+epoch of CIFAR-10 costs a few thousand NumPy calls, not 50,000 Python ones.
+A sample fetched alone (``dataset[i]``) goes through the same path as a batch
+of one, so a transform sees ``(1, C, H, W)`` either way.
 """
 
 from __future__ import annotations
@@ -21,20 +29,31 @@ import numpy as np
 from tt_autograd import Tensor
 from tt_optim.data import Dataset
 
+from ..transforms import Normalize, split_pixel_steps
+
 SCALE = np.float32(1 / 255)
 
 
-def to_float_images(raw: np.ndarray, scale: np.float32 = SCALE) -> np.ndarray:
-    """``uint8`` images (B, H, W) or (B, H, W, C) → float32 (B, C, H, W) in [0, 1], in one pass.
+def to_planar(images: np.ndarray) -> np.ndarray:
+    """``uint8`` images ``(N, H, W)`` or ``(N, H, W, C)`` → ``(N, C, H, W)``, C-contiguous.
 
-    The result is C-contiguous NCHW: with only 3 channels, a channels-last
-    batch would make every later element-wise pass (flip, normalise) run
-    inner loops 3 elements long.
+    Grey images only gain an axis (a view). Colour images are transposed into
+    a new array once, at load time, so that no batch pays for the move.
     """
     # BEGIN SOLUTION 08
-    chw = raw[:, None] if raw.ndim == 3 else raw.transpose(0, 3, 1, 2)
-    out = np.empty(chw.shape, dtype=np.float32)
-    np.multiply(chw, scale, out=out)
+    if images.ndim == 3:
+        return images[:, None]
+    if images.ndim != 4:
+        raise ValueError(f"images must be (N, H, W) or (N, H, W, C), got shape {images.shape}")
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2))
+    # END SOLUTION
+
+
+def to_float_images(raw: np.ndarray, scale: np.float32 = SCALE) -> np.ndarray:
+    """``uint8`` images ``(B, C, H, W)`` → ``float32`` ``(B, C, H, W)`` times ``scale``, in one pass."""
+    # BEGIN SOLUTION 08
+    out = np.empty(raw.shape, dtype=np.float32)
+    np.multiply(raw, scale, out=out)
     return out
     # END SOLUTION
 
@@ -48,6 +67,11 @@ class VisionDataset(Dataset):
         transform: a callable on a float32 ``(B, C, H, W)`` tensor (see
             :mod:`tt_vision.transforms`), applied to every batch.
         target_transform: a callable on the int64 ``(B,)`` label tensor.
+
+    Attributes:
+        pixels: the images as ``uint8 (N, C, H, W)``, what batches are cut from.
+        data: the same images as ``(N, H, W)`` or ``(N, H, W, C)`` (a view);
+            assigning to it (``train.data = train.data[:5000]``) replaces them.
     """
 
     classes: list[str] = []
@@ -67,15 +91,33 @@ class VisionDataset(Dataset):
         self.transform = transform
         self.target_transform = target_transform
 
+    @property
+    def data(self) -> np.ndarray:
+        pixels = self.pixels
+        return pixels[:, 0] if self._grey else pixels.transpose(0, 2, 3, 1)
+
+    @data.setter
+    def data(self, images: np.ndarray) -> None:
+        images = np.asarray(images)
+        self._grey = images.ndim == 3
+        self.pixels = to_planar(images)
+
     def __len__(self) -> int:
-        return len(self.data)
+        return len(self.pixels)
 
     def get_batch(self, indices: Any) -> list[Tensor]:
         """``[images (B, C, H, W) float32, labels (B,) int64]`` for an integer array (or slice) of indices."""
-        images = Tensor._from_array(to_float_images(self.data[indices], self.scale))
-        labels = Tensor._from_array(self.targets[indices])
-        if self.transform is not None:
-            images = self.transform(images)
+        raw = self.pixels[indices]
+        pixel_steps, float_steps = split_pixel_steps(self.transform)
+        for step in pixel_steps:
+            raw = step(raw)
+        images = to_float_images(raw, self.scale)
+        if float_steps and isinstance(float_steps[0], Normalize):
+            images = float_steps.pop(0).normalize(images, inplace=True)  # our own fresh array
+        images = Tensor._from_array(images)
+        for step in float_steps:
+            images = step(images)
+        labels = Tensor._from_array(np.asarray(self.targets[indices]))
         if self.target_transform is not None:
             labels = self.target_transform(labels)
         return [images, labels]

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._decoded import load_decoded
 from ._fetch import Resource, fetch_official
-from .base import VisionDataset, load_npz_split
+from .base import VisionDataset, load_npz_split, to_planar
 
 RECORD = 1 + 3 * 32 * 32
 MEMBERS_TRAIN = [f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(1, 6)]
@@ -95,9 +96,16 @@ class CIFAR10(VisionDataset):
         found = fetch_official(
             type(self).__name__, self.folder, self.resources, self.mirrors, root, download, self.npz_name
         )
-        if isinstance(found, Path):
-            images, labels = load_npz_split(found, train, type(self).__name__, (32, 32, 3))
-        else:
-            images, labels = read_cifar_archive(found[0], train)
+
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            if isinstance(found, Path):
+                images, labels = load_npz_split(found, train, type(self).__name__, (32, 32, 3))
+            else:
+                images, labels = read_cifar_archive(found[0], train)
+            return to_planar(images), labels
+
+        sources = [found] if isinstance(found, Path) else found
+        split = "train" if train else "test"
+        pixels, labels = load_decoded(f"{self.folder}-{split}", sources, decode)
         self.source = found
-        super().__init__(images, labels, transform, target_transform)
+        super().__init__(pixels.transpose(0, 2, 3, 1), labels, transform, target_transform)

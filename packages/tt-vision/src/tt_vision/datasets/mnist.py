@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ._decoded import load_decoded
 from ._fetch import Resource, fetch_official
-from .base import VisionDataset, load_npz_split
+from .base import VisionDataset, load_npz_split, to_planar
 
 #: idx type code → big-endian NumPy dtype.
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -104,18 +105,25 @@ class MNIST(VisionDataset):
         found = fetch_official(
             type(self).__name__, self.folder, self.resources, self.mirrors, root, download, self.npz_name
         )
-        if isinstance(found, Path):
-            images, labels = load_npz_split(found, train, type(self).__name__, (28, 28))
-        else:
-            image_file, label_file = found[0:2] if train else found[2:4]
-            images, labels = read_idx(image_file), read_idx(label_file).astype(np.int64)
-            if images.ndim != 3 or labels.shape != images.shape[:1]:
-                raise ValueError(
-                    f"{type(self).__name__}: {image_file} holds {images.shape} and {label_file} "
-                    f"{labels.shape}; expected (N, H, W) images and N labels"
-                )
+        sources = [found] if isinstance(found, Path) else (found[0:2] if train else found[2:4])
+
+        def decode() -> tuple[np.ndarray, np.ndarray]:
+            if isinstance(found, Path):
+                images, labels = load_npz_split(found, train, type(self).__name__, (28, 28))
+            else:
+                image_file, label_file = sources
+                images, labels = read_idx(image_file), read_idx(label_file).astype(np.int64)
+                if images.ndim != 3 or labels.shape != images.shape[:1]:
+                    raise ValueError(
+                        f"{type(self).__name__}: {image_file} holds {images.shape} and {label_file} "
+                        f"{labels.shape}; expected (N, H, W) images and N labels"
+                    )
+            return to_planar(images), labels
+
+        split = "train" if train else "test"
+        pixels, labels = load_decoded(f"{self.folder}-{split}", sources, decode)
         self.source = found
-        super().__init__(images, labels, transform, target_transform)
+        super().__init__(pixels[:, 0], labels, transform, target_transform)
 
 
 class FashionMNIST(MNIST):
