@@ -39,6 +39,8 @@ DIFFERENTIABLE = {
     "div": lambda x: x.div(2.0),
     "__truediv__": lambda x: x / 2.0,
     "__rtruediv__": lambda x: 2.0 / x,
+    "__mod__": lambda x: x % 0.7,
+    "__rmod__": lambda x: 3.0 % x,
     "pow": lambda x: x.pow(2),
     "__pow__": lambda x: x**1.5,
     "__rpow__": lambda x: 2.0**x,
@@ -121,8 +123,6 @@ NOT_DIFFERENTIABLE = {
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
     "argmax", "argmin", "bool", "int", "long",
-    # piecewise constant (PyTorch records these with a zero gradient; here they end the graph)
-    "floor", "ceil", "round", "sign", "__floordiv__", "__rfloordiv__", "__mod__", "__rmod__",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
@@ -134,6 +134,17 @@ NOT_DIFFERENTIABLE = {
     "zero_", "fill_", "copy_", "clamp_", "masked_fill_", "addcmul_", "addcdiv_", "lerp_",
     "uniform_", "normal_", "bernoulli_",
 }  # fmt: skip
+
+
+#: Piecewise constant: recorded in the graph, as PyTorch does, with a zero gradient.
+ZERO_GRADIENT = {
+    "floor": lambda x: x.floor(),
+    "ceil": lambda x: x.ceil(),
+    "round": lambda x: x.round(),
+    "sign": lambda x: x.sign(),
+    "__floordiv__": lambda x: x // 0.7,
+    "__rfloordiv__": lambda x: 3.0 // x,
+}
 
 
 def _public_names(cls: type) -> set[str]:
@@ -150,13 +161,13 @@ def _public_names(cls: type) -> set[str]:
 
 def test_every_tt_tensor_method_is_classified():
     names = _public_names(tt_tensor.Tensor)
-    unclassified = sorted(names - set(DIFFERENTIABLE) - NOT_DIFFERENTIABLE)
+    unclassified = sorted(names - set(DIFFERENTIABLE) - set(ZERO_GRADIENT) - NOT_DIFFERENTIABLE)
     assert not unclassified, (
         f"tt-tensor has methods that tt-autograd's tests do not classify: {unclassified}. If one is "
         "differentiable, override it in tt_autograd.Tensor and add a call to DIFFERENTIABLE here; "
         "otherwise add it to NOT_DIFFERENTIABLE"
     )
-    both = sorted(set(DIFFERENTIABLE) & NOT_DIFFERENTIABLE)
+    both = sorted((set(DIFFERENTIABLE) | set(ZERO_GRADIENT)) & NOT_DIFFERENTIABLE)
     assert not both, f"classified both ways: {both}"
 
 
@@ -173,18 +184,28 @@ def test_differentiable_method_records_the_graph(name):
     assert np.any(x.grad.numpy() != 0), f"{name}: the gradient reaching the input is all zeros"
 
 
-@pytest.mark.parametrize(
-    "name", sorted(NOT_DIFFERENTIABLE & {"eq", "gt", "argmax", "floor", "sign", "__mod__"})
-)
+@pytest.mark.parametrize("name", list(ZERO_GRADIENT))
+def test_piecewise_constant_methods_record_a_zero_gradient(name):
+    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=ag.float64, requires_grad=True)
+    result = ZERO_GRADIENT[name](x)
+    assert result.requires_grad and result.grad_fn is not None, f"{name} ended the graph"
+    (x * 2 + result).sum().backward()  # the step adds nothing to the gradient of 2x
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((2, 3), 2.0))
+
+
+def test_the_fractional_part_differentiates_to_one():
+    x = ag.tensor([0.25, 1.5, -2.75], requires_grad=True)
+    (x - x.floor()).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("name", ["eq", "gt", "argmax"])
 def test_non_differentiable_results_are_outside_the_graph(name):
     x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], requires_grad=True)
     calls = {
         "eq": lambda: x == 1.25,
         "gt": lambda: x > 1.0,
         "argmax": lambda: x.argmax(1),
-        "floor": lambda: x.floor(),
-        "sign": lambda: x.sign(),
-        "__mod__": lambda: x % 1.0,
     }
     result = calls[name]()
     assert type(result) is ag.Tensor and not result.requires_grad and result.grad_fn is None

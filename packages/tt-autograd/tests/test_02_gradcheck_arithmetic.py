@@ -214,3 +214,18 @@ def test_where_routes_the_gradient_by_the_condition():
     ag.where(condition, x, y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, 1.0, 0.0])
+
+
+@pytest.mark.parametrize("shape_a, shape_b", BROADCAST_SHAPES)
+def test_remainder(shape_a, shape_b, rng, check_grad):
+    """``a % b`` is smooth between its jumps; inputs keep ``a / b`` at least 0.08 away from an integer.
+
+    With ``b`` in (1.0, 1.2) and ``a`` in (-2.9, -2.5), (1.3, 1.9) or (2.5, 2.9), ``floor(a / b)`` is
+    -3, 1 or 2 on the whole neighbourhood central differences probe, so ``b``'s gradient is not 0.
+    """
+    lows = rng.choice([-2.9, 1.3, 2.5], size=shape_a)
+    a = ag.tensor(lows + rng.uniform(0, 0.4, size=shape_a) * np.where(lows == 1.3, 1.5, 1), dtype=ag.float64)
+    b = ag.tensor(rng.uniform(1.0, 1.2, size=shape_b), dtype=ag.float64)
+    a.requires_grad_(), b.requires_grad_()
+    check_grad(operator.mod, a, b)
+    check_grad(lambda x: 2.5 % x, b)

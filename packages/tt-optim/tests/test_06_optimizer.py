@@ -195,3 +195,17 @@ def test_repr_lists_each_group(leaves):
     (a,), _ = leaves((3,))
     text = repr(SGD([a], lr=0.1, momentum=0.9))
     assert text.startswith("SGD (") and "Parameter Group 0" in text and "momentum: 0.9" in text
+
+
+def test_a_step_bumps_versions_so_a_stale_graph_refuses_to_backward():
+    """PyTorch's rule: a backward through a graph whose saved parameter a step changed raises."""
+    w = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = ag.tensor([3.0, 4.0], requires_grad=True)
+    optimizer = SGD([w], lr=0.1)
+    loss = (w * x).sum()  # Mul saved w for x's gradient
+    loss.backward(retain_graph=True)
+    before = w._version
+    optimizer.step()
+    assert w._version == before + 1
+    with pytest.raises(RuntimeError, match="optimizer step also counts"):
+        loss.backward()

@@ -56,14 +56,14 @@ def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
         grad = pending.pop(node, None)
         if grad is None:
             continue
-        if node.saved_tensors is None:
+        if node._saved is None:  # (``_saved``: the arrays without the version check backward does)
             raise RuntimeError(_FREED)
         if node.retained is not None:
             tensor = node.retained()
             if tensor is not None:
                 accumulate(tensor, grad, shared=True)
         input_grads = node.backward(node, grad)
-        if not retain_graph and node.saved_tensors:
+        if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
             if parent is None or input_grad is None:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_tensor import Tensor as PlainTensor
+from tt_tensor import versions
 
 from .grad_mode import _state
 
@@ -26,8 +27,9 @@ from .grad_mode import _state
 class Function:
     """Base class of differentiable operations; each instance is one node of the graph."""
 
-    #: Arrays kept for backward; ``None`` once the graph has been freed.
-    saved_tensors: tuple[np.ndarray, ...] | None = ()
+    #: Arrays kept for backward (read them as ``saved_tensors``); ``None`` once the graph has been freed.
+    _saved: tuple[np.ndarray, ...] | None = ()
+    _saved_versions: tuple[int, ...] | None = None
 
     #: Set by ``retain_grad()``: a weak reference to the output tensor that keeps its ``.grad``.
     retained = None
@@ -64,8 +66,27 @@ class Function:
         # END SOLUTION
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
-        """Keep ``arrays`` for backward (freed after backward unless ``retain_graph``)."""
-        self.saved_tensors = arrays
+        """Keep ``arrays`` for backward (freed after backward unless ``retain_graph``).
+
+        Their version counters are noted too: if one of them is written in place
+        before backward reads it, backward raises instead of using the new values.
+        """
+        self._saved = arrays
+        self._saved_versions = versions.snapshot(arrays)
+
+    @property
+    def saved_tensors(self) -> tuple[np.ndarray, ...] | None:
+        """The arrays saved for backward, checked unchanged since; ``None`` once the graph was freed."""
+        saved = self._saved
+        if saved and versions._counts:
+            moved = versions.changed(saved, self._saved_versions)
+            if moved is not None:
+                raise RuntimeError(_modified_message(self, saved, *moved))
+        return saved
+
+    @saved_tensors.setter
+    def saved_tensors(self, arrays: tuple[np.ndarray, ...] | None) -> None:
+        self._saved = arrays
 
     @staticmethod
     def forward(ctx: Function, *inputs: object, **params: object) -> np.ndarray:
@@ -83,6 +104,17 @@ class Function:
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"
+
+
+def _modified_message(node: Function, saved: tuple, position: int, then: int, now: int) -> str:
+    array = saved[position]
+    return (
+        f"{node.name()}: one of the arrays it saved for backward (saved array {position}, shape "
+        f"{tuple(array.shape)}, {array.dtype}) has been modified by an in-place operation since forward "
+        f"(it is at version {now}; forward saw version {then}), so its gradient would be computed from "
+        "the wrong values. Use the out-of-place form (x = x + 1 rather than x += 1), or clone() the "
+        "tensor before changing it; an optimizer step also counts, so call backward() before step()."
+    )
 
 
 def _tensor_class() -> type:

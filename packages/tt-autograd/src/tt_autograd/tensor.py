@@ -29,6 +29,7 @@ from .functions import arithmetic as ar
 from .functions import indexing as ix
 from .functions import linalg
 from .functions import reductions as rd
+from .functions import rounding as ro
 from .functions import shape as sh
 from .functions import unary as un
 from .grad_mode import _state
@@ -313,6 +314,31 @@ class Tensor(tt_tensor.Tensor):
 
     def relu(self) -> Tensor:
         return un.Relu.apply(self)
+
+    # piecewise constant: recorded with a zero gradient, as PyTorch does (functions/rounding.py)
+    def floor(self) -> Tensor:
+        return ro.Step.apply(self, kind="floor")
+
+    def ceil(self) -> Tensor:
+        return ro.Step.apply(self, kind="ceil")
+
+    def round(self) -> Tensor:
+        return ro.Step.apply(self, kind="round")
+
+    def sign(self) -> Tensor:
+        return ro.Step.apply(self, kind="sign")
+
+    def __floordiv__(self, other: object) -> Tensor:
+        return ro.FloorDivide.apply(self, _arg(other))
+
+    def __rfloordiv__(self, other: object) -> Tensor:
+        return ro.FloorDivide.apply(_arg(other), self)
+
+    def __mod__(self, other: object) -> Tensor:
+        return ro.Remainder.apply(self, _arg(other))
+
+    def __rmod__(self, other: object) -> Tensor:
+        return ro.Remainder.apply(_arg(other), self)
 
     def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         if isinstance(min, tt_tensor.Tensor) or isinstance(max, tt_tensor.Tensor):

@@ -10,7 +10,9 @@ one parameter, :meth:`Optimizer._update`; the base class does the rest:
 * ``step(closure=None)`` re-evaluates the loss if given a closure, then calls
   ``_update`` for every parameter that has a gradient, with grad mode off.
   Updates write into ``p._array`` in place, so every reference to the
-  parameter (the model, other optimizers, views) sees the new values.
+  parameter (the model, other optimizers, views) sees the new values, and
+  bump its version counter (``p._version``), so a backward through a graph
+  built before the step refuses to use the changed values.
 * ``state_dict()`` uses PyTorch's layout: ``state`` keyed by the parameter's
   position counted across groups, ``param_groups`` with ``"params"`` as those
   positions. A state dict holds numbers and tensors only, so it can be saved
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor, enable_grad, no_grad
+from tt_tensor import versions
 
 
 class _RequiredParameter:
@@ -158,6 +161,7 @@ class Optimizer:
                             f"shape {p.grad.shape}"
                         )
                     self._update(p, p.grad._array, self.state[p], group)
+                    versions.bump(p._array)  # as an in-place op would: a graph that saved p now refuses
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from . import indexing
+from . import indexing, versions
 from ._base import TensorBase, operand
 
 if TYPE_CHECKING:
@@ -23,6 +23,7 @@ class IndexingMixin(TensorBase):
 
     def __setitem__(self, key: object, value: object) -> None:
         indexing.setitem(self._array, indexing.convert_key(key), operand(value))
+        versions.bump(self._array)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""

@@ -5,6 +5,10 @@ and return ``self``. The result must keep the tensor's shape and dtype:
 ``int_tensor += 0.5`` is refused, as in PyTorch. An optimizer's update
 (``addcmul_``, ``lerp_``) and ``nn.init``'s fills (``uniform_``, ``normal_``)
 are built from these.
+
+Each one bumps the version counter of the memory it writes
+(:mod:`tt_tensor.versions`), so autograd can tell when an array it saved
+for backward has changed since.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import indexing, pointwise, random
+from . import indexing, pointwise, random, versions
 from ._base import TensorBase, operand
 
 if TYPE_CHECKING:
@@ -24,10 +28,16 @@ if TYPE_CHECKING:
 class InPlaceMixin(TensorBase):
     """In-place updates, fills and random initialisers of :class:`Tensor`."""
 
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's memory has had (shared with its views), as in PyTorch."""
+        return versions.version(self._array)
+
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
         """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
         records it)."""
         pointwise.binary_inplace(op, ufunc, self._array, operand(other))
+        versions.bump(self._array)
         return self
 
     def _overwrite(self, op: str, values: object) -> Tensor:
@@ -35,6 +45,7 @@ class InPlaceMixin(TensorBase):
         if not self._array.flags.writeable:
             raise pointwise.read_only_error(op)
         self._array[...] = values
+        versions.bump(self._array)
         return self
 
     # ----------------------------------------------------------------- arithmetic
@@ -98,6 +109,7 @@ class InPlaceMixin(TensorBase):
     def copy_(self, source: object) -> Tensor:
         """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
         indexing.setitem(self._array, Ellipsis, operand(source))
+        versions.bump(self._array)
         return self
 
     def masked_fill_(self, mask: Tensor, value: float) -> Tensor:

@@ -1,0 +1,80 @@
+"""Piecewise-constant functions (floor, ceil, round, sign, ``//``) and the remainder ``%``.
+
+A step function is flat between its jumps, so its derivative is 0 wherever
+it exists; PyTorch records these operations and passes back a zero gradient
+rather than ending the graph, so code like ``y = x - x.floor()`` (the
+fractional part) still differentiates to 1. The remainder ``a % b = a - b ·
+floor(a / b)`` has derivative 1 in ``a`` and ``-floor(a / b)`` in ``b``.
+At the jumps themselves the derivative does not exist; like PyTorch, these
+rules use the one-sided value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import pointwise
+
+from ..function import Function, unbroadcast
+from .arithmetic import _shape
+
+STEPS = {"floor": np.floor, "ceil": np.ceil, "round": np.round, "sign": np.sign, "trunc": np.trunc}
+
+
+class Step(Function):
+    """``floor``, ``ceil``, ``round``, ``sign`` or ``trunc``: the gradient is zero."""
+
+    @staticmethod
+    def forward(ctx, a, kind):
+        # BEGIN SOLUTION 02
+        ctx.shape, ctx.dtype = a.shape, a.dtype
+        return STEPS[kind](a)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 02
+        return (np.zeros(ctx.shape, dtype=grad.dtype),)
+        # END SOLUTION
+
+
+class FloorDivide(Function):
+    """``a // b``: piecewise constant in both operands, so both gradients are zero."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # BEGIN SOLUTION 02
+        ctx.shapes = (_shape(a), _shape(b))
+        return pointwise.binary("floor_divide", np.floor_divide, a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 02
+        return tuple(
+            np.zeros(shape, dtype=grad.dtype) if need else None
+            for shape, need in zip(ctx.shapes, ctx.needs_input_grad)
+        )
+        # END SOLUTION
+
+
+class Remainder(Function):
+    """``a % b`` (Python's sign convention: the result takes ``b``'s sign, as ``torch.remainder``)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        # BEGIN SOLUTION 02
+        ctx.save_for_backward(a, b)
+        ctx.shapes = (_shape(a), _shape(b))
+        return pointwise.binary("remainder", np.remainder, a, b)
+        # END SOLUTION
+
+    @staticmethod
+    def backward(ctx, grad):
+        # BEGIN SOLUTION 02
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            unbroadcast(grad, ctx.shapes[0]) if need_a else None,
+            unbroadcast(-grad * np.floor_divide(a, b), ctx.shapes[1]) if need_b else None,
+        )
+        # END SOLUTION
