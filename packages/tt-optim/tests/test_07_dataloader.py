@@ -167,3 +167,27 @@ def test_bad_datasets_are_refused_clearly():
         DataLoader(iter(range(3)))
     with pytest.raises(TypeError, match="tt.Generator"):
         DataLoader(numbered(3), shuffle=True, generator=np.random.default_rng(0))
+
+
+def test_a_dataset_with_getitems_is_fetched_one_call_per_batch():
+    """PyTorch's batched-fetch protocol: ``__getitems__`` gets the batch's indices as a list of ints."""
+
+    class Squares(Dataset):
+        def __init__(self) -> None:
+            self.calls: list[list[int]] = []
+
+        def __len__(self) -> int:
+            return 10
+
+        def __getitem__(self, index: int):
+            raise AssertionError("fetched one by one although __getitems__ exists")
+
+        def __getitems__(self, indices: list[int]):
+            assert all(type(i) is int for i in indices)
+            self.calls.append(indices)
+            return [ag.tensor([float(i * i)]) for i in indices]
+
+    data = Squares()
+    batches = list(DataLoader(data, batch_size=4))
+    assert data.calls == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    np.testing.assert_array_equal(batches[1].numpy(), [[16.0], [25.0], [36.0], [49.0]])

@@ -8,6 +8,8 @@ A batch is fetched in one of two ways:
 * with no ``collate_fn`` and a dataset that has ``get_batch`` (a
   ``TensorDataset``): one call with the whole index array, so a batch costs
   one NumPy fancy-indexing operation per tensor and no per-sample Python;
+* a dataset with PyTorch's ``__getitems__(indices)`` (a list of ints in, a
+  list of samples out) fetches the batch in one call, then ``collate_fn``;
 * otherwise sample by sample, ``collate_fn([dataset[i] for i in batch])``,
   with :func:`default_collate` (stack) as the default.
 
@@ -140,12 +142,15 @@ class DataLoader:
         # END SOLUTION
 
     def _fetch(self, indices: np.ndarray) -> Any:
-        """One batch: the dataset's ``get_batch`` if there is no ``collate_fn``, else sample by sample."""
+        """One batch: ``get_batch`` (no ``collate_fn``), else ``__getitems__``, else sample by sample."""
         # BEGIN SOLUTION 07
         get_batch = getattr(self.dataset, "get_batch", None)
         if self.collate_fn is None and callable(get_batch):
             return get_batch(indices)
         collate = self.collate_fn or default_collate
+        get_items = getattr(self.dataset, "__getitems__", None)
+        if callable(get_items):
+            return collate(get_items(indices.tolist()))
         return collate([self.dataset[int(i)] for i in indices])
         # END SOLUTION
 
