@@ -77,7 +77,13 @@ class LayerNorm(Module):
 
 
 class _BatchNorm(Module):
-    """Batch normalisation over channel dimension 1; subclasses define ``_check_input_dim``."""
+    """Batch normalisation over channel dimension 1; subclasses define ``_check_input_dim``.
+
+    A subclass may also swap the kernel: ``_batch_norm`` is the functional
+    form forward calls (tt-vision's ``BatchNorm2d`` uses its channels-last one).
+    """
+
+    _batch_norm = staticmethod(F.batch_norm)
 
     def __init__(
         self,
@@ -88,18 +94,27 @@ class _BatchNorm(Module):
         track_running_stats: bool = True,
         device: object = None,
         dtype: object = None,
+        *,
+        bias: bool = True,
     ) -> None:
         super().__init__()
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(
+                f"{type(self).__name__}: device {device!r} is not available; TinyTorch runs on the CPU only"
+            )
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
+        self.bias_enabled = bias
         if affine:
             self.weight = Parameter(tt_autograd.ones(num_features, dtype=dtype))
-            self.bias = Parameter(tt_autograd.zeros(num_features, dtype=dtype))
         else:
             self.register_parameter("weight", None)
+        if affine and bias:
+            self.bias = Parameter(tt_autograd.zeros(num_features, dtype=dtype))
+        else:
             self.register_parameter("bias", None)
         if track_running_stats:
             self.register_buffer("running_mean", tt_autograd.zeros(num_features, dtype=dtype))
@@ -120,8 +135,9 @@ class _BatchNorm(Module):
     def reset_parameters(self) -> None:
         """Reset the running statistics, the weight to ones and the bias to zeros."""
         self.reset_running_stats()
-        if self.affine:
+        if self.weight is not None:
             init.ones_(self.weight)
+        if self.bias is not None:
             init.zeros_(self.bias)
 
     def _check_input_dim(self, input) -> None:  # noqa: A002
@@ -143,7 +159,7 @@ class _BatchNorm(Module):
                 factor = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(
+        return self._batch_norm(
             input,
             self.running_mean if track else None,
             self.running_var if track else None,
@@ -158,7 +174,8 @@ class _BatchNorm(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            f"track_running_stats={self.track_running_stats}"
+            + ("" if self.bias_enabled else "bias=False, ")
+            + f"track_running_stats={self.track_running_stats}"
         )
 
 
@@ -179,6 +196,7 @@ class BatchNorm1d(_BatchNorm):
         track_running_stats: keep ``running_mean``, ``running_var`` and
             ``num_batches_tracked`` buffers; if False, batch statistics are used
             in evaluation too.
+        bias: with ``affine``, learn the shift too (keyword-only, as in PyTorch 2.13; default True).
 
     Shape:
         input ``(N, C)`` or ``(N, C, L)``, output the same.
