@@ -167,15 +167,8 @@ def plot(history: dict, path: Path) -> Path | None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="smoke run: a slice of the data, one epoch")
+    _record.training_arguments(parser, "MNIST", WEIGHTS)
     parser.add_argument("--epochs", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--root", type=Path, default=None, help="a folder holding MNIST (looked in first)")
-    parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
-    parser.add_argument(
-        "--weights", type=Path, default=WEIGHTS, help="where to save the trained weights (.npz)"
-    )
     args = parser.parse_args(argv)
     args.out = _record.output_folder(args.out, args.quick)
     start = time.perf_counter()
@@ -187,20 +180,12 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     wall = time.perf_counter() - start
     history = result["history"]
-    args.weights.parent.mkdir(parents=True, exist_ok=True)
-    optim.save(result["model"].state_dict(), args.weights)
-    print(f"weights saved to {args.weights}")
-    figures = []
-    if not args.no_plot and (saved := plot(history, args.out / FIGURE)) is not None:
-        print(f"figure saved to {saved}")
-        figures.append(FIGURE)
     final, epochs = history["test"][-1], len(history["test"])
     goal = 0.2 if args.quick else GOAL  # the quick run only has to learn something
     passed = final >= goal
-    word = "PASS" if passed else "FAIL"
     verdict = (
-        f"VERDICT: {word} — test accuracy {final:.2%} on {result['data']} (goal {goal:.0%}) "
-        f"after {epochs} epoch(s), wall time {wall:.0f} s"
+        f"VERDICT: {'PASS' if passed else 'FAIL'} — test accuracy {final:.2%} on {result['data']} "
+        f"(goal {goal:.0%}) after {epochs} epoch(s), wall time {wall:.0f} s"
     )
     metrics = {
         "test accuracy": round(final, 4),
@@ -209,17 +194,17 @@ def main(argv: list[str] | None = None) -> int:
         "data loading s": round(result["loaded_s"], 1),
         "quick": args.quick,
     }
-    _record.write(
+    return _record.finish(
         "03",
+        args=args,
+        model=result["model"],
+        plot=lambda path: plot(history, path),
+        figure=FIGURE,
         verdict=verdict,
         passed=passed,
         metrics=metrics,
-        figures=figures,
-        out_dir=args.out,
         wall_time_s=wall,
     )
-    print(verdict)
-    return 0 if passed else 1
 
 
 if __name__ == "__main__":

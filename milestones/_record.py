@@ -77,5 +77,55 @@ def write(
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{number}.json"
-    path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    temporary = path.with_name(f".{path.name}.part")
+    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(temporary, path)  # atomic: the docs never read half a record
     return path
+
+
+def training_arguments(parser: Any, data: str, weights: Path) -> None:
+    """The options every training milestone takes: --quick, --seed, --root, --no-plot, --out, --weights."""
+    parser.add_argument("--quick", action="store_true", help="smoke run: a slice of the data, one epoch")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--root", type=Path, default=None, help=f"a folder holding {data} (looked in first)")
+    parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
+    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    parser.add_argument("--weights", type=Path, default=weights, help="where to save the weights (.npz)")
+
+
+def finish(
+    number: str,
+    *,
+    args: Any,
+    model: Any,
+    plot: Any,
+    figure: str,
+    verdict: str,
+    passed: bool,
+    metrics: dict,
+    wall_time_s: float,
+) -> int:
+    """Save the weights (no pickle), the figure (``plot(path)``) and the record; print the verdict.
+
+    Returns the process exit code: 0 if the milestone passed.
+    """
+    from tt_optim import save  # the milestones' own dependency, imported where it is used
+
+    args.weights.parent.mkdir(parents=True, exist_ok=True)
+    save(model.state_dict(), args.weights)
+    print(f"weights saved to {args.weights}")
+    figures = []
+    if not args.no_plot and (saved := plot(args.out / figure)) is not None:
+        print(f"figure saved to {saved}")
+        figures.append(figure)
+    write(
+        number,
+        verdict=verdict,
+        passed=passed,
+        metrics=metrics,
+        figures=figures,
+        out_dir=args.out,
+        wall_time_s=wall_time_s,
+    )
+    print(verdict)
+    return 0 if passed else 1
