@@ -52,9 +52,14 @@ def run(*command: str | Path, env: dict[str, str] | None = None) -> None:
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    """The environment minus what could leak the outer venv or the editable-together switch."""
+    """The environment minus what could leak the outer venv or the editable-together switch.
+
+    pip's wheel cache is off: a sibling built from its folder on an earlier run would
+    otherwise be reused after its sources changed (same name, same version).
+    """
     drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "TT_EDITABLE_SIBLINGS"}
-    return {k: v for k, v in os.environ.items() if k not in drop} | {"PYTHONDONTWRITEBYTECODE": "1", **extra}
+    fixed = {"PYTHONDONTWRITEBYTECODE": "1", "PIP_NO_CACHE_DIR": "1"}
+    return {k: v for k, v in os.environ.items() if k not in drop} | fixed | extra
 
 
 def requires_dist(metadata: str) -> list[str]:
