@@ -69,7 +69,7 @@ def _module_session(module):
 
 
 for _module in curriculum.MODULES:
-    if _module.package in PACKAGES:
+    if curriculum.is_built(_module, ROOT):
         nox.session(name=f"module-{_module.tag}")(_module_session(_module))
 
 

@@ -181,6 +181,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     vision_data.main(["--quick"] if args.quick else [])
+    import perf_kv_cache  # benchmarks/perf_kv_cache.py: KV-cached generation against GPT.generate (module 18)
+
+    print()
+    perf_kv_cache.main(["--quick"] if args.quick else [])
     return 0
 
 

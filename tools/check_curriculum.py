@@ -97,9 +97,8 @@ def main(argv: list[str] | None = None) -> int:
         "modules", nargs="*", help="module numbers (default: every module whose package exists)"
     )
     args = parser.parse_args(argv)
-    existing = set(curriculum.existing_packages(ROOT))
     wanted = [curriculum.module(int(n)) for n in args.modules] or [
-        m for m in curriculum.MODULES if m.package in existing and glob.glob(m.test_glob, root_dir=ROOT)
+        m for m in curriculum.MODULES if curriculum.is_built(m, ROOT)
     ]
     results = []
     for module in wanted:

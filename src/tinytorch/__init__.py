@@ -1,9 +1,10 @@
 """TinyTorch: ``import tinytorch as tt`` gives the PyTorch-style top level over every package.
 
-So far: tensors (tt-tensor) and autograd (tt-autograd). A PyTorch script
-runs with ``import torch`` changed to ``import tinytorch as torch`` as far as
-the packages that exist reach. Later packages appear here as ``tt.nn``,
-``tt.optim``, ``tt.vision``, ``tt.text`` and ``tt.perf`` when they land.
+Tensors and autograd at the top level (``tt.tensor``, ``tt.no_grad``, ...),
+then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``
+and ``tt.perf`` (profiling, quantization, compression, acceleration, KV
+caching, benchmarking). A PyTorch script runs with ``import torch`` changed
+to ``import tinytorch as torch`` as far as these packages reach.
 
 Example:
     >>> import tinytorch as tt
@@ -15,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import tt_perf as perf  # tt.perf: the systems toolkit (modules 14-20)
 import tt_text as text  # tt.text: tokenizers, GPT, generation
 import tt_vision as vision  # tt.vision: datasets, transforms
 from tt_autograd import *  # noqa: F403  (tensor, zeros, randn, cat, stack, where, no_grad, ...)

@@ -118,7 +118,7 @@ MILESTONES: tuple[Milestone, ...] = (
         2018,
         "Systems: optimise a model end to end under a budget",
         "milestones/06_systems.py",
-        _through(20),
+        _through(13, 15, 18, 20),  # the modules its script uses: CNN, GPT, quantization, KV cache, capstone
     ),
 )
 
@@ -151,6 +151,18 @@ def closure(package: str) -> list[str]:
 
     visit(package)
     return order
+
+
+#: Modules whose package exists but whose code is not written yet: ``tito`` refuses to start them,
+#: the noxfile registers no session for them and the docs list them as coming.
+#: ``tests/test_exercises.py`` fails as soon as one of them has solution regions, so an entry
+#: cannot outlive the module's arrival.
+PLANNED: frozenset[int] = frozenset({14, 16, 17, 19})
+
+
+def is_built(module: Module, root: Path) -> bool:
+    """Whether ``module``'s package exists under ``root`` and the module is not still planned."""
+    return module.number not in PLANNED and (root / "packages" / module.package / "pyproject.toml").is_file()
 
 
 def existing_packages(root: Path) -> list[str]:

@@ -88,7 +88,7 @@ def module_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) 
     root = workspace_or_fail(workspace)
     progress = Progress.load(root)
     rows = [{"module": m.tag, "name": m.name, "title": m.title, "package": m.package,
-             "available": (root / "packages" / m.package).is_dir(), "state": progress.state(m.number)}
+             "available": curriculum.is_built(m, root), "state": progress.state(m.number)}
             for m in curriculum.MODULES]  # fmt: skip
     if as_json:
         print(json.dumps(rows, indent=2))
@@ -120,6 +120,8 @@ def module_start(
         fail(str(error))
     if not (root / "packages" / module.package).is_dir():
         fail(f"module {module.tag} lives in {module.package}, which this checkout does not have yet")
+    if module.number in curriculum.PLANNED:
+        fail(f"module {module.tag} ({module.title}) is planned but not written yet: nothing to start")
     missing = [m.tag for m in prerequisites(module) if not progress.complete(m.number)]
     if missing and not force:
         fail(

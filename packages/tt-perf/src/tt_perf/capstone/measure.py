@@ -1,0 +1,77 @@
+"""Measuring a model for the capstone: its size in bytes and its single-sample latency.
+
+* **Size** is what the model would occupy saved: the bytes of every array in
+  its ``state_dict`` (parameters and buffers, whatever their dtype), so an
+  INT8 weight counts one byte per element and a pruned-and-shrunk layer
+  counts only what is left.
+* **Latency** is the 90th percentile of single-sample forward passes
+  (MLPerf's single-stream metric), in evaluation mode without a graph, after
+  a few warm-up calls.
+
+Example:
+    >>> import tt_autograd as ag, tt_nn as nn
+    >>> model = nn.Linear(4, 2)
+    >>> model_bytes(model)
+    40
+    >>> latency_ms(model, ag.zeros(1, 4), repeats=5) > 0
+    True
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import numpy as np
+from tt_autograd import no_grad
+from tt_nn import Module
+
+from .budget import Measurement
+
+
+def model_bytes(model: Module) -> int:
+    """Bytes of every array in ``model.state_dict()``."""
+    # BEGIN SOLUTION 20
+    total = 0
+    for value in model.state_dict().values():
+        array = getattr(value, "_array", value)
+        total += np.asarray(array).nbytes
+    return int(total)
+    # END SOLUTION
+
+
+def latency_ms(model: Module, example: object, repeats: int = 50, warmup: int = 3) -> float:
+    """90th-percentile wall time of ``model(example)`` in milliseconds (eval mode, no graph).
+
+    Cost: ``warmup + repeats`` forward passes. The model's training flag is restored.
+    """
+    if repeats < 1:
+        raise ValueError(f"latency_ms: repeats must be at least 1, got {repeats}")
+    # BEGIN SOLUTION 20
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            for _ in range(warmup):
+                model(example)
+            times = np.empty(repeats)
+            for i in range(repeats):
+                start = time.perf_counter()
+                model(example)
+                times[i] = time.perf_counter() - start
+    finally:
+        model.train(was_training)
+    return float(np.percentile(times, 90) * 1e3)
+    # END SOLUTION
+
+
+def measure(
+    model: Module, name: str, evaluate: Callable[[Module], float], example: object, repeats: int = 50
+) -> Measurement:
+    """Accuracy by ``evaluate(model)`` (a fraction in [0, 1]), size and p90 latency, as one record."""
+    accuracy = float(evaluate(model))
+    if not 0.0 <= accuracy <= 1.0:
+        raise ValueError(
+            f"measure: evaluate() must return an accuracy in [0, 1], got {accuracy} for {name!r}"
+        )
+    return Measurement(name, accuracy, model_bytes(model), latency_ms(model, example, repeats))

@@ -1,0 +1,159 @@
+"""Module 20: the capstone's budget, measurements and the keep-or-revert optimisation loop."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_nn as nn
+from tt_perf.capstone import Budget, Measurement, latency_ms, measure, model_bytes, optimize
+
+START = Measurement("start", accuracy=0.80, size_bytes=1000, latency_ms=2.0)
+
+
+@pytest.mark.parametrize(
+    "budget, candidate, broken",
+    [
+        (Budget(min_accuracy=0.75), Measurement("c", 0.74, 1000, 2.0), "below the required"),
+        (Budget(max_accuracy_drop=0.01), Measurement("c", 0.785, 1000, 2.0), "1.50 points below"),
+        (Budget(max_size_bytes=500), Measurement("c", 0.8, 600, 2.0), "exceeds 500"),
+        (Budget(min_size_ratio=4), Measurement("c", 0.8, 300, 2.0), "3.33x smaller"),
+        (Budget(max_latency_ms=1.0), Measurement("c", 0.8, 1000, 1.5), "exceeds 1.0 ms"),
+        (Budget(min_speedup=2), Measurement("c", 0.8, 1000, 1.25), "1.60x faster"),
+    ],
+)
+def test_each_limit_names_what_is_broken(budget, candidate, broken):
+    (problem,) = budget.violations(candidate, START)
+    assert broken in problem
+
+
+def test_a_candidate_within_every_limit_meets_the_budget():
+    budget = Budget(max_accuracy_drop=0.01, min_size_ratio=3.9, min_speedup=1.5, max_latency_ms=1.5)
+    assert budget.violations(Measurement("c", 0.795, 250, 1.2), START) == []
+    assert budget.keeps_quality(Measurement("c", 0.795, 5000, 9.0), START)
+    assert not budget.keeps_quality(Measurement("c", 0.70, 100, 0.1), START)
+
+
+@pytest.mark.parametrize("field, value", [("max_accuracy_drop", -0.1), ("min_speedup", 0.0)])
+def test_nonsense_budgets_are_refused(field, value):
+    with pytest.raises(ValueError, match=field):
+        Budget(**{field: value})
+
+
+def test_model_bytes_counts_every_array_at_its_own_width():
+    model = nn.Sequential(nn.Linear(10, 4), nn.BatchNorm1d(4))
+    # weight 40 + bias 4 floats, BN weight/bias/mean/var 4 floats each, num_batches_tracked one int64
+    assert model_bytes(model) == (40 + 4 + 16) * 4 + 8
+    model.register_buffer("codes", ag.zeros(100, dtype=ag.int8))
+    assert model_bytes(model) == (40 + 4 + 16) * 4 + 8 + 100
+
+
+def test_latency_is_positive_and_restores_the_training_flag():
+    model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5))
+    model.train()
+    assert latency_ms(model, ag.zeros(1, 8), repeats=4) > 0
+    assert model.training
+    with pytest.raises(ValueError, match="repeats"):
+        latency_ms(model, ag.zeros(1, 8), repeats=0)
+
+
+def blobs(rng, n=400):
+    """Two Gaussian blobs in 16 dimensions: an easy task a small MLP solves."""
+    labels = rng.integers(0, 2, n)
+    points = rng.standard_normal((n, 16)).astype(np.float32) + 3.0 * labels[:, None]
+    return ag.tensor(points), labels
+
+
+def trained_mlp(rng):
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 2))
+    x, y = blobs(rng)
+    for _ in range(60):
+        loss = nn.functional.cross_entropy(model(x), ag.tensor(y))
+        model.zero_grad()
+        loss.backward()
+        with ag.no_grad():
+            for p in model.parameters():
+                p -= 0.1 * p.grad
+    return model, x, y
+
+
+def accuracy_on(x, y):
+    def evaluate(model):
+        with ag.no_grad():
+            return float((model(x).numpy().argmax(1) == y).mean())
+
+    return evaluate
+
+
+def keep_hidden_units(count):
+    """A pass that physically keeps the ``count`` hidden units with the largest outgoing weights."""
+
+    def apply(model):
+        first, last = model[0], model[2]
+        keep = np.sort(np.argsort(-np.abs(last.weight.detach().numpy()).sum(0))[:count])
+        small = nn.Sequential(nn.Linear(16, count), nn.ReLU(), nn.Linear(count, 2))
+        small[0].weight.data = first.weight.detach()[keep]
+        small[0].bias.data = first.bias.detach()[keep]
+        small[2].weight.data = last.weight.detach()[:, keep]
+        small[2].bias.data = last.bias.detach()
+        return small
+
+    return apply
+
+
+def scramble(model):
+    for p in model.parameters():
+        p.data = ag.zeros(p.shape)
+    return model
+
+
+def test_optimize_keeps_passes_that_hold_quality_and_reverts_the_others(rng):
+    model, x, y = trained_mlp(rng)
+    evaluate = accuracy_on(x, y)
+    before = {k: v.numpy().copy() for k, v in model.state_dict().items()}
+    budget = Budget(max_accuracy_drop=0.02, min_size_ratio=3.5)
+    passes = [
+        ("scramble", scramble),
+        ("keep 16 units", keep_hidden_units(16)),
+        ("keep 4", keep_hidden_units(4)),
+    ]
+    report = optimize(model, passes, evaluate, ag.zeros(1, 16), budget, repeats=3)
+    assert report.start.accuracy >= 0.95
+    assert [s.kept for s in report.stages] == [False, True]  # met after the second: the third never runs
+    assert "accuracy" in report.stages[0].reason and report.stages[0].measurement.accuracy <= 0.6
+    assert report.met and report.final.name == "keep 16 units"
+    assert report.final.size_bytes < report.start.size_bytes / 3.5
+    assert report.model[0].weight.shape == (16, 16)
+    for key, value in model.state_dict().items():  # the starting model is never touched
+        np.testing.assert_array_equal(value.numpy(), before[key])
+    table = report.table()
+    assert "scramble" in table and "keep 16 units" in table and table.count("\n") == 3
+    assert report.to_dict()["met"] is True and len(report.to_dict()["stages"]) == 2
+
+
+def test_an_unmet_budget_is_reported_with_its_violations(rng):
+    model, x, y = trained_mlp(rng)
+    report = optimize(
+        model,
+        [("scramble", scramble)],
+        accuracy_on(x, y),
+        ag.zeros(1, 16),
+        Budget(0.5, 0.05, min_size_ratio=2),
+        repeats=2,
+    )
+    assert not report.met and report.final is report.start
+    assert any("smaller" in v for v in report.violations)
+
+
+def test_a_pass_must_return_a_module(rng):
+    model, x, y = trained_mlp(rng)
+    with pytest.raises(TypeError, match="'bad' returned NoneType"):
+        optimize(
+            model, [("bad", lambda m: None)], accuracy_on(x, y), ag.zeros(1, 16), Budget(min_speedup=9), 2
+        )
+
+
+def test_measure_refuses_an_accuracy_outside_zero_one():
+    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
+        measure(nn.Linear(2, 2), "m", lambda m: 87.0, ag.zeros(1, 2), repeats=1)

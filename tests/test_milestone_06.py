@@ -1,0 +1,66 @@
+"""Milestone 06 (systems) runs as a script in its ``--quick`` form, and fails when a pass is broken.
+
+The full run takes about 20 s with milestone 04's trained weights (its result
+is in BENCHMARKS.md). Here the quick run trains a small CNN on a slice of
+CIFAR-10, folds and quantizes it, checks the KV cache on a tiny GPT, and must
+pass; and a sabotaged KV cache — one that returns different tokens — must
+make the milestone fail, so the verdict checks what it claims.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run(tmp_path: Path, shared_data: Path, prelude: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, "HOME": str(tmp_path / "home"), "TINYTORCH_DATA": str(shared_data)}
+    code = textwrap.dedent(prelude) + textwrap.dedent(
+        f"""
+        import runpy, sys
+        sys.argv = ["milestones/06_systems.py", "--quick", "--out", {str(tmp_path)!r},
+                    "--weights", {str(tmp_path / "absent.npz")!r}]
+        sys.path.insert(0, "milestones")
+        try:
+            runpy.run_path("milestones/06_systems.py", run_name="__main__")
+        except SystemExit as exit:
+            raise SystemExit(exit.code)
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600
+    )
+
+
+def test_quick_run_passes_and_records_every_stage(tmp_path, shared_data):
+    result = run(tmp_path, shared_data)
+    assert result.returncode == 0, result.stdout + result.stderr
+    last = result.stdout.strip().splitlines()[-1]
+    assert last.startswith("VERDICT: PASS"), result.stdout
+    record = json.loads((tmp_path / "06.json").read_text(encoding="utf-8"))
+    stages = record["metrics"]["cnn stages"]
+    assert [s["name"] for s in stages["stages"]] == ["fold batch norm", "INT8 weights"]
+    assert stages["final"]["size_bytes"] * 3.5 <= stages["start"]["size_bytes"]
+    assert record["metrics"]["gpt same tokens"] is True and record["passed"] is True
+
+
+def test_a_kv_cache_that_changes_the_tokens_fails_the_milestone(tmp_path, shared_data):
+    sabotage = """
+        import numpy as np
+        import tt_perf.memoization as memo
+        real = memo.generate_cached
+        def wrong(*args, **kwargs):
+            ids = real(*args, **kwargs)
+            ids._array[:, -1] = (ids._array[:, -1] + 1) % 65  # one wrong token at the end
+            return ids
+        memo.generate_cached = wrong
+    """
+    result = run(tmp_path, shared_data, sabotage)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "same tokens False" in result.stdout.strip().splitlines()[-1]
