@@ -3,24 +3,25 @@
 One subpackage per module; each is importable on its own and lists its API
 in ``__all__``. Written so far:
 
+* :mod:`tt_perf.profiling` — module 14: parameters, FLOPs, time per layer, memory;
 * :mod:`tt_perf.quantization` — module 15: INT8 quantization, observers,
   INT8-weight layers, batch-norm folding;
 * :mod:`tt_perf.memoization` — module 18: a KV cache for transformer generation;
 * :mod:`tt_perf.capstone` — module 20: optimise a model end to end under a budget.
 
-Planned (``tinytorch.curriculum.PLANNED``): 14 profiling, 16 compression,
-17 acceleration, 19 benchmarking.
+Planned (``tinytorch.curriculum.PLANNED``): 16 compression, 17 acceleration,
+19 benchmarking.
 
 Example:
     >>> import tt_perf
     >>> sorted(tt_perf.__all__)
-    ['capstone', 'memoization', 'quantization']
+    ['capstone', 'memoization', 'profiling', 'quantization']
 """
 
 from __future__ import annotations
 
-from . import capstone, memoization, quantization
+from . import capstone, memoization, profiling, quantization
 
 __version__ = "0.1.0"
 
-__all__ = ["capstone", "memoization", "quantization"]
+__all__ = ["capstone", "memoization", "profiling", "quantization"]

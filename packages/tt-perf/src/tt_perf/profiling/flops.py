@@ -1,0 +1,191 @@
+"""Counting a model: parameters, and floating-point operations per forward pass, layer by layer.
+
+``count_flops(model, x)`` runs one forward pass under ``no_grad`` with a
+forward hook on every module, and counts each layer's work from the shapes it
+actually saw. The convention is the usual one for networks: a multiply–add
+is **2 FLOPs**, so a matmul ``(M, K) @ (K, N)`` is ``2·M·K·N``. Counted:
+
+* ``Linear``: ``2 · rows · in · out`` (+ ``rows · out`` for the bias);
+* ``Conv2d``: ``2 · N · H_out · W_out · C_out · (C_in / groups) · kh · kw`` (+ bias);
+* attention (tt-text's ``CausalSelfAttention``, ``MultiheadAttention``): the
+  ``QKᵀ`` and ``AV`` matmuls, ``2 · 2 · B · H · T · S · D``, plus a softmax of
+  ``5`` per score; its projections are ``Linear`` children, counted as such;
+* element-wise layers (activations, batch/layer norm, pooling, dropout):
+  a few FLOPs per element, listed with their per-element cost below;
+* containers and shape-only layers (``Sequential``, ``Flatten``,
+  ``Identity``, ``Embedding`` lookups): 0.
+
+Any other module with no children is listed as **not counted** in the
+report, never silently as 0.
+
+Example:
+    >>> import tt_autograd as ag, tt_nn as nn
+    >>> report = count_flops(nn.Sequential(nn.Linear(10, 20), nn.ReLU()), ag.zeros(4, 10))
+    >>> report.total_flops  # 2*4*10*20 + 4*20 (bias) + 4*20 (ReLU)
+    1760
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import tt_nn
+from tt_autograd import no_grad
+from tt_nn import Module
+from tt_text import CausalSelfAttention, Embedding, MultiheadAttention
+from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+
+#: FLOPs per output element of element-wise layers (compare, exp/tanh counted as one).
+PER_ELEMENT = {
+    tt_nn.ReLU: 1,
+    tt_nn.LeakyReLU: 2,
+    tt_nn.GELU: 8,
+    tt_nn.SiLU: 4,
+    tt_nn.Sigmoid: 4,
+    tt_nn.Tanh: 1,
+    tt_nn.Softmax: 5,
+    tt_nn.LogSoftmax: 5,
+    tt_nn.Dropout: 0,  # counted as 0: a no-op at inference
+    tt_nn.BatchNorm1d: 2,  # eval mode: one multiply-add per element
+    BatchNorm2d: 2,
+    tt_nn.LayerNorm: 8,  # mean, variance, normalise, scale and shift
+}
+FREE = (
+    tt_nn.Sequential,
+    tt_nn.ModuleList,
+    tt_nn.ModuleDict,
+    tt_nn.Flatten,
+    tt_nn.Unflatten,
+    tt_nn.Identity,
+    Embedding,
+)
+
+
+def count_parameters(model: Module, trainable_only: bool = False) -> int:
+    """Number of parameter elements (a shared parameter once); ``trainable_only``: those requiring grad."""
+    seen, total = set(), 0
+    for parameter in model.parameters():
+        if id(parameter) in seen or (trainable_only and not parameter.requires_grad):
+            continue
+        seen.add(id(parameter))
+        total += int(np.prod(parameter.shape))
+    return total
+
+
+def _size(x: object) -> int:
+    return int(np.prod(x.shape)) if hasattr(x, "shape") else 0
+
+
+def layer_flops(module: Module, inputs: tuple, output: object) -> int | None:
+    """FLOPs of one call of ``module`` (inputs and output as it saw them); ``None`` if unknown."""
+    # BEGIN SOLUTION 14
+    if isinstance(output, tuple):  # MultiheadAttention returns (output, weights)
+        output = output[0]
+    out = _size(output)
+    if isinstance(module, tt_nn.Linear):
+        rows = out // module.out_features
+        return 2 * rows * module.in_features * module.out_features + (out if module.bias is not None else 0)
+    if isinstance(module, Conv2d):
+        kh, kw = module.kernel_size
+        per_output = 2 * (module.in_channels // module.groups) * kh * kw
+        return out * per_output + (out if module.bias is not None else 0)
+    if isinstance(module, CausalSelfAttention):  # (B, T, C), self-attention
+        batch, length, width = inputs[0].shape
+        return 4 * batch * length * length * width + 5 * batch * module.n_head * length * length
+    if isinstance(module, MultiheadAttention):  # query (L, N, E) and key (S, N, E), or batch first
+        query, key = inputs[0], inputs[1] if len(inputs) > 1 else inputs[0]
+        seq = 0 if not module.batch_first else 1
+        batch = query.shape[1 - seq] if query.ndim == 3 else 1
+        length, source = query.shape[seq if query.ndim == 3 else 0], key.shape[seq if key.ndim == 3 else 0]
+        scores = batch * module.num_heads * length * source
+        return 4 * batch * length * source * module.embed_dim + 5 * scores
+    if isinstance(module, (MaxPool2d, AvgPool2d)):
+        kernel = module.kernel_size if isinstance(module.kernel_size, tuple) else (module.kernel_size,) * 2
+        return out * kernel[0] * kernel[1]
+    if isinstance(module, AdaptiveAvgPool2d):
+        return _size(inputs[0])
+    for kind, per_element in PER_ELEMENT.items():
+        if type(module) is kind:
+            return per_element * out
+    if isinstance(module, FREE):
+        return 0
+    return None
+    # END SOLUTION
+
+
+@dataclass
+class FlopRow:
+    """One module call: its dotted name, type, output shape, parameters, FLOPs (None: not counted)."""
+
+    name: str
+    kind: str
+    output_shape: tuple
+    parameters: int
+    flops: int | None
+
+
+@dataclass
+class FlopReport:
+    """Per-module FLOPs of one forward pass, and their total."""
+
+    rows: list[FlopRow] = field(default_factory=list)
+
+    @property
+    def total_flops(self) -> int:
+        return sum(row.flops or 0 for row in self.rows)
+
+    @property
+    def not_counted(self) -> list[str]:
+        """Modules whose work this counter does not know (their FLOPs are missing from the total)."""
+        return [f"{row.name} ({row.kind})" for row in self.rows if row.flops is None]
+
+    def table(self) -> str:
+        """An aligned text table with a share column and the total."""
+        total = self.total_flops or 1
+        lines = [f"{'module':28s} {'type':22s} {'output':>18s} {'params':>10s} {'FLOPs':>14s} {'share':>6s}"]
+        for row in self.rows:
+            flops = "not counted" if row.flops is None else f"{row.flops:,}"
+            share = "" if row.flops is None else f"{100 * row.flops / total:5.1f}%"
+            shape = "×".join(map(str, row.output_shape))
+            lines.append(
+                f"{row.name:28s} {row.kind:22s} {shape:>18s} {row.parameters:>10,} {flops:>14s} {share:>6s}"
+            )
+        lines.append(f"{'total':28s} {'':22s} {'':>18s} {'':>10s} {self.total_flops:>14,}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"total_flops": self.total_flops, "rows": [row.__dict__ for row in self.rows]}
+
+
+def count_flops(model: Module, *inputs: object) -> FlopReport:
+    """FLOPs of ``model(*inputs)``, per module that did work (leaves, and attention blocks).
+
+    Runs one forward pass in the model's current mode, without a graph; all
+    hooks are removed afterwards, even if the forward pass fails.
+    """
+    report = FlopReport()
+    handles = []
+
+    def record(name: str):
+        def hook(module: Module, args: tuple, output: object) -> None:
+            # BEGIN SOLUTION 14
+            shown = output[0] if isinstance(output, tuple) else output
+            own = sum(int(np.prod(p.shape)) for p in module.parameters(recurse=False))
+            flops = layer_flops(module, args, output)
+            report.rows.append(FlopRow(name, type(module).__name__, tuple(shown.shape), own, flops))
+            # END SOLUTION
+
+        return hook
+
+    for name, module in model.named_modules():
+        leaf = not module._modules
+        if leaf or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
+            handles.append(module.register_forward_hook(record(name or type(module).__name__)))
+    try:
+        with no_grad():
+            model(*inputs)
+    finally:
+        for handle in handles:
+            handle.remove()
+    return report

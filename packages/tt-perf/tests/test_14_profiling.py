@@ -1,0 +1,109 @@
+"""Module 14: parameter and FLOP counts checked against hand-worked formulas; the profiler's bookkeeping."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_nn as nn
+from tt_perf.profiling import count_flops, count_parameters, layer_flops, profile
+from tt_text import GPT, CausalSelfAttention, GPTConfig
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+
+
+def reference_small_cnn():
+    """The reference small CNN of PERF-NOTES: 20.7 MFLOP per image in its matmuls."""
+    return nn.Sequential(
+        Conv2d(3, 32, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+        Conv2d(32, 64, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+        Conv2d(64, 128, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+        nn.Flatten(), nn.Linear(2048, 10),
+    )  # fmt: skip
+
+
+def test_parameters_are_counted_once_even_when_shared():
+    model = GPT(GPTConfig(vocab_size=50, block_size=8, n_layer=1, n_head=2, n_embd=16))
+    assert model.lm_head.weight is model.transformer.wte.weight
+    assert count_parameters(model) == sum(int(np.prod(p.shape)) for p in model.parameters())
+    frozen = nn.Linear(4, 3)
+    frozen.bias.requires_grad_(False)
+    assert count_parameters(frozen) == 15 and count_parameters(frozen, trainable_only=True) == 12
+
+
+def test_the_reference_cnn_matches_the_formulas():
+    report = count_flops(reference_small_cnn(), ag.zeros(2, 3, 32, 32))
+    convs = [row.flops for row in report.rows if row.kind == "Conv2d"]
+    # 2 · N · H · W · C_out · C_in · 9, plus one add per output for the bias
+    assert convs == [
+        2 * (2 * 32 * 32 * 32 * 27) + 2 * 32 * 32 * 32,
+        2 * (2 * 16 * 16 * 64 * 288) + 2 * 16 * 16 * 64,
+        2 * (2 * 8 * 8 * 128 * 576) + 2 * 8 * 8 * 128,
+    ]
+    matmuls = sum(convs) + report.rows[-1].flops
+    assert 20.7e6 <= matmuls / 2 <= 20.9e6  # per image, as PERF-NOTES counts it
+    assert [row.kind for row in report.rows][:3] == ["Conv2d", "ReLU", "MaxPool2d"]
+    assert report.rows[0].output_shape == (2, 32, 32, 32) and report.rows[0].parameters == 896
+    assert report.not_counted == [] and "total" in report.table()
+
+
+def test_linear_on_sequences_counts_every_position():
+    linear = nn.Linear(8, 4, bias=False)
+    report = count_flops(linear, ag.zeros(3, 5, 8))
+    assert report.total_flops == 2 * 15 * 8 * 4
+
+
+def test_grouped_and_strided_convolutions():
+    conv = Conv2d(8, 16, 3, stride=2, padding=1, groups=4, bias=False)
+    report = count_flops(conv, ag.zeros(1, 8, 10, 10))
+    assert report.total_flops == 5 * 5 * 16 * 2 * (8 // 4) * 9
+
+
+def test_attention_counts_its_two_matmuls_and_its_projections_separately():
+    attention = CausalSelfAttention(n_embd=16, n_head=4)
+    report = count_flops(attention, ag.zeros(2, 6, 16))
+    by_name = {row.name: row.flops for row in report.rows}
+    assert by_name["c_attn"] == 2 * 12 * 16 * 48 + 12 * 48
+    assert by_name["c_proj"] == 2 * 12 * 16 * 16 + 12 * 16
+    assert by_name["CausalSelfAttention"] == 4 * 2 * 6 * 6 * 16 + 5 * 2 * 4 * 6 * 6
+
+
+def test_unknown_layers_are_listed_not_zeroed():
+    class Mystery(nn.Module):
+        def forward(self, x):
+            return x * 2
+
+    report = count_flops(nn.Sequential(nn.Linear(3, 3), Mystery()), ag.zeros(1, 3))
+    assert report.not_counted == ["1 (Mystery)"]
+    assert layer_flops(Mystery(), (ag.zeros(1),), ag.zeros(1)) is None
+    assert "not counted" in report.table()
+
+
+def test_hooks_are_removed_even_when_forward_fails():
+    model = nn.Sequential(nn.Linear(3, 3))
+    with pytest.raises(RuntimeError):
+        count_flops(model, ag.zeros(1, 4))
+    assert all(not m._forward_hooks for m in model.modules())
+
+
+def test_profile_times_every_layer_and_every_backward_operation():
+    model = nn.Sequential(Conv2d(3, 8, 3, padding=1, bias=False), BatchNorm2d(8), nn.ReLU(), nn.Flatten(),
+                          nn.Linear(8 * 8 * 8, 4))  # fmt: skip
+    x, y = ag.randn(4, 3, 8, 8), ag.randint(0, 4, (4,))
+    loss = nn.CrossEntropyLoss()
+    report = profile(model, x, lambda out: loss(out, y), steps=2)
+    assert [row.name for row in report.forward] == ["0", "1", "2", "3", "4"]
+    assert all(row.ms > 0 for row in report.forward)
+    kinds = {row.kind for row in report.backward}
+    assert {"Conv2dFunction", "Linear", "CrossEntropy"} <= kinds
+    shares = report.by_kind()
+    assert "Conv2d" in shares and "Conv2dFunction" not in shares  # backward joined to its layer
+    assert report.peak_bytes > x.numpy().nbytes and report.step_ms > 0 and report.unprofiled_step_ms > 0
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    from tt_vision._conv import Conv2dFunction  # the wrapped backward is put back
+
+    assert Conv2dFunction.backward.__qualname__.startswith("Conv2dFunction")
+
+
+def test_profile_refuses_zero_steps():
+    with pytest.raises(ValueError, match="steps"):
+        profile(nn.Linear(2, 2), ag.zeros(1, 2), steps=0)
