@@ -1,0 +1,125 @@
+"""Module 19: the harness's statistics against slow references, and its scenarios on a fake clock."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tt_perf.benchmarking import (
+    BenchmarkResult,
+    Offline,
+    Server,
+    SingleStream,
+    bootstrap_ratio,
+    compare,
+    queue_latencies,
+    run_benchmark,
+    summarize,
+)
+
+
+class FakeClock:
+    """A clock that advances only when the benchmarked function says so: exact, repeatable timings."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def runner(self, seconds_per_sample: float, fixed: float = 0.0):
+        def run(batch: np.ndarray) -> np.ndarray:
+            self.now += fixed + seconds_per_sample * len(batch)
+            return batch
+
+        return run
+
+
+def test_summary_percentiles_match_the_definition(rng):
+    samples = rng.exponential(1.0, 1001)
+    summary = summarize(samples)
+    ordered = np.sort(samples)
+    assert summary["p50"] == pytest.approx(ordered[500])
+    assert summary["p90"] == pytest.approx(ordered[900])
+    assert summary["min"] == ordered[0] and summary["max"] == ordered[-1]
+    with pytest.raises(ValueError, match="no samples"):
+        summarize(np.array([]))
+
+
+def test_queue_matches_a_step_by_step_simulation(rng):
+    arrivals = np.cumsum(rng.exponential(1.0, 300))
+    service = rng.uniform(0.2, 1.8, 300)
+    finish, expected = 0.0, []
+    for arrival, work in zip(arrivals, service):  # the obvious loop
+        finish = max(arrival, finish) + work
+        expected.append(finish - arrival)
+    np.testing.assert_allclose(queue_latencies(arrivals, service), expected)
+    with pytest.raises(ValueError, match="sorted"):
+        queue_latencies(np.array([1.0, 0.0]), np.ones(2))
+
+
+def test_bootstrap_interval_brackets_the_ratio_and_narrows_with_more_data(rng):
+    slow, fast = rng.normal(10, 1, 400), rng.normal(5, 0.5, 400)
+    ratio, low, high = bootstrap_ratio(slow, fast, seed=1)
+    assert ratio == pytest.approx(np.median(slow) / np.median(fast))
+    assert low < ratio < high and 1.8 < low and high < 2.2
+    _, low_small, high_small = bootstrap_ratio(slow[:20], fast[:20], seed=1)
+    assert high_small - low_small > high - low
+    assert bootstrap_ratio(slow, fast, seed=1) == (ratio, low, high)  # seeded
+    with pytest.raises(ValueError, match="at least 2"):
+        bootstrap_ratio(slow[:1], fast)
+
+
+def test_single_stream_times_each_query_after_warm_up():
+    clock = FakeClock()
+    samples = np.zeros((7, 3))
+    result = run_benchmark(clock.runner(0.002), samples, SingleStream(queries=25, warmup=5), clock=clock)
+    assert result.scenario == "SingleStream" and len(result.latencies_ms) == 25
+    np.testing.assert_allclose(result.latencies_ms, 2.0)
+    assert clock.now == pytest.approx(30 * 0.002)  # the warm-up ran too, untimed
+    assert result.summary["p90"] == pytest.approx(2.0) and result.throughput is None
+
+
+def test_offline_reports_throughput_over_every_batch():
+    clock = FakeClock()
+    result = run_benchmark(
+        clock.runner(0.001, fixed=0.01), np.zeros((100, 2)), Offline(32, repeats=2), clock=clock
+    )
+    assert len(result.latencies_ms) == 2 * 4  # batches of 32, 32, 32, 4
+    seconds = 2 * (4 * 0.01 + 100 * 0.001)
+    assert result.throughput == pytest.approx(200 / seconds)
+
+
+def test_server_meets_its_bound_only_when_the_load_allows():
+    def server(qps):
+        clock = FakeClock()
+        scenario = Server(target_qps=qps, latency_bound_ms=20.0, queries=400, seed=3)
+        return run_benchmark(clock.runner(0.005), np.zeros((10, 1)), scenario, clock=clock)
+
+    light, heavy = server(50.0), server(400.0)  # service 5 ms: capacity 200 queries/s
+    assert light.met is True and light.summary["p50"] < 10
+    assert heavy.met is False and heavy.summary["p99"] > light.summary["p99"] * 10
+
+
+def test_results_save_load_and_compare(tmp_path):
+    clock = FakeClock()
+    base = run_benchmark(clock.runner(0.004), np.zeros((5, 1)), SingleStream(50, 0), lambda: 0.84, clock)
+    fast = run_benchmark(clock.runner(0.002), np.zeros((5, 1)), SingleStream(50, 0), lambda: 0.835, clock)
+    path = base.save(tmp_path / "base.json")
+    loaded = BenchmarkResult.load(path)
+    assert loaded.latencies_ms == base.latencies_ms and loaded.accuracy == 0.84
+    assert loaded.system["cpus"] and "numpy" in loaded.system
+    comparison = compare(loaded, fast)
+    assert comparison.speedup == pytest.approx(2.0) and comparison.accuracy_ok is True
+    worse = run_benchmark(clock.runner(0.001), np.zeros((5, 1)), SingleStream(50, 0), lambda: 0.80, clock)
+    assert compare(base, worse).accuracy_ok is False  # 0.80 < 99% of 0.84
+    assert "2.00x faster" in comparison.describe()
+    offline = run_benchmark(clock.runner(0.001), np.zeros((5, 1)), Offline(5, 2), clock=clock)
+    with pytest.raises(ValueError, match="do not compare"):
+        compare(base, offline)
+
+
+def test_unknown_scenarios_and_empty_samples_are_refused():
+    with pytest.raises(TypeError, match="unknown scenario"):
+        run_benchmark(lambda b: b, np.zeros((2, 1)), "fast please")
+    with pytest.raises(ValueError, match="no samples"):
+        run_benchmark(lambda b: b, np.zeros((0, 1)), SingleStream())
