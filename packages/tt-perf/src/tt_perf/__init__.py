@@ -6,22 +6,23 @@ in ``__all__``. Written so far:
 * :mod:`tt_perf.profiling` — module 14: parameters, FLOPs, time per layer, memory;
 * :mod:`tt_perf.quantization` — module 15: INT8 quantization, observers,
   INT8-weight layers, batch-norm folding;
+* :mod:`tt_perf.compression` — module 16: pruning, channel removal, distillation, low rank;
 * :mod:`tt_perf.memoization` — module 18: a KV cache for transformer generation;
 * :mod:`tt_perf.benchmarking` — module 19: an MLPerf-style benchmark harness;
 * :mod:`tt_perf.capstone` — module 20: optimise a model end to end under a budget.
 
-Planned (``tinytorch.curriculum.PLANNED``): 16 compression, 17 acceleration.
+Planned (``tinytorch.curriculum.PLANNED``): 17 acceleration.
 
 Example:
     >>> import tt_perf
     >>> sorted(tt_perf.__all__)
-    ['benchmarking', 'capstone', 'memoization', 'profiling', 'quantization']
+    ['benchmarking', 'capstone', 'compression', 'memoization', 'profiling', 'quantization']
 """
 
 from __future__ import annotations
 
-from . import benchmarking, capstone, memoization, profiling, quantization
+from . import benchmarking, capstone, compression, memoization, profiling, quantization
 
 __version__ = "0.1.0"
 
-__all__ = ["benchmarking", "capstone", "memoization", "profiling", "quantization"]
+__all__ = ["benchmarking", "capstone", "compression", "memoization", "profiling", "quantization"]

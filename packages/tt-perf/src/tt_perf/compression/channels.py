@@ -1,0 +1,106 @@
+"""Structured pruning that shrinks the network: whole output channels removed, the next layer narrowed.
+
+Zeroing weights (masks) does not make a dense network faster: the zeros are
+still multiplied. Removing whole **output channels** of a convolution does:
+the convolution gets fewer filters, the batch norm after it fewer features,
+and the layer that reads it — the next convolution, or the ``Linear`` after
+a ``Flatten`` — fewer input channels. Every GEMM shrinks.
+
+``shrink_channels(model, amount)`` does this for every ``Conv2d`` of a
+``Sequential`` whose output reaches the next ``Conv2d`` or ``Linear`` through
+channel-wise layers only (batch norm, activations, pooling, dropout,
+``Flatten``). Which channels go: those whose filters have the smallest L1
+norm (a channel with small weights contributes little). Channels are removed
+from a *copy*; the original model is unchanged.
+
+Example:
+    >>> import tt_nn as nn
+    >>> from tt_vision import Conv2d, MaxPool2d
+    >>> model = nn.Sequential(Conv2d(3, 8, 3, padding=1), nn.ReLU(), MaxPool2d(2),
+    ...                       Conv2d(8, 16, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(16 * 4 * 4, 10))
+    >>> small = shrink_channels(model, 0.5)
+    >>> small[0].out_channels, small[3].in_channels, small[3].out_channels, small[6].in_features
+    (4, 4, 8, 128)
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import tt_nn
+from tt_autograd import Tensor
+from tt_nn import Linear, Module, Parameter, Sequential
+from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+
+#: Layers that act on each channel separately: a channel removed before them is simply absent after.
+CHANNEL_WISE = (BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, tt_nn.ReLU, tt_nn.GELU, tt_nn.SiLU,
+                tt_nn.LeakyReLU, tt_nn.Tanh, tt_nn.Sigmoid, tt_nn.Dropout, tt_nn.Identity)  # fmt: skip
+
+
+def _array(values: np.ndarray) -> Parameter:
+    return Parameter(Tensor._from_array(np.ascontiguousarray(values)))
+
+
+def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
+    """Keep output channels ``keep`` of the ``Conv2d`` ``model[index]``, narrowing what follows, in place."""
+    conv = model[index]
+    keep = np.sort(np.asarray(keep, dtype=np.int64))
+    # BEGIN SOLUTION 16
+    before = conv.out_channels
+    conv.weight = _array(conv.weight.detach().numpy()[keep])
+    if conv.bias is not None:
+        conv.bias = _array(conv.bias.detach().numpy()[keep])
+    conv.out_channels = len(keep)
+    flattened = False
+    for layer in list(model)[index + 1 :]:
+        if isinstance(layer, BatchNorm2d):
+            for name in ("weight", "bias"):
+                if getattr(layer, name) is not None:
+                    setattr(layer, name, _array(getattr(layer, name).detach().numpy()[keep]))
+            for name in ("running_mean", "running_var"):
+                if getattr(layer, name) is not None:
+                    layer._buffers[name] = Tensor._from_array(getattr(layer, name).numpy()[keep].copy())
+            layer.num_features = len(keep)
+        elif isinstance(layer, tt_nn.Flatten):
+            flattened = True
+        elif isinstance(layer, Conv2d):
+            layer.weight = _array(layer.weight.detach().numpy()[:, keep])
+            layer.in_channels = len(keep)
+            return
+        elif isinstance(layer, Linear):
+            weight = layer.weight.detach().numpy()
+            blocks = weight.shape[1] // before if flattened else 1  # flattened (C, H, W): H·W columns each
+            columns = (keep[:, None] * blocks + np.arange(blocks)[None, :]).reshape(-1)
+            layer.weight = _array(weight[:, columns])
+            layer.in_features = len(columns)
+            return
+        elif not isinstance(layer, CHANNEL_WISE):
+            raise ValueError(f"keep_channels: cannot pass channel removal through {type(layer).__name__}")
+    # END SOLUTION
+
+
+def shrink_channels(model: Sequential, amount: float) -> Sequential:
+    """A copy of ``model`` with ``amount`` (a fraction) of every eligible ``Conv2d``'s channels removed."""
+    if not isinstance(model, Sequential):
+        raise TypeError(f"shrink_channels: expected a Sequential, got {type(model).__name__}")
+    if not 0.0 <= amount < 1.0:
+        raise ValueError(f"shrink_channels: amount must lie in [0, 1), got {amount}")
+    small = copy.deepcopy(model)
+    layers = list(small)
+    for i, layer in enumerate(layers):
+        if not isinstance(layer, Conv2d) or layer.groups != 1 or not _has_consumer(layers, i):
+            continue
+        norms = np.abs(layer.weight.detach().numpy()).reshape(layer.out_channels, -1).sum(1)
+        count = max(1, layer.out_channels - int(round(amount * layer.out_channels)))
+        keep_channels(small, i, np.argsort(-norms, kind="stable")[:count])
+    return small
+
+
+def _has_consumer(layers: list[Module], index: int) -> bool:
+    for layer in layers[index + 1 :]:
+        if isinstance(layer, (Conv2d, Linear)):
+            return not isinstance(layer, Conv2d) or layer.groups == 1
+        if not isinstance(layer, (*CHANNEL_WISE, tt_nn.Flatten)):
+            return False
+    return False

@@ -1,0 +1,51 @@
+"""Knowledge distillation (Hinton et al., 2015): a small student learns from a large teacher's outputs.
+
+A trained teacher's logits say more than the label: that a "3" looks a bit
+like an "8" and not at all like a "1". Softened by a temperature ``T`` (the
+logits divided by ``T`` before the softmax), they become *soft targets*, and
+the student is trained on a mix of matching them and the usual hard labels:
+
+    loss = α · T² · KL(softmax(t / T) ‖ softmax(s / T)) + (1 − α) · CE(s, y)
+
+``T²`` keeps the soft term's gradient on the scale of the hard one's as ``T``
+grows (the gradients of the softened softmax shrink by ``1/T²``). The loss is
+composed of recorded tt-autograd operations, so it differentiates like any
+other (a gradient test checks it).
+
+Example:
+    >>> import tt_autograd as ag
+    >>> s = ag.tensor([[2.0, 0.5, -1.0]], requires_grad=True)
+    >>> t = ag.tensor([[2.0, 0.5, -1.0]])
+    >>> float(distillation_loss(s, t, ag.tensor([0]), alpha=1.0).item())  # the same logits: KL is 0
+    0.0
+"""
+
+from __future__ import annotations
+
+from tt_nn import functional as F
+
+
+def distillation_loss(student_logits, teacher_logits, target, temperature: float = 4.0, alpha: float = 0.9):
+    """Hinton's distillation loss, a scalar: ``(B, C)`` student and teacher logits, ``(B,)`` labels.
+
+    The teacher's logits are treated as constants (detached): only the student learns.
+    """
+    if temperature <= 0:
+        raise ValueError(f"distillation_loss: temperature must be positive, got {temperature}")
+    if not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"distillation_loss: alpha must lie in [0, 1], got {alpha}")
+    if tuple(student_logits.shape) != tuple(teacher_logits.shape):
+        raise ValueError(
+            f"distillation_loss: student logits {tuple(student_logits.shape)} and teacher logits "
+            f"{tuple(teacher_logits.shape)} must have the same shape"
+        )
+    # BEGIN SOLUTION 16
+    teacher = teacher_logits.detach() / temperature
+    log_p_teacher = F.log_softmax(teacher, dim=-1)
+    log_p_student = F.log_softmax(student_logits / temperature, dim=-1)
+    kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=-1).mean()
+    soft = kl * (temperature**2)
+    if alpha == 1.0:
+        return soft * alpha
+    return soft * alpha + F.cross_entropy(student_logits, target) * (1 - alpha)
+    # END SOLUTION
