@@ -157,7 +157,7 @@ def closure(package: str) -> list[str]:
 #: the noxfile registers no session for them and the docs list them as coming.
 #: ``tests/test_exercises.py`` fails as soon as one of them has solution regions, so an entry
 #: cannot outlive the module's arrival.
-PLANNED: frozenset[int] = frozenset({17})
+PLANNED: frozenset[int] = frozenset()
 
 
 def is_built(module: Module, root: Path) -> bool:
