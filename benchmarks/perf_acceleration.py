@@ -14,11 +14,11 @@ import argparse
 import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import tt_autograd as ag
 import tt_nn as nn
+from run import median_time  # benchmarks/run.py: warm-up, then the median of repeats
 from tt_perf.acceleration import fused_linear_gelu, gflops, matmul_blocked, matmul_loops, matmul_rows
 
 STEP = """
@@ -43,15 +43,6 @@ print((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / {steps}, s
 """
 
 
-def timed(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer repeats")
@@ -74,15 +65,15 @@ def main(argv: list[str] | None = None) -> int:
         fused_linear_gelu(x, linear.weight, linear.bias).sum().backward()
 
     repeats = 5 if args.quick else 20
-    rounds = [(timed(composed, repeats), timed(fused, repeats)) for _ in range(3)]
+    rounds = [(median_time(composed, repeats), median_time(fused, repeats)) for _ in range(3)]
     base, fast = statistics.median(r[0] for r in rounds), statistics.median(r[1] for r in rounds)
     print(f"Linear 128→512 + tanh GELU on 4,096 positions, fwd+bwd: composed {base * 1e3:.2f} ms, "
           f"fused {fast * 1e3:.2f} ms ({base / fast:.2f}x)")  # fmt: skip
 
     nchw = rng.standard_normal((128, 32, 32, 32)).astype(np.float32)
     nhwc = np.ascontiguousarray(nchw.transpose(0, 2, 3, 1))
-    pool_first = timed(lambda: nchw.reshape(128, 32, 16, 2, 16, 2).max(axis=(3, 5)), repeats)
-    pool_last = timed(lambda: nhwc.reshape(128, 16, 2, 16, 2, 32).max(axis=(2, 4)), repeats)
+    pool_first = median_time(lambda: nchw.reshape(128, 32, 16, 2, 16, 2).max(axis=(3, 5)), repeats)
+    pool_last = median_time(lambda: nhwc.reshape(128, 16, 2, 16, 2, 32).max(axis=(2, 4)), repeats)
     print(f"2x2 max-pool of 128x32x32x32: NCHW {pool_first * 1e3:.1f} ms, NHWC {pool_last * 1e3:.1f} ms "
           f"({pool_first / pool_last:.1f}x)")  # fmt: skip
 
