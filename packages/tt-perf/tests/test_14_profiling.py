@@ -46,6 +46,14 @@ def test_the_reference_cnn_matches_the_formulas():
     assert report.not_counted == [] and "total" in report.table()
 
 
+def test_quantized_layers_count_like_their_float_twins():
+    from tt_perf.quantization import quantize_weights
+
+    model = reference_small_cnn()
+    x = ag.zeros(1, 3, 32, 32)
+    assert count_flops(quantize_weights(model), x).total_flops == count_flops(model, x).total_flops
+
+
 def test_linear_on_sequences_counts_every_position():
     linear = nn.Linear(8, 4, bias=False)
     report = count_flops(linear, ag.zeros(3, 5, 8))

@@ -36,6 +36,8 @@ from tt_nn import Module
 from tt_text import CausalSelfAttention, Embedding, MultiheadAttention
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
+from ..quantization import QuantizedConv2d, QuantizedLinear
+
 #: FLOPs per output element of element-wise layers (compare, exp/tanh counted as one).
 PER_ELEMENT = {
     tt_nn.ReLU: 1,
@@ -83,10 +85,10 @@ def layer_flops(module: Module, inputs: tuple, output: object) -> int | None:
     if isinstance(output, tuple):  # MultiheadAttention returns (output, weights)
         output = output[0]
     out = _size(output)
-    if isinstance(module, tt_nn.Linear):
+    if isinstance(module, (tt_nn.Linear, QuantizedLinear)):  # INT8 weights: the same float GEMM
         rows = out // module.out_features
         return 2 * rows * module.in_features * module.out_features + (out if module.bias is not None else 0)
-    if isinstance(module, Conv2d):
+    if isinstance(module, (Conv2d, QuantizedConv2d)):
         kh, kw = module.kernel_size
         per_output = 2 * (module.in_channels // module.groups) * kh * kw
         return out * per_output + (out if module.bias is not None else 0)
