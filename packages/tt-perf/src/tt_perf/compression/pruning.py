@@ -70,6 +70,12 @@ def _mask_of(module: Module, name: str) -> np.ndarray:
     return np.ones(parameter.shape, dtype=np.float32)
 
 
+def _values(module: Module, name: str) -> np.ndarray:
+    """The unmasked values of ``name``: ``<name>_orig`` once pruned, else the parameter itself."""
+    original = module._parameters.get(f"{name}_orig")
+    return (original if original is not None else module._parameters[name]).detach().numpy()
+
+
 def apply_mask(module: Module, name: str, mask: np.ndarray) -> Module:
     """Re-parametrise ``module.<name>`` with ``mask`` (combined with an existing mask) — the common step."""
     # BEGIN SOLUTION 16
@@ -88,9 +94,7 @@ def apply_mask(module: Module, name: str, mask: np.ndarray) -> Module:
 
 def l1_unstructured(module: Module, name: str, amount: float | int) -> Module:
     """Prune the ``amount`` kept entries of ``module.<name>`` with the smallest absolute value."""
-    mask = _mask_of(module, name)
-    values = getattr(module, f"{name}_orig", None)
-    values = (values if values is not None else module._parameters[name]).detach().numpy()
+    mask, values = _mask_of(module, name), _values(module, name)
     # BEGIN SOLUTION 16
     kept = np.flatnonzero(mask.reshape(-1))
     k = _count(amount, kept.size, "l1_unstructured")
@@ -113,9 +117,7 @@ def random_unstructured(module: Module, name: str, amount: float | int, seed: in
 
 def ln_structured(module: Module, name: str, amount: float | int, n: float = 2, dim: int = 0) -> Module:
     """Prune whole slices along ``dim`` (output channels for ``dim=0``) with the smallest L-``n`` norm."""
-    mask = _mask_of(module, name)
-    values = getattr(module, f"{name}_orig", None)
-    values = (values if values is not None else module._parameters[name]).detach().numpy()
+    mask, values = _mask_of(module, name), _values(module, name)
     # BEGIN SOLUTION 16
     axes = tuple(i for i in range(values.ndim) if i != dim % values.ndim)
     norms = np.sum(np.abs(values * mask) ** n, axis=axes) ** (1 / n)
@@ -136,9 +138,7 @@ def global_unstructured(parameters: Iterable[tuple[Module, str]], amount: float 
     masks = [_mask_of(m, n) for m, n in pairs]
     values = []
     for (module, name), mask in zip(pairs, masks):
-        tensor = getattr(module, f"{name}_orig", None)
-        tensor = tensor if tensor is not None else module._parameters[name]
-        values.append(np.where(mask > 0, np.abs(tensor.detach().numpy()), np.inf).reshape(-1))
+        values.append(np.where(mask > 0, np.abs(_values(module, name)), np.inf).reshape(-1))
     scores = np.concatenate(values)
     k = _count(amount, int(np.isfinite(scores).sum()), "global_unstructured")
     chosen = np.zeros(scores.size, dtype=bool)
