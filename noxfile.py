@@ -58,13 +58,13 @@ def install_everything(session: nox.Session, extra: str = "") -> None:
 
 def _module_session(module):
     def run(session: nox.Session) -> None:
-        files = sorted(glob.glob(module.test_glob, root_dir=ROOT))
+        files = [str(path.relative_to(ROOT)) for path in module.test_files(ROOT)]
         if not files:
-            session.error(f"module {module.tag} has no tests: nothing matches {module.test_glob}")
+            session.error(f"module {module.tag} has no tests: nothing matches {' '.join(module.test_globs)}")
         session.install(*editable(*curriculum.closure(module.package)), *TEST_DEPS, env=EDITABLE_TOGETHER)
         session.run("pytest", *files, *session.posargs)
 
-    run.__doc__ = f"Module {module.tag} — {module.title} ({module.package})"
+    run.__doc__ = f"Module {module.tag} — {module.title} ({', '.join(module.packages)})"
     return run
 
 

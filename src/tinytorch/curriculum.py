@@ -1,11 +1,17 @@
-"""The course's single source of truth: which module lives in which package.
+"""The course's single source of truth: which module touches which packages.
 
 Everything that needs the module map reads it from here: the noxfile (one
-``module-NN`` session per row), ``tito`` and the docs. This file imports
-nothing but the standard library, so the noxfile can load it by path before
-anything is installed.
+``module-NN`` session per row), ``tito``, the curriculum check, the learner's
+edition and the docs. This file imports nothing but the standard library, so
+the noxfile can load it by path before anything is installed.
 
-Tests of module NN live in ``packages/<package>/tests/test_NN_*.py``.
+A module has a *home* package (its table row's ``package``: the chapter's
+package, whose dependency closure is the module's venv) and may put solution
+regions and tests in other packages of that closure, where the capability
+belongs (``also``). ``Module.packages`` is all of them, in dependency order.
+Regions of module NN are ``# BEGIN SOLUTION NN`` in ``packages/<p>/src`` and its
+tests ``packages/<p>/tests/test_NN_*.py``, for every ``p`` in ``packages``;
+``tests/test_curriculum_map.py`` checks that the sources agree with the table.
 """
 
 from __future__ import annotations
@@ -25,14 +31,45 @@ PACKAGES: dict[str, tuple[str, ...]] = {
 }
 
 
+def closure(package: str) -> list[str]:
+    """``package`` and every package it needs, dependencies first."""
+    if package not in PACKAGES:
+        raise KeyError(f"there is no package {package!r}: the packages are {', '.join(PACKAGES)}")
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        for dep in PACKAGES[name]:
+            visit(dep)
+        if name not in order:
+            order.append(name)
+
+    visit(package)
+    return order
+
+
 @dataclass(frozen=True)
 class Module:
-    """One module of the course: its number, short name, title and package."""
+    """One module of the course: number, short name, title, home package and the other packages it touches.
+
+    ``package`` is the home: the chapter's package, and the module's venv is its closure.
+    ``also`` lists further packages, all in that closure, that hold some of the module's
+    solution regions or tests (module 18's KV cache in tt-text's attention, say).
+    """
 
     number: int
     name: str
     title: str
     package: str
+    also: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        reachable = closure(self.package)
+        outside = [p for p in self.also if p not in reachable]
+        if outside:
+            raise ValueError(
+                f"module {self.tag} lists {outside} in `also`, outside its home {self.package}'s "
+                f"closure {reachable}: a module's code may only sit in packages its home depends on"
+            )
 
     @property
     def tag(self) -> str:
@@ -40,9 +77,19 @@ class Module:
         return f"{self.number:02d}"
 
     @property
-    def test_glob(self) -> str:
-        """Path pattern, relative to the repository root, of this module's tests."""
-        return f"packages/{self.package}/tests/test_{self.tag}_*.py"
+    def packages(self) -> tuple[str, ...]:
+        """Every package this module touches (home and ``also``), in dependency order."""
+        touched = {self.package, *self.also}
+        return tuple(p for p in closure(self.package) if p in touched)
+
+    @property
+    def test_globs(self) -> tuple[str, ...]:
+        """Path patterns, relative to the repository root, of this module's tests: one per package."""
+        return tuple(f"packages/{p}/tests/test_{self.tag}_*.py" for p in self.packages)
+
+    def test_files(self, root: Path) -> list[Path]:
+        """This module's test files under ``root``, sorted."""
+        return sorted(path for pattern in self.test_globs for path in root.glob(pattern))
 
 
 MODULES: tuple[Module, ...] = (
@@ -137,20 +184,6 @@ def module(number: int) -> Module:
         if entry.number == number:
             return entry
     raise KeyError(f"there is no module {number}: modules are numbered 1 to {len(MODULES)}")
-
-
-def closure(package: str) -> list[str]:
-    """``package`` and every package it needs, dependencies first."""
-    order: list[str] = []
-
-    def visit(name: str) -> None:
-        for dep in PACKAGES[name]:
-            visit(dep)
-        if name not in order:
-            order.append(name)
-
-    visit(package)
-    return order
 
 
 #: Modules whose package exists but whose code is not written yet: ``tito`` refuses to start them,

@@ -15,7 +15,10 @@ to write, indented like the region, so the signature and docstring stay and
 the package still imports. The markers stay too: the learner writes between
 them, and stubbing again (``tito module reset``) finds the region. Regions
 of other modules are left alone: an earlier module's solution is something a
-later module builds on.
+later module builds on. :func:`refill_module` is the inverse: it puts a
+module's reference answers back from the checkout an edition was exported
+from. A module's regions may sit in several packages: the functions taking
+``packages`` take ``curriculum.Module.packages``.
 
 Rules for contributors: a region holds whole statements of one function
 body, never module-level code (the package must import with it stubbed);
@@ -29,6 +32,7 @@ from __future__ import annotations
 import ast
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -117,21 +121,120 @@ def stub_source(path: Path, module: int, source: str | None = None) -> tuple[str
     return stubbed, len(regions)
 
 
-def source_files(root: Path, package: str) -> list[Path]:
-    """Python sources of one package under ``root/packages``."""
-    return sorted((root / "packages" / package / "src").rglob("*.py"))
+def source_files(root: Path, packages: str | Iterable[str]) -> list[Path]:
+    """Python sources of one package, or of several, under ``root/packages``."""
+    names = [packages] if isinstance(packages, str) else list(packages)
+    return sorted(path for name in names for path in (root / "packages" / name / "src").rglob("*.py"))
 
 
-def stub_module(root: Path, package: str, module: int) -> list[Region]:
-    """Stub module ``module``'s regions in place in the tree at ``root``; returns what was stubbed."""
+def module_regions(root: Path, packages: str | Iterable[str], module: int) -> list[Region]:
+    """Module ``module``'s regions in the sources of ``packages`` under ``root``."""
+    return [r for path in source_files(root, packages) for r in find_regions(path) if r.module == module]
+
+
+def stub_module(root: Path, packages: str | Iterable[str], module: int) -> list[Region]:
+    """Stub module ``module``'s regions in place in the tree at ``root``; returns what was stubbed.
+
+    ``packages`` is the module's packages (``curriculum.Module.packages``), or one package name.
+    """
     stubbed: list[Region] = []
-    for path in source_files(root, package):
+    for path in source_files(root, packages):
         regions = [r for r in find_regions(path) if r.module == module]
         if regions:
             text, _ = stub_source(path, module)
             path.write_text(text)
             stubbed.extend(regions)
     return stubbed
+
+
+def refill_source(path: Path, reference: Path, module: int) -> tuple[str, int]:
+    """``path``'s text with module ``module``'s regions holding ``reference``'s bodies, and how many.
+
+    The two files must have the same regions of ``module``, in the same functions and
+    order (a learner's edition and the checkout it was exported from do); code outside
+    them, and other modules' regions, are kept as they are in ``path``.
+    """
+    text = path.read_text()
+    reference_text = reference.read_text()
+    mine = [r for r in find_regions(path, text) if r.module == module]
+    theirs = [r for r in find_regions(reference, reference_text) if r.module == module]
+    if [r.function for r in mine] != [r.function for r in theirs]:
+        raise MarkerError(
+            f"{path} and {reference} disagree on module {module:02d}'s regions: "
+            f"{[r.function for r in mine]} vs {[r.function for r in theirs]}"
+        )
+    lines = text.splitlines(keepends=True)
+    answer = reference_text.splitlines(keepends=True)
+    for region, source in zip(reversed(mine), reversed(theirs)):
+        lines[region.first : region.last - 1] = answer[source.first : source.last - 1]
+    filled = "".join(lines)
+    ast.parse(filled)
+    return filled, len(mine)
+
+
+def refill_module(root: Path, reference: Path, packages: str | Iterable[str], module: int) -> list[Region]:
+    """Put the reference answers of module ``module`` back into the tree at ``root``.
+
+    The inverse of :func:`stub_module`: each region of ``module`` in ``root`` gets the
+    body of the same region in the checkout ``reference``. Used to prove a learner's
+    edition works end to end (``tito instructor refill``); returns the regions filled.
+    """
+    filled: list[Region] = []
+    names = [packages] if isinstance(packages, str) else list(packages)
+    for path in source_files(root, names):
+        regions = [r for r in find_regions(path) if r.module == module]
+        if not regions:
+            continue
+        twin = reference / path.relative_to(root)
+        if not twin.is_file():
+            raise MarkerError(f"{path} has module {module:02d} regions but {twin} does not exist")
+        text, _ = refill_source(path, twin, module)
+        path.write_text(text)
+        filled.extend(regions)
+    expected = module_regions(reference, names, module)
+    if len(expected) != len(filled):
+        raise MarkerError(
+            f"module {module:02d} has {len(expected)} regions in {reference} but {len(filled)} in {root}"
+        )
+    return filled
+
+
+def map_disagreements(root: Path, modules: Iterable) -> list[str]:
+    """Where the sources under ``root`` disagree with the module table; empty when they agree.
+
+    ``modules`` are ``curriculum.Module`` rows (anything with ``number``, ``tag`` and
+    ``packages``). A region or a ``test_NN_*.py`` of module NN in a package the table
+    does not list for NN is a disagreement; so is a listed package holding neither.
+    """
+    rows = {m.number: m for m in modules}
+    found: dict[int, dict[str, set[str]]] = {}
+    for package_dir in sorted((root / "packages").iterdir()):
+        package = package_dir.name
+        for path in sorted((package_dir / "src").rglob("*.py")):
+            for region in find_regions(path):
+                found.setdefault(region.module, {}).setdefault(package, set()).add("regions")
+        for path in sorted((package_dir / "tests").glob("test_[0-9][0-9]_*.py")):
+            found.setdefault(int(path.name[5:7]), {}).setdefault(package, set()).add("tests")
+    problems: list[str] = []
+    for number, places in sorted(found.items()):
+        row = rows.get(number)
+        if row is None:
+            problems.append(f"module {number:02d} is in no row of the table but has {places} under {root}")
+            continue
+        for package, kinds in sorted(places.items()):
+            if package not in row.packages:
+                problems.append(
+                    f"module {row.tag} has {' and '.join(sorted(kinds))} in {package}, which its row does "
+                    f"not list (it lists {', '.join(row.packages)}): add {package!r} to its `also`"
+                )
+    for number, row in sorted(rows.items()):
+        for package in row.packages:
+            if (root / "packages" / package).is_dir() and package not in found.get(number, {}):
+                problems.append(
+                    f"module {row.tag} lists {package} but has neither regions nor tests there: "
+                    f"drop it from the row, or put the module's code there"
+                )
+    return problems
 
 
 def copy_tree(root: Path, destination: Path) -> Path:

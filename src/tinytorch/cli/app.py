@@ -20,7 +20,15 @@ from rich.table import Table
 
 from .. import curriculum, exercises
 from . import doctor as doctor_checks
-from .workspace import Progress, WorkspaceError, find_workspace, module_or_error, run_module_tests
+from .workspace import (
+    Progress,
+    WorkspaceError,
+    find_workspace,
+    is_learner_edition,
+    mark_learner_edition,
+    module_or_error,
+    run_module_tests,
+)
 
 app = typer.Typer(help="TinyTorch's learner CLI: build the framework module by module.", no_args_is_help=True)
 module_app = typer.Typer(help="Start, test and complete the course's modules.", no_args_is_help=True)
@@ -88,18 +96,19 @@ def module_list(workspace: WorkspaceOption = None, as_json: JsonOption = False) 
     root = workspace_or_fail(workspace)
     progress = Progress.load(root)
     rows = [{"module": m.tag, "name": m.name, "title": m.title, "package": m.package,
-             "available": curriculum.is_built(m, root), "state": progress.state(m.number)}
-            for m in curriculum.MODULES]  # fmt: skip
+             "packages": list(m.packages), "available": curriculum.is_built(m, root),
+             "state": progress.state(m.number)} for m in curriculum.MODULES]  # fmt: skip
     if as_json:
         print(json.dumps(rows, indent=2))
         return
     table = Table(title="TinyTorch modules")
-    for column in ("#", "module", "package", "state"):
+    for column in ("#", "module", "packages", "state"):
         table.add_column(column)
     colours = {"complete": "green", "in progress": "yellow", "not started": "dim"}
     for row in rows:
         state = row["state"] if row["available"] else "not yet written"
-        table.add_row(row["module"], row["title"], row["package"], f"[{colours.get(state, 'dim')}]{state}[/]")
+        packages = ", ".join(row["packages"])
+        table.add_row(row["module"], row["title"], packages, f"[{colours.get(state, 'dim')}]{state}[/]")
     console.print(table)
 
 
@@ -118,8 +127,9 @@ def module_start(
         module = module_or_error(number)
     except WorkspaceError as error:
         fail(str(error))
-    if not (root / "packages" / module.package).is_dir():
-        fail(f"module {module.tag} lives in {module.package}, which this checkout does not have yet")
+    absent = [p for p in module.packages if not (root / "packages" / p).is_dir()]
+    if absent:
+        fail(f"module {module.tag} lives in {', '.join(absent)}, which this checkout does not have yet")
     if module.number in curriculum.PLANNED:
         fail(f"module {module.tag} ({module.title}) is planned but not written yet: nothing to start")
     missing = [m.tag for m in prerequisites(module) if not progress.complete(m.number)]
@@ -134,17 +144,13 @@ def module_start(
             "your work. "
             "Pass --force to do it anyway."
         )
-    regions = exercises.stub_module(root, module.package, module.number)
+    regions = exercises.stub_module(root, module.packages, module.number)
     progress.mark(progress.started, number)
     progress.completed.pop(module.tag, None)
     progress.save()
-    functions = sorted({r.function for r in regions})
-    console.print(
-        f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write in "
-        f"packages/{module.package}/src:"
-    )
-    for name in functions:
-        console.print(f"  • {name}")
+    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write:")
+    for path, function in sorted({(r.path.relative_to(root).as_posix(), r.function) for r in regions}):
+        console.print(f"  • {function} in {path}")
     console.print(f"Then run [bold]tito module test {module.tag}[/].")
 
 
@@ -166,6 +172,14 @@ def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
     root = workspace_or_fail(workspace)
     try:
         module = module_or_error(number)
+    except WorkspaceError as error:
+        fail(str(error))
+    if Progress.load(root).state(number) == "not started" and not is_learner_edition(root):
+        fail(
+            f"module {module.tag} was never started: its regions still hold the reference solution, "
+            f"so its tests would pass without your code. Run tito module start {module.tag} first"
+        )
+    try:
         code = run_module_tests(root, module, [])
     except WorkspaceError as error:
         fail(str(error))
@@ -217,7 +231,7 @@ def module_reset(
         fail(str(error))
     if not yes and not typer.confirm(f"Discard your work on module {module.tag}?"):
         raise typer.Exit(1)
-    regions = exercises.stub_module(root, module.package, module.number)
+    regions = exercises.stub_module(root, module.packages, module.number)
     progress = Progress.load(root)
     progress.mark(progress.started, number)
     progress.completed.pop(module.tag, None)
@@ -287,9 +301,10 @@ def milestone_run(
     script = root / milestone.script
     if not script.is_file():
         fail(f"milestone {milestone.tag}'s script {milestone.script} is not in this checkout yet")
-    packages = {m.package for m in curriculum.MODULES if m.number in milestone.requires}
-    paths = {str(root / "packages" / p / "src") for name in packages for p in curriculum.closure(name)}
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sorted(paths))}
+    # The workspace's own meta-package and every package, so no installed copy stands in for them.
+    packages = curriculum.existing_packages(root)
+    paths = [str(root / "src"), *(str(root / "packages" / p / "src") for p in packages)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(paths)}
     raise typer.Exit(subprocess.run([sys.executable, str(script), *ctx.args], cwd=root, env=env).returncode)
 
 
@@ -307,9 +322,39 @@ def instructor_export(
     shutil.rmtree(destination / ".tito", ignore_errors=True)
     count = 0
     for module in curriculum.MODULES:
-        if (destination / "packages" / module.package).is_dir():
-            count += len(exercises.stub_module(destination, module.package, module.number))
+        if all((destination / "packages" / p).is_dir() for p in module.packages):
+            count += len(exercises.stub_module(destination, module.packages, module.number))
+    mark_learner_edition(destination, root)
     console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+
+
+@instructor_app.command("refill")
+def instructor_refill(
+    number: int,
+    reference: Annotated[
+        Path, typer.Option("--reference", help="The checkout holding the reference answers.")
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Put module NUMBER's reference answers back into a learner's edition (the inverse of start).
+
+    Each of the module's regions gets the body of the same region in REFERENCE;
+    the rest of the edition is untouched. Progress is not changed: run
+    ``tito module complete NUMBER`` to test the result.
+    """
+    root = workspace_or_fail(workspace)
+    try:
+        module = module_or_error(number)
+        reference_root = find_workspace(reference)
+    except WorkspaceError as error:
+        fail(str(error))
+    if reference_root.resolve() == root.resolve():
+        fail("the reference and the workspace are the same checkout: give --reference the original")
+    try:
+        regions = exercises.refill_module(root, reference_root, module.packages, module.number)
+    except exercises.MarkerError as error:
+        fail(str(error))
+    console.print(f"module {module.tag}: {len(regions)} regions refilled from {reference_root}")
 
 
 def run() -> None:

@@ -5,6 +5,8 @@ one holding ``src/tinytorch/curriculum.py`` and ``packages/`` (or given with
 ``--workspace``). Progress lives in ``.tito/progress.json`` inside it: which
 modules were started and completed, and when. It is plain JSON, indented,
 written to a temporary file and renamed, so a crash never leaves half a file.
+A learner's edition (``tito instructor export``) also holds ``.tito/edition.json``:
+there every module starts stubbed, so completing one needs no ``start``.
 """
 
 from __future__ import annotations
@@ -97,35 +99,59 @@ def package_paths(workspace: Path, package: str) -> str:
     return os.pathsep.join(str(workspace / "packages" / p / "src") for p in curriculum.closure(package))
 
 
+EDITION_MARKER = Path(".tito") / "edition.json"
+
+
+def mark_learner_edition(workspace: Path, source: Path) -> None:
+    """Record that ``workspace`` is a learner's edition exported from ``source``: every module stubbed."""
+    path = workspace / EDITION_MARKER
+    path.parent.mkdir(parents=True, exist_ok=True)
+    exported = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    path.write_text(json.dumps({"edition": "learner", "exported": exported, "from": str(source)}, indent=2))
+
+
+def is_learner_edition(workspace: Path) -> bool:
+    """Whether ``workspace`` was written by ``tito instructor export`` (its modules start stubbed)."""
+    return (workspace / EDITION_MARKER).is_file()
+
+
+def check_imports_from(workspace: Path, packages: list[str], env: dict[str, str]) -> None:
+    """Fail unless each of ``packages`` imports, with ``env``, from the workspace's own sources."""
+    names = [p.replace("-", "_") for p in packages]
+    script = "".join(f"import {n}; print({n}.__file__)\n" for n in names)
+    where = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    if where.returncode != 0:
+        raise WorkspaceError(f"the packages do not import from the workspace:\n{where.stderr.strip()}")
+    for name, line in zip(names, where.stdout.splitlines()):
+        location = Path(line.strip()).resolve()
+        if workspace.resolve() not in location.parents:
+            raise WorkspaceError(f"{name} imports from {location}, not from the workspace {workspace}")
+
+
 def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str]) -> int:
     """Run module ``module``'s tests against the workspace's own code; returns pytest's exit code.
 
-    The packages are put first on ``PYTHONPATH``, and before running, the
-    import locations are checked, so the tests can never silently test an
-    installed reference copy instead of the learner's code.
+    The tests are ``test_NN_*.py`` in every package the module touches. The home
+    package's closure is put first on ``PYTHONPATH``, and before running, the
+    import location of every package of it is checked, so the tests can never
+    silently test an installed reference copy instead of the learner's code.
     """
-    files = sorted(str(p) for p in workspace.glob(module.test_glob))
+    files = [str(p) for p in module.test_files(workspace)]
     if not files:
-        raise WorkspaceError(f"module {module.tag} has no tests in {workspace} ({module.test_glob})")
+        raise WorkspaceError(
+            f"module {module.tag} has no tests in {workspace} ({', '.join(module.test_globs)})"
+        )
     env = {**os.environ, "PYTHONPATH": package_paths(workspace, module.package)}
-    import_name = module.package.replace("-", "_")
-    where = subprocess.run(
-        [sys.executable, "-c", f"import {import_name}; print({import_name}.__file__)"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    location = Path(where.stdout.strip() or "?").resolve()
-    if where.returncode != 0:
-        raise WorkspaceError(f"{import_name} does not import from the workspace:\n{where.stderr.strip()}")
-    if workspace.resolve() not in location.parents:
-        raise WorkspaceError(f"{import_name} imports from {location}, not from the workspace {workspace}")
+    check_imports_from(workspace, curriculum.closure(module.package), env)
     command = [
         sys.executable,
         "-m",
         "pytest",
         "-q",
+        "-p",
+        "no:cacheprovider",
         "-o",
         "addopts=",
         "--import-mode=importlib",
