@@ -1,27 +1,50 @@
-"""Prove every module's tests test it: they must fail with its solution stubbed out.
+"""Prove every module's tests test it: they pass on the solution and fail on its stubs.
 
-For each module (all that exist, or those named: ``check_curriculum.py 01 02``):
-copy the repository to a temporary folder, replace that module's solution
-regions with stubs (``tinytorch.exercises``), and run the module's tests
-against the stubbed sources. The check passes only if *every test file* of
-the module has failing tests, and prints how many of its tests failed. Run it
-with ``nox -s curriculum``; the packages are found through ``PYTHONPATH`` in
-the copy, so the interpreter running this needs only pytest and NumPy.
+For each module (all that exist, or those named: ``check_curriculum.py 01 02``),
+in a temporary copy of the repository:
+
+1. **control run**: the module's tests (``test_NN_*.py`` in every package it
+   touches) on the unstubbed copy. Every file must collect and produce results,
+   and every test must pass; otherwise the module fails and the stubbed run is
+   not attempted (a failure on stubs would prove nothing).
+2. **stubbed run**: the module's solution regions replaced with stubs
+   (``tinytorch.exercises``), in every package it touches; the packages must
+   still import, then the same tests run again.
+
+The rule. A module passes only if, on the stubs,
+
+* no test file errors at collection: a collection error hides every test of
+  its file, so it never counts as "fails on stubs" — tests must be collectable
+  with the stubs in place (build objects inside tests or fixtures, not at
+  module level);
+* every test of the control run ran again (none hidden, e.g. by a parametrize
+  list computed from stubbed code);
+* every test file has at least one failing test.
+
+Tests still passing on the stubs are allowed (argument checks outside the
+regions, say) but each is listed by node id, so a file whose tests only call
+the code without checking it shows up. Each pytest run is one invocation over
+all the module's files; modules run ``--jobs`` at a time (default 2).
+Run it with ``nox -s curriculum``: the packages are found through
+``PYTHONPATH`` in the copy, so the interpreter needs only pytest and NumPy.
 """
 
 from __future__ import annotations
 
 import argparse
-import glob
 import importlib.util
+import json
 import os
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ElementTree
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+TOOLS = Path(__file__).resolve().parent
 
 
 def load(name: str, path: Path):
@@ -36,59 +59,174 @@ curriculum = load("_tt_curriculum", ROOT / "src" / "tinytorch" / "curriculum.py"
 exercises = load("_tt_exercises", ROOT / "src" / "tinytorch" / "exercises.py")
 
 
-def failures_by_file(report: Path) -> dict[str, tuple[int, int]]:
-    """``{test file: (failed, total)}`` from a pytest JUnit XML report."""
-    counts: dict[str, list[int]] = {}
-    for case in ElementTree.parse(report).iter("testcase"):
-        name = case.get("file") or case.get("classname", "").replace(".", "/")
-        entry = counts.setdefault(Path(name).name.split("/")[-1], [0, 0])
-        entry[1] += 1
-        if case.find("failure") is not None or case.find("error") is not None:
-            entry[0] += 1
-    return {name: (failed, total) for name, (failed, total) in counts.items()}
+@dataclass
+class Run:
+    """One pytest run over a module's test files, as ``tools/curriculum_report.py`` recorded it."""
+
+    collected: list[str]
+    outcomes: dict[str, str]
+    collection_errors: list[dict[str, str]]
+    output: str
+
+    def files_without_results(self, files: list[str]) -> list[str]:
+        seen = {nodeid.split("::")[0] for nodeid in self.outcomes}
+        return [f for f in files if f not in seen]
+
+    def failing(self) -> list[str]:
+        return [n for n, outcome in self.outcomes.items() if outcome == "failed"]
+
+    def not_failing(self) -> list[str]:
+        return sorted(n for n, outcome in self.outcomes.items() if outcome != "failed")
 
 
-def check(module, workdir: Path) -> bool:
-    tree = exercises.copy_tree(ROOT, workdir / "repo")
-    regions = exercises.stub_module(tree, module.package, module.number)
-    files = sorted(glob.glob(module.test_glob, root_dir=tree))
-    label = f"module {module.tag} ({module.name})"
+@dataclass
+class Result:
+    """The verdict on one module, with what the table prints."""
+
+    module: object
+    regions: int = 0
+    tests: int = 0
+    failing: int = 0
+    passing: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def run_tests(tree: Path, module, files: list[str], report: Path) -> Run:
+    """Run ``files`` (paths relative to ``tree``) in one pytest invocation, against ``tree``'s sources."""
+    paths = [str(tree / "packages" / p / "src") for p in curriculum.closure(module.package)]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(TOOLS)])}
+    env["TT_CURRICULUM_REPORT"] = str(report)
+    command = [
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "curriculum_report",
+        "-o", "addopts=", "--import-mode=importlib", "--rootdir", str(tree), *files,
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
+    output = (done.stdout + done.stderr)[-3000:]
+    if not report.is_file():
+        return Run([], {}, [{"nodeid": "pytest", "message": f"pytest wrote no report:\n{output}"}], output)
+    data = json.loads(report.read_text())
+    report.unlink()
+    return Run(data["collected"], data["outcomes"], data["collection_errors"], output)
+
+
+def last_line(message: str) -> str:
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    return lines[-1] if lines else "(no message)"
+
+
+def imports_problem(tree: Path, module) -> str | None:
+    """Why the packages of ``module``'s home closure do not import from ``tree``, or None."""
+    packages = curriculum.closure(module.package)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(tree / "packages" / p / "src") for p in packages)}
+    script = "; ".join(f"import {p.replace('-', '_')}" for p in packages)
+    done = subprocess.run([sys.executable, "-c", script], cwd=tree, env=env, capture_output=True, text=True)
+    return None if done.returncode == 0 else done.stderr.strip()[-600:]
+
+
+def check(module, root: Path, workdir: Path) -> Result:
+    """Control run, stubs, stubbed run: the verdict on ``module`` in a copy of ``root`` under ``workdir``."""
+    started = time.perf_counter()
+    result = Result(module)
+    try:
+        _check(module, exercises.copy_tree(root, workdir / "repo"), workdir, result)
+    finally:
+        result.seconds = time.perf_counter() - started
+    return result
+
+
+def _check(module, tree: Path, workdir: Path, result: Result) -> None:
+    problems = result.problems
+    regions = exercises.module_regions(tree, module.packages, module.number)
+    files = [path.relative_to(tree).as_posix() for path in module.test_files(tree)]
+    result.regions = len(regions)
     if not regions:
-        print(f"FAIL {label}: no '# BEGIN SOLUTION {module.tag}' regions in packages/{module.package}/src")
-        return False
+        problems.append(f"no '# BEGIN SOLUTION {module.tag}' regions in {', '.join(module.packages)}")
     if not files:
-        print(f"FAIL {label}: no test files match {module.test_glob}")
-        return False
-    paths = os.pathsep.join(str(tree / "packages" / p / "src") for p in curriculum.closure(module.package))
-    env = {**os.environ, "PYTHONPATH": paths}
-    name = module.package.replace("-", "_")
-    imported = subprocess.run(
-        [sys.executable, "-c", f"import {name}"], cwd=tree, env=env, capture_output=True, text=True
-    )
-    if imported.returncode != 0:
-        print(f"FAIL {label}: {name} no longer imports with the module stubbed:")
-        print(imported.stderr.strip()[-600:])
-        return False
-    report = workdir / "report.xml"
-    subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         "-o", "junit_family=xunit1", "--import-mode=importlib", f"--junitxml={report}", *files],
-        cwd=tree, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
-    )  # fmt: skip
-    if not report.exists():
-        print(f"FAIL {label}: pytest produced no report")
-        return False
-    counts = failures_by_file(report)
-    passing_files = [name for name, (failed, _) in counts.items() if failed == 0]
-    failed = sum(f for f, _ in counts.values())
-    total = sum(t for _, t in counts.values())
-    verdict = "ok  " if not passing_files and failed else "FAIL"
-    print(f"{verdict} {label}: {len(regions)} regions stubbed; {failed}/{total} tests fail on the stubs")
-    for name in passing_files:
-        print(
-            f"     {name} still passes with the solution removed: its tests do not test module {module.tag}"
+        problems.append(f"no test files match {' '.join(module.test_globs)}")
+    if problems:
+        return
+
+    control = run_tests(tree, module, files, workdir / "control.json")
+    result.tests = len(control.outcomes)
+    for error in control.collection_errors:
+        problems.append(f"control: {error['nodeid']} errors at collection: {last_line(error['message'])}")
+    for name in control.files_without_results(files):
+        problems.append(f"control: {name} produced no test results")
+    for nodeid in control.not_failing():
+        if control.outcomes[nodeid] == "skipped":
+            problems.append(f"control: {nodeid} is skipped: the module's tests must all run and pass")
+    for nodeid in sorted(control.failing()):
+        problems.append(f"control: {nodeid} fails on the unstubbed solution")
+    if problems:
+        problems.append("(the stubbed run was not attempted: the tests must pass on the solution first)")
+        return
+
+    exercises.stub_module(tree, module.packages, module.number)
+    broken = imports_problem(tree, module)
+    if broken:
+        problems.append(f"the packages no longer import with module {module.tag} stubbed:\n{broken}")
+        return
+    stubbed = run_tests(tree, module, files, workdir / "stubbed.json")
+    hidden = sorted(set(control.outcomes) - set(stubbed.outcomes))
+    errored = {error["nodeid"] for error in stubbed.collection_errors}
+    for error in stubbed.collection_errors:
+        count = sum(nodeid.split("::")[0] == error["nodeid"] for nodeid in hidden)
+        problems.append(
+            f"stubs: {error['nodeid']} errors at collection, hiding its {count} tests "
+            f"(build objects inside tests or fixtures): {last_line(error['message'])}"
         )
-    return verdict == "ok  "
+    for name in stubbed.files_without_results(files):
+        if name not in errored:
+            problems.append(f"stubs: {name} produced no test results")
+    for nodeid in hidden:
+        if nodeid.split("::")[0] not in errored:
+            problems.append(f"stubs: {nodeid} ran on the solution but not on the stubs")
+    failing = stubbed.failing()
+    result.failing = len(failing)
+    result.passing = stubbed.not_failing()
+    failing_files = {nodeid.split("::")[0] for nodeid in failing}
+    for name in files:
+        if name not in failing_files and name in {n.split("::")[0] for n in stubbed.outcomes}:
+            problems.append(f"stubs: every test of {name} passes with the solution removed")
+
+
+def report(result: Result) -> list[str]:
+    """The lines printed for one module: verdict, problems, tests still passing on the stubs."""
+    module = result.module
+    verdict = "ok  " if result.ok else "FAIL"
+    lines = [
+        f"{verdict} module {module.tag} ({module.name}, {', '.join(module.packages)}): "
+        f"{result.regions} regions; {result.tests} tests, {result.failing} fail on the stubs, "
+        f"{len(result.passing)} still pass ({result.seconds:.0f} s)"
+    ]
+    lines += [f"     {problem}" for problem in result.problems]
+    if result.passing:
+        lines.append("     still passing on the stubs:")
+        lines += [f"       {nodeid}" for nodeid in result.passing]
+    return lines
+
+
+def table(results: list[Result]) -> list[str]:
+    rows = ["module              tests  fail on stubs  pass on stubs  verdict  seconds"]
+    for r in results:
+        label = f"{r.module.tag} {r.module.name}"[:18]
+        verdict = "ok" if r.ok else "FAIL"
+        rows.append(
+            f"{label:<18} {r.tests:>6} {r.failing:>14} {len(r.passing):>14}  {verdict:<7} {r.seconds:>8.0f}"
+        )
+    return rows
+
+
+def check_one(module, root: Path) -> Result:
+    with tempfile.TemporaryDirectory(prefix=f"tt-curriculum-{module.tag}-") as workdir:
+        result = check(module, root, Path(workdir))
+    print("\n".join(report(result)), flush=True)
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,16 +234,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "modules", nargs="*", help="module numbers (default: every module whose package exists)"
     )
+    parser.add_argument("--jobs", type=int, default=2, help="modules checked at once (default 2)")
     args = parser.parse_args(argv)
-    wanted = [curriculum.module(int(n)) for n in args.modules] or [
-        m for m in curriculum.MODULES if curriculum.is_built(m, ROOT)
-    ]
-    results = []
-    for module in wanted:
-        with tempfile.TemporaryDirectory(prefix=f"tt-curriculum-{module.tag}-") as workdir:
-            results.append(check(module, Path(workdir)))
-    print(f"curriculum: {sum(results)}/{len(results)} modules' tests fail on their stubs")
-    return 0 if all(results) else 1
+    built = [m for m in curriculum.MODULES if curriculum.is_built(m, ROOT)]
+    wanted = [curriculum.module(int(n)) for n in args.modules] or built
+    started = time.perf_counter()
+    disagreements = exercises.map_disagreements(ROOT, built)
+    for problem in disagreements:
+        print(f"FAIL module table: {problem}")
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        results = list(pool.map(lambda m: check_one(m, ROOT), wanted))
+    print()
+    print("\n".join(table(results)))
+    passed = sum(r.ok for r in results)
+    print(
+        f"curriculum: {passed}/{len(results)} modules pass on the solution, collect and fail on their "
+        f"stubs; {sum(len(r.passing) for r in results)} tests still pass on stubs "
+        f"({time.perf_counter() - started:.0f} s)"
+    )
+    return 0 if passed == len(results) and not disagreements else 1
 
 
 if __name__ == "__main__":

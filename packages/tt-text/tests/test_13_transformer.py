@@ -10,7 +10,12 @@ from tt_nn.functional import cross_entropy
 from tt_text import GPT, MLP, GPTConfig, TransformerBlock
 
 RNG = np.random.default_rng(0)
-SMALL = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=8)
+SMALL = {"vocab_size": 11, "block_size": 8, "n_layer": 2, "n_head": 2, "n_embd": 8}
+
+
+def small(**changes) -> GPTConfig:
+    """Built inside each test, so the file collects with module 13 stubbed."""
+    return GPTConfig(**{**SMALL, **changes})
 
 
 def test_block_keeps_the_shape_and_adds_to_the_residual_path():
@@ -49,7 +54,7 @@ def test_block_gradcheck_with_a_padding_mask():
 
 
 def test_gpt_logits_shape_names_and_tied_weights():
-    model = GPT(SMALL)
+    model = GPT(small())
     logits = model(tt_tensor.randint(0, 11, (3, 8)))
     assert logits.shape == (3, 8, 11)
     names = [name for name, _ in model.named_parameters()]
@@ -59,12 +64,12 @@ def test_gpt_logits_shape_names_and_tied_weights():
     )
     assert model.lm_head.weight is model.transformer.wte.weight
     assert "lm_head.weight" in model.state_dict()
-    untied = GPT(GPTConfig(**{**SMALL.to_dict(), "tie_weights": False}))
+    untied = GPT(small(tie_weights=False))
     assert untied.num_parameters() == model.num_parameters() + 11 * 8
 
 
 def test_gpt_is_causal():
-    model = GPT(SMALL)
+    model = GPT(small())
     ids = RNG.integers(0, 11, (2, 8))
     before = model(ids).detach().numpy()
     changed = ids.copy()
@@ -76,7 +81,7 @@ def test_gpt_is_causal():
 
 def test_gpt_gradients_reach_every_parameter_and_training_lowers_the_loss():
     tt_tensor.manual_seed(0)
-    model = GPT(SMALL)
+    model = GPT(small())
     ids = np.tile(np.arange(9) % 11, (4, 1))
     x, y = ids[:, :-1], ag.tensor(ids[:, 1:].reshape(-1))
     losses = []
@@ -93,7 +98,7 @@ def test_gpt_gradients_reach_every_parameter_and_training_lowers_the_loss():
 
 
 def test_sinusoidal_positions_and_dropout_options():
-    config = GPTConfig(**{**SMALL.to_dict(), "positional": "sinusoidal", "dropout": 0.2})
+    config = small(positional="sinusoidal", dropout=0.2)
     model = GPT(config)
     ids = RNG.integers(0, 11, (2, 8))
     a, b = model(ids).detach().numpy(), model(ids).detach().numpy()
@@ -108,9 +113,10 @@ def test_config_validation_and_round_trip():
         GPTConfig(n_embd=10, n_head=4)
     with pytest.raises(ValueError, match="unknown keys"):
         GPTConfig.from_dict({"vocab_size": 5, "layers": 2})
-    assert GPTConfig.from_dict(SMALL.to_dict()) == SMALL
+    config = small()
+    assert GPTConfig.from_dict(config.to_dict()) == config
 
 
 def test_inputs_longer_than_the_context_are_refused():
     with pytest.raises(ValueError, match="sequence length 9 exceeds block_size=8"):
-        GPT(SMALL)(np.zeros((1, 9), dtype=np.int64))
+        GPT(small())(np.zeros((1, 9), dtype=np.int64))
