@@ -72,10 +72,15 @@ def test_errors_a_learner_can_act_on(workspace, tmp_path):
     assert code == 2 and "no TinyTorch workspace" in out
 
 
-def test_instructor_export_stubs_every_module(tmp_path):
-    code, out = tito(ROOT, "instructor", "export", str(tmp_path / "edition"))
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory) -> Path:
+    destination = tmp_path_factory.mktemp("edition") / "edition"
+    code, out = tito(ROOT, "instructor", "export", str(destination))
     assert code == 0, out
-    edition = tmp_path / "edition"
+    return destination
+
+
+def test_instructor_export_stubs_every_module(edition):
     regions = 0
     for package in curriculum.existing_packages(ROOT):
         for path in exercises.source_files(edition, package):
@@ -85,3 +90,36 @@ def test_instructor_export_stubs_every_module(tmp_path):
                 regions += 1
     assert regions > 0
     assert (edition / "docs").is_dir() and not (edition / ".git").exists()
+    assert (edition / ".tito" / "edition.json").is_file()
+    assert not (edition / ".tito" / "progress.json").exists()
+
+
+def test_complete_without_start_refuses_where_the_reference_solution_sits(tmp_path):
+    fresh = exercises.copy_tree(ROOT, tmp_path / "fresh")
+    code, out = tito(fresh, "module", "complete", "3")
+    assert code == 2 and "module 03 was never started" in out and "tito module start 03" in out
+    assert not (fresh / ".tito" / "progress.json").exists()
+
+
+def test_refill_restores_one_module_and_complete_tests_the_edition(edition):
+    module = curriculum.module(3)
+    code, out = tito(edition, "module", "complete", "3")
+    assert code == 1 and "not complete" in out, "an edition's stubs are tested, never the reference"
+    for number in (1, 2, 3):
+        code, out = tito(edition, "instructor", "refill", str(number), "--reference", str(ROOT))
+        assert code == 0 and f"module {number:02d}:" in out and "regions refilled" in out, out
+    for path in exercises.source_files(ROOT, module.packages):
+        twin = edition / path.relative_to(ROOT)
+        mine, theirs = exercises.find_regions(twin), exercises.find_regions(path)
+        assert [(r.module, r.function) for r in mine] == [(r.module, r.function) for r in theirs]
+        edition_lines, reference_lines = twin.read_text().splitlines(), path.read_text().splitlines()
+        for a, b in zip(mine, theirs):
+            body = edition_lines[a.first : a.last - 1]
+            if a.module <= 3:
+                assert body == reference_lines[b.first : b.last - 1], (path, a.function)
+            else:
+                assert [line.strip()[:26] for line in body] == ["raise NotImplementedError("], a.function
+    code, out = tito(edition, "module", "complete", "3")
+    assert code == 0 and "module 03 complete" in out, out
+    code, out = tito(edition, "instructor", "refill", "3", "--reference", str(edition))
+    assert code == 2 and "same checkout" in out

@@ -103,7 +103,7 @@ def run_tests(tree: Path, module, files: list[str], report: Path) -> Run:
     env["TT_CURRICULUM_REPORT"] = str(report)
     command = [
         sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "curriculum_report",
-        "-o", "addopts=", "--import-mode=importlib", "--rootdir", str(tree), *files,
+        "--tb=no", "-o", "addopts=", "--import-mode=importlib", "--rootdir", str(tree), *files,
     ]  # fmt: skip
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)
     output = (done.stdout + done.stderr)[-3000:]

@@ -8,7 +8,6 @@ import warnings
 import numpy as np
 import pytest
 import tt_autograd as ag
-import tt_nn as nn
 from tt_nn import functional as F
 
 FUNCTIONS = {
@@ -103,13 +102,6 @@ def test_fused_activations_record_one_node(function, node):
     out = function(x)
     assert out.grad_fn.name() == node
     assert out.grad_fn.parents == [x]  # straight back to the input: one node, not a chain of primitives
-
-
-def test_modules_pass_gradients(check_grad, leaf):
-    model = nn.Sequential(
-        nn.GELU(), nn.SiLU(), nn.LeakyReLU(0.3), nn.Tanh(), nn.Sigmoid(), nn.LogSoftmax(dim=1)
-    )
-    check_grad(model, leaf(3, 5))
 
 
 def test_no_graph_is_recorded_under_no_grad():
