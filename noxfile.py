@@ -133,9 +133,24 @@ def dev(session: nox.Session) -> None:
 
 @nox.session(name="curriculum")
 def curriculum_check(session: nox.Session) -> None:  # not `curriculum`: that name is the module table
-    """Every module's tests must fail with its solution stubbed out: tools/check_curriculum.py."""
+    """Every module's tests pass on its solution and fail on its stubs: tools/check_curriculum.py.
+
+    ``nox -s curriculum -- 05 13`` checks two modules; ``-- --jobs 1`` one module at a time.
+    """
     session.install("numpy>=2.0", *TEST_DEPS)
     session.run("python", "tools/check_curriculum.py", *session.posargs)
+
+
+@nox.session(name="learner-edition")
+def learner_edition(session: nox.Session) -> None:
+    """Export the learner's edition, refill and complete its modules in order, run every milestone.
+
+    tools/learner_edition.py: proves each module can be done with the later ones still stubbed,
+    and that every milestone unlocks and passes its quick run on the refilled edition.
+    """
+    install_everything(session, extra="cli")
+    session.install(*TEST_DEPS)
+    session.run("python", "tools/learner_edition.py", *session.posargs)
 
 
 # ---------------------------------------------------------------------------- documentation

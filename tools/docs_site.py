@@ -106,8 +106,9 @@ def course_index_markdown(existing: dict[int, str]) -> str:
         "# The course",
         "",
         "Twenty modules, each building one piece of the framework on the ones before it.",
-        "Each module's code lives in one package; its tests run alone with `nox -s module-NN`,",
-        "in a virtual environment holding only the packages it needs.",
+        "Each module has a home package; its code may also sit in packages the home builds on,",
+        "where the capability belongs (listed after *also*). Its tests run alone with",
+        "`nox -s module-NN`, in a virtual environment holding only the packages it needs.",
         "Chapters appear here as they are written; the others are marked *coming*.",
         "",
     ]
@@ -118,17 +119,35 @@ def course_index_markdown(existing: dict[int, str]) -> str:
                 continue
             path = existing.get(module.number)
             chapter = f"[{short_title(module)}]({Path(path).name})" if path else "*coming*"
-            lines.append(f"| {module.tag} | {module.title} | `{module.package}` | {chapter} |")
+            lines.append(f"| {module.tag} | {module.title} | {module_packages(module)} | {chapter} |")
         lines.append("")
     return "\n".join(lines)
 
 
+def module_packages(module) -> str:
+    """``"`tt-perf`"``, or ``"`tt-perf` (also `tt-text`)"`` for a module with code in several packages."""
+    others = [f"`{p}`" for p in module.packages if p != module.package]
+    return f"`{module.package}`" + (f" (also {', '.join(others)})" if others else "")
+
+
+def modules_in(package: str) -> list:
+    """The modules with code or tests in ``package``: its own and those that also reach into it."""
+    return [m for m in curriculum.MODULES if package in m.packages]
+
+
 def module_range(package: str) -> str:
-    """``"module 01"`` or ``"modules 03–05"``: the modules a package holds."""
-    numbers = [m.tag for m in curriculum.MODULES if m.package == package]
+    """``"module 01"``, ``"modules 03–05"`` or ``"modules 10–13, 18"``: the modules a package holds."""
+    numbers = [m.number for m in modules_in(package)]
     if not numbers:
         return "no modules"
-    return f"module {numbers[0]}" if len(numbers) == 1 else f"modules {numbers[0]}–{numbers[-1]}"
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    parts = [f"{r[0]:02d}" if len(r) == 1 else f"{r[0]:02d}–{r[-1]:02d}" for r in runs]
+    return ("module " if len(numbers) == 1 else "modules ") + ", ".join(parts)
 
 
 # --------------------------------------------------------------------------- packages
@@ -355,8 +374,8 @@ def api_page_markdown(package: str, entries: list[Entry], existing_chapters: dic
         deps = ", ".join(f"`{d}`" for d in curriculum.PACKAGES[distribution]) or "NumPy only"
         links = [
             f"[{m.tag} {short_title(m)}](../{existing_chapters[m.number]})"
-            for m in curriculum.MODULES
-            if m.package == distribution and m.number in existing_chapters
+            for m in modules_in(distribution)
+            if m.number in existing_chapters
         ]
         lines += [
             f"**Install:** `pip install {distribution}` · **Depends on:** {deps} · "
@@ -434,7 +453,7 @@ def packages_table_markdown(documented: list[str], existing_chapters: dict[int, 
     """The home page's table of packages, from the curriculum."""
     lines = ["| package | what it holds | course | depends on | API |", "|---|---|---|---|---|"]
     for distribution, deps in curriculum.PACKAGES.items():
-        mods = [m for m in curriculum.MODULES if m.package == distribution]
+        mods = modules_in(distribution)
         first = next((m for m in mods if m.number in existing_chapters), None)
         course = module_range(distribution)
         if first is not None:
