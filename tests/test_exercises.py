@@ -96,3 +96,28 @@ def test_every_package_module_has_regions_that_stub_to_valid_python():
     assert wanted <= found, f"modules without solution regions: {sorted(wanted - found)}"
     arrived = sorted(curriculum.PLANNED & found)
     assert not arrived, f"modules {arrived} have solution regions: remove them from curriculum.PLANNED"
+
+
+def test_refill_puts_one_modules_reference_back_and_keeps_the_rest(tmp_path):
+    reference = tmp_path / "reference" / "packages" / "tt-x" / "src" / "tt_x" / "ops.py"
+    reference.parent.mkdir(parents=True)
+    reference.write_text(SOURCE)
+    edition = tmp_path / "edition"
+    exercises.copy_tree(tmp_path / "reference", edition)
+    for module in (3, 4):
+        assert len(exercises.stub_module(edition, ["tt-x"], module)) == 1
+    filled = exercises.refill_module(edition, tmp_path / "reference", ["tt-x"], 3)
+    assert [(r.module, r.function) for r in filled] == [(3, "Ops.relu")]
+    text = (edition / "packages/tt-x/src/tt_x/ops.py").read_text()
+    assert "out = np.maximum(a, 0)\n        return out\n" in text, "module 03's body is back, indented"
+    assert "module 04: implement square" in text and "return a * a" not in text, "module 04 stays a stub"
+    exercises.refill_module(edition, tmp_path / "reference", "tt-x", 4)
+    assert (edition / "packages/tt-x/src/tt_x/ops.py").read_text() == SOURCE, "all refilled: the original"
+
+
+def test_refill_refuses_files_whose_regions_differ(tmp_path):
+    mine, theirs = tmp_path / "mine.py", tmp_path / "theirs.py"
+    mine.write_text(SOURCE)
+    theirs.write_text(SOURCE.replace("def relu", "def rectify"))
+    with pytest.raises(exercises.MarkerError, match=r"disagree on module 03's regions: \['Ops.relu'\]"):
+        exercises.refill_source(mine, theirs, 3)
