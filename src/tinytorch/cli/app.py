@@ -321,9 +321,8 @@ def instructor_export(
     exercises.copy_tree(root, destination)
     shutil.rmtree(destination / ".tito", ignore_errors=True)
     count = 0
-    for module in curriculum.MODULES:
-        if all((destination / "packages" / p).is_dir() for p in module.packages):
-            count += len(exercises.stub_module(destination, module.packages, module.number))
+    for module in curriculum.MODULES:  # a package the checkout lacks simply has no sources to stub
+        count += len(exercises.stub_module(destination, module.packages, module.number))
     mark_learner_edition(destination, root)
     console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
 
