@@ -30,36 +30,37 @@ def workspace(tmp_path_factory) -> Path:
 
 
 def test_start_fail_restore_complete_unlock(workspace):
-    package_src = workspace / "packages" / "tt-tensor" / "src"
+    package_src = workspace / "packages" / "tt-optim" / "src"
     originals = {p: p.read_text() for p in package_src.rglob("*.py")}
     progress_file = workspace / ".tito" / "progress.json"
-    # Modules 02-07 done already: completing 01 is what unlocks milestone 01.
+    # Modules 01-06 done already: completing 07 is what unlocks milestones 01 and 02.
     progress_file.parent.mkdir(exist_ok=True)
-    done = {f"{n:02d}": "2026-01-01T00:00:00+00:00" for n in range(2, 8)}
+    done = {f"{n:02d}": "2026-01-01T00:00:00+00:00" for n in range(1, 7)}
     progress_file.write_text(json.dumps({"started": {}, "completed": done}))
 
-    code, out = tito(workspace, "module", "start", "1")
+    code, out = tito(workspace, "module", "start", "7")
     assert code == 0, out
     stubbed = [p for p, text in originals.items() if p.read_text() != text]
-    assert stubbed, "start must replace module 01's solution regions with stubs"
+    assert stubbed, "start must replace module 07's solution regions with stubs"
     assert "NotImplementedError" in stubbed[0].read_text()
+    assert "in packages/tt-optim/src/tt_optim/" in out, "start says where each exercise is"
 
-    code, out = tito(workspace, "module", "complete", "1")
+    code, out = tito(workspace, "module", "complete", "7")
     assert code != 0 and "not complete" in out
-    assert "01" not in json.loads(progress_file.read_text())["completed"]
+    assert "07" not in json.loads(progress_file.read_text())["completed"]
 
-    code, out = tito(workspace, "module", "start", "1")
+    code, out = tito(workspace, "module", "start", "7")
     assert code != 0 and "overwrite your work" in out, "a second start must refuse without --force"
 
     for path, text in originals.items():  # the learner writes the solution back
         path.write_text(text)
-    code, out = tito(workspace, "module", "complete", "1")
+    code, out = tito(workspace, "module", "complete", "7")
     assert code == 0, out
-    assert "milestone 01 unlocked" in out
+    assert "milestone 01 unlocked" in out and "milestone 02 unlocked" in out
 
     code, out = tito(workspace, "module", "status", "--json")
     status = json.loads(out)
-    assert "01" in status["complete"] and "01" in status["milestones_unlocked"]
+    assert "07" in status["complete"] and {"01", "02"} <= set(status["milestones_unlocked"])
 
 
 def test_errors_a_learner_can_act_on(workspace, tmp_path):

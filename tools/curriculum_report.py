@@ -8,7 +8,11 @@ path in ``$TT_CURRICULUM_REPORT`` at the end of the session::
      "collection_errors": [{"nodeid": ..., "message": ...}]}
 
 A test's outcome is "failed" if any of its phases (setup, call, teardown) failed,
-"skipped" if it was skipped (xfail included), else "passed". Standard library only.
+"skipped" if it was skipped (xfail included), else "passed".
+
+Only pass or fail matters here, so Hypothesis (when installed) runs without shrinking
+and without its example database: on stubs every property test fails, and shrinking
+each failure to a minimal example took minutes for module 01 alone.
 """
 
 from __future__ import annotations
@@ -20,6 +24,16 @@ from pathlib import Path
 _collected: list[str] = []
 _outcomes: dict[str, str] = {}
 _errors: list[dict[str, str]] = []
+
+
+def pytest_configure(config) -> None:
+    try:
+        from hypothesis import Phase, settings
+    except ImportError:
+        return
+    phases = [Phase.explicit, Phase.reuse, Phase.generate]
+    settings.register_profile("tt-curriculum", phases=phases, database=None)
+    settings.load_profile("tt-curriculum")
 
 
 def pytest_collectreport(report) -> None:
