@@ -7,6 +7,7 @@ compares the two; these tests run it on this checkout and on small synthetic tre
 
 from __future__ import annotations
 
+import importlib.util
 import textwrap
 from pathlib import Path
 
@@ -99,3 +100,13 @@ def test_tests_in_an_unlisted_package_are_a_disagreement(tmp_path):
     rows = [curriculum.Module(13, "t", "T", "tt-text"), curriculum.Module(18, "m", "M", "tt-perf")]
     problems = exercises.map_disagreements(root, rows)
     assert len(problems) == 1 and "module 18 has tests in tt-text" in problems[0], problems
+
+
+def test_every_milestone_has_a_short_run_in_the_learner_edition_check():
+    path = ROOT / "tools" / "learner_edition.py"
+    spec = importlib.util.spec_from_file_location("_tt_learner_edition_test", path)
+    driver = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(driver)
+    assert set(driver.QUICK) == {m.number for m in curriculum.MILESTONES}
+    for number, arguments in driver.QUICK.items():
+        assert "--out" in arguments, f"milestone {number:02d} must write its record to the scratch folder"

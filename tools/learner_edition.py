@@ -93,6 +93,10 @@ def run(edition: Path, scratch: Path) -> list[str]:
             print(f"FAIL milestone {row['milestone']} is still locked after every module was completed")
             failures.append(f"milestone {row['milestone']} locked")
             continue
+        if number not in QUICK:
+            print(f"FAIL milestone {row['milestone']} has no short run in QUICK (tools/learner_edition.py)")
+            failures.append(f"milestone {row['milestone']} has no short run")
+            continue
         out = scratch / f"milestone-{row['milestone']}"
         out.mkdir(parents=True)
         arguments = [a.format(out=out) for a in QUICK[number]]
