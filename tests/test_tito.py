@@ -124,3 +124,12 @@ def test_refill_restores_one_module_and_complete_tests_the_edition(edition):
     assert code == 0 and "module 03 complete" in out, out
     code, out = tito(edition, "instructor", "refill", "3", "--reference", str(edition))
     assert code == 2 and "same checkout" in out
+
+
+def test_module_list_shows_every_package_a_module_touches():
+    code, out = tito(ROOT, "module", "list", "--json")
+    assert code == 0, out
+    rows = {row["module"]: row for row in json.loads(out)}
+    for module in curriculum.MODULES:
+        assert rows[module.tag]["package"] == module.package
+        assert rows[module.tag]["packages"] == list(module.packages)
