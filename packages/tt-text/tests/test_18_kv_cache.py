@@ -1,4 +1,4 @@
-"""Module 18 — the KV cache: GPT's own attention, fed one position at a time, gives GPT's own logits and tokens."""
+"""Module 18 — the KV cache: GPT fed one position at a time gives its own logits and tokens."""
 
 from __future__ import annotations
 

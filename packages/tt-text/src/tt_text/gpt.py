@@ -209,7 +209,9 @@ class GPT(Module):
             )
         return start
 
-    def forward(self, idx: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None) -> Tensor:
+    def forward(
+        self, idx: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None
+    ) -> Tensor:
         """Next-token logits ``(B, T, vocab_size)`` for every position of ``idx``.
 
         Args:
@@ -224,8 +226,11 @@ class GPT(Module):
         return self.lm_head(hidden.reshape(batch * length, width)).reshape(batch, length, -1)
 
     def next_token_logits(self, ids: np.ndarray, past_key_values: KVCache | None = None) -> np.ndarray:
-        """Logits ``(B, vocab_size)`` for the token after ``ids`` ``(B, T)``: the output projection of the last
-        position only. Call under ``no_grad()``; ``past_key_values`` as in :meth:`forward`."""
+        """Logits ``(B, vocab_size)`` for the token after ``ids`` ``(B, T)``.
+
+        Only the last position goes through the output projection. Call under
+        ``no_grad()``; ``past_key_values`` as in :meth:`forward`.
+        """
         return self.lm_head(self.hidden_states(ids, past_key_values=past_key_values)[:, -1, :]).numpy()
 
     def generate(
