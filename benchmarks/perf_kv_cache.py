@@ -1,4 +1,4 @@
-"""The KV cache (module 18): ``GPT.generate`` with and without ``use_cache``: ``python benchmarks/perf_kv_cache.py``.
+"""The KV cache (module 18): GPT.generate without and with use_cache: `python benchmarks/perf_kv_cache.py`.
 
 Milestone 05's GPT (4 blocks, width 128, 4 heads, tanh GELU; random weights —
 speed does not depend on them), batch 1, a one-token prompt, greedy. The
@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         if not timing.same_tokens:
             print("  ERROR: the cache changed the tokens")
             return 1
-    for context, model in models.items():
+    for model in models.values():
         print(bench_step(model, 5 if args.quick else 20))
     return 0
 
