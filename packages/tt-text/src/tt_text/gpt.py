@@ -14,6 +14,11 @@ places), which saves ``vocab × C`` parameters and usually helps small models.
 
 Train it with ``cross_entropy(logits.reshape(-1, V), targets.reshape(-1))``
 and sample from it with :meth:`GPT.generate`.
+
+Incremental decoding (module 18): ``model(ids, past_key_values=cache)``
+with a :class:`~tt_text.kv_cache.KVCache` runs only the new ids, at
+positions after the cached ones, and appends their keys and values;
+``generate(..., use_cache=True)`` decodes that way, with the same tokens.
 """
 
 from __future__ import annotations
