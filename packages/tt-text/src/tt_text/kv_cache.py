@@ -71,14 +71,17 @@ class KVCache:
 
     @property
     def n_layer(self) -> int:
+        """Layers held (one key and one value buffer each)."""
         return len(self.keys)
 
     @property
     def batch_size(self) -> int:
+        """Sequences ``B`` the cache was built for."""
         return self.shape[0]
 
     @property
     def max_length(self) -> int:
+        """Positions each layer can hold."""
         return self.shape[2]
 
     @property
