@@ -88,7 +88,7 @@ def test_cached_logits_match_the_models_at_every_step(positional):
         np.testing.assert_allclose(model(sequence[:, :4], past_key_values=cache).numpy(), full[:, :4], **TOL)
         for t in range(4, 11):
             step = model(sequence[:, t : t + 1], past_key_values=cache)
-            assert step.shape == (3, 1, 23)
+            assert step.shape == (3, 1, 23) and step.grad_fn is None, "no graph under no_grad"
             np.testing.assert_allclose(step.numpy()[:, 0], full[:, t], err_msg=f"position {t}", **TOL)
     assert cache.get_seq_length(0) == cache.get_seq_length(1) == 11
 
