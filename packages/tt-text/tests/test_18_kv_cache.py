@@ -17,8 +17,9 @@ def small_gpt(positional="learned", block_size=12, seed=0):
     )
     model = GPT(config)
     model.reset_parameters(tt_tensor.Generator(seed))
-    for p in model.parameters():  # larger weights than GPT-2's init: logits far from ties
-        p._array *= 4
+    with ag.no_grad():
+        for p in model.parameters():  # larger weights than GPT-2's init: logits far from ties
+            p.mul_(4)
     return model.eval()
 
 
@@ -105,6 +106,24 @@ def test_several_new_positions_after_a_cached_prefix_are_masked_causally(cached,
             model(sequence[:, :cached], past_key_values=cache)
         got = model(sequence[:, cached:], past_key_values=cache).numpy()
     np.testing.assert_allclose(got, full[:, cached:], **TOL)
+
+
+def test_a_padding_mask_works_with_the_cache_as_without():
+    """``attn_mask`` (True = take part) over all cached and new keys narrows the causal mask the same way."""
+    model = small_gpt()
+    sequence = ids(6, 2, 8)
+    keep = np.ones((2, 1, 1, 8), dtype=bool)
+    keep[0, ..., 2:4] = False  # the first sequence ignores positions 2 and 3
+    cache = KVCache.from_config(model.config, 2)
+    with ag.no_grad():
+        full = model(sequence, attn_mask=keep).numpy()
+        assert not np.allclose(full, model(sequence).numpy(), **TOL)  # the mask matters
+        got = [model(sequence[:, :5], attn_mask=keep[..., :5], past_key_values=cache).numpy()]
+        for t in range(5, 8):
+            got.append(
+                model(sequence[:, t : t + 1], attn_mask=keep[..., : t + 1], past_key_values=cache).numpy()
+            )
+    np.testing.assert_allclose(np.concatenate(got, axis=1), full, **TOL)
 
 
 def test_a_reset_cache_keeps_nothing_of_the_previous_sequence():
