@@ -1,18 +1,25 @@
-"""KV-cached generation against ``GPT.generate`` (module 18): ``python benchmarks/perf_kv_cache.py``.
+"""The KV cache (module 18): GPT.generate without and with use_cache: `python benchmarks/perf_kv_cache.py`.
 
 Milestone 05's GPT (4 blocks, width 128, 4 heads, tanh GELU; random weights —
-speed does not depend on them), batch 1, a one-token prompt, 256 new tokens,
-greedy, at context (block_size) 64 and 128 — the workload PyTorch's figures in
-``../shared/PERF-NOTES.md`` describe (context 64: 558 → 201 ms; 128: 712 →
-212 ms). Three ways, alternated in rounds, medians reported:
+speed does not depend on them), batch 1, a one-token prompt, greedy. The
+cache is exact: the tokens are checked to be the same, and there is no
+approximate mode. Both ways alternate in rounds (drift hits both alike);
+medians are reported.
 
-* ``GPT.generate``: the whole context through the model for every token;
-* ``generate_cached(window="exact")``: the same tokens; a re-prefill per
-  token once the sequence is longer than the context;
-* ``generate_cached(window="halve")``: a re-prefill of half the context
-  when the cache is full.
+Where the sequence stands against the context window (``block_size``)
+decides what the cache can save, so every figure says which case it is:
 
-Also: one decoding step against one full forward at a full context.
+* **within the window** (the sequence never outgrows ``block_size``) every
+  step after the prompt runs one position through the model;
+* **past the window** the model sees the last ``block_size`` tokens at
+  positions ``0 …``: every position shifts at every step, so an exact cache
+  must recompute the whole window, as generation without a cache does.
+
+Rows: 256 new tokens at context 64 and 128 (past the window — the workload of
+PyTorch's figures in ``../shared/PERF-NOTES.md``: 64: 558 → 201 ms, 128:
+712 → 212 ms, whose cache is not exact past the window), ``block_size − 1``
+new tokens at context 64 and 128 (within), and 256 new tokens at context 256
+(within). Then one decoding step against one whole forward pass at a full context.
 """
 
 from __future__ import annotations
@@ -24,61 +31,59 @@ import time
 
 import numpy as np
 from tt_autograd import no_grad
-from tt_perf.memoization import forward_cached, generate_cached, new_cache
+from tt_perf.memoization import KVCache, time_generation
 from tt_text import GPT, GPTConfig
 
 
-def timed(function) -> float:
-    start = time.perf_counter()
-    function()
-    return time.perf_counter() - start
+def gpt(context: int) -> GPT:
+    return GPT(GPTConfig(65, context, n_layer=4, n_head=4, n_embd=128, gelu_approximate="tanh"))
 
 
-def bench_context(context: int, tokens: int, rounds: int) -> None:
-    """Time the three ways at one context length, and one decoding step against a whole forward."""
-    config = GPTConfig(65, context, n_layer=4, n_head=4, n_embd=128, gelu_approximate="tanh")
-    model = GPT(config)
-    prompt = np.array([[1]])
-    ways = {
-        "GPT.generate": lambda: model.generate(prompt, tokens, temperature=0),
-        "cached, exact": lambda: generate_cached(model, prompt, tokens, temperature=0),
-        "cached, halve": lambda: generate_cached(model, prompt, tokens, temperature=0, window="halve"),
-    }
-    same = (ways["GPT.generate"]().numpy() == ways["cached, exact"]().numpy()).all()
-    times: dict[str, list[float]] = {name: [] for name in ways}
-    for _ in range(rounds):
-        for name, way in ways.items():
-            times[name].append(timed(way))
-    base = statistics.median(times["GPT.generate"])
-    cells = [f"{name} {statistics.median(t) * 1e3:.0f} ms" for name, t in times.items()]
-    speedups = [f"{base / statistics.median(times[n]):.2f}x" for n in ("cached, exact", "cached, halve")]
-    print(f"context {context}: " + ", ".join(cells))
-    print(f"  speedup exact / halve: {' / '.join(speedups)}; exact gives the same tokens: {bool(same)}")
+def bench_step(model: GPT, repeats: int) -> str:
+    """One token at a full context: a whole forward pass against one cached decoding step."""
+    context = model.config.block_size
     ids = np.random.default_rng(0).integers(0, 65, (1, context))
     model.eval()
     with no_grad():
-        full = statistics.median(timed(lambda: model(ids)) for _ in range(10))
-        cache = new_cache(model, 1)
-        forward_cached(model, ids[:, :-1], cache)
-        steps = []
-        for _ in range(10):
-            steps.append(timed(lambda: forward_cached(model, ids[:, -1:], cache)))
-            cache.lengths = [length - 1 for length in cache.lengths]  # decode the same position again
-    step = statistics.median(steps)
-    print(
-        f"  one token at full context: whole forward {full * 1e3:.2f} ms, one cached step "
-        f"{step * 1e3:.2f} ms ({full / step:.1f}x); cache {cache.nbytes / 1024:.0f} KiB"
+        whole, step = [], []
+        cache = KVCache.from_config(model.config, 1)
+        for _ in range(repeats):
+            start = time.perf_counter()
+            model.next_token_logits(ids)
+            whole.append(time.perf_counter() - start)
+            cache.reset()
+            model.next_token_logits(ids[:, :-1], cache)
+            start = time.perf_counter()
+            model.next_token_logits(ids[:, -1:], cache)
+            step.append(time.perf_counter() - start)
+    full, one = statistics.median(whole) * 1e3, statistics.median(step) * 1e3
+    return (
+        f"  one token at full context {context}: whole forward {full:.2f} ms, one cached step {one:.2f} ms "
+        f"({full / one:.1f}x); cache {cache.nbytes / 1024:.0f} KiB"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer rounds and tokens (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="one round, fewer tokens (a smoke run)")
+    parser.add_argument("--rounds", type=int, default=3, help="alternated rounds (default 3)")
     args = parser.parse_args(argv)
-    rounds, tokens = (1, 64) if args.quick else (3, 256)
-    print(f"generation of {tokens} tokens, batch 1, greedy; medians of {rounds} rounds\n")
-    for context in (64, 128):
-        bench_context(context, tokens, rounds)
+    rounds, tokens = (1, 64) if args.quick else (args.rounds, 256)
+    prompt = np.array([[1]])
+    print(f"GPT.generate, no cache vs use_cache=True (exact); batch 1, greedy; medians of {rounds} rounds")
+    runs = [(64, tokens), (64, 63), (128, tokens), (128, 127)]
+    if not args.quick:
+        runs.append((256, 256))
+    models: dict[int, GPT] = {}
+    for context, new_tokens in runs:
+        model = models.setdefault(context, gpt(context))
+        timing = time_generation(model, prompt, new_tokens, rounds)
+        print("  " + timing.describe())
+        if not timing.same_tokens:
+            print("  ERROR: the cache changed the tokens")
+            return 1
+    for model in models.values():
+        print(bench_step(model, 5 if args.quick else 20))
     return 0
 
 

@@ -52,14 +52,14 @@ def test_quick_run_passes_and_records_every_stage(tmp_path, shared_data):
 
 def test_a_kv_cache_that_changes_the_tokens_fails_the_milestone(tmp_path, shared_data):
     sabotage = """
-        import numpy as np
-        import tt_perf.memoization as memo
-        real = memo.generate_cached
-        def wrong(*args, **kwargs):
-            ids = real(*args, **kwargs)
-            ids._array[:, -1] = (ids._array[:, -1] + 1) % 65  # one wrong token at the end
+        import tt_text
+        real = tt_text.GPT.generate
+        def wrong(self, *args, use_cache=False, **kwargs):
+            ids = real(self, *args, use_cache=use_cache, **kwargs)
+            if use_cache:
+                ids.numpy()[:, -1] = (ids.numpy()[:, -1] + 1) % 65  # one wrong token at the end
             return ids
-        memo.generate_cached = wrong
+        tt_text.GPT.generate = wrong
     """
     result = run(tmp_path, shared_data, sabotage)
     assert result.returncode == 1, result.stdout + result.stderr

@@ -8,7 +8,7 @@ in ``__all__``:
   INT8-weight layers, batch-norm folding;
 * :mod:`tt_perf.compression` — module 16: pruning, channel removal, distillation, low rank;
 * :mod:`tt_perf.acceleration` — module 17: the matmul ladder, a fused kernel, memory and layout;
-* :mod:`tt_perf.memoization` — module 18: a KV cache for transformer generation;
+* :mod:`tt_perf.memoization` — module 18: measuring tt-text's KV cache (``GPT.generate(use_cache=True)``);
 * :mod:`tt_perf.benchmarking` — module 19: an MLPerf-style benchmark harness;
 * :mod:`tt_perf.capstone` — module 20: optimise a model end to end under a budget.
 

@@ -1,4 +1,4 @@
-"""tt-text: TinyTorch's language stack (modules 10–13).
+"""tt-text: TinyTorch's language stack (modules 10–13, and the KV cache of module 18).
 
 * module 10 — tokenization: :class:`CharTokenizer`, byte-level :class:`BPETokenizer`,
   :class:`TokenWindows` (next-token windows) and :func:`load_tiny_shakespeare`;
@@ -7,7 +7,10 @@
 * module 12 — attention: :func:`functional.scaled_dot_product_attention`,
   :class:`MultiheadAttention`, :class:`CausalSelfAttention`;
 * module 13 — transformers: :class:`TransformerBlock`, :class:`GPT` with
-  :class:`GPTConfig`, and sampling with temperature, top-k and top-p.
+  :class:`GPTConfig`, and sampling with temperature, top-k and top-p;
+* module 18 — memoization: :class:`KVCache`, the keys and values of earlier
+  positions, threaded through the attention (``past_key_values``) for
+  incremental decoding, ``GPT.generate(..., use_cache=True)``.
 
 Example:
     >>> import tt_text
@@ -29,6 +32,7 @@ from .embedding import Embedding
 from .functional import embedding, scaled_dot_product_attention
 from .generation import filter_logits, sample_next
 from .gpt import GPT, GPTConfig
+from .kv_cache import KVCache
 from .multihead import CausalSelfAttention, MultiheadAttention
 from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_table
 from .tokenizer import Tokenizer
@@ -44,6 +48,7 @@ __all__ = [
     "Embedding",
     "GPT",
     "GPTConfig",
+    "KVCache",
     "LearnedPositionalEmbedding",
     "MLP",
     "MultiheadAttention",

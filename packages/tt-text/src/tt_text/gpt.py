@@ -14,6 +14,11 @@ places), which saves ``vocab × C`` parameters and usually helps small models.
 
 Train it with ``cross_entropy(logits.reshape(-1, V), targets.reshape(-1))``
 and sample from it with :meth:`GPT.generate`.
+
+Incremental decoding (module 18): ``model(ids, past_key_values=cache)``
+with a :class:`~tt_text.kv_cache.KVCache` runs only the new ids, at
+positions after the cached ones, and appends their keys and values;
+``generate(..., use_cache=True)`` decodes that way, with the same tokens.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from tt_nn import Module
 
 from .embedding import Embedding
 from .generation import check_sampling, sample_next
+from .kv_cache import KVCache
 from .positional import SinusoidalPositionalEncoding
 from .transformer import TransformerBlock
 
@@ -158,32 +164,79 @@ class GPT(Module):
             total -= self.transformer.wpe.weight.numel()
         return total
 
-    def hidden_states(self, idx: Tensor, attn_mask: object = None) -> Tensor:
-        """The final-LayerNorm output ``(B, T, C)`` (everything but the output projection)."""
-        # BEGIN SOLUTION 13
+    def position_embeddings(self, start: int, length: int) -> Tensor:
+        """The position embeddings ``(length, C)`` of positions ``start … start + length − 1``."""
+        wpe = self.transformer.wpe
+        if self.config.positional == "learned":
+            return wpe(np.arange(start, start + length))
+        return wpe.pe[start : start + length]  # the fixed sinusoidal table
+
+    def hidden_states(
+        self, idx: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None
+    ) -> Tensor:
+        """The final-LayerNorm output ``(B, T, C)`` (everything but the output projection).
+
+        With ``past_key_values`` (module 18) ``idx`` holds the positions after
+        the ``s`` already cached: they are embedded at positions ``s …`` and
+        each block's attention sees the cached keys and values too.
+        """
         ids = np.asarray(getattr(idx, "_array", idx))
         if ids.ndim != 2:
             raise ValueError(f"GPT: expected ids of shape (B, T), got {ids.shape}")
+        start = 0 if past_key_values is None else self._cached_positions(ids, past_key_values)
+        # BEGIN SOLUTION 13
         length = ids.shape[1]
-        if length > self.config.block_size:
-            raise ValueError(f"GPT: sequence length {length} exceeds block_size={self.config.block_size}")
+        if start + length > self.config.block_size:
+            raise ValueError(
+                f"GPT: sequence length {start + length} exceeds block_size={self.config.block_size}"
+            )
         trunk = self.transformer
-        x = trunk.wte(ids)
-        if self.config.positional == "learned":
-            x = x + trunk.wpe(np.arange(length))
-        else:
-            x = trunk.wpe(x)
-        x = trunk.drop(x)
-        for block in trunk.h:
-            x = block(x, attn_mask)
+        x = trunk.drop(trunk.wte(ids) + self.position_embeddings(start, length))
+        for layer, block in enumerate(trunk.h):
+            x = block(x, attn_mask, past_key_values, layer)
         return trunk.ln_f(x)
         # END SOLUTION
 
-    def forward(self, idx: Tensor, attn_mask: object = None) -> Tensor:
-        """Next-token logits for every position."""
-        hidden = self.hidden_states(idx, attn_mask)
+    def _cached_positions(self, ids: np.ndarray, cache: KVCache) -> int:
+        """How many positions ``cache`` holds, after checking that it fits this model and ``ids``."""
+        config = self.config
+        expected = (len(ids), config.n_head, config.block_size, config.n_embd // config.n_head)
+        if cache.n_layer != config.n_layer or cache.shape != expected:
+            raise ValueError(
+                f"GPT: past_key_values {cache!r} does not fit {config.n_layer} layers and (B, H, T_max, D) = "
+                f"{expected}; build it with KVCache.from_config(model.config, batch_size={len(ids)})"
+            )
+        start = cache.get_seq_length()
+        if start + ids.shape[1] > config.block_size:
+            raise ValueError(
+                f"GPT: {start} cached + {ids.shape[1]} new positions exceed block_size={config.block_size}; "
+                "reset() the cache and run the last block_size tokens"
+            )
+        return start
+
+    def forward(
+        self, idx: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None
+    ) -> Tensor:
+        """Next-token logits ``(B, T, vocab_size)`` for every position of ``idx``.
+
+        Args:
+            idx: ids ``(B, T)``.
+            attn_mask: optional, True = take part; narrows the causal mask (e.g. padding).
+            past_key_values: a :class:`KVCache` (module 18) holding the keys and
+                values of the ``s`` positions before ``idx``; filled in place
+                with ``idx``'s. Inference only (under ``no_grad()``).
+        """
+        hidden = self.hidden_states(idx, attn_mask, past_key_values)
         batch, length, width = hidden.shape
         return self.lm_head(hidden.reshape(batch * length, width)).reshape(batch, length, -1)
+
+    def next_token_logits(self, ids: np.ndarray, past_key_values: KVCache | None = None) -> np.ndarray:
+        """Logits ``(B, vocab_size)`` for the token after ``ids`` ``(B, T)``.
+
+        Only the last position goes through the output projection. Call under
+        ``no_grad()``; ``past_key_values`` as in :meth:`forward`.
+        """
+        return self.lm_head(self.hidden_states(ids, past_key_values=past_key_values)[:, -1, :]).numpy()
 
     def generate(
         self,
@@ -193,6 +246,7 @@ class GPT(Module):
         top_k: int | None = None,
         top_p: float | None = None,
         generator: tt_tensor.Generator | None = None,
+        use_cache: bool = False,
     ) -> Tensor:
         """Extend ``idx`` ``(B, T)`` by ``max_new_tokens`` sampled tokens, giving ``(B, T + max_new_tokens)``.
 
@@ -205,9 +259,14 @@ class GPT(Module):
             top_k: sample only among the ``k`` most likely tokens.
             top_p: sample only among the most likely tokens whose mass reaches ``p``.
             generator: a seeded ``Generator`` for reproducible samples.
+            use_cache: keep every layer's keys and values in a :class:`KVCache`
+                (module 18) and run only the new token through the model at
+                each step. The same tokens as without it (see :meth:`_generate_cached`).
+
+        Cost per token at context length ``t`` without the cache: a forward
+        pass over ``t`` positions, ``O(t·C²·n_layer + t²·C·n_layer)``.
         """
         check_sampling(temperature, top_k, top_p)
-        # BEGIN SOLUTION 13
         ids = np.asarray(getattr(idx, "_array", idx), dtype=np.int64)
         if ids.ndim != 2 or ids.shape[1] == 0:
             raise ValueError(f"generate: expected a non-empty (B, T) batch of ids, got shape {ids.shape}")
@@ -215,15 +274,58 @@ class GPT(Module):
         self.eval()
         try:
             with no_grad():
-                for _ in range(max_new_tokens):
-                    context = ids[:, -self.config.block_size :]
-                    last = self.hidden_states(context)[:, -1, :]
-                    logits = self.lm_head(last)._array
-                    chosen = sample_next(logits, temperature, top_k, top_p, generator)
-                    ids = np.concatenate([ids, chosen[:, None]], axis=1)
+                if use_cache:
+                    ids = self._generate_cached(ids, max_new_tokens, temperature, top_k, top_p, generator)
+                else:
+                    ids = self._generate_uncached(ids, max_new_tokens, temperature, top_k, top_p, generator)
         finally:
             self.train(was_training)
         return Tensor._from_array(ids)
+
+    def _generate_uncached(self, ids, max_new_tokens, temperature, top_k, top_p, generator) -> np.ndarray:
+        """Module 13's loop: the whole (cropped) context through the model for every new token."""
+        # BEGIN SOLUTION 13
+        for _ in range(max_new_tokens):
+            context = ids[:, -self.config.block_size :]
+            logits = self.next_token_logits(context)
+            chosen = sample_next(logits, temperature, top_k, top_p, generator)
+            ids = np.concatenate([ids, chosen[:, None]], axis=1)
+        return ids
+        # END SOLUTION
+
+    def _generate_cached(self, ids, max_new_tokens, temperature, top_k, top_p, generator) -> np.ndarray:
+        """Module 18's loop: prefill the prompt into a :class:`KVCache`, then one position per token.
+
+        Exact: the logits at every step are those of :meth:`_generate_uncached`
+        (up to float rounding, as the GEMMs have other shapes), so greedy
+        decoding gives the same tokens, and so does sampling with a generator
+        in the same state (one draw per token either way).
+
+        Within the context window (sequence ≤ ``block_size``) each token costs
+        one position through every block, ``O(C²·n_layer + t·C·n_layer)``.
+        Past it, ``GPT.generate`` feeds the last ``block_size`` tokens at
+        positions ``0 …``: every token moves to a new position at every step,
+        so no cached key or value stays valid, and an exact cache must
+        recompute the whole cropped window — at every step from then on, at the
+        cost of generation without a cache. Keeping a half window instead would
+        be faster but would change the tokens; this method does not.
+        """
+        block = self.config.block_size
+        if max_new_tokens <= 0:
+            return ids
+        # BEGIN SOLUTION 18
+        cache = KVCache.from_config(self.config, len(ids))
+        logits = self.next_token_logits(ids[:, -block:], cache)  # prefill: the whole prompt at once
+        for step in range(max_new_tokens):
+            chosen = sample_next(logits, temperature, top_k, top_p, generator)
+            ids = np.concatenate([ids, chosen[:, None]], axis=1)
+            if step == max_new_tokens - 1:
+                break
+            if cache.get_seq_length() < block:  # room for one more position: decode it alone
+                logits = self.next_token_logits(chosen[:, None], cache)
+            else:  # past the window: every position shifted, so recompute the cropped window
+                logits = self.next_token_logits(ids[:, -block:])
+        return ids
         # END SOLUTION
 
     def extra_repr(self) -> str:

@@ -15,6 +15,8 @@ with an output projection.
   is not ``query``) projects the three inputs separately.
 * :class:`CausalSelfAttention` is the layer of a GPT block, with nanoGPT's
   names (``c_attn``, ``c_proj``) so its weights can be exchanged with nanoGPT.
+  Given a :class:`~tt_text.kv_cache.KVCache` it attends from new positions
+  only, over the cached keys and values (module 18: incremental decoding).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import math
 
 import numpy as np
 import tt_nn
-from tt_autograd import Tensor
+from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter
 from tt_nn.functional import dropout, linear
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
+from .kv_cache import KVCache
 from .sdpa import packed_self_attention, scaled_dot_product_attention
 
 
@@ -205,8 +208,17 @@ class CausalSelfAttention(Module):
         self.c_proj = tt_nn.Linear(n_embd, n_embd, bias=bias)
         # END SOLUTION
 
-    def forward(self, x: Tensor, attn_mask: object = None) -> Tensor:
-        """``attn_mask`` (optional, SDPA convention: True = take part) is combined with the causal mask."""
+    def forward(
+        self, x: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None, layer_idx: int = 0
+    ) -> Tensor:
+        """Causal self-attention of ``x`` ``(B, T, C)``.
+
+        ``attn_mask`` (optional, SDPA convention: True = take part) is combined
+        with the causal mask. With ``past_key_values`` (a :class:`KVCache`,
+        module 18) the step goes through :meth:`forward_cached` instead.
+        """
+        if past_key_values is not None:
+            return self.forward_cached(x, past_key_values, layer_idx, attn_mask)
         # BEGIN SOLUTION 12
         if x.ndim != 3 or x.shape[-1] != self.n_embd:
             raise ValueError(
@@ -218,6 +230,56 @@ class CausalSelfAttention(Module):
         y = packed_self_attention(qkv, self.n_head, is_causal=True, dropout_p=p, attn_mask=attn_mask)
         out = self.c_proj(y.reshape(batch * length, width)).reshape(batch, length, width)
         return dropout(out, p, self.training)
+        # END SOLUTION
+
+    def forward_cached(
+        self, x: Tensor, past_key_values: KVCache, layer_idx: int = 0, attn_mask: object = None
+    ) -> Tensor:
+        """Attention of ``t`` new positions ``x`` ``(B, t, C)`` over every cached position and themselves.
+
+        The new positions sit at ``s, …, s + t − 1``, ``s`` the positions
+        already in layer ``layer_idx`` of ``past_key_values``; their keys and
+        values are appended there, and new position ``i`` attends to cached
+        and new keys ``0 … s + i`` (a causal mask aligned to the bottom right;
+        one new position needs no mask). ``attn_mask`` (optional, True = take
+        part) broadcasts to ``(B, H, t, s + t)``. The output equals rows
+        ``s … s + t − 1`` of :meth:`forward` on all ``s + t`` positions.
+
+        Inference only: it records no graph, so call it under ``no_grad()``
+        (``GPT.generate`` does); no dropout.
+
+        Cost: the ``(B·t, C) @ (C, 3C)`` and ``(B·t, C) @ (C, C)``
+        projections, ``B·H`` products ``(t, D) @ (D, s + t)`` and
+        ``(t, s + t) @ (s + t, D)``, and a copy of ``t`` keys and values.
+        """
+        if is_grad_enabled() and (x.requires_grad or self.c_attn.weight.requires_grad):
+            raise RuntimeError(
+                "CausalSelfAttention: a KV cache is for inference and records no graph; "
+                "call the model under tt.no_grad() (GPT.generate does)"
+            )
+        if x.ndim != 3 or x.shape[-1] != self.n_embd:
+            raise ValueError(
+                f"CausalSelfAttention: expected input (B, T, {self.n_embd}), got {tuple(x.shape)}"
+            )
+        # BEGIN SOLUTION 18
+        batch, length, width = x.shape
+        head_dim = width // self.n_head
+        start = past_key_values.get_seq_length(layer_idx)
+        qkv = self.c_attn(x.reshape(batch * length, width)).numpy()  # one GEMM for the new positions
+        heads = qkv.reshape(batch, length, 3, self.n_head, head_dim)
+        q, k, v = (heads[:, :, i].transpose(0, 2, 1, 3) for i in range(3))  # (B, H, t, D) views
+        keys, values = past_key_values.update(k, v, layer_idx)  # (B, H, s + t, D)
+        bias = None
+        if length > 1:  # new position i (absolute s + i) sees keys 0 … s + i
+            allowed = np.tri(length, start + length, k=start, dtype=bool)
+            bias = np.where(allowed, 0, -np.inf).astype(qkv.dtype)
+        if attn_mask is not None:
+            extra = mask_to_bias(_as_array(attn_mask), qkv.dtype)
+            bias = extra if bias is None else bias + extra
+        out = np.empty((batch, length, self.n_head, head_dim), dtype=qkv.dtype)
+        attention_forward(q, keys, values, bias, 1.0 / math.sqrt(head_dim), out=out.transpose(0, 2, 1, 3))
+        merged = from_numpy(out.reshape(batch * length, width))
+        return self.c_proj(merged).reshape(batch, length, width)
         # END SOLUTION
 
     def extra_repr(self) -> str:

@@ -22,6 +22,7 @@ import tt_nn
 from tt_autograd import Tensor
 from tt_nn import Module
 
+from .kv_cache import KVCache
 from .multihead import CausalSelfAttention
 
 
@@ -76,11 +77,20 @@ class TransformerBlock(Module):
         self.ln_2 = tt_nn.LayerNorm(n_embd, bias=bias)
         self.mlp = MLP(n_embd, dropout, bias, gelu_approximate)
 
-    def forward(self, x: Tensor, attn_mask: object = None) -> Tensor:
-        """``attn_mask`` (optional; True = take part) narrows the causal mask further, e.g. for padding."""
+    def forward(
+        self, x: Tensor, attn_mask: object = None, past_key_values: KVCache | None = None, layer_idx: int = 0
+    ) -> Tensor:
+        """The block on ``x`` ``(B, T, C)``.
+
+        ``attn_mask`` (optional; True = take part) narrows the causal mask
+        further, e.g. for padding. ``past_key_values`` and ``layer_idx`` are
+        handed to the attention unchanged: with a :class:`KVCache` (module 18),
+        ``x`` holds only the new positions and the attention also sees the
+        cached ones; the rest of the block works position by position anyway.
+        """
         # BEGIN SOLUTION 13
         batch, length, width = x.shape
-        x = x + self.attn(self.ln_1(x), attn_mask)
+        x = x + self.attn(self.ln_1(x), attn_mask, past_key_values, layer_idx)
         flat = x.reshape(batch * length, width)  # the MLP as (B*T, C) @ (C, 4C) GEMMs
         return (flat + self.mlp(self.ln_2(flat))).reshape(batch, length, width)
         # END SOLUTION

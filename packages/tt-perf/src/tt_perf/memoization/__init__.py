@@ -1,15 +1,22 @@
-"""Module 18 — memoization: a KV cache for transformer generation.
+"""Module 18 — memoization: measuring the KV cache of ``tt_text``.
 
-A causal transformer's keys and values for positions it has already seen
-never change, so generation can keep them (:class:`KVCache`) and run only the
-new position through the model for each token (:func:`generate_cached`, a
-drop-in for ``tt_text.GPT.generate``): linear instead of quadratic work per
-token in the length of the context.
+The cache itself lives where the attention lives: :class:`tt_text.KVCache`,
+threaded through ``CausalSelfAttention``, ``TransformerBlock`` and ``GPT``
+as ``past_key_values``, and ``GPT.generate(..., use_cache=True)``. This
+package keeps what is about measuring it:
+
+* :func:`time_generation` — ``GPT.generate`` with and without the cache,
+  alternated rounds, medians, and a check that the tokens are the same;
+* :func:`cache_steps` — how many steps of a cached generation decode one
+  position and how many must recompute the whole window (past ``block_size``).
+
+:class:`KVCache` is re-exported for convenience.
 """
 
 from __future__ import annotations
 
-from .generate import forward_cached, generate_cached, new_cache
-from .kv_cache import KVCache
+from tt_text import KVCache
 
-__all__ = ["KVCache", "forward_cached", "generate_cached", "new_cache"]
+from .measure import GenerationTiming, cache_steps, time_generation
+
+__all__ = ["GenerationTiming", "KVCache", "cache_steps", "time_generation"]

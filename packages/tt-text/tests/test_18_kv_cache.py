@@ -1,0 +1,182 @@
+"""Module 18 — the KV cache: GPT fed one position at a time gives its own logits and tokens."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as ag
+import tt_tensor
+from tt_text import GPT, GPTConfig, KVCache
+
+TOL = {"rtol": 1e-4, "atol": 1e-5}
+
+
+def small_gpt(positional="learned", block_size=12, seed=0):
+    config = GPTConfig(
+        vocab_size=23, block_size=block_size, n_layer=2, n_head=2, n_embd=16, positional=positional
+    )
+    model = GPT(config)
+    model.reset_parameters(tt_tensor.Generator(seed))
+    with ag.no_grad():
+        for p in model.parameters():  # larger weights than GPT-2's init: logits far from ties
+            p.mul_(4)
+    return model.eval()
+
+
+def ids(seed, batch, length):
+    return np.random.default_rng(seed).integers(0, 23, (batch, length))
+
+
+def test_update_fills_left_to_right_and_returns_views():
+    cache = KVCache(n_layer=2, batch_size=2, n_head=3, head_dim=4, max_length=5)
+    first = np.arange(2 * 3 * 2 * 4, dtype=np.float32).reshape(2, 3, 2, 4)
+    keys, values = cache.update(first, -first, layer_idx=1)
+    np.testing.assert_array_equal(keys, first)
+    np.testing.assert_array_equal(values, -first)
+    second = np.ones((2, 3, 1, 4), dtype=np.float32)
+    keys, values = cache.update(second, 2 * second, layer_idx=1)
+    assert keys.shape == values.shape == (2, 3, 3, 4)
+    assert (cache.get_seq_length(1), cache.get_seq_length(0)) == (3, 0), "each layer has its own length"
+    np.testing.assert_array_equal(keys[:, :, :2], first)
+    np.testing.assert_array_equal(keys[:, :, 2:], second)
+    np.testing.assert_array_equal(values[:, :, 2:], 2 * second)
+    assert np.shares_memory(keys, cache.keys[1]), "a view of the preallocated buffer, not a copy"
+    assert cache.nbytes == 2 * 2 * (2 * 3 * 5 * 4) * 4
+    cache.reset()
+    assert cache.get_seq_length(1) == 0
+    keys, _ = cache.update(second, second, layer_idx=1)
+    np.testing.assert_array_equal(keys, second)  # after reset, the old positions are gone
+
+
+def test_cache_errors_name_the_problem():
+    with pytest.raises(ValueError, match="positive"):
+        KVCache(0, 1, 1, 1, 1)
+    cache = KVCache(1, batch_size=1, n_head=2, head_dim=4, max_length=3)
+    keys, _ = cache.update(np.ones((1, 2, 3, 4)), np.ones((1, 2, 3, 4)), 0)
+    assert keys.shape == (1, 2, 3, 4)
+    with pytest.raises(ValueError, match="holds 3 of 3 positions"):
+        cache.update(np.zeros((1, 2, 1, 4)), np.zeros((1, 2, 1, 4)), 0)
+    with pytest.raises(ValueError, match=r"\(B, H, D\) = \(1, 2, 4\)"):  # a batch of 2 in a cache for 1
+        cache.update(np.zeros((2, 2, 1, 4)), np.zeros((2, 2, 1, 4)), 0)
+    with pytest.raises(IndexError, match="layer_idx 1"):
+        cache.update(np.zeros((1, 2, 1, 4)), np.zeros((1, 2, 1, 4)), 1)
+
+
+def test_a_cache_for_a_model_holds_its_keys_in_its_layout():
+    """After a prefill, layer 0 holds exactly the keys and values of the model's own projection."""
+    model = small_gpt()
+    cache = KVCache.from_config(model.config, batch_size=3)
+    assert cache.shape == (3, 2, 12, 8) and cache.n_layer == 2
+    prompt = ids(0, 3, 5)
+    with ag.no_grad():
+        model(prompt, past_key_values=cache)
+        block = model.transformer.h[0]
+        x = model.transformer.wte(prompt) + model.position_embeddings(0, 5)
+        qkv = block.attn.c_attn(block.ln_1(x)).numpy().reshape(3, 5, 3, 2, 8)
+    assert cache.get_seq_length(0) == cache.get_seq_length(1) == 5
+    np.testing.assert_allclose(cache.keys[0][:, :, :5], qkv[:, :, 1].transpose(0, 2, 1, 3), **TOL)
+    np.testing.assert_allclose(cache.values[0][:, :, :5], qkv[:, :, 2].transpose(0, 2, 1, 3), **TOL)
+
+
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal"])
+def test_cached_logits_match_the_models_at_every_step(positional):
+    """Prefill 4 positions, then one at a time: each step's logits are those of the whole prefix."""
+    model = small_gpt(positional)
+    sequence = ids(1, 3, 11)
+    cache = KVCache.from_config(model.config, 3)
+    with ag.no_grad():
+        full = model(sequence).numpy()  # (B, T, V): the uncached logits of every prefix
+        np.testing.assert_allclose(model(sequence[:, :4], past_key_values=cache).numpy(), full[:, :4], **TOL)
+        for t in range(4, 11):
+            step = model(sequence[:, t : t + 1], past_key_values=cache)
+            assert step.shape == (3, 1, 23) and step.grad_fn is None, "no graph under no_grad"
+            np.testing.assert_allclose(step.numpy()[:, 0], full[:, t], err_msg=f"position {t}", **TOL)
+    assert cache.get_seq_length(0) == cache.get_seq_length(1) == 11
+
+
+@pytest.mark.parametrize("cached, new", [(0, 2), (5, 2), (5, 4), (3, 9)])
+def test_several_new_positions_after_a_cached_prefix_are_masked_causally(cached, new):
+    """New positions at once after cached ones: new position i sees the prefix and new 0 … i only."""
+    model = small_gpt()
+    sequence = ids(2, 2, cached + new)
+    cache = KVCache.from_config(model.config, 2)
+    with ag.no_grad():
+        full = model(sequence).numpy()
+        if cached:
+            model(sequence[:, :cached], past_key_values=cache)
+        got = model(sequence[:, cached:], past_key_values=cache).numpy()
+    np.testing.assert_allclose(got, full[:, cached:], **TOL)
+
+
+def test_a_padding_mask_works_with_the_cache_as_without():
+    """``attn_mask`` (True = take part) over all cached and new keys narrows the causal mask the same way."""
+    model = small_gpt()
+    sequence = ids(6, 2, 8)
+    keep = np.ones((2, 1, 1, 8), dtype=bool)
+    keep[0, ..., 2:4] = False  # the first sequence ignores positions 2 and 3
+    cache = KVCache.from_config(model.config, 2)
+    with ag.no_grad():
+        full = model(sequence, attn_mask=keep).numpy()
+        assert not np.allclose(full, model(sequence).numpy(), **TOL)  # the mask matters
+        got = [model(sequence[:, :5], attn_mask=keep[..., :5], past_key_values=cache).numpy()]
+        for t in range(5, 8):
+            got.append(
+                model(sequence[:, t : t + 1], attn_mask=keep[..., : t + 1], past_key_values=cache).numpy()
+            )
+    np.testing.assert_allclose(np.concatenate(got, axis=1), full, **TOL)
+
+
+def test_a_reset_cache_keeps_nothing_of_the_previous_sequence():
+    """Stale keys of a longer earlier sequence must not leak into a new one in the same buffers."""
+    model = small_gpt()
+    first, second = ids(3, 2, 12), ids(4, 2, 7)
+    cache = KVCache.from_config(model.config, 2)
+    with ag.no_grad():
+        model(first, past_key_values=cache)
+        cache.reset()
+        expected = model(second).numpy()
+        model(second[:, :3], past_key_values=cache)
+        for t in range(3, 7):
+            step = model(second[:, t : t + 1], past_key_values=cache).numpy()[:, 0]
+            np.testing.assert_allclose(step, expected[:, t], err_msg=f"position {t}", **TOL)
+
+
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal"])
+@pytest.mark.parametrize(
+    "prompt_length, new_tokens",
+    [(1, 8), (5, 7), (5, 20), (15, 6)],  # block_size 12: within, up to, across and beyond the window
+)
+def test_greedy_generation_with_the_cache_gives_the_same_tokens(positional, prompt_length, new_tokens):
+    model = small_gpt(positional).train()
+    prompt = ids(prompt_length, 3, prompt_length)
+    expected = model.generate(prompt, new_tokens, temperature=0, use_cache=False).numpy()
+    got = model.generate(prompt, new_tokens, temperature=0, use_cache=True)
+    assert got.shape == (3, prompt_length + new_tokens)
+    np.testing.assert_array_equal(got.numpy(), expected)
+    assert model.training, "generate puts the model back in its previous mode"
+
+
+def test_sampling_with_the_cache_draws_the_same_tokens_from_the_same_generator():
+    model = small_gpt()
+    prompt = np.array([[3, 1, 4], [1, 5, 9]])
+    options = {"temperature": 0.9, "top_k": 10, "top_p": 0.95}
+    expected = model.generate(prompt, 25, generator=tt_tensor.Generator(7), **options).numpy()
+    got = model.generate(prompt, 25, generator=tt_tensor.Generator(7), use_cache=True, **options).numpy()
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_bad_cache_arguments_are_clear_errors():
+    model = small_gpt()
+    cache = KVCache.from_config(model.config, 2)
+    with ag.no_grad():
+        model(ids(5, 2, 10), past_key_values=cache)
+        assert cache.get_seq_length() == 10
+        with pytest.raises(ValueError, match="10 cached . 3 new positions exceed block_size=12"):
+            model(ids(5, 2, 3), past_key_values=cache)
+        with pytest.raises(ValueError, match=r"batch_size=3"):  # a cache built for another batch
+            model(ids(5, 3, 1), past_key_values=cache)
+        with pytest.raises(ValueError, match="does not fit"):  # a cache built for another model
+            model(ids(5, 2, 1), past_key_values=KVCache(1, 2, 2, 8, 12))
+    with pytest.raises(RuntimeError, match="no_grad"):  # the cache path records no graph
+        model(ids(5, 2, 1), past_key_values=cache)
+    assert cache.get_seq_length() == 10, "refused calls leave the cache as it was"
