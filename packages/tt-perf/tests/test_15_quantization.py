@@ -7,6 +7,7 @@ import pytest
 import tt_autograd as ag
 import tt_nn as nn
 import tt_optim
+from tt_perf.profiling import count_flops
 from tt_perf.quantization import (
     MinMaxObserver,
     PerChannelMinMaxObserver,
@@ -105,6 +106,15 @@ def test_quantized_conv_matches_and_models_shrink_four_times(rng):
     floats = sum(v.numpy().nbytes for v in model.state_dict().values())
     ints = sum(v.numpy().nbytes for v in quantized.state_dict().values())
     assert 3.0 < floats / ints < 4.0  # weights 4x smaller; float biases and scales stay
+
+
+def test_quantized_layers_count_like_their_float_twins():
+    model = nn.Sequential(Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 5))
+    x = ag.zeros(2, 3, 6, 6)
+    float_rows = count_flops(model, x).rows
+    quantized_rows = count_flops(quantize_weights(model), x).rows
+    assert [row.kind for row in quantized_rows] == ["QuantizedConv2d", "ReLU", "Flatten", "QuantizedLinear"]
+    assert [row.flops for row in quantized_rows] == [row.flops for row in float_rows]
 
 
 def test_a_quantized_model_round_trips_through_save_and_load(tmp_path, rng):

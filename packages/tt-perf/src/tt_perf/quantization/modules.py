@@ -15,6 +15,9 @@ INT8 *speed*-up needs integer kernels NumPy does not have (VNNI GEMMs). The
 size saving is real; the speed comes from other passes (folding batch norm,
 pruning channels).
 
+Module 14's FLOP counter learns these layers here (:func:`register_flop_rule`):
+they do their float twins' arithmetic, so they count like them.
+
 State dicts hold the ``int8`` weight (``weight_int8``), its ``weight_scale``
 and the float ``bias``, so a quantized model saves with ``tt.save`` in a
 quarter of the space and loads back exactly.
@@ -31,6 +34,7 @@ from tt_nn import functional as nn_f
 from tt_vision import Conv2d
 from tt_vision import functional as vision_f
 
+from ..profiling import conv2d_flops, linear_flops, register_flop_rule
 from .observers import PerChannelMinMaxObserver
 from .qtensor import QTensor, dequantize, quantize_per_channel
 
@@ -106,6 +110,10 @@ class QuantizedConv2d(_QuantizedWeight):
             f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
             "weight=qint8 per channel"
         )
+
+
+register_flop_rule(QuantizedLinear, linear_flops)  # a dequantized weight, then the same float GEMM
+register_flop_rule(QuantizedConv2d, conv2d_flops)
 
 
 def quantize_weights(model: Module, inplace: bool = False) -> Module:
