@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tracemalloc
+
 import numpy as np
 import pytest
 import tt_autograd as ag
@@ -13,6 +15,7 @@ from tt_perf.profiling import (
     layer_flops,
     profile,
     register_flop_rule,
+    timing,
 )
 from tt_text import GPT, CausalSelfAttention, GPTConfig
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
@@ -131,6 +134,53 @@ def test_profile_times_every_layer_and_every_backward_operation():
     assert report.peak_bytes > x.numpy().nbytes and report.step_ms > 0 and report.unprofiled_step_ms > 0
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
     assert conv_function.__dict__["backward"] is original_backward  # the wrapped backward is put back
+
+
+class FakeClock:
+    """Stands in for the ``time`` module inside the profiler: time moves only when a test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_profile_counts_a_layer_inside_another_once(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+
+    class Work(nn.Module):  # a leaf that "takes" 1 s per call
+        def forward(self, x):
+            clock.now += 1.0
+            return x
+
+    attention = CausalSelfAttention(n_embd=8, n_head=2)  # hooked itself, and so are its c_attn/c_proj
+    attention.c_attn = nn.Sequential(attention.c_attn, Work())
+    report = profile(nn.Sequential(attention, Work()), ag.zeros(1, 3, 8), steps=2)
+    ms = {row.name: row.ms for row in report.forward}
+    assert ms["0.c_attn.1"] == ms["1"] == 1000.0  # 1 s per step, averaged over the steps
+    assert ms["0"] == 0.0  # the attention's own time excludes its children's
+    assert sum(ms.values()) == 2000.0 and report.step_ms == 2000.0  # nothing counted twice
+
+
+def test_profile_puts_everything_back_when_patching_fails_part_way(monkeypatch):
+    class Refuses(type):
+        def __setattr__(cls, name, value):
+            raise AttributeError(f"{cls.__name__}.{name} is read-only")
+
+    class Locked(metaclass=Refuses):
+        backward = staticmethod(lambda ctx, grad: (grad,))
+
+    real = timing._function_classes()
+    before = {cls: cls.__dict__["backward"] for cls in real if "backward" in cls.__dict__}
+    monkeypatch.setattr(timing, "_function_classes", lambda: [*real, Locked])  # the last one fails
+    model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
+    with pytest.raises(AttributeError, match="read-only"):
+        profile(model, ag.randn(2, 3), lambda out: out.sum(), steps=1)
+    assert len(before) > 5 and all(cls.__dict__["backward"] is fn for cls, fn in before.items())
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
+    assert not tracemalloc.is_tracing()
 
 
 def test_profile_refuses_zero_steps():
