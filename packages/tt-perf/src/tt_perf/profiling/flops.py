@@ -75,6 +75,7 @@ FREE = (
 
 def count_parameters(model: Module, trainable_only: bool = False) -> int:
     """Number of parameter elements (a shared parameter once); ``trainable_only``: those requiring grad."""
+    # BEGIN SOLUTION 14
     seen, total = set(), 0
     for parameter in model.parameters():
         if id(parameter) in seen or (trainable_only and not parameter.requires_grad):
@@ -82,6 +83,7 @@ def count_parameters(model: Module, trainable_only: bool = False) -> int:
         seen.add(id(parameter))
         total += int(np.prod(parameter.shape))
     return total
+    # END SOLUTION
 
 
 def _size(x: object) -> int:
