@@ -200,7 +200,7 @@ def test_a_pruned_model_trains_saves_and_copies(tmp_path, rng):
     mask = model[0].weight_mask.numpy()
     assert np.all(model[0].weight.detach().numpy()[mask == 0] == 0)  # pruned entries stay at zero
     copied = copy.deepcopy(model)
-    copied[0].weight_mask._array[...] = 1  # the copy's hook reads the copy's mask, not the original's
+    copied[0].weight_mask.numpy()[...] = 1  # the copy's hook reads the copy's mask, not the original's
     copied(x)
     assert np.count_nonzero(copied[0].weight.detach().numpy()) > np.count_nonzero(
         model[0].weight.detach().numpy()

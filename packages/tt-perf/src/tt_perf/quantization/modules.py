@@ -116,11 +116,11 @@ class _QuantizedLayer(Module):
         if (bias is None) != (self.bias is None):
             raise ValueError(f"{type(self).__name__}.set_weight: bias given and declared must agree")
         q = quantize_weight(weight)
-        self.weight_int8._array[...] = q.int_repr
-        self.weight_scale._array[...] = q.scale
+        self.weight_int8.numpy()[...] = q.int_repr
+        self.weight_scale.numpy()[...] = q.scale
         if bias is not None:
             bias = bias.detach().numpy() if isinstance(bias, Tensor) else bias
-            self.bias._array[...] = np.asarray(bias, dtype=np.float32)
+            self.bias.numpy()[...] = np.asarray(bias, dtype=np.float32)
 
     def set_input_qparams(self, scale: float, zero_point: int) -> None:
         """Fix the input's ``quint8`` scale and zero point (static mode), e.g. from a calibrated observer."""
@@ -131,22 +131,22 @@ class _QuantizedLayer(Module):
                 f"{type(self).__name__}.set_input_qparams: need scale > 0 and zero_point in [0, 255], "
                 f"got {scale} and {zero_point}"
             )
-        self.input_scale._array[...] = scale
-        self.input_zero_point._array[...] = zero_point
+        self.input_scale.numpy()[...] = scale
+        self.input_zero_point.numpy()[...] = zero_point
 
     def weight(self) -> Tensor:
         """The dequantized float32 weight (a new array each call: nothing float is kept)."""
-        q = QTensor(self.weight_int8._array, self.weight_scale._array, np.zeros(1, np.int32), 0, "qint8")
+        q = QTensor(self.weight_int8.numpy(), self.weight_scale.numpy(), np.zeros(1, np.int32), 0, "qint8")
         return Tensor._from_array(dequantize(q))
 
     def _input_qparams(self, x: np.ndarray) -> tuple[np.float32, int]:
         if self.mode == "static":
-            return np.float32(self.input_scale._array), int(self.input_zero_point._array)
+            return np.float32(self.input_scale.numpy()), int(self.input_zero_point.numpy())
         return dynamic_qparams(x)
 
     def _multiplier(self, input_scale: np.float32) -> np.ndarray:
         """``s_x · s_w[c]``: what turns the int32 accumulator of output channel ``c`` back into floats."""
-        return (input_scale * self.weight_scale._array).astype(np.float32)
+        return (input_scale * self.weight_scale.numpy()).astype(np.float32)
 
     def _mode_repr(self) -> str:
         return f"weight=qint8 per channel, input={self.mode}"
@@ -201,11 +201,11 @@ class QuantizedLinear(_QuantizedLayer):
         # BEGIN SOLUTION 15
         scale, zero_point = self._input_qparams(x)
         xq = quantize_input(x.reshape(-1, self.in_features), scale, zero_point)
-        weight = self.weight_int8._array.T.astype(np.float32)  # (in, out): integers, for BLAS
+        weight = self.weight_int8.numpy().T.astype(np.float32)  # (in, out): integers, for BLAS
         out = int_matmul(xq, weight, ACTIVATION_BOUND, WEIGHT_BOUND, dtype=np.float32)
         out *= self._multiplier(scale)
         if self.bias is not None:
-            out += self.bias._array
+            out += self.bias.numpy()
         return Tensor._from_array(out.reshape(*x.shape[:-1], self.out_features))
         # END SOLUTION
 
