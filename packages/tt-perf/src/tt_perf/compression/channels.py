@@ -29,7 +29,7 @@ import copy
 
 import numpy as np
 import tt_nn
-from tt_autograd import Tensor
+from tt_autograd import from_numpy
 from tt_nn import Linear, Module, Parameter, Sequential
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
@@ -41,7 +41,7 @@ CHANNEL_WISE = (BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, tt_nn.ReLU
 
 
 def _array(values: np.ndarray) -> Parameter:
-    return Parameter(Tensor._from_array(np.ascontiguousarray(values)))
+    return Parameter(from_numpy(np.ascontiguousarray(values)))
 
 
 def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
@@ -74,7 +74,7 @@ def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
                     setattr(layer, name, _array(getattr(layer, name).detach().numpy()[keep]))
             for name in ("running_mean", "running_var"):
                 if getattr(layer, name) is not None:
-                    layer._buffers[name] = Tensor._from_array(getattr(layer, name).numpy()[keep].copy())
+                    layer._buffers[name] = from_numpy(getattr(layer, name).numpy()[keep].copy())
             layer.num_features = len(keep)
         elif isinstance(layer, tt_nn.Flatten):
             flattened = True

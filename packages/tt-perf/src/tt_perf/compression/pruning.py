@@ -40,7 +40,7 @@ import numbers
 from collections.abc import Iterable
 
 import numpy as np
-from tt_autograd import Tensor, default_generator
+from tt_autograd import Tensor, default_generator, from_numpy
 from tt_nn import Module
 
 
@@ -250,7 +250,7 @@ def _reparametrize(module: Module, name: str, mask: np.ndarray) -> None:
     if _hook_of(module, name) is None:  # first pruning of this parameter
         original = module._parameters.pop(name)
         module.register_parameter(name + "_orig", original)
-        module.register_buffer(name + "_mask", Tensor._from_array(np.ones_like(original.detach().numpy())))
+        module.register_buffer(name + "_mask", from_numpy(np.ones_like(original.detach().numpy())))
         module.register_forward_pre_hook(_PruningHook(name))
     module._buffers[name + "_mask"].numpy()[...] = mask
     _hook_of(module, name)(module, ())

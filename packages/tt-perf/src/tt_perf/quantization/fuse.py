@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from tt_autograd import Tensor
+from tt_autograd import from_numpy
 from tt_nn import Identity, Module, Parameter
 from tt_vision import BatchNorm2d, Conv2d
 
@@ -43,8 +43,8 @@ def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
     scale = gamma / np.sqrt(var + bn.eps)
     fused = copy.deepcopy(conv)
     dtype = conv.weight.detach().numpy().dtype
-    fused.weight = Parameter(Tensor._from_array((weight * scale[:, None, None, None]).astype(dtype)))
-    fused.bias = Parameter(Tensor._from_array(((bias - mean) * scale + beta).astype(dtype)))
+    fused.weight = Parameter(from_numpy((weight * scale[:, None, None, None]).astype(dtype)))
+    fused.bias = Parameter(from_numpy(((bias - mean) * scale + beta).astype(dtype)))
     return fused
     # END SOLUTION
 

@@ -40,7 +40,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from tt_autograd import Tensor, no_grad
+from tt_autograd import Tensor, from_numpy, no_grad
 from tt_nn import Linear, Module
 from tt_nn import functional as nn_f
 from tt_vision import Conv2d
@@ -97,13 +97,13 @@ class _QuantizedLayer(Module):
         if mode not in MODES:
             raise ValueError(f"{type(self).__name__}: mode must be one of {MODES}, got {mode!r}")
         self.mode = mode
-        self.register_buffer("weight_int8", Tensor._from_array(np.zeros(weight_shape, dtype=np.int8)))
-        self.register_buffer("weight_scale", Tensor._from_array(np.ones(weight_shape[0], dtype=np.float32)))
+        self.register_buffer("weight_int8", from_numpy(np.zeros(weight_shape, dtype=np.int8)))
+        self.register_buffer("weight_scale", from_numpy(np.ones(weight_shape[0], dtype=np.float32)))
         bias_array = np.zeros(weight_shape[0], dtype=np.float32) if bias else None
-        self.register_buffer("bias", None if bias_array is None else Tensor._from_array(bias_array))
+        self.register_buffer("bias", None if bias_array is None else from_numpy(bias_array))
         if mode == "static":
-            self.register_buffer("input_scale", Tensor._from_array(np.ones((), dtype=np.float32)))
-            self.register_buffer("input_zero_point", Tensor._from_array(np.zeros((), dtype=np.int32)))
+            self.register_buffer("input_scale", from_numpy(np.ones((), dtype=np.float32)))
+            self.register_buffer("input_zero_point", from_numpy(np.zeros((), dtype=np.int32)))
 
     def set_weight(self, weight: np.ndarray, bias: np.ndarray | None) -> None:
         """Quantize a float ``weight`` (per output channel) into this layer, and copy the float ``bias``."""
@@ -137,7 +137,7 @@ class _QuantizedLayer(Module):
     def weight(self) -> Tensor:
         """The dequantized float32 weight (a new array each call: nothing float is kept)."""
         q = QTensor(self.weight_int8.numpy(), self.weight_scale.numpy(), np.zeros(1, np.int32), 0, "qint8")
-        return Tensor._from_array(dequantize(q))
+        return from_numpy(dequantize(q))
 
     def _input_qparams(self, x: np.ndarray) -> tuple[np.float32, int]:
         if self.mode == "static":
@@ -206,7 +206,7 @@ class QuantizedLinear(_QuantizedLayer):
         out *= self._multiplier(scale)
         if self.bias is not None:
             out += self.bias.numpy()
-        return Tensor._from_array(out.reshape(*x.shape[:-1], self.out_features))
+        return from_numpy(out.reshape(*x.shape[:-1], self.out_features))
         # END SOLUTION
 
     def extra_repr(self) -> str:
@@ -276,7 +276,7 @@ class QuantizedConv2d(_QuantizedLayer):
         out *= self._multiplier(scale)[:, None, None]
         if self.bias is not None:
             out += self.bias.numpy()[:, None, None]
-        return Tensor._from_array(out)
+        return from_numpy(out)
         # END SOLUTION
 
     def extra_repr(self) -> str:
@@ -312,7 +312,7 @@ def _int_conv2d(xq: np.ndarray, wq: np.ndarray, layer: QuantizedConv2d) -> np.nd
             part = slice(first, first + step)
             inputs = grouped[:, :, part].reshape(n, -1, h, w)
             result = vision_f.conv2d(
-                Tensor._from_array(np.ascontiguousarray(inputs)), Tensor._from_array(wq[:, part].copy()),
+                from_numpy(np.ascontiguousarray(inputs)), from_numpy(wq[:, part].copy()),
                 None, layer.stride, layer.padding, layer.dilation, groups,
             ).numpy()  # fmt: skip
             if step >= per_group:
