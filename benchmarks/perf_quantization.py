@@ -1,6 +1,7 @@
 """INT8 post-training quantization of milestone 04's CNN (module 15).
 
-Run: ``python benchmarks/perf_quantization.py`` (about a minute), or ``--quick``.
+Run: ``python benchmarks/perf_quantization.py`` (about a minute), or ``--quick``; ``--gemm-only``
+runs part 3 alone, without weights or data.
 
 1. **Accuracy and size.** The trained CNN (``build/milestones/04_cnn_cifar10.npz``)
    with its batch norms folded into the convolutions, then quantized four
