@@ -24,7 +24,13 @@ import numpy as np
 import tt_optim
 from tt_autograd import no_grad
 from tt_perf.capstone import latency_ms, model_bytes
-from tt_perf.compression import global_unstructured, low_rank_linear, shrink_channels, sparsity
+from tt_perf.compression import (
+    L1Unstructured,
+    global_unstructured,
+    low_rank_linear,
+    shrink_channels,
+    sparsity,
+)
 from tt_vision import Conv2d
 from tt_vision import transforms as T
 from tt_vision.datasets import CIFAR10
@@ -68,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         weights = [
             (m, "weight") for m in pruned.modules() if isinstance(m, Conv2d) or type(m).__name__ == "Linear"
         ]
-        global_unstructured(weights, amount)
+        global_unstructured(weights, L1Unstructured, amount=amount)
         measure(f"global magnitude {amount:.0%} (sparsity {sparsity(pruned)['global']:.0%})", pruned)
     for amount in (0.25, 0.5):
         measure(f"channels removed {amount:.0%}", shrink_channels(model, amount))

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 import tt_optim
-from tt_autograd import Tensor, no_grad
+from tt_autograd import from_numpy, no_grad
 from tt_perf.benchmarking import Offline, SingleStream, compare, run_benchmark
 from tt_perf.quantization import fuse_conv_bn, quantize_weights
 from tt_vision.datasets import CIFAR10, DatasetNotFoundError
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     def runner(m):
         def run(batch: np.ndarray) -> np.ndarray:
             with no_grad():
-                return m(Tensor._from_array(batch))._array
+                return m(from_numpy(batch)).numpy()
 
         return run
 

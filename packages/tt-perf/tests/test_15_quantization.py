@@ -1,148 +1,219 @@
-"""Module 15: INT8 quantization of arrays, observers, INT8-weight layers and batch-norm folding."""
+"""Module 15: affine quantization of arrays and the observers that choose its parameters."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import tt_autograd as ag
-import tt_nn as nn
-import tt_optim
 from tt_perf.quantization import (
+    HistogramObserver,
     MinMaxObserver,
+    MovingAverageMinMaxObserver,
     PerChannelMinMaxObserver,
-    QuantizedConv2d,
-    QuantizedLinear,
+    calculate_qparams,
     dequantize,
-    fuse_conv_bn,
-    fuse_conv_bn_eval,
     quantize_per_channel,
     quantize_per_tensor,
-    quantize_weights,
 )
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
 
 
+# ----------------------------------------------------------------- quantize / dequantize
 def test_round_trip_error_is_at_most_half_a_step_inside_the_range(rng):
-    x = rng.uniform(-2, 3, 1000).astype(np.float32)
+    x = rng.uniform(-2, 3, 10_000).astype(np.float32)
     scale, zero_point = 5 / 255, 102
     q = quantize_per_tensor(x, scale, zero_point, "quint8")
-    assert q.int_repr.dtype == np.uint8
+    assert q.int_repr.dtype == np.uint8 and q.int_repr.shape == x.shape
     assert np.abs(dequantize(q) - x).max() <= scale / 2 + 1e-6
+    assert np.abs(dequantize(q) - x).max() > scale / 4  # it really rounds
     assert dequantize(quantize_per_tensor(np.zeros(3), scale, zero_point)).tolist() == [0.0, 0.0, 0.0]
 
 
+def test_quantize_matches_the_formula_element_by_element(rng):
+    x = rng.normal(0, 2, 50).astype(np.float32)
+    scale, zero_point = np.float32(0.03), 40
+    q = quantize_per_tensor(x, scale, zero_point, "quint8").int_repr
+    expected = [min(255, max(0, int(np.rint(v / scale)) + zero_point)) for v in x]
+    assert q.tolist() == expected
+
+
 def test_values_outside_the_range_saturate():
-    q = quantize_per_tensor(np.array([-20.0, 20.0]), 0.1, 0, "qint8")
-    assert q.int_repr.tolist() == [-127, 127]
-    np.testing.assert_allclose(dequantize(q), [-12.7, 12.7], rtol=1e-6)
+    q = quantize_per_tensor(np.array([-20.0, -1.0, 20.0]), 0.1, 0, "qint8")
+    assert q.int_repr.tolist() == [-128, -10, 127]  # qint8 is [-128, 127], as in PyTorch
+    np.testing.assert_allclose(dequantize(q), [-12.8, -1.0, 12.7], rtol=1e-6)
+    q = quantize_per_tensor(np.array([-5.0, 100.0]), 0.1, 10, "quint8")
+    assert q.int_repr.tolist() == [0, 255]  # saturates at −1.0 and 24.5
 
 
-def test_per_channel_uses_each_channels_own_scale(rng):
+def test_per_channel_beats_per_tensor_on_skewed_weights(rng):
     ranges = np.array([1e-3, 1e-1, 1, 10], dtype=np.float32)[:, None, None, None]
     weight = rng.standard_normal((4, 3, 3, 3)).astype(np.float32) * ranges
     observer = PerChannelMinMaxObserver(ch_axis=0, qscheme="symmetric")
     observer(weight)
     scales, zeros = observer.calculate_qparams()
-    np.testing.assert_allclose(scales, np.abs(weight).reshape(4, -1).max(1) / 127, rtol=1e-6)
+    np.testing.assert_allclose(scales, np.abs(weight).reshape(4, -1).max(1) / 127.5, rtol=1e-6)
     per_channel = dequantize(quantize_per_channel(weight, scales, zeros, axis=0))
     per_tensor = dequantize(quantize_per_tensor(weight, scales.max(), 0, "qint8"))
-    error = lambda w: np.abs(w - weight).reshape(4, -1).max(1) / np.abs(weight).reshape(4, -1).max(1)  # noqa: E731
-    assert error(per_channel).max() < 0.01  # every channel within 1% of its range
-    assert error(per_tensor)[0] > 0.4  # one shared scale wipes out the small channel
+
+    def relative_error(w):
+        return np.abs(w - weight).reshape(4, -1).max(1) / np.abs(weight).reshape(4, -1).max(1)
+
+    assert relative_error(per_channel).max() < 0.004  # every channel within half a step of 1/127.5
+    assert relative_error(per_tensor)[0] > 0.4  # one shared scale wipes out the small channel
+    assert np.mean((per_channel - weight) ** 2) < np.mean((per_tensor - weight) ** 2)
 
 
-def test_minmax_observer_affine_and_symmetric_params():
-    observer = MinMaxObserver()
-    observer(np.array([0.5, 2.0]))
-    observer(np.array([-1.0, 1.0]))
-    scale, zero_point = observer.calculate_qparams()
-    assert scale == pytest.approx(3.0 / 255) and int(zero_point) == 85  # round(1 / (3/255))
-    symmetric = MinMaxObserver("symmetric")
-    symmetric(np.array([-4.0, 1.0]))
-    scale, zero_point = symmetric.calculate_qparams()
-    assert scale == pytest.approx(4.0 / 127) and int(zero_point) == 0
-    constant = MinMaxObserver()
-    constant(np.zeros(5))
-    assert constant.calculate_qparams()[0] > 0  # no zero scale for an all-zero tensor
+def test_per_channel_along_another_axis(rng):
+    x = rng.standard_normal((3, 5)).astype(np.float32) * np.array([1, 2, 3, 4, 5], dtype=np.float32)
+    scales = np.abs(x).max(0) / 127
+    q = quantize_per_channel(x, scales, np.zeros(5), axis=-1)
+    assert q.axis == 1 and np.abs(q.int_repr).max(0).tolist() == [127] * 5
+    np.testing.assert_allclose(dequantize(q), x, atol=float(scales.max()) / 2 + 1e-7)
 
 
 def test_bad_input_is_refused_clearly():
     with pytest.raises(ValueError, match="scales must be positive"):
         quantize_per_tensor(np.ones(2), 0.0, 0)
-    with pytest.raises(ValueError, match="zero points must lie in \\[-127, 127\\]"):
+    with pytest.raises(ValueError, match="zero points must lie in \\[-128, 127\\]"):
         quantize_per_tensor(np.ones(2), 0.1, 200, "qint8")
     with pytest.raises(ValueError, match="dtype must be one of"):
         quantize_per_tensor(np.ones(2), 0.1, 0, "int4")
     with pytest.raises(ValueError, match="3 scales"):
         quantize_per_channel(np.ones((2, 5)), np.ones(3), np.zeros(3), axis=0)
+
+
+# ----------------------------------------------------------------- qparams and observers
+def test_calculate_qparams_affine_and_symmetric():
+    scale, zero_point = calculate_qparams(-1.0, 2.0, "affine")
+    assert scale == pytest.approx(3.0 / 255) and int(zero_point) == 85  # round(1 / (3/255))
+    scale, zero_point = calculate_qparams(0.5, 2.0, "affine")  # widened to include 0
+    assert scale == pytest.approx(2.0 / 255) and int(zero_point) == 0
+    scale, zero_point = calculate_qparams(-4.0, 1.0, "symmetric")
+    assert scale == pytest.approx(4.0 / 127.5) and int(zero_point) == 0  # PyTorch: max|x| / ((127 + 128) / 2)
+    q = quantize_per_tensor(np.array([-4.0, 4.0]), scale, zero_point, "qint8")
+    assert np.abs(dequantize(q) - [-4.0, 4.0]).max() <= scale / 2 * (1 + 1e-6)  # the ends within half a step
+    assert quantize_per_tensor(np.array([-4.1, 4.1]), scale, 0, "qint8").int_repr.tolist() == [-128, 127]
+    for low, high in [(-1.0, 2.0), (-3.0, -0.5), (0.2, 7.0)]:  # 0.0 is exact in every case
+        s, z = calculate_qparams(low, high)
+        assert dequantize(quantize_per_tensor(np.zeros(1), s, z))[0] == 0.0
+
+
+def test_constant_and_all_zero_tensors_get_a_usable_scale():
+    for qscheme in ("affine", "symmetric"):
+        observer = MinMaxObserver(qscheme)
+        observer(np.zeros(5))
+        scale, zero_point = observer.calculate_qparams()
+        assert scale > 0 and np.isfinite(scale)
+        assert dequantize(quantize_per_tensor(np.zeros(5), scale, zero_point, observer.dtype)).max() == 0.0
+    constant = MinMaxObserver()
+    constant(np.full(4, 3.0))
+    scale, zero_point = constant.calculate_qparams()
+    assert dequantize(quantize_per_tensor(np.full(4, 3.0), scale, zero_point))[0] == pytest.approx(3.0)
+    channels = PerChannelMinMaxObserver()
+    channels(np.zeros((3, 4)))
+    assert np.all(channels.calculate_qparams()[0] > 0)
+
+
+def slow_min_max(batches):
+    low, high = np.inf, -np.inf
+    for batch in batches:
+        for value in np.asarray(batch).reshape(-1).tolist():
+            low, high = min(low, value), max(high, value)
+    return low, high
+
+
+def test_minmax_observer_against_a_slow_reference(rng):
+    batches = [rng.normal(i, 1 + i, (4, 7)).astype(np.float32) for i in range(4)]
+    observer = MinMaxObserver()
+    for batch in batches:
+        assert observer(ag.tensor(batch)).numpy() is not None  # tensors pass through
+    assert (observer.min_val, observer.max_val) == pytest.approx(slow_min_max(batches))
+    expected = calculate_qparams(*slow_min_max(batches))
+    assert observer.calculate_qparams()[0] == pytest.approx(float(expected[0]))
+
+
+def test_moving_average_observer_against_a_slow_reference(rng):
+    batches = [rng.normal(0, 1, 100) * (3 if i == 2 else 1) for i in range(6)]
+    observer = MovingAverageMinMaxObserver(averaging_constant=0.25)
+    for batch in batches:
+        observer(batch)
+    low, high = slow_min_max(batches[:1])
+    for batch in batches[1:]:
+        batch_low, batch_high = slow_min_max([batch])
+        low, high = low + 0.25 * (batch_low - low), high + 0.25 * (batch_high - high)
+    assert (observer.min_val, observer.max_val) == pytest.approx((low, high))
+    assert observer.max_val < slow_min_max(batches)[1]  # the outlier batch moved the range only a quarter
+
+
+def test_per_channel_observer_against_a_slow_reference(rng):
+    batches = [
+        rng.standard_normal((2, 3, 5)).astype(np.float32) * np.arange(1, 4)[None, :, None] for _ in range(3)
+    ]
+    observer = PerChannelMinMaxObserver(ch_axis=1, qscheme="affine")
+    for batch in batches:
+        observer(batch)
+    for channel in range(3):
+        expected = slow_min_max([b[:, channel] for b in batches])
+        assert (observer.min_val[channel], observer.max_val[channel]) == pytest.approx(expected)
+    scales, zero_points = observer.calculate_qparams()
+    assert scales.shape == (3,) and zero_points.dtype == np.int32
+
+
+def test_histogram_percentiles_match_numpy_across_growing_batches(rng):
+    batches = [rng.normal(0, scale, 20_000) for scale in (0.5, 1.0, 2.0)]  # every batch widens the range
+    observer = HistogramObserver(bins=1024, percentile=99.0)
+    for batch in batches:
+        observer(batch)
+    everything = np.concatenate(batches)
+    width = (observer.max_val - observer.min_val) / observer.bins
+    low, high = observer.clip_range()
+    assert low == pytest.approx(np.percentile(everything, 1.0), abs=2 * width)
+    assert high == pytest.approx(np.percentile(everything, 99.0), abs=2 * width)
+    assert observer.count == everything.size
+
+
+def test_histogram_observer_clips_an_outlier_and_quantizes_the_rest_better(rng):
+    x = np.concatenate([rng.uniform(0, 3, 100_000), [50.0]]).astype(np.float32)
+    minmax, histogram = MinMaxObserver(), HistogramObserver(percentile=99.99)
+    minmax(x)
+    histogram(x)
+    (s1, z1), (s2, z2) = minmax.calculate_qparams(), histogram.calculate_qparams()
+    assert s2 < s1 / 10
+    bulk = x[:-1]
+    error_minmax = np.abs(dequantize(quantize_per_tensor(bulk, s1, z1)) - bulk).mean()
+    error_histogram = np.abs(dequantize(quantize_per_tensor(bulk, s2, z2)) - bulk).mean()
+    assert error_histogram < error_minmax / 10
+
+
+def test_histogram_observer_handles_all_zeros_then_real_values():
+    observer = HistogramObserver(bins=16, percentile=100.0)
+    observer(np.zeros(10))
+    assert observer.calculate_qparams()[0] > 0
+    observer(np.array([1.0, 2.0]))
+    low, high = observer.clip_range()
+    assert low == 0.0 and high == pytest.approx(2.0)
+    assert observer.histogram.sum() == pytest.approx(12)
+
+
+def test_observers_refuse_bad_input():
     with pytest.raises(RuntimeError, match="no values observed"):
         MinMaxObserver().calculate_qparams()
+    with pytest.raises(RuntimeError, match="no values observed"):
+        HistogramObserver().calculate_qparams()
+    with pytest.raises(RuntimeError, match="no values observed"):
+        PerChannelMinMaxObserver().calculate_qparams()
     with pytest.raises(ValueError, match="qscheme"):
         MinMaxObserver("asymmetric")
-
-
-def test_quantized_linear_matches_the_float_layer_within_the_rounding(rng):
-    linear = nn.Linear(64, 16)
-    quantized = QuantizedLinear.from_float(linear)
-    assert quantized.weight_int8.dtype == ag.int8 and quantized.weight_int8.shape == (16, 64)
-    x = ag.tensor(rng.standard_normal((8, 64)).astype(np.float32))
-    expected = linear(x).detach().numpy()
-    got = quantized(x).numpy()
-    step = np.abs(linear.weight.detach().numpy()).max(1) / 127  # per output channel
-    bound = (np.abs(x.numpy()).sum(1)[:, None] * step[None, :]) / 2  # |x| · half a step per weight
-    assert np.all(np.abs(got - expected) <= bound + 1e-5)
-    assert np.abs(got - expected).max() > 0  # it really is quantized
-
-
-def test_quantized_conv_matches_and_models_shrink_four_times(rng):
-    layers = [Conv2d(3, 8, 3, padding=1), nn.ReLU(), MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 5)]
-    model = nn.Sequential(*layers)
-    quantized = quantize_weights(model)
-    assert isinstance(quantized[0], QuantizedConv2d) and isinstance(quantized[4], QuantizedLinear)
-    assert isinstance(model[0], Conv2d)  # a copy by default
-    x = ag.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
-    np.testing.assert_allclose(quantized(x).numpy(), model(x).detach().numpy(), atol=0.02)
-    floats = sum(v.numpy().nbytes for v in model.state_dict().values())
-    ints = sum(v.numpy().nbytes for v in quantized.state_dict().values())
-    assert 3.0 < floats / ints < 4.0  # weights 4x smaller; float biases and scales stay
-
-
-def test_a_quantized_model_round_trips_through_save_and_load(tmp_path, rng):
-    quantized = quantize_weights(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)))
-    tt_optim.save(quantized.state_dict(), tmp_path / "q.npz")
-    other = quantize_weights(nn.Sequential(nn.Linear(6, 4), nn.ReLU(), nn.Linear(4, 2)))
-    other.load_state_dict(tt_optim.load(tmp_path / "q.npz"))
-    x = ag.tensor(rng.standard_normal((3, 6)).astype(np.float32))
-    np.testing.assert_array_equal(other(x).numpy(), quantized(x).numpy())
-    assert tt_optim.load(tmp_path / "q.npz")["0.weight_int8"].dtype == ag.int8
-
-
-def trained_conv_bn(rng):
-    conv, bn = Conv2d(3, 6, 3, padding=1, bias=False), BatchNorm2d(6)
-    model = nn.Sequential(conv, bn, nn.ReLU())
-    for _ in range(5):  # give the running statistics and affine parameters non-trivial values
-        model(ag.tensor(rng.standard_normal((4, 3, 5, 5)).astype(np.float32) * 3 + 1))
-    bn.weight.data = ag.tensor(rng.uniform(0.5, 2, 6).astype(np.float32))
-    bn.bias.data = ag.tensor(rng.uniform(-1, 1, 6).astype(np.float32))
-    return model.eval()
-
-
-def test_folding_batch_norm_gives_the_same_outputs(rng):
-    model = trained_conv_bn(rng)
-    x = ag.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
-    expected = model(x).detach().numpy()
-    folded = fuse_conv_bn_eval(model[0], model[1])
-    assert folded.bias is not None and model[0].bias is None  # the original is untouched
-    unfolded = model[1](model[0](x)).detach().numpy()
-    np.testing.assert_allclose(folded(x).detach().numpy(), unfolded, rtol=1e-4, atol=1e-5)
-    fuse_conv_bn(model)
-    assert isinstance(model[1], nn.Identity)
-    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
-
-
-def test_folding_refuses_training_mode(rng):
-    model = trained_conv_bn(rng).train()
-    with pytest.raises(RuntimeError, match="eval"):
-        fuse_conv_bn(model)
-    with pytest.raises(RuntimeError, match="eval mode"):
-        fuse_conv_bn_eval(model[0], model[1])
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        MinMaxObserver()(np.array([1.0, np.nan]))
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        HistogramObserver()(np.array([np.inf]))
+    with pytest.raises(ValueError, match="ch_axis 2 is out of range"):
+        PerChannelMinMaxObserver(ch_axis=2)(np.ones((3, 4)))
+    observer = PerChannelMinMaxObserver()
+    observer(np.ones((3, 4)))
+    with pytest.raises(ValueError, match="5 channels along axis 0 now, 3 before"):
+        observer(np.ones((5, 4)))
+    with pytest.raises(ValueError, match="averaging_constant"):
+        MovingAverageMinMaxObserver(averaging_constant=0.0)
+    with pytest.raises(ValueError, match="percentile"):
+        HistogramObserver(percentile=30)

@@ -1,4 +1,4 @@
-"""Module 16: pruning masks (PyTorch's bookkeeping), channel removal, distillation and low rank."""
+"""Module 16: structured channel removal, distillation and low rank (pruning masks: test_16_pruning.py)."""
 
 from __future__ import annotations
 
@@ -9,89 +9,14 @@ import tt_nn as nn
 from tt_perf.compression import (
     choose_rank,
     distillation_loss,
-    global_unstructured,
-    is_pruned,
     keep_channels,
     l1_unstructured,
     ln_structured,
     low_rank_linear,
-    random_unstructured,
     remove,
     shrink_channels,
-    sparsity,
 )
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
-
-
-def linear_with(values):
-    layer = nn.Linear(values.shape[1], values.shape[0], bias=False)
-    layer.weight.data = ag.tensor(values.astype(np.float32))
-    return layer
-
-
-def test_l1_unstructured_masks_the_smallest_entries_and_reparametrises():
-    layer = linear_with(np.array([[0.1, -3.0, 0.5], [2.0, -0.2, 1.0]]))
-    l1_unstructured(layer, "weight", amount=0.5)
-    assert layer.weight_mask.numpy().tolist() == [[0, 1, 0], [1, 0, 1]]
-    assert [n for n, _ in layer.named_parameters()] == ["weight_orig"] and is_pruned(layer)
-    np.testing.assert_allclose(layer.weight.detach().numpy(), [[0, -3.0, 0], [2.0, 0, 1.0]])
-    out = layer(ag.ones(1, 3))  # forward uses the masked weight
-    np.testing.assert_allclose(out.detach().numpy(), [[-3.0, 3.0]])
-
-
-def test_gradients_reach_the_original_only_where_kept(rng):
-    layer = linear_with(rng.standard_normal((4, 5)))
-    l1_unstructured(layer, "weight", amount=8)
-    x = ag.tensor(rng.standard_normal((3, 5)).astype(np.float32))
-    (layer(x) ** 2).sum().backward()
-    grad = layer.weight_orig.grad.numpy()
-    mask = layer.weight_mask.numpy()
-    assert np.all(grad[mask == 0] == 0) and np.all(grad[mask == 1] != 0)
-
-
-def test_masks_compose_and_amounts_apply_to_what_is_left():
-    layer = linear_with(np.arange(1, 11, dtype=np.float32).reshape(2, 5))
-    l1_unstructured(layer, "weight", amount=0.5)  # 5 of 10
-    l1_unstructured(layer, "weight", amount=0.4)  # 2 of the 5 left
-    assert int(layer.weight_mask.numpy().sum()) == 3
-    assert layer.weight_mask.numpy().reshape(-1).tolist() == [0] * 7 + [1] * 3
-    random_unstructured(layer, "weight", amount=1, seed=0)
-    assert int(layer.weight_mask.numpy().sum()) == 2
-
-
-def test_ln_structured_removes_whole_rows():
-    layer = linear_with(np.array([[1.0, 1.0], [0.1, 0.1], [3.0, -3.0]]))
-    ln_structured(layer, "weight", amount=1, n=2, dim=0)
-    assert layer.weight_mask.numpy().tolist() == [[1, 1], [0, 0], [1, 1]]
-
-
-def test_global_pruning_ranks_across_layers_and_sparsity_reports_it():
-    model = nn.Sequential(linear_with(np.full((2, 2), 0.01)), nn.ReLU(), linear_with(np.full((2, 2), 5.0)))
-    global_unstructured([(model[0], "weight"), (model[2], "weight")], amount=0.5)
-    assert model[0].weight_mask.numpy().sum() == 0 and model[2].weight_mask.numpy().sum() == 4
-    report = sparsity(model)
-    assert report["0.weight"] == 1.0 and report["2.weight"] == 0.0 and report["global"] == 0.5
-
-
-def test_remove_makes_it_permanent():
-    layer = linear_with(np.array([[1.0, -0.1], [0.2, 4.0]]))
-    l1_unstructured(layer, "weight", amount=2)
-    remove(layer, "weight")
-    assert [n for n, _ in layer.named_parameters()] == ["weight"] and not is_pruned(layer)
-    np.testing.assert_allclose(layer.weight.detach().numpy(), [[1.0, 0.0], [0.0, 4.0]])
-    assert not layer._forward_pre_hooks
-    with pytest.raises(ValueError, match="not pruned"):
-        remove(layer, "weight")
-
-
-def test_bad_amounts_are_refused():
-    layer = nn.Linear(3, 2)
-    with pytest.raises(ValueError, match="in \\[0, 1\\]"):
-        l1_unstructured(layer, "weight", 1.5)
-    with pytest.raises(ValueError, match="cannot prune 7"):
-        l1_unstructured(layer, "weight", 7)
-    with pytest.raises(AttributeError, match="no parameter 'kernel'"):
-        l1_unstructured(layer, "kernel", 0.5)
 
 
 def cnn():
@@ -142,6 +67,35 @@ def test_shrink_channels_narrows_every_layer_and_keeps_the_strongest(rng):
         shrink_channels(model, 1.0)
 
 
+def test_channels_zeroed_by_ln_structured_can_be_cut_out(rng):
+    model = cnn()
+    model[0].bias.data = ag.zeros(6)
+    model[1].bias.data = ag.zeros(6)  # with running mean 0, batch norm keeps a zero channel at zero
+    ln_structured(model[0], "weight", amount=2, n=1, dim=0)
+    x = ag.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
+    with pytest.raises(ValueError, match="remove\\(module, name\\) first"):
+        keep_channels(model, 0, [0, 1, 2, 3])
+    remove(model[0], "weight")
+    expected = model(x).detach().numpy()
+    alive = np.flatnonzero(np.abs(model[0].weight.detach().numpy()).reshape(6, -1).sum(1) > 0)
+    keep_channels(model, 0, alive)
+    assert model[0].weight.shape == (4, 3, 3, 3) and model[4].weight.shape == (8, 4, 3, 3)
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_keep_channels_refuses_bad_arguments():
+    model = cnn()
+    with pytest.raises(ValueError, match="distinct channel indices in \\[0, 6\\)"):
+        keep_channels(model, 0, [0, 6])
+    with pytest.raises(ValueError, match="distinct"):
+        keep_channels(model, 0, [])
+    with pytest.raises(TypeError, match="must be a Conv2d"):
+        keep_channels(model, 1, [0])
+    l1_unstructured(model[7], "weight", 0.5)
+    with pytest.raises(ValueError, match="masked"):
+        shrink_channels(model, 0.5)
+
+
 def test_distillation_loss_against_its_definition_and_its_gradient(rng, check_grad):
     student = ag.tensor(rng.standard_normal((4, 5)), dtype=ag.float64, requires_grad=True)
     teacher = ag.tensor(rng.standard_normal((4, 5)), dtype=ag.float64)
@@ -159,6 +113,32 @@ def test_distillation_loss_against_its_definition_and_its_gradient(rng, check_gr
     check_grad(lambda s: distillation_loss(s, teacher, target, temperature=3.0, alpha=0.7), student)
     with pytest.raises(ValueError, match="temperature"):
         distillation_loss(student, teacher, target, temperature=0)
+    with pytest.raises(ValueError, match="alpha"):
+        distillation_loss(student, teacher, target, alpha=1.5)
+    with pytest.raises(ValueError, match="same shape \\(batch, classes\\)"):
+        distillation_loss(student, teacher[:2], target)
+
+
+def test_distillation_loss_of_a_batch_is_the_mean_of_its_samples(rng, check_grad):
+    student = ag.tensor(rng.standard_normal((6, 4)) * 3, dtype=ag.float64, requires_grad=True)
+    teacher = ag.tensor(rng.standard_normal((6, 4)) * 3, dtype=ag.float64)
+    target = ag.tensor(rng.integers(0, 4, 6))
+    batch = float(distillation_loss(student, teacher, target).item())
+    singles = [
+        float(distillation_loss(student[i : i + 1], teacher[i : i + 1], target[i : i + 1]).item())
+        for i in range(6)
+    ]
+    assert batch == pytest.approx(np.mean(singles))
+    assert float(distillation_loss(student, student.detach(), target, alpha=1.0).item()) == pytest.approx(
+        0.0, abs=1e-12
+    )
+    loss = distillation_loss(student, teacher, target)
+    loss.backward()
+    assert student.grad.shape == (6, 4)
+    np.testing.assert_allclose(
+        student.grad.numpy().sum(1), 0, atol=1e-12
+    )  # softmax gradients sum to 0 per row
+    check_grad(lambda s: distillation_loss(s, teacher, target, temperature=1.5, alpha=1.0), student)
 
 
 def test_low_rank_error_is_the_first_dropped_singular_value(rng):

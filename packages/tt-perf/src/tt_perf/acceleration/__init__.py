@@ -1,27 +1,33 @@
-"""Module 17 — acceleration: why vectorised code is fast, fused kernels, memory and layout.
+"""Module 17 — acceleration: why the framework is fast, and tools that make your own code faster.
 
 * :mod:`~tt_perf.acceleration.ladder` — one matmul four ways, from Python
-  loops to BLAS, with ``gflops`` to measure each rung;
-* :mod:`~tt_perf.acceleration.fused` — ``fused_linear_gelu``: a Linear and a
-  tanh GELU as one autograd node that saves exactly what backward needs;
-* :mod:`~tt_perf.acceleration.memory` — ``Workspace`` (reused scratch
-  arrays), ``set_allocator_policy`` (glibc ``mallopt``), channels-last layout.
+  loops to BLAS, and ``gflops`` to measure each rung;
+* :mod:`~tt_perf.acceleration.fused` — fused kernels with hand-written
+  backward: ``fused_linear_gelu`` and ``fused_bias_dropout_residual``;
+* :mod:`~tt_perf.acceleration.layout` — channels-first and channels-last
+  memory for image batches;
+* :mod:`~tt_perf.acceleration.allocation` — ``Workspace`` (a pool of reusable
+  scratch arrays) and ``set_allocator_policy`` (glibc's ``mallopt``).
 
-BLAS threads are tt-text's: ``tt_text.blas.get_blas_threads`` /
-``set_blas_threads`` / ``ThreadTuner``.
+BLAS threads are set in one place for the whole framework (tt-tensor's
+threading runtime), not here.
 """
 
 from __future__ import annotations
 
-from .fused import LinearGelu, fused_linear_gelu
+from .allocation import Workspace, set_allocator_policy
+from .fused import BiasDropoutResidual, LinearGelu, fused_bias_dropout_residual, fused_linear_gelu
 from .ladder import gflops, matmul_blocked, matmul_loops, matmul_rows
-from .memory import Workspace, set_allocator_policy, to_channels_first, to_channels_last
+from .layout import is_channels_last, to_channels_first, to_channels_last
 
 __all__ = [
+    "BiasDropoutResidual",
     "LinearGelu",
     "Workspace",
+    "fused_bias_dropout_residual",
     "fused_linear_gelu",
     "gflops",
+    "is_channels_last",
     "matmul_blocked",
     "matmul_loops",
     "matmul_rows",

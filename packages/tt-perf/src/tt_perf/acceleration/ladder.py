@@ -34,10 +34,19 @@ def _check(a: np.ndarray, b: np.ndarray, op: str) -> None:
 
 
 def matmul_loops(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` by three Python loops (for teaching: sizes up to ``LOOP_LIMIT``)."""
+    """``a @ b`` by three Python loops (for teaching: every size up to ``LOOP_LIMIT``).
+
+    Args:
+        a: ``(M, K)``; b: ``(K, N)``.
+
+    Cost: ``M·N·K`` interpreted multiply-adds, ~10 MFLOP/s.
+    """
     _check(a, b, "matmul_loops")
     if max(a.shape + b.shape) > LOOP_LIMIT:
-        raise ValueError(f"matmul_loops: sizes above {LOOP_LIMIT} would take minutes; use matmul_rows or @")
+        raise ValueError(
+            f"matmul_loops: {a.shape} @ {b.shape} is too big for three Python loops (every size must be "
+            f"<= {LOOP_LIMIT}: {LOOP_LIMIT}³ multiply-adds already take ~0.1 s); use matmul_rows or np.matmul"
+        )
     # BEGIN SOLUTION 17
     m, k = a.shape
     n = b.shape[1]
@@ -53,7 +62,11 @@ def matmul_loops(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """``a @ b`` one row at a time: ``out[i] = a[i] @ b``."""
+    """``a @ b`` one row at a time: ``out[i] = a[i] @ b`` (``M`` vector–matrix products).
+
+    Cost: ``M`` Python iterations, each a BLAS GEMV that streams all of ``b``
+    from memory: bound by memory bandwidth, not arithmetic, once ``b`` outgrows the cache.
+    """
     _check(a, b, "matmul_rows")
     # BEGIN SOLUTION 17
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
@@ -64,7 +77,12 @@ def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def matmul_blocked(a: np.ndarray, b: np.ndarray, block: int = 128) -> np.ndarray:
-    """``a @ b`` tile by tile: ``out[I, J] += a[I, P] @ b[P, J]`` over ``block``-sized tiles."""
+    """``a @ b`` tile by tile: ``out[I, J] += a[I, P] @ b[P, J]`` over ``block``-sized tiles.
+
+    Three ``block × block`` float32 tiles (192 KiB at 128) fit in the L2 cache,
+    so each tile product reads its operands from cache, ``block`` times over.
+    Cost: ``(M/block)·(N/block)·(K/block)`` Python iterations.
+    """
     _check(a, b, "matmul_blocked")
     if block < 1:
         raise ValueError(f"matmul_blocked: block must be positive, got {block}")
@@ -82,7 +100,13 @@ def matmul_blocked(a: np.ndarray, b: np.ndarray, block: int = 128) -> np.ndarray
 
 
 def gflops(function: Callable[[np.ndarray, np.ndarray], np.ndarray], n: int, repeats: int = 3) -> float:
-    """Best-of-``repeats`` GFLOP/s of ``function`` on two ``n × n`` float32 matrices (2n³ FLOPs)."""
+    """Best-of-``repeats`` GFLOP/s of ``function`` on two ``n × n`` float32 matrices (2n³ FLOPs).
+
+    Best, not median: it estimates what the rung can do, on a machine whose
+    other users only ever slow it down. Compare rungs measured in one run.
+    """
+    if n < 1 or repeats < 1:
+        raise ValueError(f"gflops: n and repeats must be positive, got n={n}, repeats={repeats}")
     rng = np.random.default_rng(0)
     a, b = rng.standard_normal((n, n), dtype=np.float32), rng.standard_normal((n, n), dtype=np.float32)
     best = np.inf

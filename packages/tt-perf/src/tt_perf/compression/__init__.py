@@ -2,10 +2,12 @@
 
 * :mod:`~tt_perf.compression.pruning` — masks after ``torch.nn.utils.prune``:
   ``l1_unstructured``, ``random_unstructured``, ``ln_structured``,
-  ``global_unstructured``, ``remove``, ``is_pruned``, ``sparsity``;
-* :mod:`~tt_perf.compression.channels` — ``shrink_channels``: whole
-  convolution channels removed and the next layer narrowed (faster, not
-  just sparser);
+  ``global_unstructured``, ``custom_from_mask``, ``identity``, ``remove``,
+  ``is_pruned``, the method classes (``L1Unstructured``, ...), and
+  ``sparsity``;
+* :mod:`~tt_perf.compression.channels` — ``shrink_channels`` / ``keep_channels``:
+  whole convolution channels removed and the next layer narrowed (faster,
+  not just sparser);
 * :mod:`~tt_perf.compression.distillation` — ``distillation_loss`` (Hinton);
 * :mod:`~tt_perf.compression.low_rank` — ``low_rank_linear``, ``choose_rank``.
 """
@@ -16,8 +18,15 @@ from .channels import keep_channels, shrink_channels
 from .distillation import distillation_loss
 from .low_rank import choose_rank, low_rank_linear
 from .pruning import (
-    apply_mask,
+    BasePruningMethod,
+    CustomFromMask,
+    Identity,
+    L1Unstructured,
+    LnStructured,
+    RandomUnstructured,
+    custom_from_mask,
     global_unstructured,
+    identity,
     is_pruned,
     l1_unstructured,
     ln_structured,
@@ -27,10 +36,17 @@ from .pruning import (
 )
 
 __all__ = [
-    "apply_mask",
+    "BasePruningMethod",
+    "CustomFromMask",
+    "Identity",
+    "L1Unstructured",
+    "LnStructured",
+    "RandomUnstructured",
     "choose_rank",
+    "custom_from_mask",
     "distillation_loss",
     "global_unstructured",
+    "identity",
     "is_pruned",
     "keep_channels",
     "l1_unstructured",

@@ -29,9 +29,11 @@ import copy
 
 import numpy as np
 import tt_nn
-from tt_autograd import Tensor
+from tt_autograd import from_numpy
 from tt_nn import Linear, Module, Parameter, Sequential
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+
+from .pruning import is_pruned
 
 #: Layers that act on each channel separately: a channel removed before them is simply absent after.
 CHANNEL_WISE = (BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, tt_nn.ReLU, tt_nn.GELU, tt_nn.SiLU,
@@ -39,13 +41,25 @@ CHANNEL_WISE = (BatchNorm2d, MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, tt_nn.ReLU
 
 
 def _array(values: np.ndarray) -> Parameter:
-    return Parameter(Tensor._from_array(np.ascontiguousarray(values)))
+    return Parameter(from_numpy(np.ascontiguousarray(values)))
 
 
 def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
     """Keep output channels ``keep`` of the ``Conv2d`` ``model[index]``, narrowing what follows, in place."""
     conv = model[index]
+    if not isinstance(conv, Conv2d) or conv.groups != 1:
+        raise TypeError(f"keep_channels: model[{index}] must be a Conv2d with groups=1, got {conv!r}")
+    if is_pruned(model):
+        raise ValueError(
+            "keep_channels: the model has masked (pruned) parameters; make them permanent with "
+            "remove(module, name) first"
+        )
     keep = np.sort(np.asarray(keep, dtype=np.int64))
+    if keep.size == 0 or len(np.unique(keep)) != keep.size or keep[0] < 0 or keep[-1] >= conv.out_channels:
+        raise ValueError(
+            f"keep_channels: keep must be distinct channel indices in [0, {conv.out_channels}), "
+            f"at least one, got {keep.tolist()}"
+        )
     # BEGIN SOLUTION 16
     before = conv.out_channels
     conv.weight = _array(conv.weight.detach().numpy()[keep])
@@ -60,7 +74,7 @@ def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
                     setattr(layer, name, _array(getattr(layer, name).detach().numpy()[keep]))
             for name in ("running_mean", "running_var"):
                 if getattr(layer, name) is not None:
-                    layer._buffers[name] = Tensor._from_array(getattr(layer, name).numpy()[keep].copy())
+                    layer._buffers[name] = from_numpy(getattr(layer, name).numpy()[keep].copy())
             layer.num_features = len(keep)
         elif isinstance(layer, tt_nn.Flatten):
             flattened = True

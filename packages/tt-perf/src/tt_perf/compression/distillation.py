@@ -26,18 +26,28 @@ from tt_nn import functional as F
 
 
 def distillation_loss(student_logits, teacher_logits, target, temperature: float = 4.0, alpha: float = 0.9):
-    """Hinton's distillation loss, a scalar: ``(B, C)`` student and teacher logits, ``(B,)`` labels.
+    """Hinton's distillation loss, a scalar averaged over the batch.
 
-    The teacher's logits are treated as constants (detached): only the student learns.
+    Args:
+        student_logits: ``(B, C)``, the network being trained.
+        teacher_logits: ``(B, C)``, treated as constants (detached): only the student learns.
+        target: ``(B,)`` class indices (unused when ``alpha == 1``).
+        temperature: ``T > 0``; both distributions are ``softmax(logits / T)``.
+        alpha: weight of the soft (teacher) term, in ``[0, 1]``.
+
+    The KL term is averaged over the batch (PyTorch's ``kl_div(..., reduction="batchmean")``),
+    like the cross-entropy, so the loss of a batch is the mean of its samples' losses.
+
+    Cost: two log-softmaxes and one cross-entropy over ``(B, C)``, all recorded for backward.
     """
     if temperature <= 0:
         raise ValueError(f"distillation_loss: temperature must be positive, got {temperature}")
     if not 0.0 <= alpha <= 1.0:
         raise ValueError(f"distillation_loss: alpha must lie in [0, 1], got {alpha}")
-    if tuple(student_logits.shape) != tuple(teacher_logits.shape):
+    if tuple(student_logits.shape) != tuple(teacher_logits.shape) or student_logits.ndim != 2:
         raise ValueError(
             f"distillation_loss: student logits {tuple(student_logits.shape)} and teacher logits "
-            f"{tuple(teacher_logits.shape)} must have the same shape"
+            f"{tuple(teacher_logits.shape)} must have the same shape (batch, classes)"
         )
     # BEGIN SOLUTION 16
     teacher = teacher_logits.detach() / temperature

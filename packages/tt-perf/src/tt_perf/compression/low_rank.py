@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
-from tt_autograd import Tensor
+from tt_autograd import Tensor, from_numpy
 from tt_nn import Linear, Parameter, Sequential
 
 
@@ -25,9 +25,8 @@ def choose_rank(weight: np.ndarray, energy: float = 0.9) -> int:
     """The smallest rank whose singular values keep ``energy`` of the squared Frobenius norm."""
     if not 0.0 < energy <= 1.0:
         raise ValueError(f"choose_rank: energy must lie in (0, 1], got {energy}")
-    singular = np.linalg.svd(
-        np.asarray(getattr(weight, "_array", weight), dtype=np.float64), compute_uv=False
-    )
+    values = weight.detach().numpy() if isinstance(weight, Tensor) else weight
+    singular = np.linalg.svd(np.asarray(values, dtype=np.float64), compute_uv=False)
     kept = np.cumsum(singular**2) / np.sum(singular**2)
     return int(np.searchsorted(kept, energy - 1e-12) + 1)
 
@@ -46,9 +45,9 @@ def low_rank_linear(linear: Linear, rank: int) -> Sequential:
     first = Linear(in_features, rank, bias=False)
     second = Linear(rank, out_features, bias=linear.bias is not None)
     dtype = linear.weight.detach().numpy().dtype
-    first.weight = Parameter(Tensor._from_array((root[:, None] * vt[:rank]).astype(dtype)))
-    second.weight = Parameter(Tensor._from_array((u[:, :rank] * root[None, :]).astype(dtype)))
+    first.weight = Parameter(from_numpy((root[:, None] * vt[:rank]).astype(dtype)))
+    second.weight = Parameter(from_numpy((u[:, :rank] * root[None, :]).astype(dtype)))
     if linear.bias is not None:
-        second.bias = Parameter(Tensor._from_array(linear.bias.detach().numpy().copy()))
+        second.bias = Parameter(from_numpy(linear.bias.detach().numpy().copy()))
     return Sequential(first, second)
     # END SOLUTION

@@ -12,10 +12,26 @@ Measure before optimising: the capstone (module 20) and milestone 06 start here.
 
 from __future__ import annotations
 
-from .flops import FlopReport, FlopRow, count_flops, count_parameters, layer_flops
+from .flops import (
+    FLOP_RULES,
+    FlopReport,
+    FlopRow,
+    FlopRule,
+    conv2d_flops,
+    count_flops,
+    count_parameters,
+    layer_flops,
+    linear_flops,
+    register_flop_rule,
+)
 from .timing import ProfileReport, TimeRow, profile
 
 __all__ = [
+    "FLOP_RULES",
+    "FlopRule",
+    "conv2d_flops",
+    "linear_flops",
+    "register_flop_rule",
     "FlopReport",
     "FlopRow",
     "ProfileReport",

@@ -4,7 +4,10 @@
 backward) with
 
 * a pre- and a post-forward hook on every leaf module (and attention
-  blocks), which time each layer's forward pass with ``perf_counter``;
+  blocks), which time each layer's forward pass with ``perf_counter``. A
+  row holds the layer's *own* time: an attention block's row excludes its
+  ``c_attn``/``c_proj`` children, which have rows of their own, so the rows
+  add up to the forward time without counting anything twice;
 * every ``tt_autograd.Function`` subclass's ``backward`` wrapped in a timer,
   so the backward time is attributed to operation types (``Conv2d``'s
   gradient, ``BatchNorm``'s, ...), the way ``torch.profiler`` lists
@@ -129,19 +132,23 @@ def profile(model: Module, inputs: object, loss_fn: Callable | None = None, step
     unprofiled = (time.perf_counter() - start) / steps
     forward: dict[str, list] = {}
     backward: dict[str, float] = defaultdict(float)
-    handles, originals, started = [], {}, {}
+    handles, originals, running = [], {}, []
 
     # BEGIN SOLUTION 14
     def before(name: str):
         def hook(module: Module, args: tuple) -> None:
-            started[name] = time.perf_counter()
+            running.append([name, time.perf_counter(), 0.0])  # [layer, start, time in hooked children]
 
         return hook
 
     def after(name: str):
         def hook(module: Module, args: tuple, output: object) -> None:
+            _, begin, in_children = running.pop()
+            elapsed = time.perf_counter() - begin
+            if running:  # the parent's own time excludes this call
+                running[-1][2] += elapsed
             entry = forward.setdefault(name, [type(module).__name__, 0.0])
-            entry[1] += time.perf_counter() - started.pop(name)
+            entry[1] += elapsed - in_children
 
         return hook
 
@@ -155,27 +162,31 @@ def profile(model: Module, inputs: object, loss_fn: Callable | None = None, step
 
         return staticmethod(run)
 
-    for name, module in model.named_modules():
-        if not module._modules or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
-            label = name or type(module).__name__
-            handles += [
-                module.register_forward_pre_hook(before(label)),
-                module.register_forward_hook(after(label)),
-            ]
-    for cls in _function_classes():
-        if "backward" in cls.__dict__:
-            originals[cls] = cls.__dict__["backward"]
-            cls.backward = timed_backward(cls.__name__, cls.__dict__["backward"].__func__)
     # END SOLUTION
+
+    tracing_already = tracemalloc.is_tracing()  # a caller's own tracing is left running
     tracemalloc.start()
     try:
+        # every patch is made inside the try: if one fails, those made so far are undone below
+        for name, module in model.named_modules():
+            if not module._modules or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
+                label = name or type(module).__name__
+                handles.append(module.register_forward_pre_hook(before(label)))
+                handles.append(module.register_forward_hook(after(label)))
+        for cls in _function_classes():
+            if "backward" in cls.__dict__:
+                original = cls.__dict__["backward"]
+                cls.backward = timed_backward(cls.__name__, original.__func__)
+                originals[cls] = original
+        tracemalloc.reset_peak()
         start = time.perf_counter()
         for _ in range(steps):
             _step(model, inputs, loss_fn)
         step = (time.perf_counter() - start) / steps
         _, peak = tracemalloc.get_traced_memory()
     finally:
-        tracemalloc.stop()
+        if not tracing_already:
+            tracemalloc.stop()
         for handle in handles:
             handle.remove()
         for cls, original in originals.items():

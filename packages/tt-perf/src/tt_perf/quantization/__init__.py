@@ -1,34 +1,57 @@
-"""Module 15 — quantization: INT8 numbers, observers, INT8 weights, and batch-norm folding.
+"""Module 15 — quantization: INT8 post-training quantization, after ``torch.ao.quantization``.
 
 * :mod:`~tt_perf.quantization.qtensor` — affine quantization of arrays
   (``quantize_per_tensor``, ``quantize_per_channel``, ``dequantize``, ``QTensor``);
 * :mod:`~tt_perf.quantization.observers` — ``MinMaxObserver``,
-  ``PerChannelMinMaxObserver``: scales and zero points from observed ranges;
-* :mod:`~tt_perf.quantization.modules` — ``quantize_weights(model)``: every
-  ``Linear``/``Conv2d`` with INT8 per-channel weights (a quarter of the bytes);
+  ``MovingAverageMinMaxObserver``, ``PerChannelMinMaxObserver``,
+  ``HistogramObserver``: scales and zero points from observed values;
+* :mod:`~tt_perf.quantization.int_gemm` — ``int_matmul``: exact int32
+  accumulation of integer products on float32 BLAS, in exact chunks;
+* :mod:`~tt_perf.quantization.modules` — ``QuantizedLinear``,
+  ``QuantizedConv2d`` (INT8 weights per output channel; input quantized
+  dynamically or statically, or left float);
+* :mod:`~tt_perf.quantization.flows` — ``quantize_dynamic``, ``prepare`` /
+  ``convert`` (static post-training quantization), ``quantize_weights``,
+  ``model_size_bytes``;
 * :mod:`~tt_perf.quantization.fuse` — ``fuse_conv_bn``: batch norm folded into
   the convolution before it (exact in eval mode, one layer fewer).
-
-Names follow ``torch.ao.quantization`` where the concept is the same.
 """
 
 from __future__ import annotations
 
+from .flows import convert, model_size_bytes, prepare, quantize_dynamic, quantize_weights
 from .fuse import fuse_conv_bn, fuse_conv_bn_eval
-from .modules import QuantizedConv2d, QuantizedLinear, quantize_weight, quantize_weights
-from .observers import MinMaxObserver, PerChannelMinMaxObserver
+from .int_gemm import exact_chunk, int_matmul
+from .modules import QuantizedConv2d, QuantizedLinear, quantize_input, quantize_weight
+from .observers import (
+    HistogramObserver,
+    MinMaxObserver,
+    MovingAverageMinMaxObserver,
+    PerChannelMinMaxObserver,
+    calculate_qparams,
+)
 from .qtensor import QDTYPES, QTensor, dequantize, quantize_per_channel, quantize_per_tensor
 
 __all__ = [
+    "HistogramObserver",
     "MinMaxObserver",
+    "MovingAverageMinMaxObserver",
     "PerChannelMinMaxObserver",
     "QDTYPES",
     "QTensor",
     "QuantizedConv2d",
     "QuantizedLinear",
+    "calculate_qparams",
+    "convert",
     "dequantize",
+    "exact_chunk",
     "fuse_conv_bn",
     "fuse_conv_bn_eval",
+    "int_matmul",
+    "model_size_bytes",
+    "prepare",
+    "quantize_dynamic",
+    "quantize_input",
     "quantize_per_channel",
     "quantize_per_tensor",
     "quantize_weight",

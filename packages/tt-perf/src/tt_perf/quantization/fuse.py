@@ -19,7 +19,7 @@ from __future__ import annotations
 import copy
 
 import numpy as np
-from tt_autograd import Tensor
+from tt_autograd import from_numpy
 from tt_nn import Identity, Module, Parameter
 from tt_vision import BatchNorm2d, Conv2d
 
@@ -34,16 +34,17 @@ def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
             f"convolution with {conv.out_channels} output channels"
         )
     # BEGIN SOLUTION 15
-    weight = conv.weight._array.astype(np.float64)
-    mean, var = bn.running_mean._array.astype(np.float64), bn.running_var._array.astype(np.float64)
-    gamma = np.ones_like(mean) if bn.weight is None else bn.weight._array.astype(np.float64)
-    beta = np.zeros_like(mean) if bn.bias is None else bn.bias._array.astype(np.float64)
-    bias = np.zeros_like(mean) if conv.bias is None else conv.bias._array.astype(np.float64)
+    weight = conv.weight.detach().numpy().astype(np.float64)
+    mean = bn.running_mean.numpy().astype(np.float64)
+    var = bn.running_var.numpy().astype(np.float64)
+    gamma = np.ones_like(mean) if bn.weight is None else bn.weight.detach().numpy().astype(np.float64)
+    beta = np.zeros_like(mean) if bn.bias is None else bn.bias.detach().numpy().astype(np.float64)
+    bias = np.zeros_like(mean) if conv.bias is None else conv.bias.detach().numpy().astype(np.float64)
     scale = gamma / np.sqrt(var + bn.eps)
     fused = copy.deepcopy(conv)
-    dtype = conv.weight._array.dtype
-    fused.weight = Parameter(Tensor._from_array((weight * scale[:, None, None, None]).astype(dtype)))
-    fused.bias = Parameter(Tensor._from_array(((bias - mean) * scale + beta).astype(dtype)))
+    dtype = conv.weight.detach().numpy().dtype
+    fused.weight = Parameter(from_numpy((weight * scale[:, None, None, None]).astype(dtype)))
+    fused.bias = Parameter(from_numpy(((bias - mean) * scale + beta).astype(dtype)))
     return fused
     # END SOLUTION
 

@@ -6,7 +6,7 @@ of real values onto the 256 integers: ``x ≈ (q − zero_point) · scale``. The
 for 0.0 (so zero padding and ReLU zeros are exact). Two schemes, as in
 ``torch.ao.quantization``:
 
-* **symmetric** (``qint8``, zero point 0, range ``[−127, 127]``): for
+* **symmetric** (``qint8``, zero point 0, range ``[−128, 127]``): for
   weights, which are centred on zero; per output channel, because channels'
   ranges differ by orders of magnitude and one shared scale would waste most
   of the 256 levels on the widest;
@@ -18,9 +18,9 @@ the value saturates at the nearest end.
 
 Example:
     >>> x = np.array([-1.0, 0.0, 0.5, 1.0], dtype=np.float32)
-    >>> q = quantize_per_tensor(x, scale=1 / 127, zero_point=0, dtype="qint8")
-    >>> q.int_repr.tolist(), [round(float(v), 3) for v in dequantize(q)]
-    ([-127, 0, 64, 127], [-1.0, 0.0, 0.504, 1.0])
+    >>> q = quantize_per_tensor(x, scale=1 / 128, zero_point=0, dtype="qint8")
+    >>> q.int_repr.tolist(), [round(float(v), 3) for v in dequantize(q)]  # 1.0 saturates at 127
+    ([-128, 0, 64, 127], [-1.0, 0.0, 0.5, 0.992])
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: integer range and storage dtype of each quantized dtype.
-QDTYPES = {"qint8": (-127, 127, np.int8), "quint8": (0, 255, np.uint8)}
+#: Integer range and storage dtype of each quantized dtype (PyTorch's: ``qint8`` is ``[−128, 127]``).
+QDTYPES = {"qint8": (-128, 127, np.int8), "quint8": (0, 255, np.uint8)}
 
 
 @dataclass
