@@ -7,8 +7,8 @@
 * :mod:`~tt_perf.acceleration.memory` — ``Workspace`` (reused scratch
   arrays), ``set_allocator_policy`` (glibc ``mallopt``), channels-last layout.
 
-BLAS threads are tt-text's: ``tt_text.blas.get_blas_threads`` /
-``set_blas_threads`` / ``ThreadTuner``.
+BLAS threads and the worker pool are tt-tensor's runtime, :mod:`tt_tensor.threads`
+(``get_num_threads`` / ``set_num_threads``, ``one_blas_thread``, ``ThreadTuner``).
 """
 
 from __future__ import annotations
