@@ -39,7 +39,10 @@ class BatchNorm2d(_BatchNorm):
     """
 
     def _check_input_dim(self, input) -> None:  # noqa: A002
+        """What makes batch norm *2-d*: the input must be a batch of images (N, C, H, W)."""
+        # BEGIN SOLUTION 09
         if input.ndim != 4:
             raise ValueError(
                 f"BatchNorm2d: expected a 4-d input (N, C, H, W), got shape {tuple(input.shape)}"
             )
+        # END SOLUTION
