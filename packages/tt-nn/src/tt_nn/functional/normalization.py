@@ -24,14 +24,14 @@ import numpy as np
 from tt_autograd import Function
 
 from ._checks import float_arg, tensor_arg
-from ._row_passes import column_dot, column_sum, from_rows, row_pass, to_rows
+from ._row_passes import channel_dot, channel_sum, from_blocks, row_pass, to_blocks
 
 
-def affine(rows: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray | None) -> None:
-    """``out = rows · scale + shift`` per column, in place (one block of a :func:`row_pass`)."""
-    np.multiply(rows, scale, out=out)
+def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray | None) -> None:
+    """``out = x · scale + shift`` per channel, for an (A, C, B) block and (C,) vectors (in ``row_pass``)."""
+    np.multiply(x, scale[:, None], out=out)
     if shift is not None:
-        out += shift
+        out += shift[:, None]
 
 
 def _affine_grads(ctx, grad, x_hat, axes):
@@ -80,8 +80,10 @@ class BatchNormFunction(Function):
     """Normalise per channel (axis 1) with batch statistics (training) or running ones (evaluation).
 
     The one batch-norm kernel, for ``BatchNorm1d`` and tt-vision's ``BatchNorm2d``
-    alike. With the channels last, each statistic is a sum over the rows of an
-    ``(M, C)`` matrix (``M`` = every position but the channel); training::
+    alike. The input is viewed as an ``(A, C, B)`` array in the layout it is
+    stored in (``(N·H·W, C, 1)`` channels-last, ``(N, C, L)`` channels-first),
+    and each statistic is a sum over A and B, ``M = A·B`` values per channel;
+    training::
 
         mean = Σx / M;   xc = x − mean;   var = Σxc² / M;   inv = 1/√(var + ε)
         y = xc · (γ·inv) + β
@@ -96,29 +98,32 @@ class BatchNormFunction(Function):
     ``running = (1 − momentum)·running + momentum·batch``, with the *unbiased*
     batch variance, as in PyTorch.
 
-    Each pass is a ``row_pass`` (``_row_passes.py``: blocks of rows that stay in
-    cache, on the worker threads); a step given to it sees the same rows of
-    each array. Cost: about 4 passes over the input forward, 3 backward.
+    Each pass is a ``row_pass`` (``_row_passes.py``: blocks along A that stay in
+    cache, on the worker threads); a step given to it sees the same block of
+    each array, and per-channel vectors broadcast as ``(C, 1)`` columns. Cost:
+    about 4 passes over the input forward, 3 backward.
     """
 
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
-        rows, order = to_rows(x)  # (M, C): one row per position, one column per channel
+        blocks, channels_last = to_blocks(x)  # (A, C, B) in x's own layout: no copy
         # BEGIN SOLUTION 04
-        m, c = rows.shape
-        gamma = np.ones(c, dtype=rows.dtype) if weight is None else weight
-        beta = np.zeros(c, dtype=rows.dtype) if bias is None else bias
-        out = np.empty_like(rows)
+        c = blocks.shape[1]
+        m = blocks.size // c  # values per channel
+        dtype = blocks.dtype
+        gamma = np.ones(c, dtype=dtype) if weight is None else weight
+        beta = np.zeros(c, dtype=dtype) if bias is None else bias
+        out = np.empty_like(blocks)
         if training:
-            (total,) = row_pass(lambda r: (column_sum(r),), rows)
+            (total,) = row_pass(lambda b: (channel_sum(b),), blocks)
             mean = total / m
-            xc = np.empty_like(rows)
+            xc = np.empty_like(blocks)
 
-            def centre(r, centred):
-                np.subtract(r, mean, out=centred)
-                return (column_dot(centred, centred),)
+            def centre(b, centred):
+                np.subtract(b, mean[:, None], out=centred)
+                return (channel_dot(centred, centred),)
 
-            (squares,) = row_pass(centre, rows, xc)
+            (squares,) = row_pass(centre, blocks, xc)
             var = squares / m
             if running_mean is not None:
                 running_mean *= 1.0 - momentum
@@ -126,33 +131,33 @@ class BatchNormFunction(Function):
             if running_var is not None:
                 running_var *= 1.0 - momentum
                 running_var += (momentum * m / (m - 1)) * var
-            inv = (1.0 / np.sqrt(var + eps)).astype(rows.dtype)
-            scale = (gamma * inv).astype(rows.dtype)
-            row_pass(partial(affine, scale=scale, shift=beta.astype(rows.dtype)), xc, out)
+            inv = (1.0 / np.sqrt(var + eps)).astype(dtype)
+            scale = (gamma * inv).astype(dtype)
+            row_pass(partial(affine, scale=scale, shift=beta.astype(dtype)), xc, out)
             ctx.save_for_backward(xc, inv, gamma)
             ctx.mean = None
         else:  # fixed statistics: an affine map per channel, x·scale + (β − mean·scale)
-            mean = running_mean.astype(rows.dtype)  # a copy: later training steps update running_mean
-            inv = (1.0 / np.sqrt(running_var + eps)).astype(rows.dtype)
-            scale = (gamma * inv).astype(rows.dtype)
-            row_pass(partial(affine, scale=scale, shift=(beta - mean * scale).astype(rows.dtype)), rows, out)
-            ctx.save_for_backward(rows, inv, gamma)  # x − mean is formed in backward, if dγ needs it
+            mean = running_mean.astype(dtype)  # a copy: later training steps update running_mean
+            inv = (1.0 / np.sqrt(running_var + eps)).astype(dtype)
+            scale = (gamma * inv).astype(dtype)
+            row_pass(partial(affine, scale=scale, shift=(beta - mean * scale).astype(dtype)), blocks, out)
+            ctx.save_for_backward(blocks, inv, gamma)  # x − mean is formed in backward, if dγ needs it
             ctx.mean = mean
         ctx.training = training
         # END SOLUTION
-        ctx.shape, ctx.order = x.shape, order
-        return from_rows(out, x.shape, order)
+        ctx.shape, ctx.channels_last = x.shape, channels_last
+        return from_blocks(out, x.shape, channels_last)
 
     @staticmethod
     def backward(ctx, grad):
-        dy, _ = to_rows(grad)
+        dy, _ = to_blocks(grad, ctx.channels_last)  # the layout forward saved (a copy if grad differs)
         # BEGIN SOLUTION 04
         xc, inv, gamma = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if ctx.mean is not None and need_w:
-            xc = xc - ctx.mean  # evaluation saved x itself
-        m = dy.shape[0]
-        sums = row_pass(lambda g, centred: (column_sum(g), column_dot(g, centred)), dy, xc)
+            xc = xc - ctx.mean[:, None]  # evaluation saved x itself
+        m = dy.size // dy.shape[1]
+        sums = row_pass(lambda g, centred: (channel_sum(g), channel_dot(g, centred)), dy, xc)
         sum_dy, sum_dy_xc = sums if sums is not None else (np.zeros_like(inv), np.zeros_like(inv))
         grad_w = sum_dy_xc * inv if need_w else None
         grad_b = sum_dy if need_b else None
@@ -161,20 +166,20 @@ class BatchNormFunction(Function):
             scale = (gamma * inv).astype(dy.dtype)
             dx = np.empty_like(dy)
             if ctx.training:
-                k = (-(sum_dy_xc * inv * inv / m)).astype(dy.dtype)
-                shift = (-scale * sum_dy / m).astype(dy.dtype)
+                k = (-(sum_dy_xc * inv * inv / m)).astype(dy.dtype)[:, None]
+                shift = (-scale * sum_dy / m).astype(dy.dtype)[:, None]
 
                 def input_grad(g, centred, d):
                     np.multiply(centred, k, out=d)
                     d += g
-                    d *= scale
+                    d *= scale[:, None]
                     d += shift
 
                 row_pass(input_grad, dy, xc, dx)
             else:
                 row_pass(partial(affine, scale=scale, shift=None), dy, dx)
         # END SOLUTION
-        grad_x = None if dx is None else from_rows(dx, ctx.shape, ctx.order)
+        grad_x = None if dx is None else from_blocks(dx, ctx.shape, ctx.channels_last)
         return grad_x, grad_w, grad_b
 
 
