@@ -186,6 +186,28 @@ def test_batch_norm_reads_a_channels_last_input_like_a_contiguous_one(rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10)
 
 
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_gradients_do_not_depend_on_memory_layouts(training, rng):
+    """Input stored channels-last or channels-first, upstream gradient stored either way: same gradients."""
+    nhwc = rng.standard_normal((3, 4, 5, 2))
+    upstream = rng.standard_normal((3, 2, 4, 5))
+    results = []
+    for x_last in (True, False):
+        for g_last in (True, False):
+            data = nhwc.transpose(0, 3, 1, 2) if x_last else np.ascontiguousarray(nhwc.transpose(0, 3, 1, 2))
+            x = ag.tensor(data, requires_grad=True)
+            w = ag.ones(2, dtype=ag.float64, requires_grad=True)
+            b = ag.zeros(2, dtype=ag.float64, requires_grad=True)
+            stats = [ag.tensor([0.5, -1.0]), ag.tensor([2.0, 0.5])]
+            g = ag.tensor(np.ascontiguousarray(upstream.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) if g_last
+                          else upstream)  # fmt: skip
+            F.batch_norm(x, *stats, w * 1.5, b + 0.25, training=training).backward(g)
+            results.append([x.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
+    for other in results[1:]:
+        for got, expected in zip(other, results[0]):
+            np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+
+
 def test_batch_norm_parameters_get_gradients_and_one_node():
     bn = nn.BatchNorm1d(3)
     out = bn(ag.randn(4, 3))
