@@ -7,7 +7,7 @@
   pre-LayerNorm blocks, width 128, 4 heads, context 128, GELU (tanh) MLP ×4,
   tied embeddings, vocabulary 65 — on a batch of 32 windows, and the
   training throughput in tokens per second, with 1 and with 2 BLAS threads
-  (on a busy machine one thread can be much faster: see ``tt_text.blas``).
+  (on a busy machine one thread can be much faster: see ``tt_tensor.threads``).
   Goal: within 1.5× of PyTorch's step on the same machine (215–305 ms here,
   so ≲ 400 ms).
 * a profile of that step by operation (GEMMs of the Linear layers,
@@ -36,8 +36,8 @@ import tt_optim
 import tt_tensor
 from tt_autograd import Function
 from tt_nn.functional import cross_entropy
+from tt_tensor.threads import set_num_threads
 from tt_text import GPT, BPETokenizer, GPTConfig, load_tiny_shakespeare
-from tt_text.blas import set_blas_threads
 
 BATCH, CONTEXT, VOCAB = 32, 128, 65
 CONFIG = GPTConfig(
@@ -274,12 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     theirs: dict[int, list[float]] = {n: [] for n in threads}
     for _ in range(rounds):  # alternate every side and thread count, so load changes hit all alike
         for n in threads:
-            set_blas_threads(n)
+            set_num_threads(n)
             ours[n].append(median_time(step, repeats))
             if torch_side is not None:
                 set_torch_threads(n)
                 theirs[n].append(median_time(torch_side, repeats))
-    set_blas_threads(max(threads))
+    set_num_threads(max(threads))
     t_ours = {n: statistics.median(times) for n, times in ours.items()}
     best = min(t_ours, key=t_ours.get)
     for n in threads:
@@ -298,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{BATCH * CONTEXT / t_torch[fastest]:,.0f} tokens/s")  # fmt: skip
         print(f"  ratio tinytorch/torch, 2 threads each: {t_ours[2] / t_torch[2]:.2f}x; "
               f"best of each: {t_ours[best] / t_torch[fastest]:.2f}x  (goal <= 1.5x)")  # fmt: skip
-    set_blas_threads(best)
+    set_num_threads(best)
     print("  where a TinyTorch step goes (ms):")
     spent = profile(step, None, 2 if args.quick else 4)
     for group, ms in sorted(spent.items(), key=lambda item: -item[1]):

@@ -44,8 +44,8 @@ import tt_autograd as ag
 import tt_optim
 import tt_tensor
 from tt_nn.functional import cross_entropy
+from tt_tensor.threads import ThreadTuner
 from tt_text import GPT, BPETokenizer, CharTokenizer, GPTConfig, TokenWindows, load_tiny_shakespeare
-from tt_text.blas import ThreadTuner
 
 TARGET = 1.60  # nats per character on the held-out 10%
 TIME_LIMIT_S = 900.0  # 15 minutes, from start to verdict

@@ -1,4 +1,4 @@
-"""Module 09: ``batch_norm`` and ``BatchNorm2d`` — statistics, running averages, gradients in both modes."""
+"""Module 09: ``BatchNorm2d`` — statistics, running averages, gradients in both modes (tt-nn's kernel)."""
 
 from __future__ import annotations
 
@@ -15,58 +15,83 @@ def _normalised(x, eps=1e-5):
     return (x - mean) / np.sqrt(var + eps)
 
 
+def _bn(rng, channels, affine=True, dtype=np.float64):
+    """A BatchNorm2d with random weight and bias (if affine) in ``dtype``."""
+    bn = BatchNorm2d(channels, affine=affine)
+    bn = bn.double() if dtype == np.float64 else bn
+    if affine:
+        with ag.no_grad():
+            bn.weight.copy_(ag.tensor(rng.standard_normal(channels).astype(dtype)))
+            bn.bias.copy_(ag.tensor(rng.standard_normal(channels).astype(dtype)))
+    return bn
+
+
 def test_training_forward_and_running_stats(rng):
     x = rng.standard_normal((4, 3, 5, 5)) * 2 + 1
-    w, b = rng.standard_normal(3), rng.standard_normal(3)
-    rm, rv = ag.zeros(3, dtype=ag.float64), ag.ones(3, dtype=ag.float64)
-    out = F.batch_norm(ag.tensor(x), rm, rv, ag.tensor(w), ag.tensor(b), training=True, momentum=0.1)
+    bn = _bn(rng, 3)
+    out = bn(ag.tensor(x))
+    w, b = bn.weight.detach().numpy(), bn.bias.detach().numpy()
     expected = _normalised(x) * w[None, :, None, None] + b[None, :, None, None]
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-10)
     m = 4 * 5 * 5
-    np.testing.assert_allclose(rm.numpy(), 0.1 * x.mean(axis=(0, 2, 3)))
-    np.testing.assert_allclose(rv.numpy(), 0.9 + 0.1 * x.var(axis=(0, 2, 3)) * m / (m - 1))
+    np.testing.assert_allclose(bn.running_mean.numpy(), 0.1 * x.mean(axis=(0, 2, 3)))
+    np.testing.assert_allclose(bn.running_var.numpy(), 0.9 + 0.1 * x.var(axis=(0, 2, 3)) * m / (m - 1))
 
 
 def test_eval_forward_uses_running_stats(rng):
     x = rng.standard_normal((2, 3, 4, 4))
+    bn = _bn(rng, 3)
     rm, rv = rng.standard_normal(3), rng.uniform(0.5, 2, 3)
-    w, b = rng.standard_normal(3), rng.standard_normal(3)
-    out = F.batch_norm(ag.tensor(x), ag.tensor(rm), ag.tensor(rv), ag.tensor(w), ag.tensor(b), training=False)
+    with ag.no_grad():
+        bn.running_mean.copy_(ag.tensor(rm))
+        bn.running_var.copy_(ag.tensor(rv))
+    out = bn.eval()(ag.tensor(x))
     shape = (1, 3, 1, 1)
-    expected = (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + 1e-5) * w.reshape(shape) + b.reshape(
-        shape
-    )
-    np.testing.assert_allclose(out.numpy(), expected, rtol=1e-10)
+    w, b = bn.weight.detach().numpy().reshape(shape), bn.bias.detach().numpy().reshape(shape)
+    expected = (x - rm.reshape(shape)) / np.sqrt(rv.reshape(shape) + 1e-5) * w + b
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10)
 
 
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("affine", [True, False])
 def test_gradients(training, affine, leaf, check_grad, rng):
-    x = leaf(3, 2, 3, 4)
-    rm, rv = ag.tensor(rng.standard_normal(2)), ag.tensor(rng.uniform(0.5, 2, 2))
-    params = [leaf(2), leaf(2)] if affine else []
+    bn = _bn(rng, 2, affine=affine)
+    with ag.no_grad():
+        bn.running_mean.copy_(ag.tensor(rng.standard_normal(2)))
+        bn.running_var.copy_(ag.tensor(rng.uniform(0.5, 2, 2)))
+    bn.train(training)
+    saved = {k: v.numpy().copy() for k, v in bn.state_dict().items() if k.startswith("running")}
 
-    def bn(x, *wb):
-        stats = (
-            ag.tensor(rm.numpy().copy()),
-            ag.tensor(rv.numpy().copy()),
-        )  # updates must not leak between calls
-        return F.batch_norm(x, *stats, *(wb or (None, None)), training=training)
+    def run(x):
+        with ag.no_grad():  # each call starts from the same running statistics
+            for name, value in saved.items():
+                getattr(bn, name).copy_(ag.tensor(value))
+        return bn(x)
 
-    check_grad(bn, x, *params)
-
-
-def test_gradients_of_other_shapes(leaf, check_grad):
-    """(N, C) and (N, C, L) inputs normalise over every axis but 1, as in PyTorch."""
-    check_grad(lambda x, w: F.batch_norm(x, None, None, w, None, training=True), leaf(6, 3), leaf(3))
-    check_grad(lambda x: F.batch_norm(x, None, None, training=True), leaf(3, 2, 4))
+    check_grad(run, leaf(3, 2, 3, 4))
 
 
-def test_float32_statistics_are_accurate(rng):
-    x = (rng.standard_normal((64, 8, 16, 16)) * 3 + 100).astype(np.float32)
-    out = F.batch_norm(ag.tensor(x), None, None, training=True).numpy()
+def test_float32_images_in_a_cnn_are_normalised_accurately(rng):
+    """BatchNorm2d after a convolution: channels-last float32 activations, far from zero."""
+    from tt_vision import Conv2d
+
+    conv = Conv2d(3, 8, 3, padding=1)
+    x = ag.tensor((rng.standard_normal((16, 3, 12, 12)) * 3 + 100).astype(np.float32))
+    with ag.no_grad():
+        out = BatchNorm2d(8)(conv(x)).numpy()
     np.testing.assert_allclose(out.mean(axis=(0, 2, 3)), 0, atol=2e-3)
     np.testing.assert_allclose(out.std(axis=(0, 2, 3)), 1, atol=2e-3)
+
+
+def test_one_kernel_for_every_batch_norm():
+    """BatchNorm2d, BatchNorm1d and both functional names run tt-nn's one batch-norm Function."""
+    import tt_nn
+    from tt_nn.functional.normalization import BatchNormFunction
+
+    assert F.batch_norm is tt_nn.functional.batch_norm
+    x = ag.randn(2, 3, 4, 4)
+    assert isinstance(BatchNorm2d(3)(x).grad_fn, BatchNormFunction)
+    assert isinstance(tt_nn.BatchNorm1d(3)(x.reshape(2, 3, 16)).grad_fn, BatchNormFunction)
 
 
 def test_module_state_and_modes(rng):
@@ -119,7 +144,9 @@ def test_bias_off_and_repr():
 def test_errors(rng):
     with pytest.raises(ValueError, match="4-d"):
         BatchNorm2d(3)(ag.tensor(rng.standard_normal((2, 3))))
+    with pytest.raises(ValueError, match="4-d"):
+        BatchNorm2d(3)(ag.tensor(rng.standard_normal((2, 3, 4))))
     with pytest.raises(ValueError, match="more than 1 value"):
-        F.batch_norm(ag.tensor(rng.standard_normal((1, 3, 1, 1))), None, None, training=True)
-    with pytest.raises(ValueError, match="shape"):
-        F.batch_norm(ag.tensor(rng.standard_normal((2, 3, 2, 2))), ag.zeros(4), ag.ones(4))
+        BatchNorm2d(3)(ag.tensor(rng.standard_normal((1, 3, 1, 1))))
+    with pytest.raises(ValueError, match=r"BatchNorm2d\(4\): input of shape \(2, 3, 2, 2\) has 3 channels"):
+        BatchNorm2d(4)(ag.tensor(rng.standard_normal((2, 3, 2, 2))))

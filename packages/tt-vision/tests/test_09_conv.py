@@ -136,27 +136,28 @@ def test_mixed_dtypes_are_refused(rng):
         F.conv2d(x, w)
 
 
-def test_chunks_and_worker_threads_do_not_change_the_result(rng, monkeypatch):
+@pytest.mark.parametrize("stride, c_out", [(2, 8), (1, 4)])  # (1, 4): dX as the flipped-kernel convolution
+def test_chunks_and_worker_threads_do_not_change_the_result(stride, c_out, rng, monkeypatch):
     """The batch is cut into cache-sized chunks and shared between threads; any cut gives the same numbers."""
-    import tt_vision._conv as conv_module
-    from tt_vision import _parallel
+    from tt_tensor import threads
+    from tt_vision import _tuning
 
     x = rng.standard_normal((6, 4, 9, 9))
-    w, b = rng.standard_normal((8, 4, 3, 3)), rng.standard_normal(8)
-    g = rng.standard_normal((6, 8, 5, 5))
+    w, b = rng.standard_normal((c_out, 4, 3, 3)), rng.standard_normal(c_out)
+    ho = (9 + 2 - 3) // stride + 1
+    g = rng.standard_normal((6, c_out, ho, ho))
 
     def run():
         xt, wt, bt = (ag.tensor(a, requires_grad=True) for a in (x, w, b))
-        out = F.conv2d(xt, wt, bt, stride=2, padding=1)
+        out = F.conv2d(xt, wt, bt, stride=stride, padding=1)
         out.backward(ag.tensor(g))
         return [out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
 
     default = run()
-    monkeypatch.setattr(conv_module, "CHUNK_BYTES", 1)  # one image per chunk
-    monkeypatch.setattr(_parallel, "threads", lambda: 3)  # three slices of two images
+    monkeypatch.setattr(_tuning, "CHUNK_BYTES", 1)  # one image per chunk
+    monkeypatch.setattr(threads, "workers", lambda: 3)  # three slices of two images
     for got, expected in zip(run(), default):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
-    monkeypatch.setattr(_parallel, "threads", lambda: 1)
-    monkeypatch.setattr(_parallel._pool, "executor", None)  # no pool: everything in this thread
+    monkeypatch.setattr(threads, "workers", lambda: 1)  # one slice: everything in this thread
     for got, expected in zip(run(), default):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)

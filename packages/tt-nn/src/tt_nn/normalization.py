@@ -79,11 +79,8 @@ class LayerNorm(Module):
 class _BatchNorm(Module):
     """Batch normalisation over channel dimension 1; subclasses define ``_check_input_dim``.
 
-    A subclass may also swap the kernel: ``_batch_norm`` is the functional
-    form forward calls (tt-vision's ``BatchNorm2d`` uses its channels-last one).
+    Every subclass runs the same kernel, :func:`tt_nn.functional.batch_norm`.
     """
-
-    _batch_norm = staticmethod(F.batch_norm)
 
     def __init__(
         self,
@@ -159,7 +156,7 @@ class _BatchNorm(Module):
                 factor = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return self._batch_norm(
+        return F.batch_norm(
             input,
             self.running_mean if track else None,
             self.running_var if track else None,

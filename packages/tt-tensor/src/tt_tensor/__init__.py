@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+from . import threads  # the BLAS/threading runtime every package shares (not a course topic)
 from .creation import (
     arange,
     as_tensor,
@@ -56,6 +57,7 @@ from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, w
 from .functional import cat, concat, concatenate, stack, where
 from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, set_rng_state
 from .tensor import Tensor, ValuesIndices
+from .threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
 

@@ -33,8 +33,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import numpy as np
-
-from .blas import one_blas_thread
+from tt_tensor.threads import one_blas_thread
 
 
 @lru_cache(maxsize=32)
@@ -70,7 +69,6 @@ def softmax_rows_(scores: np.ndarray, masked: bool) -> np.ndarray:
     # END SOLUTION
 
 
-@one_blas_thread
 def attention_forward(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     """Forward pass; returns ``(out, probs, keep)`` (``keep``: the scaled dropout mask or None).
 
@@ -95,7 +93,6 @@ def attention_forward(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     # END SOLUTION
 
 
-@one_blas_thread
 def attention_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(None, None, None)):
     """Gradients ``(dq, dk, dv, dscores)`` for the inputs flagged in ``needs`` (4 bools).
 
@@ -125,3 +122,10 @@ def attention_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(
         dk *= scale
     return dq, dk, dv, dscores if need_scores else None
     # END SOLUTION
+
+
+# Tuning, not part of the chapter: attention's GEMMs are many small batched products, which a
+# second BLAS thread does not speed up and a busy machine can stall; both passes run on one
+# thread (``tt_tensor.threads``), whatever the process-wide count.
+attention_forward = one_blas_thread()(attention_forward)
+attention_backward = one_blas_thread()(attention_backward)

@@ -29,8 +29,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function, Tensor
 from tt_nn import Module, Parameter
-
-from .blas import one_blas_thread
+from tt_tensor.threads import one_blas_thread
 
 #: Largest ``vocabulary * ids`` for which the one-hot GEMM is used.
 ONE_HOT_LIMIT = 1 << 20
@@ -55,7 +54,7 @@ class EmbeddingFunction(Function):
         # END SOLUTION
 
     @staticmethod
-    @one_blas_thread  # one small GEMM: a second thread only adds a rendezvous
+    @one_blas_thread()  # one small GEMM: a second thread only adds a rendezvous
     def backward(ctx, grad):
         # BEGIN SOLUTION 11
         (indices,) = ctx.saved_tensors

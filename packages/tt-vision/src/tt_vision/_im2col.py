@@ -46,7 +46,8 @@ def pad_nhwc(x: np.ndarray, padding: tuple[int, int, int, int], value: float = 0
 def im2col(x: np.ndarray, geometry: Geometry, out: np.ndarray | None = None) -> np.ndarray:
     """Every window of ``x`` (N, H, W, C) as a C-contiguous (N, Ho, Wo, g, kh, kw, C/g) array.
 
-    ``out``, if given, is a buffer of at least that many elements to fill (reused between calls).
+    ``out``, if given, is a C-contiguous array of that shape to write into (as NumPy's ``out=``).
+    Cost: one copy of N·Ho·Wo·kh·kw·C values (plus one of ``x`` if it is padded).
     """
     # BEGIN SOLUTION 09
     (kh, kw), (sh, sw), padding, (dh, dw), groups = geometry
@@ -57,11 +58,7 @@ def im2col(x: np.ndarray, geometry: Geometry, out: np.ndarray | None = None) -> 
     windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2))
     windows = windows[:, : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw, :, ::dh, ::dw]
     windows = windows.reshape(n, ho, wo, groups, c // groups, kh, kw).transpose(0, 1, 2, 3, 5, 6, 4)
-    cols = (
-        np.empty(windows.shape, x.dtype)
-        if out is None
-        else out.reshape(-1)[: windows.size].reshape(windows.shape)
-    )
+    cols = np.empty(windows.shape, x.dtype) if out is None else out
     np.copyto(cols, windows)
     return cols
     # END SOLUTION

@@ -19,18 +19,21 @@ the bottom/right edge in ceil mode only if it starts inside the input or the
 left padding; max-pool pads with −∞, average pooling with 0 and divides by
 the window's size counted as PyTorch counts it (``count_include_pad``,
 ``divisor_override``).
+
+The ``*_forward`` / ``*_backward`` functions are the chapter's algorithm, on
+channels-last arrays; the ``Function`` classes convert the layout, pad, and
+(max-pool, the one in every CNN) run them on slices of the batch on the
+worker threads (``_tuning.py``).
 """
 
 from __future__ import annotations
 
-from functools import partial
-
 import numpy as np
 from tt_autograd import Function
 
-from . import _parallel as parallel
 from ._im2col import pad_nhwc
 from ._layout import from_nhwc, to_nhwc
+from ._tuning import in_slices
 
 
 def pool_output_size(op: str, size: int, kernel: int, stride: int, pad: int, dilation: int, ceil_mode: bool):
@@ -85,18 +88,30 @@ def _crop(padded: np.ndarray, pads) -> np.ndarray:
     return padded[:, top : h - bottom, left : w - right]
 
 
-def _max_forward(xp: np.ndarray, offsets: list, out: np.ndarray) -> None:
-    """``out`` = the maximum over the kernel offsets of ``xp`` (one slice of the batch)."""
+def max_pool_forward(xp: np.ndarray, offsets: list, out: np.ndarray) -> np.ndarray:
+    """``out`` (n, Ho, Wo, C) = the maximum over the kernel offsets of the padded ``xp`` (n, Hp, Wp, C).
+
+    ``offsets`` holds, per kernel offset, the (rows, cols) slices of ``xp`` that
+    offset reads for every output pixel. Cost: kh·kw element-wise passes.
+    """
+    # BEGIN SOLUTION 09
     rows, cols = offsets[0]
     np.copyto(out, xp[:, rows, cols])
     for rows, cols in offsets[1:]:
         np.maximum(out, xp[:, rows, cols], out=out)
+    return out
+    # END SOLUTION
 
 
-def _max_backward(
+def max_pool_backward(
     xp: np.ndarray, out: np.ndarray, dy: np.ndarray, offsets: list, tiles: bool, dxp: np.ndarray
-) -> None:
-    """Route ``dy`` to the first maximum of each window, into ``dxp`` (one slice of the batch)."""
+) -> np.ndarray:
+    """Route ``dy`` (n, Ho, Wo, C) to the first maximum of each window, into ``dxp`` (xp's shape).
+
+    ``tiles``: the windows cover the input exactly once, so each offset's
+    gradient can be written, not added. Cost: about 3·kh·kw element-wise passes.
+    """
+    # BEGIN SOLUTION 09
     if not tiles:
         dxp[...] = 0
     taken = None
@@ -110,44 +125,38 @@ def _max_backward(
             np.multiply(dy, hit, out=dxp[:, rows, cols])
         else:
             dxp[:, rows, cols] += dy * hit
+    return dxp
+    # END SOLUTION
 
 
 class MaxPool2dFunction(Function):
-    """``max_pool2d``: maximum over the kernel offsets forward; the gradient to each window's first maximum.
-
-    Both passes run on slices of the batch in parallel (``_parallel.py``).
-    """
+    """``max_pool2d``: :func:`max_pool_forward` and :func:`max_pool_backward`, on batch slices in parallel."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode):
-        # BEGIN SOLUTION 09
         xh = to_nhwc(x)
         out_size, pads = _geometry("max_pool2d", xh.shape, kernel, stride, padding, dilation, ceil_mode)
         fill = -np.inf if xh.dtype.kind == "f" else np.iinfo(xh.dtype).min
         xp = pad_nhwc(xh, pads, fill)
         offsets = list(_offsets(kernel, stride, dilation, out_size))
         out = np.empty((xh.shape[0], *out_size, xh.shape[3]), dtype=xh.dtype)
-        parallel.run([partial(_max_forward, xp[a:b], offsets, out[a:b]) for a, b in parallel.split(len(xp))])
+        in_slices(len(xp), lambda a, b: max_pool_forward(xp[a:b], offsets, out[a:b]))
         ctx.save_for_backward(xp, out)
         ctx.geometry = (offsets, pads, _tiles(xh.shape, kernel, stride, dilation, pads, out_size))
         return from_nhwc(out)
-        # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
-        # BEGIN SOLUTION 09
         xp, out = ctx.saved_tensors
         offsets, pads, tiles = ctx.geometry
         dy = to_nhwc(grad)
         dxp = np.empty(xp.shape, dy.dtype)
-        parallel.run(
-            [
-                partial(_max_backward, xp[a:b], out[a:b], dy[a:b], offsets, tiles, dxp[a:b])
-                for a, b in parallel.split(len(xp))
-            ]
-        )
+
+        def run(a: int, b: int) -> None:
+            max_pool_backward(xp[a:b], out[a:b], dy[a:b], offsets, tiles, dxp[a:b])
+
+        in_slices(len(xp), run)
         return (from_nhwc(_crop(dxp, pads)),)
-        # END SOLUTION
 
 
 def _divisor(shape, kernel, stride, padding, dilation, pads, out_size, count_include_pad, divisor_override):
@@ -168,49 +177,61 @@ def _divisor(shape, kernel, stride, padding, dilation, pads, out_size, count_inc
     return total[0]
 
 
+def _scale(a: np.ndarray, divisor) -> np.ndarray:
+    """``a`` times ``1 / divisor`` (a number, or an (Ho, Wo, 1) array), in ``a``'s dtype."""
+    return a * ((1.0 / divisor) if np.isscalar(divisor) else (1.0 / divisor).astype(a.dtype))
+
+
+def avg_pool_forward(xp: np.ndarray, offsets: list, divisor) -> np.ndarray:
+    """The (n, Ho, Wo, C) window means of the padded ``xp``: sum over the kernel offsets, divided.
+
+    ``divisor``: a number, or an (Ho, Wo, 1) array where windows count differently. Cost: kh·kw passes.
+    """
+    # BEGIN SOLUTION 09
+    rows, cols = offsets[0]
+    out = xp[:, rows, cols].copy()
+    for rows, cols in offsets[1:]:
+        out += xp[:, rows, cols]
+    return _scale(out, divisor)
+    # END SOLUTION
+
+
+def avg_pool_backward(dy: np.ndarray, offsets: list, divisor, padded_shape: tuple, tiles: bool) -> np.ndarray:
+    """Spread each output's gradient evenly over its window: the gradient of the padded input."""
+    # BEGIN SOLUTION 09
+    share = _scale(dy, divisor)
+    dxp = np.empty(padded_shape, dy.dtype) if tiles else np.zeros(padded_shape, dy.dtype)
+    for rows, cols in offsets:
+        if tiles:
+            dxp[:, rows, cols] = share
+        else:
+            dxp[:, rows, cols] += share
+    return dxp
+    # END SOLUTION
+
+
 class AvgPool2dFunction(Function):
-    """``avg_pool2d``: sum over the kernel offsets, divided; backward spreads each gradient evenly."""
+    """``avg_pool2d``: :func:`avg_pool_forward` and :func:`avg_pool_backward` on channels-last arrays."""
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor_override):
-        # BEGIN SOLUTION 09
         xh = to_nhwc(x)
         dilation = (1, 1)
         out_size, pads = _geometry("avg_pool2d", xh.shape, kernel, stride, padding, dilation, ceil_mode)
         xp = pad_nhwc(xh, pads, 0.0)
         offsets = list(_offsets(kernel, stride, dilation, out_size))
-        rows, cols = offsets[0]
-        out = xp[:, rows, cols].copy()
-        for rows, cols in offsets[1:]:
-            out += xp[:, rows, cols]
         divisor = _divisor(
             xh.shape, kernel, stride, padding, dilation, pads, out_size, count_include_pad, divisor_override
         )
-        out *= (1.0 / divisor) if np.isscalar(divisor) else (1.0 / divisor).astype(out.dtype)
-        ctx.geometry = (
-            offsets,
-            pads,
-            xp.shape,
-            divisor,
-            _tiles(xh.shape, kernel, stride, dilation, pads, out_size),
-        )
-        return from_nhwc(out)
-        # END SOLUTION
+        tiles = _tiles(xh.shape, kernel, stride, dilation, pads, out_size)
+        ctx.geometry = (offsets, pads, xp.shape, divisor, tiles)
+        return from_nhwc(avg_pool_forward(xp, offsets, divisor))
 
     @staticmethod
     def backward(ctx, grad):
-        # BEGIN SOLUTION 09
         offsets, pads, padded_shape, divisor, tiles = ctx.geometry
-        dy = to_nhwc(grad)
-        share = dy * ((1.0 / divisor) if np.isscalar(divisor) else (1.0 / divisor).astype(dy.dtype))
-        dxp = np.empty(padded_shape, dy.dtype) if tiles else np.zeros(padded_shape, dy.dtype)
-        for rows, cols in offsets:
-            if tiles:
-                dxp[:, rows, cols] = share
-            else:
-                dxp[:, rows, cols] += share
+        dxp = avg_pool_backward(to_nhwc(grad), offsets, divisor, padded_shape, tiles)
         return (from_nhwc(_crop(dxp, pads)),)
-        # END SOLUTION
 
 
 def adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
@@ -222,35 +243,45 @@ def adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
     return matrix
 
 
+def adaptive_avg_pool_forward(xh: np.ndarray, ph: np.ndarray, pw: np.ndarray) -> np.ndarray:
+    """(N, H, W, C) → (N, oh, ow, C): ``Ph · X · Pwᵀ`` per channel, with ``ph`` (oh, H) and ``pw`` (ow, W).
+
+    Cost: two small GEMMs, 2·N·C·(oh·H·W + oh·ow·W) flops.
+    """
+    # BEGIN SOLUTION 09
+    n, h, w, c = xh.shape
+    oh, ow = len(ph), len(pw)
+    if (oh, ow) == (1, 1):
+        return xh.mean(axis=(1, 2), keepdims=True)
+    rows = np.matmul(ph, xh.reshape(n, h, w * c))  # (N, oh, W·C)
+    out = np.matmul(pw, rows.reshape(n * oh, w, c))  # (N·oh, ow, C)
+    return out.reshape(n, oh, ow, c)
+    # END SOLUTION
+
+
+def adaptive_avg_pool_backward(dy: np.ndarray, ph: np.ndarray, pw: np.ndarray) -> np.ndarray:
+    """The (N, H, W, C) input gradient of :func:`adaptive_avg_pool_forward`: ``Phᵀ · dY · Pw``."""
+    # BEGIN SOLUTION 09
+    n, oh, ow, c = dy.shape
+    h, w = ph.shape[1], pw.shape[1]
+    if (oh, ow) == (1, 1):
+        return np.broadcast_to(dy / (h * w), (n, h, w, c)).copy()
+    d_rows = np.matmul(pw.T, dy.reshape(n * oh, ow, c))  # (N·oh, W, C)
+    dx = np.matmul(ph.T, d_rows.reshape(n, oh, w * c))  # (N, H, W·C)
+    return dx.reshape(n, h, w, c)
+    # END SOLUTION
+
+
 class AdaptiveAvgPool2dFunction(Function):
     """``adaptive_avg_pool2d``: averaging is separable, so two small matrix products ``Ph · X · Pwᵀ``."""
 
     @staticmethod
     def forward(ctx, x, output_size):
-        # BEGIN SOLUTION 09
         xh = to_nhwc(x)
-        n, h, w, c = xh.shape
-        oh, ow = output_size
-        ctx.shape = xh.shape
-        if (oh, ow) == (1, 1):
-            return from_nhwc(xh.mean(axis=(1, 2), keepdims=True))
-        ph, pw = adaptive_bins(h, oh, xh.dtype), adaptive_bins(w, ow, xh.dtype)
-        ctx.bins = (ph, pw)
-        rows = np.matmul(ph, xh.reshape(n, h, w * c))  # (N, oh, W·C)
-        out = np.matmul(pw, rows.reshape(n * oh, w, c))  # (N·oh, ow, C)
-        return from_nhwc(out.reshape(n, oh, ow, c))
-        # END SOLUTION
+        (oh, ow), (h, w) = output_size, xh.shape[1:3]
+        ctx.bins = (adaptive_bins(h, oh, xh.dtype), adaptive_bins(w, ow, xh.dtype))
+        return from_nhwc(adaptive_avg_pool_forward(xh, *ctx.bins))
 
     @staticmethod
     def backward(ctx, grad):
-        # BEGIN SOLUTION 09
-        n, h, w, c = ctx.shape
-        dy = to_nhwc(grad)
-        if dy.shape[1:3] == (1, 1):
-            return (from_nhwc(np.broadcast_to(dy / (h * w), ctx.shape).copy()),)
-        ph, pw = ctx.bins
-        oh, ow = dy.shape[1:3]
-        d_rows = np.matmul(pw.T, dy.reshape(n * oh, ow, c))  # (N·oh, W, C)
-        dx = np.matmul(ph.T, d_rows.reshape(n, oh, w * c))  # (N, H, W·C)
-        return (from_nhwc(dx.reshape(n, h, w, c)),)
-        # END SOLUTION
+        return (from_nhwc(adaptive_avg_pool_backward(to_nhwc(grad), *ctx.bins)),)

@@ -2,9 +2,10 @@
 
 Each checks its arguments, normalises them (``3`` → ``(3, 3)``, ``'same'`` →
 explicit padding) and calls one fused :class:`~tt_autograd.Function` whose
-forward and backward are vectorised NumPy (``_conv.py``, ``_pool.py``,
-``_batchnorm.py``). Inputs and outputs are ``(N, C, H, W)``; a 3-d ``(C, H, W)``
-input is treated as a batch of one, as in PyTorch. Results are stored
+forward and backward are vectorised NumPy (``_conv.py``, ``_pool.py``);
+``batch_norm`` is tt-nn's, the same kernel ``BatchNorm1d`` runs. Inputs and
+outputs are ``(N, C, H, W)``; a 3-d ``(C, H, W)`` input is treated as a batch
+of one, as in PyTorch. Results are stored
 channels-last underneath (see ``_layout.py``), which no caller can observe
 except through speed.
 
@@ -24,8 +25,8 @@ from collections.abc import Sequence
 
 import tt_autograd as ag
 from tt_autograd import Tensor
+from tt_nn.functional import batch_norm  # the one batch-norm kernel, tt-nn's (module 04)
 
-from ._batchnorm import BatchNormFunction
 from ._conv import Conv2dFunction
 from ._layout import check_input, conv_padding, pair
 from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFunction
@@ -179,56 +180,3 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
         )
 
     return _batched("adaptive_avg_pool2d", input, run)
-
-
-def batch_norm(
-    input: Tensor,
-    running_mean: Tensor | None,
-    running_var: Tensor | None,  # noqa: A002
-    weight: Tensor | None = None,
-    bias: Tensor | None = None,
-    training: bool = False,
-    momentum: float = 0.1,
-    eps: float = 1e-5,
-) -> Tensor:
-    """Normalise each channel of an ``(N, C, ...)`` input by batch statistics (training) or running ones.
-
-    In training mode ``running_mean`` and ``running_var`` (if given) are
-    updated in place: ``r = (1 − momentum)·r + momentum·batch_stat``, with the
-    unbiased batch variance. In evaluation mode they are required.
-    """
-    x = _as_tensor(input)
-    if x.ndim < 2:
-        raise ValueError(f"batch_norm: expected an input of shape (N, C, ...), got {tuple(x.shape)}")
-    c = x.shape[1]
-    for name, t in (
-        ("running_mean", running_mean),
-        ("running_var", running_var),
-        ("weight", weight),
-        ("bias", bias),
-    ):
-        if t is not None and tuple(t.shape) != (c,):
-            raise ValueError(
-                f"batch_norm: {name} must have shape ({c},) for an input with {c} channels, "
-                f"got {tuple(t.shape)}"
-            )
-    if not training and (running_mean is None or running_var is None):
-        raise ValueError("batch_norm: running_mean and running_var are required when training=False")
-    _same_dtype("batch_norm", x, weight, bias)
-    stats = [None if t is None else t._array for t in (running_mean, running_var)]
-    if stats[0] is not None and stats[0].dtype != x._array.dtype and training:
-        stats = [s.astype(x._array.dtype) for s in stats]  # update a float copy, written back below
-    out = BatchNormFunction.apply(
-        x,
-        weight,
-        bias,
-        running_mean=stats[0],
-        running_var=stats[1],
-        training=bool(training),
-        momentum=float(momentum),
-        eps=float(eps),
-    )
-    if training and running_mean is not None and stats[0] is not running_mean._array:
-        running_mean._array[...] = stats[0]
-        running_var._array[...] = stats[1]
-    return out

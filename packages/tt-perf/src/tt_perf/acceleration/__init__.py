@@ -9,8 +9,8 @@
 * :mod:`~tt_perf.acceleration.allocation` — ``Workspace`` (a pool of reusable
   scratch arrays) and ``set_allocator_policy`` (glibc's ``mallopt``).
 
-BLAS threads are set in one place for the whole framework (tt-tensor's
-threading runtime), not here.
+BLAS threads and the worker pool are tt-tensor's runtime, :mod:`tt_tensor.threads`
+(``get_num_threads`` / ``set_num_threads``, ``one_blas_thread``, ``ThreadTuner``).
 """
 
 from __future__ import annotations

@@ -1,15 +1,14 @@
 """``BatchNorm2d``: per-channel batch normalisation of (N, C, H, W) activations, with running statistics.
 
 Parameters, buffers, running statistics and the training/evaluation logic
-are tt-nn's ``_BatchNorm`` (module 04), shared with ``BatchNorm1d``; what is
-tt-vision's own is the kernel, :func:`tt_vision.functional.batch_norm`.
+are tt-nn's ``_BatchNorm`` (module 04), shared with ``BatchNorm1d``, and so is
+the kernel, ``tt_nn.functional.batch_norm`` (channels-last and threaded, so it is
+fast on the channels-last activations the vision layers produce).
 """
 
 from __future__ import annotations
 
 from tt_nn.normalization import _BatchNorm
-
-from .. import functional as F
 
 
 class BatchNorm2d(_BatchNorm):
@@ -39,10 +38,11 @@ class BatchNorm2d(_BatchNorm):
         ['bias', 'num_batches_tracked', 'running_mean', 'running_var', 'weight']
     """
 
-    _batch_norm = staticmethod(F.batch_norm)  # tt-vision's channels-last, threaded kernel
-
     def _check_input_dim(self, input) -> None:  # noqa: A002
+        """What makes batch norm *2-d*: the input must be a batch of images (N, C, H, W)."""
+        # BEGIN SOLUTION 09
         if input.ndim != 4:
             raise ValueError(
                 f"BatchNorm2d: expected a 4-d input (N, C, H, W), got shape {tuple(input.shape)}"
             )
+        # END SOLUTION

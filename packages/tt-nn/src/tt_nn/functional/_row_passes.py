@@ -1,0 +1,98 @@
+"""Tuning for per-channel kernels (batch norm): no layout copies, BLAS channel sums, blocked threaded passes.
+
+Not a course topic; the kernel that uses these (``normalization.py``) reads as
+the algorithm, and this file is why it is fast:
+
+* **No layout copies.** Per-channel statistics of an ``(N, C, ...)`` input are
+  sums over every axis but the channel axis. :func:`to_blocks` views the input
+  as a 3-d ``(A, C, B)`` array without copying it: ``(N·H·W, C, 1)`` when it is
+  stored channels-last (as every vision layer's output is, under its
+  ``(N, C, H, W)`` shape), ``(N, C, L)`` when it is stored channels-first (a
+  plain ``(N, C, L)`` sequence batch). Only an input stored neither way is
+  copied, once.
+* **Channel sums by BLAS.** ``ones(A) @ x.reshape(A, C·B)`` is a matrix-vector
+  product, ~10× faster than ``x.sum(axis=0)`` (which adds row by row).
+* **Blocks of ~1 MiB, on the worker threads.** Each pass runs on slices of the
+  ``A`` axis on :mod:`tt_tensor.threads`' pool, and each slice in blocks small
+  enough that what one step of a fused pass writes is still in cache for the
+  next; per-channel partial sums are added up at the end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+import numpy as np
+from tt_tensor import threads
+
+#: Bytes per block: about 1 MiB of each array, so a block written by one pass is still in cache for the next.
+BLOCK_BYTES = 1 << 20
+
+
+def _channel_order(ndim: int) -> tuple[int, ...]:
+    return (0, *range(2, ndim), 1)
+
+
+def to_blocks(x: np.ndarray, channels_last: bool | None = None) -> tuple[np.ndarray, bool]:
+    """``x`` (N, C, ...) as a C-contiguous 3-d (A, C, B) array, and whether it is the channels-last view.
+
+    ``channels_last``: None picks the layout ``x`` is stored in (no copy); True
+    or False insists on one (a copy if ``x`` is stored the other way).
+    """
+    last = x.transpose(_channel_order(x.ndim))
+    if channels_last is None:
+        channels_last = x.ndim > 2 and last.flags.c_contiguous
+    if channels_last:
+        return np.ascontiguousarray(last).reshape(-1, x.shape[1], 1), True
+    return np.ascontiguousarray(x).reshape(x.shape[0], x.shape[1], -1), False
+
+
+def from_blocks(blocks: np.ndarray, shape: tuple[int, ...], channels_last: bool) -> np.ndarray:
+    """Undo :func:`to_blocks` for an input of ``shape``: a view of ``blocks`` with that (N, C, ...) shape."""
+    if not channels_last:
+        return blocks.reshape(shape)
+    order = _channel_order(len(shape))
+    return blocks.reshape(tuple(shape[i] for i in order)).transpose(np.argsort(order))
+
+
+def channel_sum(x: np.ndarray) -> np.ndarray:
+    """Σ of an (A, C, B) array over A and B, per channel: (C,), by one BLAS matrix-vector product."""
+    a, c, b = x.shape
+    sums = np.ones(a, dtype=x.dtype) @ x.reshape(a, c * b)
+    return sums if b == 1 else sums.reshape(c, b).sum(axis=1)
+
+
+def channel_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Σ of ``p * q`` over A and B, per channel, for (A, C, B) arrays: (C,), with no temporary array."""
+    if p.shape[2] == 1:
+        return np.einsum("ac,ac->c", p[:, :, 0], q[:, :, 0])
+    return np.einsum("acb,acb->c", p, q)
+
+
+def _blocks(step: Callable, arrays: tuple[np.ndarray, ...], first: int, last: int):
+    """``step`` on consecutive blocks of ``arrays[first:last]`` (first axis); the sum of what it returns."""
+    size = max(1, BLOCK_BYTES // max(1, arrays[0][:1].nbytes))
+    total = None
+    for start in range(first, last, size):
+        result = step(*(a[start : min(last, start + size)] for a in arrays))
+        if result is not None:
+            total = result if total is None else tuple(t + r for t, r in zip(total, result))
+    return total
+
+
+def row_pass(step: Callable, *arrays: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """Run ``step(*blocks)`` over the (A, C, B) ``arrays``, in blocks along A; the sum of what it returns.
+
+    ``step`` gets the same block of each array, writes its element-wise results
+    into blocks of output arrays it was given, and returns None or a tuple of
+    per-channel partial sums (these are added up over all blocks). Blocks run
+    on the worker threads (an input under two blocks stays in the calling
+    thread), so ``step`` must only write into its own block.
+    Cost: one pass over the arrays, on every worker.
+    """
+    m = len(arrays[0])
+    small = arrays[0].nbytes < 2 * BLOCK_BYTES  # under two blocks, threads would cost more than they save
+    tasks = [partial(_blocks, step, arrays, i, j) for i, j in threads.split(m, 1 if small else None)]
+    results = [r for r in threads.run(tasks) if r is not None]
+    return tuple(sum(parts) for parts in zip(*results)) if results else None
