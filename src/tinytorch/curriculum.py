@@ -114,7 +114,7 @@ MODULES: tuple[Module, ...] = (
     Module(15, "quantization", "Quantization: INT8 post-training quantization", "tt-perf"),
     Module(16, "compression", "Compression: pruning, distillation, low rank", "tt-perf"),
     Module(17, "acceleration", "Acceleration: vectorised and fused kernels, memory layout", "tt-perf"),
-    Module(18, "memoization", "Memoization: KV cache for generation", "tt-perf"),
+    Module(18, "memoization", "Memoization: KV cache for generation", "tt-perf", also=("tt-text",)),
     Module(19, "benchmarking", "Benchmarking: an MLPerf-style harness", "tt-perf"),
     Module(20, "capstone", "Capstone: optimise a model end to end under a budget", "tt-perf"),
 )
