@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_nn import functional as F
 
@@ -71,7 +71,7 @@ def bench_linear(rng, rounds, repeats, needs_input_grad: bool) -> None:
     x_np, g_np = rng_array(rng, n, fan_in), rng_array(rng, n, fan_out)
     layer = nn.Linear(fan_in, fan_out)
     w_np, b_np = layer.weight.detach().numpy(), layer.bias.detach().numpy()
-    x, g = ag.tensor(x_np, requires_grad=needs_input_grad), ag.tensor(g_np)
+    x, g = autograd.tensor(x_np, requires_grad=needs_input_grad), autograd.tensor(g_np)
 
     def numpy_step():
         y = x_np @ w_np.T
@@ -105,7 +105,7 @@ def bench_linear(rng, rounds, repeats, needs_input_grad: bool) -> None:
 def bench_cross_entropy(rng, rounds, repeats, classes: int) -> None:
     n = 256
     z_np, y_np = rng_array(rng, n, classes, scale=2.0), rng.integers(0, classes, n)
-    z, y = ag.tensor(z_np, requires_grad=True), ag.tensor(y_np)
+    z, y = autograd.tensor(z_np, requires_grad=True), autograd.tensor(y_np)
     rows = np.arange(n)
 
     def numpy_step():
@@ -128,7 +128,7 @@ def bench_cross_entropy(rng, rounds, repeats, classes: int) -> None:
         {
             "numpy": numpy_step,
             "fused": run(lambda: F.cross_entropy(z, y)),
-            "composed": run(lambda: (z.logsumexp(dim=1) - z[ag.arange(n), y]).mean()),
+            "composed": run(lambda: (z.logsumexp(dim=1) - z[autograd.arange(n), y]).mean()),
             "log_softmax+nll": run(lambda: F.nll_loss(F.log_softmax(z, dim=1), y)),
         },
         rounds,
@@ -140,7 +140,7 @@ def bench_cross_entropy(rng, rounds, repeats, classes: int) -> None:
 def bench_elementwise(rng, rounds, repeats) -> None:
     shape = (256, 1024)
     x_np, g_np = rng_array(rng, *shape), rng_array(rng, *shape)
-    x, g = ag.tensor(x_np, requires_grad=True), ag.tensor(g_np)
+    x, g = autograd.tensor(x_np, requires_grad=True), autograd.tensor(g_np)
 
     def run(forward):
         def step():
@@ -187,8 +187,8 @@ def bench_norms(rng, rounds, repeats) -> None:
     n, c = 256, 512
     x_np, g_np = rng_array(rng, n, c), rng_array(rng, n, c)
     w_np, b_np = np.ones(c, np.float32), np.zeros(c, np.float32)
-    x, g = ag.tensor(x_np, requires_grad=True), ag.tensor(g_np)
-    w, b = ag.tensor(w_np, requires_grad=True), ag.tensor(b_np, requires_grad=True)
+    x, g = autograd.tensor(x_np, requires_grad=True), autograd.tensor(g_np)
+    w, b = autograd.tensor(w_np, requires_grad=True), autograd.tensor(b_np, requires_grad=True)
 
     def numpy_norm(axis):
         def step():
@@ -233,7 +233,7 @@ def bench_mlp(rng, rounds, repeats) -> None:
     """A 784-256-128-10 ReLU MLP step (forward, cross-entropy, backward), batch 256, as in run.py."""
     model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
     x_np, y_np = rng_array(rng, 256, 784), rng.integers(0, 10, 256)
-    x, y = ag.tensor(x_np), ag.tensor(y_np)
+    x, y = autograd.tensor(x_np), autograd.tensor(y_np)
     params = [p.detach().numpy() for p in model.parameters()]
     rows = np.arange(256)
 

@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from numpy.lib.stride_tricks import sliding_window_view
 from run import median_time, paired_median  # benchmarks/run.py: warm-up, medians, alternated rounds
@@ -38,7 +38,7 @@ from tt_perf.acceleration import (
     matmul_rows,
     to_channels_last,
 )
-from tt_vision import functional as VF
+from tt_vision import functional
 
 F = nn.functional
 ROOT = Path(__file__).resolve().parents[1]
@@ -84,7 +84,7 @@ def ladder(quick: bool) -> None:
 def fused(rounds: int, repeats: int) -> None:
     print(f"2. fused kernels against their composition, forward + backward, medians of {rounds} rounds:")
     rng = np.random.default_rng(0)
-    x = ag.tensor(rng.standard_normal((4096, 128)).astype(np.float32), requires_grad=True)
+    x = autograd.tensor(rng.standard_normal((4096, 128)).astype(np.float32), requires_grad=True)
     linear = nn.Linear(128, 512)
 
     def composed():
@@ -94,7 +94,7 @@ def fused(rounds: int, repeats: int) -> None:
         fused_linear_gelu(x, linear.weight, linear.bias).sum().backward()
 
     ratio_line("Linear 128→512 + tanh GELU, 4,096 rows", *paired_median(composed, fast, rounds, repeats))
-    with ag.no_grad():
+    with autograd.no_grad():
         times = paired_median(
             lambda: F.gelu(linear(x), approximate="tanh"),
             lambda: fused_linear_gelu(x, linear.weight, linear.bias),
@@ -109,9 +109,9 @@ def fused(rounds: int, repeats: int) -> None:
           f"{sum(a.nbytes for a in node.saved_tensors) / 2**20:.1f} MiB")  # fmt: skip
 
     shape = (32, 128, 128)
-    h = ag.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
-    residual = ag.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
-    bias = ag.tensor(rng.standard_normal(128).astype(np.float32), requires_grad=True)
+    h = autograd.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    residual = autograd.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    bias = autograd.tensor(rng.standard_normal(128).astype(np.float32), requires_grad=True)
 
     def composed_exit():
         (residual + F.dropout(h + bias, 0.1)).sum().backward()
@@ -154,9 +154,11 @@ def layout(rounds: int, repeats: int) -> None:
     for name, (first, last) in cases.items():
         a, b = paired_median(first, last, rounds, repeats)
         print(f"  {name:30s} NCHW {a * 1e3:6.2f} ms, NHWC {b * 1e3:6.2f} ms  (NCHW/NHWC {a / b:5.2f}x)")
-    x = ag.tensor(nchw)
+    x = autograd.tensor(nchw)
     last = to_channels_last(x)
-    a, b = paired_median(lambda: VF.max_pool2d(x, 2), lambda: VF.max_pool2d(last, 2), rounds, repeats)
+    a, b = paired_median(
+        lambda: functional.max_pool2d(x, 2), lambda: functional.max_pool2d(last, 2), rounds, repeats
+    )
     convert = median_time(lambda: to_channels_last(x), repeats)
     print(f"  tt-vision max_pool2d(x, 2): NCHW input {a * 1e3:.2f} ms, channels-last input {b * 1e3:.2f} ms "
           f"({a / b:.2f}x); to_channels_last itself {convert * 1e3:.2f} ms")  # fmt: skip

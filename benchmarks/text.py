@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_optim
 import tt_tensor
 from tt_autograd import Function
@@ -56,7 +56,7 @@ def tinytorch_step(model: GPT) -> Callable[[], float]:
     """One training step of ``model`` on a fixed batch, as milestone 05 does it."""
     optimizer = tt_optim.AdamW(model.parameters(), lr=LR, betas=BETAS, weight_decay=WEIGHT_DECAY)
     x, y = batch()
-    targets = ag.tensor(y.reshape(-1))
+    targets = autograd.tensor(y.reshape(-1))
 
     def step() -> float:
         logits = model(x)
@@ -93,12 +93,12 @@ def _functions() -> set[type]:
 
 
 GROUPS = {
-    "Linear": "Linear (GEMMs)",
-    "PackedSelfAttention": "attention",
-    "Gelu": "GELU",
-    "LayerNorm": "LayerNorm",
+    "LinearFunction": "Linear (GEMMs)",
+    "PackedSelfAttentionFunction": "attention",
+    "GELUFunction": "GELU",
+    "LayerNormFunction": "LayerNorm",
     "EmbeddingFunction": "embedding",
-    "CrossEntropy": "cross-entropy",
+    "CrossEntropyFunction": "cross-entropy",
 }
 
 
@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
     torch_side = None
     if args.torch:
         torch_side, torch_first = torch_step(model)
-        with ag.no_grad():
+        with autograd.no_grad():
             x, y = batch()
-            ours_first = float(cross_entropy(model(x).reshape(-1, VOCAB), ag.tensor(y.reshape(-1))))
+            ours_first = float(cross_entropy(model(x).reshape(-1, VOCAB), autograd.tensor(y.reshape(-1))))
         assert abs(ours_first - torch_first) < 1e-4, (
             f"same weights, different loss: {ours_first} vs {torch_first}"
         )

@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 from tt_autograd import Function
@@ -62,8 +62,8 @@ def conv_flops(model: nn.Module, batch: int) -> float:
 def make_step(model: nn.Module, seed: int = 0) -> Callable[[], float]:
     """One training step of ``model`` on a fixed random batch (SGD, momentum 0.9, cross-entropy)."""
     rng = np.random.default_rng(seed)
-    x = ag.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))
-    y = ag.tensor(rng.integers(0, 10, BATCH))
+    x = autograd.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))
+    y = autograd.tensor(rng.integers(0, 10, BATCH))
     optimizer = tt_optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -102,7 +102,7 @@ CATEGORIES = {
     "MaxPool2dFunction": "pool",
     "AvgPool2dFunction": "pool",
     "AdaptiveAvgPool2dFunction": "pool",
-    "Relu": "relu",
+    "ReLUFunction": "relu",
 }
 
 
@@ -195,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--torch", action="store_true", help="also time PyTorch (must be installed)")
     args = parser.parse_args(argv)
     repeats, rounds = (3, 2) if args.quick else (5, 5)
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     print(f"Vision benchmarks, batch {BATCH} of 3×32×32 (NumPy {np.__version__}); one run, ratios in-run\n")
 
     peak = matmul_gflops()

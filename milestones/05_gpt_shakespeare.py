@@ -40,7 +40,7 @@ from pathlib import Path
 
 import _record  # milestones/_record.py: plotting and the run's record for the docs
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_optim
 import tt_tensor
 from tt_nn.functional import cross_entropy
@@ -138,7 +138,7 @@ def evaluate(
     nats = chars = 0.0
     was_training = model.training
     model.eval()
-    with ag.no_grad():
+    with autograd.no_grad():
         for start in range(0, len(chosen), batch_size):
             x, y = windows.__getitems__(chosen[start : start + batch_size])
             logits = model(x)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 @pytest.fixture
@@ -32,11 +32,11 @@ def leaf(rng):
     sample may lie within 0.1 of; samples that do are moved 0.2 further up.
     """
 
-    def make(shape=(), low=-1.0, high=1.0, away_from=(), requires_grad=True) -> ag.Tensor:
+    def make(shape=(), low=-1.0, high=1.0, away_from=(), requires_grad=True) -> autograd.Tensor:
         values = rng.uniform(low, high, size=shape)
         for point in away_from:
             values = np.where(np.abs(values - point) < 0.1, values + 0.2, values)
-        return ag.tensor(values, dtype=ag.float64, requires_grad=requires_grad)
+        return autograd.tensor(values, dtype=autograd.float64, requires_grad=requires_grad)
 
     return make
 
@@ -46,14 +46,14 @@ def check_grad():
     """``check_grad(fn, *inputs)``: run ``gradcheck`` and insist that it passed."""
 
     def run(fn, *inputs, **options) -> None:
-        assert ag.gradcheck(fn, list(inputs), **options) is True
+        assert autograd.gradcheck(fn, list(inputs), **options) is True
 
     return run
 
 
 def assert_tensor(actual: object, expected: object, rtol: float = 1e-7, atol: float = 1e-9) -> None:
     """Fail unless ``actual`` is a tt-autograd Tensor with the shape and values of ``expected``."""
-    assert isinstance(actual, ag.Tensor), f"expected a tt_autograd.Tensor, got {type(actual).__name__}"
+    assert isinstance(actual, autograd.Tensor), f"expected a tt_autograd.Tensor, got {type(actual).__name__}"
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"shape {actual.shape}, expected {expected.shape}"
     np.testing.assert_allclose(actual.detach().numpy(), expected, rtol=rtol, atol=atol)
@@ -68,6 +68,6 @@ def check():
 @pytest.fixture
 def restore_default_dtype():
     """For tests that change the default float dtype: put it back afterwards, pass or fail."""
-    before = ag.get_default_dtype()
+    before = autograd.get_default_dtype()
     yield
-    ag.set_default_dtype(before)
+    autograd.set_default_dtype(before)

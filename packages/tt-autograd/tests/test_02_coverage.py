@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 
 W = np.array([[1.0, 0.5], [-1.0, 2.0], [0.25, 1.0]])  # a (3, 2) matrix for products
 
 
 def _ones(*shape):
-    return ag.ones(*shape, dtype=ag.float64)
+    return autograd.ones(*shape, dtype=autograd.float64)
 
 
 # name: a call on x, a (2, 3) float64 tensor with positive entries that requires grad.
@@ -47,11 +47,11 @@ DIFFERENTIABLE = {
     "neg": lambda x: x.neg(),
     "__neg__": lambda x: -x,
     "__pos__": lambda x: +x,
-    "matmul": lambda x: x.matmul(ag.tensor(W)),
-    "__matmul__": lambda x: x @ ag.tensor(W),
+    "matmul": lambda x: x.matmul(autograd.tensor(W)),
+    "__matmul__": lambda x: x @ autograd.tensor(W),
     "__rmatmul__": lambda x: W @ x,
-    "mm": lambda x: x.mm(ag.tensor(W)),
-    "bmm": lambda x: x.unsqueeze(0).bmm(ag.tensor(W).unsqueeze(0)),
+    "mm": lambda x: x.mm(autograd.tensor(W)),
+    "bmm": lambda x: x.unsqueeze(0).bmm(autograd.tensor(W).unsqueeze(0)),
     "dot": lambda x: x[0].dot(x[1]),
     "exp": lambda x: x.exp(),
     "log": lambda x: x.log(),
@@ -103,15 +103,15 @@ DIFFERENTIABLE = {
     "unbind": lambda x: x.unbind(0)[1],
     "__getitem__": lambda x: x[1, :2],
     "__iter__": lambda x: next(iter(x)),
-    "gather": lambda x: x.gather(1, ag.tensor([[0, 0], [2, 1]])),
-    "index_select": lambda x: x.index_select(1, ag.tensor([2, 2])),
+    "gather": lambda x: x.gather(1, autograd.tensor([[0, 0], [2, 1]])),
+    "index_select": lambda x: x.index_select(1, autograd.tensor([2, 2])),
     "masked_fill": lambda x: x.masked_fill(x > 1.0, 0.0),
     "tril": lambda x: x.tril(),
     "triu": lambda x: x.triu(),
     "clone": lambda x: x.clone(),
     "contiguous": lambda x: x.T.contiguous(),
-    "to": lambda x: x.to(ag.float32),
-    "type_as": lambda x: x.type_as(ag.zeros(1)),
+    "to": lambda x: x.to(autograd.float32),
+    "type_as": lambda x: x.type_as(autograd.zeros(1)),
     "float": lambda x: x.float(),
     "double": lambda x: x.float().double(),
     "half": lambda x: x.half(),
@@ -125,6 +125,7 @@ NOT_DIFFERENTIABLE = {
     "argmax", "argmin", "bool", "int", "long",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
+    "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
@@ -173,9 +174,9 @@ def test_every_tt_tensor_method_is_classified():
 
 @pytest.mark.parametrize("name", list(DIFFERENTIABLE))
 def test_differentiable_method_records_the_graph(name):
-    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=autograd.float64, requires_grad=True)
     result = DIFFERENTIABLE[name](x)
-    assert type(result) is ag.Tensor, f"{name} returned {type(result).__name__}"
+    assert type(result) is autograd.Tensor, f"{name} returned {type(result).__name__}"
     assert result.requires_grad, f"{name} returned a result outside the graph"
     if result is not x:
         assert result.grad_fn is not None, f"{name} recorded no grad_fn"
@@ -186,7 +187,7 @@ def test_differentiable_method_records_the_graph(name):
 
 @pytest.mark.parametrize("name", list(ZERO_GRADIENT))
 def test_piecewise_constant_methods_record_a_zero_gradient(name):
-    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], dtype=autograd.float64, requires_grad=True)
     result = ZERO_GRADIENT[name](x)
     assert result.requires_grad and result.grad_fn is not None, f"{name} ended the graph"
     (x * 2 + result).sum().backward()  # the step adds nothing to the gradient of 2x
@@ -194,18 +195,18 @@ def test_piecewise_constant_methods_record_a_zero_gradient(name):
 
 
 def test_the_fractional_part_differentiates_to_one():
-    x = ag.tensor([0.25, 1.5, -2.75], requires_grad=True)
+    x = autograd.tensor([0.25, 1.5, -2.75], requires_grad=True)
     (x - x.floor()).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0, 1.0])
 
 
 @pytest.mark.parametrize("name", ["eq", "gt", "argmax"])
 def test_non_differentiable_results_are_outside_the_graph(name):
-    x = ag.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], requires_grad=True)
+    x = autograd.tensor([[0.5, 1.25, 2.0], [1.5, 0.75, 1.1]], requires_grad=True)
     calls = {
         "eq": lambda: x == 1.25,
         "gt": lambda: x > 1.0,
         "argmax": lambda: x.argmax(1),
     }
     result = calls[name]()
-    assert type(result) is ag.Tensor and not result.requires_grad and result.grad_fn is None
+    assert type(result) is autograd.Tensor and not result.requires_grad and result.grad_fn is None

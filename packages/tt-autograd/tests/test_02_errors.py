@@ -10,13 +10,13 @@ import re
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_autograd import Function
 
 
 def test_matmul_shape_mismatch_names_op_and_shapes():
-    a = ag.randn(2, 3, requires_grad=True)
-    b = ag.randn(4, 5, requires_grad=True)
+    a = autograd.randn(2, 3, requires_grad=True)
+    b = autograd.randn(4, 5, requires_grad=True)
     with pytest.raises(RuntimeError) as error:
         a @ b
     message = str(error.value)
@@ -25,21 +25,21 @@ def test_matmul_shape_mismatch_names_op_and_shapes():
 
 def test_batched_matmul_with_incompatible_batches_names_the_shapes():
     with pytest.raises(RuntimeError, match=r"matmul.*\(2, 3, 4\).*\(5, 4, 2\)"):
-        ag.randn(2, 3, 4, requires_grad=True) @ ag.randn(5, 4, 2)
+        autograd.randn(2, 3, 4, requires_grad=True) @ autograd.randn(5, 4, 2)
 
 
 def test_broadcasting_mismatch_names_op_and_shapes():
-    a = ag.randn(2, 3, requires_grad=True)
+    a = autograd.randn(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError) as error:
-        a + ag.randn(4, 3)
+        a + autograd.randn(4, 3)
     message = str(error.value)
     assert "add" in message and "(2, 3)" in message and "(4, 3)" in message and "broadcast" in message
     with pytest.raises(RuntimeError, match=r"mul.*\(2, 3\).*\(2,\)"):
-        a * ag.randn(2)
+        a * autograd.randn(2)
 
 
 def test_backward_on_a_non_scalar_without_gradient():
-    y = ag.randn(2, 3, requires_grad=True) * 2
+    y = autograd.randn(2, 3, requires_grad=True) * 2
     with pytest.raises(RuntimeError) as error:
         y.backward()
     message = str(error.value)
@@ -48,27 +48,27 @@ def test_backward_on_a_non_scalar_without_gradient():
 
 
 def test_backward_with_a_gradient_of_the_wrong_shape():
-    y = ag.randn(2, 3, requires_grad=True) * 2
+    y = autograd.randn(2, 3, requires_grad=True) * 2
     with pytest.raises(RuntimeError, match=r"backward.*\(3,\).*\(2, 3\)"):
-        y.backward(gradient=ag.ones(3))
+        y.backward(gradient=autograd.ones(3))
 
 
 def test_backward_on_a_tensor_outside_any_graph():
     with pytest.raises(RuntimeError, match="does not require grad"):
-        ag.ones(1).backward()
+        autograd.ones(1).backward()
 
 
 def test_int_tensor_with_requires_grad_names_the_dtype():
     with pytest.raises(RuntimeError) as error:
-        ag.tensor([1, 2, 3], requires_grad=True)
+        autograd.tensor([1, 2, 3], requires_grad=True)
     message = str(error.value)
     assert "requires_grad" in message and "int64" in message and ".float()" in message
     with pytest.raises(RuntimeError, match="int32"):
-        ag.zeros(2, dtype=ag.int32, requires_grad=True)
+        autograd.zeros(2, dtype=autograd.int32, requires_grad=True)
 
 
 def test_index_out_of_range_names_index_and_shape():
-    x = ag.randn(3, 4, requires_grad=True)
+    x = autograd.randn(3, 4, requires_grad=True)
     with pytest.raises(IndexError) as error:
         x[5]
     message = str(error.value)
@@ -76,11 +76,11 @@ def test_index_out_of_range_names_index_and_shape():
     with pytest.raises(IndexError, match=r"7.*\(3, 4\)"):
         x[[0, 7]]
     with pytest.raises(IndexError, match=r"index_select.*\(3, 4\)"):
-        x.index_select(1, ag.tensor([4]))
+        x.index_select(1, autograd.tensor([4]))
 
 
 def test_backward_twice_error_says_what_to_do():
-    x = ag.randn(3, requires_grad=True)
+    x = autograd.randn(3, requires_grad=True)
     y = (x.exp() * x).sum()
     y.backward()
     with pytest.raises(RuntimeError, match="retain_graph=True"):
@@ -88,7 +88,7 @@ def test_backward_twice_error_says_what_to_do():
 
 
 def test_inplace_error_names_the_op_and_the_fix():
-    w = ag.randn(3, requires_grad=True)
+    w = autograd.randn(3, requires_grad=True)
     with pytest.raises(RuntimeError) as error:
         w.mul_(2)
     message = str(error.value)
@@ -96,7 +96,7 @@ def test_inplace_error_names_the_op_and_the_fix():
 
 
 def test_a_backward_rule_returning_the_wrong_shape_is_named():
-    class BadSum(Function):
+    class BadSumFunction(Function):
         @staticmethod
         def forward(ctx, a):
             return np.asarray(a.sum())
@@ -105,15 +105,15 @@ def test_a_backward_rule_returning_the_wrong_shape_is_named():
         def backward(ctx, grad):
             return (np.ones(3),)  # should be the input's shape (2, 3)
 
-    x = ag.randn(2, 3, requires_grad=True)
+    x = autograd.randn(2, 3, requires_grad=True)
     with pytest.raises(RuntimeError) as error:
-        BadSum.apply(x).backward()
+        BadSumFunction.apply(x).backward()
     message = str(error.value)
     assert "BadSum" in message and "(3,)" in message and "(2, 3)" in message
 
 
 def test_dimension_out_of_range_names_the_op():
-    x = ag.randn(2, 3, requires_grad=True)
+    x = autograd.randn(2, 3, requires_grad=True)
     with pytest.raises(IndexError, match=re.escape("sum: dimension out of range")):
         x.sum(dim=2)
     with pytest.raises(IndexError, match="transpose"):
@@ -122,15 +122,15 @@ def test_dimension_out_of_range_names_the_op():
 
 def test_reshape_to_the_wrong_size_names_the_shapes():
     with pytest.raises(RuntimeError, match=r"reshape.*\[4, 2\].*6"):
-        ag.randn(2, 3, requires_grad=True).reshape(4, 2)
+        autograd.randn(2, 3, requires_grad=True).reshape(4, 2)
 
 
 def test_cat_of_mismatched_shapes_names_them():
     with pytest.raises(RuntimeError, match=r"cat.*\(2, 3\).*\(2, 4\)"):
-        ag.cat([ag.randn(2, 3, requires_grad=True), ag.randn(2, 4)])
+        autograd.cat([autograd.randn(2, 3, requires_grad=True), autograd.randn(2, 4)])
 
 
 def test_create_graph_is_refused_clearly():
-    y = (ag.randn(2, requires_grad=True) ** 2).sum()
+    y = (autograd.randn(2, requires_grad=True) ** 2).sum()
     with pytest.raises(NotImplementedError, match="create_graph"):
         y.backward(create_graph=True)

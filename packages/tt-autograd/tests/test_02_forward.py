@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 
 A = np.array([[0.5, -1.25, 2.0], [1.5, 0.25, -0.75]])
@@ -40,9 +40,9 @@ CASES = {
     "rsub": (lambda a, b: 2 - a, lambda a, b: 2 - a),
     "rdiv": (lambda a, b: 2 / b, lambda a, b: 2 / b),
     "array mul": (lambda a, b: V * a, lambda a, b: V * a),
-    "matmul": (lambda a, b: a @ ag.tensor(M, dtype=ag.float64), lambda a, b: a @ M),
-    "matmul vec": (lambda a, b: a @ ag.tensor(V, dtype=ag.float64), lambda a, b: a @ V),
-    "vec matmul": (lambda a, b: ag.tensor(V[:2], dtype=ag.float64) @ a, lambda a, b: V[:2] @ a),
+    "matmul": (lambda a, b: a @ autograd.tensor(M, dtype=autograd.float64), lambda a, b: a @ M),
+    "matmul vec": (lambda a, b: a @ autograd.tensor(V, dtype=autograd.float64), lambda a, b: a @ V),
+    "vec matmul": (lambda a, b: autograd.tensor(V[:2], dtype=autograd.float64) @ a, lambda a, b: V[:2] @ a),
     "batched matmul": (lambda a, b: a.reshape(2, 1, 3) @ b.T, lambda a, b: a.reshape(2, 1, 3) @ b.T),
     "exp": (lambda a, b: a.exp(), lambda a, b: np.exp(a)),
     "log": (lambda a, b: b.log(), lambda a, b: np.log(b)),
@@ -59,7 +59,7 @@ CASES = {
     "clamp tensor": (lambda a, b: a.clamp(-b, b * 0.5), lambda a, b: np.minimum(np.maximum(a, -b), b * 0.5)),
     "maximum": (lambda a, b: a.maximum(b), lambda a, b: np.maximum(a, b)),
     "minimum": (lambda a, b: a.minimum(b), lambda a, b: np.minimum(a, b)),
-    "where": (lambda a, b: ag.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
+    "where": (lambda a, b: autograd.where(a > 0, a, b), lambda a, b: np.where(a > 0, a, b)),
     "sum": (lambda a, b: a.sum(), lambda a, b: a.sum()),
     "sum dim": (lambda a, b: a.sum(1, keepdim=True), lambda a, b: a.sum(1, keepdims=True)),
     "mean": (lambda a, b: a.mean(0), lambda a, b: a.mean(0)),
@@ -88,8 +88,8 @@ CASES = {
     "expand": (lambda a, b: a[:1].expand(3, 3), lambda a, b: np.broadcast_to(a[:1], (3, 3))),
     "repeat": (lambda a, b: a.repeat(2, 1), lambda a, b: np.tile(a, (2, 1))),
     "flip": (lambda a, b: a.flip(1), lambda a, b: a[:, ::-1]),
-    "cat": (lambda a, b: ag.cat([a, b], 1), lambda a, b: np.concatenate([a, b], 1)),
-    "stack": (lambda a, b: ag.stack([a, b], 2), lambda a, b: np.stack([a, b], 2)),
+    "cat": (lambda a, b: autograd.cat([a, b], 1), lambda a, b: np.concatenate([a, b], 1)),
+    "stack": (lambda a, b: autograd.stack([a, b], 2), lambda a, b: np.stack([a, b], 2)),
     "split": (lambda a, b: a.split([1, 2], dim=1)[1], lambda a, b: a[:, 1:]),
     "chunk": (lambda a, b: a.chunk(2, dim=1)[0], lambda a, b: a[:, :2]),
     "unbind": (lambda a, b: a.unbind(1)[2], lambda a, b: a[:, 2]),
@@ -97,10 +97,10 @@ CASES = {
     "getitem array": (lambda a, b: a[[1, 1, 0]], lambda a, b: a[[1, 1, 0]]),
     "getitem mask": (lambda a, b: a[a > 0], lambda a, b: a[a > 0]),
     "gather": (
-        lambda a, b: a.gather(1, ag.tensor([[2, 0], [1, 1]])),
+        lambda a, b: a.gather(1, autograd.tensor([[2, 0], [1, 1]])),
         lambda a, b: a[[[0], [1]], [[2, 0], [1, 1]]],
     ),
-    "index_select": (lambda a, b: a.index_select(1, ag.tensor([2, 2])), lambda a, b: a[:, [2, 2]]),
+    "index_select": (lambda a, b: a.index_select(1, autograd.tensor([2, 2])), lambda a, b: a[:, [2, 2]]),
     "masked_fill": (lambda a, b: a.masked_fill(a < 0, 9.0), lambda a, b: np.where(a < 0, 9.0, a)),
     "tril": (lambda a, b: a.tril(), lambda a, b: np.tril(a)),
     "triu": (lambda a, b: a.triu(1), lambda a, b: np.triu(a, 1)),
@@ -113,8 +113,8 @@ CASES = {
 @pytest.mark.parametrize("name", list(CASES))
 def test_forward_matches_numpy(name, check):
     tt_fn, np_fn = CASES[name]
-    a = ag.tensor(A, dtype=ag.float64, requires_grad=True)
-    b = ag.tensor(B, dtype=ag.float64, requires_grad=True)
+    a = autograd.tensor(A, dtype=autograd.float64, requires_grad=True)
+    b = autograd.tensor(B, dtype=autograd.float64, requires_grad=True)
     result = tt_fn(a, b)
     check(result, np_fn(A, B), rtol=1e-12, atol=1e-12)
     assert result.requires_grad, f"{name}: the result of a recorded op must require grad"
@@ -123,27 +123,27 @@ def test_forward_matches_numpy(name, check):
 @pytest.mark.parametrize("name", ["add", "matmul", "sigmoid", "var", "logsumexp", "getitem array", "cat"])
 def test_forward_is_the_same_with_and_without_recording(name):
     tt_fn, _ = CASES[name]
-    recorded = tt_fn(ag.tensor(A, requires_grad=True), ag.tensor(B, requires_grad=True))
-    with ag.no_grad():
-        plain = tt_fn(ag.tensor(A, requires_grad=True), ag.tensor(B, requires_grad=True))
+    recorded = tt_fn(autograd.tensor(A, requires_grad=True), autograd.tensor(B, requires_grad=True))
+    with autograd.no_grad():
+        plain = tt_fn(autograd.tensor(A, requires_grad=True), autograd.tensor(B, requires_grad=True))
     assert recorded.grad_fn is not None and plain.grad_fn is None
     assert recorded.dtype == plain.dtype
     np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())
 
 
 def test_float32_stays_float32_through_recorded_ops():
-    x = ag.tensor(A, dtype=ag.float32, requires_grad=True)
-    y = ((x * 0.5 + 1) ** 2).exp().mean(0) @ ag.tensor(V, dtype=ag.float32) + np.float64(0.5)
-    assert y.dtype == ag.float32
+    x = autograd.tensor(A, dtype=autograd.float32, requires_grad=True)
+    y = ((x * 0.5 + 1) ** 2).exp().mean(0) @ autograd.tensor(V, dtype=autograd.float32) + np.float64(0.5)
+    assert y.dtype == autograd.float32
     y.backward()
-    assert x.grad.dtype == ag.float32
+    assert x.grad.dtype == autograd.float32
 
 
 def test_integer_inputs_give_the_default_float_dtype(restore_default_dtype):
     """var/std/mean of an integer tensor follow the default float dtype, like tt-tensor's."""
-    n = ag.tensor([[1, 2, 4], [3, 5, 9]])
-    for dtype in (ag.float64, ag.float32):
-        ag.set_default_dtype(dtype)
+    n = autograd.tensor([[1, 2, 4], [3, 5, 9]])
+    for dtype in (autograd.float64, autograd.float32):
+        autograd.set_default_dtype(dtype)
         plain = tt_tensor.tensor([[1, 2, 4], [3, 5, 9]])
         for op in ("var", "std", "mean"):
             result = getattr(n, op)(1)

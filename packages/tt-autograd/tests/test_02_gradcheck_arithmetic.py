@@ -11,7 +11,7 @@ import operator
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 # (shape of a, shape of b): equal shapes, a trailing vector, two stretched size-1
 # dims, a 0-d operand, and a new leading dimension combined with a size-1 one.
@@ -76,11 +76,11 @@ def test_pow_tensor_to_tensor(shape_a, shape_b, leaf, check_grad):
 
 def test_pow_with_zero_exponent_has_zero_gradient_even_at_zero():
     """d(x**0)/dx is 0 everywhere, including x = 0 (where b * x**(b-1) would give 0 * inf), as in PyTorch."""
-    x = ag.tensor([0.0, 2.0, -1.0], requires_grad=True)
+    x = autograd.tensor([0.0, 2.0, -1.0], requires_grad=True)
     (x**0).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
-    b = ag.tensor([0.0, 1.0, 2.0], requires_grad=True)
-    x = ag.tensor([0.0, 0.0, 3.0], requires_grad=True)
+    b = autograd.tensor([0.0, 1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([0.0, 0.0, 3.0], requires_grad=True)
     (x**b).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 6.0])
 
@@ -104,7 +104,9 @@ def test_pow_with_zero_exponent_has_zero_gradient_even_at_zero():
 def test_reversed_ops(fn, leaf, check_grad):
     x = leaf((3,), low=0.5, high=2.0)
     result = fn(x)
-    assert type(result) is ag.Tensor, f"reversed op gave a {type(result).__name__}, not a tt_autograd.Tensor"
+    assert type(result) is autograd.Tensor, (
+        f"reversed op gave a {type(result).__name__}, not a tt_autograd.Tensor"
+    )
     assert result.requires_grad
     check_grad(fn, x)
 
@@ -142,7 +144,7 @@ def test_matmul_variants(leaf, check_grad):
     check_grad(lambda a, b: a.bmm(b), leaf((2, 2, 3)), leaf((2, 3, 2)))
     check_grad(lambda a, b: a.dot(b), leaf((4,)), leaf((4,)))
     check_grad(lambda a, b: a.matmul(b), leaf((3,)), leaf((3, 2)))
-    check_grad(lambda a, b: ag.matmul(a, b), leaf((2, 3)), leaf((3,)))
+    check_grad(lambda a, b: autograd.matmul(a, b), leaf((2, 3)), leaf((3,)))
 
 
 # Samples are kept 0.1 away from the bounds: clamp has a kink there.
@@ -156,7 +158,7 @@ def test_clamp_scalar_bounds(bounds, shape, leaf, check_grad):
 
 
 def test_clamp_scalar_bounds_gradient_is_one_inside_and_zero_outside():
-    x = ag.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
+    x = autograd.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
     x.clamp(-1.0, 1.0).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0, 1.0, 0.0])
 
@@ -167,11 +169,11 @@ def test_clamp_tensor_bounds(rng, check_grad):
     high = rng.uniform(0.2, 1.0, size=(2, 6))
     # two of each: below the lower bound, inside, above the upper bound
     x = np.concatenate([low[:, :2] - 0.3, rng.uniform(-0.1, 0.1, (2, 2)), high[:, 4:] + 0.3], axis=1)
-    tensors = [ag.tensor(v, dtype=ag.float64, requires_grad=True) for v in (x, low, high)]
+    tensors = [autograd.tensor(v, dtype=autograd.float64, requires_grad=True) for v in (x, low, high)]
     check_grad(lambda x, low, high: x.clamp(low, high), *tensors)
     check_grad(lambda x, low: x.clamp(min=low), *tensors[:2])
     check_grad(lambda x, high: x.clamp(max=high), tensors[0], tensors[2])
-    check_grad(lambda x, low: ag.clamp(x, low[0]), *tensors[:2])  # a broadcast bound
+    check_grad(lambda x, low: autograd.clamp(x, low[0]), *tensors[:2])  # a broadcast bound
 
 
 @pytest.mark.parametrize("shape_a, shape_b", BROADCAST_SHAPES)
@@ -185,8 +187,8 @@ def test_max_and_min_with_a_tensor_argument_are_maximum_and_minimum(leaf, check_
 
 
 def test_maximum_splits_the_gradient_of_ties_evenly():
-    a = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    b = ag.tensor([3.0, 2.0, 1.0], requires_grad=True)
+    a = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    b = autograd.tensor([3.0, 2.0, 1.0], requires_grad=True)
     a.maximum(b).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.5, 1.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 0.5, 0.0])
@@ -196,22 +198,22 @@ def test_maximum_splits_the_gradient_of_ties_evenly():
     "shape_c, shape_x, shape_y", [((3,), (3,), (3,)), ((2, 3), (3,), (2, 1)), ((2, 1), (2, 3), ())]
 )
 def test_where(shape_c, shape_x, shape_y, rng, leaf, check_grad):
-    condition = ag.tensor(rng.uniform(size=shape_c) > 0.5)
-    check_grad(lambda x, y: ag.where(condition, x, y), leaf(shape_x), leaf(shape_y))
+    condition = autograd.tensor(rng.uniform(size=shape_c) > 0.5)
+    check_grad(lambda x, y: autograd.where(condition, x, y), leaf(shape_x), leaf(shape_y))
     check_grad(lambda x, y: x.where(condition, y), leaf(shape_x), leaf(shape_y))
 
 
 def test_where_with_a_scalar_branch(leaf, check_grad):
-    condition = ag.tensor([[True, False, True], [False, False, True]])
-    check_grad(lambda x: ag.where(condition, x, 0.0), leaf((2, 3)))
-    check_grad(lambda x: ag.where(condition, -1.0, x), leaf((3,)))
+    condition = autograd.tensor([[True, False, True], [False, False, True]])
+    check_grad(lambda x: autograd.where(condition, x, 0.0), leaf((2, 3)))
+    check_grad(lambda x: autograd.where(condition, -1.0, x), leaf((3,)))
 
 
 def test_where_routes_the_gradient_by_the_condition():
-    condition = ag.tensor([True, False, True])
-    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    y = ag.tensor([4.0, 5.0, 6.0], requires_grad=True)
-    ag.where(condition, x, y).sum().backward()
+    condition = autograd.tensor([True, False, True])
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = autograd.tensor([4.0, 5.0, 6.0], requires_grad=True)
+    autograd.where(condition, x, y).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, 1.0, 0.0])
 
@@ -224,8 +226,10 @@ def test_remainder(shape_a, shape_b, rng, check_grad):
     -3, 1 or 2 on the whole neighbourhood central differences probe, so ``b``'s gradient is not 0.
     """
     lows = rng.choice([-2.9, 1.3, 2.5], size=shape_a)
-    a = ag.tensor(lows + rng.uniform(0, 0.4, size=shape_a) * np.where(lows == 1.3, 1.5, 1), dtype=ag.float64)
-    b = ag.tensor(rng.uniform(1.0, 1.2, size=shape_b), dtype=ag.float64)
+    a = autograd.tensor(
+        lows + rng.uniform(0, 0.4, size=shape_a) * np.where(lows == 1.3, 1.5, 1), dtype=autograd.float64
+    )
+    b = autograd.tensor(rng.uniform(1.0, 1.2, size=shape_b), dtype=autograd.float64)
     a.requires_grad_(), b.requires_grad_()
     check_grad(operator.mod, a, b)
     check_grad(lambda x: 2.5 % x, b)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 KEYS = {
     "int": (1,),
@@ -40,34 +40,34 @@ def test_getitem(name, leaf, check_grad):
 
 
 def test_getitem_with_a_tensor_index(leaf, check_grad):
-    index = ag.tensor([2, 0, 2])
+    index = autograd.tensor([2, 0, 2])
     check_grad(lambda x: x[index], leaf((3, 2)))
     check_grad(lambda x: x[:, index], leaf((2, 3)))
 
 
 def test_getitem_with_a_bool_mask(rng, leaf, check_grad):
     x = leaf((3, 4))
-    mask = ag.tensor(rng.uniform(size=(3, 4)) > 0.5)
+    mask = autograd.tensor(rng.uniform(size=(3, 4)) > 0.5)
     check_grad(lambda x: x[mask], x)
     check_grad(lambda x: x[x.detach() > 0], x)
-    check_grad(lambda x: x[ag.tensor([True, False, True])], x)  # a mask over rows
-    check_grad(lambda x: x[ag.tensor([True, False, True]), 1:], x)
+    check_grad(lambda x: x[autograd.tensor([True, False, True])], x)  # a mask over rows
+    check_grad(lambda x: x[autograd.tensor([True, False, True]), 1:], x)
 
 
 def test_repeated_integer_index_adds_up_the_gradient():
-    x = ag.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    x = autograd.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
     x[[0, 0, 1]].sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[2.0, 2.0], [1.0, 1.0], [0.0, 0.0]])
 
 
 def test_repeated_index_pairs_add_up_the_gradient():
-    x = ag.zeros(2, 3, requires_grad=True)
-    (x[[1, 1, 1, 0], [2, 2, 2, 0]] * ag.tensor([1.0, 10.0, 100.0, 5.0])).sum().backward()
+    x = autograd.zeros(2, 3, requires_grad=True)
+    (x[[1, 1, 1, 0], [2, 2, 2, 0]] * autograd.tensor([1.0, 10.0, 100.0, 5.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[5.0, 0.0, 0.0], [0.0, 0.0, 111.0]])
 
 
 def test_basic_index_gradient_is_zero_outside_the_selection():
-    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    x = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     (x[1:3] * 2).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 2.0, 2.0, 0.0])
 
@@ -82,42 +82,44 @@ def test_iterating_over_a_tensor_records_each_row(leaf):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_gather(dim, leaf, check_grad):
     index = (
-        ag.tensor([[0, 1, 1, 2], [2, 0, 0, 2]]) if dim == 0 else ag.tensor([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
+        autograd.tensor([[0, 1, 1, 2], [2, 0, 0, 2]])
+        if dim == 0
+        else autograd.tensor([[0, 0, 3], [2, 1, 2], [3, 3, 3]])
     )
     x = leaf((3, 4))
     check_grad(lambda x: x.gather(dim, index), x)
-    check_grad(lambda x: ag.gather(x, dim, index), x)
+    check_grad(lambda x: autograd.gather(x, dim, index), x)
 
 
 def test_gather_with_repeated_indices_adds_up():
-    x = ag.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
-    x.gather(1, ag.tensor([[2, 2, 0, 2]])).sum().backward()
+    x = autograd.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    x.gather(1, autograd.tensor([[2, 2, 0, 2]])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[1.0, 0.0, 3.0]])
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_index_select(dim, leaf, check_grad):
-    index = ag.tensor([1, 0, 1, 1])
+    index = autograd.tensor([1, 0, 1, 1])
     check_grad(lambda x: x.index_select(dim, index), leaf((2, 3, 2)))
-    check_grad(lambda x: ag.index_select(x, dim, index), leaf((2, 3, 2)))
+    check_grad(lambda x: autograd.index_select(x, dim, index), leaf((2, 3, 2)))
 
 
 def test_index_select_with_repeated_indices_adds_up():
-    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
-    x.index_select(0, ag.tensor([1, 1, 1])).sum().backward()
+    x = autograd.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    x.index_select(0, autograd.tensor([1, 1, 1])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.0], [3.0, 3.0]])
 
 
 @pytest.mark.parametrize("mask_shape", [(3, 4), (4,), (3, 1)])
 def test_masked_fill(mask_shape, rng, leaf, check_grad):
-    mask = ag.tensor(rng.uniform(size=mask_shape) > 0.5)
+    mask = autograd.tensor(rng.uniform(size=mask_shape) > 0.5)
     check_grad(lambda x: x.masked_fill(mask, -1e9).exp() + x.masked_fill(mask, 0.0), leaf((3, 4)))
-    check_grad(lambda x: ag.masked_fill(x, mask, 2.0), leaf((3, 4)))
+    check_grad(lambda x: autograd.masked_fill(x, mask, 2.0), leaf((3, 4)))
 
 
 def test_masked_fill_gradient_is_zero_where_filled():
-    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    x.masked_fill(ag.tensor([False, True, False]), 7.0).sum().backward()
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    x.masked_fill(autograd.tensor([False, True, False]), 7.0).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
 
 
@@ -125,10 +127,10 @@ def test_masked_fill_gradient_is_zero_where_filled():
 @pytest.mark.parametrize("op", ["tril", "triu"])
 def test_tril_triu(op, diagonal, leaf, check_grad):
     check_grad(lambda x: getattr(x, op)(diagonal), leaf((3, 4)))
-    check_grad(lambda x: getattr(ag, op)(x, diagonal=diagonal), leaf((2, 3, 3)))
+    check_grad(lambda x: getattr(autograd, op)(x, diagonal=diagonal), leaf((2, 3, 3)))
 
 
 def test_tril_gradient_keeps_the_triangle():
-    x = ag.ones(3, 3, requires_grad=True)
+    x = autograd.ones(3, 3, requires_grad=True)
     x.tril().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.tril(np.ones((3, 3))))

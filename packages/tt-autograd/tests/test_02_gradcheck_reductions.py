@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 DIMS = [None, 0, -1, (0, 2), (1,)]
 
@@ -34,11 +34,11 @@ def test_var_of_a_0d_tensor(leaf, check_grad):
 
 
 def test_sum_with_dtype_records_the_cast():
-    x = ag.tensor([1.0, 2.0], requires_grad=True)
-    y = x.sum(dtype=ag.float64)
-    assert y.dtype == ag.float64
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = x.sum(dtype=autograd.float64)
+    assert y.dtype == autograd.float64
     y.backward()
-    assert x.grad.dtype == ag.float32
+    assert x.grad.dtype == autograd.float32
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 1.0])
 
 
@@ -62,7 +62,7 @@ def test_var_unbiased_flag(leaf, check_grad):
 
 def test_var_gradient_value():
     """d var / dx_i = 2 (x_i - mean) / (n - correction)."""
-    x = ag.tensor([1.0, 2.0, 6.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([1.0, 2.0, 6.0], dtype=autograd.float64, requires_grad=True)
     x.var().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2 * (1 - 3) / 2, 2 * (2 - 3) / 2, 2 * (6 - 3) / 2])
 
@@ -77,20 +77,20 @@ def test_max_min_with_dim(op, dim, keepdim, leaf, check_grad):
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_min_without_dim(op, leaf, check_grad):
     check_grad(lambda x: getattr(x, op)(), leaf((3, 4)))
-    check_grad(lambda x: getattr(ag, op)(x), leaf((5,)))
+    check_grad(lambda x: getattr(autograd, op)(x), leaf((5,)))
 
 
 def test_max_with_dim_sends_the_gradient_to_the_returned_index_only():
-    x = ag.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
+    x = autograd.tensor([[1.0, 3.0, 3.0], [2.0, 2.0, 0.0]], requires_grad=True)
     values, indices = x.max(dim=1)
     np.testing.assert_array_equal(indices.numpy(), [1, 0])
-    assert type(indices) is ag.Tensor and not indices.requires_grad
-    (values * ag.tensor([10.0, 20.0])).sum().backward()
+    assert type(indices) is autograd.Tensor and not indices.requires_grad
+    (values * autograd.tensor([10.0, 20.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 10.0, 0.0], [20.0, 0.0, 0.0]])
 
 
 def test_min_with_dim_and_keepdim_sends_the_gradient_to_the_returned_index():
-    x = ag.tensor([[4.0, 1.0], [0.0, 5.0], [7.0, 7.0]], requires_grad=True)
+    x = autograd.tensor([[4.0, 1.0], [0.0, 5.0], [7.0, 7.0]], requires_grad=True)
     values, indices = x.min(0, keepdim=True)
     assert values.shape == (1, 2)
     values.sum().backward()
@@ -101,13 +101,13 @@ def test_min_with_dim_and_keepdim_sends_the_gradient_to_the_returned_index():
 
 
 def test_max_without_dim_splits_ties_evenly():
-    x = ag.tensor([[1.0, 3.0], [3.0, 2.0]], requires_grad=True)
+    x = autograd.tensor([[1.0, 3.0], [3.0, 2.0]], requires_grad=True)
     x.max().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.0, 0.5], [0.5, 0.0]])
 
 
 def test_min_without_dim_splits_a_three_way_tie_evenly():
-    x = ag.tensor([0.0, 5.0, 0.0, 0.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([0.0, 5.0, 0.0, 0.0], dtype=autograd.float64, requires_grad=True)
     (x.min() * 3).backward()
     np.testing.assert_allclose(x.grad.numpy(), [1.0, 0.0, 1.0, 1.0])
 
@@ -120,7 +120,7 @@ def test_amax_amin(op, dim, keepdim, leaf, check_grad):
 
 
 def test_amax_splits_ties_evenly_along_the_reduced_dim():
-    x = ag.tensor([[2.0, 2.0, 1.0], [0.0, 4.0, 4.0]], requires_grad=True)
+    x = autograd.tensor([[2.0, 2.0, 1.0], [0.0, 4.0, 4.0]], requires_grad=True)
     x.amax(dim=1).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0.5, 0.5, 0.0], [0.0, 0.5, 0.5]])
     x.grad = None
@@ -135,7 +135,7 @@ def test_logsumexp(dim, keepdim, leaf, check_grad):
 
 
 def test_logsumexp_of_large_values_has_softmax_gradient():
-    x = ag.tensor([1000.0, 1000.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([1000.0, 1000.0], dtype=autograd.float64, requires_grad=True)
     x.logsumexp(0).backward()
     np.testing.assert_allclose(x.grad.numpy(), [0.5, 0.5])
 
@@ -154,15 +154,15 @@ def test_prod_with_zeros(dim, rng, check_grad):
     values = rng.uniform(0.5, 1.5, size=(3, 4))
     values[1, 2] = 0.0  # one zero: its row/column gets non-zero gradient only there
     values[2, 0] = values[2, 3] = 0.0  # two zeros in one row: that row's gradient is all 0
-    x = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor(values, dtype=autograd.float64, requires_grad=True)
     check_grad(lambda x: x.prod(dim) if dim is not None else x.prod(), x)
 
 
 def test_prod_with_zero_gradient_values():
-    x = ag.tensor([2.0, 0.0, 3.0], requires_grad=True)
+    x = autograd.tensor([2.0, 0.0, 3.0], requires_grad=True)
     x.prod().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 6.0, 0.0])
-    y = ag.tensor([0.0, 2.0, 0.0], requires_grad=True)
+    y = autograd.tensor([0.0, 2.0, 0.0], requires_grad=True)
     y.prod().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, 0.0, 0.0])
 
@@ -172,24 +172,24 @@ def test_prod_with_zero_gradient_values():
 def test_norm(p, dim, leaf, check_grad):
     x = leaf((2, 3), away_from=(0.0,))  # |x| has a kink at 0
     check_grad(lambda x: x.norm(p, dim=dim), x)
-    check_grad(lambda x: ag.norm(x, p, dim, True), x)
+    check_grad(lambda x: autograd.norm(x, p, dim, True), x)
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_cumsum(dim, leaf, check_grad):
     check_grad(lambda x: x.cumsum(dim), leaf((3, 4)))
-    check_grad(lambda x: ag.cumsum(x, dim=dim), leaf((3, 4)))
+    check_grad(lambda x: autograd.cumsum(x, dim=dim), leaf((3, 4)))
 
 
 def test_cumsum_gradient_is_a_reversed_cumsum():
-    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
-    (x.cumsum(0) * ag.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
+    x = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    (x.cumsum(0) * autograd.tensor([1.0, 10.0, 100.0, 1000.0])).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1111.0, 1110.0, 1100.0, 1000.0])
 
 
 def test_functional_reductions_record_the_graph(leaf, check_grad):
-    check_grad(lambda x: ag.sum(x, dim=0), leaf((2, 3)))
-    check_grad(lambda x: ag.mean(x, 1, True), leaf((2, 3)))
-    check_grad(lambda x: ag.std(x, dim=0), leaf((3, 2)))
-    check_grad(lambda x: ag.logsumexp(x, 1), leaf((2, 3)))
-    check_grad(lambda x: ag.amax(x, 0) + ag.amin(x, 1).sum(), leaf((2, 3)))
+    check_grad(lambda x: autograd.sum(x, dim=0), leaf((2, 3)))
+    check_grad(lambda x: autograd.mean(x, 1, True), leaf((2, 3)))
+    check_grad(lambda x: autograd.std(x, dim=0), leaf((3, 2)))
+    check_grad(lambda x: autograd.logsumexp(x, 1), leaf((2, 3)))
+    check_grad(lambda x: autograd.amax(x, 0) + autograd.amin(x, 1).sum(), leaf((2, 3)))

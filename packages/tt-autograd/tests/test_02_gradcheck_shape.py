@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 # Outputs are multiplied by fixed weights inside gradcheck, so a gradient
 # sent back to the wrong position is caught even where values would sum up.
@@ -19,7 +19,7 @@ SHAPE_OPS = {
     "reshape -1": (lambda x: x.reshape(-1, 2), (2, 3, 4)),
     "reshape tuple": (lambda x: x.reshape((3, 8)), (2, 3, 4)),
     "view": (lambda x: x.view(6, 4), (2, 3, 4)),
-    "view_as": (lambda x: x.view_as(ag.zeros(4, 3, 2)), (2, 3, 4)),
+    "view_as": (lambda x: x.view_as(autograd.zeros(4, 3, 2)), (2, 3, 4)),
     "flatten": (lambda x: x.flatten(), (2, 3, 4)),
     "flatten 1": (lambda x: x.flatten(1), (2, 3, 4)),
     "flatten 0..1": (lambda x: x.flatten(0, 1), (2, 3, 4)),
@@ -38,7 +38,7 @@ SHAPE_OPS = {
     "mT": (lambda x: x.mT, (2, 3, 4)),
     "expand": (lambda x: x.expand(2, 3, 4), (3, 1)),
     "expand -1": (lambda x: x.expand(4, -1, 2), (3, 1)),
-    "expand_as": (lambda x: x.expand_as(ag.zeros(2, 3)), (3,)),
+    "expand_as": (lambda x: x.expand_as(autograd.zeros(2, 3)), (3,)),
     "repeat": (lambda x: x.repeat(2, 3), (2, 3)),
     "repeat new dims": (lambda x: x.repeat(2, 1, 2), (3, 2)),
     "repeat 1-d": (lambda x: x.repeat(3), (4,)),
@@ -54,22 +54,22 @@ def test_shape_op(name, leaf, check_grad):
 
 
 def test_functional_shape_ops(leaf, check_grad):
-    check_grad(lambda x: ag.reshape(x, (3, 2)), leaf((2, 3)))
-    check_grad(lambda x: ag.transpose(x, 0, 1), leaf((2, 3)))
-    check_grad(lambda x: ag.permute(x, (1, 0)), leaf((2, 3)))
-    check_grad(lambda x: ag.flatten(ag.unsqueeze(ag.squeeze(x), 0)), leaf((2, 1, 3)))
-    check_grad(lambda x: ag.flip(x, 1), leaf((2, 3)))
+    check_grad(lambda x: autograd.reshape(x, (3, 2)), leaf((2, 3)))
+    check_grad(lambda x: autograd.transpose(x, 0, 1), leaf((2, 3)))
+    check_grad(lambda x: autograd.permute(x, (1, 0)), leaf((2, 3)))
+    check_grad(lambda x: autograd.flatten(autograd.unsqueeze(autograd.squeeze(x), 0)), leaf((2, 1, 3)))
+    check_grad(lambda x: autograd.flip(x, 1), leaf((2, 3)))
 
 
 def test_expand_sums_the_gradient_over_the_copies():
-    x = ag.tensor([[1.0], [2.0]], requires_grad=True)
+    x = autograd.tensor([[1.0], [2.0]], requires_grad=True)
     x.expand(3, 2, 4).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[12.0], [12.0]])
 
 
 def test_repeat_sums_the_gradient_over_the_copies():
-    x = ag.tensor([1.0, 2.0], requires_grad=True)
-    (x.repeat(3) * ag.arange(6.0)).sum().backward()  # copies at positions 0,2,4 and 1,3,5
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    (x.repeat(3) * autograd.arange(6.0)).sum().backward()  # copies at positions 0,2,4 and 1,3,5
     np.testing.assert_array_equal(x.grad.numpy(), [0.0 + 2 + 4, 1.0 + 3 + 5])
 
 
@@ -90,11 +90,11 @@ def test_chunk(chunks, dim, leaf, check_grad):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_unbind(dim, leaf, check_grad):
     check_grad(lambda x: x.unbind(dim), leaf((2, 3, 2)))
-    check_grad(lambda x: ag.unbind(x, dim), leaf((2, 3, 2)))
+    check_grad(lambda x: autograd.unbind(x, dim), leaf((2, 3, 2)))
 
 
 def test_using_only_some_pieces_of_a_split_leaves_zeros_elsewhere():
-    x = ag.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    x = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     first, second = x.split(2)
     (second * 3).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 3.0, 3.0])
@@ -105,23 +105,23 @@ def test_cat(dim, leaf, check_grad):
     sizes = [(1, 2, 3), (2, 2, 3), (2, 2, 3)] if dim == 0 else [(2, 1, 3), (2, 2, 3), (2, 3, 3)]
     if dim == -1:
         sizes = [(2, 2, 1), (2, 2, 2), (2, 2, 3)]
-    check_grad(lambda *xs: ag.cat(xs, dim=dim), *(leaf(s) for s in sizes))
+    check_grad(lambda *xs: autograd.cat(xs, dim=dim), *(leaf(s) for s in sizes))
 
 
 def test_cat_aliases_and_inputs_without_grad(leaf, check_grad):
     fixed = leaf((1, 3), requires_grad=False)
-    check_grad(lambda a, b: ag.concat([a, fixed, b]), leaf((2, 3)), leaf((1, 3)))
-    check_grad(lambda a: ag.concatenate([fixed, a, a], dim=0), leaf((2, 3)))
+    check_grad(lambda a, b: autograd.concat([a, fixed, b]), leaf((2, 3)), leaf((1, 3)))
+    check_grad(lambda a: autograd.concatenate([fixed, a, a], dim=0), leaf((2, 3)))
 
 
 @pytest.mark.parametrize("dim", [0, 1, 2, -1])
 def test_stack(dim, leaf, check_grad):
-    check_grad(lambda *xs: ag.stack(xs, dim=dim), leaf((2, 3)), leaf((2, 3)), leaf((2, 3)))
+    check_grad(lambda *xs: autograd.stack(xs, dim=dim), leaf((2, 3)), leaf((2, 3)), leaf((2, 3)))
 
 
 def test_stack_of_one_tensor_used_twice_accumulates():
-    x = ag.tensor([1.0, 2.0], requires_grad=True)
-    (ag.stack([x, x, x * 2]) ** 2).sum().backward()
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    (autograd.stack([x, x, x * 2]) ** 2).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2 * 1 * 2 + 8 * 1, 2 * 2 * 2 + 8 * 2])
 
 

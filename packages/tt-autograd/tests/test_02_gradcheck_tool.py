@@ -11,11 +11,11 @@ import re
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_autograd import Function, GradcheckError, gradcheck
 
 
-class Square(Function):
+class SquareFunction(Function):
     """``a * a`` with a correct backward, except at one element when ``ctx.broken_at`` is set."""
 
     broken_at: tuple | None = None
@@ -35,11 +35,11 @@ class Square(Function):
         return (result,)
 
 
-class HalfSquare(Square):
+class HalfSquareFunction(SquareFunction):
     broken_at = (1, 2)
 
 
-class MissingFactor(Function):
+class MissingFactorFunction(Function):
     """``a * b`` whose backward forgets ``a`` in ``b``'s gradient."""
 
     @staticmethod
@@ -54,15 +54,15 @@ class MissingFactor(Function):
 
 
 def square(x):
-    return Square.apply(x)
+    return SquareFunction.apply(x)
 
 
 def broken_square(x):
-    return HalfSquare.apply(x)
+    return HalfSquareFunction.apply(x)
 
 
 def broken_product(a, b):
-    return MissingFactor.apply(a, b)
+    return MissingFactorFunction.apply(a, b)
 
 
 def test_gradcheck_passes_a_correct_function(leaf):
@@ -101,39 +101,41 @@ def test_gradcheck_without_raising_returns_false(leaf):
 
 
 def test_gradcheck_catches_a_nan_gradient():
-    class NanBackward(Square):
+    class NanBackwardFunction(SquareFunction):
         @staticmethod
         def backward(ctx, grad):
             return (grad * np.nan,)
 
-    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([1.0, 2.0], dtype=autograd.float64, requires_grad=True)
     with pytest.raises(GradcheckError, match="nan"):
-        gradcheck(lambda t: NanBackward.apply(t), [x])
+        gradcheck(lambda t: NanBackwardFunction.apply(t), [x])
 
 
 def test_gradcheck_catches_a_gradient_that_is_missing_altogether():
-    class NoGrad(Square):
+    class NoGradFunction(SquareFunction):
         @staticmethod
         def backward(ctx, grad):
             return (None,)
 
-    x = ag.tensor([1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([1.0, 2.0], dtype=autograd.float64, requires_grad=True)
     with pytest.raises(GradcheckError, match="autograd gave 0, central differences give -?[1-9]"):
-        gradcheck(lambda t: NoGrad.apply(t) + 1, [x])
+        gradcheck(lambda t: NoGradFunction.apply(t) + 1, [x])
 
 
 def test_gradcheck_is_not_fooled_by_errors_that_cancel_in_a_sum():
     """With a plain sum of outputs, a gradient that swaps two elements would pass; random weights catch it."""
 
-    class Swapped(Square):
+    class SwappedFunction(SquareFunction):
         @staticmethod
         def backward(ctx, grad):
             (a,) = ctx.saved_tensors
             return ((2 * a * grad)[::-1].copy(),)
 
-    x = ag.tensor([1.0, 3.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([1.0, 3.0], dtype=autograd.float64, requires_grad=True)
     with pytest.raises(GradcheckError):
-        gradcheck(lambda t: Swapped.apply(t) * ag.tensor([3.0, 1.0], dtype=ag.float64), [x])
+        gradcheck(
+            lambda t: SwappedFunction.apply(t) * autograd.tensor([3.0, 1.0], dtype=autograd.float64), [x]
+        )
 
 
 def test_gradcheck_checks_tuple_outputs(leaf):
@@ -145,7 +147,7 @@ def test_gradcheck_checks_tuple_outputs(leaf):
 
 
 def test_gradcheck_refuses_float32_inputs():
-    x = ag.randn(3, requires_grad=True)  # float32
+    x = autograd.randn(3, requires_grad=True)  # float32
     with pytest.raises(ValueError) as error:
         gradcheck(square, [x])
     message = str(error.value)
@@ -154,7 +156,7 @@ def test_gradcheck_refuses_float32_inputs():
 
 def test_gradcheck_needs_an_input_that_requires_grad():
     with pytest.raises(ValueError, match="requires_grad"):
-        gradcheck(square, [ag.tensor([1.0], dtype=ag.float64)])
+        gradcheck(square, [autograd.tensor([1.0], dtype=autograd.float64)])
 
 
 def test_gradcheck_leaves_inputs_unchanged(leaf):

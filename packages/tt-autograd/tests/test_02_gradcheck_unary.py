@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 SHAPES = [(), (5,), (2, 3)]
 
@@ -41,12 +41,12 @@ def test_unary(name, shape, leaf, check_grad):
 def test_unary_functional_form(name, leaf, check_grad):
     """``tt_autograd.exp(x)`` records the same graph as ``x.exp()``."""
     _, (low, high), kinks = UNARY[name]
-    check_grad(getattr(ag, name), leaf((2, 3), low=low, high=high, away_from=kinks))
+    check_grad(getattr(autograd, name), leaf((2, 3), low=low, high=high, away_from=kinks))
 
 
 def test_unary_gradients_have_the_textbook_values():
     """Spot values, so a rule that is right only up to gradcheck's tolerance would still show."""
-    x = ag.tensor([0.0, 1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([0.0, 1.0, 2.0], dtype=autograd.float64, requires_grad=True)
     for fn, expected in [
         (lambda t: t.exp(), np.exp([0.0, 1.0, 2.0])),
         (lambda t: t.tanh(), 1 - np.tanh([0.0, 1.0, 2.0]) ** 2),
@@ -64,7 +64,7 @@ def test_unary_gradients_have_the_textbook_values():
 
 def test_relu_and_abs_at_zero_follow_pytorch():
     """At the kink PyTorch picks 0 for both: relu'(0) = 0 and abs'(0) = sign(0) = 0."""
-    x = ag.tensor([-1.0, 0.0, 2.0], requires_grad=True)
+    x = autograd.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     x.relu().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 1.0])
     x.grad = None
@@ -87,45 +87,45 @@ def test_clone_and_contiguous(shape, leaf, check_grad):
 def test_contiguous_copy_of_a_transposed_view(leaf, check_grad):
     x = leaf((2, 3))
     assert not x.T.is_contiguous()
-    check_grad(lambda x: x.T.contiguous() * ag.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), x)
+    check_grad(lambda x: x.T.contiguous() * autograd.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]), x)
 
 
 def test_clone_is_recorded_and_owns_its_storage():
-    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
     y = x.clone()
     assert y.requires_grad and y.grad_fn is not None
-    with ag.no_grad():
+    with autograd.no_grad():
         y += 1
     np.testing.assert_array_equal(x.detach().numpy(), [1.0, 2.0])
 
 
 def test_double_float_round_trip_keeps_the_gradient_flowing():
-    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)  # float32
-    y = (x.double() * ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64)).float()
-    assert y.dtype == ag.float32 and y.grad_fn is not None
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)  # float32
+    y = (x.double() * autograd.tensor([1.0, 2.0, 3.0], dtype=autograd.float64)).float()
+    assert y.dtype == autograd.float32 and y.grad_fn is not None
     (y * y).sum().backward()
-    assert x.grad.dtype == ag.float32, "a leaf's gradient must have the leaf's dtype"
+    assert x.grad.dtype == autograd.float32, "a leaf's gradient must have the leaf's dtype"
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 16.0, 54.0])
 
 
 def test_float_then_double_of_a_float64_leaf(leaf):
     x = leaf((2, 3))
     (x.float().double() ** 2).sum().backward()
-    assert x.grad.dtype == ag.float64
+    assert x.grad.dtype == autograd.float64
     np.testing.assert_allclose(x.grad.numpy(), 2 * x.detach().numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize(
-    "convert", [lambda t: t.to(ag.float32), lambda t: t.type_as(ag.zeros(1)), lambda t: t.half()]
+    "convert", [lambda t: t.to(autograd.float32), lambda t: t.type_as(autograd.zeros(1)), lambda t: t.half()]
 )
 def test_other_float_conversions_are_recorded(convert):
-    x = ag.tensor([0.5, -1.5], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([0.5, -1.5], dtype=autograd.float64, requires_grad=True)
     (convert(x) * 3).sum().backward()
-    assert x.grad.dtype == ag.float64
+    assert x.grad.dtype == autograd.float64
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
 
 
 def test_conversion_to_an_integer_dtype_ends_the_graph():
-    x = ag.tensor([0.5, 1.5], requires_grad=True)
+    x = autograd.tensor([0.5, 1.5], requires_grad=True)
     n = x.long()
-    assert n.dtype == ag.int64 and not n.requires_grad and n.grad_fn is None
+    assert n.dtype == autograd.int64 and not n.requires_grad and n.grad_fn is None

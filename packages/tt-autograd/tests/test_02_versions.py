@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 def test_changing_a_saved_input_in_place_is_caught():
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([3.0, 4.0])  # no grad: += writes its memory in place
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([3.0, 4.0])  # no grad: += writes its memory in place
     y = (w * x).sum()  # Mul saved x for w's gradient
     x += 1
     with pytest.raises(RuntimeError, match=r"MulBackward.*modified by an in-place operation.*version 1"):
@@ -17,8 +17,8 @@ def test_changing_a_saved_input_in_place_is_caught():
 
 
 def test_changing_a_view_of_a_saved_input_is_caught():
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([[3.0, 4.0], [5.0, 6.0]])
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([[3.0, 4.0], [5.0, 6.0]])
     y = (w * x[0]).sum()
     x[1, 1] = 0.0  # another part of the same memory: PyTorch counts per storage too
     with pytest.raises(RuntimeError, match="in-place"):
@@ -26,18 +26,18 @@ def test_changing_a_view_of_a_saved_input_is_caught():
 
 
 def test_changing_a_saved_output_under_no_grad_is_caught():
-    x = ag.tensor([0.5, 1.0], requires_grad=True)
+    x = autograd.tensor([0.5, 1.0], requires_grad=True)
     y = x.exp()  # Exp saves its output
-    with ag.no_grad():
+    with autograd.no_grad():
         y.mul_(2)
     with pytest.raises(RuntimeError, match="ExpBackward"):
         y.sum().backward()
 
 
 def test_unrelated_or_out_of_place_changes_are_fine():
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([3.0, 4.0])
-    other = ag.zeros(2)
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([3.0, 4.0])
+    other = autograd.zeros(2)
     y = (w * x).sum()
     other += 1  # not saved by anything
     x = x + 1  # a new tensor: the saved one is untouched
@@ -46,16 +46,16 @@ def test_unrelated_or_out_of_place_changes_are_fine():
 
 
 def test_a_change_made_before_forward_is_fine():
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([3.0, 4.0])
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([3.0, 4.0])
     x += 1
     (w * x).sum().backward()
     np.testing.assert_array_equal(w.grad.numpy(), [4.0, 5.0])
 
 
 def test_a_retained_graph_checks_again_on_the_second_backward():
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([3.0, 4.0])
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([3.0, 4.0])
     y = (w * x).sum()
     y.backward(retain_graph=True)
     x.add_(1)
@@ -65,7 +65,7 @@ def test_a_retained_graph_checks_again_on_the_second_backward():
 
 def test_recorded_in_place_ops_on_graph_tensors_still_differentiate():
     """An in-place op that autograd records (here on a non-leaf) gives a new node, not an error."""
-    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3
     y += x  # recorded: y is now x * 3 + x
     y.sum().backward()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 @pytest.fixture
@@ -24,8 +24,10 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def leaf(rng):
-    def make(*shape: int, scale: float = 1.0, requires_grad: bool = True) -> ag.Tensor:
-        return ag.tensor(rng.standard_normal(shape) * scale, dtype=ag.float64, requires_grad=requires_grad)
+    def make(*shape: int, scale: float = 1.0, requires_grad: bool = True) -> autograd.Tensor:
+        return autograd.tensor(
+            rng.standard_normal(shape) * scale, dtype=autograd.float64, requires_grad=requires_grad
+        )
 
     return make
 
@@ -33,14 +35,14 @@ def leaf(rng):
 @pytest.fixture
 def check_grad():
     def run(fn, *inputs, **options) -> None:
-        assert ag.gradcheck(fn, list(inputs), **options) is True
+        assert autograd.gradcheck(fn, list(inputs), **options) is True
 
     return run
 
 
 def assert_tensor(actual: object, expected: object, rtol: float = 1e-7, atol: float = 1e-9) -> None:
     """Fail unless ``actual`` is a tt-autograd Tensor with the shape and values of ``expected``."""
-    assert isinstance(actual, ag.Tensor), f"expected a tt_autograd.Tensor, got {type(actual).__name__}"
+    assert isinstance(actual, autograd.Tensor), f"expected a tt_autograd.Tensor, got {type(actual).__name__}"
     expected = np.asarray(expected)
     assert actual.shape == expected.shape, f"shape {actual.shape}, expected {expected.shape}"
     np.testing.assert_allclose(actual.detach().numpy(), expected, rtol=rtol, atol=atol)

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_nn import functional as F
 
 FUNCTIONS = {
@@ -30,18 +30,18 @@ FUNCTIONS = {
 def test_gradients_match_central_differences(name, shape, rng, check_grad):
     values = rng.uniform(-3, 3, size=shape)
     values = np.where(np.abs(values) < 0.05, 0.3, values)  # keep off relu's kink
-    x = ag.tensor(values, dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor(values, dtype=autograd.float64, requires_grad=True)
     check_grad(FUNCTIONS[name], x)
 
 
 def test_gradients_in_the_tails(check_grad):
-    x = ag.tensor([-12.0, -6.0, 6.0, 12.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([-12.0, -6.0, 6.0, 12.0], dtype=autograd.float64, requires_grad=True)
     for name in ("gelu", "gelu_tanh", "silu"):
         check_grad(FUNCTIONS[name], x, atol=1e-8)
 
 
 def test_gelu_derivative_is_phi_plus_x_times_density():
-    x = ag.tensor([-2.0, -0.5, 0.0, 0.7, 3.0], dtype=ag.float64, requires_grad=True)
+    x = autograd.tensor([-2.0, -0.5, 0.0, 0.7, 3.0], dtype=autograd.float64, requires_grad=True)
     F.gelu(x).sum().backward()
     v = x.detach().numpy()
     phi = np.array([0.5 * math.erfc(-t / math.sqrt(2)) for t in v])
@@ -50,17 +50,19 @@ def test_gelu_derivative_is_phi_plus_x_times_density():
 
 
 def test_relu_and_leaky_relu_gradients_at_zero_follow_pytorch():
-    x = ag.tensor([0.0], requires_grad=True)
+    x = autograd.tensor([0.0], requires_grad=True)
     F.relu(x).sum().backward()
     assert x.grad.item() == 0.0
-    y = ag.tensor([0.0], requires_grad=True)
+    y = autograd.tensor([0.0], requires_grad=True)
     F.leaky_relu(y, 0.1).sum().backward()
     assert y.grad.item() == pytest.approx(0.1)
 
 
-@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+@pytest.mark.parametrize("dtype", [autograd.float32, autograd.float64])
 def test_softmax_and_log_softmax_are_exact_at_huge_logits(dtype):
-    x = ag.tensor([[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype=dtype, requires_grad=True)
+    x = autograd.tensor(
+        [[1e4, -1e4, 0.0], [-1e4, -1e4, -1e4], [1e4, 1e4, -1e4]], dtype=dtype, requires_grad=True
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no overflow / invalid-value warnings either
         p = F.softmax(x, dim=1)
@@ -75,7 +77,7 @@ def test_softmax_and_log_softmax_are_exact_at_huge_logits(dtype):
 
 
 def test_other_activations_are_finite_at_huge_inputs():
-    x = ag.tensor([-1e4, -50.0, 50.0, 1e4], requires_grad=True)
+    x = autograd.tensor([-1e4, -50.0, 50.0, 1e4], requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         outs = [F.gelu(x), F.gelu(x, "tanh"), F.silu(x), F.sigmoid(x), F.tanh(x)]
@@ -92,21 +94,21 @@ def test_other_activations_are_finite_at_huge_inputs():
     [
         (lambda x: F.softmax(x, dim=1), "SoftmaxBackward"),
         (lambda x: F.log_softmax(x, dim=1), "LogSoftmaxBackward"),
-        (F.gelu, "GeluBackward"),
-        (F.silu, "SiluBackward"),
-        (F.leaky_relu, "LeakyReluBackward"),
+        (F.gelu, "GELUBackward"),
+        (F.silu, "SiLUBackward"),
+        (F.leaky_relu, "LeakyReLUBackward"),
     ],
 )
 def test_fused_activations_record_one_node(function, node):
-    x = ag.randn(3, 4, requires_grad=True)
+    x = autograd.randn(3, 4, requires_grad=True)
     out = function(x)
     assert out.grad_fn.name() == node
     assert out.grad_fn.parents == [x]  # straight back to the input: one node, not a chain of primitives
 
 
 def test_no_graph_is_recorded_under_no_grad():
-    x = ag.randn(2, 3, requires_grad=True)
-    with ag.no_grad():
+    x = autograd.randn(2, 3, requires_grad=True)
+    with autograd.no_grad():
         for function in FUNCTIONS.values():
             out = function(x)
             assert out.grad_fn is None and not out.requires_grad

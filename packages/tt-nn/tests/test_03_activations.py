@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_nn import functional as F
 
 X = np.array([[-3.0, -1.0, -1e-3, 0.0], [1e-3, 0.5, 2.0, 7.0]])
@@ -47,23 +47,23 @@ REFERENCES = {
 @pytest.mark.parametrize("name", list(REFERENCES))
 def test_functional_matches_the_formula(name, check):
     function, reference = REFERENCES[name]
-    x = ag.tensor(X, dtype=ag.float64)
+    x = autograd.tensor(X, dtype=autograd.float64)
     check(function(x), reference(X), rtol=1e-12, atol=1e-15)
 
 
 @pytest.mark.parametrize("name", list(REFERENCES))
 def test_float32_in_float32_out(name):
     function, reference = REFERENCES[name]
-    out = function(ag.tensor(X, dtype=ag.float32))
-    assert out.dtype == ag.float32
+    out = function(autograd.tensor(X, dtype=autograd.float32))
+    assert out.dtype == autograd.float32
     np.testing.assert_allclose(out.numpy(), reference(X), rtol=1e-5, atol=1e-6)
 
 
 def test_leaky_relu_slope_and_gelu_known_values(check):
-    check(F.leaky_relu(ag.tensor([-2.0, 3.0], dtype=ag.float64), 0.2), [-0.4, 3.0])
+    check(F.leaky_relu(autograd.tensor([-2.0, 3.0], dtype=autograd.float64), 0.2), [-0.4, 3.0])
     # GELU(1) = Phi(1) = 0.8413447460685429, GELU(-1) = -(1 - Phi(1))
     check(
-        F.gelu(ag.tensor([1.0, -1.0], dtype=ag.float64)),
+        F.gelu(autograd.tensor([1.0, -1.0], dtype=autograd.float64)),
         [0.8413447460685429, -0.15865525393145707],
         rtol=1e-14,
     )
@@ -72,36 +72,36 @@ def test_leaky_relu_slope_and_gelu_known_values(check):
 def test_softmax_over_other_dims_and_rows_sum_to_one(rng, check):
     x = rng.standard_normal((2, 3, 4))
     for dim in (0, 1, 2, -1):
-        out = F.softmax(ag.tensor(x), dim=dim)
+        out = F.softmax(autograd.tensor(x), dim=dim)
         expected = np.exp(x) / np.exp(x).sum(axis=dim, keepdims=True)
         check(out, expected, rtol=1e-12)
-        check(F.log_softmax(ag.tensor(x), dim=dim), np.log(expected), rtol=1e-12)
-    np.testing.assert_allclose(F.softmax(ag.tensor(x), dim=1).numpy().sum(axis=1), 1.0, rtol=1e-12)
+        check(F.log_softmax(autograd.tensor(x), dim=dim), np.log(expected), rtol=1e-12)
+    np.testing.assert_allclose(F.softmax(autograd.tensor(x), dim=1).numpy().sum(axis=1), 1.0, rtol=1e-12)
 
 
 def test_softmax_dim_none_warns_and_picks_pytorchs_default(check):
-    x = ag.tensor(X)
+    x = autograd.tensor(X)
     with pytest.warns(UserWarning, match="implicit dimension"):
         out = F.softmax(x)
     check(out, F.softmax(x, dim=1).numpy())  # 2-D: dim 1, like PyTorch
     with pytest.warns(UserWarning):
-        assert F.log_softmax(ag.tensor([1.0, 2.0])).shape == (2,)  # 1-D: dim 0
+        assert F.log_softmax(autograd.tensor([1.0, 2.0])).shape == (2,)  # 1-D: dim 0
 
 
 def test_softmax_of_a_scalar_and_dtype_argument():
-    assert F.softmax(ag.tensor(3.0), dim=0).item() == 1.0
-    out = F.log_softmax(ag.tensor([1.0, 2.0]), dim=0, dtype=ag.float64)
-    assert out.dtype == ag.float64
+    assert F.softmax(autograd.tensor(3.0), dim=0).item() == 1.0
+    out = F.log_softmax(autograd.tensor([1.0, 2.0]), dim=0, dtype=autograd.float64)
+    assert out.dtype == autograd.float64
 
 
 def test_bad_arguments_give_clear_errors():
     with pytest.raises(ValueError, match="approximate must be 'none' or 'tanh'"):
-        F.gelu(ag.tensor([1.0]), approximate="fast")
+        F.gelu(autograd.tensor([1.0]), approximate="fast")
     with pytest.raises(TypeError, match="gelu: 'input' must be a floating-point tensor, got dtype int64"):
-        F.gelu(ag.tensor([1, 2]))
+        F.gelu(autograd.tensor([1, 2]))
     with pytest.raises(TypeError, match="softmax: argument 'input' must be a Tensor, got list"):
         F.softmax([1.0, 2.0], dim=0)
     with pytest.raises(IndexError, match="softmax: dimension out of range"):
-        F.softmax(ag.tensor([[1.0]]), dim=2)
+        F.softmax(autograd.tensor([[1.0]]), dim=2)
     with pytest.raises(TypeError, match="relu: argument 'input' must be a Tensor"):
         F.relu(np.array([1.0]))

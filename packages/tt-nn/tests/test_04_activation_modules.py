@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_nn import functional as F
 
@@ -32,14 +32,14 @@ LAYERS = {
 @pytest.mark.parametrize("name", list(LAYERS))
 def test_each_layer_gives_exactly_its_function(name):
     make, function = LAYERS[name]
-    x = ag.tensor([[-3.0, -1.0, -1e-3, 0.0], [1e-3, 0.5, 2.0, 7.0]], dtype=ag.float64)
+    x = autograd.tensor([[-3.0, -1.0, -1e-3, 0.0], [1e-3, 0.5, 2.0, 7.0]], dtype=autograd.float64)
     out = make()(x)
-    assert isinstance(out, ag.Tensor) and out.dtype == ag.float64
+    assert isinstance(out, autograd.Tensor) and out.dtype == autograd.float64
     assert np.array_equal(out.numpy(), function(x).numpy())
 
 
 def test_leaky_relu_layer_uses_its_slope(check):
-    check(nn.LeakyReLU(0.5)(ag.tensor([-2.0, 3.0], dtype=ag.float64)), [-1.0, 3.0])
+    check(nn.LeakyReLU(0.5)(autograd.tensor([-2.0, 3.0], dtype=autograd.float64)), [-1.0, 3.0])
 
 
 def test_reprs_match_pytorch():

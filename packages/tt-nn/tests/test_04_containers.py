@@ -6,21 +6,21 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 
 
 def test_sequential_chains_modules_in_order(check):
     double = nn.Linear(1, 1, bias=False)
-    with ag.no_grad():
+    with autograd.no_grad():
         double.weight.fill_(2.0)
     plus = nn.Linear(1, 1)
-    with ag.no_grad():
+    with autograd.no_grad():
         plus.weight.fill_(1.0)
         plus.bias.fill_(3.0)
     model = nn.Sequential(double, plus, nn.ReLU())
-    check(model(ag.tensor([[1.0], [-5.0]])), [[5.0], [0.0]])  # relu(2x + 3)
-    assert nn.Sequential()(ag.tensor([1.0])).item() == 1.0  # empty: the identity
+    check(model(autograd.tensor([[1.0], [-5.0]])), [[5.0], [0.0]])  # relu(2x + 3)
+    assert nn.Sequential()(autograd.tensor([1.0])).item() == 1.0  # empty: the identity
 
 
 def test_sequential_keys_indexing_len_iteration():
@@ -79,7 +79,7 @@ def test_module_list_registers_parameters_and_behaves_like_a_list():
     assert isinstance(blocks[-1], nn.Sigmoid)
     blocks[0] = nn.Identity()
     assert isinstance(blocks[0], nn.Identity)
-    x = ag.randn(1, 2)
+    x = autograd.randn(1, 2)
     for block in blocks:
         x = block(x)
     with pytest.raises(NotImplementedError):
@@ -117,6 +117,6 @@ def test_module_dict():
 def test_containers_pass_gradients(leaf, check_grad):
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
     check_grad(model, leaf(5, 3))
-    model(ag.randn(2, 3, dtype=ag.float64)).sum().backward()
+    model(autograd.randn(2, 3, dtype=autograd.float64)).sum().backward()
     assert all(p.grad is not None for p in model.parameters())
     assert np.isfinite(model[0].weight.grad.numpy()).all()

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_nn import functional as F
 
 
 def test_training_zeroes_about_p_and_scales_the_rest():
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     drop = nn.Dropout(0.3)
-    out = drop(ag.ones(200, 500)).numpy()
+    out = drop(autograd.ones(200, 500)).numpy()
     kept = out != 0
     assert kept.mean() == pytest.approx(0.7, abs=0.005)
     np.testing.assert_allclose(out[kept], 1 / 0.7, rtol=1e-6)
@@ -21,7 +21,7 @@ def test_training_zeroes_about_p_and_scales_the_rest():
 
 def test_eval_mode_is_the_identity():
     drop = nn.Dropout(0.5)
-    x = ag.randn(4, 4)
+    x = autograd.randn(4, 4)
     drop.eval()
     assert drop(x) is x
     assert F.dropout(x, 0.5, training=False) is x
@@ -31,17 +31,17 @@ def test_eval_mode_is_the_identity():
 
 def test_model_eval_switches_dropout_inside_containers():
     model = nn.Sequential(nn.Linear(4, 4), nn.Dropout(0.9))
-    x = ag.randn(3, 4)
+    x = autograd.randn(3, 4)
     model.eval()
     first, second = model(x).detach().numpy(), model(x).detach().numpy()
     np.testing.assert_array_equal(first, second)
 
 
 def test_seeded_through_the_default_generator():
-    x = ag.ones(10, 10)
-    ag.manual_seed(123)
+    x = autograd.ones(10, 10)
+    autograd.manual_seed(123)
     a = F.dropout(x, 0.5).numpy()
-    ag.manual_seed(123)
+    autograd.manual_seed(123)
     b = F.dropout(x, 0.5).numpy()
     c = F.dropout(x, 0.5).numpy()
     np.testing.assert_array_equal(a, b)
@@ -49,22 +49,22 @@ def test_seeded_through_the_default_generator():
 
 
 def test_gradient_is_the_same_mask(leaf, check_grad):
-    x = ag.ones(6, 7, requires_grad=True)
-    ag.manual_seed(5)
+    x = autograd.ones(6, 7, requires_grad=True)
+    autograd.manual_seed(5)
     out = F.dropout(x, 0.4)
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), out.detach().numpy())
     assert out.grad_fn.name() == "DropoutBackward"
 
     def seeded(t):
-        ag.manual_seed(9)  # the same mask on every call, so finite differences see one function
+        autograd.manual_seed(9)  # the same mask on every call, so finite differences see one function
         return F.dropout(t, 0.25)
 
     check_grad(seeded, leaf(3, 4))
 
 
 def test_edge_probabilities_and_errors():
-    x = ag.randn(3, 3)
+    x = autograd.randn(3, 3)
     assert F.dropout(x, 0.0) is x
     assert np.all(F.dropout(x, 1.0).numpy() == 0)
     with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
@@ -72,4 +72,4 @@ def test_edge_probabilities_and_errors():
     with pytest.raises(ValueError, match="between 0 and 1, but got -0.1"):
         F.dropout(x, -0.1)
     assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"
-    assert F.dropout(ag.ones(4, dtype=ag.float64), 0.5).dtype == ag.float64
+    assert F.dropout(autograd.ones(4, dtype=autograd.float64), 0.5).dtype == autograd.float64

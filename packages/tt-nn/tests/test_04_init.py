@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_nn import init
 
@@ -26,13 +26,13 @@ def test_calculate_gain_table():
 
 
 def test_fans_follow_pytorch():
-    assert init._calculate_fan_in_and_fan_out(ag.empty(30, 20)) == (20, 30)
-    assert init._calculate_fan_in_and_fan_out(ag.empty(16, 3, 5, 5)) == (75, 400)  # conv: in * k * k
+    assert init._calculate_fan_in_and_fan_out(autograd.empty(30, 20)) == (20, 30)
+    assert init._calculate_fan_in_and_fan_out(autograd.empty(16, 3, 5, 5)) == (75, 400)  # conv: in * k * k
     with pytest.raises(ValueError, match="fewer than 2 dimensions"):
-        init.kaiming_uniform_(ag.empty(5))
+        init.kaiming_uniform_(autograd.empty(5))
 
 
-def _stats(tensor: ag.Tensor) -> tuple[float, float, float]:
+def _stats(tensor: autograd.Tensor) -> tuple[float, float, float]:
     values = tensor.detach().numpy()
     return float(values.mean()), float(values.std()), float(np.abs(values).max())
 
@@ -57,8 +57,8 @@ def _stats(tensor: ag.Tensor) -> tuple[float, float, float]:
     ],
 )  # fmt: skip
 def test_distributions_have_the_documented_spread(fill, shape, std, bound):
-    ag.manual_seed(0)
-    tensor = ag.empty(*shape)
+    autograd.manual_seed(0)
+    tensor = autograd.empty(*shape)
     assert fill(tensor) is tensor
     mean, measured_std, largest = _stats(tensor)
     assert measured_std == pytest.approx(std, rel=0.03)
@@ -67,10 +67,10 @@ def test_distributions_have_the_documented_spread(fill, shape, std, bound):
 
 
 def test_uniform_and_normal_location():
-    ag.manual_seed(1)
-    values = init.uniform_(ag.empty(100_000), 2.0, 3.0).numpy()
+    autograd.manual_seed(1)
+    values = init.uniform_(autograd.empty(100_000), 2.0, 3.0).numpy()
     assert values.min() >= 2.0 and values.max() < 3.0 and values.mean() == pytest.approx(2.5, abs=0.01)
-    assert init.normal_(ag.empty(100_000), 5.0, 0.1).numpy().mean() == pytest.approx(5.0, abs=0.01)
+    assert init.normal_(autograd.empty(100_000), 5.0, 0.1).numpy().mean() == pytest.approx(5.0, abs=0.01)
 
 
 def test_constant_fills_and_parameters_stay_leaves():
@@ -85,16 +85,16 @@ def test_constant_fills_and_parameters_stay_leaves():
 
 
 def test_seeding_and_explicit_generators():
-    ag.manual_seed(7)
-    a = init.xavier_uniform_(ag.empty(4, 4)).numpy().copy()
-    ag.manual_seed(7)
-    b = init.xavier_uniform_(ag.empty(4, 4)).numpy()
+    autograd.manual_seed(7)
+    a = init.xavier_uniform_(autograd.empty(4, 4)).numpy().copy()
+    autograd.manual_seed(7)
+    b = init.xavier_uniform_(autograd.empty(4, 4)).numpy()
     np.testing.assert_array_equal(a, b)
-    c = init.kaiming_normal_(ag.empty(4, 4), generator=ag.Generator(3)).numpy().copy()
-    d = init.kaiming_normal_(ag.empty(4, 4), generator=ag.Generator(3)).numpy()
+    c = init.kaiming_normal_(autograd.empty(4, 4), generator=autograd.Generator(3)).numpy().copy()
+    d = init.kaiming_normal_(autograd.empty(4, 4), generator=autograd.Generator(3)).numpy()
     np.testing.assert_array_equal(c, d)
 
 
 def test_zero_element_tensors_are_left_alone():
-    empty = ag.empty(0, 5)
+    empty = autograd.empty(0, 5)
     assert init.kaiming_uniform_(empty) is empty and init.kaiming_normal_(empty) is empty

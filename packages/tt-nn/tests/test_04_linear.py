@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -18,7 +18,7 @@ def test_forward_is_x_times_weight_transposed_plus_bias(batch_shape, rng, check)
     layer = nn.Linear(4, 3).double()
     x = rng.standard_normal((*batch_shape, 4))
     w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
-    out = layer(ag.tensor(x))
+    out = layer(autograd.tensor(x))
     check(out, x @ w.T + b, rtol=1e-12)
     assert out.shape == (*batch_shape, 3)
 
@@ -26,7 +26,7 @@ def test_forward_is_x_times_weight_transposed_plus_bias(batch_shape, rng, check)
 def test_no_bias():
     layer = nn.Linear(4, 3, bias=False)
     assert layer.bias is None and list(layer.state_dict()) == ["weight"]
-    x = ag.randn(2, 4)
+    x = autograd.randn(2, 4)
     np.testing.assert_allclose(
         layer(x).detach().numpy(), x.numpy() @ layer.weight.detach().numpy().T, rtol=1e-6
     )
@@ -36,14 +36,14 @@ def test_no_bias():
 def test_parameters_shapes_dtype_and_repr():
     layer = nn.Linear(5, 2)
     assert layer.weight.shape == (2, 5) and layer.bias.shape == (2,)
-    assert layer.weight.dtype == ag.float32
+    assert layer.weight.dtype == autograd.float32
     assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
     assert repr(layer) == "Linear(in_features=5, out_features=2, bias=True)"
-    assert nn.Linear(5, 2, dtype=ag.float64).weight.dtype == ag.float64
+    assert nn.Linear(5, 2, dtype=autograd.float64).weight.dtype == autograd.float64
 
 
 def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     layer = nn.Linear(400, 300)
     bound = 1 / math.sqrt(400)
     w, b = layer.weight.detach().numpy(), layer.bias.detach().numpy()
@@ -55,9 +55,9 @@ def test_default_init_is_uniform_within_one_over_sqrt_fan_in():
 
 
 def test_init_follows_the_seed():
-    ag.manual_seed(42)
+    autograd.manual_seed(42)
     first = nn.Linear(3, 3).weight.detach().numpy().copy()
-    ag.manual_seed(42)
+    autograd.manual_seed(42)
     again = nn.Linear(3, 3).weight.detach().numpy()
     np.testing.assert_array_equal(first, again)
     assert not np.array_equal(first, nn.Linear(3, 3).weight.detach().numpy())
@@ -78,9 +78,9 @@ def test_gradients_on_random_shapes(batch, in_features, out_features, leaf, chec
 
 def test_module_gradients_and_only_what_is_needed():
     layer = nn.Linear(3, 2).double()
-    x = ag.randn(4, 3, dtype=ag.float64)
+    x = autograd.randn(4, 3, dtype=autograd.float64)
     out = layer(x)
-    out.backward(ag.ones(4, 2, dtype=ag.float64))
+    out.backward(autograd.ones(4, 2, dtype=autograd.float64))
     np.testing.assert_allclose(layer.bias.grad.numpy(), [4.0, 4.0])
     np.testing.assert_allclose(layer.weight.grad.numpy(), np.tile(x.numpy().sum(axis=0), (2, 1)))
     assert x.grad is None
@@ -88,7 +88,7 @@ def test_module_gradients_and_only_what_is_needed():
 
 def test_one_fused_node():
     layer = nn.Linear(3, 2)
-    x = ag.randn(4, 3, requires_grad=True)
+    x = autograd.randn(4, 3, requires_grad=True)
     out = layer(x)
     assert out.grad_fn.name() == "LinearBackward"
     assert out.grad_fn.parents == [x, layer.weight, layer.bias]
@@ -99,22 +99,22 @@ def test_wrong_in_features_names_the_layer_and_the_shape():
     with pytest.raises(
         RuntimeError, match=r"Linear\(in_features=4, out_features=2\): input of shape \(8, 5\)"
     ):
-        layer(ag.randn(8, 5))
+        layer(autograd.randn(8, 5))
     with pytest.raises(
         RuntimeError, match=r"linear: input of shape \(8, 5\) does not fit weight of shape \(2, 4\)"
     ):
-        F.linear(ag.randn(8, 5), layer.weight)
+        F.linear(autograd.randn(8, 5), layer.weight)
     with pytest.raises(RuntimeError, match=r"linear: bias must have shape \(2,\)"):
-        F.linear(ag.randn(8, 4), layer.weight, ag.zeros(3))
+        F.linear(autograd.randn(8, 4), layer.weight, autograd.zeros(3))
     with pytest.raises(RuntimeError, match="weight must be 2-D"):
-        F.linear(ag.randn(8, 4), ag.zeros(4))
+        F.linear(autograd.randn(8, 4), autograd.zeros(4))
     with pytest.raises(RuntimeError, match="CPU only"):
         nn.Linear(2, 2, device="cuda")
 
 
 def test_float32_input_with_float64_model_promotes():
     layer = nn.Linear(2, 2).double()
-    assert layer(ag.randn(3, 2)).dtype == ag.float64
+    assert layer(autograd.randn(3, 2)).dtype == autograd.float64
 
 
 @settings(max_examples=15, deadline=None, derandomize=True)
@@ -126,6 +126,6 @@ def test_float32_input_with_float64_model_promotes():
 )
 def test_gradients_on_hypothesis_shapes(batch, in_features, out_features, seed):
     rng = np.random.default_rng(seed)
-    x, w, b = (ag.tensor(rng.standard_normal(s), requires_grad=True) for s in
+    x, w, b = (autograd.tensor(rng.standard_normal(s), requires_grad=True) for s in
                ((*batch, in_features), (out_features, in_features), (out_features,)))  # fmt: skip
-    assert ag.gradcheck(F.linear, [x, w, b])
+    assert autograd.gradcheck(F.linear, [x, w, b])

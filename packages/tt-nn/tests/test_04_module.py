@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 
 
@@ -13,10 +13,10 @@ class Block(nn.Module):
         super().__init__()
         self.fc = nn.Linear(3, 4)
         self.norm = nn.BatchNorm1d(4)
-        self.scale = nn.Parameter(ag.ones(4))
-        self.register_buffer("steps", ag.zeros(1))
-        self.register_buffer("cache", ag.zeros(2), persistent=False)
-        self.plain = ag.ones(2)  # a plain tensor attribute: not registered
+        self.scale = nn.Parameter(autograd.ones(4))
+        self.register_buffer("steps", autograd.zeros(1))
+        self.register_buffer("cache", autograd.zeros(2), persistent=False)
+        self.plain = autograd.ones(2)  # a plain tensor attribute: not registered
 
     def forward(self, x):
         return self.norm(self.fc(x)) * self.scale
@@ -80,7 +80,7 @@ def test_shared_parameters_are_listed_once_but_saved_under_every_name():
 def test_assignment_rules_follow_pytorch():
     layer = nn.Linear(2, 2)
     with pytest.raises(TypeError, match="cannot assign Tensor as parameter 'weight'"):
-        layer.weight = ag.zeros(2, 2)  # would silently unregister the weight
+        layer.weight = autograd.zeros(2, 2)  # would silently unregister the weight
     layer.bias = None
     assert "bias" in layer._parameters and layer.bias is None and list(layer.state_dict()) == ["weight"]
     net = Net()
@@ -97,21 +97,21 @@ def test_assignment_rules_follow_pytorch():
 def test_registration_errors():
     class Early(nn.Module):
         def __init__(self) -> None:
-            self.w = nn.Parameter(ag.zeros(1))
+            self.w = nn.Parameter(autograd.zeros(1))
 
     with pytest.raises(AttributeError, match="call super\\(\\).__init__\\(\\)"):
         Early()
     module = nn.Module()
     with pytest.raises(KeyError, match="contain"):
-        module.register_parameter("a.b", nn.Parameter(ag.zeros(1)))
+        module.register_parameter("a.b", nn.Parameter(autograd.zeros(1)))
     with pytest.raises(TypeError, match="must be a Parameter"):
-        module.register_parameter("w", ag.zeros(1))
+        module.register_parameter("w", autograd.zeros(1))
     with pytest.raises(TypeError, match="must be a tensor"):
         module.register_buffer("b", [1.0])
     with pytest.raises(KeyError, match="already exists"):
-        module.register_buffer("training", ag.zeros(1))
+        module.register_buffer("training", autograd.zeros(1))
     with pytest.raises(NotImplementedError, match="must define forward"):
-        module(ag.zeros(1))
+        module(autograd.zeros(1))
 
 
 def test_state_dict_keys_match_pytorch_for_sequential_linear_batchnorm():
@@ -121,7 +121,7 @@ def test_state_dict_keys_match_pytorch_for_sequential_linear_batchnorm():
         "0.weight", "0.bias", "1.weight", "1.bias", "1.running_mean", "1.running_var",
         "1.num_batches_tracked",
     ]  # fmt: skip
-    assert state["0.weight"].shape == (3, 4) and state["1.num_batches_tracked"].dtype == ag.int64
+    assert state["0.weight"].shape == (3, 4) and state["1.num_batches_tracked"].dtype == autograd.int64
     assert list(Net().state_dict()) == [
         "encoder.0.weight", "encoder.0.bias", "block.scale", "block.steps", "block.fc.weight",
         "block.fc.bias",
@@ -134,7 +134,7 @@ def test_state_dict_values_are_detached_views_unless_keep_vars():
     layer = nn.Linear(2, 2)
     state = layer.state_dict()
     assert not state["weight"].requires_grad and not isinstance(state["weight"], nn.Parameter)
-    with ag.no_grad():
+    with autograd.no_grad():
         layer.weight.fill_(7.0)
     assert state["weight"].numpy()[0, 0] == 7.0  # shares storage, like PyTorch
     assert layer.state_dict(keep_vars=True)["weight"] is layer.weight
@@ -142,7 +142,7 @@ def test_state_dict_values_are_detached_views_unless_keep_vars():
 
 
 def test_load_state_dict_round_trip_copies_values():
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     source, target = Net(), Net()
     source.block.norm.running_mean.fill_(0.5)
     source.block.norm.num_batches_tracked.fill_(3)
@@ -151,21 +151,21 @@ def test_load_state_dict_round_trip_copies_values():
     for (name, a), (_, b) in zip(source.state_dict().items(), target.state_dict().items()):
         np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
     assert target.block.fc.weight is not source.block.fc.weight
-    assert not np.shares_memory(target.block.fc.weight._array, source.block.fc.weight._array)
+    assert not np.shares_memory(target.block.fc.weight.array, source.block.fc.weight.array)
     assert target.block.norm.num_batches_tracked.item() == 3
 
 
 def test_load_state_dict_accepts_arrays_and_casts_dtype():
     layer = nn.Linear(2, 3)
     layer.load_state_dict({"weight": np.ones((3, 2)), "bias": np.arange(3.0)})
-    assert layer.weight.dtype == ag.float32
+    assert layer.weight.dtype == autograd.float32
     np.testing.assert_array_equal(layer.bias.detach().numpy(), [0.0, 1.0, 2.0])
 
 
 def test_load_state_dict_strict_errors_name_every_key_and_shape():
     layer = nn.Linear(2, 3)
     before = layer.weight.detach().numpy().copy()
-    bad = {"weight": ag.zeros(3, 5), "extra.thing": ag.zeros(1)}
+    bad = {"weight": autograd.zeros(3, 5), "extra.thing": autograd.zeros(1)}
     with pytest.raises(RuntimeError) as error:
         layer.load_state_dict(bad)
     message = str(error.value)
@@ -178,11 +178,11 @@ def test_load_state_dict_strict_errors_name_every_key_and_shape():
 
 def test_load_state_dict_non_strict_reports_and_loads_the_rest():
     layer = nn.Linear(2, 3)
-    result = layer.load_state_dict({"weight": ag.ones(3, 2), "other": ag.zeros(1)}, strict=False)
+    result = layer.load_state_dict({"weight": autograd.ones(3, 2), "other": autograd.zeros(1)}, strict=False)
     assert result == nn.IncompatibleKeys(missing_keys=["bias"], unexpected_keys=["other"])
     assert layer.weight.detach().numpy().sum() == 6.0
     with pytest.raises(RuntimeError, match="shape mismatches"):
-        layer.load_state_dict({"weight": ag.ones(2, 2)}, strict=False)
+        layer.load_state_dict({"weight": autograd.ones(2, 2)}, strict=False)
 
 
 def test_train_and_eval_reach_every_descendant():
@@ -200,7 +200,7 @@ def test_train_and_eval_reach_every_descendant():
 
 def test_zero_grad_sets_to_none_by_default_or_zeroes_in_place():
     layer = nn.Linear(3, 2)
-    layer(ag.randn(4, 3)).sum().backward()
+    layer(autograd.randn(4, 3)).sum().backward()
     grad = layer.weight.grad
     assert grad is not None and np.abs(grad.numpy()).sum() > 0
     layer.zero_grad(set_to_none=False)
@@ -221,22 +221,26 @@ def test_requires_grad_and_apply():
 def test_to_double_float_convert_in_place_and_keep_identity():
     net = Net()
     weight = net.block.fc.weight
-    net(ag.randn(5, 2)).sum().backward()
+    net(autograd.randn(5, 2)).sum().backward()
     assert net.double() is net
-    assert net.block.fc.weight is weight and weight.dtype == ag.float64 and weight.grad.dtype == ag.float64
-    assert net.block.norm.running_mean.dtype == ag.float64
-    assert net.block.norm.num_batches_tracked.dtype == ag.int64  # integer buffers stay integer
+    assert (
+        net.block.fc.weight is weight
+        and weight.dtype == autograd.float64
+        and weight.grad.dtype == autograd.float64
+    )
+    assert net.block.norm.running_mean.dtype == autograd.float64
+    assert net.block.norm.num_batches_tracked.dtype == autograd.int64  # integer buffers stay integer
     net.float()
-    assert weight.dtype == ag.float32
-    net.to(ag.float64)
-    assert weight.dtype == ag.float64
-    net.to(ag.zeros(1, dtype=ag.float32))
-    assert weight.dtype == ag.float32
+    assert weight.dtype == autograd.float32
+    net.to(autograd.float64)
+    assert weight.dtype == autograd.float64
+    net.to(autograd.zeros(1, dtype=autograd.float32))
+    assert weight.dtype == autograd.float32
     assert net.to("cpu") is net
     with pytest.raises(RuntimeError, match="CPU only"):
         net.to("cuda")
     with pytest.raises(TypeError, match="floating-point"):
-        net.to(ag.int64)
+        net.to(autograd.int64)
 
 
 def test_repr_tree_matches_pytorch():
@@ -260,7 +264,7 @@ def test_forward_hooks_and_handles():
     layer = nn.Linear(2, 2)
     seen = []
     handle = layer.register_forward_hook(lambda module, inputs, output: seen.append((module, inputs, output)))
-    x = ag.randn(1, 2)
+    x = autograd.randn(1, 2)
     out = layer(x)
     assert seen[0][0] is layer and seen[0][1][0] is x and seen[0][2] is out
     handle.remove()
@@ -274,18 +278,18 @@ def test_forward_hooks_and_handles():
 
 
 def test_parameter_shares_data_requires_grad_and_ops_give_plain_tensors():
-    data = ag.zeros(2, 3)
+    data = autograd.zeros(2, 3)
     p = nn.Parameter(data)
-    assert p.requires_grad and p.is_leaf and p._array is data._array
-    assert type(p * 2) is ag.Tensor and type(p.detach()) is ag.Tensor
-    assert not nn.Parameter(ag.zeros(1), requires_grad=False).requires_grad
+    assert p.requires_grad and p.is_leaf and p.array is data.array
+    assert type(p * 2) is autograd.Tensor and type(p.detach()) is autograd.Tensor
+    assert not nn.Parameter(autograd.zeros(1), requires_grad=False).requires_grad
     assert (
-        repr(nn.Parameter(ag.tensor([1.0, 2.0])))
+        repr(nn.Parameter(autograd.tensor([1.0, 2.0])))
         == "Parameter containing:\ntensor([1., 2.], requires_grad=True)"
     )
     assert nn.Parameter().shape == (0,)
     with pytest.raises(RuntimeError, match="floating-point"):
-        nn.Parameter(ag.tensor([1, 2]))
+        nn.Parameter(autograd.tensor([1, 2]))
 
 
 def test_deepcopy_gives_an_independent_model():
@@ -296,6 +300,6 @@ def test_deepcopy_gives_an_independent_model():
     assert list(twin.state_dict()) == list(model.state_dict())
     assert twin[0].weight is not model[0].weight and isinstance(twin[0].weight, nn.Parameter)
     np.testing.assert_array_equal(twin[0].weight.detach().numpy(), model[0].weight.detach().numpy())
-    twin(ag.randn(4, 2)).sum().backward()
+    twin(autograd.randn(4, 2)).sum().backward()
     assert twin[0].weight.grad is not None and model[0].weight.grad is None
     assert twin[1].num_batches_tracked.item() == 1 and model[1].num_batches_tracked.item() == 0

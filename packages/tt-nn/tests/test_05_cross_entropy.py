@@ -8,7 +8,7 @@ import warnings
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -48,7 +48,8 @@ def test_values_match_pytorchs_formula(reduction, smoothing, weighted, ignoring,
         target[[1, 4]] = -100
     weight = rng.uniform(0.2, 2.0, 5) if weighted else None
     out = F.cross_entropy(
-        ag.tensor(logits), ag.tensor(target), weight=None if weight is None else ag.tensor(weight),
+        autograd.tensor(logits), autograd.tensor(target),
+        weight=None if weight is None else autograd.tensor(weight),
         reduction=reduction, label_smoothing=smoothing,
     )  # fmt: skip
     check(out, reference(logits, target, weight, -100, reduction, smoothing), rtol=1e-12)
@@ -60,8 +61,8 @@ def test_gradients_match_central_differences(reduction, smoothing, weighted, ign
     target = rng.integers(0, 4, 6)
     if ignoring:
         target[2] = -100
-    t = ag.tensor(target)
-    weight = ag.tensor(rng.uniform(0.2, 2.0, 4)) if weighted else None
+    t = autograd.tensor(target)
+    weight = autograd.tensor(rng.uniform(0.2, 2.0, 4)) if weighted else None
     check_grad(
         lambda z: F.cross_entropy(z, t, weight=weight, reduction=reduction, label_smoothing=smoothing), logits
     )
@@ -73,26 +74,26 @@ def test_spatial_inputs_n_c_d1_dk(shape, rng, leaf, check, check_grad):
     target = rng.integers(0, shape[1], (shape[0], *shape[2:]))
     target.flat[-1] = 7  # ignored with ignore_index=7
     target.flat[0] = 0  # and at least one target counts
-    weight = ag.tensor(rng.uniform(0.5, 1.5, shape[1]))
+    weight = autograd.tensor(rng.uniform(0.5, 1.5, shape[1]))
     options = dict(weight=weight, ignore_index=7, label_smoothing=0.1)
-    check_grad(lambda z: F.cross_entropy(z, ag.tensor(target), **options), logits)
+    check_grad(lambda z: F.cross_entropy(z, autograd.tensor(target), **options), logits)
     for reduction in ("mean", "none"):
-        out = F.cross_entropy(logits, ag.tensor(target), reduction=reduction, **options)
+        out = F.cross_entropy(logits, autograd.tensor(target), reduction=reduction, **options)
         expected = reference(logits.detach().numpy(), target, weight.numpy(), 7, reduction, 0.1)
         check(out, expected, rtol=1e-12)
 
 
 def test_unbatched_input():
-    z = ag.tensor([1.0, 2.0, 0.5], dtype=ag.float64)
-    loss = F.cross_entropy(z, ag.tensor(1))
+    z = autograd.tensor([1.0, 2.0, 0.5], dtype=autograd.float64)
+    loss = F.cross_entropy(z, autograd.tensor(1))
     assert loss.shape == () and loss.item() == pytest.approx(reference(z.numpy()[None], np.array([1]))[()])
-    assert F.cross_entropy(z, ag.tensor(1), reduction="none").shape == ()
+    assert F.cross_entropy(z, autograd.tensor(1), reduction="none").shape == ()
 
 
 def test_probability_targets(rng, leaf, check, check_grad):
     logits = leaf(5, 4)
-    probs = ag.tensor(rng.dirichlet(np.ones(4), size=5), requires_grad=True)
-    weight = ag.tensor(rng.uniform(0.5, 2, 4))
+    probs = autograd.tensor(rng.dirichlet(np.ones(4), size=5), requires_grad=True)
+    weight = autograd.tensor(rng.uniform(0.5, 2, 4))
     z = logits.detach().numpy()
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
     q = probs.detach().numpy() * 0.9 + 0.1 / 4
@@ -103,18 +104,18 @@ def test_probability_targets(rng, leaf, check, check_grad):
 
 
 def test_hard_targets_equal_one_hot_probability_targets(rng):
-    logits = ag.tensor(rng.standard_normal((4, 3)))
+    logits = autograd.tensor(rng.standard_normal((4, 3)))
     target = np.array([0, 2, 1, 2])
     one_hot = np.eye(3)[target]
-    hard = F.cross_entropy(logits, ag.tensor(target), label_smoothing=0.2).item()
-    soft = F.cross_entropy(logits, ag.tensor(one_hot), label_smoothing=0.2).item()
+    hard = F.cross_entropy(logits, autograd.tensor(target), label_smoothing=0.2).item()
+    soft = F.cross_entropy(logits, autograd.tensor(one_hot), label_smoothing=0.2).item()
     assert hard == pytest.approx(soft, rel=1e-12)
 
 
-@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+@pytest.mark.parametrize("dtype", [autograd.float32, autograd.float64])
 def test_exact_and_finite_at_logits_of_1e4(dtype):
-    logits = ag.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype=dtype, requires_grad=True)
-    target = ag.tensor([1, 0])
+    logits = autograd.tensor([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], dtype=dtype, requires_grad=True)
+    target = autograd.tensor([1, 0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss = F.cross_entropy(logits, target, reduction="none", label_smoothing=0.1)
@@ -129,35 +130,35 @@ def test_exact_and_finite_at_logits_of_1e4(dtype):
 
 
 def test_mean_is_nan_when_every_target_is_ignored():
-    logits = ag.randn(2, 3, requires_grad=True)
+    logits = autograd.randn(2, 3, requires_grad=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        loss = F.cross_entropy(logits, ag.tensor([-100, -100]))  # 0 / 0, as in PyTorch
+        loss = F.cross_entropy(logits, autograd.tensor([-100, -100]))  # 0 / 0, as in PyTorch
         loss.backward()
     assert np.isnan(loss.item())
     np.testing.assert_array_equal(logits.grad.numpy(), 0)  # ignored rows get no gradient, not NaN
-    assert F.cross_entropy(ag.randn(2, 3), ag.tensor([-100, -100]), reduction="sum").item() == 0
+    assert F.cross_entropy(autograd.randn(2, 3), autograd.tensor([-100, -100]), reduction="sum").item() == 0
 
 
 def test_ignored_rows_get_no_gradient():
-    logits = ag.randn(3, 4, requires_grad=True)
-    F.cross_entropy(logits, ag.tensor([1, 5, 2]), ignore_index=5, label_smoothing=0.3).backward()
+    logits = autograd.randn(3, 4, requires_grad=True)
+    F.cross_entropy(logits, autograd.tensor([1, 5, 2]), ignore_index=5, label_smoothing=0.3).backward()
     np.testing.assert_array_equal(logits.grad.numpy()[1], 0)
     np.testing.assert_allclose(logits.grad.numpy().sum(axis=1), 0, atol=1e-6)  # softmax gradients sum to 0
 
 
 def test_one_fused_node_with_float32_gradients():
-    logits = ag.randn(8, 5, requires_grad=True)
-    loss = F.cross_entropy(logits, ag.randint(0, 5, (8,)))
+    logits = autograd.randn(8, 5, requires_grad=True)
+    loss = F.cross_entropy(logits, autograd.randint(0, 5, (8,)))
     assert loss.grad_fn.name() == "CrossEntropyBackward" and loss.grad_fn.parents[0] is logits
     loss.backward()
-    assert logits.grad.dtype == ag.float32
+    assert logits.grad.dtype == autograd.float32
 
 
 def test_nll_of_log_softmax_equals_cross_entropy(rng, check):
-    logits = ag.tensor(rng.standard_normal((6, 4)))
-    target = ag.tensor(np.array([0, 1, 2, 3, -100, 1]))
-    weight = ag.tensor([1.0, 2.0, 0.5, 1.0], dtype=ag.float64)
+    logits = autograd.tensor(rng.standard_normal((6, 4)))
+    target = autograd.tensor(np.array([0, 1, 2, 3, -100, 1]))
+    weight = autograd.tensor([1.0, 2.0, 0.5, 1.0], dtype=autograd.float64)
     for reduction in ("mean", "sum", "none"):
         ce = F.cross_entropy(logits, target, weight=weight, reduction=reduction)
         nll = F.nll_loss(F.log_softmax(logits, dim=1), target, weight=weight, reduction=reduction)
@@ -165,19 +166,19 @@ def test_nll_of_log_softmax_equals_cross_entropy(rng, check):
 
 
 def test_module_form_and_weight_buffer(rng, check):
-    weight = ag.tensor([1.0, 3.0])
+    weight = autograd.tensor([1.0, 3.0])
     loss_fn = nn.CrossEntropyLoss(weight=weight, ignore_index=0, reduction="sum", label_smoothing=0.05)
     assert repr(loss_fn) == "CrossEntropyLoss()"
     assert list(loss_fn.state_dict()) == ["weight"] and loss_fn.weight is weight
     logits = rng.standard_normal((4, 2))
     target = np.array([0, 1, 1, 0])
     expected = reference(logits, target, weight.numpy(), 0, "sum", 0.05)
-    check(loss_fn(ag.tensor(logits), ag.tensor(target)), expected, rtol=1e-6)
+    check(loss_fn(autograd.tensor(logits), autograd.tensor(target)), expected, rtol=1e-6)
     assert list(nn.CrossEntropyLoss().state_dict()) == []
 
 
 def test_legacy_size_average_and_reduce_arguments_map_to_reduction(rng):
-    logits, target = ag.tensor(rng.standard_normal((3, 2))), ag.tensor([0, 1, 1])
+    logits, target = autograd.tensor(rng.standard_normal((3, 2))), autograd.tensor([0, 1, 1])
     with pytest.warns(UserWarning, match="reduction='sum'"):
         summed = F.cross_entropy(logits, target, size_average=False)
     assert summed.item() == pytest.approx(F.cross_entropy(logits, target, reduction="sum").item())
@@ -186,29 +187,29 @@ def test_legacy_size_average_and_reduce_arguments_map_to_reduction(rng):
 
 
 def test_bad_targets_and_arguments_give_clear_errors():
-    logits = ag.randn(4, 5)
+    logits = autograd.randn(4, 5)
     with pytest.raises(IndexError, match=r"target 7 is out of bounds for 5 classes \(input shape \(4, 5\)\)"):
-        F.cross_entropy(logits, ag.tensor([0, 7, 1, 2]))
+        F.cross_entropy(logits, autograd.tensor([0, 7, 1, 2]))
     with pytest.raises(IndexError, match="target -1 is out of bounds"):
-        F.cross_entropy(logits, ag.tensor([0, -1, 1, 2]))
+        F.cross_entropy(logits, autograd.tensor([0, -1, 1, 2]))
     with pytest.raises(
         TypeError, match=r"class-index targets must be an integer tensor .* got float32 of shape \(4,\)"
     ):
-        F.cross_entropy(logits, ag.tensor([0.0, 1.0, 1.0, 2.0]))
+        F.cross_entropy(logits, autograd.tensor([0.0, 1.0, 1.0, 2.0]))
     with pytest.raises(
         ValueError, match=r"input of shape \(4, 5\) needs a target of shape \(4,\), got \(3,\)"
     ):
-        F.cross_entropy(logits, ag.tensor([0, 1, 2]))
+        F.cross_entropy(logits, autograd.tensor([0, 1, 2]))
     with pytest.raises(ValueError, match=r"weight must have one entry per class, shape \(5,\), got \(4,\)"):
-        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), weight=ag.ones(4))
+        F.cross_entropy(logits, autograd.tensor([0, 1, 2, 3]), weight=autograd.ones(4))
     with pytest.raises(ValueError, match="label_smoothing must be between 0.0 and 1.0"):
-        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), label_smoothing=1.5)
+        F.cross_entropy(logits, autograd.tensor([0, 1, 2, 3]), label_smoothing=1.5)
     with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):
-        F.cross_entropy(logits, ag.tensor([0, 1, 2, 3]), reduction="avg")
+        F.cross_entropy(logits, autograd.tensor([0, 1, 2, 3]), reduction="avg")
     with pytest.raises(TypeError, match="cross_entropy: 'input' must be a floating-point tensor"):
-        F.cross_entropy(ag.tensor([[1, 2]]), ag.tensor([0]))
+        F.cross_entropy(autograd.tensor([[1, 2]]), autograd.tensor([0]))
     with pytest.raises(ValueError, match="class dimension"):
-        F.cross_entropy(ag.tensor(1.0), ag.tensor(0))
+        F.cross_entropy(autograd.tensor(1.0), autograd.tensor(0))
 
 
 @settings(max_examples=20, deadline=None, derandomize=True)
@@ -223,14 +224,14 @@ def test_bad_targets_and_arguments_give_clear_errors():
 )
 def test_values_and_gradients_on_hypothesis_shapes(n, classes, spatial, smoothing, weighted, reduction, seed):
     rng = np.random.default_rng(seed)
-    logits = ag.tensor(rng.standard_normal((n, classes, *spatial)) * 2, requires_grad=True)
+    logits = autograd.tensor(rng.standard_normal((n, classes, *spatial)) * 2, requires_grad=True)
     target = rng.integers(0, classes, (n, *spatial))
     if target.size > 1:
         target.flat[rng.integers(1, target.size)] = -100  # one ignored target (never all of them)
-    weight = ag.tensor(rng.uniform(0.2, 2.0, classes)) if weighted else None
+    weight = autograd.tensor(rng.uniform(0.2, 2.0, classes)) if weighted else None
     options = dict(weight=weight, reduction=reduction, label_smoothing=smoothing)
-    out = F.cross_entropy(logits, ag.tensor(target), **options)
+    out = F.cross_entropy(logits, autograd.tensor(target), **options)
     w = None if weight is None else weight.numpy()
     expected = reference(logits.detach().numpy(), target, w, -100, reduction, smoothing)
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
-    assert ag.gradcheck(lambda z: F.cross_entropy(z, ag.tensor(target), **options), [logits])
+    assert autograd.gradcheck(lambda z: F.cross_entropy(z, autograd.tensor(target), **options), [logits])

@@ -7,7 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_nn import functional as F
 
@@ -23,22 +23,22 @@ def _reduce(values: np.ndarray, reduction: str) -> np.ndarray:
 def test_mse_and_l1_values(reduction, rng, check):
     x, y = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     check(
-        F.mse_loss(ag.tensor(x), ag.tensor(y), reduction=reduction),
+        F.mse_loss(autograd.tensor(x), autograd.tensor(y), reduction=reduction),
         _reduce((x - y) ** 2, reduction),
         rtol=1e-12,
     )
     check(
-        nn.MSELoss(reduction=reduction)(ag.tensor(x), ag.tensor(y)),
+        nn.MSELoss(reduction=reduction)(autograd.tensor(x), autograd.tensor(y)),
         _reduce((x - y) ** 2, reduction),
         rtol=1e-12,
     )
     check(
-        F.l1_loss(ag.tensor(x), ag.tensor(y), reduction=reduction),
+        F.l1_loss(autograd.tensor(x), autograd.tensor(y), reduction=reduction),
         _reduce(np.abs(x - y), reduction),
         rtol=1e-12,
     )
     check(
-        nn.L1Loss(reduction=reduction)(ag.tensor(x), ag.tensor(y)),
+        nn.L1Loss(reduction=reduction)(autograd.tensor(x), autograd.tensor(y)),
         _reduce(np.abs(x - y), reduction),
         rtol=1e-12,
     )
@@ -54,11 +54,11 @@ def test_mse_and_l1_gradients_for_input_and_target(reduction, shape, leaf, check
 
 def test_regression_shape_mismatch_warns_like_pytorch_or_fails_clearly():
     with pytest.warns(UserWarning, match=r"target shape \(3, 1\) differs from input shape \(3,\)"):
-        F.mse_loss(ag.randn(3), ag.randn(3, 1))
+        F.mse_loss(autograd.randn(3), autograd.randn(3, 1))
     with pytest.raises(
         ValueError, match=r"l1_loss: input of shape \(3,\) and target of shape \(4,\) do not broadcast"
     ):
-        F.l1_loss(ag.randn(3), ag.randn(4))
+        F.l1_loss(autograd.randn(3), autograd.randn(4))
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         nn.MSELoss(reduction="batchmean")
 
@@ -78,23 +78,24 @@ def test_nll_values_and_gradients(reduction, rng, leaf, check, check_grad):
         if reduction == "none"
         else (losses.sum() if reduction == "sum" else losses.sum() / weight[safe][keep].sum())
     )
-    out = F.nll_loss(log_p, ag.tensor(target), weight=ag.tensor(weight), reduction=reduction)
+    out = F.nll_loss(log_p, autograd.tensor(target), weight=autograd.tensor(weight), reduction=reduction)
     check(out, expected, rtol=1e-12)
     check_grad(
-        lambda z: F.nll_loss(z, ag.tensor(target), weight=ag.tensor(weight), reduction=reduction), log_p
+        lambda z: F.nll_loss(z, autograd.tensor(target), weight=autograd.tensor(weight), reduction=reduction),
+        log_p,
     )
-    check_grad(lambda z: F.nll_loss(z, ag.tensor(target), reduction=reduction), log_p)
+    check_grad(lambda z: F.nll_loss(z, autograd.tensor(target), reduction=reduction), log_p)
 
 
 def test_nll_spatial_and_module(rng, leaf, check_grad):
     log_p = leaf(2, 3, 4)
-    target = ag.tensor(rng.integers(0, 3, (2, 4)))
+    target = autograd.tensor(rng.integers(0, 3, (2, 4)))
     check_grad(lambda z: F.nll_loss(z, target), log_p)
     loss_fn = nn.NLLLoss(ignore_index=1)
     assert loss_fn(log_p, target).shape == () and repr(loss_fn) == "NLLLoss()"
     assert F.nll_loss(log_p, target, reduction="none").shape == (2, 4)
     with pytest.raises(IndexError, match="nll_loss: target 3 is out of bounds for 3 classes"):
-        F.nll_loss(log_p, ag.tensor(np.full((2, 4), 3)))
+        F.nll_loss(log_p, autograd.tensor(np.full((2, 4), 3)))
 
 
 # ----------------------------------------------------------------- BCE
@@ -105,9 +106,9 @@ def _bce(p: np.ndarray, t: np.ndarray, w: object = 1.0) -> np.ndarray:
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 def test_bce_values_and_gradients(reduction, rng, check, check_grad):
-    p = ag.tensor(rng.uniform(0.05, 0.95, (3, 4)), requires_grad=True)
-    t = ag.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
-    w = ag.tensor(rng.uniform(0.5, 2, 4))
+    p = autograd.tensor(rng.uniform(0.05, 0.95, (3, 4)), requires_grad=True)
+    t = autograd.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
+    w = autograd.tensor(rng.uniform(0.5, 2, 4))
     expected = _reduce(_bce(p.detach().numpy(), t.detach().numpy(), w.numpy()), reduction)
     check(F.binary_cross_entropy(p, t, weight=w, reduction=reduction), expected, rtol=1e-12)
     check(nn.BCELoss(weight=w, reduction=reduction)(p, t), expected, rtol=1e-12)
@@ -115,8 +116,8 @@ def test_bce_values_and_gradients(reduction, rng, check, check_grad):
 
 
 def test_bce_clamps_the_log_at_minus_100_like_pytorch():
-    p = ag.tensor([0.0, 1.0, 1.0], requires_grad=True)
-    t = ag.tensor([1.0, 0.0, 1.0])
+    p = autograd.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    t = autograd.tensor([1.0, 0.0, 1.0])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss = F.binary_cross_entropy(p, t, reduction="none")
@@ -127,15 +128,17 @@ def test_bce_clamps_the_log_at_minus_100_like_pytorch():
 
 def test_bce_refuses_values_outside_0_1_and_mismatched_shapes():
     with pytest.raises(ValueError, match="all elements of input should be between 0 and 1"):
-        F.binary_cross_entropy(ag.tensor([1.5]), ag.tensor([1.0]))
+        F.binary_cross_entropy(autograd.tensor([1.5]), autograd.tensor([1.0]))
     with pytest.raises(ValueError, match=r"target of shape \(2, 1\) must have the input's shape \(2,\)"):
-        F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([[1.0], [0.0]]))
+        F.binary_cross_entropy(autograd.tensor([0.5, 0.5]), autograd.tensor([[1.0], [0.0]]))
     with pytest.raises(TypeError, match="'target' must be a floating-point tensor"):
-        F.binary_cross_entropy(ag.tensor([0.5]), ag.tensor([1]))
+        F.binary_cross_entropy(autograd.tensor([0.5]), autograd.tensor([1]))
     with pytest.raises(
         ValueError, match=r"weight of shape \(3,\) does not broadcast to the input's shape \(2,\)"
     ):
-        F.binary_cross_entropy(ag.tensor([0.5, 0.5]), ag.tensor([1.0, 0.0]), weight=ag.ones(3))
+        F.binary_cross_entropy(
+            autograd.tensor([0.5, 0.5]), autograd.tensor([1.0, 0.0]), weight=autograd.ones(3)
+        )
 
 
 # ----------------------------------------------------------------- BCE with logits
@@ -149,9 +152,9 @@ def _bce_logits(x: np.ndarray, t: np.ndarray, w: object = 1.0, pos_weight: objec
 @pytest.mark.parametrize("with_pos_weight", [False, True])
 def test_bce_with_logits_values_and_gradients(reduction, with_pos_weight, rng, leaf, check, check_grad):
     x = leaf(3, 4, scale=3.0)
-    t = ag.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
-    w = ag.tensor(rng.uniform(0.5, 2, (3, 1)))
-    pos = ag.tensor(rng.uniform(0.5, 3, 4)) if with_pos_weight else None
+    t = autograd.tensor(rng.uniform(0, 1, (3, 4)), requires_grad=True)
+    w = autograd.tensor(rng.uniform(0.5, 2, (3, 1)))
+    pos = autograd.tensor(rng.uniform(0.5, 3, 4)) if with_pos_weight else None
     expected = _bce_logits(
         x.detach().numpy(), t.detach().numpy(), w.numpy(), 1.0 if pos is None else pos.numpy()
     )
@@ -166,14 +169,14 @@ def test_bce_with_logits_values_and_gradients(reduction, with_pos_weight, rng, l
     )
 
 
-@pytest.mark.parametrize("dtype", [ag.float32, ag.float64])
+@pytest.mark.parametrize("dtype", [autograd.float32, autograd.float64])
 def test_bce_with_logits_is_stable_at_1e4(dtype):
-    x = ag.tensor([1e4, -1e4, 1e4, -1e4], dtype=dtype, requires_grad=True)
-    t = ag.tensor([1.0, 0.0, 0.0, 1.0], dtype=dtype)
+    x = autograd.tensor([1e4, -1e4, 1e4, -1e4], dtype=dtype, requires_grad=True)
+    t = autograd.tensor([1.0, 0.0, 0.0, 1.0], dtype=dtype)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         loss = F.binary_cross_entropy_with_logits(
-            x, t, reduction="none", pos_weight=ag.tensor([2.0], dtype=dtype)
+            x, t, reduction="none", pos_weight=autograd.tensor([2.0], dtype=dtype)
         )
         loss.sum().backward()
     np.testing.assert_allclose(loss.detach().numpy(), [0.0, 0.0, 1e4, 2e4])
@@ -181,22 +184,22 @@ def test_bce_with_logits_is_stable_at_1e4(dtype):
 
 
 def test_bce_with_logits_equals_bce_of_sigmoid(rng):
-    x = ag.tensor(rng.standard_normal(10) * 2)
-    t = ag.tensor(rng.uniform(0, 1, 10))
+    x = autograd.tensor(rng.standard_normal(10) * 2)
+    t = autograd.tensor(rng.uniform(0, 1, 10))
     a = F.binary_cross_entropy_with_logits(x, t).item()
     b = F.binary_cross_entropy(F.sigmoid(x), t).item()
     assert a == pytest.approx(b, rel=1e-12)
 
 
 def test_weights_are_buffers_and_reprs():
-    pos = ag.tensor([1.0, 2.0])
+    pos = autograd.tensor([1.0, 2.0])
     loss_fn = nn.BCEWithLogitsLoss(pos_weight=pos)
     assert list(loss_fn.state_dict()) == ["pos_weight"] and repr(loss_fn) == "BCEWithLogitsLoss()"
-    assert loss_fn.double().pos_weight.dtype == ag.float64
+    assert loss_fn.double().pos_weight.dtype == autograd.float64
     assert (
         repr(nn.BCELoss()) == "BCELoss()"
         and repr(nn.MSELoss()) == "MSELoss()"
         and repr(nn.L1Loss()) == "L1Loss()"
     )
     with pytest.raises(ValueError, match="binary_cross_entropy_with_logits: target of shape"):
-        F.binary_cross_entropy_with_logits(ag.randn(3), ag.rand(2))
+        F.binary_cross_entropy_with_logits(autograd.randn(3), autograd.rand(2))

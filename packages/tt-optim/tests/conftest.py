@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def leaves(rng):
 
     def make(*shapes, dtype=np.float64):
         values = [rng.standard_normal(shape).astype(dtype) for shape in shapes]
-        tensors = [ag.tensor(v, requires_grad=True) for v in values]
+        tensors = [autograd.tensor(v, requires_grad=True) for v in values]
         return tensors, [v.copy() for v in values]
 
     return make
@@ -39,11 +39,11 @@ def gradient_feed(rng):
     """``gradient_feed(params, steps)`` -> (grads[t][i] arrays, install(t)) with fixed random gradients."""
 
     def make(params, steps):
-        grads = [[rng.standard_normal(p.shape).astype(p._array.dtype) for p in params] for _ in range(steps)]
+        grads = [[rng.standard_normal(p.shape).astype(p.array.dtype) for p in params] for _ in range(steps)]
 
         def install(t):
             for p, g in zip(params, grads[t]):
-                p.grad = ag.tensor(g)
+                p.grad = autograd.tensor(g)
 
         return grads, install
 

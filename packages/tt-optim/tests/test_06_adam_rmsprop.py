@@ -116,7 +116,7 @@ def test_adam_matches_the_documented_update(name, leaves, gradient_feed):
     settings = ADAM_CASES[name]
     optimizer, params = run_and_compare(Adam, settings, adam_reference, settings, leaves, gradient_feed)
     state = optimizer.state[params[0]]
-    assert float(state["step"]) == STEPS and state["step"]._array.dtype == np.float32
+    assert float(state["step"]) == STEPS and state["step"].array.dtype == np.float32
     assert ("max_exp_avg_sq" in state) == settings.get("amsgrad", False)
 
 
@@ -130,7 +130,7 @@ def test_adamw_decouples_weight_decay(settings, leaves, gradient_feed):
 def test_adamw_and_adam_with_l2_differ(leaves, gradient_feed):
     (a,), _ = leaves((5,))
     (b,), _ = leaves((5,))
-    b._array[...] = a._array
+    b.array[...] = a.array
     grads, _ = gradient_feed([a], 3)
     adam, adamw = Adam([a], lr=0.1, weight_decay=0.5), AdamW([b], lr=0.1, weight_decay=0.5)
     for g in grads:
@@ -180,9 +180,9 @@ def test_float32_state_and_parameters(optimizer_class, leaves, gradient_feed):
     for t in range(2):
         install(t)
         optimizer.step()
-    assert params[0]._array.dtype == np.float32
+    assert params[0].array.dtype == np.float32
     for key, value in optimizer.state[params[0]].items():
-        assert value._array.dtype == np.float32, f"{key} is {value._array.dtype}"
+        assert value.array.dtype == np.float32, f"{key} is {value.array.dtype}"
 
 
 @pytest.mark.parametrize("optimizer_class", [SGD, Adam, AdamW, RMSprop])

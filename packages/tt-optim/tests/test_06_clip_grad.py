@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_optim
 from tt_optim.utils import clip_grad_norm_, clip_grad_value_
 
@@ -12,8 +12,8 @@ from tt_optim.utils import clip_grad_norm_, clip_grad_value_
 def with_grads(rng, *shapes, scale=1.0, dtype=np.float64):
     params = []
     for shape in shapes:
-        p = ag.zeros(shape, dtype=dtype, requires_grad=True)
-        p.grad = ag.tensor((rng.standard_normal(shape) * scale).astype(dtype))
+        p = autograd.zeros(shape, dtype=dtype, requires_grad=True)
+        p.grad = autograd.tensor((rng.standard_normal(shape) * scale).astype(dtype))
         params.append(p)
     return params
 
@@ -23,7 +23,7 @@ def test_clip_grad_norm_scales_all_gradients_as_one_vector(rng):
     before = [p.grad.numpy().copy() for p in params]
     total = np.sqrt(sum(np.sum(g**2) for g in before))
     returned = clip_grad_norm_(params, max_norm=1.0)
-    assert isinstance(returned, ag.Tensor) and returned.shape == ()
+    assert isinstance(returned, autograd.Tensor) and returned.shape == ()
     np.testing.assert_allclose(float(returned), total, rtol=1e-12)
     coefficient = 1.0 / (total + 1e-6)
     for p, g in zip(params, before):
@@ -57,12 +57,12 @@ def test_other_norms(norm_type, rng):
 def test_float32_gradients_stay_float32(rng):
     params = with_grads(rng, (10,), scale=5.0, dtype=np.float32)
     clip_grad_norm_(params, 1.0)
-    assert params[0].grad._array.dtype == np.float32
+    assert params[0].grad.array.dtype == np.float32
 
 
 def test_parameters_without_gradients_and_a_single_tensor(rng):
     (p,) = with_grads(rng, (3,), scale=10.0)
-    q = ag.zeros(2, requires_grad=True)
+    q = autograd.zeros(2, requires_grad=True)
     total = clip_grad_norm_([p, q], 1.0)
     assert q.grad is None and float(total) > 1.0
     assert float(clip_grad_norm_(p, 1.0)) == pytest.approx(1.0, rel=1e-5)
@@ -71,7 +71,7 @@ def test_parameters_without_gradients_and_a_single_tensor(rng):
 
 def test_non_finite_norm_raises_when_asked(rng):
     (p,) = with_grads(rng, (3,))
-    p.grad._array[0] = np.inf
+    p.grad.array[0] = np.inf
     with pytest.raises(RuntimeError, match="total norm .* is inf"):
         clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
 
@@ -79,9 +79,9 @@ def test_non_finite_norm_raises_when_asked(rng):
 def test_clip_grad_value_clamps_each_element(rng):
     params = with_grads(rng, (20,), (4, 4), scale=2.0)
     before = [p.grad.numpy().copy() for p in params]
-    storage = params[0].grad._array
+    storage = params[0].grad.array
     assert clip_grad_value_(params, 0.5) is None
-    assert params[0].grad._array is storage
+    assert params[0].grad.array is storage
     for p, g in zip(params, before):
         np.testing.assert_array_equal(p.grad.numpy(), np.clip(g, -0.5, 0.5))
 

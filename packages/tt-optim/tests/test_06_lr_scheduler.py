@@ -11,13 +11,13 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_optim import SGD, Adam
 from tt_optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, OneCycleLR, SequentialLR, StepLR
 
 
 def make_optimizer(lr=0.1, groups=1, optimizer_class=SGD, **settings):
-    params = [{"params": [ag.zeros(2, requires_grad=True)], "lr": lr * (i + 1)} for i in range(groups)]
+    params = [{"params": [autograd.zeros(2, requires_grad=True)], "lr": lr * (i + 1)} for i in range(groups)]
     return optimizer_class(params, lr=lr, **settings)
 
 
@@ -177,11 +177,11 @@ def test_sequential_lr_warm_up_then_cosine():
 
 
 def test_the_optimizer_steps_with_the_scheduled_lr():
-    p = ag.zeros(1, dtype=ag.float64, requires_grad=True)
+    p = autograd.zeros(1, dtype=autograd.float64, requires_grad=True)
     optimizer = SGD([p], lr=1.0)
     scheduler = StepLR(optimizer, step_size=1, gamma=0.5)
     for _ in range(3):
-        p.grad = ag.ones(1, dtype=ag.float64)
+        p.grad = autograd.ones(1, dtype=autograd.float64)
         optimizer.step()
         scheduler.step()
     np.testing.assert_allclose(p.detach().numpy(), [-(1.0 + 0.5 + 0.25)])
@@ -239,7 +239,7 @@ def test_bad_schedules_are_refused_clearly(make, error, message):
 def test_one_cycle_needs_momentum_to_cycle():
     from tt_optim import Optimizer
 
-    optimizer = Optimizer([ag.zeros(2, requires_grad=True)], {"lr": 0.1})  # no momentum, no betas
+    optimizer = Optimizer([autograd.zeros(2, requires_grad=True)], {"lr": 0.1})  # no momentum, no betas
     with pytest.raises(ValueError, match="cycle_momentum=False"):
         OneCycleLR(optimizer, max_lr=0.1, total_steps=10)
     OneCycleLR(optimizer, max_lr=0.1, total_steps=10, cycle_momentum=False)

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_optim import SGD, Adam, AdamW, Optimizer, RMSprop
 
 
 def test_zero_grad_sets_gradients_to_none_by_default(leaves):
     params, _ = leaves((2,), (3,))
     for p in params:
-        p.grad = ag.ones(p.shape, dtype=ag.float64)
+        p.grad = autograd.ones(p.shape, dtype=autograd.float64)
     SGD(params, lr=0.1).zero_grad()
     assert all(p.grad is None for p in params)
 
 
 def test_zero_grad_can_zero_in_place(leaves):
     (p,), _ = leaves((4,))
-    p.grad = ag.ones(4, dtype=ag.float64)
-    storage = p.grad._array
+    p.grad = autograd.ones(4, dtype=autograd.float64)
+    storage = p.grad.array
     SGD([p], lr=0.1).zero_grad(set_to_none=False)
-    assert p.grad._array is storage
+    assert p.grad.array is storage
     np.testing.assert_array_equal(p.grad.numpy(), np.zeros(4))
 
 
@@ -35,7 +35,7 @@ def test_step_calls_the_closure_with_grad_enabled_and_returns_its_loss(leaves):
         loss.backward()
         return loss
 
-    with ag.no_grad():
+    with autograd.no_grad():
         loss = optimizer.step(closure)
     assert float(loss) == pytest.approx(float((start * start).sum()))
     np.testing.assert_allclose(x.detach().numpy(), start - 0.25 * 2 * start)
@@ -121,14 +121,14 @@ def test_state_dict_round_trip_continues_exactly(optimizer_class, settings, leav
     saved = optimizer.state_dict()
     snapshot = [p.detach().numpy().copy() for p in params]
     # A second optimizer over a copy of the parameters, restored from the state dict.
-    twins = [ag.tensor(s, requires_grad=True) for s in snapshot]
+    twins = [autograd.tensor(s, requires_grad=True) for s in snapshot]
     restored = optimizer_class(twins, lr=123.0)
     restored.load_state_dict(saved)
     assert restored.param_groups[0]["lr"] == settings["lr"]
     for t in range(3, 6):
         install(t)
         for twin, g in zip(twins, grads[t]):
-            twin.grad = ag.tensor(g)
+            twin.grad = autograd.tensor(g)
         optimizer.step()
         restored.step()
     for p, twin in zip(params, twins):
@@ -144,7 +144,7 @@ def test_load_state_dict_copies_the_state(leaves, gradient_feed):
     saved = optimizer.state_dict()
     other = SGD([a], lr=0.1, momentum=0.9)
     other.load_state_dict(saved)
-    other.state[a]["momentum_buffer"]._array[...] = 0
+    other.state[a]["momentum_buffer"].array[...] = 0
     assert np.any(optimizer.state[a]["momentum_buffer"].numpy() != 0)
 
 
@@ -154,11 +154,11 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype(leaves, gradient_fee
     optimizer = Adam([a])
     install(0)
     optimizer.step()
-    b = ag.zeros(3, requires_grad=True)  # float32
+    b = autograd.zeros(3, requires_grad=True)  # float32
     other = Adam([b])
     other.load_state_dict(optimizer.state_dict())
-    assert other.state[b]["exp_avg"]._array.dtype == np.float32
-    assert other.state[b]["step"]._array.dtype == np.float32
+    assert other.state[b]["exp_avg"].array.dtype == np.float32
+    assert other.state[b]["step"].array.dtype == np.float32
 
 
 @pytest.mark.parametrize(
@@ -166,7 +166,7 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype(leaves, gradient_fee
     [
         (lambda s: s["param_groups"].append({"params": []}), "2 parameter groups"),
         (lambda s: s["param_groups"][0]["params"].append(7), "1 parameters here but 2"),
-        (lambda s: s["state"][0].update(exp_avg=ag.zeros(5)), "has shape \\(5,\\)"),
+        (lambda s: s["state"][0].update(exp_avg=autograd.zeros(5)), "has shape \\(5,\\)"),
         (lambda s: s.pop("state"), "'state' and 'param_groups'"),
     ],
 )
@@ -186,7 +186,7 @@ def test_load_state_dict_names_what_does_not_match(tamper, message, leaves, grad
 
 def test_a_gradient_of_the_wrong_shape_is_reported(leaves):
     (a,), _ = leaves((3,))
-    a.grad = ag.ones(2, dtype=ag.float64)
+    a.grad = autograd.ones(2, dtype=autograd.float64)
     with pytest.raises(RuntimeError, match=r"shape \(3,\) has a gradient of shape \(2,\)"):
         SGD([a], lr=0.1).step()
 
@@ -199,8 +199,8 @@ def test_repr_lists_each_group(leaves):
 
 def test_a_step_bumps_versions_so_a_stale_graph_refuses_to_backward():
     """PyTorch's rule: a backward through a graph whose saved parameter a step changed raises."""
-    w = ag.tensor([1.0, 2.0], requires_grad=True)
-    x = ag.tensor([3.0, 4.0], requires_grad=True)
+    w = autograd.tensor([1.0, 2.0], requires_grad=True)
+    x = autograd.tensor([3.0, 4.0], requires_grad=True)
     optimizer = SGD([w], lr=0.1)
     loss = (w * x).sum()  # Mul saved w for x's gradient
     loss.backward(retain_graph=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_optim import SGD
 
 STEPS = 6
@@ -79,10 +79,10 @@ def test_param_groups_use_their_own_hyper_parameters(leaves, gradient_feed):
 
 def test_update_is_in_place_and_leaves_the_gradient_alone(leaves):
     (p,), _ = leaves((3,))
-    storage = p._array
-    p.grad = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64)
+    storage = p.array
+    p.grad = autograd.tensor([1.0, 2.0, 3.0], dtype=autograd.float64)
     SGD([p], lr=0.1, weight_decay=0.5, momentum=0.9, maximize=True).step()
-    assert p._array is storage, "the update must write into the parameter's array, not replace it"
+    assert p.array is storage, "the update must write into the parameter's array, not replace it"
     np.testing.assert_array_equal(p.grad.numpy(), [1.0, 2.0, 3.0])
     assert p.requires_grad and p.grad_fn is None
 
@@ -94,15 +94,15 @@ def test_float32_parameters_stay_float32(leaves, gradient_feed):
     for t in range(3):
         install(t)
         optimizer.step()
-    assert params[0]._array.dtype == np.float32
-    assert optimizer.state[params[0]]["momentum_buffer"]._array.dtype == np.float32
+    assert params[0].array.dtype == np.float32
+    assert optimizer.state[params[0]]["momentum_buffer"].array.dtype == np.float32
     expected = sgd_reference(start[0].astype(np.float64), [g[0].astype(np.float64) for g in grads], 0.1, 0.9)
     np.testing.assert_allclose(params[0].detach().numpy(), expected[-1], rtol=1e-5)
 
 
 def test_parameters_without_gradient_are_skipped(leaves):
     (a, b), (a0, b0) = leaves((2,), (2,))
-    a.grad = ag.tensor([1.0, 1.0], dtype=ag.float64)
+    a.grad = autograd.tensor([1.0, 1.0], dtype=autograd.float64)
     optimizer = SGD([a, b], lr=0.5, momentum=0.9)
     optimizer.step()
     np.testing.assert_array_equal(b.detach().numpy(), b0)
@@ -114,10 +114,10 @@ def test_sgd_trains_a_least_squares_fit():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 3))
     y = x @ np.array([1.5, -2.0, 0.5]) + 0.3
-    w = ag.zeros(3, dtype=ag.float64, requires_grad=True)
-    b = ag.zeros(1, dtype=ag.float64, requires_grad=True)
+    w = autograd.zeros(3, dtype=autograd.float64, requires_grad=True)
+    b = autograd.zeros(1, dtype=autograd.float64, requires_grad=True)
     optimizer = SGD([w, b], lr=0.1, momentum=0.9)
-    inputs, targets = ag.tensor(x), ag.tensor(y)
+    inputs, targets = autograd.tensor(x), autograd.tensor(y)
     for _ in range(200):
         optimizer.zero_grad()
         loss = ((inputs @ w + b - targets) ** 2).mean()

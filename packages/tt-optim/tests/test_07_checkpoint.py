@@ -9,7 +9,7 @@ import zipfile
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_optim
 from tt_optim import SGD, Adam, CheckpointError, load, load_checkpoint, save, save_checkpoint
 from tt_optim.lr_scheduler import OneCycleLR
@@ -17,14 +17,14 @@ from tt_optim.lr_scheduler import OneCycleLR
 
 def test_a_tree_round_trips_exactly(tmp_path):
     tree = {
-        "weights": ag.randn(3, 4),
-        "double": ag.tensor([1.0, np.pi], dtype=ag.float64),
-        "ints": ag.arange(5),
-        "mask": ag.tensor([True, False]),
+        "weights": autograd.randn(3, 4),
+        "double": autograd.tensor([1.0, np.pi], dtype=autograd.float64),
+        "ints": autograd.arange(5),
+        "mask": autograd.tensor([True, False]),
         "array": np.arange(6, dtype=np.int16).reshape(2, 3),
         "transposed": np.arange(6.0).reshape(2, 3).T,
-        "scalar": ag.tensor(2.5),
-        "by_index": {0: {"step": ag.tensor(3.0)}, 7: None},
+        "scalar": autograd.tensor(2.5),
+        "by_index": {0: {"step": autograd.tensor(3.0)}, 7: None},
         "betas": (0.9, 0.999),
         "nested": [1, 2.5, "three", None, True, {"__tensor__": "not a tag here"}],
         "tiny": 1e-300,
@@ -33,7 +33,7 @@ def test_a_tree_round_trips_exactly(tmp_path):
     save(tree, tmp_path / "tree.npz")
     back = load(tmp_path / "tree.npz")
     for key in ("weights", "double", "ints", "mask", "scalar"):
-        assert isinstance(back[key], ag.Tensor) and back[key]._array.dtype == tree[key]._array.dtype
+        assert isinstance(back[key], autograd.Tensor) and back[key].array.dtype == tree[key].array.dtype
         assert back[key].shape == tree[key].shape, f"{key}: shape {back[key].shape}, saved {tree[key].shape}"
         np.testing.assert_array_equal(back[key].numpy(), tree[key].numpy())
     assert isinstance(back["array"], np.ndarray) and back["array"].dtype == np.int16
@@ -45,7 +45,7 @@ def test_a_tree_round_trips_exactly(tmp_path):
 
 
 def test_the_file_is_a_plain_npz_that_numpy_reads_without_pickle(tmp_path):
-    save({"model": {"0.weight": ag.ones(2, 2)}}, tmp_path / "c.npz")
+    save({"model": {"0.weight": autograd.ones(2, 2)}}, tmp_path / "c.npz")
     with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
         assert sorted(archive.files) == ["__metadata__", "model/0.weight"]
         assert b'"format": "tinytorch-checkpoint"' in archive["__metadata__"].tobytes()
@@ -103,7 +103,7 @@ def test_values_that_need_pickle_are_refused_when_saving(tmp_path):
 
 def test_a_failure_mid_save_leaves_the_old_checkpoint_intact(tmp_path, monkeypatch):
     path = tmp_path / "run.npz"
-    save({"w": ag.ones(100)}, path)
+    save({"w": autograd.ones(100)}, path)
     before = path.read_bytes()
     calls = []
     real = np.lib.format.write_array
@@ -116,7 +116,7 @@ def test_a_failure_mid_save_leaves_the_old_checkpoint_intact(tmp_path, monkeypat
 
     monkeypatch.setattr(np.lib.format, "write_array", failing)
     with pytest.raises(OSError, match="disk full"):
-        save({"w": ag.zeros(100), "v": ag.zeros(100), "u": ag.zeros(3)}, path)
+        save({"w": autograd.zeros(100), "v": autograd.zeros(100), "u": autograd.zeros(3)}, path)
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["run.npz"], "the temporary file must be removed"
     np.testing.assert_array_equal(load(path)["w"].numpy(), np.ones(100))
@@ -129,16 +129,16 @@ def test_the_write_goes_through_a_temporary_file_and_a_rename(tmp_path, monkeypa
     synced = []
     real_fsync = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: (synced.append(fd), real_fsync(fd)))
-    save({"w": ag.ones(2)}, tmp_path / "c.npz")
+    save({"w": autograd.ones(2)}, tmp_path / "c.npz")
     ((source, target),) = renames
     assert os.path.dirname(source) == str(tmp_path) and target == tmp_path / "c.npz"
     assert synced, "the data must be fsync-ed before the rename"
 
 
 def make_training_state(seed):
-    ag.manual_seed(seed)
-    w = ag.randn(4, 3, requires_grad=True)
-    b = ag.zeros(3, requires_grad=True)
+    autograd.manual_seed(seed)
+    w = autograd.randn(4, 3, requires_grad=True)
+    b = autograd.zeros(3, requires_grad=True)
     optimizer = Adam([w, b], lr=0.01, amsgrad=True)
     scheduler = OneCycleLR(optimizer, max_lr=0.1, total_steps=20)
     return w, b, optimizer, scheduler
@@ -154,17 +154,17 @@ class Pair:
         return {"w": self.w.detach(), "b": self.b.detach()}
 
     def load_state_dict(self, state, strict=True):
-        self.w._array[...] = state["w"].numpy()
-        self.b._array[...] = state["b"].numpy()
+        self.w.array[...] = state["w"].numpy()
+        self.b.array[...] = state["b"].numpy()
 
 
 def test_save_checkpoint_restores_model_optimizer_scheduler_and_rng(tmp_path):
     w, b, optimizer, scheduler = make_training_state(0)
     for _ in range(3):
-        w.grad, b.grad = ag.randn(4, 3), ag.randn(3)
+        w.grad, b.grad = autograd.randn(4, 3), autograd.randn(3)
         optimizer.step()
         scheduler.step()
-    loader_generator = ag.Generator(9)
+    loader_generator = autograd.Generator(9)
     loader_generator.numpy.random(5)
     save_checkpoint(
         tmp_path / "c.npz",
@@ -175,10 +175,10 @@ def test_save_checkpoint_restores_model_optimizer_scheduler_and_rng(tmp_path):
         extra={"note": "hello"},
         generators={"train": loader_generator},
     )
-    next_default, next_loader = ag.rand(4).numpy(), loader_generator.numpy.random(4)
+    next_default, next_loader = autograd.rand(4).numpy(), loader_generator.numpy.random(4)
 
     w2, b2, optimizer2, scheduler2 = make_training_state(1)
-    other_generator = ag.Generator(123)
+    other_generator = autograd.Generator(123)
     saved = load_checkpoint(
         tmp_path / "c.npz",
         model=Pair(w2, b2),
@@ -194,7 +194,7 @@ def test_save_checkpoint_restores_model_optimizer_scheduler_and_rng(tmp_path):
     np.testing.assert_array_equal(
         optimizer2.state[w2]["max_exp_avg_sq"].numpy(), optimizer.state[w]["max_exp_avg_sq"].numpy()
     )
-    np.testing.assert_array_equal(ag.rand(4).numpy(), next_default)
+    np.testing.assert_array_equal(autograd.rand(4).numpy(), next_default)
     np.testing.assert_array_equal(other_generator.numpy.random(4), next_loader)
 
 
@@ -204,14 +204,14 @@ def test_load_checkpoint_says_what_is_missing(tmp_path):
     with pytest.raises(CheckpointError, match="no optimizer state"):
         load_checkpoint(tmp_path / "c.npz", optimizer=optimizer)
     with pytest.raises(CheckpointError, match="no state for generator 'train'"):
-        load_checkpoint(tmp_path / "c.npz", generators={"train": ag.Generator(0)})
+        load_checkpoint(tmp_path / "c.npz", generators={"train": autograd.Generator(0)})
     save({"just": "a tree"}, tmp_path / "tree.npz")
     with pytest.raises(CheckpointError, match="not a training checkpoint"):
         load_checkpoint(tmp_path / "tree.npz")
 
 
 def test_an_sgd_state_dict_with_no_state_round_trips(tmp_path):
-    optimizer = SGD([ag.zeros(2, requires_grad=True)], lr=0.1)
+    optimizer = SGD([autograd.zeros(2, requires_grad=True)], lr=0.1)
     save(optimizer.state_dict(), tmp_path / "o.npz")
     optimizer.load_state_dict(load(tmp_path / "o.npz"))
     assert optimizer.param_groups[0]["lr"] == 0.1

@@ -6,14 +6,14 @@ from collections import namedtuple
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_optim.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 
 
 def numbered(n=10, features=3):
     """A TensorDataset whose sample i is (row of i's, i)."""
-    x = ag.tensor(np.repeat(np.arange(n, dtype=np.float32)[:, None], features, axis=1))
-    return TensorDataset(x, ag.arange(n))
+    x = autograd.tensor(np.repeat(np.arange(n, dtype=np.float32)[:, None], features, axis=1))
+    return TensorDataset(x, autograd.arange(n))
 
 
 def labels_of(loader):
@@ -37,8 +37,8 @@ def test_batch_sizes_and_len(n, batch_size, drop_last, sizes):
     assert len(loader) == len(sizes)
     if batches:
         x, y = batches[0]
-        assert x.shape == (sizes[0], 3) and x.dtype == ag.float32 and y.dtype == ag.int64
-        assert isinstance(x, ag.Tensor)
+        assert x.shape == (sizes[0], 3) and x.dtype == autograd.float32 and y.dtype == autograd.int64
+        assert isinstance(x, autograd.Tensor)
 
 
 def test_without_shuffle_the_order_is_the_datasets():
@@ -46,7 +46,7 @@ def test_without_shuffle_the_order_is_the_datasets():
 
 
 def test_shuffle_covers_every_sample_once_per_epoch_in_a_new_order():
-    loader = DataLoader(numbered(20), batch_size=6, shuffle=True, generator=ag.Generator(1))
+    loader = DataLoader(numbered(20), batch_size=6, shuffle=True, generator=autograd.Generator(1))
     first, second = sum(labels_of(loader), []), sum(labels_of(loader), [])
     assert sorted(first) == sorted(second) == list(range(20))
     assert first != second and first != list(range(20))
@@ -54,24 +54,24 @@ def test_shuffle_covers_every_sample_once_per_epoch_in_a_new_order():
 
 def test_a_seeded_generator_makes_shuffling_reproducible():
     orders = [
-        labels_of(DataLoader(numbered(30), batch_size=8, shuffle=True, generator=ag.Generator(5)))
+        labels_of(DataLoader(numbered(30), batch_size=8, shuffle=True, generator=autograd.Generator(5)))
         for _ in range(2)
     ]
     assert orders[0] == orders[1]
-    other = labels_of(DataLoader(numbered(30), batch_size=8, shuffle=True, generator=ag.Generator(6)))
+    other = labels_of(DataLoader(numbered(30), batch_size=8, shuffle=True, generator=autograd.Generator(6)))
     assert other != orders[0]
 
 
 def test_without_a_generator_shuffling_follows_manual_seed():
     loader = DataLoader(numbered(30), batch_size=8, shuffle=True)
-    ag.manual_seed(11)
+    autograd.manual_seed(11)
     first = labels_of(loader)
-    ag.manual_seed(11)
+    autograd.manual_seed(11)
     assert labels_of(loader) == first
 
 
 def test_the_order_is_drawn_when_iteration_starts():
-    generator = ag.Generator(3)
+    generator = autograd.Generator(3)
     loader = DataLoader(numbered(12), batch_size=4, shuffle=True, generator=generator)
     state = generator.get_state()
     iterator = iter(loader)
@@ -88,10 +88,10 @@ class NoPerSampleAccess(TensorDataset):
 
 
 def test_tensor_datasets_are_batched_by_vectorised_indexing():
-    x = ag.randn(50, 4)
-    dataset = NoPerSampleAccess(x, ag.arange(50))
-    loader = DataLoader(dataset, batch_size=16, shuffle=True, generator=ag.Generator(0))
-    order = ag.Generator(0).numpy.permutation(50)
+    x = autograd.randn(50, 4)
+    dataset = NoPerSampleAccess(x, autograd.arange(50))
+    loader = DataLoader(dataset, batch_size=16, shuffle=True, generator=autograd.Generator(0))
+    order = autograd.Generator(0).numpy.permutation(50)
     for number, (inputs, labels) in enumerate(loader):
         expected = order[number * 16 : (number + 1) * 16]
         np.testing.assert_array_equal(labels.numpy(), expected)
@@ -110,22 +110,27 @@ class Squares(Dataset):
 
 def test_per_sample_datasets_go_through_default_collate():
     x, squares, names = next(iter(DataLoader(Squares(), batch_size=3)))
-    assert isinstance(x, ag.Tensor) and x.shape == (3, 2) and x.dtype == ag.float32
-    assert squares.dtype == ag.float64 and squares.numpy().tolist() == [0.0, 1.0, 4.0]
+    assert isinstance(x, autograd.Tensor) and x.shape == (3, 2) and x.dtype == autograd.float32
+    assert squares.dtype == autograd.float64 and squares.numpy().tolist() == [0.0, 1.0, 4.0]
     assert names == ["item0", "item1", "item2"]
 
 
 def test_default_collate_handles_tensors_ints_dicts_and_namedtuples():
     Pair = namedtuple("Pair", "a b")
     batch = default_collate(
-        [{"x": ag.ones(2), "n": 1, "p": Pair(1.0, True)}, {"x": ag.zeros(2), "n": 2, "p": Pair(2.0, False)}]
+        [
+            {"x": autograd.ones(2), "n": 1, "p": Pair(1.0, True)},
+            {"x": autograd.zeros(2), "n": 2, "p": Pair(2.0, False)},
+        ]
     )
     assert (
-        batch["x"].shape == (2, 2) and batch["n"].dtype == ag.int64 and batch["n"].numpy().tolist() == [1, 2]
+        batch["x"].shape == (2, 2)
+        and batch["n"].dtype == autograd.int64
+        and batch["n"].numpy().tolist() == [1, 2]
     )
-    assert isinstance(batch["p"], Pair) and batch["p"].b.dtype == ag.bool
+    assert isinstance(batch["p"], Pair) and batch["p"].b.dtype == autograd.bool
     with pytest.raises(RuntimeError, match="different shapes"):
-        default_collate([ag.ones(2), ag.ones(3)])
+        default_collate([autograd.ones(2), autograd.ones(3)])
     with pytest.raises(TypeError, match="don't know how to batch"):
         default_collate([object(), object()])
 
@@ -146,7 +151,7 @@ def test_subset_and_random_split():
     subset = Subset(dataset, [7, 2, 5])
     assert len(subset) == 3 and int(subset[0][1]) == 7
     assert next(iter(DataLoader(subset, batch_size=3)))[1].numpy().tolist() == [7, 2, 5]
-    parts = random_split(dataset, [0.7, 0.3], generator=ag.Generator(0))
+    parts = random_split(dataset, [0.7, 0.3], generator=autograd.Generator(0))
     assert [len(p) for p in parts] == [7, 3]
     assert sorted(np.concatenate([p.indices for p in parts]).tolist()) == list(range(10))
     assert [len(p) for p in random_split(dataset, [0.5, 0.25, 0.25])] == [6, 2, 2]  # remainder goes first
@@ -162,7 +167,7 @@ def test_a_bad_batch_size_is_refused(batch_size):
 
 def test_bad_datasets_are_refused_clearly():
     with pytest.raises(ValueError, match=r"first dimensions differ: \[3, 4\]"):
-        TensorDataset(ag.ones(3, 2), ag.ones(4))
+        TensorDataset(autograd.ones(3, 2), autograd.ones(4))
     with pytest.raises(TypeError, match="needs __len__ and __getitem__"):
         DataLoader(iter(range(3)))
     with pytest.raises(TypeError, match="tt.Generator"):
@@ -185,7 +190,7 @@ def test_a_dataset_with_getitems_is_fetched_one_call_per_batch():
         def __getitems__(self, indices: list[int]):
             assert all(type(i) is int for i in indices)
             self.calls.append(indices)
-            return [ag.tensor([float(i * i)]) for i in indices]
+            return [autograd.tensor([float(i * i)]) for i in indices]
 
     data = Squares()
     batches = list(DataLoader(data, batch_size=4))

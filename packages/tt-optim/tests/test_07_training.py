@@ -7,7 +7,7 @@ import types
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn
 import tt_optim
 from tt_optim import SGD, Adam, DataLoader, TensorDataset, accuracy, evaluate, fit
@@ -20,7 +20,7 @@ def blobs(n=240, features=8, classes=3, seed=0):
     rng = np.random.default_rng(seed + 1)
     labels = rng.integers(0, classes, n)
     points = centres[labels] + rng.standard_normal((n, features))
-    return TensorDataset(ag.tensor(points, dtype=ag.float32), ag.tensor(labels))
+    return TensorDataset(autograd.tensor(points, dtype=autograd.float32), autograd.tensor(labels))
 
 
 def mlp(features=8, classes=3, p=0.2):
@@ -36,9 +36,9 @@ def quiet(monkeypatch):
 
 
 def test_fit_learns_and_records_a_history(quiet, capsys):
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     model = mlp()
-    train = DataLoader(blobs(), batch_size=32, shuffle=True, generator=ag.Generator(0))
+    train = DataLoader(blobs(), batch_size=32, shuffle=True, generator=autograd.Generator(0))
     val = DataLoader(blobs(seed=1, n=90), batch_size=45)
     history = fit(
         model, tt_nn.CrossEntropyLoss(), Adam(model.parameters(), lr=0.01), train, epochs=4, val_loader=val
@@ -56,7 +56,7 @@ def test_fit_learns_and_records_a_history(quiet, capsys):
 
 def test_epoch_metrics_are_means_weighted_by_batch_size(quiet):
     """With lr 0 the model is fixed, so each epoch's loss and accuracy equal evaluate's over the whole set."""
-    ag.manual_seed(1)
+    autograd.manual_seed(1)
     model = mlp(p=0.0)
     data = blobs(n=50)
     loss_fn = tt_nn.CrossEntropyLoss()
@@ -69,7 +69,7 @@ def test_epoch_metrics_are_means_weighted_by_batch_size(quiet):
         verbose=False,
     )
     x, y = data.tensors
-    with ag.no_grad():
+    with autograd.no_grad():
         output = model(x)
         whole_loss = loss_fn(output, y).item()
     assert history[0]["train_loss"] == pytest.approx(whole_loss, rel=1e-5)
@@ -80,7 +80,7 @@ def test_epoch_metrics_are_means_weighted_by_batch_size(quiet):
 
 
 def test_evaluate_uses_eval_mode_no_gradients_and_restores_the_mode():
-    ag.manual_seed(2)
+    autograd.manual_seed(2)
     model = mlp(p=0.5)
     loader = DataLoader(blobs(n=40), batch_size=40)
     first = evaluate(model, tt_nn.CrossEntropyLoss(), loader)
@@ -167,21 +167,21 @@ def test_a_non_finite_loss_stops_training_with_advice(quiet):
 
 def test_batches_must_be_inputs_then_target(quiet):
     model = mlp()
-    loader = DataLoader(TensorDataset(ag.randn(8, 8)), batch_size=4)
+    loader = DataLoader(TensorDataset(autograd.randn(8, 8)), batch_size=4)
     with pytest.raises(TypeError, match=r"each batch must be a sequence \(inputs..., target\)"):
         fit(model, tt_nn.CrossEntropyLoss(), SGD(model.parameters(), lr=0.1), loader, epochs=1)
 
 
 def test_accuracy_metric():
-    scores = ag.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [9.0, 0.0, 0.0]])
-    assert accuracy(scores, ag.tensor([0, 1, 1, 1])) == 0.5
-    assert accuracy(scores, ag.tensor(np.eye(3)[[0, 1, 2, 0]])) == 1.0
-    assert accuracy(ag.tensor([[0.3], [-2.0], [0.1]]), ag.tensor([[1.0], [0.0], [0.0]])) == pytest.approx(
-        2 / 3
-    )
-    assert accuracy(ag.tensor([0.7, 0.2]), ag.tensor([1.0, -1.0]), threshold=0.5) == 1.0
+    scores = autograd.tensor([[2.0, 1.0, 0.0], [0.0, 3.0, 1.0], [1.0, 0.0, 5.0], [9.0, 0.0, 0.0]])
+    assert accuracy(scores, autograd.tensor([0, 1, 1, 1])) == 0.5
+    assert accuracy(scores, autograd.tensor(np.eye(3)[[0, 1, 2, 0]])) == 1.0
+    assert accuracy(
+        autograd.tensor([[0.3], [-2.0], [0.1]]), autograd.tensor([[1.0], [0.0], [0.0]])
+    ) == pytest.approx(2 / 3)
+    assert accuracy(autograd.tensor([0.7, 0.2]), autograd.tensor([1.0, -1.0]), threshold=0.5) == 1.0
     with pytest.raises(ValueError, match=r"need targets of shape \(4,\)"):
-        accuracy(scores, ag.tensor([0, 1]))
+        accuracy(scores, autograd.tensor([0, 1]))
 
 
 class Interrupted(Exception):
@@ -203,7 +203,7 @@ def crashing_loss(after_batches):
 
 def training_run(seed, loader_seed, per_batch_schedule):
     """A fresh model, optimizer, schedule and shuffled loader, as a new process would build them."""
-    ag.manual_seed(seed)
+    autograd.manual_seed(seed)
     model = mlp(p=0.3)
     dataset = blobs(n=96)
     if per_batch_schedule:  # shuffled by the default generator, dropout too; momentum cycled
@@ -211,7 +211,7 @@ def training_run(seed, loader_seed, per_batch_schedule):
         optimizer = SGD(model.parameters(), lr=0.05, momentum=0.9, nesterov=True)
         scheduler = OneCycleLR(optimizer, max_lr=0.1, epochs=5, steps_per_epoch=len(loader))
     else:  # shuffled by the loader's own generator
-        loader = DataLoader(dataset, batch_size=16, shuffle=True, generator=ag.Generator(loader_seed))
+        loader = DataLoader(dataset, batch_size=16, shuffle=True, generator=autograd.Generator(loader_seed))
         optimizer = Adam(model.parameters(), lr=0.01, amsgrad=True)
         scheduler = StepLR(optimizer, step_size=2, gamma=0.5)
     return model, optimizer, scheduler, loader

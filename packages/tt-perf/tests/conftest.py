@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 @pytest.fixture
@@ -22,6 +22,6 @@ def rng() -> np.random.Generator:
 @pytest.fixture
 def check_grad():
     def run(fn, *inputs, **options) -> None:
-        assert ag.gradcheck(fn, list(inputs), **options) is True
+        assert autograd.gradcheck(fn, list(inputs), **options) is True
 
     return run

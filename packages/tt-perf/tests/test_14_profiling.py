@@ -6,7 +6,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.profiling import (
     FLOP_RULES,
@@ -41,7 +41,7 @@ def test_parameters_are_counted_once_even_when_shared():
 
 
 def test_the_reference_cnn_matches_the_formulas():
-    report = count_flops(reference_small_cnn(), ag.zeros(2, 3, 32, 32))
+    report = count_flops(reference_small_cnn(), autograd.zeros(2, 3, 32, 32))
     convs = [row.flops for row in report.rows if row.kind == "Conv2d"]
     # 2 · N · H · W · C_out · C_in · 9, plus one add per output for the bias
     assert convs == [
@@ -65,10 +65,10 @@ def test_a_registered_rule_counts_a_new_layer_type_and_its_subclasses():
         pass
 
     model = nn.Sequential(Doubler(), LoudDoubler())
-    assert count_flops(model, ag.zeros(2, 3)).not_counted == ["0 (Doubler)", "1 (LoudDoubler)"]
+    assert count_flops(model, autograd.zeros(2, 3)).not_counted == ["0 (Doubler)", "1 (LoudDoubler)"]
     register_flop_rule(Doubler, lambda module, inputs, output: 7 * int(np.prod(output.shape)))
     try:
-        report = count_flops(model, ag.zeros(2, 3))
+        report = count_flops(model, autograd.zeros(2, 3))
         assert [row.flops for row in report.rows] == [42, 42] and report.not_counted == []
     finally:
         del FLOP_RULES[Doubler]
@@ -78,19 +78,19 @@ def test_a_registered_rule_counts_a_new_layer_type_and_its_subclasses():
 
 def test_linear_on_sequences_counts_every_position():
     linear = nn.Linear(8, 4, bias=False)
-    report = count_flops(linear, ag.zeros(3, 5, 8))
+    report = count_flops(linear, autograd.zeros(3, 5, 8))
     assert report.total_flops == 2 * 15 * 8 * 4
 
 
 def test_grouped_and_strided_convolutions():
     conv = Conv2d(8, 16, 3, stride=2, padding=1, groups=4, bias=False)
-    report = count_flops(conv, ag.zeros(1, 8, 10, 10))
+    report = count_flops(conv, autograd.zeros(1, 8, 10, 10))
     assert report.total_flops == 5 * 5 * 16 * 2 * (8 // 4) * 9
 
 
 def test_attention_counts_its_two_matmuls_and_its_projections_separately():
     attention = CausalSelfAttention(n_embd=16, n_head=4)
-    report = count_flops(attention, ag.zeros(2, 6, 16))
+    report = count_flops(attention, autograd.zeros(2, 6, 16))
     by_name = {row.name: row.flops for row in report.rows}
     assert by_name["c_attn"] == 2 * 12 * 16 * 48 + 12 * 48
     assert by_name["c_proj"] == 2 * 12 * 16 * 16 + 12 * 16
@@ -102,23 +102,23 @@ def test_unknown_layers_are_listed_not_zeroed():
         def forward(self, x):
             return x * 2
 
-    report = count_flops(nn.Sequential(nn.Linear(3, 3), Mystery()), ag.zeros(1, 3))
+    report = count_flops(nn.Sequential(nn.Linear(3, 3), Mystery()), autograd.zeros(1, 3))
     assert report.not_counted == ["1 (Mystery)"]
-    assert layer_flops(Mystery(), (ag.zeros(1),), ag.zeros(1)) is None
+    assert layer_flops(Mystery(), (autograd.zeros(1),), autograd.zeros(1)) is None
     assert "not counted" in report.table()
 
 
 def test_hooks_are_removed_even_when_forward_fails():
     model = nn.Sequential(nn.Linear(3, 3))
     with pytest.raises(RuntimeError):
-        count_flops(model, ag.zeros(1, 4))
+        count_flops(model, autograd.zeros(1, 4))
     assert all(not m._forward_hooks for m in model.modules())
 
 
 def test_profile_times_every_layer_and_every_backward_operation():
     model = nn.Sequential(Conv2d(3, 8, 3, padding=1, bias=False), BatchNorm2d(8), nn.ReLU(), nn.Flatten(),
                           nn.Linear(8 * 8 * 8, 4))  # fmt: skip
-    x, y = ag.randn(4, 3, 8, 8), ag.randint(0, 4, (4,))
+    x, y = autograd.randn(4, 3, 8, 8), autograd.randint(0, 4, (4,))
     loss = nn.CrossEntropyLoss()
     conv_function = type(model[0](x).grad_fn)  # tt_vision's Function for Conv2d, found by its public effect
     original_backward = conv_function.__dict__["backward"]
@@ -157,7 +157,7 @@ def test_profile_counts_a_layer_inside_another_once(monkeypatch):
 
     attention = CausalSelfAttention(n_embd=8, n_head=2)  # hooked itself, and so are its c_attn/c_proj
     attention.c_attn = nn.Sequential(attention.c_attn, Work())
-    report = profile(nn.Sequential(attention, Work()), ag.zeros(1, 3, 8), steps=2)
+    report = profile(nn.Sequential(attention, Work()), autograd.zeros(1, 3, 8), steps=2)
     ms = {row.name: row.ms for row in report.forward}
     assert ms["0.c_attn.1"] == ms["1"] == 1000.0  # 1 s per step, averaged over the steps
     assert ms["0"] == 0.0  # the attention's own time excludes its children's
@@ -177,7 +177,7 @@ def test_profile_puts_everything_back_when_patching_fails_part_way(monkeypatch):
     monkeypatch.setattr(timing, "_function_classes", lambda: [*real, Locked])  # the last one fails
     model = nn.Sequential(nn.Linear(3, 3), nn.ReLU())
     with pytest.raises(AttributeError, match="read-only"):
-        profile(model, ag.randn(2, 3), lambda out: out.sum(), steps=1)
+        profile(model, autograd.randn(2, 3), lambda out: out.sum(), steps=1)
     assert len(before) > 5 and all(cls.__dict__["backward"] is fn for cls, fn in before.items())
     assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())
     assert not tracemalloc.is_tracing()
@@ -185,4 +185,4 @@ def test_profile_puts_everything_back_when_patching_fails_part_way(monkeypatch):
 
 def test_profile_refuses_zero_steps():
     with pytest.raises(ValueError, match="steps"):
-        profile(nn.Linear(2, 2), ag.zeros(1, 2), steps=0)
+        profile(nn.Linear(2, 2), autograd.zeros(1, 2), steps=0)

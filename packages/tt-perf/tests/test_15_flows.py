@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.profiling import count_flops
 from tt_perf.quantization import (
@@ -30,15 +30,15 @@ def small_cnn(rng):
         nn.Flatten(), nn.Linear(16 * 2 * 2, 5),
     )  # fmt: skip
     for _ in range(3):  # running statistics away from their initial 0 and 1
-        model(ag.tensor(rng.standard_normal((8, 3, 8, 8)).astype(np.float32) * 2 + 0.5))
+        model(autograd.tensor(rng.standard_normal((8, 3, 8, 8)).astype(np.float32) * 2 + 0.5))
     for bn in (model[1], model[5]):
-        bn.weight.data = ag.tensor(rng.uniform(0.5, 2, bn.num_features).astype(np.float32))
-        bn.bias.data = ag.tensor(rng.uniform(-0.5, 0.5, bn.num_features).astype(np.float32))
+        bn.weight.data = autograd.tensor(rng.uniform(0.5, 2, bn.num_features).astype(np.float32))
+        bn.bias.data = autograd.tensor(rng.uniform(-0.5, 0.5, bn.num_features).astype(np.float32))
     return model.eval()
 
 
 def images(rng, n=16):
-    return ag.tensor(rng.standard_normal((n, 3, 8, 8)).astype(np.float32) * 2 + 0.5)
+    return autograd.tensor(rng.standard_normal((n, 3, 8, 8)).astype(np.float32) * 2 + 0.5)
 
 
 # ----------------------------------------------------------------- dynamic
@@ -70,7 +70,7 @@ def test_prepare_attaches_observers_that_see_each_layers_input(rng):
     prepared = prepare(model)
     assert not hasattr(model[0], "input_observer")  # a copy by default
     x = images(rng)
-    with ag.no_grad():
+    with autograd.no_grad():
         prepared(x)
     first = prepared[0].input_observer
     assert (first.min_val, first.max_val) == pytest.approx((float(x.numpy().min()), float(x.numpy().max())))
@@ -83,7 +83,7 @@ def test_prepare_attaches_observers_that_see_each_layers_input(rng):
 def test_convert_gives_static_layers_close_to_the_float_model(rng):
     model = fuse_conv_bn(small_cnn(rng))
     prepared = prepare(model, observer=HistogramObserver)
-    with ag.no_grad():
+    with autograd.no_grad():
         for _ in range(4):
             prepared(images(rng))
     int8 = convert(prepared)
@@ -112,7 +112,7 @@ def test_static_flow_in_place_and_its_errors(rng):
     assert prepare(model, inplace=True) is model and hasattr(model[0], "input_observer")
     with pytest.raises(RuntimeError, match="convert: layer 0: MinMaxObserver: no values observed"):
         convert(model)
-    with ag.no_grad():
+    with autograd.no_grad():
         model(images(rng))
     assert convert(model, inplace=True) is model and isinstance(model[4], QuantizedConv2d)
     with pytest.raises(ValueError, match="supported layer types"):
@@ -122,7 +122,7 @@ def test_static_flow_in_place_and_its_errors(rng):
 def test_a_symmetric_input_observer_is_refused(rng):
     model = nn.Sequential(nn.Linear(3, 2)).eval()
     prepared = prepare(model, observer=lambda: MinMaxObserver("symmetric"))
-    prepared(ag.randn(4, 3))
+    prepared(autograd.randn(4, 3))
     with pytest.raises(ValueError, match="must be affine"):
         convert(prepared)
 
@@ -140,7 +140,7 @@ def test_quantize_weights_is_weight_only_and_four_times_smaller(rng):
 
 def test_quantized_layers_count_like_their_float_twins():
     model = nn.Sequential(Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(8 * 6 * 6, 5))
-    x = ag.zeros(2, 3, 6, 6)
+    x = autograd.zeros(2, 3, 6, 6)
     float_rows = count_flops(model, x).rows
     for int8 in (quantize_dynamic(model, {nn.Linear, Conv2d}), quantize_weights(model)):
         rows = count_flops(int8, x).rows
@@ -154,16 +154,16 @@ def conv_bn(rng, dtype=np.float64, bias=False):
     model = nn.Sequential(conv, bn, nn.ReLU())
     model.to(dtype)
     for _ in range(5):  # give the running statistics and affine parameters non-trivial values
-        model(ag.tensor((rng.standard_normal((4, 3, 5, 5)) * 3 + 1).astype(dtype)))
-    bn.weight.data = ag.tensor(rng.uniform(0.5, 2, 6).astype(dtype))
-    bn.bias.data = ag.tensor(rng.uniform(-1, 1, 6).astype(dtype))
+        model(autograd.tensor((rng.standard_normal((4, 3, 5, 5)) * 3 + 1).astype(dtype)))
+    bn.weight.data = autograd.tensor(rng.uniform(0.5, 2, 6).astype(dtype))
+    bn.bias.data = autograd.tensor(rng.uniform(-1, 1, 6).astype(dtype))
     return model.eval()
 
 
 @pytest.mark.parametrize("bias", [False, True])
 def test_folding_batch_norm_is_exact_in_eval_mode(rng, bias):
     model = conv_bn(rng, np.float64, bias)  # float64: equal to rounding error, nothing more
-    x = ag.tensor(rng.standard_normal((2, 3, 5, 5)))
+    x = autograd.tensor(rng.standard_normal((2, 3, 5, 5)))
     expected = model(x).detach().numpy()
     folded = fuse_conv_bn_eval(model[0], model[1])
     assert folded.bias is not None and (model[0].bias is None) == (not bias)  # the original is untouched
@@ -175,7 +175,7 @@ def test_folding_batch_norm_is_exact_in_eval_mode(rng, bias):
 
 def test_folding_in_float32_stays_within_rounding(rng):
     model = conv_bn(rng, np.float32)
-    x = ag.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
     expected = model(x).detach().numpy()
     np.testing.assert_allclose(fuse_conv_bn(model)(x).detach().numpy(), expected, rtol=1e-4, atol=1e-5)
 

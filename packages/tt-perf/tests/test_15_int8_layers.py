@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 from tt_perf.quantization import (
@@ -93,21 +93,21 @@ def integer_reference_linear(layer, x):
 def test_dynamic_linear_computes_the_integer_product_exactly(rng):
     linear = nn.Linear(1100, 12)  # K = 1100: three exact chunks
     int8 = QuantizedLinear.from_float(linear)
-    assert int8.weight_int8.dtype == ag.int8 and int8.weight_int8.shape == (12, 1100)
+    assert int8.weight_int8.dtype == autograd.int8 and int8.weight_int8.shape == (12, 1100)
     assert int8.mode == "dynamic" and int8.weight_scale.shape == (12,)
     x = rng.standard_normal((5, 1100)).astype(np.float32)
-    got = int8(ag.tensor(x)).numpy()
+    got = int8(autograd.tensor(x)).numpy()
     assert got.dtype == np.float32
     np.testing.assert_allclose(got, integer_reference_linear(int8, x), rtol=1e-5, atol=1e-6)
-    expected = linear(ag.tensor(x)).detach().numpy()
+    expected = linear(autograd.tensor(x)).detach().numpy()
     assert np.abs(got - expected).max() < 0.02 * np.abs(expected).max()  # close to the float layer
 
 
 def test_linear_keeps_leading_dimensions_and_checks_features(rng):
     int8 = QuantizedLinear.from_float(nn.Linear(6, 4))
-    assert int8(ag.randn(2, 3, 6)).shape == (2, 3, 4)
+    assert int8(autograd.randn(2, 3, 6)).shape == (2, 3, 4)
     with pytest.raises(RuntimeError, match="does not end in 6 features"):
-        int8(ag.randn(2, 5))
+        int8(autograd.randn(2, 5))
     with pytest.raises(TypeError, match="floating-point"):
         int8(np.ones((2, 6), np.int64))
 
@@ -115,7 +115,7 @@ def test_linear_keeps_leading_dimensions_and_checks_features(rng):
 def test_weight_only_linear_differs_from_float_only_by_weight_rounding(rng):
     linear = nn.Linear(64, 16)
     int8 = QuantizedLinear.from_float(linear, mode="weight_only")
-    x = ag.tensor(rng.standard_normal((8, 64)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((8, 64)).astype(np.float32))
     expected, got = linear(x).detach().numpy(), int8(x).detach().numpy()
     step = np.abs(linear.weight.detach().numpy()).max(1) / 127  # per output channel
     bound = np.abs(x.numpy()).sum(1)[:, None] * step[None, :] / 2  # |x| · half a step per weight
@@ -155,7 +155,7 @@ def test_quantized_conv_is_the_convolution_of_the_quantized_values(rng, c_in, c_
     conv = Conv2d(c_in, c_out, 3, stride=stride, padding=padding, groups=groups)
     int8 = QuantizedConv2d.from_float(conv)
     x = rng.standard_normal((3, c_in, 7, 6)).astype(np.float32)
-    got = int8(ag.tensor(x)).numpy()
+    got = int8(autograd.tensor(x)).numpy()
     scale = np.float32((max(x.max(), 0.0) - min(x.min(), 0.0)) / 255)
     zero_point = int(np.clip(np.rint(-min(x.min(), 0.0) / scale), 0, 255))
     x_int = quantize_per_tensor(x, scale, zero_point).int_repr.astype(np.int64) - zero_point
@@ -163,7 +163,7 @@ def test_quantized_conv_is_the_convolution_of_the_quantized_values(rng, c_in, c_
     multiplier = (np.float64(scale) * int8.weight_scale.numpy())[:, None, None]
     expected = integer * multiplier + conv.bias.detach().numpy()[:, None, None]
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-5)
-    float_out = conv(ag.tensor(x)).detach().numpy()
+    float_out = conv(autograd.tensor(x)).detach().numpy()
     assert np.abs(got - float_out).max() < 0.03 * np.abs(float_out).max()
 
 
@@ -190,7 +190,7 @@ def test_int8_layers_refuse_bad_arguments():
     with pytest.raises(TypeError, match="expected a Conv2d"):
         QuantizedConv2d.from_float(nn.Linear(3, 2))
     with pytest.raises(RuntimeError, match="expected an input of shape"):
-        QuantizedConv2d.from_float(Conv2d(3, 4, 3))(ag.randn(1, 2, 5, 5))
+        QuantizedConv2d.from_float(Conv2d(3, 4, 3))(autograd.randn(1, 2, 5, 5))
     with pytest.raises(ValueError, match="divisible by groups"):
         QuantizedConv2d(3, 4, 3, groups=2)
 
@@ -210,12 +210,12 @@ def test_quantized_state_dict_holds_int8_and_round_trips_through_a_checkpoint(tm
     ]  # fmt: skip
     tt_optim.save(state, tmp_path / "int8.npz")
     loaded = tt_optim.load(tmp_path / "int8.npz")
-    assert loaded["0.weight_int8"].dtype == ag.int8 and loaded["3.weight_int8"].dtype == ag.int8
+    assert loaded["0.weight_int8"].dtype == autograd.int8 and loaded["3.weight_int8"].dtype == autograd.int8
     fresh = nn.Sequential(
         QuantizedConv2d(3, 4, 3, padding=1, mode="static"), nn.ReLU(), nn.Flatten(), QuantizedLinear(100, 2)
     )
     fresh.load_state_dict(loaded)
-    x = ag.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((2, 3, 5, 5)).astype(np.float32))
     np.testing.assert_array_equal(fresh(x).numpy(), int8(x).numpy())
     ratio = model_size_bytes(model) / model_size_bytes(int8)
     assert 3.0 < ratio < 4.0  # weights 4× smaller; float biases and scales stay

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_perf.quantization import (
     HistogramObserver,
     MinMaxObserver,
@@ -125,7 +125,7 @@ def test_minmax_observer_against_a_slow_reference(rng):
     batches = [rng.normal(i, 1 + i, (4, 7)).astype(np.float32) for i in range(4)]
     observer = MinMaxObserver()
     for batch in batches:
-        assert observer(ag.tensor(batch)).numpy() is not None  # tensors pass through
+        assert observer(autograd.tensor(batch)).numpy() is not None  # tensors pass through
     assert (observer.min_val, observer.max_val) == pytest.approx(slow_min_max(batches))
     expected = calculate_qparams(*slow_min_max(batches))
     assert observer.calculate_qparams()[0] == pytest.approx(float(expected[0]))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.compression import (
     choose_rank,
@@ -32,15 +32,15 @@ def test_removing_dead_channels_changes_nothing(rng):
     conv, bn = model[0], model[1]
     weight = conv.weight.detach().numpy().copy()
     weight[dead] = 0
-    conv.weight.data = ag.tensor(weight)
+    conv.weight.data = autograd.tensor(weight)
     for name in ("bias",):
         values = getattr(conv, name).detach().numpy().copy()
         values[dead] = 0
-        getattr(conv, name).data = ag.tensor(values)
+        getattr(conv, name).data = autograd.tensor(values)
     bias = bn.bias.detach().numpy().copy()
     bias[dead] = 0
-    bn.bias.data = ag.tensor(bias)  # running mean is 0: BN keeps a dead channel at 0
-    x = ag.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
+    bn.bias.data = autograd.tensor(bias)  # running mean is 0: BN keeps a dead channel at 0
+    x = autograd.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
     expected = model(x).detach().numpy()
     keep_channels(model, 0, np.array([0, 2, 3, 5]))
     assert model[0].out_channels == 4 and model[1].num_features == 4 and model[4].in_channels == 4
@@ -62,17 +62,17 @@ def test_shrink_channels_narrows_every_layer_and_keeps_the_strongest(rng):
     np.testing.assert_array_equal(
         small[0].weight.detach().numpy(), model[0].weight.detach().numpy()[strongest]
     )
-    assert small(ag.zeros(1, 3, 8, 8)).shape == (1, 5)
+    assert small(autograd.zeros(1, 3, 8, 8)).shape == (1, 5)
     with pytest.raises(ValueError, match="amount"):
         shrink_channels(model, 1.0)
 
 
 def test_channels_zeroed_by_ln_structured_can_be_cut_out(rng):
     model = cnn()
-    model[0].bias.data = ag.zeros(6)
-    model[1].bias.data = ag.zeros(6)  # with running mean 0, batch norm keeps a zero channel at zero
+    model[0].bias.data = autograd.zeros(6)
+    model[1].bias.data = autograd.zeros(6)  # with running mean 0, batch norm keeps a zero channel at zero
     ln_structured(model[0], "weight", amount=2, n=1, dim=0)
-    x = ag.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
     with pytest.raises(ValueError, match="remove\\(module, name\\) first"):
         keep_channels(model, 0, [0, 1, 2, 3])
     remove(model[0], "weight")
@@ -97,9 +97,9 @@ def test_keep_channels_refuses_bad_arguments():
 
 
 def test_distillation_loss_against_its_definition_and_its_gradient(rng, check_grad):
-    student = ag.tensor(rng.standard_normal((4, 5)), dtype=ag.float64, requires_grad=True)
-    teacher = ag.tensor(rng.standard_normal((4, 5)), dtype=ag.float64)
-    target = ag.tensor(rng.integers(0, 5, 4))
+    student = autograd.tensor(rng.standard_normal((4, 5)), dtype=autograd.float64, requires_grad=True)
+    teacher = autograd.tensor(rng.standard_normal((4, 5)), dtype=autograd.float64)
+    target = autograd.tensor(rng.integers(0, 5, 4))
     value = float(distillation_loss(student, teacher, target, temperature=3.0, alpha=0.7).item())
 
     def softmax(z):
@@ -120,9 +120,9 @@ def test_distillation_loss_against_its_definition_and_its_gradient(rng, check_gr
 
 
 def test_distillation_loss_of_a_batch_is_the_mean_of_its_samples(rng, check_grad):
-    student = ag.tensor(rng.standard_normal((6, 4)) * 3, dtype=ag.float64, requires_grad=True)
-    teacher = ag.tensor(rng.standard_normal((6, 4)) * 3, dtype=ag.float64)
-    target = ag.tensor(rng.integers(0, 4, 6))
+    student = autograd.tensor(rng.standard_normal((6, 4)) * 3, dtype=autograd.float64, requires_grad=True)
+    teacher = autograd.tensor(rng.standard_normal((6, 4)) * 3, dtype=autograd.float64)
+    target = autograd.tensor(rng.integers(0, 4, 6))
     batch = float(distillation_loss(student, teacher, target).item())
     singles = [
         float(distillation_loss(student[i : i + 1], teacher[i : i + 1], target[i : i + 1]).item())
@@ -149,7 +149,7 @@ def test_low_rank_error_is_the_first_dropped_singular_value(rng):
     singular = np.linalg.svd(linear.weight.detach().numpy().astype(np.float64), compute_uv=False)
     error = np.linalg.norm(linear.weight.detach().numpy() - product, ord=2)
     assert error == pytest.approx(singular[4], rel=1e-4)  # Eckart–Young
-    x = ag.tensor(rng.standard_normal((3, 12)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((3, 12)).astype(np.float32))
     np.testing.assert_allclose(
         low_rank_linear(linear, 10)(x).detach().numpy(), linear(x).detach().numpy(), atol=1e-5
     )

@@ -6,7 +6,7 @@ import copy
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 from tt_perf.compression import (
@@ -29,7 +29,7 @@ from tt_vision import Conv2d
 def linear_with(values, dtype=np.float32):
     layer = nn.Linear(values.shape[1], values.shape[0], bias=False)
     layer.to(dtype)
-    layer.weight.data = ag.tensor(np.asarray(values, dtype=dtype))
+    layer.weight.data = autograd.tensor(np.asarray(values, dtype=dtype))
     return layer
 
 
@@ -42,7 +42,7 @@ def test_l1_unstructured_masks_the_smallest_entries_and_reparametrises():
     assert layer.weight_orig is original  # the same Parameter: an optimizer built before still holds it
     assert sorted(layer.state_dict()) == ["weight_mask", "weight_orig"]
     np.testing.assert_allclose(layer.weight.detach().numpy(), [[0, -3.0, 0], [2.0, 0, 1.0]])
-    out = layer(ag.ones(1, 3))  # forward uses the masked weight
+    out = layer(autograd.ones(1, 3))  # forward uses the masked weight
     np.testing.assert_allclose(out.detach().numpy(), [[-3.0, 3.0]])
 
 
@@ -51,7 +51,7 @@ def test_gradients_reach_the_original_exactly_where_kept(rng, check_grad):
     layer = linear_with(values, np.float64)
     l1_unstructured(layer, "weight", amount=8)
     mask = layer.weight_mask.numpy().copy()
-    x = ag.tensor(rng.standard_normal((3, 5)))
+    x = autograd.tensor(rng.standard_normal((3, 5)))
     (layer(x) ** 2).sum().backward()
     dense = linear_with(
         values * mask, np.float64
@@ -64,7 +64,7 @@ def test_gradients_reach_the_original_exactly_where_kept(rng, check_grad):
         layer._parameters["weight_orig"] = weight
         return (layer(x) ** 2).sum()
 
-    check_grad(through_the_pruned_layer, ag.tensor(values, requires_grad=True))
+    check_grad(through_the_pruned_layer, autograd.tensor(values, requires_grad=True))
 
 
 def test_iterative_pruning_composes_and_amounts_apply_to_what_is_left():
@@ -72,7 +72,7 @@ def test_iterative_pruning_composes_and_amounts_apply_to_what_is_left():
     l1_unstructured(layer, "weight", amount=0.5)  # 5 of 10
     l1_unstructured(layer, "weight", amount=0.4)  # 2 of the 5 left
     assert layer.weight_mask.numpy().reshape(-1).tolist() == [0] * 7 + [1] * 3
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     random_unstructured(layer, "weight", amount=1)
     assert int(layer.weight_mask.numpy().sum()) == 2 and layer.weight_mask.numpy().reshape(-1)[:7].sum() == 0
     assert len(layer._forward_pre_hooks) == 1  # one hook per parameter, whatever the number of rounds
@@ -192,7 +192,10 @@ def test_a_pruned_model_trains_saves_and_copies(tmp_path, rng):
     model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
     l1_unstructured(model[0], "weight", amount=0.5)
     optimizer = tt_optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    x, y = ag.tensor(rng.standard_normal((16, 6)).astype(np.float32)), ag.tensor(rng.integers(0, 3, 16))
+    x, y = (
+        autograd.tensor(rng.standard_normal((16, 6)).astype(np.float32)),
+        autograd.tensor(rng.integers(0, 3, 16)),
+    )
     for _ in range(3):
         optimizer.zero_grad()
         nn.functional.cross_entropy(model(x), y).backward()
@@ -215,9 +218,9 @@ def test_a_pruned_model_trains_saves_and_copies(tmp_path, rng):
 def test_method_classes_compute_masks_directly():
     t = np.array([3.0, -1.0, 2.0, 0.5])
     assert L1Unstructured(0.5).compute_mask(t, np.ones(4)).tolist() == [1, 0, 1, 0]
-    ag.manual_seed(1)
+    autograd.manual_seed(1)
     first = RandomUnstructured(2).compute_mask(t, np.ones(4))
-    ag.manual_seed(1)
+    autograd.manual_seed(1)
     assert RandomUnstructured(2).compute_mask(t, np.ones(4)).tolist() == first.tolist() and first.sum() == 2
     mask = LnStructured(1, n=1, dim=0).compute_mask(np.array([[1.0, 1.0], [0.5, 0.4]]), np.ones((2, 2)))
     assert mask.tolist() == [[1, 1], [0, 0]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.acceleration import fused_bias_dropout_residual, fused_linear_gelu
 from tt_perf.acceleration.fused import TILE_ELEMENTS
@@ -12,8 +12,8 @@ from tt_perf.acceleration.fused import TILE_ELEMENTS
 F = nn.functional
 
 
-def tensor(rng, *shape, dtype=ag.float64, grad=True):
-    return ag.tensor(rng.standard_normal(shape), dtype=dtype, requires_grad=grad)
+def tensor(rng, *shape, dtype=autograd.float64, grad=True):
+    return autograd.tensor(rng.standard_normal(shape), dtype=dtype, requires_grad=grad)
 
 
 # ------------------------------------------------------------------ fused_linear_gelu
@@ -21,13 +21,13 @@ def tensor(rng, *shape, dtype=ag.float64, grad=True):
 
 @pytest.mark.parametrize("shape", [(2, 5, 8), (7, 8), (TILE_ELEMENTS // 12 + 3, 8)])  # last: several tiles
 def test_fused_linear_gelu_matches_the_composed_layers(shape, rng):
-    x = ag.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
+    x = autograd.tensor(rng.standard_normal(shape).astype(np.float32), requires_grad=True)
     linear = nn.Linear(8, 12)
     composed = F.gelu(linear(x), approximate="tanh")
     fused = fused_linear_gelu(x, linear.weight, linear.bias)
-    assert fused.shape == shape[:-1] + (12,) and fused.dtype == ag.float32
+    assert fused.shape == shape[:-1] + (12,) and fused.dtype == autograd.float32
     np.testing.assert_allclose(fused.detach().numpy(), composed.detach().numpy(), rtol=1e-5, atol=1e-6)
-    upstream = ag.tensor(rng.standard_normal(fused.shape).astype(np.float32))
+    upstream = autograd.tensor(rng.standard_normal(fused.shape).astype(np.float32))
     grads = []
     for out in (composed, fused):
         x.grad = linear.weight.grad = linear.bias.grad = None
@@ -39,7 +39,7 @@ def test_fused_linear_gelu_matches_the_composed_layers(shape, rng):
 
 def test_fused_linear_gelu_without_grad_matches_and_records_nothing(rng):
     x, w, b = tensor(rng, 3, 4, grad=False), tensor(rng, 6, 4), tensor(rng, 6)
-    with ag.no_grad():
+    with autograd.no_grad():
         out = fused_linear_gelu(x, w, b)
     assert out.grad_fn is None and not out.requires_grad
     h = x.detach().numpy() @ w.detach().numpy().T + b.detach().numpy()
@@ -56,7 +56,7 @@ def test_fused_linear_gelu_gradients(x_shape, with_bias, rng, check_grad):
 
 
 def test_fused_linear_gelu_saves_one_array_where_the_composition_keeps_two(rng):
-    x = tensor(rng, 16, 4, dtype=ag.float32)
+    x = tensor(rng, 16, 4, dtype=autograd.float32)
     linear = nn.Linear(4, 32)
     node = fused_linear_gelu(x, linear.weight, linear.bias).grad_fn
     big = [a for a in node.saved_tensors if a is not None and a.shape == (16, 32)]
@@ -65,9 +65,9 @@ def test_fused_linear_gelu_saves_one_array_where_the_composition_keeps_two(rng):
 
 def test_fused_linear_gelu_checks_shapes():
     with pytest.raises(ValueError, match=r"input \(2, 3\) does not fit weight \(4, 5\)"):
-        fused_linear_gelu(ag.zeros(2, 3), ag.zeros(4, 5))
+        fused_linear_gelu(autograd.zeros(2, 3), autograd.zeros(4, 5))
     with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
-        fused_linear_gelu(ag.zeros(2, 3), ag.zeros(4, 3), ag.zeros(3))
+        fused_linear_gelu(autograd.zeros(2, 3), autograd.zeros(4, 3), autograd.zeros(3))
 
 
 # ------------------------------------------------------------------ fused_bias_dropout_residual
@@ -76,14 +76,16 @@ def test_fused_linear_gelu_checks_shapes():
 def test_bias_dropout_residual_keeps_or_drops_each_element(rng):
     x, bias, residual = tensor(rng, 64, 50, 8), tensor(rng, 8), tensor(rng, 64, 50, 8)
     p = 0.25
-    out = fused_bias_dropout_residual(x, bias, residual, p, generator=ag.Generator(0)).detach().numpy()
+    out = fused_bias_dropout_residual(x, bias, residual, p, generator=autograd.Generator(0)).detach().numpy()
     kept_value = residual.detach().numpy() + (x.detach().numpy() + bias.detach().numpy()) / (1 - p)
     kept = np.isclose(out, kept_value, rtol=1e-12)
     dropped = out == residual.detach().numpy()
     assert (kept | dropped).all() and not (kept & dropped).any()
     # 25,600 Bernoulli(0.75) draws: the kept fraction is within 5 standard deviations (0.0135) of 0.75
     assert abs(kept.mean() - (1 - p)) < 0.0135
-    again = fused_bias_dropout_residual(x, bias, residual, p, generator=ag.Generator(0)).detach().numpy()
+    again = (
+        fused_bias_dropout_residual(x, bias, residual, p, generator=autograd.Generator(0)).detach().numpy()
+    )
     np.testing.assert_array_equal(again, out)  # one seed, one mask
 
 
@@ -101,13 +103,13 @@ def test_bias_dropout_residual_matches_the_composition_on_its_mask(rng):
     """Given the mask the fused kernel drew, the composed ops give the same values and gradients."""
     x, bias, residual = tensor(rng, 4, 6, 5), tensor(rng, 5), tensor(rng, 4, 6, 5)
     p = 0.4
-    fused = fused_bias_dropout_residual(x, bias, residual, p, generator=ag.Generator(5))
+    fused = fused_bias_dropout_residual(x, bias, residual, p, generator=autograd.Generator(5))
     (keep,) = fused.grad_fn.saved_tensors
     assert keep.dtype == np.bool_  # one byte per element
-    mask = ag.tensor(keep / (1 - round(p * 65536) / 65536))
+    mask = autograd.tensor(keep / (1 - round(p * 65536) / 65536))
     composed = residual + (x + bias) * mask
     np.testing.assert_allclose(fused.detach().numpy(), composed.detach().numpy(), rtol=1e-12)
-    upstream = ag.tensor(rng.standard_normal(fused.shape))
+    upstream = autograd.tensor(rng.standard_normal(fused.shape))
     grads = []
     for out in (composed, fused):
         for t in (x, bias, residual):
@@ -126,10 +128,10 @@ def test_bias_dropout_residual_gradients(x_shape, bias_shape, residual_shape, rn
     inputs = (tensor(rng, *x_shape), tensor(rng, *bias_shape), tensor(rng, *residual_shape))
 
     def fn(x, bias, residual):  # the same generator seed on every call: the same mask
-        return fused_bias_dropout_residual(x, bias, residual, p=0.3, generator=ag.Generator(1))
+        return fused_bias_dropout_residual(x, bias, residual, p=0.3, generator=autograd.Generator(1))
 
     check_grad(fn, *inputs)
-    check_grad(lambda x, r: fused_bias_dropout_residual(x, None, r, p=0.3, generator=ag.Generator(2)),
+    check_grad(lambda x, r: fused_bias_dropout_residual(x, None, r, p=0.3, generator=autograd.Generator(2)),
                inputs[0], inputs[2])  # fmt: skip
 
 

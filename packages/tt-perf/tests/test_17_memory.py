@@ -6,7 +6,7 @@ import platform
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_perf.acceleration import (
     Workspace,
     is_channels_last,
@@ -93,11 +93,11 @@ def test_channels_last_keeps_the_shape_and_values_and_changes_the_strides(rng):
 
 
 def test_channels_last_on_tensors_is_differentiable(rng):
-    x = ag.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
+    x = autograd.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
     last = to_channels_last(x)
-    assert isinstance(last, ag.Tensor) and is_channels_last(last) and last.shape == (2, 3, 4, 5)
+    assert isinstance(last, autograd.Tensor) and is_channels_last(last) and last.shape == (2, 3, 4, 5)
     weights = rng.standard_normal((2, 3, 4, 5))
-    (to_channels_first(last) * ag.tensor(weights)).sum().backward()
+    (to_channels_first(last) * autograd.tensor(weights)).sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), weights)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 import tt_text
 from tt_perf.memoization import KVCache, cache_steps, time_generation
@@ -19,7 +19,7 @@ from tt_text import GPT, GPTConfig
 def small_gpt(block_size=12):
     model = GPT(GPTConfig(vocab_size=23, block_size=block_size, n_layer=2, n_head=2, n_embd=16))
     model.reset_parameters(tt_tensor.Generator(0))
-    with ag.no_grad():
+    with autograd.no_grad():
         for p in model.parameters():  # logits far from ties
             p.mul_(4)
     return model

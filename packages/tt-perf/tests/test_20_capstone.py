@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.capstone import Budget, Measurement, latency_ms, measure, model_bytes, optimize
 
@@ -44,35 +44,35 @@ def test_model_bytes_counts_every_array_at_its_own_width():
     model = nn.Sequential(nn.Linear(10, 4), nn.BatchNorm1d(4))
     # weight 40 + bias 4 floats, BN weight/bias/mean/var 4 floats each, num_batches_tracked one int64
     assert model_bytes(model) == (40 + 4 + 16) * 4 + 8
-    model.register_buffer("codes", ag.zeros(100, dtype=ag.int8))
+    model.register_buffer("codes", autograd.zeros(100, dtype=autograd.int8))
     assert model_bytes(model) == (40 + 4 + 16) * 4 + 8 + 100
 
 
 def test_latency_is_positive_and_restores_the_training_flag():
     model = nn.Sequential(nn.Linear(8, 8), nn.Dropout(0.5))
     model.train()
-    assert latency_ms(model, ag.zeros(1, 8), repeats=4) > 0
+    assert latency_ms(model, autograd.zeros(1, 8), repeats=4) > 0
     assert model.training
     with pytest.raises(ValueError, match="repeats"):
-        latency_ms(model, ag.zeros(1, 8), repeats=0)
+        latency_ms(model, autograd.zeros(1, 8), repeats=0)
 
 
 def blobs(rng, n=400):
     """Two Gaussian blobs in 16 dimensions: an easy task a small MLP solves."""
     labels = rng.integers(0, 2, n)
     points = rng.standard_normal((n, 16)).astype(np.float32) + 3.0 * labels[:, None]
-    return ag.tensor(points), labels
+    return autograd.tensor(points), labels
 
 
 def trained_mlp(rng):
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     model = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 2))
     x, y = blobs(rng)
     for _ in range(60):
-        loss = nn.functional.cross_entropy(model(x), ag.tensor(y))
+        loss = nn.functional.cross_entropy(model(x), autograd.tensor(y))
         model.zero_grad()
         loss.backward()
-        with ag.no_grad():
+        with autograd.no_grad():
             for p in model.parameters():
                 p -= 0.1 * p.grad
     return model, x, y
@@ -80,7 +80,7 @@ def trained_mlp(rng):
 
 def accuracy_on(x, y):
     def evaluate(model):
-        with ag.no_grad():
+        with autograd.no_grad():
             return float((model(x).numpy().argmax(1) == y).mean())
 
     return evaluate
@@ -104,7 +104,7 @@ def keep_hidden_units(count):
 
 def scramble(model):
     for p in model.parameters():
-        p.data = ag.zeros(p.shape)
+        p.data = autograd.zeros(p.shape)
     return model
 
 
@@ -118,7 +118,7 @@ def test_optimize_keeps_passes_that_hold_quality_and_reverts_the_others(rng):
         ("keep 16 units", keep_hidden_units(16)),
         ("keep 4", keep_hidden_units(4)),
     ]
-    report = optimize(model, passes, evaluate, ag.zeros(1, 16), budget, repeats=3)
+    report = optimize(model, passes, evaluate, autograd.zeros(1, 16), budget, repeats=3)
     assert report.start.accuracy >= 0.95
     assert [s.kept for s in report.stages] == [False, True]  # met after the second: the third never runs
     assert "accuracy" in report.stages[0].reason and report.stages[0].measurement.accuracy <= 0.6
@@ -138,7 +138,7 @@ def test_an_unmet_budget_is_reported_with_its_violations(rng):
         model,
         [("scramble", scramble)],
         accuracy_on(x, y),
-        ag.zeros(1, 16),
+        autograd.zeros(1, 16),
         Budget(0.5, 0.05, min_size_ratio=2),
         repeats=2,
     )
@@ -150,10 +150,15 @@ def test_a_pass_must_return_a_module(rng):
     model, x, y = trained_mlp(rng)
     with pytest.raises(TypeError, match="'bad' returned NoneType"):
         optimize(
-            model, [("bad", lambda m: None)], accuracy_on(x, y), ag.zeros(1, 16), Budget(min_speedup=9), 2
+            model,
+            [("bad", lambda m: None)],
+            accuracy_on(x, y),
+            autograd.zeros(1, 16),
+            Budget(min_speedup=9),
+            2,
         )
 
 
 def test_measure_refuses_an_accuracy_outside_zero_one():
     with pytest.raises(ValueError, match="in \\[0, 1\\]"):
-        measure(nn.Linear(2, 2), "m", lambda m: 87.0, ag.zeros(1, 2), repeats=1)
+        measure(nn.Linear(2, 2), "m", lambda m: 87.0, autograd.zeros(1, 2), repeats=1)

@@ -1,4 +1,4 @@
-"""Module 01: the ``_from_array`` hook — a subclass (as tt-autograd's Tensor is) gets its own type back.
+"""Module 01: the ``from_array`` hook — a subclass (as tt-autograd's Tensor is) gets its own type back.
 
 tt-tensor knows nothing of gradients. tt-autograd subclasses ``Tensor``; every
 op it does not override must still return the subclass, and the functional
@@ -16,8 +16,8 @@ class Tagged(tt.Tensor):
     """A subclass with an extra attribute, shown in its repr, like ``requires_grad``."""
 
     @classmethod
-    def _from_array(cls, array):
-        tensor = super()._from_array(array)
+    def from_array(cls, array):
+        tensor = super().from_array(array)
         tensor.tag = "made here"
         return tensor
 
@@ -26,7 +26,7 @@ class Tagged(tt.Tensor):
 
 
 def tagged(data):
-    return Tagged._from_array(np.asarray(data, dtype=np.float32))
+    return Tagged.from_array(np.asarray(data, dtype=np.float32))
 
 
 OPS = [
@@ -97,7 +97,7 @@ def test_subclass_overrides_are_used_by_functional_forms():
             calls.append("cat")
             return super()._cat(tensors, dim)
 
-    spy = Spy._from_array(np.zeros(2, dtype=np.float32))
+    spy = Spy.from_array(np.zeros(2, dtype=np.float32))
     tt.exp(spy)
     tt.cat([tt.ones(2), spy])
     assert calls == ["exp", "cat"]
@@ -108,7 +108,7 @@ def test_subclass_dunder_override_is_used():
         def __add__(self, other):
             return "overridden"
 
-    assert Loud._from_array(np.zeros(2)) + 1 == "overridden"
+    assert Loud.from_array(np.zeros(2)) + 1 == "overridden"
 
 
 def test_conversion_goes_through_convert():
@@ -119,7 +119,7 @@ def test_conversion_goes_through_convert():
             seen.append(dtype)
             return super()._convert(dtype)
 
-    Watched._from_array(np.zeros(2, dtype=np.float32)).to(tt.float64).long()
+    Watched.from_array(np.zeros(2, dtype=np.float32)).to(tt.float64).long()
     assert seen == [tt.float64, tt.int64]
 
 
@@ -130,6 +130,6 @@ def test_the_names_subclasses_build_on_stay_importable():
     np.testing.assert_array_equal(operand(tt.tensor([1.0, 2.0])), np.array([1.0, 2.0], dtype=np.float32))
     assert operand(np.float64(2.5)) == 2.5 and type(operand(np.float64(2.5))) is float
     assert to_array([1, 2]).dtype == np.int64
-    for hook in ("_from_array", "_cat", "_stack", "_where", "_convert", "_repr_extras"):
+    for hook in ("from_array", "_cat", "_stack", "_where", "_convert", "_repr_extras"):
         assert callable(getattr(Tensor, hook)), hook
     assert Tensor._where(tt.tensor([True, False]), 1.0, 2.0).tolist() == [1.0, 2.0]

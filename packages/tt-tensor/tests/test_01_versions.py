@@ -53,10 +53,10 @@ def test_out_of_place_operations_leave_versions_alone():
 def test_counters_go_with_the_memory():
     t = tt.zeros(5)
     t.add_(1)
-    key = id(versions.storage(t._array))
-    assert key in versions._counts
+    key = id(versions.storage(t.array))
+    assert key in versions.counts
     del t
-    assert key not in versions._counts  # freed with the array, so an id reused later starts at 0
+    assert key not in versions.counts  # freed with the array, so an id reused later starts at 0
 
 
 def test_storage_follows_bases_to_the_owner():

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_text import (
     Embedding,
     LearnedPositionalEmbedding,
@@ -29,7 +29,7 @@ def reference_weight_grad(ids: np.ndarray, grad: np.ndarray, rows: int) -> np.nd
 def test_forward_looks_up_rows():
     emb = Embedding(10, 4)
     ids = np.array([[1, 2, 2], [9, 0, 1]])
-    out = emb(ag.tensor(ids))
+    out = emb(autograd.tensor(ids))
     assert out.shape == (2, 3, 4)
     assert np.array_equal(out.detach().numpy(), emb.weight.detach().numpy()[ids])
 
@@ -40,22 +40,22 @@ def test_repeated_ids_accumulate_their_gradients(limit, monkeypatch):
     rng = np.random.default_rng(0)
     rows = 50
     ids = rng.integers(0, 7, size=(4, 60))  # many repeats, and rows that get no gradient
-    weight = ag.tensor(rng.standard_normal((rows, 3)), requires_grad=True)
+    weight = autograd.tensor(rng.standard_normal((rows, 3)), requires_grad=True)
     grad = rng.standard_normal((4, 60, 3))
-    embedding(ag.tensor(ids), weight).backward(ag.tensor(grad))
+    embedding(autograd.tensor(ids), weight).backward(autograd.tensor(grad))
     assert np.allclose(weight.grad.numpy(), reference_weight_grad(ids, grad, rows))
 
 
 def test_gradcheck():
-    ids = ag.tensor([[0, 3, 3], [2, 0, 4]])
-    weight = ag.tensor(np.random.default_rng(1).standard_normal((5, 3)), requires_grad=True)
-    assert ag.gradcheck(lambda w: embedding(ids, w), [weight])
+    ids = autograd.tensor([[0, 3, 3], [2, 0, 4]])
+    weight = autograd.tensor(np.random.default_rng(1).standard_normal((5, 3)), requires_grad=True)
+    assert autograd.gradcheck(lambda w: embedding(ids, w), [weight])
 
 
 def test_padding_row_starts_at_zero_and_gets_no_gradient():
     emb = Embedding(6, 3, padding_idx=-1)
     assert emb.padding_idx == 5 and not emb.weight.detach().numpy()[5].any()
-    out = emb(ag.tensor([[5, 1, 5]]))
+    out = emb(autograd.tensor([[5, 1, 5]]))
     out.sum().backward()
     grad = emb.weight.grad.numpy()
     assert not grad[5].any() and np.allclose(grad[1], 1)
@@ -64,7 +64,7 @@ def test_padding_row_starts_at_zero_and_gets_no_gradient():
 def test_out_of_range_ids_are_a_clear_error():
     emb = Embedding(4, 2)
     with pytest.raises(IndexError, match="index 4 is out of range for an embedding of 4 rows"):
-        emb(ag.tensor([1, 4]))
+        emb(autograd.tensor([1, 4]))
 
 
 def test_parameters_and_state_dict():
@@ -86,7 +86,7 @@ def test_sinusoidal_table_matches_the_formula():
 
 def test_sinusoidal_encoding_adds_the_table_and_is_not_saved():
     pe = SinusoidalPositionalEncoding(16, 6)
-    x = ag.tensor(np.zeros((2, 10, 6), dtype=np.float32), requires_grad=True)
+    x = autograd.tensor(np.zeros((2, 10, 6), dtype=np.float32), requires_grad=True)
     out = pe(x)
     assert np.allclose(out.detach().numpy()[1], sinusoidal_table(16, 6)[:10])
     out.sum().backward()
@@ -96,20 +96,20 @@ def test_sinusoidal_encoding_adds_the_table_and_is_not_saved():
 
 def test_learned_positions_get_gradients_summed_over_the_batch():
     pos = LearnedPositionalEmbedding(8, 4)
-    x = ag.tensor(np.ones((3, 5, 4)), requires_grad=True)
+    x = autograd.tensor(np.ones((3, 5, 4)), requires_grad=True)
     pos.double()
     out = pos(x)
     assert np.allclose(out.detach().numpy(), 1 + pos.weight.detach().numpy()[:5])
     out.sum().backward()
     grad = pos.weight.grad.numpy()
     assert np.allclose(grad[:5], 3) and not grad[5:].any()
-    assert ag.gradcheck(
-        lambda x, w: x + w[:5], [ag.tensor(np.ones((2, 5, 4)), requires_grad=True), pos.weight]
+    assert autograd.gradcheck(
+        lambda x, w: x + w[:5], [autograd.tensor(np.ones((2, 5, 4)), requires_grad=True), pos.weight]
     )
 
 
 def test_sequences_longer_than_max_len_are_refused():
     with pytest.raises(ValueError, match="sequence length 9 exceeds max_len=8"):
-        LearnedPositionalEmbedding(8, 4)(ag.zeros(1, 9, 4))
+        LearnedPositionalEmbedding(8, 4)(autograd.zeros(1, 9, 4))
     with pytest.raises(ValueError, match="sequence length 9 exceeds max_len=8"):
-        SinusoidalPositionalEncoding(8, 4)(ag.zeros(1, 9, 4))
+        SinusoidalPositionalEncoding(8, 4)(autograd.zeros(1, 9, 4))

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_text import CausalSelfAttention, MultiheadAttention
 
 RNG = np.random.default_rng(0)
@@ -44,7 +44,7 @@ def test_parameters_have_pytorchs_names_and_shapes():
 def test_self_attention_matches_the_reference_batch_first():
     mha = MultiheadAttention(12, 3, batch_first=True)
     x = RNG.standard_normal((2, 5, 12)).astype(np.float32)
-    t = ag.tensor(x)
+    t = autograd.tensor(x)
     out, weights = mha(t, t, t)
     expected, expected_weights = reference_mha(mha, x, x, x)
     assert out.shape == (2, 5, 12) and np.allclose(out.detach().numpy(), expected, atol=1e-5)
@@ -54,7 +54,7 @@ def test_self_attention_matches_the_reference_batch_first():
 def test_sequence_first_layout_is_the_default():
     mha = MultiheadAttention(8, 2)
     x = RNG.standard_normal((6, 3, 8)).astype(np.float32)  # (T, B, C)
-    out, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), need_weights=False)
+    out, _ = mha(autograd.tensor(x), autograd.tensor(x), autograd.tensor(x), need_weights=False)
     expected, _ = reference_mha(mha, x.transpose(1, 0, 2), x.transpose(1, 0, 2), x.transpose(1, 0, 2))
     assert out.shape == (6, 3, 8) and np.allclose(
         out.detach().numpy(), expected.transpose(1, 0, 2), atol=1e-5
@@ -67,7 +67,10 @@ def test_cross_attention_with_a_key_padding_mask_true_meaning_ignore():
     memory = RNG.standard_normal((2, 4, 8)).astype(np.float32)
     padding = np.array([[False, False, False, True], [False, True, True, True]])
     out, weights = mha(
-        ag.tensor(query), ag.tensor(memory), ag.tensor(memory), key_padding_mask=ag.tensor(padding)
+        autograd.tensor(query),
+        autograd.tensor(memory),
+        autograd.tensor(memory),
+        key_padding_mask=autograd.tensor(padding),
     )
     expected, expected_weights = reference_mha(mha, query, memory, memory, blocked=padding[:, None, None, :])
     assert np.allclose(out.detach().numpy(), expected, atol=1e-5)
@@ -78,20 +81,22 @@ def test_causal_attn_mask_in_pytorchs_convention():
     mha = MultiheadAttention(8, 2, batch_first=True)
     x = RNG.standard_normal((1, 4, 8)).astype(np.float32)
     blocked = np.triu(np.ones((4, 4), dtype=bool), 1)
-    out, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), attn_mask=ag.tensor(blocked))
+    out, _ = mha(
+        autograd.tensor(x), autograd.tensor(x), autograd.tensor(x), attn_mask=autograd.tensor(blocked)
+    )
     expected, _ = reference_mha(mha, x, x, x, blocked=blocked)
     assert np.allclose(out.detach().numpy(), expected, atol=1e-5)
-    causal, _ = mha(ag.tensor(x), ag.tensor(x), ag.tensor(x), is_causal=True)
+    causal, _ = mha(autograd.tensor(x), autograd.tensor(x), autograd.tensor(x), is_causal=True)
     assert np.allclose(causal.detach().numpy(), expected, atol=1e-5)
 
 
 def test_gradcheck_self_and_cross_attention():
     mha = MultiheadAttention(6, 2, batch_first=True).double()
-    x = ag.tensor(RNG.standard_normal((2, 3, 6)), requires_grad=True)
-    memory = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
-    padding = ag.tensor(np.array([[False] * 4, [False, False, True, True]]))
-    assert ag.gradcheck(lambda x: mha(x, x, x, need_weights=False)[0], [x])
-    assert ag.gradcheck(
+    x = autograd.tensor(RNG.standard_normal((2, 3, 6)), requires_grad=True)
+    memory = autograd.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    padding = autograd.tensor(np.array([[False] * 4, [False, False, True, True]]))
+    assert autograd.gradcheck(lambda x: mha(x, x, x, need_weights=False)[0], [x])
+    assert autograd.gradcheck(
         lambda x, m: mha(x, m, m, key_padding_mask=padding, need_weights=False)[0], [x, memory]
     )
     mha(x, x, x, is_causal=True)[0].sum().backward()
@@ -101,19 +106,19 @@ def test_gradcheck_self_and_cross_attention():
 def test_causal_self_attention_never_looks_ahead():
     layer = CausalSelfAttention(n_embd=8, n_head=2)
     x = RNG.standard_normal((2, 7, 8)).astype(np.float32)
-    before = layer(ag.tensor(x)).detach().numpy()
+    before = layer(autograd.tensor(x)).detach().numpy()
     x[:, 4] += 5.0
-    after = layer(ag.tensor(x)).detach().numpy()
+    after = layer(autograd.tensor(x)).detach().numpy()
     assert np.array_equal(before[:, :4], after[:, :4]), "outputs at positions 0-3 changed when position 4 did"
     assert not np.allclose(before[:, 4:], after[:, 4:])
 
 
 def test_causal_self_attention_gradcheck_with_padding():
     layer = CausalSelfAttention(n_embd=6, n_head=3).double()
-    x = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    x = autograd.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
     keep = np.array([[True] * 4, [True, True, True, False]])[:, None, None, :]
-    assert ag.gradcheck(lambda x: layer(x, attn_mask=keep), [x])
-    assert ag.gradcheck(lambda w: layer(x.detach()), [layer.c_attn.weight])
+    assert autograd.gradcheck(lambda x: layer(x, attn_mask=keep), [x])
+    assert autograd.gradcheck(lambda w: layer(x.detach()), [layer.c_attn.weight])
 
 
 def test_width_not_divisible_by_heads_is_refused():

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 from tt_text.functional import packed_self_attention, scaled_dot_product_attention
 
@@ -30,7 +30,7 @@ def reference(q, k, v, attn_mask=None, is_causal=False, scale=None):
 
 
 def tensors(*shapes, grad=True):
-    return [ag.tensor(RNG.standard_normal(s), requires_grad=grad) for s in shapes]
+    return [autograd.tensor(RNG.standard_normal(s), requires_grad=grad) for s in shapes]
 
 
 def test_matches_the_reference_without_a_mask():
@@ -51,67 +51,73 @@ def test_boolean_mask_true_means_take_part_and_float_mask_is_added():
     q, k, v = tensors((1, 2, 4, 3), (1, 2, 5, 3), (1, 2, 5, 3), grad=False)
     keep = RNG.random((4, 5)) > 0.3
     keep[:, 0] = True
-    out = scaled_dot_product_attention(q, k, v, attn_mask=ag.tensor(keep))
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(keep))
     assert np.allclose(out.numpy(), reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=keep))
     bias = RNG.standard_normal((2, 4, 5))
-    out = scaled_dot_product_attention(q, k, v, attn_mask=ag.tensor(bias), scale=0.5)
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(bias), scale=0.5)
     assert np.allclose(out.numpy(), reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=bias, scale=0.5))
 
 
 def test_fully_masked_rows_give_zeros_not_nan_and_zero_gradients():
     q, k, v = tensors((1, 3, 4), (1, 3, 4), (1, 3, 4))
     keep = np.array([[True, False, True], [False, False, False], [True, True, True]])
-    out = scaled_dot_product_attention(q, k, v, attn_mask=ag.tensor(keep))
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(keep))
     assert not np.isnan(out.detach().numpy()).any()
     assert not out.detach().numpy()[0, 1].any()
     out.sum().backward()
     assert not np.isnan(q.grad.numpy()).any() and not q.grad.numpy()[0, 1].any()
     bias = np.zeros((3, 3))
     bias[2] = -np.inf
-    out = scaled_dot_product_attention(q, k, v, attn_mask=ag.tensor(bias))
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(bias))
     assert not out.detach().numpy()[0, 2].any() and not np.isnan(out.detach().numpy()).any()
 
 
 def test_large_scores_do_not_overflow():
-    q = ag.tensor(np.full((1, 2, 4), 300.0, dtype=np.float32))
-    k = ag.tensor(np.array([[[10.0] * 4, [9.0] * 4]], dtype=np.float32))
-    v = ag.tensor(np.array([[[1.0, 0, 0, 0], [0, 1.0, 0, 0]]], dtype=np.float32))
+    q = autograd.tensor(np.full((1, 2, 4), 300.0, dtype=np.float32))
+    k = autograd.tensor(np.array([[[10.0] * 4, [9.0] * 4]], dtype=np.float32))
+    v = autograd.tensor(np.array([[[1.0, 0, 0, 0], [0, 1.0, 0, 0]]], dtype=np.float32))
     out = scaled_dot_product_attention(q, k, v).numpy()
     assert np.isfinite(out).all() and np.allclose(out[0, :, 0], 1.0)
 
 
 def test_gradcheck_plain_and_causal():
     q, k, v = tensors((2, 2, 4, 3), (2, 2, 4, 3), (2, 2, 4, 2))
-    assert ag.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v), [q, k, v])
-    assert ag.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True), [q, k, v])
+    assert autograd.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v), [q, k, v])
+    assert autograd.gradcheck(
+        lambda q, k, v: scaled_dot_product_attention(q, k, v, is_causal=True), [q, k, v]
+    )
 
 
 def test_gradcheck_with_a_padding_mask():
     q, k, v = tensors((2, 4, 3), (2, 5, 3), (2, 5, 3))
-    padding = ag.tensor(np.array([[True] * 5, [True, True, True, False, False]])[:, None, :])  # (B, 1, S)
-    assert ag.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v, attn_mask=padding), [q, k, v])
+    padding = autograd.tensor(
+        np.array([[True] * 5, [True, True, True, False, False]])[:, None, :]
+    )  # (B, 1, S)
+    assert autograd.gradcheck(
+        lambda q, k, v: scaled_dot_product_attention(q, k, v, attn_mask=padding), [q, k, v]
+    )
 
 
 def test_gradcheck_through_a_float_mask():
     q, k, v = tensors((2, 3, 3), (2, 4, 3), (2, 4, 2))
     (bias,) = tensors((3, 4))
-    assert ag.gradcheck(
+    assert autograd.gradcheck(
         lambda q, k, v, b: scaled_dot_product_attention(q, k, v, attn_mask=b), [q, k, v, bias]
     )
 
 
 def test_broadcast_batch_dimensions_get_summed_gradients():
     q, k, v = tensors((2, 3, 4, 3), (1, 3, 4, 3), (4, 3))
-    assert ag.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v), [q, k, v])
+    assert autograd.gradcheck(lambda q, k, v: scaled_dot_product_attention(q, k, v), [q, k, v])
 
 
 def test_causal_mask_stops_positions_from_seeing_later_ones():
     q, k, v = (t.numpy() for t in tensors((1, 2, 8, 4), (1, 2, 8, 4), (1, 2, 8, 4), grad=False))
-    before = scaled_dot_product_attention(*map(ag.tensor, (q, k, v)), is_causal=True).numpy()
+    before = scaled_dot_product_attention(*map(autograd.tensor, (q, k, v)), is_causal=True).numpy()
     k2, v2 = k.copy(), v.copy()
     k2[..., 5, :] += 10.0
     v2[..., 5, :] -= 7.0
-    after = scaled_dot_product_attention(*map(ag.tensor, (q, k2, v2)), is_causal=True).numpy()
+    after = scaled_dot_product_attention(*map(autograd.tensor, (q, k2, v2)), is_causal=True).numpy()
     assert np.array_equal(before[..., :5, :], after[..., :5, :]), "positions 0-4 must not see position 5"
     assert not np.allclose(before[..., 5:, :], after[..., 5:, :])
 
@@ -133,8 +139,8 @@ def test_dropout_is_seeded_keeps_the_mean_and_has_a_correct_gradient():
     def seeded(q, k, v):
         return scaled_dot_product_attention(q, k, v, dropout_p=0.3, generator=tt_tensor.Generator(4))
 
-    assert ag.gradcheck(seeded, [q, k, v])
-    ones = ag.ones(1, 1, 64, 64)
+    assert autograd.gradcheck(seeded, [q, k, v])
+    ones = autograd.ones(1, 1, 64, 64)
     mean = scaled_dot_product_attention(
         ones, ones, ones, dropout_p=0.25, generator=tt_tensor.Generator(0)
     ).numpy()
@@ -148,9 +154,11 @@ def test_packed_self_attention_equals_attention_over_split_heads():
     split = qkv.detach().numpy().reshape(batch, length, 3, heads, head_dim).transpose(2, 0, 3, 1, 4)
     expected = reference(*split, is_causal=True).transpose(0, 2, 1, 3).reshape(batch, length, -1)
     assert np.allclose(out.detach().numpy(), expected)
-    assert ag.gradcheck(lambda x: packed_self_attention(x, heads, is_causal=True), [qkv])
+    assert autograd.gradcheck(lambda x: packed_self_attention(x, heads, is_causal=True), [qkv])
     padding = np.array([[True] * 5, [True, True, True, False, False]])[:, None, None, :]
-    assert ag.gradcheck(lambda x: packed_self_attention(x, heads, is_causal=False, attn_mask=padding), [qkv])
+    assert autograd.gradcheck(
+        lambda x: packed_self_attention(x, heads, is_causal=False, attn_mask=padding), [qkv]
+    )
 
 
 def test_bad_arguments_are_clear_errors():
@@ -158,6 +166,8 @@ def test_bad_arguments_are_clear_errors():
     with pytest.raises(ValueError, match=r"query \(2, 4, 3\), key \(2, 5, 2\)"):
         scaled_dot_product_attention(q, k[..., :2], v)
     with pytest.raises(ValueError, match="either attn_mask or is_causal"):
-        scaled_dot_product_attention(q, k, v, attn_mask=ag.ones(4, 5, dtype=tt_tensor.bool_), is_causal=True)
+        scaled_dot_product_attention(
+            q, k, v, attn_mask=autograd.ones(4, 5, dtype=tt_tensor.bool_), is_causal=True
+        )
     with pytest.raises(ValueError, match=r"attn_mask of shape \(3, 5\) does not broadcast"):
-        scaled_dot_product_attention(q, k, v, attn_mask=ag.ones(3, 5))
+        scaled_dot_product_attention(q, k, v, attn_mask=autograd.ones(3, 5))

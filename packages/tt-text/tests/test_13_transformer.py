@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 from tt_nn.functional import cross_entropy
 from tt_text import GPT, MLP, GPTConfig, TransformerBlock
@@ -20,16 +20,16 @@ def small(**changes) -> GPTConfig:
 
 def test_block_keeps_the_shape_and_adds_to_the_residual_path():
     block = TransformerBlock(n_embd=8, n_head=2)
-    x = ag.tensor(RNG.standard_normal((2, 5, 8)).astype(np.float32))
+    x = autograd.tensor(RNG.standard_normal((2, 5, 8)).astype(np.float32))
     out = block(x)
     assert out.shape == (2, 5, 8)
     for name in (
         "attn.c_proj.weight",
         "mlp.c_proj.weight",
     ):  # zero both sub-layers' outputs: the block is identity
-        dict(block.named_parameters())[name]._array[...] = 0
+        dict(block.named_parameters())[name].array[...] = 0
     for name in ("attn.c_proj.bias", "mlp.c_proj.bias"):
-        dict(block.named_parameters())[name]._array[...] = 0
+        dict(block.named_parameters())[name].array[...] = 0
     assert np.allclose(block(x).detach().numpy(), x.numpy())
 
 
@@ -40,17 +40,17 @@ def test_mlp_widens_four_times():
 
 def test_block_gradcheck_inputs_and_parameters():
     block = TransformerBlock(n_embd=6, n_head=2).double()
-    x = ag.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
-    assert ag.gradcheck(block, [x])
+    x = autograd.tensor(RNG.standard_normal((2, 4, 6)), requires_grad=True)
+    assert autograd.gradcheck(block, [x])
     params = [block.ln_1.weight, block.attn.c_attn.weight, block.mlp.c_fc.bias, block.ln_2.bias]
-    assert ag.gradcheck(lambda *ps: block(x.detach()), params)
+    assert autograd.gradcheck(lambda *ps: block(x.detach()), params)
 
 
 def test_block_gradcheck_with_a_padding_mask():
     block = TransformerBlock(n_embd=4, n_head=2).double()
-    x = ag.tensor(RNG.standard_normal((2, 5, 4)), requires_grad=True)
+    x = autograd.tensor(RNG.standard_normal((2, 5, 4)), requires_grad=True)
     keep = np.array([[True] * 5, [True, True, True, False, False]])[:, None, None, :]
-    assert ag.gradcheck(lambda x: block(x, attn_mask=keep), [x])
+    assert autograd.gradcheck(lambda x: block(x, attn_mask=keep), [x])
 
 
 def test_gpt_logits_shape_names_and_tied_weights():
@@ -83,16 +83,16 @@ def test_gpt_gradients_reach_every_parameter_and_training_lowers_the_loss():
     tt_tensor.manual_seed(0)
     model = GPT(small())
     ids = np.tile(np.arange(9) % 11, (4, 1))
-    x, y = ids[:, :-1], ag.tensor(ids[:, 1:].reshape(-1))
+    x, y = ids[:, :-1], autograd.tensor(ids[:, 1:].reshape(-1))
     losses = []
     for _ in range(30):
         loss = cross_entropy(model(x).reshape(-1, 11), y)
         model.zero_grad()
         loss.backward()
         losses.append(float(loss))
-        with ag.no_grad():
+        with autograd.no_grad():
             for p in model.parameters():
-                p._array -= 0.05 * np.sign(p.grad._array)  # sign-SGD: no optimizer needed here
+                p.array -= 0.05 * np.sign(p.grad.array)  # sign-SGD: no optimizer needed here
     assert all(p.grad is not None for p in model.parameters())
     assert losses[0] > 2.0 and losses[-1] < 0.5 * losses[0]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 import tt_tensor
 from tt_text import GPT, GPTConfig, KVCache
 
@@ -17,7 +17,7 @@ def small_gpt(positional="learned", block_size=12, seed=0):
     )
     model = GPT(config)
     model.reset_parameters(tt_tensor.Generator(seed))
-    with ag.no_grad():
+    with autograd.no_grad():
         for p in model.parameters():  # larger weights than GPT-2's init: logits far from ties
             p.mul_(4)
     return model.eval()
@@ -68,7 +68,7 @@ def test_a_cache_for_a_model_holds_its_keys_in_its_layout():
     cache = KVCache.from_config(model.config, batch_size=3)
     assert cache.shape == (3, 2, 12, 8) and cache.n_layer == 2
     prompt = ids(0, 3, 5)
-    with ag.no_grad():
+    with autograd.no_grad():
         model(prompt, past_key_values=cache)
         block = model.transformer.h[0]
         x = model.transformer.wte(prompt) + model.position_embeddings(0, 5)
@@ -84,7 +84,7 @@ def test_cached_logits_match_the_models_at_every_step(positional):
     model = small_gpt(positional)
     sequence = ids(1, 3, 11)
     cache = KVCache.from_config(model.config, 3)
-    with ag.no_grad():
+    with autograd.no_grad():
         full = model(sequence).numpy()  # (B, T, V): the uncached logits of every prefix
         np.testing.assert_allclose(model(sequence[:, :4], past_key_values=cache).numpy(), full[:, :4], **TOL)
         for t in range(4, 11):
@@ -100,7 +100,7 @@ def test_several_new_positions_after_a_cached_prefix_are_masked_causally(cached,
     model = small_gpt()
     sequence = ids(2, 2, cached + new)
     cache = KVCache.from_config(model.config, 2)
-    with ag.no_grad():
+    with autograd.no_grad():
         full = model(sequence).numpy()
         if cached:
             model(sequence[:, :cached], past_key_values=cache)
@@ -115,7 +115,7 @@ def test_a_padding_mask_works_with_the_cache_as_without():
     keep = np.ones((2, 1, 1, 8), dtype=bool)
     keep[0, ..., 2:4] = False  # the first sequence ignores positions 2 and 3
     cache = KVCache.from_config(model.config, 2)
-    with ag.no_grad():
+    with autograd.no_grad():
         full = model(sequence, attn_mask=keep).numpy()
         assert not np.allclose(full, model(sequence).numpy(), **TOL)  # the mask matters
         got = [model(sequence[:, :5], attn_mask=keep[..., :5], past_key_values=cache).numpy()]
@@ -131,7 +131,7 @@ def test_a_reset_cache_keeps_nothing_of_the_previous_sequence():
     model = small_gpt()
     first, second = ids(3, 2, 12), ids(4, 2, 7)
     cache = KVCache.from_config(model.config, 2)
-    with ag.no_grad():
+    with autograd.no_grad():
         model(first, past_key_values=cache)
         cache.reset()
         expected = model(second).numpy()
@@ -168,7 +168,7 @@ def test_sampling_with_the_cache_draws_the_same_tokens_from_the_same_generator()
 def test_bad_cache_arguments_are_clear_errors():
     model = small_gpt()
     cache = KVCache.from_config(model.config, 2)
-    with ag.no_grad():
+    with autograd.no_grad():
         model(ids(5, 2, 10), past_key_values=cache)
         assert cache.get_seq_length() == 10
         with pytest.raises(ValueError, match="10 cached . 3 new positions exceed block_size=12"):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,8 +32,10 @@ def rng() -> np.random.Generator:
 
 @pytest.fixture
 def leaf(rng):
-    def make(*shape, low=-1.0, high=1.0, requires_grad=True) -> ag.Tensor:
-        return ag.tensor(rng.uniform(low, high, size=shape), dtype=ag.float64, requires_grad=requires_grad)
+    def make(*shape, low=-1.0, high=1.0, requires_grad=True) -> autograd.Tensor:
+        return autograd.tensor(
+            rng.uniform(low, high, size=shape), dtype=autograd.float64, requires_grad=requires_grad
+        )
 
     return make
 
@@ -41,7 +43,7 @@ def leaf(rng):
 @pytest.fixture
 def check_grad():
     def run(fn, *inputs, **options) -> None:
-        assert ag.gradcheck(fn, list(inputs), **options) is True
+        assert autograd.gradcheck(fn, list(inputs), **options) is True
 
     return run
 

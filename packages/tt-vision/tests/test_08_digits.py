@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_optim import DataLoader
 from tt_vision import transforms as T
 from tt_vision.datasets import Digits, VisionDataset, load_digits
@@ -22,7 +22,7 @@ def test_split_and_samples():
     train, test = Digits(), Digits(train=False)
     assert len(train) == 1437 and len(test) == 360
     image, label = test[0]
-    assert image.shape == (1, 8, 8) and image.dtype == ag.float32 and label == 0
+    assert image.shape == (1, 8, 8) and image.dtype == autograd.float32 and label == 0
     assert float(image.numpy().max()) <= 1.0
     assert test[-1][1] == int(test.targets[-1])
 
@@ -53,11 +53,11 @@ def test_data_is_a_torchvision_shaped_view_and_can_be_replaced(rng):
 
 def test_the_dataloader_fetches_whole_batches():
     data = Digits(transform=T.Normalize(0.5, 0.5))
-    loader = DataLoader(data, batch_size=100, shuffle=True, generator=ag.Generator(0))
+    loader = DataLoader(data, batch_size=100, shuffle=True, generator=autograd.Generator(0))
     batches = list(loader)
     assert len(batches) == 15
     x, y = batches[0]
-    assert x.shape == (100, 1, 8, 8) and y.shape == (100,) and y.dtype == ag.int64
+    assert x.shape == (100, 1, 8, 8) and y.shape == (100,) and y.dtype == autograd.int64
     assert float(x.numpy().min()) == -1.0
     seen = np.concatenate([b[1].numpy() for b in batches])
     assert np.array_equal(np.sort(seen), np.sort(data.targets))

@@ -8,7 +8,7 @@ import struct
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_vision.datasets import MNIST, FashionMNIST, Resource, parse_idx, read_idx
 
 
@@ -77,11 +77,11 @@ def test_mnist_reads_the_official_files(tmp_path, rng, monkeypatch):
     np.testing.assert_array_equal(train.data, arrays["train-images-idx3-ubyte.gz"])
     np.testing.assert_array_equal(test.targets, arrays["t10k-labels-idx1-ubyte.gz"])
     image, label = train[1]
-    assert image.shape == (1, 28, 28) and image.dtype == ag.float32
+    assert image.shape == (1, 28, 28) and image.dtype == autograd.float32
     np.testing.assert_allclose(image.numpy()[0], arrays["train-images-idx3-ubyte.gz"][1] / 255, rtol=1e-6)
     assert label == int(arrays["train-labels-idx1-ubyte.gz"][1])
     images, labels = train.get_batch(np.array([0, 2, 4]))
-    assert images.shape == (3, 1, 28, 28) and labels.shape == (3,) and labels.dtype == ag.int64
+    assert images.shape == (3, 1, 28, 28) and labels.shape == (3,) and labels.dtype == autograd.int64
 
 
 def test_fashion_mnist_uses_its_own_folder(tmp_path, rng, monkeypatch):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_vision import transforms as T
 from tt_vision.transforms import pad_images
 
 
 def test_normalize_per_channel(rng):
     x = rng.uniform(0, 1, (4, 3, 5, 5)).astype(np.float32)
-    out = T.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5))(ag.tensor(x))
-    assert isinstance(out, ag.Tensor) and out.dtype == ag.float32
+    out = T.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5))(autograd.tensor(x))
+    assert isinstance(out, autograd.Tensor) and out.dtype == autograd.float32
     expected = (x - np.array([0.5, 0.4, 0.3])[:, None, None]) / np.array([0.2, 0.25, 0.5])[:, None, None]
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(T.Normalize(0.5, 0.5)(x[0]), (x[0] - 0.5) / 0.5, rtol=1e-5)  # one image, numpy
@@ -31,7 +31,9 @@ def test_pad_images_matches_numpy(mode, rng):
 
 def test_random_crop_cuts_each_image_at_its_own_place(rng):
     x = rng.standard_normal((64, 2, 8, 8)).astype(np.float32)
-    out = T.RandomCrop(8, padding=2, padding_mode="reflect", generator=ag.Generator(0))(ag.tensor(x)).numpy()
+    out = T.RandomCrop(8, padding=2, padding_mode="reflect", generator=autograd.Generator(0))(
+        autograd.tensor(x)
+    ).numpy()
     assert out.shape == (64, 2, 8, 8)
     padded = np.pad(x, ((0, 0), (0, 0), (2, 2), (2, 2)), mode="reflect")
     offsets = set()
@@ -49,12 +51,12 @@ def test_random_crop_cuts_each_image_at_its_own_place(rng):
 
 def test_random_crop_is_seeded_and_without_padding_is_identity(rng):
     x = rng.standard_normal((8, 3, 10, 10))
-    a = T.RandomCrop(6, generator=ag.Generator(3))(x)
-    b = T.RandomCrop(6, generator=ag.Generator(3))(x)
+    a = T.RandomCrop(6, generator=autograd.Generator(3))(x)
+    b = T.RandomCrop(6, generator=autograd.Generator(3))(x)
     np.testing.assert_array_equal(a, b)
-    ag.manual_seed(5)
+    autograd.manual_seed(5)
     c = T.RandomCrop(6)(x)
-    ag.manual_seed(5)
+    autograd.manual_seed(5)
     np.testing.assert_array_equal(c, T.RandomCrop(6)(x))
     np.testing.assert_array_equal(T.RandomCrop(10)(x), x)
     assert T.RandomCrop(12, pad_if_needed=True)(x).shape == (8, 3, 12, 12)
@@ -66,7 +68,7 @@ def test_random_horizontal_flip(rng):
     x = rng.standard_normal((200, 1, 4, 4))
     np.testing.assert_array_equal(T.RandomHorizontalFlip(p=1.0)(x), x[..., ::-1])
     np.testing.assert_array_equal(T.RandomHorizontalFlip(p=0.0)(x), x)
-    out = T.RandomHorizontalFlip(generator=ag.Generator(1))(x)
+    out = T.RandomHorizontalFlip(generator=autograd.Generator(1))(x)
     flipped = np.array([np.array_equal(o, xi[..., ::-1]) for o, xi in zip(out, x)])
     kept = np.array([np.array_equal(o, xi) for o, xi in zip(out, x)])
     assert np.all(flipped | kept) and 60 < flipped.sum() < 140
@@ -80,9 +82,9 @@ def test_compose_on_a_dataset_batch_and_one_image(rng):
             T.Normalize((0.5, 0.5, 0.5), (0.25, 0.25, 0.25)),
         ]
     )
-    batch = ag.tensor(rng.uniform(0, 1, (16, 3, 32, 32)).astype(np.float32))
+    batch = autograd.tensor(rng.uniform(0, 1, (16, 3, 32, 32)).astype(np.float32))
     out = pipeline(batch)
-    assert out.shape == (16, 3, 32, 32) and out.dtype == ag.float32
+    assert out.shape == (16, 3, 32, 32) and out.dtype == autograd.float32
     assert pipeline(batch[0]).shape == (3, 32, 32)
     assert "RandomCrop" in repr(pipeline)
 
@@ -90,9 +92,9 @@ def test_compose_on_a_dataset_batch_and_one_image(rng):
 def test_to_tensor_converts_uint8_hwc(rng):
     raw = rng.integers(0, 256, (2, 4, 5, 3), dtype=np.uint8)
     out = T.ToTensor()(raw)
-    assert out.shape == (2, 3, 4, 5) and out.dtype == ag.float32
+    assert out.shape == (2, 3, 4, 5) and out.dtype == autograd.float32
     np.testing.assert_allclose(out.numpy(), raw.transpose(0, 3, 1, 2) / 255, rtol=1e-6)
-    floats = ag.rand(3, 4, 4)
+    floats = autograd.rand(3, 4, 4)
     assert T.ToTensor()(floats) is floats
 
 
@@ -130,8 +132,10 @@ def test_a_dataset_batch_equals_the_transform_applied_to_float_images(rng, fill)
     def pipeline():
         return T.Compose(
             [
-                T.RandomCrop(8, padding=3, padding_mode="constant", fill=fill, generator=ag.Generator(5)),
-                T.RandomHorizontalFlip(generator=ag.Generator(6)),
+                T.RandomCrop(
+                    8, padding=3, padding_mode="constant", fill=fill, generator=autograd.Generator(5)
+                ),
+                T.RandomHorizontalFlip(generator=autograd.Generator(6)),
                 T.Normalize((0.4, 0.5, 0.6), (0.2, 0.25, 0.3)),
             ]
         )

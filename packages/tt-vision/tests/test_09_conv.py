@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_vision import functional as F
 from tt_vision._layout import conv_padding
 
@@ -46,7 +46,9 @@ def test_forward_matches_reference(case, rng, reference):
     x = rng.standard_normal((2, c_in, 7, 6))
     w = rng.standard_normal((c_out, c_in // groups, *kernel))
     b = rng.standard_normal(c_out)
-    out = F.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), stride, padding, dilation, groups)
+    out = F.conv2d(
+        autograd.tensor(x), autograd.tensor(w), autograd.tensor(b), stride, padding, dilation, groups
+    )
     expected = reference.conv2d(
         x, w, b, pair(stride), _pads(kernel, stride, padding, dilation), pair(dilation), groups
     )
@@ -77,15 +79,15 @@ def test_no_bias_and_input_without_grad(leaf, check_grad):
 def test_float32_matches_float64(rng):
     x = rng.standard_normal((4, 8, 9, 9))
     w = rng.standard_normal((16, 8, 3, 3)) * 0.1
-    out32 = F.conv2d(ag.tensor(x.astype(np.float32)), ag.tensor(w.astype(np.float32)), padding=1)
-    out64 = F.conv2d(ag.tensor(x), ag.tensor(w), padding=1)
-    assert out32.dtype == ag.float32
+    out32 = F.conv2d(autograd.tensor(x.astype(np.float32)), autograd.tensor(w.astype(np.float32)), padding=1)
+    out64 = F.conv2d(autograd.tensor(x), autograd.tensor(w), padding=1)
+    assert out32.dtype == autograd.float32
     np.testing.assert_allclose(out32.numpy(), out64.numpy(), rtol=1e-4, atol=1e-4)
 
 
 def test_unbatched_input(rng):
-    x = ag.tensor(rng.standard_normal((3, 6, 6)))
-    w = ag.tensor(rng.standard_normal((2, 3, 3, 3)))
+    x = autograd.tensor(rng.standard_normal((3, 6, 6)))
+    w = autograd.tensor(rng.standard_normal((2, 3, 3, 3)))
     assert F.conv2d(x, w).shape == (2, 4, 4)
     np.testing.assert_allclose(F.conv2d(x, w).numpy(), F.conv2d(x.unsqueeze(0), w)[0].numpy())
 
@@ -94,8 +96,8 @@ def test_chained_layers_keep_values_whatever_the_memory_layout(rng, reference):
     """Outputs are channels-last underneath; a second conv, an add and a reshape must not notice."""
     x = rng.standard_normal((2, 3, 6, 6))
     w1, w2 = rng.standard_normal((4, 3, 3, 3)), rng.standard_normal((5, 4, 3, 3))
-    h = F.conv2d(ag.tensor(x), ag.tensor(w1), padding=1)
-    y = F.conv2d(h.relu() + 1.0, ag.tensor(w2), padding=1)
+    h = F.conv2d(autograd.tensor(x), autograd.tensor(w1), padding=1)
+    y = F.conv2d(h.relu() + 1.0, autograd.tensor(w2), padding=1)
     h_ref = reference.conv2d(x, w1, padding=(1, 1, 1, 1))
     y_ref = reference.conv2d(np.maximum(h_ref, 0) + 1.0, w2, padding=(1, 1, 1, 1))
     np.testing.assert_allclose(y.numpy(), y_ref, rtol=1e-10, atol=1e-10)
@@ -123,15 +125,15 @@ def test_two_layer_gradients_through_relu(leaf, check_grad):
 )
 def test_errors_name_the_problem(kwargs, message, rng):
     shape = kwargs.pop("weight_shape", (4, 3, 3, 3))
-    x = ag.tensor(rng.standard_normal((1, 3, 5, 5)))
-    w = ag.tensor(rng.standard_normal(shape))
+    x = autograd.tensor(rng.standard_normal((1, 3, 5, 5)))
+    w = autograd.tensor(rng.standard_normal(shape))
     with pytest.raises((ValueError, TypeError), match=message):
         F.conv2d(x, w, **kwargs)
 
 
 def test_mixed_dtypes_are_refused(rng):
-    x = ag.tensor(rng.standard_normal((1, 3, 5, 5)))
-    w = ag.tensor(rng.standard_normal((2, 3, 3, 3)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((1, 3, 5, 5)))
+    w = autograd.tensor(rng.standard_normal((2, 3, 3, 3)).astype(np.float32))
     with pytest.raises(TypeError, match="float64"):
         F.conv2d(x, w)
 
@@ -148,9 +150,9 @@ def test_chunks_and_worker_threads_do_not_change_the_result(stride, c_out, rng, 
     g = rng.standard_normal((6, c_out, ho, ho))
 
     def run():
-        xt, wt, bt = (ag.tensor(a, requires_grad=True) for a in (x, w, b))
+        xt, wt, bt = (autograd.tensor(a, requires_grad=True) for a in (x, w, b))
         out = F.conv2d(xt, wt, bt, stride=stride, padding=1)
-        out.backward(ag.tensor(g))
+        out.backward(autograd.tensor(g))
         return [out.detach().numpy(), xt.grad.numpy(), wt.grad.numpy(), bt.grad.numpy()]
 
     default = run()

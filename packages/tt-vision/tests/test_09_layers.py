@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_nn.module import Module
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 from tt_vision import functional as F
@@ -14,7 +14,7 @@ from tt_vision.datasets import Digits
 
 
 def test_conv2d_parameters_follow_pytorch():
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     conv = Conv2d(16, 32, 3, padding=1)
     assert conv.weight.shape == (32, 16, 3, 3) and conv.bias.shape == (32,)
     assert list(conv.state_dict()) == ["weight", "bias"]
@@ -23,7 +23,7 @@ def test_conv2d_parameters_follow_pytorch():
     assert np.abs(w).max() <= bound and np.abs(w).max() > 0.95 * bound
     assert abs(w.std() - bound / math.sqrt(3)) < 0.05 * bound  # uniform(-b, b) has std b/√3
     assert np.abs(conv.bias.detach().numpy()).max() <= bound
-    assert conv.weight.dtype == ag.float32
+    assert conv.weight.dtype == autograd.float32
 
 
 def test_conv2d_options_and_repr():
@@ -34,13 +34,13 @@ def test_conv2d_options_and_repr():
         repr(conv) == "Conv2d(4, 8, kernel_size=(3, 5), stride=(2, 2), padding=(1, 2), groups=2, bias=False)"
     )
     assert repr(Conv2d(3, 8, 3)) == "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1))"
-    assert conv(ag.randn(2, 4, 9, 9)).shape == (2, 8, 5, 5)
-    assert Conv2d(3, 6, 3, padding="same")(ag.randn(1, 3, 7, 7)).shape == (1, 6, 7, 7)
+    assert conv(autograd.randn(2, 4, 9, 9)).shape == (2, 8, 5, 5)
+    assert Conv2d(3, 6, 3, padding="same")(autograd.randn(1, 3, 7, 7)).shape == (1, 6, 7, 7)
 
 
 def test_conv2d_matches_functional_and_reset(rng):
     conv = Conv2d(3, 4, 3, padding=1)
-    x = ag.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32))
     np.testing.assert_array_equal(
         conv(x).detach().numpy(), F.conv2d(x, conv.weight, conv.bias, padding=1).detach().numpy()
     )
@@ -55,11 +55,11 @@ def test_conv2d_bad_arguments():
     with pytest.raises(NotImplementedError, match="padding_mode"):
         Conv2d(3, 4, 3, padding_mode="reflect")
     with pytest.raises(ValueError, match="channels"):
-        Conv2d(3, 4, 3)(ag.randn(1, 5, 8, 8))
+        Conv2d(3, 4, 3)(autograd.randn(1, 5, 8, 8))
 
 
 def test_pooling_modules():
-    x = ag.randn(2, 3, 8, 8)
+    x = autograd.randn(2, 3, 8, 8)
     assert MaxPool2d(2)(x).shape == (2, 3, 4, 4)
     assert MaxPool2d(3, stride=2, padding=1)(x).shape == (2, 3, 4, 4)
     assert AvgPool2d(2, stride=1)(x).shape == (2, 3, 7, 7)
@@ -89,7 +89,7 @@ class TinyCNN(Module):
 
 
 def test_a_cnn_learns_the_digits():
-    ag.manual_seed(0)
+    autograd.manual_seed(0)
     train, test = Digits(train=True), Digits(train=False)
     model = TinyCNN()
     assert sorted(model.state_dict())[:4] == ["conv.bias", "conv.weight", "conv2.bias", "conv2.weight"]
@@ -99,14 +99,14 @@ def test_a_cnn_learns_the_digits():
         for start in range(0, len(train), 64):
             x, y = train.get_batch(order[start : start + 64])
             logits = model(x)
-            loss = (logits.logsumexp(dim=1) - logits[ag.arange(len(y)), y]).mean()
+            loss = (logits.logsumexp(dim=1) - logits[autograd.arange(len(y)), y]).mean()
             model.zero_grad()
             loss.backward()
-            with ag.no_grad():
+            with autograd.no_grad():
                 for p in params:
-                    p._array -= 0.1 * p.grad._array
+                    p.array -= 0.1 * p.grad.array
     model.eval()
-    with ag.no_grad():
+    with autograd.no_grad():
         x, y = test.get_batch(np.arange(len(test)))
         accuracy = (model(x).argmax(dim=1).numpy() == y.numpy()).mean()
     assert accuracy > 0.85, f"a small CNN reached only {accuracy:.1%} on the digits"

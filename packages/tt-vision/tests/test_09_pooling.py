@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_vision import functional as F
 
 POOL_CASES = [
@@ -32,7 +32,7 @@ def _pair(v):
 def test_max_pool_forward(case, rng, reference):
     kernel, stride, padding, ceil_mode = case
     x = rng.standard_normal((2, 3, 7, 8))
-    out = F.max_pool2d(ag.tensor(x), kernel, stride, padding, ceil_mode=ceil_mode)
+    out = F.max_pool2d(autograd.tensor(x), kernel, stride, padding, ceil_mode=ceil_mode)
     expected = reference.pool2d(x, kernel, stride, padding, "max", ceil_mode)
     assert out.shape == expected.shape
     np.testing.assert_allclose(out.numpy(), expected)
@@ -46,7 +46,7 @@ def test_max_pool_gradient(case, leaf, check_grad):
 
 def test_max_pool_dilation(rng, leaf, check_grad, reference):
     x = rng.standard_normal((1, 2, 9, 9))
-    out = F.max_pool2d(ag.tensor(x), 3, 2, 1, dilation=2)
+    out = F.max_pool2d(autograd.tensor(x), 3, 2, 1, dilation=2)
     np.testing.assert_allclose(
         out.numpy(), reference.pool2d(x, (3, 3), (2, 2), (1, 1), "max", dilation=(2, 2))
     )
@@ -54,14 +54,16 @@ def test_max_pool_dilation(rng, leaf, check_grad, reference):
 
 
 def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
-    x = ag.tensor(np.array([[[[1.0, 3.0], [3.0, 3.0]], [[0.0, 0.0], [0.0, 0.0]]]]), requires_grad=True)
+    x = autograd.tensor(np.array([[[[1.0, 3.0], [3.0, 3.0]], [[0.0, 0.0], [0.0, 0.0]]]]), requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     expected = np.array([[[[0.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]]])
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
 def test_max_pool_overlapping_windows_accumulate():
-    x = ag.tensor(np.array([[[[0.0, 5.0, 0.0, 1.0]]]]), requires_grad=True)  # 5 is the max of two windows
+    x = autograd.tensor(
+        np.array([[[[0.0, 5.0, 0.0, 1.0]]]]), requires_grad=True
+    )  # 5 is the max of two windows
     F.max_pool2d(x, (1, 2), (1, 1)).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 2.0, 0.0, 1.0]]]])
 
@@ -71,7 +73,7 @@ def test_max_pool_overlapping_windows_accumulate():
 def test_avg_pool_forward(case, count_include_pad, rng, reference):
     kernel, stride, padding, ceil_mode = case
     x = rng.standard_normal((2, 3, 7, 8))
-    out = F.avg_pool2d(ag.tensor(x), kernel, stride, padding, ceil_mode, count_include_pad)
+    out = F.avg_pool2d(autograd.tensor(x), kernel, stride, padding, ceil_mode, count_include_pad)
     expected = reference.pool2d(
         x, kernel, stride, padding, "avg", ceil_mode, count_include_pad=count_include_pad
     )
@@ -88,7 +90,7 @@ def test_avg_pool_gradient(case, leaf, check_grad):
 
 def test_avg_pool_divisor_override(rng):
     x = rng.standard_normal((1, 1, 4, 4))
-    out = F.avg_pool2d(ag.tensor(x), 2, divisor_override=1)
+    out = F.avg_pool2d(autograd.tensor(x), 2, divisor_override=1)
     np.testing.assert_allclose(out.numpy()[0, 0, 0, 0], x[0, 0, :2, :2].sum())
 
 
@@ -98,7 +100,7 @@ def test_avg_pool_divisor_override(rng):
 )
 def test_adaptive_avg_pool(size, output, rng, leaf, check_grad):
     x = rng.standard_normal((2, 3, *size))
-    out = F.adaptive_avg_pool2d(ag.tensor(x), output).numpy()
+    out = F.adaptive_avg_pool2d(autograd.tensor(x), output).numpy()
     oh, ow = size[0] if output[0] is None else output[0], output[1]
     assert out.shape == (2, 3, oh, ow)
     for i in range(oh):
@@ -110,21 +112,21 @@ def test_adaptive_avg_pool(size, output, rng, leaf, check_grad):
 
 
 def test_adaptive_avg_pool_int_size_and_unbatched(rng):
-    x = ag.tensor(rng.standard_normal((3, 6, 6)))
+    x = autograd.tensor(rng.standard_normal((3, 6, 6)))
     assert F.adaptive_avg_pool2d(x, 2).shape == (3, 2, 2)
 
 
 def test_pooling_keeps_float32(rng):
-    x = ag.tensor(rng.standard_normal((2, 4, 8, 8)).astype(np.float32))
+    x = autograd.tensor(rng.standard_normal((2, 4, 8, 8)).astype(np.float32))
     for out in (F.max_pool2d(x, 2), F.avg_pool2d(x, 2), F.adaptive_avg_pool2d(x, 1)):
-        assert out.dtype == ag.float32
+        assert out.dtype == autograd.float32
 
 
 def test_pool_errors(rng):
-    x = ag.tensor(rng.standard_normal((1, 1, 4, 4)))
+    x = autograd.tensor(rng.standard_normal((1, 1, 4, 4)))
     with pytest.raises(ValueError, match="half"):
         F.max_pool2d(x, 2, padding=2)
     with pytest.raises(ValueError, match="4-d"):
-        F.max_pool2d(ag.tensor(rng.standard_normal((4, 4))), 2)
+        F.max_pool2d(autograd.tensor(rng.standard_normal((4, 4))), 2)
     with pytest.raises(NotImplementedError, match="return_indices"):
         F.max_pool2d(x, 2, return_indices=True)

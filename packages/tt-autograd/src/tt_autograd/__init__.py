@@ -1,8 +1,8 @@
 """tt-autograd: reverse-mode automatic differentiation over tt-tensor (TinyTorch module 02).
 
 Example:
-    >>> import tt_autograd as ag
-    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> import tt_autograd as autograd
+    >>> x = autograd.tensor([1.0, 2.0], requires_grad=True)
     >>> (x * x).sum().backward()
     >>> x.grad
     tensor([2., 4.])

@@ -19,7 +19,7 @@ def _with_requires_grad(factory: Callable[..., tt_tensor.Tensor]) -> Callable[..
 
     @functools.wraps(factory)
     def make(*args: object, requires_grad: bool = False, **kwargs: object) -> Tensor:
-        result = Tensor._from_array(factory(*args, **kwargs)._array)
+        result = Tensor.from_array(factory(*args, **kwargs).array)
         if requires_grad:
             result.requires_grad = True
         return result

@@ -90,14 +90,14 @@ def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
     # BEGIN SOLUTION 02
     from .tensor import Tensor
 
-    array = tensor._array  # type: ignore[attr-defined]
+    array = tensor.array  # type: ignore[attr-defined]
     if grad.dtype != array.dtype:
         grad = grad.astype(array.dtype)
         shared = False
     existing = tensor.grad  # type: ignore[attr-defined]
     if existing is None:
         owned = not shared and grad.base is None and grad.flags.writeable
-        tensor.grad = Tensor._from_array(grad if owned else grad.copy())  # type: ignore[attr-defined]
+        tensor.grad = Tensor.from_array(grad if owned else grad.copy())  # type: ignore[attr-defined]
     else:
-        existing._array += grad
+        existing.array += grad
     # END SOLUTION

@@ -46,7 +46,7 @@ class Function:
         record = False
         for x in inputs:
             if isinstance(x, PlainTensor):
-                arrays.append(x._array)
+                arrays.append(x.array)
                 if enabled and getattr(x, "_requires_grad", False):
                     parents.append(x.grad_fn or x)
                     record = True
@@ -56,8 +56,8 @@ class Function:
             parents.append(None)
         if record:
             ctx.needs_input_grad = [parent is not None for parent in parents]
-        output = _tensor_class()._from_array(cls.forward(ctx, *arrays, **params))
-        if record and output._array.dtype.kind == "f":  # integer results carry no gradient
+        output = _tensor_class().from_array(cls.forward(ctx, *arrays, **params))
+        if record and output.array.dtype.kind == "f":  # integer results carry no gradient
             ctx.parents = parents
             ctx.input_shapes = [None if p is None else a.shape for p, a in zip(parents, arrays)]
             output._requires_grad = True
@@ -78,7 +78,7 @@ class Function:
     def saved_tensors(self) -> tuple[np.ndarray, ...] | None:
         """The arrays saved for backward, checked unchanged since; ``None`` once the graph was freed."""
         saved = self._saved
-        if saved and versions._counts:
+        if saved and versions.counts:
             moved = versions.changed(saved, self._saved_versions)
             if moved is not None:
                 raise RuntimeError(_modified_message(self, saved, *moved))
@@ -99,8 +99,8 @@ class Function:
         raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
 
     def name(self) -> str:
-        """PyTorch-style node name, e.g. ``MulBackward``."""
-        return f"{type(self).__name__}Backward"
+        """PyTorch-style node name: the class name without ``Function``, e.g. ``MulBackward``."""
+        return f"{type(self).__name__.removesuffix('Function')}Backward"
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

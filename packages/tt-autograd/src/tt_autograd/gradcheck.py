@@ -54,12 +54,12 @@ def gradcheck(
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
     for i in checked:
-        if inputs[i]._array.dtype != np.float64:
+        if inputs[i].array.dtype != np.float64:
             raise ValueError(
                 f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 (use x.double())"
             )
     for i in checked:
-        inputs[i]._array = np.ascontiguousarray(inputs[i]._array)  # so a flat view perturbs it
+        inputs[i].array = np.ascontiguousarray(inputs[i].array)  # so a flat view perturbs it
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(fn(*inputs))
@@ -69,7 +69,7 @@ def gradcheck(
 
     def loss() -> float:
         with no_grad():  # the numerical side needs values only, so it records no graph
-            return float(sum(np.sum(w * out._array) for w, out in zip(weights, _outputs(fn(*inputs)))))
+            return float(sum(np.sum(w * out.array) for w, out in zip(weights, _outputs(fn(*inputs)))))
 
     for x in inputs:
         if isinstance(x, Tensor):
@@ -81,9 +81,9 @@ def gradcheck(
 
     for i in checked:
         x = inputs[i]
-        analytical = np.zeros(x.shape) if x.grad is None else x.grad._array
+        analytical = np.zeros(x.shape) if x.grad is None else x.grad.array
         numerical = np.zeros(x.shape)
-        flat = x._array.reshape(-1)  # a view: perturbing it perturbs x
+        flat = x.array.reshape(-1)  # a view: perturbing it perturbs x
         for k in range(flat.size):
             original = flat[k]
             flat[k] = original + eps

@@ -3,7 +3,7 @@
 It subclasses ``tt_tensor.Tensor`` and overrides each differentiable method to
 go through a :class:`~tt_autograd.function.Function`; every other method
 (comparisons, argmax, ``numel``, ...) is inherited and, thanks to tt-tensor's
-``_from_array`` hook, returns this class. Nothing in tt-tensor is modified.
+``from_array`` hook, returns this class. Nothing in tt-tensor is modified.
 
 Leaf/non-leaf rules follow PyTorch: tensors you create are leaves; a leaf
 with ``requires_grad=True`` accumulates ``.grad`` on ``backward()``; results of
@@ -19,19 +19,66 @@ import numpy as np
 import tt_tensor
 from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor._checks import normalize_dim, normalize_dims
+from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
 from .engine import accumulate, run_backward
 from .function import Function
-from .functions import arithmetic as ar
-from .functions import indexing as ix
 from .functions import linalg
-from .functions import reductions as rd
-from .functions import rounding as ro
-from .functions import shape as sh
-from .functions import unary as un
+from .functions.arithmetic import (
+    AddFunction,
+    ClampFunction,
+    DivFunction,
+    MaximumFunction,
+    MinimumFunction,
+    MulFunction,
+    NegFunction,
+    PowFunction,
+    SubFunction,
+    WhereFunction,
+)
+from .functions.indexing import (
+    GatherFunction,
+    GetItemFunction,
+    IndexSelectFunction,
+    MaskedFillFunction,
+    TriangleFunction,
+)
+from .functions.reductions import (
+    AmaxFunction,
+    CumsumFunction,
+    LogSumExpFunction,
+    MeanFunction,
+    ProdFunction,
+    SumFunction,
+    TakeAlongDimFunction,
+    VarFunction,
+)
+from .functions.rounding import FloorDivideFunction, RemainderFunction, StepFunction
+from .functions.shape import (
+    CatFunction,
+    ExpandFunction,
+    FlipFunction,
+    PermuteFunction,
+    RepeatFunction,
+    StackFunction,
+    ViewFunction,
+)
+from .functions.unary import (
+    AbsFunction,
+    CastFunction,
+    CopyFunction,
+    CosFunction,
+    ExpFunction,
+    LogFunction,
+    ReciprocalFunction,
+    ReLUFunction,
+    SigmoidFunction,
+    SinFunction,
+    SqrtFunction,
+    TanhFunction,
+)
 from .grad_mode import _state
 
 
@@ -73,7 +120,7 @@ class Tensor(tt_tensor.Tensor):
                 "requires_grad: you can only change requires_grad of leaf tensors; "
                 "use .detach() to get a tensor without history"
             )
-        if value and self._array.dtype.kind != "f":
+        if value and self.array.dtype.kind != "f":
             raise RuntimeError(
                 f"requires_grad: only floating-point tensors can require gradients, got dtype {self.dtype}; "
                 "convert with .float() first"
@@ -119,14 +166,14 @@ class Tensor(tt_tensor.Tensor):
                 "no_grad, on .detach()ed data, or on inputs that were never marked requires_grad=True?"
             )
         if gradient is None:
-            if self._array.size != 1:
+            if self.array.size != 1:
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for one-element outputs, got shape "
                     f"{self.shape}; pass gradient= a tensor of that shape, or reduce first (e.g. .sum())"
                 )
-            grad = np.ones(self.shape, dtype=self._array.dtype)
+            grad = np.ones(self.shape, dtype=self.array.dtype)
         else:
-            grad = np.asarray(operand(gradient), dtype=self._array.dtype)
+            grad = np.asarray(operand(gradient), dtype=self.array.dtype)
             if grad.shape != self.shape:
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
@@ -148,7 +195,7 @@ class Tensor(tt_tensor.Tensor):
             raise RuntimeError(
                 "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
             )
-        return self._array
+        return self.array
 
     def _repr_extras(self) -> list[str]:
         if self.grad_fn is not None:
@@ -182,7 +229,7 @@ class Tensor(tt_tensor.Tensor):
                 f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}"
             )
         previous = self.grad_fn
-        self._array = result._array.astype(self._array.dtype, copy=False)  # a fresh array: no copy needed
+        self.array = result.array.astype(self.array.dtype, copy=False)  # a fresh array: no copy needed
         self.grad_fn, self._requires_grad = result.grad_fn, True
         if previous is not None and previous.retained is not None:  # retain_grad() follows the new version
             self.grad_fn.retained, previous.retained = previous.retained, None
@@ -234,43 +281,43 @@ class Tensor(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- arithmetic
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
-        return ar.Add.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+        return AddFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
-        return ar.Sub.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+        return SubFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
 
     def mul(self, other: object) -> Tensor:
-        return ar.Mul.apply(self, _arg(other))
+        return MulFunction.apply(self, _arg(other))
 
     def div(self, other: object) -> Tensor:
-        return ar.Div.apply(self, _arg(other))
+        return DivFunction.apply(self, _arg(other))
 
     def pow(self, exponent: object) -> Tensor:
-        return ar.Pow.apply(self, _arg(exponent))
+        return PowFunction.apply(self, _arg(exponent))
 
     def neg(self) -> Tensor:
-        return ar.Neg.apply(self)
+        return NegFunction.apply(self)
 
     def matmul(self, other: object) -> Tensor:
-        return linalg.MatMul.apply(self, _arg(other, array=True))
+        return linalg.MatMulFunction.apply(self, _arg(other, array=True))
 
     def __radd__(self, other: object) -> Tensor:
-        return ar.Add.apply(_arg(other), self)
+        return AddFunction.apply(_arg(other), self)
 
     def __rsub__(self, other: object) -> Tensor:
-        return ar.Sub.apply(_arg(other), self)
+        return SubFunction.apply(_arg(other), self)
 
     def __rmul__(self, other: object) -> Tensor:
-        return ar.Mul.apply(_arg(other), self)
+        return MulFunction.apply(_arg(other), self)
 
     def __rtruediv__(self, other: object) -> Tensor:
-        return ar.Div.apply(_arg(other), self)
+        return DivFunction.apply(_arg(other), self)
 
     def __rpow__(self, other: object) -> Tensor:
-        return ar.Pow.apply(_arg(other), self)
+        return PowFunction.apply(_arg(other), self)
 
     def __rmatmul__(self, other: object) -> Tensor:
-        return linalg.MatMul.apply(_arg(other, array=True), self)
+        return linalg.MatMulFunction.apply(_arg(other, array=True), self)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
         add,
@@ -284,61 +331,61 @@ class Tensor(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- element-wise math
     def exp(self) -> Tensor:
-        return un.Exp.apply(self)
+        return ExpFunction.apply(self)
 
     def log(self) -> Tensor:
-        return un.Log.apply(self)
+        return LogFunction.apply(self)
 
     def sqrt(self) -> Tensor:
-        return un.Sqrt.apply(self)
+        return SqrtFunction.apply(self)
 
     def reciprocal(self) -> Tensor:
-        return un.Reciprocal.apply(self)
+        return ReciprocalFunction.apply(self)
 
     def abs(self) -> Tensor:
-        return un.Abs.apply(self)
+        return AbsFunction.apply(self)
 
     __abs__ = abs
 
     def sin(self) -> Tensor:
-        return un.Sin.apply(self)
+        return SinFunction.apply(self)
 
     def cos(self) -> Tensor:
-        return un.Cos.apply(self)
+        return CosFunction.apply(self)
 
     def tanh(self) -> Tensor:
-        return un.Tanh.apply(self)
+        return TanhFunction.apply(self)
 
     def sigmoid(self) -> Tensor:
-        return un.Sigmoid.apply(self)
+        return SigmoidFunction.apply(self)
 
     def relu(self) -> Tensor:
-        return un.Relu.apply(self)
+        return ReLUFunction.apply(self)
 
     # piecewise constant: recorded with a zero gradient, as PyTorch does (functions/rounding.py)
     def floor(self) -> Tensor:
-        return ro.Step.apply(self, kind="floor")
+        return StepFunction.apply(self, kind="floor")
 
     def ceil(self) -> Tensor:
-        return ro.Step.apply(self, kind="ceil")
+        return StepFunction.apply(self, kind="ceil")
 
     def round(self) -> Tensor:
-        return ro.Step.apply(self, kind="round")
+        return StepFunction.apply(self, kind="round")
 
     def sign(self) -> Tensor:
-        return ro.Step.apply(self, kind="sign")
+        return StepFunction.apply(self, kind="sign")
 
     def __floordiv__(self, other: object) -> Tensor:
-        return ro.FloorDivide.apply(self, _arg(other))
+        return FloorDivideFunction.apply(self, _arg(other))
 
     def __rfloordiv__(self, other: object) -> Tensor:
-        return ro.FloorDivide.apply(_arg(other), self)
+        return FloorDivideFunction.apply(_arg(other), self)
 
     def __mod__(self, other: object) -> Tensor:
-        return ro.Remainder.apply(self, _arg(other))
+        return RemainderFunction.apply(self, _arg(other))
 
     def __rmod__(self, other: object) -> Tensor:
-        return ro.Remainder.apply(_arg(other), self)
+        return RemainderFunction.apply(_arg(other), self)
 
     def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         if isinstance(min, tt_tensor.Tensor) or isinstance(max, tt_tensor.Tensor):
@@ -346,44 +393,44 @@ class Tensor(tt_tensor.Tensor):
                 raise ValueError("clamp: at least one of min and max must be given")
             out = self if min is None else self.maximum(min)
             return out if max is None else out.minimum(max)
-        return ar.Clamp.apply(self, min=operand(min), max=operand(max))
+        return ClampFunction.apply(self, min=operand(min), max=operand(max))
 
     clip = clamp
 
     def maximum(self, other: object) -> Tensor:
-        return ar.Maximum.apply(self, _arg(other))
+        return MaximumFunction.apply(self, _arg(other))
 
     def minimum(self, other: object) -> Tensor:
-        return ar.Minimum.apply(self, _arg(other))
+        return MinimumFunction.apply(self, _arg(other))
 
     def where(self, condition: tt_tensor.Tensor, other: object) -> Tensor:
-        return ar.Where.apply(operand(condition), self, _arg(other))
+        return WhereFunction.apply(operand(condition), self, _arg(other))
 
     def clone(self) -> Tensor:
-        return un.Copy.apply(self)
+        return CopyFunction.apply(self)
 
     def contiguous(self) -> Tensor:
-        return self if self._array.flags.c_contiguous else un.Copy.apply(self)
+        return self if self.array.flags.c_contiguous else CopyFunction.apply(self)
 
     def _convert(self, dtype: tt_tensor.DType) -> Tensor:
-        if dtype.is_floating_point and self._array.dtype.kind == "f":
-            return un.Cast.apply(self, dtype=dtype.numpy)
+        if dtype.is_floating_point and self.array.dtype.kind == "f":
+            return CastFunction.apply(self, dtype=dtype.numpy)
         return super()._convert(dtype)
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         source = self if dtype is None else self.to(dtype)
-        return rd.Sum.apply(source, dim=dim, keepdim=keepdim)
+        return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
-        return rd.Mean.apply(self, dim=dim, keepdim=keepdim)
+        return MeanFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def var(
         self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
     ) -> Tensor:
         if unbiased is not None:
             correction = int(unbiased)
-        return rd.Var.apply(self, dim=dim, correction=correction, keepdim=keepdim)
+        return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def max(self, dim: object = None, keepdim: bool = False):
         return self._extreme("max", dim, keepdim)
@@ -395,23 +442,23 @@ class Tensor(tt_tensor.Tensor):
         if isinstance(dim, tt_tensor.Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
         if dim is None:
-            return rd.Amax.apply(self, largest=op == "max")
+            return AmaxFunction.apply(self, largest=op == "max")
         axis = normalize_dim(op, dim, self.ndim)
-        indices = reduce_kernels.extreme(op, self._array, axis, keepdim)[1]
-        values = rd.TakeAlongDim.apply(self, indices=indices, dim=axis, keepdim=keepdim)
-        return ValuesIndices(values, Tensor._from_array(indices))
+        indices = reduce_kernels.extreme(op, self.array, axis, keepdim)[1]
+        values = TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=keepdim)
+        return ValuesIndices(values, Tensor.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
-        return rd.Amax.apply(self, dim=dim, keepdim=keepdim, largest=True)
+        return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
-        return rd.Amax.apply(self, dim=dim, keepdim=keepdim, largest=False)
+        return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
-        return rd.LogSumExp.apply(self, dim=dim, keepdim=keepdim)
+        return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
-        return rd.Prod.apply(self, dim=dim, keepdim=keepdim)
+        return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         if p in ("fro", 2):
@@ -423,11 +470,11 @@ class Tensor(tt_tensor.Tensor):
         return self.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
 
     def cumsum(self, dim: int) -> Tensor:
-        return rd.Cumsum.apply(self, dim=normalize_dim("cumsum", dim, self.ndim))
+        return CumsumFunction.apply(self, dim=normalize_dim("cumsum", dim, self.ndim))
 
     # ----------------------------------------------------------------- shape
     def _view(self, kernel, *args: object) -> Tensor:
-        return sh.View.apply(self, kernel=kernel, args=args)
+        return ViewFunction.apply(self, kernel=kernel, args=args)
 
     def reshape(self, *shape: int) -> Tensor:
         return self._view(shaping.reshape, shape)
@@ -450,23 +497,23 @@ class Tensor(tt_tensor.Tensor):
         axes = list(range(self.ndim))
         d0, d1 = normalize_dim("transpose", dim0, self.ndim), normalize_dim("transpose", dim1, self.ndim)
         axes[d0], axes[d1] = axes[d1], axes[d0]
-        return sh.Permute.apply(self, axes=tuple(axes))
+        return PermuteFunction.apply(self, axes=tuple(axes))
 
     swapaxes = transpose
 
     def permute(self, *dims: int) -> Tensor:
-        shaping.permute(self._array, dims)  # validates dims with a clear error
+        shaping.permute(self.array, dims)  # validates dims with a clear error
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return sh.Permute.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
+        return PermuteFunction.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
 
     def expand(self, *sizes: int) -> Tensor:
-        return sh.Expand.apply(self, sizes=sizes)
+        return ExpandFunction.apply(self, sizes=sizes)
 
     def repeat(self, *sizes: int) -> Tensor:
-        return sh.Repeat.apply(self, sizes=sizes)
+        return RepeatFunction.apply(self, sizes=sizes)
 
     def flip(self, dims) -> Tensor:
-        return sh.Flip.apply(self, axes=normalize_dims("flip", dims, self.ndim))
+        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim))
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
         axis = normalize_dim("split", dim, self.ndim)
@@ -482,34 +529,34 @@ class Tensor(tt_tensor.Tensor):
 
     @classmethod
     def _cat(cls, tensors: list, dim: int) -> Tensor:
-        return sh.Cat.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
+        return CatFunction.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
 
     @classmethod
     def _stack(cls, tensors: list, dim: int) -> Tensor:
-        return sh.Stack.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
+        return StackFunction.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
 
     @classmethod
     def _where(cls, condition: object, x: object, y: object) -> Tensor:
-        return ar.Where.apply(operand(condition), _arg(x), _arg(y))
+        return WhereFunction.apply(operand(condition), _arg(x), _arg(y))
 
     # ----------------------------------------------------------------- indexing
     def __getitem__(self, key: object) -> Tensor:
-        return ix.GetItem.apply(self, key=convert_key(key))
+        return GetItemFunction.apply(self, key=convert_key(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
-        return ix.Gather.apply(self, operand(index), dim=dim)
+        return GatherFunction.apply(self, operand(index), dim=dim)
 
     def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
-        return ix.IndexSelect.apply(self, operand(index), dim=dim)
+        return IndexSelectFunction.apply(self, operand(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        return ix.MaskedFill.apply(self, operand(mask), operand(value))
+        return MaskedFillFunction.apply(self, operand(mask), operand(value))
 
     def tril(self, diagonal: int = 0) -> Tensor:
-        return ix.Triangle.apply(self, op="tril", diagonal=diagonal)
+        return TriangleFunction.apply(self, op="tril", diagonal=diagonal)
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        return ix.Triangle.apply(self, op="triu", diagonal=diagonal)
+        return TriangleFunction.apply(self, op="triu", diagonal=diagonal)
 
 
 def _scaled(value: object, alpha: float) -> object:

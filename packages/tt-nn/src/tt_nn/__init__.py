@@ -5,10 +5,10 @@ the losses, and the ``functional`` and ``init`` submodules. State-dict keys
 match PyTorch's for the same module tree, so weights move between the two.
 
 Example:
-    >>> import tt_autograd as ag
+    >>> import tt_autograd as autograd
     >>> import tt_nn as nn
     >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
-    >>> loss = nn.CrossEntropyLoss()(model(ag.randn(16, 4)), ag.randint(0, 3, (16,)))
+    >>> loss = nn.CrossEntropyLoss()(model(autograd.randn(16, 4)), autograd.randint(0, 3, (16,)))
     >>> loss.backward()
     >>> list(model.state_dict())
     ['0.weight', '0.bias', '2.weight', '2.bias']

@@ -311,7 +311,7 @@ class Module:
             if set_to_none:
                 p.grad = None
             elif p.grad is not None:
-                p.grad._array[...] = 0
+                p.grad.array[...] = 0
         # END SOLUTION
 
     def to(self, *args: Any, dtype: Any = None) -> Module:
@@ -331,14 +331,14 @@ class Module:
                 dtype = arg
         if dtype is None:
             return self
-        numpy_dtype = Tensor([], dtype=dtype)._array.dtype
+        numpy_dtype = Tensor([], dtype=dtype).array.dtype
         if numpy_dtype.kind != "f":
             raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
         for tensor in (*self.parameters(), *self.buffers()):
-            if tensor._array.dtype.kind == "f":
-                tensor._array = tensor._array.astype(numpy_dtype)
+            if tensor.array.dtype.kind == "f":
+                tensor.array = tensor.array.astype(numpy_dtype)
                 if tensor.grad is not None:
-                    tensor.grad._array = tensor.grad._array.astype(numpy_dtype)
+                    tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
         return self
 
     def float(self) -> Module:
@@ -406,7 +406,7 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target._array[...] = np.asarray(state_dict[key], dtype=target._array.dtype)
+                    target.array[...] = np.asarray(state_dict[key], dtype=target.array.dtype)
         return IncompatibleKeys(missing, unexpected)
         # END SOLUTION
 

@@ -4,9 +4,9 @@
 in training and evaluation, independent of the batch. ``BatchNorm1d``
 normalises each channel over the batch; in training it uses the batch's
 statistics and folds them into running averages (buffers, saved in the
-state dict), which evaluation then uses instead. ``_BatchNorm`` holds all of
+state dict), which evaluation then uses instead. ``BatchNormBase`` holds all of
 that; a subclass only says which input ranks it takes (``BatchNorm2d`` in
-tt-vision is ``_BatchNorm`` for ``(N, C, H, W)``).
+tt-vision is ``BatchNormBase`` for ``(N, C, H, W)``).
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ class LayerNorm(Module):
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
 
 
-class _BatchNorm(Module):
+class BatchNormBase(Module):
     """Batch normalisation over channel dimension 1; subclasses define ``_check_input_dim``.
 
     Every subclass runs the same kernel, :func:`tt_nn.functional.batch_norm`.
@@ -176,7 +176,7 @@ class _BatchNorm(Module):
         )
 
 
-class BatchNorm1d(_BatchNorm):
+class BatchNorm1d(BatchNormBase):
     """Batch normalisation of ``(N, C)`` or ``(N, C, L)`` inputs, per channel ``C``.
 
     In training: ``y = (x - mean_B) / sqrt(var_B + eps) * weight + bias`` with the

@@ -31,7 +31,7 @@ class Parameter(Tensor):
 
     def __init__(self, data: object = None, requires_grad: bool = True) -> None:
         source = Tensor([]) if data is None else data
-        self._array = source._array if isinstance(source, tt_tensor.Tensor) else Tensor(source)._array
+        self.array = source.array if isinstance(source, tt_tensor.Tensor) else Tensor(source).array
         self.requires_grad = requires_grad
 
     def __repr__(self) -> str:
@@ -41,6 +41,6 @@ class Parameter(Tensor):
         return ["requires_grad=True"] if self.requires_grad else []
 
     @classmethod
-    def _from_array(cls, array):  # type: ignore[override]
+    def from_array(cls, array):  # type: ignore[override]
         """Results of operations on a parameter are plain tensors, as in PyTorch."""
-        return Tensor._from_array(array)
+        return Tensor.from_array(array)

@@ -8,9 +8,9 @@ is ``torch.utils.data`` and ``tt_optim.utils.clip_grad_norm_`` is
 ``tt.optim``, ``tt.optim.lr_scheduler`` and ``tt.utils.data``.
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn, tt_optim
-    >>> _ = ag.manual_seed(0)
-    >>> x, y = ag.randn(64, 4), ag.randint(0, 2, (64,))
+    >>> import tt_autograd as autograd, tt_nn as nn, tt_optim
+    >>> _ = autograd.manual_seed(0)
+    >>> x, y = autograd.randn(64, 4), autograd.randint(0, 2, (64,))
     >>> model = nn.Linear(4, 2)
     >>> optimizer = tt_optim.Adam(model.parameters(), lr=1e-2)
     >>> scheduler = tt_optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=2)

@@ -89,14 +89,14 @@ class Adam(Optimizer):
         lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
         if not state:
-            state["step"] = Tensor._from_array(np.array(0.0, dtype=np.float32))
-            state["exp_avg"] = Tensor._from_array(np.zeros_like(param._array))
-            state["exp_avg_sq"] = Tensor._from_array(np.zeros_like(param._array))
+            state["step"] = Tensor.from_array(np.array(0.0, dtype=np.float32))
+            state["exp_avg"] = Tensor.from_array(np.zeros_like(param.array))
+            state["exp_avg_sq"] = Tensor.from_array(np.zeros_like(param.array))
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor._from_array(np.zeros_like(param._array))
-        state["step"]._array += 1
-        step = float(state["step"]._array)
-        theta, m, v = param._array, state["exp_avg"]._array, state["exp_avg_sq"]._array
+                state["max_exp_avg_sq"] = Tensor.from_array(np.zeros_like(param.array))
+        state["step"].array += 1
+        step = float(state["step"].array)
+        theta, m, v = param.array, state["exp_avg"].array, state["exp_avg_sq"].array
         work = self._scratch(theta)  # every intermediate goes here: no temporary arrays
         g = -grad if group["maximize"] else grad  # never modify param.grad itself
         if weight_decay != 0:
@@ -108,7 +108,7 @@ class Adam(Optimizer):
         v *= beta2  # v ← β₂v + (1 - β₂)g²
         v += np.multiply(np.multiply(g, g, out=work), 1 - beta2, out=work)
         if group["amsgrad"]:  # v_max ← max(v_max, v)
-            v = np.maximum(state["max_exp_avg_sq"]._array, v, out=state["max_exp_avg_sq"]._array)
+            v = np.maximum(state["max_exp_avg_sq"].array, v, out=state["max_exp_avg_sq"].array)
         denom = np.sqrt(v, out=work)  # √v / √(1 - β₂ᵗ) + ε
         denom /= math.sqrt(1 - beta2**step)
         denom += eps

@@ -57,7 +57,7 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     """``value`` as JSON-ready data, moving every tensor and array into ``arrays`` under a unique name."""
     # BEGIN SOLUTION 07
     if isinstance(value, (tt_tensor.Tensor, np.ndarray)):
-        array = value._array if isinstance(value, tt_tensor.Tensor) else value
+        array = value.array if isinstance(value, tt_tensor.Tensor) else value
         if array.dtype.kind not in "biufc":
             raise TypeError(
                 f"save: {path or 'the value'} has dtype {array.dtype}; only numeric arrays can be saved"
@@ -108,7 +108,7 @@ def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
                 raise CheckpointError(
                     f"the metadata refers to an array {content!r} that the file does not hold"
                 )
-            return Tensor._from_array(arrays[content]) if tag == "__tensor__" else arrays[content]
+            return Tensor.from_array(arrays[content]) if tag == "__tensor__" else arrays[content]
         if tag == "__tuple__":
             return tuple(_decode(item, arrays) for item in content)
         if tag == "__dict__":

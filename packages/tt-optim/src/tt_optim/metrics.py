@@ -12,7 +12,7 @@ import tt_tensor
 
 
 def _array(value: object) -> np.ndarray:
-    return value._array if isinstance(value, tt_tensor.Tensor) else np.asarray(value)
+    return value.array if isinstance(value, tt_tensor.Tensor) else np.asarray(value)
 
 
 def accuracy(output: tt_tensor.Tensor, target: tt_tensor.Tensor, threshold: float = 0.0) -> float:
@@ -26,8 +26,8 @@ def accuracy(output: tt_tensor.Tensor, target: tt_tensor.Tensor, threshold: floa
       ``threshold`` — 0 for logits (the default), 0.5 for probabilities.
 
     Example:
-        >>> import tt_autograd as ag
-        >>> accuracy(ag.tensor([[2.0, 1.0], [0.0, 3.0]]), ag.tensor([0, 0]))
+        >>> import tt_autograd as autograd
+        >>> accuracy(autograd.tensor([[2.0, 1.0], [0.0, 3.0]]), autograd.tensor([0, 0]))
         0.5
     """
     # BEGIN SOLUTION 07

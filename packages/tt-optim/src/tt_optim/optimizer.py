@@ -9,7 +9,7 @@ one parameter, :meth:`Optimizer._update`; the base class does the rest:
 
 * ``step(closure=None)`` re-evaluates the loss if given a closure, then calls
   ``_update`` for every parameter that has a gradient, with grad mode off.
-  Updates write into ``p._array`` in place, so every reference to the
+  Updates write into ``p.array`` in place, so every reference to the
   parameter (the model, other optimizers, views) sees the new values, and
   bump its version counter (``p._version``), so a backward through a graph
   built before the step refuses to use the changed values.
@@ -136,7 +136,7 @@ class Optimizer:
                 if set_to_none:
                     p.grad = None
                 else:
-                    p.grad._array[...] = 0
+                    p.grad.array[...] = 0
         # END SOLUTION
 
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
@@ -160,8 +160,8 @@ class Optimizer:
                             f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of "
                             f"shape {p.grad.shape}"
                         )
-                    self._update(p, p.grad._array, self.state[p], group)
-                    versions.bump(p._array)  # as an in-place op would: a graph that saved p now refuses
+                    self._update(p, p.grad.array, self.state[p], group)
+                    versions.bump(p.array)  # as an in-place op would: a graph that saved p now refuses
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -262,14 +262,14 @@ class Optimizer:
 def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
     """A private copy of one saved state entry, as a tensor of the parameter's dtype where it is one."""
     if isinstance(value, (Tensor, np.ndarray)):
-        array = np.array(value._array if isinstance(value, Tensor) else value, copy=True)
+        array = np.array(value.array if isinstance(value, Tensor) else value, copy=True)
         if key != "step" and array.ndim > 0:
             if array.shape != param.shape:
                 raise ValueError(
                     f"load_state_dict: state {key!r} of parameter {index} has shape {array.shape}, but the "
                     f"parameter has shape {param.shape}"
                 )
-            if param._array.dtype.kind == "f":
-                array = array.astype(param._array.dtype, copy=False)
-        return Tensor._from_array(array)
+            if param.array.dtype.kind == "f":
+                array = array.astype(param.array.dtype, copy=False)
+        return Tensor.from_array(array)
     return copy.deepcopy(value)

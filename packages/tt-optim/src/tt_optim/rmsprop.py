@@ -79,14 +79,14 @@ class RMSprop(Optimizer):
         # BEGIN SOLUTION 06
         alpha, momentum, weight_decay = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
-            state["step"] = Tensor._from_array(np.array(0.0, dtype=np.float32))
-            state["square_avg"] = Tensor._from_array(np.zeros_like(param._array))
+            state["step"] = Tensor.from_array(np.array(0.0, dtype=np.float32))
+            state["square_avg"] = Tensor.from_array(np.zeros_like(param.array))
             if momentum > 0:
-                state["momentum_buffer"] = Tensor._from_array(np.zeros_like(param._array))
+                state["momentum_buffer"] = Tensor.from_array(np.zeros_like(param.array))
             if group["centered"]:
-                state["grad_avg"] = Tensor._from_array(np.zeros_like(param._array))
-        state["step"]._array += 1
-        theta, square_avg = param._array, state["square_avg"]._array
+                state["grad_avg"] = Tensor.from_array(np.zeros_like(param.array))
+        state["step"].array += 1
+        theta, square_avg = param.array, state["square_avg"].array
         work = self._scratch(theta)  # every intermediate goes here: no temporary arrays
         g = -grad if group["maximize"] else grad  # never modify param.grad itself
         if weight_decay != 0:  # g ← g + λθ
@@ -94,7 +94,7 @@ class RMSprop(Optimizer):
         square_avg *= alpha  # v ← αv + (1 - α)g²
         square_avg += np.multiply(np.multiply(g, g, out=work), 1 - alpha, out=work)
         if group["centered"]:  # ḡ ← ḡ + (1 - α)(g - ḡ); d ← √(v - ḡ²)
-            grad_avg = state["grad_avg"]._array
+            grad_avg = state["grad_avg"].array
             grad_avg += np.multiply(np.subtract(g, grad_avg, out=work), 1 - alpha, out=work)
             avg = np.sqrt(
                 np.subtract(square_avg, np.multiply(grad_avg, grad_avg, out=work), out=work), out=work
@@ -104,7 +104,7 @@ class RMSprop(Optimizer):
         avg += group["eps"]
         step = np.divide(g, avg, out=work)  # g / d
         if momentum > 0:  # b ← μb + g/d; θ ← θ - γb
-            buffer = state["momentum_buffer"]._array
+            buffer = state["momentum_buffer"].array
             buffer *= momentum
             buffer += step
             step = np.multiply(buffer, group["lr"], out=work)

@@ -76,7 +76,7 @@ class SGD(Optimizer):
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # BEGIN SOLUTION 06
-        momentum, weight_decay, theta = group["momentum"], group["weight_decay"], param._array
+        momentum, weight_decay, theta = group["momentum"], group["weight_decay"], param.array
         work = self._scratch(theta)
         g = -grad if group["maximize"] else grad  # never modify param.grad itself
         if weight_decay != 0:  # g ← g + λθ
@@ -84,13 +84,13 @@ class SGD(Optimizer):
         if momentum != 0:
             buffer = state.get("momentum_buffer")
             if buffer is None:  # b ← g
-                buffer = state["momentum_buffer"] = Tensor._from_array(np.array(g, copy=True))
+                buffer = state["momentum_buffer"] = Tensor.from_array(np.array(g, copy=True))
             else:  # b ← μb + (1 - τ)g
-                buffer._array *= momentum
-                buffer._array += np.multiply(g, 1 - group["dampening"], out=work)
+                buffer.array *= momentum
+                buffer.array += np.multiply(g, 1 - group["dampening"], out=work)
             if group["nesterov"]:  # g ← g + μb
-                g = np.add(g, np.multiply(buffer._array, momentum, out=work), out=work)
+                g = np.add(g, np.multiply(buffer.array, momentum, out=work), out=work)
             else:  # g ← b
-                g = buffer._array
+                g = buffer.array
         theta -= np.multiply(g, group["lr"], out=work)  # θ ← θ - γg
         # END SOLUTION

@@ -55,7 +55,15 @@ from .dtypes import (
 )
 from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, where, ...)
 from .functional import cat, concat, concatenate, stack, where
-from .random import Generator, default_generator, get_rng_state, initial_seed, manual_seed, set_rng_state
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    numpy_generator,
+    set_rng_state,
+)
 from .tensor import Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
 

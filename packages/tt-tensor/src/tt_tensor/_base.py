@@ -16,13 +16,13 @@ from .dtypes import as_dtype, as_scalar_or_array, from_numpy_dtype, infer_numpy_
 
 
 class TensorBase:
-    """What every tensor is underneath: one NumPy array, ``self._array``.
+    """What every tensor is underneath: one NumPy array, ``self.array``.
 
-    Every method of the mixins reads ``self._array`` and builds its result with
-    ``self._from_array(...)`` (defined on :class:`tt_tensor.Tensor`).
+    Every method of the mixins reads ``self.array`` and builds its result with
+    ``self.from_array(...)`` (defined on :class:`tt_tensor.Tensor`).
     """
 
-    _array: np.ndarray
+    array: np.ndarray
 
 
 def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np.ndarray:
@@ -33,7 +33,7 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
     given. ``copy=None`` copies only when needed.
     """
     if isinstance(data, TensorBase):
-        array = data._array
+        array = data.array
     elif isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
@@ -57,7 +57,7 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
 def operand(value: object) -> object:
     """The NumPy form of the other operand of a binary op (Python scalars stay scalars)."""
     if isinstance(value, TensorBase):
-        return value._array
+        return value.array
     if isinstance(value, (list, tuple)):
         return to_array(value)
     return as_scalar_or_array(value)

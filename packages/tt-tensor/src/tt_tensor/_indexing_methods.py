@@ -19,28 +19,28 @@ class IndexingMixin(TensorBase):
     """Indexing and selection of :class:`Tensor`."""
 
     def __getitem__(self, key: object) -> Tensor:
-        return self._from_array(indexing.getitem(self._array, indexing.convert_key(key)))
+        return self.from_array(indexing.getitem(self.array, indexing.convert_key(key)))
 
     def __setitem__(self, key: object, value: object) -> None:
-        indexing.setitem(self._array, indexing.convert_key(key), operand(value))
-        versions.bump(self._array)
+        indexing.setitem(self.array, indexing.convert_key(key), operand(value))
+        versions.bump(self.array)
 
     def gather(self, dim: int, index: Tensor) -> Tensor:
         """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
-        return self._from_array(indexing.gather(self._array, dim, operand(index)))
+        return self.from_array(indexing.gather(self.array, dim, operand(index)))
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:
         """Slices along ``dim`` picked by a 1-D integer index."""
-        return self._from_array(indexing.index_select(self._array, dim, operand(index)))
+        return self.from_array(indexing.index_select(self.array, dim, operand(index)))
 
     def masked_fill(self, mask: Tensor, value: float) -> Tensor:
         """A copy with ``value`` where ``mask`` is true."""
-        return self._from_array(indexing.masked_fill(self._array, operand(mask), operand(value)))
+        return self.from_array(indexing.masked_fill(self.array, operand(mask), operand(value)))
 
     def tril(self, diagonal: int = 0) -> Tensor:
         """Lower triangle of the last two dims; the rest zeroed."""
-        return self._from_array(indexing.triangle("tril", self._array, diagonal))
+        return self.from_array(indexing.triangle("tril", self.array, diagonal))
 
     def triu(self, diagonal: int = 0) -> Tensor:
         """Upper triangle of the last two dims; the rest zeroed."""
-        return self._from_array(indexing.triangle("triu", self._array, diagonal))
+        return self.from_array(indexing.triangle("triu", self.array, diagonal))

@@ -31,21 +31,21 @@ class InPlaceMixin(TensorBase):
     @property
     def _version(self) -> int:
         """How many in-place writes this tensor's memory has had (shared with its views), as in PyTorch."""
-        return versions.version(self._array)
+        return versions.version(self.array)
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
         """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
         records it)."""
-        pointwise.binary_inplace(op, ufunc, self._array, operand(other))
-        versions.bump(self._array)
+        pointwise.binary_inplace(op, ufunc, self.array, operand(other))
+        versions.bump(self.array)
         return self
 
     def _overwrite(self, op: str, values: object) -> Tensor:
         """Write ``values`` (broadcast, cast to this dtype) over every element."""
-        if not self._array.flags.writeable:
+        if not self.array.flags.writeable:
             raise pointwise.read_only_error(op)
-        self._array[...] = values
-        versions.bump(self._array)
+        self.array[...] = values
+        versions.bump(self.array)
         return self
 
     # ----------------------------------------------------------------- arithmetic
@@ -91,11 +91,11 @@ class InPlaceMixin(TensorBase):
 
     def lerp_(self, end: Tensor, weight: float) -> Tensor:
         """In place: ``self += weight * (end - self)``."""
-        return self._inplace("lerp_", np.add, (operand(end) - self._array) * weight)
+        return self._inplace("lerp_", np.add, (operand(end) - self.array) * weight)
 
     def clamp_(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         """In place: limit to ``[min, max]``."""
-        return self._overwrite("clamp_", pointwise.clamp(self._array, operand(min), operand(max)))
+        return self._overwrite("clamp_", pointwise.clamp(self.array, operand(min), operand(max)))
 
     # ----------------------------------------------------------------- fills
     def zero_(self) -> Tensor:
@@ -108,28 +108,28 @@ class InPlaceMixin(TensorBase):
 
     def copy_(self, source: object) -> Tensor:
         """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        indexing.setitem(self._array, Ellipsis, operand(source))
-        versions.bump(self._array)
+        indexing.setitem(self.array, Ellipsis, operand(source))
+        versions.bump(self.array)
         return self
 
     def masked_fill_(self, mask: Tensor, value: float) -> Tensor:
         """In place: set ``value`` where ``mask`` is true."""
         return self._overwrite(
-            "masked_fill_", indexing.masked_fill(self._array, operand(mask), operand(value))
+            "masked_fill_", indexing.masked_fill(self.array, operand(mask), operand(value))
         )
 
     # ----------------------------------------------------------------- random fills (nn.init's primitives)
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
         """In place: uniform random values in ``[a, b)`` (a float tensor only)."""
-        values = random.uniform("uniform_", self._array.shape, self._array.dtype, a, b, generator)
+        values = random.uniform("uniform_", self.array.shape, self.array.dtype, a, b, generator)
         return self._overwrite("uniform_", values)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
         """In place: normal random values of ``mean`` and standard deviation ``std`` (float tensors only)."""
-        values = random.normal("normal_", self._array.shape, self._array.dtype, mean, std, generator)
+        values = random.normal("normal_", self.array.shape, self.array.dtype, mean, std, generator)
         return self._overwrite("normal_", values)
 
     def bernoulli_(self, p: float | Tensor = 0.5, *, generator: Generator | None = None) -> Tensor:
         """In place: 1 with probability ``p`` (a number, or a tensor broadcastable to this one), else 0."""
-        values = random.bernoulli("bernoulli_", self._array.shape, self._array.dtype, operand(p), generator)
+        values = random.bernoulli("bernoulli_", self.array.shape, self.array.dtype, operand(p), generator)
         return self._overwrite("bernoulli_", values)

@@ -23,15 +23,15 @@ class MathMixin(TensorBase):
 
     def exp(self) -> Tensor:
         """``e ** self``."""
-        return self._from_array(np.exp(pointwise.as_float(self._array)))
+        return self.from_array(np.exp(pointwise.as_float(self.array)))
 
     def log(self) -> Tensor:
         """Natural logarithm."""
-        return self._from_array(np.log(pointwise.as_float(self._array)))
+        return self.from_array(np.log(pointwise.as_float(self.array)))
 
     def sqrt(self) -> Tensor:
         """Square root."""
-        return self._from_array(np.sqrt(pointwise.as_float(self._array)))
+        return self.from_array(np.sqrt(pointwise.as_float(self.array)))
 
     def rsqrt(self) -> Tensor:
         """``1 / sqrt(self)``."""
@@ -39,7 +39,7 @@ class MathMixin(TensorBase):
 
     def reciprocal(self) -> Tensor:
         """``1 / self``."""
-        return self._from_array(np.reciprocal(pointwise.as_float(self._array)))
+        return self.from_array(np.reciprocal(pointwise.as_float(self.array)))
 
     def square(self) -> Tensor:
         """``self * self``."""
@@ -47,58 +47,58 @@ class MathMixin(TensorBase):
 
     def abs(self) -> Tensor:
         """Absolute value."""
-        return self._from_array(np.abs(self._array))
+        return self.from_array(np.abs(self.array))
 
     def sign(self) -> Tensor:
         """-1, 0 or 1 by the sign of each element."""
-        return self._from_array(np.sign(self._array))
+        return self.from_array(np.sign(self.array))
 
     def sin(self) -> Tensor:
         """Sine."""
-        return self._from_array(np.sin(pointwise.as_float(self._array)))
+        return self.from_array(np.sin(pointwise.as_float(self.array)))
 
     def cos(self) -> Tensor:
         """Cosine."""
-        return self._from_array(np.cos(pointwise.as_float(self._array)))
+        return self.from_array(np.cos(pointwise.as_float(self.array)))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
-        return self._from_array(np.tanh(pointwise.as_float(self._array)))
+        return self.from_array(np.tanh(pointwise.as_float(self.array)))
 
     def sigmoid(self) -> Tensor:
         """Logistic function ``1 / (1 + exp(-self))``, stable and precise for any input."""
-        return self._from_array(pointwise.sigmoid(self._array))
+        return self.from_array(pointwise.sigmoid(self.array))
 
     def relu(self) -> Tensor:
         """``max(self, 0)``."""
-        return self._from_array(pointwise.relu(self._array))
+        return self.from_array(pointwise.relu(self.array))
 
     def floor(self) -> Tensor:
         """Round down."""
-        return self._from_array(np.floor(self._array))
+        return self.from_array(np.floor(self.array))
 
     def ceil(self) -> Tensor:
         """Round up."""
-        return self._from_array(np.ceil(self._array))
+        return self.from_array(np.ceil(self.array))
 
     def round(self) -> Tensor:
         """Round half to even, like PyTorch."""
-        return self._from_array(np.round(self._array))
+        return self.from_array(np.round(self.array))
 
     def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         """Limit every element to ``[min, max]`` (either may be None, a number or a tensor)."""
-        return self._from_array(pointwise.clamp(self._array, operand(min), operand(max)))
+        return self.from_array(pointwise.clamp(self.array, operand(min), operand(max)))
 
     clip = clamp
 
     def maximum(self, other: Tensor) -> Tensor:
         """Element-wise larger of ``self`` and ``other``."""
-        return self._from_array(pointwise.binary("maximum", np.maximum, self._array, operand(other)))
+        return self.from_array(pointwise.binary("maximum", np.maximum, self.array, operand(other)))
 
     def minimum(self, other: Tensor) -> Tensor:
         """Element-wise smaller of ``self`` and ``other``."""
-        return self._from_array(pointwise.binary("minimum", np.minimum, self._array, operand(other)))
+        return self.from_array(pointwise.binary("minimum", np.minimum, self.array, operand(other)))
 
     def where(self, condition: Tensor, other: object) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``."""
-        return self._from_array(pointwise.where(operand(condition), self._array, operand(other)))
+        return self.from_array(pointwise.where(operand(condition), self.array, operand(other)))

@@ -26,39 +26,37 @@ class OperatorMixin(TensorBase):
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``, broadcasting."""
         other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
-        return self._from_array(pointwise.binary("add", np.add, self._array, other))
+        return self.from_array(pointwise.binary("add", np.add, self.array, other))
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self - alpha * other``, broadcasting."""
         other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
-        return self._from_array(pointwise.binary("sub", np.subtract, self._array, other))
+        return self.from_array(pointwise.binary("sub", np.subtract, self.array, other))
 
     def mul(self, other: object) -> Tensor:
         """``self * other``, broadcasting."""
-        return self._from_array(pointwise.binary("mul", np.multiply, self._array, operand(other)))
+        return self.from_array(pointwise.binary("mul", np.multiply, self.array, operand(other)))
 
     def div(self, other: object) -> Tensor:
         """``self / other`` (true division: integers give floats), broadcasting."""
-        return self._from_array(pointwise.true_divide(self._array, operand(other)))
+        return self.from_array(pointwise.true_divide(self.array, operand(other)))
 
     def pow(self, exponent: object) -> Tensor:
         """``self ** exponent``, broadcasting."""
-        return self._from_array(pointwise.power(self._array, operand(exponent)))
+        return self.from_array(pointwise.power(self.array, operand(exponent)))
 
     def neg(self) -> Tensor:
         """``-self``."""
-        return self._from_array(np.negative(self._array))
+        return self.from_array(np.negative(self.array))
 
     def __floordiv__(self, other: object) -> Tensor:
-        return self._from_array(
-            pointwise.binary("floor_divide", np.floor_divide, self._array, operand(other))
-        )
+        return self.from_array(pointwise.binary("floor_divide", np.floor_divide, self.array, operand(other)))
 
     def __mod__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("remainder", np.remainder, self._array, operand(other)))
+        return self.from_array(pointwise.binary("remainder", np.remainder, self.array, operand(other)))
 
     def __abs__(self) -> Tensor:
-        return self._from_array(np.abs(self._array))
+        return self.from_array(np.abs(self.array))
 
     def __pos__(self) -> Tensor:
         return self
@@ -66,21 +64,21 @@ class OperatorMixin(TensorBase):
     # ----------------------------------------------------------------- matrix products
     def matmul(self, other: Tensor) -> Tensor:
         """Matrix product with batch broadcasting (``torch.matmul``'s rules)."""
-        return self._from_array(linalg.matmul(self._array, operand(other)))
+        return self.from_array(linalg.matmul(self.array, operand(other)))
 
     def mm(self, other: Tensor) -> Tensor:
         """Product of two 2-D matrices."""
-        linalg.check_ndim("mm", self._array, operand(other), 2, 2)
+        linalg.check_ndim("mm", self.array, operand(other), 2, 2)
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
         """Batched product of two 3-D tensors with equal batch sizes."""
-        linalg.check_ndim("bmm", self._array, operand(other), 3, 3)
+        linalg.check_ndim("bmm", self.array, operand(other), 3, 3)
         return self.matmul(other)
 
     def dot(self, other: Tensor) -> Tensor:
         """Inner product of two 1-D tensors."""
-        linalg.check_ndim("dot", self._array, operand(other), 1, 1)
+        linalg.check_ndim("dot", self.array, operand(other), 1, 1)
         return self.matmul(other)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
@@ -95,91 +93,89 @@ class OperatorMixin(TensorBase):
 
     # ----------------------------------------------------------------- reflected: ``2 - t``, ``array @ t``
     def __radd__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("add", np.add, operand(other), self._array))
+        return self.from_array(pointwise.binary("add", np.add, operand(other), self.array))
 
     def __rsub__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("sub", np.subtract, operand(other), self._array))
+        return self.from_array(pointwise.binary("sub", np.subtract, operand(other), self.array))
 
     def __rmul__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("mul", np.multiply, operand(other), self._array))
+        return self.from_array(pointwise.binary("mul", np.multiply, operand(other), self.array))
 
     def __rtruediv__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.rtrue_divide(self._array, operand(other)))
+        return self.from_array(pointwise.rtrue_divide(self.array, operand(other)))
 
     def __rpow__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("pow", np.power, operand(other), self._array))
+        return self.from_array(pointwise.binary("pow", np.power, operand(other), self.array))
 
     def __rfloordiv__(self, other: object) -> Tensor:
-        return self._from_array(
-            pointwise.binary("floor_divide", np.floor_divide, operand(other), self._array)
-        )
+        return self.from_array(pointwise.binary("floor_divide", np.floor_divide, operand(other), self.array))
 
     def __rmod__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("remainder", np.remainder, operand(other), self._array))
+        return self.from_array(pointwise.binary("remainder", np.remainder, operand(other), self.array))
 
     def __rmatmul__(self, other: object) -> Tensor:
-        return self._from_array(linalg.matmul(operand(other), self._array))
+        return self.from_array(linalg.matmul(operand(other), self.array))
 
     # ----------------------------------------------------------------- comparisons
     def eq(self, other: object) -> Tensor:
         """Element-wise ``==`` (a bool tensor)."""
-        return self._from_array(pointwise.binary("eq", np.equal, self._array, operand(other)))
+        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other)))
 
     def ne(self, other: object) -> Tensor:
         """Element-wise ``!=``."""
-        return self._from_array(pointwise.binary("ne", np.not_equal, self._array, operand(other)))
+        return self.from_array(pointwise.binary("ne", np.not_equal, self.array, operand(other)))
 
     def lt(self, other: object) -> Tensor:
         """Element-wise ``<``."""
-        return self._from_array(pointwise.binary("lt", np.less, self._array, operand(other)))
+        return self.from_array(pointwise.binary("lt", np.less, self.array, operand(other)))
 
     def le(self, other: object) -> Tensor:
         """Element-wise ``<=``."""
-        return self._from_array(pointwise.binary("le", np.less_equal, self._array, operand(other)))
+        return self.from_array(pointwise.binary("le", np.less_equal, self.array, operand(other)))
 
     def gt(self, other: object) -> Tensor:
         """Element-wise ``>``."""
-        return self._from_array(pointwise.binary("gt", np.greater, self._array, operand(other)))
+        return self.from_array(pointwise.binary("gt", np.greater, self.array, operand(other)))
 
     def ge(self, other: object) -> Tensor:
         """Element-wise ``>=``."""
-        return self._from_array(pointwise.binary("ge", np.greater_equal, self._array, operand(other)))
+        return self.from_array(pointwise.binary("ge", np.greater_equal, self.array, operand(other)))
 
     __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge  # type: ignore[assignment]
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
-        return bool(np.allclose(self._array, operand(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self.array, operand(other), rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""
         other = operand(other)
-        return self._array.shape == np.shape(other) and bool(np.array_equal(self._array, other))
+        return self.array.shape == np.shape(other) and bool(np.array_equal(self.array, other))
 
     # ----------------------------------------------------------------- logic and bitwise
     def logical_not(self) -> Tensor:
         """Element-wise not (a bool tensor)."""
-        return self._from_array(np.logical_not(self._array))
+        return self.from_array(np.logical_not(self.array))
 
     def isnan(self) -> Tensor:
         """Where the elements are NaN."""
-        return self._from_array(np.isnan(self._array))
+        return self.from_array(np.isnan(self.array))
 
     def isfinite(self) -> Tensor:
         """Where the elements are finite."""
-        return self._from_array(np.isfinite(self._array))
+        return self.from_array(np.isfinite(self.array))
 
     def __invert__(self) -> Tensor:
-        return self._from_array(np.invert(self._array))
+        return self.from_array(np.invert(self.array))
 
     def __and__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("and", np.bitwise_and, self._array, operand(other)))
+        return self.from_array(pointwise.binary("and", np.bitwise_and, self.array, operand(other)))
 
     def __or__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("or", np.bitwise_or, self._array, operand(other)))
+        return self.from_array(pointwise.binary("or", np.bitwise_or, self.array, operand(other)))
 
     def __xor__(self, other: object) -> Tensor:
-        return self._from_array(pointwise.binary("xor", np.bitwise_xor, self._array, operand(other)))
+        return self.from_array(pointwise.binary("xor", np.bitwise_xor, self.array, operand(other)))
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric, so the reflected forms are the same

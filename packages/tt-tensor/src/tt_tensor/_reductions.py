@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reduce
 from ._base import TensorBase
-from ._checks import normalize_dim, normalize_dims
+from .checks import normalize_dim, normalize_dims
 from .dtypes import as_dtype
 
 if TYPE_CHECKING:
@@ -30,11 +30,11 @@ class ReductionMixin(TensorBase):
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all); integers and bools sum in int64."""
         numpy_dtype = None if dtype is None else as_dtype(dtype).numpy
-        return self._from_array(reduce.sum(self._array, dim, keepdim, numpy_dtype))
+        return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         """Mean over ``dim``."""
-        return self._from_array(reduce.mean(self._array, dim, keepdim))
+        return self.from_array(reduce.mean(self.array, dim, keepdim))
 
     def var(
         self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
@@ -42,7 +42,7 @@ class ReductionMixin(TensorBase):
         """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch."""
         if unbiased is not None:
             correction = int(unbiased)
-        return self._from_array(reduce.var(self._array, dim, correction, keepdim))
+        return self.from_array(reduce.var(self.array, dim, correction, keepdim))
 
     def std(
         self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
@@ -52,15 +52,15 @@ class ReductionMixin(TensorBase):
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         """Product over ``dim``."""
-        return self._from_array(reduce.prod(self._array, dim, keepdim))
+        return self.from_array(reduce.prod(self.array, dim, keepdim))
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         """Vector p-norm over ``dim`` (all elements by default)."""
-        return self._from_array(reduce.norm(self._array, p, dim, keepdim))
+        return self.from_array(reduce.norm(self.array, p, dim, keepdim))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow."""
-        return self._from_array(reduce.logsumexp(self._array, dim, keepdim))
+        return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes
     def max(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
@@ -69,8 +69,8 @@ class ReductionMixin(TensorBase):
             return self.maximum(dim)
         if dim is None:
             return self.amax()
-        values, indices = reduce.extreme("max", self._array, dim, keepdim)
-        return ValuesIndices(self._from_array(values), self._from_array(indices))
+        values, indices = reduce.extreme("max", self.array, dim, keepdim)
+        return ValuesIndices(self.from_array(values), self.from_array(indices))
 
     def min(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
@@ -78,41 +78,41 @@ class ReductionMixin(TensorBase):
             return self.minimum(dim)
         if dim is None:
             return self.amin()
-        values, indices = reduce.extreme("min", self._array, dim, keepdim)
-        return ValuesIndices(self._from_array(values), self._from_array(indices))
+        values, indices = reduce.extreme("min", self.array, dim, keepdim)
+        return ValuesIndices(self.from_array(values), self.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
         """Largest values over ``dim`` (no indices)."""
-        return self._from_array(reduce.amax(self._array, dim, keepdim))
+        return self.from_array(reduce.amax(self.array, dim, keepdim))
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
         """Smallest values over ``dim`` (no indices)."""
-        return self._from_array(reduce.amin(self._array, dim, keepdim))
+        return self.from_array(reduce.amin(self.array, dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest element (over the flattened tensor if ``dim`` is None); ties: the first."""
-        return self._from_array(reduce.argextreme("argmax", self._array, dim, keepdim))
+        return self.from_array(reduce.argextreme("argmax", self.array, dim, keepdim))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest element."""
-        return self._from_array(reduce.argextreme("argmin", self._array, dim, keepdim))
+        return self.from_array(reduce.argextreme("argmin", self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- logic and running sums
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where every element over ``dim`` is true."""
-        return self._from_array(
-            np.all(self._array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
+        return self.from_array(
+            np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
         )
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where some element over ``dim`` is true."""
-        return self._from_array(
-            np.any(self._array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
+        return self.from_array(
+            np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
         )
 
     def cumsum(self, dim: int) -> Tensor:
         """Running sum along ``dim`` (integers and bools in int64)."""
-        dtype = np.int64 if self._array.dtype.kind in "iub" else None
-        return self._from_array(
-            np.cumsum(self._array, axis=normalize_dim("cumsum", dim, self.ndim), dtype=dtype)
+        dtype = np.int64 if self.array.dtype.kind in "iub" else None
+        return self.from_array(
+            np.cumsum(self.array, axis=normalize_dim("cumsum", dim, self.ndim), dtype=dtype)
         )

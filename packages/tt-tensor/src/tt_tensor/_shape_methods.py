@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from ._checks import normalize_dims
+from .checks import normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -24,11 +24,11 @@ class ShapeMixin(TensorBase):
 
     def reshape(self, *shape: int) -> Tensor:
         """Same elements, new shape (one size may be -1); a view when the layout allows, else a copy."""
-        return self._from_array(shaping.reshape(self._array, shape))
+        return self.from_array(shaping.reshape(self.array, shape))
 
     def view(self, *shape: int) -> Tensor:
         """Same elements, new shape, always sharing storage; refuses layouts that need a copy."""
-        return self._from_array(shaping.view(self._array, shape))
+        return self.from_array(shaping.view(self.array, shape))
 
     def view_as(self, other: Tensor) -> Tensor:
         """View with ``other``'s shape."""
@@ -40,20 +40,20 @@ class ShapeMixin(TensorBase):
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         """Merge dimensions ``start_dim..end_dim`` into one."""
-        return self._from_array(shaping.flatten(self._array, start_dim, end_dim))
+        return self.from_array(shaping.flatten(self.array, start_dim, end_dim))
 
     def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
         """Drop size-1 dimensions (all, or the given ones)."""
-        return self._from_array(shaping.squeeze(self._array, dim))
+        return self.from_array(shaping.squeeze(self.array, dim))
 
     def unsqueeze(self, dim: int) -> Tensor:
         """Insert a size-1 dimension at ``dim``."""
-        return self._from_array(shaping.unsqueeze(self._array, dim))
+        return self.from_array(shaping.unsqueeze(self.array, dim))
 
     # ----------------------------------------------------------------- reordering dimensions
     def transpose(self, dim0: int, dim1: int) -> Tensor:
         """Swap two dimensions (a view)."""
-        return self._from_array(shaping.transpose(self._array, dim0, dim1))
+        return self.from_array(shaping.transpose(self.array, dim0, dim1))
 
     swapaxes = transpose
 
@@ -77,16 +77,16 @@ class ShapeMixin(TensorBase):
 
     def permute(self, *dims: int) -> Tensor:
         """Reorder the dimensions (a view)."""
-        return self._from_array(shaping.permute(self._array, dims))
+        return self.from_array(shaping.permute(self.array, dims))
 
     def flip(self, dims: int | tuple[int, ...]) -> Tensor:
         """Reverse the order of elements along ``dims``."""
-        return self._from_array(np.flip(self._array, normalize_dims("flip", dims, self.ndim)))
+        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim)))
 
     # ----------------------------------------------------------------- broadcasting and tiling
     def expand(self, *sizes: int) -> Tensor:
         """Broadcast size-1 dimensions to ``sizes`` without copying (-1 keeps a size); read-only."""
-        return self._from_array(shaping.expand(self._array, sizes))
+        return self.from_array(shaping.expand(self.array, sizes))
 
     def expand_as(self, other: Tensor) -> Tensor:
         """Expand to ``other``'s shape."""
@@ -94,16 +94,16 @@ class ShapeMixin(TensorBase):
 
     def repeat(self, *sizes: int) -> Tensor:
         """Tile the tensor ``sizes[i]`` times along each dimension (copies)."""
-        return self._from_array(shaping.repeat(self._array, sizes))
+        return self.from_array(shaping.repeat(self.array, sizes))
 
     # ----------------------------------------------------------------- pieces
     def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
         """Consecutive pieces along ``dim``: of a given size, or of the listed sizes."""
-        return tuple(self._from_array(p) for p in shaping.split(self._array, split_size_or_sections, dim))
+        return tuple(self.from_array(p) for p in shaping.split(self.array, split_size_or_sections, dim))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""
-        return tuple(self._from_array(p) for p in shaping.chunk(self._array, chunks, dim))
+        return tuple(self.from_array(p) for p in shaping.chunk(self.array, chunks, dim))
 
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """All slices along ``dim``, with that dimension removed."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import random
-from ._checks import parse_size
+from .checks import parse_size
 from .dtypes import as_dtype, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
@@ -23,41 +23,41 @@ def _float_dtype(dtype: object) -> np.dtype:
 
 def tensor(data: object, dtype: object = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or tensors)."""
-    return Tensor._from_array(to_array(data, dtype))
+    return Tensor.from_array(to_array(data, dtype))
 
 
 def as_tensor(data: object, dtype: object = None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array or tensor when it can."""
-    return Tensor._from_array(to_array(data, dtype, copy=None))
+    return Tensor.from_array(to_array(data, dtype, copy=None))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (changes to one show in the other)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected a NumPy array, got {type(array).__name__}")
-    return Tensor._from_array(to_array(array, copy=False))
+    return Tensor.from_array(to_array(array, copy=False))
 
 
 def zeros(*size: int, dtype: object = None) -> Tensor:
     """A tensor of zeros."""
-    return Tensor._from_array(np.zeros(parse_size("zeros", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.zeros(parse_size("zeros", size), dtype=_float_dtype(dtype)))
 
 
 def ones(*size: int, dtype: object = None) -> Tensor:
     """A tensor of ones."""
-    return Tensor._from_array(np.ones(parse_size("ones", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.ones(parse_size("ones", size), dtype=_float_dtype(dtype)))
 
 
 def empty(*size: int, dtype: object = None) -> Tensor:
     """A tensor with uninitialised values (fast; fill it before reading)."""
-    return Tensor._from_array(np.empty(parse_size("empty", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.empty(parse_size("empty", size), dtype=_float_dtype(dtype)))
 
 
 def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's type unless given."""
     if dtype is None:
         dtype = type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
-    return Tensor._from_array(np.full(parse_size("full", (size,)), fill_value, dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.full(parse_size("full", (size,)), fill_value, dtype=_float_dtype(dtype)))
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: object = None) -> Tensor:
@@ -69,17 +69,17 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: objec
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else get_default_dtype().numpy
-    return Tensor._from_array(np.arange(start, end, step, dtype=as_dtype(dtype).numpy))
+    return Tensor.from_array(np.arange(start, end, step, dtype=as_dtype(dtype).numpy))
 
 
 def linspace(start: float, end: float, steps: int, dtype: object = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
-    return Tensor._from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
 
 
 def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:
     """An ``n x m`` identity matrix (ones on the diagonal)."""
-    return Tensor._from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
 
 
 def zeros_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
@@ -105,13 +105,13 @@ def full_like(input: Tensor, fill_value: float, dtype: object = None) -> Tensor:
 def rand(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
     """Uniform random values in ``[0, 1)`` (a float dtype only)."""
     shape = parse_size("rand", size)
-    return Tensor._from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
+    return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
 
 
 def randn(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
     """Standard normal random values (mean 0, standard deviation 1; a float dtype only)."""
     shape = parse_size("randn", size)
-    return Tensor._from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
+    return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
 
 
 def randint(
@@ -131,12 +131,12 @@ def randint(
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
     numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
     values = numpy_generator(generator).integers(low, high, parse_size("randint", (size,)))
-    return Tensor._from_array(values.astype(numpy_dtype, copy=False))
+    return Tensor.from_array(values.astype(numpy_dtype, copy=False))
 
 
 def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64)."""
-    return Tensor._from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
+    return Tensor.from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
 
 
 def rand_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
@@ -186,4 +186,4 @@ def multinomial(
             keys = np.log(rows) - np.log(-np.log(rng.random(rows.shape)))
         picks = np.argsort(-keys, axis=1, kind="stable")[:, :num_samples]
     picks = picks.astype(np.int64)
-    return Tensor._from_array(picks if weights.ndim == 2 else picks[0])
+    return Tensor.from_array(picks if weights.ndim == 2 else picks[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import normalize_dim
+from .checks import normalize_dim
 from .pointwise import read_only_error
 
 
@@ -18,7 +18,7 @@ def convert_key(key: object) -> object:
     # BEGIN SOLUTION 01
     if type(key) is tuple:
         return tuple(convert_key(k) for k in key)
-    array = getattr(key, "_array", None)
+    array = getattr(key, "array", None)
     if array is not None:
         return array
     if isinstance(key, list):

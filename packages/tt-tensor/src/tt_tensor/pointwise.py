@@ -7,7 +7,7 @@ error that names the operation and both shapes. ``tt_tensor.Tensor`` and
 tt-autograd's functions both call these, so each rule lives here only.
 
 Ufuncs on 0-d inputs return NumPy scalars rather than 0-d arrays;
-``Tensor._from_array`` turns those back into 0-d arrays, so callers that wrap
+``Tensor.from_array`` turns those back into 0-d arrays, so callers that wrap
 results with it need not care.
 
 Cost: one pass over the output per op (memory bound, ~30 GB/s here).

@@ -48,7 +48,7 @@ class Generator:
         from .tensor import Tensor
 
         payload = json.dumps({"seed": self._seed, "numpy": self.numpy.bit_generator.state}).encode()
-        return Tensor._from_array(np.frombuffer(payload, dtype=np.uint8).copy())
+        return Tensor.from_array(np.frombuffer(payload, dtype=np.uint8).copy())
 
     def set_state(self, state: object) -> Generator:
         """Restore a state made by :meth:`get_state`."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import normalize_dim, normalize_dims
+from .checks import normalize_dim, normalize_dims
 from .pointwise import as_float
 
 

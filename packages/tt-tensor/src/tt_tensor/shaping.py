@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from ._checks import normalize_dim, parse_shape
+from .checks import normalize_dim, parse_shape
 from .dtypes import promote_types
 
 

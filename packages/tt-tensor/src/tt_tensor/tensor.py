@@ -3,7 +3,7 @@
 The class is deliberately thin: every method converts its arguments, calls a
 kernel from ``pointwise``, ``reduce``, ``shaping``, ``indexing`` or ``linalg``
 (NumPy in, NumPy out, where the rules and error messages live), and wraps the
-result with ``self._from_array``. That one constructor hook is what lets a
+result with ``self.from_array``. That one constructor hook is what lets a
 subclass (tt-autograd's ``Tensor``) get its own type back from every op it
 does not override, without this package knowing anything about gradients.
 
@@ -26,13 +26,13 @@ import numpy as np
 
 from . import pointwise, shaping
 from ._base import TensorBase, operand, to_array
-from ._checks import normalize_dim, parse_size
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
 from ._math import MathMixin
 from ._operators import OperatorMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._shape_methods import ShapeMixin
+from .checks import normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 
@@ -59,45 +59,45 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
     __hash__ = object.__hash__  # == is element-wise, so hash by identity like PyTorch
 
     def __init__(self, data: object = (), dtype: object = None) -> None:
-        self._array = to_array(data, dtype)
+        self.array = to_array(data, dtype)
 
     @classmethod
-    def _from_array(cls, array: np.ndarray) -> Tensor:
+    def from_array(cls, array: np.ndarray) -> Tensor:
         """Wrap ``array`` without copying; every op builds its result through here."""
         tensor = object.__new__(cls)
-        tensor._array = array if type(array) is np.ndarray else np.asarray(array)
+        tensor.array = array if type(array) is np.ndarray else np.asarray(array)
         return tensor
 
     @classmethod
     def _cat(cls, tensors: list[Tensor], dim: int) -> Tensor:
         """``cat`` for this class; a subclass overrides it to record the op."""
-        return cls._from_array(shaping.cat([to_array(t, copy=None) for t in tensors], dim))
+        return cls.from_array(shaping.cat([to_array(t, copy=None) for t in tensors], dim))
 
     @classmethod
     def _stack(cls, tensors: list[Tensor], dim: int) -> Tensor:
         """``stack`` for this class."""
-        return cls._from_array(shaping.stack([to_array(t, copy=None) for t in tensors], dim))
+        return cls.from_array(shaping.stack([to_array(t, copy=None) for t in tensors], dim))
 
     @classmethod
     def _where(cls, condition: Tensor, x: object, y: object) -> Tensor:
         """``where`` for this class."""
-        return cls._from_array(pointwise.where(operand(condition), operand(x), operand(y)))
+        return cls.from_array(pointwise.where(operand(condition), operand(x), operand(y)))
 
     # ----------------------------------------------------------------- attributes
     @property
     def shape(self) -> tuple[int, ...]:
         """Sizes of the dimensions."""
-        return self._array.shape
+        return self.array.shape
 
     @property
     def dtype(self) -> DType:
         """Element type, e.g. ``tt.float32``."""
-        return from_numpy_dtype(self._array.dtype)
+        return from_numpy_dtype(self.array.dtype)
 
     @property
     def ndim(self) -> int:
         """Number of dimensions."""
-        return self._array.ndim
+        return self.array.ndim
 
     @property
     def device(self) -> str:
@@ -107,64 +107,64 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
     @property
     def data(self) -> Tensor:
         """The same storage as a new tensor (with no gradient history in subclasses)."""
-        return self._from_array(self._array)
+        return self.from_array(self.array)
 
     @data.setter
     def data(self, value: Tensor) -> None:
-        self._array = to_array(value, copy=None)
+        self.array = to_array(value, copy=None)
 
     def size(self, dim: int | None = None) -> tuple[int, ...] | int:
         """The shape, or the size of one dimension."""
         if dim is None:
-            return self._array.shape
-        return self._array.shape[normalize_dim("size", dim, self.ndim)]
+            return self.array.shape
+        return self.array.shape[normalize_dim("size", dim, self.ndim)]
 
     def dim(self) -> int:
         """Number of dimensions."""
-        return self._array.ndim
+        return self.array.ndim
 
     def numel(self) -> int:
         """Number of elements."""
-        return self._array.size
+        return self.array.size
 
     nelement = numel
 
     def element_size(self) -> int:
         """Bytes per element."""
-        return self._array.itemsize
+        return self.array.itemsize
 
     def stride(self, dim: int | None = None) -> tuple[int, ...] | int:
         """Steps in *elements* (not bytes, unlike NumPy) between neighbours along each dimension."""
-        strides = tuple(s // self._array.itemsize for s in self._array.strides)
+        strides = tuple(s // self.array.itemsize for s in self.array.strides)
         return strides if dim is None else strides[normalize_dim("stride", dim, self.ndim)]
 
     def is_floating_point(self) -> bool:
         """True for float16/32/64 tensors."""
-        return self._array.dtype.kind == "f"
+        return self.array.dtype.kind == "f"
 
     def is_contiguous(self) -> bool:
         """True if the elements are laid out in row-major order without gaps."""
-        return self._array.flags.c_contiguous
+        return self.array.flags.c_contiguous
 
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
         """The underlying NumPy array (shares memory, like ``torch.Tensor.numpy``)."""
-        return self._array
+        return self.array
 
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
-        if self._array.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"item: only one-element tensors can be converted, got shape {self.shape}")
-        return self._array.item()
+        return self.array.item()
 
     def tolist(self) -> list | float | int | bool:
         """Nested Python lists of the values."""
-        return self._array.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype: object = None, copy: bool | None = None) -> np.ndarray:
         if copy:
-            return np.array(self._array, dtype=dtype, copy=True)
-        return np.asarray(self._array, dtype=dtype)
+            return np.array(self.array, dtype=dtype, copy=True)
+        return np.asarray(self.array, dtype=dtype)
 
     def to(self, *args: object, dtype: object = None, copy: bool = False) -> Tensor:
         """Convert dtype (``to(tt.float64)``, ``to(other_tensor)``); devices other than CPU are refused."""
@@ -176,13 +176,13 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
                     raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
             else:
                 dtype = arg
-        if dtype is None or as_dtype(dtype).numpy == self._array.dtype:
+        if dtype is None or as_dtype(dtype).numpy == self.array.dtype:
             return self.clone() if copy else self
         return self._convert(as_dtype(dtype))
 
     def _convert(self, dtype: DType) -> Tensor:
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
-        return self._from_array(self._array.astype(dtype.numpy))
+        return self.from_array(self.array.astype(dtype.numpy))
 
     def float(self) -> Tensor:
         """Convert to float32."""
@@ -218,59 +218,59 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
 
     def clone(self) -> Tensor:
         """A copy with its own storage."""
-        return self._from_array(self._array.copy())
+        return self.from_array(self.array.copy())
 
     def detach(self) -> Tensor:
         """The same storage as a new tensor outside any gradient history."""
-        return self._from_array(self._array)
+        return self.from_array(self.array)
 
     def contiguous(self) -> Tensor:
         """This tensor if contiguous, else a contiguous copy."""
-        return self if self._array.flags.c_contiguous else self._from_array(np.ascontiguousarray(self._array))
+        return self if self.array.flags.c_contiguous else self.from_array(np.ascontiguousarray(self.array))
 
     # ----------------------------------------------------------------- new tensors like this one
     def new_tensor(self, data: object, dtype: object = None) -> Tensor:
         """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(to_array(data, self.dtype if dtype is None else dtype))
+        return self.from_array(to_array(data, self.dtype if dtype is None else dtype))
 
     def new_zeros(self, *size: int, dtype: object = None) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype)))
+        return self.from_array(np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype)))
 
     def new_ones(self, *size: int, dtype: object = None) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype)))
+        return self.from_array(np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype)))
 
     def new_full(self, size: tuple[int, ...], fill_value: object, dtype: object = None) -> Tensor:
         """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(
+        return self.from_array(
             np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
         )
 
     def new_empty(self, *size: int, dtype: object = None) -> Tensor:
         """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self._from_array(np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype)))
+        return self.from_array(np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype)))
 
     def _dtype_or(self, dtype: object) -> np.dtype:
-        return self._array.dtype if dtype is None else as_dtype(dtype).numpy
+        return self.array.dtype if dtype is None else as_dtype(dtype).numpy
 
     # ----------------------------------------------------------------- Python protocols
     def __len__(self) -> int:
-        if self._array.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self._array.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self._array.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self._array.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self) -> bool:
-        if self._array.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(
                 f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
-        return bool(self._array)
+        return bool(self.array)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -279,19 +279,19 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
         return int(self.item())
 
     def __index__(self) -> int:
-        if self._array.dtype.kind not in "iu" or self._array.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError(
                 f"only one-element integer tensors can be used as an index, got {self.dtype} {self.shape}"
             )
-        return int(self._array.item())
+        return int(self.array.item())
 
     def __format__(self, spec: str) -> str:
-        if self._array.ndim == 0 and spec:
-            return format(self._array.item(), spec)
+        if self.array.ndim == 0 and spec:
+            return format(self.array.item(), spec)
         return repr(self) if not spec else format(str(self), spec)
 
     def __repr__(self) -> str:
-        return format_tensor(self._array, self._repr_extras())
+        return format_tensor(self.array, self._repr_extras())
 
     def _repr_extras(self) -> list[str]:
         """Extra ``key=value`` parts for the repr; tt-autograd adds ``requires_grad``/``grad_fn``."""

@@ -27,7 +27,7 @@ import weakref
 
 import numpy as np
 
-_counts: dict[int, int] = {}
+counts: dict[int, int] = {}
 
 
 def storage(array: np.ndarray) -> np.ndarray:
@@ -39,32 +39,32 @@ def storage(array: np.ndarray) -> np.ndarray:
 
 def version(array: np.ndarray) -> int:
     """How many in-place writes the memory under ``array`` has had."""
-    if not _counts:
+    if not counts:
         return 0
-    return _counts.get(id(storage(array)), 0)
+    return counts.get(id(storage(array)), 0)
 
 
 def bump(array: np.ndarray) -> None:
     """Record one in-place write to the memory under ``array``."""
     root = storage(array)
     key = id(root)
-    count = _counts.get(key)
+    count = counts.get(key)
     if count is None:
-        weakref.finalize(root, _counts.pop, key, None)
+        weakref.finalize(root, counts.pop, key, None)
         count = 0
-    _counts[key] = count + 1
+    counts[key] = count + 1
 
 
 def snapshot(arrays: tuple[object, ...]) -> tuple[int, ...] | None:
     """The versions of ``arrays`` now (``None`` while nothing was ever written in place: all 0)."""
-    if not _counts:
+    if not counts:
         return None
     return tuple(version(a) if isinstance(a, np.ndarray) else 0 for a in arrays)
 
 
 def changed(arrays: tuple[object, ...], saved: tuple[int, ...] | None) -> tuple[int, int, int] | None:
     """The first of ``arrays`` whose version moved since ``saved``: ``(position, saved, now)``, else None."""
-    if not _counts:
+    if not counts:
         return None
     for position, array in enumerate(arrays):
         if isinstance(array, np.ndarray):

@@ -58,7 +58,7 @@ class TokenWindows:
 
     def __init__(self, tokens: object, block_size: int, stride: int | None = None) -> None:
         # BEGIN SOLUTION 10
-        array = np.asarray(getattr(tokens, "_array", tokens))
+        array = np.asarray(getattr(tokens, "array", tokens))
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
             raise ValueError(f"TokenWindows: tokens must be a 1-d sequence of ints, got shape {array.shape}")
         if block_size < 1:
@@ -90,14 +90,14 @@ class TokenWindows:
 
     def __getitems__(self, indices: object) -> tuple[Tensor, Tensor]:
         """The windows at ``indices`` as one batch, by a single fancy-indexing gather."""
-        indices = np.asarray(getattr(indices, "_array", indices), dtype=np.int64)
+        indices = np.asarray(getattr(indices, "array", indices), dtype=np.int64)
         return self.windows(indices * self.stride)
 
     def windows(self, starts: np.ndarray) -> tuple[Tensor, Tensor]:
         """Inputs and targets of the windows starting at token positions ``starts``."""
         # BEGIN SOLUTION 10
         block = self.tokens[starts[:, None] + self._offsets]
-        return Tensor._from_array(block[:, :-1]), Tensor._from_array(block[:, 1:])
+        return Tensor.from_array(block[:, :-1]), Tensor.from_array(block[:, 1:])
         # END SOLUTION
 
     def random_batch(
@@ -105,7 +105,7 @@ class TokenWindows:
     ) -> tuple[Tensor, Tensor]:
         """``batch_size`` windows starting at uniformly random positions (any offset, not only strides)."""
         # BEGIN SOLUTION 10
-        rng = tt_tensor.random.numpy_generator(generator)
+        rng = tt_tensor.numpy_generator(generator)
         starts = rng.integers(0, self.tokens.size - self.block_size, size=batch_size)
         return self.windows(starts)
         # END SOLUTION
@@ -114,7 +114,7 @@ class TokenWindows:
         """Iterate over all windows in batches (the last one may be smaller)."""
         order = np.arange(len(self))
         if shuffle:
-            tt_tensor.random.numpy_generator(generator).shuffle(order)
+            tt_tensor.numpy_generator(generator).shuffle(order)
         for start in range(0, len(order), batch_size):
             yield self.__getitems__(order[start : start + batch_size])
 
@@ -127,7 +127,7 @@ def split_tokens(tokens: object, val_fraction: float = 0.1) -> tuple[np.ndarray,
     # BEGIN SOLUTION 10
     if not 0 < val_fraction < 1:
         raise ValueError(f"split_tokens: val_fraction must be in (0, 1), got {val_fraction}")
-    array = np.asarray(getattr(tokens, "_array", tokens))
+    array = np.asarray(getattr(tokens, "array", tokens))
     cut = int(round(array.size * (1 - val_fraction)))
     return array[:cut], array[cut:]
     # END SOLUTION

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function, Tensor
 from tt_nn import Module, Parameter
+from tt_tensor import numpy_generator
 from tt_tensor.threads import one_blas_thread
 
 #: Largest ``vocabulary * ids`` for which the one-hot GEMM is used.
@@ -79,7 +80,7 @@ class EmbeddingFunction(Function):
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``."""
-    indices = np.asarray(getattr(input, "_array", input))
+    indices = np.asarray(getattr(input, "array", input))
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     return EmbeddingFunction.apply(weight, indices, padding_idx=padding_idx)
@@ -116,18 +117,16 @@ class Embedding(Module):
         self.embedding_dim = embedding_dim
         self.padding_idx = padding_idx
         self.weight = Parameter(
-            Tensor._from_array(np.empty((num_embeddings, embedding_dim), dtype=np.float32))
+            Tensor.from_array(np.empty((num_embeddings, embedding_dim), dtype=np.float32))
         )
         self.reset_parameters()
         # END SOLUTION
 
     def reset_parameters(self) -> None:
         """Draw the weight from N(0, 1), as PyTorch does, and zero the padding row."""
-        from tt_tensor.random import numpy_generator
-
-        self.weight._array[...] = numpy_generator(None).standard_normal(self.weight.shape, dtype=np.float32)
+        self.weight.array[...] = numpy_generator(None).standard_normal(self.weight.shape, dtype=np.float32)
         if self.padding_idx is not None:
-            self.weight._array[self.padding_idx] = 0
+            self.weight.array[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
         return embedding(input, self.weight, self.padding_idx)

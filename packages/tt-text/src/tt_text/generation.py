@@ -69,7 +69,7 @@ def sample_next(
     scaled = filter_logits(np.asarray(logits, dtype=np.float64) / temperature, top_k, top_p)
     probs = np.exp(scaled - scaled.max(axis=-1, keepdims=True))
     cumulative = np.cumsum(probs, axis=-1)
-    draws = tt_tensor.random.numpy_generator(generator).random((len(probs), 1)) * cumulative[:, -1:]
+    draws = tt_tensor.numpy_generator(generator).random((len(probs), 1)) * cumulative[:, -1:]
     choice = (cumulative <= draws).sum(axis=-1)  # first index whose cumulative mass exceeds the draw
     return np.minimum(choice, probs.shape[-1] - 1).astype(np.int64)
     # END SOLUTION

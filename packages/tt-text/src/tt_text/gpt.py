@@ -145,10 +145,10 @@ class GPT(Module):
 
     def reset_parameters(self, generator: tt_tensor.Generator | None = None) -> None:
         """GPT-2's init: N(0, 0.02) weights, zero biases, residual projections scaled by 1/sqrt(2 n_layer)."""
-        rng = tt_tensor.random.numpy_generator(generator)
+        rng = tt_tensor.numpy_generator(generator)
         residual_std = 0.02 / math.sqrt(2 * self.config.n_layer)
         for name, param in self.named_parameters():
-            array = param._array
+            array = param.array
             if name.endswith("bias"):
                 array[...] = 0
             elif ".ln_" in f".{name}":
@@ -180,7 +180,7 @@ class GPT(Module):
         the ``s`` already cached: they are embedded at positions ``s …`` and
         each block's attention sees the cached keys and values too.
         """
-        ids = np.asarray(getattr(idx, "_array", idx))
+        ids = np.asarray(getattr(idx, "array", idx))
         if ids.ndim != 2:
             raise ValueError(f"GPT: expected ids of shape (B, T), got {ids.shape}")
         start = 0 if past_key_values is None else self._cached_positions(ids, past_key_values)
@@ -267,7 +267,7 @@ class GPT(Module):
         pass over ``t`` positions, ``O(t·C²·n_layer + t²·C·n_layer)``.
         """
         check_sampling(temperature, top_k, top_p)
-        ids = np.asarray(getattr(idx, "_array", idx), dtype=np.int64)
+        ids = np.asarray(getattr(idx, "array", idx), dtype=np.int64)
         if ids.ndim != 2 or ids.shape[1] == 0:
             raise ValueError(f"generate: expected a non-empty (B, T) batch of ids, got shape {ids.shape}")
         was_training = self.training
@@ -280,7 +280,7 @@ class GPT(Module):
                     ids = self._generate_uncached(ids, max_new_tokens, temperature, top_k, top_p, generator)
         finally:
             self.train(was_training)
-        return Tensor._from_array(ids)
+        return Tensor.from_array(ids)
 
     def _generate_uncached(self, ids, max_new_tokens, temperature, top_k, top_p, generator) -> np.ndarray:
         """Module 13's loop: the whole (cropped) context through the model for every new token."""

@@ -28,6 +28,7 @@ import tt_nn
 from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter
 from tt_nn.functional import dropout, linear
+from tt_tensor import numpy_generator
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
 from .kv_cache import KVCache
@@ -35,7 +36,7 @@ from .sdpa import packed_self_attention, scaled_dot_product_attention
 
 
 def _as_array(mask: object) -> np.ndarray | None:
-    return None if mask is None else np.asarray(getattr(mask, "_array", mask))
+    return None if mask is None else np.asarray(getattr(mask, "array", mask))
 
 
 def _allowed(mask: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
@@ -98,9 +99,9 @@ class MultiheadAttention(Module):
             )
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = float(dropout), batch_first
-        self.in_proj_weight = Parameter(Tensor._from_array(np.empty((3 * embed_dim, embed_dim), np.float32)))
+        self.in_proj_weight = Parameter(Tensor.from_array(np.empty((3 * embed_dim, embed_dim), np.float32)))
         if bias:
-            self.in_proj_bias = Parameter(Tensor._from_array(np.zeros(3 * embed_dim, np.float32)))
+            self.in_proj_bias = Parameter(Tensor.from_array(np.zeros(3 * embed_dim, np.float32)))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = tt_nn.Linear(embed_dim, embed_dim, bias=bias)
@@ -109,16 +110,14 @@ class MultiheadAttention(Module):
 
     def _reset_parameters(self) -> None:
         """Xavier-uniform input projection and zero biases, as PyTorch does."""
-        from tt_tensor.random import numpy_generator
-
         fan_in, fan_out = self.embed_dim, 3 * self.embed_dim
         limit = math.sqrt(6.0 / (fan_in + fan_out))
         shape = self.in_proj_weight.shape
-        self.in_proj_weight._array[...] = numpy_generator(None).uniform(-limit, limit, shape)
+        self.in_proj_weight.array[...] = numpy_generator(None).uniform(-limit, limit, shape)
         if self.in_proj_bias is not None:
-            self.in_proj_bias._array[...] = 0
+            self.in_proj_bias.array[...] = 0
         if self.out_proj.bias is not None:
-            self.out_proj.bias._array[...] = 0
+            self.out_proj.bias.array[...] = 0
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: object = None,
                 need_weights: bool = True, attn_mask: object = None, average_attn_weights: bool = True,
@@ -140,25 +139,25 @@ class MultiheadAttention(Module):
                 f"MultiheadAttention: expected inputs of width {self.embed_dim}, got {tuple(query.shape)}"
             )
         heads, head_dim = self.num_heads, self.head_dim
-        mask = merge_masks(attn_mask, key_padding_mask, batch, heads, length, source, query._array.dtype)
+        mask = merge_masks(attn_mask, key_padding_mask, batch, heads, length, source, query.array.dtype)
         causal = is_causal and attn_mask is None
         p = self.dropout if self.training else 0.0
         w, b = self.in_proj_weight, self.in_proj_bias
         if self_attention:
             qkv = linear(query, w, b)
             out = packed_self_attention(qkv, heads, is_causal=causal, dropout_p=p, attn_mask=mask)
-            q, k = qkv._array[..., :width], qkv._array[..., width : 2 * width]
+            q, k = qkv.array[..., :width], qkv.array[..., width : 2 * width]
         else:
             pieces = [(w[i * width : (i + 1) * width], None if b is None else b[i * width : (i + 1) * width])
                       for i in range(3)]  # fmt: skip
             q, k, v = (linear(x, *piece) for x, piece in zip((query, key, value), pieces))
             split = [t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k, v)]
             if causal:
-                bias = causal_bias(length, source, query._array.dtype.str)
+                bias = causal_bias(length, source, query.array.dtype.str)
                 mask = bias if mask is None else bias + mask_to_bias(np.asarray(mask), bias.dtype)
             attended = scaled_dot_product_attention(*split, attn_mask=mask, dropout_p=p)
             out = attended.transpose(1, 2).reshape(batch, length, width)
-            q, k = q._array, k._array
+            q, k = q.array, k.array
         out = self.out_proj(out)
         weights = None
         if need_weights:
@@ -179,7 +178,7 @@ class MultiheadAttention(Module):
             extra = mask_to_bias(np.asarray(mask), qh.dtype)
             bias = extra if bias is None else bias + extra
         _, probs, _ = attention_forward(qh, kh, kh[..., :1], bias, 1.0 / math.sqrt(head_dim))
-        return Tensor._from_array(probs.mean(axis=1) if average else probs)
+        return Tensor.from_array(probs.mean(axis=1) if average else probs)
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

@@ -19,6 +19,7 @@ import math
 import numpy as np
 from tt_autograd import Tensor
 from tt_nn import Module, Parameter
+from tt_tensor import numpy_generator
 
 
 def sinusoidal_table(max_len: int, dim: int, base: float = 10000.0) -> np.ndarray:
@@ -57,10 +58,8 @@ class LearnedPositionalEmbedding(Module):
     def __init__(self, max_len: int, embedding_dim: int, std: float = 0.02) -> None:
         super().__init__()
         self.max_len, self.embedding_dim = max_len, embedding_dim
-        from tt_tensor.random import numpy_generator
-
         values = numpy_generator(None).standard_normal((max_len, embedding_dim), dtype=np.float32) * std
-        self.weight = Parameter(Tensor._from_array(values))
+        self.weight = Parameter(Tensor.from_array(values))
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 11
@@ -88,13 +87,13 @@ class SinusoidalPositionalEncoding(Module):
         super().__init__()
         self.max_len, self.embedding_dim = max_len, embedding_dim
         self.register_buffer(
-            "pe", Tensor._from_array(sinusoidal_table(max_len, embedding_dim, base)), persistent=False
+            "pe", Tensor.from_array(sinusoidal_table(max_len, embedding_dim, base)), persistent=False
         )
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 11
         length = _check_length("SinusoidalPositionalEncoding", x, self.max_len)
-        return x + self.pe._array[:length].astype(x._array.dtype, copy=False)
+        return x + self.pe.array[:length].astype(x.array.dtype, copy=False)
         # END SOLUTION
 
     def extra_repr(self) -> str:

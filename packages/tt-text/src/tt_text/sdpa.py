@@ -2,9 +2,9 @@
 
 Two Functions share the kernels of :mod:`tt_text.attention_kernels`:
 
-* :class:`ScaledDotProductAttention` takes separate ``query``, ``key``,
+* :class:`ScaledDotProductAttentionFunction` takes separate ``query``, ``key``,
   ``value`` tensors of shape ``(…, L, E)`` — the public functional form.
-* :class:`PackedSelfAttention` takes the output of one fused QKV projection,
+* :class:`PackedSelfAttentionFunction` takes the output of one fused QKV projection,
   ``(B, T, 3C)``, splits it into heads *as views* (no copy), and writes the
   result straight into ``(B, T, C)`` layout, ready for the output
   projection. Its backward writes dq, dk and dv into one ``(B, T, 3C)``
@@ -28,7 +28,7 @@ from tt_autograd import Function, Tensor, unbroadcast
 from .attention_kernels import attention_backward, attention_forward, causal_bias, mask_to_bias
 
 
-class ScaledDotProductAttention(Function):
+class ScaledDotProductAttentionFunction(Function):
     """Attention over separate q, k, v (and an optional float mask, which gets a gradient too)."""
 
     @staticmethod
@@ -59,7 +59,7 @@ class ScaledDotProductAttention(Function):
         ) + (None,) * 4
 
 
-class PackedSelfAttention(Function):
+class PackedSelfAttentionFunction(Function):
     """Multi-head self-attention on a fused QKV projection ``(B, T, 3C)`` → ``(B, T, C)``.
 
     The last axis of the input is laid out ``[q | k | v]``, each split into
@@ -110,7 +110,7 @@ class PackedSelfAttention(Function):
 
 
 def _numpy_rng(dropout_p: float, generator: tt_tensor.Generator | None):
-    return tt_tensor.random.numpy_generator(generator) if dropout_p > 0 else None
+    return tt_tensor.numpy_generator(generator) if dropout_p > 0 else None
 
 
 def scaled_dot_product_attention(
@@ -175,7 +175,7 @@ def scaled_dot_product_attention(
             ) from None
     # END SOLUTION
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else float(scale)
-    return ScaledDotProductAttention.apply(
+    return ScaledDotProductAttentionFunction.apply(
         query, key, value, attn_mask, is_causal, scale, dropout_p, _numpy_rng(dropout_p, generator)
     )
 
@@ -198,7 +198,7 @@ def packed_self_attention(
             f"packed_self_attention: expected (B, T, 3C) with C divisible by n_head={n_head}, "
             f"got {tuple(qkv.shape)}"
         )
-    mask = None if attn_mask is None else np.asarray(getattr(attn_mask, "_array", attn_mask))
-    return PackedSelfAttention.apply(
+    mask = None if attn_mask is None else np.asarray(getattr(attn_mask, "array", attn_mask))
+    return PackedSelfAttentionFunction.apply(
         qkv, n_head, is_causal, dropout_p, _numpy_rng(dropout_p, generator), mask
     )

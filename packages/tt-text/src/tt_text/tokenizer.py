@@ -183,8 +183,8 @@ class Tokenizer:
 
 
 def _as_id_array(ids: object, owner: str) -> np.ndarray:
-    """``ids`` as a 1-d int64 array; a tensor works too (through its ``_array``)."""
-    ids = getattr(ids, "_array", ids)
+    """``ids`` as a 1-d int64 array; a tensor works too (through its ``array``)."""
+    ids = getattr(ids, "array", ids)
     array = np.asarray(ids)
     if array.size == 0:
         return array.reshape(0).astype(np.int64)

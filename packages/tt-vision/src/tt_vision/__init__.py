@@ -10,9 +10,9 @@
   ``tt_vision.functional`` (like ``torch.nn.functional``).
 
 Example:
-    >>> import tt_autograd as ag
+    >>> import tt_autograd as autograd
     >>> from tt_vision import Conv2d, MaxPool2d
-    >>> x = ag.randn(4, 3, 32, 32)
+    >>> x = autograd.randn(4, 3, 32, 32)
     >>> tuple(MaxPool2d(2)(Conv2d(3, 8, 3, padding=1)(x)).shape)
     (4, 8, 16, 16)
 """

@@ -10,10 +10,10 @@ channels-last underneath (see ``_layout.py``), which no caller can observe
 except through speed.
 
 Example:
-    >>> import tt_autograd as ag
+    >>> import tt_autograd as autograd
     >>> from tt_vision import functional as F
-    >>> x = ag.randn(8, 3, 32, 32)
-    >>> w = ag.randn(16, 3, 3, 3, requires_grad=True)
+    >>> x = autograd.randn(8, 3, 32, 32)
+    >>> w = autograd.randn(16, 3, 3, 3, requires_grad=True)
     >>> y = F.max_pool2d(F.conv2d(x, w, padding=1).relu(), 2)
     >>> tuple(y.shape)
     (8, 16, 16, 16)
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import tt_autograd as ag
+import tt_autograd as autograd
 from tt_autograd import Tensor
 from tt_nn.functional import batch_norm  # the one batch-norm kernel, tt-nn's (module 04)
 
@@ -37,7 +37,7 @@ __all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "max_poo
 
 
 def _as_tensor(x: object) -> Tensor:
-    return x if isinstance(x, Tensor) else ag.as_tensor(x)
+    return x if isinstance(x, Tensor) else autograd.as_tensor(x)
 
 
 def _batched(op: str, x: Tensor, fn) -> Tensor:

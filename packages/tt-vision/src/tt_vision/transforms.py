@@ -11,10 +11,10 @@ default one that ``tt.manual_seed`` seeds, so a seeded run is reproducible.
 Transforms run on data, outside autograd: nothing here is recorded.
 
 Example:
-    >>> import tt_autograd as ag
+    >>> import tt_autograd as autograd
     >>> augment = Compose([RandomCrop(32, padding=4, padding_mode="reflect"), RandomHorizontalFlip(),
     ...                    Normalize((0.49, 0.48, 0.45), (0.25, 0.24, 0.26))])
-    >>> tuple(augment(ag.rand(8, 3, 32, 32)).shape)
+    >>> tuple(augment(autograd.rand(8, 3, 32, 32)).shape)
     (8, 3, 32, 32)
 """
 
@@ -26,7 +26,7 @@ import numpy as np
 import tt_tensor
 from numpy.lib.stride_tricks import sliding_window_view
 from tt_autograd import Tensor
-from tt_tensor.random import Generator, numpy_generator
+from tt_tensor import Generator, numpy_generator
 
 __all__ = [
     "Compose",
@@ -42,7 +42,7 @@ __all__ = [
 def _unwrap(images: object) -> tuple[np.ndarray, bool, bool]:
     """The (B, C, H, W) array behind ``images``, whether it was a tensor, and whether it was one image."""
     is_tensor = isinstance(images, tt_tensor.Tensor)
-    array = images._array if is_tensor else np.asarray(images)
+    array = images.array if is_tensor else np.asarray(images)
     if array.ndim not in (3, 4):
         raise ValueError(f"expected images (B, C, H, W) or one image (C, H, W), got shape {array.shape}")
     single = array.ndim == 3
@@ -51,7 +51,7 @@ def _unwrap(images: object) -> tuple[np.ndarray, bool, bool]:
 
 def _wrap(array: np.ndarray, is_tensor: bool, single: bool) -> object:
     array = array[0] if single else array
-    return Tensor._from_array(array) if is_tensor else array
+    return Tensor.from_array(array) if is_tensor else array
 
 
 class Compose:
@@ -89,12 +89,12 @@ class ToTensor:
     """
 
     def __call__(self, images: object) -> object:
-        array = images._array if isinstance(images, tt_tensor.Tensor) else np.asarray(images)
+        array = images.array if isinstance(images, tt_tensor.Tensor) else np.asarray(images)
         if array.dtype != np.uint8:
-            return images if isinstance(images, tt_tensor.Tensor) else Tensor._from_array(array)
+            return images if isinstance(images, tt_tensor.Tensor) else Tensor.from_array(array)
         batch = array[None] if array.ndim == 3 else array
         out = np.multiply(batch.transpose(0, 3, 1, 2), np.float32(1 / 255), dtype=np.float32)
-        return Tensor._from_array(out[0] if array.ndim == 3 else out)
+        return Tensor.from_array(out[0] if array.ndim == 3 else out)
 
     def __repr__(self) -> str:
         return "ToTensor()"

@@ -18,7 +18,7 @@ def _shape(value: object) -> tuple[int, ...]:
     return value.shape if isinstance(value, np.ndarray) else ()
 
 
-class Add(Function):
+class AddFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -37,7 +37,7 @@ class Add(Function):
         # END SOLUTION
 
 
-class Sub(Function):
+class SubFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -56,7 +56,7 @@ class Sub(Function):
         # END SOLUTION
 
 
-class Mul(Function):
+class MulFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -76,7 +76,7 @@ class Mul(Function):
         # END SOLUTION
 
 
-class Div(Function):
+class DivFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -99,7 +99,7 @@ class Div(Function):
         # END SOLUTION
 
 
-class Neg(Function):
+class NegFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -113,7 +113,7 @@ class Neg(Function):
         # END SOLUTION
 
 
-class Pow(Function):
+class PowFunction(Function):
     """``a ** b`` where either side may be a tensor or a scalar."""
 
     @staticmethod
@@ -145,7 +145,7 @@ class Pow(Function):
         # END SOLUTION
 
 
-class Maximum(Function):
+class MaximumFunction(Function):
     """Element-wise max; where both are equal the gradient is split evenly, as in PyTorch."""
 
     @staticmethod
@@ -171,11 +171,11 @@ class Maximum(Function):
         # END SOLUTION
 
 
-class Minimum(Maximum):
+class MinimumFunction(MaximumFunction):
     op, ufunc = "minimum", np.minimum
 
 
-class Where(Function):
+class WhereFunction(Function):
     @staticmethod
     def forward(ctx, condition, x, y):
         # BEGIN SOLUTION 02
@@ -198,7 +198,7 @@ class Where(Function):
         # END SOLUTION
 
 
-class Clamp(Function):
+class ClampFunction(Function):
     """Clamp to scalar bounds; the gradient passes where ``min <= a <= max``, as in PyTorch."""
 
     @staticmethod

@@ -19,7 +19,7 @@ def _has_integer_array(key: object) -> bool:
     return any(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in parts)
 
 
-class GetItem(Function):
+class GetItemFunction(Function):
     @staticmethod
     def forward(ctx, a, key):
         # BEGIN SOLUTION 02
@@ -39,7 +39,7 @@ class GetItem(Function):
         # END SOLUTION
 
 
-class Gather(Function):
+class GatherFunction(Function):
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
@@ -60,7 +60,7 @@ class Gather(Function):
         # END SOLUTION
 
 
-class IndexSelect(Function):
+class IndexSelectFunction(Function):
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
@@ -79,7 +79,7 @@ class IndexSelect(Function):
         # END SOLUTION
 
 
-class MaskedFill(Function):
+class MaskedFillFunction(Function):
     @staticmethod
     def forward(ctx, a, mask, value):
         # BEGIN SOLUTION 02
@@ -97,7 +97,7 @@ class MaskedFill(Function):
         # END SOLUTION
 
 
-class Triangle(Function):
+class TriangleFunction(Function):
     """``tril``/``triu``: the gradient keeps the same triangle."""
 
     @staticmethod

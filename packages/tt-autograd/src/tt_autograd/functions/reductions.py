@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_tensor import pointwise, reduce
-from tt_tensor._checks import normalize_dims
+from tt_tensor.checks import normalize_dims
 
 from ..function import Function
 
@@ -24,7 +24,7 @@ def expand_reduced(grad: np.ndarray, ndim: int, dim, keepdim: bool) -> np.ndarra
     return np.expand_dims(grad, axes)
 
 
-class Sum(Function):
+class SumFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
@@ -40,7 +40,7 @@ class Sum(Function):
         # END SOLUTION
 
 
-class Mean(Function):
+class MeanFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
@@ -56,7 +56,7 @@ class Mean(Function):
         # END SOLUTION
 
 
-class Var(Function):
+class VarFunction(Function):
     """``sum((a - mean)^2) / (n - correction)``; its gradient is ``2 (a - mean) / (n - correction)``."""
 
     @staticmethod
@@ -80,7 +80,7 @@ class Var(Function):
         # END SOLUTION
 
 
-class Amax(Function):
+class AmaxFunction(Function):
     """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
 
     @staticmethod
@@ -105,7 +105,7 @@ class Amax(Function):
         # END SOLUTION
 
 
-class TakeAlongDim(Function):
+class TakeAlongDimFunction(Function):
     """The values at given indices along ``dim`` (``max(dim)``'s values); gradient goes to those."""
 
     @staticmethod
@@ -134,7 +134,7 @@ class TakeAlongDim(Function):
         # END SOLUTION
 
 
-class LogSumExp(Function):
+class LogSumExpFunction(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
         # BEGIN SOLUTION 02
@@ -154,7 +154,7 @@ class LogSumExp(Function):
         # END SOLUTION
 
 
-class Prod(Function):
+class ProdFunction(Function):
     """Product; the gradient of each element is the product of all the others (zeros handled)."""
 
     @staticmethod
@@ -190,7 +190,7 @@ def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
     return before * after
 
 
-class Cumsum(Function):
+class CumsumFunction(Function):
     @staticmethod
     def forward(ctx, a, dim):
         # BEGIN SOLUTION 02

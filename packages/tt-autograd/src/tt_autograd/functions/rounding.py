@@ -20,7 +20,7 @@ from .arithmetic import _shape
 STEPS = {"floor": np.floor, "ceil": np.ceil, "round": np.round, "sign": np.sign, "trunc": np.trunc}
 
 
-class Step(Function):
+class StepFunction(Function):
     """``floor``, ``ceil``, ``round``, ``sign`` or ``trunc``: the gradient is zero."""
 
     @staticmethod
@@ -37,7 +37,7 @@ class Step(Function):
         # END SOLUTION
 
 
-class FloorDivide(Function):
+class FloorDivideFunction(Function):
     """``a // b``: piecewise constant in both operands, so both gradients are zero."""
 
     @staticmethod
@@ -57,7 +57,7 @@ class FloorDivide(Function):
         # END SOLUTION
 
 
-class Remainder(Function):
+class RemainderFunction(Function):
     """``a % b`` (Python's sign convention: the result takes ``b``'s sign, as ``torch.remainder``)."""
 
     @staticmethod

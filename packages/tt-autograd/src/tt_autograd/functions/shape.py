@@ -1,7 +1,7 @@
 """Shape operations: their gradients move the gradient back into the input's layout.
 
 Anything that keeps the elements in order (reshape, view, flatten, squeeze,
-unsqueeze) is one ``View`` whose backward is a reshape. Permutations undo
+unsqueeze) is one ``ViewFunction`` whose backward is a reshape. Permutations undo
 themselves with the inverse permutation; ``expand`` sums over the copies;
 ``cat`` and ``stack`` hand each input its slice of the gradient.
 """
@@ -14,7 +14,7 @@ from tt_tensor import shaping
 from ..function import Function, unbroadcast
 
 
-class View(Function):
+class ViewFunction(Function):
     """Any reshape-like op, given as the tt-tensor kernel that computes it."""
 
     @staticmethod
@@ -31,7 +31,7 @@ class View(Function):
         # END SOLUTION
 
 
-class Permute(Function):
+class PermuteFunction(Function):
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
@@ -46,7 +46,7 @@ class Permute(Function):
         # END SOLUTION
 
 
-class Expand(Function):
+class ExpandFunction(Function):
     @staticmethod
     def forward(ctx, a, sizes):
         # BEGIN SOLUTION 02
@@ -61,7 +61,7 @@ class Expand(Function):
         # END SOLUTION
 
 
-class Repeat(Function):
+class RepeatFunction(Function):
     """Tiling: the gradient of each input element sums over its copies."""
 
     @staticmethod
@@ -84,7 +84,7 @@ class Repeat(Function):
         # END SOLUTION
 
 
-class Flip(Function):
+class FlipFunction(Function):
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
@@ -99,7 +99,7 @@ class Flip(Function):
         # END SOLUTION
 
 
-class Cat(Function):
+class CatFunction(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02
@@ -116,7 +116,7 @@ class Cat(Function):
         # END SOLUTION
 
 
-class Stack(Function):
+class StackFunction(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02

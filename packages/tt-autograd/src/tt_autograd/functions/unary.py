@@ -13,7 +13,7 @@ from tt_tensor import pointwise
 from ..function import Function
 
 
-class Exp(Function):
+class ExpFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -30,7 +30,7 @@ class Exp(Function):
         # END SOLUTION
 
 
-class Log(Function):
+class LogFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -47,7 +47,7 @@ class Log(Function):
         # END SOLUTION
 
 
-class Sqrt(Function):
+class SqrtFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -64,7 +64,7 @@ class Sqrt(Function):
         # END SOLUTION
 
 
-class Reciprocal(Function):
+class ReciprocalFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -81,7 +81,7 @@ class Reciprocal(Function):
         # END SOLUTION
 
 
-class Abs(Function):
+class AbsFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -97,7 +97,7 @@ class Abs(Function):
         # END SOLUTION
 
 
-class Sin(Function):
+class SinFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -114,7 +114,7 @@ class Sin(Function):
         # END SOLUTION
 
 
-class Cos(Function):
+class CosFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -131,7 +131,7 @@ class Cos(Function):
         # END SOLUTION
 
 
-class Tanh(Function):
+class TanhFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -148,7 +148,7 @@ class Tanh(Function):
         # END SOLUTION
 
 
-class Sigmoid(Function):
+class SigmoidFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -165,7 +165,7 @@ class Sigmoid(Function):
         # END SOLUTION
 
 
-class Relu(Function):
+class ReLUFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -182,7 +182,7 @@ class Relu(Function):
         # END SOLUTION
 
 
-class Copy(Function):
+class CopyFunction(Function):
     """``clone``/``contiguous``: a copy, whose gradient is the incoming gradient."""
 
     @staticmethod
@@ -198,7 +198,7 @@ class Copy(Function):
         # END SOLUTION
 
 
-class Cast(Function):
+class CastFunction(Function):
     """Conversion between float dtypes; the gradient is converted back."""
 
     @staticmethod

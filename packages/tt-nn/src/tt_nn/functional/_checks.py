@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import tt_tensor
-from tt_tensor._checks import normalize_dim
+from tt_tensor.checks import normalize_dim
 
 REDUCTIONS = ("mean", "sum", "none")
 

@@ -31,7 +31,7 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_CUBIC = 0.044715
 
 
-class LeakyRelu(Function):
+class LeakyReLUFunction(Function):
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
 
     @staticmethod
@@ -50,7 +50,7 @@ class LeakyRelu(Function):
         # END SOLUTION
 
 
-class Gelu(Function):
+class GELUFunction(Function):
     """``x * Phi(x)``; with ``approximate="tanh"``, ``x/2 * (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))``."""
 
     @staticmethod
@@ -79,7 +79,7 @@ class Gelu(Function):
         # END SOLUTION
 
 
-class Silu(Function):
+class SiLUFunction(Function):
     """``x * sigmoid(x)`` (also called swish)."""
 
     @staticmethod
@@ -98,7 +98,7 @@ class Silu(Function):
         # END SOLUTION
 
 
-class Softmax(Function):
+class SoftmaxFunction(Function):
     """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(x - max)`` so nothing overflows."""
 
     @staticmethod
@@ -122,7 +122,7 @@ class Softmax(Function):
         # END SOLUTION
 
 
-class LogSoftmax(Function):
+class LogSoftmaxFunction(Function):
     """``x - logsumexp(x)`` along ``dim``, exact for any finite logits."""
 
     @staticmethod
@@ -180,7 +180,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # n
         inplace: accepted for compatibility; the result is a new tensor.
     """
     # BEGIN SOLUTION 03
-    return LeakyRelu.apply(float_arg("leaky_relu", input), negative_slope=float(negative_slope))
+    return LeakyReLUFunction.apply(float_arg("leaky_relu", input), negative_slope=float(negative_slope))
     # END SOLUTION
 
 
@@ -199,14 +199,14 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
     # BEGIN SOLUTION 03
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
-    return Gelu.apply(float_arg("gelu", input), approximate=approximate)
+    return GELUFunction.apply(float_arg("gelu", input), approximate=approximate)
     # END SOLUTION
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
     """``x * sigmoid(x)`` element-wise (swish). ``inplace`` is accepted; the result is a new tensor."""
     # BEGIN SOLUTION 03
-    return Silu.apply(float_arg("silu", input))
+    return SiLUFunction.apply(float_arg("silu", input))
     # END SOLUTION
 
 
@@ -241,7 +241,7 @@ def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: object =
         tensor([[1., 0.]])
     """
     # BEGIN SOLUTION 03
-    return _normalised(Softmax, "softmax", input, dim, dtype)
+    return _normalised(SoftmaxFunction, "softmax", input, dim, dtype)
     # END SOLUTION
 
 
@@ -258,5 +258,5 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: obje
         tensor([ 0.e+00, -2.e+04])
     """
     # BEGIN SOLUTION 03
-    return _normalised(LogSoftmax, "log_softmax", input, dim, dtype)
+    return _normalised(LogSoftmaxFunction, "log_softmax", input, dim, dtype)
     # END SOLUTION

@@ -16,7 +16,7 @@ from tt_tensor.random import default_generator
 from ._checks import float_arg
 
 
-class Dropout(Function):
+class DropoutFunction(Function):
     """``x * mask`` where ``mask`` is ``0`` (probability ``p``) or ``1 / (1 - p)``."""
 
     @staticmethod
@@ -58,5 +58,5 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
     x = float_arg("dropout", input)
     if not training or p == 0.0:
         return x
-    return Dropout.apply(x, p=float(p))
+    return DropoutFunction.apply(x, p=float(p))
     # END SOLUTION

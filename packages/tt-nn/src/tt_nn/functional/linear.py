@@ -1,7 +1,7 @@
 """``linear``: the affine map ``x @ W.T + b`` (module 04), as one fused ``Function``.
 
 Composed from primitives it would be three nodes (a transpose of ``W``, a
-``MatMul``, an ``Add``), an extra output array for the sum, and a backward
+``MatMulFunction``, an ``AddFunction``), an extra output array for the sum, and a backward
 that transposes ``dW`` back. Fused, forward is one GEMM plus an in-place bias
 add; backward is at most two GEMMs and a column sum, and skips what no input
 needs (``dx`` for a data batch):
@@ -34,7 +34,7 @@ def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.matmul(a.reshape(-1, a.shape[-1]), b).reshape(*a.shape[:-1], b.shape[-1])
 
 
-class Linear(Function):
+class LinearFunction(Function):
     """``x @ weight.T + bias``: ``x`` is ``(*, in)``, ``weight`` ``(out, in)``, ``bias`` ``(out,)``/None."""
 
     @staticmethod
@@ -91,5 +91,5 @@ def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)
         raise RuntimeError(
             f"linear: bias must have shape ({w.shape[0]},) to match weight {w.shape}, got {bias.shape}"
         )
-    return Linear.apply(x, w, bias)
+    return LinearFunction.apply(x, w, bias)
     # END SOLUTION

@@ -75,7 +75,7 @@ def _scale(ctx, grad: np.ndarray) -> np.ndarray | float:
 # ----------------------------------------------------------------- cross-entropy family
 
 
-class CrossEntropy(Function):
+class CrossEntropyFunction(Function):
     """Softmax cross-entropy of logits ``(N, C, *d)`` against class indices ``(N, *d)``."""
 
     @staticmethod
@@ -120,7 +120,7 @@ class CrossEntropy(Function):
         # END SOLUTION
 
 
-class SoftCrossEntropy(Function):
+class SoftCrossEntropyFunction(Function):
     """Cross-entropy against class probabilities ``target`` of the logits' shape."""
 
     @staticmethod
@@ -155,7 +155,7 @@ class SoftCrossEntropy(Function):
         # END SOLUTION
 
 
-class NllLoss(Function):
+class NLLLossFunction(Function):
     """Negative log-likelihood: ``-w[t] * input[i, t]`` for log-probabilities ``(N, C, *d)``."""
 
     @staticmethod
@@ -198,7 +198,7 @@ def _class_target(op: str, x: tt_tensor.Tensor, target: object, ignore_index: in
         raise ValueError(
             f"{op}: input of shape {x.shape} needs a target of shape {expected}, got {target.shape}"
         )
-    t = target._array
+    t = target.array
     bad = ((t < 0) | (t >= x.shape[1])) & (t != ignore_index)
     if bad.any():
         raise IndexError(
@@ -258,12 +258,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
     weight = _class_weight(op, weight, x.shape[1])
     target = tensor_arg(op, target, "target")
     if target.is_floating_point() and target.shape == x.shape:
-        loss = SoftCrossEntropy.apply(
+        loss = SoftCrossEntropyFunction.apply(
             x, target, weight, reduction=reduction, label_smoothing=float(label_smoothing)
         )
     else:
         target = _class_target(op, x, target, ignore_index)
-        loss = CrossEntropy.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction,
+        loss = CrossEntropyFunction.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction,
                                   label_smoothing=float(label_smoothing))  # fmt: skip
     return loss.squeeze(0) if unbatched and reduction == "none" else loss
     # END SOLUTION
@@ -289,7 +289,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
     x, target, unbatched = _batched(op, input, target)
     weight = _class_weight(op, weight, x.shape[1])
     target = _class_target(op, x, target, ignore_index)
-    loss = NllLoss.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction)
+    loss = NLLLossFunction.apply(x, target, weight, ignore_index=ignore_index, reduction=reduction)
     return loss.squeeze(0) if unbatched and reduction == "none" else loss
     # END SOLUTION
 
@@ -297,7 +297,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
 # ----------------------------------------------------------------- binary cross-entropy
 
 
-class BinaryCrossEntropy(Function):
+class BinaryCrossEntropyFunction(Function):
     """``-w (t log p + (1 - t) log(1 - p))`` with each log clamped at -100, as in PyTorch."""
 
     @staticmethod
@@ -324,7 +324,7 @@ class BinaryCrossEntropy(Function):
         # END SOLUTION
 
 
-class BinaryCrossEntropyWithLogits(Function):
+class BinaryCrossEntropyWithLogitsFunction(Function):
     """``w ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x))``, stable for any logit ``x``."""
 
     @staticmethod
@@ -396,13 +396,13 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     op = "binary_cross_entropy"
     reduction = reduction_arg(op, reduction, size_average, reduce)
     x, t = _same_shape(op, input, target)
-    if np.any((x._array < 0) | (x._array > 1)):
+    if np.any((x.array < 0) | (x.array > 1)):
         raise ValueError(
             f"{op}: all elements of input should be between 0 and 1 (apply sigmoid first, or use "
             "binary_cross_entropy_with_logits)"
         )
     _broadcast_param(op, "weight", weight, x.shape)
-    return BinaryCrossEntropy.apply(x, t, weight, reduction=reduction)
+    return BinaryCrossEntropyFunction.apply(x, t, weight, reduction=reduction)
     # END SOLUTION
 
 
@@ -427,7 +427,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     x, t = _same_shape(op, input, target)
     _broadcast_param(op, "weight", weight, x.shape)
     _broadcast_param(op, "pos_weight", pos_weight, x.shape)
-    return BinaryCrossEntropyWithLogits.apply(x, t, weight, pos_weight, reduction=reduction)
+    return BinaryCrossEntropyWithLogitsFunction.apply(x, t, weight, pos_weight, reduction=reduction)
     # END SOLUTION
 
 

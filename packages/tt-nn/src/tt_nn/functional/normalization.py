@@ -42,7 +42,7 @@ def _affine_grads(ctx, grad, x_hat, axes):
     return grad_weight, grad_bias
 
 
-class LayerNorm(Function):
+class LayerNormFunction(Function):
     """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape."""
 
     @staticmethod
@@ -210,7 +210,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     for name, param in (("weight", weight), ("bias", bias)):
         if param is not None and tensor_arg("layer_norm", param, name).shape != shape:
             raise RuntimeError(f"layer_norm: {name} must have shape {shape}, got {param.shape}")
-    return LayerNorm.apply(x, weight, bias, ndim=len(shape), eps=float(eps))
+    return LayerNormFunction.apply(x, weight, bias, ndim=len(shape), eps=float(eps))
     # END SOLUTION
 
 
@@ -250,8 +250,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise ValueError("batch_norm: running_mean and running_var are needed when training=False")
     return BatchNormFunction.apply(
         x, weight, bias,
-        running_mean=None if running_mean is None else running_mean._array,
-        running_var=None if running_var is None else running_var._array,
+        running_mean=None if running_mean is None else running_mean.array,
+        running_var=None if running_var is None else running_var.array,
         training=bool(training), momentum=float(momentum), eps=float(eps),
     )  # fmt: skip
     # END SOLUTION

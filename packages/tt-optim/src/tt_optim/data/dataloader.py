@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import tt_tensor
 from tt_autograd import Tensor
-from tt_tensor.random import Generator, numpy_generator
+from tt_tensor import Generator, numpy_generator
 
 
 def default_collate(batch: list[Any]) -> Any:
@@ -48,15 +48,15 @@ def default_collate(batch: list[Any]) -> Any:
                 f"default_collate: samples have different shapes {sorted(shapes)}; they cannot be "
                 "stacked — pass a collate_fn that pads them"
             )
-        return type(first)._from_array(np.stack([sample._array for sample in batch]))
+        return type(first).from_array(np.stack([sample.array for sample in batch]))
     if isinstance(first, (np.ndarray, np.generic)):
-        return Tensor._from_array(np.stack([np.asarray(sample) for sample in batch]))
+        return Tensor.from_array(np.stack([np.asarray(sample) for sample in batch]))
     if isinstance(first, bool):
-        return Tensor._from_array(np.array(batch, dtype=np.bool_))
+        return Tensor.from_array(np.array(batch, dtype=np.bool_))
     if isinstance(first, int):
-        return Tensor._from_array(np.array(batch, dtype=np.int64))
+        return Tensor.from_array(np.array(batch, dtype=np.int64))
     if isinstance(first, float):
-        return Tensor._from_array(np.array(batch, dtype=np.float64))
+        return Tensor.from_array(np.array(batch, dtype=np.float64))
     if isinstance(first, (str, bytes)):
         return list(batch)
     if isinstance(first, collections.abc.Mapping):

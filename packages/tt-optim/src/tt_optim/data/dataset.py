@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import tt_tensor
 from tt_autograd import Tensor
-from tt_tensor.random import Generator, numpy_generator
+from tt_tensor import Generator, numpy_generator
 
 
 class Dataset:
@@ -38,7 +38,7 @@ class Dataset:
 
 def _take(tensor: tt_tensor.Tensor, index: Any) -> tt_tensor.Tensor:
     """``tensor[index]`` straight from its array: no graph, one NumPy indexing operation."""
-    return type(tensor)._from_array(tensor._array[index])
+    return type(tensor).from_array(tensor.array[index])
 
 
 class TensorDataset(Dataset):
@@ -59,7 +59,7 @@ class TensorDataset(Dataset):
         converted = []
         for number, tensor in enumerate(tensors):
             if isinstance(tensor, np.ndarray):
-                tensor = Tensor._from_array(tensor)
+                tensor = Tensor.from_array(tensor)
             if not isinstance(tensor, tt_tensor.Tensor):
                 raise TypeError(
                     f"TensorDataset: argument {number} is a {type(tensor).__name__}, not a tensor"

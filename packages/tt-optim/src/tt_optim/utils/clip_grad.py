@@ -20,7 +20,7 @@ from tt_autograd import Tensor
 def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     if isinstance(parameters, Tensor):
         parameters = [parameters]
-    return [p.grad._array for p in parameters if p.grad is not None]
+    return [p.grad.array for p in parameters if p.grad is not None]
 
 
 def clip_grad_norm_(
@@ -50,7 +50,7 @@ def clip_grad_norm_(
     grads = _gradients(parameters)
     norm_type = float(norm_type)
     if not grads:
-        return Tensor._from_array(np.array(0.0, dtype=np.float32))
+        return Tensor.from_array(np.array(0.0, dtype=np.float32))
     if norm_type == math.inf:
         norms = [np.max(np.abs(g)) if g.size else g.dtype.type(0) for g in grads]
         total = np.max(np.stack(norms))
@@ -68,7 +68,7 @@ def clip_grad_norm_(
     coefficient = min(max_norm / (total + 1e-6), 1.0)
     for g in grads:
         g *= coefficient
-    return Tensor._from_array(np.asarray(total))
+    return Tensor.from_array(np.asarray(total))
     # END SOLUTION
 
 

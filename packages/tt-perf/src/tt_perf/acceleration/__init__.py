@@ -16,13 +16,18 @@ BLAS threads and the worker pool are tt-tensor's runtime, :mod:`tt_tensor.thread
 from __future__ import annotations
 
 from .allocation import Workspace, set_allocator_policy
-from .fused import BiasDropoutResidual, LinearGelu, fused_bias_dropout_residual, fused_linear_gelu
+from .fused import (
+    BiasDropoutResidualFunction,
+    LinearGELUFunction,
+    fused_bias_dropout_residual,
+    fused_linear_gelu,
+)
 from .ladder import gflops, matmul_blocked, matmul_loops, matmul_rows
 from .layout import is_channels_last, to_channels_first, to_channels_last
 
 __all__ = [
-    "BiasDropoutResidual",
-    "LinearGelu",
+    "BiasDropoutResidualFunction",
+    "LinearGELUFunction",
     "Workspace",
     "fused_bias_dropout_residual",
     "fused_linear_gelu",

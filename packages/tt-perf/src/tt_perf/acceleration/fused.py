@@ -29,8 +29,8 @@ Softmax cross-entropy is already one fused node in tt-nn
 attention (``tt_text.sdpa``): nothing here repeats them.
 
 Example:
-    >>> import tt_autograd as ag
-    >>> x, w = ag.randn(4, 8, requires_grad=True), ag.randn(16, 8)
+    >>> import tt_autograd as autograd
+    >>> x, w = autograd.randn(4, 8, requires_grad=True), autograd.randn(16, 8)
     >>> fused_linear_gelu(x, w).shape
     (4, 16)
 """
@@ -94,7 +94,7 @@ def _gelu_tile(h: np.ndarray, a: np.ndarray, t: np.ndarray, slope: np.ndarray | 
     # END SOLUTION
 
 
-class LinearGelu(Function):
+class LinearGELUFunction(Function):
     """``gelu_tanh(x @ W.T + b)``; ``x`` ``(*, in)``, ``W`` ``(out, in)``, ``b`` ``(out,)`` or None.
 
     Saves ``x``, ``W`` and ``gelu'(h)`` — one array of the output's size, where
@@ -159,7 +159,7 @@ def fused_linear_gelu(x, weight, bias=None):
     Example:
         >>> import tt_nn as nn
         >>> layer = nn.Linear(8, 32)
-        >>> fused_linear_gelu(ag.randn(2, 5, 8), layer.weight, layer.bias).shape  # doctest: +SKIP
+        >>> fused_linear_gelu(autograd.randn(2, 5, 8), layer.weight, layer.bias).shape  # doctest: +SKIP
         (2, 5, 32)
     """
     if weight.ndim != 2 or x.ndim == 0 or x.shape[-1] != weight.shape[1]:
@@ -172,13 +172,13 @@ def fused_linear_gelu(x, weight, bias=None):
             f"fused_linear_gelu: bias must have shape ({weight.shape[0]},) to match weight "
             f"{tuple(weight.shape)}, got {tuple(bias.shape)}"
         )
-    return LinearGelu.apply(x, weight, bias)
+    return LinearGELUFunction.apply(x, weight, bias)
 
 
 # ------------------------------------------------------------------------ bias + dropout + residual
 
 
-class BiasDropoutResidual(Function):
+class BiasDropoutResidualFunction(Function):
     """``residual + dropout(x + bias, p)``; ``bias`` and ``residual`` broadcast to ``x``'s shape."""
 
     @staticmethod
@@ -190,7 +190,7 @@ class BiasDropoutResidual(Function):
         keep, scale = None, 1.0
         if p > 0:
             threshold = round(p * DRAW_LEVELS)  # P(keep) = (2^16 − threshold) / 2^16
-            draws = tt_tensor.random.numpy_generator(generator).integers(
+            draws = tt_tensor.numpy_generator(generator).integers(
                 0, DRAW_LEVELS, size=x.shape, dtype=np.uint16
             )
             keep = draws >= threshold  # bool: 1 byte per element
@@ -243,7 +243,7 @@ def fused_bias_dropout_residual(x, bias, residual, p: float = 0.1, training: boo
     backward; saves a 1-byte mask (the composed form keeps a 4-byte float mask).
 
     Example:
-        >>> x, r = ag.randn(2, 4, 8), ag.randn(2, 4, 8)  # doctest: +SKIP
+        >>> x, r = autograd.randn(2, 4, 8), autograd.randn(2, 4, 8)  # doctest: +SKIP
         >>> fused_bias_dropout_residual(x, None, r, p=0.1).shape  # doctest: +SKIP
         (2, 4, 8)
     """
@@ -263,4 +263,6 @@ def fused_bias_dropout_residual(x, bias, residual, p: float = 0.1, training: boo
                 f"fused_bias_dropout_residual: {name} of shape {tuple(other.shape)} does not broadcast to "
                 f"the input's shape {tuple(x.shape)}"
             )
-    return BiasDropoutResidual.apply(x, bias, residual, p=float(p) if training else 0.0, generator=generator)
+    return BiasDropoutResidualFunction.apply(
+        x, bias, residual, p=float(p) if training else 0.0, generator=generator
+    )

@@ -9,11 +9,11 @@
   a few warm-up calls.
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn
+    >>> import tt_autograd as autograd, tt_nn as nn
     >>> model = nn.Linear(4, 2)
     >>> model_bytes(model)
     40
-    >>> latency_ms(model, ag.zeros(1, 4), repeats=5) > 0
+    >>> latency_ms(model, autograd.zeros(1, 4), repeats=5) > 0
     True
 """
 

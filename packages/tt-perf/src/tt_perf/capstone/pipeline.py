@@ -12,10 +12,10 @@ A pass is ``(name, function)`` where ``function(model) -> model`` may change
 the copy it is given in place or return a new model.
 
 Example:
-    >>> import numpy as np, tt_autograd as ag, tt_nn as nn
+    >>> import numpy as np, tt_autograd as autograd, tt_nn as nn
     >>> model = nn.Linear(8, 2)
     >>> halve = ("float16 weights", lambda m: m)  # a stand-in pass that changes nothing
-    >>> report = optimize(model, [halve], evaluate=lambda m: 0.9, example=ag.zeros(1, 8),
+    >>> report = optimize(model, [halve], evaluate=lambda m: 0.9, example=autograd.zeros(1, 8),
     ...                   budget=Budget(max_accuracy_drop=0.01), repeats=3)
     >>> report.met, [s.kept for s in report.stages]
     (True, [])

@@ -13,10 +13,10 @@ composed of recorded tt-autograd operations, so it differentiates like any
 other (a gradient test checks it).
 
 Example:
-    >>> import tt_autograd as ag
-    >>> s = ag.tensor([[2.0, 0.5, -1.0]], requires_grad=True)
-    >>> t = ag.tensor([[2.0, 0.5, -1.0]])
-    >>> float(distillation_loss(s, t, ag.tensor([0]), alpha=1.0).item())  # the same logits: KL is 0
+    >>> import tt_autograd as autograd
+    >>> s = autograd.tensor([[2.0, 0.5, -1.0]], requires_grad=True)
+    >>> t = autograd.tensor([[2.0, 0.5, -1.0]])
+    >>> float(distillation_loss(s, t, autograd.tensor([0]), alpha=1.0).item())  # the same logits: KL is 0
     0.0
 """
 

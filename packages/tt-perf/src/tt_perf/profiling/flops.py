@@ -26,8 +26,8 @@ layers register :func:`linear_flops` and :func:`conv2d_flops`: they do
 their float twins' arithmetic.
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn
-    >>> report = count_flops(nn.Sequential(nn.Linear(10, 20), nn.ReLU()), ag.zeros(4, 10))
+    >>> import tt_autograd as autograd, tt_nn as nn
+    >>> report = count_flops(nn.Sequential(nn.Linear(10, 20), nn.ReLU()), autograd.zeros(4, 10))
     >>> report.total_flops  # 2*4*10*20 + 4*20 (bias) + 4*20 (ReLU)
     1760
 """

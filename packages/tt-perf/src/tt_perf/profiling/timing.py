@@ -10,7 +10,7 @@ backward) with
   add up to the forward time without counting anything twice;
 * every ``tt_autograd.Function`` subclass's ``backward`` wrapped in a timer,
   so the backward time is attributed to operation types (``Conv2d``'s
-  gradient, ``BatchNorm``'s, ...), the way ``torch.profiler`` lists
+  gradient, ``BatchNormFunction``'s, ...), the way ``torch.profiler`` lists
   ``ConvolutionBackward``;
 * ``tracemalloc`` tracing the peak of memory allocated during a step (NumPy
   reports its array buffers to it).
@@ -21,9 +21,9 @@ matters only for models of many tiny layers; the report also gives the
 unprofiled step time measured in the same run, to show the overhead.
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn
+    >>> import tt_autograd as autograd, tt_nn as nn
     >>> model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 2))
-    >>> report = profile(model, ag.randn(4, 8), lambda out: out.sum(), steps=2)
+    >>> report = profile(model, autograd.randn(4, 8), lambda out: out.sum(), steps=2)
     >>> sorted(row.name for row in report.forward)
     ['0', '1', '2']
 """

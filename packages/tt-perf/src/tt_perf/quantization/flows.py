@@ -28,11 +28,11 @@ Fold batch norms into their convolutions first (:func:`~tt_perf.quantization.fus
 the folded weights then carry the normalisation and are quantized once.
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn
+    >>> import tt_autograd as autograd, tt_nn as nn
     >>> model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4)).eval()
     >>> prepared = prepare(model)
-    >>> with ag.no_grad():
-    ...     _ = prepared(ag.randn(64, 8))          # calibration
+    >>> with autograd.no_grad():
+    ...     _ = prepared(autograd.randn(64, 8))          # calibration
     >>> int8 = convert(prepared)
     >>> type(int8[0]).__name__, int8[0].mode, model_size_bytes(int8) < model_size_bytes(model)
     ('QuantizedLinear', 'static', True)

@@ -29,10 +29,10 @@ These layers are for inference: their output carries no gradient (as in
 PyTorch, where quantized kernels have no autograd formulas).
 
 Example:
-    >>> import tt_autograd as ag, tt_nn as nn
+    >>> import tt_autograd as autograd, tt_nn as nn
     >>> layer = nn.Linear(16, 4)
     >>> int8 = QuantizedLinear.from_float(layer)          # mode="dynamic"
-    >>> x = ag.randn(3, 16)
+    >>> x = autograd.randn(3, 16)
     >>> bool(np.abs(int8(x).numpy() - layer(x).detach().numpy()).max() < 0.05)
     True
 """

@@ -114,10 +114,10 @@ class VisionDataset(Dataset):
         images = to_float_images(raw, self.scale)
         if float_steps and isinstance(float_steps[0], Normalize):
             images = float_steps.pop(0).normalize(images, inplace=True)  # our own fresh array
-        images = Tensor._from_array(images)
+        images = Tensor.from_array(images)
         for step in float_steps:
             images = step(images)
-        labels = Tensor._from_array(np.asarray(self.targets[indices]))
+        labels = Tensor.from_array(np.asarray(self.targets[indices]))
         if self.target_transform is not None:
             labels = self.target_transform(labels)
         return [images, labels]
@@ -130,7 +130,7 @@ class VisionDataset(Dataset):
             raise IndexError(f"{type(self).__name__}: index {index} out of range for {len(self)} samples")
         images, labels = self.get_batch(np.array([index % len(self)]))
         label = labels[0]
-        return images[0], (int(label._array) if isinstance(label, Tensor) and label.ndim == 0 else label)
+        return images[0], (int(label.array) if isinstance(label, Tensor) and label.ndim == 0 else label)
 
     @property
     def class_to_idx(self) -> dict[str, int]:

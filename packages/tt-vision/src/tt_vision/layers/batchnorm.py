@@ -1,17 +1,17 @@
 """``BatchNorm2d``: per-channel batch normalisation of (N, C, H, W) activations, with running statistics.
 
 Parameters, buffers, running statistics and the training/evaluation logic
-are tt-nn's ``_BatchNorm`` (module 04), shared with ``BatchNorm1d``, and so is
+are tt-nn's ``BatchNormBase`` (module 04), shared with ``BatchNorm1d``, and so is
 the kernel, ``tt_nn.functional.batch_norm`` (channels-last and threaded, so it is
 fast on the channels-last activations the vision layers produce).
 """
 
 from __future__ import annotations
 
-from tt_nn.normalization import _BatchNorm
+from tt_nn.normalization import BatchNormBase
 
 
-class BatchNorm2d(_BatchNorm):
+class BatchNorm2d(BatchNormBase):
     """Normalise each channel over the batch and the pixels, like ``torch.nn.BatchNorm2d``.
 
     In training mode each channel is normalised by the mean and (biased)
