@@ -2,6 +2,29 @@
 
 It knows nothing of gradients; tt-autograd builds on it.
 
+What packages built on tt-tensor may use (its public protocol; nothing else
+of tt-tensor's internals, and no name that starts with ``_``):
+
+* ``Tensor.array`` — the ``np.ndarray`` inside a tensor (a plain attribute:
+  reading it costs what reading any attribute costs). Writing into it writes
+  the tensor; assigning it replaces the tensor's storage.
+* ``Tensor.from_array(array)`` — a tensor of the class it is called on,
+  wrapping ``array`` without a copy; every op builds its result through it,
+  so a subclass (tt-autograd's ``Tensor``, tt-nn's ``Parameter``) gets its
+  own type back from every op it does not override.
+* ``tt_tensor.checks`` — argument checks with PyTorch's messages
+  (``normalize_dim``, ``normalize_dims``, ``parse_size``, ``parse_shape``).
+* ``tt_tensor.numpy_generator(generator)`` — the ``np.random.Generator``
+  behind a tt ``Generator`` (or the default one for ``None``), for code that
+  samples in NumPy and must follow ``manual_seed``.
+* The NumPy-in, NumPy-out kernels of the public modules ``pointwise``,
+  ``reduce``, ``shaping``, ``indexing``, ``linalg``, ``dtypes``, ``random``
+  and ``versions`` (version counters: ``versions.counts`` is empty while
+  nothing was ever written in place).
+* Hooks for subclasses: ``_cat``, ``_stack``, ``_where``, ``_convert``,
+  ``_inplace`` and ``_repr_extras`` may be overridden (and called through
+  ``super()``) by a subclass of ``Tensor``; no other code calls them.
+
 Example:
     >>> import tt_tensor as tt
     >>> x = tt.arange(6).reshape(2, 3)

@@ -19,7 +19,9 @@ class TensorBase:
     """What every tensor is underneath: one NumPy array, ``self.array``.
 
     Every method of the mixins reads ``self.array`` and builds its result with
-    ``self.from_array(...)`` (defined on :class:`tt_tensor.Tensor`).
+    ``self.from_array(...)`` (defined on :class:`tt_tensor.Tensor`). Both are
+    public: packages built on tt-tensor read and write ``t.array`` directly
+    (a plain instance attribute, so no cost beyond an attribute lookup).
     """
 
     array: np.ndarray

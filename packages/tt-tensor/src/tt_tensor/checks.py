@@ -1,4 +1,14 @@
-"""Argument checks shared by the kernels: dimensions and sizes, with PyTorch's messages."""
+"""Argument checks shared by the kernels: dimensions and sizes, with PyTorch's messages.
+
+Public: tt-autograd, tt-nn and later packages check ``dim`` and size arguments
+with these too, so every package reports a bad dimension the same way.
+
+Example:
+    >>> normalize_dim("sum", -1, 3)
+    2
+    >>> normalize_dims("mean", (0, -1), 3)
+    (0, 2)
+"""
 
 from __future__ import annotations
 

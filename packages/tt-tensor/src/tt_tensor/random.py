@@ -87,7 +87,12 @@ def set_rng_state(state: object) -> None:
 
 
 def numpy_generator(generator: Generator | None) -> np.random.Generator:
-    """The NumPy generator to draw from: ``generator``'s, or the default one's."""
+    """The ``np.random.Generator`` to draw from: ``generator``'s, or the default one's for ``None``.
+
+    Public (``tt_tensor.numpy_generator``): code that samples with NumPy
+    directly (data loaders, augmentations, initialisers) draws through it, so
+    ``manual_seed`` and ``generator=`` arguments govern it as they govern ``rand``.
+    """
     return (generator or default_generator).numpy
 
 

@@ -27,6 +27,7 @@ import weakref
 
 import numpy as np
 
+#: Writes per root array, keyed by ``id``; empty while nothing was ever written in place (public, read-only).
 counts: dict[int, int] = {}
 
 
