@@ -206,8 +206,8 @@ def test_batch_norm_gradients_do_not_depend_on_memory_layouts(training, rng):
             w = autograd.ones(2, dtype=autograd.float64, requires_grad=True)
             b = autograd.zeros(2, dtype=autograd.float64, requires_grad=True)
             stats = [autograd.tensor([0.5, -1.0]), autograd.tensor([2.0, 0.5])]
-            g = autograd.tensor(np.ascontiguousarray(upstream.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2) if g_last
-                          else upstream)  # fmt: skip
+            channels_last = np.ascontiguousarray(upstream.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+            g = autograd.tensor(channels_last if g_last else upstream)
             F.batch_norm(x, *stats, w * 1.5, b + 0.25, training=training).backward(g)
             results.append([x.grad.numpy(), w.grad.numpy(), b.grad.numpy()])
     for other in results[1:]:
