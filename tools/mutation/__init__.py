@@ -1,0 +1,6 @@
+"""Mutation testing of the course's solution regions: ``nox -s mutation -- NN``.
+
+``operators`` finds single-token mutants inside module NN's ``# BEGIN SOLUTION NN``
+regions (in any package); ``runner`` runs the module's tests on each mutant in a
+copy of the repository; ``__main__`` is the command line and the report.
+"""
