@@ -3,6 +3,8 @@
 Reads the files written by ``nox -s mutation -- NN --json PATH`` (one or many
 modules each) and prints one table row per module, then every survivor per
 module as ``file:line function [operator]`` with the original and mutated line.
+Survivors listed in an equivalents file since the run are moved to the
+equivalents and the score recomputed, as a new run would do.
 """
 
 from __future__ import annotations
@@ -11,14 +13,34 @@ import json
 import sys
 from pathlib import Path
 
+from .__main__ import equivalents, score
+from .operators import TOOL_ROOT
 
-def rows(paths: list[Path]) -> list[dict]:
+
+def reclassify(result: dict, listed: dict[str, str]) -> dict:
+    """``result`` with the survivors now listed as equivalent moved to the equivalents."""
+    moved = [s for s in result.get("survivors", []) if s["id"] in listed]
+    if not moved:
+        return result
+    result = dict(result)
+    result["survivors"] = [s for s in result["survivors"] if s["id"] not in listed]
+    added = [{"id": s["id"], "reason": listed[s["id"]]} for s in moved]
+    result["equivalents"] = [*result["equivalents"], *added]
+    result["equivalent"] += len(moved)
+    result["ran"] -= len(moved)
+    result["survived"] -= len(moved)
+    result["score"] = round(score(result["killed"], result["ran"]), 1)
+    return result
+
+
+def rows(paths: list[Path], root: Path = TOOL_ROOT) -> list[dict]:
     """Every module's result from the files, the last one read winning, in module order."""
+    listed = equivalents(root)
     found: dict[str, dict] = {}
     for path in paths:
         data = json.loads(path.read_text())
         for result in data if isinstance(data, list) else []:
-            found[result["module"]] = result
+            found[result["module"]] = result if "error" in result else reclassify(result, listed)
     return [found[key] for key in sorted(found)]
 
 
