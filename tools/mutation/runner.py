@@ -17,6 +17,7 @@ every run is reproducible.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -107,8 +108,12 @@ class Workspace:
         self._free = list(self.trees)
         self._lock = threading.Lock()
         self._texts: dict[str, str] = {}
+        self._servers: dict[Path, subprocess.Popen] = {}
 
     def close(self) -> None:
+        for server in self._servers.values():
+            server.stdin.close()
+            server.wait()
         self._temp.cleanup()
 
     def __enter__(self) -> Workspace:
@@ -136,13 +141,20 @@ class Workspace:
             self._texts[relpath] = (tree / relpath).read_text()
         return self._texts[relpath]
 
-    def pytest(self, tree: Path, args: list[str], timeout: float | None, **extra: str):
-        """(return code or None on timeout, seconds, output tail) of one pytest run in ``tree``."""
+    def pytest(self, tree: Path, args: list[str], timeout: float | None, fork: bool = False, **extra: str):
+        """(return code or None on timeout, seconds, output tail) of one pytest run in ``tree``.
+
+        ``fork``: run it in the copy's fork server (see ``forkserver``) when it can.
+        """
         if any("hypothesis" in self.text(tree, arg.split("::")[0]) for arg in args):
             extra = {"TT_MUTATION_HYPOTHESIS": "1", **extra}
-        command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
-                   "-p", "no:hypothesispytest", "-p", PLUGIN,
+        options = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", PLUGIN,
                    f"--basetemp={tree.parent / (tree.name + '-tmp')}", *args]  # fmt: skip
+        if fork and hasattr(os, "fork"):
+            answer = self._forked(tree, options, timeout, extra)
+            if answer is not None:
+                return answer
+        command = [sys.executable, "-m", "pytest", *options]
         start = time.perf_counter()
         try:
             done = subprocess.run(
@@ -152,6 +164,27 @@ class Workspace:
         except subprocess.TimeoutExpired:
             return None, time.perf_counter() - start, ""
         return done.returncode, time.perf_counter() - start, (done.stdout + done.stderr)[-2000:]
+
+
+    def _forked(self, tree: Path, options: list[str], timeout: float | None, extra: dict[str, str]):
+        server = self._servers.get(tree)
+        if server is None or server.poll() is not None:
+            server = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("forkserver.py"))], cwd=tree,
+                env=self.env(tree), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            self._servers[tree] = server
+        log = tree.parent / f"{tree.name}.log"
+        request = {"args": options, "env": extra, "log": str(log), "timeout": timeout}
+        try:
+            server.stdin.write(json.dumps(request) + "\n")
+            server.stdin.flush()
+            answer = json.loads(server.stdout.readline())
+        except (OSError, ValueError):  # the server died: run this one as a subprocess
+            server.kill()
+            return None
+        output = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        return answer["code"], answer["seconds"], output
 
 
 def module_tests(root: Path, module: int) -> list[str]:
@@ -231,9 +264,9 @@ def run_mutant(space: Workspace, mutant: Mutant, base: Baseline, timeout: float)
     original = mutant.path.read_bytes()
     try:
         target.write_bytes(mutant.apply(original))
-        code, seconds, output = space.pytest(tree, tests or base.tests, timeout)
+        code, seconds, output = space.pytest(tree, tests or base.tests, timeout, fork=True)
         if code in (4, 5) and tests:  # a node id pytest could not find: fall back to whole files
-            code, more, output = space.pytest(tree, base.tests, timeout)
+            code, more, output = space.pytest(tree, base.tests, timeout, fork=True)
             seconds += more
     finally:
         target.write_bytes(original)
