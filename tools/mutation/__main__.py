@@ -68,7 +68,7 @@ def run_module(space, module: int, args, listed: dict[str, str], deadline: float
     candidates = [m for m in every if m.id not in listed]
     if args.sample:
         rng = random.Random(f"{args.seed}-{module}")
-        candidates = sorted(rng.sample(candidates, min(args.sample, len(candidates))), key=lambda m: m.start)
+        candidates = rng.sample(candidates, min(args.sample, len(candidates)))
         candidates.sort(key=lambda m: (m.relpath, m.start))
     started = time.monotonic()
     base = runner.baseline(space, module, use_coverage=not args.no_coverage)
