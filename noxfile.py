@@ -153,6 +153,17 @@ def learner_edition(session: nox.Session) -> None:
     session.run("python", "tools/learner_edition.py", *session.posargs)
 
 
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation testing of solution regions: ``nox -s mutation -- 05`` (tools/mutation; TESTING.md).
+
+    No argument runs the CI sample (6 mutants per module, seeded, 5 minutes at most);
+    ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
+    """
+    session.install("numpy>=2.0", *TEST_DEPS, "coverage>=7")
+    session.run("python", "-m", "tools.mutation", *session.posargs)
+
+
 # ---------------------------------------------------------------------------- documentation
 DOCS_SITE = ROOT / "build" / "site"  # mkdocs.yml's site_dir
 DOCS_ENV = {"NO_MKDOCS_2_WARNING": "1", "TT_DOCS_SITE": str(DOCS_SITE)}

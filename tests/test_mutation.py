@@ -1,0 +1,208 @@
+"""The mutation tester (tools/mutation) on a small synthetic repository.
+
+The synthetic package has one region of module 01 whose tests kill some mutants
+and miss others, a function outside any region, and a region of module 02; the
+tool must mutate only module 01's region, keep every mutant parseable, honour the
+equivalents file and score what is left.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import importlib.util
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+_PACKAGE = ROOT / "tools" / "mutation"
+_spec = importlib.util.spec_from_file_location(
+    "_tt_mutation_test", _PACKAGE / "__init__.py", submodule_search_locations=[str(_PACKAGE)]
+)
+_package = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = _package
+_spec.loader.exec_module(_package)
+operators = importlib.import_module("_tt_mutation_test.operators")
+cli = importlib.import_module("_tt_mutation_test.__main__")
+runner = importlib.import_module("_tt_mutation_test.runner")
+
+SOURCE = textwrap.dedent(
+    '''
+    """A demo package."""
+
+
+    def clip_add(a, b):
+        """a + b, clipped at 10."""
+        # BEGIN SOLUTION 01
+        total = a + b
+        if total > 10:
+            total = 10
+        return total
+        # END SOLUTION
+
+
+    def untouched(a):
+        return a * 2 + 1
+
+
+    def other(a):
+        # BEGIN SOLUTION 02
+        return a - 1
+        # END SOLUTION
+    '''
+).lstrip()
+
+TESTS = textwrap.dedent(
+    """
+    from demo import clip_add
+
+
+    def test_adds():
+        assert clip_add(2, 3) == 5
+
+
+    def test_clips():
+        assert clip_add(20, 3) == 10
+    """
+).lstrip()
+
+REGION_LINES = range(7, 11)  # the three statements between the markers of module 01
+
+
+def make_repo(root: Path) -> Path:
+    source = root / "packages" / "tt-demo" / "src" / "demo" / "__init__.py"
+    source.parent.mkdir(parents=True)
+    source.write_text(SOURCE)
+    tests = root / "packages" / "tt-demo" / "tests"
+    tests.mkdir()
+    (tests / "test_01_demo.py").write_text(TESTS)
+    return source
+
+
+def mutants_of(source: Path, module: int = 1):
+    return operators.find_mutants(source, "demo.py", module)
+
+
+def test_mutants_stay_inside_the_modules_regions(tmp_path):
+    source = make_repo(tmp_path)
+    mutants = mutants_of(source)
+    assert mutants, "no mutants found in module 01's region"
+    assert {m.line for m in mutants} <= set(REGION_LINES)
+    assert all(m.function == "clip_add" and m.module == 1 for m in mutants)
+    assert [m.line for m in mutants_of(source, 2)] == [20, 20, 20]  # return None, '-' -> '+', 1 -> 0
+    assert len({m.id for m in mutants}) == len(mutants)
+
+
+def test_every_mutant_parses_and_changes_only_its_span(tmp_path):
+    source = make_repo(tmp_path)
+    original = source.read_bytes()
+    for mutant in mutants_of(source):
+        mutated = mutant.apply(original)
+        ast.parse(mutated)
+        assert mutated != original
+        assert mutated[: mutant.start] == original[: mutant.start]
+        assert mutated.endswith(original[mutant.end :])
+        assert original[mutant.start : mutant.end].decode() == mutant.original
+
+
+def test_the_operators_found(tmp_path):
+    source = make_repo(tmp_path)
+    found = {(m.operator, m.original, m.replacement) for m in mutants_of(source)}
+    assert found == {
+        ("arith", "+", "-"),
+        ("compare", ">", ">="),
+        ("constant", "10", "11"),
+        ("drop", "total = 10", "pass"),  # rebinds a name: dropping it is not a NameError
+        ("return", "total", "None"),
+    }
+    # the first assignment binds `total`: dropping it would only be a NameError, so it is not offered
+    assert not any(m.operator == "drop" and m.line == 7 for m in mutants_of(source))
+
+
+def test_operator_catalogue_and_what_is_left_alone(tmp_path):
+    path = tmp_path / "ops.py"
+    path.write_text(
+        textwrap.dedent(
+            '''
+            def f(x, y, flag):
+                # BEGIN SOLUTION 05
+                if x is None or not flag:
+                    raise ValueError(f"f: bad x={x} (need 1 < x)" + "!")
+                y -= x ** 2 // 3 % 4
+                z = -y if x in (0, 1.5) and x != y else x @ y
+                assert x <= y, "x must be at most y"
+                return z
+                # END SOLUTION
+            '''
+        ).lstrip()
+    )
+    found = {(m.operator, m.original, m.replacement) for m in operators.find_mutants(path, "ops.py", 5)}
+    expected = {
+        ("compare", "is", "is not"), ("boolean", "or", "and"), ("not", "not ", ""),
+        ("augassign", "-=", "+="), ("arith", "**", "*"), ("arith", "//", "/"), ("arith", "%", "/"),
+        ("constant", "2", "3"), ("constant", "3", "4"), ("constant", "4", "5"), ("unary", "-", ""),
+        ("compare", "in", "not in"), ("constant", "0", "1"), ("constant", "1.5", "3.0"),
+        ("boolean", "and", "or"), ("compare", "!=", "=="), ("arith", "@", "*"), ("compare", "<=", "<"),
+        ("return", "z", "None"),
+    }  # fmt: skip
+    assert expected <= found
+    assert not any(m.operator in ("arith", "constant") and m.line == 4 for m in found_mutants(path))
+    drops = {m.original.split("(")[0] for m in found_mutants(path) if m.operator == "drop"}
+    assert drops == {"raise ValueError", "y -= x ** 2 // 3 % 4", 'assert x <= y, "x must be at most y"'}
+
+
+def found_mutants(path: Path):
+    return operators.find_mutants(path, path.name, 5)
+
+
+def test_a_run_kills_survives_and_honours_the_equivalents(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    source = make_repo(repo)
+    equivalent = next(m for m in operators.module_mutants(repo, 1) if m.operator == "compare")
+    assert equivalent.id == "packages/tt-demo/src/demo/__init__.py:8:13 clip_add compare '>' -> '>='"
+    (repo / "packages" / "tt-demo" / "tests" / "equivalent_mutants.toml").write_text(
+        f"[[equivalent]]\nid = {json.dumps(equivalent.id)}\n"
+        'reason = "at total == 10 both branches give 10"\n'
+    )
+    assert source.exists()
+    report = tmp_path / "report.json"
+    args = ["01", "--root", str(repo), "--workers", "1", "--json", str(report), "--show-equivalent"]
+    status = cli.main(args)
+    out = capsys.readouterr().out
+    (result,) = json.loads(report.read_text())
+    assert (result["mutants"], result["equivalent"], result["ran"]) == (6, 1, 5)
+    assert (result["killed"], result["survived"]) == (4, 1)  # '10' -> '11' in the test survives
+    (survivor,) = result["survivors"]
+    assert (survivor["line"], survivor["original"], survivor["mutated"]) == (
+        8, "if total > 10:", "if total > 11:"
+    )  # fmt: skip
+    assert result["score"] == 80.0
+    assert status == 1, "80% is below the default goal of 90%"
+    assert "at total == 10 both branches give 10" in out
+    assert "survived: packages/tt-demo/src/demo/__init__.py:8 clip_add [constant] '10' -> '11'" in out
+
+
+def test_a_module_whose_tests_fail_clean_is_reported(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    make_repo(repo)
+    (repo / "packages" / "tt-demo" / "tests" / "test_01_demo.py").write_text(TESTS.replace("== 5", "== 6"))
+    assert cli.main(["01", "--root", str(repo), "--workers", "1"]) == 1
+    assert "tests fail before any mutation" in capsys.readouterr().out
+
+
+def test_without_coverage_every_test_runs(tmp_path):
+    source = make_repo(tmp_path)
+    mutant = mutants_of(source)[0]
+    assert runner.selected_tests(mutant, runner.Baseline(["a.py"], 1.0)) is None
+    lines = {"demo.py": {7: ["a.py::t1"], 12: ["a.py::t2"]}}
+    covered = runner.Baseline(["a.py"], 1.0, lines, {"a.py::t1": 0})
+    assert runner.selected_tests(mutant, covered) == ["a.py::t1"]
+
+
+def test_sampling_is_seeded(tmp_path):
+    args = cli.parse(["--root", str(tmp_path)])
+    assert (args.sample, args.time_budget) == (6, 300.0)  # no module named: the CI sample
+    assert cli.parse(["3", "--sample", "4"]).sample == 4
+    assert cli.parse(["3"]).sample is None

@@ -1,0 +1,298 @@
+"""Run a module's tests on mutants, in copies of the repository, two at a time at most.
+
+Each worker owns one copy (``exercises.copy_tree``): it writes a mutant into the
+copy, runs pytest there with ``PYTHONPATH`` pointing at the copy's
+``packages/*/src``, and puts the original back. Bytecode is never written, so a
+mutant of the same size and modification second cannot be shadowed by a stale
+``.pyc``. Before any mutant, the module's tests run once clean (they must pass:
+the timing sets the per-mutant timeout) and once under ``coverage`` with one
+context per test, when coverage is importable: a mutant then runs only the tests
+that execute its statement, and a mutant that no test executes survives without
+a run. pytest stops at the first failure (``-x``).
+
+A hypothesis profile (few examples, derandomized, no deadline) is loaded by a
+small pytest plugin written into each copy, so property tests stay cheap and
+every run is reproducible.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .operators import Mutant, exercises
+
+PLUGIN = "_tt_mutation_plugin"
+PLUGIN_SOURCE = '''"""pytest plugin for mutation runs: cheap hypothesis profile, coverage per test."""
+import os
+
+if os.environ.get("TT_MUTATION_HYPOTHESIS"):  # importing hypothesis costs a second or two: only if used
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile(
+        "tt-mutation", max_examples=10, deadline=None, derandomize=True, database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    settings.load_profile("tt-mutation")
+
+_coverage = None
+
+
+def pytest_configure(config):
+    global _coverage
+    data = os.environ.get("TT_MUTATION_COVERAGE")
+    if data:
+        import coverage
+
+        sources = os.environ["PYTHONPATH"].split(os.pathsep)
+        _coverage = coverage.Coverage(data_file=data, include=[s + "/*" for s in sources], config_file=False)
+        _coverage.start()
+
+
+def pytest_runtest_setup(item):
+    if _coverage is not None:
+        _coverage.switch_context(item.nodeid)
+
+
+def pytest_unconfigure(config):
+    if _coverage is not None:
+        _coverage.stop()
+        _coverage.save()
+'''
+
+KILLED, TIMEOUT, SURVIVED, UNCOVERED, NOT_RUN = "killed", "timeout", "survived", "not covered", "not run"
+
+
+@dataclass
+class Outcome:
+    """What happened to one mutant."""
+
+    mutant: Mutant
+    status: str
+    seconds: float = 0.0
+    tests: int = 0  # how many tests were selected for it
+    detail: str = ""
+
+
+@dataclass
+class Baseline:
+    """The module's clean run: its tests, their time, and which tests execute which line."""
+
+    tests: list[str]
+    seconds: float
+    lines: dict[str, dict[int, list[str]]] | None = None  # relpath → line → test node ids
+    order: dict[str, int] = field(default_factory=dict)
+
+
+class Workspace:
+    """``workers`` copies of the repository, each used by one thread at a time."""
+
+    def __init__(self, root: Path, workers: int = 2) -> None:
+        self.root = root
+        self._temp = tempfile.TemporaryDirectory(prefix="tt-mutation-")
+        base = Path(self._temp.name)
+        self.trees = []
+        for index in range(max(1, min(workers, 2))):  # the machine's two cores
+            tree = exercises.copy_tree(root, base / f"repo{index}")
+            (tree / f"{PLUGIN}.py").write_text(PLUGIN_SOURCE)
+            self.trees.append(tree)
+        self.base = base
+        self._free = list(self.trees)
+        self._lock = threading.Lock()
+        self._texts: dict[str, str] = {}
+        self._servers: dict[Path, subprocess.Popen] = {}
+
+    def close(self) -> None:
+        for server in self._servers.values():
+            server.stdin.close()
+            server.wait()
+        self._temp.cleanup()
+
+    def __enter__(self) -> Workspace:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def acquire(self) -> Path:
+        with self._lock:
+            return self._free.pop()
+
+    def release(self, tree: Path) -> None:
+        with self._lock:
+            self._free.append(tree)
+
+    def env(self, tree: Path, **extra: str) -> dict[str, str]:
+        sources = [str(p) for p in sorted(tree.glob("packages/*/src"))]
+        env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "TT_MUTATION_COVERAGE")}
+        return {**env, "PYTHONPATH": os.pathsep.join(sources), "PYTHONDONTWRITEBYTECODE": "1", **extra}
+
+    def text(self, tree: Path, relpath: str) -> str:
+        """A test file's text, read once."""
+        if relpath not in self._texts:
+            self._texts[relpath] = (tree / relpath).read_text()
+        return self._texts[relpath]
+
+    def pytest(self, tree: Path, args: list[str], timeout: float | None, fork: bool = False, **extra: str):
+        """(return code or None on timeout, seconds, output tail) of one pytest run in ``tree``.
+
+        ``fork``: run it in the copy's fork server (see ``forkserver``) when it can.
+        """
+        if any("hypothesis" in self.text(tree, arg.split("::")[0]) for arg in args):
+            extra = {"TT_MUTATION_HYPOTHESIS": "1", **extra}
+        options = ["-x", "-q", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", "-p", PLUGIN,
+                   f"--basetemp={tree.parent / (tree.name + '-tmp')}", *args]  # fmt: skip
+        if fork and hasattr(os, "fork"):
+            answer = self._forked(tree, options, timeout, extra)
+            if answer is not None:
+                return answer
+        command = [sys.executable, "-m", "pytest", *options]
+        start = time.perf_counter()
+        try:
+            done = subprocess.run(
+                command, cwd=tree, env=self.env(tree, **extra), capture_output=True, text=True,
+                timeout=timeout, check=False,
+            )  # fmt: skip
+        except subprocess.TimeoutExpired:
+            return None, time.perf_counter() - start, ""
+        return done.returncode, time.perf_counter() - start, (done.stdout + done.stderr)[-2000:]
+
+
+    def _forked(self, tree: Path, options: list[str], timeout: float | None, extra: dict[str, str]):
+        server = self._servers.get(tree)
+        if server is None or server.poll() is not None:
+            server = subprocess.Popen(
+                [sys.executable, str(Path(__file__).with_name("forkserver.py"))], cwd=tree,
+                env=self.env(tree), stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            self._servers[tree] = server
+        log = tree.parent / f"{tree.name}.log"
+        request = {"args": options, "env": extra, "log": str(log), "timeout": timeout}
+        try:
+            server.stdin.write(json.dumps(request) + "\n")
+            server.stdin.flush()
+            answer = json.loads(server.stdout.readline())
+        except (OSError, ValueError):  # the server died: run this one as a subprocess
+            server.kill()
+            return None
+        output = log.read_text(errors="replace")[-2000:] if log.exists() else ""
+        return answer["code"], answer["seconds"], output
+
+
+def module_tests(root: Path, module: int) -> list[str]:
+    """Test files of module ``module`` in any package, relative to ``root``."""
+    found = sorted(root.glob(f"packages/*/tests/test_{module:02d}_*.py"))
+    return [p.relative_to(root).as_posix() for p in found]
+
+
+def baseline(space: Workspace, module: int, use_coverage: bool = True) -> Baseline:
+    """Run the module's tests clean (timed), then under coverage; raise if they fail clean."""
+    tests = module_tests(space.root, module)
+    if not tests:
+        pattern = f"packages/*/tests/test_{module:02d}_*.py"
+        raise RuntimeError(f"module {module:02d} has no tests: nothing matches {pattern}")
+    tree = space.acquire()
+    try:
+        code, seconds, output = space.pytest(tree, tests, timeout=None)
+        if code != 0:
+            raise RuntimeError(f"module {module:02d}'s tests fail before any mutation:\n{output}")
+        result = Baseline(tests, seconds)
+        if use_coverage and _has_coverage():
+            data = space.base / f"coverage-{module:02d}"
+            code, _, output = space.pytest(tree, tests, timeout=None, TT_MUTATION_COVERAGE=str(data))
+            if code != 0:
+                raise RuntimeError(f"module {module:02d}'s tests fail under coverage:\n{output}")
+            result.lines, result.order = _read_coverage(data, tree)
+        return result
+    finally:
+        space.release(tree)
+
+
+def _has_coverage() -> bool:
+    try:
+        import coverage  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _read_coverage(data_file: Path, tree: Path) -> tuple[dict[str, dict[int, list[str]]], dict[str, int]]:
+    import coverage
+
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    lines: dict[str, dict[int, list[str]]] = {}
+    order: dict[str, int] = {}
+    for filename in data.measured_files():
+        path = Path(filename)
+        try:
+            relpath = path.relative_to(tree).as_posix()
+        except ValueError:
+            continue
+        by_line = data.contexts_by_lineno(filename)
+        lines[relpath] = {n: [c for c in contexts if c] for n, contexts in by_line.items()}
+        for contexts in by_line.values():
+            for context in contexts:
+                order.setdefault(context, len(order))
+    return lines, order
+
+
+def selected_tests(mutant: Mutant, base: Baseline) -> list[str] | None:
+    """Node ids of the tests executing the mutant's statement (None: no coverage, run them all)."""
+    if base.lines is None:
+        return None
+    by_line = base.lines.get(mutant.relpath, {})
+    chosen = {t for n in range(mutant.first, mutant.last + 1) for t in by_line.get(n, ())}
+    return sorted(chosen, key=lambda t: base.order.get(t, 0))
+
+
+def run_mutant(space: Workspace, mutant: Mutant, base: Baseline, timeout: float) -> Outcome:
+    """Write the mutant into a free copy, run its tests there, put the file back."""
+    tests = selected_tests(mutant, base)
+    if tests is not None and not tests:
+        return Outcome(mutant, UNCOVERED)
+    tree = space.acquire()
+    target = tree / mutant.relpath
+    original = mutant.path.read_bytes()
+    try:
+        target.write_bytes(mutant.apply(original))
+        code, seconds, output = space.pytest(tree, tests or base.tests, timeout, fork=True)
+        if code in (4, 5) and tests:  # a node id pytest could not find: fall back to whole files
+            code, more, output = space.pytest(tree, base.tests, timeout, fork=True)
+            seconds += more
+    finally:
+        target.write_bytes(original)
+        space.release(tree)
+    count = len(tests) if tests is not None else 0
+    if code is None:
+        return Outcome(mutant, TIMEOUT, seconds, count)
+    if code == 0:
+        return Outcome(mutant, SURVIVED, seconds, count)
+    detail = "" if code in (1, 2) else f"pytest exit {code}: {output[-300:]}"
+    return Outcome(mutant, KILLED, seconds, count, detail)
+
+
+def run_all(
+    space: Workspace, mutants: list[Mutant], base: Baseline, timeout: float, deadline: float | None,
+    progress=None,
+) -> list[Outcome]:  # fmt: skip
+    """Every mutant's outcome, in the order given; those past ``deadline`` are not run."""
+
+    def one(mutant: Mutant) -> Outcome:
+        if deadline is not None and time.monotonic() > deadline:
+            return Outcome(mutant, NOT_RUN)
+        outcome = run_mutant(space, mutant, base, timeout)
+        if progress is not None:
+            progress(outcome)
+        return outcome
+
+    with ThreadPoolExecutor(max_workers=len(space.trees)) as pool:
+        return list(pool.map(one, mutants))
