@@ -206,3 +206,15 @@ def test_sampling_is_seeded(tmp_path):
     assert (args.sample, args.time_budget) == (6, 300.0)  # no module named: the CI sample
     assert cli.parse(["3", "--sample", "4"]).sample == 4
     assert cli.parse(["3"]).sample is None
+
+
+def test_a_sample_is_judged_on_all_its_mutants_together(capsys):
+    pooled_verdict = cli.pooled_verdict
+    one_survivor_each = [{"module": f"{n:02d}", "killed": 9, "survived": 1} for n in (1, 2)]
+    assert pooled_verdict(one_survivor_each, goal=90.0) == 0  # 18/20: each module alone is 90%
+    assert pooled_verdict(one_survivor_each, goal=91.0) == 1
+    assert "18/20 sampled mutants killed, 90.0%" in capsys.readouterr().out
+    broken = [*one_survivor_each, {"module": "03", "error": "tests fail clean", "score": 0.0}]
+    assert pooled_verdict(broken, goal=50.0) == 1  # a module that could not run fails the sample
+    assert "modules that could not run: 03" in capsys.readouterr().out
+    assert pooled_verdict([], goal=0.0) == 1  # nothing judged is not a pass
