@@ -235,6 +235,8 @@ def test_nll_unbatched_spatial_none_and_bad_weight(rng, leaf, check, check_grad)
     for reduction in REDUCTIONS:
         loss = F.nll_loss(log_p, autograd.tensor(2), reduction=reduction)
         check(loss, -log_p.detach().numpy()[2], rtol=1e-12)  # a 0-d result in every reduction
+    batch_of_one = F.nll_loss(log_p.reshape(1, 4), autograd.tensor([2]), reduction="none")
+    check(batch_of_one, [-log_p.detach().numpy()[2]], rtol=1e-12)  # a batch of one keeps its batch dimension
     spatial = leaf(2, 3, 4)
     target = autograd.tensor(rng.integers(0, 3, (2, 4)))
     check_grad(lambda z: F.nll_loss(z, target, reduction="none"), spatial)
