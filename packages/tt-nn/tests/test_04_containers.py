@@ -68,7 +68,7 @@ def test_module_list_registers_parameters_and_behaves_like_a_list():
     assert len(blocks) == 3 and len(list(blocks.parameters())) == 6
     assert list(blocks.state_dict())[:2] == ["0.weight", "0.bias"]
     extra = nn.ReLU()
-    blocks.append(extra)
+    assert blocks.append(extra) is blocks  # chainable, as in PyTorch
     assert blocks[-1] is extra and blocks[3] is extra
     blocks.insert(0, nn.Tanh())
     assert isinstance(blocks[0], nn.Tanh) and [n for n, _ in blocks.named_children()][-1] == "4"

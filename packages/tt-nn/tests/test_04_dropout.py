@@ -71,5 +71,7 @@ def test_edge_probabilities_and_errors():
         nn.Dropout(1.5)
     with pytest.raises(ValueError, match="between 0 and 1, but got -0.1"):
         F.dropout(x, -0.1)
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        F.dropout(x, 1.5)
     assert repr(nn.Dropout(0.2)) == "Dropout(p=0.2, inplace=False)"
     assert F.dropout(autograd.ones(4, dtype=autograd.float64), 0.5).dtype == autograd.float64

@@ -98,3 +98,14 @@ def test_seeding_and_explicit_generators():
 def test_zero_element_tensors_are_left_alone():
     empty = autograd.empty(0, 5)
     assert init.kaiming_uniform_(empty) is empty and init.kaiming_normal_(empty) is empty
+
+
+@pytest.mark.parametrize(
+    "fill", [init.xavier_uniform_, init.xavier_normal_, init.kaiming_uniform_, init.kaiming_normal_]
+)
+def test_the_initialisers_are_centred_and_fill_thin_tensors(fill):
+    autograd.manual_seed(2)
+    mean, std, _ = _stats(fill(autograd.empty(200, 500)))
+    assert abs(mean) < 0.05 * std
+    thin = autograd.zeros(1, 50)  # a dimension of size 1 is filled like any other
+    assert fill(thin) is thin and np.all(thin.numpy() != 0)

@@ -129,3 +129,12 @@ def test_gradients_on_hypothesis_shapes(batch, in_features, out_features, seed):
     x, w, b = (autograd.tensor(rng.standard_normal(s), requires_grad=True) for s in
                ((*batch, in_features), (out_features, in_features), (out_features,)))  # fmt: skip
     assert autograd.gradcheck(F.linear, [x, w, b])
+
+
+def test_bias_bound_for_one_and_zero_input_features():
+    autograd.manual_seed(3)
+    one = nn.Linear(1, 200)  # bound 1 / sqrt(1) = 1
+    b = one.bias.detach().numpy()
+    assert np.abs(b).max() <= 1.0 and np.abs(b).max() > 0.9
+    empty = nn.Linear(0, 3)  # no inputs: PyTorch leaves the bias at 0 (bound 0)
+    assert empty.weight.shape == (3, 0) and np.all(empty.bias.detach().numpy() == 0)

@@ -303,3 +303,30 @@ def test_deepcopy_gives_an_independent_model():
     twin(autograd.randn(4, 2)).sum().backward()
     assert twin[0].weight.grad is not None and model[0].weight.grad is None
     assert twin[1].num_batches_tracked.item() == 1 and model[1].num_batches_tracked.item() == 0
+
+
+def test_reassigning_a_name_moves_it_between_parameters_children_and_buffers():
+    m = nn.Module()
+    m.child = nn.Linear(2, 2)
+    m.child = nn.Parameter(autograd.ones(3))  # a parameter replaces the child
+    assert [n for n, _ in m.named_children()] == [] and [n for n, _ in m.named_parameters()] == ["child"]
+    m.plain = 3
+    m.plain = nn.Parameter(autograd.ones(1))  # a parameter replaces a plain attribute
+    assert m.plain is m._parameters["plain"]
+    del m.plain
+    del m.child
+    m.register_buffer("box", autograd.zeros(2))
+    m.box = nn.Linear(2, 1)  # a child replaces a buffer
+    assert [n for n, _ in m.named_parameters()] == ["box.weight", "box.bias"]
+    assert list(m.state_dict()) == ["box.weight", "box.bias"]
+    m.box = None  # the name stays a (now empty) child slot
+    assert m.box is None and list(m.named_children()) == []
+    with pytest.raises(TypeError, match="child module 'box'"):
+        m.box = 3
+    m.register_buffer("stat", autograd.zeros(2))
+    m.stat = None
+    assert m.stat is None and list(m.state_dict()) == []
+    m.stat = autograd.ones(3)
+    assert list(m.state_dict()) == ["stat"] and m.state_dict()["stat"].shape == (3,)
+    with pytest.raises(TypeError, match="cannot assign int to buffer 'stat'"):
+        m.stat = 3

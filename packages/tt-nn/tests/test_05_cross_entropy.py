@@ -235,3 +235,40 @@ def test_values_and_gradients_on_hypothesis_shapes(n, classes, spatial, smoothin
     expected = reference(logits.detach().numpy(), target, w, -100, reduction, smoothing)
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10, atol=1e-12)
     assert autograd.gradcheck(lambda z: F.cross_entropy(z, autograd.tensor(target), **options), [logits])
+
+
+def test_edge_cases_pytorch_accepts(rng, leaf, check, check_grad):
+    # label_smoothing=1.0 is allowed: the target is uniform over the classes
+    z = rng.standard_normal((3, 4))
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    check(F.cross_entropy(autograd.tensor(z), autograd.tensor([0, 1, 2]), label_smoothing=1.0),
+          -log_p.mean(axis=1).mean(), rtol=1e-12)  # fmt: skip
+    # a class masked out with -inf logits: the loss stays finite without smoothing
+    masked = autograd.tensor([[0.5, -np.inf, 1.0], [-np.inf, 2.0, 0.0]], dtype=autograd.float64)
+    expected = reference(np.array([[0.5, -1e300, 1.0], [-1e300, 2.0, 0.0]]), np.array([0, 2]))
+    check(F.cross_entropy(masked, autograd.tensor([0, 2])), expected, rtol=1e-12)
+    # one class only, with an ignored target: the loss is 0 for the kept rows
+    one_class = autograd.zeros(3, 1, dtype=autograd.float64)
+    check(F.cross_entropy(one_class, autograd.tensor([0, -100, 0]), reduction="none"), [0.0, 0.0, 0.0])
+    check(F.nll_loss(one_class, autograd.tensor([0, -100, 0]), reduction="none"), [0.0, 0.0, 0.0])
+    with pytest.raises(TypeError, match="argument 'target' must be a Tensor"):
+        F.cross_entropy(autograd.randn(2, 3), [0, 1])
+
+
+def test_probability_targets_spatial_large_logits_and_one_sided_gradients(rng, leaf, check, check_grad):
+    logits = leaf(2, 3, 4)  # (N, C, d)
+    probs = autograd.tensor(np.moveaxis(rng.dirichlet(np.ones(3), size=(2, 4)), -1, 1))
+    z = logits.detach().numpy()
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    check(F.cross_entropy(logits, probs, reduction="none"), -(probs.numpy() * log_p).sum(axis=1), rtol=1e-12)
+    # only the logits need a gradient, or only the target
+    check_grad(lambda a: F.cross_entropy(a, probs), logits)
+    target = autograd.tensor(probs.numpy(), requires_grad=True)
+    fixed = logits.detach()
+    check_grad(lambda p: F.cross_entropy(fixed, p, label_smoothing=0.2), target)
+    # the max shift keeps 1e4 logits finite, as with class indices
+    big = autograd.tensor([[1e4, 0.0, -1e4]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        loss = F.cross_entropy(big, autograd.tensor([[0.0, 1.0, 0.0]])).item()
+    assert loss == pytest.approx(1e4)

@@ -203,3 +203,65 @@ def test_weights_are_buffers_and_reprs():
     )
     with pytest.raises(ValueError, match="binary_cross_entropy_with_logits: target of shape"):
         F.binary_cross_entropy_with_logits(autograd.randn(3), autograd.rand(2))
+
+
+LOSSES = {
+    "nll_loss": (F.nll_loss, lambda: (autograd.randn(3, 4), autograd.tensor([0, 3, 1]))),
+    "binary_cross_entropy": (F.binary_cross_entropy, lambda: (autograd.rand(3), autograd.rand(3))),
+    "binary_cross_entropy_with_logits": (
+        F.binary_cross_entropy_with_logits,
+        lambda: (autograd.randn(3), autograd.rand(3)),
+    ),
+    "mse_loss": (F.mse_loss, lambda: (autograd.randn(3), autograd.randn(3))),
+    "l1_loss": (F.l1_loss, lambda: (autograd.randn(3), autograd.randn(3))),
+}
+
+
+@pytest.mark.parametrize("name", LOSSES)
+def test_legacy_size_average_and_reduce_and_bad_reductions(name):
+    fn, make = LOSSES[name]
+    x, t = make()
+    with pytest.warns(UserWarning, match="reduction='sum'"):
+        summed = fn(x, t, size_average=False)
+    assert summed.item() == pytest.approx(fn(x, t, reduction="sum").item())
+    with pytest.warns(UserWarning, match="reduction='none'"):
+        assert fn(x, t, reduce=False).shape == (3,)
+    with pytest.raises(ValueError, match=f"{name}: 'avg' is not a valid value for reduction"):
+        fn(x, t, reduction="avg")
+
+
+def test_nll_unbatched_spatial_none_and_bad_weight(rng, leaf, check, check_grad):
+    log_p = leaf(4)
+    for reduction in REDUCTIONS:
+        loss = F.nll_loss(log_p, autograd.tensor(2), reduction=reduction)
+        check(loss, -log_p.detach().numpy()[2], rtol=1e-12)  # a 0-d result in every reduction
+    batch_of_one = F.nll_loss(log_p.reshape(1, 4), autograd.tensor([2]), reduction="none")
+    check(batch_of_one, [-log_p.detach().numpy()[2]], rtol=1e-12)  # a batch of one keeps its batch dimension
+    spatial = leaf(2, 3, 4)
+    target = autograd.tensor(rng.integers(0, 3, (2, 4)))
+    check_grad(lambda z: F.nll_loss(z, target, reduction="none"), spatial)
+    with pytest.raises(ValueError, match=r"nll_loss: weight must have one entry per class, shape \(3,\)"):
+        F.nll_loss(spatial, target, weight=autograd.ones(4))
+
+
+def test_bce_gradients_unweighted_one_sided_and_at_0_and_1(rng, leaf, check, check_grad):
+    p = autograd.tensor(rng.uniform(0.05, 0.95, (2, 3)), requires_grad=True)
+    t = autograd.tensor(rng.uniform(0, 1, (2, 3)), requires_grad=True)
+    check_grad(lambda a, b: F.binary_cross_entropy(a, b), p, t)
+    fixed_p, fixed_t = p.detach(), t.detach()
+    check_grad(lambda b: F.binary_cross_entropy(fixed_p, b), t)
+    check_grad(lambda b: F.binary_cross_entropy_with_logits(fixed_p, b, pos_weight=autograd.ones(3) * 2), t)
+    check_grad(lambda a: F.binary_cross_entropy_with_logits(a, fixed_t), p)
+    # PyTorch divides by max(p (1 - p), 1e-12): at p = 0 with target 1 the gradient is -1e12
+    edge = autograd.tensor([0.0, 1.0], dtype=autograd.float64, requires_grad=True)
+    F.binary_cross_entropy(
+        edge, autograd.tensor([1.0, 0.0], dtype=autograd.float64), reduction="sum"
+    ).backward()
+    np.testing.assert_allclose(edge.grad.numpy(), [-1e12, 1e12], rtol=1e-12)
+
+
+def test_bce_with_logits_refuses_weights_that_do_not_broadcast():
+    x, t = autograd.randn(2, 3), autograd.rand(2, 3)
+    for name in ("weight", "pos_weight"):
+        with pytest.raises(ValueError, match=rf"{name} of shape \(4,\) does not broadcast"):
+            F.binary_cross_entropy_with_logits(x, t, **{name: autograd.ones(4)})

@@ -108,6 +108,7 @@ ADAM_CASES = {
     "amsgrad": dict(lr=0.05, amsgrad=True),
     "amsgrad_decay_maximize": dict(lr=0.05, amsgrad=True, weight_decay=0.02, maximize=True),
     "eps": dict(lr=0.01, eps=0.5),
+    "unit_weight_decay": dict(lr=0.01, weight_decay=1.0),
 }
 
 
@@ -147,6 +148,7 @@ RMSPROP_CASES = {
     "momentum": dict(lr=0.01, momentum=0.9),
     "centered_momentum_decay": dict(lr=0.01, momentum=0.5, centered=True, weight_decay=0.1),
     "maximize": dict(lr=0.01, maximize=True, eps=0.1),
+    "unit_weight_decay": dict(lr=0.01, weight_decay=1.0),
 }
 
 
@@ -157,6 +159,7 @@ def test_rmsprop_matches_the_documented_update(name, leaves, gradient_feed):
     state = optimizer.state[params[0]]
     assert ("momentum_buffer" in state) == (settings.get("momentum", 0) > 0)
     assert ("grad_avg" in state) == settings.get("centered", False)
+    assert float(state["step"]) == STEPS and state["step"].array.dtype == np.float32  # counted as in PyTorch
 
 
 def test_param_groups_with_different_betas(leaves, gradient_feed):

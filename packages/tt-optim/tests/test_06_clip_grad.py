@@ -39,15 +39,12 @@ def test_gradients_under_the_limit_are_untouched(rng):
     np.testing.assert_array_equal(params[0].grad.numpy(), before)
 
 
-@pytest.mark.parametrize("norm_type", [1.0, 3.0, float("inf")])
+@pytest.mark.parametrize("norm_type", [1.0, 3.0, 4, float("inf"), "inf"])
 def test_other_norms(norm_type, rng):
     params = with_grads(rng, (6,), (2, 3))
     flat = np.concatenate([p.grad.numpy().ravel() for p in params])
-    total = (
-        np.max(np.abs(flat))
-        if norm_type == float("inf")
-        else np.sum(np.abs(flat) ** norm_type) ** (1 / norm_type)
-    )
+    order = float(norm_type)  # PyTorch also accepts the string 'inf'
+    total = np.max(np.abs(flat)) if order == np.inf else np.sum(np.abs(flat) ** order) ** (1 / order)
     returned = clip_grad_norm_(params, max_norm=0.5, norm_type=norm_type)
     np.testing.assert_allclose(float(returned), total, rtol=1e-12)
     clipped = np.concatenate([p.grad.numpy().ravel() for p in params])
@@ -74,6 +71,16 @@ def test_non_finite_norm_raises_when_asked(rng):
     p.grad.array[0] = np.inf
     with pytest.raises(RuntimeError, match="total norm .* is inf"):
         clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+    finite = p.grad.numpy()[1:].copy()
+    with np.errstate(invalid="ignore"):  # by default no error: scaled by max_norm / inf = 0, as in PyTorch
+        assert float(clip_grad_norm_([p], 1.0)) == np.inf
+    assert np.isnan(p.grad.array[0]) and np.all(p.grad.array[1:] == 0 * finite)
+
+
+def test_an_empty_gradient_does_not_count_in_the_max_norm(rng):
+    params = with_grads(rng, (0,), (5,), scale=0.1)
+    largest = np.max(np.abs(params[1].grad.numpy()))
+    assert float(clip_grad_norm_(params, max_norm=10.0, norm_type="inf")) == largest
 
 
 def test_clip_grad_value_clamps_each_element(rng):

@@ -79,6 +79,51 @@ def test_cosine_annealing_jumps_with_the_closed_form():
     scheduler = CosineAnnealingLR(make_optimizer(lr=1.0), T_max=10)
     scheduler.step(5)
     assert scheduler.get_last_lr() == [pytest.approx(0.5)]
+    scheduler = CosineAnnealingLR(make_optimizer(lr=1.0), T_max=10, eta_min=0.2)
+    scheduler.step(4)
+    assert scheduler.get_last_lr() == [pytest.approx(0.2 + 0.8 * (1 + math.cos(math.pi * 4 / 10)) / 2)]
+
+
+def test_cosine_annealing_steps_from_the_current_lr():
+    """The recursive form (PyTorch's chainable ``step()``) follows an lr changed by hand mid-schedule."""
+    t_max, eta_min = 10, 0.05
+    optimizer = make_optimizer(lr=1.0)
+    scheduler = CosineAnnealingLR(optimizer, T_max=t_max, eta_min=eta_min)
+    for _ in range(3):
+        scheduler.step()
+    optimizer.param_groups[0]["lr"] = halved = optimizer.param_groups[0]["lr"] / 2
+    scheduler.step()
+    ratio = (1 + math.cos(math.pi * 4 / t_max)) / (1 + math.cos(math.pi * 3 / t_max))
+    assert scheduler.get_last_lr() == [pytest.approx(eta_min + (halved - eta_min) * ratio, rel=1e-12)]
+
+
+def test_cosine_annealing_get_lr_after_resuming_is_the_closed_form():
+    optimizer = make_optimizer(lr=1.0)
+    CosineAnnealingLR(optimizer, T_max=10)  # a first schedule records initial_lr = 1.0
+    optimizer.param_groups[0]["lr"] = 0.3
+    resumed = CosineAnnealingLR(optimizer, T_max=10, eta_min=0.1, last_epoch=0)
+    assert resumed.last_epoch == 1
+    assert resumed.get_lr() == [pytest.approx(0.1 + 0.9 * (1 + math.cos(math.pi / 10)) / 2, rel=1e-12)]
+
+
+@pytest.mark.parametrize(
+    "make, closed_form",
+    [
+        (lambda opt: StepLR(opt, step_size=3, gamma=0.5), lambda base, e: base * 0.5 ** (e // 3)),
+        (
+            lambda opt: LinearLR(opt, start_factor=0.25, end_factor=0.75, total_iters=4),
+            lambda base, e: base * (0.25 + 0.5 * min(e, 4) / 4),
+        ),
+    ],
+)
+def test_step_with_an_epoch_jumps_with_the_closed_form(make, closed_form):
+    optimizer = make_optimizer(lr=0.2, groups=2)
+    scheduler = make(optimizer)
+    for epoch in (5, 2, 9, 1):
+        scheduler.step(epoch)
+        expected = [closed_form(base, epoch) for base in (0.2, 0.4)]
+        np.testing.assert_allclose(scheduler.get_last_lr(), expected, rtol=1e-12)
+        assert [group["lr"] for group in optimizer.param_groups] == scheduler.get_last_lr()
 
 
 def one_cycle_reference(
@@ -92,7 +137,7 @@ def one_cycle_reference(
     base_m=0.85,
     max_m=0.95,
 ):
-    """(lr, momentum) at steps 0 .. total - 1, from the policy as PyTorch documents and implements it."""
+    """(lr, momentum) at steps 0 .. total, from the policy as PyTorch documents and implements it."""
 
     def anneal(start, end, pct):
         if linear:
@@ -113,7 +158,7 @@ def one_cycle_reference(
             (total - 1, max_lr, minimum, base_m, max_m),
         ]
     values = []
-    for step in range(total):
+    for step in range(total + 1):  # the last step may be taken: it extends the last phase
         begin = 0.0
         for number, (end, lr0, lr1, m0, m1) in enumerate(phases):
             if step <= end or number == len(phases) - 1:
@@ -144,6 +189,8 @@ def test_one_cycle_lr_and_momentum(settings):
         div=settings.get("div_factor", 25.0),
     )
     expected = one_cycle_reference(total, 0.5, **reference)
+    lrs.append(optimizer.param_groups[0]["lr"])
+    momenta.append(optimizer.param_groups[0]["momentum"])
     np.testing.assert_allclose(lrs, expected[:, 0], rtol=1e-12)
     np.testing.assert_allclose(momenta, expected[:, 1], rtol=1e-12)
     assert lrs[0] == pytest.approx(0.5 / reference["div"]) and max(lrs) == pytest.approx(0.5)

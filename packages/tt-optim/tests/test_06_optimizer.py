@@ -168,6 +168,7 @@ def test_load_state_dict_casts_state_to_the_parameter_dtype(leaves, gradient_fee
         (lambda s: s["param_groups"][0]["params"].append(7), "1 parameters here but 2"),
         (lambda s: s["state"][0].update(exp_avg=autograd.zeros(5)), "has shape \\(5,\\)"),
         (lambda s: s.pop("state"), "'state' and 'param_groups'"),
+        (lambda s: s["state"].update({5: s["state"][0]}), "parameter 5, which no group holds"),
     ],
 )
 def test_load_state_dict_names_what_does_not_match(tamper, message, leaves, gradient_feed):

@@ -40,6 +40,7 @@ CASES = {
     "weight_decay": dict(lr=0.1, weight_decay=0.01),
     "everything": dict(lr=0.02, momentum=0.7, weight_decay=0.05, nesterov=True),
     "maximize": dict(lr=0.1, momentum=0.5, weight_decay=0.1, maximize=True),
+    "unit_decay_and_momentum": dict(lr=0.01, momentum=1.0, weight_decay=1.0),  # 1 is a value like any other
 }
 
 

@@ -216,3 +216,43 @@ def test_an_sgd_state_dict_with_no_state_round_trips(tmp_path):
     optimizer.load_state_dict(load(tmp_path / "o.npz"))
     assert optimizer.param_groups[0]["lr"] == 0.1
     assert tt_optim.checkpoint.FORMAT == "tinytorch-checkpoint"
+
+
+def test_colliding_names_numpy_scalars_and_bad_keys(tmp_path):
+    tree = {
+        "a/b": autograd.ones(2),
+        "a": {"b": autograd.zeros(3)},  # stored under the same path as "a/b"
+        "__metadata__": np.arange(4),  # the name of the metadata entry itself
+        "count": np.int64(3),
+        "rate": np.float32(0.5),
+    }
+    save(tree, tmp_path / "t.npz")
+    back = load(tmp_path / "t.npz")
+    np.testing.assert_array_equal(back["a/b"].numpy(), np.ones(2))
+    np.testing.assert_array_equal(back["a"]["b"].numpy(), np.zeros(3))
+    np.testing.assert_array_equal(back["__metadata__"], np.arange(4))
+    assert back["count"] == 3 and type(back["count"]) is int and back["rate"] == 0.5
+    with pytest.raises(TypeError, match="has a key of type tuple"):
+        save({(1, 2): 3}, tmp_path / "k.npz")
+
+
+def test_metadata_naming_a_missing_array_is_refused(tmp_path):
+    save({"w": autograd.ones(2)}, tmp_path / "c.npz")
+    with np.load(tmp_path / "c.npz", allow_pickle=False) as archive:
+        metadata = archive["__metadata__"].tobytes().replace(b'"w"}', b'"gone"}')
+        weights = archive["w"]
+    np.savez(tmp_path / "c.npz", w=weights, __metadata__=np.frombuffer(metadata, dtype=np.uint8))
+    with pytest.raises(CheckpointError, match="array 'gone' that the file does not hold"):
+        load(tmp_path / "c.npz")
+
+
+def test_saving_keeps_file_permissions_and_no_open_descriptors(tmp_path):
+    path = tmp_path / "p.npz"
+    open_before = len(os.listdir("/dev/fd"))
+    save({"w": autograd.ones(2)}, path)
+    assert path.stat().st_mode & 0o777 == 0o644  # a new file: readable by all, like an ordinary open()
+    os.chmod(path, 0o600)
+    for _ in range(3):
+        save({"w": autograd.ones(2)}, path)
+    assert path.stat().st_mode & 0o777 == 0o600  # an existing file keeps its mode
+    assert len(os.listdir("/dev/fd")) == open_before, "save leaked file descriptors"

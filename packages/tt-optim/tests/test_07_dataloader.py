@@ -135,6 +135,15 @@ def test_default_collate_handles_tensors_ints_dicts_and_namedtuples():
         default_collate([object(), object()])
 
 
+def test_default_collate_edge_cases():
+    single = default_collate([(autograd.tensor([1.0, 2.0]), 3)])  # a batch of one sample
+    assert single[0].shape == (1, 2) and single[1].numpy().tolist() == [3]
+    with pytest.raises(ValueError, match="empty batch"):
+        default_collate([])
+    with pytest.raises(RuntimeError, match="same number of fields"):
+        default_collate([(1, 2.0), (3,)])
+
+
 def test_a_custom_collate_fn_receives_the_samples():
     seen = []
 

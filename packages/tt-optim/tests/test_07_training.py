@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 import types
 
 import numpy as np
@@ -88,6 +89,36 @@ def test_evaluate_uses_eval_mode_no_gradients_and_restores_the_mode():
     assert first == second, "dropout must be off in evaluation"
     assert model.training and all(p.grad is None for p in model.parameters())
     assert set(first) == {"loss", "acc"}
+    model.eval()
+    evaluate(model, tt_nn.CrossEntropyLoss(), loader)
+    assert not model.training, "a model in eval mode stays in eval mode"
+
+
+def test_a_single_sample_and_an_empty_loader(quiet):
+    model, loss_fn = mlp(), tt_nn.CrossEntropyLoss()
+    data = blobs(n=5)
+    x, y = data.tensors
+    model.eval()
+    with autograd.no_grad():
+        expected = loss_fn(model(x[:1]), y[:1]).item()
+    one = TensorDataset(x[:1], y[:1])
+    result = evaluate(model, loss_fn, DataLoader(one, batch_size=1))
+    assert result["loss"] == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="yielded no batches"):
+        fit(model, loss_fn, SGD(model.parameters(), lr=0.1), DataLoader(data, 8, drop_last=True), epochs=1)
+
+
+def test_fit_trains_in_train_mode_and_times_each_epoch(quiet):
+    model = mlp(p=0.5)
+    model.eval()  # e.g. left in eval mode by an earlier evaluation
+    modes = []
+    model.register_forward_hook(lambda module, inputs, output: modes.append(module.training))
+    loader, optimizer = DataLoader(blobs(n=32), 16), SGD(model.parameters(), lr=0.1)
+    begin = time.perf_counter()
+    history = fit(model, tt_nn.CrossEntropyLoss(), optimizer, loader, epochs=2, verbose=False)
+    elapsed = time.perf_counter() - begin
+    assert modes == [True] * 4 and model.training
+    assert all(0 <= record["time"] <= elapsed for record in history)
 
 
 def test_progress_bar_comes_from_tqdm_when_it_is_installed(monkeypatch):
@@ -182,6 +213,11 @@ def test_accuracy_metric():
     assert accuracy(autograd.tensor([0.7, 0.2]), autograd.tensor([1.0, -1.0]), threshold=0.5) == 1.0
     with pytest.raises(ValueError, match=r"need targets of shape \(4,\)"):
         accuracy(scores, autograd.tensor([0, 1]))
+    # binary: positive when the score exceeds the threshold; a 0 label is negative
+    assert accuracy(autograd.tensor([-1.0, 2.0]), autograd.tensor([0, 1])) == 1.0
+    assert accuracy(autograd.tensor([0.5, 0.9]), autograd.tensor([0.0, 1.0]), threshold=0.5) == 1.0
+    with pytest.raises(ValueError, match=r"3 scores for 2 targets"):
+        accuracy(autograd.tensor([0.1, 0.2, 0.3]), autograd.tensor([0, 1]))
 
 
 class Interrupted(Exception):
@@ -220,7 +256,9 @@ def training_run(seed, loader_seed, per_batch_schedule):
 @pytest.mark.parametrize(
     "per_batch_schedule", [False, True], ids=["adam-steplr-own-generator", "sgd-onecycle"]
 )
-def test_a_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(per_batch_schedule, tmp_path, quiet):
+def test_a_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(
+    per_batch_schedule, tmp_path, quiet, capsys
+):
     model, optimizer, scheduler, loader = training_run(0, 7, per_batch_schedule)
     whole = fit(
         model,
@@ -260,8 +298,8 @@ def test_a_resumed_run_ends_bit_for_bit_where_an_uninterrupted_one_does(per_batc
         scheduler=scheduler,
         checkpoint=tmp_path / "run.npz",
         resume=True,
-        verbose=False,
     )
+    assert capsys.readouterr().out.splitlines()[0] == f"resumed from {tmp_path / 'run.npz'} after epoch 3"
     for name, value in model.state_dict().items():
         np.testing.assert_array_equal(value.numpy(), expected[name], err_msg=f"{name} differs after resuming")
     drop_time = [{k: v for k, v in record.items() if k != "time"} for record in resumed]
