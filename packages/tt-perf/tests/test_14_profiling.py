@@ -17,8 +17,8 @@ from tt_perf.profiling import (
     register_flop_rule,
     timing,
 )
-from tt_text import GPT, CausalSelfAttention, GPTConfig
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_text import GPT, CausalSelfAttention, GPTConfig, MultiheadAttention
+from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 
 def reference_small_cnn():
@@ -54,6 +54,7 @@ def test_the_reference_cnn_matches_the_formulas():
     assert [row.kind for row in report.rows][:3] == ["Conv2d", "ReLU", "MaxPool2d"]
     assert report.rows[0].output_shape == (2, 32, 32, 32) and report.rows[0].parameters == 896
     assert report.not_counted == [] and "total" in report.table()
+    assert all(type(row.flops) is int for row in report.rows)  # counts, exact at any size
 
 
 def test_a_registered_rule_counts_a_new_layer_type_and_its_subclasses():
@@ -164,6 +165,31 @@ def test_profile_counts_a_layer_inside_another_once(monkeypatch):
     assert sum(ms.values()) == 2000.0 and report.step_ms == 2000.0  # nothing counted twice
 
 
+def test_profile_charges_a_nested_call_to_its_direct_parent_only(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+
+    class Work(nn.Module):
+        def forward(self, x):
+            clock.now += 1.0
+            return x
+
+    class Inside(nn.Module):  # not hooked itself (it has children): runs ``inner`` on (1, rows, C)
+        def __init__(self, inner, after):
+            super().__init__()
+            self.inner, self.after = inner, after
+
+        def forward(self, x):
+            return self.after(self.inner(x.reshape(1, -1, x.shape[-1])).reshape(x.shape))
+
+    outer, inner = CausalSelfAttention(n_embd=8, n_head=2), CausalSelfAttention(n_embd=8, n_head=2)
+    inner.c_attn = nn.Sequential(inner.c_attn, Work())
+    outer.c_proj = Inside(inner, outer.c_proj)  # three hooked levels: outer > inner > Work
+    ms = {row.name: row.ms for row in profile(outer, autograd.zeros(1, 3, 8), steps=1).forward}
+    assert ms["c_proj.inner.c_attn.1"] == 1000.0
+    assert ms["c_proj.inner"] == 0.0 and ms["CausalSelfAttention"] == 0.0
+
+
 def test_profile_puts_everything_back_when_patching_fails_part_way(monkeypatch):
     class Refuses(type):
         def __setattr__(cls, name, value):
@@ -186,3 +212,57 @@ def test_profile_puts_everything_back_when_patching_fails_part_way(monkeypatch):
 def test_profile_refuses_zero_steps():
     with pytest.raises(ValueError, match="steps"):
         profile(nn.Linear(2, 2), autograd.zeros(1, 2), steps=0)
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_multihead_attention_counts_scores_against_the_key_length(batch_first):
+    n, length, source, width, heads = 2, 5, 7, 8, 2  # cross-attention: L query positions, S keys
+    attention = MultiheadAttention(width, heads, batch_first=batch_first)
+
+    def seq(t):
+        return autograd.zeros(n, t, width) if batch_first else autograd.zeros(t, n, width)
+
+    query, memory = seq(length), seq(source)
+    report = count_flops(attention, query, memory, memory)
+    row = next(row for row in report.rows if row.kind == "MultiheadAttention")
+    # QKᵀ and AV: 2·N·L·S·E each (summed over heads), softmax: 5 per score of N·H·L·S
+    assert row.flops == 4 * n * length * source * width + 5 * n * heads * length * source
+    assert row.output_shape == tuple(query.shape)  # the attention output, not the weights
+    assert row.parameters == 3 * width * width + 3 * width  # its own in-projection, not out_proj's
+    out = attention(query, query, query)
+    self_flops = 4 * n * length * length * width + 5 * n * heads * length * length
+    assert layer_flops(attention, (query,), out) == self_flops
+
+
+def test_pooling_and_element_wise_layers():
+    x = autograd.zeros(1, 2, 6, 9)
+    assert count_flops(MaxPool2d((2, 3)), x).total_flops == 2 * 3 * 3 * (2 * 3)  # per window element
+    assert count_flops(AvgPool2d(3), x).total_flops == 2 * 2 * 3 * 9
+    assert count_flops(AdaptiveAvgPool2d(1), x).total_flops == x.numel()  # one add per input element
+    model = nn.Sequential(nn.GELU(), nn.LayerNorm(9), nn.Flatten(), nn.Dropout(0.5))
+    report = count_flops(model, x)
+    assert [row.flops for row in report.rows] == [8 * 108, 8 * 108, 0, 0]  # Flatten: free, not "unknown"
+
+
+def test_profile_times_backward_operations_by_their_function(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(timing, "time", clock)
+
+    class SlowBackward(autograd.Function):  # "takes" 1 s in backward
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            clock.now += 1.0
+            return (grad,)
+
+    class Layer(nn.Module):
+        def forward(self, x):
+            return SlowBackward.apply(x)
+
+    x = autograd.randn(2, 3, requires_grad=True)
+    report = profile(Layer(), x, lambda out: out.sum(), steps=2)
+    ms = {row.kind: row.ms for row in report.backward}
+    assert ms["SlowBackward"] == 1000.0 and report.step_ms == 1000.0

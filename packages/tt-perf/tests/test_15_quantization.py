@@ -92,6 +92,8 @@ def test_calculate_qparams_affine_and_symmetric():
     q = quantize_per_tensor(np.array([-4.0, 4.0]), scale, zero_point, "qint8")
     assert np.abs(dequantize(q) - [-4.0, 4.0]).max() <= scale / 2 * (1 + 1e-6)  # the ends within half a step
     assert quantize_per_tensor(np.array([-4.1, 4.1]), scale, 0, "qint8").int_repr.tolist() == [-128, 127]
+    scale, zero_point = calculate_qparams(-3.0, -0.5)  # all negative: widened to [-3, 0]
+    assert scale == pytest.approx(3.0 / 255) and int(zero_point) == 255
     for low, high in [(-1.0, 2.0), (-3.0, -0.5), (0.2, 7.0)]:  # 0.0 is exact in every case
         s, z = calculate_qparams(low, high)
         assert dequantize(quantize_per_tensor(np.zeros(1), s, z))[0] == 0.0
@@ -192,6 +194,12 @@ def test_histogram_observer_handles_all_zeros_then_real_values():
     low, high = observer.clip_range()
     assert low == 0.0 and high == pytest.approx(2.0)
     assert observer.histogram.sum() == pytest.approx(12)
+    # the zeros seen first land in the bin of 0.0 once the range widens on both sides
+    observer = HistogramObserver(bins=64, percentile=60.0)
+    observer(np.zeros(1000))
+    observer(np.linspace(-1.0, 3.0, 1000))  # 250 below 0: the 40% and 60% points are both among the zeros
+    low, high = observer.clip_range()
+    assert abs(low) <= 4.0 / 64 and abs(high) <= 4.0 / 64
 
 
 def test_observers_refuse_bad_input():

@@ -83,6 +83,32 @@ def test_channels_zeroed_by_ln_structured_can_be_cut_out(rng):
     np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_removing_channels_before_flatten_keeps_their_whole_maps(rng):
+    model = cnn()  # Conv2d 4 feeds Flatten: each of its channels is a 4x4 block of the Linear's columns
+    conv = model[4]
+    dead = [2, 5]
+    for name in ("weight", "bias"):
+        values = getattr(conv, name).detach().numpy().copy()
+        values[dead] = 0
+        getattr(conv, name).data = autograd.tensor(values)
+    x = autograd.tensor(rng.standard_normal((2, 3, 8, 8)).astype(np.float32))
+    expected = model(x).detach().numpy()
+    keep = np.array([0, 1, 3, 4, 6, 7])
+    weight = model[7].weight.detach().numpy().copy()
+    keep_channels(model, 4, keep)
+    assert model[4].out_channels == 6 and model[7].in_features == 6 * 16
+    np.testing.assert_array_equal(  # (out, C, H·W) with the dead channels' maps taken out
+        model[7].weight.detach().numpy(), weight.reshape(5, 8, 16)[:, keep].reshape(5, -1)
+    )
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-5, atol=1e-5)
+
+
+def test_keep_channels_stops_at_a_layer_that_mixes_channels():
+    model = nn.Sequential(Conv2d(3, 4, 3), nn.Flatten(), nn.Softmax(dim=1))
+    with pytest.raises(ValueError, match="cannot pass channel removal through Softmax"):
+        keep_channels(model, 0, [0, 1])
+
+
 def test_keep_channels_refuses_bad_arguments():
     model = cnn()
     with pytest.raises(ValueError, match="distinct channel indices in \\[0, 6\\)"):
@@ -139,6 +165,11 @@ def test_distillation_loss_of_a_batch_is_the_mean_of_its_samples(rng, check_grad
         student.grad.numpy().sum(1), 0, atol=1e-12
     )  # softmax gradients sum to 0 per row
     check_grad(lambda s: distillation_loss(s, teacher, target, temperature=1.5, alpha=1.0), student)
+    # alpha = 1: the soft term alone, so no target is needed
+    soft = distillation_loss(student, teacher, target, temperature=1.5, alpha=1.0)
+    assert float(distillation_loss(student, teacher, None, temperature=1.5, alpha=1.0).item()) == float(
+        soft.item()
+    )
 
 
 def test_low_rank_error_is_the_first_dropped_singular_value(rng):
@@ -155,6 +186,10 @@ def test_low_rank_error_is_the_first_dropped_singular_value(rng):
     )
     with pytest.raises(ValueError, match="rank"):
         low_rank_linear(linear, 11)
+    no_bias = nn.Linear(12, 10, bias=False)
+    factored = low_rank_linear(no_bias, 10)
+    assert factored[0].bias is None and factored[1].bias is None
+    np.testing.assert_allclose(factored(x).detach().numpy(), no_bias(x).detach().numpy(), atol=1e-5)
 
 
 def test_choose_rank_keeps_the_energy_asked_for():

@@ -135,6 +135,13 @@ def test_structured_after_unstructured_keeps_the_earlier_zeros():
     assert layer.weight_mask.numpy().tolist() == [[0, 1], [0, 1], [0, 1]]
 
 
+def test_structured_pruning_again_ranks_the_channels_still_alive():
+    layer = linear_with(np.array([[0.1, 5.0, 1.0], [0.1, 5.0, 1.0]]))
+    ln_structured(layer, "weight", amount=1, n=1, dim=1)  # column 0 goes
+    ln_structured(layer, "weight", amount=1, n=1, dim=-1)  # of columns 1 and 2 (norms as before), 2 goes
+    assert layer.weight_mask.numpy().tolist() == [[0, 1, 0], [0, 1, 0]]
+
+
 def test_importance_scores_and_custom_masks():
     layer = linear_with(np.array([[1.0, 2.0, 3.0]]))
     l1_unstructured(layer, "weight", amount=1, importance_scores=np.array([[5.0, 0.1, 9.0]]))
@@ -179,7 +186,7 @@ def test_remove_makes_it_permanent_and_keeps_the_parameter_object():
     layer = linear_with(np.array([[1.0, -0.1], [0.2, 4.0]]))
     original = layer.weight
     l1_unstructured(layer, "weight", amount=2)
-    remove(layer, "weight")
+    assert remove(layer, "weight") is layer  # like torch.nn.utils.prune.remove
     assert [n for n, _ in layer.named_parameters()] == ["weight"] and not is_pruned(layer)
     assert layer.weight is original and not layer._buffers
     np.testing.assert_allclose(layer.weight.detach().numpy(), [[1.0, 0.0], [0.0, 4.0]])

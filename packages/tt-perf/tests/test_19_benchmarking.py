@@ -100,6 +100,40 @@ def test_server_meets_its_bound_only_when_the_load_allows():
     assert heavy.met is False and heavy.summary["p99"] > light.summary["p99"] * 10
 
 
+def test_server_bound_is_on_p99_and_inclusive():
+    def met(bound_ms):
+        clock, calls = FakeClock(), []
+
+        def run(batch):  # 5 ms per query, except one 100 ms straggler among the 200 timed queries
+            calls.append(1)
+            clock.now += 0.1 if len(calls) == 110 else 0.005
+
+        scenario = Server(target_qps=0.01, latency_bound_ms=bound_ms, queries=200, warmup=10, seed=0)
+        return run_benchmark(run, np.zeros((3, 1)), scenario, clock=clock)
+
+    result = met(1.0)  # a query every 100 s on average: no queueing, latency = service time
+    assert max(result.latencies_ms) > 99 and result.summary["p99"] < 5.1  # the straggler is beyond p99
+    assert met(result.summary["p99"]).met is True  # "p99 at most the bound"
+    assert met(np.nextafter(result.summary["p99"], 0)).met is False
+
+
+def test_bootstrap_interval_resamples_every_timing_at_the_asked_confidence():
+    # baseline [1, 3] resampled two at a time: medians 1, 2, 3 with chances 1/4, 1/2, 1/4
+    ratio, low, high = bootstrap_ratio(np.array([1.0, 3.0]), np.ones(2), resamples=4000)
+    assert (ratio, low, high) == (2.0, 1.0, 3.0)
+    ratio, low, high = bootstrap_ratio(np.ones(2), np.array([1.0, 3.0]), resamples=4000)
+    assert (ratio, low, high) == (0.5, 1 / 3, 1.0)
+    # against an independent bootstrap: the interval holds about `confidence` of the resampled ratios
+    rng = np.random.default_rng(7)
+    slow, fast = rng.normal(10, 1, 201), rng.normal(5, 0.5, 201)
+    own = np.median(rng.choice(slow, (20000, 201)), axis=1)
+    own /= np.median(rng.choice(fast, (20000, 201)), axis=1)
+    for confidence in (0.5, 0.9):
+        _, low, high = bootstrap_ratio(slow, fast, resamples=20000, confidence=confidence, seed=2)
+        assert np.mean(own < low) == pytest.approx((1 - confidence) / 2, abs=0.015)
+        assert np.mean(own > high) == pytest.approx((1 - confidence) / 2, abs=0.015)
+
+
 def test_results_save_load_and_compare(tmp_path):
     clock = FakeClock()
     base = run_benchmark(clock.runner(0.004), np.zeros((5, 1)), SingleStream(50, 0), lambda: 0.84, clock)

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.capstone import Budget, Measurement, latency_ms, measure, model_bytes, optimize
+
+measure_module = importlib.import_module("tt_perf.capstone.measure")  # the module, not the function
 
 START = Measurement("start", accuracy=0.80, size_bytes=1000, latency_ms=2.0)
 
@@ -32,6 +36,16 @@ def test_a_candidate_within_every_limit_meets_the_budget():
     assert budget.violations(Measurement("c", 0.795, 250, 1.2), START) == []
     assert budget.keeps_quality(Measurement("c", 0.795, 5000, 9.0), START)
     assert not budget.keeps_quality(Measurement("c", 0.70, 100, 0.1), START)
+
+
+def test_every_limit_is_inclusive():
+    """A candidate exactly at each limit meets it ("at most", "at least")."""
+    at_limits = Budget(min_accuracy=0.79, max_accuracy_drop=0.01, max_size_bytes=250, min_size_ratio=4,
+                       max_latency_ms=1.0, min_speedup=2)  # fmt: skip
+    assert at_limits.violations(Measurement("c", 0.79, 250, 1.0), START) == []
+    # just past each limit: every one of them is reported
+    past = at_limits.violations(Measurement("c", 0.789, 251, 1.001), START)
+    assert len(past) == 6
 
 
 @pytest.mark.parametrize("field, value", [("max_accuracy_drop", -0.1), ("min_speedup", 0.0)])
@@ -162,3 +176,35 @@ def test_a_pass_must_return_a_module(rng):
 def test_measure_refuses_an_accuracy_outside_zero_one():
     with pytest.raises(ValueError, match="in \\[0, 1\\]"):
         measure(nn.Linear(2, 2), "m", lambda m: 87.0, autograd.zeros(1, 2), repeats=1)
+
+
+class FakeClock:
+    """Stands in for the ``time`` module inside ``latency_ms``: time moves only when the model runs."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        return self.now
+
+
+def test_latency_is_the_p90_of_the_timed_calls_in_milliseconds(monkeypatch):
+    clock = FakeClock()
+    monkeypatch.setattr(measure_module, "time", clock)
+
+    class Slow(nn.Module):  # call k "takes" k ms, and records the mode it ran in
+        def __init__(self):
+            super().__init__()
+            self.calls, self.modes = 0, []
+
+        def forward(self, x):
+            self.calls += 1
+            self.modes.append(self.training)
+            clock.now += self.calls * 1e-3
+            return x
+
+    model = Slow()
+    result = latency_ms(model, autograd.zeros(1), repeats=11, warmup=3)
+    assert model.calls == 14 and not any(model.modes) and model.training
+    timed = np.arange(4, 15, dtype=np.float64)  # the warm-up calls 1..3 are not timed
+    assert result == pytest.approx(np.percentile(timed, 90), rel=1e-9)
