@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -45,6 +46,40 @@ def test_incremental_counts_match_a_full_recount():
         best = max(tally.values())
         assert tally[pair] == best, f"merge {rank} chose {pair} with {tally[pair]}, but the maximum is {best}"
         current = [merge_pair(w, pair, 256 + rank) for w in current]
+
+
+def reference_merges(words, counts, n_merges):
+    """Textbook BPE: recount every pair from scratch, merge the most frequent (ties: smallest pair)."""
+    words, merges = [list(w) for w in words], []
+    while len(merges) < n_merges:
+        tally = Counter()
+        for word, count in zip(words, counts):
+            for pair in zip(word, word[1:]):
+                tally[pair] += count
+        if not tally:
+            break
+        pair = min(tally, key=lambda p: (-tally[p], p))
+        merges.append(pair)
+        words = [merge_pair(w, pair, 256 + len(merges) - 1) for w in words]
+    return merges
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_merges_equal_textbook_bpe_until_no_pair_is_left(seed):
+    rng = np.random.default_rng(seed)
+    words = [list(rng.integers(97, 101, rng.integers(1, 9))) for _ in range(25)]
+    words = [[int(i) for i in w] for w in words] + [[97, 97, 97, 97], [98, 98, 98]]  # overlapping runs
+    counts = [int(c) for c in rng.integers(1, 4, len(words))]
+    expected = reference_merges(words, counts, 1000)
+    assert learn_merges([list(w) for w in words], counts, 1000) == expected
+    assert learn_merges([list(w) for w in words], counts, 5) == expected[:5]
+
+
+def test_zero_merges_is_a_byte_level_tokenizer():
+    tok = BPETokenizer().train("hello hello", vocab_size=256)
+    assert tok.vocab_size == 256 and tok.merges == [] and tok.encode("hé") == list("hé".encode())
+    one = BPETokenizer().train("hello hello", vocab_size=257, special_tokens=["<s>"])
+    assert one.merges == [] and one.encode("<s>") == [256]
 
 
 def test_training_reaches_the_target_vocab_size(tok):
@@ -94,6 +129,22 @@ def test_load_refuses_other_files_clearly(tmp_path):
         BPETokenizer.load(tmp_path / "x.json")
     with pytest.raises(FileNotFoundError, match="no file at"):
         BPETokenizer.load(tmp_path / "missing.json")
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(ValueError, match="is not a tokenizer JSON file"):
+        BPETokenizer.load(str(tmp_path / "bad.json"))  # str paths work as well as Path
+    (tmp_path / "bytes.json").write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(ValueError, match="is not a tokenizer JSON file"):
+        BPETokenizer.load(tmp_path / "bytes.json")
+
+
+def test_load_refuses_the_other_kind_of_tokenizer(tok, tmp_path):
+    from tt_text import CharTokenizer
+
+    CharTokenizer().train("abc").save(str(tmp_path / "char.json"))
+    with pytest.raises(ValueError, match="holds a 'char' tokenizer, not 'bpe'"):
+        BPETokenizer.load(str(tmp_path / "char.json"))
+    tok.save(tmp_path / "bpe.json")
+    assert BPETokenizer.load(str(tmp_path / "bpe.json")).encode(MIXED) == tok.encode(MIXED)
 
 
 def test_decode_of_an_unknown_id_is_a_clear_error(tok):

@@ -50,6 +50,8 @@ def test_unknown_character_names_the_character_and_position():
     tok = CharTokenizer().train("abc")
     with pytest.raises(ValueError, match=r"'é' \(U\+00E9\) at position 2"):
         tok.encode("abé")
+    with pytest.raises(ValueError, match=r"'b' \(U\+0062\) at position 1"):
+        CharTokenizer().train("ac").encode("ab")  # 'b' sorts inside the vocabulary, yet is not in it
 
 
 def test_decode_of_an_unknown_id_is_a_clear_error():

@@ -65,6 +65,29 @@ def test_out_of_range_ids_are_a_clear_error():
     emb = Embedding(4, 2)
     with pytest.raises(IndexError, match="index 4 is out of range for an embedding of 4 rows"):
         emb(autograd.tensor([1, 4]))
+    with pytest.raises(IndexError, match="index 5 is out of range"):  # 0 and 3 are the valid ends
+        emb(autograd.tensor([[0, 3], [5, 1]]))
+    with pytest.raises(IndexError, match="index -1 is out of range"):
+        emb(autograd.tensor([2, -1]))
+    with pytest.raises(TypeError, match="indices must be integers"):
+        embedding(np.array([0.0, 1.0]), emb.weight)
+
+
+def test_padding_idx_range_counts_from_both_ends():
+    assert Embedding(6, 3, padding_idx=-6).padding_idx == 0
+    assert Embedding(6, 3, padding_idx=5).padding_idx == 5
+    for bad in (6, -7):
+        with pytest.raises(ValueError, match=r"padding_idx=.* must be in \[-6, 6\)"):
+            Embedding(6, 3, padding_idx=bad)
+
+
+def test_initial_weights_are_seeded_standard_normal():
+    autograd.manual_seed(0)
+    first = Embedding(400, 16).weight.detach().numpy().copy()
+    autograd.manual_seed(0)
+    again = Embedding(400, 16).weight.detach().numpy()
+    assert np.array_equal(first, again), "the same seed gives the same table"
+    assert abs(first.mean()) < 0.03 and abs(first.std() - 1) < 0.03, "N(0, 1), as torch.nn.Embedding"
 
 
 def test_parameters_and_state_dict():

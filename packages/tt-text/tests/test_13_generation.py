@@ -30,6 +30,31 @@ def test_top_p_keeps_the_smallest_set_reaching_p():
     assert np.isfinite(filter_logits(logits, top_p=0.1)).tolist() == [[True, False, False, False]]
 
 
+def test_top_p_works_row_by_row_on_unnormalised_logits():
+    # two rows, neither normalised nor sorted, far from 0: filtering must not depend on the shift
+    probs = np.array([[0.05, 0.5, 0.15, 0.3], [0.6, 0.1, 0.25, 0.05]])
+    logits = np.log(probs) + np.array([[400.0], [-30.0]])  # exp(2 * 400) would overflow
+    kept = np.isfinite(filter_logits(logits, top_p=0.7))
+    assert kept.tolist() == [[False, True, False, True], [True, False, True, False]]
+    out = filter_logits(logits, top_p=0.7)
+    assert np.all(out[~kept] == -np.inf) and np.allclose(out[kept], logits[kept])
+    assert np.array_equal(filter_logits(logits, top_p=1.0), logits), "top_p=1 keeps everything"
+    assert np.array_equal(filter_logits(logits, top_k=4), logits), "top_k=V keeps everything"
+    wide = np.array([[0.0, -1000.0]])  # the second probability underflows to 0.0 in float64
+    assert np.array_equal(filter_logits(wide, top_p=1.0), wide), "top_p=1 filters nothing"
+    # a boundary: with mass 0.5 ranked above the second token, top_p=0.5 stops before it
+    half = np.log(np.array([[0.5, 0.25, 0.25]]))
+    assert np.isfinite(filter_logits(half, top_p=0.5)).tolist() == [[True, False, False]]
+
+
+def test_sampling_a_single_row_and_large_logits():
+    logits = np.array([[0.0, 1000.0, 990.0]])  # softmax must subtract the maximum, not add it
+    draws = np.concatenate([sample_next(logits, generator=tt_tensor.Generator(s)) for s in range(20)])
+    assert set(draws.tolist()) == {1}
+    last = np.array([[-50.0, -50.0, 5.0]])  # one row: the last index must be reachable
+    assert sample_next(last, generator=tt_tensor.Generator(0)).tolist() == [2]
+
+
 def test_sampling_follows_the_distribution_and_respects_filters():
     probs = np.array([0.1, 0.6, 0.3])
     logits = np.tile(np.log(probs), (20_000, 1))
@@ -69,3 +94,6 @@ def test_bad_sampling_settings_are_clear_errors():
         model.generate(np.array([[1]]), 1, top_k=0)
     with pytest.raises(ValueError, match=r"top_p must be in \(0, 1\]"):
         model.generate(np.array([[1]]), 1, top_p=1.5)
+    with pytest.raises(ValueError, match=r"top_p must be in \(0, 1\]"):
+        model.generate(np.array([[1]]), 1, top_p=0.0)
+    model.generate(np.array([[1]]), 1, top_k=1, top_p=1.0)  # the edges of both ranges are valid

@@ -33,6 +33,16 @@ def test_block_keeps_the_shape_and_adds_to_the_residual_path():
     assert np.allclose(block(x).detach().numpy(), x.numpy())
 
 
+def test_block_is_two_pre_norm_residual_steps():
+    """out = h + mlp(ln_2(h)) with h = x + attn(ln_1(x)), checked with the block's own sub-layers."""
+    block = TransformerBlock(n_embd=8, n_head=2)
+    x = autograd.tensor(RNG.standard_normal((2, 5, 8)).astype(np.float32))
+    h = x.numpy() + block.attn(block.ln_1(x)).detach().numpy()
+    flat = autograd.tensor(h.reshape(10, 8))
+    expected = h + block.mlp(block.ln_2(flat)).detach().numpy().reshape(2, 5, 8)
+    assert np.allclose(block(x).detach().numpy(), expected, atol=1e-5)
+
+
 def test_mlp_widens_four_times():
     mlp = MLP(6)
     assert mlp.c_fc.weight.shape == (24, 6) and mlp.c_proj.weight.shape == (6, 24)
@@ -97,6 +107,32 @@ def test_gpt_gradients_reach_every_parameter_and_training_lowers_the_loss():
     assert losses[0] > 2.0 and losses[-1] < 0.5 * losses[0]
 
 
+@pytest.mark.parametrize("positional", ["learned", "sinusoidal"])
+def test_hidden_states_add_token_and_position_embeddings(positional):
+    model = GPT(small(positional=positional))
+    ids = RNG.integers(0, 11, (2, 6))
+    trunk = model.transformer
+    x = trunk.wte(ids) + model.position_embeddings(0, 6)
+    for block in trunk.h:
+        x = block(x)
+    expected = trunk.ln_f(x).detach().numpy()
+    assert np.allclose(model.hidden_states(ids).detach().numpy(), expected, atol=1e-5)
+    table = model.position_embeddings(0, 6).detach().numpy()
+    assert table.shape == (6, 8) and not np.allclose(table[0], table[1]), "positions differ"
+    same = np.full((1, 6), 3)  # one token repeated: only the positions tell the steps apart
+    logits = model(same).detach().numpy()[0]
+    assert not np.allclose(logits[1], logits[2])
+
+
+def test_embedding_dropout_is_applied_in_training():
+    tt_tensor.manual_seed(0)
+    model = GPT(small(dropout=0.5, n_layer=1))
+    for block in model.transformer.h:  # blocks without dropout: only the embedding dropout is left
+        block.attn.dropout = block.mlp.dropout.p = 0.0
+    ids = RNG.integers(0, 11, (2, 6))
+    assert not np.allclose(model(ids).detach().numpy(), model(ids).detach().numpy())
+
+
 def test_sinusoidal_positions_and_dropout_options():
     config = small(positional="sinusoidal", dropout=0.2)
     model = GPT(config)
@@ -113,6 +149,17 @@ def test_config_validation_and_round_trip():
         GPTConfig(n_embd=10, n_head=4)
     with pytest.raises(ValueError, match="unknown keys"):
         GPTConfig.from_dict({"vocab_size": 5, "layers": 2})
+    for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
+        with pytest.raises(ValueError, match=f"{name} must be a positive int"):
+            small(**{name: 0})
+    small(n_layer=1, n_head=1, vocab_size=1, block_size=1)  # 1 is the smallest valid size
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        small(dropout=1.0)
+    with pytest.raises(ValueError, match=r"dropout must be in \[0, 1\)"):
+        small(dropout=-0.1)
+    small(dropout=0.0)
+    with pytest.raises(ValueError, match="positional must be 'learned' or 'sinusoidal'"):
+        small(positional="rotary")
     config = small()
     assert GPTConfig.from_dict(config.to_dict()) == config
 

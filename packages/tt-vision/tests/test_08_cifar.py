@@ -46,7 +46,12 @@ def test_records_become_hwc_images(rng):
 
 
 @pytest.mark.parametrize(
-    ("raw", "message"), [(b"\x01" * 100, "whole number"), (bytes([12]) + bytes(3072), "0–9")]
+    ("raw", "message"),
+    [
+        (b"\x01" * 100, "whole number"),
+        (bytes([12]) + bytes(3072), "0–9"),
+        (bytes([10]) + bytes(3072), "label 10"),
+    ],
 )
 def test_malformed_records_are_refused(raw, message):
     with pytest.raises(ValueError, match=message):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import tt_autograd as autograd
 from tt_optim import DataLoader
 from tt_vision import transforms as T
@@ -37,6 +38,9 @@ def test_to_planar_and_to_float_images(rng):
     out = to_float_images(planar)
     assert out.shape == (3, 3, 4, 5) and out.dtype == np.float32 and out.flags.c_contiguous
     np.testing.assert_allclose(out, colour.transpose(0, 3, 1, 2) / 255, rtol=1e-6)
+    for shape in [(4, 5), (2, 3, 4, 5, 6)]:
+        with pytest.raises(ValueError, match=r"\(N, H, W\) or \(N, H, W, C\)"):
+            to_planar(np.zeros(shape, dtype=np.uint8))
 
 
 def test_data_is_a_torchvision_shaped_view_and_can_be_replaced(rng):

@@ -44,6 +44,8 @@ def test_parse_idx_round_trips_plain_and_gzip(rng):
         np.testing.assert_array_equal(parsed, images)
     labels = np.array([5, 0, 4, 1, 9], dtype=np.uint8)
     np.testing.assert_array_equal(parse_idx(idx_bytes(labels)), labels)
+    empty = parse_idx(idx_bytes(np.zeros((0, 28, 28), dtype=np.uint8)))  # header only: a valid empty split
+    assert empty.shape == (0, 28, 28) and parse_idx(idx_bytes(np.zeros(0, dtype=np.uint8))).shape == (0,)
 
 
 def test_parse_idx_other_types_are_big_endian(rng):
@@ -60,6 +62,13 @@ def test_parse_idx_other_types_are_big_endian(rng):
         (b"\x89PNG\r\n\x1a\n", "not an idx file"),
         (bytes([0, 0, 8, 3]) + struct.pack(">I", 2), "truncated"),
         (bytes([0, 0, 8, 1]) + struct.pack(">I", 5) + b"\x01\x02", "needs 13 bytes"),
+        (b"", "magic bytes missing"),
+        (bytes([0, 0, 8]), "not an idx file"),
+        (bytes([0, 0, 8, 0]), "needs 5 bytes"),  # a 0-d array: the header is whole, its one value is not
+        # each magic byte checked on its own, the rest of the file being valid
+        (bytes([1, 0, 8, 1]) + struct.pack(">I", 2) + b"\x01\x02", "not an idx file"),
+        (bytes([0, 1, 8, 1]) + struct.pack(">I", 2) + b"\x01\x02", "not an idx file"),
+        (bytes([0, 0, 7, 1]) + struct.pack(">I", 2) + b"\x01\x02", "not an idx file"),
     ],
 )
 def test_parse_idx_rejects_malformed_data(raw, message):

@@ -18,6 +18,26 @@ def test_normalize_per_channel(rng):
     np.testing.assert_allclose(T.Normalize(0.5, 0.5)(x[0]), (x[0] - 0.5) / 0.5, rtol=1e-5)  # one image, numpy
     with pytest.raises(ValueError, match="channels"):
         T.Normalize((0.1, 0.2), (1, 1))(x)
+    with pytest.raises(ValueError, match="3 means and 2 stds"):
+        T.Normalize((0.1, 0.2, 0.3), (1, 2))(x)
+
+
+def test_normalize_dtypes_and_inplace(rng):
+    x64 = rng.uniform(0, 1, (2, 3, 4, 4))
+    out = T.Normalize((0.5, 0.4, 0.3), (0.2, 0.25, 0.5)).normalize(x64)
+    expected = (x64 - np.array([0.5, 0.4, 0.3])[:, None, None]) / np.array([0.2, 0.25, 0.5])[:, None, None]
+    assert out.dtype == np.float64 and np.allclose(out, expected, rtol=1e-12), "float64 stays float64"
+    pixels = rng.integers(0, 256, (2, 1, 3, 3), dtype=np.uint8)
+    out = T.Normalize(127.5, 127.5).normalize(pixels, inplace=True)  # integers cannot be overwritten
+    assert out.dtype == np.float32 and np.allclose(out, pixels / 127.5 - 1, atol=1e-6)
+    x = x64.astype(np.float32)
+    before = x.copy()
+    out = T.Normalize(0.5, 0.25).normalize(x, inplace=True)
+    assert out is x or np.shares_memory(out, x), "inplace overwrites a float input"
+    np.testing.assert_allclose(x, (before - 0.5) / 0.25, rtol=1e-5, atol=1e-6)
+    y = x64.astype(np.float32)
+    T.Normalize(0.5, 0.25).normalize(y)
+    np.testing.assert_array_equal(y, x64.astype(np.float32))  # without inplace the input is untouched
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "edge", "symmetric"])
@@ -62,6 +82,23 @@ def test_random_crop_is_seeded_and_without_padding_is_identity(rng):
     assert T.RandomCrop(12, pad_if_needed=True)(x).shape == (8, 3, 12, 12)
     with pytest.raises(ValueError, match="larger"):
         T.RandomCrop(12)(x)
+
+
+def test_random_crop_of_non_square_images(rng):
+    x = rng.standard_normal((40, 1, 10, 6))
+    out = T.RandomCrop((8, 4), generator=autograd.Generator(1))(x)
+    assert out.shape == (40, 1, 8, 4)
+    starts = set()
+    for image, crop in zip(x, out):
+        found = [
+            (r, c) for r in range(3) for c in range(3) if np.array_equal(image[:, r : r + 8, c : c + 4], crop)
+        ]
+        assert found, "each output is a window of its own image"
+        starts.add(found[0])
+    assert {r for r, _ in starts} == {0, 1, 2} and {c for _, c in starts} == {0, 1, 2}
+    for size in [(11, 4), (8, 7)]:  # too large in one direction only
+        with pytest.raises(ValueError, match="larger than the padded image"):
+            T.RandomCrop(size)(x)
 
 
 def test_random_horizontal_flip(rng):
