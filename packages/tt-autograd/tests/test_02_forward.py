@@ -139,6 +139,16 @@ def test_float32_stays_float32_through_recorded_ops():
     assert x.grad.dtype == autograd.float32
 
 
+def test_each_gradient_has_the_dtype_of_its_tensor():
+    """Mixed float32/float64 graphs compute in float64, yet x.grad keeps x's dtype, as in PyTorch."""
+    x = autograd.tensor(V, dtype=autograd.float32, requires_grad=True)
+    w = autograd.tensor(B[0], dtype=autograd.float64, requires_grad=True)
+    (x * w).sum().backward()
+    assert x.grad.dtype == autograd.float32 and w.grad.dtype == autograd.float64
+    np.testing.assert_allclose(x.grad.numpy(), B[0], rtol=1e-7)
+    np.testing.assert_allclose(w.grad.numpy(), V.astype(np.float32), rtol=1e-7)
+
+
 def test_integer_inputs_give_the_default_float_dtype(restore_default_dtype):
     """var/std/mean of an integer tensor follow the default float dtype, like tt-tensor's."""
     n = autograd.tensor([[1, 2, 4], [3, 5, 9]])

@@ -85,6 +85,29 @@ def test_pow_with_zero_exponent_has_zero_gradient_even_at_zero():
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 6.0])
 
 
+def test_pow_exponent_gradient_at_a_zero_or_negative_base():
+    """d(a**b)/db = a**b * log(a): 0 at a = 0 (a**b is 0 there), NaN for a < 0 (no real log), as PyTorch."""
+    base = autograd.tensor([0.0, -2.0, 3.0, 1.0])
+    b = autograd.tensor([2.0, 2.0, 2.0, 0.5], requires_grad=True)
+    (base**b).sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, np.nan, 9.0 * np.log(3.0), 0.0], rtol=1e-6)
+
+
+def test_gradient_of_an_input_broadcast_against_an_empty_tensor():
+    """A size-1 dim stretched to size 0 receives a gradient of zeros of its own shape, as in PyTorch."""
+    a = autograd.tensor([1.5], requires_grad=True)
+    (a + autograd.zeros(0)).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [0.0])
+    m = autograd.tensor([[1.0], [2.0]], requires_grad=True)
+    (m * autograd.ones(3, 2, 0)).sum().backward()
+    np.testing.assert_array_equal(m.grad.numpy(), [[0.0], [0.0]])
+
+
+def test_size_one_dims_behind_a_new_leading_dim(leaf, check_grad):
+    check_grad(lambda a, b: a * b, leaf((3, 1)), leaf((1, 3, 4)))
+    check_grad(lambda a, b: a + b, leaf((3, 1, 1)), leaf((1, 3, 2, 4)))
+
+
 @pytest.mark.parametrize(
     "fn",
     [
@@ -158,9 +181,10 @@ def test_clamp_scalar_bounds(bounds, shape, leaf, check_grad):
 
 
 def test_clamp_scalar_bounds_gradient_is_one_inside_and_zero_outside():
-    x = autograd.tensor([-2.0, -0.5, 0.0, 0.5, 2.0], requires_grad=True)
+    x = autograd.tensor([-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0], requires_grad=True)
     x.clamp(-1.0, 1.0).sum().backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0, 1.0, 0.0])
+    # on a bound itself the gradient passes, as in PyTorch
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.0])
 
 
 def test_clamp_tensor_bounds(rng, check_grad):
@@ -192,6 +216,10 @@ def test_maximum_splits_the_gradient_of_ties_evenly():
     a.maximum(b).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [0.0, 0.5, 1.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 0.5, 0.0])
+    a.grad = b.grad = None
+    a.minimum(b).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [1.0, 0.5, 0.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [0.0, 0.5, 1.0])
 
 
 @pytest.mark.parametrize(

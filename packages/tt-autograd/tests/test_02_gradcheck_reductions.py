@@ -10,6 +10,8 @@ PyTorch does.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -27,6 +29,21 @@ def test_sum_and_mean(op, dim, keepdim, leaf, check_grad):
 @pytest.mark.parametrize("op", ["sum", "mean", "amax", "logsumexp", "prod"])
 def test_reductions_of_a_0d_tensor(op, leaf, check_grad):
     check_grad(lambda x: getattr(x, op)(dim=0) + getattr(x, op)(dim=-1, keepdim=True), leaf(()))
+
+
+@pytest.mark.parametrize("op", ["max", "min"])
+def test_max_min_with_dim_of_0d_and_1d_tensors(op, leaf, check_grad):
+    check_grad(lambda x: getattr(x, op)(0).values + getattr(x, op)(-1, keepdim=True).values, leaf(()))
+    check_grad(lambda x: getattr(x, op)(0).values + getattr(x, op)(-1, keepdim=True).values, leaf((4,)))
+
+
+def test_var_of_one_element_has_a_nan_gradient():
+    """n - correction = 0: the variance is 0/0 = NaN and so is its gradient, as in PyTorch."""
+    x = autograd.tensor([2.0, 5.0], dtype=autograd.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        x[:1].var().backward()
+    assert np.isnan(x.grad.numpy()[0]) and x.grad.numpy()[1] == 0.0
 
 
 def test_var_of_a_0d_tensor(leaf, check_grad):

@@ -42,6 +42,8 @@ SHAPE_OPS = {
     "repeat": (lambda x: x.repeat(2, 3), (2, 3)),
     "repeat new dims": (lambda x: x.repeat(2, 1, 2), (3, 2)),
     "repeat 1-d": (lambda x: x.repeat(3), (4,)),
+    "repeat a tuple": (lambda x: x.repeat((2, 1, 2)), (3, 2)),
+    "repeat a list": (lambda x: x.repeat([3]), (4,)),
     "flip": (lambda x: x.flip(0), (3, 4)),
     "flip dims": (lambda x: x.flip((0, -1)), (2, 3, 4)),
 }

@@ -67,6 +67,13 @@ def test_accumulated_gradient_does_not_alias_other_gradients():
     (a * 3).sum().backward()
     np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0])
     np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0])
+    # the same again when each leaf receives a *view* of one shared gradient (through reshape)
+    a = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    b = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    ((a.reshape(2, 2) + b.reshape(2, 2)) * autograd.ones(2, 2)).sum().backward()
+    (a * 3).sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [4.0, 4.0, 4.0, 4.0])
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 1.0, 1.0, 1.0])
 
 
 def test_backward_with_an_explicit_gradient_on_a_non_scalar():

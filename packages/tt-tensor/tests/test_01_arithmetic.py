@@ -173,6 +173,8 @@ def test_integer_arithmetic_stays_integer(check):
     check(t % 3, a % 3, tt.int64)
     check(-t, -a, tt.int64)
     check(t.abs(), np.abs(a), tt.int64)
+    check(t**0, np.ones(3, dtype=np.int64), tt.int64)  # only negative powers are refused
+    check(t**1, a, tt.int64)
     with pytest.raises(ValueError, match="pow: integers to negative integer powers are not allowed"):
         t**-1
     with pytest.raises(ValueError, match="(?i)pow: integers to negative integer powers are not allowed"):
@@ -233,6 +235,30 @@ def test_alpha_times_an_integer_tensor_keeps_float32(check):
     check(t.add(ints, alpha=0.5), np.array([2.0, 4.0]), tt.float32)
     check(t.sub(ints, alpha=0.25), np.array([0.5, 1.0]), tt.float32)
     check(t.clone().add_(ints, alpha=0.5), np.array([2.0, 4.0]), tt.float32)
+
+
+def test_alpha_zero_and_one(check):
+    t, other = tt.tensor([1.0, 2.0]), tt.tensor([5.0, 7.0])
+    check(t.add(other, alpha=0), np.array([1.0, 2.0]), tt.float32)
+    check(t.sub(other, alpha=0), np.array([1.0, 2.0]), tt.float32)
+    check(t.clone().add_(other, alpha=0), np.array([1.0, 2.0]), tt.float32)
+    check(t.clone().sub_(3.0, alpha=0.0), np.array([1.0, 2.0]), tt.float32)
+    check(t.add(other, alpha=1), np.array([6.0, 9.0]), tt.float32)
+    check(t.clone().sub_(other, alpha=1), np.array([-4.0, -5.0]), tt.float32)
+
+
+def test_reflected_division_keeps_a_float64_tensor_float64(check):
+    data = np.array([3.0, 7.0, -9.0])
+    check(1 / tt.tensor(data), 1 / data, tt.float64, rtol=1e-15)
+    check(2.5 / tt.tensor(data), 2.5 / data, tt.float64, rtol=1e-15)
+    check(1 / tt.tensor([2, 4]), np.array([0.5, 0.25]), tt.float32)
+
+
+def test_inplace_dtype_error_names_the_result_dtype():
+    with pytest.raises(TypeError, match=r"add_: result of dtype int64 can't be cast to .* dtype bool"):
+        tt.tensor([True, False]).add_(tt.tensor([2, 3]))
+    with pytest.raises(TypeError, match=r"div_: result of dtype float32 can't be cast to .* dtype int64"):
+        tt.tensor([2, 4]).div_(2)
 
 
 def test_inplace_through_a_view_changes_the_base(check):

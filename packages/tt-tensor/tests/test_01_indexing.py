@@ -98,6 +98,16 @@ def test_bad_index_names_the_shape(key, pattern):
         tt.tensor(DATA)[key]
 
 
+def test_bad_index_names_the_key():
+    t = tt.tensor(DATA)
+    with pytest.raises(IndexError, match=r"shape \(3, 4, 5\) with \[0, 7\]\)"):
+        t[0, 7]
+    with pytest.raises(IndexError, match=r"with \[slice\(None, None, None\), 9\]\)"):
+        t[:, 9]
+    with pytest.raises(IndexError, match=r"index assignment: .*\(tensor shape \(3, 4, 5\), key \[1, 9\]\)"):
+        t[1, 9] = 1.0
+
+
 # ----------------------------------------------------------------- __setitem__
 
 
@@ -157,6 +167,10 @@ def test_gather(check):
         RuntimeError, match=r"gather: index \(2,\) must have as many dims as the input \(3, 4\)"
     ):
         tt.tensor(data).gather(1, tt.tensor([0, 1]))
+    with pytest.raises(TypeError, match="gather: index must be an integer tensor, got dtype float32"):
+        tt.tensor(data).gather(1, tt.tensor([[0.0], [1.0], [2.0]]))
+    with pytest.raises(IndexError, match=r"gather: .*4.* \(input shape \(3, 4\), dim 1\)"):
+        tt.tensor(data).gather(1, tt.tensor([[4], [0], [0]]))
 
 
 def test_index_select(check):
@@ -165,6 +179,9 @@ def test_index_select(check):
     check(tt.index_select(tt.tensor(data), 0, tt.tensor([2])), data[[2]], tt.float32)
     with pytest.raises(IndexError, match=r"index_select: .*\(3, 4\)"):
         tt.tensor(data).index_select(0, tt.tensor([3]))
+    for index in (tt.tensor([[0, 1]]), tt.tensor([0.0]), tt.tensor([[0.0]])):
+        with pytest.raises(TypeError, match="index_select: index must be a 1-D integer tensor"):
+            tt.tensor(data).index_select(0, index)
 
 
 def test_masked_fill(check):

@@ -26,6 +26,9 @@ A = np.arange(1.0, 7.0, dtype=np.float32).reshape(2, 3)
         ),
         ("rtrue_divide", lambda: pointwise.rtrue_divide(np.array([1, 2]), 1), np.array([1.0, 0.5])),
         ("power", lambda: pointwise.power(A, 2), A**2),
+        ("scale by 1", lambda: pointwise.scale(A, 1), A),
+        ("scale by 0", lambda: pointwise.scale(A, 0), 0 * A),
+        ("scale", lambda: pointwise.scale(A, -0.5), -0.5 * A),
         ("sigmoid", lambda: pointwise.sigmoid(np.array(0.0, dtype=np.float32)), np.array(0.5)),
         ("relu", lambda: pointwise.relu(A - 3), np.maximum(A - 3, 0)),
         ("clamp", lambda: pointwise.clamp(A, 2.0, 4.0), np.clip(A, 2, 4)),
@@ -61,6 +64,8 @@ def test_count_is_the_number_of_elements_reduced():
     assert reduce.count((2, 3, 4), 1) == 3
     assert reduce.count((2, 3, 4), (0, -1)) == 8
     assert reduce.count((), None) == 1
+    assert reduce.count((), 0) == 1  # a 0-d tensor reduced over its dim 0: one element
+    assert reduce.count((), -1) == 1
 
 
 def test_extreme_returns_values_and_int64_indices():

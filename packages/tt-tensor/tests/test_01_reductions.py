@@ -117,6 +117,14 @@ def test_integer_sums_and_means(check):
     check(tt.tensor(data).prod(), np.array(720), tt.int64)
 
 
+def test_small_integer_and_bool_sums_are_int64(check):
+    small = np.array([200, 100, 250], dtype=np.uint8)  # NumPy would sum these as uint64
+    check(tt.tensor(small).sum(), np.array(550), tt.int64)
+    check(tt.tensor(np.array([100, 100, 50], dtype=np.int8)).sum(0), np.array(250), tt.int64)
+    check(tt.tensor([True, False, True]).sum(), np.array(2), tt.int64)
+    check(tt.tensor([1, 2, 4]).sum(dtype=tt.float32), np.array(7.0), tt.float32)
+
+
 def test_var_of_too_few_elements_is_nan():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -152,6 +160,26 @@ def test_max_and_min_over_a_dim_return_values_and_indices(check, rng, dim, keepd
     check(getattr(tt, name)(tt.tensor(data), dim).indices, pick(data, axis=dim), tt.int64)
 
 
+@pytest.mark.parametrize("name", ["max", "min"])
+def test_max_and_min_of_0d_and_1d_tensors(check, name):
+    data = np.array([2.0, 7.0, -1.0, 7.0, -1.0], dtype=np.float32)
+    pick = np.argmax if name == "max" else np.argmin
+    values, indices = getattr(tt.tensor(data), name)(dim=0)
+    check(values, getattr(data, name)(), tt.float32)
+    check(indices, np.array(pick(data)), tt.int64)
+    values, indices = getattr(tt.tensor(data), name)(-1, keepdim=True)
+    check(values, np.array([getattr(data, name)()]), tt.float32)
+    check(indices, np.array([pick(data)]), tt.int64)
+    for dim in (0, -1):
+        values, indices = getattr(tt.tensor(4.5), name)(dim)
+        check(values, np.array(4.5), tt.float32)
+        check(indices, np.array(0), tt.int64)
+        check(getattr(tt.tensor(4.5), "arg" + name)(dim), np.array(0), tt.int64)
+    check(getattr(tt.tensor(data), "arg" + name)(0), np.array(pick(data)), tt.int64)
+    check(getattr(tt.tensor(data), "a" + name)(), np.array(getattr(data, name)()), tt.float32)
+    check(getattr(tt.tensor([3.5]), "a" + name)(), np.array(3.5), tt.float32)
+
+
 def test_max_and_min_without_dim_and_of_two_tensors(check, rng):
     data = rng.standard_normal((3, 4)).astype(np.float32)
     other = rng.standard_normal((4,)).astype(np.float32)
@@ -176,6 +204,24 @@ def test_empty_max_is_refused():
         tt.zeros(0, 3).max(dim=0)
     with pytest.raises(RuntimeError, match=r"argmax: cannot reduce an empty tensor of shape \(0,\)"):
         tt.zeros(0).argmax()
+    for name in ("max", "min"):
+        with pytest.raises(RuntimeError, match=rf"{name}: cannot reduce an empty tensor of shape \(2, 0\)"):
+            getattr(tt.zeros(2, 0), "a" + name)()
+        with pytest.raises(RuntimeError, match=rf"{name}: cannot reduce an empty tensor of shape \(0,\)"):
+            getattr(tt.zeros(0), name)()
+
+
+@pytest.mark.parametrize("p", [0, 1, 2, 3, "fro", float("inf")])
+@pytest.mark.parametrize("dim", [None, 1])
+def test_norm_matches_numpy(check, p, dim):
+    data = np.array([[0.0, -3.0, 1.0, 0.0], [1.0, 1.0, -2.0, 4.0]])
+    order = 2 if p == "fro" else p
+    if dim is None:
+        expected = np.linalg.norm(data.reshape(-1), ord=order)
+    else:
+        expected = np.linalg.norm(data, ord=order, axis=dim)
+    check(tt.tensor(data).norm(p, dim), expected, tt.float64, rtol=1e-12)
+    check(tt.tensor(data.astype(np.int64)).norm(p, dim), expected, tt.float32, rtol=1e-6)
 
 
 # ----------------------------------------------------------------- logsumexp edge cases

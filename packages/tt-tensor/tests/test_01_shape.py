@@ -51,6 +51,21 @@ def test_view_of_wrong_size_names_the_shapes(data):
         tt.tensor(data).view(7, -1)
 
 
+@pytest.mark.parametrize("shape", [(12,), (1, -1), (1, -1, 1, 2), (-1, 6)])
+def test_view_needing_a_copy_says_use_reshape(shape):
+    # the sizes fit, only the layout is wrong: the fix is reshape, not another shape
+    with pytest.raises(RuntimeError, match=r"view: .* is not compatible .*use \.reshape"):
+        tt.zeros(3, 4).t().view(*shape)
+
+
+@pytest.mark.parametrize("shape", [(5,), (-1, -1), (-2, -6), (0, -1), (-1, 5), (2, 2, 2)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_view_to_a_shape_that_cannot_hold_the_elements(shape, transposed):
+    t = tt.zeros(3, 4)
+    with pytest.raises(RuntimeError, match=r"view: shape \[.*\] is invalid for input of size 12"):
+        (t.t() if transposed else t).view(*shape)
+
+
 def test_view_shares_memory_and_refuses_to_copy(data):
     t = tt.tensor(data)
     v = t.view(6, 4)
@@ -86,6 +101,14 @@ def test_transpose(check, data, d0, d1):
     result = t.transpose(d0, d1)
     check(result, np.swapaxes(data, d0, d1), tt.float32)
     assert shares(result, t)
+
+
+@pytest.mark.parametrize(("d0", "d1"), [(0, 0), (0, -1), (-1, 0), (-1, -1)])
+def test_transpose_of_0d_and_1d_tensors_is_the_identity(check, d0, d1):
+    check(tt.tensor(3.0).transpose(d0, d1), np.array(3.0), tt.float32)
+    check(tt.tensor([1.0, 2.0, 3.0]).transpose(d0, d1), np.array([1.0, 2.0, 3.0]), tt.float32)
+    with pytest.raises(IndexError, match=r"transpose: dimension out of range .*got 1"):
+        tt.tensor([1.0, 2.0]).transpose(0, 1)
 
 
 def test_t_T_and_mT(check, data):
@@ -159,6 +182,7 @@ def test_flatten(check, data, start, end, shape):
 
 def test_flatten_of_a_scalar_and_bad_range(check):
     check(tt.tensor(3.0).flatten(), np.array([3.0]), tt.float32)
+    check(tt.tensor([1.0, 2.0, 3.0]).flatten(), np.array([1.0, 2.0, 3.0]), tt.float32)
     with pytest.raises(
         RuntimeError, match=r"flatten: start_dim 2 comes after end_dim 1 for shape \(2, 3, 4\)"
     ):
@@ -170,7 +194,14 @@ def test_flatten_of_a_scalar_and_bad_range(check):
 
 @pytest.mark.parametrize(
     ("source", "sizes"),
-    [((3, 1), (3, 4)), ((3, 1), (2, 3, 5)), ((3, 1), (-1, 4)), ((1,), (6,)), ((), (2, 2))],
+    [
+        ((3, 1), (3, 4)),
+        ((3, 1), (2, 3, 5)),
+        ((3, 1), (-1, 4)),
+        ((3, 1), (2, -1, 4)),
+        ((1,), (6,)),
+        ((), (2, 2)),
+    ],
 )
 def test_expand_is_a_zero_copy_broadcast(check, rng, source, sizes):
     data = rng.standard_normal(source).astype(np.float32)
@@ -178,6 +209,7 @@ def test_expand_is_a_zero_copy_broadcast(check, rng, source, sizes):
     target = tuple(data.shape[i - (len(sizes) - data.ndim)] if s == -1 else s for i, s in enumerate(sizes))
     result = t.expand(*sizes)
     check(result, np.broadcast_to(data, target), tt.float32)
+    check(t.expand(sizes), np.broadcast_to(data, target), tt.float32)  # one tuple, as in PyTorch
     assert shares(result, t)
     check(t.expand_as(tt.zeros(target)), np.broadcast_to(data, target), tt.float32)
 
@@ -201,6 +233,7 @@ def test_repeat_and_flip(check, data):
     t = tt.tensor(data)
     check(t.repeat(1, 2, 1), np.tile(data, (1, 2, 1)), tt.float32)
     check(t.repeat(2, 1, 1, 2), np.tile(data, (2, 1, 1, 2)), tt.float32)
+    check(t.repeat((1, 2, 1)), np.tile(data, (1, 2, 1)), tt.float32)
     check(t.flip(0), np.flip(data, 0), tt.float32)
     check(t.flip((1, 2)), np.flip(data, (1, 2)), tt.float32)
     with pytest.raises(RuntimeError, match=r"repeat: need at least 3 repeat counts for shape \(2, 3, 4\)"):
@@ -241,11 +274,25 @@ def test_stack(check, rng, dim):
     check(tt.stack([tt.tensor(a) for a in arrays], dim=dim), np.stack(arrays, axis=dim), tt.float32)
 
 
+def test_cat_and_stack_of_one_tensor(check, data):
+    check(tt.cat([tt.tensor(data)], dim=-1), data, tt.float32)
+    check(tt.stack([tt.tensor(data)], dim=-1), data[..., None], tt.float32)
+    check(tt.cat([tt.tensor([1, 2])]), np.array([1, 2]), tt.int64)
+
+
+def test_cat_and_stack_promote_mixed_dtypes(check):
+    ints, floats = np.array([1, 2]), np.array([0.5, 1.5], dtype=np.float32)
+    check(tt.cat([tt.tensor(ints), tt.tensor(floats)]), np.concatenate([ints, floats]), tt.float32)
+    check(tt.stack([tt.tensor(floats), tt.tensor(ints)]), np.stack([floats, ints]), tt.float32)
+
+
 def test_stack_of_mismatched_shapes_names_them():
     with pytest.raises(
         RuntimeError, match=r"stack: all tensors must have the same shape, got \[\(2, 3\), \(3, 2\)\]"
     ):
         tt.stack([tt.zeros(2, 3), tt.zeros(3, 2)])
+    with pytest.raises(ValueError, match="stack: expected a non-empty list of tensors"):
+        tt.stack([])
 
 
 @pytest.mark.parametrize(
@@ -267,16 +314,26 @@ def test_split(check, size_or_sections, dim, points):
 def test_split_sizes_must_add_up():
     with pytest.raises(RuntimeError, match=r"split: sizes \[1, 2\] do not add up to the dimension's size 5"):
         tt.zeros(5).split([1, 2])
+    for size in (0, -2):
+        with pytest.raises(ValueError, match=f"split: split size must be positive, got {size}"):
+            tt.zeros(5).split(size)
 
 
 @pytest.mark.parametrize(
-    ("n", "chunks", "sizes"), [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1])]
+    ("n", "chunks", "sizes"),
+    [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1]), (4, 1, [4])],
 )
 def test_chunk(check, n, chunks, sizes):
     data = np.arange(n * 2, dtype=np.float32).reshape(2, n)
     pieces = tt.tensor(data).chunk(chunks, dim=1)
     assert [p.shape[1] for p in pieces] == sizes
     check(tt.cat(list(pieces), dim=1), data, tt.float32)
+
+
+@pytest.mark.parametrize("chunks", [0, -1])
+def test_chunk_count_must_be_positive(chunks):
+    with pytest.raises(ValueError, match=f"chunk: number of chunks must be positive, got {chunks}"):
+        tt.zeros(4).chunk(chunks)
 
 
 def test_unbind(check, data):
