@@ -248,7 +248,7 @@ def test_profile_times_backward_operations_by_their_function(monkeypatch):
     clock = FakeClock()
     monkeypatch.setattr(timing, "time", clock)
 
-    class SlowBackward(autograd.Function):  # "takes" 1 s in backward
+    class SlowBackwardFunction(autograd.Function):  # "takes" 1 s in backward
         @staticmethod
         def forward(ctx, x):
             return x * 1
@@ -260,7 +260,7 @@ def test_profile_times_backward_operations_by_their_function(monkeypatch):
 
     class Layer(nn.Module):
         def forward(self, x):
-            return SlowBackward.apply(x)
+            return SlowBackwardFunction.apply(x)
 
     x = autograd.randn(2, 3, requires_grad=True)
     report = profile(Layer(), x, lambda out: out.sum(), steps=2)
