@@ -225,13 +225,18 @@ def test_multihead_attention_counts_scores_against_the_key_length(batch_first):
     query, memory = seq(length), seq(source)
     report = count_flops(attention, query, memory, memory)
     row = next(row for row in report.rows if row.kind == "MultiheadAttention")
+    # in-projection: q for N·L rows, k and v for N·S rows, (2E + 1)·E each with the bias;
     # QKᵀ and AV: 2·N·L·S·E each (summed over heads), softmax: 5 per score of N·H·L·S
-    assert row.flops == 4 * n * length * source * width + 5 * n * heads * length * source
+    projections = (2 * width + 1) * width * n * (length + 2 * source)
+    assert row.flops == projections + 4 * n * length * source * width + 5 * n * heads * length * source
     assert row.output_shape == tuple(query.shape)  # the attention output, not the weights
     assert row.parameters == 3 * width * width + 3 * width  # its own in-projection, not out_proj's
     out = attention(query, query, query)
     self_flops = 4 * n * length * length * width + 5 * n * heads * length * length
-    assert layer_flops(attention, (query,), out) == self_flops
+    self_projections = (2 * width + 1) * width * n * 3 * length
+    assert layer_flops(attention, (query,), out) == self_projections + self_flops
+    unbiased = MultiheadAttention(width, heads, bias=False, batch_first=batch_first)
+    assert layer_flops(unbiased, (query,), out) == 2 * width * width * n * 3 * length + self_flops
 
 
 def test_pooling_and_element_wise_layers():
