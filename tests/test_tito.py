@@ -13,6 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tinytorch import curriculum, exercises
+from tinytorch.cli import feedback
 from tinytorch.cli.app import app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,7 +44,7 @@ def test_start_fail_restore_complete_unlock(workspace):
     stubbed = [p for p, text in originals.items() if p.read_text() != text]
     assert stubbed, "start must replace module 07's solution regions with stubs"
     assert "NotImplementedError" in stubbed[0].read_text()
-    assert "in packages/tt-optim/src/tt_optim/" in out, "start says where each exercise is"
+    assert " packages/tt-optim/src/tt_optim/" in out, "start says where each exercise is"
 
     code, out = tito(workspace, "module", "complete", "7")
     assert code != 0 and "not complete" in out
@@ -133,3 +134,78 @@ def test_module_list_shows_every_package_a_module_touches():
     for module in curriculum.MODULES:
         assert rows[module.tag]["package"] == module.package
         assert rows[module.tag]["packages"] == list(module.packages)
+
+
+@pytest.fixture(scope="module")
+def activations(tmp_path_factory) -> Path:
+    """A copy of the repository with module 03 started (its regions stubbed)."""
+    copy = exercises.copy_tree(ROOT, tmp_path_factory.mktemp("tito-03") / "repo")
+    code, out = tito(copy, "module", "start", "3", "--force")
+    assert code == 0, out
+    return copy
+
+
+def test_start_lists_each_exercise_where_it_is_and_what_to_read(activations):
+    result = runner.invoke(app, ["module", "start", "3", "--force", "-w", str(activations)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and "read: docs/modules/03-activations.md" in lines
+    relu = next(line for line in lines if line.split()[1:2] == ["relu"])
+    path, number = relu.split()[0].split(":")
+    source = (activations / path).read_text().splitlines()
+    assert source[int(number) - 1].strip().startswith("raise NotImplementedError("), "file:line is the stub"
+    above = [line.strip() for line in source[: int(number)] if line.strip().startswith("def ")]
+    assert above[-1].startswith("def relu("), above[-1]
+    assert "§ The idea" in relu or "§ How it is built" in relu, relu
+    stub = "NotImplementedError('module 03: implement relu (see docs/modules/03-activations.md)')"
+    assert stub in "\n".join(source), "the stub names the chapter to read"
+
+
+def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
+    result = runner.invoke(app, ["module", "test", "3", "-w", str(activations)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and len(lines) < 60, result.output
+    assert lines[0].startswith("module 03 — Activations: 0 passed,"), lines[0]
+    assert "still to write (their stubs raise NotImplementedError):" in lines
+    todo = [line.split() for line in lines if "tests reach it" in line or "test reaches it" in line]
+    names = {words[1] for words in todo}
+    assert {"relu", "softmax", "gelu", "erf"} <= names, names
+    assert all(words[0].startswith("packages/tt-nn/src/tt_nn/functional/") for words in todo)
+
+    first = runner.invoke(app, ["module", "test", "3", "-x", "-w", str(activations)])
+    assert first.exit_code == 1 and ": 0 passed, 1 failed" in first.output.splitlines()[0], first.output
+    chosen = runner.invoke(app, ["module", "test", "3", "softmax", "-w", str(activations)])
+    counts = chosen.output.splitlines()[0]
+    assert chosen.exit_code == 1 and "softmax" in chosen.output and "  relu  " not in chosen.output, counts
+    nothing = runner.invoke(app, ["module", "test", "3", "-k", "no_such_test_name", "-w", str(activations)])
+    assert nothing.exit_code == 5 and "no test matched" in nothing.output
+
+
+def test_module_test_points_at_the_failing_test_of_a_planted_bug(tmp_path):
+    copy = exercises.copy_tree(ROOT, tmp_path / "repo")
+    source = copy / "packages" / "tt-nn" / "src" / "tt_nn" / "functional" / "activations.py"
+    text = source.read_text()
+    assert "slope = np.where(x > 0," in text
+    source.write_text(text.replace("slope = np.where(x > 0,", "slope = np.where(x >= 0,"))  # the classic slip
+    result = runner.invoke(app, ["module", "test", "3", "leaky", "-w", str(copy)])
+    lines = result.output.splitlines()
+    assert result.exit_code == 1 and "still to write" not in result.output, result.output
+    assert "failing:" in lines and len(lines) < 40
+    listed = lines[lines.index("failing:") + 1 :]
+    failing = [line.split() for line in listed if line.startswith("  packages/")]
+    assert failing and all(words[0].startswith("packages/tt-nn/tests/test_03_") for words in failing)
+    assert all("leaky" in words[1] for words in failing), failing
+    full = runner.invoke(app, ["module", "test", "3", "leaky", "--full", "-w", str(copy)])
+    assert full.exit_code == 1
+
+
+def test_chapter_section_finds_where_a_function_is_taught(tmp_path):
+    chapter = tmp_path / "03-x.md"
+    chapter.write_text(
+        "# M\n\n## The idea\n\nWe build `relu`.\n\n## How it is built\n\n`GELUFunction` saves its input.\n\n"
+        "## Exercises\n\n`relu`, `GELUFunction.forward`, `mystery`.\n\n"
+        "## Check yourself\n\nWhy `GELUFunction`?\n"
+    )
+    assert feedback.chapter_section(chapter, "relu") == "The idea"
+    assert feedback.chapter_section(chapter, "GELUFunction.forward") == "How it is built"
+    assert feedback.chapter_section(chapter, "mystery") == "Exercises"
+    assert feedback.chapter_section(tmp_path / "missing.md", "relu") == ""

@@ -107,14 +107,19 @@ def _enclosing(functions: list[tuple[int, int, str]], line: int, path: Path) -> 
     return max(inside)[1]
 
 
-def stub_source(path: Path, module: int, source: str | None = None) -> tuple[str, int]:
-    """The file's text with module ``module``'s regions stubbed, and how many were stubbed."""
+def stub_source(
+    path: Path, module: int, source: str | None = None, chapter: str = "docs/modules/"
+) -> tuple[str, int]:
+    """The file's text with module ``module``'s regions stubbed, and how many were stubbed.
+
+    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``.
+    """
     text = path.read_text() if source is None else source
     regions = [r for r in find_regions(path, text) if r.module == module]
     lines = text.splitlines(keepends=True)
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
-        message = f"module {module:02d}: implement {region.function} (see docs/modules/)"
+        message = f"module {module:02d}: implement {region.function} (see {chapter})"
         lines[region.first : region.last - 1] = [f"{indent}raise NotImplementedError({message!r})\n"]
     stubbed = "".join(lines)
     ast.parse(stubbed)  # the stubbed file must still be valid Python
@@ -137,11 +142,13 @@ def stub_module(root: Path, packages: str | Iterable[str], module: int) -> list[
 
     ``packages`` is the module's packages (``curriculum.Module.packages``), or one package name.
     """
+    chapters = sorted((root / "docs" / "modules").glob(f"{module:02d}-*.md"))
+    chapter = chapters[0].relative_to(root).as_posix() if chapters else "docs/modules/"
     stubbed: list[Region] = []
     for path in source_files(root, packages):
         regions = [r for r in find_regions(path) if r.module == module]
         if regions:
-            text, _ = stub_source(path, module)
+            text, _ = stub_source(path, module, chapter=chapter)
             path.write_text(text)
             stubbed.extend(regions)
     return stubbed

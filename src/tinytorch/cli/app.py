@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from .. import curriculum, exercises
 from . import doctor as doctor_checks
+from . import feedback
 from .workspace import (
     Progress,
     WorkspaceError,
@@ -148,22 +150,58 @@ def module_start(
     progress.mark(progress.started, number)
     progress.completed.pop(module.tag, None)
     progress.save()
-    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write:")
-    for path, function in sorted({(r.path.relative_to(root).as_posix(), r.function) for r in regions}):
-        console.print(f"  • {function} in {path}")
-    console.print(f"Then run [bold]tito module test {module.tag}[/].")
+    chapter = root / "docs" / "modules" / f"{module.tag}-{module.name}.md"
+    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write")
+    console.print(f"read: {chapter.relative_to(root).as_posix()}", highlight=False, soft_wrap=True)
+    for region in sorted(regions, key=lambda r: (r.path, r.first)):
+        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1}"
+        section = feedback.chapter_section(chapter, region.function)
+        shown = f"  {where}  {region.function}" + (f" — § {section}" if section else "")
+        console.print(shown, highlight=False, soft_wrap=True)
+    console.print(f"Then run [bold]tito module test {module.tag}[/] (-x: stop at the first failure).")
 
 
-@module_app.command("test")
-def module_test(number: int, workspace: WorkspaceOption = None) -> None:
-    """Run module NUMBER's tests against your code."""
+@module_app.command("test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def module_test(
+    ctx: typer.Context,
+    number: int,
+    exercise: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Only the tests whose names contain this (pytest -k), e.g. softmax."),
+    ] = None,
+    exitfirst: Annotated[bool, typer.Option("-x", "--exitfirst", help="Stop at the first failure.")] = False,
+    keyword: Annotated[
+        Optional[str], typer.Option("-k", help="pytest's -k expression: which tests to run.")  # noqa: UP045
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="pytest's own output, not the summary.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run module NUMBER's tests against your code and summarise them (other pytest options pass through)."""
     root = workspace_or_fail(workspace)
+    selection = [expr for expr in (exercise, keyword) if expr]
+    extra = ["-x"] if exitfirst else []
+    extra += [*(["-k", " and ".join(selection)] if selection else []), *ctx.args]
     try:
         module = module_or_error(number)
-        code = run_module_tests(root, module, [])
+        code = tested(root, module, extra, full)
     except WorkspaceError as error:
         fail(str(error))
     raise typer.Exit(code)
+
+
+def tested(root: Path, module: curriculum.Module, extra: list[str], full: bool = False) -> int:
+    """Run the module's tests; print pytest's output (``full``) or the short report. Returns the exit code."""
+    if full:
+        return run_module_tests(root, module, extra)
+    with tempfile.TemporaryDirectory(prefix="tito-") as folder:
+        path = Path(folder) / "report.json"
+        code = run_module_tests(root, module, extra, report=path)
+        report = feedback.Report.read(path)
+    for line in feedback.summary_lines(report, f"module {module.tag} — {module.title}", root):
+        console.print(line, highlight=False, soft_wrap=True)
+    if code == 5:  # pytest: no tests ran (a -k that matches nothing)
+        console.print("[yellow]no test matched the selection[/]")
+    return code
 
 
 @module_app.command("complete")
@@ -180,7 +218,7 @@ def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
             f"so its tests would pass without your code. Run tito module start {module.tag} first"
         )
     try:
-        code = run_module_tests(root, module, [])
+        code = tested(root, module, [])
     except WorkspaceError as error:
         fail(str(error))
     if code != 0:

@@ -130,13 +130,17 @@ def check_imports_from(workspace: Path, packages: list[str], env: dict[str, str]
             raise WorkspaceError(f"{name} imports from {location}, not from the workspace {workspace}")
 
 
-def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str]) -> int:
+def run_module_tests(
+    workspace: Path, module: curriculum.Module, extra: list[str], report: Path | None = None
+) -> int:
     """Run module ``module``'s tests against the workspace's own code; returns pytest's exit code.
 
     The tests are ``test_NN_*.py`` in every package the module touches. The home
     package's closure is put first on ``PYTHONPATH``, and before running, the
     import location of every package of it is checked, so the tests can never
     silently test an installed reference copy instead of the learner's code.
+    With ``report``, pytest's own output is swallowed and the ``tito_report``
+    plugin writes each test's outcome there (:mod:`tinytorch.cli.feedback` reads it).
     """
     files = [str(p) for p in module.test_files(workspace)]
     if not files:
@@ -158,4 +162,13 @@ def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str
         *files,
         *extra,
     ]
-    return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
+    if report is None:
+        return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
+    plugins = Path(__file__).resolve().parent / "plugins"
+    env.update(PYTHONPATH=f"{env['PYTHONPATH']}{os.pathsep}{plugins}", TITO_REPORT=str(report))
+    command[3:3] = ["-p", "tito_report"]
+    done = subprocess.run(command, cwd=workspace, env=env, check=False, capture_output=True, text=True)
+    if not report.is_file():  # pytest stopped before the session ended: show why
+        output = (done.stdout + done.stderr)[-3000:]
+        raise WorkspaceError(f"pytest did not run module {module.tag}'s tests:\n{output}")
+    return done.returncode
