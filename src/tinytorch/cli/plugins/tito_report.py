@@ -4,7 +4,8 @@
 and ``-p tito_report``; at the end of the session the plugin writes JSON to the
 path in ``$TITO_REPORT``::
 
-    {"outcomes": {nodeid: "passed" | "failed" | "skipped"},
+    {"collected": [nodeid, ...],
+     "outcomes": {nodeid: "passed" | "failed" | "skipped"},
      "failures": [{"nodeid", "test": "file:line", "where": "file:line", "message"}],
      "collection_errors": [{"nodeid", "message"}],
      "duration_s": float}
@@ -15,6 +16,10 @@ path in ``$TITO_REPORT``::
 shrinking and without its example database: the learner needs to know *that*
 a property fails and which input broke it, in seconds, not a minimal example
 found after minutes.
+
+A test's outcome is "failed" if any of its phases (setup, call, teardown) failed,
+"skipped" if it was skipped (xfail included), else "passed". The curriculum check
+(``tools/check_curriculum.py``) reads the same report.
 
 Standard library only: it runs inside the learner's test process.
 """
@@ -27,6 +32,7 @@ import time
 from pathlib import Path
 
 _started = time.perf_counter()
+_collected: list[str] = []
 _outcomes: dict[str, str] = {}
 _failures: list[dict[str, str]] = []
 _errors: list[dict[str, str]] = []
@@ -57,6 +63,10 @@ def pytest_collectreport(report) -> None:
         _errors.append({"nodeid": report.nodeid, "where": where, "message": message})
 
 
+def pytest_collection_finish(session) -> None:
+    _collected.extend(item.nodeid for item in session.items)
+
+
 def pytest_runtest_logreport(report) -> None:
     if report.failed:
         if _outcomes.get(report.nodeid) != "failed":
@@ -73,6 +83,7 @@ def pytest_runtest_logreport(report) -> None:
 
 def pytest_sessionfinish(session, exitstatus) -> None:
     data = {
+        "collected": _collected,
         "outcomes": _outcomes,
         "failures": _failures,
         "collection_errors": _errors,
