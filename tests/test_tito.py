@@ -7,6 +7,7 @@ status reports it and the milestone unlocks. Plus the errors a learner meets.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -39,7 +40,7 @@ def test_start_fail_restore_complete_unlock(workspace):
     done = {f"{n:02d}": "2026-01-01T00:00:00+00:00" for n in range(1, 7)}
     progress_file.write_text(json.dumps({"started": {}, "completed": done}))
 
-    code, out = tito(workspace, "module", "start", "7")
+    code, out = tito(workspace, "module", "start", "7", "--in-reference")
     assert code == 0, out
     stubbed = [p for p, text in originals.items() if p.read_text() != text]
     assert stubbed, "start must replace module 07's solution regions with stubs"
@@ -50,7 +51,7 @@ def test_start_fail_restore_complete_unlock(workspace):
     assert code != 0 and "not complete" in out
     assert "07" not in json.loads(progress_file.read_text())["completed"]
 
-    code, out = tito(workspace, "module", "start", "7")
+    code, out = tito(workspace, "module", "start", "7", "--in-reference")
     assert code != 0 and "overwrite your work" in out, "a second start must refuse without --force"
 
     for path, text in originals.items():  # the learner writes the solution back
@@ -68,7 +69,7 @@ def test_errors_a_learner_can_act_on(workspace, tmp_path):
     code, out = tito(workspace, "module", "start", "21")
     assert code == 2 and "there is no module 21" in out
     fresh = exercises.copy_tree(ROOT, tmp_path / "fresh")
-    code, out = tito(fresh, "module", "start", "2")
+    code, out = tito(fresh, "module", "start", "2", "--in-reference")
     assert code == 2 and "builds on modules 01" in out
     code, out = tito(tmp_path, "module", "list")
     assert code == 2 and "no TinyTorch workspace" in out
@@ -140,13 +141,13 @@ def test_module_list_shows_every_package_a_module_touches():
 def activations(tmp_path_factory) -> Path:
     """A copy of the repository with module 03 started (its regions stubbed)."""
     copy = exercises.copy_tree(ROOT, tmp_path_factory.mktemp("tito-03") / "repo")
-    code, out = tito(copy, "module", "start", "3", "--force")
+    code, out = tito(copy, "module", "start", "3", "--force", "--in-reference")
     assert code == 0, out
     return copy
 
 
 def test_start_lists_each_exercise_where_it_is_and_what_to_read(activations):
-    result = runner.invoke(app, ["module", "start", "3", "--force", "-w", str(activations)])
+    result = runner.invoke(app, ["module", "start", "3", "--force", "--in-reference", "-w", str(activations)])
     lines = result.output.splitlines()
     assert result.exit_code == 0 and "read: docs/modules/03-activations.md" in lines
     relu = next(line for line in lines if line.split()[1:2] == ["relu"])
@@ -209,3 +210,24 @@ def test_chapter_section_finds_where_a_function_is_taught(tmp_path):
     assert feedback.chapter_section(chapter, "GELUFunction.forward") == "How it is built"
     assert feedback.chapter_section(chapter, "mystery") == "Exercises"
     assert feedback.chapter_section(tmp_path / "missing.md", "relu") == ""
+
+
+def test_init_makes_a_learners_edition_and_the_reference_refuses_start(tmp_path):
+    fresh = exercises.copy_tree(ROOT, tmp_path / "reference")
+    code, out = tito(fresh, "module", "start", "1")
+    assert code == 2 and "reference checkout" in out and "tito init" in out
+    assert "NotImplementedError" not in (fresh / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
+    mine = tmp_path / "mine"
+    result = runner.invoke(app, ["init", str(mine), "--reference", str(fresh)])
+    assert result.exit_code == 0, result.output
+    assert "tito module start 01" in (mine / "README.md").read_text(), "the learner's own README"
+    assert not (mine / "benchmarks" / "nn_fused.py").exists(), "no benchmark holding reference answers"
+    assert "NotImplementedError" in (mine / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=mine, capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout == "", (
+        "the edition is committed: git diff is the learner's"
+    )
+    code, out = tito(mine, "module", "start", "1")
+    assert code == 0 and "exercises to write" in out, out
+    code, out = tito(fresh, "module", "reset", "1", "--yes")
+    assert code == 2 and "never started" in out

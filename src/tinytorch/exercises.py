@@ -244,6 +244,12 @@ def map_disagreements(root: Path, modules: Iterable) -> list[str]:
     return problems
 
 
+#: Files of the repository that hold reference answers outside solution regions: the
+#: learner's edition leaves them out (``benchmarks/nn_fused.py`` writes softmax,
+#: cross-entropy and GELU forward and backward in NumPy, to time tt-nn's against them).
+REFERENCE_ONLY = ("benchmarks/nn_fused.py",)
+
+
 def copy_tree(root: Path, destination: Path) -> Path:
     """Copy the repository (without caches, venvs and git data) to ``destination``."""
     ignore = shutil.ignore_patterns(

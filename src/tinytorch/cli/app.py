@@ -120,6 +120,9 @@ def module_start(
     force: Annotated[
         bool, typer.Option("--force", help="Restart over your work / skip prerequisites.")
     ] = False,
+    in_reference: Annotated[
+        bool, typer.Option("--in-reference", help="Stub the reference checkout itself (developers).")
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Replace module NUMBER's solution with stubs for you to write."""
@@ -145,6 +148,12 @@ def module_start(
             f"module {module.tag} is already {progress.state(number)}; starting again would overwrite "
             "your work. "
             "Pass --force to do it anyway."
+        )
+    if not is_learner_edition(root) and not in_reference:
+        fail(
+            f"{root} is the reference checkout: its regions hold the solutions, and starting a module "
+            "here deletes them. Make your own edition with tito init ../my-tinytorch and work there, "
+            "or pass --in-reference to stub it here anyway"
         )
     regions = exercises.stub_module(root, module.packages, module.number)
     progress.mark(progress.started, number)
@@ -267,6 +276,8 @@ def module_reset(
         module = module_or_error(number)
     except WorkspaceError as error:
         fail(str(error))
+    if not is_learner_edition(root) and Progress.load(root).state(number) == "not started":
+        fail(f"module {module.tag} was never started here: reset would stub the reference solution")
     if not yes and not typer.confirm(f"Discard your work on module {module.tag}?"):
         raise typer.Exit(1)
     regions = exercises.stub_module(root, module.packages, module.number)
@@ -354,15 +365,49 @@ def instructor_export(
 ) -> None:
     """Write the learner's edition (every module stubbed; tests and docs kept) to DESTINATION."""
     root = workspace_or_fail(workspace)
+    count = write_edition(root, destination)
+    console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+
+
+def write_edition(root: Path, destination: Path) -> int:
+    """Write the learner's edition of ``root`` to ``destination``; returns the number of exercises.
+
+    Every module stubbed, tests and docs kept, :data:`exercises.REFERENCE_ONLY` left out, and
+    the learner's README in place of the developers'.
+    """
     if destination.exists():
         fail(f"{destination} already exists: choose a new folder")
     exercises.copy_tree(root, destination)
     shutil.rmtree(destination / ".tito", ignore_errors=True)
+    for relative in exercises.REFERENCE_ONLY:
+        (destination / relative).unlink(missing_ok=True)
+    shutil.copyfile(Path(__file__).with_name("LEARNER_README.md"), destination / "README.md")
     count = 0
     for module in curriculum.MODULES:  # a package the checkout lacks simply has no sources to stub
         count += len(exercises.stub_module(destination, module.packages, module.number))
     mark_learner_edition(destination, root)
-    console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+    return count
+
+
+@app.command("init")
+def init(
+    destination: Path,
+    reference: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--reference", help="The TinyTorch checkout to build from (default: this one)."),
+    ] = None,
+) -> None:
+    """Make your own learner's edition in DESTINATION: every module stubbed, a git repository."""
+    root = workspace_or_fail(reference)
+    count = write_edition(root, destination)
+    git = shutil.which("git")
+    if git:  # the untouched edition as the first commit: git diff shows the learner's own work
+        steps = [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "TinyTorch learner's edition"]]
+        identity = ["-c", "user.name=tito", "-c", "user.email=tito@localhost"]
+        for args in steps:
+            subprocess.run([git, *identity, *args], cwd=destination, check=True, capture_output=True)
+    console.print(f"your edition is in {destination}: {count} exercises to write.")
+    console.print(f"Next: cd {destination}, read README.md, then [bold]tito module start 01[/].")
 
 
 @instructor_app.command("refill")
