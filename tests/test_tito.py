@@ -6,7 +6,9 @@ status reports it and the milestone unlocks. Plus the errors a learner meets.
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -231,3 +233,49 @@ def test_init_makes_a_learners_edition_and_the_reference_refuses_start(tmp_path)
     assert code == 0 and "exercises to write" in out, out
     code, out = tito(fresh, "module", "reset", "1", "--yes")
     assert code == 2 and "never started" in out
+
+
+def test_instructor_grade_uses_the_pristine_tests_on_each_students_code(tmp_path):
+    submissions = tmp_path / "submissions"
+    for student in ("ada", "bob", "eve"):
+        for package in curriculum.existing_packages(ROOT):
+            src = ROOT / "packages" / package / "src"
+            shutil.copytree(src, submissions / student / "packages" / package / "src",
+                            ignore=shutil.ignore_patterns("__pycache__"))  # fmt: skip
+    functional = Path("packages/tt-nn/src/tt_nn/functional/activations.py")
+    bob = submissions / "bob" / functional  # one bug: LeakyReLU's slope at x == 0
+    bob.write_text(bob.read_text().replace("slope = np.where(x > 0,", "slope = np.where(x >= 0,"))
+    eve = submissions / "eve"  # never wrote module 03, and edits the tests to pass
+    eve_source = eve / functional
+    eve_source.write_text(exercises.stub_source(eve_source, 3)[0])
+    tests = eve / "packages" / "tt-nn" / "tests"
+    tests.mkdir(parents=True)
+    for name in ("test_03_activations.py", "test_03_erf.py", "conftest.py"):
+        (tests / name).write_text("def test_everything_passes():\n    assert True\n")
+    (eve / "packages" / "tt-nn" / "src" / "conftest.py").write_text("raise SystemExit('no grading')\n")
+
+    out = tmp_path / "grades"
+    result = runner.invoke(app, ["instructor", "grade", str(submissions), "--modules", "03",
+                                 "--out", str(out), "-w", str(ROOT)])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with (out / "gradebook.csv").open() as stream:
+        rows = {row["student"]: row for row in csv.DictReader(stream)}
+    assert set(rows) == {"ada", "bob", "eve"} and all(row["module"] == "03" for row in rows.values())
+    total = int(rows["ada"]["total"])
+    assert total > 50 and int(rows["ada"]["passed"]) == total and rows["ada"]["first_failure"] == ""
+    assert int(rows["bob"]["total"]) == total and 0 < int(rows["bob"]["passed"]) < total
+    assert "leaky" in rows["bob"]["first_failure"].lower(), rows["bob"]
+    assert int(rows["eve"]["total"]) == total and int(rows["eve"]["passed"]) < total // 2
+    assert "is not written (NotImplementedError" in rows["eve"]["first_failure"], rows["eve"]
+    document = json.loads((out / "gradebook.json").read_text())
+    assert document["settings"]["modules"] == ["03"] and len(document["grades"]) == 3
+    assert "ada" in result.output and f"{total}/{total}" in result.output
+
+
+def test_grade_refuses_what_it_cannot_grade(tmp_path):
+    code, out = tito(ROOT, "instructor", "grade", str(tmp_path / "none"), "--modules", "03")
+    assert code == 2 and "not a folder of submissions" in out
+    code, out = tito(ROOT, "instructor", "grade", str(tmp_path), "--modules", "3-x")
+    assert code == 2 and "--modules" in out
+    code, out = tito(ROOT, "instructor", "grade", str(tmp_path), "--modules", "01")
+    assert code == 2 and "holds no student folders" in out

@@ -370,6 +370,7 @@ class Site:
             {"Course": course},
             {"Milestones": "milestones.md"},
             {"API reference": api},
+            {"Instructors": "instructors.md"},
             {"Contributing": "contributing.md"},
         ]
 

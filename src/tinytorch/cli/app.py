@@ -21,7 +21,7 @@ from rich.table import Table
 
 from .. import curriculum, exercises
 from . import doctor as doctor_checks
-from . import feedback
+from . import feedback, grading
 from .workspace import (
     Progress,
     WorkspaceError,
@@ -437,6 +437,45 @@ def instructor_refill(
     except exercises.MarkerError as error:
         fail(str(error))
     console.print(f"module {module.tag}: {len(regions)} regions refilled from {reference_root}")
+
+
+@instructor_app.command("grade")
+def instructor_grade(
+    submissions: Path,
+    modules: Annotated[str, typer.Option("--modules", help="Which modules: 01-09, or 1,2,5.")] = "01-20",
+    out: Annotated[Path, typer.Option("--out", help="Where the gradebook goes.")] = Path("gradebook"),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per module and student.")] = 300.0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Grade every student folder of SUBMISSIONS with this checkout's own tests; write a gradebook."""
+    root = workspace_or_fail(workspace)
+    try:
+        numbers = grading.module_numbers(modules)
+    except (ValueError, KeyError) as error:
+        fail(str(error.args[0]))
+    if not submissions.is_dir():
+        fail(f"{submissions} is not a folder of submissions (one folder per student)")
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not students:
+        fail(f"{submissions} holds no student folders")
+    prefix = grading.network_isolation()
+    grades = []
+    for student in students:
+        console.print(f"grading {student.name} ...", highlight=False)
+        grades += grading.grade_student(root, student, numbers, timeout, prefix)
+    settings = {"reference": str(root), "modules": [f"{n:02d}" for n in numbers], "timeout_s": timeout,
+                "network": "cut (unshare --net)" if prefix else "not isolated"}  # fmt: skip
+    table_path, _ = grading.write_gradebook(grades, out, settings)
+    table = Table(title=f"gradebook ({settings['network']})")
+    for column in ("student", *settings["modules"], "total"):
+        table.add_column(column)
+    for student in students:
+        mine = [g for g in grades if g.student == student.name]
+        cells = [f"{g.passed}/{g.total}" for g in mine]
+        total = sum(g.passed for g in mine), sum(g.total for g in mine)
+        table.add_row(student.name, *cells, f"{total[0]}/{total[1]}")
+    console.print(table)
+    console.print(f"gradebook written to {table_path} and {table_path.with_suffix('.json')}")
 
 
 def run() -> None:
