@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     _record.training_arguments(parser, "MNIST", WEIGHTS)
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args(argv)
-    args.out = _record.output_folder(args.out, args.quick)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     try:
         result = train(args, start)

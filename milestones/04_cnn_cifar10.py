@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--budget", type=float, default=570.0, help="seconds of wall time to plan for")
     args = parser.parse_args(argv)
-    args.out = _record.output_folder(args.out, args.quick)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     try:
         result = train(args, start)

@@ -259,7 +259,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--eval-windows", type=int, default=128, help="validation windows per progress check")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-plot", action="store_true")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    _record.output_arguments(parser)
     parser.add_argument(
         "--save-dir",
         type=Path,
@@ -275,7 +275,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                 setattr(args, name, value)
     args.target = QUICK_TARGET if args.quick else TARGET
     if args.out is None:
-        folder = _record.output_folder(None, args.quick)
+        folder = _record.output_folder(args)
         args.out = folder / "05-bpe" if args.bpe else folder
     return args
 

@@ -1,9 +1,10 @@
 """What every milestone script shares: the optional plotting backend and the record of a run.
 
-A run is recorded as ``NN.json`` in the output folder (by default
-``docs/assets/milestones/``, where the docs' milestones page reads it; a
-``--quick`` smoke run goes to ``build/milestones/`` instead), with
-the run's PNG figures beside it. The keys are the ones the docs require:
+A run is recorded as ``NN.json`` in the output folder, with the run's PNG
+figures beside it: by default ``build/milestones/`` (untracked), so running a
+milestone never changes a tracked file; ``--record`` (developers, full runs
+only) writes to ``docs/assets/milestones/``, where the docs' milestones page
+reads it; ``--out`` names any other folder. The keys are the ones the docs require:
 ``milestone``, ``verdict``, ``passed``, ``metrics``, ``wall_time_s``,
 ``machine``, ``date``, ``command`` and ``figures``.
 """
@@ -25,11 +26,30 @@ ASSETS = ROOT / "docs" / "assets" / "milestones"
 SMOKE = ROOT / "build" / "milestones"  # quick runs: never over the recorded full runs
 
 
-def output_folder(out: Path | None, quick: bool) -> Path:
-    """``--out`` if given; else the docs' assets for a full run and ``build/milestones`` for ``--quick``."""
-    if out is not None:
-        return out
-    return SMOKE if quick else ASSETS
+def output_arguments(parser: Any) -> None:
+    """The options that say where a run's record and figures go: --out, --record."""
+    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    parser.add_argument(
+        "--record", action="store_true", help="developers: write the record into docs/assets/milestones"
+    )
+
+
+def output_folder(args: Any) -> Path:
+    """Where this run's record goes: ``--out``, else the docs' assets with ``--record``, else ``build/``.
+
+    ``--record`` refuses a ``--quick`` run (a smoke run is no result to publish), a run
+    that names ``--out`` too, and a machine without matplotlib (the record would lose its
+    figures): it exits with a message before any training starts.
+    """
+    if not getattr(args, "record", False):
+        return args.out if args.out is not None else SMOKE
+    if getattr(args, "quick", False):
+        raise SystemExit("--record: a --quick run is a smoke test, not a result for the docs")
+    if args.out is not None:
+        raise SystemExit("--record writes to docs/assets/milestones: leave out --out")
+    if getattr(args, "no_plot", False) or pyplot() is None:
+        raise SystemExit("--record needs the figures: install matplotlib and leave out --no-plot")
+    return ASSETS
 
 
 def pyplot() -> Any:
@@ -84,12 +104,12 @@ def write(
 
 
 def training_arguments(parser: Any, data: str, weights: Path) -> None:
-    """The options every training milestone takes: --quick, --seed, --root, --no-plot, --out, --weights."""
+    """Options of every training milestone: --quick, --seed, --root, --no-plot, --out, --record, --weights."""
     parser.add_argument("--quick", action="store_true", help="smoke run: a slice of the data, one epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", type=Path, default=None, help=f"a folder holding {data} (looked in first)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    output_arguments(parser)
     parser.add_argument("--weights", type=Path, default=weights, help="where to save the weights (.npz)")
 
 
