@@ -137,19 +137,8 @@ def test_profile_times_every_layer_and_every_backward_operation():
     assert conv_function.__dict__["backward"] is original_backward  # the wrapped backward is put back
 
 
-class FakeClock:
-    """Stands in for the ``time`` module inside the profiler: time moves only when a test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def perf_counter(self):
-        return self.now
-
-
-def test_profile_counts_a_layer_inside_another_once(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_counts_a_layer_inside_another_once(fake_clock):
+    clock = fake_clock(timing)
 
     class Work(nn.Module):  # a leaf that "takes" 1 s per call
         def forward(self, x):
@@ -165,9 +154,8 @@ def test_profile_counts_a_layer_inside_another_once(monkeypatch):
     assert sum(ms.values()) == 2000.0 and report.step_ms == 2000.0  # nothing counted twice
 
 
-def test_profile_charges_a_nested_call_to_its_direct_parent_only(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_charges_a_nested_call_to_its_direct_parent_only(fake_clock):
+    clock = fake_clock(timing)
 
     class Work(nn.Module):
         def forward(self, x):
@@ -249,9 +237,8 @@ def test_pooling_and_element_wise_layers():
     assert [row.flops for row in report.rows] == [8 * 108, 8 * 108, 0, 0]  # Flatten: free, not "unknown"
 
 
-def test_profile_times_backward_operations_by_their_function(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_times_backward_operations_by_their_function(fake_clock):
+    clock = fake_clock(timing)
 
     class SlowBackwardFunction(autograd.Function):  # "takes" 1 s in backward
         @staticmethod
