@@ -147,10 +147,12 @@ def learner_edition(session: nox.Session) -> None:
 
     tools/learner_edition.py: proves each module can be done with the later ones still stubbed,
     and that every milestone unlocks and passes its quick run on the refilled edition.
+    tools/learner_journey.py: a learner's modules 01-05 (init, start, a planted bug, complete).
     """
     install_everything(session, extra="cli")
     session.install(*TEST_DEPS)
     session.run("python", "tools/learner_edition.py", *session.posargs)
+    session.run("python", "tools/learner_journey.py")
 
 
 @nox.session
