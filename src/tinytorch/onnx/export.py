@@ -25,10 +25,8 @@ of the parameters in the ONNX file.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -36,6 +34,7 @@ from typing import Any
 import numpy as np
 import tt_autograd
 from tt_autograd.tracing import record_calls
+from tt_nn.serialization import atomic_write_bytes
 
 from . import ops_core, ops_layers  # noqa: F401  (registers the exporters)
 from .graph import GraphBuilder, NodeContext, array_of
@@ -269,20 +268,7 @@ def export(
         print(helper.printable_graph(proto.graph))
     data = proto.SerializeToString()
     if isinstance(f, (str, os.PathLike)):
-        _write_atomically(Path(f), data)
+        atomic_write_bytes(Path(f), data)
     else:
         f.write(data)
     return proto
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise

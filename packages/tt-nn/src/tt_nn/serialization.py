@@ -126,11 +126,14 @@ def save_safetensors(
     if aliases:
         header[ALIASES] = json.dumps(aliases)
     data = safetensors.numpy.save(arrays, metadata=header)
-    _atomic_write_bytes(path, data)
+    atomic_write_bytes(path, data)
 
 
-def _atomic_write_bytes(path: Path, data: bytes) -> None:
-    """``data`` into a temporary file beside ``path``, fsync-ed, then renamed over ``path``."""
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """``data`` into a temporary file beside ``path``, fsync-ed, then renamed over ``path``.
+
+    A failure at any point leaves ``path`` as it was and no temporary file behind.
+    """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as file:
