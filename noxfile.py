@@ -234,3 +234,12 @@ def bench_torch(session: nox.Session) -> None:
     install_everything(session)
     session.install("torch==2.13.0")
     session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)
+
+
+@nox.session(name="interop-torch")
+def interop_torch(session: nox.Session) -> None:
+    """safetensors both ways between TinyTorch and PyTorch, equal outputs (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/interop_torch.py", *session.posargs)
