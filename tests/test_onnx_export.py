@@ -100,10 +100,11 @@ def test_milestone_04_cnn_in_eval_mode(tmp_path):
         assert_close(run_onnx(path, {"images": x})[0], reference(model, x))
 
 
-@pytest.mark.parametrize("gelu", ["tanh", "none"])
-def test_milestone_05_gpt(tmp_path, gelu):
+@pytest.mark.parametrize("gelu, positional", [("tanh", "learned"), ("none", "sinusoidal")])
+def test_milestone_05_gpt(tmp_path, gelu, positional):
     tt.manual_seed(0)
-    config = GPTConfig(vocab_size=40, block_size=16, n_layer=2, n_head=2, n_embd=16, gelu_approximate=gelu)
+    config = GPTConfig(vocab_size=40, block_size=16, n_layer=2, n_head=2, n_embd=16, gelu_approximate=gelu,
+                       positional=positional)  # fmt: skip
     model = GPT(config)
     path = tmp_path / "gpt.onnx"
     rng = np.random.default_rng(3)

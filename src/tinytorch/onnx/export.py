@@ -9,9 +9,10 @@ How it works:
    each call. The two traces must call the same Functions in the same order.
 2. From the outputs, the recorded calls are walked backwards (through the
    arrays they consumed) to find the ones the outputs need.
-3. Each needed call that depends on an input or a parameter is handed to the
-   exporter registered for its Function class (``ops_core.py``,
-   ``ops_layers.py``); calls on constants only are folded into constants.
+3. Each needed call that depends on a model input is handed to the exporter
+   registered for its Function class (``ops_core.py``, ``ops_layers.py``);
+   a call on parameters and constants only (a position table's lookup, a
+   mask built with tensor ops) is folded into a constant.
    A Function with no exporter is an :class:`UnsupportedOperatorError`
    naming it and the layer.
 4. Parameters and buffers become initializers under their state-dict names;
@@ -229,8 +230,8 @@ def export(
     for index in _needed(calls, [array_of(o) for o in outputs]):
         call, twin = calls[index], calls_b[index]
         consumed = [array_of(v) for v in (*call.inputs, *call.params.values()) if array_of(v) is not None]
-        if not any(id(a) in live or id(a) in parameters for a in consumed):
-            continue  # constants only: the result is folded into a constant where it is used
+        if not any(id(a) in live for a in consumed):
+            continue  # parameters and constants only: folded into a constant where it is used
         exporter = exporter_for(call.function)
         if exporter is None:
             raise UnsupportedOperatorError(
