@@ -9,7 +9,7 @@ with ``tt.onnx.export`` (dynamic batch) and timed on the same inputs:
 
 Each row alternates the two sides and reports the median of ``--repeats``
 rounds, after a warm-up; ONNX Runtime gets the same number of threads as
-TinyTorch's BLAS (``--threads``, default 2). The weights are random: the
+TinyTorch's BLAS (``--threads``, default 2), without spin-waiting between runs. The weights are random: the
 time does not depend on them. Outputs are checked to agree (≤ 1e-4
 relative) before anything is timed. Run: ``python benchmarks/onnx_latency.py``
 (needs ``tinytorch[onnx]``; about a minute on 2 cores).
@@ -64,14 +64,16 @@ def models() -> dict[str, tuple[nn.Module, Callable[[int], np.ndarray]]]:
     }
 
 
-def median_ms(function, repeats: int) -> float:
-    function()  # warm-up
-    times = []
+def alternating_ms(first, second, repeats: int) -> tuple[float, float]:
+    """Median milliseconds of ``first`` and of ``second``, timed in alternating rounds after a warm-up."""
+    first(), second()
+    times: tuple[list[float], list[float]] = ([], [])
     for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) * 1e3
+        for function, kept in ((first, times[0]), (second, times[1])):
+            start = time.perf_counter()
+            function()
+            kept.append(time.perf_counter() - start)
+    return statistics.median(times[0]) * 1e3, statistics.median(times[1]) * 1e3
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -82,10 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     set_num_threads(args.threads)
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads, options.inter_op_num_threads = args.threads, 1
-    print(
-        f"ONNX Runtime {onnxruntime.__version__} vs TinyTorch, {args.threads} threads each, median of "
-        f"{args.repeats} rounds (ms)\n"
-    )
+    # ONNX Runtime's workers spin after each run by default, which would steal the cores TinyTorch's
+    # BLAS threads need in the alternating rounds: they sleep instead.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    threads = f"{args.threads} thread{'s' if args.threads > 1 else ''} each"
+    print(f"ONNX Runtime {onnxruntime.__version__} vs TinyTorch, {threads}, medians of {args.repeats} (ms)\n")
     print("| model | batch | TinyTorch | ONNX Runtime | TinyTorch / ORT |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as folder:
@@ -112,8 +115,7 @@ def main(argv: list[str] | None = None) -> int:
                         f"{name}: ONNX Runtime disagrees with TinyTorch (relative error {error:.0e})"
                     )
                 repeats = args.repeats if batch == 1 or name != "GPT (05)" else max(3, args.repeats // 2)
-                a = median_ms(ours, repeats)
-                b = median_ms(theirs, repeats)
+                a, b = alternating_ms(ours, theirs, repeats)
                 label = "1 (single stream)" if batch == 1 else str(batch)
                 print(f"| {name} | {label} | {a:.2f} | {b:.2f} | {a / b:.1f}× |")
     return 0
