@@ -202,3 +202,37 @@ def test_without_dynamic_axes_the_batch_is_fixed(tmp_path):
     assert [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim] == [2, 3, 4]
     x = np.random.default_rng(5).standard_normal((2, 3, 4)).astype(np.float32)
     assert_close(run_onnx(tmp_path / "fixed.onnx", {"input": x})[0], reference(model, x))
+
+
+class Primitives(nn.Module):
+    """The tt-autograd primitives' exporters, and the activations and pools the milestones do not use."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.linear = nn.Linear(5, 5)
+        self.gate = nn.Linear(5, 5, bias=False)
+
+    def forward(self, x):  # x: (B, 5)
+        h = self.linear(x)
+        a = nn.functional.leaky_relu(h, 0.1) + nn.functional.silu(h) - (-h).exp() / 4 + (h * h + 1).log()
+        b = (h.abs() + 1).sqrt().reciprocal() ** 2 + h.sin() * h.cos() + h.sigmoid().tanh()
+        c = tt.maximum(a, b).clamp(min=-2.0, max=3.0) - tt.minimum(a, b)
+        c = c.masked_fill(np.array([True, False, False, True, False]), 0.5)
+        c = tt.where(np.array([True, False, True, True, False]), c, self.gate(c))  # (h > 0 records no op)
+        picked = c.index_select(1, np.array([4, 0, 2]))  # (B, 3)
+        wide = tt.cat([picked, c.amax(dim=1, keepdim=True), c.logsumexp(dim=1, keepdim=True)], dim=1)
+        grid = tt.stack([wide, wide * 2], dim=1).unsqueeze(-1).expand(-1, 2, 5, 4)  # (B, 2, 5, 4)
+        functional = tt.nn.functional
+        pooled = functional.max_pool2d(grid, 2, ceil_mode=True).sum(dim=(2, 3))  # windows (B, 2, 3, 2)
+        pooled = pooled + functional.adaptive_avg_pool2d(grid, 1).flatten(1)
+        pooled = pooled + functional.avg_pool2d(grid, 2, padding=1, count_include_pad=False).mean(dim=(2, 3))
+        return (pooled + grid.amax(dim=(1, 2)).sum(dim=1, keepdim=True)).double()
+
+
+def test_every_primitive_exporter_against_onnx_runtime(tmp_path):
+    tt.manual_seed(0)
+    model = Primitives()
+    path = tmp_path / "primitives.onnx"
+    exported(model, tt.randn(3, 5), path, dynamic_axes=BATCH)
+    x = np.random.default_rng(6).standard_normal((4, 5)).astype(np.float32)
+    assert_close(run_onnx(path, {"input": x})[0], reference(model, x))

@@ -88,9 +88,10 @@ class GraphBuilder:
             raise OnnxExporterError(
                 f"tt.onnx.export: {where} takes an array of shape {a.shape} that is neither a model input, a "
                 f"parameter nor the result of a traced op, and a second trace with a different batch saw "
-                f"{seen} for it: it was computed from the input outside TinyTorch's ops (NumPy code in "
-                "forward?) or depends on a dynamic axis, so it cannot be a constant of the graph. Compute it "
-                "with tensor ops, or export without that dynamic axis"
+                f"{seen} for it: it was computed from the input by something that records no autograd "
+                "Function (a comparison such as x > 0, NumPy code in forward) or depends on a dynamic axis, "
+                "so it cannot be a constant of the graph. Compute it with differentiable tensor ops, or "
+                "export without that dynamic axis"
             )
         if key not in self._constant_ids:
             self._constant_ids[key] = self.constant(a)
