@@ -154,23 +154,22 @@ def pool_pads(node: NodeContext, kernel, stride, padding, dilation) -> list[int]
     return pads_begin + pads_end
 
 
+def pool(node: NodeContext, op: str, pads: list[int], **attributes: object) -> str:
+    kernel, stride = option(node, 1, "kernel"), option(node, 2, "stride")
+    out = node.add(
+        op, [node.input(0)], kernel_shape=list(kernel), strides=list(stride), pads=pads, **attributes
+    )
+    return finish(node, out)
+
+
 @register_exporter(MaxPool2dFunction)
 def max_pool2d(node: NodeContext) -> str:
     """``MaxPool`` (padding never wins a maximum, as in PyTorch)."""
-    kernel, stride = option(node, 1, "kernel"), option(node, 2, "stride")
     dilation = option(node, 4, "dilation")
-    pads = pool_pads(node, kernel, stride, option(node, 3, "padding"), dilation)
-    return finish(
-        node,
-        node.add(
-            "MaxPool",
-            [node.input(0)],
-            kernel_shape=list(kernel),
-            strides=list(stride),
-            pads=pads,
-            dilations=list(dilation),
-        ),
+    pads = pool_pads(
+        node, option(node, 1, "kernel"), option(node, 2, "stride"), option(node, 3, "padding"), dilation
     )
+    return pool(node, "MaxPool", pads, dilations=list(dilation))
 
 
 @register_exporter(AvgPool2dFunction)
@@ -181,18 +180,9 @@ def avg_pool2d(node: NodeContext) -> str:
             f"tt.onnx.export: {node.where}: avg_pool2d with ceil_mode=True or divisor_override has no ONNX "
             "AveragePool equivalent here"
         )
-    kernel, stride, padding = option(node, 1, "kernel"), option(node, 2, "stride"), option(node, 3, "padding")
-    return finish(
-        node,
-        node.add(
-            "AveragePool",
-            [node.input(0)],
-            kernel_shape=list(kernel),
-            strides=list(stride),
-            pads=[padding[0], padding[1], padding[0], padding[1]],
-            count_include_pad=int(bool(option(node, 5, "count_include_pad"))),
-        ),
-    )
+    padding = [int(p) for p in option(node, 3, "padding")]
+    include = int(bool(option(node, 5, "count_include_pad")))
+    return pool(node, "AveragePool", padding + padding, count_include_pad=include)
 
 
 @register_exporter(AdaptiveAvgPool2dFunction)
