@@ -196,6 +196,11 @@ def test_a_value_computed_outside_the_traced_ops_is_refused(tmp_path):
         tt.onnx.export(NumpyInside(), tt.randn(2, 3), tmp_path / "m.onnx", dynamic_axes=BATCH)
 
 
+def test_dynamic_axes_must_name_an_input_or_output(tmp_path):
+    with pytest.raises(ValueError, match=r"dynamic_axes names \['x'\], which are neither inputs \['input'\]"):
+        tt.onnx.export(nn.Linear(2, 2), tt.randn(1, 2), tmp_path / "m.onnx", dynamic_axes={"x": [0]})
+
+
 def test_without_dynamic_axes_the_batch_is_fixed(tmp_path):
     model = nn.Sequential(nn.Flatten(), nn.Linear(12, 2))
     proto = exported(model, tt.randn(2, 3, 4), tmp_path / "fixed.onnx")

@@ -205,11 +205,18 @@ def export(
     )
     if len(names_out) != len(outputs):
         raise ValueError(f"tt.onnx.export: {len(names_out)} output_names for {len(outputs)} outputs")
+    unknown = sorted(set(axes) - set(names_in) - set(names_out))
+    if unknown:
+        raise ValueError(
+            f"tt.onnx.export: dynamic_axes names {unknown}, which are neither inputs {names_in} nor outputs "
+            f"{names_out}; name them with input_names/output_names"
+        )
 
     parameters: dict[int, tuple[str, np.ndarray]] = {}
     for key, value in model.state_dict(keep_vars=True).items():
         parameters.setdefault(id(value.array), (key, value.array))
     builder = GraphBuilder(onnx, opset, parameters)
+    builder.reserved.update(names_in + names_out)
     helper = onnx.helper
 
     def value_info(name: str, a: np.ndarray, b: np.ndarray) -> Any:

@@ -45,7 +45,7 @@ class GraphBuilder:
         self.initializers: dict[str, np.ndarray] = {}
         self.nodes: list = []
         self.inputs: list = []
-        self.used: set[str] = set()
+        self.reserved: set[str] = set()  # the graph's input and output names
         self._counter = itertools.count()
         self._constant_ids: dict[int, str] = {}
 
@@ -53,7 +53,7 @@ class GraphBuilder:
         """A value name not used yet, from ``hint``."""
         while True:
             name = f"{hint}_{next(self._counter)}"
-            if name not in self.info and name not in self.initializers:
+            if name not in self.info and name not in self.initializers and name not in self.reserved:
                 return name
 
     def note(self, name: str, shape_a: tuple, shape_b: tuple, dtype: np.dtype) -> None:
