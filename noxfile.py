@@ -76,7 +76,8 @@ for _module in curriculum.MODULES:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests/ (docs included), with everything installed."""
-    install_everything(session, extra="dev,docs")
+    install_everything(session, extra="dev,docs,onnx")  # onnx: tt.onnx.export's tests run ONNX Runtime
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     session.run("pytest", *session.posargs)
 
 
@@ -177,7 +178,8 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- serve`` serves it on localhost:8000 instead, rebuilding on every edit.
     """
-    install_everything(session, extra="docs")
+    install_everything(session, extra="docs,onnx")  # onnx: the export example of module 17 runs
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:], env=DOCS_ENV)
         return
@@ -235,3 +237,12 @@ def bench_torch(session: nox.Session) -> None:
     install_everything(session)
     session.install("torch==2.13.0")
     session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)
+
+
+@nox.session(name="interop-torch")
+def interop_torch(session: nox.Session) -> None:
+    """safetensors both ways between TinyTorch and PyTorch, equal outputs (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/interop_torch.py", *session.posargs)

@@ -266,6 +266,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         default=Path("~/.cache/tinytorch/milestones/05").expanduser(),
         help="folder for the weights, tokenizer and config",
     )
+    _record.export_argument(parser)
     args = parser.parse_args(argv)
     if args.quick:
         smoke = {"max_steps": 80, "n_layer": 2, "n_embd": 64, "block_size": 64, "batch_size": 16,
@@ -329,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     name = ("gpt_bpe" if args.bpe else "gpt_char") + ("_quick" if args.quick else "")
     weights = save(model, tokenizer, args.save_dir, name)
     print(f"weights, tokenizer and config saved to {weights.parent} ({weights.name})")
+    if args.export is not None:
+        example = data["val"].__getitems__(np.arange(2))[0]  # two windows of ids to trace
+        _record.export_model(model, example, args.export, {"config": json.dumps(model.config.to_dict())})
     prompt = np.array([tokenizer.encode("\n")])
     generator = tt_tensor.Generator(args.seed)
     new_tokens = 150 if args.quick else 400

@@ -111,6 +111,32 @@ def training_arguments(parser: Any, data: str, weights: Path) -> None:
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
     output_arguments(parser)
     parser.add_argument("--weights", type=Path, default=weights, help="where to save the weights (.npz)")
+    export_argument(parser)
+
+
+def export_argument(parser: Any) -> None:
+    """``--export DIR``: also write the trained model as ``DIR/model.safetensors`` and ``DIR/model.onnx``."""
+    parser.add_argument(
+        "--export", type=Path, default=None, metavar="DIR",
+        help="also write the model as DIR/model.safetensors and DIR/model.onnx (needs tinytorch[onnx])",
+    )  # fmt: skip
+
+
+def export_model(model: Any, example: Any, folder: Path, metadata: dict | None = None) -> list[Path]:
+    """Write ``model`` as ``folder/model.safetensors`` (``metadata`` in its header) and ``model.onnx``.
+
+    The ONNX graph is traced on ``example`` (a batch of inputs) with a dynamic
+    batch axis: input ``input``, output ``output``. Returns both paths.
+    """
+    import tinytorch as tt  # the export extras, imported only when asked for
+
+    folder.mkdir(parents=True, exist_ok=True)
+    weights, graph = folder / "model.safetensors", folder / "model.onnx"
+    tt.save(model.state_dict(), weights, metadata=metadata)
+    batch = {"input": {0: "batch"}, "output": {0: "batch"}}
+    tt.onnx.export(model, example, graph, input_names=["input"], output_names=["output"], dynamic_axes=batch)
+    print(f"exported {weights} and {graph}")
+    return [weights, graph]
 
 
 def finish(
@@ -124,16 +150,21 @@ def finish(
     passed: bool,
     metrics: dict,
     wall_time_s: float,
+    example: Any = None,
 ) -> int:
     """Save the weights (no pickle), the figure (``plot(path)``) and the record; print the verdict.
 
-    Returns the process exit code: 0 if the milestone passed.
+    With ``--export DIR`` the model is also written as safetensors and ONNX
+    (:func:`export_model`, traced on ``example``). Returns the process exit
+    code: 0 if the milestone passed.
     """
     from tt_optim import save  # the milestones' own dependency, imported where it is used
 
     args.weights.parent.mkdir(parents=True, exist_ok=True)
     save(model.state_dict(), args.weights)
     print(f"weights saved to {args.weights}")
+    if getattr(args, "export", None) is not None:
+        export_model(model, example, args.export, {"milestone": number, "verdict": verdict})
     figures = []
     if not args.no_plot and (saved := plot(args.out / figure)) is not None:
         print(f"figure saved to {saved}")

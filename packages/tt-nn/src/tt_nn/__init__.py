@@ -26,6 +26,7 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELos
 from .module import IncompatibleKeys, Module, RemovableHandle
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
+from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 
 __version__ = "0.1.0"
 
@@ -52,6 +53,7 @@ __all__ = [
     "Parameter",
     "ReLU",
     "RemovableHandle",
+    "SafetensorsError",
     "Sequential",
     "SiLU",
     "Sigmoid",
@@ -60,4 +62,7 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "load_safetensors",
+    "safetensors_metadata",
+    "save_safetensors",
 ]
