@@ -60,6 +60,18 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
+def test_max_pool_sends_a_nan_windows_gradient_to_its_first_nan():
+    nan = np.nan
+    image = [[1.0, nan, 0.0, 4.0], [nan, 2.0, 5.0, 3.0]]  # window 1: NaN first at (0, 1); window 2: no NaN
+    x = autograd.tensor(np.array([[image]]), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    values = out.detach().numpy()
+    assert np.isnan(values[0, 0, 0, 0]) and values[0, 0, 0, 1] == 5.0
+    out.sum().backward()
+    expected = np.array([[[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
 def test_max_pool_ties_in_overlapping_padded_windows():
     """A constant image: every value ties, so each window's gradient goes to its first input element."""
     x = autograd.tensor(np.ones((1, 1, 3, 4)), requires_grad=True)

@@ -108,15 +108,21 @@ def max_pool_backward(
 ) -> np.ndarray:
     """Route ``dy`` (n, Ho, Wo, C) to the first maximum of each window, into ``dxp`` (xp's shape).
 
+    A window holding NaN has NaN as its maximum (the forward propagates it), and its
+    gradient goes to its first NaN, as PyTorch's does.
+
     ``tiles``: the windows cover the input exactly once, so each offset's
     gradient can be written, not added. Cost: about 3·kh·kw element-wise passes.
     """
     # BEGIN SOLUTION 09
     if not tiles:
         dxp[...] = 0
+    nan = out.dtype.kind == "f" and bool(np.isnan(out).any())  # a NaN is its window's maximum
     taken = None
     for k, (rows, cols) in enumerate(offsets):
         hit = xp[:, rows, cols] == out
+        if nan:
+            hit |= np.isnan(xp[:, rows, cols])
         if taken is not None:
             np.greater(hit, taken, out=hit)  # hit and not already taken by an earlier offset
         if k < len(offsets) - 1:
