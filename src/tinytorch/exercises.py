@@ -107,12 +107,30 @@ def _enclosing(functions: list[tuple[int, int, str]], line: int, path: Path) -> 
     return max(inside)[1]
 
 
+LESSON = re.compile(r"^\s*# (TODO|APPROACH|HINT|EXAMPLE):")
+
+
+def lesson_comments(body: list[str]) -> list[str]:
+    """The guidance a region opens with, kept in the stub: its leading ``# TODO:``, ``# APPROACH:``,
+    ``# HINT:`` and ``# EXAMPLE:`` comments, each with the indented comment lines that continue it.
+    """
+    kept: list[str] = []
+    for line in body:
+        stripped = line.strip()
+        if LESSON.match(line) or (kept and stripped.startswith("#   ")):
+            kept.append(line)
+        else:
+            break
+    return kept
+
+
 def stub_source(
     path: Path, module: int, source: str | None = None, chapter: str = "docs/modules/"
 ) -> tuple[str, int]:
     """The file's text with module ``module``'s regions stubbed, and how many were stubbed.
 
-    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``.
+    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``,
+    after the region's opening guidance comments (:func:`lesson_comments`), which stay.
     """
     text = path.read_text() if source is None else source
     regions = [r for r in find_regions(path, text) if r.module == module]
@@ -120,7 +138,11 @@ def stub_source(
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
         message = f"module {module:02d}: implement {region.function} (see {chapter})"
-        lines[region.first : region.last - 1] = [f"{indent}raise NotImplementedError({message!r})\n"]
+        guidance = lesson_comments(lines[region.first : region.last - 1])
+        lines[region.first : region.last - 1] = [
+            *guidance,
+            f"{indent}raise NotImplementedError({message!r})\n",
+        ]
     stubbed = "".join(lines)
     ast.parse(stubbed)  # the stubbed file must still be valid Python
     return stubbed, len(regions)
