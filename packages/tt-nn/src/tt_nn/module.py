@@ -349,6 +349,14 @@ class Module:
         """Convert floating-point parameters and buffers to float64."""
         return self.to(np.float64)
 
+    def half(self) -> Module:
+        """Convert floating-point parameters and buffers to float16 (as ``torch.nn.Module.half``).
+
+        Layers compute float16 inputs with float32 accumulation where it matters
+        (normalisation, reductions) and return float16, as PyTorch does on the CPU.
+        """
+        return self.to(np.float16)
+
     # ----------------------------------------------------------------- state
     def _state_items(self, prefix: str, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:
         """Parameters and persistent buffers, recursively, with dotted keys.
@@ -406,7 +414,7 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.array[...] = np.asarray(state_dict[key], dtype=target.array.dtype)
+                    target.copy_(np.asarray(state_dict[key], dtype=target.array.dtype))  # bumps its version
         return IncompatibleKeys(missing, unexpected)
         # END SOLUTION
 

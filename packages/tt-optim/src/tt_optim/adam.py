@@ -45,6 +45,12 @@ class Adam(Optimizer):
     State per parameter: ``step`` (a float32 scalar tensor, as in PyTorch),
     ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
 
+    float16 parameters: the state is kept in float32 and the step computed in
+    float32, then the parameter is rounded back to float16 (as PyTorch's
+    ``fused=True`` kernels compute in float32; its default path keeps float16
+    state, where ``eps=1e-8`` rounds to 0 and a zero gradient gives NaN).
+    See :meth:`Optimizer._update_half`.
+
     Example:
         >>> optimizer = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))  # doctest: +SKIP
     """

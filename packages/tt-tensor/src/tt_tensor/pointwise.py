@@ -115,6 +115,37 @@ def rtrue_divide(a: np.ndarray, b: object) -> np.ndarray:
     # END SOLUTION
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Integer ``//`` or ``%`` by zero: PyTorch raises ``RuntimeError: ZeroDivisionError``; so do we.
+
+    It is both a :class:`ZeroDivisionError` and a :class:`RuntimeError`, so code
+    written against either Python's or PyTorch's behaviour catches it.
+    """
+
+
+def _check_integer_divisor(op: str, a: object, b: object) -> None:
+    """Refuse an integer division whose divisor holds a zero (NumPy would silently return 0)."""
+    if _is_integral(a) and _is_integral(b) and not np.all(b):
+        shape = np.shape(b)
+        where = "a zero" if shape == () else f"a zero (divisor of shape {shape})"
+        raise IntegerDivisionByZero(
+            f"ZeroDivisionError: {op} of integer tensors by {where}; integer division by zero is "
+            "undefined. Mask the zeros out, or convert to floating point (.float()) to get inf/nan"
+        )
+
+
+def floor_divide(a: object, b: object) -> np.ndarray:
+    """``a // b`` rounding down; integer division by zero raises :class:`IntegerDivisionByZero`."""
+    _check_integer_divisor("floor_divide", a, b)
+    return binary("floor_divide", np.floor_divide, a, b)
+
+
+def remainder(a: object, b: object) -> np.ndarray:
+    """``a % b`` with the divisor's sign; integer division by zero raises :class:`IntegerDivisionByZero`."""
+    _check_integer_divisor("remainder", a, b)
+    return binary("remainder", np.remainder, a, b)
+
+
 def as_float(a: np.ndarray) -> np.ndarray:
     """``a`` itself if it is floating point, else converted to the default float dtype."""
     # BEGIN SOLUTION 01
