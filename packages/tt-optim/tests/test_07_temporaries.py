@@ -18,7 +18,8 @@ import time
 
 import numpy as np
 import pytest
-from tt_optim import checkpoint, load, save
+from tt_optim import checkpoint_files as checkpoint
+from tt_optim import load, save
 
 WRITER = textwrap.dedent(
     """

@@ -25,7 +25,7 @@ directory, flushed and ``fsync``-ed, then renamed over the target with
 write leaves the previous checkpoint intact and no temporary file behind;
 a ``kill -9`` (which no code can catch) leaves its temporary file, named
 ``.<name>.ttsave-<host>-<pid>-<random>.tmp``, and the next save to the same
-folder removes it once that process is gone (:func:`remove_stale_temporaries`).
+folder removes it once that process is gone (see :mod:`tt_optim.checkpoint_files`).
 """
 
 from __future__ import annotations
@@ -33,10 +33,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
-import socket
-import tempfile
-import time
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -47,15 +43,17 @@ import tt_tensor
 from tt_autograd import Tensor
 from tt_tensor.random import Generator
 
+from .checkpoint_files import (
+    CheckpointError,
+    _as_checkpoint_errors,
+    _temporary_file,
+)
+
 FORMAT = "tinytorch-checkpoint"
 VERSION = 1
 METADATA = "__metadata__"
 _TAGS = ("__tensor__", "__ndarray__", "__tuple__", "__dict__")
 _SCALARS = (bool, int, float, str, type(None))
-
-
-class CheckpointError(ValueError):
-    """A file that is not a TinyTorch checkpoint, or one that is refused (e.g. it carries a pickle)."""
 
 
 # ----------------------------------------------------------------- tree <-> (JSON, arrays)
@@ -133,65 +131,6 @@ def _write_npz(file: Any, arrays: Mapping[str, np.ndarray], metadata: bytes) -> 
             np.lib.format.write_array(entry, np.frombuffer(metadata, dtype=np.uint8), allow_pickle=False)
 
 
-TEMPORARY = re.compile(r"^\..+\.ttsave-(?P<host>[A-Za-z0-9_.-]*)-(?P<pid>\d+)-[A-Za-z0-9_]+\.tmp$")
-#: The temporary names of TinyTorch before the writer's pid went into them: ``.<name>.<8 random>.tmp``.
-LEGACY_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.[a-z0-9_]{8}\.tmp$")
-#: A legacy temporary file older than this (seconds) belongs to a save that died.
-LEGACY_AGE = 3600.0
-
-
-def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9_.]", "_", socket.gethostname())[:64]
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)  # signal 0: only asks whether the process exists
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OSError):
-        return True  # exists (another user's), or cannot tell: keep its file
-    return True
-
-
-def remove_stale_temporaries(directory: str | os.PathLike[str]) -> list[Path]:
-    """Delete the temporary files that killed saves left in ``directory``; returns what was removed.
-
-    Only TinyTorch's own temporaries are touched: ``.<name>.ttsave-<host>-<pid>-<random>.tmp``
-    written on this host by a process that no longer runs, and (from older
-    versions, whose names carry no pid) ``.<name>.<8 characters>.tmp`` files
-    beside a file ``<name>`` and untouched for an hour. A save in progress, in this or another process, is
-    left alone. Every :func:`save` calls this for its folder first.
-    """
-    removed = []
-    host = _host()
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(directory):
-            match = TEMPORARY.match(entry.name)
-            try:
-                if match:
-                    stale = match["host"] == host and not _process_alive(int(match["pid"]))
-                else:  # an old-style name counts only beside the file it was saving, and an hour old
-                    legacy = LEGACY_TEMPORARY.match(entry.name)
-                    stale = bool(legacy) and (
-                        os.path.isfile(os.path.join(directory, legacy["name"]))
-                        and time.time() - entry.stat().st_mtime > LEGACY_AGE
-                    )
-                if stale and entry.is_file(follow_symlinks=False):
-                    os.unlink(entry.path)
-                    removed.append(Path(entry.path))
-            except OSError:  # gone already (another save cleaned it), or not ours to delete
-                continue
-    return removed
-
-
-def _temporary_file(path: Path) -> tuple[int, str]:
-    """Clean the folder of stale temporaries, then open a new one named after this writer (host, pid)."""
-    remove_stale_temporaries(path.parent)
-    prefix = f".{path.name}.ttsave-{_host()}-{os.getpid()}-"
-    return tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=path.parent)
-
-
 def _atomic_write(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
     # BEGIN SOLUTION 07
@@ -253,6 +192,7 @@ def _refuse_objects(path: Path, name: str, entry: Any) -> None:
         )
 
 
+@_as_checkpoint_errors
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     """Every array of the archive, after checking that none of them needs unpickling."""
     # BEGIN SOLUTION 07
@@ -289,7 +229,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         )
     try:
         metadata = json.loads(arrays.pop(METADATA).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         raise CheckpointError(f"{path}: the {METADATA} entry is not valid JSON ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path}: the metadata does not describe a {FORMAT} file")
@@ -298,7 +238,20 @@ def load(path: str | os.PathLike[str]) -> Any:
             f"{path}: checkpoint format version {metadata.get('version')} is not supported "
             f"(this TinyTorch reads version {VERSION})"
         )
-    return _decode(metadata.get("tree"), arrays)
+    return _decode_checked(path, metadata.get("tree"), arrays)
+
+
+def _decode_checked(path: Path, tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """:func:`_decode` with crafted metadata (wrong tags, cycles of nesting) reported as a CheckpointError."""
+    try:
+        return _decode(tree, arrays)
+    except CheckpointError as error:
+        raise CheckpointError(f"{path}: {error}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        raise CheckpointError(
+            f"{path}: the {METADATA} entry does not describe a saved tree ({type(error).__name__}: "
+            f"{str(error)[:200]}); the file is damaged or crafted"
+        ) from None
 
 
 # ----------------------------------------------------------------- training checkpoints
