@@ -341,6 +341,17 @@ class Module:
                     tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
         return self
 
+    def cpu(self) -> Module:
+        """This module (TinyTorch runs on the CPU only)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused with a clear error: TinyTorch runs on the CPU only."""
+        raise RuntimeError(
+            f"{type(self).__name__}.cuda: TinyTorch runs on the CPU only, so there is no CUDA device; "
+            "drop the .cuda() call (or use .to('cpu'), which is always valid)"
+        )
+
     def float(self) -> Module:
         """Convert floating-point parameters and buffers to float32."""
         return self.to(np.float32)
