@@ -23,6 +23,7 @@ from tt_nn import functional as F
         (lambda: nn.LayerNorm((4, 2.0)), TypeError, "LayerNorm: normalized_shape must be an int"),
         (lambda: nn.BatchNorm1d(0), ValueError, "BatchNorm1d: num_features must be at least 1, got 0"),
         (lambda: nn.Linear(2, 2).cuda(), RuntimeError, r"Linear.cuda: TinyTorch runs on the CPU only"),
+        (lambda: nn.LeakyReLU("x"), TypeError, "LeakyReLU: negative_slope must be a number, got str"),
     ],
 )
 def test_bad_layer_arguments_name_the_layer_the_argument_and_the_value(make, error, message):

@@ -61,3 +61,25 @@ def test_a_float16_step_bumps_the_version_like_any_other(rng):
     Adam([param]).step()
     with pytest.raises(RuntimeError, match="in-place"):
         y.backward()
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda p: SGD(p, lr="x"), "SGD: lr must be a number, got str"),
+        (lambda p: SGD(p, dampening="x"), "SGD: dampening must be a number"),
+        (lambda p: Adam(p, betas="ab"), r"Adam: betas must be a pair of floats"),
+        (lambda p: Adam(p, betas=(0.9, None)), "Adam: betas must be a number, got NoneType"),
+        (lambda p: RMSprop(p, alpha=True), "RMSprop: alpha must be a number, got bool"),
+    ],
+)
+def test_non_numeric_hyperparameters_are_named(make, message):
+    with pytest.raises(TypeError, match=message):
+        make([autograd.zeros(2, requires_grad=True)])
+
+
+def test_clip_grad_norm_refuses_a_non_numeric_max_norm():
+    from tt_optim.utils import clip_grad_norm_
+
+    with pytest.raises(TypeError, match="clip_grad_norm_: max_norm must be a number, got str"):
+        clip_grad_norm_([autograd.zeros(2, requires_grad=True)], "x")

@@ -96,3 +96,11 @@ def test_kill_9_during_saves_leaves_a_loadable_file_and_the_next_save_cleans_up(
 @pytest.mark.parametrize("bad", [None, "."])
 def test_cleaning_an_unreadable_folder_is_harmless(bad, tmp_path):
     assert checkpoint.remove_stale_temporaries(tmp_path / "missing" if bad is None else tmp_path) == []
+
+
+def test_dataloader_refuses_a_negative_num_workers():
+    import tt_autograd as autograd
+    from tt_optim import DataLoader, TensorDataset
+
+    with pytest.raises(ValueError, match="DataLoader: num_workers must be a non-negative integer, got -1"):
+        DataLoader(TensorDataset(autograd.zeros(3)), num_workers=-1)

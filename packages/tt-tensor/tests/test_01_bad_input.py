@@ -41,3 +41,38 @@ def test_check_count_names_the_op_argument_and_value(value, minimum, error, mess
 
 def test_check_count_accepts_numpy_integers():
     assert check_count("Linear", "in_features", np.int32(7)) == 7
+
+
+@pytest.mark.parametrize(
+    ("compute", "message"),
+    [
+        (lambda: tt.randn(3) + "abc", r"add: unsupported operand of type str"),
+        (lambda: tt.randn(3) < None, r"lt: unsupported operand of type NoneType"),
+        (lambda: tt.maximum(tt.randn(3), {}), r"maximum: unsupported operand of type dict"),
+        (lambda: tt.where(tt.randn(3) > 0, tt.randn(3), None), r"where: unsupported operand"),
+        (lambda: tt.randn(3) * np.array(["a", "b", "c"]), r"mul: unsupported operand of type <U1 array"),
+        (lambda: tt.stack([tt.zeros(2), 1]), r"stack: expected Tensor as element 1, but got int"),
+        (lambda: tt.cat(tt.zeros(2)), r"cat: expected a list or tuple of tensors"),
+        (lambda: tt.eye(-1), r"eye: n must be non-negative, got -1"),
+        (lambda: tt.linspace(0, 1, -1), r"linspace: steps must be non-negative"),
+        (lambda: tt.randperm(-1), r"randperm: n must be non-negative"),
+        (lambda: tt.arange("a"), r"arange: end must be a number"),
+        (lambda: tt.manual_seed("x"), r"manual_seed: seed must be an int"),
+    ],
+)
+def test_non_numeric_operands_and_bad_sizes_name_the_op(compute, message):
+    kind = ValueError if "non-negative" in message else TypeError
+    with pytest.raises(kind, match=message):
+        compute()
+
+
+def test_reshape_refuses_sizes_below_minus_one():
+    with pytest.raises(RuntimeError, match=r"reshape: shape \[-2, 3\] is invalid for input of size 6"):
+        tt.zeros(2, 3).reshape(-2, 3)
+    assert tt.zeros(2, 3).reshape(-1, 2).shape == (3, 2)
+
+
+def test_equality_with_a_non_number_is_false_everywhere_as_in_python():
+    assert (tt.zeros(3) == None).tolist() == [False] * 3  # noqa: E711
+    assert (tt.zeros(3) != "abc").tolist() == [True] * 3
+    assert tt.manual_seed(3.0).initial_seed() == 3

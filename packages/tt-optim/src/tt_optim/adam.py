@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 
 class Adam(Optimizer):
@@ -68,6 +68,7 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
+        check_hyperparameters(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"{name}: invalid learning rate {lr}: it must be >= 0")
         if eps < 0.0:

@@ -47,6 +47,21 @@ _UNORDERED = (
 )
 
 
+def check_hyperparameters(owner: str, **values: Any) -> None:
+    """Refuse hyper-parameters that are not real numbers (``lr="x"``, ``betas="ab"``), naming each.
+
+    A pair (``betas``) must be two numbers. Bools count as numbers nowhere
+    here: ``lr=True`` is almost surely a mistake.
+    """
+    for name, value in values.items():
+        items = value if name == "betas" else (value,)
+        if name == "betas" and (not isinstance(value, (tuple, list)) or len(value) != 2):
+            raise TypeError(f"{owner}: betas must be a pair of floats (beta1, beta2), got {value!r:.60}")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{owner}: {name} must be a number, got {type(item).__name__} {item!r:.40}")
+
+
 class Optimizer:
     """Base class of optimizers, like ``torch.optim.Optimizer``.
 
