@@ -15,6 +15,7 @@ import tarfile
 import numpy as np
 import pytest
 from tt_vision.datasets import CIFAR10, MNIST, DatasetFileError, read_cifar_archive, read_idx
+from tt_vision.datasets import _decoded as decoded
 
 
 @pytest.fixture
@@ -59,9 +60,32 @@ def test_a_flipped_cached_pixel_is_detected(tmp_path, rng, cache):
     raw = bytearray(images.read_bytes())
     raw[-5] ^= 0x10  # one bit of one pixel
     images.write_bytes(bytes(raw))
-    with pytest.warns(RuntimeWarning, match="CRC-32"):
+    with pytest.warns(RuntimeWarning, match="checksum differs"):
         data = MNIST(root=tmp_path, download=False)
     np.testing.assert_array_equal(data.data, x)
+
+
+def test_reordered_cached_images_are_detected(tmp_path, rng, cache):
+    x, _ = write_mnist_npz(tmp_path / "mnist.npz", rng)
+    MNIST(root=tmp_path, download=False)
+    images = next(cache.glob("*-images.npy"))
+    rewrite_npy(images, np.load(images)[::-1].copy())  # same bytes, same sums, other places
+    with pytest.warns(RuntimeWarning, match="checksum differs"):
+        data = MNIST(root=tmp_path, download=False)
+    np.testing.assert_array_equal(data.data, x)
+
+
+def test_the_checksum_sees_one_flipped_bit_anywhere_and_a_swap_of_two_words(rng):
+    data = rng.integers(0, 256, 3 * 8 * decoded.WORDS + 5, dtype=np.uint8)
+    reference = decoded.checksum(data)
+    for position in (0, 7, 8 * decoded.WORDS, data.size - 6, data.size - 1):
+        flipped = data.copy()
+        flipped[position] ^= 0x80
+        assert decoded.checksum(flipped) != reference
+    words = data[: 8 * 3 * decoded.WORDS].view(np.uint64).copy()
+    words[[3, 5000]] = words[[5000, 3]]
+    swapped = np.concatenate([words.view(np.uint8), data[8 * 3 * decoded.WORDS :]])
+    assert decoded.checksum(swapped) != reference or words[3] == words[5000]
 
 
 def test_a_reshaped_cached_array_is_detected(tmp_path, rng, cache):
