@@ -17,7 +17,8 @@ can be killed) and ends in one of:
 * **silent wrong**: a result that is wrong, or a bad input accepted;
 * **obscure error**: an exception that does not name the op or the file, or
   a raw ``AttributeError``/``BadZipFile``/``RecursionError``-style one;
-* **hang**: no answer within ``--timeout`` seconds; **crash**: the child died.
+* **hang**: no answer within ``--timeout`` seconds; **crash**: the child died, or
+  its result could not even be examined (printing it raised).
 
 The ``kill -9`` experiment starts a process that saves an 8 MiB checkpoint in
 a loop, kills it at a random moment, loads the file, and repeats; then one
