@@ -130,6 +130,7 @@ NOT_DIFFERENTIABLE = {
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
     "is_contiguous", "is_floating_point", "__len__",
+    "cuda",  # refused: TinyTorch runs on the CPU only
     # in place: refused on leaves that require grad, recorded on non-leaves (test_02_graph.py)
     "add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__",
     "zero_", "fill_", "copy_", "clamp_", "masked_fill_", "addcmul_", "addcdiv_", "lerp_",

@@ -38,7 +38,8 @@ def test_the_first_load_writes_planar_pixels_and_the_second_maps_them(tmp_path, 
     x, y = write_cifar_npz(tmp_path / "cifar10.npz", rng)
     first = CIFAR10(root=tmp_path, download=False)
     written = sorted(p.name for p in cache.iterdir())
-    assert len(written) == 2 and all(name.startswith("cifar10-train-") for name in written)
+    assert len(written) == 3 and all(name.startswith("cifar10-train-") for name in written)
+    assert [name.rsplit("-", 1)[1] for name in written] == ["images.npy", "labels.npy", "record.json"]
     assert not [p for p in cache.iterdir() if p.name.startswith(".")]  # no temporary left behind
 
     def must_not_decode(*args, **kwargs):

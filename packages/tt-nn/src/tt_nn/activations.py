@@ -48,6 +48,15 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
+        if (
+            isinstance(negative_slope, bool)
+            or not isinstance(negative_slope, (int, float))
+            and not hasattr(negative_slope, "shape")
+        ):
+            raise TypeError(
+                f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__} "
+                f"{negative_slope!r:.40}"
+            )
         self.negative_slope = negative_slope
         self.inplace = inplace
 

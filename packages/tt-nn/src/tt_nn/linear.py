@@ -11,6 +11,7 @@ import math
 
 import tt_autograd
 import tt_tensor
+from tt_tensor.checks import check_count
 
 from . import functional as F
 from . import init
@@ -64,10 +65,8 @@ class Linear(Module):
         super().__init__()
         if device is not None and str(device) != "cpu":
             raise RuntimeError(f"Linear: device {device!r} is not available; TinyTorch runs on the CPU only")
-        if in_features < 0 or out_features < 0:
-            raise ValueError(
-                f"Linear: feature sizes must be non-negative, got ({in_features}, {out_features})"
-            )
+        in_features = check_count("Linear", "in_features", in_features)
+        out_features = check_count("Linear", "out_features", out_features)
         self.in_features = in_features
         self.out_features = out_features
         self.weight = Parameter(tt_autograd.empty(out_features, in_features, dtype=dtype))

@@ -341,6 +341,17 @@ class Module:
                     tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
         return self
 
+    def cpu(self) -> Module:
+        """This module (TinyTorch runs on the CPU only)."""
+        return self
+
+    def cuda(self, device: Any = None) -> Module:
+        """Refused with a clear error: TinyTorch runs on the CPU only."""
+        raise RuntimeError(
+            f"{type(self).__name__}.cuda: TinyTorch runs on the CPU only, so there is no CUDA device; "
+            "drop the .cuda() call (or use .to('cpu'), which is always valid)"
+        )
+
     def float(self) -> Module:
         """Convert floating-point parameters and buffers to float32."""
         return self.to(np.float32)
@@ -348,6 +359,14 @@ class Module:
     def double(self) -> Module:
         """Convert floating-point parameters and buffers to float64."""
         return self.to(np.float64)
+
+    def half(self) -> Module:
+        """Convert floating-point parameters and buffers to float16 (as ``torch.nn.Module.half``).
+
+        Layers compute float16 inputs with float32 accumulation where it matters
+        (normalisation, reductions) and return float16, as PyTorch does on the CPU.
+        """
+        return self.to(np.float16)
 
     # ----------------------------------------------------------------- state
     def _state_items(self, prefix: str, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:
@@ -406,7 +425,7 @@ class Module:
         with no_grad():
             for key, target in own.items():
                 if key in state_dict:
-                    target.array[...] = np.asarray(state_dict[key], dtype=target.array.dtype)
+                    target.copy_(np.asarray(state_dict[key], dtype=target.array.dtype))  # bumps its version
         return IncompatibleKeys(missing, unexpected)
         # END SOLUTION
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import tt_autograd
 from tt_autograd import no_grad
+from tt_tensor.checks import check_count
 
 from . import functional as F
 from . import init
@@ -47,7 +48,9 @@ class LayerNorm(Module):
         dtype: object = None,
     ) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+        if not isinstance(normalized_shape, (list, tuple)):
+            normalized_shape = (normalized_shape,)
+        shape = tuple(check_count("LayerNorm", "normalized_shape", size, 1) for size in normalized_shape)
         self.normalized_shape = shape
         self.eps = eps
         self.elementwise_affine = elementwise_affine
@@ -99,7 +102,7 @@ class BatchNormBase(Module):
             raise RuntimeError(
                 f"{type(self).__name__}: device {device!r} is not available; TinyTorch runs on the CPU only"
             )
-        self.num_features = num_features
+        self.num_features = check_count(type(self).__name__, "num_features", num_features, 1)
         self.eps = eps
         self.momentum = momentum
         self.affine = affine

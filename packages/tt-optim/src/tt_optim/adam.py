@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 
 class Adam(Optimizer):
@@ -45,6 +45,12 @@ class Adam(Optimizer):
     State per parameter: ``step`` (a float32 scalar tensor, as in PyTorch),
     ``exp_avg``, ``exp_avg_sq`` and, with amsgrad, ``max_exp_avg_sq``.
 
+    float16 parameters: the state is kept in float32 and the step computed in
+    float32, then the parameter is rounded back to float16 (as PyTorch's
+    ``fused=True`` kernels compute in float32; its default path keeps float16
+    state, where ``eps=1e-8`` rounds to 0 and a zero gradient gives NaN).
+    See :meth:`Optimizer._update_half`.
+
     Example:
         >>> optimizer = Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.999))  # doctest: +SKIP
     """
@@ -62,6 +68,7 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
+        check_hyperparameters(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"{name}: invalid learning rate {lr}: it must be >= 0")
         if eps < 0.0:

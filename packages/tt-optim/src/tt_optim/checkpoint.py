@@ -22,7 +22,10 @@ refused with :class:`CheckpointError`, as is any file that is not such a zip
 **Writes are atomic**: the file is written to a temporary file in the same
 directory, flushed and ``fsync``-ed, then renamed over the target with
 ``os.replace`` (atomic on POSIX and Windows). A crash or an error during the
-write leaves the previous checkpoint intact and no temporary file behind.
+write leaves the previous checkpoint intact and no temporary file behind;
+a ``kill -9`` (which no code can catch) leaves its temporary file, named
+``.<name>.ttsave-<host>-<pid>-<random>.tmp``, and the next save to the same
+folder removes it once that process is gone (see :mod:`tt_optim.checkpoint_files`).
 """
 
 from __future__ import annotations
@@ -30,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import tempfile
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -42,15 +44,17 @@ from tt_autograd import Tensor
 from tt_nn import load_safetensors, save_safetensors
 from tt_tensor.random import Generator
 
+from .checkpoint_files import (
+    CheckpointError,
+    _as_checkpoint_errors,
+    _temporary_file,
+)
+
 FORMAT = "tinytorch-checkpoint"
 VERSION = 1
 METADATA = "__metadata__"
 _TAGS = ("__tensor__", "__ndarray__", "__tuple__", "__dict__")
 _SCALARS = (bool, int, float, str, type(None))
-
-
-class CheckpointError(ValueError):
-    """A file that is not a TinyTorch checkpoint, or one that is refused (e.g. it carries a pickle)."""
 
 
 # ----------------------------------------------------------------- tree <-> (JSON, arrays)
@@ -132,7 +136,7 @@ def _atomic_write(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
     # BEGIN SOLUTION 07
     directory = path.parent
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    handle, temporary = _temporary_file(path)  # .<name>.ttsave-<host>-<pid>-<random>.tmp
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
@@ -197,6 +201,7 @@ def _refuse_objects(path: Path, name: str, entry: Any) -> None:
         )
 
 
+@_as_checkpoint_errors
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     """Every array of the archive, after checking that none of them needs unpickling."""
     # BEGIN SOLUTION 07
@@ -238,7 +243,7 @@ def load(path: str | os.PathLike[str]) -> Any:
         )
     try:
         metadata = json.loads(arrays.pop(METADATA).tobytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, ValueError, RecursionError) as error:  # RecursionError: nesting too deep
         raise CheckpointError(f"{path}: the {METADATA} entry is not valid JSON ({error})") from None
     if not isinstance(metadata, dict) or metadata.get("format") != FORMAT:
         raise CheckpointError(f"{path}: the metadata does not describe a {FORMAT} file")
@@ -247,7 +252,20 @@ def load(path: str | os.PathLike[str]) -> Any:
             f"{path}: checkpoint format version {metadata.get('version')} is not supported "
             f"(this TinyTorch reads version {VERSION})"
         )
-    return _decode(metadata.get("tree"), arrays)
+    return _decode_checked(path, metadata.get("tree"), arrays)
+
+
+def _decode_checked(path: Path, tree: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """:func:`_decode` with crafted metadata (wrong tags, cycles of nesting) reported as a CheckpointError."""
+    try:
+        return _decode(tree, arrays)
+    except CheckpointError as error:
+        raise CheckpointError(f"{path}: {error}") from None
+    except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as error:
+        raise CheckpointError(
+            f"{path}: the {METADATA} entry does not describe a saved tree ({type(error).__name__}: "
+            f"{str(error)[:200]}); the file is damaged or crafted"
+        ) from None
 
 
 # ----------------------------------------------------------------- training checkpoints

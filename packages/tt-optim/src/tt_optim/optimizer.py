@@ -47,6 +47,21 @@ _UNORDERED = (
 )
 
 
+def check_hyperparameters(owner: str, **values: Any) -> None:
+    """Refuse hyper-parameters that are not real numbers (``lr="x"``, ``betas="ab"``), naming each.
+
+    A pair (``betas``) must be two numbers. Bools count as numbers nowhere
+    here: ``lr=True`` is almost surely a mistake.
+    """
+    for name, value in values.items():
+        items = value if name == "betas" else (value,)
+        if name == "betas" and (not isinstance(value, (tuple, list)) or len(value) != 2):
+            raise TypeError(f"{owner}: betas must be a pair of floats (beta1, beta2), got {value!r:.60}")
+        for item in items:
+            if isinstance(item, bool) or not isinstance(item, (int, float, np.integer, np.floating)):
+                raise TypeError(f"{owner}: {name} must be a number, got {type(item).__name__} {item!r:.40}")
+
+
 class Optimizer:
     """Base class of optimizers, like ``torch.optim.Optimizer``.
 
@@ -160,13 +175,34 @@ class Optimizer:
                             f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of "
                             f"shape {p.grad.shape}"
                         )
-                    self._update(p, p.grad.array, self.state[p], group)
+                    if p.array.dtype == np.float16:
+                        self._update_half(p, p.grad.array, self.state[p], group)
+                    else:
+                        self._update(p, p.grad.array, self.state[p], group)
                     versions.bump(p.array)  # as an in-place op would: a graph that saved p now refuses
         return loss
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         """Update one parameter in place from its gradient; each optimizer defines it."""
         raise NotImplementedError(f"{type(self).__name__} must define _update()")
+
+    def _update_half(
+        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """The update of a float16 parameter, computed in float32 and rounded back once.
+
+        In float16 Adam's ``eps = 1e-8`` rounds to 0 (the smallest float16 is
+        6e-8), so a zero gradient gives ``0 / 0 = nan`` at the first step, and
+        gradients below 2.4e-4 square to 0. PyTorch's fused kernels
+        (``fused=True``) compute float16 parameters in float32 (its "opmath"
+        type) for that reason; TinyTorch does so for every optimizer and keeps
+        the state (``exp_avg``, ``exp_avg_sq``, momentum buffers) in float32.
+        Only the parameter itself is rounded to float16 after each step, so an
+        update smaller than half its float16 spacing is lost (no float32 master copy).
+        """
+        master = Tensor.from_array(param.array.astype(np.float32))
+        self._update(master, grad.astype(np.float32), state, group)
+        np.copyto(param.array, master.array, casting="same_kind")
 
     def _plus_weight_decay(self, g: np.ndarray, theta: np.ndarray, weight_decay: float) -> np.ndarray:
         """``g + λθ`` (an L2 penalty's gradient added) in a work array; ``g`` itself is left alone."""
@@ -269,7 +305,7 @@ def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
                     f"load_state_dict: state {key!r} of parameter {index} has shape {array.shape}, but the "
                     f"parameter has shape {param.shape}"
                 )
-            if param.array.dtype.kind == "f":
-                array = array.astype(param.array.dtype, copy=False)
+            if param.array.dtype.kind == "f":  # float16 parameters keep float32 state (see _update_half)
+                array = array.astype(np.promote_types(param.array.dtype, np.float32), copy=False)
         return Tensor.from_array(array)
     return copy.deepcopy(value)

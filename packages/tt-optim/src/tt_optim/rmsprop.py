@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 
 class RMSprop(Optimizer):
@@ -55,6 +55,9 @@ class RMSprop(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
+        check_hyperparameters(
+            "RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
+        )
         for name, value in (
             ("learning rate", lr),
             ("eps", eps),

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_hyperparameters
 
 
 class SGD(Optimizer):
@@ -56,6 +56,7 @@ class SGD(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
+        check_hyperparameters("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"SGD: invalid learning rate {lr}: it must be >= 0")
         if momentum < 0.0:

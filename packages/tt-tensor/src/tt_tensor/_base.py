@@ -46,6 +46,7 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
                 "tensor: cannot make a tensor from ragged data: nested lists must have equal length "
                 "at each level"
             ) from None
+        _check_integer_range(data, array)
         if dtype is None:
             dtype = infer_numpy_dtype(array)
     if dtype is None:
@@ -54,6 +55,26 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
     else:
         numpy_dtype = as_dtype(dtype).numpy
     return np.array(array, dtype=numpy_dtype, copy=copy)
+
+
+INT64 = np.iinfo(np.int64)
+
+
+def _check_integer_range(data: object, array: np.ndarray) -> None:
+    """Refuse Python integers beyond int64 (NumPy makes them objects, or uint64 that would wrap)."""
+    if array.dtype.kind == "u" and array.size and array.max() > INT64.max:
+        value = int(array.max())
+    elif array.dtype == object:
+        values = [v for v in array.reshape(-1) if type(v) is int and not INT64.min <= v <= INT64.max]
+        if not values:
+            return
+        value = values[0]
+    else:
+        return
+    raise OverflowError(
+        f"tensor: the integer {value} does not fit in int64 (range {INT64.min} to {INT64.max}); "
+        "PyTorch refuses it too ('Overflow when unpacking long'). Pass it as a float (e.g. 2.0 ** 70)"
+    )
 
 
 def operand(value: object) -> object:

@@ -50,10 +50,10 @@ class OperatorMixin(TensorBase):
         return self.from_array(np.negative(self.array))
 
     def __floordiv__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("floor_divide", np.floor_divide, self.array, operand(other)))
+        return self.from_array(pointwise.floor_divide(self.array, operand(other)))
 
     def __mod__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("remainder", np.remainder, self.array, operand(other)))
+        return self.from_array(pointwise.remainder(self.array, operand(other)))
 
     def __abs__(self) -> Tensor:
         return self.from_array(np.abs(self.array))
@@ -108,10 +108,10 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.binary("pow", np.power, operand(other), self.array))
 
     def __rfloordiv__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("floor_divide", np.floor_divide, operand(other), self.array))
+        return self.from_array(pointwise.floor_divide(operand(other), self.array))
 
     def __rmod__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("remainder", np.remainder, operand(other), self.array))
+        return self.from_array(pointwise.remainder(operand(other), self.array))
 
     def __rmatmul__(self, other: object) -> Tensor:
         return self.from_array(linalg.matmul(operand(other), self.array))

@@ -58,6 +58,29 @@ def parse_size(op: str, args: tuple) -> tuple[int, ...]:
     return size
 
 
+def check_count(op: str, name: str, value: object, minimum: int = 0) -> int:
+    """An integer argument such as a layer's feature count, ``>= minimum``; a clear error otherwise.
+
+    Bools and floats are refused (``Linear(4.5, 3)``), as are NumPy floats;
+    NumPy integers are accepted. The error names the op, the argument, the
+    value and what was expected.
+
+    Example:
+        >>> check_count("Linear", "in_features", 4)
+        4
+    """
+    if isinstance(value, bool):
+        raise TypeError(f"{op}: {name} must be an int, got the bool {value}")
+    try:
+        count = operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
+    if count < minimum:
+        expected = "non-negative" if minimum == 0 else f"at least {minimum}"
+        raise ValueError(f"{op}: {name} must be {expected}, got {count}")
+    return count
+
+
 def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
     """Like :func:`parse_size`, but one entry may be -1 (inferred), as for ``reshape``."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):

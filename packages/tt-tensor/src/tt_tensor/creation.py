@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import random
-from .checks import parse_size
+from .checks import check_count, parse_size
 from .dtypes import as_dtype, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
@@ -64,6 +64,9 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: objec
     """Values ``start, start + step, ...`` below ``end`` (``arange(n)`` is ``0..n-1``)."""
     if end is None:
         start, end = 0, start
+    for name, value in (("start", start), ("end", end), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+            raise TypeError(f"arange: {name} must be a number, got {type(value).__name__} {value!r:.40}")
     if step == 0:
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
@@ -74,11 +77,14 @@ def arange(start: float, end: float | None = None, step: float = 1, dtype: objec
 
 def linspace(start: float, end: float, steps: int, dtype: object = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    steps = check_count("linspace", "steps", steps)
     return Tensor.from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
 
 
 def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:
     """An ``n x m`` identity matrix (ones on the diagonal)."""
+    n = check_count("eye", "n", n)
+    m = None if m is None else check_count("eye", "m", m)
     return Tensor.from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
 
 
@@ -136,6 +142,7 @@ def randint(
 
 def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64)."""
+    n = check_count("randperm", "n", n)
     return Tensor.from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
 
 

@@ -22,9 +22,19 @@ def _most_derived(values: Sequence[object]) -> type[Tensor]:
     return chosen
 
 
+def _tensor_list(op: str, tensors: object) -> list[Tensor]:
+    """``tensors`` as a list, each element a tensor (PyTorch's message names the first that is not)."""
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"{op}: expected a list or tuple of tensors, got {type(tensors).__name__}")
+    for index, value in enumerate(tensors):
+        if not isinstance(value, Tensor):
+            raise TypeError(f"{op}: expected Tensor as element {index}, but got {type(value).__name__}")
+    return list(tensors)
+
+
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension; the other sizes must match."""
-    tensors = list(tensors)
+    tensors = _tensor_list("cat", tensors)
     return _most_derived(tensors)._cat(tensors, dim)
 
 
@@ -33,7 +43,7 @@ concat = concatenate = cat
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension ``dim``."""
-    tensors = list(tensors)
+    tensors = _tensor_list("stack", tensors)
     return _most_derived(tensors)._stack(tensors, dim)
 
 

@@ -19,9 +19,46 @@ import numpy as np
 
 from .dtypes import get_default_dtype, infer_numpy_dtype, promote_operands
 
+#: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
+_PLAIN = frozenset({np.ndarray, float, int, bool})
+
+
+def _is_numeric(value: object) -> bool:
+    if isinstance(value, np.ndarray):
+        return value.dtype.kind in "biufc"
+    return isinstance(value, (int, float, complex, np.number, np.bool_))
+
+
+def check_operands(op: str, a: object, b: object) -> np.ndarray | None:
+    """Refuse operands that are not numbers, arrays or tensors of numbers (``t + "abc"``, ``t < None``).
+
+    ``eq``/``ne`` against such a value answer "not equal" everywhere instead,
+    as ``==`` does in Python (and ``tensor == None`` in PyTorch): the result
+    is returned, and None means the operands are fine.
+    """
+    for value in (a, b):
+        if type(value) in _PLAIN and (type(value) is not np.ndarray or value.dtype.kind in "biufc"):
+            continue
+        if _is_numeric(value):
+            continue
+        if op in ("eq", "ne"):
+            shape = np.shape(a if isinstance(a, np.ndarray) else b)
+            return np.full(shape, op == "ne")
+        kind = f"{value.dtype} array" if isinstance(value, np.ndarray) else type(value).__name__
+        raise TypeError(
+            f"{op}: unsupported operand of type {kind} ({value!r:.40}); expected a tensor, a number or an "
+            "array of numbers"
+        )
+    return None
+
 
 def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """Apply a broadcasting binary ``ufunc``; a shape mismatch names ``op`` and both shapes."""
+    odd_array = type(b) is np.ndarray and b.dtype.kind not in "biufc"
+    if type(a) not in _PLAIN or type(b) not in _PLAIN or odd_array:
+        refused = check_operands(op, a, b)
+        if refused is not None:
+            return refused
     # BEGIN SOLUTION 01
     a, b = promote_operands(a, b)
     try:
@@ -113,6 +150,37 @@ def rtrue_divide(a: np.ndarray, b: object) -> np.ndarray:
     # END SOLUTION
 
 
+class IntegerDivisionByZero(ZeroDivisionError, RuntimeError):
+    """Integer ``//`` or ``%`` by zero: PyTorch raises ``RuntimeError: ZeroDivisionError``; so do we.
+
+    It is both a :class:`ZeroDivisionError` and a :class:`RuntimeError`, so code
+    written against either Python's or PyTorch's behaviour catches it.
+    """
+
+
+def _check_integer_divisor(op: str, a: object, b: object) -> None:
+    """Refuse an integer division whose divisor holds a zero (NumPy would silently return 0)."""
+    if _is_integral(a) and _is_integral(b) and not np.all(b):
+        shape = np.shape(b)
+        where = "a zero" if shape == () else f"a zero (divisor of shape {shape})"
+        raise IntegerDivisionByZero(
+            f"ZeroDivisionError: {op} of integer tensors by {where}; integer division by zero is "
+            "undefined. Mask the zeros out, or convert to floating point (.float()) to get inf/nan"
+        )
+
+
+def floor_divide(a: object, b: object) -> np.ndarray:
+    """``a // b`` rounding down; integer division by zero raises :class:`IntegerDivisionByZero`."""
+    _check_integer_divisor("floor_divide", a, b)
+    return binary("floor_divide", np.floor_divide, a, b)
+
+
+def remainder(a: object, b: object) -> np.ndarray:
+    """``a % b`` with the divisor's sign; integer division by zero raises :class:`IntegerDivisionByZero`."""
+    _check_integer_divisor("remainder", a, b)
+    return binary("remainder", np.remainder, a, b)
+
+
 def as_float(a: np.ndarray) -> np.ndarray:
     """``a`` itself if it is floating point, else converted to the default float dtype."""
     # BEGIN SOLUTION 01
@@ -173,6 +241,7 @@ def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
     ``x`` and ``y`` (arrays or Python scalars) are promoted as for arithmetic; two
     Python scalars give the dtype a tensor of them would have (floats: the default).
     """
+    check_operands("where", x, y)
     # BEGIN SOLUTION 01
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")

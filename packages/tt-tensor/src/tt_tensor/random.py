@@ -30,6 +30,9 @@ class Generator:
 
     def manual_seed(self, seed: int) -> Generator:
         """Restart the sequence from ``seed``; returns the generator."""
+        whole = isinstance(seed, float) and seed.is_integer()
+        if isinstance(seed, bool) or not (isinstance(seed, (int, np.integer)) or whole):
+            raise TypeError(f"manual_seed: seed must be an int, got {type(seed).__name__} {seed!r:.40}")
         self._seed = int(seed)
         self.numpy = np.random.Generator(np.random.PCG64(self._seed))
         return self

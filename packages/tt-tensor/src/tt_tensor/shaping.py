@@ -21,6 +21,8 @@ def reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
     A view when the layout allows it, else a copy (as ``torch.reshape``).
     """
+    if any(size < -1 for size in parse_shape("reshape", shape)):  # NumPy would take -2 for -1
+        raise invalid_shape_error("reshape", a, parse_shape("reshape", shape))
     # BEGIN SOLUTION 01
     shape = parse_shape("reshape", shape)
     try:

@@ -226,6 +226,13 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
         """This tensor (TinyTorch tensors always live on the CPU)."""
         return self
 
+    def cuda(self, device: object = None, non_blocking: bool = False) -> Tensor:
+        """Refused with a clear error: TinyTorch runs on the CPU only (``torch.cuda`` is not available)."""
+        raise RuntimeError(
+            "cuda: TinyTorch runs on the CPU only, so there is no CUDA device to move the tensor to; "
+            "drop the .cuda() call (or use .to('cpu'), which is always valid)"
+        )
+
     def clone(self) -> Tensor:
         """A copy with its own storage."""
         return self.from_array(self.array.copy())

@@ -6,7 +6,9 @@ token. Training then repeatedly finds the most frequent adjacent pair of ids
 and gives it a new id (a *merge*), until the vocabulary reaches the target
 size. Encoding replays the merges in the order they were learned; decoding
 concatenates each id's bytes and decodes them as UTF-8, so
-``decode(encode(s)) == s`` for every string.
+``decode(encode(s)) == s`` for every string (lone surrogates included: see
+:func:`decode_utf8`). For a given vocabulary, encoding costs time linear in
+the text: each chunk is rescanned once per merge it applies.
 
 Before counting, text is cut into chunks by a regular expression (GPT-2's
 idea: words with their leading space, runs of digits, runs of punctuation,
@@ -37,6 +39,11 @@ from .tokenizer import Tokenizer
 #: contractions, letters with an optional leading space, digits, other symbols, whitespace.
 #: Every character matches one branch, so the chunks always concatenate back to the text.
 DEFAULT_PATTERN = r"""'(?:[sdmt]|ll|ve|re)| ?[^\W\d_]+| ?\d+| ?(?:[^\s\w]|_)+|\s+(?!\S)|\s+"""
+
+#: The split patterns a loaded tokenizer file may name. A regular expression from a file is code
+#: that ``encode`` runs: a crafted one such as ``(a+)+$`` backtracks for exponential time and
+#: hangs it. To load a file you wrote with your own pattern, add that pattern here first.
+TRUSTED_PATTERNS: set[str] = {DEFAULT_PATTERN}
 
 _CACHE_LIMIT = 200_000
 
@@ -143,7 +150,7 @@ class BPETokenizer(Tokenizer):
         # BEGIN SOLUTION 10
         table = self._bytes
         data = b"".join([table[i] for i in ids.tolist()])
-        return data.decode("utf-8", errors="replace")
+        return decode_utf8(data)
         # END SOLUTION
 
     # ----------------------------------------------------------------- files
@@ -154,12 +161,54 @@ class BPETokenizer(Tokenizer):
         merges, pattern = payload.get("merges"), payload.get("pattern")
         if not isinstance(merges, list) or not isinstance(pattern, str):
             raise ValueError("BPETokenizer.load: the file needs a 'merges' list and a 'pattern' string")
+        if pattern not in TRUSTED_PATTERNS:
+            raise ValueError(
+                f"BPETokenizer.load: the file's split pattern {pattern!r:.80} is not one of TinyTorch's own. "
+                "A pattern from a file is code that encode() runs, and a crafted one can hang it, so it is "
+                "refused; if you wrote this file yourself, add its pattern to tt_text.bpe.TRUSTED_PATTERNS"
+            )
         self.pattern = pattern
         self._regex = re.compile(pattern)
-        self._set_merges([tuple(pair) for pair in merges])
+        self._set_merges(checked_merges(merges))
+        self._check_special_payload(payload)
 
     def __repr__(self) -> str:
         return f"BPETokenizer(vocab_size={self.vocab_size}, merges={len(self.merges)})"
+
+
+def decode_utf8(data: bytes) -> str:
+    """``data`` as text: exactly what :meth:`BPETokenizer.encode` was given, for any ``str``.
+
+    ``encode`` writes lone surrogates (``"\\ud800"``, or the ``"\\udc80"`` that
+    ``os.fsdecode`` makes of an undecodable byte) as their 3-byte forms
+    (``surrogatepass``), so decoding with ``surrogatepass`` gives them back
+    and the round trip is lossless. Bytes that no ``str`` encodes to (a
+    sequence cut mid-character, ids a model made up) become U+FFFD.
+    """
+    try:
+        return data.decode("utf-8", errors="surrogatepass")
+    except UnicodeDecodeError:
+        return data.decode("utf-8", errors="replace")
+
+
+def checked_merges(merges: list[Any]) -> list[tuple[int, int]]:
+    """A file's merges as pairs of ids, each id made by an earlier merge (or a byte), no pair twice."""
+    pairs: list[tuple[int, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for rank, merge in enumerate(merges):
+        ok = isinstance(merge, (list, tuple)) and len(merge) == 2
+        ok = ok and all(type(i) is int and 0 <= i < 256 + rank for i in merge)
+        if not ok:
+            raise ValueError(
+                f"BPETokenizer.load: merge {rank} is {merge!r:.60}; each merge must be a pair of ids "
+                f"below {256 + rank} (the bytes and the merges before it)"
+            )
+        pair = (merge[0], merge[1])
+        if pair in seen:
+            raise ValueError(f"BPETokenizer.load: merge {rank} {pair} repeats an earlier merge")
+        seen.add(pair)
+        pairs.append(pair)
+    return pairs
 
 
 def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:

@@ -90,6 +90,7 @@ class CharTokenizer(Tokenizer):
         if not isinstance(chars, str):
             raise ValueError("CharTokenizer.load: the file has no 'chars' string")
         self._codes = np.unique(_code_points(chars))
+        self._check_special_payload(payload)
 
     def __repr__(self) -> str:
         return f"CharTokenizer(vocab_size={self.vocab_size})"

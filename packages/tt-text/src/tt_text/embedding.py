@@ -30,6 +30,7 @@ import numpy as np
 from tt_autograd import Function, Tensor
 from tt_nn import Module, Parameter
 from tt_tensor import numpy_generator
+from tt_tensor.checks import check_count
 from tt_tensor.threads import one_blas_thread
 
 #: Largest ``vocabulary * ids`` for which the one-hot GEMM is used.
@@ -106,6 +107,14 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
         super().__init__()
+        num_embeddings = check_count("Embedding", "num_embeddings", num_embeddings)
+        embedding_dim = check_count("Embedding", "embedding_dim", embedding_dim)
+        if padding_idx is not None and (
+            isinstance(padding_idx, bool) or not isinstance(padding_idx, (int, np.integer))
+        ):
+            raise TypeError(
+                f"Embedding: padding_idx must be an int or None, got {type(padding_idx).__name__}"
+            )
         # BEGIN SOLUTION 11
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:

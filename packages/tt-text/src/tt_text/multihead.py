@@ -29,6 +29,7 @@ from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter
 from tt_nn.functional import dropout, linear
 from tt_tensor import numpy_generator
+from tt_tensor.checks import check_count
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
 from .kv_cache import KVCache
@@ -92,6 +93,8 @@ class MultiheadAttention(Module):
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  batch_first: bool = False) -> None:  # fmt: skip
         super().__init__()
+        embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim, 1)
+        num_heads = check_count("MultiheadAttention", "num_heads", num_heads, 1)
         # BEGIN SOLUTION 12
         if embed_dim % num_heads:
             raise ValueError(

@@ -165,6 +165,32 @@ class Tokenizer:
         # END SOLUTION
 
     # ----------------------------------------------------------------- helpers
+    def _check_special_payload(self, payload: dict[str, Any]) -> None:
+        """Refuse a file's special tokens unless they are non-empty strings with the ids save() gives them.
+
+        Those ids are ``ordinary_vocab_size, ordinary_vocab_size + 1, …`` in
+        some order; anything else (a negative id, one inside the ordinary
+        vocabulary, a repeat, a non-integer) would decode wrongly, so it is refused.
+        """
+        owner = f"{type(self).__name__}.load"
+        special = payload.get("special_tokens", {})
+        if not isinstance(special, dict):
+            raise ValueError(
+                f"{owner}: 'special_tokens' must be an object {{token: id}}, got {special!r:.80}"
+            )
+        for token, value in special.items():
+            if not token or isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(
+                    f"{owner}: special token {token!r:.40} has id {value!r:.40}; expected a non-empty "
+                    "string with an integer id"
+                )
+        first = self.ordinary_vocab_size
+        if sorted(special.values()) != list(range(first, first + len(special))):
+            raise ValueError(
+                f"{owner}: the special tokens' ids {sorted(special.values())[:10]} must be {first} to "
+                f"{first + len(special) - 1}, one each, right after the {first} ordinary ids"
+            )
+
     def _compile_special(self) -> None:
         if not self.special_tokens:
             self._special_pattern = None

@@ -38,6 +38,8 @@ def from_nhwc(a: np.ndarray) -> np.ndarray:
 def pair(op: str, name: str, value: int | Sequence[int], minimum: int = 1) -> tuple[int, int]:
     """``3`` → ``(3, 3)``; ``(2, 3)`` stays; checked to be ints ``>= minimum``."""
     values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if any(isinstance(v, bool) for v in values):
+        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     if len(values) != 2:
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     try:

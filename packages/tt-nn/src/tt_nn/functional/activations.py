@@ -162,6 +162,10 @@ def _normalised(function: type[Function], op: str, input, dim: int | None, dtype
     """Run softmax/log_softmax over ``dim`` (a 0-d input is treated as one element)."""
     x = float_arg(op, input if dtype is None else tensor_arg(op, input).to(dtype))
     axis = softmax_dim(op, dim, x.ndim)
+    if x.numel() == 0:  # nothing to normalise: an empty result of the same shape, as in PyTorch
+        return x.clone()
+    if x.array.dtype == np.float16:  # float32 sums and logs, float16 result (as PyTorch on the CPU)
+        return _normalised(function, op, x.float(), axis, None).half()
     if x.ndim == 0:
         return function.apply(x.reshape(1), dim=0).reshape(())
     return function.apply(x, dim=axis)

@@ -21,6 +21,7 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
+import tt_tensor
 from tt_autograd import Function
 
 from ._checks import float_arg, tensor_arg
@@ -183,6 +184,23 @@ class BatchNormFunction(Function):
         return grad_x, grad_w, grad_b
 
 
+def _in_float32(op, input, tensors):  # noqa: A002
+    """``op(input.float(), *tensors.float()).half()``: float16 normalised with float32 statistics.
+
+    float16 holds at most 65504, so the squares behind a variance overflow to
+    inf for values beyond ~256 and the output collapses to zeros; its 10-bit
+    mantissa also loses the small differences from the mean. PyTorch's CPU
+    kernels accumulate float16 in float32 and round the result back, and so
+    does this: two casts, recorded in the graph, so the gradients are float16 too.
+    """
+    cast = [None if t is None else t.float() for t in tensors]
+    return op(input.float(), *cast).half()
+
+
+def _is_half(*tensors) -> bool:
+    return any(isinstance(t, tt_tensor.Tensor) and t.array.dtype == np.float16 for t in tensors)
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
     """Normalise each sample over its trailing ``normalized_shape`` dimensions, then scale and shift.
 
@@ -199,6 +217,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         >>> layer_norm(tt_autograd.randn(2, 5), (5,)).mean(dim=1)  # doctest: +SKIP
         tensor([0., 0.])
     """
+    if _is_half(input, weight, bias):  # float32 statistics, float16 result (as PyTorch on the CPU)
+        return _in_float32(lambda x, w, b: layer_norm(x, normalized_shape, w, b, eps), input, (weight, bias))
     # BEGIN SOLUTION 04
     x = float_arg("layer_norm", input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)

@@ -16,6 +16,8 @@ from collections.abc import Iterable
 import numpy as np
 from tt_autograd import Tensor
 
+from ..optimizer import check_hyperparameters
+
 
 def _gradients(parameters: Tensor | Iterable[Tensor]) -> list[np.ndarray]:
     if isinstance(parameters, Tensor):
@@ -46,6 +48,7 @@ def clip_grad_norm_(
         >>> norm = clip_grad_norm_(model.parameters(), max_norm=1.0)  # doctest: +SKIP
         >>> optimizer.step()  # doctest: +SKIP
     """
+    check_hyperparameters("clip_grad_norm_", max_norm=max_norm, norm_type=norm_type)
     # BEGIN SOLUTION 06
     grads = _gradients(parameters)
     norm_type = float(norm_type)

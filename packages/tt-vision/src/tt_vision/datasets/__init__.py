@@ -19,7 +19,7 @@ with neither data nor network.
 from __future__ import annotations
 
 from ._fetch import ChecksumError, DatasetNotFoundError, Resource, search_places
-from .base import VisionDataset
+from .base import DatasetFileError, VisionDataset
 from .cifar import CIFAR10, parse_cifar_records, read_cifar_archive
 from .digits import Digits, load_digits
 from .mnist import MNIST, FashionMNIST, parse_idx, read_idx
@@ -27,6 +27,7 @@ from .mnist import MNIST, FashionMNIST, parse_idx, read_idx
 __all__ = [
     "CIFAR10",
     "ChecksumError",
+    "DatasetFileError",
     "DatasetNotFoundError",
     "Digits",
     "FashionMNIST",

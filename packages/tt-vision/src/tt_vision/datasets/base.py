@@ -22,6 +22,8 @@ of one, so a transform sees ``(1, C, H, W)`` either way.
 
 from __future__ import annotations
 
+import zipfile
+import zlib
 from collections.abc import Callable
 from typing import Any
 
@@ -143,24 +145,56 @@ class VisionDataset(Dataset):
         )
 
 
+class DatasetFileError(ValueError):
+    """A dataset file that cannot be read or holds the wrong thing; the message names the file and the fix."""
+
+
+def check_labels(labels: np.ndarray, num_classes: int, name: str, where: str) -> np.ndarray:
+    """``labels`` as int64 if every one is in ``0 … num_classes - 1``; else a :class:`DatasetFileError`."""
+    whole = labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and bool(np.all(np.mod(labels, 1) == 0)))
+    if not whole or labels.ndim != 1:
+        raise DatasetFileError(
+            f"{name}: {where} holds labels {labels.dtype} {labels.shape}; expected whole numbers (N,)"
+        )
+    labels = labels.astype(np.int64)
+    if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
+        bad = labels[(labels < 0) | (labels >= num_classes)]
+        raise DatasetFileError(
+            f"{name}: {where} has {bad.size} labels outside 0–{num_classes - 1} (e.g. {int(bad[0])}); "
+            f"the file is damaged or not {name}: delete it and download or prepare it again"
+        )
+    return labels
+
+
 def load_npz_split(
-    path, train: bool, name: str, image_shape: tuple[int, ...]
+    path, train: bool, name: str, image_shape: tuple[int, ...], num_classes: int = 10
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``x_train, y_train`` (or ``x_test, y_test``) from a prepared ``.npz``, checked; never unpickles."""
+    """``x_train, y_train`` (or ``x_test, y_test``) from a prepared ``.npz``, checked; never unpickles.
+
+    Checks: both arrays present, images ``uint8 (N, *image_shape)``, labels
+    integers ``(N,)`` in ``0 … num_classes - 1``. A truncated or damaged file
+    (a bad zip, a CRC error, a short entry) raises :class:`DatasetFileError`
+    naming the dataset and the file; the file is closed either way.
+    """
     split = "train" if train else "test"
+    wanted = (f"x_{split}", f"y_{split}")
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            missing = [k for k in (f"x_{split}", f"y_{split}") if k not in archive.files]
-            if missing:
-                raise ValueError(
-                    f"{name}: {path} lacks {missing}; it must hold x_train, y_train, x_test, y_test"
-                )
-            images, labels = archive[f"x_{split}"], archive[f"y_{split}"]
-    except (OSError, EOFError) as error:
-        raise ValueError(f"{name}: {path} is not a readable .npz ({error})") from None
+        with open(path, "rb") as file, np.load(file, allow_pickle=False) as archive:
+            missing = [k for k in wanted if k not in archive.files]
+            if not missing:
+                images, labels = archive[wanted[0]], archive[wanted[1]]
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error) as error:
+        raise DatasetFileError(
+            f"{name}: {path} is not a readable .npz ({type(error).__name__}: {error}); it is truncated or "
+            "damaged: delete it and prepare or download it again"
+        ) from None
+    if missing:
+        raise DatasetFileError(
+            f"{name}: {path} lacks {missing}; it must hold x_train, y_train, x_test, y_test"
+        )
     if images.dtype != np.uint8 or images.shape[1:] != image_shape or len(images) != len(labels):
-        raise ValueError(
+        raise DatasetFileError(
             f"{name}: {path} has x_{split} {images.dtype} {images.shape} and y_{split} "
             f"{labels.shape}; expected uint8 (N, {', '.join(map(str, image_shape))}) and (N,)"
         )
-    return images, labels.astype(np.int64)
+    return images, check_labels(labels, num_classes, name, f"{path} (y_{split})")

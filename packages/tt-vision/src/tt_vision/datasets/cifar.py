@@ -14,6 +14,7 @@ extracted to disk.
 from __future__ import annotations
 
 import tarfile
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from ._decoded import load_decoded
 from ._fetch import Resource, fetch_official
-from .base import VisionDataset, load_npz_split, to_planar
+from .base import DatasetFileError, VisionDataset, load_npz_split, to_planar
 
 RECORD = 1 + 3 * 32 * 32
 MEMBERS_TRAIN = [f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(1, 6)]
@@ -46,13 +47,22 @@ def parse_cifar_records(raw: bytes, name: str = "CIFAR-10 batch") -> tuple[np.nd
 
 def read_cifar_archive(path: str | Path, train: bool) -> tuple[np.ndarray, np.ndarray]:
     """The training (or test) images and labels inside a ``cifar-10-binary.tar.gz``."""
-    wanted = MEMBERS_TRAIN if train else MEMBERS_TEST
+    try:
+        return _read_members(path, MEMBERS_TRAIN if train else MEMBERS_TEST)
+    except (tarfile.TarError, EOFError, OSError, zlib.error) as error:  # truncated or corrupted archive
+        raise DatasetFileError(
+            f"CIFAR10: {path} is truncated or damaged ({type(error).__name__}: {error}); delete it and "
+            "download it again"
+        ) from None
+
+
+def _read_members(path: str | Path, wanted: list[str]) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     with tarfile.open(path, "r:gz") as archive:
         names = set(archive.getnames())
         missing = [m for m in wanted if m not in names]
         if missing:
-            raise ValueError(f"CIFAR10: {path} lacks {missing}; is it cifar-10-binary.tar.gz?")
+            raise DatasetFileError(f"CIFAR10: {path} lacks {missing}; is it cifar-10-binary.tar.gz?")
         for member in wanted:
             handle = archive.extractfile(member)
             x, y = parse_cifar_records(handle.read(), f"{path}:{member}")

@@ -12,6 +12,7 @@ so a whole file parses with one ``np.frombuffer`` and a reshape.
 from __future__ import annotations
 
 import gzip
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,7 +20,7 @@ import numpy as np
 
 from ._decoded import load_decoded
 from ._fetch import Resource, fetch_official
-from .base import VisionDataset, load_npz_split, to_planar
+from .base import DatasetFileError, VisionDataset, check_labels, load_npz_split, to_planar
 
 #: idx type code → big-endian NumPy dtype.
 IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -45,9 +46,15 @@ def parse_idx(raw: bytes, name: str = "idx data") -> np.ndarray:
     # END SOLUTION
 
 
-def read_idx(path: str | Path) -> np.ndarray:
-    """The array in an idx file (``.gz`` or plain)."""
-    return parse_idx(Path(path).read_bytes(), str(path))
+def read_idx(path: str | Path, name: str = "idx") -> np.ndarray:
+    """The array in an idx file (``.gz`` or plain); a damaged file raises :class:`DatasetFileError`."""
+    try:
+        return parse_idx(Path(path).read_bytes(), str(path))
+    except (EOFError, zlib.error, gzip.BadGzipFile) as error:  # a truncated or corrupted gzip stream
+        raise DatasetFileError(
+            f"{name}: {path} is truncated or damaged ({type(error).__name__}: {error}); delete it and "
+            "download it again"
+        ) from None
 
 
 class MNIST(VisionDataset):
@@ -109,15 +116,19 @@ class MNIST(VisionDataset):
 
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if isinstance(found, Path):
-                images, labels = load_npz_split(found, train, type(self).__name__, (28, 28))
+                images, labels = load_npz_split(
+                    found, train, type(self).__name__, (28, 28), len(self.classes)
+                )
             else:
                 image_file, label_file = sources
-                images, labels = read_idx(image_file), read_idx(label_file).astype(np.int64)
+                name = type(self).__name__
+                images, labels = read_idx(image_file, name), read_idx(label_file, name)
                 if images.ndim != 3 or labels.shape != images.shape[:1]:
-                    raise ValueError(
+                    raise DatasetFileError(
                         f"{type(self).__name__}: {image_file} holds {images.shape} and {label_file} "
                         f"{labels.shape}; expected (N, H, W) images and N labels"
                     )
+                labels = check_labels(labels, len(self.classes), name, str(label_file))
             return to_planar(images), labels
 
         split = "train" if train else "test"

@@ -8,6 +8,7 @@ import tt_autograd
 from tt_nn import init
 from tt_nn.module import Module
 from tt_nn.parameter import Parameter
+from tt_tensor.checks import check_count
 
 from .. import functional as F
 from .._layout import pair
@@ -60,7 +61,10 @@ class Conv2d(Module):
         super().__init__()
         if device is not None and str(device) != "cpu":
             raise RuntimeError(f"Conv2d: device {device!r} is not available; TinyTorch runs on the CPU only")
-        if groups < 1 or in_channels % groups or out_channels % groups:
+        in_channels = check_count("Conv2d", "in_channels", in_channels, 1)
+        out_channels = check_count("Conv2d", "out_channels", out_channels, 1)
+        groups = check_count("Conv2d", "groups", groups, 1)
+        if in_channels % groups or out_channels % groups:
             raise ValueError(
                 f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
                 f"be divisible by groups ({groups})"

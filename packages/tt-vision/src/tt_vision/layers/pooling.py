@@ -5,6 +5,7 @@ from __future__ import annotations
 from tt_nn.module import Module
 
 from .. import functional as F
+from .._layout import pair
 
 
 class MaxPool2d(Module):
@@ -39,6 +40,9 @@ class MaxPool2d(Module):
         super().__init__()
         if return_indices:
             raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
+        pair("MaxPool2d", "kernel_size", kernel_size)  # checked now, not at the first forward
+        if stride is not None:
+            pair("MaxPool2d", "stride", stride)
         self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode

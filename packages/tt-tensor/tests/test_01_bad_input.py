@@ -1,0 +1,78 @@
+"""Module 01: bad arguments get errors naming the op, the value and the fix (issue #14)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_tensor as tt
+from tt_tensor.checks import check_count
+
+
+@pytest.mark.parametrize("value", [2**70, -(2**64), [1, 2**64], [[3], [-(2**80)]]])
+def test_integers_beyond_int64_are_refused_instead_of_wrapping(value):
+    with pytest.raises(OverflowError, match=r"tensor: the integer -?\d+ does not fit in int64"):
+        tt.tensor(value)
+
+
+def test_int64_limits_still_fit():
+    assert tt.tensor(2**63 - 1).item() == 2**63 - 1
+    assert tt.tensor([-(2**63)]).array.dtype == np.int64
+
+
+def test_cuda_is_refused_with_the_fix():
+    with pytest.raises(RuntimeError, match=r"cuda: TinyTorch runs on the CPU only.*\.to\('cpu'\)"):
+        tt.zeros(2).cuda()
+
+
+@pytest.mark.parametrize(
+    ("value", "minimum", "error", "message"),
+    [
+        (4.5, 0, TypeError, "in_features must be an int, got float 4.5"),
+        (True, 0, TypeError, "in_features must be an int, got the bool True"),
+        ("3", 0, TypeError, "got str '3'"),
+        (-3, 0, ValueError, "in_features must be non-negative, got -3"),
+        (0, 1, ValueError, "in_features must be at least 1, got 0"),
+    ],
+)
+def test_check_count_names_the_op_argument_and_value(value, minimum, error, message):
+    with pytest.raises(error, match=message):
+        check_count("Linear", "in_features", value, minimum)
+
+
+def test_check_count_accepts_numpy_integers():
+    assert check_count("Linear", "in_features", np.int32(7)) == 7
+
+
+@pytest.mark.parametrize(
+    ("compute", "message"),
+    [
+        (lambda: tt.randn(3) + "abc", r"add: unsupported operand of type str"),
+        (lambda: tt.randn(3) < None, r"lt: unsupported operand of type NoneType"),
+        (lambda: tt.maximum(tt.randn(3), {}), r"maximum: unsupported operand of type dict"),
+        (lambda: tt.where(tt.randn(3) > 0, tt.randn(3), None), r"where: unsupported operand"),
+        (lambda: tt.randn(3) * np.array(["a", "b", "c"]), r"mul: unsupported operand of type <U1 array"),
+        (lambda: tt.stack([tt.zeros(2), 1]), r"stack: expected Tensor as element 1, but got int"),
+        (lambda: tt.cat(tt.zeros(2)), r"cat: expected a list or tuple of tensors"),
+        (lambda: tt.eye(-1), r"eye: n must be non-negative, got -1"),
+        (lambda: tt.linspace(0, 1, -1), r"linspace: steps must be non-negative"),
+        (lambda: tt.randperm(-1), r"randperm: n must be non-negative"),
+        (lambda: tt.arange("a"), r"arange: end must be a number"),
+        (lambda: tt.manual_seed("x"), r"manual_seed: seed must be an int"),
+    ],
+)
+def test_non_numeric_operands_and_bad_sizes_name_the_op(compute, message):
+    kind = ValueError if "non-negative" in message else TypeError
+    with pytest.raises(kind, match=message):
+        compute()
+
+
+def test_reshape_refuses_sizes_below_minus_one():
+    with pytest.raises(RuntimeError, match=r"reshape: shape \[-2, 3\] is invalid for input of size 6"):
+        tt.zeros(2, 3).reshape(-2, 3)
+    assert tt.zeros(2, 3).reshape(-1, 2).shape == (3, 2)
+
+
+def test_equality_with_a_non_number_is_false_everywhere_as_in_python():
+    assert (tt.zeros(3) == None).tolist() == [False] * 3  # noqa: E711
+    assert (tt.zeros(3) != "abc").tolist() == [True] * 3
+    assert tt.manual_seed(3.0).initial_seed() == 3

@@ -1,0 +1,19 @@
+"""Module 11: ``Embedding`` refuses bad sizes with a clear error (issue #14: "negative dimensions")."""
+
+from __future__ import annotations
+
+import pytest
+from tt_text import Embedding
+
+
+@pytest.mark.parametrize(
+    ("args", "error", "message"),
+    [
+        ((-3, 4), ValueError, "Embedding: num_embeddings must be non-negative, got -3"),
+        ((3, 2.5), TypeError, "Embedding: embedding_dim must be an int, got float 2.5"),
+        ((3, 4, 1.0), TypeError, "Embedding: padding_idx must be an int or None, got float"),
+    ],
+)
+def test_bad_embedding_arguments_are_named(args, error, message):
+    with pytest.raises(error, match=message):
+        Embedding(*args)

@@ -1,0 +1,29 @@
+"""A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case.
+
+Each case must end in a clear error or the right result; the full suite,
+with its file cases, hang detection and ``kill -9`` experiment, is a tool,
+not a CI test (its summary is in TESTING.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tools.fuzz import cases_api  # noqa: E402
+from tools.fuzz.__main__ import classify  # noqa: E402
+
+
+def test_a_third_of_the_api_cases_end_clearly_or_right():
+    cases = cases_api.all_cases()[::3]
+    assert len(cases) > 100
+    outcomes = {case.label: classify(case) for case in cases}
+    bad = {
+        label: result
+        for label, result in outcomes.items()
+        if result[0] not in ("clear error", "correct result")
+    }
+    assert not bad, f"{len(bad)} of {len(cases)} cases are not fine: {bad}"
