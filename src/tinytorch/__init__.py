@@ -42,6 +42,6 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import curriculum, nn, optim, utils  # tt.nn, tt.optim, tt.optim.lr_scheduler, tt.utils.data
+from . import autograd, curriculum, nn, optim, utils  # tt.autograd, tt.nn, tt.optim, tt.utils.data
 
 __version__ = "0.1.0"

@@ -17,6 +17,7 @@ The operations come from one mixin per concept, each in its own module:
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
+``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ==========================  ==========================================================
 """
 
@@ -31,15 +32,25 @@ from ._inplace import InPlaceMixin
 from ._math import MathMixin
 from ._operators import OperatorMixin
 from ._reductions import ReductionMixin, ValuesIndices
+from ._selection_methods import SelectionMixin, SortResult
 from ._shape_methods import ShapeMixin
 from .checks import normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 
-__all__ = ["Tensor", "ValuesIndices", "operand", "to_array"]
+__all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
 
-class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin, IndexingMixin, TensorBase):
+class Tensor(
+    OperatorMixin,
+    MathMixin,
+    InPlaceMixin,
+    ReductionMixin,
+    ShapeMixin,
+    IndexingMixin,
+    SelectionMixin,
+    TensorBase,
+):
     """An n-dimensional array of one dtype, with PyTorch's API.
 
     Args:
