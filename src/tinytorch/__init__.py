@@ -42,6 +42,12 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import autograd, curriculum, nn, optim, utils  # tt.autograd, tt.nn, tt.optim, tt.utils.data
+from . import accelerator, autograd, cuda, curriculum, nn, optim, utils  # torch.cuda etc.: CPU only
+from ._unsupported import unsupported as _not_in_tinytorch
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    """``torch.<name>`` that TinyTorch lacks: an error that names it (see ``_unsupported.py``)."""
+    raise _not_in_tinytorch("torch", name, globals())

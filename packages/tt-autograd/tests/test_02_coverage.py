@@ -117,6 +117,7 @@ DIFFERENTIABLE = {
     "half": lambda x: x.half(),
     "cpu": lambda x: x.cpu(),
     # ordering, rolling and scattering (test_02_gradcheck_selection.py has the thorough cases)
+    "narrow": lambda x: x.narrow(1, 1, 2),
     "sort": lambda x: x.sort(1, descending=True).values,
     "topk": lambda x: x.topk(2).values,
     "roll": lambda x: x.roll(1, 1),
@@ -134,7 +135,7 @@ NOT_DIFFERENTIABLE = {
     # integer or bool results: comparisons, logic, indices
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
-    "argmax", "argmin", "argsort", "bool", "int", "long",
+    "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)

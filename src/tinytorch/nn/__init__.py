@@ -14,9 +14,15 @@ from tt_text import Embedding, MultiheadAttention
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
+from .._unsupported import unsupported as _not_in_tinytorch  # noqa: E402
 from . import functional, init, utils  # noqa: E402
 
 __all__ = [*_nn_names]
 __all__ += ["Embedding", "MultiheadAttention"]  # from tt-text
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
 __all__ += ["functional", "init", "utils"]
+
+
+def __getattr__(name: str) -> object:
+    """``torch.nn.<name>`` that TinyTorch lacks: an error that names it."""
+    raise _not_in_tinytorch("torch.nn", name, globals())

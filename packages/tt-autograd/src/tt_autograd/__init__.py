@@ -15,6 +15,7 @@ from tt_tensor import (
     Generator,
     bool_,
     default_generator,
+    device,
     double,
     float16,
     float32,

@@ -58,6 +58,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .devices import device
 from .dtypes import (
     DType,
     bool_,

@@ -76,6 +76,12 @@ class SelectionMixin(TensorBase):
         """In-place :meth:`scatter_add`."""
         return self.copy_(self.scatter_add(dim, index, src))
 
+    def multinomial(self, num_samples: int, replacement: bool = False, *, generator=None) -> Tensor:
+        """Draw ``num_samples`` category indices per row, weighted by this tensor (see ``tt.multinomial``)."""
+        from .creation import multinomial  # creation imports the Tensor class this mixin is part of
+
+        return self.from_array(multinomial(self, num_samples, replacement, generator=generator).array)
+
     @classmethod
     def _einsum(cls, equation: str, operands: list) -> Tensor:
         """``einsum`` for this class; a subclass overrides it to record the op."""

@@ -96,7 +96,7 @@ softmax, log_softmax = (_method(n) for n in ("softmax", "log_softmax"))
 reshape, transpose, permute, squeeze, unsqueeze, flatten = (
     _method(n) for n in ("reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten")
 )
-split, chunk, unbind, flip = (_method(n) for n in ("split", "chunk", "unbind", "flip"))
+split, chunk, unbind, flip, narrow = (_method(n) for n in ("split", "chunk", "unbind", "flip", "narrow"))
 # indexing and linear algebra
 gather, index_select, masked_fill, tril, triu = (
     _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")
