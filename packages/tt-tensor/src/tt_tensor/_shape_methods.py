@@ -110,7 +110,7 @@ class ShapeMixin(TensorBase):
         return tuple(p.squeeze(dim) for p in self.split(1, dim))
 
     def narrow(self, dim: int, start: int, length: int) -> Tensor:
-        """``self[..., start:start + length, ...]`` along ``dim`` (a view; indexing, so subclasses record it)."""
+        """``self[..., start:start + length, ...]`` along ``dim``: a view, by indexing (so it is recorded)."""
         axis = normalize_dim("narrow", dim, self.ndim)
         size = self.shape[axis]
         start = start + size if start < 0 else start
