@@ -676,6 +676,7 @@ class Site:
             {"Course": course},
             {"Milestones": "milestones.md"},
             {"API reference": api},
+            {"PyTorch coverage": "pytorch-coverage.md"},
             {"Contributing": "contributing.md"},
         ]
 
