@@ -32,4 +32,3 @@ def test_names_resolve_through_the_tinytorch_namespaces():
     assert tool.resolve("torch.topk") and tool.resolve("torch.nn.functional.pad")
     assert tool.resolve("torch.Tensor.scatter_add") and tool.resolve("torch.autograd.grad")
     assert not tool.resolve("torch.fft") and not tool.resolve("torch.nn.functional.grid_sample")
-

@@ -116,6 +116,8 @@ DIFFERENTIABLE = {
     "double": lambda x: x.float().double(),
     "half": lambda x: x.half(),
     "cpu": lambda x: x.cpu(),
+    "pin_memory": lambda x: x.pin_memory(),
+    "type": lambda x: x.type(autograd.float64),
     # ordering, rolling and scattering (test_02_gradcheck_selection.py has the thorough cases)
     "narrow": lambda x: x.narrow(1, 1, 2),
     "sort": lambda x: x.sort(1, descending=True).values,

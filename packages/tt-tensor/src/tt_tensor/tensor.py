@@ -233,8 +233,20 @@ class Tensor(
         """Convert to ``other``'s dtype."""
         return self.to(other.dtype)
 
+    def type(self, dtype: object = None) -> Tensor | str:
+        """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
+        if dtype is None:
+            legacy = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+            return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
+        return self.to(dtype)
+
     def cpu(self) -> Tensor:
         """This tensor (TinyTorch tensors always live on the CPU)."""
+        return self
+
+    def pin_memory(self) -> Tensor:
+        """This tensor: pinned memory is for copies to a GPU, which TinyTorch has no use for."""
         return self
 
     def clone(self) -> Tensor:
