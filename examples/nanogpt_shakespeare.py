@@ -167,6 +167,8 @@ class GPT(nn.Module):
 
 def load_corpus():
     path = os.path.join(os.environ.get("TINYTORCH_DATA", "data"), "tinyshakespeare.txt")
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"no corpus at {path}: set TINYTORCH_DATA to the folder holding it")
     with open(path, encoding="utf-8") as f:
         text = f.read()
     chars = sorted(set(text))

@@ -63,7 +63,7 @@ def tutorial_mlp(torch) -> list:
 
 
 def mnist_cnn(torch) -> list:
-    """pytorch/examples' MNIST network (smaller): conv, max-pool, flatten, log_softmax, nll_loss, Adam."""
+    """pytorch/examples' MNIST network (smaller): conv, max-pool, flatten, log_softmax, nll_loss, Adadelta."""
     nn, F = torch.nn, torch.nn.functional
 
     class Net(nn.Module):
@@ -85,14 +85,23 @@ def mnist_cnn(torch) -> list:
     rng = np.random.default_rng(3)
     data = torch.from_numpy(rng.standard_normal((6, 1, 12, 12)).astype(np.float32))
     target = torch.from_numpy(rng.integers(0, 10, 6))
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-2)
+    optimizer = torch.optim.Adadelta(model.parameters(), lr=1.0)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=2, gamma=0.7)
     records = []
     for step in range(6):
         optimizer.zero_grad()
         loss = F.nll_loss(model(data), target)
         loss.backward()
         optimizer.step()
+        scheduler.step()
         records.append((f"loss {step}", numpy(loss)))
+    model.eval()
+    with torch.no_grad():
+        output = model(data)
+        summed = F.nll_loss(output, target, reduction="sum").item()
+        pred = output.argmax(dim=1, keepdim=True)
+        correct = pred.eq(target.view_as(pred)).sum().item()
+    records += [("test loss (sum)", np.asarray(summed)), ("correct", np.asarray(float(correct)))]
     records.append(("conv1 grad", numpy(model.conv1.weight.grad)))
     return records
 
@@ -205,7 +214,7 @@ def everyday_ops(torch) -> list:
 
 PROGRAMS = {
     "tutorial_mlp": (tutorial_mlp, "tutorial training loop: losses, eval logits, accuracy"),
-    "mnist_cnn": (mnist_cnn, "MNIST-style CNN with Adam: losses, a gradient"),
+    "mnist_cnn": (mnist_cnn, "MNIST example's CNN, Adadelta + StepLR: losses, test loss, a gradient"),
     "nanogpt": (nanogpt, "the example's GPT (SDPA path): losses, clipped grad norms, top-k probabilities"),
     "nanogpt_manual_attention": (nanogpt_manual_attention, "the same with the masked-softmax attention path"),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
