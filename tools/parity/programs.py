@@ -170,6 +170,66 @@ def nanogpt_manual_attention(torch) -> list:
     return nanogpt(torch, flash=False)
 
 
+def word_language_model(torch, kind: str = "LSTM") -> list:
+    """pytorch/examples' word-language model: tied LSTM/GRU, NLLLoss, clipping, hand-written SGD, TBPTT."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class RNNModel(nn.Module):
+        def __init__(self, ntoken, ninp, nhid, nlayers):
+            super().__init__()
+            self.drop = nn.Dropout(0.0)
+            self.encoder = nn.Embedding(ntoken, ninp)
+            self.rnn = getattr(nn, kind)(ninp, nhid, nlayers, dropout=0.0)
+            self.decoder = nn.Linear(nhid, ntoken)
+            self.decoder.weight = self.encoder.weight  # tied (ninp == nhid)
+            self.nhid, self.nlayers, self.ntoken = nhid, nlayers, ntoken
+
+        def forward(self, input, hidden):
+            emb = self.drop(self.encoder(input))
+            output, hidden = self.rnn(emb, hidden)
+            decoded = self.decoder(self.drop(output)).view(-1, self.ntoken)
+            return F.log_softmax(decoded, dim=1), hidden
+
+        def init_hidden(self, bsz):
+            weight = next(self.parameters())
+            if kind == "LSTM":
+                return (
+                    weight.new_zeros(self.nlayers, bsz, self.nhid),
+                    weight.new_zeros(self.nlayers, bsz, self.nhid),
+                )
+            return weight.new_zeros(self.nlayers, bsz, self.nhid)
+
+    def repackage_hidden(h):
+        return h.detach() if isinstance(h, torch.Tensor) else tuple(repackage_hidden(v) for v in h)
+
+    model = RNNModel(30, 12, 12, 2)
+    set_weights(torch, model, 8, scale=0.3)
+    data = torch.from_numpy(np.random.default_rng(9).integers(0, 30, (25, 3)))  # (time, batch)
+    criterion = nn.NLLLoss()
+    hidden = model.init_hidden(3)
+    records, lr, bptt = [], 2.0, 6
+    model.train()
+    for step, i in enumerate(range(0, data.size(0) - 1, bptt)):
+        seq_len = min(bptt, len(data) - 1 - i)
+        source, targets = data[i : i + seq_len], data[i + 1 : i + 1 + seq_len].reshape(-1)
+        hidden = repackage_hidden(hidden)
+        model.zero_grad()
+        output, hidden = model(source, hidden)
+        loss = criterion(output, targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.25)
+        for p in model.parameters():
+            p.data.add_(p.grad, alpha=-lr)
+        records.append((f"loss {step}", numpy(loss)))
+    records.append(("final hidden", numpy(hidden[0] if kind == "LSTM" else hidden)))
+    return records
+
+
+def word_language_model_gru(torch) -> list:
+    """The same model with a GRU."""
+    return word_language_model(torch, "GRU")
+
+
 def everyday_ops(torch) -> list:
     """Issue #16's idioms: values and gradients (through ``torch.autograd.grad``) of each op."""
     F = torch.nn.functional
@@ -217,5 +277,10 @@ PROGRAMS = {
     "mnist_cnn": (mnist_cnn, "MNIST example's CNN, Adadelta + StepLR: losses, test loss, a gradient"),
     "nanogpt": (nanogpt, "the example's GPT (SDPA path): losses, clipped grad norms, top-k probabilities"),
     "nanogpt_manual_attention": (nanogpt_manual_attention, "the same with the masked-softmax attention path"),
+    "word_language_model": (
+        word_language_model,
+        "word LM example: tied 2-layer LSTM, TBPTT, clipping, manual SGD",
+    ),
+    "word_language_model_gru": (word_language_model_gru, "the same with a GRU"),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
 }

@@ -7,8 +7,9 @@ was. Inputs may be leaves or intermediate results.
 
 Example:
     >>> import tt_autograd as autograd
+    >>> from tt_autograd.gradients import grad
     >>> x = autograd.tensor([1.0, 2.0], requires_grad=True)
-    >>> autograd.grad((x * x).sum(), x)
+    >>> grad((x * x).sum(), x)
     (tensor([2., 4.]),)
 """
 

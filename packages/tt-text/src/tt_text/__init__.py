@@ -35,6 +35,7 @@ from .gpt import GPT, GPTConfig
 from .kv_cache import KVCache
 from .multihead import CausalSelfAttention, MultiheadAttention
 from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_table
+from .recurrent import GRU, LSTM, RNN, RNNBase
 from .tokenizer import Tokenizer
 from .transformer import MLP, TransformerBlock
 
@@ -48,10 +49,14 @@ __all__ = [
     "Embedding",
     "GPT",
     "GPTConfig",
+    "GRU",
     "KVCache",
+    "LSTM",
     "LearnedPositionalEmbedding",
     "MLP",
     "MultiheadAttention",
+    "RNN",
+    "RNNBase",
     "SinusoidalPositionalEncoding",
     "TokenWindows",
     "Tokenizer",
