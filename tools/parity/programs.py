@@ -230,6 +230,57 @@ def word_language_model_gru(torch) -> list:
     return word_language_model(torch, "GRU")
 
 
+def word_language_model_transformer(torch) -> list:
+    """The word-language model's Transformer: a subclass of nn.Transformer, causal mask from log(tril)."""
+    nn, F = torch.nn, torch.nn.functional
+
+    class PositionalEncoding(nn.Module):
+        def __init__(self, d_model, max_len=64):
+            super().__init__()
+            pe = torch.zeros(max_len, d_model)
+            position = torch.arange(0, max_len, dtype=torch.float).unsqueeze(1)
+            div_term = torch.exp(torch.arange(0, d_model, 2).float() * (-math.log(10000.0) / d_model))
+            pe[:, 0::2] = torch.sin(position * div_term)
+            pe[:, 1::2] = torch.cos(position * div_term)
+            self.register_buffer("pe", pe.unsqueeze(0).transpose(0, 1))
+
+        def forward(self, x):
+            return x + self.pe[: x.size(0), :]
+
+    class TransformerModel(nn.Transformer):
+        def __init__(self, ntoken, ninp, nhead, nhid, nlayers):
+            super().__init__(
+                d_model=ninp, nhead=nhead, dim_feedforward=nhid, num_encoder_layers=nlayers, dropout=0.0
+            )
+            self.pos_encoder = PositionalEncoding(ninp)
+            self.input_emb = nn.Embedding(ntoken, ninp)
+            self.ninp = ninp
+            self.decoder = nn.Linear(ninp, ntoken)
+
+        def forward(self, src):
+            mask = torch.log(torch.tril(torch.ones(len(src), len(src))))
+            src = self.pos_encoder(self.input_emb(src) * math.sqrt(self.ninp))
+            return F.log_softmax(self.decoder(self.encoder(src, mask=mask)), dim=-1)
+
+    model = TransformerModel(25, 8, 2, 16, 2)
+    set_weights(torch, model, 10, scale=0.3)
+    data = torch.from_numpy(np.random.default_rng(11).integers(0, 25, (13, 2)))
+    criterion = nn.NLLLoss()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    records = []
+    for step, i in enumerate(range(0, data.size(0) - 1, 4)):
+        seq_len = min(4, len(data) - 1 - i)
+        source, targets = data[i : i + seq_len], data[i + 1 : i + 1 + seq_len].reshape(-1)
+        optimizer.zero_grad()
+        output = model(source)
+        loss = criterion(output.view(-1, 25), targets)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 0.5)
+        optimizer.step()
+        records.append((f"loss {step}", numpy(loss)))
+    return records
+
+
 def everyday_ops(torch) -> list:
     """Issue #16's idioms: values and gradients (through ``torch.autograd.grad``) of each op."""
     F = torch.nn.functional
@@ -282,5 +333,9 @@ PROGRAMS = {
         "word LM example: tied 2-layer LSTM, TBPTT, clipping, manual SGD",
     ),
     "word_language_model_gru": (word_language_model_gru, "the same with a GRU"),
+    "word_language_model_transformer": (
+        word_language_model_transformer,
+        "its nn.Transformer subclass, AdamW",
+    ),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
 }

@@ -29,6 +29,13 @@ from .bpe import DEFAULT_PATTERN, BPETokenizer
 from .char_tokenizer import CharTokenizer
 from .datasets import TokenWindows, data_roots, load_tiny_shakespeare, split_tokens
 from .embedding import Embedding
+from .encoder_decoder import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .functional import embedding, scaled_dot_product_attention
 from .generation import filter_logits, sample_next
 from .gpt import GPT, GPTConfig
@@ -59,6 +66,11 @@ __all__ = [
     "RNNBase",
     "SinusoidalPositionalEncoding",
     "TokenWindows",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Tokenizer",
     "TransformerBlock",
     "data_roots",
