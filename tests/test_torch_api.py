@@ -43,3 +43,24 @@ def test_autograd_namespace_and_cpu_only_device_helpers():
     assert torch.accelerator.is_available() is False and torch.accelerator.current_accelerator() is None
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     assert nn.Linear(2, 2).to(device).weight.shape == (2, 2)
+
+
+def test_the_gpu_switches_of_a_training_script_are_harmless_no_ops():
+    torch.backends.cuda.matmul.allow_tf32 = True  # nanoGPT's train.py sets these first
+    torch.backends.cudnn.allow_tf32 = True
+    assert torch.backends.mps.is_available() is False
+    model = nn.Linear(2, 1)
+    assert torch.compile(model) is model
+    assert torch.compile(mode="max-autotune")(len) is len
+    scaler = torch.cuda.amp.GradScaler(enabled=False)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+    loss = model(torch.ones(1, 2)).sum()
+    assert scaler.scale(loss) is loss
+    scaler.scale(loss).backward()
+    before = model.bias.detach().clone()
+    scaler.unscale_(optimizer)
+    scaler.step(optimizer)
+    scaler.update()
+    assert model.bias.item() == pytest.approx(before.item() - 0.5)  # d(loss)/d(bias) = 1
+    with pytest.warns(UserWarning, match="CUDA is not available"):
+        assert torch.cuda.amp.GradScaler().is_enabled() is False

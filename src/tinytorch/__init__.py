@@ -42,10 +42,21 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import accelerator, autograd, cuda, curriculum, nn, optim, utils  # torch.cuda etc.: CPU only
+from . import accelerator, autograd, backends, cuda, curriculum, nn, optim, utils  # torch.cuda etc.: CPU only
 from ._unsupported import unsupported as _not_in_tinytorch
 
 __version__ = "0.1.0"
+
+
+def compile(model: object = None, **options: object) -> object:  # noqa: A001  (PyTorch's name)
+    """``torch.compile``: returns ``model`` unchanged (TinyTorch runs eagerly; there is no compiler).
+
+    Works as a call (``torch.compile(model)``) and as a decorator (``@torch.compile``
+    or ``@torch.compile(mode=...)``).
+    """
+    if model is None:
+        return lambda function: function
+    return model
 
 
 def __getattr__(name: str) -> object:
