@@ -3,6 +3,9 @@
 Outputs are compared with a NumPy reference that runs PyTorch's documented
 cell equations one time step at a time; gradients are gradchecked in float64
 (backpropagation through time of the composed primitives).
+
+Not course material (the code sits outside the solution regions), so no module number:
+``nox -s tests`` runs it.
 """
 
 from __future__ import annotations

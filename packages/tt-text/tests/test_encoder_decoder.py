@@ -4,6 +4,9 @@ An encoder layer is checked against a NumPy transcription of its equations
 (multi-head attention, residuals, layer norms, both norm placements); the
 parameter names are PyTorch's, so state dicts move between the frameworks;
 gradients are gradchecked in float64.
+
+Not course material (the code sits outside the solution regions), so no module number:
+``nox -s tests`` runs it.
 """
 
 from __future__ import annotations

@@ -2,6 +2,9 @@
 
 The reference transcribes the pseudo-code of ``torch.optim.Adadelta``'s page
 in float64 NumPy.
+
+Not course material (the code sits outside the solution regions), so no module number:
+``nox -s tests`` runs it.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@
 References: ``np.pad`` for padding (``reflect`` = PyTorch's reflect, ``edge`` =
 replicate, ``wrap`` = circular) and a direct per-pixel loop for resizing,
 written from the formulas in PyTorch's documentation.
+
+Not course material (the code sits outside the solution regions), so no module number:
+``nox -s tests`` runs it.
 """
 
 from __future__ import annotations
