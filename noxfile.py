@@ -231,6 +231,19 @@ def bench_torch_text(session: nox.Session) -> None:
     session.run("python", "benchmarks/text.py", "--torch", *session.posargs)
 
 
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Small PyTorch programs run with torch and tinytorch, compared step by step (opt-in: installs torch).
+
+    Writes docs/assets/parity.json; regenerate the coverage page afterwards
+    (``python tools/pytorch_coverage.py``). Needs $TINYTORCH_DATA for the example.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/parity/run.py", *session.posargs)
+    session.run("python", "tools/pytorch_coverage.py")
+
+
 @nox.session(name="bench-torch")
 def bench_torch(session: nox.Session) -> None:
     """The reference small CNN's training step against PyTorch's, one run (opt-in: installs torch)."""

@@ -370,6 +370,7 @@ class Site:
             {"Course": course},
             {"Milestones": "milestones.md"},
             {"API reference": api},
+            {"PyTorch coverage": "pytorch-coverage.md"},
             {"Instructors": "instructors.md"},
             {"Contributing": "contributing.md"},
         ]

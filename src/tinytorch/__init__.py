@@ -42,12 +42,33 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import (  # tt.nn, tt.optim, tt.optim.lr_scheduler, tt.utils.data
+from . import (  # tt.nn, tt.optim, tt.utils.data, torch.cuda etc. (CPU only)
+    accelerator,
+    autograd,
+    backends,
+    cuda,
     curriculum,
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
     utils,
 )
+from ._unsupported import unsupported as _not_in_tinytorch
 
 __version__ = "0.1.0"
+
+
+def compile(model: object = None, **options: object) -> object:  # noqa: A001  (PyTorch's name)
+    """``torch.compile``: returns ``model`` unchanged (TinyTorch runs eagerly; there is no compiler).
+
+    Works as a call (``torch.compile(model)``) and as a decorator (``@torch.compile``
+    or ``@torch.compile(mode=...)``).
+    """
+    if model is None:
+        return lambda function: function
+    return model
+
+
+def __getattr__(name: str) -> object:
+    """``torch.<name>`` that TinyTorch lacks: an error that names it (see ``_unsupported.py``)."""
+    raise _not_in_tinytorch("torch", name, globals())

@@ -23,6 +23,7 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
+from ._selection_methods import SelectionGradMixin
 from .engine import accumulate, run_backward
 from .function import Function
 from .functions import linalg
@@ -82,7 +83,7 @@ from .functions.unary import (
 from .grad_mode import _state
 
 
-class Tensor(tt_tensor.Tensor):
+class Tensor(SelectionGradMixin, tt_tensor.Tensor):
     """An n-d array that can track gradients, like ``torch.Tensor``.
 
     Args:

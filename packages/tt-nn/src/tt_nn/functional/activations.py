@@ -279,3 +279,29 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: obje
     # BEGIN SOLUTION 03
     return _normalised(LogSoftmaxFunction, "log_softmax", input, dim, dtype)
     # END SOLUTION
+
+
+class SoftplusFunction(Function):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` (``beta * x > threshold``)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        z = x * x.dtype.type(beta)
+        ctx.save_for_backward(z)
+        ctx.threshold = threshold
+        return np.where(z > threshold, x, np.logaddexp(0, z) / x.dtype.type(beta)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return (np.where(z > ctx.threshold, grad, grad * pointwise.sigmoid(z)),)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
+    """``log(1 + exp(beta * x)) / beta`` element-wise, a smooth ReLU (exact ``x`` above ``threshold``).
+
+    Stable for any input (``logaddexp``). Shape: input ``(*)``, output ``(*)``.
+    """
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return SoftplusFunction.apply(float_arg("softplus", input), beta=beta, threshold=threshold)
