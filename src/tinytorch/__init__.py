@@ -1,10 +1,11 @@
 """TinyTorch: ``import tinytorch as tt`` gives the PyTorch-style top level over every package.
 
 Tensors and autograd at the top level (``tt.tensor``, ``tt.no_grad``, ...),
-then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``
-and ``tt.perf`` (profiling, quantization, compression, acceleration, KV
-caching, benchmarking). A PyTorch script runs with ``import torch`` changed
-to ``import tinytorch as torch`` as far as these packages reach.
+then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``,
+``tt.perf`` (profiling, quantization, compression, acceleration, KV
+caching, benchmarking) and ``tt.distributed`` (data-parallel training on
+MPI). A PyTorch script runs with ``import torch`` changed to
+``import tinytorch as torch`` as far as these packages reach.
 
 Example:
     >>> import tinytorch as tt
@@ -42,6 +43,6 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import curriculum, nn, optim, utils  # tt.nn, tt.optim, tt.optim.lr_scheduler, tt.utils.data
+from . import curriculum, distributed, nn, optim, utils  # tt.nn, tt.optim, tt.utils.data, tt.distributed
 
 __version__ = "0.1.0"

@@ -14,9 +14,9 @@ from tt_text import Embedding, MultiheadAttention
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
-from . import functional, init, utils  # noqa: E402
+from . import functional, init, parallel, utils  # noqa: E402
 
 __all__ = [*_nn_names]
 __all__ += ["Embedding", "MultiheadAttention"]  # from tt-text
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
-__all__ += ["functional", "init", "utils"]
+__all__ += ["functional", "init", "parallel", "utils"]
