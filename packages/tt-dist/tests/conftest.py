@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -34,9 +35,24 @@ def mpiexec() -> str:
 
 @pytest.fixture(scope="session")
 def mpirun():
-    def run(script: str, *args: str, n: int = 2, timeout: float = 120.0) -> subprocess.CompletedProcess:
-        env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    def run(script: str, *args: str, n: int = 2, timeout: int = 60) -> subprocess.CompletedProcess:
+        """Run the worker; past ``timeout`` seconds the whole job is killed and the test fails.
+
+        A hung job (ranks waiting in mismatched collectives, say) must not outlive the test:
+        ``MPIEXEC_TIMEOUT`` makes MPICH's launcher end it, and the launcher runs in its own
+        process group, which is killed as a whole if it has not.
+        """
+        one_thread = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "TINYTORCH_NUM_THREADS": "1"}
+        env = {**os.environ, **one_thread, "MPIEXEC_TIMEOUT": str(timeout)}
         command = [mpiexec(), "-n", str(n), sys.executable, str(WORKERS / script), *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env, check=False)
+        job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)  # fmt: skip
+        try:
+            stdout, stderr = job.communicate(timeout=timeout + 10)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)
+            stdout, stderr = job.communicate()
+            pytest.fail(f"mpiexec -n {n} {script} did not finish in {timeout} s:\n{stdout}\n{stderr}")
+        return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
 
     return run
