@@ -13,7 +13,9 @@
   gradients are averaged during backward and both ranks take the same step.
   A step's time is the slowest rank's, each step starting at a barrier;
 
-with milliseconds per step, tokens per second and their ratio. The two sides
+and, for reference, one process with one BLAS thread (on a busy machine two
+spinning BLAS threads can be much slower than one: see ``tt_tensor.threads``),
+with milliseconds per step, tokens per second and their ratio. The sides
 run one after the other (not interleaved), so a change of load on the
 machine between them shows up in the ratio: run it on a quiet machine.
 ``--steps N`` sets the timed steps per side (default 8, after one warm-up).
@@ -30,7 +32,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import tt_autograd as autograd
 import tt_optim
 import tt_tensor
@@ -58,8 +59,8 @@ def gpt_step(model, rows: slice):
     return step
 
 
-def single(steps: int) -> list[float]:
-    set_num_threads(2)
+def single(steps: int, threads: int) -> list[float]:
+    set_num_threads(threads)
     tt_tensor.manual_seed(0)
     step = gpt_step(GPT(CONFIG), slice(None))
     step()
@@ -121,16 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     params = GPT(CONFIG).num_parameters(non_embedding=False)
     print(f"char-GPT (milestone 05): batch {BATCH} x {CONTEXT} tokens, {params:,} parameters, AdamW; "
           f"{args.steps} timed steps per side, {os.cpu_count()} CPUs")  # fmt: skip
-    one = statistics.median(single(args.steps))
-    print(f"  1 process x 2 BLAS threads : {one * 1e3:7.0f} ms per step, {tokens / one:8,.0f} tokens/s")
+    alone = {n: statistics.median(single(args.steps, n)) for n in (2, 1)}
+    for n, seconds in alone.items():
+        print(f"  1 process x {n} BLAS thread{'s' if n > 1 else ' '}: {seconds * 1e3:7.0f} ms per step, "
+              f"{tokens / seconds:8,.0f} tokens/s")  # fmt: skip
+    one = alone[2]
     measured = ranks(args.steps)
     two = statistics.median(measured["times"])
     print(f"  2 ranks   x 1 BLAS thread  : {two * 1e3:7.0f} ms per step, {tokens / two:8,.0f} tokens/s "
           f"({measured['share']} windows per rank)")  # fmt: skip
-    print(f"  2 ranks / 1 process: {one / two:.2f}x the tokens/s  (goal >= 1.4x)")
+    print(f"  2 ranks / 1 process x 2 threads: {one / two:.2f}x the tokens/s  (goal >= 1.4x); "
+          f"/ 1 process x 1 thread: {alone[1] / two:.2f}x")  # fmt: skip
     return 0
 
 
 if __name__ == "__main__":
-    np.seterr(all="ignore")
     sys.exit(main())

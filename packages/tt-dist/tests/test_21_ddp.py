@@ -39,6 +39,10 @@ def test_every_rank_starts_from_rank_zeros_parameters(measured):
     assert measured["init_diff"] == 0.0
 
 
+def test_a_non_contiguous_parameter_is_broadcast_too(measured):
+    assert measured["view_flags"] is False and measured["view_diff"] == 0.0
+
+
 def test_gradients_equal_one_process_on_the_full_batch(measured):
     assert measured["grad_scale"] > 0.05  # the check compares real gradients
     assert measured["grad_diff"] <= TOLERANCE

@@ -67,6 +67,32 @@ def test_buckets_start_in_order_as_gradients_finish():
         np.testing.assert_allclose(got.grad.numpy(), want.grad.numpy(), rtol=0, atol=1e-15)
 
 
+def test_a_parameter_without_a_gradient_counts_as_zeros_and_gets_one():
+    # Backward can finish a leaf that received no gradient (its last consumer got none): the
+    # reducer sends zeros for it and gives it the averaged gradient; existing .grads are kept.
+    with_grad, without = tensors(3, 2)
+    with_grad.grad = autograd.tensor([1.0, -2.0, 4.0])
+    kept, version = with_grad.grad, with_grad.grad._version
+    reducer = Reducer([with_grad, without], self_group())
+    reducer.prepare()
+    reducer.mark_ready(without)
+    assert reducer.active and reducer.launches == []  # one bucket: it waits for both
+    reducer.mark_ready(with_grad)
+    assert not reducer.active and reducer.launches == [0]
+    assert with_grad.grad is kept and kept.numpy().tolist() == [1.0, -2.0, 4.0] and kept._version > version
+    assert without.grad is not None and without.grad.numpy().tolist() == [0.0, 0.0]
+    reducer.mark_ready(with_grad)  # outside an expected backward: ignored
+    assert reducer.launches == [0]
+
+
+def test_wrapping_writes_rank_zeros_values_in_place():
+    model = nn.Linear(3, 2)
+    weight, versions = model.weight.array, [p._version for p in model.parameters()]
+    dist.DistributedDataParallel(model, process_group=self_group())
+    assert model.weight.array is weight  # the same memory, overwritten in place
+    assert all(p._version > v for p, v in zip(model.parameters(), versions))
+
+
 def test_a_parameter_the_loss_never_reaches_is_named_at_the_next_forward():
     class TwoHeads(nn.Module):
         def __init__(self):

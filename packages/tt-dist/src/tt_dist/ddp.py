@@ -45,12 +45,9 @@ def broadcast_tensors(tensors: list[Any], group: ProcessGroup, src: int = 0) -> 
     # BEGIN SOLUTION 21
     for tensor in tensors:
         array = tensor.array
-        if array.flags.c_contiguous and array.flags.writeable:
-            group.comm.Bcast(array, root=src)
-        else:
-            copy = np.ascontiguousarray(array)
-            group.comm.Bcast(copy, root=src)
-            array[...] = copy
+        buffer = np.ascontiguousarray(array)  # the array itself when it is contiguous already
+        group.comm.Bcast(buffer, root=src)
+        array[...] = buffer
         versions.bump(array)
     # END SOLUTION
 

@@ -64,14 +64,16 @@ def assign_buckets(params: list[Any], cap_bytes: int) -> list[list[int]]:
     """
     # BEGIN SOLUTION 21
     buckets: list[list[int]] = []
-    size, dtype = 0, None
+    sizes: list[int] = []  # bytes in each bucket
     for index in reversed(range(len(params))):
         array = params[index].array
-        if not buckets or size + array.nbytes > cap_bytes or array.dtype != dtype:
-            buckets.append([])
-            size, dtype = 0, array.dtype
-        buckets[-1].append(index)
-        size += array.nbytes
+        fits = buckets and sizes[-1] + array.nbytes <= cap_bytes
+        if fits and array.dtype == params[buckets[-1][0]].array.dtype:
+            buckets[-1].append(index)
+            sizes[-1] += array.nbytes
+        else:
+            buckets.append([index])
+            sizes.append(array.nbytes)
     return buckets
     # END SOLUTION
 
@@ -137,6 +139,7 @@ class Reducer:
         """The post-accumulate hook: ``param.grad`` is final for this backward."""
         if not self.active:
             return
+        self.poke()
         # BEGIN SOLUTION 21
         position = self.position[id(param)]
         self._ready[position] = True
@@ -147,8 +150,6 @@ class Reducer:
             self.next += 1
         if self.next == len(self.buckets):
             self.finish()
-        else:
-            self.poke()
         # END SOLUTION
 
     def launch(self, bucket: Bucket) -> None:

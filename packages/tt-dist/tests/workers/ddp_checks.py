@@ -61,6 +61,15 @@ def main(out: str, checkpoint: str) -> None:
     model = dist.DistributedDataParallel(make_model(rank), bucket_cap_mb=600 / 2**20)  # ~600-byte buckets
     result["init_diff"] = worst(np.abs(flat(model.module.parameters()) - flat(reference.parameters())).max())
     result["buckets"] = len(model.reducer.buckets)
+    # A parameter whose array is a non-contiguous view still receives rank 0's values.
+    odd = nn.Linear(3, 4)
+    autograd.manual_seed(rank)
+    odd.weight = nn.Parameter(autograd.randn(3, 4).t())
+    dist.DistributedDataParallel(odd)
+    rank0 = autograd.tensor(np.ascontiguousarray(odd.weight.detach().numpy()))
+    dist.broadcast(rank0, src=0)
+    result["view_flags"] = bool(odd.weight.array.flags.c_contiguous)
+    result["view_diff"] = worst(np.abs(odd.weight.detach().numpy() - rank0.numpy()).max())
 
     sampler = dist.DistributedSampler(range(BATCH), shuffle=True, seed=3)
     mine = sampler.indices()
