@@ -83,6 +83,17 @@ def test_a_parameter_without_a_gradient_counts_as_zeros_and_gets_one():
     assert without.grad is not None and without.grad.numpy().tolist() == [0.0, 0.0]
     reducer.mark_ready(with_grad)  # outside an expected backward: ignored
     assert reducer.launches == [0]
+    # Again, after a round that left other values in the bucket's buffer.
+    without.grad = autograd.tensor([5.0, 6.0])
+    reducer.prepare()
+    reducer.mark_ready(without)
+    reducer.mark_ready(with_grad)
+    assert without.grad.numpy().tolist() == [5.0, 6.0]
+    without.grad = None
+    reducer.prepare()
+    reducer.mark_ready(with_grad)
+    reducer.mark_ready(without)
+    assert without.grad.numpy().tolist() == [0.0, 0.0]
 
 
 def test_wrapping_writes_rank_zeros_values_in_place():

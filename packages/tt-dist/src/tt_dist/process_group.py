@@ -233,9 +233,9 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
         op: :class:`ReduceOp` (``SUM`` by default; ``AVG`` divides the sum by the world size).
         async_op: return a :class:`Work` at once (MPI ``Iallreduce``) instead of waiting.
 
-    Example:
+    Example (on 2 ranks, both end with ``tensor([1.])``):
         >>> t = tt.tensor([float(dist.get_rank())])  # doctest: +SKIP
-        >>> dist.all_reduce(t)  # doctest: +SKIP    (on 2 ranks: tensor([1.]) everywhere)
+        >>> dist.all_reduce(t)  # doctest: +SKIP
     """
     from mpi4py import MPI
 
