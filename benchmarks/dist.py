@@ -124,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{args.steps} timed steps per side, {os.cpu_count()} CPUs")  # fmt: skip
     alone = {n: statistics.median(single(args.steps, n)) for n in (2, 1)}
     for n, seconds in alone.items():
-        print(f"  1 process x {n} BLAS thread{'s' if n > 1 else ' '}: {seconds * 1e3:7.0f} ms per step, "
+        print(f"  1 process x {n} BLAS thread{'s' if n > 1 else ' '} : {seconds * 1e3:7.0f} ms per step, "
               f"{tokens / seconds:8,.0f} tokens/s")  # fmt: skip
     one = alone[2]
     measured = ranks(args.steps)
