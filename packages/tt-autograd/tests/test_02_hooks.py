@@ -75,6 +75,33 @@ def test_removed_hooks_cost_nothing_and_do_not_fire():
     assert calls == []
 
 
+class BlockGradFunction(autograd.Function):
+    """Identity forward; backward sends its input no gradient (None)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,)
+
+
+@pytest.mark.parametrize("blocked_first", [True, False])
+def test_hook_fires_even_when_the_leafs_last_consumer_receives_no_gradient(blocked_first):
+    w = autograd.tensor([1.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    seen = []
+    w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.detach().numpy().copy()))
+    # One branch of w's two is cut by BlockGradFunction: its node (w * 2) never receives a gradient,
+    # whichever of the two consumers of w backward reaches last.
+    blocked = BlockGradFunction.apply((w * 2).exp()).sum()
+    passed = (w * 3).sum()
+    loss = blocked + passed if blocked_first else passed + blocked
+    loss.backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], [3.0, 3.0])
+
+
 def test_registering_on_a_non_leaf_or_a_tensor_without_grad_is_an_error():
     x = autograd.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="non-leaf"):
