@@ -26,7 +26,7 @@ def measured(mpirun, tmp_path_factory):
     done = mpirun("ddp_checks.py", str(out), str(checkpoint))
     assert done.returncode == 0, f"mpiexec -n 2 ddp_checks.py failed:\n{done.stdout}\n{done.stderr}"
     result = json.loads(out.read_text())
-    result["checkpoint"] = checkpoint
+    result["checkpoint"], result["stdout"] = checkpoint, done.stdout
     return result
 
 
@@ -89,6 +89,12 @@ def test_sampler_takes_rank_and_world_from_the_group_and_partitions(measured):
     assert len(first) == len(second) == 6
     assert sorted(first + second) == list(range(12))
     assert first != sorted(first)  # shuffled
+
+
+def test_rank_zero_prints_and_runs_alone(measured):
+    assert measured["stdout"].count("printed once, by rank 0") == 1
+    assert measured["rank_zero_only"] == ["ran on rank 0", None]
+    assert measured["main_process"] is True  # rank 0 wrote the file
 
 
 def test_checkpoint_from_two_ranks_resumes_in_one_process(measured):

@@ -138,6 +138,13 @@ def main(out: str, checkpoint: str) -> None:
     result["collectives"] = {"sum": t.numpy().tolist(), "max": m.numpy().tolist(), "avg": a.numpy().tolist(),
                              "bcast": b.numpy().tolist(), "async_done": work.wait()}  # fmt: skip
 
+    # Rank 0 only: printing and decorated functions.
+    dist.print0("printed once, by rank 0", flush=True)
+    answers = [None] * world
+    dist.all_gather_object(answers, dist.rank_zero_only(lambda: f"ran on rank {rank}")())
+    result["rank_zero_only"] = answers
+    result["main_process"] = dist.is_main_process()
+
     dist.save_checkpoint(checkpoint, model=model, optimizer=opt, epoch=STEPS)
     result["params"] = params.tolist()
     if rank == 0:
