@@ -9,6 +9,7 @@ promise is the same up to floating-point reassociation of the sums).
 from __future__ import annotations
 
 import json
+import time
 
 import numpy as np
 import pytest
@@ -115,3 +116,11 @@ def test_an_error_on_one_rank_ends_the_whole_job(mpirun):
     assert done.returncode != 0
     output = done.stdout + done.stderr
     assert "[rank 1]" in output and "ValueError: deliberate failure on rank 1" in output
+
+
+def test_a_collective_that_waits_too_long_raises_and_ends_the_job(mpirun):
+    started = time.monotonic()
+    done = mpirun("collective_timeout.py", timeout=60)
+    assert done.returncode != 0
+    assert "[rank 0]" in done.stderr and "TimeoutError: barrier: rank 0 waited more than 1 s" in done.stderr
+    assert time.monotonic() - started < 25  # the sleeping rank was ended too, long before its 30 s

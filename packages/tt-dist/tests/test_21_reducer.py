@@ -7,6 +7,7 @@ order buckets start in, what DDP refuses, and the process group's errors.
 
 from __future__ import annotations
 
+import datetime
 import sys
 
 import numpy as np
@@ -15,6 +16,7 @@ import tt_autograd as autograd
 import tt_dist as dist
 import tt_nn as nn
 from tt_dist import ProcessGroup, Reducer, assign_buckets
+from tt_dist.process_group import DEFAULT_TIMEOUT, default_group
 
 
 def tensors(*sizes, dtype=autograd.float32):
@@ -157,10 +159,15 @@ def test_the_process_group_lifecycle_and_its_errors():
         dist.get_rank()
     with pytest.raises(ValueError, match="backend 'nccl' is not available.*mpi"):
         dist.init_process_group("nccl")
+    with pytest.raises(ValueError, match="timeout must be positive"):
+        dist.init_process_group(timeout=0)
+    with pytest.raises(TypeError, match="timedelta or seconds"):
+        dist.init_process_group(timeout="5 minutes")
     hook = sys.excepthook
-    dist.init_process_group("mpi")
+    dist.init_process_group("mpi", timeout=None)  # collectives wait as long as it takes
     try:
         assert (dist.get_rank(), dist.get_world_size(), dist.get_backend()) == (0, 1, "mpi")
+        assert default_group().timeout is None
         assert sys.excepthook is not hook  # an uncaught error will abort every rank
         with pytest.raises(ValueError, match="twice"):
             dist.init_process_group()
@@ -177,5 +184,8 @@ def test_the_process_group_lifecycle_and_its_errors():
     finally:
         dist.destroy_process_group()
     assert not dist.is_initialized() and sys.excepthook is hook
+    dist.init_process_group(timeout=datetime.timedelta(minutes=2))
+    assert default_group().timeout == 120.0 and DEFAULT_TIMEOUT == 1800.0  # PyTorch's 30 minutes
+    dist.destroy_process_group()
     with pytest.raises(RuntimeError, match="destroy_process_group"):
         dist.destroy_process_group()

@@ -18,7 +18,9 @@ never train in parallel pay nothing.
 
 A rank that raises after :func:`init_process_group` prints its traceback and
 aborts the whole job (``MPI_Abort``), so the other ranks do not wait forever
-inside a collective for a partner that is gone.
+inside a collective for a partner that is gone. A collective that waits longer
+than the group's ``timeout`` raises ``TimeoutError`` (and so ends the job too):
+collectives start non-blocking and poll (:meth:`ProcessGroup.wait`).
 
 Cost: an all-reduce of n bytes on N ranks moves about 2·n·(N-1)/N bytes per
 rank (MPI picks ring or tree algorithms); broadcast about n.
@@ -26,14 +28,19 @@ rank (MPI picks ring or tree algorithms); broadcast about n.
 
 from __future__ import annotations
 
+import datetime
 import enum
 import sys
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from tt_tensor import versions
+
+#: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
+DEFAULT_TIMEOUT = 1800.0
 
 _NOT_INITIALIZED = (
     "Default process group has not been initialized, please make sure to call init_process_group() "
@@ -62,6 +69,28 @@ class ProcessGroup:
     comm: Any
     rank: int
     size: int
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds a collective may wait for the other ranks
+
+    def wait(self, requests: list[Any], op: str) -> None:
+        """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
+
+        MPI has no timeout of its own: this polls the requests (``Testall``), yielding the
+        CPU between polls. The error then ends the job (see :func:`init_process_group`).
+        """
+        from mpi4py import MPI
+
+        if self.timeout is None:
+            MPI.Request.Waitall(requests)
+            return
+        deadline = time.monotonic() + self.timeout
+        while not MPI.Request.Testall(requests):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{op}: rank {self.rank} waited more than {self.timeout:g} s for the other ranks of "
+                    f"{self.size}; one of them has stopped or is not calling the same collectives in the "
+                    "same order (raise init_process_group's timeout= for long pauses between collectives)"
+                )
+            time.sleep(_POLL)
 
     def mpi_op(self, op: ReduceOp) -> Any:
         """The MPI operation for ``op`` (AVG is a SUM followed by a division)."""
@@ -76,12 +105,13 @@ class ProcessGroup:
 
 _default: ProcessGroup | None = None
 _previous_excepthook = None
+_POLL = 2e-5  # seconds between polls of an unfinished collective
 
 
 def init_process_group(
     backend: str | None = "mpi",
     init_method: str | None = None,
-    timeout: Any = None,
+    timeout: datetime.timedelta | float | None = datetime.timedelta(seconds=DEFAULT_TIMEOUT),
     world_size: int = -1,
     rank: int = -1,
     **unused: Any,
@@ -91,7 +121,10 @@ def init_process_group(
     Args:
         backend: ``"mpi"`` (the only backend; ``None`` means the same).
         init_method: ignored: MPI's launcher (``mpiexec``) already connects the ranks.
-        timeout: accepted for PyTorch's signature; MPI collectives have no timeout.
+        timeout: how long a collective of tt-dist (``all_reduce``, ``broadcast``,
+            ``barrier``, DDP's gradient all-reduce) waits for the other ranks before
+            raising ``TimeoutError``, which ends the job: a ``datetime.timedelta`` or
+            seconds (default 30 minutes, PyTorch's; ``None``: wait forever).
         world_size, rank: if given, checked against what ``mpiexec`` started.
 
     Raises:
@@ -109,8 +142,16 @@ def init_process_group(
         raise ValueError("init_process_group: trying to initialize the default process group twice")
     from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
 
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    elif timeout is not None and not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"init_process_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}"
+        )
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"init_process_group: timeout must be positive, got {timeout!r} seconds")
     comm = MPI.COMM_WORLD
-    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size())
+    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), None if timeout is None else float(timeout))
     if world_size not in (-1, None) and world_size != group.size:
         raise ValueError(
             f"init_process_group: world_size={world_size} but mpiexec started {group.size} processes; "
@@ -188,14 +229,15 @@ def get_backend(group: ProcessGroup | None = None) -> str:
 
 def barrier(group: ProcessGroup | None = None) -> None:
     """Wait until every rank of the group has called ``barrier``."""
-    default_group(group, "barrier").comm.Barrier()
+    group = default_group(group, "barrier")
+    group.wait([group.comm.Ibarrier()], "barrier")
 
 
 class Work:
     """A collective started with ``async_op=True``: ``wait()`` finishes it (``torch.distributed.Work``)."""
 
-    def __init__(self, request: Any, finish: Any = None) -> None:
-        self._request, self._finish = request, finish
+    def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None) -> None:
+        self._group, self._request, self._op, self._finish = group, request, op, finish
 
     def is_completed(self) -> bool:
         """Whether the collective has finished (does not block)."""
@@ -204,7 +246,7 @@ class Work:
     def wait(self, timeout: Any = None) -> bool:
         """Block until the collective is done and its result is in the tensor."""
         if self._request is not None:
-            self._request.Wait()
+            self._group.wait([self._request], self._op)
             self._request = None
             if self._finish is not None:
                 self._finish()
@@ -248,10 +290,10 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
             np.divide(array, group.size, out=array)
         versions.bump(array)
 
+    work = Work(group, group.comm.Iallreduce(MPI.IN_PLACE, array, op=mpi_op), "all_reduce", finish)
     if async_op:
-        return Work(group.comm.Iallreduce(MPI.IN_PLACE, array, op=mpi_op), finish)
-    group.comm.Allreduce(MPI.IN_PLACE, array, op=mpi_op)
-    finish()
+        return work
+    work.wait()
     return None
 
 
@@ -264,10 +306,10 @@ def broadcast(tensor: Any, src: int = 0, group: ProcessGroup | None = None,
             f"broadcast: src={src} is not a rank of a group of {group.size} (0 … {group.size - 1})"
         )
     array = _buffer(tensor, "broadcast")
+    work = Work(group, group.comm.Ibcast(array, root=src), "broadcast", lambda: versions.bump(array))
     if async_op:
-        return Work(group.comm.Ibcast(array, root=src), lambda: versions.bump(array))
-    group.comm.Bcast(array, root=src)
-    versions.bump(array)
+        return work
+    work.wait()
     return None
 
 
