@@ -22,6 +22,9 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 TEST_DEPS = ("pytest>=8", "hypothesis>=6")
+# What tt-dist (module 21) needs besides NumPy, for the sessions that put the packages on
+# PYTHONPATH instead of installing them: mpi4py and an MPI runtime wheel (its `mpiexec`).
+MPI_DEPS = ("mpi4py>=4.0", "mpich>=4.2")
 # Several packages installed editable in one pip command take each other's pins
 # from the command line: see tools/hatch_siblings.py.
 EDITABLE_TOGETHER = {"TT_EDITABLE_SIBLINGS": "0"}
@@ -138,7 +141,7 @@ def curriculum_check(session: nox.Session) -> None:  # not `curriculum`: that na
 
     ``nox -s curriculum -- 05 13`` checks two modules; ``-- --jobs 1`` one module at a time.
     """
-    session.install("numpy>=2.0", *TEST_DEPS)
+    session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS)
     session.run("python", "tools/check_curriculum.py", *session.posargs)
 
 
@@ -163,7 +166,7 @@ def mutation(session: nox.Session) -> None:
     No argument runs the CI sample (6 mutants per module, seeded, 5 minutes at most);
     ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
     """
-    session.install("numpy>=2.0", *TEST_DEPS, "coverage>=7")
+    session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS, "coverage>=7")
     session.run("python", "-m", "tools.mutation", *session.posargs)
 
 

@@ -68,8 +68,8 @@ def test_start_fail_restore_complete_unlock(workspace):
 
 
 def test_errors_a_learner_can_act_on(workspace, tmp_path):
-    code, out = tito(workspace, "module", "start", "21")
-    assert code == 2 and "there is no module 21" in out
+    code, out = tito(workspace, "module", "start", "22")
+    assert code == 2 and "there is no module 22" in out
     fresh = exercises.copy_tree(ROOT, tmp_path / "fresh")
     code, out = tito(fresh, "module", "start", "2", "--in-reference")
     assert code == 2 and "builds on modules 01" in out

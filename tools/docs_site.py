@@ -4,7 +4,7 @@
 
 * builds the navigation from ``src/tinytorch/curriculum.py``: the module
   chapters that exist (``docs/modules/NN-<name>.md``) in curriculum order;
-  a course overview page lists all twenty, the missing ones as "coming";
+  a course overview page lists them all, the missing ones as "coming";
 * writes one API reference page per package whose ``src/<package>/__init__.py``
   exists, plus the meta-package ``tinytorch``, listing every public name
   (:func:`public_names`): mkdocstrings renders what a package defines, and a
@@ -58,6 +58,7 @@ PARTS: tuple[tuple[str, int, int], ...] = (
     ("II · Vision", 8, 9),
     ("III · Language", 10, 13),
     ("IV · Optimization", 14, 20),
+    ("V · Beyond one process", 21, 21),
 )
 
 
@@ -99,7 +100,7 @@ def course_index_markdown(existing: dict[int, str]) -> str:
     lines = [
         "# The course",
         "",
-        "Twenty modules, each building one piece of the framework on the ones before it.",
+        "Twenty-one modules, each building one piece of the framework on the ones before it.",
         "Each module has a home package; its code may also sit in packages the home builds on,",
         "where the capability belongs (listed after *also*). Its tests run alone with",
         "`nox -s module-NN`, in a virtual environment holding only the packages it needs.",

@@ -1,10 +1,11 @@
 """TinyTorch: ``import tinytorch as tt`` gives the PyTorch-style top level over every package.
 
 Tensors and autograd at the top level (``tt.tensor``, ``tt.no_grad``, ...),
-then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``
-and ``tt.perf`` (profiling, quantization, compression, acceleration, KV
-caching, benchmarking). A PyTorch script runs with ``import torch`` changed
-to ``import tinytorch as torch`` as far as these packages reach.
+then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``,
+``tt.perf`` (profiling, quantization, compression, acceleration, KV
+caching, benchmarking) and ``tt.distributed`` (data-parallel training on
+MPI). A PyTorch script runs with ``import torch`` changed to
+``import tinytorch as torch`` as far as these packages reach.
 
 Example:
     >>> import tinytorch as tt
@@ -42,12 +43,13 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import (  # tt.nn, tt.optim, tt.utils.data, torch.cuda etc. (CPU only)
+from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
     accelerator,
     autograd,
     backends,
     cuda,
     curriculum,
+    distributed,
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,

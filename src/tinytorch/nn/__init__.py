@@ -27,7 +27,7 @@ from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
 from .._unsupported import unsupported as _not_in_tinytorch  # noqa: E402
-from . import functional, init, utils  # noqa: E402
+from . import functional, init, parallel, utils  # noqa: E402
 
 __all__ = [*_nn_names]
 __all__ += ["Embedding", "GRU", "LSTM", "MultiheadAttention", "RNN", "RNNBase"]  # from tt-text
@@ -39,7 +39,7 @@ __all__ += [
     "TransformerEncoderLayer",
 ]  # from tt-text
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
-__all__ += ["functional", "init", "utils"]
+__all__ += ["functional", "init", "parallel", "utils"]
 
 
 def __getattr__(name: str) -> object:
