@@ -91,7 +91,9 @@ def test_instructor_export_stubs_every_module(edition):
         for path in exercises.source_files(edition, package):
             for region in exercises.find_regions(path):
                 body = path.read_text().splitlines()[region.first : region.last - 1]
-                assert [line.strip()[:26] for line in body] == ["raise NotImplementedError("], (path, region)
+                assert [line.strip()[:26] for line in body if not line.strip().startswith("#")] == [
+                    "raise NotImplementedError("
+                ], (path, region)
                 regions += 1
     assert regions > 0
     assert (edition / "docs").is_dir() and not (edition / ".git").exists()
@@ -123,7 +125,9 @@ def test_refill_restores_one_module_and_complete_tests_the_edition(edition):
             if a.module <= 3:
                 assert body == reference_lines[b.first : b.last - 1], (path, a.function)
             else:
-                assert [line.strip()[:26] for line in body] == ["raise NotImplementedError("], a.function
+                assert [line.strip()[:26] for line in body if not line.strip().startswith("#")] == [
+                    "raise NotImplementedError("
+                ], a.function
     code, out = tito(edition, "module", "complete", "3")
     assert code == 0 and "module 03 complete" in out, out
     code, out = tito(edition, "instructor", "refill", "3", "--reference", str(edition))
