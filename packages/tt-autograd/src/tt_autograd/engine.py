@@ -33,6 +33,10 @@ def topological_order(root: Function) -> list[Function]:
     paths of different lengths is still placed after every consumer.
     """
     # BEGIN SOLUTION 02
+    # TODO: the nodes reachable from root through .parents, each before every node it feeds.
+    # APPROACH: depth-first post-order, reversed (§ How it is built); keep an explicit stack of
+    #   (node, iterator over its parents) so a deep graph cannot overflow Python's recursion.
+    # HINT: parents may be leaf tensors or None: only Function nodes are walked.
     order: list[Function] = []
     visited: set[Function] = {root}  # nodes hash by identity
     stack = [(root, iter(root.parents))]
@@ -54,6 +58,9 @@ def topological_order(root: Function) -> list[Function]:
 def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
     """Propagate ``grad`` (the gradient of ``root``'s output) to every leaf that requires grad."""
     # BEGIN SOLUTION 02
+    # TODO: walk the nodes in topological order, call each node's backward once with the sum of the
+    #   gradients its consumers sent, and pass each input's gradient on (to a node, or into a leaf).
+    # HINT: a node reached along two paths must wait for both: sum into a dict before calling it.
     pending: dict[Function, np.ndarray] = {root: grad}  # gradients received so far, per node
     order = topological_order(root)
     finishing = hook_schedule(order)  # {node: hooked leaves whose last gradient comes from it}

@@ -143,6 +143,9 @@ def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     size-1 dimensions; the gradient of a copy is the sum over the copies.
     """
     # BEGIN SOLUTION 02
+    # TODO: reduce grad to shape by summing where broadcasting copied the input.
+    # EXAMPLE: grad (4, 3, 5) for an input of shape (3, 1): sum axis 0 (added) and axis 2 (stretched
+    #   from 1), keeping the size-1 axis: result (3, 1).
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)
