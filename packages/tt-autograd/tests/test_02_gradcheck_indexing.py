@@ -134,3 +134,14 @@ def test_tril_gradient_keeps_the_triangle():
     x = autograd.ones(3, 3, requires_grad=True)
     x.tril().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), np.tril(np.ones((3, 3))))
+
+
+def test_index_select_of_a_scalar_is_a_scalar_as_in_pytorch(check_grad):
+    for select in (lambda x, i: x.index_select(0, i), lambda x, i: autograd.index_select(x, 0, i)):
+        s = autograd.tensor(2.5, dtype=autograd.float64, requires_grad=True)
+        out = select(s, autograd.tensor([0]))
+        assert out.shape == () and out.item() == 2.5
+        check_grad(lambda x: select(x, autograd.tensor([0])) * 3.0, s)
+        for wrong in ([0, 0], [1], [-1]):
+            with pytest.raises(IndexError, match="0-d tensor takes the one index"):
+                select(s, autograd.tensor(wrong))

@@ -169,3 +169,11 @@ def test_gradcheck_leaves_inputs_unchanged(leaf):
 def test_gradcheck_ignores_inputs_that_do_not_require_grad(leaf):
     constant = leaf((3,), requires_grad=False).float()  # even float32 is fine when not checked
     assert gradcheck(lambda x, c: x * c.double(), [leaf((3,)), constant]) is True
+
+
+def test_gradcheck_leaves_its_inputs_shapes_alone():
+    scalar = autograd.tensor(1.5, dtype=autograd.float64, requires_grad=True)
+    strided = autograd.tensor(np.arange(12.0).reshape(3, 4)[:, ::2], requires_grad=True)
+    assert autograd.gradcheck(lambda a, b: a * b, [scalar, strided]) is True
+    assert scalar.shape == () and strided.shape == (3, 2)
+    np.testing.assert_array_equal(strided.detach().numpy(), [[0.0, 2.0], [4.0, 6.0], [8.0, 10.0]])

@@ -58,8 +58,9 @@ def gradcheck(
             raise ValueError(
                 f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 (use x.double())"
             )
-    for i in checked:
-        inputs[i].array = np.ascontiguousarray(inputs[i].array)  # so a flat view perturbs it
+    for i in checked:  # contiguous, so a flat view perturbs it (np.ascontiguousarray would make 0-d 1-d)
+        if not inputs[i].array.flags.c_contiguous:
+            inputs[i].array = np.ascontiguousarray(inputs[i].array)
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(fn(*inputs))

@@ -559,6 +559,11 @@ class Tensor(SelectionGradMixin, tt_tensor.Tensor):
         return GatherFunction.apply(self, operand(index), dim=dim)
 
     def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
+        if self.ndim == 0:  # PyTorch: a scalar takes exactly one index, 0, and stays a scalar
+            picked = np.asarray(operand(index)).reshape(-1)
+            if picked.size != 1 or int(picked[0]) != 0:
+                raise IndexError(f"index_select: a 0-d tensor takes the one index [0], got {picked.tolist()}")
+            return IndexSelectFunction.apply(self.reshape(1), picked, dim=0).reshape(())
         return IndexSelectFunction.apply(self, operand(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
