@@ -141,7 +141,7 @@ def test_index_select_of_a_scalar_is_a_scalar_as_in_pytorch(check_grad):
         s = autograd.tensor(2.5, dtype=autograd.float64, requires_grad=True)
         out = select(s, autograd.tensor([0]))
         assert out.shape == () and out.item() == 2.5
-        check_grad(lambda x: select(x, autograd.tensor([0])) * 3.0, s)
+        check_grad(lambda x, select=select: select(x, autograd.tensor([0])) * 3.0, s)
         for wrong in ([0, 0], [1], [-1]):
             with pytest.raises(IndexError, match="0-d tensor takes the one index"):
                 select(s, autograd.tensor(wrong))
