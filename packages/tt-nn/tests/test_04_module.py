@@ -110,6 +110,16 @@ def test_registration_errors():
         module.register_buffer("b", [1.0])
     with pytest.raises(KeyError, match="already exists"):
         module.register_buffer("training", autograd.zeros(1))
+    layer = nn.Linear(2, 2)  # a name another kind of member holds is taken, as in PyTorch
+    with pytest.raises(KeyError, match="'weight' already exists"):
+        layer.register_buffer("weight", autograd.zeros(2))
+    layer.register_buffer("scale", autograd.ones(1))
+    with pytest.raises(KeyError, match="'scale' already exists"):
+        layer.register_parameter("scale", nn.Parameter(autograd.ones(1)))
+    with pytest.raises(KeyError, match="'bias' already exists"):
+        layer.add_module("bias", nn.Linear(1, 1))
+    layer.register_buffer("scale", autograd.zeros(1))  # its own kind: replaced
+    assert layer.scale.item() == 0.0 and "weight" in dict(layer.named_parameters())
     with pytest.raises(NotImplementedError, match="must define forward"):
         module(autograd.zeros(1))
 

@@ -45,12 +45,16 @@ class RemovableHandle:
 
 
 def _check_name(kind: str, module: Module, name: object) -> None:
-    """PyTorch's rules for a new member's name: a non-empty string without dots, not already an attribute."""
+    """PyTorch's rules for a new member's name: a non-empty string without dots, not already an attribute.
+
+    Called only for a name new to its own table: a name held by another kind of member (a buffer
+    named like a parameter, a child module named like a buffer) is refused, as in PyTorch.
+    """
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
     if not name or "." in name:
         raise KeyError(f'{kind} name can\'t be empty or contain ".", got {name!r}')
-    if name in module.__dict__ or (hasattr(type(module), name) and name not in module._members()):
+    if name in module.__dict__ or name in module._members() or hasattr(type(module), name):
         raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
 
 
