@@ -48,7 +48,7 @@ def clip_grad_norm_(
         >>> norm = clip_grad_norm_(model.parameters(), max_norm=1.0)  # doctest: +SKIP
         >>> optimizer.step()  # doctest: +SKIP
     """
-    check_hyperparameters("clip_grad_norm_", max_norm=max_norm, norm_type=norm_type)
+    check_hyperparameters("clip_grad_norm_", max_norm=max_norm)
     # BEGIN SOLUTION 06
     grads = _gradients(parameters)
     norm_type = float(norm_type)
