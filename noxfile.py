@@ -22,6 +22,9 @@ import nox
 
 ROOT = Path(__file__).resolve().parent
 TEST_DEPS = ("pytest>=8", "hypothesis>=6")
+# What tt-dist (module 21) needs besides NumPy, for the sessions that put the packages on
+# PYTHONPATH instead of installing them: mpi4py and an MPI runtime wheel (its `mpiexec`).
+MPI_DEPS = ("mpi4py>=4.0", "mpich>=4.2")
 # Several packages installed editable in one pip command take each other's pins
 # from the command line: see tools/hatch_siblings.py.
 EDITABLE_TOGETHER = {"TT_EDITABLE_SIBLINGS": "0"}
@@ -76,7 +79,8 @@ for _module in curriculum.MODULES:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests/ (docs included), with everything installed."""
-    install_everything(session, extra="dev,docs")
+    install_everything(session, extra="dev,docs,onnx")  # onnx: tt.onnx.export's tests run ONNX Runtime
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     session.run("pytest", *session.posargs)
 
 
@@ -137,7 +141,7 @@ def curriculum_check(session: nox.Session) -> None:  # not `curriculum`: that na
 
     ``nox -s curriculum -- 05 13`` checks two modules; ``-- --jobs 1`` one module at a time.
     """
-    session.install("numpy>=2.0", *TEST_DEPS)
+    session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS)
     session.run("python", "tools/check_curriculum.py", *session.posargs)
 
 
@@ -147,10 +151,12 @@ def learner_edition(session: nox.Session) -> None:
 
     tools/learner_edition.py: proves each module can be done with the later ones still stubbed,
     and that every milestone unlocks and passes its quick run on the refilled edition.
+    tools/learner_journey.py: a learner's modules 01-05 (init, start, a planted bug, complete).
     """
     install_everything(session, extra="cli")
     session.install(*TEST_DEPS)
     session.run("python", "tools/learner_edition.py", *session.posargs)
+    session.run("python", "tools/learner_journey.py")
 
 
 @nox.session
@@ -160,7 +166,7 @@ def mutation(session: nox.Session) -> None:
     No argument runs the CI sample (6 mutants per module, seeded, 5 minutes at most);
     ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
     """
-    session.install("numpy>=2.0", *TEST_DEPS, "coverage>=7")
+    session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS, "coverage>=7")
     session.run("python", "-m", "tools.mutation", *session.posargs)
 
 
@@ -175,7 +181,8 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- serve`` serves it on localhost:8000 instead, rebuilding on every edit.
     """
-    install_everything(session, extra="docs")
+    install_everything(session, extra="docs,onnx")  # onnx: the export example of module 17 runs
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:], env=DOCS_ENV)
         return
@@ -227,9 +234,31 @@ def bench_torch_text(session: nox.Session) -> None:
     session.run("python", "benchmarks/text.py", "--torch", *session.posargs)
 
 
+@nox.session
+def parity(session: nox.Session) -> None:
+    """Small PyTorch programs run with torch and tinytorch, compared step by step (opt-in: installs torch).
+
+    Writes docs/assets/parity.json; regenerate the coverage page afterwards
+    (``python tools/pytorch_coverage.py``). Needs $TINYTORCH_DATA for the example.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/parity/run.py", *session.posargs)
+    session.run("python", "tools/pytorch_coverage.py")
+
+
 @nox.session(name="bench-torch")
 def bench_torch(session: nox.Session) -> None:
     """The reference small CNN's training step against PyTorch's, one run (opt-in: installs torch)."""
     install_everything(session)
     session.install("torch==2.13.0")
     session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)
+
+
+@nox.session(name="interop-torch")
+def interop_torch(session: nox.Session) -> None:
+    """safetensors both ways between TinyTorch and PyTorch, equal outputs (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/interop_torch.py", *session.posargs)

@@ -140,8 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--steps", type=int, default=400, help="training steps for each model")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=_record.ASSETS, help="folder for the record and figure")
+    _record.output_arguments(parser)
     args = parser.parse_args(argv)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     result = run(args.seed, args.steps)
     single, mlp = result["single_layer_best_accuracy"], result["mlp_final_accuracy"]

@@ -142,7 +142,8 @@ def train(args, start: float) -> dict:
             f"epoch {epoch:2d}/{epochs}  loss {total_loss / seen:.4f}  train acc {correct / seen:6.2%}  "
             f"test acc {accuracy:6.2%}  elapsed {elapsed:5.1f} s"
         )
-    return {"model": model, "history": history, "data": name, "loaded_s": loaded}
+    example = test_set.get_batch(np.arange(2))[0]  # a batch to trace for --export
+    return {"model": model, "history": history, "data": name, "loaded_s": loaded, "example": example}
 
 
 def plot(history: dict, path: Path) -> Path | None:
@@ -170,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     _record.training_arguments(parser, "MNIST", WEIGHTS)
     parser.add_argument("--epochs", type=int, default=10)
     args = parser.parse_args(argv)
-    args.out = _record.output_folder(args.out, args.quick)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     try:
         result = train(args, start)
@@ -204,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         passed=passed,
         metrics=metrics,
         wall_time_s=wall,
+        example=result["example"],
     )
 
 

@@ -215,7 +215,8 @@ def train(args, start: float) -> dict:
             f"train acc {correct / seen:6.2%}  test acc {accuracy:6.2%}  elapsed {elapsed / 60:4.1f} min",
             flush=True,
         )
-    return {"model": model, "history": history, "data": name, "loaded_s": loaded}
+    example = test_set.get_batch(np.arange(2))[0]  # a batch to trace for --export
+    return {"model": model, "history": history, "data": name, "loaded_s": loaded, "example": example}
 
 
 def plot(history: dict, path: Path) -> Path | None:
@@ -270,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--budget", type=float, default=570.0, help="seconds of wall time to plan for")
     args = parser.parse_args(argv)
-    args.out = _record.output_folder(args.out, args.quick)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     try:
         result = train(args, start)
@@ -304,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         passed=passed,
         metrics=metrics,
         wall_time_s=wall,
+        example=result["example"],
     )
 
 

@@ -259,13 +259,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--eval-windows", type=int, default=128, help="validation windows per progress check")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-plot", action="store_true")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    _record.output_arguments(parser)
     parser.add_argument(
         "--save-dir",
         type=Path,
         default=Path("~/.cache/tinytorch/milestones/05").expanduser(),
         help="folder for the weights, tokenizer and config",
     )
+    _record.export_argument(parser)
     args = parser.parse_args(argv)
     if args.quick:
         smoke = {"max_steps": 80, "n_layer": 2, "n_embd": 64, "block_size": 64, "batch_size": 16,
@@ -275,7 +276,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                 setattr(args, name, value)
     args.target = QUICK_TARGET if args.quick else TARGET
     if args.out is None:
-        folder = _record.output_folder(None, args.quick)
+        folder = _record.output_folder(args)
         args.out = folder / "05-bpe" if args.bpe else folder
     return args
 
@@ -329,6 +330,9 @@ def main(argv: list[str] | None = None) -> int:
     name = ("gpt_bpe" if args.bpe else "gpt_char") + ("_quick" if args.quick else "")
     weights = save(model, tokenizer, args.save_dir, name)
     print(f"weights, tokenizer and config saved to {weights.parent} ({weights.name})")
+    if args.export is not None:
+        example = data["val"].__getitems__(np.arange(2))[0]  # two windows of ids to trace
+        _record.export_model(model, example, args.export, {"config": json.dumps(model.config.to_dict())})
     prompt = np.array([tokenizer.encode("\n")])
     generator = tt_tensor.Generator(args.seed)
     new_tokens = 150 if args.quick else 400

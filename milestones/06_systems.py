@@ -198,9 +198,9 @@ def main(argv: list[str] | None = None) -> int:
         "--train-budget", type=float, default=300.0, help="seconds, if weights must be trained"
     )
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    _record.output_arguments(parser)
     args = parser.parse_args(argv)
-    args.out = _record.output_folder(args.out, args.quick)
+    args.out = _record.output_folder(args)
     start = time.perf_counter()
     tt.manual_seed(args.seed)
     try:

@@ -1,9 +1,10 @@
 """What every milestone script shares: the optional plotting backend and the record of a run.
 
-A run is recorded as ``NN.json`` in the output folder (by default
-``docs/assets/milestones/``, where the docs' milestones page reads it; a
-``--quick`` smoke run goes to ``build/milestones/`` instead), with
-the run's PNG figures beside it. The keys are the ones the docs require:
+A run is recorded as ``NN.json`` in the output folder, with the run's PNG
+figures beside it: by default ``build/milestones/`` (untracked), so running a
+milestone never changes a tracked file; ``--record`` (developers, full runs
+only) writes to ``docs/assets/milestones/``, where the docs' milestones page
+reads it; ``--out`` names any other folder. The keys are the ones the docs require:
 ``milestone``, ``verdict``, ``passed``, ``metrics``, ``wall_time_s``,
 ``machine``, ``date``, ``command`` and ``figures``.
 """
@@ -25,11 +26,30 @@ ASSETS = ROOT / "docs" / "assets" / "milestones"
 SMOKE = ROOT / "build" / "milestones"  # quick runs: never over the recorded full runs
 
 
-def output_folder(out: Path | None, quick: bool) -> Path:
-    """``--out`` if given; else the docs' assets for a full run and ``build/milestones`` for ``--quick``."""
-    if out is not None:
-        return out
-    return SMOKE if quick else ASSETS
+def output_arguments(parser: Any) -> None:
+    """The options that say where a run's record and figures go: --out, --record."""
+    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    parser.add_argument(
+        "--record", action="store_true", help="developers: write the record into docs/assets/milestones"
+    )
+
+
+def output_folder(args: Any) -> Path:
+    """Where this run's record goes: ``--out``, else the docs' assets with ``--record``, else ``build/``.
+
+    ``--record`` refuses a ``--quick`` run (a smoke run is no result to publish), a run
+    that names ``--out`` too, and a machine without matplotlib (the record would lose its
+    figures): it exits with a message before any training starts.
+    """
+    if not getattr(args, "record", False):
+        return args.out if args.out is not None else SMOKE
+    if getattr(args, "quick", False):
+        raise SystemExit("--record: a --quick run is a smoke test, not a result for the docs")
+    if args.out is not None:
+        raise SystemExit("--record writes to docs/assets/milestones: leave out --out")
+    if getattr(args, "no_plot", False) or pyplot() is None:
+        raise SystemExit("--record needs the figures: install matplotlib and leave out --no-plot")
+    return ASSETS
 
 
 def pyplot() -> Any:
@@ -84,13 +104,39 @@ def write(
 
 
 def training_arguments(parser: Any, data: str, weights: Path) -> None:
-    """The options every training milestone takes: --quick, --seed, --root, --no-plot, --out, --weights."""
+    """Options of every training milestone: --quick, --seed, --root, --no-plot, --out, --record, --weights."""
     parser.add_argument("--quick", action="store_true", help="smoke run: a slice of the data, one epoch")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--root", type=Path, default=None, help=f"a folder holding {data} (looked in first)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
-    parser.add_argument("--out", type=Path, default=None, help="folder for the record and figure")
+    output_arguments(parser)
     parser.add_argument("--weights", type=Path, default=weights, help="where to save the weights (.npz)")
+    export_argument(parser)
+
+
+def export_argument(parser: Any) -> None:
+    """``--export DIR``: also write the trained model as ``DIR/model.safetensors`` and ``DIR/model.onnx``."""
+    parser.add_argument(
+        "--export", type=Path, default=None, metavar="DIR",
+        help="also write the model as DIR/model.safetensors and DIR/model.onnx (needs tinytorch[onnx])",
+    )  # fmt: skip
+
+
+def export_model(model: Any, example: Any, folder: Path, metadata: dict | None = None) -> list[Path]:
+    """Write ``model`` as ``folder/model.safetensors`` (``metadata`` in its header) and ``model.onnx``.
+
+    The ONNX graph is traced on ``example`` (a batch of inputs) with a dynamic
+    batch axis: input ``input``, output ``output``. Returns both paths.
+    """
+    import tinytorch as tt  # the export extras, imported only when asked for
+
+    folder.mkdir(parents=True, exist_ok=True)
+    weights, graph = folder / "model.safetensors", folder / "model.onnx"
+    tt.save(model.state_dict(), weights, metadata=metadata)
+    batch = {"input": {0: "batch"}, "output": {0: "batch"}}
+    tt.onnx.export(model, example, graph, input_names=["input"], output_names=["output"], dynamic_axes=batch)
+    print(f"exported {weights} and {graph}")
+    return [weights, graph]
 
 
 def finish(
@@ -104,16 +150,21 @@ def finish(
     passed: bool,
     metrics: dict,
     wall_time_s: float,
+    example: Any = None,
 ) -> int:
     """Save the weights (no pickle), the figure (``plot(path)``) and the record; print the verdict.
 
-    Returns the process exit code: 0 if the milestone passed.
+    With ``--export DIR`` the model is also written as safetensors and ONNX
+    (:func:`export_model`, traced on ``example``). Returns the process exit
+    code: 0 if the milestone passed.
     """
     from tt_optim import save  # the milestones' own dependency, imported where it is used
 
     args.weights.parent.mkdir(parents=True, exist_ok=True)
     save(model.state_dict(), args.weights)
     print(f"weights saved to {args.weights}")
+    if getattr(args, "export", None) is not None:
+        export_model(model, example, args.export, {"milestone": number, "verdict": verdict})
     figures = []
     if not args.no_plot and (saved := plot(args.out / figure)) is not None:
         print(f"figure saved to {saved}")

@@ -51,3 +51,39 @@ def built_site(tmp_path_factory) -> Path:
     if result.returncode:
         pytest.fail(f"mkdocs build --strict failed:\n{result.stdout}\n{result.stderr}")
     return out
+
+
+@pytest.fixture
+def check_export():
+    """A check of a milestone's ``--export DIR`` (issue #17): both files load and agree with the .npz weights.
+
+    ``check(folder, npz)``: ``folder/model.safetensors`` holds exactly the arrays
+    of the ``.npz`` checkpoint ``npz`` (bit for bit); ``folder/model.onnx``
+    passes ``onnx.checker`` and ONNX Runtime runs it on a batch of 3 (the
+    traced batch was 2: the batch axis is dynamic). Needs ``tinytorch[onnx]``.
+    """
+    import numpy as np
+    import onnx
+    import onnxruntime
+
+    import tinytorch as tt
+
+    def check(folder: Path, npz: Path) -> None:
+        weights = tt.load(folder / "model.safetensors")
+        with np.load(npz, allow_pickle=False) as saved:
+            entries = {name: saved[name] for name in saved.files if name != "__metadata__"}
+        assert sorted(weights) == sorted(entries)
+        for name, array in entries.items():
+            assert weights[name].array.tobytes() == array.tobytes(), name
+        proto = onnx.load(str(folder / "model.onnx"))
+        onnx.checker.check_model(proto, full_check=True)
+        (graph_input,) = proto.graph.input
+        dims = [3] + [d.dim_value for d in graph_input.type.tensor_type.shape.dim[1:]]
+        integer = graph_input.type.tensor_type.elem_type == onnx.TensorProto.INT64
+        rng = np.random.default_rng(0)
+        feed = rng.integers(0, 2, dims) if integer else rng.standard_normal(dims).astype(np.float32)
+        session = onnxruntime.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+        (output,) = session.run(None, {graph_input.name: feed})
+        assert output.shape[0] == 3 and np.isfinite(output).all()
+
+    return check

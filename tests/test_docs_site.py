@@ -58,6 +58,8 @@ def test_nav_lists_existing_chapters_in_curriculum_order(tmp_path):
         "Course",
         "Milestones",
         "API reference",
+        "PyTorch coverage",
+        "Instructors",
         "Contributing",
     ]
     course = nav[1]["Course"]

@@ -121,3 +121,30 @@ def test_refill_refuses_files_whose_regions_differ(tmp_path):
     theirs.write_text(SOURCE.replace("def relu", "def rectify"))
     with pytest.raises(exercises.MarkerError, match=r"disagree on module 03's regions: \['Ops.relu'\]"):
         exercises.refill_source(mine, theirs, 3)
+
+
+def test_a_regions_opening_guidance_stays_in_its_stub(tmp_path):
+    path = tmp_path / "lesson.py"
+    path.write_text(
+        "def softmax(x):\n"
+        "    # BEGIN SOLUTION 03\n"
+        "    # TODO: the softmax of each row.\n"
+        "    # APPROACH: subtract the row maximum first,\n"
+        "    #   so that exp never overflows.\n"
+        "    # HINT: keepdims=True keeps the shapes broadcastable.\n"
+        "    # the reference's own note, not for the learner\n"
+        "    e = np.exp(x - x.max(axis=-1, keepdims=True))\n"
+        "    return e / e.sum(axis=-1, keepdims=True)\n"
+        "    # END SOLUTION\n"
+    )
+    text, count = exercises.stub_source(path, 3)
+    lines = text.splitlines()
+    assert count == 1 and lines[2:6] == [
+        "    # TODO: the softmax of each row.",
+        "    # APPROACH: subtract the row maximum first,",
+        "    #   so that exp never overflows.",
+        "    # HINT: keepdims=True keeps the shapes broadcastable.",
+    ]
+    assert lines[6].startswith("    raise NotImplementedError(") and lines[7] == "    # END SOLUTION"
+    assert "reference's own note" not in text and "np.exp" not in text
+    assert exercises.lesson_comments(["    return 1\n", "    # HINT: too late\n"]) == []

@@ -20,9 +20,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("variant", [[], ["--bpe"]], ids=["characters", "bpe"])
-def test_milestone_05_quick_run_learns_saves_and_passes(tmp_path, variant):
+def test_milestone_05_quick_run_learns_saves_and_passes(tmp_path, variant, check_export):
     command = [sys.executable, "milestones/05_gpt_shakespeare.py", "--quick", "--no-plot", *variant]
-    command += ["--out", str(tmp_path), "--save-dir", str(tmp_path)]
+    command += ["--out", str(tmp_path), "--save-dir", str(tmp_path), "--export", str(tmp_path / "export")]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, f"exit {result.returncode}:\n{result.stdout}\n{result.stderr}"
     lines = result.stdout.strip().splitlines()
@@ -40,3 +40,4 @@ def test_milestone_05_quick_run_learns_saves_and_passes(tmp_path, variant):
         "bpe" if variant else "char"
     )
     assert json.loads((tmp_path / f"{name}.config.json").read_text())["n_layer"] == 2
+    check_export(tmp_path / "export", tmp_path / f"{name}.npz")  # --export: safetensors and ONNX

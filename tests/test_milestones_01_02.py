@@ -53,3 +53,30 @@ def test_milestone_02_one_layer_fails_xor_and_two_layers_solve_it(tmp_path):
     assert metrics["best of 100,000 random lines"] == 0.75
     assert metrics["two layers, final training accuracy"] == 1.0
     assert record["figures"] == [] and not list(tmp_path.glob("*.png"))
+
+
+def test_a_run_changes_no_tracked_file_unless_recorded():
+    spec = importlib.util.spec_from_file_location("milestone_record", ROOT / "milestones" / "_record.py")
+    record = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(record)
+
+    class Args:
+        def __init__(self, **given):
+            self.out, self.record, self.quick, self.no_plot = None, False, False, False
+            self.__dict__.update(given)
+
+    assert record.output_folder(Args()) == ROOT / "build" / "milestones"
+    assert record.output_folder(Args(out=Path("/x"))) == Path("/x")
+    assert not record.ASSETS.relative_to(ROOT).as_posix().startswith("build")
+    for wrong, reason in [({"quick": True}, "--quick"), ({"out": Path("/x")}, "leave out --out"),
+                          ({"no_plot": True}, "matplotlib")]:  # fmt: skip
+        try:
+            record.output_folder(Args(record=True, **wrong))
+        except SystemExit as error:
+            assert reason in str(error), error
+        else:
+            raise AssertionError(f"--record with {wrong} must refuse")
+    try:  # a full run with figures: recorded for the docs, if matplotlib can draw them
+        assert record.output_folder(Args(record=True)) == record.ASSETS and HAS_MATPLOTLIB
+    except SystemExit as error:
+        assert not HAS_MATPLOTLIB and "matplotlib" in str(error), error

@@ -25,12 +25,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_quick(script: str, tmp_path: Path, data: Path | None) -> tuple[str, dict]:
+def run_quick(script: str, tmp_path: Path, data: Path | None, check_export=None) -> tuple[str, dict]:
     env = {**os.environ, "HOME": str(tmp_path / "home"), "TINYTORCH_NUM_THREADS": "2"}
     env["TINYTORCH_DATA"] = str(data if data is not None else tmp_path / "no-data")
     weights = tmp_path / "weights.npz"
     command = [sys.executable, f"milestones/{script}", "--quick", "--out", str(tmp_path)]
     command += ["--weights", str(weights)]
+    if check_export is not None:
+        command += ["--export", str(tmp_path / "export")]
     result = subprocess.run(
         command,
         cwd=ROOT,
@@ -46,12 +48,14 @@ def run_quick(script: str, tmp_path: Path, data: Path | None) -> tuple[str, dict
     assert record["verdict"] == last and record["passed"] is True and record["metrics"]["quick"] is True
     with np.load(weights, allow_pickle=False) as saved:
         assert any(name.endswith("weight") for name in saved.files)
+    if check_export is not None:
+        check_export(tmp_path / "export", weights)
     return result.stdout, record
 
 
 @pytest.mark.parametrize("script", ["03_mlp_mnist.py", "04_cnn_cifar10.py"])
-def test_quick_run_without_data_uses_the_embedded_digits(script, tmp_path):
-    stdout, record = run_quick(script, tmp_path, data=None)
+def test_quick_run_without_data_uses_the_embedded_digits(script, tmp_path, check_export):
+    stdout, record = run_quick(script, tmp_path, data=None, check_export=check_export)  # with --export
     assert "embedded 8x8 digits" in stdout
     assert record["metrics"]["data"] == "digits (embedded)"
     assert record["metrics"]["test accuracy"] > 0.2

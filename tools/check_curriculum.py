@@ -44,7 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = Path(__file__).resolve().parent
+#: The pytest plugin that records each test's outcome (shared with ``tito module test``).
+REPORT_PLUGIN = ROOT / "src" / "tinytorch" / "cli" / "plugins"
 
 
 def load(name: str, path: Path):
@@ -61,7 +62,7 @@ exercises = load("_tt_exercises", ROOT / "src" / "tinytorch" / "exercises.py")
 
 @dataclass
 class Run:
-    """One pytest run over a module's test files, as ``tools/curriculum_report.py`` recorded it."""
+    """One pytest run over a module's test files, as the ``tito_report`` plugin recorded it."""
 
     collected: list[str]
     outcomes: dict[str, str]
@@ -99,10 +100,10 @@ class Result:
 def run_tests(tree: Path, module, files: list[str], report: Path) -> Run:
     """Run ``files`` (paths relative to ``tree``) in one pytest invocation, against ``tree``'s sources."""
     paths = [str(tree / "packages" / p / "src") for p in curriculum.closure(module.package)]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(TOOLS)])}
-    env["TT_CURRICULUM_REPORT"] = str(report)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([*paths, str(REPORT_PLUGIN)])}
+    env["TITO_REPORT"] = str(report)
     command = [
-        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "curriculum_report",
+        sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "tito_report",
         "--tb=no", "-o", "addopts=", "--import-mode=importlib", "--rootdir", str(tree), *files,
     ]  # fmt: skip
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True, check=False)

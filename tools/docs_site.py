@@ -4,7 +4,7 @@
 
 * builds the navigation from ``src/tinytorch/curriculum.py``: the module
   chapters that exist (``docs/modules/NN-<name>.md``) in curriculum order;
-  a course overview page lists all twenty, the missing ones as "coming";
+  a course overview page lists them all, the missing ones as "coming";
 * writes one API reference page per package whose ``src/<package>/__init__.py``
   exists, plus the meta-package ``tinytorch``, listing every public name
   (:func:`public_names`): mkdocstrings renders what a package defines, and a
@@ -25,17 +25,12 @@ Without mkdocs, the functions here are plain Python for the tests
 """
 
 from __future__ import annotations
-import __future__
 
-import ast
 import importlib
 import importlib.util
-import inspect
-import json
-import re
 import sys
 import types
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -56,7 +51,6 @@ def _load(name: str, path: Path) -> types.ModuleType:
 
 
 curriculum = _load("_tt_docs_curriculum", ROOT / "src" / "tinytorch" / "curriculum.py")
-ROLE = re.compile(r":(?:py:)?(?:meth|func|class|attr|mod|obj|data|exc):`~?(?P<target>[^`]+)`")
 
 #: The course's four parts (DESIGN.md): title, first and last module.
 PARTS: tuple[tuple[str, int, int], ...] = (
@@ -64,6 +58,7 @@ PARTS: tuple[tuple[str, int, int], ...] = (
     ("II · Vision", 8, 9),
     ("III · Language", 10, 13),
     ("IV · Optimization", 14, 20),
+    ("V · Beyond one process", 21, 21),
 )
 
 
@@ -105,7 +100,7 @@ def course_index_markdown(existing: dict[int, str]) -> str:
     lines = [
         "# The course",
         "",
-        "Twenty modules, each building one piece of the framework on the ones before it.",
+        "Twenty-one modules, each building one piece of the framework on the ones before it.",
         "Each module has a home package; its code may also sit in packages the home builds on,",
         "where the capability belongs (listed after *also*). Its tests run alone with",
         "`nox -s module-NN`, in a virtual environment holding only the packages it needs.",
@@ -150,212 +145,25 @@ def module_range(package: str) -> str:
     return ("module " if len(numbers) == 1 else "modules ") + ", ".join(parts)
 
 
-# --------------------------------------------------------------------------- packages
+# --------------------------------------------------------------------------- parts kept beside this file
+
+_api = _load("_tt_docs_api", ROOT / "tools" / "docs_api.py")
+_milestones = _load("_tt_docs_milestones", ROOT / "tools" / "docs_milestones.py")
+# What the pages below and the tests use, by name.
+Entry, api_entries, own_docstring, kind_of = _api.Entry, _api.api_entries, _api.own_docstring, _api.kind_of
+public_names, leaked_names, _defining_module = _api.public_names, _api.leaked_names, _api._defining_module
+import_name, documented_packages, api_targets = _api.import_name, _api.documented_packages, _api.api_targets
+api_page_path, META = _api.api_page_path, _api.META
+MILESTONE_ASSETS, MILESTONE_MARKER, PLACEHOLDER = (
+    _milestones.MILESTONE_ASSETS,
+    _milestones.MILESTONE_MARKER,
+    _milestones.PLACEHOLDER,
+)
+load_milestone_result, render_milestones = _milestones.load_milestone_result, _milestones.render_milestones
+table_cell = _milestones.table_cell
 
 
-def import_name(distribution: str) -> str:
-    """``tt-autograd`` → ``tt_autograd``."""
-    return distribution.replace("-", "_")
-
-
-def package_source(root: Path, distribution: str) -> Path:
-    return root / "packages" / distribution / "src" / import_name(distribution) / "__init__.py"
-
-
-def documented_packages(root: Path = ROOT) -> list[str]:
-    """Distributions with a package folder *and* an ``__init__.py``, in dependency order.
-
-    A package folder without ``__init__.py`` is still being written: it is listed as
-    coming, with no API page, so the site builds while it grows.
-    """
-    return [name for name in curriculum.existing_packages(root) if package_source(root, name).is_file()]
-
-
-def api_targets(root: Path = ROOT) -> list[str]:
-    """Import names that get an API page: every documented package, then the meta-package."""
-    return [import_name(name) for name in documented_packages(root)] + [META]
-
-
-def api_page_path(package: str) -> str:
-    """``tt_autograd`` → ``api/tt-autograd.md``."""
-    return f"api/{package.replace('_', '-')}.md"
-
-
-def _explicit_names(module: types.ModuleType) -> set[str]:
-    """Names an ``__init__.py`` binds itself (imports, assignments, defs), wildcard imports aside."""
-    path = getattr(module, "__file__", None)
-    if not path:
-        return set()
-    names: set[str] = set()
-    for node in ast.walk(ast.parse(Path(path).read_text(encoding="utf-8"))):
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names if a.name != "*")
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
-        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-    return names
-
-
-def _ours(module_name: str | None) -> bool:
-    top = (module_name or "").split(".")[0]
-    return top == META or top.startswith("tt_")
-
-
-def _defining_module(obj: object) -> str | None:
-    if isinstance(obj, types.ModuleType):
-        return obj.__name__
-    if inspect.isclass(obj) or inspect.isroutine(obj):
-        return getattr(obj, "__module__", None)
-    return None
-
-
-def _own_submodule(module: types.ModuleType, name: str) -> bool:
-    """``package.name`` is the package's own submodule, set as an attribute by the import system.
-
-    Python sets it whenever anything imports from the submodule, so it is public
-    API only if the ``__init__`` binds it by name (``from . import curriculum``).
-    """
-    obj = getattr(module, name)
-    return isinstance(obj, types.ModuleType) and obj.__name__ == f"{module.__name__}.{name}"
-
-
-def is_leak(module: types.ModuleType, name: str) -> bool:
-    """Whether a public-looking name is an accident of a wildcard import.
-
-    A class, function or module from outside TinyTorch (``Callable`` from
-    ``collections.abc``), or another package's submodule that the ``__init__``
-    never imports by name (``tinytorch.engine`` through ``from tt_autograd import *``).
-    """
-    obj = getattr(module, name)
-    if isinstance(obj, types.ModuleType):
-        return not _own_submodule(module, name) and (
-            name not in _explicit_names(module) or not _ours(obj.__name__)
-        )
-    defined = _defining_module(obj)
-    return defined is not None and not _ours(defined)
-
-
-def candidate_names(module: types.ModuleType) -> list[str]:
-    """``__all__`` if the package has one, else every name not starting with ``_``.
-
-    Left out: ``from __future__ import annotations``, and the package's own
-    submodules unless its ``__init__`` imports them by name.
-    """
-    if hasattr(module, "__all__"):
-        return sorted(module.__all__)
-    explicit = _explicit_names(module)
-    return sorted(
-        name
-        for name in vars(module)
-        if not name.startswith("_")
-        and not isinstance(getattr(module, name), __future__._Feature)
-        and (name in explicit or not _own_submodule(module, name))
-    )
-
-
-def public_names(module: types.ModuleType) -> list[str]:
-    """The package's public API: :func:`candidate_names` less the leaks (:func:`is_leak`)."""
-    return [name for name in candidate_names(module) if not is_leak(module, name)]
-
-
-def leaked_names(module: types.ModuleType) -> list[str]:
-    """Public-looking names that are leaks (see :func:`is_leak`): each wants an ``__all__`` somewhere."""
-    return [name for name in candidate_names(module) if is_leak(module, name)]
-
-
-def kind_of(obj: object) -> str:
-    if isinstance(obj, types.ModuleType):
-        return "module"
-    if inspect.isclass(obj):
-        return "class"
-    if inspect.isroutine(obj):
-        return "function"
-    return "object"
-
-
-@dataclass
-class Entry:
-    """One public name of one package and where its documentation lives."""
-
-    package: str
-    name: str
-    obj: object = field(repr=False)
-    kind: str
-    home: str | None = None  # "tt_tensor.cat" when documented elsewhere; None: documented here
-
-    @property
-    def identifier(self) -> str:
-        return f"{self.package}.{self.name}"
-
-    @property
-    def summary(self) -> str:
-        """The docstring's first line (the class's own for a class, else inspect's)."""
-        doc = own_docstring(self.obj) if self.kind != "object" else None
-        first = (doc or "").strip().split("\n")[0].strip()
-        return ROLE.sub(r"`\g<target>`", first)  # as tools/griffe_docstrings.py does for the full text
-
-
-def own_docstring(obj: object) -> str | None:
-    """A class's or function's own docstring (not one inherited from a base class)."""
-    if inspect.isclass(obj):
-        doc = obj.__dict__.get("__doc__")
-    else:
-        doc = getattr(obj, "__doc__", None)
-    return doc.strip() if isinstance(doc, str) and doc.strip() else None
-
-
-def _primary_name(obj: object, names: list[str]) -> str:
-    for attribute in ("__name__", "name"):
-        value = getattr(obj, attribute, None)
-        if isinstance(value, str) and value in names:
-            return value
-    return sorted(names)[0]
-
-
-def api_entries(packages: list[str]) -> dict[str, list[Entry]]:
-    """Every public name of every package in ``packages`` (import names, in dependency order).
-
-    Each object is documented once, at its *home*: the package that defines it
-    (for a class, function or module), else the first package that exposes it,
-    under its own name there (``float64``, not its alias ``double``). Every
-    other name for it links home.
-    """
-    modules = {name: importlib.import_module(name) for name in packages}
-
-    def identity(package: str, name: str, obj: object) -> object:
-        # Equal small values (0, "", None) may be one object: only real objects are shared.
-        return (package, name) if isinstance(obj, (int, float, str, bytes, type(None))) else id(obj)
-
-    exposures: dict[object, list[tuple[str, str]]] = {}
-    objects: dict[object, object] = {}
-    for package, module in modules.items():
-        for name in public_names(module):
-            obj = getattr(module, name)
-            exposures.setdefault(identity(package, name, obj), []).append((package, name))
-            objects[identity(package, name, obj)] = obj
-    home: dict[object, str] = {}
-    for key, places in exposures.items():
-        obj = objects[key]
-        defined = (_defining_module(obj) or "").split(".")[0]
-        package = defined if any(p == defined for p, _ in places) else places[0][0]
-        names = [n for p, n in places if p == package]
-        home[key] = f"{package}.{_primary_name(obj, names)}"
-    entries: dict[str, list[Entry]] = {}
-    for package, module in modules.items():
-        rows = []
-        for name in public_names(module):
-            obj = getattr(module, name)
-            where = home[identity(package, name, obj)]
-            rows.append(
-                Entry(package, name, obj, kind_of(obj), None if where == f"{package}.{name}" else where)
-            )
-        entries[package] = rows
-    return entries
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# --------------------------------------------------------------------------- API pages
 
 
 def api_page_markdown(package: str, entries: list[Entry], existing_chapters: dict[int, str]) -> str:
@@ -393,9 +201,9 @@ def api_page_markdown(package: str, entries: list[Entry], existing_chapters: dic
         if entry.home:  # the anchor for this name is here; its documentation is at home
             name = f"[](){{#{entry.identifier}}}[`{entry.name}`][{entry.home}]"
             see = f"documented as [`{entry.home}`][{entry.home}]"
-            summary = f"{_cell(entry.summary)} ({see})" if entry.summary else see.capitalize()
+            summary = f"{table_cell(entry.summary)} ({see})" if entry.summary else see.capitalize()
         else:
-            name, summary = f"[`{entry.name}`][{entry.identifier}]", _cell(entry.summary)
+            name, summary = f"[`{entry.name}`][{entry.identifier}]", table_cell(entry.summary)
         lines.append(f"| {name} | {entry.kind} | {summary} |")
     lines.append("")
     sections = (("Classes", "class"), ("Functions", "function"), ("Modules", "module"))
@@ -414,7 +222,7 @@ def api_page_markdown(package: str, entries: list[Entry], existing_chapters: dic
             for candidate in entries:
                 if candidate.obj is cls:
                     kind = f"[`{cls.__name__}`][{candidate.home or candidate.identifier}]"
-            value = _cell(repr(entry.obj))
+            value = table_cell(repr(entry.obj))
             value = value if len(value) < 80 else value[:77] + "…"
             lines.append(f"| [](){{#{entry.identifier}}}`{entry.name}` | {kind} | `{value}` |")
         lines.append("")
@@ -532,119 +340,6 @@ def package_map_svg(packages: dict[str, tuple[str, ...]], present: set[str]) -> 
     return "\n".join(out) + "\n"
 
 
-# --------------------------------------------------------------------------- milestones
-
-MILESTONE_MARKER = re.compile(r"^<!-- milestone (\d\d) -->$", re.MULTILINE)
-MILESTONE_ASSETS = "assets/milestones"
-#: Keys every ``docs/assets/milestones/NN.json`` must have, and their types.
-RESULT_KEYS: dict[str, type | tuple[type, ...]] = {
-    "milestone": str,  # "01"
-    "verdict": str,  # the script's final verdict line, as printed
-    "passed": bool,
-    "metrics": dict,  # {"test_accuracy": 0.981, "epochs": 12, ...}: name → number or string
-    "wall_time_s": (int, float),
-    "machine": str,  # e.g. "2-core x86_64, Python 3.11.7, NumPy 2.4.6"
-    "date": str,  # ISO date of the run
-    "command": str,  # how it was run: "python milestones/03_mlp_mnist.py"
-    "figures": list,  # PNG file names beside the JSON
-}
-
-
-def load_milestone_result(path: Path) -> dict[str, Any]:
-    """A milestone's recorded result, checked against :data:`RESULT_KEYS`; ValueError says what is wrong."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
-        raise ValueError(f"{path}: not valid JSON: {error}") from error
-    if not isinstance(data, dict):
-        raise ValueError(f"{path}: expected a JSON object")
-    for key, kind in RESULT_KEYS.items():
-        if key not in data:
-            raise ValueError(f"{path}: missing key {key!r} (needs {', '.join(RESULT_KEYS)})")
-        if not isinstance(data[key], kind):
-            raise ValueError(
-                f"{path}: {key!r} should be {getattr(kind, '__name__', kind)}, not {data[key]!r}"
-            )
-    if data["milestone"] != path.stem:
-        raise ValueError(f"{path}: says milestone {data['milestone']!r} but is named {path.name}")
-    for figure in data["figures"]:
-        if not isinstance(figure, str) or not figure.endswith(".png") or "/" in figure:
-            raise ValueError(f"{path}: figures are PNG file names beside it, not {figure!r}")
-        if not (path.parent / figure).is_file():
-            raise ValueError(f"{path}: figure {figure} is missing from {path.parent}")
-    return data
-
-
-def _ranges(numbers: tuple[int, ...]) -> str:
-    """``(1, 2, 3, 7, 10, 11)`` → ``"01–03, 07, 10–11"``."""
-    spans: list[list[int]] = []
-    for n in sorted(numbers):
-        if spans and n == spans[-1][1] + 1:
-            spans[-1][1] = n
-        else:
-            spans.append([n, n])
-    return ", ".join(f"{a:02d}" if a == b else f"{a:02d}–{b:02d}" for a, b in spans)
-
-
-PLACEHOLDER = "No recorded run yet"
-
-
-def milestone_markdown(number: str, docs_dir: Path = DOCS, root: Path = ROOT) -> str:
-    """What milestone ``number`` needs, how to run it, and its recorded result or the placeholder."""
-    milestone = curriculum.milestone(int(number))
-    landed = (root / milestone.script).is_file()
-    lines = [
-        f"**{milestone.year}** · needs modules {_ranges(milestone.requires)} · script `{milestone.script}`"
-        + ("" if landed else " (not written yet)"),
-        "",
-        "```sh",
-        f"nox -s milestones -- {number}        # in its own environment",
-        f"python {milestone.script}   # with tinytorch installed",
-        f"tito milestone run {number}          # once your modules are complete",
-        "```",
-        "",
-        f"#### Results of milestone {number}",
-        "",
-    ]
-    result = docs_dir / MILESTONE_ASSETS / f"{number}.json"
-    if not result.is_file():
-        lines += [
-            f'!!! warning "{PLACEHOLDER}"',
-            "",
-            f"    This section is filled from `docs/{MILESTONE_ASSETS}/{number}.json`, which the milestone",
-            "    script writes when it runs; there is none yet, so there are no results to show.",
-            "",
-        ]
-        return "\n".join(lines)
-    data = load_milestone_result(result)
-    status = "passed" if data["passed"] else "did not pass"
-    lines += [
-        f'!!! {"success" if data["passed"] else "failure"} "Recorded run: {status}"',
-        "",
-        f"    `{data['verdict']}`",
-        "",
-        "| measure | value |",
-        "|---|---|",
-    ]
-    for key, value in data["metrics"].items():
-        lines.append(f"| {_cell(str(key))} | {_cell(str(value))} |")
-    lines += [
-        f"| wall time | {data['wall_time_s']:.1f} s |",
-        f"| machine | {_cell(data['machine'])} |",
-        f"| date | {_cell(data['date'])} |",
-        f"| command | `{_cell(data['command'])}` |",
-        "",
-    ]
-    for figure in data["figures"]:
-        lines += [f"![Milestone {number}: {figure}]({MILESTONE_ASSETS}/{figure})", ""]
-    return "\n".join(lines)
-
-
-def render_milestones(markdown: str, docs_dir: Path = DOCS, root: Path = ROOT) -> str:
-    """The milestones page, each ``<!-- milestone NN -->`` marker replaced by :func:`milestone_markdown`."""
-    return MILESTONE_MARKER.sub(lambda match: milestone_markdown(match[1], docs_dir, root), markdown)
-
-
 # --------------------------------------------------------------------------- the site
 
 
@@ -676,6 +371,8 @@ class Site:
             {"Course": course},
             {"Milestones": "milestones.md"},
             {"API reference": api},
+            {"PyTorch coverage": "pytorch-coverage.md"},
+            {"Instructors": "instructors.md"},
             {"Contributing": "contributing.md"},
         ]
 

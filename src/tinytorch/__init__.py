@@ -1,10 +1,11 @@
 """TinyTorch: ``import tinytorch as tt`` gives the PyTorch-style top level over every package.
 
 Tensors and autograd at the top level (``tt.tensor``, ``tt.no_grad``, ...),
-then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``
-and ``tt.perf`` (profiling, quantization, compression, acceleration, KV
-caching, benchmarking). A PyTorch script runs with ``import torch`` changed
-to ``import tinytorch as torch`` as far as these packages reach.
+then ``tt.nn``, ``tt.optim``, ``tt.utils.data``, ``tt.vision``, ``tt.text``,
+``tt.perf`` (profiling, quantization, compression, acceleration, KV
+caching, benchmarking) and ``tt.distributed`` (data-parallel training on
+MPI). A PyTorch script runs with ``import torch`` changed to
+``import tinytorch as torch`` as far as these packages reach.
 
 Example:
     >>> import tinytorch as tt
@@ -42,6 +43,34 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 )
 from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
 
-from . import curriculum, nn, optim, utils  # tt.nn, tt.optim, tt.optim.lr_scheduler, tt.utils.data
+from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
+    accelerator,
+    autograd,
+    backends,
+    cuda,
+    curriculum,
+    distributed,
+    nn,
+    onnx,  # tt.onnx.export (needs the onnx package only when called)
+    optim,
+    utils,
+)
+from ._unsupported import unsupported as _not_in_tinytorch
 
 __version__ = "0.1.0"
+
+
+def compile(model: object = None, **options: object) -> object:  # noqa: A001  (PyTorch's name)
+    """``torch.compile``: returns ``model`` unchanged (TinyTorch runs eagerly; there is no compiler).
+
+    Works as a call (``torch.compile(model)``) and as a decorator (``@torch.compile``
+    or ``@torch.compile(mode=...)``).
+    """
+    if model is None:
+        return lambda function: function
+    return model
+
+
+def __getattr__(name: str) -> object:
+    """``torch.<name>`` that TinyTorch lacks: an error that names it (see ``_unsupported.py``)."""
+    raise _not_in_tinytorch("torch", name, globals())

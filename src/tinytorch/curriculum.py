@@ -28,6 +28,7 @@ PACKAGES: dict[str, tuple[str, ...]] = {
     "tt-vision": ("tt-optim",),
     "tt-text": ("tt-optim",),
     "tt-perf": ("tt-vision", "tt-text"),
+    "tt-dist": ("tt-optim",),
 }
 
 
@@ -117,6 +118,9 @@ MODULES: tuple[Module, ...] = (
     Module(18, "memoization", "Memoization: KV cache for generation", "tt-perf", also=("tt-text",)),
     Module(19, "benchmarking", "Benchmarking: an MLPerf-style harness", "tt-perf"),
     Module(20, "capstone", "Capstone: optimise a model end to end under a budget", "tt-perf"),
+    Module(
+        21, "distributed", "Distributed training: data-parallel on MPI, DDP, DistributedSampler", "tt-dist"
+    ),
 )
 
 

@@ -107,15 +107,42 @@ def _enclosing(functions: list[tuple[int, int, str]], line: int, path: Path) -> 
     return max(inside)[1]
 
 
-def stub_source(path: Path, module: int, source: str | None = None) -> tuple[str, int]:
-    """The file's text with module ``module``'s regions stubbed, and how many were stubbed."""
+LESSON = re.compile(r"^\s*# (TODO|APPROACH|HINT|EXAMPLE):")
+
+
+def lesson_comments(body: list[str]) -> list[str]:
+    """The guidance a region opens with, kept in the stub: its leading ``# TODO:``, ``# APPROACH:``,
+    ``# HINT:`` and ``# EXAMPLE:`` comments, each with the indented comment lines that continue it.
+    """
+    kept: list[str] = []
+    for line in body:
+        stripped = line.strip()
+        if LESSON.match(line) or (kept and stripped.startswith("#   ")):
+            kept.append(line)
+        else:
+            break
+    return kept
+
+
+def stub_source(
+    path: Path, module: int, source: str | None = None, chapter: str = "docs/modules/"
+) -> tuple[str, int]:
+    """The file's text with module ``module``'s regions stubbed, and how many were stubbed.
+
+    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``,
+    after the region's opening guidance comments (:func:`lesson_comments`), which stay.
+    """
     text = path.read_text() if source is None else source
     regions = [r for r in find_regions(path, text) if r.module == module]
     lines = text.splitlines(keepends=True)
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
-        message = f"module {module:02d}: implement {region.function} (see docs/modules/)"
-        lines[region.first : region.last - 1] = [f"{indent}raise NotImplementedError({message!r})\n"]
+        message = f"module {module:02d}: implement {region.function} (see {chapter})"
+        guidance = lesson_comments(lines[region.first : region.last - 1])
+        lines[region.first : region.last - 1] = [
+            *guidance,
+            f"{indent}raise NotImplementedError({message!r})\n",
+        ]
     stubbed = "".join(lines)
     ast.parse(stubbed)  # the stubbed file must still be valid Python
     return stubbed, len(regions)
@@ -137,11 +164,13 @@ def stub_module(root: Path, packages: str | Iterable[str], module: int) -> list[
 
     ``packages`` is the module's packages (``curriculum.Module.packages``), or one package name.
     """
+    chapters = sorted((root / "docs" / "modules").glob(f"{module:02d}-*.md"))
+    chapter = chapters[0].relative_to(root).as_posix() if chapters else "docs/modules/"
     stubbed: list[Region] = []
     for path in source_files(root, packages):
         regions = [r for r in find_regions(path) if r.module == module]
         if regions:
-            text, _ = stub_source(path, module)
+            text, _ = stub_source(path, module, chapter=chapter)
             path.write_text(text)
             stubbed.extend(regions)
     return stubbed
@@ -235,6 +264,12 @@ def map_disagreements(root: Path, modules: Iterable) -> list[str]:
                     f"drop it from the row, or put the module's code there"
                 )
     return problems
+
+
+#: Files of the repository that hold reference answers outside solution regions: the
+#: learner's edition leaves them out (``benchmarks/nn_fused.py`` writes softmax,
+#: cross-entropy and GELU forward and backward in NumPy, to time tt-nn's against them).
+REFERENCE_ONLY = ("benchmarks/nn_fused.py",)
 
 
 def copy_tree(root: Path, destination: Path) -> Path:

@@ -8,7 +8,9 @@ mutant of the same size and modification second cannot be shadowed by a stale
 the timing sets the per-mutant timeout) and once under ``coverage`` with one
 context per test, when coverage is importable: a mutant then runs only the tests
 that execute its statement, and a mutant that no test executes survives without
-a run. pytest stops at the first failure (``-x``).
+a run. A module whose tests run its code in child processes (``mpiexec``, which
+coverage cannot follow) runs all its tests on every mutant instead. pytest stops
+at the first failure (``-x``).
 
 A hypothesis profile (few examples, derandomized, no deadline) is loaded by a
 small pytest plugin written into each copy, so property tests stay cheap and
@@ -205,7 +207,7 @@ def baseline(space: Workspace, module: int, use_coverage: bool = True) -> Baseli
         if code != 0:
             raise RuntimeError(f"module {module:02d}'s tests fail before any mutation:\n{output}")
         result = Baseline(tests, seconds)
-        if use_coverage and _has_coverage():
+        if use_coverage and _has_coverage() and not runs_elsewhere(space, tree, tests):
             data = space.base / f"coverage-{module:02d}"
             code, _, output = space.pytest(tree, tests, timeout=None, TT_MUTATION_COVERAGE=str(data))
             if code != 0:
@@ -214,6 +216,19 @@ def baseline(space: Workspace, module: int, use_coverage: bool = True) -> Baseli
         return result
     finally:
         space.release(tree)
+
+
+#: Test code that runs the module's code in child processes (module 21's ``mpiexec`` ranks).
+ELSEWHERE = ("mpirun(", "subprocess")
+
+
+def runs_elsewhere(space: Workspace, tree: Path, tests: list[str]) -> bool:
+    """Whether some test runs the code in another process, where per-test coverage cannot see it.
+
+    Such a module runs every test on every mutant: selecting tests by coverage would
+    leave the child processes' lines "not covered" and their mutants untested.
+    """
+    return any(marker in space.text(tree, test) for test in tests for marker in ELSEWHERE)
 
 
 def _has_coverage() -> bool:

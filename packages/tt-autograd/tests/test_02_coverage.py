@@ -116,13 +116,28 @@ DIFFERENTIABLE = {
     "double": lambda x: x.float().double(),
     "half": lambda x: x.half(),
     "cpu": lambda x: x.cpu(),
+    "pin_memory": lambda x: x.pin_memory(),
+    "type": lambda x: x.type(autograd.float64),
+    # ordering, rolling and scattering (test_02_gradcheck_selection.py has the thorough cases)
+    "narrow": lambda x: x.narrow(1, 1, 2),
+    "sort": lambda x: x.sort(1, descending=True).values,
+    "topk": lambda x: x.topk(2).values,
+    "roll": lambda x: x.roll(1, 1),
+    "diag": lambda x: x.diag(),
+    "outer": lambda x: x[0].outer(x[1]),
+    "ger": lambda x: x[1].ger(x[0]),
+    "masked_select": lambda x: x.masked_select(x > 1.0),
+    "scatter": lambda x: x.scatter(1, autograd.tensor([[1], [0]]), 0.5),
+    "scatter_add": lambda x: x.scatter_add(1, autograd.tensor([[1, 1], [0, 2]]), x[:, :2] * 2.0),
+    "softmax": lambda x: x.softmax(1),
+    "log_softmax": lambda x: x.log_softmax(0),
 }
 
 NOT_DIFFERENTIABLE = {
     # integer or bool results: comparisons, logic, indices
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
-    "argmax", "argmin", "bool", "int", "long",
+    "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)
@@ -134,7 +149,7 @@ NOT_DIFFERENTIABLE = {
     # in place: refused on leaves that require grad, recorded on non-leaves (test_02_graph.py)
     "add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__",
     "zero_", "fill_", "copy_", "clamp_", "masked_fill_", "addcmul_", "addcdiv_", "lerp_",
-    "uniform_", "normal_", "bernoulli_",
+    "uniform_", "normal_", "bernoulli_", "scatter_", "scatter_add_",
 }  # fmt: skip
 
 

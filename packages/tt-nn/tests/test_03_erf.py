@@ -68,3 +68,48 @@ def test_normal_cdf_is_accurate_for_very_negative_inputs():
     expected = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
     np.testing.assert_allclose(normal_cdf(x), expected, rtol=1e-11)  # x / sqrt(2) rounds: error ~ x^2 * ulp
     assert normal_cdf(np.array(-30.0)) > 0
+
+
+# Each helper of erf is an exercise of its own: tested on its own range, so none can be left
+# raising (or replaced by a call to math.erf) while erf's own tests still pass.
+
+
+def test_horner_evaluates_the_rational_function_in_codys_layout():
+    from tt_nn.functional.erf import _horner
+
+    z = np.array([0.0, 0.5, -1.5, 3.0])
+    top, coefficients, denominator = 2.0, (1.0, -3.0, 0.5), (4.0, 0.25, 7.0)
+    numerator = top * z**3 + 1.0 * z**2 - 3.0 * z + 0.5
+    expected = numerator / (z**3 + 4.0 * z**2 + 0.25 * z + 7.0)
+    np.testing.assert_allclose(_horner(z.copy(), top, coefficients, denominator), expected, rtol=1e-15)
+
+
+def test_erf_small_is_accurate_on_its_interval():
+    from tt_nn.functional.erf import _erf_small
+
+    x = np.linspace(-0.46875, 0.46875, 2_001)
+    expected = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(_erf_small(x), expected, rtol=1e-14, atol=1e-300)
+
+
+def test_exp_minus_square_keeps_precision_for_large_y():
+    from tt_nn.functional.erf import _exp_minus_square
+
+    y = np.array([0.0, 0.3, 1.0, 4.7, 9.99, 20.5, 26.0])
+    expected = np.array([math.exp(-(v * v)) for v in y])  # exact enough: y*y rounds little here
+    np.testing.assert_allclose(_exp_minus_square(y), expected, rtol=2e-14)
+    y = np.array([25.123456789])
+    exact = math.exp(-(25.0**2)) * math.exp(-(0.123456789 * (2 * 25.0 + 0.123456789)))  # split as the helper
+    np.testing.assert_allclose(_exp_minus_square(y), [exact], rtol=1e-13)
+
+
+def test_erfc_tail_is_accurate_above_the_small_interval():
+    from tt_nn.functional.erf import _erfc_tail
+
+    y = np.concatenate([np.linspace(0.47, 4.0, 700), np.linspace(4.0, 26.5, 700)])
+    expected = np.array([math.erfc(v) for v in y])
+    relative = np.abs(_erfc_tail(y.copy()) - expected) / expected
+    assert relative.max() <= 1e-13, float(relative.max())
+    with np.errstate(all="ignore"):  # as erf calls it: inf - inf inside, fixed up after
+        special = _erfc_tail(np.array([np.inf, np.nan, 30.0]))
+    assert special[0] == 0.0 and np.isnan(special[1]) and special[2] == 0.0

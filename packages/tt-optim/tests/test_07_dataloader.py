@@ -52,6 +52,35 @@ def test_shuffle_covers_every_sample_once_per_epoch_in_a_new_order():
     assert first != second and first != list(range(20))
 
 
+class EveryOther:
+    """A sampler: the even indices, then the odd ones, newly listed at each pass."""
+
+    def __init__(self, n):
+        self.n, self.passes = n, 0
+
+    def __iter__(self):
+        self.passes += 1
+        return iter([*range(0, self.n, 2), *range(1, self.n, 2)])
+
+    def __len__(self):
+        return self.n
+
+
+def test_a_sampler_gives_the_order_and_the_length():
+    sampler = EveryOther(7)
+    loader = DataLoader(numbered(10), batch_size=3, sampler=sampler)
+    assert labels_of(loader) == [[0, 2, 4], [6, 1, 3], [5]]
+    assert len(loader) == 3 and sampler.passes == 1
+    dropped = DataLoader(numbered(10), batch_size=3, sampler=sampler, drop_last=True)
+    assert labels_of(dropped) == [[0, 2, 4], [6, 1, 3]] and len(dropped) == 2
+    assert labels_of(DataLoader(numbered(10), batch_size=4, sampler=[9, 9, 1])) == [[9, 9, 1]]
+
+
+def test_a_sampler_excludes_shuffle():
+    with pytest.raises(ValueError, match="mutually exclusive"):
+        DataLoader(numbered(4), batch_size=2, shuffle=True, sampler=[0, 1])
+
+
 def test_a_seeded_generator_makes_shuffling_reproducible():
     orders = [
         labels_of(DataLoader(numbered(30), batch_size=8, shuffle=True, generator=autograd.Generator(5)))

@@ -137,19 +137,8 @@ def test_profile_times_every_layer_and_every_backward_operation():
     assert conv_function.__dict__["backward"] is original_backward  # the wrapped backward is put back
 
 
-class FakeClock:
-    """Stands in for the ``time`` module inside the profiler: time moves only when a test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def perf_counter(self):
-        return self.now
-
-
-def test_profile_counts_a_layer_inside_another_once(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_counts_a_layer_inside_another_once(fake_clock):
+    clock = fake_clock(timing)
 
     class Work(nn.Module):  # a leaf that "takes" 1 s per call
         def forward(self, x):
@@ -165,9 +154,8 @@ def test_profile_counts_a_layer_inside_another_once(monkeypatch):
     assert sum(ms.values()) == 2000.0 and report.step_ms == 2000.0  # nothing counted twice
 
 
-def test_profile_charges_a_nested_call_to_its_direct_parent_only(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_charges_a_nested_call_to_its_direct_parent_only(fake_clock):
+    clock = fake_clock(timing)
 
     class Work(nn.Module):
         def forward(self, x):
@@ -225,13 +213,18 @@ def test_multihead_attention_counts_scores_against_the_key_length(batch_first):
     query, memory = seq(length), seq(source)
     report = count_flops(attention, query, memory, memory)
     row = next(row for row in report.rows if row.kind == "MultiheadAttention")
+    # in-projection: q for N·L rows, k and v for N·S rows, (2E + 1)·E each with the bias;
     # QKᵀ and AV: 2·N·L·S·E each (summed over heads), softmax: 5 per score of N·H·L·S
-    assert row.flops == 4 * n * length * source * width + 5 * n * heads * length * source
+    projections = (2 * width + 1) * width * n * (length + 2 * source)
+    assert row.flops == projections + 4 * n * length * source * width + 5 * n * heads * length * source
     assert row.output_shape == tuple(query.shape)  # the attention output, not the weights
     assert row.parameters == 3 * width * width + 3 * width  # its own in-projection, not out_proj's
     out = attention(query, query, query)
     self_flops = 4 * n * length * length * width + 5 * n * heads * length * length
-    assert layer_flops(attention, (query,), out) == self_flops
+    self_projections = (2 * width + 1) * width * n * 3 * length
+    assert layer_flops(attention, (query,), out) == self_projections + self_flops
+    unbiased = MultiheadAttention(width, heads, bias=False, batch_first=batch_first)
+    assert layer_flops(unbiased, (query,), out) == 2 * width * width * n * 3 * length + self_flops
 
 
 def test_pooling_and_element_wise_layers():
@@ -244,9 +237,8 @@ def test_pooling_and_element_wise_layers():
     assert [row.flops for row in report.rows] == [8 * 108, 8 * 108, 0, 0]  # Flatten: free, not "unknown"
 
 
-def test_profile_times_backward_operations_by_their_function(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(timing, "time", clock)
+def test_profile_times_backward_operations_by_their_function(fake_clock):
+    clock = fake_clock(timing)
 
     class SlowBackwardFunction(autograd.Function):  # "takes" 1 s in backward
         @staticmethod

@@ -26,6 +26,7 @@ def test_exact_chunk_lengths():
     assert exact_chunk(255, 127) == 518
     assert exact_chunk(255, 128) == 514  # a quint8 activation minus its zero point, times a qint8 weight
     assert 1041 * 127 * 127 > 2**24 and 519 * 255 * 127 > 2**24 and 515 * 255 * 128 > 2**24
+    assert exact_chunk(4096, 8192) == 1  # even one product passes 2²⁴: a chunk still holds one term, never 0
 
 
 def test_int_matmul_is_exact_against_an_int64_reference(rng):
@@ -59,6 +60,15 @@ def test_int_matmul_batched_and_with_out(rng):
     out = np.empty((3, 4, 5), np.float32)
     assert int_matmul(a, b, dtype=np.float32, out=out) is out
     np.testing.assert_array_equal(out, expected.astype(np.float32))
+
+
+def test_int_matmul_over_an_empty_inner_dimension_is_zero():
+    a, b = np.ones((2, 0), np.float32), np.ones((0, 3), np.float32)
+    for dtype in (np.int32, np.float32):  # as np.matmul: a sum of no products
+        got = int_matmul(a, b, dtype=dtype)
+        assert got.shape == (2, 3) and got.dtype == dtype and not got.any()
+    out = np.full((2, 3), 7, np.int32)
+    assert int_matmul(a, b, out=out) is out and not out.any()
 
 
 def test_int_matmul_refuses_bad_input():

@@ -146,6 +146,13 @@ def test_moving_average_observer_against_a_slow_reference(rng):
     assert observer.max_val < slow_min_max(batches)[1]  # the outlier batch moved the range only a quarter
 
 
+def test_moving_average_starts_from_a_constant_first_batch():
+    observer = MovingAverageMinMaxObserver(averaging_constant=0.5)
+    observer(np.full(5, 2.0))  # min = max = 2: the first batch, even though its range is a point
+    observer(np.array([0.0, 4.0]))  # a later batch moves the range halfway
+    assert (observer.min_val, observer.max_val) == (1.0, 3.0)
+
+
 def test_per_channel_observer_against_a_slow_reference(rng):
     batches = [
         rng.standard_normal((2, 3, 5)).astype(np.float32) * np.arange(1, 4)[None, :, None] for _ in range(3)
@@ -171,6 +178,52 @@ def test_histogram_percentiles_match_numpy_across_growing_batches(rng):
     assert low == pytest.approx(np.percentile(everything, 1.0), abs=2 * width)
     assert high == pytest.approx(np.percentile(everything, 99.0), abs=2 * width)
     assert observer.count == everything.size
+
+
+def test_histogram_percentiles_interpolate_inside_a_bin():
+    """Values count as spread evenly inside their bin, so a percentile point falls between its bin's edges."""
+    observer = HistogramObserver(bins=4, percentile=60.0)
+    observer(np.array([0.0, 0.0, 0.0, 0.0, 1.0, 2.0, 3.0, 4.0]))  # bins [0, 1) .. [3, 4]: counts 4, 1, 1, 2
+    # the 40% point (3.2 of 8 values) lies 3.2/4 into bin 0; the 60% point (4.8) 0.8/1 into bin 1
+    assert observer.clip_range() == pytest.approx((0.8, 1.8), abs=1e-12)
+
+
+def test_histogram_keeps_every_count_when_the_range_widens():
+    observer = HistogramObserver(bins=64)
+    observer(np.linspace(0.0, 1.0, 100))
+    observer(np.linspace(-0.3, 1.7, 100))  # wider on both sides: the first counts are spread over new bins
+    assert observer.histogram.sum() == pytest.approx(200, abs=1e-9)
+    assert observer.histogram.min() >= 0.0
+
+
+def test_histogram_of_values_that_are_all_negative():
+    observer = HistogramObserver(bins=8, percentile=100.0)
+    observer(np.array([-4.0, -3.0, -1.0]))  # the range [-4, 0] ends at 0: the last bin holds 0
+    # bins of width 0.5 from -4: the largest value, -1, lies in [-1, -0.5), whose top edge is the 100% point
+    assert observer.clip_range() == pytest.approx((-4.0, -0.5), abs=1e-12)
+    assert observer.histogram.sum() == 3
+
+
+def test_histogram_percentile_100_is_the_largest_value_also_when_float_sums_disagree():
+    """The 100% point lies in the bin of the largest value seen, whatever the rounding of the counts.
+
+    Spreading counts over new bins makes them fractional, and their pairwise ``sum`` can then
+    round above the running ``cumsum``'s end; that must not move the point to the top of the range
+    (here 0, which the range always holds, far above values that are all negative).
+    """
+    rounded_above = 0
+    for seed in range(20):
+        rng = np.random.default_rng(seed)
+        observer = HistogramObserver(bins=64, percentile=100.0)
+        first, second = rng.uniform(-1.0, -0.5, 100), rng.uniform(-1.7, -0.2, 100)
+        observer(first)
+        observer(second)
+        rounded_above += observer.histogram.sum() > np.cumsum(observer.histogram)[-1]
+        width = (observer.max_val - observer.min_val) / observer.bins
+        low, high = observer.clip_range()
+        assert low == observer.min_val
+        assert 0.0 <= high - max(first.max(), second.max()) <= width + 1e-12
+    assert rounded_above > 0  # the case this test is about did occur
 
 
 def test_histogram_observer_clips_an_outlier_and_quantizes_the_rest_better(rng):

@@ -178,19 +178,8 @@ def test_measure_refuses_an_accuracy_outside_zero_one():
         measure(nn.Linear(2, 2), "m", lambda m: 87.0, autograd.zeros(1, 2), repeats=1)
 
 
-class FakeClock:
-    """Stands in for the ``time`` module inside ``latency_ms``: time moves only when the model runs."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def perf_counter(self):
-        return self.now
-
-
-def test_latency_is_the_p90_of_the_timed_calls_in_milliseconds(monkeypatch):
-    clock = FakeClock()
-    monkeypatch.setattr(measure_module, "time", clock)
+def test_latency_is_the_p90_of_the_timed_calls_in_milliseconds(fake_clock):
+    clock = fake_clock(measure_module)
 
     class Slow(nn.Module):  # call k "takes" k ms, and records the mode it ran in
         def __init__(self):

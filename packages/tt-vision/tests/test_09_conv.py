@@ -29,6 +29,8 @@ CASES = [
     (3, 2, 1, (4, 2), 1, "same", (1, 2)),  # even kernel: PyTorch's extra pad goes right/bottom
     (3, 2, 1, (3, 3), 1, "valid", 1),
     (8, 4, 1, (3, 3), 1, 1, 1),  # C_out < C_in: the flipped-kernel route for dX
+    (2, 3, 1, (2, 4), 1, "same", 1),  # C_out > C_in: dX by col2im, with unequal left/right padding
+    (2, 4, 1, (3, 3), 1, 2, 1),  # padding wider than 'same', dX by col2im
 ]
 
 

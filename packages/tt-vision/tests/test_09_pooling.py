@@ -60,6 +60,28 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad.numpy(), expected)
 
 
+def test_max_pool_sends_a_nan_windows_gradient_to_its_first_nan():
+    nan = np.nan
+    image = [[1.0, nan, 0.0, 4.0], [nan, 2.0, 5.0, 3.0]]  # window 1: NaN first at (0, 1); window 2: no NaN
+    x = autograd.tensor(np.array([[image]]), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    values = out.detach().numpy()
+    assert np.isnan(values[0, 0, 0, 0]) and values[0, 0, 0, 1] == 5.0
+    out.sum().backward()
+    expected = np.array([[[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]])
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_max_pool_ties_in_overlapping_padded_windows():
+    """A constant image: every value ties, so each window's gradient goes to its first input element."""
+    x = autograd.tensor(np.ones((1, 1, 3, 4)), requires_grad=True)
+    F.max_pool2d(x, 3, stride=1, padding=1).sum().backward()
+    # window (i, j) reads rows i-1..i+1, columns j-1..j+1; its first input: (max(i-1, 0), max(j-1, 0)),
+    # so row r is first for #{i: max(i-1, 0) = r} windows: rows [2, 1, 0], columns [2, 1, 1, 0]
+    firsts_per_row, firsts_per_column = np.array([2.0, 1.0, 0.0]), np.array([2.0, 1.0, 1.0, 0.0])
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], np.outer(firsts_per_row, firsts_per_column))
+
+
 def test_max_pool_overlapping_windows_accumulate():
     x = autograd.tensor(
         np.array([[[[0.0, 5.0, 0.0, 1.0]]]]), requires_grad=True
@@ -96,7 +118,14 @@ def test_avg_pool_divisor_override(rng):
 
 @pytest.mark.parametrize(
     ("size", "output"),
-    [((8, 8), (1, 1)), ((8, 6), (4, 3)), ((7, 5), (3, 2)), ((5, 5), (5, 5)), ((6, 7), (None, 2))],
+    [
+        ((8, 8), (1, 1)),
+        ((8, 6), (4, 3)),
+        ((7, 5), (3, 2)),
+        ((5, 5), (5, 5)),
+        ((6, 7), (None, 2)),
+        ((3, 4), (5, 6)),
+    ],
 )
 def test_adaptive_avg_pool(size, output, rng, leaf, check_grad):
     x = rng.standard_normal((2, 3, *size))

@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -20,6 +21,7 @@ from rich.table import Table
 
 from .. import curriculum, exercises
 from . import doctor as doctor_checks
+from . import feedback, grading
 from .workspace import (
     Progress,
     WorkspaceError,
@@ -118,6 +120,9 @@ def module_start(
     force: Annotated[
         bool, typer.Option("--force", help="Restart over your work / skip prerequisites.")
     ] = False,
+    in_reference: Annotated[
+        bool, typer.Option("--in-reference", help="Stub the reference checkout itself (developers).")
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Replace module NUMBER's solution with stubs for you to write."""
@@ -144,26 +149,68 @@ def module_start(
             "your work. "
             "Pass --force to do it anyway."
         )
+    if not is_learner_edition(root) and not in_reference:
+        fail(
+            f"{root} is the reference checkout: its regions hold the solutions, and starting a module "
+            "here deletes them. Make your own edition with tito init ../my-tinytorch and work there, "
+            "or pass --in-reference to stub it here anyway"
+        )
     regions = exercises.stub_module(root, module.packages, module.number)
     progress.mark(progress.started, number)
     progress.completed.pop(module.tag, None)
     progress.save()
-    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write:")
-    for path, function in sorted({(r.path.relative_to(root).as_posix(), r.function) for r in regions}):
-        console.print(f"  • {function} in {path}")
-    console.print(f"Then run [bold]tito module test {module.tag}[/].")
+    chapter = root / "docs" / "modules" / f"{module.tag}-{module.name}.md"
+    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write")
+    console.print(f"read: {chapter.relative_to(root).as_posix()}", highlight=False, soft_wrap=True)
+    for region in sorted(regions, key=lambda r: (r.path, r.first)):
+        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1}"
+        section = feedback.chapter_section(chapter, region.function)
+        shown = f"  {where}  {region.function}" + (f" — § {section}" if section else "")
+        console.print(shown, highlight=False, soft_wrap=True)
+    console.print(f"Then run [bold]tito module test {module.tag}[/] (-x: stop at the first failure).")
 
 
-@module_app.command("test")
-def module_test(number: int, workspace: WorkspaceOption = None) -> None:
-    """Run module NUMBER's tests against your code."""
+@module_app.command("test", context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def module_test(
+    ctx: typer.Context,
+    number: int,
+    exercise: Annotated[
+        Optional[str],  # noqa: UP045
+        typer.Argument(help="Only the tests whose names contain this (pytest -k), e.g. softmax."),
+    ] = None,
+    exitfirst: Annotated[bool, typer.Option("-x", "--exitfirst", help="Stop at the first failure.")] = False,
+    keyword: Annotated[
+        Optional[str], typer.Option("-k", help="pytest's -k expression: which tests to run.")  # noqa: UP045
+    ] = None,
+    full: Annotated[bool, typer.Option("--full", help="pytest's own output, not the summary.")] = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Run module NUMBER's tests against your code and summarise them (other pytest options pass through)."""
     root = workspace_or_fail(workspace)
+    selection = [expr for expr in (exercise, keyword) if expr]
+    extra = ["-x"] if exitfirst else []
+    extra += [*(["-k", " and ".join(selection)] if selection else []), *ctx.args]
     try:
         module = module_or_error(number)
-        code = run_module_tests(root, module, [])
+        code = tested(root, module, extra, full)
     except WorkspaceError as error:
         fail(str(error))
     raise typer.Exit(code)
+
+
+def tested(root: Path, module: curriculum.Module, extra: list[str], full: bool = False) -> int:
+    """Run the module's tests; print pytest's output (``full``) or the short report. Returns the exit code."""
+    if full:
+        return run_module_tests(root, module, extra)
+    with tempfile.TemporaryDirectory(prefix="tito-") as folder:
+        path = Path(folder) / "report.json"
+        code = run_module_tests(root, module, extra, report=path)
+        report = feedback.Report.read(path)
+    for line in feedback.summary_lines(report, f"module {module.tag} — {module.title}", root):
+        console.print(line, highlight=False, soft_wrap=True)
+    if code == 5:  # pytest: no tests ran (a -k that matches nothing)
+        console.print("[yellow]no test matched the selection[/]")
+    return code
 
 
 @module_app.command("complete")
@@ -180,7 +227,7 @@ def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
             f"so its tests would pass without your code. Run tito module start {module.tag} first"
         )
     try:
-        code = run_module_tests(root, module, [])
+        code = tested(root, module, [])
     except WorkspaceError as error:
         fail(str(error))
     if code != 0:
@@ -229,6 +276,8 @@ def module_reset(
         module = module_or_error(number)
     except WorkspaceError as error:
         fail(str(error))
+    if not is_learner_edition(root) and Progress.load(root).state(number) == "not started":
+        fail(f"module {module.tag} was never started here: reset would stub the reference solution")
     if not yes and not typer.confirm(f"Discard your work on module {module.tag}?"):
         raise typer.Exit(1)
     regions = exercises.stub_module(root, module.packages, module.number)
@@ -316,15 +365,49 @@ def instructor_export(
 ) -> None:
     """Write the learner's edition (every module stubbed; tests and docs kept) to DESTINATION."""
     root = workspace_or_fail(workspace)
+    count = write_edition(root, destination)
+    console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+
+
+def write_edition(root: Path, destination: Path) -> int:
+    """Write the learner's edition of ``root`` to ``destination``; returns the number of exercises.
+
+    Every module stubbed, tests and docs kept, :data:`exercises.REFERENCE_ONLY` left out, and
+    the learner's README in place of the developers'.
+    """
     if destination.exists():
         fail(f"{destination} already exists: choose a new folder")
     exercises.copy_tree(root, destination)
     shutil.rmtree(destination / ".tito", ignore_errors=True)
+    for relative in exercises.REFERENCE_ONLY:
+        (destination / relative).unlink(missing_ok=True)
+    shutil.copyfile(Path(__file__).with_name("LEARNER_README.md"), destination / "README.md")
     count = 0
     for module in curriculum.MODULES:  # a package the checkout lacks simply has no sources to stub
         count += len(exercises.stub_module(destination, module.packages, module.number))
     mark_learner_edition(destination, root)
-    console.print(f"learner's edition written to {destination}: {count} exercises stubbed")
+    return count
+
+
+@app.command("init")
+def init(
+    destination: Path,
+    reference: Annotated[
+        Optional[Path],  # noqa: UP045
+        typer.Option("--reference", help="The TinyTorch checkout to build from (default: this one)."),
+    ] = None,
+) -> None:
+    """Make your own learner's edition in DESTINATION: every module stubbed, a git repository."""
+    root = workspace_or_fail(reference)
+    count = write_edition(root, destination)
+    git = shutil.which("git")
+    if git:  # the untouched edition as the first commit: git diff shows the learner's own work
+        steps = [["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "TinyTorch learner's edition"]]
+        identity = ["-c", "user.name=tito", "-c", "user.email=tito@localhost"]
+        for args in steps:
+            subprocess.run([git, *identity, *args], cwd=destination, check=True, capture_output=True)
+    console.print(f"your edition is in {destination}: {count} exercises to write.")
+    console.print(f"Next: cd {destination}, read README.md, then [bold]tito module start 01[/].")
 
 
 @instructor_app.command("refill")
@@ -354,6 +437,45 @@ def instructor_refill(
     except exercises.MarkerError as error:
         fail(str(error))
     console.print(f"module {module.tag}: {len(regions)} regions refilled from {reference_root}")
+
+
+@instructor_app.command("grade")
+def instructor_grade(
+    submissions: Path,
+    modules: Annotated[str, typer.Option("--modules", help="Which modules: 01-09, or 1,2,5.")] = "01-20",
+    out: Annotated[Path, typer.Option("--out", help="Where the gradebook goes.")] = Path("gradebook"),
+    timeout: Annotated[float, typer.Option("--timeout", help="Seconds per module and student.")] = 300.0,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Grade every student folder of SUBMISSIONS with this checkout's own tests; write a gradebook."""
+    root = workspace_or_fail(workspace)
+    try:
+        numbers = grading.module_numbers(modules)
+    except (ValueError, KeyError) as error:
+        fail(str(error.args[0]))
+    if not submissions.is_dir():
+        fail(f"{submissions} is not a folder of submissions (one folder per student)")
+    students = sorted(p for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not students:
+        fail(f"{submissions} holds no student folders")
+    prefix = grading.network_isolation()
+    grades = []
+    for student in students:
+        console.print(f"grading {student.name} ...", highlight=False)
+        grades += grading.grade_student(root, student, numbers, timeout, prefix)
+    settings = {"reference": str(root), "modules": [f"{n:02d}" for n in numbers], "timeout_s": timeout,
+                "network": "cut (unshare --net)" if prefix else "not isolated"}  # fmt: skip
+    table_path, _ = grading.write_gradebook(grades, out, settings)
+    table = Table(title=f"gradebook ({settings['network']})")
+    for column in ("student", *settings["modules"], "total"):
+        table.add_column(column)
+    for student in students:
+        mine = [g for g in grades if g.student == student.name]
+        cells = [f"{g.passed}/{g.total}" for g in mine]
+        total = sum(g.passed for g in mine), sum(g.total for g in mine)
+        table.add_row(student.name, *cells, f"{total[0]}/{total[1]}")
+    console.print(table)
+    console.print(f"gradebook written to {table_path} and {table_path.with_suffix('.json')}")
 
 
 def run() -> None:

@@ -115,13 +115,23 @@ def is_learner_edition(workspace: Path) -> bool:
     return (workspace / EDITION_MARKER).is_file()
 
 
-def check_imports_from(workspace: Path, packages: list[str], env: dict[str, str]) -> None:
+def check_imports_from(
+    workspace: Path, packages: list[str], env: dict[str, str], timeout: float | None = None
+) -> None:
     """Fail unless each of ``packages`` imports, with ``env``, from the workspace's own sources."""
     names = [p.replace("-", "_") for p in packages]
     script = "".join(f"import {n}; print({n}.__file__)\n" for n in names)
-    where = subprocess.run(
-        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
-    )
+    try:
+        where = subprocess.run(
+            [sys.executable, "-c", script],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkspaceError(f"importing {', '.join(names)} took longer than {timeout:.0f} s") from None
     if where.returncode != 0:
         raise WorkspaceError(f"the packages do not import from the workspace:\n{where.stderr.strip()}")
     for name, line in zip(names, where.stdout.splitlines()):
@@ -130,13 +140,24 @@ def check_imports_from(workspace: Path, packages: list[str], env: dict[str, str]
             raise WorkspaceError(f"{name} imports from {location}, not from the workspace {workspace}")
 
 
-def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str]) -> int:
+def run_module_tests(
+    workspace: Path,
+    module: curriculum.Module,
+    extra: list[str],
+    report: Path | None = None,
+    timeout: float | None = None,
+    prefix: list[str] | None = None,
+) -> int:
     """Run module ``module``'s tests against the workspace's own code; returns pytest's exit code.
 
     The tests are ``test_NN_*.py`` in every package the module touches. The home
     package's closure is put first on ``PYTHONPATH``, and before running, the
     import location of every package of it is checked, so the tests can never
     silently test an installed reference copy instead of the learner's code.
+    With ``report``, pytest's own output is swallowed and the ``tito_report``
+    plugin writes each test's outcome there (:mod:`tinytorch.cli.feedback` reads it).
+    ``timeout`` (seconds) and ``prefix`` (a command to run pytest under, e.g. one that cuts
+    the network) are for grading untrusted code; a run that times out is a WorkspaceError.
     """
     files = [str(p) for p in module.test_files(workspace)]
     if not files:
@@ -144,8 +165,9 @@ def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str
             f"module {module.tag} has no tests in {workspace} ({', '.join(module.test_globs)})"
         )
     env = {**os.environ, "PYTHONPATH": package_paths(workspace, module.package)}
-    check_imports_from(workspace, curriculum.closure(module.package), env)
+    check_imports_from(workspace, curriculum.closure(module.package), env, timeout)
     command = [
+        *(prefix or []),
         sys.executable,
         "-m",
         "pytest",
@@ -158,4 +180,20 @@ def run_module_tests(workspace: Path, module: curriculum.Module, extra: list[str
         *files,
         *extra,
     ]
-    return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
+    if report is None:
+        return subprocess.run(command, cwd=workspace, env=env, check=False).returncode
+    plugins = Path(__file__).resolve().parent / "plugins"
+    env.update(PYTHONPATH=f"{env['PYTHONPATH']}{os.pathsep}{plugins}", TITO_REPORT=str(report))
+    command[len(prefix or []) + 3 : len(prefix or []) + 3] = ["-p", "tito_report"]
+    try:
+        done = subprocess.run(
+            command, cwd=workspace, env=env, check=False, capture_output=True, text=True, timeout=timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise WorkspaceError(
+            f"module {module.tag}'s tests took longer than {timeout:.0f} s: stopped"
+        ) from None
+    if not report.is_file():  # pytest stopped before the session ended: show why
+        output = (done.stdout + done.stderr)[-3000:]
+        raise WorkspaceError(f"pytest did not run module {module.tag}'s tests:\n{output}")
+    return done.returncode

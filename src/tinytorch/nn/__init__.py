@@ -10,13 +10,38 @@ from __future__ import annotations
 
 from tt_nn import *  # noqa: F403
 from tt_nn import __all__ as _nn_names
-from tt_text import Embedding, MultiheadAttention
+from tt_text import (
+    GRU,
+    LSTM,
+    RNN,
+    Embedding,
+    MultiheadAttention,
+    RNNBase,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
-from . import functional, init, utils  # noqa: E402
+from .._unsupported import unsupported as _not_in_tinytorch  # noqa: E402
+from . import functional, init, parallel, utils  # noqa: E402
 
 __all__ = [*_nn_names]
-__all__ += ["Embedding", "MultiheadAttention"]  # from tt-text
+__all__ += ["Embedding", "GRU", "LSTM", "MultiheadAttention", "RNN", "RNNBase"]  # from tt-text
+__all__ += [
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
+]  # from tt-text
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
-__all__ += ["functional", "init", "utils"]
+__all__ += ["functional", "init", "parallel", "utils"]
+
+
+def __getattr__(name: str) -> object:
+    """``torch.nn.<name>`` that TinyTorch lacks: an error that names it."""
+    raise _not_in_tinytorch("torch.nn", name, globals())

@@ -8,8 +8,8 @@ Example:
 
 from __future__ import annotations
 
-from tt_optim import SGD, Adam, AdamW, Optimizer, RMSprop
+from tt_optim import SGD, Adadelta, Adam, AdamW, Optimizer, RMSprop
 
 from . import lr_scheduler
 
-__all__ = ["SGD", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]

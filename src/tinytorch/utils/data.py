@@ -7,6 +7,8 @@ Example:
 
 from __future__ import annotations
 
+from tt_dist import DistributedSampler
 from tt_optim.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 
-__all__ = ["DataLoader", "Dataset", "Subset", "TensorDataset", "default_collate", "random_split"]
+__all__ = ["DataLoader", "Dataset", "DistributedSampler", "Subset", "TensorDataset", "default_collate",
+           "random_split"]  # fmt: skip

@@ -15,6 +15,7 @@ from tt_tensor import (
     Generator,
     bool_,
     default_generator,
+    device,
     double,
     float16,
     float32,
@@ -37,6 +38,7 @@ from tt_tensor import (
 from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
 from tt_tensor.functional import cat, concat, concatenate, stack, where
 
+from . import gradients  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
 from .creation import (
     arange,
     as_tensor,

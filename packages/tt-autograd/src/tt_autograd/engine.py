@@ -4,7 +4,9 @@ The walk is iterative (an explicit stack, no recursion), so a chain of tens
 of thousands of operations backpropagates without hitting Python's recursion
 limit. Each node's output gradient is the sum of what its consumers sent it;
 a node is processed only after all of its consumers, which the reverse
-topological order guarantees. Leaf tensors accumulate into ``.grad``.
+topological order guarantees. Leaf tensors accumulate into ``.grad``; a leaf's
+post-accumulate hooks run right after the last node that sends it a gradient
+(:mod:`tt_autograd.hooks`).
 
 Cost: one ``backward`` call per recorded node, plus one dict entry per node.
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from .function import Function
+from .hooks import hook_schedule, run_hooks
 
 _FREED = (
     "backward: trying to backward through the graph a second time (its saved arrays were freed by the "
@@ -52,9 +55,12 @@ def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
     """Propagate ``grad`` (the gradient of ``root``'s output) to every leaf that requires grad."""
     # BEGIN SOLUTION 02
     pending: dict[Function, np.ndarray] = {root: grad}  # gradients received so far, per node
-    for node in topological_order(root):
+    order = topological_order(root)
+    finishing = hook_schedule(order)  # {node: hooked leaves whose last gradient comes from it}
+    for node in order:
         grad = pending.pop(node, None)
         if grad is None:
+            run_hooks(finishing.get(node, ()))
             continue
         if node._saved is None:  # (``_saved``: the arrays without the version check backward does)
             raise RuntimeError(_FREED)
@@ -77,6 +83,7 @@ def run_backward(root: Function, grad: np.ndarray, retain_graph: bool) -> None:
                 pending[parent] = pending[parent] + input_grad if parent in pending else input_grad
             else:
                 accumulate(parent, input_grad, shared=input_grad is grad)
+        run_hooks(finishing.get(node, ()))
     # END SOLUTION
 
 

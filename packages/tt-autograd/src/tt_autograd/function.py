@@ -23,6 +23,10 @@ from tt_tensor import versions
 
 from .grad_mode import _state
 
+#: Callables ``hook(function_class, inputs, params, output)`` run after every ``apply``;
+#: managed by :func:`tt_autograd.tracing.record_calls` only.
+_CALL_HOOKS: list = []
+
 
 class Function:
     """Base class of differentiable operations; each instance is one node of the graph."""
@@ -62,8 +66,10 @@ class Function:
             ctx.input_shapes = [None if p is None else a.shape for p, a in zip(parents, arrays)]
             output._requires_grad = True
             output.grad_fn = ctx
-        return output
         # END SOLUTION
+        for hook in _CALL_HOOKS:  # empty unless a trace is running (tracing.record_calls)
+            hook(cls, inputs, params, output)
+        return output
 
     def save_for_backward(self, *arrays: np.ndarray) -> None:
         """Keep ``arrays`` for backward (freed after backward unless ``retain_graph``).

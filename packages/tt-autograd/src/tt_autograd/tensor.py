@@ -14,6 +14,7 @@ unless ``retain_grad()`` was called.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 
 import numpy as np
 import tt_tensor
@@ -23,6 +24,8 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
+from . import hooks
+from ._selection_methods import SelectionGradMixin
 from .engine import accumulate, run_backward
 from .function import Function
 from .functions import linalg
@@ -82,7 +85,7 @@ from .functions.unary import (
 from .grad_mode import _state
 
 
-class Tensor(tt_tensor.Tensor):
+class Tensor(SelectionGradMixin, tt_tensor.Tensor):
     """An n-d array that can track gradients, like ``torch.Tensor``.
 
     Args:
@@ -101,6 +104,7 @@ class Tensor(tt_tensor.Tensor):
     _requires_grad = False
     grad: Tensor | None = None
     grad_fn: Function | None = None
+    _post_accumulate_grad_hooks: dict | None = None  # set by register_post_accumulate_grad_hook
 
     def __init__(self, data: object = (), dtype: object = None, requires_grad: bool = False) -> None:
         super().__init__(data, dtype)
@@ -145,6 +149,14 @@ class Tensor(tt_tensor.Tensor):
             )
         if self.grad_fn is not None:
             self.grad_fn.retained = weakref.ref(self)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> hooks.RemovableHandle:
+        """Call ``hook(self)`` in each backward, once this leaf's ``.grad`` holds all of that pass's gradient.
+
+        Returns a handle whose ``remove()`` takes the hook off. Leaves only (they are
+        what accumulates a ``.grad``), as in PyTorch. See :mod:`tt_autograd.hooks`.
+        """
+        return hooks.register(self, hook)
 
     def backward(
         self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False

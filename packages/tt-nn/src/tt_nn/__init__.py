@@ -17,7 +17,18 @@ Example:
 from __future__ import annotations
 
 from . import functional, init
-from .activations import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
+from .activations import (
+    GELU,
+    CosineSimilarity,
+    LeakyReLU,
+    LogSoftmax,
+    ReLU,
+    Sigmoid,
+    SiLU,
+    Softmax,
+    Softplus,
+    Tanh,
+)
 from .containers import ModuleDict, ModuleList, Sequential
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
@@ -26,6 +37,7 @@ from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELos
 from .module import IncompatibleKeys, Module, RemovableHandle
 from .normalization import BatchNorm1d, LayerNorm
 from .parameter import Parameter
+from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 
 __version__ = "0.1.0"
 
@@ -33,6 +45,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "CosineSimilarity",
     "CrossEntropyLoss",
     "Dropout",
     "Flatten",
@@ -52,12 +65,17 @@ __all__ = [
     "Parameter",
     "ReLU",
     "RemovableHandle",
+    "SafetensorsError",
     "Sequential",
     "SiLU",
     "Sigmoid",
     "Softmax",
+    "Softplus",
     "Tanh",
     "Unflatten",
     "functional",
     "init",
+    "load_safetensors",
+    "safetensors_metadata",
+    "save_safetensors",
 ]

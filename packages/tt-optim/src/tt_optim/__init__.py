@@ -24,6 +24,7 @@ Example:
 from __future__ import annotations
 
 from . import data, lr_scheduler, utils
+from .adadelta import Adadelta
 from .adam import Adam, AdamW
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 from .data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split

@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 import tt_tensor
 from tt_autograd import Tensor
+from tt_nn import load_safetensors, save_safetensors
 from tt_tensor.random import Generator
 
 from .checkpoint_files import (
@@ -156,15 +157,23 @@ def _atomic_write(path: Path, write: Any) -> None:
     # END SOLUTION
 
 
-def save(obj: Any, path: str | os.PathLike[str]) -> None:
+def save(obj: Any, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] | None = None) -> None:
     """Save a tree of tensors, arrays, numbers, strings, lists, tuples and dicts to ``path``, atomically.
 
     The file is an ``.npz`` with a JSON ``__metadata__`` entry; see the module
     docstring for the format. Like ``torch.save`` for state dicts, without pickle.
+    A path ending in ``.safetensors`` writes a state dict (name → tensor) as
+    safetensors instead, with ``metadata`` in its header
+    (:func:`tt_nn.save_safetensors`; ``pip install tt-nn[safetensors]``).
 
     Example:
         >>> save({"model": model.state_dict(), "step": 100}, "weights.npz")  # doctest: +SKIP
+        >>> save(model.state_dict(), "model.safetensors")  # doctest: +SKIP
     """
+    if str(path).endswith(".safetensors"):
+        return save_safetensors(obj, path, metadata=metadata)
+    if metadata is not None:
+        raise ValueError(f"save: metadata= is for .safetensors files; {path} is a checkpoint (.npz)")
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the directory {path.parent} does not exist")
@@ -220,7 +229,12 @@ def _read_npz(path: Path) -> dict[str, np.ndarray]:
 
 
 def load(path: str | os.PathLike[str]) -> Any:
-    """Read a file written by :func:`save`; tensors come back as ``tt_autograd.Tensor``. Runs no code."""
+    """Read a file written by :func:`save`; tensors come back as ``tt_autograd.Tensor``. Runs no code.
+
+    A ``.safetensors`` path returns its state dict (:func:`tt_nn.load_safetensors`).
+    """
+    if str(path).endswith(".safetensors"):
+        return load_safetensors(path)
     path = Path(path)
     arrays = _read_npz(path)
     if METADATA not in arrays:

@@ -18,10 +18,10 @@ of tt-tensor's internals, and no name that starts with ``_``):
   behind a tt ``Generator`` (or the default one for ``None``), for code that
   samples in NumPy and must follow ``manual_seed``.
 * The NumPy-in, NumPy-out kernels of the public modules ``pointwise``,
-  ``reduce``, ``shaping``, ``indexing``, ``linalg``, ``dtypes``, ``random``
+  ``reduce``, ``shaping``, ``indexing``, ``selection``, ``linalg``, ``dtypes``, ``random``
   and ``versions`` (version counters: ``versions.counts`` is empty while
   nothing was ever written in place).
-* Hooks for subclasses: ``_cat``, ``_stack``, ``_where``, ``_convert``,
+* Hooks for subclasses: ``_cat``, ``_stack``, ``_where``, ``_einsum``, ``_convert``,
   ``_inplace`` and ``_repr_extras`` may be overridden (and called through
   ``super()``) by a subclass of ``Tensor``; no other code calls them.
 
@@ -58,6 +58,7 @@ from .creation import (
     zeros,
     zeros_like,
 )
+from .devices import device
 from .dtypes import (
     DType,
     bool_,
@@ -87,7 +88,7 @@ from .random import (
     numpy_generator,
     set_rng_state,
 )
-from .tensor import Tensor, ValuesIndices
+from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"

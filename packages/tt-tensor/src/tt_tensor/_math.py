@@ -102,3 +102,12 @@ class MathMixin(TensorBase):
     def where(self, condition: Tensor, other: object) -> Tensor:
         """``self`` where ``condition`` holds, else ``other``."""
         return self.from_array(pointwise.where(operand(condition), self.array, operand(other)))
+
+    def log_softmax(self, dim: int, dtype: object = None) -> Tensor:
+        """``x - logsumexp(x)`` along ``dim`` (``torch.log_softmax``); composed, so subclasses record it."""
+        source = self if dtype is None else self.to(dtype)
+        return source - source.logsumexp(dim, keepdim=True)
+
+    def softmax(self, dim: int, dtype: object = None) -> Tensor:
+        """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(log_softmax)`` (no overflow)."""
+        return self.log_softmax(dim, dtype).exp()

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import normalize_dims
+from .checks import normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -108,3 +108,14 @@ class ShapeMixin(TensorBase):
     def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
         """All slices along ``dim``, with that dimension removed."""
         return tuple(p.squeeze(dim) for p in self.split(1, dim))
+
+    def narrow(self, dim: int, start: int, length: int) -> Tensor:
+        """``self[..., start:start + length, ...]`` along ``dim``: a view, by indexing (so it is recorded)."""
+        axis = normalize_dim("narrow", dim, self.ndim)
+        size = self.shape[axis]
+        start = start + size if start < 0 else start
+        if not (0 <= start <= size and 0 <= length <= size - start):
+            raise IndexError(
+                f"narrow: start ({start}) + length ({length}) exceeds dimension {axis} of size {size}"
+            )
+        return self[(slice(None),) * axis + (slice(start, start + length),)]

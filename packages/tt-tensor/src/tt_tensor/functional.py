@@ -52,6 +52,19 @@ def where(condition: Tensor, input: object, other: object) -> Tensor:  # noqa: A
     return _most_derived([input, other, condition])._where(condition, input, other)
 
 
+def einsum(equation: str, *operands: object) -> Tensor:
+    """Einstein summation (``torch.einsum``): ``einsum("bij,bjk->bik", a, b)`` is a batched matmul.
+
+    Operands may also come as one list (``einsum(eq, [a, b])``); ``...`` stands
+    for broadcast dims; without ``->`` the output is the letters used once,
+    sorted. NumPy's ``einsum`` with ``optimize=True`` picks the contraction
+    order. Cost: that of the cheapest pairwise contraction order.
+    """
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    return _most_derived(operands)._einsum(equation, list(operands))
+
+
 def _method(name: str) -> Callable[..., object]:
     """``f(input, *args, **kwargs)`` that calls ``input.<name>(*args, **kwargs)``."""
 
@@ -88,16 +101,22 @@ max, min, amax, amin, argmax, argmin = (  # noqa: A001
     _method(n) for n in ("max", "min", "amax", "amin", "argmax", "argmin")
 )
 logsumexp, all, any, cumsum = (_method(n) for n in ("logsumexp", "all", "any", "cumsum"))  # noqa: A001
+softmax, log_softmax = (_method(n) for n in ("softmax", "log_softmax"))
 # shape
 reshape, transpose, permute, squeeze, unsqueeze, flatten = (
     _method(n) for n in ("reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten")
 )
-split, chunk, unbind, flip = (_method(n) for n in ("split", "chunk", "unbind", "flip"))
+split, chunk, unbind, flip, narrow = (_method(n) for n in ("split", "chunk", "unbind", "flip", "narrow"))
 # indexing and linear algebra
 gather, index_select, masked_fill, tril, triu = (
     _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")
 )
 matmul, mm, bmm, dot = (_method(n) for n in ("matmul", "mm", "bmm", "dot"))
+# ordering, rolling and scattering
+sort, argsort, topk, roll, diag, outer = (
+    _method(n) for n in ("sort", "argsort", "topk", "roll", "diag", "outer")
+)
+masked_select, scatter, scatter_add = (_method(n) for n in ("masked_select", "scatter", "scatter_add"))
 
 # The functional forms only: not Tensor, the typing helpers or private names.
 __all__ = sorted(

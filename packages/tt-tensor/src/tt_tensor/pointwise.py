@@ -117,12 +117,10 @@ def broadcast_error(op: str, a: object, b: object, inplace: bool = False) -> Run
 
 def read_only_error(op: str) -> RuntimeError:
     """The error for writing into a read-only array: an ``expand()`` view, whose elements alias."""
-    # BEGIN SOLUTION 01
     return RuntimeError(
         f"{op}: cannot write in place into a read-only tensor (an expand() view, whose elements share "
         "memory); clone() it first"
     )
-    # END SOLUTION
 
 
 def _is_integral(value: object) -> bool:

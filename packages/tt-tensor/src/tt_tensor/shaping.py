@@ -51,11 +51,9 @@ def view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 
 def invalid_shape_error(op: str, a: np.ndarray, shape: tuple[int, ...]) -> RuntimeError:
     """The error for a shape that cannot hold ``a``'s elements."""
-    # BEGIN SOLUTION 01
     return RuntimeError(
         f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {a.shape})"
     )
-    # END SOLUTION
 
 
 def _fits(size: int, shape: tuple[int, ...]) -> bool:

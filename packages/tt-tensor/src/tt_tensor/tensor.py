@@ -17,6 +17,7 @@ The operations come from one mixin per concept, each in its own module:
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
+``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ==========================  ==========================================================
 """
 
@@ -31,15 +32,25 @@ from ._inplace import InPlaceMixin
 from ._math import MathMixin
 from ._operators import OperatorMixin
 from ._reductions import ReductionMixin, ValuesIndices
+from ._selection_methods import SelectionMixin, SortResult
 from ._shape_methods import ShapeMixin
 from .checks import normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 
-__all__ = ["Tensor", "ValuesIndices", "operand", "to_array"]
+__all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
 
-class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin, IndexingMixin, TensorBase):
+class Tensor(
+    OperatorMixin,
+    MathMixin,
+    InPlaceMixin,
+    ReductionMixin,
+    ShapeMixin,
+    IndexingMixin,
+    SelectionMixin,
+    TensorBase,
+):
     """An n-dimensional array of one dtype, with PyTorch's API.
 
     Args:
@@ -222,6 +233,14 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
         """Convert to ``other``'s dtype."""
         return self.to(other.dtype)
 
+    def type(self, dtype: object = None) -> Tensor | str:
+        """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
+        if dtype is None:
+            legacy = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
+                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+            return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
+        return self.to(dtype)
+
     def cpu(self) -> Tensor:
         """This tensor (TinyTorch tensors always live on the CPU)."""
         return self
@@ -232,6 +251,10 @@ class Tensor(OperatorMixin, MathMixin, InPlaceMixin, ReductionMixin, ShapeMixin,
             "cuda: TinyTorch runs on the CPU only, so there is no CUDA device to move the tensor to; "
             "drop the .cuda() call (or use .to('cpu'), which is always valid)"
         )
+
+    def pin_memory(self) -> Tensor:
+        """This tensor: pinned memory is for copies to a GPU, which TinyTorch has no use for."""
+        return self
 
     def clone(self) -> Tensor:
         """A copy with its own storage."""

@@ -29,12 +29,20 @@ from .bpe import DEFAULT_PATTERN, BPETokenizer
 from .char_tokenizer import CharTokenizer
 from .datasets import TokenWindows, data_roots, load_tiny_shakespeare, split_tokens
 from .embedding import Embedding
+from .encoder_decoder import (
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
+    TransformerEncoder,
+    TransformerEncoderLayer,
+)
 from .functional import embedding, scaled_dot_product_attention
 from .generation import filter_logits, sample_next
 from .gpt import GPT, GPTConfig
 from .kv_cache import KVCache
 from .multihead import CausalSelfAttention, MultiheadAttention
 from .positional import LearnedPositionalEmbedding, SinusoidalPositionalEncoding, sinusoidal_table
+from .recurrent import GRU, LSTM, RNN, RNNBase
 from .tokenizer import Tokenizer
 from .transformer import MLP, TransformerBlock
 
@@ -48,12 +56,21 @@ __all__ = [
     "Embedding",
     "GPT",
     "GPTConfig",
+    "GRU",
     "KVCache",
+    "LSTM",
     "LearnedPositionalEmbedding",
     "MLP",
     "MultiheadAttention",
+    "RNN",
+    "RNNBase",
     "SinusoidalPositionalEncoding",
     "TokenWindows",
+    "Transformer",
+    "TransformerDecoder",
+    "TransformerDecoderLayer",
+    "TransformerEncoder",
+    "TransformerEncoderLayer",
     "Tokenizer",
     "TransformerBlock",
     "data_roots",

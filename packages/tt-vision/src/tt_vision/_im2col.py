@@ -56,7 +56,7 @@ def im2col(x: np.ndarray, geometry: Geometry, out: np.ndarray | None = None) -> 
     wo = output_size(w, kw, sw, padding[2], padding[3], dw)
     xp = pad_nhwc(x, padding)
     windows = sliding_window_view(xp, (dh * (kh - 1) + 1, dw * (kw - 1) + 1), axis=(1, 2))
-    windows = windows[:, : (ho - 1) * sh + 1 : sh, : (wo - 1) * sw + 1 : sw, :, ::dh, ::dw]
+    windows = windows[:, ::sh, ::sw, :, ::dh, ::dw]  # every stride-th window (Ho × Wo), every dilation-th tap
     windows = windows.reshape(n, ho, wo, groups, c // groups, kh, kw).transpose(0, 1, 2, 3, 5, 6, 4)
     cols = np.empty(windows.shape, x.dtype) if out is None else out
     np.copyto(cols, windows)

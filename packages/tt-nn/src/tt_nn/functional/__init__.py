@@ -7,8 +7,10 @@ shapes) and runs one fused ``Function`` or a few tt-autograd primitives.
 
 from __future__ import annotations
 
-from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, tanh
+from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
+from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
+from .encoding import one_hot
 from .linear import linear
 from .losses import (
     binary_cross_entropy,
@@ -19,14 +21,17 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm, layer_norm
+from .resample import interpolate, pad
 
 __all__ = [
     "batch_norm",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "cosine_similarity",
     "cross_entropy",
     "dropout",
     "gelu",
+    "interpolate",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -34,9 +39,14 @@ __all__ = [
     "log_softmax",
     "mse_loss",
     "nll_loss",
+    "normalize",
+    "one_hot",
+    "pad",
+    "pairwise_distance",
     "relu",
     "sigmoid",
     "silu",
     "softmax",
+    "softplus",
     "tanh",
 ]

@@ -37,6 +37,10 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def forward(ctx, x, negative_slope):
         # BEGIN SOLUTION 03
+        # TODO: x where x > 0, else negative_slope * x (x: a NumPy array, any shape).
+        # APPROACH: build the per-element slope (1 or negative_slope) once, in x's dtype;
+        #   multiply, and save the slope: it is all backward needs (§ How it is built).
+        # HINT: at exactly 0 PyTorch takes the negative side: the test checks the gradient there.
         slope = np.where(x > 0, x.dtype.type(1), x.dtype.type(negative_slope))
         ctx.save_for_backward(slope)
         return x * slope
@@ -45,6 +49,7 @@ class LeakyReLUFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
+        # TODO: the gradient with respect to x, one tuple entry per input of forward that needs one.
         (slope,) = ctx.saved_tensors
         return (grad * slope,)
         # END SOLUTION
@@ -56,6 +61,9 @@ class GELUFunction(Function):
     @staticmethod
     def forward(ctx, x, approximate):
         # BEGIN SOLUTION 03
+        # TODO: GELU, exact (x * normal_cdf(x)) or approximate="tanh" (the formula in the docstring).
+        # APPROACH: save what backward reuses: x and Phi(x), or x and the tanh term.
+        # HINT: normal_cdf is this module's own (functional/erf.py): NumPy has no erf.
         ctx.approximate = approximate
         if approximate == "tanh":
             t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
@@ -104,6 +112,10 @@ class SoftmaxFunction(Function):
     @staticmethod
     def forward(ctx, x, dim):
         # BEGIN SOLUTION 03
+        # TODO: exp(x) / sum(exp(x)) along dim.
+        # APPROACH: subtract the maximum along dim first: exp(1000.0) overflows, exp(0) does not,
+        #   and the ratio is unchanged (§ How it is built).
+        # HINT: keepdims=True keeps the reduced axis, so the division broadcasts.
         y = x - x.max(axis=dim, keepdims=True)
         np.exp(y, out=y)
         y /= y.sum(axis=dim, keepdims=True)
@@ -115,6 +127,9 @@ class SoftmaxFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
+        # TODO: the gradient of softmax, from its saved output y.
+        # APPROACH: the Jacobian is diag(y) - y yᵀ; applied to grad it is y * (grad - sum(grad * y)),
+        #   the sum along dim: never build the matrix.
         (y,) = ctx.saved_tensors
         gy = grad * y
         gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
@@ -264,3 +279,29 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: obje
     # BEGIN SOLUTION 03
     return _normalised(LogSoftmaxFunction, "log_softmax", input, dim, dtype)
     # END SOLUTION
+
+
+class SoftplusFunction(Function):
+    """``log(1 + exp(beta * x)) / beta``, linear above ``threshold`` (``beta * x > threshold``)."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        z = x * x.dtype.type(beta)
+        ctx.save_for_backward(z)
+        ctx.threshold = threshold
+        return np.where(z > threshold, x, np.logaddexp(0, z) / x.dtype.type(beta)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return (np.where(z > ctx.threshold, grad, grad * pointwise.sigmoid(z)),)
+
+
+def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
+    """``log(1 + exp(beta * x)) / beta`` element-wise, a smooth ReLU (exact ``x`` above ``threshold``).
+
+    Stable for any input (``logaddexp``). Shape: input ``(*)``, output ``(*)``.
+    """
+    if beta == 0:
+        raise ValueError("softplus: beta must be non-zero")
+    return SoftplusFunction.apply(float_arg("softplus", input), beta=beta, threshold=threshold)

@@ -20,7 +20,7 @@ are accepted so PyTorch scripts run unchanged, and ignored.
 from __future__ import annotations
 
 import collections.abc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -82,6 +82,8 @@ class DataLoader:
         dataset: a map-style dataset (``__len__`` and ``__getitem__``).
         batch_size: samples per batch (a positive integer, default 1).
         shuffle: draw a new random order at the start of every pass.
+        sampler: the indices to read, in order, drawn anew at each pass (e.g. a
+            ``DistributedSampler``: each rank its share); excludes ``shuffle``.
         drop_last: drop the last batch if it is smaller than ``batch_size``.
         collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
         generator: the :class:`tt.Generator` to shuffle with (default: the
@@ -100,6 +102,7 @@ class DataLoader:
         dataset: Any,
         batch_size: int = 1,
         shuffle: bool = False,
+        sampler: Iterable[int] | None = None,
         *,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
@@ -116,7 +119,13 @@ class DataLoader:
             )
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"DataLoader: generator must be a tt.Generator, got {type(generator).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError(
+                "DataLoader: sampler option is mutually exclusive with shuffle; shuffle in the sampler "
+                "(DistributedSampler(dataset, shuffle=True)) and leave shuffle=False"
+            )
         self.dataset = dataset
+        self.sampler = sampler
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
@@ -129,14 +138,18 @@ class DataLoader:
 
     def __len__(self) -> int:
         """The number of batches in one pass."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
         # BEGIN SOLUTION 07
-        n = len(self.dataset)
         # The order is drawn now, when the pass starts, not at the first batch.
-        order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        if self.sampler is not None:
+            order = np.fromiter(self.sampler, dtype=np.int64)
+        else:
+            n = len(self.dataset)
+            order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
+        n = len(order)
         stop = n - n % self.batch_size if self.drop_last else n
         return (
             self._fetch(order[start : start + self.batch_size]) for start in range(0, stop, self.batch_size)

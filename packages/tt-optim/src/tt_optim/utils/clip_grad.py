@@ -48,7 +48,9 @@ def clip_grad_norm_(
         >>> norm = clip_grad_norm_(model.parameters(), max_norm=1.0)  # doctest: +SKIP
         >>> optimizer.step()  # doctest: +SKIP
     """
-    check_hyperparameters("clip_grad_norm_", max_norm=max_norm)
+    if isinstance(norm_type, str) and norm_type.strip().lower() in ("inf", "+inf", "infinity"):
+        norm_type = math.inf  # PyTorch takes the string 'inf' too (it calls float(norm_type))
+    check_hyperparameters("clip_grad_norm_", max_norm=max_norm, norm_type=norm_type)
     # BEGIN SOLUTION 06
     grads = _gradients(parameters)
     norm_type = float(norm_type)

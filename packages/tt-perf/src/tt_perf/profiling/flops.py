@@ -9,7 +9,8 @@ is **2 FLOPs**, so a matmul ``(M, K) @ (K, N)`` is ``2·M·K·N``. Counted:
 * ``Conv2d``: ``2 · N · H_out · W_out · C_out · (C_in / groups) · kh · kw`` (+ bias);
 * attention (tt-text's ``CausalSelfAttention``, ``MultiheadAttention``): the
   ``QKᵀ`` and ``AV`` matmuls, ``2 · 2 · B · H · T · S · D``, plus a softmax of
-  ``5`` per score; its projections are ``Linear`` children, counted as such;
+  ``5`` per score; projections that are ``Linear`` children are counted as such,
+  ``MultiheadAttention``'s own in-projection (``in_proj_weight``) with the attention;
 * element-wise layers (activations, batch/layer norm, pooling, dropout):
   a few FLOPs per element, listed with their per-element cost below;
 * containers and shape-only layers (``Sequential``, ``Flatten``,
@@ -142,7 +143,10 @@ def layer_flops(module: Module, inputs: tuple, output: object) -> int | None:
         batch = query.shape[1 - seq] if query.ndim == 3 else 1
         length, source = query.shape[seq if query.ndim == 3 else 0], key.shape[seq if key.ndim == 3 else 0]
         scores = batch * module.num_heads * length * source
-        return 4 * batch * length * source * module.embed_dim + 5 * scores
+        width = module.embed_dim  # its in-projection is its own (3E, E) weight, not a Linear child:
+        bias = module.in_proj_bias is not None  # q from the L query rows, k and v from the S key rows
+        projections = (2 * width + bias) * width * batch * (length + 2 * source)
+        return projections + 4 * batch * length * source * width + 5 * scores
     if isinstance(module, (MaxPool2d, AvgPool2d)):
         kernel = module.kernel_size if isinstance(module.kernel_size, tuple) else (module.kernel_size,) * 2
         return out * kernel[0] * kernel[1]

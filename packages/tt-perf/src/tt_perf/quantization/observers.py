@@ -262,10 +262,10 @@ class HistogramObserver(MinMaxObserver):
         if self.max_val == self.min_val:
             return 0.0, 0.0
         # BEGIN SOLUTION 15
-        total = self.histogram.sum()
-        targets = np.array([1.0 - self.percentile / 100.0, self.percentile / 100.0]) * total
         cumulative = np.cumsum(self.histogram)
-        index = np.minimum(np.searchsorted(cumulative, targets), self.bins - 1)
+        total = cumulative[-1]  # not histogram.sum(): rounded pairwise, it can pass the running sum's end
+        targets = np.array([1.0 - self.percentile / 100.0, self.percentile / 100.0]) * total
+        index = np.searchsorted(cumulative, targets)  # the bin each point falls in: targets <= total
         before = np.where(index > 0, cumulative[index - 1], 0.0)
         inside = np.clip((targets - before) / np.maximum(self.histogram[index], 1e-300), 0.0, 1.0)
         width = (self.max_val - self.min_val) / self.bins

@@ -1,0 +1,71 @@
+"""Recorded forms of tt-tensor's ordering and scattering methods: ``sort``, ``topk``, ``einsum``, ...
+
+A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py`` to keep that
+file one sitting long). The values of ``sort``/``topk`` go through
+``TakeAlongDimFunction``; ``outer`` and ``masked_select`` are composed from recorded primitives.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tt_tensor
+from tt_tensor import selection
+from tt_tensor.checks import normalize_dim
+from tt_tensor.tensor import SortResult, operand
+
+from .functions.reductions import TakeAlongDimFunction
+from .functions.selection import DiagFunction, EinsumFunction, RollFunction, ScatterFunction
+
+
+class SelectionGradMixin(tt_tensor.Tensor):
+    """The differentiable ordering, rolling, scattering and einsum methods."""
+
+    def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+        indices = selection.argsort(self.array, dim, descending)
+        return SortResult(self._take(indices, dim), self.from_array(indices).detach())
+
+    def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:  # noqa: A002
+        indices = selection.topk(self.array, k, dim, largest, sorted)[1]
+        return SortResult(self._take(indices, dim), self.from_array(indices).detach())
+
+    def _take(self, indices: np.ndarray, dim: int):
+        axis = normalize_dim("sort", dim, self.ndim)
+        return TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=True)
+
+    def roll(self, shifts, dims=None):
+        return RollFunction.apply(self, shifts=shifts, dims=dims)
+
+    def diag(self, diagonal: int = 0):
+        return DiagFunction.apply(self, diagonal=diagonal)
+
+    def outer(self, vec2):
+        if self.ndim != 1 or np.ndim(operand(vec2)) != 1:
+            raise RuntimeError(
+                f"outer: expected two 1-D tensors, got shapes {self.shape} and {np.shape(vec2)}"
+            )
+        return self.unsqueeze(1) * (
+            vec2.unsqueeze(0) if isinstance(vec2, tt_tensor.Tensor) else operand(vec2)
+        )
+
+    ger = outer
+
+    def masked_select(self, mask):
+        mask_array = np.asarray(operand(mask))
+        selection.masked_select(self.array, mask_array)  # checks dtype and shapes with a clear message
+        shape = np.broadcast_shapes(self.shape, mask_array.shape)
+        source = self if self.shape == shape else self.expand(*shape)
+        return source[np.broadcast_to(mask_array, shape)]
+
+    def scatter(self, dim: int, index, src: object = None, *, value: object = None):
+        if (src is None) == (value is None):
+            raise TypeError("scatter: give exactly one of src (a tensor or number) and value= (a number)")
+        source = src if isinstance(src, tt_tensor.Tensor) else operand(src if value is None else value)
+        return ScatterFunction.apply(self, operand(index), source, dim=dim, add=False)
+
+    def scatter_add(self, dim: int, index, src):
+        return ScatterFunction.apply(self, operand(index), src, dim=dim, add=True)
+
+    @classmethod
+    def _einsum(cls, equation: str, operands: list):
+        arrays = [t if isinstance(t, tt_tensor.Tensor) else np.asarray(operand(t)) for t in operands]
+        return EinsumFunction.apply(*arrays, equation=equation)

@@ -1,0 +1,120 @@
+"""Gradients of ordering, rolling, diagonals, scatters and ``einsum``.
+
+``sort``/``topk`` need no Function of their own: their values are a
+``take_along_dim`` of the input (``TakeAlongDimFunction``), whose gradient
+puts each value's gradient back where it came from.
+
+* ``roll``: the gradient rolls back by the opposite shift.
+* ``diag``: building a matrix from a vector and reading a matrix's diagonal
+  are each other's gradient.
+* ``scatter``/``scatter_add``: ``src``'s gradient is the output gradient read
+  at the scattered positions (a gather); ``self``'s is the output gradient,
+  zeroed where ``scatter`` overwrote (kept where ``scatter_add`` added).
+* ``einsum``: the gradient of one operand is the einsum of the output gradient
+  with the other operands, written to that operand's subscripts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor import selection
+
+from ..function import Function
+
+
+class RollFunction(Function):
+    @staticmethod
+    def forward(ctx, a, shifts, dims):
+        ctx.shifts, ctx.dims = shifts, dims
+        return selection.roll(a, shifts, dims)
+
+    @staticmethod
+    def backward(ctx, grad):
+        back = -ctx.shifts if isinstance(ctx.shifts, int) else tuple(-s for s in ctx.shifts)
+        return (selection.roll(grad, back, ctx.dims),)
+
+
+class DiagFunction(Function):
+    @staticmethod
+    def forward(ctx, a, diagonal):
+        ctx.shape, ctx.diagonal = a.shape, diagonal
+        return selection.diag(a, diagonal)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if len(ctx.shape) == 1:  # vector -> matrix: read the diagonal back
+            return (np.diagonal(grad, ctx.diagonal).copy(),)
+        out = np.zeros(ctx.shape, dtype=grad.dtype)  # matrix -> its diagonal: write it back
+        rows, cols = np.diag_indices(min(ctx.shape))
+        offset = ctx.diagonal
+        keep = (rows + max(-offset, 0) < ctx.shape[0]) & (cols + max(offset, 0) < ctx.shape[1])
+        out[rows[keep] + max(-offset, 0), cols[keep] + max(offset, 0)] = grad[: int(keep.sum())]
+        return (out,)
+
+
+class ScatterFunction(Function):
+    """``scatter`` (``add=False``) and ``scatter_add`` (``add=True``) of a tensor ``src``."""
+
+    @staticmethod
+    def forward(ctx, a, index, src, dim, add):
+        op = "scatter_add" if add else "scatter"
+        ctx.where = selection.scatter_positions(op, a.shape, dim, index)
+        ctx.add, ctx.src_shape = add, np.shape(src)
+        return selection.scatter(a, dim, index, src, add)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_a = grad
+        if not ctx.add:
+            grad_a = grad.copy()
+            grad_a[ctx.where] = 0
+        grad_src = None
+        if ctx.needs_input_grad[2]:
+            block = grad[ctx.where]
+            grad_src = np.zeros(ctx.src_shape, dtype=grad.dtype)
+            grad_src[tuple(slice(0, n) for n in block.shape)] = block
+        return (grad_a, None, grad_src)
+
+
+class EinsumFunction(Function):
+    @staticmethod
+    def forward(ctx, *arrays, equation):
+        ctx.subscripts, ctx.output = selection.einsum_subscripts(equation, [a.ndim for a in arrays])
+        ctx.save_for_backward(*arrays)
+        return selection.einsum(equation, list(arrays))
+
+    @staticmethod
+    def backward(ctx, grad):
+        arrays = ctx.saved_tensors
+        return tuple(
+            _operand_grad(grad, ctx.output, arrays, ctx.subscripts, i) if needed else None
+            for i, needed in enumerate(ctx.needs_input_grad)
+        )
+
+
+def _operand_grad(grad, output, arrays, subscripts, i):
+    """d(loss)/d(operand i): einsum of ``grad`` with every other operand, onto operand i's letters.
+
+    Letters operand i sums away alone (in no other term) come back by
+    broadcasting; a letter repeated in its subscript (a diagonal, ``"ii->"``)
+    is written onto that diagonal of a zero array; dims that broadcasting
+    stretched (size 1 in operand i) are summed back to size 1.
+    """
+    target, shape = subscripts[i], arrays[i].shape
+    unique = "".join(dict.fromkeys(target))
+    terms = [output] + [s for j, s in enumerate(subscripts) if j != i]
+    operands = [grad] + [a for j, a in enumerate(arrays) if j != i]
+    available = set("".join(terms))
+    present = "".join(c for c in unique if c in available)
+    g = np.einsum(",".join(terms) + "->" + present, *operands, optimize=len(operands) > 2)
+    sizes = {c: n for c, n in zip(target, shape)}
+    g = g.reshape([g.shape[present.index(c)] if c in present else 1 for c in unique])
+    stretched = tuple(k for k, c in enumerate(unique) if sizes[c] == 1 and g.shape[k] != 1)
+    if stretched:
+        g = g.sum(axis=stretched, keepdims=True)
+    g = np.broadcast_to(g, [sizes[c] for c in unique])
+    if unique == target:
+        return np.ascontiguousarray(g, dtype=grad.dtype)
+    out = np.zeros(shape, dtype=grad.dtype)
+    np.einsum(target + "->" + unique, out)[...] = g  # a writeable view of the diagonal
+    return out

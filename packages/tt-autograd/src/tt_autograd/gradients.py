@@ -1,0 +1,143 @@
+"""``torch.autograd.grad``: gradients of outputs with respect to chosen inputs, returned, not accumulated.
+
+``backward()`` adds into the ``.grad`` of every leaf; ``grad(outputs, inputs)``
+instead walks the same graph (the engine's reverse topological order) and
+hands back d(outputs)/d(input) for each input, leaving every ``.grad`` as it
+was. Inputs may be leaves or intermediate results.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> from tt_autograd.gradients import grad
+    >>> x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    >>> grad((x * x).sum(), x)
+    (tensor([2., 4.]),)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import tt_tensor
+from tt_tensor.tensor import operand
+
+from .engine import topological_order
+from .function import Function
+
+
+def grad(
+    outputs: object,
+    inputs: object,
+    grad_outputs: object = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    allow_unused: bool | None = None,
+) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple (one per input).
+
+    Args:
+        outputs: a tensor or a sequence of tensors to differentiate.
+        inputs: a tensor or a sequence of tensors (leaves or not) that require grad.
+        grad_outputs: d(something)/d(output) for each output; may be None for a
+            one-element output (then 1).
+        retain_graph: keep the graph's saved arrays for another backward
+            (defaults to ``create_graph``).
+        create_graph: not supported (gradients here are computed in NumPy, so
+            they carry no graph: no higher-order gradients).
+        allow_unused: return None for an input the outputs do not depend on,
+            instead of raising.
+
+    Cost: one backward step per node of the graph behind ``outputs``.
+    """
+    if create_graph:
+        raise NotImplementedError(
+            "autograd.grad: create_graph=True (higher-order gradients) is not part of TinyTorch; gradients "
+            "are computed in NumPy and carry no graph"
+        )
+    outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    seeds = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
+    if len(seeds) != len(outputs):
+        raise ValueError(f"autograd.grad: got {len(seeds)} grad_outputs for {len(outputs)} outputs")
+    for position, tensor in enumerate(inputs):
+        if not getattr(tensor, "requires_grad", False):
+            raise RuntimeError(
+                f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) does not require grad; "
+                "create it with requires_grad=True"
+            )
+    pending: dict[int, np.ndarray] = {}  # id of a node (or of a leaf tensor) -> gradient received so far
+    for output, seed in zip(outputs, seeds):
+        _add(pending, output.grad_fn or output, _seed(output, seed))
+    wanted = {id(t.grad_fn or t) for t in inputs}
+    found: dict[int, np.ndarray] = {}
+    root = Function()  # one root above every output, so a node shared by two outputs waits for both
+    root.parents = [o.grad_fn for o in outputs if o.grad_fn is not None]
+    for node in topological_order(root)[1:]:
+        g = pending.pop(id(node), None)
+        if g is None:
+            continue
+        if id(node) in wanted:
+            found[id(node)] = g
+        if node._saved is None:
+            raise RuntimeError(
+                "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
+            )
+        input_grads = node.backward(node, g)
+        if not retain_graph and node._saved:
+            node.saved_tensors = None
+        for parent, input_grad in zip(node.parents, input_grads):
+            if parent is not None and input_grad is not None:
+                _add(pending, parent, input_grad)
+    found.update((key, value) for key, value in pending.items() if key in wanted)  # leaves
+    results = []
+    for position, tensor in enumerate(inputs):
+        g = found.get(id(tensor.grad_fn or tensor))
+        if g is None and not allow_unused:
+            raise RuntimeError(
+                f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) was not used to compute the "
+                "outputs; pass allow_unused=True to get None for it"
+            )
+        results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
+    return tuple(results)
+
+
+def backward(tensors: object, grad_tensors: object = None, retain_graph: bool | None = None) -> None:
+    """``torch.autograd.backward``: each tensor's ``backward()`` with its gradient, into ``.grad``."""
+    tensors = _as_tuple(tensors)
+    seeds = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    for position, (tensor, seed) in enumerate(zip(tensors, seeds)):
+        keep = retain_graph or position < len(tensors) - 1
+        tensor.backward(seed, retain_graph=keep)
+
+
+def _as_tuple(value: object) -> tuple:
+    return (
+        tuple(value) if isinstance(value, Sequence) and not isinstance(value, tt_tensor.Tensor) else (value,)
+    )
+
+
+def _seed(output: object, seed: object) -> np.ndarray:
+    if not getattr(output, "requires_grad", False):
+        raise RuntimeError(
+            f"autograd.grad: an output (shape {tuple(output.shape)}) does not require grad and has no grad_fn"
+        )
+    if seed is None:
+        if output.array.size != 1:
+            raise RuntimeError(
+                f"autograd.grad: grad can be implicitly created only for one-element outputs, got shape "
+                f"{tuple(output.shape)}; pass grad_outputs= a tensor of that shape"
+            )
+        return np.ones(output.shape, dtype=output.array.dtype)
+    array = np.asarray(operand(seed), dtype=output.array.dtype)
+    if array.shape != output.shape:
+        raise RuntimeError(
+            f"autograd.grad: grad_output of shape {array.shape} for an output of shape {output.shape}"
+        )
+    return array
+
+
+def _add(pending: dict, node: object, g: np.ndarray) -> None:
+    key = id(node)
+    pending[key] = pending[key] + g if key in pending else g
+
+
+__all__ = ["backward", "grad"]

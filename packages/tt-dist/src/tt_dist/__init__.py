@@ -1,0 +1,55 @@
+"""tt-dist: data-parallel training on MPI, with PyTorch's ``torch.distributed`` names (module 21).
+
+Start N copies of a training script with ``mpiexec -n N python train.py`` (a
+host file spreads them over machines). Each joins the job with
+:func:`init_process_group`, wraps its model in :class:`DistributedDataParallel`
+and reads its own share of the data through :class:`DistributedSampler`;
+gradients are averaged over the ranks during ``backward()``, so every
+replica takes the same optimizer step. In the meta-package this is
+``tt.distributed`` (and ``tt.nn.parallel.DistributedDataParallel``).
+
+MPI comes from the package index: mpi4py and the ``mpich`` wheel, installed
+with this package, give a working ``mpiexec`` with no system MPI.
+
+Example (``mpiexec -n 2 python train.py``):
+    >>> import tt_dist as dist  # doctest: +SKIP
+    >>> dist.init_process_group("mpi")  # doctest: +SKIP
+    >>> model = dist.DistributedDataParallel(model)  # doctest: +SKIP
+    >>> sampler = dist.DistributedSampler(dataset, shuffle=True, seed=0)  # doctest: +SKIP
+    >>> loader = tt_optim.DataLoader(dataset, batch_size=32, sampler=sampler)  # doctest: +SKIP
+    >>> dist.print0(f"{dist.get_world_size()} ranks")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from .ddp import DistributedDataParallel, broadcast_tensors
+from .process_group import (
+    ProcessGroup,
+    ReduceOp,
+    Work,
+    all_gather_object,
+    all_reduce,
+    barrier,
+    broadcast,
+    broadcast_object_list,
+    destroy_process_group,
+    get_backend,
+    get_rank,
+    get_world_size,
+    init_process_group,
+    is_available,
+    is_initialized,
+)
+from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
+from .reducer import Reducer, assign_buckets
+from .sampler import DistributedSampler
+
+__all__ = [
+    "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp", "Reducer", "Work",
+    "all_gather_object", "all_reduce", "assign_buckets", "barrier", "broadcast", "broadcast_object_list",
+    "broadcast_tensors", "destroy_process_group", "get_backend", "get_rank", "get_world_size",
+    "init_process_group", "is_available", "is_initialized", "is_main_process", "load_checkpoint", "print0",
+    "rank_zero_only", "save_checkpoint",
+]  # fmt: skip
+
+__version__ = "0.1.0"

@@ -1,0 +1,329 @@
+"""The process group and its collectives: ``torch.distributed``'s functions, on MPI through mpi4py.
+
+Every process of a job runs the same script; ``mpiexec -n N python train.py``
+starts N of them (add ``-f hosts`` to spread them over machines). Each calls
+:func:`init_process_group` once, then :func:`get_rank` (0 … N-1) and
+:func:`get_world_size` (N) tell it who it is, and the collectives move tensors
+between all of them:
+
+* :func:`all_reduce` — every rank ends with the elementwise sum (or min, max,
+  product, average) of everyone's tensor;
+* :func:`broadcast` — every rank ends with rank ``src``'s tensor;
+* :func:`barrier` — nobody leaves until everybody has arrived.
+
+Tensors are changed in place, as in PyTorch, and their version counter is
+bumped like any in-place write. ``import tt_dist`` does not start MPI:
+:func:`init_process_group` does (importing ``mpi4py.MPI``), so programs that
+never train in parallel pay nothing.
+
+A rank that raises after :func:`init_process_group` prints its traceback and
+aborts the whole job (``MPI_Abort``), so the other ranks do not wait forever
+inside a collective for a partner that is gone. A collective that waits longer
+than the group's ``timeout`` raises ``TimeoutError`` (and so ends the job too):
+collectives start non-blocking and poll (:meth:`ProcessGroup.wait`).
+
+Cost: an all-reduce of n bytes on N ranks moves about 2·n·(N-1)/N bytes per
+rank (MPI picks ring or tree algorithms); broadcast about n.
+"""
+
+from __future__ import annotations
+
+import datetime
+import enum
+import sys
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from tt_tensor import versions
+
+#: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
+DEFAULT_TIMEOUT = 1800.0
+
+_NOT_INITIALIZED = (
+    "Default process group has not been initialized, please make sure to call init_process_group() "
+    "(and launch the script with `mpiexec -n N python script.py`)"
+)
+
+
+class ReduceOp(enum.Enum):
+    """How :func:`all_reduce` combines the ranks' tensors (``torch.distributed.ReduceOp``)."""
+
+    SUM = "sum"
+    PRODUCT = "product"
+    MIN = "min"
+    MAX = "max"
+    AVG = "avg"
+
+
+@dataclass
+class ProcessGroup:
+    """A set of ranks that run collectives together: here, an MPI communicator.
+
+    ``comm`` is the mpi4py communicator (``MPI.COMM_WORLD`` for the default
+    group); ``rank`` and ``size`` are read from it once.
+    """
+
+    comm: Any
+    rank: int
+    size: int
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds a collective may wait for the other ranks
+
+    def wait(self, requests: list[Any], op: str) -> None:
+        """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
+
+        MPI has no timeout of its own: this polls the requests (``Testall``), yielding the
+        CPU between polls. The error then ends the job (see :func:`init_process_group`).
+        """
+        from mpi4py import MPI
+
+        if self.timeout is None:
+            MPI.Request.Waitall(requests)
+            return
+        deadline = time.monotonic() + self.timeout
+        while not MPI.Request.Testall(requests):
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{op}: rank {self.rank} waited more than {self.timeout:g} s for the other ranks of "
+                    f"{self.size}; one of them has stopped or is not calling the same collectives in the "
+                    "same order (raise init_process_group's timeout= for long pauses between collectives)"
+                )
+            time.sleep(_POLL)
+
+    def mpi_op(self, op: ReduceOp) -> Any:
+        """The MPI operation for ``op`` (AVG is a SUM followed by a division)."""
+        from mpi4py import MPI
+
+        table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
+                 ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}  # fmt: skip
+        if not isinstance(op, ReduceOp):
+            raise TypeError(f"all_reduce: op must be a ReduceOp (SUM, PRODUCT, MIN, MAX, AVG), got {op!r}")
+        return table[op]
+
+
+_default: ProcessGroup | None = None
+_previous_excepthook = None
+_POLL = 2e-5  # seconds between polls of an unfinished collective
+
+
+def init_process_group(
+    backend: str | None = "mpi",
+    init_method: str | None = None,
+    timeout: datetime.timedelta | float | None = datetime.timedelta(seconds=DEFAULT_TIMEOUT),
+    world_size: int = -1,
+    rank: int = -1,
+    **unused: Any,
+) -> None:
+    """Join the job's default process group (``MPI.COMM_WORLD``); call once per process.
+
+    Args:
+        backend: ``"mpi"`` (the only backend; ``None`` means the same).
+        init_method: ignored: MPI's launcher (``mpiexec``) already connects the ranks.
+        timeout: how long a collective of tt-dist (``all_reduce``, ``broadcast``,
+            ``barrier``, DDP's gradient all-reduce) waits for the other ranks before
+            raising ``TimeoutError``, which ends the job: a ``datetime.timedelta`` or
+            seconds (default 30 minutes, PyTorch's; ``None``: wait forever).
+        world_size, rank: if given, checked against what ``mpiexec`` started.
+
+    Raises:
+        ValueError: another backend, a second call, or a world size / rank that is not
+            the one ``mpiexec`` gave this process.
+    """
+    global _default, _previous_excepthook
+    if backend not in (None, "mpi"):
+        raise ValueError(
+            f"init_process_group: backend {backend!r} is not available; tt-dist runs on MPI: "
+            "use backend='mpi' "
+            "and launch with `mpiexec -n N python script.py`"
+        )
+    if _default is not None:
+        raise ValueError("init_process_group: trying to initialize the default process group twice")
+    from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
+
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    elif timeout is not None and not isinstance(timeout, (int, float)):
+        raise TypeError(
+            f"init_process_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}"
+        )
+    if timeout is not None and not timeout > 0:
+        raise ValueError(f"init_process_group: timeout must be positive, got {timeout!r} seconds")
+    comm = MPI.COMM_WORLD
+    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), None if timeout is None else float(timeout))
+    if world_size not in (-1, None) and world_size != group.size:
+        raise ValueError(
+            f"init_process_group: world_size={world_size} but mpiexec started {group.size} processes; "
+            f"launch with `mpiexec -n {world_size}` or leave world_size out"
+        )
+    if rank not in (-1, None) and rank != group.rank:
+        raise ValueError(f"init_process_group: rank={rank} but MPI gave this process rank {group.rank}")
+    _default = group
+    _previous_excepthook = sys.excepthook
+    sys.excepthook = _abort_job
+
+
+def _abort_job(kind: type[BaseException], error: BaseException, trace: Any) -> None:
+    """An uncaught error on one rank: show it, then end every rank of the job (no hang in a collective)."""
+    group = _default
+    prefix = f"[rank {group.rank}] " if group is not None else ""
+    lines = traceback.format_exception(kind, error, trace)
+    sys.stderr.write("".join(prefix + line for text in lines for line in text.splitlines(True)))
+    sys.stderr.flush()
+    if group is not None and group.size > 1:
+        group.comm.Abort(1)
+    elif _previous_excepthook is not None:
+        _previous_excepthook(kind, error, trace)
+
+
+def destroy_process_group(group: ProcessGroup | None = None) -> None:
+    """Leave the default process group (MPI itself is finalized when the process exits)."""
+    global _default, _previous_excepthook
+    if _default is None:
+        raise RuntimeError(f"destroy_process_group: {_NOT_INITIALIZED}")
+    _default = None
+    if _previous_excepthook is not None:
+        sys.excepthook = _previous_excepthook
+        _previous_excepthook = None
+
+
+def is_available() -> bool:
+    """True when mpi4py can be imported (``torch.distributed.is_available``)."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def is_initialized() -> bool:
+    """True between :func:`init_process_group` and :func:`destroy_process_group`."""
+    return _default is not None
+
+
+def default_group(group: ProcessGroup | None = None, op: str = "distributed") -> ProcessGroup:
+    """``group``, or the default process group; a clear error if there is none yet."""
+    if group is not None:
+        return group
+    if _default is None:
+        raise RuntimeError(f"{op}: {_NOT_INITIALIZED}")
+    return _default
+
+
+def get_rank(group: ProcessGroup | None = None) -> int:
+    """This process's rank in the group: 0 … world size - 1."""
+    return default_group(group, "get_rank").rank
+
+
+def get_world_size(group: ProcessGroup | None = None) -> int:
+    """How many processes the group has."""
+    return default_group(group, "get_world_size").size
+
+
+def get_backend(group: ProcessGroup | None = None) -> str:
+    """``"mpi"``."""
+    default_group(group, "get_backend")
+    return "mpi"
+
+
+def barrier(group: ProcessGroup | None = None) -> None:
+    """Wait until every rank of the group has called ``barrier``."""
+    group = default_group(group, "barrier")
+    group.wait([group.comm.Ibarrier()], "barrier")
+
+
+class Work:
+    """A collective started with ``async_op=True``: ``wait()`` finishes it (``torch.distributed.Work``)."""
+
+    def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None) -> None:
+        self._group, self._request, self._op, self._finish = group, request, op, finish
+
+    def is_completed(self) -> bool:
+        """Whether the collective has finished (does not block)."""
+        return self._request is None or bool(self._request.Test())
+
+    def wait(self, timeout: Any = None) -> bool:
+        """Block until the collective is done and its result is in the tensor."""
+        if self._request is not None:
+            self._group.wait([self._request], self._op)
+            self._request = None
+            if self._finish is not None:
+                self._finish()
+                self._finish = None
+        return True
+
+
+def _buffer(tensor: Any, op: str) -> np.ndarray:
+    array = getattr(tensor, "array", None)
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"{op}: expected a tinytorch Tensor, got {type(tensor).__name__}")
+    if not (array.flags.c_contiguous and array.flags.writeable):
+        raise ValueError(
+            f"{op}: the tensor of shape {tuple(array.shape)} is not contiguous and writeable; "
+            "pass tensor.contiguous() (or a clone) and copy the result back"
+        )
+    return array
+
+
+def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | None = None,
+               async_op: bool = False) -> Work | None:  # fmt: skip
+    """Combine ``tensor`` over every rank, in place: afterwards each rank holds the same result.
+
+    Args:
+        tensor: a contiguous tensor, same shape and dtype on every rank.
+        op: :class:`ReduceOp` (``SUM`` by default; ``AVG`` divides the sum by the world size).
+        async_op: return a :class:`Work` at once (MPI ``Iallreduce``) instead of waiting.
+
+    Example (on 2 ranks, both end with ``tensor([1.])``):
+        >>> t = tt.tensor([float(dist.get_rank())])  # doctest: +SKIP
+        >>> dist.all_reduce(t)  # doctest: +SKIP
+    """
+    from mpi4py import MPI
+
+    group = default_group(group, "all_reduce")
+    array = _buffer(tensor, "all_reduce")
+    mpi_op = group.mpi_op(op)
+
+    def finish() -> None:
+        if op is ReduceOp.AVG:
+            np.divide(array, group.size, out=array)
+        versions.bump(array)
+
+    work = Work(group, group.comm.Iallreduce(MPI.IN_PLACE, array, op=mpi_op), "all_reduce", finish)
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+def broadcast(tensor: Any, src: int = 0, group: ProcessGroup | None = None,
+              async_op: bool = False) -> Work | None:  # fmt: skip
+    """Copy rank ``src``'s ``tensor`` into ``tensor`` on every rank, in place."""
+    group = default_group(group, "broadcast")
+    if not 0 <= src < group.size:
+        raise ValueError(
+            f"broadcast: src={src} is not a rank of a group of {group.size} (0 … {group.size - 1})"
+        )
+    array = _buffer(tensor, "broadcast")
+    work = Work(group, group.comm.Ibcast(array, root=src), "broadcast", lambda: versions.bump(array))
+    if async_op:
+        return work
+    work.wait()
+    return None
+
+
+def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
+    """Fill ``object_list`` (one slot per rank) with every rank's ``obj`` (picklable Python values)."""
+    group = default_group(group, "all_gather_object")
+    if len(object_list) != group.size:
+        raise ValueError(
+            f"all_gather_object: object_list has {len(object_list)} slots, the group has {group.size} ranks"
+        )
+    object_list[:] = group.comm.allgather(obj)
+
+
+def broadcast_object_list(object_list: list[Any], src: int = 0, group: ProcessGroup | None = None) -> None:
+    """Replace ``object_list``'s items on every rank with rank ``src``'s (picklable Python values)."""
+    group = default_group(group, "broadcast_object_list")
+    object_list[:] = group.comm.bcast(list(object_list), root=src)

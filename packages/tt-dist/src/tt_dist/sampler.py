@@ -1,0 +1,110 @@
+"""``DistributedSampler``: each rank's share of a dataset, the same shuffle on every rank.
+
+Data-parallel training gives each of N ranks a different 1/N of every epoch.
+Every rank draws the *same* permutation (seeded by ``seed + epoch``, so no
+communication is needed), pads it to a multiple of N by repeating its start
+(or, with ``drop_last``, cuts the tail), and keeps every N-th index starting
+at its rank. Over the N ranks each index appears exactly once per epoch,
+plus the few repeated ones that pad it — PyTorch's semantics, so a loader
+gives every rank the same number of batches and the collectives stay paired.
+
+Example (on each rank):
+    >>> sampler = DistributedSampler(dataset, shuffle=True, seed=0)  # doctest: +SKIP
+    >>> loader = DataLoader(dataset, batch_size=32, sampler=sampler)  # doctest: +SKIP
+    >>> for epoch in range(epochs):  # doctest: +SKIP
+    ...     sampler.set_epoch(epoch)  # a new order each epoch, the same on all ranks
+    ...     for x, y in loader: ...
+
+Cost: one permutation of ``len(dataset)`` integers per epoch, on every rank.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .process_group import get_rank, get_world_size
+
+
+class DistributedSampler:
+    """The indices of ``dataset`` that rank ``rank`` of ``num_replicas`` reads this epoch.
+
+    Args:
+        dataset: anything with ``len()``.
+        num_replicas: how many ranks share the data (default: the world size).
+        rank: this rank (default: :func:`get_rank`).
+        shuffle: a new random order every epoch (call :meth:`set_epoch`), the same on all ranks.
+        seed: the shuffle's seed; must be the same on every rank.
+        drop_last: cut the tail so every rank gets ``len // num_replicas`` indices, instead of
+            padding with repeats to ``ceil(len / num_replicas)``.
+    """
+
+    def __init__(
+        self,
+        dataset: Any,
+        num_replicas: int | None = None,
+        rank: int | None = None,
+        shuffle: bool = True,
+        seed: int = 0,
+        drop_last: bool = False,
+    ) -> None:
+        if num_replicas is None:
+            num_replicas = get_world_size()
+        if rank is None:
+            rank = get_rank()
+        if not isinstance(num_replicas, (int, np.integer)) or num_replicas < 1:
+            raise ValueError(
+                f"DistributedSampler: num_replicas must be a positive integer, got {num_replicas!r}"
+            )
+        if not isinstance(rank, (int, np.integer)) or not 0 <= rank < num_replicas:
+            raise ValueError(
+                f"DistributedSampler: invalid rank {rank!r}, "
+                f"rank should be in the interval [0, {num_replicas - 1}]"
+            )
+        self.dataset = dataset
+        self.num_replicas = int(num_replicas)
+        self.rank = int(rank)
+        self.shuffle = bool(shuffle)
+        self.seed = int(seed)
+        self.drop_last = bool(drop_last)
+        self.epoch = 0
+        # BEGIN SOLUTION 21
+        n = len(dataset)
+        if self.drop_last and n % self.num_replicas:
+            self.num_samples = math.ceil((n - self.num_replicas) / self.num_replicas)
+        else:
+            self.num_samples = math.ceil(n / self.num_replicas)
+        self.total_size = self.num_samples * self.num_replicas
+        # END SOLUTION
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use the shuffle of ``epoch``; call it at the start of every epoch, on every rank."""
+        self.epoch = int(epoch)
+
+    def indices(self) -> np.ndarray:
+        """This rank's indices for the current epoch, as an int64 array of length ``len(self)``."""
+        # BEGIN SOLUTION 21
+        n = len(self.dataset)
+        if self.shuffle:
+            order = np.random.default_rng(self.seed + self.epoch).permutation(n)
+        else:
+            order = np.arange(n)
+        # np.resize repeats the order from its start up to total_size (padding), or cuts it (drop_last).
+        order = np.resize(order, self.total_size)
+        return order[self.rank : self.total_size : self.num_replicas].astype(np.int64)
+        # END SOLUTION
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.indices().tolist())
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+    def __repr__(self) -> str:
+        return (
+            f"DistributedSampler({len(self.dataset)} samples, rank {self.rank} of {self.num_replicas}, "
+            f"shuffle={self.shuffle}, seed={self.seed}, drop_last={self.drop_last})"
+        )

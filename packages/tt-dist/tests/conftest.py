@@ -1,0 +1,58 @@
+"""Shared fixtures for tt-dist's tests (module 21).
+
+``mpirun(script, *args, n=2)`` runs ``packages/tt-dist/tests/workers/<script>``
+under ``mpiexec -n n`` with this interpreter, and returns the finished
+process (stdout, stderr, returncode). The ranks inherit the environment
+(``PYTHONPATH`` included, so a mutation run's copy of the sources is the one
+they import) with one BLAS thread each: two ranks on two cores.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+WORKERS = Path(__file__).resolve().parent / "workers"
+
+
+def mpiexec() -> str:
+    """The ``mpiexec`` beside this interpreter (the ``mpich`` wheel's), else the one on ``PATH``."""
+    beside = Path(sys.executable).parent / "mpiexec"
+    found = str(beside) if beside.exists() else shutil.which("mpiexec")
+    if found is None:
+        pytest.fail(
+            "module 21's tests need MPI: no mpiexec beside this Python or on PATH; install tt-dist's "
+            "dependencies (`pip install -e packages/tt-dist` brings mpi4py and the mpich wheel)"
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+def mpirun():
+    def run(script: str, *args: str, n: int = 2, timeout: int = 60) -> subprocess.CompletedProcess:
+        """Run the worker; past ``timeout`` seconds the whole job is killed and the test fails.
+
+        A hung job (ranks waiting in mismatched collectives, say) must not outlive the test:
+        ``MPIEXEC_TIMEOUT`` makes MPICH's launcher end it, and the launcher runs in its own
+        process group, which is killed as a whole if it has not.
+        """
+        one_thread = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "TINYTORCH_NUM_THREADS": "1"}
+        env = {**os.environ, **one_thread, "MPIEXEC_TIMEOUT": str(timeout)}
+        command = [mpiexec(), "-n", str(n), sys.executable, str(WORKERS / script), *args]
+        job = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                               start_new_session=True)  # fmt: skip
+        try:
+            stdout, stderr = job.communicate(timeout=timeout + 10)
+        except subprocess.TimeoutExpired:
+            os.killpg(job.pid, signal.SIGKILL)
+            stdout, stderr = job.communicate()
+            pytest.fail(f"mpiexec -n {n} {script} did not finish in {timeout} s:\n{stdout}\n{stderr}")
+        return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
+
+    return run

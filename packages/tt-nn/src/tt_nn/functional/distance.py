@@ -1,0 +1,56 @@
+"""Vector norms and similarity: ``F.normalize``, ``F.cosine_similarity``, ``F.pairwise_distance``.
+
+Composed from recorded tt-autograd primitives, so their gradients come from
+the primitives'. The 2-norm is taken as ``sqrt(max(sum(x**2), eps**2))``,
+which equals ``max(||x||, eps)`` and keeps the gradient finite at ``x = 0``
+(``sqrt``'s derivative is infinite at 0).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_tensor.checks import normalize_dim
+
+from ._checks import float_arg
+
+
+def _norm(x, p: float, dim: int, eps: float):
+    """``max(||x||_p, eps)`` along ``dim``, kept as a size-1 dim."""
+    if p == 2:
+        return (x * x).sum(dim, keepdim=True).clamp(min=eps * eps).sqrt()
+    return x.norm(p, dim, keepdim=True).clamp(min=eps)
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):  # noqa: A002
+    """``x / max(||x||_p, eps)`` along ``dim``: unit vectors, like ``torch.nn.functional.normalize``.
+
+    Shape: input ``(*)``, output ``(*)``. Cost: 3 passes over ``x``.
+    """
+    input = float_arg("normalize", input)  # noqa: A001
+    if out is not None:
+        raise NotImplementedError("normalize: out= is not supported; use the returned tensor")
+    dim = normalize_dim("normalize", dim, input.ndim)
+    return input / _norm(input, p, dim, eps)
+
+
+def cosine_similarity(x1, x2, dim: int = 1, eps: float = 1e-8):
+    """``sum(x1 * x2) / (max(||x1||, eps) * max(||x2||, eps))`` along ``dim`` (inputs broadcast).
+
+    Shape: ``x1`` and ``x2`` broadcast to ``(*)``; output ``(*)`` without ``dim``.
+    """
+    x1, x2 = float_arg("cosine_similarity", x1, "x1"), float_arg("cosine_similarity", x2, "x2")
+    try:
+        shape = tuple(np.broadcast_shapes(x1.shape, x2.shape))
+    except ValueError:
+        raise RuntimeError(
+            f"cosine_similarity: x1 {tuple(x1.shape)} and x2 {tuple(x2.shape)} cannot be broadcast together"
+        ) from None
+    dim = normalize_dim("cosine_similarity", dim, len(shape))
+    return ((x1 / _norm(x1, 2, dim, eps)) * (x2 / _norm(x2, 2, dim, eps))).sum(dim)
+
+
+def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False):
+    """``||x1 - x2 + eps||_p`` over the last dim, like ``torch.nn.functional.pairwise_distance``."""
+    x1, x2 = float_arg("pairwise_distance", x1, "x1"), float_arg("pairwise_distance", x2, "x2")
+    diff = x1 - x2 + eps
+    return diff.norm(p, -1, keepdim)

@@ -1,0 +1,190 @@
+"""Padding and resizing, both as *resampling along one axis*: ``F.pad`` and ``F.interpolate``.
+
+Every output position along an axis reads one or two input positions with
+weights: reflect/replicate/circular padding and nearest resizing read one
+(weight 1), linear/bilinear resizing reads the two neighbours with weights
+``1 - t`` and ``t``, constant padding reads nothing (weight 0) and adds the
+fill value. So one ``Function`` does it all, an axis at a time:
+
+    forward:  out[..., j, ...]  = sum_k w_k[j] * x[..., i_k[j], ...]
+    backward: dx[..., i_k[j], ...] += w_k[j] * g[..., j, ...]   (np.add.at)
+
+Cost: O(k * output size) per axis, vectorised.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function
+
+from ._checks import float_arg, tensor_arg
+
+
+class ResampleFunction(Function):
+    """``out = sum_k weights[k] * take(x, indices[k], axis)``; ``indices``, ``weights``: ``(k, out_size)``."""
+
+    @staticmethod
+    def forward(ctx, x, axis, indices, weights):
+        ctx.shape, ctx.axis, ctx.indices, ctx.weights = x.shape, axis, indices, weights
+        view = [1] * x.ndim
+        view[axis] = -1
+        out = None
+        for index, weight in zip(indices, weights):
+            term = np.take(x, index, axis=axis) * weight.astype(x.dtype).reshape(view)
+            out = term if out is None else out + term
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=grad.dtype)
+        view = [1] * grad.ndim
+        view[ctx.axis] = -1
+        where = (slice(None),) * ctx.axis
+        for index, weight in zip(ctx.indices, ctx.weights):
+            np.add.at(out, where + (index,), grad * weight.astype(grad.dtype).reshape(view))
+        return (out,)
+
+
+PAD_MODES = ("constant", "reflect", "replicate", "circular")
+
+
+def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa: A002
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left, right, top, bottom, ...)``, last dim first.
+
+    Args:
+        input: a tensor ``(*, ...)``.
+        pad: pairs of sizes, from the last dim backwards; negative sizes crop
+            (constant mode).
+        mode: ``"constant"`` (``value``, default 0), ``"reflect"`` (mirror without
+            repeating the edge), ``"replicate"`` (repeat the edge) or ``"circular"``.
+        value: the fill of constant padding.
+
+    Shape:
+        each padded dim grows by its two pads.
+    """
+    input = tensor_arg("pad", input)  # noqa: A001
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(
+            f"pad: padding {pad} must have an even length of at most 2 * input.ndim ({2 * input.ndim}) "
+            f"for an input of shape {tuple(input.shape)}"
+        )
+    if mode not in PAD_MODES:
+        raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of {PAD_MODES}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: value= only applies to mode='constant', not {mode!r}")
+    out = input
+    outside = np.zeros((), dtype=bool)  # where constant padding puts the fill value (broadcasts to out)
+    for pair in range(len(pad) // 2):
+        axis = input.ndim - 1 - pair
+        before, after = pad[2 * pair], pad[2 * pair + 1]
+        size = input.shape[axis]
+        if mode != "constant" and (before < 0 or after < 0):
+            raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
+        if mode == "reflect" and (before >= size or after >= size):
+            raise ValueError(
+                f"pad: reflect padding ({before}, {after}) must be smaller than the size {size} "
+                f"of dim {axis} (input shape {tuple(input.shape)})"
+            )
+        positions = np.arange(-before, size + after)
+        weight = np.ones(len(positions))
+        if mode == "constant":
+            inside = (positions >= 0) & (positions < size)
+            index, weight = np.clip(positions, 0, max(size - 1, 0)), inside.astype(np.float64)
+            outside = outside | ~inside.reshape([-1 if d == axis else 1 for d in range(input.ndim)])
+        elif mode == "reflect":  # ... 2 1 | 0 1 2 3 | 2 1 ...: period 2 * (size - 1)
+            period = 2 * (size - 1)
+            index = np.abs(positions) % period if period else positions * 0
+            index = np.where(index >= size, period - index, index)
+        elif mode == "replicate":
+            index = np.clip(positions, 0, size - 1)
+        else:
+            index = positions % size
+        out = ResampleFunction.apply(out, axis=axis, indices=index[None], weights=weight[None])
+    if value and outside.any():
+        out = out + np.where(np.broadcast_to(outside, out.shape), value, 0.0).astype(out.array.dtype)
+    return out
+
+
+INTERPOLATE_MODES = ("nearest", "linear", "bilinear")
+
+
+def interpolate(
+    input,  # noqa: A002
+    size=None,
+    scale_factor=None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+):
+    """Resize the spatial dims of ``(N, C, L)`` or ``(N, C, H, W)`` input, like ``F.interpolate``.
+
+    Args:
+        size: the output spatial size (an int, or one per spatial dim).
+        scale_factor: or a multiplier per spatial dim (output size is
+            ``floor(input size * scale_factor)``).
+        mode: ``"nearest"``, ``"linear"`` (3-D input) or ``"bilinear"`` (4-D).
+        align_corners: for (bi)linear: map the corner pixels' centres onto each
+            other (True) or the corner pixels' edges (False, the default).
+
+    Shape:
+        ``(N, C, *spatial_in)`` -> ``(N, C, *spatial_out)``.
+    """
+    input = float_arg("interpolate", input)  # noqa: A001
+    if mode not in INTERPOLATE_MODES:
+        raise NotImplementedError(
+            f"interpolate: mode {mode!r} is not supported; use one of {INTERPOLATE_MODES}"
+        )
+    if (
+        input.ndim not in (3, 4)
+        or (mode == "linear" and input.ndim != 3)
+        or (mode == "bilinear" and input.ndim != 4)
+    ):
+        raise ValueError(
+            f"interpolate: mode {mode!r} got input of shape {tuple(input.shape)}; 'linear' takes (N, C, L), "
+            "'bilinear' takes (N, C, H, W) and 'nearest' either"
+        )
+    if mode == "nearest" and align_corners is not None:
+        raise ValueError("interpolate: align_corners only applies to the linear modes, not 'nearest'")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    spatial = input.shape[2:]
+    if (size is None) == (scale_factor is None):
+        raise ValueError("interpolate: give exactly one of size and scale_factor")
+    if size is not None:
+        sizes = (size,) * len(spatial) if isinstance(size, int) else tuple(size)
+        scales = [s_in / s_out for s_in, s_out in zip(spatial, sizes)]
+    else:
+        factors = (
+            (scale_factor,) * len(spatial) if not isinstance(scale_factor, (tuple, list)) else scale_factor
+        )
+        sizes = tuple(int(np.floor(s * f)) for s, f in zip(spatial, factors))
+        scales = [
+            s_in / s_out if recompute_scale_factor else 1.0 / f
+            for s_in, s_out, f in zip(spatial, sizes, factors)
+        ]
+    if len(sizes) != len(spatial) or any(s <= 0 for s in sizes):
+        raise ValueError(
+            f"interpolate: output size {sizes} must be positive, one per spatial dim of {spatial}"
+        )
+    out = input
+    for offset, (s_in, s_out, scale) in enumerate(zip(spatial, sizes, scales)):
+        index, weight = _taps(mode, s_in, s_out, scale, bool(align_corners))
+        out = ResampleFunction.apply(out, axis=2 + offset, indices=index, weights=weight)
+    return out
+
+
+def _taps(mode: str, s_in: int, s_out: int, scale: float, align_corners: bool):
+    """Input positions ``(k, s_out)`` and weights ``(k, s_out)`` that one output axis reads."""
+    dst = np.arange(s_out, dtype=np.float64)
+    if mode == "nearest":
+        return np.minimum(np.floor(dst * scale).astype(np.int64), s_in - 1)[None], np.ones((1, s_out))
+    if align_corners:
+        src = dst * ((s_in - 1) / (s_out - 1)) if s_out > 1 else dst * 0.0
+    else:
+        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+    low = np.minimum(np.floor(src).astype(np.int64), s_in - 1)
+    high = np.minimum(low + 1, s_in - 1)
+    frac = src - low
+    return np.stack([low, high]), np.stack([1.0 - frac, frac])

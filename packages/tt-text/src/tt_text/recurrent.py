@@ -1,0 +1,249 @@
+"""Recurrent layers: ``RNN``, ``LSTM`` and ``GRU`` with PyTorch's parameters, shapes and gate order.
+
+Composed from recorded tt-autograd primitives, so backpropagation through
+time needs no rule of its own. Per layer, the input projection of every
+time step is one matmul (``x @ W_ih^T + b_ih`` over ``(L, N, H_in)``); only
+the recurrent part, ``h @ W_hh^T``, runs step by step (a Python loop over
+time, not over elements). Gates follow PyTorch's layout:
+
+* RNN:  ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (or relu)
+* LSTM: rows ``[i, f, g, o]``; ``c' = f*c + i*g``, ``h' = o*tanh(c')``
+* GRU:  rows ``[r, z, n]``; ``n = tanh(x_n + r*(h W_hn^T + b_hn))``,
+  ``h' = (1 - z)*n + z*h``
+
+so ``state_dict`` keys (``weight_ih_l0``, ``bias_hh_l1``, ...) and values load
+into ``torch.nn.LSTM`` and back. Cost per layer: one ``(L*N, H_in) x (H_in,
+G*H)`` matmul plus ``L`` matmuls of ``(N, H) x (H, G*H)``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tt_autograd as autograd
+from tt_nn import Module, Parameter, init
+from tt_nn import functional as F
+
+GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """The shared machinery of :class:`RNN`, :class:`LSTM` and :class:`GRU` (one direction)."""
+
+    def __init__(
+        self,
+        mode: str,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        if bidirectional:
+            raise NotImplementedError(f"{name}: bidirectional=True is not part of TinyTorch")
+        if num_layers < 1 or hidden_size < 1 or input_size < 1:
+            raise ValueError(
+                f"{name}: input_size, hidden_size and num_layers must be positive, got {input_size}, "
+                f"{hidden_size}, {num_layers}"
+            )
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
+        self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
+        self.num_layers, self.bias, self.batch_first, self.dropout = num_layers, bias, batch_first, dropout
+        self.bidirectional = False
+        rows = GATES[mode] * hidden_size
+        for layer in range(num_layers):
+            width = input_size if layer == 0 else hidden_size
+            setattr(self, f"weight_ih_l{layer}", Parameter(autograd.empty(rows, width)))
+            setattr(self, f"weight_hh_l{layer}", Parameter(autograd.empty(rows, hidden_size)))
+            if bias:
+                setattr(self, f"bias_ih_l{layer}", Parameter(autograd.empty(rows)))
+                setattr(self, f"bias_hh_l{layer}", Parameter(autograd.empty(rows)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias from ``U(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, as PyTorch."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def flatten_parameters(self) -> None:
+        """Nothing to do: PyTorch packs the weights for cuDNN here; NumPy needs no packing."""
+
+    def _layer(self, layer: int) -> tuple:
+        get = lambda kind: getattr(self, f"{kind}_l{layer}", None)  # noqa: E731
+        return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh")
+
+    def _check(self, input, hx) -> tuple:
+        name = type(self).__name__
+        if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
+            raise ValueError(
+                f"{name}: expected input of shape (L, N, {self.input_size}) "
+                f"{'(batch_first: (N, L, ...)) ' if self.batch_first else ''}or (L, {self.input_size}), "
+                f"got {tuple(input.shape)}"
+            )
+        batched = input.ndim == 3
+        if not batched:
+            input = input.unsqueeze(1)  # noqa: A001
+        elif self.batch_first:
+            input = input.transpose(0, 1)  # noqa: A001
+        return input, batched
+
+    def _initial(self, hx, batch: int, dtype):
+        want = (self.num_layers, batch, self.hidden_size)
+        if hx is None:
+            return autograd.zeros(*want, dtype=dtype)
+        state = hx if hx.ndim == 3 else hx.unsqueeze(1)
+        if tuple(state.shape) != want:
+            raise ValueError(
+                f"{type(self).__name__}: expected hidden state of shape {want}, got {tuple(hx.shape)}"
+            )
+        return state
+
+    def _run(self, input, states: list) -> tuple:
+        """Every layer over time from ``states`` (per layer ``(h,)`` or ``(h, c)``): outputs, final states."""
+        x = input
+        finals = []
+        for layer in range(self.num_layers):
+            w_ih, w_hh, b_ih, b_hh = self._layer(layer)
+            projected = x.matmul(w_ih.t()) if b_ih is None else x.matmul(w_ih.t()) + b_ih  # (L, N, G*H)
+            state = states[layer]
+            outputs = []
+            for t in range(x.shape[0]):
+                state = self._cell(projected[t], state, w_hh, b_hh)
+                outputs.append(state[0])
+            finals.append(state)
+            x = autograd.stack(outputs, 0)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, training=True)
+        return x, finals
+
+    def _cell(self, projected, state: tuple, w_hh, b_hh) -> tuple:
+        raise NotImplementedError
+
+    def forward(self, input, hx=None):  # noqa: A002
+        """``(output, h_n)``, or ``(output, (h_n, c_n))`` for an LSTM; ``hx`` is the initial state (zeros)."""
+        x, batched = self._check(input, hx)
+        lstm = self.mode == "LSTM"
+        given = (hx if hx is not None else (None, None)) if lstm else (hx,)
+        initial = [self._initial(part, x.shape[1], x.dtype) for part in given]
+        output, finals = self._run(x, [tuple(s[k] for s in initial) for k in range(self.num_layers)])
+        states = [autograd.stack([final[j] for final in finals], 0) for j in range(len(initial))]
+        if not batched:
+            states = [s.squeeze(1) for s in states]
+        return _shaped(self, output, batched), tuple(states) if lstm else states[0]
+
+    def extra_repr(self) -> str:
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if not self.bias:
+            text += ", bias=False"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.dropout:
+            text += f", dropout={self.dropout}"
+        return text
+
+
+def _recurrent(h, w_hh, b_hh):
+    out = h.matmul(w_hh.t())
+    return out if b_hh is None else out + b_hh
+
+
+class RNN(RNNBase):
+    """Elman RNN, like ``torch.nn.RNN``: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)``.
+
+    Args:
+        input_size, hidden_size, num_layers, bias, batch_first, dropout: as PyTorch's.
+        nonlinearity: ``"tanh"`` (default) or ``"relu"``.
+
+    Shape:
+        input ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``, or ``(L, H_in)``);
+        returns ``output (L, N, H)`` and ``h_n (num_layers, N, H)``.
+    """
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        nonlinearity: str = "tanh",
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
+        mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(mode, *args)
+        self.nonlinearity = nonlinearity
+
+    def _cell(self, projected, state, w_hh, b_hh):
+        pre = projected + _recurrent(state[0], w_hh, b_hh)
+        return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
+
+
+class _Gated(RNNBase):
+    """The constructor that :class:`LSTM` and :class:`GRU` share (their ``MODE`` picks the gates)."""
+
+    MODE = ""
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+    ) -> None:
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional)
+        super().__init__(self.MODE, *args)
+
+
+class LSTM(_Gated):
+    """Long short-term memory, like ``torch.nn.LSTM`` (gate rows ``[i, f, g, o]``).
+
+    Shape:
+        input as :class:`RNN`; ``hx`` is ``(h_0, c_0)``, each ``(num_layers, N, H)``;
+        returns ``output (L, N, H)`` and ``(h_n, c_n)``.
+    """
+
+    MODE = "LSTM"
+
+    def _cell(self, projected, state, w_hh, b_hh):
+        h, c = state
+        i, f, g, o = (projected + _recurrent(h, w_hh, b_hh)).chunk(4, dim=-1)
+        c = f.sigmoid() * c + i.sigmoid() * g.tanh()
+        return o.sigmoid() * c.tanh(), c
+
+
+class GRU(_Gated):
+    """Gated recurrent unit, like ``torch.nn.GRU`` (gate rows ``[r, z, n]``).
+
+    Shape: as :class:`RNN`.
+    """
+
+    MODE = "GRU"
+
+    def _cell(self, projected, state, w_hh, b_hh):
+        (h,) = state
+        x_r, x_z, x_n = projected.chunk(3, dim=-1)
+        h_r, h_z, h_n = _recurrent(h, w_hh, b_hh).chunk(3, dim=-1)
+        r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+        n = (x_n + r * h_n).tanh()
+        return ((1.0 - z) * n + z * h,)
+
+
+def _shaped(module: RNNBase, output, batched: bool):
+    if not batched:
+        return output.squeeze(1)
+    return output.transpose(0, 1) if module.batch_first else output

@@ -1,0 +1,28 @@
+"""``tinytorch.autograd``: PyTorch's ``torch.autograd`` namespace over tt-autograd.
+
+``grad(outputs, inputs, ...)`` returns gradients without touching ``.grad``;
+``backward(tensors, grad_tensors)`` accumulates them; ``Function`` is the base
+of custom differentiable ops; ``gradcheck`` compares with finite differences.
+
+Example:
+    >>> import tinytorch as torch
+    >>> x = torch.tensor([3.0], requires_grad=True)
+    >>> torch.autograd.grad((x ** 2).sum(), [x])
+    (tensor([6.]),)
+"""
+
+from __future__ import annotations
+
+from tt_autograd import Function, enable_grad, gradcheck, inference_mode, no_grad, set_grad_enabled
+from tt_autograd.gradients import backward, grad
+
+__all__ = [
+    "Function",
+    "backward",
+    "enable_grad",
+    "grad",
+    "gradcheck",
+    "inference_mode",
+    "no_grad",
+    "set_grad_enabled",
+]

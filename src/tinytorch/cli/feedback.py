@@ -1,0 +1,120 @@
+"""What ``tito module test`` prints: a short report of a module's tests, not pytest's full output.
+
+On a freshly started module every test fails, most of them at a stub; pytest's
+own output is then thousands of lines. The report instead groups the failures:
+
+* **still to write**: each exercise whose stub was hit (``NotImplementedError``
+  raised from a ``# BEGIN SOLUTION`` region), with its ``file:line`` and how many
+  tests reached it;
+* **failing**: the other failures, each with the test's ``file:line``, the line
+  that raised, and the exception's one-line message (at most :data:`SHOWN`);
+* collection errors (a file whose tests could not even be loaded), first.
+
+``--full`` prints pytest's own output instead. The numbers come from the pytest
+plugin beside this file (``plugins/tito_report.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: How many failures the report lists before "... and N more".
+SHOWN = 12
+STUB = re.compile(r"NotImplementedError: module (?P<module>\d\d): implement (?P<function>[\w.<>]+)")
+#: Chapter sections that name functions without teaching them.
+NOT_TEACHING = ("Exercises", "Check yourself")
+
+
+@dataclass
+class Report:
+    """The outcome of one ``tito module test`` run, read from the plugin's JSON."""
+
+    outcomes: dict[str, str]
+    failures: list[dict[str, str]]
+    collection_errors: list[dict[str, str]]
+    duration_s: float
+    stubs: Counter = field(default_factory=Counter)  # (function, where) -> tests that reached the stub
+
+    @classmethod
+    def read(cls, path: Path) -> Report:
+        data = json.loads(path.read_text())
+        report = cls(data["outcomes"], [], data["collection_errors"], data["duration_s"])
+        for failure in data["failures"]:
+            stub = STUB.search(failure["message"])
+            if stub:
+                report.stubs[(stub["function"], failure["where"])] += 1
+            else:
+                report.failures.append(failure)
+        return report
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for value in self.outcomes.values() if value == outcome)
+
+
+def chapter_section(chapter: Path, function: str) -> str:
+    """The heading of the first section of ``chapter`` that names ``function`` in backticks.
+
+    ``GELUFunction.forward`` is looked for as ``GELUFunction.forward``, then ``GELUFunction``,
+    then ``forward``; sections that only list or quiz (:data:`NOT_TEACHING`) are passed over, and
+    "Exercises" is the fallback: every chapter has one.
+    """
+    if not chapter.is_file():
+        return ""
+    sections: list[tuple[str, str]] = []
+    for block in re.split(r"^(?=##+ )", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        heading, _, body = block.partition("\n")
+        if heading.startswith("##"):
+            sections.append((heading.lstrip("#").strip(), body))
+    names = [function, *function.split(".")]
+    for name in names:
+        for heading, body in sections:
+            if heading not in NOT_TEACHING and f"`{name}" in body:
+                return heading
+    return "Exercises" if any(heading == "Exercises" for heading, _ in sections) else ""
+
+
+def line_order(where: str) -> tuple[str, int]:
+    """``"a.py:12"`` → ``("a.py", 12)``: sorts locations by file, then by line number."""
+    path, _, line = where.rpartition(":")
+    return (path, int(line)) if line.isdigit() else (where, 0)
+
+
+def relative(where: str, root: Path) -> str:
+    """``/abs/root/packages/x.py:12`` → ``packages/x.py:12``."""
+    prefix = str(root.resolve()) + "/"
+    return where[len(prefix) :] if where.startswith(prefix) else where
+
+
+def summary_lines(report: Report, title: str, root: Path) -> list[str]:
+    """The report as Rich-markup lines: the counts, the exercises still to write, then the failures."""
+    passed, failed = report.count("passed"), report.count("failed")
+    head = f"[bold]{title}[/]: {passed} passed, {failed} failed"
+    if report.collection_errors:
+        head += f", {len(report.collection_errors)} files not loaded"
+    lines = [head + f" in {report.duration_s:.1f} s"]
+    for error in report.collection_errors:
+        where = relative(error.get("where", ""), root)
+        at = f" ({where})" if where else ""
+        lines.append(f"[red]could not load[/] {error['nodeid']}: {error['message']}{at}")
+    if report.stubs:
+        lines.append("[yellow]still to write[/] (their stubs raise NotImplementedError):")
+        for (function, where), tests in sorted(report.stubs.items(), key=lambda item: line_order(item[0][1])):
+            reach = "tests reach it" if tests != 1 else "test reaches it"
+            lines.append(f"  {relative(where, root)}  {function}  ({tests} {reach})")
+    if report.failures:
+        lines.append("[red]failing[/]:")
+        for failure in report.failures[:SHOWN]:
+            name = failure["nodeid"].split("::", 1)[-1]
+            lines.append(f"  {failure['test']}  {name}")
+            where = relative(failure["where"], root)
+            lines.append(f"      {failure['message'][:240]}" + (f"  (at {where})" if where else ""))
+        if len(report.failures) > SHOWN:
+            more = len(report.failures) - SHOWN
+            lines.append(f"  ... and {more} more (-x stops at the first; --full shows all)")
+    if not failed and not report.collection_errors and passed:
+        lines.append("[green]all tests pass[/]")
+    return lines
