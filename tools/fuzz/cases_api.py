@@ -314,6 +314,7 @@ def layer_cases() -> list[Case]:
         ),
         "LayerNorm float16 at |x|~1000": (_half_layer_norm, lambda r: r),
         "softmax float16 over 4000": (_half_softmax, lambda r: r),
+        "BatchNorm1d float16 at |x|~500": (_half_batch_norm, lambda r: r),
         "Module.half()": (lambda: nn.Linear(2, 2).half().weight.dtype, lambda r: r == tt.float16),
         "int // nonzero": (
             lambda: (tt.tensor([7, -7]) // tt.tensor([2, 2])).tolist(),
@@ -343,6 +344,14 @@ def _half_layer_norm() -> bool:
     out = nn.LayerNorm(8).half()(tt.tensor(x)).detach().numpy().astype(np.float64)
     ref = x.astype(np.float64)
     ref = (ref - ref.mean(1, keepdims=True)) / np.sqrt(ref.var(1, keepdims=True) + 1e-5)
+    return bool(np.allclose(out, ref, atol=1e-2))
+
+
+def _half_batch_norm() -> bool:
+    x = (np.random.default_rng(0).standard_normal((64, 4)) * 500).astype(np.float16)
+    out = nn.BatchNorm1d(4).half()(tt.tensor(x)).detach().numpy().astype(np.float64)
+    ref = x.astype(np.float64)
+    ref = (ref - ref.mean(0)) / np.sqrt(ref.var(0) + 1e-5)
     return bool(np.allclose(out, ref, atol=1e-2))
 
 

@@ -67,3 +67,26 @@ def test_float16_layer_norm_gradients_are_float16_and_match_float32(rng):
     np.testing.assert_allclose(x16.grad.array.astype(np.float32), x32.grad.array, rtol=2e-2, atol=2e-5)
     weight_grad = norm16.weight.grad.array.astype(np.float32)
     np.testing.assert_allclose(weight_grad, norm32.weight.grad.array, atol=2e-2)
+
+
+def test_float16_batch_norm_is_right_and_updates_its_float16_running_stats(rng):
+    values = (rng.standard_normal((64, 4)) * 500).astype(np.float16)  # Σx² overflows float16
+    norm = nn.BatchNorm1d(4).half()
+    x = autograd.tensor(values, requires_grad=True)
+    out = norm(x)
+    assert out.array.dtype == np.float16
+    wide = values.astype(np.float64)
+    reference = (wide - wide.mean(0)) / np.sqrt(wide.var(0) + 1e-5)
+    np.testing.assert_allclose(out.array.astype(np.float64), reference, atol=4e-3)
+    assert norm.running_mean.array.dtype == np.float16
+    np.testing.assert_allclose(norm.running_mean.array, 0.1 * wide.mean(0), rtol=2e-3)
+    out.sum().backward()
+    assert x.grad.array.dtype == np.float16 and np.isfinite(x.grad.array).all()
+    norm.eval()
+    np.testing.assert_allclose(
+        norm(autograd.tensor(values)).array.astype(np.float64),
+        (wide - norm.running_mean.array.astype(np.float64))
+        / np.sqrt(norm.running_var.array.astype(np.float64) + 1e-5),
+        rtol=1e-2,
+        atol=1e-2,
+    )

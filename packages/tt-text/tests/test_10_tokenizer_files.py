@@ -38,8 +38,12 @@ def test_surrogates_round_trip(bpe, text):
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.text(alphabet=st.characters(codec=None, min_codepoint=0, max_codepoint=0x10FFFF), max_size=40))
-def test_every_string_round_trips(bpe, text):
+@given(
+    st.text(
+        alphabet=st.characters(min_codepoint=0, max_codepoint=0x10FFFF, exclude_categories=()), max_size=40
+    )
+)
+def test_every_string_round_trips(bpe, text):  # surrogates (category Cs) included
     assert bpe.decode(bpe.encode(text)) == text
 
 

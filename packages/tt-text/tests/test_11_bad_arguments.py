@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import tt_autograd
 from tt_text import Embedding
 
 
@@ -17,3 +19,11 @@ from tt_text import Embedding
 def test_bad_embedding_arguments_are_named(args, error, message):
     with pytest.raises(error, match=message):
         Embedding(*args)
+
+
+def test_good_arguments_still_give_a_working_embedding():
+    emb = Embedding(np.int64(5), 3, padding_idx=-1)
+    assert emb.padding_idx == 4 and emb.weight.shape == (5, 3)
+    out = emb(tt_autograd.tensor([[0, 4]]))
+    assert out.shape == (1, 2, 3)
+    np.testing.assert_array_equal(out.array[0, 1], np.zeros(3))

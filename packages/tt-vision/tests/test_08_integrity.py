@@ -159,3 +159,20 @@ def test_a_truncated_cifar_archive_names_the_file(tmp_path, rng):
     archive.write_bytes(archive.read_bytes()[:-200])
     with pytest.raises(DatasetFileError, match=r"CIFAR10: .*tar\.gz is truncated or damaged"):
         read_cifar_archive(archive, train=True)
+
+
+def test_the_next_write_removes_temporaries_of_killed_writers_only(tmp_path, rng, cache):
+    import subprocess
+    import sys
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    cache.mkdir(parents=True)
+    stale = cache / f".mnist-train-x-images.npy.{dead.pid}.abc123.part"
+    alive = cache / f".mnist-train-x-images.npy.{os.getppid()}.def456.part"
+    other = cache / "notes.part"
+    for path in (stale, alive, other):
+        path.write_bytes(b"partial")
+    write_mnist_npz(tmp_path / "mnist.npz", rng)
+    MNIST(root=tmp_path, download=False)
+    assert not stale.exists() and alive.exists() and other.exists()

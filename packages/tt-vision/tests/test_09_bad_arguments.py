@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
+import tt_autograd
 from tt_vision import Conv2d, MaxPool2d
 
 
@@ -21,3 +23,9 @@ from tt_vision import Conv2d, MaxPool2d
 def test_bad_layer_sizes_are_refused_when_the_layer_is_built(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_good_arguments_still_build_working_layers():
+    x = tt_autograd.randn(2, 3, 8, 8)
+    assert tuple(MaxPool2d((2, 2), stride=np.int64(2))(x).shape) == (2, 3, 4, 4)
+    assert tuple(Conv2d(np.int64(3), 4, (3, 3), groups=1)(x).shape) == (2, 4, 6, 6)

@@ -112,7 +112,8 @@ def conv2d(
 
 def _pool_args(op: str, kernel_size: IntPair, stride: IntPair | None, padding: IntPair):
     kernel = pair(op, "kernel_size", kernel_size)
-    stride_ = kernel if stride is None or stride == [] else pair(op, "stride", stride)
+    default = stride is None or (isinstance(stride, (list, tuple)) and not stride)  # None or [] (PyTorch's)
+    stride_ = kernel if default else pair(op, "stride", stride)
     return kernel, stride_, pair(op, "padding", padding, minimum=0)
 
 

@@ -250,6 +250,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Shape:
         output: the input's shape.
     """
+    if _is_half(input, weight, bias, running_mean, running_var):  # float32 statistics, float16 result
+        return _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps)
     # BEGIN SOLUTION 04
     x = float_arg("batch_norm", input)
     if x.ndim < 2:
@@ -275,3 +277,22 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         training=bool(training), momentum=float(momentum), eps=float(eps),
     )  # fmt: skip
     # END SOLUTION
+
+
+def _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps):  # noqa: A002
+    """:func:`batch_norm` of float16 tensors in float32; the running statistics are updated in place.
+
+    In float16 the per-channel sum of squares overflows (65504 is the
+    largest float16) for a batch of 64 values around 500, and the output
+    would be wrong; PyTorch's CPU kernel accumulates in float32, and so does this.
+    """
+    stats = [None if t is None else t.detach().float() for t in (running_mean, running_var)]
+
+    def in_float32(x, w, b):
+        return batch_norm(x, stats[0], stats[1], w, b, training, momentum, eps)
+
+    out = _in_float32(in_float32, input, (weight, bias))
+    for buffer, updated in zip((running_mean, running_var), stats):
+        if buffer is not None and training:
+            np.copyto(buffer.array, updated.array, casting="same_kind")
+    return out
