@@ -176,3 +176,25 @@ def test_the_next_write_removes_temporaries_of_killed_writers_only(tmp_path, rng
     write_mnist_npz(tmp_path / "mnist.npz", rng)
     MNIST(root=tmp_path, download=False)
     assert not stale.exists() and alive.exists() and other.exists()
+
+
+def test_checksums_run_again_only_when_a_cached_file_changed(tmp_path, rng, cache, monkeypatch):
+    x, y = write_mnist_npz(tmp_path / "mnist.npz", rng)
+    MNIST(root=tmp_path, download=False)  # decodes and writes the entry
+    calls = []
+    real_checksum = decoded.checksum
+    monkeypatch.setattr(decoded, "checksum", lambda array: calls.append(array.shape) or real_checksum(array))
+    MNIST(root=tmp_path, download=False)  # files changed less than SETTLED_NS ago: checked, not stamped
+    assert len(calls) == 2 and not list(cache.glob("*-verified.json"))
+    later = decoded.time.time_ns() + 3 * decoded.SETTLED_NS
+    monkeypatch.setattr(decoded.time, "time_ns", lambda: later)
+    MNIST(root=tmp_path, download=False)  # checked, and now stamped
+    assert len(calls) == 4 and len(list(cache.glob("*-verified.json"))) == 1
+    data = MNIST(root=tmp_path, download=False)  # unchanged since the stamp: no checksum
+    assert len(calls) == 4
+    np.testing.assert_array_equal(data.targets, y)
+    labels = next(cache.glob("*-labels.npy"))
+    rewrite_npy(labels, np.concatenate([y, y]))  # any write moves size or times: checked again
+    with pytest.warns(RuntimeWarning, match="does not match its record"):
+        data = MNIST(root=tmp_path, download=False)
+    np.testing.assert_array_equal(data.targets, y)

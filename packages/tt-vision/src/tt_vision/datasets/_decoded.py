@@ -25,6 +25,9 @@ inflate, the pages come from the OS's file cache as batches touch them.
   match its record — a bit flipped on disk, labels overwritten, an array
   reshaped — is decoded from the source again, with a warning; an entry
   without a record (written by an older TinyTorch) is rebuilt quietly.
+  The checksums run only when a file's size, times or inode changed since they last
+  matched (a ``-verified.json`` stamp): any write through the file system is caught,
+  and an untouched cache loads in about a millisecond.
 * **Copy-on-write**: the mapped arrays are writable; changes stay in the
   process and never reach the file.
 
@@ -40,6 +43,7 @@ import json
 import os
 import re
 import tempfile
+import time
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
@@ -110,8 +114,29 @@ def make_record(images: np.ndarray, labels: np.ndarray) -> dict:
     return {"format": RECORD_FORMAT, **described, "range": [low, high]}
 
 
-def _mismatch(record: object, images: np.ndarray, labels: np.ndarray) -> str | None:
-    """Why the mapped arrays differ from their record (a short reason), or None if they match."""
+#: A stamp is written only for files last changed longer ago than this (as git does for its
+#: index): a write in the same tick of the file-system clock as the checked one could leave
+#: the times unchanged; two seconds later, any write moves them.
+SETTLED_NS = 2_000_000_000
+
+
+def file_identity(paths: Sequence[Path]) -> list[list[int]]:
+    """Size, modification and change times (ns) and inode of each file: what any write changes.
+
+    The change time (``st_ctime``) cannot be set back from user space: even a write that
+    restores the modification time afterwards (``os.utime``) moves it.
+    """
+    return [[s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino] for s in (os.stat(p) for p in paths)]
+
+
+def _mismatch(
+    record: object, images: np.ndarray, labels: np.ndarray, checksums: bool = True
+) -> str | None:
+    """Why the mapped arrays differ from their record (a short reason), or None if they match.
+
+    ``checksums=False`` checks shapes and dtypes only: for files whose identity is unchanged
+    since their checksums last matched.
+    """
     if not isinstance(record, dict) or record.get("format") != RECORD_FORMAT:
         return "its record is not a decoded-cache record"
     for key, array in (("images", images), ("labels", labels)):
@@ -121,7 +146,7 @@ def _mismatch(record: object, images: np.ndarray, labels: np.ndarray) -> str | N
         if kept.get("shape") != list(array.shape) or kept.get("dtype") != array.dtype.str:
             said = f"{kept.get('dtype')} {kept.get('shape')}"
             return f"{key} are {array.dtype} {array.shape}, the record says {said}"
-        if kept.get("checksum") != checksum(array):
+        if checksums and kept.get("checksum") != checksum(array):
             return f"the {key}' checksum differs from the record (the file was changed or damaged)"
     return None
 
@@ -132,15 +157,29 @@ def _read(
     """The cached pair, mapped copy-on-write and checked against its record.
 
     ``None`` if absent or unreadable (or written before records existed); a
-    string saying what is wrong if the files do not match their record.
+    string saying what is wrong if the files do not match their record. The
+    checksums are computed only when the files' identity (:func:`file_identity`)
+    differs from the one stamped the last time they matched (``<entry>-verified.json``),
+    so a cache nobody wrote to since loads in about a millisecond.
     """
+    files = (images_path, labels_path, record_path)
+    stamp_path = record_path.with_name(record_path.name.replace("-record.json", "-verified.json"))
     try:
         images = np.load(images_path, mmap_mode="c", allow_pickle=False)
         labels = np.load(labels_path, mmap_mode="c", allow_pickle=False)
         record = json.loads(record_path.read_text(encoding="utf-8"))
+        identity = file_identity(files)
     except (OSError, ValueError):  # missing, or truncated: "mmap length is greater than file size"
         return None
-    problem = _mismatch(record, images, labels)
+    try:
+        unchanged = json.loads(stamp_path.read_text(encoding="utf-8")) == identity
+    except (OSError, ValueError):
+        unchanged = False
+    problem = _mismatch(record, images, labels, checksums=not unchanged)
+    settled = time.time_ns() - max(ctime for _, _, ctime, _ in identity) > SETTLED_NS
+    if problem is None and not unchanged and settled:
+        with contextlib.suppress(OSError):  # a read-only cache: checked again next time
+            _write_atomic(stamp_path, json.dumps(identity).encode("utf-8"))
     if problem is None and (images.dtype != np.uint8 or images.ndim != 4 or labels.shape != images.shape[:1]):
         problem = f"it holds images {images.dtype} {images.shape} and labels {labels.shape}"
     return problem if problem is not None else (images, labels)
