@@ -20,7 +20,8 @@ are accepted so PyTorch scripts run unchanged, and ignored.
 from __future__ import annotations
 
 import collections.abc
-from collections.abc import Callable, Iterator
+import itertools
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -101,6 +102,7 @@ class DataLoader:
         batch_size: int = 1,
         shuffle: bool = False,
         *,
+        sampler: Iterable[int] | None = None,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
         generator: Generator | None = None,
@@ -116,6 +118,9 @@ class DataLoader:
             )
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"DataLoader: generator must be a tt.Generator, got {type(generator).__name__}")
+        if sampler is not None and shuffle:
+            raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
+        self.sampler = sampler
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -127,10 +132,12 @@ class DataLoader:
 
     def __len__(self) -> int:
         """The number of batches in one pass."""
-        n = len(self.dataset)
+        n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.sampler is not None:
+            return self._sampled_batches()
         # BEGIN SOLUTION 07
         n = len(self.dataset)
         # The order is drawn now, when the pass starts, not at the first batch.
@@ -140,6 +147,15 @@ class DataLoader:
             self._fetch(order[start : start + self.batch_size]) for start in range(0, stop, self.batch_size)
         )
         # END SOLUTION
+
+    def _sampled_batches(self) -> Iterator[Any]:
+        """Batches in the order ``sampler`` yields, read lazily (a sampler may be endless in practice)."""
+        indices = iter(self.sampler)
+        while True:
+            chunk = list(itertools.islice(indices, self.batch_size))
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield self._fetch(np.asarray(chunk, dtype=np.int64))
 
     def _fetch(self, indices: np.ndarray) -> Any:
         """One batch: ``get_batch`` (no ``collate_fn``), else ``__getitems__``, else sample by sample."""
