@@ -7,29 +7,9 @@ Example:
 
 from __future__ import annotations
 
-from tt_optim.data import (
-    DataLoader,
-    Dataset,
-    RandomSampler,
-    Sampler,
-    SequentialSampler,
-    Subset,
-    TensorDataset,
-    default_collate,
-    random_split,
-)
+from tt_optim.data import *  # noqa: F403  (DataLoader, Dataset, RandomSampler, TensorDataset, ...)
+from tt_optim.data import __all__ as _data_names
 
 from . import dataloader  # torch.utils.data.dataloader.DataLoader, as minGPT imports it
 
-__all__ = [
-    "DataLoader",
-    "Dataset",
-    "RandomSampler",
-    "Sampler",
-    "SequentialSampler",
-    "Subset",
-    "TensorDataset",
-    "dataloader",
-    "default_collate",
-    "random_split",
-]
+__all__ = [*_data_names, "dataloader"]
