@@ -40,10 +40,11 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     tensor,
     where,
 )
-from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
+from tt_optim import save  # torch.save for state dicts, without pickle
 
-from . import accelerator, autograd, backends, cuda, curriculum, nn, optim, utils  # torch.cuda etc.: CPU only
+from . import accelerator, autograd, backends, cuda, curriculum, nn, optim, serialization, utils  # CPU only
 from ._unsupported import unsupported as _not_in_tinytorch
+from .serialization import load  # torch.load's signature; reads without pickle
 
 __version__ = "0.1.0"
 
