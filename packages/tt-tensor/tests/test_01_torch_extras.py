@@ -11,9 +11,7 @@ def test_narrow_is_a_slice_along_dim():
     x = tt.arange(24).reshape(2, 3, 4)
     np.testing.assert_array_equal(x.narrow(2, 1, 2).numpy(), x.numpy()[:, :, 1:3])
     np.testing.assert_array_equal(tt.narrow(x, -2, -2, 2).numpy(), x.numpy()[:, 1:3])
-    with pytest.raises(
-        IndexError, match=r"narrow: start \(3\) \+ length \(2\) exceeds dimension 1 "
-    ):
+    with pytest.raises(IndexError, match=r"narrow: start \(3\) \+ length \(2\) exceeds dimension 1 "):
         x.narrow(1, 3, 2)
 
 

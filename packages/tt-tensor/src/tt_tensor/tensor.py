@@ -236,8 +236,17 @@ class Tensor(
     def type(self, dtype: object = None) -> Tensor | str:
         """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
         if dtype is None:
-            legacy = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+            legacy = {
+                "float32": "Float",
+                "float64": "Double",
+                "float16": "Half",
+                "int64": "Long",
+                "int32": "Int",
+                "int16": "Short",
+                "int8": "Char",
+                "uint8": "Byte",
+                "bool": "Bool",
+            }
             return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
         return self.to(dtype)
 
