@@ -64,3 +64,15 @@ def test_the_gpu_switches_of_a_training_script_are_harmless_no_ops():
     assert model.bias.item() == pytest.approx(before.item() - 0.5)  # d(loss)/d(bias) = 1
     with pytest.warns(UserWarning, match="CUDA is not available"):
         assert torch.cuda.amp.GradScaler().is_enabled() is False
+
+
+def test_torch_load_takes_pytorchs_keywords(tmp_path):
+    model = nn.Linear(3, 2)
+    path = tmp_path / "model_weights.pth"
+    torch.save(model.state_dict(), path)
+    fresh = nn.Linear(3, 2)
+    with torch.serialization.safe_globals([nn.Linear]):  # the word-language-model's idiom
+        fresh.load_state_dict(torch.load(path, map_location=torch.device("cpu"), weights_only=True))
+    assert fresh.weight.tolist() == model.weight.tolist() and fresh.bias.tolist() == model.bias.tolist()
+    with pytest.raises(RuntimeError, match="load: map_location 'cuda:0' is not available"):
+        torch.load(path, map_location="cuda:0")

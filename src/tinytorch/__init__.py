@@ -41,7 +41,7 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     tensor,
     where,
 )
-from tt_optim import load, save  # torch.save / torch.load for state dicts, without pickle
+from tt_optim import save  # torch.save for state dicts, without pickle
 
 from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
     accelerator,
@@ -53,9 +53,11 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
+    serialization,
     utils,
 )
 from ._unsupported import unsupported as _not_in_tinytorch
+from .serialization import load  # torch.load's signature; reads without pickle
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,9 @@
-"""tt-tensor's factories, returning tt-autograd tensors and taking ``requires_grad``.
+"""tt-tensor's factories, returning tt-autograd tensors and taking ``requires_grad`` and ``device``.
 
 ``tt_autograd.zeros(3, requires_grad=True)`` is ``tt_tensor.zeros(3)`` made a
 leaf that requires grad, like ``torch.zeros(3, requires_grad=True)``.
+``device="cpu"`` (or ``tt.device("cpu")``) is accepted, as PyTorch code passes
+it everywhere (``torch.arange(t, device=device)``); any other device is refused.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from .tensor import Tensor
 
 
 def _with_requires_grad(factory: Callable[..., tt_tensor.Tensor]) -> Callable[..., Tensor]:
-    """Wrap a tt-tensor factory: same arguments plus ``requires_grad``, result a tt-autograd leaf."""
+    """Wrap a tt-tensor factory: same arguments plus ``requires_grad`` and ``device``, result a leaf."""
 
     @functools.wraps(factory)
-    def make(*args: object, requires_grad: bool = False, **kwargs: object) -> Tensor:
+    def make(*args: object, requires_grad: bool = False, device: object = None, **kwargs: object) -> Tensor:
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(
+                f"{factory.__name__}: device {str(device)!r} is not available; TinyTorch runs on the CPU "
+                "only (pass device='cpu' or leave it out)"
+            )
         result = Tensor.from_array(factory(*args, **kwargs).array)
         if requires_grad:
             result.requires_grad = True

@@ -20,6 +20,7 @@ are accepted so PyTorch scripts run unchanged, and ignored.
 from __future__ import annotations
 
 import collections.abc
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -142,19 +143,26 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
-        # BEGIN SOLUTION 07
-        # The order is drawn now, when the pass starts, not at the first batch.
         if self.sampler is not None:
-            order = np.fromiter(self.sampler, dtype=np.int64)
-        else:
-            n = len(self.dataset)
-            order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
-        n = len(order)
+            return self._sampled_batches()
+        # BEGIN SOLUTION 07
+        n = len(self.dataset)
+        # The order is drawn now, when the pass starts, not at the first batch.
+        order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
         stop = n - n % self.batch_size if self.drop_last else n
         return (
             self._fetch(order[start : start + self.batch_size]) for start in range(0, stop, self.batch_size)
         )
         # END SOLUTION
+
+    def _sampled_batches(self) -> Iterator[Any]:
+        """Batches in the order ``sampler`` yields, read lazily (a sampler may be endless in practice)."""
+        indices = iter(self.sampler)
+        while True:
+            chunk = list(itertools.islice(indices, self.batch_size))
+            if not chunk or (self.drop_last and len(chunk) < self.batch_size):
+                return
+            yield self._fetch(np.asarray(chunk, dtype=np.int64))
 
     def _fetch(self, indices: np.ndarray) -> Any:
         """One batch: ``get_batch`` (no ``collate_fn``), else ``__getitems__``, else sample by sample."""

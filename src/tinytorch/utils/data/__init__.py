@@ -8,7 +8,9 @@ Example:
 from __future__ import annotations
 
 from tt_dist import DistributedSampler
-from tt_optim.data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from tt_optim.data import *  # noqa: F403  (DataLoader, Dataset, RandomSampler, TensorDataset, ...)
+from tt_optim.data import __all__ as _data_names
 
-__all__ = ["DataLoader", "Dataset", "DistributedSampler", "Subset", "TensorDataset", "default_collate",
-           "random_split"]  # fmt: skip
+from . import dataloader  # torch.utils.data.dataloader.DataLoader, as minGPT imports it
+
+__all__ = [*_data_names, "DistributedSampler", "dataloader"]

@@ -1,0 +1,7 @@
+"""``torch.utils.data.dataloader``: where PyTorch defines ``DataLoader`` (minGPT imports it from here)."""
+
+from __future__ import annotations
+
+from tt_optim.data import DataLoader, default_collate
+
+__all__ = ["DataLoader", "default_collate"]
