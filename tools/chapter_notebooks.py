@@ -117,8 +117,13 @@ def cell_text(cell) -> str:
     return "".join(parts)
 
 
-def run_chapter(chapter: Path, exercises: str = "all", timeout: float = 120.0):
+def run_chapter(chapter: Path, exercises: str = "all", timeout: float = 120.0, kernel=None):
     """Execute ``chapter``'s notebook top to bottom in a ``python3`` kernel started in ``docs/modules/``.
+
+    ``kernel``: a running ``jupyter_client`` ``KernelManager`` to reuse (as :func:`check` does:
+    a kernel start costs about a second); its namespace is emptied first (``%reset -f``) and its
+    folder set to the chapter's; modules stay imported, as when the docs snippet test runs the
+    chapters in one process.
 
     ``exercises``: ``"all"`` runs every ``exercise-tests`` cell, ``"first"`` the chapter's first
     one only, ``"none"`` none of them (the others are tagged ``skip-execution`` for this run).
@@ -134,13 +139,22 @@ def run_chapter(chapter: Path, exercises: str = "all", timeout: float = 120.0):
     keep = {"all": len(exercise_cells), "first": 1, "none": 0}[exercises]
     for cell in exercise_cells[keep:]:
         cell.metadata["tags"].append("skip-execution")
+    if kernel is not None:
+        import nbformat
+
+        folder = str(chapter.parent.resolve())
+        fresh = f"%reset -f\nimport os\nos.chdir({folder!r})\ndel os"
+        notebook.cells.insert(0, nbformat.v4.new_code_cell(fresh))
     client = NotebookClient(
         notebook,
+        km=kernel,
         timeout=timeout,
         kernel_name="python3",
         resources={"metadata": {"path": str(chapter.parent)}},
     )
     client.execute()
+    if kernel is not None:
+        del notebook.cells[0]
     for cell in exercise_cells[:keep]:
         report = cell_text(cell)
         assert "all tests pass" in report, f"{chapter.name}: {cell.source.splitlines()[-1]}\n{report}"
@@ -148,19 +162,34 @@ def run_chapter(chapter: Path, exercises: str = "all", timeout: float = 120.0):
 
 
 def check(chapters: list[Path], exercises: str, timeout: float) -> int:
-    """Run every chapter's notebook (:func:`run_chapter`); print one line each; 1 if any failed."""
+    """Run every chapter's notebook (:func:`run_chapter`) in one kernel; print one line each; 1 if any failed.
+
+    A chapter whose notebook fails gets a fresh kernel for the ones after it.
+    """
     import time
 
-    failed = 0
-    for chapter in chapters:
-        start = time.perf_counter()
-        try:
-            notebook = run_chapter(chapter, exercises, timeout)
-            ran = sum(1 for c in notebook.cells if c.cell_type == "code" and c.get("execution_count"))
-            print(f"{chapter.name}: {ran} cells ran in {time.perf_counter() - start:.1f} s", flush=True)
-        except Exception as error:  # a cell failed: say which chapter, keep checking the others
-            failed += 1
-            print(f"{chapter.name}: FAILED after {time.perf_counter() - start:.1f} s\n{error}", flush=True)
+    from jupyter_client.manager import KernelManager
+
+    failed, kernel = 0, None
+    try:
+        for chapter in chapters:
+            if kernel is None:
+                kernel = KernelManager(kernel_name="python3")
+                kernel.start_kernel(cwd=str(chapter.parent))
+            start = time.perf_counter()
+            try:
+                notebook = run_chapter(chapter, exercises, timeout, kernel)
+                ran = sum(1 for c in notebook.cells if c.cell_type == "code" and c.get("execution_count"))
+                print(f"{chapter.name}: {ran} cells ran in {time.perf_counter() - start:.1f} s", flush=True)
+            except Exception as error:  # a cell failed: say which chapter, keep checking the others
+                failed += 1
+                took = time.perf_counter() - start
+                print(f"{chapter.name}: FAILED after {took:.1f} s\n{error}", flush=True)
+                kernel.shutdown_kernel(now=True)
+                kernel = None
+    finally:
+        if kernel is not None:
+            kernel.shutdown_kernel(now=True)
     return 1 if failed else 0
 
 
