@@ -92,3 +92,19 @@ def test_a_failing_exercise_cell_or_an_unmarked_error_fails_the_run(tmp_path):
     page.write_text(page.read_text(encoding="utf-8").replace("x = 1", "x = undefined_name"), encoding="utf-8")
     with pytest.raises(CellExecutionError, match="undefined_name"):
         notebooks.run_chapter(page, exercises="none", timeout=60)
+
+
+def test_check_reports_a_failing_chapter_and_runs_the_next_ones_in_a_clean_kernel(tmp_path, capsys):
+    bad, good = tmp_path / "01-bad.md", tmp_path / "02-good.md"
+    bad.write_text("# Bad\n\n```python\nraise RuntimeError('boom')\n```\n", encoding="utf-8")
+    good.write_text(
+        "# Good\n\n```python\nimport os\nassert 'left_over' not in dir() and os.getcwd() == "
+        f"{str(tmp_path)!r}\nleft_over = 1\n```\n",
+        encoding="utf-8",
+    )
+    assert notebooks.check([good, good, bad, good], exercises="none", timeout=60) == 1
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if ".md:" in line]
+    assert [line.split(":")[0] for line in lines] == ["02-good.md", "02-good.md", "01-bad.md", "02-good.md"]
+    assert "FAILED" in lines[2] and "boom" in out
+    assert all("1 cells ran" in line for line in (*lines[:2], lines[3]))
