@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 
 from .feedback import run_and_summarise
-from .workspace import find_workspace, module_or_error
+from .workspace import WorkspaceError, find_workspace, module_or_error
 
 #: The Rich markup that :func:`tinytorch.cli.feedback.summary_lines` uses; a notebook prints plain text.
 MARKUP = re.compile(r"\[(?:/|bold|red|yellow|green)\]")
@@ -51,7 +51,10 @@ def test(
 
     Cost: one pytest process (about a second to start) plus the selected tests.
     """
-    root = find_workspace(Path(workspace) if workspace is not None else None)
+    try:
+        root = find_workspace(Path(workspace) if workspace is not None else None)
+    except WorkspaceError as error:  # the CLI's advice names --workspace; here it is an argument
+        raise WorkspaceError(str(error).replace("pass --workspace PATH", "pass workspace=PATH")) from None
     selection = [expr for expr in (exercise, k) if expr]
     extra = ["-x"] if x else []
     extra += ["-k", " and ".join(f"({expr})" for expr in selection)] if selection else []
