@@ -197,7 +197,8 @@ def notebooks(session: nox.Session) -> None:
 
     ``nox -s notebooks -- docs/modules/03-activations.md`` runs one chapter: tools/chapter_notebooks.py.
     """
-    install_everything(session, extra="notebooks")
+    install_everything(session, extra="notebooks,onnx")  # onnx, safetensors: chapter 17's examples
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     session.install(*TEST_DEPS)
     session.run("python", "tools/chapter_notebooks.py", "--check", *session.posargs)
 
