@@ -190,6 +190,20 @@ def docs(session: nox.Session) -> None:
     session.run("mkdocs", "build", "--strict", "--quiet", env=DOCS_ENV)
     tests = sorted(glob.glob("tests/test_docs_*.py", root_dir=ROOT))
     session.run("pytest", "-q", *(t for t in tests if "browser" not in t), *session.posargs, env=DOCS_ENV)
+    # every chapter as a notebook, top to bottom (its exercise cells: `nox -s notebooks`)
+    session.run("python", "tools/chapter_notebooks.py", "--check", "--exercises", "none")
+
+
+@nox.session
+def notebooks(session: nox.Session) -> None:
+    """Every chapter's notebook top to bottom, every exercise cell included (a few minutes).
+
+    ``nox -s notebooks -- docs/modules/03-activations.md`` runs one chapter: tools/chapter_notebooks.py.
+    """
+    install_everything(session, extra="notebooks,onnx")  # onnx, safetensors: chapter 17's examples
+    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    session.install(*TEST_DEPS)
+    session.run("python", "tools/chapter_notebooks.py", "--check", *session.posargs)
 
 
 @nox.session(name="docs-browser")

@@ -9,6 +9,10 @@ must give the reason::
 
     <!-- no-test: needs the CIFAR-10 data set -->
 
+A chapter's ``<!-- exercise-tests -->`` blocks run one exercise's tests
+(``notebook.test(NN, "name")``, a pytest process each): they are left out here,
+and tests/test_docs_notebooks.py runs them in the chapters' notebooks.
+
 Opted-out blocks are listed by ``test_opted_out_blocks_give_a_reason``'s
 output (``pytest -rA``), so they stay few.
 """
@@ -27,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w+-]*)[^\n]*$")
 NO_TEST = re.compile(r"^\s*<!--\s*no-test(?::\s*(?P<reason>.*?))?\s*-->\s*$")
+EXERCISE_TESTS = re.compile(r"^\s*<!--\s*exercise-tests\s*-->\s*$")
 RUNNABLE = {"python", "py", "pycon"}
 
 
@@ -70,6 +75,8 @@ def extract_blocks(page: Path, text: str | None = None) -> list[Block]:
             previous = next((lines[j] for j in range(i - 1, -1, -1) if lines[j].strip()), "")
             marker = NO_TEST.match(previous)
             reason = (marker["reason"] or "") if marker else None
+            if EXERCISE_TESTS.match(previous):
+                reason = "an exercise's tests: tests/test_docs_notebooks.py runs them in the notebook"
             blocks.append(Block(page, i + 1, lang, textwrap.dedent("\n".join(body)) + "\n", reason))
         i = end + 1
     return blocks
@@ -144,3 +151,11 @@ def test_a_failing_block_fails_with_its_page_and_line():
         _run_block(Block(ROOT / "bad.md", 5, "python", "assert x == 2, 'x is not 2'\n", None), namespace)
     with pytest.raises(pytest.fail.Exception, match=r"bad\.md:9: doctest failed"):
         _run_block(Block(ROOT / "bad.md", 9, "pycon", ">>> x + 1\n3\n", None), namespace)
+
+
+def test_exercise_test_blocks_are_left_to_the_notebooks(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("```python\nx = 1\n```\n\n<!-- exercise-tests -->\n```python\nnotebook.test(3)\n```\n")
+    first, second = extract_blocks(page)
+    assert first.skip_reason is None
+    assert "notebook" in second.skip_reason

@@ -10,6 +10,9 @@
   (:func:`public_names`): mkdocstrings renders what a package defines, and a
   table links each re-exported name to the package that documents it;
 * draws the package map (an SVG, from ``curriculum.PACKAGES``) for the home page;
+* writes each chapter's Jupyter notebook (``modules/NN-name.ipynb``, made by
+  ``tools/chapter_notebooks.py`` from the chapter's markdown) and links it under
+  the chapter's title;
 * fills the milestones page from the results the milestone scripts record in
   ``docs/assets/milestones/NN.json`` (:func:`load_milestone_result`), and shows
   a clearly marked placeholder for a milestone with no recorded run.
@@ -388,7 +391,9 @@ class Site:
         return files
 
     def render(self, path: str, markdown: str, docs_dir: Path = DOCS) -> str:
-        """A page's markdown with its markers filled in."""
+        """A page's markdown with its markers filled in (and a chapter's notebook linked)."""
+        if path in self.chapters.values():
+            markdown = with_notebook_link(markdown, path)
         if path == "milestones.md":
             markdown = render_milestones(markdown, docs_dir)
         if "<!-- packages-table -->" in markdown:
@@ -396,6 +401,28 @@ class Site:
                 "<!-- packages-table -->", packages_table_markdown(self.documented, self.chapters)
             )
         return markdown
+
+
+def notebook_path(chapter: str) -> str:
+    """``modules/03-activations.md`` → ``modules/03-activations.ipynb``."""
+    return chapter.removesuffix(".md") + ".ipynb"
+
+
+def with_notebook_link(markdown: str, chapter: str) -> str:
+    """The chapter's markdown with a line under its title linking its notebook."""
+    name = Path(notebook_path(chapter)).name
+    link = (
+        f"*Also as a Jupyter notebook: [{name}]({name}) "
+        "([how to open it](../index.md#chapters-as-notebooks)).*"
+    )
+    title, newline, rest = markdown.partition("\n")
+    return f"{title}\n\n{link}\n{rest}" if newline else f"{markdown}\n\n{link}\n"
+
+
+def notebook_files(chapters_: dict[int, str], docs_dir: Path = DOCS) -> dict[str, str]:
+    """``{path: .ipynb text}`` of every chapter's notebook (needs jupytext and nbformat: the docs extra)."""
+    convert = _load("_tt_chapter_notebooks", ROOT / "tools" / "chapter_notebooks.py")
+    return {notebook_path(p): convert.chapter_notebook_json(docs_dir / p) for p in chapters_.values()}
 
 
 # --------------------------------------------------------------------------- mkdocs hook
@@ -435,7 +462,12 @@ def on_files(files, config):
     from mkdocs.structure.files import File
 
     docs_dir = Path(config.docs_dir)
-    for path, content in _site.generated_files().items():
+    generated = _site.generated_files()
+    try:
+        generated.update(notebook_files(_site.chapters, docs_dir))
+    except ImportError as error:
+        _log().warning(f"the chapters' notebooks need {error.name}: pip install -e '.[docs]'")
+    for path, content in generated.items():
         if files.get_file_from_path(path) is None:
             files.append(File.generated(config, path, content=content))
     for result in sorted((docs_dir / MILESTONE_ASSETS).glob("*.json")):

@@ -11,7 +11,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -202,14 +201,9 @@ def tested(root: Path, module: curriculum.Module, extra: list[str], full: bool =
     """Run the module's tests; print pytest's output (``full``) or the short report. Returns the exit code."""
     if full:
         return run_module_tests(root, module, extra)
-    with tempfile.TemporaryDirectory(prefix="tito-") as folder:
-        path = Path(folder) / "report.json"
-        code = run_module_tests(root, module, extra, report=path)
-        report = feedback.Report.read(path)
-    for line in feedback.summary_lines(report, f"module {module.tag} — {module.title}", root):
+    code, lines = feedback.run_and_summarise(root, module, extra)
+    for line in lines:
         console.print(line, highlight=False, soft_wrap=True)
-    if code == 5:  # pytest: no tests ran (a -k that matches nothing)
-        console.print("[yellow]no test matched the selection[/]")
     return code
 
 

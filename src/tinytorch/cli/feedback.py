@@ -18,9 +18,13 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .. import curriculum
+from .workspace import run_module_tests
 
 #: How many failures the report lists before "... and N more".
 SHOWN = 12
@@ -118,3 +122,19 @@ def summary_lines(report: Report, title: str, root: Path) -> list[str]:
     if not failed and not report.collection_errors and passed:
         lines.append("[green]all tests pass[/]")
     return lines
+
+
+def run_and_summarise(root: Path, module: curriculum.Module, extra: list[str]) -> tuple[int, list[str]]:
+    """Run module ``module``'s tests in workspace ``root`` (pytest arguments ``extra``) and summarise them.
+
+    Returns pytest's exit code and the report's Rich-markup lines (:func:`summary_lines`);
+    ``tito module test`` and the notebooks' :func:`tinytorch.cli.notebook.test` both print these.
+    """
+    with tempfile.TemporaryDirectory(prefix="tito-") as folder:
+        path = Path(folder) / "report.json"
+        code = run_module_tests(root, module, extra, report=path)
+        report = Report.read(path)
+    lines = summary_lines(report, f"module {module.tag} — {module.title}", root)
+    if code == 5:  # pytest: no tests ran (a -k that matches nothing)
+        lines.append("[yellow]no test matched the selection[/]")
+    return code, lines
