@@ -54,7 +54,7 @@ class MachinePeaks:
 
 
 def measure_peaks(
-    n: int = 1024, copy_mib: int = 256, repeats: int = 5, clock: Callable[[], float] = time.perf_counter
+    n: int = 1024, copy_mib: int = 256, repeats: int = 10, clock: Callable[[], float] = time.perf_counter
 ) -> MachinePeaks:
     """This machine's float32 matmul GFLOP/s (an ``n³`` sgemm) and copy bandwidth (``copy_mib`` MiB).
 

@@ -166,11 +166,13 @@ class _Frames:
         self.totals: dict[tuple[str, str], list] = {}
         self.events: list[tuple[str, str, float, float]] = []
 
-    # BEGIN SOLUTION 14
     def enter(self, table: str, name: str, kind: str) -> None:
+        # BEGIN SOLUTION 14
         self.running.append([table, name, kind, time.perf_counter(), 0.0])
+        # END SOLUTION
 
     def leave(self) -> None:
+        # BEGIN SOLUTION 14
         table, name, kind, start, in_children = self.running.pop()
         elapsed = time.perf_counter() - start
         if self.running:  # the parent's self time excludes this frame, its inclusive time does not
@@ -180,8 +182,7 @@ class _Frames:
         entry[2] += elapsed
         entry[3] += 1
         self.events.append((name, table, start, elapsed))
-
-    # END SOLUTION
+        # END SOLUTION
 
     def rows(self, table: str, steps: int) -> list[TimeRow]:
         return [
