@@ -113,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     tokens = autograd.randint(0, 256, (8, 64))
     points = {}
     with autograd.no_grad():
-        for title, model, x in (("CIFAR CNN, batch 32", cnn, images), ("GPT 2x128, 8x64 tokens", gpt, tokens)):
+        for title, model, x in (
+            ("CIFAR CNN, batch 32", cnn, images),
+            ("GPT 2x128, 8x64 tokens", gpt, tokens),
+        ):
             rows = roofline(model, x, peaks=peaks)
             points[title] = show(title, rows, layer_ms(model, x, steps), peaks)
     plot(points, peaks, args.png)
@@ -123,7 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     report = profile(cnn, images, lambda out: loss(out, labels), steps=1)
     args.trace.parent.mkdir(parents=True, exist_ok=True)
     report.export_chrome_trace(args.trace)
-    print(f"\none CNN training step: {report.step_ms:.1f} ms profiled ({report.unprofiled_step_ms:.1f} ms without)")
+    bare = report.unprofiled_step_ms
+    print(f"\none CNN training step: {report.step_ms:.1f} ms profiled ({bare:.1f} ms without)")
     share = 100 * report.self_ms / report.step_ms
     print(f"self times add up to {report.self_ms:.1f} ms = {share:.1f}% of the step (untracked: the rest)")
     print(f"trace: {args.trace} ({len(report.events)} events)")
