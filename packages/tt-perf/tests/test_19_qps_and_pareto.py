@@ -13,7 +13,6 @@ from tt_perf.benchmarking import (
     find_max_qps,
     p99_at,
     pareto_front,
-    plot_pareto,
     qps_search,
     queue_latencies,
 )
@@ -87,14 +86,6 @@ def test_pareto_front_by_hand_and_against_the_definition(rng):
         assert dominated(*np.array([[p.accuracy, p.latency_ms, p.size_bytes] for p in grid]).T).tolist() == (
             brute_dominated(grid)
         )
-
-
-def test_plot_pareto_writes_a_png(tmp_path):
-    points = [ParetoPoint(name, a, t, s) for name, a, t, s in
-              [("fp32", 0.99, 4.0, 4e5), ("int8", 0.985, 2.0, 1e5), ("worse", 0.98, 3.0, 2e5)]]  # fmt: skip
-    path = plot_pareto(points, tmp_path / "pareto.png")
-    data = path.read_bytes()
-    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 2000
 
 
 def test_pareto_points_of_every_combination_are_each_on_the_front_when_they_trade_off():
