@@ -8,7 +8,7 @@ and can be dropped. The front is computed for all pairs at once as an
 ``(n, n)`` boolean matrix (``n`` versions: ``O(n²)`` comparisons).
 
 :func:`plot_pareto` draws accuracy against latency with the marker's area
-proportional to the size and the front joined by a line, and saves a PNG
+proportional to the size and the front in colour, and saves a PNG
 (matplotlib, the ``plot`` extra: ``pip install tinytorch[plot]``).
 
 Example:
@@ -63,7 +63,7 @@ def pareto_front(points: list[ParetoPoint]) -> list[ParetoPoint]:
 def plot_pareto(
     points: list[ParetoPoint], path: str | os.PathLike, title: str = "accuracy vs latency vs size"
 ):
-    """Save a PNG: accuracy against latency, marker area ∝ size, the front joined; returns the path."""
+    """Save a PNG: accuracy against latency, marker area ∝ size, the front coloured; returns the path."""
     try:
         import matplotlib
 
@@ -74,19 +74,22 @@ def plot_pareto(
     front = {p.name for p in pareto_front(points)}
     sizes = np.array([p.size_bytes for p in points], float)
     area = 40 + 400 * sizes / sizes.max()
-    figure, axes = plt.subplots(figsize=(6, 4))
-    for point, a in zip(points, area):
-        colour = "tab:blue" if point.name in front else "tab:gray"
-        axes.scatter(point.latency_ms, 100 * point.accuracy, s=a, color=colour, alpha=0.7)
+    figure, axes = plt.subplots(figsize=(6.5, 4.5))
+    for on_front, colour, label in ((True, "tab:blue", "on the front"), (False, "tab:gray", "dominated")):
+        chosen = [i for i, p in enumerate(points) if (p.name in front) == on_front]
+        if chosen:
+            x = [points[i].latency_ms for i in chosen]
+            y = [100 * points[i].accuracy for i in chosen]
+            axes.scatter(x, y, s=area[chosen], color=colour, alpha=0.7, label=label)
+    for point in points:
         label = f"{point.name}\n{point.size_bytes / 2**10:,.0f} KiB"
         where = (point.latency_ms, 100 * point.accuracy)
-        axes.annotate(label, where, fontsize=8, xytext=(6, 4), textcoords="offset points")
-    line = sorted((p.latency_ms, 100 * p.accuracy) for p in points if p.name in front)
-    axes.plot(*zip(*line), color="tab:blue", linewidth=1, label="Pareto front")
+        axes.annotate(label, where, fontsize=8, xytext=(6, -12), textcoords="offset points")
+    axes.margins(0.15)
     axes.set_xlabel("latency (ms, lower is better)")
     axes.set_ylabel("accuracy (%)")
     axes.set_title(title)
-    axes.legend(loc="lower right")
+    axes.legend(loc="best", title="marker area ∝ size", fontsize=8)
     figure.tight_layout()
     path = Path(path)
     figure.savefig(path, dpi=120)
