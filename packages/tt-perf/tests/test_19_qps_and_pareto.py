@@ -95,3 +95,16 @@ def test_pareto_points_of_every_combination_are_each_on_the_front_when_they_trad
         ParetoPoint(str(i), 0.9 + 0.01 * i, 1.0 + i, 1.0) for i in range(5)
     ]  # each buys accuracy with time
     assert pareto_front(line) == line
+
+
+def test_qps_search_halves_the_bracket_and_accepts_a_p99_equal_to_the_bound():
+    service = np.full(100, 5.0)
+    one = qps_search(service, 50.0, low=10.0, high=30.0, steps=1)
+    assert [rate for rate, _ in one.tried] == [10.0, 20.0]  # one step: the midpoint
+    two = qps_search(service, 50.0, low=10.0, high=30.0, steps=2)
+    assert [rate for rate, _ in two.tried] == [10.0, 20.0, 25.0]  # 20 met the bound: the upper half next
+    # arrivals minutes apart: no query waits, so p99 is the service time, exactly the bound
+    edge = qps_search(service, 5.0, low=0.001, high=0.002, steps=1)
+    assert edge.qps == 0.0015 and edge.p99_ms == 5.0
+    missed = qps_search(service, 5.0, low=0.001, high=1000.0, steps=1)  # the midpoint queues: low is kept
+    assert missed.qps == 0.001 and missed.tried[1][1] > 5.0

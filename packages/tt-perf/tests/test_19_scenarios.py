@@ -138,3 +138,15 @@ def test_ab_refuses_too_few_rounds_or_no_samples():
         run_ab(len, len, np.zeros((3, 1)), rounds=1)
     with pytest.raises(ValueError, match="run_ab"):
         run_ab(len, len, np.zeros((0, 1)))
+
+
+def test_server_times_exactly_its_queries_when_no_minimum_duration_is_set():
+    calls = []
+
+    def instant(batch):  # takes no time at all on the fake clock
+        calls.append(len(batch))
+
+    scenario = Server(target_qps=10.0, latency_bound_ms=1.0, queries=30, warmup=4, seed=0)
+    result = run_benchmark(instant, np.zeros((3, 1)), scenario, clock=Clock())
+    assert len(result.latencies_ms) == 30 and calls == [1] * 34 and result.met is True
+    assert max(result.latencies_ms) == 0.0
