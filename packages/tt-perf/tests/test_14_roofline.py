@@ -7,6 +7,7 @@ import pytest
 import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.profiling import MachinePeaks, classify, linear_flops, measure_peaks, moved_bytes, roofline
+from tt_text import CausalSelfAttention
 from tt_vision import Conv2d
 
 PEAKS = MachinePeaks(gflops=100.0, gbytes_per_s=10.0)  # ridge at 10 FLOP/byte
@@ -27,6 +28,9 @@ def test_moved_bytes_counts_inputs_output_and_own_parameters():
     assert moved_bytes(linear, (x,), out) == 4 * (8 * 64 + 8 * 32 + 64 * 32 + 32)
     relu = nn.ReLU()
     assert moved_bytes(relu, (x,), relu(x)) == 4 * 2 * 8 * 64
+    attention = CausalSelfAttention(n_embd=16, n_head=2)  # its parameters are its children's
+    tokens = autograd.zeros(2, 3, 16)
+    assert moved_bytes(attention, (tokens,), attention(tokens)) == 4 * 2 * 2 * 3 * 16
     x64 = autograd.zeros(8, 64, dtype=autograd.float64)
     assert moved_bytes(relu, (x64, 3), relu(x64)) == 8 * 2 * 8 * 64  # non-tensors move nothing
 
