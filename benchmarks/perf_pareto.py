@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, run in (("fp32 H=256", base), ("int8 H=256", int8)):
         multi = run_benchmark(run, x_test, MultiStream(8, queries, 10, min_duration_ms=500.0))
         print(
-            f"{name}: MultiStream (8 images/query) p99 {multi.summary['p99']:.3f} ms over "
+            f"{name}: MultiStream (8 images/query) p50 {multi.summary['p50']:.3f} ms, "
+            f"p99 {multi.summary['p99']:.3f} ms over "
             f"{len(multi.latencies_ms)} queries"
         )
         try:
