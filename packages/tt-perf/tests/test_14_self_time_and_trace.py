@@ -192,3 +192,24 @@ def test_chrome_events_orders_a_parent_before_a_child_starting_with_it():
         ("child", 5e5, 2.5e5, 9, 1),
     ]
     assert {e["ph"] for e in events} == {"X"} and events[1]["cat"] == "forward"
+
+
+def test_a_function_with_plain_methods_is_timed_and_put_back(fake_clock):
+    clock = fake_clock(timing)
+
+    class PlainFunction(autograd.Function):  # forward and backward without @staticmethod
+        def forward(ctx, x):
+            clock.now += 0.5
+            return x * 1
+
+        def backward(ctx, grad):
+            return (grad,)
+
+    class Layer(nn.Module):
+        def forward(self, x):
+            return PlainFunction.apply(x)
+
+    original = PlainFunction.__dict__["forward"]
+    report = profile(Layer(), autograd.randn(2, 3, requires_grad=True), lambda out: out.sum(), steps=1)
+    assert rows(report.ops)["PlainFunction"] == (500.0, 500.0, 1.0)
+    assert PlainFunction.__dict__["forward"] is original

@@ -226,10 +226,12 @@ def _patch(frames: _Frames, model: Module, handles: list, originals: list) -> No
             handles.append(module.register_forward_hook(after))
     for cls in _function_classes():
         for method, table in (("forward", "ops"), ("backward", "backward")):
-            if method in cls.__dict__:
-                original = cls.__dict__[method]
-                setattr(cls, method, _timed(frames, table, cls.__name__, original.__func__))
-                originals.append((cls, method, original))
+            original = cls.__dict__.get(method)
+            if isinstance(original, classmethod) or not callable(getattr(original, "__func__", original)):
+                continue  # not defined here (inherited: timed where defined), or not a plain function
+            function = original.__func__ if isinstance(original, staticmethod) else original
+            setattr(cls, method, _timed(frames, table, cls.__name__, function))
+            originals.append((cls, method, original))
 
 
 def _unpatch(handles: list, originals: list) -> None:
