@@ -194,14 +194,15 @@ def test_chrome_events_orders_a_parent_before_a_child_starting_with_it():
     assert {e["ph"] for e in events} == {"X"} and events[1]["cat"] == "forward"
 
 
-def test_a_function_with_plain_methods_is_timed_and_put_back(fake_clock):
+def test_a_function_with_a_plain_forward_is_timed_and_put_back(fake_clock):
     clock = fake_clock(timing)
 
-    class PlainFunction(autograd.Function):  # forward and backward without @staticmethod
+    class PlainFunction(autograd.Function):  # forward without @staticmethod: apply calls cls.forward
         def forward(ctx, x):
             clock.now += 0.5
             return x * 1
 
+        @staticmethod
         def backward(ctx, grad):
             return (grad,)
 
