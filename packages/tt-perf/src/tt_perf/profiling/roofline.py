@@ -33,11 +33,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tt_autograd import no_grad
 from tt_nn import Module
-from tt_text import CausalSelfAttention, MultiheadAttention
 
-from .flops import layer_flops
+from .flops import forward_with_hooks, layer_flops
 
 
 @dataclass(frozen=True)
@@ -123,7 +121,7 @@ def roofline(model: Module, *inputs: object, peaks: MachinePeaks) -> list[Roofli
     Layers with no FLOP rule or no FLOPs (``Flatten``, ``Dropout``) are left
     out. One forward pass without a graph; hooks removed even if it fails.
     """
-    rows, handles = [], []
+    rows = []
 
     def record(name: str):
         def hook(module: Module, args: tuple, output: object) -> None:
@@ -136,13 +134,5 @@ def roofline(model: Module, *inputs: object, peaks: MachinePeaks) -> list[Roofli
 
         return hook
 
-    for name, module in model.named_modules():
-        if not module._modules or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
-            handles.append(module.register_forward_hook(record(name or type(module).__name__)))
-    try:
-        with no_grad():
-            model(*inputs)
-    finally:
-        for handle in handles:
-            handle.remove()
+    forward_with_hooks(model, inputs, record)
     return rows

@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 
 from tt_autograd import Function
 from tt_nn import Module
-from tt_text import CausalSelfAttention, MultiheadAttention
 
+from .flops import measured_layers
 from .trace import write_chrome_trace
 
 
@@ -219,11 +219,10 @@ def _timed(frames: _Frames, table: str, kind: str, original: Callable) -> static
 
 def _patch(frames: _Frames, model: Module, handles: list, originals: list) -> None:
     """Hook every timed layer and wrap every ``Function``; what is done is recorded as it is done."""
-    for name, module in model.named_modules():
-        if not module._modules or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
-            before, after = _hooks(frames, name or type(module).__name__, type(module).__name__)
-            handles.append(module.register_forward_pre_hook(before))
-            handles.append(module.register_forward_hook(after))
+    for name, module in measured_layers(model):
+        before, after = _hooks(frames, name, type(module).__name__)
+        handles.append(module.register_forward_pre_hook(before))
+        handles.append(module.register_forward_hook(after))
     for cls in _function_classes():
         for method, table in (("forward", "ops"), ("backward", "backward")):
             original = cls.__dict__.get(method)
