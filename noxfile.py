@@ -79,7 +79,7 @@ for _module in curriculum.MODULES:
 @nox.session
 def tests(session: nox.Session) -> None:
     """Every package's tests and the cross-package tests/ (docs included), with everything installed."""
-    install_everything(session, extra="dev,docs,onnx")  # onnx: tt.onnx.export's tests run ONNX Runtime
+    install_everything(session, extra="dev,docs,onnx,plot")  # onnx: ONNX Runtime; plot: tt-perf's PNGs
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     session.run("pytest", *session.posargs)
 

@@ -258,3 +258,13 @@ def test_profile_times_backward_operations_by_their_function(fake_clock):
     report = profile(Layer(), x, lambda out: out.sum(), steps=2)
     ms = {row.kind: row.ms for row in report.backward}
     assert ms["SlowBackwardFunction"] == 1000.0 and report.step_ms == 1000.0
+
+
+def test_multihead_attention_rule_counts_unbatched_inputs_as_one_batch():
+    # layer_flops reads (L, E) / (S, E) query and key like PyTorch's unbatched attention
+    width, heads, length, source = 8, 2, 5, 7
+    attention = MultiheadAttention(width, heads)
+    query, key = autograd.zeros(length, width), autograd.zeros(source, width)
+    projections = (2 * width + 1) * width * (length + 2 * source)
+    expected = projections + 4 * length * source * width + 5 * heads * length * source
+    assert layer_flops(attention, (query, key, key), autograd.zeros(length, width)) == expected

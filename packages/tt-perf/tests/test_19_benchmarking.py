@@ -157,3 +157,13 @@ def test_unknown_scenarios_and_empty_samples_are_refused():
         run_benchmark(lambda b: b, np.zeros((2, 1)), "fast please")
     with pytest.raises(ValueError, match="no samples"):
         run_benchmark(lambda b: b, np.zeros((0, 1)), SingleStream())
+
+
+def test_bootstrap_interval_is_the_middle_percentiles_of_the_seeded_resamples(rng):
+    # the documented draw: one (resamples, n) index array per side, baseline first, from default_rng(seed)
+    slow, fast = rng.normal(10, 1, 50), rng.normal(5, 0.5, 40)
+    draws = np.random.default_rng(3)
+    picks_slow, picks_fast = draws.integers(0, 50, (1000, 50)), draws.integers(0, 40, (1000, 40))
+    ratios = np.median(slow[picks_slow], axis=1) / np.median(fast[picks_fast], axis=1)
+    _, low, high = bootstrap_ratio(slow, fast, resamples=1000, confidence=0.9, seed=3)
+    assert (low, high) == pytest.approx(tuple(np.percentile(ratios, [5, 95])), rel=1e-12)

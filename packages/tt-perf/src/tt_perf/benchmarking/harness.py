@@ -46,10 +46,30 @@ from .stats import bootstrap_ratio, queue_latencies, summarize
 
 @dataclass(frozen=True)
 class SingleStream:
-    """``queries`` single-sample queries, one after another, after ``warmup`` unmeasured ones."""
+    """Single-sample queries one after another, after ``warmup`` unmeasured ones.
+
+    Runs until **both** ``queries`` queries were timed and ``min_duration_ms``
+    of timed work has passed (LoadGen's minimum query count and duration).
+    """
 
     queries: int = 200
     warmup: int = 10
+    min_duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class MultiStream:
+    """Queries of ``samples_per_query`` samples each (one batch), one after another; metric: p99 per query.
+
+    MLPerf's MultiStream (8 samples per query for its vision models): the
+    latency of a whole query matters, as for the cameras of one car. Runs
+    until ``queries`` queries and ``min_duration_ms`` are both reached.
+    """
+
+    samples_per_query: int = 8
+    queries: int = 200
+    warmup: int = 10
+    min_duration_ms: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,13 +82,21 @@ class Offline:
 
 @dataclass(frozen=True)
 class Server:
-    """``queries`` queries arriving at ``target_qps`` on average (seeded); bound on the p99 latency."""
+    """Queries arriving at ``target_qps`` on average (seeded Poisson); bound on the p99 latency.
+
+    At least ``queries`` queries, and enough that their arrivals span
+    ``min_duration_ms`` (LoadGen's minimum count and duration, on the schedule).
+    """
 
     target_qps: float = 100.0
     latency_bound_ms: float = 50.0
     queries: int = 200
     warmup: int = 10
     seed: int = 0
+    min_duration_ms: float = 0.0
+
+
+Scenario = SingleStream | MultiStream | Offline | Server
 
 
 def machine() -> dict[str, object]:
@@ -134,10 +162,42 @@ def _timed(run: Callable, batch: np.ndarray, clock: Callable[[], float]) -> floa
     return (clock() - start) * 1e3
 
 
+def _query(samples: np.ndarray, i: int, size: int) -> np.ndarray:
+    """Query ``i`` of ``size`` samples, cycling through ``samples``."""
+    return samples[np.arange(i * size, (i + 1) * size) % len(samples)]
+
+
+def run_queries(
+    run: Callable, samples: np.ndarray, size: int, queries: int, min_duration_ms: float, clock: Callable
+) -> np.ndarray:
+    """Time queries of ``size`` samples until ``queries`` were timed **and** ``min_duration_ms`` passed.
+
+    LoadGen's rule: a run too short to see the machine's slow moments (a
+    timer interrupt, another process) would report an optimistic tail.
+    """
+    # BEGIN SOLUTION 19
+    latencies, start = [], clock()
+    while len(latencies) < queries or (clock() - start) * 1e3 < min_duration_ms:
+        latencies.append(_timed(run, _query(samples, len(latencies), size), clock))
+    return np.array(latencies)
+    # END SOLUTION
+
+
+def poisson_arrivals(qps: float, queries: int, seed: int, min_duration_ms: float = 0.0) -> np.ndarray:
+    """Arrival times (ms) of at least ``queries`` queries at ``qps`` (mean), spanning ``min_duration_ms``."""
+    if qps <= 0:
+        raise ValueError(f"Server: target_qps must be positive, got {qps}")
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1e3 / qps, max(queries, int(2 * min_duration_ms * qps / 1e3) + 16))
+    arrivals = np.cumsum(gaps)
+    count = max(queries, int(np.searchsorted(arrivals, min_duration_ms)) + 1)
+    return arrivals[:count]
+
+
 def run_benchmark(
     run: Callable[[np.ndarray], object],
     samples: np.ndarray,
-    scenario: SingleStream | Offline | Server,
+    scenario: Scenario,
     accuracy: Callable[[], float] | None = None,
     clock: Callable[[], float] = time.perf_counter,
 ) -> BenchmarkResult:
@@ -146,7 +206,7 @@ def run_benchmark(
     Args:
         run: takes a batch of samples (a leading batch axis, also for one sample).
         samples: the inputs; queries cycle through them.
-        scenario: :class:`SingleStream`, :class:`Offline` or :class:`Server`.
+        scenario: :class:`SingleStream`, :class:`MultiStream`, :class:`Offline` or :class:`Server`.
         accuracy: called once at the end; its result (0–1) is recorded with the timings.
         clock: seconds as a float (injectable, so tests can use a fake clock).
     """
@@ -156,24 +216,29 @@ def run_benchmark(
     name = type(scenario).__name__
     throughput = met = None
     # BEGIN SOLUTION 19
-    if isinstance(scenario, (SingleStream, Server)):
+    if isinstance(scenario, (SingleStream, MultiStream)):
+        size = getattr(scenario, "samples_per_query", 1)
         for i in range(scenario.warmup):
-            run(samples[i % len(samples)][None])
-        latencies = np.array(
-            [_timed(run, samples[i % len(samples)][None], clock) for i in range(scenario.queries)]
+            run(_query(samples, i, size))
+        latencies = run_queries(run, samples, size, scenario.queries, scenario.min_duration_ms, clock)
+    elif isinstance(scenario, Server):
+        arrivals = poisson_arrivals(
+            scenario.target_qps, scenario.queries, scenario.seed, scenario.min_duration_ms
         )
-        if isinstance(scenario, Server):
-            rng = np.random.default_rng(scenario.seed)
-            arrivals = np.cumsum(rng.exponential(1e3 / scenario.target_qps, scenario.queries))
-            latencies = queue_latencies(arrivals, latencies)
-            met = bool(np.percentile(latencies, 99) <= scenario.latency_bound_ms)
+        for i in range(scenario.warmup):
+            run(_query(samples, i, 1))
+        service = run_queries(run, samples, 1, len(arrivals), 0.0, clock)
+        latencies = queue_latencies(arrivals, service)
+        met = bool(np.percentile(latencies, 99) <= scenario.latency_bound_ms)
     elif isinstance(scenario, Offline):
         batches = [samples[i : i + scenario.batch_size] for i in range(0, len(samples), scenario.batch_size)]
         run(batches[0])
         latencies = np.array([_timed(run, b, clock) for _ in range(scenario.repeats) for b in batches])
         throughput = scenario.repeats * len(samples) / (latencies.sum() / 1e3)
     else:
-        raise TypeError(f"run_benchmark: unknown scenario {scenario!r}; use SingleStream, Offline or Server")
+        raise TypeError(
+            f"run_benchmark: unknown scenario {scenario!r}; use SingleStream, MultiStream, Offline or Server"
+        )
     # END SOLUTION
     return BenchmarkResult(
         scenario=name,
@@ -200,10 +265,29 @@ class Comparison:
         return f"{self.speedup:.2f}x faster (95% interval {self.low:.2f}–{self.high:.2f}){quality}"
 
 
+def check_comparable(baseline: BenchmarkResult, candidate: BenchmarkResult) -> None:
+    """Raise unless both results ran the same scenario with the same settings (every one of them)."""
+    if baseline.scenario != candidate.scenario:
+        raise ValueError(
+            f"compare: a {baseline.scenario} and a {candidate.scenario} result do not compare; "
+            "measure both under the same scenario"
+        )
+    differ = {
+        key: (baseline.settings.get(key), candidate.settings.get(key))
+        for key in sorted(set(baseline.settings) | set(candidate.settings))
+        if baseline.settings.get(key) != candidate.settings.get(key)
+    }
+    if differ:
+        shown = ", ".join(f"{key}: {a!r} vs {b!r}" for key, (a, b) in differ.items())
+        raise ValueError(
+            f"compare: {baseline.scenario} results with different settings do not compare ({shown}); "
+            "re-run both with the same settings"
+        )
+
+
 def compare(baseline: BenchmarkResult, candidate: BenchmarkResult, min_quality: float = 0.99) -> Comparison:
     """How much faster ``candidate`` is, and whether it keeps ``min_quality`` of the baseline's accuracy."""
-    if baseline.scenario != candidate.scenario:
-        raise ValueError(f"compare: {baseline.scenario} and {candidate.scenario} results do not compare")
+    check_comparable(baseline, candidate)
     ratio, low, high = bootstrap_ratio(np.array(baseline.latencies_ms), np.array(candidate.latencies_ms))
     accuracy_ok = None
     if baseline.accuracy is not None and candidate.accuracy is not None:

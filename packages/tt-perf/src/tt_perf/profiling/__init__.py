@@ -3,9 +3,13 @@
 * :func:`count_parameters` and :func:`count_flops` (``flops.py``): what a
   model *is* — its size and the arithmetic of one forward pass, layer by
   layer, from the shapes it actually sees;
-* :func:`profile` (``timing.py``): what it *costs* — forward milliseconds per
-  layer, backward milliseconds per operation type, peak memory, and the
-  profiler's own overhead.
+* :func:`profile` (``timing.py``): what it *costs* — self and inclusive
+  milliseconds per layer and per operation type (forward and backward), peak
+  memory, the profiler's own overhead, and a Chrome/Perfetto trace
+  (``trace.py``);
+* :func:`roofline` (``roofline.py``): whether each layer is bound by
+  arithmetic or by memory traffic, against this machine's measured peaks
+  (:func:`measure_peaks`).
 
 Measure before optimising: the capstone (module 20) and milestone 06 start here.
 """
@@ -24,9 +28,19 @@ from .flops import (
     linear_flops,
     register_flop_rule,
 )
+from .roofline import MachinePeaks, RooflineRow, classify, measure_peaks, moved_bytes, roofline
 from .timing import ProfileReport, TimeRow, profile
+from .trace import chrome_events, write_chrome_trace
 
 __all__ = [
+    "MachinePeaks",
+    "RooflineRow",
+    "chrome_events",
+    "classify",
+    "measure_peaks",
+    "moved_bytes",
+    "roofline",
+    "write_chrome_trace",
     "FLOP_RULES",
     "FlopRule",
     "conv2d_flops",

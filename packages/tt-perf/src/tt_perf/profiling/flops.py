@@ -212,7 +212,6 @@ def count_flops(model: Module, *inputs: object) -> FlopReport:
     hooks are removed afterwards, even if the forward pass fails.
     """
     report = FlopReport()
-    handles = []
 
     def record(name: str):
         def hook(module: Module, args: tuple, output: object) -> None:
@@ -225,14 +224,35 @@ def count_flops(model: Module, *inputs: object) -> FlopReport:
 
         return hook
 
-    for name, module in model.named_modules():
-        leaf = not module._modules
-        if leaf or isinstance(module, (CausalSelfAttention, MultiheadAttention)):
-            handles.append(module.register_forward_hook(record(name or type(module).__name__)))
+    forward_with_hooks(model, inputs, record)
+    return report
+
+
+def measured_layers(model: Module) -> list[tuple[str, Module]]:
+    """``(name, module)`` of the layers a profiler looks at: every leaf, and attention blocks.
+
+    Attention blocks are included although they have children: their ``QKᵀ``
+    and ``AV`` matmuls happen inside them, in no child layer. The root's name
+    is its type's.
+    """
+    return [
+        (name or type(module).__name__, module)
+        for name, module in model.named_modules()
+        if not module._modules or isinstance(module, (CausalSelfAttention, MultiheadAttention))
+    ]
+
+
+def forward_with_hooks(model: Module, inputs: tuple, make_hook: Callable[[str], Callable]) -> None:
+    """Run ``model(*inputs)`` without a graph, ``make_hook(name)`` a forward hook on each measured layer.
+
+    Every hook is removed afterwards, even if the forward pass fails.
+    """
+    handles = []
     try:
+        for name, module in measured_layers(model):
+            handles.append(module.register_forward_hook(make_hook(name)))
         with no_grad():
             model(*inputs)
     finally:
         for handle in handles:
             handle.remove()
-    return report
