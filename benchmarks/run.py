@@ -12,6 +12,10 @@ Benchmarks so far (issue #2):
 * ``overhead``: forward + backward of a chain of 10,000 multiplications on a
   one-element tensor, in microseconds per op. Goal <= 15 us.
 
+Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``),
+data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
+ranks (``dist.py``) and, without ``--quick``, every Part IV script (:data:`PART_FOUR`).
+
 ``--torch`` adds PyTorch as a yardstick where it is installed (opt-in; the
 framework never imports it).
 """
@@ -19,6 +23,7 @@ framework never imports it).
 from __future__ import annotations
 
 import argparse
+import importlib
 import statistics
 import sys
 import time
@@ -189,7 +194,23 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     dist.main(["--steps", "2"] if args.quick else [])
+    part_four(args.quick)
     return 0
+
+
+#: Part IV's benchmark scripts (modules 14-19), in course order; each prints its own figures.
+PART_FOUR = ("perf_roofline", "perf_quantization", "perf_compression", "perf_acceleration",
+             "perf_harness", "perf_pareto")  # fmt: skip
+
+
+def part_four(quick: bool) -> None:
+    """Run every Part IV script (``--quick`` passed on), or name them in a quick run of this file."""
+    if quick:
+        print(f"\nPart IV's scripts ({', '.join(PART_FOUR)}): not in a --quick run; run this file without it")
+        return
+    for name in PART_FOUR:
+        print(f"\n--- benchmarks/{name}.py")
+        importlib.import_module(name).main([])
 
 
 if __name__ == "__main__":
