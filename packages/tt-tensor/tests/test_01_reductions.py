@@ -284,3 +284,20 @@ def test_dim_out_of_range_names_the_op_and_range(call, name):
 def test_repeated_dim_is_refused():
     with pytest.raises(ValueError, match=r"sum: dim \(0, 0\) names a dimension more than once"):
         tt.zeros(2, 3).sum((0, 0))
+
+
+def test_float16_reductions_accumulate_in_float32_and_return_float16():
+    """PyTorch on CPU: NumPy alone sums a float16 column to 2048 (1 + 2048 rounds back to 2048)."""
+    a = np.random.default_rng(0).uniform(0, 1, (20_000, 3)).astype(np.float16)
+    exact = a.astype(np.float64)
+    x = tt.tensor(a)
+    for got, expected in [
+        (x.sum(0), exact.sum(0)),
+        (x.mean(0), exact.mean(0)),
+        (x.var(0, correction=0), exact.var(0)),
+        (x.std(0), exact.std(0, ddof=1)),
+    ]:
+        assert got.dtype == tt.float16
+        np.testing.assert_allclose(got.numpy().astype(np.float64), expected, rtol=2e-3)
+    assert x.sum(0, dtype=tt.float32).dtype == tt.float32  # an explicit dtype is kept
+    assert float(tt.tensor(np.full(4, 60_000, np.float16)).sum()) == np.inf  # past float16's range

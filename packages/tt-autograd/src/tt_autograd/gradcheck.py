@@ -59,8 +59,8 @@ def gradcheck(
                 f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 (use x.double())"
             )
     for i in checked:  # contiguous, so a flat view perturbs it (np.ascontiguousarray would make 0-d 1-d)
-        if not inputs[i].array.flags.c_contiguous:
-            inputs[i].array = np.ascontiguousarray(inputs[i].array)
+        array = np.asarray(inputs[i].array)  # (a NumPy scalar becomes a 0-d array, writable)
+        inputs[i].array = array if array.flags.c_contiguous else np.ascontiguousarray(array)
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(fn(*inputs))

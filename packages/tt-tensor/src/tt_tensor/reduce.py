@@ -9,12 +9,39 @@ Cost: one pass over the input (two for ``var``/``std``/``logsumexp``).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
 from .checks import normalize_dim, normalize_dims
 from .pointwise import as_float
 
 
+def accumulates_in_float32(kernel):
+    """Run a reduction of a float16 array in float32 and return float16, as PyTorch does on CPU.
+
+    Summing thousands of float16 values in float16 loses every bit past the 11th (and
+    overflows past 65,504). A ``dtype`` asked for explicitly (``sum(..., dtype=...)``) is
+    kept as asked. Cost for float16 only: one float32 copy of the input.
+    """
+
+    names = list(inspect.signature(kernel).parameters)
+    at = names.index("dtype") - 1 if "dtype" in names else None  # its place in *args, after ``a``
+
+    def run(a: np.ndarray, *args, **kwargs) -> np.ndarray:
+        given = kwargs.get("dtype", args[at] if at is not None and len(args) > at else None)
+        explicit = given is not None
+        if a.dtype != np.float16 or explicit:
+            return kernel(a, *args, **kwargs)
+        with np.errstate(over="ignore"):  # a float16 result past 65,504 is inf, as in PyTorch
+            return kernel(a.astype(np.float32), *args, **kwargs).astype(np.float16)
+
+    run.__name__, run.__qualname__, run.__doc__ = kernel.__name__, kernel.__qualname__, kernel.__doc__
+    run.__wrapped__ = kernel
+    return run
+
+
+@accumulates_in_float32
 def sum(a: np.ndarray, dim=None, keepdim: bool = False, dtype=None) -> np.ndarray:  # noqa: A001
     """Sum over ``dim``; integer and bool inputs sum in int64 unless ``dtype`` says otherwise."""
     # BEGIN SOLUTION 01
@@ -25,6 +52,7 @@ def sum(a: np.ndarray, dim=None, keepdim: bool = False, dtype=None) -> np.ndarra
     # END SOLUTION
 
 
+@accumulates_in_float32
 def mean(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     """Arithmetic mean over ``dim``."""
     # BEGIN SOLUTION 01
@@ -33,6 +61,7 @@ def mean(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     # END SOLUTION
 
 
+@accumulates_in_float32
 def var(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
     """Variance over ``dim`` with Bessel's ``correction`` (1: unbiased, PyTorch's default)."""
     # BEGIN SOLUTION 01
@@ -41,6 +70,7 @@ def var(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> 
     # END SOLUTION
 
 
+@accumulates_in_float32
 def std(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> np.ndarray:
     """Standard deviation over ``dim``: ``sqrt(var)``."""
     # BEGIN SOLUTION 01
@@ -109,12 +139,13 @@ def argextreme(op: str, a: np.ndarray, dim=None, keepdim: bool = False) -> np.nd
     # END SOLUTION
 
 
+@accumulates_in_float32
 def logsumexp(a: np.ndarray, dim, keepdim: bool = False) -> np.ndarray:
     """``log(sum(exp(a)))`` over ``dim``, shifted by the max so it never overflows."""
     # BEGIN SOLUTION 01
     a = as_float(a)
     axis = normalize_dims("logsumexp", dim, a.ndim)
-    shift = np.max(a, axis=axis, keepdims=True)
+    shift = np.asarray(np.max(a, axis=axis, keepdims=True))  # (an array even for a 0-d input)
     shift[~np.isfinite(shift)] = 0  # all -inf (or inf) rows: leave them to exp/log
     with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf row is the right answer
         out = np.log(np.sum(np.exp(a - shift), axis=axis, keepdims=True)) + shift
@@ -131,6 +162,7 @@ def prod(a: np.ndarray, dim=None, keepdim: bool = False) -> np.ndarray:
     # END SOLUTION
 
 
+@accumulates_in_float32
 def norm(a: np.ndarray, p=2, dim=None, keepdim: bool = False) -> np.ndarray:
     """Vector p-norm over ``dim`` (``p`` a number, ``"fro"`` or inf)."""
     # BEGIN SOLUTION 01
