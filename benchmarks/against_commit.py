@@ -54,12 +54,11 @@ def source_path(tree: Path) -> str:
     return os.pathsep.join(folders)
 
 
-def run_quick(tree: Path) -> str:
-    """The output of ``benchmarks/run.py --quick`` run from ``tree`` with ``tree``'s packages."""
+def run_quick(tree: Path, full: bool = False) -> str:
+    """The output of ``benchmarks/run.py --quick`` (or the full run) from ``tree`` with ``tree``'s packages."""
     env = dict(os.environ, PYTHONPATH=source_path(tree))
-    done = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--quick"], cwd=tree, env=env, capture_output=True, text=True
-    )
+    command = [sys.executable, "benchmarks/run.py", *([] if full else ["--quick"])]
+    done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
     if done.returncode != 0:
         raise RuntimeError(f"benchmarks/run.py failed in {tree}:\n{done.stderr[-2000:]}")
     return done.stdout
@@ -98,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("commit", help="the baseline: any git revision")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds (default 3)")
+    parser.add_argument("--full", action="store_true", help="run.py's full run (more repeats, minutes each)")
     args = parser.parse_args(argv)
     if args.rounds < 1:
         parser.error(f"--rounds must be at least 1, got {args.rounds}")
@@ -118,13 +118,14 @@ def main(argv: list[str] | None = None) -> int:
                     order.reverse()  # neither side always runs first
                 for where, runs in order:
                     start = time.perf_counter()
-                    runs.append(figures(run_quick(where)))
+                    runs.append(figures(run_quick(where, args.full)))
                     side = label if where == tree else "this tree"
                     took = time.perf_counter() - start
                     print(f"round {round_number}: {side} in {took:.0f} s, load {os.getloadavg()[0]:.1f}")
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=ROOT, check=False)
-    print(f"\nmedians of {args.rounds} alternating rounds of benchmarks/run.py --quick\n")
+    mode = "" if args.full else " --quick"
+    print(f"\nmedians of {args.rounds} alternating rounds of benchmarks/run.py{mode}\n")
     print(table(baseline, candidate, label))
     return 0
 
