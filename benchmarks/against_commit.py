@@ -55,7 +55,7 @@ def source_path(tree: Path) -> str:
 
 
 def run_quick(tree: Path, full: bool = False) -> str:
-    """The output of ``benchmarks/run.py --quick`` (or the full run) from ``tree`` with ``tree``'s packages."""
+    """``benchmarks/run.py --quick``'s output (or the full run's) from ``tree``, with its packages."""
     env = dict(os.environ, PYTHONPATH=source_path(tree))
     command = [sys.executable, "benchmarks/run.py", *([] if full else ["--quick"])]
     done = subprocess.run(command, cwd=tree, env=env, capture_output=True, text=True)
