@@ -76,3 +76,42 @@ def test_torch_load_takes_pytorchs_keywords(tmp_path):
     assert fresh.weight.tolist() == model.weight.tolist() and fresh.bias.tolist() == model.bias.tolist()
     with pytest.raises(RuntimeError, match="load: map_location 'cuda:0' is not available"):
         torch.load(path, map_location="cuda:0")
+
+
+def test_autocast_runs_its_block_as_is_and_says_so_once():
+    import types
+    import warnings
+
+    lower = types.SimpleNamespace(name="float8_e4m3")  # a precision no other test asks for
+    with pytest.warns(UserWarning, match="dtype=float8_e4m3.*no mixed precision"):
+        with torch.autocast(device_type="cpu", dtype=lower):
+            y = torch.ones(2, 3) @ torch.ones(3, 2)
+    assert y.dtype == torch.float32 and float(y.sum()) == 12.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # once per dtype; float32 never warns
+        with torch.amp.autocast(device_type="cpu", dtype=lower), torch.autocast("cpu", torch.float32):
+            pass
+
+    @torch.autocast("cpu", dtype=torch.float32)
+    def double(x):
+        return x * 2
+
+    assert double(torch.ones(2)).tolist() == [2.0, 2.0]
+    with pytest.raises(TypeError, match="device_type must be a string"):
+        torch.autocast(3)
+
+
+def test_bfloat16_can_be_named_but_not_used():
+    ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}["float32"]  # nanoGPT's lookup
+    assert ptdtype is torch.float32 and "bfloat16" in repr(torch.bfloat16)
+    with pytest.raises(TypeError, match="NumPy has no bfloat16; use tinytorch.float32"):
+        torch.zeros(2, dtype=torch.bfloat16)
+
+
+def test_legacy_typed_constructors():
+    ids = torch.LongTensor([3, 1, 2])
+    assert ids.dtype == torch.int64 and ids.tolist() == [3, 1, 2]
+    empty = torch.FloatTensor(2, 3)
+    assert empty.dtype == torch.float32 and empty.shape == (2, 3)
+    with pytest.raises(TypeError, match="LongTensor: expected data"):
+        torch.LongTensor(2, "x")

@@ -45,6 +45,7 @@ from tt_optim import save  # torch.save for state dicts, without pickle
 
 from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
     accelerator,
+    amp,
     autograd,
     backends,
     cuda,
@@ -57,6 +58,8 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     utils,
 )
 from ._unsupported import unsupported as _not_in_tinytorch
+from .amp import autocast, bfloat16  # no mixed precision on NumPy: autocast runs as is
+from .legacy_tensors import FloatTensor, LongTensor
 from .serialization import load  # torch.load's signature; reads without pickle
 
 __version__ = "0.1.0"
