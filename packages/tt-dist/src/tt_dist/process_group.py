@@ -105,6 +105,8 @@ class ProcessGroup:
 
 _default: ProcessGroup | None = None
 _previous_excepthook = None
+#: Seconds a failing rank waits between printing its traceback and ending the job.
+ABORT_GRACE_S = 0.5
 _POLL = 2e-5  # seconds between polls of an unfinished collective
 
 
@@ -172,6 +174,9 @@ def _abort_job(kind: type[BaseException], error: BaseException, trace: Any) -> N
     sys.stderr.write("".join(prefix + line for text in lines for line in text.splitlines(True)))
     sys.stderr.flush()
     if group is not None and group.size > 1:
+        # The launcher forwards each rank's output through pipes; MPI_Abort kills the ranks and
+        # can drop what it has not forwarded yet, so give it a moment to pass the traceback on.
+        time.sleep(ABORT_GRACE_S)
         group.comm.Abort(1)
     elif _previous_excepthook is not None:
         _previous_excepthook(kind, error, trace)
