@@ -1,6 +1,6 @@
 """``torch.serialization`` / ``torch.load``'s signature over tt-optim's pickle-free ``load``.
 
-PyTorch scripts call ``torch.load(path, map_location=device, weights_only=True)``
+PyTorch scripts pass ``map_location=device`` and ``weights_only=True`` to ``torch.load``
 and wrap loading in ``torch.serialization.safe_globals([...])``. TinyTorch's
 files hold arrays and JSON only, so loading never runs code whatever
 ``weights_only`` says, there is nothing to allow-list, and everything lands on

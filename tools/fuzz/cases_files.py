@@ -175,8 +175,10 @@ def checkpoint_cases() -> list[Case]:
 
 
 def _pickled_npy() -> bytes:
+    """A ``.npy`` that declares an object array (its payload would be unpickled); no pickle is written."""
     buffer = io.BytesIO()
-    np.save(buffer, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    np.lib.format.write_array_header_1_0(buffer, {"descr": "|O", "fortran_order": False, "shape": (1,)})
+    buffer.write(b"\x80\x04N.")  # the bytes of a pickled None: never read, the loader refuses first
     return buffer.getvalue()
 
 
