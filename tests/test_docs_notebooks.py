@@ -11,12 +11,11 @@ the reference; and a failing exercise cell or an unmarked error fails the run.
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 
 import pytest
+from by_path import load_file
 from nbclient.exceptions import CellExecutionError
 
 from tinytorch import curriculum
@@ -25,18 +24,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "docs" / "modules").glob("[0-9][0-9]-*.md"))
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-notebooks = _load("_tt_chapter_notebooks", ROOT / "tools" / "chapter_notebooks.py")
-snippets = _load("_tt_docs_snippets", ROOT / "tests" / "test_docs_snippets.py")
+notebooks = load_file("_tt_chapter_notebooks", ROOT / "tools" / "chapter_notebooks.py")
+snippets = load_file("_tt_docs_snippets", ROOT / "tests" / "test_docs_snippets.py")
 
 
 def test_every_modules_chapter_is_found():

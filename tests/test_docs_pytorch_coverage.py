@@ -7,17 +7,15 @@ page (``python tools/pytorch_coverage.py``) fails here.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
+
+from by_path import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location("pytorch_coverage", ROOT / "tools" / "pytorch_coverage.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("pytorch_coverage", ROOT / "tools" / "pytorch_coverage.py")
 
 
 def test_the_coverage_page_is_up_to_date():

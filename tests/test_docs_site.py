@@ -8,30 +8,20 @@ tests check that generation, and (when a built site is at hand, as in
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
+from by_path import load_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-site = _load("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
+site = load_file("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
 curriculum = site.curriculum
 
 

@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import subprocess
 import sys
@@ -17,6 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from by_path import load_file
 from packaging.requirements import Requirement
 
 if sys.version_info >= (3, 11):
@@ -27,15 +27,7 @@ else:  # pragma: no cover
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _load_curriculum():
-    spec = importlib.util.spec_from_file_location("_curriculum", ROOT / "src" / "tinytorch" / "curriculum.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-curriculum = _load_curriculum()
+curriculum = load_file("_curriculum", ROOT / "src" / "tinytorch" / "curriculum.py")
 PACKAGES = curriculum.existing_packages(ROOT)
 
 

@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tools" / "pytorch_api.toml"
 PAGE = ROOT / "docs" / "pytorch-coverage.md"
 PARITY = ROOT / "docs" / "assets" / "parity.json"
+NANOGPT = ROOT / "docs" / "assets" / "nanogpt_upstream.json"
 
 SECTIONS = [
     ("torch.nn.functional.", "`torch.nn.functional`"),
@@ -87,6 +88,34 @@ def parity_markdown(path: Path = PARITY) -> str:
     return "\n".join(lines) + "\n"
 
 
+def nanogpt_markdown(path: Path = NANOGPT) -> str:
+    """The last run of karpathy's own nanoGPT scripts on TinyTorch (``tools/parity/nanogpt_upstream.py``)."""
+    if not path.exists():
+        return "Not run yet on this checkout: `tools/parity/nanogpt_upstream.py` writes its result here.\n"
+    result = json.loads(path.read_text())
+    changed = sum(len(lines) for lines in result["changed_lines"].values())
+    first, last = result["evaluations"][0], result["evaluations"][-1]
+    lines = [
+        f"karpathy/nanoGPT at `{result['nanogpt_commit'][:12]}`: its own `prepare.py`, `train.py` "
+        f"(`config/train_shakespeare_char.py`, a smaller model on the CPU, {result['iters']} iterations, "
+        f"checkpoint saved) and `sample.py` (top-k sampling from that checkpoint) ran on TinyTorch with "
+        f"{changed} import lines changed and nothing else; "
+        f"**{'passed' if result['passed'] else 'FAILED'}**: validation loss {first[2]:.4f} at step "
+        f"{first[0]} → {last[2]:.4f} at step {last[0]}, {result['samples']} samples printed.",
+        "",
+        "| file | import line in nanoGPT | on TinyTorch |",
+        "|---|---|---|",
+    ]
+    for name, pairs in result["changed_lines"].items():
+        lines += [f"| `{name}` | `{before}` | `{after}` |" for before, after in pairs]
+    lines += [
+        "",
+        "Run it with `python tools/parity/nanogpt_upstream.py PATH/TO/nanoGPT` (needs `tiktoken`, which "
+        "nanoGPT's `sample.py` imports, and `TINYTORCH_DATA`; not part of CI, which has no copy of nanoGPT).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def page_markdown() -> str:
     programs, names = load()
     found = {name: resolve(name) for name in names}
@@ -110,6 +139,7 @@ def page_markdown() -> str:
         listed = ", ".join(f"`{n}`" for n in missing) or "—"
         out.append(f"| {program} | {len(used)} | {len(used) - len(missing)} | {listed} |")
     out += ["", "## Parity with PyTorch", "", parity_markdown()]
+    out += ["## nanoGPT's own scripts, unchanged", "", nanogpt_markdown()]
     for _, title in reversed(SECTIONS):
         rows = [n for n in names if section_of(n) == title]
         out += [f"## {title}", "", "| name | TinyTorch | used by | note |", "|---|---|---|---|"]

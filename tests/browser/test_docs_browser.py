@@ -17,10 +17,8 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import os
 import shutil
-import sys
 import tempfile
 import threading
 import time
@@ -28,6 +26,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from by_path import load_file
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = (
@@ -43,17 +42,8 @@ CHROMIUM_FLAGS = (
 )
 
 
-def _load(name: str, path: Path):
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
-
-site = _load("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
+site = load_file("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
 
 
 def _unavailable(reason: str) -> None:
