@@ -125,7 +125,7 @@ def test_operator_catalogue_and_what_is_left_alone(tmp_path):
     path = tmp_path / "ops.py"
     path.write_text(
         textwrap.dedent(
-            '''
+            """
             def f(x, y, flag):
                 # BEGIN SOLUTION 05
                 if x is None or not flag:
@@ -135,7 +135,7 @@ def test_operator_catalogue_and_what_is_left_alone(tmp_path):
                 assert x <= y, "x must be at most y"
                 return z
                 # END SOLUTION
-            '''
+            """
         ).lstrip()
     )
     found = {(m.operator, m.original, m.replacement) for m in operators.find_mutants(path, "ops.py", 5)}
@@ -163,8 +163,7 @@ def test_a_run_kills_survives_and_honours_the_equivalents(tmp_path, capsys):
     equivalent = next(m for m in operators.module_mutants(repo, 1) if m.operator == "compare")
     assert equivalent.id == "packages/tt-demo/src/demo/__init__.py:8:13 clip_add compare '>' -> '>='"
     (repo / "packages" / "tt-demo" / "tests" / "equivalent_mutants.toml").write_text(
-        f"[[equivalent]]\nid = {json.dumps(equivalent.id)}\n"
-        'reason = "at total == 10 both branches give 10"\n'
+        f'[[equivalent]]\nid = {json.dumps(equivalent.id)}\nreason = "at total == 10 both branches give 10"\n'
     )
     assert source.exists()
     report = tmp_path / "report.json"
@@ -182,6 +181,33 @@ def test_a_run_kills_survives_and_honours_the_equivalents(tmp_path, capsys):
     assert status == 1, "80% is below the default goal of 90%"
     assert "at total == 10 both branches give 10" in out
     assert "survived: packages/tt-demo/src/demo/__init__.py:8 clip_add [constant] '10' -> '11'" in out
+
+
+def test_an_equivalent_still_matches_after_its_line_moved(tmp_path):
+    repo = tmp_path / "repo"
+    make_repo(repo)
+    every = operators.module_mutants(repo, 1)
+    compare = next(m for m in every if m.operator == "compare")
+    moved = compare.id.replace(":8:13 ", ":7:13 ")  # as listed before a line was added above it
+    assert cli.listed_among(every, {moved: "why"}) == {compare.id: "why"}
+    assert cli.listed_among(every, {compare.id: "why"}) == {compare.id: "why"}
+    other_function = moved.replace(" clip_add ", " other ")
+    assert cli.listed_among(every, {other_function: "why"}) == {}
+    # two listed entries with the same anchor: ambiguous, so neither matches by anchor
+    assert cli.listed_among(every, {moved: "a", compare.id.replace(":8:13 ", ":9:13 "): "b"}) == {}
+
+
+def test_every_listed_equivalent_names_a_mutant_of_todays_code():
+    """A stale entry (its code rewritten or gone) would hide nothing today and mislead tomorrow."""
+    listed = cli.equivalents(operators.TOOL_ROOT)
+    matched = {}
+    for module in cli.MODULES:
+        matched.update(cli.listed_among(operators.module_mutants(operators.TOOL_ROOT, module), listed))
+    names = {cli._anchor(mutant_id) for mutant_id in matched}
+    stale = [entry for entry in listed if entry not in matched and cli._anchor(entry) not in names]
+    assert not stale, (
+        "equivalent_mutants.toml entries that match no mutant: remove or update them:\n" + "\n".join(stale)
+    )
 
 
 def test_a_module_whose_tests_fail_clean_is_reported(tmp_path, capsys):

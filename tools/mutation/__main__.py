@@ -13,6 +13,8 @@ them apart) are listed in ``packages/<pkg>/tests/equivalent_mutants.toml``::
     reason = "at x == 0 both branches give 0"
 
 They are shown apart and left out of the score: killed / (mutants − equivalent).
+An entry whose line moved (code added above it) still matches its mutant by the
+id without ``line:column`` when that names one mutant of the module only.
 The exit status is 1 when a module scores below ``--goal`` (default 90); a sampled
 run is judged on all its mutants together (``pooled_verdict``): a handful of mutants
 per module cannot score a module on its own.
@@ -24,6 +26,7 @@ import argparse
 import datetime
 import json
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -43,6 +46,35 @@ def equivalents(root: Path) -> dict[str, str]:
         for entry in tomllib.loads(path.read_text()).get("equivalent", []):
             listed[entry["id"]] = entry.get("reason", "")
     return listed
+
+
+def _anchor(mutant_id: str) -> str:
+    """A mutant's id without its ``:line:column``: the same mutant after lines above it moved."""
+    return re.sub(r":\d+:\d+ ", " ", mutant_id, count=1)
+
+
+def listed_among(every: list[Mutant], listed: dict[str, str]) -> dict[str, str]:
+    """``{mutant id: reason}`` for the mutants of ``every`` that the equivalents files list.
+
+    By exact id, or by the id without ``line:column`` when both the listed entry and
+    the mutant are the only ones with that anchor (so an entry never matches the wrong
+    one of two identical mutations in a function).
+    """
+    by_anchor: dict[str, list[str]] = {}
+    for entry in listed:
+        by_anchor.setdefault(_anchor(entry), []).append(entry)
+    mutants_by_anchor: dict[str, int] = {}
+    for m in every:
+        mutants_by_anchor[_anchor(m.id)] = mutants_by_anchor.get(_anchor(m.id), 0) + 1
+    found = {}
+    for m in every:
+        if m.id in listed:
+            found[m.id] = listed[m.id]
+            continue
+        entries = by_anchor.get(_anchor(m.id), [])
+        if len(entries) == 1 and mutants_by_anchor[_anchor(m.id)] == 1:
+            found[m.id] = listed[entries[0]]
+    return found
 
 
 def source_line(mutant: Mutant, mutated: bool) -> str:
@@ -66,6 +98,7 @@ def run_module(space, module: int, args, listed: dict[str, str], deadline: float
         if args.modules:
             print(f"module {module:02d}: {'no regions' if not every else 'no tests'}; skipped")
         return None
+    listed = listed_among(every, listed)
     equivalent = [m for m in every if m.id in listed]
     candidates = [m for m in every if m.id not in listed]
     if args.sample:
