@@ -162,7 +162,7 @@ def join_the_job() -> int:
         return 1
     if 128 % ranks:
         raise ValueError(f"milestone 04: a global batch of 128 cannot be split over {ranks} ranks")
-    rank, _ = dist.setup(blas_threads=1)
+    rank, ranks = dist.setup(blas_threads=1)  # the size MPI itself reports from here on
     if rank != 0:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (for the life of the process)
     return ranks

@@ -338,7 +338,7 @@ def join_the_job(args: argparse.Namespace) -> int:
             f"milestone 05: the global batch of {args.batch_size} windows does not split over {ranks} ranks; "
             f"launch with a world size that divides it, or pass --batch-size a multiple of {ranks}"
         )
-    rank, _ = dist.setup(blas_threads=1)
+    rank, ranks = dist.setup(blas_threads=1)  # the size MPI itself reports from here on
     if rank != 0:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (for the life of the process)
     return ranks

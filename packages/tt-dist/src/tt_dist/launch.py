@@ -32,9 +32,9 @@ from tt_tensor import threads
 
 from .process_group import ReduceOp, all_reduce, broadcast, default_group, init_process_group, is_initialized
 
-#: Environment variables in which launchers tell a process the job's size: MPICH's hydra (and
-#: Intel MPI), Open MPI, MVAPICH, PMIx, and torchrun's name for the same thing.
-SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE", "WORLD_SIZE")
+#: Environment variables in which MPI launchers tell a process the job's size: MPICH's Hydra (and
+#: Intel MPI), Open MPI, MVAPICH, PMIx. (Not torchrun's ``WORLD_SIZE``: its processes are no MPI job.)
+SIZE_VARIABLES = ("PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "MV2_COMM_WORLD_SIZE", "PMIX_SIZE")
 
 
 def launched_world_size() -> int:
