@@ -50,11 +50,13 @@ MODELS = {"gpt": (WINDOWS * CONTEXT, "tokens/s"), "cnn": (IMAGES, "images/s")}  
 
 
 def build(name: str) -> object:
+    """Milestone 05's GPT (``"gpt"``) or milestone 04's CNN (``"cnn"``), the same weights on every rank."""
     tt_tensor.manual_seed(0)
     return GPT(CONFIG) if name == "gpt" else small_cnn(batch_norm=True)
 
 
 def step_of(name: str, model: object, rows: slice = slice(None)) -> Callable[[], float]:
+    """A training step of ``model`` on ``rows`` of its benchmark's fixed batch (text.py's or vision.py's)."""
     return tinytorch_step(model, rows) if name == "gpt" else make_step(model, rows=rows)
 
 
