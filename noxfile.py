@@ -269,6 +269,14 @@ def bench_torch(session: nox.Session) -> None:
     session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-dist")
+def bench_torch_dist(session: nox.Session) -> None:
+    """GPT and CNN steps: two MPI ranks vs one process vs PyTorch's (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/dist.py", "--torch", *session.posargs)
+
+
 @nox.session(name="interop-torch")
 def interop_torch(session: nox.Session) -> None:
     """safetensors both ways between TinyTorch and PyTorch, equal outputs (opt-in: installs torch)."""

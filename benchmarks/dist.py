@@ -1,24 +1,27 @@
-"""Data-parallel benchmark (issue #18): milestone 05's GPT step on one process vs two MPI ranks.
+"""Data-parallel benchmark (issue #18): milestones 05 and 04's training steps on one process vs two MPI ranks.
 
-``python benchmarks/dist.py`` prints, measured in this one run on this machine:
+``python benchmarks/dist.py`` prints, measured in this one run on this machine,
+for milestone 05's GPT (tokens/s: an AdamW step with gradient clipping on 32
+windows of 128 characters, the step of ``benchmarks/text.py``) and milestone
+04's CNN (images/s: an SGD step on 128 images of 3x32x32, the BatchNorm net of
+``benchmarks/vision.py``):
 
-* ``1 process x 2 BLAS threads``: one AdamW training step (forward,
-  cross-entropy, backward, gradient clipping, update) of milestone 05's model
-  on a batch of 32 windows of 128 characters — the step of
-  ``benchmarks/text.py`` — in one process with two BLAS threads (and
-  TinyTorch's worker pool at its default);
+* ``1 process x 2 BLAS threads`` and ``1 process x 1 BLAS thread`` (TinyTorch's
+  worker pool at its default in both);
 * ``2 ranks x 1 BLAS thread``: the same global batch split over two ranks
-  started with ``mpiexec -n 2`` (16 windows each, one BLAS thread and no
-  worker pool per rank), the model wrapped in ``DistributedDataParallel``, so
-  gradients are averaged during backward and both ranks take the same step.
-  A step's time is the slowest rank's, each step starting at a barrier;
+  started with ``mpiexec -n 2`` (half each, one BLAS thread and no worker pool
+  per rank), the model wrapped in ``DistributedDataParallel``, so gradients are
+  averaged during backward and both ranks take the same step. A step's time is
+  the slowest rank's, each step starting at a barrier;
+* with ``--torch`` (PyTorch installed: ``nox -s bench-torch-dist``), PyTorch's
+  single-process step of the same models on the same batches with 2 threads,
+  run in a child process (the framework never imports torch);
 
-and, for reference, one process with one BLAS thread (on a busy machine two
-spinning BLAS threads can be much slower than one: see ``tt_tensor.threads``),
-with milliseconds per step, tokens per second and their ratio. The sides
-run one after the other (not interleaved), so a change of load on the
-machine between them shows up in the ratio: run it on a quiet machine.
-``--steps N`` sets the timed steps per side (default 8, after one warm-up).
+then the ratios: two ranks against one process (goal >= 1.4x) and against
+PyTorch (goal > 1x). The sides alternate, round after round (``--rounds``,
+each of ``--steps`` timed steps after a warm-up), and each figure is the
+median over the rounds of the per-round medians, so a change of load hits
+every side alike; the load average is printed beside them.
 """
 
 from __future__ import annotations
@@ -29,110 +32,141 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import tt_autograd as autograd
-import tt_optim
 import tt_tensor
-from text import BATCH, BETAS, CONFIG, CONTEXT, LR, VOCAB, WEIGHT_DECAY, batch  # benchmarks/text.py
-from tt_nn.functional import cross_entropy
+from text import BATCH as WINDOWS  # benchmarks/text.py: milestone 05's GPT step
+from text import CONFIG, CONTEXT, tinytorch_step, torch_step
 from tt_tensor.threads import set_num_threads
 from tt_text import GPT
+from vision import BATCH as IMAGES  # benchmarks/vision.py: milestone 04's CNN step
+from vision import make_step, small_cnn, torch_small_cnn_step
+
+MODELS = {"gpt": (WINDOWS * CONTEXT, "tokens/s"), "cnn": (IMAGES, "images/s")}  # items per step, unit
 
 
-def gpt_step(model, rows: slice):
-    """A training step of ``model`` on ``rows`` of benchmarks/text.py's fixed batch."""
-    optimizer = tt_optim.AdamW(model.parameters(), lr=LR, betas=BETAS, weight_decay=WEIGHT_DECAY)
-    x, y = batch()
-    x, targets = x[rows], autograd.tensor(y[rows].reshape(-1))
-
-    def step() -> float:
-        logits = model(x)
-        loss = cross_entropy(logits.reshape(-1, VOCAB), targets)
-        optimizer.zero_grad()
-        loss.backward()
-        tt_optim.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        return float(loss)
-
-    return step
-
-
-def single(steps: int, threads: int) -> list[float]:
-    set_num_threads(threads)
+def build(name: str) -> object:
+    """Milestone 05's GPT (``"gpt"``) or milestone 04's CNN (``"cnn"``), the same weights on every rank."""
     tt_tensor.manual_seed(0)
-    step = gpt_step(GPT(CONFIG), slice(None))
+    return GPT(CONFIG) if name == "gpt" else small_cnn(batch_norm=True)
+
+
+def step_of(name: str, model: object, rows: slice = slice(None)) -> Callable[[], float]:
+    """A training step of ``model`` on ``rows`` of its benchmark's fixed batch (text.py's or vision.py's)."""
+    return tinytorch_step(model, rows) if name == "gpt" else make_step(model, rows=rows)
+
+
+def timed(step: Callable[[], object], steps: int, sync: Callable[[float], float] | None = None) -> float:
+    """Median seconds of ``steps`` calls after one warm-up; ``sync`` makes each the slowest rank's."""
     step()
     times = []
     for _ in range(steps):
         start = time.perf_counter()
         step()
-        times.append(time.perf_counter() - start)
-    return times
+        elapsed = time.perf_counter() - start
+        times.append(sync(elapsed) if sync else elapsed)
+    return statistics.median(times)
 
 
 def rank_worker(steps: int, out: str) -> None:
-    """One rank of ``mpiexec -n 2``: its half of the batch, DDP, each step timed from a barrier."""
+    """One rank of ``mpiexec -n N``: its share of each batch, DDP; a step takes the slowest rank's time."""
     import tt_dist as dist
 
-    dist.init_process_group("mpi")
-    rank, world = dist.get_rank(), dist.get_world_size()
-    set_num_threads(1)
-    tt_tensor.manual_seed(0)
-    model = dist.DistributedDataParallel(GPT(CONFIG))
-    share = BATCH // world
-    step = gpt_step(model, slice(rank * share, (rank + 1) * share))
-    step()
-    times = []
-    for _ in range(steps):
+    rank, world = dist.setup(blas_threads=1)
+
+    def slowest(seconds: float) -> float:  # the all-reduce also lines the ranks up for the next step
+        buffer = autograd.tensor([seconds], dtype=autograd.float64)
+        dist.all_reduce(buffer, op=dist.ReduceOp.MAX)
+        return float(buffer.numpy()[0])
+
+    result = {}
+    for name in MODELS:
+        model = dist.DistributedDataParallel(build(name))
+        share = (WINDOWS if name == "gpt" else IMAGES) // world
+        step = step_of(name, model, slice(rank * share, (rank + 1) * share))
         dist.barrier()
-        start = time.perf_counter()
-        step()
-        elapsed = autograd.tensor([time.perf_counter() - start], dtype=autograd.float64)
-        dist.all_reduce(elapsed, op=dist.ReduceOp.MAX)
-        times.append(float(elapsed.numpy()[0]))
+        result[name] = timed(step, steps, slowest)
     if rank == 0:
-        Path(out).write_text(json.dumps({"times": times, "world": world, "share": share}))
+        Path(out).write_text(json.dumps(result))
 
 
-def ranks(steps: int, n: int = 2) -> dict:
-    beside = Path(sys.executable).parent / "mpiexec"
-    mpiexec = str(beside) if beside.exists() else "mpiexec"
-    out = Path(os.environ.get("TMPDIR", "/tmp")) / f"tt-dist-bench-{os.getpid()}.json"
-    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TINYTORCH_NUM_THREADS": "1"}
-    worker = [sys.executable, __file__, "--rank-worker", str(out), "--steps", str(steps)]
-    command = [mpiexec, "-n", str(n), *worker]
-    subprocess.run(command, check=True, env=env)
-    try:
+def torch_worker(steps: int, out: str) -> None:
+    """PyTorch's single-process steps (2 threads) of the same models and batches (the opt-in yardstick)."""
+    import torch  # opt-in yardstick only, in this child process
+
+    torch.set_num_threads(2)
+    gpt, _ = torch_step(build("gpt"))
+    result = {"gpt": timed(gpt, steps), "cnn": timed(torch_small_cnn_step(batch_norm=True), steps)}
+    Path(out).write_text(json.dumps(result))
+
+
+def child(flag: str, steps: int, env: dict[str, str], launcher: list[str]) -> dict[str, float]:
+    """Run this file as ``flag``'s worker (under ``launcher``) and read the seconds per step it measured."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "result.json"
+        command = [*launcher, sys.executable, __file__, flag, str(out), "--steps", str(steps)]
+        subprocess.run(command, check=True, env={**os.environ, **env})
         return json.loads(out.read_text())
-    finally:
-        out.unlink(missing_ok=True)
+
+
+def mpiexec() -> str:
+    beside = Path(sys.executable).parent / "mpiexec"
+    return str(beside) if beside.exists() else "mpiexec"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--steps", type=int, default=8, help="timed steps per side (after one warm-up)")
+    parser.add_argument("--steps", type=int, default=8, help="timed steps per side and round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds over all sides")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 steps, 1 round")
+    parser.add_argument("--torch", action="store_true", help="also time PyTorch's single-process step")
     parser.add_argument("--rank-worker", metavar="OUT", help=argparse.SUPPRESS)  # run by mpiexec
+    parser.add_argument("--torch-worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.rank_worker:
         rank_worker(args.steps, args.rank_worker)
         return 0
-    tokens = BATCH * CONTEXT
-    params = GPT(CONFIG).num_parameters(non_embedding=False)
-    print(f"char-GPT (milestone 05): batch {BATCH} x {CONTEXT} tokens, {params:,} parameters, AdamW; "
-          f"{args.steps} timed steps per side, {os.cpu_count()} CPUs")  # fmt: skip
-    alone = {n: statistics.median(single(args.steps, n)) for n in (2, 1)}
-    for n, seconds in alone.items():
-        print(f"  1 process x {n} BLAS thread{'s' if n > 1 else ' '} : {seconds * 1e3:7.0f} ms per step, "
-              f"{tokens / seconds:8,.0f} tokens/s")  # fmt: skip
-    one = alone[2]
-    measured = ranks(args.steps)
-    two = statistics.median(measured["times"])
-    print(f"  2 ranks   x 1 BLAS thread  : {two * 1e3:7.0f} ms per step, {tokens / two:8,.0f} tokens/s "
-          f"({measured['share']} windows per rank)")  # fmt: skip
-    print(f"  2 ranks / 1 process x 2 threads: {one / two:.2f}x the tokens/s  (goal >= 1.4x); "
-          f"/ 1 process x 1 thread: {alone[1] / two:.2f}x")  # fmt: skip
+    if args.torch_worker:
+        torch_worker(args.steps, args.torch_worker)
+        return 0
+    steps, rounds = (2, 1) if args.quick else (args.steps, args.rounds)
+    one_thread = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "TINYTORCH_NUM_THREADS": "1"}
+    print(f"data parallel: milestone 05's GPT ({WINDOWS} x {CONTEXT} tokens, AdamW) and milestone 04's CNN "
+          f"({IMAGES} images, SGD) per step; {rounds} alternating round(s) of {steps} timed steps per side; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")  # fmt: skip
+    models = {name: build(name) for name in MODELS}
+    local = {name: step_of(name, model) for name, model in models.items()}
+    sides: dict[str, dict[str, list[float]]] = {}
+
+    def record(side: str, seconds: dict[str, float]) -> None:
+        for name, value in seconds.items():
+            sides.setdefault(side, {}).setdefault(name, []).append(value)
+
+    for _ in range(rounds):
+        for threads in (2, 1):
+            set_num_threads(threads)
+            record(f"1 process x {threads} BLAS thread{'s' if threads > 1 else ''}",
+                   {name: timed(step, steps) for name, step in local.items()})  # fmt: skip
+        record("2 ranks x 1 BLAS thread", child("--rank-worker", steps, one_thread, [mpiexec(), "-n", "2"]))
+        if args.torch:
+            record("PyTorch 1 process x 2 threads", child("--torch-worker", steps, {}, []))
+    set_num_threads(2)
+    median = {side: {name: statistics.median(v) for name, v in got.items()} for side, got in sides.items()}
+    print(f"  {'':32s} {'GPT':>26s} {'CNN':>26s}")
+    for side, got in median.items():
+        cells = [f"{got[n] * 1e3:7.0f} ms {MODELS[n][0] / got[n]:8,.0f} {MODELS[n][1]}" for n in MODELS]
+        print(f"  {side:32s} " + " ".join(f"{cell:>26s}" for cell in cells))
+    two = median["2 ranks x 1 BLAS thread"]
+    for side, goal in (("1 process x 2 BLAS threads", ">= 1.4x"), ("1 process x 1 BLAS thread", None),
+                       ("PyTorch 1 process x 2 threads", "> 1x")):  # fmt: skip
+        if side in median:
+            ratios = ", ".join(f"{name.upper()} {median[side][name] / two[name]:.2f}x" for name in MODELS)
+            print(f"  2 ranks against {side}: {ratios}" + (f"  (goal {goal})" if goal else ""))
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f} (figures: BENCHMARKS.md)")
     return 0
 
 

@@ -190,10 +190,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     perf_kv_cache.main(["--quick"] if args.quick else [])
-    import dist  # benchmarks/dist.py: the GPT step on 1 process vs 2 MPI ranks (issue #18)
+    import dist  # benchmarks/dist.py: the GPT and CNN steps on 1 process vs 2 MPI ranks (issue #18)
 
     print()
-    dist.main(["--steps", "2"] if args.quick else [])
+    dist.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
     part_four(args.quick)
     return 0
 

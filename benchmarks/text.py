@@ -52,10 +52,11 @@ def batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return ids[:, :-1], ids[:, 1:]
 
 
-def tinytorch_step(model: GPT) -> Callable[[], float]:
-    """One training step of ``model`` on a fixed batch, as milestone 05 does it."""
+def tinytorch_step(model: GPT, rows: slice = slice(None)) -> Callable[[], float]:
+    """One training step of ``model`` on a fixed batch (or its ``rows``), as milestone 05 does it."""
     optimizer = tt_optim.AdamW(model.parameters(), lr=LR, betas=BETAS, weight_decay=WEIGHT_DECAY)
     x, y = batch()
+    x, y = x[rows], y[rows]
     targets = autograd.tensor(y.reshape(-1))
 
     def step() -> float:

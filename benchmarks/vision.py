@@ -59,11 +59,12 @@ def conv_flops(model: nn.Module, batch: int) -> float:
     return total
 
 
-def make_step(model: nn.Module, seed: int = 0) -> Callable[[], float]:
-    """One training step of ``model`` on a fixed random batch (SGD, momentum 0.9, cross-entropy)."""
+def make_step(model: nn.Module, seed: int = 0, rows: slice = slice(None)) -> Callable[[], float]:
+    """A training step of ``model`` on a fixed random batch (or its ``rows``); SGD, momentum 0.9."""
     rng = np.random.default_rng(seed)
-    x = autograd.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))
-    y = autograd.tensor(rng.integers(0, 10, BATCH))
+    images = rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32)
+    labels = rng.integers(0, 10, BATCH)
+    x, y = autograd.tensor(images[rows]), autograd.tensor(labels[rows])
     optimizer = tt_optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     loss_fn = nn.CrossEntropyLoss()
 
@@ -153,15 +154,17 @@ def profile(step: Callable[[], object], steps: int) -> dict[str, float]:
     return result
 
 
-def torch_small_cnn_step() -> Callable[[], None]:
-    """One training step of the same small CNN in PyTorch (NCHW, 2 threads), as a function."""
+def torch_small_cnn_step(batch_norm: bool = False) -> Callable[[], None]:
+    """One training step of the same small CNN in PyTorch (2 threads; ``batch_norm``: milestone 04's)."""
     import torch  # opt-in yardstick only
 
     torch.set_num_threads(2)
     torch.manual_seed(0)
     layers = []
     for c_in, c_out in ((3, 32), (32, 64), (64, 128)):
-        layers += [torch.nn.Conv2d(c_in, c_out, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
+        layers.append(torch.nn.Conv2d(c_in, c_out, 3, padding=1, bias=not batch_norm))
+        layers += [torch.nn.BatchNorm2d(c_out)] if batch_norm else []
+        layers += [torch.nn.ReLU(), torch.nn.MaxPool2d(2)]
     model = torch.nn.Sequential(*layers, torch.nn.Flatten(), torch.nn.Linear(2048, 10))
     rng = np.random.default_rng(0)
     x = torch.tensor(rng.standard_normal((BATCH, 3, 32, 32)).astype(np.float32))

@@ -26,6 +26,12 @@ tokenizer and the config, draws the loss curve (with matplotlib), prints a
 generated sample and ends with a ``VERDICT:`` line; it exits non-zero on failure.
 
 Run: ``python milestones/05_gpt_shakespeare.py [--bpe] [--quick]`` (or ``nox -s milestones -- 05``).
+
+Data parallel: ``mpiexec -n N python milestones/05_gpt_shakespeare.py`` runs the same recipe on N
+ranks (tt.distributed): the global batch of 32 windows is drawn as before, each rank trains on its
+N-th of it with one BLAS thread, DistributedDataParallel averages the gradients, rank 0's clock
+decides the schedule for everyone, the ranks evaluate a share of the windows each, and rank 0
+alone prints, saves and records.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import argparse
 import ctypes
 import json
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -41,6 +48,7 @@ from pathlib import Path
 import _record  # milestones/_record.py: plotting and the run's record for the docs
 import numpy as np
 import tt_autograd as autograd
+import tt_dist as dist
 import tt_optim
 import tt_tensor
 from tt_nn.functional import cross_entropy
@@ -126,15 +134,20 @@ def evaluate(
     chars_per_id: np.ndarray,
     max_windows: int | None = None,
     batch_size: int = 64,
+    sharded: bool = False,
 ) -> float:
     """Validation loss in nats per character over non-overlapping windows.
 
     All of them, or ``max_windows`` spread evenly over the held-out text (the
     first few alone are not representative: the text changes from play to play).
+    ``sharded`` (data parallel): every rank scores its share of them and the sums are added up
+    over the ranks; pass the unwrapped model (its forward has no collectives).
     """
     count = len(windows)
     chosen = np.arange(count) if max_windows is None else np.linspace(0, count - 1, min(max_windows, count))
     chosen = chosen.astype(np.int64)
+    if sharded:
+        chosen = np.array_split(chosen, dist.get_world_size())[dist.get_rank()]
     nats = chars = 0.0
     was_training = model.training
     model.eval()
@@ -145,11 +158,21 @@ def evaluate(
             nats += float(cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), reduction="sum"))
             chars += float(chars_per_id[y.numpy()].sum())
     model.train(was_training)
+    if sharded:
+        nats, chars = dist.sum_over_ranks(nats, chars)
     return nats / chars
 
 
 def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, start: float) -> dict:
-    """The training loop; stops at ``args.max_steps`` or when the wall clock reaches ``deadline``."""
+    """The training loop; stops at ``args.max_steps`` or when the wall clock reaches ``deadline``.
+
+    Under ``mpiexec -n N`` (a process group is initialized) the model is wrapped in
+    DistributedDataParallel, each rank trains on its slice of the same global batch, and the
+    schedule's progress is rank 0's, broadcast every step, so every rank stops at the same step.
+    """
+    parallel = dist.is_initialized() and dist.get_world_size() > 1
+    rank, ranks = (dist.get_rank(), dist.get_world_size()) if parallel else (0, 1)
+    net = dist.DistributedDataParallel(model, broadcast_buffers=False) if parallel else model
     optimizer = tt_optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.99))
     generator = tt_tensor.Generator(args.seed)
     tuner = ThreadTuner(recheck=50)  # 1 or 2 BLAS threads, whichever is faster right now
@@ -162,27 +185,34 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
     while step < args.max_steps:
         now = time.perf_counter()
         progress = max(step / args.max_steps, (now - train_start) / budget)
+        if parallel:
+            (progress,) = dist.from_rank_zero(progress)  # rank 0's clock decides, for every rank
         if progress >= 1.0:
             break
         lr = learning_rate(step, progress, args)
         for group in optimizer.param_groups:
             group["lr"] = lr
         x, y = data["train"].random_batch(args.batch_size, generator)
+        if parallel:  # the same global batch on every rank; each trains on its slice
+            share = args.batch_size // ranks
+            x, y = x[rank * share : (rank + 1) * share], y[rank * share : (rank + 1) * share]
 
         def one_step(x=x, y=y) -> float:
-            logits = model(x)
+            logits = net(x)
             loss = cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1))
             optimizer.zero_grad()
-            loss.backward()
+            loss.backward()  # under DDP: the gradients are averaged over the ranks here
             tt_optim.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             return float(loss)
 
-        value = tuner.step(one_step)
+        value = one_step() if parallel else tuner.step(one_step)
         step += 1
         smoothed = value if smoothed is None else 0.9 * smoothed + 0.1 * value
         if step % args.eval_interval == 0 or step == args.max_steps:
-            val = evaluate(model, data["val"], data["chars_per_id"], args.eval_windows)
+            val = evaluate(model, data["val"], data["chars_per_id"], args.eval_windows, sharded=parallel)
+            if parallel:  # the mean over the ranks' smoothed losses (the smoothing is linear)
+                smoothed = dist.sum_over_ranks(smoothed)[0] / ranks
             elapsed = time.perf_counter() - start
             for key, item in (("step", step), ("time_s", elapsed), ("val", val), ("train", smoothed)):
                 history[key].append(item)
@@ -190,10 +220,11 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
                 reached_at = elapsed
             per_step = (time.perf_counter() - train_start) / step
             tokens = args.batch_size * args.block_size / per_step
+            threads = f"{tuner.choice} BLAS thread{'s' if tuner.choice > 1 else ''}"
             print(
                 f"step {step:5d} | lr {lr:.2e} | train {smoothed:.3f} | val {val:.3f} nats/char | "
                 f"{elapsed:6.1f} s | {per_step * 1e3:5.0f} ms/step | {tokens:7,.0f} tokens/s | "
-                f"{tuner.choice} BLAS thread{'s' if tuner.choice > 1 else ''}",
+                f"{f'{ranks} ranks x 1 BLAS thread' if parallel else threads}",
                 flush=True,
             )
     history["steps"] = step
@@ -293,9 +324,30 @@ def verdict_line(
     return False, f"VERDICT: FAIL — {summary}: {reason} (target {goal})"
 
 
+def join_the_job(args: argparse.Namespace) -> int:
+    """Under ``mpiexec -n N`` (N > 1): join the process group, one BLAS thread per rank; the world size.
+
+    Ranks other than 0 print nothing (their stdout goes to /dev/null; errors still show).
+    A plain ``python`` run returns 1 and changes nothing.
+    """
+    ranks = dist.launched_world_size()
+    if ranks == 1:
+        return 1
+    if args.batch_size % ranks:
+        raise ValueError(
+            f"milestone 05: the global batch of {args.batch_size} windows does not split over {ranks} ranks; "
+            f"launch with a world size that divides it, or pass --batch-size a multiple of {ranks}"
+        )
+    rank, ranks = dist.setup(blas_threads=1)  # the size MPI itself reports from here on
+    if rank != 0:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (for the life of the process)
+    return ranks
+
+
 def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     args = parse(argv)
+    ranks = join_the_job(args)
     reuse_freed_memory()
     tt_tensor.manual_seed(args.seed)
     kind = "BPE" if args.bpe else "character"
@@ -304,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Milestone 05: a {kind}-level GPT on tiny-shakespeare; target {args.target:.2f} nats/char on the "
         f"held-out 10% within {args.time_limit:.0f} s{quick}"
     )
+    if ranks > 1:
+        share = args.batch_size // ranks
+        print(f"data parallel: {ranks} ranks (mpiexec), {share} windows each, 1 BLAS thread each")
     data = prepare(args)
     tokenizer = data["tokenizer"]
     config = GPTConfig(
@@ -323,8 +378,10 @@ def main(argv: list[str] | None = None) -> int:
     print("the learning rate follows the fraction of the training time budget used (cosine after warm-up)")
     deadline = start + args.time_limit - (5.0 if args.quick else RESERVE_S)
     history = train(model, data, args, deadline, start)
-    val = evaluate(model, data["val"], data["chars_per_id"])
+    val = evaluate(model, data["val"], data["chars_per_id"], sharded=ranks > 1)
     elapsed = time.perf_counter() - start
+    if not dist.is_main_process():
+        return 0  # rank 0 alone saves, samples, plots and records
     print(f"final validation loss over the whole held-out text: {val:.4f} nats/char at {elapsed:.1f} s")
     history["final"] = (elapsed, val)
     name = ("gpt_bpe" if args.bpe else "gpt_char") + ("_quick" if args.quick else "")
@@ -364,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         "parameters": n_params,
         "sample": sample[:300],
     }
+    if ranks > 1:
+        metrics["ranks (mpiexec -n)"] = ranks
     wall = time.perf_counter() - start
     _record.write(
         "05",

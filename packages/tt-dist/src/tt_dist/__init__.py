@@ -23,6 +23,7 @@ Example (``mpiexec -n 2 python train.py``):
 from __future__ import annotations
 
 from .ddp import DistributedDataParallel, broadcast_tensors
+from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
 from .process_group import (
     ProcessGroup,
     ReduceOp,
@@ -49,7 +50,7 @@ __all__ = [
     "all_gather_object", "all_reduce", "assign_buckets", "barrier", "broadcast", "broadcast_object_list",
     "broadcast_tensors", "destroy_process_group", "get_backend", "get_rank", "get_world_size",
     "init_process_group", "is_available", "is_initialized", "is_main_process", "load_checkpoint", "print0",
-    "rank_zero_only", "save_checkpoint",
+    "rank_zero_only", "save_checkpoint", "from_rank_zero", "launched_world_size", "setup", "sum_over_ranks",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

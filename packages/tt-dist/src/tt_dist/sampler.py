@@ -15,6 +15,15 @@ Example (on each rank):
     ...     sampler.set_epoch(epoch)  # a new order each epoch, the same on all ranks
     ...     for x, y in loader: ...
 
+Resuming mid-epoch, on any number of ranks: :meth:`DistributedSampler.state_dict`
+counts the samples all ranks have read this epoch (what the loader has taken
+from the sampler, times the world size); after
+:meth:`~DistributedSampler.load_state_dict` the next pass skips them. Because
+rank ``r`` reads positions ``r, r + N, r + 2N, …`` of the epoch's order, the
+skipped ones are the first ``samples_seen`` of that order whatever N was, so
+a run checkpointed on 2 ranks continues on 1 (or 4) with the same global
+batches (``samples_seen`` must split evenly over the new ranks).
+
 Cost: one permutation of ``len(dataset)`` integers per epoch, on every rank.
 """
 
@@ -71,6 +80,8 @@ class DistributedSampler:
         self.seed = int(seed)
         self.drop_last = bool(drop_last)
         self.epoch = 0
+        self.start = 0  # indices of this rank to skip in the next pass (set by load_state_dict)
+        self.yielded = 0  # indices handed out in the current pass
         # BEGIN SOLUTION 21
         n = len(dataset)
         if self.drop_last and n % self.num_replicas:
@@ -98,7 +109,48 @@ class DistributedSampler:
         # END SOLUTION
 
     def __iter__(self) -> Iterator[int]:
-        return iter(self.indices().tolist())
+        indices = self.indices().tolist()
+        skip, self.start = self.start, 0
+        self.yielded = skip
+        for index in indices[skip:]:
+            self.yielded += 1
+            yield index
+
+    def state_dict(self) -> dict[str, int]:
+        """``{"epoch", "seed", "samples_seen"}``: where the current pass is, over all ranks.
+
+        ``samples_seen`` is what this rank's loader has taken in the current pass times
+        the world size (every rank takes the same number); save rank 0's.
+        """
+        return {"epoch": self.epoch, "seed": self.seed, "samples_seen": self.yielded * self.num_replicas}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        """Continue a pass saved by :meth:`state_dict`, possibly with another number of ranks.
+
+        Sets the epoch and makes the next pass skip this rank's share of the
+        ``samples_seen`` already read; do not call ``set_epoch`` with another epoch before it.
+
+        Raises:
+            ValueError: a missing key, another seed, or a ``samples_seen`` that does not
+                split evenly over this sampler's ranks.
+        """
+        missing = {"epoch", "seed", "samples_seen"} - set(state)
+        if missing:
+            raise ValueError(f"DistributedSampler.load_state_dict: the state lacks {sorted(missing)}")
+        if int(state["seed"]) != self.seed:
+            raise ValueError(
+                f"DistributedSampler.load_state_dict: the state was saved with seed={state['seed']}, "
+                f"this sampler has seed={self.seed}; build it with the saved seed to continue the same order"
+            )
+        seen = int(state["samples_seen"])
+        if seen % self.num_replicas or not 0 <= seen <= self.total_size:
+            raise ValueError(
+                f"DistributedSampler.load_state_dict: samples_seen={seen} cannot be split over "
+                f"{self.num_replicas} ranks of {self.num_samples} indices each; resume at a step "
+                f"whose global count is a multiple of {self.num_replicas}"
+            )
+        self.epoch = int(state["epoch"])
+        self.start = seen // self.num_replicas
 
     def __len__(self) -> int:
         return self.num_samples
