@@ -26,6 +26,7 @@ from tt_perf.quantization import (
     enable_fake_quant,
     fake_quantize_per_channel_affine,
     fake_quantize_per_tensor_affine,
+    model_size_bytes,
     prepare,
     prepare_qat,
     quantize_per_channel,
@@ -303,3 +304,10 @@ def test_weight_observer_must_be_symmetric():
     observer(np.array([0.0, 1.0]))
     with pytest.raises(ValueError, match="QuantizedLinear.from_float: the weight observer must be symmetric"):
         QuantizedLinear.from_float(nn.Linear(2, 2), weight_observer=observer)
+
+
+def test_model_size_counts_tied_weights_once():
+    model = nn.Sequential(nn.Linear(4, 4, bias=False), nn.Linear(4, 4, bias=False))
+    assert model_size_bytes(model) == 2 * 16 * 4
+    model[1].weight = model[0].weight
+    assert model_size_bytes(model) == 16 * 4

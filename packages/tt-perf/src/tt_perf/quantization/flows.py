@@ -242,8 +242,12 @@ def convert(model: Module, inplace: bool = False) -> Module:
 def model_size_bytes(model: Module) -> int:
     """Bytes of every array in ``model.state_dict()``: what the model takes saved (int8 is one byte).
 
+    An array listed under two names (tied weights: a GPT's token embedding and
+    output projection) is counted once.
+
     Example: a float ``Linear(4, 2)`` is ``(8 + 2) · 4 = 40`` bytes.
     """
     values = model.state_dict().values()
     arrays = (v.detach().numpy() if isinstance(v, Tensor) else np.asarray(v) for v in values)
-    return int(sum(array.nbytes for array in arrays))
+    unique = {(array.__array_interface__["data"][0], array.shape, array.dtype.str): array for array in arrays}
+    return int(sum(array.nbytes for array in unique.values()))
