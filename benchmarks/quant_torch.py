@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 import torch  # opt-in yardstick only
 from torch import nn
-from torch.ao import quantization as tq
+from torch.ao import quantization
 
 ENGINE = "x86"
 warnings.filterwarnings("ignore", module="torch.ao")  # deprecation notes about reduce_range in the defaults
@@ -75,7 +75,7 @@ class _Stubbed(nn.Sequential):
     """``QuantStub → module → DeQuantStub``: float in, float out, INT8 inside."""
 
     def __init__(self, module: nn.Module) -> None:
-        super().__init__(tq.QuantStub(), module, tq.DeQuantStub())
+        super().__init__(quantization.QuantStub(), module, quantization.DeQuantStub())
 
 
 def _fuse_pairs(body: nn.Sequential, qat: bool) -> nn.Sequential:
@@ -89,7 +89,7 @@ def _fuse_pairs(body: nn.Sequential, qat: bool) -> nn.Sequential:
                 j += 1
             if j < len(names) and isinstance(body[j], nn.ReLU):
                 pairs.append([name, names[j]])
-    fuse = tq.fuse_modules_qat if qat else tq.fuse_modules
+    fuse = quantization.fuse_modules_qat if qat else quantization.fuse_modules
     return fuse(body, pairs) if pairs else body
 
 
@@ -106,7 +106,8 @@ def _wrap_linears(model: nn.Module, qconfig) -> nn.Module:
 
 def _prepared(model: nn.Module, kind: str, qat: bool) -> nn.Module:
     torch.backends.quantized.engine = ENGINE
-    qconfig = tq.get_default_qat_qconfig(ENGINE) if qat else tq.get_default_qconfig(ENGINE)
+    make = quantization.get_default_qat_qconfig if qat else quantization.get_default_qconfig
+    qconfig = make(ENGINE)
     model = copy.deepcopy(model)
     if kind == "gpt":
         model = _wrap_linears(model, qconfig)
@@ -115,12 +116,12 @@ def _prepared(model: nn.Module, kind: str, qat: bool) -> nn.Module:
         model = _Stubbed(_fuse_pairs(model.eval() if not qat else model, qat))
         model.qconfig = qconfig
     model.train(qat)
-    return tq.prepare_qat(model) if qat else tq.prepare(model)
+    return quantization.prepare_qat(model) if qat else quantization.prepare(model)
 
 
 def dynamic(model: nn.Module) -> nn.Module:
     torch.backends.quantized.engine = ENGINE
-    return tq.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+    return quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
 
 
 def static(model: nn.Module, kind: str, calibration: list[np.ndarray]) -> nn.Module:
@@ -128,7 +129,7 @@ def static(model: nn.Module, kind: str, calibration: list[np.ndarray]) -> nn.Mod
     with torch.no_grad():
         for x in calibration:
             prepared(torch.from_numpy(x))
-    return tq.convert(prepared.eval())
+    return quantization.convert(prepared.eval())
 
 
 def qat(model: nn.Module, kind: str, batches, steps: int, lr: float, adam: bool) -> nn.Module:
@@ -145,7 +146,7 @@ def qat(model: nn.Module, kind: str, batches, steps: int, lr: float, adam: bool)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
-    return tq.convert(prepared.eval())
+    return quantization.convert(prepared.eval())
 
 
 def predictor(model: nn.Module):
