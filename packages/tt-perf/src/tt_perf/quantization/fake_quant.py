@@ -60,12 +60,12 @@ class FakeQuantizeFunction(Function):
     @staticmethod
     def forward(ctx, x, scale, zero_point, quant_min, quant_max):
         # BEGIN SOLUTION 15
-        scale = scale.astype(x.dtype)
-        q = np.rint(x / scale) + zero_point.astype(x.dtype)
+        zero_point = zero_point.astype(x.dtype)  # int32 + float32 would promote to float64
+        q = np.rint(x / scale) + zero_point  # scale is float32: x's dtype wins for float32 and float64
         mask = (q >= quant_min) & (q <= quant_max)  # PyTorch's rule: on the rounded value
         ctx.save_for_backward(mask)
         np.clip(q, quant_min, quant_max, out=q)
-        return (q - zero_point.astype(x.dtype)) * scale
+        return (q - zero_point) * scale
         # END SOLUTION
 
     @staticmethod
