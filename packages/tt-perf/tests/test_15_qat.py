@@ -311,3 +311,19 @@ def test_model_size_counts_tied_weights_once():
     assert model_size_bytes(model) == 2 * 16 * 4
     model[1].weight = model[0].weight
     assert model_size_bytes(model) == 16 * 4
+
+
+def test_a_per_tensor_weight_quantizer_converts_to_one_shared_scale(rng):
+    qconfig = QConfig(
+        activation=partial(FakeQuantize, MovingAverageMinMaxObserver),
+        weight=partial(FakeQuantize, MinMaxObserver, qscheme="symmetric"),
+    )
+    model = prepare_qat(nn.Sequential(nn.Linear(5, 4)), qconfig=qconfig)
+    x = autograd.tensor(rng.standard_normal((6, 5)).astype(np.float32))
+    model(x)
+    int8 = convert(model.eval())
+    scale = model[0].weight_fake_quant.scale.numpy()
+    assert scale.shape == (1,) and np.array_equal(int8[0].weight_scale.numpy(), np.repeat(scale, 4))
+    model.apply(disable_observer)
+    with autograd.no_grad():
+        assert np.allclose(int8(x).numpy(), model(x).numpy(), atol=1e-5)
