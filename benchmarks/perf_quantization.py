@@ -1,11 +1,13 @@
 """INT8 quantization of milestones 03, 04 and 05's models, and PyTorch's own flows beside them (module 15).
 
-Run: ``python benchmarks/perf_quantization.py`` (a few minutes), ``--quick`` (a smoke run),
+Run: ``python benchmarks/perf_quantization.py`` (2–3 minutes of CPU time; 15 minutes of wall time
+with PyTorch on a machine loaded to 13–16), ``--quick`` (a smoke run, under a minute of CPU),
 ``--torch`` (PyTorch's flows in the same run: ``nox -s bench-torch-quant`` installs it),
 ``--gemm-only`` (part 3 alone, without weights or data).
 
-1. **The table.** Each model — milestone 03's MLP on MNIST (trained here in a
-   few seconds if ``build/milestones/03_mlp_mnist.npz`` is missing),
+1. **The table.** Each model — milestone 03's MLP on MNIST (if
+   ``build/milestones/03_mlp_mnist.npz`` is missing, trained here for two
+   epochs once and kept in ``build/milestones/perf_quantization_mlp.npz``),
    milestone 04's CNN on CIFAR-10 (``build/milestones/04_cnn_cifar10.npz``,
    batch norms folded first) and milestone 05's character GPT
    (``build/milestones/gpt_char.npz`` and its config) — as float32, then
