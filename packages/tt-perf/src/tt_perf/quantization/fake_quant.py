@@ -170,6 +170,10 @@ class FakeQuantize(Module):
     ``[−128, 127]``), so that the layers :func:`~tt_perf.quantization.convert`
     makes compute exactly what was trained.
 
+    The observer is a plain object, not a module: its running range is not in
+    the state dict (PyTorch's is). Convert a QAT model in the process that
+    trained it, and save the converted model.
+
     Attributes:
         activation_post_process: the observer (PyTorch's name).
         scale, zero_point: buffers, float32 and int32; one entry per tensor or per channel.
