@@ -248,6 +248,14 @@ def bench_torch_text(session: nox.Session) -> None:
     session.run("python", "benchmarks/text.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-quant")
+def bench_torch_quant(session: nox.Session) -> None:
+    """Module 15's quantization table with PyTorch's own flows on the same models, one run (opt-in: torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/perf_quantization.py", "--torch", *session.posargs)
+
+
 @nox.session
 def parity(session: nox.Session) -> None:
     """Small PyTorch programs run with torch and tinytorch, compared step by step (opt-in: installs torch).

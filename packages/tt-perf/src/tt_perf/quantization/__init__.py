@@ -13,13 +13,27 @@
 * :mod:`~tt_perf.quantization.flows` — ``quantize_dynamic``, ``prepare`` /
   ``convert`` (static post-training quantization), ``quantize_weights``,
   ``model_size_bytes``;
+* :mod:`~tt_perf.quantization.fake_quant` — ``FakeQuantize`` and
+  ``fake_quantize_per_tensor_affine`` / ``_per_channel_affine``: rounding in
+  the forward pass, the straight-through gradient in the backward pass;
+* :mod:`~tt_perf.quantization.qat` — ``QATLinear``, ``QATConv2d``, ``QConfig``:
+  layers for quantization-aware training (``prepare_qat`` → fine-tune → ``convert``);
 * :mod:`~tt_perf.quantization.fuse` — ``fuse_conv_bn``: batch norm folded into
   the convolution before it (exact in eval mode, one layer fewer).
 """
 
 from __future__ import annotations
 
-from .flows import convert, model_size_bytes, prepare, quantize_dynamic, quantize_weights
+from .fake_quant import (
+    FakeQuantize,
+    disable_fake_quant,
+    disable_observer,
+    enable_fake_quant,
+    enable_observer,
+    fake_quantize_per_channel_affine,
+    fake_quantize_per_tensor_affine,
+)
+from .flows import convert, model_size_bytes, prepare, prepare_qat, quantize_dynamic, quantize_weights
 from .fuse import fuse_conv_bn, fuse_conv_bn_eval
 from .int_gemm import exact_chunk, int_matmul
 from .modules import QuantizedConv2d, QuantizedLinear, quantize_input, quantize_weight
@@ -27,12 +41,27 @@ from .observers import (
     HistogramObserver,
     MinMaxObserver,
     MovingAverageMinMaxObserver,
+    MovingAveragePerChannelMinMaxObserver,
     PerChannelMinMaxObserver,
     calculate_qparams,
 )
+from .qat import QATConv2d, QATLinear, QConfig, default_qat_qconfig
 from .qtensor import QDTYPES, QTensor, dequantize, quantize_per_channel, quantize_per_tensor
 
 __all__ = [
+    "FakeQuantize",
+    "MovingAveragePerChannelMinMaxObserver",
+    "QATConv2d",
+    "QATLinear",
+    "QConfig",
+    "default_qat_qconfig",
+    "disable_fake_quant",
+    "disable_observer",
+    "enable_fake_quant",
+    "enable_observer",
+    "fake_quantize_per_channel_affine",
+    "fake_quantize_per_tensor_affine",
+    "prepare_qat",
     "HistogramObserver",
     "MinMaxObserver",
     "MovingAverageMinMaxObserver",

@@ -14,6 +14,12 @@ After ``torch.ao.quantization``'s eager mode:
   3. :func:`convert` swaps each observed layer for a ``"static"`` INT8 layer
      whose input scale and zero point are fixed from its observer.
 
+* quantization-aware training (QAT): :func:`prepare_qat` swaps every
+  ``Linear``/``Conv2d`` of a model in training mode for its QAT twin
+  (:class:`~tt_perf.quantization.QATLinear`, ``QATConv2d``), which
+  fake-quantizes its input and weight; you fine-tune it as usual; then
+  :func:`convert` (in eval mode) makes the same ``"static"`` INT8 layers as
+  post-training quantization, from the fake quantizers' scales and zero points.
 * :func:`quantize_weights` — INT8 weights, float arithmetic: the size saving
   without touching the activations (no PyTorch twin; the closest is a
   weight-only qconfig).
@@ -50,6 +56,7 @@ from tt_vision import Conv2d
 
 from .modules import QuantizedConv2d, QuantizedLinear
 from .observers import MinMaxObserver
+from .qat import QAT_MODULES, QATConv2d, QATLinear, QConfig
 
 #: Float layer type → its INT8 twin.
 QUANTIZED = {Linear: QuantizedLinear, Conv2d: QuantizedConv2d}
@@ -156,14 +163,69 @@ def prepare(model: Module, observer=MinMaxObserver, layers=(Linear, Conv2d), inp
     # END SOLUTION
 
 
-def convert(model: Module, inplace: bool = False) -> Module:
-    """Swap every prepared layer for a ``"static"`` INT8 layer (static quantization, step 3).
+def prepare_qat(
+    model: Module, qconfig: QConfig | None = None, layers=(Linear, Conv2d), inplace: bool = False
+) -> Module:
+    """Each ``Linear``/``Conv2d`` swapped for its QAT twin, to fine-tune (PyTorch's ``prepare_qat``).
 
-    Each layer's input scale and zero point come from its calibrated
-    observer. Raises if a prepared layer saw no calibration data.
+    Args:
+        model: a float model in training mode (QAT fine-tunes it).
+        qconfig: the fake quantizers (default :data:`~tt_perf.quantization.default_qat_qconfig`;
+            ``model.qconfig`` if the model has one).
+        layers: the layer types to swap.
+        inplace: change ``model`` itself instead of a deep copy.
+
+    The QAT layers share nothing with ``model`` unless ``inplace``: build the
+    optimiser on the result's ``parameters()``. After training, call
+    ``model.eval()`` and :func:`convert`.
+    """
+    if not model.training:
+        raise RuntimeError(
+            "prepare_qat: call model.train() first; quantization-aware training fine-tunes the model "
+            "(for post-training quantization of an eval-mode model use prepare)"
+        )
+    types = _layer_types("prepare_qat", layers)
+    qconfig = getattr(model, "qconfig", None) if qconfig is None else qconfig
+
+    def make(path: str, module: Module) -> Module | None:
+        # BEGIN SOLUTION 15
+        if type(module) in types:
+            return QAT_MODULES[type(module)].from_float(module, qconfig)
+        return None
+        # END SOLUTION
+
+    return _swap(model, make, inplace)
+
+
+def _convert_qat(path: str, module: QATLinear | QATConv2d) -> Module:
+    """The ``"static"`` INT8 layer computing what the QAT layer ``module`` fake-quantized."""
+    for fake_quant in (module.activation_fake_quant, module.weight_fake_quant):
+        if not fake_quant.observed:
+            raise RuntimeError(
+                f"convert: QAT layer {path or '(the model)'} has not run yet (its FakeQuantize saw no "
+                "values); fine-tune or calibrate the prepared model before converting"
+            )
+    quantized = QuantizedLinear if isinstance(module, QATLinear) else QuantizedConv2d
+    # BEGIN SOLUTION 15
+    return quantized.from_float(
+        module, mode="static", observer=module.activation_fake_quant.activation_post_process,
+        weight_observer=module.weight_fake_quant.activation_post_process,
+    )  # fmt: skip
+    # END SOLUTION
+
+
+def convert(model: Module, inplace: bool = False) -> Module:
+    """Swap every prepared or QAT layer for a ``"static"`` INT8 layer (static quantization, step 3).
+
+    A layer prepared by :func:`prepare` takes its input scale and zero point
+    from its calibrated observer, its weight's from the weight's range; a QAT
+    layer (:func:`prepare_qat`) takes both from its fake quantizers, so the
+    INT8 layer holds the integers training saw. Raises if a layer saw no data.
     """
 
     def make(path: str, module: Module) -> Module | None:
+        if isinstance(module, (QATLinear, QATConv2d)):
+            return _convert_qat(path, module)
         if not hasattr(module, "input_observer"):
             return None
         try:
@@ -180,8 +242,12 @@ def convert(model: Module, inplace: bool = False) -> Module:
 def model_size_bytes(model: Module) -> int:
     """Bytes of every array in ``model.state_dict()``: what the model takes saved (int8 is one byte).
 
+    An array listed under two names (tied weights: a GPT's token embedding and
+    output projection) is counted once.
+
     Example: a float ``Linear(4, 2)`` is ``(8 + 2) · 4 = 40`` bytes.
     """
     values = model.state_dict().values()
     arrays = (v.detach().numpy() if isinstance(v, Tensor) else np.asarray(v) for v in values)
-    return int(sum(array.nbytes for array in arrays))
+    unique = {(array.__array_interface__["data"][0], array.shape, array.dtype.str): array for array in arrays}
+    return int(sum(array.nbytes for array in unique.values()))

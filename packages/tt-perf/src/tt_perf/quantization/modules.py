@@ -56,8 +56,18 @@ MODES = ("dynamic", "static", "weight_only")
 ACTIVATION_BOUND, WEIGHT_BOUND = 255, 128
 
 
-def quantize_weight(weight: np.ndarray) -> QTensor:
-    """Symmetric per-output-channel ``qint8`` (axis 0) of a float weight, the scales from its own range."""
+def quantize_weight(weight: np.ndarray, scales: np.ndarray | None = None) -> QTensor:
+    """Symmetric per-output-channel ``qint8`` (axis 0) of a float weight.
+
+    The scales come from the weight's own range, or are given (one per output
+    channel, or one for all): a QAT layer's weight fake quantizer's, so the
+    stored integers are those training saw.
+    """
+    if scales is not None:
+        scales = np.broadcast_to(np.asarray(scales, dtype=np.float32).reshape(-1), (weight.shape[0],))
+        return quantize_per_channel(
+            weight, scales, np.zeros(weight.shape[0], np.int32), axis=0, dtype="qint8"
+        )
     # BEGIN SOLUTION 15
     observer = PerChannelMinMaxObserver(ch_axis=0, qscheme="symmetric")
     observer(weight)
@@ -105,8 +115,11 @@ class _QuantizedLayer(Module):
             self.register_buffer("input_scale", from_numpy(np.ones((), dtype=np.float32)))
             self.register_buffer("input_zero_point", from_numpy(np.zeros((), dtype=np.int32)))
 
-    def set_weight(self, weight: np.ndarray, bias: np.ndarray | None) -> None:
-        """Quantize a float ``weight`` (per output channel) into this layer, and copy the float ``bias``."""
+    def set_weight(self, weight: np.ndarray, bias: np.ndarray | None, weight_scale=None) -> None:
+        """Quantize a float ``weight`` (per output channel) into this layer, and copy the float ``bias``.
+
+        ``weight_scale``: the symmetric scales to use (default: from the weight's own range).
+        """
         weight = np.asarray(weight.detach().numpy() if isinstance(weight, Tensor) else weight)
         if weight.shape != self.weight_int8.shape:
             raise ValueError(
@@ -115,7 +128,7 @@ class _QuantizedLayer(Module):
             )
         if (bias is None) != (self.bias is None):
             raise ValueError(f"{type(self).__name__}.set_weight: bias given and declared must agree")
-        q = quantize_weight(weight)
+        q = quantize_weight(weight, weight_scale)
         self.weight_int8.numpy()[...] = q.int_repr
         self.weight_scale.numpy()[...] = q.scale
         if bias is not None:
@@ -180,12 +193,20 @@ class QuantizedLinear(_QuantizedLayer):
         self._init_storage((out_features, in_features), bias, mode)
 
     @classmethod
-    def from_float(cls, linear: Linear, mode: str = "dynamic", observer=None) -> QuantizedLinear:
-        """The INT8 twin of ``linear``; mode ``"static"`` takes the input's qparams from ``observer``."""
+    def from_float(
+        cls, linear: Linear, mode: str = "dynamic", observer=None, weight_observer=None
+    ) -> QuantizedLinear:
+        """The INT8 twin of ``linear``; mode ``"static"`` takes the input's qparams from ``observer``.
+
+        ``weight_observer``: a symmetric observer that has seen the weight (a QAT
+        layer's); its scales replace the weight's own range.
+        """
         if not isinstance(linear, Linear):
             raise TypeError(f"QuantizedLinear.from_float: expected a Linear, got {type(linear).__name__}")
         layer = cls(linear.in_features, linear.out_features, linear.bias is not None, mode)
-        layer.set_weight(linear.weight.detach().numpy(), _bias_of(linear))
+        layer.set_weight(
+            linear.weight.detach().numpy(), _bias_of(linear), _weight_scale(layer, weight_observer)
+        )
         _set_static_qparams(layer, mode, observer)
         return layer
 
@@ -243,8 +264,13 @@ class QuantizedConv2d(_QuantizedLayer):
         self._init_storage((out_channels, in_channels // groups, *self.kernel_size), bias, mode)
 
     @classmethod
-    def from_float(cls, conv: Conv2d, mode: str = "dynamic", observer=None) -> QuantizedConv2d:
-        """The INT8 twin of ``conv``; mode ``"static"`` takes the input's qparams from ``observer``."""
+    def from_float(
+        cls, conv: Conv2d, mode: str = "dynamic", observer=None, weight_observer=None
+    ) -> QuantizedConv2d:
+        """The INT8 twin of ``conv``; mode ``"static"`` takes the input's qparams from ``observer``.
+
+        ``weight_observer``: as for :meth:`QuantizedLinear.from_float`.
+        """
         if not isinstance(conv, Conv2d):
             raise TypeError(f"QuantizedConv2d.from_float: expected a Conv2d, got {type(conv).__name__}")
         if conv.padding_mode != "zeros":
@@ -253,7 +279,7 @@ class QuantizedConv2d(_QuantizedLayer):
             )
         layer = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
                     conv.dilation, conv.groups, conv.bias is not None, mode)  # fmt: skip
-        layer.set_weight(conv.weight.detach().numpy(), _bias_of(conv))
+        layer.set_weight(conv.weight.detach().numpy(), _bias_of(conv), _weight_scale(layer, weight_observer))
         _set_static_qparams(layer, mode, observer)
         return layer
 
@@ -326,6 +352,21 @@ def _int_conv2d(xq: np.ndarray, wq: np.ndarray, layer: QuantizedConv2d) -> np.nd
 
 def _bias_of(module: Module) -> np.ndarray | None:
     return None if module.bias is None else module.bias.detach().numpy()
+
+
+def _weight_scale(layer: _QuantizedLayer, observer) -> np.ndarray | None:
+    """The scales of a symmetric weight observer (``None``: none given, use the weight's own range)."""
+    if observer is None:
+        return None
+    if observer.qscheme != "symmetric":
+        raise ValueError(
+            f"{type(layer).__name__}.from_float: the weight observer must be symmetric (qint8), got qscheme "
+            f"{observer.qscheme!r}"
+        )
+    scale, zero_point = observer.calculate_qparams()
+    if np.any(np.asarray(zero_point) != 0):
+        raise ValueError(f"{type(layer).__name__}.from_float: symmetric weights need zero points 0")
+    return scale
 
 
 def _set_static_qparams(layer: _QuantizedLayer, mode: str, observer) -> None:

@@ -276,3 +276,38 @@ class HistogramObserver(MinMaxObserver):
     def calculate_qparams(self) -> tuple[np.ndarray, np.ndarray]:
         low, high = self.clip_range()
         return calculate_qparams(low, high, self.qscheme)
+
+
+class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
+    """Per-channel min and max as moving averages: ``m ← m + c · (batch_m − m)`` for each channel.
+
+    PyTorch's default observer for weights in quantization-aware training: the
+    weights move a little each step, and the range follows them without
+    keeping the widest value they ever took. The first array sets the range.
+
+    Args:
+        averaging_constant: ``c`` in (0, 1] (PyTorch's default 0.01).
+        ch_axis, qscheme: as for :class:`PerChannelMinMaxObserver`.
+    """
+
+    def __init__(
+        self, averaging_constant: float = 0.01, ch_axis: int = 0, qscheme: str = "symmetric"
+    ) -> None:
+        super().__init__(ch_axis, qscheme)
+        if not 0.0 < averaging_constant <= 1.0:
+            raise ValueError(
+                "MovingAveragePerChannelMinMaxObserver: averaging_constant must lie in (0, 1], "
+                f"got {averaging_constant}"
+            )
+        self.averaging_constant = averaging_constant
+
+    def _observe_channels(self, x: np.ndarray, axis: int) -> None:
+        others = tuple(i for i in range(x.ndim) if i != axis)
+        low, high = x.min(axis=others), x.max(axis=others)
+        # BEGIN SOLUTION 15
+        if self.min_val is None:
+            self.min_val, self.max_val = low, high
+            return
+        self.min_val = self.min_val + self.averaging_constant * (low - self.min_val)
+        self.max_val = self.max_val + self.averaging_constant * (high - self.max_val)
+        # END SOLUTION
