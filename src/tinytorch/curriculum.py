@@ -112,7 +112,7 @@ MODULES: tuple[Module, ...] = (
     Module(12, "attention", "Attention: scaled dot-product, multi-head, causal masks", "tt-text"),
     Module(13, "transformers", "Transformers: blocks, GPT model, generation", "tt-text"),
     Module(14, "profiling", "Profiling: parameters, FLOPs, memory, time per layer", "tt-perf"),
-    Module(15, "quantization", "Quantization: INT8 post-training quantization", "tt-perf"),
+    Module(15, "quantization", "Quantization: INT8, post-training and quantization-aware", "tt-perf"),
     Module(16, "compression", "Compression: pruning, distillation, low rank", "tt-perf"),
     Module(17, "acceleration", "Acceleration: vectorised and fused kernels, memory layout", "tt-perf"),
     Module(18, "memoization", "Memoization: KV cache for generation", "tt-perf", also=("tt-text",)),

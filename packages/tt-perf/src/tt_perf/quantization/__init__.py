@@ -1,4 +1,4 @@
-"""Module 15 — quantization: INT8 post-training quantization, after ``torch.ao.quantization``.
+"""Module 15 — quantization: INT8 post-training and quantization-aware, after ``torch.ao.quantization``.
 
 * :mod:`~tt_perf.quantization.qtensor` — affine quantization of arrays
   (``quantize_per_tensor``, ``quantize_per_channel``, ``dequantize``, ``QTensor``);
