@@ -1,4 +1,4 @@
-"""Tuning for per-channel kernels (batch norm): no layout copies, BLAS channel sums, blocked threaded passes.
+"""Tuning for per-channel and per-row kernels (batch, layer norm): no layout copies, BLAS sums, blocks.
 
 Not a course topic; the kernel that uses these (``normalization.py``) reads as
 the algorithm, and this file is why it is fast:
@@ -68,6 +68,31 @@ def channel_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     if p.shape[2] == 1:
         return np.einsum("ac,ac->c", p[:, :, 0], q[:, :, 0])
     return np.einsum("acb,acb->c", p, q)
+
+
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """Σ of a 2-d (R, F) array along each row: (R,), ~3× faster than ``x.sum(axis=1)``.
+
+    By ``einsum``, not BLAS: a matrix-vector product called from the main
+    thread runs on every BLAS thread, and on a busy machine two spinning
+    threads made it 100× slower (8 ms instead of 40 µs for 4096 × 128).
+    """
+    return np.einsum("rf->r", x)
+
+
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """Σ of a 2-d (R, F) array over its rows: (F,), by ``einsum`` (see :func:`row_sum`)."""
+    return np.einsum("rf->f", x)
+
+
+def row_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Σ of ``p * q`` along each row of 2-d (R, F) arrays: (R,), with no temporary array."""
+    return np.einsum("rf,rf->r", p, q)
+
+
+def column_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Σ of ``p * q`` over the rows of 2-d (R, F) arrays: (F,), with no temporary array."""
+    return np.einsum("rf,rf->f", p, q)
 
 
 def _blocks(step: Callable, arrays: tuple[np.ndarray, ...], first: int, last: int):
