@@ -121,3 +121,39 @@ def row_pass(step: Callable, *arrays: np.ndarray) -> tuple[np.ndarray, ...] | No
     tasks = [partial(_blocks, step, arrays, i, j) for i, j in threads.split(m, 1 if small else None)]
     results = [r for r in threads.run(tasks) if r is not None]
     return tuple(sum(parts) for parts in zip(*results)) if results else None
+
+
+#: Elements per block of :func:`blockwise`: 128 KiB of float32, so a long chain of ufuncs on a block
+#: (exact GELU's ~60) runs in the core's own cache, and its temporaries are reused heap blocks.
+BLOCK_ELEMENTS = 1 << 15
+
+
+def blockwise(function: Callable[..., np.ndarray | tuple[np.ndarray, ...]], *arrays: np.ndarray):
+    """``function(*arrays)`` for an element-wise ``function``, computed in blocks of :data:`BLOCK_ELEMENTS`.
+
+    A chain of NumPy passes over a whole activation reads and writes it from
+    memory at every pass and allocates (and page-faults) each temporary; on
+    blocks every pass stays in cache. ``function`` gets the same 1-d block of
+    each array (all of one shape) and returns one block, or a tuple of blocks,
+    of that size; the results have the arrays' shape (and the blocks' dtypes).
+
+    One thread, on purpose: measured on a machine shared with other jobs
+    (load ~9 on 2 cores), the tanh GELU of 2M float32 values took 3.1 ms in
+    blocks on one thread, 9-20 ms unblocked and 12-19 ms in blocks on two
+    worker threads (each wake-up of a worker waits for the scheduler).
+    """
+    shape = arrays[0].shape
+    flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    first = function(*(f[:BLOCK_ELEMENTS] for f in flats))
+    single = isinstance(first, np.ndarray)
+    outs = (first,) if single else tuple(first)
+    if flats[0].size > BLOCK_ELEMENTS:
+        blocks, outs = outs, tuple(np.empty(flats[0].shape, dtype=b.dtype) for b in outs)
+        for i in range(0, flats[0].size, BLOCK_ELEMENTS):
+            if i:
+                blocks = function(*(f[i : i + BLOCK_ELEMENTS] for f in flats))
+                blocks = (blocks,) if single else blocks
+            for out, block in zip(outs, blocks):
+                out[i : i + BLOCK_ELEMENTS] = block
+    outs = tuple(out.reshape(shape) for out in outs)
+    return outs[0] if single else outs

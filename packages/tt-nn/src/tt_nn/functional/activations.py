@@ -24,6 +24,7 @@ from tt_autograd import Function
 from tt_tensor import pointwise
 
 from ._checks import float_arg, softmax_dim, tensor_arg
+from ._row_passes import blockwise
 from .erf import normal_cdf
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -66,19 +67,23 @@ class GELUFunction(Function):
         # HINT: normal_cdf is this module's own (functional/erf.py): NumPy has no erf.
         ctx.approximate = approximate
         if approximate == "tanh":
-            # t = tanh(sqrt(2/pi) * x * (1 + 0.044715 x^2)), built in place in one new array
-            t = np.multiply(x, x)
-            t *= _GELU_CUBIC
-            t += 1.0
-            t *= x
-            t *= _SQRT_2_OVER_PI
-            np.tanh(t, out=t)
+
+            def tanh_form(x):  # t = tanh(sqrt(2/pi) x (1 + 0.044715 x^2)) and 0.5 x (1 + t), in place
+                t = np.multiply(x, x)
+                t *= _GELU_CUBIC
+                t += 1.0
+                t *= x
+                t *= _SQRT_2_OVER_PI
+                np.tanh(t, out=t)
+                out = t + 1.0
+                out *= x
+                out *= 0.5
+                return t, out
+
+            t, out = blockwise(tanh_form, x)  # on blocks that stay in cache (_row_passes.py)
             ctx.save_for_backward(x, t)
-            out = t + 1.0  # 0.5 * x * (1 + t): the output is the only other new array
-            out *= x
-            out *= 0.5
             return out
-        cdf = normal_cdf(x)
+        cdf = blockwise(normal_cdf, x)  # ~60 passes: on blocks that stay in cache
         ctx.save_for_backward(x, cdf)
         return x * cdf
         # END SOLUTION
@@ -87,29 +92,36 @@ class GELUFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
         x, saved = ctx.saved_tensors
-        # Each derivative is built in place in the array it is returned in (in-place chains,
-        # as in _horner of erf.py): no temporary the size of x beyond one for (1 - t^2).
-        dx = np.multiply(x, x)
+        # Each derivative is an in-place chain on one block of (x, saved, grad) at a time.
         if ctx.approximate == "tanh":
-            # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
-            t = saved
-            dx *= 3.0 * _GELU_CUBIC
-            dx += 1.0
-            dx *= x
-            dx *= 0.5 * _SQRT_2_OVER_PI
-            one_minus_t2 = np.multiply(t, t)
-            np.subtract(1.0, one_minus_t2, out=one_minus_t2)
-            dx *= one_minus_t2
-            dx += np.multiply(t, 0.5, out=one_minus_t2)
-            dx += 0.5
-        else:  # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
-            dx *= -0.5
-            np.exp(dx, out=dx)
-            dx *= x
-            dx *= _INV_SQRT_2PI
-            dx += saved
-        dx *= grad
-        return (dx,)
+
+            def derivative(x, t, grad):  # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+                dx = np.multiply(x, x)
+                dx *= 3.0 * _GELU_CUBIC
+                dx += 1.0
+                dx *= x
+                dx *= 0.5 * _SQRT_2_OVER_PI
+                one_minus_t2 = np.multiply(t, t)
+                np.subtract(1.0, one_minus_t2, out=one_minus_t2)
+                dx *= one_minus_t2
+                dx += np.multiply(t, 0.5, out=one_minus_t2)
+                dx += 0.5
+                dx *= grad
+                return dx
+
+        else:
+
+            def derivative(x, cdf, grad):  # Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+                dx = np.multiply(x, x)
+                dx *= -0.5
+                np.exp(dx, out=dx)
+                dx *= x
+                dx *= _INV_SQRT_2PI
+                dx += cdf
+                dx *= grad
+                return dx
+
+        return (blockwise(derivative, x, saved, grad),)
         # END SOLUTION
 
 
