@@ -147,7 +147,8 @@ class MaxPool2dFunction(Function):
         fill = -np.inf if xh.dtype.kind == "f" else np.iinfo(xh.dtype).min
         out = np.empty((xh.shape[0], *out_size, xh.shape[3]), dtype=xh.dtype)
         tiles = _tiles(xh.shape, kernel, stride, dilation, pads, out_size)
-        if tiles and tuple(kernel) == (2, 2):  # the common 2×2 pool: two separable steps (_pool2x2.py)
+        recording = getattr(ctx, "needs_input_grad", None) is not None  # set by apply when a graph is built
+        if tiles and tuple(kernel) == (2, 2) and recording:  # training's 2×2 pool: separable (_pool2x2.py)
             n, h, w, c = xh.shape
             right, lower = np.empty((n, h, w // 2, c), bool), np.empty(out.shape, bool)
             in_slices(n, lambda a, b: pool_2x2_forward(xh[a:b], out[a:b], right[a:b], lower[a:b]))

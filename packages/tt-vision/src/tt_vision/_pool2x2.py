@@ -19,9 +19,14 @@ channels-last image), instead of a compare, mask update and strided multiply
 per offset. Both walk a slice of the batch a few images at a time, so the
 half-size intermediate stays in cache.
 
-Measured on milestone 04's three pools (batch 128, forward + backward,
-alternating with the chapter's kernels, machine shared with other jobs):
-0.66×, 0.49× and 0.83× of the chapter's time (medians of 15 rounds).
+Measured on milestone 04's three pools (batch 128, one thread, alternating
+with the chapter's kernels, machine shared with other jobs, load ~16):
+backward 0.30×, 0.48×, 0.14× of the chapter's time, forward 0.66×, 2.2×,
+3.6× (the two extra passes that build the masks cost more than the chapter's
+strided maxima over runs of 64 or 128 channels); forward and backward
+together 0.41×, 0.74×, 0.26×. So ``MaxPool2dFunction`` takes this path only
+when a graph is being recorded; without one (evaluation, ``no_grad``) it runs
+the chapter's forward, which saves nothing.
 """
 
 from __future__ import annotations
