@@ -156,7 +156,10 @@ def kernels() -> list[Kernel]:
 
 
 def _file_of(module: str) -> Path:
-    return Path(importlib.import_module(module).__file__).resolve()
+    """The module's source file in this repository (whether the packages are installed editable or not)."""
+    relative = Path(*module.split(".")).with_suffix(".py")
+    (found,) = (path for path in (ROOT / "packages").glob(f"*/src/{relative.as_posix()}"))
+    return found
 
 
 def load_from_commit(module: str, rev: str) -> object:
