@@ -58,7 +58,7 @@ class LayerNormFunction(Function):
     def forward(ctx, x, weight, bias, ndim, eps):
         # BEGIN SOLUTION 04
         features = int(np.prod(x.shape[x.ndim - ndim :]))
-        rows = x.reshape(-1, features)
+        rows = x.reshape(x.size // max(features, 1), features)
         x_hat = rows - (row_sum(rows) / features)[:, None]
         inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features + eps)
         x_hat *= inv_std.astype(x.dtype)[:, None]
