@@ -43,6 +43,12 @@ FIGURES: dict[str, tuple[str, str]] = {
     "1024^3 sgemm GFLOP/s (machine)": (r"matmul in this run: (\d+)", "higher"),
     "augmentation epoch, s": (r"then median ([\d.]+) s", "lower"),
     "KV cache, 127 tokens, speed-up": (r"127 tokens at context 128 .*\(([\d.]+)x\)", "higher"),
+    # where the two steps go (the scripts' profiles): the element-wise kernels of issue #19
+    "GPT step: GELU, ms": (r"\n    GELU\s+([\d.]+)", "lower"),
+    "GPT step: LayerNorm, ms": (r"\n    LayerNorm\s+([\d.]+)", "lower"),
+    "CNN step: batch norm, ms": (r"\n  batch norm\s+([\d.]+) ms", "lower"),
+    "CNN step: pool, ms": (r"\n  pool\s+([\d.]+) ms", "lower"),
+    "CNN step: relu, ms": (r"\n  relu\s+([\d.]+) ms", "lower"),
 }
 
 

@@ -12,7 +12,8 @@ Benchmarks so far (issue #2):
 * ``overhead``: forward + backward of a chain of 10,000 multiplications on a
   one-element tensor, in microseconds per op. Goal <= 15 us.
 
-Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``),
+Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``), the
+element-wise kernels against the memory bandwidth (``kernels.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
 ranks (``dist.py``) and, without ``--quick``, every Part IV script (:data:`PART_FOUR`).
 
@@ -182,6 +183,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     vision.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
+    import kernels  # benchmarks/kernels.py: element-wise kernels against the memory bandwidth (issue #19)
+
+    print()
+    kernels.main(["--quick"] if args.quick else [])
     import vision_data  # benchmarks/vision_data.py: CIFAR-10 loading and an epoch of augmentation (issue #4)
 
     print()

@@ -156,9 +156,16 @@ def run_module(space, module: int, args, listed: dict[str, str], deadline: float
         "sample": args.sample,
         "date": datetime.date.today().isoformat(),
         "survivors": [
-            {"id": o.mutant.id, "status": o.status, "file": o.mutant.relpath, "line": o.mutant.line,
-             "function": o.mutant.function, "operator": o.mutant.operator,
-             "original": source_line(o.mutant, False), "mutated": source_line(o.mutant, True)}
+            {
+                "id": o.mutant.id,
+                "status": o.status,
+                "file": o.mutant.relpath,
+                "line": o.mutant.line,
+                "function": o.mutant.function,
+                "operator": o.mutant.operator,
+                "original": source_line(o.mutant, False),
+                "mutated": source_line(o.mutant, True),
+            }
             for o in survivors
         ],  # fmt: skip
         "equivalents": [{"id": m.id, "reason": listed[m.id]} for m in equivalent],
@@ -183,6 +190,11 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-coverage", action="store_true", help="run every test file on every mutant")
     parser.add_argument("--show-equivalent", action="store_true", help="list the listed equivalents too")
     parser.add_argument("--progress", action="store_true", help="print a mark per mutant as it finishes")
+    parser.add_argument(
+        "--refresh-equivalents",
+        action="store_true",
+        help="rewrite the equivalents files' ids to today's lines, list entries that match nothing; run no mutant",
+    )
     args = parser.parse_args(argv)
     if not args.modules:  # the CI sample
         args.sample = 6 if args.sample is None else args.sample
@@ -190,9 +202,36 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
+def refresh_equivalents(root: Path) -> list[str]:
+    """Rewrite each listed id that matches by anchor to its mutant's id today; the stale entries."""
+    listed = equivalents(root)
+    today: dict[str, str] = {}  # listed id -> the matched mutant's id
+    for module in MODULES:
+        every = module_mutants(root, module)
+        by_anchor = {_anchor(entry): entry for entry in listed}
+        for mutant_id in listed_among(every, listed):
+            today[mutant_id if mutant_id in listed else by_anchor[_anchor(mutant_id)]] = mutant_id
+    for path in sorted(root.glob("packages/*/tests/equivalent_mutants.toml")):
+        text = path.read_text()
+        for old, new in today.items():
+            text = text.replace(
+                f"id = {json.dumps(old, ensure_ascii=False)}\n",
+                f"id = {json.dumps(new, ensure_ascii=False)}\n",
+            )
+        path.write_text(text)
+    return [entry for entry in listed if entry not in today]
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     root = args.root.resolve()
+    if args.refresh_equivalents:
+        stale = refresh_equivalents(root)
+        print(
+            "\n".join(f"stale (matches no mutant; remove it): {entry}" for entry in stale)
+            or "no stale entries"
+        )
+        return 1 if stale else 0
     listed = equivalents(root)
     deadline = time.monotonic() + args.time_budget if args.time_budget else None
     results = []

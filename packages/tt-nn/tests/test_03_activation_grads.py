@@ -112,3 +112,26 @@ def test_no_graph_is_recorded_under_no_grad():
         for function in FUNCTIONS.values():
             out = function(x)
             assert out.grad_fn is None and not out.requires_grad
+
+
+@pytest.mark.parametrize("dtype", [autograd.float64, autograd.float32])
+def test_gelu_of_an_activation_larger_than_a_block(dtype, rng):
+    """Many cache-sized blocks (and a partial last one): every block is computed, in its place."""
+    v = rng.uniform(-6, 6, size=(3, 32768 + 7)).astype(np.dtype(str(dtype).removeprefix("tt.")))
+    cdf = 0.5 * np.vectorize(math.erfc)(-v.astype(np.float64) / math.sqrt(2))
+    density = np.exp(-(v.astype(np.float64) ** 2) / 2) / math.sqrt(2 * math.pi)
+    t = np.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v.astype(np.float64) ** 3))
+    inner = math.sqrt(2 / math.pi) * (1 + 3 * 0.044715 * v.astype(np.float64) ** 2)
+    expected = {
+        "none": (v * cdf, cdf + v * density),
+        "tanh": (0.5 * v * (1 + t), 0.5 * (1 + t) + 0.5 * v * (1 - t * t) * inner),
+    }
+    tolerance = 1e-12 if dtype == autograd.float64 else 2e-6
+    for approximate, (value, derivative) in expected.items():
+        x = autograd.tensor(v, requires_grad=True)
+        y = F.gelu(x, approximate=approximate)
+        g = rng.standard_normal(v.shape)
+        (y * autograd.tensor(g, dtype=dtype)).sum().backward()
+        assert y.dtype == dtype and x.grad.dtype == dtype
+        np.testing.assert_allclose(y.detach().numpy(), value, rtol=tolerance, atol=tolerance)
+        np.testing.assert_allclose(x.grad.numpy(), g * derivative, rtol=tolerance, atol=tolerance * 10)

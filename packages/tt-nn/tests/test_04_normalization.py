@@ -272,3 +272,11 @@ def test_layer_norm_gradients_on_hypothesis_shapes(lead, normalized, seed):
     x = autograd.tensor(rng.standard_normal((*lead, *normalized)), requires_grad=True)
     w, b = (autograd.tensor(rng.standard_normal(normalized), requires_grad=True) for _ in range(2))
     assert autograd.gradcheck(lambda x, w, b: F.layer_norm(x, normalized, w, b), [x, w, b])
+
+
+def test_layer_norm_over_an_empty_trailing_shape_is_empty_like_pytorch():
+    x = autograd.tensor(np.zeros((3, 0)), requires_grad=True)
+    out = F.layer_norm(x, (0,))
+    assert out.shape == (3, 0)
+    out.sum().backward()
+    assert x.grad.shape == (3, 0)

@@ -58,6 +58,45 @@ def test_max_pool_ties_send_the_gradient_to_the_first_maximum():
     F.max_pool2d(x, 2).sum().backward()
     expected = np.array([[[[0.0, 1.0], [0.0, 0.0]], [[1.0, 0.0], [0.0, 0.0]]]])
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+    padded = np.pad(x.detach().numpy(), ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=-1.0)
+    odd = autograd.tensor(padded, requires_grad=True)
+    F.max_pool2d(odd, 2).sum().backward()  # a 3×3 input: the per-offset kernel, the same rule
+    np.testing.assert_array_equal(odd.grad.numpy()[:, :, :2, :2], expected)
+
+
+def _pooled_with_grad(values: np.ndarray, dy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x = autograd.tensor(values, requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    (out * autograd.tensor(dy)).sum().backward()
+    return out.detach().numpy(), x.grad.numpy()
+
+
+@pytest.mark.parametrize("chunk_bytes", [1, 1 << 19], ids=["one image per chunk", "default chunks"])
+def test_the_2x2_path_matches_the_chapters_kernel_on_ties(chunk_bytes, rng, monkeypatch):
+    """The separable 2×2 path (``_pool2x2.py``) against the per-offset kernel, on a ReLU'd batch (ties at 0).
+
+    An odd-sized input (one more row and column, never a maximum) takes the per-offset kernel.
+    """
+    monkeypatch.setattr("tt_vision._pool2x2.CHUNK_BYTES", chunk_bytes)
+    values = np.maximum(rng.standard_normal((5, 3, 6, 8)), 0.0)
+    values[0, 0, :2, :2] = [[1.0, 2.0], [2.0, 2.0]]  # equal maxima: the first in scan order, (0, 1), wins
+    dy = rng.standard_normal((5, 3, 3, 4))
+    out, grad = _pooled_with_grad(values, dy)
+    odd = np.pad(values, ((0, 0), (0, 0), (0, 1), (0, 1)), constant_values=-1.0)
+    odd_out, odd_grad = _pooled_with_grad(odd, dy)
+    np.testing.assert_array_equal(out, odd_out)
+    np.testing.assert_array_equal(grad, odd_grad[:, :, :6, :8])
+    assert grad[0, 0, 0, 1] == dy[0, 0, 0, 0] and grad[0, 0, 1, 0] == 0.0
+
+
+def test_max_pool_2x2_gradient_and_integer_input(leaf, check_grad, reference):
+    check_grad(lambda x: F.max_pool2d(x, 2), leaf(3, 2, 6, 8))
+    ints = np.arange(32).reshape(1, 2, 4, 4) % 7
+    out = F.max_pool2d(autograd.tensor(ints), 2).numpy()
+    assert out.dtype == ints.dtype
+    np.testing.assert_array_equal(out, reference.pool2d(ints, (2, 2), (2, 2), (0, 0), "max"))
+    odd = np.pad(ints, ((0, 0), (0, 0), (0, 1), (0, 1)))  # the per-offset kernel agrees
+    np.testing.assert_array_equal(out, F.max_pool2d(autograd.tensor(odd), 2).numpy())
 
 
 def test_max_pool_sends_a_nan_windows_gradient_to_its_first_nan():

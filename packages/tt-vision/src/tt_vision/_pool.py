@@ -23,7 +23,8 @@ the window's size counted as PyTorch counts it (``count_include_pad``,
 The ``*_forward`` / ``*_backward`` functions are the chapter's algorithm, on
 channels-last arrays; the ``Function`` classes convert the layout, pad, and
 (max-pool, the one in every CNN) run them on slices of the batch on the
-worker threads (``_tuning.py``).
+worker threads (``_tuning.py``); a 2×2, stride-2 max-pool takes the faster
+separable path of ``_pool2x2.py`` (same results).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from tt_autograd import Function
 
 from ._im2col import pad_nhwc
 from ._layout import from_nhwc, to_nhwc
+from ._pool2x2 import pool_2x2_backward, pool_2x2_forward
 from ._tuning import in_slices
 
 
@@ -143,19 +145,35 @@ class MaxPool2dFunction(Function):
         xh = to_nhwc(x)
         out_size, pads = _geometry("max_pool2d", xh.shape, kernel, stride, padding, dilation, ceil_mode)
         fill = -np.inf if xh.dtype.kind == "f" else np.iinfo(xh.dtype).min
+        out = np.empty((xh.shape[0], *out_size, xh.shape[3]), dtype=xh.dtype)
+        tiles = _tiles(xh.shape, kernel, stride, dilation, pads, out_size)
+        recording = getattr(ctx, "needs_input_grad", None) is not None  # set by apply when a graph is built
+        if tiles and tuple(kernel) == (2, 2) and recording:  # training's 2×2 pool: separable (_pool2x2.py)
+            n, h, w, c = xh.shape
+            right, lower = np.empty((n, h, w // 2, c), bool), np.empty(out.shape, bool)
+            in_slices(n, lambda a, b: pool_2x2_forward(xh[a:b], out[a:b], right[a:b], lower[a:b]))
+            if xh.dtype.kind != "f" or not np.isnan(out).any():  # with a NaN, the chapter's kernel decides
+                ctx.save_for_backward(right, lower)
+                ctx.geometry = None
+                return from_nhwc(out)
         xp = pad_nhwc(xh, pads, fill)
         offsets = list(_offsets(kernel, stride, dilation, out_size))
-        out = np.empty((xh.shape[0], *out_size, xh.shape[3]), dtype=xh.dtype)
         in_slices(len(xp), lambda a, b: max_pool_forward(xp[a:b], offsets, out[a:b]))
         ctx.save_for_backward(xp, out)
-        ctx.geometry = (offsets, pads, _tiles(xh.shape, kernel, stride, dilation, pads, out_size))
+        ctx.geometry = (offsets, pads, tiles)
         return from_nhwc(out)
 
     @staticmethod
     def backward(ctx, grad):
+        dy = to_nhwc(grad)
+        if ctx.geometry is None:  # the 2×2 path: its masks route the gradient
+            right, lower = ctx.saved_tensors
+            n, h, half_w, c = right.shape
+            dx = np.empty((n, h, 2 * half_w, c), dy.dtype)
+            in_slices(n, lambda a, b: pool_2x2_backward(dy[a:b], right[a:b], lower[a:b], dx[a:b]))
+            return (from_nhwc(dx),)
         xp, out = ctx.saved_tensors
         offsets, pads, tiles = ctx.geometry
-        dy = to_nhwc(grad)
         dxp = np.empty(xp.shape, dy.dtype)
 
         def run(a: int, b: int) -> None:

@@ -1,4 +1,4 @@
-"""Tuning for per-channel kernels (batch norm): no layout copies, BLAS channel sums, blocked threaded passes.
+"""Tuning for per-channel and per-row kernels (batch, layer norm): no layout copies, BLAS sums, blocks.
 
 Not a course topic; the kernel that uses these (``normalization.py``) reads as
 the algorithm, and this file is why it is fast:
@@ -70,6 +70,31 @@ def channel_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.einsum("acb,acb->c", p, q)
 
 
+def row_sum(x: np.ndarray) -> np.ndarray:
+    """Σ of a 2-d (R, F) array along each row: (R,), ~3× faster than ``x.sum(axis=1)``.
+
+    By ``einsum``, not BLAS: a matrix-vector product called from the main
+    thread runs on every BLAS thread, and on a busy machine two spinning
+    threads made it 100× slower (8 ms instead of 40 µs for 4096 × 128).
+    """
+    return np.einsum("rf->r", x)
+
+
+def column_sum(x: np.ndarray) -> np.ndarray:
+    """Σ of a 2-d (R, F) array over its rows: (F,), by ``einsum`` (see :func:`row_sum`)."""
+    return np.einsum("rf->f", x)
+
+
+def row_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Σ of ``p * q`` along each row of 2-d (R, F) arrays: (R,), with no temporary array."""
+    return np.einsum("rf,rf->r", p, q)
+
+
+def column_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Σ of ``p * q`` over the rows of 2-d (R, F) arrays: (F,), with no temporary array."""
+    return np.einsum("rf,rf->f", p, q)
+
+
 def _blocks(step: Callable, arrays: tuple[np.ndarray, ...], first: int, last: int):
     """``step`` on consecutive blocks of ``arrays[first:last]`` (first axis); the sum of what it returns."""
     size = max(1, BLOCK_BYTES // max(1, arrays[0][:1].nbytes))
@@ -96,3 +121,39 @@ def row_pass(step: Callable, *arrays: np.ndarray) -> tuple[np.ndarray, ...] | No
     tasks = [partial(_blocks, step, arrays, i, j) for i, j in threads.split(m, 1 if small else None)]
     results = [r for r in threads.run(tasks) if r is not None]
     return tuple(sum(parts) for parts in zip(*results)) if results else None
+
+
+#: Elements per block of :func:`blockwise`: 128 KiB of float32, so a long chain of ufuncs on a block
+#: (exact GELU's ~60) runs in the core's own cache, and its temporaries are reused heap blocks.
+BLOCK_ELEMENTS = 1 << 15
+
+
+def blockwise(function: Callable[..., np.ndarray | tuple[np.ndarray, ...]], *arrays: np.ndarray):
+    """``function(*arrays)`` for an element-wise ``function``, computed in blocks of :data:`BLOCK_ELEMENTS`.
+
+    A chain of NumPy passes over a whole activation reads and writes it from
+    memory at every pass and allocates (and page-faults) each temporary; on
+    blocks every pass stays in cache. ``function`` gets the same 1-d block of
+    each array (all of one shape) and returns one block, or a tuple of blocks,
+    of that size; the results have the arrays' shape (and the blocks' dtypes).
+
+    One thread, on purpose: measured on a machine shared with other jobs
+    (load ~9 on 2 cores), the tanh GELU of 2M float32 values took 3.1 ms in
+    blocks on one thread, 9-20 ms unblocked and 12-19 ms in blocks on two
+    worker threads (each wake-up of a worker waits for the scheduler).
+    """
+    shape = arrays[0].shape
+    flats = [np.ascontiguousarray(a).reshape(-1) for a in arrays]
+    first = function(*(f[:BLOCK_ELEMENTS] for f in flats))
+    single = isinstance(first, np.ndarray)
+    outs = (first,) if single else tuple(first)
+    if flats[0].size > BLOCK_ELEMENTS:
+        blocks, outs = outs, tuple(np.empty(flats[0].shape, dtype=b.dtype) for b in outs)
+        for i in range(0, flats[0].size, BLOCK_ELEMENTS):
+            if i:
+                blocks = function(*(f[i : i + BLOCK_ELEMENTS] for f in flats))
+                blocks = (blocks,) if single else blocks
+            for out, block in zip(outs, blocks):
+                out[i : i + BLOCK_ELEMENTS] = block
+    outs = tuple(out.reshape(shape) for out in outs)
+    return outs[0] if single else outs

@@ -24,6 +24,7 @@ from tt_autograd import Function
 from tt_tensor import pointwise
 
 from ._checks import float_arg, softmax_dim, tensor_arg
+from ._row_passes import blockwise
 from .erf import normal_cdf
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -66,10 +67,23 @@ class GELUFunction(Function):
         # HINT: normal_cdf is this module's own (functional/erf.py): NumPy has no erf.
         ctx.approximate = approximate
         if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+
+            def tanh_form(x):  # t = tanh(sqrt(2/pi) x (1 + 0.044715 x^2)) and 0.5 x (1 + t), in place
+                t = np.multiply(x, x)
+                t *= _GELU_CUBIC
+                t += 1.0
+                t *= x
+                t *= _SQRT_2_OVER_PI
+                np.tanh(t, out=t)
+                out = t + 1.0
+                out *= x
+                out *= 0.5
+                return t, out
+
+            t, out = blockwise(tanh_form, x)  # on blocks that stay in cache (_row_passes.py)
             ctx.save_for_backward(x, t)
-            return 0.5 * x * (1.0 + t)
-        cdf = normal_cdf(x)
+            return out
+        cdf = blockwise(normal_cdf, x)  # ~60 passes: on blocks that stay in cache
         ctx.save_for_backward(x, cdf)
         return x * cdf
         # END SOLUTION
@@ -78,12 +92,36 @@ class GELUFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
         x, saved = ctx.saved_tensors
+        # Each derivative is an in-place chain on one block of (x, saved, grad) at a time.
         if ctx.approximate == "tanh":
-            t = saved
-            inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
-            return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner),)
-        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI  # d/dx [x Phi(x)] = Phi(x) + x phi(x)
-        return (grad * (saved + x * pdf),)
+
+            def derivative(x, t, grad):  # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+                dx = np.multiply(x, x)
+                dx *= 3.0 * _GELU_CUBIC
+                dx += 1.0
+                dx *= x
+                dx *= 0.5 * _SQRT_2_OVER_PI
+                one_minus_t2 = np.multiply(t, t)
+                np.subtract(1.0, one_minus_t2, out=one_minus_t2)
+                dx *= one_minus_t2
+                dx += np.multiply(t, 0.5, out=one_minus_t2)
+                dx += 0.5
+                dx *= grad
+                return dx
+
+        else:
+
+            def derivative(x, cdf, grad):  # Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+                dx = np.multiply(x, x)
+                dx *= -0.5
+                np.exp(dx, out=dx)
+                dx *= x
+                dx *= _INV_SQRT_2PI
+                dx += cdf
+                dx *= grad
+                return dx
+
+        return (blockwise(derivative, x, saved, grad),)
         # END SOLUTION
 
 
@@ -131,9 +169,11 @@ class SoftmaxFunction(Function):
         # APPROACH: the Jacobian is diag(y) - y yᵀ; applied to grad it is y * (grad - sum(grad * y)),
         #   the sum along dim: never build the matrix.
         (y,) = ctx.saved_tensors
-        gy = grad * y
-        gy -= y * gy.sum(axis=ctx.dim, keepdims=True)
-        return (gy,)
+        dx = grad * y
+        total = dx.sum(axis=ctx.dim, keepdims=True)
+        np.subtract(grad, total, out=dx)  # the same array again: no second temporary
+        dx *= y
+        return (dx,)
         # END SOLUTION
 
 
@@ -154,7 +194,10 @@ class LogSoftmaxFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
         (y,) = ctx.saved_tensors
-        return (grad - np.exp(y) * grad.sum(axis=ctx.dim, keepdims=True),)
+        dx = np.exp(y)
+        dx *= -grad.sum(axis=ctx.dim, keepdims=True)
+        dx += grad
+        return (dx,)
         # END SOLUTION
 
 

@@ -25,7 +25,17 @@ import tt_tensor
 from tt_autograd import Function
 
 from ._checks import float_arg, tensor_arg
-from ._row_passes import channel_dot, channel_sum, from_blocks, row_pass, to_blocks
+from ._row_passes import (
+    channel_dot,
+    channel_sum,
+    column_dot,
+    column_sum,
+    from_blocks,
+    row_dot,
+    row_pass,
+    row_sum,
+    to_blocks,
+)
 
 
 def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray | None) -> None:
@@ -35,45 +45,50 @@ def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray 
         out += shift[:, None]
 
 
-def _affine_grads(ctx, grad, x_hat, axes):
-    """Gradients of ``weight`` and ``bias`` (summed over ``axes``), where needed."""
-    need_weight, need_bias = ctx.needs_input_grad[1:3]
-    grad_weight = (grad * x_hat).sum(axis=axes).reshape(ctx.param_shape) if need_weight else None
-    grad_bias = grad.sum(axis=axes).reshape(ctx.param_shape) if need_bias else None
-    return grad_weight, grad_bias
-
-
 class LayerNormFunction(Function):
-    """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape."""
+    """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape.
+
+    The input is viewed as ``(R, F)`` rows, ``F`` the size of the normalised
+    trailing shape; its sums and dot products along rows and columns are
+    ``einsum`` calls with no temporaries (``_row_passes.py``). Cost: forward writes
+    two arrays (the saved ``x_hat`` and the output), backward two (``d`` and ``dx``).
+    """
 
     @staticmethod
     def forward(ctx, x, weight, bias, ndim, eps):
         # BEGIN SOLUTION 04
-        axes = tuple(range(x.ndim - ndim, x.ndim))
-        x_hat = x - x.mean(axis=axes, keepdims=True)
-        inv_std = 1.0 / np.sqrt((x_hat * x_hat).mean(axis=axes, keepdims=True) + eps)
-        x_hat *= inv_std
-        ctx.axes, ctx.param_shape = axes, x.shape[x.ndim - ndim :]
+        features = int(np.prod(x.shape[x.ndim - ndim :]))
+        rows = x.reshape(x.size // max(features, 1), features)
+        x_hat = rows - (row_sum(rows) / features)[:, None]
+        inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features + eps)
+        x_hat *= inv_std.astype(x.dtype)[:, None]
+        ctx.param_shape = x.shape[x.ndim - ndim :]
         ctx.save_for_backward(x_hat, inv_std, weight)
-        out = x_hat.copy() if weight is None else x_hat * weight  # never alias the saved x_hat
+        out = x_hat.copy() if weight is None else x_hat * weight.reshape(-1)  # never alias the saved x_hat
         if bias is not None:
-            out += bias
-        return out
+            out += bias.reshape(-1)
+        return out.reshape(x.shape)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
         x_hat, inv_std, weight = ctx.saved_tensors
-        axes = ctx.axes
-        d = grad if weight is None else grad * weight
+        features = x_hat.shape[1]
+        g = grad.reshape(x_hat.shape)
+        d = g if weight is None else g * weight.reshape(-1)
         grad_x = None
         if ctx.needs_input_grad[0]:
-            grad_x = d - d.mean(axis=axes, keepdims=True)
-            grad_x -= x_hat * (d * x_hat).mean(axis=axes, keepdims=True)
-            grad_x *= inv_std
-        leading = tuple(range(grad.ndim - len(axes)))
-        return (grad_x, *_affine_grads(ctx, grad, x_hat, leading))
+            # (d - mean(d) - x_hat * mean(d * x_hat)) * inv_std, built in one new array
+            grad_x = x_hat * (-row_dot(d, x_hat) / features).astype(d.dtype)[:, None]
+            grad_x += d
+            grad_x -= (row_sum(d) / features)[:, None]
+            grad_x *= inv_std.astype(d.dtype)[:, None]
+            grad_x = grad_x.reshape(grad.shape)
+        need_weight, need_bias = ctx.needs_input_grad[1:3]
+        grad_weight = column_dot(g, x_hat).reshape(ctx.param_shape) if need_weight else None
+        grad_bias = column_sum(g).reshape(ctx.param_shape) if need_bias else None
+        return grad_x, grad_weight, grad_bias
         # END SOLUTION
 
 
