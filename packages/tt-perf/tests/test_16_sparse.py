@@ -69,6 +69,7 @@ def test_sparse_mm_equals_the_dense_product(rng, monkeypatch):
 
 
 def test_csr_tensor_refuses_inconsistent_arrays():
+    assert to_sparse_csr(np.eye(2)).crow_indices().tolist() == [0, 1, 2]
     with pytest.raises(ValueError, match="crow_indices must have shape \\(3,\\)"):
         CSRTensor([0, 1], [0], [1.0], (2, 2))
     with pytest.raises(ValueError, match="rise from 0 to nnz=1"):
