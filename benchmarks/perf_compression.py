@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import math
 import os
 import statistics
@@ -43,6 +42,7 @@ from pathlib import Path
 import numpy as np
 import tt_nn as nn
 import tt_optim
+from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_autograd import Generator, manual_seed, no_grad
 from tt_optim import DataLoader
 from tt_perf.capstone import latency_ms, model_bytes
@@ -63,14 +63,6 @@ from tt_vision.datasets import CIFAR10
 ROOT = Path(__file__).resolve().parents[1]
 PARTS = ("static", "finetune", "sparse", "distill")
 AMOUNTS = (0.5, 0.7, 0.9)
-
-
-def load_milestone():
-    spec = importlib.util.spec_from_file_location("milestone_04", ROOT / "milestones" / "04_cnn_cifar10.py")
-    m04 = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "milestones"))
-    spec.loader.exec_module(m04)
-    return m04
 
 
 def prunable(model) -> list:
@@ -264,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parts = args.parts.split(",")
     if unknown := set(parts) - set(PARTS):
         parser.error(f"unknown parts {sorted(unknown)}; choose from {PARTS}")
-    m04 = load_milestone()
+    m04 = milestone("04_cnn_cifar10")
     model = m04.build_cnn(3, 32)
     model.load_state_dict(tt_optim.load(ROOT / "build" / "milestones" / "04_cnn_cifar10.npz"))
     model.eval()

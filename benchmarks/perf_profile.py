@@ -20,33 +20,20 @@ script's output.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import math
 import os
 import sys
 from collections import defaultdict
-from pathlib import Path
 
 import tt_autograd as autograd
 import tt_nn as nn
+from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_perf.profiling import count_flops, count_parameters, profile
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from vision import small_cnn  # noqa: E402  (benchmarks/vision.py: the reference CNN)
+from vision import small_cnn  # benchmarks/vision.py: the reference CNN
 
 #: Layer types of the table, and what the rest (the loss, Flatten's view) is filed under.
 ORDER = ("Conv2d", "BatchNorm2d", "ReLU", "MaxPool2d", "Linear")
 OTHER = "other (loss, flatten)"
-
-
-def milestone_04_cnn():
-    spec = importlib.util.spec_from_file_location("milestone_04", ROOT / "milestones" / "04_cnn_cifar10.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "milestones"))
-    spec.loader.exec_module(module)
-    return module.build_cnn(3, 32)
 
 
 def per_kind(report) -> dict[str, tuple[float, float, float]]:
@@ -88,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"load average {load} on {os.cpu_count()} cores (above 1: a loaded machine, timings depressed)")
 
     autograd.manual_seed(0)
-    model = milestone_04_cnn()
+    model = milestone("04_cnn_cifar10").build_cnn(3, 32)
     x, y = autograd.randn(batch, 3, 32, 32), autograd.randint(0, 10, (batch,))
     model(x)  # one warm-up forward outside the profile (first-call allocations)
     report = profile(model, x, lambda out: nn.functional.cross_entropy(out, y), steps=steps)
