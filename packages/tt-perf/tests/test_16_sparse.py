@@ -49,7 +49,8 @@ def test_csr_arrays_against_a_slow_reference_and_exact_round_trip(rng):
     for shape, density in (((4, 70000), 0.001), ((3, 5), 0.0), ((5, 4), 1.0)):
         other = sparse_matrix(rng, shape, density, np.float64)
         np.testing.assert_array_equal(to_sparse_csr(other).to_dense(), other)
-    assert to_sparse_csr(np.zeros((2, 70000))).col_indices().dtype == np.int32  # 69,999 needs int32
+    assert to_sparse_csr(np.zeros((2, 32768))).col_indices().dtype == np.int16  # 32,767 fits int16
+    assert to_sparse_csr(np.zeros((2, 32769))).col_indices().dtype == np.int32  # 32,768 does not
 
 
 def test_sparse_mm_equals_the_dense_product(rng, monkeypatch):
@@ -59,6 +60,8 @@ def test_sparse_mm_equals_the_dense_product(rng, monkeypatch):
     csr = to_sparse_csr(dense)
     np.testing.assert_array_equal(sparse_mm(csr, x), dense @ x)
     monkeypatch.setattr(sparse_module, "BLOCK_ELEMENTS", 3 * csr.nnz)  # 3 columns a block: 13 blocks
+    np.testing.assert_array_equal(csr @ x, dense @ x)
+    monkeypatch.setattr(sparse_module, "BLOCK_ELEMENTS", 1)  # fewer than nnz: still one column a block
     np.testing.assert_array_equal(csr @ x, dense @ x)
     wide = sparse_matrix(rng, (6, 9), 0.5, np.float64)
     x64 = rng.standard_normal((9, 4))

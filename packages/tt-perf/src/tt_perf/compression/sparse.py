@@ -130,7 +130,7 @@ def to_sparse_csr(dense) -> CSRTensor:
     rows, cols = np.nonzero(array)  # row-major order: row by row, columns ascending
     counts = np.bincount(rows, minlength=array.shape[0])
     crow = np.concatenate([[0], np.cumsum(counts)]).astype(_index_dtype(rows.size))
-    col = cols.astype(_index_dtype(max(array.shape[1] - 1, 0)))
+    col = cols.astype(_index_dtype(array.shape[1] - 1))  # the largest column index
     return CSRTensor(crow, col, array[rows, cols], array.shape)
     # END SOLUTION
 
