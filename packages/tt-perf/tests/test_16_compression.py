@@ -18,7 +18,7 @@ from tt_perf.compression import (
     remove,
     shrink_channels,
 )
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 
 def cnn():
@@ -109,6 +109,15 @@ def test_keep_channels_stops_at_a_layer_that_mixes_channels():
     model = nn.Sequential(Conv2d(3, 4, 3), nn.Flatten(), nn.Softmax(dim=1))
     with pytest.raises(ValueError, match="cannot pass channel removal through Softmax"):
         keep_channels(model, 0, [0, 1])
+    assert model[0].out_channels == 4 and model[0].weight.shape == (4, 3, 3, 3)  # refused: nothing changed
+    unflattened = nn.Sequential(Conv2d(3, 4, 3), nn.ReLU(), nn.Linear(6, 2))  # the Linear reads the width
+    with pytest.raises(ValueError, match="without a Flatten acts on the last \\(width\\) axis"):
+        keep_channels(unflattened, 0, [0, 1])
+    assert unflattened[0].out_channels == 4
+    assert shrink_channels(unflattened, 0.5)[0].out_channels == 4  # left alone: nothing it can narrow
+    pooled = nn.Sequential(Conv2d(3, 4, 3), AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    keep_channels(pooled, 0, [1, 3])  # a 1×1 map: one column per channel
+    assert pooled[3].weight.shape == (2, 2) and pooled[3].in_features == 2
 
 
 def test_keep_channels_refuses_bad_arguments():
