@@ -18,9 +18,7 @@ relative) before anything is timed. Run: ``python benchmarks/onnx_latency.py``
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import statistics
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -29,23 +27,11 @@ from pathlib import Path
 import numpy as np
 import onnxruntime
 import tt_nn as nn
+from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_tensor.threads import set_num_threads
 from tt_text import GPT, GPTConfig
 
 import tinytorch as tt
-
-
-def milestone(name: str):
-    """A milestone script loaded as a module, for its ``build_*`` functions (milestones/ made importable)."""
-    folder = Path(__file__).resolve().parents[1] / "milestones"
-    sys.path.insert(0, str(folder))
-    try:
-        spec = importlib.util.spec_from_file_location(f"milestone_{name}", folder / f"{name}.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(folder))
-    return module
 
 
 def models() -> dict[str, tuple[nn.Module, Callable[[int], np.ndarray]]]:

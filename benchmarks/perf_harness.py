@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import sys
 from pathlib import Path
 
 import numpy as np
 import tt_optim
+from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_autograd import from_numpy, no_grad
 from tt_perf.benchmarking import Offline, SingleStream, compare, run_benchmark
 from tt_perf.quantization import fuse_conv_bn, quantize_weights
@@ -28,19 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 WEIGHTS = ROOT / "build" / "milestones" / "04_cnn_cifar10.npz"
 
 
-def milestone_04():
-    spec = importlib.util.spec_from_file_location("milestone_04", ROOT / "milestones" / "04_cnn_cifar10.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "milestones"))
-    spec.loader.exec_module(module)
-    return module
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer queries (a smoke run)")
     args = parser.parse_args(argv)
-    m04 = milestone_04()
+    m04 = milestone("04_cnn_cifar10")
     model = m04.build_cnn(3, 32)
     try:
         test = CIFAR10(train=False, download=False)

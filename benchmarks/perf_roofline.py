@@ -18,7 +18,6 @@ Every figure of chapter 14's roofline section is printed by this script.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 from pathlib import Path
@@ -26,18 +25,11 @@ from pathlib import Path
 import numpy as np
 import tt_autograd as autograd
 import tt_nn as nn
+from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_perf.profiling import MachinePeaks, RooflineRow, measure_peaks, profile, roofline
 from tt_text import GPT, GPTConfig
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def milestone_04_cnn():
-    spec = importlib.util.spec_from_file_location("milestone_04", ROOT / "milestones" / "04_cnn_cifar10.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(ROOT / "milestones"))
-    spec.loader.exec_module(module)
-    return module.build_cnn(3, 32)
 
 
 def layer_ms(model, inputs, steps: int) -> dict[str, float]:
@@ -107,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"ridge: {peaks.ridge:.1f} FLOP/byte")
     steps = 2 if args.quick else 5
     autograd.manual_seed(0)
-    cnn = milestone_04_cnn().eval()
+    cnn = milestone("04_cnn_cifar10").build_cnn(3, 32).eval()
     images = autograd.randn(32, 3, 32, 32)
     gpt = GPT(GPTConfig(vocab_size=256, block_size=64, n_layer=2, n_head=4, n_embd=128)).eval()
     tokens = autograd.randint(0, 256, (8, 64))

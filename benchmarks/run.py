@@ -25,14 +25,29 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 
 import tinytorch as tt
+
+
+def milestone(name: str):
+    """A milestone script (``milestones/<name>.py``) loaded as a module, for its ``build_*`` functions."""
+    folder = Path(__file__).resolve().parents[1] / "milestones"
+    sys.path.insert(0, str(folder))  # for the milestone's own imports (``_record``)
+    try:
+        spec = importlib.util.spec_from_file_location(f"milestone_{name[:2]}", folder / f"{name}.py")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(folder))
+    return module
 
 
 def median_time(function: Callable[[], object], repeats: int) -> float:
@@ -204,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 #: Part IV's benchmark scripts (modules 14-19), in course order; each prints its own figures.
-PART_FOUR = ("perf_roofline", "perf_quantization", "perf_compression", "perf_acceleration",
+PART_FOUR = ("perf_profile", "perf_roofline", "perf_quantization", "perf_compression", "perf_acceleration",
              "perf_harness", "perf_pareto")  # fmt: skip
 
 

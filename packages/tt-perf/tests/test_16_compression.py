@@ -6,9 +6,11 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
+import tt_optim
 from tt_perf.compression import (
     choose_rank,
     distillation_loss,
+    distillation_step,
     keep_channels,
     l1_unstructured,
     ln_structured,
@@ -16,7 +18,7 @@ from tt_perf.compression import (
     remove,
     shrink_channels,
 )
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
 
 
 def cnn():
@@ -107,6 +109,15 @@ def test_keep_channels_stops_at_a_layer_that_mixes_channels():
     model = nn.Sequential(Conv2d(3, 4, 3), nn.Flatten(), nn.Softmax(dim=1))
     with pytest.raises(ValueError, match="cannot pass channel removal through Softmax"):
         keep_channels(model, 0, [0, 1])
+    assert model[0].out_channels == 4 and model[0].weight.shape == (4, 3, 3, 3)  # refused: nothing changed
+    unflattened = nn.Sequential(Conv2d(3, 4, 3), nn.ReLU(), nn.Linear(6, 2))  # the Linear reads the width
+    with pytest.raises(ValueError, match="without a Flatten acts on the last \\(width\\) axis"):
+        keep_channels(unflattened, 0, [0, 1])
+    assert unflattened[0].out_channels == 4
+    assert shrink_channels(unflattened, 0.5)[0].out_channels == 4  # left alone: nothing it can narrow
+    pooled = nn.Sequential(Conv2d(3, 4, 3), AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 2))
+    keep_channels(pooled, 0, [1, 3])  # a 1×1 map: one column per channel
+    assert pooled[3].weight.shape == (2, 2) and pooled[3].in_features == 2
 
 
 def test_keep_channels_refuses_bad_arguments():
@@ -195,3 +206,30 @@ def test_low_rank_error_is_the_first_dropped_singular_value(rng):
 def test_choose_rank_keeps_the_energy_asked_for():
     weight = np.diag([3.0, 2.0, 1.0, 0.1])  # energies 9, 4, 1, 0.01 of 14.01
     assert choose_rank(weight, 0.6) == 1 and choose_rank(weight, 0.9) == 2 and choose_rank(weight, 1.0) == 4
+
+
+def test_distillation_step_trains_the_student_towards_the_teacher(rng):
+    autograd.manual_seed(0)
+    teacher = nn.Sequential(nn.Linear(8, 16), nn.Dropout(0.5), nn.ReLU(), nn.Linear(16, 4))
+    teacher.train()  # the step must run it in eval mode (no dropout) and put the mode back
+    frozen = [p.detach().numpy().copy() for p in teacher.parameters()]
+    student = nn.Linear(8, 4)
+    optimizer = tt_optim.SGD(student.parameters(), lr=0.5)
+    x = autograd.tensor(rng.standard_normal((64, 8)).astype(np.float32))
+    with autograd.no_grad():
+        teacher.eval()
+        y = teacher(x).argmax(dim=1)
+        teacher.train()
+    losses = [
+        distillation_step(student, teacher, x, y, optimizer, temperature=2.0, alpha=0.7) for _ in range(40)
+    ]
+    assert losses[-1] < 0.5 * losses[0] and all(b <= a + 1e-6 for a, b in zip(losses, losses[1:]))
+    assert teacher.training and all(p.grad is None for p in teacher.parameters())
+    for p, start in zip(teacher.parameters(), frozen):
+        np.testing.assert_array_equal(p.detach().numpy(), start)
+    with autograd.no_grad():
+        teacher.eval()
+        expected = float(distillation_loss(student(x), teacher(x), y, temperature=2.0, alpha=0.7).item())
+    assert distillation_step(student, teacher, x, y, optimizer, temperature=2.0, alpha=0.7) == pytest.approx(
+        expected, rel=1e-6
+    )  # the loss returned is the one of the step's own forward, before the update

@@ -231,3 +231,28 @@ def test_method_classes_compute_masks_directly():
     assert RandomUnstructured(2).compute_mask(t, np.ones(4)).tolist() == first.tolist() and first.sum() == 2
     mask = LnStructured(1, n=1, dim=0).compute_mask(np.array([[1.0, 1.0], [0.5, 0.4]]), np.ones((2, 2)))
     assert mask.tolist() == [[1, 1], [0, 0]]
+
+
+def test_masks_survive_optimizer_steps_with_weight_decay_and_momentum(rng):
+    """Fine-tuning after pruning: the optimizer updates ``weight_orig``, the forward sees ``orig * mask``."""
+    model = nn.Sequential(nn.Linear(6, 8), nn.ReLU(), nn.Linear(8, 3))
+    global_unstructured([(model[0], "weight"), (model[2], "weight")], L1Unstructured, amount=0.6)
+    masks = [model[i].weight_mask.numpy().copy() for i in (0, 2)]
+    before = [model[i].weight_orig.detach().numpy().copy() for i in (0, 2)]
+    x = autograd.tensor(rng.standard_normal((16, 6)).astype(np.float32))
+    y = autograd.tensor(rng.integers(0, 3, 16))
+    for optimizer in (
+        tt_optim.AdamW(model.parameters(), lr=0.05, weight_decay=0.1),
+        tt_optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4),
+    ):
+        for _ in range(4):
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    model(x)  # the pre-hook recomputes weight from the updated weight_orig
+    for i, mask, start in zip((0, 2), masks, before):
+        np.testing.assert_array_equal(model[i].weight_mask.numpy(), mask)  # the mask is a buffer: untouched
+        weight = model[i].weight.detach().numpy()
+        assert np.all(weight[mask == 0] == 0) and np.all(weight[mask == 1] != start[mask == 1])
+        np.testing.assert_array_equal(weight, model[i].weight_orig.detach().numpy() * mask)
+    assert sparsity(model)["global"] == round(0.6 * 72) / (72 + 8 + 3)  # the biases are not pruned

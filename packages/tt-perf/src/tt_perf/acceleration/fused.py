@@ -239,8 +239,12 @@ def fused_bias_dropout_residual(x, bias, residual, p: float = 0.1, training: boo
     same seed drops different elements than ``residual + F.dropout(x + bias, p)``
     does — the distribution is the same.
 
-    Cost: one random draw (2 bytes per element), ~4 passes forward, one
-    backward; saves a 1-byte mask (the composed form keeps a 4-byte float mask).
+    Cost: forward, six element-wise passes — ``x + bias`` into the one output
+    array, the 16-bit draw (2 bytes per element), the comparison into the
+    1-byte mask, the masking and the scaling in place, ``+= residual`` in
+    place; backward, two passes (mask and scale, into one new array) when
+    ``x`` or ``bias`` needs a gradient, plus the reductions of broadcast
+    inputs. Saves the 1-byte mask (the composed form keeps a 4-byte float mask).
 
     Example:
         >>> x, r = autograd.randn(2, 4, 8), autograd.randn(2, 4, 8)  # doctest: +SKIP

@@ -7,7 +7,9 @@
 3. ``matmul_blocked`` — loops over tiles of ``block × block`` with a NumPy
    product per tile: how BLAS keeps operands in cache, written by hand.
 4. ``numpy.matmul`` — BLAS (OpenBLAS here): blocked, vectorised (AVX-512),
-   multi-threaded; ~190 GFLOP/s for 1024³ float32 on this machine.
+   multi-threaded. ``benchmarks/perf_acceleration.py`` prints what each rung
+   reaches here: 385 GFLOP/s for 1024³ float32 on an idle machine (chapter
+   17's run), a small fraction of that when other jobs share the two cores.
 
 ``gflops(function, n)`` times one rung on ``n × n`` float32 matrices.
 

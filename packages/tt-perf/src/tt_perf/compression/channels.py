@@ -60,14 +60,16 @@ def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
             f"keep_channels: keep must be distinct channel indices in [0, {conv.out_channels}), "
             f"at least one, got {keep.tolist()}"
         )
+    _, problem = _reach(list(model), index)
+    if problem is not None:  # checked before anything changes: a refused call leaves the model as it was
+        raise ValueError(f"keep_channels: {problem}")
     # BEGIN SOLUTION 16
     before = conv.out_channels
     conv.weight = _array(conv.weight.detach().numpy()[keep])
     if conv.bias is not None:
         conv.bias = _array(conv.bias.detach().numpy()[keep])
     conv.out_channels = len(keep)
-    flattened = False
-    for layer in list(model)[index + 1 :]:
+    for layer in list(model)[index + 1 :]:  # channel-wise layers and a Flatten pass (checked above)
         if isinstance(layer, BatchNorm2d):
             for name in ("weight", "bias"):
                 if getattr(layer, name) is not None:
@@ -76,21 +78,17 @@ def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
                 if getattr(layer, name) is not None:
                     layer._buffers[name] = from_numpy(getattr(layer, name).numpy()[keep].copy())
             layer.num_features = len(keep)
-        elif isinstance(layer, tt_nn.Flatten):
-            flattened = True
         elif isinstance(layer, Conv2d):
             layer.weight = _array(layer.weight.detach().numpy()[:, keep])
             layer.in_channels = len(keep)
             return
-        elif isinstance(layer, Linear):
+        elif isinstance(layer, Linear):  # after a Flatten (checked above)
             weight = layer.weight.detach().numpy()
-            blocks = weight.shape[1] // before if flattened else 1  # flattened (C, H, W): H·W columns each
+            blocks = weight.shape[1] // before  # flattened (C, H, W): the H·W columns of each channel
             columns = (keep[:, None] * blocks + np.arange(blocks)[None, :]).reshape(-1)
             layer.weight = _array(weight[:, columns])
             layer.in_features = len(columns)
             return
-        elif not isinstance(layer, CHANNEL_WISE):
-            raise ValueError(f"keep_channels: cannot pass channel removal through {type(layer).__name__}")
     # END SOLUTION
 
 
@@ -111,10 +109,32 @@ def shrink_channels(model: Sequential, amount: float) -> Sequential:
     return small
 
 
-def _has_consumer(layers: list[Module], index: int) -> bool:
+def _reach(layers: list[Module], index: int) -> tuple[bool, str | None]:
+    """Where channel removal at ``layers[index]`` goes: (a layer it narrows is reached, why it cannot pass).
+
+    It passes channel-wise layers and a ``Flatten``; it stops at the next
+    ``Conv2d`` (groups=1) or, after a ``Flatten``, ``Linear``. Reaching the end is
+    allowed (the model's output loses channels) but narrows nothing.
+    """
+    flattened = False
     for layer in layers[index + 1 :]:
-        if isinstance(layer, (Conv2d, Linear)):
-            return not isinstance(layer, Conv2d) or layer.groups == 1
-        if not isinstance(layer, (*CHANNEL_WISE, tt_nn.Flatten)):
-            return False
-    return False
+        if isinstance(layer, Conv2d):
+            if layer.groups != 1:
+                return False, f"cannot narrow the input of a grouped Conv2d (groups={layer.groups})"
+            return True, None
+        if isinstance(layer, Linear):
+            if not flattened:
+                return False, (
+                    "a Linear reached without a Flatten acts on the last (width) axis, not on channels; "
+                    "put an nn.Flatten() before it"
+                )
+            return True, None
+        if isinstance(layer, tt_nn.Flatten):
+            flattened = True
+        elif not isinstance(layer, CHANNEL_WISE):
+            return False, f"cannot pass channel removal through {type(layer).__name__}"
+    return False, None
+
+
+def _has_consumer(layers: list[Module], index: int) -> bool:
+    return _reach(layers, index) == (True, None)

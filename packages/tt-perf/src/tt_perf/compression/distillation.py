@@ -22,6 +22,7 @@ Example:
 
 from __future__ import annotations
 
+from tt_autograd import no_grad
 from tt_nn import functional as F
 
 
@@ -56,6 +57,33 @@ def distillation_loss(student_logits, teacher_logits, target, temperature: float
     kl = (log_p_teacher.exp() * (log_p_teacher - log_p_student)).sum(dim=-1).mean()
     soft = kl * (temperature**2)
     if alpha == 1.0:
-        return soft * alpha
+        return soft
     return soft * alpha + F.cross_entropy(student_logits, target) * (1 - alpha)
+    # END SOLUTION
+
+
+def distillation_step(
+    student, teacher, inputs, target, optimizer, temperature: float = 4.0, alpha: float = 0.9
+) -> float:
+    """One training step of ``student`` on :func:`distillation_loss` against ``teacher``'s logits.
+
+    The teacher runs in eval mode without recording a graph (it is not
+    trained, and batch norm uses its running statistics); the student's
+    gradients are zeroed, computed and applied by ``optimizer``. Returns the
+    loss before the step. ``alpha=0`` is plain cross-entropy training (the
+    baseline a distillation run is compared with), though the teacher still runs.
+
+    Cost: one teacher forward, one student forward and backward, one optimizer step.
+    """
+    # BEGIN SOLUTION 16
+    was_training = teacher.training
+    teacher.eval()
+    with no_grad():
+        teacher_logits = teacher(inputs)
+    teacher.train(was_training)
+    loss = distillation_loss(student(inputs), teacher_logits, target, temperature, alpha)
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+    return float(loss.item())
     # END SOLUTION
