@@ -27,7 +27,8 @@ alike); medians are reported.
    ``gpt_char.config.json`` beside it); with random weights the row says so.
 4. One decoding step against one whole forward pass at a full context.
 
-``--threads`` (default 1) sets the BLAS threads of NumPy and, with
+``--threads`` (default 1) sets the BLAS threads of NumPy (and the size of
+tt-tensor's worker pool) and, with
 ``--torch``, PyTorch's intra-op threads: on the shared 2-core machine two
 spinning BLAS threads under load made the uncached loop 40× slower in one run
 (a thread that loses its core stalls its partner at every product), which
@@ -39,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -203,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both (default 1)")
     args = parser.parse_args(argv)
     tt_tensor.set_num_threads(args.threads)
+    os.environ["TINYTORCH_NUM_THREADS"] = str(args.threads)  # tt-tensor's worker pool, started lazily
     if args.torch:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import torch  # opt-in yardstick only

@@ -57,6 +57,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -283,6 +284,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.finetune_steps is None:
         args.finetune_steps = 5 if args.quick else 150
     tt_tensor.set_num_threads(args.threads)
+    os.environ["TINYTORCH_NUM_THREADS"] = str(args.threads)  # tt-tensor's worker pool, started lazily
     if args.torch:
         sys.path.insert(0, str(BENCHMARKS))
         import torch  # opt-in yardstick only

@@ -235,7 +235,7 @@ def stage(clock, cost=None, size=None, accuracy=None):
     return apply
 
 
-def test_a_pass_is_kept_only_if_it_keeps_accuracy_is_not_slower_and_helps_the_goal(fake_clock):
+def test_optimize_keeps_a_pass_only_if_it_keeps_accuracy_is_not_slower_and_helps(fake_clock):
     clock = fake_clock(measure_module)
     start = Costly(clock, cost=2.0, size=1000, accuracy=0.80)
     passes = [
@@ -266,7 +266,7 @@ def test_a_pass_is_kept_only_if_it_keeps_accuracy_is_not_slower_and_helps_the_go
     assert "slower than the model" in report.table()
 
 
-def test_a_budget_without_size_or_speed_goals_judges_accuracy_and_slowness_only(fake_clock):
+def test_optimize_without_size_or_speed_goals_judges_accuracy_and_slowness_only(fake_clock):
     clock = fake_clock(measure_module)
     start = Costly(clock, cost=1.0, size=10, accuracy=0.9)
     passes = [("same", stage(clock)), ("slower", stage(clock, cost=1.2)), ("bad", stage(clock, accuracy=0.5))]
