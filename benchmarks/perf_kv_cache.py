@@ -25,7 +25,8 @@ alike); medians are reported.
    (:func:`tt_perf.memoization.generated_perplexity`). Meaningful with trained
    weights only: ``--weights`` (milestone 05's ``gpt_char.npz``, its
    ``gpt_char.config.json`` beside it); with random weights the row says so.
-4. One decoding step against one whole forward pass at a full context.
+4. One decoding step (through the modules, and through the fast path
+   ``tt_text.decode.DecodePlan``) against one whole forward pass at a full context.
 
 ``--threads`` (default 1) sets the BLAS threads of NumPy (and the size of
 tt-tensor's worker pool) and, with
@@ -53,6 +54,7 @@ import tt_tensor
 from tt_autograd import no_grad
 from tt_perf.memoization import KVCache, cache_steps, generated_perplexity
 from tt_text import GPT, GPTConfig
+from tt_text.decode import DecodePlan
 
 import tinytorch as tt
 
@@ -159,22 +161,26 @@ def bench_step(model: GPT, repeats: int) -> str:
     context = model.config.block_size
     ids = np.random.default_rng(0).integers(0, 65, (1, context))
     model.eval()
+    plan = DecodePlan(model)
     with no_grad():
-        whole, step = [], []
+        whole, step, fast = [], [], []
         cache = KVCache.from_config(model.config, 1)
         for _ in range(repeats):
             start = time.perf_counter()
             model.next_token_logits(ids)
             whole.append(time.perf_counter() - start)
-            cache.reset()
-            model.next_token_logits(ids[:, :-1], cache)
-            start = time.perf_counter()
-            model.next_token_logits(ids[:, -1:], cache)
-            step.append(time.perf_counter() - start)
-    full, one = statistics.median(whole) * 1e3, statistics.median(step) * 1e3
+            for way, times in ((lambda: model.next_token_logits(ids[:, -1:], cache), step),
+                               (lambda: plan.step(ids[:, -1], cache), fast)):  # fmt: skip
+                cache.reset()
+                model.next_token_logits(ids[:, :-1], cache)
+                start = time.perf_counter()
+                way()
+                times.append(time.perf_counter() - start)
+    full, one, quick = (statistics.median(t) * 1e3 for t in (whole, step, fast))
     return (
-        f"  one token at full context {context}: whole forward {full:.2f} ms, one cached step {one:.2f} ms "
-        f"({full / one:.1f}x); cache {cache.nbytes / 1024:.0f} KiB"
+        f"  one token at full context {context}: whole forward {full:.2f} ms, one cached step through the "
+        f"modules {one:.2f} ms ({full / one:.1f}x), through DecodePlan {quick:.2f} ms ({full / quick:.1f}x); "
+        f"cache {cache.nbytes / 1024:.0f} KiB"
     )
 
 

@@ -257,7 +257,7 @@ def test_the_decoding_fast_path_gives_the_modules_logits_at_every_position(posit
         np.testing.assert_allclose(fast.values[layer], slow.values[layer], **TOL)
 
 
-def test_the_fast_path_steps_aside_for_hooks_swapped_layers_and_training():
+def test_hooks_swapped_layers_and_training_send_cached_generation_through_the_modules():
     model = small_gpt()
     assert fast_decode_supported(model)
     assert not fast_decode_supported(small_gpt().train())
