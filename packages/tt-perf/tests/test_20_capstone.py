@@ -257,7 +257,8 @@ def test_optimize_keeps_a_pass_only_if_it_keeps_accuracy_is_not_slower_and_helps
     ]
     fold, slow, same, wrong, fast = report.stages
     assert fold.measurement.speedup == pytest.approx(2.0) and fold.reason == ""
-    assert "slower than the model it was applied to: p90 1.500 ms against 1.000 ms" in slow.reason
+    assert "slower than the model it was applied to: 1.50x its time" in slow.reason
+    assert "p90 1.500 ms against 1.000 ms" in slow.reason
     assert "accuracy" not in slow.reason and "no step" not in slow.reason
     assert "not smaller or faster" in same.reason and "slower" not in same.reason
     assert "points below the start" in wrong.reason
@@ -294,3 +295,26 @@ def test_paired_latency_interleaves_the_models_calls(fake_clock):
     assert "".join(order) == "ab" * 5 and a.training and not b.training
     with pytest.raises(ValueError, match="repeats"):
         paired_latency_ms([a], autograd.zeros(1), repeats=0)
+
+
+def test_slower_or_faster_is_judged_on_paired_rounds_when_load_spikes_swamp_the_p90(fake_clock):
+    clock = fake_clock(measure_module)
+    calls = []
+
+    class Loaded(Costly):  # every 5th call of any model is preempted for 50 ms: every p90 is a spike
+        def forward(self, x):
+            calls.append(1)
+            if len(calls) % 5 == 0:
+                self.clock.now += 0.050
+            return super().forward(x)
+
+    def like(cost):
+        return lambda m: Loaded(clock, cost, m.weight.shape[0] // 2, m.accuracy)
+
+    start = Loaded(clock, cost=2.0, size=1000, accuracy=0.8)
+    passes = [("twice as fast", like(1.0)), ("slower", like(1.5))]
+    report = optimize(start, passes, lambda m: m.accuracy, autograd.zeros(1), Budget(min_size_ratio=10),
+                      repeats=40, stop_when_met=False)  # fmt: skip
+    fast, slow = report.stages
+    assert fast.measurement.latency_ms > 50 and slow.measurement.latency_ms > 50, "the p90s are the spikes"
+    assert fast.kept and not slow.kept and "1.50x its time" in slow.reason

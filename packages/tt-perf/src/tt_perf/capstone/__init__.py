@@ -15,7 +15,7 @@ Milestone 06 runs it on the milestone-04 CIFAR-10 network.
 from __future__ import annotations
 
 from .budget import Budget, Measurement
-from .measure import latency_ms, measure, model_bytes, paired_latency_ms
+from .measure import latency_ms, measure, model_bytes, paired_latency_ms, paired_times
 from .pipeline import CapstoneReport, Stage, optimize
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "model_bytes",
     "optimize",
     "paired_latency_ms",
+    "paired_times",
 ]
