@@ -210,8 +210,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seeds", type=int, default=3, help="sampled generations per way, quality row")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads for both (default 1)")
     args = parser.parse_args(argv)
+    threads, pool = tt_tensor.get_num_threads(), os.environ.get("TINYTORCH_NUM_THREADS")
     tt_tensor.set_num_threads(args.threads)
     os.environ["TINYTORCH_NUM_THREADS"] = str(args.threads)  # tt-tensor's worker pool, started lazily
+    try:  # benchmarks/run.py calls main() in its own process: leave the threads as they were
+        return run(args)
+    finally:
+        tt_tensor.set_num_threads(threads)
+        if pool is None:
+            os.environ.pop("TINYTORCH_NUM_THREADS", None)
+        else:
+            os.environ["TINYTORCH_NUM_THREADS"] = pool
+
+
+def run(args: argparse.Namespace) -> int:
     if args.torch:
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         import torch  # opt-in yardstick only
