@@ -257,6 +257,7 @@ def test_optimize_keeps_a_pass_only_if_it_keeps_accuracy_is_not_slower_and_helps
     ]
     fold, slow, same, wrong, fast = report.stages
     assert fold.measurement.speedup == pytest.approx(2.0) and fold.reason == ""
+    assert fold.measurement.median_speedup == pytest.approx(2.0)
     assert "slower than the model it was applied to: 1.50x its time" in slow.reason
     assert "p90 1.500 ms against 1.000 ms" in slow.reason
     assert "accuracy" not in slow.reason and "no step" not in slow.reason
@@ -318,3 +319,4 @@ def test_slower_or_faster_is_judged_on_paired_rounds_when_load_spikes_swamp_the_
     fast, slow = report.stages
     assert fast.measurement.latency_ms > 50 and slow.measurement.latency_ms > 50, "the p90s are the spikes"
     assert fast.kept and not slow.kept and "1.50x its time" in slow.reason
+    assert fast.measurement.median_speedup == pytest.approx(2.0), "the rounds without a spike"

@@ -29,7 +29,9 @@ class Measurement:
     in the same interleaved rounds (:func:`~tt_perf.capstone.paired_latency_ms`):
     the ratio the budget judges, immune to the machine's load drifting
     between two separate measurements. Without it the ratio of the two
-    ``latency_ms`` is used.
+    ``latency_ms`` is used. ``median_speedup`` (reported, never judged) is
+    the median over those rounds of the start's time over this model's: what
+    the model itself gains where a loaded machine's preemptions set every p90.
     """
 
     name: str
@@ -37,6 +39,7 @@ class Measurement:
     size_bytes: int
     latency_ms: float
     speedup: float | None = None
+    median_speedup: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)

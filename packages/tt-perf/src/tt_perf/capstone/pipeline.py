@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from tt_nn import Module
@@ -87,7 +87,7 @@ class CapstoneReport:
 
     def table(self) -> str:
         """An aligned text table: accuracy, size, latency and the ratios against the start."""
-        rows = [("stage", "kept", "accuracy", "size", "smaller", "p90 latency", "faster", "note")]
+        rows = [("stage", "kept", "accuracy", "size", "smaller", "p90 latency", "faster", "median", "note")]
         for stage in [Stage(self.start, True, "start"), *self.stages]:
             m = stage.measurement
             rows.append(
@@ -99,6 +99,7 @@ class CapstoneReport:
                     f"{self.start.size_bytes / m.size_bytes:.2f}x",
                     f"{m.latency_ms:.3f} ms",
                     f"{speedup_of(m, self.start):.2f}x",
+                    "" if m.median_speedup is None else f"{m.median_speedup:.2f}x",
                     stage.reason,
                 )
             )
@@ -170,6 +171,7 @@ def optimize(
         result = Measurement(name, accuracy, model_bytes(candidate), float(ms_candidate), speedup=speedup)
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = float(np.median(times[-1] / times[-2]))  # candidate / current, round by round
+            result = replace(result, median_speedup=float(np.median(times[0] / times[-1])))
         reasons = judge(budget, result, start, current_size, float(ms_current), tolerance, ratio)
         report.stages.append(Stage(result, kept=not reasons, reason="; ".join(reasons)))
         if not reasons:
