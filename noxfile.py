@@ -256,6 +256,26 @@ def bench_torch_quant(session: nox.Session) -> None:
     session.run("python", "benchmarks/perf_quantization.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-kv")
+def bench_torch_kv(session: nox.Session) -> None:
+    """The KV cache's speed-up beside PyTorch's, same GPT and weights, one run (opt-in: installs torch).
+
+    ``nox -s bench-torch-kv -- --weights PATH/gpt_char.npz`` also measures what the approximate
+    ``cache_window="halve"`` costs in perplexity with milestone 05's trained weights.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/perf_kv_cache.py", "--torch", *session.posargs)
+
+
+@nox.session(name="milestone-06-torch")
+def milestone_06_torch(session: nox.Session) -> None:
+    """Milestone 06 with its PyTorch yardstick column (opt-in: installs torch)."""
+    install_everything(session, extra="plot")
+    session.install("torch==2.13.0")
+    session.run("python", "milestones/06_systems.py", "--torch", *session.posargs)
+
+
 @nox.session
 def parity(session: nox.Session) -> None:
     """Small PyTorch programs run with torch and tinytorch, compared step by step (opt-in: installs torch).

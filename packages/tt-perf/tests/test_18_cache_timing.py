@@ -12,7 +12,7 @@ import pytest
 import tt_autograd as autograd
 import tt_tensor
 import tt_text
-from tt_perf.memoization import KVCache, cache_steps, time_generation
+from tt_perf.memoization import KVCache, cache_steps, generated_perplexity, time_generation
 from tt_text import GPT, GPTConfig
 
 
@@ -62,3 +62,19 @@ def test_time_generation_runs_both_ways_and_checks_the_tokens():
     with pytest.raises(ValueError, match="prompt_length >= 1"):
         cache_steps(0, 5, 12)
     assert KVCache is tt_text.KVCache, "tt_perf.memoization re-exports tt-text's cache, no copy"
+
+
+@pytest.mark.parametrize("length, start", [(9, 3), (30, 4), (30, 12), (30, 20)])
+def test_generated_perplexity_scores_each_token_given_the_window_before_it(length, start):
+    model = small_gpt(block_size=12)
+    ids = np.random.default_rng(length + start).integers(0, 23, (2, length))
+    nll = []
+    with autograd.no_grad():
+        for position in range(start, length):  # one token at a time, the up to 12 tokens before it
+            logits = model.next_token_logits(ids[:, max(0, position - 12) : position]).astype(np.float64)
+            log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+            nll.extend(-log_probs[np.arange(2), ids[:, position]])
+    expected = float(np.exp(np.mean(nll)))
+    assert generated_perplexity(model, ids, start, chunk=5) == pytest.approx(expected, rel=1e-5)
+    with pytest.raises(ValueError, match="1 <= start < L"):
+        generated_perplexity(model, ids, length)

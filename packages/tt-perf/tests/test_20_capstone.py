@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
-from tt_perf.capstone import Budget, Measurement, latency_ms, measure, model_bytes, optimize
+from tt_perf.capstone import (
+    Budget,
+    Measurement,
+    latency_ms,
+    measure,
+    model_bytes,
+    optimize,
+    paired_latency_ms,
+)
 
 measure_module = importlib.import_module("tt_perf.capstone.measure")  # the module, not the function
 
@@ -132,7 +140,8 @@ def test_optimize_keeps_passes_that_hold_quality_and_reverts_the_others(rng):
         ("keep 16 units", keep_hidden_units(16)),
         ("keep 4", keep_hidden_units(4)),
     ]
-    report = optimize(model, passes, evaluate, autograd.zeros(1, 16), budget, repeats=3)
+    # a real clock: a generous tolerance, so only accuracy and size decide here (timing: fake-clock tests)
+    report = optimize(model, passes, evaluate, autograd.zeros(1, 16), budget, repeats=3, tolerance=10.0)
     assert report.start.accuracy >= 0.95
     assert [s.kept for s in report.stages] == [False, True]  # met after the second: the third never runs
     assert "accuracy" in report.stages[0].reason and report.stages[0].measurement.accuracy <= 0.6
@@ -197,3 +206,117 @@ def test_latency_is_the_p90_of_the_timed_calls_in_milliseconds(fake_clock):
     assert model.calls == 14 and not any(model.modes) and model.training
     timed = np.arange(4, 15, dtype=np.float64)  # the warm-up calls 1..3 are not timed
     assert result == pytest.approx(np.percentile(timed, 90), rel=1e-9)
+
+
+class Costly(nn.Module):
+    """A fake model: ``cost`` ms per call on the fake clock, ``size`` float32 weights, a fixed accuracy."""
+
+    def __init__(self, clock, cost, size, accuracy):
+        super().__init__()
+        self.clock, self.cost, self.accuracy = clock, cost, accuracy
+        self.weight = nn.Parameter(autograd.zeros(size))
+
+    def forward(self, x):
+        self.clock.now += self.cost * 1e-3
+        return x
+
+
+def stage(clock, cost=None, size=None, accuracy=None):
+    """A pass giving a new fake model; unset properties are the current model's."""
+
+    def apply(model):
+        return Costly(
+            clock,
+            model.cost if cost is None else cost,
+            model.weight.shape[0] if size is None else size,
+            model.accuracy if accuracy is None else accuracy,
+        )
+
+    return apply
+
+
+def test_optimize_keeps_a_pass_only_if_it_keeps_accuracy_is_not_slower_and_helps(fake_clock):
+    clock = fake_clock(measure_module)
+    start = Costly(clock, cost=2.0, size=1000, accuracy=0.80)
+    passes = [
+        ("fold", stage(clock, cost=1.0)),  # 2x faster, same size: kept
+        ("int8, slow", stage(clock, cost=1.5, size=250)),  # 4x smaller but slower than the folded model
+        ("no change", stage(clock)),  # neither smaller nor faster: no step towards the goal
+        ("prune, wrong", stage(clock, cost=0.5, size=100, accuracy=0.70)),  # loses accuracy
+        ("int8, fast", stage(clock, cost=0.98, size=250)),  # 4x smaller, as fast (within the tolerance)
+        ("never tried", stage(clock, cost=0.1)),  # the budget is met before it
+    ]
+    budget = Budget(max_accuracy_drop=0.01, min_size_ratio=3.5, min_speedup=2.0)
+    report = optimize(start, passes, lambda m: m.accuracy, autograd.zeros(1), budget, repeats=5)
+    assert [(s.measurement.name, s.kept) for s in report.stages] == [
+        ("fold", True),
+        ("int8, slow", False),
+        ("no change", False),
+        ("prune, wrong", False),
+        ("int8, fast", True),
+    ]
+    fold, slow, same, wrong, fast = report.stages
+    assert fold.measurement.speedup == pytest.approx(2.0) and fold.reason == ""
+    assert fold.measurement.median_speedup == pytest.approx(2.0)
+    assert "slower than the model it was applied to: 1.50x its time" in slow.reason
+    assert "p90 1.500 ms against 1.000 ms" in slow.reason
+    assert "accuracy" not in slow.reason and "no step" not in slow.reason
+    assert "not smaller or faster" in same.reason and "slower" not in same.reason
+    assert "points below the start" in wrong.reason
+    assert fast.measurement.speedup == pytest.approx(2.0 / 0.98)
+    assert report.met and report.final.name == "int8, fast" and report.model.cost == 0.98
+    assert "slower than the model" in report.table()
+
+
+def test_optimize_without_size_or_speed_goals_judges_accuracy_and_slowness_only(fake_clock):
+    clock = fake_clock(measure_module)
+    start = Costly(clock, cost=1.0, size=10, accuracy=0.9)
+    passes = [("same", stage(clock)), ("slower", stage(clock, cost=1.2)), ("bad", stage(clock, accuracy=0.5))]
+    report = optimize(start, passes, lambda m: m.accuracy, autograd.zeros(1), Budget(max_accuracy_drop=0.01),
+                      repeats=3, stop_when_met=False)  # fmt: skip
+    assert [s.kept for s in report.stages] == [True, False, False]
+    with pytest.raises(ValueError, match="tolerance"):
+        optimize(start, passes, lambda m: m.accuracy, autograd.zeros(1), Budget(), tolerance=-1)
+
+
+def test_paired_latency_interleaves_the_models_calls(fake_clock):
+    clock = fake_clock(measure_module)
+    order = []
+
+    class Logged(Costly):
+        def forward(self, x):
+            order.append(self.name)
+            return super().forward(x)
+
+    a, b = Logged(clock, 1.0, 1, 0.5), Logged(clock, 3.0, 1, 0.5)
+    a.name, b.name = "a", "b"
+    a.train()
+    b.eval()
+    assert paired_latency_ms([a, b], autograd.zeros(1), repeats=4, warmup=1) == pytest.approx([1.0, 3.0])
+    assert "".join(order) == "ab" * 5 and a.training and not b.training
+    with pytest.raises(ValueError, match="repeats"):
+        paired_latency_ms([a], autograd.zeros(1), repeats=0)
+
+
+def test_slower_or_faster_is_judged_on_paired_rounds_when_load_spikes_swamp_the_p90(fake_clock):
+    clock = fake_clock(measure_module)
+    calls = []
+
+    class Loaded(Costly):  # every 5th call of any model is preempted for 50 ms: every p90 is a spike
+        def forward(self, x):
+            calls.append(1)
+            if len(calls) % 5 == 0:
+                self.clock.now += 0.050
+            return super().forward(x)
+
+    def like(cost):
+        return lambda m: Loaded(clock, cost, m.weight.shape[0] // 2, m.accuracy)
+
+    start = Loaded(clock, cost=2.0, size=1000, accuracy=0.8)
+    passes = [("twice as fast", like(1.0)), ("slower", like(1.5))]
+    report = optimize(start, passes, lambda m: m.accuracy, autograd.zeros(1), Budget(min_size_ratio=10),
+                      repeats=40, stop_when_met=False)  # fmt: skip
+    fast, slow = report.stages
+    assert fast.measurement.latency_ms > 50 and slow.measurement.latency_ms > 50, "the p90s are the spikes"
+    assert fast.kept and not slow.kept and "1.50x its time" in slow.reason
+    assert fast.measurement.median_speedup == pytest.approx(2.0), "the rounds without a spike"

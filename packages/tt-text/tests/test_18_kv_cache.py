@@ -5,8 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+import tt_nn
 import tt_tensor
 from tt_text import GPT, GPTConfig, KVCache
+from tt_text.decode import DecodePlan, fast_decode_supported
 
 TOL = {"rtol": 1e-4, "atol": 1e-5}
 
@@ -180,3 +182,104 @@ def test_bad_cache_arguments_are_clear_errors():
     with pytest.raises(RuntimeError, match="no_grad"):  # the cache path records no graph
         model(ids(5, 2, 1), past_key_values=cache)
     assert cache.get_seq_length() == 10, "refused calls leave the cache as it was"
+
+
+def test_cached_tokens_equal_uncached_ones_for_every_prompt_length_up_to_the_context():
+    model = small_gpt(block_size=12)
+    for prompt_length in range(1, 13):  # each prompt runs to the end of the window and 2 tokens past it
+        prompt = ids(100 + prompt_length, 2, prompt_length)
+        new_tokens = 12 - prompt_length + 2
+        expected = model.generate(prompt, new_tokens, temperature=0).numpy()
+        got = model.generate(prompt, new_tokens, temperature=0, use_cache=True).numpy()
+        np.testing.assert_array_equal(got, expected, err_msg=f"prompt length {prompt_length}")
+
+
+def halving_reference(model, prompt, new_tokens):
+    """Greedy tokens of the ``"halve"`` approximation, written without a cache: the context it sees."""
+    block = model.config.block_size
+    out = np.array(prompt)
+    start = max(0, out.shape[1] - block)
+    with autograd.no_grad():
+        for _ in range(new_tokens):
+            if out.shape[1] - start > block:  # the cache would overflow: restart from the last half window
+                start = out.shape[1] - block // 2
+            chosen = model.next_token_logits(out[:, start:]).argmax(-1)
+            out = np.concatenate([out, chosen[:, None]], axis=1)
+    return out
+
+
+@pytest.mark.parametrize("prompt_length, new_tokens", [(3, 9), (3, 40), (12, 20), (15, 25)])
+def test_the_halving_window_is_the_approximation_it_names_and_exact_within_it(prompt_length, new_tokens):
+    model = small_gpt(block_size=12)
+    prompt = ids(prompt_length, 2, prompt_length)
+    got = model.generate(prompt, new_tokens, temperature=0, use_cache=True, cache_window="halve").numpy()
+    np.testing.assert_array_equal(got, halving_reference(model, prompt, new_tokens))
+    if prompt_length + new_tokens <= 12:  # within the window it is the exact cache
+        np.testing.assert_array_equal(got, model.generate(prompt, new_tokens, temperature=0).numpy())
+
+
+def test_the_halving_window_changes_the_tokens_past_the_context():
+    model = small_gpt(block_size=12)
+    prompt = ids(1, 8, 4)
+    exact = model.generate(prompt, 60, temperature=0, use_cache=True).numpy()
+    approximate = model.generate(prompt, 60, temperature=0, use_cache=True, cache_window="halve").numpy()
+    np.testing.assert_array_equal(approximate[:, :13], exact[:, :13])  # the first 12 positions and one more
+    assert (approximate != exact).any(), "an approximation that never differs would not need its own name"
+
+
+def test_cache_window_errors_are_clear():
+    model = small_gpt()
+    with pytest.raises(ValueError, match="cache_window must be 'exact' or 'halve'"):
+        model.generate(ids(0, 1, 3), 2, use_cache=True, cache_window="sliding")
+    with pytest.raises(ValueError, match="pass use_cache=True"):
+        model.generate(ids(0, 1, 3), 2, cache_window="halve")
+
+
+@pytest.mark.parametrize("positional, approximate", [("learned", "tanh"), ("sinusoidal", "none")])
+def test_the_decoding_fast_path_gives_the_modules_logits_at_every_position(positional, approximate):
+    config = GPTConfig(vocab_size=23, block_size=12, n_layer=2, n_head=2, n_embd=16, positional=positional,
+                       gelu_approximate=approximate)  # fmt: skip
+    model = GPT(config).eval()
+    model.reset_parameters(tt_tensor.Generator(3))
+    sequence = ids(9, 3, 12)
+    assert fast_decode_supported(model)
+    plan = DecodePlan(model)
+    slow, fast = KVCache.from_config(config, 3), KVCache.from_config(config, 3)
+    with autograd.no_grad():
+        model.next_token_logits(sequence[:, :2], slow)
+        model.next_token_logits(sequence[:, :2], fast)
+        for t in range(2, 12):
+            expected = model.next_token_logits(sequence[:, t : t + 1], slow)
+            got = plan.step(sequence[:, t], fast)
+            np.testing.assert_allclose(got, expected, err_msg=f"position {t}", **TOL)
+    for layer in range(2):
+        np.testing.assert_allclose(fast.keys[layer], slow.keys[layer], **TOL)
+        np.testing.assert_allclose(fast.values[layer], slow.values[layer], **TOL)
+
+
+def test_hooks_swapped_layers_and_training_send_cached_generation_through_the_modules():
+    model = small_gpt()
+    assert fast_decode_supported(model)
+    assert not fast_decode_supported(small_gpt().train())
+    calls = []
+    handle = model.transformer.h[1].mlp.c_fc.register_forward_hook(lambda *args: calls.append(1))
+    assert not fast_decode_supported(model)
+    prompt = ids(4, 2, 3)
+    got = model.generate(prompt, 6, temperature=0, use_cache=True).numpy()
+    assert len(calls) == 6, "a hooked model runs its modules at every step (1 prefill + 5 steps)"
+    handle.remove()
+    np.testing.assert_array_equal(got, model.generate(prompt, 6, temperature=0).numpy())
+
+    class Doubled(tt_nn.Linear):  # a layer swapped in (as quantization or pruning do)
+        def forward(self, x):
+            return super().forward(x) * 2
+
+    swapped = small_gpt()
+    old = swapped.transformer.h[0].attn.c_proj
+    swapped.transformer.h[0].attn.c_proj = Doubled(16, 16)
+    swapped.transformer.h[0].attn.c_proj.load_state_dict(old.state_dict())
+    assert not fast_decode_supported(swapped)
+    np.testing.assert_array_equal(
+        swapped.generate(prompt, 8, temperature=0, use_cache=True).numpy(),
+        swapped.generate(prompt, 8, temperature=0).numpy(),
+    )

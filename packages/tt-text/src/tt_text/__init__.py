@@ -10,7 +10,9 @@
   :class:`GPTConfig`, and sampling with temperature, top-k and top-p;
 * module 18 — memoization: :class:`KVCache`, the keys and values of earlier
   positions, threaded through the attention (``past_key_values``) for
-  incremental decoding, ``GPT.generate(..., use_cache=True)``.
+  incremental decoding, ``GPT.generate(..., use_cache=True)`` (exact; its
+  one-position steps through :mod:`tt_text.decode`'s NumPy fast path for a
+  plain GPT; ``cache_window="halve"`` is a named approximation past the window).
 
 Example:
     >>> import tt_text

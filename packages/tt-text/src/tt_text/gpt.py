@@ -32,6 +32,7 @@ import tt_tensor
 from tt_autograd import Tensor, no_grad
 from tt_nn import Module
 
+from .decode import DecodePlan, fast_decode_supported
 from .embedding import Embedding
 from .generation import check_sampling, sample_next
 from .kv_cache import KVCache
@@ -247,6 +248,7 @@ class GPT(Module):
         top_p: float | None = None,
         generator: tt_tensor.Generator | None = None,
         use_cache: bool = False,
+        cache_window: str = "exact",
     ) -> Tensor:
         """Extend ``idx`` ``(B, T)`` by ``max_new_tokens`` sampled tokens, giving ``(B, T + max_new_tokens)``.
 
@@ -262,11 +264,27 @@ class GPT(Module):
             use_cache: keep every layer's keys and values in a :class:`KVCache`
                 (module 18) and run only the new token through the model at
                 each step. The same tokens as without it (see :meth:`_generate_cached`).
+            cache_window: what a cached generation does once the sequence
+                outgrows ``block_size``. ``"exact"`` (the default) recomputes
+                the cropped window at every step, giving the tokens of
+                ``use_cache=False``. ``"halve"`` is an *approximation*, named
+                as such: when the cache is full it restarts it from the last
+                ``block_size // 2`` tokens and decodes one position at a time
+                again, so the model sees between half a window and a whole
+                one instead of always a whole one — far fewer recomputations,
+                different tokens (``benchmarks/perf_kv_cache.py`` measures the
+                perplexity this costs). Within the window both are the same.
 
         Cost per token at context length ``t`` without the cache: a forward
         pass over ``t`` positions, ``O(t·C²·n_layer + t²·C·n_layer)``.
         """
         check_sampling(temperature, top_k, top_p)
+        if cache_window not in ("exact", "halve"):
+            raise ValueError(f"generate: cache_window must be 'exact' or 'halve', got {cache_window!r}")
+        if cache_window != "exact" and not use_cache:
+            raise ValueError(
+                f"generate: cache_window={cache_window!r} is a KV-cache option; pass use_cache=True"
+            )
         ids = np.asarray(getattr(idx, "array", idx), dtype=np.int64)
         if ids.ndim != 2 or ids.shape[1] == 0:
             raise ValueError(f"generate: expected a non-empty (B, T) batch of ids, got shape {ids.shape}")
@@ -275,7 +293,9 @@ class GPT(Module):
         try:
             with no_grad():
                 if use_cache:
-                    ids = self._generate_cached(ids, max_new_tokens, temperature, top_k, top_p, generator)
+                    ids = self._generate_cached(
+                        ids, max_new_tokens, temperature, top_k, top_p, generator, cache_window
+                    )
                 else:
                     ids = self._generate_uncached(ids, max_new_tokens, temperature, top_k, top_p, generator)
         finally:
@@ -293,7 +313,9 @@ class GPT(Module):
         return ids
         # END SOLUTION
 
-    def _generate_cached(self, ids, max_new_tokens, temperature, top_k, top_p, generator) -> np.ndarray:
+    def _generate_cached(
+        self, ids, max_new_tokens, temperature, top_k, top_p, generator, cache_window="exact"
+    ) -> np.ndarray:
         """Module 18's loop: prefill the prompt into a :class:`KVCache`, then one position per token.
 
         Exact: the logits at every step are those of :meth:`_generate_uncached`
@@ -302,27 +324,38 @@ class GPT(Module):
         in the same state (one draw per token either way).
 
         Within the context window (sequence ≤ ``block_size``) each token costs
-        one position through every block, ``O(C²·n_layer + t·C·n_layer)``.
+        one position through every block, ``O(C²·n_layer + t·C·n_layer)``,
+        through :class:`~tt_text.decode.DecodePlan` (NumPy on the weights,
+        without the per-module overhead) when the model is the plain GPT,
+        else through the modules.
         Past it, ``GPT.generate`` feeds the last ``block_size`` tokens at
         positions ``0 …``: every token moves to a new position at every step,
         so no cached key or value stays valid, and an exact cache must
         recompute the whole cropped window — at every step from then on, at the
-        cost of generation without a cache. Keeping a half window instead would
-        be faster but would change the tokens; this method does not.
+        cost of generation without a cache. ``cache_window="halve"`` trades
+        exactness for speed there: a full cache restarts from the last
+        ``block_size // 2`` tokens (one prefill every ``block_size // 2``
+        steps), which changes the tokens.
         """
         block = self.config.block_size
         if max_new_tokens <= 0:
             return ids
         # BEGIN SOLUTION 18
         cache = KVCache.from_config(self.config, len(ids))
+        plan = DecodePlan(self) if fast_decode_supported(self) else None  # NumPy fast path (tt_text.decode)
         logits = self.next_token_logits(ids[:, -block:], cache)  # prefill: the whole prompt at once
         for step in range(max_new_tokens):
             chosen = sample_next(logits, temperature, top_k, top_p, generator)
             ids = np.concatenate([ids, chosen[:, None]], axis=1)
             if step == max_new_tokens - 1:
                 break
-            if cache.get_seq_length() < block:  # room for one more position: decode it alone
+            if cache.get_seq_length() < block and plan is not None:  # room for one more: decode it alone
+                logits = plan.step(chosen, cache)
+            elif cache.get_seq_length() < block:  # the same through the modules (hooks, swapped layers)
                 logits = self.next_token_logits(chosen[:, None], cache)
+            elif cache_window == "halve":  # approximate: restart from the last half window
+                cache.reset()
+                logits = self.next_token_logits(ids[:, -(block // 2 or 1) :], cache)
             else:  # past the window: every position shifted, so recompute the cropped window
                 logits = self.next_token_logits(ids[:, -block:])
         return ids
