@@ -148,3 +148,33 @@ def test_a_regions_opening_guidance_stays_in_its_stub(tmp_path):
     assert lines[6].startswith("    raise NotImplementedError(") and lines[7] == "    # END SOLUTION"
     assert "reference's own note" not in text and "np.exp" not in text
     assert exercises.lesson_comments(["    return 1\n", "    # HINT: too late\n"]) == []
+
+
+def test_extra_regions_are_marked_and_stubbed_apart_from_the_core(tmp_path):
+    path = tmp_path / "parts.py"
+    path.write_text(
+        "def core(x):\n    # BEGIN SOLUTION 03\n    return x\n    # END SOLUTION\n\n\n"
+        "def extra(x):\n    # BEGIN SOLUTION 03 extra\n    # TODO: (extra) the optional part.\n"
+        "    return -x\n    # END SOLUTION\n"
+    )
+    regions = exercises.find_regions(path)
+    assert [(r.function, r.extra) for r in regions] == [("core", False), ("extra", True)]
+    core_only, count = exercises.stub_source(path, 3, part="core")
+    assert count == 1 and "return -x" in core_only and "return x\n" not in core_only
+    extras_only, count = exercises.stub_source(path, 3, part="extras")
+    assert count == 1 and "return x\n" in extras_only and "return -x" not in extras_only
+    assert "implement extra (optional extra; see docs/modules/)" in extras_only
+    assert "# TODO: (extra) the optional part." in extras_only, "an extra's guidance stays too"
+    everything, count = exercises.stub_source(path, 3)
+    assert count == 2 and "# BEGIN SOLUTION 03 extra" in everything, "the marker stays for reset"
+    with pytest.raises(ValueError, match="part must be one of all, core, extras"):
+        exercises.stub_source(path, 3, part="optional")
+
+
+def test_extras_tests_are_the_files_named_extras():
+    module = curriculum.module(3)
+    core, extras = module.test_files(ROOT, "core"), module.test_files(ROOT, "extras")
+    assert extras and all(p.name.endswith(curriculum.EXTRAS_SUFFIX) for p in extras)
+    assert core and not any(p.name.endswith(curriculum.EXTRAS_SUFFIX) for p in core)
+    assert sorted(core + extras) == module.test_files(ROOT)
+    assert any(r.extra for r in exercises.module_regions(ROOT, module.packages, 3))

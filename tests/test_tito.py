@@ -175,7 +175,7 @@ def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
     assert "still to write (their stubs raise NotImplementedError):" in lines
     todo = [line.split() for line in lines if "tests reach it" in line or "test reaches it" in line]
     names = {words[1] for words in todo}
-    assert {"relu", "softmax", "gelu", "erf"} <= names, names
+    assert {"relu", "softmax", "gelu", "normal_cdf"} <= names, names
     assert all(words[0].startswith("packages/tt-nn/src/tt_nn/functional/") for words in todo)
 
     first = runner.invoke(app, ["module", "test", "3", "-x", "-w", str(activations)])
@@ -185,6 +185,26 @@ def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
     assert chosen.exit_code == 1 and "softmax" in chosen.output and "  relu  " not in chosen.output, counts
     nothing = runner.invoke(app, ["module", "test", "3", "-k", "no_such_test_name", "-w", str(activations)])
     assert nothing.exit_code == 5 and "no test matched" in nothing.output
+
+
+def test_extras_are_tested_apart_and_complete_needs_only_the_core(tmp_path):
+    copy = exercises.copy_tree(ROOT, tmp_path / "repo")
+    module = curriculum.module(3)
+    stubbed = exercises.stub_module(copy, module.packages, 3, part="extras")  # Cody's erf left to write
+    assert stubbed and all(r.extra for r in stubbed)
+    erf = copy / "packages/tt-nn/src/tt_nn/functional/erf.py"
+    text = erf.read_text()  # the core's own normal_cdf, as its stub's guidance suggests: Python's erfc
+    answer = "    return 0.5 * erfc(x * -0.7071067811865476)\n"
+    assert answer in text
+    python = "import math\n    phi = np.vectorize(math.erfc, otypes=[float])(-x / math.sqrt(2)) / 2\n"
+    erf.write_text(text.replace(answer, f"    {python}    return phi.astype(x.dtype)\n"))
+    code, out = tito(copy, "module", "test", "3", "--extras")
+    assert code == 1 and "(optional extras)" in out.splitlines()[0] and "_erfc_tail" in out, out
+    (copy / ".tito").mkdir(exist_ok=True)
+    (copy / ".tito" / "progress.json").write_text(json.dumps({"started": {"03": "now"}, "completed": {}}))
+    code, out = tito(copy, "module", "complete", "3")
+    assert code == 0 and "module 03 complete" in out, out
+    assert "optional extras: 0/" in out and "not required" in out, out
 
 
 def test_module_test_points_at_the_failing_test_of_a_planted_bug(tmp_path):
@@ -254,7 +274,7 @@ def test_instructor_grade_uses_the_pristine_tests_on_each_students_code(tmp_path
     eve_source.write_text(exercises.stub_source(eve_source, 3)[0])
     tests = eve / "packages" / "tt-nn" / "tests"
     tests.mkdir(parents=True)
-    for name in ("test_03_activations.py", "test_03_erf.py", "conftest.py"):
+    for name in ("test_03_activations.py", "test_03_erf_extras.py", "conftest.py"):
         (tests / name).write_text("def test_everything_passes():\n    assert True\n")
     (eve / "packages" / "tt-nn" / "src" / "conftest.py").write_text("raise SystemExit('no grading')\n")
 

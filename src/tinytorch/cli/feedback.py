@@ -124,17 +124,22 @@ def summary_lines(report: Report, title: str, root: Path) -> list[str]:
     return lines
 
 
-def run_and_summarise(root: Path, module: curriculum.Module, extra: list[str]) -> tuple[int, list[str]]:
+def run_and_summarise(
+    root: Path, module: curriculum.Module, extra: list[str], part: str = "core"
+) -> tuple[int, list[str]]:
     """Run module ``module``'s tests in workspace ``root`` (pytest arguments ``extra``) and summarise them.
 
-    Returns pytest's exit code and the report's Rich-markup lines (:func:`summary_lines`);
-    ``tito module test`` and the notebooks' :func:`tinytorch.cli.notebook.test` both print these.
+    ``part`` is "core" (the required tests), "extras" (the optional extras' tests,
+    ``test_NN_*_extras.py``) or "all". Returns pytest's exit code and the report's Rich-markup
+    lines (:func:`summary_lines`); ``tito module test`` and the notebooks'
+    :func:`tinytorch.cli.notebook.test` both print these.
     """
     with tempfile.TemporaryDirectory(prefix="tito-") as folder:
         path = Path(folder) / "report.json"
-        code = run_module_tests(root, module, extra, report=path)
+        code = run_module_tests(root, module, extra, report=path, part=part)
         report = Report.read(path)
-    lines = summary_lines(report, f"module {module.tag} — {module.title}", root)
+    suffix = {"core": "", "extras": " (optional extras)", "all": " (core and extras)"}[part]
+    lines = summary_lines(report, f"module {module.tag} — {module.title}{suffix}", root)
     if code == 5:  # pytest: no tests ran (a -k that matches nothing)
         lines.append("[yellow]no test matched the selection[/]")
     return code, lines
