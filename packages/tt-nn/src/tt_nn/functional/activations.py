@@ -66,9 +66,18 @@ class GELUFunction(Function):
         # HINT: normal_cdf is this module's own (functional/erf.py): NumPy has no erf.
         ctx.approximate = approximate
         if approximate == "tanh":
-            t = np.tanh(_SQRT_2_OVER_PI * (x + _GELU_CUBIC * x * x * x))
+            # t = tanh(sqrt(2/pi) * x * (1 + 0.044715 x^2)), built in place in one new array
+            t = np.multiply(x, x)
+            t *= _GELU_CUBIC
+            t += 1.0
+            t *= x
+            t *= _SQRT_2_OVER_PI
+            np.tanh(t, out=t)
             ctx.save_for_backward(x, t)
-            return 0.5 * x * (1.0 + t)
+            out = t + 1.0  # 0.5 * x * (1 + t): the output is the only other new array
+            out *= x
+            out *= 0.5
+            return out
         cdf = normal_cdf(x)
         ctx.save_for_backward(x, cdf)
         return x * cdf
@@ -78,12 +87,29 @@ class GELUFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
         x, saved = ctx.saved_tensors
+        # Each derivative is built in place in the array it is returned in (in-place chains,
+        # as in _horner of erf.py): no temporary the size of x beyond one for (1 - t^2).
+        dx = np.multiply(x, x)
         if ctx.approximate == "tanh":
+            # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
             t = saved
-            inner = _SQRT_2_OVER_PI * (1.0 + 3.0 * _GELU_CUBIC * x * x)
-            return (grad * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * inner),)
-        pdf = np.exp(-0.5 * x * x) * _INV_SQRT_2PI  # d/dx [x Phi(x)] = Phi(x) + x phi(x)
-        return (grad * (saved + x * pdf),)
+            dx *= 3.0 * _GELU_CUBIC
+            dx += 1.0
+            dx *= x
+            dx *= 0.5 * _SQRT_2_OVER_PI
+            one_minus_t2 = np.multiply(t, t)
+            np.subtract(1.0, one_minus_t2, out=one_minus_t2)
+            dx *= one_minus_t2
+            dx += np.multiply(t, 0.5, out=one_minus_t2)
+            dx += 0.5
+        else:  # d/dx [x Phi(x)] = Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+            dx *= -0.5
+            np.exp(dx, out=dx)
+            dx *= x
+            dx *= _INV_SQRT_2PI
+            dx += saved
+        dx *= grad
+        return (dx,)
         # END SOLUTION
 
 
