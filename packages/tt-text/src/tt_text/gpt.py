@@ -324,6 +324,10 @@ class GPT(Module):
         if max_new_tokens <= 0:
             return ids
         # BEGIN SOLUTION 18
+        # TODO: prefill the prompt into a KVCache in one forward, then feed one new token per step: each step
+        #   attends over the cached keys and values instead of recomputing them (§ The idea).
+        # HINT: when the cache holds block_size positions there is no room left: recompute from the cropped
+        #   context (§ Where it lives, and why, "The context window").
         cache = KVCache.from_config(self.config, len(ids))
         logits = self.next_token_logits(ids[:, -block:], cache)  # prefill: the whole prompt at once
         for step in range(max_new_tokens):

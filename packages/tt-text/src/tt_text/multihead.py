@@ -275,6 +275,10 @@ class CausalSelfAttention(Module):
                 f"CausalSelfAttention: expected input (B, T, {self.n_embd}), got {tuple(x.shape)}"
             )
         # BEGIN SOLUTION 18
+        # TODO: attention of t new positions over the cached ones and themselves: project the new positions
+        #   only, append their k and v to the cache (update), attend with q of the new positions (§ The idea).
+        # HINT: with t > 1 (the prefill) new position i may see keys up to s + i only: a causal bias offset
+        #   by s.
         batch, length, width = x.shape
         head_dim = width // self.n_head
         start = past_key_values.get_seq_length(layer_idx)
