@@ -178,3 +178,15 @@ def test_extras_tests_are_the_files_named_extras():
     assert core and not any(p.name.endswith(curriculum.EXTRAS_SUFFIX) for p in core)
     assert sorted(core + extras) == module.test_files(ROOT)
     assert any(r.extra for r in exercises.module_regions(ROOT, module.packages, 3))
+
+
+def test_every_region_opens_with_guidance_that_its_stub_keeps():
+    """Each exercise tells the learner what to write: a ``# TODO:`` (and maybe APPROACH, HINT, EXAMPLE)."""
+    bare = []
+    for path in sorted((ROOT / "packages").glob("*/src/**/*.py")):
+        lines = path.read_text().splitlines()
+        for region in exercises.find_regions(path):
+            kept = exercises.lesson_comments(lines[region.first : region.last - 1])
+            if not kept or not kept[0].strip().startswith("# TODO:"):
+                bare.append(f"{path.relative_to(ROOT)}:{region.first} {region.function}")
+    assert not bare, f"{len(bare)} regions open without a '# TODO:' comment: " + ", ".join(bare[:20])
