@@ -499,12 +499,13 @@ def instructor_grade(
     settings = {"reference": str(root), "modules": [f"{n:02d}" for n in numbers], "timeout_s": timeout,
                 "network": "cut (unshare --net)" if prefix else "not isolated"}  # fmt: skip
     table_path, _ = grading.write_gradebook(grades, out, settings)
-    table = Table(title=f"gradebook ({settings['network']})")
+    table = Table(title=f"gradebook ({settings['network']}): core passed/total +extras")
     for column in ("student", *settings["modules"], "total"):
         table.add_column(column)
     for student in students:
         mine = [g for g in grades if g.student == student.name]
-        cells = [f"{g.passed}/{g.total}" for g in mine]
+        cells = [f"{g.passed}/{g.total}" + (f" +{g.extras_passed}/{g.extras_total}" if g.extras_total else "")
+                 for g in mine]  # fmt: skip
         total = sum(g.passed for g in mine), sum(g.total for g in mine)
         table.add_row(student.name, *cells, f"{total[0]}/{total[1]}")
     console.print(table)

@@ -97,7 +97,15 @@ def grading_copy(reference: Path, student: Path, destination: Path) -> Path:
     return destination
 
 
-def first_failure(report: Report) -> str:
+def first_failure(report: Report, root: Path | None = None) -> str:
+    """The first problem of ``report``, its places relative to the grading copy ``root``."""
+    if root is not None:
+        prefix = str(root.resolve()) + "/"
+        report.stubs = type(report.stubs)(
+            {(name, where.replace(prefix, "")): n for (name, where), n in report.stubs.items()}
+        )
+        for failure in report.failures:
+            failure.update({key: str(failure.get(key, "")).replace(prefix, "") for key in ("test", "where")})
     if report.collection_errors:
         error = report.collection_errors[0]
         return f"{error['nodeid']} could not be loaded: {error['message']}"[:300]
@@ -124,7 +132,9 @@ def grade_student(
                 run_module_tests(copy, module, [], report=path, timeout=timeout, prefix=prefix, part="core")
                 report = Report.read(path)
                 total = len(report.outcomes) + len(report.collection_errors)
-                grade = Grade(student.name, module.tag, report.count("passed"), total, first_failure(report))
+                grade = Grade(
+                    student.name, module.tag, report.count("passed"), total, first_failure(report, copy)
+                )
             except WorkspaceError as error:
                 grade = Grade(student.name, module.tag, 0, 0, str(error).splitlines()[0][:300])
             if module.test_files(copy, "extras"):
