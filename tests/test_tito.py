@@ -303,3 +303,14 @@ def test_grade_refuses_what_it_cannot_grade(tmp_path):
     assert code == 2 and "--modules" in out
     code, out = tito(ROOT, "instructor", "grade", str(tmp_path), "--modules", "01")
     assert code == 2 and "holds no student folders" in out
+
+
+def test_the_learners_readme_installs_every_package_and_the_test_tools():
+    """Its set-up command, run as written in a fresh edition, must give a working ``tito module test``."""
+    readme = (ROOT / "src/tinytorch/cli/LEARNER_README.md").read_text()
+    setup = readme.split("```sh", 2)[1].split("```")[0]
+    install = " ".join(line.rstrip("\\") for line in setup.splitlines() if line.strip())
+    assert "TT_EDITABLE_SIBLINGS=0 pip install" in install, "pip refuses the siblings' pins without it"
+    missing = [p for p in curriculum.PACKAGES if f"-e packages/{p} " not in install + " "]
+    assert not missing, f"the learner's README does not install {missing}"
+    assert '-e ".[cli]"' in install and " pytest" in install and " hypothesis" in install, install
