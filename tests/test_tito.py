@@ -163,8 +163,10 @@ def test_start_lists_each_exercise_where_it_is_and_what_to_read(activations):
     above = [line.strip() for line in source[: int(number)] if line.strip().startswith("def ")]
     assert above[-1].startswith("def relu("), above[-1]
     assert "§ The idea" in relu or "§ How it is built" in relu, relu
-    stub = "NotImplementedError('module 03: implement relu (see docs/modules/03-activations.md)')"
-    assert stub in "\n".join(source), "the stub names the chapter to read"
+    section = relu.split(" — § ")[1]
+    chapter = "docs/modules/03-activations.md"
+    stub = f"NotImplementedError('module 03: implement relu (see {chapter} § {section})')"
+    assert stub in "\n".join(source), "the stub names the chapter and section to read, as start does"
 
 
 def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):

@@ -123,6 +123,32 @@ def _enclosing(functions: list[tuple[int, int, str]], line: int, path: Path) -> 
     return max(inside)[1]
 
 
+#: Chapter sections that name functions without teaching them.
+NOT_TEACHING = ("Exercises", "Check yourself")
+
+
+def chapter_section(chapter: Path, function: str) -> str:
+    """The heading of the first section of ``chapter`` that names ``function`` in backticks.
+
+    ``GELUFunction.forward`` is looked for as ``GELUFunction.forward``, then ``GELUFunction``,
+    then ``forward``; sections that only list or quiz (:data:`NOT_TEACHING`) are passed over, and
+    "Exercises" is the fallback: every chapter has one.
+    """
+    if not chapter.is_file():
+        return ""
+    sections: list[tuple[str, str]] = []
+    for block in re.split(r"^(?=##+ )", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        heading, _, body = block.partition("\n")
+        if heading.startswith("##"):
+            sections.append((heading.lstrip("#").strip(), body))
+    names = [function, *function.split(".")]
+    for name in names:
+        for heading, body in sections:
+            if heading not in NOT_TEACHING and f"`{name}" in body:
+                return heading
+    return "Exercises" if any(heading == "Exercises" for heading, _ in sections) else ""
+
+
 LESSON = re.compile(r"^\s*# (TODO|APPROACH|HINT|EXAMPLE):")
 
 
@@ -141,20 +167,29 @@ def lesson_comments(body: list[str]) -> list[str]:
 
 
 def stub_source(
-    path: Path, module: int, source: str | None = None, chapter: str = "docs/modules/", part: str = "all"
+    path: Path,
+    module: int,
+    source: str | None = None,
+    chapter: str = "docs/modules/",
+    part: str = "all",
+    root: Path | None = None,
 ) -> tuple[str, int]:
     """The file's text with module ``module``'s regions (of ``part``) stubbed, and how many were stubbed.
 
     Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``
     ("(optional extra; see <chapter>)" for an extra), after the region's opening guidance
-    comments (:func:`lesson_comments`), which stay.
+    comments (:func:`lesson_comments`), which stay. With ``root`` (the tree ``chapter``, a
+    relative path, is in), the message also names the chapter's section that teaches the
+    function (:func:`chapter_section`): "(see docs/modules/03-activations.md § The idea)".
     """
     text = path.read_text() if source is None else source
     regions = [r for r in find_regions(path, text) if r.module == module and r.in_part(part)]
     lines = text.splitlines(keepends=True)
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
-        see = f"optional extra; see {chapter}" if region.extra else f"see {chapter}"
+        section = chapter_section(root / chapter, region.function) if root is not None else ""
+        where = f"{chapter} § {section}" if section else chapter
+        see = f"optional extra; see {where}" if region.extra else f"see {where}"
         message = f"module {module:02d}: implement {region.function} ({see})"
         guidance = lesson_comments(lines[region.first : region.last - 1])
         lines[region.first : region.last - 1] = [
@@ -189,7 +224,7 @@ def stub_module(root: Path, packages: str | Iterable[str], module: int, part: st
     for path in source_files(root, packages):
         regions = [r for r in find_regions(path) if r.module == module and r.in_part(part)]
         if regions:
-            text, _ = stub_source(path, module, chapter=chapter, part=part)
+            text, _ = stub_source(path, module, chapter=chapter, part=part, root=root)
             path.write_text(text)
             stubbed.extend(regions)
     return stubbed

@@ -149,7 +149,8 @@ def _is_integral(value: object) -> bool:
 def true_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``a / b``; two integer operands give the default float dtype, as in PyTorch."""
     # BEGIN SOLUTION 01
-    # TODO: a / b where two integer operands give the default float dtype (§ Dtypes: PyTorch's promotion).
+    # TODO: a / b where two integer operands give the default float dtype (§ Dtypes: PyTorch's promotion,
+    #   not NumPy's).
     # HINT: cast a to get_default_dtype().numpy first when both are integral, then binary("div", ...).
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)
