@@ -144,13 +144,13 @@ def check(module, root: Path, workdir: Path) -> Result:
     started = time.perf_counter()
     result = Result(module)
     try:
-        _check(module, exercises.copy_tree(root, workdir / "repo"), workdir, result)
+        _check(module, exercises.copy_tree(root, workdir / "repo"), workdir, result, root)
     finally:
         result.seconds = time.perf_counter() - started
     return result
 
 
-def _check(module, tree: Path, workdir: Path, result: Result) -> None:
+def _check(module, tree: Path, workdir: Path, result: Result, source: Path = ROOT) -> None:
     problems = result.problems
     regions = exercises.module_regions(tree, module.packages, module.number)
     files = [path.relative_to(tree).as_posix() for path in module.test_files(tree)]
@@ -205,11 +205,14 @@ def _check(module, tree: Path, workdir: Path, result: Result) -> None:
         if name not in failing_files and name in {n.split("::")[0] for n in stubbed.outcomes}:
             problems.append(f"stubs: every test of {name} passes with the solution removed")
     if any(region.extra for region in regions):
-        _check_parts(module, tree, workdir, result)
+        _check_parts(module, tree, workdir, result, source)
 
 
-def _check_parts(module, tree: Path, workdir: Path, result: Result) -> None:
-    """The core and the extras stubbed one at a time: each part's tests must fail on its own stubs."""
+def _check_parts(module, tree: Path, workdir: Path, result: Result, source: Path) -> None:
+    """The core and the extras stubbed one at a time: each part's tests must fail on its own stubs.
+
+    Between the runs the solution goes back in from ``source``, the tree ``tree`` was copied from.
+    """
     relative = {part: [p.relative_to(tree).as_posix() for p in module.test_files(tree, part)]
                 for part in ("core", "extras")}  # fmt: skip
     if not relative["extras"]:
@@ -218,7 +221,7 @@ def _check_parts(module, tree: Path, workdir: Path, result: Result) -> None:
         )
         return
     for part, other in (("core", "extras"), ("extras", "core")):
-        exercises.refill_module(tree, ROOT, module.packages, module.number)
+        exercises.refill_module(tree, source, module.packages, module.number)
         exercises.stub_module(tree, module.packages, module.number, part=part)
         files = relative[part] + (relative[other] if part == "extras" else [])
         run = run_tests(tree, module, files, workdir / f"{part}.json")
