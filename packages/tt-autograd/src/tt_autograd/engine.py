@@ -104,8 +104,8 @@ def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
     # BEGIN SOLUTION 02
     # TODO: add grad into tensor.grad; the first gradient becomes tensor.grad, later ones are added in place
     #   (§ How it is built, "An iterative engine").
-    # HINT: tensor.grad must own its array: copy grad when it is shared, a view, read-only or of another
-    #   dtype.
+    # HINT: tensor.grad must own its array: copy grad when it is
+    #   shared, a view, read-only or of another dtype.
     from .tensor import Tensor
 
     array = tensor.array  # type: ignore[attr-defined]

@@ -45,8 +45,7 @@ class Function:
         # TODO: run forward on the inputs' arrays and record the node only when needed (§ How it is built,
         #   "Record only when needed"): grad enabled and some input requires grad.
         # APPROACH: one pass over inputs: arrays for forward, and per input its parent (its grad_fn, or the
-        #   leaf
-        #   itself, or None); set ctx.needs_input_grad; wrap the output; link it to ctx if recording.
+        #   leaf itself, or None); set ctx.needs_input_grad; wrap the output; link it to ctx if recording.
         # HINT: an integer result carries no gradient, even from float inputs.
         ctx = cls()
         enabled = _state.enabled

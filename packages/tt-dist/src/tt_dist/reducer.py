@@ -144,8 +144,7 @@ class Reducer:
         self.poke()
         # BEGIN SOLUTION 21
         # TODO: the gradient hook: mark the parameter ready; launch every bucket, in order, whose parameters
-        #   are
-        #   all ready; after the last one, finish (§ How it is built, "Hooks on gradients" and "Buckets").
+        #   are all ready; after the last one, finish (§ How it is built, "Hooks on gradients" and "Buckets").
         position = self.position[id(param)]
         self._ready[position] = True
         self.buckets[self.bucket_of[id(param)]].waiting -= 1

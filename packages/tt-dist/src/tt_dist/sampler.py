@@ -72,9 +72,9 @@ class DistributedSampler:
         self.drop_last = bool(drop_last)
         self.epoch = 0
         # BEGIN SOLUTION 21
-        # TODO: the per-rank sample count: ceil(n / replicas), or with drop_last ceil((n - replicas) /
-        #   replicas)
-        #   when n does not divide; total_size = num_samples * replicas (§ How it is built, "The sampler").
+        # TODO: the per-rank sample count: ceil(n / replicas), or with drop_last
+        #   ceil((n - replicas) / replicas) when n does not divide; total_size =
+        #   num_samples * replicas (§ How it is built, "The sampler").
         n = len(dataset)
         if self.drop_last and n % self.num_replicas:
             self.num_samples = math.ceil((n - self.num_replicas) / self.num_replicas)
@@ -91,8 +91,7 @@ class DistributedSampler:
         """This rank's indices for the current epoch, as an int64 array of length ``len(self)``."""
         # BEGIN SOLUTION 21
         # TODO: rank r's indices this epoch: the order (a permutation seeded by seed + epoch, or arange),
-        #   padded
-        #   by repeating it or cut to total_size, then every replicas-th element from r.
+        #   padded by repeating it or cut to total_size, then every replicas-th element from r.
         n = len(self.dataset)
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(n)

@@ -62,8 +62,8 @@ class Sequential(Module):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 04
-        # TODO: feed input through each child in order; return the last output (§ How it is built,
-        #   "Containers").
+        # TODO: feed input through each child in order; return the last
+        #   output (§ How it is built, "Containers").
         for module in self._modules.values():
             input = module(input)
         return input

@@ -164,8 +164,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
     ``Linear``'s default, ``kaiming_uniform_(w, a=sqrt(5))``, gives ``bound = 1 / sqrt(fan_in)``.
     """
     # BEGIN SOLUTION 04
-    # TODO: U(-bound, bound) with bound = sqrt(3) * gain / sqrt(fan), fan from mode (§ How it is built,
-    #   "init").
+    # TODO: U(-bound, bound) with bound = sqrt(3) * gain /
+    #   sqrt(fan), fan from mode (§ How it is built, "init").
     # HINT: an empty tensor has nothing to fill (and a fan of 0): return it as is.
     if 0 in tensor.shape:
         return tensor  # nothing to fill (and a fan of 0)

@@ -262,8 +262,7 @@ class Module:
         """Members of ``table`` in registration order, depth first; a shared one only under its first name."""
         # BEGIN SOLUTION 04
         # TODO: the entries of one table ("_parameters" or "_buffers") over the modules, in registration
-        #   order,
-        #   a shared tensor only under its first name (§ How it is built, "Two walks, two rules").
+        #   order, a shared tensor only under its first name (§ How it is built, "Two walks, two rules").
         seen: set[int] = set()
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         for module_prefix, module in modules:

@@ -161,9 +161,9 @@ class LinearLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
-        # TODO: the chainable form of a linear ramp of the factor from start_factor to end_factor over
-        #   total_iters
-        #   (§ How it is built, "Schedules"): each step multiplies the current lr by the ratio of two factors.
+        # TODO: the chainable form of a linear ramp of the factor from start_factor to
+        #   end_factor over total_iters (§ How it is built, "Schedules"): each step
+        #   multiplies the current lr by the ratio of two factors.
         # HINT: epoch 0 multiplies by start_factor; after total_iters the lr stays.
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
@@ -177,8 +177,8 @@ class LinearLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
-        # TODO: base_lr * (start_factor + (end_factor - start_factor) * min(total_iters, epoch) /
-        #   total_iters).
+        # TODO: base_lr * (start_factor + (end_factor - start_factor)
+        #   * min(total_iters, epoch) / total_iters).
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base * factor for base in self.base_lrs]
@@ -204,10 +204,9 @@ class CosineAnnealingLR(LRScheduler):
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
         # TODO: the chainable (recursive) form of PyTorch's cosine annealing from base_lr to eta_min over
-        #   T_max
-        #   (§ How it is built, "Schedules"); its docstring has PyTorch's recursion.
-        # HINT: at the bottom of the cosine the recursion divides by 0: PyTorch adds the closed-form step
-        #   there.
+        #   T_max (§ How it is built, "Schedules"); its docstring has PyTorch's recursion.
+        # HINT: at the bottom of the cosine the recursion divides by
+        #   0: PyTorch adds the closed-form step there.
         groups, t, t_max, low = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return [group["lr"] for group in groups]

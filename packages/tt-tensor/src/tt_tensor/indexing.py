@@ -37,8 +37,8 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
     detached scalar), so ``t[i].add_(1)`` changes ``t`` as in PyTorch.
     """
     # BEGIN SOLUTION 01
-    # TODO: a[key], always as an ndarray (a 0-d view for a single element), never a NumPy scalar (§ Views and
-    #   copies).
+    # TODO: a[key], always as an ndarray (a 0-d view for a single
+    #   element), never a NumPy scalar (§ Views and copies).
     # APPROACH: index; if the result is not an np.ndarray, index again with Ellipsis appended to get a
     #   0-d view; turn NumPy's IndexError into one that names the shape and the key (describe).
     try:
@@ -56,9 +56,8 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
 def setitem(a: np.ndarray, key: object, value: object) -> None:
     """``a[key] = value`` in place, broadcasting ``value`` (cast to ``a``'s dtype)."""
     # BEGIN SOLUTION 01
-    # TODO: a[key] = value in place, with errors that say what went wrong (§ How it is built, "Errors a
-    #   person can act on"): an IndexError naming shape and key, a read-only view, a shape that won't
-    #   broadcast.
+    # TODO: a[key] = value in place, with errors that say what went wrong (§ How it is built, "Errors a person
+    #   can act on"): an IndexError naming shape and key, a read-only view, a shape that won't broadcast.
     # HINT: NumPy raises ValueError both for a read-only array (a.flags.writeable) and for a bad broadcast.
     try:
         a[key] = value
@@ -122,8 +121,8 @@ def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
     """A copy of ``a`` with ``value`` where the bool ``mask`` (broadcast to ``a``) is true."""
     # BEGIN SOLUTION 01
     # TODO: a copy of a holding value where the bool mask (broadcast to a) is true.
-    # HINT: np.where(mask, value in a's dtype, a); a non-bool mask is a TypeError, a bad broadcast a
-    #   RuntimeError.
+    # HINT: np.where(mask, value in a's dtype, a); a non-bool mask is
+    #   a TypeError, a bad broadcast a RuntimeError.
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
     try:

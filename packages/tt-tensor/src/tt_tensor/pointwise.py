@@ -80,8 +80,8 @@ def scale(value: object, alpha: float) -> object:
     """``value * alpha`` for the ``alpha=`` of ``add``/``sub``, with PyTorch's promotion."""
     # BEGIN SOLUTION 01
     # TODO: value * alpha for add/sub's alpha= (alpha == 1 returns value untouched).
-    # HINT: an array goes through binary("mul", ...) so PyTorch's promotion applies; a scalar is just
-    #   multiplied.
+    # HINT: an array goes through binary("mul", ...) so PyTorch's
+    #   promotion applies; a scalar is just multiplied.
     if alpha == 1:
         return value
     if isinstance(value, np.ndarray):
@@ -149,8 +149,8 @@ def _is_integral(value: object) -> bool:
 def true_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``a / b``; two integer operands give the default float dtype, as in PyTorch."""
     # BEGIN SOLUTION 01
-    # TODO: a / b where two integer operands give the default float dtype (§ Dtypes: PyTorch's promotion,
-    #   not NumPy's).
+    # TODO: a / b where two integer operands give the default float
+    #   dtype (§ Dtypes: PyTorch's promotion, not NumPy's).
     # HINT: cast a to get_default_dtype().numpy first when both are integral, then binary("div", ...).
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)

@@ -87,8 +87,8 @@ def std(a: np.ndarray, dim=None, correction: int = 1, keepdim: bool = False) -> 
 def count(shape: tuple[int, ...], dim) -> int:
     """How many elements a reduction over ``dim`` combines into each output element."""
     # BEGIN SOLUTION 01
-    # TODO: how many input elements each output element of a reduction over dim combines (for mean's
-    #   backward).
+    # TODO: how many input elements each output element of a
+    #   reduction over dim combines (for mean's backward).
     # EXAMPLE: shape (2, 3, 4), dim (0, 2) -> 8; dim None -> 24; a 0-d shape -> 1.
     axes = normalize_dims("count", dim, len(shape))
     if axes is None:

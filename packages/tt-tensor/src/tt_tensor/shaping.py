@@ -24,8 +24,8 @@ def reshape(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     if any(size < -1 for size in parse_shape("reshape", shape)):  # NumPy would take -2 for -1
         raise invalid_shape_error("reshape", a, parse_shape("reshape", shape))
     # BEGIN SOLUTION 01
-    # TODO: a with a new shape of the same size (one entry may be -1), a view when NumPy can (§ Views and
-    #   copies).
+    # TODO: a with a new shape of the same size (one entry may be
+    #   -1), a view when NumPy can (§ Views and copies).
     # HINT: parse_shape checks the shape; NumPy's ValueError becomes invalid_shape_error("reshape", a, shape).
     shape = parse_shape("reshape", shape)
     try:
@@ -185,8 +185,8 @@ def cat(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
 def stack(arrays: list[np.ndarray], dim: int = 0) -> np.ndarray:
     """Join same-shaped arrays along a new ``dim``. Mixed dtypes promote."""
     # BEGIN SOLUTION 01
-    # TODO: join same-shaped arrays along a new dim (which counts in ndim + 1 positions); mixed dtypes
-    #   promote.
+    # TODO: join same-shaped arrays along a new dim (which counts in
+    #   ndim + 1 positions); mixed dtypes promote.
     if not arrays:
         raise ValueError("stack: expected a non-empty list of tensors")
     axis = normalize_dim("stack", dim, arrays[0].ndim + 1)

@@ -80,8 +80,8 @@ def attention_forward(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     # BEGIN SOLUTION 12
     # TODO: out = softmax(q k^T * scale + bias) v, with dropout on the probabilities (§ How it is built,
     #   "One fused Function"); return (out, probs, keep) for backward.
-    # HINT: scale q before the matmul (a (T, D) multiply, not (T, T)); add the bias in place when it
-    #   broadcasts.
+    # HINT: scale q before the matmul (a (T, D) multiply, not (T,
+    #   T)); add the bias in place when it broadcasts.
     scores = np.matmul(q * q.dtype.type(scale), np.swapaxes(k, -1, -2))
     if bias is not None:
         if np.broadcast_shapes(bias.shape, scores.shape) == scores.shape:

@@ -84,8 +84,8 @@ class BPETokenizer(Tokenizer):
         # BEGIN SOLUTION 10
         # TODO: learn vocab_size - 256 - len(special_tokens) merges from text (§ How it is built, "BPE:
         #   pre-split, then merge"): pre-split with the regex, count each distinct chunk once, learn_merges.
-        # HINT: chunks as UTF-8 bytes (errors="surrogatepass" keeps lone surrogates); a too small vocab is an
-        #   error.
+        # HINT: chunks as UTF-8 bytes (errors="surrogatepass" keeps lone
+        #   surrogates); a too small vocab is an error.
         n_merges = int(vocab_size) - 256 - len(special_tokens)
         if n_merges < 0:
             raise ValueError(
@@ -156,8 +156,8 @@ class BPETokenizer(Tokenizer):
 
     def _decode_ordinary(self, ids: np.ndarray) -> str:
         # BEGIN SOLUTION 10
-        # TODO: join each id's bytes (self._bytes) and decode them as UTF-8 (decode_utf8 handles broken
-        #   sequences).
+        # TODO: join each id's bytes (self._bytes) and decode them as
+        #   UTF-8 (decode_utf8 handles broken sequences).
         table = self._bytes
         data = b"".join([table[i] for i in ids.tolist()])
         return decode_utf8(data)

@@ -62,10 +62,10 @@ class CharTokenizer(Tokenizer):
 
     def _encode_ordinary(self, text: str) -> list[int]:
         # BEGIN SOLUTION 10
-        # TODO: each character's id, its position in the sorted vocabulary, vectorised (§ How it is built,
-        #   "Characters, vectorised").
-        # HINT: np.searchsorted finds positions; a character not in the vocabulary is a KeyError naming it
-        #   and where.
+        # TODO: each character's id, its position in the sorted vocabulary,
+        #   vectorised (§ How it is built, "Characters, vectorised").
+        # HINT: np.searchsorted finds positions; a character not in the
+        #   vocabulary is a KeyError naming it and where.
         codes = _code_points(text)
         if codes.size == 0:
             return []

@@ -58,9 +58,9 @@ class TokenWindows:
 
     def __init__(self, tokens: object, block_size: int, stride: int | None = None) -> None:
         # BEGIN SOLUTION 10
-        # TODO: keep the stream as one int64 array and check the arguments (1-d integers, block_size >= 1,
-        #   at least block_size + 1 tokens, stride >= 1; default stride = block_size) (§ How it is built,
-        #   "Windows by fancy indexing").
+        # TODO: keep the stream as one int64 array and check the arguments (1-d integers,
+        #   block_size >= 1, at least block_size + 1 tokens, stride >= 1; default stride =
+        #   block_size) (§ How it is built, "Windows by fancy indexing").
         array = np.asarray(getattr(tokens, "array", tokens))
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
             raise ValueError(f"TokenWindows: tokens must be a 1-d sequence of ints, got shape {array.shape}")

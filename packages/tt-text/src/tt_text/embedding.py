@@ -43,8 +43,8 @@ class EmbeddingFunction(Function):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
         # BEGIN SOLUTION 11
-        # TODO: the rows of weight picked by indices: output indices.shape + (dim,) (§ How it is built,
-        #   "Forward is a gather").
+        # TODO: the rows of weight picked by indices: output indices.shape +
+        #   (dim,) (§ How it is built, "Forward is a gather").
         # HINT: check the ids first (integers, in [0, num_embeddings), the error naming the bad id); np.take.
         if indices.dtype.kind not in "iu":
             raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
@@ -123,9 +123,9 @@ class Embedding(Module):
                 f"Embedding: padding_idx must be an int or None, got {type(padding_idx).__name__}"
             )
         # BEGIN SOLUTION 11
-        # TODO: check padding_idx (in [-num_embeddings, num_embeddings), negative counted from the end), keep
-        #   the sizes, make the (num_embeddings, embedding_dim) float32 weight a Parameter,
-        #   reset_parameters().
+        # TODO: check padding_idx (in [-num_embeddings, num_embeddings), negative
+        #   counted from the end), keep the sizes, make the (num_embeddings,
+        #   embedding_dim) float32 weight a Parameter, reset_parameters().
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(

@@ -189,10 +189,9 @@ class GPT(Module):
         start = 0 if past_key_values is None else self._cached_positions(ids, past_key_values)
         # BEGIN SOLUTION 13
         # TODO: ids (B, T) -> final LayerNorm output (B, T, C): token + position embeddings (from start),
-        #   dropout,
-        #   each block, ln_f (§ How it is built, "Modules with nanoGPT's names").
-        # HINT: start + T beyond block_size is an error naming both; pass the cache arguments on to each
-        #   block.
+        #   dropout, each block, ln_f (§ How it is built, "Modules with nanoGPT's names").
+        # HINT: start + T beyond block_size is an error naming both;
+        #   pass the cache arguments on to each block.
         length = ids.shape[1]
         if start + length > self.config.block_size:
             raise ValueError(

@@ -66,8 +66,8 @@ class LearnedPositionalEmbedding(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 11
-        # TODO: x (B, T, C) plus the first T rows of the learned weight (T checked against max_len:
-        #   _check_length).
+        # TODO: x (B, T, C) plus the first T rows of the learned weight
+        #   (T checked against max_len: _check_length).
         length = _check_length("LearnedPositionalEmbedding", x, self.max_len)
         return x + self.weight[:length]
         # END SOLUTION

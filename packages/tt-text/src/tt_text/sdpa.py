@@ -96,8 +96,7 @@ class PackedSelfAttentionFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 12
         # TODO: the gradient of the packed qkv: attention_backward writes dq, dk, dv straight into views of
-        #   one
-        #   (B, T, 3C) array, the layout forward read them from.
+        #   one (B, T, 3C) array, the layout forward read them from.
         qkv, out, probs, keep = ctx.saved_tensors
         batch, length, width3 = qkv.shape
         n_head = ctx.n_head

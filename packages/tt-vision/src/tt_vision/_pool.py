@@ -117,8 +117,8 @@ def max_pool_backward(
     gradient can be written, not added. Cost: about 3·kh·kw element-wise passes.
     """
     # BEGIN SOLUTION 09
-    # TODO: route dy to the first maximum of each window (PyTorch's tie rule), into dxp (§ How it is built,
-    #   "Pooling").
+    # TODO: route dy to the first maximum of each window (PyTorch's tie
+    #   rule), into dxp (§ How it is built, "Pooling").
     # APPROACH: per offset, hit = (xp slice == out) and not taken by an earlier offset; add dy * hit there.
     # HINT: a NaN is its window's maximum; when windows tile (stride == kernel), assign instead of add.
     if not tiles:

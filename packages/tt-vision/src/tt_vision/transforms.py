@@ -246,8 +246,9 @@ class RandomCrop:
         # BEGIN SOLUTION 08
         # TODO: pad, then cut a size crop at a random offset per image, for the whole batch at once
         #   (§ How it is built, "Batched augmentation, on raw pixels").
-        # HINT: a window view (np.lib.stride_tricks.sliding_window_view) plus fancy indexing avoids a Python
-        #   loop.
+        # HINT: a window view
+        #   (np.lib.stride_tricks.sliding_window_view) plus fancy
+        #   indexing avoids a Python loop.
         array, is_tensor, single = _unwrap(images)
         b, _, h, w = array.shape
         top, bottom, left, right = self._pads(h, w)

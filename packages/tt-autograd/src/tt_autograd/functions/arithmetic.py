@@ -86,8 +86,8 @@ class DivFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
-        # TODO: a / b with module 01's division rules (a may be the Python scalar of 3 / t); save b and the
-        #   output.
+        # TODO: a / b with module 01's division rules (a may be the
+        #   Python scalar of 3 / t); save b and the output.
         out = pointwise.true_divide(a, b) if isinstance(a, np.ndarray) else pointwise.rtrue_divide(b, a)
         ctx.save_for_backward(b, out)
         ctx.shapes = (_shape(a), _shape(b))
@@ -204,8 +204,8 @@ class WhereFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
-        # TODO: grad where condition to x, grad elsewhere to y (0 in the other places), each unbroadcast;
-        #   the condition gets None.
+        # TODO: grad where condition to x, grad elsewhere to y (0 in the other
+        #   places), each unbroadcast; the condition gets None.
         (condition,) = ctx.saved_tensors
         _, need_x, need_y = ctx.needs_input_grad
         zero = grad.dtype.type(0)

@@ -31,10 +31,10 @@ class GetItemFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
-        # TODO: zeros of a's shape with grad placed at key (§ How it is built, "Scatter-add for repeated
-        #   indices").
-        # HINT: with an integer-array key an index may repeat: np.add.at adds, plain assignment would
-        #   overwrite.
+        # TODO: zeros of a's shape with grad placed at key (§ How it is
+        #   built, "Scatter-add for repeated indices").
+        # HINT: with an integer-array key an index may repeat:
+        #   np.add.at adds, plain assignment would overwrite.
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         if _has_integer_array(ctx.key):
             np.add.at(out, ctx.key, grad)
@@ -57,8 +57,8 @@ class GatherFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
-        # TODO: zeros of a's shape with grad scatter-added at index along dim (np.put_along_axis would
-        #   overwrite repeats: add them).
+        # TODO: zeros of a's shape with grad scatter-added at index along dim
+        #   (np.put_along_axis would overwrite repeats: add them).
         (index,) = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         where = list(np.indices(index.shape, sparse=True))

@@ -133,8 +133,8 @@ class TakeAlongDimFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
-        # TODO: zeros of a's shape with grad put at indices along dim (np.put_along_axis); 0-d a gets grad
-        #   itself.
+        # TODO: zeros of a's shape with grad put at indices along dim
+        #   (np.put_along_axis); 0-d a gets grad itself.
         (indices,) = ctx.saved_tensors
         if not ctx.shape:
             return (grad,)

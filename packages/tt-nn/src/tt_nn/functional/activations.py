@@ -221,8 +221,8 @@ def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names
         tensor([0., 2.])
     """
     # BEGIN SOLUTION 03
-    # TODO: max(input, 0): tt-autograd's relu primitive (Tensor.relu) after checking the argument
-    #   (tensor_arg).
+    # TODO: max(input, 0): tt-autograd's relu primitive
+    #   (Tensor.relu) after checking the argument (tensor_arg).
     return tensor_arg("relu", input).relu()
     # END SOLUTION
 

@@ -24,8 +24,8 @@ class DropoutFunction(Function):
         # BEGIN SOLUTION 04
         # TODO: inverted dropout: zero each element with probability p, scale the kept ones by 1 / (1 - p)
         #   (§ How it is built, "Dropout"); save the mask for backward.
-        # HINT: draw from default_generator.numpy (so manual_seed reproduces it) in x's float dtype; p = 1
-        #   zeroes all.
+        # HINT: draw from default_generator.numpy (so manual_seed
+        #   reproduces it) in x's float dtype; p = 1 zeroes all.
         draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
         keep = default_generator.numpy.random(x.shape, dtype=draw_dtype) >= p
         mask = keep.astype(x.dtype)

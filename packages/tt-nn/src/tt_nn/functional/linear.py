@@ -55,10 +55,10 @@ class LinearFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
-        # TODO: grad_x = grad @ W, grad_W = grad^T @ x and grad_b = grad summed over rows, each only if
-        #   needed.
-        # HINT: flatten the leading dims to rows first: (*, out) -> (rows, out) (ctx.needs_input_grad says
-        #   which).
+        # TODO: grad_x = grad @ W, grad_W = grad^T @ x and grad_b =
+        #   grad summed over rows, each only if needed.
+        # HINT: flatten the leading dims to rows first: (*, out) ->
+        #   (rows, out) (ctx.needs_input_grad says which).
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_2d = grad.reshape(-1, grad.shape[-1])

@@ -110,8 +110,8 @@ class CrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
-        # TODO: the gradient p - onehot(t) per row, times the incoming gradient (scaled by the reduction:
-        #   _scale).
+        # TODO: the gradient p - onehot(t) per row, times the incoming
+        #   gradient (scaled by the reduction: _scale).
         # APPROACH: p = e / sum_exp from what forward saved; subtract 1 at each row's target. The extras:
         #   each row scales by its weight (0 if ignored); label smoothing mixes in eps / C of every class.
         # HINT: return one entry per forward input after ctx: (grad_logits, None, None).
@@ -156,8 +156,8 @@ class SoftCrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
-        # TODO: grad_logits = r * (softmax(z) * sum(q) - q) per row; grad_target = r * -log_p (only if
-        #   needed).
+        # TODO: grad_logits = r * (softmax(z) * sum(q) - q) per row;
+        #   grad_target = r * -log_p (only if needed).
         # HINT: ctx.needs_input_grad says which of logits and target need one; return (logits, target, None).
         log_p, wq, weight = ctx.saved_tensors
         r = _scale(ctx, grad)
@@ -179,9 +179,8 @@ class NLLLossFunction(Function):
     def forward(ctx, log_probs, target, weight, ignore_index, reduction):
         # BEGIN SOLUTION 05
         # TODO: -input[i, t_i] per row (times weight[t_i], 0 for an ignored row), then the reduction.
-        # APPROACH: rows of (N*d, C) (_rows); a safe target (ignored rows pointing at class 0) for the
-        #   fancy index; the weighted mean divides by the summed weights of the kept rows (_reduce's
-        #   denominator).
+        # APPROACH: rows of (N*d, C) (_rows); a safe target (ignored rows pointing at class 0) for the fancy
+        #   index; the weighted mean divides by the summed weights of the kept rows (_reduce's denominator).
         x, t = _rows(log_probs), target.reshape(-1)
         weight = None if weight is None else weight.astype(x.dtype, copy=False)
         keep = t != ignore_index
@@ -330,8 +329,8 @@ class BinaryCrossEntropyFunction(Function):
     def forward(ctx, p, target, weight, reduction):
         # BEGIN SOLUTION 05
         # TODO: -(t log p + (1 - t) log(1 - p)) element-wise, times weight, then the reduction.
-        # HINT: PyTorch clamps each log at -100, so p = 0 or 1 gives a finite loss: np.maximum(np.log(p),
-        #   -100).
+        # HINT: PyTorch clamps each log at -100, so p = 0 or 1 gives a
+        #   finite loss: np.maximum(np.log(p), -100).
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)

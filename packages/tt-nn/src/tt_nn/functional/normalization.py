@@ -68,10 +68,9 @@ class LayerNormFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
-        # TODO: the fused backward: with d = grad * weight, grad_x = (d - mean(d) - x_hat * mean(d * x_hat))
-        #   / std
-        #   (§ How it is built, "Normalisation with a fused backward"); grad_weight and grad_bias sum over
-        #   the rest.
+        # TODO: the fused backward: with d = grad * weight, grad_x = (d - mean(d) - x_hat
+        #   * mean(d * x_hat)) / std (§ How it is built, "Normalisation with a fused
+        #   backward"); grad_weight and grad_bias sum over the rest.
         x_hat, inv_std, weight = ctx.saved_tensors
         axes = ctx.axes
         d = grad if weight is None else grad * weight
@@ -117,13 +116,13 @@ class BatchNormFunction(Function):
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         blocks, channels_last = to_blocks(x)  # (A, C, B) in x's own layout: no copy
         # BEGIN SOLUTION 04
-        # TODO: per-channel normalisation (channel = dim 1): the batch's statistics in training (and the
-        #   running
-        #   ones updated, unbiased), the running ones in eval (§ How it is built, "Batch norm's statistics").
+        # TODO: per-channel normalisation (channel = dim 1): the batch's statistics in
+        #   training (and the running ones updated, unbiased), the running ones in eval
+        #   (§ How it is built, "Batch norm's statistics").
         # APPROACH: the helpers row_pass/channel_sum walk the data in cache-sized blocks; a plain
         #   x.mean(axis=(0, 2, ...)) version is correct too, just slower on big inputs.
-        # HINT: normalise with the biased variance, but update running_var with the unbiased one (m / (m -
-        #   1)).
+        # HINT: normalise with the biased variance, but update
+        #   running_var with the unbiased one (m / (m - 1)).
         c = blocks.shape[1]
         m = blocks.size // c  # values per channel
         dtype = blocks.dtype

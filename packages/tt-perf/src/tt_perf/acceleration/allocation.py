@@ -78,8 +78,7 @@ class Workspace:
         key = (shape, np.dtype(dtype))
         # BEGIN SOLUTION 17
         # TODO: a C-contiguous array of shape and dtype: a released one of that key if any (a hit), else
-        #   np.empty
-        #   (a miss); remember it as lent (§ How it is built, "Allocation").
+        #   np.empty (a miss); remember it as lent (§ How it is built, "Allocation").
         # HINT: hold self._lock around the free lists: several threads share one workspace.
         with self._lock:
             free = self._free.get(key)

@@ -89,8 +89,8 @@ def matmul_blocked(a: np.ndarray, b: np.ndarray, block: int = 128) -> np.ndarray
     if block < 1:
         raise ValueError(f"matmul_blocked: block must be positive, got {block}")
     # BEGIN SOLUTION 17
-    # TODO: a @ b tile by tile: out[I, J] += a[I, P] @ b[P, J] over block-sized tiles (the cache-blocking
-    #   idea).
+    # TODO: a @ b tile by tile: out[I, J] += a[I, P] @ b[P, J] over
+    #   block-sized tiles (the cache-blocking idea).
     m, k = a.shape
     n = b.shape[1]
     out = np.zeros((m, n), dtype=np.result_type(a, b))

@@ -159,8 +159,8 @@ class LnStructured(BasePruningMethod):
         dim = self.dim % t.ndim
         k = _count("ln_structured", self.amount, t.shape[dim])
         # BEGIN SOLUTION 16
-        # TODO: zero the k slices along dim with the smallest L_n norm: a per-slice keep vector broadcast
-        #   along dim.
+        # TODO: zero the k slices along dim with the smallest L_n norm:
+        #   a per-slice keep vector broadcast along dim.
         slices = np.moveaxis(t, dim, 0).reshape(t.shape[dim], -1)
         norms = np.linalg.norm(slices, ord=self.n, axis=1)
         keep = np.ones(t.shape[dim], dtype=default_mask.dtype)

@@ -227,10 +227,11 @@ def count_flops(model: Module, *inputs: object) -> FlopReport:
     def record(name: str):
         def hook(module: Module, args: tuple, output: object) -> None:
             # BEGIN SOLUTION 14
-            # TODO: the forward hook: append one FlopRow (name, type, output shape, own parameters,
-            #   layer_flops).
-            # HINT: own parameters only: module.parameters(recurse=False); a tuple output shows its first
-            #   element.
+            # TODO: the forward hook: append one FlopRow (name, type,
+            #   output shape, own parameters, layer_flops).
+            # HINT: own parameters only:
+            #   module.parameters(recurse=False); a tuple output shows
+            #   its first element.
             shown = output[0] if isinstance(output, tuple) else output
             own = sum(int(np.prod(p.shape)) for p in module.parameters(recurse=False))
             flops = layer_flops(module, args, output)

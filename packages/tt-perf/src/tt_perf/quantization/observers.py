@@ -241,8 +241,7 @@ class HistogramObserver(MinMaxObserver):
         low, high = min(self.min_val, float(x.min())), max(self.max_val, float(x.max()))
         # BEGIN SOLUTION 15
         # TODO: add the batch to a histogram over the widest range seen; when the range grows, re-spread the
-        #   old
-        #   counts over the new bins (interpolate their cumulative sum) before adding.
+        #   old counts over the new bins (interpolate their cumulative sum) before adding.
         if (low, high) != (self.min_val, self.max_val):  # wider: spread the old counts over the new bins
             new_edges = np.linspace(low, high, self.bins + 1)
             if self.max_val > self.min_val:
@@ -272,8 +271,7 @@ class HistogramObserver(MinMaxObserver):
             return 0.0, 0.0
         # BEGIN SOLUTION 15
         # TODO: the (100 - percentile, percentile) points of the values seen, read from the cumulative
-        #   histogram
-        #   with linear interpolation inside the bin each falls in.
+        #   histogram with linear interpolation inside the bin each falls in.
         cumulative = np.cumsum(self.histogram)
         total = cumulative[-1]  # not histogram.sum(): rounded pairwise, it can pass the running sum's end
         targets = np.array([1.0 - self.percentile / 100.0, self.percentile / 100.0]) * total

@@ -111,8 +111,8 @@ def quantize_per_channel(
 def dequantize(q: QTensor) -> np.ndarray:
     """``(int_repr − zero_point) · scale`` as float32, broadcast per channel when ``q.axis`` is set."""
     # BEGIN SOLUTION 15
-    # TODO: (int_repr - zero_point) * scale as float32, scale and zero point reshaped along q.axis per
-    #   channel.
+    # TODO: (int_repr - zero_point) * scale as float32, scale and
+    #   zero point reshaped along q.axis per channel.
     scale, zero = q.scale, q.zero_point
     if q.axis is not None:
         shape = [1] * q.int_repr.ndim

@@ -57,8 +57,8 @@ def to_planar(images: np.ndarray) -> np.ndarray:
 def to_float_images(raw: np.ndarray, scale: np.float32 = SCALE) -> np.ndarray:
     """``uint8`` images ``(B, C, H, W)`` → ``float32`` ``(B, C, H, W)`` times ``scale``, in one pass."""
     # BEGIN SOLUTION 08
-    # TODO: uint8 (B, C, H, W) to float32 times scale in one pass: np.multiply into a preallocated float32
-    #   out.
+    # TODO: uint8 (B, C, H, W) to float32 times scale in one pass:
+    #   np.multiply into a preallocated float32 out.
     out = np.empty(raw.shape, dtype=np.float32)
     np.multiply(raw, scale, out=out)
     return out
