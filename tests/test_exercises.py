@@ -190,3 +190,19 @@ def test_every_region_opens_with_guidance_that_its_stub_keeps():
             if not kept or not kept[0].strip().startswith("# TODO:"):
                 bare.append(f"{path.relative_to(ROOT)}:{region.first} {region.function}")
     assert not bare, f"{len(bare)} regions open without a '# TODO:' comment: " + ", ".join(bare[:20])
+
+
+def test_an_exercise_reads_the_section_its_guidance_names_else_the_one_naming_it(tmp_path):
+    chapter = tmp_path / "03-x.md"
+    chapter.write_text("# M\n\n## The idea\n\nWe build `relu`.\n\n## How it is built\n\nFused.\n")
+    named = ['    # TODO: max(x, 0) (§ How it is built, "Fused").']
+    assert exercises.region_section(chapter, "relu", named) == "How it is built"
+    assert exercises.region_section(chapter, "relu", ["    # TODO: max(x, 0)."]) == "The idea"
+    assert exercises.region_section(chapter, "relu", ["    # TODO: see § Nowhere."]) == "The idea"
+    path = tmp_path / "ops.py"
+    body = [named[0], "    return x", "    # END SOLUTION"]
+    path.write_text("\n".join(["def relu(x):", "    # BEGIN SOLUTION 03", *body]) + "\n")
+    (tmp_path / "docs" / "modules").mkdir(parents=True)
+    chapter.rename(tmp_path / "docs" / "modules" / "03-x.md")
+    text, _ = exercises.stub_source(path, 3, chapter="docs/modules/03-x.md", root=tmp_path)
+    assert "implement relu (see docs/modules/03-x.md § How it is built)" in text, text

@@ -149,6 +149,20 @@ def chapter_section(chapter: Path, function: str) -> str:
     return "Exercises" if any(heading == "Exercises" for heading, _ in sections) else ""
 
 
+def region_section(chapter: Path, function: str, guidance: list[str]) -> str:
+    """The chapter section to read for one exercise: the first ``§ <heading>`` its guidance comments
+    name (a heading of ``chapter``), else :func:`chapter_section`'s guess from the function's name.
+    """
+    text = " ".join(line.strip().lstrip("#").strip() for line in guidance)
+    if "§" in text and chapter.is_file():
+        headings = re.findall(r"^##+ (.*?)\s*$", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        for mention in text.split("§")[1:]:
+            named = [h for h in headings if mention.strip().startswith(h)]
+            if named:
+                return max(named, key=len)
+    return chapter_section(chapter, function)
+
+
 LESSON = re.compile(r"^\s*# (TODO|APPROACH|HINT|EXAMPLE):")
 
 
@@ -179,19 +193,19 @@ def stub_source(
     Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``
     ("(optional extra; see <chapter>)" for an extra), after the region's opening guidance
     comments (:func:`lesson_comments`), which stay. With ``root`` (the tree ``chapter``, a
-    relative path, is in), the message also names the chapter's section that teaches the
-    function (:func:`chapter_section`): "(see docs/modules/03-activations.md § The idea)".
+    relative path, is in), the message also names the chapter's section to read
+    (:func:`region_section`): "(see docs/modules/03-activations.md § The idea)".
     """
     text = path.read_text() if source is None else source
     regions = [r for r in find_regions(path, text) if r.module == module and r.in_part(part)]
     lines = text.splitlines(keepends=True)
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
-        section = chapter_section(root / chapter, region.function) if root is not None else ""
+        guidance = lesson_comments(lines[region.first : region.last - 1])
+        section = region_section(root / chapter, region.function, guidance) if root is not None else ""
         where = f"{chapter} § {section}" if section else chapter
         see = f"optional extra; see {where}" if region.extra else f"see {where}"
         message = f"module {module:02d}: implement {region.function} ({see})"
-        guidance = lesson_comments(lines[region.first : region.last - 1])
         lines[region.first : region.last - 1] = [
             *guidance,
             f"{indent}raise NotImplementedError({message!r})\n",

@@ -174,9 +174,9 @@ def module_start(
             console.print(
                 f"optional extras (tito module test {module.tag} --extras; complete does not need them):"
             )
-        skip = len(exercises.lesson_comments(region.path.read_text().splitlines()[region.first :]))
-        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1 + skip}"
-        section = feedback.chapter_section(chapter, region.function)
+        guidance = exercises.lesson_comments(region.path.read_text().splitlines()[region.first :])
+        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1 + len(guidance)}"
+        section = exercises.region_section(chapter, region.function, guidance)
         shown = f"  {where}  {region.function}" + (f" — § {section}" if section else "")
         console.print(shown, highlight=False, soft_wrap=True)
     console.print(f"Then run [bold]tito module test {module.tag}[/] (-x: stop at the first failure).")
