@@ -179,6 +179,14 @@ def module_start(
         section = exercises.region_section(chapter, region.function, guidance)
         shown = f"  {where}  {region.function}" + (f" — § {section}" if section else "")
         console.print(shown, highlight=False, soft_wrap=True)
+    extra_tests = [p.name for p in module.test_files(root, "extras")]
+    if extra_tests and not extras:  # options inside core exercises (module 05's cross-entropy)
+        console.print(
+            f"optional extras: {', '.join(extra_tests)} (tito module test {module.tag} --extras; "
+            "complete does not need them)",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"Then run [bold]tito module test {module.tag}[/] (-x: stop at the first failure).")
 
 
