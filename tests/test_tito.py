@@ -208,6 +208,32 @@ def test_extras_are_tested_apart_and_complete_needs_only_the_core(tmp_path):
     assert code == 0 and "module 03 complete" in out, out
     assert "optional extras: 0/" in out and "not required" in out, out
 
+    # module 05: a cross-entropy with none of the options (weight, ignore_index, label smoothing)
+    losses = copy / "packages/tt-nn/src/tt_nn/functional/losses.py"
+    lines = losses.read_text().splitlines(keepends=True)
+    plain = {
+        "CrossEntropyFunction.forward": [
+            "z, t = _rows(logits), target.reshape(-1)", "z = z - z.max(axis=1, keepdims=True)",
+            "e = np.exp(z)", "s = e.sum(axis=1)", "losses = np.log(s) - z[np.arange(len(t)), t]",
+            "ctx.save_for_backward(e / s[:, None], t)", "ctx.input_shape = logits.shape",
+            "return _reduce(ctx, losses.reshape(target.shape), reduction)",
+        ],
+        "CrossEntropyFunction.backward": [
+            "p, t = ctx.saved_tensors", "r = _scale(ctx, grad)",
+            "g = p * (r.reshape(-1, 1) if isinstance(r, np.ndarray) else r)",
+            "g[np.arange(len(t)), t] -= r.reshape(-1) if isinstance(r, np.ndarray) else r",
+            "return _unrows(g, ctx.input_shape), None, None",
+        ],
+    }  # fmt: skip
+    regions = [r for r in exercises.find_regions(losses) if r.function in plain]
+    for region in sorted(regions, key=lambda r: -r.first):
+        lines[region.first : region.last - 1] = [f"        {line}\n" for line in plain[region.function]]
+    losses.write_text("".join(lines))
+    code, out = tito(copy, "module", "test", "5")
+    assert code == 0 and "all tests pass" in out, out
+    code, out = tito(copy, "module", "test", "5", "--extras")
+    assert code == 1 and "test_05_cross_entropy_extras.py" in out, out
+
 
 def test_module_test_points_at_the_failing_test_of_a_planted_bug(tmp_path):
     copy = exercises.copy_tree(ROOT, tmp_path / "repo")
