@@ -265,3 +265,42 @@ def test_regions_and_tests_in_another_package_of_the_closure_are_checked(tmp_pat
     assert (result.regions, result.tests, result.failing) == (2, 2, 2)
     narrow = run_check(tmp_path / "narrow", files, Module(2, "two", "Two", "tt-autograd"))
     assert (narrow.regions, narrow.tests) == (1, 1), "without tt-tensor in the row, its part is not seen"
+
+
+EXTRA = """
+
+
+def triple(x):
+    \"\"\"3 x, through the optional extra.\"\"\"
+    # BEGIN SOLUTION 01
+    return x + double(x)
+    # END SOLUTION
+
+
+def halve(x):
+    \"\"\"x / 2: an optional extra.\"\"\"
+    # BEGIN SOLUTION 01 extra
+    return x / 2
+    # END SOLUTION
+"""
+
+
+def test_core_and_extras_are_each_checked_on_their_own_stubs(tmp_path):
+    core = "from tt_tensor import triple\n\n\ndef test_triple():\n    assert triple(2) == 6\n"
+    extras = "from tt_tensor import halve\n\n\ndef test_halve():\n    assert halve(3) == 1.5\n"
+    package = {"packages/tt-tensor/src/tt_tensor/__init__.py": PACKAGE + EXTRA}
+    tests = "packages/tt-tensor/tests/"
+    files = {**package, f"{tests}test_01_core.py": core, f"{tests}test_01_core_extras.py": extras}
+    result = run_check(tmp_path / "good", files)
+    assert result.ok, result.problems
+    assert any("extras stubbed: 0 core tests call an extra" in note for note in result.notes), result.notes
+
+    # a "core" file that only checks the extra passes with the core stubbed: the check says so
+    misfiled = "from tt_tensor import halve\n\n\ndef test_halve_again():\n    assert halve(4) == 2\n"
+    result = run_check(tmp_path / "bad", {**files, f"{tests}test_01_more.py": misfiled})
+    wanted = f"core stubbed: every test of {tests}test_01_more.py passes with its core removed"
+    assert wanted in result.problems, result.problems
+
+    # extra regions need extras' tests
+    result = run_check(tmp_path / "none", {**package, f"{tests}test_01_core.py": core + extras})
+    assert any("has extra regions but no extras' tests" in p for p in result.problems), result.problems

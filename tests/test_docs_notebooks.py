@@ -45,7 +45,8 @@ def test_each_chapter_converts_with_its_exercise_cells_and_opt_outs_tagged(chapt
     number = int(chapter.name[:2])
     assert exercises, f"{chapter.name}: no <!-- exercise-tests --> cell in its Exercises section"
     for cell in exercises:
-        assert re.search(rf"^notebook\.test\({number}, \"[^\"]+\"\)", cell.source, re.M), cell.source
+        pattern = rf"^notebook\.test\({number}, \"[^\"]+\"(, extras=True)?\)"  # extras: the optional tests
+        assert re.search(pattern, cell.source, re.M), cell.source
     assert text.index("<!-- exercise-tests -->") > text.index("\n## Exercises\n")
     blocks = snippets.extract_blocks(chapter)
     opted_out = [b for b in blocks if b.skip_reason and "notebook" not in b.skip_reason]

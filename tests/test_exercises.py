@@ -148,3 +148,61 @@ def test_a_regions_opening_guidance_stays_in_its_stub(tmp_path):
     assert lines[6].startswith("    raise NotImplementedError(") and lines[7] == "    # END SOLUTION"
     assert "reference's own note" not in text and "np.exp" not in text
     assert exercises.lesson_comments(["    return 1\n", "    # HINT: too late\n"]) == []
+
+
+def test_extra_regions_are_marked_and_stubbed_apart_from_the_core(tmp_path):
+    path = tmp_path / "parts.py"
+    path.write_text(
+        "def core(x):\n    # BEGIN SOLUTION 03\n    return x\n    # END SOLUTION\n\n\n"
+        "def extra(x):\n    # BEGIN SOLUTION 03 extra\n    # TODO: (extra) the optional part.\n"
+        "    return -x\n    # END SOLUTION\n"
+    )
+    regions = exercises.find_regions(path)
+    assert [(r.function, r.extra) for r in regions] == [("core", False), ("extra", True)]
+    core_only, count = exercises.stub_source(path, 3, part="core")
+    assert count == 1 and "return -x" in core_only and "return x\n" not in core_only
+    extras_only, count = exercises.stub_source(path, 3, part="extras")
+    assert count == 1 and "return x\n" in extras_only and "return -x" not in extras_only
+    assert "implement extra (optional extra; see docs/modules/)" in extras_only
+    assert "# TODO: (extra) the optional part." in extras_only, "an extra's guidance stays too"
+    everything, count = exercises.stub_source(path, 3)
+    assert count == 2 and "# BEGIN SOLUTION 03 extra" in everything, "the marker stays for reset"
+    with pytest.raises(ValueError, match="part must be one of all, core, extras"):
+        exercises.stub_source(path, 3, part="optional")
+
+
+def test_extras_tests_are_the_files_named_extras():
+    module = curriculum.module(3)
+    core, extras = module.test_files(ROOT, "core"), module.test_files(ROOT, "extras")
+    assert extras and all(p.name.endswith(curriculum.EXTRAS_SUFFIX) for p in extras)
+    assert core and not any(p.name.endswith(curriculum.EXTRAS_SUFFIX) for p in core)
+    assert sorted(core + extras) == module.test_files(ROOT)
+    assert any(r.extra for r in exercises.module_regions(ROOT, module.packages, 3))
+
+
+def test_every_region_opens_with_guidance_that_its_stub_keeps():
+    """Each exercise tells the learner what to write: a ``# TODO:`` (and maybe APPROACH, HINT, EXAMPLE)."""
+    bare = []
+    for path in sorted((ROOT / "packages").glob("*/src/**/*.py")):
+        lines = path.read_text().splitlines()
+        for region in exercises.find_regions(path):
+            kept = exercises.lesson_comments(lines[region.first : region.last - 1])
+            if not kept or not kept[0].strip().startswith("# TODO:"):
+                bare.append(f"{path.relative_to(ROOT)}:{region.first} {region.function}")
+    assert not bare, f"{len(bare)} regions open without a '# TODO:' comment: " + ", ".join(bare[:20])
+
+
+def test_an_exercise_reads_the_section_its_guidance_names_else_the_one_naming_it(tmp_path):
+    chapter = tmp_path / "03-x.md"
+    chapter.write_text("# M\n\n## The idea\n\nWe build `relu`.\n\n## How it is built\n\nFused.\n")
+    named = ['    # TODO: max(x, 0) (§ How it is built, "Fused").']
+    assert exercises.region_section(chapter, "relu", named) == "How it is built"
+    assert exercises.region_section(chapter, "relu", ["    # TODO: max(x, 0)."]) == "The idea"
+    assert exercises.region_section(chapter, "relu", ["    # TODO: see § Nowhere."]) == "The idea"
+    path = tmp_path / "ops.py"
+    body = [named[0], "    return x", "    # END SOLUTION"]
+    path.write_text("\n".join(["def relu(x):", "    # BEGIN SOLUTION 03", *body]) + "\n")
+    (tmp_path / "docs" / "modules").mkdir(parents=True)
+    chapter.rename(tmp_path / "docs" / "modules" / "03-x.md")
+    text, _ = exercises.stub_source(path, 3, chapter="docs/modules/03-x.md", root=tmp_path)
+    assert "implement relu (see docs/modules/03-x.md § How it is built)" in text, text

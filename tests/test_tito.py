@@ -163,8 +163,10 @@ def test_start_lists_each_exercise_where_it_is_and_what_to_read(activations):
     above = [line.strip() for line in source[: int(number)] if line.strip().startswith("def ")]
     assert above[-1].startswith("def relu("), above[-1]
     assert "§ The idea" in relu or "§ How it is built" in relu, relu
-    stub = "NotImplementedError('module 03: implement relu (see docs/modules/03-activations.md)')"
-    assert stub in "\n".join(source), "the stub names the chapter to read"
+    section = relu.split(" — § ")[1]
+    chapter = "docs/modules/03-activations.md"
+    stub = f"NotImplementedError('module 03: implement relu (see {chapter} § {section})')"
+    assert stub in "\n".join(source), "the stub names the chapter and section to read, as start does"
 
 
 def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
@@ -175,7 +177,7 @@ def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
     assert "still to write (their stubs raise NotImplementedError):" in lines
     todo = [line.split() for line in lines if "tests reach it" in line or "test reaches it" in line]
     names = {words[1] for words in todo}
-    assert {"relu", "softmax", "gelu", "erf"} <= names, names
+    assert {"relu", "softmax", "gelu", "normal_cdf"} <= names, names
     assert all(words[0].startswith("packages/tt-nn/src/tt_nn/functional/") for words in todo)
 
     first = runner.invoke(app, ["module", "test", "3", "-x", "-w", str(activations)])
@@ -185,6 +187,52 @@ def test_module_test_reports_the_exercises_left_in_a_few_lines(activations):
     assert chosen.exit_code == 1 and "softmax" in chosen.output and "  relu  " not in chosen.output, counts
     nothing = runner.invoke(app, ["module", "test", "3", "-k", "no_such_test_name", "-w", str(activations)])
     assert nothing.exit_code == 5 and "no test matched" in nothing.output
+
+
+def test_extras_are_tested_apart_and_complete_needs_only_the_core(tmp_path):
+    copy = exercises.copy_tree(ROOT, tmp_path / "repo")
+    module = curriculum.module(3)
+    stubbed = exercises.stub_module(copy, module.packages, 3, part="extras")  # Cody's erf left to write
+    assert stubbed and all(r.extra for r in stubbed)
+    erf = copy / "packages/tt-nn/src/tt_nn/functional/erf.py"
+    text = erf.read_text()  # the core's own normal_cdf, as its stub's guidance suggests: Python's erfc
+    answer = "    return 0.5 * erfc(x * -0.7071067811865476)\n"
+    assert answer in text
+    python = "import math\n    phi = np.vectorize(math.erfc, otypes=[float])(-x / math.sqrt(2)) / 2\n"
+    erf.write_text(text.replace(answer, f"    {python}    return phi.astype(x.dtype)\n"))
+    code, out = tito(copy, "module", "test", "3", "--extras")
+    assert code == 1 and "(optional extras)" in out.splitlines()[0] and "_erfc_tail" in out, out
+    (copy / ".tito").mkdir(exist_ok=True)
+    (copy / ".tito" / "progress.json").write_text(json.dumps({"started": {"03": "now"}, "completed": {}}))
+    code, out = tito(copy, "module", "complete", "3")
+    assert code == 0 and "module 03 complete" in out, out
+    assert "optional extras: 0/" in out and "not required" in out, out
+
+    # module 05: a cross-entropy with none of the options (weight, ignore_index, label smoothing)
+    losses = copy / "packages/tt-nn/src/tt_nn/functional/losses.py"
+    lines = losses.read_text().splitlines(keepends=True)
+    plain = {
+        "CrossEntropyFunction.forward": [
+            "z, t = _rows(logits), target.reshape(-1)", "z = z - z.max(axis=1, keepdims=True)",
+            "e = np.exp(z)", "s = e.sum(axis=1)", "losses = np.log(s) - z[np.arange(len(t)), t]",
+            "ctx.save_for_backward(e / s[:, None], t)", "ctx.input_shape = logits.shape",
+            "return _reduce(ctx, losses.reshape(target.shape), reduction)",
+        ],
+        "CrossEntropyFunction.backward": [
+            "p, t = ctx.saved_tensors", "r = _scale(ctx, grad)",
+            "g = p * (r.reshape(-1, 1) if isinstance(r, np.ndarray) else r)",
+            "g[np.arange(len(t)), t] -= r.reshape(-1) if isinstance(r, np.ndarray) else r",
+            "return _unrows(g, ctx.input_shape), None, None",
+        ],
+    }  # fmt: skip
+    regions = [r for r in exercises.find_regions(losses) if r.function in plain]
+    for region in sorted(regions, key=lambda r: -r.first):
+        lines[region.first : region.last - 1] = [f"        {line}\n" for line in plain[region.function]]
+    losses.write_text("".join(lines))
+    code, out = tito(copy, "module", "test", "5")
+    assert code == 0 and "all tests pass" in out, out
+    code, out = tito(copy, "module", "test", "5", "--extras")
+    assert code == 1 and "test_05_cross_entropy_extras.py" in out, out
 
 
 def test_module_test_points_at_the_failing_test_of_a_planted_bug(tmp_path):
@@ -254,7 +302,7 @@ def test_instructor_grade_uses_the_pristine_tests_on_each_students_code(tmp_path
     eve_source.write_text(exercises.stub_source(eve_source, 3)[0])
     tests = eve / "packages" / "tt-nn" / "tests"
     tests.mkdir(parents=True)
-    for name in ("test_03_activations.py", "test_03_erf.py", "conftest.py"):
+    for name in ("test_03_activations.py", "test_03_erf_extras.py", "conftest.py"):
         (tests / name).write_text("def test_everything_passes():\n    assert True\n")
     (eve / "packages" / "tt-nn" / "src" / "conftest.py").write_text("raise SystemExit('no grading')\n")
 
@@ -283,3 +331,14 @@ def test_grade_refuses_what_it_cannot_grade(tmp_path):
     assert code == 2 and "--modules" in out
     code, out = tito(ROOT, "instructor", "grade", str(tmp_path), "--modules", "01")
     assert code == 2 and "holds no student folders" in out
+
+
+def test_the_learners_readme_installs_every_package_and_the_test_tools():
+    """Its set-up command, run as written in a fresh edition, must give a working ``tito module test``."""
+    readme = (ROOT / "src/tinytorch/cli/LEARNER_README.md").read_text()
+    setup = readme.split("```sh", 2)[1].split("```")[0]
+    install = " ".join(line.rstrip("\\") for line in setup.splitlines() if line.strip())
+    assert "TT_EDITABLE_SIBLINGS=0 pip install" in install, "pip refuses the siblings' pins without it"
+    missing = [p for p in curriculum.PACKAGES if f"-e packages/{p} " not in install + " "]
+    assert not missing, f"the learner's README does not install {missing}"
+    assert '-e ".[cli]"' in install and " pytest" in install and " hypothesis" in install, install

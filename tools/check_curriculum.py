@@ -21,6 +21,15 @@ The rule. A module passes only if, on the stubs,
   list computed from stubbed code);
 * every test file has at least one failing test.
 
+Core and extras (``# BEGIN SOLUTION NN extra`` regions, ``test_NN_*_extras.py`` tests; see
+``tinytorch.exercises``). A module with extra regions must have extras' tests, and gets
+two more runs, each after putting the solution back: **core stubbed** (extras kept) — every
+core test file must have a failing test, so the core tests test the core regions and not
+only the extras they may call; **extras stubbed** (core kept) — every extras' test file
+must have a failing test. The core tests failing in that last run are counted and printed
+("core tests that call an extra"): the reference's core may use its extras (exact GELU
+calls the module's own erfc), a learner's core need not.
+
 Tests still passing on the stubs are allowed (argument checks outside the
 regions, say) but each is listed by node id, so a file whose tests only call
 the code without checking it shows up. Each pytest run is one invocation over
@@ -90,6 +99,7 @@ class Result:
     failing: int = 0
     passing: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -134,13 +144,13 @@ def check(module, root: Path, workdir: Path) -> Result:
     started = time.perf_counter()
     result = Result(module)
     try:
-        _check(module, exercises.copy_tree(root, workdir / "repo"), workdir, result)
+        _check(module, exercises.copy_tree(root, workdir / "repo"), workdir, result, root)
     finally:
         result.seconds = time.perf_counter() - started
     return result
 
 
-def _check(module, tree: Path, workdir: Path, result: Result) -> None:
+def _check(module, tree: Path, workdir: Path, result: Result, source: Path = ROOT) -> None:
     problems = result.problems
     regions = exercises.module_regions(tree, module.packages, module.number)
     files = [path.relative_to(tree).as_posix() for path in module.test_files(tree)]
@@ -194,6 +204,37 @@ def _check(module, tree: Path, workdir: Path, result: Result) -> None:
     for name in files:
         if name not in failing_files and name in {n.split("::")[0] for n in stubbed.outcomes}:
             problems.append(f"stubs: every test of {name} passes with the solution removed")
+    if any(region.extra for region in regions):
+        _check_parts(module, tree, workdir, result, source)
+
+
+def _check_parts(module, tree: Path, workdir: Path, result: Result, source: Path) -> None:
+    """The core and the extras stubbed one at a time: each part's tests must fail on its own stubs.
+
+    Between the runs the solution goes back in from ``source``, the tree ``tree`` was copied from.
+    """
+    relative = {part: [p.relative_to(tree).as_posix() for p in module.test_files(tree, part)]
+                for part in ("core", "extras")}  # fmt: skip
+    if not relative["extras"]:
+        result.problems.append(
+            f"module {module.tag} has extra regions but no extras' tests (test_{module.tag}_*_extras.py)"
+        )
+        return
+    for part, other in (("core", "extras"), ("extras", "core")):
+        exercises.refill_module(tree, source, module.packages, module.number)
+        exercises.stub_module(tree, module.packages, module.number, part=part)
+        files = relative[part] + (relative[other] if part == "extras" else [])
+        run = run_tests(tree, module, files, workdir / f"{part}.json")
+        failing = {nodeid.split("::")[0] for nodeid in run.failing()}
+        for name in relative[part]:
+            if name not in failing:
+                result.problems.append(f"{part} stubbed: every test of {name} passes with its {part} removed")
+        if part == "extras":
+            leaning = [n for n in run.failing() if n.split("::")[0] in relative["core"]]
+            result.notes.append(
+                f"extras stubbed: {len(leaning)} core tests call an extra in the reference "
+                f"(a learner's core need not)"
+            )
 
 
 def report(result: Result) -> list[str]:
@@ -206,6 +247,7 @@ def report(result: Result) -> list[str]:
         f"{len(result.passing)} still pass ({result.seconds:.0f} s)"
     ]
     lines += [f"     {problem}" for problem in result.problems]
+    lines += [f"     note: {note}" for note in result.notes]
     if result.passing:
         lines.append("     still passing on the stubs:")
         lines += [f"       {nodeid}" for nodeid in result.passing]

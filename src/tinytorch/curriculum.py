@@ -88,10 +88,22 @@ class Module:
         """Path patterns, relative to the repository root, of this module's tests: one per package."""
         return tuple(f"packages/{p}/tests/test_{self.tag}_*.py" for p in self.packages)
 
-    def test_files(self, root: Path) -> list[Path]:
-        """This module's test files under ``root``, sorted."""
-        return sorted(path for pattern in self.test_globs for path in root.glob(pattern))
+    def test_files(self, root: Path, part: str = "all") -> list[Path]:
+        """This module's test files under ``root``, sorted: "all", the "core" ones or the "extras".
 
+        The extras' tests are the files named ``test_NN_*_extras.py`` (:data:`EXTRAS_SUFFIX`):
+        optional work, which ``tito module complete`` reports but does not require.
+        """
+        if part not in ("all", "core", "extras"):
+            raise ValueError(f"part must be 'all', 'core' or 'extras', got {part!r}")
+        files = sorted(path for pattern in self.test_globs for path in root.glob(pattern))
+        if part == "all":
+            return files
+        return [path for path in files if path.name.endswith(EXTRAS_SUFFIX) == (part == "extras")]
+
+
+#: How the file name of an extras' test ends: ``test_03_erf_extras.py`` tests module 03's extras.
+EXTRAS_SUFFIX = "_extras.py"
 
 MODULES: tuple[Module, ...] = (
     Module(

@@ -24,6 +24,14 @@ Rules for contributors: a region holds whole statements of one function
 body, never module-level code (the package must import with it stubbed);
 regions do not nest.
 
+Core and extras. A region opened with ``# BEGIN SOLUTION NN extra`` is an
+*extra*: optional work beside the module's core path (module 03's Cody erf,
+say). Its tests sit in files named ``test_NN_*_extras.py``
+(:data:`curriculum.EXTRAS_SUFFIX`); the core tests (every other ``test_NN_*.py``)
+never test an extra, so a learner's core that does not call them passes
+without them. ``part`` ("all", "core" or "extras") picks which regions
+:func:`stub_source` and :func:`stub_module` stub.
+
 This file uses only the standard library: the noxfile loads it by path.
 """
 
@@ -36,7 +44,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION (?P<module>\d\d)\s*$")
+BEGIN = re.compile(r"^(?P<indent>\s*)# BEGIN SOLUTION (?P<module>\d\d)(?P<extra> extra)?\s*$")
+PARTS = ("all", "core", "extras")
 END = re.compile(r"^\s*# END SOLUTION\s*$")
 
 
@@ -49,6 +58,13 @@ class Region:
     function: str
     first: int
     last: int
+    extra: bool = False
+
+    def in_part(self, part: str) -> bool:
+        """Whether this region belongs to ``part``: "all", "core" or "extras"."""
+        if part not in PARTS:
+            raise ValueError(f"part must be one of {', '.join(PARTS)}, got {part!r}")
+        return part == "all" or (part == "extras") == self.extra
 
 
 class MarkerError(ValueError):
@@ -61,7 +77,7 @@ def find_regions(path: Path, source: str | None = None) -> list[Region]:
     lines = text.splitlines()
     functions = _function_spans(ast.parse(text))
     regions: list[Region] = []
-    open_at: tuple[int, int] | None = None
+    open_at: tuple[int, int, bool] | None = None
     for number, line in enumerate(lines, start=1):
         begin = BEGIN.match(line)
         if begin:
@@ -69,12 +85,12 @@ def find_regions(path: Path, source: str | None = None) -> list[Region]:
                 raise MarkerError(
                     f"{path}:{number}: solution region opened inside the one at line {open_at[0]}"
                 )
-            open_at = (number, int(begin["module"]))
+            open_at = (number, int(begin["module"]), bool(begin["extra"]))
         elif END.match(line):
             if open_at is None:
                 raise MarkerError(f"{path}:{number}: END SOLUTION without a BEGIN")
-            first, module = open_at
-            regions.append(Region(path, module, _enclosing(functions, first, path), first, number))
+            first, module, extra = open_at
+            regions.append(Region(path, module, _enclosing(functions, first, path), first, number, extra))
             open_at = None
     if open_at is not None:
         raise MarkerError(f"{path}:{open_at[0]}: solution region is never closed")
@@ -107,6 +123,46 @@ def _enclosing(functions: list[tuple[int, int, str]], line: int, path: Path) -> 
     return max(inside)[1]
 
 
+#: Chapter sections that name functions without teaching them.
+NOT_TEACHING = ("Exercises", "Check yourself")
+
+
+def chapter_section(chapter: Path, function: str) -> str:
+    """The heading of the first section of ``chapter`` that names ``function`` in backticks.
+
+    ``GELUFunction.forward`` is looked for as ``GELUFunction.forward``, then ``GELUFunction``,
+    then ``forward``; sections that only list or quiz (:data:`NOT_TEACHING`) are passed over, and
+    "Exercises" is the fallback: every chapter has one.
+    """
+    if not chapter.is_file():
+        return ""
+    sections: list[tuple[str, str]] = []
+    for block in re.split(r"^(?=##+ )", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE):
+        heading, _, body = block.partition("\n")
+        if heading.startswith("##"):
+            sections.append((heading.lstrip("#").strip(), body))
+    names = [function, *function.split(".")]
+    for name in names:
+        for heading, body in sections:
+            if heading not in NOT_TEACHING and f"`{name}" in body:
+                return heading
+    return "Exercises" if any(heading == "Exercises" for heading, _ in sections) else ""
+
+
+def region_section(chapter: Path, function: str, guidance: list[str]) -> str:
+    """The chapter section to read for one exercise: the first ``§ <heading>`` its guidance comments
+    name (a heading of ``chapter``), else :func:`chapter_section`'s guess from the function's name.
+    """
+    text = " ".join(line.strip().lstrip("#").strip() for line in guidance)
+    if "§" in text and chapter.is_file():
+        headings = re.findall(r"^##+ (.*?)\s*$", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE)
+        for mention in text.split("§")[1:]:
+            named = [h for h in headings if mention.strip().startswith(h)]
+            if named:
+                return max(named, key=len)
+    return chapter_section(chapter, function)
+
+
 LESSON = re.compile(r"^\s*# (TODO|APPROACH|HINT|EXAMPLE):")
 
 
@@ -125,20 +181,31 @@ def lesson_comments(body: list[str]) -> list[str]:
 
 
 def stub_source(
-    path: Path, module: int, source: str | None = None, chapter: str = "docs/modules/"
+    path: Path,
+    module: int,
+    source: str | None = None,
+    chapter: str = "docs/modules/",
+    part: str = "all",
+    root: Path | None = None,
 ) -> tuple[str, int]:
-    """The file's text with module ``module``'s regions stubbed, and how many were stubbed.
+    """The file's text with module ``module``'s regions (of ``part``) stubbed, and how many were stubbed.
 
-    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``,
-    after the region's opening guidance comments (:func:`lesson_comments`), which stay.
+    Each stub raises ``NotImplementedError("module NN: implement <function> (see <chapter>)")``
+    ("(optional extra; see <chapter>)" for an extra), after the region's opening guidance
+    comments (:func:`lesson_comments`), which stay. With ``root`` (the tree ``chapter``, a
+    relative path, is in), the message also names the chapter's section to read
+    (:func:`region_section`): "(see docs/modules/03-activations.md § The idea)".
     """
     text = path.read_text() if source is None else source
-    regions = [r for r in find_regions(path, text) if r.module == module]
+    regions = [r for r in find_regions(path, text) if r.module == module and r.in_part(part)]
     lines = text.splitlines(keepends=True)
     for region in reversed(regions):
         indent = BEGIN.match(lines[region.first - 1])["indent"]  # type: ignore[index]
-        message = f"module {module:02d}: implement {region.function} (see {chapter})"
         guidance = lesson_comments(lines[region.first : region.last - 1])
+        section = region_section(root / chapter, region.function, guidance) if root is not None else ""
+        where = f"{chapter} § {section}" if section else chapter
+        see = f"optional extra; see {where}" if region.extra else f"see {where}"
+        message = f"module {module:02d}: implement {region.function} ({see})"
         lines[region.first : region.last - 1] = [
             *guidance,
             f"{indent}raise NotImplementedError({message!r})\n",
@@ -159,18 +226,19 @@ def module_regions(root: Path, packages: str | Iterable[str], module: int) -> li
     return [r for path in source_files(root, packages) for r in find_regions(path) if r.module == module]
 
 
-def stub_module(root: Path, packages: str | Iterable[str], module: int) -> list[Region]:
-    """Stub module ``module``'s regions in place in the tree at ``root``; returns what was stubbed.
+def stub_module(root: Path, packages: str | Iterable[str], module: int, part: str = "all") -> list[Region]:
+    """Stub module ``module``'s regions (of ``part``) in place in the tree at ``root``; returns them.
 
-    ``packages`` is the module's packages (``curriculum.Module.packages``), or one package name.
+    ``packages`` is the module's packages (``curriculum.Module.packages``), or one package name;
+    ``part`` is "all" (what a learner gets), "core" or "extras" (the curriculum check's runs).
     """
     chapters = sorted((root / "docs" / "modules").glob(f"{module:02d}-*.md"))
     chapter = chapters[0].relative_to(root).as_posix() if chapters else "docs/modules/"
     stubbed: list[Region] = []
     for path in source_files(root, packages):
-        regions = [r for r in find_regions(path) if r.module == module]
+        regions = [r for r in find_regions(path) if r.module == module and r.in_part(part)]
         if regions:
-            text, _ = stub_source(path, module, chapter=chapter)
+            text, _ = stub_source(path, module, chapter=chapter, part=part, root=root)
             path.write_text(text)
             stubbed.extend(regions)
     return stubbed

@@ -53,28 +53,39 @@ def _anchor(mutant_id: str) -> str:
     return re.sub(r":\d+:\d+ ", " ", mutant_id, count=1)
 
 
-def listed_among(every: list[Mutant], listed: dict[str, str]) -> dict[str, str]:
-    """``{mutant id: reason}`` for the mutants of ``every`` that the equivalents files list.
+def _position(mutant_id: str) -> tuple[int, int]:
+    line, column = re.search(r":(\d+):(\d+) ", mutant_id).groups()
+    return int(line), int(column)
 
-    By exact id, or by the id without ``line:column`` when both the listed entry and
-    the mutant are the only ones with that anchor (so an entry never matches the wrong
-    one of two identical mutations in a function).
+
+def match_equivalents(every: list[Mutant], listed: dict[str, str]) -> dict[str, str]:
+    """``{mutant id: listed entry}`` for the mutants of ``every`` that the equivalents files list.
+
+    By exact id; else, when lines above moved, by the id without ``line:column``: the
+    entries and the mutants that share such an anchor (the same mutation of the same
+    text in one function) are paired in source order when there are as many of each
+    left; otherwise they stay unmatched rather than risk pairing the wrong ones.
     """
-    by_anchor: dict[str, list[str]] = {}
+    entries_by_anchor: dict[str, list[str]] = {}
     for entry in listed:
-        by_anchor.setdefault(_anchor(entry), []).append(entry)
-    mutants_by_anchor: dict[str, int] = {}
+        entries_by_anchor.setdefault(_anchor(entry), []).append(entry)
+    mutants_by_anchor: dict[str, list[str]] = {}
     for m in every:
-        mutants_by_anchor[_anchor(m.id)] = mutants_by_anchor.get(_anchor(m.id), 0) + 1
+        mutants_by_anchor.setdefault(_anchor(m.id), []).append(m.id)
     found = {}
-    for m in every:
-        if m.id in listed:
-            found[m.id] = listed[m.id]
-            continue
-        entries = by_anchor.get(_anchor(m.id), [])
-        if len(entries) == 1 and mutants_by_anchor[_anchor(m.id)] == 1:
-            found[m.id] = listed[entries[0]]
+    for anchor, mutant_ids in mutants_by_anchor.items():
+        entries = entries_by_anchor.get(anchor, [])
+        found.update({mutant_id: mutant_id for mutant_id in mutant_ids if mutant_id in listed})
+        left_entries = sorted((e for e in entries if e not in found), key=_position)
+        left_mutants = sorted((m for m in mutant_ids if m not in found), key=_position)
+        if left_entries and len(left_entries) == len(left_mutants):
+            found.update(zip(left_mutants, left_entries))
     return found
+
+
+def listed_among(every: list[Mutant], listed: dict[str, str]) -> dict[str, str]:
+    """``{mutant id: reason}`` for the mutants of ``every`` that the equivalents files list."""
+    return {mutant_id: listed[entry] for mutant_id, entry in match_equivalents(every, listed).items()}
 
 
 def source_line(mutant: Mutant, mutated: bool) -> str:
@@ -193,7 +204,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--refresh-equivalents",
         action="store_true",
-        help="rewrite the equivalents files' ids to today's lines, list entries that match nothing; run no mutant",
+        help="rewrite the equivalents' ids to today's lines, list entries that match nothing; run no mutant",
     )
     args = parser.parse_args(argv)
     if not args.modules:  # the CI sample
@@ -207,17 +218,16 @@ def refresh_equivalents(root: Path) -> list[str]:
     listed = equivalents(root)
     today: dict[str, str] = {}  # listed id -> the matched mutant's id
     for module in MODULES:
-        every = module_mutants(root, module)
-        by_anchor = {_anchor(entry): entry for entry in listed}
-        for mutant_id in listed_among(every, listed):
-            today[mutant_id if mutant_id in listed else by_anchor[_anchor(mutant_id)]] = mutant_id
+        for mutant_id, entry in match_equivalents(module_mutants(root, module), listed).items():
+            today[entry] = mutant_id
     for path in sorted(root.glob("packages/*/tests/equivalent_mutants.toml")):
-        text = path.read_text()
-        for old, new in today.items():
-            text = text.replace(
-                f"id = {json.dumps(old, ensure_ascii=False)}\n",
-                f"id = {json.dumps(new, ensure_ascii=False)}\n",
-            )
+        entries = tomllib.loads(path.read_text()).get("equivalent", [])
+        new_ids = [today.get(entry["id"], entry["id"]) for entry in entries]  # all at once: two ids may swap
+        lines = path.read_text().splitlines(keepends=True)
+        id_lines = [number for number, line in enumerate(lines) if line.startswith("id = ")]
+        for number, new_id in zip(id_lines, new_ids, strict=True):
+            lines[number] = f"id = {json.dumps(new_id, ensure_ascii=False)}\n"
+        text = "".join(lines)
         path.write_text(text)
     return [entry for entry in listed if entry not in today]
 

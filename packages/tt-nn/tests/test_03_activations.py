@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_nn import functional as F
+from tt_nn.functional.erf import normal_cdf
 
 X = np.array([[-3.0, -1.0, -1e-3, 0.0], [1e-3, 0.5, 2.0, 7.0]])
 
@@ -105,3 +106,11 @@ def test_bad_arguments_give_clear_errors():
         F.softmax(autograd.tensor([[1.0]]), dim=2)
     with pytest.raises(TypeError, match="relu: argument 'input' must be a Tensor"):
         F.relu(np.array([1.0]))
+
+
+def test_normal_cdf_is_accurate_for_very_negative_inputs():
+    # (1 + erf(x / sqrt 2)) / 2 would lose every digit here; erfc keeps them
+    x = np.array([-30.0, -10.0, -3.0, 0.0, 3.0])
+    expected = np.array([0.5 * math.erfc(-v / math.sqrt(2)) for v in x])
+    np.testing.assert_allclose(normal_cdf(x), expected, rtol=1e-11)  # x / sqrt(2) rounds: error ~ x^2 * ulp
+    assert normal_cdf(np.array(-30.0)) > 0

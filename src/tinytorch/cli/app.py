@@ -11,6 +11,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -159,13 +160,33 @@ def module_start(
     progress.completed.pop(module.tag, None)
     progress.save()
     chapter = root / "docs" / "modules" / f"{module.tag}-{module.name}.md"
-    console.print(f"[bold]module {module.tag} — {module.title}[/]: {len(regions)} exercises to write")
+    regions = exercises.module_regions(root, module.packages, module.number)  # their lines in the stubs
+    extras = [r for r in regions if r.extra]
+    count = f"{len(regions)} exercises to write" + (
+        f" ({len(regions) - len(extras)} core, {len(extras)} optional extras)" if extras else ""
+    )
+    console.print(f"[bold]module {module.tag} — {module.title}[/]: {count}")
     console.print(f"read: {chapter.relative_to(root).as_posix()}", highlight=False, soft_wrap=True)
-    for region in sorted(regions, key=lambda r: (r.path, r.first)):
-        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1}"
-        section = feedback.chapter_section(chapter, region.function)
+    shown_extras = False
+    for region in sorted(regions, key=lambda r: (r.extra, r.path, r.first)):
+        if region.extra and not shown_extras:
+            shown_extras = True
+            console.print(
+                f"optional extras (tito module test {module.tag} --extras; complete does not need them):"
+            )
+        guidance = exercises.lesson_comments(region.path.read_text().splitlines()[region.first :])
+        where = f"{region.path.relative_to(root).as_posix()}:{region.first + 1 + len(guidance)}"
+        section = exercises.region_section(chapter, region.function, guidance)
         shown = f"  {where}  {region.function}" + (f" — § {section}" if section else "")
         console.print(shown, highlight=False, soft_wrap=True)
+    extra_tests = [p.name for p in module.test_files(root, "extras")]
+    if extra_tests and not extras:  # options inside core exercises (module 05's cross-entropy)
+        console.print(
+            f"optional extras: {', '.join(extra_tests)} (tito module test {module.tag} --extras; "
+            "complete does not need them)",
+            highlight=False,
+            soft_wrap=True,
+        )
     console.print(f"Then run [bold]tito module test {module.tag}[/] (-x: stop at the first failure).")
 
 
@@ -182,26 +203,35 @@ def module_test(
         Optional[str], typer.Option("-k", help="pytest's -k expression: which tests to run.")  # noqa: UP045
     ] = None,
     full: Annotated[bool, typer.Option("--full", help="pytest's own output, not the summary.")] = False,
+    extras: Annotated[
+        bool, typer.Option("--extras", help="The optional extras' tests (test_NN_*_extras.py), not the core.")
+    ] = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Run module NUMBER's tests against your code and summarise them (other pytest options pass through)."""
+    """Run module NUMBER's core tests against your code and summarise them (pytest options pass through).
+
+    --extras runs the module's optional extras' tests instead.
+    """
     root = workspace_or_fail(workspace)
     selection = [expr for expr in (exercise, keyword) if expr]
     extra = ["-x"] if exitfirst else []
     extra += [*(["-k", " and ".join(selection)] if selection else []), *ctx.args]
     try:
         module = module_or_error(number)
-        code = tested(root, module, extra, full)
+        code = tested(root, module, extra, full, "extras" if extras else "core")
     except WorkspaceError as error:
         fail(str(error))
     raise typer.Exit(code)
 
 
-def tested(root: Path, module: curriculum.Module, extra: list[str], full: bool = False) -> int:
-    """Run the module's tests; print pytest's output (``full``) or the short report. Returns the exit code."""
+def tested(
+    root: Path, module: curriculum.Module, extra: list[str], full: bool = False, part: str = "core"
+) -> int:
+    """Run the module's tests of ``part`` ("core", "extras"); print pytest's output (``full``) or the
+    short report. Returns the exit code."""
     if full:
-        return run_module_tests(root, module, extra)
-    code, lines = feedback.run_and_summarise(root, module, extra)
+        return run_module_tests(root, module, extra, part=part)
+    code, lines = feedback.run_and_summarise(root, module, extra, part)
     for line in lines:
         console.print(line, highlight=False, soft_wrap=True)
     return code
@@ -209,7 +239,7 @@ def tested(root: Path, module: curriculum.Module, extra: list[str], full: bool =
 
 @module_app.command("complete")
 def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
-    """Run module NUMBER's tests and, if they pass, record it as complete."""
+    """Run module NUMBER's core tests and, if they pass, record it as complete (extras: reported only)."""
     root = workspace_or_fail(workspace)
     try:
         module = module_or_error(number)
@@ -231,11 +261,28 @@ def module_complete(number: int, workspace: WorkspaceOption = None) -> None:
     progress.mark(progress.completed, number)
     progress.save()
     console.print(f"[green]module {module.tag} complete[/]")
+    if module.test_files(root, "extras"):
+        report_extras(root, module)
     for milestone in curriculum.MILESTONES:
         if number in milestone.requires and all(progress.complete(n) for n in milestone.requires):
             console.print(
                 f"[bold green]milestone {milestone.tag} unlocked:[/] {milestone.year} — {milestone.title}"
             )
+
+
+def report_extras(root: Path, module: curriculum.Module) -> None:
+    """One line on the module's optional extras: how many of their tests pass (never required)."""
+    with tempfile.TemporaryDirectory(prefix="tito-") as folder:
+        path = Path(folder) / "extras.json"
+        try:
+            run_module_tests(root, module, [], report=path, part="extras")
+        except WorkspaceError as error:
+            console.print(f"optional extras: not run ({str(error).splitlines()[0]})", highlight=False)
+            return
+        report = feedback.Report.read(path)
+    passed, total = report.count("passed"), len(report.outcomes) + len(report.collection_errors)
+    state = "[green]all pass[/]" if passed == total else f"tito module test {module.tag} --extras for details"
+    console.print(f"optional extras: {passed}/{total} tests pass (not required) — {state}", highlight=False)
 
 
 @module_app.command("status")
@@ -460,12 +507,13 @@ def instructor_grade(
     settings = {"reference": str(root), "modules": [f"{n:02d}" for n in numbers], "timeout_s": timeout,
                 "network": "cut (unshare --net)" if prefix else "not isolated"}  # fmt: skip
     table_path, _ = grading.write_gradebook(grades, out, settings)
-    table = Table(title=f"gradebook ({settings['network']})")
+    table = Table(title=f"gradebook ({settings['network']}): core passed/total +extras")
     for column in ("student", *settings["modules"], "total"):
         table.add_column(column)
     for student in students:
         mine = [g for g in grades if g.student == student.name]
-        cells = [f"{g.passed}/{g.total}" for g in mine]
+        cells = [f"{g.passed}/{g.total}" + (f" +{g.extras_passed}/{g.extras_total}" if g.extras_total else "")
+                 for g in mine]  # fmt: skip
         total = sum(g.passed for g in mine), sum(g.total for g in mine)
         table.add_row(student.name, *cells, f"{total[0]}/{total[1]}")
     console.print(table)

@@ -23,14 +23,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import curriculum
+from .. import curriculum, exercises
 from .workspace import run_module_tests
 
 #: How many failures the report lists before "... and N more".
 SHOWN = 12
 STUB = re.compile(r"NotImplementedError: module (?P<module>\d\d): implement (?P<function>[\w.<>]+)")
-#: Chapter sections that name functions without teaching them.
-NOT_TEACHING = ("Exercises", "Check yourself")
+#: Where a chapter teaches a function: the section ``tito module start`` prints and each stub names.
+chapter_section = exercises.chapter_section
 
 
 @dataclass
@@ -57,28 +57,6 @@ class Report:
 
     def count(self, outcome: str) -> int:
         return sum(1 for value in self.outcomes.values() if value == outcome)
-
-
-def chapter_section(chapter: Path, function: str) -> str:
-    """The heading of the first section of ``chapter`` that names ``function`` in backticks.
-
-    ``GELUFunction.forward`` is looked for as ``GELUFunction.forward``, then ``GELUFunction``,
-    then ``forward``; sections that only list or quiz (:data:`NOT_TEACHING`) are passed over, and
-    "Exercises" is the fallback: every chapter has one.
-    """
-    if not chapter.is_file():
-        return ""
-    sections: list[tuple[str, str]] = []
-    for block in re.split(r"^(?=##+ )", chapter.read_text(encoding="utf-8"), flags=re.MULTILINE):
-        heading, _, body = block.partition("\n")
-        if heading.startswith("##"):
-            sections.append((heading.lstrip("#").strip(), body))
-    names = [function, *function.split(".")]
-    for name in names:
-        for heading, body in sections:
-            if heading not in NOT_TEACHING and f"`{name}" in body:
-                return heading
-    return "Exercises" if any(heading == "Exercises" for heading, _ in sections) else ""
 
 
 def line_order(where: str) -> tuple[str, int]:
@@ -124,17 +102,22 @@ def summary_lines(report: Report, title: str, root: Path) -> list[str]:
     return lines
 
 
-def run_and_summarise(root: Path, module: curriculum.Module, extra: list[str]) -> tuple[int, list[str]]:
+def run_and_summarise(
+    root: Path, module: curriculum.Module, extra: list[str], part: str = "core"
+) -> tuple[int, list[str]]:
     """Run module ``module``'s tests in workspace ``root`` (pytest arguments ``extra``) and summarise them.
 
-    Returns pytest's exit code and the report's Rich-markup lines (:func:`summary_lines`);
-    ``tito module test`` and the notebooks' :func:`tinytorch.cli.notebook.test` both print these.
+    ``part`` is "core" (the required tests), "extras" (the optional extras' tests,
+    ``test_NN_*_extras.py``) or "all". Returns pytest's exit code and the report's Rich-markup
+    lines (:func:`summary_lines`); ``tito module test`` and the notebooks'
+    :func:`tinytorch.cli.notebook.test` both print these.
     """
     with tempfile.TemporaryDirectory(prefix="tito-") as folder:
         path = Path(folder) / "report.json"
-        code = run_module_tests(root, module, extra, report=path)
+        code = run_module_tests(root, module, extra, report=path, part=part)
         report = Report.read(path)
-    lines = summary_lines(report, f"module {module.tag} — {module.title}", root)
+    suffix = {"core": "", "extras": " (optional extras)", "all": " (core and extras)"}[part]
+    lines = summary_lines(report, f"module {module.tag} — {module.title}{suffix}", root)
     if code == 5:  # pytest: no tests ran (a -k that matches nothing)
         lines.append("[yellow]no test matched the selection[/]")
     return code, lines

@@ -18,7 +18,9 @@ imported code is outside what separation by files can stop — the gradebook's
 ``first_failure`` and spot checks are the instructor's tools there.
 
 The gradebook is a CSV (one row per student and module) and a JSON file with the
-same rows plus the settings of the run.
+same rows plus the settings of the run. ``passed``/``total`` count the module's core
+tests (what ``tito module complete`` requires); ``extras_passed``/``extras_total`` count
+its optional extras' tests (``test_NN_*_extras.py``; 0/0 for a module without extras).
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ import json
 import shutil
 import subprocess
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from .. import curriculum, exercises
@@ -44,7 +46,9 @@ class Grade:
     module: str
     passed: int
     total: int
-    first_failure: str  # "test file:line name: message", or "" when every test passed
+    first_failure: str  # "test file:line name: message", or "" when every core test passed
+    extras_passed: int = 0
+    extras_total: int = 0
 
     @property
     def score(self) -> float:
@@ -93,7 +97,15 @@ def grading_copy(reference: Path, student: Path, destination: Path) -> Path:
     return destination
 
 
-def first_failure(report: Report) -> str:
+def first_failure(report: Report, root: Path | None = None) -> str:
+    """The first problem of ``report``, its places relative to the grading copy ``root``."""
+    if root is not None:
+        prefix = str(root.resolve()) + "/"
+        report.stubs = type(report.stubs)(
+            {(name, where.replace(prefix, "")): n for (name, where), n in report.stubs.items()}
+        )
+        for failure in report.failures:
+            failure.update({key: str(failure.get(key, "")).replace(prefix, "") for key in ("test", "where")})
     if report.collection_errors:
         error = report.collection_errors[0]
         return f"{error['nodeid']} could not be loaded: {error['message']}"[:300]
@@ -117,14 +129,25 @@ def grade_student(
             module = curriculum.module(number)
             path = Path(folder) / f"{module.tag}.json"
             try:
-                run_module_tests(copy, module, [], report=path, timeout=timeout, prefix=prefix)
+                run_module_tests(copy, module, [], report=path, timeout=timeout, prefix=prefix, part="core")
                 report = Report.read(path)
                 total = len(report.outcomes) + len(report.collection_errors)
-                passed = report.count("passed")
-                grades.append(Grade(student.name, module.tag, passed, total, first_failure(report)))
+                grade = Grade(
+                    student.name, module.tag, report.count("passed"), total, first_failure(report, copy)
+                )
             except WorkspaceError as error:
-                reason = str(error).splitlines()[0][:300]
-                grades.append(Grade(student.name, module.tag, 0, 0, reason))
+                grade = Grade(student.name, module.tag, 0, 0, str(error).splitlines()[0][:300])
+            if module.test_files(copy, "extras"):
+                try:
+                    run_module_tests(
+                        copy, module, [], report=path, timeout=timeout, prefix=prefix, part="extras"
+                    )
+                    extras = Report.read(path)
+                    grade.extras_passed = extras.count("passed")
+                    grade.extras_total = len(extras.outcomes) + len(extras.collection_errors)
+                except WorkspaceError:
+                    grade.extras_total = -1  # the extras' tests did not run (time limit, import failure)
+            grades.append(grade)
     return grades
 
 
@@ -133,7 +156,7 @@ def write_gradebook(grades: list[Grade], out: Path, settings: dict) -> tuple[Pat
     out.mkdir(parents=True, exist_ok=True)
     table, document = out / "gradebook.csv", out / "gradebook.json"
     with table.open("w", newline="") as stream:
-        writer = csv.DictWriter(stream, fieldnames=["student", "module", "passed", "total", "first_failure"])
+        writer = csv.DictWriter(stream, fieldnames=[f.name for f in fields(Grade)])
         writer.writeheader()
         writer.writerows(asdict(grade) for grade in grades)
     document.write_text(json.dumps({"settings": settings, "grades": [asdict(g) for g in grades]}, indent=2))

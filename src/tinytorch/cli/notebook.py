@@ -33,6 +33,7 @@ def test(
     *,
     k: str | None = None,
     x: bool = False,
+    extras: bool = False,
     workspace: str | Path | None = None,
 ) -> None:
     """Run module ``module``'s tests (those matching ``exercise``, pytest ``-k``) and print the short report.
@@ -43,6 +44,8 @@ def test(
             ``tito module test NN EXERCISE``. ``None`` runs every test of the module.
         k: a further pytest ``-k`` expression, combined with ``exercise`` by ``and``.
         x: stop at the first failure (``-x``).
+        extras: run the module's optional extras' tests (``test_NN_*_extras.py``) instead of
+            its core tests, as ``tito module test NN --extras``.
         workspace: the TinyTorch checkout or learner's edition whose code is tested;
             default: the one containing the kernel's current folder.
 
@@ -58,5 +61,5 @@ def test(
     selection = [expr for expr in (exercise, k) if expr]
     extra = ["-x"] if x else []
     extra += ["-k", " and ".join(f"({expr})" for expr in selection)] if selection else []
-    _, lines = run_and_summarise(root, module_or_error(module), extra)
+    _, lines = run_and_summarise(root, module_or_error(module), extra, "extras" if extras else "core")
     print("\n".join(MARKUP.sub("", line) for line in lines))

@@ -147,6 +147,7 @@ def run_module_tests(
     report: Path | None = None,
     timeout: float | None = None,
     prefix: list[str] | None = None,
+    part: str = "all",
 ) -> int:
     """Run module ``module``'s tests against the workspace's own code; returns pytest's exit code.
 
@@ -158,11 +159,13 @@ def run_module_tests(
     plugin writes each test's outcome there (:mod:`tinytorch.cli.feedback` reads it).
     ``timeout`` (seconds) and ``prefix`` (a command to run pytest under, e.g. one that cuts
     the network) are for grading untrusted code; a run that times out is a WorkspaceError.
+    ``part`` picks the test files: "all", "core" or "extras" (``test_NN_*_extras.py``).
     """
-    files = [str(p) for p in module.test_files(workspace)]
+    files = [str(p) for p in module.test_files(workspace, part)]
     if not files:
+        which = {"all": "", "core": "core ", "extras": "extras' "}[part]
         raise WorkspaceError(
-            f"module {module.tag} has no tests in {workspace} ({', '.join(module.test_globs)})"
+            f"module {module.tag} has no {which}tests in {workspace} ({', '.join(module.test_globs)})"
         )
     env = {**os.environ, "PYTHONPATH": package_paths(workspace, module.package)}
     check_imports_from(workspace, curriculum.closure(module.package), env, timeout)

@@ -102,6 +102,10 @@ def accumulate(tensor: object, grad: np.ndarray, shared: bool) -> None:
     view, and writeable.
     """
     # BEGIN SOLUTION 02
+    # TODO: add grad into tensor.grad; the first gradient becomes tensor.grad, later ones are added in place
+    #   (§ How it is built, "An iterative engine").
+    # HINT: tensor.grad must own its array: copy grad when it is
+    #   shared, a view, read-only or of another dtype.
     from .tensor import Tensor
 
     array = tensor.array  # type: ignore[attr-defined]

@@ -42,6 +42,11 @@ class Function:
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""
         # BEGIN SOLUTION 02
+        # TODO: run forward on the inputs' arrays and record the node only when needed (§ How it is built,
+        #   "Record only when needed"): grad enabled and some input requires grad.
+        # APPROACH: one pass over inputs: arrays for forward, and per input its parent (its grad_fn, or the
+        #   leaf itself, or None); set ctx.needs_input_grad; wrap the output; link it to ctx if recording.
+        # HINT: an integer result carries no gradient, even from float inputs.
         ctx = cls()
         enabled = _state.enabled
         # One pass over the inputs collects their arrays and, for each input that requires grad,

@@ -43,6 +43,9 @@ from .reducer import Reducer
 def broadcast_tensors(tensors: list[Any], group: ProcessGroup, src: int = 0) -> None:
     """Overwrite every tensor in ``tensors`` with rank ``src``'s values, in place (one ``Bcast`` each)."""
     # BEGIN SOLUTION 21
+    # TODO: overwrite each tensor with rank src's values in place (one Bcast each), so every rank starts
+    #   from the same model (§ How it is built, "The wrapper").
+    # HINT: MPI needs a contiguous buffer; bump the array's version counter after writing it (module 02).
     for tensor in tensors:
         array = tensor.array
         buffer = np.ascontiguousarray(array)  # the array itself when it is contiguous already

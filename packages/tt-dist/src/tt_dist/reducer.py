@@ -63,6 +63,8 @@ def assign_buckets(params: list[Any], cap_bytes: int) -> list[list[int]]:
     appears in exactly one bucket.
     """
     # BEGIN SOLUTION 21
+    # TODO: group parameter indices into buckets of at most cap_bytes, one dtype each, last parameter first
+    #   (backward produces gradients in reverse order) (§ How it is built, "Buckets").
     buckets: list[list[int]] = []
     sizes: list[int] = []  # bytes in each bucket
     for index in reversed(range(len(params))):
@@ -141,6 +143,8 @@ class Reducer:
             return
         self.poke()
         # BEGIN SOLUTION 21
+        # TODO: the gradient hook: mark the parameter ready; launch every bucket, in order, whose parameters
+        #   are all ready; after the last one, finish (§ How it is built, "Hooks on gradients" and "Buckets").
         position = self.position[id(param)]
         self._ready[position] = True
         self.buckets[self.bucket_of[id(param)]].waiting -= 1
@@ -157,6 +161,8 @@ class Reducer:
         from mpi4py import MPI
 
         # BEGIN SOLUTION 21
+        # TODO: copy the bucket's gradients into its flat buffer (zeros for a missing gradient) and start a
+        #   non-blocking sum over the ranks (Iallreduce in place).
         for index, (start, stop) in zip(bucket.indices, bucket.slices):
             grad = self.params[index].grad
             if grad is None:  # reached by the graph but sent no gradient: it contributes zeros
@@ -177,6 +183,8 @@ class Reducer:
     def finish(self) -> None:
         """Wait for every bucket, average, and write each gradient back into its parameter's ``.grad``."""
         # BEGIN SOLUTION 21
+        # TODO: wait for every bucket, divide by the world size, and write each averaged slice back as its
+        #   parameter's .grad (a new tensor, or into the existing one).
         self.group.wait([bucket.request for bucket in self.buckets], "DistributedDataParallel backward")
         for bucket in self.buckets:
             bucket.buffer /= self.group.size

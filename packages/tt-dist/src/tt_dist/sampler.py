@@ -83,6 +83,9 @@ class DistributedSampler:
         self.start = 0  # indices of this rank to skip in the next pass (set by load_state_dict)
         self.yielded = 0  # indices handed out in the current pass
         # BEGIN SOLUTION 21
+        # TODO: the per-rank sample count: ceil(n / replicas), or with drop_last
+        #   ceil((n - replicas) / replicas) when n does not divide; total_size =
+        #   num_samples * replicas (§ How it is built, "The sampler").
         n = len(dataset)
         if self.drop_last and n % self.num_replicas:
             self.num_samples = math.ceil((n - self.num_replicas) / self.num_replicas)
@@ -98,6 +101,8 @@ class DistributedSampler:
     def indices(self) -> np.ndarray:
         """This rank's indices for the current epoch, as an int64 array of length ``len(self)``."""
         # BEGIN SOLUTION 21
+        # TODO: rank r's indices this epoch: the order (a permutation seeded by seed + epoch, or arange),
+        #   padded by repeating it or cut to total_size, then every replicas-th element from r.
         n = len(self.dataset)
         if self.shuffle:
             order = np.random.default_rng(self.seed + self.epoch).permutation(n)

@@ -49,6 +49,9 @@ class Sequential(Module):
     def __init__(self, *args: Module) -> None:
         super().__init__()
         # BEGIN SOLUTION 04
+        # TODO: register the given modules as children "0", "1", ... or, for one OrderedDict, under its keys
+        #   (§ How it is built, "Containers").
+        # HINT: add_module(name, module) does the registration (and the checks).
         if len(args) == 1 and isinstance(args[0], OrderedDict):
             for name, module in args[0].items():
                 self.add_module(name, module)
@@ -59,6 +62,8 @@ class Sequential(Module):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 04
+        # TODO: feed input through each child in order; return the last
+        #   output (§ How it is built, "Containers").
         for module in self._modules.values():
             input = module(input)
         return input
@@ -145,6 +150,7 @@ class ModuleList(Module):
     def append(self, module: Module) -> ModuleList:
         """Add ``module`` at the end; returns the list."""
         # BEGIN SOLUTION 04
+        # TODO: add module at the end, under the next index as its name; return the list (so calls chain).
         self.add_module(str(len(self)), module)
         return self
         # END SOLUTION
@@ -228,6 +234,8 @@ class ModuleDict(Module):
     def update(self, modules: Mapping[str, Module] | Iterable[tuple[str, Module]]) -> None:
         """Add or replace entries from a mapping or from ``(name, module)`` pairs."""
         # BEGIN SOLUTION 04
+        # TODO: add or replace entries from a mapping or from (name, module) pairs.
+        # HINT: self[key] = module registers it; a Mapping's pairs are .items().
         pairs = modules.items() if isinstance(modules, Mapping) else modules
         for key, module in pairs:
             self[key] = module

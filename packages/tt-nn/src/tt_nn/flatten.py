@@ -27,6 +27,7 @@ class Flatten(Module):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 04
+        # TODO: input flattened from start_dim to end_dim (Tensor.flatten from module 01 does it).
         return input.flatten(self.start_dim, self.end_dim)
         # END SOLUTION
 
@@ -52,6 +53,8 @@ class Unflatten(Module):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 04
+        # TODO: dim unfolded into unflattened_size: the inverse of Flatten.
+        # EXAMPLE: dim 1, unflattened_size (2, 5): input (3, 10, 4) -> (3, 2, 5, 4); dim may be negative.
         dim = self.dim % input.ndim
         return input.reshape(*input.shape[:dim], *self.unflattened_size, *input.shape[dim + 1 :])
         # END SOLUTION

@@ -49,6 +49,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
         1.3867...
     """
     # BEGIN SOLUTION 04
+    # TODO: PyTorch's gain for each nonlinearity (§ How it is built, "init"): linear-like and sigmoid 1,
+    #   tanh 5/3, relu sqrt(2), leaky_relu sqrt(2 / (1 + slope^2)) (slope 0.01 by default), selu 3/4.
     if nonlinearity in _LINEAR_LIKE or nonlinearity == "sigmoid":
         return 1.0
     if nonlinearity == "tanh":
@@ -72,6 +74,8 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _calculate_fan_in_and_fan_out(tensor: Tensor) -> tuple[int, int]:
     """``(fan_in, fan_out)`` of a weight ``(out, in, *kernel)`` (PyTorch's private helper, same name)."""
     # BEGIN SOLUTION 04
+    # TODO: (fan_in, fan_out) of a weight (out, in, *kernel): in and out times the kernel's size.
+    # EXAMPLE: a conv weight (16, 3, 5, 5) has fan_in 75 and fan_out 400; fewer than 2 dims is an error.
     if tensor.ndim < 2:
         raise ValueError(
             "fan in and fan out can not be computed for a tensor with fewer than 2 dimensions "
@@ -92,6 +96,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from ``[a, b)``."""
     # BEGIN SOLUTION 04
+    # TODO: fill tensor in place from U(a, b) without recording a graph (no_grad); return it.
     with no_grad():
         return tensor.uniform_(a, b, generator=generator)
     # END SOLUTION
@@ -102,6 +107,7 @@ def normal_(
 ) -> Tensor:
     """Fill with values drawn from ``N(mean, std^2)``."""
     # BEGIN SOLUTION 04
+    # TODO: fill tensor in place from N(mean, std^2) without recording a graph (no_grad); return it.
     with no_grad():
         return tensor.normal_(mean, std, generator=generator)
     # END SOLUTION
@@ -110,6 +116,7 @@ def normal_(
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     # BEGIN SOLUTION 04
+    # TODO: fill tensor in place with val without recording a graph (no_grad); return it.
     with no_grad():
         return tensor.fill_(val)
     # END SOLUTION
@@ -128,6 +135,7 @@ def zeros_(tensor: Tensor) -> Tensor:
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     # BEGIN SOLUTION 04
+    # TODO: U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (§ How it is built, "init").
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     bound = gain * math.sqrt(6.0 / (fan_in + fan_out))
     return uniform_(tensor, -bound, bound, generator)
@@ -137,6 +145,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | No
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     # BEGIN SOLUTION 04
+    # TODO: N(0, std^2) with std = gain * sqrt(2 / (fan_in + fan_out)) (§ How it is built, "init").
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return normal_(tensor, 0.0, gain * math.sqrt(2.0 / (fan_in + fan_out)), generator)
     # END SOLUTION
@@ -155,6 +164,9 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
     ``Linear``'s default, ``kaiming_uniform_(w, a=sqrt(5))``, gives ``bound = 1 / sqrt(fan_in)``.
     """
     # BEGIN SOLUTION 04
+    # TODO: U(-bound, bound) with bound = sqrt(3) * gain /
+    #   sqrt(fan), fan from mode (§ How it is built, "init").
+    # HINT: an empty tensor has nothing to fill (and a fan of 0): return it as is.
     if 0 in tensor.shape:
         return tensor  # nothing to fill (and a fan of 0)
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
@@ -167,6 +179,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlin
                     generator: Generator | None = None) -> Tensor:  # fmt: skip
     """He normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``; arguments as :func:`kaiming_uniform_`."""
     # BEGIN SOLUTION 04
+    # TODO: N(0, std^2) with std = gain / sqrt(fan), fan from mode; an empty tensor is returned as is.
     if 0 in tensor.shape:
         return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))

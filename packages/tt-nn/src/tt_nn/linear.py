@@ -79,6 +79,8 @@ class Linear(Module):
     def reset_parameters(self) -> None:
         """Redraw the weight and bias with PyTorch's default initialisation."""
         # BEGIN SOLUTION 04
+        # TODO: PyTorch's default: kaiming_uniform_ of the weight with a = sqrt(5), and the bias from
+        #   U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (§ How it is built, "init").
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             fan_in = self.in_features

@@ -114,6 +114,10 @@ class Module:
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
         # BEGIN SOLUTION 04
+        # TODO: file a Parameter, a Module or a Tensor assigned to a registered buffer in its table; anything
+        #   else as a plain attribute (§ How it is built, "Registration by assignment").
+        # APPROACH: refuse before __init__ ran; a name moves between tables (forget it elsewhere first);
+        #   None may replace a parameter, module or buffer; a plain Tensor may not replace a Parameter.
         if "_parameters" not in self.__dict__:
             raise AttributeError(
                 f"cannot assign {name!r} before Module.__init__() has run: call super().__init__()"
@@ -229,6 +233,9 @@ class Module:
     def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
         """This module and every descendant, once each, with dotted names."""
         # BEGIN SOLUTION 04
+        # TODO: yield (name, module) for this module and every descendant, depth first, each once
+        #   (§ How it is built, "Two walks, two rules"); names are dotted paths.
+        # HINT: a memo set of id()s skips a module shared in two places.
         memo = set() if memo is None else memo
         if id(self) in memo:
             return
@@ -254,6 +261,8 @@ class Module:
     def _named_members(self, table: str, prefix: str, recurse: bool) -> Iterator[tuple[str, Tensor]]:
         """Members of ``table`` in registration order, depth first; a shared one only under its first name."""
         # BEGIN SOLUTION 04
+        # TODO: the entries of one table ("_parameters" or "_buffers") over the modules, in registration
+        #   order, a shared tensor only under its first name (§ How it is built, "Two walks, two rules").
         seen: set[int] = set()
         modules = self.named_modules(prefix) if recurse else iter([(prefix, self)])
         for module_prefix, module in modules:
@@ -293,6 +302,8 @@ class Module:
         if not isinstance(mode, bool):
             raise ValueError(f"train: mode is expected to be a bool, got {type(mode).__name__}")
         # BEGIN SOLUTION 04
+        # TODO: set training = mode on this module and every descendant; return self.
+        # HINT: object.__setattr__ skips Module.__setattr__'s registration logic.
         for module in self.modules():
             object.__setattr__(module, "training", mode)
         return self
@@ -311,6 +322,7 @@ class Module:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient (to None by default, as in PyTorch)."""
         # BEGIN SOLUTION 04
+        # TODO: every parameter's grad to None (set_to_none, PyTorch's default) or to zeros in place.
         for p in self.parameters():
             if set_to_none:
                 p.grad = None
@@ -380,6 +392,8 @@ class Module:
         parameter) reachable under two names is saved under both, as in PyTorch.
         """
         # BEGIN SOLUTION 04
+        # TODO: (key, tensor) of parameters, then persistent buffers, then each child's with "name." prefixed;
+        #   detached unless keep_vars (§ How it is built, "load_state_dict checks before it writes").
         for name, value in self._parameters.items():
             if value is not None:
                 yield prefix + name, value if keep_vars else value.detach()
@@ -408,6 +422,10 @@ class Module:
         Nothing is copied unless every check passes.
         """
         # BEGIN SOLUTION 04
+        # TODO: copy each value into its parameter or buffer in place, after checking everything first
+        #   (§ How it is built, "load_state_dict checks before it writes").
+        # APPROACH: collect missing, unexpected and shape-mismatched keys; raise (strict) before writing
+        #   anything; then copy in place under no_grad, keeping each tensor's identity and dtype.
         own = self.state_dict(keep_vars=True)
         missing = [key for key in own if key not in state_dict]
         unexpected = [key for key in state_dict if key not in own]

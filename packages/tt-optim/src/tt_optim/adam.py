@@ -93,6 +93,11 @@ class Adam(Optimizer):
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # BEGIN SOLUTION 06
+        # TODO: one Adam (or AdamW, amsgrad) step of one parameter, in place (§ How it is built, "The update
+        #   rules are PyTorch's, step for step").
+        # APPROACH: create the state on the first step (step, exp_avg, exp_avg_sq); m <- b1 m + (1 - b1) g,
+        #   v <- b2 v + (1 - b2) g^2; theta -= lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections.
+        # HINT: work in place on the state arrays (no new arrays per step) and never modify param.grad.
         lr, weight_decay, eps = group["lr"], group["weight_decay"], group["eps"]
         beta1, beta2 = group["betas"]
         if not state:

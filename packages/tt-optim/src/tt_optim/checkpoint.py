@@ -61,6 +61,10 @@ _SCALARS = (bool, int, float, str, type(None))
 def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
     """``value`` as JSON-ready data, moving every tensor and array into ``arrays`` under a unique name."""
     # BEGIN SOLUTION 07
+    # TODO: value as JSON-ready data: every tensor/array moved into arrays under a unique name and replaced
+    #   by {"__tensor__": name} (or "__ndarray__"); dicts, lists and tuples recursed (§ How it is built,
+    #   "Checkpoints without pickle").
+    # HINT: JSON keys are strings: encode int dict keys so _decode can tell them apart; refuse object arrays.
     if isinstance(value, (tt_tensor.Tensor, np.ndarray)):
         array = value.array if isinstance(value, tt_tensor.Tensor) else value
         if array.dtype.kind not in "biufc":
@@ -102,6 +106,8 @@ def _encode(value: Any, path: str, arrays: dict[str, np.ndarray]) -> Any:
 def _decode(value: Any, arrays: Mapping[str, np.ndarray]) -> Any:
     """The inverse of :func:`_encode`: tensors come back as ``tt_autograd.Tensor``."""
     # BEGIN SOLUTION 07
+    # TODO: the inverse of _encode: {"__tensor__": name} back to a tt_autograd.Tensor from arrays, the
+    #   encoded keys and tuples restored; an unknown name is an error, not a KeyError deep inside.
     if isinstance(value, list):
         return [_decode(item, arrays) for item in value]
     if not isinstance(value, dict):
@@ -135,6 +141,9 @@ def _write_npz(file: Any, arrays: Mapping[str, np.ndarray], metadata: bytes) -> 
 def _atomic_write(path: Path, write: Any) -> None:
     """Call ``write(file)`` on a temporary file beside ``path``, fsync it, then rename it over ``path``."""
     # BEGIN SOLUTION 07
+    # TODO: write to a temporary file beside path, flush and fsync it, then os.replace it over path
+    #   (§ How it is built, "Atomic writes"): a crash leaves the old file or the new one, never half.
+    # HINT: on any error remove the temporary file and re-raise; fsync the directory after the rename.
     directory = path.parent
     handle, temporary = _temporary_file(path)  # .<name>.ttsave-<host>-<pid>-<random>.tmp
     try:
@@ -205,6 +214,10 @@ def _refuse_objects(path: Path, name: str, entry: Any) -> None:
 def _read_npz(path: Path) -> dict[str, np.ndarray]:
     """Every array of the archive, after checking that none of them needs unpickling."""
     # BEGIN SOLUTION 07
+    # TODO: every array of an .npz, refusing anything that would need unpickling (§ How it is built,
+    #   "Checkpoints without pickle" and "Damaged files").
+    # APPROACH: not a zip -> an error naming the file (a pickle maybe); np.load(allow_pickle=False) per member
+    #   inside try, so a damaged or crafted member gives an error that names the file and the member.
     if not path.is_file():
         raise FileNotFoundError(f"load: no checkpoint at {path}")
     if not zipfile.is_zipfile(path):

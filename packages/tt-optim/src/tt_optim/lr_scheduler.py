@@ -119,6 +119,8 @@ class StepLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: the chainable form: the current lr times gamma every step_size epochs, unchanged otherwise
+        #   (§ How it is built, "Schedules: the chainable form and the closed form").
         groups = self.optimizer.param_groups
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return [group["lr"] for group in groups]
@@ -127,6 +129,7 @@ class StepLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: the closed form: base_lr * gamma ** (last_epoch // step_size) for each group.
         return [base * self.gamma ** (self.last_epoch // self.step_size) for base in self.base_lrs]
         # END SOLUTION
 
@@ -158,6 +161,10 @@ class LinearLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: the chainable form of a linear ramp of the factor from start_factor to
+        #   end_factor over total_iters (§ How it is built, "Schedules"): each step
+        #   multiplies the current lr by the ratio of two factors.
+        # HINT: epoch 0 multiplies by start_factor; after total_iters the lr stays.
         groups = self.optimizer.param_groups
         if self.last_epoch == 0:
             return [group["lr"] * self.start_factor for group in groups]
@@ -170,6 +177,8 @@ class LinearLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: base_lr * (start_factor + (end_factor - start_factor)
+        #   * min(total_iters, epoch) / total_iters).
         progress = min(self.total_iters, self.last_epoch) / self.total_iters
         factor = self.start_factor + (self.end_factor - self.start_factor) * progress
         return [base * factor for base in self.base_lrs]
@@ -194,6 +203,10 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: the chainable (recursive) form of PyTorch's cosine annealing from base_lr to eta_min over
+        #   T_max (§ How it is built, "Schedules"); its docstring has PyTorch's recursion.
+        # HINT: at the bottom of the cosine the recursion divides by
+        #   0: PyTorch adds the closed-form step there.
         groups, t, t_max, low = self.optimizer.param_groups, self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return [group["lr"] for group in groups]
@@ -210,6 +223,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def _get_closed_form_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2 for each group.
         cosine = (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
         return [self.eta_min + (base - self.eta_min) * cosine for base in self.base_lrs]
         # END SOLUTION
@@ -321,6 +335,8 @@ class OneCycleLR(LRScheduler):
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
         # BEGIN SOLUTION 06
+        # TODO: interpolate from start to end at pct in [0, 1]: cosine ("cos") or linear.
+        # EXAMPLE: cos: end + (start - end) / 2 * (cos(pi * pct) + 1); linear: start + (end - start) * pct.
         if self._anneal_func_type == "cos":
             return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
         return (end - start) * pct + start
@@ -328,6 +344,8 @@ class OneCycleLR(LRScheduler):
 
     def get_lr(self) -> list[float]:
         # BEGIN SOLUTION 06
+        # TODO: the lr (and momentum, if cycled) at this step: find the phase the step falls in and anneal
+        #   between its start and end values (_anneal); a step beyond total_steps is an error.
         step = self.last_epoch
         if step > self.total_steps:
             raise ValueError(
@@ -390,6 +408,8 @@ class SequentialLR(LRScheduler):
     def step(self) -> None:  # type: ignore[override]
         """Advance one epoch in whichever scheduler owns it."""
         # BEGIN SOLUTION 06
+        # TODO: advance one epoch in the scheduler that owns it (bisect the milestones); at a milestone the
+        #   next scheduler starts from its epoch 0 (_update_lr(0)) instead of stepping.
         self.last_epoch += 1
         index = bisect_right(self._milestones, self.last_epoch)
         scheduler = self._schedulers[index]

@@ -31,6 +31,8 @@ def accuracy(output: tt_tensor.Tensor, target: tt_tensor.Tensor, threshold: floa
         0.5
     """
     # BEGIN SOLUTION 07
+    # TODO: the fraction right: argmax over classes for (N, C) scores (one-hot or index targets), or
+    #   scores > threshold for binary outputs; shapes that do not fit are an error naming both.
     scores, labels = _array(output), _array(target)
     if scores.ndim == 2 and scores.shape[1] > 1:
         if labels.shape == scores.shape:

@@ -144,6 +144,7 @@ class Optimizer:
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset every parameter's gradient: to None (default, frees memory) or to zeros in place."""
         # BEGIN SOLUTION 06
+        # TODO: every parameter's grad of every group to None (set_to_none) or to zeros in place.
         for group in self.param_groups:
             for p in group["params"]:
                 if p.grad is None:
@@ -233,6 +234,9 @@ class Optimizer:
         ones, not copies: save them (or clone them) to keep a snapshot.
         """
         # BEGIN SOLUTION 06
+        # TODO: PyTorch's layout: parameters named by their index in group order, {"state": {index: state},
+        #   "param_groups": [group options with "params": [indices]]} (§ How it is built, "State dicts").
+        # HINT: a parameter in two groups gets one index (setdefault on id(p)).
         index_of: dict[int, int] = {}
         groups = []
         for group in self.param_groups:
@@ -252,6 +256,9 @@ class Optimizer:
         tensors are copied and cast to their parameter's dtype (except ``step``).
         """
         # BEGIN SOLUTION 06
+        # TODO: restore a state_dict: check everything first (groups, sizes, shapes), then copy the options
+        #   and the per-parameter state, matched by index (§ How it is built, "State dicts").
+        # HINT: copy the state's arrays, cast to each parameter's dtype, so the loaded dict is not shared.
         if not isinstance(state_dict, dict) or "state" not in state_dict or "param_groups" not in state_dict:
             raise ValueError(
                 "load_state_dict: expected a dict with 'state' and 'param_groups', as state_dict() makes"

@@ -80,6 +80,9 @@ class RMSprop(Optimizer):
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # BEGIN SOLUTION 06
+        # TODO: one RMSprop step in place: v <- alpha v + (1 - alpha) g^2, theta -= lr * g / (sqrt(v) + eps),
+        #   with the centered, momentum and weight_decay variants (§ How it is built, "The update rules").
+        # HINT: create the state on the first step; centered subtracts the squared running mean of g from v.
         alpha, momentum, weight_decay = group["alpha"], group["momentum"], group["weight_decay"]
         if not state:
             state["step"] = Tensor.from_array(np.array(0.0, dtype=np.float32))

@@ -77,6 +77,9 @@ class SGD(Optimizer):
 
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         # BEGIN SOLUTION 06
+        # TODO: one SGD step in place: g (+ weight_decay * theta), momentum b <- mu b + (1 - dampening) g
+        #   (b = g on the first step), nesterov g + mu b, then theta -= lr * step (§ How it is built).
+        # HINT: never modify param.grad (maximize negates a copy); reuse the scratch array for temporaries.
         momentum, weight_decay, theta = group["momentum"], group["weight_decay"], param.array
         work = self._scratch(theta)
         g = -grad if group["maximize"] else grad  # never modify param.grad itself

@@ -113,6 +113,9 @@ def _run_epoch(
 ) -> dict[str, float]:
     """One pass over ``loader``: training when an optimizer is given, else evaluation. Returns the means."""
     # BEGIN SOLUTION 07
+    # TODO: one pass over loader (§ How it is built, "The loop"): per batch zero_grad, forward, loss,
+    #   backward and step (when training), and accumulate loss and metrics weighted by batch size.
+    # HINT: a non-finite loss stops with an error naming the batch (where says training or evaluation).
     totals = dict.fromkeys(["loss", *metrics], 0.0)
     count = 0
     batches = bar(loader) if bar is not None else loader
@@ -161,6 +164,7 @@ def evaluate(
         {'loss': 0.31, 'acc': 0.91}
     """
     # BEGIN SOLUTION 07
+    # TODO: _run_epoch in eval() mode under no_grad, restoring the model's previous mode afterwards (finally).
     metrics = {"acc": accuracy} if metrics is None else metrics
     was_training = getattr(model, "training", False)
     model.eval()
@@ -232,6 +236,9 @@ def fit(
     }
     parts = dict(model=model, optimizer=optimizer, scheduler=scheduler)
     # BEGIN SOLUTION 07
+    # TODO: train for epochs (§ How it is built, "The loop" and "Resuming bit for bit"): resume from the
+    #   checkpoint if asked, per epoch train, evaluate, step the scheduler, record history, save a checkpoint.
+    # HINT: the checkpoint keeps the RNG generators too, so a resumed run repeats the same shuffles.
     history, first = History(), 1
     if checkpoint is not None and resume and Path(checkpoint).exists():
         saved = load_checkpoint(checkpoint, generators=generators, **parts)

@@ -16,6 +16,9 @@ from .pointwise import read_only_error
 def convert_key(key: object) -> object:
     """Turn tensors and lists inside an index key into NumPy arrays; leave the rest alone."""
     # BEGIN SOLUTION 01
+    # TODO: an index key with every Tensor replaced by its NumPy array and every list by np.asarray
+    #   (§ How it is built, "A thin class over kernels"); tuples converted element by element.
+    # HINT: a Tensor is anything with an `.array` attribute (getattr(key, "array", None)); recurse on tuples.
     if type(key) is tuple:
         return tuple(convert_key(k) for k in key)
     array = getattr(key, "array", None)
@@ -34,6 +37,10 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
     detached scalar), so ``t[i].add_(1)`` changes ``t`` as in PyTorch.
     """
     # BEGIN SOLUTION 01
+    # TODO: a[key], always as an ndarray (a 0-d view for a single
+    #   element), never a NumPy scalar (§ Views and copies).
+    # APPROACH: index; if the result is not an np.ndarray, index again with Ellipsis appended to get a
+    #   0-d view; turn NumPy's IndexError into one that names the shape and the key (describe).
     try:
         out = a[key]
         if type(out) is not np.ndarray:  # a NumPy scalar: ask for the 0-d view instead
@@ -49,6 +56,9 @@ def getitem(a: np.ndarray, key: object) -> np.ndarray:
 def setitem(a: np.ndarray, key: object, value: object) -> None:
     """``a[key] = value`` in place, broadcasting ``value`` (cast to ``a``'s dtype)."""
     # BEGIN SOLUTION 01
+    # TODO: a[key] = value in place, with errors that say what went wrong (§ How it is built, "Errors a person
+    #   can act on"): an IndexError naming shape and key, a read-only view, a shape that won't broadcast.
+    # HINT: NumPy raises ValueError both for a read-only array (a.flags.writeable) and for a bad broadcast.
     try:
         a[key] = value
     except IndexError as error:
@@ -66,6 +76,8 @@ def setitem(a: np.ndarray, key: object, value: object) -> None:
 def describe(key: object) -> str:
     """A short description of an index key for error messages."""
     # BEGIN SOLUTION 01
+    # TODO: a short text for an index key in error messages: arrays as array(shape), the rest as repr.
+    # EXAMPLE: describe((slice(None), np.array([0, 2]))) == "[slice(None, None, None), array(2,)]"
     parts = key if type(key) is tuple else (key,)
     shown = [f"array{k.shape}" if isinstance(k, np.ndarray) else repr(k) for k in parts]
     return "[" + ", ".join(shown) + "]"
@@ -75,6 +87,9 @@ def describe(key: object) -> str:
 def gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     """``out[i][j] = a[i][index[i][j]]`` along ``dim`` (PyTorch's ``gather``)."""
     # BEGIN SOLUTION 01
+    # TODO: out[i][j] = a[i][index[i][j]] along dim (PyTorch's gather; § Exercises, "Indexing").
+    # APPROACH: normalise dim; refuse a non-integer index or one of another rank; np.take_along_axis does it.
+    # HINT: np.take_along_axis raises IndexError for an out-of-range index: add the shape and dim.
     axis = normalize_dim("gather", dim, a.ndim)
     if index.dtype.kind not in "iu":
         raise TypeError(f"gather: index must be an integer tensor, got dtype {index.dtype}")
@@ -90,6 +105,8 @@ def gather(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
 def index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
     """Rows (or slices along ``dim``) of ``a`` picked by a 1-D integer ``index``."""
     # BEGIN SOLUTION 01
+    # TODO: the slices of a along dim picked by a 1-D integer index (§ Exercises, "Indexing").
+    # HINT: np.take(a, index, axis=axis); refuse a non-integer or multi-dimensional index first.
     axis = normalize_dim("index_select", dim, a.ndim)
     if index.ndim > 1 or index.dtype.kind not in "iu":
         raise TypeError(f"index_select: index must be a 1-D integer tensor, got {index.dtype} {index.shape}")
@@ -103,6 +120,9 @@ def index_select(a: np.ndarray, dim: int, index: np.ndarray) -> np.ndarray:
 def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
     """A copy of ``a`` with ``value`` where the bool ``mask`` (broadcast to ``a``) is true."""
     # BEGIN SOLUTION 01
+    # TODO: a copy of a holding value where the bool mask (broadcast to a) is true.
+    # HINT: np.where(mask, value in a's dtype, a); a non-bool mask is
+    #   a TypeError, a bad broadcast a RuntimeError.
     if mask.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor, got dtype {mask.dtype}")
     try:
@@ -117,6 +137,8 @@ def masked_fill(a: np.ndarray, mask: np.ndarray, value: object) -> np.ndarray:
 def triangle(op: str, a: np.ndarray, diagonal: int = 0) -> np.ndarray:
     """Lower (``op="tril"``) or upper (``"triu"``) triangle of the last two dims; the rest zeroed."""
     # BEGIN SOLUTION 01
+    # TODO: tril/triu of the last two dims (diagonal shifts the boundary); fewer than 2 dims is an error.
+    # HINT: np.tril and np.triu already work on the last two axes of a batch.
     if a.ndim < 2:
         raise RuntimeError(f"{op}: input must have at least 2 dimensions, got shape {a.shape}")
     return np.tril(a, diagonal) if op == "tril" else np.triu(a, diagonal)

@@ -60,6 +60,10 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
         if refused is not None:
             return refused
     # BEGIN SOLUTION 01
+    # TODO: ufunc(a, b) after PyTorch's dtype promotion, with a broadcast error that names op and both shapes
+    #   (§ Dtypes: PyTorch's promotion, not NumPy's; § How it is built, "Errors a person can act on").
+    # APPROACH: promote_operands first; on ValueError, check np.broadcast_shapes: a shape problem is
+    #   broadcast_error, anything else (2 ** -1 in integers) re-raised with op's name.
     a, b = promote_operands(a, b)
     try:
         return ufunc(a, b)
@@ -75,6 +79,9 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
 def scale(value: object, alpha: float) -> object:
     """``value * alpha`` for the ``alpha=`` of ``add``/``sub``, with PyTorch's promotion."""
     # BEGIN SOLUTION 01
+    # TODO: value * alpha for add/sub's alpha= (alpha == 1 returns value untouched).
+    # HINT: an array goes through binary("mul", ...) so PyTorch's
+    #   promotion applies; a scalar is just multiplied.
     if alpha == 1:
         return value
     if isinstance(value, np.ndarray):
@@ -86,6 +93,9 @@ def scale(value: object, alpha: float) -> object:
 def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """``a op= b`` written into ``a``: the result must keep ``a``'s shape and dtype."""
     # BEGIN SOLUTION 01
+    # TODO: a op= b written into a: the result keeps a's shape and dtype (§ Views and copies).
+    # APPROACH: ufunc(a, b, out=a, casting="same_kind"); a ValueError is a read-only array or a bad broadcast,
+    #   a TypeError a result dtype a cannot hold (float into int): say which dtype was needed.
     try:
         return ufunc(a, b, out=a, casting="same_kind")
     except ValueError:
@@ -106,6 +116,8 @@ def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.nda
 def broadcast_error(op: str, a: object, b: object, inplace: bool = False) -> RuntimeError:
     """The error for shapes that do not broadcast, naming both shapes and the rule."""
     # BEGIN SOLUTION 01
+    # TODO: the RuntimeError for shapes that do not broadcast: op, both shapes and the rule (sizes match or
+    #   are 1, counted from the right); in place, add that the result must keep the first shape.
     sa, sb = np.shape(a), np.shape(b)
     where = " in place (the result must keep the first shape)" if inplace else ""
     return RuntimeError(
@@ -126,6 +138,8 @@ def read_only_error(op: str) -> RuntimeError:
 def _is_integral(value: object) -> bool:
     """True for an integer or bool array or Python scalar: what true division turns into floats."""
     # BEGIN SOLUTION 01
+    # TODO: True for an integer/bool array or a Python int/bool (what true division turns into floats).
+    # HINT: type(value) is int, not isinstance: a NumPy float is no int, and bool counts too.
     if isinstance(value, np.ndarray):
         return value.dtype.kind in "iub"
     return type(value) is int or type(value) is bool
@@ -135,6 +149,9 @@ def _is_integral(value: object) -> bool:
 def true_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``a / b``; two integer operands give the default float dtype, as in PyTorch."""
     # BEGIN SOLUTION 01
+    # TODO: a / b where two integer operands give the default float
+    #   dtype (§ Dtypes: PyTorch's promotion, not NumPy's).
+    # HINT: cast a to get_default_dtype().numpy first when both are integral, then binary("div", ...).
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)
     return binary("div", np.true_divide, a, b)
@@ -144,6 +161,7 @@ def true_divide(a: np.ndarray, b: object) -> np.ndarray:
 def rtrue_divide(a: np.ndarray, b: object) -> np.ndarray:
     """``b / a``, for the reflected operator (``b`` is a Python scalar or an array)."""
     # BEGIN SOLUTION 01
+    # TODO: b / a (the reflected operator, 3 / t), with true_divide's integer rule.
     if a.dtype.kind in "iub" and _is_integral(b):
         a = a.astype(get_default_dtype().numpy)
     return binary("div", np.true_divide, b, a)
@@ -184,6 +202,7 @@ def remainder(a: object, b: object) -> np.ndarray:
 def as_float(a: np.ndarray) -> np.ndarray:
     """``a`` itself if it is floating point, else converted to the default float dtype."""
     # BEGIN SOLUTION 01
+    # TODO: a itself when it is floating point, else a copy in the default float dtype.
     return a if a.dtype.kind == "f" else a.astype(get_default_dtype().numpy)
     # END SOLUTION
 
@@ -191,6 +210,8 @@ def as_float(a: np.ndarray) -> np.ndarray:
 def power(a: np.ndarray, exponent: object) -> np.ndarray:
     """``a ** exponent``; an integer tensor to a negative integer power is refused, as in PyTorch."""
     # BEGIN SOLUTION 01
+    # TODO: a ** exponent; an integer tensor to a negative integer power is a ValueError (as in PyTorch).
+    # HINT: exponent 2 as a * a is faster than np.power and exact; the rest goes through binary("pow", ...).
     if a.dtype.kind in "iu" and type(exponent) is int and exponent < 0:
         raise ValueError("pow: integers to negative integer powers are not allowed; convert with .float()")
     if type(exponent) is int and exponent == 2:
@@ -207,6 +228,9 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     also never overflows, but rounds ``sigmoid(-20)`` (2e-9) to 0 in float32.
     """
     # BEGIN SOLUTION 01
+    # TODO: 1 / (1 + exp(-a)) that never overflows and keeps full relative precision (§ Exercises, step 2).
+    # APPROACH: e = exp(-|a|) is at most 1; for a >= 0 the answer is 1 / (1 + e), for a < 0 it is e / (1 + e).
+    # HINT: np.where picks per element; integer inputs become float first (as_float).
     a = as_float(a)
     e = np.exp(-np.abs(a))
     positive = 1.0 / (1.0 + e)
@@ -217,6 +241,8 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
 def relu(a: np.ndarray) -> np.ndarray:
     """``max(a, 0)`` element-wise, keeping ``a``'s dtype."""
     # BEGIN SOLUTION 01
+    # TODO: max(a, 0) element-wise in a's own dtype.
+    # HINT: np.maximum(a, 0) would promote int8 to a wider type: compare with a.dtype.type(0).
     return np.maximum(a, a.dtype.type(0))
     # END SOLUTION
 
@@ -224,6 +250,8 @@ def relu(a: np.ndarray) -> np.ndarray:
 def clamp(a: np.ndarray, min: object = None, max: object = None) -> np.ndarray:  # noqa: A002
     """Limit ``a`` to ``[min, max]``; either bound may be None, a scalar or an array."""
     # BEGIN SOLUTION 01
+    # TODO: a limited to [min, max]; either bound may be None, a scalar or an array; both None is an error.
+    # HINT: np.maximum then np.minimum through binary (promotion, shape errors); always return a new array.
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     out = a
@@ -243,6 +271,8 @@ def where(condition: np.ndarray, x: object, y: object) -> np.ndarray:
     """
     check_operands("where", x, y)
     # BEGIN SOLUTION 01
+    # TODO: x where condition else y, all three broadcast, x and y promoted PyTorch's way.
+    # HINT: two Python scalars get their inferred dtypes first (infer_numpy_dtype), or NumPy picks float64.
     if condition.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {condition.dtype}")
     if not isinstance(x, np.ndarray) and not isinstance(y, np.ndarray):

@@ -55,6 +55,9 @@ def mask_to_bias(mask: np.ndarray, dtype: np.dtype) -> np.ndarray:
 def softmax_rows_(scores: np.ndarray, masked: bool) -> np.ndarray:
     """Softmax over the last axis, in place. With ``masked``, rows of all −inf become 0."""
     # BEGIN SOLUTION 12
+    # TODO: softmax over the last axis in place; with masked, a row of all -inf becomes 0, not NaN
+    #   (§ How it is built, "Fully masked rows").
+    # HINT: the row max of such a row is -inf: shift it by 0 instead, and divide its zero sum by 1.
     top = scores.max(axis=-1, keepdims=True)
     if masked:
         top[np.isneginf(top)] = 0  # a fully masked row: exp(-inf - 0) = 0 everywhere
@@ -75,6 +78,10 @@ def attention_forward(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     ``out`` may be a preallocated array (any strides) to write the result into.
     """
     # BEGIN SOLUTION 12
+    # TODO: out = softmax(q k^T * scale + bias) v, with dropout on the probabilities (§ How it is built,
+    #   "One fused Function"); return (out, probs, keep) for backward.
+    # HINT: scale q before the matmul (a (T, D) multiply, not (T,
+    #   T)); add the bias in place when it broadcasts.
     scores = np.matmul(q * q.dtype.type(scale), np.swapaxes(k, -1, -2))
     if bias is not None:
         if np.broadcast_shapes(bias.shape, scores.shape) == scores.shape:
@@ -101,6 +108,9 @@ def attention_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(
     arrays for dq, dk and dv.
     """
     # BEGIN SOLUTION 12
+    # TODO: dv = P^T g, dP = g v^T, dS = P * (dP - rowsum(dP * P)), dq = dS k * scale, dk = dS^T q * scale
+    #   (§ How it is built, "One fused Function"); only the ones flagged in needs.
+    # HINT: rowsum(dP * P) equals rowsum(g * out): cheaper (T x D, not T x T); with dropout, dP *= keep.
     need_q, need_k, need_v, need_scores = needs
     scale = q.dtype.type(scale)
     dq = dk = dv = None

@@ -82,6 +82,10 @@ class BPETokenizer(Tokenizer):
         if not isinstance(text, str):
             raise TypeError(f"BPETokenizer.train: expected a str, got {type(text).__name__}")
         # BEGIN SOLUTION 10
+        # TODO: learn vocab_size - 256 - len(special_tokens) merges from text (§ How it is built, "BPE:
+        #   pre-split, then merge"): pre-split with the regex, count each distinct chunk once, learn_merges.
+        # HINT: chunks as UTF-8 bytes (errors="surrogatepass" keeps lone
+        #   surrogates); a too small vocab is an error.
         n_merges = int(vocab_size) - 256 - len(special_tokens)
         if n_merges < 0:
             raise ValueError(
@@ -132,6 +136,10 @@ class BPETokenizer(Tokenizer):
     def _encode_chunk(self, data: bytes) -> list[int]:
         """Apply the merges to one chunk, always the earliest-learned pair present first."""
         # BEGIN SOLUTION 10
+        # TODO: replay the merges on one chunk's bytes, always the earliest-learned pair present first
+        #   (§ How it is built, "Encoding").
+        # APPROACH: loop: find the adjacent pair with the lowest rank (self._ranks); none -> done; else merge
+        #   every occurrence of it (merge_pair) and repeat.
         ids = list(data)
         ranks = self._ranks
         while len(ids) >= 2:
@@ -148,6 +156,8 @@ class BPETokenizer(Tokenizer):
 
     def _decode_ordinary(self, ids: np.ndarray) -> str:
         # BEGIN SOLUTION 10
+        # TODO: join each id's bytes (self._bytes) and decode them as
+        #   UTF-8 (decode_utf8 handles broken sequences).
         table = self._bytes
         data = b"".join([table[i] for i in ids.tolist()])
         return decode_utf8(data)
@@ -214,6 +224,8 @@ def checked_merges(merges: list[Any]) -> list[tuple[int, int]]:
 def merge_pair(ids: list[int], pair: tuple[int, int], new_id: int) -> list[int]:
     """``ids`` with every non-overlapping occurrence of ``pair`` (left to right) replaced by ``new_id``."""
     # BEGIN SOLUTION 10
+    # TODO: ids with every non-overlapping occurrence of pair, left to right, replaced by new_id.
+    # EXAMPLE: merge_pair([1, 1, 1, 2], (1, 1), 9) == [9, 1, 2].
     a, b = pair
     out: list[int] = []
     i, n = 0, len(ids)
@@ -235,6 +247,11 @@ def learn_merges(words: list[list[int]], counts: list[int], n_merges: int) -> li
     is deterministic. ``words`` is rewritten in place.
     """
     # BEGIN SOLUTION 10
+    # TODO: up to n_merges merges from distinct words seen counts times: each time the most frequent pair
+    #   (ties: the smaller pair), merged everywhere (§ How it is built, "Training without rescanning").
+    # APPROACH: count pairs once and remember which words hold each pair; after a merge update only the
+    #   counts of the words that changed; a heap with lazy deletion finds the top pair.
+    # HINT: the naive version (recount everything after each merge) passes the tests too, just slowly.
     pair_counts: dict[tuple[int, int], int] = defaultdict(int)
     where: dict[tuple[int, int], set[int]] = defaultdict(set)
     for index, (word, count) in enumerate(zip(words, counts)):

@@ -43,6 +43,7 @@ class CharTokenizer(Tokenizer):
         if not isinstance(text, str):
             raise TypeError(f"CharTokenizer.train: expected a str, got {type(text).__name__}")
         # BEGIN SOLUTION 10
+        # TODO: the vocabulary: the sorted distinct code points of text (np.unique of _code_points(text)).
         self._codes = np.unique(_code_points(text))
         # END SOLUTION
         self.special_tokens = {}
@@ -61,6 +62,10 @@ class CharTokenizer(Tokenizer):
 
     def _encode_ordinary(self, text: str) -> list[int]:
         # BEGIN SOLUTION 10
+        # TODO: each character's id, its position in the sorted vocabulary,
+        #   vectorised (§ How it is built, "Characters, vectorised").
+        # HINT: np.searchsorted finds positions; a character not in the
+        #   vocabulary is a KeyError naming it and where.
         codes = _code_points(text)
         if codes.size == 0:
             return []
@@ -79,6 +84,7 @@ class CharTokenizer(Tokenizer):
 
     def _decode_ordinary(self, ids: np.ndarray) -> str:
         # BEGIN SOLUTION 10
+        # TODO: the text of ids: their code points as little-endian uint32 bytes, decoded as UTF-32.
         return self._codes[ids].astype("<u4").tobytes().decode("utf-32-le")
         # END SOLUTION
 

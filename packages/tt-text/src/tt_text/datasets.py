@@ -58,6 +58,9 @@ class TokenWindows:
 
     def __init__(self, tokens: object, block_size: int, stride: int | None = None) -> None:
         # BEGIN SOLUTION 10
+        # TODO: keep the stream as one int64 array and check the arguments (1-d integers,
+        #   block_size >= 1, at least block_size + 1 tokens, stride >= 1; default stride =
+        #   block_size) (§ How it is built, "Windows by fancy indexing").
         array = np.asarray(getattr(tokens, "array", tokens))
         if array.ndim != 1 or (array.size and array.dtype.kind not in "iu"):
             raise ValueError(f"TokenWindows: tokens must be a 1-d sequence of ints, got shape {array.shape}")
@@ -76,11 +79,15 @@ class TokenWindows:
 
     def __len__(self) -> int:
         # BEGIN SOLUTION 10
+        # TODO: the number of windows of block_size + 1 tokens starting every stride tokens.
+        # EXAMPLE: 11 tokens, block_size 4, stride 2: starts 0, 2, 4, 6 -> 4.
         return (self.tokens.size - self.block_size - 1) // self.stride + 1
         # END SOLUTION
 
     def __getitem__(self, index: int) -> tuple[Tensor, Tensor]:
         # BEGIN SOLUTION 10
+        # TODO: window index (negative counts from the end) as (x, y), y being x shifted by one token.
+        # HINT: out of range is an IndexError; reuse __getitems__ for one index.
         n = len(self)
         if not -n <= index < n:
             raise IndexError(f"TokenWindows: index {index} is out of range for {n} windows")
@@ -96,6 +103,9 @@ class TokenWindows:
     def windows(self, starts: np.ndarray) -> tuple[Tensor, Tensor]:
         """Inputs and targets of the windows starting at token positions ``starts``."""
         # BEGIN SOLUTION 10
+        # TODO: inputs and targets of the windows starting at starts, with one fancy index
+        #   (§ How it is built, "Windows by fancy indexing").
+        # HINT: starts[:, None] + arange(block_size + 1) gives every position; x drops the last, y the first.
         block = self.tokens[starts[:, None] + self._offsets]
         return Tensor.from_array(block[:, :-1]), Tensor.from_array(block[:, 1:])
         # END SOLUTION
@@ -105,6 +115,7 @@ class TokenWindows:
     ) -> tuple[Tensor, Tensor]:
         """``batch_size`` windows starting at uniformly random positions (any offset, not only strides)."""
         # BEGIN SOLUTION 10
+        # TODO: batch_size windows at uniformly random start positions (any offset), from the given generator.
         rng = tt_tensor.numpy_generator(generator)
         starts = rng.integers(0, self.tokens.size - self.block_size, size=batch_size)
         return self.windows(starts)
@@ -125,6 +136,7 @@ class TokenWindows:
 def split_tokens(tokens: object, val_fraction: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """Split a stream into train and validation parts: the last ``val_fraction`` is held out."""
     # BEGIN SOLUTION 10
+    # TODO: the stream cut in two: the first 1 - val_fraction for training, the rest for validation.
     if not 0 < val_fraction < 1:
         raise ValueError(f"split_tokens: val_fraction must be in (0, 1), got {val_fraction}")
     array = np.asarray(getattr(tokens, "array", tokens))
@@ -160,6 +172,9 @@ def load_tiny_shakespeare(root: str | os.PathLike[str] | None = None, download: 
             atomic rename.
     """
     # BEGIN SOLUTION 10
+    # TODO: find the text in root or the data folders, verify its checksum, or download it (if allowed)
+    #   atomically and verify it; a clear error naming where it looked otherwise.
+    # HINT: module 08's datasets do the same: data_roots() and the checksum check are given.
     roots = [Path(root)] if root is not None else data_roots()
     for folder in roots:
         for name in (TINY_SHAKESPEARE_FILE, "input.txt"):

@@ -43,6 +43,9 @@ class EmbeddingFunction(Function):
     @staticmethod
     def forward(ctx, weight, indices, padding_idx=None):
         # BEGIN SOLUTION 11
+        # TODO: the rows of weight picked by indices: output indices.shape +
+        #   (dim,) (§ How it is built, "Forward is a gather").
+        # HINT: check the ids first (integers, in [0, num_embeddings), the error naming the bad id); np.take.
         if indices.dtype.kind not in "iu":
             raise TypeError(f"embedding: indices must be integers, got dtype {indices.dtype}")
         if indices.size and (indices.min() < 0 or indices.max() >= weight.shape[0]):
@@ -59,6 +62,10 @@ class EmbeddingFunction(Function):
     @one_blas_thread()  # one small GEMM: a second thread only adds a rendezvous
     def backward(ctx, grad):
         # BEGIN SOLUTION 11
+        # TODO: the weight's gradient: row r is the sum of the incoming gradients of every position with id r,
+        #   the padding_idx row kept at 0 (§ How it is built, "Backward is a scatter-add").
+        # APPROACH: np.add.at(weight_grad, ids, grad) is correct but slow; the chapter's two fast ways: a
+        #   one-hot GEMM for small vocab * ids, else sort the ids and np.add.reduceat each run.
         (indices,) = ctx.saved_tensors
         rows = ctx.num_embeddings
         flat = indices.reshape(-1)
@@ -116,6 +123,9 @@ class Embedding(Module):
                 f"Embedding: padding_idx must be an int or None, got {type(padding_idx).__name__}"
             )
         # BEGIN SOLUTION 11
+        # TODO: check padding_idx (in [-num_embeddings, num_embeddings), negative
+        #   counted from the end), keep the sizes, make the (num_embeddings,
+        #   embedding_dim) float32 weight a Parameter, reset_parameters().
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(

@@ -24,6 +24,8 @@ import tt_tensor
 def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -> None:
     """Clear errors for sampling settings outside their ranges."""
     # BEGIN SOLUTION 13
+    # TODO: clear ValueErrors for temperature < 0, top_k < 1 and top_p outside (0, 1], each naming the value
+    #   (§ How it is built, "Generation").
     if temperature < 0:
         raise ValueError(f"generate: temperature must be >= 0 (0 means greedy), got {temperature}")
     if top_k is not None and top_k < 1:
@@ -36,6 +38,11 @@ def check_sampling(temperature: float, top_k: int | None, top_p: float | None) -
 def filter_logits(logits: np.ndarray, top_k: int | None = None, top_p: float | None = None) -> np.ndarray:
     """``(B, V)`` logits with every token outside the top-k / top-p set at −inf (a new array)."""
     # BEGIN SOLUTION 13
+    # TODO: (B, V) logits with every token outside the top-k and the top-p (nucleus) set at -inf, as a new
+    #   array (§ How it is built, "Generation").
+    # APPROACH: top-k: np.partition finds each row's k-th largest, drop what is below it; top-p: sort
+    #   descending, softmax, drop a token when the mass ranked above it already reaches top_p.
+    # HINT: the most likely token always stays; put the filtered values back in the original order.
     logits = np.array(logits, dtype=np.float64)
     vocab = logits.shape[-1]
     if top_k is not None and top_k < vocab:
@@ -64,6 +71,9 @@ def sample_next(
     """One token id per row of ``(B, V)`` logits, as an int64 array ``(B,)``."""
     check_sampling(temperature, top_k, top_p)
     # BEGIN SOLUTION 13
+    # TODO: one id per row of (B, V) logits: argmax at temperature 0, else sample softmax(logits / T) after
+    #   filter_logits, from the given generator (§ How it is built, "Generation").
+    # HINT: inverse CDF without a loop: draw u * total per row, count the cumulative masses <= it.
     if temperature == 0:
         return np.argmax(logits, axis=-1).astype(np.int64)
     scaled = filter_logits(np.asarray(logits, dtype=np.float64) / temperature, top_k, top_p)

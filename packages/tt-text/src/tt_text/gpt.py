@@ -70,6 +70,8 @@ class GPTConfig:
 
     def __post_init__(self) -> None:
         # BEGIN SOLUTION 13
+        # TODO: clear errors for a bad configuration: sizes >= 1, n_embd divisible by n_head, dropout in
+        #   [0, 1), positional "learned" or "sinusoidal" (§ How it is built, "Modules with nanoGPT's names").
         for name in ("vocab_size", "block_size", "n_layer", "n_head", "n_embd"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"GPTConfig: {name} must be a positive int, got {getattr(self, name)}")
@@ -91,6 +93,7 @@ class GPTConfig:
     def from_dict(cls, values: dict[str, object]) -> GPTConfig:
         """The inverse of :meth:`to_dict`; unknown keys are an error."""
         # BEGIN SOLUTION 13
+        # TODO: the inverse of to_dict: refuse unknown keys (naming them), then cls(**values).
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -186,6 +189,10 @@ class GPT(Module):
             raise ValueError(f"GPT: expected ids of shape (B, T), got {ids.shape}")
         start = 0 if past_key_values is None else self._cached_positions(ids, past_key_values)
         # BEGIN SOLUTION 13
+        # TODO: ids (B, T) -> final LayerNorm output (B, T, C): token + position embeddings (from start),
+        #   dropout, each block, ln_f (§ How it is built, "Modules with nanoGPT's names").
+        # HINT: start + T beyond block_size is an error naming both;
+        #   pass the cache arguments on to each block.
         length = ids.shape[1]
         if start + length > self.config.block_size:
             raise ValueError(
@@ -305,6 +312,8 @@ class GPT(Module):
     def _generate_uncached(self, ids, max_new_tokens, temperature, top_k, top_p, generator) -> np.ndarray:
         """Module 13's loop: the whole (cropped) context through the model for every new token."""
         # BEGIN SOLUTION 13
+        # TODO: max_new_tokens times: crop the context to block_size, next_token_logits, sample_next, append
+        #   (§ How it is built, "Generation"); module 18 makes this fast with a KV cache.
         for _ in range(max_new_tokens):
             context = ids[:, -self.config.block_size :]
             logits = self.next_token_logits(context)
@@ -341,6 +350,10 @@ class GPT(Module):
         if max_new_tokens <= 0:
             return ids
         # BEGIN SOLUTION 18
+        # TODO: prefill the prompt into a KVCache in one forward, then feed one new token per step: each step
+        #   attends over the cached keys and values instead of recomputing them (§ The idea).
+        # HINT: when the cache holds block_size positions there is no room left: recompute from the cropped
+        #   context (§ Where it lives, and why, "The context window").
         cache = KVCache.from_config(self.config, len(ids))
         plan = DecodePlan(self) if fast_decode_supported(self) else None  # NumPy fast path (tt_text.decode)
         logits = self.next_token_logits(ids[:, -block:], cache)  # prefill: the whole prompt at once

@@ -115,6 +115,10 @@ class KVCache:
                 f"(B, H, D) = {expected} as the cache was built; build a cache for this batch and model"
             )
         # BEGIN SOLUTION 18
+        # TODO: write the new (B, H, t, D) keys and values of layer layer_idx after
+        #   the ones stored (preallocated arrays, no concatenation), advance its
+        #   length, return every position filled so far (views).
+        # HINT: more than max_length positions is an error naming both numbers.
         start = self.lengths[layer_idx]
         stop = start + key.shape[2]
         if stop > self.max_length:

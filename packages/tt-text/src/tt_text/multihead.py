@@ -96,6 +96,8 @@ class MultiheadAttention(Module):
         embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim, 1)
         num_heads = check_count("MultiheadAttention", "num_heads", num_heads, 1)
         # BEGIN SOLUTION 12
+        # TODO: PyTorch's parameters: in_proj_weight (3E, E), in_proj_bias (3E,) or None, out_proj Linear(E,
+        #   E) (§ How it is built, "Layers"); embed_dim must divide by num_heads.
         if embed_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
@@ -132,6 +134,10 @@ class MultiheadAttention(Module):
         ``is_causal=True`` with no ``attn_mask`` applies the causal mask.
         """
         # BEGIN SOLUTION 12
+        # TODO: project q, k, v (one GEMM when query is key is value), split the heads,
+        #   attend with the merged masks, merge the heads, out_proj; weights averaged
+        #   over heads if asked (§ How it is built, "Layers").
+        # HINT: batch_first=False means (T, B, E): transpose in and out.
         self_attention = query is key and key is value
         if not self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
@@ -203,6 +209,8 @@ class CausalSelfAttention(Module):
     def __init__(self, n_embd: int, n_head: int, dropout: float = 0.0, bias: bool = True) -> None:
         super().__init__()
         # BEGIN SOLUTION 12
+        # TODO: nanoGPT's layout: c_attn Linear(n_embd, 3 n_embd) and c_proj
+        #   Linear(n_embd, n_embd); n_embd must divide by n_head.
         if n_embd % n_head:
             raise ValueError(f"CausalSelfAttention: n_embd={n_embd} must be divisible by n_head={n_head}")
         self.n_embd, self.n_head, self.dropout = n_embd, n_head, float(dropout)
@@ -222,6 +230,8 @@ class CausalSelfAttention(Module):
         if past_key_values is not None:
             return self.forward_cached(x, past_key_values, layer_idx, attn_mask)
         # BEGIN SOLUTION 12
+        # TODO: x (B, T, C): c_attn as one 2-D GEMM, packed_self_attention (causal), c_proj, dropout
+        #   (§ How it is built, "Packed self-attention: no copies").
         if x.ndim != 3 or x.shape[-1] != self.n_embd:
             raise ValueError(
                 f"CausalSelfAttention: expected input (B, T, {self.n_embd}), got {tuple(x.shape)}"
@@ -264,6 +274,10 @@ class CausalSelfAttention(Module):
                 f"CausalSelfAttention: expected input (B, T, {self.n_embd}), got {tuple(x.shape)}"
             )
         # BEGIN SOLUTION 18
+        # TODO: attention of t new positions over the cached ones and themselves: project the new positions
+        #   only, append their k and v to the cache (update), attend with q of the new positions (§ The idea).
+        # HINT: with t > 1 (the prefill) new position i may see keys up
+        #   to s + i only: a causal bias offset by s.
         batch, length, width = x.shape
         head_dim = width // self.n_head
         start = past_key_values.get_seq_length(layer_idx)

@@ -25,6 +25,9 @@ from tt_tensor import numpy_generator
 def sinusoidal_table(max_len: int, dim: int, base: float = 10000.0) -> np.ndarray:
     """The ``(max_len, dim)`` sinusoidal position table (float32); ``dim`` may be odd."""
     # BEGIN SOLUTION 11
+    # TODO: the (max_len, dim) table: even columns sin(pos * f_i), odd columns cos(pos * f_i), with
+    #   f_i = base ** (-2i / dim) (§ How it is built, "Positions are an addition").
+    # HINT: compute in float64 and return float32; for an odd dim there is one more sin column than cos.
     positions = np.arange(max_len, dtype=np.float64)[:, None]
     frequencies = np.exp(-math.log(base) * np.arange(0, dim, 2, dtype=np.float64) / dim)
     angles = positions * frequencies
@@ -63,6 +66,8 @@ class LearnedPositionalEmbedding(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 11
+        # TODO: x (B, T, C) plus the first T rows of the learned weight
+        #   (T checked against max_len: _check_length).
         length = _check_length("LearnedPositionalEmbedding", x, self.max_len)
         return x + self.weight[:length]
         # END SOLUTION
@@ -92,6 +97,7 @@ class SinusoidalPositionalEncoding(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 11
+        # TODO: x (B, T, C) plus the first T rows of the fixed table (the pe buffer) in x's dtype.
         length = _check_length("SinusoidalPositionalEncoding", x, self.max_len)
         return x + self.pe.array[:length].astype(x.array.dtype, copy=False)
         # END SOLUTION

@@ -70,6 +70,10 @@ class PackedSelfAttentionFunction(Function):
     @staticmethod
     def forward(ctx, qkv, n_head, is_causal, dropout_p, rng, mask=None):
         # BEGIN SOLUTION 12
+        # TODO: attention straight from the packed (B, T, 3C) projection: q, k and v are strided views of it,
+        #   no copies (§ How it is built, "Packed self-attention: no copies").
+        # APPROACH: reshape to (B, T, 3, H, D) and transpose each to (B, H, T, D); causal bias and mask;
+        #   attention_forward writes into an out laid out (B, T, H, D), so merging the heads is free.
         batch, length, width3 = qkv.shape
         width = width3 // 3
         head_dim = width // n_head
@@ -91,6 +95,8 @@ class PackedSelfAttentionFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 12
+        # TODO: the gradient of the packed qkv: attention_backward writes dq, dk, dv straight into views of
+        #   one (B, T, 3C) array, the layout forward read them from.
         qkv, out, probs, keep = ctx.saved_tensors
         batch, length, width3 = qkv.shape
         n_head = ctx.n_head
@@ -146,6 +152,9 @@ def scaled_dot_product_attention(
         (2, 4, 8, 16)
     """
     # BEGIN SOLUTION 12
+    # TODO: check the arguments as PyTorch does (shapes, is_causal with a mask, dropout_p), build the bias
+    #   from is_causal / attn_mask (bool masks: False is -inf), then the fused Function (§ How it is built,
+    #   "PyTorch's semantics, checked against PyTorch").
     for name, t in (("query", query), ("key", key), ("value", value)):
         if not isinstance(t, tt_tensor.Tensor) or t.ndim < 2:
             raise ValueError(f"scaled_dot_product_attention: {name} must be a tensor of shape (..., L, E)")

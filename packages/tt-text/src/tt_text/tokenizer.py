@@ -80,6 +80,9 @@ class Tokenizer:
         if not isinstance(text, str):
             raise TypeError(f"{type(self).__name__}.encode: expected a str, got {type(text).__name__}")
         # BEGIN SOLUTION 10
+        # TODO: the ids of text: ordinary text through _encode_ordinary, each special token (if allowed)
+        #   as its own id (§ How it is built, "A shared base").
+        # HINT: _special_pattern.finditer splits the text at the special tokens.
         if not allowed_special or self._special_pattern is None:
             return self._encode_ordinary(text)
         ids: list[int] = []
@@ -96,6 +99,8 @@ class Tokenizer:
         """The text of ``ids`` (a list, array or 1-d tensor of ints); ``decode(encode(s)) == s``."""
         self._check_trained("decode")
         # BEGIN SOLUTION 10
+        # TODO: the text of ids: out-of-range ids refused (an error naming the id and its position); runs of
+        #   ordinary ids decoded together, special ids as their strings.
         array = _as_id_array(ids, type(self).__name__)
         bad = (array < 0) | (array >= self.vocab_size)
         if bad.any():
@@ -143,6 +148,8 @@ class Tokenizer:
     def load(cls, path: str | os.PathLike[str]) -> Tokenizer:
         """Read a tokenizer written by :meth:`save`; a clear error for any other file."""
         # BEGIN SOLUTION 10
+        # TODO: read a tokenizer written by save (JSON), with a clear error for a missing file, another format
+        #   or another kind of tokenizer; then a new instance, _restore(payload), the special tokens, trained.
         path = Path(path)
         try:
             payload = json.loads(path.read_text(encoding="utf-8"))
@@ -200,6 +207,7 @@ class Tokenizer:
 
     def _check_trained(self, method: str) -> None:
         # BEGIN SOLUTION 10
+        # TODO: refuse to encode or decode before train (a RuntimeError naming the method and what to call).
         if not self._trained:
             raise RuntimeError(
                 f"{type(self).__name__}.{method}: the tokenizer has no vocabulary yet; call train(text, ...) "

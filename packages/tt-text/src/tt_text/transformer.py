@@ -38,6 +38,8 @@ class MLP(Module):
     ) -> None:
         super().__init__()
         # BEGIN SOLUTION 13
+        # TODO: GPT-2's MLP: c_fc Linear(n_embd, 4 n_embd),
+        #   GELU(approximate), c_proj Linear(4 n_embd, n_embd), Dropout.
         self.c_fc = tt_nn.Linear(n_embd, 4 * n_embd, bias=bias)
         self.gelu = tt_nn.GELU(approximate=gelu_approximate)
         self.c_proj = tt_nn.Linear(4 * n_embd, n_embd, bias=bias)
@@ -46,6 +48,7 @@ class MLP(Module):
 
     def forward(self, x: Tensor) -> Tensor:
         # BEGIN SOLUTION 13
+        # TODO: dropout(c_proj(gelu(c_fc(x)))).
         return self.dropout(self.c_proj(self.gelu(self.c_fc(x))))
         # END SOLUTION
 
@@ -89,6 +92,9 @@ class TransformerBlock(Module):
         cached ones; the rest of the block works position by position anyway.
         """
         # BEGIN SOLUTION 13
+        # TODO: pre-norm residual block: x + attn(ln_1(x)), then x +
+        #   mlp(ln_2(x)) (§ How it is built, "Fast paths").
+        # HINT: run the MLP on (B*T, C) rows: 2-D GEMMs are faster than batched ones.
         batch, length, width = x.shape
         x = x + self.attn(self.ln_1(x), attn_mask, past_key_values, layer_idx)
         flat = x.reshape(batch * length, width)  # the MLP as (B*T, C) @ (C, 4C) GEMMs

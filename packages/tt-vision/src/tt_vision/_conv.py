@@ -80,6 +80,10 @@ def conv_forward(x: np.ndarray, wmat: np.ndarray, bias, geometry: Geometry, out:
     Cost: one copy of n·Ho·Wo·kh·kw·C values, 2·n·Ho·Wo·kh·kw·C·C_out/g flops of GEMM.
     """
     # BEGIN SOLUTION 09
+    # TODO: out = im2col(x) @ W + bias, written into out (§ How it is built, "Convolution is one matrix
+    #   product"): x is channels-last (n, H, W, C), out (n, Ho, Wo, C_out).
+    # APPROACH: cols = im2col(x, geometry, out=cols); flatten each window (kh, kw, C/g) to one axis;
+    #   gemm(cols, wmat, out) handles the groups; add bias in place.
     cols = im2col(x, geometry, out=cols)  # (n, Ho, Wo, g, kh, kw, C/g): one row per output pixel
     gemm(cols.reshape(*cols.shape[:4], -1), wmat, out)
     if bias is not None:
@@ -102,6 +106,9 @@ def conv_backward(dy, x, wmat, geometry: Geometry, need_weight: bool, need_bias:
     Cost: dW one im2col and one GEMM; dX one GEMM and one col2im (kh·kw slice-adds).
     """
     # BEGIN SOLUTION 09
+    # TODO: (dW, db) and dX into dx (§ How it is built, "Convolution is one matrix product"):
+    #   dW = cols^T dY, db = dY summed over (n, Ho, Wo), dX = col2im(dY W^T), each only when asked.
+    # HINT: with groups, dY splits into (rows, g, C_out/g): one batched matmul per group.
     (kh, kw), _, _, _, groups = geometry
     n, ho, wo, c_out = dy.shape
     dw = db = None

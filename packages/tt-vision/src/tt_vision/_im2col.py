@@ -50,6 +50,11 @@ def im2col(x: np.ndarray, geometry: Geometry, out: np.ndarray | None = None) -> 
     Cost: one copy of N·Ho·Wo·kh·kw·C values (plus one of ``x`` if it is padded).
     """
     # BEGIN SOLUTION 09
+    # TODO: every window of x (N, H, W, C) as a C-contiguous (N, Ho, Wo, g, kh, kw, C/g) array
+    #   (§ How it is built, "Convolution is one matrix product" and "Layout decides the speed").
+    # APPROACH: pad (pad_nhwc); sliding_window_view over H and W with the dilated kernel size; take every
+    #   stride-th window and every dilation-th tap; reshape/transpose to the layout; one copy into cols.
+    # EXAMPLE: x (2, 5, 5, 3), 3x3 kernel, stride 1, no padding: cols (2, 3, 3, 1, 3, 3, 3).
     (kh, kw), (sh, sw), padding, (dh, dw), groups = geometry
     n, h, w, c = x.shape
     ho = output_size(h, kh, sh, padding[0], padding[1], dh)
@@ -81,6 +86,10 @@ def col2im(dcols: np.ndarray, x_shape: tuple[int, ...], geometry: Geometry, out:
     ``dcols`` is (N, Ho, Wo, g, kh, kw, C/g); the result is written into ``out`` if given.
     """
     # BEGIN SOLUTION 09
+    # TODO: the adjoint of im2col: add each window's gradient back onto the (N, H, W, C) input.
+    # APPROACH: loop over the kh * kw kernel offsets (not the pixels): offset (i, j) of every window is one
+    #   strided slice of the input (_offset_range gives it), so each offset is one vectorised +=.
+    # HINT: windows overlap when stride < kernel: add, never assign (the first offset may assign).
     (kh, kw), (sh, sw), padding, (dh, dw), groups = geometry
     n, h, w, c = x_shape
     ho, wo = dcols.shape[1:3]

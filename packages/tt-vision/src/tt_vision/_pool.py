@@ -97,6 +97,8 @@ def max_pool_forward(xp: np.ndarray, offsets: list, out: np.ndarray) -> np.ndarr
     offset reads for every output pixel. Cost: kh·kw element-wise passes.
     """
     # BEGIN SOLUTION 09
+    # TODO: out = the maximum over the kernel offsets of the padded xp (§ How it is built, "Pooling").
+    # HINT: offsets hold (rows, cols) slices: copy the first offset's slice, then np.maximum(..., out=out).
     rows, cols = offsets[0]
     np.copyto(out, xp[:, rows, cols])
     for rows, cols in offsets[1:]:
@@ -117,6 +119,10 @@ def max_pool_backward(
     gradient can be written, not added. Cost: about 3·kh·kw element-wise passes.
     """
     # BEGIN SOLUTION 09
+    # TODO: route dy to the first maximum of each window (PyTorch's tie
+    #   rule), into dxp (§ How it is built, "Pooling").
+    # APPROACH: per offset, hit = (xp slice == out) and not taken by an earlier offset; add dy * hit there.
+    # HINT: a NaN is its window's maximum; when windows tile (stride == kernel), assign instead of add.
     if not tiles:
         dxp[...] = 0
     nan = out.dtype.kind == "f" and bool(np.isnan(out).any())  # a NaN is its window's maximum
@@ -212,6 +218,8 @@ def avg_pool_forward(xp: np.ndarray, offsets: list, divisor) -> np.ndarray:
     ``divisor``: a number, or an (Ho, Wo, 1) array where windows count differently. Cost: kh·kw passes.
     """
     # BEGIN SOLUTION 09
+    # TODO: the window means of the padded xp: the sum over the kernel offsets, divided by divisor
+    #   (a number or an (Ho, Wo) array: _scale).
     rows, cols = offsets[0]
     out = xp[:, rows, cols].copy()
     for rows, cols in offsets[1:]:
@@ -223,6 +231,8 @@ def avg_pool_forward(xp: np.ndarray, offsets: list, divisor) -> np.ndarray:
 def avg_pool_backward(dy: np.ndarray, offsets: list, divisor, padded_shape: tuple, tiles: bool) -> np.ndarray:
     """Spread each output's gradient evenly over its window: the gradient of the padded input."""
     # BEGIN SOLUTION 09
+    # TODO: spread each output's gradient evenly over its window: share = dy / divisor added at every offset.
+    # HINT: when the windows tile (no overlap) each element is written once: assign into np.empty.
     share = _scale(dy, divisor)
     dxp = np.empty(padded_shape, dy.dtype) if tiles else np.zeros(padded_shape, dy.dtype)
     for rows, cols in offsets:
@@ -274,6 +284,8 @@ def adaptive_avg_pool_forward(xh: np.ndarray, ph: np.ndarray, pw: np.ndarray) ->
     needs no special case: the GEMMs beat ``xh.mean(axis=(1, 2))`` there too.
     """
     # BEGIN SOLUTION 09
+    # TODO: (N, H, W, C) -> (N, oh, ow, C) as Ph X Pw^T per channel: two matmuls with the averaging matrices
+    #   ph (oh, H) and pw (ow, W) (§ How it is built, "Pooling").
     n, h, w, c = xh.shape
     oh, ow = len(ph), len(pw)
     rows = np.matmul(ph, xh.reshape(n, h, w * c))  # (N, oh, W·C)
@@ -285,6 +297,8 @@ def adaptive_avg_pool_forward(xh: np.ndarray, ph: np.ndarray, pw: np.ndarray) ->
 def adaptive_avg_pool_backward(dy: np.ndarray, ph: np.ndarray, pw: np.ndarray) -> np.ndarray:
     """The (N, H, W, C) input gradient of :func:`adaptive_avg_pool_forward`: ``Phᵀ · dY · Pw``."""
     # BEGIN SOLUTION 09
+    # TODO: the input gradient Ph^T dY Pw: the same two matmuls transposed, in reverse order.
+    # HINT: output (1, 1) (global average pooling) is just dy / (H * W) broadcast.
     n, oh, ow, c = dy.shape
     h, w = ph.shape[1], pw.shape[1]
     if (oh, ow) == (1, 1):

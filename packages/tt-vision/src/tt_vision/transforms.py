@@ -127,6 +127,9 @@ class Normalize:
     def normalize(self, array: np.ndarray, inplace: bool = False) -> np.ndarray:
         """Normalise a ``(B, C, H, W)`` array; ``inplace`` overwrites a float input instead of copying it."""
         # BEGIN SOLUTION 08
+        # TODO: (x - mean) / std per channel of a (B, C, H, W) array; inplace overwrites a float input
+        #   (§ How it is built, "Batched augmentation, on raw pixels").
+        # HINT: multiply by 1/std (computed once) rather than divide; uint8 input gives float32.
         channels = array.shape[1]
         if len(self.mean) not in (1, channels) or len(self.std) not in (1, channels):
             raise ValueError(
@@ -241,6 +244,11 @@ class RandomCrop:
 
     def __call__(self, images: object) -> object:
         # BEGIN SOLUTION 08
+        # TODO: pad, then cut a size crop at a random offset per image, for the whole batch at once
+        #   (§ How it is built, "Batched augmentation, on raw pixels").
+        # HINT: a window view
+        #   (np.lib.stride_tricks.sliding_window_view) plus fancy
+        #   indexing avoids a Python loop.
         array, is_tensor, single = _unwrap(images)
         b, _, h, w = array.shape
         top, bottom, left, right = self._pads(h, w)
@@ -278,6 +286,8 @@ class RandomHorizontalFlip:
 
     def __call__(self, images: object) -> object:
         # BEGIN SOLUTION 08
+        # TODO: flip each image left-right with probability p, drawn per image from the transform's generator.
+        # HINT: only the chosen images move: out[flip] = array[flip, ..., ::-1].
         array, is_tensor, single = _unwrap(images)
         flip = numpy_generator(self.generator).random(len(array)) < self.p
         out = array.copy()

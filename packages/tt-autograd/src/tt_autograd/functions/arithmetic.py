@@ -22,6 +22,7 @@ class AddFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a + b (module 01's pointwise.binary), remembering both shapes for backward.
         ctx.shapes = (_shape(a), _shape(b))
         return pointwise.binary("add", np.add, a, b)
         # END SOLUTION
@@ -29,6 +30,7 @@ class AddFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad to each input that needs it, reduced to its shape (§ How it is built, "One unbroadcast").
         need_a, need_b = ctx.needs_input_grad
         return (
             unbroadcast(grad, ctx.shapes[0]) if need_a else None,
@@ -41,6 +43,7 @@ class SubFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a - b, remembering both shapes for backward.
         ctx.shapes = (_shape(a), _shape(b))
         return pointwise.binary("sub", np.subtract, a, b)
         # END SOLUTION
@@ -48,6 +51,7 @@ class SubFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad to a, -grad to b, each reduced to its input's shape (unbroadcast), only where needed.
         need_a, need_b = ctx.needs_input_grad
         return (
             unbroadcast(grad, ctx.shapes[0]) if need_a else None,
@@ -60,6 +64,7 @@ class MulFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a * b, saving both for backward.
         ctx.save_for_backward(a, b)
         return pointwise.binary("mul", np.multiply, a, b)
         # END SOLUTION
@@ -67,6 +72,7 @@ class MulFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * b to a and grad * a to b, each unbroadcast to its input's shape, only where needed.
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (
@@ -80,6 +86,8 @@ class DivFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a / b with module 01's division rules (a may be the
+        #   Python scalar of 3 / t); save b and the output.
         out = pointwise.true_divide(a, b) if isinstance(a, np.ndarray) else pointwise.rtrue_divide(b, a)
         ctx.save_for_backward(b, out)
         ctx.shapes = (_shape(a), _shape(b))
@@ -89,6 +97,7 @@ class DivFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: d/da = grad / b and d/db = -grad * out / b, each unbroadcast, only where needed.
         b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad / b
@@ -103,12 +112,14 @@ class NegFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: -a.
         return np.negative(a)
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: -grad.
         return (-grad,)
         # END SOLUTION
 
@@ -119,6 +130,7 @@ class PowFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a ** b (either may be the scalar); save a, b and the output.
         out = pointwise.power(a, b) if isinstance(a, np.ndarray) else pointwise.binary("pow", np.power, a, b)
         ctx.save_for_backward(a, b, out)
         return out
@@ -127,6 +139,8 @@ class PowFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: d/da = grad * b * a**(b - 1), d/db = grad * out * log(a), each unbroadcast, only where needed.
+        # HINT: PyTorch's rules: d/da is 0 where b == 0 (even at a == 0); for d/db take log(a) as 0 at a == 0.
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         grad_a = grad_b = None
@@ -151,6 +165,7 @@ class MaximumFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: elementwise maximum or minimum (ctx.op, ctx.ufunc); save both inputs.
         ctx.save_for_backward(a, b)
         return pointwise.binary(ctx.op, ctx.ufunc, a, b)
         # END SOLUTION
@@ -160,6 +175,7 @@ class MaximumFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: the gradient goes to the winner; on a tie it is split half and half, as in PyTorch.
         a, b = ctx.saved_tensors
         wins = (a > b) if ctx.op == "maximum" else (a < b)
         share = np.where(wins, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.dtype)
@@ -179,6 +195,7 @@ class WhereFunction(Function):
     @staticmethod
     def forward(ctx, condition, x, y):
         # BEGIN SOLUTION 02
+        # TODO: where(condition, x, y); save the condition and the shapes of x and y.
         ctx.save_for_backward(condition)
         ctx.shapes = (_shape(x), _shape(y))
         return pointwise.where(condition, x, y)
@@ -187,6 +204,8 @@ class WhereFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad where condition to x, grad elsewhere to y (0 in the other
+        #   places), each unbroadcast; the condition gets None.
         (condition,) = ctx.saved_tensors
         _, need_x, need_y = ctx.needs_input_grad
         zero = grad.dtype.type(0)
@@ -204,6 +223,7 @@ class ClampFunction(Function):
     @staticmethod
     def forward(ctx, a, min=None, max=None):  # noqa: A002
         # BEGIN SOLUTION 02
+        # TODO: clamp(a, min, max); save a and the bounds.
         ctx.save_for_backward(a)
         ctx.bounds = (min, max)
         return pointwise.clamp(a, min, max)
@@ -212,6 +232,7 @@ class ClampFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad where min <= a <= max, 0 outside (the bound itself counts as inside, as in PyTorch).
         (a,) = ctx.saved_tensors
         low, high = ctx.bounds
         inside = np.ones(a.shape, dtype=bool)

@@ -23,6 +23,7 @@ class GetItemFunction(Function):
     @staticmethod
     def forward(ctx, a, key):
         # BEGIN SOLUTION 02
+        # TODO: a[key] (module 01's getitem); remember a's shape, dtype and the key.
         ctx.shape, ctx.dtype, ctx.key = a.shape, a.dtype, key
         return indexing.getitem(a, key)
         # END SOLUTION
@@ -30,6 +31,10 @@ class GetItemFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zeros of a's shape with grad placed at key (§ How it is
+        #   built, "Scatter-add for repeated indices").
+        # HINT: with an integer-array key an index may repeat:
+        #   np.add.at adds, plain assignment would overwrite.
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         if _has_integer_array(ctx.key):
             np.add.at(out, ctx.key, grad)
@@ -43,6 +48,7 @@ class GatherFunction(Function):
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
+        # TODO: gather along dim; save the index and remember a's shape and the (non-negative) dim.
         ctx.shape, ctx.dim = a.shape, dim % max(a.ndim, 1)
         ctx.save_for_backward(index)
         return indexing.gather(a, dim, index)
@@ -51,6 +57,8 @@ class GatherFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zeros of a's shape with grad scatter-added at index along dim
+        #   (np.put_along_axis would overwrite repeats: add them).
         (index,) = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         where = list(np.indices(index.shape, sparse=True))
@@ -64,6 +72,7 @@ class IndexSelectFunction(Function):
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
+        # TODO: index_select along dim; save the index and remember a's shape and the (non-negative) dim.
         ctx.shape, ctx.dim = a.shape, dim % max(a.ndim, 1)
         ctx.save_for_backward(index)
         return indexing.index_select(a, dim, index)
@@ -72,6 +81,7 @@ class IndexSelectFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zeros of a's shape; np.add.at the grad's slices back at index along dim (indices may repeat).
         (index,) = ctx.saved_tensors
         out = np.zeros(ctx.shape, dtype=grad.dtype)
         np.add.at(out, (slice(None),) * ctx.dim + (index,), grad)
@@ -83,6 +93,7 @@ class MaskedFillFunction(Function):
     @staticmethod
     def forward(ctx, a, mask, value):
         # BEGIN SOLUTION 02
+        # TODO: masked_fill(a, mask, value); save the mask and a's shape.
         ctx.save_for_backward(mask)
         ctx.shape = a.shape
         return indexing.masked_fill(a, mask, value)
@@ -91,6 +102,7 @@ class MaskedFillFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad with zeros where the mask is true (those elements were overwritten), in a's shape.
         (mask,) = ctx.saved_tensors
         out = np.where(mask, grad.dtype.type(0), grad)
         return (np.broadcast_to(out, ctx.shape) if out.shape != ctx.shape else out, None, None)
@@ -103,6 +115,7 @@ class TriangleFunction(Function):
     @staticmethod
     def forward(ctx, a, op, diagonal):
         # BEGIN SOLUTION 02
+        # TODO: tril or triu of a (module 01's triangle); remember op and diagonal.
         ctx.op, ctx.diagonal = op, diagonal
         return indexing.triangle(op, a, diagonal)
         # END SOLUTION
@@ -110,5 +123,6 @@ class TriangleFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: the same triangle of grad: the zeroed part gets no gradient.
         return (indexing.triangle(ctx.op, grad, ctx.diagonal),)
         # END SOLUTION

@@ -20,6 +20,7 @@ class MatMulFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a @ b (module 01's matmul); save both.
         ctx.save_for_backward(a, b)
         return linalg.matmul(a, b)
         # END SOLUTION
@@ -27,6 +28,11 @@ class MatMulFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad_a = grad @ b^T and grad_b = a^T @ grad, unbroadcast over batch dims, each only if needed.
+        # APPROACH: first make 1-D operands 2-D (a as a row, b as a column) and put the dims forward dropped
+        #   back into grad; compute; reshape each result to its input's shape.
+        # EXAMPLE: a (4, 2, 3) @ b (3, 5): grad_b (3, 5) sums over the
+        #   batch: a.reshape(-1, 3).T @ g.reshape(-1, 5).
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a2 = a[None, :] if a.ndim == 1 else a

@@ -28,6 +28,7 @@ class SumFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
+        # TODO: sum over dim; remember a's shape, dim and keepdim.
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         return reduce.sum(a, dim, keepdim)
         # END SOLUTION
@@ -35,6 +36,7 @@ class SumFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad broadcast back to a's shape (expand_reduced restores the reduced dims when not keepdim).
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad, ctx.shape),)
         # END SOLUTION
@@ -44,6 +46,7 @@ class MeanFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
+        # TODO: mean over dim; remember a's shape, dim and keepdim.
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         return reduce.mean(a, dim, keepdim)
         # END SOLUTION
@@ -51,6 +54,7 @@ class MeanFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad / n broadcast back to a's shape, n the number of elements averaged (module 01's count).
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad / reduce.count(ctx.shape, ctx.dim), ctx.shape),)
         # END SOLUTION
@@ -62,6 +66,7 @@ class VarFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, correction=1, keepdim=False):
         # BEGIN SOLUTION 02
+        # TODO: the variance with correction; save the centred input and the divisor n - correction.
         a = pointwise.as_float(a)  # integer input: the default float dtype, as tt-tensor's var gives
         axes = normalize_dims("var", dim, a.ndim)
         centered = a - a.mean(axis=axes, keepdims=True)
@@ -74,6 +79,7 @@ class VarFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * 2 (a - mean) / (n - correction), grad expanded to a's shape; NaN if the divisor is 0.
         (centered,) = ctx.saved_tensors
         grad = expand_reduced(grad, centered.ndim, ctx.dim, ctx.keepdim)
         return (grad * centered * (2.0 / ctx.divisor if ctx.divisor else np.nan),)
@@ -86,6 +92,7 @@ class AmaxFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False, largest=True):
         # BEGIN SOLUTION 02
+        # TODO: amax (largest) or amin over dim; save a and the result.
         out = (reduce.amax if largest else reduce.amin)(a, dim, keepdim)
         ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
@@ -95,6 +102,8 @@ class AmaxFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: the gradient split evenly among the elements equal to the extreme (PyTorch's amax rule).
+        # HINT: winners = (a == out) in grad's dtype; divide by the number of winners along the reduced dims.
         a, out = ctx.saved_tensors
         out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
@@ -111,6 +120,7 @@ class TakeAlongDimFunction(Function):
     @staticmethod
     def forward(ctx, a, indices, dim, keepdim):
         # BEGIN SOLUTION 02
+        # TODO: the values at indices along dim (max/min with dim, module 01's extreme); save the indices.
         ctx.shape, ctx.dim, ctx.keepdim = a.shape, dim, keepdim
         ctx.save_for_backward(indices)
         if a.ndim == 0:
@@ -123,6 +133,8 @@ class TakeAlongDimFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zeros of a's shape with grad put at indices along dim
+        #   (np.put_along_axis); 0-d a gets grad itself.
         (indices,) = ctx.saved_tensors
         if not ctx.shape:
             return (grad,)
@@ -138,6 +150,7 @@ class LogSumExpFunction(Function):
     @staticmethod
     def forward(ctx, a, dim, keepdim=False):
         # BEGIN SOLUTION 02
+        # TODO: logsumexp over dim; save a and the result.
         out = reduce.logsumexp(a, dim, keepdim)
         ctx.save_for_backward(a, out)
         ctx.dim, ctx.keepdim = dim, keepdim
@@ -147,6 +160,7 @@ class LogSumExpFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * exp(a - out) (the softmax), with grad and out expanded back to a's shape.
         a, out = ctx.saved_tensors
         out = expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
@@ -160,6 +174,7 @@ class ProdFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
+        # TODO: prod over dim; save a.
         ctx.save_for_backward(a)
         ctx.dim, ctx.keepdim = dim, keepdim
         return reduce.prod(a, dim, keepdim)
@@ -168,6 +183,8 @@ class ProdFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: each element's gradient is grad times the product of the others along dim.
+        # HINT: not out / a: that divides by 0 when an element is 0 (_others_product multiplies the others).
         (a,) = ctx.saved_tensors
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
         axes = normalize_dims("prod", ctx.dim, a.ndim)
@@ -194,6 +211,7 @@ class CumsumFunction(Function):
     @staticmethod
     def forward(ctx, a, dim):
         # BEGIN SOLUTION 02
+        # TODO: cumulative sum along dim.
         ctx.dim = dim
         return np.cumsum(a, axis=dim)
         # END SOLUTION
@@ -201,5 +219,6 @@ class CumsumFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: the reversed cumulative sum of grad along dim (flip, cumsum, flip).
         return (np.flip(np.cumsum(np.flip(grad, ctx.dim), axis=ctx.dim), ctx.dim),)
         # END SOLUTION

@@ -26,6 +26,7 @@ class StepFunction(Function):
     @staticmethod
     def forward(ctx, a, kind):
         # BEGIN SOLUTION 02
+        # TODO: floor, ceil, round, trunc or sign (STEPS[kind]); remember a's shape and dtype.
         ctx.shape, ctx.dtype = a.shape, a.dtype
         return STEPS[kind](a)
         # END SOLUTION
@@ -33,6 +34,7 @@ class StepFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zeros (§ PyTorch's rules, kept, "Step functions have a zero gradient").
         return (np.zeros(ctx.shape, dtype=grad.dtype),)
         # END SOLUTION
 
@@ -43,6 +45,7 @@ class FloorDivideFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a // b (module 01's floor_divide); remember both shapes.
         ctx.shapes = (_shape(a), _shape(b))
         return pointwise.floor_divide(a, b)
         # END SOLUTION
@@ -50,6 +53,7 @@ class FloorDivideFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: zero gradients of each input's shape, only where needed (a step function).
         return tuple(
             np.zeros(shape, dtype=grad.dtype) if need else None
             for shape, need in zip(ctx.shapes, ctx.needs_input_grad)
@@ -63,6 +67,7 @@ class RemainderFunction(Function):
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
+        # TODO: a mod b (Python's sign rule); save both and their shapes.
         ctx.save_for_backward(a, b)
         ctx.shapes = (_shape(a), _shape(b))
         return pointwise.remainder(a, b)
@@ -71,6 +76,7 @@ class RemainderFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: d/da = grad, d/db = -grad * floor(a / b), each unbroadcast, only where needed.
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         return (

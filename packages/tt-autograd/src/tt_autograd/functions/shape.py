@@ -20,6 +20,7 @@ class ViewFunction(Function):
     @staticmethod
     def forward(ctx, a, kernel, args):
         # BEGIN SOLUTION 02
+        # TODO: apply the shape kernel (reshape, view, flatten, squeeze, ...); remember a's shape.
         ctx.shape = a.shape
         return kernel(a, *args)
         # END SOLUTION
@@ -27,6 +28,7 @@ class ViewFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad reshaped back to a's shape.
         return (grad.reshape(ctx.shape),)
         # END SOLUTION
 
@@ -35,6 +37,7 @@ class PermuteFunction(Function):
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
+        # TODO: a with its axes permuted; remember the permutation.
         ctx.axes = axes
         return a.transpose(axes)
         # END SOLUTION
@@ -42,6 +45,7 @@ class PermuteFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad permuted back with the inverse permutation (np.argsort of the axes).
         return (grad.transpose(np.argsort(ctx.axes)),)
         # END SOLUTION
 
@@ -50,6 +54,7 @@ class ExpandFunction(Function):
     @staticmethod
     def forward(ctx, a, sizes):
         # BEGIN SOLUTION 02
+        # TODO: a broadcast to sizes (module 01's expand); remember a's shape.
         ctx.shape = a.shape
         return shaping.expand(a, sizes)
         # END SOLUTION
@@ -57,6 +62,7 @@ class ExpandFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: unbroadcast grad to a's shape.
         return (unbroadcast(grad, ctx.shape),)
         # END SOLUTION
 
@@ -67,6 +73,7 @@ class RepeatFunction(Function):
     @staticmethod
     def forward(ctx, a, sizes):
         # BEGIN SOLUTION 02
+        # TODO: a tiled by sizes (a tuple or separate ints); remember a's shape and the sizes.
         ctx.shape = a.shape
         ctx.sizes = (
             tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
@@ -77,6 +84,9 @@ class RepeatFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: sum the copies: reshape grad to interleaved (repeat, size) pairs and sum over the repeat axes.
+        # EXAMPLE: a (2, 3) repeated (2, 2): grad (4, 6) -> reshape (2, 2, 2, 3) -> sum axes 0 and 2 -> (2,
+        #   3).
         padded = (1,) * (len(ctx.sizes) - len(ctx.shape)) + ctx.shape
         split = [n for pair in zip(ctx.sizes, padded) for n in pair]
         summed = grad.reshape(split).sum(axis=tuple(range(0, len(split), 2)))
@@ -88,6 +98,7 @@ class FlipFunction(Function):
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
+        # TODO: a reversed along axes; remember them.
         ctx.axes = axes
         return np.flip(a, axes)
         # END SOLUTION
@@ -95,6 +106,7 @@ class FlipFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad reversed along the same axes.
         return (np.flip(grad, ctx.axes),)
         # END SOLUTION
 
@@ -103,6 +115,7 @@ class CatFunction(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02
+        # TODO: concatenate along dim; remember the (non-negative) axis and each input's size along it.
         out = shaping.cat(list(arrays), dim)
         ctx.axis = dim % out.ndim
         ctx.sizes = [a.shape[ctx.axis] for a in arrays]
@@ -112,6 +125,7 @@ class CatFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad split at the cumulative sizes along the axis: one piece per input.
         return tuple(np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=ctx.axis))
         # END SOLUTION
 
@@ -120,6 +134,7 @@ class StackFunction(Function):
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02
+        # TODO: stack along a new dim; remember the (non-negative) axis.
         out = shaping.stack(list(arrays), dim)
         ctx.axis = dim % out.ndim
         return out
@@ -128,5 +143,6 @@ class StackFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: one slice of grad along the stacking axis per input (np.moveaxis to the front, then unpack).
         return tuple(np.moveaxis(grad, ctx.axis, 0))
         # END SOLUTION

@@ -17,6 +17,7 @@ class ExpFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: exp(a) in a float dtype (as_float); save the output: backward reuses it.
         out = np.exp(pointwise.as_float(a))
         ctx.save_for_backward(out)
         return out
@@ -25,6 +26,7 @@ class ExpFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * exp(a), the saved output.
         (out,) = ctx.saved_tensors
         return (grad * out,)
         # END SOLUTION
@@ -34,6 +36,7 @@ class LogFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: log(a) in a float dtype; save a.
         a = pointwise.as_float(a)
         ctx.save_for_backward(a)
         return np.log(a)
@@ -42,6 +45,7 @@ class LogFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad / a.
         (a,) = ctx.saved_tensors
         return (grad / a,)
         # END SOLUTION
@@ -51,6 +55,7 @@ class SqrtFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: sqrt(a) in a float dtype; save the output.
         out = np.sqrt(pointwise.as_float(a))
         ctx.save_for_backward(out)
         return out
@@ -59,6 +64,7 @@ class SqrtFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * 0.5 / sqrt(a), from the saved output.
         (out,) = ctx.saved_tensors
         return (grad * 0.5 / out,)
         # END SOLUTION
@@ -68,6 +74,7 @@ class ReciprocalFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: 1 / a in a float dtype; save the output.
         out = np.reciprocal(pointwise.as_float(a))
         ctx.save_for_backward(out)
         return out
@@ -76,6 +83,7 @@ class ReciprocalFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: -grad / a^2, i.e. -grad * out * out.
         (out,) = ctx.saved_tensors
         return (-grad * out * out,)
         # END SOLUTION
@@ -85,6 +93,7 @@ class AbsFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: |a|; save a.
         ctx.save_for_backward(a)
         return np.abs(a)
         # END SOLUTION
@@ -92,6 +101,7 @@ class AbsFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * sign(a) (0 at a == 0, as in PyTorch).
         (a,) = ctx.saved_tensors
         return (grad * np.sign(a),)
         # END SOLUTION
@@ -101,6 +111,7 @@ class SinFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: sin(a) in a float dtype; save a.
         a = pointwise.as_float(a)
         ctx.save_for_backward(a)
         return np.sin(a)
@@ -109,6 +120,7 @@ class SinFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * cos(a).
         (a,) = ctx.saved_tensors
         return (grad * np.cos(a),)
         # END SOLUTION
@@ -118,6 +130,7 @@ class CosFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: cos(a) in a float dtype; save a.
         a = pointwise.as_float(a)
         ctx.save_for_backward(a)
         return np.cos(a)
@@ -126,6 +139,7 @@ class CosFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: -grad * sin(a).
         (a,) = ctx.saved_tensors
         return (-grad * np.sin(a),)
         # END SOLUTION
@@ -135,6 +149,7 @@ class TanhFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: tanh(a) in a float dtype; save the output.
         out = np.tanh(pointwise.as_float(a))
         ctx.save_for_backward(out)
         return out
@@ -143,6 +158,7 @@ class TanhFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * (1 - tanh^2), from the saved output.
         (out,) = ctx.saved_tensors
         return (grad * (1 - out * out),)
         # END SOLUTION
@@ -152,6 +168,7 @@ class SigmoidFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: module 01's stable sigmoid; save the output.
         out = pointwise.sigmoid(a)
         ctx.save_for_backward(out)
         return out
@@ -160,6 +177,7 @@ class SigmoidFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad * s * (1 - s), from the saved output s.
         (out,) = ctx.saved_tensors
         return (grad * out * (1 - out),)
         # END SOLUTION
@@ -169,6 +187,7 @@ class ReLUFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: module 01's relu; save the output.
         out = pointwise.relu(a)
         ctx.save_for_backward(out)
         return out
@@ -177,6 +196,8 @@ class ReLUFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad where the output is positive, 0 elsewhere (0 at exactly 0, as in PyTorch).
+        # HINT: grad * (out > 0), a bool-mask multiply, is faster than np.where.
         (out,) = ctx.saved_tensors
         return (grad * (out > 0),)  # a bool-mask multiply: ~8x faster than np.where here
         # END SOLUTION
@@ -188,12 +209,14 @@ class CopyFunction(Function):
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
+        # TODO: a C-contiguous copy of a (clone / contiguous).
         return np.array(a, copy=True, order="C")
         # END SOLUTION
 
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad unchanged.
         return (grad,)
         # END SOLUTION
 
@@ -204,6 +227,7 @@ class CastFunction(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         # BEGIN SOLUTION 02
+        # TODO: a in dtype; remember the input's dtype.
         ctx.input_dtype = a.dtype
         return a.astype(dtype)
         # END SOLUTION
@@ -211,5 +235,6 @@ class CastFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
+        # TODO: grad cast back to the input's dtype.
         return (grad.astype(ctx.input_dtype),)
         # END SOLUTION

@@ -91,6 +91,9 @@ class GELUFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
+        # TODO: the derivative Phi(x) + x * phi(x) (exact, phi the normal density) or, for "tanh",
+        #   0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2); times grad (§ How it is built).
+        # HINT: reuse what forward saved (Phi(x) or t); phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
         x, saved = ctx.saved_tensors
         # Each derivative is an in-place chain on one block of (x, saved, grad) at a time.
         if ctx.approximate == "tanh":
@@ -131,6 +134,8 @@ class SiLUFunction(Function):
     @staticmethod
     def forward(ctx, x):
         # BEGIN SOLUTION 03
+        # TODO: x * sigmoid(x); save x and the sigmoid for backward.
+        # HINT: tt_tensor's pointwise.sigmoid is module 01's stable one.
         s = pointwise.sigmoid(x)
         ctx.save_for_backward(x, s)
         return x * s
@@ -139,6 +144,7 @@ class SiLUFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
+        # TODO: grad * (s + x s (1 - s)) with s = sigmoid(x), from what forward saved.
         x, s = ctx.saved_tensors
         return (grad * s * (1.0 + x * (1.0 - s)),)
         # END SOLUTION
@@ -183,6 +189,8 @@ class LogSoftmaxFunction(Function):
     @staticmethod
     def forward(ctx, x, dim):
         # BEGIN SOLUTION 03
+        # TODO: x - max - log(sum(exp(x - max))) along dim, never log(softmax(x)) (§ How it is built,
+        #   "Stable by construction"); save the output for backward.
         y = x - x.max(axis=dim, keepdims=True)
         y -= np.log(np.exp(y).sum(axis=dim, keepdims=True))
         ctx.dim = dim
@@ -193,6 +201,7 @@ class LogSoftmaxFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
+        # TODO: grad - softmax * sum(grad) along dim, with softmax = exp(y) from the saved output y.
         (y,) = ctx.saved_tensors
         dx = np.exp(y)
         dx *= -grad.sum(axis=ctx.dim, keepdims=True)
@@ -229,6 +238,8 @@ def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names
         tensor([0., 2.])
     """
     # BEGIN SOLUTION 03
+    # TODO: max(input, 0): tt-autograd's relu primitive
+    #   (Tensor.relu) after checking the argument (tensor_arg).
     return tensor_arg("relu", input).relu()
     # END SOLUTION
 
@@ -242,6 +253,7 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # n
         inplace: accepted for compatibility; the result is a new tensor.
     """
     # BEGIN SOLUTION 03
+    # TODO: LeakyReLUFunction.apply on the checked float input (float_arg), negative_slope as a float.
     return LeakyReLUFunction.apply(float_arg("leaky_relu", input), negative_slope=float(negative_slope))
     # END SOLUTION
 
@@ -259,6 +271,7 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
         tensor([0.0000, 0.8413])
     """
     # BEGIN SOLUTION 03
+    # TODO: refuse an approximate other than "none" or "tanh" (a ValueError naming it), then GELUFunction.
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELUFunction.apply(float_arg("gelu", input), approximate=approximate)
@@ -268,6 +281,7 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 def silu(input, inplace: bool = False):  # noqa: A002
     """``x * sigmoid(x)`` element-wise (swish). ``inplace`` is accepted; the result is a new tensor."""
     # BEGIN SOLUTION 03
+    # TODO: SiLUFunction.apply on the checked float input (float_arg).
     return SiLUFunction.apply(float_arg("silu", input))
     # END SOLUTION
 
@@ -275,6 +289,7 @@ def silu(input, inplace: bool = False):  # noqa: A002
 def sigmoid(input):  # noqa: A002
     """``1 / (1 + exp(-x))`` element-wise, stable for any input."""
     # BEGIN SOLUTION 03
+    # TODO: the sigmoid primitive of tt-autograd (Tensor.sigmoid) after checking the argument (tensor_arg).
     return tensor_arg("sigmoid", input).sigmoid()
     # END SOLUTION
 
@@ -282,6 +297,7 @@ def sigmoid(input):  # noqa: A002
 def tanh(input):  # noqa: A002
     """Hyperbolic tangent element-wise."""
     # BEGIN SOLUTION 03
+    # TODO: the tanh primitive of tt-autograd (Tensor.tanh) after checking the argument (tensor_arg).
     return tensor_arg("tanh", input).tanh()
     # END SOLUTION
 
@@ -303,6 +319,8 @@ def softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: object =
         tensor([[1., 0.]])
     """
     # BEGIN SOLUTION 03
+    # TODO: SoftmaxFunction along dim through _normalised, which picks PyTorch's legacy dim when dim is
+    #   None (with a warning) and applies dtype (§ How it is built, "PyTorch's rules").
     return _normalised(SoftmaxFunction, "softmax", input, dim, dtype)
     # END SOLUTION
 
@@ -320,6 +338,7 @@ def log_softmax(input, dim: int | None = None, _stacklevel: int = 3, dtype: obje
         tensor([ 0.e+00, -2.e+04])
     """
     # BEGIN SOLUTION 03
+    # TODO: LogSoftmaxFunction along dim through _normalised, as softmax does.
     return _normalised(LogSoftmaxFunction, "log_softmax", input, dim, dtype)
     # END SOLUTION
 

@@ -22,6 +22,10 @@ class DropoutFunction(Function):
     @staticmethod
     def forward(ctx, x, p):
         # BEGIN SOLUTION 04
+        # TODO: inverted dropout: zero each element with probability p, scale the kept ones by 1 / (1 - p)
+        #   (§ How it is built, "Dropout"); save the mask for backward.
+        # HINT: draw from default_generator.numpy (so manual_seed
+        #   reproduces it) in x's float dtype; p = 1 zeroes all.
         draw_dtype = x.dtype if x.dtype in (np.float32, np.float64) else np.float64
         keep = default_generator.numpy.random(x.shape, dtype=draw_dtype) >= p
         mask = keep.astype(x.dtype)
@@ -34,6 +38,7 @@ class DropoutFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
+        # TODO: the gradient: grad times the saved (scaled) mask.
         (mask,) = ctx.saved_tensors
         return (grad * mask,)
         # END SOLUTION
@@ -53,6 +58,7 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
         tensor([2., 0., 2., 2.])
     """
     # BEGIN SOLUTION 04
+    # TODO: check 0 <= p <= 1; return the input itself when not training or p == 0; else DropoutFunction.
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout: probability has to be between 0 and 1, but got {p}")
     x = float_arg("dropout", input)

@@ -55,7 +55,11 @@ def _horner(z: np.ndarray, top: float, coefficients: tuple[float, ...], denomina
 
     In place on two work arrays: no temporaries inside the loop.
     """
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) Cody's rational function num/den by Horner's rule, on arrays (§ How it is built).
+    # APPROACH: num starts as top * z and den as z; for each coefficient pair but the last,
+    #   add it and multiply by z; add the last pair; divide. Update two arrays in place (+=, *=).
+    # EXAMPLE: top=1, coefficients=(2, 3), denominator=(4, 5): (z^2 + 2z + 3) / (z^2 + 4z + 5).
     num = top * z
     den = z.copy()
     for c, d in zip(coefficients[:-1], denominator[:-1]):
@@ -72,14 +76,19 @@ def _horner(z: np.ndarray, top: float, coefficients: tuple[float, ...], denomina
 
 def _erf_small(x: np.ndarray) -> np.ndarray:
     """``erf(x)``, accurate for ``|x| <= 0.46875``."""
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) erf on |x| <= 0.46875: x * A(x^2) / B(x^2) with Cody's _A and _B (§ How it is built).
+    # HINT: one call of _horner; _A's last entry is the leading coefficient (`top`).
     return x * _horner(x * x, _A[4], _A[:4], _B)
     # END SOLUTION
 
 
 def _exp_minus_square(y: np.ndarray) -> np.ndarray:
     """``exp(-y^2)`` without the rounding error of forming ``y^2`` for large ``y``."""
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) exp(-y^2) without the rounding error of y*y for large y (§ How it is built).
+    # APPROACH: r = y truncated to a multiple of 1/16 (exact to square); then
+    #   exp(-y^2) = exp(-r^2) * exp(-(y - r)(y + r)).
     r = np.trunc(y * 16.0) / 16.0
     return np.exp(-r * r) * np.exp(-(y - r) * (y + r))
     # END SOLUTION
@@ -87,7 +96,12 @@ def _exp_minus_square(y: np.ndarray) -> np.ndarray:
 
 def _erfc_tail(y: np.ndarray) -> np.ndarray:
     """``erfc(y)`` of a 1-D array, accurate for ``y > 0.46875`` (NaN stays NaN, ``inf`` gives 0)."""
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) erfc(y) for y > 0.46875: the _C/_D rational on (0.46875, 4], the _P/_Q one in 1/y^2
+    #   beyond 4, each times exp(-y^2) (the module docstring has the formulas; § How it is built).
+    # APPROACH: evaluate the middle interval everywhere, then fix up the few y > 4 by index
+    #   (np.flatnonzero); multiply by _exp_minus_square(y); set 0 where y >= _ERFC_ZERO.
+    # HINT: ~(y <= 4.0) also catches NaN, which must stay NaN.
     ratio = _horner(y, _C[8], _C[:8], _D)  # the middle interval's rational function, everywhere
     far = np.flatnonzero(~(y <= 4.0))  # rare in practice (and NaN lands here): fix those up by index
     if far.size:
@@ -119,7 +133,11 @@ def erf(x: object) -> np.ndarray:
         >>> float(erf(np.array(0.5)))  # doctest: +ELLIPSIS
         0.5204998778130...
     """
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) erf on any shape: _erf_small where |x| <= 0.46875, else sign(x) * (1 - erfc(|x|)).
+    # APPROACH: flatten, compute both branches on every element, keep one with np.where (branch-free:
+    #   § How it is built explains why that beats boolean masks); reshape back.
+    # HINT: _as_float_array first (integers become float64, float32 stays float32).
     x = _as_float_array(x)
     flat = x.reshape(-1)
     y = np.abs(flat)
@@ -136,7 +154,10 @@ def erfc(x: object) -> np.ndarray:
         >>> float(erfc(np.array(10.0)))  # doctest: +ELLIPSIS
         2.088487583762...e-45
     """
-    # BEGIN SOLUTION 03
+    # BEGIN SOLUTION 03 extra
+    # TODO: (extra) erfc = 1 - erf, but accurate where it is tiny: use _erfc_tail, not 1 - erf(x).
+    # APPROACH: as erf: 1 - _erf_small on the small interval; _erfc_tail(|x|) for x > 0 and
+    #   2 - _erfc_tail(|x|) for x < 0 (erfc(-y) = 2 - erfc(y)).
     x = _as_float_array(x)
     flat = x.reshape(-1)
     y = np.abs(flat)
@@ -155,5 +176,9 @@ def normal_cdf(x: np.ndarray) -> np.ndarray:
     the cancellation in ``1 + erf``.
     """
     # BEGIN SOLUTION 03
+    # TODO: Phi(x) = erfc(-x / sqrt(2)) / 2, element-wise (§ How it is built, "An erf of our own").
+    # APPROACH: with this file's erfc (an optional extra); until you write it, the core can use
+    #   Python's: np.vectorize(math.erfc, otypes=[float])(-x / math.sqrt(2)) / 2 in x's dtype.
+    # HINT: not (1 + erf(x / sqrt(2))) / 2: for x = -30 the 1 + erf cancels to 0.
     return 0.5 * erfc(x * -0.7071067811865476)
     # END SOLUTION

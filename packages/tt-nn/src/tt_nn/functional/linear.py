@@ -40,6 +40,9 @@ class LinearFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias):
         # BEGIN SOLUTION 04
+        # TODO: y = x @ weight.T + bias as one node (§ How it is built, "Linear is one fused node").
+        # APPROACH: promote x and weight to one dtype if they differ; _matmul_2d(x, weight.T) folds the
+        #   batch dims into one GEMM; add bias in place; save x and weight.
         if x.dtype != weight.dtype:
             x, weight = promote_operands(x, weight)
         out = _matmul_2d(x, weight.T)
@@ -52,6 +55,10 @@ class LinearFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
+        # TODO: grad_x = grad @ W, grad_W = grad^T @ x and grad_b =
+        #   grad summed over rows, each only if needed.
+        # HINT: flatten the leading dims to rows first: (*, out) ->
+        #   (rows, out) (ctx.needs_input_grad says which).
         x, weight = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         grad_2d = grad.reshape(-1, grad.shape[-1])
@@ -78,6 +85,8 @@ def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)
         (2, 4)
     """
     # BEGIN SOLUTION 04
+    # TODO: check the arguments (weight 2-D, input's last dim == in_features, bias of out_features) with
+    #   errors naming the shapes; then LinearFunction.apply (§ How it is built, "Linear is one fused node").
     x = tensor_arg("linear", input)
     w = tensor_arg("linear", weight, "weight")
     if w.ndim != 2:

@@ -82,9 +82,9 @@ class CrossEntropyFunction(Function):
     def forward(ctx, logits, target, weight, ignore_index, reduction, label_smoothing):
         # BEGIN SOLUTION 05
         # TODO: each row's loss logsumexp(z) - z[target], then the reduction (_reduce does it).
-        # APPROACH: the core first, the options one at a time after it (§ How it is built):
-        #   tito module test 05 -k "mean-0.0-False-False" runs the plain case only; then weight
-        #   ("-True-False"), ignore_index ("-False-True") and label smoothing ("-0.15-").
+        # APPROACH: the core is the plain loss (weight None, no ignored target, label_smoothing 0):
+        #   tito module test 05 checks only that. weight, ignore_index and label_smoothing are optional
+        #   extras, one at a time after it: tito module test 05 --extras (§ How it is built).
         # HINT: subtract each row's maximum before exp, as softmax does; save what backward reuses.
         z, t = _rows(logits), target.reshape(-1)
         rows, classes = np.arange(z.shape[0]), z.shape[1]
@@ -110,6 +110,11 @@ class CrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
+        # TODO: the gradient p - onehot(t) per row, times the incoming
+        #   gradient (scaled by the reduction: _scale).
+        # APPROACH: p = e / sum_exp from what forward saved; subtract 1 at each row's target. The extras:
+        #   each row scales by its weight (0 if ignored); label smoothing mixes in eps / C of every class.
+        # HINT: return one entry per forward input after ctx: (grad_logits, None, None).
         e, sum_exp, t_safe, keep, w_t, weight = ctx.saved_tensors
         classes, eps = e.shape[1], ctx.eps
         r = _scale(ctx, grad)
@@ -131,6 +136,10 @@ class SoftCrossEntropyFunction(Function):
     @staticmethod
     def forward(ctx, logits, target, weight, reduction, label_smoothing):
         # BEGIN SOLUTION 05
+        # TODO: the loss against class probabilities q: -sum(q * log_softmax(z)) per row, then the reduction.
+        # APPROACH: rows of (N*d, C) (_rows); a stable log_softmax (subtract the max); save log_p for
+        #   backward.
+        # HINT: label smoothing mixes q with the uniform distribution: q * (1 - eps) + eps / C.
         z, q = _rows(logits), _rows(target)
         classes = z.shape[1]
         if label_smoothing > 0:
@@ -147,6 +156,9 @@ class SoftCrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
+        # TODO: grad_logits = r * (softmax(z) * sum(q) - q) per row;
+        #   grad_target = r * -log_p (only if needed).
+        # HINT: ctx.needs_input_grad says which of logits and target need one; return (logits, target, None).
         log_p, wq, weight = ctx.saved_tensors
         r = _scale(ctx, grad)
         r = r.reshape(-1, 1) if isinstance(r, np.ndarray) else r
@@ -166,6 +178,9 @@ class NLLLossFunction(Function):
     @staticmethod
     def forward(ctx, log_probs, target, weight, ignore_index, reduction):
         # BEGIN SOLUTION 05
+        # TODO: -input[i, t_i] per row (times weight[t_i], 0 for an ignored row), then the reduction.
+        # APPROACH: rows of (N*d, C) (_rows); a safe target (ignored rows pointing at class 0) for the fancy
+        #   index; the weighted mean divides by the summed weights of the kept rows (_reduce's denominator).
         x, t = _rows(log_probs), target.reshape(-1)
         weight = None if weight is None else weight.astype(x.dtype, copy=False)
         keep = t != ignore_index
@@ -180,6 +195,7 @@ class NLLLossFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
+        # TODO: a zero gradient except -r * w_t at each row's target; back to the input's shape (_unrows).
         t_safe, w_t = ctx.saved_tensors
         r = _scale(ctx, grad)
         r = r.reshape(-1) if isinstance(r, np.ndarray) else r
@@ -255,6 +271,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index: i
         >>> cross_entropy(logits, tt_autograd.tensor([0])).backward()  # doctest: +SKIP
     """
     # BEGIN SOLUTION 05
+    # TODO: check the arguments, then pick the Function: probability targets (a float target of the input's
+    #   shape) go to SoftCrossEntropyFunction, class indices to CrossEntropyFunction (§ How it is built).
+    # HINT: _batched adds the batch dim of an unbatched input; remove it again for reduction="none".
     op = "cross_entropy"
     reduction = reduction_arg(op, reduction, size_average, reduce)
     if not 0.0 <= label_smoothing <= 1.0:
@@ -289,6 +308,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index: int = 
         a scalar, or the target's shape with ``reduction="none"``.
     """
     # BEGIN SOLUTION 05
+    # TODO: check the arguments (_batched, _class_weight, _class_target), then NLLLossFunction.apply.
     op = "nll_loss"
     reduction = reduction_arg(op, reduction, size_average, reduce)
     x, target, unbatched = _batched(op, input, target)
@@ -308,6 +328,9 @@ class BinaryCrossEntropyFunction(Function):
     @staticmethod
     def forward(ctx, p, target, weight, reduction):
         # BEGIN SOLUTION 05
+        # TODO: -(t log p + (1 - t) log(1 - p)) element-wise, times weight, then the reduction.
+        # HINT: PyTorch clamps each log at -100, so p = 0 or 1 gives a
+        #   finite loss: np.maximum(np.log(p), -100).
         with np.errstate(divide="ignore"):
             log_p = np.maximum(np.log(p), -100.0)
             log_1mp = np.maximum(np.log1p(-p), -100.0)
@@ -321,6 +344,8 @@ class BinaryCrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
+        # TODO: grad_p = r * (p - t) / (p (1 - p)) and grad_t = r * (log(1 - p) - log p), each only if needed.
+        # HINT: keep the denominator away from 0 (np.maximum(p * (1 - p), 1e-12)).
         p, target, weight, log_p, log_1mp = ctx.saved_tensors
         r = _scale(ctx, grad) * (1.0 if weight is None else weight)
         grad_p = r * (p - target) / np.maximum(p * (1 - p), 1e-12) if ctx.needs_input_grad[0] else None
@@ -335,6 +360,9 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
     @staticmethod
     def forward(ctx, x, target, weight, pos_weight, reduction):
         # BEGIN SOLUTION 05
+        # TODO: the loss on logits, (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), times weight, reduced
+        #   (§ How it is built: finite for logits of +-1e4).
+        # HINT: softplus(-x) = max(-x, 0) + log1p(exp(-|x|)) never overflows.
         softplus_neg = np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x)))  # log(1 + exp(-x)), never overflows
         log_weight = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * target
         losses = (1 - target) * x + log_weight * softplus_neg
@@ -347,6 +375,8 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 05
+        # TODO: grad_x = r * (sigmoid(x) - t) without pos_weight (the general form is in § How it is built);
+        #   grad_t = r * -x without pos_weight; each only if needed.
         x, target, weight, pos_weight, softplus_neg = ctx.saved_tensors
         r = _scale(ctx, grad) * (1.0 if weight is None else weight)
         grad_x = grad_t = None
@@ -398,6 +428,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
         a scalar, or the input's shape with ``reduction="none"``.
     """
     # BEGIN SOLUTION 05
+    # TODO: check the shapes and that every input lies in [0, 1] (else a ValueError pointing at
+    #   binary_cross_entropy_with_logits), then BinaryCrossEntropyFunction.apply.
     op = "binary_cross_entropy"
     reduction = reduction_arg(op, reduction, size_average, reduce)
     x, t = _same_shape(op, input, target)
@@ -427,6 +459,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
         a scalar, or the input's shape with ``reduction="none"``.
     """
     # BEGIN SOLUTION 05
+    # TODO: check the shapes and that weight and pos_weight broadcast, then the Function.
     op = "binary_cross_entropy_with_logits"
     reduction = reduction_arg(op, reduction, size_average, reduce)
     x, t = _same_shape(op, input, target)
@@ -475,6 +508,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
         tensor(2.5000)
     """
     # BEGIN SOLUTION 05
+    # TODO: (input - target)^2 reduced ("mean", "sum" or "none") with tensor ops: autograd does the backward.
+    # HINT: _difference checks the shapes and returns input - target; _reduced applies the reduction.
     reduction = reduction_arg("mse_loss", reduction, size_average, reduce)
     diff = _difference("mse_loss", input, target)
     return _reduced(diff * diff, reduction)
@@ -489,6 +524,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mea
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
     """
     # BEGIN SOLUTION 05
+    # TODO: |input - target| reduced, with tensor ops as mse_loss.
     reduction = reduction_arg("l1_loss", reduction, size_average, reduce)
     return _reduced(_difference("l1_loss", input, target).abs(), reduction)
     # END SOLUTION

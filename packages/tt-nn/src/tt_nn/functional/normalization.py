@@ -57,6 +57,10 @@ class LayerNormFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, ndim, eps):
         # BEGIN SOLUTION 04
+        # TODO: normalise over the last ndim dims: x_hat = (x - mean) / sqrt(var + eps), then * weight + bias
+        #   (§ How it is built, "Normalisation with a fused backward").
+        # APPROACH: biased variance (divide by n); save x_hat and 1/std for backward, not x.
+        # HINT: do not return x_hat itself when weight is None: backward still needs it unchanged.
         features = int(np.prod(x.shape[x.ndim - ndim :]))
         rows = x.reshape(x.size // max(features, 1), features)
         x_hat = rows - (row_sum(rows) / features)[:, None]
@@ -73,6 +77,9 @@ class LayerNormFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 04
+        # TODO: the fused backward: with d = grad * weight, grad_x = (d - mean(d) - x_hat
+        #   * mean(d * x_hat)) / std (§ How it is built, "Normalisation with a fused
+        #   backward"); grad_weight and grad_bias sum over the rest.
         x_hat, inv_std, weight = ctx.saved_tensors
         features = x_hat.shape[1]
         g = grad.reshape(x_hat.shape)
@@ -124,6 +131,13 @@ class BatchNormFunction(Function):
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         blocks, channels_last = to_blocks(x)  # (A, C, B) in x's own layout: no copy
         # BEGIN SOLUTION 04
+        # TODO: per-channel normalisation (channel = dim 1): the batch's statistics in
+        #   training (and the running ones updated, unbiased), the running ones in eval
+        #   (§ How it is built, "Batch norm's statistics").
+        # APPROACH: the helpers row_pass/channel_sum walk the data in cache-sized blocks; a plain
+        #   x.mean(axis=(0, 2, ...)) version is correct too, just slower on big inputs.
+        # HINT: normalise with the biased variance, but update
+        #   running_var with the unbiased one (m / (m - 1)).
         c = blocks.shape[1]
         m = blocks.size // c  # values per channel
         dtype = blocks.dtype
@@ -168,6 +182,9 @@ class BatchNormFunction(Function):
     def backward(ctx, grad):
         dy, _ = to_blocks(grad, ctx.channels_last)  # the layout forward saved (a copy if grad differs)
         # BEGIN SOLUTION 04
+        # TODO: the gradient of batch norm: in training, as layer norm's but per channel over (N, *); in eval
+        #   the statistics are constants, so grad_x = grad * gamma / std.
+        # HINT: grad_weight = sum(grad * x_hat), grad_bias = sum(grad), both per channel.
         xc, inv, gamma = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if ctx.mean is not None and need_w:
@@ -235,6 +252,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
     if _is_half(input, weight, bias):  # float32 statistics, float16 result (as PyTorch on the CPU)
         return _in_float32(lambda x, w, b: layer_norm(x, normalized_shape, w, b, eps), input, (weight, bias))
     # BEGIN SOLUTION 04
+    # TODO: check that input ends in normalized_shape and that weight/bias have that shape (errors naming
+    #   the shapes), then LayerNormFunction.apply.
     x = float_arg("layer_norm", input)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if not shape or x.shape[x.ndim - len(shape) :] != shape or x.ndim < len(shape):
@@ -268,6 +287,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if _is_half(input, weight, bias, running_mean, running_var):  # float32 statistics, float16 result
         return _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps)
     # BEGIN SOLUTION 04
+    # TODO: check input (N, C, *) against the per-channel running stats, weight and bias (shape (C,)),
+    #   and that training has more than one value per channel; then BatchNormFunction.apply.
     x = float_arg("batch_norm", input)
     if x.ndim < 2:
         raise ValueError(f"batch_norm: expected an input of shape (N, C, *), got shape {x.shape}")

@@ -39,6 +39,9 @@ def default_collate(batch: list[Any]) -> Any:
     list), dicts key by key.
     """
     # BEGIN SOLUTION 07
+    # TODO: merge samples into a batch as PyTorch does: tensors stacked along a new dim 0, numbers into a
+    #   tensor, tuples/lists collated position by position, dicts key by key (§ How it is built).
+    # HINT: tensors of different shapes cannot be stacked: say so and suggest a collate_fn.
     if not batch:
         raise ValueError("default_collate: got an empty batch")
     first = batch[0]
@@ -146,6 +149,10 @@ class DataLoader:
         if self.sampler is not None:
             return self._sampled_batches()
         # BEGIN SOLUTION 07
+        # TODO: the batches of one pass: the order drawn now (a permutation from the loader's generator when
+        #   shuffling), cut into batch_size pieces, the last one dropped if short and drop_last
+        #   (§ How it is built, "Shuffling you can reproduce").
+        # HINT: draw the order before returning the generator expression, not at the first batch.
         n = len(self.dataset)
         # The order is drawn now, when the pass starts, not at the first batch.
         order = numpy_generator(self.generator).permutation(n) if self.shuffle else np.arange(n)
@@ -167,6 +174,9 @@ class DataLoader:
     def _fetch(self, indices: np.ndarray) -> Any:
         """One batch: ``get_batch`` (no ``collate_fn``), else ``__getitems__``, else sample by sample."""
         # BEGIN SOLUTION 07
+        # TODO: one batch: the dataset's get_batch(indices) when there is no collate_fn (one fancy index per
+        #   tensor: § How it is built, "Datasets and batches without per-sample Python"), else __getitems__,
+        #   else sample by sample; then collate.
         get_batch = getattr(self.dataset, "get_batch", None)
         if self.collate_fn is None and callable(get_batch):
             return get_batch(indices)

@@ -82,6 +82,7 @@ class TensorDataset(Dataset):
     def get_batch(self, indices: np.ndarray) -> list[tt_tensor.Tensor]:
         """The samples at ``indices``, each tensor indexed once: ``[x[indices], y[indices], ...]``."""
         # BEGIN SOLUTION 07
+        # TODO: [t[indices] for each tensor]: each tensor indexed once for the whole batch (_take).
         return [_take(tensor, indices) for tensor in self.tensors]
         # END SOLUTION
 

@@ -52,6 +52,9 @@ def clip_grad_norm_(
         norm_type = math.inf  # PyTorch takes the string 'inf' too (it calls float(norm_type))
     check_hyperparameters("clip_grad_norm_", max_norm=max_norm, norm_type=norm_type)
     # BEGIN SOLUTION 06
+    # TODO: the total norm of all gradients as one vector; if above max_norm, scale every gradient in place
+    #   by max_norm / (total + 1e-6); return the total (§ How it is built, "Gradient clipping").
+    # HINT: p = inf is the largest |g|; a NaN/inf total with error_if_nonfinite is an error.
     grads = _gradients(parameters)
     norm_type = float(norm_type)
     if not grads:
@@ -80,6 +83,7 @@ def clip_grad_norm_(
 def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
     """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
     # BEGIN SOLUTION 06
+    # TODO: clamp every gradient element to [-clip_value, clip_value] in place (np.clip with out=).
     clip_value = float(clip_value)
     for g in _gradients(parameters):
         np.clip(g, -clip_value, clip_value, out=g)

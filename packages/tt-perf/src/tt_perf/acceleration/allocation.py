@@ -77,6 +77,9 @@ class Workspace:
             raise ValueError(f"Workspace.acquire: negative size in shape {shape}")
         key = (shape, np.dtype(dtype))
         # BEGIN SOLUTION 17
+        # TODO: a C-contiguous array of shape and dtype: a released one of that key if any (a hit), else
+        #   np.empty (a miss); remember it as lent (§ How it is built, "Allocation").
+        # HINT: hold self._lock around the free lists: several threads share one workspace.
         with self._lock:
             free = self._free.get(key)
             if free:
@@ -92,6 +95,9 @@ class Workspace:
     def release(self, array: np.ndarray) -> None:
         """Give back an array from :meth:`acquire`; later acquisitions of its shape and dtype reuse it."""
         # BEGIN SOLUTION 17
+        # TODO: take back an array lent by acquire, onto the free list of its (shape, dtype); anything else
+        #   (released twice, a view, a stranger) is a ValueError.
+        # HINT: the lent table holds the array itself under id(array): compare with "is", not ==.
         with self._lock:
             if self._lent.pop(id(array), None) is not array:
                 raise ValueError(

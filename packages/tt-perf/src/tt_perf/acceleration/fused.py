@@ -71,6 +71,9 @@ def _gelu_tile(h: np.ndarray, a: np.ndarray, t: np.ndarray, slope: np.ndarray | 
     Every step writes into an existing tile: 9 passes, 18 with the slope, all in cache.
     """
     # BEGIN SOLUTION 17
+    # TODO: overwrite the tile h with gelu_tanh(h) and fill slope with gelu'(h) (unless None), using only
+    #   the two scratch tiles a and t (§ How it is built, "Fused kernels").
+    # HINT: every step in place (np.multiply(..., out=), +=, np.tanh(t, out=t)): no temporaries.
     np.multiply(h, h, out=a)  # h²
     np.multiply(a, A, out=t)
     t += 1
@@ -109,6 +112,9 @@ class LinearGELUFunction(Function):
         # Function.apply sets needs_input_grad only when it records this node for backward.
         recording = getattr(ctx, "needs_input_grad", None) is not None
         # BEGIN SOLUTION 17
+        # TODO: gelu(x @ W^T + b) in one node: the GEMM's output becomes the result, GELU applied tile by tile
+        #   in place, the slope saved for backward (§ How it is built, "Fused kernels").
+        # APPROACH: tiles of about TILE_ELEMENTS stay in cache; borrow two scratch tiles; _gelu_tile each.
         h = x.reshape(-1, x.shape[-1]) @ weight.T  # (rows, out): the GEMM's output becomes the result
         if bias is not None:
             h += bias
@@ -133,6 +139,7 @@ class LinearGELUFunction(Function):
         x, weight, slope = ctx.saved_tensors
         need_x, need_weight, need_bias = ctx.needs_input_grad
         # BEGIN SOLUTION 17
+        # TODO: dh = grad * slope (the one element-wise pass), then dx = dh W, dW = dh^T x, db = sum dh.
         dh = grad.reshape(slope.shape) * slope  # the only element-wise pass of backward
         dx = (dh @ weight).reshape(x.shape) if need_x else None
         dw = dh.T @ x.reshape(-1, x.shape[-1]) if need_weight else None
@@ -186,6 +193,9 @@ class BiasDropoutResidualFunction(Function):
         ctx.shapes = (x.shape, None if bias is None else bias.shape, residual.shape)
         dtype = np.result_type(x, residual, *(() if bias is None else (bias,)))
         # BEGIN SOLUTION 17
+        # TODO: residual + dropout(x + bias) in one pass, the dropout mask as one byte per element
+        #   (§ How it is built, "Fused kernels").
+        # HINT: draw uint16 levels and keep those >= p * 2^16: the scale is 2^16 / (2^16 - threshold).
         out = np.add(x, bias, dtype=dtype) if bias is not None else x.astype(dtype, copy=True)
         keep, scale = None, 1.0
         if p > 0:
@@ -209,6 +219,8 @@ class BiasDropoutResidualFunction(Function):
         x_shape, bias_shape, residual_shape = ctx.shapes
         need_x, need_bias, need_residual = ctx.needs_input_grad
         # BEGIN SOLUTION 17
+        # TODO: dx = grad * keep * scale, dbias = dx unbroadcast to the bias's shape, dresidual = grad.
+        # HINT: never return the same array twice: copy dbias if it would alias dx.
         g = grad
         if keep is not None and (need_x or need_bias):
             g = grad * keep

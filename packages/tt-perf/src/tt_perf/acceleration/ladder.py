@@ -50,6 +50,7 @@ def matmul_loops(a: np.ndarray, b: np.ndarray) -> np.ndarray:
             f"<= {LOOP_LIMIT}: {LOOP_LIMIT}³ multiply-adds already take ~0.1 s); use matmul_rows or np.matmul"
         )
     # BEGIN SOLUTION 17
+    # TODO: a @ b with three Python loops, the schoolbook way (§ How it is built, "The matmul ladder").
     m, k = a.shape
     n = b.shape[1]
     out = np.zeros((m, n), dtype=np.result_type(a, b))
@@ -71,6 +72,7 @@ def matmul_rows(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """
     _check(a, b, "matmul_rows")
     # BEGIN SOLUTION 17
+    # TODO: a @ b one row at a time: out[i] = a[i] @ b (np.dot with out=out[i]).
     out = np.empty((a.shape[0], b.shape[1]), dtype=np.result_type(a, b))
     for i in range(a.shape[0]):
         np.dot(a[i], b, out=out[i])
@@ -89,6 +91,8 @@ def matmul_blocked(a: np.ndarray, b: np.ndarray, block: int = 128) -> np.ndarray
     if block < 1:
         raise ValueError(f"matmul_blocked: block must be positive, got {block}")
     # BEGIN SOLUTION 17
+    # TODO: a @ b tile by tile: out[I, J] += a[I, P] @ b[P, J] over
+    #   block-sized tiles (the cache-blocking idea).
     m, k = a.shape
     n = b.shape[1]
     out = np.zeros((m, n), dtype=np.result_type(a, b))

@@ -70,6 +70,8 @@ def to_channels_last(x: object) -> object:
     if array.transpose(0, 2, 3, 1).flags.c_contiguous:
         return x
     # BEGIN SOLUTION 17
+    # TODO: the same (N, C, H, W) values stored NHWC: permute to NHWC, make it contiguous, permute back
+    #   (§ How it is built, "Memory layout"); an array or Tensor already channels-last comes back as is.
     if isinstance(x, np.ndarray):
         return np.ascontiguousarray(array.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
     return x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)

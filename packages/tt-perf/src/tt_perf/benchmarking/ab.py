@@ -87,6 +87,8 @@ def run_ab(
     sides = {"A": baseline, "B": candidate}
     order = []
     # BEGIN SOLUTION 19
+    # TODO: alternate baseline and candidate in rounds (AB, BA, AB, ...) so a drift in the machine hits both,
+    #   time queries of each, then the median ratio and its bootstrap interval (§ How it is built, ab.py).
     for r in range(rounds):
         turn = "AB" if r % 2 == 0 else "BA"
         order.append(turn)

@@ -176,6 +176,8 @@ def run_queries(
     timer interrupt, another process) would report an optimistic tail.
     """
     # BEGIN SOLUTION 19
+    # TODO: time queries of size samples until at least queries were timed and min_duration_ms passed
+    #   (MLPerf's rule: both); return the latencies as an array.
     latencies, start = [], clock()
     while len(latencies) < queries or (clock() - start) * 1e3 < min_duration_ms:
         latencies.append(_timed(run, _query(samples, len(latencies), size), clock))
@@ -216,6 +218,8 @@ def run_benchmark(
     name = type(scenario).__name__
     throughput = met = None
     # BEGIN SOLUTION 19
+    # TODO: run the scenario (§ How it is built, harness.py): single/multi-stream warm up then time queries;
+    #   Server feeds Poisson arrivals through one worker (queue_latencies); Offline times one big batch.
     if isinstance(scenario, (SingleStream, MultiStream)):
         size = getattr(scenario, "samples_per_query", 1)
         for i in range(scenario.warmup):

@@ -42,6 +42,9 @@ def dominated(accuracy: np.ndarray, latency: np.ndarray, size: np.ndarray) -> np
     # "cost" columns: lower is better on every axis
     cost = np.stack([-np.asarray(accuracy, float), np.asarray(latency, float), np.asarray(size, float)], 1)
     # BEGIN SOLUTION 19
+    # TODO: for each point, whether another is no worse on every axis (accuracy up, latency and size down)
+    #   and better on one (§ How it is built, pareto.py); all pairs at once with broadcasting.
+    # HINT: turn accuracy into a cost (-accuracy) so that lower is better on all three axes.
     no_worse = np.all(cost[:, None, :] <= cost[None, :, :], axis=2)  # [j, i]: j no worse than i everywhere
     better = np.any(cost[:, None, :] < cost[None, :, :], axis=2)
     return np.any(no_worse & better, axis=0)

@@ -91,6 +91,8 @@ def qps_search(
         )
     best = tried[0]
     # BEGIN SOLUTION 19
+    # TODO: the highest arrival rate whose p99 latency meets the bound, by bisection between low and high
+    #   (§ How it is built, qps.py); record every rate tried.
     for _ in range(steps):
         middle = (low + high) / 2
         p99 = p99_at(service_ms, middle, seed)

@@ -33,6 +33,7 @@ def summarize(samples: np.ndarray) -> dict[str, float]:
     if samples.size == 0:
         raise ValueError("summarize: no samples")
     # BEGIN SOLUTION 19
+    # TODO: mean, min, max and the p50, p90, p99 percentiles of the samples, as floats.
     summary = {"mean": float(samples.mean()), "min": float(samples.min()), "max": float(samples.max())}
     for q, value in zip(PERCENTILES, np.percentile(samples, PERCENTILES)):
         summary[f"p{q}"] = float(value)
@@ -57,6 +58,8 @@ def bootstrap_ratio(
     if not 0 < confidence < 1:
         raise ValueError(f"bootstrap_ratio: confidence must be in (0, 1), got {confidence}")
     # BEGIN SOLUTION 19
+    # TODO: median(baseline) / median(candidate) and a bootstrap interval: resample both with replacement
+    #   many times (vectorised: one index matrix each), take the ratio of medians, its percentiles.
     rng = np.random.default_rng(seed)
     picks_a = rng.integers(0, baseline.size, (resamples, baseline.size))
     picks_b = rng.integers(0, candidate.size, (resamples, candidate.size))
@@ -73,6 +76,9 @@ def queue_latencies(arrivals: np.ndarray, service: np.ndarray) -> np.ndarray:
     if arrivals.shape != service.shape or np.any(np.diff(arrivals) < 0):
         raise ValueError("queue_latencies: arrivals must be sorted and match the service times one to one")
     # BEGIN SOLUTION 19
+    # TODO: each query's latency (finish - arrival) through one first-come-first-served worker, without a
+    #   Python loop (§ How it is built, stats.py).
+    # HINT: finish_i = S_i + max over j <= i of (arrival_j - S_{j-1}), S the cumulative service time.
     total = np.cumsum(service)
     before = total - service  # S_{i-1}
     finish = total + np.maximum.accumulate(arrivals - before)

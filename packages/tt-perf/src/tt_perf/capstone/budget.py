@@ -68,6 +68,8 @@ class Budget:
     def violations(self, candidate: Measurement, start: Measurement) -> list[str]:
         """Every limit ``candidate`` breaks, as sentences; an empty list means it meets the budget."""
         # BEGIN SOLUTION 20
+        # TODO: one sentence per limit the candidate breaks (minimum accuracy, accuracy drop from the start,
+        #   size, latency, each absolute or relative to the start); an empty list when it meets the budget.
         problems = []
         if self.min_accuracy is not None and candidate.accuracy < self.min_accuracy:
             problems.append(

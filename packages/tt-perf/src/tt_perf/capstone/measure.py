@@ -32,6 +32,7 @@ from .budget import Measurement
 def model_bytes(model: Module) -> int:
     """Bytes of every array in ``model.state_dict()``."""
     # BEGIN SOLUTION 20
+    # TODO: the bytes of every array of model.state_dict() (§ How it is built, measure.py).
     total = 0
     for value in model.state_dict().values():
         array = value.detach().numpy() if isinstance(value, Tensor) else np.asarray(value)
@@ -48,6 +49,8 @@ def latency_ms(model: Module, example: object, repeats: int = 50, warmup: int = 
     if repeats < 1:
         raise ValueError(f"latency_ms: repeats must be at least 1, got {repeats}")
     # BEGIN SOLUTION 20
+    # TODO: the 90th-percentile wall time of model(example) in milliseconds, in eval mode under no_grad,
+    #   after warmup calls; the model's mode restored afterwards (try/finally).
     was_training = model.training
     model.eval()
     try:

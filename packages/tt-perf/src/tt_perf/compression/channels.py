@@ -64,6 +64,10 @@ def keep_channels(model: Sequential, index: int, keep: np.ndarray) -> None:
     if problem is not None:  # checked before anything changes: a refused call leaves the model as it was
         raise ValueError(f"keep_channels: {problem}")
     # BEGIN SOLUTION 16
+    # TODO: keep output channels keep of the Conv2d model[index] and narrow what reads them, in place
+    #   (§ How it is built, channels.py): BatchNorm2d's parameters and statistics, then the next Conv2d's
+    #   input channels (or, after a Flatten, the next Linear's input columns, per channel block).
+    # HINT: fancy-index each array with keep; a Linear after Flatten sees H * W columns per channel.
     before = conv.out_channels
     conv.weight = _array(conv.weight.detach().numpy()[keep])
     if conv.bias is not None:

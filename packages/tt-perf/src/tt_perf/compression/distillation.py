@@ -51,6 +51,9 @@ def distillation_loss(student_logits, teacher_logits, target, temperature: float
             f"{tuple(teacher_logits.shape)} must have the same shape (batch, classes)"
         )
     # BEGIN SOLUTION 16
+    # TODO: alpha * T^2 * KL(softmax(teacher / T) || softmax(student / T)) + (1 - alpha) * cross_entropy
+    #   (§ How it is built, distillation.py); the teacher gives no gradient (detach).
+    # HINT: KL from log_softmax of both: sum p_t (log p_t - log p_s) per row, mean over the batch.
     teacher = teacher_logits.detach() / temperature
     log_p_teacher = F.log_softmax(teacher, dim=-1)
     log_p_student = F.log_softmax(student_logits / temperature, dim=-1)

@@ -40,6 +40,9 @@ def low_rank_linear(linear: Linear, rank: int) -> Sequential:
             f"{out_features}×{in_features} weight, got {rank}"
         )
     # BEGIN SOLUTION 16
+    # TODO: two Linears from the truncated SVD W ~ (U_r S_r^1/2)(S_r^1/2 V_r^T): Linear(in, rank, bias=False)
+    #   then Linear(rank, out) with the original bias (§ How it is built, low_rank.py).
+    # HINT: np.linalg.svd(W, full_matrices=False) in float64; cast back to the weight's dtype.
     u, s, vt = np.linalg.svd(linear.weight.detach().numpy().astype(np.float64), full_matrices=False)
     root = np.sqrt(s[:rank])
     first = Linear(in_features, rank, bias=False)

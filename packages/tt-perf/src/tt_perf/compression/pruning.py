@@ -116,6 +116,7 @@ class _UnstructuredByScore(BasePruningMethod):
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         k = _count(self.OP, self.amount, t.size)
         # BEGIN SOLUTION 16
+        # TODO: default_mask with the k lowest-scoring entries set to 0 (k from amount: _smallest finds them).
         mask = default_mask.copy()
         mask.reshape(-1)[_smallest(self.scores(t), k)] = 0
         return mask
@@ -158,6 +159,8 @@ class LnStructured(BasePruningMethod):
         dim = self.dim % t.ndim
         k = _count("ln_structured", self.amount, t.shape[dim])
         # BEGIN SOLUTION 16
+        # TODO: zero the k slices along dim with the smallest L_n norm:
+        #   a per-slice keep vector broadcast along dim.
         slices = np.moveaxis(t, dim, 0).reshape(t.shape[dim], -1)
         norms = np.linalg.norm(slices, ord=self.n, axis=1)
         keep = np.ones(t.shape[dim], dtype=default_mask.dtype)
@@ -228,6 +231,8 @@ def _state(module: Module, name: str) -> tuple[np.ndarray, np.ndarray | None]:
 def _combine(method: BasePruningMethod, t: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The new mask when ``method`` prunes a tensor already masked by ``mask`` (PyTorch's container rule)."""
     # BEGIN SOLUTION 16
+    # TODO: PyTorch's container rule for pruning an already masked tensor: an unstructured method sees
+    #   only the entries still kept, a structured one only the channels still alive along dim.
     new = mask.copy()
     if method.PRUNING_TYPE == "unstructured":  # only the entries still kept
         kept = mask == 1
@@ -247,6 +252,8 @@ def _combine(method: BasePruningMethod, t: np.ndarray, mask: np.ndarray) -> np.n
 def _reparametrize(module: Module, name: str, mask: np.ndarray) -> None:
     """Install (or update) ``<name>_orig``, ``<name>_mask`` and the hook, then recompute ``<name>``."""
     # BEGIN SOLUTION 16
+    # TODO: the first time: move the parameter to <name>_orig, add the <name>_mask buffer and the forward
+    #   pre-hook (§ How it is built, pruning.py); every time: store the mask and recompute <name>.
     if _hook_of(module, name) is None:  # first pruning of this parameter
         original = module._parameters.pop(name)
         module.register_parameter(name + "_orig", original)
@@ -336,6 +343,8 @@ def global_unstructured(
         masks.append(np.ones(values.size) if mask is None else mask.reshape(-1).astype(np.float64))
     all_scores, all_masks = np.concatenate(scores), np.concatenate(masks)
     # BEGIN SOLUTION 16
+    # TODO: score all the tensors together, prune the smallest across them (_combine), and give each tensor
+    #   its slice of the joint mask (custom_from_mask).
     final = _combine(method, all_scores, all_masks)
     start = 0
     for (module, name), (values, _) in zip(pairs, states):
@@ -353,6 +362,8 @@ def remove(module: Module, name: str) -> Module:
             "can be removed"
         )
     # BEGIN SOLUTION 16
+    # TODO: make the pruning permanent: <name>_orig back as <name> (the same object) with the masked values
+    #   written into it, the mask buffer and the hook removed.
     original = module._parameters.pop(name + "_orig")
     mask = module._buffers.pop(name + "_mask")
     module._forward_pre_hooks.remove(hook)

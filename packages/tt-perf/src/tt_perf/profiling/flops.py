@@ -77,6 +77,9 @@ FREE = (
 def count_parameters(model: Module, trainable_only: bool = False) -> int:
     """Number of parameter elements (a shared parameter once); ``trainable_only``: those requiring grad."""
     # BEGIN SOLUTION 14
+    # TODO: the number of parameter elements, a shared parameter counted once; trainable_only: only those
+    #   requiring grad (§ How it is built, flops.py).
+    # HINT: model.parameters() already skips repeats within one walk; track id()s to be sure.
     seen, total = set(), 0
     for parameter in model.parameters():
         if id(parameter) in seen or (trainable_only and not parameter.requires_grad):
@@ -94,6 +97,9 @@ def _size(x: object) -> int:
 def linear_flops(module: Module, inputs: tuple, output: object) -> int:
     """``Linear``: ``2 · rows · in · out`` (leading dimensions are rows), + ``rows · out`` for the bias."""
     # BEGIN SOLUTION 14
+    # TODO: Linear's FLOPs: 2 * rows * in * out (a multiply and an add per weight per row), + rows * out
+    #   for the bias; rows = every leading dim of the output (§ How it is built, flops.py).
+    # EXAMPLE: Linear(3, 4) on (2, 5, 3): rows 10, 2 * 10 * 3 * 4 + 40 = 280.
     out = _size(output)
     rows = out // module.out_features
     return 2 * rows * module.in_features * module.out_features + (out if module.bias is not None else 0)
@@ -103,6 +109,8 @@ def linear_flops(module: Module, inputs: tuple, output: object) -> int:
 def conv2d_flops(module: Module, inputs: tuple, output: object) -> int:
     """``Conv2d``: a dot product of length ``(C_in / groups) · kh · kw`` per output element, plus the bias."""
     # BEGIN SOLUTION 14
+    # TODO: Conv2d's FLOPs: each output element is a dot product of length (C_in / groups) * kh * kw
+    #   (2 FLOPs per term), + 1 per output element for the bias.
     kh, kw = module.kernel_size
     out = _size(output)
     per_output = 2 * (module.in_channels // module.groups) * kh * kw
@@ -133,6 +141,9 @@ def layer_flops(module: Module, inputs: tuple, output: object) -> int | None:
         if kind in FLOP_RULES:
             return FLOP_RULES[kind](module, inputs, output)
     # BEGIN SOLUTION 14
+    # TODO: one call's FLOPs by layer type: attention (the projections are Linear children; count the
+    #   score and weighted-sum matmuls and the softmax), element-wise layers one per element, others None.
+    # HINT: self-attention of (B, T, C): QK^T and PV are 2 * B * T * T * C each.
     out = _size(output)
     if isinstance(module, CausalSelfAttention):  # (B, T, C), self-attention
         batch, length, width = inputs[0].shape
@@ -216,6 +227,11 @@ def count_flops(model: Module, *inputs: object) -> FlopReport:
     def record(name: str):
         def hook(module: Module, args: tuple, output: object) -> None:
             # BEGIN SOLUTION 14
+            # TODO: the forward hook: append one FlopRow (name, type,
+            #   output shape, own parameters, layer_flops).
+            # HINT: own parameters only:
+            #   module.parameters(recurse=False); a tuple output shows
+            #   its first element.
             shown = output[0] if isinstance(output, tuple) else output
             own = sum(int(np.prod(p.shape)) for p in module.parameters(recurse=False))
             flops = layer_flops(module, args, output)

@@ -69,6 +69,9 @@ def measure_peaks(
     source = np.ones(copy_mib * 2**20 // 4, dtype=np.float32)
     target = np.empty_like(source)
     # BEGIN SOLUTION 14
+    # TODO: this machine's float32 matmul GFLOP/s (an n^3 sgemm: 2 n^3 FLOPs) and copy bandwidth, the best
+    #   of repeats each (§ How it is built, roofline.py).
+    # HINT: a copy moves each byte twice (read and write); take the minimum time, not the mean.
     matmul, copy = [], []
     for _ in range(repeats):
         start = clock()
@@ -97,6 +100,8 @@ class RooflineRow:
 def classify(flops: int, nbytes: int, peaks: MachinePeaks) -> tuple[float, float, str]:
     """``(intensity, attainable GFLOP/s, "memory" | "compute")`` of ``flops`` over ``nbytes`` moved."""
     # BEGIN SOLUTION 14
+    # TODO: (intensity, attainable, bound): intensity = flops / nbytes; attainable = min(peak GFLOP/s,
+    #   intensity * bandwidth); "compute" at or beyond the ridge point, else "memory".
     intensity = flops / nbytes
     attainable = min(peaks.gflops, intensity * peaks.gbytes_per_s)
     return intensity, attainable, "compute" if intensity >= peaks.ridge else "memory"
@@ -110,6 +115,7 @@ def _nbytes(values) -> int:
 def moved_bytes(module: Module, inputs: tuple, output: object) -> int:
     """Bytes one call moves at least once: its tensor inputs and output, and its own parameters."""
     # BEGIN SOLUTION 14
+    # TODO: the bytes one call moves at least once: its tensor inputs, its outputs and its own parameters.
     outputs = output if isinstance(output, tuple) else (output,)
     return _nbytes(inputs) + _nbytes(outputs) + _nbytes(module.parameters(recurse=False))
     # END SOLUTION

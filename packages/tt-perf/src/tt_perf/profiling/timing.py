@@ -168,11 +168,15 @@ class _Frames:
 
     def enter(self, table: str, name: str, kind: str) -> None:
         # BEGIN SOLUTION 14
+        # TODO: push a running frame [table, name, kind, start time, time spent in children so far (0)].
         self.running.append([table, name, kind, time.perf_counter(), 0.0])
         # END SOLUTION
 
     def leave(self) -> None:
         # BEGIN SOLUTION 14
+        # TODO: pop the frame: add its self time (elapsed minus its children's) and its inclusive time to the
+        #   totals, count one call, and charge its elapsed time to the parent frame's children.
+        # HINT: time.perf_counter(); the frames nest like calls, so a list used as a stack is enough.
         table, name, kind, start, in_children = self.running.pop()
         elapsed = time.perf_counter() - start
         if self.running:  # the parent's self time excludes this frame, its inclusive time does not

@@ -48,6 +48,8 @@ def exact_chunk(a_bound: int, b_bound: int, dtype=np.float32) -> int:
         raise ValueError(f"exact_chunk: bounds must be at least 1, got {a_bound} and {b_bound}")
     limit = FLOAT32_EXACT if np.dtype(dtype) == np.float32 else FLOAT64_EXACT
     # BEGIN SOLUTION 15
+    # TODO: the longest inner dimension k whose sums of products |a| <= a_bound, |b| <= b_bound stay exact in
+    #   the float dtype: 2^24 (float32) / (a_bound * b_bound) (§ How it is built, int_gemm.py).
     return max(1, limit // (int(a_bound) * int(b_bound)))
     # END SOLUTION
 
@@ -89,6 +91,9 @@ def int_matmul(
         )
     chunk = exact_chunk(a_bound, b_bound)
     # BEGIN SOLUTION 15
+    # TODO: a @ b exactly, for integer-valued float32 arrays, on float BLAS (§ How it is built, int_gemm.py).
+    # APPROACH: split the inner dimension into exact_chunk pieces: each piece's float32 matmul is exact;
+    #   add the pieces in int32 (or return the one piece directly when k fits).
     if k <= chunk and np.dtype(dtype) == np.float32:
         return np.matmul(a, b, out=out)  # one chunk: the float32 result is the exact integer sum
     accumulator = None

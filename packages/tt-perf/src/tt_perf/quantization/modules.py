@@ -69,6 +69,8 @@ def quantize_weight(weight: np.ndarray, scales: np.ndarray | None = None) -> QTe
             weight, scales, np.zeros(weight.shape[0], np.int32), axis=0, dtype="qint8"
         )
     # BEGIN SOLUTION 15
+    # TODO: the weight as symmetric per-output-channel qint8 (axis 0), scales from its own range
+    #   (PerChannelMinMaxObserver, then quantize_per_channel).
     observer = PerChannelMinMaxObserver(ch_axis=0, qscheme="symmetric")
     observer(weight)
     scales, zero_points = observer.calculate_qparams()
@@ -86,6 +88,8 @@ def quantize_input(x: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     Cost: one division, one rounding and one clip pass over ``x``, into one new array.
     """
     # BEGIN SOLUTION 15
+    # TODO: round(x / scale) clipped to [-z, 255 - z]: the quint8 integers minus the zero point, as float32.
+    # HINT: in place after one np.divide (np.rint and np.clip with out=): no extra temporaries.
     q = np.divide(x, np.float32(scale), dtype=np.float32)
     np.rint(q, out=q)
     return np.clip(q, -zero_point, 255 - zero_point, out=q)
@@ -220,6 +224,8 @@ class QuantizedLinear(_QuantizedLayer):
                 f"in {self.in_features} features"
             )
         # BEGIN SOLUTION 15
+        # TODO: quantize the input, integer GEMM with the int8 weight (int_matmul), rescale by
+        #   input scale * weight scale per output, add the float bias (§ How it is built, modules.py).
         scale, zero_point = self._input_qparams(x)
         xq = quantize_input(x.reshape(-1, self.in_features), scale, zero_point)
         weight = self.weight_int8.numpy().T.astype(np.float32)  # (in, out): integers, for BLAS
@@ -295,6 +301,8 @@ class QuantizedConv2d(_QuantizedLayer):
                 f"(N, {self.in_channels}, H, W), got {x.shape}"
             )
         # BEGIN SOLUTION 15
+        # TODO: as QuantizedLinear: quantize the input (zero padding is the integer 0), integer convolution
+        #   (_int_conv2d), rescale per output channel, add the bias.
         scale, zero_point = self._input_qparams(x)
         xq = quantize_input(x, scale, zero_point)  # zero padding is the integer 0 now
         accumulator = _int_conv2d(xq, self.weight_int8.numpy().astype(np.float32), self)

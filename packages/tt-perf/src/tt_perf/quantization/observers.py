@@ -53,6 +53,9 @@ def calculate_qparams(low, high, qscheme: str = "affine") -> tuple[np.ndarray, n
     if qscheme not in QSCHEMES:
         raise ValueError(f"calculate_qparams: qscheme must be one of {QSCHEMES}, got {qscheme!r}")
     # BEGIN SOLUTION 15
+    # TODO: scale and zero point mapping [low, high] (widened to include 0.0) onto 0..255 ("affine") or a
+    #   range symmetric around 0 ("symmetric", zero point 0) (§ How it is built, observers.py).
+    # EXAMPLE: affine [-1, 3]: scale 4 / 255, zero point round(1 / scale) = 64.
     low = np.minimum(np.asarray(low, dtype=np.float64), 0.0)  # 0.0 must be representable exactly
     high = np.maximum(np.asarray(high, dtype=np.float64), 0.0)
     if qscheme == "symmetric":
@@ -105,6 +108,7 @@ class MinMaxObserver:
 
     def _observe(self, x: np.ndarray) -> None:
         # BEGIN SOLUTION 15
+        # TODO: widen the running [min_val, max_val] by this batch's minimum and maximum.
         self.min_val = min(self.min_val, float(x.min()))
         self.max_val = max(self.max_val, float(x.max()))
         # END SOLUTION
@@ -146,6 +150,7 @@ class MovingAverageMinMaxObserver(MinMaxObserver):
     def _observe(self, x: np.ndarray) -> None:
         low, high = float(x.min()), float(x.max())
         # BEGIN SOLUTION 15
+        # TODO: the first batch sets the range; later ones move it by averaging_constant towards the batch's.
         if self.min_val > self.max_val:  # the first batch
             self.min_val, self.max_val = low, high
             return
@@ -185,6 +190,7 @@ class PerChannelMinMaxObserver(MinMaxObserver):
 
     def _observe_channels(self, x: np.ndarray, axis: int) -> None:
         # BEGIN SOLUTION 15
+        # TODO: the per-channel min and max over every axis but axis, merged with the running ones.
         others = tuple(i for i in range(x.ndim) if i != axis)
         low, high = x.min(axis=others), x.max(axis=others)
         self.min_val = low if self.min_val is None else np.minimum(self.min_val, low)
@@ -234,6 +240,8 @@ class HistogramObserver(MinMaxObserver):
     def _observe(self, x: np.ndarray) -> None:
         low, high = min(self.min_val, float(x.min())), max(self.max_val, float(x.max()))
         # BEGIN SOLUTION 15
+        # TODO: add the batch to a histogram over the widest range seen; when the range grows, re-spread the
+        #   old counts over the new bins (interpolate their cumulative sum) before adding.
         if (low, high) != (self.min_val, self.max_val):  # wider: spread the old counts over the new bins
             new_edges = np.linspace(low, high, self.bins + 1)
             if self.max_val > self.min_val:
@@ -262,6 +270,8 @@ class HistogramObserver(MinMaxObserver):
         if self.max_val == self.min_val:
             return 0.0, 0.0
         # BEGIN SOLUTION 15
+        # TODO: the (100 - percentile, percentile) points of the values seen, read from the cumulative
+        #   histogram with linear interpolation inside the bin each falls in.
         cumulative = np.cumsum(self.histogram)
         total = cumulative[-1]  # not histogram.sum(): rounded pairwise, it can pass the running sum's end
         targets = np.array([1.0 - self.percentile / 100.0, self.percentile / 100.0]) * total

@@ -74,6 +74,7 @@ def _check(op: str, scale: np.ndarray, zero_point: np.ndarray, dtype: str) -> tu
 
 def _quantize(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, low: int, high: int, storage):
     # BEGIN SOLUTION 15
+    # TODO: round(x / scale) + zero_point, clipped to [low, high], in the storage dtype.
     q = np.rint(np.asarray(x, dtype=np.float32) / scale) + zero_point
     return np.clip(q, low, high).astype(storage)
     # END SOLUTION
@@ -110,6 +111,8 @@ def quantize_per_channel(
 def dequantize(q: QTensor) -> np.ndarray:
     """``(int_repr − zero_point) · scale`` as float32, broadcast per channel when ``q.axis`` is set."""
     # BEGIN SOLUTION 15
+    # TODO: (int_repr - zero_point) * scale as float32, scale and
+    #   zero point reshaped along q.axis per channel.
     scale, zero = q.scale, q.zero_point
     if q.axis is not None:
         shape = [1] * q.int_repr.ndim

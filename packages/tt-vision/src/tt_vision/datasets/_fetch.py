@@ -76,6 +76,9 @@ def download_folder(root: str | os.PathLike | None) -> Path:
 def file_md5(path: Path) -> str:
     """The hex MD5 digest of a file, read in 1 MiB chunks."""
     # BEGIN SOLUTION 08
+    # TODO: the hex MD5 of a file read in CHUNK-sized pieces (never the whole file in memory)
+    #   (§ How it is built, "Downloading safely").
+    # HINT: hashlib.md5(usedforsecurity=False); iter(lambda: handle.read(CHUNK), b"") yields the chunks.
     digest = hashlib.md5(usedforsecurity=False)
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(CHUNK), b""):

@@ -43,6 +43,9 @@ def to_planar(images: np.ndarray) -> np.ndarray:
     a new array once, at load time, so that no batch pays for the move.
     """
     # BEGIN SOLUTION 08
+    # TODO: uint8 images (N, H, W) or (N, H, W, C) as (N, C, H, W), C-contiguous (§ How it is built,
+    #   "Planar pixels"); any other rank is an error naming the shape.
+    # HINT: (N, H, W) gains C = 1 with images[:, None]; the transpose needs np.ascontiguousarray.
     if images.ndim == 3:
         return images[:, None]
     if images.ndim != 4:
@@ -54,6 +57,8 @@ def to_planar(images: np.ndarray) -> np.ndarray:
 def to_float_images(raw: np.ndarray, scale: np.float32 = SCALE) -> np.ndarray:
     """``uint8`` images ``(B, C, H, W)`` → ``float32`` ``(B, C, H, W)`` times ``scale``, in one pass."""
     # BEGIN SOLUTION 08
+    # TODO: uint8 (B, C, H, W) to float32 times scale in one pass:
+    #   np.multiply into a preallocated float32 out.
     out = np.empty(raw.shape, dtype=np.float32)
     np.multiply(raw, scale, out=out)
     return out

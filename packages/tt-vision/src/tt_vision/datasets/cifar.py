@@ -32,6 +32,9 @@ MEMBERS_TEST = ["cifar-10-batches-bin/test_batch.bin"]
 def parse_cifar_records(raw: bytes, name: str = "CIFAR-10 batch") -> tuple[np.ndarray, np.ndarray]:
     """Images ``uint8 (N, 32, 32, 3)`` (HWC, as torchvision and the .npz hold them) and labels ``(N,)``."""
     # BEGIN SOLUTION 08
+    # TODO: the binary CIFAR-10 records (1 label byte + 3072 pixel bytes, planar RGB) as images
+    #   uint8 (N, 32, 32, 3) and labels int64 (N,) (§ How it is built, "Parsing the formats").
+    # HINT: np.frombuffer(...).reshape(-1, RECORD) parses every record at once; check the length and labels.
     if len(raw) % RECORD:
         raise ValueError(f"{name}: {len(raw)} bytes is not a whole number of {RECORD}-byte records")
     records = np.frombuffer(raw, dtype=np.uint8).reshape(-1, RECORD)

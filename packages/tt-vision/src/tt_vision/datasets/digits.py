@@ -28,6 +28,9 @@ FILE = "digits.csv.gz"
 def load_digits() -> tuple[np.ndarray, np.ndarray]:
     """All 1,797 images ``uint8 (N, 8, 8)`` with values 0–16, and labels ``int64 (N,)``."""
     # BEGIN SOLUTION 08
+    # TODO: the bundled digits file (gzip CSV, 64 pixels then the label
+    #   per row) as uint8 (N, 8, 8) and int64 labels (N,).
+    # HINT: importlib.resources.files("tt_vision").joinpath("data", FILE).read_bytes(), gzip, np.loadtxt.
     raw = resources.files("tt_vision").joinpath("data", FILE).read_bytes()
     table = np.loadtxt(gzip.decompress(raw).decode("ascii").splitlines(), delimiter=",", dtype=np.int64)
     return table[:, :64].reshape(-1, 8, 8).astype(np.uint8), table[:, 64]

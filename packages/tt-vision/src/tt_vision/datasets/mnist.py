@@ -29,6 +29,9 @@ IDX_TYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x
 def parse_idx(raw: bytes, name: str = "idx data") -> np.ndarray:
     """The array stored in idx-format bytes (gzip-compressed or not); a clear error if malformed."""
     # BEGIN SOLUTION 08
+    # TODO: the array in idx bytes: 0, 0, type, ndim, then ndim big-endian uint32 sizes, then the data
+    #   (§ How it is built, "Parsing the formats"); gzip-compressed input is decompressed first.
+    # HINT: every inconsistency (magic, type, truncated, extra bytes) is a ValueError naming the file.
     if raw[:2] == b"\x1f\x8b":
         raw = gzip.decompress(raw)
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in IDX_TYPES:

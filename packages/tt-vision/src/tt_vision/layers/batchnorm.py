@@ -41,6 +41,8 @@ class BatchNorm2d(BatchNormBase):
     def _check_input_dim(self, input) -> None:  # noqa: A002
         """What makes batch norm *2-d*: the input must be a batch of images (N, C, H, W)."""
         # BEGIN SOLUTION 09
+        # TODO: refuse an input that is not 4-D (N, C, H, W) with a ValueError naming its shape
+        #   (§ How it is built, "Batch norm").
         if input.ndim != 4:
             raise ValueError(
                 f"BatchNorm2d: expected a 4-d input (N, C, H, W), got shape {tuple(input.shape)}"
