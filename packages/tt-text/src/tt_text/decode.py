@@ -142,6 +142,10 @@ class DecodePlan:
         ``model.next_token_logits(token_ids[:, None], cache)`` up to float rounding.
         """
         # BEGIN SOLUTION 18
+        # TODO: one token through every block on plain arrays, exactly as the modules compute it
+        #   (§ Where it lives, and why): embeddings; per layer LayerNorm, attention over the cache,
+        #   residual, LayerNorm, MLP, residual; then the final LayerNorm and the logits.
+        # HINT: cache.update appends this step's keys and values and returns all of them.
         batch, heads, head_dim = len(token_ids), self.heads, self.head_dim
         x = self.wte[token_ids] + self.wpe[cache.get_seq_length()]  # (B, C)
         scale = np.float32(1.0 / math.sqrt(head_dim))

@@ -94,6 +94,9 @@ def paired_times(models: list[Module], example: object, repeats: int = 50, warmu
     if repeats < 1:
         raise ValueError(f"paired_times: repeats must be at least 1, got {repeats}")
     # BEGIN SOLUTION 20
+    # TODO: time every model on the same example in interleaved rounds: round i calls each model once, in turn
+    #   (§ How it is built); eval mode and no graph while timing, each model's training flag restored after.
+    # HINT: a try/finally restores the modes even when a model raises; warm every model up first.
     modes = [m.training for m in models]
     times = np.empty((len(models), repeats))
     try:

@@ -79,6 +79,9 @@ def distillation_step(
     Cost: one teacher forward, one student forward and backward, one optimizer step.
     """
     # BEGIN SOLUTION 16
+    # TODO: one training step of the student on distillation_loss against the frozen teacher's logits
+    #   (§ How it is built): teacher in eval mode under no_grad, then zero_grad, backward, step.
+    # HINT: put the teacher back in the mode it was in; return the loss as a float.
     was_training = teacher.training
     teacher.eval()
     with no_grad():

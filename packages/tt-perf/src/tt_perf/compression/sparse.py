@@ -103,6 +103,8 @@ class CSRTensor:
     def to_dense(self) -> np.ndarray:
         """The ``(m, k)`` dense matrix. Cost: ``m · k`` writes."""
         # BEGIN SOLUTION 16
+        # TODO: scatter the stored values back into an (m, k) array of zeros (§ How it is built).
+        # HINT: np.diff(crow) is the count per row; np.repeat turns it into each value's row index.
         dense = np.zeros(self.shape, dtype=self._values.dtype)
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self._crow))
         dense[rows, self._col] = self._values
@@ -127,6 +129,9 @@ def to_sparse_csr(dense) -> CSRTensor:
             "(C_out, C_in, kh, kw) to (C_out, C_in·kh·kw) first"
         )
     # BEGIN SOLUTION 16
+    # TODO: CSR of a 2-D array (§ How it is built): the non-zeros row by row, their column indices, and
+    #   crow, where row r's values are values[crow[r]:crow[r + 1]] (crow has m + 1 entries, starting at 0).
+    # HINT: np.nonzero gives row-major order; np.bincount + np.cumsum give crow.
     rows, cols = np.nonzero(array)  # row-major order: row by row, columns ascending
     counts = np.bincount(rows, minlength=array.shape[0])
     crow = np.concatenate([[0], np.cumsum(counts)]).astype(_index_dtype(rows.size))
@@ -151,6 +156,9 @@ def sparse_mm(sparse: CSRTensor, dense: np.ndarray) -> np.ndarray:
     if sparse.nnz == 0:
         return out
     # BEGIN SOLUTION 16
+    # TODO: out = sparse @ dense without building the dense matrix (§ How it is built): each stored value
+    #   scales one row of dense, and a row's products are summed over its segment of the values.
+    # HINT: np.add.reduceat over the segments' starts; work in blocks of dense's columns to bound memory.
     crow = sparse.crow_indices()
     rows = np.flatnonzero(np.diff(crow))  # rows with at least one value
     starts = crow[rows]  # their segments are contiguous: each ends where the next begins

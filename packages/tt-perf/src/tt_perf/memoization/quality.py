@@ -45,6 +45,9 @@ def generated_perplexity(model: GPT, ids: object, start: int, chunk: int = 64) -
     try:
         with no_grad():
             # BEGIN SOLUTION 18
+            # TODO: the negative log-likelihood of each generated token given what came before it, with
+            #   the full window in view (§ Where it lives, and why): the prefix, or the last block_size ids.
+            # HINT: later windows all have length block_size, so they can go through the model as one batch.
             for position in range(start, ids.shape[1]):  # grouped by context length below block_size
                 if position >= block:
                     break

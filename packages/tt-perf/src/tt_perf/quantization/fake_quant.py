@@ -60,6 +60,10 @@ class FakeQuantizeFunction(Function):
     @staticmethod
     def forward(ctx, x, scale, zero_point, quant_min, quant_max):
         # BEGIN SOLUTION 15
+        # TODO: quantize and dequantize in float (§ Quantization-aware training):
+        #   q = clip(round(x / scale) + zero_point, quant_min, quant_max), out = (q - zero_point) * scale;
+        #   save where the rounded q was in range.
+        # HINT: the in-range mask is taken before the clip (PyTorch's rule).
         zero_point = zero_point.astype(x.dtype)  # int32 + float32 would promote to float64
         q = np.rint(x / scale) + zero_point  # scale is float32: x's dtype wins for float32 and float64
         mask = (q >= quant_min) & (q <= quant_max)  # PyTorch's rule: on the rounded value
@@ -71,6 +75,8 @@ class FakeQuantizeFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 15
+        # TODO: the straight-through estimator: pass grad where the forward's rounded value was in range,
+        #   zero elsewhere (§ Quantization-aware training).
         (mask,) = ctx.saved_tensors
         return (np.where(mask, grad, grad.dtype.type(0)),)
         # END SOLUTION
@@ -205,6 +211,8 @@ class FakeQuantize(Module):
     def forward(self, x: Tensor) -> Tensor:
         if self.observer_enabled:
             # BEGIN SOLUTION 15
+            # TODO: feed the observer the detached input, then store its scale and zero point as tensors
+            #   (§ Quantization-aware training).
             self.activation_post_process(x.detach())
             scale, zero_point = self.calculate_qparams()
             self.scale = from_numpy(np.array(scale, dtype=np.float32).reshape(-1))

@@ -193,6 +193,8 @@ def prepare_qat(
 
     def make(path: str, module: Module) -> Module | None:
         # BEGIN SOLUTION 15
+        # TODO: the QAT twin of a layer whose type is to be prepared, None for any other module
+        #   (§ Quantization-aware training).
         if type(module) in types:
             return QAT_MODULES[type(module)].from_float(module, qconfig)
         return None
@@ -211,6 +213,8 @@ def _convert_qat(path: str, module: QATLinear | QATConv2d) -> Module:
             )
     quantized = QuantizedLinear if isinstance(module, QATLinear) else QuantizedConv2d
     # BEGIN SOLUTION 15
+    # TODO: the static INT8 layer of a trained QAT layer, with the scales its fake quantizers' observers saw
+    #   (§ Quantization-aware training), so the stored integers are the ones training used.
     return quantized.from_float(
         module, mode="static", observer=module.activation_fake_quant.activation_post_process,
         weight_observer=module.weight_fake_quant.activation_post_process,

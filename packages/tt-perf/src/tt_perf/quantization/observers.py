@@ -315,6 +315,8 @@ class MovingAveragePerChannelMinMaxObserver(PerChannelMinMaxObserver):
         others = tuple(i for i in range(x.ndim) if i != axis)
         low, high = x.min(axis=others), x.max(axis=others)
         # BEGIN SOLUTION 15
+        # TODO: a per-channel moving average of the minimum and maximum: the first batch sets them, each later
+        #   batch moves them by averaging_constant towards its own (§ How it is built).
         if self.min_val is None:
             self.min_val, self.max_val = low, high
             return

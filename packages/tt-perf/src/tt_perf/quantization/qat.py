@@ -100,6 +100,7 @@ class QATLinear(Linear):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 15
+        # TODO: a Linear on the fake-quantized input and weight (§ Quantization-aware training).
         return nn_f.linear(self.activation_fake_quant(input), self.weight_fake_quant(self.weight), self.bias)
         # END SOLUTION
 
@@ -122,6 +123,8 @@ class QATConv2d(Conv2d):
 
     def forward(self, input):  # noqa: A002
         # BEGIN SOLUTION 15
+        # TODO: a Conv2d on the fake-quantized input and weight, with the layer's own stride, padding,
+        #   dilation and groups (§ Quantization-aware training).
         return vision_f.conv2d(
             self.activation_fake_quant(input), self.weight_fake_quant(self.weight), self.bias,
             self.stride, self.padding, self.dilation, self.groups,
