@@ -36,8 +36,14 @@ def torch_cnn(model):
         kind = type(layer).__name__
         if kind == "Conv2d":
             layers.append(
-                nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
-                          padding=layer.padding, bias=layer.bias is not None)  # fmt: skip
+                nn.Conv2d(
+                    layer.in_channels,
+                    layer.out_channels,
+                    layer.kernel_size,
+                    stride=layer.stride,
+                    padding=layer.padding,
+                    bias=layer.bias is not None,
+                )  # fmt: skip
             )
         elif kind == "BatchNorm2d":
             layers.append(nn.BatchNorm2d(layer.num_features, eps=layer.eps))
@@ -66,15 +72,17 @@ def _fuse_groups(reference) -> list[list[str]]:
 
 def _static_int8(fused, calibration):
     import torch
-    from torch.ao import quantization as tq
+    from torch.ao import quantization
 
-    wrapped = torch.nn.Sequential(tq.QuantStub(), copy.deepcopy(fused), tq.DeQuantStub()).eval()
-    wrapped.qconfig = tq.get_default_qconfig("fbgemm")
+    wrapped = torch.nn.Sequential(
+        quantization.QuantStub(), copy.deepcopy(fused), quantization.DeQuantStub()
+    ).eval()
+    wrapped.qconfig = quantization.get_default_qconfig("fbgemm")
     torch.backends.quantized.engine = "fbgemm"
-    prepared = tq.prepare(wrapped)
+    prepared = quantization.prepare(wrapped)
     with torch.inference_mode():
         prepared(calibration)
-    return tq.convert(prepared)
+    return quantization.convert(prepared)
 
 
 def _size(model) -> int:
@@ -89,14 +97,16 @@ def torch_pipeline(model, images: np.ndarray, labels: np.ndarray, calibration: n
                    repeats: int = 200) -> list[dict]:  # fmt: skip
     """Rows ``{"name", "accuracy", "size_bytes", "latency_ms"}`` for PyTorch's four stages of ``model``."""
     import torch
-    from torch.ao import quantization as tq
+    from torch.ao import quantization
 
     reference = torch_cnn(model)
-    fused = tq.fuse_modules(copy.deepcopy(reference), _fuse_groups(reference))
+    fused = quantization.fuse_modules(copy.deepcopy(reference), _fuse_groups(reference))
     stages = {
         "PyTorch float32": reference,
         "PyTorch BN+ReLU fused": fused,
-        "PyTorch quantize_dynamic (Linear)": tq.quantize_dynamic(copy.deepcopy(fused), {torch.nn.Linear}),
+        "PyTorch quantize_dynamic (Linear)": quantization.quantize_dynamic(
+            copy.deepcopy(fused), {torch.nn.Linear}
+        ),
         "PyTorch static INT8 (fbgemm)": _static_int8(fused, torch.from_numpy(calibration)),
     }
     x, example = torch.from_numpy(images), torch.from_numpy(images[:1])
