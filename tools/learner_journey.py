@@ -44,8 +44,8 @@ BUGS: dict[int, tuple[str, str, str]] = {
     ),
     4: (
         "packages/tt-nn/src/tt_nn/functional/normalization.py",
-        "inv_std = 1.0 / np.sqrt((x_hat * x_hat).mean(axis=axes, keepdims=True) + eps)",
-        "inv_std = 1.0 / np.sqrt((x_hat * x_hat).mean(axis=axes, keepdims=True))",  # no eps
+        "inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features + eps)",
+        "inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features)",  # LayerNorm without eps
     ),
     5: (
         "packages/tt-nn/src/tt_nn/functional/losses.py",

@@ -320,3 +320,41 @@ def test_slower_or_faster_is_judged_on_paired_rounds_when_load_spikes_swamp_the_
     assert fast.measurement.latency_ms > 50 and slow.measurement.latency_ms > 50, "the p90s are the spikes"
     assert fast.kept and not slow.kept and "1.50x its time" in slow.reason
     assert fast.measurement.median_speedup == pytest.approx(2.0), "the rounds without a spike"
+
+
+class _RecordsItsMode(nn.Module):
+    """Returns its input; remembers the training flag and grad mode of every call."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = []
+
+    def forward(self, x):
+        self.seen.append((self.training, autograd.is_grad_enabled()))
+        return x
+
+
+def test_paired_times_runs_every_model_in_eval_mode_without_a_graph_and_restores_the_modes():
+    first, second = _RecordsItsMode(), _RecordsItsMode()
+    second.eval()
+    times = measure_module.paired_times([first, second], autograd.ones(2, 3), repeats=3, warmup=1)
+    assert times.shape == (2, 3)
+    for model in (first, second):
+        assert model.seen == [(False, False)] * 4  # one warm-up call and three timed ones, each in eval
+    assert first.training and not second.training
+
+
+@pytest.mark.parametrize("tolerance", [0.05, 0.25])
+def test_judge_counts_a_ratio_exactly_at_the_tolerance_as_neither_slower_nor_faster(tolerance):
+    judge = importlib.import_module("tt_perf.capstone.pipeline").judge
+    budget = Budget(min_speedup=2)
+    same = Measurement("c", 0.80, 1000, 2.0)
+    at_slow_edge = judge(budget, same, START, current_size=1000, ms_current=2.0, tolerance=tolerance,
+                         ratio=1 + tolerance)  # fmt: skip
+    assert not any("slower" in reason for reason in at_slow_edge)
+    at_fast_edge = judge(budget, same, START, current_size=1000, ms_current=2.0, tolerance=tolerance,
+                         ratio=1 - tolerance)  # fmt: skip
+    assert any("not faster" in reason for reason in at_fast_edge), "only beyond the tolerance is faster"
+    beyond = judge(budget, same, START, current_size=1000, ms_current=2.0, tolerance=tolerance,
+                   ratio=1 - tolerance - 1e-9)  # fmt: skip
+    assert beyond == []

@@ -171,3 +171,11 @@ def test_bad_arguments_are_clear_errors():
         )
     with pytest.raises(ValueError, match=r"attn_mask of shape \(3, 5\) does not broadcast"):
         scaled_dot_product_attention(q, k, v, attn_mask=autograd.ones(3, 5))
+
+
+def test_a_mask_with_more_batch_dimensions_than_the_queries_broadcasts_the_output():
+    q, k, v = tensors((2, 4, 3), (2, 5, 3), (2, 5, 3), grad=False)
+    bias = RNG.standard_normal((3, 2, 4, 5))  # one float mask per leading index the queries do not have
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(bias))
+    assert out.shape == (3, 2, 4, 3)
+    assert np.allclose(out.numpy(), reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=bias))
