@@ -268,14 +268,6 @@ def bench_torch_kv(session: nox.Session) -> None:
     session.run("python", "benchmarks/perf_kv_cache.py", "--torch", *session.posargs)
 
 
-@nox.session(name="milestone-06-torch")
-def milestone_06_torch(session: nox.Session) -> None:
-    """Milestone 06 with its PyTorch yardstick column (opt-in: installs torch)."""
-    install_everything(session, extra="plot")
-    session.install("torch==2.13.0")
-    session.run("python", "milestones/06_systems.py", "--torch", *session.posargs)
-
-
 @nox.session
 def parity(session: nox.Session) -> None:
     """Small PyTorch programs run with torch and tinytorch, compared step by step (opt-in: installs torch).
