@@ -63,25 +63,24 @@ class GELUFunction(Function):
     def forward(ctx, x, approximate):
         # BEGIN SOLUTION 03
         # TODO: GELU, exact (x * normal_cdf(x)) or approximate="tanh" (the formula in the docstring).
-        # APPROACH: save what backward reuses: x and Phi(x), or x and the tanh term.
+        # APPROACH: save what backward reuses: x and Phi(x), or x and Phi's tanh approximation
+        #   (1 + tanh(...)) / 2; the output is x times either.
         # HINT: normal_cdf is this module's own (functional/erf.py): NumPy has no erf.
         ctx.approximate = approximate
         if approximate == "tanh":
 
-            def tanh_form(x):  # t = tanh(sqrt(2/pi) x (1 + 0.044715 x^2)) and 0.5 x (1 + t), in place
-                t = np.multiply(x, x)
-                t *= _GELU_CUBIC
-                t += 1.0
-                t *= x
-                t *= _SQRT_2_OVER_PI
-                np.tanh(t, out=t)
-                out = t + 1.0
-                out *= x
-                out *= 0.5
-                return t, out
+            def tanh_form(x, cdf, out):  # cdf = (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))) / 2, out = x cdf
+                np.multiply(x, x, out=cdf)
+                cdf *= _SQRT_2_OVER_PI * _GELU_CUBIC
+                cdf += _SQRT_2_OVER_PI
+                cdf *= x
+                np.tanh(cdf, out=cdf)
+                cdf *= 0.5
+                cdf += 0.5
+                np.multiply(x, cdf, out=out)
 
-            t, out = blockwise(tanh_form, x)  # on blocks that stay in cache (_row_passes.py)
-            ctx.save_for_backward(x, t)
+            cdf, out = blockwise(tanh_form, x, into=2)  # on blocks that stay in cache (_row_passes.py)
+            ctx.save_for_backward(x, cdf)
             return out
         cdf = blockwise(normal_cdf, x)  # ~60 passes: on blocks that stay in cache
         ctx.save_for_backward(x, cdf)
@@ -91,40 +90,37 @@ class GELUFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         # BEGIN SOLUTION 03
-        # TODO: the derivative Phi(x) + x * phi(x) (exact, phi the normal density) or, for "tanh",
-        #   0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2); times grad (§ How it is built).
-        # HINT: reuse what forward saved (Phi(x) or t); phi(x) = exp(-x^2 / 2) / sqrt(2 pi).
+        # TODO: the derivative Phi(x) + x * phi(x) (exact, phi the normal density) or, for "tanh" with
+        #   P = (1 + t) / 2 saved, P + x P (1 - P) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2); times grad
+        #   (§ How it is built).
+        # HINT: reuse what forward saved; phi(x) = exp(-x^2 / 2) / sqrt(2 pi); 1 - t^2 = 4 P (1 - P).
         x, saved = ctx.saved_tensors
         # Each derivative is an in-place chain on one block of (x, saved, grad) at a time.
         if ctx.approximate == "tanh":
 
-            def derivative(x, t, grad):  # 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2)
-                dx = np.multiply(x, x)
-                dx *= 3.0 * _GELU_CUBIC
-                dx += 1.0
+            def derivative(x, cdf, grad, dx):  # cdf + x cdf (1 - cdf) 2 sqrt(2/pi) (1 + 3 * 0.044715 x^2)
+                np.multiply(x, x, out=dx)
+                dx *= 6.0 * _SQRT_2_OVER_PI * _GELU_CUBIC
+                dx += 2.0 * _SQRT_2_OVER_PI
                 dx *= x
-                dx *= 0.5 * _SQRT_2_OVER_PI
-                one_minus_t2 = np.multiply(t, t)
-                np.subtract(1.0, one_minus_t2, out=one_minus_t2)
-                dx *= one_minus_t2
-                dx += np.multiply(t, 0.5, out=one_minus_t2)
-                dx += 0.5
-                dx *= grad
-                return dx
-
-        else:
-
-            def derivative(x, cdf, grad):  # Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
-                dx = np.multiply(x, x)
-                dx *= -0.5
-                np.exp(dx, out=dx)
-                dx *= x
-                dx *= _INV_SQRT_2PI
+                dx *= cdf
+                dx -= dx * cdf
                 dx += cdf
                 dx *= grad
-                return dx
 
-        return (blockwise(derivative, x, saved, grad),)
+            return (blockwise(derivative, x, saved, grad, into=1),)
+
+        def exact_derivative(x, cdf, grad):  # Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+            dx = np.multiply(x, x)
+            dx *= -0.5
+            np.exp(dx, out=dx)
+            dx *= x
+            dx *= _INV_SQRT_2PI
+            dx += cdf
+            dx *= grad
+            return dx
+
+        return (blockwise(exact_derivative, x, saved, grad),)
         # END SOLUTION
 
 
