@@ -30,6 +30,7 @@ from .activations import (
     Tanh,
 )
 from .containers import ModuleDict, ModuleList, Sequential
+from .data_parallel import DataParallel
 from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
@@ -47,6 +48,7 @@ __all__ = [
     "BatchNorm1d",
     "CosineSimilarity",
     "CrossEntropyLoss",
+    "DataParallel",
     "Dropout",
     "Flatten",
     "GELU",

@@ -1,0 +1,285 @@
+"""``DataParallel``: a module's batch split over the worker threads of one process (PyTorch's name).
+
+One NumPy process leaves a core idle for much of a training step: the BLAS
+threads help only inside big GEMMs, and the element-wise work between them
+(GELU, LayerNorm, softmax, attention's small GEMMs) runs on one thread.
+``DataParallel`` cuts the batch instead: with ``n`` workers (those of
+:mod:`tt_tensor.threads`, each with a one-thread BLAS) it runs ``n`` replicas
+of the module on ``n`` slices of the batch at once, forward *and* backward, and
+adds the replicas' gradients into the module's own parameters. NumPy releases
+the interpreter lock inside its array loops and BLAS calls, so the threads
+really run in parallel; only the Python between the array operations takes
+turns.
+
+How, step by step (for ``out = DataParallel(model)(x)``):
+
+1. **replicate** (once, then reused): replica 0 *is* ``model``; the others
+   are shallow copies of its module tree whose parameters are new
+   ``Parameter`` objects sharing the *same arrays* (nothing is copied), each
+   with its own ``.grad``; buffers are copies, refreshed from ``model``'s
+   before every forward (as in PyTorch, only replica 0's in-place buffer
+   updates, e.g. batch norm's running statistics, are kept);
+2. **scatter**: every tensor or array argument whose ``dim`` axis has the
+   batch's length is cut into ``n`` contiguous slices; other arguments go to
+   every replica unchanged;
+3. **parallel forward**: replica ``i`` runs on slice ``i`` on worker ``i``,
+   under the caller's grad mode;
+4. **gather**: the outputs are concatenated along ``dim`` by one autograd node
+   (0-d outputs, e.g. a loss, are stacked into a vector of ``n``, as PyTorch
+   does);
+5. **parallel backward**: that node's backward cuts the incoming gradient the
+   same way and runs each replica's backward on its own worker; then each
+   replica's gradients are added into ``model``'s (replica 0 wrote there
+   already) and cleared.
+
+The gradients equal those of ``model(x)`` on the whole batch (up to float
+reassociation) whenever the module treats samples independently — so not
+for batch norm in training mode, whose statistics are per slice (like
+``DistributedDataParallel`` without ``SyncBatchNorm``). Dropout draws from the
+shared generator in whatever order the threads reach it: not reproducible
+run to run.
+
+Differences from PyTorch, and why: PyTorch's ``DataParallel`` splits over
+GPUs (``device_ids``) and on a CPU-only machine just calls the module; here
+the "devices" are worker threads, so ``device_ids`` (if given) only sets how
+many. Gradients do not flow back into the *inputs* (an input that requires
+grad is refused); parameter hooks see only replica 0's part of a gradient.
+
+The process-wide BLAS thread count is 1 while the replicas run: each
+worker already computes with a one-thread BLAS, and a kernel that sets the
+process-wide count for itself (attention's ``one_blas_thread``) would
+otherwise switch it back and forth under the other worker — measured, that
+made milestone 05's GPT step 1.8× slower (409 against 229 ms).
+
+Cost per call: ``n`` shallow module copies the first time; then per forward
+one pointer per parameter and one copy per buffer; the gather copies the
+outputs once. With one worker (or a batch of one) it calls the module
+directly.
+
+Example:
+    >>> model = nn.Sequential(nn.Linear(64, 64), nn.GELU())  # doctest: +SKIP
+    >>> parallel = nn.DataParallel(model)                      # doctest: +SKIP
+    >>> parallel(x).sum().backward()   # model's parameters get the whole batch's gradient
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from functools import partial
+
+import numpy as np
+import tt_autograd as autograd
+from tt_autograd import Function
+from tt_autograd.grad_mode import is_grad_enabled, set_grad_enabled
+from tt_tensor import threads
+
+from .module import Module
+from .parameter import Parameter
+
+
+class DataParallel(Module):
+    """Run ``module`` on slices of the batch on the worker threads, gradients summed into ``module``.
+
+    Args:
+        module: the module to run; it stays the owner of the parameters (its
+            ``state_dict`` is ``DataParallel``'s under the prefix ``module.``).
+        device_ids: accepted for PyTorch's signature; its length, if given, is
+            the number of slices (default: the worker pool's size,
+            ``$TINYTORCH_NUM_THREADS`` or the cores).
+        output_device: PyTorch's argument; only None (the caller's memory) is meaningful here.
+        dim: the batch axis of inputs and outputs (default 0).
+
+    Shape:
+        whatever ``module`` takes and returns; the inputs' ``dim`` axis is the
+        batch, and outputs are concatenated along it.
+    """
+
+    def __init__(
+        self,
+        module: Module,
+        device_ids: Sequence[object] | None = None,
+        output_device: object = None,
+        dim: int = 0,
+    ) -> None:
+        super().__init__()
+        if not isinstance(module, Module):
+            raise TypeError(f"DataParallel: expected a Module to wrap, got {type(module).__name__}")
+        if output_device is not None:
+            raise ValueError(
+                f"DataParallel: output_device={output_device!r} names a GPU; on this CPU framework the "
+                "output is gathered in the caller's memory, so pass output_device=None"
+            )
+        if device_ids is not None and len(device_ids) < 1:
+            raise ValueError("DataParallel: device_ids is empty; pass None to use every worker thread")
+        if isinstance(dim, bool) or not isinstance(dim, int):
+            raise TypeError(f"DataParallel: dim must be an int, got {dim!r}")
+        self.module = module
+        object.__setattr__(self, "dim", dim)
+        object.__setattr__(self, "slices", None if device_ids is None else len(device_ids))
+        object.__setattr__(self, "_replicas", [])  # replicas 1.. (replica 0 is self.module)
+        object.__setattr__(self, "_replicated", ())  # the parameters the replicas were made for
+
+    def forward(self, *inputs: object, **kwargs: object) -> object:
+        batch = _batch_length(inputs, kwargs, self.dim)
+        parts = threads.split(batch or 0, self.slices if self.slices is not None else threads.workers())
+        if len(parts) < 2:
+            return self.module(*inputs, **kwargs)
+        replicas = [self.module, *self._refresh(len(parts) - 1)]
+        enabled = is_grad_enabled()
+        tasks = [
+            partial(_forward_on, replica, enabled, *_scatter(inputs, kwargs, self.dim, start, stop, batch))
+            for replica, (start, stop) in zip(replicas, parts)
+        ]
+        with threads.one_blas_thread():  # see _run_replicas
+            outputs = threads.run(tasks)
+        return _gather(outputs, self.dim, replicas)
+
+    def _refresh(self, count: int) -> list[Module]:
+        """Replicas 1..count of ``self.module``, made if needed, their parameters and buffers synced."""
+        params = tuple(self.module.parameters())
+        if len(self._replicas) < count or self._replicated != tuple(map(id, params)):
+            object.__setattr__(self, "_replicas", [_replicate(self.module) for _ in range(count)])
+            object.__setattr__(self, "_replicated", tuple(map(id, params)))
+        replicas = self._replicas[:count]
+        originals = list(self.module.modules())
+        for replica in replicas:
+            for source, copy in zip(originals, replica.modules()):
+                object.__setattr__(copy, "training", source.training)
+            for source, copy in zip(params, replica.parameters()):
+                copy.array = source.array  # the optimizer may have given the parameter a new array
+                copy.requires_grad = source.requires_grad
+            for source, copy in zip(self.module.buffers(), replica.buffers()):
+                if copy.array.shape == source.array.shape:
+                    np.copyto(copy.array, source.array)
+                else:
+                    copy.array = source.array.copy()
+        return replicas
+
+
+def _replicate(module: Module, memo: dict[int, object] | None = None) -> Module:
+    """A shallow copy of ``module``'s tree: new Parameters on the same arrays, copied buffers, shared rest."""
+    memo = {} if memo is None else memo
+    if id(module) in memo:
+        return memo[id(module)]  # type: ignore[return-value]
+    clone = object.__new__(type(module))
+    clone.__dict__.update(module.__dict__)
+    memo[id(module)] = clone
+
+    def parameter(p: Parameter | None) -> Parameter | None:
+        if p is None:
+            return None
+        if id(p) not in memo:  # a parameter shared by two modules (tied weights) stays shared
+            memo[id(p)] = Parameter(p, requires_grad=p.requires_grad)
+        return memo[id(p)]  # type: ignore[return-value]
+
+    def buffer(b: object) -> object:
+        if b is None:
+            return None
+        if id(b) not in memo:
+            memo[id(b)] = autograd.tensor(b.array.copy())  # type: ignore[attr-defined]
+        return memo[id(b)]
+
+    parameters = OrderedDict((k, parameter(p)) for k, p in module._parameters.items())
+    object.__setattr__(clone, "_parameters", parameters)
+    object.__setattr__(clone, "_buffers", OrderedDict((k, buffer(b)) for k, b in module._buffers.items()))
+    object.__setattr__(
+        clone,
+        "_modules",
+        OrderedDict((k, None if m is None else _replicate(m, memo)) for k, m in module._modules.items()),
+    )
+    return clone
+
+
+def _is_batched(value: object, dim: int, batch: int | None = None) -> bool:
+    array = getattr(value, "array", value)
+    if not isinstance(array, np.ndarray) or array.ndim == 0 or not -array.ndim <= dim < array.ndim:
+        return False
+    return batch is None or array.shape[dim] == batch
+
+
+def _batch_length(inputs: tuple, kwargs: dict, dim: int) -> int | None:
+    """The batch size: the ``dim`` length of the first tensor or array argument (None if there is none)."""
+    for value in (*inputs, *kwargs.values()):
+        if _is_batched(value, dim):
+            return getattr(value, "array", value).shape[dim]  # type: ignore[union-attr]
+    return None
+
+
+def _scatter(inputs: tuple, kwargs: dict, dim: int, start: int, stop: int, batch: int) -> tuple[tuple, dict]:
+    """The arguments of one replica: batched tensors and arrays cut to ``[start, stop)`` along ``dim``."""
+
+    def cut(value: object) -> object:
+        if not _is_batched(value, dim, batch):
+            return value
+        if getattr(value, "requires_grad", False):
+            raise ValueError(
+                "DataParallel: an input requires grad, but gradients do not flow back into inputs through "
+                "the worker threads; pass input.detach(), or call the module directly"
+            )
+        index = (slice(None),) * (dim % np.ndim(getattr(value, "array", value))) + (slice(start, stop),)
+        if isinstance(value, np.ndarray):
+            return value[index]
+        return type(value).from_array(value.array[index])  # type: ignore[attr-defined]
+
+    return tuple(cut(v) for v in inputs), {k: cut(v) for k, v in kwargs.items()}
+
+
+def _forward_on(replica: Module, enabled: bool, inputs: tuple, kwargs: dict) -> object:
+    with set_grad_enabled(enabled):  # a worker thread starts with its own (default) grad mode
+        return replica(*inputs, **kwargs)
+
+
+def _gather(outputs: list, dim: int, replicas: list[Module]) -> object:
+    """Concatenate the replicas' outputs along ``dim`` (0-d ones stacked); tuples and lists element-wise."""
+    first = outputs[0]
+    if isinstance(first, (tuple, list)):
+        gathered = [_gather([out[i] for out in outputs], dim, replicas) for i in range(len(first))]
+        return type(first)(gathered)
+    if first is None:
+        return None
+    if not hasattr(first, "array"):
+        raise TypeError(
+            f"DataParallel: the module returned {type(first).__name__}; only tensors, and tuples or lists of "
+            "them, can be gathered from the worker threads"
+        )
+    return GatherFunction.apply(*outputs, dim=dim, outputs=outputs, replicas=replicas)
+
+
+class GatherFunction(Function):
+    """The replicas' outputs joined along ``dim``; backward runs each replica's backward on its own worker."""
+
+    @staticmethod
+    def forward(ctx, *arrays, dim, outputs, replicas):
+        ctx.outputs, ctx.replicas = outputs, replicas
+        ctx.stacked = arrays[0].ndim == 0
+        ctx.dim = dim
+        ctx.sizes = [1 if ctx.stacked else a.shape[dim] for a in arrays]
+        return np.stack(arrays) if ctx.stacked else np.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim = 0 if ctx.stacked else ctx.dim
+        pieces = np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=dim)
+        tasks = [
+            partial(_backward_on, out, piece.reshape(out.shape))
+            for out, piece in zip(ctx.outputs, pieces)
+            if getattr(out, "requires_grad", False)
+        ]
+        with threads.one_blas_thread():
+            threads.run(tasks)
+        owners = list(ctx.replicas[0].parameters())
+        for replica in ctx.replicas[1:]:
+            for owner, copy in zip(owners, replica.parameters()):
+                if copy.grad is None:
+                    continue
+                if owner.grad is None:
+                    owner.grad = copy.grad  # the replica's own array: handed over, not copied
+                else:
+                    owner.grad.array += copy.grad.array
+                copy.grad = None
+        return (None,) * len(ctx.outputs)
+
+
+def _backward_on(output: object, grad: np.ndarray) -> None:
+    output.backward(grad, retain_graph=True)  # type: ignore[attr-defined]

@@ -1,0 +1,197 @@
+"""``DataParallel``: the batch cut over worker threads gives the whole batch's outputs and gradients."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+import tt_nn as nn
+import tt_tensor
+from tt_autograd import Function
+
+
+def mlp(dtype=np.float64) -> nn.Module:
+    tt_tensor.manual_seed(3)
+    return nn.Sequential(nn.Linear(6, 12), nn.GELU(), nn.LayerNorm(12), nn.Linear(12, 4)).to(dtype=dtype)
+
+
+def grads(model: nn.Module) -> list[np.ndarray]:
+    return [p.grad.array.copy() for p in model.parameters()]
+
+
+def batch(rows: int, dtype=np.float64):
+    rng = np.random.default_rng(rows)
+    x = rng.standard_normal((rows, 6)).astype(dtype)
+    return autograd.tensor(x), autograd.tensor(rng.integers(0, 4, rows))
+
+
+@pytest.mark.parametrize(("rows", "slices"), [(8, 2), (7, 3), (5, 5), (9, 4)])
+def test_outputs_and_gradients_equal_the_whole_batch(rows, slices):
+    x, y = batch(rows)
+    model = mlp()
+    loss = nn.CrossEntropyLoss()(model(x), y)
+    loss.backward()
+    expected_out, expected = model(x).array, grads(model)
+    model.zero_grad()
+    parallel = nn.DataParallel(model, device_ids=list(range(slices)))
+    out = parallel(x)
+    assert out.grad_fn is not None and out.grad_fn.name() == "GatherBackward"
+    np.testing.assert_allclose(out.array, expected_out, rtol=1e-12, atol=1e-12)
+    parallel_loss = nn.CrossEntropyLoss()(out, y)
+    np.testing.assert_allclose(float(parallel_loss), float(loss), rtol=1e-12)
+    parallel_loss.backward()
+    for got, want in zip(grads(model), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+    # the replicas' own gradients were handed over and cleared
+    assert all(p.grad is None for replica in parallel._replicas for p in replica.parameters())
+
+
+def test_gradients_accumulate_across_calls_like_the_module():
+    x, y = batch(6)
+    model = mlp()
+    for _ in range(2):
+        nn.CrossEntropyLoss()(model(x), y).backward()
+    expected = grads(model)
+    model.zero_grad()
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    for _ in range(2):
+        nn.CrossEntropyLoss()(parallel(x), y).backward()
+    for got, want in zip(grads(model), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_tied_weights_get_both_uses():
+    class Tied(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(5, 5, bias=False)
+            self.b = nn.Linear(5, 5, bias=False)
+            self.b.weight = self.a.weight  # one Parameter in two modules
+
+        def forward(self, x):
+            return self.b(self.a(x).tanh())
+
+    tt_tensor.manual_seed(0)
+    model = Tied().to(dtype=np.float64)
+    x = autograd.tensor(np.random.default_rng(0).standard_normal((6, 5)))
+    (model(x) ** 2).sum().backward()
+    expected = model.a.weight.grad.array.copy()
+    model.zero_grad()
+    (nn.DataParallel(model, device_ids=[0, 1, 2])(x) ** 2).sum().backward()
+    np.testing.assert_allclose(model.a.weight.grad.array, expected, rtol=1e-10)
+    assert len(list(model.parameters())) == 1
+
+
+def test_parameters_the_optimizer_replaced_are_used():
+    x, _ = batch(4)
+    model = mlp()
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    parallel(x)  # replicas made
+    first = model[0]
+    first.weight.array = first.weight.array * 2  # a new array, not an in-place update
+    first.weight.requires_grad = False
+    np.testing.assert_allclose(parallel(x).array, model(x).array, rtol=1e-12)
+    parallel(x).sum().backward()
+    assert first.weight.grad is None and model[3].weight.grad is not None
+
+
+def test_zero_dim_outputs_are_stacked_and_tuples_gathered():
+    class LossAndLogits(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, x, y):
+            logits = self.net(x)
+            return logits, nn.functional.cross_entropy(logits, y, reduction="sum")
+
+    x, y = batch(6)
+    model = LossAndLogits()
+    logits, total = model(x, y)
+    total.backward()
+    expected = grads(model)
+    model.zero_grad()
+    logits_p, totals = nn.DataParallel(model, device_ids=[0, 1, 2])(x, y)
+    assert totals.shape == (3,)
+    np.testing.assert_allclose(float(totals.sum()), float(total), rtol=1e-12)
+    np.testing.assert_allclose(logits_p.array, logits.array, rtol=1e-12)
+    totals.sum().backward()
+    for got, want in zip(grads(model), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10)
+
+
+def test_batch_norm_keeps_replica_zeros_running_statistics():
+    tt_tensor.manual_seed(0)
+    model = nn.BatchNorm1d(3).to(dtype=np.float64)
+    x = autograd.tensor(np.random.default_rng(1).standard_normal((8, 3)) * 3 + 1)
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    parallel(x)
+    reference = nn.BatchNorm1d(3).to(dtype=np.float64)
+    reference(autograd.tensor(x.array[:4]))  # replica 0 saw the first half
+    np.testing.assert_allclose(model.running_mean.array, reference.running_mean.array, rtol=1e-12)
+    np.testing.assert_allclose(model.running_var.array, reference.running_var.array, rtol=1e-12)
+    model.eval()
+    with autograd.no_grad():
+        out = parallel(x)
+    assert out.grad_fn is None
+    np.testing.assert_allclose(out.array, model(x).array, rtol=1e-12)  # replicas use the module's statistics
+
+
+def test_replicas_run_on_worker_threads_under_the_callers_grad_mode():
+    seen = []
+
+    class Probe(nn.Module):
+        def forward(self, x):
+            seen.append((threading.current_thread().name, autograd.is_grad_enabled(), x.shape[0]))
+            return x * 2
+
+    x = autograd.tensor(np.ones((4, 2)))
+    with autograd.no_grad():
+        nn.DataParallel(Probe(), device_ids=[0, 1])(x)
+    assert sorted(rows for *_, rows in seen) == [2, 2]
+    assert not any(enabled for _, enabled, _ in seen)
+    if tt_tensor.threads.workers() > 1:
+        assert all(name.startswith("tt-worker") for name, _, _ in seen)
+
+
+def test_one_slice_calls_the_module_itself():
+    x, _ = batch(1)
+    model = mlp()
+    out = nn.DataParallel(model, device_ids=[0, 1])(x)  # a batch of one: nothing to split
+    assert out.grad_fn is not None and out.grad_fn.name() != "GatherBackward"
+    out = nn.DataParallel(model, device_ids=[0])(batch(4)[0])
+    assert out.grad_fn.name() != "GatherBackward"
+
+
+def test_errors_are_clear():
+    model = mlp()
+    with pytest.raises(TypeError, match="DataParallel: expected a Module"):
+        nn.DataParallel(lambda x: x)
+    with pytest.raises(ValueError, match="output_device"):
+        nn.DataParallel(model, output_device=1)
+    with pytest.raises(ValueError, match="device_ids is empty"):
+        nn.DataParallel(model, device_ids=[])
+    x = autograd.tensor(np.ones((4, 6)), requires_grad=True)
+    with pytest.raises(ValueError, match="input requires grad"):
+        nn.DataParallel(model, device_ids=[0, 1])(x)
+
+    class Text(nn.Module):
+        def forward(self, x):
+            return "not a tensor"
+
+    with pytest.raises(TypeError, match="only tensors"):
+        nn.DataParallel(Text(), device_ids=[0, 1])(autograd.tensor(np.ones((4, 6))))
+
+    class Fails(Function):
+        @staticmethod
+        def forward(ctx, x):
+            raise FloatingPointError("replica failed")
+
+    class Bad(nn.Module):
+        def forward(self, x):
+            return Fails.apply(x)
+
+    with pytest.raises(FloatingPointError, match="replica failed"):
+        nn.DataParallel(Bad(), device_ids=[0, 1])(autograd.tensor(np.ones((4, 6))))
