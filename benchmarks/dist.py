@@ -13,6 +13,9 @@ windows of 128 characters, the step of ``benchmarks/text.py``) and milestone
   per rank), the model wrapped in ``DistributedDataParallel``, so gradients are
   averaged during backward and both ranks take the same step. A step's time is
   the slowest rank's, each step starting at a barrier;
+* ``1 process, nn.DataParallel``: the same batch cut over the worker
+  threads of one process (``tt_nn.DataParallel``: forward and backward of
+  each slice on its own thread with a one-thread BLAS, gradients summed);
 * with ``--torch`` (PyTorch installed: ``nox -s bench-torch-dist``), PyTorch's
   single-process step of the same models on the same batches with 2 threads,
   run in a child process (the framework never imports torch);
@@ -38,10 +41,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import tt_autograd as autograd
+import tt_nn as nn
 import tt_tensor
 from text import BATCH as WINDOWS  # benchmarks/text.py: milestone 05's GPT step
 from text import CONFIG, CONTEXT, tinytorch_step, torch_step
-from tt_tensor.threads import set_num_threads
+from tt_tensor.threads import set_num_threads, workers
 from tt_text import GPT
 from vision import BATCH as IMAGES  # benchmarks/vision.py: milestone 04's CNN step
 from vision import make_step, small_cnn, torch_small_cnn_step
@@ -140,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")  # fmt: skip
     models = {name: build(name) for name in MODELS}
     local = {name: step_of(name, model) for name, model in models.items()}
+    threaded = {name: step_of(name, nn.DataParallel(build(name))) for name in MODELS}
     sides: dict[str, dict[str, list[float]]] = {}
 
     def record(side: str, seconds: dict[str, float]) -> None:
@@ -151,6 +156,9 @@ def main(argv: list[str] | None = None) -> int:
             set_num_threads(threads)
             record(f"1 process x {threads} BLAS thread{'s' if threads > 1 else ''}",
                    {name: timed(step, steps) for name, step in local.items()})  # fmt: skip
+        set_num_threads(2)
+        record(f"1 process, nn.DataParallel x {workers()}",
+               {name: timed(step, steps) for name, step in threaded.items()})  # fmt: skip
         record("2 ranks x 1 BLAS thread", child("--rank-worker", steps, one_thread, [mpiexec(), "-n", "2"]))
         if args.torch:
             record("PyTorch 1 process x 2 threads", child("--torch-worker", steps, {}, []))
@@ -166,6 +174,12 @@ def main(argv: list[str] | None = None) -> int:
         if side in median:
             ratios = ", ".join(f"{name.upper()} {median[side][name] / two[name]:.2f}x" for name in MODELS)
             print(f"  2 ranks against {side}: {ratios}" + (f"  (goal {goal})" if goal else ""))
+    data_parallel = median[f"1 process, nn.DataParallel x {workers()}"]
+    if "PyTorch 1 process x 2 threads" in median:
+        torch_side = median["PyTorch 1 process x 2 threads"]
+        ratios = ", ".join(f"{name.upper()} {data_parallel[name] / torch_side[name]:.2f}x" for name in MODELS)
+        print(f"  nn.DataParallel's step against PyTorch's: {ratios}  "
+              "(issue #19's goals: GPT <= 1.15x, CNN <= 1x)")  # fmt: skip
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} (figures: BENCHMARKS.md)")
     return 0
 

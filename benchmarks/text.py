@@ -7,7 +7,9 @@
   pre-LayerNorm blocks, width 128, 4 heads, context 128, GELU (tanh) MLP ×4,
   tied embeddings, vocabulary 65 — on a batch of 32 windows, and the
   training throughput in tokens per second, with 1 and with 2 BLAS threads
-  (on a busy machine one thread can be much faster: see ``tt_tensor.threads``).
+  (on a busy machine one thread can be much faster: see ``tt_tensor.threads``),
+  and in ``nn.DataParallel`` (the batch cut over the worker threads, forward and
+  backward in parallel, one BLAS thread each).
   Goal: within 1.5× of PyTorch's step on the same machine (215–305 ms here,
   so ≲ 400 ms).
 * a profile of that step by operation (GEMMs of the Linear layers,
@@ -32,6 +34,7 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_autograd as autograd
+import tt_nn as nn
 import tt_optim
 import tt_tensor
 from tt_autograd import Function
@@ -270,9 +273,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  same weights in both: initial loss {ours_first:.5f} (TinyTorch), {torch_first:.5f} (PyTorch)"
         )
     step = tinytorch_step(model)
+    tt_tensor.manual_seed(0)
+    workers = tt_tensor.threads.workers()
+    parallel_step = tinytorch_step(nn.DataParallel(GPT(CONFIG)))  # the same initial weights
     threads = (1, 2)
     ours: dict[int, list[float]] = {n: [] for n in threads}
     theirs: dict[int, list[float]] = {n: [] for n in threads}
+    parallel: list[float] = []
     for _ in range(rounds):  # alternate every side and thread count, so load changes hit all alike
         for n in threads:
             set_num_threads(n)
@@ -280,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
             if torch_side is not None:
                 set_torch_threads(n)
                 theirs[n].append(median_time(torch_side, repeats))
+        set_num_threads(max(threads))
+        parallel.append(median_time(parallel_step, repeats))
     set_num_threads(max(threads))
     t_ours = {n: statistics.median(times) for n, times in ours.items()}
     best = min(t_ours, key=t_ours.get)
@@ -290,6 +299,9 @@ def main(argv: list[str] | None = None) -> int:
                 f"; PyTorch, {n} thread{'s' if n > 1 else ' '}: {statistics.median(theirs[n]) * 1e3:6.0f} ms"
             )
         print(line)
+    t_parallel = statistics.median(parallel)
+    print(f"  TinyTorch, nn.DataParallel on {workers} worker threads: {t_parallel * 1e3:6.0f} ms per step, "
+          f"{BATCH * CONTEXT / t_parallel:,.0f} tokens/s")  # fmt: skip
     tokens = BATCH * CONTEXT / t_ours[best]
     print(f"  TinyTorch (best: {best} thread{'s' if best > 1 else ''}): {tokens:,.0f} tokens/s")
     if torch_side is not None:
@@ -299,6 +311,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{BATCH * CONTEXT / t_torch[fastest]:,.0f} tokens/s")  # fmt: skip
         print(f"  ratio tinytorch/torch, 2 threads each: {t_ours[2] / t_torch[2]:.2f}x; "
               f"best of each: {t_ours[best] / t_torch[fastest]:.2f}x  (goal <= 1.5x)")  # fmt: skip
+        print(f"  ratio tinytorch nn.DataParallel / torch 2 threads: {t_parallel / t_torch[2]:.2f}x  "
+              "(issue #19's goal: <= 1.15x)")  # fmt: skip
     set_num_threads(best)
     print("  where a TinyTorch step goes (ms):")
     spent = profile(step, None, 2 if args.quick else 4)

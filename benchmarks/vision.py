@@ -7,14 +7,16 @@
   ReLU, pool, 64→128, ReLU, pool, linear 2048→10 — on a batch of 128
   32×32 images. Goal: within 1.5× of PyTorch CPU's step (80–91 ms here).
 * ``milestone-04 net``: the same with BatchNorm after each conv (the CIFAR-10
-  milestone's network), per batch and per 391-batch epoch.
+  milestone's network), per batch and per 391-batch epoch, and in
+  ``nn.DataParallel`` (the batch cut over the worker threads);
 * a profile of that step by layer type (conv, batch norm, pool, ReLU, other
   ops, and the rest: Python, autograd engine, optimizer), timing every
   ``Function``'s forward and backward;
 * the conv layers' achieved GFLOP/s against a 1024³ float32 matmul.
 
 ``--torch`` also times the small CNN in PyTorch (opt-in; ``nox -s bench-torch``
-installs it) and prints the ratio tinytorch/torch measured in the same run.
+installs it) and prints the ratio tinytorch/torch measured in the same run; and
+the milestone-04 net in ``nn.DataParallel`` against PyTorch's (NCHW, 2 threads).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 from tt_autograd import Function
+from tt_tensor import threads
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
 
 BATCH = 128
@@ -225,6 +228,19 @@ def main(argv: list[str] | None = None) -> int:
         f"{t_milestone * STEPS_PER_EPOCH:.1f} s "
         f"per {STEPS_PER_EPOCH}-batch epoch (compute only)"
     )
+    autograd.manual_seed(0)
+    parallel_step = make_step(nn.DataParallel(small_cnn(batch_norm=True)))  # the batch over the workers
+    if args.torch:
+        torch_bn = torch_small_cnn_step(batch_norm=True)
+        t_parallel, t_torch_bn = paired(parallel_step, torch_bn, repeats, 2 * rounds)
+    else:
+        t_parallel, t_torch_bn = time_it(parallel_step, repeats, rounds), None
+    print(f"  in nn.DataParallel on {threads.workers()} worker threads: {t_parallel * 1e3:7.1f} ms")
+    if t_torch_bn is not None:
+        print(
+            f"  PyTorch {t_torch_bn * 1e3:.1f} ms for the same step (NCHW, 2 threads, alternating rounds); "
+            f"ratio = {t_parallel / t_torch_bn:.2f}x  (issue #19's goal <= 1.0x)"
+        )
 
     shares = profile(milestone_step, max(3, repeats))
     total = shares.pop("total")
