@@ -53,6 +53,8 @@ ranks (tt.distributed): a DistributedSampler gives each rank its N-th of every e
 of 128/N (the global batch stays 128), one BLAS thread per rank, DistributedDataParallel
 averages the gradients, rank 0's clock decides the schedule and the 5-minute check for everyone,
 the ranks score a share of the test set each, and rank 0 alone prints, saves and records.
+In one process, each batch is cut over the worker threads the same way (``nn.DataParallel``:
+both cores busy for the whole step; ``--no-data-parallel`` turns it off).
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ import tt_dist as dist
 import tt_nn as nn
 import tt_optim as optim
 from tt_optim import DataLoader
+from tt_tensor import threads
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
 from tt_vision import transforms as T
 from tt_vision.datasets import CIFAR10, DatasetNotFoundError, Digits
@@ -195,7 +198,10 @@ def train(args, start: float, ranks: int = 1) -> dict:
         print(f"data parallel: {ranks} ranks (mpiexec), batches of {128 // ranks} each, 1 BLAS thread each")
     else:
         loader = DataLoader(train_set, batch_size=128, shuffle=True, generator=tt.Generator(args.seed))
-        net = model
+        net = _record.over_threads(model, args)  # one process: each batch cut over the worker threads
+        if net is not model:
+            print(f"data parallel in one process: each batch of 128 cut over {threads.workers()} threads "
+                  "(nn.DataParallel), 1 BLAS thread each")  # fmt: skip
     parameters = sum(p.numel() for p in model.parameters())
     print(
         f"CNN (1998): 3 conv-BN-ReLU-pool blocks + linear, {parameters:,} parameters, on {name}: "
@@ -252,7 +258,7 @@ def train(args, start: float, ranks: int = 1) -> dict:
                 check_now = bool(dist.from_rank_zero(bool(check_now))[0])
             if check_now:
                 check_at = None
-                accuracy = evaluate(model, test_set, sharded=parallel)
+                accuracy = evaluate(model if parallel else net, test_set, sharded=parallel)
                 history["checks"].append((time.perf_counter() - start, accuracy))
                 print(
                     f"  test accuracy at {history['checks'][-1][0] / 60:.1f} min: {accuracy:.2%}", flush=True
@@ -262,7 +268,7 @@ def train(args, start: float, ranks: int = 1) -> dict:
             break
         if parallel:  # the epoch's figures over all ranks
             total_loss, correct, seen = dist.sum_over_ranks(total_loss, correct, seen)
-        accuracy = evaluate(model, test_set, sharded=parallel)
+        accuracy = evaluate(model if parallel else net, test_set, sharded=parallel)
         elapsed = time.perf_counter() - start
         for key, value in (
             ("loss", total_loss / seen),

@@ -31,7 +31,9 @@ Data parallel: ``mpiexec -n N python milestones/05_gpt_shakespeare.py`` runs the
 ranks (tt.distributed): the global batch of 32 windows is drawn as before, each rank trains on its
 N-th of it with one BLAS thread, DistributedDataParallel averages the gradients, rank 0's clock
 decides the schedule for everyone, the ranks evaluate a share of the windows each, and rank 0
-alone prints, saves and records.
+alone prints, saves and records. In one process, each batch is cut over the worker threads the
+same way (``nn.DataParallel``: the same update, both cores busy for the whole step;
+``--no-data-parallel`` turns it off and lets a ThreadTuner pick 1 or 2 BLAS threads instead).
 """
 
 from __future__ import annotations
@@ -173,6 +175,9 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
     parallel = dist.is_initialized() and dist.get_world_size() > 1
     rank, ranks = (dist.get_rank(), dist.get_world_size()) if parallel else (0, 1)
     net = dist.DistributedDataParallel(model, broadcast_buffers=False) if parallel else model
+    if not parallel:  # one process: each batch cut over the worker threads (nn.DataParallel)
+        net = _record.over_threads(model, args)
+    threaded = net is not model and not parallel
     optimizer = tt_optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.99))
     generator = tt_tensor.Generator(args.seed)
     tuner = ThreadTuner(recheck=50)  # 1 or 2 BLAS threads, whichever is faster right now
@@ -206,11 +211,12 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
             optimizer.step()
             return float(loss)
 
-        value = one_step() if parallel else tuner.step(one_step)
+        value = one_step() if parallel or threaded else tuner.step(one_step)
         step += 1
         smoothed = value if smoothed is None else 0.9 * smoothed + 0.1 * value
         if step % args.eval_interval == 0 or step == args.max_steps:
-            val = evaluate(model, data["val"], data["chars_per_id"], args.eval_windows, sharded=parallel)
+            val = evaluate(net if threaded else model, data["val"], data["chars_per_id"], args.eval_windows,
+                           sharded=parallel)  # fmt: skip
             if parallel:  # the mean over the ranks' smoothed losses (the smoothing is linear)
                 smoothed = dist.sum_over_ranks(smoothed)[0] / ranks
             elapsed = time.perf_counter() - start
@@ -224,7 +230,8 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
             print(
                 f"step {step:5d} | lr {lr:.2e} | train {smoothed:.3f} | val {val:.3f} nats/char | "
                 f"{elapsed:6.1f} s | {per_step * 1e3:5.0f} ms/step | {tokens:7,.0f} tokens/s | "
-                f"{f'{ranks} ranks x 1 BLAS thread' if parallel else threads}",
+                f"{f'{ranks} ranks x 1 BLAS thread' if parallel else threads}"
+                f"{f', nn.DataParallel over {tt_tensor.threads.workers()} threads' if threaded else ''}",
                 flush=True,
             )
     history["steps"] = step
@@ -298,6 +305,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="folder for the weights, tokenizer and config",
     )
     _record.export_argument(parser)
+    _record.data_parallel_argument(parser)
     args = parser.parse_args(argv)
     if args.quick:
         smoke = {"max_steps": 80, "n_layer": 2, "n_embd": 64, "block_size": 64, "batch_size": 16,

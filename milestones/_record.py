@@ -112,6 +112,31 @@ def training_arguments(parser: Any, data: str, weights: Path) -> None:
     output_arguments(parser)
     parser.add_argument("--weights", type=Path, default=weights, help="where to save the weights (.npz)")
     export_argument(parser)
+    data_parallel_argument(parser)
+
+
+def data_parallel_argument(parser: Any) -> None:
+    """``--no-data-parallel``: in one process, do not cut each batch over the worker threads."""
+    parser.add_argument(
+        "--no-data-parallel", action="store_true",
+        help="one process: do not cut each batch over the worker threads (nn.DataParallel)",
+    )  # fmt: skip
+
+
+def over_threads(model: Any, args: Any) -> Any:
+    """``model`` in ``nn.DataParallel`` when the worker pool has several threads (unless --no-data-parallel).
+
+    Each batch is cut over the worker threads, forward and backward run on
+    each slice at once with a one-thread BLAS, and the gradients are summed:
+    the same update (batch norm's statistics apart: per slice, as with
+    ``mpiexec``), both cores busy for the whole step.
+    """
+    import tt_nn
+    from tt_tensor import threads
+
+    if getattr(args, "no_data_parallel", False) or threads.workers() < 2:
+        return model
+    return tt_nn.DataParallel(model)
 
 
 def export_argument(parser: Any) -> None:

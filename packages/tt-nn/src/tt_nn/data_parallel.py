@@ -57,9 +57,15 @@ outputs once. With one worker (or a batch of one) it calls the module
 directly.
 
 Example:
-    >>> model = nn.Sequential(nn.Linear(64, 64), nn.GELU())  # doctest: +SKIP
-    >>> parallel = nn.DataParallel(model)                      # doctest: +SKIP
-    >>> parallel(x).sum().backward()   # model's parameters get the whole batch's gradient
+    >>> import tt_autograd as autograd
+    >>> import tt_nn as nn
+    >>> model = nn.Sequential(nn.Linear(4, 3), nn.GELU())
+    >>> out = nn.DataParallel(model, device_ids=[0, 1])(autograd.randn(8, 4))  # 2 slices of 4 rows
+    >>> out.shape, out.grad_fn
+    ((8, 3), <GatherBackward>)
+    >>> out.sum().backward()  # model's own parameters get the whole batch's gradient
+    >>> model[0].weight.grad.shape
+    (3, 4)
 """
 
 from __future__ import annotations
