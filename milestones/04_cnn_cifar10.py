@@ -369,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     }
     if ranks > 1:
         metrics["ranks (mpiexec -n)"] = ranks
+    elif _record.data_parallel_threads(args):
+        metrics["threads (nn.DataParallel)"] = _record.data_parallel_threads(args)
     return _record.finish(
         "04",
         args=args,

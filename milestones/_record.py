@@ -132,11 +132,16 @@ def over_threads(model: Any, args: Any) -> Any:
     ``mpiexec``), both cores busy for the whole step.
     """
     import tt_nn
+
+    return tt_nn.DataParallel(model) if data_parallel_threads(args) else model
+
+
+def data_parallel_threads(args: Any) -> int:
+    """The threads :func:`over_threads` cuts each batch over: the worker pool's size, or 0 if it does not."""
     from tt_tensor import threads
 
-    if getattr(args, "no_data_parallel", False) or threads.workers() < 2:
-        return model
-    return tt_nn.DataParallel(model)
+    workers = threads.workers()
+    return 0 if getattr(args, "no_data_parallel", False) or workers < 2 else workers
 
 
 def export_argument(parser: Any) -> None:
