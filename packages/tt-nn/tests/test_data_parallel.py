@@ -195,3 +195,16 @@ def test_errors_are_clear():
 
     with pytest.raises(FloatingPointError, match="replica failed"):
         nn.DataParallel(Bad(), device_ids=[0, 1])(autograd.tensor(np.ones((4, 6))))
+
+
+def test_buffers_follow_a_change_of_dtype():
+    tt_tensor.manual_seed(0)
+    model = nn.BatchNorm1d(3)
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    x = autograd.tensor(np.random.default_rng(2).standard_normal((6, 3)))
+    parallel(x.float())
+    model.double().eval()
+    with autograd.no_grad():
+        out = parallel(x)
+    assert out.dtype == autograd.float64
+    np.testing.assert_allclose(out.array, model(x).array, rtol=1e-12)

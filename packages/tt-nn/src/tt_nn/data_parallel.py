@@ -156,7 +156,7 @@ class DataParallel(Module):
                 copy.array = source.array  # the optimizer may have given the parameter a new array
                 copy.requires_grad = source.requires_grad
             for source, copy in zip(self.module.buffers(), replica.buffers()):
-                if copy.array.shape == source.array.shape:
+                if copy.array.shape == source.array.shape and copy.array.dtype == source.array.dtype:
                     np.copyto(copy.array, source.array)
                 else:
                     copy.array = source.array.copy()
