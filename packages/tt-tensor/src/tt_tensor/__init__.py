@@ -34,7 +34,10 @@ Example:
 
 from __future__ import annotations
 
-from . import threads  # the BLAS/threading runtime every package shares (not a course topic)
+from . import (
+    memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
+    threads,  # the BLAS/threading runtime every package shares (not a course topic)
+)
 from .creation import (
     arange,
     as_tensor,
