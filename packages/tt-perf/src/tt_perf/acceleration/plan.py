@@ -35,11 +35,14 @@ run time therefore holds float32 weights (the int8 ones too); the arithmetic
 is float32. It is storage compression, not integer arithmetic (that is module
 15's static path, :func:`~tt_perf.quantization.convert`).
 
-Supported layers: ``Conv2d`` (``groups=1``, zero padding), ``BatchNorm2d``
-directly after a convolution, ``ReLU``, ``MaxPool2d`` (no padding, dilation
-1, no ``ceil_mode``), ``Flatten``, ``Linear``, ``Dropout``, ``Identity``, and
-``"weight_only"`` ``QuantizedConv2d``/``QuantizedLinear``. Anything else is
-refused with its name.
+Compiled into steps: ``Conv2d`` (``groups=1``, zero padding) with a
+``BatchNorm2d``, ``ReLU`` and ``MaxPool2d`` (kernel = stride, no padding,
+dilation 1, no ``ceil_mode``) after it, ``Flatten``, ``Linear`` (+ ``ReLU``),
+``ReLU``, ``"weight_only"`` ``QuantizedConv2d``/``QuantizedLinear``;
+``Dropout`` and ``Identity`` vanish. Any other layer (a static INT8 layer, a
+grouped convolution, a GELU, ...) runs as itself in a :class:`ModuleStep`, on
+channels-first ``Tensor`` s: correct, but without the plan's savings — look
+at ``plan.steps()`` to see what was compiled.
 
 Example:
     >>> import numpy as np, tt_autograd as autograd, tt_nn as nn
@@ -60,15 +63,13 @@ import copy
 
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
-from tt_autograd import Tensor, from_numpy
+from tt_autograd import Tensor, from_numpy, no_grad
 from tt_nn import Dropout, Flatten, Identity, Linear, Module, ReLU, Sequential
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
 
 from ..quantization import QuantizedConv2d, QuantizedLinear, fuse_conv_bn_eval, quantize_weight
 
 WEIGHT_DTYPES = ("float32", "qint8")
-SUPPORTED = ("Conv2d", "BatchNorm2d (after a Conv2d)", "ReLU", "MaxPool2d", "Flatten", "Linear", "Dropout",
-             "Identity", "weight_only QuantizedConv2d/QuantizedLinear")  # fmt: skip
 
 
 def _pair(value) -> tuple[int, int]:
@@ -253,6 +254,27 @@ class ToChannelsFirstStep(Module):
         return x.transpose(0, 3, 1, 2)
 
 
+class ModuleStep(Module):
+    """A layer the plan does not compile, run as itself (``Tensor`` in and out, no graph), channels-first.
+
+    The fallback that keeps a plan whole: a static INT8 layer, a grouped
+    convolution, a GELU, a batch norm with no convolution before it... Its
+    parameters and buffers stay its own (and in the plan's ``state_dict``).
+    """
+
+    def __init__(self, module: Module) -> None:
+        super().__init__()
+        self.module = module
+
+    def buffers_for(self, shape: tuple[int, ...]) -> tuple[dict, tuple[int, ...]]:
+        with no_grad():  # one call on zeros tells the output's shape
+            return {}, tuple(self.module(from_numpy(np.zeros(shape, np.float32))).shape)
+
+    def run(self, x: np.ndarray, space: dict) -> np.ndarray:
+        with no_grad():
+            return self.module(from_numpy(np.ascontiguousarray(x))).numpy()
+
+
 class InferencePlan(Module):
     """A frozen chain of steps (:class:`ConvStep`, :class:`LinearStep`, ...) run as NumPy kernels.
 
@@ -362,78 +384,65 @@ def optimize_for_inference(
     layout, channels, i = "nchw", 0, 0  # the activations' layout between steps
     while i < len(layers):
         layer, i = layers[i], i + 1
-        if isinstance(layer, (Conv2d, QuantizedConv2d)):
-            _check_conv(layer)
-            if i < len(layers) and isinstance(layers[i], BatchNorm2d):
-                if isinstance(layer, QuantizedConv2d):
-                    raise ValueError(
-                        "optimize_for_inference: fold batch norm (fuse_conv_bn) before quantizing"
-                    )
+        if _plannable_conv(layer):
+            if i < len(layers) and isinstance(layers[i], BatchNorm2d) and isinstance(layer, Conv2d):
                 layer, i = fuse_conv_bn_eval(layer, layers[i]), i + 1
             relu = pool = 0
             for kind in (ReLU, MaxPool2d, ReLU):  # conv [bn] [relu] [pool] [relu]
                 if i < len(layers) and isinstance(layers[i], kind) and not (kind is ReLU and relu):
-                    relu, pool = (True, pool) if kind is ReLU else (relu, _pool_size(layers[i]))
-                    i += 1
-            steps.append(ConvStep(layer, weight_dtype, pool, relu, nchw=layout == "nchw"))
+                    if kind is MaxPool2d and not (pool := _pool_size(layers[i])):
+                        break  # a pool the step cannot fuse runs as itself
+                    relu, i = relu or kind is ReLU, i + 1
+            steps.append(ConvStep(layer, weight_dtype, pool, relu, nchw=layout in ("nchw", "any")))
             layout, channels = "nhwc", layer.out_channels
-        elif isinstance(layer, Flatten):
-            if (layer.start_dim, layer.end_dim) != (1, -1):
-                raise ValueError("optimize_for_inference: only Flatten(start_dim=1, end_dim=-1) is supported")
-            if layout == "nhwc" and not (
-                i < len(layers) and isinstance(layers[i], (Linear, QuantizedLinear))
-            ):
+        elif isinstance(layer, Flatten) and (layer.start_dim, layer.end_dim) == (1, -1):
+            if layout == "nhwc" and not (i < len(layers) and _plannable_linear(layers[i])):
                 steps.append(ToChannelsFirstStep())  # the flattened order must be PyTorch's
                 layout = "nchw"
             steps.append(FlattenStep())
-            layout, channels = ("flat-nhwc" if layout == "nhwc" else "flat"), channels
-        elif isinstance(layer, (Linear, QuantizedLinear)):
-            if layout in ("nchw", "nhwc") and steps:
-                raise ValueError(
-                    "optimize_for_inference: a Linear after a feature map needs a Flatten before it"
-                )
-            if isinstance(layer, QuantizedLinear) and layer.mode != "weight_only":
-                raise ValueError(
-                    f"optimize_for_inference: QuantizedLinear mode {layer.mode!r} is not supported "
-                    "(only 'weight_only'; a plan computes in float32)"
-                )
+            layout = "flat-nhwc" if layout == "nhwc" else "flat"
+        elif _plannable_linear(layer) and (layout.startswith("flat") or not steps):
             relu = i < len(layers) and isinstance(layers[i], ReLU)
             steps.append(LinearStep(layer, weight_dtype, relu, channels if layout == "flat-nhwc" else 0))
             layout, i = "flat", i + relu
         elif isinstance(layer, ReLU):
             steps.append(ReluStep())
-        else:
-            where = " (MaxPool2d only directly after a Conv2d)" if isinstance(layer, MaxPool2d) else ""
-            raise TypeError(
-                f"optimize_for_inference: cannot plan {type(layer).__name__}{where}; "
-                f"supported: {', '.join(SUPPORTED)}"
-            )
+        else:  # anything else runs as itself, on channels-first Tensors
+            if layout == "nhwc":
+                steps.append(ToChannelsFirstStep())
+            steps.append(ModuleStep(layer))
+            layout = "any"  # channels-first, or whatever the layer returns
     if layout == "nhwc":
         steps.append(ToChannelsFirstStep())
     return InferencePlan(steps, max_batch)
 
 
-def _check_conv(conv) -> None:
+def _plannable_conv(conv) -> bool:
     if isinstance(conv, QuantizedConv2d) and conv.mode != "weight_only":
-        raise ValueError(f"optimize_for_inference: QuantizedConv2d mode {conv.mode!r} is not supported "
-                         "(only 'weight_only'; a plan computes in float32)")  # fmt: skip
-    if conv.groups != 1 or isinstance(conv.padding, str) or getattr(conv, "padding_mode", "zeros") != "zeros":
-        raise ValueError(
-            f"optimize_for_inference: only groups=1 and numeric zero padding are supported, got {conv!r}"
-        )
+        return False  # the integer modes keep their own kernels
+    return (
+        isinstance(conv, (Conv2d, QuantizedConv2d))
+        and conv.groups == 1
+        and not isinstance(conv.padding, str)
+        and getattr(conv, "padding_mode", "zeros") == "zeros"
+    )
+
+
+def _plannable_linear(linear) -> bool:
+    return isinstance(linear, Linear) or (
+        isinstance(linear, QuantizedLinear) and linear.mode == "weight_only"
+    )
 
 
 def _pool_size(pool: MaxPool2d) -> int:
+    """The pool's square kernel if a conv step can fuse it (stride = kernel, no padding/dilation), else 0."""
     kernel, stride = (
         _pair(pool.kernel_size),
         _pair(pool.stride if pool.stride is not None else pool.kernel_size),
     )
     plain = _pair(pool.padding) == (0, 0) and _pair(pool.dilation) == (1, 1) and not pool.ceil_mode
     if kernel[0] != kernel[1] or stride != kernel or not plain or getattr(pool, "return_indices", False):
-        raise ValueError(
-            "optimize_for_inference: MaxPool2d must have a square kernel equal to its stride, no padding, "
-            f"dilation 1 and no ceil_mode, got {pool!r}"
-        )
+        return 0
     return kernel[0]
 
 
