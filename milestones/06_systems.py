@@ -246,7 +246,8 @@ def plot(a: dict, b: dict, path: Path) -> Path | None:
     for axis, (title, values) in zip(axes, panels):
         axis.bar(names, values, color=colors)
         axis.set_title(title)
-        axis.tick_params(axis="x", labelrotation=30, labelsize=7)
+        axis.tick_params(axis="x", labelsize=7)
+        plt.setp(axis.get_xticklabels(), rotation=30, ha="right")
     low = min(panels[0][1])
     axes[0].set_ylim(max(0, low - 5), 100 if low > 95 else low + 5)
     axes[3].bar(list(b["ms"]), list(b["ms"].values()), color=["#888", "#4a7", "#bbb", "#9c9"][: len(b["ms"])])
