@@ -309,7 +309,8 @@ class InferencePlan(Module):
         state["_spaces"] = {}  # a copy makes its own buffers
         return state
 
-    def _buffers_for(self, shape: tuple[int, ...]) -> list[dict]:
+    def buffers_for(self, shape: tuple[int, ...]) -> list[dict]:
+        """Each step's buffers for a chunk of ``shape``, made on first use (and kept for the next)."""
         if shape not in self._spaces:
             if len(self._spaces) >= 4:
                 self._spaces.clear()
@@ -327,7 +328,7 @@ class InferencePlan(Module):
         outputs = []
         for start in range(0, len(x), self.max_batch):
             h = x[start : start + self.max_batch]
-            for step, space in zip(self.steps(), self._buffers_for(h.shape)):
+            for step, space in zip(self.steps(), self.buffers_for(h.shape)):
                 h = step.run(h, space)
             outputs.append(np.array(h, dtype=np.float32))  # a copy: the buffers are reused by the next call
         return from_numpy(outputs[0] if len(outputs) == 1 else np.concatenate(outputs))
