@@ -53,6 +53,7 @@ def test_plan_equals_the_module_for_every_batch_size(rng, batch):
     # batch norm folded, pool and ReLU fused; the model itself is unchanged
     assert plan.steps()[0].pool == 2 and plan.steps()[0].relu and plan.steps()[1].pool == 3
     assert isinstance(model[1], BatchNorm2d)
+    assert tuple(plan(np.zeros((0, 3, 12, 12), np.float32)).shape) == (0, 5)  # an empty batch, as the module
 
 
 def test_plan_handles_stride_dilation_and_no_padding_and_a_feature_map_output(rng):

@@ -231,7 +231,7 @@ class FlattenStep(Module):
         return {}, (shape[0], int(np.prod(shape[1:])))
 
     def run(self, x: np.ndarray, space: dict) -> np.ndarray:
-        return x.reshape(len(x), -1)
+        return x.reshape(len(x), int(np.prod(x.shape[1:])))
 
 
 class ReluStep(Module):
@@ -289,7 +289,8 @@ class InferencePlan(Module):
 
     Cost per call: the steps' GEMMs and copies, no autograd, no allocation
     after the first call for a shape (the output is copied once, so calls
-    never share results).
+    never share results). The buffers are shared by every call: one call at
+    a time (two threads need two plans, ``copy.deepcopy``).
     """
 
     def __init__(self, steps: list[Module], max_batch: int = 32) -> None:
@@ -326,7 +327,7 @@ class InferencePlan(Module):
         if x.dtype != np.float32:
             x = x.astype(np.float32)
         outputs = []
-        for start in range(0, len(x), self.max_batch):
+        for start in range(0, max(len(x), 1), self.max_batch):  # an empty batch runs once, with 0 rows
             h = x[start : start + self.max_batch]
             for step, space in zip(self.steps(), self.buffers_for(h.shape)):
                 h = step.run(h, space)
