@@ -48,7 +48,7 @@ def test_quick_run_passes_and_records_every_stage(tmp_path, shared_data):
     stages = record["metrics"]["cnn stages"]
     names = [s["name"] for s in stages["stages"]]
     assert names == [
-        "prune 25% channels + 5 distillation steps",
+        "prune 12.5% channels + 5 distillation steps",
         "fold batch norm",
         "static INT8 (calibrated)",
         "INT8 weights only (dequantized per call)",
