@@ -146,8 +146,13 @@ def part_a(args, m04) -> dict:
 
     teacher = optimize_for_inference(model)  # the unpruned model, run as a plan: a fast teacher
 
+    tuning = {}
+
     def prune_and_fine_tune(m):
-        return fine_tune(shrink_channels(m, args.prune), teacher, train_set, args.finetune_steps, args.seed)
+        began = time.perf_counter()
+        small = fine_tune(shrink_channels(m, args.prune), teacher, train_set, args.finetune_steps, args.seed)
+        tuning["s"] = time.perf_counter() - began
+        return small
 
     def static_int8(m):
         prepared = prepare(m.eval())
@@ -177,7 +182,8 @@ def part_a(args, m04) -> dict:
     print(report.table())
     for line in report.violations:
         print(f"  not met: {line}")
-    return {"report": report, "data": name}
+    print(f"  the pruning pass's {args.finetune_steps} distillation steps took {tuning['s']:.0f} s")
+    return {"report": report, "data": name, "fine-tune s": round(tuning["s"], 1)}
 
 
 def gpt_model(args) -> tuple[GPT, str]:
@@ -311,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         figures.append(FIGURE)
     metrics = {
         "data": a["data"],
+        "cnn fine-tune s": a["fine-tune s"],
         "cnn stages": report.to_dict(),
         "gpt generation ms": {k: round(v, 1) for k, v in b["ms"].items()},
         "gpt same tokens": b["same"],
