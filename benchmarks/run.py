@@ -220,6 +220,7 @@ def main(argv: list[str] | None = None) -> int:
 
 #: Part IV's benchmark scripts (modules 14-19), in course order; each prints its own figures.
 PART_FOUR = ("perf_profile", "perf_roofline", "perf_quantization", "perf_compression", "perf_acceleration",
+             "perf_inference_plan",
              "perf_harness", "perf_pareto")  # fmt: skip
 
 

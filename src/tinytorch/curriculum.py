@@ -181,7 +181,7 @@ MILESTONES: tuple[Milestone, ...] = (
         2018,
         "Systems: optimise a model end to end under a budget",
         "milestones/06_systems.py",
-        _through(13, 15, 18, 20),  # the modules its script uses: CNN, GPT, quantization, KV cache, capstone
+        _through(13, 15, 16, 17, 18, 20),  # its script uses: CNN, GPT, quantization, pruning, plan, cache, capstone
     ),
 )
 

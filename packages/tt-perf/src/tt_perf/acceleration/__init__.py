@@ -6,6 +6,10 @@
   backward: ``fused_linear_gelu`` and ``fused_bias_dropout_residual``;
 * :mod:`~tt_perf.acceleration.layout` — channels-first and channels-last
   memory for image batches;
+* :mod:`~tt_perf.acceleration.plan` — ``optimize_for_inference``: a
+  ``Sequential`` frozen into an :class:`InferencePlan` (batch norm folded,
+  conv + pool + ReLU as one NumPy step on preallocated channels-last
+  buffers, no autograd; optionally int8 weight storage);
 * :mod:`~tt_perf.acceleration.allocation` — ``Workspace`` (a pool of reusable
   scratch arrays) and ``set_allocator_policy`` (glibc's ``mallopt``).
 
@@ -24,9 +28,11 @@ from .fused import (
 )
 from .ladder import gflops, matmul_blocked, matmul_loops, matmul_rows
 from .layout import is_channels_last, to_channels_first, to_channels_last
+from .plan import InferencePlan, optimize_for_inference
 
 __all__ = [
     "BiasDropoutResidualFunction",
+    "InferencePlan",
     "LinearGELUFunction",
     "Workspace",
     "fused_bias_dropout_residual",
@@ -36,6 +42,7 @@ __all__ = [
     "matmul_blocked",
     "matmul_loops",
     "matmul_rows",
+    "optimize_for_inference",
     "set_allocator_policy",
     "to_channels_first",
     "to_channels_last",
