@@ -389,6 +389,10 @@ def test_optimize_checks_each_passes_accuracy_and_accepts_a_perfect_one(fake_clo
     report = optimize(start, [("perfect", stage(clock, size=50))], lambda m: m.accuracy, autograd.zeros(1),
                       Budget(max_accuracy_drop=0.0, min_size_ratio=2), repeats=3)  # fmt: skip
     assert report.stages[0].kept and report.met
+    useless = optimize(start, [("useless", stage(clock, size=50, accuracy=0.0))], lambda m: m.accuracy,
+                       autograd.zeros(1), Budget(max_accuracy_drop=0.1), repeats=3,
+                       stop_when_met=False)  # fmt: skip
+    assert not useless.stages[0].kept and "points below the start" in useless.stages[0].reason
     for bad in (1.5, -0.1):
         with pytest.raises(ValueError, match=rf"must return an accuracy in \[0, 1\], got {bad} for 'odd'"):
             optimize(start, [("odd", stage(clock, accuracy=bad))], lambda m: m.accuracy, autograd.zeros(1),
