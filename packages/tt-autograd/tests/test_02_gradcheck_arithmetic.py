@@ -87,10 +87,10 @@ def test_pow_with_zero_exponent_has_zero_gradient_even_at_zero():
 
 def test_pow_exponent_gradient_at_a_zero_or_negative_base():
     """d(a**b)/db = a**b * log(a): 0 at a = 0 (a**b is 0 there), NaN for a < 0 (no real log), as PyTorch."""
-    base = autograd.tensor([0.0, -2.0, 3.0, 1.0])
-    b = autograd.tensor([2.0, 2.0, 2.0, 0.5], requires_grad=True)
+    base = autograd.tensor([0.0, -2.0, 3.0, 1.0, 0.0])
+    b = autograd.tensor([2.0, 2.0, 2.0, 0.5, 0.0], requires_grad=True)  # last: 0 ** 0 = 1, its slope 0
     (base**b).sum().backward()
-    np.testing.assert_allclose(b.grad.numpy(), [0.0, np.nan, 9.0 * np.log(3.0), 0.0], rtol=1e-6)
+    np.testing.assert_allclose(b.grad.numpy(), [0.0, np.nan, 9.0 * np.log(3.0), 0.0, 0.0], rtol=1e-6)
 
 
 def test_gradient_of_an_input_broadcast_against_an_empty_tensor():

@@ -123,6 +123,18 @@ def test_masked_fill_gradient_is_zero_where_filled():
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 1.0])
 
 
+def test_masked_fill_with_a_mask_of_more_dimensions_broadcasts_the_input(rng, leaf, check_grad):
+    """As PyTorch's out-of-place masked_fill: the result has the broadcast shape; the gradient sums back."""
+    x = autograd.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    mask = autograd.tensor([[True, False, False], [False, False, True]])
+    out = x.masked_fill(mask, 0.0)
+    np.testing.assert_array_equal(out.detach().numpy(), [[0.0, 2.0, 3.0], [1.0, 2.0, 0.0]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0, 2.0, 1.0])
+    wide = autograd.tensor(rng.uniform(size=(2, 3, 4)) > 0.5)
+    check_grad(lambda x: x.masked_fill(wide, 0.5) * x, leaf((3, 1)))
+
+
 @pytest.mark.parametrize("diagonal", [-1, 0, 1])
 @pytest.mark.parametrize("op", ["tril", "triu"])
 def test_tril_triu(op, diagonal, leaf, check_grad):

@@ -210,3 +210,22 @@ def test_functional_reductions_record_the_graph(leaf, check_grad):
     check_grad(lambda x: autograd.std(x, dim=0), leaf((3, 2)))
     check_grad(lambda x: autograd.logsumexp(x, 1), leaf((2, 3)))
     check_grad(lambda x: autograd.amax(x, 0) + autograd.amin(x, 1).sum(), leaf((2, 3)))
+
+
+ZERO_D_REDUCTIONS = [
+    lambda t: t.max(dim=0).values,
+    lambda t: t.min(dim=-1, keepdim=True)[0],
+    lambda t: t.prod(dim=0),
+    lambda t: t.prod(dim=-1, keepdim=True),
+]
+
+
+@pytest.mark.parametrize("reduce", ZERO_D_REDUCTIONS)
+def test_reducing_a_0d_tensor_along_dim_0_or_minus_1_is_the_identity(reduce, check_grad):
+    """PyTorch treats a 0-d tensor as having one dimension of size 1 for these: value and gradient pass."""
+    x = autograd.tensor(-2.5, dtype=autograd.float64, requires_grad=True)
+    out = reduce(x)
+    assert out.shape == () and out.item() == -2.5
+    (out * 3.0).backward()
+    assert x.grad.shape == () and x.grad.item() == 3.0
+    check_grad(reduce, autograd.tensor(0.7, dtype=autograd.float64, requires_grad=True))

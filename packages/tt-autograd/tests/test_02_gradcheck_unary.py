@@ -129,3 +129,12 @@ def test_conversion_to_an_integer_dtype_ends_the_graph():
     x = autograd.tensor([0.5, 1.5], requires_grad=True)
     n = x.long()
     assert n.dtype == autograd.int64 and not n.requires_grad and n.grad_fn is None
+
+
+@pytest.mark.parametrize("name", ["log", "sin", "cos", "exp", "sqrt", "tanh", "sigmoid"])
+def test_an_integer_tensor_gives_a_float32_result_as_in_pytorch(name):
+    values = np.array([1, 2, 5])
+    out = getattr(autograd.tensor(values), name)()
+    assert out.dtype == autograd.float32
+    reference = (lambda v: 1 / (1 + np.exp(-v))) if name == "sigmoid" else getattr(np, name)
+    np.testing.assert_allclose(out.numpy(), reference(values.astype(np.float64)), rtol=1e-6)

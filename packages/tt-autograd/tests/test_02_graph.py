@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+import tt_tensor
 
 
 def test_leaves_and_non_leaves():
@@ -45,6 +46,22 @@ def test_retain_grad_keeps_a_non_leaf_gradient():
     z.backward()
     np.testing.assert_allclose(y.grad.numpy(), 2 * y.detach().numpy())
     np.testing.assert_allclose(z.grad.numpy(), 1.0)
+
+
+def test_a_retained_gradient_is_its_own_array_not_the_one_passed_to_backward():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 3
+    y.retain_grad()
+    upstream = autograd.tensor([1.0, -1.0])
+    y.backward(upstream)
+    upstream.numpy()[...] = 7.0  # the caller reuses its buffer
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, -1.0])
+    np.testing.assert_array_equal(x.grad.numpy(), [3.0, -3.0])
+    y = x * 3
+    y.retain_grad()
+    y.backward(upstream)
+    y.grad.numpy()[...] += 1.0  # and the retained gradient may be changed without touching the caller's
+    np.testing.assert_array_equal(upstream.numpy(), [7.0, 7.0])
 
 
 def test_gradients_accumulate_across_backward_calls():
@@ -306,3 +323,13 @@ def test_retain_grad_follows_an_inplace_update():
     (y * y).sum().backward()
     np.testing.assert_allclose(y.grad.numpy(), 2 * 6 * np.array([1.0, 2.0]))
     np.testing.assert_allclose(x.grad.numpy(), 72 * np.array([1.0, 2.0]))
+
+
+def test_a_plain_tt_tensor_operand_is_a_constant():
+    """Module 01's Tensor (no autograd) in an op: used as data, given no gradient, not a graph input."""
+    plain = tt_tensor.tensor([3.0, 4.0])
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = x * plain + autograd.where(autograd.tensor([True, False]), x, plain)
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [4.0, 4.0])
+    assert not hasattr(plain, "grad") or plain.grad is None

@@ -153,3 +153,43 @@ def test_bias_dropout_residual_checks_its_arguments(rng):
         fused_bias_dropout_residual(x, tensor(rng, 3), x)
     with pytest.raises(ValueError, match="residual is required"):
         fused_bias_dropout_residual(x, None, None)
+
+
+@pytest.mark.parametrize("out_features", [0, TILE_ELEMENTS + 5])  # no output; an output row wider than a tile
+def test_fused_linear_gelu_at_the_extremes_of_the_output_width(out_features, rng):
+    x = autograd.tensor(rng.standard_normal((3, 2)).astype(np.float32), requires_grad=True)
+    weight = autograd.tensor(rng.standard_normal((out_features, 2)).astype(np.float32), requires_grad=True)
+    fused = fused_linear_gelu(x, weight)
+    h = x.detach().numpy().astype(np.float64) @ weight.detach().numpy().T.astype(np.float64)
+    expected = 0.5 * h * (1 + np.tanh(np.sqrt(2 / np.pi) * (h + 0.044715 * h**3)))
+    assert fused.shape == (3, out_features)
+    np.testing.assert_allclose(fused.detach().numpy(), expected, rtol=1e-5, atol=1e-6)
+    fused.sum().backward()
+    assert x.grad.shape == (3, 2) and weight.grad.shape == (out_features, 2)
+    if out_features == 0:
+        assert not x.grad.numpy().any()
+
+
+def test_bias_dropout_residual_drops_a_rare_fraction_at_its_rate():
+    """p = 1/65536, the smallest rate above 0: about p·n of n elements dropped (here 64 of 2^22)."""
+    n = 1 << 22
+    ones = autograd.ones(n)
+    out = fused_bias_dropout_residual(ones, None, autograd.zeros(n), p=1 / 65536,
+                                      generator=autograd.Generator(0)).numpy()  # fmt: skip
+    dropped = int((out == 0).sum())
+    assert 32 <= dropped <= 96, f"{dropped} dropped, 64 expected (standard deviation 8)"
+    assert np.all(out[out != 0] == np.float32(65536 / 65535))
+
+
+def test_bias_dropout_residual_gradients_without_dropout(rng, check_grad):
+    inputs = (tensor(rng, 2, 3), tensor(rng, 3), tensor(rng, 2, 3))
+    check_grad(lambda x, b, r: fused_bias_dropout_residual(x, b, r, p=0.0), *inputs)
+    check_grad(lambda x, b, r: fused_bias_dropout_residual(x, b, r, p=0.5, training=False), *inputs)
+
+
+def test_bias_dropout_residual_with_p_0_draws_nothing_from_the_generator(rng):
+    """As PyTorch's dropout on the CPU: p = 0 returns the sum without touching the random stream."""
+    x, residual = tensor(rng, 3, 4), tensor(rng, 3, 4)
+    used, fresh = autograd.Generator(3), autograd.Generator(3)
+    fused_bias_dropout_residual(x, None, residual, p=0.0, generator=used)
+    assert np.array_equal(autograd.rand(5, generator=used).numpy(), autograd.rand(5, generator=fresh).numpy())

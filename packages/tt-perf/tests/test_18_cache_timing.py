@@ -64,7 +64,7 @@ def test_time_generation_runs_both_ways_and_checks_the_tokens():
     assert KVCache is tt_text.KVCache, "tt_perf.memoization re-exports tt-text's cache, no copy"
 
 
-@pytest.mark.parametrize("length, start", [(9, 3), (30, 4), (30, 12), (30, 20)])
+@pytest.mark.parametrize("length, start", [(9, 3), (12, 3), (30, 4), (30, 12), (30, 20)])
 def test_generated_perplexity_scores_each_token_given_the_window_before_it(length, start):
     model = small_gpt(block_size=12)
     ids = np.random.default_rng(length + start).integers(0, 23, (2, length))

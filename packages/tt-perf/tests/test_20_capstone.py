@@ -264,6 +264,7 @@ def test_optimize_keeps_a_pass_only_if_it_keeps_accuracy_is_not_slower_and_helps
     assert "not smaller or faster" in same.reason and "slower" not in same.reason
     assert "points below the start" in wrong.reason
     assert fast.measurement.speedup == pytest.approx(2.0 / 0.98)
+    assert fast.measurement.median_speedup == pytest.approx(2.0 / 0.98), "start over candidate, not current"
     assert report.met and report.final.name == "int8, fast" and report.model.cost == 0.98
     assert "slower than the model" in report.table()
 
@@ -358,3 +359,62 @@ def test_judge_counts_a_ratio_exactly_at_the_tolerance_as_neither_slower_nor_fas
     beyond = judge(budget, same, START, current_size=1000, ms_current=2.0, tolerance=tolerance,
                    ratio=1 - tolerance - 1e-9)  # fmt: skip
     assert beyond == []
+
+
+class Growing(Costly):
+    """Each call takes 0.1 ms longer than the one before it; the durations are recorded."""
+
+    def forward(self, x):
+        self.durations = getattr(self, "durations", [])
+        self.durations.append(self.cost + 0.1 * len(self.durations))
+        self.clock.now += self.durations[-1] * 1e-3
+        return x
+
+
+def test_optimize_reports_the_p90_of_the_candidates_timed_calls(fake_clock):
+    clock = fake_clock(measure_module)
+    start = Costly(clock, cost=5.0, size=100, accuracy=0.9)
+    candidate = Growing(clock, cost=1.0, size=10, accuracy=0.9)
+    report = optimize(start, [("grows", lambda m: candidate)], lambda m: m.accuracy, autograd.zeros(1),
+                      Budget(min_size_ratio=2), repeats=7)  # fmt: skip
+    timed = np.array(candidate.durations[-7:])  # after the warm-up calls
+    (stage,) = report.stages
+    assert stage.kept and stage.measurement.latency_ms == pytest.approx(np.percentile(timed, 90))
+    assert stage.measurement.speedup == pytest.approx(5.0 / np.percentile(timed, 90))
+
+
+def test_optimize_checks_each_passes_accuracy_and_accepts_a_perfect_one(fake_clock):
+    clock = fake_clock(measure_module)
+    start = Costly(clock, cost=1.0, size=100, accuracy=1.0)
+    report = optimize(start, [("perfect", stage(clock, size=50))], lambda m: m.accuracy, autograd.zeros(1),
+                      Budget(max_accuracy_drop=0.0, min_size_ratio=2), repeats=3)  # fmt: skip
+    assert report.stages[0].kept and report.met
+    useless = optimize(start, [("useless", stage(clock, size=50, accuracy=0.0))], lambda m: m.accuracy,
+                       autograd.zeros(1), Budget(max_accuracy_drop=0.1), repeats=3,
+                       stop_when_met=False)  # fmt: skip
+    assert not useless.stages[0].kept and "points below the start" in useless.stages[0].reason
+    for bad in (1.5, -0.1):
+        with pytest.raises(ValueError, match=rf"must return an accuracy in \[0, 1\], got {bad} for 'odd'"):
+            optimize(start, [("odd", stage(clock, accuracy=bad))], lambda m: m.accuracy, autograd.zeros(1),
+                     Budget(), repeats=3, stop_when_met=False)  # fmt: skip
+
+
+def test_a_candidate_too_fast_to_time_gets_an_infinite_speedup(fake_clock):
+    clock = fake_clock(measure_module)
+    start = Costly(clock, cost=1.0, size=100, accuracy=0.9)
+    instant = [("instant", stage(clock, cost=0.0, size=10))]
+    report = optimize(start, instant, lambda m: m.accuracy, autograd.zeros(1), Budget(min_size_ratio=2),
+                      repeats=3)  # fmt: skip
+    (only,) = report.stages
+    assert only.kept and only.measurement.speedup == float("inf")
+
+
+def test_judge_without_a_paired_ratio_compares_the_p90s():
+    judge = importlib.import_module("tt_perf.capstone.pipeline").judge
+    budget = Budget(max_accuracy_drop=0.01)
+    result = Measurement("c", 0.80, 1000, 1.0)
+    slower = judge(budget, result, START, current_size=1000, ms_current=0.5)  # 2x the current model's p90
+    assert any("slower than the model it was applied to: 2.00x its time" in r for r in slower)
+    assert judge(budget, result, START, current_size=1000, ms_current=1.0) == []
+    # a current model too fast to time (p90 of 0 ms): the candidate counts as neither slower nor faster
+    assert judge(budget, result, START, current_size=1000, ms_current=0.0) == []

@@ -179,3 +179,53 @@ def test_a_mask_with_more_batch_dimensions_than_the_queries_broadcasts_the_outpu
     out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(bias))
     assert out.shape == (3, 2, 4, 3)
     assert np.allclose(out.numpy(), reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=bias))
+
+
+def test_gradient_of_one_input_alone_is_right():
+    """Only the key, or only the value, needs a gradient (a frozen encoder's memory, say)."""
+    q, k, v = tensors((2, 4, 3), (2, 5, 3), (2, 5, 2), grad=False)
+    keep = RNG.random((4, 5)) > 0.3
+    keep[:, 0] = True
+    for i in (1, 2):
+        args = [q, k, v]
+        args[i] = autograd.tensor(args[i].numpy(), requires_grad=True)
+
+        def attend(x, i=i, args=args):
+            return scaled_dot_product_attention(*args[:i], x, *args[i + 1 :], attn_mask=keep)
+
+        assert autograd.gradcheck(attend, [args[i]])
+        attend(args[i]).sum().backward()
+        assert args[i].grad is not None and args[i].grad.shape == args[i].shape
+
+
+def test_batch_dimensions_broadcast_between_query_key_and_a_per_head_mask():
+    q, k, v = tensors((2, 1, 4, 3), (2, 3, 5, 3), (2, 3, 5, 2), grad=False)
+    keep = RNG.random((3, 4, 5)) > 0.4  # one mask per head: broadcasts against the (2, 3) batch
+    keep[..., 0] = True
+    out = scaled_dot_product_attention(q, k, v, attn_mask=autograd.tensor(keep))
+    assert out.shape == (2, 3, 4, 2)
+    assert np.allclose(out.numpy(), reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=keep))
+    q4, k3, v3 = tensors((2, 3, 4, 3), (3, 5, 3), (3, 5, 2), grad=False)  # queries with more batch dims
+    out = scaled_dot_product_attention(q4, k3, v3, attn_mask=keep[0])
+    assert out.shape == (2, 3, 4, 2)
+    assert np.allclose(out.numpy(), reference(q4.numpy(), k3.numpy(), v3.numpy(), attn_mask=keep[0]))
+
+
+def test_a_mask_may_be_a_numpy_array_or_a_nested_list():
+    q, k, v = tensors((2, 4, 3), (2, 5, 3), (2, 5, 3), grad=False)
+    keep = RNG.random((4, 5)) > 0.3
+    keep[:, 0] = True
+    expected = reference(q.numpy(), k.numpy(), v.numpy(), attn_mask=keep)
+    for mask in (keep, keep.tolist()):
+        assert np.allclose(scaled_dot_product_attention(q, k, v, attn_mask=mask).numpy(), expected)
+
+
+def test_inputs_and_dropout_out_of_range_are_refused():
+    q, k, v = tensors((2, 4, 3), (2, 5, 3), (2, 5, 3), grad=False)
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: query must be a tensor of shape"):
+        scaled_dot_product_attention(autograd.randn(3), k, v)
+    with pytest.raises(ValueError, match=r"scaled_dot_product_attention: key must be a tensor of shape"):
+        scaled_dot_product_attention(q, k.numpy(), v)
+    for p in (1.0, 1.5, -0.1):
+        with pytest.raises(ValueError, match=rf"dropout_p must be in \[0, 1\), got {p}"):
+            scaled_dot_product_attention(q, k, v, dropout_p=p)

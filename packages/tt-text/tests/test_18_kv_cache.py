@@ -202,7 +202,7 @@ def halving_reference(model, prompt, new_tokens):
     with autograd.no_grad():
         for _ in range(new_tokens):
             if out.shape[1] - start > block:  # the cache would overflow: restart from the last half window
-                start = out.shape[1] - block // 2
+                start = out.shape[1] - max(block // 2, 1)
             chosen = model.next_token_logits(out[:, start:]).argmax(-1)
             out = np.concatenate([out, chosen[:, None]], axis=1)
     return out
@@ -235,23 +235,29 @@ def test_cache_window_errors_are_clear():
         model.generate(ids(0, 1, 3), 2, cache_window="halve")
 
 
+def fast_and_module_steps(model, sequence, prefill, **tol):
+    """Prefill both caches, then step through ``sequence`` with the modules and with a DecodePlan."""
+    plan = DecodePlan(model)
+    slow, fast = (KVCache.from_config(model.config, len(sequence)) for _ in range(2))
+    with autograd.no_grad():
+        model.next_token_logits(sequence[:, :prefill], slow)
+        model.next_token_logits(sequence[:, :prefill], fast)
+        for t in range(prefill, sequence.shape[1]):
+            expected = model.next_token_logits(sequence[:, t : t + 1], slow)
+            got = plan.step(sequence[:, t], fast)
+            assert np.isfinite(got).all(), f"position {t}"
+            np.testing.assert_allclose(got, expected, err_msg=f"position {t}", **tol)
+    return slow, fast
+
+
 @pytest.mark.parametrize("positional, approximate", [("learned", "tanh"), ("sinusoidal", "none")])
 def test_the_decoding_fast_path_gives_the_modules_logits_at_every_position(positional, approximate):
     config = GPTConfig(vocab_size=23, block_size=12, n_layer=2, n_head=2, n_embd=16, positional=positional,
                        gelu_approximate=approximate)  # fmt: skip
     model = GPT(config).eval()
     model.reset_parameters(tt_tensor.Generator(3))
-    sequence = ids(9, 3, 12)
     assert fast_decode_supported(model)
-    plan = DecodePlan(model)
-    slow, fast = KVCache.from_config(config, 3), KVCache.from_config(config, 3)
-    with autograd.no_grad():
-        model.next_token_logits(sequence[:, :2], slow)
-        model.next_token_logits(sequence[:, :2], fast)
-        for t in range(2, 12):
-            expected = model.next_token_logits(sequence[:, t : t + 1], slow)
-            got = plan.step(sequence[:, t], fast)
-            np.testing.assert_allclose(got, expected, err_msg=f"position {t}", **TOL)
+    slow, fast = fast_and_module_steps(model, ids(9, 3, 12), prefill=2, **TOL)
     for layer in range(2):
         np.testing.assert_allclose(fast.keys[layer], slow.keys[layer], **TOL)
         np.testing.assert_allclose(fast.values[layer], slow.values[layer], **TOL)
@@ -283,3 +289,20 @@ def test_hooks_swapped_layers_and_training_send_cached_generation_through_the_mo
         swapped.generate(prompt, 8, temperature=0, use_cache=True).numpy(),
         swapped.generate(prompt, 8, temperature=0).numpy(),
     )
+
+
+def test_a_window_of_one_position_halves_to_one_and_stays_exact():
+    model = small_gpt(block_size=1)
+    prompt = ids(7, 2, 3)
+    got = model.generate(prompt, 5, temperature=0, use_cache=True, cache_window="halve").numpy()
+    np.testing.assert_array_equal(got, model.generate(prompt, 5, temperature=0).numpy())
+    np.testing.assert_array_equal(got, halving_reference(model, prompt, 5))
+
+
+def test_the_fast_path_stays_finite_and_exact_when_attention_scores_are_large():
+    """Scores far beyond exp's float32 range (~88): the softmax must shift by the row maximum."""
+    model = small_gpt()
+    with autograd.no_grad():
+        for block in model.transformer.h:  # queries and keys 40x larger: scores in the hundreds
+            block.attn.c_attn.weight.array[: 2 * 16] *= 40
+    fast_and_module_steps(model, ids(11, 2, 8), prefill=1, rtol=1e-3, atol=1e-3)

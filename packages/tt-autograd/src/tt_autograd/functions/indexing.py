@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import indexing
 
-from ..function import Function
+from ..function import Function, unbroadcast
 
 
 def _has_integer_array(key: object) -> bool:
@@ -103,9 +103,9 @@ class MaskedFillFunction(Function):
     def backward(ctx, grad):
         # BEGIN SOLUTION 02
         # TODO: grad with zeros where the mask is true (those elements were overwritten), in a's shape.
+        # HINT: a mask with more dimensions than a broadcast a over them: sum those back (unbroadcast).
         (mask,) = ctx.saved_tensors
-        out = np.where(mask, grad.dtype.type(0), grad)
-        return (np.broadcast_to(out, ctx.shape) if out.shape != ctx.shape else out, None, None)
+        return (unbroadcast(np.where(mask, grad.dtype.type(0), grad), ctx.shape), None, None)
         # END SOLUTION
 
 
