@@ -15,7 +15,8 @@ Benchmarks so far (issue #2):
 Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``), the
 element-wise kernels against the memory bandwidth (``kernels.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
-ranks (``dist.py``) and, without ``--quick``, every Part IV script (:data:`PART_FOUR`).
+ranks (``dist.py``), the memory runtime (``memory.py``) and, without ``--quick``, every Part IV
+script (:data:`PART_FOUR`).
 
 ``--torch`` adds PyTorch as a yardstick where it is installed (opt-in; the
 framework never imports it).
@@ -214,6 +215,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     dist.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
+    import memory  # benchmarks/memory.py: steps with freed memory kept vs glibc's defaults (tt_tensor.memory)
+
+    print()
+    memory.main(["--quick"] if args.quick else [])
     part_four(args.quick)
     return 0
 
