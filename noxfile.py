@@ -297,6 +297,17 @@ def bench_torch_dist(session: nox.Session) -> None:
     session.run("python", "benchmarks/dist.py", "--torch", *session.posargs)
 
 
+@nox.session(name="milestone-06-torch")
+def milestone_06_torch(session: nox.Session) -> None:
+    """Milestone 06 with PyTorch's pipeline on the same weights beside it (opt-in: installs torch).
+
+    Pass the trained weights: ``nox -s milestone-06-torch -- --weights W.npz --gpt-weights G.npz``.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "milestones/06_systems.py", "--torch", *session.posargs)
+
+
 @nox.session(name="interop-torch")
 def interop_torch(session: nox.Session) -> None:
     """safetensors both ways between TinyTorch and PyTorch, equal outputs (opt-in: installs torch)."""

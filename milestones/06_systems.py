@@ -54,6 +54,14 @@ this machine (issue #15). The milestone never imports PyTorch; PyTorch's
 cached speed-up on the same weights in the same run is
 ``python benchmarks/perf_kv_cache.py --torch`` (``nox -s bench-torch-kv``).
 
+``--torch`` adds PyTorch's yardstick column: ``benchmarks/torch_systems.py``
+runs in a process of its own (the milestone never imports PyTorch) on the
+same weights — PyTorch's float32 CNN, BN+ReLU fused, ``quantize_dynamic`` and
+static fbgemm INT8 (accuracy, serialized bytes, p90 of one image), and its
+cached-vs-uncached decoding of the same GPT — and the GPT's goal becomes
+PyTorch's speed-up measured in this run (before ours, not interleaved with
+it); ``nox -s milestone-06-torch`` installs ``torch==2.13.0`` for it.
+
 The verdict passes only if both budgets are met. The script prints each
 stage, saves a PNG of the stages and writes its record for the docs.
 ``--quick`` is a smoke run (a slice of the data, a short training, a tiny
@@ -69,7 +77,9 @@ import argparse
 import importlib.util
 import json
 import os
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -212,7 +222,34 @@ def alternate(ways: dict, rounds: int) -> dict[str, float]:
     return {name: float(np.median(values) * 1e3) for name, values in times.items()}
 
 
-def part_b(args) -> dict:
+def torch_yardstick(args) -> dict:
+    """PyTorch's pipeline on the same weights, from ``benchmarks/torch_systems.py`` in a child process."""
+    if args.quick or not args.weights.is_file() or not args.gpt_weights.is_file():
+        raise SystemExit(
+            "milestone 06: --torch compares trained models: pass --weights (milestone 04's .npz) and "
+            "--gpt-weights (milestone 05's gpt_char.npz), without --quick"
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder) / "torch.json"
+        command = [sys.executable, str(HERE.parent / "benchmarks" / "torch_systems.py"), "--weights",
+                   str(args.weights), "--gpt-weights", str(args.gpt_weights), "--seed", str(args.seed),
+                   "--threads", str(args.threads), "--out", str(out)]  # fmt: skip
+        if args.root is not None:
+            command += ["--root", str(args.root)]
+        subprocess.run(command, check=True)
+        result = json.loads(out.read_text())
+    print(f"\nPyTorch {result['torch']} on the same weights ({result['threads']} thread(s), its own process; "
+          "p90 of one image interleaved among its four stages):")  # fmt: skip
+    for row in result["cnn"]:
+        print(f"  {row['name']:<36} {row['accuracy']:.2%}  {row['size_bytes'] / 1024:,.1f} KiB (serialized)  "
+              f"p90 {row['latency_ms']:.3f} ms")  # fmt: skip
+    gpt = result["gpt"]
+    print(f"  PyTorch GPT decoding: no cache {gpt['ms']['no cache']:.0f} ms, "
+          f"KV cache {gpt['ms']['KV cache']:.0f} ms: {gpt['speedup']:.2f}x")  # fmt: skip
+    return result
+
+
+def part_b(args, torch_result: dict | None = None) -> dict:
     model, source = gpt_model(args)
     block = model.config.block_size
     prompt = np.random.default_rng(args.seed).integers(0, model.config.vocab_size, (1, PROMPT))
@@ -225,13 +262,16 @@ def part_b(args) -> dict:
     ms = alternate(ways, 1 if args.quick else 5)
     same = bool(np.array_equal(outputs["no cache"], outputs["exact KV cache"]))
     speedup = ms["no cache"] / ms["exact KV cache"]
-    goal = None if args.quick else 3.4
+    torch_gpt = torch_result["gpt"] if torch_result else None
+    goal = None if args.quick else (torch_gpt["speedup"] if torch_gpt else 3.4)
     met = same and (goal is None or speedup >= goal)
     print(f"\nB — GPT, context {block}, {source}: greedy, batch 1, {PROMPT}-token prompt + {tokens} new "
           "tokens (within the context window), medians of alternated rounds")  # fmt: skip
     print(f"  GPT.generate {ms['no cache']:.0f} ms, use_cache=True {ms['exact KV cache']:.0f} ms: "
           f"{speedup:.2f}x, same tokens {same}")  # fmt: skip
-    where = "PyTorch's 3.4x at context 128 (issue #15)"
+    if torch_gpt:
+        print(f"  PyTorch's tokens = ours: {torch_gpt['tokens'] == outputs['exact KV cache'].tolist()}")
+    where = f"PyTorch's {goal:.2f}x, same run" if torch_gpt else "PyTorch's 3.4x at context 128 (issue #15)"
     print(f"  goal: same tokens and a speed-up >= {where}" if goal else "  goal: same tokens (quick run)")
     return {"ms": ms, "same": same, "speedup": speedup, "goal": goal,
             "met": met}  # fmt: skip
@@ -283,6 +323,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--gpt-weights", type=Path, default=GPT_WEIGHTS, help="milestone 05's gpt_char.npz")
     parser.add_argument("--threads", type=int, default=1, help="BLAS threads (default 1: a shared machine)")
     parser.add_argument("--no-plot", action="store_true", help="do not save a figure")
+    parser.add_argument(
+        "--torch", action="store_true", help="PyTorch's pipeline beside ours (a child process; needs torch)"
+    )
     _record.output_arguments(parser)
     args = parser.parse_args(argv)
     args.out = _record.output_folder(args)
@@ -298,7 +341,8 @@ def main(argv: list[str] | None = None) -> int:
         print(error)
         print("VERDICT: FAIL — no CIFAR-10 data (see above for where it was looked for and how to get it)")
         return 1
-    b = part_b(args)
+    torch_result = torch_yardstick(args) if args.torch else None
+    b = part_b(args, torch_result)
     wall = time.perf_counter() - start
     report = a["report"]
     final, first = report.final, report.start
@@ -323,6 +367,14 @@ def main(argv: list[str] | None = None) -> int:
         "gpt same tokens": b["same"],
         "gpt kv-cache speedup": round(b["speedup"], 2),
         "gpt kv-cache goal": None if b["goal"] is None else round(b["goal"], 2),
+        "pytorch": None
+        if torch_result is None
+        else {
+            "version": torch_result["torch"],
+            "cnn stages": torch_result["cnn"],
+            "gpt generation ms": torch_result["gpt"]["ms"],
+            "gpt kv-cache speedup": round(torch_result["gpt"]["speedup"], 2),
+        },
         "blas threads": args.threads,
         "quick": args.quick,
     }
