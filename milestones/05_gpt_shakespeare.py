@@ -227,11 +227,13 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
             per_step = (time.perf_counter() - train_start) / step
             tokens = args.batch_size * args.block_size / per_step
             threads = f"{tuner.choice} BLAS thread{'s' if tuner.choice > 1 else ''}"
+            if parallel:
+                threads = f"{ranks} ranks x 1 BLAS thread"
+            elif threaded:
+                threads = f"nn.DataParallel over {tt_tensor.threads.workers()} threads x 1 BLAS thread"
             print(
                 f"step {step:5d} | lr {lr:.2e} | train {smoothed:.3f} | val {val:.3f} nats/char | "
-                f"{elapsed:6.1f} s | {per_step * 1e3:5.0f} ms/step | {tokens:7,.0f} tokens/s | "
-                f"{f'{ranks} ranks x 1 BLAS thread' if parallel else threads}"
-                f"{f', nn.DataParallel over {tt_tensor.threads.workers()} threads' if threaded else ''}",
+                f"{elapsed:6.1f} s | {per_step * 1e3:5.0f} ms/step | {tokens:7,.0f} tokens/s | {threads}",
                 flush=True,
             )
     history["steps"] = step
