@@ -6,6 +6,7 @@ import platform
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -43,10 +44,11 @@ def test_a_step_reuses_its_memory_instead_of_faulting_it_in():
 
 
 def test_the_environment_variable_keeps_glibc_defaults_and_then_pages_fault():
+    here = str(Path(__file__).parent)
     code = (
-        "import tt_tensor, sys; sys.path.insert(0, %r); import test_memory as t; "
+        f"import tt_tensor, sys; sys.path.insert(0, {here!r}); import test_memory as t; "
         "print(tt_tensor.memory.keeping_freed_memory(), t.faults_per_step())"
-    ) % str(__import__("pathlib").Path(__file__).parent)
+    )
     env = {"TINYTORCH_KEEP_FREED_MEMORY": "0", "PATH": "/usr/bin:/bin"}
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     kept, faults = out.stdout.split()
