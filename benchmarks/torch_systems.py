@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import importlib.util
 import io
 import json
 import sys
@@ -37,8 +36,10 @@ import time
 from pathlib import Path
 
 import numpy as np
+from perf_kv_cache import alternate  # benchmarks/perf_kv_cache.py: interleaved rounds, median ms
+from run import milestone  # benchmarks/run.py: a milestone script as a module
+from torch_gpt_kv import torch_generate, torch_gpt  # the same GPT in PyTorch (imports torch when called)
 
-HERE = Path(__file__).resolve().parent
 PROMPT = 16  # as milestones/06_systems.py
 
 
@@ -140,9 +141,6 @@ def cnn_pipeline(model, images, labels, calibration, repeats: int = 200) -> list
 
 def gpt_decoding(model, prompt: np.ndarray, rounds: int = 5) -> dict:
     """PyTorch's uncached and cached greedy decoding of ``model``'s weights: ms, speed-up, tokens."""
-    sys.path.insert(0, str(HERE))
-    from torch_gpt_kv import torch_generate, torch_gpt
-
     reference = torch_gpt(model)
     tokens = model.config.block_size - PROMPT
     ways = {
@@ -150,28 +148,13 @@ def gpt_decoding(model, prompt: np.ndarray, rounds: int = 5) -> dict:
         "KV cache": lambda: torch_generate(reference, prompt, tokens, use_cache=True),
     }
     outputs = {name: np.asarray(run()) for name, run in ways.items()}  # warm-up; tokens compared
-    times: dict[str, list[float]] = {name: [] for name in ways}
-    for _ in range(rounds):
-        for name, run in ways.items():
-            start = time.perf_counter()
-            run()
-            times[name].append(time.perf_counter() - start)
-    ms = {name: float(np.median(v) * 1e3) for name, v in times.items()}
+    ms = alternate(ways, rounds)
     return {
         "ms": ms,
         "speedup": ms["no cache"] / ms["KV cache"],
         "tokens": outputs["KV cache"].tolist(),
         "same tokens cached and uncached": bool(np.array_equal(outputs["no cache"], outputs["KV cache"])),
     }
-
-
-def milestone(name: str):
-    path = HERE.parent / "milestones" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"milestone_{name[:2]}", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(HERE.parent / "milestones"))
-    spec.loader.exec_module(module)
-    return module
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,7 +171,7 @@ def main(argv: list[str] | None = None) -> int:
     from tt_text import GPT, GPTConfig
 
     torch.set_num_threads(args.threads)
-    m04 = milestone("04_cnn_cifar10")
+    m04 = milestone("04_cnn_cifar10")  # benchmarks/run.py's loader
     load_args = argparse.Namespace(quick=False, seed=args.seed, root=args.root, epochs=None, budget=0.0)
     train_set, test_set, _ = m04.load_data(load_args)
     image = test_set.get_batch(np.arange(1))[0]

@@ -174,10 +174,11 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
     """
     parallel = dist.is_initialized() and dist.get_world_size() > 1
     rank, ranks = (dist.get_rank(), dist.get_world_size()) if parallel else (0, 1)
-    net = dist.DistributedDataParallel(model, broadcast_buffers=False) if parallel else model
-    if not parallel:  # one process: each batch cut over the worker threads (nn.DataParallel)
+    if parallel:
+        net = dist.DistributedDataParallel(model, broadcast_buffers=False)
+    else:  # one process: each batch cut over the worker threads (nn.DataParallel), if it has several
         net = _record.over_threads(model, args)
-    threaded = net is not model and not parallel
+    threaded = not parallel and net is not model
     optimizer = tt_optim.AdamW(param_groups(model, args.weight_decay), lr=args.lr, betas=(0.9, 0.99))
     generator = tt_tensor.Generator(args.seed)
     tuner = ThreadTuner(recheck=50)  # 1 or 2 BLAS threads, whichever is faster right now

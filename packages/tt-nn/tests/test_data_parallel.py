@@ -152,8 +152,8 @@ def test_replicas_run_on_worker_threads_under_the_callers_grad_mode():
         nn.DataParallel(Probe(), device_ids=[0, 1])(x)
     assert sorted(rows for *_, rows in seen) == [2, 2]
     assert not any(enabled for _, enabled, _ in seen)
-    if tt_tensor.threads.workers() > 1:
-        assert all(name.startswith("tt-worker") for name, _, _ in seen)
+    assert tt_tensor.threads.workers() > 1, "the CI machine has 2 cores: the pool has 2 workers"
+    assert all(name.startswith("tt-worker") for name, _, _ in seen)
 
 
 def test_one_slice_calls_the_module_itself():

@@ -186,3 +186,21 @@ def test_tuner_returns_the_steps_result_and_checks_candidates(monkeypatch, resto
     assert tuner.step(lambda: "loss") == "loss"
     with pytest.raises(ValueError, match="ThreadTuner"):
         threads.ThreadTuner(candidates=(0, 2))
+
+
+def test_one_blas_thread_on_a_worker_leaves_the_process_count_alone():
+    """A worker computes with one BLAS thread already: the process's count must not switch under others."""
+    assert threads.workers() > 1 and threads.blas_available(), "the CI machine has 2 cores and OpenBLAS"
+    before = threads.get_num_threads()
+    threads.set_num_threads(2)
+    try:
+
+        def inside():
+            with threads.one_blas_thread():
+                return threads.get_num_threads()
+
+        assert threads.run([inside, inside]) == [2, 2]  # on the workers: untouched
+        assert inside() == 1  # on the calling thread: one thread for the block
+        assert threads.get_num_threads() == 2
+    finally:
+        threads.set_num_threads(before)

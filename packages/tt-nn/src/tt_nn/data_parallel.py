@@ -45,11 +45,12 @@ the "devices" are worker threads, so ``device_ids`` (if given) only sets how
 many. Gradients do not flow back into the *inputs* (an input that requires
 grad is refused); parameter hooks see only replica 0's part of a gradient.
 
-The process-wide BLAS thread count is 1 while the replicas run: each
-worker already computes with a one-thread BLAS, and a kernel that sets the
-process-wide count for itself (attention's ``one_blas_thread``) would
-otherwise switch it back and forth under the other worker — measured, that
-made milestone 05's GPT step 1.8× slower (409 against 229 ms).
+The process-wide BLAS thread count is 1 while the replicas run. Each
+worker already asks OpenBLAS for one thread of its own, but with the
+process-wide count left at 2 milestone 05's GPT step took 413–429 ms
+against 235–254 ms at 1 (idle machine, alternating); kernels that ask for
+one BLAS thread on a worker leave the process-wide count alone
+(:func:`tt_tensor.threads.one_blas_thread`).
 
 Cost per call: ``n`` shallow module copies the first time; then per forward
 one pointer per parameter and one copy per buffer; the gather copies the
@@ -137,7 +138,7 @@ class DataParallel(Module):
             partial(_forward_on, replica, enabled, *_scatter(inputs, kwargs, self.dim, start, stop, batch))
             for replica, (start, stop) in zip(replicas, parts)
         ]
-        with threads.one_blas_thread():  # see _run_replicas
+        with threads.one_blas_thread():  # the process-wide count too (module docstring)
             outputs = threads.run(tasks)
         return _gather(outputs, self.dim, replicas)
 

@@ -33,9 +33,7 @@ Example:
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-import platform
 
 __all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "keep_freed_memory", "keeping_freed_memory"]
 
@@ -49,13 +47,14 @@ _applied = False
 
 
 def _mallopt():
-    if platform.system() != "Linux" or platform.libc_ver()[0] != "glibc":
-        return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    except OSError:
+        glibc = os.confstr("CS_GNU_LIBC_VERSION")  # "glibc 2.36" (instant, unlike platform.libc_ver)
+    except (AttributeError, ValueError, OSError):
+        glibc = None
+    if not glibc or not glibc.startswith("glibc"):
         return None
-    function = getattr(libc, "mallopt", None)
+    # the running process's own symbols: glibc is loaded already (no library search, no subprocess)
+    function = getattr(ctypes.CDLL(None), "mallopt", None)
     if function is not None:
         function.argtypes, function.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
     return function

@@ -160,7 +160,13 @@ def one_blas_thread() -> Iterator[None]:
     128×32×128 products: a second thread gains nothing on them, and every
     product makes the threads meet, which on a busy machine can cost a
     scheduler time slice. Nests; the count is restored on exceptions too.
+    On a worker thread of the pool it does nothing: a worker's BLAS already
+    runs one thread (its own setting), and changing the process-wide count
+    from there would switch it under the threads still computing.
     """
+    if _on_worker():
+        yield
+        return
     previous = get_num_threads()
     if previous != 1:
         set_num_threads(1)
@@ -174,6 +180,11 @@ def one_blas_thread() -> Iterator[None]:
 # --- the worker pool ---------------------------------------------------------------------------
 
 _WORKER_PREFIX = "tt-worker"
+
+
+def _on_worker() -> bool:
+    """True on one of the pool's worker threads."""
+    return threading.current_thread().name.startswith(_WORKER_PREFIX)
 
 
 def worker_count() -> int:
@@ -236,8 +247,7 @@ def run(tasks: Sequence[Callable[[], Any]]) -> list[Any]:
     never waits on its own pool). An exception in a task is raised here.
     """
     executor = _pool.get()
-    inside_worker = threading.current_thread().name.startswith(_WORKER_PREFIX)
-    if executor is None or len(tasks) <= 1 or inside_worker:
+    if executor is None or len(tasks) <= 1 or _on_worker():
         return [task() for task in tasks]
     futures = [executor.submit(task) for task in tasks]
     return [future.result() for future in futures]
