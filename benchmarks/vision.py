@@ -34,21 +34,28 @@ import tt_nn as nn
 import tt_optim
 from tt_autograd import Function
 from tt_tensor import threads
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 BATCH = 128
 STEPS_PER_EPOCH = 391  # CIFAR-10's 50,000 images at batch 128
 
 
-def small_cnn(batch_norm: bool = False) -> nn.Module:
-    """The reference CNN; with ``batch_norm``, the milestone-04 network."""
+def small_cnn(batch_norm: bool = False, fuse: bool = True) -> nn.Module:
+    """The reference CNN; with ``batch_norm``, the milestone-04 network.
+
+    As milestone 04 trains it, each BatchNorm2d + ReLU pair is one fused node
+    (``tt_vision.fuse_batch_norm_relu``) unless ``fuse`` is False.
+    """
     layers: list[nn.Module] = []
     for c_in, c_out in ((3, 32), (32, 64), (64, 128)):
         layers.append(Conv2d(c_in, c_out, 3, padding=1, bias=not batch_norm))
         if batch_norm:
             layers.append(BatchNorm2d(c_out))
         layers += [nn.ReLU(), MaxPool2d(2)]
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+    model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
+    if fuse:
+        fuse_batch_norm_relu(model)
+    return model
 
 
 def conv_flops(model: nn.Module, batch: int) -> float:
@@ -103,6 +110,7 @@ def matmul_gflops(repeats: int = 10) -> float:
 CATEGORIES = {
     "Conv2dFunction": "conv",
     "BatchNormFunction": "batch norm",
+    "BatchNormReLUFunction": "batch norm + relu (fused)",
     "MaxPool2dFunction": "pool",
     "AvgPool2dFunction": "pool",
     "AdaptiveAvgPool2dFunction": "pool",

@@ -72,7 +72,7 @@ import tt_nn as nn
 import tt_optim as optim
 from tt_optim import DataLoader
 from tt_tensor import threads
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 from tt_vision import transforms as T
 from tt_vision.datasets import CIFAR10, DatasetNotFoundError, Digits
 
@@ -121,6 +121,34 @@ def build_cnn(channels: int, size: int) -> nn.Module:
     for c_in, c_out in ((channels, 32), (32, 64), (64, 128)):
         layers += [Conv2d(c_in, c_out, 3, padding=1, bias=False), BatchNorm2d(c_out), nn.ReLU(), MaxPool2d(2)]
     return nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * (size // 8) ** 2, 10))
+
+
+def fuse_checked(model: nn.Module, images) -> None:
+    """Fuse each BatchNorm2d + ReLU of ``model`` into one node, once ``images`` show it changes nothing.
+
+    The fused node (``tt_vision.fuse_batch_norm_relu``) makes fewer passes over
+    memory, but it no longer runs your BatchNorm2d and ReLU kernels (modules 04
+    and 02): so one training step's output and gradients are computed both
+    ways first and must agree, and the model is then put back as it was
+    (weights, running statistics, no gradients) before training starts.
+    """
+    saved = {name: value.clone() for name, value in model.state_dict().items()}
+    results = []
+    for fuse in (False, True):
+        if fuse:
+            fuse_batch_norm_relu(model)
+        model.zero_grad()
+        out = model(images)
+        out.sum().backward()
+        results.append([out.detach().numpy(), *(p.grad.numpy() for p in model.parameters())])
+        model.load_state_dict(saved)
+    model.zero_grad()
+    for plain, fused in zip(*results):
+        if not np.allclose(plain, fused, rtol=1e-3, atol=1e-4):
+            raise RuntimeError(
+                "milestone 04: the fused BatchNorm2d + ReLU disagrees with your BatchNorm2d and ReLU "
+                "on one batch: check modules 02 and 04 (their tests say where)"
+            )
 
 
 def evaluate(model: nn.Module, data, sharded: bool = False) -> float:
@@ -189,6 +217,7 @@ def train(args, start: float, ranks: int = 1) -> dict:
     loaded = time.perf_counter() - start
     image = train_set.get_batch(np.arange(1))[0]
     model = build_cnn(image.shape[1], image.shape[2] if image.shape[2] >= 8 else 8)
+    fuse_checked(model, train_set.get_batch(np.arange(16))[0])  # each BN + ReLU one node, same results
     parallel = ranks > 1
     if parallel:  # each rank its share of every epoch, 128/N at a time; its own augmentation draws
         sampler = dist.DistributedSampler(train_set, shuffle=True, seed=args.seed)

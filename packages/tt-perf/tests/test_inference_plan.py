@@ -10,7 +10,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 from tt_perf.acceleration import InferencePlan, optimize_for_inference
 from tt_perf.quantization import QuantizedConv2d, QuantizedLinear, quantize_weights
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 
 def _with_statistics(model: nn.Module, rng: np.random.Generator) -> nn.Module:
@@ -54,6 +54,16 @@ def test_plan_equals_the_module_for_every_batch_size(rng, batch):
     assert plan.steps()[0].pool == 2 and plan.steps()[0].relu and plan.steps()[1].pool == 3
     assert isinstance(model[1], BatchNorm2d)
     assert tuple(plan(np.zeros((0, 3, 12, 12), np.float32)).shape) == (0, 5)  # an empty batch, as the module
+
+
+def test_a_model_with_fused_batch_norm_relu_plans_the_same_steps(rng):
+    model = _cnn(rng)
+    fused = copy.deepcopy(model)
+    assert fuse_batch_norm_relu(fused) == 1
+    x = rng.normal(size=(4, 3, 12, 12)).astype(np.float32)
+    plan = optimize_for_inference(fused)
+    assert plan.steps()[0].relu and plan.steps()[0].pool == 2
+    np.testing.assert_allclose(plan(autograd.from_numpy(x)).numpy(), _reference(model, x), rtol=1e-5, atol=1e-5)
 
 
 def test_plan_handles_stride_dilation_and_no_padding_and_a_feature_map_output(rng):

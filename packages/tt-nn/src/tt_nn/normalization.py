@@ -150,9 +150,19 @@ class BatchNormBase(Module):
                 f"{type(self).__name__}({self.num_features}): input of shape {tuple(input.shape)} has "
                 f"{input.shape[1]} channels in dimension 1, expected {self.num_features}"
             )
+        return F.batch_norm(input, *self.kernel_arguments())
+
+    def kernel_arguments(self) -> tuple:
+        """Count this batch and return the kernel's arguments after the input, for this mode.
+
+        ``(running_mean, running_var, weight, bias, training, momentum, eps)``, as
+        :func:`~tt_nn.functional.batch_norm` takes them (also used by fused kernels,
+        e.g. tt-vision's ``BatchNormReLU2d``).
+        """
         # BEGIN SOLUTION 04
-        # TODO: count the batch and call F.batch_norm with the right statistics (§ How it is built, "Batch
-        #   norm's statistics"): the batch's in training, the running ones in eval (if tracked).
+        # TODO: count the batch and return F.batch_norm's arguments with the right statistics (§ How it
+        #   is built, "Batch norm's statistics"): the batch's in training, the running ones in eval
+        #   (if tracked).
         # HINT: momentum None means a cumulative average: the factor is 1 / num_batches_tracked.
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
@@ -162,8 +172,7 @@ class BatchNormBase(Module):
                 factor = 1.0 / int(self.num_batches_tracked.item())
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
-        return F.batch_norm(
-            input,
+        return (
             self.running_mean if track else None,
             self.running_var if track else None,
             self.weight,

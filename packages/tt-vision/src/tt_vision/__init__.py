@@ -7,7 +7,9 @@
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
   ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
-  ``tt_vision.functional`` (like ``torch.nn.functional``).
+  ``tt_vision.functional`` (like ``torch.nn.functional``);
+  ``fuse_batch_norm_relu`` turns each ``BatchNorm2d`` + ``ReLU`` pair of a
+  built model into one ``BatchNormReLU2d`` node (fewer passes over memory).
 
 Example:
     >>> import tt_autograd as autograd
@@ -22,7 +24,15 @@ from __future__ import annotations
 from . import datasets, functional, transforms
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, max_pool2d
-from .layers import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from .layers import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm2d,
+    BatchNormReLU2d,
+    Conv2d,
+    MaxPool2d,
+    fuse_batch_norm_relu,
+)
 
 __version__ = "0.1.0"
 
@@ -30,6 +40,7 @@ __all__ = [
     "AdaptiveAvgPool2d",
     "AvgPool2d",
     "BatchNorm2d",
+    "BatchNormReLU2d",
     "CIFAR10",
     "Conv2d",
     "Digits",
@@ -41,6 +52,7 @@ __all__ = [
     "batch_norm",
     "conv2d",
     "datasets",
+    "fuse_batch_norm_relu",
     "functional",
     "max_pool2d",
     "transforms",

@@ -70,6 +70,49 @@ def channel_dot(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.einsum("acb,acb->c", p, q)
 
 
+#: Values per row of :func:`pixel_rows`' view: inner loops long enough that NumPy's per-loop cost vanishes.
+ROW_ELEMENTS = 1024
+
+
+def channel_tiles(*vectors: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Per-channel ``(C,)`` vectors tiled for :func:`pixel_rows` (once per pass, not once per block)."""
+    return tuple(np.tile(v, max(1, ROW_ELEMENTS // len(v))) for v in vectors)
+
+
+def pixel_rows(block: np.ndarray, *tiles: np.ndarray) -> tuple[np.ndarray, ...]:
+    """``block`` and per-channel vectors, shaped so element-wise passes run long inner loops.
+
+    ``tiles`` are :func:`channel_tiles` of ``(C,)`` vectors. A channels-last
+    ``(a, C, 1)`` block becomes ``(a/r, r·C)``: rows of ``r`` whole pixels
+    (``r`` a power of two dividing ``a``), each vector repeated ``r`` times to
+    match. Broadcasting ``(C, 1)`` columns against the block instead makes
+    NumPy run one inner loop of only ``C`` values per pixel, and with C = 32
+    that loop's fixed cost is most of the work. Any other ``(a, C, B)`` block
+    is returned as is, with the vectors as ``(C, 1)`` columns. Reduce a
+    result over rows with :func:`rows_sum` / :func:`rows_dot`.
+    """
+    a, c, b = block.shape
+    if b != 1:
+        return (block, *(t[:c, None] for t in tiles))
+    r = min(max(1, ROW_ELEMENTS // c), a & -a)  # a & -a: the largest power of two dividing a
+    r = 1 << (r.bit_length() - 1)
+    return (block.reshape(a // r, r * c), *(t[: r * c] for t in tiles))
+
+
+def rows_sum(x: np.ndarray, channels: int) -> np.ndarray:
+    """Per-channel Σ of a :func:`pixel_rows` view (2-d rows of pixels, or an (a, C, B) block): (C,)."""
+    if x.ndim == 3:
+        return channel_sum(x)
+    return (np.ones(len(x), dtype=x.dtype) @ x).reshape(-1, channels).sum(axis=0)
+
+
+def rows_dot(p: np.ndarray, q: np.ndarray, channels: int) -> np.ndarray:
+    """Per-channel Σ of ``p * q`` for two :func:`pixel_rows` views of the same shape: (C,)."""
+    if p.ndim == 3:
+        return channel_dot(p, q)
+    return np.einsum("rl,rl->l", p, q).reshape(-1, channels).sum(axis=0)
+
+
 def row_sum(x: np.ndarray) -> np.ndarray:
     """Σ of a 2-d (R, F) array along each row: (R,), ~3× faster than ``x.sum(axis=1)``.
 

@@ -65,7 +65,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from tt_autograd import Tensor, from_numpy, no_grad
 from tt_nn import Dropout, Flatten, Identity, Linear, Module, ReLU, Sequential
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, BatchNormReLU2d, Conv2d, MaxPool2d
 
 from ..quantization import QuantizedConv2d, QuantizedLinear, fuse_conv_bn_eval, quantize_weight
 
@@ -387,9 +387,10 @@ def optimize_for_inference(
     while i < len(layers):
         layer, i = layers[i], i + 1
         if _plannable_conv(layer):
-            if i < len(layers) and isinstance(layers[i], BatchNorm2d) and isinstance(layer, Conv2d):
-                layer, i = fuse_conv_bn_eval(layer, layers[i]), i + 1
             relu = pool = 0
+            if i < len(layers) and isinstance(layers[i], BatchNorm2d) and isinstance(layer, Conv2d):
+                relu = isinstance(layers[i], BatchNormReLU2d)  # tt_vision.fuse_batch_norm_relu's pair
+                layer, i = fuse_conv_bn_eval(layer, layers[i]), i + 1
             for kind in (ReLU, MaxPool2d, ReLU):  # conv [bn] [relu] [pool] [relu]
                 if i < len(layers) and isinstance(layers[i], kind) and not (kind is ReLU and relu):
                     if kind is MaxPool2d and not (pool := _pool_size(layers[i])):

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from .batchnorm import BatchNorm2d
+from .batchnorm_relu import BatchNormReLU2d, fuse_batch_norm_relu
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
-__all__ = ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]
+__all__ = [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "BatchNormReLU2d",
+    "Conv2d",
+    "MaxPool2d",
+    "fuse_batch_norm_relu",
+]

@@ -1,0 +1,180 @@
+"""``batch_norm_relu``: ``relu(batch_norm(x))`` as one node, with fewer passes over memory.
+
+Not a course topic: module 04 teaches batch norm (``normalization.py``) and
+module 02 the ReLU; this file is why the pair, which follows every
+convolution of a small CNN, costs less than the two nodes in a row. It is
+the fusion PyTorch offers as ``torch.ao.nn.intrinsic.BNReLU2d``; tt-vision's
+``BatchNormReLU2d`` and ``fuse_batch_norm_relu`` put it in a model.
+
+Separately, batch norm then ReLU read or write the activation 15 times
+(forward: sum, centre into ``xc``, affine, ReLU; backward: ReLU's mask and
+product, two passes of batch norm over ``g`` and ``xc``). Fused, in training::
+
+    forward   Σx;  Σ(x − mean)² (in cache, no ``xc`` kept);  y = max(x·scale + shift, 0), mask = y > 0
+    backward  g = dy·mask (into dx), Σg, Σg·(x − mean);  dx = g·scale + (x − mean)·k + shift'
+
+which saves the input and a 1-byte mask instead of ``xc`` and the ReLU's
+output: about 10 passes (in units of the activation) instead of 15, and
+measured on milestone 04's three activations, one thread (batch 64):
+forward and backward 23.4 → 15.6 ms (``benchmarks/vision.py`` prints the
+step it belongs to). The formulas are those of ``BatchNormFunction`` with
+``dy`` replaced by ``g = dy · [y > 0]``, the ReLU's gradient (0 at 0, as in
+PyTorch).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function, Tensor, float32, float64
+
+from ._row_passes import (
+    BLOCK_BYTES,
+    channel_sum,
+    channel_tiles,
+    from_blocks,
+    pixel_rows,
+    row_pass,
+    rows_dot,
+    rows_sum,
+    to_blocks,
+)
+from .activations import relu
+from .normalization import batch_norm
+
+
+class BatchNormReLUFunction(Function):
+    """``max(batch_norm(x), 0)`` per channel (axis 1): training or evaluation statistics, one node.
+
+    Every pass is a ``row_pass`` over blocks of the ``(A, C, B)`` view, and
+    each block is seen through ``pixel_rows`` (long inner loops); the centred
+    ``x − mean`` is a temporary of one block, never a whole array.
+    """
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
+        blocks, channels_last = to_blocks(x)  # (A, C, B) in x's own layout: no copy
+        c = blocks.shape[1]
+        m = blocks.size // c
+        dtype = blocks.dtype
+        gamma = np.ones(c, dtype=dtype) if weight is None else weight
+        beta = np.zeros(c, dtype=dtype) if bias is None else bias
+        if training:
+            (total,) = row_pass(lambda b: (channel_sum(b),), blocks)
+            mean = (total / m).astype(dtype)
+
+            (mean_tiles,) = channel_tiles(mean)
+
+            def centred_squares(b):
+                rows, mean_rows = pixel_rows(b, mean_tiles)
+                centred = rows - mean_rows
+                return (rows_dot(centred, centred, c),)
+
+            (squares,) = row_pass(centred_squares, blocks)
+            var = squares / m
+            for running, batch in ((running_mean, mean), (running_var, var * (m / (m - 1)))):  # unbiased var
+                if running is not None:  # as module 04's BatchNormFunction
+                    running *= 1.0 - momentum
+                    running += momentum * batch
+        else:
+            mean, var = running_mean.astype(dtype), running_var
+        inv = (1.0 / np.sqrt(var + eps)).astype(dtype)
+        scale = (gamma * inv).astype(dtype)
+        shift = (beta - mean * scale).astype(dtype)
+        out = np.empty_like(blocks)
+        recording = getattr(ctx, "needs_input_grad", None) is not None  # set by apply when a graph is built
+        mask = np.empty(blocks.shape, bool) if recording else None
+
+        zeros = np.zeros(max(BLOCK_BYTES // blocks.itemsize, blocks[:1].size), dtype)
+
+        tiles = channel_tiles(scale, shift)
+
+        def affine_relu(b, o, *k):
+            rows, scale_rows, shift_rows = pixel_rows(b, *tiles)
+            o = o.reshape(rows.shape)
+            np.multiply(rows, scale_rows, out=o)
+            o += shift_rows
+            np.maximum(o, zeros[: o.size].reshape(o.shape), out=o)  # 2.5x faster than max(o, 0)
+            if k:
+                np.greater(o, 0, out=k[0].reshape(rows.shape))
+
+        row_pass(affine_relu, blocks, out, *(() if mask is None else (mask,)))
+        if recording:
+            ctx.save_for_backward(blocks, mask, mean, inv, scale)
+        ctx.training, ctx.shape, ctx.channels_last = training, x.shape, channels_last
+        return from_blocks(out, x.shape, channels_last)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dy, _ = to_blocks(grad, ctx.channels_last)
+        x, mask, mean, inv, scale = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad
+        c = dy.shape[1]
+        m = dy.size // c
+        g = np.empty_like(dy)  # the ReLU's gradient dy·mask, later overwritten by dx
+
+        (mean_tiles,) = channel_tiles(mean)
+
+        def relu_grad_sums(d, k, b, out):
+            rows, mean_rows = pixel_rows(b, mean_tiles)
+            out = out.reshape(rows.shape)
+            np.multiply(d.reshape(rows.shape), k.reshape(rows.shape), out=out)
+            return rows_sum(out, c), rows_dot(out, rows - mean_rows, c)
+
+        sum_g, sum_g_xc = row_pass(relu_grad_sums, dy, mask, x, g)
+        grad_w = sum_g_xc * inv if need_w else None
+        grad_b = sum_g if need_b else None
+        if not need_x:
+            return None, grad_w, grad_b
+        if ctx.training:  # dx = scale·(g − Σg/M − (x − mean)·Σg(x − mean)·inv²/M)
+            k = (-(sum_g_xc * inv * inv / m) * scale).astype(dy.dtype)
+            shift = (-scale * sum_g / m - k * mean).astype(dy.dtype)
+        else:  # fixed statistics: dx = g·scale
+            k = shift = None
+
+        tiles = channel_tiles(scale, *(() if k is None else (k, shift)))
+
+        def input_grad(out, b):
+            rows, scale_rows, *more = pixel_rows(b, *tiles)
+            out = out.reshape(rows.shape)
+            out *= scale_rows
+            if more:
+                out += rows * more[0]
+                out += more[1]
+
+        row_pass(input_grad, g, x)
+        return from_blocks(g, ctx.shape, ctx.channels_last), grad_w, grad_b
+
+
+def _fusable(input, running_mean, running_var, weight, bias, training: bool) -> bool:  # noqa: A002
+    """Whether the fused kernel applies: float32/64 tensors of the shapes batch norm accepts."""
+    tensors = (input, running_mean, running_var, weight, bias)
+    if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[1] == 0:
+        return False
+    if not all(t is None or (isinstance(t, Tensor) and t.dtype in (float32, float64)) for t in tensors):
+        return False
+    if any(t is not None and tuple(t.shape) != (input.shape[1],) for t in tensors[1:]):
+        return False
+    if training:
+        return input.numel() // input.shape[1] > 1
+    return running_mean is not None and running_var is not None
+
+
+def batch_norm_relu(input, running_mean, running_var, weight=None, bias=None, training: bool = False,  # noqa: A002
+                    momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
+    """``relu(batch_norm(input, ...))`` computed as one node (same arguments and result as the pair).
+
+    Anything the fused kernel does not take (float16, or arguments batch norm
+    refuses) goes through the two functions in a row, so the errors are
+    :func:`~tt_nn.functional.batch_norm`'s.
+
+    Shape:
+        input ``(N, C)`` or ``(N, C, *)``; output the same.
+    """
+    if not _fusable(input, running_mean, running_var, weight, bias, training):
+        return relu(batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps))
+    return BatchNormReLUFunction.apply(
+        input, weight, bias,
+        running_mean=None if running_mean is None else running_mean.array,
+        running_var=None if running_var is None else running_var.array,
+        training=bool(training), momentum=float(momentum), eps=float(eps),
+    )  # fmt: skip
