@@ -130,13 +130,17 @@ def kernels() -> list[Kernel]:
     for c, hw in ((32, 32), (64, 16), (128, 8)):
         shape = (128, c, hw, hw)
         n = int(np.prod(shape))
-        add(f"BatchNorm2d {c}", shape, "tt_nn.functional.normalization", "BatchNormFunction",
-            lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw), np.ones(c, np.float32),
-                                      np.zeros(c, np.float32)),
-                                     {"running_mean": np.zeros(c, np.float32),
-                                      "running_var": np.ones(c, np.float32), "training": True,
-                                      "momentum": 0.1, "eps": 1e-5}, [True, True, True]),
-            2 * n, 3 * n)  # fmt: skip
+        for label, module, name in (
+            ("BatchNorm2d", "normalization", "BatchNormFunction"),
+            ("BatchNorm2d+ReLU fused", "batch_norm_relu", "BatchNormReLUFunction"),
+        ):
+            add(f"{label} {c}", shape, f"tt_nn.functional.{module}", name,
+                lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw), np.ones(c, np.float32),
+                                          np.zeros(c, np.float32)),
+                                         {"running_mean": np.zeros(c, np.float32),
+                                          "running_var": np.ones(c, np.float32), "training": True,
+                                          "momentum": 0.1, "eps": 1e-5}, [True, True, True]),
+                2 * n, 3 * n)  # fmt: skip
         add(f"ReLU {c}", shape, "tt_autograd.functions.unary", "ReLUFunction",
             lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw),), {}, [True]),
             2 * n, 3 * n)  # fmt: skip
@@ -209,12 +213,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"element-wise kernels (issue #19): memory bandwidth {bw / 1e9:.1f} GB/s "
           f"(64 MiB np.add/np.copyto, one thread); load average {load:.1f}")  # fmt: skip
     sides = {"this tree": {k.module: importlib.import_module(k.module) for k in chosen}}
-    if args.against:
-        sides[args.against] = {m: load_from_commit(m, args.against) for m in sides["this tree"]}
+    if args.against:  # a kernel whose file is new since REV has no "before" side
+        sides[args.against] = {m: load_from_commit(m, args.against) for m in sides["this tree"]
+                               if _exists_at(m, args.against)}  # fmt: skip
     times: dict[tuple[str, str, int], list[float]] = {}
     for r in range(rounds):  # per kernel, the sides alternate, first one then the other first
         for i, kernel in enumerate(chosen):
-            for side in list(sides)[:: 1 if r % 2 == 0 else -1]:
+            for side in [s for s in sides if kernel.module in sides[s]][:: 1 if r % 2 == 0 else -1]:
                 fwd, bwd = time_kernel(getattr(sides[side][kernel.module], kernel.name), kernel, repeats)
                 times.setdefault((side, "forward", i), []).append(fwd)
                 times.setdefault((side, "backward", i), []).append(bwd)
@@ -228,11 +233,30 @@ def main(argv: list[str] | None = None) -> int:
             shape = "x".join(map(str, kernel.shape))
             line = (f"{kernel.label:28s} {shape:18s} {direction:8s} {nbytes / 1e6:6.1f} {t * 1e3:7.2f} "
                     f"{nbytes / t / 1e9:6.1f} {nbytes / t / bw:6.0%}")  # fmt: skip
-            if args.against:
+            if args.against and (args.against, direction, i) in times:
                 before = statistics.median(times[(args.against, direction, i)])
                 line += f" {before * 1e3:12.2f} {t / before:6.2f}"
+            elif args.against:
+                line += f" {'(new)':>12s}"
             print(line)
+    medians = {(k.label, d): statistics.median(times[("this tree", d, i)])
+               for i, k in enumerate(chosen) for d in ("forward", "backward")}  # fmt: skip
+    for c in (32, 64, 128):  # the fused pair against its two kernels, both of this tree
+        pair = [(f"{name} {c}", d) for name in ("BatchNorm2d", "ReLU") for d in ("forward", "backward")]
+        fused = [(f"BatchNorm2d+ReLU fused {c}", d) for d in ("forward", "backward")]
+        if all(key in medians for key in pair + fused):
+            apart, together = sum(medians[k] for k in pair), sum(medians[k] for k in fused)
+            print(
+                f"BatchNorm2d {c} + ReLU, forward + backward: {apart * 1e3:.2f} ms as two nodes, "
+                f"{together * 1e3:.2f} ms fused ({together / apart:.2f}x)"
+            )
     return 0
+
+
+def _exists_at(module: str, rev: str) -> bool:
+    path = _file_of(module).relative_to(ROOT).as_posix()
+    found = subprocess.run(["git", "-C", str(ROOT), "cat-file", "-e", f"{rev}:{path}"], capture_output=True)
+    return found.returncode == 0
 
 
 if __name__ == "__main__":

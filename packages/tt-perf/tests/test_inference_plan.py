@@ -63,7 +63,8 @@ def test_a_model_with_fused_batch_norm_relu_plans_the_same_steps(rng):
     x = rng.normal(size=(4, 3, 12, 12)).astype(np.float32)
     plan = optimize_for_inference(fused)
     assert plan.steps()[0].relu and plan.steps()[0].pool == 2
-    np.testing.assert_allclose(plan(autograd.from_numpy(x)).numpy(), _reference(model, x), rtol=1e-5, atol=1e-5)
+    expected = _reference(model, x)
+    np.testing.assert_allclose(plan(autograd.from_numpy(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
 def test_plan_handles_stride_dilation_and_no_padding_and_a_feature_map_output(rng):

@@ -1,0 +1,80 @@
+"""Winograd F(2×2, 3×3) (``_winograd.py``): the same convolution and gradients as im2col, where it applies."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+from tt_vision import _winograd as winograd
+from tt_vision import functional as F
+
+
+def _run(x, weight, bias, grad, *, wide: bool):
+    """conv2d's output and (dx, dw, db), by Winograd (``wide``) or forced onto im2col."""
+    saved = winograd.MIN_CHANNELS
+    winograd.MIN_CHANNELS = saved if wide else 10**9
+    try:
+        leaves = [autograd.tensor(a, requires_grad=True) for a in (x, weight, bias)]
+        out = F.conv2d(leaves[0], leaves[1], leaves[2], padding=1)
+        out.backward(autograd.tensor(grad))
+        return out.detach().numpy(), [leaf.grad.numpy() for leaf in leaves]
+    finally:
+        winograd.MIN_CHANNELS = saved
+
+
+SHAPES = [(2, 16, 5, 5, 16), (3, 17, 8, 6, 20), (1, 16, 1, 1, 16), (2, 16, 3, 2, 32)]  # (N, C, H, W, C_out)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_winograd_equals_im2col_forward_and_backward(shape, dtype, rng):
+    n, c, h, w, c_out = shape
+    x = rng.standard_normal((n, c, h, w)).astype(dtype)
+    weight = rng.standard_normal((c_out, c, 3, 3)).astype(dtype)
+    bias = rng.standard_normal(c_out).astype(dtype)
+    grad = rng.standard_normal((n, c_out, h, w)).astype(dtype)
+    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out)
+    out, grads = _run(x, weight, bias, grad, wide=True)
+    ref, ref_grads = _run(x, weight, bias, grad, wide=False)
+    tolerance = 1e-12 if dtype == np.float64 else 2e-5
+    scale = np.abs(ref).max()
+    np.testing.assert_allclose(out / scale, ref / scale, rtol=0, atol=tolerance)
+    for mine, theirs in zip(grads, ref_grads):
+        np.testing.assert_allclose(mine / np.abs(theirs).max(), theirs / np.abs(theirs).max(), atol=tolerance)
+
+
+def test_winograd_gradients_against_finite_differences(rng):
+    x = autograd.tensor(rng.standard_normal((1, 16, 3, 5)), requires_grad=True)
+    weight = autograd.tensor(rng.standard_normal((16, 16, 3, 3)) * 0.3, requires_grad=True)
+    bias = autograd.tensor(rng.standard_normal(16), requires_grad=True)
+    assert autograd.gradcheck(lambda *a: F.conv2d(*a, padding=1), [x, weight, bias]) is True
+
+
+def test_only_3x3_same_convolutions_of_wide_layers_take_it(rng, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("Winograd ran where it does not apply")
+
+    monkeypatch.setattr(winograd, "convolve", refuse)
+    x = autograd.tensor(rng.standard_normal((2, 16, 6, 6)))
+    for kwargs, weight in (
+        ({"stride": 2, "padding": 1}, (16, 16, 3, 3)),
+        ({"dilation": 2, "padding": 2}, (16, 16, 3, 3)),
+        ({"padding": 0}, (16, 16, 3, 3)),
+        ({"padding": 1, "groups": 2}, (16, 8, 3, 3)),
+        ({"padding": 1}, (8, 16, 3, 3)),  # too few output channels
+        ({"padding": 2}, (16, 16, 5, 5)),
+    ):
+        F.conv2d(x, autograd.tensor(rng.standard_normal(weight)), **kwargs)
+    with pytest.raises(AssertionError, match="Winograd ran"):
+        F.conv2d(x, autograd.tensor(rng.standard_normal((16, 16, 3, 3))), padding=1)
+
+
+def test_the_transformed_input_is_kept_only_for_a_weight_gradient(rng):
+    x = autograd.tensor(rng.standard_normal((2, 16, 4, 4)), requires_grad=True)
+    trained = autograd.tensor(rng.standard_normal((16, 16, 3, 3)), requires_grad=True)
+    frozen = autograd.tensor(rng.standard_normal((16, 16, 3, 3)))
+    assert F.conv2d(x, trained, padding=1).grad_fn.kept.shape == (4, 4, 2, 2, 2, 16)
+    assert F.conv2d(x, frozen, padding=1).grad_fn.kept is None
+    out = F.conv2d(x, frozen, padding=1)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and frozen.grad is None
