@@ -18,7 +18,9 @@ Every choice below is made for accuracy per second of a 2-core CPU:
   higher accuracy eventually, but not within 10 CPU-minutes: at this size an
   epoch costs well under a minute, so the optimiser sees ~10 epochs.
   BatchNorm lets the learning rate be large from the first step; without it
-  this net needs a far gentler schedule.
+  this net needs a far gentler schedule. Each BatchNorm + ReLU pair trains as
+  one fused node (``tt_vision.fuse_batch_norm_relu``: fewer passes over
+  memory), once one batch has shown it computes what your two layers compute.
 * **Optimiser**: SGD with Nesterov momentum 0.9, weight decay 5e-4, batch 128 —
   a smaller batch means more updates per second of compute, and 128 still
   keeps every GEMM large enough to run near BLAS speed.

@@ -5,8 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_tensor import threads
 from tt_vision import _winograd as winograd
 from tt_vision import functional as F
+
+
+@pytest.fixture(autouse=True)
+def one_compute_thread(monkeypatch):
+    """Winograd runs only in a one-thread process (an MPI rank): make this one look like it."""
+    monkeypatch.setattr(threads, "workers", lambda: 1)
 
 
 def _run(x, weight, bias, grad, *, wide: bool):
@@ -78,3 +85,10 @@ def test_the_transformed_input_is_kept_only_for_a_weight_gradient(rng):
     out = F.conv2d(x, frozen, padding=1)
     out.sum().backward()
     assert x.grad.shape == x.shape and frozen.grad is None
+
+
+def test_a_process_with_worker_threads_keeps_im2col(monkeypatch):
+    geometry = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    assert winograd.applies(geometry, 32, 64)
+    monkeypatch.setattr(threads, "workers", lambda: 2)
+    assert not winograd.applies(geometry, 32, 64)

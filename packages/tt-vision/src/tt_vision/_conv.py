@@ -16,9 +16,10 @@ Those two functions are the chapter's algorithm, and they work on any run of
 images. :class:`Conv2dFunction` hands them the batch the fast way
 (``_tuning.py``): slices on worker threads, chunks of a few images whose
 ``cols`` stay in cache in reused buffers, and for stride 1 the input gradient
-as a convolution of ``dY`` with the flipped kernel; and 3×3 'same'
-convolutions between layers of 16 or more channels go through Winograd's
-F(2×2, 3×3) instead (``_winograd.py``: 2.25× fewer multiply-adds). The API
+as a convolution of ``dY`` with the flipped kernel; and in a one-thread
+process (an MPI rank) 3×3 'same' convolutions between layers of 16 or more
+channels go through Winograd's F(2×2, 3×3) instead (``_winograd.py``: 2.25×
+fewer multiply-adds). The API
 speaks NCHW; the kernels work channels-last (``_layout.py``).
 """
 
@@ -166,7 +167,8 @@ class Conv2dFunction(Function):
         n, ho, wo, c_out = dy.shape
         h, w, c = xh.shape[1:]
         if winograd.applies(geometry, c, c_out):
-            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept)
+            kept = getattr(ctx, "kept", None)  # the transformed input, if forward kept it
+            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, kept)
             ctx.kept = None
             return (from_nhwc(dx) if need_x else None), grad_w, db
         wmat = weight_matrix(weight, groups)

@@ -22,14 +22,16 @@ The input gradient of such a convolution is again one (with the flipped
 kernel, channels swapped, padding 1), so backward uses it too; the weight
 gradient stays im2col's ``colsᵀ · dY``.
 
-Measured (``benchmarks/vision.py`` prints the step it belongs to): milestone
-04's 32→64 layer at 16×16 and 64→128 at 8×8, one thread, batch 64:
-see ``docs/modules/09-convolutions.md``.
+Measured on milestone 04's 32→64 layer at 16×16 and 64→128 at 8×8, one
+thread, batch 64 (an MPI rank's half), alternating in one process: forward and
+backward of the two layers 47 → 40 ms per step; only in one-thread processes
+(:func:`applies`).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from tt_tensor import threads
 
 from ._tuning import in_chunks
 
@@ -41,10 +43,18 @@ G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0
 
 
 def applies(geometry, c_in: int, c_out: int) -> bool:
-    """Whether a convolution of this geometry and these channel counts runs here."""
+    """Whether a convolution of this geometry and these channel counts runs here.
+
+    Only in a process that computes on one thread (no worker pool: an MPI rank, or
+    ``TINYTORCH_NUM_THREADS=1``). With two worker threads in one process the
+    transforms' many small NumPy calls take turns on the interpreter lock, and
+    Winograd lost: milestone 04's step at batch 128, alternating in one process,
+    158 against 132 ms in ``nn.DataParallel`` and 160 against 137 ms on the
+    worker threads, while one thread on 64 images gained 96 → 88 ms.
+    """
     kernel, stride, padding, dilation, groups = geometry
     same = kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and padding == (1, 1, 1, 1)
-    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS
+    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS and threads.workers() == 1
 
 
 def weight_transform(weight: np.ndarray) -> np.ndarray:
