@@ -22,10 +22,10 @@ The input gradient of such a convolution is again one (with the flipped
 kernel, channels swapped, padding 1), so backward uses it too; the weight
 gradient stays im2col's ``colsᵀ · dY``.
 
-Measured on milestone 04's 32→64 layer at 16×16 and 64→128 at 8×8, one
-thread, batch 64 (an MPI rank's half), alternating in one process: forward and
-backward of the two layers 47 → 40 ms per step; only in one-thread processes
-(:func:`applies`).
+Measured by ``benchmarks/cnn_rank_step.py`` on milestone 04's 32→64 layer at
+16×16 and 64→128 at 8×8, one thread, batch 64 (an MPI rank's half): forward and
+backward of the two layers 55.7 → 47.2 ms per step; used only in one-thread
+processes (:func:`applies`).
 """
 
 from __future__ import annotations
@@ -48,9 +48,9 @@ def applies(geometry, c_in: int, c_out: int) -> bool:
     Only in a process that computes on one thread (no worker pool: an MPI rank, or
     ``TINYTORCH_NUM_THREADS=1``). With two worker threads in one process the
     transforms' many small NumPy calls take turns on the interpreter lock, and
-    Winograd lost: milestone 04's step at batch 128, alternating in one process,
-    158 against 132 ms in ``nn.DataParallel`` and 160 against 137 ms on the
-    worker threads, while one thread on 64 images gained 96 → 88 ms.
+    Winograd lost: ``benchmarks/cnn_rank_step.py --threads`` (milestone 04's step,
+    128 images in ``nn.DataParallel``) 137.8 against 129.0 ms, while one thread on
+    64 images gained 90.3 → 84.3 ms.
     """
     kernel, stride, padding, dilation, groups = geometry
     same = kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and padding == (1, 1, 1, 1)

@@ -14,10 +14,11 @@ product, two passes of batch norm over ``g`` and ``xc``). Fused, in training::
     backward  g = dy·mask (into dx), Σg, Σg·(x − mean);  dx = g·scale + (x − mean)·k + shift'
 
 which saves the input and a 1-byte mask instead of ``xc`` and the ReLU's
-output: about 10 passes (in units of the activation) instead of 15, and
-measured on milestone 04's three activations, one thread (batch 64):
-forward and backward 23.4 → 15.6 ms (``benchmarks/vision.py`` prints the
-step it belongs to). The formulas are those of ``BatchNormFunction`` with
+output: about 10 passes (in units of the activation) instead of 15.
+``benchmarks/kernels.py`` times it beside the two kernels (batch 128 on the
+worker threads: 0.75× their time at 32 channels × 32², about even at 64 and
+128 channels), ``benchmarks/cnn_rank_step.py`` the step it belongs to (one
+thread, 64 images: 95.9 → 90.3 ms). The formulas are those of ``BatchNormFunction`` with
 ``dy`` replaced by ``g = dy · [y > 0]``, the ReLU's gradient (0 at 0, as in
 PyTorch).
 """

@@ -1,0 +1,122 @@
+"""Milestone 04's CNN step as an MPI rank runs it: fused BatchNorm + ReLU and Winograd, on and off.
+
+    python benchmarks/cnn_rank_step.py            # 64 images on one thread (a rank's half of 128)
+    python benchmarks/cnn_rank_step.py --threads  # 128 images in nn.DataParallel over the workers
+
+One process, the sides alternating round after round (median of each side's
+per-round medians, so a change of load hits every side alike):
+
+* ``plain``: BatchNorm2d and ReLU as two nodes, every convolution by im2col;
+* ``fused``: each BatchNorm2d + ReLU one node (``tt_vision.fuse_batch_norm_relu``);
+* ``fused + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
+  F(2×2, 3×3) (``tt_vision._winograd``), which the library runs only in
+  one-thread processes; with ``--threads`` it is forced on, to show why.
+
+and, for the default one-thread case, the forward + backward milliseconds of
+the two wide convolutions (32→64 at 16×16, 64→128 at 8×8) on each side.
+Figures quoted in docs/modules/09-convolutions.md come from this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import statistics
+import sys
+import time
+
+import tt_nn as nn
+import tt_tensor
+from tt_tensor import threads
+from tt_vision import _conv, _winograd
+from vision import make_step, small_cnn  # benchmarks/vision.py: the milestone-04 net and its SGD step
+
+
+def conv_timer() -> tuple[dict[str, float], callable]:
+    """Seconds spent in the wide convolutions' forward + backward (``Conv2dFunction`` wrapped)."""
+    spent: dict[str, float] = collections.defaultdict(float)
+    function = _conv.Conv2dFunction
+    forward, backward = function.forward, function.backward
+
+    def timed_forward(ctx, x, weight, *args, **kwargs):
+        ctx.wide = weight.shape[1] >= 16
+        start = time.perf_counter()
+        try:
+            return forward(ctx, x, weight, *args, **kwargs)
+        finally:
+            spent["wide convs"] += (time.perf_counter() - start) * ctx.wide
+
+    def timed_backward(ctx, grad):
+        start = time.perf_counter()
+        try:
+            return backward(ctx, grad)
+        finally:
+            spent["wide convs"] += (time.perf_counter() - start) * ctx.wide
+
+    function.forward, function.backward = staticmethod(timed_forward), staticmethod(timed_backward)
+
+    def restore() -> None:
+        function.forward, function.backward = staticmethod(forward), staticmethod(backward)
+
+    return spent, restore
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--threads", action="store_true", help="128 images in nn.DataParallel instead")
+    parser.add_argument("--rounds", type=int, default=6)
+    parser.add_argument("--steps", type=int, default=8)
+    args = parser.parse_args(argv)
+    if not args.threads:
+        os.environ["TINYTORCH_NUM_THREADS"] = "1"  # as tt_dist.setup(blas_threads=1) does in a rank
+        threads.set_num_threads(1)
+    applies = _winograd.applies
+
+    def forced(geometry, c_in: int, c_out: int) -> bool:  # Winograd's rule without its one-thread condition
+        same = geometry == ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
+        return applies(geometry, c_in, c_out) or (same and min(c_in, c_out) >= _winograd.MIN_CHANNELS)
+
+    rows = slice(None) if args.threads else slice(0, 64)
+    sides = {}
+    for name, fuse in (("plain", False), ("fused", True), ("fused + Winograd", True)):
+        tt_tensor.manual_seed(0)
+        model = small_cnn(batch_norm=True, fuse=fuse)
+        sides[name] = make_step(nn.DataParallel(model) if args.threads else model, rows=rows)
+    batch = "128 images in nn.DataParallel" if args.threads else "64 images, one thread"
+    print(f"milestone 04's CNN step, {batch}; {args.rounds} alternating rounds of {args.steps} steps; "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    times: dict[str, list[float]] = collections.defaultdict(list)
+    convs: dict[str, list[float]] = collections.defaultdict(list)
+    spent, restore = conv_timer()
+    try:
+        for r in range(args.rounds):
+            for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
+                _winograd.MIN_CHANNELS = 16 if "Winograd" in name else 10**9
+                _winograd.applies = forced if "Winograd" in name and args.threads else applies
+                sides[name]()
+                spent.clear()
+                measured = []
+                for _ in range(args.steps):
+                    start = time.perf_counter()
+                    sides[name]()
+                    measured.append(time.perf_counter() - start)
+                times[name].append(statistics.median(measured))
+                convs[name].append(spent["wide convs"] / args.steps)
+    finally:
+        restore()
+        _winograd.MIN_CHANNELS, _winograd.applies = 16, applies
+    base = statistics.median(times["plain"])
+    for name in sides:
+        step = statistics.median(times[name])
+        line = f"  {name:18s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
+        if not args.threads:
+            wide = statistics.median(convs[name])
+            line += f"; the two wide convolutions, forward + backward: {wide * 1e3:.1f} ms"
+        print(line)
+    print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
