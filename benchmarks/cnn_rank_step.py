@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", action="store_true", help="128 images in nn.DataParallel instead")
     parser.add_argument("--rounds", type=int, default=6)
     parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--quick", action="store_true", help="a smoke run: 2 rounds of 2 steps")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.rounds, args.steps = 2, 2
     if not args.threads:
         os.environ["TINYTORCH_NUM_THREADS"] = "1"  # as tt_dist.setup(blas_threads=1) does in a rank
         threads.set_num_threads(1)

@@ -12,7 +12,8 @@ Benchmarks so far (issue #2):
 * ``overhead``: forward + backward of a chain of 10,000 multiplications on a
   one-element tensor, in microseconds per op. Goal <= 15 us.
 
-Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``), the
+Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``), a
+rank's CNN step with its fusion and Winograd on and off (``cnn_rank_step.py``), the
 element-wise kernels against the memory bandwidth (``kernels.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
 ranks (``dist.py``), the memory runtime (``memory.py``) and, without ``--quick``, every Part IV
@@ -28,6 +29,7 @@ import argparse
 import importlib
 import importlib.util
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -199,6 +201,9 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     vision.main([*(["--quick"] if args.quick else []), *(["--torch"] if args.torch else [])])
+    print()  # a rank's CNN step, fusion and Winograd on and off: its own one-thread process, as a rank's
+    rank_step = Path(__file__).with_name("cnn_rank_step.py")
+    subprocess.run([sys.executable, str(rank_step), *(["--quick"] if args.quick else [])], check=True)
     import kernels  # benchmarks/kernels.py: element-wise kernels against the memory bandwidth (issue #19)
 
     print()
