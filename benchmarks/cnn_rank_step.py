@@ -9,7 +9,7 @@ per-round medians, so a change of load hits every side alike):
 * ``plain``: BatchNorm2d and ReLU as two nodes, every convolution by im2col;
 * ``fused``: each BatchNorm2d + ReLU one node (``tt_vision.fuse_batch_norm_relu``);
 * ``fused + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
-  F(2×2, 3×3) (``tt_vision._winograd``), which the library runs only in
+  F(2×2, 3×3) (``tt_vision.winograd``), which the library runs only in
   one-thread processes; with ``--threads`` it is forced on, to show why.
 
 and, for the default one-thread case, the forward + backward milliseconds of
@@ -28,15 +28,24 @@ import time
 
 import tt_nn as nn
 import tt_tensor
+from tt_autograd import Function
 from tt_tensor import threads
-from tt_vision import _conv, _winograd
+from tt_vision import winograd
 from vision import make_step, small_cnn  # benchmarks/vision.py: the milestone-04 net and its SGD step
+
+
+def subclasses(cls: type) -> list[type]:
+    """Every subclass of ``cls``, however deep (the autograd Functions the packages define)."""
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *subclasses(sub)]
+    return found
 
 
 def conv_timer() -> tuple[dict[str, float], callable]:
     """Seconds spent in the wide convolutions' forward + backward (``Conv2dFunction`` wrapped)."""
     spent: dict[str, float] = collections.defaultdict(float)
-    function = _conv.Conv2dFunction
+    function = next(f for f in subclasses(Function) if f.__name__ == "Conv2dFunction")
     forward, backward = function.forward, function.backward
 
     def timed_forward(ctx, x, weight, *args, **kwargs):
@@ -74,11 +83,11 @@ def main(argv: list[str] | None = None) -> int:
     if not args.threads:
         os.environ["TINYTORCH_NUM_THREADS"] = "1"  # as tt_dist.setup(blas_threads=1) does in a rank
         threads.set_num_threads(1)
-    applies = _winograd.applies
+    applies = winograd.applies
 
     def forced(geometry, c_in: int, c_out: int) -> bool:  # Winograd's rule without its one-thread condition
         same = geometry == ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
-        return applies(geometry, c_in, c_out) or (same and min(c_in, c_out) >= _winograd.MIN_CHANNELS)
+        return applies(geometry, c_in, c_out) or (same and min(c_in, c_out) >= winograd.MIN_CHANNELS)
 
     rows = slice(None) if args.threads else slice(0, 64)
     sides = {}
@@ -95,8 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for r in range(args.rounds):
             for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
-                _winograd.MIN_CHANNELS = 16 if "Winograd" in name else 10**9
-                _winograd.applies = forced if "Winograd" in name and args.threads else applies
+                winograd.MIN_CHANNELS = 16 if "Winograd" in name else 10**9
+                winograd.applies = forced if "Winograd" in name and args.threads else applies
                 sides[name]()
                 spent.clear()
                 measured = []
@@ -108,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
                 convs[name].append(spent["wide convs"] / args.steps)
     finally:
         restore()
-        _winograd.MIN_CHANNELS, _winograd.applies = 16, applies
+        winograd.MIN_CHANNELS, winograd.applies = 16, applies
     base = statistics.median(times["plain"])
     for name in sides:
         step = statistics.median(times[name])

@@ -20,7 +20,7 @@ import pytest
 import tt_nn as nn
 from tt_text import GPT, GPTConfig
 from tt_text.functional import scaled_dot_product_attention
-from tt_vision import AvgPool2d, BatchNorm2d, Conv2d
+from tt_vision import AvgPool2d, BatchNorm2d, Conv2d, fuse_batch_norm_relu
 
 import tinytorch as tt
 from tinytorch.onnx import OnnxExporterError, UnsupportedOperatorError
@@ -79,9 +79,12 @@ def test_milestone_03_mlp(tmp_path):
         assert_close(run_onnx(path, {"input": x})[0], reference(model, x))
 
 
-def test_milestone_04_cnn_in_eval_mode(tmp_path):
+@pytest.mark.parametrize("fused", [False, True])  # fused: as milestone 04 trains it (BatchNormReLU2d)
+def test_milestone_04_cnn_in_eval_mode(tmp_path, fused):
     tt.manual_seed(0)
     model = milestone("04_cnn_cifar10").build_cnn(3, 32)
+    if fused:
+        assert fuse_batch_norm_relu(model) == 3
     model.train()
     with tt.no_grad():
         model(tt.randn(16, 3, 32, 32) * 2 + 0.5)  # running statistics that are not the initial 0 and 1

@@ -1,4 +1,4 @@
-"""Winograd F(2×2, 3×3) (``_winograd.py``): the same convolution and gradients as im2col, where it applies."""
+"""Winograd F(2×2, 3×3) (``winograd.py``): the same convolution and gradients as im2col, where it applies."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_tensor import threads
-from tt_vision import _winograd as winograd
 from tt_vision import functional as F
+from tt_vision import winograd
 
 
 @pytest.fixture(autouse=True)

@@ -20,6 +20,7 @@ from tt_nn.functional.activations import (
     SiLUFunction,
     SoftmaxFunction,
 )
+from tt_nn.functional.batch_norm_relu import BatchNormReLUFunction
 from tt_nn.functional.dropout import DropoutFunction
 from tt_nn.functional.linear import LinearFunction
 from tt_nn.functional.normalization import BatchNormFunction, LayerNormFunction
@@ -107,9 +108,8 @@ def layer_norm(node: NodeContext) -> str:
     )
 
 
-@register_exporter(BatchNormFunction)
-def batch_norm(node: NodeContext) -> str:
-    """``BatchNormalization`` with the running statistics (evaluation mode only)."""
+def _batch_normalization(node: NodeContext) -> str:
+    """The ``BatchNormalization`` node of a batch-norm call (evaluation mode only); its output's name."""
     if option(node, 5, "training"):
         raise OnnxExporterError(
             f"tt.onnx.export: {node.where} normalises with batch statistics (training mode); export runs "
@@ -120,7 +120,19 @@ def batch_norm(node: NodeContext) -> str:
     shift = node.input(2) or node.const(np.zeros(channels, node.out_dtype))
     mean, var = node.param_input("running_mean"), node.param_input("running_var")
     eps = float(option(node, 7, "eps"))
-    return finish(node, node.add("BatchNormalization", [node.input(0), scale, shift, mean, var], epsilon=eps))
+    return node.add("BatchNormalization", [node.input(0), scale, shift, mean, var], epsilon=eps)
+
+
+@register_exporter(BatchNormFunction)
+def batch_norm(node: NodeContext) -> str:
+    """``BatchNormalization`` with the running statistics (evaluation mode only)."""
+    return finish(node, _batch_normalization(node))
+
+
+@register_exporter(BatchNormReLUFunction)
+def batch_norm_relu(node: NodeContext) -> str:
+    """tt-nn's fused batch norm + ReLU: ``BatchNormalization`` then ``Relu`` (evaluation mode only)."""
+    return finish(node, node.add("Relu", [_batch_normalization(node)]))
 
 
 # ----------------------------------------------------------------- tt-vision

@@ -18,7 +18,7 @@ images. :class:`Conv2dFunction` hands them the batch the fast way
 ``cols`` stay in cache in reused buffers, and for stride 1 the input gradient
 as a convolution of ``dY`` with the flipped kernel; and in a one-thread
 process (an MPI rank) 3×3 'same' convolutions between layers of 16 or more
-channels go through Winograd's F(2×2, 3×3) instead (``_winograd.py``: 2.25×
+channels go through Winograd's F(2×2, 3×3) instead (``winograd.py``: 2.25×
 fewer multiply-adds). The API
 speaks NCHW; the kernels work channels-last (``_layout.py``).
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function
 
-from . import _winograd as winograd
+from . import winograd
 from ._im2col import Geometry, col2im, im2col
 from ._layout import from_nhwc, output_size, to_nhwc
 from ._tuning import flipped_geometry, flipped_weight, in_chunks
@@ -144,7 +144,7 @@ class Conv2dFunction(Function):
         out = np.empty((n, ho, wo, weight.shape[0]), dtype=np.result_type(x, weight))
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
-        if winograd.applies(geometry, c, weight.shape[0]):  # 3×3 'same' between wide layers (_winograd.py)
+        if winograd.applies(geometry, c, weight.shape[0]):  # 3×3 'same' between wide layers (winograd.py)
             needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
             ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
             return from_nhwc(out)

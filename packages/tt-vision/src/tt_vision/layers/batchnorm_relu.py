@@ -29,7 +29,7 @@ class BatchNormReLU2d(BatchNorm2d):
     Example:
         >>> import tt_autograd
         >>> layer = BatchNormReLU2d(8)
-        >>> bool((layer(tt_autograd.randn(4, 8, 5, 5)).numpy() >= 0).all())
+        >>> bool((layer(tt_autograd.randn(4, 8, 5, 5)).detach().numpy() >= 0).all())
         True
     """
 
