@@ -82,8 +82,13 @@ class LayerNorm(Module):
 class BatchNormBase(Module):
     """Batch normalisation over channel dimension 1; subclasses define ``_check_input_dim``.
 
-    Every subclass runs the same kernel, :func:`tt_nn.functional.batch_norm`.
+    Every subclass runs the same kernel, :func:`tt_nn.functional.batch_norm`
+    (:attr:`kernel`; tt-vision's ``BatchNormReLU2d`` swaps in the fused
+    ``batch_norm_relu``, which takes the same arguments).
     """
+
+    #: The functional form ``forward`` calls with the input and :meth:`kernel_arguments`.
+    kernel = staticmethod(F.batch_norm)
 
     def __init__(
         self,
@@ -150,7 +155,7 @@ class BatchNormBase(Module):
                 f"{type(self).__name__}({self.num_features}): input of shape {tuple(input.shape)} has "
                 f"{input.shape[1]} channels in dimension 1, expected {self.num_features}"
             )
-        return F.batch_norm(input, *self.kernel_arguments())
+        return self.kernel(input, *self.kernel_arguments())
 
     def kernel_arguments(self) -> tuple:
         """Count this batch and return the kernel's arguments after the input, for this mode.

@@ -19,8 +19,8 @@ images. :class:`Conv2dFunction` hands them the batch the fast way
 as a convolution of ``dY`` with the flipped kernel; and in a one-thread
 process (an MPI rank) 3×3 'same' convolutions between layers of 16 or more
 channels go through Winograd's F(2×2, 3×3) instead (``winograd.py``: 2.25×
-fewer multiply-adds). The API
-speaks NCHW; the kernels work channels-last (``_layout.py``).
+fewer multiply-adds). The API speaks NCHW; the kernels work channels-last
+(``_layout.py``).
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ class Conv2dFunction(Function):
         out = np.empty((n, ho, wo, weight.shape[0]), dtype=np.result_type(x, weight))
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
-        if winograd.applies(geometry, c, weight.shape[0]):  # 3×3 'same' between wide layers (winograd.py)
+        ctx.winograd = winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide layers, one thread
+        if ctx.winograd:
             needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
             ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
             return from_nhwc(out)
@@ -166,9 +167,8 @@ class Conv2dFunction(Function):
         dy = to_nhwc(grad)
         n, ho, wo, c_out = dy.shape
         h, w, c = xh.shape[1:]
-        if winograd.applies(geometry, c, c_out):
-            kept = getattr(ctx, "kept", None)  # the transformed input, if forward kept it
-            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, kept)
+        if ctx.winograd:  # as forward computed it; ctx.kept: the transformed input, if it was kept
+            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept)
             ctx.kept = None
             return (from_nhwc(dx) if need_x else None), grad_w, db
         wmat = weight_matrix(weight, groups)

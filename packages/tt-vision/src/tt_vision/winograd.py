@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import threads
 
-from ._tuning import in_chunks
+from ._tuning import flipped_weight, in_chunks
 
 #: Channels below which im2col stays: the 16 products would have too small an inner dimension.
 MIN_CHANNELS = 16
@@ -120,6 +120,19 @@ def output_transform(m: np.ndarray, out: np.ndarray, sums: np.ndarray) -> None:
             tile[...] = value[:, : tile.shape[1], : tile.shape[2]]
 
 
+def transformed_input(x: np.ndarray, scratch, out: np.ndarray | None = None) -> np.ndarray:
+    """``Bᵀ d B`` of every tile of the channels-last ``x`` (n, H, W, C): (4, 4, n, ⌈H/2⌉, ⌈W/2⌉, C).
+
+    Written into ``out`` if given, else into ``scratch``'s buffer.
+    """
+    n, h, w, c = x.shape
+    th, tw = (h + 1) // 2, (w + 1) // 2
+    parts = split_columns(x, th, tw, scratch.get("parts", (2, n, 2 * th + 2, tw + 1, c), x.dtype))
+    cols = scratch.get("cols", (4, n, 2 * th + 2, tw, c), x.dtype)
+    out = scratch.get("v", (4, 4, n, th, tw, c), x.dtype) if out is None else out
+    return input_transform(parts, th, tw, out, cols)
+
+
 def conv3x3(x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarray, scratch, v=None):
     """``out`` (n, H, W, C_out) = the 3×3, stride-1, padding-1 convolution of the channels-last ``x``.
 
@@ -130,10 +143,7 @@ def conv3x3(x: np.ndarray, u: np.ndarray, bias: np.ndarray | None, out: np.ndarr
     n, h, w, c = x.shape
     c_out = u.shape[2]
     th, tw = (h + 1) // 2, (w + 1) // 2
-    parts = split_columns(x, th, tw, scratch.get("parts", (2, n, 2 * th + 2, tw + 1, c), x.dtype))
-    cols = scratch.get("cols", (4, n, 2 * th + 2, tw, c), x.dtype)
-    v = scratch.get("v", (4, 4, n, th, tw, c), x.dtype) if v is None else v
-    input_transform(parts, th, tw, v, cols)
+    v = transformed_input(x, scratch, v)
     m = scratch.get("m", (16, n * th * tw, c_out), out.dtype)
     np.matmul(v.reshape(16, n * th * tw, c), u, out=m)
     sums = scratch.get("sums", (2, 4, n, th, tw, c_out), out.dtype)
@@ -184,9 +194,7 @@ def weight_grad(x: np.ndarray, dy: np.ndarray, scratch, v=None) -> np.ndarray:
     c_out = dy.shape[3]
     th, tw = (h + 1) // 2, (w + 1) // 2
     if v is None:  # not kept by the forward pass: transform the input again
-        parts = split_columns(x, th, tw, scratch.get("parts", (2, n, 2 * th + 2, tw + 1, c), x.dtype))
-        cols = scratch.get("cols", (4, n, 2 * th + 2, tw, c), x.dtype)
-        v = input_transform(parts, th, tw, scratch.get("v", (4, 4, n, th, tw, c), x.dtype), cols)
+        v = transformed_input(x, scratch)
     z = gradient_transform(dy, th, tw, scratch.get("z", (4, 4, n, th, tw, c_out), dy.dtype), scratch)
     return np.matmul(v.reshape(16, -1, c).transpose(0, 2, 1), z.reshape(16, -1, c_out))
 
@@ -205,7 +213,7 @@ def _chunk_bytes(h: int, w: int, c: int, c_out: int, itemsize: int) -> int:
 
 
 def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out: np.ndarray, keep: bool = False):
-    """:func:`conv3x3` of a channels-last batch ``x`` (n, H, W, C) into ``out``, in chunks on the workers.
+    """:func:`conv3x3` of a channels-last batch ``x`` (n, H, W, C) into ``out``, in cache-sized chunks.
 
     With ``keep``, returns the transformed input (4, 4, n, ⌈H/2⌉, ⌈W/2⌉, C) for :func:`backward`
     (4× the input's size; backward then skips transforming it again), else None.
@@ -229,7 +237,7 @@ def backward(dy, x, weight, need_x: bool, need_w: bool, need_b: bool, kept=None)
     n, h, w, c = x.shape
     c_out = dy.shape[3]
     dx = np.empty(x.shape, dtype=dy.dtype) if need_x else None
-    u_flipped = weight_transform(np.ascontiguousarray(weight[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)))
+    u_flipped = weight_transform(flipped_weight(weight, groups=1))
 
     def chunk(a: int, b: int, scratch):
         if need_x:

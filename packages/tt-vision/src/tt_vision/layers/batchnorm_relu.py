@@ -33,14 +33,7 @@ class BatchNormReLU2d(BatchNorm2d):
         True
     """
 
-    def forward(self, input):  # noqa: A002
-        self._check_input_dim(input)
-        if input.shape[1] != self.num_features:
-            raise ValueError(
-                f"BatchNormReLU2d({self.num_features}): input of shape {tuple(input.shape)} has "
-                f"{input.shape[1]} channels in dimension 1, expected {self.num_features}"
-            )
-        return batch_norm_relu(input, *self.kernel_arguments())
+    kernel = staticmethod(batch_norm_relu)  # BatchNormBase.forward's checks and statistics, this kernel
 
 
 def _fused(norm: BatchNorm2d) -> BatchNormReLU2d:
