@@ -1,4 +1,4 @@
-"""Milestone 04's CNN step as an MPI rank runs it: fused BatchNorm + ReLU and Winograd, on and off.
+"""Milestone 04's CNN step as an MPI rank runs it: the fused BatchNorm kernels and Winograd, on and off.
 
     python benchmarks/cnn_rank_step.py            # 64 images on one thread (a rank's half of 128)
     python benchmarks/cnn_rank_step.py --threads  # 128 images in nn.DataParallel over the workers
@@ -7,10 +7,13 @@ One process, the sides alternating round after round (median of each side's
 per-round medians, so a change of load hits every side alike):
 
 * ``plain``: BatchNorm2d and ReLU as two nodes, every convolution by im2col;
-* ``fused``: each BatchNorm2d + ReLU one node (``tt_vision.fuse_batch_norm_relu``);
-* ``fused + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
+* ``fused``: each BatchNorm2d + ReLU one node (``fuse_batch_norm_relu(model, max_pool=False)``);
+* ``fused + pool``: each BatchNorm2d + ReLU + MaxPool2d(2) one node
+  (``tt_vision.fuse_batch_norm_relu``'s default, what milestone 04 trains);
+* ``fused + pool + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
   F(2×2, 3×3) (``tt_vision.winograd``), which the library runs only in
-  one-thread processes; with ``--threads`` it is forced on, to show why.
+  one-thread processes (so this is a rank's step); with ``--threads`` it is
+  forced on, to show why.
 
 and, for the default one-thread case, the forward + backward milliseconds of
 the two wide convolutions (32→64 at 16×16, 64→128 at 8×8) on each side.
@@ -91,9 +94,11 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = slice(None) if args.threads else slice(0, 64)
     sides = {}
-    for name, fuse in (("plain", False), ("fused", True), ("fused + Winograd", True)):
+    variants = (("plain", False, False), ("fused", True, False), ("fused + pool", True, True),
+                ("fused + pool + Winograd", True, True))  # fmt: skip
+    for name, fuse, max_pool in variants:
         tt_tensor.manual_seed(0)
-        model = small_cnn(batch_norm=True, fuse=fuse)
+        model = small_cnn(batch_norm=True, fuse=fuse, max_pool=max_pool)
         sides[name] = make_step(nn.DataParallel(model) if args.threads else model, rows=rows)
     batch = "128 images in nn.DataParallel" if args.threads else "64 images, one thread"
     print(f"milestone 04's CNN step, {batch}; {args.rounds} alternating rounds of {args.steps} steps; "
@@ -121,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     base = statistics.median(times["plain"])
     for name in sides:
         step = statistics.median(times[name])
-        line = f"  {name:18s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
+        line = f"  {name:24s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
         if not args.threads:
             wide = statistics.median(convs[name])
             line += f"; the two wide convolutions, forward + backward: {wide * 1e3:.1f} ms"

@@ -40,11 +40,12 @@ BATCH = 128
 STEPS_PER_EPOCH = 391  # CIFAR-10's 50,000 images at batch 128
 
 
-def small_cnn(batch_norm: bool = False, fuse: bool = True) -> nn.Module:
+def small_cnn(batch_norm: bool = False, fuse: bool = True, max_pool: bool = True) -> nn.Module:
     """The reference CNN; with ``batch_norm``, the milestone-04 network.
 
-    As milestone 04 trains it, each BatchNorm2d + ReLU pair is one fused node
-    (``tt_vision.fuse_batch_norm_relu``) unless ``fuse`` is False.
+    As milestone 04 trains it, each BatchNorm2d + ReLU + MaxPool2d(2) is one fused
+    node (``tt_vision.fuse_batch_norm_relu``) unless ``fuse`` is False; with
+    ``max_pool`` False only BatchNorm2d + ReLU are fused.
     """
     layers: list[nn.Module] = []
     for c_in, c_out in ((3, 32), (32, 64), (64, 128)):
@@ -54,7 +55,7 @@ def small_cnn(batch_norm: bool = False, fuse: bool = True) -> nn.Module:
         layers += [nn.ReLU(), MaxPool2d(2)]
     model = nn.Sequential(*layers, nn.Flatten(), nn.Linear(128 * 4 * 4, 10))
     if fuse:
-        fuse_batch_norm_relu(model)
+        fuse_batch_norm_relu(model, max_pool=max_pool)
     return model
 
 

@@ -18,9 +18,9 @@ Every choice below is made for accuracy per second of a 2-core CPU:
   higher accuracy eventually, but not within 10 CPU-minutes: at this size an
   epoch costs well under a minute, so the optimiser sees ~10 epochs.
   BatchNorm lets the learning rate be large from the first step; without it
-  this net needs a far gentler schedule. Each BatchNorm + ReLU pair trains as
-  one fused node (``tt_vision.fuse_batch_norm_relu``: fewer passes over
-  memory), once one batch has shown it computes what your two layers compute.
+  this net needs a far gentler schedule. Each BatchNorm → ReLU → max-pool
+  trains as one fused node (``tt_vision.fuse_batch_norm_relu``: fewer passes
+  over memory), once one batch has shown it computes what your layers compute.
 * **Optimiser**: SGD with Nesterov momentum 0.9, weight decay 5e-4, batch 128 —
   a smaller batch means more updates per second of compute, and 128 still
   keeps every GEMM large enough to run near BLAS speed.
@@ -126,11 +126,12 @@ def build_cnn(channels: int, size: int) -> nn.Module:
 
 
 def fuse_checked(model: nn.Module, images) -> None:
-    """Fuse each BatchNorm2d + ReLU of ``model`` into one node, once ``images`` show it changes nothing.
+    """Fuse each BatchNorm2d + ReLU (+ MaxPool2d) of ``model`` into one node, once ``images`` agree.
 
     The fused node (``tt_vision.fuse_batch_norm_relu``) makes fewer passes over
-    memory, but it no longer runs your BatchNorm2d and ReLU kernels (modules 04
-    and 02): so one training step's output and gradients are computed both
+    memory, but it no longer runs your BatchNorm2d, ReLU and max-pool kernels
+    (modules 04, 02 and 09): so one training step's output and gradients are computed
+    both
     ways first and must agree, and the model is then put back as it was
     (weights, running statistics, no gradients) before training starts.
     """
@@ -148,8 +149,8 @@ def fuse_checked(model: nn.Module, images) -> None:
     for plain, fused in zip(*results):
         if not np.allclose(plain, fused, rtol=1e-3, atol=1e-4):
             raise RuntimeError(
-                "milestone 04: the fused BatchNorm2d + ReLU disagrees with your BatchNorm2d and ReLU "
-                "on one batch: check modules 02 and 04 (their tests say where)"
+                "milestone 04: the fused BatchNorm2d + ReLU + MaxPool2d disagrees with your BatchNorm2d, "
+                "ReLU and MaxPool2d on one batch: check modules 02, 04 and 09 (their tests say where)"
             )
 
 
@@ -219,7 +220,7 @@ def train(args, start: float, ranks: int = 1) -> dict:
     loaded = time.perf_counter() - start
     image = train_set.get_batch(np.arange(1))[0]
     model = build_cnn(image.shape[1], image.shape[2] if image.shape[2] >= 8 else 8)
-    fuse_checked(model, train_set.get_batch(np.arange(16))[0])  # each BN + ReLU one node, same results
+    fuse_checked(model, train_set.get_batch(np.arange(16))[0])  # each BN + ReLU + pool one node, same results
     parallel = ranks > 1
     if parallel:  # each rank its share of every epoch, 128/N at a time; its own augmentation draws
         sampler = dist.DistributedSampler(train_set, shuffle=True, seed=args.seed)

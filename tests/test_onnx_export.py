@@ -79,12 +79,12 @@ def test_milestone_03_mlp(tmp_path):
         assert_close(run_onnx(path, {"input": x})[0], reference(model, x))
 
 
-@pytest.mark.parametrize("fused", [False, True])  # fused: as milestone 04 trains it (BatchNormReLU2d)
+@pytest.mark.parametrize("fused", [None, "pair", "pool"])  # "pool": as milestone 04 trains it
 def test_milestone_04_cnn_in_eval_mode(tmp_path, fused):
     tt.manual_seed(0)
     model = milestone("04_cnn_cifar10").build_cnn(3, 32)
     if fused:
-        assert fuse_batch_norm_relu(model) == 3
+        assert fuse_batch_norm_relu(model, max_pool=fused == "pool") == 3
     model.train()
     with tt.no_grad():
         model(tt.randn(16, 3, 32, 32) * 2 + 0.5)  # running statistics that are not the initial 0 and 1

@@ -20,7 +20,7 @@ from tt_perf.quantization import (
     quantize_dynamic,
     quantize_weights,
 )
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 
 def small_cnn(rng):
@@ -188,3 +188,15 @@ def test_folding_refuses_training_mode(rng):
         fuse_conv_bn_eval(model[0], model[1])
     with pytest.raises(ValueError, match="BatchNorm2d\\(4\\)"):
         fuse_conv_bn_eval(Conv2d(3, 6, 3).eval(), BatchNorm2d(4).eval())
+
+
+@pytest.mark.parametrize("max_pool", [False, True])
+def test_folding_keeps_what_a_fused_batch_norm_layer_also_computed(rng, max_pool):
+    model = small_cnn(rng)
+    x = images(rng)
+    expected = model(x).detach().numpy()
+    assert fuse_batch_norm_relu(model, max_pool=max_pool) == 2  # as milestone 04 trains it
+    fuse_conv_bn(model)
+    kept = ["Sequential", "Identity", "Identity"] if max_pool else ["ReLU", "Identity", "MaxPool2d"]
+    assert [type(m).__name__ for m in model][1:4] == kept
+    np.testing.assert_allclose(model(x).detach().numpy(), expected, rtol=1e-4, atol=1e-5)

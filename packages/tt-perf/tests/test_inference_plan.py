@@ -56,13 +56,16 @@ def test_plan_equals_the_module_for_every_batch_size(rng, batch):
     assert tuple(plan(np.zeros((0, 3, 12, 12), np.float32)).shape) == (0, 5)  # an empty batch, as the module
 
 
-def test_a_model_with_fused_batch_norm_relu_plans_the_same_steps(rng):
+@pytest.mark.parametrize("max_pool", [False, True])  # BatchNormReLU2d, or BatchNormReLUMaxPool2d
+def test_a_model_with_fused_batch_norm_relu_plans_the_same_steps(rng, max_pool):
     model = _cnn(rng)
     fused = copy.deepcopy(model)
-    assert fuse_batch_norm_relu(fused) == 1
+    assert fuse_batch_norm_relu(fused, max_pool=max_pool) == 1
     x = rng.normal(size=(4, 3, 12, 12)).astype(np.float32)
     plan = optimize_for_inference(fused)
-    assert plan.steps()[0].relu and plan.steps()[0].pool == 2
+    plain_steps = optimize_for_inference(model).steps()
+    assert [type(s).__name__ for s in plan.steps()] == [type(s).__name__ for s in plain_steps]
+    assert plan.steps()[0].relu and plan.steps()[0].pool == 2 and plan.steps()[1].pool == 3
     expected = _reference(model, x)
     np.testing.assert_allclose(plan(autograd.from_numpy(x)).numpy(), expected, rtol=1e-5, atol=1e-5)
 

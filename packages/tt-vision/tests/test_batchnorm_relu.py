@@ -22,7 +22,7 @@ def test_fusion_replaces_each_pair_and_keeps_the_state_dict():
     net = _net()
     before = net.state_dict()
     weights = [p for p in net.parameters()]
-    assert fuse_batch_norm_relu(net) == 2
+    assert fuse_batch_norm_relu(net, max_pool=False) == 2
     assert [type(m).__name__ for m in net[0]] == ["Conv2d", "BatchNormReLU2d", "Identity", "MaxPool2d"]
     assert [type(m).__name__ for m in net[1]] == ["Conv2d", "BatchNormReLU2d", "Identity"]
     after = net.state_dict()

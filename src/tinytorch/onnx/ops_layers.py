@@ -26,6 +26,7 @@ from tt_nn.functional.linear import LinearFunction
 from tt_nn.functional.normalization import BatchNormFunction, LayerNormFunction
 from tt_text.embedding import EmbeddingFunction
 from tt_text.sdpa import PackedSelfAttentionFunction, ScaledDotProductAttentionFunction
+from tt_vision.batch_norm_relu_pool import BatchNormReLUMaxPoolFunction
 from tt_vision.functional import (
     AdaptiveAvgPool2dFunction,
     AvgPool2dFunction,
@@ -136,6 +137,13 @@ def batch_norm_relu(node: NodeContext) -> str:
 
 
 # ----------------------------------------------------------------- tt-vision
+@register_exporter(BatchNormReLUMaxPoolFunction)
+def batch_norm_relu_max_pool(node: NodeContext) -> str:
+    """tt-vision's fused batch norm + ReLU + 2×2 max-pool: ``BatchNormalization``, ``Relu``, ``MaxPool``."""
+    relu = node.add("Relu", [_batch_normalization(node)])
+    return finish(node, node.add("MaxPool", [relu], kernel_shape=[2, 2], strides=[2, 2], pads=[0, 0, 0, 0]))
+
+
 @register_exporter(Conv2dFunction)
 def conv2d(node: NodeContext) -> str:
     """``Conv`` with stride, dilation, groups and the (top, bottom, left, right) padding."""

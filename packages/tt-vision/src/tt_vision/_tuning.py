@@ -26,6 +26,7 @@ from; the results are the same whatever it decides.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -53,7 +54,7 @@ class Scratch:
 
     def get(self, name: str, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
         """A C-contiguous ``shape`` array viewing this slice's buffer ``name`` (grown when too small)."""
-        size = int(np.prod(shape))
+        size = math.prod(shape)
         buffer = self.buffers.get(name)
         if buffer is None or buffer.size < size or buffer.dtype != dtype:
             buffer = self.buffers[name] = np.empty(size, dtype)

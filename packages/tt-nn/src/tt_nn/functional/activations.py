@@ -24,8 +24,8 @@ from tt_autograd import Function
 from tt_tensor import pointwise
 
 from ._checks import float_arg, softmax_dim, tensor_arg
-from ._row_passes import blockwise
 from .erf import normal_cdf
+from .row_passes import blockwise
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -79,7 +79,7 @@ class GELUFunction(Function):
                 cdf += 0.5
                 np.multiply(x, cdf, out=out)
 
-            cdf, out = blockwise(tanh_form, x, into=2)  # on blocks that stay in cache (_row_passes.py)
+            cdf, out = blockwise(tanh_form, x, into=2)  # on blocks that stay in cache (row_passes.py)
             ctx.save_for_backward(x, cdf)
             return out
         cdf = blockwise(normal_cdf, x)  # ~60 passes: on blocks that stay in cache

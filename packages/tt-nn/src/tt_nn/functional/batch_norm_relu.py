@@ -28,7 +28,9 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function, Tensor, float32, float64
 
-from ._row_passes import (
+from .activations import relu
+from .normalization import batch_norm
+from .row_passes import (
     BLOCK_BYTES,
     channel_sum,
     channel_tiles,
@@ -39,8 +41,6 @@ from ._row_passes import (
     rows_sum,
     to_blocks,
 )
-from .activations import relu
-from .normalization import batch_norm
 
 
 class BatchNormReLUFunction(Function):
@@ -54,33 +54,9 @@ class BatchNormReLUFunction(Function):
     @staticmethod
     def forward(ctx, x, weight, bias, running_mean, running_var, training, momentum, eps):
         blocks, channels_last = to_blocks(x)  # (A, C, B) in x's own layout: no copy
-        c = blocks.shape[1]
-        m = blocks.size // c
         dtype = blocks.dtype
-        gamma = np.ones(c, dtype=dtype) if weight is None else weight
-        beta = np.zeros(c, dtype=dtype) if bias is None else bias
-        if training:
-            (total,) = row_pass(lambda b: (channel_sum(b),), blocks)
-            mean = (total / m).astype(dtype)
-
-            (mean_tiles,) = channel_tiles(mean)
-
-            def centred_squares(b):
-                rows, mean_rows = pixel_rows(b, mean_tiles)
-                centred = rows - mean_rows
-                return (rows_dot(centred, centred, c),)
-
-            (squares,) = row_pass(centred_squares, blocks)
-            var = squares / m
-            for running, batch in ((running_mean, mean), (running_var, var * (m / (m - 1)))):  # unbiased var
-                if running is not None:  # as module 04's BatchNormFunction
-                    running *= 1.0 - momentum
-                    running += momentum * batch
-        else:
-            mean, var = running_mean.astype(dtype), running_var
-        inv = (1.0 / np.sqrt(var + eps)).astype(dtype)
-        scale = (gamma * inv).astype(dtype)
-        shift = (beta - mean * scale).astype(dtype)
+        mean, inv, scale, shift = batch_coefficients(blocks, weight, bias, running_mean, running_var,
+                                                     training, momentum, eps)  # fmt: skip
         out = np.empty_like(blocks)
         recording = getattr(ctx, "needs_input_grad", None) is not None  # set by apply when a graph is built
         mask = np.empty(blocks.shape, bool) if recording else None
@@ -126,11 +102,7 @@ class BatchNormReLUFunction(Function):
         grad_b = sum_g if need_b else None
         if not need_x:
             return None, grad_w, grad_b
-        if ctx.training:  # dx = scale·(g − Σg/M − (x − mean)·Σg(x − mean)·inv²/M)
-            k = (-(sum_g_xc * inv * inv / m) * scale).astype(dy.dtype)
-            shift = (-scale * sum_g / m - k * mean).astype(dy.dtype)
-        else:  # fixed statistics: dx = g·scale
-            k = shift = None
+        k, shift = input_grad_coefficients(sum_g, sum_g_xc, mean, inv, scale, m, ctx.training)
 
         tiles = channel_tiles(scale, *(() if k is None else (k, shift)))
 
@@ -146,7 +118,62 @@ class BatchNormReLUFunction(Function):
         return from_blocks(g, ctx.shape, ctx.channels_last), grad_w, grad_b
 
 
-def _fusable(input, running_mean, running_var, weight, bias, training: bool) -> bool:  # noqa: A002
+def batch_coefficients(blocks, weight, bias, running_mean, running_var, training, momentum, eps):
+    """Batch norm of (A, C, B) ``blocks`` as ``x·scale + shift`` per channel: ``(mean, inv, scale, shift)``.
+
+    ``inv`` is ``1/sqrt(var + eps)``. In training the statistics are the
+    batch's (two passes over ``blocks``: Σx, then Σ(x − mean)² on one block at a
+    time, no centred copy kept) and ``running_mean`` / ``running_var`` (NumPy
+    arrays or None) are updated in place as module 04's ``BatchNormFunction``
+    does (unbiased variance); otherwise they are the running ones. Shared by
+    every fused batch-norm kernel (tt-vision's batch norm + ReLU + max-pool too).
+    """
+    c = blocks.shape[1]
+    m = blocks.size // c
+    dtype = blocks.dtype
+    gamma = np.ones(c, dtype=dtype) if weight is None else weight
+    beta = np.zeros(c, dtype=dtype) if bias is None else bias
+    if training:
+        (total,) = row_pass(lambda b: (channel_sum(b),), blocks)
+        mean = (total / m).astype(dtype)
+
+        (mean_tiles,) = channel_tiles(mean)
+
+        def centred_squares(b):
+            rows, mean_rows = pixel_rows(b, mean_tiles)
+            centred = rows - mean_rows
+            return (rows_dot(centred, centred, c),)
+
+        (squares,) = row_pass(centred_squares, blocks)
+        var = squares / m
+        for running, batch in ((running_mean, mean), (running_var, var * (m / (m - 1)))):  # unbiased var
+            if running is not None:
+                running *= 1.0 - momentum
+                running += momentum * batch
+    else:
+        mean, var = running_mean.astype(dtype), running_var
+    inv = (1.0 / np.sqrt(var + eps)).astype(dtype)
+    scale = (gamma * inv).astype(dtype)
+    return mean, inv, scale, (beta - mean * scale).astype(dtype)
+
+
+def input_grad_coefficients(sum_g, sum_g_xc, mean, inv, scale, m: int, training: bool):
+    """``(k, shift)`` with ``dx = g·scale + x·k + shift`` per channel, from ``Σg`` and ``Σg·(x − mean)``.
+
+    The sums run over the ``m`` values of each channel.
+
+    ``g`` is the gradient reaching batch norm's output. In training,
+    ``dx = scale·(g − Σg/m − (x − mean)·Σg(x − mean)·inv²/m)``; with fixed
+    statistics ``dx = g·scale`` and both are None.
+    """
+    if not training:
+        return None, None
+    dtype = scale.dtype
+    k = (-(sum_g_xc * inv * inv / m) * scale).astype(dtype)
+    return k, (-scale * sum_g / m - k * mean).astype(dtype)
+
+
+def fusable(input, running_mean, running_var, weight, bias, training: bool) -> bool:  # noqa: A002
     """Whether the fused kernel applies: float32/64 tensors of the shapes batch norm accepts."""
     tensors = (input, running_mean, running_var, weight, bias)
     if not isinstance(input, Tensor) or input.ndim < 2 or input.shape[1] == 0:
@@ -171,7 +198,7 @@ def batch_norm_relu(input, running_mean, running_var, weight=None, bias=None, tr
     Shape:
         input ``(N, C)`` or ``(N, C, *)``; output the same.
     """
-    if not _fusable(input, running_mean, running_var, weight, bias, training):
+    if not fusable(input, running_mean, running_var, weight, bias, training):
         return relu(batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps))
     return BatchNormReLUFunction.apply(
         input, weight, bias,

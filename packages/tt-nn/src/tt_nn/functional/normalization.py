@@ -25,7 +25,7 @@ import tt_tensor
 from tt_autograd import Function
 
 from ._checks import float_arg, tensor_arg
-from ._row_passes import (
+from .row_passes import (
     channel_dot,
     channel_sum,
     column_dot,
@@ -50,7 +50,7 @@ class LayerNormFunction(Function):
 
     The input is viewed as ``(R, F)`` rows, ``F`` the size of the normalised
     trailing shape; its sums and dot products along rows and columns are
-    ``einsum`` calls with no temporaries (``_row_passes.py``). Cost: forward writes
+    ``einsum`` calls with no temporaries (``row_passes.py``). Cost: forward writes
     two arrays (the saved ``x_hat`` and the output), backward two (``d`` and ``dx``).
     """
 
@@ -121,7 +121,7 @@ class BatchNormFunction(Function):
     ``running = (1 − momentum)·running + momentum·batch``, with the *unbiased*
     batch variance, as in PyTorch.
 
-    Each pass is a ``row_pass`` (``_row_passes.py``: blocks along A that stay in
+    Each pass is a ``row_pass`` (``row_passes.py``: blocks along A that stay in
     cache, on the worker threads); a step given to it sees the same block of
     each array, and per-channel vectors broadcast as ``(C, 1)`` columns. Cost:
     about 4 passes over the input forward, 3 backward.

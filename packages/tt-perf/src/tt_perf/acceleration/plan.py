@@ -65,7 +65,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from tt_autograd import Tensor, from_numpy, no_grad
 from tt_nn import Dropout, Flatten, Identity, Linear, Module, ReLU, Sequential
-from tt_vision import BatchNorm2d, BatchNormReLU2d, Conv2d, MaxPool2d
+from tt_vision import BatchNorm2d, BatchNormReLU2d, BatchNormReLUMaxPool2d, Conv2d, MaxPool2d
 
 from ..quantization import QuantizedConv2d, QuantizedLinear, fuse_conv_bn_eval, quantize_weight
 
@@ -389,10 +389,13 @@ def optimize_for_inference(
         if _plannable_conv(layer):
             relu = pool = 0
             if i < len(layers) and isinstance(layers[i], BatchNorm2d) and isinstance(layer, Conv2d):
-                relu = isinstance(layers[i], BatchNormReLU2d)  # tt_vision.fuse_batch_norm_relu's pair
+                fused = layers[i]  # tt_vision.fuse_batch_norm_relu's layers end in a ReLU (and a pool)
+                relu = isinstance(fused, BatchNormReLU2d)  # BatchNormReLUMaxPool2d is one too
+                pool = 2 if isinstance(fused, BatchNormReLUMaxPool2d) else 0
                 layer, i = fuse_conv_bn_eval(layer, layers[i]), i + 1
             for kind in (ReLU, MaxPool2d, ReLU):  # conv [bn] [relu] [pool] [relu]
-                if i < len(layers) and isinstance(layers[i], kind) and not (kind is ReLU and relu):
+                done = relu if kind is ReLU else pool
+                if i < len(layers) and isinstance(layers[i], kind) and not done:
                     if kind is MaxPool2d and not (pool := _pool_size(layers[i])):
                         break  # a pool the step cannot fuse runs as itself
                     relu, i = relu or kind is ReLU, i + 1

@@ -21,7 +21,7 @@ import copy
 import numpy as np
 from tt_autograd import from_numpy
 from tt_nn import Identity, Module, Parameter
-from tt_vision import BatchNorm2d, Conv2d
+from tt_vision import BatchNorm2d, BatchNormReLU2d, Conv2d
 
 
 def fuse_conv_bn_eval(conv: Conv2d, bn: BatchNorm2d) -> Conv2d:
@@ -56,7 +56,8 @@ def fuse_conv_bn(model: Module) -> Module:
     """Fold every ``Conv2d`` directly followed by a ``BatchNorm2d`` (in any container), in place.
 
     The convolution is replaced by the folded one and the batch norm by
-    ``Identity``, so state-dict keys of the other layers do not move.
+    ``Identity``, so state-dict keys of the other layers do not move (a fused
+    ``BatchNormReLU2d`` / ``BatchNormReLUMaxPool2d`` by the ReLU and pool it also computed).
     Returns ``model``; it must be in eval mode.
     """
     if model.training:
@@ -67,5 +68,6 @@ def fuse_conv_bn(model: Module) -> Module:
             conv, bn = module._modules[first], module._modules[second]
             if isinstance(conv, Conv2d) and isinstance(bn, BatchNorm2d):
                 setattr(module, first, fuse_conv_bn_eval(conv, bn))
-                setattr(module, second, Identity())
+                rest = bn.after_normalization() if isinstance(bn, BatchNormReLU2d) else Identity()
+                setattr(module, second, rest)
     return model

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .batchnorm import BatchNorm2d
-from .batchnorm_relu import BatchNormReLU2d, fuse_batch_norm_relu
+from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_norm_relu
 from .conv import Conv2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
@@ -12,6 +12,7 @@ __all__ = [
     "AvgPool2d",
     "BatchNorm2d",
     "BatchNormReLU2d",
+    "BatchNormReLUMaxPool2d",
     "Conv2d",
     "MaxPool2d",
     "fuse_batch_norm_relu",
