@@ -98,8 +98,7 @@ def input_transform(parts: np.ndarray, th: int, tw: int, out: np.ndarray, cols: 
     """
     even, odd = parts
     _combine(even[:, :, :tw], odd[:, :, :tw], even[:, :, 1:], odd[:, :, 1:], cols)  # along the tiles' columns
-    for b in range(4):
-        _combine(*(cols[b][:, k : k + 2 * th : 2] for k in range(4)), out[:, b])  # then along its rows
+    _combine(*(cols[:, :, k : k + 2 * th : 2] for k in range(4)), out)  # then along their rows, all 4 at once
     return out
 
 
@@ -112,6 +111,15 @@ def output_transform(m: np.ndarray, out: np.ndarray, sums: np.ndarray) -> None:
     sums[0] += m[2]
     np.subtract(m[1], m[2], out=sums[1])
     sums[1] -= m[3]
+    n, h, w, c = out.shape
+    if h % 2 == 0 and w % 2 == 0:  # then along its columns, straight into both output rows of every tile
+        pixels = out.reshape(n, h // 2, 2, w // 2, 2, c)
+        first, second = (pixels[:, :, :, :, j].transpose(2, 0, 1, 3, 4) for j in range(2))  # (2, n, th, tw, c)
+        np.add(sums[:, 0], sums[:, 1], out=first)
+        first += sums[:, 2]
+        np.subtract(sums[:, 1], sums[:, 2], out=second)
+        second -= sums[:, 3]
+        return
     for i in range(2):
         s = sums[i]
         for j in range(2):  # then along its columns: output pixel (2y + i, 2x + j) of every tile
@@ -176,8 +184,7 @@ def gradient_transform(dy: np.ndarray, th: int, tw: int, out: np.ndarray, scratc
     columns[1, :, :h, w // 2 :] = 0  # a cut last column (odd W)
     expanded = scratch.get("dy rows", (4, n, 2 * th, tw, c), dy.dtype)
     _expand(columns[0], columns[1], expanded)  # along each tile's columns
-    for b in range(4):
-        _expand(expanded[b][:, 0::2], expanded[b][:, 1::2], out[:, b])  # then along its rows
+    _expand(expanded[:, :, 0::2], expanded[:, :, 1::2], out)  # then along its rows, all 4 at once
     return out
 
 
