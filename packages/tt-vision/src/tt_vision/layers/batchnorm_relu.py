@@ -15,8 +15,8 @@ load into the plain one and back.
 from __future__ import annotations
 
 from tt_nn.activations import ReLU
-from tt_nn.functional import batch_norm_relu
 from tt_nn.containers import Sequential
+from tt_nn.functional import batch_norm_relu
 from tt_nn.linear import Identity
 from tt_nn.module import Module
 
