@@ -114,7 +114,8 @@ def output_transform(m: np.ndarray, out: np.ndarray, sums: np.ndarray) -> None:
     n, h, w, c = out.shape
     if h % 2 == 0 and w % 2 == 0:  # then along its columns, straight into both output rows of every tile
         pixels = out.reshape(n, h // 2, 2, w // 2, 2, c)
-        first, second = (pixels[:, :, :, :, j].transpose(2, 0, 1, 3, 4) for j in range(2))  # (2, n, th, tw, c)
+        # (2, n, th, tw, c) each: output pixels (2y + i, 2x + j) of every tile, for j = 0 and 1
+        first, second = (pixels[:, :, :, :, j].transpose(2, 0, 1, 3, 4) for j in range(2))
         np.add(sums[:, 0], sums[:, 1], out=first)
         first += sums[:, 2]
         np.subtract(sums[:, 1], sums[:, 2], out=second)
