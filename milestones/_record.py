@@ -65,6 +65,15 @@ def pyplot() -> Any:
     return plt
 
 
+def save_figure(figure: Any, path: Path) -> Path:
+    """Save a matplotlib ``figure`` as ``path`` (PNG, folders made), close it, and return the path."""
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    pyplot().close(figure)
+    return path
+
+
 def machine() -> str:
     """A one-line description of where the run happened."""
     python = platform.python_version()

@@ -132,6 +132,11 @@ def test_fused_layer_keeps_the_parameters_and_state_dict():
     assert list(net.parameters()) == weights
 
 
+def test_an_empty_batch_in_evaluation_mode_gives_an_empty_output():
+    layer = BatchNormReLUMaxPool2d(3).eval()
+    assert tuple(layer(autograd.zeros(0, 3, 4, 4)).shape) == (0, 3, 2, 2)
+
+
 def test_odd_sizes_take_the_three_functions(rng):
     x = autograd.tensor(rng.standard_normal((2, 2, 5, 3)), requires_grad=True)
     out = BatchNormReLUMaxPool2d(2).double()(x)

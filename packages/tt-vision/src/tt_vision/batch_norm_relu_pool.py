@@ -18,15 +18,19 @@ reaching batch norm's output is zero everywhere but at each window's chosen
 element, where it is ``dy`` times the ReLU's mask there, ``[out > 0]`` (the
 chosen ``y`` *is* the output). So forward keeps, besides ``x``: ``x`` at each
 window's maximum (a quarter of ``x``), and three 1-byte masks — whether the
-right column won within each row pair (half size), whether the lower row won,
-and ``out > 0`` (quarter size each).
+lower row won in each column of a window (half size), whether the right
+column won, and ``out > 0`` (quarter size each).
 
-The window's element is chosen as the separable 2×2 pool of ``_pool2x2.py``
-chooses it, on the same ``y`` (first maximum in scan order; a window of zeros
-after the ReLU routes nothing since ``out = 0``), so the gradients equal the
-three nodes' up to float rounding of batch norm's sums. One difference, as in
-``_pool2x2.py``'s docstring: where a window holds a NaN, which element gets
-its gradient may differ from the chapter's kernel (in training a NaN makes the
+Each window is pooled rows first — its two rows are whole image rows apart,
+so that step runs over long contiguous runs — then across its two columns
+(runs of ``C`` values, on a quarter of the data). PyTorch chooses the first
+maximum in scan order (row by row); rows first alone would choose column by
+column, so where the two columns tie, the right one wins exactly when its
+maximum is in the upper row and the left one's is not. A window of zeros
+after the ReLU routes nothing (``out = 0``). The gradients therefore equal
+the three nodes' up to float rounding of batch norm's sums. One difference,
+as in ``_pool2x2.py``: where a window holds a NaN, which element gets its
+gradient may differ from the chapter's kernel (in training a NaN makes the
 whole channel's statistics, and so its every gradient, NaN anyway).
 
 Measured by ``benchmarks/cnn_rank_step.py`` (milestone 04's step, one thread).
@@ -204,16 +208,17 @@ def batch_norm_relu_max_pool2d(input, running_mean, running_var, weight=None, bi
                                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
     """``max_pool2d(relu(batch_norm(input, ...)), 2)`` as one node (same arguments as ``batch_norm``).
 
-    An input the fused kernel does not take (odd height or width, float16,
-    arguments batch norm refuses) goes through the three functions in a row, so
+    An input the fused kernel does not take (odd height or width, an empty
+    batch, float16, arguments batch norm refuses) goes through the three functions in a row, so
     results and errors are theirs.
 
     Shape:
         input ``(N, C, H, W)``; output ``(N, C, H/2, W/2)`` (floor, as ``max_pool2d``).
     """
     args = (running_mean, running_var, weight, bias, training, momentum, eps)
-    even = input.ndim == 4 and input.shape[2] % 2 == 0 and input.shape[3] % 2 == 0 and input.shape[2] > 0
-    if not (even and fusable(input, running_mean, running_var, weight, bias, training)):
+    shape = tuple(input.shape)
+    takes = len(shape) == 4 and min(shape) > 0 and shape[2] % 2 == 0 and shape[3] % 2 == 0  # even, not empty
+    if not (takes and fusable(input, running_mean, running_var, weight, bias, training)):
         return max_pool2d(batch_norm_relu(input, *args), 2)
     return BatchNormReLUMaxPoolFunction.apply(
         input, weight, bias,
