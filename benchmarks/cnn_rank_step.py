@@ -16,7 +16,8 @@ per-round medians, so a change of load hits every side alike):
   forced on, to show why.
 
 and, for the default one-thread case, the forward + backward milliseconds of
-the two wide convolutions (32→64 at 16×16, 64→128 at 8×8) on each side.
+the two wide convolutions (32→64 at 16×16, 64→128 at 8×8) and of the three
+blocks' batch norm, ReLU and max-pool (whichever nodes compute them) on each side.
 Figures quoted in docs/modules/09-convolutions.md come from this script.
 """
 
@@ -45,31 +46,45 @@ def subclasses(cls: type) -> list[type]:
     return found
 
 
-def conv_timer() -> tuple[dict[str, float], callable]:
-    """Seconds spent in the wide convolutions' forward + backward (``Conv2dFunction`` wrapped)."""
+#: What is timed apart: the Functions of each group (forward + backward), by class name.
+GROUPS = {
+    "wide convs": ("Conv2dFunction",),  # only those with ≥ 16 input channels (see timers)
+    "batch norm, ReLU, pool": ("BatchNormFunction", "ReLUFunction", "MaxPool2dFunction",
+                               "BatchNormReLUFunction", "BatchNormReLUMaxPoolFunction"),
+}  # fmt: skip
+
+
+def timers() -> tuple[dict[str, float], callable]:
+    """Seconds spent in each of :data:`GROUPS`' Functions (forward + backward, wrapped); and an undo."""
     spent: dict[str, float] = collections.defaultdict(float)
-    function = next(f for f in subclasses(Function) if f.__name__ == "Conv2dFunction")
-    forward, backward = function.forward, function.backward
+    wrapped = []
+    for function in {f for f in subclasses(Function) if "forward" in f.__dict__}:
+        group = next((g for g, names in GROUPS.items() if function.__name__ in names), None)
+        if group is None:
+            continue
+        forward, backward = function.forward, function.backward
 
-    def timed_forward(ctx, x, weight, *args, **kwargs):
-        ctx.wide = weight.shape[1] >= 16
-        start = time.perf_counter()
-        try:
-            return forward(ctx, x, weight, *args, **kwargs)
-        finally:
-            spent["wide convs"] += (time.perf_counter() - start) * ctx.wide
+        def timed_forward(ctx, x, *args, _forward=forward, _group=group, **kwargs):
+            ctx.timed = _group != "wide convs" or args[0].shape[1] >= 16  # args[0]: a conv's weight
+            start = time.perf_counter()
+            try:
+                return _forward(ctx, x, *args, **kwargs)
+            finally:
+                spent[_group] += (time.perf_counter() - start) * ctx.timed
 
-    def timed_backward(ctx, grad):
-        start = time.perf_counter()
-        try:
-            return backward(ctx, grad)
-        finally:
-            spent["wide convs"] += (time.perf_counter() - start) * ctx.wide
+        def timed_backward(ctx, grad, _backward=backward, _group=group):
+            start = time.perf_counter()
+            try:
+                return _backward(ctx, grad)
+            finally:
+                spent[_group] += (time.perf_counter() - start) * ctx.timed
 
-    function.forward, function.backward = staticmethod(timed_forward), staticmethod(timed_backward)
+        function.forward, function.backward = staticmethod(timed_forward), staticmethod(timed_backward)
+        wrapped.append((function, forward, backward))
 
     def restore() -> None:
-        function.forward, function.backward = staticmethod(forward), staticmethod(backward)
+        for function, forward, backward in wrapped:
+            function.forward, function.backward = staticmethod(forward), staticmethod(backward)
 
     return spent, restore
 
@@ -104,8 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"milestone 04's CNN step, {batch}; {args.rounds} alternating rounds of {args.steps} steps; "
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     times: dict[str, list[float]] = collections.defaultdict(list)
-    convs: dict[str, list[float]] = collections.defaultdict(list)
-    spent, restore = conv_timer()
+    groups: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
+    spent, restore = timers()
     try:
         for r in range(args.rounds):
             for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
@@ -119,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
                     sides[name]()
                     measured.append(time.perf_counter() - start)
                 times[name].append(statistics.median(measured))
-                convs[name].append(spent["wide convs"] / args.steps)
+                for group in GROUPS:
+                    groups[name, group].append(spent[group] / args.steps)
     finally:
         restore()
         winograd.MIN_CHANNELS, winograd.applies = 16, applies
@@ -127,9 +143,10 @@ def main(argv: list[str] | None = None) -> int:
     for name in sides:
         step = statistics.median(times[name])
         line = f"  {name:24s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
-        if not args.threads:
-            wide = statistics.median(convs[name])
-            line += f"; the two wide convolutions, forward + backward: {wide * 1e3:.1f} ms"
+        if not args.threads:  # (in threads, the slices' times add up to more than the step)
+            wide, norm = (statistics.median(groups[name, group]) * 1e3 for group in GROUPS)
+            line += f"; forward + backward of the two wide convolutions {wide:.1f} ms, of batch norm, "
+            line += f"ReLU and pooling {norm:.1f} ms"
         print(line)
     print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     return 0

@@ -33,7 +33,10 @@ as in ``_pool2x2.py``: where a window holds a NaN, which element gets its
 gradient may differ from the chapter's kernel (in training a NaN makes the
 whole channel's statistics, and so its every gradient, NaN anyway).
 
-Measured by ``benchmarks/cnn_rank_step.py`` (milestone 04's step, one thread).
+Measured by ``benchmarks/cnn_rank_step.py`` (milestone 04's step, 64 images on one
+thread, alternating rounds; 2026-12-03 17:40, a slow phase of the machine): forward +
+backward of the three blocks' batch norm, ReLU and pool 39.0 ms as five nodes, 34.3 ms with
+batch norm + ReLU fused, 30.9 ms with the pool fused too; the step 120.1 → 115.7 → 109.2 ms.
 """
 
 from __future__ import annotations
