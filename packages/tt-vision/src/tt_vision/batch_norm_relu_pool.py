@@ -55,6 +55,11 @@ from .functional import max_pool2d
 INPUT_BYTES = 1 << 20
 
 
+def _chunk_share(x: np.ndarray) -> int:
+    """Bytes per image to tell ``in_chunks``, so that each of its chunks holds INPUT_BYTES of ``x``."""
+    return max(1, x[:1].nbytes) * CHUNK_BYTES // INPUT_BYTES
+
+
 def _rows(array: np.ndarray, *tiles: np.ndarray) -> tuple[np.ndarray, ...]:
     """A channels-last array as ``pixel_rows`` (long inner loops), with per-channel ``tiles`` to match."""
     return pixel_rows(array.reshape(-1, array.shape[-1], 1), *tiles)
@@ -159,7 +164,7 @@ class BatchNormReLUMaxPoolFunction(Function):
                                       np.empty(out.shape, bool))  # fmt: skip
             x_max = np.empty_like(out)
         tiles = channel_tiles(scale, shift)
-        per_image = max(1, xh[:1].nbytes) * CHUNK_BYTES // INPUT_BYTES  # in_chunks' share: INPUT_BYTES of x
+        per_image = _chunk_share(xh)
         first, last = chunks(n, per_image)[0]
         zeros = np.zeros(xh[first:last].size, xh.dtype)
 
@@ -203,7 +208,7 @@ class BatchNormReLUMaxPoolFunction(Function):
                 rows += product
                 rows += more[1]
 
-        in_chunks(n, max(1, x[:1].nbytes) * CHUNK_BYTES // INPUT_BYTES, chunk)
+        in_chunks(n, _chunk_share(x), chunk)
         return from_nhwc(dx), grad_w, grad_b
 
 
