@@ -297,6 +297,18 @@ def bench_torch_dist(session: nox.Session) -> None:
     session.run("python", "benchmarks/dist.py", "--torch", *session.posargs)
 
 
+@nox.session(name="milestone-04-long-torch")
+def milestone_04_long_torch(session: nox.Session) -> None:
+    """PyTorch's time for milestone 04's --long recipe, added to the run's record (opt-in: installs torch).
+
+    ``nox -s milestone-04-long-torch -- --record build/milestones/04-long.json`` trains as many
+    epochs as that TinyTorch run did, on 2 threads, and adds PyTorch's minutes and accuracy to it.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/torch_cifar_long.py", *session.posargs)
+
+
 @nox.session(name="milestone-06-torch")
 def milestone_06_torch(session: nox.Session) -> None:
     """Milestone 06 with PyTorch's pipeline on the same weights beside it (opt-in: installs torch).

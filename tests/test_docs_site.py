@@ -147,9 +147,10 @@ def test_milestones_page_states_no_results_by_hand():
 
 def test_recorded_results_are_valid_and_have_their_figures():
     folder = DOCS / site.MILESTONE_ASSETS
-    tags = {m.tag for m in curriculum.MILESTONES}
+    page = (DOCS / "milestones.md").read_text(encoding="utf-8")
+    tags = {m.tag for m in curriculum.MILESTONES} | {f"{n}-{v}" for n, v in site.VARIANT_MARKER.findall(page)}
     for path in sorted(folder.glob("*.json")) if folder.is_dir() else []:
-        assert path.stem in tags, f"{path.name} is no milestone's result"
+        assert path.stem in tags, f"{path.name} is no milestone's result (nor a recipe the page shows)"
         site.load_milestone_result(path)  # raises with what is wrong
 
 
@@ -180,6 +181,17 @@ def test_a_recorded_result_is_shown_as_recorded(tmp_path):
     assert "| train_accuracy | 1.0 |" in page and "| wall time | 0.8 s |" in page
     assert "![Milestone 01: 01_perceptron.png](assets/milestones/01_perceptron.png)" in page
     assert site.PLACEHOLDER not in page
+
+
+def test_a_variant_shows_its_own_record_and_command(tmp_path):
+    """``<!-- milestone 04-long -->``: milestone 04's --long recipe, from 04-long.json (not 04.json)."""
+    path = _result(tmp_path, milestone="04-long", verdict="PASS: 93.2% in 55 min", figures=[])
+    path.rename(path.with_name("04-long.json"))
+    page = site.render_milestones("<!-- milestone 04-long -->\n", tmp_path / "docs", ROOT)
+    assert "python milestones/04_cnn_cifar10.py --long" in page and "Results of milestone 04 --long" in page
+    assert "PASS: 93.2% in 55 min" in page and site.PLACEHOLDER not in page
+    bare = site.render_milestones("<!-- milestone 04-long -->\n", tmp_path / "nothing", ROOT)
+    assert site.PLACEHOLDER in bare and "04-long.json" in bare
 
 
 def test_no_result_shows_the_placeholder(tmp_path):
@@ -245,5 +257,8 @@ def test_built_milestones_page_shows_results_or_placeholders(built_site):
             assert data["verdict"].replace("&", "&amp;").replace("<", "&lt;") in html
             for figure in data["figures"]:
                 assert (built_site / site.MILESTONE_ASSETS / figure).is_file()
-    recorded = len(list((DOCS / site.MILESTONE_ASSETS).glob("*.json")))
-    assert html.count(site.PLACEHOLDER) == len(curriculum.MILESTONES) - recorded
+    text = (DOCS / "milestones.md").read_text(encoding="utf-8")
+    variants = [f"{number}-{variant}" for number, variant in site.VARIANT_MARKER.findall(text)]
+    names = [m.tag for m in curriculum.MILESTONES] + variants
+    unrecorded = [name for name in names if not (DOCS / site.MILESTONE_ASSETS / f"{name}.json").is_file()]
+    assert html.count(site.PLACEHOLDER) == len(unrecorded)

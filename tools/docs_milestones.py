@@ -4,7 +4,9 @@ Each milestone script records its run in ``docs/assets/milestones/NN.json``
 (:data:`RESULT_KEYS` lists the fields); :func:`load_milestone_result` checks a file and
 :func:`render_milestones` replaces each ``<!-- milestone NN -->`` marker of
 ``docs/milestones.md`` with the run's verdict, figures and plots, or a clearly marked
-placeholder when there is none. Loaded by ``tools/docs_site.py``, which re-exports it.
+placeholder when there is none; ``<!-- milestone NN-variant -->`` does the same for a
+milestone's other recipe (``--long``), recorded as ``NN-variant.json``. Loaded by
+``tools/docs_site.py``, which re-exports it.
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ def _curriculum():
 
 
 MILESTONE_MARKER = re.compile(r"^<!-- milestone (\d\d) -->$", re.MULTILINE)
+#: A milestone's other recipe, recorded as ``NN-variant.json``: ``<!-- milestone 04-long -->``.
+VARIANT_MARKER = re.compile(r"^<!-- milestone (\d\d)-([a-z]+) -->$", re.MULTILINE)
 MILESTONE_ASSETS = "assets/milestones"
 #: Keys every ``docs/assets/milestones/NN.json`` must have, and their types.
 RESULT_KEYS: dict[str, type | tuple[type, ...]] = {
@@ -100,19 +104,31 @@ def milestone_markdown(number: str, docs_dir: Path = DOCS, root: Path = ROOT) ->
         f"#### Results of milestone {number}",
         "",
     ]
-    result = docs_dir / MILESTONE_ASSETS / f"{number}.json"
+    return "\n".join(lines + result_markdown(number, docs_dir))
+
+
+def variant_markdown(number: str, variant: str, docs_dir: Path = DOCS) -> str:
+    """A milestone's other recipe (``--long``): how to run it and its record ``NN-variant.json``."""
+    milestone = _curriculum().milestone(int(number))
+    lines = ["```sh", f"python {milestone.script} --{variant}", "```", "",
+             f"#### Results of milestone {number} --{variant}", ""]  # fmt: skip
+    return "\n".join(lines + result_markdown(f"{number}-{variant}", docs_dir))
+
+
+def result_markdown(name: str, docs_dir: Path = DOCS) -> list[str]:
+    """The lines showing record ``name``.json (verdict, metrics, figures), or the placeholder."""
+    result = docs_dir / MILESTONE_ASSETS / f"{name}.json"
     if not result.is_file():
-        lines += [
+        return [
             f'!!! warning "{PLACEHOLDER}"',
             "",
-            f"    This section is filled from `docs/{MILESTONE_ASSETS}/{number}.json`, which the milestone",
+            f"    This section is filled from `docs/{MILESTONE_ASSETS}/{name}.json`, which the milestone",
             "    script writes when it runs; there is none yet, so there are no results to show.",
             "",
         ]
-        return "\n".join(lines)
     data = load_milestone_result(result)
     status = "passed" if data["passed"] else "did not pass"
-    lines += [
+    lines = [
         f'!!! {"success" if data["passed"] else "failure"} "Recorded run: {status}"',
         "",
         f"    `{data['verdict']}`",
@@ -130,10 +146,11 @@ def milestone_markdown(number: str, docs_dir: Path = DOCS, root: Path = ROOT) ->
         "",
     ]
     for figure in data["figures"]:
-        lines += [f"![Milestone {number}: {figure}]({MILESTONE_ASSETS}/{figure})", ""]
-    return "\n".join(lines)
+        lines += [f"![Milestone {name}: {figure}]({MILESTONE_ASSETS}/{figure})", ""]
+    return lines
 
 
 def render_milestones(markdown: str, docs_dir: Path = DOCS, root: Path = ROOT) -> str:
     """The milestones page, each ``<!-- milestone NN -->`` marker replaced by :func:`milestone_markdown`."""
-    return MILESTONE_MARKER.sub(lambda match: milestone_markdown(match[1], docs_dir, root), markdown)
+    markdown = MILESTONE_MARKER.sub(lambda match: milestone_markdown(match[1], docs_dir, root), markdown)
+    return VARIANT_MARKER.sub(lambda match: variant_markdown(match[1], match[2], docs_dir), markdown)

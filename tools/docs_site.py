@@ -157,9 +157,10 @@ Entry, api_entries, own_docstring, kind_of = _api.Entry, _api.api_entries, _api.
 public_names, leaked_names, _defining_module = _api.public_names, _api.leaked_names, _api._defining_module
 import_name, documented_packages, api_targets = _api.import_name, _api.documented_packages, _api.api_targets
 api_page_path, META = _api.api_page_path, _api.META
-MILESTONE_ASSETS, MILESTONE_MARKER, PLACEHOLDER = (
+MILESTONE_ASSETS, MILESTONE_MARKER, VARIANT_MARKER, PLACEHOLDER = (
     _milestones.MILESTONE_ASSETS,
     _milestones.MILESTONE_MARKER,
+    _milestones.VARIANT_MARKER,
     _milestones.PLACEHOLDER,
 )
 load_milestone_result, render_milestones = _milestones.load_milestone_result, _milestones.render_milestones
