@@ -19,8 +19,9 @@ images. :class:`Conv2dFunction` hands them the batch the fast way
 as a convolution of ``dY`` with the flipped kernel; and in a one-thread
 process (an MPI rank) 3×3 'same' convolutions between layers of 16 or more
 channels go through Winograd's F(2×2, 3×3) instead (``winograd.py``: 2.25×
-fewer multiply-adds). The API speaks NCHW; the kernels work channels-last
-(``_layout.py``).
+fewer multiply-adds), and a first layer on RGB images lays its columns out
+channels-first (``thin_conv.py``: long copies where channels-last has runs of 9).
+The API speaks NCHW; the kernels work channels-last (``_layout.py``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function
 
-from . import winograd
+from . import thin_conv, winograd
 from ._im2col import Geometry, col2im, im2col
 from ._layout import from_nhwc, output_size, to_nhwc
 from ._tuning import flipped_geometry, flipped_weight, in_chunks
@@ -145,9 +146,13 @@ class Conv2dFunction(Function):
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
         ctx.winograd = winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide layers, one thread
+        ctx.thin = thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, columns channels-first
+        needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
         if ctx.winograd:
-            needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
             ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
+            return from_nhwc(out)
+        if ctx.thin:
+            ctx.kept = thin_conv.convolve(x, weight, bias, geometry, out, keep=bool(needs and needs[1]))
             return from_nhwc(out)
         wmat = weight_matrix(weight, groups)
 
@@ -171,6 +176,12 @@ class Conv2dFunction(Function):
             dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept)
             ctx.kept = None
             return (from_nhwc(dx) if need_x else None), grad_w, db
+        thin_grad_w = None
+        if ctx.thin and need_w:  # the weight gradient from the columns forward kept; dX and db below
+            thin_grad_w = thin_conv.weight_grad(from_nhwc(xh), dy, weight.shape, geometry, ctx.kept)
+            ctx.kept, need_w = None, False
+            if not (need_x or need_b):
+                return None, thin_grad_w, None
         wmat = weight_matrix(weight, groups)
         dx = np.empty(xh.shape, dtype=dy.dtype) if need_x else None
         flipped = flipped_geometry(geometry) if need_x and c_out <= c else None
@@ -186,7 +197,7 @@ class Conv2dFunction(Function):
             return dw, db
 
         dw, db = in_chunks(n, ho * wo * kh * kw * max(c, c_out) * dy.itemsize, chunk) or (None, None)
-        grad_w = None
+        grad_w = thin_grad_w
         if need_w:
             dw = dw.reshape(groups, kh, kw, c // groups, c_out // groups).transpose(0, 4, 3, 1, 2)
             grad_w = np.ascontiguousarray(dw.reshape(weight.shape))
