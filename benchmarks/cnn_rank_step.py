@@ -12,12 +12,15 @@ per-round medians, so a change of load hits every side alike):
   (``tt_vision.fuse_batch_norm_relu``'s default, what milestone 04 trains);
 * ``fused + pool + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
   F(2×2, 3×3) (``tt_vision.winograd``), which the library runs only in
-  one-thread processes (so this is a rank's step); with ``--threads`` it is
-  forced on, to show why.
+  one-thread processes; with ``--threads`` it is forced on, to show why;
+* ``… + channels-first 1st layer``: also the first convolution (3 channels in)
+  with its columns laid out channels-first (``tt_vision.thin_conv``): all of the
+  library's choices, so this is a rank's actual step.
 
 and, for the default one-thread case, the forward + backward milliseconds of
-the two wide convolutions (32→64 at 16×16, 64→128 at 8×8) and of the three
-blocks' batch norm, ReLU and max-pool (whichever nodes compute them) on each side.
+the two wide convolutions (32→64 at 16×16, 64→128 at 8×8), of the first one
+(3→32 at 32×32) and of the three blocks' batch norm, ReLU and max-pool
+(whichever nodes compute them) on each side.
 Figures quoted in docs/modules/09-convolutions.md come from this script.
 """
 
@@ -34,7 +37,7 @@ import tt_nn as nn
 import tt_tensor
 from tt_autograd import Function
 from tt_tensor import threads
-from tt_vision import winograd
+from tt_vision import thin_conv, winograd
 from vision import make_step, small_cnn  # benchmarks/vision.py: the milestone-04 net and its SGD step
 
 
@@ -48,7 +51,8 @@ def subclasses(cls: type) -> list[type]:
 
 #: What is timed apart: the Functions of each group (forward + backward), by class name.
 GROUPS = {
-    "wide convs": ("Conv2dFunction",),  # only those with ≥ 16 input channels (see timers)
+    "wide convs": ("Conv2dFunction",),  # ≥ 16 input channels; the others count as "first conv" (see timers)
+    "first conv": (),
     "batch norm, ReLU, pool": ("BatchNormFunction", "ReLUFunction", "MaxPool2dFunction",
                                "BatchNormReLUFunction", "BatchNormReLUMaxPoolFunction"),
 }  # fmt: skip
@@ -65,19 +69,20 @@ def timers() -> tuple[dict[str, float], callable]:
         forward, backward = function.forward, function.backward
 
         def timed_forward(ctx, x, *args, _forward=forward, _group=group, **kwargs):
-            ctx.timed = _group != "wide convs" or args[0].shape[1] >= 16  # args[0]: a conv's weight
+            thin = _group == "wide convs" and args[0].shape[1] < 16  # args[0]: a conv's weight
+            ctx.group = "first conv" if thin else _group
             start = time.perf_counter()
             try:
                 return _forward(ctx, x, *args, **kwargs)
             finally:
-                spent[_group] += (time.perf_counter() - start) * ctx.timed
+                spent[ctx.group] += time.perf_counter() - start
 
-        def timed_backward(ctx, grad, _backward=backward, _group=group):
+        def timed_backward(ctx, grad, _backward=backward):
             start = time.perf_counter()
             try:
                 return _backward(ctx, grad)
             finally:
-                spent[_group] += (time.perf_counter() - start) * ctx.timed
+                spent[ctx.group] += time.perf_counter() - start
 
         function.forward, function.backward = staticmethod(timed_forward), staticmethod(timed_backward)
         wrapped.append((function, forward, backward))
@@ -101,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.threads:
         os.environ["TINYTORCH_NUM_THREADS"] = "1"  # as tt_dist.setup(blas_threads=1) does in a rank
         threads.set_num_threads(1)
-    applies = winograd.applies
+    applies, min_pixels = winograd.applies, thin_conv.MIN_PIXELS
 
     def forced(geometry, c_in: int, c_out: int) -> bool:  # Winograd's rule without its one-thread condition
         same = geometry == ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
@@ -110,7 +115,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = slice(None) if args.threads else slice(0, 64)
     sides = {}
     variants = (("plain", False, False), ("fused", True, False), ("fused + pool", True, True),
-                ("fused + pool + Winograd", True, True))  # fmt: skip
+                ("fused + pool + Winograd", True, True),
+                ("… + channels-first 1st layer", True, True))  # fmt: skip
     for name, fuse, max_pool in variants:
         tt_tensor.manual_seed(0)
         model = small_cnn(batch_norm=True, fuse=fuse, max_pool=max_pool)
@@ -124,8 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for r in range(args.rounds):
             for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
-                winograd.MIN_CHANNELS = 16 if "Winograd" in name else 10**9
-                winograd.applies = forced if "Winograd" in name and args.threads else applies
+                wide = "Winograd" in name or "1st layer" in name
+                winograd.MIN_CHANNELS = 16 if wide else 10**9
+                winograd.applies = forced if wide and args.threads else applies
+                thin_conv.MIN_PIXELS = min_pixels if "1st layer" in name else 10**12
                 sides[name]()
                 spent.clear()
                 measured = []
@@ -138,15 +146,15 @@ def main(argv: list[str] | None = None) -> int:
                     groups[name, group].append(spent[group] / args.steps)
     finally:
         restore()
-        winograd.MIN_CHANNELS, winograd.applies = 16, applies
+        winograd.MIN_CHANNELS, winograd.applies, thin_conv.MIN_PIXELS = 16, applies, min_pixels
     base = statistics.median(times["plain"])
     for name in sides:
         step = statistics.median(times[name])
-        line = f"  {name:24s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
+        line = f"  {name:30s} {step * 1e3:7.1f} ms per step ({step / base:.2f}x plain)"
         if not args.threads:  # (in threads, the slices' times add up to more than the step)
-            wide, norm = (statistics.median(groups[name, group]) * 1e3 for group in GROUPS)
-            line += f"; forward + backward of the two wide convolutions {wide:.1f} ms, of batch norm, "
-            line += f"ReLU and pooling {norm:.1f} ms"
+            wide, first, norm = (statistics.median(groups[name, group]) * 1e3 for group in GROUPS)
+            line += f"; forward + backward of the two wide convolutions {wide:.1f} ms, of the first "
+            line += f"{first:.1f} ms, of batch norm, ReLU and pooling {norm:.1f} ms"
         print(line)
     print(f"  load average at the end: {os.getloadavg()[0]:.1f}")
     return 0

@@ -110,3 +110,22 @@ def test_only_few_input_channels_and_enough_pixels_take_it():
     assert not thin_conv.applies(geometry, 5, 64, 32, 32)  # wide enough for channels-last runs
     assert not thin_conv.applies(geometry, 3, 2, 8, 8)  # too little work
     assert not thin_conv.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 3), 3, 64, 32, 32)  # groups
+
+
+def test_the_columns_forward_laid_out_serve_the_weight_gradient(rng, monkeypatch):
+    """A trained first layer lays its columns out once per step; a frozen one keeps none."""
+    monkeypatch.setattr(thin_conv, "MIN_PIXELS", 1)
+    calls = []
+    columns = thin_conv.columns
+    monkeypatch.setattr(thin_conv, "columns", lambda *a: calls.append(1) or columns(*a))
+    x = autograd.tensor(rng.standard_normal((2, 3, 6, 6)))
+    for trained in (True, False):
+        calls.clear()
+        weight = autograd.tensor(rng.standard_normal((4, 3, 3, 3)), requires_grad=trained)
+        out = F.conv2d(x, weight, padding=1)
+        assert (out.grad_fn is not None) == trained
+        if trained:
+            assert len(out.grad_fn.kept) == len(threads.split(2))
+            out.sum().backward()
+            assert weight.grad is not None and out.grad_fn.kept is None
+        assert len(calls) == len(threads.split(2))  # forward's only: backward reused them

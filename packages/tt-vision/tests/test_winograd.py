@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_tensor import threads
+from tt_vision import _tuning, winograd
 from tt_vision import functional as F
-from tt_vision import winograd
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +48,35 @@ def test_winograd_equals_im2col_forward_and_backward(shape, dtype, rng):
     np.testing.assert_allclose(out / scale, ref / scale, rtol=0, atol=tolerance)
     for mine, theirs in zip(grads, ref_grads):
         np.testing.assert_allclose(mine / np.abs(theirs).max(), theirs / np.abs(theirs).max(), atol=tolerance)
+
+
+def test_chunks_of_a_batch_keep_their_own_share(rng, monkeypatch):
+    """Five images in chunks of one: the kept transformed input and the gradients, chunk by chunk."""
+    monkeypatch.setattr(_tuning, "CHUNK_BYTES", 1)  # one image per chunk
+    n, c, h, w, c_out = 5, 16, 7, 6, 20
+    x, weight = rng.standard_normal((n, c, h, w)), rng.standard_normal((c_out, c, 3, 3))
+    bias, grad = rng.standard_normal(c_out), rng.standard_normal((n, c_out, h, w))
+    assert len(_tuning.chunks(n, 1)) == n
+    out, grads = _run(x, weight, bias, grad, wide=True)
+    ref, ref_grads = _run(x, weight, bias, grad, wide=False)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
+    for mine, theirs in zip(grads, ref_grads):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)
+
+
+def test_backward_without_the_kept_input_transforms_it_again(rng):
+    x = np.ascontiguousarray(rng.standard_normal((3, 9, 6, 16)))  # channels-last, as the kernels take it
+    weight, dy = rng.standard_normal((24, 16, 3, 3)), rng.standard_normal((3, 9, 6, 24))
+    out = np.empty((3, 9, 6, 24))
+    kept = winograd.convolve(x, weight, None, out, keep=True)
+    with_kept = winograd.backward(dy, x, weight, True, True, True, kept)
+    without = winograd.backward(dy, x, weight, True, True, True, None)
+    for a, b in zip(with_kept, without):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    ref, ref_grads = _run(x.transpose(0, 3, 1, 2), weight, np.zeros(24), dy.transpose(0, 3, 1, 2), wide=False)
+    np.testing.assert_allclose(out.transpose(0, 3, 1, 2), ref, rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(without[0].transpose(0, 3, 1, 2), ref_grads[0], rtol=1e-10, atol=1e-10)
+    np.testing.assert_allclose(without[1], ref_grads[1], rtol=1e-10, atol=1e-10)
 
 
 def test_winograd_gradients_against_finite_differences(rng):
