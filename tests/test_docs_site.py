@@ -185,11 +185,13 @@ def test_a_recorded_result_is_shown_as_recorded(tmp_path):
 
 def test_a_variant_shows_its_own_record_and_command(tmp_path):
     """``<!-- milestone 04-long -->``: milestone 04's --long recipe, from 04-long.json (not 04.json)."""
-    path = _result(tmp_path, milestone="04-long", verdict="PASS: 93.2% in 55 min", figures=[])
+    metrics = {"epochs": 20.9, "PyTorch, same recipe": {"minutes": 41.5, "threads": 2}}
+    path = _result(tmp_path, milestone="04-long", verdict="PASS: 93.2%", figures=[], metrics=metrics)
     path.rename(path.with_name("04-long.json"))
     page = site.render_milestones("<!-- milestone 04-long -->\n", tmp_path / "docs", ROOT)
     assert "python milestones/04_cnn_cifar10.py --long" in page and "Results of milestone 04 --long" in page
-    assert "PASS: 93.2% in 55 min" in page and site.PLACEHOLDER not in page
+    assert "PASS: 93.2%" in page and site.PLACEHOLDER not in page
+    assert "| PyTorch, same recipe: minutes | 41.5 |" in page and "| epochs | 20.9 |" in page
     bare = site.render_milestones("<!-- milestone 04-long -->\n", tmp_path / "nothing", ROOT)
     assert site.PLACEHOLDER in bare and "04-long.json" in bare
 

@@ -39,7 +39,7 @@ RESULT_KEYS: dict[str, type | tuple[type, ...]] = {
     "milestone": str,  # "01"
     "verdict": str,  # the script's final verdict line, as printed
     "passed": bool,
-    "metrics": dict,  # {"test_accuracy": 0.981, "epochs": 12, ...}: name → number or string
+    "metrics": dict,  # {"test_accuracy": 0.981, "epochs": 12, ...}: name → number, string or a group (dict)
     "wall_time_s": (int, float),
     "machine": str,  # e.g. "2-core x86_64, Python 3.11.7, NumPy 2.4.6"
     "date": str,  # ISO date of the run
@@ -136,8 +136,10 @@ def result_markdown(name: str, docs_dir: Path = DOCS) -> list[str]:
         "| measure | value |",
         "|---|---|",
     ]
-    for key, value in data["metrics"].items():
-        lines.append(f"| {table_cell(str(key))} | {table_cell(str(value))} |")
+    for key, value in data["metrics"].items():  # a group of metrics (a dict): one row each
+        for part, shown in value.items() if isinstance(value, dict) else [(None, value)]:
+            label = key if part is None else f"{key}: {part}"
+            lines.append(f"| {table_cell(str(label))} | {table_cell(str(shown))} |")
     lines += [
         f"| wall time | {data['wall_time_s']:.1f} s |",
         f"| machine | {table_cell(data['machine'])} |",
