@@ -75,7 +75,7 @@ import tt_nn as nn
 import tt_optim as optim
 from tt_optim import DataLoader
 from tt_tensor import threads
-from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
+from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fast_convolutions, fuse_batch_norm_relu
 from tt_vision import transforms as T
 from tt_vision.datasets import CIFAR10, DatasetNotFoundError, Digits
 
@@ -131,28 +131,32 @@ def fuse_checked(model: nn.Module, images) -> None:
     """Fuse each BatchNorm2d + ReLU (+ MaxPool2d) of ``model`` into one node, once ``images`` agree.
 
     The fused node (``tt_vision.fuse_batch_norm_relu``) makes fewer passes over
-    memory, but it no longer runs your BatchNorm2d, ReLU and max-pool kernels
-    (modules 04, 02 and 09): so one training step's output and gradients are computed
-    both
-    ways first and must agree, and the model is then put back as it was
-    (weights, running statistics, no gradients) before training starts.
+    memory, and the convolutions' fast paths (Winograd in an MPI rank, the first
+    layer's channels-first columns) skip your im2col and col2im; so training
+    runs none of your BatchNorm2d, ReLU, max-pool and convolution kernels
+    (modules 04, 02 and 09). One training step's output and gradients are therefore computed
+    both ways first — your kernels (``tt_vision.fast_convolutions(False)``, unfused) and the
+    fast ones — and must agree; the model is then put back as it was (weights,
+    running statistics, no gradients) before training starts.
     """
     saved = {name: value.clone() for name, value in model.state_dict().items()}
     results = []
-    for fuse in (False, True):
-        if fuse:
+    for fast in (False, True):
+        if fast:
             fuse_batch_norm_relu(model)
         model.zero_grad()
-        out = model(images)
-        out.sum().backward()
+        with fast_convolutions(fast):
+            out = model(images)
+            out.sum().backward()
         results.append([out.detach().numpy(), *(p.grad.numpy() for p in model.parameters())])
         model.load_state_dict(saved)
     model.zero_grad()
     for plain, fused in zip(*results):
         if not np.allclose(plain, fused, rtol=1e-3, atol=1e-4):
             raise RuntimeError(
-                "milestone 04: the fused BatchNorm2d + ReLU + MaxPool2d disagrees with your BatchNorm2d, "
-                "ReLU and MaxPool2d on one batch: check modules 02, 04 and 09 (their tests say where)"
+                "milestone 04: the fused BatchNorm2d + ReLU + MaxPool2d and the fast convolutions disagree "
+                "with your Conv2d, BatchNorm2d, ReLU and MaxPool2d on one batch: check modules 02, 04 and 09 "
+                "(their tests say where)"
             )
 
 

@@ -71,3 +71,42 @@ def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
     _, record = run_quick("04_cnn_cifar10.py", tmp_path, data=shared_data)
     assert record["metrics"]["data"] == "CIFAR-10"
     assert record["metrics"]["test accuracy"] > 0.2  # 5,000 images, one epoch
+
+
+def _milestone_04():
+    """milestones/04_cnn_cifar10.py as a module (its own imports, ``_record``, from its folder)."""
+    import importlib.util
+
+    folder = str(ROOT / "milestones")
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(
+            "milestone_04_checks", ROOT / "milestones" / "04_cnn_cifar10.py"
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(folder)
+    return module
+
+
+def test_the_fast_kernels_are_checked_against_the_learners_before_training(monkeypatch):
+    """fuse_checked: one batch through the learner's kernels and through the fast ones must agree."""
+    import tt_vision
+    from tt_vision import thin_conv
+
+    m04 = _milestone_04()
+    images = np.random.default_rng(0).standard_normal((16, 3, 32, 32)).astype(np.float32)
+    images = m04.tt.tensor(images)
+    model = m04.build_cnn(3, 32)
+    m04.fuse_checked(model, images)  # agree: fused, and training may start
+    assert any(isinstance(m, tt_vision.BatchNormReLUMaxPool2d) for m in model.modules())
+
+    assert thin_conv.applies(
+        ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), 3, 16, 32, 32
+    )  # the first layer's path
+    columns = thin_conv.columns
+    # a fast path gone wrong: pixels out of order (a scale or shift batch norm would undo)
+    monkeypatch.setattr(thin_conv, "columns", lambda *a: np.ascontiguousarray(columns(*a)[:, ::-1]))
+    with pytest.raises(RuntimeError, match="disagree with your Conv2d"):
+        m04.fuse_checked(m04.build_cnn(3, 32), images)

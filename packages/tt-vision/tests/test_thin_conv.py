@@ -129,3 +129,27 @@ def test_the_columns_forward_laid_out_serve_the_weight_gradient(rng, monkeypatch
             out.sum().backward()
             assert weight.grad is not None and out.grad_fn.kept is None
         assert len(calls) == len(threads.split(2))  # forward's only: backward reused them
+
+
+def test_fast_paths_off_within_the_block_only(rng, monkeypatch):
+    """``fast_convolutions(False)``: the chapter's im2col for every convolution, until the block ends."""
+    import tt_vision
+
+    monkeypatch.setattr(thin_conv, "MIN_PIXELS", 1)
+    ran = []
+    convolve = thin_conv.convolve
+    monkeypatch.setattr(thin_conv, "convolve", lambda *a, **k: ran.append(1) or convolve(*a, **k))
+    x, weight = (
+        autograd.tensor(rng.standard_normal((2, 3, 6, 6))),
+        autograd.tensor(rng.standard_normal((4, 3, 3, 3))),
+    )
+    with tt_vision.fast_convolutions(False):
+        plain = F.conv2d(x, weight, padding=1)
+        with tt_vision.fast_convolutions(True):
+            F.conv2d(x, weight, padding=1)
+        assert len(ran) == 1  # the inner block only
+        F.conv2d(x, weight, padding=1)
+    assert len(ran) == 1
+    fast = F.conv2d(x, weight, padding=1)
+    assert len(ran) == 2
+    np.testing.assert_allclose(fast.numpy(), plain.numpy(), rtol=1e-12, atol=1e-12)

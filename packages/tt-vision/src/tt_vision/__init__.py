@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 from . import datasets, functional, transforms
+from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, max_pool2d
 from .layers import (
@@ -54,6 +55,7 @@ __all__ = [
     "batch_norm",
     "conv2d",
     "datasets",
+    "fast_convolutions",
     "fuse_batch_norm_relu",
     "functional",
     "max_pool2d",

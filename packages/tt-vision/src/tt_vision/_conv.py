@@ -26,6 +26,9 @@ The API speaks NCHW; the kernels work channels-last (``_layout.py``).
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 import numpy as np
 from tt_autograd import Function
 
@@ -33,6 +36,32 @@ from . import thin_conv, winograd
 from ._im2col import Geometry, col2im, im2col
 from ._layout import from_nhwc, output_size, to_nhwc
 from ._tuning import flipped_geometry, flipped_weight, in_chunks
+
+#: Whether convolutions may leave the chapter's kernels (see :func:`fast_convolutions`).
+_fast = {"enabled": True}
+
+
+@contextlib.contextmanager
+def fast_convolutions(enabled: bool = True) -> Iterator[None]:
+    """Within the block, turn the convolutions' fast paths on or off (as ``torch.backends.mkldnn.flags``).
+
+    Off, every convolution runs the chapter's kernels — im2col, one GEMM, col2im
+    (``conv_forward`` / ``conv_backward``) — instead of Winograd (``winograd.py``)
+    or the channels-first first layer (``thin_conv.py``): a way to check the fast
+    paths against your own kernels, as milestone 04 does before it trains. Results
+    agree up to float rounding either way. Not thread-local: set it around whole steps.
+
+    Example::
+
+        with tt_vision.fast_convolutions(False):
+            reference = model(images)
+    """
+    saved = _fast["enabled"]
+    _fast["enabled"] = bool(enabled)
+    try:
+        yield
+    finally:
+        _fast["enabled"] = saved
 
 
 def weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -145,8 +174,9 @@ class Conv2dFunction(Function):
         out = np.empty((n, ho, wo, weight.shape[0]), dtype=np.result_type(x, weight))
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
-        ctx.winograd = winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide layers, one thread
-        ctx.thin = thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, columns channels-first
+        fast = _fast["enabled"]
+        ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide, one thread
+        ctx.thin = fast and thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, channels-first
         needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
         if ctx.winograd:
             ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
