@@ -12,7 +12,9 @@ PyTorch's weight layout, so the forward GEMM is ``colsᵀ · W`` with ``W`` the
 weight reshaped ``(C_out, C·kh·kw)`` and transposed (no copy).
 
 A first layer's input needs no gradient, so backward is the weight gradient
-alone: ``cols · dY``, one GEMM whose inner dimension is every output pixel.
+alone: ``cols · dY``, one GEMM per image (inner dimension ``Ho·Wo``), summed —
+on this machine faster than one GEMM over every output pixel, as for im2col's
+thin columns (``_conv.weight_grad``).
 The columns are small (``C·kh·kw`` = 27 rows), so forward keeps them for it
 instead of laying them out again.
 
@@ -83,7 +85,7 @@ def convolve(x, weight, bias, geometry: Geometry, out: np.ndarray, keep: bool = 
 
 
 def weight_grad(x, dy: np.ndarray, weight_shape: tuple, geometry: Geometry, kept: dict | None = None):
-    """PyTorch's (C_out, C, kh, kw) weight gradient: ``Σ cols · dY`` over the slices of the batch.
+    """PyTorch's (C_out, C, kh, kw) weight gradient: ``Σ cols · dY`` over the images of the batch.
 
     ``dy`` is (n, Ho, Wo, C_out), channels-last; ``kept`` :func:`convolve`'s columns (else laid out again).
     """
@@ -93,7 +95,9 @@ def weight_grad(x, dy: np.ndarray, weight_shape: tuple, geometry: Geometry, kept
         cols = kept.get((a, b)) if kept else None
         if cols is None:
             cols = columns(x[a:b], geometry)
-        return cols @ dy[a:b].reshape(-1, c_out)
+        k, images = cols.shape[0], b - a  # one GEMM per image, summed: faster than one over every pixel
+        per_image = cols.reshape(k, images, -1).transpose(1, 0, 2)  # (images, C·kh·kw, Ho·Wo)
+        return np.matmul(per_image, dy[a:b].reshape(images, -1, c_out)).sum(axis=0)
 
     grad = sum(in_slices(n, work))  # (C·kh·kw, C_out)
     return np.ascontiguousarray(grad.T).reshape(weight_shape)
