@@ -14,9 +14,9 @@ weight reshaped ``(C_out, C·kh·kw)`` and transposed (no copy).
 A first layer's input needs no gradient, so backward is the weight gradient
 alone: ``cols · dY``, one GEMM per image (inner dimension ``Ho·Wo``), summed —
 on this machine faster than one GEMM over every output pixel, as for im2col's
-thin columns (``_conv.weight_grad``).
-The columns are small (``C·kh·kw`` = 27 rows), so forward keeps them for it
-instead of laying them out again.
+thin columns (``_conv.weight_grad``). The columns are small (``C·kh·kw`` = 27
+rows for RGB and a 3×3 kernel), so forward keeps them for it instead of laying
+them out again.
 
 Used by ``Conv2dFunction`` when :func:`applies`; results equal im2col's up to
 float rounding (the same products, summed in another order).
