@@ -72,7 +72,7 @@ def batches(loader, torch):
         yield torch.from_numpy(x.numpy()), torch.from_numpy(y.numpy().astype(np.int64))
 
 
-def test_accuracy(model, test_set, torch, mirror: bool = False) -> float:
+def test_set_accuracy(model, test_set, torch, mirror: bool = False) -> float:
     """Accuracy over the whole test set; ``mirror``: mean logits of each image and its mirror image."""
     model.eval()
     correct = 0
@@ -142,7 +142,7 @@ def main() -> None:
                 for a, p in zip(average, trainable):
                     a.mul_(decay).add_(p, alpha=1 - decay)
             step += 1
-        accuracy = test_accuracy(model, test_set, torch)
+        accuracy = test_set_accuracy(model, test_set, torch)
         per_epoch.append((round((time.perf_counter() - start) / 60, 2), accuracy))
         print(f"epoch {epoch:2d}  test acc {accuracy:6.2%}  elapsed {per_epoch[-1][0]:4.1f} min", flush=True)
     with torch.no_grad():
@@ -157,7 +157,7 @@ def main() -> None:
             if i == 40:
                 break
             model(x)
-    final = test_accuracy(model, test_set, torch, mirror=True)
+    final = test_set_accuracy(model, test_set, torch, mirror=True)
     minutes = (time.perf_counter() - start) / 60
     print(f"averaged weights, each test image with its mirror: test accuracy {final:.2%}; "
           f"{minutes:.1f} min in all (data loading included)")  # fmt: skip
