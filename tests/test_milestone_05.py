@@ -1,4 +1,4 @@
-"""Milestone 05's smoke run (``--quick``): the script trains, saves, samples, records and passes.
+"""Milestone 05: its smoke run (``--quick``) trains, saves, samples, records and passes; its schedule.
 
 The full run (a character-level GPT to 1.60 nats/char on tiny-shakespeare
 within 15 minutes) is too long for a test; ``--quick`` runs the same code
@@ -8,6 +8,7 @@ subprocess exactly as a learner runs it, writing into a temporary folder.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -17,6 +18,32 @@ import numpy as np
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def milestone():
+    """``milestones/05_gpt_shakespeare.py`` as a module."""
+    sys.path.insert(0, str(ROOT / "milestones"))
+    try:
+        path = ROOT / "milestones" / "05_gpt_shakespeare.py"
+        spec = importlib.util.spec_from_file_location("gpt_milestone", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "milestones"))
+    return module
+
+
+def test_learning_rate_warms_up_decays_over_decay_time_then_holds_the_floor(milestone):
+    args = milestone.parse([])
+    assert (args.lr, args.min_lr_ratio, args.warmup, args.decay_time) == (2e-3, 0.1, 100, 400.0)
+    rate = milestone.learning_rate
+    assert rate(0, 0.0, args) == pytest.approx(2e-5) and rate(99, 0.01, args) == pytest.approx(2e-3)
+    assert rate(100, 0.0, args) == pytest.approx(2e-3)  # warm-up done: the peak
+    assert rate(500, 0.5, args) == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5))  # half-way down the cosine
+    assert rate(900, 0.25, args) == pytest.approx(2e-3 * (0.1 + 0.9 * (1 + np.cos(np.pi / 4)) / 2))
+    for done in (1.0, 1.5, 3.0):  # after the decay: the floor, however long the run goes on
+        assert rate(3000, done, args) == pytest.approx(2e-4)
 
 
 @pytest.mark.parametrize("variant", [[], ["--bpe"]], ids=["characters", "bpe"])
