@@ -36,14 +36,14 @@ def milestone():
 
 def test_learning_rate_warms_up_decays_over_decay_time_then_holds_the_floor(milestone):
     args = milestone.parse([])
-    assert (args.lr, args.min_lr_ratio, args.warmup, args.decay_time) == (2e-3, 0.1, 100, 400.0)
+    assert (args.lr, args.min_lr_ratio, args.warmup, args.decay_time) == (4e-3, 0.1, 100, 600.0)
     rate = milestone.learning_rate
-    assert rate(0, 0.0, args) == pytest.approx(2e-5) and rate(99, 0.01, args) == pytest.approx(2e-3)
-    assert rate(100, 0.0, args) == pytest.approx(2e-3)  # warm-up done: the peak
-    assert rate(500, 0.5, args) == pytest.approx(2e-3 * (0.1 + 0.9 * 0.5))  # half-way down the cosine
-    assert rate(900, 0.25, args) == pytest.approx(2e-3 * (0.1 + 0.9 * (1 + np.cos(np.pi / 4)) / 2))
+    assert rate(0, 0.0, args) == pytest.approx(4e-5) and rate(99, 0.01, args) == pytest.approx(4e-3)
+    assert rate(100, 0.0, args) == pytest.approx(4e-3)  # warm-up done: the peak
+    assert rate(500, 0.5, args) == pytest.approx(4e-3 * (0.1 + 0.9 * 0.5))  # half-way down the cosine
+    assert rate(900, 0.25, args) == pytest.approx(4e-3 * (0.1 + 0.9 * (1 + np.cos(np.pi / 4)) / 2))
     for done in (1.0, 1.5, 3.0):  # after the decay: the floor, however long the run goes on
-        assert rate(3000, done, args) == pytest.approx(2e-4)
+        assert rate(3000, done, args) == pytest.approx(4e-4)
 
 
 @pytest.mark.parametrize("variant", [[], ["--bpe"]], ids=["characters", "bpe"])
