@@ -60,13 +60,20 @@ def small_cnn(batch_norm: bool = False, fuse: bool = True, max_pool: bool = True
 
 
 def conv_flops(model: nn.Module, batch: int) -> float:
-    """Multiply-adds ×2 of every conv in one forward pass of a 32×32 batch."""
-    total, size = 0.0, 32
-    for layer in model:
-        if isinstance(layer, Conv2d):
-            total += 2 * batch * size * size * layer.out_channels * layer.in_channels * 9
-        if isinstance(layer, MaxPool2d):
-            size //= 2
+    """Multiply-adds ×2 of every conv in one forward pass of a batch of 3×32×32 images.
+
+    Each conv's output size is read off a one-image pass in eval mode (a fused node may
+    hold the pooling that halves the size, so the layer types alone do not tell).
+    """
+    total, x = 0.0, autograd.tensor(np.zeros((1, 3, 32, 32), np.float32))
+    was_training = model.training
+    model.eval()
+    with autograd.no_grad():
+        for layer in model:
+            x = layer(x)
+            if isinstance(layer, Conv2d):  # per output pixel, one multiply-add for every weight
+                total += 2 * batch * x.shape[2] * x.shape[3] * layer.weight.numel()
+    model.train(was_training)
     return total
 
 
@@ -112,6 +119,7 @@ CATEGORIES = {
     "Conv2dFunction": "conv",
     "BatchNormFunction": "batch norm",
     "BatchNormReLUFunction": "batch norm + relu (fused)",
+    "BatchNormReLUMaxPoolFunction": "bn + relu + pool (fused)",
     "MaxPool2dFunction": "pool",
     "AvgPool2dFunction": "pool",
     "AdaptiveAvgPool2dFunction": "pool",
