@@ -17,9 +17,11 @@ then cosine decay to 10% over the first 600 s of training (``--decay-time``),
 then 10% until the end — nanoGPT's schedule with ``lr_decay_iters`` shorter
 than the run. Both serve the time to 1.60: with lr 2e-3 and the cosine spread
 over the whole 15 minutes, the runs recorded in BENCHMARKS.md first met 1.60
-after 428–817 s; the remaining minutes at the floor rate lower it further. The run is budgeted in
-wall time: the schedule follows the training time spent, so the run ends on
-time on a slower or busier machine (with fewer steps).
+after 428–817 s, with this schedule after 427 s (one process) and 453 s (two
+ranks, a slower phase of the machine); the minutes at the floor rate then
+lower it further (1.52). The run is budgeted in wall time: the schedule
+follows the training time spent, so the run ends on time on a slower or
+busier machine (with fewer steps).
 
 ``--bpe`` trains a byte-level BPE tokenizer on the training text first and
 models tokens instead of characters; its loss is still reported in nats per

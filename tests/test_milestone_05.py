@@ -46,6 +46,17 @@ def test_learning_rate_warms_up_decays_over_decay_time_then_holds_the_floor(mile
         assert rate(3000, done, args) == pytest.approx(4e-4)
 
 
+def test_the_training_loop_decays_over_decay_time_not_over_the_budget(tmp_path):
+    """With ``--decay-time`` spent at once, every step after the warm-up trains at the floor rate."""
+    command = [sys.executable, "milestones/05_gpt_shakespeare.py", "--quick", "--no-plot", "--max-steps=40"]
+    command += ["--decay-time", "1e-6", "--out", str(tmp_path), "--save-dir", str(tmp_path)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode in (0, 1), f"exit {result.returncode}:\n{result.stdout}\n{result.stderr}"
+    progress = [line for line in result.stdout.splitlines() if line.startswith("step ")]
+    rates = [line.split("| lr ")[1].split()[0] for line in progress]
+    assert rates == ["4.00e-04"] * 2, result.stdout  # steps 20 and 40 (warm-up: 10 steps), lr 4e-3 · 0.1
+
+
 @pytest.mark.parametrize("variant", [[], ["--bpe"]], ids=["characters", "bpe"])
 def test_milestone_05_quick_run_learns_saves_and_passes(tmp_path, variant, check_export):
     command = [sys.executable, "milestones/05_gpt_shakespeare.py", "--quick", "--no-plot", *variant]
