@@ -200,9 +200,9 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
     step = 0
     reached_at = None
     while step < args.max_steps:
-        now = time.perf_counter()
-        progress = max(step / args.max_steps, (now - train_start) / budget)
-        decayed = max(step / args.max_steps, (now - train_start) / min(budget, args.decay_time))
+        spent, steps_done = time.perf_counter() - train_start, step / args.max_steps
+        progress = max(steps_done, spent / budget)
+        decayed = max(steps_done, spent / min(budget, args.decay_time))
         if parallel:  # rank 0's clock decides, for every rank
             progress, decayed = dist.from_rank_zero(progress, decayed)
         if progress >= 1.0:

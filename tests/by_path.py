@@ -19,3 +19,13 @@ def load_file(name: str, path: Path) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_milestone(name: str, filename: str) -> ModuleType:
+    """``milestones/<filename>`` as the module ``name``, its sibling imports (``_record``, …) found."""
+    folder = str(ROOT / "milestones")
+    sys.path.insert(0, folder)
+    try:
+        return load_file(name, ROOT / "milestones" / filename)
+    finally:
+        sys.path.remove(folder)

@@ -8,7 +8,6 @@ verdict and a record of its own (not milestone 04's weights or record).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from by_path import load_milestone
 
 import tinytorch as tt
 
@@ -31,14 +31,7 @@ def rng() -> np.random.Generator:
 @pytest.fixture(scope="module")
 def long():
     """``milestones/_cifar_long.py`` as a module."""
-    sys.path.insert(0, str(ROOT / "milestones"))
-    try:
-        spec = importlib.util.spec_from_file_location("cifar_long", ROOT / "milestones" / "_cifar_long.py")
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "milestones"))
-    return module
+    return load_milestone("cifar_long", "_cifar_long.py")
 
 
 def _patches(images: np.ndarray) -> np.ndarray:

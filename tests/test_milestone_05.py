@@ -8,7 +8,6 @@ subprocess exactly as a learner runs it, writing into a temporary folder.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from by_path import load_milestone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -23,15 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def milestone():
     """``milestones/05_gpt_shakespeare.py`` as a module."""
-    sys.path.insert(0, str(ROOT / "milestones"))
-    try:
-        path = ROOT / "milestones" / "05_gpt_shakespeare.py"
-        spec = importlib.util.spec_from_file_location("gpt_milestone", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "milestones"))
-    return module
+    return load_milestone("gpt_milestone", "05_gpt_shakespeare.py")
 
 
 def test_learning_rate_warms_up_decays_over_decay_time_then_holds_the_floor(milestone):

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from by_path import load_milestone
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -75,19 +76,7 @@ def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
 
 def _milestone_04():
     """milestones/04_cnn_cifar10.py as a module (its own imports, ``_record``, from its folder)."""
-    import importlib.util
-
-    folder = str(ROOT / "milestones")
-    sys.path.insert(0, folder)
-    try:
-        spec = importlib.util.spec_from_file_location(
-            "milestone_04_checks", ROOT / "milestones" / "04_cnn_cifar10.py"
-        )
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(folder)
-    return module
+    return load_milestone("milestone_04_checks", "04_cnn_cifar10.py")
 
 
 def test_the_fast_kernels_are_checked_against_the_learners_before_training(monkeypatch):
