@@ -11,8 +11,8 @@ per-round medians, so a change of load hits every side alike):
 * ``fused + pool``: each BatchNorm2d + ReLU + MaxPool2d(2) one node
   (``tt_vision.fuse_batch_norm_relu``'s default, what milestone 04 trains);
 * ``fused + pool + Winograd``: also the 3×3 layers of ≥ 16 channels by Winograd's
-  F(2×2, 3×3) (``tt_vision.winograd``), which the library runs only in
-  one-thread processes; with ``--threads`` it is forced on, to show why;
+  F(2×2, 3×3) (``tt_vision.winograd``), in a rank and in ``nn.DataParallel``'s
+  worker threads alike;
 * ``… + channels-first 1st layer``: also the first convolution (3 channels in)
   with its columns laid out channels-first (``tt_vision.thin_conv``): all of the
   library's choices, so this is a rank's actual step.
@@ -106,12 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.threads:
         os.environ["TINYTORCH_NUM_THREADS"] = "1"  # as tt_dist.setup(blas_threads=1) does in a rank
         threads.set_num_threads(1)
-    applies, min_pixels = winograd.applies, thin_conv.MIN_PIXELS
-
-    def forced(geometry, c_in: int, c_out: int) -> bool:  # Winograd's rule without its one-thread condition
-        same = geometry == ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
-        return applies(geometry, c_in, c_out) or (same and min(c_in, c_out) >= winograd.MIN_CHANNELS)
-
+    min_pixels = thin_conv.MIN_PIXELS
     rows = slice(None) if args.threads else slice(0, 64)
     sides = {}
     variants = (("plain", False, False), ("fused", True, False), ("fused + pool", True, True),
@@ -132,7 +127,6 @@ def main(argv: list[str] | None = None) -> int:
             for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
                 wide = "Winograd" in name or "1st layer" in name
                 winograd.MIN_CHANNELS = 16 if wide else 10**9
-                winograd.applies = forced if wide and args.threads else applies
                 thin_conv.MIN_PIXELS = min_pixels if "1st layer" in name else 10**12
                 sides[name]()
                 spent.clear()
@@ -146,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                     groups[name, group].append(spent[group] / args.steps)
     finally:
         restore()
-        winograd.MIN_CHANNELS, winograd.applies, thin_conv.MIN_PIXELS = 16, applies, min_pixels
+        winograd.MIN_CHANNELS, thin_conv.MIN_PIXELS = 16, min_pixels
     base = statistics.median(times["plain"])
     for name in sides:
         step = statistics.median(times[name])

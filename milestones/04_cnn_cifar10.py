@@ -131,7 +131,7 @@ def fuse_checked(model: nn.Module, images) -> None:
     """Fuse each BatchNorm2d + ReLU (+ MaxPool2d) of ``model`` into one node, once ``images`` agree.
 
     The fused node (``tt_vision.fuse_batch_norm_relu``) makes fewer passes over
-    memory, and the convolutions' fast paths (Winograd in an MPI rank, the first
+    memory, and the convolutions' fast paths (Winograd for the wide layers, the first
     layer's channels-first columns) skip your im2col and col2im; so training
     runs none of your BatchNorm2d, ReLU, max-pool and convolution kernels
     (modules 04, 02 and 09). One training step's output and gradients are therefore computed

@@ -10,12 +10,6 @@ from tt_vision import _tuning, winograd
 from tt_vision import functional as F
 
 
-@pytest.fixture(autouse=True)
-def one_compute_thread(monkeypatch):
-    """Winograd runs only in a one-thread process (an MPI rank): make this one look like it."""
-    monkeypatch.setattr(threads, "workers", lambda: 1)
-
-
 def _run(x, weight, bias, grad, *, wide: bool):
     """conv2d's output and (dx, dw, db), by Winograd (``wide``) or forced onto im2col."""
     saved = winograd.MIN_CHANNELS
@@ -116,8 +110,17 @@ def test_the_transformed_input_is_kept_only_for_a_weight_gradient(rng):
     assert x.grad.shape == x.shape and frozen.grad is None
 
 
-def test_a_process_with_worker_threads_keeps_im2col(monkeypatch):
-    geometry = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
-    assert winograd.applies(geometry, 32, 64)
-    monkeypatch.setattr(threads, "workers", lambda: 2)
-    assert not winograd.applies(geometry, 32, 64)
+def test_slices_on_worker_threads_give_the_same_result(rng, monkeypatch):
+    """A batch cut into slices (as over two worker threads), each in chunks: im2col's results."""
+    split = threads.split
+    monkeypatch.setattr(threads, "split", lambda n, parts=None: split(n, 2))
+    monkeypatch.setattr(_tuning, "CHUNK_BYTES", 1)  # and one image per chunk within each slice
+    n, c, h, w, c_out = 5, 16, 6, 8, 24
+    x, weight = rng.standard_normal((n, c, h, w)), rng.standard_normal((c_out, c, 3, 3))
+    bias, grad = rng.standard_normal(c_out), rng.standard_normal((n, c_out, h, w))
+    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out)
+    out, grads = _run(x, weight, bias, grad, wide=True)
+    ref, ref_grads = _run(x, weight, bias, grad, wide=False)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
+    for mine, theirs in zip(grads, ref_grads):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-10, atol=1e-10)

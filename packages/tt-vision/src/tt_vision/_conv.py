@@ -16,11 +16,11 @@ Those two functions are the chapter's algorithm, and they work on any run of
 images. :class:`Conv2dFunction` hands them the batch the fast way
 (``_tuning.py``): slices on worker threads, chunks of a few images whose
 ``cols`` stay in cache in reused buffers, and for stride 1 the input gradient
-as a convolution of ``dY`` with the flipped kernel; and in a one-thread
-process (an MPI rank) 3×3 'same' convolutions between layers of 16 or more
-channels go through Winograd's F(2×2, 3×3) instead (``winograd.py``: 2.25×
-fewer multiply-adds), and a first layer on RGB images lays its columns out
-channels-first (``thin_conv.py``: long copies where channels-last has runs of 9).
+as a convolution of ``dY`` with the flipped kernel; 3×3 'same' convolutions
+between layers of 16 or more channels go through Winograd's F(2×2, 3×3)
+instead (``winograd.py``: 2.25× fewer multiply-adds), and a first layer on
+RGB images lays its columns out channels-first (``thin_conv.py``: long copies
+where channels-last has runs of 9).
 The API speaks NCHW; the kernels work channels-last (``_layout.py``).
 """
 
@@ -175,7 +175,7 @@ class Conv2dFunction(Function):
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
         fast = _fast["enabled"]
-        ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide, one thread
+        ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide
         ctx.thin = fast and thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, channels-first
         needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
         if ctx.winograd:

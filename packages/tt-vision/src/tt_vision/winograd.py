@@ -20,7 +20,7 @@ multiply).
 
 The input gradient of such a convolution is again one (with the flipped
 kernel, channels swapped, padding 1), so backward uses it too; the weight
-gradient stays im2col's ``colsᵀ · dY``.
+gradient is 16 GEMMs of the transformed input and gradient (:func:`weight_grad`).
 
 Measured by ``benchmarks/cnn_rank_step.py`` on milestone 04's 32→64 layer at
 16×16 and 64→128 at 8×8, one thread, batch 64 (an MPI rank's half): forward and
@@ -31,7 +31,6 @@ processes (:func:`applies`).
 from __future__ import annotations
 
 import numpy as np
-from tt_tensor import threads
 
 from ._tuning import flipped_weight, in_chunks
 
@@ -45,16 +44,12 @@ G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0
 def applies(geometry, c_in: int, c_out: int) -> bool:
     """Whether a convolution of this geometry and these channel counts runs here.
 
-    Only in a process that computes on one thread (no worker pool: an MPI rank, or
-    ``TINYTORCH_NUM_THREADS=1``). With two worker threads in one process the
-    transforms' many small NumPy calls take turns on the interpreter lock, and
-    Winograd lost: ``benchmarks/cnn_rank_step.py --threads`` (milestone 04's step,
-    128 images in ``nn.DataParallel``) 137.8 against 129.0 ms, while one thread on
-    64 images gained 90.3 → 84.3 ms.
+    In any process: an MPI rank's one thread, or the slices of a batch on the worker
+    threads of one process (:func:`in_chunks` gives each slice its own scratch).
     """
     kernel, stride, padding, dilation, groups = geometry
     same = kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and padding == (1, 1, 1, 1)
-    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS and threads.workers() == 1
+    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS
 
 
 def weight_transform(weight: np.ndarray) -> np.ndarray:
