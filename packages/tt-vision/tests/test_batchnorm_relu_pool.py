@@ -15,11 +15,16 @@ def _three(c: int, momentum=0.1) -> nn.Sequential:
     return nn.Sequential(BatchNorm2d(c, momentum=momentum), nn.ReLU(), MaxPool2d(2))
 
 
-def _pair(c: int, rng, dtype=np.float64, training: bool = True, momentum=0.1):
-    """The three nodes and the fused layer with the same (random) parameters and running statistics."""
+def _pair(c: int, rng, dtype=np.float64, training: bool = True, momentum=0.1, positive: bool = False):
+    """The three nodes and the fused layer with the same (random) parameters and running statistics.
+
+    ``positive``: every weight > 0 (the fused kernel then pools first), else of either sign.
+    """
     plain = _three(c, momentum)
     for name in ("weight", "bias", "running_mean"):
         values = rng.standard_normal(c) * (0.2 if name == "running_mean" else 1.0)
+        if name == "weight" and positive:
+            values = np.abs(values) + 0.1
         getattr(plain[0], name).detach().numpy()[...] = values
     plain[0].running_var.numpy()[...] = rng.random(c) + 0.5
     fused = _three(c, momentum)
@@ -47,12 +52,13 @@ def _run(net, leaf, x, dy):
     return result
 
 
+@pytest.mark.parametrize("positive", [False, True])
 @pytest.mark.parametrize("training", [True, False])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("size", [(6, 5, 4, 6), (64, 32, 16, 16), (3, 7, 2, 2)])
-def test_equals_batch_norm_relu_max_pool_in_a_row(size, dtype, training, rng):
+def test_equals_batch_norm_relu_max_pool_in_a_row(size, dtype, training, positive, rng):
     n, c, h, w = size
-    plain, fused = _pair(c, rng, dtype, training)
+    plain, fused = _pair(c, rng, dtype, training, positive=positive)
     leaf, x = _channels_last(rng, n, c, h, w, dtype)
     dy = autograd.tensor(rng.standard_normal((n, c, h // 2, w // 2)).astype(dtype))
     expected = _run(plain, leaf, x, dy)
@@ -76,9 +82,15 @@ def test_gradients_match_finite_differences(training, leaf, check_grad, rng):
     check_grad(fn, leaf(2, 4, 6, 3, low=-2.0, high=2.0), leaf(3, low=0.5, high=1.5), leaf(3))
 
 
-def _window_gradient(window: list[list[float]]) -> np.ndarray:
-    """The input gradient of one 2×2 window (one channel, evaluation mode: batch norm is the identity)."""
-    layer = BatchNormReLUMaxPool2d(1, affine=False).double().eval()
+def _window_gradient(window: list[list[float]], weight: float | None = None, bias: float = 0.0) -> np.ndarray:
+    """The input gradient of one 2×2 window (one channel, evaluation mode: batch norm is the identity).
+
+    With ``weight``, the layer is affine: ``x·weight + bias`` before the ReLU.
+    """
+    layer = BatchNormReLUMaxPool2d(1, affine=weight is not None).double().eval()
+    if weight is not None:
+        layer.weight.detach().numpy()[...] = weight
+        layer.bias.detach().numpy()[...] = bias
     x = autograd.tensor(np.array(window, dtype=np.float64)[None, None], requires_grad=True)
     layer(x).sum().backward()
     return x.grad.numpy()[0, 0]
@@ -99,6 +111,36 @@ def test_the_gradient_goes_to_the_first_maximum_in_scan_order(window, chosen):
     expected = np.zeros((2, 2))
     expected[chosen] = 1 / np.sqrt(1 + 1e-5)  # evaluation-mode batch norm with its default eps
     np.testing.assert_allclose(_window_gradient(window), expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize(
+    "window, weight, bias, chosen",
+    [
+        ([[1.0, 3.0], [2.0, 0.0]], -1.0, 5.0, (1, 1)),  # a negative scale: the maximum is at x's minimum
+        ([[1.0, 3.0], [3.0, 4.0]], -1.0, 5.0, (0, 0)),
+        ([[1.0, 3.0], [2.0, 0.0]], 2.0, -1.0, (0, 1)),  # a positive one: at x's maximum
+    ],
+)
+def test_the_gradient_follows_the_sign_of_the_scale(window, weight, bias, chosen):
+    expected = np.zeros((2, 2))
+    expected[chosen] = weight / np.sqrt(1 + 1e-5)
+    np.testing.assert_allclose(_window_gradient(window, weight, bias), expected, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("positive", [True, False])
+def test_positive_scales_pool_first_and_others_normalize_first(positive, rng, monkeypatch):
+    """Which forward kernel runs: pooling first only where every channel's scale is > 0."""
+    from tt_vision import batch_norm_relu_pool as kernels
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the other kernel ran")
+
+    monkeypatch.setattr(kernels, "pooled_forward" if positive else "pool_then_normalize", refuse)
+    plain, fused = _pair(4, rng, positive=positive)
+    fused[0].weight.detach().numpy()[0] = 1.0 if positive else -1.0
+    leaf, x = _channels_last(rng, 3, 4, 4, 6, np.float64)
+    fused(x).sum().backward()
+    assert leaf.grad.shape == (3, 4, 6, 4)
 
 
 def test_a_window_clipped_to_zero_by_the_relu_passes_no_gradient():

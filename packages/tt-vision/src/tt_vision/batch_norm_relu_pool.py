@@ -13,12 +13,17 @@ training, counted in passes over the full-size input ``x``::
               per chunk: dq sent to each window's maximum, dx = g·scale + x·k + shift'
 
 three passes forward and two backward, where the three nodes take about
-fifteen. The backward sums shrink to quarter size because the gradient
-reaching batch norm's output is zero everywhere but at each window's chosen
-element, where it is ``dy`` times the ReLU's mask there, ``[out > 0]`` (the
-chosen ``y`` *is* the output). So forward keeps, besides ``x``: ``x`` at each
-window's maximum (a quarter of ``x``), and three 1-byte masks — whether the
-lower row won in each column of a window (half size), whether the right
+fifteen. When every channel's scale (``weight / √(var + eps)``) is positive — as
+after any ordinary training start, weights beginning at 1 — forward pools ``x``
+itself first and normalizes only the quarter that survives
+(:func:`pool_then_normalize`): ``max(x·scale + shift, 0)`` rises with ``x``, so
+the window's maximum is in the same place and the pooled value the same. The
+backward sums shrink to quarter size because the gradient reaching batch
+norm's output is zero everywhere but at each window's chosen element, where
+it is ``dy`` times the ReLU's mask there, ``[out > 0]`` (the chosen ``y`` *is*
+the output). So forward keeps, besides ``x``: ``x`` at each window's maximum
+(a quarter of ``x``), and three 1-byte masks — whether the lower row won in
+each column of a window (half size), whether the right
 column won, and ``out > 0`` (quarter size each).
 
 Each window is pooled rows first — its two rows are whole image rows apart,
@@ -91,6 +96,45 @@ def pooled_forward(x, tiles, zeros, out, scratch, masks=None, x_max=None) -> Non
     np.maximum(left, right_max, out=out)
     if masks is None:
         return
+    window_masks(upper, below, left, right_max, out, masks, scratch)
+    lower, right, _ = masks
+    x_column = scratch.get("x column", (k, h // 2, w, c), x.dtype)  # x at each column's maximum
+    _select(*_row_pair(x), lower, x_column, scratch)
+    _select(*_column_pair(x_column), right, x_max, scratch)
+
+
+def pool_then_normalize(x, tiles, zeros, out, scratch, masks=None, x_max=None) -> None:
+    """:func:`pooled_forward` when every channel's scale is > 0: pool ``x`` first, then the rest on a quarter.
+
+    With ``scale > 0``, ``max(x·scale + shift, 0)`` never falls as ``x`` rises, so each
+    window's output is ``max(max(x)·scale + shift, 0)`` — exactly, float rounding being
+    monotone too — and its maximum sits where ``x``'s does. So the masks compare ``x``
+    itself, ``x`` at the maximum is the pooled ``x``, and batch norm and the ReLU run on a
+    quarter of the values: no full-size ``y``, nothing selected. (Where two *different*
+    values of ``x`` in a window round to the same ``y``, the three nodes' first-in-scan-order
+    rule may route the gradient to the smaller one; this path routes it to the larger.)
+    """
+    upper, below = _row_pair(x)
+    column_max = scratch.get("column max", (x.shape[0], x.shape[1] // 2, *x.shape[2:]), x.dtype)
+    np.maximum(upper, below, out=column_max)
+    left, right_max = _column_pair(column_max)
+    pooled = scratch.get("pooled", out.shape, x.dtype) if x_max is None else x_max
+    np.maximum(left, right_max, out=pooled)
+    rows, scale_rows, shift_rows = _rows(pooled, *tiles)
+    out_rows = out.reshape(rows.shape)
+    np.multiply(rows, scale_rows, out=out_rows)
+    out_rows += shift_rows
+    np.maximum(out_rows, zeros[: out_rows.size].reshape(out_rows.shape), out=out_rows)
+    if masks is not None:
+        window_masks(upper, below, left, right_max, out, masks, scratch)
+
+
+def window_masks(upper, below, left, right_max, out, masks, scratch) -> None:
+    """``masks = (lower, right, positive)`` of each window, from its rows and its column maxima.
+
+    ``upper``, ``below``: the two rows of every window (k, H/2, W, C); ``left``,
+    ``right_max``: the maxima of its two columns (k, H/2, W/2, C); ``out`` the pooled output.
+    """
     lower, right, positive = masks
     np.greater(below, upper, out=lower)
     np.greater(right_max, left, out=right)
@@ -104,9 +148,6 @@ def pooled_forward(x, tiles, zeros, out, scratch, masks=None, x_max=None) -> Non
     tie &= first_in_right
     right |= tie
     np.greater(out, 0, out=positive)
-    x_column = scratch.get("x column", (k, h // 2, w, c), x.dtype)  # x at each column's maximum
-    _select(*_row_pair(x), lower, x_column, scratch)
-    _select(*_column_pair(x_column), right, x_max, scratch)
 
 
 def _row_pair(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -168,9 +209,11 @@ class BatchNormReLUMaxPoolFunction(Function):
         first, last = chunks(n, per_image)[0]
         zeros = np.zeros(xh[first:last].size, xh.dtype)
 
+        kernel = pool_then_normalize if bool((scale > 0).all()) else pooled_forward
+
         def chunk(a: int, b: int, scratch) -> None:
             masks = (lower[a:b], right[a:b], positive[a:b]) if recording else None
-            pooled_forward(xh[a:b], tiles, zeros, out[a:b], scratch, masks, x_max[a:b] if recording else None)
+            kernel(xh[a:b], tiles, zeros, out[a:b], scratch, masks, x_max[a:b] if recording else None)
 
         in_chunks(n, per_image, chunk)
         if recording:
