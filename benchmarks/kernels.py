@@ -116,6 +116,12 @@ def kernels() -> list[Kernel]:
     add("softmax (attention rows)", sm_shape, "tt_nn.functional.activations", "SoftmaxFunction",
         lambda rng: ((rng.standard_normal(sm_shape, dtype=np.float32),), {"dim": 3}, [True]),
         2 * n, 3 * n)  # fmt: skip
+    qkv_shape = (32, 128, 3 * 128)
+    n, scores = int(np.prod(qkv_shape)), 32 * 4 * 128 * 128
+    add("causal attention (packed, 4 heads)", qkv_shape, "tt_text.sdpa", "PackedSelfAttentionFunction",
+        lambda rng: ((rng.standard_normal(qkv_shape, dtype=np.float32),),
+                     {"n_head": 4, "is_causal": True, "dropout_p": 0.0, "rng": None}, [True]),
+        n + n // 3 + scores, n // 3 + n + scores + n)  # fmt: skip  (qkv, out, probs; grad, qkv, probs, d_qkv)
     logits = (32 * 128, 65)
     n = int(np.prod(logits))
     add("log_softmax (GPT logits)", logits, "tt_nn.functional.activations", "LogSoftmaxFunction",
@@ -144,6 +150,13 @@ def kernels() -> list[Kernel]:
         add(f"ReLU {c}", shape, "tt_autograd.functions.unary", "ReLUFunction",
             lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw),), {}, [True]),
             2 * n, 3 * n)  # fmt: skip
+        add(f"BatchNorm2d+ReLU+max-pool fused {c}", shape, "tt_vision.batch_norm_relu_pool",
+            "BatchNormReLUMaxPoolFunction",
+            lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw), np.ones(c, np.float32),
+                                      np.zeros(c, np.float32), np.zeros(c, np.float32),
+                                      np.ones(c, np.float32)),
+                                     {"training": True, "momentum": 0.1, "eps": 1e-5}, [True, True, True]),
+            n + n // 4, n // 4 + n + n)  # fmt: skip  (x, out; dy, x, dx)
         add(f"max-pool 2x2 {c}", shape, "tt_vision._pool", "MaxPool2dFunction",
             lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw),),
                                      {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),
@@ -223,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
                 fwd, bwd = time_kernel(getattr(sides[side][kernel.module], kernel.name), kernel, repeats)
                 times.setdefault((side, "forward", i), []).append(fwd)
                 times.setdefault((side, "backward", i), []).append(bwd)
-    head = f"{'kernel':28s} {'shape':18s} {'pass':8s} {'MB':>6s} {'ms':>7s} {'GB/s':>6s} {'of bw':>6s}"
+    head = f"{'kernel':36s} {'shape':18s} {'pass':8s} {'MB':>6s} {'ms':>7s} {'GB/s':>6s} {'of bw':>6s}"
     if args.against:
         head += f" {args.against + ' ms':>12s} {'ratio':>6s}"
     print(head)
@@ -231,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         for direction, nbytes in (("forward", kernel.forward_bytes), ("backward", kernel.backward_bytes)):
             t = statistics.median(times[("this tree", direction, i)])
             shape = "x".join(map(str, kernel.shape))
-            line = (f"{kernel.label:28s} {shape:18s} {direction:8s} {nbytes / 1e6:6.1f} {t * 1e3:7.2f} "
+            line = (f"{kernel.label:36s} {shape:18s} {direction:8s} {nbytes / 1e6:6.1f} {t * 1e3:7.2f} "
                     f"{nbytes / t / 1e9:6.1f} {nbytes / t / bw:6.0%}")  # fmt: skip
             if args.against and (args.against, direction, i) in times:
                 before = statistics.median(times[(args.against, direction, i)])

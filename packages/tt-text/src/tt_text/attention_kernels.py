@@ -30,6 +30,7 @@ such rows give output 0 and gradient 0 instead of NaN.
 
 from __future__ import annotations
 
+import weakref
 from functools import lru_cache
 
 import numpy as np
@@ -134,8 +135,86 @@ def attention_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(
     # END SOLUTION
 
 
-# Tuning, not part of the chapter: attention's GEMMs are many small batched products, which a
-# second BLAS thread does not speed up and a busy machine can stall; both passes run on one
-# thread (``tt_tensor.threads``), whatever the process-wide count.
-attention_forward = one_blas_thread()(attention_forward)
-attention_backward = one_blas_thread()(attention_backward)
+# --- Tuning, not part of the chapter ---------------------------------------------------------------
+#
+# Causal attention in blocks of query rows. Row i of a causal score matrix uses keys 0 … i only,
+# so the rows of block [s, e) need keys [0, e) alone: with two blocks the GEMMs, the softmax and
+# the backward pass cover 3/4 of the L × L scores, with four 5/8 (what the mask discards is never
+# computed). Forward still returns the whole (…, L, L) ``probs``, zeros above the diagonal, so
+# every caller sees the chapter's result; it remembers which arrays it computed this way, and
+# backward splits only those (the parts it skips are exact zeros). Both passes run on one BLAS
+# thread (``tt_tensor.threads``): attention's GEMMs are many small batched products, which a
+# second thread does not speed up and a busy machine can stall.
+
+#: Query rows per block of causal attention; a sequence of at most this many is one block.
+CAUSAL_BLOCK_ROWS = 32
+
+_blocked: dict[int, weakref.ref] = {}  # id(probs) → probs, for the probs forward computed in blocks
+
+
+def _row_blocks(q, k, v, bias, dropout_p) -> list[tuple[int, int]] | None:
+    """The query-row blocks ``[(s, e), …]`` of a plain causal self-attention, else None (one block).
+
+    Plain: the cached causal bias of a square L × L attention, one dtype, no broadcast
+    leading axes, no dropout.
+    """
+    length = q.shape[-2]
+    if dropout_p > 0.0 or bias is None or length <= CAUSAL_BLOCK_ROWS or q.ndim < 3:
+        return None
+    if not (k.shape[-2] == v.shape[-2] == length and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]):
+        return None
+    if not (q.dtype == k.dtype == v.dtype == bias.dtype) or bias is not _causal(q):
+        return None
+    return [(s, min(length, s + CAUSAL_BLOCK_ROWS)) for s in range(0, length, CAUSAL_BLOCK_ROWS)]
+
+
+def _forward_in_blocks(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
+    """:func:`attention_forward`, causal attention computed block by block (same arguments and results)."""
+    blocks = _row_blocks(q, k, v, bias, dropout_p)
+    if blocks is None:
+        return _chapter_forward(q, k, v, bias, scale, dropout_p, rng, out)
+    length = q.shape[-2]
+    if out is None:
+        out = np.empty(q.shape[:-1] + v.shape[-1:], q.dtype)
+    probs = np.zeros(q.shape[:-1] + (length,), q.dtype)
+    for s, e in blocks:
+        _, part, _ = _chapter_forward(q[..., s:e, :], k[..., :e, :], v[..., :e, :], bias[s:e, :e], scale,
+                                      out=out[..., s:e, :])  # fmt: skip
+        probs[..., s:e, :e] = part
+    key = id(probs)
+    _blocked[key] = weakref.ref(probs, lambda _: _blocked.pop(key, None))
+    return out, probs, None
+
+
+def _backward_in_blocks(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(None, None, None)):
+    """:func:`attention_backward`, block by block for the probs :func:`_forward_in_blocks` made so."""
+    known = _blocked.get(id(probs))
+    blocks = None
+    if known is not None and known() is probs and not needs[3]:
+        blocks = _row_blocks(q, k, v, _causal(q), 0.0)
+    if blocks is None:
+        return _chapter_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out)
+    need_q, need_k, need_v, _ = needs
+    dq, dk, dv = (np.empty(q.shape, q.dtype) if target is None and need else target
+                  for target, need in zip(grad_out, (need_q, need_k, need_v)))  # fmt: skip
+    for i, (s, e) in enumerate(reversed(blocks)):  # the last block covers every key: it writes dk, dv
+        parts = (dq[..., s:e, :] if need_q else None, dk if i == 0 else None, dv if i == 0 else None)
+        _, dk_part, dv_part, _ = _chapter_backward(
+            grad[..., s:e, :], q[..., s:e, :], k[..., :e, :], v[..., :e, :], out[..., s:e, :],
+            probs[..., s:e, :e], None, scale, needs, grad_out=parts,
+        )  # fmt: skip
+        if i > 0 and need_k:
+            dk[..., :e, :] += dk_part
+        if i > 0 and need_v:
+            dv[..., :e, :] += dv_part
+    return dq, dk, dv, None
+
+
+def _causal(q: np.ndarray) -> np.ndarray:
+    """The cached causal bias for ``q``'s length and dtype."""
+    return causal_bias(q.shape[-2], q.shape[-2], q.dtype.str)
+
+
+_chapter_forward, _chapter_backward = attention_forward, attention_backward
+attention_forward = one_blas_thread()(_forward_in_blocks)
+attention_backward = one_blas_thread()(_backward_in_blocks)

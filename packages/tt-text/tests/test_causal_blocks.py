@@ -1,0 +1,119 @@
+"""Causal attention in blocks of query rows (``attention_kernels``' tuning): the chapter's results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+import tt_text.attention_kernels as kernels
+from tt_text.sdpa import packed_self_attention
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(7)
+
+
+def _qkv(rng, batch, heads, length, dim, dtype):
+    """q, k, v as the strided (B, H, T, D) views of one packed projection, and an output gradient."""
+    packed = rng.standard_normal((batch, length, 3, heads, dim)).astype(dtype)
+    q, k, v = (packed[:, :, i].transpose(0, 2, 1, 3) for i in range(3))
+    return q, k, v, rng.standard_normal((batch, heads, length, dim)).astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("length", [33, 64, 100])
+def test_forward_in_blocks_equals_the_chapter(length, dtype, rng):
+    q, k, v, _ = _qkv(rng, 2, 3, length, 8, dtype)
+    bias = kernels.causal_bias(length, length, np.dtype(dtype).str)
+    out, probs, keep = kernels.attention_forward(q, k, v, bias, 0.35)
+    ref_out, ref_probs, _ = kernels._chapter_forward(q, k, v, bias, 0.35)
+    assert id(probs) in kernels._blocked and keep is None
+    tolerance = 1e-13 if dtype == np.float64 else 1e-6  # sums over fewer (masked) terms: rounding only
+    np.testing.assert_allclose(out, ref_out, rtol=tolerance, atol=tolerance)
+    np.testing.assert_allclose(probs, ref_probs, rtol=tolerance, atol=tolerance)
+    assert not np.triu(probs, 1).any()  # zeros above the diagonal, as the chapter's softmax gives
+
+
+NEEDS = [(True, True, True), (False, True, False), (True, False, False), (False, False, True)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("needs", NEEDS)
+@pytest.mark.parametrize("targets", [False, True])
+def test_backward_in_blocks_equals_the_chapter(needs, targets, dtype, rng):
+    length = 100
+    q, k, v, grad = _qkv(rng, 2, 3, length, 8, dtype)
+    bias = kernels.causal_bias(length, length, np.dtype(dtype).str)
+    out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.35)
+    grad_out = tuple(np.full(q.shape, np.nan, dtype) if targets and need else None for need in needs)
+    got = kernels.attention_backward(grad, q, k, v, out, probs, None, 0.35, (*needs, False), grad_out)
+    expected = kernels._chapter_backward(grad, q, k, v, out, probs, None, 0.35, (*needs, False))
+    tolerance = 1e-12 if dtype == np.float64 else 2e-5
+    for name, need, mine, theirs, target in zip("qkv", needs, got, expected, grad_out):
+        if not need:
+            assert mine is None, name
+            continue
+        if target is not None:
+            assert mine is target, name  # written into the caller's array
+        atol = tolerance * np.abs(theirs).max()
+        np.testing.assert_allclose(mine, theirs, rtol=tolerance, atol=atol, err_msg=name)
+
+
+def test_only_plain_causal_self_attention_goes_in_blocks(rng):
+    length = 40
+    q, k, v, _ = _qkv(rng, 1, 2, length, 4, np.float64)
+    causal = kernels.causal_bias(length, length, "<f8")
+    generator = np.random.default_rng(0)
+    for args, kwargs in (
+        ((q, k, v, causal.copy(), 0.5), {}),  # the same values, but not the cached causal bias
+        ((q, k, v, None, 0.5), {}),
+        ((q, k, v, causal, 0.5), {"dropout_p": 0.1, "rng": generator}),
+        ((q[..., :20, :], k[..., :20, :], v[..., :20, :], kernels.causal_bias(20, 20, "<f8"), 0.5), {}),
+        ((q.astype(np.float32), k, v, causal, 0.5), {}),  # mixed dtypes
+    ):
+        _, probs, _ = kernels.attention_forward(*args, **kwargs)
+        assert id(probs) not in kernels._blocked
+
+
+def test_backward_splits_only_the_probs_forward_computed_in_blocks(rng, monkeypatch):
+    length = 70
+    q, k, v, grad = _qkv(rng, 1, 2, length, 4, np.float64)
+    bias = kernels.causal_bias(length, length, "<f8")
+    out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
+    calls = []
+    chapter = kernels._chapter_backward
+    def counted(*args, **kwargs):
+        calls.append(args[5].shape)  # probs
+        return chapter(*args, **kwargs)
+
+    monkeypatch.setattr(kernels, "_chapter_backward", counted)
+    kernels.attention_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
+    assert sorted(shape[-2:] for shape in calls) == [(6, 70), (32, 32), (32, 64)]
+    calls.clear()
+    kernels.attention_backward(grad, q, k, v, out, probs.copy(), None, 0.5, (True, True, True, False))
+    assert [shape[-2:] for shape in calls] == [(70, 70)]
+
+
+def test_gradients_in_blocks_match_finite_differences(monkeypatch, rng):
+    monkeypatch.setattr(kernels, "CAUSAL_BLOCK_ROWS", 2)  # 5 positions: blocks of 2, 2 and 1 rows
+    qkv = autograd.tensor(rng.standard_normal((2, 5, 12)), requires_grad=True)
+    q, k, v, _ = _qkv(rng, 1, 1, 5, 2, np.float64)
+    _, probs, _ = kernels.attention_forward(q, k, v, kernels.causal_bias(5, 5, "<f8"), 1.0)
+    assert id(probs) in kernels._blocked  # the blocks of 2 rows do apply to 5 positions
+    assert autograd.gradcheck(lambda x: packed_self_attention(x, n_head=2, is_causal=True), [qkv])
+
+
+def test_packed_attention_trains_the_same_in_blocks_as_in_one(monkeypatch, rng):
+    qkv = rng.standard_normal((2, 90, 3 * 16)).astype(np.float32)
+    weights = rng.standard_normal((2, 90, 16)).astype(np.float32)
+    results = []
+    for rows in (32, 10**6):  # three blocks; one block
+        monkeypatch.setattr(kernels, "CAUSAL_BLOCK_ROWS", rows)
+        x = autograd.tensor(qkv, requires_grad=True)
+        out = packed_self_attention(x, n_head=4, is_causal=True)
+        (out * autograd.tensor(weights)).sum().backward()
+        results.append((out.detach().numpy(), x.grad.numpy()))
+    (out_blocks, grad_blocks), (out_one, grad_one) = results
+    np.testing.assert_allclose(out_blocks, out_one, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(grad_blocks, grad_one, rtol=1e-5, atol=1e-5 * np.abs(grad_one).max())
