@@ -24,8 +24,9 @@ gradient is 16 GEMMs of the transformed input and gradient (:func:`weight_grad`)
 
 Measured by ``benchmarks/cnn_rank_step.py`` on milestone 04's 32→64 layer at
 16×16 and 64→128 at 8×8, one thread, batch 64 (an MPI rank's half): forward and
-backward of the two layers 55.7 → 47.2 ms per step; used only in one-thread
-processes (:func:`applies`).
+backward of the two layers 55.7 → 47.2 ms per step. Used wherever it applies
+(:func:`applies`): in an MPI rank and on ``nn.DataParallel``'s worker threads alike
+(``cnn_rank_step.py --threads``; docs/modules/09-convolutions.md has the figures).
 """
 
 from __future__ import annotations
