@@ -118,6 +118,7 @@ def kernels() -> list[Kernel]:
         2 * n, 3 * n)  # fmt: skip
     qkv_shape = (32, 128, 3 * 128)
     n, scores = int(np.prod(qkv_shape)), 32 * 4 * 128 * 128
+    # (its kernels live in tt_text.attention_kernels: ``--against`` swaps only sdpa.py, so no ratio here)
     add("causal attention (packed, 4 heads)", qkv_shape, "tt_text.sdpa", "PackedSelfAttentionFunction",
         lambda rng: ((rng.standard_normal(qkv_shape, dtype=np.float32),),
                      {"n_head": 4, "is_causal": True, "dropout_p": 0.0, "rng": None}, [True]),

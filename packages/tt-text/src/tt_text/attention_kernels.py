@@ -141,15 +141,17 @@ def attention_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(
 # so the rows of block [s, e) need keys [0, e) alone: with two blocks the GEMMs, the softmax and
 # the backward pass cover 3/4 of the L × L scores, with four 5/8 (what the mask discards is never
 # computed). Forward still returns the whole (…, L, L) ``probs``, zeros above the diagonal, so
-# every caller sees the chapter's result; it remembers which arrays it computed this way, and
-# backward splits only those (the parts it skips are exact zeros). Both passes run on one BLAS
+# every caller sees the chapter's result (each block's probabilities are copied into it: one
+# write of the kept 5/8); it remembers which arrays it computed this way and in which blocks,
+# and backward splits only those (the parts it skips are exact zeros). Both passes run on one BLAS
 # thread (``tt_tensor.threads``): attention's GEMMs are many small batched products, which a
 # second thread does not speed up and a busy machine can stall.
 
 #: Query rows per block of causal attention; a sequence of at most this many is one block.
 CAUSAL_BLOCK_ROWS = 32
 
-_blocked: dict[int, weakref.ref] = {}  # id(probs) → probs, for the probs forward computed in blocks
+#: id(probs) → (a weak reference to probs, its row blocks), for the probs forward computed in blocks.
+_blocked: dict[int, tuple[weakref.ref, list[tuple[int, int]]]] = {}
 
 
 def _row_blocks(q, k, v, bias, dropout_p) -> list[tuple[int, int]] | None:
@@ -163,7 +165,9 @@ def _row_blocks(q, k, v, bias, dropout_p) -> list[tuple[int, int]] | None:
         return None
     if not (k.shape[-2] == v.shape[-2] == length and q.shape[:-2] == k.shape[:-2] == v.shape[:-2]):
         return None
-    if not (q.dtype == k.dtype == v.dtype == bias.dtype) or bias is not _causal(q):
+    if not q.dtype == k.dtype == v.dtype == bias.dtype:
+        return None
+    if bias is not causal_bias(length, length, q.dtype.str):
         return None
     return [(s, min(length, s + CAUSAL_BLOCK_ROWS)) for s in range(0, length, CAUSAL_BLOCK_ROWS)]
 
@@ -182,17 +186,14 @@ def _forward_in_blocks(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
                                       out=out[..., s:e, :])  # fmt: skip
         probs[..., s:e, :e] = part
     key = id(probs)
-    _blocked[key] = weakref.ref(probs, lambda _: _blocked.pop(key, None))
+    _blocked[key] = (weakref.ref(probs, lambda _: _blocked.pop(key, None)), blocks)
     return out, probs, None
 
 
 def _backward_in_blocks(grad, q, k, v, out, probs, keep, scale, needs, grad_out=(None, None, None)):
     """:func:`attention_backward`, block by block for the probs :func:`_forward_in_blocks` made so."""
-    known = _blocked.get(id(probs))
-    blocks = None
-    if known is not None and known() is probs and not needs[3]:
-        blocks = _row_blocks(q, k, v, _causal(q), 0.0)
-    if blocks is None:
+    known, blocks = _blocked.get(id(probs), (None, None))
+    if known is None or known() is not probs or needs[3]:
         return _chapter_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out)
     need_q, need_k, need_v, _ = needs
     dq, dk, dv = (np.empty(q.shape, q.dtype) if target is None and need else target
@@ -208,11 +209,6 @@ def _backward_in_blocks(grad, q, k, v, out, probs, keep, scale, needs, grad_out=
         if i > 0 and need_v:
             dv[..., :e, :] += dv_part
     return dq, dk, dv, None
-
-
-def _causal(q: np.ndarray) -> np.ndarray:
-    """The cached causal bias for ``q``'s length and dtype."""
-    return causal_bias(q.shape[-2], q.shape[-2], q.dtype.str)
 
 
 _chapter_forward, _chapter_backward = attention_forward, attention_backward
