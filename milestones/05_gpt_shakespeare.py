@@ -333,7 +333,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
             if getattr(args, name) == parser.get_default(name):  # explicit options still win
                 setattr(args, name, value)
     args.target = QUICK_TARGET if args.quick else TARGET
-    if args.out is None:
+    if args.out is None or args.record:  # output_folder refuses --record beside --out
         folder = _record.output_folder(args)
         args.out = folder / "05-bpe" if args.bpe else folder
     return args

@@ -38,6 +38,13 @@ def test_learning_rate_warms_up_decays_over_decay_time_then_holds_the_floor(mile
         assert rate(3000, done, args) == pytest.approx(4e-4)
 
 
+def test_record_refuses_a_second_destination(milestone):
+    """``--record`` writes the docs' record; beside ``--out`` it must refuse, not quietly write elsewhere."""
+    with pytest.raises(SystemExit, match="leave out --out"):
+        milestone.parse(["--record", "--out", "/tmp/elsewhere"])
+    assert milestone.parse(["--out", "/tmp/elsewhere"]).out == Path("/tmp/elsewhere")
+
+
 def test_the_training_loop_decays_over_decay_time_not_over_the_budget(tmp_path):
     """With ``--decay-time`` spent at once, every step after the warm-up trains at the floor rate."""
     command = [sys.executable, "milestones/05_gpt_shakespeare.py", "--quick", "--no-plot", "--max-steps=40"]
