@@ -16,7 +16,9 @@
 
 ``--torch`` also times the small CNN in PyTorch (opt-in; ``nox -s bench-torch``
 installs it) and prints the ratio tinytorch/torch measured in the same run; and
-the milestone-04 net in ``nn.DataParallel`` against PyTorch's (NCHW, 2 threads).
+the milestone-04 net in ``nn.DataParallel`` against PyTorch's (NCHW, 2 threads); and
+that net's batch norm, ReLU and max-pool (forward + backward per step, from the
+profile) against PyTorch's kernels for them, timed by PyTorch's own profiler.
 """
 
 from __future__ import annotations
@@ -200,6 +202,30 @@ def torch_small_cnn_step(batch_norm: bool = False) -> Callable[[], None]:
     return step
 
 
+#: PyTorch's kernels for milestone 04's batch norm, ReLU and 2×2 max-pool, forward and backward
+#: (the names its profiler gives them; each one's time includes what it calls).
+TORCH_BN_RELU_POOL = (
+    "aten::native_batch_norm",
+    "aten::native_batch_norm_backward",
+    "aten::relu",
+    "aten::threshold_backward",
+    "aten::max_pool2d_with_indices",
+    "aten::max_pool2d_with_indices_backward",
+)
+
+
+def torch_layer_times(step: Callable[[], None], steps: int) -> dict[str, float]:
+    """Seconds per step in each of PyTorch's kernels of :data:`TORCH_BN_RELU_POOL` (its own profiler)."""
+    from torch.profiler import ProfilerActivity, profile  # opt-in yardstick only
+
+    step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    totals = {event.key: event.cpu_time_total / 1e6 for event in prof.key_averages()}
+    return {name: totals.get(name, 0.0) / steps for name in TORCH_BN_RELU_POOL}
+
+
 def paired(
     a: Callable[[], object], b: Callable[[], object], repeats: int, rounds: int
 ) -> tuple[float, float]:
@@ -264,6 +290,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nwhere the milestone-04 step goes ({total * 1e3:.1f} ms per step while profiled):")
     for kind, seconds in sorted(shares.items(), key=lambda item: -item[1]):
         print(f"  {kind:28s} {seconds * 1e3:7.1f} ms  {seconds / total:6.1%}")
+    if args.torch:
+        layers = torch_layer_times(torch_bn, max(3, repeats))
+        ours = shares.get("bn + relu + pool (fused)", 0.0)
+        print(
+            f"  batch norm + ReLU + max-pool, forward + backward: {ours * 1e3:.1f} ms (fused, as profiled) "
+            f"against PyTorch's {sum(layers.values()) * 1e3:.1f} ms (its profiler, 2 threads: "
+            + ", ".join(f"{name.removeprefix('aten::')} {t * 1e3:.1f}" for name, t in layers.items())
+            + f"); ratio {ours / sum(layers.values()):.2f}x  (issue #19: no slower than PyTorch's)"
+        )
     flops = 3 * conv_flops(milestone, BATCH) - 2 * BATCH * 32 * 32 * 32 * 3 * 9  # no input grad for layer 1
     achieved = flops / shares["conv"] / 1e9
     blas = max(peak, peak_after)
