@@ -51,7 +51,7 @@ Measured on PyTorch with the same recipe (``../shared/PERF-NOTES.md``): 76.4%
 after 3 epochs, 83.8% after 10. BENCHMARKS.md records what this script
 measured.
 
-Run: ``python milestones/04_cnn_cifar10.py`` (about 10 minutes on 2 cores), or
+Run: ``python milestones/04_cnn_cifar10.py`` (about 8 minutes on 2 cores), or
 ``--quick`` for a smoke run on a slice of the data (one epoch; the embedded
 8×8 digits when CIFAR-10 is nowhere to be found).
 
