@@ -32,6 +32,7 @@ mirror), so the record shows accuracy against wall time.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,21 @@ class WeightAverage:
         """Put the averaged weights into the model, for good (they are what is scored and saved)."""
         for p, average in zip(self.parameters, self.average):
             p.detach().numpy()[...] = average
+
+    @contextmanager
+    def swapped_in(self):
+        """The averaged weights in the model for the ``with`` block, the live ones back after it.
+
+        Written in place, so every view of a weight (``nn.DataParallel``'s replicas) sees the swap;
+        costs two copies of the weights (114k floats in the default recipe: microseconds).
+        """
+        live = [p.detach().numpy().copy() for p in self.parameters]
+        self.apply()
+        try:
+            yield
+        finally:
+            for p, weights in zip(self.parameters, live):
+                p.detach().numpy()[...] = weights
 
 
 def recalibrate(model: nn.Module, loader, batches: int) -> None:

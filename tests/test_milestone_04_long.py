@@ -76,6 +76,22 @@ def test_weight_average_follows_the_weights(long):
     np.testing.assert_allclose(layer.weight.detach().numpy(), before + 2.0, rtol=1e-6)
 
 
+def test_weight_average_swapped_in_for_a_block_then_the_live_weights_back(long):
+    layer = tt.nn.Linear(3, 2)
+    live = layer.weight.detach().numpy().copy()
+    average = long.WeightAverage(layer, decay=0.0)
+    layer.weight.detach().numpy()[...] += 5.0
+    average.update(0.5)  # the average: live + 2.5
+    moved = layer.weight.detach().numpy().copy()
+    view = layer.weight.detach().numpy()  # a view taken before the swap sees it (written in place)
+    with average.swapped_in():
+        np.testing.assert_allclose(view, live + 2.5, rtol=1e-6)
+    np.testing.assert_array_equal(view, moved)
+    with pytest.raises(ZeroDivisionError), average.swapped_in():
+        1 / 0
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), moved)  # back, even after an error
+
+
 def test_recalibration_gives_the_plain_mean_and_variance(long, rng):
     from tt_vision import BatchNorm2d
 

@@ -74,6 +74,48 @@ def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
     assert record["metrics"]["test accuracy"] > 0.2  # 5,000 images, one epoch
 
 
+def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch):
+    """Each test pass sees the weights' moving average, training the live weights; the average is kept."""
+    m04 = _milestone_04()
+    log = []
+
+    class Spy(m04._cifar_long.WeightAverage):
+        def update(self, decay=None):
+            log.append(("update", decay))
+            super().update(decay)
+
+        def swapped_in(self):
+            log.append("swap")
+            return super().swapped_in()
+
+        def apply(self):
+            log.append("apply")
+            super().apply()
+
+    scored = []
+
+    def evaluate(model, data, sharded=False):
+        scored.append([p.detach().numpy().copy() for p in model.parameters()])
+        return 0.5
+
+    monkeypatch.setattr(m04._cifar_long, "WeightAverage", Spy)
+    monkeypatch.setattr(m04, "evaluate", evaluate)
+    args = m04.argparse.Namespace(
+        quick=True, seed=0, root=None, epochs=None, budget=480.0, no_data_parallel=True
+    )
+    monkeypatch.setenv("TINYTORCH_DATA", "/nonexistent")
+    result = m04.train(args, m04.time.perf_counter())
+    updates = [entry[1] for entry in log if isinstance(entry, tuple)]
+    assert updates[:3] == [1 / 11, 2 / 12, 3 / 13] and len(updates) == 12  # one per step, the window growing
+    assert log.count("swap") == 1 and log[-1] == "apply"  # the one epoch's test pass; kept at the end
+    averaged, live = scored  # the epoch's pass (averaged weights), then the live weights' for the record
+    final = [p.detach().numpy() for p in result["model"].parameters()]
+    for a, kept in zip(averaged, final):
+        np.testing.assert_array_equal(a, kept)  # what was scored is what is saved
+    assert any(not np.array_equal(a, b) for a, b in zip(averaged, live))
+    assert result["history"]["test"] == [0.5] and result["live"] == 0.5
+
+
 def _milestone_04():
     """milestones/04_cnn_cifar10.py as a module (its own imports, ``_record``, from its folder)."""
     return load_milestone("milestone_04_checks", "04_cnn_cifar10.py")
