@@ -18,9 +18,13 @@ then its four columns. Results equal im2col's up to float rounding (a few
 float32 epsilons of the largest output: the transforms add before they
 multiply).
 
-The input gradient of such a convolution is again one (with the flipped
-kernel, channels swapped, padding 1), so backward uses it too; the weight
-gradient is 16 GEMMs of the transformed input and gradient (:func:`weight_grad`).
+Backward runs in the transformed domain too. The output's gradient, tile by
+tile, becomes ``Z = A dY Aᵀ`` (:func:`gradient_transform`); the weight
+gradient is 16 GEMMs of the transformed input and ``Z`` (:func:`weight_grad`),
+and the input gradient 16 GEMMs ``Z · Uᵀ`` taken back through the input
+transform, the overlapping tiles added (:func:`input_adjoint`) — one transform
+of ``dY`` serving both, where convolving ``dY`` with the flipped kernel
+would transform it a second time, on the wider side (``C_out`` channels).
 
 Measured by ``benchmarks/cnn_rank_step.py`` on milestone 04's 32→64 layer at
 16×16 and 64→128 at 8×8, one thread, batch 64 (an MPI rank's half): forward and
@@ -33,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._tuning import flipped_weight, in_chunks
+from ._tuning import in_chunks
 
 #: Channels below which im2col stays: the 16 products would have too small an inner dimension.
 MIN_CHANNELS = 16
@@ -192,21 +196,57 @@ def gradient_transform(dy: np.ndarray, th: int, tw: int, out: np.ndarray, scratc
     return out
 
 
-def weight_grad(x: np.ndarray, dy: np.ndarray, scratch, v=None) -> np.ndarray:
+def _adjoint_taps(t0, t1, t2, t3, even: np.ndarray, odd: np.ndarray) -> None:
+    """Bᵀ's adjoint along one axis (axis 2 of each tap): ``t0…t3`` into the even and odd image lines.
+
+    A tile's four taps ``(a, b, c, d) = (t0, t1 − t2 + t3, t1 + t2 − t0, −t3)`` fall on padded
+    lines 2q … 2q + 3; its c and d on the next tile's a and b. Image line 2q (padded 2q + 1)
+    is therefore ``b[q] + d[q − 1]``, image line 2q + 1 is ``c[q] + a[q + 1]``; the padding's
+    lines are dropped.
+    """
+    np.subtract(t1, t2, out=even)
+    even += t3
+    even[:, :, 1:] -= t3[:, :, :-1]
+    np.add(t1, t2, out=odd)
+    odd -= t0
+    odd[:, :, :-1] += t0[:, :, 1:]
+
+
+def input_adjoint(dv: np.ndarray, dx: np.ndarray, scratch) -> np.ndarray:
+    """The input gradient ``dx`` (n, H, W, C) from the transformed tiles' gradient (4, 4, n, th, tw, C).
+
+    The adjoint of :func:`transformed_input`: ``B dV Bᵀ`` per tile, the 4×4 tiles'
+    overlaps (2 lines each way) added up. Along the tiles' rows, then their columns;
+    ``scratch`` holds the rows' result (4, n, 2·th, tw, C). Cost: 12 passes, the first six
+    over ``dv``'s size, the rest over half of it.
+    """
+    _, _, n, th, tw, c = dv.shape
+    h, w = dx.shape[1:3]
+    rows = scratch.get("adjoint rows", (4, n, th, 2, tw, c), dv.dtype)
+    _adjoint_taps(dv[0], dv[1], dv[2], dv[3], rows[:, :, :, 0], rows[:, :, :, 1])
+    rows = rows.reshape(4, n, 2 * th, tw, c)[:, :, :h]
+    if w % 2 == 0:  # straight into dx's even and odd columns
+        columns = dx.reshape(n, h, tw, 2, c)
+        _adjoint_taps(rows[0], rows[1], rows[2], rows[3], columns[:, :, :, 0], columns[:, :, :, 1])
+    else:  # the last tile is cut: its odd column falls outside
+        full = scratch.get("adjoint columns", (n, h, tw, 2, c), dv.dtype)
+        _adjoint_taps(rows[0], rows[1], rows[2], rows[3], full[:, :, :, 0], full[:, :, :, 1])
+        dx[...] = full.reshape(n, h, 2 * tw, c)[:, :, :w]
+    return dx
+
+
+def weight_grad(x: np.ndarray, z: np.ndarray, scratch, v=None) -> np.ndarray:
     """``Σ Vᵀ Z`` over the tiles of a run of images: the transformed weight gradient, (16, C, C_out).
 
-    ``x`` (n, H, W, C) is the forward's input, ``dy`` (n, H, W, C_out) the output's
-    gradient. Since ``U = G g Gᵀ`` and ``Y = Aᵀ (U ⊙ V) A`` per tile, the gradient of
-    ``U`` at each of the 16 positions is ``Vᵀ Z`` with ``Z = A dY Aᵀ``: one GEMM
-    per position whose inner dimension is the number of tiles. :func:`weight_from_transform`
-    brings the sum back to ``(C_out, C, 3, 3)``.
+    ``x`` (n, H, W, C) is the forward's input, ``z`` :func:`gradient_transform`'s
+    ``A dY Aᵀ`` (4, 4, n, th, tw, C_out). Since ``U = G g Gᵀ`` and ``Y = Aᵀ (U ⊙ V) A`` per tile,
+    the gradient of ``U`` at each of the 16 positions is ``Vᵀ Z``: one GEMM per position whose
+    inner dimension is the number of tiles. :func:`weight_from_transform` brings the sum back
+    to ``(C_out, C, 3, 3)``.
     """
-    n, h, w, c = x.shape
-    c_out = dy.shape[3]
-    th, tw = (h + 1) // 2, (w + 1) // 2
+    c, c_out = x.shape[3], z.shape[-1]
     if v is None:  # not kept by the forward pass: transform the input again
         v = transformed_input(x, scratch)
-    z = gradient_transform(dy, th, tw, scratch.get("z", (4, 4, n, th, tw, c_out), dy.dtype), scratch)
     return np.matmul(v.reshape(16, -1, c).transpose(0, 2, 1), z.reshape(16, -1, c_out))
 
 
@@ -240,20 +280,28 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out: np
 def backward(dy, x, weight, need_x: bool, need_w: bool, need_b: bool, kept=None):
     """``(dX, dW, db)`` (each or None) of a convolution :func:`applies` accepts; ``dy``, ``x`` channels-last.
 
-    dX is the convolution of ``dy`` with the flipped kernel (channels swapped,
-    padding 1, so :func:`conv3x3` again), dW comes from :func:`weight_grad`, on
+    Per chunk, ``Z = A dY Aᵀ`` once (:func:`gradient_transform`); dX is ``Z · Uᵀ`` taken back
+    through the input transform (:func:`input_adjoint`), dW comes from :func:`weight_grad`, on
     :func:`convolve`'s ``kept`` transformed input if given.
     """
     n, h, w, c = x.shape
     c_out = dy.shape[3]
+    th, tw = (h + 1) // 2, (w + 1) // 2
     dx = np.empty(x.shape, dtype=dy.dtype) if need_x else None
-    u_flipped = weight_transform(flipped_weight(weight, groups=1))
+    u_transposed = weight_transform(weight).transpose(0, 2, 1) if need_x else None  # (16, C_out, C)
 
     def chunk(a: int, b: int, scratch):
+        z = None
+        if need_x or need_w:
+            z = gradient_transform(
+                dy[a:b], th, tw, scratch.get("z", (4, 4, b - a, th, tw, c_out), dy.dtype), scratch
+            )
         if need_x:
-            conv3x3(dy[a:b], u_flipped, None, dx[a:b], scratch)
+            dv = scratch.get("dv", (16, (b - a) * th * tw, c), dy.dtype)
+            np.matmul(z.reshape(16, -1, c_out), u_transposed, out=dv)
+            input_adjoint(dv.reshape(4, 4, b - a, th, tw, c), dx[a:b], scratch)
         v = None if kept is None else kept[:, :, a:b]
-        du = weight_grad(x[a:b], dy[a:b], scratch, v) if need_w else None
+        du = weight_grad(x[a:b], z, scratch, v) if need_w else None
         db = np.einsum("nhwc->c", dy[a:b]) if need_b else None
         return du, db
 
