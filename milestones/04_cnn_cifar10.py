@@ -36,7 +36,8 @@ Every choice below is made for accuracy per second of a 2-core CPU:
   10 minutes. Eight minutes rather than nine and a half: the test accuracy
   passes 80% only once the rate has fallen (about four fifths of the way
   through the cycle), so the shorter cycle gets there sooner — 6.1–6.4
-  minutes for seeds 1–3 against 7.0–7.5 over 9.5 minutes (BENCHMARKS.md) —
+  minutes for seeds 1–3 against 7.0–7.5 over 9.5 minutes (BENCHMARKS.md; the live weights
+  scored, before the moving average below) —
   and ends at much the same accuracy. ``--epochs N`` uses a cycle of
   exactly N epochs instead.
 * **Regularisation**: label smoothing 0.1, random crop (pad 4, reflect) and

@@ -28,7 +28,7 @@ would transform it a second time, on the wider side (``C_out`` channels).
 
 Measured by ``benchmarks/cnn_rank_step.py`` on milestone 04's 32→64 layer at
 16×16 and 64→128 at 8×8, one thread, batch 64 (an MPI rank's half): forward and
-backward of the two layers 55.7 → 47.2 ms per step. Used wherever it applies
+backward of the two layers 52.2 → 35.4 ms per step (2026-12-04). Used wherever it applies
 (:func:`applies`): in an MPI rank and on ``nn.DataParallel``'s worker threads alike
 (``cnn_rank_step.py --threads``; docs/modules/09-convolutions.md has the figures).
 """
