@@ -74,7 +74,7 @@ def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
     assert record["metrics"]["test accuracy"] > 0.2  # 5,000 images, one epoch
 
 
-def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch):
+def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch, tmp_path):
     """Each test pass sees the weights' moving average, training the live weights; the average is kept."""
     m04 = _milestone_04()
     log = []
@@ -103,7 +103,8 @@ def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch):
     args = m04.argparse.Namespace(
         quick=True, seed=0, root=None, epochs=None, budget=480.0, no_data_parallel=True
     )
-    monkeypatch.setenv("TINYTORCH_DATA", "/nonexistent")
+    monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path / "no-data"))  # the embedded digits: 12 steps
+    monkeypatch.setenv("HOME", str(tmp_path))  # and no cached CIFAR-10 either
     result = m04.train(args, m04.time.perf_counter())
     updates = [entry[1] for entry in log if isinstance(entry, tuple)]
     assert updates[:3] == [1 / 11, 2 / 12, 3 / 13] and len(updates) == 12  # one per step, the window growing
