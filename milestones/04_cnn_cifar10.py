@@ -319,7 +319,7 @@ def train(args, start: float, ranks: int = 1) -> dict:
             lr, momentum = one_cycle(fraction, max_lr)
             loss, logits = training_step(net, optimizer, loss_fn, x, y, lr, momentum)
             step += 1
-            average.update(min(EMA_DECAY, step / (step + 10)))  # a short window while steps are few
+            average.step()  # decay min(0.99, t/(t + 10)): a short window while steps are few
             samples += len(y) * ranks  # every rank's batch has the same size (the sampler pads)
             total_loss += loss * len(y)
             correct += int((logits.argmax(axis=1) == y.numpy()).sum())

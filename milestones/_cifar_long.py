@@ -95,6 +95,7 @@ class WeightAverage:
         self.parameters = [p for p in model.parameters() if p.requires_grad]
         self.average = [p.detach().numpy().copy() for p in self.parameters]
         self.decay = decay
+        self.steps = 0  # calls of step() since the start or the last restart()
 
     def update(self, decay: float | None = None) -> None:
         """Move the average towards the live weights: ``average = d·average + (1 − d)·weights``."""
@@ -102,6 +103,20 @@ class WeightAverage:
         for average, p in zip(self.average, self.parameters):
             average *= d
             average += (1 - d) * p.detach().numpy()
+
+    def step(self) -> None:
+        """A training step's update: decay ``min(decay, t/(t + 10))`` at the t-th call since the start.
+
+        The window grows from one step towards ``1/(1 − decay)``, so the first average
+        follows the weights instead of lingering at the initial ones.
+        """
+        self.steps += 1
+        self.update(min(self.decay, self.steps / (self.steps + 10)))
+
+    def restart(self) -> None:
+        """The average set to the live weights, the window back to its start."""
+        self.steps = 0
+        self.update(0.0)
 
     def apply(self) -> None:
         """Put the averaged weights into the model, for good (they are what is scored and saved)."""
@@ -196,7 +211,7 @@ def train(args, start: float, ranks: int, default) -> dict:
     train_start = time.perf_counter()
     deadline = start + args.budget - RESERVE
     history: dict[str, list] = {"loss": [], "train": [], "test": [], "time": [], "epochs": [], "checks": []}
-    step, epoch, samples, fraction, averaged = 0, 0, 0, 0.0, 0
+    step, epoch, samples, fraction = 0, 0, 0, 0.0
     while fraction < 1:
         epoch += 1
         total_loss, correct, seen = 0.0, 0, 0
@@ -213,8 +228,10 @@ def train(args, start: float, ranks: int, default) -> dict:
             lr, momentum = default.one_cycle(fraction, max_lr)
             loss, logits = default.training_step(net, optimizer, loss_fn, x, y, lr, momentum)
             # follow the weights through the warm-up, then average over a window growing to 1/(1 − decay)
-            averaged = averaged + 1 if fraction >= 0.25 else 0
-            average.update(min(EMA_DECAY, averaged / (averaged + 10)))
+            if fraction < 0.25:
+                average.restart()
+            else:
+                average.step()
             step += 1
             samples += len(y) * ranks
             total_loss += loss * len(y)

@@ -76,6 +76,28 @@ def test_weight_average_follows_the_weights(long):
     np.testing.assert_allclose(layer.weight.detach().numpy(), before + 2.0, rtol=1e-6)
 
 
+def test_weight_average_steps_with_a_growing_window_and_restarts(long):
+    layer = tt.nn.Linear(3, 2)
+    average = long.WeightAverage(layer, decay=0.5)
+    start = layer.weight.detach().numpy().copy()
+    layer.weight.detach().numpy()[...] += 11.0
+    average.step()  # decay min(0.5, 1/11): 10/11 of the way to the live weights
+    np.testing.assert_allclose(average.average[0], start + 10.0, rtol=1e-6)
+    average.step()  # decay min(0.5, 2/12) = 1/6
+    np.testing.assert_allclose(average.average[0], start + 10.0 + 5 / 6, rtol=1e-6)
+    layer.weight.detach().numpy()[...] = 3.0
+    average.restart()  # the live weights, and the window from its start again
+    np.testing.assert_allclose(average.average[0], 3.0)
+    assert average.steps == 0
+    decays = []
+    update = average.update
+    average.update = lambda d=None: (decays.append(d), update(d))
+    for _ in range(20):
+        average.step()
+    assert decays == [min(0.5, t / (t + 10)) for t in range(1, 21)]  # capped from the 10th step on
+    assert decays[9:] == [0.5] * 11
+
+
 def test_weight_average_swapped_in_for_a_block_then_the_live_weights_back(long):
     layer = tt.nn.Linear(3, 2)
     live = layer.weight.detach().numpy().copy()
