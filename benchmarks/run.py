@@ -14,7 +14,8 @@ Benchmarks so far (issue #2):
 
 Then, each from its own script: the GPT step (``text.py``), the CNN steps (``vision.py``), a
 rank's CNN step with its fusion and Winograd on and off (``cnn_rank_step.py``), the
-element-wise kernels against the memory bandwidth (``kernels.py``),
+element-wise kernels against the memory bandwidth (``kernels.py``), causal attention's
+kernels (``attention.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
 ranks (``dist.py``), the memory runtime (``memory.py``) and, without ``--quick``, every Part IV
 script (:data:`PART_FOUR`).
@@ -208,6 +209,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     kernels.main(["--quick"] if args.quick else [])
+    import attention  # benchmarks/attention.py: causal attention, the chapter's kernels vs the tuned ones
+
+    print()
+    attention.main(["--quick"] if args.quick else [])
     import vision_data  # benchmarks/vision_data.py: CIFAR-10 loading and an epoch of augmentation (issue #4)
 
     print()

@@ -117,3 +117,20 @@ def test_packed_attention_trains_the_same_in_blocks_as_in_one(monkeypatch, rng):
     (out_blocks, grad_blocks), (out_one, grad_one) = results
     np.testing.assert_allclose(out_blocks, out_one, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(grad_blocks, grad_one, rtol=1e-5, atol=1e-5 * np.abs(grad_one).max())
+
+
+@pytest.mark.parametrize("chunk_items", [1, 2])
+def test_chunks_of_the_batch_give_the_chapter_results(chunk_items, monkeypatch, rng):
+    length = 70
+    q, k, v, grad = _qkv(rng, 5, 2, length, 4, np.float64)  # 5 sequences: chunks of 1, or 2, 2 and 1
+    bias = kernels.causal_bias(length, length, "<f8")
+    monkeypatch.setattr(kernels, "CHUNK_BYTES", chunk_items * 2 * length * length * 8)
+    assert len(kernels._chunks(5, 2 * length * length * 8)) == (5 if chunk_items == 1 else 3)
+    out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
+    ref_out, ref_probs, _ = kernels._chapter_forward(q, k, v, bias, 0.5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(probs, ref_probs, rtol=1e-12, atol=1e-13)
+    got = kernels.attention_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
+    expected = kernels._chapter_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
+    for name, mine, theirs in zip("qkv", got, expected):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12, err_msg=name)
