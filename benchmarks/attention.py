@@ -63,8 +63,8 @@ def kernel_times(batch: int, repeats: int) -> dict[str, tuple[float, float]]:
     scale, needs = 1.0 / np.sqrt(HEAD_SIZE), (True, True, True, False)
     sides = {
         "chapter's kernels, whole T x T": (
-            one_blas_thread()(kernels._chapter_forward),
-            one_blas_thread()(kernels._chapter_backward),
+            one_blas_thread()(kernels.chapter_forward),
+            one_blas_thread()(kernels.chapter_backward),
         ),
         "tuned: causal blocks, transposes": (kernels.attention_forward, kernels.attention_backward),
     }

@@ -27,7 +27,7 @@ def test_forward_in_blocks_equals_the_chapter(length, dtype, rng):
     q, k, v, _ = _qkv(rng, 2, 3, length, 8, dtype)
     bias = kernels.causal_bias(length, length, np.dtype(dtype).str)
     out, probs, keep = kernels.attention_forward(q, k, v, bias, 0.35)
-    ref_out, ref_probs, _ = kernels._chapter_forward(q, k, v, bias, 0.35)
+    ref_out, ref_probs, _ = kernels.chapter_forward(q, k, v, bias, 0.35)
     assert id(probs) in kernels._blocked and keep is None
     tolerance = 1e-13 if dtype == np.float64 else 1e-6  # sums over fewer (masked) terms: rounding only
     np.testing.assert_allclose(out, ref_out, rtol=tolerance, atol=tolerance)
@@ -48,7 +48,7 @@ def test_backward_in_blocks_equals_the_chapter(needs, targets, dtype, rng):
     out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.35)
     grad_out = tuple(np.full(q.shape, np.nan, dtype) if targets and need else None for need in needs)
     got = kernels.attention_backward(grad, q, k, v, out, probs, None, 0.35, (*needs, False), grad_out)
-    expected = kernels._chapter_backward(grad, q, k, v, out, probs, None, 0.35, (*needs, False))
+    expected = kernels.chapter_backward(grad, q, k, v, out, probs, None, 0.35, (*needs, False))
     tolerance = 1e-12 if dtype == np.float64 else 2e-5
     for name, need, mine, theirs, target in zip("qkv", needs, got, expected, grad_out):
         if not need:
@@ -82,12 +82,12 @@ def test_backward_splits_only_the_probs_forward_computed_in_blocks(rng, monkeypa
     bias = kernels.causal_bias(length, length, "<f8")
     out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
     calls = []
-    chapter = kernels._chapter_backward
+    chapter = kernels.chapter_backward
     def counted(*args, **kwargs):
         calls.append(args[5].shape)  # probs
         return chapter(*args, **kwargs)
 
-    monkeypatch.setattr(kernels, "_chapter_backward", counted)
+    monkeypatch.setattr(kernels, "chapter_backward", counted)
     kernels.attention_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
     assert sorted(shape[-2:] for shape in calls) == [(6, 70), (32, 32), (32, 64)]
     calls.clear()
@@ -127,10 +127,10 @@ def test_chunks_of_the_batch_give_the_chapter_results(chunk_items, monkeypatch, 
     monkeypatch.setattr(kernels, "CHUNK_BYTES", chunk_items * 2 * length * length * 8)
     assert len(kernels._chunks(5, 2 * length * length * 8)) == (5 if chunk_items == 1 else 3)
     out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
-    ref_out, ref_probs, _ = kernels._chapter_forward(q, k, v, bias, 0.5)
+    ref_out, ref_probs, _ = kernels.chapter_forward(q, k, v, bias, 0.5)
     np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(probs, ref_probs, rtol=1e-12, atol=1e-13)
     got = kernels.attention_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
-    expected = kernels._chapter_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
+    expected = kernels.chapter_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
     for name, mine, theirs in zip("qkv", got, expected):
         np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12, err_msg=name)

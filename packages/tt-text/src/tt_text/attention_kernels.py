@@ -201,7 +201,7 @@ def _forward_in_blocks(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     """:func:`attention_forward`, causal attention computed block by block (same arguments and results)."""
     blocks = _row_blocks(q, k, v, bias, dropout_p)
     if blocks is None:
-        return _chapter_forward(q, k, v, bias, scale, dropout_p, rng, out)
+        return chapter_forward(q, k, v, bias, scale, dropout_p, rng, out)
     length = q.shape[-2]
     if out is None:
         out = np.empty(q.shape[:-1] + v.shape[-1:], q.dtype)
@@ -209,7 +209,7 @@ def _forward_in_blocks(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
     for c in _chunks(len(q), probs[0].nbytes):
         keys = _transposed_copy(k[c])  # the chapter's q kᵀ becomes a plain product
         for s, e in blocks:
-            _, part, _ = _chapter_forward(q[c, ..., s:e, :], keys[..., :e, :], v[c, ..., :e, :],
+            _, part, _ = chapter_forward(q[c, ..., s:e, :], keys[..., :e, :], v[c, ..., :e, :],
                                           bias[s:e, :e], scale, out=out[c, ..., s:e, :])  # fmt: skip
             probs[c, ..., s:e, :e] = part
             probs[c, ..., s:e, e:] = 0
@@ -222,7 +222,7 @@ def _backward_in_blocks(grad, q, k, v, out, probs, keep, scale, needs, grad_out=
     """:func:`attention_backward`, block by block for the probs :func:`_forward_in_blocks` made so."""
     known, blocks = _blocked.get(id(probs), (None, None))
     if known is None or known() is not probs or needs[3]:
-        return _chapter_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out)
+        return chapter_backward(grad, q, k, v, out, probs, keep, scale, needs, grad_out)
     need_q, need_k, need_v, _ = needs
     dq, dk, dv = (np.empty(q.shape, q.dtype) if need and target is None else target if need else None
                   for target, need in zip(grad_out, (need_q, need_k, need_v)))  # fmt: skip
@@ -238,7 +238,7 @@ def _causal_backward(grad, q, k, v, out, probs, scale, blocks, dq, dk, dv) -> No
     if dq is not None or dk is not None:
         values = _transposed_copy(v)  # the chapter's g vᵀ becomes a plain product
         for s, e in blocks:
-            _, _, _, part = _chapter_backward(
+            _, _, _, part = chapter_backward(
                 grad[..., s:e, :], q[..., s:e, :], k[..., :e, :], values[..., :e, :], out[..., s:e, :],
                 probs[..., s:e, :e], None, scale, (dq is not None, False, False, True),
                 grad_out=(None if dq is None else dq[..., s:e, :], None, None),
@@ -253,6 +253,7 @@ def _causal_backward(grad, q, k, v, out, probs, scale, blocks, dq, dk, dv) -> No
             np.matmul(np.swapaxes(dscores[..., a:, a:b], -1, -2), scaled_q[..., a:, :], out=dk[..., a:b, :])
 
 
-_chapter_forward, _chapter_backward = attention_forward, attention_backward
+#: The chapter's kernels as written (whole L × S, any caller's BLAS threads), before the tuning wraps them.
+chapter_forward, chapter_backward = attention_forward, attention_backward
 attention_forward = one_blas_thread()(_forward_in_blocks)
 attention_backward = one_blas_thread()(_backward_in_blocks)
