@@ -25,6 +25,13 @@ PyTorch (goal > 1x). The sides alternate, round after round (``--rounds``,
 each of ``--steps`` timed steps after a warm-up), and each figure is the
 median over the rounds of the per-round medians, so a change of load hits
 every side alike; the load average is printed beside them.
+
+Last, where the GPT step goes (``text.py``'s profile: ms per step in each kind
+of Function, forward and backward): in one process with two BLAS threads
+(after the rounds) and on rank 0 of the two (each round, median), and what
+one all-reduce of as many float32 values as the GPT has parameters costs
+between the two ranks. The GEMMs divide between the cores either way; the
+element-wise rest is what two ranks halve and one process does not.
 """
 
 from __future__ import annotations
@@ -44,7 +51,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_tensor
 from text import BATCH as WINDOWS  # benchmarks/text.py: milestone 05's GPT step
-from text import CONFIG, CONTEXT, tinytorch_step, torch_step
+from text import CONFIG, CONTEXT, profile, tinytorch_step, torch_step
 from tt_tensor.threads import set_num_threads, workers
 from tt_text import GPT
 from vision import BATCH as IMAGES  # benchmarks/vision.py: milestone 04's CNN step
@@ -94,8 +101,25 @@ def rank_worker(steps: int, out: str) -> None:
         step = step_of(name, model, slice(rank * share, (rank + 1) * share))
         dist.barrier()
         result[name] = timed(step, steps, slowest)
+        if name == "gpt":  # where rank 0's step goes, and what one all-reduce of all its gradients costs
+            result["gpt profile"] = profile(step, None, steps)
+            result["gpt all-reduce"] = all_reduce_seconds(model, steps)
     if rank == 0:
         Path(out).write_text(json.dumps(result))
+
+
+def all_reduce_seconds(model: object, repeats: int) -> tuple[float, float]:
+    """(MB, median seconds) of one all-reduce of as many float32 values as ``model`` has parameters."""
+    import tt_dist as dist
+
+    buffer = autograd.zeros(sum(p.numel() for p in model.parameters()))
+    times = []
+    for _ in range(repeats):
+        dist.barrier()
+        start = time.perf_counter()
+        dist.all_reduce(buffer)
+        times.append(time.perf_counter() - start)
+    return buffer.numpy().nbytes / 1e6, statistics.median(times)
 
 
 def torch_worker(steps: int, out: str) -> None:
@@ -122,6 +146,19 @@ def mpiexec() -> str:
     return str(beside) if beside.exists() else "mpiexec"
 
 
+def print_split(local: dict[str, float], rank_splits: list[dict]) -> None:
+    """Where the GPT step goes: one process x 2 BLAS threads (after the rounds), rank 0 (median of rounds)."""
+    groups = list(local)
+    rank = {g: statistics.median(r["gpt profile"].get(g, 0.0) for r in rank_splits) for g in groups}
+    megabytes = rank_splits[0]["gpt all-reduce"][0]
+    reduce_ms = statistics.median(r["gpt all-reduce"][1] for r in rank_splits) * 1e3
+    print(f"  where the GPT step goes (ms; text.py's profile): {'1 process x 2 BLAS threads':>28s} "
+          f"{'rank 0 of 2 x 1 thread':>24s}")  # fmt: skip
+    for group in groups:
+        print(f"    {group:28s} {local[group]:38.1f} {rank[group]:24.1f}")
+    print(f"  one all-reduce of the GPT's {megabytes:.1f} MB of gradients, 2 ranks: {reduce_ms:.2f} ms")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--steps", type=int, default=8, help="timed steps per side and round")
@@ -146,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     local = {name: step_of(name, model) for name, model in models.items()}
     threaded = {name: step_of(name, nn.DataParallel(build(name))) for name in MODELS}
     sides: dict[str, dict[str, list[float]]] = {}
+    rank_splits: list[dict] = []  # each round's rank-0 result: its GPT profile and all-reduce time
 
     def record(side: str, seconds: dict[str, float]) -> None:
         for name, value in seconds.items():
@@ -159,10 +197,13 @@ def main(argv: list[str] | None = None) -> int:
         set_num_threads(2)
         record(f"1 process, nn.DataParallel x {workers()}",
                {name: timed(step, steps) for name, step in threaded.items()})  # fmt: skip
-        record("2 ranks x 1 BLAS thread", child("--rank-worker", steps, one_thread, [mpiexec(), "-n", "2"]))
+        ranks = child("--rank-worker", steps, one_thread, [mpiexec(), "-n", "2"])
+        record("2 ranks x 1 BLAS thread", {name: ranks[name] for name in MODELS})
+        rank_splits.append(ranks)
         if args.torch:
             record("PyTorch 1 process x 2 threads", child("--torch-worker", steps, {}, []))
     set_num_threads(2)
+    local_profile = profile(local["gpt"], None, steps)
     median = {side: {name: statistics.median(v) for name, v in got.items()} for side, got in sides.items()}
     print(f"  {'':32s} {'GPT':>26s} {'CNN':>26s}")
     for side, got in median.items():
@@ -180,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
         ratios = ", ".join(f"{name.upper()} {data_parallel[name] / torch_side[name]:.2f}x" for name in MODELS)
         print(f"  nn.DataParallel's step against PyTorch's: {ratios}  "
               "(issue #19's goals: GPT <= 1.15x, CNN <= 1x)")  # fmt: skip
+    print_split(local_profile, rank_splits)
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} (figures: BENCHMARKS.md)")
     return 0
 

@@ -210,7 +210,7 @@ def _forward_in_blocks(q, k, v, bias, scale, dropout_p=0.0, rng=None, out=None):
         keys = _transposed_copy(k[c])  # the chapter's q kᵀ becomes a plain product
         for s, e in blocks:
             _, part, _ = chapter_forward(q[c, ..., s:e, :], keys[..., :e, :], v[c, ..., :e, :],
-                                          bias[s:e, :e], scale, out=out[c, ..., s:e, :])  # fmt: skip
+                                         bias[s:e, :e], scale, out=out[c, ..., s:e, :])  # fmt: skip
             probs[c, ..., s:e, :e] = part
             probs[c, ..., s:e, e:] = 0
     key = id(probs)
