@@ -148,7 +148,7 @@ def mpiexec() -> str:
 
 def print_split(local: dict[str, float], rank_splits: list[dict]) -> None:
     """Where the GPT step goes: one process x 2 BLAS threads (after the rounds), rank 0 (median of rounds)."""
-    groups = list(local)
+    groups = sorted(local, key=local.get, reverse=True)
     rank = {g: statistics.median(r["gpt profile"].get(g, 0.0) for r in rank_splits) for g in groups}
     megabytes = rank_splits[0]["gpt all-reduce"][0]
     reduce_ms = statistics.median(r["gpt all-reduce"][1] for r in rank_splits) * 1e3
