@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tt_nn.serialization import atomic_write_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 ASSETS = ROOT / "docs" / "assets" / "milestones"
@@ -106,9 +107,8 @@ def write(
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{number}.json"
-    temporary = path.with_name(f".{path.name}.part")
-    temporary.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(temporary, path)  # atomic: the docs never read half a record
+    text = json.dumps(record, indent=2, ensure_ascii=False) + "\n"
+    atomic_write_bytes(path, text.encode("utf-8"))  # the docs never read half a record
     return path
 
 

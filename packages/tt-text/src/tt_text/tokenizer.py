@@ -17,12 +17,12 @@ from __future__ import annotations
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tt_nn.serialization import atomic_write_bytes
 
 FORMAT = "tinytorch-tokenizer"
 
@@ -230,13 +230,6 @@ def _as_id_array(ids: object, owner: str) -> np.ndarray:
 
 
 def write_json_atomic(path: Path, payload: dict[str, Any]) -> None:
-    """Write ``payload`` as JSON to ``path`` via a temporary file in the same folder and a rename."""
+    """Write ``payload`` as JSON to ``path`` atomically (tt-nn's temporary file, fsync and rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            json.dump(payload, file, ensure_ascii=False)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, json.dumps(payload, ensure_ascii=False).encode("utf-8"))

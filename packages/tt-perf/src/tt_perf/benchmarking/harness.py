@@ -40,6 +40,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
+from tt_nn.serialization import atomic_write_bytes
 
 from .stats import bootstrap_ratio, queue_latencies, summarize
 
@@ -133,11 +134,9 @@ class BenchmarkResult:
         return asdict(self)
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Write the result as JSON, atomically (a temporary file renamed into place)."""
+        """Write the result as JSON, atomically (tt-nn's temporary file, fsync and rename)."""
         path = Path(path)
-        temporary = path.with_name(f".{path.name}.part")
-        temporary.write_text(json.dumps(self.to_dict(), indent=2) + "\n", encoding="utf-8")
-        os.replace(temporary, path)
+        atomic_write_bytes(path, (json.dumps(self.to_dict(), indent=2) + "\n").encode("utf-8"))
         return path
 
     @classmethod
