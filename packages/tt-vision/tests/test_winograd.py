@@ -62,8 +62,8 @@ def test_backward_without_the_kept_input_transforms_it_again(rng):
     x = np.ascontiguousarray(rng.standard_normal((3, 9, 6, 16)))  # channels-last, as the kernels take it
     weight, dy = rng.standard_normal((24, 16, 3, 3)), rng.standard_normal((3, 9, 6, 24))
     out = np.empty((3, 9, 6, 24))
-    kept = winograd.convolve(x, weight, None, out, keep=True)
-    with_kept = winograd.backward(dy, x, weight, True, True, True, kept)
+    u, kept = winograd.convolve(x, weight, None, out, keep=True)
+    with_kept = winograd.backward(dy, x, weight, True, True, True, kept, u)
     without = winograd.backward(dy, x, weight, True, True, True, None)
     for a, b in zip(with_kept, without):
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)

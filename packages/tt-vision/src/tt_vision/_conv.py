@@ -179,7 +179,7 @@ class Conv2dFunction(Function):
         ctx.thin = fast and thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, channels-first
         needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
         if ctx.winograd:
-            ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
+            ctx.kernel, ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
             return from_nhwc(out)
         if ctx.thin:
             ctx.kept = thin_conv.convolve(x, weight, bias, geometry, out, keep=bool(needs and needs[1]))
@@ -202,9 +202,9 @@ class Conv2dFunction(Function):
         dy = to_nhwc(grad)
         n, ho, wo, c_out = dy.shape
         h, w, c = xh.shape[1:]
-        if ctx.winograd:  # as forward computed it; ctx.kept: the transformed input, if it was kept
-            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept)
-            ctx.kept = None
+        if ctx.winograd:  # as forward computed it, on the transformed kernel (and input, if kept) it made
+            dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept, ctx.kernel)
+            ctx.kept = ctx.kernel = None
             return (from_nhwc(dx) if need_x else None), grad_w, db
         thin_grad_w = None
         if ctx.thin and need_w:  # the weight gradient from the columns forward kept; dX and db below

@@ -265,8 +265,9 @@ def _chunk_bytes(h: int, w: int, c: int, c_out: int, itemsize: int) -> int:
 def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out: np.ndarray, keep: bool = False):
     """:func:`conv3x3` of a channels-last batch ``x`` (n, H, W, C) into ``out``, in cache-sized chunks.
 
-    With ``keep``, returns the transformed input (4, 4, n, ⌈H/2⌉, ⌈W/2⌉, C) for :func:`backward`
-    (4× the input's size; backward then skips transforming it again), else None.
+    Returns ``(U, V)`` for :func:`backward`: the transformed kernel (16, C, C_out), and with
+    ``keep`` the transformed input (4, 4, n, ⌈H/2⌉, ⌈W/2⌉, C; 4× the input's size), else None
+    — backward then transforms neither again.
     """
     n, h, w, c = x.shape
     u = weight_transform(weight)
@@ -274,21 +275,23 @@ def convolve(x: np.ndarray, weight: np.ndarray, bias: np.ndarray | None, out: np
     in_chunks(n, _chunk_bytes(h, w, c, weight.shape[0], x.itemsize),
               lambda a, b, scratch: conv3x3(x[a:b], u, bias, out[a:b], scratch,
                                             None if kept is None else kept[:, :, a:b]))  # fmt: skip
-    return kept
+    return u, kept
 
 
-def backward(dy, x, weight, need_x: bool, need_w: bool, need_b: bool, kept=None):
+def backward(dy, x, weight, need_x: bool, need_w: bool, need_b: bool, kept=None, u=None):
     """``(dX, dW, db)`` (each or None) of a convolution :func:`applies` accepts; ``dy``, ``x`` channels-last.
 
     Per chunk, ``Z = A dY Aᵀ`` once (:func:`gradient_transform`); dX is ``Z · Uᵀ`` taken back
-    through the input transform (:func:`input_adjoint`), dW comes from :func:`weight_grad`, on
-    :func:`convolve`'s ``kept`` transformed input if given.
+    through the input transform (:func:`input_adjoint`), dW comes from :func:`weight_grad`.
+    ``u`` and ``kept``: :func:`convolve`'s transformed kernel and input, reused instead of
+    transforming them again (None: transformed anew).
     """
     n, h, w, c = x.shape
     c_out = dy.shape[3]
     th, tw = (h + 1) // 2, (w + 1) // 2
     dx = np.empty(x.shape, dtype=dy.dtype) if need_x else None
-    u_transposed = weight_transform(weight).transpose(0, 2, 1) if need_x else None  # (16, C_out, C)
+    if need_x:
+        u_transposed = (weight_transform(weight) if u is None else u).transpose(0, 2, 1)  # (16, C_out, C)
 
     def chunk(a: int, b: int, scratch):
         z = None
