@@ -35,63 +35,26 @@ import time
 
 import tt_nn as nn
 import tt_tensor
-from tt_autograd import Function
+from function_timers import function_timers  # benchmarks/function_timers.py
 from tt_tensor import threads
 from tt_vision import thin_conv, winograd
 from vision import make_step, small_cnn  # benchmarks/vision.py: the milestone-04 net and its SGD step
 
-
-def subclasses(cls: type) -> list[type]:
-    """Every subclass of ``cls``, however deep (the autograd Functions the packages define)."""
-    found = []
-    for sub in cls.__subclasses__():
-        found += [sub, *subclasses(sub)]
-    return found
-
-
 #: What is timed apart: the Functions of each group (forward + backward), by class name.
 GROUPS = {
-    "wide convs": ("Conv2dFunction",),  # ≥ 16 input channels; the others count as "first conv" (see timers)
+    "wide convs": ("Conv2dFunction",),  # ≥ 16 input channels; the others count as "first conv" (group_of)
     "first conv": (),
     "batch norm, ReLU, pool": ("BatchNormFunction", "ReLUFunction", "MaxPool2dFunction",
                                "BatchNormReLUFunction", "BatchNormReLUMaxPoolFunction"),
 }  # fmt: skip
 
 
-def timers() -> tuple[dict[str, float], callable]:
-    """Seconds spent in each of :data:`GROUPS`' Functions (forward + backward, wrapped); and an undo."""
-    spent: dict[str, float] = collections.defaultdict(float)
-    wrapped = []
-    for function in {f for f in subclasses(Function) if "forward" in f.__dict__}:
-        group = next((g for g, names in GROUPS.items() if function.__name__ in names), None)
-        if group is None:
-            continue
-        forward, backward = function.forward, function.backward
-
-        def timed_forward(ctx, x, *args, _forward=forward, _group=group, **kwargs):
-            thin = _group == "wide convs" and args[0].shape[1] < 16  # args[0]: a conv's weight
-            ctx.group = "first conv" if thin else _group
-            start = time.perf_counter()
-            try:
-                return _forward(ctx, x, *args, **kwargs)
-            finally:
-                spent[ctx.group] += time.perf_counter() - start
-
-        def timed_backward(ctx, grad, _backward=backward):
-            start = time.perf_counter()
-            try:
-                return _backward(ctx, grad)
-            finally:
-                spent[ctx.group] += time.perf_counter() - start
-
-        function.forward, function.backward = staticmethod(timed_forward), staticmethod(timed_backward)
-        wrapped.append((function, forward, backward))
-
-    def restore() -> None:
-        for function, forward, backward in wrapped:
-            function.forward, function.backward = staticmethod(forward), staticmethod(backward)
-
-    return spent, restore
+def group_of(cls: type, args: tuple) -> str | None:
+    """A Function call's group in :data:`GROUPS`; a convolution of < 16 input channels is "first conv"."""
+    group = next((g for g, names in GROUPS.items() if cls.__name__ in names), None)
+    if group == "wide convs" and args[1].shape[1] < 16:  # args: the input, the weight, ...
+        return "first conv"
+    return group
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,26 +84,25 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     times: dict[str, list[float]] = collections.defaultdict(list)
     groups: dict[tuple[str, str], list[float]] = collections.defaultdict(list)
-    spent, restore = timers()
-    try:
-        for r in range(args.rounds):
-            for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
-                wide = "Winograd" in name or "1st layer" in name
-                winograd.MIN_CHANNELS = 16 if wide else 10**9
-                thin_conv.MIN_PIXELS = min_pixels if "1st layer" in name else 10**12
-                sides[name]()
-                spent.clear()
-                measured = []
-                for _ in range(args.steps):
-                    start = time.perf_counter()
+    with function_timers(group_of) as spent:
+        try:
+            for r in range(args.rounds):
+                for name in list(sides)[:: 1 if r % 2 == 0 else -1]:
+                    wide = "Winograd" in name or "1st layer" in name
+                    winograd.MIN_CHANNELS = 16 if wide else 10**9
+                    thin_conv.MIN_PIXELS = min_pixels if "1st layer" in name else 10**12
                     sides[name]()
-                    measured.append(time.perf_counter() - start)
-                times[name].append(statistics.median(measured))
-                for group in GROUPS:
-                    groups[name, group].append(spent[group] / args.steps)
-    finally:
-        restore()
-        winograd.MIN_CHANNELS, thin_conv.MIN_PIXELS = 16, min_pixels
+                    spent.clear()
+                    measured = []
+                    for _ in range(args.steps):
+                        start = time.perf_counter()
+                        sides[name]()
+                        measured.append(time.perf_counter() - start)
+                    times[name].append(statistics.median(measured))
+                    for group in GROUPS:
+                        groups[name, group].append(spent[group] / args.steps)
+        finally:
+            winograd.MIN_CHANNELS, thin_conv.MIN_PIXELS = 16, min_pixels
     base = statistics.median(times["plain"])
     for name in sides:
         step = statistics.median(times[name])

@@ -102,7 +102,7 @@ def rank_worker(steps: int, out: str) -> None:
         dist.barrier()
         result[name] = timed(step, steps, slowest)
         if name == "gpt":  # where rank 0's step goes, and what one all-reduce of all its gradients costs
-            result["gpt profile"] = profile(step, None, steps)
+            result["gpt profile"] = profile(step, steps)
             result["gpt all-reduce"] = all_reduce_seconds(model, steps)
     if rank == 0:
         Path(out).write_text(json.dumps(result))
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.torch:
             record("PyTorch 1 process x 2 threads", child("--torch-worker", steps, {}, []))
     set_num_threads(2)
-    local_profile = profile(local["gpt"], None, steps)
+    local_profile = profile(local["gpt"], steps)
     median = {side: {name: statistics.median(v) for name, v in got.items()} for side, got in sides.items()}
     print(f"  {'':32s} {'GPT':>26s} {'CNN':>26s}")
     for side, got in median.items():

@@ -26,7 +26,6 @@ batch, and prints the ratio tinytorch/torch from rounds that alternate the two.
 from __future__ import annotations
 
 import argparse
-import collections
 import statistics
 import sys
 import time
@@ -37,7 +36,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 import tt_tensor
-from tt_autograd import Function
+from function_timers import function_timers, timed_attribute  # benchmarks/function_timers.py
 from tt_nn.functional import cross_entropy
 from tt_tensor.threads import set_num_threads
 from tt_text import GPT, BPETokenizer, GPTConfig, load_tiny_shakespeare
@@ -85,17 +84,6 @@ def median_time(function: Callable[[], object], repeats: int) -> float:
 
 
 # ---------------------------------------------------------------------------- profile
-def _functions() -> set[type]:
-    seen, todo = set(), [Function]
-    while todo:
-        cls = todo.pop()
-        for sub in cls.__subclasses__():
-            if sub not in seen:
-                seen.add(sub)
-                todo.append(sub)
-    return seen
-
-
 GROUPS = {
     "LinearFunction": "Linear (GEMMs)",
     "PackedSelfAttentionFunction": "attention",
@@ -106,49 +94,23 @@ GROUPS = {
 }
 
 
-def profile(
-    step: Callable[[], object], optimizer_step: Callable[[], None] | None, steps: int
-) -> dict[str, float]:
-    """Milliseconds per training step spent in each kind of Function (forward + backward), and the rest."""
-    spent: dict[str, float] = collections.defaultdict(float)
-    originals = []
-    for cls in _functions():
-        group = GROUPS.get(cls.__name__, "other ops")
-        for name in ("forward", "backward"):
-            if name in cls.__dict__:
-                method = cls.__dict__[name].__func__
-                originals.append((cls, name, cls.__dict__[name]))
+def profile(step: Callable[[], object], steps: int) -> dict[str, float]:
+    """Milliseconds per training step spent in each kind of Function (forward + backward), and the rest.
 
-                def timed(*args, _method=method, _group=group, **kwargs):
-                    start = time.perf_counter()
-                    try:
-                        return _method(*args, **kwargs)
-                    finally:
-                        spent[_group] += time.perf_counter() - start
-
-                setattr(cls, name, staticmethod(timed))
-    try:
-        optimizer_class = tt_optim.AdamW
-        original_step = optimizer_class.step
-
-        def timed_step(self, *args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return original_step(self, *args, **kwargs)
-            finally:
-                spent["AdamW + clipping"] += time.perf_counter() - start
-
-        optimizer_class.step = timed_step
+    The optimizer's update and the gradient clipping (NumPy, no Functions) are timed too.
+    """
+    update = "AdamW + clipping"
+    with (
+        function_timers(lambda cls, args: GROUPS.get(cls.__name__, "other ops")) as spent,
+        timed_attribute(tt_optim.AdamW, "step", spent, update),
+        timed_attribute(tt_optim, "clip_grad_norm_", spent, update),
+    ):
         step()
         spent.clear()
         start = time.perf_counter()
         for _ in range(steps):
             step()
         total = time.perf_counter() - start
-    finally:
-        for cls, name, original in originals:
-            setattr(cls, name, original)
-        optimizer_class.step = original_step
     result = {group: seconds / steps * 1e3 for group, seconds in spent.items()}
     result["Python, engine, the rest"] = total / steps * 1e3 - sum(result.values())
     return result
@@ -315,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
               "(issue #19's goal: <= 1.15x)")  # fmt: skip
     set_num_threads(best)
     print("  where a TinyTorch step goes (ms):")
-    spent = profile(step, None, 2 if args.quick else 4)
+    spent = profile(step, 2 if args.quick else 4)
     for group, ms in sorted(spent.items(), key=lambda item: -item[1]):
         print(f"    {group:28s} {ms:7.1f}")
     bpe = bench_bpe()

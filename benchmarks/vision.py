@@ -25,8 +25,6 @@ profile) against PyTorch's kernels for them, timed by PyTorch's own profiler.
 from __future__ import annotations
 
 import argparse
-import collections
-import contextlib
 import statistics
 import sys
 import time
@@ -36,7 +34,7 @@ import numpy as np
 import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
-from tt_autograd import Function
+from function_timers import function_timers  # benchmarks/function_timers.py
 from tt_tensor import threads
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
@@ -131,42 +129,9 @@ CATEGORIES = {
 }
 
 
-def _functions() -> set[type]:
-    found, todo = set(), [Function]
-    while todo:
-        for sub in todo.pop().__subclasses__():
-            if sub not in found:
-                found.add(sub)
-                todo.append(sub)
-    return found
-
-
-@contextlib.contextmanager
-def timers(classes: set[type]):
-    """Timers around the forward and backward of each Function in ``classes``: yields {kind: seconds}."""
-    spent: dict[str, float] = collections.defaultdict(float)
-    originals = {}
-
-    def timed(kind: str, method: Callable) -> staticmethod:
-        def run(*args, **kwargs):
-            start = time.perf_counter()
-            try:
-                return method(*args, **kwargs)
-            finally:
-                spent[kind] += time.perf_counter() - start
-
-        return staticmethod(run)
-
-    for cls in classes:
-        if "forward" in cls.__dict__ and "backward" in cls.__dict__:
-            originals[cls] = (cls.__dict__["forward"], cls.__dict__["backward"])
-            kind = CATEGORIES.get(cls.__name__, "other ops")
-            cls.forward, cls.backward = timed(kind, cls.forward), timed(kind, cls.backward)
-    try:
-        yield spent
-    finally:
-        for cls, (forward, backward) in originals.items():
-            cls.forward, cls.backward = forward, backward
+def category(cls: type, args: tuple) -> str:
+    """A Function's row in the profile: its layer type (:data:`CATEGORIES`), or "other ops"."""
+    return CATEGORIES.get(cls.__name__, "other ops")
 
 
 def profile(step: Callable[[], object], steps: int) -> dict[str, float]:
@@ -174,7 +139,7 @@ def profile(step: Callable[[], object], steps: int) -> dict[str, float]:
 
     Means over ``steps`` steps, so the parts add up to the mean step.
     """
-    with timers(_functions()) as spent:
+    with function_timers(category) as spent:
         step()
         spent.clear()
         totals = []
@@ -196,7 +161,7 @@ def conv_seconds(step: Callable[[], object], repeats: int, rounds: int) -> float
     slow step too.
     """
     best = []
-    with timers({cls for cls in _functions() if CATEGORIES.get(cls.__name__) == "conv"}) as spent:
+    with function_timers(lambda cls, args: "conv" if category(cls, args) == "conv" else None) as spent:
         step()
         for _ in range(rounds):
             times = []
