@@ -22,6 +22,19 @@ Example (``mpiexec -n 2 python train.py``):
 
 from __future__ import annotations
 
+from .collectives import (
+    all_gather,
+    all_gather_into_tensor,
+    gather,
+    irecv,
+    isend,
+    recv,
+    reduce,
+    reduce_scatter,
+    reduce_scatter_tensor,
+    scatter,
+    send,
+)
 from .ddp import DistributedDataParallel, broadcast_tensors
 from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
 from .process_group import (
@@ -47,10 +60,12 @@ from .sampler import DistributedSampler
 
 __all__ = [
     "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp", "Reducer", "Work",
-    "all_gather_object", "all_reduce", "assign_buckets", "barrier", "broadcast", "broadcast_object_list",
-    "broadcast_tensors", "destroy_process_group", "get_backend", "get_rank", "get_world_size",
-    "init_process_group", "is_available", "is_initialized", "is_main_process", "load_checkpoint", "print0",
-    "rank_zero_only", "save_checkpoint", "from_rank_zero", "launched_world_size", "setup", "sum_over_ranks",
+    "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "assign_buckets", "barrier",
+    "broadcast", "broadcast_object_list", "broadcast_tensors", "destroy_process_group", "gather",
+    "get_backend", "get_rank", "get_world_size", "init_process_group", "irecv", "is_available",
+    "is_initialized", "is_main_process", "isend", "load_checkpoint", "print0", "rank_zero_only", "recv",
+    "reduce", "reduce_scatter", "reduce_scatter_tensor", "save_checkpoint", "scatter", "send",
+    "from_rank_zero", "launched_world_size", "setup", "sum_over_ranks",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -71,19 +71,20 @@ class ProcessGroup:
     size: int
     timeout: float | None = DEFAULT_TIMEOUT  # seconds a collective may wait for the other ranks
 
-    def wait(self, requests: list[Any], op: str) -> None:
+    def wait(self, requests: list[Any], op: str, statuses: list[Any] | None = None) -> None:
         """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
 
         MPI has no timeout of its own: this polls the requests (``Testall``), yielding the
         CPU between polls. The error then ends the job (see :func:`init_process_group`).
+        ``statuses`` (``MPI.Status`` objects, one per request) receive who sent what.
         """
         from mpi4py import MPI
 
         if self.timeout is None:
-            MPI.Request.Waitall(requests)
+            MPI.Request.Waitall(requests, statuses)
             return
         deadline = time.monotonic() + self.timeout
-        while not MPI.Request.Testall(requests):
+        while not MPI.Request.Testall(requests, statuses):
             if time.monotonic() > deadline:
                 raise TimeoutError(
                     f"{op}: rank {self.rank} waited more than {self.timeout:g} s for the other ranks of "
@@ -92,14 +93,14 @@ class ProcessGroup:
                 )
             time.sleep(_POLL)
 
-    def mpi_op(self, op: ReduceOp) -> Any:
-        """The MPI operation for ``op`` (AVG is a SUM followed by a division)."""
+    def mpi_op(self, op: ReduceOp, caller: str = "all_reduce") -> Any:
+        """The MPI operation for ``op`` (AVG is a SUM followed by a division); ``caller`` names errors."""
         from mpi4py import MPI
 
         table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                  ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}  # fmt: skip
         if not isinstance(op, ReduceOp):
-            raise TypeError(f"all_reduce: op must be a ReduceOp (SUM, PRODUCT, MIN, MAX, AVG), got {op!r}")
+            raise TypeError(f"{caller}: op must be a ReduceOp (SUM, PRODUCT, MIN, MAX, AVG), got {op!r}")
         return table[op]
 
 
@@ -259,7 +260,8 @@ class Work:
         return True
 
 
-def _buffer(tensor: Any, op: str) -> np.ndarray:
+def writable_buffer(tensor: Any, op: str) -> np.ndarray:
+    """A tensor's own array, for MPI to write into: it must be C-contiguous and writeable."""
     array = getattr(tensor, "array", None)
     if not isinstance(array, np.ndarray):
         raise TypeError(f"{op}: expected a tinytorch Tensor, got {type(tensor).__name__}")
@@ -287,7 +289,7 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
     from mpi4py import MPI
 
     group = default_group(group, "all_reduce")
-    array = _buffer(tensor, "all_reduce")
+    array = writable_buffer(tensor, "all_reduce")
     mpi_op = group.mpi_op(op)
 
     def finish() -> None:
@@ -310,7 +312,7 @@ def broadcast(tensor: Any, src: int = 0, group: ProcessGroup | None = None,
         raise ValueError(
             f"broadcast: src={src} is not a rank of a group of {group.size} (0 … {group.size - 1})"
         )
-    array = _buffer(tensor, "broadcast")
+    array = writable_buffer(tensor, "broadcast")
     work = Work(group, group.comm.Ibcast(array, root=src), "broadcast", lambda: versions.bump(array))
     if async_op:
         return work
