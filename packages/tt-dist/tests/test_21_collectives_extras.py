@@ -80,6 +80,11 @@ def test_reduce_writes_the_destination_and_leaves_the_others(ranks):
         assert mean == (contributions.mean(0).tolist() if r == 0 else own)
 
 
+def test_reduce_async_returns_work_on_every_rank(ranks):
+    for r, record in enumerate(ranks):
+        assert record["reduce_async"] == [True, [float(WORLD) if r == 2 else 1.0]]
+
+
 def test_reduce_scatter_sums_each_slot_over_the_ranks(ranks):
     for r, record in enumerate(ranks):
         assert record["reduce_scatter"] == [sum(10.0 * sender + r for sender in range(WORLD))]

@@ -89,6 +89,9 @@ def main(out: str) -> None:
     dist.reduce(largest, dst=2, op=dist.ReduceOp.MAX)
     dist.reduce(mean, dst=0, op=dist.ReduceOp.AVG)
     record["reduce"] = [values(total), values(largest), values(mean)]
+    summed = autograd.tensor([1.0])
+    work = dist.reduce(summed, dst=2, async_op=True)  # a Work on every rank, the sending ones too
+    record["reduce_async"] = [work is not None and work.wait(), values(summed)]
 
     slot = autograd.zeros(1)
     dist.reduce_scatter(slot, [autograd.tensor([10.0 * rank + k]) for k in range(world)])
