@@ -8,6 +8,7 @@ namespace stays valid for those who install one piece.
 
 from __future__ import annotations
 
+from tt_dist import SyncBatchNorm
 from tt_nn import *  # noqa: F403
 from tt_nn import __all__ as _nn_names
 from tt_text import (
@@ -39,6 +40,7 @@ __all__ += [
     "TransformerEncoderLayer",
 ]  # from tt-text
 __all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
+__all__ += ["SyncBatchNorm"]  # from tt-dist
 __all__ += ["functional", "init", "parallel", "utils"]
 
 

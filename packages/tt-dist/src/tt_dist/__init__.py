@@ -57,8 +57,10 @@ from .process_group import (
 from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
 from .reducer import Reducer, assign_buckets
 from .sampler import DistributedSampler
+from .sync_batch_norm import SyncBatchNorm, SyncBatchNormFunction
 
 __all__ = [
+    "SyncBatchNorm", "SyncBatchNormFunction",
     "DistributedDataParallel", "DistributedSampler", "ProcessGroup", "ReduceOp", "Reducer", "Work",
     "all_gather", "all_gather_into_tensor", "all_gather_object", "all_reduce", "assign_buckets", "barrier",
     "broadcast", "broadcast_object_list", "broadcast_tensors", "destroy_process_group", "gather",
