@@ -16,10 +16,11 @@ started from gradient hooks while backward is still running, and divides by
 the world size: with each of N ranks on B/N samples and a loss that averages
 over its batch, every rank ends with the gradient of the full batch of B.
 
-Batch statistics are per rank, as in PyTorch without ``SyncBatchNorm``: a
-BatchNorm layer normalises each rank's B/N samples by their own mean and
-variance, so a model with BatchNorm matches a single process on batch B only
-approximately; its running statistics are rank 0's (``broadcast_buffers``).
+Batch statistics are per rank, as in PyTorch: a BatchNorm layer normalises
+each rank's B/N samples by their own mean and variance, so a model with
+BatchNorm matches a single process on batch B only approximately; its running
+statistics are rank 0's (``broadcast_buffers``). For an exact match convert it
+first: ``SyncBatchNorm.convert_sync_batchnorm(model)`` (``sync_batch_norm.py``).
 
 Cost per step: the reducer's copies and all-reduces (see :mod:`tt_dist.reducer`);
 with ``broadcast_buffers``, one broadcast per buffer per forward.
