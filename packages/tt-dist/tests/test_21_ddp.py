@@ -69,6 +69,14 @@ def test_no_sync_accumulates_locally_then_averages_the_sum(measured):
     assert measured["no_sync_diff"] <= TOLERANCE  # after the synced micro-batch: 2 x full-batch mean
 
 
+def test_find_unused_parameters_averages_each_ranks_branch_and_leaves_the_unused_without_grad(measured):
+    unused = measured["unused"]
+    assert unused["buckets"] >= 4  # small buckets: the unused layer's own start during forward
+    assert unused["grad_diff"] < TOLERANCE and unused["step_diff"] < TOLERANCE
+    assert unused["branch_grads_nonzero"]  # each branch: one rank's gradient, averaged with the other's zeros
+    assert unused["never_grads"] == [True, True]
+
+
 def test_buffers_follow_rank_zero(measured):
     assert measured["buffer_spread_before"] > 1e-4  # each rank's BatchNorm statistics were its own
     assert measured["buffer_diff"] == 0.0

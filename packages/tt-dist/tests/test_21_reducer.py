@@ -121,6 +121,31 @@ def test_a_parameter_the_loss_never_reaches_is_named_at_the_next_forward():
         ddp(autograd.randn(4, 3))
 
 
+def test_find_unused_parameters_counts_the_unreached_ready_during_forward():
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.used, self.unused = nn.Linear(3, 2), nn.Linear(3, 2)
+
+        def forward(self, x):
+            return {"out": [self.used(x)]}  # the graph is found inside nested outputs
+
+    ddp = dist.DistributedDataParallel(TwoHeads(), process_group=self_group(), find_unused_parameters=True,
+                                       bucket_cap_mb=1e-6)  # one bucket per parameter  # fmt: skip
+    out = ddp(autograd.randn(4, 3))["out"][0]
+    assert ddp.reducer.launches == [2, 2]  # the unused layer's two buckets (first: last layer first) started
+    with pytest.raises(RuntimeError, match="started all-reducing.*no backward finished them"):
+        ddp(autograd.randn(4, 3))
+    ddp.reducer.active = False  # (the refused forward left the reducer as it was)
+    out = ddp(autograd.randn(4, 3))["out"][0]
+    out.sum().backward()
+    assert ddp.module.used.weight.grad is not None and ddp.module.unused.weight.grad is None
+    assert not ddp.reducer.active
+    ddp.module.unused.weight.grad = autograd.ones(2, 3)  # a gradient it holds is averaged as it is
+    ddp(autograd.randn(4, 3))["out"][0].sum().backward()
+    assert ddp.module.unused.weight.grad.numpy().tolist() == [[1.0] * 3] * 2
+
+
 def test_forward_without_backward_then_forward_is_fine():
     ddp = dist.DistributedDataParallel(nn.Linear(3, 2), process_group=self_group())
     ddp(autograd.randn(4, 3))
@@ -138,8 +163,6 @@ def test_no_sync_leaves_the_reducer_idle():
 
 
 def test_ddp_refuses_what_it_cannot_do():
-    with pytest.raises(NotImplementedError, match="find_unused_parameters"):
-        dist.DistributedDataParallel(nn.Linear(2, 2), process_group=self_group(), find_unused_parameters=True)
     with pytest.raises(TypeError, match="expected a tt.nn.Module"):
         dist.DistributedDataParallel(lambda x: x, process_group=self_group())
     with pytest.raises(ValueError, match="bucket_cap_mb must be positive"):

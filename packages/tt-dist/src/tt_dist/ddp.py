@@ -33,7 +33,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-from tt_autograd import is_grad_enabled
+from tt_autograd import Function, is_grad_enabled
 from tt_nn import Module
 from tt_tensor import versions
 
@@ -56,6 +56,39 @@ def broadcast_tensors(tensors: list[Any], group: ProcessGroup, src: int = 0) -> 
     # END SOLUTION
 
 
+def reached_leaves(output: Any) -> set[int]:
+    """``id`` of every leaf tensor that the autograd graph of ``output`` reaches (tensors in any nesting).
+
+    A walk over ``grad_fn`` nodes and their ``parents`` (module 02's graph): what backward
+    from ``output`` could send a gradient to. Cost: one visit per node of the graph.
+    """
+    found: set[int] = set()
+    stack: list[Any] = []
+    seen: set[int] = set()
+    pending = [output]
+    while pending:  # the tensors inside output (a tensor, or lists, tuples and dicts of them)
+        item = pending.pop()
+        if isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif getattr(item, "grad_fn", None) is not None:
+            stack.append(item.grad_fn)
+        elif getattr(item, "requires_grad", False):
+            found.add(id(item))  # the output is itself a leaf (a model that returns a parameter)
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for parent in getattr(node, "parents", ()):
+            if isinstance(parent, Function):
+                stack.append(parent)
+            elif parent is not None:
+                found.add(id(parent))
+    return found
+
+
 class DistributedDataParallel(Module):
     """Data-parallel training of ``module``: PyTorch's ``torch.nn.parallel.DistributedDataParallel``.
 
@@ -66,8 +99,12 @@ class DistributedDataParallel(Module):
             rank at the start of each forward.
         process_group: the group to average over (default: the default group).
         bucket_cap_mb: the largest gradient bucket, in megabytes (PyTorch's default, 25).
-        find_unused_parameters: not supported: every parameter that requires grad must
-            take part in the loss (``True`` raises).
+        find_unused_parameters: after each forward, walk the autograd graph from the
+            output and count the parameters it does not reach as ready at once (they add
+            zeros, or the gradient they hold, to the average). Needed when some parameters
+            take no part in a step (a branch the input decides); costs one walk of the graph
+            per forward and one all-reduce of a flag per parameter per backward. A parameter
+            that no rank used keeps no gradient (``.grad`` stays None), as in PyTorch.
 
     The wrapped model is ``ddp.module``; ``ddp.state_dict()`` prefixes its keys with
     ``module.`` as PyTorch does, so save ``ddp.module.state_dict()`` for a file that loads
@@ -89,20 +126,16 @@ class DistributedDataParallel(Module):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a tt.nn.Module, got {type(module).__name__}")
-        if find_unused_parameters:
-            raise NotImplementedError(
-                "DistributedDataParallel: find_unused_parameters=True is not supported; "
-                "set requires_grad=False "
-                "on the parameters the loss does not use"
-            )
         group = default_group(process_group, "DistributedDataParallel")
         self.module = module
         self.process_group = group
         self.broadcast_buffers = bool(broadcast_buffers)
         self.require_backward_grad_sync = True
+        self.find_unused_parameters = bool(find_unused_parameters)
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         broadcast_tensors([*module.parameters(), *module.buffers()], group)
-        self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named])
+        self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named],
+                               find_unused_parameters=self.find_unused_parameters)  # fmt: skip
         self._handles = [p.register_post_accumulate_grad_hook(self.reducer.mark_ready) for _, p in named]
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -111,9 +144,14 @@ class DistributedDataParallel(Module):
             buffers = list(self.module.buffers())
             if buffers:
                 broadcast_tensors(buffers, self.process_group)
-        if is_grad_enabled() and self.require_backward_grad_sync:
+        syncing = is_grad_enabled() and self.require_backward_grad_sync
+        if syncing:
             self.reducer.prepare()
-        return self.module(*args, **kwargs)
+        output = self.module(*args, **kwargs)
+        if syncing and self.find_unused_parameters:
+            reached = reached_leaves(output)
+            self.reducer.mark_unused([p for p in self.reducer.params if id(p) not in reached])
+        return output
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:

@@ -25,7 +25,11 @@ DDP reducer does:
    the optimizer step can run.
 
 A parameter the loss does not reach never becomes ready; the next forward
-then raises, naming it (PyTorch's ``find_unused_parameters`` is not offered).
+then raises, naming it — unless DDP was made with ``find_unused_parameters``:
+then DDP's forward hands the parameters its output's graph does not reach to
+:meth:`Reducer.mark_unused`, which counts them ready at once, and :meth:`finish`
+sums one flag per parameter over the ranks, so a parameter no rank used keeps
+``.grad`` None instead of an average of zeros (PyTorch's rule).
 
 Cost per step: one copy of every gradient into and out of the buffers, and
 one all-reduce per bucket (about ``2·bytes·(N-1)/N`` moved per rank).
@@ -88,10 +92,11 @@ class Reducer:
         group: the process group.
         bucket_cap_mb: the largest bucket, in megabytes (2**20 bytes).
         names: the parameters' names, for error messages.
+        find_unused_parameters: parameters may sit out a backward (see :meth:`mark_unused`).
     """
 
     def __init__(self, params: list[Any], group: ProcessGroup, bucket_cap_mb: float = 25.0,
-                 names: list[str] | None = None) -> None:  # fmt: skip
+                 names: list[str] | None = None, find_unused_parameters: bool = False) -> None:  # fmt: skip
         if not bucket_cap_mb > 0:
             raise ValueError(
                 f"DistributedDataParallel: bucket_cap_mb must be positive, got {bucket_cap_mb!r}"
@@ -114,10 +119,13 @@ class Reducer:
         self.next = 0  # the next bucket to start
         #: For each bucket started in the last backward: how many parameters still awaited gradients.
         self.launches: list[int] = []
+        self.find_unused_parameters = find_unused_parameters
+        self.unused = np.zeros(len(self.params), dtype=bool)  # this rank's, in the current backward
+        self.had_no_grad = np.zeros(len(self.params), dtype=bool)  # of those: .grad was None
 
     def prepare(self) -> None:
         """Expect one backward that reduces: called by DDP's forward when gradients will be synced."""
-        if self.active and self.started():
+        if self.active and self.started() and not self.find_unused_parameters:
             missing = [self.names[i] for i in np.flatnonzero(~self._ready)]
             raise RuntimeError(
                 "DistributedDataParallel: the previous backward did not produce gradients for "
@@ -125,13 +133,34 @@ class Reducer:
                 "(ranks may now disagree). Every parameter that requires grad must take part in the loss: "
                 "set requires_grad=False on the unused ones before wrapping the model"
             )
+        if self.active and self.next > 0:  # (find_unused_parameters: buckets started in that forward)
+            raise RuntimeError(
+                "DistributedDataParallel: the previous forward started all-reducing the gradients of "
+                "parameters it did not use, and no backward finished them; call backward() after every "
+                "forward that runs with gradients (or run it under no_grad())"
+            )
         for bucket in self.buckets:
             bucket.waiting = len(bucket.indices)
             bucket.request = None
         self._ready = np.zeros(len(self.params), dtype=bool)
         self.next = 0
         self.launches = []
+        self.unused[:] = False
+        self.had_no_grad[:] = False
         self.active = True
+
+    def mark_unused(self, params: list[Any]) -> None:
+        """Before backward: ``params`` get no gradient this time, so they count as ready now.
+
+        Their slices of the buckets carry zeros (or the gradient they already hold, from a
+        ``no_sync`` micro-batch); buckets they complete start at once, still in index order.
+        """
+        for param in params:
+            position = self.position[id(param)]
+            self.unused[position] = True
+            self.had_no_grad[position] = param.grad is None
+        for param in params:
+            self.mark_ready(param)
 
     def started(self) -> bool:
         """Whether some parameter of the expected backward has become ready."""
@@ -198,3 +227,16 @@ class Reducer:
                     versions.bump(param.grad.array)
         self.active = False
         # END SOLUTION
+        if self.find_unused_parameters:
+            self.forget_unused_everywhere()
+
+    def forget_unused_everywhere(self) -> None:
+        """A parameter no rank used and that had no gradient keeps none (PyTorch's rule), not zeros."""
+        from mpi4py import MPI
+
+        users = (~self.unused).astype(np.int32)  # 1 where this rank's loss reached the parameter
+        self.group.wait(
+            [self.group.comm.Iallreduce(MPI.IN_PLACE, users, op=MPI.SUM)], "find_unused_parameters"
+        )
+        for position in np.flatnonzero((users == 0) & self.had_no_grad):
+            self.params[position].grad = None

@@ -113,6 +113,9 @@ def main(out: str, checkpoint: str) -> None:
     # Each rank sums two micro-batch means of half its share: the average is twice the full-batch mean.
     result["no_sync_diff"] = worst(np.abs(grads(model.module) - 2 * grads(reference)).max())
 
+    # find_unused_parameters: each rank takes its own branch; `never` takes part nowhere.
+    result["unused"] = unused_parameters(rank, x, y)
+
     # Buffers: rank 0's running statistics reach every rank at each forward.
     bn = dist.DistributedDataParallel(nn.Sequential(nn.Linear(FEATURES, 4), nn.BatchNorm1d(4)).double())
     bn(autograd.tensor(x[mine])).sum().backward()
@@ -151,6 +154,51 @@ def main(out: str, checkpoint: str) -> None:
         with open(out, "w") as file:
             json.dump(result, file)
     dist.destroy_process_group()
+
+
+class Branches(nn.Module):
+    """Two branches, the input's flag choosing one, a shared head, and a layer no forward uses."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        autograd.manual_seed(5)
+        self.a, self.b = nn.Linear(FEATURES, 4), nn.Linear(FEATURES, 4)
+        self.head, self.never = nn.Linear(4, CLASSES), nn.Linear(FEATURES, 4)  # `never`: bucket 0
+
+    def forward(self, x, use_a: bool):
+        return self.head((self.a if use_a else self.b)(x).tanh())
+
+
+def unused_parameters(rank: int, x, y) -> dict:
+    """Rank 0 runs branch a, rank 1 branch b, on their halves; one process runs both halves."""
+    halves = np.array_split(np.arange(BATCH), 2)
+    model = dist.DistributedDataParallel(Branches().double(), bucket_cap_mb=100 / 2**20,
+                                         find_unused_parameters=True)  # fmt: skip
+    reference = Branches().double()
+    opt = tt_optim.SGD(model.parameters(), lr=0.3)
+    ref_opt = tt_optim.SGD(reference.parameters(), lr=0.3)
+    gaps = []
+    for _ in range(2):
+        opt.zero_grad()
+        ref_opt.zero_grad()
+        rows = halves[rank]
+        F.cross_entropy(model(autograd.tensor(x[rows]), rank == 0), autograd.tensor(y[rows])).backward()
+        losses = [F.cross_entropy(reference(autograd.tensor(x[h]), r == 0), autograd.tensor(y[h]))
+                  for r, h in enumerate(halves)]  # fmt: skip
+        ((losses[0] + losses[1]) / 2).backward()  # the average of the two ranks' losses
+        theirs = dict(reference.named_parameters())
+        mine = [(n, p) for n, p in model.module.named_parameters() if not n.startswith("never")]
+        gaps.append(max(float(np.abs(p.grad.numpy() - theirs[n].grad.numpy()).max()) for n, p in mine))
+        opt.step()
+        ref_opt.step()
+    return {
+        "grad_diff": worst(max(gaps)),
+        "never_grads": [p.grad is None for p in model.module.never.parameters()],
+        "step_diff": worst(float(np.abs(flat(model.parameters()) - flat(reference.parameters())).max())),
+        "branch_grads_nonzero": all(float(np.abs(p.grad.numpy()).max()) > 0
+                                    for p in (*model.module.a.parameters(), *model.module.b.parameters())),
+        "buckets": len(model.reducer.buckets),
+    }  # fmt: skip
 
 
 def worst_mean(array: np.ndarray) -> np.ndarray:
