@@ -18,7 +18,6 @@ import tt_autograd as autograd
 import tt_dist as dist
 import tt_nn as nn
 from tt_dist import ProcessGroup, SyncBatchNorm, SyncBatchNormFunction
-from tt_vision import BatchNorm2d, BatchNormReLU2d
 
 TOLERANCE = 1e-12
 
@@ -110,7 +109,7 @@ def test_without_a_group_of_several_ranks_it_is_batch_norm():
 
 def test_convert_swaps_every_plain_batch_norm_and_keeps_its_tensors():
     model = nn.Sequential(
-        nn.Linear(3, 4), nn.BatchNorm1d(4, momentum=0.3), nn.Sequential(BatchNorm2d(2, eps=1e-3))
+        nn.Linear(3, 4), nn.BatchNorm1d(4, momentum=0.3), nn.Sequential(nn.BatchNorm1d(2, eps=1e-3))
     )
     inner = model[2][0]
     inner.eval()
@@ -132,9 +131,15 @@ def test_convert_swaps_every_plain_batch_norm_and_keeps_its_tensors():
     assert type(swapped) is SyncBatchNorm and swapped.weight is None and swapped.bias is None
 
 
+class FusedBatchNormReLU(nn.BatchNorm1d):
+    """A batch norm whose node does more (as tt-vision's BatchNormReLU2d): its own kernel."""
+
+    kernel = staticmethod(lambda x, *arguments: nn.functional.relu(nn.functional.batch_norm(x, *arguments)))
+
+
 def test_bad_inputs_are_named():
     with pytest.raises(ValueError, match="fuses more than batch norm.*convert the model before fusing"):
-        SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(BatchNormReLU2d(3)))
+        SyncBatchNorm.convert_sync_batchnorm(nn.Sequential(FusedBatchNormReLU(3)))
     layer = SyncBatchNorm(3)
     with pytest.raises(ValueError, match=r"at least 2 dimensions \(N, C, \*\), got shape \(3,\)"):
         layer(autograd.ones(3))
