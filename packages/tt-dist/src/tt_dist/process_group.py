@@ -273,6 +273,19 @@ def writable_buffer(tensor: Any, op: str) -> np.ndarray:
     return array
 
 
+def sum_over_group(values: np.ndarray, group: ProcessGroup, op: str) -> np.ndarray:
+    """``values``, a contiguous NumPy array, summed element-wise over the group's ranks, in place.
+
+    One all-reduce under the group's timeout (``op`` names the caller in its error), for
+    tt-dist's own bookkeeping (SyncBatchNorm's sums, DDP's unused-parameter flags);
+    tensors go through :func:`all_reduce`.
+    """
+    from mpi4py import MPI
+
+    group.wait([group.comm.Iallreduce(MPI.IN_PLACE, values, op=MPI.SUM)], op)
+    return values
+
+
 def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | None = None,
                async_op: bool = False) -> Work | None:  # fmt: skip
     """Combine ``tensor`` over every rank, in place: afterwards each rank holds the same result.

@@ -46,7 +46,7 @@ import numpy as np
 from tt_autograd import Tensor
 from tt_tensor import versions
 
-from .process_group import ProcessGroup
+from .process_group import ProcessGroup, sum_over_group
 
 
 @dataclass
@@ -232,11 +232,7 @@ class Reducer:
 
     def forget_unused_everywhere(self) -> None:
         """A parameter no rank used and that had no gradient keeps none (PyTorch's rule), not zeros."""
-        from mpi4py import MPI
-
         users = (~self.unused).astype(np.int32)  # 1 where this rank's loss reached the parameter
-        self.group.wait(
-            [self.group.comm.Iallreduce(MPI.IN_PLACE, users, op=MPI.SUM)], "find_unused_parameters"
-        )
+        sum_over_group(users, self.group, "DistributedDataParallel backward (find_unused_parameters)")
         for position in np.flatnonzero((users == 0) & self.had_no_grad):
             self.params[position].grad = None

@@ -19,9 +19,9 @@ reassociation), BatchNorm included. Per channel, over the values
 ranks like any parameter's gradient. The running statistics get the global
 mean and the unbiased global variance, identically on every rank.
 
-Cost: three all-reduces of a few values per channel per step (the count and
-sum, the squares, and backward's two sums), each ~0.1 ms on one machine; the
-arithmetic is batch norm's. In evaluation, or with no process group of more
+Cost: three all-reduces of at most 2C + 1 values per step (the count and
+sums, the squares, and backward's two sums), so their latency rather than
+their size counts; the arithmetic is batch norm's. In evaluation, or with no process group of more
 than one rank, it is plain batch norm (:func:`tt_nn.functional.batch_norm`),
 as in PyTorch.
 """
@@ -37,15 +37,7 @@ from tt_autograd import Function
 from tt_nn.functional.row_passes import channel_dot, channel_sum, from_blocks, to_blocks
 from tt_nn.normalization import BatchNormBase
 
-from .process_group import ProcessGroup, default_group, is_initialized
-
-
-def sum_over_group(values: np.ndarray, group: ProcessGroup, op: str) -> np.ndarray:
-    """``values`` summed element-wise over the group's ranks, in place (an all-reduce under its timeout)."""
-    from mpi4py import MPI
-
-    group.wait([group.comm.Iallreduce(MPI.IN_PLACE, values, op=MPI.SUM)], op)
-    return values
+from .process_group import ProcessGroup, default_group, is_initialized, sum_over_group
 
 
 class SyncBatchNormFunction(Function):
