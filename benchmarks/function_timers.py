@@ -22,6 +22,7 @@ import collections
 import contextlib
 import time
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from tt_autograd import Function
 
@@ -54,39 +55,38 @@ def function_timers(group_of: GroupOf) -> Iterator[dict[str, float]]:
     spent: dict[str, float] = collections.defaultdict(float)
     originals = []
 
-    def timed_forward(cls: type, forward: Callable) -> staticmethod:
+    def timed(method: Callable, group_of_call: Callable[[Any, tuple], str | None]) -> staticmethod:
+        """``method`` with its seconds added to the group ``group_of_call(ctx, args)`` names."""
+
         def run(ctx, *args, **kwargs):
-            group = ctx.benchmark_group = group_of(cls, args)
+            group = group_of_call(ctx, args)
             if group is None:
-                return forward(ctx, *args, **kwargs)
+                return method(ctx, *args, **kwargs)
             start = time.perf_counter()
             try:
-                return forward(ctx, *args, **kwargs)
+                return method(ctx, *args, **kwargs)
             finally:
                 spent[group] += time.perf_counter() - start
 
         return staticmethod(run)
 
-    def timed_backward(backward: Callable) -> staticmethod:
-        def run(ctx, *args, **kwargs):
-            group = getattr(ctx, "benchmark_group", None)
-            if group is None:
-                return backward(ctx, *args, **kwargs)
-            start = time.perf_counter()
-            try:
-                return backward(ctx, *args, **kwargs)
-            finally:
-                spent[group] += time.perf_counter() - start
+    def forward_group(cls: type) -> Callable[[Any, tuple], str | None]:
+        def ask(ctx, args):
+            ctx.benchmark_group = group_of(cls, args)  # kept for the node's backward
+            return ctx.benchmark_group
 
-        return staticmethod(run)
+        return ask
+
+    def backward_group(ctx, args) -> str | None:
+        return getattr(ctx, "benchmark_group", None)
 
     try:
         for cls in function_classes():
             methods = cls.__dict__
             if "forward" in methods and "backward" in methods:
                 originals.append((cls, methods["forward"], methods["backward"]))
-                cls.forward = timed_forward(cls, methods["forward"].__func__)
-                cls.backward = timed_backward(methods["backward"].__func__)
+                cls.forward = timed(methods["forward"].__func__, forward_group(cls))
+                cls.backward = timed(methods["backward"].__func__, backward_group)
         yield spent
     finally:
         for cls, forward, backward in originals:
