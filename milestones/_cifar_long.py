@@ -18,8 +18,9 @@ two of TinyTorch:
   crop-and-flip augmentation.
 * **An exponential moving average of the weights** (decay 0.99 per step,
   from the end of the warm-up; ``t/(t + 10)`` while ``t``, the steps since,
-  is small) is what gets scored and saved at the end, batch norm's running
-  statistics recomputed for it over 40 training batches.
+  is small; ``AveragedModel`` with :func:`warming_ema`) is what gets scored
+  and saved at the end, batch norm's running statistics recomputed for it
+  over 40 training batches (``update_bn``).
 * **Test-time augmentation**: the final score averages the logits of each
   test image and its mirror image.
 
@@ -31,8 +32,8 @@ mirror), so the record shows accuracy against wall time.
 
 from __future__ import annotations
 
+import itertools
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ import tt_dist as dist
 import tt_nn as nn
 import tt_optim as optim
 from tt_optim import DataLoader
+from tt_optim.swa_utils import AveragedModel, update_bn
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 import tinytorch as tt
@@ -88,76 +90,20 @@ def build(channels: int, size: int, images: np.ndarray) -> nn.Module:
     return model
 
 
-class WeightAverage:
-    """An exponential moving average of ``model``'s trainable weights, swapped in to score them."""
+def warming_ema(decay: float):
+    """``avg_fn`` for ``AveragedModel``: an EMA whose decay is ``min(decay, n/(n + 10))`` after ``n`` updates.
 
-    def __init__(self, model: nn.Module, decay: float) -> None:
-        self.parameters = [p for p in model.parameters() if p.requires_grad]
-        self.average = [p.detach().numpy().copy() for p in self.parameters]
-        self.decay = decay
-        self.steps = 0  # calls of step() since the start or the last restart()
-
-    def update(self, decay: float | None = None) -> None:
-        """Move the average towards the live weights: ``average = d·average + (1 − d)·weights``."""
-        d = self.decay if decay is None else decay
-        for average, p in zip(self.average, self.parameters):
-            average *= d
-            average += (1 - d) * p.detach().numpy()
-
-    def step(self) -> None:
-        """A training step's update: decay ``min(decay, t/(t + 10))`` at the t-th call since the start.
-
-        The window grows from one step towards ``1/(1 − decay)``, so the first average
-        follows the weights instead of lingering at the initial ones.
-        """
-        self.steps += 1
-        self.update(min(self.decay, self.steps / (self.steps + 10)))
-
-    def restart(self) -> None:
-        """The average set to the live weights, the window back to its start."""
-        self.steps = 0
-        self.update(0.0)
-
-    def apply(self) -> None:
-        """Put the averaged weights into the model, for good (they are what is scored and saved)."""
-        for p, average in zip(self.parameters, self.average):
-            p.detach().numpy()[...] = average
-
-    @contextmanager
-    def swapped_in(self):
-        """The averaged weights in the model for the ``with`` block, the live ones back after it.
-
-        Written in place, so every view of a weight (``nn.DataParallel``'s replicas) sees the swap;
-        costs two copies of the weights (114k floats in the default recipe: microseconds).
-        """
-        live = [p.detach().numpy().copy() for p in self.parameters]
-        self.apply()
-        try:
-            yield
-        finally:
-            for p, weights in zip(self.parameters, live):
-                p.detach().numpy()[...] = weights
-
-
-def recalibrate(model: nn.Module, loader, batches: int) -> None:
-    """Batch norm's running statistics recomputed for the weights in ``model`` (PyTorch's ``update_bn``).
-
-    The running averages followed the live weights; after :meth:`WeightAverage.apply`
-    they are re-estimated as plain means over ``batches`` training batches (``momentum=None``).
+    ``average = d·average + (1 − d)·weights``; the window grows from one step
+    towards ``1/(1 − decay)``, so the first average follows the weights instead
+    of lingering at the initial ones.
     """
-    norms = [m for m in model.modules() if isinstance(m, BatchNorm2d)]
-    saved = [m.momentum for m in norms]
-    for m in norms:
-        m.momentum = None
-        m.reset_running_stats()
-    model.train()
-    with tt.no_grad():
-        for i, (x, _) in enumerate(loader):
-            if i == batches:
-                break
-            model(x)
-    for m, momentum in zip(norms, saved):
-        m.momentum = momentum
+
+    def update(averaged: tt.Tensor, current: tt.Tensor, num_averaged: tt.Tensor) -> tt.Tensor:
+        n = int(num_averaged.item())
+        d = min(decay, n / (n + 10))
+        return d * averaged + (1 - d) * current
+
+    return update
 
 
 def mirrored_accuracy(model: nn.Module, data, sharded: bool) -> float:
@@ -191,6 +137,7 @@ def train(args, start: float, ranks: int, default) -> dict:
     parallel = ranks > 1
     batch = (BATCH // 8 if args.quick else BATCH) // ranks  # quick: a slice, so smaller steps
     max_lr = MAX_LR / 8 if args.quick else MAX_LR
+    average = AveragedModel(model, avg_fn=warming_ema(EMA_DECAY))  # a copy, made before DDP hooks the model
     if parallel:
         sampler = dist.DistributedSampler(train_set, shuffle=True, seed=args.seed)
         loader = DataLoader(train_set, batch_size=batch, sampler=sampler)
@@ -207,7 +154,7 @@ def train(args, start: float, ranks: int, default) -> dict:
     )
     optimizer = optim.SGD(trainable, lr=max_lr, momentum=0.9, nesterov=True, weight_decay=WEIGHT_DECAY)
     loss_fn = nn.CrossEntropyLoss(label_smoothing=SMOOTHING)
-    average = WeightAverage(model, EMA_DECAY)
+    average.update_parameters(model)  # the average starts at the first weights (rank 0's under DDP)
     train_start = time.perf_counter()
     deadline = start + args.budget - RESERVE
     history: dict[str, list] = {"loss": [], "train": [], "test": [], "time": [], "epochs": [], "checks": []}
@@ -229,9 +176,8 @@ def train(args, start: float, ranks: int, default) -> dict:
             loss, logits = default.training_step(net, optimizer, loss_fn, x, y, lr, momentum)
             # follow the weights through the warm-up, then average over a window growing to 1/(1 − decay)
             if fraction < 0.25:
-                average.restart()
-            else:
-                average.step()
+                average.n_averaged.zero_()  # the next update copies the weights, the window starts again
+            average.update_parameters(model)
             step += 1
             samples += len(y) * ranks
             total_loss += loss * len(y)
@@ -253,8 +199,8 @@ def train(args, start: float, ranks: int, default) -> dict:
             f"test acc {accuracy:6.2%}  elapsed {elapsed / 60:4.1f} min",
             flush=True,
         )
-    average.apply()
-    recalibrate(model, loader, batches=10 if args.quick else 40)
+    model = average.module  # the averaged weights, scored and saved from here on
+    update_bn(itertools.islice(loader, 10 if args.quick else 40), model)
     final = mirrored_accuracy(model, test_set, parallel)
     history["checks"].append((time.perf_counter() - start, final))
     print(f"averaged weights, each test image with its mirror: test accuracy {final:.2%}")

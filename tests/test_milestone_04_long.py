@@ -62,65 +62,40 @@ def test_the_network_starts_with_the_frozen_whitening_layer(long, rng):
     assert "BatchNormReLU2d" in {type(m).__name__ for m in model}  # fused pairs
 
 
-def test_weight_average_follows_the_weights(long):
-    layer = tt.nn.Linear(3, 2)
-    average = long.WeightAverage(layer, decay=0.5)
-    before = layer.weight.detach().numpy().copy()
-    layer.weight.detach().numpy()[...] += 2.0
-    average.update()  # halfway from the old weights to the new
-    np.testing.assert_allclose(average.average[0], before + 1.0, rtol=1e-6)
-    average.update(0.0)
-    np.testing.assert_allclose(average.average[0], before + 2.0, rtol=1e-6)
-    layer.weight.detach().numpy()[...] = 0.0
-    average.apply()
-    np.testing.assert_allclose(layer.weight.detach().numpy(), before + 2.0, rtol=1e-6)
+def test_warming_ema_decays_by_min_decay_and_a_growing_window(long):
+    update = long.warming_ema(0.5)
+    average, weights = tt.tensor([0.0, 4.0]), tt.tensor([11.0, -7.0])
+    for n in range(1, 21):
+        d = min(0.5, n / (n + 10))  # 1/11, 2/12, ... capped at 0.5 from the 10th update on
+        got = update(average, weights, tt.tensor(n)).numpy()
+        np.testing.assert_allclose(got, d * average.numpy() + (1 - d) * weights.numpy(), rtol=1e-6)
+    np.testing.assert_allclose(update(average, weights, tt.tensor(1)).numpy(), [10.0, -6.0], rtol=1e-6)
 
 
-def test_weight_average_steps_with_a_growing_window_and_restarts(long):
+def test_the_long_recipe_averages_with_restarts_in_the_warm_up(long):
     layer = tt.nn.Linear(3, 2)
-    average = long.WeightAverage(layer, decay=0.5)
+    average = long.AveragedModel(layer, avg_fn=long.warming_ema(0.5))
+    average.update_parameters(layer)
     start = layer.weight.detach().numpy().copy()
-    layer.weight.detach().numpy()[...] += 11.0
-    average.step()  # decay min(0.5, 1/11): 10/11 of the way to the live weights
-    np.testing.assert_allclose(average.average[0], start + 10.0, rtol=1e-6)
-    average.step()  # decay min(0.5, 2/12) = 1/6
-    np.testing.assert_allclose(average.average[0], start + 10.0 + 5 / 6, rtol=1e-6)
-    layer.weight.detach().numpy()[...] = 3.0
-    average.restart()  # the live weights, and the window from its start again
-    np.testing.assert_allclose(average.average[0], 3.0)
-    assert average.steps == 0
-    decays = []
-    update = average.update
-    average.update = lambda d=None: (decays.append(d), update(d))
-    for _ in range(20):
-        average.step()
-    assert decays == [min(0.5, t / (t + 10)) for t in range(1, 21)]  # capped from the 10th step on
-    assert decays[9:] == [0.5] * 11
+    with tt.no_grad():
+        layer.weight.add_(11.0)
+    average.update_parameters(layer)  # decay min(0.5, 1/11): 10/11 of the way to the live weights
+    np.testing.assert_allclose(average.module.weight.detach().numpy(), start + 10.0, rtol=1e-6)
+    with tt.no_grad():
+        layer.weight.fill_(3.0)
+    average.n_averaged.zero_()  # as in the warm-up: the next update copies, the window starts again
+    average.update_parameters(layer)
+    np.testing.assert_array_equal(average.module.weight.detach().numpy(), 3.0)
+    assert int(average.n_averaged.item()) == 1
 
 
-def test_weight_average_swapped_in_for_a_block_then_the_live_weights_back(long):
-    layer = tt.nn.Linear(3, 2)
-    live = layer.weight.detach().numpy().copy()
-    average = long.WeightAverage(layer, decay=0.0)
-    layer.weight.detach().numpy()[...] += 5.0
-    average.update(0.5)  # the average: live + 2.5
-    moved = layer.weight.detach().numpy().copy()
-    view = layer.weight.detach().numpy()  # a view taken before the swap sees it (written in place)
-    with average.swapped_in():
-        np.testing.assert_allclose(view, live + 2.5, rtol=1e-6)
-    np.testing.assert_array_equal(view, moved)
-    with pytest.raises(ZeroDivisionError), average.swapped_in():
-        1 / 0
-    np.testing.assert_array_equal(layer.weight.detach().numpy(), moved)  # back, even after an error
-
-
-def test_recalibration_gives_the_plain_mean_and_variance(long, rng):
+def test_update_bn_recalibrates_the_image_batch_norms_to_the_plain_mean(long, rng):
     from tt_vision import BatchNorm2d
 
     model = tt.nn.Sequential(BatchNorm2d(2))
     images = rng.standard_normal((5, 4, 2, 3, 3)).astype(np.float32) * 3 + 1
     batches = [(tt.tensor(x), None) for x in images]
-    long.recalibrate(model, batches, batches=3)
+    long.update_bn(long.itertools.islice(batches, 3), model)  # as the recipe calls it, on 3 of 5 batches
     mean = images[:3].mean(axis=(1, 3, 4)).mean(axis=0)  # the plain mean of the three batch means
     np.testing.assert_allclose(model[0].running_mean.numpy(), mean, rtol=1e-5)
     assert model[0].momentum == 0.1 and int(model[0].num_batches_tracked.item()) == 3

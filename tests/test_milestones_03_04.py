@@ -77,28 +77,24 @@ def test_quick_cnn_on_real_cifar10(tmp_path, shared_data):
 def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch, tmp_path):
     """Each test pass sees the weights' moving average, training the live weights; the average is kept."""
     m04 = _milestone_04()
-    log = []
+    updates, made = [], []
 
-    class Spy(m04._cifar_long.WeightAverage):
-        def update(self, decay=None):
-            log.append(("update", decay))
-            super().update(decay)
+    class Spy(m04.AveragedModel):
+        def __init__(self, model, **kwargs):
+            super().__init__(model, **kwargs)
+            made.append(self)
 
-        def swapped_in(self):
-            log.append("swap")
-            return super().swapped_in()
-
-        def apply(self):
-            log.append("apply")
-            super().apply()
+        def update_parameters(self, model):
+            updates.append((model, int(self.n_averaged.item())))
+            super().update_parameters(model)
 
     scored = []
 
     def evaluate(model, data, sharded=False):
-        scored.append([p.detach().numpy().copy() for p in model.parameters()])
+        scored.append((model, [p.detach().numpy().copy() for p in model.parameters()]))
         return 0.5
 
-    monkeypatch.setattr(m04._cifar_long, "WeightAverage", Spy)
+    monkeypatch.setattr(m04, "AveragedModel", Spy)
     monkeypatch.setattr(m04, "evaluate", evaluate)
     args = m04.argparse.Namespace(
         quick=True, seed=0, root=None, epochs=None, budget=480.0, no_data_parallel=True
@@ -106,13 +102,16 @@ def test_the_default_recipe_scores_and_keeps_the_averaged_weights(monkeypatch, t
     monkeypatch.setenv("TINYTORCH_DATA", str(tmp_path / "no-data"))  # the embedded digits: 12 steps
     monkeypatch.setenv("HOME", str(tmp_path))  # and no cached CIFAR-10 either
     result = m04.train(args, m04.time.perf_counter())
-    updates = [entry[1] for entry in log if isinstance(entry, tuple)]
-    assert updates[:3] == [1 / 11, 2 / 12, 3 / 13] and len(updates) == 12  # one per step, the window growing
-    assert log.count("swap") == 1 and log[-1] == "apply"  # the one epoch's test pass; kept at the end
-    averaged, live = scored  # the epoch's pass (averaged weights), then the live weights' for the record
+    (average,) = made
+    live_model = updates[0][0]
+    assert [n for _, n in updates] == list(range(13))  # the start, then one update per step
+    assert all(model is live_model for model, _ in updates) and live_model is not average.module
+    (epoch_model, averaged), (last_model, live) = scored  # the epoch's pass, then the live weights' one
+    assert epoch_model is average.module and last_model is live_model
+    assert result["model"] is average.module  # what was scored is what is saved
     final = [p.detach().numpy() for p in result["model"].parameters()]
     for a, kept in zip(averaged, final):
-        np.testing.assert_array_equal(a, kept)  # what was scored is what is saved
+        np.testing.assert_array_equal(a, kept)
     assert any(not np.array_equal(a, b) for a, b in zip(averaged, live))
     assert result["history"]["test"] == [0.5] and result["live"] == 0.5
 

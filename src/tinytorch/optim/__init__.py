@@ -4,12 +4,13 @@ Example:
     >>> import tinytorch as tt
     >>> optimizer = tt.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)  # doctest: +SKIP
     >>> scheduler = tt.optim.lr_scheduler.StepLR(optimizer, step_size=10)  # doctest: +SKIP
+    >>> ema = tt.optim.swa_utils.AveragedModel(model)  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from tt_optim import SGD, Adadelta, Adam, AdamW, Optimizer, RMSprop
 
-from . import lr_scheduler
+from . import lr_scheduler, swa_utils
 
-__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler"]
+__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler", "swa_utils"]

@@ -23,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from . import data, lr_scheduler, utils
+from . import data, lr_scheduler, swa_utils, utils
 from .adadelta import Adadelta
 from .adam import Adam, AdamW
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
