@@ -323,6 +323,47 @@ def everyday_ops(torch) -> list:
     return records
 
 
+def weight_averaging(torch) -> list:
+    """``torch.optim.swa_utils``: SWA and EMA copies of a batch-norm MLP, SWALR, update_bn, eval logits."""
+    nn, swa_utils = torch.nn, torch.optim.swa_utils
+    model = nn.Sequential(nn.Linear(6, 12), nn.BatchNorm1d(12), nn.ReLU(), nn.Linear(12, 3))
+    set_weights(torch, model, 8)
+    rng = np.random.default_rng(9)
+    batches = [
+        (
+            torch.from_numpy(rng.standard_normal((16, 6)).astype(np.float32)),
+            torch.from_numpy(rng.integers(0, 3, 16)),
+        )
+        for _ in range(4)
+    ]
+    swa = swa_utils.AveragedModel(model)
+    ema = swa_utils.AveragedModel(model, multi_avg_fn=swa_utils.get_ema_multi_avg_fn(0.9), use_buffers=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
+    scheduler = swa_utils.SWALR(optimizer, swa_lr=0.05, anneal_epochs=3)
+    loss_fn = nn.CrossEntropyLoss()
+    records = []
+    for epoch in range(5):
+        for x, y in batches:
+            loss = loss_fn(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            ema.update_parameters(model)
+        swa.update_parameters(model)
+        scheduler.step()
+        records.append((f"lr after epoch {epoch}", np.array(scheduler.get_last_lr())))
+        records.append((f"loss {epoch}", numpy(loss)))
+    swa_utils.update_bn(batches, swa)
+    swa.eval()
+    ema.eval()
+    with torch.no_grad():
+        for name, averaged in (("swa", swa), ("ema", ema)):
+            for key, value in averaged.state_dict().items():
+                records.append((f"{name} {key}", numpy(value)))
+            records.append((f"{name} eval logits", numpy(averaged(batches[0][0]))))
+    return records
+
+
 PROGRAMS = {
     "tutorial_mlp": (tutorial_mlp, "tutorial training loop: losses, eval logits, accuracy"),
     "mnist_cnn": (mnist_cnn, "MNIST example's CNN, Adadelta + StepLR: losses, test loss, a gradient"),
@@ -338,4 +379,5 @@ PROGRAMS = {
         "its nn.Transformer subclass, AdamW",
     ),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
+    "weight_averaging": (weight_averaging, "swa_utils: SWA and EMA copies, SWALR, update_bn, eval logits"),
 }
