@@ -323,6 +323,62 @@ def everyday_ops(torch) -> list:
     return records
 
 
+def lr_schedules(torch) -> list:
+    """Every ``torch.optim.lr_scheduler`` schedule: both groups' lrs over 14 steps (base lrs 0.4 and 0.1)."""
+    S = torch.optim.lr_scheduler
+    metrics = [5.0, 4.0, 4.0, 3.99, 3.99, 3.99, 4.2, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0, 3.0]
+
+    def optimizer():
+        groups = [
+            {"params": [torch.nn.Parameter(torch.zeros(2))]},
+            {"params": [torch.nn.Parameter(torch.zeros(1))]},
+        ]
+        return torch.optim.SGD(groups, lr=0.4, momentum=0.9)
+
+    configs = {
+        "StepLR": lambda o: S.StepLR(o, step_size=3, gamma=0.5),
+        "MultiStepLR": lambda o: S.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.3),
+        "ExponentialLR": lambda o: S.ExponentialLR(o, gamma=0.8),
+        "ConstantLR": lambda o: S.ConstantLR(o, factor=0.25, total_iters=4),
+        "LinearLR": lambda o: S.LinearLR(o, start_factor=0.2, end_factor=0.9, total_iters=6),
+        "PolynomialLR": lambda o: S.PolynomialLR(o, total_iters=8, power=2.0),
+        "CosineAnnealingLR": lambda o: S.CosineAnnealingLR(o, T_max=5, eta_min=0.01),
+        "CosineAnnealingWarmRestarts": lambda o: S.CosineAnnealingWarmRestarts(
+            o, T_0=3, T_mult=2, eta_min=0.02
+        ),
+        "LambdaLR": lambda o: S.LambdaLR(o, [lambda e: 1 / (1 + e), lambda e: 0.9**e]),
+        "MultiplicativeLR": lambda o: S.MultiplicativeLR(o, lambda e: 0.95 if e % 2 else 0.8),
+        "OneCycleLR": lambda o: S.OneCycleLR(o, max_lr=[1.0, 0.5], total_steps=15),
+        "ChainedScheduler": lambda o: S.ChainedScheduler(
+            [S.ConstantLR(o, factor=0.5, total_iters=3), S.ExponentialLR(o, gamma=0.9)]
+        ),
+        "SequentialLR": lambda o: S.SequentialLR(
+            o, [S.LinearLR(o, start_factor=0.1, total_iters=4), S.ExponentialLR(o, gamma=0.7)], milestones=[4]
+        ),
+        "ReduceLROnPlateau": lambda o: S.ReduceLROnPlateau(
+            o, factor=0.5, patience=1, cooldown=1, min_lr=[0.0, 0.15]
+        ),
+    }
+    records = []
+    for name, make in configs.items():
+        opt = optimizer()
+        scheduler = make(opt)
+        lrs = [[group["lr"] for group in opt.param_groups]]
+        for step in range(14):
+            opt.step()
+            scheduler.step(metrics[step]) if name == "ReduceLROnPlateau" else scheduler.step()
+            lrs.append([group["lr"] for group in opt.param_groups])
+        records.append((name, np.array(lrs)))
+    opt = optimizer()  # fractional epochs, as a per-batch SGDR loop calls it
+    scheduler = S.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=3)
+    jumps = []
+    for epoch in (0.5, 1.25, 2.0, 4.75, 7.9, 8.0, 12.5, 1.5):
+        scheduler.step(epoch)
+        jumps.append([group["lr"] for group in opt.param_groups])
+    records.append(("CosineAnnealingWarmRestarts step(epoch)", np.array(jumps)))
+    return records
+
+
 def weight_averaging(torch) -> list:
     """``torch.optim.swa_utils``: SWA and EMA copies of a batch-norm MLP, SWALR, update_bn, eval logits."""
     nn, swa_utils = torch.nn, torch.optim.swa_utils
@@ -379,5 +435,9 @@ PROGRAMS = {
         "its nn.Transformer subclass, AdamW",
     ),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
+    "lr_schedules": (
+        lr_schedules,
+        "every lr_scheduler schedule, 14 steps, two groups; SGDR's fractional epochs",
+    ),
     "weight_averaging": (weight_averaging, "swa_utils: SWA and EMA copies, SWALR, update_bn, eval logits"),
 }

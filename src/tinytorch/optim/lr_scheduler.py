@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
-from tt_optim.lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, OneCycleLR, SequentialLR, StepLR
+import tt_optim.lr_scheduler as _source
+from tt_optim.lr_scheduler import *  # noqa: F403  (StepLR, OneCycleLR, LambdaLR, ReduceLROnPlateau, ...)
 
-__all__ = ["CosineAnnealingLR", "LRScheduler", "LinearLR", "OneCycleLR", "SequentialLR", "StepLR"]
+__all__ = list(_source.__all__)

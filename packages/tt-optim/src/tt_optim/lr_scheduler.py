@@ -463,3 +463,11 @@ def _set_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> None:
         group["betas"] = (value, *group["betas"][1:])
     else:
         group["momentum"] = value
+
+
+# The rest of torch.optim.lr_scheduler (LambdaLR, MultiStepLR, ReduceLROnPlateau, ...), framework code
+# outside the course, lives in lr_scheduler_extra.py; it builds on LRScheduler above, so it comes last.
+from .lr_scheduler_extra import *  # noqa: E402, F403
+from .lr_scheduler_extra import __all__ as _extra_names  # noqa: E402
+
+__all__ += _extra_names
