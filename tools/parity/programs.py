@@ -323,6 +323,36 @@ def everyday_ops(torch) -> list:
     return records
 
 
+def adaptive_optimizers(torch) -> list:
+    """Adagrad, Adamax, NAdam (plain and decoupled) and RAdam training one small MLP: losses and weights."""
+    nn = torch.nn
+    rng = np.random.default_rng(10)
+    x = torch.from_numpy(rng.standard_normal((32, 5)).astype(np.float32))
+    y = torch.from_numpy(rng.integers(0, 3, 32))
+    configs = {
+        "Adagrad": lambda ps: torch.optim.Adagrad(ps, lr=0.1, lr_decay=0.01, weight_decay=1e-3),
+        "Adamax": lambda ps: torch.optim.Adamax(ps, lr=0.02, weight_decay=1e-3),
+        "NAdam": lambda ps: torch.optim.NAdam(ps, lr=0.01, weight_decay=1e-3),
+        "NAdam decoupled": lambda ps: torch.optim.NAdam(
+            ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True
+        ),
+        "RAdam": lambda ps: torch.optim.RAdam(ps, lr=0.01, betas=(0.9, 0.9), weight_decay=1e-3),
+    }
+    records = []
+    for name, make in configs.items():
+        model = nn.Sequential(nn.Linear(5, 8), nn.Tanh(), nn.Linear(8, 3))
+        set_weights(torch, model, 11)
+        optimizer = make(model.parameters())
+        for step in range(10):
+            loss = nn.functional.cross_entropy(model(x), y)
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            records.append((f"{name} loss {step}", numpy(loss)))
+        records.append((f"{name} weights", np.concatenate([numpy(p).ravel() for p in model.parameters()])))
+    return records
+
+
 def lr_schedules(torch) -> list:
     """Every ``torch.optim.lr_scheduler`` schedule: both groups' lrs over 14 steps (base lrs 0.4 and 0.1)."""
     S = torch.optim.lr_scheduler
@@ -435,6 +465,7 @@ PROGRAMS = {
         "its nn.Transformer subclass, AdamW",
     ),
     "everyday_ops": (everyday_ops, "issue #16's ops: values and autograd.grad gradients"),
+    "adaptive_optimizers": (adaptive_optimizers, "Adagrad, Adamax, NAdam, NAdamW, RAdam: 10 steps each"),
     "lr_schedules": (
         lr_schedules,
         "every lr_scheduler schedule, 14 steps, two groups; SGDR's fractional epochs",

@@ -9,8 +9,21 @@ Example:
 
 from __future__ import annotations
 
-from tt_optim import SGD, Adadelta, Adam, AdamW, Optimizer, RMSprop
+from tt_optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 
 from . import lr_scheduler, swa_utils
 
-__all__ = ["SGD", "Adadelta", "Adam", "AdamW", "Optimizer", "RMSprop", "lr_scheduler", "swa_utils"]
+__all__ = [
+    "SGD",
+    "Adadelta",
+    "Adagrad",
+    "Adam",
+    "Adamax",
+    "AdamW",
+    "NAdam",
+    "Optimizer",
+    "RAdam",
+    "RMSprop",
+    "lr_scheduler",
+    "swa_utils",
+]

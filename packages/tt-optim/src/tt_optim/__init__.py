@@ -25,12 +25,16 @@ from __future__ import annotations
 
 from . import data, lr_scheduler, swa_utils, utils
 from .adadelta import Adadelta
+from .adagrad import Adagrad
 from .adam import Adam, AdamW
+from .adamax import Adamax
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 from .data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from .lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, OneCycleLR, SequentialLR, StepLR
 from .metrics import accuracy
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 from .training import History, evaluate, fit

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer
+from .optimizer import Optimizer, check_ranges
 
 
 class Adadelta(Optimizer):
@@ -49,9 +49,7 @@ class Adadelta(Optimizer):
         *,
         maximize: bool = False,
     ) -> None:
-        for name, value in (("learning rate", lr), ("eps", eps), ("weight_decay", weight_decay)):
-            if value < 0.0:
-                raise ValueError(f"Adadelta: invalid {name} {value}: it must be >= 0")
+        check_ranges("Adadelta", lr=lr, eps=eps, weight_decay=weight_decay, rho=rho)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: invalid rho {rho}: it must be in [0, 1]")
         defaults = dict(lr=lr, rho=rho, eps=eps, weight_decay=weight_decay, maximize=maximize)

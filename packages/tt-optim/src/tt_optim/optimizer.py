@@ -62,6 +62,24 @@ def check_hyperparameters(owner: str, **values: Any) -> None:
                 raise TypeError(f"{owner}: {name} must be a number, got {type(item).__name__} {item!r:.40}")
 
 
+def check_ranges(owner: str, **values: Any) -> None:
+    """Refuse hyper-parameters outside their ranges, naming each (types first: :func:`check_hyperparameters`).
+
+    Each of ``betas`` must be in [0, 1); every other value (``lr``, ``eps``, ``weight_decay``, ...) >= 0.
+    """
+    check_hyperparameters(owner, **values)
+    for name, value in values.items():
+        if name == "betas":
+            for index, beta in enumerate(value):
+                if not 0.0 <= beta < 1.0:
+                    raise ValueError(
+                        f"{owner}: invalid beta at index {index}: {beta} (each beta must be in [0, 1))"
+                    )
+        elif value < 0.0:
+            label = "learning rate" if name == "lr" else name
+            raise ValueError(f"{owner}: invalid {label} {value}: it must be >= 0")
+
+
 class Optimizer:
     """Base class of optimizers, like ``torch.optim.Optimizer``.
 
