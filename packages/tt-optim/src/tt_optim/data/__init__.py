@@ -8,17 +8,20 @@ Example:
 from __future__ import annotations
 
 from .dataloader import DataLoader, default_collate
-from .dataset import Dataset, Subset, TensorDataset, random_split
-from .sampler import RandomSampler, Sampler, SequentialSampler
+from .dataset import ConcatDataset, Dataset, Subset, TensorDataset, random_split
+from .sampler import RandomSampler, Sampler, SequentialSampler, SubsetRandomSampler, WeightedRandomSampler
 
 __all__ = [
+    "ConcatDataset",
     "DataLoader",
     "Dataset",
     "RandomSampler",
     "Sampler",
     "SequentialSampler",
     "Subset",
+    "SubsetRandomSampler",
     "TensorDataset",
+    "WeightedRandomSampler",
     "default_collate",
     "random_split",
 ]

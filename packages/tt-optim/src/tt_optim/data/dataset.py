@@ -1,4 +1,4 @@
-"""Datasets: ``Dataset``, ``TensorDataset``, ``Subset`` and ``random_split``, as in ``torch.utils.data``.
+"""Datasets (``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``) and ``random_split``, as torch's.
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one
 sample. That is all a :class:`~tt_optim.data.DataLoader` needs, but fetching
@@ -34,6 +34,10 @@ class Dataset:
 
     def __len__(self) -> int:
         raise NotImplementedError(f"{type(self).__name__} must define __len__")
+
+    def __add__(self, other: Any) -> ConcatDataset:
+        """``a + b``: the samples of ``a``, then those of ``b`` (a :class:`ConcatDataset`)."""
+        return ConcatDataset([self, other])
 
 
 def _take(tensor: tt_tensor.Tensor, index: Any) -> tt_tensor.Tensor:
@@ -111,6 +115,62 @@ class Subset(Dataset):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class ConcatDataset(Dataset):
+    """Several datasets one after another: index ``i`` falls in the first whose cumulative size exceeds it.
+
+    ``cumulative_sizes`` holds the running totals, as in PyTorch. Negative indices
+    count from the end. ``get_batch`` fetches each dataset's share of a batch in one
+    call when every dataset has ``get_batch`` and returns a list of tensors.
+    """
+
+    def __init__(self, datasets: Sequence[Any]) -> None:
+        self.datasets = list(datasets)
+        if not self.datasets:
+            raise ValueError("ConcatDataset: datasets should not be an empty iterable")
+        for number, dataset in enumerate(self.datasets):
+            if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+                raise TypeError(
+                    f"ConcatDataset: dataset {number} ({type(dataset).__name__}) is not a map-style dataset "
+                    "(it needs __len__ and __getitem__)"
+                )
+        self.cumulative_sizes = np.cumsum([len(d) for d in self.datasets]).tolist()
+
+    def __len__(self) -> int:
+        return self.cumulative_sizes[-1]
+
+    def _locate(self, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(which dataset, index within it) for each of ``indices`` (negative ones from the end)."""
+        n = len(self)
+        if np.any((indices < -n) | (indices >= n)):
+            bad = indices[(indices < -n) | (indices >= n)][0]
+            raise IndexError(f"ConcatDataset: index {bad} is out of range for {n} samples")
+        indices = np.where(indices < 0, indices + n, indices)
+        which = np.searchsorted(self.cumulative_sizes, indices, side="right")
+        starts = np.concatenate([[0], self.cumulative_sizes[:-1]])[which]
+        return which, indices - starts
+
+    def __getitem__(self, index: int) -> Any:
+        which, inner = self._locate(np.array([int(index)]))
+        return self.datasets[int(which[0])][int(inner[0])]
+
+    def get_batch(self, indices: np.ndarray) -> Any:
+        """The batch: each dataset's share in one ``get_batch`` call if all have one, else one by one."""
+        from .dataloader import default_collate
+
+        indices = np.asarray(indices, dtype=np.int64)
+        if not all(callable(getattr(d, "get_batch", None)) for d in self.datasets):
+            return default_collate([self[int(i)] for i in indices])
+        which, inner = self._locate(indices)
+        order = np.argsort(which, kind="stable")  # each dataset's share, contiguous
+        parts = [self.datasets[d].get_batch(inner[which == d]) for d in np.unique(which).tolist()]
+        if not all(isinstance(part, (list, tuple)) for part in parts):
+            return default_collate([self[int(i)] for i in indices])
+        fields = [np.concatenate([part[f].array for part in parts]) for f in range(len(parts[0]))]
+        restore = np.empty_like(order)
+        restore[order] = np.arange(len(order))  # back to the batch's own order
+        return [type(parts[0][f]).from_array(field[restore]) for f, field in enumerate(fields)]
 
 
 def random_split(

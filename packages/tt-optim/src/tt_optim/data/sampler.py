@@ -9,8 +9,9 @@ the huge ``num_samples`` costs nothing up front.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sized
+from collections.abc import Iterator, Sequence, Sized
 
+import numpy as np
 from tt_tensor import Generator, numpy_generator
 
 _BLOCK = 1024  # indices drawn per call to the generator when sampling with replacement
@@ -79,4 +80,82 @@ class RandomSampler(Sampler):
         return self.num_samples
 
 
-__all__ = ["RandomSampler", "Sampler", "SequentialSampler"]
+class SubsetRandomSampler(Sampler):
+    """The given ``indices`` in a new random order at each pass (a validation split of one dataset).
+
+    Example:
+        >>> train = DataLoader(dataset, batch_size=64,
+        ...                    sampler=SubsetRandomSampler(range(50_000)))  # doctest: +SKIP
+    """
+
+    def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
+        self.indices, self.generator = indices, generator
+
+    def __iter__(self) -> Iterator[int]:
+        for position in numpy_generator(self.generator).permutation(len(self.indices)).tolist():
+            yield self.indices[position]
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (rebalancing classes).
+
+    Args:
+        weights: one non-negative weight per dataset index (not necessarily summing to 1).
+        num_samples: indices per pass.
+        replacement: draw independently (default); without, each index at most once,
+            so ``num_samples`` may not exceed the number of non-zero weights.
+        generator: a ``tt.Generator`` (default: the global one).
+
+    Cost: one ``Generator.choice`` over ``len(weights)`` per pass.
+    """
+
+    def __init__(
+        self,
+        weights: Sequence[float],
+        num_samples: int,
+        replacement: bool = True,
+        generator: Generator | None = None,
+    ) -> None:
+        if (
+            isinstance(num_samples, bool)
+            or not isinstance(num_samples, (int, np.integer))
+            or num_samples <= 0
+        ):
+            raise ValueError(
+                f"WeightedRandomSampler: num_samples must be a positive integer, got {num_samples!r}"
+            )
+        if not isinstance(replacement, bool):
+            raise ValueError(f"WeightedRandomSampler: replacement must be a bool, got {replacement!r}")
+        array = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights, dtype=np.float64)
+        if array.ndim != 1 or array.size == 0:
+            raise ValueError(
+                f"WeightedRandomSampler: weights must be a non-empty 1-d sequence, got shape {array.shape}"
+            )
+        if not np.all(np.isfinite(array)) or np.any(array < 0) or array.sum() == 0:
+            raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and not all zero")
+        if not replacement and num_samples > np.count_nonzero(array):
+            raise ValueError(
+                f"WeightedRandomSampler: cannot draw {num_samples} indices without replacement from "
+                f"{np.count_nonzero(array)} non-zero weights; lower num_samples or set replacement=True"
+            )
+        self.weights, self.num_samples, self.replacement, self.generator = (
+            array,
+            int(num_samples),
+            replacement,
+            generator,
+        )
+
+    def __iter__(self) -> Iterator[int]:
+        rng = numpy_generator(self.generator)
+        drawn = rng.choice(len(self.weights), size=self.num_samples, replace=self.replacement,
+                           p=self.weights / self.weights.sum())  # fmt: skip
+        yield from drawn.tolist()
+
+    def __len__(self) -> int:
+        return self.num_samples
+
+
+__all__ = ["RandomSampler", "Sampler", "SequentialSampler", "SubsetRandomSampler", "WeightedRandomSampler"]

@@ -1,0 +1,121 @@
+"""``ConcatDataset``, ``SubsetRandomSampler`` and ``WeightedRandomSampler``, as ``torch.utils.data``'s.
+
+Not course material (outside module 07's solution regions), so no module
+number: ``nox -s tests`` runs it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+from tt_optim.data import (
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+)
+
+
+def numbered(start, count):
+    """A TensorDataset of samples (start + i, -(start + i))."""
+    values = np.arange(start, start + count)
+    return TensorDataset(autograd.tensor(values), autograd.tensor(-values))
+
+
+class OneByOne(Dataset):
+    """A map-style dataset without get_batch: sample i is (1000 + i, -(1000 + i))."""
+
+    def __len__(self):
+        return 4
+
+    def __getitem__(self, i):
+        if not 0 <= i < 4:
+            raise IndexError(i)
+        return autograd.tensor(1000 + i), autograd.tensor(-(1000 + i))
+
+
+def test_concat_dataset_indexes_across_the_parts():
+    data = ConcatDataset([numbered(0, 3), numbered(10, 2), numbered(20, 4)])
+    assert len(data) == 9 and data.cumulative_sizes == [3, 5, 9]
+    firsts = [int(data[i][0].item()) for i in range(9)]
+    assert firsts == [0, 1, 2, 10, 11, 20, 21, 22, 23]
+    assert int(data[-1][0].item()) == 23 and int(data[-9][0].item()) == 0 and int(data[-6][0].item()) == 10
+    with pytest.raises(IndexError, match="index 9 is out of range for 9 samples"):
+        data[9]
+    with pytest.raises(IndexError, match="index -10 is out of range"):
+        data[-10]
+
+
+def test_concat_dataset_batches_equal_the_samples_one_by_one():
+    rng = np.random.default_rng(0)
+    for parts in (
+        [numbered(0, 3), numbered(10, 2), numbered(20, 4)],
+        [numbered(0, 3), OneByOne(), numbered(50, 2)],
+    ):
+        data = ConcatDataset(parts)
+        indices = rng.integers(-len(data), len(data), size=12)
+        x, y = data.get_batch(indices)
+        expected = [data[int(i)] for i in indices]
+        np.testing.assert_array_equal(x.numpy(), [int(s[0].item()) for s in expected])
+        np.testing.assert_array_equal(y.numpy(), [int(s[1].item()) for s in expected])
+
+
+def test_dataset_plus_dataset_and_a_shuffled_loader_see_every_sample_once():
+    data = numbered(0, 5) + numbered(100, 6)
+    assert isinstance(data, ConcatDataset) and len(data) == 11
+    assert int(data[4][0].item()) == 4 and int(data[5][0].item()) == 100  # the left operand first
+    loader = DataLoader(data, batch_size=4, shuffle=True, generator=autograd.Generator(3))
+    seen = np.concatenate([x.numpy() for x, _ in loader])
+    assert sorted(seen.tolist()) == [0, 1, 2, 3, 4, 100, 101, 102, 103, 104, 105]
+
+
+def test_concat_dataset_refuses_what_is_not_a_dataset():
+    with pytest.raises(ValueError, match="should not be an empty iterable"):
+        ConcatDataset([])
+    with pytest.raises(TypeError, match=r"dataset 1 \(int\) is not a map-style dataset"):
+        ConcatDataset([numbered(0, 2), 5])
+
+
+def test_subset_random_sampler_permutes_its_indices_each_pass():
+    indices = [3, 8, 13, 21, 34, 55]
+    sampler = SubsetRandomSampler(indices, generator=autograd.Generator(1))
+    passes = [list(sampler) for _ in range(4)]
+    assert all(sorted(p) == indices for p in passes) and len(sampler) == 6
+    assert len({tuple(p) for p in passes}) > 1  # a new order each pass
+    again = SubsetRandomSampler(indices, generator=autograd.Generator(1))
+    assert [list(again) for _ in range(4)] == passes  # the generator decides
+    loader = DataLoader(numbered(0, 60), batch_size=4, sampler=sampler)
+    assert sorted(np.concatenate([x.numpy() for x, _ in loader]).tolist()) == indices
+
+
+def test_weighted_random_sampler_follows_the_weights():
+    weights = [0.0, 1.0, 3.0, 0.0, 6.0]
+    sampler = WeightedRandomSampler(weights, num_samples=20_000, generator=autograd.Generator(2))
+    drawn = np.array(list(sampler))
+    assert len(drawn) == len(sampler) == 20_000
+    counts = np.bincount(drawn, minlength=5) / len(drawn)
+    assert counts[0] == counts[3] == 0  # zero weight: never
+    np.testing.assert_allclose(counts[[1, 2, 4]], [0.1, 0.3, 0.6], atol=0.015)
+
+
+def test_weighted_random_sampler_without_replacement_draws_each_index_once():
+    sampler = WeightedRandomSampler(autograd.tensor([1.0, 0.0, 2.0, 5.0]), 3, replacement=False)
+    for _ in range(5):
+        assert sorted(sampler) == [0, 2, 3]
+
+
+def test_weighted_random_sampler_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="num_samples must be a positive integer, got 0"):
+        WeightedRandomSampler([1.0], 0)
+    with pytest.raises(ValueError, match="replacement must be a bool, got 1"):
+        WeightedRandomSampler([1.0], 1, replacement=1)
+    with pytest.raises(ValueError, match=r"non-empty 1-d sequence, got shape \(2, 1\)"):
+        WeightedRandomSampler([[1.0], [2.0]], 1)
+    for weights in ([1.0, -1.0], [0.0, 0.0], [1.0, float("nan")]):
+        with pytest.raises(ValueError, match="finite, non-negative and not all zero"):
+            WeightedRandomSampler(weights, 1)
+    with pytest.raises(ValueError, match="cannot draw 3 indices without replacement from 2 non-zero weights"):
+        WeightedRandomSampler([1.0, 0.0, 1.0], 3, replacement=False)
