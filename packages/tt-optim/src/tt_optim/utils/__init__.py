@@ -1,4 +1,4 @@
-"""``tt_optim.utils``: what PyTorch keeps in ``torch.nn.utils`` for training — gradient clipping.
+"""``tt_optim.utils``: what PyTorch keeps in ``torch.nn.utils`` for training: clipping, flat parameters.
 
 Example:
     >>> from tt_optim.utils import clip_grad_norm_
@@ -8,5 +8,6 @@ Example:
 from __future__ import annotations
 
 from .clip_grad import clip_grad_norm_, clip_grad_value_
+from .convert_parameters import parameters_to_vector, vector_to_parameters
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_"]
+__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
