@@ -1,4 +1,5 @@
-"""``ConcatDataset``, ``SubsetRandomSampler`` and ``WeightedRandomSampler``, as ``torch.utils.data``'s.
+"""The rest of ``torch.utils.data``'s pieces: ``ConcatDataset``, ``BatchSampler`` (``batch_sampler=``),
+``SubsetRandomSampler`` and ``WeightedRandomSampler``.
 
 Not course material (outside module 07's solution regions), so no module
 number: ``nox -s tests`` runs it.
@@ -10,9 +11,11 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_optim.data import (
+    BatchSampler,
     ConcatDataset,
     DataLoader,
     Dataset,
+    SequentialSampler,
     SubsetRandomSampler,
     TensorDataset,
     WeightedRandomSampler,
@@ -119,3 +122,25 @@ def test_weighted_random_sampler_refuses_bad_arguments():
             WeightedRandomSampler(weights, 1)
     with pytest.raises(ValueError, match="cannot draw 3 indices without replacement from 2 non-zero weights"):
         WeightedRandomSampler([1.0, 0.0, 1.0], 3, replacement=False)
+
+
+def test_batch_sampler_groups_indices_and_feeds_a_loader():
+    assert list(BatchSampler(range(7), 3, drop_last=False)) == [[0, 1, 2], [3, 4, 5], [6]]
+    assert list(BatchSampler(range(7), 3, drop_last=True)) == [[0, 1, 2], [3, 4, 5]]
+    assert len(BatchSampler(range(7), 3, drop_last=False)) == 3 and len(BatchSampler(range(7), 3, True)) == 2
+    batches = [[4, 0], [7, 7, 2], [1]]  # any lists: sizes may differ, indices repeat
+    loader = DataLoader(numbered(0, 8), batch_sampler=batches)
+    assert len(loader) == 3 and loader.batch_size is None
+    assert [x.numpy().tolist() for x, _ in loader] == batches
+    grouped = DataLoader(numbered(10, 5), batch_sampler=BatchSampler(SequentialSampler(range(5)), 2, False))
+    assert [x.numpy().tolist() for x, _ in grouped] == [[10, 11], [12, 13], [14]]
+
+
+def test_batch_sampler_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="batch_size must be a positive integer, got 0"):
+        BatchSampler(range(3), 0, False)
+    with pytest.raises(ValueError, match="drop_last must be a bool, got 'yes'"):
+        BatchSampler(range(3), 2, "yes")
+    for clash in (dict(batch_size=4), dict(shuffle=True), dict(sampler=range(3)), dict(drop_last=True)):
+        with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):
+            DataLoader(numbered(0, 3), batch_sampler=[[0]], **clash)

@@ -88,6 +88,8 @@ class DataLoader:
         shuffle: draw a new random order at the start of every pass.
         sampler: the indices to read, in order, drawn anew at each pass (e.g. a
             ``DistributedSampler``: each rank its share); excludes ``shuffle``.
+        batch_sampler: yields whole batches (lists of indices), e.g. a ``BatchSampler``;
+            excludes ``batch_size``, ``shuffle``, ``sampler`` and ``drop_last``.
         drop_last: drop the last batch if it is smaller than ``batch_size``.
         collate_fn: merges a list of samples into a batch (default: :func:`default_collate`).
         generator: the :class:`tt.Generator` to shuffle with (default: the
@@ -107,6 +109,7 @@ class DataLoader:
         batch_size: int = 1,
         shuffle: bool = False,
         sampler: Iterable[int] | None = None,
+        batch_sampler: Iterable[list[int]] | None = None,
         *,
         drop_last: bool = False,
         collate_fn: Callable[[list[Any]], Any] | None = None,
@@ -114,6 +117,11 @@ class DataLoader:
         num_workers: int = 0,
         pin_memory: bool = False,
     ) -> None:
+        if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
+            raise ValueError(
+                "DataLoader: batch_sampler option is mutually exclusive with batch_size, shuffle, sampler "
+                "and drop_last; give the batch sampler its own (BatchSampler(sampler, batch_size, drop_last))"
+            )
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
         if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
@@ -130,7 +138,8 @@ class DataLoader:
             )
         self.dataset = dataset
         self.sampler = sampler
-        self.batch_size = int(batch_size)
+        self.batch_sampler = batch_sampler
+        self.batch_size = None if batch_sampler is not None else int(batch_size)  # PyTorch's None
         self.shuffle = bool(shuffle)
         self.drop_last = bool(drop_last)
         self.collate_fn = collate_fn
@@ -142,10 +151,14 @@ class DataLoader:
 
     def __len__(self) -> int:
         """The number of batches in one pass."""
+        if self.batch_sampler is not None:
+            return len(self.batch_sampler)
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.batch_sampler is not None:
+            return (self._fetch(np.asarray(batch, dtype=np.int64)) for batch in self.batch_sampler)
         if self.sampler is not None:
             return self._sampled_batches()
         # BEGIN SOLUTION 07
