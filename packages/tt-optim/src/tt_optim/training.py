@@ -30,7 +30,7 @@ from typing import Any
 from tt_autograd import no_grad
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .lr_scheduler import OneCycleLR
+from .lr_scheduler import OneCycleLR, ReduceLROnPlateau
 from .metrics import accuracy
 from .utils.clip_grad import clip_grad_norm_
 
@@ -221,6 +221,11 @@ def fit(
     if scheduler_interval not in ("auto", "epoch", "batch"):
         raise ValueError(
             f"fit: scheduler_interval must be 'auto', 'epoch' or 'batch', got {scheduler_interval!r}"
+        )
+    if isinstance(scheduler, ReduceLROnPlateau):
+        raise TypeError(
+            "fit: ReduceLROnPlateau steps on a metric (scheduler.step(val_loss)), which fit's loop does not "
+            "pass; run fit one epoch at a time and step it yourself with history[-1]['val_loss']"
         )
     per_batch = scheduler_interval == "batch" or (
         scheduler_interval == "auto" and isinstance(scheduler, OneCycleLR)
