@@ -409,6 +409,42 @@ def lr_schedules(torch) -> list:
     return records
 
 
+def utilities(torch) -> list:
+    """pad_sequence (values, gradients), parameters_to_vector and back, eye_ and dirac_, ConcatDataset."""
+    rng = np.random.default_rng(12)
+    seqs = [
+        torch.from_numpy(rng.standard_normal((n, 3)).astype(np.float32)).requires_grad_() for n in (4, 1, 3)
+    ]
+    records = []
+    for batch_first in (False, True):
+        for side in ("right", "left"):
+            padded = torch.nn.utils.rnn.pad_sequence(
+                seqs, batch_first=batch_first, padding_value=-1.0, padding_side=side
+            )
+            probe = torch.from_numpy(rng.standard_normal(tuple(padded.shape)).astype(np.float32))
+            grads = torch.autograd.grad((padded * probe).sum(), seqs)
+            records.append((f"pad_sequence {batch_first} {side}", numpy(padded)))
+            records.append(
+                (f"pad_sequence {batch_first} {side} grads", np.concatenate([numpy(g) for g in grads]))
+            )
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    set_weights(torch, model, 13)
+    vector = torch.nn.utils.parameters_to_vector(model.parameters())
+    records.append(("parameters_to_vector", numpy(vector)))
+    torch.nn.utils.vector_to_parameters(vector.detach() * 2, model.parameters())
+    records.append(("vector_to_parameters", numpy(model[1].weight)))
+    eye, dirac = torch.empty(3, 5), torch.empty(4, 2, 3, 3)
+    records.append(("eye_", numpy(torch.nn.init.eye_(eye))))
+    records.append(("dirac_ groups 2", numpy(torch.nn.init.dirac_(dirac, groups=2))))
+    data = torch.utils.data
+    parts = [data.TensorDataset(torch.arange(3.0)), data.TensorDataset(torch.arange(10.0, 15.0))]
+    joined = data.ConcatDataset(parts)
+    records.append(
+        ("ConcatDataset", np.array([float(joined[i][0]) for i in (-8, 0, 2, 3, 7, -1)] + [len(joined)]))
+    )
+    return records
+
+
 def weight_averaging(torch) -> list:
     """``torch.optim.swa_utils``: SWA and EMA copies of a batch-norm MLP, SWALR, update_bn, eval logits."""
     nn, swa_utils = torch.nn, torch.optim.swa_utils
@@ -469,6 +505,10 @@ PROGRAMS = {
     "lr_schedules": (
         lr_schedules,
         "every lr_scheduler schedule, 14 steps, two groups; SGDR's fractional epochs",
+    ),
+    "utilities": (
+        utilities,
+        "pad_sequence and its gradients, parameters_to_vector, eye_/dirac_, ConcatDataset",
     ),
     "weight_averaging": (weight_averaging, "swa_utils: SWA and EMA copies, SWALR, update_bn, eval logits"),
 }

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from . import functional, init
+from . import functional, init, rnn_utils
 from .activations import (
     GELU,
     CosineSimilarity,
@@ -77,6 +77,7 @@ __all__ = [
     "Unflatten",
     "functional",
     "init",
+    "rnn_utils",
     "load_safetensors",
     "safetensors_metadata",
     "save_safetensors",

@@ -1,7 +1,0 @@
-"""``tt.nn.utils``: gradient clipping and flat parameter vectors (``torch.nn.utils``), from tt-optim."""
-
-from __future__ import annotations
-
-from tt_optim.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
-
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "vector_to_parameters"]
