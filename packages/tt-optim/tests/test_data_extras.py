@@ -1,5 +1,5 @@
-"""The rest of ``torch.utils.data``'s pieces: ``ConcatDataset``, ``BatchSampler`` (``batch_sampler=``),
-``SubsetRandomSampler`` and ``WeightedRandomSampler``.
+"""The rest of ``torch.utils.data``'s pieces: ``ConcatDataset``, ``IterableDataset`` and ``ChainDataset``,
+``BatchSampler`` (``batch_sampler=``), ``SubsetRandomSampler`` and ``WeightedRandomSampler``.
 
 Not course material (outside module 07's solution regions), so no module
 number: ``nox -s tests`` runs it.
@@ -12,9 +12,11 @@ import pytest
 import tt_autograd as autograd
 from tt_optim.data import (
     BatchSampler,
+    ChainDataset,
     ConcatDataset,
     DataLoader,
     Dataset,
+    IterableDataset,
     SequentialSampler,
     SubsetRandomSampler,
     TensorDataset,
@@ -144,3 +146,57 @@ def test_batch_sampler_refuses_bad_arguments():
     for clash in (dict(batch_size=4), dict(shuffle=True), dict(sampler=range(3)), dict(drop_last=True)):
         with pytest.raises(ValueError, match="batch_sampler option is mutually exclusive"):
             DataLoader(numbered(0, 3), batch_sampler=[[0]], **clash)
+
+
+class Counting(IterableDataset):
+    """A stream of (i, 2i) for i in [start, stop), as pairs of numbers."""
+
+    def __init__(self, start, stop):
+        self.start, self.stop = start, stop
+
+    def __iter__(self):
+        return ((i, 2 * i) for i in range(self.start, self.stop))
+
+    def __len__(self):
+        return self.stop - self.start
+
+
+class Endless(IterableDataset):
+    def __iter__(self):
+        i = 0
+        while True:
+            yield np.array([i, i], dtype=np.float32)
+            i += 1
+
+
+def test_a_stream_is_batched_in_its_own_order():
+    loader = DataLoader(Counting(0, 7), batch_size=3)
+    batches = [(x.tolist(), y.tolist()) for x, y in loader]
+    assert batches == [([0, 1, 2], [0, 2, 4]), ([3, 4, 5], [6, 8, 10]), ([6], [12])]
+    assert len(loader) == 3 and len(DataLoader(Counting(0, 7), batch_size=3, drop_last=True)) == 2
+    assert [x.tolist() for x, _ in DataLoader(Counting(0, 7), batch_size=3, drop_last=True)] == [
+        [0, 1, 2],
+        [3, 4, 5],
+    ]
+    summed = DataLoader(Counting(0, 4), batch_size=2, collate_fn=lambda batch: sum(a for a, _ in batch))
+    assert list(summed) == [1, 5]
+
+
+def test_an_endless_stream_has_no_length_but_yields_batches():
+    loader = DataLoader(Endless(), batch_size=4)
+    first = next(iter(loader))
+    np.testing.assert_array_equal(first.numpy(), [[0, 0], [1, 1], [2, 2], [3, 3]])
+    with pytest.raises(TypeError, match="Endless is a stream without __len__"):
+        len(loader)
+
+
+def test_chained_streams_and_what_a_stream_refuses():
+    chained = Counting(0, 2) + Counting(10, 12)
+    assert isinstance(chained, ChainDataset) and len(chained) == 4
+    assert [a for a, _ in chained] == [0, 1, 10, 11]
+    assert [
+        x.tolist() for x, _ in DataLoader(ChainDataset([Counting(5, 6), Counting(0, 2)]), batch_size=2)
+    ] == [[5, 0], [1]]
+    for clash in (dict(shuffle=True), dict(sampler=range(3)), dict(batch_sampler=[[0]])):
+        with pytest.raises(ValueError, match="an IterableDataset is read in its own order"):
+            DataLoader(Counting(0, 3), **clash)

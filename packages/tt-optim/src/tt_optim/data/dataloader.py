@@ -29,6 +29,8 @@ import tt_tensor
 from tt_autograd import Tensor
 from tt_tensor import Generator, numpy_generator
 
+from .dataset import Dataset, IterableDataset
+
 
 def default_collate(batch: list[Any]) -> Any:
     """Merge a list of samples into a batch, as PyTorch's ``default_collate`` does.
@@ -124,10 +126,16 @@ class DataLoader:
             )
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
             raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
-        if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        streamed = isinstance(dataset, IterableDataset)
+        if not streamed and (not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__")):
             raise TypeError(
                 f"DataLoader: the dataset ({type(dataset).__name__}) needs __len__ and __getitem__ "
-                "(a map-style dataset)"
+                "(a map-style dataset), or must be an IterableDataset"
+            )
+        if streamed and (shuffle or sampler is not None or batch_sampler is not None):
+            raise ValueError(
+                "DataLoader: an IterableDataset is read in its own order: no shuffle, sampler or "
+                "batch_sampler (shuffle inside its __iter__)"
             )
         if generator is not None and not isinstance(generator, Generator):
             raise TypeError(f"DataLoader: generator must be a tt.Generator, got {type(generator).__name__}")
@@ -150,13 +158,17 @@ class DataLoader:
         self.pin_memory = pin_memory
 
     def __len__(self) -> int:
-        """The number of batches in one pass."""
+        """The number of batches in one pass (an IterableDataset without ``__len__`` has none: TypeError)."""
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
+        if isinstance(self.dataset, IterableDataset) and type(self.dataset).__len__ is Dataset.__len__:
+            raise TypeError(f"DataLoader: {type(self.dataset).__name__} is a stream without __len__")
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if isinstance(self.dataset, IterableDataset):
+            return self._streamed_batches()
         if self.batch_sampler is not None:
             return (self._fetch(np.asarray(batch, dtype=np.int64)) for batch in self.batch_sampler)
         if self.sampler is not None:
@@ -183,6 +195,15 @@ class DataLoader:
             if not chunk or (self.drop_last and len(chunk) < self.batch_size):
                 return
             yield self._fetch(np.asarray(chunk, dtype=np.int64))
+
+    def _streamed_batches(self) -> Iterator[Any]:
+        """Batches of what an IterableDataset yields, in order, collated (``collate_fn`` or the default)."""
+        samples = iter(self.dataset)
+        collate = self.collate_fn or default_collate
+        while batch := list(itertools.islice(samples, self.batch_size)):
+            if self.drop_last and len(batch) < self.batch_size:
+                return
+            yield collate(batch)
 
     def _fetch(self, indices: np.ndarray) -> Any:
         """One batch: ``get_batch`` (no ``collate_fn``), else ``__getitems__``, else sample by sample."""

@@ -1,4 +1,4 @@
-"""Datasets (``Dataset``, ``TensorDataset``, ``Subset``, ``ConcatDataset``) and ``random_split``, as torch's.
+"""Datasets, map-style (``TensorDataset``, ``Subset``, ``ConcatDataset``) and iterable, and ``random_split``.
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one
 sample. That is all a :class:`~tt_optim.data.DataLoader` needs, but fetching
@@ -12,7 +12,7 @@ tensor — the loader then touches Python once per batch, not once per sample.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -115,6 +115,36 @@ class Subset(Dataset):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class IterableDataset(Dataset):
+    """A stream of samples: define ``__iter__`` (and ``__len__`` if the stream has a known length).
+
+    For data that cannot be indexed: lines of a file too large to load, samples
+    generated on the fly. A ``DataLoader`` batches what ``__iter__`` yields, in
+    order (no ``shuffle`` or ``sampler``: shuffle in the stream itself).
+    """
+
+    def __iter__(self) -> Iterator[Any]:
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__")
+
+    def __add__(self, other: Any) -> ChainDataset:
+        """``a + b``: the stream of ``a``, then that of ``b`` (a :class:`ChainDataset`)."""
+        return ChainDataset([self, other])
+
+
+class ChainDataset(IterableDataset):
+    """Several streams one after another; its length is their lengths' sum (when each has one)."""
+
+    def __init__(self, datasets: Iterable[Any]) -> None:
+        self.datasets = list(datasets)
+
+    def __iter__(self) -> Iterator[Any]:
+        for dataset in self.datasets:
+            yield from dataset
+
+    def __len__(self) -> int:
+        return sum(len(dataset) for dataset in self.datasets)
 
 
 class ConcatDataset(Dataset):
