@@ -24,6 +24,9 @@ from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 
 def small_cnn(rng):
+    # The layers draw their initial weights from the global generator: seed it from rng, so the model does
+    # not depend on which tests ran before (an unlucky draw once put int8's error at 11% of the output).
+    autograd.manual_seed(int(rng.integers(2**31)))
     model = nn.Sequential(
         Conv2d(3, 8, 3, padding=1, bias=False), BatchNorm2d(8), nn.ReLU(), MaxPool2d(2),
         Conv2d(8, 16, 3, padding=1, bias=False), BatchNorm2d(16), nn.ReLU(), MaxPool2d(2),
