@@ -78,10 +78,15 @@ for _module in curriculum.MODULES:
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Every package's tests and the cross-package tests/ (docs included), with everything installed."""
+    """Every package's tests and the cross-package tests/, with everything installed.
+
+    The documentation's tests (tests/test_docs_*.py) run in ``nox -s docs``, on the site
+    it builds; without arguments this session leaves them to it rather than building
+    the site a second time. ``nox -s tests -- tests/test_docs_api.py`` runs them here.
+    """
     install_everything(session, extra="dev,docs,onnx,plot")  # onnx: ONNX Runtime; plot: tt-perf's PNGs
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
-    session.run("pytest", *session.posargs)
+    session.run("pytest", *(session.posargs or ["--ignore-glob=tests/test_docs_*.py"]))
 
 
 @nox.session
@@ -163,7 +168,7 @@ def learner_edition(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of solution regions: ``nox -s mutation -- 05`` (tools/mutation; TESTING.md).
 
-    No argument runs the CI sample (6 mutants per module, seeded, 5 minutes at most);
+    No argument runs the CI sample (6 mutants per module, seeded, 4 minutes at most);
     ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
     """
     session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS, "coverage>=7")
