@@ -188,6 +188,8 @@ def test_an_endless_stream_has_no_length_but_yields_batches():
     np.testing.assert_array_equal(first.numpy(), [[0, 0], [1, 1], [2, 2], [3, 3]])
     with pytest.raises(TypeError, match="Endless is a stream without __len__"):
         len(loader)
+    assert repr(loader) == "DataLoader(Endless of a stream, batch_size=4, shuffle=False, drop_last=False)"
+    assert repr(DataLoader(Counting(0, 7), batch_size=3)).startswith("DataLoader(Counting of 7, batch_size=3")
 
 
 def test_chained_streams_and_what_a_stream_refuses():

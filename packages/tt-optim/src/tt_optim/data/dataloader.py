@@ -81,6 +81,11 @@ def default_collate(batch: list[Any]) -> Any:
     # END SOLUTION
 
 
+def _endless(dataset: Any) -> bool:
+    """An IterableDataset that does not define ``__len__`` (a stream of unknown length)."""
+    return isinstance(dataset, IterableDataset) and type(dataset).__len__ is Dataset.__len__
+
+
 class DataLoader:
     """Iterate over a dataset in batches.
 
@@ -161,7 +166,7 @@ class DataLoader:
         """The number of batches in one pass (an IterableDataset without ``__len__`` has none: TypeError)."""
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
-        if isinstance(self.dataset, IterableDataset) and type(self.dataset).__len__ is Dataset.__len__:
+        if _endless(self.dataset):
             raise TypeError(f"DataLoader: {type(self.dataset).__name__} is a stream without __len__")
         n = len(self.dataset) if self.sampler is None else len(self.sampler)
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
@@ -222,7 +227,8 @@ class DataLoader:
         # END SOLUTION
 
     def __repr__(self) -> str:
+        size = "a stream" if _endless(self.dataset) else f"{len(self.dataset)}"
         return (
-            f"DataLoader({type(self.dataset).__name__} of {len(self.dataset)}, batch_size={self.batch_size}, "
+            f"DataLoader({type(self.dataset).__name__} of {size}, batch_size={self.batch_size}, "
             f"shuffle={self.shuffle}, drop_last={self.drop_last})"
         )
