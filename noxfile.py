@@ -156,7 +156,7 @@ def learner_edition(session: nox.Session) -> None:
 
     tools/learner_edition.py: proves each module can be done with the later ones still stubbed,
     and that every milestone unlocks and passes its quick run on the refilled edition.
-    tools/learner_journey.py: a learner's modules 01-05 (init, start, a planted bug, complete).
+    tools/learner_journey.py: a learner's modules 01-03 (init, start, a planted bug, complete).
     """
     install_everything(session, extra="cli")
     session.install(*TEST_DEPS)
@@ -168,7 +168,7 @@ def learner_edition(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of solution regions: ``nox -s mutation -- 05`` (tools/mutation; TESTING.md).
 
-    No argument runs the CI sample (6 mutants per module, seeded, 4 minutes at most);
+    No argument runs the CI sample (6 mutants per module, seeded, 150 s at most);
     ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
     """
     session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS, "coverage>=7")

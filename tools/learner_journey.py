@@ -1,11 +1,11 @@
-"""A learner's first five modules, scripted: init, start, a planted bug, the fix, complete.
+"""A learner's first three modules, scripted: init, start, a planted bug, the fix, complete.
 
 1. ``tito init`` makes a learner's edition from this checkout.
-2. For modules 01–05, in order: ``tito module start NN``; ``tito module test NN`` on the
-   stubs must fail with a short report (under :data:`MAX_LINES` lines) that lists the
-   module's exercises still to write; the reference answers go back in
-   (``tito instructor refill``, standing in for the learner's work) with one known bug
-   planted (:data:`BUGS`: the slips the tests exist to catch); ``tito module test NN`` must
+2. For modules 01–03 (one per package: tensor, autograd, nn), in order: ``tito module start
+   NN``; ``tito module test NN`` on the stubs must fail with a short report (under
+   :data:`MAX_LINES` lines) that lists the module's exercises still to write; the reference
+   answers go back in (``tito instructor refill``, standing in for the learner's work) with
+   one known bug planted (:data:`BUGS`: the slips the tests exist to catch); ``tito module test NN`` must
    fail again, naming a failing test of module NN and no exercise left to write; the bug
    is fixed and ``tito module complete NN`` must pass.
 
@@ -41,16 +41,6 @@ BUGS: dict[int, tuple[str, str, str]] = {
         "packages/tt-nn/src/tt_nn/functional/activations.py",
         "slope = np.where(x > 0,",
         "slope = np.where(x >= 0,",  # LeakyReLU's slope at exactly 0
-    ),
-    4: (
-        "packages/tt-nn/src/tt_nn/functional/normalization.py",
-        "inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features + eps)",
-        "inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features)",  # LayerNorm without eps
-    ),
-    5: (
-        "packages/tt-nn/src/tt_nn/functional/losses.py",
-        "        shifted = z - z.max(axis=1, keepdims=True)\n        e = np.exp(shifted)",
-        "        shifted = z\n        e = np.exp(shifted)",  # cross-entropy without the max subtracted
     ),
 }
 
@@ -115,7 +105,7 @@ def main() -> int:
     if failures:
         print(f"learner's journey: {len(failures)} step(s) failed ({seconds:.0f} s)")
         return 1
-    print(f"learner's journey: modules 01-05 started, tested, debugged and completed ({seconds:.0f} s)")
+    print(f"learner's journey: modules 01-03 started, tested, debugged and completed ({seconds:.0f} s)")
     return 0
 
 

@@ -1,7 +1,7 @@
 """``python -m tools.mutation [NN ...]``: mutation scores of course modules' solution regions.
 
 With no module numbers it runs the CI sample: every module that has regions and
-tests, ``--sample 6`` mutants each, seeded, within ``--time-budget 240`` seconds.
+tests, ``--sample 6`` mutants each, seeded, within ``--time-budget 150`` seconds.
 Name modules to run all their mutants (add ``--sample K`` to draw K of them).
 
 A mutant is *killed* when a test fails or errors, or the run exceeds its timeout
@@ -209,7 +209,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.modules:  # the CI sample
         args.sample = 6 if args.sample is None else args.sample
-        args.time_budget = 240.0 if args.time_budget is None else args.time_budget
+        args.time_budget = 150.0 if args.time_budget is None else args.time_budget
     return args
 
 
