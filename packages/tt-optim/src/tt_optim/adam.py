@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_hyperparameters
+from .optimizer import Optimizer, check_ranges
 
 
 class Adam(Optimizer):
@@ -68,18 +68,7 @@ class Adam(Optimizer):
         decoupled_weight_decay: bool = False,
     ) -> None:
         name = type(self).__name__
-        check_hyperparameters(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
-        if lr < 0.0:
-            raise ValueError(f"{name}: invalid learning rate {lr}: it must be >= 0")
-        if eps < 0.0:
-            raise ValueError(f"{name}: invalid eps {eps}: it must be >= 0")
-        for index, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(
-                    f"{name}: invalid beta at index {index}: {beta} (each beta must be in [0, 1))"
-                )
-        if weight_decay < 0.0:
-            raise ValueError(f"{name}: invalid weight_decay {weight_decay}: it must be >= 0")
+        check_ranges(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         defaults = dict(
             lr=lr,
             betas=tuple(betas),
