@@ -12,7 +12,7 @@ import tt_autograd as autograd
 import tt_nn
 import tt_optim
 from tt_optim import SGD, Adam, DataLoader, TensorDataset, accuracy, evaluate, fit
-from tt_optim.lr_scheduler import OneCycleLR, StepLR
+from tt_optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau, StepLR
 
 
 def blobs(n=240, features=8, classes=3, seed=0):
@@ -159,6 +159,75 @@ def test_schedules_step_per_epoch_or_per_batch(quiet):
     one_cycle = OneCycleLR(optimizer, max_lr=0.1, epochs=3, steps_per_epoch=len(loader))
     fit(model, tt_nn.CrossEntropyLoss(), optimizer, loader, epochs=3, scheduler=one_cycle, verbose=False)
     assert one_cycle.last_epoch == 12, "OneCycleLR steps after every batch"
+
+
+class RecordingPlateau(ReduceLROnPlateau):
+    """ReduceLROnPlateau that keeps the figures it was stepped on."""
+
+    def __init__(self, optimizer, **options):
+        super().__init__(optimizer, **options)
+        self.seen = []
+
+    def step(self, metrics):
+        self.seen.append(metrics)
+        super().step(metrics)
+
+
+def test_reduce_on_plateau_steps_on_the_monitored_figure(quiet):
+    autograd.manual_seed(2)
+    model = mlp()
+    train = DataLoader(blobs(n=64), batch_size=16)
+    val = DataLoader(blobs(seed=1, n=32), batch_size=16)
+    optimizer = SGD(model.parameters(), lr=0.05)
+    plateau = RecordingPlateau(optimizer)
+    history = fit(model, tt_nn.CrossEntropyLoss(), optimizer, train, 3, val_loader=val, scheduler=plateau)
+    assert plateau.seen == history["val_loss"] and plateau.last_epoch == 3
+    by_accuracy = RecordingPlateau(optimizer, mode="max")
+    history = fit(
+        model, tt_nn.CrossEntropyLoss(), optimizer, train, 2, scheduler=by_accuracy, monitor="train_acc"
+    )
+    assert by_accuracy.seen == history["train_acc"]
+
+
+def test_reduce_on_plateau_cuts_the_rate_when_the_figure_stalls(quiet):
+    """With a learning rate too small to move float32 weights, every epoch after the first is a bad one."""
+    model = mlp(p=0.0)
+    loader = DataLoader(blobs(n=32), batch_size=16)
+    optimizer = SGD(model.parameters(), lr=1e-12)
+    plateau = ReduceLROnPlateau(optimizer, factor=0.5, patience=1, eps=0.0)
+    history = fit(model, tt_nn.CrossEntropyLoss(), optimizer, loader, 5, val_loader=loader, scheduler=plateau)
+    assert history["lr"] == [1e-12, 1e-12, 1e-12, 0.5e-12, 0.5e-12]
+
+
+def test_reduce_on_plateau_needs_a_recorded_figure(quiet):
+    model = mlp()
+    loader = DataLoader(blobs(n=32), batch_size=16)
+    optimizer = SGD(model.parameters(), lr=0.1)
+    loss = tt_nn.CrossEntropyLoss()
+    with pytest.raises(ValueError, match=r"monitor='val_loss' .* \(no val_loader was given\).*'train_acc'\]"):
+        fit(model, loss, optimizer, loader, 1, scheduler=ReduceLROnPlateau(optimizer))
+    with pytest.raises(ValueError, match=r"monitor='val_f1' is not a figure fit records; .*'val_acc'\]"):
+        fit(
+            model,
+            loss,
+            optimizer,
+            loader,
+            1,
+            val_loader=loader,
+            scheduler=ReduceLROnPlateau(optimizer),
+            monitor="val_f1",
+        )
+    with pytest.raises(ValueError, match="steps once per epoch on a metric; use scheduler_interval='auto'"):
+        fit(
+            model,
+            loss,
+            optimizer,
+            loader,
+            1,
+            val_loader=loader,
+            scheduler=ReduceLROnPlateau(optimizer),
+            scheduler_interval="batch",
+        )
 
 
 def test_gradients_are_clipped_before_each_step(quiet):

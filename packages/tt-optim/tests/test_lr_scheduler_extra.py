@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
-from tt_optim import SGD, DataLoader, TensorDataset, fit
+from tt_optim import SGD
 from tt_optim.lr_scheduler import (
     ChainedScheduler,
     ConstantLR,
@@ -233,21 +233,3 @@ def test_bad_arguments_are_named():
         ChainedScheduler([])
     with pytest.raises(ValueError, match=r"scheduler 1 \(StepLR\) belongs to another optimizer"):
         ChainedScheduler([ExponentialLR(opt, 0.9), StepLR(optimizer(), 2)])
-
-
-def test_fit_refuses_reduce_on_plateau_with_the_way_out():
-    model = nn.Linear(2, 2)
-    opt = SGD(model.parameters(), lr=0.1)
-    loader = DataLoader(TensorDataset(autograd.zeros(4, 2), autograd.tensor([0, 1, 0, 1])), batch_size=2)
-    with pytest.raises(
-        TypeError, match=r"fit: ReduceLROnPlateau steps on a metric .* history\[-1\]\['val_loss'\]"
-    ):
-        fit(
-            model,
-            nn.CrossEntropyLoss(),
-            opt,
-            loader,
-            epochs=1,
-            scheduler=ReduceLROnPlateau(opt),
-            verbose=False,
-        )

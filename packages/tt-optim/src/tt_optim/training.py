@@ -176,6 +176,23 @@ def evaluate(
     # END SOLUTION
 
 
+def _check_monitor(monitor: str, metrics: Mapping[str, Metric], validating: bool, per_batch: bool) -> None:
+    """Refuse a ``monitor`` that no epoch's record will hold, before the first epoch runs."""
+    if per_batch:
+        raise ValueError(
+            "fit: ReduceLROnPlateau steps once per epoch on a metric; "
+            "use scheduler_interval='auto' or 'epoch'"
+        )
+    names = ["loss", *metrics]
+    keys = [f"train_{name}" for name in names] + ([f"val_{name}" for name in names] if validating else [])
+    if monitor not in keys:
+        why = " (no val_loader was given)" if monitor.startswith("val_") and not validating else ""
+        raise ValueError(
+            f"fit: monitor={monitor!r} is not a figure fit records{why}; ReduceLROnPlateau can step on "
+            f"one of {keys}"
+        )
+
+
 def fit(
     model: Any,
     loss_fn: Callable,
@@ -192,6 +209,7 @@ def fit(
     resume: bool = False,
     progress: bool = True,
     verbose: bool = True,
+    monitor: str = "val_loss",
 ) -> History:
     """Train ``model`` for ``epochs`` epochs and return the per-epoch :class:`History`.
 
@@ -202,7 +220,8 @@ def fit(
         train_loader: batches for training (usually a shuffled :class:`DataLoader`).
         epochs: the epoch to stop after (counting from 1; a resumed run continues up to it).
         val_loader: batches for validation after each epoch.
-        scheduler: a learning-rate scheduler.
+        scheduler: a learning-rate scheduler; a metric-driven one (``ReduceLROnPlateau``) is
+            stepped once per epoch with the epoch's ``monitor`` figure.
         scheduler_interval: ``"epoch"``, ``"batch"``, or ``"auto"`` (per batch for
             ``OneCycleLR``, per epoch otherwise).
         metrics: ``{name: fn(output, target) -> float}``; default ``{"acc": accuracy}``,
@@ -213,6 +232,9 @@ def fit(
         resume: continue from ``checkpoint`` if it exists.
         progress: show a tqdm progress bar per epoch when tqdm is installed.
         verbose: print one line per epoch.
+        monitor: the history key that ``ReduceLROnPlateau`` steps on: ``"val_loss"`` (the
+            default; needs ``val_loader``), ``"train_loss"``, or ``"train_"`` / ``"val_"`` and a
+            metric's name (``"val_acc"``: give the scheduler ``mode="max"``).
 
     Example:
         >>> history = fit(model, nn.CrossEntropyLoss(), Adam(model.parameters()), train_loader, epochs=10,
@@ -222,15 +244,13 @@ def fit(
         raise ValueError(
             f"fit: scheduler_interval must be 'auto', 'epoch' or 'batch', got {scheduler_interval!r}"
         )
-    if isinstance(scheduler, ReduceLROnPlateau):
-        raise TypeError(
-            "fit: ReduceLROnPlateau steps on a metric (scheduler.step(val_loss)), which fit's loop does not "
-            "pass; run fit one epoch at a time and step it yourself with history[-1]['val_loss']"
-        )
     per_batch = scheduler_interval == "batch" or (
         scheduler_interval == "auto" and isinstance(scheduler, OneCycleLR)
     )
     metrics = {"acc": accuracy} if metrics is None else dict(metrics)
+    metric_driven = isinstance(scheduler, ReduceLROnPlateau)
+    if metric_driven:
+        _check_monitor(monitor, metrics, val_loader is not None, per_batch)
     tqdm = _load_tqdm() if progress else None
     write = tqdm.write if tqdm is not None else print
     loaders = {"train": train_loader, "val": val_loader}
@@ -243,6 +263,7 @@ def fit(
     # BEGIN SOLUTION 07
     # TODO: train for epochs (§ How it is built, "The loop" and "Resuming bit for bit"): resume from the
     #   checkpoint if asked, per epoch train, evaluate, step the scheduler, record history, save a checkpoint.
+    #   A metric_driven scheduler (ReduceLROnPlateau) steps on the epoch's record[monitor].
     # HINT: the checkpoint keeps the RNG generators too, so a resumed run repeats the same shuffles.
     history, first = History(), 1
     if checkpoint is not None and resume and Path(checkpoint).exists():
@@ -279,7 +300,10 @@ def fit(
                 }
             )
         if scheduler is not None and not per_batch:
-            scheduler.step()
+            if metric_driven:  # ReduceLROnPlateau: it steps on the epoch's monitored figure
+                scheduler.step(record[monitor])
+            else:
+                scheduler.step()
         record["time"] = time.perf_counter() - start
         history.append(record)
         if verbose:
