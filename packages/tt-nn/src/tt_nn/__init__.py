@@ -56,6 +56,7 @@ from .padding import (
 )
 from .parameter import Parameter
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
+from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
 __version__ = "0.1.0"
 
@@ -104,6 +105,9 @@ __all__ = [
     "Softplus",
     "Tanh",
     "Unflatten",
+    "Upsample",
+    "UpsamplingBilinear2d",
+    "UpsamplingNearest2d",
     "ZeroPad1d",
     "ZeroPad2d",
     "ZeroPad3d",
