@@ -32,6 +32,7 @@ from .activations import (
 from .containers import ModuleDict, ModuleList, Sequential
 from .data_parallel import DataParallel
 from .dropout import Dropout
+from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
 from .linear import Identity, Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
@@ -61,6 +62,7 @@ from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 __version__ = "0.1.0"
 
 __all__ = [
+    "AlphaDropout",
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
@@ -74,6 +76,10 @@ __all__ = [
     "CrossEntropyLoss",
     "DataParallel",
     "Dropout",
+    "Dropout1d",
+    "Dropout2d",
+    "Dropout3d",
+    "FeatureAlphaDropout",
     "Flatten",
     "GELU",
     "Identity",
