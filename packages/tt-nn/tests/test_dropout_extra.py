@@ -123,6 +123,17 @@ def test_alpha_forms_identity_and_edges(fn, module):
     assert layer.eval()(x) is x
 
 
+@pytest.mark.parametrize("dtype", [autograd.float32, autograd.float64])
+def test_draws_come_from_the_default_generator_as_f_dropouts(dtype):
+    x = autograd.ones(64, 32, 1, 1, dtype=dtype)  # one element per channel: the same draws as F.dropout's
+    autograd.manual_seed(5)
+    expected = F.dropout(x, 0.3).numpy()
+    autograd.manual_seed(5)
+    np.testing.assert_array_equal(F.dropout2d(x, 0.3).numpy(), expected)
+    autograd.manual_seed(5)
+    np.testing.assert_array_equal(F.dropout1d(x[..., 0], 0.3).numpy(), expected[..., 0])
+
+
 def test_seeded_runs_repeat_the_mask():
     x = autograd.ones(8, 16, 5)
     autograd.manual_seed(3)
@@ -193,12 +204,7 @@ def test_bad_probability_is_refused(fn, p):
     with pytest.raises(
         ValueError, match=rf"{fn.__name__}: dropout probability has to be between 0 and 1, but got {p}"
     ):
-        fn(
-            autograd.zeros(2, 3, 4, 5, 6)[:, :, :, :, 0]
-            if fn is not F.dropout3d
-            else autograd.zeros(2, 3, 4, 5, 6),
-            p,
-        )
+        fn(autograd.zeros(2, 3, 4, 5), p)  # the probability is checked first, whatever the rank
 
 
 @pytest.mark.parametrize(
@@ -209,6 +215,17 @@ def test_modules_check_p(module):
         ValueError, match=rf"{module.__name__}: dropout probability has to be between 0 and 1"
     ):
         module(1.1)
+
+
+@pytest.mark.parametrize(
+    "module", [nn.Dropout1d, nn.Dropout2d, nn.Dropout3d, nn.AlphaDropout, nn.FeatureAlphaDropout]
+)
+def test_modules_take_the_end_probabilities(module):
+    x = autograd.ones(2, 3, 2, 2, 2) if module is nn.Dropout3d else autograd.ones(2, 3, 2, 2)
+    if module is nn.Dropout1d:
+        x = autograd.ones(2, 3, 4)
+    assert module(0.0)(x) is x
+    assert (module(1.0)(x).numpy() == 0).all()
 
 
 def test_integer_input_is_refused():

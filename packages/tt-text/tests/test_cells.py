@@ -175,6 +175,12 @@ def test_parameters_names_shapes_and_init(kind, gates):
     assert no_bias.bias_ih is None and no_bias.bias_hh is None
 
 
+@pytest.mark.parametrize("cls", [RNNCell, LSTMCell, GRUCell])
+def test_sizes_of_one(cls):
+    out = cls(1, 1)(autograd.ones(1))
+    assert (out[0] if cls is LSTMCell else out).shape == (1,)
+
+
 def test_reprs_are_pytorchs():
     assert repr(LSTMCell(10, 20)) == "LSTMCell(10, 20)"
     assert repr(RNNCell(10, 20)) == "RNNCell(10, 20)"
