@@ -16,8 +16,12 @@ from tt_text import (
     LSTM,
     RNN,
     Embedding,
+    GRUCell,
+    LSTMCell,
     MultiheadAttention,
     RNNBase,
+    RNNCell,
+    RNNCellBase,
     Transformer,
     TransformerDecoder,
     TransformerDecoderLayer,
@@ -32,6 +36,7 @@ from . import functional, init, parallel, utils  # noqa: E402
 
 __all__ = [*_nn_names]
 __all__ += ["Embedding", "GRU", "LSTM", "MultiheadAttention", "RNN", "RNNBase"]  # from tt-text
+__all__ += ["GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]  # from tt-text
 __all__ += [
     "Transformer",
     "TransformerDecoder",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from . import functional
 from .bpe import DEFAULT_PATTERN, BPETokenizer
+from .cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .char_tokenizer import CharTokenizer
 from .datasets import TokenWindows, data_roots, load_tiny_shakespeare, split_tokens
 from .embedding import Embedding
@@ -59,13 +60,17 @@ __all__ = [
     "GPT",
     "GPTConfig",
     "GRU",
+    "GRUCell",
     "KVCache",
     "LSTM",
+    "LSTMCell",
     "LearnedPositionalEmbedding",
     "MLP",
     "MultiheadAttention",
     "RNN",
     "RNNBase",
+    "RNNCell",
+    "RNNCellBase",
     "SinusoidalPositionalEncoding",
     "TokenWindows",
     "Transformer",

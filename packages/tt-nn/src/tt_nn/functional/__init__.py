@@ -11,6 +11,7 @@ from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, sof
 from .batch_norm_relu import batch_norm_relu
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
+from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .encoding import one_hot
 from .linear import linear
 from .losses import (
@@ -25,6 +26,7 @@ from .normalization import batch_norm, layer_norm
 from .resample import interpolate, pad
 
 __all__ = [
+    "alpha_dropout",
     "batch_norm",
     "batch_norm_relu",
     "binary_cross_entropy",
@@ -32,6 +34,10 @@ __all__ = [
     "cosine_similarity",
     "cross_entropy",
     "dropout",
+    "dropout1d",
+    "dropout2d",
+    "dropout3d",
+    "feature_alpha_dropout",
     "gelu",
     "interpolate",
     "l1_loss",
