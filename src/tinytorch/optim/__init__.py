@@ -9,7 +9,7 @@ Example:
 
 from __future__ import annotations
 
-from tt_optim import SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
+from tt_optim import LBFGS, SGD, Adadelta, Adagrad, Adam, Adamax, AdamW, NAdam, Optimizer, RAdam, RMSprop
 
 from . import lr_scheduler, swa_utils
 
@@ -20,6 +20,7 @@ __all__ = [
     "Adam",
     "Adamax",
     "AdamW",
+    "LBFGS",
     "NAdam",
     "Optimizer",
     "RAdam",

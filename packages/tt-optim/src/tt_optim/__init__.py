@@ -30,6 +30,7 @@ from .adam import Adam, AdamW
 from .adamax import Adamax
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 from .data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
+from .lbfgs import LBFGS
 from .lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, OneCycleLR, SequentialLR, StepLR
 from .metrics import accuracy
 from .nadam import NAdam
