@@ -11,6 +11,8 @@ gradient back.
 
 from __future__ import annotations
 
+from operator import methodcaller
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -131,6 +133,20 @@ DIFFERENTIABLE = {
     "scatter_add": lambda x: x.scatter_add(1, autograd.tensor([[1, 1], [0, 2]]), x[:, :2] * 2.0),
     "softmax": lambda x: x.softmax(1),
     "log_softmax": lambda x: x.log_softmax(0),
+    # beyond the exercises (test_math_extra.py has the thorough cases)
+    **{name: methodcaller(name) for name in ["log1p", "expm1", "log2", "log10", "exp2", "sinh", "cosh"]},
+    **{name: methodcaller(name) for name in ["tan", "atan", "asinh", "arctan", "arcsinh", "frac"]},
+    **{name: lambda x, n=name: getattr(x / 3, n)() for name in ["asin", "acos", "atanh", "logit"]},
+    **{name: lambda x, n=name: getattr(x / 3, n)() for name in ["arcsin", "arccos", "arctanh"]},
+    "acosh": lambda x: (x + 1).acosh(),
+    "arccosh": lambda x: (x + 1).arccosh(),
+    **{name: lambda x, n=name: getattr(x, n)(x.flip(1) + 1) for name in ["atan2", "arctan2", "hypot"]},
+    **{name: lambda x, n=name: getattr(x, n)(x.flip(1)) for name in ["logaddexp", "xlogy", "fmod"]},
+    "copysign": lambda x: x.copysign(-x),
+    "nan_to_num": lambda x: x.nan_to_num(),
+    "lerp": lambda x: x.lerp(x.flip(0), 0.25),
+    "addcmul": lambda x: x.addcmul(x, x, value=0.5),
+    "addcdiv": lambda x: x.addcdiv(x, x.flip(1), value=0.5),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -161,6 +177,8 @@ ZERO_GRADIENT = {
     "sign": lambda x: x.sign(),
     "__floordiv__": lambda x: x // 0.7,
     "__rfloordiv__": lambda x: 3.0 // x,
+    "trunc": lambda x: x.trunc(),
+    "fix": lambda x: x.fix(),
 }
 
 

@@ -82,6 +82,7 @@ from .dtypes import (
 )
 from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, where, ...)
 from .functional import cat, concat, concatenate, stack, where
+from .functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 from .random import (
     Generator,
     default_generator,

@@ -13,6 +13,7 @@ The operations come from one mixin per concept, each in its own module:
 ==========================  ==========================================================
 ``OperatorMixin``           ``+ - * / ** @``, reflected forms, comparisons, logic
 ``MathMixin``               element-wise functions: ``exp``, ``sigmoid``, ``clamp``, ...
+``MathExtraMixin``          more of them, beyond the exercises: ``log1p``, ``atan2``, ...
 ``InPlaceMixin``            ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
@@ -30,6 +31,7 @@ from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
 from ._math import MathMixin
+from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
@@ -44,6 +46,7 @@ __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 class Tensor(
     OperatorMixin,
     MathMixin,
+    MathExtraMixin,
     InPlaceMixin,
     ReductionMixin,
     ShapeMixin,
