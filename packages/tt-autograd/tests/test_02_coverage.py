@@ -147,6 +147,19 @@ DIFFERENTIABLE = {
     "lerp": lambda x: x.lerp(x.flip(0), 0.25),
     "addcmul": lambda x: x.addcmul(x, x, value=0.5),
     "addcdiv": lambda x: x.addcdiv(x, x.flip(1), value=0.5),
+    "addmm": lambda x: x[:, :2].addmm(x, x.t(), beta=0.5),
+    "baddbmm": lambda x: x.unsqueeze(0).baddbmm(x.unsqueeze(0), x.t().unsqueeze(0) @ x.unsqueeze(0)),
+    "mv": lambda x: x.mv(x[0]),
+    "tensordot": lambda x: x.tensordot(x, ([1], [1])),
+    "inner": lambda x: x.inner(x),
+    "kron": lambda x: x.kron(x),
+    "cross": lambda x: x.cross(x.roll(1, 1), dim=1),
+    "diagonal": lambda x: x.diagonal(1),
+    "trace": lambda x: x.trace(),
+    "diag_embed": lambda x: x.diag_embed(),
+    "diff": lambda x: x.diff(),
+    "cumprod": lambda x: x.cumprod(1),
+    "logcumsumexp": lambda x: x.logcumsumexp(0),
 }
 
 NOT_DIFFERENTIABLE = {

@@ -21,6 +21,13 @@ atan2, hypot, logaddexp, xlogy, copysign, fmod = (
 )
 arctan2 = atan2
 lerp, addcmul, addcdiv = (_method(n) for n in ("lerp", "addcmul", "addcdiv"))
+# products, diagonals, differences and cumulative functions
+addmm, baddbmm, mv, tensordot, inner, kron, cross = (
+    _method(n) for n in ("addmm", "baddbmm", "mv", "tensordot", "inner", "kron", "cross")
+)
+diagonal, trace, diag_embed, diff, cumprod, logcumsumexp = (
+    _method(n) for n in ("diagonal", "trace", "diag_embed", "diff", "cumprod", "logcumsumexp")
+)
 
 __all__ = sorted(
     name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")

@@ -14,6 +14,7 @@ The operations come from one mixin per concept, each in its own module:
 ``OperatorMixin``           ``+ - * / ** @``, reflected forms, comparisons, logic
 ``MathMixin``               element-wise functions: ``exp``, ``sigmoid``, ``clamp``, ...
 ``MathExtraMixin``          more of them, beyond the exercises: ``log1p``, ``atan2``, ...
+``LinalgExtraMixin``        more products, beyond the exercises: ``addmm``, ``kron``, ``cumprod``, ...
 ``InPlaceMixin``            ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
@@ -30,6 +31,7 @@ from . import pointwise, shaping
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
+from ._linalg_extra import LinalgExtraMixin
 from ._math import MathMixin
 from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
@@ -47,6 +49,7 @@ class Tensor(
     OperatorMixin,
     MathMixin,
     MathExtraMixin,
+    LinalgExtraMixin,
     InPlaceMixin,
     ReductionMixin,
     ShapeMixin,
