@@ -160,6 +160,15 @@ DIFFERENTIABLE = {
     "diff": lambda x: x.diff(),
     "cumprod": lambda x: x.cumprod(1),
     "logcumsumexp": lambda x: x.logcumsumexp(0),
+    "movedim": lambda x: x.movedim(0, 1),
+    "moveaxis": lambda x: x.moveaxis(1, 0),
+    "broadcast_to": lambda x: x.broadcast_to((4, 2, 3)),
+    "tile": lambda x: x.tile((2, 1)),
+    "repeat_interleave": lambda x: x.repeat_interleave(2, dim=1),
+    "rot90": lambda x: x.rot90(),
+    "tensor_split": lambda x: x.tensor_split(2, dim=1)[0],
+    "take": lambda x: x.take(autograd.tensor([4, 0])),
+    "take_along_dim": lambda x: x.take_along_dim(autograd.tensor([[2], [0]]), dim=1),
 }
 
 NOT_DIFFERENTIABLE = {

@@ -18,6 +18,7 @@ The operations come from one mixin per concept, each in its own module:
 ``InPlaceMixin``            ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
+``ShapeExtraMixin``         more of them, beyond the exercises: ``movedim``, ``tile``, ``rot90``, ...
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ==========================  ==========================================================
@@ -37,6 +38,7 @@ from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
+from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
 from .checks import normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
@@ -53,6 +55,7 @@ class Tensor(
     InPlaceMixin,
     ReductionMixin,
     ShapeMixin,
+    ShapeExtraMixin,
     IndexingMixin,
     SelectionMixin,
     TensorBase,
