@@ -169,6 +169,8 @@ DIFFERENTIABLE = {
     "tensor_split": lambda x: x.tensor_split(2, dim=1)[0],
     "take": lambda x: x.take(autograd.tensor([4, 0])),
     "take_along_dim": lambda x: x.take_along_dim(autograd.tensor([[2], [0]]), dim=1),
+    "nansum": lambda x: x.nansum(1),
+    "nanmean": lambda x: x.nanmean(0),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -176,6 +178,8 @@ NOT_DIFFERENTIABLE = {
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
     "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
+    "nonzero", "argwhere", "count_nonzero", "isclose", "isinf", "isposinf", "isneginf", "isreal",
+    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)

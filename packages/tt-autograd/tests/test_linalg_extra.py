@@ -31,6 +31,8 @@ def test_addmm_baddbmm_mv(leaf, check_grad, check):
     check_grad(lambda i, a, c: autograd.addmm(i, a, c, beta=0.5, alpha=2.0), bias, m1, m2)
     nan = autograd.tensor([[float("nan")]])
     assert autograd.addmm(nan, autograd.ones(1, 2), autograd.ones(2, 1), beta=0).tolist() == [[2.0]]
+    with pytest.raises(ValueError, match="broadcast"):  # beta=0 ignores the values, not the shape
+        autograd.addmm(autograd.ones(3), autograd.ones(1, 2), autograd.ones(2, 2), beta=0)
     batch_bias, b1, b2 = leaf((1, 3, 5)), leaf((2, 3, 4)), leaf((2, 4, 5))
     bb, v1, v2 = _values(batch_bias, b1, b2)
     check(batch_bias.baddbmm(b1, b2, beta=2, alpha=0.5), 2 * bb + 0.5 * np.einsum("bij,bjk->bik", v1, v2))

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .functional import _method, _tensor_list, cat
+from .functional import _method, _most_derived, _tensor_list, cat
 from .tensor import Tensor
 
 # element-wise, one tensor
@@ -40,6 +40,76 @@ movedim, moveaxis, broadcast_to, tile, rot90 = (
 repeat_interleave, tensor_split, take, take_along_dim = (
     _method(n) for n in ("repeat_interleave", "tensor_split", "take", "take_along_dim")
 )
+
+# queries (no gradients, except nansum and nanmean)
+nonzero, argwhere, count_nonzero, isclose = (
+    _method(n) for n in ("nonzero", "argwhere", "count_nonzero", "isclose")
+)
+isinf, isposinf, isneginf, isreal = (_method(n) for n in ("isinf", "isposinf", "isneginf", "isreal"))
+logical_and, logical_or, logical_xor = (_method(n) for n in ("logical_and", "logical_or", "logical_xor"))
+bincount, unique, unique_consecutive = (_method(n) for n in ("bincount", "unique", "unique_consecutive"))
+nansum, nanmean = (_method(n) for n in ("nansum", "nanmean"))
+
+
+def searchsorted(
+    sorted_sequence: Tensor,
+    values: object,
+    *,
+    out_int32: bool = False,
+    right: bool = False,
+    side=None,
+    sorter=None,
+) -> Tensor:
+    """Where ``values`` would go in ``sorted_sequence`` (along its last dim) to keep it sorted.
+
+    ``right=False`` (``side="left"``) gives the first such index, ``right=True`` the last. An N-d
+    ``sorted_sequence`` searches each row for the matching row of ``values``. Int64 indices (int32
+    with ``out_int32``); no gradient. Cost: a binary search for 1-D, a comparison count per row otherwise.
+    """
+    if side is not None:
+        if side not in ("left", "right") or (right and side == "left"):
+            raise RuntimeError(
+                f"searchsorted: side must be 'left' or 'right' and agree with right=, got {side!r}"
+            )
+        right = side == "right"
+    sequence = np.asarray(sorted_sequence.array)
+    if sorter is not None:
+        sequence = np.take_along_axis(sequence, np.asarray(sorter.array), axis=-1)
+    targets = np.asarray(values.array if isinstance(values, Tensor) else values)
+    if sequence.ndim == 1:
+        index = np.searchsorted(sequence, targets, side="right" if right else "left")
+    else:
+        if sequence.shape[:-1] != targets.shape[:-1]:
+            raise RuntimeError(
+                f"searchsorted: the leading dims of sorted_sequence {sequence.shape} and values "
+                f"{targets.shape} must match"
+            )
+        below = (
+            sequence[..., None, :] <= targets[..., None]
+            if right
+            else sequence[..., None, :] < targets[..., None]
+        )
+        index = below.sum(-1)
+    index = np.asarray(index, dtype=np.int32 if out_int32 else np.int64)
+    return _most_derived([sorted_sequence, values]).from_array(index)
+
+
+def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
+    """The bucket of each element: ``i`` with ``boundaries[i-1] < x <= boundaries[i]`` (``<=``/``<``
+    swapped with ``right=True``); ``boundaries`` is 1-D and sorted."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries must be a 1-D tensor, got shape {boundaries.shape}")
+    return searchsorted(boundaries, input, out_int32=out_int32, right=right)
+
+
+def var_mean(input: Tensor, dim=None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``(input.var(dim, correction=...), input.mean(dim))`` in one call."""
+    return input.var(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
+
+
+def std_mean(input: Tensor, dim=None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:  # noqa: A002
+    """``(input.std(dim, correction=...), input.mean(dim))`` in one call."""
+    return input.std(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 
 def broadcast_tensors(*tensors: Tensor) -> tuple[Tensor, ...]:

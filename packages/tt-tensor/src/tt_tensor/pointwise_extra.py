@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from . import pointwise
-from .dtypes import get_default_dtype
 
 #: The float-only functions of one tensor, by PyTorch's name.
 UNARY_FLOAT = {
@@ -54,44 +53,42 @@ def _floated(value: object) -> object:
     return value
 
 
-def float_binary(op: str, ufunc: np.ufunc, a: object, b: object) -> np.ndarray:
-    """A broadcasting float-only ``ufunc(a, b)``: integer operands count as the default float."""
-    a, b = _floated(a), _floated(b)
-    if not isinstance(a, np.ndarray) and not isinstance(b, np.ndarray):
-        a = np.asarray(a, dtype=get_default_dtype().numpy)
-    return np.asarray(pointwise.binary(op, ufunc, a, b))
+def float_binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
+    """A broadcasting float-only ``ufunc(a, b)`` of an array ``a`` and an array or Python scalar ``b``.
+
+    Integer operands count as the default float dtype.
+    """
+    return np.asarray(pointwise.binary(op, ufunc, _floated(a), _floated(b)))
 
 
-def atan2(a: object, b: object) -> np.ndarray:
+def atan2(a: np.ndarray, b: object) -> np.ndarray:
     """The angle of the point ``(b, a)`` in ``[-pi, pi]``, by quadrant (``atan2(y, x)``)."""
     return float_binary("atan2", np.arctan2, a, b)
 
 
-def hypot(a: object, b: object) -> np.ndarray:
+def hypot(a: np.ndarray, b: object) -> np.ndarray:
     """``sqrt(a**2 + b**2)`` without overflow in the squares."""
     return float_binary("hypot", np.hypot, a, b)
 
 
-def logaddexp(a: object, b: object) -> np.ndarray:
+def logaddexp(a: np.ndarray, b: object) -> np.ndarray:
     """``log(exp(a) + exp(b))`` without overflow."""
     return float_binary("logaddexp", np.logaddexp, a, b)
 
 
-def copysign(a: object, b: object) -> np.ndarray:
+def copysign(a: np.ndarray, b: object) -> np.ndarray:
     """``|a|`` with the sign of ``b`` (``-0.0`` counts as negative), always a float."""
     return float_binary("copysign", np.copysign, a, b)
 
 
-def _x_log_y(x: object, y: object) -> np.ndarray:
-    """``x * log(y)`` computed in the array operand's dtype (a Python scalar must not widen it)."""
+def _x_log_y(x: np.ndarray, y: object) -> np.ndarray:
+    """``x * log(y)`` computed in ``x``'s dtype when ``y`` is a Python scalar (it must not widen it)."""
     if not isinstance(y, np.ndarray):
         y = np.asarray(y, dtype=x.dtype)
-    if not isinstance(x, np.ndarray):
-        x = np.asarray(x, dtype=y.dtype)
     return x * np.log(y)
 
 
-def xlogy(a: object, b: object) -> np.ndarray:
+def xlogy(a: np.ndarray, b: object) -> np.ndarray:
     """``a * log(b)``, 0 where ``a == 0`` unless ``b`` is NaN (PyTorch's ``xlogy(0, 0) = 0``)."""
     with np.errstate(divide="ignore", invalid="ignore"):  # 0 * log(0) is replaced just below
         product = float_binary("xlogy", _x_log_y, a, b)
@@ -99,7 +96,7 @@ def xlogy(a: object, b: object) -> np.ndarray:
     return np.where(zero, product.dtype.type(0), product)
 
 
-def fmod(a: object, b: object) -> np.ndarray:
+def fmod(a: np.ndarray, b: object) -> np.ndarray:
     """C's remainder ``a - trunc(a / b) * b``: the result has the sign of ``a`` (``%`` takes ``b``'s).
 
     Integer tensors stay integers; an integer division by zero raises

@@ -21,6 +21,7 @@ The operations come from one mixin per concept, each in its own module:
 ``ShapeExtraMixin``         more of them, beyond the exercises: ``movedim``, ``tile``, ``rot90``, ...
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
+``QueryExtraMixin``         beyond the exercises: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
 ==========================  ==========================================================
 """
 
@@ -36,6 +37,7 @@ from ._linalg_extra import LinalgExtraMixin
 from ._math import MathMixin
 from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
+from ._query_extra import QueryExtraMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
 from ._shape_extra import ShapeExtraMixin
@@ -58,6 +60,7 @@ class Tensor(
     ShapeExtraMixin,
     IndexingMixin,
     SelectionMixin,
+    QueryExtraMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.
