@@ -63,6 +63,10 @@ def test_tensordot_and_inner(leaf, check_grad, check):
         m.tensordot(n, dims=([1], [2]))
     with pytest.raises(RuntimeError, match="tensordot: dims must be between 0 and 2"):
         m.tensordot(m, dims=3)
+    with pytest.raises(
+        RuntimeError, match=r"tensordot: both sides need as many dims to contract, got \[0, 1\] and \[0\]"
+    ):
+        m.tensordot(m, dims=([0, 1], [0]))
     p, q = leaf((2, 3, 4)), leaf((5, 4))
     pv, qv = _values(p, q)
     check(autograd.inner(p, q), np.einsum("abk,ck->abc", pv, qv), rtol=1e-12)

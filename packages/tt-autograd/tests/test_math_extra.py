@@ -141,6 +141,9 @@ def test_xlogy_edges_as_pytorch():
     np.testing.assert_allclose(gx[:4], [0.0, math.log(2), math.log(2), -INF], rtol=1e-6)
     assert gx[4] == 0.0 and math.isnan(gx[5]) and math.isnan(gx[6])
     assert math.isnan(gy[0]) and gy[1:5] == [0.0, 0.5, INF, -0.0] and math.isnan(gy[5])
+    x = autograd.tensor([0.0, 0.0], dtype=autograd.float64, requires_grad=True)
+    autograd.xlogy(x, autograd.tensor([0.5, 1e-3], dtype=autograd.float64)).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.log([0.5, 1e-3]), rtol=1e-12)  # y > 0: log(y) even at x = 0
     assert autograd.xlogy(autograd.tensor([3]), 2).dtype == autograd.get_default_dtype()
 
 
