@@ -223,6 +223,20 @@ def test_cumprod_gradient_with_a_zero_along_dim_0(check_grad):
     assert x.grad.tolist() == [[1.0 + 3.0 + 1.5, 1.0], [0.0, 2.0 + 8.0], [0.0, 0.0]]
 
 
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_gradient_with_zeros_in_3d(dim, rng, check_grad):
+    """The zero route moves ``dim`` last and back: a 3-D input with zeros, along each dim."""
+    values = rng.uniform(0.5, 1.5, size=(2, 3, 4))
+    values[0, 1, 2] = values[1, 0, 0] = values[1, 2, 3] = 0.0
+    check_grad(lambda t: t.cumprod(dim), autograd.tensor(values, requires_grad=True))
+
+
+def test_cumprod_and_logcumsumexp_of_a_scalar():
+    x = autograd.tensor(2.0, requires_grad=True)
+    (x.cumprod(0) * 3 + x.logcumsumexp(-1)).backward()
+    assert x.cumprod(0).shape == () and x.logcumsumexp(0).item() == 2.0 and x.grad.item() == 4.0
+
+
 def test_logcumsumexp(leaf, check_grad, check):
     x = leaf((6, 3), low=-3.0, high=3.0)
     (xv,) = _values(x)
