@@ -179,6 +179,9 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
     return cat(parts, 1)
 
 
+# The functional forms only: not the names imported above.
 __all__ = sorted(
-    name for name, value in dict(globals()).items() if callable(value) and not name.startswith("_")
+    name
+    for name, value in dict(globals()).items()
+    if callable(value) and not name.startswith("_") and name not in {"Tensor", "Sequence", "cat"}
 )
