@@ -14,41 +14,49 @@ import numpy as np
 from .functional import _method, _most_derived, _tensor_list, cat
 from .tensor import Tensor
 
+
+def _form(name: str):
+    """``functional._method(name)``, owned by this module (so the API docs find it here)."""
+    function = _method(name)
+    function.__module__ = __name__
+    return function
+
+
 # element-wise, one tensor
-log1p, expm1, log2, log10, exp2 = (_method(n) for n in ("log1p", "expm1", "log2", "log10", "exp2"))
-sinh, cosh, tan, asin, acos, atan = (_method(n) for n in ("sinh", "cosh", "tan", "asin", "acos", "atan"))
-asinh, acosh, atanh = (_method(n) for n in ("asinh", "acosh", "atanh"))
+log1p, expm1, log2, log10, exp2 = (_form(n) for n in ("log1p", "expm1", "log2", "log10", "exp2"))
+sinh, cosh, tan, asin, acos, atan = (_form(n) for n in ("sinh", "cosh", "tan", "asin", "acos", "atan"))
+asinh, acosh, atanh = (_form(n) for n in ("asinh", "acosh", "atanh"))
 arcsin, arccos, arctan, arcsinh, arccosh, arctanh = asin, acos, atan, asinh, acosh, atanh
-trunc, fix, frac, logit, nan_to_num = (_method(n) for n in ("trunc", "fix", "frac", "logit", "nan_to_num"))
+trunc, fix, frac, logit, nan_to_num = (_form(n) for n in ("trunc", "fix", "frac", "logit", "nan_to_num"))
 # element-wise, several tensors
 atan2, hypot, logaddexp, xlogy, copysign, fmod = (
-    _method(n) for n in ("atan2", "hypot", "logaddexp", "xlogy", "copysign", "fmod")
+    _form(n) for n in ("atan2", "hypot", "logaddexp", "xlogy", "copysign", "fmod")
 )
 arctan2 = atan2
-lerp, addcmul, addcdiv = (_method(n) for n in ("lerp", "addcmul", "addcdiv"))
+lerp, addcmul, addcdiv = (_form(n) for n in ("lerp", "addcmul", "addcdiv"))
 # products, diagonals, differences and cumulative functions
 addmm, baddbmm, mv, tensordot, inner, kron, cross = (
-    _method(n) for n in ("addmm", "baddbmm", "mv", "tensordot", "inner", "kron", "cross")
+    _form(n) for n in ("addmm", "baddbmm", "mv", "tensordot", "inner", "kron", "cross")
 )
 diagonal, trace, diag_embed, diff, cumprod, logcumsumexp = (
-    _method(n) for n in ("diagonal", "trace", "diag_embed", "diff", "cumprod", "logcumsumexp")
+    _form(n) for n in ("diagonal", "trace", "diag_embed", "diff", "cumprod", "logcumsumexp")
 )
 # reshaping and picking
 movedim, moveaxis, broadcast_to, tile, rot90 = (
-    _method(n) for n in ("movedim", "moveaxis", "broadcast_to", "tile", "rot90")
+    _form(n) for n in ("movedim", "moveaxis", "broadcast_to", "tile", "rot90")
 )
 repeat_interleave, tensor_split, take, take_along_dim = (
-    _method(n) for n in ("repeat_interleave", "tensor_split", "take", "take_along_dim")
+    _form(n) for n in ("repeat_interleave", "tensor_split", "take", "take_along_dim")
 )
 
 # queries (no gradients, except nansum and nanmean)
 nonzero, argwhere, count_nonzero, isclose = (
-    _method(n) for n in ("nonzero", "argwhere", "count_nonzero", "isclose")
+    _form(n) for n in ("nonzero", "argwhere", "count_nonzero", "isclose")
 )
-isinf, isposinf, isneginf, isreal = (_method(n) for n in ("isinf", "isposinf", "isneginf", "isreal"))
-logical_and, logical_or, logical_xor = (_method(n) for n in ("logical_and", "logical_or", "logical_xor"))
-bincount, unique, unique_consecutive = (_method(n) for n in ("bincount", "unique", "unique_consecutive"))
-nansum, nanmean = (_method(n) for n in ("nansum", "nanmean"))
+isinf, isposinf, isneginf, isreal = (_form(n) for n in ("isinf", "isposinf", "isneginf", "isreal"))
+logical_and, logical_or, logical_xor = (_form(n) for n in ("logical_and", "logical_or", "logical_xor"))
+bincount, unique, unique_consecutive = (_form(n) for n in ("bincount", "unique", "unique_consecutive"))
+nansum, nanmean = (_form(n) for n in ("nansum", "nanmean"))
 
 
 def searchsorted(
