@@ -120,6 +120,18 @@ def test_binary_gradients_have_the_formula_values(check):
         check(b.grad, grad_b, rtol=1e-12)
 
 
+@pytest.mark.parametrize("name", [*BINARY, "copysign"])
+def test_binary_forms_of_plain_tt_tensor(name):
+    """tt-tensor's own methods (overridden by tt-autograd's) give the same values, without a graph."""
+    a, b = [[0.5, -1.5, 2.0]], [[1.25], [-0.75]]
+    plain = getattr(tt_tensor.tensor(a), name)(tt_tensor.tensor(b))
+    recorded = getattr(autograd.tensor(a), name)(autograd.tensor(b))
+    assert type(plain) is tt_tensor.Tensor
+    np.testing.assert_array_equal(plain.numpy(), recorded.detach().numpy())
+    scalar = getattr(tt_tensor, name)(tt_tensor.tensor(a), 2.0)
+    np.testing.assert_array_equal(scalar.numpy(), getattr(autograd, name)(autograd.tensor(a), 2.0).numpy())
+
+
 def test_atan2_quadrants_and_signed_zeros():
     y = autograd.tensor([1.0, 1.0, -1.0, -1.0, 0.0, 0.0, 0.0, -0.0])
     x = autograd.tensor([1.0, -1.0, -1.0, 1.0, 0.0, -1.0, -0.0, -1.0])
