@@ -122,6 +122,14 @@ def test_searchsorted_and_bucketize():
         autograd.searchsorted(sequence, values, right=True, side="left")
     with pytest.raises(RuntimeError, match="searchsorted: the leading dims"):
         autograd.searchsorted(rows, autograd.tensor([[1], [2], [3]]))
+    with pytest.raises(
+        RuntimeError, match="searchsorted: the leading dims"
+    ):  # all leading dims, not the first
+        autograd.searchsorted(autograd.zeros(2, 3, 4), autograd.zeros(2, 2, 5))
+    unsorted_rows = autograd.tensor([[5, 1, 3], [6, 2, 4]])
+    row_orders = autograd.tensor([[1, 2, 0], [1, 2, 0]])
+    picked = autograd.searchsorted(unsorted_rows, autograd.tensor([[3, 6], [1, 7]]), sorter=row_orders)
+    assert picked.tolist() == [[1, 3], [0, 3]]
     boundaries = autograd.tensor([1, 3, 5])
     assert autograd.bucketize(autograd.tensor([[1, 5], [3, 7]]), boundaries).tolist() == [[0, 2], [1, 3]]
     assert autograd.bucketize(autograd.tensor([1, 5]), boundaries, right=True).tolist() == [1, 3]
