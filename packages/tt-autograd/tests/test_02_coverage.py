@@ -11,6 +11,8 @@ gradient back.
 
 from __future__ import annotations
 
+from operator import methodcaller
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -131,6 +133,44 @@ DIFFERENTIABLE = {
     "scatter_add": lambda x: x.scatter_add(1, autograd.tensor([[1, 1], [0, 2]]), x[:, :2] * 2.0),
     "softmax": lambda x: x.softmax(1),
     "log_softmax": lambda x: x.log_softmax(0),
+    # beyond the exercises (test_math_extra.py has the thorough cases)
+    **{name: methodcaller(name) for name in ["log1p", "expm1", "log2", "log10", "exp2", "sinh", "cosh"]},
+    **{name: methodcaller(name) for name in ["tan", "atan", "asinh", "arctan", "arcsinh", "frac"]},
+    **{name: lambda x, n=name: getattr(x / 3, n)() for name in ["asin", "acos", "atanh", "logit"]},
+    **{name: lambda x, n=name: getattr(x / 3, n)() for name in ["arcsin", "arccos", "arctanh"]},
+    "acosh": lambda x: (x + 1).acosh(),
+    "arccosh": lambda x: (x + 1).arccosh(),
+    **{name: lambda x, n=name: getattr(x, n)(x.flip(1) + 1) for name in ["atan2", "arctan2", "hypot"]},
+    **{name: lambda x, n=name: getattr(x, n)(x.flip(1)) for name in ["logaddexp", "xlogy", "fmod"]},
+    "copysign": lambda x: x.copysign(-x),
+    "nan_to_num": lambda x: x.nan_to_num(),
+    "lerp": lambda x: x.lerp(x.flip(0), 0.25),
+    "addcmul": lambda x: x.addcmul(x, x, value=0.5),
+    "addcdiv": lambda x: x.addcdiv(x, x.flip(1), value=0.5),
+    "addmm": lambda x: x[:, :2].addmm(x, x.t(), beta=0.5),
+    "baddbmm": lambda x: x.unsqueeze(0).baddbmm(x.unsqueeze(0), x.t().unsqueeze(0) @ x.unsqueeze(0)),
+    "mv": lambda x: x.mv(x[0]),
+    "tensordot": lambda x: x.tensordot(x, ([1], [1])),
+    "inner": lambda x: x.inner(x),
+    "kron": lambda x: x.kron(x),
+    "cross": lambda x: x.cross(x.roll(1, 1), dim=1),
+    "diagonal": lambda x: x.diagonal(1),
+    "trace": lambda x: x.trace(),
+    "diag_embed": lambda x: x.diag_embed(),
+    "diff": lambda x: x.diff(),
+    "cumprod": lambda x: x.cumprod(1),
+    "logcumsumexp": lambda x: x.logcumsumexp(0),
+    "movedim": lambda x: x.movedim(0, 1),
+    "moveaxis": lambda x: x.moveaxis(1, 0),
+    "broadcast_to": lambda x: x.broadcast_to((4, 2, 3)),
+    "tile": lambda x: x.tile((2, 1)),
+    "repeat_interleave": lambda x: x.repeat_interleave(2, dim=1),
+    "rot90": lambda x: x.rot90(),
+    "tensor_split": lambda x: x.tensor_split(2, dim=1)[0],
+    "take": lambda x: x.take(autograd.tensor([4, 0])),
+    "take_along_dim": lambda x: x.take_along_dim(autograd.tensor([[2], [0]]), dim=1),
+    "nansum": lambda x: x.nansum(1),
+    "nanmean": lambda x: x.nanmean(0),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -138,6 +178,8 @@ NOT_DIFFERENTIABLE = {
     "eq", "ne", "lt", "le", "gt", "ge", "equal", "allclose", "all", "any", "isnan", "isfinite",
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
     "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
+    "nonzero", "argwhere", "count_nonzero", "isclose", "isinf", "isposinf", "isneginf", "isreal",
+    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)
@@ -161,6 +203,8 @@ ZERO_GRADIENT = {
     "sign": lambda x: x.sign(),
     "__floordiv__": lambda x: x // 0.7,
     "__rfloordiv__": lambda x: 3.0 // x,
+    "trunc": lambda x: x.trunc(),
+    "fix": lambda x: x.fix(),
 }
 
 

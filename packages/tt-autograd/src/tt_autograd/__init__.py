@@ -37,6 +37,7 @@ from tt_tensor import (
 )
 from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
 from tt_tensor.functional import cat, concat, concatenate, stack, where
+from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 
 from . import gradients  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
 from .creation import (

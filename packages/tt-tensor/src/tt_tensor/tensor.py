@@ -13,11 +13,15 @@ The operations come from one mixin per concept, each in its own module:
 ==========================  ==========================================================
 ``OperatorMixin``           ``+ - * / ** @``, reflected forms, comparisons, logic
 ``MathMixin``               element-wise functions: ``exp``, ``sigmoid``, ``clamp``, ...
+``MathExtraMixin``          more of them, beyond the exercises: ``log1p``, ``atan2``, ...
+``LinalgExtraMixin``        more products, beyond the exercises: ``addmm``, ``kron``, ``cumprod``, ...
 ``InPlaceMixin``            ``add_``, ``+=``, ``fill_``, ``uniform_``, ...
 ``ReductionMixin``          ``sum``, ``mean``, ``max``, ``logsumexp``, ...
 ``ShapeMixin``              ``reshape``, ``view``, ``transpose``, ``split``, ...
+``ShapeExtraMixin``         more of them, beyond the exercises: ``movedim``, ``tile``, ``rot90``, ...
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
+``QueryExtraMixin``         beyond the exercises: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
 ==========================  ==========================================================
 """
 
@@ -29,10 +33,14 @@ from . import pointwise, shaping
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
+from ._linalg_extra import LinalgExtraMixin
 from ._math import MathMixin
+from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
+from ._query_extra import QueryExtraMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
+from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
 from .checks import normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
@@ -44,11 +52,15 @@ __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 class Tensor(
     OperatorMixin,
     MathMixin,
+    MathExtraMixin,
+    LinalgExtraMixin,
     InPlaceMixin,
     ReductionMixin,
     ShapeMixin,
+    ShapeExtraMixin,
     IndexingMixin,
     SelectionMixin,
+    QueryExtraMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.

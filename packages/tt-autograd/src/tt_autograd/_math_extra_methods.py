@@ -1,0 +1,95 @@
+"""Recorded forms of tt-tensor's element-wise methods beyond the exercises: ``log1p``, ``atan2``, ...
+
+A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py`` to keep that
+file one sitting long). Each method here runs a fused Function of
+``functions/math_extra.py``; the compositions of tt-tensor's
+``MathExtraMixin`` (``lerp``, ``addcmul``, ``addcdiv``, ``logit``, ``frac``,
+``nan_to_num``) are inherited and recorded through the methods they call.
+"""
+
+from __future__ import annotations
+
+import tt_tensor
+from tt_tensor.tensor import operand
+
+from .functions import math_extra
+from .functions.rounding import StepFunction
+
+
+def _other(value: object) -> object:
+    """The second operand of a Function: a tensor passes through (to be recorded), the rest becomes NumPy."""
+    return value if isinstance(value, tt_tensor.Tensor) else operand(value)
+
+
+class MathExtraGradMixin(tt_tensor.Tensor):
+    """The differentiable element-wise methods beyond the exercises."""
+
+    def log1p(self):
+        return math_extra.Log1pFunction.apply(self)
+
+    def expm1(self):
+        return math_extra.Expm1Function.apply(self)
+
+    def log2(self):
+        return math_extra.Log2Function.apply(self)
+
+    def log10(self):
+        return math_extra.Log10Function.apply(self)
+
+    def exp2(self):
+        return math_extra.Exp2Function.apply(self)
+
+    def sinh(self):
+        return math_extra.SinhFunction.apply(self)
+
+    def cosh(self):
+        return math_extra.CoshFunction.apply(self)
+
+    def tan(self):
+        return math_extra.TanFunction.apply(self)
+
+    def asin(self):
+        return math_extra.AsinFunction.apply(self)
+
+    def acos(self):
+        return math_extra.AcosFunction.apply(self)
+
+    def atan(self):
+        return math_extra.AtanFunction.apply(self)
+
+    def asinh(self):
+        return math_extra.AsinhFunction.apply(self)
+
+    def acosh(self):
+        return math_extra.AcoshFunction.apply(self)
+
+    def atanh(self):
+        return math_extra.AtanhFunction.apply(self)
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    def atan2(self, other):
+        return math_extra.Atan2Function.apply(self, _other(other))
+
+    arctan2 = atan2
+
+    def hypot(self, other):
+        return math_extra.HypotFunction.apply(self, _other(other))
+
+    def logaddexp(self, other):
+        return math_extra.LogaddexpFunction.apply(self, _other(other))
+
+    def xlogy(self, other):
+        return math_extra.XlogyFunction.apply(self, _other(other))
+
+    def copysign(self, other):
+        return math_extra.CopysignFunction.apply(self, _other(other))
+
+    def fmod(self, other):
+        return math_extra.FmodFunction.apply(self, _other(other))
+
+    def trunc(self):  # piecewise constant: a zero gradient, as floor's (functions/rounding.py)
+        return StepFunction.apply(self, kind="trunc")
+
+    fix = trunc

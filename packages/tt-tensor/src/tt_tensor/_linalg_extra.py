@@ -1,0 +1,208 @@
+"""Tensor methods for more products and matrix helpers: ``addmm``, ``tensordot``, ``kron``, ``cross``, ...
+
+Not course material (beyond module 01's exercises). Every method here except
+``cumprod`` and ``logcumsumexp`` is a composition of other methods
+(``matmul``, ``permute``, ``reshape``, indexing, ``roll``, ``cat``, ...), so a
+subclass that records those (tt-autograd) differentiates these for free;
+the two cumulative ones are fused Functions there.
+
+``diagonal`` returns a copy, not a view of ``self`` as in PyTorch: writing
+into it does not write ``self`` (TinyTorch's advanced indexing copies).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import cumulative, linalg
+from ._base import TensorBase, operand
+from .checks import normalize_dim
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _as_tensor(like: TensorBase, value: object) -> Tensor:
+    """``value`` itself if it is a tensor, else a tensor of ``like``'s class around its array."""
+    return value if isinstance(value, TensorBase) else like.from_array(np.asarray(operand(value)))
+
+
+class LinalgExtraMixin(TensorBase):
+    """More products, diagonals and cumulative functions of :class:`Tensor`."""
+
+    # ------------------------------------------------------------ products
+    def addmm(self, mat1: Tensor, mat2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """``beta * self + alpha * (mat1 @ mat2)`` for 2-D ``mat1``, ``mat2``; ``self`` broadcasts.
+
+        With ``beta = 0``, ``self`` is ignored (its NaN and inf do not spread), as in PyTorch.
+        """
+        linalg.check_ndim("addmm", operand(mat1), operand(mat2), 2, 2)
+        return self._scaled_sum(_as_tensor(self, mat1).matmul(mat2), beta, alpha)
+
+    def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
+        """``beta * self + alpha * (batch1 @ batch2)`` for 3-D batches; ``self`` broadcasts."""
+        linalg.check_ndim("baddbmm", operand(batch1), operand(batch2), 3, 3)
+        return self._scaled_sum(_as_tensor(self, batch1).matmul(batch2), beta, alpha)
+
+    def _scaled_sum(self, product: Tensor, beta: float, alpha: float) -> Tensor:
+        """``beta * self + alpha * product``, leaving ``self`` out when ``beta`` is 0."""
+        if alpha != 1:
+            product = product * alpha
+        if beta == 0:
+            np.broadcast_shapes(self.shape, product.shape)
+            return product
+        return product + (self if beta == 1 else self * beta)
+
+    def mv(self, vec: Tensor) -> Tensor:
+        """Matrix-vector product: ``self`` is ``(n, m)``, ``vec`` is ``(m,)``, the result ``(n,)``."""
+        linalg.check_ndim("mv", self.array, operand(vec), 2, 1)
+        return self.matmul(vec)
+
+    def tensordot(self, other: Tensor, dims: object = 2) -> Tensor:
+        """Sum of products over ``dims``: an int ``d`` pairs the last ``d`` dims of ``self`` with the
+        first ``d`` of ``other``; a pair of lists names the dims of each. Result: the free dims of
+        ``self``, then those of ``other``. Cost: one matrix product after a permute and reshape.
+        """
+        other = _as_tensor(self, other)
+        if isinstance(dims, int):
+            if dims < 0 or dims > min(self.ndim, other.ndim):
+                raise RuntimeError(
+                    f"tensordot: dims must be between 0 and {min(self.ndim, other.ndim)} for shapes "
+                    f"{self.shape} and {other.shape}, got {dims}"
+                )
+            mine, theirs = list(range(self.ndim - dims, self.ndim)), list(range(dims))
+        else:
+            mine, theirs = ([d] if isinstance(d, int) else list(d) for d in dims)
+            mine = [normalize_dim("tensordot", d, self.ndim) for d in mine]
+            theirs = [normalize_dim("tensordot", d, other.ndim) for d in theirs]
+        if len(mine) != len(theirs):
+            raise RuntimeError(
+                f"tensordot: both sides need as many dims to contract, got {mine} and {theirs}"
+            )
+        for d_self, d_other in zip(mine, theirs):
+            if self.shape[d_self] != other.shape[d_other]:
+                raise RuntimeError(
+                    f"tensordot: contracted dimensions need to match, but dim {d_self} of self has size "
+                    f"{self.shape[d_self]} and dim {d_other} of other has size {other.shape[d_other]}"
+                )
+        free_self = [d for d in range(self.ndim) if d not in mine]
+        free_other = [d for d in range(other.ndim) if d not in theirs]
+        size = math.prod(self.shape[d] for d in mine)
+        left = self.permute(*free_self, *mine).reshape(-1, size)
+        right = other.permute(*theirs, *free_other).reshape(size, -1)
+        shape = [self.shape[d] for d in free_self] + [other.shape[d] for d in free_other]
+        return left.matmul(right).reshape(*shape)
+
+    def inner(self, other: Tensor) -> Tensor:
+        """Sum of products over the last dimension of both (a product when either is 0-d)."""
+        other = _as_tensor(self, other)
+        if self.ndim == 0 or other.ndim == 0:
+            return self * other
+        return self.tensordot(other, ([self.ndim - 1], [other.ndim - 1]))
+
+    def kron(self, other: Tensor) -> Tensor:
+        """Kronecker product: block ``(i, j, ...)`` of the result is ``self[i, j, ...] * other``."""
+        other = _as_tensor(self, other)
+        ndim = max(self.ndim, other.ndim)
+        a_shape = (1,) * (ndim - self.ndim) + self.shape
+        b_shape = (1,) * (ndim - other.ndim) + other.shape
+        a = self.reshape(*[s for size in a_shape for s in (size, 1)])
+        b = other.reshape(*[s for size in b_shape for s in (1, size)])
+        return (a * b).reshape(*[p * q for p, q in zip(a_shape, b_shape)])
+
+    def cross(self, other: Tensor, dim: int | None = None) -> Tensor:
+        """Cross product of 3-vectors along ``dim`` (``self`` and ``other`` broadcast).
+
+        ``dim=None`` takes the first dimension of size 3, as ``torch.cross`` does
+        (``torch.linalg.cross`` defaults to -1: pass ``dim=-1`` for that).
+        """
+        other = _as_tensor(self, other)
+        shape = np.broadcast_shapes(self.shape, other.shape)
+        if dim is None:
+            dim = next((d for d, size in enumerate(shape) if size == 3), None)
+            if dim is None:
+                raise RuntimeError(f"cross: no dimension of size 3 in the broadcast shape {shape}")
+        axis = normalize_dim("cross", dim, len(shape))
+        if shape[axis] != 3:
+            raise RuntimeError(f"cross: dimension {dim} must have size 3, got shape {shape}")
+        a = self if self.shape == shape else self.expand(*shape)
+        b = other if other.shape == shape else other.expand(*shape)
+        return a.roll(-1, axis) * b.roll(-2, axis) - a.roll(-2, axis) * b.roll(-1, axis)
+
+    # ------------------------------------------------------------ diagonals
+    def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
+        """The diagonal of the ``(dim1, dim2)`` planes, as the last dimension (a copy, not a view).
+
+        ``offset > 0`` is above the main diagonal, ``offset < 0`` below it.
+        """
+        d1, d2 = normalize_dim("diagonal", dim1, self.ndim), normalize_dim("diagonal", dim2, self.ndim)
+        if d1 == d2:
+            raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}")
+        rest = [d for d in range(self.ndim) if d not in (d1, d2)]
+        planes = self.permute(*rest, d1, d2)
+        rows, cols = self.shape[d1], self.shape[d2]
+        length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+        steps = np.arange(length)
+        return planes[..., steps - min(offset, 0), steps + max(offset, 0)]
+
+    def trace(self) -> Tensor:
+        """Sum of the main diagonal of a 2-D tensor."""
+        if self.ndim != 2:
+            raise RuntimeError(f"trace: expected a matrix (2-D tensor), got shape {self.shape}")
+        return self.diagonal().sum()
+
+    def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
+        """Matrices whose ``offset`` diagonal holds the last dimension of ``self``, in dims ``(dim1, dim2)``.
+
+        Cost: an einsum against a one-hot ``(n, m, m)`` table, ``m = n + |offset|``.
+        """
+        n = self.shape[-1] if self.ndim else 1
+        m = n + abs(offset)
+        ndim = self.ndim + 1
+        d1, d2 = normalize_dim("diag_embed", dim1, ndim), normalize_dim("diag_embed", dim2, ndim)
+        if d1 == d2:
+            raise RuntimeError(
+                f"diag_embed: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}"
+            )
+        steps = np.arange(n)
+        table = np.zeros((n, m, m), dtype=self.array.dtype)
+        table[steps, steps - min(offset, 0), steps + max(offset, 0)] = 1
+        source = self if self.ndim else self.reshape(1)
+        out = source.unsqueeze(-1).unsqueeze(-1).mul(self.from_array(table)).sum(-3)
+        order = [d for d in range(ndim) if d not in (d1, d2)]
+        positions = {**{d: i for i, d in enumerate(order)}, d1: ndim - 2, d2: ndim - 1}
+        return out.permute(*[positions[d] for d in range(ndim)])
+
+    # ------------------------------------------------------------ differences and cumulative products
+    def diff(self, n: int = 1, dim: int = -1, prepend: Tensor | None = None, append: Tensor | None = None):
+        """The ``n``-th forward difference along ``dim`` (after joining ``prepend`` and ``append`` there).
+
+        ``prepend``/``append`` have ``self``'s number of dims and its sizes except along ``dim``.
+        """
+        if self.ndim == 0:
+            raise RuntimeError("diff: expected at least a 1-D tensor, got a 0-d one")
+        axis = normalize_dim("diff", dim, self.ndim)
+        parts = [_as_tensor(self, p) for p in (prepend, self, append) if p is not None]
+        out = type(self)._cat(parts, axis) if len(parts) > 1 else self
+        for _ in range(n):
+            length = out.shape[axis]
+            if length == 0:
+                break
+            later, earlier = out.narrow(axis, 1, length - 1), out.narrow(axis, 0, length - 1)
+            out = (
+                later.ne(earlier) if out.array.dtype == np.bool_ else later - earlier
+            )  # bool: xor, as PyTorch
+        return out
+
+    def cumprod(self, dim: int) -> Tensor:
+        """Cumulative product along ``dim``: element ``k`` is the product of elements ``0..k``."""
+        return self.from_array(cumulative.cumprod(self.array, normalize_dim("cumprod", dim, self.ndim)))
+
+    def logcumsumexp(self, dim: int) -> Tensor:
+        """``log(cumsum(exp(self)))`` along ``dim`` without overflow (``np.logaddexp.accumulate``)."""
+        return self.from_array(
+            cumulative.logcumsumexp(self.array, normalize_dim("logcumsumexp", dim, self.ndim))
+        )

@@ -1,0 +1,175 @@
+"""Tensor methods for more element-wise math: ``log1p``, ``atan2``, ``xlogy``, ``lerp``, ``fmod``, ...
+
+Not course material (module 01's exercises stop at ``_math.py``). The kernels
+live in :mod:`tt_tensor.pointwise_extra`. Methods that are compositions of
+other methods (``lerp``, ``addcmul``, ``addcdiv``, ``logit``, ``frac``,
+``nan_to_num``) are written with those methods, so a subclass that records
+them (tt-autograd) differentiates these for free; the others are overridden
+there by fused Functions.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from . import pointwise_extra
+from ._base import TensorBase, operand
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class MathExtraMixin(TensorBase):
+    """More element-wise functions of :class:`Tensor` (PyTorch's names and signatures)."""
+
+    # ------------------------------------------------------------ one tensor, float-only
+    def log1p(self) -> Tensor:
+        """``log(1 + self)``, precise for small ``self``."""
+        return self.from_array(pointwise_extra.unary_float("log1p", self.array))
+
+    def expm1(self) -> Tensor:
+        """``exp(self) - 1``, precise for small ``self``."""
+        return self.from_array(pointwise_extra.unary_float("expm1", self.array))
+
+    def log2(self) -> Tensor:
+        """Base-2 logarithm."""
+        return self.from_array(pointwise_extra.unary_float("log2", self.array))
+
+    def log10(self) -> Tensor:
+        """Base-10 logarithm."""
+        return self.from_array(pointwise_extra.unary_float("log10", self.array))
+
+    def exp2(self) -> Tensor:
+        """``2 ** self``."""
+        return self.from_array(pointwise_extra.unary_float("exp2", self.array))
+
+    def sinh(self) -> Tensor:
+        """Hyperbolic sine."""
+        return self.from_array(pointwise_extra.unary_float("sinh", self.array))
+
+    def cosh(self) -> Tensor:
+        """Hyperbolic cosine."""
+        return self.from_array(pointwise_extra.unary_float("cosh", self.array))
+
+    def tan(self) -> Tensor:
+        """Tangent."""
+        return self.from_array(pointwise_extra.unary_float("tan", self.array))
+
+    def asin(self) -> Tensor:
+        """Inverse sine, in ``[-pi/2, pi/2]`` (NaN outside ``[-1, 1]``)."""
+        return self.from_array(pointwise_extra.unary_float("asin", self.array))
+
+    def acos(self) -> Tensor:
+        """Inverse cosine, in ``[0, pi]`` (NaN outside ``[-1, 1]``)."""
+        return self.from_array(pointwise_extra.unary_float("acos", self.array))
+
+    def atan(self) -> Tensor:
+        """Inverse tangent, in ``(-pi/2, pi/2)``."""
+        return self.from_array(pointwise_extra.unary_float("atan", self.array))
+
+    def asinh(self) -> Tensor:
+        """Inverse hyperbolic sine."""
+        return self.from_array(pointwise_extra.unary_float("asinh", self.array))
+
+    def acosh(self) -> Tensor:
+        """Inverse hyperbolic cosine (NaN below 1)."""
+        return self.from_array(pointwise_extra.unary_float("acosh", self.array))
+
+    def atanh(self) -> Tensor:
+        """Inverse hyperbolic tangent (NaN outside ``[-1, 1]``, +-inf at +-1)."""
+        return self.from_array(pointwise_extra.unary_float("atanh", self.array))
+
+    arcsin, arccos, arctan = asin, acos, atan
+    arcsinh, arccosh, arctanh = asinh, acosh, atanh
+
+    # ------------------------------------------------------------ two tensors, broadcasting
+    def atan2(self, other: Tensor) -> Tensor:
+        """Angle of the point ``(x=other, y=self)`` in ``[-pi, pi]``, by quadrant."""
+        return self.from_array(pointwise_extra.atan2(self.array, operand(other)))
+
+    arctan2 = atan2
+
+    def hypot(self, other: Tensor) -> Tensor:
+        """``sqrt(self**2 + other**2)`` without overflow."""
+        return self.from_array(pointwise_extra.hypot(self.array, operand(other)))
+
+    def logaddexp(self, other: Tensor) -> Tensor:
+        """``log(exp(self) + exp(other))`` without overflow."""
+        return self.from_array(pointwise_extra.logaddexp(self.array, operand(other)))
+
+    def xlogy(self, other: object) -> Tensor:
+        """``self * log(other)``, and 0 where ``self == 0`` (unless ``other`` is NaN)."""
+        return self.from_array(pointwise_extra.xlogy(self.array, operand(other)))
+
+    def copysign(self, other: object) -> Tensor:
+        """``|self|`` with the sign of ``other`` (a float; ``-0.0`` counts as negative)."""
+        return self.from_array(pointwise_extra.copysign(self.array, operand(other)))
+
+    def fmod(self, other: object) -> Tensor:
+        """C's remainder: the sign of ``self`` (``torch.remainder``/``%`` takes the divisor's)."""
+        return self.from_array(pointwise_extra.fmod(self.array, operand(other)))
+
+    # ------------------------------------------------------------ rounding toward zero
+    def trunc(self) -> Tensor:
+        """Round toward zero (keeps the dtype)."""
+        return self.from_array(np.trunc(self.array))
+
+    fix = trunc
+
+    def frac(self) -> Tensor:
+        """``self - trunc(self)``: the fractional part, signed like ``self`` (floats only, as in PyTorch)."""
+        if self.array.dtype.kind != "f":
+            raise TypeError(
+                f"frac: expected a floating-point tensor, got {self.dtype}; convert with .float()"
+            )
+        return self - self.trunc()
+
+    # ------------------------------------------------------------ compositions
+    def lerp(self, end: Tensor, weight: object) -> Tensor:
+        """``self + weight * (end - self)``; ``weight`` is a number or a tensor (all three broadcast).
+
+        Like PyTorch, weights of 0.5 and more use ``end - (1 - weight) * (end - self)``,
+        so ``weight = 1`` gives ``end`` exactly.
+        """
+        difference = end - self
+        if isinstance(weight, TensorBase):
+            near_start = weight.array < 0.5
+            from_start = self + weight * difference
+            from_end = end - (1 - weight) * difference
+            return from_start.where(self.from_array(near_start), from_end)
+        if weight < 0.5:
+            return self + difference * weight
+        return end - difference * (1 - weight)
+
+    def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 * tensor2`` (the three broadcast)."""
+        return self + tensor1 * tensor2 * value
+
+    def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
+        """``self + value * tensor1 / tensor2`` (the three broadcast; integer division is refused)."""
+        if tensor1.array.dtype.kind in "iub" and tensor2.array.dtype.kind in "iub":
+            raise RuntimeError(
+                "addcdiv: integer division of tensors is not supported (PyTorch refuses it too); "
+                "convert tensor1 or tensor2 with .float()"
+            )
+        return self + tensor1 / tensor2 * value
+
+    def logit(self, eps: float | None = None) -> Tensor:
+        """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``.
+
+        Without ``eps``, values outside ``[0, 1]`` give NaN, as in PyTorch.
+        """
+        p = self if eps is None else self.clamp(eps, 1 - eps)
+        return p.log() - (-p).log1p()
+
+    def nan_to_num(
+        self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
+    ) -> Tensor:
+        """NaN -> ``nan``, +inf -> ``posinf``, -inf -> ``neginf`` (default: the dtype's largest/lowest).
+
+        The gradient passes where ``self`` is finite and is 0 elsewhere, as in PyTorch.
+        """
+        replaced = pointwise_extra.nan_to_num(self.array, nan, posinf, neginf)
+        return self.where(self.from_array(np.isfinite(self.array)), replaced)

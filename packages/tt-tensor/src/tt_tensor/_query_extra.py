@@ -1,0 +1,158 @@
+"""Tensor methods that ask questions of the values: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
+
+Not course material (beyond module 01's exercises). Their results are
+indices, counts or booleans, so they carry no gradient, as in PyTorch;
+``nansum`` and ``nanmean`` are the exceptions, composed of ``where`` and
+``sum`` so a recording subclass (tt-autograd) differentiates them (the
+gradient is 0 at the NaNs). Indices and counts are int64, as PyTorch's.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._base import TensorBase, operand
+from .checks import normalize_dim, normalize_dims
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+class QueryExtraMixin(TensorBase):
+    """Index, count and comparison queries of :class:`Tensor` (no gradients)."""
+
+    # ------------------------------------------------------------ where the values are
+    def nonzero(self, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
+        """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or one 1-D tensor per dim."""
+        array = self.array if self.ndim else self.array.reshape(1)
+        if as_tuple:
+            return tuple(self.from_array(i.astype(np.int64)) for i in np.nonzero(array))
+        return self.from_array(np.argwhere(self.array).astype(np.int64))
+
+    def argwhere(self) -> Tensor:
+        """``nonzero()``: an ``(n, ndim)`` int64 tensor of the indices of non-zero elements."""
+        return self.nonzero()
+
+    def count_nonzero(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
+        """Number of non-zero elements, over ``dim`` (all dims when None), as int64."""
+        axes = normalize_dims("count_nonzero", dim, self.ndim)
+        return self.from_array(np.asarray(np.count_nonzero(self.array, axis=axes), dtype=np.int64))
+
+    # ------------------------------------------------------------ element-wise tests
+    def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
+        """``|self - other| <= atol + rtol * |other|`` element-wise (NaNs equal only with ``equal_nan``)."""
+        return self.from_array(
+            np.isclose(self.array, operand(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+        )
+
+    def isinf(self) -> Tensor:
+        """True at +inf and -inf."""
+        return self.from_array(np.isinf(self.array))
+
+    def isposinf(self) -> Tensor:
+        """True at +inf."""
+        return self.from_array(np.isposinf(self.array))
+
+    def isneginf(self) -> Tensor:
+        """True at -inf."""
+        return self.from_array(np.isneginf(self.array))
+
+    def isreal(self) -> Tensor:
+        """True everywhere: TinyTorch has no complex dtypes."""
+        return self.from_array(np.ones(self.shape, dtype=bool))
+
+    def logical_and(self, other: Tensor) -> Tensor:
+        """Element-wise ``and`` of the truth values (non-zero is true); a bool tensor."""
+        return self.from_array(np.logical_and(self.array, operand(other)))
+
+    def logical_or(self, other: Tensor) -> Tensor:
+        """Element-wise ``or`` of the truth values; a bool tensor."""
+        return self.from_array(np.logical_or(self.array, operand(other)))
+
+    def logical_xor(self, other: Tensor) -> Tensor:
+        """Element-wise ``xor`` of the truth values; a bool tensor."""
+        return self.from_array(np.logical_xor(self.array, operand(other)))
+
+    # ------------------------------------------------------------ counting and distinct values
+    def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
+        """Occurrences of each value ``0..max`` of a 1-D non-negative integer tensor (or sums of ``weights``).
+
+        The result has ``max(max + 1, minlength)`` entries: int64 counts, or ``weights``' dtype.
+        """
+        if self.ndim != 1 or self.array.dtype.kind not in "iub":
+            raise RuntimeError(
+                f"bincount: expected a 1-D integer tensor, got shape {self.shape}, {self.dtype}"
+            )
+        if self.array.size and self.array.min() < 0:
+            raise RuntimeError(f"bincount: values must be non-negative, got {int(self.array.min())}")
+        if weights is None:
+            return self.from_array(np.bincount(self.array, minlength=minlength).astype(np.int64))
+        weight_array = np.asarray(operand(weights))
+        if weight_array.shape != self.shape:
+            raise RuntimeError(
+                f"bincount: weights of shape {weight_array.shape} for input of shape {self.shape}"
+            )
+        dtype = weight_array.dtype if weight_array.dtype.kind == "f" else np.float64
+        return self.from_array(np.bincount(self.array, weight_array, minlength).astype(dtype))
+
+    def unique(
+        self,
+        sorted: bool = True,  # noqa: A002  (PyTorch's name)
+        return_inverse: bool = False,
+        return_counts: bool = False,
+        dim: int | None = None,
+    ) -> Tensor | tuple[Tensor, ...]:
+        """The distinct values (or slices along ``dim``), in ascending order as PyTorch gives on CPU.
+
+        With ``return_inverse``, also where each element (slice) went; with
+        ``return_counts``, how often each distinct one occurs.
+        """
+        axis = None if dim is None else normalize_dim("unique", dim, self.ndim)
+        values, inverse, counts = np.unique(self.array, return_inverse=True, return_counts=True, axis=axis)
+        inverse = inverse.reshape(self.shape if axis is None else -1)
+        return self._with_extras(values, inverse, counts, return_inverse, return_counts)
+
+    def unique_consecutive(
+        self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
+    ) -> Tensor | tuple[Tensor, ...]:
+        """Collapse each run of equal consecutive values (or slices along ``dim``) to one."""
+        if dim is None:
+            flat = self.array.reshape(-1)
+            changes = flat[1:] != flat[:-1]
+        else:
+            axis = normalize_dim("unique_consecutive", dim, self.ndim)
+            flat = np.moveaxis(self.array, axis, 0)
+            changes = np.any((flat[1:] != flat[:-1]).reshape(max(flat.shape[0] - 1, 0), -1), axis=1)
+        starts = np.concatenate([[True], changes]) if flat.shape[0] else np.zeros(0, dtype=bool)
+        values = flat[starts] if dim is None else np.moveaxis(flat[starts], 0, axis)
+        inverse = np.cumsum(starts) - 1
+        counts = np.diff(np.append(np.flatnonzero(starts), flat.shape[0]))
+        inverse = inverse.reshape(self.shape) if dim is None else inverse
+        return self._with_extras(values, inverse, counts, return_inverse, return_counts)
+
+    def _with_extras(self, values, inverse, counts, return_inverse: bool, return_counts: bool):
+        """``values``, followed by the inverse and the counts when asked for (PyTorch's tuple)."""
+        out = [self.from_array(values)]
+        if return_inverse:
+            out.append(self.from_array(inverse.astype(np.int64)))
+        if return_counts:
+            out.append(self.from_array(counts.astype(np.int64)))
+        return out[0] if len(out) == 1 else tuple(out)
+
+    # ------------------------------------------------------------ NaN-skipping reductions
+    def nansum(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
+        """``sum`` treating NaN as 0 (gradient 0 at the NaNs)."""
+        return self.where(
+            self.from_array(~np.isnan(self.array)), 0.0 if self.array.dtype.kind == "f" else 0
+        ).sum(dim, keepdim)
+
+    def nanmean(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
+        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only."""
+        if self.array.dtype.kind != "f":
+            raise RuntimeError(f"nanmean: expected a floating-point tensor, got {self.dtype}")
+        present = ~np.isnan(self.array)
+        axes = normalize_dims("nanmean", dim, self.ndim)
+        count = np.sum(present, axis=axes, keepdims=keepdim).astype(self.array.dtype)
+        return self.nansum(dim, keepdim) / count

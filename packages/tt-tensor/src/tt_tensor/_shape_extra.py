@@ -1,0 +1,155 @@
+"""Tensor methods for more reshaping and picking: ``movedim``, ``tile``, ``repeat_interleave``, ``rot90``, ...
+
+Not course material (beyond module 01's exercises). Every method is a
+composition of other methods (``permute``, ``expand``, ``repeat``, ``flip``,
+``transpose``, ``index_select``, ``gather``, indexing), so a subclass that
+records those (tt-autograd) differentiates these for free.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ._base import TensorBase, operand
+from .checks import normalize_dim
+
+if TYPE_CHECKING:
+    from .tensor import Tensor
+
+
+def _dims(value: object) -> list[int]:
+    """An int or a sequence of ints as a list."""
+    return (
+        [operator.index(value)]
+        if not isinstance(value, (list, tuple))
+        else [operator.index(v) for v in value]
+    )
+
+
+class ShapeExtraMixin(TensorBase):
+    """More reshaping and picking methods of :class:`Tensor`."""
+
+    def movedim(self, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Tensor:
+        """Move dims ``source`` to positions ``destination``; the others keep their order."""
+        sources = [normalize_dim("movedim", d, self.ndim) for d in _dims(source)]
+        targets = [normalize_dim("movedim", d, self.ndim) for d in _dims(destination)]
+        if len(sources) != len(targets):
+            raise RuntimeError(
+                f"movedim: source and destination need as many dims, got {len(sources)} and {len(targets)}"
+            )
+        if len(set(sources)) != len(sources) or len(set(targets)) != len(targets):
+            raise RuntimeError(f"movedim: repeated dim in source {source} or destination {destination}")
+        rest = iter(d for d in range(self.ndim) if d not in sources)
+        placed = dict(zip(targets, sources))
+        order = [placed[i] if i in placed else next(rest) for i in range(self.ndim)]
+        return self.permute(*order) if self.ndim else self
+
+    moveaxis = movedim
+
+    def broadcast_to(self, size: tuple[int, ...]) -> Tensor:
+        """``self`` stretched to ``size`` by broadcasting (``expand``; -1 keeps a size)."""
+        return self.expand(*size)
+
+    def tile(self, dims: tuple[int, ...]) -> Tensor:
+        """Repeat ``self`` ``dims[i]`` times along each dim; missing leading counts are 1 (``np.tile``)."""
+        counts = _dims(dims)
+        counts = [1] * (self.ndim - len(counts)) + counts
+        return self.repeat(*counts)
+
+    def repeat_interleave(
+        self, repeats: object = None, dim: int | None = None, *, output_size=None
+    ) -> Tensor:
+        """Repeat each element ``repeats`` times (an int, or one count per element) along ``dim``.
+
+        ``dim=None`` works on the flattened tensor. With no ``repeats``, ``self``
+        holds the counts and the result is the repeated indices
+        (``repeat_interleave(tensor([1, 2])) == tensor([0, 1, 1])``).
+        """
+        if repeats is None:
+            counts = np.asarray(self.array)
+            return self.from_array(np.repeat(np.arange(counts.size, dtype=np.int64), counts.reshape(-1)))
+        source = self.reshape(-1) if dim is None else self
+        axis = 0 if dim is None else normalize_dim("repeat_interleave", dim, self.ndim)
+        length = source.shape[axis] if source.ndim else 1
+        counts = np.asarray(operand(repeats)).reshape(-1)
+        if counts.dtype.kind not in "iu" or np.any(counts < 0):
+            raise RuntimeError(
+                f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}"
+            )
+        if counts.size not in (1, length):
+            raise RuntimeError(
+                f"repeat_interleave: repeats must have one count or one per element ({length}), "
+                f"got {counts.size}"
+            )
+        index = np.repeat(np.arange(length), counts)
+        if output_size is not None and index.size != output_size:
+            raise RuntimeError(
+                f"repeat_interleave: output_size {output_size} but the result has {index.size}"
+            )
+        return source.index_select(axis, self.from_array(index))
+
+    def rot90(self, k: int = 1, dims: tuple[int, int] = (0, 1)) -> Tensor:
+        """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first dim toward the second."""
+        if len(dims) != 2:
+            raise RuntimeError(f"rot90: expected two dims, got {dims}")
+        first, second = (normalize_dim("rot90", d, self.ndim) for d in dims)
+        if first == second:
+            raise RuntimeError(f"rot90: the two dims must differ, got {dims}")
+        turns = k % 4
+        if turns == 0:
+            return self.clone()
+        if turns == 2:
+            return self.flip((first, second))
+        flipped = self.flip(second if turns == 1 else first)
+        return flipped.transpose(first, second)
+
+    def tensor_split(self, indices_or_sections: object, dim: int = 0) -> tuple[Tensor, ...]:
+        """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""
+        axis = normalize_dim("tensor_split", dim, self.ndim)
+        size = self.shape[axis]
+        if isinstance(indices_or_sections, int):
+            sections = indices_or_sections
+            if sections <= 0:
+                raise RuntimeError(f"tensor_split: number of sections must be positive, got {sections}")
+            lengths = [size // sections + (i < size % sections) for i in range(sections)]
+            points = np.cumsum([0, *lengths]).tolist()
+        else:
+            points = [0, *(int(i) for i in np.asarray(operand(indices_or_sections)).reshape(-1)), size]
+        lead = (slice(None),) * axis
+        bounds = [min(max(p if p >= 0 else p + size, 0), size) for p in points]
+        return tuple(
+            self[lead + (slice(start, max(start, stop)),)] for start, stop in zip(bounds, bounds[1:])
+        )
+
+    def take(self, index: Tensor) -> Tensor:
+        """Elements of the flattened ``self`` at ``index``; the result has ``index``'s shape."""
+        positions = np.asarray(operand(index))
+        if positions.dtype.kind not in "iu":
+            raise TypeError(f"take: index must be an integer tensor, got dtype {positions.dtype}")
+        if positions.size and (positions.max() >= self.numel() or positions.min() < -self.numel()):
+            raise IndexError(f"take: index out of range for a tensor of {self.numel()} elements")
+        return self.reshape(-1)[positions]
+
+    def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+        """``gather`` along ``dim`` with ``self`` and ``indices`` broadcast over the other dims.
+
+        ``dim=None`` flattens both first.
+        """
+        picks = np.asarray(operand(indices))
+        if dim is None:
+            return self.reshape(-1).gather(0, self.from_array(picks.reshape(-1)))
+        axis = normalize_dim("take_along_dim", dim, self.ndim)
+        if picks.ndim != self.ndim:
+            raise RuntimeError(
+                f"take_along_dim: input and indices need as many dims, got {self.ndim} and {picks.ndim}"
+            )
+        mine, theirs = list(self.shape), list(picks.shape)
+        mine[axis] = theirs[axis] = 1
+        common = np.broadcast_shapes(tuple(mine), tuple(theirs))
+        source_shape = [*common[:axis], self.shape[axis], *common[axis + 1 :]]
+        index_shape = [*common[:axis], picks.shape[axis], *common[axis + 1 :]]
+        source = self if list(self.shape) == source_shape else self.expand(*source_shape)
+        return source.gather(axis, self.from_array(np.broadcast_to(picks, index_shape)))
