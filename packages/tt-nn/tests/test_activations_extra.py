@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_nn import functional as F
+from tt_tensor.random import default_generator
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -310,6 +311,23 @@ def test_rrelu_training_gradient_is_the_drawn_slope(rng):
     assert ((ratio[negative] >= 1 / 8) & (ratio[negative] <= 1 / 3)).all() and (ratio[~negative] == 1).all()
 
 
+def test_rrelu_draws_are_the_default_generators_uniforms_in_the_input_dtype():
+    shape = (3, 7)
+    x = autograd.tensor(-np.ones(shape), dtype=autograd.float32)
+    autograd.manual_seed(11)
+    uniform = default_generator.numpy.random(shape, dtype=np.float32)  # as dropout draws
+    autograd.manual_seed(11)
+    np.testing.assert_array_equal(F.rrelu(x, 0.1, 0.3, training=True).numpy(), -(0.1 + 0.2 * uniform))
+
+
+def test_rrelu_training_at_zero_takes_a_drawn_slope_and_keeps_half_precision():
+    x = autograd.tensor(np.zeros(50), requires_grad=True)
+    F.rrelu(x, 0.1, 0.3, training=True).sum().backward()
+    assert ((x.grad.numpy() >= 0.1) & (x.grad.numpy() <= 0.3)).all()  # PyTorch draws where x <= 0
+    half = F.rrelu(autograd.tensor([-1.0, 2.0], dtype=autograd.float16), training=True)
+    assert half.dtype == autograd.float16 and half.numpy()[1] == 2.0
+
+
 def test_rrelu_training_with_equal_bounds_is_a_leaky_relu(rng, check, check_grad, leaf):
     x = _away_from(rng.standard_normal((3, 4)), [0.0])
     check(F.rrelu(autograd.tensor(x, dtype=autograd.float64), 0.2, 0.2, True), np.where(x > 0, x, 0.2 * x))
@@ -379,10 +397,39 @@ def test_bad_arguments_raise_clear_errors():
         F.rrelu(x, 0.5, 0.1)
     with pytest.raises(TypeError, match="elu: alpha must be a number, got str"):
         F.elu(x, "1")
+    with pytest.raises(TypeError, match="celu: alpha must be a number, got str"):
+        F.celu(x, "1")
     with pytest.raises(TypeError, match="threshold: value must be a number, got NoneType"):
         F.threshold(x, 0.0, None)
     with pytest.raises(TypeError, match="softsign: argument 'input' must be a Tensor, got list"):
         F.softsign([1.0])
+
+
+NUMBER_ARGUMENTS = {
+    "elu: alpha": lambda x, bad: F.elu(x, bad),
+    "celu: alpha": lambda x, bad: F.celu(x, bad),
+    "hardtanh: min_val": lambda x, bad: F.hardtanh(x, bad, 1.0),
+    "hardtanh: max_val": lambda x, bad: F.hardtanh(x, -1.0, bad),
+    "threshold: threshold": lambda x, bad: F.threshold(x, bad, 0.0),
+    "threshold: value": lambda x, bad: F.threshold(x, 0.0, bad),
+    "hardshrink: lambd": lambda x, bad: F.hardshrink(x, bad),
+    "softshrink: lambd": lambda x, bad: F.softshrink(x, bad),
+    "rrelu: lower": lambda x, bad: F.rrelu(x, bad, 0.3),
+    "rrelu: upper": lambda x, bad: F.rrelu(x, 0.1, bad),
+}
+
+
+@pytest.mark.parametrize("argument", list(NUMBER_ARGUMENTS))
+@pytest.mark.parametrize("bad", ["0.5", None, True], ids=["str", "None", "bool"])
+def test_number_arguments_refuse_other_types(argument, bad):
+    kind = type(bad).__name__
+    with pytest.raises(TypeError, match=f"{argument} must be a number, got {kind}"):
+        NUMBER_ARGUMENTS[argument](autograd.randn(2, 3), bad)
+
+
+def test_softshrink_by_zero_is_the_identity():
+    x = autograd.tensor([-1.0, 0.0, 2.0])
+    np.testing.assert_array_equal(F.softshrink(x, 0.0).numpy(), [-1.0, 0.0, 2.0])
 
 
 def test_hardshrink_accepts_a_negative_lambd_like_pytorch():

@@ -190,6 +190,11 @@ def test_rrelu_draws_in_training_and_uses_the_mean_slope_in_eval():
 
 
 # ------------------------------------------------------------------ bad settings
+def test_boundary_settings_are_accepted():
+    assert nn.Softshrink(0.0).lambd == 0.0 and nn.RReLU(0.2, 0.2).upper == 0.2
+    assert nn.Hardtanh(-1e-9, 0.0).max_val == 0.0 and nn.CELU(-1.0).alpha == -1.0
+
+
 def test_bad_settings_raise_clear_errors():
     with pytest.raises(ValueError, match=r"Hardtanh: max_val \(1.0\) must be greater than min_val \(1.0\)"):
         nn.Hardtanh(1.0, 1.0)

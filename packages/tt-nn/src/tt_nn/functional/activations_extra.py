@@ -75,7 +75,7 @@ class MishFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        t = np.logaddexp(0, x).astype(x.dtype, copy=False)  # softplus, finite for any x
+        t = np.logaddexp(0, x)  # softplus, finite for any x (and in x's dtype: 0 is a weak Python int)
         np.tanh(t, out=t)
         ctx.save_for_backward(x, t)
         return x * t
