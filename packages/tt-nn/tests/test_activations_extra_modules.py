@@ -97,16 +97,31 @@ def test_reprs_match_pytorch():
         assert repr(module) == text
 
 
+def test_inplace_is_kept_as_an_attribute_like_pytorchs():
+    layers = [nn.ELU(inplace=True), nn.CELU(inplace=True), nn.SELU(True), nn.Hardtanh(inplace=True)]
+    layers += [
+        nn.ReLU6(True),
+        nn.Hardsigmoid(True),
+        nn.Hardswish(True),
+        nn.Mish(True),
+        nn.RReLU(inplace=True),
+    ]
+    layers += [nn.Threshold(0.0, 1.0, inplace=True)]
+    assert all(layer.inplace is True for layer in layers)
+    assert nn.Hardsigmoid().inplace is False and nn.Hardswish().inplace is False
+
+
 def test_relu6_is_a_hardtanh_from_0_to_6():
     layer = nn.ReLU6()
     assert isinstance(layer, nn.Hardtanh) and (layer.min_val, layer.max_val) == (0.0, 6.0)
 
 
 def test_hardtanh_accepts_pytorchs_deprecated_bound_names():
-    with pytest.warns(FutureWarning, match="min_value is deprecated; use min_val"):
+    with pytest.warns(FutureWarning, match="min_value is deprecated; use min_val") as first:
         layer = nn.Hardtanh(min_value=-3.0)
-    with pytest.warns(FutureWarning, match="max_value is deprecated; use max_val"):
+    with pytest.warns(FutureWarning, match="max_value is deprecated; use max_val") as second:
         assert nn.Hardtanh(max_value=4.0).max_val == 4.0
+    assert first[0].filename == second[0].filename == __file__  # the warning points at the caller
     assert layer.min_val == -3.0 and layer.max_val == 1.0
 
 
@@ -210,6 +225,10 @@ def test_bad_settings_raise_clear_errors():
         nn.ELU("1")
     with pytest.raises(TypeError, match="Threshold: value must be a number"):
         nn.Threshold(0.5, None)
+    with pytest.raises(TypeError, match="Threshold: threshold must be a number"):
+        nn.Threshold("0.5", 1.0)
+    with pytest.raises(TypeError, match="RReLU: upper must be a number"):
+        nn.RReLU(0.1, None)
     with pytest.raises(TypeError, match="Hardshrink: lambd must be a number"):
         nn.Hardshrink([0.5])
     with pytest.raises(RuntimeError, match="glu: halving dimension must be even"):
