@@ -8,6 +8,18 @@ shapes) and runs one fused ``Function`` or a few tt-autograd primitives.
 from __future__ import annotations
 
 from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
+from .activations_extra import celu, elu, glu, logsigmoid, mish, selu, softmin, softsign, tanhshrink
+from .activations_piecewise import (
+    hardshrink,
+    hardsigmoid,
+    hardswish,
+    hardtanh,
+    prelu,
+    relu6,
+    rrelu,
+    softshrink,
+    threshold,
+)
 from .batch_norm_relu import batch_norm_relu
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
@@ -31,6 +43,7 @@ __all__ = [
     "batch_norm_relu",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "celu",
     "cosine_similarity",
     "cross_entropy",
     "dropout",
@@ -38,23 +51,40 @@ __all__ = [
     "dropout2d",
     "dropout3d",
     "feature_alpha_dropout",
+    "elu",
     "gelu",
+    "glu",
+    "hardshrink",
+    "hardsigmoid",
+    "hardswish",
+    "hardtanh",
     "interpolate",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
     "log_softmax",
+    "logsigmoid",
+    "mish",
     "mse_loss",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
     "pairwise_distance",
+    "prelu",
     "relu",
+    "relu6",
+    "rrelu",
+    "selu",
     "sigmoid",
     "silu",
     "softmax",
+    "softmin",
     "softplus",
+    "softshrink",
+    "softsign",
     "tanh",
+    "tanhshrink",
+    "threshold",
 ]
