@@ -94,6 +94,25 @@ def test_evaluate_uses_eval_mode_no_gradients_and_restores_the_mode():
     assert not model.training, "a model in eval mode stays in eval mode"
 
 
+def test_evaluate_leaves_a_model_without_a_training_flag_in_eval_mode():
+    """A duck-typed model with train()/eval() but no ``training`` attribute is not switched to training."""
+    inner = mlp(p=0.0)
+    modes = []
+
+    class Wrapper:
+        def __call__(self, x):
+            return inner(x)
+
+        def eval(self):
+            modes.append("eval")
+
+        def train(self, mode=True):
+            modes.append(f"train({mode})")
+
+    evaluate(Wrapper(), tt_nn.CrossEntropyLoss(), DataLoader(blobs(n=8), batch_size=8))
+    assert modes == ["eval", "train(False)"]
+
+
 def test_a_single_sample_and_an_empty_loader(quiet):
     model, loss_fn = mlp(), tt_nn.CrossEntropyLoss()
     data = blobs(n=5)
