@@ -37,6 +37,14 @@ from .linear import Identity, Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, RemovableHandle
 from .normalization import BatchNorm1d, LayerNorm
+from .normalization_extra import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from .parameter import Parameter
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 
@@ -52,12 +60,17 @@ __all__ = [
     "Dropout",
     "Flatten",
     "GELU",
+    "GroupNorm",
     "Identity",
     "IncompatibleKeys",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
+    "LocalResponseNorm",
     "LogSoftmax",
     "MSELoss",
     "Module",
@@ -65,6 +78,7 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "RMSNorm",
     "ReLU",
     "RemovableHandle",
     "SafetensorsError",

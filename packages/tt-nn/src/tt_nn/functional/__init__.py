@@ -13,6 +13,7 @@ from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .encoding import one_hot
 from .linear import linear
+from .local_response_norm import local_response_norm
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -22,6 +23,7 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm, layer_norm
+from .normalization_extra import group_norm, instance_norm, rms_norm
 from .resample import interpolate, pad
 
 __all__ = [
@@ -33,11 +35,14 @@ __all__ = [
     "cross_entropy",
     "dropout",
     "gelu",
+    "group_norm",
+    "instance_norm",
     "interpolate",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "mse_loss",
     "nll_loss",
@@ -46,6 +51,7 @@ __all__ = [
     "pad",
     "pairwise_distance",
     "relu",
+    "rms_norm",
     "sigmoid",
     "silu",
     "softmax",
