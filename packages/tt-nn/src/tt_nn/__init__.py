@@ -46,6 +46,7 @@ from .normalization_extra import (
     RMSNorm,
 )
 from .parameter import Parameter
+from .parameter_containers import ParameterDict, ParameterList
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 
 __version__ = "0.1.0"
@@ -78,6 +79,8 @@ __all__ = [
     "ModuleList",
     "NLLLoss",
     "Parameter",
+    "ParameterDict",
+    "ParameterList",
     "RMSNorm",
     "ReLU",
     "RemovableHandle",
