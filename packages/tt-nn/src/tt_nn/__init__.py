@@ -29,6 +29,7 @@ from .activations import (
     Softplus,
     Tanh,
 )
+from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
 from .data_parallel import DataParallel
 from .dropout import Dropout
@@ -55,6 +56,7 @@ __all__ = [
     "BCELoss",
     "BCEWithLogitsLoss",
     "BatchNorm1d",
+    "Bilinear",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "DataParallel",

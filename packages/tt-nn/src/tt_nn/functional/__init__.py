@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
 from .batch_norm_relu import batch_norm_relu
+from .bilinear import bilinear
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .encoding import one_hot
@@ -29,6 +30,7 @@ from .resample import interpolate, pad
 __all__ = [
     "batch_norm",
     "batch_norm_relu",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "cosine_similarity",
