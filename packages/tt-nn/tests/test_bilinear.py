@@ -71,11 +71,11 @@ def test_bilinear_module(rng, check):
 
 
 def test_bilinear_init_is_uniform_within_one_over_sqrt_in1():
-    layer = nn.Bilinear(16, 3, 200)
+    layer = nn.Bilinear(16, 3, 400)
     bound = 1 / math.sqrt(16)
     for param in (layer.weight.detach().numpy(), layer.bias.detach().numpy()):
         assert np.abs(param).max() <= bound
-        assert np.abs(param).max() > 0.9 * bound  # spread over the whole interval, not a smaller one
+        assert param.max() > 0.9 * bound and param.min() < -0.9 * bound  # the whole interval, not a part
     assert abs(layer.weight.detach().numpy().mean()) < 0.02
     assert np.std(layer.weight.detach().numpy()) == pytest.approx(bound / math.sqrt(3), rel=0.05)
 
@@ -96,5 +96,11 @@ def test_bilinear_errors():
         RuntimeError, match=r"bilinear: bias must have shape \(4,\) to match weight, got \(3,\)"
     ):
         F.bilinear(autograd.ones(5, 2), autograd.ones(5, 3), w, autograd.ones(3))
+    with pytest.raises(RuntimeError, match=r"bilinear: input1 \(\) and input2 \(3,\) must have the same"):
+        F.bilinear(autograd.tensor(1.0), autograd.ones(3), w)
+    with pytest.raises(RuntimeError, match=r"bilinear: input1 \(2,\) and input2 \(\) must have the same"):
+        F.bilinear(autograd.ones(2), autograd.tensor(1.0), w)
+    with pytest.raises(ValueError, match="Bilinear: in1_features must be"):
+        nn.Bilinear(0, 3, 4)
     with pytest.raises(TypeError, match="bilinear: 'input2' must be a floating-point tensor"):
         F.bilinear(autograd.ones(5, 2), autograd.tensor([[1, 2, 3]]), w)

@@ -404,3 +404,61 @@ def test_local_response_norm_module_and_errors(rng):
         F.local_response_norm(autograd.randn(2, 3), 2)
     with pytest.raises(ValueError, match="local_response_norm: size must be a positive int, got 0"):
         F.local_response_norm(autograd.randn(2, 3, 4), 0)
+    with pytest.raises(ValueError, match="local_response_norm: size must be a positive int, got True"):
+        F.local_response_norm(autograd.randn(2, 3, 4), True)
+    with pytest.raises(ValueError, match="local_response_norm: size must be a positive int, got 2.5"):
+        F.local_response_norm(autograd.randn(2, 3, 4), 2.5)
+
+
+# ----------------------------------------------------------------- edge cases and resets
+
+
+@pytest.mark.filterwarnings("error")
+def test_empty_inputs_keep_their_shape():
+    """Empty batches and empty normalised shapes give empty outputs, as in PyTorch (no division by zero)."""
+    empty = autograd.zeros(2, 0, requires_grad=True)
+    F.rms_norm(empty, (0,)).sum().backward()
+    assert F.rms_norm(empty, (0,)).shape == (2, 0) and empty.grad.shape == (2, 0)
+    assert F.rms_norm(autograd.zeros(0, 4), 4).shape == (0, 4)
+    x = autograd.zeros(0, 6, 3, requires_grad=True)
+    out = F.group_norm(x, 2, autograd.ones(6), autograd.zeros(6))
+    assert out.shape == (0, 6, 3)
+    out.sum().backward()
+    assert x.grad.shape == (0, 6, 3)
+    assert F.instance_norm(autograd.zeros(0, 3, 4)).shape == (0, 3, 4)
+
+
+def test_argument_type_errors():
+    with pytest.raises(
+        RuntimeError, match=r"rms_norm: normalized_shape must have at least one dim, got \(\)"
+    ):
+        F.rms_norm(autograd.randn(2, 3), ())
+    with pytest.raises(ValueError, match="group_norm: num_groups must be a positive int, got True"):
+        F.group_norm(autograd.randn(2, 6, 3), True)
+    with pytest.raises(ValueError, match="group_norm: num_groups must be a positive int, got 2.0"):
+        F.group_norm(autograd.randn(2, 6, 3), 2.0)
+    with pytest.raises(ValueError, match="instance_norm: running_mean and running_var are needed"):
+        F.instance_norm(autograd.randn(2, 3, 4), autograd.zeros(3), None, use_input_stats=False)
+    with pytest.raises(ValueError, match="instance_norm: running_mean and running_var are needed"):
+        F.instance_norm(autograd.randn(2, 3, 4), None, autograd.ones(3), use_input_stats=False)
+
+
+def test_group_norm_half_uses_float32_statistics(rng):
+    x = rng.standard_normal((2, 4, 8)) * 300
+    out = F.group_norm(autograd.tensor(x).half(), 2)
+    assert out.dtype == autograd.float16
+    np.testing.assert_allclose(out.numpy().astype(np.float64), group_reference(x, 2), atol=2e-2)
+
+
+@pytest.mark.parametrize(
+    "make", [lambda: nn.RMSNorm(3), lambda: nn.GroupNorm(1, 3), lambda: nn.InstanceNorm1d(3, affine=True)]
+)
+def test_reset_parameters_restores_ones_and_zeros(make):
+    layer = make()
+    with autograd.no_grad():
+        for param in layer.parameters():
+            param.fill_(5.0)
+    layer.reset_parameters()
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), np.ones(3))
+    if getattr(layer, "bias", None) is not None:
+        np.testing.assert_array_equal(layer.bias.detach().numpy(), np.zeros(3))

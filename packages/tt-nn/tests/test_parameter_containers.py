@@ -26,6 +26,7 @@ def test_parameter_list_registers_under_positions():
     first, second = param(2, 3), param(4, dtype=autograd.float64)
     plist = nn.ParameterList([first, second])
     assert len(plist) == 2 and plist[0] is first and plist[1] is second and plist[-1] is second
+    assert plist[-2] is first
     assert list(plist) == [first, second]
     assert list(plist.state_dict()) == ["0", "1"]
     assert [name for name, _ in plist.named_parameters()] == ["0", "1"]

@@ -17,7 +17,8 @@ class Bilinear(Module):
     """``y[..., o] = Σ_ij x1[..., i] · weight[o, i, j] · x2[..., j] + bias[o]``.
 
     Args:
-        in1_features, in2_features: the sizes of the two inputs' last dims.
+        in1_features, in2_features: the sizes of the two inputs' last dims (``in1_features >= 1``:
+            the initial range ``1/sqrt(in1_features)`` needs it).
         out_features: the size of the output's last dim.
         bias: learn ``bias`` of shape ``(out_features,)`` (default True).
 
@@ -35,7 +36,7 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device: object = None, dtype: object = None) -> None:  # fmt: skip
         super().__init__()
-        self.in1_features = check_count("Bilinear", "in1_features", in1_features)
+        self.in1_features = check_count("Bilinear", "in1_features", in1_features, 1)
         self.in2_features = check_count("Bilinear", "in2_features", in2_features)
         self.out_features = check_count("Bilinear", "out_features", out_features)
         self.weight = Parameter(tt_autograd.empty(out_features, in1_features, in2_features, dtype=dtype))
@@ -45,7 +46,7 @@ class Bilinear(Module):
 
     def reset_parameters(self) -> None:
         """Weight and bias from ``U(-1/sqrt(in1_features), 1/sqrt(in1_features))``."""
-        bound = 1 / math.sqrt(self.in1_features) if self.in1_features > 0 else 0.0
+        bound = 1 / math.sqrt(self.in1_features)
         init.uniform_(self.weight, -bound, bound)
         if self.bias is not None:
             init.uniform_(self.bias, -bound, bound)

@@ -25,17 +25,19 @@ one pass each instead of the ~8 recorded primitives of the composed formula.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from tt_autograd import Function, no_grad
 
 from ._checks import float_arg, tensor_arg
 from .normalization import _in_float32, _is_half, batch_norm
-from .row_passes import column_dot, column_sum, row_dot, row_sum
+from .row_passes import column_dot, row_dot, row_sum
 
 
 def normalize_rows(rows: np.ndarray, eps: float, centre: bool) -> tuple[np.ndarray, np.ndarray]:
     """``x̂`` (a new array) and ``1/std`` per row of an (R, F) array; ``centre=False`` skips the mean (RMS)."""
-    features = rows.shape[1]
+    features = max(rows.shape[1], 1)  # empty rows (normalized_shape with a 0) give empty output, not 0/0
     x_hat = rows - (row_sum(rows) / features)[:, None] if centre else rows.copy()
     inv_std = 1.0 / np.sqrt(row_dot(x_hat, x_hat) / features + eps)
     x_hat *= inv_std.astype(rows.dtype)[:, None]
@@ -44,7 +46,7 @@ def normalize_rows(rows: np.ndarray, eps: float, centre: bool) -> tuple[np.ndarr
 
 def rows_input_grad(d: np.ndarray, x_hat: np.ndarray, inv_std: np.ndarray, centre: bool) -> np.ndarray:
     """``(d - [mean(d)] - x̂ · mean(d · x̂)) / std`` along each row of (R, F) arrays, in one new array."""
-    features = d.shape[1]
+    features = max(d.shape[1], 1)
     grad_x = x_hat * (-row_dot(d, x_hat) / features).astype(d.dtype)[:, None]
     grad_x += d
     if centre:
@@ -62,8 +64,8 @@ class RMSNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, ndim, eps):
-        features = int(np.prod(x.shape[x.ndim - ndim :]))
-        rows = x.reshape(x.size // max(features, 1), features)
+        split = x.ndim - ndim
+        rows = x.reshape(math.prod(x.shape[:split]), math.prod(x.shape[split:]))
         x_hat, inv_rms = normalize_rows(rows, eps, centre=False)
         ctx.param_shape = x.shape[x.ndim - ndim :]
         ctx.save_for_backward(x_hat, inv_rms, weight)
@@ -94,11 +96,11 @@ class GroupNormFunction(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, groups, eps):
-        n, c = x.shape[0], x.shape[1]
-        rows = x.reshape(n * groups, x.size // max(n * groups, 1))
+        n, c, spatial = x.shape[0], x.shape[1], math.prod(x.shape[2:])
+        rows = x.reshape(n * groups, c // groups * spatial)
         x_hat, inv_std = normalize_rows(rows, eps, centre=True)
         ctx.save_for_backward(x_hat, inv_std, weight)
-        channels = x_hat.reshape(n, c, -1)
+        channels = x_hat.reshape(n, c, spatial)
         out = channels.copy() if weight is None else channels * weight[:, None]
         if bias is not None:
             out += bias[:, None]
@@ -107,8 +109,7 @@ class GroupNormFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         x_hat, inv_std, weight = ctx.saved_tensors
-        n = grad.shape[0]
-        g = grad.reshape(n, grad.shape[1], -1)  # (N, C, S)
+        g = grad.reshape(grad.shape[0], grad.shape[1], math.prod(grad.shape[2:]))  # (N, C, S)
         x_channels = x_hat.reshape(g.shape)
         grad_x = grad_weight = grad_bias = None
         if ctx.needs_input_grad[0]:
@@ -117,14 +118,16 @@ class GroupNormFunction(Function):
         if ctx.needs_input_grad[1]:
             grad_weight = np.einsum("ncs,ncs->c", g, x_channels)
         if ctx.needs_input_grad[2]:
-            grad_bias = column_sum(g.transpose(0, 2, 1).reshape(-1, g.shape[1]))
+            grad_bias = g.sum(axis=(0, 2))
         return grad_x, grad_weight, grad_bias
 
 
 def normalized_shape_arg(op: str, input, normalized_shape, weight=None) -> tuple[int, ...]:  # noqa: A002
     """``normalized_shape`` as a tuple, checked against the input's trailing shape and ``weight``'s shape."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
-    if not shape or input.ndim < len(shape) or input.shape[input.ndim - len(shape) :] != shape:
+    if not shape:
+        raise RuntimeError(f"{op}: normalized_shape must have at least one dim, got {shape}")
+    if input.ndim < len(shape) or input.shape[input.ndim - len(shape) :] != shape:
         raise RuntimeError(
             f"{op}: input of shape {input.shape} does not end in normalized_shape {shape}; expected input "
             f"of shape (*, {', '.join(map(str, shape))})"
@@ -244,8 +247,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
                 "instance_norm: running_mean and running_var are needed when use_input_stats=False"
             )
         return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
-    spatial = x.numel() // max(x.shape[0] * channels, 1)
-    if spatial <= 1:
+    if math.prod(x.shape[2:]) <= 1:
         raise ValueError(
             f"instance_norm: expected more than 1 spatial element when training, got input of shape {x.shape}"
         )
