@@ -203,6 +203,17 @@ def test_group_norm_module(rng, check):
     )
 
 
+def test_layer_sizes_must_be_positive():
+    with pytest.raises(ValueError, match="RMSNorm: normalized_shape must be at least 1, got 0"):
+        nn.RMSNorm((3, 0))
+    with pytest.raises(ValueError, match="GroupNorm: num_groups must be at least 1, got 0"):
+        nn.GroupNorm(0, 6)
+    with pytest.raises(ValueError, match="GroupNorm: num_channels must be at least 1, got 0"):
+        nn.GroupNorm(2, 0)
+    with pytest.raises(ValueError, match="InstanceNorm2d: num_features must be at least 1, got 0"):
+        nn.InstanceNorm2d(0)
+
+
 def test_group_norm_errors():
     with pytest.raises(
         ValueError, match=r"GroupNorm: num_channels \(6\) must be divisible by num_groups \(4\)"

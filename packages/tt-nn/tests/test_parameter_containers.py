@@ -152,7 +152,7 @@ def test_parameter_dict_errors():
     pdict = nn.ParameterDict({"a": param(1)})
     with pytest.raises(KeyError, match=r"ParameterDict has no key 'b'; its keys are \['a'\]"):
         pdict["b"]
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match="ParameterDict has no key 'b'"):
         del pdict["b"]
     with pytest.raises(TypeError, match="ParameterDict: keys must be strings, got 1 of type int"):
         pdict[1] = param(1)
