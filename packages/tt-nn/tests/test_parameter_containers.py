@@ -132,6 +132,7 @@ def test_parameter_dict_methods():
     assert isinstance(pdict["x"], Parameter)
     assert pdict.get("missing", 5) == 5 and pdict.get("x") is pdict["x"]
     made = pdict.setdefault("y", param(3))
+    assert made is pdict["y"] and made.shape == (3,)
     assert pdict.setdefault("y", param(9)) is made
     assert list(pdict.state_dict()) == ["x", "y"]
     assert pdict.pop("x").shape == (2,) and list(pdict) == ["y"]
@@ -158,8 +159,16 @@ def test_parameter_dict_errors():
         pdict[1] = param(1)
     with pytest.raises(ValueError, match="ParameterDict.update: element 1 of the iterable must be a"):
         pdict.update([("b", param(1)), "c"])
+    with pytest.raises(ValueError, match="ParameterDict.update: element 0 of the iterable must be a"):
+        pdict.update([("b", param(1), 3)])
     with pytest.raises(KeyError, match="popitem"):
         nn.ParameterDict().popitem()
+
+
+def test_parameter_dict_popitem_takes_the_last_entry():
+    pdict = nn.ParameterDict(OrderedDict([("a", param(1)), ("b", param(2)), ("c", param(3))]))
+    key, value = pdict.popitem()
+    assert key == "c" and value.shape == (3,) and list(pdict) == ["a", "b"]
 
 
 def test_parameter_dict_repr_like_pytorch():
