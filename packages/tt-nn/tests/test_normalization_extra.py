@@ -342,8 +342,10 @@ def test_instance_norm_module_repr_and_state():
     np.testing.assert_array_equal(norm.running_var.numpy(), np.ones(3))
     assert list(nn.InstanceNorm3d(3, affine=True, bias=False).state_dict()) == ["weight"]
     norm.running_var.fill_(3.0)
+    norm.running_mean.fill_(2.0)
     norm.reset_parameters()
     np.testing.assert_array_equal(norm.running_var.numpy(), np.ones(3))
+    np.testing.assert_array_equal(norm.running_mean.numpy(), np.zeros(3))
 
 
 def test_instance_norm_keeps_dtype(rng):
