@@ -50,6 +50,7 @@ from .activations_extra import (
     Tanhshrink,
     Threshold,
 )
+from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
 from .data_parallel import DataParallel
 from .dropout import Dropout
@@ -59,6 +60,14 @@ from .linear import Identity, Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .module import IncompatibleKeys, Module, RemovableHandle
 from .normalization import BatchNorm1d, LayerNorm
+from .normalization_extra import (
+    GroupNorm,
+    InstanceNorm1d,
+    InstanceNorm2d,
+    InstanceNorm3d,
+    LocalResponseNorm,
+    RMSNorm,
+)
 from .padding import (
     CircularPad1d,
     CircularPad2d,
@@ -77,6 +86,7 @@ from .padding import (
     ZeroPad3d,
 )
 from .parameter import Parameter
+from .parameter_containers import ParameterDict, ParameterList
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 
@@ -94,6 +104,7 @@ __all__ = [
     "ConstantPad2d",
     "ConstantPad3d",
     "CELU",
+    "Bilinear",
     "CosineSimilarity",
     "CrossEntropyLoss",
     "DataParallel",
@@ -110,13 +121,18 @@ __all__ = [
     "Hardsigmoid",
     "Hardswish",
     "Hardtanh",
+    "GroupNorm",
     "Identity",
     "IncompatibleKeys",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
     "Linear",
     "LogSigmoid",
+    "LocalResponseNorm",
     "LogSoftmax",
     "MSELoss",
     "Mish",
@@ -127,6 +143,9 @@ __all__ = [
     "PReLU",
     "Parameter",
     "RReLU",
+    "ParameterDict",
+    "ParameterList",
+    "RMSNorm",
     "ReLU",
     "ReflectionPad1d",
     "ReflectionPad2d",

@@ -21,11 +21,13 @@ from .activations_piecewise import (
     threshold,
 )
 from .batch_norm_relu import batch_norm_relu
+from .bilinear import bilinear
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .encoding import one_hot
 from .linear import linear
+from .local_response_norm import local_response_norm
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_with_logits,
@@ -35,12 +37,14 @@ from .losses import (
     nll_loss,
 )
 from .normalization import batch_norm, layer_norm
+from .normalization_extra import group_norm, instance_norm, rms_norm
 from .resample import interpolate, pad
 
 __all__ = [
     "alpha_dropout",
     "batch_norm",
     "batch_norm_relu",
+    "bilinear",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
@@ -58,11 +62,14 @@ __all__ = [
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "group_norm",
+    "instance_norm",
     "interpolate",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
     "linear",
+    "local_response_norm",
     "log_softmax",
     "logsigmoid",
     "mish",
@@ -77,6 +84,7 @@ __all__ = [
     "relu6",
     "rrelu",
     "selu",
+    "rms_norm",
     "sigmoid",
     "silu",
     "softmax",
