@@ -340,3 +340,32 @@ def test_the_line_search_matches_pytorch_on_waves(a, b, c, d, first, max_ls, exp
     f0, g0 = evaluate(0.0)
     _, _, t, used = strong_wolfe(evaluate, first, np.array([1.0]), f0, g0, g0[0], max_ls=max_ls)
     assert (t, used) == (pytest.approx(expected, rel=1e-12), evaluations)
+
+
+def _by_call(*figures):
+    """An objective that answers its k-th call with ``figures[k]`` (loss, slope), the last one repeated."""
+    calls = []
+
+    def evaluate(t):
+        loss, slope = figures[min(len(calls), len(figures) - 1)]
+        calls.append(t)
+        return loss, np.array([slope])
+
+    return evaluate, calls
+
+
+def test_a_step_that_stops_improving_while_growing_closes_the_bracket():
+    """Growing from t = 1 (bounds [1.01, 10], then [t + 1% of the last move, 10 t]): the third trial, no
+    better than the second, brackets [second, third]; one zoom trial later the budget of 3 is spent and
+    the second trial, the lower end (ties go to the first end), is the answer."""
+    evaluate, calls = _by_call((-0.5, -0.95))
+    loss, _, t, used = strong_wolfe(evaluate, 1.0, np.array([1.0]), 0.0, np.array([-1.0]), -1.0, max_ls=3)
+    assert calls[1] == pytest.approx((1.01 + 10.0) / 2)  # no real cubic minimiser: the middle
+    assert calls[2] == pytest.approx(calls[1] + 0.01 * (calls[1] - 1.0))  # clipped to the lower bound
+    assert (used, t, loss) == (4, calls[1], -0.5)
+
+
+def test_a_search_out_of_evaluations_while_growing_returns_the_last_trial():
+    evaluate, calls = _by_call((-0.5, -0.95), (-1.0, -0.95), (-1.5, -0.95), (-2.0, -0.95))
+    loss, _, t, used = strong_wolfe(evaluate, 1.0, np.array([1.0]), 0.0, np.array([-1.0]), -1.0, max_ls=2)
+    assert (used, loss, t) == (3, -1.5, calls[2]) and calls[2] > calls[1] > 1.0
