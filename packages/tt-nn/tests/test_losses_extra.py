@@ -133,8 +133,17 @@ def test_smooth_l1_and_huber_at_the_switch_follow_pytorch():
     np.testing.assert_allclose(loss2.detach().numpy(), [2.0, 2.0, 0.5])
     loss2.sum().backward()
     np.testing.assert_allclose(x2.grad.numpy(), [2.0, -2.0, 1.0])
+    # at |d| == beta PyTorch takes the linear branch, d - beta / 2 (the quadratic differs in the last bit)
+    for beta, expected in [(0.1, 0.05), (0.9, 0.45)]:
+        assert F.smooth_l1_loss(_t([beta]), _t([0.0]), beta=beta).item() == expected
     # beta just above and below the error: the quadratic branch is chosen strictly inside
     np.testing.assert_allclose(F.smooth_l1_loss(_t([1.0]), _t([0.0]), beta=1.0 + 1e-9).item(), 0.5, rtol=1e-8)
+
+
+def test_huber_default_delta_is_one(rng, check):
+    x, y = rng.standard_normal(12) * 2, rng.standard_normal(12)
+    check(F.huber_loss(_t(x), _t(y)), huber_reference(x, y, 1.0).mean(), rtol=1e-12)
+    check(nn.HuberLoss()(_t(x), _t(y)), huber_reference(x, y, 1.0).mean(), rtol=1e-12)
 
 
 def test_huber_is_beta_times_smooth_l1(rng):
@@ -245,6 +254,8 @@ def test_gaussian_nll_number_var_eps_and_3d(rng, check):
         F.gaussian_nll_loss(_t(x), _t(y), 0.5), gaussian_reference(x, y, 0.5, False, 1e-6).mean(), rtol=1e-12
     )
     check(F.gaussian_nll_loss(_t(x), _t(y), 0), gaussian_reference(x, y, 0.0, False, 1e-6).mean(), rtol=1e-12)
+    zeros = np.zeros((2, 3, 4))  # a zero variance is allowed (clamped to eps), as in PyTorch
+    check(F.gaussian_nll_loss(_t(x), _t(y), _t(zeros)), gaussian_reference(x, y, zeros, False, 1e-6).mean())
     var = rng.random((2, 3)) * 1e-3
     expected = gaussian_reference(x, y, var[..., None], False, 1e-2)
     check(F.gaussian_nll_loss(_t(x), _t(y), _t(var), eps=1e-2, reduction="none"), expected, rtol=1e-12)
@@ -503,6 +514,8 @@ def test_gaussian_nll_bad_var_names_the_problem():
             ValueError, match=r"gaussian_nll_loss: var of shape .* is of incorrect size for input"
         ):
             F.gaussian_nll_loss(x, x, autograd.ones(*shape))
+    with pytest.raises(TypeError, match=r"gaussian_nll_loss: argument 'var' must be a Tensor, got list"):
+        F.gaussian_nll_loss(x, x, [1.0])
     with pytest.raises(ValueError, match=r"gaussian_nll_loss: 'bad' is not a valid value for reduction"):
         F.gaussian_nll_loss(x, x, autograd.ones(4, 3), reduction="bad")
     with pytest.raises(

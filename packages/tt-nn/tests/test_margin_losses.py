@@ -172,6 +172,10 @@ def test_cosine_embedding_unbatched_and_zero_vectors(rng, check):
         _t(np.zeros((2, 3))), _t(np.ones((2, 3))), _t([1.0, -1.0]), reduction="none"
     )
     np.testing.assert_allclose(zero.numpy(), [1.0, 0.0])  # a zero vector has cosine 0, not NaN
+    # PyTorch adds 1e-12 to each squared norm; it shows on tiny vectors (values pinned from PyTorch)
+    tiny1, tiny2 = _t([[1e-7, 0.0], [3e-7, -1e-7]]), _t([[1e-7, 0.0], [2e-7, 2e-7]])
+    tiny = F.cosine_embedding_loss(tiny1, tiny2, _t([1.0, -1.0]), margin=-0.5, reduction="none")
+    np.testing.assert_allclose(tiny.numpy(), [0.99009901, 0.53669879], rtol=1e-7)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -385,6 +389,8 @@ def test_pair_losses_bad_arguments():
     with pytest.raises(ValueError, match=r"cosine_embedding_loss: expected inputs"):
         F.cosine_embedding_loss(x, x, autograd.ones(1, 3))
     with pytest.raises(ValueError, match=r"cosine_embedding_loss: expected inputs"):
+        F.cosine_embedding_loss(x[None], x[None], autograd.ones(1, 3))  # PyTorch: multi-target not supported
+    with pytest.raises(ValueError, match=r"cosine_embedding_loss: expected inputs"):
         F.cosine_embedding_loss(x, x[0], autograd.ones(3))
     with pytest.raises(
         ValueError, match=r"cosine_embedding_loss: input1 \(3, 4\) and input2 \(3, 5\) must have"
@@ -405,6 +411,8 @@ def test_pair_losses_bad_arguments():
         F.triplet_margin_loss(x, autograd.randn(2, 4), x)
     with pytest.raises(ValueError, match=r"triplet_margin_loss: margin must be greater than 0, got -1"):
         F.triplet_margin_loss(x, x, x, margin=-1.0)
+    with pytest.raises(ValueError, match=r"triplet_margin_loss: margin must be greater than 0, got 0"):
+        F.triplet_margin_loss(x, x, x, margin=0.0)
 
 
 def test_multi_class_bad_arguments():
