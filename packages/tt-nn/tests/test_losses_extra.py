@@ -314,6 +314,17 @@ def test_poisson_nll_pinned_from_pytorch():
     np.testing.assert_allclose(rates, [0.5, 1.0, 1.6846], atol=1e-4)
 
 
+def test_poisson_nll_defaults(check):
+    rates, counts = np.array([0.0, 2.0, 0.5]), np.array([2.0, 1.0, 0.0])
+    expected = poisson_reference(
+        rates, counts, False, False, 1e-8
+    ).mean()  # the default eps keeps log(0) finite
+    check(F.poisson_nll_loss(_t(rates), _t(counts), log_input=False), expected, rtol=1e-12)
+    check(nn.PoissonNLLLoss(log_input=False)(_t(rates), _t(counts)), expected, rtol=1e-12)
+    module = nn.PoissonNLLLoss()
+    assert (module.log_input, module.full, module.eps, module.reduction) == (True, False, 1e-8, "mean")
+
+
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("log_input", [True, False])
 def test_poisson_nll_gradients(reduction, log_input, rng, check_grad):
