@@ -36,6 +36,23 @@ from .losses import (
     mse_loss,
     nll_loss,
 )
+from .losses_extra import (
+    gaussian_nll_loss,
+    huber_loss,
+    kl_div,
+    multilabel_soft_margin_loss,
+    poisson_nll_loss,
+    smooth_l1_loss,
+    soft_margin_loss,
+)
+from .margin_losses import (
+    cosine_embedding_loss,
+    hinge_embedding_loss,
+    margin_ranking_loss,
+    multi_margin_loss,
+    multilabel_margin_loss,
+    triplet_margin_loss,
+)
 from .normalization import batch_norm, layer_norm
 from .normalization_extra import group_norm, instance_norm, rms_norm
 from .resample import interpolate, pad
@@ -64,7 +81,12 @@ __all__ = [
     "hardtanh",
     "group_norm",
     "instance_norm",
+    "cosine_embedding_loss",
+    "gaussian_nll_loss",
+    "hinge_embedding_loss",
+    "huber_loss",
     "interpolate",
+    "kl_div",
     "l1_loss",
     "layer_norm",
     "leaky_relu",
@@ -73,13 +95,18 @@ __all__ = [
     "log_softmax",
     "logsigmoid",
     "mish",
+    "margin_ranking_loss",
     "mse_loss",
+    "multi_margin_loss",
+    "multilabel_margin_loss",
+    "multilabel_soft_margin_loss",
     "nll_loss",
     "normalize",
     "one_hot",
     "pad",
     "pairwise_distance",
     "prelu",
+    "poisson_nll_loss",
     "relu",
     "relu6",
     "rrelu",
@@ -87,6 +114,8 @@ __all__ = [
     "rms_norm",
     "sigmoid",
     "silu",
+    "smooth_l1_loss",
+    "soft_margin_loss",
     "softmax",
     "softmin",
     "softplus",
@@ -95,4 +124,5 @@ __all__ = [
     "tanh",
     "tanhshrink",
     "threshold",
+    "triplet_margin_loss",
 ]
