@@ -24,7 +24,16 @@ from tt_text import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import (
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    MaxPool2d,
+)
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
 from .._unsupported import unsupported as _not_in_tinytorch  # noqa: E402
@@ -39,7 +48,16 @@ __all__ += [
     "TransformerEncoder",
     "TransformerEncoderLayer",
 ]  # from tt-text
-__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
+__all__ += [
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "MaxPool2d",
+]  # from tt-vision
 __all__ += ["SyncBatchNorm"]  # from tt-dist
 __all__ += ["functional", "init", "parallel", "utils"]
 

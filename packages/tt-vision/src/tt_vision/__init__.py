@@ -24,14 +24,26 @@ from __future__ import annotations
 from . import datasets, functional, transforms
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
-from .functional import adaptive_avg_pool2d, avg_pool2d, batch_norm, conv2d, max_pool2d
+from .functional import (
+    adaptive_avg_pool2d,
+    avg_pool2d,
+    batch_norm,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    max_pool2d,
+)
 from .layers import (
     AdaptiveAvgPool2d,
     AvgPool2d,
     BatchNorm2d,
     BatchNormReLU2d,
     BatchNormReLUMaxPool2d,
+    Conv1d,
     Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
     MaxPool2d,
     fuse_batch_norm_relu,
 )
@@ -45,7 +57,10 @@ __all__ = [
     "BatchNormReLU2d",
     "BatchNormReLUMaxPool2d",
     "CIFAR10",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "Digits",
     "FashionMNIST",
     "MNIST",
@@ -53,7 +68,10 @@ __all__ = [
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "batch_norm",
+    "conv1d",
     "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
     "datasets",
     "fast_convolutions",
     "fuse_batch_norm_relu",

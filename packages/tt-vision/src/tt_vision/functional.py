@@ -33,7 +33,16 @@ from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFuncti
 
 IntPair = int | Sequence[int]
 
-__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]
+__all__ = [
+    "adaptive_avg_pool2d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "max_pool2d",
+]
 
 
 def _as_tensor(x: object) -> Tensor:
@@ -181,3 +190,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
         )
 
     return _batched("adaptive_avg_pool2d", input, run)
+
+
+# Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
+from .conv1d import conv1d  # noqa: E402
+from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402

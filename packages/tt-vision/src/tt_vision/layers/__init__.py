@@ -5,6 +5,8 @@ from __future__ import annotations
 from .batchnorm import BatchNorm2d
 from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_norm_relu
 from .conv import Conv2d
+from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
@@ -13,7 +15,10 @@ __all__ = [
     "BatchNorm2d",
     "BatchNormReLU2d",
     "BatchNormReLUMaxPool2d",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
     "MaxPool2d",
     "fuse_batch_norm_relu",
 ]
