@@ -32,7 +32,9 @@ from tt_vision import (
     Conv2d,
     ConvTranspose1d,
     ConvTranspose2d,
+    Fold,
     MaxPool2d,
+    Unfold,
 )
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
@@ -56,7 +58,9 @@ __all__ += [
     "Conv2d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "Fold",
     "MaxPool2d",
+    "Unfold",
 ]  # from tt-vision
 __all__ += ["SyncBatchNorm"]  # from tt-dist
 __all__ += ["functional", "init", "parallel", "utils"]

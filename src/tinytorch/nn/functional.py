@@ -12,7 +12,9 @@ from tt_vision.functional import (
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
+    fold,
     max_pool2d,
+    unfold,
 )
 
 from .._unsupported import unsupported as _not_in_tinytorch
@@ -27,7 +29,9 @@ __all__ += [
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "fold",
     "max_pool2d",
+    "unfold",
 ]  # from tt-vision
 
 

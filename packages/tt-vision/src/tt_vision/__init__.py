@@ -32,7 +32,9 @@ from .functional import (
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
+    fold,
     max_pool2d,
+    unfold,
 )
 from .layers import (
     AdaptiveAvgPool2d,
@@ -44,7 +46,9 @@ from .layers import (
     Conv2d,
     ConvTranspose1d,
     ConvTranspose2d,
+    Fold,
     MaxPool2d,
+    Unfold,
     fuse_batch_norm_relu,
 )
 
@@ -63,8 +67,10 @@ __all__ = [
     "ConvTranspose2d",
     "Digits",
     "FashionMNIST",
+    "Fold",
     "MNIST",
     "MaxPool2d",
+    "Unfold",
     "adaptive_avg_pool2d",
     "avg_pool2d",
     "batch_norm",
@@ -74,8 +80,10 @@ __all__ = [
     "conv_transpose2d",
     "datasets",
     "fast_convolutions",
+    "fold",
     "fuse_batch_norm_relu",
     "functional",
     "max_pool2d",
     "transforms",
+    "unfold",
 ]

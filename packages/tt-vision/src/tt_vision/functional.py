@@ -41,7 +41,9 @@ __all__ = [
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "fold",
     "max_pool2d",
+    "unfold",
 ]
 
 
@@ -193,5 +195,6 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 
 
 # Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
-from .conv1d import conv1d  # noqa: E402
+from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
+from .folding import fold, unfold  # noqa: E402

@@ -7,6 +7,7 @@ from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_
 from .conv import Conv2d
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .folding import Fold, Unfold
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "Conv2d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "Fold",
     "MaxPool2d",
+    "Unfold",
     "fuse_batch_norm_relu",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tt_nn.module import Module
 
-from ..conv1d import conv1d
+from ..conv_1d import conv1d
 from ..conv_transpose import single
 from ._conv_common import check_channels, conv_repr, make_parameters, reset_parameters
 
