@@ -25,7 +25,11 @@ from tt_text import (
     TransformerEncoderLayer,
 )
 from tt_vision import (
+    AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
     AvgPool2d,
     BatchNorm2d,
     Conv1d,
@@ -33,6 +37,7 @@ from tt_vision import (
     ConvTranspose1d,
     ConvTranspose2d,
     Fold,
+    MaxPool1d,
     MaxPool2d,
     Unfold,
 )
@@ -51,7 +56,11 @@ __all__ += [
     "TransformerEncoderLayer",
 ]  # from tt-text
 __all__ += [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm2d",
     "Conv1d",
@@ -59,6 +68,7 @@ __all__ += [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "Fold",
+    "MaxPool1d",
     "MaxPool2d",
     "Unfold",
 ]  # from tt-vision

@@ -6,13 +6,18 @@ from tt_nn.functional import *  # noqa: F403
 from tt_nn.functional import __all__ as _nn_names
 from tt_text.functional import embedding, scaled_dot_product_attention
 from tt_vision.functional import (
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
     avg_pool2d,
     conv1d,
     conv2d,
     conv_transpose1d,
     conv_transpose2d,
     fold,
+    max_pool1d,
     max_pool2d,
     unfold,
 )
@@ -23,13 +28,18 @@ from .._unsupported import unsupported as _not_in_tinytorch
 __all__ = [*_nn_names]
 __all__ += ["embedding", "scaled_dot_product_attention"]  # from tt-text
 __all__ += [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
+    "max_pool1d",
     "max_pool2d",
     "unfold",
 ]  # from tt-vision

@@ -25,7 +25,11 @@ from . import datasets, functional, transforms
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
+    adaptive_avg_pool1d,
     adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
     avg_pool2d,
     batch_norm,
     conv1d,
@@ -33,11 +37,16 @@ from .functional import (
     conv_transpose1d,
     conv_transpose2d,
     fold,
+    max_pool1d,
     max_pool2d,
     unfold,
 )
 from .layers import (
+    AdaptiveAvgPool1d,
     AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
     AvgPool2d,
     BatchNorm2d,
     BatchNormReLU2d,
@@ -47,6 +56,7 @@ from .layers import (
     ConvTranspose1d,
     ConvTranspose2d,
     Fold,
+    MaxPool1d,
     MaxPool2d,
     Unfold,
     fuse_batch_norm_relu,
@@ -55,7 +65,11 @@ from .layers import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm2d",
     "BatchNormReLU2d",
@@ -69,9 +83,14 @@ __all__ = [
     "FashionMNIST",
     "Fold",
     "MNIST",
+    "MaxPool1d",
     "MaxPool2d",
     "Unfold",
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
     "conv1d",
@@ -83,6 +102,7 @@ __all__ = [
     "fold",
     "fuse_batch_norm_relu",
     "functional",
+    "max_pool1d",
     "max_pool2d",
     "transforms",
     "unfold",

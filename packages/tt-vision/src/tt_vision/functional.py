@@ -34,7 +34,11 @@ from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFuncti
 IntPair = int | Sequence[int]
 
 __all__ = [
+    "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
     "conv1d",
@@ -42,6 +46,7 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
+    "max_pool1d",
     "max_pool2d",
     "unfold",
 ]
@@ -195,6 +200,8 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 
 
 # Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
+from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
+from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402

@@ -9,9 +9,14 @@ from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .folding import Fold, Unfold
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
 
 __all__ = [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm2d",
     "BatchNormReLU2d",
@@ -21,6 +26,7 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "Fold",
+    "MaxPool1d",
     "MaxPool2d",
     "Unfold",
     "fuse_batch_norm_relu",
