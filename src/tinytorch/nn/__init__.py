@@ -39,6 +39,8 @@ from tt_vision import (
     Fold,
     MaxPool1d,
     MaxPool2d,
+    PixelShuffle,
+    PixelUnshuffle,
     Unfold,
 )
 
@@ -70,6 +72,8 @@ __all__ += [
     "Fold",
     "MaxPool1d",
     "MaxPool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "Unfold",
 ]  # from tt-vision
 __all__ += ["SyncBatchNorm"]  # from tt-dist

@@ -19,6 +19,8 @@ from tt_vision.functional import (
     fold,
     max_pool1d,
     max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
     unfold,
 )
 
@@ -41,6 +43,8 @@ __all__ += [
     "fold",
     "max_pool1d",
     "max_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "unfold",
 ]  # from tt-vision
 

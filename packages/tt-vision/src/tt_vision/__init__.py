@@ -39,6 +39,8 @@ from .functional import (
     fold,
     max_pool1d,
     max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
     unfold,
 )
 from .layers import (
@@ -58,6 +60,8 @@ from .layers import (
     Fold,
     MaxPool1d,
     MaxPool2d,
+    PixelShuffle,
+    PixelUnshuffle,
     Unfold,
     fuse_batch_norm_relu,
 )
@@ -85,6 +89,8 @@ __all__ = [
     "MNIST",
     "MaxPool1d",
     "MaxPool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "Unfold",
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
@@ -104,6 +110,8 @@ __all__ = [
     "functional",
     "max_pool1d",
     "max_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "transforms",
     "unfold",
 ]

@@ -48,6 +48,8 @@ __all__ = [
     "fold",
     "max_pool1d",
     "max_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "unfold",
 ]
 
@@ -204,4 +206,5 @@ from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
+from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402

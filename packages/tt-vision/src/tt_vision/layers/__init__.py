@@ -8,6 +8,7 @@ from .conv import Conv2d
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .folding import Fold, Unfold
+from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
 
@@ -28,6 +29,8 @@ __all__ = [
     "Fold",
     "MaxPool1d",
     "MaxPool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
     "Unfold",
     "fuse_batch_norm_relu",
 ]
