@@ -139,6 +139,7 @@ def conv_transpose2d(
     Cost: one GEMM (2·N·H·W·C_in·kh·kw·C_out/groups flops) and kh·kw slice-adds.
 
     Example:
+        >>> import tt_autograd as autograd
         >>> x = autograd.randn(2, 8, 5, 5)
         >>> tuple(conv_transpose2d(x, autograd.randn(8, 3, 3, 3), stride=2, output_padding=1).shape)
         (2, 3, 12, 12)
@@ -215,6 +216,7 @@ def conv_transpose1d(
     Shape: output ``(N, C_out, (L − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1)``.
 
     Example:
+        >>> import tt_autograd as autograd
         >>> tuple(conv_transpose1d(autograd.randn(2, 4, 7), autograd.randn(4, 3, 3), stride=2).shape)
         (2, 3, 15)
     """
