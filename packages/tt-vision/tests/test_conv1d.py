@@ -127,6 +127,14 @@ def test_unbatched_tuples_and_float32(rng):
     )
 
 
+def test_numpy_arguments_are_taken_as_tensors(rng):
+    x, w = rng.standard_normal((2, 3, 8)), rng.standard_normal((4, 3, 3))
+    np.testing.assert_allclose(conv1d(x, w).numpy(), conv1d_reference(x, w, None, 1, 0, 1, 1), rtol=1e-12)
+    wt = rng.standard_normal((3, 2, 3))
+    expected = conv_transpose1d_reference(x, wt, None, 2, 0, 0, 1, 1)
+    np.testing.assert_allclose(conv_transpose1d(x, wt, stride=2).numpy(), expected, rtol=1e-12)
+
+
 def test_modules_init_state_dict_repr_and_forward(rng):
     conv = Conv1d(4, 6, 3, groups=2)
     assert tuple(conv.weight.shape) == (6, 2, 3) and list(conv.state_dict()) == ["weight", "bias"]

@@ -124,10 +124,20 @@ def test_float32_kept_and_unbatched_input(rng):
     np.testing.assert_allclose(out.numpy(), expected, rtol=1e-5, atol=1e-5)
 
 
+def test_numpy_arguments_are_taken_as_tensors(rng):
+    x, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 2, 2))
+    out = conv_transpose2d(x, w, stride=2)
+    np.testing.assert_allclose(out.numpy(), scatter_reference(x, w, None, 2, 0, 0, 1, 1), rtol=1e-12)
+
+
 def test_module_shapes_init_state_dict_and_repr():
     layer = ConvTranspose2d(4, 6, (3, 2), stride=2, groups=2)
     assert tuple(layer.weight.shape) == (4, 3, 3, 2) and tuple(layer.bias.shape) == (6,)
     assert list(layer.state_dict()) == ["weight", "bias"]
+    assert layer.padding_mode == "zeros" and layer.output_padding == (0, 0) and layer.dilation == (1, 1)
+    before = layer.weight.detach().numpy().copy()
+    layer.reset_parameters()
+    assert not np.array_equal(layer.weight.detach().numpy(), before)
     bound = 1 / math.sqrt(3 * 3 * 2)  # fan over the transposed weight: out_channels / groups · kh · kw
     for p in (layer.weight, layer.bias):
         values = p.detach().numpy()
@@ -152,6 +162,7 @@ def test_module_forward_and_output_size(rng):
     )
     np.testing.assert_allclose(layer(x, output_size=[10, 9]).detach().numpy(), expected, rtol=1e-10)
     assert layer(x, output_size=(1, 8, 9, 10)).shape == (1, 8, 9, 10)
+    assert layer(x, output_size=(8, 10, 10)).shape == (1, 8, 10, 10)  # (C, H, W) is accepted too
     with pytest.raises(
         ValueError, match=r"ConvTranspose2d: requested an output size of \[11, 11\].*\[9, 9\] to \[10, 10\]"
     ):
@@ -182,6 +193,11 @@ def test_bad_arguments(rng):
         match="the output would be -3×-3 for input shape .1, 4, 3, 3.: padding .4, 4. is too large",
     ):
         conv_transpose2d(x, w, padding=4)
+    with pytest.raises(ValueError, match="the output would be 0×0 for input shape"):
+        conv_transpose2d(x, autograd.tensor(rng.standard_normal((4, 2, 2, 2))), padding=2)  # (3-1)+1+1-4 = 0
+    for groups in (0, True, 1.5):
+        with pytest.raises(ValueError, match=f"groups={groups!r} must divide the weight's 4 input channels"):
+            conv_transpose2d(x, w, groups=groups)
     with pytest.raises(TypeError, match="input is tt.float64 but a parameter is tt.float32"):
         conv_transpose2d(x, w.float())
     with pytest.raises(

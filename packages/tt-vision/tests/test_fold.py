@@ -22,6 +22,7 @@ CASES = [
     ((2, 3), (1, 2), (0, 1), (2, 1)),
     (3, 2, 2, (1, 3)),
     (1, 1, 1, 2),
+    (2, (2, 1), 0, 1),  # the dilation of each axis decides its number of blocks
 ]
 
 
@@ -117,6 +118,8 @@ def test_bad_arguments(rng):
         unfold(autograd.tensor(rng.standard_normal((3, 4))), 2)
     with pytest.raises(ValueError, match="unfold: no 5×5 block .* fits in a 3×4 image"):
         unfold(autograd.tensor(rng.standard_normal((1, 1, 3, 4))), 5)
+    with pytest.raises(ValueError, match="unfold: no 4×2 block .* fits in a 3×4 image"):
+        unfold(autograd.tensor(rng.standard_normal((1, 1, 3, 4))), (4, 2))  # exactly 0 blocks high
     with pytest.raises(ValueError, match="unfold: stride must be >= 1"):
         unfold(autograd.tensor(rng.standard_normal((1, 1, 3, 4))), 2, stride=0)
     columns = autograd.tensor(rng.standard_normal((1, 12, 4)))

@@ -69,3 +69,10 @@ def test_bad_arguments(rng):
         pixel_shuffle(x, 0)
     with pytest.raises(TypeError, match="pixel_unshuffle: downscale_factor must be an int, got 2.0"):
         pixel_unshuffle(x, 2.0)
+    with pytest.raises(TypeError, match="pixel_shuffle: upscale_factor must be an int, got True"):
+        pixel_shuffle(x, True)
+
+
+def test_numpy_input_is_taken_as_a_tensor(rng):
+    x = rng.standard_normal((1, 8, 2, 3))
+    np.testing.assert_array_equal(pixel_shuffle(x, 2).numpy(), shuffle_reference(x, 2))

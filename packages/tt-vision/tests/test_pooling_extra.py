@@ -158,6 +158,8 @@ def test_bad_arguments(rng):
         max_pool1d(x, 2, return_indices=True)
     with pytest.raises(NotImplementedError, match="MaxPool1d: return_indices=True is not supported"):
         MaxPool1d(2, return_indices=True)
+    with pytest.raises(ValueError, match="MaxPool1d: kernel_size must be an int or a 1-tuple"):
+        MaxPool1d((2, 2))  # at construction, not at the first forward
     with pytest.raises(ValueError, match="max_pool1d: kernel_size must be an int or a 1-tuple"):
         max_pool1d(x, (2, 2))
     with pytest.raises(ValueError, match="padding should be at most half of the kernel size"):
