@@ -128,6 +128,8 @@ def test_numpy_arguments_are_taken_as_tensors(rng):
     x, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 2, 2))
     out = conv_transpose2d(x, w, stride=2)
     np.testing.assert_allclose(out.numpy(), scatter_reference(x, w, None, 2, 0, 0, 1, 1), rtol=1e-12)
+    from_lists = conv_transpose2d(autograd.tensor(x.astype(np.float32)), w.tolist(), stride=2)  # float32
+    np.testing.assert_allclose(from_lists.numpy(), out.numpy(), rtol=1e-5, atol=1e-5)
 
 
 def test_module_shapes_init_state_dict_and_repr():
