@@ -28,7 +28,25 @@ from tt_text import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from tt_vision import AdaptiveAvgPool2d, AvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
+from tt_vision import (
+    AdaptiveAvgPool1d,
+    AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
+    AvgPool1d,
+    AvgPool2d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Fold,
+    MaxPool1d,
+    MaxPool2d,
+    PixelShuffle,
+    PixelUnshuffle,
+    Unfold,
+)
 
 del functional, init  # noqa: F821  (tt-nn's own, from the * import; replaced by the gathered ones below)
 from .._unsupported import unsupported as _not_in_tinytorch  # noqa: E402
@@ -44,7 +62,25 @@ __all__ += [
     "TransformerEncoder",
     "TransformerEncoderLayer",
 ]  # from tt-text
-__all__ += ["AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm2d", "Conv2d", "MaxPool2d"]  # from tt-vision
+__all__ += [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "BatchNorm2d",
+    "Conv1d",
+    "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "Fold",
+    "MaxPool1d",
+    "MaxPool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unfold",
+]  # from tt-vision
 __all__ += ["SyncBatchNorm"]  # from tt-dist
 __all__ += ["functional", "init", "parallel", "utils"]
 

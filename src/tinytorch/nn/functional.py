@@ -5,14 +5,48 @@ from __future__ import annotations
 from tt_nn.functional import *  # noqa: F403
 from tt_nn.functional import __all__ as _nn_names
 from tt_text.functional import embedding, scaled_dot_product_attention
-from tt_vision.functional import adaptive_avg_pool2d, avg_pool2d, conv2d, max_pool2d
+from tt_vision.functional import (
+    adaptive_avg_pool1d,
+    adaptive_avg_pool2d,
+    adaptive_max_pool1d,
+    adaptive_max_pool2d,
+    avg_pool1d,
+    avg_pool2d,
+    conv1d,
+    conv2d,
+    conv_transpose1d,
+    conv_transpose2d,
+    fold,
+    max_pool1d,
+    max_pool2d,
+    pixel_shuffle,
+    pixel_unshuffle,
+    unfold,
+)
 
 from .._unsupported import unsupported as _not_in_tinytorch
 
 # batch_norm is tt-nn's, which takes (N, C), (N, C, L) and (N, C, H, W) like PyTorch's.
 __all__ = [*_nn_names]
 __all__ += ["embedding", "scaled_dot_product_attention"]  # from tt-text
-__all__ += ["adaptive_avg_pool2d", "avg_pool2d", "conv2d", "max_pool2d"]  # from tt-vision
+__all__ += [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "fold",
+    "max_pool1d",
+    "max_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+]  # from tt-vision
 
 
 def __getattr__(name: str) -> object:

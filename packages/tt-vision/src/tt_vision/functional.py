@@ -33,7 +33,25 @@ from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFuncti
 
 IntPair = int | Sequence[int]
 
-__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv2d", "max_pool2d"]
+__all__ = [
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "batch_norm",
+    "conv1d",
+    "conv2d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "fold",
+    "max_pool1d",
+    "max_pool2d",
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "unfold",
+]
 
 
 def _as_tensor(x: object) -> Tensor:
@@ -181,3 +199,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
         )
 
     return _batched("adaptive_avg_pool2d", input, run)
+
+
+# Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
+from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
+from .conv_1d import conv1d  # noqa: E402
+from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
+from .folding import fold, unfold  # noqa: E402
+from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
+from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402

@@ -5,15 +5,32 @@ from __future__ import annotations
 from .batchnorm import BatchNorm2d
 from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_norm_relu
 from .conv import Conv2d
+from .conv1d import Conv1d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .folding import Fold, Unfold
+from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
 
 __all__ = [
+    "AdaptiveAvgPool1d",
     "AdaptiveAvgPool2d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AvgPool1d",
     "AvgPool2d",
     "BatchNorm2d",
     "BatchNormReLU2d",
     "BatchNormReLUMaxPool2d",
+    "Conv1d",
     "Conv2d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "Fold",
+    "MaxPool1d",
     "MaxPool2d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "Unfold",
     "fuse_batch_norm_relu",
 ]
