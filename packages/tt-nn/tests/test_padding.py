@@ -90,7 +90,9 @@ def test_reprs_are_pytorchs():
     assert list(nn.ReflectionPad2d(1).state_dict()) == []
 
 
-@pytest.mark.parametrize("padding", [(1, 2, 3), (1,), 1.5, True, (1, 2.0), (1, 2, 3, 4.0), (1, 2, 3, True), "1"])
+@pytest.mark.parametrize(
+    "padding", [(1, 2, 3), (1,), 1.5, True, (1, 2.0), (1, 2, 3, 4.0), (1, 2, 3, True), "1"]
+)
 def test_bad_padding_is_refused(padding):
     with pytest.raises(ValueError, match=r"ZeroPad2d: padding must be an int or a tuple of 4 ints"):
         nn.ZeroPad2d(padding)
