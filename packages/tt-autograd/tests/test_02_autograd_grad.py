@@ -37,6 +37,35 @@ def test_retain_graph_and_freed_graph():
         grad(y, x)
 
 
+def test_nodes_below_the_inputs_are_neither_run_nor_freed():
+    """grad w.r.t. an intermediate h stops at h: the graph under h serves later grads and backward."""
+    runs = []
+
+    class Logged(autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 3.0
+
+        @staticmethod
+        def backward(ctx, g):
+            runs.append(g.copy())
+            return (g * 3.0,)
+
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    h = Logged.apply(x)
+    for power in (2.0, 3.0):  # two graphs on top of h, each differentiated w.r.t. h alone
+        (gh,) = grad((h**power).sum(), h)
+        np.testing.assert_allclose(gh.numpy(), power * h.detach().numpy() ** (power - 1))
+    assert runs == [], "the node below h ran"
+    (h * h).sum().backward()  # the graph under h was not freed
+    np.testing.assert_allclose(x.grad.numpy(), 2 * h.detach().numpy() * 3.0)
+    assert len(runs) == 1
+    # Both an input and a node below it: the path between them runs once.
+    gx, gh = grad((h * h).sum(), [x, h])
+    np.testing.assert_allclose(gx.numpy(), 6.0 * h.detach().numpy())
+    assert len(runs) == 2
+
+
 def test_unused_inputs_and_bad_arguments_say_what_to_do():
     x = autograd.tensor([1.0], requires_grad=True)
     unused = autograd.tensor([1.0], requires_grad=True)

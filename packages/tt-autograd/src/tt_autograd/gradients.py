@@ -47,7 +47,9 @@ def grad(
         allow_unused: return None for an input the outputs do not depend on,
             instead of raising.
 
-    Cost: one backward step per node of the graph behind ``outputs``.
+    Cost: one backward step per node on a path from ``outputs`` to ``inputs``; as in PyTorch, the
+    nodes below the inputs are neither run nor freed, so the graph under an intermediate input
+    stays usable.
     """
     if create_graph:
         raise NotImplementedError(
@@ -71,12 +73,16 @@ def grad(
     found: dict[int, np.ndarray] = {}
     root = Function()  # one root above every output, so a node shared by two outputs waits for both
     root.parents = [o.grad_fn for o in outputs if o.grad_fn is not None]
-    for node in topological_order(root)[1:]:
+    order = topological_order(root)[1:]
+    leads = _leading_to(order, wanted)
+    for node in order:
         g = pending.pop(id(node), None)
         if g is None:
             continue
         if id(node) in wanted:
             found[id(node)] = g
+        if id(node) not in leads:  # nothing wanted lies below: PyTorch does not run (or free) it either
+            continue
         if node._saved is None:
             raise RuntimeError(
                 "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
@@ -98,6 +104,21 @@ def grad(
             )
         results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
     return tuple(results)
+
+
+def _leading_to(order: list[Function], wanted: set[int]) -> set[int]:
+    """The ids of the nodes of ``order`` whose inputs lead, through ``parents``, to a wanted tensor.
+
+    ``order`` lists each node before its parents, so walking it backwards
+    settles every parent before the nodes it feeds. Cost: one look per edge.
+    """
+    leads: set[int] = set()
+    for node in reversed(order):
+        if any(
+            parent is not None and (id(parent) in wanted or id(parent) in leads) for parent in node.parents
+        ):
+            leads.add(id(node))
+    return leads
 
 
 def backward(tensors: object, grad_tensors: object = None, retain_graph: bool | None = None) -> None:
