@@ -70,19 +70,25 @@ def test_it_solves_rosenbrock_with_the_line_search():
 
 # PyTorch 2.13's LBFGS on float64 Rosenbrock from (-1.2, 1), two steps: closure calls, iterations, point.
 PYTORCH_ROSENBROCK = [
-    (None, 0.05, 12, 5, 24, 24, [-1.082374281203536, 1.0641974399086813]),
-    ("strong_wolfe", 1.0, 12, 5, 30, 22, [0.5792346758200835, 0.3255177622950138]),
-    ("strong_wolfe", 1.0, 40, 3, 42, 38, [0.9999980081542921, 0.9999972100107387]),
+    (None, 0.05, 12, None, 5, 24, 24, [-1.082374281203536, 1.0641974399086813]),
+    ("strong_wolfe", 1.0, 12, None, 5, 30, 22, [0.5792346758200835, 0.3255177622950138]),
+    ("strong_wolfe", 1.0, 40, None, 3, 42, 38, [0.9999980081542921, 0.9999972100107387]),
+    ("strong_wolfe", 1.0, 10, 6, 5, 12, 9, [-0.76807899006484, 0.5389494517220217]),  # max_eval binds
+    ("strong_wolfe", 1.0, 10, 3, 5, 6, 3, [-1.0288795348319695, 1.0655029516848564]),
+    ("strong_wolfe", 1.0, 10, 2, 5, 5, 2, [-1.0284565745562346, 1.068187455748677]),
+    ("strong_wolfe", 100.0, 10, 3, 5, 8, 2, [-1.2, 1.0]),  # every search runs out: the start is kept
 ]
 
 
 @pytest.mark.parametrize(
-    ("line_search_fn", "lr", "max_iter", "history", "evals", "iters", "point"), PYTORCH_ROSENBROCK
+    ("line_search_fn", "lr", "max_iter", "max_eval", "history", "evals", "iters", "point"), PYTORCH_ROSENBROCK
 )
-def test_it_takes_pytorchs_steps(line_search_fn, lr, max_iter, history, evals, iters, point):
+def test_it_takes_pytorchs_steps(line_search_fn, lr, max_iter, max_eval, history, evals, iters, point):
     """Any change to an iteration's rule (a bound, a tolerance, a branch) changes the count or the point."""
     x = autograd.tensor([-1.2, 1.0], dtype=autograd.float64, requires_grad=True)
-    optimizer = LBFGS([x], lr=lr, max_iter=max_iter, history_size=history, line_search_fn=line_search_fn)
+    optimizer = LBFGS(
+        [x], lr=lr, max_iter=max_iter, max_eval=max_eval, history_size=history, line_search_fn=line_search_fn
+    )
 
     def rosenbrock(v):
         return (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
@@ -369,3 +375,40 @@ def test_a_search_out_of_evaluations_while_growing_returns_the_last_trial():
     evaluate, calls = _by_call((-0.5, -0.95), (-1.0, -0.95), (-1.5, -0.95), (-2.0, -0.95))
     loss, _, t, used = strong_wolfe(evaluate, 1.0, np.array([1.0]), 0.0, np.array([-1.0]), -1.0, max_ls=2)
     assert (used, loss, t) == (3, -1.5, calls[2]) and calls[2] > calls[1] > 1.0
+
+
+@pytest.mark.parametrize("line_search_fn", [None, "strong_wolfe"])
+def test_several_parameters_move_as_one_vector(line_search_fn):
+    a, b = quadratic(6, n=5)
+    whole = autograd.zeros(5, dtype=autograd.float64, requires_grad=True)
+    head = autograd.zeros(2, dtype=autograd.float64, requires_grad=True)
+    tail = autograd.zeros(3, dtype=autograd.float64, requires_grad=True)
+    loss_of = quadratic_loss(a, b)
+    single = LBFGS([whole], max_iter=4, line_search_fn=line_search_fn)
+    split = LBFGS([head, tail], max_iter=4, line_search_fn=line_search_fn)
+    single.step(closure_for(single, whole, loss_of)[0])
+    split.step(closure_for(split, None, lambda _: loss_of(autograd.cat([head, tail])))[0])
+    joined = np.concatenate([head.detach().numpy(), tail.detach().numpy()])
+    np.testing.assert_allclose(joined, whole.detach().numpy(), rtol=1e-12)
+    assert not np.allclose(joined, 0.0)
+
+
+def test_the_gradient_test_uses_the_largest_entry_inclusively():
+    x = autograd.tensor([0.5, -0.25], dtype=autograd.float64, requires_grad=True)
+    optimizer = LBFGS([x], tolerance_grad=1.0)  # |g| = (1.0, 0.5): the largest entry equals the tolerance
+    closure, calls = closure_for(optimizer, x, lambda v: (v * v).sum())
+    optimizer.step(closure)
+    assert len(calls) == 1 and x.detach().numpy().tolist() == [0.5, -0.25]
+    y = autograd.tensor([1e-9, 1.0], dtype=autograd.float64, requires_grad=True)
+    optimizer = LBFGS([y], max_iter=1)  # one tiny entry does not stop it
+    optimizer.step(closure_for(optimizer, y, lambda v: (v * v).sum())[0])
+    assert y.detach().numpy()[1] != 1.0
+
+
+def test_counts_and_closures_are_checked():
+    x = autograd.zeros(2, requires_grad=True)
+    for name, value in (("max_iter", 0), ("max_iter", True), ("max_iter", 2.5), ("history_size", -1)):
+        with pytest.raises(ValueError, match=f"LBFGS: {name} must be a positive integer, got {value!r}"):
+            LBFGS([x], **{name: value})
+    with pytest.raises(TypeError, match="LBFGS.step needs a closure"):
+        LBFGS([x]).step(3)
