@@ -412,3 +412,96 @@ def test_counts_and_closures_are_checked():
             LBFGS([x], **{name: value})
     with pytest.raises(TypeError, match="LBFGS.step needs a closure"):
         LBFGS([x]).step(3)
+
+
+# PyTorch 2.13's _strong_wolfe on waves that need long zooms (5 or more evaluations): along the direction
+# (s, 0.1) with f(t) = a (t - b)² + c sin(w t) and a gradient whose dot with the direction is f'(t);
+# (a, b, c, w, first trial, tolerance_change, s, step found, evaluations).
+PYTORCH_LONG_ZOOMS = [
+    (0.441, 5.614, 0.672, 5.01, 1.4536, 0.001, 2.0, 6.012690287649498, 8),
+    (0.981, 5.708, 1.077, 8.789, 0.1462, 0.03, 1.0, 5.5285888559761025, 11),
+    (0.574, 4.846, 0.663, 7.095, 0.0354, 0.001, 2.0, 1.6716219622852155, 5),
+    (0.89, 3.469, 2.214, 2.513, 18.7493, 1e-09, 0.5, 2.0612607677802095, 7),
+    (0.857, 5.551, 0.611, 4.327, 0.1306, 0.001, 1.0, 5.399194803276144, 5),
+    (0.886, 3.991, 0.633, 5.081, 0.538, 0.001, 1.0, 4.608152892251335, 6),
+    (0.845, 5.239, 1.36, 6.334, 24.3967, 0.03, 1.0, 5.6898712831403895, 10),
+    (0.899, 2.773, 0.763, 6.342, 0.0806, 1e-09, 2.0, 3.6656614488913433, 6),
+    (0.991, 4.604, 0.866, 5.875, 0.1023, 0.03, 0.5, 4.95074179081176, 5),
+    (0.86, 4.494, 1.289, 4.738, 0.8132, 1e-09, 0.5, 3.6798142452252316, 6),
+    (0.928, 3.975, 1.372, 4.486, 3.3652, 0.001, 2.0, 3.8444662794045232, 6),
+    (0.357, 4.62, 0.514, 3.61, 23.3723, 1e-09, 2.0, 4.784653255091522, 5),
+    (0.325, 5.964, 1.069, 2.33, 0.6803, 1e-09, 1.0, 7.226651368312145, 6),
+    (0.937, 5.985, 1.239, 6.578, 0.5597, 1e-09, 1.0, 6.391346062756789, 5),
+    (0.518, 2.113, 0.506, 3.523, 0.3379, 1e-09, 1.0, 1.4498687023496397, 6),
+    (0.891, 5.926, 2.54, 3.776, 0.1287, 0.001, 1.0, 4.6366203612291566, 7),
+    (0.725, 2.989, 0.858, 4.919, 0.0462, 0.03, 0.5, 1.1013364235051084, 8),
+    (0.254, 5.576, 0.599, 3.779, 0.3511, 1e-09, 1.0, 4.649830155558586, 10),
+    (0.997, 5.106, 2.617, 3.58, 0.1565, 0.03, 2.0, 4.854897381727493, 8),
+    (0.43, 4.59, 0.514, 7.403, 7.0516, 1e-09, 1.0, 6.516803119985764, 7),
+    (0.508, 5.479, 2.414, 2.036, 0.0479, 1e-09, 2.0, 5.419439782716305, 7),
+    (0.993, 2.195, 0.792, 4.026, 0.3998, 0.03, 0.5, 2.644437658328653, 5),
+    (0.786, 5.561, 0.897, 8.986, 0.0351, 0.03, 1.0, 8.641895518950866, 5),
+    (0.562, 5.715, 0.616, 6.495, 0.0387, 0.03, 1.0, 1.8030359760373895, 5),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c", "w", "first", "tolerance", "s", "expected", "evaluations"), PYTORCH_LONG_ZOOMS
+)
+def test_long_zooms_match_pytorch(a, b, c, w, first, tolerance, s, expected, evaluations):
+    direction = np.array([s, 0.1])
+
+    def evaluate(t):
+        slope = 2 * a * (t - b) + c * w * np.cos(w * t)
+        return a * (t - b) ** 2 + c * np.sin(w * t), slope * direction / (direction @ direction)
+
+    f0, g0 = evaluate(0.0)
+    _, _, t, used = strong_wolfe(
+        evaluate, first, direction, f0, g0, g0 @ direction, tolerance_change=tolerance
+    )
+    assert (t, used) == (pytest.approx(expected, rel=1e-10), evaluations)
+
+
+# The same with a strict curvature condition (c2 = 0.1) and coarse tolerances, so zooms end on the bracket's
+# width: PyTorch 2.13's _strong_wolfe(..., c2=0.1, tolerance_change=tolerance), 4 or more evaluations.
+PYTORCH_STRICT_ZOOMS = [
+    (0.854, 3.939, 1.272, 4.222, 0.061, 0.1, 0.5, 2.69956879974463, 6),
+    (0.792, 5.638, 0.874, 6.383, 0.0911, 0.1, 1.0, 4.740666470852819, 9),
+    (0.797, 5.473, 2.398, 2.248, 0.4468, 0.1, 0.5, 2.558094740073945, 4),
+    (0.816, 4.417, 0.86, 5.255, 0.0455, 0.01, 2.0, 3.3697535276514, 8),
+    (0.477, 5.838, 0.915, 5.41, 0.1026, 0.01, 2.0, 4.406929596151169, 11),
+    (0.619, 2.131, 0.668, 2.894, 0.5002, 0.01, 1.0, 1.7203589656249987, 7),
+    (0.586, 5.438, 1.414, 3.289, 2.2372, 0.1, 0.5, 5.265085686403726, 8),
+    (0.966, 1.795, 0.913, 3.598, 0.4537, 0.01, 0.5, 2.8667756157563753, 6),
+    (0.84, 1.061, 0.513, 2.4, 18.6099, 0.1, 1.0, 1.607771191838986, 5),
+    (0.697, 4.986, 1.12, 5.339, 0.0442, 0.01, 0.5, 7.809255946127226, 12),
+    (0.886, 2.442, 0.768, 4.443, 31.21, 0.01, 0.5, 2.4723954273453725, 7),
+    (0.919, 5.935, 1.882, 3.012, 16.521, 0.1, 1.0, 7.614216162462975, 5),
+    (0.347, 3.505, 0.587, 2.131, 0.2217, 0.01, 1.0, 2.4675841428598777, 5),
+    (0.949, 1.575, 0.698, 3.342, 0.1606, 0.01, 0.5, 1.4449374231107317, 6),
+    (0.731, 2.016, 0.59, 2.473, 0.7844, 0.1, 1.0, 1.945625308338405, 5),
+    (0.34, 2.795, 0.891, 2.058, 17.0478, 0.1, 2.0, 2.3671654479866127, 8),
+]
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "c", "w", "first", "tolerance", "s", "expected", "evaluations"), PYTORCH_STRICT_ZOOMS
+)
+def test_strict_zooms_match_pytorch(a, b, c, w, first, tolerance, s, expected, evaluations):
+    direction = np.array([s, 0.1])
+
+    def evaluate(t):
+        slope = 2 * a * (t - b) + c * w * np.cos(w * t)
+        return a * (t - b) ** 2 + c * np.sin(w * t), slope * direction / (direction @ direction)
+
+    f0, g0 = evaluate(0.0)
+    _, _, t, used = strong_wolfe(
+        evaluate, first, direction, f0, g0, g0 @ direction, c2=0.1, tolerance_change=tolerance
+    )
+    assert (t, used) == (pytest.approx(expected, rel=1e-10), evaluations)
+
+
+def test_a_search_with_no_budget_keeps_the_start_on_a_tie():
+    evaluate, calls = _by_call((0.0, -1.0))
+    loss, _, t, used = strong_wolfe(evaluate, 1.0, np.array([1.0]), 0.0, np.array([-1.0]), -1.0, max_ls=0)
+    assert (t, used, loss, calls) == (0.0, 1, 0.0, [1.0])
