@@ -114,6 +114,10 @@ def test_rms_norm_keeps_dtype(rng):
     assert out.dtype == autograd.float32 and x.grad.dtype == autograd.float32
     half = F.rms_norm(autograd.tensor(rng.standard_normal((2, 4)) * 300).half(), (4,))
     assert half.dtype == autograd.float16 and np.isfinite(half.numpy()).all()
+    # Small float16 activations: the default eps is float32's (1.2e-7), not float16's (9.8e-4), as in
+    # PyTorch 2.13 (rms_norm of 1e-3 everywhere gives 0.9453 there; float16's eps would give 0.032).
+    small = F.rms_norm(autograd.full((2, 4), 1e-3, dtype=autograd.float16), (4,))
+    np.testing.assert_allclose(small.numpy().astype(np.float64), 0.9453125, rtol=1e-3)
 
 
 def test_rms_norm_errors():

@@ -147,7 +147,8 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):  #
         input: ``(*, *normalized_shape)``.
         normalized_shape: an int or a tuple: the trailing shape to normalise over.
         weight: a tensor of shape ``normalized_shape``, or None.
-        eps: added to the mean square; None (the default) is ``finfo(input.dtype).eps``, as in PyTorch.
+        eps: added to the mean square; None (the default) is ``finfo(input.dtype).eps``, as in PyTorch
+            (float32's for a float16 input, whose statistics are computed in float32).
 
     Shape:
         output: the input's shape and dtype.
@@ -160,9 +161,9 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):  #
     """
     x = float_arg("rms_norm", input)
     shape = normalized_shape_arg("rms_norm", x, normalized_shape, weight)
-    eps = float(np.finfo(x.array.dtype).eps) if eps is None else float(eps)
-    if _is_half(x, weight):  # float32 statistics, float16 result (as PyTorch on the CPU)
+    if _is_half(x, weight):  # float32 statistics and float32's eps, float16 result (as PyTorch on the CPU)
         return _in_float32(lambda x32, w: rms_norm(x32, shape, w, eps), x, (weight,))
+    eps = float(np.finfo(x.array.dtype).eps) if eps is None else float(eps)
     return RMSNormFunction.apply(x, weight, ndim=len(shape), eps=eps)
 
 
