@@ -157,7 +157,7 @@ class LinalgExtraMixin(TensorBase):
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         """Matrices whose ``offset`` diagonal holds the last dimension of ``self``, in dims ``(dim1, dim2)``.
 
-        Cost: an einsum against a one-hot ``(n, m, m)`` table, ``m = n + |offset|``.
+        Cost: one product with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
         """
         n = self.shape[-1] if self.ndim else 1
         m = n + abs(offset)
@@ -167,11 +167,12 @@ class LinalgExtraMixin(TensorBase):
             raise RuntimeError(
                 f"diag_embed: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}"
             )
-        steps = np.arange(n)
-        table = np.zeros((n, m, m), dtype=self.array.dtype)
-        table[steps, steps - min(offset, 0), steps + max(offset, 0)] = 1
         source = self if self.ndim else self.reshape(1)
-        out = source.unsqueeze(-1).unsqueeze(-1).mul(self.from_array(table)).sum(-3)
+        if offset:  # zeros after the values, so row (offset > 0) or column (offset < 0) i holds value i
+            zeros = self.from_array(np.zeros((*source.shape[:-1], abs(offset)), dtype=self.array.dtype))
+            source = type(self)._cat([source, zeros], source.ndim - 1)
+        band = self.from_array(np.eye(m, k=offset, dtype=self.array.dtype))  # 1 where column = row + offset
+        out = (source.unsqueeze(-1) if offset >= 0 else source.unsqueeze(-2)).mul(band)
         order = [d for d in range(ndim) if d not in (d1, d2)]
         positions = {**{d: i for i, d in enumerate(order)}, d1: ndim - 2, d2: ndim - 1}
         return out.permute(*[positions[d] for d in range(ndim)])
