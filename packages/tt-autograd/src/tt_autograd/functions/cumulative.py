@@ -5,9 +5,9 @@ Not course material. Forward is tt-tensor's kernel (:mod:`tt_tensor.cumulative`)
 * ``cumprod``: with ``P_k = x_0 ... x_k``, d(loss)/d(x_k) is
   ``sum_{j >= k} g_j P_j / x_k`` - a reversed cumulative sum divided by ``x``.
   That division fails where ``x`` has a zero, so then backward takes the
-  exact route: ``(prod_{i < k} x_i) * sum_{j >= k} g_j prod_{k < i <= j} x_i``,
-  with the inner products of all ``(k, j)`` pairs from one cumprod of an
-  ``(n, n)`` table (``n`` the length of ``dim``; O(n²) memory for that case only).
+  exact route: only each row's first zero ``z`` gets a gradient beyond the
+  division route's, ``(prod_{i < z} x_i) * sum_{j >= z} g_j prod_{z < i <= j} x_i``,
+  and everything after ``z`` gets 0: O(n) per row, as in the zero-free case.
 * ``logcumsumexp``: d(loss)/d(x_k) is ``sum_{j >= k} g_j exp(x_k - out_j)``,
   summed in log space (positive and negative ``g`` apart) so nothing overflows.
 """
@@ -50,14 +50,23 @@ class CumprodFunction(Function):
 
 
 def _cumprod_grad_with_zeros(x: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """The cumprod gradient along the last axis, exact when ``x`` holds zeros (O(n²) memory)."""
+    """The cumprod gradient along the last axis, exact when ``x`` holds zeros; O(n) per row.
+
+    With ``z`` the first zero of a row: before it, the division route holds
+    (``x_k != 0``, and every product from ``z`` on is 0); at ``z`` the gradient is
+    ``prod_{i < z} x_i * sum_{j >= z} g_j prod_{z < i <= j} x_i``; after it, 0 (every
+    product that holds ``x_k`` also holds ``x_z = 0``).
+    """
     n = x.shape[-1]
-    later = np.arange(n)[None, :] > np.arange(n)[:, None]  # [k, i]: i > k
-    table = np.where(later, x[..., None, :], 1)  # [..., k, i]: x_i for i > k, else 1
-    partial = np.cumprod(table, axis=-1)  # [..., k, j]: prod_{k < i <= j} x_i (for j >= k)
-    weighted = np.where(later | np.eye(n, dtype=bool), g[..., None, :] * partial, 0).sum(-1)
-    before = np.concatenate([np.ones_like(x[..., :1]), np.cumprod(x, axis=-1)[..., :-1]], axis=-1)
-    return before * weighted
+    is_zero = x == 0
+    first = np.where(is_zero.any(-1), is_zero.argmax(-1), n)[..., None]  # (..., 1); n for a zero-free row
+    k = np.arange(n)
+    before = k < first
+    grad = np.where(before, _reversed_cumsum(g * np.cumprod(x, -1), -1) / np.where(before, x, 1), 0)
+    from_first = np.cumprod(np.where(k > first, x, 1), -1)  # prod_{z < i <= j} x_i for j >= z
+    at_first = np.where(k >= first, g * from_first, 0).sum(-1, keepdims=True)
+    prefix = np.where(before, x, 1).prod(-1, keepdims=True)
+    return np.where(k == first, prefix * at_first, grad)
 
 
 class LogcumsumexpFunction(Function):
