@@ -34,7 +34,69 @@ def output_padding_for(layer: str, input_shape, output_size, kernel, stride, pad
     return tuple(size - lo for size, lo in zip(sizes, smallest))
 
 
-class ConvTranspose2d(Module):
+class _ConvTransposeNd(Module):
+    """What ConvTranspose1d and ConvTranspose2d share; each names its size parser and its function."""
+
+    _sizes = staticmethod(pair)  # (name, argument, value, minimum=) -> a tuple of per-dimension sizes
+    _transposed = staticmethod(conv_transpose2d)
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation=1,
+        padding_mode: str = "zeros",
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.in_channels, self.out_channels, self.groups = check_channels(
+            name, in_channels, out_channels, groups, padding_mode, device
+        )
+        sizes = self._sizes
+        self.kernel_size = sizes(name, "kernel_size", kernel_size)
+        self.stride = sizes(name, "stride", stride)
+        self.padding = sizes(name, "padding", padding, minimum=0)
+        self.output_padding = sizes(name, "output_padding", output_padding, minimum=0)
+        self.dilation = sizes(name, "dilation", dilation)
+        self.padding_mode = padding_mode
+        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, self.out_channels, dtype)
+
+    def reset_parameters(self) -> None:
+        """Redraw weight and bias with PyTorch's default initialisation."""
+        reset_parameters(self)
+
+    def forward(self, input, output_size: Sequence[int] | None = None):  # noqa: A002
+        output_padding = self.output_padding
+        if output_size is not None:
+            output_padding = output_padding_for(
+                type(self).__name__, input.shape, output_size, self.kernel_size, self.stride,
+                self.padding, self.dilation,
+            )  # fmt: skip
+        return self._transposed(
+            input,
+            self.weight,
+            self.bias,
+            self.stride,
+            self.padding,
+            output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+    def extra_repr(self) -> str:
+        return conv_repr(self)
+
+
+class ConvTranspose2d(_ConvTransposeNd):
     """2-d transposed convolution over ``(N, C_in, H, W)``, like ``torch.nn.ConvTranspose2d``.
 
     The adjoint of ``Conv2d`` with the same arguments: a stride-2 ``ConvTranspose2d``
@@ -67,62 +129,8 @@ class ConvTranspose2d(Module):
         (2, 8, 16, 16)
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device: object = None,
-        dtype: object = None,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
-        )
-        self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.padding = pair(name, "padding", padding, minimum=0)
-        self.output_padding = pair(name, "output_padding", output_padding, minimum=0)
-        self.dilation = pair(name, "dilation", dilation)
-        self.padding_mode = padding_mode
-        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        make_parameters(self, shape, bias, self.out_channels, dtype)
 
-    def reset_parameters(self) -> None:
-        """Redraw weight and bias with PyTorch's default initialisation."""
-        reset_parameters(self)
-
-    def forward(self, input, output_size: Sequence[int] | None = None):  # noqa: A002
-        output_padding = self.output_padding
-        if output_size is not None:
-            output_padding = output_padding_for(
-                type(self).__name__, input.shape, output_size, self.kernel_size, self.stride,
-                self.padding, self.dilation,
-            )  # fmt: skip
-        return conv_transpose2d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            output_padding,
-            self.groups,
-            self.dilation,
-        )
-
-    def extra_repr(self) -> str:
-        return conv_repr(self)
-
-
-class ConvTranspose1d(Module):
+class ConvTranspose1d(_ConvTransposeNd):
     """1-d transposed convolution over ``(N, C_in, L)``, like ``torch.nn.ConvTranspose1d``.
 
     Arguments, attributes and ``forward(input, output_size)`` as :class:`ConvTranspose2d`, each an
@@ -137,56 +145,7 @@ class ConvTranspose1d(Module):
         (3, 2, 20)
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups: int = 1,
-        bias: bool = True,
-        dilation=1,
-        padding_mode: str = "zeros",
-        device: object = None,
-        dtype: object = None,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
-        )
-        self.kernel_size = (single(name, "kernel_size", kernel_size),)
-        self.stride = (single(name, "stride", stride),)
-        self.padding = (single(name, "padding", padding, minimum=0),)
-        self.output_padding = (single(name, "output_padding", output_padding, minimum=0),)
-        self.dilation = (single(name, "dilation", dilation),)
-        self.padding_mode = padding_mode
-        shape = (self.in_channels, self.out_channels // self.groups, *self.kernel_size)
-        make_parameters(self, shape, bias, self.out_channels, dtype)
-
-    def reset_parameters(self) -> None:
-        """Redraw weight and bias with PyTorch's default initialisation."""
-        reset_parameters(self)
-
-    def forward(self, input, output_size: Sequence[int] | None = None):  # noqa: A002
-        output_padding = self.output_padding
-        if output_size is not None:
-            output_padding = output_padding_for(
-                type(self).__name__, input.shape, output_size, self.kernel_size, self.stride,
-                self.padding, self.dilation,
-            )  # fmt: skip
-        return conv_transpose1d(
-            input,
-            self.weight,
-            self.bias,
-            self.stride,
-            self.padding,
-            output_padding,
-            self.groups,
-            self.dilation,
-        )
-
-    def extra_repr(self) -> str:
-        return conv_repr(self)
+    _sizes = staticmethod(
+        lambda name, argument, value, **options: (single(name, argument, value, **options),)
+    )
+    _transposed = staticmethod(conv_transpose1d)
