@@ -1,8 +1,8 @@
-"""``tt.nn.parallel``: ``DataParallel`` (threads of one process) and ``DistributedDataParallel`` (MPI)."""
+"""``tt.nn.parallel``: ``DataParallel``, ``data_parallel`` (threads) and ``DistributedDataParallel`` (MPI)."""
 
 from __future__ import annotations
 
 from tt_dist import DistributedDataParallel
-from tt_nn import DataParallel
+from tt_nn import DataParallel, data_parallel
 
-__all__ = ["DataParallel", "DistributedDataParallel"]
+__all__ = ["DataParallel", "DistributedDataParallel", "data_parallel"]

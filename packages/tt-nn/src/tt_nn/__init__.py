@@ -52,7 +52,6 @@ from .activations_extra import (
 )
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
-from .data_parallel import DataParallel
 from .dropout import Dropout
 from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
@@ -100,6 +99,7 @@ from .padding import (
     ZeroPad2d,
     ZeroPad3d,
 )
+from .parallel import DataParallel, data_parallel
 from .parameter import Parameter
 from .parameter_containers import ParameterDict, ParameterList
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
@@ -204,6 +204,7 @@ __all__ = [
     "ZeroPad1d",
     "ZeroPad2d",
     "ZeroPad3d",
+    "data_parallel",
     "functional",
     "init",
     "rnn_utils",

@@ -208,3 +208,30 @@ def test_buffers_follow_a_change_of_dtype():
         out = parallel(x)
     assert out.dtype == autograd.float64
     np.testing.assert_allclose(out.array, model(x).array, rtol=1e-12)
+
+
+def test_functional_form_matches_the_module_and_scatters_keyword_arguments():
+    x, y = batch(8)
+    model = mlp()
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    expected_out, expected = model(x).array, grads(model)
+    model.zero_grad()
+    out = nn.data_parallel(model, x, device_ids=[0, 1])  # one input, not a tuple: one argument
+    assert out.grad_fn.name() == "GatherBackward"
+    nn.CrossEntropyLoss()(out, y).backward()
+    np.testing.assert_allclose(out.array, expected_out, rtol=1e-12)
+    for got, want in zip(grads(model), expected):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
+
+    seen = []
+
+    class Scaled(nn.Module):
+        def forward(self, a, scale=None):
+            seen.append((a.shape, scale.shape))
+            return a * scale
+
+    out = nn.data_parallel(Scaled(), (x,), device_ids=[0, 1], module_kwargs={"scale": x})
+    np.testing.assert_allclose(out.array, x.array * x.array)
+    assert sorted(seen) == [((4, 6), (4, 6)), ((4, 6), (4, 6))]
+    with pytest.raises(TypeError, match="module_kwargs must be a dict"):
+        nn.data_parallel(model, x, module_kwargs=[x])

@@ -164,6 +164,44 @@ class DataParallel(Module):
         return replicas
 
 
+def data_parallel(
+    module: Module,
+    inputs: object,
+    device_ids: Sequence[object] | None = None,
+    output_device: object = None,
+    dim: int = 0,
+    module_kwargs: dict | None = None,
+) -> object:
+    """``module(*inputs, **module_kwargs)`` run as :class:`DataParallel` would, for one call.
+
+    PyTorch's functional form of :class:`DataParallel`.
+
+    Args:
+        module: the module to run; its parameters receive the whole batch's gradients.
+        inputs: one input, or a tuple of them (as PyTorch: a non-tuple is one argument).
+        device_ids, output_device, dim: as :class:`DataParallel`.
+        module_kwargs: keyword arguments for ``module``, scattered like the inputs.
+
+    Cost: the replicas are made for this call and dropped after it (``n - 1``
+    shallow module copies, as PyTorch replicates on every call); a loop that
+    calls it each step should wrap the module in :class:`DataParallel` once instead.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> import tt_nn as nn
+        >>> model = nn.Linear(4, 3)
+        >>> nn.data_parallel(model, autograd.randn(8, 4), device_ids=[0, 1]).shape
+        (8, 3)
+    """
+    if not isinstance(inputs, tuple):
+        inputs = (inputs,)
+    if module_kwargs is not None and not isinstance(module_kwargs, dict):
+        raise TypeError(
+            f"data_parallel: module_kwargs must be a dict of keyword arguments, got {module_kwargs!r}"
+        )
+    return DataParallel(module, device_ids, output_device, dim)(*inputs, **(module_kwargs or {}))
+
+
 def _replicate(module: Module, memo: dict[int, object] | None = None) -> Module:
     """A shallow copy of ``module``'s tree: new Parameters on the same arrays, copied buffers, shared rest."""
     memo = {} if memo is None else memo
