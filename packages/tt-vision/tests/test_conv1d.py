@@ -15,7 +15,7 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_vision import Conv1d, ConvTranspose1d, conv1d, conv_transpose1d
+from tt_vision import Conv1d, Conv2d, ConvTranspose1d, conv1d, conv_transpose1d
 
 CONV_CASES = [
     # (C_in, C_out, groups, k, stride, padding, dilation)
@@ -145,6 +145,9 @@ def test_modules_init_state_dict_repr_and_forward(rng):
     big = ConvTranspose1d(64, 256, 4)  # fan = out_channels · k = 1024: draws reach close to 1/32
     assert abs(np.abs(big.weight.detach().numpy()).max() - 1 / 32) < 1e-3
     assert repr(Conv1d(3, 8, 3)) == "Conv1d(3, 8, kernel_size=(3,), stride=(1,))"
+    assert repr(Conv2d(3, 8, 3, padding="same")) == (  # no quotes, as PyTorch prints it
+        "Conv2d(3, 8, kernel_size=(3, 3), stride=(1, 1), padding=same)"
+    )
     assert repr(Conv1d(3, 8, 3, padding="same", dilation=2, bias=False)) == (
         "Conv1d(3, 8, kernel_size=(3,), stride=(1,), padding=same, dilation=(2,), bias=False)"
     )
@@ -188,9 +191,16 @@ def test_bad_arguments(rng):
         conv_transpose1d(x, autograd.tensor(rng.standard_normal((3, 2, 3, 3))))
     with pytest.raises(ValueError, match="output_padding .0, 2. must be smaller than either the stride"):
         conv_transpose1d(x, autograd.tensor(rng.standard_normal((3, 2, 3))), stride=2, output_padding=2)
-    with pytest.raises(ValueError, match="Conv1d: padding must be an int, 'valid' or 'same', got 'full'"):
-        Conv1d(3, 2, 3, padding="full")
-    with pytest.raises(ValueError, match="Conv1d: padding='same' is not supported for strided"):
-        Conv1d(3, 2, 3, stride=2, padding="same")
+    for layer in (Conv1d, Conv2d):  # one check, shared
+        name = layer.__name__
+        with pytest.raises(
+            ValueError, match=f"{name}: padding must be an int, a tuple, 'valid' or 'same', got 'full'"
+        ):
+            layer(3, 2, 3, padding="full")
+        with pytest.raises(ValueError, match=f"{name}: padding='same' is not supported for strided"):
+            layer(3, 2, 3, stride=2, padding="same")
+    assert Conv2d(3, 2, 3, stride=(1, 1), padding="same").padding == "same"
+    with pytest.raises(ValueError, match="Conv2d: padding='same' is not supported for strided"):
+        Conv2d(3, 2, 3, stride=(1, 2), padding="same")
     with pytest.raises(ValueError, match="ConvTranspose1d: in_channels .3. and out_channels .2. must both"):
         ConvTranspose1d(3, 2, 3, groups=2)

@@ -1,4 +1,4 @@
-"""What the extra convolution layers share: argument checks, PyTorch's initialisation and repr."""
+"""What the convolution layers share: argument checks, PyTorch's initialisation and repr."""
 
 from __future__ import annotations
 
@@ -26,6 +26,20 @@ def check_channels(layer: str, in_channels, out_channels, groups, padding_mode: 
     if padding_mode != "zeros":
         raise NotImplementedError(f"{layer}: padding_mode={padding_mode!r} is not supported; only 'zeros'")
     return in_channels, out_channels, groups
+
+
+def check_padding(layer: str, padding, stride: tuple) -> None:
+    """Refuse a string ``padding`` other than ``'valid'`` or ``'same'``, and ``'same'`` with a stride.
+
+    PyTorch refuses ``'same'`` for strided convolutions too: the output
+    length would depend on where the stride starts.
+    """
+    if not isinstance(padding, str):
+        return
+    if padding not in ("same", "valid"):
+        raise ValueError(f"{layer}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
+    if padding == "same" and any(s != 1 for s in stride):
+        raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions")
 
 
 def make_parameters(layer: Module, weight_shape: tuple, bias: bool, bias_size: int, dtype) -> None:

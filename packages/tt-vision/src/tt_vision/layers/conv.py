@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
-import tt_autograd
-from tt_nn import init
+import tt_autograd  # noqa: F401  (the docstring's example)
 from tt_nn.module import Module
-from tt_nn.parameter import Parameter
-from tt_tensor.checks import check_count
 
 from .. import functional as F
 from .._layout import pair
+from ._conv_common import check_channels, check_padding, conv_repr, make_parameters, reset_parameters
 
 
 class Conv2d(Module):
@@ -59,61 +55,24 @@ class Conv2d(Module):
         dtype: object = None,
     ) -> None:
         super().__init__()
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"Conv2d: device {device!r} is not available; TinyTorch runs on the CPU only")
-        in_channels = check_count("Conv2d", "in_channels", in_channels, 1)
-        out_channels = check_count("Conv2d", "out_channels", out_channels, 1)
-        groups = check_count("Conv2d", "groups", groups, 1)
-        if in_channels % groups or out_channels % groups:
-            raise ValueError(
-                f"Conv2d: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
-                f"be divisible by groups ({groups})"
-            )
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode={padding_mode!r} is not supported; only 'zeros'")
-        if isinstance(padding, str) and padding not in ("same", "valid"):
-            raise ValueError(f"Conv2d: padding must be an int, a pair, 'same' or 'valid', got {padding!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.in_channels, self.out_channels, self.groups = check_channels(
+            "Conv2d", in_channels, out_channels, groups, padding_mode, device
+        )
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
         self.stride = pair("Conv2d", "stride", stride)
         self.padding = padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, minimum=0)
+        check_padding("Conv2d", self.padding, self.stride)
         self.dilation = pair("Conv2d", "dilation", dilation)
-        if padding == "same" and self.stride != (1, 1):
-            raise ValueError("Conv2d: padding='same' is not supported for strided convolutions")
         self.padding_mode = padding_mode
-        shape = (out_channels, in_channels // groups, *self.kernel_size)
-        self.weight = Parameter(tt_autograd.empty(*shape, dtype=dtype))
-        if bias:
-            self.bias = Parameter(tt_autograd.empty(out_channels, dtype=dtype))
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, self.out_channels, dtype)
 
     def reset_parameters(self) -> None:
         """Redraw weight and bias with PyTorch's default initialisation."""
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in = self.weight.shape[1] * self.kernel_size[0] * self.kernel_size[1]
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        reset_parameters(self)
 
     def forward(self, input):  # noqa: A002
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
 
     def extra_repr(self) -> str:
-        text = (
-            f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
-        )
-        if self.padding != (0, 0):
-            text += (
-                f", padding={self.padding!r}"
-                if isinstance(self.padding, str)
-                else f", padding={self.padding}"
-            )
-        if self.dilation != (1, 1):
-            text += f", dilation={self.dilation}"
-        if self.groups != 1:
-            text += f", groups={self.groups}"
-        if self.bias is None:
-            text += ", bias=False"
-        return text
+        return conv_repr(self)

@@ -6,7 +6,7 @@ from tt_nn.module import Module
 
 from ..conv_1d import conv1d
 from ..conv_transpose import single
-from ._conv_common import check_channels, conv_repr, make_parameters, reset_parameters
+from ._conv_common import check_channels, check_padding, conv_repr, make_parameters, reset_parameters
 
 
 class Conv1d(Module):
@@ -55,14 +55,8 @@ class Conv1d(Module):
         )
         self.kernel_size = (single(name, "kernel_size", kernel_size),)
         self.stride = (single(name, "stride", stride),)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be an int, 'valid' or 'same', got {padding!r}")
-            if padding == "same" and self.stride != (1,):
-                raise ValueError(f"{name}: padding='same' is not supported for strided convolutions")
-            self.padding = padding
-        else:
-            self.padding = (single(name, "padding", padding, minimum=0),)
+        self.padding = padding if isinstance(padding, str) else (single(name, "padding", padding, minimum=0),)
+        check_padding(name, self.padding, self.stride)
         self.dilation = (single(name, "dilation", dilation),)
         self.padding_mode = padding_mode
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
