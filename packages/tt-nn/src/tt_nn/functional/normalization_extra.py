@@ -260,8 +260,12 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
 def _update_running_stats(x, running_mean, running_var, momentum: float) -> None:
     """Fold the batch average of the instances' mean and unbiased variance into the running buffers."""
     with no_grad():
-        values = x.array.reshape(x.shape[0], x.shape[1], -1).astype(np.float64)
-        for buffer, stat in ((running_mean, values.mean(axis=2)), (running_var, values.var(axis=2, ddof=1))):
+        values = x.array.reshape(x.shape[0], x.shape[1], -1)  # a view; float64 sums, no float64 copy
+        stats = (
+            (running_mean, values.mean(axis=2, dtype=np.float64)),
+            (running_var, values.var(axis=2, ddof=1, dtype=np.float64)),
+        )
+        for buffer, stat in stats:
             if buffer is not None:
                 array = buffer.array
                 np.copyto(array, (1.0 - momentum) * array + momentum * stat.mean(axis=0), casting="same_kind")
