@@ -60,6 +60,8 @@ def test_bincount():
     assert x.bincount(minlength=8).tolist() == [1, 0, 2, 0, 0, 1, 0, 0]
     weighted = x.bincount(weights=autograd.tensor([0.5, 1.0, 2.0, 0.25]))
     assert weighted.tolist() == [0.5, 0.0, 3.0, 0.0, 0.0, 0.25] and weighted.dtype == autograd.float32
+    for dtype in (autograd.float16, autograd.float64, autograd.int32, autograd.int64):  # PyTorch: float64
+        assert x.bincount(weights=autograd.ones(4, dtype=dtype)).dtype == autograd.float64
     assert autograd.tensor([], dtype=autograd.int64).bincount().tolist() == []
     with pytest.raises(RuntimeError, match="bincount: expected a 1-D integer tensor"):
         autograd.tensor([[1]]).bincount()

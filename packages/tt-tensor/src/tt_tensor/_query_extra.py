@@ -79,7 +79,9 @@ class QueryExtraMixin(TensorBase):
     def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
         """Occurrences of each value ``0..max`` of a 1-D non-negative integer tensor (or sums of ``weights``).
 
-        The result has ``max(max + 1, minlength)`` entries: int64 counts, or ``weights``' dtype.
+        The result has ``max(max + 1, minlength)`` entries: int64 counts, or sums
+        in float32 for float32 weights and float64 for any other (PyTorch's rule:
+        float16 and integer weights give float64 too).
         """
         if self.ndim != 1 or self.array.dtype.kind not in "iub":
             raise RuntimeError(
@@ -94,7 +96,7 @@ class QueryExtraMixin(TensorBase):
             raise RuntimeError(
                 f"bincount: weights of shape {weight_array.shape} for input of shape {self.shape}"
             )
-        dtype = weight_array.dtype if weight_array.dtype.kind == "f" else np.float64
+        dtype = np.float32 if weight_array.dtype == np.float32 else np.float64
         return self.from_array(np.bincount(self.array, weight_array, minlength).astype(dtype))
 
     def unique(
