@@ -171,6 +171,15 @@ DIFFERENTIABLE = {
     "take_along_dim": lambda x: x.take_along_dim(autograd.tensor([[2], [0]]), dim=1),
     "nansum": lambda x: x.nansum(1),
     "nanmean": lambda x: x.nanmean(0),
+    "median": lambda x: x.median(),
+    "nanmedian": lambda x: x.nanmedian(1).values,
+    "kthvalue": lambda x: x.kthvalue(2).values,
+    "mode": lambda x: x.mode(0).values,
+    "msort": lambda x: x.msort(),
+    "cummax": lambda x: x.cummax(1).values,
+    "cummin": lambda x: x.cummin(0).values,
+    "quantile": lambda x: x.quantile(0.3, dim=1),
+    "nanquantile": lambda x: x.nanquantile(0.6),
 }
 
 NOT_DIFFERENTIABLE = {

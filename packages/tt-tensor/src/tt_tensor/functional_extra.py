@@ -57,6 +57,11 @@ isinf, isposinf, isneginf, isreal = (_form(n) for n in ("isinf", "isposinf", "is
 logical_and, logical_or, logical_xor = (_form(n) for n in ("logical_and", "logical_or", "logical_xor"))
 bincount, unique, unique_consecutive = (_form(n) for n in ("bincount", "unique", "unique_consecutive"))
 nansum, nanmean = (_form(n) for n in ("nansum", "nanmean"))
+# order statistics (values differentiable; indices int64)
+median, nanmedian, kthvalue, mode, msort = (
+    _form(n) for n in ("median", "nanmedian", "kthvalue", "mode", "msort")
+)
+cummax, cummin, quantile, nanquantile = (_form(n) for n in ("cummax", "cummin", "quantile", "nanquantile"))
 
 
 def searchsorted(
