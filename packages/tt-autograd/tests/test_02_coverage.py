@@ -180,6 +180,7 @@ DIFFERENTIABLE = {
     "cummin": lambda x: x.cummin(0).values,
     "quantile": lambda x: x.quantile(0.3, dim=1),
     "nanquantile": lambda x: x.nanquantile(0.6),
+    "dist": lambda x: x.dist(_ones(3), 3),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -188,7 +189,7 @@ NOT_DIFFERENTIABLE = {
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
     "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
     "nonzero", "argwhere", "count_nonzero", "isclose", "isinf", "isposinf", "isneginf", "isreal",
-    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive",
+    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive", "histc",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)
