@@ -181,6 +181,11 @@ DIFFERENTIABLE = {
     "quantile": lambda x: x.quantile(0.3, dim=1),
     "nanquantile": lambda x: x.nanquantile(0.6),
     "dist": lambda x: x.dist(_ones(3), 3),
+    "clamp_min": lambda x: x.clamp_min(1.0),
+    "clamp_max": lambda x: x.clamp_max(1.0),
+    "flipud": lambda x: x.flipud(),
+    "fliplr": lambda x: x.fliplr(),
+    "diagflat": lambda x: x.diagflat(1),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -190,6 +195,7 @@ NOT_DIFFERENTIABLE = {
     "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
     "nonzero", "argwhere", "count_nonzero", "isclose", "isinf", "isposinf", "isneginf", "isreal",
     "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive", "histc",
+    "signbit", "heaviside", "gcd", "lcm",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)

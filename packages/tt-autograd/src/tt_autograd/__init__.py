@@ -35,6 +35,7 @@ from tt_tensor import (
     short,
     uint8,
 )
+from tt_tensor.builders import block_diag, cartesian_prod, combinations, vander
 from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
 from tt_tensor.functional import cat, concat, concatenate, stack, where
 from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)

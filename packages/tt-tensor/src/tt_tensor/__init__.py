@@ -39,6 +39,7 @@ from . import (
     memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
 )
+from .builders import block_diag, cartesian_prod, combinations, vander
 from .creation import (
     arange,
     as_tensor,

@@ -35,6 +35,10 @@ atan2, hypot, logaddexp, xlogy, copysign, fmod = (
 )
 arctan2 = atan2
 lerp, addcmul, addcdiv = (_form(n) for n in ("lerp", "addcmul", "addcdiv"))
+clamp_min, clamp_max, signbit, heaviside = (
+    _form(n) for n in ("clamp_min", "clamp_max", "signbit", "heaviside")
+)
+gcd, lcm = _form("gcd"), _form("lcm")
 # products, diagonals, differences and cumulative functions
 addmm, baddbmm, mv, tensordot, inner, kron, cross = (
     _form(n) for n in ("addmm", "baddbmm", "mv", "tensordot", "inner", "kron", "cross")
@@ -46,6 +50,7 @@ diagonal, trace, diag_embed, diff, cumprod, logcumsumexp = (
 movedim, moveaxis, broadcast_to, tile, rot90 = (
     _form(n) for n in ("movedim", "moveaxis", "broadcast_to", "tile", "rot90")
 )
+flipud, fliplr, diagflat = (_form(n) for n in ("flipud", "fliplr", "diagflat"))
 repeat_interleave, tensor_split, take, take_along_dim = (
     _form(n) for n in ("repeat_interleave", "tensor_split", "take", "take_along_dim")
 )
