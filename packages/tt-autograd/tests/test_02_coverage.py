@@ -171,6 +171,21 @@ DIFFERENTIABLE = {
     "take_along_dim": lambda x: x.take_along_dim(autograd.tensor([[2], [0]]), dim=1),
     "nansum": lambda x: x.nansum(1),
     "nanmean": lambda x: x.nanmean(0),
+    "median": lambda x: x.median(),
+    "nanmedian": lambda x: x.nanmedian(1).values,
+    "kthvalue": lambda x: x.kthvalue(2).values,
+    "mode": lambda x: x.mode(0).values,
+    "msort": lambda x: x.msort(),
+    "cummax": lambda x: x.cummax(1).values,
+    "cummin": lambda x: x.cummin(0).values,
+    "quantile": lambda x: x.quantile(0.3, dim=1),
+    "nanquantile": lambda x: x.nanquantile(0.6),
+    "dist": lambda x: x.dist(_ones(3), 3),
+    "clamp_min": lambda x: x.clamp_min(1.0),
+    "clamp_max": lambda x: x.clamp_max(1.0),
+    "flipud": lambda x: x.flipud(),
+    "fliplr": lambda x: x.fliplr(),
+    "diagflat": lambda x: x.diagflat(1),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -179,7 +194,8 @@ NOT_DIFFERENTIABLE = {
     "logical_not", "__and__", "__or__", "__xor__", "__rand__", "__ror__", "__rxor__", "__invert__",
     "argmax", "argmin", "argsort", "multinomial", "bool", "int", "long",
     "nonzero", "argwhere", "count_nonzero", "isclose", "isinf", "isposinf", "isneginf", "isreal",
-    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive",
+    "logical_and", "logical_or", "logical_xor", "bincount", "unique", "unique_consecutive", "histc",
+    "signbit", "heaviside", "gcd", "lcm",
     # values out of the graph, on purpose
     "detach", "data", "numpy", "item", "tolist", "__array__", "__float__", "__int__", "__index__", "__bool__",
     "from_array",  # the protocol: a tensor around an array (``.array`` is an instance attribute)

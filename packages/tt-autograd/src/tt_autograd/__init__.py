@@ -35,9 +35,11 @@ from tt_tensor import (
     short,
     uint8,
 )
+from tt_tensor.builders import block_diag, cartesian_prod, combinations, vander
 from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
 from tt_tensor.functional import cat, concat, concatenate, stack, where
 from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
+from tt_tensor.grids import meshgrid
 
 from . import gradients  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
 from .creation import (
@@ -50,6 +52,7 @@ from .creation import (
     full,
     full_like,
     linspace,
+    logspace,
     multinomial,
     ones,
     ones_like,
@@ -60,9 +63,12 @@ from .creation import (
     randn_like,
     randperm,
     tensor,
+    tril_indices,
+    triu_indices,
     zeros,
     zeros_like,
 )
+from .distance import cdist  # recorded; replaces tt_tensor's
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck

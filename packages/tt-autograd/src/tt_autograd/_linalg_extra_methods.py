@@ -1,4 +1,4 @@
-"""Recorded forms of tt-tensor's cumulative methods beyond the exercises: ``cumprod``, ``logcumsumexp``.
+"""Recorded forms of tt-tensor's methods beyond the exercises: ``cumprod``, ``logcumsumexp``, ``dist``.
 
 A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py``). The other
 methods of tt-tensor's ``LinalgExtraMixin`` (``addmm``, ``tensordot``, ``kron``,
@@ -10,15 +10,22 @@ from __future__ import annotations
 
 import tt_tensor
 from tt_tensor.checks import normalize_dim
+from tt_tensor.distance import check_p
+from tt_tensor.tensor import operand
 
 from .functions.cumulative import CumprodFunction, LogcumsumexpFunction
+from .functions.distance import DistFunction
 
 
 class LinalgExtraGradMixin(tt_tensor.Tensor):
-    """The differentiable cumulative products and log-sum-exps."""
+    """The differentiable cumulative products and log-sum-exps, and ``dist``."""
 
     def cumprod(self, dim: int):
         return CumprodFunction.apply(self, dim=normalize_dim("cumprod", dim, self.ndim))
 
     def logcumsumexp(self, dim: int):
         return LogcumsumexpFunction.apply(self, dim=normalize_dim("logcumsumexp", dim, self.ndim))
+
+    def dist(self, other, p: float = 2):
+        other = other if isinstance(other, tt_tensor.Tensor) else operand(other)
+        return DistFunction.apply(self, other, p=check_p("dist", p))

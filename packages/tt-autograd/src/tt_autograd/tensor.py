@@ -27,6 +27,7 @@ from tt_tensor.tensor import ValuesIndices, operand
 from . import hooks
 from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._math_extra_methods import MathExtraGradMixin
+from ._order_stats_methods import OrderStatsGradMixin
 from ._selection_methods import SelectionGradMixin
 from .engine import accumulate, run_backward
 from .function import Function
@@ -87,7 +88,9 @@ from .functions.unary import (
 from .grad_mode import _state
 
 
-class Tensor(MathExtraGradMixin, LinalgExtraGradMixin, SelectionGradMixin, tt_tensor.Tensor):
+class Tensor(
+    MathExtraGradMixin, LinalgExtraGradMixin, SelectionGradMixin, OrderStatsGradMixin, tt_tensor.Tensor
+):
     """An n-d array that can track gradients, like ``torch.Tensor``.
 
     Args:

@@ -20,7 +20,8 @@ of tt-tensor's internals, and no name that starts with ``_``):
 * The NumPy-in, NumPy-out kernels of the public modules ``pointwise``,
   ``reduce``, ``shaping``, ``indexing``, ``selection``, ``linalg``, ``dtypes``, ``random``
   and ``versions`` (version counters: ``versions.counts`` is empty while
-  nothing was ever written in place); beyond the exercises, ``pointwise_extra`` and ``cumulative``.
+  nothing was ever written in place); beyond the exercises, ``pointwise_extra``, ``cumulative``,
+  ``order_stats`` and ``distance``.
 * Hooks for subclasses: ``_cat``, ``_stack``, ``_where``, ``_einsum``, ``_convert``,
   ``_inplace`` and ``_repr_extras`` may be overridden (and called through
   ``super()``) by a subclass of ``Tensor``; no other code calls them.
@@ -38,6 +39,7 @@ from . import (
     memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
 )
+from .builders import block_diag, cartesian_prod, combinations, vander
 from .creation import (
     arange,
     as_tensor,
@@ -83,6 +85,7 @@ from .dtypes import (
 from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, where, ...)
 from .functional import cat, concat, concatenate, stack, where
 from .functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
+from .grids import logspace, meshgrid, tril_indices, triu_indices
 from .random import (
     Generator,
     default_generator,

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import cumulative, linalg
+from . import cumulative, distance, linalg
 from ._base import TensorBase, operand
 from .checks import normalize_dim
+from .pointwise import as_float
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -131,6 +132,12 @@ class LinalgExtraMixin(TensorBase):
         a = self if self.shape == shape else self.expand(*shape)
         b = other if other.shape == shape else other.expand(*shape)
         return a.roll(-1, axis) * b.roll(-2, axis) - a.roll(-2, axis) * b.roll(-1, axis)
+
+    def dist(self, other: Tensor, p: float = 2) -> Tensor:
+        """The ``p``-norm of ``self - other`` (they broadcast), a 0-d tensor; ``p`` as in ``distance``."""
+        p = distance.check_p("dist", p)
+        difference = as_float(self.array) - as_float(np.asarray(operand(other)))
+        return self.from_array(np.asarray(distance.pnorm(difference, p)))
 
     # ------------------------------------------------------------ diagonals
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:

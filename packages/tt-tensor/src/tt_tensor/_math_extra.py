@@ -3,9 +3,10 @@
 Not course material (module 01's exercises stop at ``_math.py``). The kernels
 live in :mod:`tt_tensor.pointwise_extra`. Methods that are compositions of
 other methods (``lerp``, ``addcmul``, ``addcdiv``, ``logit``, ``frac``,
-``nan_to_num``) are written with those methods, so a subclass that records
-them (tt-autograd) differentiates these for free; the others are overridden
-there by fused Functions.
+``nan_to_num``, ``clamp_min``, ``clamp_max``) are written with those methods, so
+a subclass that records them (tt-autograd) differentiates these for free;
+``signbit``, ``heaviside``, ``gcd`` and ``lcm`` have no gradient (booleans,
+integers, a step); the others are overridden there by fused Functions.
 """
 
 from __future__ import annotations
@@ -111,6 +112,41 @@ class MathExtraMixin(TensorBase):
         """C's remainder: the sign of ``self`` (``torch.remainder``/``%`` takes the divisor's)."""
         return self.from_array(pointwise_extra.fmod(self.array, operand(other)))
 
+    # ------------------------------------------------------------ one-sided clamps, signs and steps
+    def clamp_min(self, min: object) -> Tensor:  # noqa: A002  (PyTorch's name)
+        """``clamp(min=min)``: values below ``min`` (a number or a tensor) become ``min``."""
+        return self.clamp(min=min)
+
+    def clamp_max(self, max: object) -> Tensor:  # noqa: A002
+        """``clamp(max=max)``: values above ``max`` become ``max``."""
+        return self.clamp(max=max)
+
+    def signbit(self) -> Tensor:
+        """True where the sign bit is set: negative numbers, ``-0.0`` and ``-nan``; a bool tensor."""
+        return self.from_array(np.signbit(self.array))
+
+    def heaviside(self, values: Tensor) -> Tensor:
+        """The step function: 0 below 0, 1 above, ``values`` (broadcast) at 0. Same dtypes only, as PyTorch.
+
+        No gradient: PyTorch raises on backward through it; here the result is simply outside the graph.
+        """
+        other = np.asarray(operand(values))
+        if other.dtype != self.array.dtype:
+            raise RuntimeError(
+                f"heaviside is not yet implemented for tensors with different dtypes ({self.array.dtype} and "
+                f"{other.dtype}); convert values with .to(input.dtype)"
+            )
+        return self.from_array(np.heaviside(self.array, other).astype(self.array.dtype, copy=False))
+
+    # ------------------------------------------------------------ integer divisors
+    def gcd(self, other: Tensor) -> Tensor:
+        """Greatest common divisor, element-wise (non-negative; ``gcd(0, 0) = 0``); integers only."""
+        return self.from_array(_integer_pair("gcd", np.gcd, self.array, operand(other)))
+
+    def lcm(self, other: Tensor) -> Tensor:
+        """Least common multiple, element-wise (non-negative; 0 if either is 0); integers only."""
+        return self.from_array(_integer_pair("lcm", np.lcm, self.array, operand(other)))
+
     # ------------------------------------------------------------ rounding toward zero
     def trunc(self) -> Tensor:
         """Round toward zero (keeps the dtype)."""
@@ -173,3 +209,13 @@ class MathExtraMixin(TensorBase):
         """
         replaced = pointwise_extra.nan_to_num(self.array, nan, posinf, neginf)
         return self.where(self.from_array(np.isfinite(self.array)), replaced)
+
+
+def _integer_pair(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
+    """``ufunc(a, b)`` for integer arrays; PyTorch refuses floats (and bools) for gcd and lcm."""
+    other = np.asarray(b)
+    if a.dtype.kind not in "iu" or other.dtype.kind not in "iu":
+        raise RuntimeError(
+            f"{op}: expected integer tensors, got {a.dtype} and {other.dtype} (PyTorch has no float {op})"
+        )
+    return ufunc(a, other)

@@ -134,6 +134,35 @@ class QueryExtraMixin(TensorBase):
         inverse = inverse.reshape(self.shape) if dim is None else inverse
         return self._with_extras(values, inverse, counts, return_inverse, return_counts)
 
+    def histc(self, bins: int = 100, min: float = 0, max: float = 0) -> Tensor:  # noqa: A002
+        """Counts of the elements in ``bins`` equal-width bins over ``[min, max]`` (floats only).
+
+        ``min = max = 0`` (the default) takes the data's smallest and largest
+        values; equal bounds widen to ``[min - 1, max + 1]``. Elements outside the
+        range and NaNs are not counted; ``max`` falls in the last bin. The counts
+        have the input's dtype, and no gradient (as PyTorch's).
+        """
+        if self.array.dtype.kind != "f":
+            raise RuntimeError(
+                f"histc: expected a floating-point tensor, got {self.dtype}; convert with .float()"
+            )
+        if isinstance(bins, bool) or not isinstance(bins, (int, np.integer)) or bins <= 0:
+            raise RuntimeError(f"histc: bins must be a positive int, got {bins!r}")
+        values = self.array.reshape(-1)
+        low, high = float(min), float(max)
+        if low == high == 0 and values.size:
+            low, high = float(values.min()), float(values.max())
+        if not (np.isfinite(low) and np.isfinite(high)):
+            raise RuntimeError(f"histc: range of [{low}, {high}] is not finite; pass min= and max=")
+        if low > high:
+            raise RuntimeError(f"histc: max must be larger than min, got min={low}, max={high}")
+        if low == high:
+            low, high = low - 1, high + 1
+        edges = np.linspace(low, high, bins + 1).astype(self.array.dtype)
+        inside = values[(values >= edges[0]) & (values <= edges[-1])]
+        where = np.minimum(np.searchsorted(edges, inside, side="right") - 1, bins - 1)
+        return self.from_array(np.bincount(where, minlength=bins).astype(self.array.dtype))
+
     def _with_extras(self, values, inverse, counts, return_inverse: bool, return_counts: bool):
         """``values``, followed by the inverse and the counts when asked for (PyTorch's tuple)."""
         out = [self.from_array(values)]

@@ -1,4 +1,4 @@
-"""Tensor methods for more reshaping and picking: ``movedim``, ``tile``, ``repeat_interleave``, ``rot90``, ...
+"""Tensor methods for more reshaping and picking: ``movedim``, ``tile``, ``rot90``, ``diagflat``, ...
 
 Not course material (beyond module 01's exercises). Every method is a
 composition of other methods (``permute``, ``expand``, ``repeat``, ``flip``,
@@ -105,6 +105,22 @@ class ShapeExtraMixin(TensorBase):
             return self.flip((first, second))
         flipped = self.flip(second if turns == 1 else first)
         return flipped.transpose(first, second)
+
+    def flipud(self) -> Tensor:
+        """Reverse dim 0 (``flip(0)``): rows upside down."""
+        if self.ndim < 1:
+            raise RuntimeError("flipud: Input must be >= 1-d, got a 0-d tensor")
+        return self.flip(0)
+
+    def fliplr(self) -> Tensor:
+        """Reverse dim 1 (``flip(1)``): columns left to right."""
+        if self.ndim < 2:
+            raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {self.shape}")
+        return self.flip(1)
+
+    def diagflat(self, offset: int = 0) -> Tensor:
+        """A square matrix with the flattened ``self`` on its ``offset`` diagonal."""
+        return self.reshape(-1).diag(offset)
 
     def tensor_split(self, indices_or_sections: object, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""

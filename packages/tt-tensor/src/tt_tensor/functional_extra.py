@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from . import distance
 from .functional import _method, _most_derived, _tensor_list, cat
 from .tensor import Tensor
 
@@ -34,6 +35,10 @@ atan2, hypot, logaddexp, xlogy, copysign, fmod = (
 )
 arctan2 = atan2
 lerp, addcmul, addcdiv = (_form(n) for n in ("lerp", "addcmul", "addcdiv"))
+clamp_min, clamp_max, signbit, heaviside = (
+    _form(n) for n in ("clamp_min", "clamp_max", "signbit", "heaviside")
+)
+gcd, lcm = _form("gcd"), _form("lcm")
 # products, diagonals, differences and cumulative functions
 addmm, baddbmm, mv, tensordot, inner, kron, cross = (
     _form(n) for n in ("addmm", "baddbmm", "mv", "tensordot", "inner", "kron", "cross")
@@ -45,9 +50,12 @@ diagonal, trace, diag_embed, diff, cumprod, logcumsumexp = (
 movedim, moveaxis, broadcast_to, tile, rot90 = (
     _form(n) for n in ("movedim", "moveaxis", "broadcast_to", "tile", "rot90")
 )
+flipud, fliplr, diagflat = (_form(n) for n in ("flipud", "fliplr", "diagflat"))
 repeat_interleave, tensor_split, take, take_along_dim = (
     _form(n) for n in ("repeat_interleave", "tensor_split", "take", "take_along_dim")
 )
+
+dist = _form("dist")
 
 # queries (no gradients, except nansum and nanmean)
 nonzero, argwhere, count_nonzero, isclose = (
@@ -56,7 +64,13 @@ nonzero, argwhere, count_nonzero, isclose = (
 isinf, isposinf, isneginf, isreal = (_form(n) for n in ("isinf", "isposinf", "isneginf", "isreal"))
 logical_and, logical_or, logical_xor = (_form(n) for n in ("logical_and", "logical_or", "logical_xor"))
 bincount, unique, unique_consecutive = (_form(n) for n in ("bincount", "unique", "unique_consecutive"))
+histc = _form("histc")
 nansum, nanmean = (_form(n) for n in ("nansum", "nanmean"))
+# order statistics (values differentiable; indices int64)
+median, nanmedian, kthvalue, mode, msort = (
+    _form(n) for n in ("median", "nanmedian", "kthvalue", "mode", "msort")
+)
+cummax, cummin, quantile, nanquantile = (_form(n) for n in ("cummax", "cummin", "quantile", "nanquantile"))
 
 
 def searchsorted(
@@ -100,6 +114,20 @@ def searchsorted(
         index = below.sum(-1)
     index = np.asarray(index, dtype=np.int32 if out_int32 else np.int64)
     return _most_derived([sorted_sequence, values]).from_array(index)
+
+
+def cdist(
+    x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str = "use_mm_for_euclid_dist_if_necessary"
+) -> Tensor:
+    """The ``p``-norm distance between each row of ``x1`` ``(*B, P, M)`` and each of ``x2`` ``(*B, R, M)``.
+
+    Shape: ``(*B, P, R)`` (batch dims broadcast). For ``p = 2``, ``compute_mode`` chooses the matrix-product
+    route as PyTorch does (by default when ``P`` or ``R`` exceeds 25: fast, but it loses digits for points
+    much closer than their norms); ``"donot_use_mm_for_euclid_dist"`` subtracts directly, exactly, in
+    ``(*B, P, R, M)`` memory. The gradient at distance 0 is 0, as PyTorch's.
+    """
+    out = distance.cdist(np.asarray(x1.array), np.asarray(x2.array), p, compute_mode)
+    return _most_derived([x1, x2]).from_array(out)
 
 
 def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
@@ -191,5 +219,5 @@ def column_stack(tensors: Sequence[Tensor]) -> Tensor:
 __all__ = sorted(
     name
     for name, value in dict(globals()).items()
-    if callable(value) and not name.startswith("_") and name not in {"Tensor", "Sequence", "cat"}
+    if callable(value) and not name.startswith("_") and name not in {"Tensor", "Sequence", "cat", "distance"}
 )

@@ -22,6 +22,7 @@ The operations come from one mixin per concept, each in its own module:
 ``IndexingMixin``           ``t[key]``, ``t[key] = v``, ``gather``, ``masked_fill``, ...
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ``QueryExtraMixin``         beyond the exercises: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
+``OrderStatsMixin``         beyond the exercises: ``median``, ``kthvalue``, ``cummax``, ``quantile``, ...
 ==========================  ==========================================================
 """
 
@@ -37,6 +38,7 @@ from ._linalg_extra import LinalgExtraMixin
 from ._math import MathMixin
 from ._math_extra import MathExtraMixin
 from ._operators import OperatorMixin
+from ._order_stats import OrderStatsMixin
 from ._query_extra import QueryExtraMixin
 from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
@@ -61,6 +63,7 @@ class Tensor(
     IndexingMixin,
     SelectionMixin,
     QueryExtraMixin,
+    OrderStatsMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.
