@@ -91,6 +91,9 @@ def test_quantile_splits_the_gradient_by_the_interpolation_weights_as_pytorch():
     assert grad_of(values, lambda t: t.quantile(0.3, interpolation="higher")) == [1.0, 0.0, 0.0, 0.0, 0.0]
     nan_row = grad_of([3.0, NAN, 1.0, 2.0], lambda t: t.nanquantile(0.25))
     assert nan_row == pytest.approx([0.0, 0.0, 0.5, 0.5])
+    all_nan = grad_of([[1.0, NAN, NAN], [NAN, NAN, NAN]], lambda t: t.nanquantile(0.25, dim=1).sum())
+    assert all_nan == [[1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]  # an all-NaN row: rank 0, its first NaN
+    assert grad_of([1.0, NAN, 2.0], lambda t: t.quantile(0.5)) == [0.0, 1.0, 0.0]  # a NaN row: the NaN
 
 
 def test_float32_stays_float32_and_integers_carry_no_gradient():

@@ -164,6 +164,11 @@ def test_cdist_product_route_for_many_points_and_direct_on_request(check):
     check(exact.diagonal(), np.full(30, np.sqrt(3) * 1e-6), rtol=1e-6)  # subtraction first: exact
     product = tt.cdist(tt.tensor(x1 * 100), near)
     assert np.abs(product.diagonal().numpy() - np.sqrt(3) * 1e-6).max() > 1e-8  # cancellation, as PyTorch
+    far, close = x1[:25] * 100, x1[:25] * 100 + 1e-6
+    direct = tt.cdist(tt.tensor(far), tt.tensor(close))  # 25 points on each side: still direct
+    check(direct.diagonal(), np.full(25, np.sqrt(3) * 1e-6), rtol=1e-6)
+    wide = tt.cdist(tt.tensor(far), tt.tensor(np.concatenate([close, far[:1]])))  # R = 26: the product
+    assert np.abs(wide.diagonal().numpy() - np.sqrt(3) * 1e-6).max() > 1e-8
     same = tt.tensor(x1[:3])
     check(tt.cdist(same, same, compute_mode="use_mm_for_euclid_dist").diagonal(), np.zeros(3), atol=1e-7)
 

@@ -79,6 +79,11 @@ def test_median_named_fields_and_ties_as_pytorch():
     assert tt.tensor([1.0, 2.0, 1.0, 2.0, 2.0]).median(0).indices.item() == 1
     assert tt.tensor([2.0, 2.0, 2.0, 1.0]).median(0).indices.item() == 0
     assert tt.tensor([3, 1, 2, 4]).median(0).values.dtype == tt.int64
+    values, indices = tt.tensor([[3, 1, 2], [6, 5, 4]]).median(1)  # integers along each dim (PyTorch 2.13)
+    assert values.tolist() == [2, 5] and indices.tolist() == [2, 1] and values.dtype == tt.int64
+    values, indices = tt.tensor([[3, 1, 2], [6, 5, 4]]).median(0)
+    assert values.tolist() == [3, 1, 2] and indices.tolist() == [0, 0, 0]
+    assert tt.tensor([[3, 1, 2], [6, 5, 4]]).nanmedian(1).values.tolist() == [2, 5]
 
 
 def test_median_with_nan_gives_the_first_nan_and_nanmedian_skips_them(check):
@@ -98,6 +103,10 @@ def test_median_with_nan_gives_the_first_nan_and_nanmedian_skips_them(check):
 def test_median_of_a_0d_tensor_and_empty_rows():
     values, indices = tt.tensor(3.0).median(0)
     assert values.shape == () and values.item() == 3.0 and indices.item() == 0
+    values, indices = tt.tensor(3.0).median(0, keepdim=True)  # PyTorch: still 0-d
+    assert values.shape == indices.shape == () and values.item() == 3.0
+    values, indices = tt.tensor(3.0).kthvalue(1, 0, True)
+    assert values.shape == indices.shape == () and indices.item() == 0
     assert tt.zeros(0, 3).median(1).values.shape == (0,)  # empty rows to reduce: an empty result
     with pytest.raises(IndexError, match=r"median\(\): Expected reduction dim 1 to have non-zero size"):
         tt.zeros(2, 0).median(1)
@@ -166,7 +175,11 @@ def test_mode_long_rows_values_and_nans(check):
     values, indices = tt.tensor([1.0, 1.0, NAN, NAN, NAN]).mode()
     assert values.item() == 1.0 and indices.item() == 1
     assert np.isnan(tt.tensor([NAN, NAN]).mode().values.item())
-    assert tt.tensor([NAN, NAN]).mode().indices.item() == 0  # all distinct: the first sorted, a NaN
+    assert tt.tensor([NAN, NAN, NAN]).mode().indices.item() == 0  # all distinct: the first sorted, a NaN
+    values, indices = tt.tensor([1.0, NAN, NAN]).mode()  # PyTorch 2.13 too
+    assert values.item() == 1.0 and indices.item() == 0
+    values, indices = tt.tensor([NAN, 2.0, NAN]).mode()  # PyTorch 2.13 says (nan, 0): order-dependent
+    assert values.item() == 2.0 and indices.item() == 1
     assert tt.tensor(2.0).mode().values.item() == 2.0
 
 
@@ -276,6 +289,9 @@ def test_quantile_scalar_q_values_and_float32(check):
     assert tt.quantile(x, 0.3, keepdim=True).shape == (1, 1)
     assert tt.quantile(x, tt.tensor([0.3]), keepdim=True).shape == (1, 1, 1)
     check(tt.tensor(5.0).quantile(0.5), np.array(5.0))
+    assert tt.tensor(5.0).quantile(0.5, dim=0, keepdim=True).shape == ()  # PyTorch 2.13's shapes
+    assert tt.tensor(5.0).quantile(0.5, keepdim=True).shape == ()
+    assert tt.tensor(5.0).quantile(tt.tensor([0.5]), dim=0, keepdim=True).shape == (1,)
     check(tt.quantile(tt.tensor([1.0, 2.0]), tt.tensor(0.5)), np.array(1.5))
     check(tt.tensor([1.0, NAN, 3.0]).quantile(0.5), np.array(NAN))
 

@@ -81,9 +81,8 @@ def mode_index(a: np.ndarray, axis: int) -> np.ndarray:
     run_length = positions - run_start + 1  # how many equal values up to and including this one
     end_of_first_longest = np.argmax(run_length, axis=-1)[..., None]
     value = np.take_along_axis(ordered, end_of_first_longest, axis=-1)
-    last = np.where(rows == value, positions, -1).max(axis=-1, keepdims=True)
-    if a.dtype.kind == "f":  # a NaN mode (every value distinct, NaNs sorted last): the first NaN
-        last = np.where(last < 0, np.argmax(np.isnan(rows), axis=-1)[..., None], last)
+    # A NaN mode (equal to nothing) needs every value to be NaN, so index 0, its first NaN: the fill.
+    last = np.where(rows == value, positions, 0).max(axis=-1, keepdims=True)
     return np.moveaxis(last.astype(np.int64), -1, axis)
 
 
@@ -134,14 +133,13 @@ def quantile_positions(
     the quantile is ``lerp(ordered[below], ordered[above], weight)``. The rank
     ``q * (count - 1)`` is computed in the input's dtype, as PyTorch does; the count
     is ``n`` (a row with a NaN gives NaN: its rank is the last, a NaN) or, with
-    ``ignore_nan``, the non-NaN count (an all-NaN row gives NaN too).
+    ``ignore_nan``, the non-NaN count (an all-NaN row gives NaN too: rank 0).
     """
     n = ordered.shape[-1]
     nans = np.isnan(ordered).sum(axis=-1, keepdims=True)
     q = q.astype(ordered.dtype)
-    if ignore_nan:
-        rank = q * (n - nans - 1).astype(ordered.dtype)
-        rank = np.where(nans == n, n - 1, rank)
+    if ignore_nan:  # an all-NaN row: rank 0 (its first NaN), as PyTorch
+        rank = np.maximum(q * (n - nans - 1).astype(ordered.dtype), 0)
     else:
         rank = np.where(nans > 0, n - 1, q * ordered.dtype.type(n - 1))
     rank = rank.astype(ordered.dtype, copy=False)
