@@ -43,6 +43,7 @@ from . import gradients  # torch.autograd.grad / backward (re-exported as tinyto
 from .creation import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -51,8 +52,10 @@ from .creation import (
     full_like,
     linspace,
     multinomial,
+    normal,
     ones,
     ones_like,
+    poisson,
     rand,
     rand_like,
     randint,
