@@ -128,6 +128,34 @@ def test_sample_shapes_dtype_and_frequencies():
     assert np.array_equal(m.sample((20000,)).numpy(), draws)  # the seed fixes the draws
 
 
+def test_unbatched_sample_is_a_zero_dim_tensor():
+    m = Categorical(probs=autograd.tensor([0.0, 1.0, 0.0]))
+    draw = m.sample()
+    assert isinstance(draw, autograd.Tensor) and draw.shape == () and draw.item() == 1
+    assert OneHotCategorical(probs=autograd.tensor([0.0, 1.0, 0.0])).sample().tolist() == [0.0, 1.0, 0.0]
+
+
+def test_sampling_with_two_batch_dims_follows_each_row():
+    probs = np.array([[[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], [[0.3, 0.3, 0.4], [0.05, 0.9, 0.05]]])
+    autograd.manual_seed(4)
+    draws = Categorical(probs=autograd.tensor(probs)).sample((8000,)).numpy()
+    assert draws.shape == (8000, 2, 2)
+    for i in range(2):
+        for j in range(2):
+            counts = np.bincount(draws[:, i, j], minlength=3).astype(np.float64)
+            assert chi_square(counts, probs[i, j]) < 13.8  # 2 degrees of freedom, 0.999 quantile
+
+
+def test_mode_and_params_with_two_batch_dims(rng):
+    raw = rng.standard_normal((2, 3, 4))
+    m = Categorical(logits=autograd.tensor(raw))
+    np.testing.assert_array_equal(m.mode.numpy(), raw.argmax(-1))
+    one_hot = OneHotCategorical(logits=autograd.tensor(raw))
+    assert one_hot.param_shape == (2, 3, 4) and one_hot.batch_shape == (2, 3)
+    np.testing.assert_allclose(one_hot.logits.numpy(), log_softmax(raw), rtol=1e-12, atol=1e-14)
+    np.testing.assert_array_equal(one_hot.mode.numpy(), np.eye(4)[raw.argmax(-1)])
+
+
 def test_sample_is_not_differentiable_and_never_picks_minus_inf():
     logits = autograd.tensor([[-np.inf, 0.0, -np.inf]], requires_grad=True)
     draws = Categorical(logits=logits).sample((500,))

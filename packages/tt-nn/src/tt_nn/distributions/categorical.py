@@ -34,12 +34,11 @@ def inverse_cdf_draws(probs: np.ndarray, uniforms: np.ndarray) -> np.ndarray:
 
     ``probs`` has shape ``batch + (K,)``; the cumulative sums are divided by
     their last entry so the last one is exactly 1 and every ``u < 1`` lands on
-    a category of positive probability.
+    a category of positive probability (never on a trailing zero-probability one).
     """
     cdf = np.cumsum(probs, axis=-1, dtype=np.float64)
-    cdf /= cdf[..., -1:]
-    picks = (uniforms[..., None] >= cdf).sum(axis=-1)
-    return np.minimum(picks, probs.shape[-1] - 1).astype(np.int64)
+    cdf /= cdf[..., -1:]  # x / x is exactly 1, so no u < 1 reaches past the last category
+    return np.asarray((uniforms[..., None] >= cdf).sum(axis=-1), dtype=np.int64)  # an array even for one draw
 
 
 class Categorical(Distribution):

@@ -36,8 +36,12 @@ def register_kl(type_p: type, type_q: type) -> Callable:
     """Decorator: register ``fn(p, q)`` as the KL divergence of ``type_p`` from ``type_q``.
 
     Example:
-        >>> @register_kl(Normal, Normal)
-        ... def kl_normal_normal(p, q): ...
+        >>> class Coin(Bernoulli): ...
+        >>> @register_kl(Coin, Coin)
+        ... def kl_coin_coin(p, q):
+        ...     return (p.probs - q.probs).abs()
+        >>> kl_divergence(Coin(0.25), Coin(0.5))
+        tensor(0.2500)
     """
     for name, kind in (("type_p", type_p), ("type_q", type_q)):
         if not (isinstance(kind, type) and issubclass(kind, Distribution)):

@@ -19,8 +19,8 @@ class Laplace(Distribution):
 
     Example:
         >>> import tt_autograd as autograd
-        >>> Laplace(0.0, 0.5).log_prob(autograd.tensor(0.0))
-        tensor(0.)
+        >>> Laplace(0.0, 0.5).log_prob(autograd.tensor(1.0))
+        tensor(-2.)
     """
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
