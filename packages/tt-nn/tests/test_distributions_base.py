@@ -59,6 +59,14 @@ def test_sample_shapes_and_dtypes(name):
     assert m.entropy().shape == BATCH
 
 
+def test_unbatched_distributions_sample_scalars():
+    for m in (Bernoulli(0.3), Normal(0.0, 1.0), Uniform(0.0, 1.0), Exponential(1.0), Laplace(0.0, 1.0),
+              Categorical(probs=autograd.ones(3)), OneHotCategorical(probs=autograd.ones(3))):  # fmt: skip
+        event = m.event_shape
+        assert m.batch_shape == () and m.sample().shape == event and m.sample((2,)).shape == (2,) + event
+        assert m.log_prob(m.sample()).shape == () and m.entropy().shape == ()
+
+
 def test_has_rsample_flags():
     flags = {name: m.has_rsample for name, (m, _) in every_distribution().items()}
     assert flags == {
