@@ -45,6 +45,7 @@ from . import gradients  # torch.autograd.grad / backward (re-exported as tinyto
 from .creation import (
     arange,
     as_tensor,
+    bernoulli,
     empty,
     empty_like,
     eye,
@@ -54,8 +55,10 @@ from .creation import (
     linspace,
     logspace,
     multinomial,
+    normal,
     ones,
     ones_like,
+    poisson,
     rand,
     rand_like,
     randint,

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from . import functional, init, rnn_utils
+from . import distributions, functional, init, rnn_utils
 from .activations import (
     GELU,
     CosineSimilarity,

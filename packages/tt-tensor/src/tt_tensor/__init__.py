@@ -95,6 +95,7 @@ from .random import (
     numpy_generator,
     set_rng_state,
 )
+from .random_extra import bernoulli, normal, poisson
 from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
 

@@ -1,0 +1,46 @@
+"""Probability distributions for sampling and likelihoods (``torch.distributions``).
+
+``Categorical`` for policies (REINFORCE: ``loss = -m.log_prob(action) * R``),
+``Normal`` with reparameterised ``rsample`` and ``kl_divergence`` for VAEs,
+and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
+``Laplace`` and ``Independent``. Sampling draws from TinyTorch's default
+generator, so ``tt.manual_seed`` makes it reproducible.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> from tt_nn.distributions import Categorical
+    >>> logits = autograd.zeros(2, 3, requires_grad=True)
+    >>> m = Categorical(logits=logits)
+    >>> (-m.log_prob(autograd.tensor([0, 2]))).sum().backward()
+    >>> logits.grad.shape
+    (2, 3)
+"""
+
+from __future__ import annotations
+
+from . import constraints
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .distribution import Distribution
+from .exponential import Exponential
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .laplace import Laplace
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .uniform import Uniform
+
+__all__ = [
+    "Bernoulli",
+    "Categorical",
+    "Distribution",
+    "Exponential",
+    "Independent",
+    "Laplace",
+    "Normal",
+    "OneHotCategorical",
+    "Uniform",
+    "constraints",
+    "kl_divergence",
+    "register_kl",
+]

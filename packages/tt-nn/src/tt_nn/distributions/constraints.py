@@ -1,0 +1,157 @@
+"""Constraints: the sets a parameter or a value must lie in, and how to test membership.
+
+Each constraint checks a NumPy array and answers element-wise (``check``) and
+prints under PyTorch's name (``GreaterThan(lower_bound=0.0)``), so validation
+errors read like PyTorch's. ``event_dim`` says how many rightmost dims one
+member spans (a probability vector is one member of ``simplex``). ``hint``
+is the sentence a validation error ends with: how to get a valid value.
+
+Only what the distributions here need; ``torch.distributions.constraints``
+has more (and transforms between them, which TinyTorch lacks).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Constraint:
+    """A set of values. ``check(array)`` gives a bool array over the array's batch dims."""
+
+    event_dim = 0
+    is_discrete = False
+    hint = ""
+
+    def check(self, value: np.ndarray) -> np.ndarray:  # pragma: no cover - every subclass overrides it
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__[1:]}()"
+
+
+class _Real(Constraint):
+    hint = "a real number (NaN is not)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return value == value  # False for NaN only
+
+
+class _IndependentReal(Constraint):
+    """Real vectors (``IndependentConstraint(Real(), 1)``): every entry along the last dim is not NaN."""
+
+    event_dim = 1
+    hint = "a tensor with no NaN"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value == value).all(axis=-1)
+
+    def __repr__(self) -> str:
+        return "IndependentConstraint(Real(), 1)"
+
+
+class _GreaterThan(Constraint):
+    def __init__(self, lower_bound: float) -> None:
+        self.lower_bound = lower_bound
+        self.hint = f"values above {lower_bound} (for a learned one, e.g. softplus(raw) + 1e-5)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return value > self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThan(lower_bound={self.lower_bound})"
+
+
+class _GreaterThanEq(_GreaterThan):
+    def __init__(self, lower_bound: float) -> None:
+        self.lower_bound = lower_bound
+        self.hint = f"values at least {lower_bound}"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return value >= self.lower_bound
+
+    def __repr__(self) -> str:
+        return f"GreaterThanEq(lower_bound={self.lower_bound})"
+
+
+class _LessThan(Constraint):
+    """Below a bound that may be an array (``Uniform``'s ``low < high``)."""
+
+    def __init__(self, upper_bound: object, name: str = "the upper bound") -> None:
+        self.upper_bound = upper_bound
+        self.hint = f"values below {name}"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return value < np.asarray(self.upper_bound)
+
+    def __repr__(self) -> str:
+        return f"LessThan(upper_bound={self.upper_bound})"
+
+
+class _Interval(Constraint):
+    """The closed interval ``[lower_bound, upper_bound]`` (bounds may be arrays)."""
+
+    def __init__(self, lower_bound: object, upper_bound: object) -> None:
+        self.lower_bound, self.upper_bound = lower_bound, upper_bound
+        self.hint = f"values in [{lower_bound}, {upper_bound}]"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (np.asarray(self.lower_bound) <= value) & (value <= np.asarray(self.upper_bound))
+
+    def __repr__(self) -> str:
+        return f"Interval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _IntegerInterval(_Interval):
+    is_discrete = True
+
+    def __init__(self, lower_bound: int, upper_bound: int) -> None:
+        super().__init__(lower_bound, upper_bound)
+        self.hint = f"whole numbers from {lower_bound} to {upper_bound} (category indices)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value % 1 == 0) & super().check(value)
+
+    def __repr__(self) -> str:
+        return f"IntegerInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+class _Boolean(Constraint):
+    is_discrete = True
+    hint = "0 or 1"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value == 0) | (value == 1)
+
+
+class _Simplex(Constraint):
+    """Probability vectors along the last dim: non-negative entries that sum to 1 (to 1e-6)."""
+
+    event_dim = 1
+    hint = "non-negative probabilities (each row is divided by its sum, so it must be positive)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value >= 0).all(axis=-1) & (np.abs(value.sum(axis=-1) - 1) < 1e-6)
+
+
+class _OneHot(Constraint):
+    """One-hot vectors along the last dim: 0s and a single 1."""
+
+    event_dim = 1
+    is_discrete = True
+    hint = "one-hot vectors (0s and a single 1 along the last dim)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return ((value == 0) | (value == 1)).all(axis=-1) & (value.sum(axis=-1) == 1)
+
+
+real = _Real()
+real_vector = _IndependentReal()
+positive = _GreaterThan(0.0)
+nonnegative = _GreaterThanEq(0.0)
+unit_interval = _Interval(0.0, 1.0)
+boolean = _Boolean()
+simplex = _Simplex()
+one_hot = _OneHot()
+less_than = _LessThan
+interval = _Interval
+integer_interval = _IntegerInterval

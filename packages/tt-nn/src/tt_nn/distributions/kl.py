@@ -1,0 +1,155 @@
+"""``kl_divergence(p, q)``: ``KL(p || q) = E_p[log p(x) - log q(x)]`` in closed form, per pair of types.
+
+Formulas are registered per pair of distribution classes with
+``@register_kl(TypeP, TypeQ)``; ``kl_divergence`` uses the most specific
+registered pair that both arguments are instances of (the pair whose
+classes sit nearest in the arguments' method resolution orders, ``p``'s
+first). A KL that is infinite (``q`` gives zero probability where ``p`` does
+not) is ``inf``, as in PyTorch. Every formula is composed of differentiable
+ops, so gradients reach both distributions' parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import tt_autograd as autograd
+
+import tt_nn.functional as F
+
+from .bernoulli import Bernoulli
+from .categorical import Categorical
+from .distribution import Distribution, sum_rightmost
+from .exponential import Exponential
+from .independent import Independent
+from .laplace import Laplace
+from .normal import Normal
+from .one_hot_categorical import OneHotCategorical
+from .uniform import Uniform
+
+_REGISTRY: dict[tuple[type, type], Callable] = {}
+_INF = float("inf")
+
+
+def register_kl(type_p: type, type_q: type) -> Callable:
+    """Decorator: register ``fn(p, q)`` as the KL divergence of ``type_p`` from ``type_q``.
+
+    Example:
+        >>> class Coin(Bernoulli): ...
+        >>> @register_kl(Coin, Coin)
+        ... def kl_coin_coin(p, q):
+        ...     return (p.probs - q.probs).abs()
+        >>> kl_divergence(Coin(0.25), Coin(0.5))
+        tensor(0.2500)
+    """
+    for name, kind in (("type_p", type_p), ("type_q", type_q)):
+        if not (isinstance(kind, type) and issubclass(kind, Distribution)):
+            raise TypeError(f"register_kl: {name} must be a Distribution subclass, got {kind!r}")
+
+    def register(fn: Callable) -> Callable:
+        _REGISTRY[type_p, type_q] = fn
+        return fn
+
+    return register
+
+
+def _lookup(type_p: type, type_q: type) -> Callable | None:
+    """The registered function of the most specific pair matching ``(type_p, type_q)``, or None."""
+    mro_p, mro_q = type_p.__mro__, type_q.__mro__
+    matches = [
+        (mro_p.index(kind_p), mro_q.index(kind_q), fn)
+        for (kind_p, kind_q), fn in _REGISTRY.items()
+        if kind_p in mro_p and kind_q in mro_q
+    ]
+    return min(matches, key=lambda match: match[:2])[2] if matches else None
+
+
+def kl_divergence(p: Distribution, q: Distribution) -> autograd.Tensor:
+    """``KL(p || q)``, one value per distribution of the (broadcast) batch.
+
+    Raises:
+        NotImplementedError: no formula is registered for the pair of types.
+
+    Example:
+        >>> kl_divergence(Normal(0.0, 1.0), Normal(1.0, 1.0))
+        tensor(0.5000)
+    """
+    fn = _lookup(type(p), type(q))
+    if fn is None:
+        raise NotImplementedError(
+            f"kl_divergence: no formula registered for p = {type(p).__name__} and q = {type(q).__name__}; "
+            f"add one with @register_kl({type(p).__name__}, {type(q).__name__})"
+        )
+    return fn(p, q)
+
+
+@register_kl(Normal, Normal)
+def _kl_normal_normal(p: Normal, q: Normal) -> autograd.Tensor:
+    """``(r + d^2 - 1 - log r) / 2`` with ``r = (sp / sq)^2`` and ``d = (mp - mq) / sq``."""
+    variance_ratio = (p.scale / q.scale).pow(2)
+    distance = ((p.loc - q.loc) / q.scale).pow(2)
+    return 0.5 * (variance_ratio + distance - 1 - variance_ratio.log())
+
+
+@register_kl(Categorical, Categorical)
+def _kl_categorical_categorical(p: Categorical, q: Categorical) -> autograd.Tensor:
+    """``sum p (log p - log q)``: ``inf`` where ``q = 0 < p``, and 0 for the terms with ``p = 0``.
+
+    ``-inf`` logits are clamped to the dtype's lowest value first, so ``-inf - (-inf)``
+    never makes a NaN (those terms are replaced just below anyway).
+    """
+    lowest = float(np.finfo(p.logits.dtype.numpy).min)
+    terms = p.probs * (p.logits.clamp(min=lowest) - q.logits.clamp(min=lowest))
+    terms = autograd.where((q.probs == 0).expand_as(terms), _INF, terms)
+    terms = autograd.where((p.probs == 0).expand_as(terms), 0.0, terms)
+    return terms.sum(dim=-1)
+
+
+@register_kl(OneHotCategorical, OneHotCategorical)
+def _kl_one_hot_one_hot(p: OneHotCategorical, q: OneHotCategorical) -> autograd.Tensor:
+    return _kl_categorical_categorical(p._categorical, q._categorical)
+
+
+@register_kl(Bernoulli, Bernoulli)
+def _kl_bernoulli_bernoulli(p: Bernoulli, q: Bernoulli) -> autograd.Tensor:
+    """The categorical formula on ``{1, 0}``, written with softplus of the logits for stability."""
+    ones = p.probs * (F.softplus(-q.logits) - F.softplus(-p.logits))
+    ones = autograd.where(p.probs == 0, 0.0, autograd.where(q.probs == 0, _INF, ones))
+    zeros = (1 - p.probs) * (F.softplus(q.logits) - F.softplus(p.logits))
+    zeros = autograd.where(p.probs == 1, 0.0, autograd.where(q.probs == 1, _INF, zeros))
+    return ones + zeros
+
+
+@register_kl(Uniform, Uniform)
+def _kl_uniform_uniform(p: Uniform, q: Uniform) -> autograd.Tensor:
+    """``log((hq - lq) / (hp - lp))`` when ``p``'s interval lies inside ``q``'s, else ``inf``."""
+    result = ((q.high - q.low) / (p.high - p.low)).log()
+    outside = (q.low > p.low).logical_or(q.high < p.high)
+    return autograd.where(outside, _INF, result)
+
+
+@register_kl(Exponential, Exponential)
+def _kl_exponential_exponential(p: Exponential, q: Exponential) -> autograd.Tensor:
+    """``r - 1 - log r`` with ``r = rate_q / rate_p``."""
+    ratio = q.rate / p.rate
+    return ratio - 1 - ratio.log()
+
+
+@register_kl(Laplace, Laplace)
+def _kl_laplace_laplace(p: Laplace, q: Laplace) -> autograd.Tensor:
+    """``-log r + |mp - mq| / sq + r exp(-|mp - mq| / sp) - 1`` with ``r = sp / sq``."""
+    ratio = p.scale / q.scale
+    distance = (p.loc - q.loc).abs()
+    return -ratio.log() + distance / q.scale + ratio * (-distance / p.scale).exp() - 1
+
+
+@register_kl(Independent, Independent)
+def _kl_independent_independent(p: Independent, q: Independent) -> autograd.Tensor:
+    """The bases' KL summed over the reinterpreted dims (both must reinterpret as many)."""
+    if p.reinterpreted_batch_ndims != q.reinterpreted_batch_ndims:
+        raise NotImplementedError(
+            "kl_divergence: Independent distributions with different reinterpreted_batch_ndims "
+            f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
+        )
+    return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)

@@ -1,0 +1,102 @@
+"""``Normal``: the Gaussian with mean ``loc`` and standard deviation ``scale`` (``torch.distributions``).
+
+``rsample`` is reparameterised: ``loc + scale * eps`` with ``eps`` standard
+normal noise, so a loss on the sample has gradients in ``loc`` and ``scale``
+(the VAE's trick). ``cdf`` is ``Phi((x - loc) / scale)`` through a small
+``Function`` (:class:`StandardNormalCDFFunction`) built on tt-nn's own
+``erfc`` (``functional/erf.py``), whose derivative is the density.
+``icdf`` is not provided: it needs the inverse error function, which
+TinyTorch does not have yet.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import tt_autograd as autograd
+from tt_autograd import Function
+
+from ..functional.erf import normal_cdf
+from . import constraints
+from .distribution import Distribution
+from .utils import broadcast_all
+
+_LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class StandardNormalCDFFunction(Function):
+    """``Phi(z)``, the standard normal CDF, element-wise; its derivative is the density ``phi(z)``."""
+
+    @staticmethod
+    def forward(ctx, z):
+        ctx.save_for_backward(z)
+        return normal_cdf(z)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (z,) = ctx.saved_tensors
+        return (grad * np.exp(-0.5 * z * z - _LOG_SQRT_2PI),)
+
+
+class Normal(Distribution):
+    """The normal distribution ``N(loc, scale^2)``, batched over the broadcast shape of its parameters.
+
+    Args:
+        loc: the mean (a number or a tensor).
+        scale: the standard deviation, positive (a number or a tensor).
+        validate_args: check ``scale > 0`` and ``log_prob``'s values (default: on).
+
+    Shape:
+        ``rsample(sample_shape)``: ``sample_shape + batch_shape``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> Normal(0.0, 1.0).log_prob(autograd.tensor(0.0))
+        tensor(-0.9189)
+    """
+
+    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
+    support = constraints.real
+    has_rsample = True
+
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        self.loc, self.scale = broadcast_all(loc, scale)
+        super().__init__(self.loc.shape, validate_args=validate_args)
+
+    @property
+    def mean(self) -> autograd.Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> autograd.Tensor:
+        return self.loc
+
+    @property
+    def stddev(self) -> autograd.Tensor:
+        return self.scale
+
+    @property
+    def variance(self) -> autograd.Tensor:
+        return self.scale.pow(2)
+
+    def rsample(self, sample_shape: object = ()) -> autograd.Tensor:
+        """``loc + scale * eps``, ``eps`` standard normal noise from the default generator."""
+        noise = autograd.randn(self._extended_shape(sample_shape), dtype=self.loc.dtype)
+        return self.loc + noise * self.scale
+
+    def log_prob(self, value: autograd.Tensor) -> autograd.Tensor:
+        """``-(x - loc)^2 / (2 scale^2) - log(scale) - log(sqrt(2 pi))``."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return -((value - self.loc) ** 2) / (2 * self.scale.pow(2)) - self.scale.log() - _LOG_SQRT_2PI
+
+    def cdf(self, value: autograd.Tensor) -> autograd.Tensor:
+        """``P(X <= value) = Phi((value - loc) / scale)``, differentiable in all three."""
+        if self._validate_args:
+            self._validate_sample(value)
+        return StandardNormalCDFFunction.apply((value - self.loc) / self.scale)
+
+    def entropy(self) -> autograd.Tensor:
+        """``1/2 + log(sqrt(2 pi)) + log(scale)``."""
+        return 0.5 + _LOG_SQRT_2PI + self.scale.log()
