@@ -56,6 +56,11 @@ def test_queries():
     np.testing.assert_array_equal(s._values().numpy(), np.float32(VALUES))
 
 
+def test_size_of_numpy_integers_is_plain():
+    s = sparse_coo_tensor(INDICES, VALUES, np.array([3, 4]))
+    assert s.shape == (3, 4) and "size=(3, 4), nnz=5" in repr(s) and type(s.size(0)) is int
+
+
 def test_size_inferred_as_max_index_plus_one():
     assert sparse_coo_tensor(INDICES, VALUES).shape == (3, 3)
     assert sparse_coo_tensor([[4, 1], [0, 6]], [1.0, 2.0]).shape == (5, 7)
@@ -109,9 +114,16 @@ def test_uncoalesced_indices_and_values_are_refused():
 
 
 def test_small_and_empty_are_coalesced():
-    assert sparse_coo_tensor([[1], [0]], [2.0], (2, 2)).is_coalesced()
+    single = sparse_coo_tensor([[1], [0]], [2.0], (2, 2))
+    assert single.is_coalesced()
+    np.testing.assert_array_equal(single.to_dense().numpy(), [[0.0, 0.0], [2.0, 0.0]])
+    np.testing.assert_array_equal(single.mm(tt.ones(2, 1)).numpy(), [[0.0], [2.0]])
+    np.testing.assert_array_equal(
+        sparse_coo_tensor([[1, 1], [0, 0]], [2.0, 3.0], (2, 1)).coalesce().values().numpy(), [5.0]
+    )
     empty = sparse_coo_tensor(np.zeros((2, 0), dtype=np.int64), tt.zeros(0), (2, 3))
     assert empty.is_coalesced() and empty._nnz() == 0
+    assert sparse_coo_tensor([[], []], [], (2, 3)).shape == (2, 3)  # as PyTorch: nested empty lists
     np.testing.assert_array_equal(empty.to_dense().numpy(), np.zeros((2, 3)))
     np.testing.assert_array_equal(empty.mm(tt.ones(3, 2)).numpy(), np.zeros((2, 2)))
 
@@ -179,6 +191,7 @@ def test_sum_and_scalar_arithmetic(rng):
     np.testing.assert_allclose(by_row.to_dense().numpy(), dense.sum(axis=1), rtol=1e-14)
     np.testing.assert_allclose(s.sum(dim=(0, -1)).to_dense().numpy(), dense.sum(axis=(0, 2)), rtol=1e-14)
     assert s.sum(dim=(0, 1, 2)).item() == pytest.approx(values.sum())
+    np.testing.assert_allclose(s.sum(dim=-3).to_dense().numpy(), dense.sum(axis=0), rtol=1e-14)
     assert tt.sparse.sum(s32(), dtype=tt.float64).dtype == tt.float64
     np.testing.assert_allclose((2 * s).to_dense().numpy(), 2 * dense, rtol=1e-15)
     np.testing.assert_allclose((s * 3).to_dense().numpy(), 3 * dense, rtol=1e-15)
@@ -296,8 +309,17 @@ def test_repr_pinned():
 def test_repr_of_a_result_and_multiline_values(rng):
     s = sparse_coo_tensor([[0, 1]], tt.tensor([1.0, 2.0], requires_grad=True) * 2, (3,))
     assert repr(s).endswith("size=(3,), nnz=2, layout=tt.sparse_coo, grad_fn=<MulBackward>)")
+    assert s.grad_fn is s._values().grad_fn and s.grad_fn is not None and s.requires_grad
     long = sparse_coo_tensor([list(range(8))], np.float32(np.arange(8) + 0.5), (8,))
     assert "values=tensor([0.5000, 1.5000, 2.5000, 3.5000, 4.5000, 5.5000, 6.5000, 7.5000])" in repr(long)
+    # Continuation lines line up under the first value, as PyTorch's; PyTorch wraps one value sooner.
+    wrapped = sparse_coo_tensor([list(range(12))], np.float32(np.arange(12) + 0.5), (12,))
+    assert repr(wrapped) == (
+        "tensor(indices=tensor([[ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11]]),\n"
+        "       values=tensor([ 0.5000,  1.5000,  2.5000,  3.5000,  4.5000,  5.5000,  6.5000,\n"
+        "                       7.5000,  8.5000,  9.5000, 10.5000, 11.5000]),\n"
+        "       size=(12,), nnz=12, layout=tt.sparse_coo)"
+    )
 
 
 # ----------------------------------------------------------------- errors
@@ -316,6 +338,8 @@ def test_construction_errors():
         sparse_coo_tensor([0, 1], [1.0, 2.0], (3,))
     with pytest.raises(ValueError, match="integers of shape"):
         sparse_coo_tensor([[0.0, 1.0]], [1.0, 2.0], (3,))
+    with pytest.raises(ValueError, match=r"integers of shape \(ndim, nnz\), got shape \(0,\)"):
+        sparse_coo_tensor([], [], (2, 2))  # PyTorch refuses it too
     with pytest.raises(ValueError, match="hybrid"):
         sparse_coo_tensor(INDICES, np.ones((5, 2)), (3, 3))
     with pytest.raises(RuntimeError, match="device 'cuda' is not available"):

@@ -58,8 +58,7 @@ class SparseMMFunction(Function):
 def _gather_scale_sum(values: np.ndarray, dense: np.ndarray, read: np.ndarray, write: Segments, n: int):
     """``out[write key] += values * dense[read]`` for every entry, as one sorted segment sum: ``(n, k)``."""
     out = np.zeros((n, dense.shape[1]), dtype=np.result_type(values, dense))
-    if values.shape[0]:
-        out[write.keys] = write.sum(values[:, None] * dense[read])
+    out[write.keys] = write.sum(values[:, None] * dense[read])
     return out
 
 

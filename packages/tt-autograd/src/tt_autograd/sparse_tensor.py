@@ -59,9 +59,7 @@ class Segments:
         self.keys = ordered[self.starts]
 
     def sum(self, values: np.ndarray) -> np.ndarray:
-        """The sum of each group of ``values`` (entries along axis 0), in key order."""
-        if values.shape[0] == 0:
-            return values[:0]
+        """The sum of each group of ``values`` (entries along axis 0), in key order (none: empty)."""
         return np.add.reduceat(values[self.order], self.starts, axis=0)
 
 
@@ -183,7 +181,7 @@ class SparseTensor:
 
     @property
     def grad(self) -> SparseTensor | None:
-        """The gradient as PyTorch gives it to a sparse leaf: a coalesced sparse tensor (None before backward).
+        """The gradient as PyTorch gives a sparse leaf: a coalesced sparse tensor (None before backward).
 
         Its entries are the dense gradient at the stored positions. The values'
         own gradient (``._values().grad``) has one entry per stored value: every
@@ -209,8 +207,6 @@ class SparseTensor:
     # ----------------------------------------------------------------- conversions
     def linear_indices(self) -> np.ndarray:
         """Each entry's position in the flattened dense tensor (row-major), int64."""
-        if self._nnz() == 0:
-            return np.zeros(0, dtype=np.int64)
         return np.ravel_multi_index(tuple(self._indices_array), self._size)
 
     def segments(self) -> Segments:
@@ -396,8 +392,8 @@ def sparse_coo_tensor(
             f"sparse_coo_tensor: device {str(device)!r} is not available; TinyTorch runs on the CPU"
         )
     index = np.asarray(indices.array if isinstance(indices, tt_tensor.Tensor) else indices)
-    if index.size == 0 and index.ndim < 2:
-        index = index.reshape(len(size) if size is not None else 1, 0)
+    if index.size == 0:  # [[], []] reads as floats
+        index = index.astype(np.int64)
     if index.ndim != 2 or index.dtype.kind not in "iu":
         raise ValueError(
             f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz), got shape {index.shape} "
