@@ -56,6 +56,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
     serialization,
+    sparse,
     utils,
 )
 from ._unsupported import unsupported as _not_in_tinytorch

@@ -41,7 +41,10 @@ from tt_tensor.functional import cat, concat, concatenate, stack, where
 from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 from tt_tensor.grids import meshgrid
 
-from . import gradients  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
+from . import (
+    gradients,  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
+    sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)
+)
 from .creation import (
     arange,
     as_tensor,
@@ -75,6 +78,8 @@ from .distance import cdist  # recorded; replaces tt_tensor's
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .sparse_mm import matmul, mm, spmm  # sparse @ dense dispatch, over tt-tensor's functional forms
+from .sparse_tensor import SparseTensor, sparse_coo_tensor
 from .tensor import Tensor
 
 __version__ = "0.1.0"

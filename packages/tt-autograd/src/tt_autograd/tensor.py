@@ -29,6 +29,7 @@ from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._math_extra_methods import MathExtraGradMixin
 from ._order_stats_methods import OrderStatsGradMixin
 from ._selection_methods import SelectionGradMixin
+from ._sparse_methods import SparseGradMixin
 from .engine import accumulate, run_backward
 from .function import Function
 from .functions import linalg
@@ -89,7 +90,12 @@ from .grad_mode import _state
 
 
 class Tensor(
-    MathExtraGradMixin, LinalgExtraGradMixin, SelectionGradMixin, OrderStatsGradMixin, tt_tensor.Tensor
+    MathExtraGradMixin,
+    LinalgExtraGradMixin,
+    SelectionGradMixin,
+    OrderStatsGradMixin,
+    SparseGradMixin,
+    tt_tensor.Tensor,
 ):
     """An n-d array that can track gradients, like ``torch.Tensor``.
 
@@ -590,6 +596,8 @@ def _arg(value: object, array: bool = False) -> object:
     """An operand for a Function: tensors pass through (to be recorded), the rest become NumPy/scalars."""
     if isinstance(value, tt_tensor.Tensor) or type(value) is float or type(value) is int:
         return value  # (Python numbers stay as they are: the common ``x * 0.5`` skips the conversion)
+    if getattr(value, "is_sparse", False):  # dense op sparse: PyTorch's result is dense (sparse_tensor.py)
+        return value.to_dense()
     converted = operand(value)
     if array and not isinstance(converted, np.ndarray):
         converted = np.asarray(converted)
