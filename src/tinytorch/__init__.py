@@ -51,6 +51,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     cuda,
     curriculum,
     distributed,
+    linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,

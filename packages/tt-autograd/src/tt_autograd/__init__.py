@@ -39,7 +39,10 @@ from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to 
 from tt_tensor.functional import cat, concat, concatenate, stack, where
 from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 
-from . import gradients  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
+from . import (
+    gradients,  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
+    linalg,  # torch.linalg (re-exported as tinytorch.linalg)
+)
 from .creation import (
     arange,
     as_tensor,
@@ -66,6 +69,19 @@ from .creation import (
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    det,
+    inverse,
+    logdet,
+    matrix_power,
+    pinverse,
+    qr,
+    slogdet,
+    svd,
+)
 from .tensor import Tensor
 
 __version__ = "0.1.0"

@@ -26,6 +26,7 @@ from tt_tensor.tensor import ValuesIndices, operand
 
 from . import hooks
 from ._linalg_extra_methods import LinalgExtraGradMixin
+from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
 from ._selection_methods import SelectionGradMixin
 from .engine import accumulate, run_backward
@@ -87,7 +88,7 @@ from .functions.unary import (
 from .grad_mode import _state
 
 
-class Tensor(MathExtraGradMixin, LinalgExtraGradMixin, SelectionGradMixin, tt_tensor.Tensor):
+class Tensor(MathExtraGradMixin, LinalgExtraGradMixin, LinalgGradMixin, SelectionGradMixin, tt_tensor.Tensor):
     """An n-d array that can track gradients, like ``torch.Tensor``.
 
     Args:
