@@ -52,6 +52,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     curriculum,
     distributed,
     distributions,
+    linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,

@@ -43,6 +43,7 @@ from tt_tensor.grids import meshgrid
 
 from . import (
     gradients,  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
+    linalg,  # torch.linalg (re-exported as tinytorch.linalg)
     sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)
 )
 from .creation import (
@@ -78,6 +79,19 @@ from .distance import cdist  # recorded; replaces tt_tensor's
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck
+from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
+    cholesky,
+    cholesky_inverse,
+    cholesky_solve,
+    det,
+    inverse,
+    logdet,
+    matrix_power,
+    pinverse,
+    qr,
+    slogdet,
+    svd,
+)
 from .sparse_mm import matmul, mm, spmm  # sparse @ dense dispatch, over tt-tensor's functional forms
 from .sparse_tensor import SparseTensor, sparse_coo_tensor
 from .tensor import Tensor

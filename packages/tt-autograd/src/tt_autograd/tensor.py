@@ -26,6 +26,7 @@ from tt_tensor.tensor import ValuesIndices, operand
 
 from . import hooks
 from ._linalg_extra_methods import LinalgExtraGradMixin
+from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
 from ._order_stats_methods import OrderStatsGradMixin
 from ._selection_methods import SelectionGradMixin
@@ -92,6 +93,7 @@ from .grad_mode import _state
 class Tensor(
     MathExtraGradMixin,
     LinalgExtraGradMixin,
+    LinalgGradMixin,
     SelectionGradMixin,
     OrderStatsGradMixin,
     SparseGradMixin,

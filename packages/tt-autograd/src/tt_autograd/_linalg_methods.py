@@ -1,0 +1,53 @@
+"""``Tensor`` methods for linear algebra: ``x.det()``, ``x.inverse()``, ``x.svd()``, ``x.cholesky()``...
+
+A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py``). Each
+method calls the top-level form in :mod:`tt_autograd.linalg.torch_aliases`,
+imported on first use (that package imports ``Tensor``).
+"""
+
+from __future__ import annotations
+
+import tt_tensor
+
+
+def _aliases():
+    from .linalg import torch_aliases
+
+    return torch_aliases
+
+
+class LinalgGradMixin(tt_tensor.Tensor):
+    """PyTorch's linear algebra methods of ``torch.Tensor``."""
+
+    def det(self):
+        return _aliases().det(self)
+
+    def logdet(self):
+        return _aliases().logdet(self)
+
+    def slogdet(self):
+        return _aliases().slogdet(self)
+
+    def inverse(self):
+        return _aliases().inverse(self)
+
+    def pinverse(self, rcond: float = 1e-15):
+        return _aliases().pinverse(self, rcond)
+
+    def matrix_power(self, n: int):
+        return _aliases().matrix_power(self, n)
+
+    def cholesky(self, upper: bool = False):
+        return _aliases().cholesky(self, upper)
+
+    def cholesky_solve(self, input2, upper: bool = False):
+        return _aliases().cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper: bool = False):
+        return _aliases().cholesky_inverse(self, upper)
+
+    def qr(self, some: bool = True):
+        return _aliases().qr(self, some)
+
+    def svd(self, some: bool = True, compute_uv: bool = True):
+        return _aliases().svd(self, some, compute_uv)

@@ -1,0 +1,88 @@
+"""``tt_autograd.linalg``: PyTorch's ``torch.linalg`` on NumPy's ``np.linalg``, differentiable and batched.
+
+Every op takes ``(..., m, n)`` matrices (batched over the leading dims),
+float32 or float64, and returns the input's dtype (NumPy's LAPACK works in
+the input precision). Each op whose gradient is not a composition is one
+fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
+``SVDFunction``, ...) that saves the factors it needs for backward. Files by family:
+
+* ``norms.py``: ``vector_norm``, ``matrix_norm``, ``norm``;
+* ``solve.py``: ``inv``, ``solve``, ``solve_triangular`` (and ``cholesky_solve``);
+* ``determinants.py``: ``det``, ``slogdet`` (and ``logdet``);
+* ``decompositions.py``: ``cholesky``, ``qr``;
+* ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
+* ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
+* ``least_squares.py``: ``lstsq``;
+* ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> A = autograd.tensor([[4.0, 2.0], [2.0, 3.0]], requires_grad=True)
+    >>> autograd.linalg.det(A).backward()
+    >>> A.grad
+    tensor([[ 3., -2.],
+            [-2.,  4.]])
+"""
+
+from __future__ import annotations
+
+from ._common import LinAlgError
+from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
+from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
+from .least_squares import LstsqResult, lstsq
+from .norms import VectorNormFunction, matrix_norm, norm, vector_norm
+from .products import cross, diagonal, matmul, matrix_power, multi_dot, vecdot
+from .solve import InvFunction, SolveFunction, inv, solve, solve_triangular
+from .spectral import (
+    EighFunction,
+    EighResult,
+    SVDFunction,
+    SVDResult,
+    eigh,
+    eigvalsh,
+    matrix_rank,
+    pinv,
+    svd,
+    svdvals,
+)
+
+__all__ = [
+    "CholeskyFunction",
+    "DetFunction",
+    "EighFunction",
+    "EighResult",
+    "InvFunction",
+    "LinAlgError",
+    "LogAbsDetFunction",
+    "LstsqResult",
+    "QRFunction",
+    "QRResult",
+    "SVDFunction",
+    "SVDResult",
+    "SlogdetResult",
+    "SolveFunction",
+    "VectorNormFunction",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]

@@ -1,0 +1,167 @@
+"""Triangular factorisations: ``linalg.cholesky`` and ``linalg.qr``.
+
+Forward is NumPy's LAPACK (``np.linalg.cholesky``, ``np.linalg.qr``), batched.
+Backward, written from the identities that define each factor (real case):
+
+* ``cholesky``, ``A = L L^T``: differentiating, ``L^{-1} dA L^{-T} = X + X^T``
+  with ``X = L^{-1} dL`` lower triangular, so ``dL = L Phi(L^{-1} dA L^{-T})``
+  where ``Phi`` keeps the lower triangle and halves the diagonal. Its adjoint
+  gives ``grad_A = L^{-T} Phi(L^T G) L^{-1}``, then symmetrised
+  (``(S + S^T) / 2``, as PyTorch: ``A`` is taken as symmetric).
+* ``qr``, ``A = Q R`` (reduced, ``m >= n``): with ``M = R G_R^T - G_Q^T Q`` and
+  ``copyltu(M)`` the symmetric matrix with ``M``'s lower triangle,
+  ``grad_A = (G_Q + Q copyltu(M)) R^{-T}``. A wide ``A = [X | Y]`` (``m < n``)
+  has ``X = Q U`` square and ``Y = Q V`` with ``V = Q^T Y``: ``grad_Y = Q G_V``
+  and ``X`` takes the square rule with ``G_Q + Y G_V^T``. As PyTorch,
+  ``mode='complete'`` with ``m > n`` and ``mode='r'`` have no backward.
+
+``R^{-T}`` and ``L^{-1}`` are applied by solves (no inverse formed).
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> autograd.linalg.cholesky(autograd.tensor([[4.0, 2.0], [2.0, 2.0]]))
+    tensor([[2., 0.],
+            [1., 1.]])
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._common import LinAlgError, batch_prefix, float_matrices, pack, right_solve, transpose, unpack
+
+
+class QRResult(NamedTuple):
+    """``torch.linalg.qr``'s result."""
+
+    Q: Tensor
+    R: Tensor
+
+
+def _not_positive_definite(a: np.ndarray) -> tuple[int, int]:
+    """The flat batch index of the first matrix not positive-definite, and its first bad leading minor.
+
+    Only run on the error path: one small factorisation per leading minor of each matrix.
+    """
+    for index, matrix in enumerate(a.reshape((-1,) + a.shape[-2:])):
+        for k in range(1, a.shape[-1] + 1):
+            try:
+                np.linalg.cholesky(matrix[:k, :k])
+            except np.linalg.LinAlgError:
+                return index, k
+    return 0, a.shape[-1]
+
+
+class CholeskyFunction(Function):
+    @staticmethod
+    def forward(ctx, a):
+        try:
+            lower = np.linalg.cholesky(a)
+        except np.linalg.LinAlgError:
+            index, k = _not_positive_definite(a)
+            prefix = batch_prefix(index, a.ndim > 2)
+            raise LinAlgError(
+                f"linalg.cholesky: {prefix}The factorization could not be completed because the input is not "
+                f"positive-definite (the leading minor of order {k} is not positive-definite)."
+            ) from None
+        ctx.save_for_backward(lower)
+        return lower
+
+    @staticmethod
+    def backward(ctx, grad):
+        (lower,) = ctx.saved_tensors
+        product = transpose(lower) @ grad
+        phi = np.tril(product) - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.dtype)
+        s = right_solve(np.linalg.solve(transpose(lower), phi), lower)  # L^{-T} Phi L^{-1}
+        return (0.5 * (s + transpose(s)),)
+
+
+def cholesky(A, *, upper: bool = False) -> Tensor:
+    """``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^T`` (``U = L^T`` if ``upper``).
+
+    ``A`` is ``(..., n, n)``, symmetric positive-definite; only its lower triangle is read.
+    Raises ``LinAlgError`` naming the first leading minor that is not positive-definite.
+    Cost: ``n^3 / 3`` flops per matrix; backward two solves.
+    """
+    lower = CholeskyFunction.apply(float_matrices("linalg.cholesky", A))
+    return lower.mT if upper else lower
+
+
+def _copyltu(m: np.ndarray) -> np.ndarray:
+    """The symmetric matrix whose lower triangle (diagonal included) is ``m``'s."""
+    strict = np.tril(m, -1)
+    return (
+        strict
+        + transpose(strict)
+        + np.einsum("...ii->...i", m)[..., None] * np.eye(m.shape[-1], dtype=m.dtype)
+    )
+
+
+def _square_qr_grad(q: np.ndarray, r: np.ndarray, grad_q: np.ndarray, grad_r: np.ndarray) -> np.ndarray:
+    """``grad_A`` of the reduced QR of an ``m >= n`` matrix: ``(G_Q + Q copyltu(M)) R^{-T}``."""
+    m = r @ transpose(grad_r) - transpose(grad_q) @ q
+    return right_solve(grad_q + q @ _copyltu(m), transpose(r))
+
+
+class QRFunction(Function):
+    @staticmethod
+    def forward(ctx, a, mode):
+        q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
+        ctx.mode = mode
+        ctx.shapes = (q.shape[-2:], r.shape[-2:])
+        ctx.save_for_backward(a, q, r)
+        return pack(r, batch=a.shape[:-2]) if mode == "r" else pack(q, r, batch=a.shape[:-2])
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, q, r = ctx.saved_tensors
+        m, n = a.shape[-2:]
+        if ctx.mode == "r":
+            raise RuntimeError(
+                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+            )
+        if ctx.mode == "complete" and m > n:
+            raise RuntimeError(
+                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+            )
+        batch = a.shape[:-2]
+        grad_q = grad[..., : m * q.shape[-1]].reshape(batch + q.shape[-2:])
+        grad_r = grad[..., m * q.shape[-1] :].reshape(batch + r.shape[-2:])
+        if m >= n:
+            return (_square_qr_grad(q, r, grad_q, grad_r),)
+        y, grad_v = a[..., m:], grad_r[..., m:]
+        grad_x = _square_qr_grad(q, r[..., :m], grad_q + y @ transpose(grad_v), grad_r[..., :m])
+        return (np.concatenate([grad_x, q @ grad_v], axis=-1),)
+
+
+def qr(A, mode: str = "reduced") -> QRResult:
+    """``torch.linalg.qr``: ``A = Q R``, ``Q`` with orthonormal columns, ``R`` upper triangular.
+
+    Args:
+        A: ``(..., m, n)`` float.
+        mode: ``'reduced'`` (``Q`` ``(m, k)``, ``R`` ``(k, n)``, ``k = min(m, n)``), ``'complete'``
+            (``Q`` ``(m, m)``, ``R`` ``(m, n)``) or ``'r'`` (``R`` only; ``Q`` is an empty tensor).
+
+    Signs follow LAPACK's Householder QR, as PyTorch's on CPU. Backward: every mode but ``'r'``, and
+    ``'complete'`` only when ``m <= n`` (as PyTorch). Cost: ``O(m n k)`` per matrix.
+    """
+    if mode not in ("reduced", "complete", "r"):
+        raise ValueError(
+            f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
+            "or 'complete'"
+        )
+    A = float_matrices("linalg.qr", A, square=False)
+    m, n = A.shape[-2:]
+    k = min(m, n)
+    packed = QRFunction.apply(A, mode=mode)
+    if mode == "r":
+        (r,) = unpack(packed, [(k, n)])
+        return QRResult(Tensor.from_array(np.zeros(0, dtype=A.array.dtype)), r)
+    q_cols = m if mode == "complete" else k
+    q, r = unpack(packed, [(m, q_cols), (q_cols, n)])
+    return QRResult(q, r)

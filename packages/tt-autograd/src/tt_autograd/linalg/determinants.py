@@ -1,0 +1,110 @@
+"""Determinants: ``linalg.det``, ``linalg.slogdet``, ``logdet``.
+
+Forward is NumPy's LU (``np.linalg.det`` / ``np.linalg.slogdet``).
+
+* ``det``: d det / dA is the transposed adjugate, ``det(A) A^{-T}``. For an
+  invertible matrix that is one inverse; for a singular one (``det == 0``)
+  the adjugate comes from the SVD ``A = U diag(s) V^T``:
+  ``adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T``, the exact
+  derivative (central differences agree). PyTorch 2.13 returns a zero
+  gradient at an exactly singular matrix instead; ours is the true one.
+* ``slogdet``: ``(sign, log|det|)``; d log|det| / dA = ``A^{-T}``. ``sign`` has no gradient.
+* ``logdet``: ``log det``: nan for a negative determinant, ``-inf`` for 0, as PyTorch.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> autograd.linalg.det(autograd.tensor([[2.0, 1.0], [1.0, 3.0]]))
+    tensor(5.)
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..function import Function
+from ..tensor import Tensor
+from ._common import float_matrices, transpose
+
+
+class SlogdetResult(NamedTuple):
+    """``torch.linalg.slogdet``'s result: the determinant's sign and the log of its absolute value."""
+
+    sign: Tensor
+    logabsdet: Tensor
+
+
+def _exclusive_products(s: np.ndarray) -> np.ndarray:
+    """``out_i = prod_{j != i} s_j`` along the last axis, without dividing (``s`` may hold zeros)."""
+    ones = np.ones_like(s[..., :1])
+    before = np.cumprod(np.concatenate([ones, s[..., :-1]], axis=-1), axis=-1)
+    after = np.flip(np.cumprod(np.concatenate([ones, np.flip(s, -1)[..., :-1]], axis=-1), axis=-1), -1)
+    return before * after
+
+
+def transposed_adjugate(a: np.ndarray) -> np.ndarray:
+    """``adj(A)^T`` (the cofactor matrix) of every matrix, singular or not, by one SVD."""
+    u, s, vt = np.linalg.svd(a)
+    sign = np.linalg.det(u) * np.linalg.det(vt)  # each +-1
+    return sign[..., None, None] * (u * _exclusive_products(s)[..., None, :]) @ vt
+
+
+class DetFunction(Function):
+    @staticmethod
+    def forward(ctx, a):
+        det = np.asarray(np.linalg.det(a))
+        ctx.save_for_backward(a, det)
+        return det
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, det = ctx.saved_tensors
+        singular = det == 0
+        safe = np.where(singular[..., None, None], np.eye(a.shape[-1], dtype=a.dtype), a)
+        cofactors = det[..., None, None] * transpose(np.linalg.inv(safe))
+        if singular.any():
+            cofactors = np.where(singular[..., None, None], transposed_adjugate(a), cofactors)
+        return (grad[..., None, None] * cofactors,)
+
+
+def det(A) -> Tensor:
+    """``torch.linalg.det``: the determinant of each square matrix of ``A`` (``(..., n, n)`` -> ``(...)``).
+
+    Cost: one LU per matrix forward; backward one inverse (plus one SVD for singular matrices).
+    """
+    return DetFunction.apply(float_matrices("linalg.det", A))
+
+
+class LogAbsDetFunction(Function):
+    @staticmethod
+    def forward(ctx, a, logabsdet):
+        ctx.save_for_backward(a)
+        return logabsdet  # computed with the sign by the caller: one LU, not two
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return (grad[..., None, None] * transpose(np.linalg.inv(a)),)
+
+
+def slogdet(A) -> SlogdetResult:
+    """``torch.linalg.slogdet``: ``(sign, logabsdet)`` with ``det(A) = sign * exp(logabsdet)``.
+
+    For a singular matrix: ``sign = 0``, ``logabsdet = -inf``. Only ``logabsdet`` has a gradient,
+    ``A^{-T}``. Cost: one LU per matrix; backward one inverse.
+    """
+    A = float_matrices("linalg.slogdet", A)
+    sign, logabsdet = np.linalg.slogdet(A.array)
+    return SlogdetResult(
+        Tensor.from_array(np.asarray(sign)), LogAbsDetFunction.apply(A, logabsdet=np.asarray(logabsdet))
+    )
+
+
+def logdet(A) -> Tensor:
+    """``torch.logdet``: ``log det(A)``: ``nan`` where the determinant is negative, ``-inf`` where it is 0."""
+    A = float_matrices("logdet", A)
+    sign, logabsdet = slogdet(A)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_sign = np.log(sign.array)  # 0 for +1, nan for -1, -inf for 0
+    return logabsdet + Tensor.from_array(log_sign)

@@ -1,0 +1,101 @@
+"""PyTorch's top-level forms of the linear algebra ops (``torch.det``, ``torch.svd``, ``torch.qr``, ...).
+
+Each calls its ``torch.linalg`` counterpart; the old APIs keep their old
+conventions: ``torch.svd`` returns ``V`` (not ``Vh``) and takes ``some``;
+``torch.qr`` takes ``some``; ``torch.pinverse`` takes ``rcond``. They are
+exported at tt-autograd's top level and as ``Tensor`` methods.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> autograd.det(autograd.tensor([[2.0, 0.0], [0.0, 3.0]]))
+    tensor(6.)
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..tensor import Tensor
+from . import decompositions, determinants, spectral
+from ._common import float_matrices
+from .products import matrix_power
+from .solve import cholesky_inverse, cholesky_solve, inv
+
+__all__ = [
+    "cholesky",
+    "cholesky_inverse",
+    "cholesky_solve",
+    "det",
+    "inverse",
+    "logdet",
+    "matrix_power",
+    "pinverse",
+    "qr",
+    "slogdet",
+    "svd",
+]
+
+
+class SVDOldResult(NamedTuple):
+    """``torch.svd``'s result: ``A = U diag(S) V^T`` (``V``, not ``Vh``)."""
+
+    U: Tensor
+    S: Tensor
+    V: Tensor
+
+
+def det(input) -> Tensor:
+    """``torch.det``: :func:`tt_autograd.linalg.det`."""
+    return determinants.det(input)
+
+
+def logdet(input) -> Tensor:
+    """``torch.logdet``: ``log det``; nan for a negative determinant, ``-inf`` for 0."""
+    return determinants.logdet(input)
+
+
+def slogdet(input) -> determinants.SlogdetResult:
+    """``torch.slogdet``: :func:`tt_autograd.linalg.slogdet`."""
+    return determinants.slogdet(input)
+
+
+def inverse(input) -> Tensor:
+    """``torch.inverse``: :func:`tt_autograd.linalg.inv`."""
+    return inv(input)
+
+
+def pinverse(input, rcond: float = 1e-15) -> Tensor:
+    """``torch.pinverse``: :func:`tt_autograd.linalg.pinv` with ``rtol=rcond``."""
+    return spectral.pinv(input, rtol=rcond)
+
+
+def cholesky(input, upper: bool = False) -> Tensor:
+    """``torch.cholesky`` (deprecated in PyTorch): :func:`tt_autograd.linalg.cholesky`."""
+    return decompositions.cholesky(input, upper=upper)
+
+
+def qr(input, some: bool = True) -> decompositions.QRResult:
+    """``torch.qr``: :func:`tt_autograd.linalg.qr` with ``mode='reduced'`` if ``some`` else ``'complete'``."""
+    return decompositions.qr(input, "reduced" if some else "complete")
+
+
+def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
+    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^T``; ``some=True`` gives the reduced factors.
+
+    With ``compute_uv=False`` only ``S`` is computed and ``U``, ``V`` are zero matrices of the
+    full shapes ``(m, m)`` and ``(n, n)``, as PyTorch.
+    """
+    if not compute_uv:
+        A = float_matrices("svd", input, square=False)
+        m, n = A.shape[-2:]
+        batch = tuple(A.shape[:-2])
+        dtype = A.array.dtype
+        zeros_u = Tensor.from_array(np.zeros(batch + (m, m), dtype))
+        return SVDOldResult(zeros_u, spectral.svdvals(A), Tensor.from_array(np.zeros(batch + (n, n), dtype)))
+    u, s, vh = spectral.svd(input, full_matrices=not some)
+    return SVDOldResult(u, s, vh.mT)
+
+
+_ = (matrix_power, cholesky_inverse, cholesky_solve)  # re-exported as they are

@@ -1,0 +1,69 @@
+"""``tinytorch.linalg``: PyTorch's ``torch.linalg`` namespace over ``tt_autograd.linalg``.
+
+Norms, inverses and solves, determinants, Cholesky, QR, eigh and SVD (with
+their gradients), pseudo-inverse, rank, matrix powers, least squares: on
+NumPy's ``np.linalg``, batched over leading dims, float32 and float64.
+
+Example:
+    >>> import tinytorch as torch
+    >>> A = torch.tensor([[4.0, 2.0], [2.0, 3.0]])
+    >>> torch.linalg.cholesky(A) @ torch.linalg.cholesky(A).mT
+    tensor([[4., 2.],
+            [2., 3.]])
+"""
+
+from __future__ import annotations
+
+from tt_autograd.linalg import (
+    LinAlgError,
+    cholesky,
+    cross,
+    det,
+    diagonal,
+    eigh,
+    eigvalsh,
+    inv,
+    lstsq,
+    matmul,
+    matrix_norm,
+    matrix_power,
+    matrix_rank,
+    multi_dot,
+    norm,
+    pinv,
+    qr,
+    slogdet,
+    solve,
+    solve_triangular,
+    svd,
+    svdvals,
+    vecdot,
+    vector_norm,
+)
+
+__all__ = [
+    "LinAlgError",
+    "cholesky",
+    "cross",
+    "det",
+    "diagonal",
+    "eigh",
+    "eigvalsh",
+    "inv",
+    "lstsq",
+    "matmul",
+    "matrix_norm",
+    "matrix_power",
+    "matrix_rank",
+    "multi_dot",
+    "norm",
+    "pinv",
+    "qr",
+    "slogdet",
+    "solve",
+    "solve_triangular",
+    "svd",
+    "svdvals",
+    "vecdot",
+    "vector_norm",
+]
