@@ -52,6 +52,7 @@ from .activations_extra import (
 )
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
+from .ctc_loss import CTCLoss
 from .data_parallel import DataParallel
 from .dropout import Dropout
 from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
@@ -119,6 +120,7 @@ __all__ = [
     "ConstantPad2d",
     "ConstantPad3d",
     "CELU",
+    "CTCLoss",
     "Bilinear",
     "CosineEmbeddingLoss",
     "CosineSimilarity",

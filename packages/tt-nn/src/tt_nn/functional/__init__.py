@@ -22,6 +22,7 @@ from .activations_piecewise import (
 )
 from .batch_norm_relu import batch_norm_relu
 from .bilinear import bilinear
+from .ctc_loss import ctc_loss
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
@@ -67,6 +68,7 @@ __all__ = [
     "celu",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
