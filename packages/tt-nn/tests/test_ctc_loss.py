@@ -135,7 +135,7 @@ def test_impossible_alignment_is_infinite_and_zero_infinity_zeroes_it(log_probs)
     args = (_ints([[1, 1], [2, 3]]), [2, 6], [2, 2])
     x = _t(log_probs[:, :2], requires_grad=True)
     losses = F.ctc_loss(x, *args, reduction="none")
-    assert math.isinf(losses.detach().numpy()[0]) and np.isfinite(losses.detach().numpy()[1])
+    assert losses.detach().numpy()[0] == math.inf and np.isfinite(losses.detach().numpy()[1])
     assert math.isinf(F.ctc_loss(x, *args).item())
     losses.sum().backward()
     assert np.isnan(x.grad.numpy()[:2, 0]).all() and (x.grad.numpy()[2:, 0] == 0).all()
@@ -153,11 +153,18 @@ def test_no_frames(log_probs):
     # PyTorch: an input length of 0 gives 0 for an empty target, inf otherwise; no gradient either way
     x = _t(log_probs, requires_grad=True)
     losses = F.ctc_loss(x, _ints([[0], [2], [1]]), [0, 0, 6], [0, 1, 1], reduction="none")
-    assert losses.detach().numpy()[0] == 0 and math.isinf(losses.detach().numpy()[1])
+    assert losses.detach().numpy()[0] == 0 and losses.detach().numpy()[1] == math.inf
     F.ctc_loss(
         x, _ints([[0], [2], [1]]), [0, 0, 6], [0, 1, 1], reduction="none", zero_infinity=True
     ).sum().backward()
     assert (x.grad.numpy()[:, :2] == 0).all()
+
+
+def test_one_frame_and_only_empty_targets(log_probs, check):
+    one_frame = F.ctc_loss(_t(log_probs[:1]), _ints([[2], [1], [0]]), [0, 1, 1], [0, 1, 0], reduction="none")
+    check(one_frame, [0.0, -log_probs[0, 1, 1], -log_probs[0, 2, 0]], rtol=1e-12)
+    empty = F.ctc_loss(_t(log_probs), _ints(np.zeros((3, 0))), [6, 3, 0], [0, 0, 0], reduction="none")
+    check(empty, [-log_probs[:, 0, 0].sum(), -log_probs[:3, 1, 0].sum(), 0.0], rtol=1e-12)
 
 
 def test_a_target_label_equal_to_blank_is_taken_as_pytorch_does():

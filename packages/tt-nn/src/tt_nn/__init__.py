@@ -54,6 +54,7 @@ from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
 from .ctc_loss import CTCLoss
 from .data_parallel import DataParallel
+from .distance import PairwiseDistance, TripletMarginWithDistanceLoss
 from .dropout import Dropout
 from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
@@ -167,6 +168,7 @@ __all__ = [
     "MultiMarginLoss",
     "NLLLoss",
     "PReLU",
+    "PairwiseDistance",
     "Parameter",
     "RReLU",
     "ParameterDict",
@@ -199,6 +201,7 @@ __all__ = [
     "Tanhshrink",
     "Threshold",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Upsample",
     "UpsamplingBilinear2d",
