@@ -119,6 +119,18 @@ def test_padding_beyond_the_target_length_is_ignored(log_probs):
     np.testing.assert_array_equal(junk, clean)
 
 
+def test_float_and_bool_targets_and_float_lengths_as_pytorch(log_probs):
+    # PyTorch truncates float labels and reads True as 1; whole-valued float lengths are accepted
+    def losses(targets, lengths=(6, 5, 6)):
+        return F.ctc_loss(_t(log_probs), targets, np.array(lengths), [2, 2, 2], reduction="none").numpy()
+
+    as_ints = losses(_ints([[1, 1], [1, 2], [3, 3]]))
+    np.testing.assert_array_equal(losses(_t([[1.2, 1.7], [1.0, 2.9], [3.5, 3.0]])), as_ints)
+    np.testing.assert_array_equal(losses(_t([[1.2, 1.7], [1.0, 2.9], [3.5, 3.0]]), (6.0, 5.0, 6.0)), as_ints)
+    booleans = autograd.tensor(np.ones((3, 2), dtype=bool))
+    np.testing.assert_array_equal(losses(booleans), losses(_ints(np.ones((3, 2)))))
+
+
 def test_unbatched(log_probs, check):
     out = F.ctc_loss(_t(log_probs[:, 1]), _ints([3, 1]), 5, 2, reduction="none")
     check(out, ctc_reference(log_probs[:, 1], [3, 1], 5, blank=0), rtol=1e-10)
@@ -290,6 +302,7 @@ def test_module(log_probs, check):
             r"target label 4 is out of range",
         ),
         (dict(targets=_ints([1, 1, 2, 3])), ValueError, "sum\\(target_lengths\\) = 5"),
+        (dict(targets=_ints([[1, 1, 2], [3, 1, 0]])), ValueError, r"one row per sample \(3\)"),
         (dict(targets=[[1, 1, 2]]), TypeError, "argument 'targets' must be a Tensor"),
         (dict(reduction="avg"), ValueError, "'avg' is not a valid value for reduction"),
     ],

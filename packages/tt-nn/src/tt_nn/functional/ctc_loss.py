@@ -139,28 +139,24 @@ def _lengths(op: str, name: str, value: object, batch: int) -> np.ndarray:
 
 def _padded_targets(op: str, targets, target_lengths: np.ndarray, batched: bool) -> np.ndarray:
     """The targets as ``(N, max(target_lengths))`` ints, from ``(N, S)`` padded or 1-D concatenated."""
-    labels = tensor_arg(op, targets, "targets").array
-    if labels.dtype.kind not in "iuf":
-        raise TypeError(f"{op}: targets must be an integer tensor, got {labels.dtype}")
-    labels = labels.astype(np.int64)
+    labels = tensor_arg(op, targets, "targets").array.astype(np.int64)  # float labels truncate, as in PyTorch
     longest = int(target_lengths.max(initial=0))
-    within = np.arange(longest) < target_lengths[:, None]  # (N, S): the entries that are labels
     if not batched or labels.ndim == 2:  # padded rows: (N, S), or (S,) for an unbatched sample
         rows = labels.reshape(1, -1) if not batched else labels
-        if rows.ndim != 2 or rows.shape[0] != target_lengths.size or rows.shape[1] < longest:
+        if rows.shape[0] != target_lengths.size or rows.shape[1] < longest:
             raise ValueError(
                 f"{op}: padded targets of shape {tuple(labels.shape)} must have one row per sample "
                 f"({target_lengths.size}) and at least max(target_lengths) = {longest} columns"
             )
-        return np.where(within, rows[:, :longest], 0)
+        return rows[:, :longest]  # entries past a sample's length are never read as labels
     if labels.ndim != 1 or labels.size != target_lengths.sum():
         raise ValueError(
             f"{op}: targets must be (N, S) padded or 1-D concatenated with sum(target_lengths) = "
             f"{target_lengths.sum()} entries, got shape {tuple(labels.shape)}"
         )
     starts = np.cumsum(target_lengths) - target_lengths
-    where = np.where(within, starts[:, None] + np.arange(longest), 0)
-    return np.where(within, labels[where] if labels.size else 0, 0)
+    within = np.arange(longest) < target_lengths[:, None]
+    return labels[np.where(within, starts[:, None] + np.arange(longest), 0)] if labels.size else within * 0
 
 
 def _extended(labels: np.ndarray, within: np.ndarray, blank: int) -> tuple[np.ndarray, np.ndarray]:
