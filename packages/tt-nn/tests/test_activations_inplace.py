@@ -9,6 +9,8 @@ Not course material (outside module 03's solution regions), so no module number.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -202,8 +204,12 @@ def test_gumbel_softmax_dtype_and_errors():
     autograd.manual_seed(0)
     out = F.gumbel_softmax(autograd.tensor([[0.5, 1.0, -1.0]], dtype=autograd.float32), hard=True)
     assert out.dtype == autograd.float32
-    with pytest.warns(UserWarning, match="eps argument is deprecated"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the default eps does not warn
+        F.gumbel_softmax(autograd.tensor([0.5, 1.0]))
+    with pytest.warns(UserWarning, match="eps argument is deprecated") as caught:
         F.gumbel_softmax(autograd.tensor([0.5, 1.0]), eps=1e-5)
+    assert caught[0].filename == __file__  # the warning points at the caller
     with pytest.raises(TypeError, match="gumbel_softmax: 'logits' must be a floating-point tensor"):
         F.gumbel_softmax(autograd.tensor([1, 2]))
     with pytest.raises(IndexError, match="gumbel_softmax"):

@@ -112,6 +112,16 @@ def test_other_blank_and_concatenated_targets(log_probs, check):
     check(concatenated, losses, rtol=1e-10)
 
 
+def test_concatenated_targets_are_cut_at_the_cumulative_lengths(log_probs):
+    padded = F.ctc_loss(
+        _t(log_probs), _ints([[1, 2], [3, 3], [1, 0]]), INPUT_LENGTHS, [2, 2, 1], reduction="none"
+    )
+    flat = F.ctc_loss(_t(log_probs), _ints([1, 2, 3, 3, 1]), INPUT_LENGTHS, [2, 2, 1], reduction="none")
+    np.testing.assert_array_equal(flat.numpy(), padded.numpy())
+    expected = [ctc_reference(log_probs[:, 0], [1, 2], 6, 0), ctc_reference(log_probs[:, 1], [3, 3], 5, 0)]
+    np.testing.assert_allclose(flat.numpy()[:2], expected, rtol=1e-10)
+
+
 def test_padding_beyond_the_target_length_is_ignored(log_probs):
     lengths = dict(input_lengths=INPUT_LENGTHS, target_lengths=TARGET_LENGTHS, reduction="none")
     clean = F.ctc_loss(_t(log_probs), _ints(TARGETS), **lengths).numpy()

@@ -142,6 +142,10 @@ def test_bad_arguments(triplet):
         ValueError, match="TripletMarginWithDistanceLoss: margin must be greater than 0, got -1"
     ):
         nn.TripletMarginWithDistanceLoss(margin=-1)
+    with pytest.raises(
+        ValueError, match="TripletMarginWithDistanceLoss: margin must be greater than 0, got 0"
+    ):
+        nn.TripletMarginWithDistanceLoss(margin=0)
     with pytest.raises(ValueError, match=f"{op}: all inputs must have the same number of dimensions"):
         F.triplet_margin_with_distance_loss(a, pos, neg[0])
     with pytest.raises(ValueError, match="'avg' is not a valid value for reduction"):

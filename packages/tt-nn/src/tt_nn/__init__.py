@@ -50,6 +50,7 @@ from .activations_extra import (
     Tanhshrink,
     Threshold,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
 from .ctc_loss import CTCLoss
@@ -110,6 +111,7 @@ from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaptiveLogSoftmaxWithLoss",
     "AlphaDropout",
     "BCELoss",
     "BCEWithLogitsLoss",
