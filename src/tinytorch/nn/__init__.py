@@ -16,6 +16,7 @@ from tt_text import (
     LSTM,
     RNN,
     Embedding,
+    EmbeddingBag,
     GRUCell,
     LSTMCell,
     MultiheadAttention,
@@ -54,6 +55,7 @@ from . import functional, init, parallel, utils  # noqa: E402
 
 __all__ = [*_nn_names]
 __all__ += ["Embedding", "GRU", "LSTM", "MultiheadAttention", "RNN", "RNNBase"]  # from tt-text
+__all__ += ["EmbeddingBag"]  # from tt-text
 __all__ += ["GRUCell", "LSTMCell", "RNNCell", "RNNCellBase"]  # from tt-text
 __all__ += [
     "Transformer",

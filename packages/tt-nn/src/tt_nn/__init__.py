@@ -50,8 +50,11 @@ from .activations_extra import (
     Tanhshrink,
     Threshold,
 )
+from .adaptive import AdaptiveLogSoftmaxWithLoss
 from .bilinear import Bilinear
 from .containers import ModuleDict, ModuleList, Sequential
+from .ctc_loss import CTCLoss
+from .distance import PairwiseDistance, TripletMarginWithDistanceLoss
 from .dropout import Dropout
 from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
@@ -108,6 +111,7 @@ from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 __version__ = "0.1.0"
 
 __all__ = [
+    "AdaptiveLogSoftmaxWithLoss",
     "AlphaDropout",
     "BCELoss",
     "BCEWithLogitsLoss",
@@ -119,6 +123,7 @@ __all__ = [
     "ConstantPad2d",
     "ConstantPad3d",
     "CELU",
+    "CTCLoss",
     "Bilinear",
     "CosineEmbeddingLoss",
     "CosineSimilarity",
@@ -165,6 +170,7 @@ __all__ = [
     "MultiMarginLoss",
     "NLLLoss",
     "PReLU",
+    "PairwiseDistance",
     "Parameter",
     "RReLU",
     "ParameterDict",
@@ -197,6 +203,7 @@ __all__ = [
     "Tanhshrink",
     "Threshold",
     "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
     "Unflatten",
     "Upsample",
     "UpsamplingBilinear2d",

@@ -32,6 +32,7 @@ from .cells import GRUCell, LSTMCell, RNNCell, RNNCellBase
 from .char_tokenizer import CharTokenizer
 from .datasets import TokenWindows, data_roots, load_tiny_shakespeare, split_tokens
 from .embedding import Embedding
+from .embedding_bag import EmbeddingBag
 from .encoder_decoder import (
     Transformer,
     TransformerDecoder,
@@ -39,7 +40,7 @@ from .encoder_decoder import (
     TransformerEncoder,
     TransformerEncoderLayer,
 )
-from .functional import embedding, scaled_dot_product_attention
+from .functional import embedding, embedding_bag, scaled_dot_product_attention
 from .generation import filter_logits, sample_next
 from .gpt import GPT, GPTConfig
 from .kv_cache import KVCache
@@ -57,6 +58,7 @@ __all__ = [
     "CharTokenizer",
     "DEFAULT_PATTERN",
     "Embedding",
+    "EmbeddingBag",
     "GPT",
     "GPTConfig",
     "GRU",
@@ -82,6 +84,7 @@ __all__ = [
     "TransformerBlock",
     "data_roots",
     "embedding",
+    "embedding_bag",
     "filter_logits",
     "functional",
     "load_tiny_shakespeare",

@@ -10,6 +10,7 @@ other package's functional forms.
 from __future__ import annotations
 
 from .embedding import embedding
+from .embedding_bag import embedding_bag
 from .sdpa import packed_self_attention, scaled_dot_product_attention
 
-__all__ = ["embedding", "packed_self_attention", "scaled_dot_product_attention"]
+__all__ = ["embedding", "embedding_bag", "packed_self_attention", "scaled_dot_product_attention"]

@@ -9,6 +9,17 @@ from __future__ import annotations
 
 from .activations import gelu, leaky_relu, log_softmax, relu, sigmoid, silu, softmax, softplus, tanh
 from .activations_extra import celu, elu, glu, logsigmoid, mish, selu, softmin, softsign, tanhshrink
+from .activations_inplace import (
+    celu_,
+    elu_,
+    gumbel_softmax,
+    hardtanh_,
+    leaky_relu_,
+    relu_,
+    rrelu_,
+    selu_,
+    threshold_,
+)
 from .activations_piecewise import (
     hardshrink,
     hardsigmoid,
@@ -22,6 +33,7 @@ from .activations_piecewise import (
 )
 from .batch_norm_relu import batch_norm_relu
 from .bilinear import bilinear
+from .ctc_loss import ctc_loss
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
 from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
@@ -56,6 +68,7 @@ from .margin_losses import (
 from .normalization import batch_norm, layer_norm
 from .normalization_extra import group_norm, instance_norm, rms_norm
 from .resample import interpolate, pad
+from .triplet_distance_loss import triplet_margin_with_distance_loss
 
 __all__ = [
     "alpha_dropout",
@@ -65,20 +78,25 @@ __all__ = [
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
     "celu",
+    "celu_",
     "cosine_similarity",
     "cross_entropy",
+    "ctc_loss",
     "dropout",
     "dropout1d",
     "dropout2d",
     "dropout3d",
     "feature_alpha_dropout",
     "elu",
+    "elu_",
     "gelu",
     "glu",
+    "gumbel_softmax",
     "hardshrink",
     "hardsigmoid",
     "hardswish",
     "hardtanh",
+    "hardtanh_",
     "group_norm",
     "instance_norm",
     "cosine_embedding_loss",
@@ -90,6 +108,7 @@ __all__ = [
     "l1_loss",
     "layer_norm",
     "leaky_relu",
+    "leaky_relu_",
     "linear",
     "local_response_norm",
     "log_softmax",
@@ -108,9 +127,12 @@ __all__ = [
     "prelu",
     "poisson_nll_loss",
     "relu",
+    "relu_",
     "relu6",
     "rrelu",
+    "rrelu_",
     "selu",
+    "selu_",
     "rms_norm",
     "sigmoid",
     "silu",
@@ -124,5 +146,7 @@ __all__ = [
     "tanh",
     "tanhshrink",
     "threshold",
+    "threshold_",
     "triplet_margin_loss",
+    "triplet_margin_with_distance_loss",
 ]
