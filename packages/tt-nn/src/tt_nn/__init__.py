@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from . import functional, init, rnn_utils
+from . import functional, init, rnn_utils, special
 from .activations import (
     GELU,
     CosineSimilarity,
@@ -207,6 +207,7 @@ __all__ = [
     "functional",
     "init",
     "rnn_utils",
+    "special",
     "load_safetensors",
     "safetensors_metadata",
     "save_safetensors",
