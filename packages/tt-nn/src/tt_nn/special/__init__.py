@@ -9,8 +9,8 @@ measured accuracy), building on module 03's ``erf``/``erfc`` (:mod:`tt_nn.functi
   ``mvlgamma`` (``multigammaln``);
 * :mod:`.bessel_functions`: ``i0``, ``i0e``, ``i1``, ``i1e``;
 * :mod:`.misc`: ``entr``, ``sinc``, ``xlog1py``, and the names ``torch.special`` shares with the
-  top level (``expit``, ``logit``, ``xlogy``, ``exp2``, ``expm1``, ``log1p``, ``round``,
-  ``softmax``, ``log_softmax``, ``logsumexp``).
+  top level (``expit``, ``logit``, ``xlogy``, ``exp2``, ``expm1``, ``log1p``, ``softmax``,
+  ``log_softmax``, ``logsumexp``), and ``round`` with PyTorch's ``decimals``.
 
 Each is one fused ``Function`` (``ErfFunction``, ``LgammaFunction``, ...) with the analytic
 derivative as its backward; results keep the input's float dtype and integer tensors are
@@ -32,14 +32,14 @@ Example:
 
 from __future__ import annotations
 
-from tt_autograd import exp2, expm1, log1p, logit, logsumexp, round, xlogy  # noqa: A004  (PyTorch's names)
+from tt_autograd import exp2, expm1, log1p, logit, logsumexp, xlogy
 from tt_autograd import sigmoid as expit
 
 from ..functional import log_softmax, softmax
 from .bessel_functions import i0, i0e, i1, i1e
 from .error_functions import erf, erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .gamma_functions import digamma, lgamma, mvlgamma, polygamma
-from .misc import entr, sinc, xlog1py
+from .misc import entr, round, sinc, xlog1py  # noqa: A004  (PyTorch's name)
 
 gammaln = lgamma
 psi = digamma

@@ -11,8 +11,10 @@ Fused here (element-wise, their edge values need care):
 The others are the top level's own functions under their ``torch.special`` names (one
 implementation each): ``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
 ``digamma``, ``multigammaln`` is ``mvlgamma``; ``logit``, ``xlogy``, ``exp2``, ``expm1``,
-``log1p``, ``round``, ``logsumexp`` are tt-autograd's; ``softmax`` and ``log_softmax`` are
-``torch.nn.functional``'s.
+``log1p``, ``logsumexp`` are tt-autograd's; ``softmax`` and ``log_softmax`` are
+``torch.nn.functional``'s. ``round(input, *, decimals=0)`` is tt-autograd's ``round`` with
+PyTorch's ``decimals`` added: ``round(x * 10^d) / 10^d`` (``round(x / 10^-d) * 10^-d`` for
+``d < 0``), halves to even as PyTorch, composed (its gradient is 0, as ``round``'s).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import numpy as np
 import tt_autograd
 from tt_autograd import Function, unbroadcast
 
+from ..functional._checks import tensor_arg
 from ._inputs import float_input
 
 
@@ -145,3 +148,29 @@ def xlog1py(input, other):  # noqa: A002
     if isinstance(y, tt_autograd.Tensor):
         y = float_input("xlog1py", y, "other")
     return Xlog1pyFunction.apply(x, y)
+
+
+def round(input, *, decimals: int = 0):  # noqa: A001, A002  (PyTorch's names)
+    """Round to ``decimals`` decimal places, halves to even: ``round(x * 10^d) / 10^d``.
+
+    Args:
+        input: a tensor; with ``decimals != 0`` a floating-point one (as PyTorch).
+        decimals: places to keep after the point; negative rounds to tens, hundreds, ...
+
+    Example:
+        >>> round(tt_autograd.tensor([1.567, -15.0]), decimals=1)  # doctest: +SKIP
+        tensor([  1.6000, -15.0000])
+    """
+    x = tensor_arg("round", input)
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r:.40}")
+    if decimals == 0:
+        return x.round()
+    if not x.is_floating_point():
+        raise NotImplementedError(
+            f"round: decimals={decimals} needs a floating-point tensor, got dtype {x.dtype.name}; "
+            "convert it with .float() first"
+        )
+    if decimals > 0:
+        return (x * 10.0**decimals).round() / 10.0**decimals
+    return (x / 10.0**-decimals).round() * 10.0**-decimals
