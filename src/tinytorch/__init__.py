@@ -41,6 +41,7 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     tensor,
     where,
 )
+from tt_nn.special import digamma, erf, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc  # torch.erf, ...
 from tt_optim import save  # torch.save for state dicts, without pickle
 
 from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
@@ -58,6 +59,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     optim,
     serialization,
     sparse,
+    special,
     utils,
 )
 from ._unsupported import unsupported as _not_in_tinytorch

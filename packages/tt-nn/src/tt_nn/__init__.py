@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from . import distributions, functional, init, rnn_utils
+from . import distributions, functional, init, rnn_utils, special
 from .activations import (
     GELU,
     CosineSimilarity,
@@ -215,6 +215,7 @@ __all__ = [
     "functional",
     "init",
     "rnn_utils",
+    "special",
     "load_safetensors",
     "safetensors_metadata",
     "save_safetensors",

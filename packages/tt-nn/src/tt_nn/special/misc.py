@@ -1,0 +1,176 @@
+"""The rest of ``torch.special``: ``entr``, ``sinc``, ``xlog1py``, and the names it shares with the top level.
+
+Fused here (element-wise, their edge values need care):
+
+* ``entr(x) = -x log x`` for ``x > 0``, 0 at 0, ``-inf`` for ``x < 0``; backward ``-(log x + 1)``.
+* ``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; backward ``(cos(pi x) - sinc(x)) / x``, 0 at 0.
+* ``xlog1py(x, y) = x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN (as ``xlogy``);
+  broadcasts; either argument may be a Python number. Backward: ``log1p(y)`` for ``x``
+  (0 where ``x == 0`` and ``y <= -1``), ``x / (1 + y)`` for ``y``.
+
+The others are the top level's own functions under their ``torch.special`` names (one
+implementation each): ``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
+``digamma``, ``multigammaln`` is ``mvlgamma``; ``logit``, ``xlogy``, ``exp2``, ``expm1``,
+``log1p``, ``logsumexp`` are tt-autograd's; ``softmax`` and ``log_softmax`` are
+``torch.nn.functional``'s. ``round(input, *, decimals=0)`` is tt-autograd's ``round`` with
+PyTorch's ``decimals`` added: ``round(x * 10^d) / 10^d`` (``round(x / 10^-d) * 10^-d`` for
+``d < 0``), halves to even as PyTorch, composed (its gradient is 0, as ``round``'s).
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import tt_autograd
+from tt_autograd import Function, unbroadcast
+
+from ..functional._checks import tensor_arg
+from ._inputs import float_input
+
+
+class EntrFunction(Function):
+    """``-x log x`` (0 at 0, ``-inf`` below); backward ``-(log x + 1)``."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        with np.errstate(all="ignore"):
+            y = -x * np.log(x)
+            y = np.where(x == 0, x.dtype.type(0), y)
+            return np.where(x < 0, x.dtype.type(-np.inf), y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            return (grad * -(np.log(x) + 1),)
+
+
+class SincFunction(Function):
+    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x`` (0 at 0)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        with np.errstate(all="ignore"):
+            angle = np.pi * x
+            y = np.where(x == 0, x.dtype.type(1), np.sin(angle) / angle)
+        ctx.save_for_backward(x, y)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        with np.errstate(all="ignore"):
+            slope = (np.cos(np.pi * x) - y) / x
+        return (grad * np.where(x == 0, x.dtype.type(0), slope),)
+
+
+class Xlog1pyFunction(Function):
+    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN; broadcasts."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        with np.errstate(all="ignore"):
+            product = x * np.log1p(y)
+        return np.where((x == 0) & ~np.isnan(y), product.dtype.type(0), product)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_y = None
+        with np.errstate(all="ignore"):
+            if need_x:
+                dropped = (x == 0) & (y <= -1)
+                grad_x = unbroadcast(np.where(dropped, grad.dtype.type(0), grad * np.log1p(y)), x.shape)
+            if need_y:
+                grad_y = unbroadcast(grad * x / (1 + y), y.shape)
+        return grad_x, grad_y
+
+
+def entr(input):  # noqa: A002  (PyTorch's argument name)
+    """The elementwise entropy ``-x log(x)`` (0 at 0, ``-inf`` for ``x < 0``); integers promote to float32.
+
+    Example:
+        >>> entr(tt_autograd.tensor([0.0, 0.5, -1.0]))  # doctest: +SKIP
+        tensor([0.0000, 0.3466,   -inf])
+    """
+    return EntrFunction.apply(float_input("entr", input))
+
+
+def sinc(input):  # noqa: A002
+    """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0.
+
+    Example:
+        >>> sinc(tt_autograd.tensor([0.0, 0.5]))  # doctest: +SKIP
+        tensor([1.0000, 0.6366])
+    """
+    return SincFunction.apply(float_input("sinc", input))
+
+
+def _operand(value: object, other: object, name: str) -> np.ndarray:
+    """``value``'s array (integers promoted to float32), or a Python number in the other tensor's dtype."""
+    if isinstance(value, tt_autograd.Tensor):
+        return float_input("xlog1py", value, name).array
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        dtype = float_input("xlog1py", other).array.dtype
+        return np.asarray(value, dtype=dtype)
+    raise TypeError(
+        f"xlog1py: '{name}' must be a Tensor or a number, got {type(value).__name__} (at least one a Tensor)"
+    )
+
+
+def xlog1py(input, other):  # noqa: A002
+    """``input * log1p(other)``, and 0 where ``input == 0`` (unless ``other`` is NaN); broadcasts.
+
+    Args:
+        input: a tensor or a number.
+        other: a tensor or a number (at least one of the two is a tensor).
+
+    Shape:
+        ``input`` and ``other`` broadcast together; the output has the broadcast shape.
+
+    Example:
+        >>> xlog1py(tt_autograd.tensor([0.0, 2.0]), tt_autograd.tensor([-1.0, 1.0]))  # doctest: +SKIP
+        tensor([0.0000, 1.3863])
+    """
+    if not isinstance(input, tt_autograd.Tensor) and not isinstance(other, tt_autograd.Tensor):
+        raise TypeError(
+            f"xlog1py: at least one argument must be a Tensor, got {type(input).__name__} and "
+            f"{type(other).__name__}; wrap one in torch.tensor(...)"
+        )
+    x = input if isinstance(input, tt_autograd.Tensor) else _operand(input, other, "input")
+    y = other if isinstance(other, tt_autograd.Tensor) else _operand(other, input, "other")
+    if isinstance(x, tt_autograd.Tensor):
+        x = float_input("xlog1py", x)
+    if isinstance(y, tt_autograd.Tensor):
+        y = float_input("xlog1py", y, "other")
+    return Xlog1pyFunction.apply(x, y)
+
+
+def round(input, *, decimals: int = 0):  # noqa: A001, A002  (PyTorch's names)
+    """Round to ``decimals`` decimal places, halves to even: ``round(x * 10^d) / 10^d``.
+
+    Args:
+        input: a tensor; with ``decimals != 0`` a floating-point one (as PyTorch).
+        decimals: places to keep after the point; negative rounds to tens, hundreds, ...
+
+    Example:
+        >>> round(tt_autograd.tensor([1.567, -15.0]), decimals=1)  # doctest: +SKIP
+        tensor([  1.6000, -15.0000])
+    """
+    x = tensor_arg("round", input)
+    if isinstance(decimals, bool) or not isinstance(decimals, int):
+        raise TypeError(f"round: decimals must be an int, got {type(decimals).__name__} {decimals!r:.40}")
+    if decimals == 0:
+        return x.round()
+    if not x.is_floating_point():
+        raise NotImplementedError(
+            f"round: decimals={decimals} needs a floating-point tensor, got dtype {x.dtype.name}; "
+            "convert it with .float() first"
+        )
+    if decimals > 0:
+        return (x * 10.0**decimals).round() / 10.0**decimals
+    return (x / 10.0**-decimals).round() * 10.0**-decimals
