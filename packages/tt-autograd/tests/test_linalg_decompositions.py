@@ -45,6 +45,7 @@ def test_cholesky_values_gradients(leaf, check, check_grad):
     check_grad(lambda t: linalg.cholesky(_spd(t)), x)
     check_grad(lambda t: linalg.cholesky(_spd(t), upper=True), x)
     check(autograd.cholesky(_spd(x), upper=True), _t(np.linalg.cholesky(spd)))
+    check(autograd.cholesky(_spd(x)), np.linalg.cholesky(spd))  # default: lower
     check(_spd(x).cholesky(), np.linalg.cholesky(spd))
 
 
@@ -77,12 +78,17 @@ def test_cholesky_errors_mirror_pytorch():
         linalg.LinAlgError, match=rf"\(Batch element 3\): {tail} \(the leading minor of order 1"
     ):
         linalg.cholesky(autograd.tensor(batch))
+    with pytest.raises(linalg.LinAlgError, match=r"\(Batch element 1\): .*minor of order 2 is"):
+        linalg.cholesky(autograd.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 1.0]]]))  # torch 2.13
+    batch = np.stack([np.eye(3), np.diag([1.0, 2.0, 0.0])]).reshape(2, 1, 3, 3)
+    with pytest.raises(linalg.LinAlgError, match=r"\(Batch element 1\): .*minor of order 3 is"):
+        linalg.cholesky(autograd.tensor(batch))
     with pytest.raises(ValueError, match="square matrices, but they are 2 by 3"):
         linalg.cholesky(autograd.ones(2, 3))
 
 
 # ------------------------------------------------------------------ qr
-@pytest.mark.parametrize("shape", [(2, 3, 5, 3), (2, 3, 3), (2, 3, 5), (4, 1)])
+@pytest.mark.parametrize("shape", [(2, 2, 5, 3), (2, 3, 3), (2, 3, 5), (4, 1)])
 def test_qr_reduced_identities_and_gradients(leaf, check, check_grad, shape):
     a = leaf(shape)
     values = a.detach().numpy()
@@ -206,6 +212,11 @@ def test_svd_old_api_and_aliases(leaf, check):
     check((u * s.unsqueeze(-2)) @ v.mT, values, atol=1e-12)
     u, s, v = a.svd(some=False)
     assert u.shape == (2, 5, 5) and v.shape == (2, 3, 3)
+    u, s, v = a.svd()  # defaults: reduced, with U and V
+    assert u.shape == (2, 5, 3)
+    check((u * s.unsqueeze(-2)) @ v.mT, values, atol=1e-12)
+    q, r = autograd.qr(a)  # default: reduced
+    assert q.shape == (2, 5, 3) and r.shape == (2, 3, 3)
     result = autograd.svd(a, compute_uv=False)  # torch 2.13: zero U and V of the full shapes
     assert result._fields == ("U", "S", "V")
     check(result.U, np.zeros((2, 5, 5)))
@@ -263,6 +274,22 @@ def test_matrix_rank():
     assert linalg.matrix_rank(autograd.ones(2, 3, 4)).tolist() == [1, 1]
 
 
+def test_rank_tolerance_rules_pinned_to_pytorch():
+    """``rtol = eps * max(m, n)`` (not batch size, not min) unless ``atol > 0``; ``S_max`` may be below 1."""
+    eps = np.finfo(np.float64).eps
+    a = np.zeros((20, 8, 2))
+    a[:, 0, 0] = 1.0
+    a[::2, 1, 1], a[1::2, 1, 1] = 4 * eps, 12 * eps  # either side of the cut-off 8 eps
+    stack = autograd.tensor(a, dtype=autograd.float64)
+    assert linalg.matrix_rank(stack).tolist() == [1, 2] * 10  # torch 2.13
+    assert linalg.matrix_rank(stack, atol=0).tolist() == [1, 2] * 10  # atol 0 keeps the default rtol
+    assert linalg.matrix_rank(stack, atol=1e-20).tolist() == [2, 2] * 10  # atol > 0: rtol 0
+    small = autograd.tensor([[0.5, 0.0], [0.0, 0.2]], dtype=autograd.float64)
+    assert linalg.matrix_rank(small, rtol=0.3).item() == 2
+    np.testing.assert_allclose(linalg.pinv(stack[:2]).numpy()[1, 1, 1], 1 / (12 * eps))
+    assert linalg.pinv(stack[:2]).numpy()[0, 1, 1] == 0.0
+
+
 @pytest.mark.parametrize("driver", [None, "gelsy", "gels", "gelsd", "gelss"])
 def test_lstsq_full_rank_every_driver(leaf, check, check_grad, driver):
     a, b = leaf((2, 5, 3)), leaf((2, 5, 2))
@@ -313,6 +340,7 @@ def test_matrix_power(leaf, check, check_grad):
     for n in (1, 2, 3, 5, 6, -1, -2, -3):
         check(linalg.matrix_power(a, n), np.linalg.matrix_power(values, n), rtol=1e-9, atol=1e-12)
     check(linalg.matrix_power(a, 0), np.broadcast_to(np.eye(3), (2, 3, 3)))
+    check(linalg.matrix_power(a.reshape(2, 1, 3, 3), 0), np.broadcast_to(np.eye(3), (2, 1, 3, 3)))
     check_grad(lambda t: linalg.matrix_power(t, 5), a)
     check_grad(lambda t: linalg.matrix_power(t, -3), a)
     check(autograd.matrix_power(a, 2), values @ values, rtol=1e-12)
@@ -324,6 +352,8 @@ def test_matrix_power(leaf, check, check_grad):
         linalg.matrix_power(ints, -1)
     with pytest.raises(ValueError, match="square matrices, but they are 2 by 3"):
         linalg.matrix_power(autograd.ones(2, 3), 2)
+    with pytest.raises(ValueError, match="square matrices, but they are 2 by 3"):
+        linalg.matrix_power(autograd.ones(2, 2, 3), 2)
     with pytest.raises(TypeError, match="'n' must be int, not float"):
         linalg.matrix_power(a, 1.5)
 

@@ -65,6 +65,7 @@ def test_vector_norm_gradients_at_kinks_follow_pytorch():
     np.testing.assert_array_equal(
         _grad(lambda x: linalg.vector_norm(x, -INF), [1.0, -1.0, 3.0]), [0.5, -0.5, 0]
     )
+    np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x, INF), [0.0, -2.0]), [0, -1])
     np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x, 0), [1.0, -3.0, 0.0]), [0, 0, 0])
     np.testing.assert_allclose(
         _grad(lambda x: linalg.vector_norm(x, -1), [1.0, -3.0, 0.5]), [0.09, -0.01, 0.36]

@@ -47,6 +47,9 @@ def test_inv_errors_mirror_pytorch():
         linalg.inv(autograd.tensor([[0.0, 0.0], [0.0, 1.0]]))
     with pytest.raises(linalg.LinAlgError, match=r"\(Batch element 1\): " + message.format(2)):
         linalg.inv(autograd.tensor([[[1.0, 0.0], [0.0, 1.0]], [[1.0, 2.0], [2.0, 4.0]]]))
+    two_singular = np.stack([np.eye(2), [[1.0, 2.0], [2.0, 4.0]], np.zeros((2, 2))]).reshape(3, 1, 2, 2)
+    with pytest.raises(linalg.LinAlgError, match=r"\(Batch element 1\): " + message.format(2)):
+        linalg.inv(autograd.tensor(two_singular))
     with pytest.raises(linalg.LinAlgError, match=r"\(Batch element 2\): " + message.format(1)):
         linalg.inv(
             autograd.tensor(np.stack([np.eye(2), np.eye(2), np.zeros((2, 2)), np.eye(2)]).reshape(2, 2, 2, 2))
@@ -171,7 +174,7 @@ def test_cholesky_solve_and_inverse(rng, leaf, check, check_grad):
 
 
 def test_det_values_gradients(invertible, check, check_grad):
-    a = invertible((2, 3, 3, 3))
+    a = invertible((2, 4, 3, 3))
     check(linalg.det(a), np.linalg.det(a.detach().numpy()), rtol=1e-12)
     check_grad(linalg.det, a)
     check(autograd.det(a), np.linalg.det(a.detach().numpy()))
