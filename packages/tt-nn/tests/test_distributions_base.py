@@ -160,6 +160,18 @@ def test_bad_sample_shape(sample_shape, error, match):
         Normal(0.0, 1.0).sample(sample_shape)
 
 
+def test_empty_sample_shape_is_allowed():
+    assert Normal(autograd.zeros(2), 1.0).sample((0,)).shape == (0, 2)
+    assert Categorical(probs=autograd.ones(2, 3)).sample((0, 4)).shape == (0, 4, 2)
+
+
+def test_invalid_rows_of_a_vector_parameter_are_shown():
+    logits = autograd.tensor([[0.0, float("nan"), 1.0], [2.0, 3.0, 4.0]])
+    # the normalised logits are checked (as PyTorch does): the NaN row, and only it
+    with pytest.raises(ValueError, match=r"invalid values: \[nan nan nan\]\. Pass a tensor with no NaN"):
+        Categorical(logits=logits)
+
+
 def test_constraint_reprs():
     assert repr(constraints.positive) == "GreaterThan(lower_bound=0.0)"
     assert repr(constraints.nonnegative) == "GreaterThanEq(lower_bound=0.0)"

@@ -276,3 +276,23 @@ def test_cdf_validates_its_value():
         Exponential(1.0).cdf(autograd.tensor(-1.0))
     with pytest.raises(ValueError, match=r"support Real\(\)"):
         Laplace(0.0, 1.0).cdf(nan)
+
+
+def test_laplace_rsample_is_the_inverse_cdf_of_the_uniform_noise(rng):
+    loc, scale = f64(rng.standard_normal(3), True), f64(rng.random(3) + 0.5, True)
+    autograd.manual_seed(8)
+    draws = Laplace(loc, scale).rsample((4,)).detach().numpy()
+    autograd.manual_seed(8)
+    eps = np.finfo(np.float64).eps
+    u = autograd.rand(4, 3, dtype=autograd.float64).numpy() * (2 - eps) + (eps - 1)
+    expected = loc.detach().numpy() - scale.detach().numpy() * np.sign(u) * np.log1p(-np.abs(u))
+    np.testing.assert_allclose(draws, expected, rtol=1e-12)
+
+
+def test_hints_and_laplace_value_check():
+    with pytest.raises(ValueError, match=r"softplus\(raw\) \+ 1e-5"):
+        Normal(0.0, -1.0)
+    with pytest.raises(ValueError, match="Pass values at least 0.0"):
+        Exponential(1.0).log_prob(autograd.tensor(-1.0))
+    with pytest.raises(ValueError, match=r"Laplace: the value must lie in the support Real\(\)"):
+        Laplace(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
