@@ -238,3 +238,21 @@ def test_top_level_samplers_return_autograd_tensors():
         autograd.poisson(autograd.ones(3)),
     ):
         assert isinstance(draw, autograd.Tensor) and not draw.requires_grad and draw.shape == (3,)
+
+
+def test_survivor_edges():
+    base = Normal(autograd.zeros(2, 3), 1.0)
+    assert Independent(base, 0).log_prob(autograd.zeros(2, 3)).shape == (2, 3)  # nothing summed
+    assert Independent(base, 0).entropy().shape == (2, 3)
+    with pytest.raises(ValueError, match=r"invalid values: \[-1\. -1\. -1\. -1\. -1\. -1\.\] \.\.\.\. Pass"):
+        Normal(0.0, -autograd.ones(7))
+    with pytest.raises(ValueError, match=r"invalid values: \[-1\. -1\. -1\. -1\. -1\. -1\.\]\. Pass"):
+        Normal(0.0, -autograd.ones(6))
+    with pytest.raises(ValueError, match=r"invalid values: \[-0\.1235\]\. Pass"):
+        Normal(0.0, autograd.tensor([-0.123456], dtype=autograd.float64))
+    with pytest.raises(ValueError, match="Uniform: parameter low"):
+        Uniform(1.0, 1.0)  # low == high is not an interval
+    with pytest.raises(ValueError, match=r"Pass values in \[0\.0, 1\.0\]"):
+        Uniform(0.0, 1.0).log_prob(autograd.tensor(2.0))
+    m = Categorical(probs=autograd.tensor([0.25, 0.75]))
+    assert m.log_prob(autograd.tensor(1.0)).item() == pytest.approx(np.log(0.75))  # a whole float is accepted

@@ -296,3 +296,8 @@ def test_hints_and_laplace_value_check():
         Exponential(1.0).log_prob(autograd.tensor(-1.0))
     with pytest.raises(ValueError, match=r"Laplace: the value must lie in the support Real\(\)"):
         Laplace(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
+
+
+def test_laplace_cdf_at_its_centre_is_one_half():
+    m = Laplace(f64(np.array([0.5, -1.0])), f64(np.array([1.0, 2.0])))
+    np.testing.assert_array_equal(m.cdf(f64(np.array([0.5, -1.0]))).numpy(), [0.5, 0.5])
