@@ -180,6 +180,7 @@ def test_constraint_reprs():
     assert repr(constraints.unit_interval) == "Interval(lower_bound=0.0, upper_bound=1.0)"
     assert repr(constraints.integer_interval(0, 2)) == "IntegerInterval(lower_bound=0, upper_bound=2)"
     assert constraints.simplex.check(np.array([[0.5, 0.5], [0.5, 0.4999]])).tolist() == [True, False]
+    assert not constraints.simplex.check(np.array([1.0000015, 0.0]))  # PyTorch's tolerance: |sum - 1| < 1e-6
     assert constraints.simplex.check(np.array([1.0000005, 0.0])) and not constraints.simplex.check(
         np.array([1.2, -0.2])
     )
