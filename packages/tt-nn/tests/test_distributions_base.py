@@ -160,6 +160,18 @@ def test_bad_sample_shape(sample_shape, error, match):
         Normal(0.0, 1.0).sample(sample_shape)
 
 
+def test_empty_sample_shape_is_allowed():
+    assert Normal(autograd.zeros(2), 1.0).sample((0,)).shape == (0, 2)
+    assert Categorical(probs=autograd.ones(2, 3)).sample((0, 4)).shape == (0, 4, 2)
+
+
+def test_invalid_rows_of_a_vector_parameter_are_shown():
+    logits = autograd.tensor([[0.0, float("nan"), 1.0], [2.0, 3.0, 4.0]])
+    # the normalised logits are checked (as PyTorch does): the NaN row, and only it
+    with pytest.raises(ValueError, match=r"invalid values: \[nan nan nan\]\. Pass a tensor with no NaN"):
+        Categorical(logits=logits)
+
+
 def test_constraint_reprs():
     assert repr(constraints.positive) == "GreaterThan(lower_bound=0.0)"
     assert repr(constraints.nonnegative) == "GreaterThanEq(lower_bound=0.0)"
@@ -168,6 +180,7 @@ def test_constraint_reprs():
     assert repr(constraints.unit_interval) == "Interval(lower_bound=0.0, upper_bound=1.0)"
     assert repr(constraints.integer_interval(0, 2)) == "IntegerInterval(lower_bound=0, upper_bound=2)"
     assert constraints.simplex.check(np.array([[0.5, 0.5], [0.5, 0.4999]])).tolist() == [True, False]
+    assert not constraints.simplex.check(np.array([1.0000015, 0.0]))  # PyTorch's tolerance: |sum - 1| < 1e-6
     assert constraints.simplex.check(np.array([1.0000005, 0.0])) and not constraints.simplex.check(
         np.array([1.2, -0.2])
     )
@@ -226,3 +239,21 @@ def test_top_level_samplers_return_autograd_tensors():
         autograd.poisson(autograd.ones(3)),
     ):
         assert isinstance(draw, autograd.Tensor) and not draw.requires_grad and draw.shape == (3,)
+
+
+def test_survivor_edges():
+    base = Normal(autograd.zeros(2, 3), 1.0)
+    assert Independent(base, 0).log_prob(autograd.zeros(2, 3)).shape == (2, 3)  # nothing summed
+    assert Independent(base, 0).entropy().shape == (2, 3)
+    with pytest.raises(ValueError, match=r"invalid values: \[-1\. -1\. -1\. -1\. -1\. -1\.\] \.\.\.\. Pass"):
+        Normal(0.0, -autograd.ones(7))
+    with pytest.raises(ValueError, match=r"invalid values: \[-1\. -1\. -1\. -1\. -1\. -1\.\]\. Pass"):
+        Normal(0.0, -autograd.ones(6))
+    with pytest.raises(ValueError, match=r"invalid values: \[-0\.1235\]\. Pass"):
+        Normal(0.0, autograd.tensor([-0.123456], dtype=autograd.float64))
+    with pytest.raises(ValueError, match="Uniform: parameter low"):
+        Uniform(1.0, 1.0)  # low == high is not an interval
+    with pytest.raises(ValueError, match=r"Pass values in \[0\.0, 1\.0\]"):
+        Uniform(0.0, 1.0).log_prob(autograd.tensor(2.0))
+    m = Categorical(probs=autograd.tensor([0.25, 0.75]))
+    assert m.log_prob(autograd.tensor(1.0)).item() == pytest.approx(np.log(0.75))  # a whole float is accepted

@@ -244,7 +244,7 @@ def test_laplace_gradients_and_sampling(rng, check_grad):
             lambda: Normal(autograd.zeros(3), 1.0).log_prob(autograd.zeros(2)),
             r"\(2,\) does not broadcast .*\(3,\)",
         ),
-        (lambda: Normal(0.0, 1.0).log_prob(1.0), "Normal.log_prob: the value must be a tensor, got float"),
+        (lambda: Normal(0.0, 1.0).log_prob(1.0), "Normal: the value must be a tensor, got float"),
         (lambda: Normal([0.0], 1.0), "tensors or numbers"),
         (lambda: Uniform(1.0, 0.0), r"Uniform: parameter low .*LessThan.*values below high"),
         (lambda: Uniform(0.0, 1.0).log_prob(autograd.tensor(2.0)), r"support Interval\(lower_bound=0.0"),
@@ -264,3 +264,40 @@ def test_errors(make, match):
 def test_exponential_support_includes_zero_and_erf_reference():
     assert Exponential(2.0).log_prob(autograd.tensor(0.0)).item() == pytest.approx(np.log(2.0))
     np.testing.assert_allclose(erf(np.array([0.3])), [math.erf(0.3)], rtol=1e-14)  # the cdf's building block
+
+
+def test_cdf_validates_its_value():
+    nan = autograd.tensor(float("nan"))
+    with pytest.raises(ValueError, match=r"Normal: the value must lie in the support Real\(\)"):
+        Normal(0.0, 1.0).cdf(nan)
+    with pytest.raises(ValueError, match=r"support Interval\(lower_bound=0.0, upper_bound=1.0\)"):
+        Uniform(0.0, 1.0).cdf(autograd.tensor(2.0))
+    with pytest.raises(ValueError, match=r"support GreaterThanEq"):
+        Exponential(1.0).cdf(autograd.tensor(-1.0))
+    with pytest.raises(ValueError, match=r"support Real\(\)"):
+        Laplace(0.0, 1.0).cdf(nan)
+
+
+def test_laplace_rsample_is_the_inverse_cdf_of_the_uniform_noise(rng):
+    loc, scale = f64(rng.standard_normal(3), True), f64(rng.random(3) + 0.5, True)
+    autograd.manual_seed(8)
+    draws = Laplace(loc, scale).rsample((4,)).detach().numpy()
+    autograd.manual_seed(8)
+    eps = np.finfo(np.float64).eps
+    u = autograd.rand(4, 3, dtype=autograd.float64).numpy() * (2 - eps) + (eps - 1)
+    expected = loc.detach().numpy() - scale.detach().numpy() * np.sign(u) * np.log1p(-np.abs(u))
+    np.testing.assert_allclose(draws, expected, rtol=1e-12)
+
+
+def test_hints_and_laplace_value_check():
+    with pytest.raises(ValueError, match=r"softplus\(raw\) \+ 1e-5"):
+        Normal(0.0, -1.0)
+    with pytest.raises(ValueError, match="Pass values at least 0.0"):
+        Exponential(1.0).log_prob(autograd.tensor(-1.0))
+    with pytest.raises(ValueError, match=r"Laplace: the value must lie in the support Real\(\)"):
+        Laplace(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
+
+
+def test_laplace_cdf_at_its_centre_is_one_half():
+    m = Laplace(f64(np.array([0.5, -1.0])), f64(np.array([1.0, 2.0])))
+    np.testing.assert_array_equal(m.cdf(f64(np.array([0.5, -1.0]))).numpy(), [0.5, 0.5])

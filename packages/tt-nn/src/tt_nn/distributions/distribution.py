@@ -120,19 +120,18 @@ class Distribution:
         """Check that ``value`` is a tensor whose shape fits and whose entries lie in ``support``."""
         name = type(self).__name__
         if not isinstance(value, autograd.Tensor):
-            raise ValueError(f"{name}.log_prob: the value must be a tensor, got {type(value).__name__}")
+            raise ValueError(f"{name}: the value must be a tensor, got {type(value).__name__}")
         shape, expected = value.shape, self._batch_shape + self._event_shape
         event = len(self._event_shape)
         if event and shape[len(shape) - event :] != self._event_shape:
             raise ValueError(
-                f"{name}.log_prob: the rightmost dims of the value {shape} must match event_shape "
-                f"{self._event_shape}"
+                f"{name}: the rightmost dims of the value {shape} must match event_shape {self._event_shape}"
             )
         try:
             np.broadcast_shapes(shape, expected)
         except ValueError:
             raise ValueError(
-                f"{name}.log_prob: a value of shape {shape} does not broadcast with "
+                f"{name}: a value of shape {shape} does not broadcast with "
                 f"batch_shape + event_shape {expected}"
             ) from None
         array = value.detach().numpy()
@@ -143,7 +142,7 @@ class Distribution:
             except IndexError:  # bounds broadcast the check beyond the value's shape: show the value
                 invalid = array
             raise ValueError(
-                f"{name}.log_prob: the value must lie in the support {self.support!r} of {self!r}, but found "
+                f"{name}: the value must lie in the support {self.support!r} of {self!r}, but found "
                 f"invalid values: {_show(invalid)}. Pass {self.support.hint}"
             )
 
