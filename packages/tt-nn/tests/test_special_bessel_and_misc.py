@@ -18,8 +18,6 @@ import pytest
 import tt_autograd as autograd
 from tt_nn import special
 
-import tinytorch
-
 INF, NAN = math.inf, math.nan
 
 
@@ -211,6 +209,8 @@ def test_torch_special_names_and_aliases():
     assert special.round(values, decimals=-1).tolist() == [0.0, 0.0, -20.0, 20.0, 0.0]
     assert special.round(values, decimals=2).tolist() == [2.5, 1.57, -15.0, 25.0, 0.12]
     assert special.round(values).tolist() == [2.0, 2.0, -15.0, 25.0, 0.0]
+    # x * 10^d, not x / 10^-d, for d > 0 (as PyTorch): 3 * 0.1 would give 0.30000000000000004
+    assert special.round(autograd.tensor([0.3], dtype=autograd.float64), decimals=1).item() == 0.3
     assert special.round(autograd.tensor([1, 2])).tolist() == [1, 2]
     with pytest.raises(
         NotImplementedError, match="round: decimals=1 needs a floating-point tensor, got dtype int64"
@@ -228,6 +228,8 @@ def test_torch_special_names_and_aliases():
 
 
 def test_the_meta_package_exposes_torch_special_and_the_top_level_names():
+    import tinytorch  # here, not at the top: the other tests need tt-nn only (and run faster without it)
+
     assert tinytorch.special.erfinv is special.erfinv and tinytorch.special.__all__ == special.__all__
     for name in ("erf", "erfc", "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc"):
         assert getattr(tinytorch, name) is getattr(special, name)
