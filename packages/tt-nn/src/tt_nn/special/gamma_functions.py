@@ -29,9 +29,11 @@ there (and ``polygamma(n >= 2, -inf)`` NaN here, ``+-inf`` there).
 
 Backward: ``lgamma' = digamma``, ``digamma' = polygamma(1, .)``,
 ``polygamma(n, .)' = polygamma(n + 1, .)``. Accuracy in float64, measured against mpmath
-on ``[-50, 170]`` (see the tests): ``lgamma`` 1e-14 relative (2e-16 absolute near its roots),
-``digamma`` 1e-14 relative away from its root ``1.4616...`` (4e-16 absolute there),
-``polygamma`` 1e-13 relative for ``n <= 4``.
+on ``[-50, 1000]`` (see the tests): ``lgamma`` 1.6e-14 relative for ``x > 0`` (its roots
+included); ``lgamma`` for ``x < 0`` and ``digamma`` 4e-15 of ``max(1, |value|)`` (next to a zero
+the value is the difference of two O(1) terms: ``lgamma(-2.5) = -0.0562...`` is 5e-14 relative
+off); ``polygamma`` 1e-15 relative for ``x > 0``, and for ``x < 0`` 1e-14 (``n <= 3``) to 3e-13
+(``n = 6``) of ``max(1, |value|)`` (the cotangent polynomial cancels near half-integers).
 """
 
 from __future__ import annotations

@@ -110,10 +110,8 @@ def sinc(input):  # noqa: A002
     return SincFunction.apply(float_input("sinc", input))
 
 
-def _operand(value: object, other: object, name: str) -> np.ndarray:
-    """``value``'s array (integers promoted to float32), or a Python number in the other tensor's dtype."""
-    if isinstance(value, tt_autograd.Tensor):
-        return float_input("xlog1py", value, name).array
+def _operand(value: object, other: tt_autograd.Tensor, name: str) -> np.ndarray:
+    """The Python number ``value`` as a 0-d array in the float dtype of the tensor ``other``."""
     if isinstance(value, numbers.Real) and not isinstance(value, bool):
         dtype = float_input("xlog1py", other).array.dtype
         return np.asarray(value, dtype=dtype)
