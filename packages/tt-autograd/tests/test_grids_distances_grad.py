@@ -76,7 +76,7 @@ def test_dist_gradcheck_with_broadcasting(check_grad, leaf, p):
 
 
 def test_dist_gradients_pinned_from_pytorch():
-    for p in (2, 1, 3, 0.5):
+    for p in (2, 1, 3, 0.5, INF):
         z = autograd.tensor([1.0, 2.0], requires_grad=True)
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # no 0 / 0 on the way, even one masked afterwards

@@ -316,6 +316,8 @@ def test_quantile_errors():
         x.quantile(1.5)
     with pytest.raises(RuntimeError, match=r"q must be in the range \[0, 1\] but got -0.1"):
         tt.nanquantile(x, tt.tensor([0.5, -0.1]))
+    with pytest.raises(RuntimeError, match=r"q must be in the range \[0, 1\] but got 1.5"):
+        x.quantile(tt.tensor([0.0, 1.0, 1.5, -0.5]))  # the first value out of range, ends allowed
     with pytest.raises(RuntimeError, match="interpolation must be one of linear, lower.*but got cubic"):
         x.quantile(0.5, interpolation="cubic")
     with pytest.raises(RuntimeError, match="input tensor must be either float or double.*float"):
