@@ -169,6 +169,8 @@ def test_cdist_product_route_for_many_points_and_direct_on_request(check):
     check(direct.diagonal(), np.full(25, np.sqrt(3) * 1e-6), rtol=1e-6)
     wide = tt.cdist(tt.tensor(far), tt.tensor(np.concatenate([close, far[:1]])))  # R = 26: the product
     assert np.abs(wide.diagonal().numpy() - np.sqrt(3) * 1e-6).max() > 1e-8
+    tall = tt.cdist(tt.tensor(np.concatenate([far, far[:1]])), tt.tensor(close))  # P = 26: the product too
+    assert np.abs(tall.diagonal().numpy() - np.sqrt(3) * 1e-6).max() > 1e-8
     same = tt.tensor(x1[:3])
     check(tt.cdist(same, same, compute_mode="use_mm_for_euclid_dist").diagonal(), np.zeros(3), atol=1e-7)
 

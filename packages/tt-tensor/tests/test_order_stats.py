@@ -305,7 +305,8 @@ def test_nanquantile_ignores_nans(check):
         for q in levels
     ]
     check(out, expected, tt.float64)
-    check(tt.tensor([1.0, NAN, 3.0]).nanquantile(0.5), np.array(2.0))
+    check(tt.tensor([1.0, NAN, 3.0]).nanquantile(0.5), np.array(2.0), tt.float32)
+    check(tt.tensor([1.0, NAN, 3.0]).nanquantile(0.5, interpolation="midpoint"), np.array(2.0), tt.float32)
     check(tt.tensor([NAN, NAN]).nanquantile(0.5), np.array(NAN))
     check(tt.tensor([NAN, 1.0, 5.0]).nanquantile(0.5, interpolation="higher"), np.array(5.0))
 
@@ -316,6 +317,8 @@ def test_quantile_errors():
         x.quantile(1.5)
     with pytest.raises(RuntimeError, match=r"q must be in the range \[0, 1\] but got -0.1"):
         tt.nanquantile(x, tt.tensor([0.5, -0.1]))
+    with pytest.raises(RuntimeError, match=r"q must be in the range \[0, 1\] but got 1.5"):
+        x.quantile(tt.tensor([0.0, 1.0, 1.5, -0.5]))  # the first value out of range, ends allowed
     with pytest.raises(RuntimeError, match="interpolation must be one of linear, lower.*but got cubic"):
         x.quantile(0.5, interpolation="cubic")
     with pytest.raises(RuntimeError, match="input tensor must be either float or double.*float"):

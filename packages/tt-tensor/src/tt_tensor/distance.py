@@ -40,13 +40,11 @@ def pnorm(u: np.ndarray, p: float, axis: int | None = None) -> np.ndarray:
     magnitude = np.abs(u)
     if p == 0:
         return np.sum(u != 0, axis=axis).astype(u.dtype)
-    if p == 1:
-        return np.sum(magnitude, axis=axis)
     if p == 2:
         return np.sqrt(np.sum(u * u, axis=axis))
     if p == np.inf:
         return np.max(magnitude, axis=axis, initial=0)
-    return np.sum(magnitude**p, axis=axis) ** (1 / p)
+    return np.sum(magnitude**p, axis=axis) ** (1 / p)  # exact for p = 1 (x ** 1.0 is x)
 
 
 def pnorm_grad(u: np.ndarray, norm: np.ndarray, p: float, axis: int | None, split_ties: bool) -> np.ndarray:
@@ -54,22 +52,20 @@ def pnorm_grad(u: np.ndarray, norm: np.ndarray, p: float, axis: int | None, spli
 
     ``norm`` has ``u``'s dims (size 1 along ``axis``). For ``p = inf`` the
     gradient goes to the components with the largest ``|u|``: shared between
-    them when ``split_ties`` (``dist``, like ``amax``), to each in full otherwise
-    (``cdist``). For ``p < 1`` a zero component gets 0 (its ``|u|^(p-1)`` is infinite).
+    them when ``split_ties`` (``dist``, one norm of all of ``u``, like ``amax``), to
+    each in full otherwise (``cdist``). For ``p < 1`` a zero component gets 0 (its ``|u|^(p-1)`` is infinite).
     """
     if p == 0:
         return np.zeros_like(u)
-    if p == 1:
-        return np.sign(u)
     positive = norm > 0
     safe = np.where(positive, norm, 1)
     if p == 2:
         return np.where(positive, u / safe, 0)
     if p == np.inf:
         top = (np.abs(u) == norm) & positive
-        share = top.sum(axis=axis, keepdims=True) if split_ties else 1
-        return np.sign(u) * top / np.maximum(share, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+        grad = np.sign(u) * top
+        return grad / max(np.count_nonzero(top), 1) if split_ties else grad
+    with np.errstate(divide="ignore", invalid="ignore"):  # p = 1: sign(u) * 1 / 1
         grad = np.sign(u) * np.abs(u) ** (p - 1) / safe ** (p - 1)
     return np.where(positive & (u != 0), grad, 0)
 

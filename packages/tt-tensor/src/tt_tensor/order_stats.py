@@ -130,7 +130,8 @@ def quantile_positions(
     """``(below, above, weight)`` for sorted rows ``ordered`` (NaN last, on the last axis), one per q.
 
     Shapes: ``ordered`` is ``(..., n)``, ``q`` is ``(Q,)``; the results are ``(..., Q)``:
-    the quantile is ``lerp(ordered[below], ordered[above], weight)``. The rank
+    the quantile is ``lerp(ordered[below], ordered[above], weight)`` (``ordered[below]``
+    for ``lower``, ``higher`` and ``nearest``). The rank
     ``q * (count - 1)`` is computed in the input's dtype, as PyTorch does; the count
     is ``n`` (a row with a NaN gives NaN: its rank is the last, a NaN) or, with
     ``ignore_nan``, the non-NaN count (an all-NaN row gives NaN too: rank 0).
@@ -142,14 +143,11 @@ def quantile_positions(
         rank = np.maximum(q * (n - nans - 1).astype(ordered.dtype), 0)
     else:
         rank = np.where(nans > 0, n - 1, q * ordered.dtype.type(n - 1))
-    rank = rank.astype(ordered.dtype, copy=False)
     below, above = np.floor(rank), np.ceil(rank)
-    if interpolation == "lower":
-        above = below
-    elif interpolation == "higher":
+    if interpolation == "higher":  # lower, higher and nearest read ``below`` only
         below = above
     elif interpolation == "nearest":
-        below = above = np.round(rank)  # half to even, as torch.round
+        below = np.round(rank)  # half to even, as torch.round
     weight = np.full_like(rank, 0.5) if interpolation == "midpoint" else rank - below
     return below.astype(np.int64), above.astype(np.int64), weight
 
