@@ -131,6 +131,12 @@ def test_float32_is_kept(rows):
     assert result.output.dtype == autograd.float32 and result.loss.dtype == autograd.float32
 
 
+def test_cutoffs_at_the_edges_in_a_tuple():
+    asm = nn.AdaptiveLogSoftmaxWithLoss(16, 20, (1, 19))  # 1 and n_classes - 1 are allowed, as in PyTorch
+    assert asm.cutoffs == [1, 19, 20] and asm.head_size == 3
+    assert asm.tail[1][1].weight.shape == (1, 1)
+
+
 @pytest.mark.parametrize("cutoffs", [[5, 5], [0, 5], [5, 20], [12, 5], [], [2.5]])
 def test_bad_cutoffs(cutoffs):
     with pytest.raises(ValueError, match="cutoffs should be a sequence of unique, positive integers"):

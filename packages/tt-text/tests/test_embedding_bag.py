@@ -145,6 +145,19 @@ def test_gradcheck_per_sample_weights(rng):
     )
 
 
+def test_per_sample_weights_gradient_without_the_weights(rng):
+    weight = _weight(rng)  # a frozen table: only the per-sample weights learn
+    scale = autograd.tensor(np.ones(8), dtype=autograd.float64, requires_grad=True)
+    embedding_bag(_ints(IDS), weight, _ints([0]), mode="sum", per_sample_weights=scale).sum().backward()
+    np.testing.assert_allclose(scale.grad.numpy(), weight.numpy()[IDS].sum(1), rtol=1e-12)
+
+
+def test_one_bag(rng):
+    weight = _weight(rng)
+    out = embedding_bag(_ints(IDS), weight, _ints([0]), mode="mean")
+    np.testing.assert_allclose(out.numpy(), weight.numpy()[IDS].mean(0, keepdims=True), rtol=1e-12)
+
+
 def test_gradient_values(rng):
     weight = _weight(rng, requires_grad=True)
     upstream = rng.standard_normal((4, 3))
