@@ -99,6 +99,7 @@ def test_weight_gradients(asm, rows):
 def test_structure_repr_and_state_dict():
     asm = nn.AdaptiveLogSoftmaxWithLoss(16, 20, CUTOFFS, div_value=2.0)
     assert (asm.shortlist_size, asm.n_clusters, asm.head_size, asm.cutoffs) == (5, 2, 7, [5, 12, 20])
+    assert (asm.in_features, asm.n_classes, asm.div_value, asm.head_bias) == (16, 20, 2.0, False)
     assert list(asm.state_dict()) == [
         "head.weight", "tail.0.0.weight", "tail.0.1.weight", "tail.1.0.weight", "tail.1.1.weight",
     ]  # fmt: skip
@@ -120,15 +121,22 @@ def test_structure_repr_and_state_dict():
     assert "head.bias" in nn.AdaptiveLogSoftmaxWithLoss(16, 20, CUTOFFS, head_bias=True).state_dict()
     default = nn.AdaptiveLogSoftmaxWithLoss(64, 10, [3])
     assert default.tail[0][0].weight.shape == (16, 64)  # div_value 4 by default
-    before = asm.head.weight.detach().numpy().copy()
+    before = {name: value.detach().numpy().copy() for name, value in asm.state_dict().items()}
     asm.reset_parameters()
-    assert not np.array_equal(asm.head.weight.detach().numpy(), before)
+    for name, value in asm.state_dict().items():
+        assert not np.array_equal(value.detach().numpy(), before[name]), name
 
 
 def test_float32_is_kept(rows):
     asm = nn.AdaptiveLogSoftmaxWithLoss(16, 20, CUTOFFS)
     result = asm(autograd.tensor(rows.astype(np.float32)), autograd.tensor(TARGETS))
     assert result.output.dtype == autograd.float32 and result.loss.dtype == autograd.float32
+
+
+def test_cutoffs_at_the_edges_in_a_tuple():
+    asm = nn.AdaptiveLogSoftmaxWithLoss(16, 20, (1, 19))  # 1 and n_classes - 1 are allowed, as in PyTorch
+    assert asm.cutoffs == [1, 19, 20] and asm.head_size == 3
+    assert asm.tail[1][1].weight.shape == (1, 1)
 
 
 @pytest.mark.parametrize("cutoffs", [[5, 5], [0, 5], [5, 20], [12, 5], [], [2.5]])

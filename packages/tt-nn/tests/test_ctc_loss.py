@@ -311,6 +311,8 @@ def test_module(log_probs, check):
             IndexError,
             r"target label 4 is out of range",
         ),
+        (dict(targets=_ints([[0, 4, 1], [3, 1, 0], [0, 0, 0]])), IndexError, "target label 4 is out of"),
+        (dict(targets=_ints([[1, -1, 2], [3, 1, 0], [0, 0, 0]])), IndexError, "target label -1 is out of"),
         (dict(targets=_ints([1, 1, 2, 3])), ValueError, "sum\\(target_lengths\\) = 5"),
         (dict(targets=_ints([[1, 1, 2], [3, 1, 0]])), ValueError, r"one row per sample \(3\)"),
         (dict(targets=[[1, 1, 2]]), TypeError, "argument 'targets' must be a Tensor"),

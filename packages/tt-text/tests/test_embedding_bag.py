@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+import tt_tensor
 import tt_text
 from tt_text import EmbeddingBag, embedding_bag
 
@@ -145,6 +146,19 @@ def test_gradcheck_per_sample_weights(rng):
     )
 
 
+def test_per_sample_weights_gradient_without_the_weights(rng):
+    weight = _weight(rng)  # a frozen table: only the per-sample weights learn
+    scale = autograd.tensor(np.ones(8), dtype=autograd.float64, requires_grad=True)
+    embedding_bag(_ints(IDS), weight, _ints([0]), mode="sum", per_sample_weights=scale).sum().backward()
+    np.testing.assert_allclose(scale.grad.numpy(), weight.numpy()[IDS].sum(1), rtol=1e-12)
+
+
+def test_one_bag(rng):
+    weight = _weight(rng)
+    out = embedding_bag(_ints(IDS), weight, _ints([0]), mode="mean")
+    np.testing.assert_allclose(out.numpy(), weight.numpy()[IDS].mean(0, keepdims=True), rtol=1e-12)
+
+
 def test_gradient_values(rng):
     weight = _weight(rng, requires_grad=True)
     upstream = rng.standard_normal((4, 3))
@@ -202,6 +216,29 @@ def test_module(rng):
     assert tt_text.functional.embedding_bag is embedding_bag
 
 
+def test_module_settings_and_initialisation():
+    bag = EmbeddingBag(4, 2, padding_idx=-4)
+    assert bag.padding_idx == 0
+    assert (bag.max_norm, bag.norm_type, bag.scale_grad_by_freq, bag.sparse) == (None, 2.0, False, False)
+    assert (bag.num_embeddings, bag.embedding_dim, bag.mode, bag.include_last_offset) == (4, 2, "mean", False)
+    autograd.manual_seed(3)
+    drawn = EmbeddingBag(50, 4).weight.detach().numpy()
+    autograd.manual_seed(3)
+    np.testing.assert_array_equal(
+        drawn, tt_tensor.numpy_generator(None).standard_normal((50, 4), dtype=np.float32)
+    )
+    with pytest.raises(TypeError, match="EmbeddingBag: num_embeddings"):
+        EmbeddingBag(4.5, 2)
+    with pytest.raises(TypeError, match="EmbeddingBag: embedding_dim"):
+        EmbeddingBag(4, 2.5)
+
+
+def test_padding_idx_zero(rng):
+    weight = _weight(rng)
+    out = embedding_bag(_ints([0, 1, 0]), weight, _ints([0]), mode="sum", padding_idx=0)
+    np.testing.assert_allclose(out.numpy(), weight.numpy()[[1]], rtol=1e-12)
+
+
 def test_float32_weight_and_float64_per_sample_weights():
     weight = autograd.tensor(np.ones((4, 2)), dtype=autograd.float32, requires_grad=True)
     scale = autograd.tensor([[0.5, 2.0]], dtype=autograd.float64, requires_grad=True)
@@ -233,6 +270,7 @@ def test_float32_weight_and_float64_per_sample_weights():
         ),
         (dict(max_norm=1.0), NotImplementedError, "not supported"),
         (dict(sparse=True), NotImplementedError, "not supported"),
+        (dict(scale_grad_by_freq=True), NotImplementedError, "not supported"),
     ],
 )
 def test_bad_arguments(rng, arguments, error, match):
@@ -249,8 +287,17 @@ def test_bad_inputs(rng):
         embedding_bag(_ints(3), weight, _ints([0]))
     with pytest.raises(IndexError, match="index 12 is out of range for an embedding of 10 rows"):
         embedding_bag(_ints([1, 12]), weight, _ints([0]))
+    with pytest.raises(IndexError, match="index 10 is out of range for an embedding of 10 rows"):
+        embedding_bag(_ints([0, 10]), weight, _ints([0]))  # the first id past the table, after a valid 0
+    with pytest.raises(IndexError, match="index -1 is out of range"):
+        embedding_bag(_ints([3, -1]), weight, _ints([0]))
     with pytest.raises(TypeError, match="input must be integers"):
         embedding_bag(autograd.tensor([1.0]), weight, _ints([0]))
+    for unsupported in (dict(max_norm=1.0), dict(scale_grad_by_freq=True), dict(sparse=True)):
+        with pytest.raises(
+            NotImplementedError, match="EmbeddingBag: max_norm, scale_grad_by_freq and sparse"
+        ):
+            EmbeddingBag(4, 2, **unsupported)
     with pytest.raises(ValueError, match="EmbeddingBag: mode has to be one of"):
         EmbeddingBag(4, 2, mode="median")
     with pytest.raises(ValueError, match=r"EmbeddingBag: padding_idx=4 must be in \[-4, 4\)"):
