@@ -216,6 +216,20 @@ def test_to_sparse_round_trip(rng):
     np.testing.assert_array_equal(diagonal.indices().numpy(), [[0, 2], [0, 2]])
     np.testing.assert_array_equal(diagonal.values().numpy(), [1.0, 2.0])
     assert tt.tensor([0.0, 3.0]).to_sparse().shape == (2,)
+    np.testing.assert_array_equal(tt.eye(2).to_sparse(2).to_dense().numpy(), np.eye(2))
+
+
+def test_to_sparse_refusals():
+    with pytest.raises(NotImplementedError, match=r"sparse_dim=1 \(values with dense dimensions\)"):
+        tt.eye(2).to_sparse(1)
+    with pytest.raises(RuntimeError, match="to_sparse: a 0-d tensor"):
+        tt.tensor(3.0).to_sparse()  # PyTorch gives a 0-d sparse tensor; NumPy has no nonzero() of a 0-d array
+
+
+def test_other_operands_of_dense_ops_still_convert():
+    """The sparse check in tt-autograd's operand conversion leaves NumPy arrays and lists alone."""
+    np.testing.assert_array_equal((tt.tensor([1.0, 2.0]) + np.array([2.0, 3.0])).numpy(), [3.0, 5.0])
+    np.testing.assert_array_equal((tt.tensor([[1.0, 2.0]]) @ [[1.0], [1.0]]).numpy(), [[3.0]])
 
 
 # ----------------------------------------------------------------- gradients

@@ -23,7 +23,8 @@ class SparseGradMixin(tt_tensor.Tensor):
         per entry) is not supported.
 
         Example:
-            >>> tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()._nnz()
+            >>> import tt_autograd as tt
+            >>> tt.tensor([[0.0, 2.0], [3.0, 0.0]]).to_sparse()._nnz()
             2
         """
         from .sparse_tensor import SparseTensor

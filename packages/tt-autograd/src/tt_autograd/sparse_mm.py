@@ -75,8 +75,9 @@ def spmm(input: SparseTensor, mat2: object) -> Tensor:  # noqa: A002  (PyTorch's
     (``grad @ mat2^T`` at the non-zeros; see the module docstring). Cost: ``O(nnz * k)``.
 
     Example:
-        >>> a = sparse_coo_tensor([[0, 1], [1, 0]], [2.0, 3.0], (2, 2))
-        >>> spmm(a, tensor([[1.0], [10.0]]))
+        >>> import tt_autograd as tt
+        >>> a = tt.sparse_coo_tensor([[0, 1], [1, 0]], [2.0, 3.0], (2, 2))
+        >>> tt.spmm(a, tt.tensor([[1.0], [10.0]]))
         tensor([[20.],
                 [ 3.]])
     """

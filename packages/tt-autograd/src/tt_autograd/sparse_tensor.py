@@ -125,17 +125,21 @@ class SparseTensor:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The dense shape, as a tuple."""
         return self._size
 
     @property
     def ndim(self) -> int:
+        """The number of dimensions of the dense shape."""
         return len(self._size)
 
     def dim(self) -> int:
+        """The number of dimensions of the dense shape."""
         return len(self._size)
 
     @property
     def dtype(self) -> tt_tensor.DType:
+        """The values' dtype."""
         return self._values_tensor.dtype
 
     def _nnz(self) -> int:
@@ -143,6 +147,7 @@ class SparseTensor:
         return self._indices_array.shape[1]
 
     def is_coalesced(self) -> bool:
+        """Whether the indices are known sorted row-major and without duplicates."""
         return self._coalesced
 
     def _indices(self) -> Tensor:
@@ -173,9 +178,11 @@ class SparseTensor:
     # ----------------------------------------------------------------- autograd
     @property
     def requires_grad(self) -> bool:
+        """Whether the values record operations for ``backward()``."""
         return self._values_tensor.requires_grad
 
     def requires_grad_(self, requires_grad: bool = True) -> SparseTensor:
+        """Make the values (a leaf) require grad, in place; returns the tensor."""
         self._values_tensor.requires_grad_(requires_grad)
         return self
 
@@ -199,9 +206,11 @@ class SparseTensor:
 
     @property
     def grad_fn(self):
+        """The node that produced the values (None for a leaf)."""
         return self._values_tensor.grad_fn
 
     def detach(self) -> SparseTensor:
+        """The same indices, with the values cut from their history."""
         return SparseTensor(self._indices_array, self._values_tensor.detach(), self._size, self._coalesced)
 
     # ----------------------------------------------------------------- conversions
@@ -237,6 +246,7 @@ class SparseTensor:
         )
 
     def to_sparse(self) -> SparseTensor:
+        """Already sparse: itself."""
         return self
 
     def t(self) -> SparseTensor:
@@ -253,12 +263,15 @@ class SparseTensor:
         return SparseTensor(self._indices_array, values, self._size, self._coalesced)
 
     def cpu(self) -> SparseTensor:
+        """Already on the CPU: itself."""
         return self
 
     def float(self) -> SparseTensor:
+        """The values converted to float32."""
         return self.to(tt_tensor.float32)
 
     def double(self) -> SparseTensor:
+        """The values converted to float64."""
         return self.to(tt_tensor.float64)
 
     # ----------------------------------------------------------------- arithmetic
