@@ -11,6 +11,7 @@ from .folding import Fold, Unfold
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
+from .unpooling import MaxUnpool1d, MaxUnpool2d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -29,6 +30,8 @@ __all__ = [
     "Fold",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "PixelShuffle",
     "PixelUnshuffle",
     "Unfold",
