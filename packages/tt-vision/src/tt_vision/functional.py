@@ -38,6 +38,7 @@ __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
@@ -46,6 +47,7 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
+    "grid_sample",
     "max_pool1d",
     "max_pool2d",
     "max_unpool1d",
@@ -209,6 +211,7 @@ from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
+from .grid_sample import affine_grid, grid_sample  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
