@@ -42,12 +42,15 @@ __all__ = [
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "channel_shuffle",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
     "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
     "max_pool1d",
     "max_pool2d",
     "max_unpool1d",
@@ -208,10 +211,12 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 
 # Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
 from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
+from .channel_shuffle import channel_shuffle  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
 from .grid_sample import affine_grid, grid_sample  # noqa: E402
+from .lp_pool import lp_pool1d, lp_pool2d  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
