@@ -142,6 +142,15 @@ def test_max_pool2d_indices_of_a_3d_input_and_float32(rng):
     np.testing.assert_array_equal(indices.numpy(), want)
 
 
+def test_max_pool2d_with_indices_defaults(rng):
+    from tt_vision.max_pool_indices import max_pool2d_with_indices
+
+    x = autograd.tensor(rng.standard_normal((2, 3, 5, 5)))
+    values, indices = max_pool2d_with_indices(x, 2)  # stride = kernel, floor mode: 2×2, not 3×3
+    assert tuple(values.shape) == tuple(indices.shape) == (2, 3, 2, 2)
+    np.testing.assert_array_equal(indices.numpy(), pool_indices_reference(x.numpy(), (2, 2), (2, 2))[1])
+
+
 def test_max_pool1d_indices(rng, leaf, check_grad):
     x = rng.integers(0, 3, (2, 3, 11)).astype(np.float64)
     values, indices = F.max_pool1d(autograd.tensor(x), 3, 2, 1, return_indices=True)

@@ -55,8 +55,10 @@ class MaxPool2dWithIndicesFunction(Function):
         windows = xp[:, rows][:, :, :, cols]  # (N, Ho, kh, Wo, kw, C)
         windows = windows.transpose(0, 1, 3, 2, 4, 5).reshape(n, ho, wo, -1, c)
         best = windows.argmax(axis=3)  # (N, Ho, Wo, C): the first maximum in scan order
-        if xh.dtype.kind == "f" and np.isnan(out_nan := windows.max(axis=3)).any():
-            best = np.where(np.isnan(out_nan), last_nan(windows), best)
+        if xh.dtype.kind == "f":
+            has_nan = np.isnan(windows).any(axis=3)
+            if has_nan.any():
+                best = np.where(has_nan, last_nan(windows), best)
         out = np.take_along_axis(windows, best[:, :, :, None], axis=3)[:, :, :, 0]
         flat = (rows[:, None, :, None] - pads[0]) * w + (cols[None, :, None, :] - pads[2])  # (Ho, Wo, kh, kw)
         flat = flat.reshape(ho, wo, -1)[None, :, :, :, None]
