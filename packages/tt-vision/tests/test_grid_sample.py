@@ -219,6 +219,14 @@ def test_affine_grid_pinned_and_identity_round_trip(rng):
     np.testing.assert_array_equal(flipped.numpy(), x.numpy()[..., ::-1])
 
 
+def test_affine_grid_takes_a_numpy_theta(rng):
+    theta = rng.standard_normal((2, 2, 3))
+    np.testing.assert_array_equal(
+        F.affine_grid(theta, (2, 1, 3, 4)).numpy(),
+        F.affine_grid(autograd.tensor(theta), (2, 1, 3, 4)).numpy(),
+    )
+
+
 def test_spatial_transformer_pair_keeps_float32_and_backpropagates(rng):
     x = autograd.tensor(rng.standard_normal((2, 3, 6, 6)).astype(np.float32), requires_grad=True)
     theta = autograd.tensor(
@@ -267,4 +275,10 @@ def test_errors(rng):
     with pytest.raises(
         ValueError, match=r"affine_grid: size must be a 4-d \(N, C, H, W\) output shape, got \(2, 2, 2\)"
     ):
-        F.affine_grid(theta, (2, 2, 2))
+        F.affine_grid(theta, [2, 2, 2])  # a list is read as a shape too
+    with pytest.raises(
+        ValueError, match=r"affine_grid: theta must be a float .* got shape \(2, 2, 3\) \(tt.int64\)"
+    ):
+        F.affine_grid(autograd.tensor(np.zeros((2, 2, 3), dtype=np.int64)), (2, 1, 2, 2))
+    with pytest.raises(ValueError, match=r"affine_grid: every size must be positive, got \(2, 1, 0, 3\)"):
+        F.affine_grid(theta, [2, 1, 0, 3])

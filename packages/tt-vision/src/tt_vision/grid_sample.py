@@ -41,8 +41,8 @@ PADDING_MODES = ("zeros", "border", "reflection")
 
 def base_coordinates(steps: int, align_corners: bool) -> np.ndarray:
     """The ``steps`` normalised pixel positions of one axis: centres, or ±1 at the corner centres."""
-    if steps <= 1:
-        return np.zeros(max(steps, 0))  # PyTorch puts a single pixel at 0 whatever align_corners
+    if steps == 1:
+        return np.zeros(1)  # PyTorch puts a single pixel at 0 whatever align_corners
     positions = np.linspace(-1.0, 1.0, steps)
     return positions if align_corners else positions * (steps - 1) / steps
 
@@ -73,6 +73,8 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         )
     if len(size) != 4:
         raise ValueError(f"{op}: size must be a 4-d (N, C, H, W) output shape, got {size}")
+    if min(size) < 1:
+        raise ValueError(f"{op}: every size must be positive, got {size}")
     if not theta.dtype.is_floating_point or theta.ndim != 3 or tuple(theta.shape) != (size[0], 2, 3):
         raise ValueError(
             f"{op}: theta must be a float (N, 2, 3) = ({size[0]}, 2, 3) batch of affine matrices for size "
