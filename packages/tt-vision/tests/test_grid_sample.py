@@ -94,7 +94,7 @@ def test_grid_sample_matches_the_definition(rng, mode, padding_mode, align_corne
     np.testing.assert_allclose(got.numpy(), want, atol=1e-12)
 
 
-@pytest.mark.parametrize("shape", [(1, 2, 1, 4), (2, 1, 3, 1)])
+@pytest.mark.parametrize("shape", [(1, 2, 1, 4), (2, 1, 3, 1), (2, 2, 1, 1)])
 @pytest.mark.parametrize(("mode", "padding_mode", "align_corners"), MODES)
 def test_grid_sample_single_pixel_axes(rng, shape, mode, padding_mode, align_corners):
     x, grid = rng.standard_normal(shape), rng.uniform(-3, 3, (shape[0], 2, 3, 2))

@@ -59,6 +59,12 @@ def test_lp_pool2d_matches_the_definition(rng, p, case):
     np.testing.assert_allclose(got.numpy(), want, rtol=1e-12)
 
 
+def test_lp_pool2d_defaults(rng):
+    x = rng.uniform(0.1, 2.0, (2, 3, 7, 8))
+    got = F.lp_pool2d(autograd.tensor(x), 2, 3)  # stride = kernel, floor mode: 2×2, not 3×3
+    np.testing.assert_allclose(got.numpy(), lp_reference(x, 2, (3, 3), (3, 3)), rtol=1e-12)
+
+
 @pytest.mark.parametrize("p", [1, 2, 3, 1.5, np.inf, -np.inf])
 def test_lp_pool1d_matches_the_definition(rng, p):
     x = rng.uniform(0.1, 2.0, (2, 3, 11))
