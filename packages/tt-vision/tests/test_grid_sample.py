@@ -159,6 +159,27 @@ def test_grid_sample_nearest_gradients(rng, leaf, check_grad, padding_mode, alig
     assert x.grad.numpy().sum() == pytest.approx(3 * inside)  # one read per output pixel inside the image
 
 
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+def test_grid_gradient_is_zero_exactly_on_the_edge_pinned_against_pytorch(padding_mode):
+    # PyTorch 2.13 counts a point exactly on the clamped edge as outside: grid gradient (0, 0).
+    x = autograd.tensor(np.arange(12.0).reshape(1, 1, 3, 4))
+    for corner in ([1.0, -1.0], [-1.0, 1.0]):
+        grid = autograd.tensor([[[corner]]], dtype=autograd.float64, requires_grad=True)
+        F.grid_sample(x, grid, "bilinear", padding_mode, align_corners=True).sum().backward()
+        assert grid.grad.numpy().tolist() == [[[[0.0, 0.0]]]]
+
+
+def test_only_the_needed_gradient_is_computed(rng):
+    x = autograd.tensor(rng.standard_normal((1, 2, 3, 3)), requires_grad=True)
+    grid = autograd.tensor(rng.uniform(-1, 1, (1, 2, 2, 2)))  # no grad wanted
+    F.grid_sample(x, grid).sum().backward()
+    assert x.grad is not None and grid.grad is None
+    x2 = autograd.tensor(rng.standard_normal((1, 2, 3, 3)))
+    grid2 = autograd.tensor(rng.uniform(-1, 1, (1, 2, 2, 2)), requires_grad=True)
+    F.grid_sample(x2, grid2).sum().backward()
+    assert grid2.grad is not None and x2.grad is None
+
+
 def test_grid_sample_input_gradient_adds_repeated_reads(rng):
     # Every output pixel reads the same point: the input gradient is their sum times the weights.
     x = autograd.tensor(rng.standard_normal((1, 2, 3, 3)), requires_grad=True)

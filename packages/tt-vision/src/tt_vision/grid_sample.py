@@ -168,7 +168,7 @@ class GridSampleFunction(Function):
         n, c, h, w = ctx.shape
         dy = grad.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
         d_input = d_grid = None
-        needs = getattr(ctx, "needs_input_grad", [True, True])
+        needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
         if needs[0]:
             flat = np.concatenate([(t[..., None] * c + np.arange(c)).ravel() for t in ctx.targets])
             shares = np.concatenate([(dy * wt[..., None]).ravel() for wt in ctx.weights])
