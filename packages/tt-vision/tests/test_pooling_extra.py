@@ -154,10 +154,6 @@ def test_bad_arguments(rng):
     x = autograd.tensor(rng.standard_normal((2, 3, 8)))
     with pytest.raises(ValueError, match=r"max_pool1d: expected a 2-d \(C, L\) or 3-d \(N, C, L\) input"):
         max_pool1d(autograd.tensor(rng.standard_normal((1, 2, 3, 8))), 2)
-    with pytest.raises(NotImplementedError, match="max_pool1d: return_indices=True is not supported"):
-        max_pool1d(x, 2, return_indices=True)
-    with pytest.raises(NotImplementedError, match="MaxPool1d: return_indices=True is not supported"):
-        MaxPool1d(2, return_indices=True)
     with pytest.raises(ValueError, match="MaxPool1d: kernel_size must be an int or a 1-tuple"):
         MaxPool1d((2, 2))  # at construction, not at the first forward
     with pytest.raises(ValueError, match="max_pool1d: kernel_size must be an int or a 1-tuple"):

@@ -38,16 +38,23 @@ __all__ = [
     "adaptive_avg_pool2d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
     "batch_norm",
+    "channel_shuffle",
     "conv1d",
     "conv2d",
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
+    "grid_sample",
+    "lp_pool1d",
+    "lp_pool2d",
     "max_pool1d",
     "max_pool2d",
+    "max_unpool1d",
+    "max_unpool2d",
     "pixel_shuffle",
     "pixel_unshuffle",
     "unfold",
@@ -147,10 +154,11 @@ def max_pool2d(
     """Maximum over ``kernel_size`` windows (stride defaults to the kernel size); pads with −∞.
 
     The gradient goes to the first maximum of each window, as in PyTorch.
-    ``return_indices`` is not supported.
+    ``return_indices=True`` also returns the int64 flat position ``h·W + w`` of each maximum
+    (:func:`~tt_vision.max_pool_indices.max_pool2d_with_indices`), what ``max_unpool2d`` takes.
     """
     if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+        return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)
     kernel, stride_, pad = _pool_args("max_pool2d", kernel_size, stride, padding)
     dilation_ = pair("max_pool2d", "dilation", dilation)
     return _batched(
@@ -203,8 +211,13 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 
 # Additions beyond the chapter's exercises; their files import the helpers above, so they come last.
 from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
+from .channel_shuffle import channel_shuffle  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
+from .grid_sample import affine_grid, grid_sample  # noqa: E402
+from .lp_pool import lp_pool1d, lp_pool2d  # noqa: E402
+from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
+from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402

@@ -34,7 +34,8 @@ def max_pool1d(
     """Maximum over ``kernel_size`` windows of ``(N, C, L)`` (or ``(C, L)``), like PyTorch's ``max_pool1d``.
 
     Args: as :func:`max_pool2d`, each an int: stride defaults to ``kernel_size``, padding (−∞, at most
-    half the kernel), dilation, ``ceil_mode``. ``return_indices`` is not supported.
+    half the kernel), dilation, ``ceil_mode``. ``return_indices=True`` also returns the int64
+    position in ``L`` of each maximum (what ``max_unpool1d`` takes).
 
     Shape: output ``(N, C, (L + 2·padding − dilation·(k − 1) − 1) // stride + 1)`` (ceil in ceil mode).
 
@@ -44,14 +45,22 @@ def max_pool1d(
         [[[3.0, 2.0]]]
     """
     op = "max_pool1d"
-    if return_indices:
-        raise NotImplementedError(f"{op}: return_indices=True is not supported")
     kernel, stride_ = (1, single(op, "kernel_size", kernel_size)), _stride(op, stride)
     padding_, dilation_ = (
         (0, single(op, "padding", padding, minimum=0)),
         (1, single(op, "dilation", dilation)),
     )
-    return _as_1d(op, input, lambda x: max_pool2d(x, kernel, stride_, padding_, dilation_, ceil_mode))
+    if not return_indices:
+        return _as_1d(op, input, lambda x: max_pool2d(x, kernel, stride_, padding_, dilation_, ceil_mode))
+    kept = []
+
+    def run(x: Tensor) -> Tensor:
+        out, indices = max_pool2d(x, kernel, stride_, padding_, dilation_, ceil_mode, return_indices=True)
+        kept.append(indices.squeeze(2))  # h·L + l with h = 0: the position in L
+        return out
+
+    out = _as_1d(op, input, run)
+    return out, (kept[0] if _as_tensor(input).ndim == 3 else kept[0][0])
 
 
 def avg_pool1d(

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from .batchnorm import BatchNorm2d
 from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_norm_relu
+from .channel_shuffle import ChannelShuffle
 from .conv import Conv2d
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .folding import Fold, Unfold
+from .lp_pool import LPPool1d, LPPool2d
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
+from .unpooling import MaxUnpool1d, MaxUnpool2d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -22,13 +25,18 @@ __all__ = [
     "BatchNorm2d",
     "BatchNormReLU2d",
     "BatchNormReLUMaxPool2d",
+    "ChannelShuffle",
     "Conv1d",
     "Conv2d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "Fold",
+    "LPPool1d",
+    "LPPool2d",
     "MaxPool1d",
     "MaxPool2d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
     "PixelShuffle",
     "PixelUnshuffle",
     "Unfold",

@@ -17,6 +17,8 @@ class MaxPool2d(Module):
         padding: implicit −∞ padding on both sides (at most half the kernel).
         dilation: spacing between window elements.
         ceil_mode: round the output size up instead of down.
+        return_indices: the forward returns ``(values, int64 flat positions h·W + w)``, what
+            ``MaxUnpool2d`` takes.
 
     Shape:
         input ``(N, C, H, W)``; output ``(N, C, H_out, W_out)`` with
@@ -38,8 +40,6 @@ class MaxPool2d(Module):
         ceil_mode: bool = False,
     ) -> None:
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("MaxPool2d: return_indices=True is not supported")
         pair("MaxPool2d", "kernel_size", kernel_size)  # checked now, not at the first forward
         if stride is not None:
             pair("MaxPool2d", "stride", stride)
@@ -48,7 +48,15 @@ class MaxPool2d(Module):
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):  # noqa: A002
-        return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return F.max_pool2d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
     def extra_repr(self) -> str:
         return (

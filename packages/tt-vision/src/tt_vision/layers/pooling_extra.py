@@ -18,7 +18,8 @@ class MaxPool1d(Module):
     """Maximum over ``kernel_size`` windows of ``(N, C, L)``, like ``torch.nn.MaxPool1d``.
 
     Args: ``kernel_size``, ``stride=None`` (the kernel size), ``padding=0``, ``dilation=1``,
-    ``return_indices=False`` (True is not supported), ``ceil_mode=False``; see :func:`max_pool1d`.
+    ``return_indices=False`` (True: the forward returns ``(values, int64 positions in L)``, what
+    ``MaxUnpool1d`` takes), ``ceil_mode=False``; see :func:`max_pool1d`.
 
     Example:
         >>> import tt_autograd
@@ -30,15 +31,21 @@ class MaxPool1d(Module):
         self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False, ceil_mode=False
     ) -> None:
         super().__init__()
-        if return_indices:
-            raise NotImplementedError("MaxPool1d: return_indices=True is not supported")
         single("MaxPool1d", "kernel_size", kernel_size)  # checked now, not at the first forward
         self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
         self.padding, self.dilation = padding, dilation
         self.return_indices, self.ceil_mode = return_indices, ceil_mode
 
     def forward(self, input):  # noqa: A002
-        return max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode)
+        return max_pool1d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
 
     def extra_repr(self) -> str:
         return (
