@@ -90,13 +90,21 @@ def test_normal_sample_statistics_and_dtype():
     assert Normal(autograd.zeros(2, dtype=autograd.float64), 1.0).scale.dtype == autograd.float64
 
 
-def test_normal_cdf_tails_and_no_icdf():
+def test_normal_cdf_tails_and_icdf(rng, check_grad):
     m = Normal(0.0, 1.0)
     np.testing.assert_allclose(
         m.cdf(f64(np.array([-30.0, 0.0, 8.0]))).numpy(), [4.906713927148187e-198, 0.5, 1.0], rtol=1e-10
     )
-    with pytest.raises(NotImplementedError, match="Normal does not define icdf"):
-        m.icdf(autograd.tensor(0.5))
+    loc, scale = np.array([0.5, -2.0, 1.0]), np.array([2.0, 0.5, 3.0])
+    p = np.array([0.025, 0.5, 0.9])
+    quantiles = np.array([-1.959963984540054, 0.0, 1.2815515655446004])  # Phi^-1(p), tables
+    got = Normal(f64(loc), f64(scale)).icdf(f64(p)).numpy()
+    np.testing.assert_allclose(got, loc + scale * quantiles, rtol=1e-13, atol=1e-15)
+    back = Normal(f64(loc), f64(scale)).cdf(Normal(f64(loc), f64(scale)).icdf(f64(p)))
+    np.testing.assert_allclose(back.numpy(), p, rtol=1e-13)
+    assert Normal(0.0, 1.0).icdf(autograd.tensor([0.0, 1.0])).tolist() == [-math.inf, math.inf]
+    assert Normal(0.0, 1.0).icdf(autograd.tensor(0.3)).dtype == autograd.float32
+    check_grad(lambda a, b, q: Normal(a, b).icdf(q), f64(loc, True), f64(scale, True), f64(p, True))
 
 
 # ---------------------------------------------------------------------------- Uniform

@@ -4,9 +4,10 @@
 normal noise, so a loss on the sample has gradients in ``loc`` and ``scale``
 (the VAE's trick). ``cdf`` is ``Phi((x - loc) / scale)`` through a small
 ``Function`` (:class:`StandardNormalCDFFunction`) built on tt-nn's own
-``erfc`` (``functional/erf.py``), whose derivative is the density.
-``icdf`` is not provided: it needs the inverse error function, which
-TinyTorch does not have yet.
+``erfc`` (``functional/erf.py``), whose derivative is the density;
+``icdf`` is ``loc + scale * ndtri(p)`` with :func:`tt_nn.special.ndtri`
+(PyTorch writes ``erfinv(2p - 1)·√2``, the same function; ``ndtri`` keeps
+its digits for ``p`` near 0).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import tt_autograd as autograd
 from tt_autograd import Function
 
 from ..functional.erf import normal_cdf
+from ..special import ndtri
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all
@@ -96,6 +98,10 @@ class Normal(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return StandardNormalCDFFunction.apply((value - self.loc) / self.scale)
+
+    def icdf(self, value: autograd.Tensor) -> autograd.Tensor:
+        """The quantile ``loc + scale * Phi^-1(value)``, differentiable in all three; NaN outside [0, 1]."""
+        return self.loc + self.scale * ndtri(value)
 
     def entropy(self) -> autograd.Tensor:
         """``1/2 + log(sqrt(2 pi)) + log(scale)``."""
