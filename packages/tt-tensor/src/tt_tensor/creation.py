@@ -1,6 +1,6 @@
 """Making tensors: from data, filled, ranges, identity, and random.
 
-Sizes may be given as ``zeros(2, 3)`` or ``zeros((2, 3))``. Float tensors get
+Sizes may be given as ``zeros(2, 3)``, ``zeros((2, 3))`` or ``zeros(size=(2, 3))``. Float tensors get
 the default dtype (float32) unless ``dtype`` says otherwise; ``arange`` and
 ``full`` infer int64 from integer arguments, as in PyTorch. Random functions
 draw from the default generator unless one is passed.
@@ -21,6 +21,15 @@ def _float_dtype(dtype: object) -> np.dtype:
     return get_default_dtype().numpy if dtype is None else as_dtype(dtype).numpy
 
 
+def _shape(name: str, sizes: tuple, size: object) -> tuple[int, ...]:
+    """The shape from ``*sizes`` or the keyword ``size=`` (PyTorch accepts either, not both)."""
+    if size is None:
+        return parse_size(name, sizes)
+    if sizes:
+        raise TypeError(f"{name}: got sizes both as arguments {sizes} and as size={size!r}; pass one of them")
+    return parse_size(name, (size,))
+
+
 def tensor(data: object, dtype: object = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or tensors)."""
     return Tensor.from_array(to_array(data, dtype))
@@ -38,19 +47,19 @@ def from_numpy(array: np.ndarray) -> Tensor:
     return Tensor.from_array(to_array(array, copy=False))
 
 
-def zeros(*size: int, dtype: object = None) -> Tensor:
+def zeros(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     """A tensor of zeros."""
-    return Tensor.from_array(np.zeros(parse_size("zeros", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.zeros(_shape("zeros", sizes, size), dtype=_float_dtype(dtype)))
 
 
-def ones(*size: int, dtype: object = None) -> Tensor:
+def ones(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     """A tensor of ones."""
-    return Tensor.from_array(np.ones(parse_size("ones", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.ones(_shape("ones", sizes, size), dtype=_float_dtype(dtype)))
 
 
-def empty(*size: int, dtype: object = None) -> Tensor:
+def empty(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     """A tensor with uninitialised values (fast; fill it before reading)."""
-    return Tensor.from_array(np.empty(parse_size("empty", size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.empty(_shape("empty", sizes, size), dtype=_float_dtype(dtype)))
 
 
 def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
@@ -108,15 +117,19 @@ def full_like(input: Tensor, fill_value: float, dtype: object = None) -> Tensor:
     return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype)
 
 
-def rand(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
+def rand(
+    *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
+) -> Tensor:
     """Uniform random values in ``[0, 1)`` (a float dtype only)."""
-    shape = parse_size("rand", size)
+    shape = _shape("rand", sizes, size)
     return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
 
 
-def randn(*size: int, generator: Generator | None = None, dtype: object = None) -> Tensor:
+def randn(
+    *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
+) -> Tensor:
     """Standard normal random values (mean 0, standard deviation 1; a float dtype only)."""
-    shape = parse_size("randn", size)
+    shape = _shape("randn", sizes, size)
     return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
 
 
