@@ -103,6 +103,9 @@ class Tensor(
 
     Args:
         data: nested lists, a scalar, a NumPy array or a tensor (copied).
+        *sizes: PyTorch's legacy form ``Tensor(2, 3)``: with ints only, a
+            float tensor of that shape (zeros, where PyTorch leaves the memory
+            uninitialised; ``Tensor(5)`` is 5 zeros, as PyTorch's is 5 values).
         dtype: element type (inferred when None).
         requires_grad: record operations on this tensor so ``backward()`` can
             fill its ``.grad``. Only floating-point tensors can require grad.
@@ -119,7 +122,16 @@ class Tensor(
     grad_fn: Function | None = None
     _post_accumulate_grad_hooks: dict | None = None  # set by register_post_accumulate_grad_hook
 
-    def __init__(self, data: object = (), dtype: object = None, requires_grad: bool = False) -> None:
+    def __init__(
+        self, data: object = (), *sizes: int, dtype: object = None, requires_grad: bool = False
+    ) -> None:
+        if _is_size(data) and all(map(_is_size, sizes)):  # Tensor(2, 3): PyTorch's legacy constructor
+            data = np.zeros((data, *sizes), dtype=np.float32 if dtype is None else None)
+        elif sizes:
+            raise TypeError(
+                f"Tensor: expected data, or sizes that are all ints, got {(data, *sizes)!r}; "
+                "pass dtype= by keyword"
+            )
         super().__init__(data, dtype)
         if requires_grad:
             self.requires_grad = True
@@ -604,3 +616,8 @@ def _arg(value: object, array: bool = False) -> object:
     if array and not isinstance(converted, np.ndarray):
         converted = np.asarray(converted)
     return converted
+
+
+def _is_size(value: object) -> bool:
+    """Whether ``value`` is a size of the legacy ``Tensor(2, 3)`` form: a Python int, not a bool."""
+    return isinstance(value, int) and not isinstance(value, bool)
