@@ -122,6 +122,13 @@ def test_concatenated_targets_are_cut_at_the_cumulative_lengths(log_probs):
     np.testing.assert_allclose(flat.numpy()[:2], expected, rtol=1e-10)
 
 
+def test_concatenated_targets_with_one_label_and_with_none(log_probs, check):
+    one = F.ctc_loss(_t(log_probs), _ints([2]), INPUT_LENGTHS, [0, 1, 0], reduction="none")
+    check(one[1], ctc_reference(log_probs[:, 1], [2], 5, 0), rtol=1e-10)
+    none = F.ctc_loss(_t(log_probs), _ints(np.zeros(0)), INPUT_LENGTHS, [0, 0, 0], reduction="none")
+    check(none[0], -log_probs[:, 0, 0].sum(), rtol=1e-12)
+
+
 def test_padding_beyond_the_target_length_is_ignored(log_probs):
     lengths = dict(input_lengths=INPUT_LENGTHS, target_lengths=TARGET_LENGTHS, reduction="none")
     clean = F.ctc_loss(_t(log_probs), _ints(TARGETS), **lengths).numpy()
