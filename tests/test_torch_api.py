@@ -20,6 +20,8 @@ from tinytorch import nn
         (torch, "torch", "fft"),
         (nn, "torch.nn", "FractionalMaxPool2d"),
         (F, "torch.nn.functional", "fractional_max_pool2d"),
+        (torch.linalg, "torch.linalg", "matrix_exp"),
+        (torch.special, "torch.special", "zeta"),
     ],
 )
 def test_an_unsupported_name_says_so(namespace, prefix, name):

@@ -41,6 +41,8 @@ from tt_autograd.linalg import (
     vector_norm,
 )
 
+from ._unsupported import unsupported as _not_in_tinytorch
+
 __all__ = [
     "LinAlgError",
     "cholesky",
@@ -67,3 +69,7 @@ __all__ = [
     "vecdot",
     "vector_norm",
 ]
+
+
+def __getattr__(name: str) -> object:
+    raise _not_in_tinytorch("torch.linalg", name, globals())
