@@ -13,7 +13,38 @@ from ..conv_transpose import single
 from ..lp_pool import check_norm, lp_pool1d, lp_pool2d
 
 
-class LPPool2d(Module):
+class _LPPoolNd(Module):
+    """What ``LPPool1d`` and ``LPPool2d`` share: the checks, the stored arguments, forward and repr.
+
+    A subclass names its size parser (``_parse``: ``single`` or ``pair``) and its function
+    (``_function``).
+    """
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
+        super().__init__()
+        name = type(self).__name__
+        check_norm(name, norm_type)
+        self._parse(name, "kernel_size", kernel_size)  # checked now, not at the first forward
+        if stride is not None:
+            self._parse(name, "stride", stride)
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = (
+            norm_type,
+            kernel_size,
+            stride,
+            ceil_mode,
+        )
+
+    def forward(self, input):  # noqa: A002
+        return self._function(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (
+            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+            f"ceil_mode={self.ceil_mode}"
+        )
+
+
+class LPPool2d(_LPPoolNd):
     """The ``norm_type``-norm ``(Σ xᵖ)^(1/p)`` of each window of ``(N, C, H, W)``, like ``torch.nn.LPPool2d``.
 
     Args: ``norm_type`` (p), ``kernel_size`` (an int or a pair), ``stride=None`` (the kernel size),
@@ -25,30 +56,11 @@ class LPPool2d(Module):
         (1, 3, 3, 3)
     """
 
-    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
-        super().__init__()
-        check_norm("LPPool2d", norm_type)
-        pair("LPPool2d", "kernel_size", kernel_size)  # checked now, not at the first forward
-        if stride is not None:
-            pair("LPPool2d", "stride", stride)
-        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = (
-            norm_type,
-            kernel_size,
-            stride,
-            ceil_mode,
-        )
-
-    def forward(self, input):  # noqa: A002
-        return lp_pool2d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-    def extra_repr(self) -> str:
-        return (
-            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"ceil_mode={self.ceil_mode}"
-        )
+    _parse = staticmethod(pair)
+    _function = staticmethod(lp_pool2d)
 
 
-class LPPool1d(Module):
+class LPPool1d(_LPPoolNd):
     """The ``norm_type``-norm ``(Σ xᵖ)^(1/p)`` of each window of ``(N, C, L)``, like ``torch.nn.LPPool1d``.
 
     Args: ``norm_type`` (p), ``kernel_size``, ``stride=None`` (the kernel size), ``ceil_mode=False``;
@@ -60,24 +72,5 @@ class LPPool1d(Module):
         (2, 4, 3)
     """
 
-    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False) -> None:
-        super().__init__()
-        check_norm("LPPool1d", norm_type)
-        single("LPPool1d", "kernel_size", kernel_size)
-        if stride is not None:
-            single("LPPool1d", "stride", stride)
-        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = (
-            norm_type,
-            kernel_size,
-            stride,
-            ceil_mode,
-        )
-
-    def forward(self, input):  # noqa: A002
-        return lp_pool1d(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
-
-    def extra_repr(self) -> str:
-        return (
-            f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
-            f"ceil_mode={self.ceil_mode}"
-        )
+    _parse = staticmethod(single)
+    _function = staticmethod(lp_pool1d)
