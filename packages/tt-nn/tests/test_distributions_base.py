@@ -226,6 +226,9 @@ def test_independent_support_errors_and_enumeration():
         Independent(base, 3)
     with pytest.raises(ValueError, match="got -1"):
         Independent(base, -1)
+    for odd in (True, 1.5):  # a bool or a float is refused (PyTorch reads True as 1)
+        with pytest.raises(ValueError, match=f"got {odd}"):
+            Independent(base, odd)
     with pytest.raises(TypeError, match="must be a Distribution"):
         Independent(autograd.zeros(2), 1)
     with pytest.raises(ValueError, match="support Boolean"):

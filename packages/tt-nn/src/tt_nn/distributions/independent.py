@@ -18,7 +18,9 @@ class Independent(Distribution):
 
     Args:
         base_distribution: any distribution.
-        reinterpreted_batch_ndims: how many batch dims to move into the event (at most all of them).
+        reinterpreted_batch_ndims: how many batch dims to move into the event: an int from 0 to all
+            of them (PyTorch also takes a bool as 0/1 and a negative count; both are refused here
+            with an error, since neither says what it means).
         validate_args: passed on to the checks of this wrapper (the base checks its own).
 
     Example:
