@@ -2,9 +2,8 @@
 
 ``rsample`` is reparameterised: ``loc + scale * eps`` with ``eps`` standard
 normal noise, so a loss on the sample has gradients in ``loc`` and ``scale``
-(the VAE's trick). ``cdf`` is ``Phi((x - loc) / scale)`` through a small
-``Function`` (:class:`StandardNormalCDFFunction`) built on tt-nn's own
-``erfc`` (``functional/erf.py``), whose derivative is the density;
+(the VAE's trick). ``cdf`` is ``Phi((x - loc) / scale)`` through
+:func:`tt_nn.special.ndtr` (module 03's ``erfc``; its derivative is the density);
 ``icdf`` is ``loc + scale * ndtri(p)`` with :func:`tt_nn.special.ndtri`
 (PyTorch writes ``erfinv(2p - 1)·√2``, the same function; ``ndtri`` keeps
 its digits for ``p`` near 0).
@@ -14,31 +13,14 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import tt_autograd as autograd
-from tt_autograd import Function
 
-from ..functional.erf import normal_cdf
-from ..special import ndtri
+from ..special import ndtr, ndtri
 from . import constraints
 from .distribution import Distribution
 from .utils import broadcast_all
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
-
-
-class StandardNormalCDFFunction(Function):
-    """``Phi(z)``, the standard normal CDF, element-wise; its derivative is the density ``phi(z)``."""
-
-    @staticmethod
-    def forward(ctx, z):
-        ctx.save_for_backward(z)
-        return normal_cdf(z)
-
-    @staticmethod
-    def backward(ctx, grad):
-        (z,) = ctx.saved_tensors
-        return (grad * np.exp(-0.5 * z * z - _LOG_SQRT_2PI),)
 
 
 class Normal(Distribution):
@@ -97,7 +79,7 @@ class Normal(Distribution):
         """``P(X <= value) = Phi((value - loc) / scale)``, differentiable in all three."""
         if self._validate_args:
             self._validate_sample(value)
-        return StandardNormalCDFFunction.apply((value - self.loc) / self.scale)
+        return ndtr((value - self.loc) / self.scale)
 
     def icdf(self, value: autograd.Tensor) -> autograd.Tensor:
         """The quantile ``loc + scale * Phi^-1(value)``, differentiable in all three; NaN outside [0, 1]."""
