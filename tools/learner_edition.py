@@ -10,6 +10,9 @@
 3. Every milestone must then be unlocked, and its short run (``--quick`` where the script
    has it) must pass on the refilled edition, through ``tito milestone run`` (two runs at
    a time, one per core).
+4. With ``--with-journey`` (``nox -s learner-edition`` passes it), tools/learner_journey.py
+   runs meanwhile in a process of its own: steps 1-2 run one test process at a time and
+   leave the second core idle. Its report is printed after step 3; its failure fails this.
 
 Run it with ``nox -s learner-edition`` (CI does). Prints one line per step and the time;
 exits 1 if any step failed. ``--keep`` leaves the edition in place for a look.
@@ -129,12 +132,31 @@ def run(edition: Path, scratch: Path) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the edition (its path is printed)")
+    parser.add_argument(
+        "--with-journey",
+        action="store_true",
+        help="also run tools/learner_journey.py meanwhile, on the core the module steps leave idle",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
     scratch = Path(tempfile.mkdtemp(prefix="tt-learner-edition-"))
+    journey = None
     try:
+        if args.with_journey:
+            log = (scratch / "journey.log").open("w+")
+            script = str(ROOT / "tools" / "learner_journey.py")
+            journey = subprocess.Popen([sys.executable, script], stdout=log, stderr=subprocess.STDOUT)
         failures = run(scratch / "edition", scratch / "runs")
+        if journey is not None:
+            returncode = journey.wait()
+            log.seek(0)
+            print(log.read(), end="", flush=True)
+            log.close()
+            if returncode != 0:
+                failures.append("the learner's journey (tools/learner_journey.py)")
     finally:
+        if journey is not None and journey.poll() is None:
+            journey.kill()
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
     seconds = time.perf_counter() - started
