@@ -99,16 +99,28 @@ def test_max_pool_2x2_gradient_and_integer_input(leaf, check_grad, reference):
     np.testing.assert_array_equal(out, F.max_pool2d(autograd.tensor(odd), 2).numpy())
 
 
-def test_max_pool_sends_a_nan_windows_gradient_to_its_first_nan():
+def test_max_pool_sends_a_nan_windows_gradient_to_its_last_nan():
+    """PyTorch's CPU kernel keeps the index of every NaN it meets: the last NaN in scan order wins."""
     nan = np.nan
-    image = [[1.0, nan, 0.0, 4.0], [nan, 2.0, 5.0, 3.0]]  # window 1: NaN first at (0, 1); window 2: no NaN
+    image = [[1.0, nan, 0.0, 4.0], [nan, 2.0, 5.0, 3.0]]  # window 1: NaNs at (0, 1), (1, 0); window 2: none
     x = autograd.tensor(np.array([[image]]), requires_grad=True)
     out = F.max_pool2d(x, 2)
     values = out.detach().numpy()
     assert np.isnan(values[0, 0, 0, 0]) and values[0, 0, 0, 1] == 5.0
     out.sum().backward()
-    expected = np.array([[[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]])
+    expected = np.array([[[[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 1.0, 0.0]]]])
     np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_max_pool_overlapping_windows_each_send_their_gradient_to_their_last_nan():
+    nan = np.nan
+    row = [1.0, nan, 3.0, nan, 0.0]  # (1, 3) windows, stride 1: [1 nan 3], [nan 3 nan], [3 nan 0]
+    x = autograd.tensor(np.array([[[row]]]), requires_grad=True)
+    out = F.max_pool2d(x, (1, 3), stride=1)
+    assert np.isnan(out.detach().numpy()).all()
+    out.backward(autograd.tensor(np.array([[[[1.0, 10.0, 100.0]]]])))
+    # window 0's last NaN is column 1; windows 1 and 2 both end on the NaN at column 3
+    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 1.0, 0.0, 110.0, 0.0]]]])
 
 
 def test_max_pool_ties_in_overlapping_padded_windows():

@@ -120,6 +120,22 @@ def test_max_pool2d_indices_point_at_the_last_nan_of_a_window():
     np.testing.assert_array_equal(got, pool_indices_reference(data, (3, 3), (1, 1), (1, 1))[1])
 
 
+@pytest.mark.parametrize("kernel, stride, padding", [(2, 2, 0), (3, 1, 1), (3, 2, 1)])
+def test_plain_max_pool2d_routes_gradients_where_its_indices_point(kernel, stride, padding):
+    """With NaNs and ties, the gradient without return_indices lands where the indices say."""
+    rng = np.random.default_rng(5)
+    data = rng.integers(0, 3, (2, 2, 6, 6)).astype(np.float64)  # many ties
+    data[rng.random(data.shape) < 0.2] = np.nan
+    upstream = rng.standard_normal(F.max_pool2d(autograd.tensor(data), kernel, stride, padding).shape)
+    grads = []
+    for return_indices in (False, True):
+        x = autograd.tensor(data, requires_grad=True)
+        out = F.max_pool2d(x, kernel, stride, padding, return_indices=return_indices)
+        (out[0] if return_indices else out).backward(autograd.tensor(upstream))
+        grads.append(x.grad.numpy())
+    np.testing.assert_allclose(grads[0], grads[1], rtol=0, atol=1e-12)
+
+
 def test_max_pool2d_indices_ties_pinned_against_pytorch():
     # PyTorch 2.13: F.max_pool2d(x, 3, 1, padding=1, ceil_mode=True, return_indices=True)
     x = autograd.tensor([[[[1.0, 3, 3, 2], [3, 0, 1, 3], [0, 2, 5, 1]]]])

@@ -166,3 +166,18 @@ def test_bad_arguments(rng):
         adaptive_max_pool2d(autograd.tensor(rng.standard_normal((1, 2, 4, 4))), (1, 2, 3))
     with pytest.raises(ValueError, match=r"adaptive_max_pool2d: expected a 4-d input"):
         adaptive_max_pool2d(x[0, 0], 2)
+
+
+def test_adaptive_max_pool_points_at_a_nan_bins_last_nan():
+    """PyTorch's CPU kernel keeps ``val > best or isnan(val)``: a NaN bin's index is its last NaN."""
+    # 5 columns into 2 bins: [0, 3) and [2, 5); both bins hold NaNs, the second ends on a real value
+    x = autograd.tensor([[[1.0, np.nan, np.nan, 4.0, 2.0]]], requires_grad=True)
+    values, indices = adaptive_max_pool1d(x, 2, return_indices=True)
+    assert np.isnan(values.detach().numpy()).all()
+    assert indices.numpy().tolist() == [[[2, 2]]]
+    values.backward(autograd.tensor([[[1.0, 10.0]]]))
+    assert x.grad.numpy().tolist() == [[[0.0, 0.0, 11.0, 0.0, 0.0]]]
+    # 2-d: a NaN bin beside a bin of ties keeps the first maximum there
+    image = np.array([[[[np.nan, 1.0, 3.0, 3.0], [np.nan, 0.0, 3.0, 3.0]]]])
+    _, where = adaptive_max_pool2d(autograd.tensor(image), (1, 2), return_indices=True)
+    assert where.numpy().tolist() == [[[[4, 2]]]]

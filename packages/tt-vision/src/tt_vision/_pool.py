@@ -113,7 +113,8 @@ def max_pool_backward(
     """Route ``dy`` (n, Ho, Wo, C) to the first maximum of each window, into ``dxp`` (xp's shape).
 
     A window holding NaN has NaN as its maximum (the forward propagates it), and its
-    gradient goes to its first NaN, as PyTorch's does.
+    gradient goes to its *last* NaN in scan order, as PyTorch's CPU kernel does (it keeps
+    the index of any NaN it meets, so the last one stays).
 
     ``tiles``: the windows cover the input exactly once, so each offset's
     gradient can be written, not added. Cost: about 3·kh·kw element-wise passes.
@@ -122,15 +123,20 @@ def max_pool_backward(
     # TODO: route dy to the first maximum of each window (PyTorch's tie
     #   rule), into dxp (§ How it is built, "Pooling").
     # APPROACH: per offset, hit = (xp slice == out) and not taken by an earlier offset; add dy * hit there.
-    # HINT: a NaN is its window's maximum; when windows tile (stride == kernel), assign instead of add.
+    # HINT: NaN == NaN is False: first find each NaN window's last NaN offset, then count it as a hit.
+    # HINT: when windows tile (stride == kernel), assign instead of add.
     if not tiles:
         dxp[...] = 0
     nan = out.dtype.kind == "f" and bool(np.isnan(out).any())  # a NaN is its window's maximum
+    if nan:
+        last_nan = np.full(out.shape, -1, np.intp)  # per window: the offset of its last NaN
+        for k, (rows, cols) in enumerate(offsets):
+            np.putmask(last_nan, np.isnan(xp[:, rows, cols]), k)
     taken = None
     for k, (rows, cols) in enumerate(offsets):
         hit = xp[:, rows, cols] == out
         if nan:
-            hit |= np.isnan(xp[:, rows, cols])
+            hit |= last_nan == k
         if taken is not None:
             np.greater(hit, taken, out=hit)  # hit and not already taken by an earlier offset
         if k < len(offsets) - 1:

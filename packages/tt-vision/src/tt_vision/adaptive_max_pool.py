@@ -8,6 +8,8 @@ gathered at once as an ``(N, oh, ow, Kh·Kw, C)`` array (fancy indexing,
 channels-last) and reduced by one ``argmax``. The repeated entries copy an
 element that comes earlier in the same window, so the first maximum in scan
 order is a real one: the one PyTorch's gradient (and ``return_indices``) picks.
+A bin holding NaN has NaN as its maximum and points at its last NaN, as
+PyTorch's CPU kernel (a repeated entry is then that same last element).
 
 Backward adds each output's gradient onto its maximum's input position with
 one ``np.bincount`` (overlapping bins may send two gradients to one element).
@@ -25,6 +27,7 @@ from tt_autograd import Function, Tensor
 
 from ._layout import from_nhwc, pair, to_nhwc
 from .functional import _batched  # imported at functional.py's end
+from .max_pool_indices import window_argmax
 
 
 def bin_indices(size: int, out: int) -> np.ndarray:
@@ -47,7 +50,7 @@ class AdaptiveMaxPool2dFunction(Function):
         rows, cols = bin_indices(h, output_size[0]), bin_indices(w, output_size[1])  # (oh, Kh), (ow, Kw)
         windows = xh[:, rows][:, :, :, cols]  # (N, oh, Kh, ow, Kw, C)
         windows = windows.transpose(0, 1, 3, 2, 4, 5).reshape(n, len(rows), len(cols), -1, c)
-        best = windows.argmax(axis=3)  # (N, oh, ow, C): first maximum in scan order
+        best = window_argmax(windows)  # (N, oh, ow, C): first maximum, or a NaN bin's last NaN
         out = np.take_along_axis(windows, best[:, :, :, None], axis=3)[:, :, :, 0]
         flat = rows[:, None, :, None] * w + cols[None, :, None, :]  # (oh, ow, Kh, Kw): h·W + w
         flat = flat.reshape(len(rows), len(cols), -1)

@@ -35,9 +35,19 @@ def window_positions(out: int, kernel: int, stride: int, dilation: int) -> np.nd
     return np.arange(out)[:, None] * stride + np.arange(kernel) * dilation
 
 
-def last_nan(windows: np.ndarray) -> np.ndarray:
-    """The position of the last NaN along axis 3 of ``windows`` (PyTorch's pick in a window with NaNs)."""
-    return windows.shape[3] - 1 - np.isnan(windows[:, :, :, ::-1]).argmax(axis=3)
+def window_argmax(windows: np.ndarray) -> np.ndarray:
+    """PyTorch's CPU pick along axis 3: the first maximum, or in a window holding NaN its last NaN.
+
+    (PyTorch's loop keeps ``val > best or isnan(val)``: a tie never replaces, every NaN does.)
+    ``windows``: (N, Ho, Wo, K, C); returns (N, Ho, Wo, C) positions in ``[0, K)``.
+    """
+    best = windows.argmax(axis=3)
+    if windows.dtype.kind == "f":
+        has_nan = np.isnan(windows).any(axis=3)
+        if has_nan.any():
+            last_nan = windows.shape[3] - 1 - np.isnan(windows[:, :, :, ::-1]).argmax(axis=3)
+            best = np.where(has_nan, last_nan, best)
+    return best
 
 
 class MaxPool2dWithIndicesFunction(Function):
@@ -54,11 +64,7 @@ class MaxPool2dWithIndicesFunction(Function):
         cols = window_positions(wo, kernel[1], stride[1], dilation[1])  # (Wo, kw)
         windows = xp[:, rows][:, :, :, cols]  # (N, Ho, kh, Wo, kw, C)
         windows = windows.transpose(0, 1, 3, 2, 4, 5).reshape(n, ho, wo, -1, c)
-        best = windows.argmax(axis=3)  # (N, Ho, Wo, C): the first maximum in scan order
-        if xh.dtype.kind == "f":
-            has_nan = np.isnan(windows).any(axis=3)
-            if has_nan.any():
-                best = np.where(has_nan, last_nan(windows), best)
+        best = window_argmax(windows)  # (N, Ho, Wo, C)
         out = np.take_along_axis(windows, best[:, :, :, None], axis=3)[:, :, :, 0]
         flat = (rows[:, None, :, None] - pads[0]) * w + (cols[None, :, None, :] - pads[2])  # (Ho, Wo, kh, kw)
         flat = flat.reshape(ho, wo, -1)[None, :, :, :, None]
