@@ -48,6 +48,8 @@ __all__ = [
     "conv_transpose1d",
     "conv_transpose2d",
     "fold",
+    "fractional_max_pool2d",
+    "fractional_max_pool2d_with_indices",
     "grid_sample",
     "lp_pool1d",
     "lp_pool2d",
@@ -215,6 +217,7 @@ from .channel_shuffle import channel_shuffle  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
+from .fractional_max_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices  # noqa: E402
 from .grid_sample import affine_grid, grid_sample  # noqa: E402
 from .lp_pool import lp_pool1d, lp_pool2d  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402

@@ -9,6 +9,7 @@ from .conv import Conv2d
 from .conv1d import Conv1d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .folding import Fold, Unfold
+from .fractional_max_pool import FractionalMaxPool2d
 from .lp_pool import LPPool1d, LPPool2d
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
@@ -31,6 +32,7 @@ __all__ = [
     "ConvTranspose1d",
     "ConvTranspose2d",
     "Fold",
+    "FractionalMaxPool2d",
     "LPPool1d",
     "LPPool2d",
     "MaxPool1d",
