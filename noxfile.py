@@ -1,6 +1,7 @@
 """Every TinyTorch workflow, one nox session each: ``nox -l`` lists them.
 
-``nox`` alone runs ``lint`` and ``tests``, the README's test command and CI's.
+``nox`` alone runs ``lint`` and ``tests``. CI runs the README's test command: ``lint``,
+``tests-beyond-modules``, ``curriculum`` (the modules' tests), ``docs``, ``learner-edition``, ``mutation``.
 ``nox -s module-05`` tests one course module in a venv holding only the
 packages that module needs, so a missing dependency fails there first.
 Venvs are kept between runs; ``nox -R -s …`` also skips the install step.
@@ -86,9 +87,27 @@ def tests(session: nox.Session) -> None:
     Without arguments the tests run on every core (pytest-xdist, ``-n auto``): on CI's two
     cores that nearly halves the session's time.
     """
+    _install_for_tests(session)
+    session.run("pytest", *(session.posargs or ["-n", "auto", "--ignore-glob=tests/test_docs_*.py"]))
+
+
+@nox.session(name="tests-beyond-modules")
+def tests_beyond_modules(session: nox.Session) -> None:
+    """``tests`` without the course modules' own tests (their ``test_NN_*.py``): CI's share.
+
+    ``nox -s curriculum`` runs every module's tests on the solution first (its control run,
+    which must pass, in a venv holding only NumPy and the test tools) and then on the stubs,
+    so CI runs those files there and this session runs everything else: each test once.
+    """
+    _install_for_tests(session)
+    modules = [path for module in curriculum.MODULES for path in module.test_files(ROOT)]
+    ignored = [f"--ignore={path.relative_to(ROOT)}" for path in modules]
+    session.run("pytest", "-n", "auto", "--ignore-glob=tests/test_docs_*.py", *ignored, *session.posargs)
+
+
+def _install_for_tests(session: nox.Session) -> None:
     install_everything(session, extra="dev,docs,onnx,plot")  # onnx: ONNX Runtime; plot: tt-perf's PNGs
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
-    session.run("pytest", *(session.posargs or ["-n", "auto", "--ignore-glob=tests/test_docs_*.py"]))
 
 
 @nox.session
