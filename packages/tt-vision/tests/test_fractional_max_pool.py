@@ -187,3 +187,17 @@ def test_module_arguments_buffer_and_repr():
         FractionalMaxPool2d(2, output_size=3, output_ratio=0.5)
     with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
         FractionalMaxPool2d(2, output_ratio=1.5)
+
+
+def test_the_first_sample_places_the_columns_and_the_second_the_rows():
+    wide = autograd.arange(23.0, dtype=autograd.float64).reshape(1, 1, 1, 23)  # increasing: a window's last
+    tall = wide.reshape(1, 1, 23, 1)
+    for u in (0.05, 0.95):
+        expected = [start + 3 for start in starts_reference(u, 23, 9, 4)]
+        samples = autograd.tensor([[[u, 0.5]]], dtype=autograd.float64)
+        _, where = F.fractional_max_pool2d(wide, (1, 4), (1, 9), return_indices=True, _random_samples=samples)
+        assert where.numpy().ravel().tolist() == expected
+        samples = autograd.tensor([[[0.5, u]]], dtype=autograd.float64)
+        _, where = F.fractional_max_pool2d(tall, (4, 1), (9, 1), return_indices=True, _random_samples=samples)
+        assert where.numpy().ravel().tolist() == expected
+    assert starts_reference(0.05, 23, 9, 4) != starts_reference(0.95, 23, 9, 4)
