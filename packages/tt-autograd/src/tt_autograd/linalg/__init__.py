@@ -13,6 +13,7 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
 * ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
 * ``least_squares.py``: ``lstsq``;
+* ``matrix_exp.py``: ``matrix_exp``;
 * ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
 
 Example:
@@ -30,6 +31,7 @@ from ._common import LinAlgError
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
 from .least_squares import LstsqResult, lstsq
+from .matrix_exp import MatrixExpFunction, matrix_exp
 from .norms import VectorNormFunction, matrix_norm, norm, vector_norm
 from .products import cross, diagonal, matmul, matrix_power, multi_dot, vecdot
 from .solve import InvFunction, SolveFunction, inv, solve, solve_triangular
@@ -55,6 +57,7 @@ __all__ = [
     "LinAlgError",
     "LogAbsDetFunction",
     "LstsqResult",
+    "MatrixExpFunction",
     "QRFunction",
     "QRResult",
     "SVDFunction",
@@ -71,6 +74,7 @@ __all__ = [
     "inv",
     "lstsq",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",
