@@ -20,7 +20,7 @@ from tinytorch import nn
         (torch, "torch", "fft"),
         (nn, "torch.nn", "FractionalMaxPool2d"),
         (F, "torch.nn.functional", "fractional_max_pool2d"),
-        (torch.linalg, "torch.linalg", "ldl_factor"),
+        (torch.linalg, "torch.linalg", "householder_product"),
         (torch.special, "torch.special", "zeta"),
     ],
 )

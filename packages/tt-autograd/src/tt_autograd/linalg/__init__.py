@@ -13,6 +13,7 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
 * ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
 * ``least_squares.py``: ``lstsq``;
+* ``lu.py``: ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve`` (LU with partial pivoting);
 * ``matrix_exp.py``: ``matrix_exp``;
 * ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
 
@@ -31,6 +32,16 @@ from ._common import LinAlgError
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
 from .least_squares import LstsqResult, lstsq
+from .lu import (
+    LUFactorExResult,
+    LUFactorFunction,
+    LUFactorResult,
+    LUResult,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+)
 from .matrix_exp import MatrixExpFunction, matrix_exp
 from .norms import VectorNormFunction, matrix_norm, norm, vector_norm
 from .products import cross, diagonal, matmul, matrix_power, multi_dot, vecdot
@@ -56,6 +67,10 @@ __all__ = [
     "InvFunction",
     "LinAlgError",
     "LogAbsDetFunction",
+    "LUFactorExResult",
+    "LUFactorFunction",
+    "LUFactorResult",
+    "LUResult",
     "LstsqResult",
     "MatrixExpFunction",
     "QRFunction",
@@ -73,6 +88,10 @@ __all__ = [
     "eigvalsh",
     "inv",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
     "matrix_exp",
     "matrix_norm",
