@@ -13,6 +13,9 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
 * ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
 * ``least_squares.py``: ``lstsq``;
+* ``info_results.py``: ``inv_ex``, ``solve_ex``, ``cholesky_ex`` (an ``info`` tensor instead of an error);
+* ``condition.py``: ``cond``;
+* ``tensor_solve.py``: ``tensorinv``, ``tensorsolve``;
 * ``lu.py``: ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve`` (LU with partial pivoting);
 * ``matrix_exp.py``: ``matrix_exp``;
 * ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
@@ -29,8 +32,10 @@ Example:
 from __future__ import annotations
 
 from ._common import LinAlgError
+from .condition import cond
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
+from .info_results import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from .least_squares import LstsqResult, lstsq
 from .lu import (
     LUFactorExResult,
@@ -58,12 +63,15 @@ from .spectral import (
     svd,
     svdvals,
 )
+from .tensor_solve import tensorinv, tensorsolve
 
 __all__ = [
+    "CholeskyExResult",
     "CholeskyFunction",
     "DetFunction",
     "EighFunction",
     "EighResult",
+    "InvExResult",
     "InvFunction",
     "LinAlgError",
     "LogAbsDetFunction",
@@ -78,15 +86,19 @@ __all__ = [
     "SVDFunction",
     "SVDResult",
     "SlogdetResult",
+    "SolveExResult",
     "SolveFunction",
     "VectorNormFunction",
     "cholesky",
+    "cholesky_ex",
+    "cond",
     "cross",
     "det",
     "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "inv_ex",
     "lstsq",
     "lu",
     "lu_factor",
@@ -103,9 +115,12 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
     "vecdot",
     "vector_norm",
 ]
