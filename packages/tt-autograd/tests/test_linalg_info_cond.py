@@ -315,3 +315,10 @@ def test_tensorinv_tensorsolve_errors():
     )  # torch 2.13
     with pytest.raises(TypeError, match="linalg.tensorsolve: Expected a floating point tensor"):
         linalg.tensorsolve(autograd.ones(2, 2, dtype=autograd.int64), autograd.ones(2))
+    with pytest.raises(TypeError, match="linalg.tensorsolve: Expected a floating point tensor"):
+        linalg.tensorsolve(autograd.eye(2), autograd.ones(2, dtype=autograd.int64))
+    with pytest.raises(TypeError, match="linalg.tensorinv: Expected a floating point tensor"):
+        linalg.tensorinv(autograd.eye(4, dtype=autograd.int64).reshape(2, 2, 2, 2))
+    with pytest.raises(TypeError, match="linalg.tensorinv: argument 'A' must be a Tensor, not list"):
+        linalg.tensorinv([[1.0, 0.0], [0.0, 1.0]], ind=1)
+    assert linalg.tensorinv(autograd.eye(4).reshape(2, 2, 4), ind=np.int64(2)).shape == (4, 2, 2)

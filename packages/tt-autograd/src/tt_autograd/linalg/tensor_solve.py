@@ -17,8 +17,6 @@ Example:
 
 from __future__ import annotations
 
-import operator
-
 import numpy as np
 
 from ..tensor import Tensor
@@ -56,7 +54,6 @@ def tensorinv(A, ind: int = 2) -> Tensor:
         raise ValueError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind}")
     A = float_tensor("linalg.tensorinv", A)
     shape = tuple(A.shape)
-    ind = operator.index(ind)
     size = _check_square("linalg.tensorinv", shape, ind, "ind")
     return inv(A.reshape(size, size)).reshape(shape[ind:] + shape[:ind])
 
