@@ -224,6 +224,8 @@ def test_errors_name_the_op_and_the_fix():
         linalg.lu_factor_ex(autograd.ones(2, 2, dtype=autograd.int64))
     with pytest.raises(TypeError, match=r"pivots should be a Tensor of scalar type torch.int32.*\.int\(\)"):
         linalg.lu_solve(lu, pivots.long(), autograd.ones(2, 1))
+    with pytest.raises(TypeError, match="linalg.lu_solve: argument 'pivots' must be a Tensor, not list"):
+        linalg.lu_solve(lu, [2, 2], autograd.ones(2, 1))
     with pytest.raises(
         ValueError, match=r"Expected LU.shape\[:-1\] and pivots.shape to be the same.*\(1, 2\)"
     ):

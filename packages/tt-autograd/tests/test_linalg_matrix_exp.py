@@ -55,6 +55,9 @@ def test_non_symmetric_diagonalisable_and_large_norms_that_need_squaring(rng, ch
     a = vectors @ (eigenvalues[..., None] * np.linalg.inv(vectors))
     expected = expm_diagonalisable(vectors, eigenvalues)
     check(linalg.matrix_exp(autograd.tensor(a)), expected, rtol=1e-9, atol=1e-9 * np.abs(expected).max())
+    for norm in (5.0, 5.5, 10.6, 11.0):  # around theta_13 = 5.37 and 2 theta_13: no squaring, one, two
+        result = linalg.matrix_exp(autograd.tensor([[norm]], dtype=autograd.float64))
+        check(result, [[math.exp(norm)]], rtol=1e-13)
     big = np.diag([40.0, -40.0, 5.0])
     check(linalg.matrix_exp(autograd.tensor(big)), np.diag(np.exp([40.0, -40.0, 5.0])), rtol=1e-13)
     for t in (0.1, 3.0, 30.0, 200.0):  # rotation generator: ||A||_1 = t
