@@ -106,6 +106,12 @@ def test_solve_ex_singular():
         linalg.solve_ex(a, autograd.ones(2, 2), check_errors=True)
     with pytest.raises(ValueError, match="linalg.solve_ex: A must be batches of square matrices"):
         linalg.solve_ex(autograd.ones(2, 3), autograd.ones(2))
+    with pytest.raises(TypeError, match="^linalg.solve_ex: Expected a floating point tensor"):
+        linalg.solve_ex(autograd.eye(2), autograd.ones(2, dtype=autograd.int64))
+    with pytest.raises(
+        ValueError, match="^linalg.inv_ex: A must be batches of square matrices, but they are 2 by 3"
+    ):
+        linalg.inv_ex(autograd.ones(2, 3))
 
 
 # ------------------------------------------------------------------ cholesky_ex
@@ -225,6 +231,11 @@ def test_cond_singular_empty_non_square_and_dtype(check, rng):
     wide = rng.normal(size=(2, 3))
     check(linalg.cond(autograd.tensor(wide), -2), reference_cond(wide, -2), rtol=1e-10)
     check(linalg.cond(autograd.tensor(wide)), reference_cond(wide, None), rtol=1e-10)
+    check(linalg.cond(autograd.tensor(wide), 2), reference_cond(wide, 2), rtol=1e-10)
+    assert linalg.cond(autograd.zeros(2, 0, 0)).shape == (2,) and linalg.cond(
+        autograd.zeros(2, 0, 0), "fro"
+    ).shape == (2,)
+    assert linalg.cond(autograd.zeros(0, 2, 2)).shape == (0,)
     assert linalg.cond(autograd.eye(2)).dtype == autograd.float32
     assert linalg.cond(autograd.eye(2), 1).dtype == autograd.float32
 

@@ -249,5 +249,10 @@ def test_errors_name_the_op_and_the_fix():
         ValueError, match="linalg.lu_solve: LU must be batches of square matrices, but they are 2 by 3"
     ):
         linalg.lu_solve(autograd.ones(2, 3), pivots, autograd.ones(2, 1))
+    lu4, pivots4 = linalg.lu_factor(autograd.eye(2).expand(1, 3, 2, 2) * 2)  # a batch dim that is not n
+    assert linalg.lu_solve(lu4, pivots4, autograd.ones(2, 1)).shape == (1, 3, 2, 1)
+    bad = autograd.tensor(np.full((1, 3, 2), 3), dtype=autograd.int32)
+    with pytest.raises(ValueError, match=r"pivots must lie in 1..2 .*from 3 to 3"):
+        linalg.lu_solve(lu4, bad, autograd.ones(2, 1))
     with pytest.raises(TypeError, match="Expected LU and B to have the same dtype"):
         linalg.lu_solve(lu, pivots, autograd.ones(2, 1, dtype=autograd.float64))
