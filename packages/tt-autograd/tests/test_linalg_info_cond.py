@@ -106,6 +106,11 @@ def test_solve_ex_singular():
         linalg.solve_ex(a, autograd.ones(2, 2), check_errors=True)
     with pytest.raises(ValueError, match="linalg.solve_ex: A must be batches of square matrices"):
         linalg.solve_ex(autograd.ones(2, 3), autograd.ones(2))
+    with pytest.raises(linalg.LinAlgError, match="^torch.linalg.solve_ex: The solver failed because"):
+        linalg.solve_ex(autograd.zeros(2, 2), autograd.ones(2), check_errors=True)
+    result, info = linalg.solve_ex(autograd.tensor([2 * np.eye(2), np.zeros((2, 2))]), autograd.ones(2))
+    assert info.tolist() == [0, 1] and np.isnan(result.numpy()[1]).all()
+    np.testing.assert_allclose(result.numpy()[0], [0.5, 0.5])
     with pytest.raises(TypeError, match="^linalg.solve_ex: Expected a floating point tensor"):
         linalg.solve_ex(autograd.eye(2), autograd.ones(2, dtype=autograd.int64))
     with pytest.raises(
@@ -140,6 +145,27 @@ def test_cholesky_ex_info_is_the_first_bad_leading_minor(matrix, expected):
     factor, info = linalg.cholesky_ex(autograd.tensor(matrix, dtype=autograd.float64))
     assert info.item() == expected
     assert np.isnan(factor.numpy()).all() == (expected > 0)
+
+
+def reference_cholesky_info(a: np.ndarray) -> int:
+    """The order of the first leading minor with an eigenvalue <= 0, or 0."""
+    for k in range(1, a.shape[-1] + 1):
+        if np.linalg.eigvalsh(a[:k, :k]).min() <= 0:
+            return k
+    return 0
+
+
+def test_cholesky_ex_info_of_many_random_matrices(rng):
+    factors = rng.normal(size=(60, 5, 5))
+    shifts = rng.uniform(0, 3, size=(60, 1, 1))
+    batch = factors @ np.swapaxes(factors, -1, -2) - shifts * np.eye(5)  # some positive-definite, most not
+    batch[0] = -np.eye(5)  # at least one failure, so the column loop runs on the whole batch
+    expected = [reference_cholesky_info(m) for m in batch]
+    assert 0 in expected and len(set(expected)) >= 4
+    factor, info = linalg.cholesky_ex(autograd.tensor(batch.reshape(4, 15, 5, 5)))
+    assert info.numpy().reshape(-1).tolist() == expected
+    passed = np.array(expected) == 0
+    np.testing.assert_allclose(factor.numpy().reshape(60, 5, 5)[passed], np.linalg.cholesky(batch[passed]))
 
 
 def test_cholesky_ex_batch_and_errors():

@@ -239,6 +239,8 @@ def test_errors_name_the_op_and_the_fix():
         match=r"^linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B \(2x2 and 3x1\)",
     ):
         linalg.lu_solve(lu, pivots, autograd.ones(3, 1))
+    with pytest.raises(ValueError, match=r"equation AX = B \(2x2 and 3x1\)"):
+        linalg.lu_solve(lu, pivots, autograd.ones(4, 3, 1))
     with pytest.raises(ValueError, match=r"equation XA = B \(2x2 and 2x1\)"):
         linalg.lu_solve(lu, pivots, autograd.ones(2, 1), left=False)
     with pytest.raises(

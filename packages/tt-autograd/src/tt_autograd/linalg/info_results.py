@@ -133,8 +133,7 @@ def _cholesky_info(a: np.ndarray) -> np.ndarray:
         d = a[..., j, j] - np.sum(lower[..., j, :j] ** 2, axis=-1)
         bad = ~(d > 0)
         info = np.where((info == 0) & bad, j + 1, info)
-        root = np.sqrt(np.where(bad, 1, d))
-        lower[..., j, j] = root
+        root = np.sqrt(np.where(bad, 1, d))  # l_jj: only divides the column under it
         below = a[..., j + 1 :, j] - np.einsum("...ik,...k->...i", lower[..., j + 1 :, :j], lower[..., j, :j])
         lower[..., j + 1 :, j] = below / root[..., None]
     return info
