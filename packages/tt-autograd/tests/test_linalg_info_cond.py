@@ -182,6 +182,10 @@ def test_cholesky_ex_batch_and_errors():
         match=rf"^linalg.cholesky_ex: \(Batch element 1\): {tail} \(the leading minor of order 1",
     ):
         linalg.cholesky_ex(batch, check_errors=True)
+    with pytest.raises(
+        linalg.LinAlgError, match=r"^linalg.cholesky_ex: \(Batch element 1\): .*order 1 is not"
+    ):
+        linalg.cholesky_ex(autograd.tensor([np.eye(2), -np.eye(2)]), check_errors=True)  # torch 2.13
     with pytest.raises(linalg.LinAlgError, match=r"^linalg.cholesky_ex: The .*minor of order 2 is not"):
         linalg.cholesky_ex(autograd.tensor([[1.0, 2.0], [2.0, 1.0]]), check_errors=True)
     with pytest.raises(
