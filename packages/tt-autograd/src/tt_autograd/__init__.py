@@ -86,6 +86,7 @@ from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level 
     det,
     inverse,
     logdet,
+    matrix_exp,
     matrix_power,
     pinverse,
     qr,

@@ -34,6 +34,9 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def pinverse(self, rcond: float = 1e-15):
         return _aliases().pinverse(self, rcond)
 
+    def matrix_exp(self):
+        return _aliases().matrix_exp(self)
+
     def matrix_power(self, n: int):
         return _aliases().matrix_power(self, n)
 

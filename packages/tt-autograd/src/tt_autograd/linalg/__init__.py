@@ -13,6 +13,11 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
 * ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
 * ``least_squares.py``: ``lstsq``;
+* ``info_results.py``: ``inv_ex``, ``solve_ex``, ``cholesky_ex`` (an ``info`` tensor instead of an error);
+* ``condition.py``: ``cond``;
+* ``tensor_solve.py``: ``tensorinv``, ``tensorsolve``;
+* ``lu.py``: ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve`` (LU with partial pivoting);
+* ``matrix_exp.py``: ``matrix_exp``;
 * ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
 
 Example:
@@ -27,9 +32,22 @@ Example:
 from __future__ import annotations
 
 from ._common import LinAlgError
+from .condition import cond
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
+from .info_results import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from .least_squares import LstsqResult, lstsq
+from .lu import (
+    LUFactorExResult,
+    LUFactorFunction,
+    LUFactorResult,
+    LUResult,
+    lu,
+    lu_factor,
+    lu_factor_ex,
+    lu_solve,
+)
+from .matrix_exp import MatrixExpFunction, matrix_exp
 from .norms import VectorNormFunction, matrix_norm, norm, vector_norm
 from .products import cross, diagonal, matmul, matrix_power, multi_dot, vecdot
 from .solve import InvFunction, SolveFunction, inv, solve, solve_triangular
@@ -45,32 +63,49 @@ from .spectral import (
     svd,
     svdvals,
 )
+from .tensor_solve import tensorinv, tensorsolve
 
 __all__ = [
+    "CholeskyExResult",
     "CholeskyFunction",
     "DetFunction",
     "EighFunction",
     "EighResult",
+    "InvExResult",
     "InvFunction",
     "LinAlgError",
     "LogAbsDetFunction",
+    "LUFactorExResult",
+    "LUFactorFunction",
+    "LUFactorResult",
+    "LUResult",
     "LstsqResult",
+    "MatrixExpFunction",
     "QRFunction",
     "QRResult",
     "SVDFunction",
     "SVDResult",
     "SlogdetResult",
+    "SolveExResult",
     "SolveFunction",
     "VectorNormFunction",
     "cholesky",
+    "cholesky_ex",
+    "cond",
     "cross",
     "det",
     "diagonal",
     "eigh",
     "eigvalsh",
     "inv",
+    "inv_ex",
     "lstsq",
+    "lu",
+    "lu_factor",
+    "lu_factor_ex",
+    "lu_solve",
     "matmul",
+    "matrix_exp",
     "matrix_norm",
     "matrix_power",
     "matrix_rank",
@@ -80,9 +115,12 @@ __all__ = [
     "qr",
     "slogdet",
     "solve",
+    "solve_ex",
     "solve_triangular",
     "svd",
     "svdvals",
+    "tensorinv",
+    "tensorsolve",
     "vecdot",
     "vector_norm",
 ]

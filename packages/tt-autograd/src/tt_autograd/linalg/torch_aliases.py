@@ -20,6 +20,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import decompositions, determinants, spectral
 from ._common import float_matrices
+from .matrix_exp import matrix_exp
 from .products import matrix_power
 from .solve import cholesky_inverse, cholesky_solve, inv
 
@@ -30,6 +31,7 @@ __all__ = [
     "det",
     "inverse",
     "logdet",
+    "matrix_exp",
     "matrix_power",
     "pinverse",
     "qr",
@@ -98,4 +100,4 @@ def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
     return SVDOldResult(u, s, vh.mT)
 
 
-_ = (matrix_power, cholesky_inverse, cholesky_solve)  # re-exported as they are
+_ = (matrix_exp, matrix_power, cholesky_inverse, cholesky_solve)  # re-exported as they are
