@@ -204,3 +204,10 @@ def test_top_level_exports():
     assert tinytorch.lu_unpack is autograd.lu_unpack and tinytorch.lu is autograd.lu
     assert tinytorch.lu_solve is autograd.lu_solve
     assert {"lu", "lu_solve", "lu_unpack"} <= set(autograd.__all__)
+
+
+def test_unpack_of_empty_matrices_as_torch():
+    lu, pivots = linalg.lu_factor(autograd.tensor(np.zeros((2, 3, 0))))
+    P, L, U = autograd.lu_unpack(lu, pivots)
+    assert P.shape == (2, 3, 3) and L.shape == (2, 3, 0) and U.shape == (2, 0, 0)
+    np.testing.assert_array_equal(P.numpy(), np.broadcast_to(np.eye(3), (2, 3, 3)))
