@@ -34,6 +34,12 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def pinverse(self, rcond: float = 1e-15):
         return _aliases().pinverse(self, rcond)
 
+    def lu(self, pivot: bool = True, get_infos: bool = False):
+        return _aliases().lu(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        return _aliases().lu_solve(self, LU_data, LU_pivots)
+
     def matrix_exp(self):
         return _aliases().matrix_exp(self)
 

@@ -18,7 +18,8 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``tensor_solve.py``: ``tensorinv``, ``tensorsolve``;
 * ``lu.py``: ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve`` (LU with partial pivoting);
 * ``matrix_exp.py``: ``matrix_exp``;
-* ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...).
+* ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...);
+* ``lu_torch_forms.py``: the top-level LU forms ``torch.lu_unpack``, ``torch.lu``, ``torch.lu_solve``.
 
 Example:
     >>> import tt_autograd as autograd

@@ -2,7 +2,8 @@
 
 Each calls its ``torch.linalg`` counterpart; the old APIs keep their old
 conventions: ``torch.svd`` returns ``V`` (not ``Vh``) and takes ``some``;
-``torch.qr`` takes ``some``; ``torch.pinverse`` takes ``rcond``. They are
+``torch.qr`` takes ``some``; ``torch.pinverse`` takes ``rcond``; ``torch.lu_solve``
+takes ``b`` first (``lu``, ``lu_solve``, ``lu_unpack`` live in ``lu_torch_forms.py``). They are
 exported at tt-autograd's top level and as ``Tensor`` methods.
 
 Example:
@@ -20,6 +21,7 @@ import numpy as np
 from ..tensor import Tensor
 from . import decompositions, determinants, spectral
 from ._common import float_matrices
+from .lu_torch_forms import lu, lu_solve, lu_unpack
 from .matrix_exp import matrix_exp
 from .products import matrix_power
 from .solve import cholesky_inverse, cholesky_solve, inv
@@ -31,6 +33,9 @@ __all__ = [
     "det",
     "inverse",
     "logdet",
+    "lu",
+    "lu_solve",
+    "lu_unpack",
     "matrix_exp",
     "matrix_power",
     "pinverse",
@@ -100,4 +105,5 @@ def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
     return SVDOldResult(u, s, vh.mT)
 
 
-_ = (matrix_exp, matrix_power, cholesky_inverse, cholesky_solve)  # re-exported as they are
+# re-exported as they are
+_ = (matrix_exp, matrix_power, cholesky_inverse, cholesky_solve, lu, lu_solve, lu_unpack)
