@@ -3,7 +3,7 @@
 ``Categorical`` for policies (REINFORCE: ``loss = -m.log_prob(action) * R``),
 ``Normal`` with reparameterised ``rsample`` and ``kl_divergence`` for VAEs,
 and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
-``Laplace`` and ``Independent``. Sampling draws from TinyTorch's default
+``Laplace``, ``MultivariateNormal`` and ``Independent``. Sampling draws from TinyTorch's default
 generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -26,6 +26,7 @@ from .exponential import Exponential
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
@@ -37,6 +38,7 @@ __all__ = [
     "Exponential",
     "Independent",
     "Laplace",
+    "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
     "Uniform",

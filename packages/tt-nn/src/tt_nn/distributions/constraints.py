@@ -155,3 +155,32 @@ one_hot = _OneHot()
 less_than = _LessThan
 interval = _Interval
 integer_interval = _IntegerInterval
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal (a Cholesky factor)."""
+
+    event_dim = 2
+    hint = "a lower-triangular matrix with a positive diagonal (e.g. tt.linalg.cholesky of a covariance)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        lower = (np.tril(value) == value).all(axis=(-2, -1))
+        return lower & (np.diagonal(value, axis1=-2, axis2=-1) > 0).all(axis=-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric matrices whose eigenvalues are all positive."""
+
+    event_dim = 2
+    hint = "a symmetric positive-definite matrix (e.g. A @ A.mT + eps * I)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        symmetric = np.isclose(value, np.swapaxes(value, -2, -1), atol=1e-6).all(axis=(-2, -1))
+        with np.errstate(invalid="ignore"):
+            # eigvalsh reads one triangle only: asymmetric (or NaN) matrices are replaced by I first
+            safe = np.where(symmetric[..., None, None], value, np.eye(value.shape[-1]))
+            return symmetric & (np.linalg.eigvalsh(safe) > 0).all(axis=-1)
+
+
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()

@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_autograd as autograd
+from tt_autograd import linalg
 
 import tt_nn.functional as F
 
@@ -24,6 +25,7 @@ from .distribution import Distribution, sum_rightmost
 from .exponential import Exponential
 from .independent import Independent
 from .laplace import Laplace
+from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .uniform import Uniform
@@ -153,3 +155,20 @@ def _kl_independent_independent(p: Independent, q: Independent) -> autograd.Tens
             f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
         )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> autograd.Tensor:
+    """``log det Lq - log det Lp + (|Lq⁻¹ Lp|²_F + |Lq⁻¹ (mq - mp)|² - n) / 2``, by triangular solves."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "kl_divergence: MultivariateNormal distributions of different event shapes "
+            f"{p.event_shape} and {q.event_shape} have no KL divergence"
+        )
+    p_factor, q_factor = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    shape = np.broadcast_shapes(p_factor.shape, q_factor.shape)
+    whitened = linalg.solve_triangular(q_factor.expand(*shape), p_factor.expand(*shape), upper=False)
+    trace = whitened.pow(2).sum(dim=(-2, -1))
+    distance = batch_mahalanobis(q_factor, q.loc - p.loc)
+    result = half_log_det(q_factor) - half_log_det(p_factor) + 0.5 * (trace + distance - p.event_shape[0])
+    return result.expand(*np.broadcast_shapes(p.batch_shape, q.batch_shape))
