@@ -3,7 +3,8 @@
 ``Categorical`` for policies (REINFORCE: ``loss = -m.log_prob(action) * R``),
 ``Normal`` with reparameterised ``rsample`` and ``kl_divergence`` for VAEs,
 and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
-``Laplace``, ``MultivariateNormal`` and ``Independent``. Sampling draws from TinyTorch's default
+``Laplace``, ``MultivariateNormal``, ``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet`` and
+``Independent``. Sampling draws from TinyTorch's default
 generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -20,9 +21,13 @@ from __future__ import annotations
 
 from . import constraints
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .chi2 import Chi2
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
@@ -33,9 +38,13 @@ from .uniform import Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
     "Categorical",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
+    "Gamma",
     "Independent",
     "Laplace",
     "MultivariateNormal",

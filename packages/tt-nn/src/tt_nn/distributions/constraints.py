@@ -184,3 +184,23 @@ class _PositiveDefinite(Constraint):
 
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+
+
+class _IndependentConstraint(Constraint):
+    """``base`` holding for every entry of the ``reinterpreted_batch_ndims`` rightmost dims."""
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+        self.event_dim = base_constraint.event_dim + reinterpreted_batch_ndims
+        self.hint = base_constraint.hint
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        dims = tuple(range(-self.reinterpreted_batch_ndims, 0))
+        return self.base_constraint.check(value).all(axis=dims)
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+independent = _IndependentConstraint

@@ -19,10 +19,14 @@ from tt_autograd import linalg
 
 import tt_nn.functional as F
 
+from ..special import digamma, lgamma
 from .bernoulli import Bernoulli
+from .beta import Beta
 from .categorical import Categorical
+from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
 from .exponential import Exponential
+from .gamma import Gamma
 from .independent import Independent
 from .laplace import Laplace
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
@@ -172,3 +176,31 @@ def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> aut
     distance = batch_mahalanobis(q_factor, q.loc - p.loc)
     result = half_log_det(q_factor) - half_log_det(p_factor) + 0.5 * (trace + distance - p.event_shape[0])
     return result.expand(*np.broadcast_shapes(p.batch_shape, q.batch_shape))
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> autograd.Tensor:
+    """``aq log(bp / bq) + lgamma(aq) - lgamma(ap) + (ap - aq) digamma(ap) + (bq - bp) ap / bp``."""
+    alpha_p, rate_p, alpha_q, rate_q = p.concentration, p.rate, q.concentration, q.rate
+    return (
+        alpha_q * (rate_p / rate_q).log()
+        + lgamma(alpha_q)
+        - lgamma(alpha_p)
+        + (alpha_p - alpha_q) * digamma(alpha_p)
+        + (rate_q - rate_p) * (alpha_p / rate_p)
+    )
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> autograd.Tensor:
+    """``lgamma(Σp) - lgamma(Σq) - Σ(lgamma(pᵢ) - lgamma(qᵢ)) + Σ (pᵢ - qᵢ)(digamma(pᵢ) - digamma(Σp))``."""
+    alpha_p, alpha_q = p.concentration, q.concentration
+    total_p, total_q = alpha_p.sum(dim=-1), alpha_q.sum(dim=-1)
+    log_norms = lgamma(total_p) - lgamma(total_q) - (lgamma(alpha_p) - lgamma(alpha_q)).sum(dim=-1)
+    return log_norms + ((alpha_p - alpha_q) * (digamma(alpha_p) - digamma(total_p).unsqueeze(-1))).sum(dim=-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> autograd.Tensor:
+    """The two-category Dirichlet KL."""
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
