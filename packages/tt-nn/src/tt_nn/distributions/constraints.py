@@ -204,3 +204,22 @@ class _IndependentConstraint(Constraint):
 
 
 independent = _IndependentConstraint
+
+
+class _IntegerGreaterThan(Constraint):
+    """Whole numbers at least ``lower_bound`` (counts)."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound: int) -> None:
+        self.lower_bound = lower_bound
+        self.hint = f"whole numbers at least {lower_bound} (counts)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+nonnegative_integer = _IntegerGreaterThan(0)

@@ -22,16 +22,22 @@ import tt_nn.functional as F
 from ..special import digamma, lgamma
 from .bernoulli import Bernoulli
 from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
 from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
 from .exponential import Exponential
 from .gamma import Gamma
+from .geometric import Geometric
+from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 
 _REGISTRY: dict[tuple[type, type], Callable] = {}
@@ -204,3 +210,53 @@ def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> autograd.Tensor:
 def _kl_beta_beta(p: Beta, q: Beta) -> autograd.Tensor:
     """The two-category Dirichlet KL."""
     return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> autograd.Tensor:
+    """``rp log(rp / rq) - rp + rq`` (``xlogy``: 0 for ``rp = 0``; ``inf`` for ``rq = 0 < rp``)."""
+    return autograd.xlogy(p.rate, p.rate) - autograd.xlogy(p.rate, q.rate) - p.rate + q.rate
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> autograd.Tensor:
+    """``-H(p) - E_p[k] log(1 - pq) - log pq`` with ``E_p[k] = 1/pp - 1``, i.e.
+    ``-H(p) - log(1 - pq)/pp - logit(pq)``.
+    """
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> autograd.Tensor:
+    """``n`` times the Bernoulli KL; ``inf`` where ``p`` has more trials (``q`` cannot reach its top counts).
+
+    Raises:
+        NotImplementedError: where ``q`` has more trials than ``p`` (no closed form; as PyTorch).
+    """
+    p_count, q_count = p.total_count.detach().numpy(), q.total_count.detach().numpy()
+    if np.any(p_count < q_count):
+        raise NotImplementedError(
+            "kl_divergence: Binomial pairs where q has more trials (total_count) than p have no closed form"
+        )
+    per_trial = _kl_bernoulli_bernoulli(Bernoulli(logits=p.logits), Bernoulli(logits=q.logits))
+    return autograd.where(p.total_count > q.total_count, _INF, p.total_count * per_trial)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> autograd.Tensor:
+    """``log(((sp + sq)² + (mp - mq)²) / (4 sp sq))`` (Chyzak and Nielsen, 2019)."""
+    numerator = (p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)
+    return (numerator / (4 * p.scale * q.scale)).log()
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_half_normal_half_normal(p: HalfNormal, q: HalfNormal) -> autograd.Tensor:
+    """The normal KL at a common mean: ``(r - 1 - log r) / 2`` with ``r = (sp / sq)²``."""
+    variance_ratio = (p.scale / q.scale).pow(2)
+    return 0.5 * (variance_ratio - 1 - variance_ratio.log())
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_log_normal_log_normal(p: LogNormal, q: LogNormal) -> autograd.Tensor:
+    """The KL of the underlying normals (``exp`` is one-to-one, so it does not change the KL)."""
+    return _kl_normal_normal(p, q)
