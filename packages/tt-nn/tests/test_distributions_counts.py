@@ -231,3 +231,18 @@ def test_repr():
     assert repr(Poisson(2.0)) == "Poisson(rate: 2.0)"
     assert repr(Geometric(logits=autograd.zeros(3))) == "Geometric(logits: (3,))"
     assert repr(Binomial(4, probs=autograd.ones(2) / 2)) == "Binomial(total_count: (2,), probs: (2,))"
+
+
+def test_dtypes_follow_pytorch_promotion():
+    counts = autograd.tensor([1, 2])  # int64 counts: a float32 log_prob, as PyTorch
+    wide = autograd.tensor([1.0, 2.0], dtype=autograd.float64)  # a float64 value promotes, as PyTorch
+    binomial = Binomial(autograd.tensor([3, 5]), probs=autograd.tensor([0.5, 0.25]))
+    assert binomial.total_count.dtype == autograd.float32  # made the probability's dtype
+    for m in (binomial, Poisson(autograd.tensor([2.0, 1.0])), Geometric(probs=autograd.tensor([0.2, 0.5]))):
+        assert m.log_prob(counts).dtype == autograd.float32
+        assert m.log_prob(wide).dtype == autograd.float64
+    np.testing.assert_allclose(
+        binomial.log_prob(counts).numpy(),
+        binomial_log_pmf(np.array([1.0, 2.0]), np.array([3.0, 5.0]), np.array([0.5, 0.25])),
+        rtol=1e-6,
+    )

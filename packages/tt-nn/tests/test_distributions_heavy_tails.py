@@ -204,6 +204,31 @@ def test_student_t_rsample_gradient_in_df_is_unbiased():
     assert abs(gradients.mean() - (-2 / 9)) < 6 * error
 
 
+def test_rsample_is_the_documented_transform_of_the_noise(rng):
+    loc, scale, df = rng.standard_normal(3), rng.random(3) + 0.5, np.array([0.7, 3.0, 12.0])
+
+    def noise(seed, kind):
+        autograd.manual_seed(seed)
+        if kind == "uniform":
+            return autograd.rand(4, 3, dtype=autograd.float64).numpy()
+        return autograd.randn(4, 3, dtype=autograd.float64).numpy()
+
+    autograd.manual_seed(1)
+    draws = Cauchy(f64(loc), f64(scale)).rsample((4,)).numpy()
+    np.testing.assert_allclose(draws, loc + scale * np.tan(math.pi * (noise(1, "uniform") - 0.5)), rtol=1e-12)
+    autograd.manual_seed(2)
+    draws = HalfNormal(f64(scale)).rsample((4,)).numpy()
+    np.testing.assert_allclose(draws, np.abs(scale * noise(2, "normal")), rtol=1e-12)
+    autograd.manual_seed(3)
+    draws = LogNormal(f64(loc), f64(scale)).rsample((4,)).numpy()
+    np.testing.assert_allclose(draws, np.exp(loc + scale * noise(3, "normal")), rtol=1e-12)
+    autograd.manual_seed(4)
+    draws = StudentT(f64(df), f64(loc), f64(scale)).rsample((4,)).numpy()
+    normal = noise(4, "normal")  # the normal first, then one Gamma(df / 2, 1) draw per element
+    chi2 = autograd.default_generator.numpy.standard_gamma(np.broadcast_to(df / 2, (4, 3))) / 0.5
+    np.testing.assert_allclose(draws, loc + scale * normal / np.sqrt(chi2 / df), rtol=1e-12)
+
+
 # ---------------------------------------------------------------------------- KL divergences
 def test_kl_against_numerical_integrals():
     # Cauchy: in the angle x = loc_p + scale_p tan(theta), p(x) dx = d theta / pi on (-pi/2, pi/2)
@@ -307,8 +332,14 @@ def test_bad_arguments_and_values():
         HalfNormal(1.0).log_prob(autograd.tensor(-1.0))
     with pytest.raises(ValueError, match=r"LogNormal: the value must lie in the support GreaterThan\("):
         LogNormal(0.0, 1.0).log_prob(autograd.tensor(0.0))
+    with pytest.raises(ValueError, match=r"HalfNormal: the value must lie in the support GreaterThanEq"):
+        HalfNormal(1.0).cdf(autograd.tensor(-1.0))
+    with pytest.raises(ValueError, match=r"LogNormal: the value must lie in the support GreaterThan\("):
+        LogNormal(0.0, 1.0).cdf(autograd.tensor(-1.0))
     with pytest.raises(ValueError, match=r"Cauchy: the value must lie in the support Real\(\)"):
         Cauchy(0.0, 1.0).cdf(autograd.tensor(float("nan")))
+    with pytest.raises(ValueError, match=r"Cauchy: the value must lie in the support Real\(\)"):
+        Cauchy(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
 
 
 def test_repr():

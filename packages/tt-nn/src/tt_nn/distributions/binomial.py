@@ -109,7 +109,6 @@ class Binomial(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         count, logits = self.total_count, self.logits
-        value = value.to(logits.dtype)
         log_combinations = lgamma(count + 1) - lgamma(value + 1) - lgamma(count - value + 1)
         return value * logits - count * softplus(logits) + log_combinations
 

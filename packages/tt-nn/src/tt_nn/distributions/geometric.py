@@ -92,7 +92,7 @@ class Geometric(Distribution):
         """``k log(1 - p) + log p`` (``xlog1py``: ``k = 0`` with ``p = 1`` gives 0, not NaN)."""
         if self._validate_args:
             self._validate_sample(value)
-        return xlog1py(value.to(self.probs.dtype), -self.probs) + self.probs.log()
+        return xlog1py(value, -self.probs) + self.probs.log()
 
     def entropy(self) -> autograd.Tensor:
         """``(-p log p - (1 - p) log(1 - p)) / p``: a trial's entropy times the expected trials."""

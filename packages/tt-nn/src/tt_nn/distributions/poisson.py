@@ -66,6 +66,4 @@ class Poisson(Distribution):
         """``k log(rate) - rate - log(k!)``."""
         if self._validate_args:
             self._validate_sample(value)
-        rate, value = broadcast_all(self.rate, value)
-        value = value.to(rate.dtype)
-        return autograd.xlogy(value, rate) - rate - lgamma(value + 1)
+        return autograd.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
