@@ -186,6 +186,12 @@ def test_implicit_gradient_matches_the_inverse_cdf():
     np.testing.assert_allclose(standard_gamma_grad(alphas, draws), expected, rtol=1e-6)
 
 
+def test_implicit_gradient_broadcasts_and_computes_in_float64():
+    draws = np.array([0.05, 2.0, 0.4, 3.5], dtype=np.float32)
+    exact = standard_gamma_grad(np.full(4, 1.0), draws.astype(np.float64))
+    np.testing.assert_allclose(standard_gamma_grad(np.float32(1.0), draws), exact, rtol=1e-13)
+
+
 def test_gamma_rsample_gradient_is_the_implicit_one():
     alpha = f64(np.repeat([0.4, 1.0, 2.5, 9.0], 4), True)
     rate = f64(np.full(16, 2.0), True)

@@ -121,6 +121,7 @@ def test_student_t_values(rng):
     np.testing.assert_allclose(
         variance[:, 2:], np.broadcast_to(scale[2:] ** 2 * df[2:] / (df[2:] - 2), (2, 2))
     )
+    np.testing.assert_allclose(m.mode.numpy(), np.broadcast_to(loc, (2, 4)))
     edges = StudentT(f64([1.0, 2.0])).variance.numpy()
     assert np.isnan(edges[0]) and np.isposinf(edges[1])
     np.testing.assert_allclose(StudentT(f64([1.0, 2.0])).mean.numpy(), [math.nan, 0.0])
@@ -340,6 +341,13 @@ def test_bad_arguments_and_values():
         Cauchy(0.0, 1.0).cdf(autograd.tensor(float("nan")))
     with pytest.raises(ValueError, match=r"Cauchy: the value must lie in the support Real\(\)"):
         Cauchy(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
+
+
+def test_unchecked_student_t_samples_without_checking_its_chi2():
+    autograd.manual_seed(0)
+    with np.errstate(divide="ignore", invalid="ignore"):  # df = 0 divides by zero: inf or NaN draws
+        draws = StudentT(f64([0.0, 3.0]), validate_args=False).sample((2,))  # df = 0 is not validated
+    assert draws.shape == (2, 2)
 
 
 def test_repr():
