@@ -132,6 +132,11 @@ def test_dirichlet_values(rng):
     )  # fmt: skip
     np.testing.assert_allclose(m.entropy().numpy(), entropy, rtol=1e-8)
     np.testing.assert_allclose(m.mean.numpy(), alpha / total[:, None], rtol=1e-14)
+    one_dimensional = Dirichlet(f64([0.5, 1.0, 2.5]))
+    np.testing.assert_allclose(one_dimensional.mean.numpy(), [0.125, 0.25, 0.625])
+    np.testing.assert_allclose(
+        one_dimensional.variance.numpy(), np.array([0.125 * 0.875, 0.25 * 0.75, 0.625 * 0.375]) / 5
+    )
     variance = alpha * (total[:, None] - alpha) / (total[:, None] ** 2 * (total[:, None] + 1))
     np.testing.assert_allclose(m.variance.numpy(), variance, rtol=1e-14)
     modes = Dirichlet(f64([[2.0, 3.0, 5.0], [0.5, 0.3, 0.2], [0.5, 0.5, 2.0], [1.0, 1.0, 1.0]])).mode.numpy()
@@ -321,6 +326,13 @@ def test_tiny_draws_are_clamped_to_the_smallest_normal_number():
     assert (draws.numpy() >= np.finfo(np.float32).tiny).all() and draws.dtype == autograd.float32
 
 
+def test_dirichlet_draws_are_clamped_inside_the_simplex():
+    autograd.manual_seed(5)
+    draws = Dirichlet(autograd.full((2,), 0.01)).sample((2000,)).numpy()  # most draws put ~all mass on one
+    assert (draws < 1).all() and (draws >= np.finfo(np.float32).tiny).all()
+    assert (draws == np.float32(1) - np.finfo(np.float32).eps).any()  # clamped at 1 - eps, as PyTorch
+
+
 def test_expand(rng):
     for m in (Gamma(f64([1.0, 2.0]), 3.0), Chi2(f64([1.0, 2.0])), Beta(f64([1.0, 2.0]), 0.5)):
         wide = m.expand((3, 2))
@@ -356,6 +368,8 @@ def test_bad_arguments_and_values():
     with pytest.raises(ValueError, match=r"support Simplex\(\)"):
         Dirichlet(autograd.ones(2)).log_prob(autograd.tensor([0.5, 0.6]))
     assert Gamma(-1.0, 1.0, validate_args=False).batch_shape == ()
+    assert Beta(-1.0, 1.0, validate_args=False).batch_shape == ()  # nor its inner Dirichlet
+    assert Chi2(-1.0, validate_args=False).batch_shape == ()
 
 
 def test_repr_and_flags():

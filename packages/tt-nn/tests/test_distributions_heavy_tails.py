@@ -341,6 +341,8 @@ def test_bad_arguments_and_values():
         Cauchy(0.0, 1.0).cdf(autograd.tensor(float("nan")))
     with pytest.raises(ValueError, match=r"Cauchy: the value must lie in the support Real\(\)"):
         Cauchy(0.0, 1.0).log_prob(autograd.tensor(float("nan")))
+    with pytest.raises(ValueError, match=r"StudentT: the value must lie in the support Real\(\)"):
+        StudentT(3.0).log_prob(autograd.tensor(float("nan")))
 
 
 def test_unchecked_student_t_samples_without_checking_its_chi2():
