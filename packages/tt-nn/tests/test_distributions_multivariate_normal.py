@@ -241,6 +241,17 @@ def test_repr_and_positive_definite_constraint():
 
     stack = np.array([np.eye(2), [[1.0, 2.0], [2.0, 1.0]], [[1.0, 0.1], [0.0, 1.0]], np.full((2, 2), np.nan)])
     assert constraints.positive_definite.check(stack).tolist() == [True, False, False, False]
+    # PyTorch's tolerances: symmetric to isclose(atol=1e-6); a zero eigenvalue is not positive
+    edges = np.array([[[1.0, 1.5e-6], [0.0, 1.0]], [[1.0, 0.5e-6], [0.0, 1.0]], [[1.0, 0.0], [0.0, 0.0]]])
+    assert constraints.positive_definite.check(edges).tolist() == [False, True, False]
+    assert constraints.positive_definite.event_dim == 2 and constraints.lower_cholesky.event_dim == 2
+    positive_rows = constraints.independent(constraints.positive, 1)
+    assert positive_rows.event_dim == 1 and positive_rows.hint == constraints.positive.hint
+    assert positive_rows.check(np.array([[1.0, 2.0], [1.0, -1.0], [3.0, 0.5]])).tolist() == [
+        True,
+        False,
+        True,
+    ]
     lower = np.array(
         [np.eye(2), [[1.0, 0.0], [3.0, 2.0]], [[1.0, 0.0], [3.0, -2.0]], [[1.0, 1.0], [0.0, 1.0]]]
     )
