@@ -3,7 +3,9 @@
 ``Categorical`` for policies (REINFORCE: ``loss = -m.log_prob(action) * R``),
 ``Normal`` with reparameterised ``rsample`` and ``kl_divergence`` for VAEs,
 and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
-``Laplace`` and ``Independent``. Sampling draws from TinyTorch's default
+``Laplace``, ``MultivariateNormal``, ``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet``,
+``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
+``StudentT`` and ``Independent``. Sampling draws from TinyTorch's default
 generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -20,25 +22,49 @@ from __future__ import annotations
 
 from . import constraints
 from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .chi2 import Chi2
+from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .gamma import Gamma
+from .geometric import Geometric
+from .half_normal import HalfNormal
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
+from .student_t import StudentT
 from .uniform import Uniform
 
 __all__ = [
     "Bernoulli",
+    "Beta",
+    "Binomial",
     "Categorical",
+    "Cauchy",
+    "Chi2",
+    "Dirichlet",
     "Distribution",
     "Exponential",
+    "Gamma",
+    "Geometric",
+    "HalfNormal",
     "Independent",
     "Laplace",
+    "LogNormal",
+    "MultivariateNormal",
     "Normal",
     "OneHotCategorical",
+    "Poisson",
+    "StudentT",
     "Uniform",
     "constraints",
     "kl_divergence",

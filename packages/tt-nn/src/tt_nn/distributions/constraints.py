@@ -155,3 +155,71 @@ one_hot = _OneHot()
 less_than = _LessThan
 interval = _Interval
 integer_interval = _IntegerInterval
+
+
+class _LowerCholesky(Constraint):
+    """Lower-triangular square matrices with a positive diagonal (a Cholesky factor)."""
+
+    event_dim = 2
+    hint = "a lower-triangular matrix with a positive diagonal (e.g. tt.linalg.cholesky of a covariance)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        lower = (np.tril(value) == value).all(axis=(-2, -1))
+        return lower & (np.diagonal(value, axis1=-2, axis2=-1) > 0).all(axis=-1)
+
+
+class _PositiveDefinite(Constraint):
+    """Symmetric matrices whose eigenvalues are all positive."""
+
+    event_dim = 2
+    hint = "a symmetric positive-definite matrix (e.g. A @ A.mT + eps * I)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        symmetric = np.isclose(value, np.swapaxes(value, -2, -1), atol=1e-6).all(axis=(-2, -1))
+        with np.errstate(invalid="ignore"):
+            # eigvalsh reads one triangle only: asymmetric (or NaN) matrices are replaced by I first
+            safe = np.where(symmetric[..., None, None], value, np.eye(value.shape[-1]))
+            return symmetric & (np.linalg.eigvalsh(safe) > 0).all(axis=-1)
+
+
+lower_cholesky = _LowerCholesky()
+positive_definite = _PositiveDefinite()
+
+
+class _IndependentConstraint(Constraint):
+    """``base`` holding for every entry of the ``reinterpreted_batch_ndims`` rightmost dims."""
+
+    def __init__(self, base_constraint: Constraint, reinterpreted_batch_ndims: int) -> None:
+        self.base_constraint = base_constraint
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+        self.event_dim = base_constraint.event_dim + reinterpreted_batch_ndims
+        self.hint = base_constraint.hint
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        dims = tuple(range(-self.reinterpreted_batch_ndims, 0))
+        return self.base_constraint.check(value).all(axis=dims)
+
+    def __repr__(self) -> str:
+        return f"IndependentConstraint({self.base_constraint!r}, {self.reinterpreted_batch_ndims})"
+
+
+independent = _IndependentConstraint
+
+
+class _IntegerGreaterThan(Constraint):
+    """Whole numbers at least ``lower_bound`` (counts)."""
+
+    is_discrete = True
+
+    def __init__(self, lower_bound: int) -> None:
+        self.lower_bound = lower_bound
+        self.hint = f"whole numbers at least {lower_bound} (counts)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value % 1 == 0) & (value >= self.lower_bound)
+
+    def __repr__(self) -> str:
+        return f"IntegerGreaterThan(lower_bound={self.lower_bound})"
+
+
+nonnegative_integer = _IntegerGreaterThan(0)

@@ -15,17 +15,29 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_autograd as autograd
+from tt_autograd import linalg
 
 import tt_nn.functional as F
 
+from ..special import digamma, lgamma
 from .bernoulli import Bernoulli
+from .beta import Beta
+from .binomial import Binomial
 from .categorical import Categorical
+from .cauchy import Cauchy
+from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
 from .exponential import Exponential
+from .gamma import Gamma
+from .geometric import Geometric
+from .half_normal import HalfNormal
 from .independent import Independent
 from .laplace import Laplace
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal, batch_mahalanobis, half_log_det
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .poisson import Poisson
 from .uniform import Uniform
 
 _REGISTRY: dict[tuple[type, type], Callable] = {}
@@ -153,3 +165,98 @@ def _kl_independent_independent(p: Independent, q: Independent) -> autograd.Tens
             f"({p.reinterpreted_batch_ndims} and {q.reinterpreted_batch_ndims})"
         )
     return sum_rightmost(kl_divergence(p.base_dist, q.base_dist), p.reinterpreted_batch_ndims)
+
+
+@register_kl(MultivariateNormal, MultivariateNormal)
+def _kl_multivariate_normal(p: MultivariateNormal, q: MultivariateNormal) -> autograd.Tensor:
+    """``log det Lq - log det Lp + (|Lq⁻¹ Lp|²_F + |Lq⁻¹ (mq - mp)|² - n) / 2``, by triangular solves."""
+    if p.event_shape != q.event_shape:
+        raise ValueError(
+            "kl_divergence: MultivariateNormal distributions of different event shapes "
+            f"{p.event_shape} and {q.event_shape} have no KL divergence"
+        )
+    p_factor, q_factor = p._unbroadcasted_scale_tril, q._unbroadcasted_scale_tril
+    shape = np.broadcast_shapes(p_factor.shape, q_factor.shape)
+    whitened = linalg.solve_triangular(q_factor.expand(*shape), p_factor.expand(*shape), upper=False)
+    trace = whitened.pow(2).sum(dim=(-2, -1))
+    distance = batch_mahalanobis(q_factor, q.loc - p.loc)
+    result = half_log_det(q_factor) - half_log_det(p_factor) + 0.5 * (trace + distance - p.event_shape[0])
+    return result.expand(*np.broadcast_shapes(p.batch_shape, q.batch_shape))
+
+
+@register_kl(Gamma, Gamma)
+def _kl_gamma_gamma(p: Gamma, q: Gamma) -> autograd.Tensor:
+    """``aq log(bp / bq) + lgamma(aq) - lgamma(ap) + (ap - aq) digamma(ap) + (bq - bp) ap / bp``."""
+    alpha_p, rate_p, alpha_q, rate_q = p.concentration, p.rate, q.concentration, q.rate
+    return (
+        alpha_q * (rate_p / rate_q).log()
+        + lgamma(alpha_q)
+        - lgamma(alpha_p)
+        + (alpha_p - alpha_q) * digamma(alpha_p)
+        + (rate_q - rate_p) * (alpha_p / rate_p)
+    )
+
+
+@register_kl(Dirichlet, Dirichlet)
+def _kl_dirichlet_dirichlet(p: Dirichlet, q: Dirichlet) -> autograd.Tensor:
+    """``lgamma(Σp) - lgamma(Σq) - Σ(lgamma(pᵢ) - lgamma(qᵢ)) + Σ (pᵢ - qᵢ)(digamma(pᵢ) - digamma(Σp))``."""
+    alpha_p, alpha_q = p.concentration, q.concentration
+    total_p, total_q = alpha_p.sum(dim=-1), alpha_q.sum(dim=-1)
+    log_norms = lgamma(total_p) - lgamma(total_q) - (lgamma(alpha_p) - lgamma(alpha_q)).sum(dim=-1)
+    return log_norms + ((alpha_p - alpha_q) * (digamma(alpha_p) - digamma(total_p).unsqueeze(-1))).sum(dim=-1)
+
+
+@register_kl(Beta, Beta)
+def _kl_beta_beta(p: Beta, q: Beta) -> autograd.Tensor:
+    """The two-category Dirichlet KL."""
+    return _kl_dirichlet_dirichlet(p._dirichlet, q._dirichlet)
+
+
+@register_kl(Poisson, Poisson)
+def _kl_poisson_poisson(p: Poisson, q: Poisson) -> autograd.Tensor:
+    """``rp log(rp / rq) - rp + rq`` (``xlogy``: 0 for ``rp = 0``; ``inf`` for ``rq = 0 < rp``)."""
+    return autograd.xlogy(p.rate, p.rate) - autograd.xlogy(p.rate, q.rate) - p.rate + q.rate
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p: Geometric, q: Geometric) -> autograd.Tensor:
+    """``-H(p) - E_p[k] log(1 - pq) - log pq`` with ``E_p[k] = 1/pp - 1``, i.e.
+    ``-H(p) - log(1 - pq)/pp - logit(pq)``.
+    """
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p: Binomial, q: Binomial) -> autograd.Tensor:
+    """``n`` times the Bernoulli KL; ``inf`` where ``p`` has more trials (``q`` cannot reach its top counts).
+
+    Raises:
+        NotImplementedError: where ``q`` has more trials than ``p`` (no closed form; as PyTorch).
+    """
+    p_count, q_count = p.total_count.detach().numpy(), q.total_count.detach().numpy()
+    if np.any(p_count < q_count):
+        raise NotImplementedError(
+            "kl_divergence: Binomial pairs where q has more trials (total_count) than p have no closed form"
+        )
+    per_trial = _kl_bernoulli_bernoulli(Bernoulli(logits=p.logits), Bernoulli(logits=q.logits))
+    return autograd.where(p.total_count > q.total_count, _INF, p.total_count * per_trial)
+
+
+@register_kl(Cauchy, Cauchy)
+def _kl_cauchy_cauchy(p: Cauchy, q: Cauchy) -> autograd.Tensor:
+    """``log(((sp + sq)² + (mp - mq)²) / (4 sp sq))`` (Chyzak and Nielsen, 2019)."""
+    numerator = (p.scale + q.scale).pow(2) + (p.loc - q.loc).pow(2)
+    return (numerator / (4 * p.scale * q.scale)).log()
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_half_normal_half_normal(p: HalfNormal, q: HalfNormal) -> autograd.Tensor:
+    """The normal KL at a common mean: ``(r - 1 - log r) / 2`` with ``r = (sp / sq)²``."""
+    variance_ratio = (p.scale / q.scale).pow(2)
+    return 0.5 * (variance_ratio - 1 - variance_ratio.log())
+
+
+@register_kl(LogNormal, LogNormal)
+def _kl_log_normal_log_normal(p: LogNormal, q: LogNormal) -> autograd.Tensor:
+    """The KL of the underlying normals (``exp`` is one-to-one, so it does not change the KL)."""
+    return _kl_normal_normal(p, q)
