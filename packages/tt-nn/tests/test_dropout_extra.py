@@ -29,6 +29,12 @@ CHANNEL_FORMS = [  # (function, module, batched shape, unbatched shape or None)
 ]
 
 
+@pytest.fixture(autouse=True)
+def _seeded():
+    """The masks' draws must not depend on which tests ran before (pytest-xdist reorders them)."""
+    autograd.manual_seed(2024)
+
+
 def _alpha_constants(p):
     saturation = SELU_SCALE * SELU_ALPHA
     a = 1.0 / math.sqrt((1.0 - p) * (1.0 + p * saturation**2))
@@ -54,7 +60,8 @@ def test_whole_channels_are_zeroed_at_rate_p_and_the_rest_scaled(rng, fn, module
         kept_by_element = out != 0
         per_channel = kept_by_element.reshape(shape[:channel_axes] + (-1,))
         assert (per_channel.all(axis=-1) | ~per_channel.any(axis=-1)).all(), "a channel was partly zeroed"
-        assert abs(1.0 - per_channel[..., 0].mean() - p) < 0.03
+        channels = per_channel[..., 0].size
+        assert abs(1.0 - per_channel[..., 0].mean() - p) < 5 * math.sqrt(p * (1 - p) / channels)  # 5 sigma
         np.testing.assert_allclose(out, np.where(kept_by_element, x / (1.0 - p), 0.0), rtol=1e-12)
         np.testing.assert_array_equal(grad, np.where(kept_by_element, 1.0 / (1.0 - p), 0.0))
 
