@@ -7,6 +7,8 @@ measured accuracy), building on module 03's ``erf``/``erfc`` (:mod:`tt_nn.functi
 * :mod:`.error_functions`: ``erf``, ``erfc``, ``erfinv``, ``erfcx``, ``ndtr``, ``ndtri``, ``log_ndtr``;
 * :mod:`.gamma_functions`: ``lgamma`` (``gammaln``), ``digamma`` (``psi``), ``polygamma``,
   ``mvlgamma`` (``multigammaln``);
+* :mod:`.incomplete_gamma`: ``gammainc``, ``gammaincc`` (``igamma``/``igammac`` at the top level);
+* :mod:`.zeta`: Hurwitz's ``zeta``;
 * :mod:`.bessel_functions`: ``i0``, ``i0e``, ``i1``, ``i1e``;
 * :mod:`.misc`: ``entr``, ``sinc``, ``xlog1py``, and the names ``torch.special`` shares with the
   top level (``expit``, ``logit``, ``xlogy``, ``exp2``, ``expm1``, ``log1p``, ``softmax``,
@@ -18,7 +20,7 @@ promoted to float32, as in PyTorch. Functions only: PyTorch's tensor methods (``
 ``x.lgamma()``) are not provided, since tt-autograd's ``Tensor`` cannot import tt-nn and
 nothing is patched onto it at import; write ``torch.erf(x)`` or ``torch.special.erf(x)``.
 
-Not in TinyTorch yet: ``zeta``, ``gammainc``/``gammaincc``, the Bessel ``j``/``y``/``k``
+Not in TinyTorch yet: the Bessel ``j``/``y``/``k``
 functions, ``airy_ai``, ``spherical_bessel_j0`` and the orthogonal polynomials.
 
 Example:
@@ -39,7 +41,9 @@ from ..functional import log_softmax, softmax
 from .bessel_functions import i0, i0e, i1, i1e
 from .error_functions import erf, erfc, erfcx, erfinv, log_ndtr, ndtr, ndtri
 from .gamma_functions import digamma, lgamma, mvlgamma, polygamma
+from .incomplete_gamma import gammainc, gammaincc
 from .misc import entr, round, sinc, xlog1py  # noqa: A004  (PyTorch's name)
+from .zeta import zeta
 
 gammaln = lgamma
 psi = digamma
@@ -55,6 +59,8 @@ __all__ = [
     "exp2",
     "expit",
     "expm1",
+    "gammainc",
+    "gammaincc",
     "gammaln",
     "i0",
     "i0e",
@@ -77,4 +83,5 @@ __all__ = [
     "softmax",
     "xlog1py",
     "xlogy",
+    "zeta",
 ]
