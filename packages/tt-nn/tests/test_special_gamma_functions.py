@@ -178,8 +178,9 @@ def test_polygamma_for_negative_x_follows_the_recurrence_from_positive_x(n, rng)
 @pytest.mark.parametrize(
     ("n", "x", "expected"),
     [(1, -0.3, 13.945160267805722), (2, -2.7, -68.9329390232638), (3, 5.5, 0.015690592675882818),
-     (4, 0.01, -240000000023.7009), (10, 3.0, -21.43660662871299), (1, 1e8, 1.000000005e-08)],
-)  # fmt: skip
+     (4, 0.01, -240000000023.7009), (10, 3.0, -21.43660662871299), (1, 1e8, 1.000000005e-08),
+     (30, 9.5, -136.30777296152866), (20, 12.0, -6.54721193671601e-05), (40, 15.5, -0.13911557303887528)],
+)  # fmt: skip  (large n: the shift to 10 + 2(n + 1) keeps Euler-Maclaurin's tail exact)
 def test_polygamma_pinned_high_precision_values(n, x, expected):
     assert special.polygamma(n, _f64([x])).item() == pytest.approx(expected, rel=1e-14, abs=0)
 
