@@ -121,3 +121,17 @@ def test_gradient_in_x_is_not_implemented():
     x = autograd.tensor([2.0], requires_grad=True)
     with pytest.raises(NotImplementedError, match=r"zeta: the derivative with respect to 'input' \(x\)"):
         special.zeta(x, autograd.tensor([1.5])).sum().backward()
+
+
+def test_elements_with_different_head_lengths_in_one_call():
+    # q = -3.5 needs 13 head terms, q = 1 needs 9: each element keeps its own head
+    together = special.zeta(_f64([2.0, 2.0, 3.0]), _f64([-3.5, 1.0, 20.0])).numpy()
+    alone = [special.zeta(_f64([x]), _f64([q])).item() for x, q in ((2.0, -3.5), (2.0, 1.0), (3.0, 20.0))]
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_allclose(together[1:], [math.pi**2 / 6, _direct_sum(3.0, 20.0)], rtol=2e-15)
+
+
+def test_more_pytorch_edges():
+    x = [INF, INF, NAN, 1.0]
+    q = [1.5, 0.999, 0.0, -2.0]
+    np.testing.assert_array_equal(special.zeta(_f64(x), _f64(q)).numpy(), [NAN, INF, INF, INF])
