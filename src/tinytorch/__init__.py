@@ -42,6 +42,7 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     where,
 )
 from tt_nn.special import digamma, erf, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc  # torch.erf, ...
+from tt_nn.special.incomplete_gamma import igamma, igammac
 from tt_optim import save  # torch.save for state dicts, without pickle
 
 from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)

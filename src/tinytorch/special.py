@@ -22,5 +22,5 @@ __all__ = [*_special_names]
 
 
 def __getattr__(name: str) -> object:
-    """``torch.special.<name>`` that TinyTorch lacks (``zeta``, ``bessel_j0``, ...): an error naming it."""
+    """``torch.special.<name>`` that TinyTorch lacks (``airy_ai``, ...): an error naming it."""
     raise _not_in_tinytorch("torch.special", name, globals())

@@ -146,6 +146,12 @@ def test_edge_values_are_pytorchs(name, expected):
     assert list(np.signbit(got[:2])) == list(np.signbit(np.array(expected[:2])))  # erfinv(-0.0) = -0.0
 
 
+def test_ndtri_of_one_half_is_plus_zero_as_pytorchs():
+    got = special.ndtri(_f64([0.5, 0.25, 0.75])).numpy()
+    assert got[0] == 0.0 and not np.signbit(got[0])  # PyTorch 2.13: +0.0 (it was -0.0 here)
+    np.testing.assert_allclose(got[1:], [-0.6744897501960817, 0.6744897501960817], rtol=2e-16)
+
+
 def test_gradients_at_the_edges_are_pytorchs():
     x = autograd.tensor([1.0, -1.0, 0.5], dtype=autograd.float64, requires_grad=True)
     special.erfinv(x).sum().backward()

@@ -6,6 +6,8 @@
   The kernels here are written for float64 (their series and constants carry 16 digits), and
   float32 inputs are evaluated in float64 too: one widening and one narrowing pass, and the
   float32 result is then the correctly rounded float64 value (to within one float32 ulp).
+* ``without_grad``: both, for the functions PyTorch gives no derivative (the Bessel ``j``, ``y``,
+  ``k``): a new tensor that does not require grad, as PyTorch's output.
 """
 
 from __future__ import annotations
@@ -28,3 +30,9 @@ def in_float64(kernel: Callable[[np.ndarray], np.ndarray], x: np.ndarray) -> np.
     """``kernel(x)`` evaluated on ``x`` widened to float64, returned in ``x``'s dtype."""
     with np.errstate(all="ignore"):  # poles and overflow give the documented inf/nan, silently
         return np.asarray(kernel(x.astype(np.float64, copy=False))).astype(x.dtype, copy=False)
+
+
+def without_grad(op: str, kernel: Callable[[np.ndarray], np.ndarray], value: object) -> tt_autograd.Tensor:
+    """``kernel`` on ``value``'s elements (in float64) as a new tensor that does not require grad."""
+    x = float_input(op, value)
+    return tt_autograd.Tensor.from_array(in_float64(kernel, x.array))

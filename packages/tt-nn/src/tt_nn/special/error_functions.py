@@ -80,7 +80,7 @@ def _erfinv(x: np.ndarray) -> np.ndarray:
 def _ndtri(p: np.ndarray) -> np.ndarray:
     # Phi(x) = erfc(-x / sqrt 2) / 2, so x = -sqrt(2) * y with erfc(y) = 2p (lower half, exact 2p)
     # and, by symmetry, x = +sqrt(2) * y with erfc(y) = 2 - 2p for the upper half.
-    upper = p > 0.5
+    upper = p >= 0.5  # p = 0.5 gives +0.0, as PyTorch
     q = np.where(upper, 2.0 - 2.0 * p, 2.0 * p)
     y = _erfinv_positive(1.0 - q, q)
     x = np.where(upper, SQRT_2 * y, -SQRT_2 * y)

@@ -1,0 +1,240 @@
+"""The regularized incomplete gamma functions ``gammainc`` (``P(a, x)``) and ``gammaincc`` (``Q(a, x)``).
+
+``P(a, x) = 1/Gamma(a) int_0^x t^(a-1) e^-t dt`` and ``Q = 1 - P``, for ``a >= 0``, ``x >= 0``.
+Written from the classical expansions (as in Numerical Recipes and Cephes), vectorised: each
+loop below runs over series terms or continued-fraction steps, on the elements not yet converged
+(compressed to an index set), never over elements. Evaluated in float64, cast back to the
+inputs' promoted float dtype.
+
+* **x < a + 1: the series** ``P = x^a e^-x / Gamma(a + 1) * sum_n x^n / ((a+1)(a+2)...(a+n))``
+  (positive terms, no cancellation), then ``Q = 1 - P``.
+* **x >= a + 1: the continued fraction** ``Q = x^a e^-x / Gamma(a) * 1/(x+1-a- 1(1-a)/(x+3-a- ...))``
+  by the modified Lentz algorithm, then ``P = 1 - Q``.
+* The prefactor ``x^a e^-x / Gamma(a)`` is ``exp(a log x - x - lgamma(a))``; for ``a >= 10`` it is
+  written with Stirling's series as ``sqrt(a / 2 pi) exp(a (log1p(t) - t) - S(a))``,
+  ``t = (x - a) / a``, which avoids the cancellation of the large terms ``a log x`` and ``lgamma(a)``.
+
+Edge values, as PyTorch 2.13: NaN for ``a < 0``, ``x < 0``, NaN inputs, ``a = x = 0`` and
+``a = x = inf``; ``P(0, x > 0) = 1``, ``P(a > 0, 0) = 0``, ``P(a, inf) = 1``, ``P(inf, x) = 0``.
+
+Backward: ``dP/dx = x^(a-1) e^-x / Gamma(a)`` (``dQ/dx`` its negative; PyTorch's values at the
+edges). The derivative with respect to ``a`` is not implemented in PyTorch either (it has no
+closed form): backward raises a ``NotImplementedError`` if ``a`` requires grad; detach it.
+
+Accuracy in float64, measured against mpmath for ``a`` in ``[1e-3, 1e4]``, ``x`` in ``[1e-4, 2e4]``:
+relative error below ``2e-14 (1 + |log v|)`` for a value ``v`` (a value ``e^-200`` carries an
+exponent whose rounding alone is ``200 * 1.1e-16``), except where ``v`` is the complement ``1 - Q``
+or ``1 - P`` of a value near 1 (then ``1e-16`` absolute). At ``a = 50, x = 49`` PyTorch 2.13 is
+5e-10 off (0.46210439334 instead of mpmath's 0.46210439360), and ``Q(1e-300, 1)`` is 8e-301 there
+instead of ``1e-300 E1(1) = 2.19e-301``: we do not copy either. The iterations grow like
+``sqrt(a)``: for ``a`` beyond ~1e6 an asymptotic method (Temme's) would be needed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tt_autograd
+from tt_autograd import Function, unbroadcast
+
+from ..functional._checks import tensor_arg
+from ._inputs import float_input
+from .gamma_functions import BERNOULLI, HALF_LOG_2PI, _lgamma
+
+_EPSILON = 1e-16  # relative size of the last series term / continued-fraction step kept
+_TINY = 1e-300  # Lentz's stand-in for a zero denominator
+_MAX_STEPS = 20_000  # enough for a up to ~1e6 (steps grow like 8 sqrt(a))
+_STIRLING_FROM = 10.0
+
+
+def _log_prefactor(a: np.ndarray, x: np.ndarray, plus_one: bool = False) -> np.ndarray:
+    """``log(x^a e^-x / Gamma(a))`` (``/ Gamma(a + 1)`` if ``plus_one``) for ``a > 0``, ``x > 0``."""
+    if plus_one:  # lgamma(a + 1) is accurate for small a, where lgamma(a) ~ -log(a) is not
+        plain = a * np.log(x) - x - _lgamma(a + 1.0)
+    else:
+        plain = a * np.log(x) - x - _lgamma(a)
+    big = np.where(a >= _STIRLING_FROM, a, _STIRLING_FROM)
+    t = (x - big) / big
+    inverse_a2 = 1.0 / (big * big)
+    stirling_tail = np.zeros_like(big)  # S(a) = sum B_2k / (2k (2k - 1) a^(2k - 1)), k = 8 .. 1
+    for k in range(len(BERNOULLI) - 2, 0, -1):
+        stirling_tail = (stirling_tail + BERNOULLI[k - 1] / (2 * k * (2 * k - 1))) * inverse_a2
+    stirling_tail *= big
+    log_ratio = np.where(np.abs(t) < 0.5, np.log1p(t), np.log(x / big))  # log(x / a), accurate both ways
+    stirling = big * (log_ratio - t) + 0.5 * np.log(big) - HALF_LOG_2PI - stirling_tail
+    if plus_one:
+        stirling -= np.log(big)
+    return np.where(a >= _STIRLING_FROM, stirling, plain)
+
+
+def _series(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``sum_n x^n / ((a+1)...(a+n))``, each element until its last term is below 1e-16 of the sum."""
+    total = np.ones_like(a)
+    term = np.ones_like(a)
+    active = np.arange(a.size)
+    denominator = a.copy()
+    for _ in range(_MAX_STEPS):
+        if active.size == 0:
+            break
+        denominator[active] += 1.0
+        term[active] *= x[active] / denominator[active]
+        total[active] += term[active]
+        active = active[term[active] > _EPSILON * total[active]]
+    return total
+
+
+def _continued_fraction(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``1/(x+1-a- 1(1-a)/(x+3-a- 2(2-a)/(x+5-a- ...)))`` by the modified Lentz algorithm."""
+    b = x + 1.0 - a
+    c = np.full_like(a, 1.0 / _TINY)
+    d = 1.0 / b
+    fraction = d.copy()
+    active = np.arange(a.size)
+    for step in range(1, _MAX_STEPS):
+        if active.size == 0:
+            break
+        numerator = -step * (step - a[active])
+        b[active] += 2.0
+        d_active = numerator * d[active] + b[active]
+        d_active = np.where(np.abs(d_active) < _TINY, _TINY, d_active)
+        c_active = b[active] + numerator / c[active]
+        c_active = np.where(np.abs(c_active) < _TINY, _TINY, c_active)
+        d[active] = 1.0 / d_active
+        c[active] = c_active
+        change = d[active] * c_active
+        fraction[active] *= change
+        active = active[np.abs(change - 1.0) > _EPSILON]
+    return fraction
+
+
+def _lower_and_upper(a: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(P(a, x), Q(a, x))`` in float64 on float64 arrays of one shape, with PyTorch's edge values."""
+    a, x = np.broadcast_arrays(a, x)
+    inside = (a > 0) & (x > 0) & (a < np.inf) & (x < np.inf)  # NaN compares False
+    a_in, x_in = a[inside], x[inside]
+    use_series = x_in < a_in + 1.0
+    lower_in = np.zeros_like(a_in)
+    upper_in = np.zeros_like(a_in)
+    # series: P = x^a e^-x / Gamma(a + 1) * sum; continued fraction: Q = x^a e^-x / Gamma(a) * fraction
+    s_a, s_x = a_in[use_series], x_in[use_series]
+    lower_in[use_series] = np.exp(_log_prefactor(s_a, s_x, plus_one=True)) * _series(s_a, s_x)
+    upper_in[use_series] = 1.0 - lower_in[use_series]
+    f_a, f_x = a_in[~use_series], x_in[~use_series]
+    upper_in[~use_series] = np.exp(_log_prefactor(f_a, f_x)) * _continued_fraction(f_a, f_x)
+    lower_in[~use_series] = 1.0 - upper_in[~use_series]
+
+    lower = np.full(a.shape, np.nan)
+    lower[inside] = lower_in
+    valid = (a >= 0) & (x >= 0) & ~((a == 0) & (x == 0)) & ~((a == np.inf) & (x == np.inf))
+    lower = np.where(valid & ((a == 0) | (x == np.inf)), 1.0, lower)
+    lower = np.where(valid & ((x == 0) | (a == np.inf)), 0.0, lower)
+    upper = np.full(a.shape, np.nan)
+    upper[inside] = upper_in
+    upper = np.where(valid & ~inside, 1.0 - lower, upper)
+    return lower, upper
+
+
+def _density(a: np.ndarray, x: np.ndarray) -> np.ndarray:
+    """``x^(a-1) e^-x / Gamma(a)``, the derivative of ``P(a, x)`` in ``x``.
+
+    Outside ``0 < a, x < inf`` it is ``exp((a - 1) log x - x - lgamma(a))`` as is, which gives
+    PyTorch's edge values (0 at ``a = 0, -1, ...`` where ``1 / Gamma(a) = 0``; NaN at ``a = 1, x = 0``).
+    """
+    a, x = np.broadcast_arrays(a, x)
+    inside = (a > 0) & (x > 0) & (a < np.inf) & (x < np.inf)
+    a_in, x_in = np.where(inside, a, 1.0), np.where(inside, x, 1.0)
+    accurate = _log_prefactor(a_in, x_in) - np.log(x_in)
+    plain = (a - 1.0) * np.log(x) - x - _lgamma(a)
+    return np.exp(np.where(inside, accurate, plain))
+
+
+def _float64_pair(a: np.ndarray, x: np.ndarray, which: int) -> np.ndarray:
+    """``P`` (``which = 0``) or ``Q`` (1) of ``a`` and ``x``, in their promoted float dtype."""
+    dtype = np.result_type(a, x)
+    with np.errstate(all="ignore"):
+        value = _lower_and_upper(a.astype(np.float64), x.astype(np.float64))[which]
+    return value.astype(dtype, copy=False)
+
+
+class _IncompleteGammaFunction(Function):
+    """Shared forward/backward of ``P`` (``SIGN = 1``) and ``Q`` (``SIGN = -1``)."""
+
+    NAME = ""
+    SIGN = 1.0
+
+    @classmethod
+    def forward(cls, ctx, a, x):
+        ctx.save_for_backward(a, x)
+        return _float64_pair(a, x, 0 if cls.SIGN > 0 else 1)
+
+    @classmethod
+    def backward(cls, ctx, grad):
+        a, x = ctx.saved_tensors
+        need_a, need_x = ctx.needs_input_grad
+        if need_a:
+            raise NotImplementedError(
+                f"{cls.NAME}: the derivative with respect to 'input' (a) is not implemented, as in PyTorch; "
+                "call input.detach() to differentiate with respect to 'other' (x) only"
+            )
+        grad_x = None
+        if need_x:
+            with np.errstate(all="ignore"):
+                slope = _density(a.astype(np.float64), x.astype(np.float64)).astype(grad.dtype)
+            grad_x = unbroadcast(grad * (cls.SIGN * slope), x.shape)
+        return None, grad_x
+
+
+class GammaincFunction(_IncompleteGammaFunction):
+    """``P(a, x)``; backward ``x^(a-1) e^-x / Gamma(a)`` for ``x`` (none for ``a``)."""
+
+    NAME = "gammainc"
+    SIGN = 1.0
+
+
+class GammainccFunction(_IncompleteGammaFunction):
+    """``Q(a, x) = 1 - P(a, x)``; backward ``-x^(a-1) e^-x / Gamma(a)`` for ``x`` (none for ``a``)."""
+
+    NAME = "gammaincc"
+    SIGN = -1.0
+
+
+def _operands(op: str, input, other) -> tuple[tt_autograd.Tensor, tt_autograd.Tensor]:
+    a = float_input(op, tensor_arg(op, input, "input"))
+    x = float_input(op, tensor_arg(op, other, "other"), "other")
+    return a, x
+
+
+def gammainc(input, other):  # noqa: A002  (PyTorch's argument names)
+    """The regularized lower incomplete gamma function ``P(a, x)``, ``a = input``, ``x = other``; broadcasts.
+
+    Integer tensors are promoted to float32 (PyTorch raises on them).
+
+    Args:
+        input: ``a``, a tensor of values ``>= 0``.
+        other: ``x``, a tensor of values ``>= 0``.
+
+    Shape:
+        ``input`` and ``other`` broadcast together. Cost: ~``8 sqrt(a)`` steps at most, on the
+        elements not yet converged.
+
+    Example:
+        >>> gammainc(tt_autograd.tensor([1.0, 2.0]), tt_autograd.tensor([1.0, 1.0]))  # doctest: +SKIP
+        tensor([0.6321, 0.2642])
+    """
+    a, x = _operands("gammainc", input, other)
+    return GammaincFunction.apply(a, x)
+
+
+def gammaincc(input, other):  # noqa: A002
+    """The regularized upper incomplete gamma function ``Q(a, x) = 1 - P(a, x)``; broadcasts.
+
+    Example:
+        >>> gammaincc(tt_autograd.tensor([1.0, 2.0]), tt_autograd.tensor([1.0, 1.0]))  # doctest: +SKIP
+        tensor([0.3679, 0.7358])
+    """
+    a, x = _operands("gammaincc", input, other)
+    return GammainccFunction.apply(a, x)
+
+
+#: PyTorch's top-level names (``torch.igamma``, ``torch.igammac``).
+igamma = gammainc
+igammac = gammaincc
