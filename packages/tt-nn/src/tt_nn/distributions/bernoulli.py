@@ -17,7 +17,7 @@ import tt_autograd as autograd
 from ..functional import binary_cross_entropy_with_logits
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, logits_to_probs, probs_to_logits
+from .utils import binary_probs_or_logits, broadcast_all
 
 
 class Bernoulli(Distribution):
@@ -44,16 +44,7 @@ class Bernoulli(Distribution):
     def __init__(
         self, probs: object = None, logits: object = None, validate_args: bool | None = None
     ) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError("Bernoulli: pass either probs or logits, but not both (and not neither)")
-        if probs is not None:
-            self._given = "probs"
-            (self.probs,) = broadcast_all(probs)
-            self.logits = probs_to_logits(self.probs, is_binary=True)
-        else:
-            self._given = "logits"
-            (self.logits,) = broadcast_all(logits)
-            self.probs = logits_to_probs(self.logits, is_binary=True)
+        self._given, self.probs, self.logits = binary_probs_or_logits("Bernoulli", probs, logits)
         super().__init__(self.probs.shape, validate_args=validate_args)
 
     def _parameter_names(self) -> list[str]:

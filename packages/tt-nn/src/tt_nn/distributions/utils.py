@@ -63,3 +63,20 @@ def logits_to_probs(logits: autograd.Tensor, is_binary: bool = False) -> autogra
     if is_binary:
         return logits.sigmoid()
     return logits.softmax(dim=-1)
+
+
+def binary_probs_or_logits(
+    name: str, probs: object, logits: object
+) -> tuple[str, autograd.Tensor, autograd.Tensor]:
+    """``(given, probs, logits)`` from exactly one of a binary distribution's ``probs`` / ``logits``.
+
+    ``given`` names the one passed (PyTorch keeps it as the distribution's parameter); the
+    other is derived from it, so gradients reach whichever was given.
+    """
+    if (probs is None) == (logits is None):
+        raise ValueError(f"{name}: pass either probs or logits, but not both (and not neither)")
+    if probs is not None:
+        (probs,) = broadcast_all(probs)
+        return "probs", probs, probs_to_logits(probs, is_binary=True)
+    (logits,) = broadcast_all(logits)
+    return "logits", logits_to_probs(logits, is_binary=True), logits
