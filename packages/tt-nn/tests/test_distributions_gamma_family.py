@@ -380,3 +380,21 @@ def test_repr_and_flags():
     assert repr(Chi2(3.0)) == "Chi2(df: 3.0)"
     assert all(kind.has_rsample for kind in (Gamma, Chi2, Beta, Dirichlet))
     assert isinstance(Chi2(3.0), Gamma)
+
+
+def test_gamma_and_chi2_cdf(rng, check_grad):
+    alpha, rate = rng.random(3) * 3 + 0.5, rng.random(3) + 0.5
+    value = rng.random((2, 3)) * 4
+    got = Gamma(f64(alpha), f64(rate)).cdf(f64(value)).numpy()
+    expected = [[gamma_cdf(a, r * v) for a, r, v in zip(alpha, rate, row)] for row in value]
+    np.testing.assert_allclose(got, expected, rtol=1e-12)
+    # PyTorch 2.13: Gamma([2.0, 0.5], [1.5, 3.0]).cdf([0.7, 0.2]) and its gradient in the value
+    value = autograd.tensor([0.7, 0.2], requires_grad=True)
+    cdf = Gamma(autograd.tensor([2.0, 0.5]), autograd.tensor([1.5, 3.0])).cdf(value)
+    np.testing.assert_allclose(cdf.detach().numpy(), [0.2826276, 0.7266783], rtol=1e-5)
+    cdf.sum().backward()
+    np.testing.assert_allclose(value.grad.numpy(), [0.5511519, 1.1992066], rtol=1e-5)
+    assert Chi2(autograd.tensor(3.0)).cdf(autograd.tensor(2.0)).item() == pytest.approx(0.4275932, rel=1e-6)
+    check_grad(lambda r, v: Gamma(f64([1.5, 2.5]), r).cdf(v), f64([0.7, 1.3], True), f64([[0.4, 2.0]], True))
+    with pytest.raises(ValueError, match="support"):
+        Gamma(autograd.tensor(2.0), 1.0).cdf(autograd.tensor(-1.0))

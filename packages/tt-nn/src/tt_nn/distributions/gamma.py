@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tt_autograd as autograd
 
-from ..special import digamma, lgamma
+from ..special import digamma, gammainc, lgamma
 from . import constraints
 from .distribution import Distribution
 from .standard_gamma import standard_gamma
@@ -75,6 +75,15 @@ class Gamma(Distribution):
             self._validate_sample(value)
         alpha, rate = self.concentration, self.rate
         return autograd.xlogy(alpha, rate) + autograd.xlogy(alpha - 1, value) - rate * value - lgamma(alpha)
+
+    def cdf(self, value: autograd.Tensor) -> autograd.Tensor:
+        """``P(α, β x)``, the regularized lower incomplete gamma (:func:`tt_nn.special.gammainc`).
+
+        Differentiable in ``value`` and ``rate``; in ``concentration`` it raises, as PyTorch's does.
+        """
+        if self._validate_args:
+            self._validate_sample(value)
+        return gammainc(self.concentration, self.rate * value)
 
     def entropy(self) -> autograd.Tensor:
         """``α - log β + lgamma(α) + (1 - α) digamma(α)``."""
