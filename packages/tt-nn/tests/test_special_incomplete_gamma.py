@@ -168,3 +168,11 @@ def test_the_gradient_in_x_keeps_full_precision_for_large_a():
     special.gammainc(a, x).sum().backward()
     mpmath_40_digits = [0.0039893895589628256487, 0.0048801769300330208631]  # x^(a-1) e^-x / Gamma(a)
     np.testing.assert_allclose(x.grad.numpy(), mpmath_40_digits, rtol=1e-14)
+
+
+def test_gradient_at_zero_and_infinity_is_pytorchs():
+    # PyTorch 2.13: gammainc(a, x).sum().backward() at these points
+    a = _f64([0.5, 2.0, 0.5, 2.0, 0.0, 3.0])
+    x = autograd.tensor([0.0, 0.0, np.inf, np.inf, 2.0, np.inf], dtype=autograd.float64, requires_grad=True)
+    special.gammainc(a, x).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [np.inf, 0.0, 0.0, NAN, 0.0, NAN])
