@@ -180,7 +180,8 @@ def bessel_j0(input):  # noqa: A002  (PyTorch's argument name)
         input ``(*)``, output ``(*)``. Cost: 20 series, 80 recurrence or 40 asymptotic passes per range.
 
     Example:
-        >>> bessel_j0(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> bessel_j0(tt_autograd.tensor([0.0, 1.0]))
         tensor([1.0000, 0.7652])
     """
     return without_grad("bessel_j0", lambda v: _bessel_j(0, v), input)
@@ -190,7 +191,8 @@ def bessel_j1(input):  # noqa: A002
     """The Bessel function of the first kind of order 1, element-wise (odd); no gradient.
 
     Example:
-        >>> bessel_j1(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> bessel_j1(tt_autograd.tensor([0.0, 1.0]))
         tensor([0.0000, 0.4401])
     """
     return without_grad("bessel_j1", lambda v: _bessel_j(1, v), input)
@@ -200,7 +202,8 @@ def bessel_y0(input):  # noqa: A002
     """The Bessel function of the second kind of order 0; ``-inf`` at 0, NaN for ``x < 0``; no gradient.
 
     Example:
-        >>> bessel_y0(tt_autograd.tensor([1.0, 10.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> bessel_y0(tt_autograd.tensor([1.0, 10.0]))
         tensor([0.0883, 0.0557])
     """
     return without_grad("bessel_y0", lambda v: _bessel_y(0, v), input)
@@ -210,7 +213,8 @@ def bessel_y1(input):  # noqa: A002
     """The Bessel function of the second kind of order 1; ``-inf`` at 0, NaN for ``x < 0``; no gradient.
 
     Example:
-        >>> bessel_y1(tt_autograd.tensor([1.0, 10.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> bessel_y1(tt_autograd.tensor([1.0, 10.0]))
         tensor([-0.7812,  0.2490])
     """
     return without_grad("bessel_y1", lambda v: _bessel_y(1, v), input)
@@ -220,7 +224,8 @@ def spherical_bessel_j0(input):  # noqa: A002
     """The spherical Bessel function ``j0(x) = sin(x) / x``: 1 at 0, 0 at ``+-inf``; no gradient.
 
     Example:
-        >>> spherical_bessel_j0(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> spherical_bessel_j0(tt_autograd.tensor([0.0, 1.0]))
         tensor([1.0000, 0.8415])
     """
     return without_grad("spherical_bessel_j0", _spherical_j0, input)

@@ -119,7 +119,8 @@ def modified_bessel_k0(input):  # noqa: A002  (PyTorch's argument name)
         input ``(*)``, output ``(*)``. Cost: 20 series, 140 quadrature or 40 asymptotic passes per range.
 
     Example:
-        >>> modified_bessel_k0(tt_autograd.tensor([1.0, 10.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> modified_bessel_k0(tt_autograd.tensor([1.0, 10.0]))
         tensor([4.2102e-01, 1.7780e-05])
     """
     return without_grad("modified_bessel_k0", lambda v: _bessel_k(0, v, scaled=False), input)
@@ -129,7 +130,8 @@ def modified_bessel_k1(input):  # noqa: A002
     """The modified Bessel function of the second kind of order 1: ``inf`` at 0, NaN below; no gradient.
 
     Example:
-        >>> modified_bessel_k1(tt_autograd.tensor([1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> modified_bessel_k1(tt_autograd.tensor([1.0]))
         tensor([0.6019])
     """
     return without_grad("modified_bessel_k1", lambda v: _bessel_k(1, v, scaled=False), input)
@@ -139,7 +141,8 @@ def scaled_modified_bessel_k0(input):  # noqa: A002
     """``exp(x) K0(x)``, finite for large ``x`` (``~ sqrt(pi / (2x))``); no gradient.
 
     Example:
-        >>> scaled_modified_bessel_k0(tt_autograd.tensor([1.0, 1000.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> scaled_modified_bessel_k0(tt_autograd.tensor([1.0, 1000.0]))
         tensor([1.1445, 0.0396])
     """
     return without_grad("scaled_modified_bessel_k0", lambda v: _bessel_k(0, v, scaled=True), input)
@@ -149,7 +152,8 @@ def scaled_modified_bessel_k1(input):  # noqa: A002
     """``exp(x) K1(x)``; no gradient.
 
     Example:
-        >>> scaled_modified_bessel_k1(tt_autograd.tensor([1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> scaled_modified_bessel_k1(tt_autograd.tensor([1.0]))
         tensor([1.6362])
     """
     return without_grad("scaled_modified_bessel_k1", lambda v: _bessel_k(1, v, scaled=True), input)
@@ -159,7 +163,8 @@ def modified_bessel_i0(input):  # noqa: A002
     """``I0(x)``, the values of :func:`i0`, without gradient (as PyTorch's ``modified_bessel_i0``).
 
     Example:
-        >>> modified_bessel_i0(tt_autograd.tensor([1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> modified_bessel_i0(tt_autograd.tensor([1.0]))
         tensor([1.2661])
     """
     return without_grad("modified_bessel_i0", lambda v: _bessel(0, v, scaled=False), input)
@@ -169,7 +174,8 @@ def modified_bessel_i1(input):  # noqa: A002
     """``I1(x)``, the values of :func:`i1`, without gradient (as PyTorch's ``modified_bessel_i1``).
 
     Example:
-        >>> modified_bessel_i1(tt_autograd.tensor([1.0]))  # doctest: +SKIP
+        >>> import tt_autograd
+        >>> modified_bessel_i1(tt_autograd.tensor([1.0]))
         tensor([0.5652])
     """
     return without_grad("modified_bessel_i1", lambda v: _bessel(1, v, scaled=False), input)
