@@ -57,15 +57,16 @@ class FractionalMaxPool2dFunction(Function):
         (kh, kw), (oh, ow) = kernel, output_size
         planes = x.reshape(n * c, h, w)
         u = samples.reshape(n * c, 2)
-        rows = window_starts(u[:, 1], h, oh, kh)[:, :, None] + np.arange(kh)  # (P, oh, kh)
-        cols = window_starts(u[:, 0], w, ow, kw)[:, :, None] + np.arange(kw)  # (P, ow, kw)
+        tops = window_starts(u[:, 1], h, oh, kh)  # (P, oh)
+        lefts = window_starts(u[:, 0], w, ow, kw)  # (P, ow)
+        rows = (tops[:, :, None] + np.arange(kh))[:, :, None, :, None]  # (P, oh, 1, kh, 1)
+        cols = (lefts[:, :, None] + np.arange(kw))[:, None, :, None, :]  # (P, 1, ow, 1, kw)
         plane = np.arange(n * c)[:, None, None, None, None]
-        rows, cols = rows[:, :, None, :, None], cols[:, None, :, None, :]  # (P,oh,1,kh,1), (P,1,ow,1,kw)
         windows = planes[plane, rows, cols].reshape(n * c, oh, ow, kh * kw)
         best = window_argmax(windows[..., None])  # (P, oh, ow, 1)
         out = np.take_along_axis(windows, best, axis=3)[..., 0]
-        flat = np.broadcast_to(rows * w + cols, windows.shape[:3] + (kh, kw)).reshape(windows.shape)
-        ctx.positions = np.take_along_axis(flat, best, axis=3)[..., 0]  # (P, oh, ow): h·W + w
+        down, right = np.divmod(best[..., 0], kw)  # the maximum's offset inside its window
+        ctx.positions = (tops[:, :, None] + down) * w + lefts[:, None, :] + right  # (P, oh, ow): h·W + w
         ctx.shape = x.shape
         indices.append(ctx.positions.reshape(n, c, oh, ow).astype(np.int64, copy=False))
         return out.reshape(n, c, oh, ow)
