@@ -81,3 +81,11 @@ def _cross_entropy_reference(
 def reference():
     """PyTorch's cross-entropy, transcribed in NumPy: the oracle of module 05's core and extras' tests."""
     return _cross_entropy_reference
+
+
+@pytest.fixture
+def keep_generator_state():
+    """Seeding here leaves the default generator as it was, so later files' unseeded draws do not shift."""
+    state = autograd.default_generator.get_state()
+    yield
+    autograd.default_generator.set_state(state)

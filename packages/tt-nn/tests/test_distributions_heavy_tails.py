@@ -17,13 +17,7 @@ import pytest
 import tt_autograd as autograd
 from tt_nn.distributions import Cauchy, HalfNormal, LogNormal, StudentT, kl_divergence
 
-
-@pytest.fixture(autouse=True)
-def keep_generator_state():
-    """Seeding here leaves the default generator as it was, so later files' unseeded draws do not shift."""
-    state = autograd.default_generator.get_state()
-    yield
-    autograd.default_generator.set_state(state)
+pytestmark = pytest.mark.usefixtures("keep_generator_state")  # conftest.py
 
 
 def f64(array: object, grad: bool = False) -> autograd.Tensor:
