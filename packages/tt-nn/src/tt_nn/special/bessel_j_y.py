@@ -37,8 +37,8 @@ import math
 import numpy as np
 
 from ._inputs import without_grad
+from .gamma_functions import EULER_GAMMA
 
-EULER_GAMMA = 0.57721566490153286061
 _SERIES_BELOW = 2.0
 _ASYMPTOTIC_FROM = 25.0
 _SERIES_TERMS = 20

@@ -32,18 +32,15 @@ import numpy as np
 
 from ._inputs import without_grad
 from .bessel_functions import _bessel
+from .bessel_j_y import _harmonic
+from .gamma_functions import EULER_GAMMA
 
-EULER_GAMMA = 0.57721566490153286061
 _SERIES_UP_TO = 1.0
 _ASYMPTOTIC_FROM = 25.0
 _SERIES_TERMS = 20
 _STEP = 0.05
 _NODES = 141  # t = 0, 0.05, ..., 7
 _ASYMPTOTIC_TERMS = 40
-
-
-def _harmonic(k: int) -> float:
-    return math.fsum(1.0 / j for j in range(1, k + 1))
 
 
 def _series(order: int, x: np.ndarray) -> np.ndarray:
