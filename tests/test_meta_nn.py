@@ -43,3 +43,24 @@ def test_a_pytorch_style_cnn_step_runs_through_the_meta_package():
         losses.append(loss.item())
     assert all(p.grad is not None for p in model.parameters()), "every parameter must get a gradient"
     assert losses[-1] < losses[0] and np.isfinite(losses).all()
+
+
+def test_torch_nn_utils_prune_is_tt_perfs_pruning_and_runs_pytorchs_workflow():
+    import tt_perf.compression.pruning as pruning
+
+    import tinytorch.nn.utils.prune as prune
+
+    assert prune.l1_unstructured is pruning.l1_unstructured and prune.remove is pruning.remove
+    torch.manual_seed(0)
+    layer = torch.nn.Linear(5, 4)
+    prune.l1_unstructured(layer, name="weight", amount=0.25)  # 5 of 20 weights, the smallest |w|
+    mask = layer.weight_mask.numpy()
+    original = layer.weight_orig.detach().numpy()
+    assert mask.sum() == 15
+    assert np.abs(original[mask == 0]).max() <= np.abs(original[mask == 1]).min()
+    layer(torch.ones(2, 5)).sum().backward()  # the gradient reaches weight_orig only where kept
+    assert np.all(layer.weight_orig.grad.numpy()[mask == 0] == 0)
+    assert np.all(layer.weight_orig.grad.numpy()[mask == 1] != 0)
+    prune.remove(layer, "weight")
+    assert {name for name, _ in layer.named_parameters()} == {"weight", "bias"}
+    np.testing.assert_array_equal(layer.weight.detach().numpy(), original * mask)

@@ -1,12 +1,20 @@
 """``tt.nn.utils``: gradient clipping and flat parameter vectors (``torch.nn.utils``), from tt-optim.
 
-``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn).
+``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
+parameters with masks (from tt-perf, module 16).
 """
 
 from __future__ import annotations
 
 from tt_optim.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
-from . import rnn
+from . import prune, rnn
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "parameters_to_vector", "rnn", "vector_to_parameters"]
+__all__ = [
+    "clip_grad_norm_",
+    "clip_grad_value_",
+    "parameters_to_vector",
+    "prune",
+    "rnn",
+    "vector_to_parameters",
+]
