@@ -17,7 +17,8 @@ rank's CNN step with its fusion and Winograd on and off (``cnn_rank_step.py``), 
 element-wise kernels against the memory bandwidth (``kernels.py``), causal attention's
 kernels (``attention.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
-ranks (``dist.py``), the memory runtime (``memory.py``) and, without ``--quick``, every Part IV
+ranks (``dist.py``), the memory runtime (``memory.py``), activation checkpointing
+(``checkpoint.py``) and, without ``--quick``, every Part IV
 script (:data:`PART_FOUR`).
 
 ``--torch`` adds PyTorch as a yardstick where it is installed (opt-in; the
@@ -229,6 +230,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     memory.main(["--quick"] if args.quick else [])
+    import checkpoint  # benchmarks/checkpoint.py: activation checkpointing, memory against time
+
+    print()
+    checkpoint.main(["--quick"] if args.quick else [])
     part_four(args.quick)
     return 0
 

@@ -64,3 +64,29 @@ def test_torch_nn_utils_prune_is_tt_perfs_pruning_and_runs_pytorchs_workflow():
     prune.remove(layer, "weight")
     assert {name for name, _ in layer.named_parameters()} == {"weight", "bias"}
     np.testing.assert_array_equal(layer.weight.detach().numpy(), original * mask)
+
+
+def test_torch_utils_checkpoint_sequential_gives_the_plain_runs_gradients_dropout_included():
+    from tinytorch.utils.checkpoint import checkpoint, checkpoint_sequential
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(
+        torch.nn.Linear(6, 8), torch.nn.GELU(), torch.nn.Dropout(0.3),
+        torch.nn.Linear(8, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3),
+    )  # fmt: skip
+    x = torch.randn(4, 6, requires_grad=True)
+    state = torch.get_rng_state()
+    plain = model(x)
+    plain.sum().backward()
+    expected = [p.grad.numpy().copy() for p in model.parameters()] + [x.grad.numpy().copy()]
+    model.zero_grad()
+    x.grad = None
+    torch.set_rng_state(state)  # the same dropout mask in the forward pass, and (restored) in the rerun
+    out = checkpoint_sequential(model, 2, x, use_reentrant=False)
+    np.testing.assert_array_equal(out.detach().numpy(), plain.detach().numpy())
+    out.sum().backward()
+    for got, want in zip([p.grad.numpy() for p in model.parameters()] + [x.grad.numpy()], expected):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+    model.zero_grad()
+    checkpoint(model, torch.randn(4, 6), use_reentrant=False).sum().backward()  # no input requires grad
+    assert all(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0 for p in model.parameters())

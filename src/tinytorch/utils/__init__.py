@@ -1,7 +1,8 @@
-"""``tt.utils``: like ``torch.utils``; so far ``tt.utils.data`` (datasets and the DataLoader)."""
+"""``tt.utils``: like ``torch.utils``: ``tt.utils.data`` (datasets and the DataLoader) and
+``tt.utils.checkpoint`` (activation checkpointing)."""
 
 from __future__ import annotations
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]
