@@ -61,6 +61,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     serialization,
     sparse,
     special,
+    testing,  # tt.testing.assert_close, make_tensor
     utils,
 )
 from ._unsupported import unsupported as _not_in_tinytorch
