@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd.checkpoint import CheckpointFunction, checkpoint, checkpoint_sequential
+from tt_autograd.function import _CALL_HOOKS
 
 
 def leaf(rng, *shape):
@@ -54,20 +55,26 @@ def test_gradients_match_central_differences():
 def test_nothing_inside_is_recorded_and_the_function_runs_again_in_backward():
     rng = np.random.default_rng(2)
     w, x = leaf(rng, 4, 3), leaf(rng, 2, 4)
+    scale = autograd.tensor(rng.standard_normal(3))  # read inside, needs no gradient
     calls = []
 
     def fn(t):
         calls.append(autograd.is_grad_enabled())
-        return (t @ w).exp()
+        return (t @ w * scale + 1.0).exp() * (t @ w)  # w read twice
 
+    hooks = len(_CALL_HOOKS)
     out = checkpoint(fn, x)
     assert calls == [False]  # forward without a graph
+    assert len(_CALL_HOOKS) == hooks  # the watch ended with the forward
     assert isinstance(out.grad_fn, CheckpointFunction)
-    assert out.grad_fn.parents == [x, w]  # the argument, then the parameter it read
+    assert out.grad_fn.parents == [x, w]  # the argument, then the parameter it read (once)
     assert len(out.grad_fn.saved_tensors) == 1  # only the input is kept, not exp's result
     out.sum().backward()
     assert calls == [False, True]  # rerun with the graph in backward
-    np.testing.assert_allclose(w.grad.numpy(), x.detach().numpy().T @ out.detach().numpy())
+    xv, wv, sv = x.detach().numpy(), w.detach().numpy(), scale.numpy()
+    z = xv @ wv
+    dz = np.exp(z * sv + 1.0) * (z * sv + 1.0)  # d/dz of exp(z s + 1) z, summed
+    np.testing.assert_allclose(w.grad.numpy(), xv.T @ dz, rtol=1e-12)
 
 
 def test_parameters_get_gradients_when_no_argument_requires_grad():
@@ -116,11 +123,12 @@ def test_the_rerun_draws_the_same_random_numbers_and_leaves_the_generator_where_
     clear(x)
     autograd.manual_seed(7)
     out = checkpoint(noisy, x)
+    np.testing.assert_array_equal(autograd.get_rng_state().numpy(), after_plain)  # the forward drew once
+    autograd.rand(3)  # draws between forward and backward
     state = autograd.get_rng_state().numpy()
     out.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), mask)  # the backward's mask is the forward's
-    np.testing.assert_array_equal(autograd.get_rng_state().numpy(), state)  # the rerun drew nothing for us
-    np.testing.assert_array_equal(state, after_plain)
+    np.testing.assert_array_equal(autograd.get_rng_state().numpy(), state)  # and the generator is put back
     clear(x)
     autograd.manual_seed(7)
     checkpoint(noisy, x, preserve_rng_state=False).sum().backward()
@@ -222,3 +230,59 @@ def test_unsupported_options_say_so():
         checkpoint(abs, x, context_fn=lambda: None)
     with pytest.raises(ValueError, match="determinism_check must be 'default' or 'none'"):
         checkpoint(abs, x, determinism_check="strict")
+
+
+def test_when_nothing_requires_grad_the_functions_own_result_comes_back():
+    rng = np.random.default_rng(14)
+    x, made = autograd.tensor(rng.standard_normal(3)), []
+
+    def fn(t):
+        made.append((t * 2.0, 5))
+        return made[-1]
+
+    result = checkpoint(fn, x)
+    assert result is made[0] and not result[0].requires_grad
+
+
+@pytest.mark.parametrize("kind", ["integer tensor", "python number", "mapping"])
+def test_results_without_float_tensors_pass_through(kind):
+    x = autograd.tensor([1.5, -2.0], requires_grad=True)
+    fn = {
+        "integer tensor": lambda t: (t > 0).long(),
+        "python number": lambda t: float(t.detach().sum()),
+        "mapping": lambda t: {"n": 3},
+    }[kind]
+    result = checkpoint(fn, x)
+    expected = fn(x)
+    if kind == "integer tensor":
+        np.testing.assert_array_equal(result.numpy(), expected.numpy())
+    else:
+        assert result == expected
+
+
+def test_an_argument_the_output_does_not_use_gets_no_gradient():
+    rng = np.random.default_rng(15)
+    a, b = leaf(rng, 3), leaf(rng, 3)
+    checkpoint(lambda u, v: (u * u).sum(), a, b).backward()
+    np.testing.assert_allclose(a.grad.numpy(), 2 * a.detach().numpy())
+    assert b.grad is None
+
+
+def test_an_output_that_no_longer_depends_on_the_inputs_sends_them_nothing():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    out = checkpoint(lambda t: autograd.ones(2, dtype=autograd.float32), x)
+    out.sum().backward()
+    assert x.grad is None
+
+
+@pytest.mark.parametrize("segments", [1, 5])
+def test_checkpoint_sequential_takes_one_segment_up_to_one_per_layer(segments):
+    rng = np.random.default_rng(16)
+    ws = [leaf(rng, 2, 2) for _ in range(5)]
+    x = leaf(rng, 1, 2)
+    out = checkpoint_sequential([lambda t, w=w: t @ w for w in ws], segments, x)
+    expected = x.detach().numpy()
+    for w in ws:
+        expected = expected @ w.detach().numpy()
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-14)
+    assert checkpoint_sequential([], 1, x) is x  # no layers: the input itself

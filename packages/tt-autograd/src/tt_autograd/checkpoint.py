@@ -133,7 +133,7 @@ def checkpoint_sequential(
 
         return forward
 
-    for start in range(0, size * (segments - 1), size):
+    for start in range(0, size * (segments - 1), max(size, 1)):  # (no layers: no checkpointed run)
         input = checkpoint(run(layers[start : start + size]), input, use_reentrant=use_reentrant, **kwargs)
     return run(layers[size * (segments - 1) :])(input)
 
@@ -205,8 +205,6 @@ def _watching(own: list) -> Iterator[list]:
             if getattr(x, "_requires_grad", False) and id(x) not in mine:
                 mine.add(id(x))
                 seen.append(x)
-        if isinstance(output, PlainTensor):
-            mine.add(id(output))  # results made inside are the call's own, not captured
 
     _CALL_HOOKS.append(hook)
     try:
