@@ -128,6 +128,8 @@ def test_cartesian_prod_and_combinations(check):
             tt.cartesian_prod(*bad)
     with pytest.raises(TypeError, match="cartesian_prod: expected Tensor as element 0"):
         tt.cartesian_prod([1, 2])
+    with pytest.raises(RuntimeError, match="meshgrid expects a non-empty TensorList"):  # PyTorch 2.13's
+        tt.cartesian_prod()
     x = tt.tensor([1.5, 2.5, 3.5, 4.5])
     for r in (1, 2, 3, 4):
         check(tt.combinations(x, r), list(itertools.combinations(x.tolist(), r)), tt.float32)
