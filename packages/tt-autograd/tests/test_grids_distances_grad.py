@@ -64,8 +64,20 @@ def test_cdist_gradients_pinned_from_pytorch_including_distance_zero():
         np.testing.assert_allclose(x1.grad.numpy(), grad, rtol=1e-6, err_msg=f"p={p}")
     assert out.grad_fn.name() == "CdistBackward" and out.dtype == autograd.float32
     x = autograd.tensor([[1.0, 2.0], [1.0, 2.0]], requires_grad=True)
-    autograd.cdist(x, x, compute_mode="use_mm_for_euclid_dist").sum().backward()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 / 0 on the way, even one masked afterwards
+        autograd.cdist(x, x, compute_mode="use_mm_for_euclid_dist").sum().backward()
     assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]  # all distances 0: no NaN
+
+
+def test_cdist_distance_rounded_to_zero_passes_no_gradient_as_pytorch():
+    # 1e16 + (1e16 + 2e8) - 2 (1e16 + 1e8) is 0 in float64: the product route gives distance 0 between
+    # points 1 apart, and PyTorch 2.13 (gradient masked where the result is 0) passes 0, not +-1
+    x1 = autograd.tensor([[1e8, 0.0]], dtype=autograd.float64, requires_grad=True)
+    x2 = autograd.tensor([[1e8 + 1, 0.0]], dtype=autograd.float64, requires_grad=True)
+    out = autograd.cdist(x1, x2, compute_mode="use_mm_for_euclid_dist")
+    out.sum().backward()
+    assert out.item() == 0.0 and x1.grad.tolist() == [[0.0, 0.0]] and x2.grad.tolist() == [[0.0, 0.0]]
 
 
 @pytest.mark.parametrize("p", [0.5, 1, 2, 3, INF])

@@ -190,6 +190,9 @@ def test_cumprod_values_and_gradients(leaf, check_grad, check):
     check_grad(lambda t: t.cumprod(0), x)
     check_grad(lambda t: t.cumprod(-1), leaf((2, 5), low=-2.0, high=2.0, away_from=(0.0,)))
     assert autograd.cumprod(autograd.tensor([1, 2, 3], dtype=autograd.int32), 0).dtype == autograd.int64
+    small = autograd.tensor([200, 3, 2], dtype=autograd.uint8)  # PyTorch 2.13: int64 [200, 600, 1200]
+    assert small.cumprod(0).dtype == autograd.int64 and small.cumprod(0).tolist() == [200, 600, 1200]
+    assert autograd.tensor([True, False]).cumprod(0).dtype == autograd.int64
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,15 @@ def test_vander_pinned_and_errors(check):
         tt.vander(tt.tensor([1.0]), N=-1)
 
 
+def test_vander_of_integers_and_bools_is_int64_for_every_n(check):
+    for dtype in (tt.int32, tt.int8, tt.uint8, tt.bool):  # PyTorch 2.13: int64, N = 0 and 1 included
+        for n in (0, 1, 3):
+            assert tt.vander(tt.tensor([1, 0, 1]).to(dtype), N=n).dtype == tt.int64
+    # PyTorch 2.13: the powers in int64, not wrapped in uint8
+    check(tt.vander(tt.tensor([200, 3], dtype=tt.uint8), N=3), [[40000, 200, 1], [9, 3, 1]], tt.int64)
+    check(tt.vander(tt.tensor([True, False]), N=3), [[1, 1, 1], [0, 0, 1]], tt.int64)
+
+
 def test_block_diag(check):
     out = tt.block_diag(tt.tensor([[1, 2], [3, 4]]), tt.tensor(5), tt.tensor([6, 7]))
     check(out, [[1, 2, 0, 0, 0], [3, 4, 0, 0, 0], [0, 0, 5, 0, 0], [0, 0, 0, 6, 7]], tt.int64)
@@ -114,6 +123,13 @@ def test_cartesian_prod_and_combinations(check):
     a, b, c = tt.tensor([1, 2]), tt.tensor([3, 4, 5]), tt.tensor([6, 7])
     check(tt.cartesian_prod(a, b, c), list(itertools.product([1, 2], [3, 4, 5], [6, 7])), tt.int64)
     check(tt.cartesian_prod(a), [1, 2])
+    for bad in ((tt.ones(2, 2),), (tt.tensor(1.0), tt.ones(2))):  # PyTorch 2.13: 1-D only, even alone
+        with pytest.raises(RuntimeError, match=r"cartesian_prod: Expect a 1D vector, but got shape \("):
+            tt.cartesian_prod(*bad)
+    with pytest.raises(TypeError, match="cartesian_prod: expected Tensor as element 0"):
+        tt.cartesian_prod([1, 2])
+    with pytest.raises(RuntimeError, match="meshgrid expects a non-empty TensorList"):  # PyTorch 2.13's
+        tt.cartesian_prod()
     x = tt.tensor([1.5, 2.5, 3.5, 4.5])
     for r in (1, 2, 3, 4):
         check(tt.combinations(x, r), list(itertools.combinations(x.tolist(), r)), tt.float32)
@@ -125,3 +141,6 @@ def test_cartesian_prod_and_combinations(check):
         tt.combinations(tt.tensor([[1, 2]]))
     with pytest.raises(RuntimeError, match="non-negative"):
         tt.combinations(x, -1)
+    for r in (2.0, 0.0, -1.0):  # PyTorch 2.13: "argument 'r' must be int, not float"
+        with pytest.raises(TypeError, match="integer"):
+            tt.combinations(x, r)

@@ -47,6 +47,9 @@ def test_meshgrid_errors():
         tt.meshgrid(tt.ones(2), tt.tensor([1, 2]))
     with pytest.raises(TypeError, match="meshgrid"):
         tt.meshgrid(tt.ones(2), [1.0, 2.0])
+    for empty in ((), ([],)):  # PyTorch 2.13
+        with pytest.raises(RuntimeError, match="meshgrid expects a non-empty TensorList"):
+            tt.meshgrid(*empty)
 
 
 # ------------------------------------------------------------------ triangle indices, logspace

@@ -282,6 +282,16 @@ def test_quantile_shapes_dims_and_keepdim(check, dim, keepdim):
     check(tt.tensor(x).quantile(0.3, dim=dim, keepdim=keepdim), expected([0.3])[0], tt.float64, rtol=1e-12)
 
 
+@pytest.mark.parametrize("dim", [0, 1, 2, -2])
+def test_quantile_along_each_dim_of_a_3d_tensor(check, dim):
+    # a middle dim of a 3-D tensor: the rows are those of ``dim`` moved last (on 2-D, moving it to
+    # position 1 or -1 is the same)
+    rows = np.moveaxis(DATA, dim, -1)
+    expected = [[[reference_quantile(r, q) for r in plane] for plane in rows] for q in (0.3, 0.8)]
+    out = tt.tensor(DATA).quantile(tt.tensor([0.3, 0.8], dtype=tt.float64), dim=dim)
+    check(out, expected, tt.float64, rtol=1e-12)
+
+
 def test_quantile_scalar_q_values_and_float32(check):
     x = tt.tensor([[1.0, 2.0, 3.0, 4.0, 5.0], [2.0, 4.0, 6.0, 8.0, 10.0]])
     check(x.quantile(0.4, dim=1), [2.6, 5.2], tt.float32)

@@ -23,7 +23,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
 
     ``N`` defaults to ``len(x)``. Built as a running product (``cumprod``) of ``x``,
     as PyTorch does, so the gradient at ``x = 0`` is exact (no ``0 ** -1``).
-    Integers stay integers.
+    Integers and bools give int64 (PyTorch's dtype, whatever ``N``).
 
     Example:
         >>> import tt_tensor as tt
@@ -35,6 +35,8 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
     columns = len(x) if N is None else operator.index(N)
     if columns < 0:
         raise RuntimeError(f"vander: N must be non-negative, got {N}")
+    if x.array.dtype.kind in "iub":
+        x = x.long()
     ones = x.from_array(np.ones((len(x), min(columns, 1)), dtype=x.array.dtype))
     powers = x.unsqueeze(1).expand(len(x), max(columns - 1, 0))
     out = cat([ones, powers], 1).cumprod(1) if columns > 1 else ones
@@ -66,6 +68,9 @@ def block_diag(*tensors: Tensor) -> Tensor:
 def cartesian_prod(*tensors: Tensor) -> Tensor:
     """Every tuple of one element from each 1-D tensor, as rows ``(N, k)`` in order (one tensor: itself)."""
     tensors = _tensor_list("cartesian_prod", list(tensors))
+    for t in tensors:
+        if t.ndim != 1:
+            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape {t.shape}")
     if len(tensors) == 1:
         return tensors[0]
     return stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)

@@ -12,8 +12,9 @@ from .pointwise import as_float
 
 
 def cumprod(a: np.ndarray, dim: int) -> np.ndarray:
-    """Element ``k`` along ``dim`` is the product of elements ``0..k`` (integers stay integers)."""
-    return np.cumprod(a.reshape(a.shape or (1,)), axis=dim).reshape(a.shape)
+    """Element ``k`` along ``dim`` is the product of elements ``0..k`` (integers and bools in int64)."""
+    dtype = np.int64 if a.dtype.kind in "iub" else None  # NumPy's own choice for uint8 is uint64
+    return np.cumprod(a.reshape(a.shape or (1,)), axis=dim, dtype=dtype).reshape(a.shape)
 
 
 def logcumsumexp(a: np.ndarray, dim: int) -> np.ndarray:

@@ -47,10 +47,10 @@ def pnorm(u: np.ndarray, p: float, axis: int | None = None) -> np.ndarray:
     return np.sum(magnitude**p, axis=axis) ** (1 / p)  # exact for p = 1 (x ** 1.0 is x)
 
 
-def pnorm_grad(u: np.ndarray, norm: np.ndarray, p: float, axis: int | None, split_ties: bool) -> np.ndarray:
+def pnorm_grad(u: np.ndarray, norm: np.ndarray, p: float, split_ties: bool) -> np.ndarray:
     """d(norm)/d(u), broadcast against ``u``; 0 where the norm is 0, as PyTorch.
 
-    ``norm`` has ``u``'s dims (size 1 along ``axis``). For ``p = inf`` the
+    ``norm`` broadcasts against ``u`` (0-d, or size 1 along the dim it reduces). For ``p = inf`` the
     gradient goes to the components with the largest ``|u|``: shared between
     them when ``split_ties`` (``dist``, one norm of all of ``u``, like ``amax``), to
     each in full otherwise (``cdist``). For ``p < 1`` a zero component gets 0 (its ``|u|^(p-1)`` is infinite).

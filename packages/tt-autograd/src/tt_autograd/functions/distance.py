@@ -35,7 +35,7 @@ class DistFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         u, out = ctx.saved_tensors
-        g = grad * distance.pnorm_grad(u, out, ctx.p, axis=None, split_ties=True)
+        g = grad * distance.pnorm_grad(u, out, ctx.p, split_ties=True)
         return (unbroadcast(g, ctx.shapes[0]), unbroadcast(-g, ctx.shapes[1]))
 
 
@@ -58,7 +58,7 @@ class CdistFunction(Function):
             grad_x2 = np.swapaxes(w, -1, -2).sum(-1)[..., None] * x2 - np.swapaxes(w, -1, -2) @ x1
         else:
             u = x1[..., :, None, :] - x2[..., None, :, :]  # (*B, P, R, M)
-            g = grad[..., None] * distance.pnorm_grad(u, out[..., None], ctx.p, axis=-1, split_ties=False)
+            g = grad[..., None] * distance.pnorm_grad(u, out[..., None], ctx.p, split_ties=False)
             grad_x1, grad_x2 = g.sum(-2), -g.sum(-3)
         return (
             unbroadcast(grad_x1.astype(grad.dtype, copy=False), ctx.shapes[0]),
