@@ -100,6 +100,29 @@ def report(actual, expected, **options) -> str:
         (T([1, 2]), T([1.0, 2.0]), {},
          "The values for attribute 'dtype' do not match: tt.int64 != tt.float32."),
         (1, 1.0, {}, "The (d)types do not match: <class 'int'> != <class 'float'>."),
+        (1.0, 0.0, {},
+         "Scalars are not close!\n\nExpected 0.0 but got 1.0.\n"
+         "Absolute difference: 1.0 (up to 1e-07 allowed)\nRelative difference: inf (up to 1e-07 allowed)"),
+        (0, 1, {},
+         "Scalars are not equal!\n\nExpected 1 but got 0.\nAbsolute difference: 1\nRelative difference: 1.0"),
+        (T([float("nan"), 1.0]), T([2.0, 1.0]), {"equal_nan": True},
+         "Tensor-likes are not close!\n\nMismatched elements: 1 / 2 (50.0%)\n"
+         "Greatest absolute difference: nan at index (0,) (up to 1e-05 allowed)\n"
+         "Greatest relative difference: nan at index (0,) (up to 1.3e-06 allowed)"),
+        (T([1.0, 1.0]), T([float("inf"), 1.0]), {},
+         "Tensor-likes are not close!\n\nMismatched elements: 1 / 2 (50.0%)\n"
+         "Greatest absolute difference: inf at index (0,) (up to 1e-05 allowed)\n"
+         "Greatest relative difference: nan at index (0,) (up to 1.3e-06 allowed)"),
+        (None, 1.0, {}, "None mismatch: None is not 1.0"),
+        (1.0, None, {}, "None mismatch: 1.0 is not None"),
+        ({"a": 1.0, "b": 2.0}, {"a": 1.0}, {},
+         "The keys of the mappings do not match:\nMissing keys in the actual mapping: []\n"
+         "Additional keys in the actual mapping: ['b']"),
+        ([[1.0, 2.0], [3.0]], [[1.0, 2.0], [3.5]], {},
+         "Scalars are not close!\n\nExpected 3.5 but got 3.0.\n"
+         "Absolute difference: 0.5 (up to 1e-07 allowed)\n"
+         "Relative difference: 0.14285714285714285 (up to 1e-07 allowed)\n\n"
+         "The failure occurred for item [1][0]"),
     ],
 )  # fmt: skip
 def test_reports_are_pytorchs(actual, expected, options, text):
@@ -166,6 +189,10 @@ def test_bad_arguments_raise_pytorchs_errors():
         assert_close(1.0, T(1.0))
     with pytest.raises(TypeError, match="<class 'str'> and <class 'str'>"):
         assert_close("a", "a")
+    with pytest.raises(TypeError, match="<class 'dict'> and <class 'list'>"):
+        assert_close({"a": 1.0}, [1.0])
+    with pytest.raises(TypeError, match="<class 'list'> and <class 'dict'>"):
+        assert_close([1.0], {"a": 1.0})
 
 
 @pytest.mark.parametrize(
@@ -189,6 +216,10 @@ def test_make_tensor_options():
     tt.manual_seed(1)
     x = make_tensor((3, 4), dtype=tt.float32, device="cpu", requires_grad=True, noncontiguous=True)
     assert x.shape == (3, 4) and x.requires_grad and not x.detach().numpy().flags.c_contiguous
+    tt.manual_seed(1)
+    plain = make_tensor((3, 4), dtype=tt.float32, device="cpu").numpy()
+    assert plain.flags.c_contiguous
+    np.testing.assert_array_equal(x.detach().numpy(), plain)  # the same draws, only laid out apart
     flags = make_tensor(200, dtype=tt.bool, device="cpu").numpy()
     assert flags.dtype == np.bool_ and 50 < flags.sum() < 150
     ints = make_tensor(500, dtype=tt.int64, device="cpu", low=-1, high=2, exclude_zero=True).numpy()

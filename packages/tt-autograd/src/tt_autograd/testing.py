@@ -134,16 +134,17 @@ def make_tensor(
 # ------------------------------------------------------------------------------- comparisons
 def _compare(actual, expected, tolerance, equal_nan, check_dtype) -> tuple[str, str] | None:
     """``None`` when close, else ``(report, where)`` (``where``: the item path, like ``[1]['b']``)."""
-    if actual is None and expected is None:
-        return None
+    if actual is None or expected is None:
+        return None if actual is expected else (f"None mismatch: {actual} is not {expected}", "")
     both_tensors = isinstance(actual, PlainTensor) and isinstance(expected, PlainTensor)
     if both_tensors or isinstance(actual, np.ndarray) and type(actual) is type(expected):
         return _compare_arrays(_array(actual), _array(expected), tolerance, equal_nan, check_dtype)
     if _is_number(actual) and _is_number(expected):
         if check_dtype and type(actual) is not type(expected):
             return f"The (d)types do not match: {type(actual)} != {type(expected)}.", ""
-        pair = np.asarray(actual), np.asarray(expected)
-        return _compare_arrays(*pair, tolerance, equal_nan, check_dtype=False, scalar=True)
+        return _compare_arrays(
+            np.asarray(actual), np.asarray(expected), tolerance, equal_nan, check_dtype=False
+        )
     if isinstance(actual, Mapping) and isinstance(expected, Mapping):
         missing = [k for k in expected if k not in actual]
         extra = [k for k in actual if k not in expected]
@@ -176,7 +177,7 @@ def _first_failure(items, tolerance, equal_nan, check_dtype) -> tuple[str, str] 
     return None
 
 
-def _compare_arrays(a, e, tolerance, equal_nan, check_dtype, scalar=False) -> tuple[str, str] | None:
+def _compare_arrays(a, e, tolerance, equal_nan, check_dtype) -> tuple[str, str] | None:
     if a.shape != e.shape:
         return f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.", ""
     if check_dtype and a.dtype != e.dtype:
@@ -202,7 +203,7 @@ def _compare_arrays(a, e, tolerance, equal_nan, check_dtype, scalar=False) -> tu
             return None
         relative = difference / np.abs(y)
     exact = rtol == 0 and atol == 0
-    if scalar or a.ndim == 0:
+    if a.ndim == 0:  # numbers and 0-d tensors
         return _scalar_report(x, y, rtol, atol, exact), ""
     difference[close], relative[close] = 0, 0  # the largest differences are among the mismatches
     mismatched = int((~close).sum())
