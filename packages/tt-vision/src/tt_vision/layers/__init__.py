@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .batchnorm import BatchNorm2d
+from .batchnorm import BatchNorm2d, BatchNorm3d
 from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_norm_relu
 from .channel_shuffle import ChannelShuffle
 from .conv import Conv2d
@@ -24,6 +24,7 @@ __all__ = [
     "AvgPool1d",
     "AvgPool2d",
     "BatchNorm2d",
+    "BatchNorm3d",
     "BatchNormReLU2d",
     "BatchNormReLUMaxPool2d",
     "ChannelShuffle",

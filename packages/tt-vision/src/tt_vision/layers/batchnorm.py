@@ -1,4 +1,4 @@
-"""``BatchNorm2d``: per-channel batch normalisation of (N, C, H, W) activations, with running statistics.
+"""``BatchNorm2d`` and ``BatchNorm3d``: per-channel batch normalisation of images and volumes.
 
 Parameters, buffers, running statistics and the training/evaluation logic
 are tt-nn's ``BatchNormBase`` (module 04), shared with ``BatchNorm1d``, and so is
@@ -48,3 +48,28 @@ class BatchNorm2d(BatchNormBase):
                 f"BatchNorm2d: expected a 4-d input (N, C, H, W), got shape {tuple(input.shape)}"
             )
         # END SOLUTION
+
+
+class BatchNorm3d(BatchNorm2d):
+    """``BatchNorm2d`` for volumes ``(N, C, D, H, W)``, like ``torch.nn.BatchNorm3d``.
+
+    Each channel is normalised over ``N, D, H, W``; everything else (arguments,
+    running statistics, modes) is :class:`BatchNorm2d`'s, and the kernel is the
+    same ``tt_nn.functional.batch_norm``, which takes any ``(N, C, ...)`` shape.
+
+    Shape:
+        input and output ``(N, C, D, H, W)``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> bn = BatchNorm3d(2)
+        >>> y = bn(autograd.randn(4, 2, 3, 5, 5))
+        >>> y.shape, bool(abs(y.detach().numpy().mean(axis=(0, 2, 3, 4))).max() < 1e-6)
+        ((4, 2, 3, 5, 5), True)
+    """
+
+    def _check_input_dim(self, input) -> None:  # noqa: A002
+        if input.ndim != 5:
+            raise ValueError(
+                f"BatchNorm3d: expected a 5-d input (N, C, D, H, W), got shape {tuple(input.shape)}"
+            )
