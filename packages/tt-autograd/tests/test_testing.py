@@ -220,6 +220,11 @@ def test_make_tensor_options():
     plain = make_tensor((3, 4), dtype=tt.float32, device="cpu").numpy()
     assert plain.flags.c_contiguous
     np.testing.assert_array_equal(x.detach().numpy(), plain)  # the same draws, only laid out apart
+    tt.manual_seed(3)
+    cube = make_tensor(2, 3, 4, dtype=tt.float64, device="cpu", noncontiguous=True).numpy()
+    tt.manual_seed(3)
+    assert cube.shape == (2, 3, 4) and not cube.flags.c_contiguous
+    np.testing.assert_array_equal(cube, make_tensor(2, 3, 4, dtype=tt.float64, device="cpu").numpy())
     flags = make_tensor(200, dtype=tt.bool, device="cpu").numpy()
     assert flags.dtype == np.bool_ and 50 < flags.sum() < 150
     ints = make_tensor(500, dtype=tt.int64, device="cpu", low=-1, high=2, exclude_zero=True).numpy()
