@@ -37,18 +37,24 @@ def from_nhwc(a: np.ndarray) -> np.ndarray:
 
 def pair(op: str, name: str, value: int | Sequence[int], minimum: int = 1) -> tuple[int, int]:
     """``3`` → ``(3, 3)``; ``(2, 3)`` stays; checked to be ints ``>= minimum``."""
-    values = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    return ints(op, name, value, 2, minimum)  # type: ignore[return-value]
+
+
+def ints(op: str, name: str, value: int | Sequence[int], count: int, minimum: int = 1) -> tuple[int, ...]:
+    """``3`` → ``(3,) * count``; a sequence of ``count`` stays; checked to be ints ``>= minimum``."""
+    kind = {2: "a pair", 3: "a triple"}.get(count, f"{count}")
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * count
     if any(isinstance(v, bool) for v in values):
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
-    if len(values) != 2:
-        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+        raise TypeError(f"{op}: {name} must be an int or {kind} of ints, got {value!r}")
+    if len(values) != count:
+        raise ValueError(f"{op}: {name} must be an int or {kind} of ints, got {value!r}")
     try:
         values = tuple(operator.index(v) for v in values)
     except TypeError:
-        raise TypeError(f"{op}: {name} must be an int or a pair of ints, got {value!r}") from None
+        raise TypeError(f"{op}: {name} must be an int or {kind} of ints, got {value!r}") from None
     if min(values) < minimum:
         raise ValueError(f"{op}: {name} must be >= {minimum}, got {value!r}")
-    return values  # type: ignore[return-value]
+    return values
 
 
 def conv_padding(

@@ -7,6 +7,7 @@ from .batchnorm_relu import BatchNormReLU2d, BatchNormReLUMaxPool2d, fuse_batch_
 from .channel_shuffle import ChannelShuffle
 from .conv import Conv2d
 from .conv1d import Conv1d
+from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .folding import Fold, Unfold
 from .fractional_max_pool import FractionalMaxPool2d
@@ -30,6 +31,7 @@ __all__ = [
     "ChannelShuffle",
     "Conv1d",
     "Conv2d",
+    "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
     "Fold",

@@ -1,8 +1,10 @@
-"""What the convolution layers share: argument checks, PyTorch's initialisation and repr."""
+"""What the convolution layers share: argument checks, PyTorch's initialisation and repr, and
+:class:`ConvLayer`, the constructor, forward and repr of ``Conv1d`` and ``Conv3d``."""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import tt_autograd
 from tt_nn import init
@@ -83,3 +85,54 @@ def conv_repr(layer: Module) -> str:
     if layer.bias is None:
         text += ", bias=False"
     return text
+
+
+class ConvLayer(Module):
+    """PyTorch's ``_ConvNd`` for one number of dimensions: a subclass sets ``convolution`` (its
+    functional form) and ``as_tuple`` (``(op, name, value, minimum)`` → a tuple of that many ints).
+
+    The arguments are PyTorch's (see ``Conv1d`` and ``Conv3d``); ints become tuples, as PyTorch stores them.
+    """
+
+    convolution: Callable
+    as_tuple: Callable
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.in_channels, self.out_channels, self.groups = check_channels(
+            name, in_channels, out_channels, groups, padding_mode, device
+        )
+        self.kernel_size = self.as_tuple(name, "kernel_size", kernel_size)
+        self.stride = self.as_tuple(name, "stride", stride)
+        self.padding = padding if isinstance(padding, str) else self.as_tuple(name, "padding", padding, 0)
+        check_padding(name, self.padding, self.stride)
+        self.dilation = self.as_tuple(name, "dilation", dilation)
+        self.padding_mode = padding_mode
+        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
+        make_parameters(self, shape, bias, self.out_channels, dtype)
+
+    def reset_parameters(self) -> None:
+        """Redraw weight and bias with PyTorch's default initialisation."""
+        reset_parameters(self)
+
+    def forward(self, input):  # noqa: A002
+        return self.convolution(
+            input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups
+        )
+
+    def extra_repr(self) -> str:
+        return conv_repr(self)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from tt_nn.module import Module
-
 from ..conv_1d import conv1d
 from ..conv_transpose import single
-from ._conv_common import check_channels, check_padding, conv_repr, make_parameters, reset_parameters
+from ._conv_common import ConvLayer
 
 
-class Conv1d(Module):
+def _one(op: str, name: str, value, minimum: int = 1) -> tuple[int]:
+    """``3`` or ``(3,)`` → ``(3,)``: the 1-tuple PyTorch stores a 1-d layer's arguments as."""
+    return (single(op, name, value, minimum),)
+
+
+class Conv1d(ConvLayer):
     """1-d convolution over ``(N, C_in, L)`` (sequences, audio), like ``torch.nn.Conv1d``.
 
     Args:
@@ -34,40 +37,5 @@ class Conv1d(Module):
         (2, 8, 16)
     """
 
-    def __init__(
-        self,
-        in_channels: int,
-        out_channels: int,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups: int = 1,
-        bias: bool = True,
-        padding_mode: str = "zeros",
-        device: object = None,
-        dtype: object = None,
-    ) -> None:
-        super().__init__()
-        name = type(self).__name__
-        self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
-        )
-        self.kernel_size = (single(name, "kernel_size", kernel_size),)
-        self.stride = (single(name, "stride", stride),)
-        self.padding = padding if isinstance(padding, str) else (single(name, "padding", padding, minimum=0),)
-        check_padding(name, self.padding, self.stride)
-        self.dilation = (single(name, "dilation", dilation),)
-        self.padding_mode = padding_mode
-        shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
-        make_parameters(self, shape, bias, self.out_channels, dtype)
-
-    def reset_parameters(self) -> None:
-        """Redraw weight and bias with PyTorch's default initialisation."""
-        reset_parameters(self)
-
-    def forward(self, input):  # noqa: A002
-        return conv1d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
-
-    def extra_repr(self) -> str:
-        return conv_repr(self)
+    convolution = staticmethod(conv1d)
+    as_tuple = staticmethod(_one)

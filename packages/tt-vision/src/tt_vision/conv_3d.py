@@ -1,0 +1,117 @@
+"""``conv3d``: a 3-d convolution as a sum of 2-d ones, one per depth offset of the kernel.
+
+For a kernel ``(C_out, C_in / groups, kd, kh, kw)``, output depth ``z`` reads
+input depths ``z·s + a·d`` for ``a = 0 … kd − 1``. So for each depth offset
+``a`` the input slab of depths ``a·d, a·d + s, …`` (one per output depth) is
+a batch of ``N · D_out`` images, and :func:`~tt_vision.functional.conv2d` with
+the kernel's slice ``[:, :, a]`` convolves them all at once; the ``kd``
+results add up to the 3-d convolution. The loop runs over the kernel's depth
+offsets only (3 for a 3×3×3 kernel), never over positions, and the gradients
+are conv2d's own (its im2col, GEMMs and backward), carried back through the
+slicing and the sum.
+
+Cost: ``kd`` conv2d calls on ``N · D_out`` images, i.e. the FLOPs of the 3-d
+convolution (``2 · N · D_out·H_out·W_out · C_out · C_in/groups · kd·kh·kw``),
+plus one copy of each slab into image-batch order.
+"""
+
+from __future__ import annotations
+
+from tt_autograd import Tensor
+from tt_nn.functional import pad as pad_tensor
+
+from ._layout import ints
+from .functional import _as_tensor, conv2d  # imported at functional.py's end
+
+Triple = int | tuple[int, int, int]
+
+
+def triple(op: str, name: str, value, minimum: int = 1) -> tuple[int, int, int]:
+    """``3`` → ``(3, 3, 3)``; ``(1, 2, 3)`` stays; checked to be ints ``>= minimum``."""
+    return ints(op, name, value, 3, minimum)  # type: ignore[return-value]
+
+
+def conv3d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Triple = 1,
+    padding: Triple | str = 0,
+    dilation: Triple = 1,
+    groups: int = 1,
+) -> Tensor:
+    """3-d convolution (cross-correlation) of volumes, like ``torch.nn.functional.conv3d``.
+
+    Args:
+        input: ``(N, C_in, D, H, W)`` (or ``(C_in, D, H, W)``).
+        weight: ``(C_out, C_in / groups, kd, kh, kw)``.
+        bias: ``(C_out,)`` or None.
+        stride, dilation: an int or a triple.
+        padding: an int, a triple, ``'valid'`` or ``'same'`` (stride 1; an odd total puts the extra
+            zero at the end of the axis, as in PyTorch).
+        groups: split the channels into this many independent convolutions.
+
+    Shape:
+        output ``(N, C_out, D_out, H_out, W_out)``, each ``(size + 2·padding − dilation·(k − 1) − 1)
+        // stride + 1``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> tuple(conv3d(autograd.randn(2, 4, 6, 8, 8), autograd.randn(5, 4, 3, 3, 3), padding=1).shape)
+        (2, 5, 6, 8, 8)
+    """
+    op = "conv3d"
+    x, weight = _as_tensor(input), _as_tensor(weight)
+    if weight.ndim != 5:
+        raise ValueError(
+            f"{op}: weight must be 5-d (C_out, C_in/groups, kd, kh, kw), got shape {tuple(weight.shape)}"
+        )
+    if x.ndim not in (4, 5):
+        raise ValueError(
+            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
+        )
+    batched = x if x.ndim == 5 else x.unsqueeze(0)
+    stride_, dilation_ = triple(op, "stride", stride), triple(op, "dilation", dilation)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{op}: padding must be an int, a triple, 'valid' or 'same', got {padding!r}")
+        if padding == "same" and stride_ != (1, 1, 1):
+            raise ValueError(
+                f"{op}: padding='same' is not supported for strided convolutions (stride={stride_})"
+            )
+        total = dilation_[0] * (kernel[0] - 1) if padding == "same" else 0
+        depth_pad, plane_pad = (total // 2, total - total // 2), padding  # conv2d pads the planes its way
+    else:
+        pad_ = triple(op, "padding", padding, minimum=0)
+        depth_pad, plane_pad = (pad_[0], pad_[0]), pad_[1:]
+    if batched.shape[1] != weight.shape[1] * groups:
+        raise ValueError(
+            f"{op}: input has {batched.shape[1]} channels, but weight {tuple(weight.shape)} with "
+            f"groups={groups} expects {weight.shape[1] * groups}"
+        )
+    if any(depth_pad):
+        batched = pad_tensor(batched, (0, 0, 0, 0, *depth_pad))
+    n, _, depth = batched.shape[:3]
+    span = dilation_[0] * (kernel[0] - 1) + 1
+    if depth < span:
+        raise ValueError(
+            f"{op}: the kernel's depth {kernel[0]} (dilation {dilation_[0]}) spans {span} > the padded "
+            f"input's depth {depth}"
+        )
+    out_depth = (depth - span) // stride_[0] + 1
+    total = None
+    for a in range(kernel[0]):  # the kernel's depth offsets; each is one conv2d over every output depth
+        start = a * dilation_[0]
+        slab = batched[
+            :, :, start : start + stride_[0] * (out_depth - 1) + 1 : stride_[0]
+        ]  # (N, C, D_out, H, W)
+        images = slab.permute(0, 2, 1, 3, 4).reshape(n * out_depth, *slab.shape[1:2], *slab.shape[3:])
+        part = conv2d(images, weight[:, :, a], None, stride_[1:], plane_pad, dilation_[1:], groups)
+        total = part if total is None else total + part
+    out = total.reshape(n, out_depth, *total.shape[1:]).permute(
+        0, 2, 1, 3, 4
+    )  # (N, C_out, D_out, H_out, W_out)
+    if bias is not None:
+        out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
+    return out if x.ndim == 5 else out[0]
