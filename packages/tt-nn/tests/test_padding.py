@@ -9,6 +9,8 @@ Not course material (outside module 04's solution regions), so no module number:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -125,3 +127,16 @@ def test_accepted_ranks_at_the_edges():
 def test_reflection_padding_must_be_smaller_than_the_size():
     with pytest.raises(ValueError, match="reflect padding"):
         nn.ReflectionPad1d(3)(autograd.zeros(1, 1, 3))
+
+
+def test_constant_padding_beside_infinite_and_nan_edges_is_the_fill_value():
+    # PyTorch 2.13: F.pad(tensor([[inf, nan, 1.]]), (1, 1)) is [[0, inf, nan, 1, 0]], and with
+    # value=-inf the pads are -inf; padding must not take 0 · (the edge value) (NaN beside inf or NaN).
+    x = autograd.tensor([[math.inf, math.nan, 1.0]])
+    np.testing.assert_array_equal(nn.functional.pad(x, (1, 1)).numpy(), [[0.0, math.inf, math.nan, 1.0, 0.0]])
+    y = autograd.tensor([[math.nan, 2.0, math.inf]])
+    np.testing.assert_array_equal(nn.functional.pad(y, (2, 1), value=-math.inf).numpy(),
+                                  [[-math.inf, -math.inf, math.nan, 2.0, math.inf, -math.inf]])  # fmt: skip
+    z = autograd.tensor([[1.0, 2.0]], requires_grad=True)
+    nn.functional.pad(z, (1, 1), value=5.0).sum().backward()  # the fill carries no gradient
+    np.testing.assert_array_equal(z.grad.numpy(), [[1.0, 1.0]])

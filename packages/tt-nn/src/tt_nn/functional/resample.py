@@ -15,7 +15,7 @@ Cost: O(k * output size) per axis, vectorised.
 from __future__ import annotations
 
 import numpy as np
-from tt_autograd import Function
+from tt_autograd import Function, Tensor
 
 from ._checks import float_arg, tensor_arg
 
@@ -101,8 +101,10 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
         else:
             index = positions % size
         out = ResampleFunction.apply(out, axis=axis, indices=index[None], weights=weight[None])
-    if value and outside.any():
-        out = out + np.where(np.broadcast_to(outside, out.shape), value, 0.0).astype(out.array.dtype)
+    if mode == "constant" and outside.any():
+        # The resampling left 0 · (the nearest input value) there: NaN beside an inf or NaN edge.
+        fill = Tensor.from_array(np.broadcast_to(outside, out.shape))
+        out = out.masked_fill(fill, value or 0)
     return out
 
 
