@@ -36,11 +36,13 @@ IntPair = int | Sequence[int]
 __all__ = [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
+    "avg_pool3d",
     "batch_norm",
     "channel_shuffle",
     "conv1d",
@@ -56,6 +58,7 @@ __all__ = [
     "lp_pool2d",
     "max_pool1d",
     "max_pool2d",
+    "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
     "pixel_shuffle",
@@ -226,3 +229,4 @@ from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402
+from .pooling_3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d  # noqa: E402

@@ -50,12 +50,14 @@ class BatchNorm2d(BatchNormBase):
         # END SOLUTION
 
 
-class BatchNorm3d(BatchNorm2d):
-    """``BatchNorm2d`` for volumes ``(N, C, D, H, W)``, like ``torch.nn.BatchNorm3d``.
+class BatchNorm3d(BatchNormBase):
+    """Batch normalisation of volumes ``(N, C, D, H, W)``, like ``torch.nn.BatchNorm3d``.
 
-    Each channel is normalised over ``N, D, H, W``; everything else (arguments,
-    running statistics, modes) is :class:`BatchNorm2d`'s, and the kernel is the
-    same ``tt_nn.functional.batch_norm``, which takes any ``(N, C, ...)`` shape.
+    Each channel is normalised over ``N, D, H, W``; the arguments, running
+    statistics and modes are :class:`BatchNorm2d`'s (both are tt-nn's
+    ``BatchNormBase``), and so is the kernel, ``tt_nn.functional.batch_norm``,
+    which takes any ``(N, C, ...)`` shape. Not a ``BatchNorm2d``: code that
+    looks for 2-d batch norms (fusing them into a ``Conv2d``) leaves it alone.
 
     Shape:
         input and output ``(N, C, D, H, W)``.

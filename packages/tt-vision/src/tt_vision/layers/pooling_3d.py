@@ -1,0 +1,123 @@
+"""3-d pooling layers: ``MaxPool3d``, ``AvgPool3d``, ``AdaptiveAvgPool3d`` (no parameters, no state)."""
+
+from __future__ import annotations
+
+from tt_nn.module import Module
+
+from .._layout import ints
+from ..pooling_3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+
+
+class MaxPool3d(Module):
+    """Maximum over ``kernel_size`` boxes of volumes, like ``torch.nn.MaxPool3d``.
+
+    Args:
+        kernel_size: window size, an int or a triple.
+        stride: step between windows (default: ``kernel_size``).
+        padding: implicit −∞ padding on both sides (at most half the kernel).
+        dilation: spacing between window elements.
+        ceil_mode: round the output size up instead of down.
+        return_indices: the forward returns ``(values, int64 flat positions d·H·W + h·W + w)``.
+
+    Shape:
+        input ``(N, C, D, H, W)``; output ``(N, C, D_out, H_out, W_out)``, each
+        ``(size + 2·padding − dilation·(k − 1) − 1) // stride + 1`` (ceil in ceil mode).
+
+    Example:
+        >>> import tt_autograd
+        >>> tuple(MaxPool3d(2)(tt_autograd.randn(1, 3, 4, 8, 8)).shape)
+        (1, 3, 2, 4, 4)
+    """
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        ints("MaxPool3d", "kernel_size", kernel_size, 3)  # checked now, not at the first forward
+        if stride is not None:
+            ints("MaxPool3d", "stride", stride, 3)
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):  # noqa: A002
+        return max_pool3d(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class AvgPool3d(Module):
+    """Mean over ``kernel_size`` boxes of volumes, like ``torch.nn.AvgPool3d``.
+
+    Args:
+        kernel_size, stride, padding, ceil_mode: as :class:`MaxPool3d` (zero padding).
+        count_include_pad: count the padding in each window's divisor (default True).
+        divisor_override: divide every window's sum by this instead.
+
+    Example:
+        >>> import tt_autograd
+        >>> tuple(AvgPool3d(3, stride=2, padding=1)(tt_autograd.randn(1, 2, 5, 6, 6)).shape)
+        (1, 2, 3, 3, 3)
+    """
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        ints("AvgPool3d", "kernel_size", kernel_size, 3)
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):  # noqa: A002
+        return avg_pool3d(
+            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
+            self.divisor_override,
+        )  # fmt: skip
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AdaptiveAvgPool3d(Module):
+    """Mean-pool volumes to ``output_size`` whatever their size, like ``torch.nn.AdaptiveAvgPool3d``.
+
+    Example:
+        >>> import tt_autograd
+        >>> tuple(AdaptiveAvgPool3d((1, 2, 2))(tt_autograd.randn(2, 3, 5, 7, 7)).shape)
+        (2, 3, 1, 2, 2)
+    """
+
+    def __init__(self, output_size) -> None:
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
