@@ -140,3 +140,13 @@ def test_constant_padding_beside_infinite_and_nan_edges_is_the_fill_value():
     z = autograd.tensor([[1.0, 2.0]], requires_grad=True)
     nn.functional.pad(z, (1, 1), value=5.0).sum().backward()  # the fill carries no gradient
     np.testing.assert_array_equal(z.grad.numpy(), [[1.0, 1.0]])
+
+
+@pytest.mark.parametrize("padding", [(0.5, 1), (1, 2.0), (True, 1)])
+def test_pad_sizes_must_be_ints(padding):
+    # PyTorch 2.13: "pad(): argument 'pad' (position 2) must be tuple of ints, but found element of type
+    # float at pos 0"; int() used to truncate 0.5 to 0 silently.
+    with pytest.raises(
+        TypeError, match="pad: argument 'pad' must be a tuple of ints, but found element of type"
+    ):
+        nn.functional.pad(autograd.ones(1, 1, 3), padding)

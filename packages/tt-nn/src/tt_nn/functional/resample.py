@@ -63,6 +63,12 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
         each padded dim grows by its two pads.
     """
     input = tensor_arg("pad", input)  # noqa: A001
+    for position, size in enumerate(pad):
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+            raise TypeError(
+                f"pad: argument 'pad' must be a tuple of ints, but found element of type "
+                f"{type(size).__name__} at pos {position}"
+            )
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > input.ndim:
         raise ValueError(
