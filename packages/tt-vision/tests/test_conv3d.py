@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from numpy.lib.stride_tricks import sliding_window_view
-from tt_vision import Conv3d
-from tt_vision.functional import conv3d
+from tt_vision import Conv3d, ConvTranspose3d
+from tt_vision.functional import conv3d, conv_transpose3d
 
 
 def reference(x, w, b, stride, pads, dilation, groups):
@@ -137,4 +137,75 @@ def test_layer_shapes_initialisation_and_repr():
 )  # fmt: skip
 def test_bad_arguments_name_the_operation(call, error, message):
     with pytest.raises(error, match=message):
+        call()
+
+
+# ------------------------------------------------------------------------------ conv_transpose3d
+TRANSPOSE_CASES = [  # stride, padding, dilation, groups: conv_transpose3d is conv3d's adjoint for each
+    (1, 0, 1, 1),
+    ((2, 1, 2), (1, 0, 1), (1, 2, 1), 2),
+    (2, 1, 1, 1),
+    ((3, 2, 1), (0, 1, 1), (2, 1, 1), 1),
+]
+
+
+@pytest.mark.parametrize("stride, padding, dilation, groups", TRANSPOSE_CASES)
+def test_conv_transpose3d_is_the_adjoint_of_conv3d(stride, padding, dilation, groups):
+    """<conv3d(x, w), y> = <x, conv_transpose3d(y, w)> for every x and y: the definition of the adjoint."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 4, 7, 6, 7))
+    w = rng.standard_normal((6, 4 // groups, 3, 2, 3))
+    y = conv3d(autograd.tensor(x), autograd.tensor(w), None, stride, padding, dilation, groups)
+    g = rng.standard_normal(y.shape)
+    back = conv_transpose3d(
+        autograd.tensor(g), autograd.tensor(w), None, stride, padding, 0, groups, dilation
+    )
+    covered = x[:, :, : back.shape[2], : back.shape[3], : back.shape[4]]  # a strided conv reads a prefix
+    np.testing.assert_allclose(np.sum(y.numpy() * g), np.sum(covered * back.numpy()), rtol=1e-12)
+
+
+def test_conv_transpose3d_output_size_bias_and_gradients():
+    rng = np.random.default_rng(6)
+    x = autograd.tensor(rng.standard_normal((1, 4, 2, 3, 3)), requires_grad=True)
+    w = autograd.tensor(rng.standard_normal((4, 3, 3, 2, 3)), requires_grad=True)
+    b = autograd.tensor(rng.standard_normal(3), requires_grad=True)
+    out = conv_transpose3d(x, w, b, 2, (1, 0, 1), (1, 1, 0), 1, (1, 1, 2))
+    assert out.shape == (1, 3, (2 - 1) * 2 - 2 + 2 + 1 + 1, (3 - 1) * 2 + 1 + 1 + 1, (3 - 1) * 2 - 2 + 4 + 1)
+    unbiased = conv_transpose3d(x, w, None, 2, (1, 0, 1), (1, 1, 0), 1, (1, 1, 2))
+    shift = np.broadcast_to(b.detach().numpy().reshape(1, 3, 1, 1, 1), out.shape)
+    np.testing.assert_allclose((out - unbiased).detach().numpy(), shift, rtol=1e-12)
+    geometry = (2, (1, 0, 1), (1, 1, 0), 1, (1, 1, 2))  # stride, padding, output_padding, groups, dilation
+    assert autograd.gradcheck(lambda x, w, b: conv_transpose3d(x, w, b, *geometry), [x, w, b])
+
+
+def test_conv_transpose3d_layer_takes_an_output_size():
+    autograd.manual_seed(1)
+    up = ConvTranspose3d(4, 2, 3, stride=2, padding=1)
+    assert up.weight.shape == (4, 2, 3, 3, 3)
+    x = autograd.randn(1, 4, 3, 4, 4)
+    assert up(x).shape == (1, 2, 5, 7, 7)
+    assert up(x, output_size=(6, 8, 7)).shape == (1, 2, 6, 8, 7)  # output_padding (1, 1, 0)
+    direct = conv_transpose3d(x, up.weight, up.bias, 2, 1, (1, 1, 0))
+    np.testing.assert_array_equal(up(x, output_size=(6, 8, 7)).detach().numpy(), direct.detach().numpy())
+    assert repr(up) == "ConvTranspose3d(4, 2, kernel_size=(3, 3, 3), stride=(2, 2, 2), padding=(1, 1, 1))"
+    with pytest.raises(ValueError, match=r"ConvTranspose3d: requested an output size of \[9, 8, 7\]"):
+        up(x, output_size=(9, 8, 7))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: conv_transpose3d(autograd.randn(1, 4, 2, 2, 2), autograd.randn(4, 2, 3, 3)),
+         r"conv_transpose3d: weight must be 5-d \(C_in, C_out/groups, kd, kh, kw\)"),
+        (lambda: conv_transpose3d(autograd.randn(1, 3, 2, 2, 2), autograd.randn(4, 2, 3, 3, 3)),
+         r"conv_transpose3d: input has 3 channels, but weight \(4, 2, 3, 3, 3\) expects 4"),
+        (lambda: conv_transpose3d(autograd.randn(1, 4, 2, 2, 2), autograd.randn(4, 2, 3, 3, 3), stride=2,
+                                  output_padding=2),
+         r"conv_transpose3d: output_padding \(2, 2, 2\) must be smaller than either the stride"),
+        (lambda: conv_transpose3d(autograd.randn(1, 4, 1, 2, 2), autograd.randn(4, 2, 1, 3, 3),
+                                  padding=(1, 0, 0)), r"conv_transpose3d: the output depth would be -1"),
+    ],
+)  # fmt: skip
+def test_conv_transpose3d_bad_arguments(call, message):
+    with pytest.raises(ValueError, match=message):
         call()

@@ -1,4 +1,4 @@
-"""``conv3d``: a 3-d convolution as a sum of 2-d ones, one per depth offset of the kernel.
+"""``conv3d`` and ``conv_transpose3d``: 3-d convolutions as sums of 2-d ones, one per kernel depth offset.
 
 For a kernel ``(C_out, C_in / groups, kd, kh, kw)``, output depth ``z`` reads
 input depths ``z·s + a·d`` for ``a = 0 … kd − 1``. So for each depth offset
@@ -13,14 +13,21 @@ slicing and the sum.
 Cost: ``kd`` conv2d calls on ``N · D_out`` images, i.e. the FLOPs of the 3-d
 convolution (``2 · N · D_out·H_out·W_out · C_out · C_in/groups · kd·kh·kw``),
 plus one copy of each slab into image-batch order.
+
+``conv_transpose3d`` is the same idea turned around: for each depth offset
+``a``, :func:`~tt_vision.conv_transpose.conv_transpose2d` spreads every input
+depth's image with the kernel's slice ``[:, :, a]``, and the ``N · D`` results
+land at output depths ``i·s + a·d``; the ``kd`` placed volumes add up, and the
+padding is trimmed from both ends of the depth, as from the planes.
 """
 
 from __future__ import annotations
 
-from tt_autograd import Tensor
+from tt_autograd import Tensor, stack
 from tt_nn.functional import pad as pad_tensor
 
 from ._layout import ints
+from .conv_transpose import _check_output_padding, conv_transpose2d, transposed_size
 from .functional import _as_tensor, conv2d  # imported at functional.py's end
 
 Triple = int | tuple[int, int, int]
@@ -112,6 +119,82 @@ def conv3d(
     out = total.reshape(n, out_depth, *total.shape[1:]).permute(
         0, 2, 1, 3, 4
     )  # (N, C_out, D_out, H_out, W_out)
+    if bias is not None:
+        out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
+    return out if x.ndim == 5 else out[0]
+
+
+def conv_transpose3d(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride: Triple = 1,
+    padding: Triple = 0,
+    output_padding: Triple = 0,
+    groups: int = 1,
+    dilation: Triple = 1,
+) -> Tensor:
+    """3-d transposed convolution (the adjoint of :func:`conv3d`), like PyTorch's ``F.conv_transpose3d``.
+
+    Args:
+        input: ``(N, C_in, D, H, W)`` (or ``(C_in, D, H, W)``).
+        weight: ``(C_in, C_out / groups, kd, kh, kw)`` (PyTorch's order: input channels first).
+        bias: ``(C_out,)`` or None.
+        stride, padding, output_padding, dilation: an int or a triple, as ``conv_transpose2d``'s.
+        groups: split the channels into this many independent transposed convolutions.
+
+    Shape:
+        output ``(N, C_out, D_out, H_out, W_out)``, each ``(size − 1)·stride − 2·padding +
+        dilation·(k − 1) + output_padding + 1``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> x, w = autograd.randn(1, 4, 3, 5, 5), autograd.randn(4, 2, 3, 3, 3)
+        >>> tuple(conv_transpose3d(x, w, stride=2, padding=1, output_padding=1).shape)
+        (1, 2, 6, 10, 10)
+    """
+    op = "conv_transpose3d"
+    x, weight = _as_tensor(input), _as_tensor(weight)
+    if weight.ndim != 5:
+        raise ValueError(
+            f"{op}: weight must be 5-d (C_in, C_out/groups, kd, kh, kw), got shape {tuple(weight.shape)}"
+        )
+    if x.ndim not in (4, 5):
+        raise ValueError(
+            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
+        )
+    batched = x if x.ndim == 5 else x.unsqueeze(0)
+    stride_, dilation_ = triple(op, "stride", stride), triple(op, "dilation", dilation)
+    padding_, extra = (
+        triple(op, "padding", padding, minimum=0),
+        triple(op, "output_padding", output_padding, 0),
+    )
+    _check_output_padding(op, extra, stride_, dilation_)
+    if batched.shape[1] != weight.shape[0]:
+        raise ValueError(
+            f"{op}: input has {batched.shape[1]} channels, but weight {tuple(weight.shape)} expects "
+            f"{weight.shape[0]}"
+        )
+    n, _, depth, h, w = batched.shape
+    kd = weight.shape[2]
+    out_depth = transposed_size(depth, kd, stride_[0], padding_[0], extra[0], dilation_[0])
+    if out_depth < 1:
+        raise ValueError(f"{op}: the output depth would be {out_depth}: padding {padding_} is too large")
+    full = (depth - 1) * stride_[0] + dilation_[0] * (kd - 1) + 1 + extra[0]  # before the padding is trimmed
+    images = batched.permute(0, 2, 1, 3, 4).reshape(n * depth, batched.shape[1], h, w)
+    total = None
+    for a in range(kd):  # the kernel's depth offsets: each spreads every input depth at once
+        part = conv_transpose2d(images, weight[:, :, a], None, stride_[1:], padding_[1:], extra[1:], groups,
+                                dilation_[1:])  # fmt: skip
+        part = part.reshape(n, depth, *part.shape[1:]).permute(0, 2, 1, 3, 4)  # (N, C_out, D, H_out, W_out)
+        if stride_[0] > 1:  # input depth i lands at i·s: s − 1 zero depths between consecutive ones
+            gaps = [part] + [part * 0.0] * (stride_[0] - 1)
+            part = stack(gaps, dim=3).reshape(*part.shape[:2], depth * stride_[0], *part.shape[3:])
+            part = part[:, :, : (depth - 1) * stride_[0] + 1]
+        start = a * dilation_[0]
+        part = pad_tensor(part, (0, 0, 0, 0, start, full - start - part.shape[2]))
+        total = part if total is None else total + part
+    out = total[:, :, padding_[0] : padding_[0] + out_depth]
     if bias is not None:
         out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
     return out if x.ndim == 5 else out[0]

@@ -50,6 +50,7 @@ __all__ = [
     "conv3d",
     "conv_transpose1d",
     "conv_transpose2d",
+    "conv_transpose3d",
     "fold",
     "fractional_max_pool2d",
     "fractional_max_pool2d_with_indices",
@@ -219,7 +220,7 @@ def adaptive_avg_pool2d(input: Tensor, output_size: int | Sequence[int | None]) 
 from .adaptive_max_pool import adaptive_max_pool2d  # noqa: E402
 from .channel_shuffle import channel_shuffle  # noqa: E402
 from .conv_1d import conv1d  # noqa: E402
-from .conv_3d import conv3d  # noqa: E402
+from .conv_3d import conv3d, conv_transpose3d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
 from .fractional_max_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices  # noqa: E402

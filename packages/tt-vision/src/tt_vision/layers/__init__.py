@@ -8,7 +8,7 @@ from .channel_shuffle import ChannelShuffle
 from .conv import Conv2d
 from .conv1d import Conv1d
 from .conv3d import Conv3d
-from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .folding import Fold, Unfold
 from .fractional_max_pool import FractionalMaxPool2d
 from .lp_pool import LPPool1d, LPPool2d
@@ -37,6 +37,7 @@ __all__ = [
     "Conv3d",
     "ConvTranspose1d",
     "ConvTranspose2d",
+    "ConvTranspose3d",
     "Fold",
     "FractionalMaxPool2d",
     "LPPool1d",

@@ -1,4 +1,4 @@
-"""``ConvTranspose2d`` and ``ConvTranspose1d``: learnable transposed convolutions, as in ``torch.nn``."""
+"""``ConvTranspose1d``, ``2d`` and ``3d``: learnable transposed convolutions, as in ``torch.nn``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from tt_nn.module import Module
 
 from .._layout import pair
+from ..conv_3d import conv_transpose3d, triple
 from ..conv_transpose import conv_transpose1d, conv_transpose2d, single, transposed_size
 from ._conv_common import check_channels, conv_repr, make_parameters, reset_parameters
 
@@ -35,7 +36,7 @@ def output_padding_for(layer: str, input_shape, output_size, kernel, stride, pad
 
 
 class _ConvTransposeNd(Module):
-    """What ConvTranspose1d and ConvTranspose2d share; each names its size parser and its function."""
+    """What the transposed convolution layers share; each names its size parser and its function."""
 
     _sizes = staticmethod(pair)  # (name, argument, value, minimum=) -> a tuple of per-dimension sizes
     _transposed = staticmethod(conv_transpose2d)
@@ -149,3 +150,21 @@ class ConvTranspose1d(_ConvTransposeNd):
         lambda name, argument, value, **options: (single(name, argument, value, **options),)
     )
     _transposed = staticmethod(conv_transpose1d)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """3-d transposed convolution over ``(N, C_in, D, H, W)``, like ``torch.nn.ConvTranspose3d``.
+
+    Arguments, attributes and ``forward(input, output_size)`` as :class:`ConvTranspose2d`, each an
+    int or a triple; the weight is ``(in_channels, out_channels / groups, kd, kh, kw)``. The
+    computation: :func:`tt_vision.conv_3d.conv_transpose3d`.
+
+    Example:
+        >>> import tt_autograd
+        >>> up = ConvTranspose3d(4, 2, 2, stride=2)
+        >>> tuple(up(tt_autograd.randn(1, 4, 3, 5, 5)).shape)
+        (1, 2, 6, 10, 10)
+    """
+
+    _sizes = staticmethod(lambda name, argument, value, minimum=1: triple(name, argument, value, minimum))
+    _transposed = staticmethod(conv_transpose3d)
