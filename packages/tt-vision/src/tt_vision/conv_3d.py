@@ -38,6 +38,23 @@ def triple(op: str, name: str, value, minimum: int = 1) -> tuple[int, int, int]:
     return ints(op, name, value, 3, minimum)  # type: ignore[return-value]
 
 
+def volumes(op: str, x: object) -> tuple[Tensor, bool]:
+    """``x`` as a 5-d batch ``(N, C, D, H, W)``, and whether it came without the batch axis (4-d)."""
+    x = _as_tensor(x)
+    if x.ndim not in (4, 5):
+        raise ValueError(
+            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
+        )
+    return (x, False) if x.ndim == 5 else (x.unsqueeze(0), True)
+
+
+def _kernel(op: str, weight: object, layout: str) -> Tensor:
+    weight = _as_tensor(weight)
+    if weight.ndim != 5:
+        raise ValueError(f"{op}: weight must be 5-d ({layout}, kd, kh, kw), got shape {tuple(weight.shape)}")
+    return weight
+
+
 def conv3d(
     input: Tensor,  # noqa: A002
     weight: Tensor,
@@ -68,16 +85,8 @@ def conv3d(
         (2, 5, 6, 8, 8)
     """
     op = "conv3d"
-    x, weight = _as_tensor(input), _as_tensor(weight)
-    if weight.ndim != 5:
-        raise ValueError(
-            f"{op}: weight must be 5-d (C_out, C_in/groups, kd, kh, kw), got shape {tuple(weight.shape)}"
-        )
-    if x.ndim not in (4, 5):
-        raise ValueError(
-            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
-        )
-    batched = x if x.ndim == 5 else x.unsqueeze(0)
+    weight = _kernel(op, weight, "C_out, C_in/groups")
+    batched, unbatched = volumes(op, input)
     stride_, dilation_ = triple(op, "stride", stride), triple(op, "dilation", dilation)
     kernel = tuple(weight.shape[2:])
     if isinstance(padding, str):
@@ -121,7 +130,7 @@ def conv3d(
     )  # (N, C_out, D_out, H_out, W_out)
     if bias is not None:
         out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
-    return out if x.ndim == 5 else out[0]
+    return out[0] if unbatched else out
 
 
 def conv_transpose3d(
@@ -154,16 +163,8 @@ def conv_transpose3d(
         (1, 2, 6, 10, 10)
     """
     op = "conv_transpose3d"
-    x, weight = _as_tensor(input), _as_tensor(weight)
-    if weight.ndim != 5:
-        raise ValueError(
-            f"{op}: weight must be 5-d (C_in, C_out/groups, kd, kh, kw), got shape {tuple(weight.shape)}"
-        )
-    if x.ndim not in (4, 5):
-        raise ValueError(
-            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
-        )
-    batched = x if x.ndim == 5 else x.unsqueeze(0)
+    weight = _kernel(op, weight, "C_in, C_out/groups")
+    batched, unbatched = volumes(op, input)
     stride_, dilation_ = triple(op, "stride", stride), triple(op, "dilation", dilation)
     padding_, extra = (
         triple(op, "padding", padding, minimum=0),
@@ -197,4 +198,4 @@ def conv_transpose3d(
     out = total[:, :, padding_[0] : padding_[0] + out_depth]
     if bias is not None:
         out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
-    return out if x.ndim == 5 else out[0]
+    return out[0] if unbatched else out

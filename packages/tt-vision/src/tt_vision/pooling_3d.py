@@ -33,7 +33,8 @@ from tt_nn.functional import pad as pad_tensor
 
 from ._layout import ints
 from ._pool import pool_output_size
-from .functional import _as_tensor, adaptive_avg_pool2d, avg_pool2d  # imported at functional.py's end
+from .conv_3d import volumes
+from .functional import adaptive_avg_pool2d, avg_pool2d  # imported at functional.py's end
 from .max_pool_indices import max_pool2d_with_indices, window_argmax
 
 Triple = int | tuple[int, int, int]
@@ -47,16 +48,6 @@ def _arguments(op: str, kernel_size: Triple, stride: Triple | None, padding: Tri
         kernel if default else ints(op, "stride", stride, 3),
         ints(op, "padding", padding, 3, minimum=0),
     )
-
-
-def _volumes(op: str, x: Tensor) -> tuple[Tensor, bool]:
-    """``x`` as a 5-d batch, and whether it came without the batch axis (4-d)."""
-    x = _as_tensor(x)
-    if x.ndim not in (4, 5):
-        raise ValueError(
-            f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
-        )
-    return (x, False) if x.ndim == 5 else (x.unsqueeze(0), True)
 
 
 def _depth_slabs(x: Tensor, kernel: int, stride: int, dilation: int, out_depth: int):
@@ -90,7 +81,7 @@ def avg_pool3d(
         (2, 3, 2, 3, 3)
     """
     op = "avg_pool3d"
-    x, unbatched = _volumes(op, input)
+    x, unbatched = volumes(op, input)
     kernel, stride_, pad = _arguments(op, kernel_size, stride, padding)
     depth = x.shape[2]
     out_depth, extra = pool_output_size(op, depth, kernel[0], stride_[0], pad[0], 1, ceil_mode)
@@ -166,7 +157,7 @@ def max_pool3d(
         (1, 2, 3, 2, 2)
     """
     op = "max_pool3d"
-    x, unbatched = _volumes(op, input)
+    x, unbatched = volumes(op, input)
     kernel, stride_, pad = _arguments(op, kernel_size, stride, padding)
     dilation_ = ints(op, "dilation", dilation, 3)
     n, _, depth, height, width = x.shape
@@ -222,7 +213,7 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:  # noqa: A002
         (2, 3, 1, 1, 1)
     """
     op = "adaptive_avg_pool3d"
-    x, unbatched = _volumes(op, input)
+    x, unbatched = volumes(op, input)
     n, c, depth, h, w = x.shape
     sizes = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size] * 3
     if len(sizes) != 3:
