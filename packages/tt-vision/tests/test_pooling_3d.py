@@ -93,6 +93,7 @@ AVG_CASES = [  # kernel, stride, padding, ceil_mode, count_include_pad, divisor_
     ((3, 2, 3), (2, 1, 2), (1, 1, 1), True, True, None),
     ((3, 2, 3), (2, 2, 2), (1, 0, 1), True, False, None),
     ((2, 3, 2), (1, 2, 2), (1, 1, 0), False, True, 5),
+    ((2, 2, 2), (2, 1, 2), (0, 0, 0), True, True, None),  # ceil mode: the last depth window runs past the end
 ]
 
 
