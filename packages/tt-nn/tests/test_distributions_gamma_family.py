@@ -191,6 +191,17 @@ def test_implicit_gradient_broadcasts_and_computes_in_float64():
     np.testing.assert_allclose(standard_gamma_grad(np.float32(1.0), draws), exact, rtol=1e-13)
 
 
+def test_implicit_gradient_at_integer_alpha_in_the_continued_fraction():
+    # For integer alpha the fraction of Q ends (a_k = -k (k - alpha) = 0 at k = alpha) but its derivative in
+    # alpha does not: the draws must iterate on. Expected: 40-digit mpmath, -(dP/dalpha) / density (at alpha
+    # = 1 it is log x + Euler's gamma + e^x E1(x)).
+    alphas = np.array([1.0, 1.0, 2.0, 2.0, 3.0, 3.0])
+    draws = np.array([1.5, 6.0, 3.5, 12.0, 4.01, 9.0])
+    mpmath = [1.4309374423012802, 2.514242763363475, 1.4187780519668756, 2.3237430186752377,
+              1.217943106465284, 1.7397554120638796]  # fmt: skip
+    np.testing.assert_allclose(standard_gamma_grad(alphas, draws), mpmath, rtol=1e-13)
+
+
 def test_gamma_rsample_gradient_is_the_implicit_one():
     alpha = f64(np.repeat([0.4, 1.0, 2.5, 9.0], 4), True)
     rate = f64(np.full(16, 2.0), True)

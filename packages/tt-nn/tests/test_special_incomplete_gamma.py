@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_nn import special
+from tt_nn.special.incomplete_gamma import incomplete_gamma_expansion
 
 import tinytorch as tt
 
@@ -99,6 +100,41 @@ def test_half_a_is_the_error_function():
 def test_pinned_mpmath_values(a, x, lower, upper):
     assert special.gammainc(_f64([a]), _f64([x])).item() == pytest.approx(lower, rel=1e-14, abs=0)
     assert special.gammaincc(_f64([a]), _f64([x])).item() == pytest.approx(upper, rel=1e-13, abs=0)
+
+
+def test_expansions_and_their_a_derivatives_match_mpmath():
+    # The series S (x < a + 1) and the fraction h: P = x^a e^-x S / Gamma(a + 1), Q = x^a e^-x h / Gamma(a).
+    # 40-digit mpmath of S = a gamma(a, x) x^-a e^x and h = Gamma(a, x) x^-a e^x, derivatives by mpmath.diff
+    # (h(2, 3.5) = 4.5 / 3.5^2). Small x: S' is tiny beside S; integer a: the fraction ends, its derivative
+    # does not.
+    a = np.array([1.0, 0.5, 7.5, 2.0, 3.0, 0.25])
+    x = np.array([1e-4, 3e-4, 2.0, 3.5, 4.01, 30.0])
+    value = [1.0000500016667084, 1.0002000240020572, 1.2962136024150235, 0.3673469387755102,
+             0.40477068657576654, 0.0325446377680097]  # fmt: skip
+    slope = [-2.500138893402885e-05, -0.0001333589361155901, -0.04254327892144717, 0.1004750474773886,
+             0.11510052508543558, 0.0010274165370086628]  # fmt: skip
+    series, got_value, got_slope = incomplete_gamma_expansion(a, x, derivative=True)
+    np.testing.assert_array_equal(series, [True, True, True, False, False, False])
+    np.testing.assert_allclose(got_value, value, rtol=3e-15)
+    np.testing.assert_allclose(got_slope, slope, rtol=3e-15)
+    _, got_value, no_slope = incomplete_gamma_expansion(a, x)
+    np.testing.assert_allclose(got_value, value, rtol=3e-15)
+    assert no_slope is None
+    # large a, x well below it: S' (here -1.6e-3 S) must be tested for convergence on its own
+    _, got_value, got_slope = incomplete_gamma_expansion(np.array([3000.0]), np.array([2500.0]), True)
+    expected = [5.941824725539637, -0.009677065927941141]  # mpmath, as above
+    np.testing.assert_allclose([*got_value, *got_slope], expected, rtol=1e-14)
+
+
+def test_each_element_stops_on_its_own():
+    """An element's expansion does not depend on the other elements of the call, which converge later."""
+    a = np.array([2.5, 2.5, *[3000.0] * 6])
+    x = np.array([1.0, 9.0, *[2990.0] * 3, *[3010.0] * 3])
+    for derivative in (False, True):
+        _, value, slope = incomplete_gamma_expansion(a, x, derivative)
+        for i in (0, 1):
+            _, alone, alone_slope = incomplete_gamma_expansion(a[i : i + 1], x[i : i + 1], derivative)
+            assert value[i] == alone[0] and (slope is None or slope[i] == alone_slope[0])
 
 
 def test_pytorch_edge_values():
