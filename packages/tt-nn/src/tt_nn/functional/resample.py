@@ -15,7 +15,7 @@ Cost: O(k * output size) per axis, vectorised.
 from __future__ import annotations
 
 import numpy as np
-from tt_autograd import Function, Tensor
+from tt_autograd import Function
 
 from ._checks import float_arg, tensor_arg
 
@@ -43,6 +43,34 @@ class ResampleFunction(Function):
         for index, weight in zip(ctx.indices, ctx.weights):
             np.add.at(out, where + (index,), grad * weight.astype(grad.dtype).reshape(view))
         return (out,)
+
+
+class ConstantPadFunction(Function):
+    """Constant padding (negative sizes crop): forward writes ``x`` into a filled array, backward slices.
+
+    ``spans``: per padded axis ``(axis, before, after)``. No arithmetic touches the fill, so an
+    inf or NaN at the edge stays where it is, and backward is one slice of the gradient.
+    """
+
+    @staticmethod
+    def forward(ctx, x, spans, value):
+        shape, source, target = list(x.shape), [slice(None)] * x.ndim, [slice(None)] * x.ndim
+        for axis, before, after in spans:
+            size = x.shape[axis]
+            shape[axis] = size + before + after
+            kept = max(0, size - max(0, -before) - max(0, -after))
+            source[axis] = slice(max(0, -before), max(0, -before) + kept)
+            target[axis] = slice(max(0, before), max(0, before) + kept)
+        out = np.full(shape, value, dtype=x.dtype)
+        out[tuple(target)] = x[tuple(source)]
+        ctx.shape, ctx.source, ctx.target = x.shape, tuple(source), tuple(target)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        dx = np.zeros(ctx.shape, dtype=grad.dtype)
+        dx[ctx.source] = grad[ctx.target]
+        return (dx,)
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")
@@ -79,8 +107,7 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
         raise NotImplementedError(f"pad: mode {mode!r} is not supported; use one of {PAD_MODES}")
     if mode != "constant" and value not in (None, 0):
         raise ValueError(f"pad: value= only applies to mode='constant', not {mode!r}")
-    out = input
-    outside = np.zeros((), dtype=bool)  # where constant padding puts the fill value (broadcasts to out)
+    spans = []
     for pair in range(len(pad) // 2):
         axis = input.ndim - 1 - pair
         before, after = pad[2 * pair], pad[2 * pair + 1]
@@ -92,13 +119,16 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
                 f"pad: reflect padding ({before}, {after}) must be smaller than the size {size} "
                 f"of dim {axis} (input shape {tuple(input.shape)})"
             )
+        if size + before + after < 0:
+            raise ValueError(f"pad: padding {pad} crops dim {axis} of shape {tuple(input.shape)} below 0")
+        spans.append((axis, before, after))
+    if mode == "constant":
+        return ConstantPadFunction.apply(input, spans=tuple(spans), value=0 if value is None else value)
+    out = input
+    for axis, before, after in spans:
+        size = input.shape[axis]
         positions = np.arange(-before, size + after)
-        weight = np.ones(len(positions))
-        if mode == "constant":
-            inside = (positions >= 0) & (positions < size)
-            index, weight = np.clip(positions, 0, max(size - 1, 0)), inside.astype(np.float64)
-            outside = outside | ~inside.reshape([-1 if d == axis else 1 for d in range(input.ndim)])
-        elif mode == "reflect":  # ... 2 1 | 0 1 2 3 | 2 1 ...: period 2 * (size - 1)
+        if mode == "reflect":  # ... 2 1 | 0 1 2 3 | 2 1 ...: period 2 * (size - 1)
             period = 2 * (size - 1)
             index = np.abs(positions) % period if period else positions * 0
             index = np.where(index >= size, period - index, index)
@@ -106,11 +136,9 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
             index = np.clip(positions, 0, size - 1)
         else:
             index = positions % size
-        out = ResampleFunction.apply(out, axis=axis, indices=index[None], weights=weight[None])
-    if mode == "constant" and outside.any():
-        # The resampling left 0 · (the nearest input value) there: NaN beside an inf or NaN edge.
-        fill = Tensor.from_array(np.broadcast_to(outside, out.shape))
-        out = out.masked_fill(fill, value or 0)
+        out = ResampleFunction.apply(
+            out, axis=axis, indices=index[None], weights=np.ones((1, len(positions)))
+        )
     return out
 
 
