@@ -143,6 +143,16 @@ def test_max_pool2d_indices_ties_pinned_against_pytorch():
     assert indices.numpy().tolist() == [[[[1, 1, 1, 2], [1, 10, 10, 10], [4, 10, 10, 10]]]]
 
 
+def test_a_window_of_minus_infinity_only_points_at_its_first_real_element():
+    # PyTorch 2.13 for max_pool2d(full(-inf, (1, 1, 3, 3)), 3, 1, 1, return_indices=True): the indices
+    # below and, for .sum().backward(), the gradient below; the padding (also -inf) is never picked.
+    x = autograd.tensor(np.full((1, 1, 3, 3), -np.inf), requires_grad=True)
+    values, indices = F.max_pool2d(x, 3, 1, 1, return_indices=True)
+    np.testing.assert_array_equal(indices.numpy().ravel(), [0, 0, 1, 0, 0, 1, 3, 3, 4])
+    values.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy().ravel(), [4, 2, 0, 2, 1, 0, 0, 0, 0])
+
+
 @pytest.mark.parametrize("pool", POOLS)
 def test_max_pool2d_with_indices_gradient(leaf, check_grad, pool):
     x = leaf(2, 3, 7, 9)  # distinct random values: no ties, no kinks

@@ -122,12 +122,34 @@ def test_max_pool3d_gradient_matches_central_differences_on_distinct_values():
     assert autograd.gradcheck(lambda t: max_pool3d(t, (2, 3, 2), (1, 2, 1), (1, 1, 0)), [x])
 
 
+def test_a_box_of_minus_infinity_only_points_at_its_first_real_element():
+    # PyTorch 2.13's indices for max_pool3d(full(-inf, (1, 1, 3, 3, 3)), 3, 1, 1, return_indices=True).
+    x = autograd.tensor(np.full((1, 1, 3, 3, 3), -np.inf), requires_grad=True)
+    values, indices = max_pool3d(x, 3, 1, 1, return_indices=True)
+    expected = [0, 0, 1, 0, 0, 1, 3, 3, 4] * 2 + [9, 9, 10, 9, 9, 10, 12, 12, 13]
+    np.testing.assert_array_equal(indices.numpy().ravel(), expected)
+    values.sum().backward()  # the gradient follows the indices (no padding position is picked)
+    np.testing.assert_array_equal(x.grad.numpy().ravel(), np.bincount(expected, minlength=27))
+
+
+def test_ceil_mode_windows_past_the_padded_end_count_only_what_they_cover():
+    x = np.random.default_rng(7).standard_normal((1, 2, 6, 4, 4))
+    geometry = ((4, 2, 2), (3, 2, 2), (1, 0, 0))  # depth windows at padded 0..3, 3..6, 6..9 of 0..7
+    expected, _ = reference(x, *geometry, (1, 1, 1), True, "avg", True)
+    got = avg_pool3d(autograd.tensor(x), *geometry, ceil_mode=True, count_include_pad=True)
+    np.testing.assert_allclose(got.numpy(), expected, rtol=1e-12)
+
+
 def test_float32_and_unbatched_volumes():
     x = np.random.default_rng(4).standard_normal((3, 4, 6, 6)).astype(np.float32)
     out, idx = max_pool3d(autograd.tensor(x), 2, return_indices=True)
     assert out.dtype == autograd.float32 and out.shape == (3, 2, 3, 3) and idx.shape == (3, 2, 3, 3)
     expected, _ = reference(x[None], (2,) * 3, (2,) * 3, (0,) * 3, (1,) * 3, False, "max")
     np.testing.assert_array_equal(out.numpy(), expected[0])
+    np.testing.assert_array_equal(max_pool3d(autograd.tensor(x), 2).numpy(), out.numpy())
+    assert adaptive_avg_pool3d(autograd.tensor(x), 1).shape == (3, 1, 1, 1)
+    np.testing.assert_allclose(adaptive_avg_pool3d(autograd.tensor(x), 1).numpy().ravel(),
+                               x.mean(axis=(1, 2, 3)), rtol=1e-5)  # fmt: skip
     avg = avg_pool3d(autograd.tensor(x), 2)
     assert avg.dtype == autograd.float32 and avg.shape == (3, 2, 3, 3)
     np.testing.assert_allclose(

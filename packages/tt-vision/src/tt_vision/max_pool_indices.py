@@ -66,8 +66,12 @@ class MaxPool2dWithIndicesFunction(Function):
         windows = windows.transpose(0, 1, 3, 2, 4, 5).reshape(n, ho, wo, -1, c)
         best = window_argmax(windows)  # (N, Ho, Wo, C)
         out = np.take_along_axis(windows, best[:, :, :, None], axis=3)[:, :, :, 0]
-        flat = (rows[:, None, :, None] - pads[0]) * w + (cols[None, :, None, :] - pads[2])  # (Ho, Wo, kh, kw)
-        flat = flat.reshape(ho, wo, -1)[None, :, :, :, None]
+        top, left = rows[:, None, :, None] - pads[0], cols[None, :, None, :] - pads[2]  # in the input
+        flat = (top * w + left).reshape(ho, wo, -1)[None, :, :, :, None]  # (1, Ho, Wo, kh·kw, 1)
+        if any(pads):  # a window of −∞ only: PyTorch's pick is its first real position, not the padding
+            real = ((top >= 0) & (top < h) & (left >= 0) & (left < w)).reshape(ho, wo, -1)
+            picked = np.take_along_axis(real[None, :, :, :, None], best[:, :, :, None], axis=3)[:, :, :, 0]
+            best = np.where(picked, best, real.argmax(axis=2)[None, :, :, None])
         ctx.positions = np.take_along_axis(flat, best[:, :, :, None], axis=3)[:, :, :, 0]  # (N, Ho, Wo, C)
         ctx.shape = xh.shape
         indices.append(from_nhwc(ctx.positions).astype(np.int64))
