@@ -135,6 +135,10 @@ def test_qr_modes_signs_and_backward_limits(leaf, check, check_grad):
     assert linalg.qr(autograd.eye(3)).Q.dtype == autograd.float32
     with pytest.raises(ValueError, match="unrecognized mode 'abc'"):
         linalg.qr(tall, "abc")
+    with pytest.raises(TypeError, match="^linalg.qr: Expected a floating point tensor as input. Got int64"):
+        linalg.qr(autograd.tensor([[1, 2], [3, 4]]))
+    with pytest.raises(ValueError, match="^linalg.qr: The input tensor A must have at least 2 dimensions"):
+        linalg.qr(autograd.ones(3))
 
 
 # ------------------------------------------------------------------ eigh
