@@ -113,6 +113,17 @@ def test_solve_errors(leaf):
         linalg.solve(autograd.ones(4, 3, 3), autograd.ones(2, 3, 2))
     with pytest.raises(TypeError, match="same dtype"):
         linalg.solve(autograd.eye(2), autograd.ones(2, dtype=autograd.float64))
+    with pytest.raises(
+        ValueError, match="^linalg.solve: A must be batches of square matrices, but they are 2 by 3"
+    ):
+        linalg.solve(autograd.ones(2, 3), autograd.ones(2))
+    not_float = "^linalg.solve: Expected a floating point tensor as input. Got int64"  # not "same dtype"
+    with pytest.raises(TypeError, match=not_float):
+        linalg.solve(autograd.tensor([[1, 0], [0, 1]]), autograd.ones(2))
+    with pytest.raises(TypeError, match=not_float):
+        linalg.solve(autograd.eye(2), autograd.tensor([1, 2]))
+    with pytest.raises(ValueError, match="^linalg.solve: The input tensor B must have at least 1 dimensions"):
+        linalg.solve(autograd.eye(2), autograd.tensor(1.0))
 
 
 def test_solve_triangular(rng, leaf, check, check_grad):
