@@ -294,6 +294,42 @@ def test_rank_tolerance_rules_pinned_to_pytorch():
     assert linalg.pinv(stack[:2]).numpy()[0, 1, 1] == 0.0
 
 
+def test_pinv_and_rank_cut_strictly_above_the_tolerance():
+    """A value equal to the tolerance is cut; a zero matrix (tolerance 0): rank 0, pinv 0 (torch 2.13)."""
+    diag = autograd.tensor([[1.0, 0.0], [0.0, 0.5]], dtype=autograd.float64)
+    negative = autograd.tensor([[1.0, 0.0], [0.0, -0.5]], dtype=autograd.float64)
+    cut = [[1.0, 0.0], [0.0, 0.0]]
+    np.testing.assert_array_equal(linalg.pinv(diag, atol=0.5).numpy(), cut)
+    np.testing.assert_array_equal(linalg.pinv(negative, atol=0.5, hermitian=True).numpy(), cut)
+    assert linalg.matrix_rank(diag, atol=0.5).item() == 1
+    assert linalg.matrix_rank(negative, atol=0.5, hermitian=True).item() == 1
+    np.testing.assert_array_equal(
+        linalg.pinv(autograd.zeros(2, 3, dtype=autograd.float64)).numpy(), np.zeros((3, 2))
+    )
+    zero = autograd.zeros(2, 2, dtype=autograd.float64)
+    np.testing.assert_array_equal(linalg.pinv(zero, hermitian=True).numpy(), np.zeros((2, 2)))
+    assert (
+        linalg.matrix_rank(autograd.zeros(2, 3)).item() == 0
+        and linalg.matrix_rank(zero, hermitian=True).item() == 0
+    )
+
+
+@pytest.mark.parametrize("op", ["eigh", "svd", "svdvals", "pinv", "matrix_rank"])
+def test_spectral_ops_check_their_input(op):
+    fn = getattr(linalg, op)
+    with pytest.raises(
+        TypeError, match=f"^linalg.{op}: Expected a floating point tensor as input. Got int64"
+    ):
+        fn(autograd.tensor([[1, 0], [0, 1]]))
+    with pytest.raises(ValueError, match=f"^linalg.{op}: The input tensor A must have at least 2 dimensions"):
+        fn(autograd.ones(3))
+    if op == "eigh":
+        with pytest.raises(
+            ValueError, match="^linalg.eigh: A must be batches of square matrices, but they are 2 by 3"
+        ):
+            fn(autograd.ones(2, 3))
+
+
 @pytest.mark.parametrize("driver", [None, "gelsy", "gels", "gelsd", "gelss"])
 def test_lstsq_full_rank_every_driver(leaf, check, check_grad, driver):
     a, b = leaf((2, 5, 3)), leaf((2, 5, 2))
