@@ -244,3 +244,15 @@ def test_slogdet_and_logdet(invertible, check, check_grad):
     check_grad(autograd.logdet, autograd.tensor(flipped[0], requires_grad=True))
     assert a[0, 0].detach().float().slogdet().logabsdet.dtype == autograd.float32
     assert autograd.tensor([[2.0, 0.0], [0.0, 3.0]]).logdet().item() == pytest.approx(np.log(6.0))
+
+
+@pytest.mark.parametrize(
+    "fn, op", [(linalg.det, "linalg.det"), (linalg.slogdet, "linalg.slogdet"), (autograd.logdet, "logdet")]
+)
+def test_determinants_check_their_input(fn, op):
+    with pytest.raises(TypeError, match=f"^{op}: Expected a floating point tensor as input. Got int64"):
+        fn(autograd.tensor([[1, 0], [0, 1]]))
+    with pytest.raises(ValueError, match=f"^{op}: A must be batches of square matrices, but they are 2 by 3"):
+        fn(autograd.ones(2, 3))
+    with pytest.raises(ValueError, match=f"^{op}: The input tensor A must have at least 2 dimensions"):
+        fn(autograd.ones(3))
