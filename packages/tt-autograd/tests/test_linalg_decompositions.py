@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd.tracing import record_calls
 
 linalg = autograd.linalg
 
@@ -396,6 +397,8 @@ def test_matrix_power(leaf, check, check_grad):
         linalg.matrix_power(autograd.ones(2, 2, 3), 2)
     with pytest.raises(TypeError, match="'n' must be int, not float"):
         linalg.matrix_power(a, 1.5)
+    with pytest.raises(TypeError, match="^linalg.matrix_power: argument 'A' must be a Tensor, not list"):
+        linalg.matrix_power([[1.0, 0.0], [0.0, 1.0]], 2)
 
 
 def test_multi_dot(leaf, check, check_grad):
@@ -412,10 +415,52 @@ def test_multi_dot(leaf, check, check_grad):
         linalg.multi_dot([autograd.ones(2, 3, 3), autograd.ones(3, 3)])
     with pytest.raises(ValueError, match="the 1th tensor must be 2D but got 1D"):
         linalg.multi_dot([autograd.ones(3, 3), autograd.ones(3), autograd.ones(3, 3)])
+    with pytest.raises(ValueError, match="the last tensor must be 1D or 2D but got 3D"):
+        linalg.multi_dot([autograd.ones(3, 3), autograd.ones(3, 3), autograd.ones(2, 3, 3)])
+    with pytest.raises(TypeError, match=r"^multi_dot: argument 'tensors\[1\]' must be a Tensor, not list"):
+        linalg.multi_dot([autograd.ones(2, 2), [[1.0, 0.0], [0.0, 1.0]]])
     with pytest.raises(
         ValueError, match=r"tensors 0 and 1 with shapes \[2, 3\] and \[4, 3\] cannot be multiplied"
     ):
         linalg.multi_dot([autograd.ones(2, 3), autograd.ones(4, 3)])
+
+
+def _cheapest_cost(dims):
+    """The fewest scalar multiplications of a chain (matrix i: dims[i] x dims[i+1]), by trying every split."""
+    if len(dims) == 2:
+        return 0
+    return min(
+        _cheapest_cost(dims[: s + 1]) + _cheapest_cost(dims[s:]) + dims[0] * dims[s] * dims[-1]
+        for s in range(1, len(dims) - 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "dims, first_vector, last_vector",
+    [
+        ([30, 35, 15, 5, 10, 20, 25], False, False),  # CLRS 15.2: 15125, ((A1 (A2 A3)) ((A4 A5) A6))
+        ([1, 35, 15, 5, 10, 20, 25, 1], True, True),
+        ([1, 4, 30, 2, 40, 3], True, False),
+        ([20, 2, 30, 3, 10, 1], False, True),
+        ([2, 30, 3, 40, 5, 25, 1, 8], False, False),
+    ],
+)
+def test_multi_dot_multiplies_in_the_cheapest_order(dims, first_vector, last_vector):
+    mats = [autograd.ones(dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    if first_vector:
+        mats[0] = mats[0][0]
+    if last_vector:
+        mats[-1] = mats[-1][:, 0]
+    with record_calls() as calls:
+        out = linalg.multi_dot(mats)
+    products = [c.inputs for c in calls if c.function.__name__ == "MatMulFunction"]
+    assert len(products) == len(mats) - 1
+    cost = sum(a.shape[0] * a.shape[1] * b.shape[1] for a, b in products)
+    assert cost == _cheapest_cost(dims)
+    if dims[0] == 30:
+        assert cost == 15125
+    expected = np.full((dims[0], dims[-1]), float(np.prod(dims[1:-1])))
+    np.testing.assert_array_equal(out.numpy(), expected.reshape(out.shape))
 
 
 def test_vecdot_matmul_cross_diagonal(leaf, check, check_grad):
@@ -423,6 +468,8 @@ def test_vecdot_matmul_cross_diagonal(leaf, check, check_grad):
     check(linalg.vecdot(x, y, dim=0), (x.detach().numpy() * y.detach().numpy()).sum(0))
     check(linalg.vecdot(x, y[0]), (x.detach().numpy() * y.detach().numpy()[0]).sum(-1))
     check_grad(lambda s, t: linalg.vecdot(s, t, dim=0), x, y)
+    with pytest.raises(TypeError, match="^linalg.vecdot: argument 'x' must be a Tensor, not list"):
+        linalg.vecdot([1.0, 2.0], autograd.ones(2))
     check(linalg.matmul(x.mT, y), x.detach().numpy().T @ y.detach().numpy())
     u, v = leaf((3, 3)), leaf((3, 3))
     check(linalg.cross(u, v), np.cross(u.detach().numpy(), v.detach().numpy(), axis=-1))  # dim -1 by default
