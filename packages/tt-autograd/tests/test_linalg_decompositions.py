@@ -372,6 +372,31 @@ def test_lstsq_vector_rank_deficient_and_errors(leaf, check, check_grad):
         linalg.lstsq(autograd.ones(4, 3), autograd.ones(5, 2))
     with pytest.raises(ValueError, match="driver` should be one of"):
         linalg.lstsq(autograd.ones(4, 3), autograd.ones(4, 2), driver="gelsx")
+    with pytest.raises(
+        TypeError, match="^linalg.lstsq: Expected a floating point tensor as input. Got int64"
+    ):
+        linalg.lstsq(autograd.tensor([[1, 0], [0, 1]]), autograd.ones(2, 1))
+    with pytest.raises(
+        TypeError, match="^linalg.lstsq: Expected a floating point tensor as input. Got int64"
+    ):
+        linalg.lstsq(autograd.eye(2), autograd.tensor([[1], [2]]))
+    with pytest.raises(ValueError, match="^linalg.lstsq: The input tensor A must have at least 2 dimensions"):
+        linalg.lstsq(autograd.ones(3), autograd.ones(3, 1))
+    with pytest.raises(ValueError, match="^linalg.lstsq: The input tensor B must have at least 1 dimensions"):
+        linalg.lstsq(autograd.eye(2), autograd.tensor(1.0))
+    with pytest.raises(
+        TypeError, match="same dtype, but got input's dtype tt.float32 and other's dtype tt.float64"
+    ):
+        linalg.lstsq(autograd.eye(2), autograd.ones(2, 1, dtype=autograd.float64))  # torch 2.13 raises too
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsd", "gelss"])
+def test_lstsq_square_has_no_residuals(driver, check):
+    # torch 2.13: residuals only when m > n; solution [[0.2], [0.6]] (by hand: [[2, 1], [1, 3]]^{-1} [1, 2])
+    a = autograd.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=autograd.float64)
+    result = linalg.lstsq(a, autograd.tensor([[1.0], [2.0]], dtype=autograd.float64), driver=driver)
+    check(result.solution, [[0.2], [0.6]], rtol=1e-12)
+    assert result.residuals.shape == (0,)
 
 
 # ------------------------------------------------------------------ products
