@@ -182,6 +182,18 @@ def test_cholesky_solve_and_inverse(rng, leaf, check, check_grad):
     check_grad(lambda s: linalg.cholesky(s @ s.mT + autograd.eye(3)).cholesky_inverse(), factor)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         autograd.cholesky_solve(autograd.ones(3), factor)
+    four_d = autograd.tensor(np.stack([lower] * 3, axis=1), dtype=autograd.float64)  # (2, 3, 3, 3)
+    check(
+        autograd.cholesky_inverse(four_d[..., :2, :2]),
+        np.linalg.inv(spd[:, None, :2, :2] * np.ones((3, 1, 1))),
+    )
+    ints = autograd.tensor([[1, 0], [0, 1]])
+    with pytest.raises(TypeError, match="^cholesky_solve: Expected a floating point tensor"):
+        autograd.cholesky_solve(autograd.ones(2, 1), ints)
+    with pytest.raises(TypeError, match="^cholesky_inverse: Expected a floating point tensor"):
+        autograd.cholesky_inverse(ints)
+    with pytest.raises(TypeError, match="^linalg.solve_triangular: Expected a floating point tensor"):
+        linalg.solve_triangular(ints, autograd.ones(2, 1), upper=True)
 
 
 def test_det_values_gradients(invertible, check, check_grad):
