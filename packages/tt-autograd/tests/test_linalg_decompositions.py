@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd.tracing import record_calls
 
 linalg = autograd.linalg
 
@@ -135,6 +136,10 @@ def test_qr_modes_signs_and_backward_limits(leaf, check, check_grad):
     assert linalg.qr(autograd.eye(3)).Q.dtype == autograd.float32
     with pytest.raises(ValueError, match="unrecognized mode 'abc'"):
         linalg.qr(tall, "abc")
+    with pytest.raises(TypeError, match="^linalg.qr: Expected a floating point tensor as input. Got int64"):
+        linalg.qr(autograd.tensor([[1, 2], [3, 4]]))
+    with pytest.raises(ValueError, match="^linalg.qr: The input tensor A must have at least 2 dimensions"):
+        linalg.qr(autograd.ones(3))
 
 
 # ------------------------------------------------------------------ eigh
@@ -290,6 +295,42 @@ def test_rank_tolerance_rules_pinned_to_pytorch():
     assert linalg.pinv(stack[:2]).numpy()[0, 1, 1] == 0.0
 
 
+def test_pinv_and_rank_cut_strictly_above_the_tolerance():
+    """A value equal to the tolerance is cut; a zero matrix (tolerance 0): rank 0, pinv 0 (torch 2.13)."""
+    diag = autograd.tensor([[1.0, 0.0], [0.0, 0.5]], dtype=autograd.float64)
+    negative = autograd.tensor([[1.0, 0.0], [0.0, -0.5]], dtype=autograd.float64)
+    cut = [[1.0, 0.0], [0.0, 0.0]]
+    np.testing.assert_array_equal(linalg.pinv(diag, atol=0.5).numpy(), cut)
+    np.testing.assert_array_equal(linalg.pinv(negative, atol=0.5, hermitian=True).numpy(), cut)
+    assert linalg.matrix_rank(diag, atol=0.5).item() == 1
+    assert linalg.matrix_rank(negative, atol=0.5, hermitian=True).item() == 1
+    np.testing.assert_array_equal(
+        linalg.pinv(autograd.zeros(2, 3, dtype=autograd.float64)).numpy(), np.zeros((3, 2))
+    )
+    zero = autograd.zeros(2, 2, dtype=autograd.float64)
+    np.testing.assert_array_equal(linalg.pinv(zero, hermitian=True).numpy(), np.zeros((2, 2)))
+    assert (
+        linalg.matrix_rank(autograd.zeros(2, 3)).item() == 0
+        and linalg.matrix_rank(zero, hermitian=True).item() == 0
+    )
+
+
+@pytest.mark.parametrize("op", ["eigh", "svd", "svdvals", "pinv", "matrix_rank"])
+def test_spectral_ops_check_their_input(op):
+    fn = getattr(linalg, op)
+    with pytest.raises(
+        TypeError, match=f"^linalg.{op}: Expected a floating point tensor as input. Got int64"
+    ):
+        fn(autograd.tensor([[1, 0], [0, 1]]))
+    with pytest.raises(ValueError, match=f"^linalg.{op}: The input tensor A must have at least 2 dimensions"):
+        fn(autograd.ones(3))
+    if op == "eigh":
+        with pytest.raises(
+            ValueError, match="^linalg.eigh: A must be batches of square matrices, but they are 2 by 3"
+        ):
+            fn(autograd.ones(2, 3))
+
+
 @pytest.mark.parametrize("driver", [None, "gelsy", "gels", "gelsd", "gelss"])
 def test_lstsq_full_rank_every_driver(leaf, check, check_grad, driver):
     a, b = leaf((2, 5, 3)), leaf((2, 5, 2))
@@ -331,6 +372,31 @@ def test_lstsq_vector_rank_deficient_and_errors(leaf, check, check_grad):
         linalg.lstsq(autograd.ones(4, 3), autograd.ones(5, 2))
     with pytest.raises(ValueError, match="driver` should be one of"):
         linalg.lstsq(autograd.ones(4, 3), autograd.ones(4, 2), driver="gelsx")
+    with pytest.raises(
+        TypeError, match="^linalg.lstsq: Expected a floating point tensor as input. Got int64"
+    ):
+        linalg.lstsq(autograd.tensor([[1, 0], [0, 1]]), autograd.ones(2, 1))
+    with pytest.raises(
+        TypeError, match="^linalg.lstsq: Expected a floating point tensor as input. Got int64"
+    ):
+        linalg.lstsq(autograd.eye(2), autograd.tensor([[1], [2]]))
+    with pytest.raises(ValueError, match="^linalg.lstsq: The input tensor A must have at least 2 dimensions"):
+        linalg.lstsq(autograd.ones(3), autograd.ones(3, 1))
+    with pytest.raises(ValueError, match="^linalg.lstsq: The input tensor B must have at least 1 dimensions"):
+        linalg.lstsq(autograd.eye(2), autograd.tensor(1.0))
+    with pytest.raises(
+        TypeError, match="same dtype, but got input's dtype tt.float32 and other's dtype tt.float64"
+    ):
+        linalg.lstsq(autograd.eye(2), autograd.ones(2, 1, dtype=autograd.float64))  # torch 2.13 raises too
+
+
+@pytest.mark.parametrize("driver", ["gels", "gelsd", "gelss"])
+def test_lstsq_square_has_no_residuals(driver, check):
+    # torch 2.13: residuals only when m > n; solution [[0.2], [0.6]] (by hand: [[2, 1], [1, 3]]^{-1} [1, 2])
+    a = autograd.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=autograd.float64)
+    result = linalg.lstsq(a, autograd.tensor([[1.0], [2.0]], dtype=autograd.float64), driver=driver)
+    check(result.solution, [[0.2], [0.6]], rtol=1e-12)
+    assert result.residuals.shape == (0,)
 
 
 # ------------------------------------------------------------------ products
@@ -356,6 +422,8 @@ def test_matrix_power(leaf, check, check_grad):
         linalg.matrix_power(autograd.ones(2, 2, 3), 2)
     with pytest.raises(TypeError, match="'n' must be int, not float"):
         linalg.matrix_power(a, 1.5)
+    with pytest.raises(TypeError, match="^linalg.matrix_power: argument 'A' must be a Tensor, not list"):
+        linalg.matrix_power([[1.0, 0.0], [0.0, 1.0]], 2)
 
 
 def test_multi_dot(leaf, check, check_grad):
@@ -372,10 +440,52 @@ def test_multi_dot(leaf, check, check_grad):
         linalg.multi_dot([autograd.ones(2, 3, 3), autograd.ones(3, 3)])
     with pytest.raises(ValueError, match="the 1th tensor must be 2D but got 1D"):
         linalg.multi_dot([autograd.ones(3, 3), autograd.ones(3), autograd.ones(3, 3)])
+    with pytest.raises(ValueError, match="the last tensor must be 1D or 2D but got 3D"):
+        linalg.multi_dot([autograd.ones(3, 3), autograd.ones(3, 3), autograd.ones(2, 3, 3)])
+    with pytest.raises(TypeError, match=r"^multi_dot: argument 'tensors\[1\]' must be a Tensor, not list"):
+        linalg.multi_dot([autograd.ones(2, 2), [[1.0, 0.0], [0.0, 1.0]]])
     with pytest.raises(
         ValueError, match=r"tensors 0 and 1 with shapes \[2, 3\] and \[4, 3\] cannot be multiplied"
     ):
         linalg.multi_dot([autograd.ones(2, 3), autograd.ones(4, 3)])
+
+
+def _cheapest_cost(dims):
+    """The fewest scalar multiplications of a chain (matrix i: dims[i] x dims[i+1]), by trying every split."""
+    if len(dims) == 2:
+        return 0
+    return min(
+        _cheapest_cost(dims[: s + 1]) + _cheapest_cost(dims[s:]) + dims[0] * dims[s] * dims[-1]
+        for s in range(1, len(dims) - 1)
+    )
+
+
+@pytest.mark.parametrize(
+    "dims, first_vector, last_vector",
+    [
+        ([30, 35, 15, 5, 10, 20, 25], False, False),  # CLRS 15.2: 15125, ((A1 (A2 A3)) ((A4 A5) A6))
+        ([1, 35, 15, 5, 10, 20, 25, 1], True, True),
+        ([1, 4, 30, 2, 40, 3], True, False),
+        ([20, 2, 30, 3, 10, 1], False, True),
+        ([2, 30, 3, 40, 5, 25, 1, 8], False, False),
+    ],
+)
+def test_multi_dot_multiplies_in_the_cheapest_order(dims, first_vector, last_vector):
+    mats = [autograd.ones(dims[i], dims[i + 1]) for i in range(len(dims) - 1)]
+    if first_vector:
+        mats[0] = mats[0][0]
+    if last_vector:
+        mats[-1] = mats[-1][:, 0]
+    with record_calls() as calls:
+        out = linalg.multi_dot(mats)
+    products = [c.inputs for c in calls if c.function.__name__ == "MatMulFunction"]
+    assert len(products) == len(mats) - 1
+    cost = sum(a.shape[0] * a.shape[1] * b.shape[1] for a, b in products)
+    assert cost == _cheapest_cost(dims)
+    if dims[0] == 30:
+        assert cost == 15125
+    expected = np.full((dims[0], dims[-1]), float(np.prod(dims[1:-1])))
+    np.testing.assert_array_equal(out.numpy(), expected.reshape(out.shape))
 
 
 def test_vecdot_matmul_cross_diagonal(leaf, check, check_grad):
@@ -383,6 +493,8 @@ def test_vecdot_matmul_cross_diagonal(leaf, check, check_grad):
     check(linalg.vecdot(x, y, dim=0), (x.detach().numpy() * y.detach().numpy()).sum(0))
     check(linalg.vecdot(x, y[0]), (x.detach().numpy() * y.detach().numpy()[0]).sum(-1))
     check_grad(lambda s, t: linalg.vecdot(s, t, dim=0), x, y)
+    with pytest.raises(TypeError, match="^linalg.vecdot: argument 'x' must be a Tensor, not list"):
+        linalg.vecdot([1.0, 2.0], autograd.ones(2))
     check(linalg.matmul(x.mT, y), x.detach().numpy().T @ y.detach().numpy())
     u, v = leaf((3, 3)), leaf((3, 3))
     check(linalg.cross(u, v), np.cross(u.detach().numpy(), v.detach().numpy(), axis=-1))  # dim -1 by default

@@ -29,6 +29,7 @@ def test_addmm_baddbmm_mv(leaf, check_grad, check):
     b, x, y = _values(bias, m1, m2)
     check(autograd.addmm(bias, m1, m2), b + x @ y, rtol=1e-12)
     check(bias.addmm(m1, m2, beta=0.5, alpha=-2), 0.5 * b - 2 * (x @ y), rtol=1e-12)
+    check(bias.addmm(m1, m2, alpha=0), np.broadcast_to(b, (3, 5)))  # beta * self + 0 * (m1 @ m2)
     check_grad(lambda i, a, c: autograd.addmm(i, a, c, beta=0.5, alpha=2.0), bias, m1, m2)
     nan = autograd.tensor([[float("nan")]])
     assert autograd.addmm(nan, autograd.ones(1, 2), autograd.ones(2, 1), beta=0).tolist() == [[2.0]]
@@ -54,6 +55,7 @@ def test_tensordot_and_inner(leaf, check_grad, check):
     av, bv = _values(a, b)
     check(a.tensordot(b, dims=([1, 0], [0, 2])), np.einsum("ijk,jli->kl", av, bv), rtol=1e-12)
     check_grad(lambda p, q: autograd.tensordot(p, q, dims=([1, 0], [0, 2])), a, b)
+    check(a.tensordot(bv, dims=([-2, -3], [0, -1])), np.einsum("ijk,jli->kl", av, bv), rtol=1e-12)  # an array
     m, n = leaf((3, 4)), leaf((4, 2, 5))
     mv, nv = _values(m, n)
     check(autograd.tensordot(m, n, dims=1), np.einsum("ij,jkl->ikl", mv, nv), rtol=1e-12)
@@ -72,6 +74,7 @@ def test_tensordot_and_inner(leaf, check_grad, check):
     pv, qv = _values(p, q)
     check(autograd.inner(p, q), np.einsum("abk,ck->abc", pv, qv), rtol=1e-12)
     check(p.inner(autograd.tensor(2.0, dtype=autograd.float64)), 2 * pv)
+    assert autograd.tensor([1.0, 2.0, 3.0]).inner([4.0, 5.0, 6.0]).item() == 32.0  # torch 2.13: 32
     check_grad(autograd.inner, p, q)
 
 
@@ -83,6 +86,8 @@ def test_kron(leaf, check_grad, check):
     ints = autograd.kron(autograd.tensor([[1, 2], [3, 4]]), autograd.tensor([[0, 1], [1, 0]]))
     assert ints.tolist() == [[0, 1, 0, 2], [1, 0, 2, 0], [0, 3, 0, 4], [3, 0, 4, 0]]
     assert autograd.kron(autograd.tensor([1, 2]), autograd.tensor([[1, 1]])).tolist() == [[1, 1, 2, 2]]
+    fewer_dims = autograd.tensor([[1.0, 2.0], [3.0, 4.0]]).kron([1.0, 10.0])  # torch 2.13
+    assert fewer_dims.tolist() == [[1.0, 10.0, 2.0, 20.0], [3.0, 30.0, 4.0, 40.0]]
 
 
 def test_cross(leaf, check_grad, check):
@@ -94,6 +99,7 @@ def test_cross(leaf, check_grad, check):
     check_grad(lambda p, q: p.cross(q, dim=-2), a, b)
     e = autograd.eye(3)
     assert autograd.cross(e[0], e[1]).tolist() == [0.0, 0.0, 1.0]
+    assert e[0].cross([0.0, 1.0, 0.0]).tolist() == [0.0, 0.0, 1.0]
     square = autograd.cross(autograd.ones(3, 3), autograd.arange(9.0).reshape(3, 3))
     assert square.tolist() == [[3.0] * 3, [-6.0] * 3, [3.0] * 3]  # along dim 0 (the first of size 3)
     assert (
@@ -102,6 +108,11 @@ def test_cross(leaf, check_grad, check):
     )
     with pytest.raises(RuntimeError, match="cross: dimension 0 must have size 3"):
         autograd.cross(a, b, dim=0)
+    # torch 2.13 raises for both: no broadcasting along dim, and the same number of dims
+    with pytest.raises(RuntimeError, match=r"cross: dimension 1 must have size 3 in both inputs.*\(2, 1\)"):
+        autograd.ones(2, 1).cross(autograd.ones(2, 3), dim=1)
+    with pytest.raises(RuntimeError, match="cross: inputs must have the same number of dimensions"):
+        autograd.ones(3).cross(autograd.ones(2, 3), dim=-1)
     with pytest.raises(RuntimeError, match="cross: no dimension of size 3"):
         autograd.ones(2, 4).cross(autograd.ones(2, 4))
 
@@ -124,6 +135,9 @@ def test_diagonal_and_trace_errors_and_dtypes(leaf, check_grad, check):
         autograd.ones(2, 2).diagonal(0, 1, -1)
     with pytest.raises(IndexError, match="diagonal"):
         autograd.ones(2, 2).diagonal(0, 0, 2)
+    assert autograd.eye(3).diagonal(3).shape == (0,)  # torch 2.13: empty beyond the matrix
+    assert autograd.eye(3).diagonal(-4).shape == (0,)
+    assert autograd.arange(10.0).reshape(2, 5).diagonal(1).tolist() == [1.0, 7.0]  # wide: the rows limit it
     m = leaf((3, 4))
     check(autograd.trace(m), np.trace(m.detach().numpy()), rtol=1e-12)
     check_grad(autograd.trace, m)

@@ -74,6 +74,10 @@ def test_vector_norm_gradients_at_kinks_follow_pytorch():
     np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x, -1), [1.0, 0.0, 2.0]), [0, 0, 0])
     np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x, 0.5), [0.0, 0.0]), [0, 0])
     np.testing.assert_allclose(_grad(lambda x: linalg.vector_norm(x, 3), [0.0, 2.0]), [0, 1])
+    # torch 2.13 (and by hand): a zero entry gets 0 for ord < 1 too; a norm of exactly 1 is no kink
+    np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x, 0.5), [0.0, 4.0, -1.0]), [0, 1.5, -3])
+    np.testing.assert_array_equal(_grad(lambda x: linalg.vector_norm(x), [0.0, -1.0]), [0, -1])
+    assert linalg.vector_norm(autograd.tensor([1.0, 0.0, -3.0, 1.0]), 0).item() == 3.0  # non-zeros
 
 
 def test_vector_norm_edge_cases_and_dtypes():
@@ -177,6 +181,8 @@ def test_norm_dispatches_as_pytorch(leaf, check):
         linalg.norm(a[0, 0], "fro")  # a string ord means a matrix norm, as PyTorch
     with pytest.raises(ValueError, match="length 1 or 2"):
         linalg.norm(a, dim=(0, 1, 2))
+    with pytest.raises(TypeError, match="^linalg.norm: argument 'A' must be a Tensor, not list"):
+        linalg.norm([1.0, 2.0], 1)
 
 
 def test_norm_agrees_with_tensor_norm(leaf, check):

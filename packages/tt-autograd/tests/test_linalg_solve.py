@@ -113,6 +113,17 @@ def test_solve_errors(leaf):
         linalg.solve(autograd.ones(4, 3, 3), autograd.ones(2, 3, 2))
     with pytest.raises(TypeError, match="same dtype"):
         linalg.solve(autograd.eye(2), autograd.ones(2, dtype=autograd.float64))
+    with pytest.raises(
+        ValueError, match="^linalg.solve: A must be batches of square matrices, but they are 2 by 3"
+    ):
+        linalg.solve(autograd.ones(2, 3), autograd.ones(2))
+    not_float = "^linalg.solve: Expected a floating point tensor as input. Got int64"  # not "same dtype"
+    with pytest.raises(TypeError, match=not_float):
+        linalg.solve(autograd.tensor([[1, 0], [0, 1]]), autograd.ones(2))
+    with pytest.raises(TypeError, match=not_float):
+        linalg.solve(autograd.eye(2), autograd.tensor([1, 2]))
+    with pytest.raises(ValueError, match="^linalg.solve: The input tensor B must have at least 1 dimensions"):
+        linalg.solve(autograd.eye(2), autograd.tensor(1.0))
 
 
 def test_solve_triangular(rng, leaf, check, check_grad):
@@ -171,6 +182,18 @@ def test_cholesky_solve_and_inverse(rng, leaf, check, check_grad):
     check_grad(lambda s: linalg.cholesky(s @ s.mT + autograd.eye(3)).cholesky_inverse(), factor)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         autograd.cholesky_solve(autograd.ones(3), factor)
+    four_d = autograd.tensor(np.stack([lower] * 3, axis=1), dtype=autograd.float64)  # (2, 3, 3, 3)
+    check(
+        autograd.cholesky_inverse(four_d[..., :2, :2]),
+        np.linalg.inv(spd[:, None, :2, :2] * np.ones((3, 1, 1))),
+    )
+    ints = autograd.tensor([[1, 0], [0, 1]])
+    with pytest.raises(TypeError, match="^cholesky_solve: Expected a floating point tensor"):
+        autograd.cholesky_solve(autograd.ones(2, 1), ints)
+    with pytest.raises(TypeError, match="^cholesky_inverse: Expected a floating point tensor"):
+        autograd.cholesky_inverse(ints)
+    with pytest.raises(TypeError, match="^linalg.solve_triangular: Expected a floating point tensor"):
+        linalg.solve_triangular(ints, autograd.ones(2, 1), upper=True)
 
 
 def test_det_values_gradients(invertible, check, check_grad):
@@ -233,3 +256,15 @@ def test_slogdet_and_logdet(invertible, check, check_grad):
     check_grad(autograd.logdet, autograd.tensor(flipped[0], requires_grad=True))
     assert a[0, 0].detach().float().slogdet().logabsdet.dtype == autograd.float32
     assert autograd.tensor([[2.0, 0.0], [0.0, 3.0]]).logdet().item() == pytest.approx(np.log(6.0))
+
+
+@pytest.mark.parametrize(
+    "fn, op", [(linalg.det, "linalg.det"), (linalg.slogdet, "linalg.slogdet"), (autograd.logdet, "logdet")]
+)
+def test_determinants_check_their_input(fn, op):
+    with pytest.raises(TypeError, match=f"^{op}: Expected a floating point tensor as input. Got int64"):
+        fn(autograd.tensor([[1, 0], [0, 1]]))
+    with pytest.raises(ValueError, match=f"^{op}: A must be batches of square matrices, but they are 2 by 3"):
+        fn(autograd.ones(2, 3))
+    with pytest.raises(ValueError, match=f"^{op}: The input tensor A must have at least 2 dimensions"):
+        fn(autograd.ones(3))

@@ -121,17 +121,23 @@ class LinalgExtraMixin(TensorBase):
         (``torch.linalg.cross`` defaults to -1: pass ``dim=-1`` for that).
         """
         other = _as_tensor(self, other)
+        if self.ndim != other.ndim:
+            raise RuntimeError(
+                "cross: inputs must have the same number of dimensions, got shapes "
+                f"{self.shape} and {other.shape}"
+            )
         shape = np.broadcast_shapes(self.shape, other.shape)
         if dim is None:
             dim = next((d for d, size in enumerate(shape) if size == 3), None)
             if dim is None:
                 raise RuntimeError(f"cross: no dimension of size 3 in the broadcast shape {shape}")
         axis = normalize_dim("cross", dim, len(shape))
-        if shape[axis] != 3:
-            raise RuntimeError(f"cross: dimension {dim} must have size 3, got shape {shape}")
-        a = self if self.shape == shape else self.expand(*shape)
-        b = other if other.shape == shape else other.expand(*shape)
-        return a.roll(-1, axis) * b.roll(-2, axis) - a.roll(-2, axis) * b.roll(-1, axis)
+        if self.shape[axis] != 3 or other.shape[axis] != 3:  # as PyTorch: no broadcasting along dim
+            raise RuntimeError(
+                f"cross: dimension {dim} must have size 3 in both inputs, got shapes "
+                f"{self.shape} and {other.shape}"
+            )
+        return self.roll(-1, axis) * other.roll(-2, axis) - self.roll(-2, axis) * other.roll(-1, axis)
 
     def dist(self, other: Tensor, p: float = 2) -> Tensor:
         """The ``p``-norm of ``self - other`` (they broadcast), a 0-d tensor; ``p`` as in ``distance``."""
@@ -166,15 +172,14 @@ class LinalgExtraMixin(TensorBase):
 
         Cost: one product with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
         """
-        n = self.shape[-1] if self.ndim else 1
-        m = n + abs(offset)
         ndim = self.ndim + 1
         d1, d2 = normalize_dim("diag_embed", dim1, ndim), normalize_dim("diag_embed", dim2, ndim)
-        if d1 == d2:
+        if d1 == d2:  # a 0-d self always ends here or above: its output has one dim only
             raise RuntimeError(
                 f"diag_embed: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}"
             )
-        source = self if self.ndim else self.reshape(1)
+        m = self.shape[-1] + abs(offset)
+        source = self
         if offset:  # zeros after the values, so row (offset > 0) or column (offset < 0) i holds value i
             zeros = self.from_array(np.zeros((*source.shape[:-1], abs(offset)), dtype=self.array.dtype))
             source = type(self)._cat([source, zeros], source.ndim - 1)

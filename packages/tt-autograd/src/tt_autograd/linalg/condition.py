@@ -37,8 +37,8 @@ def cond(A, p=None) -> Tensor:
         A: ``(..., m, n)`` float; square unless ``p`` is None, 2 or -2.
         p: None (2), 2, -2, ``'fro'``, ``'nuc'``, 1, -1, ``inf`` or ``-inf``.
 
-    Shape: ``(...)``, ``A``'s dtype; empty matrices give 0. Cost: one SVD per matrix
-    (``p`` None, ``+-2``), else an LU, an inverse and two norms.
+    Shape: ``(...)``, ``A``'s dtype; an empty input gives zeros (outside the graph, as PyTorch).
+    Cost: one SVD per matrix (``p`` None, ``+-2``), else an LU, an inverse and two norms.
     """
     valid = p is None or (not isinstance(p, bool) and (p in (2, -2) or p in NORM_ORDS))
     if not valid:
@@ -48,7 +48,7 @@ def cond(A, p=None) -> Tensor:
     spectral = p is None or p in (2, -2)
     op = "linalg.cond" if spectral else f"linalg.cond(ord={p})"
     A = float_matrices(op, A, square=not spectral)
-    if min(A.shape[-2:]) == 0:
+    if A.numel() == 0:  # as PyTorch: zeros, outside the graph, for any empty input (an empty batch too)
         return Tensor.from_array(np.zeros(A.shape[:-2], dtype=A.array.dtype))
     if spectral:
         values = svdvals(A)

@@ -112,7 +112,6 @@ class QRFunction(Function):
     def forward(ctx, a, mode):
         q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
         ctx.mode = mode
-        ctx.shapes = (q.shape[-2:], r.shape[-2:])
         ctx.save_for_backward(a, q, r)
         return pack(r, batch=a.shape[:-2]) if mode == "r" else pack(q, r, batch=a.shape[:-2])
 

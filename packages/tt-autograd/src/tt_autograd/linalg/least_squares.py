@@ -43,7 +43,8 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
 
     Args:
         A: ``(..., m, n)`` float.
-        B: ``(..., m, k)``, or ``(..., m)`` (a vector per matrix) when it has one dim fewer than ``A``.
+        B: ``(..., m, k)``, or ``(..., m)`` (a vector per matrix) when it has one dim fewer than ``A``;
+            ``A``'s dtype.
         rcond: singular values below ``rcond * S_max`` count as zero; default ``eps * max(m, n)``.
         driver: ``'gelsy'`` (default), ``'gels'``, ``'gelsd'`` or ``'gelss'``: which fields are filled.
 
@@ -57,6 +58,11 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
         )
     A = float_matrices("linalg.lstsq", A, square=False)
     B = float_tensor("linalg.lstsq", B, "B", min_dims=1)
+    if A.dtype != B.dtype:
+        raise TypeError(
+            "torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype "
+            f"{A.dtype} and other's dtype {B.dtype}; convert one with .to(other.dtype)"
+        )
     vector = B.ndim == A.ndim - 1
     rhs = B.unsqueeze(-1) if vector else B
     if rhs.shape[-2] != A.shape[-2]:
