@@ -119,8 +119,14 @@ def test_interpolate_gradients(mode, align_corners, leaf, check_grad):
 
 
 def test_interpolate_errors():
-    with pytest.raises(NotImplementedError, match="interpolate: mode 'bicubic'"):
-        F.interpolate(autograd.zeros(1, 1, 2, 2), size=3, mode="bicubic")
+    with pytest.raises(NotImplementedError, match="interpolate: mode 'lanczos' is not supported"):
+        F.interpolate(autograd.zeros(1, 1, 2, 2), size=3, mode="lanczos")
+    with pytest.raises(ValueError, match="interpolate: mode 'trilinear' got input of shape"):
+        F.interpolate(autograd.zeros(1, 1, 2, 2), size=3, mode="trilinear")
+    with pytest.raises(
+        ValueError, match="align_corners only applies to the linear and cubic modes, not 'area'"
+    ):
+        F.interpolate(autograd.zeros(1, 1, 2, 2), size=3, mode="area", align_corners=True)
     with pytest.raises(ValueError, match="interpolate: mode 'bilinear' got input of shape"):
         F.interpolate(autograd.zeros(1, 1, 2), size=3, mode="bilinear")
     with pytest.raises(ValueError, match="exactly one of size and scale_factor"):

@@ -135,12 +135,16 @@ def test_reprs_are_pytorchs():
     assert nn.Upsample(scale_factor=[2, 3]).scale_factor == (2.0, 3.0)
 
 
-@pytest.mark.parametrize("mode", ["bicubic", "trilinear", "nearest-exact", "area"])
-def test_pytorch_modes_tinytorch_lacks_are_named(mode):
-    with pytest.raises(
-        NotImplementedError, match=rf"Upsample: mode '{mode}' is not in TinyTorch's F.interpolate"
-    ):
-        nn.Upsample(scale_factor=2, mode=mode)
+@pytest.mark.parametrize(
+    "mode, shape", [("bicubic", (1, 1, 3, 4)), ("trilinear", (1, 1, 2, 3, 4)), ("nearest-exact", (1, 2, 5)),
+                    ("area", (1, 1, 4, 6))],
+)  # fmt: skip
+def test_every_pytorch_mode_runs_through_the_module(mode, shape):
+    x = autograd.arange(float(np.prod(shape))).reshape(*shape)
+    up = nn.Upsample(scale_factor=2, mode=mode)
+    np.testing.assert_array_equal(
+        up(x).numpy(), nn.functional.interpolate(x, scale_factor=2, mode=mode).numpy()
+    )
 
 
 def test_bad_arguments():
@@ -148,7 +152,7 @@ def test_bad_arguments():
         nn.Upsample(scale_factor=2, mode="cubic")
     with pytest.raises(ValueError, match="give exactly one of size and scale_factor"):
         nn.Upsample()(autograd.ones(1, 1, 2, 2))
-    with pytest.raises(ValueError, match="align_corners only applies to the linear modes"):
+    with pytest.raises(ValueError, match="only applies to the linear and cubic modes, not .nearest"):
         nn.Upsample(scale_factor=2, align_corners=True)(autograd.ones(1, 1, 2, 2))
     with pytest.raises(ValueError, match=r"'bilinear' got input of shape \(1, 1, 2, 2, 2\)"):
         nn.UpsamplingBilinear2d(scale_factor=2)(autograd.ones(1, 1, 2, 2, 2))

@@ -1,11 +1,10 @@
 """``Upsample``, ``UpsamplingNearest2d`` and ``UpsamplingBilinear2d``: modules around ``F.interpolate``.
 
 They hold only their settings and resize in ``forward``. ``F.interpolate``
-does ``"nearest"`` (on ``(N, C, L)`` or ``(N, C, H, W)``), ``"linear"`` (3-D)
-and ``"bilinear"`` (4-D), with or without ``align_corners``. PyTorch's other
-modes (``"bicubic"``, ``"trilinear"``, ``"nearest-exact"``, ``"area"``) and 5-D
-inputs are not in TinyTorch: asking for one raises ``NotImplementedError``
-when the module is built, rather than at its first call.
+does PyTorch's modes: ``"nearest"``, ``"nearest-exact"`` and ``"area"`` (on 3-,
+4- or 5-D input), ``"linear"`` (3-D), ``"bilinear"`` and ``"bicubic"`` (4-D) and
+``"trilinear"`` (5-D), with or without ``align_corners``; an unknown mode is
+refused when the module is built, rather than at its first call.
 
 Example:
     >>> up = Upsample(scale_factor=2, mode="bilinear")  # doctest: +SKIP
@@ -19,17 +18,16 @@ from . import functional as F
 from .functional.resample import INTERPOLATE_MODES
 from .module import Module
 
-PYTORCH_ONLY_MODES = ("bicubic", "trilinear", "nearest-exact", "area")
-
 
 class Upsample(Module):
-    """Resize ``(N, C, L)`` or ``(N, C, H, W)`` input to ``size``, or by ``scale_factor``.
+    """Resize ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` to ``size``, or by ``scale_factor``.
 
     Args:
         size: the output spatial size: an int, or one per spatial dim.
         scale_factor: or a multiplier (a number, or one per spatial dim); the
             output size is ``floor(input size * scale_factor)``.
-        mode: ``"nearest"`` (default), ``"linear"`` (3-D input) or ``"bilinear"`` (4-D).
+        mode: ``"nearest"`` (default), ``"nearest-exact"``, ``"area"``, ``"linear"`` (3-D input),
+            ``"bilinear"``, ``"bicubic"`` (4-D) or ``"trilinear"`` (5-D): :func:`F.interpolate`.
         align_corners: for the linear modes: map the corner pixels' centres onto
             each other (True) or their outer edges (False, the default).
         recompute_scale_factor: with ``scale_factor``, sample at ``input size /
@@ -54,10 +52,6 @@ class Upsample(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
-        if mode in PYTORCH_ONLY_MODES:
-            raise NotImplementedError(
-                f"{name}: mode {mode!r} is not in TinyTorch's F.interpolate; use one of {INTERPOLATE_MODES}"
-            )
         if mode not in INTERPOLATE_MODES:
             raise ValueError(f"{name}: unknown mode {mode!r}; use one of {INTERPOLATE_MODES}")
         self.size = size

@@ -142,7 +142,13 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
     return out
 
 
-INTERPOLATE_MODES = ("nearest", "linear", "bilinear")
+INTERPOLATE_MODES = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear")
+
+#: The input rank each mode takes: the linear family one rank each, the others any of 3-5.
+_MODE_RANKS = {"linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
+
+#: Bicubic convolution's ``A`` (Keys' kernel), PyTorch's and OpenCV's value.
+_CUBIC_A = -0.75
 
 
 def interpolate(
@@ -154,14 +160,21 @@ def interpolate(
     recompute_scale_factor: bool | None = None,
     antialias: bool = False,
 ):
-    """Resize the spatial dims of ``(N, C, L)`` or ``(N, C, H, W)`` input, like ``F.interpolate``.
+    """Resize the spatial dims of ``(N, C, L)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` (``F.interpolate``).
+
+    Every mode is separable: each spatial axis in turn, each output position a weighted
+    sum of a few input positions along that axis (:func:`_taps`), one :class:`ResampleFunction`.
 
     Args:
         size: the output spatial size (an int, or one per spatial dim).
         scale_factor: or a multiplier per spatial dim (output size is
             ``floor(input size * scale_factor)``).
-        mode: ``"nearest"``, ``"linear"`` (3-D input) or ``"bilinear"`` (4-D).
-        align_corners: for (bi)linear: map the corner pixels' centres onto each
+        mode: ``"nearest"`` (PyTorch's: position ``floor(dst · scale)``), ``"nearest-exact"``
+            (``floor((dst + ½) · scale)``), ``"area"`` (the mean of each output's span, as
+            adaptive average pooling), ``"linear"`` (3-D input), ``"bilinear"`` / ``"bicubic"``
+            (4-D; bicubic is Keys' cubic convolution with ``A = −0.75`` over 4 taps, edges
+            clamped, as PyTorch), ``"trilinear"`` (5-D).
+        align_corners: for the linear and cubic modes: map the corner pixels' centres onto each
             other (True) or the corner pixels' edges (False, the default).
 
     Shape:
@@ -172,17 +185,16 @@ def interpolate(
         raise NotImplementedError(
             f"interpolate: mode {mode!r} is not supported; use one of {INTERPOLATE_MODES}"
         )
-    if (
-        input.ndim not in (3, 4)
-        or (mode == "linear" and input.ndim != 3)
-        or (mode == "bilinear" and input.ndim != 4)
-    ):
+    if input.ndim not in _MODE_RANKS.get(mode, (3, 4, 5)):
         raise ValueError(
             f"interpolate: mode {mode!r} got input of shape {tuple(input.shape)}; 'linear' takes (N, C, L), "
-            "'bilinear' takes (N, C, H, W) and 'nearest' either"
+            "'bilinear' and 'bicubic' (N, C, H, W), 'trilinear' (N, C, D, H, W), and 'nearest', "
+            "'nearest-exact' and 'area' any of them"
         )
-    if mode == "nearest" and align_corners is not None:
-        raise ValueError("interpolate: align_corners only applies to the linear modes, not 'nearest'")
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ValueError(
+            f"interpolate: align_corners only applies to the linear and cubic modes, not {mode!r}"
+        )
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     spatial = input.shape[2:]
@@ -214,13 +226,39 @@ def interpolate(
 def _taps(mode: str, s_in: int, s_out: int, scale: float, align_corners: bool):
     """Input positions ``(k, s_out)`` and weights ``(k, s_out)`` that one output axis reads."""
     dst = np.arange(s_out, dtype=np.float64)
-    if mode == "nearest":
-        return np.minimum(np.floor(dst * scale).astype(np.int64), s_in - 1)[None], np.ones((1, s_out))
+    if mode in ("nearest", "nearest-exact"):
+        src = dst * scale if mode == "nearest" else (dst + 0.5) * scale
+        return np.minimum(np.floor(src).astype(np.int64), s_in - 1)[None], np.ones((1, s_out))
+    if mode == "area":  # output i averages inputs floor(i·s_in/s_out) … ceil((i+1)·s_in/s_out) − 1
+        start = (np.arange(s_out) * s_in) // s_out
+        end = -((-(np.arange(s_out) + 1) * s_in) // s_out)
+        offsets = np.arange((end - start).max())[:, None]
+        inside = start + offsets < end
+        return np.minimum(start + offsets, s_in - 1), inside / (end - start)
     if align_corners:
         src = dst * ((s_in - 1) / (s_out - 1)) if s_out > 1 else dst * 0.0
     else:
-        src = np.maximum((dst + 0.5) * scale - 0.5, 0.0)
+        src = (dst + 0.5) * scale - 0.5
+    if mode == "bicubic":  # 4 taps around floor(src), clamped at the edges; no clamping of src itself
+        low = np.floor(src)
+        t = src - low
+        taps = np.clip(low.astype(np.int64) + np.arange(-1, 3)[:, None], 0, s_in - 1)
+        return taps, _cubic_weights(t)
+    src = np.maximum(src, 0.0)
     low = np.minimum(np.floor(src).astype(np.int64), s_in - 1)
     high = np.minimum(low + 1, s_in - 1)
     frac = src - low
     return np.stack([low, high]), np.stack([1.0 - frac, frac])
+
+
+def _cubic_weights(t: np.ndarray) -> np.ndarray:
+    """Keys' cubic convolution weights ``(4, n)`` of the taps at distances ``1 + t, t, 1 − t, 2 − t``."""
+    a = _CUBIC_A
+
+    def near(d):  # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):  # 1 < |d| < 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)])
