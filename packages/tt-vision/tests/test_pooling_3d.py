@@ -14,8 +14,8 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_vision import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
-from tt_vision.functional import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+from tt_vision import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
+from tt_vision.functional import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 
 
 def out_size(size, k, s, p, d, ceil):
@@ -207,3 +207,45 @@ def test_layers_run_the_functions_and_show_their_arguments():
 def test_bad_arguments_name_the_operation(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+@pytest.mark.parametrize(
+    "size, output", [((5, 6, 7), (3, 2, 5)), ((7, 3, 7), (4, 3, 1)), ((2, 4, 3), (5, None, 2))]
+)
+@pytest.mark.parametrize("data", ["distinct", "ties", "nan"])
+def test_adaptive_max_pool3d_follows_pytorchs_bins_and_pick(size, output, data):
+    rng = np.random.default_rng(8)
+    x = rng.standard_normal((2, 2, *size))
+    if data == "ties":
+        x = np.round(x)
+    elif data == "nan":
+        x.flat[rng.choice(x.size, 4, replace=False)] = np.nan
+    wanted = [s if o is None else o for o, s in zip(output, size)]
+    values, where = np.zeros((2, 2, *wanted)), np.zeros((2, 2, *wanted), dtype=np.int64)
+    for z, y, w in itertools.product(*(range(o) for o in wanted)):
+        spans = [range((q * n) // o, -((-(q + 1) * n) // o)) for q, n, o in zip((z, y, w), size, wanted)]
+        for b, ch in itertools.product(range(2), range(2)):
+            best, spot = -math.inf, None
+            for t in itertools.product(*spans):  # depth, row, column: the first maximum, or the last NaN
+                v = x[b, ch, t[0], t[1], t[2]]
+                if spot is None or v > best or math.isnan(v):
+                    best, spot = v, t
+            values[b, ch, z, y, w] = best
+            where[b, ch, z, y, w] = (spot[0] * size[1] + spot[1]) * size[2] + spot[2]
+    t = autograd.tensor(x, requires_grad=True)
+    got, indices = adaptive_max_pool3d(t, output, return_indices=True)
+    np.testing.assert_array_equal(got.detach().numpy(), values)
+    np.testing.assert_array_equal(indices.numpy(), where)
+    grad = rng.standard_normal(values.shape)
+    got.backward(autograd.tensor(grad))
+    flat = where + (np.arange(4) * math.prod(size)).reshape(2, 2, 1, 1, 1)
+    expected = np.bincount(flat.ravel(), weights=grad.ravel(), minlength=x.size).reshape(x.shape)
+    np.testing.assert_allclose(t.grad.numpy(), expected, rtol=1e-12)
+
+
+def test_adaptive_max_pool3d_layer_and_unbatched_input():
+    x = autograd.randn(3, 4, 5, 6)
+    values, indices = AdaptiveMaxPool3d((2, 2, 3), return_indices=True)(x)
+    assert values.shape == (3, 2, 2, 3) and indices.shape == (3, 2, 2, 3)
+    np.testing.assert_array_equal(adaptive_max_pool3d(x, (2, 2, 3)).numpy(), values.numpy())
+    assert repr(AdaptiveMaxPool3d(1)) == "AdaptiveMaxPool3d(output_size=1)"

@@ -39,6 +39,7 @@ __all__ = [
     "adaptive_avg_pool3d",
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
     "affine_grid",
     "avg_pool1d",
     "avg_pool2d",
@@ -230,4 +231,4 @@ from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402
-from .pooling_3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d  # noqa: E402
+from .pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d  # noqa: E402

@@ -14,7 +14,10 @@ pooling of :mod:`tt_vision.functional` reduces over ``(H, W)`` at once; the
   (the first maximum in scan order — depth, then row, then column — or the last
   NaN), and its flat index ``d·H·W + h·W + w`` when asked;
 * ``adaptive_avg_pool3d``: the 2-d adaptive means per depth, then each output
-  depth's mean over its span of input depths, one small matrix product.
+  depth's mean over its span of input depths, one small matrix product;
+* ``adaptive_max_pool3d``: the 2-d adaptive maxima per depth, then the pick
+  above over each output depth's span (spans differ in length: the shorter
+  ones are padded with positions the pick never takes).
 
 The loops run over the window's depth offsets only. Gradients are those of the
 2-d poolings, carried back through the slicing, the sum or the pick.
@@ -33,6 +36,7 @@ from tt_nn.functional import pad as pad_tensor
 
 from ._layout import ints
 from ._pool import pool_output_size
+from .adaptive_max_pool import adaptive_max_pool2d
 from .conv_3d import volumes
 from .functional import adaptive_avg_pool2d, avg_pool2d  # imported at functional.py's end
 from .max_pool_indices import max_pool2d_with_indices, window_argmax
@@ -120,6 +124,9 @@ class PickAlongDepthFunction(Function):
     def forward(ctx, *maxima, valid, positions):
         stacked = np.stack(maxima, axis=-1)  # (N, C, D_out, H_out, W_out, K)
         count = len(maxima)
+        if not valid.all():  # what an offset holds where it does not reach must never be picked
+            lowest = -np.inf if stacked.dtype.kind == "f" else np.iinfo(stacked.dtype).min
+            stacked[np.broadcast_to(~valid.T[None, None, :, None, None, :], stacked.shape)] = lowest
         best = window_argmax(stacked.reshape(1, 1, -1, count, 1))[0, 0, :, 0].reshape(stacked.shape[:-1])
         z = np.arange(valid.shape[1]).reshape(1, 1, -1, 1, 1)
         first_valid = valid.argmax(axis=0).reshape(1, 1, -1, 1, 1)
@@ -215,16 +222,58 @@ def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:  # noqa: A002
     op = "adaptive_avg_pool3d"
     x, unbatched = volumes(op, input)
     n, c, depth, h, w = x.shape
-    sizes = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size] * 3
-    if len(sizes) != 3:
-        raise ValueError(f"{op}: output_size must be an int or a triple, got {output_size!r}")
-    sizes = [x.shape[2 + i] if s is None else s for i, s in enumerate(sizes)]
-    out_depth, out_h, out_w = ints(op, "output_size", sizes, 3)
+    out_depth, out_h, out_w = _adaptive_sizes(op, output_size, x.shape[2:])
     planes = adaptive_avg_pool2d(x.reshape(n, c * depth, h, w), (out_h, out_w))  # (N, C·D, H_out, W_out)
-    starts = (np.arange(out_depth) * depth) // out_depth
-    ends = -((-(np.arange(out_depth) + 1) * depth) // out_depth)
+    starts, ends = _spans(depth, out_depth)
     inside = (np.arange(depth) >= starts[:, None]) & (np.arange(depth) < ends[:, None])  # (D_out, D)
     means = as_tensor((inside / inside.sum(axis=1, keepdims=True)).T, dtype=planes.dtype)  # (D, D_out)
     by_depth = planes.reshape(n, c, depth, out_h * out_w).transpose(2, 3)  # (N, C, H_out·W_out, D)
     out = (by_depth @ means).transpose(2, 3).reshape(n, c, out_depth, out_h, out_w)
     return out[0] if unbatched else out
+
+
+def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False):  # noqa: A002
+    """Max-pool to a fixed ``(D_out, H_out, W_out)`` whatever the input size (``F.adaptive_max_pool3d``).
+
+    Bins as :func:`adaptive_avg_pool3d`'s; the pick and ``return_indices`` (flat ``d·H·W + h·W + w``)
+    as :func:`max_pool3d`'s.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> tuple(adaptive_max_pool3d(autograd.randn(2, 3, 5, 7, 7), (2, 3, 3)).shape)
+        (2, 3, 2, 3, 3)
+    """
+    op = "adaptive_max_pool3d"
+    x, unbatched = volumes(op, input)
+    n, c, depth, h, w = x.shape
+    out_depth, out_h, out_w = _adaptive_sizes(op, output_size, x.shape[2:])
+    planes, where = adaptive_max_pool2d(x.reshape(n, c * depth, h, w), (out_h, out_w), return_indices=True)
+    planes = planes.reshape(n, c, depth, out_h, out_w)
+    starts, ends = _spans(depth, out_depth)
+    offsets = np.arange((ends - starts).max())[:, None]
+    inside = starts + offsets < ends  # (K, D_out): which offsets each output depth's span has
+    reach = np.minimum(starts + offsets, depth - 1)  # the input depth each (offset, output depth) reads
+    positions: list = []
+    maxima = [planes[:, :, reach[k]] for k in range(len(offsets))]  # each (N, C, D_out, H_out, W_out)
+    out = PickAlongDepthFunction.apply(*maxima, valid=inside, positions=positions)
+    if not return_indices:
+        return out[0] if unbatched else out
+    best = positions[0]
+    z = np.arange(out_depth).reshape(1, 1, -1, 1, 1)
+    depth_of = reach[best, z]
+    plane = np.take_along_axis(where.numpy().reshape(n, c, depth, out_h, out_w), depth_of, axis=2)
+    indices = Tensor.from_array((depth_of * (h * w) + plane).astype(np.int64))
+    return (out[0], indices[0]) if unbatched else (out, indices)
+
+
+def _adaptive_sizes(op: str, output_size, spatial) -> tuple[int, int, int]:
+    """``output_size`` (an int or a triple, ``None`` keeping an axis) as three ints."""
+    sizes = list(output_size) if isinstance(output_size, (tuple, list)) else [output_size] * 3
+    if len(sizes) != 3:
+        raise ValueError(f"{op}: output_size must be an int or a triple, got {output_size!r}")
+    return ints(op, "output_size", [spatial[i] if s is None else s for i, s in enumerate(sizes)], 3)
+
+
+def _spans(size: int, out: int) -> tuple[np.ndarray, np.ndarray]:
+    """PyTorch's adaptive bins: output ``i`` covers ``⌊i·size/out⌋ … ⌈(i+1)·size/out⌉ − 1``."""
+    return (np.arange(out) * size) // out, -((-(np.arange(out) + 1) * size) // out)

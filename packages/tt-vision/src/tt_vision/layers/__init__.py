@@ -14,7 +14,7 @@ from .fractional_max_pool import FractionalMaxPool2d
 from .lp_pool import LPPool1d, LPPool2d
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
-from .pooling_3d import AdaptiveAvgPool3d, AvgPool3d, MaxPool3d
+from .pooling_3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
 from .pooling_extra import AdaptiveAvgPool1d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AvgPool1d, MaxPool1d
 from .unpooling import MaxUnpool1d, MaxUnpool2d
 
@@ -24,6 +24,7 @@ __all__ = [
     "AdaptiveAvgPool3d",
     "AdaptiveMaxPool1d",
     "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
     "AvgPool1d",
     "AvgPool2d",
     "AvgPool3d",

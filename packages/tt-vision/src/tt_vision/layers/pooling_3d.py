@@ -1,11 +1,11 @@
-"""3-d pooling layers: ``MaxPool3d``, ``AvgPool3d``, ``AdaptiveAvgPool3d`` (no parameters, no state)."""
+"""3-d pooling layers: ``MaxPool3d``, ``AvgPool3d``, ``AdaptiveAvgPool3d``, ``AdaptiveMaxPool3d``."""
 
 from __future__ import annotations
 
 from tt_nn.module import Module
 
 from .._layout import ints
-from ..pooling_3d import adaptive_avg_pool3d, avg_pool3d, max_pool3d
+from ..pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
 
 
 class MaxPool3d(Module):
@@ -118,6 +118,28 @@ class AdaptiveAvgPool3d(Module):
 
     def forward(self, input):  # noqa: A002
         return adaptive_avg_pool3d(input, self.output_size)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool3d(Module):
+    """Max-pool volumes to ``output_size`` whatever their size, like ``torch.nn.AdaptiveMaxPool3d``.
+
+    ``return_indices=True``: the forward also returns the int64 flat position ``d·H·W + h·W + w``.
+
+    Example:
+        >>> import tt_autograd
+        >>> tuple(AdaptiveMaxPool3d(2)(tt_autograd.randn(1, 3, 5, 7, 7)).shape)
+        (1, 3, 2, 2, 2)
+    """
+
+    def __init__(self, output_size, return_indices: bool = False) -> None:
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):  # noqa: A002
+        return adaptive_max_pool3d(input, self.output_size, self.return_indices)
 
     def extra_repr(self) -> str:
         return f"output_size={self.output_size}"
