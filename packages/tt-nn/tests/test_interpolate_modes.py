@@ -95,3 +95,25 @@ def test_area_is_adaptive_average_pooling_and_cubic_weights_sum_to_one():
         autograd.ones(1, 1, 4, 5, dtype=autograd.float64), size=(9, 7), mode="bicubic"
     )
     np.testing.assert_allclose(ones.numpy(), 1.0, rtol=1e-12)  # a constant stays constant, edges included
+
+
+def test_area_bins_of_different_lengths():
+    # 5 -> 3 rows: bins [0, 2), [1, 4), [3, 5) (2, 3 and 2 rows); 6 -> 4 columns: 2 each.
+    x = powers((1, 2, 5, 6))
+    got = nn.functional.interpolate(x, size=(3, 4), mode="area").numpy()
+    rows, cols = [(0, 2), (1, 4), (3, 5)], [(0, 2), (1, 3), (3, 5), (4, 6)]
+    expected = np.array([[x.numpy()[0, :, a:b, c:d].mean(axis=(1, 2)) for c, d in cols] for a, b in rows])
+    np.testing.assert_allclose(got[0], expected.transpose(2, 0, 1), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "options, error, message",
+    [
+        ({"size": (3, 3, 3), "mode": "bicubic"}, ValueError, r"output size \(3, 3, 3\) must be positive"),
+        ({"size": (0, 3), "mode": "area"}, ValueError, r"output size \(0, 3\) must be positive"),
+        ({"size": 3, "mode": "bilinear", "antialias": True}, NotImplementedError, "antialias=True is not"),
+    ],
+)  # fmt: skip
+def test_sizes_and_options_pytorch_refuses_or_we_lack(options, error, message):
+    with pytest.raises(error, match=message):
+        nn.functional.interpolate(powers(IMAGE), **options)

@@ -202,20 +202,19 @@ def interpolate(
         raise ValueError("interpolate: give exactly one of size and scale_factor")
     if size is not None:
         sizes = (size,) * len(spatial) if isinstance(size, int) else tuple(size)
-        scales = [s_in / s_out for s_in, s_out in zip(spatial, sizes)]
     else:
         factors = (
             (scale_factor,) * len(spatial) if not isinstance(scale_factor, (tuple, list)) else scale_factor
         )
         sizes = tuple(int(np.floor(s * f)) for s, f in zip(spatial, factors))
-        scales = [
-            s_in / s_out if recompute_scale_factor else 1.0 / f
-            for s_in, s_out, f in zip(spatial, sizes, factors)
-        ]
     if len(sizes) != len(spatial) or any(s <= 0 for s in sizes):
         raise ValueError(
             f"interpolate: output size {sizes} must be positive, one per spatial dim of {spatial}"
         )
+    if size is not None or recompute_scale_factor:
+        scales = [s_in / s_out for s_in, s_out in zip(spatial, sizes)]
+    else:
+        scales = [1.0 / f for f in factors]
     out = input
     for offset, (s_in, s_out, scale) in enumerate(zip(spatial, sizes, scales)):
         index, weight = _taps(mode, s_in, s_out, scale, bool(align_corners))
