@@ -2,13 +2,62 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from tt_nn.module import Module
 
 from .. import functional as F
 from .._layout import pair
 
 
-class MaxPool2d(Module):
+class MaxPoolLayer(Module):
+    """PyTorch's ``_MaxPoolNd``: the settings of ``MaxPool1d``, ``MaxPool2d`` and ``MaxPool3d``.
+
+    A subclass names its functional form (``pool``) and the check of a size argument for its
+    number of dimensions (``check(op, name, value)``, run when the layer is built, not at its
+    first forward).
+    """
+
+    pool: Callable
+    check: Callable
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        dilation=1,
+        return_indices: bool = False,
+        ceil_mode: bool = False,
+    ) -> None:
+        super().__init__()
+        name = type(self).__name__
+        self.check(name, "kernel_size", kernel_size)
+        if stride is not None:
+            self.check(name, "stride", stride)
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):  # noqa: A002
+        return self.pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.dilation,
+            self.ceil_mode,
+            self.return_indices,
+        )
+
+    def extra_repr(self) -> str:
+        return (
+            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
+        )
+
+
+class MaxPool2d(MaxPoolLayer):
     """Maximum over ``kernel_size`` windows, like ``torch.nn.MaxPool2d``.
 
     Args:
@@ -30,39 +79,8 @@ class MaxPool2d(Module):
         (1, 3, 4, 4)
     """
 
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        dilation=1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        pair("MaxPool2d", "kernel_size", kernel_size)  # checked now, not at the first forward
-        if stride is not None:
-            pair("MaxPool2d", "stride", stride)
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input):  # noqa: A002
-        return F.max_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    pool = staticmethod(F.max_pool2d)
+    check = staticmethod(pair)
 
 
 class AvgPool2d(Module):

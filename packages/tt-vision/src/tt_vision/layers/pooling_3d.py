@@ -5,10 +5,12 @@ from __future__ import annotations
 from tt_nn.module import Module
 
 from .._layout import ints
+from ..conv_3d import triple
 from ..pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
+from .pooling import MaxPoolLayer
 
 
-class MaxPool3d(Module):
+class MaxPool3d(MaxPoolLayer):
     """Maximum over ``kernel_size`` boxes of volumes, like ``torch.nn.MaxPool3d``.
 
     Args:
@@ -29,39 +31,8 @@ class MaxPool3d(Module):
         (1, 3, 2, 4, 4)
     """
 
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        dilation=1,
-        return_indices: bool = False,
-        ceil_mode: bool = False,
-    ) -> None:
-        super().__init__()
-        ints("MaxPool3d", "kernel_size", kernel_size, 3)  # checked now, not at the first forward
-        if stride is not None:
-            ints("MaxPool3d", "stride", stride, 3)
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input):  # noqa: A002
-        return max_pool3d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    pool = staticmethod(max_pool3d)
+    check = staticmethod(triple)
 
 
 class AvgPool3d(Module):

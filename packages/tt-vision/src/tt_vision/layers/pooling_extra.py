@@ -12,9 +12,10 @@ from tt_nn.module import Module
 from ..adaptive_max_pool import adaptive_max_pool2d
 from ..conv_transpose import single
 from ..pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d
+from .pooling import MaxPoolLayer
 
 
-class MaxPool1d(Module):
+class MaxPool1d(MaxPoolLayer):
     """Maximum over ``kernel_size`` windows of ``(N, C, L)``, like ``torch.nn.MaxPool1d``.
 
     Args: ``kernel_size``, ``stride=None`` (the kernel size), ``padding=0``, ``dilation=1``,
@@ -27,31 +28,8 @@ class MaxPool1d(Module):
         (4, 3, 5)
     """
 
-    def __init__(
-        self, kernel_size, stride=None, padding=0, dilation=1, return_indices: bool = False, ceil_mode=False
-    ) -> None:
-        super().__init__()
-        single("MaxPool1d", "kernel_size", kernel_size)  # checked now, not at the first forward
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
-
-    def forward(self, input):  # noqa: A002
-        return max_pool1d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.dilation,
-            self.ceil_mode,
-            self.return_indices,
-        )
-
-    def extra_repr(self) -> str:
-        return (
-            f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-            f"dilation={self.dilation}, ceil_mode={self.ceil_mode}"
-        )
+    pool = staticmethod(max_pool1d)
+    check = staticmethod(single)
 
 
 class AvgPool1d(Module):
