@@ -14,8 +14,14 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_vision import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
-from tt_vision.functional import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
+from tt_vision import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d, MaxUnpool3d
+from tt_vision.functional import (
+    adaptive_avg_pool3d,
+    adaptive_max_pool3d,
+    avg_pool3d,
+    max_pool3d,
+    max_unpool3d,
+)
 
 
 def out_size(size, k, s, p, d, ceil):
@@ -249,3 +255,35 @@ def test_adaptive_max_pool3d_layer_and_unbatched_input():
     assert values.shape == (3, 2, 2, 3) and indices.shape == (3, 2, 2, 3)
     np.testing.assert_array_equal(adaptive_max_pool3d(x, (2, 2, 3)).numpy(), values.numpy())
     assert repr(AdaptiveMaxPool3d(1)) == "AdaptiveMaxPool3d(output_size=1)"
+
+
+def test_max_unpool3d_puts_each_maximum_back_and_its_gradient_is_a_gather():
+    rng = np.random.default_rng(9)
+    x = rng.standard_normal((2, 3, 5, 6, 7))
+    values, indices = max_pool3d(autograd.tensor(x), (2, 3, 2), (2, 3, 2), (1, 1, 0), return_indices=True)
+    v = autograd.tensor(values.numpy(), requires_grad=True)
+    out = max_unpool3d(v, indices, (2, 3, 2), (2, 3, 2), (1, 1, 0), output_size=(5, 6, 7))
+    expected = np.zeros((6, 5 * 6 * 7))
+    np.put_along_axis(expected, indices.numpy().reshape(6, -1), values.numpy().reshape(6, -1), axis=1)
+    np.testing.assert_array_equal(out.detach().numpy(), expected.reshape(x.shape))
+    kept = expected.reshape(x.shape) != 0
+    np.testing.assert_array_equal(out.detach().numpy()[kept], x[kept])  # the maxima, where they came from
+    grad = rng.standard_normal(x.shape)
+    out.backward(autograd.tensor(grad))
+    gathered = np.take_along_axis(grad.reshape(6, -1), indices.numpy().reshape(6, -1), axis=1)
+    np.testing.assert_array_equal(v.grad.numpy(), gathered.reshape(values.shape))
+    layer = MaxUnpool3d((2, 3, 2), padding=(1, 1, 0))
+    np.testing.assert_array_equal(
+        layer(values, indices, output_size=(5, 6, 7)).numpy(), expected.reshape(x.shape)
+    )
+    assert repr(layer) == "MaxUnpool3d(kernel_size=(2, 3, 2), stride=(2, 3, 2), padding=(1, 1, 0))"
+    with pytest.raises(ValueError, match=r"index \d+ is out of range for an output plane of size 4×4×6"):
+        max_unpool3d(
+            values, indices, (2, 3, 2), padding=(1, 1, 0)
+        )  # the default size drops edges (PyTorch too)
+    even = max_pool3d(autograd.tensor(x[:, :, :4, :6, :6]), 2, return_indices=True)
+    assert max_unpool3d(*even, 2).shape == (2, 3, 4, 6, 6)  # (in - 1)·stride − 2·padding + kernel
+    with pytest.raises(
+        ValueError, match=r"max_unpool3d: expected a \(C, D, H, W\) or \(N, C, D, H, W\) input"
+    ):
+        max_unpool3d(autograd.zeros(2, 2, 2), autograd.zeros(2, 2, 2, dtype=autograd.int64), 2)

@@ -63,6 +63,7 @@ __all__ = [
     "max_pool3d",
     "max_unpool1d",
     "max_unpool2d",
+    "max_unpool3d",
     "pixel_shuffle",
     "pixel_unshuffle",
     "unfold",
@@ -228,7 +229,7 @@ from .fractional_max_pool import fractional_max_pool2d, fractional_max_pool2d_wi
 from .grid_sample import affine_grid, grid_sample  # noqa: E402
 from .lp_pool import lp_pool1d, lp_pool2d  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
-from .max_unpool import max_unpool1d, max_unpool2d  # noqa: E402
+from .max_unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402
 from .pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d  # noqa: E402

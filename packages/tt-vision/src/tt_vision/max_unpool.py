@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function, Tensor
 
-from ._layout import pair
+from ._layout import ints, pair
 from .conv_transpose import single
 from .functional import IntPair, _as_tensor  # imported at functional.py's end
 
@@ -73,7 +73,9 @@ def _unpool(op: str, input, indices, kernel, stride, padding, output_size) -> Te
     x = _as_tensor(input)
     spatial = len(kernel)
     if x.ndim not in (spatial + 1, spatial + 2):
-        names = "(C, L) or (N, C, L)" if spatial == 1 else "(C, H, W) or (N, C, H, W)"
+        names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}.get(
+            spatial, "(C, D, H, W) or (N, C, D, H, W)"
+        )
         raise ValueError(f"{op}: expected a {names} input, got shape {tuple(x.shape)}")
     positions = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
     if positions.shape != tuple(x.shape):
@@ -154,3 +156,32 @@ def max_unpool1d(
     stride_ = kernel if stride is None else (single(op, "stride", stride),)
     padding_ = (single(op, "padding", padding, minimum=0),)
     return _unpool(op, input, indices, kernel, stride_, padding_, output_size)
+
+
+def max_unpool3d(
+    input: Tensor,  # noqa: A002
+    indices: Tensor,
+    kernel_size,
+    stride=None,
+    padding=0,
+    output_size=None,
+) -> Tensor:
+    """The partial inverse of ``max_pool3d``: each value goes back to its index, the rest is zero.
+
+    Args: as :func:`max_unpool2d`, each an int or a triple; ``input`` is ``(N, C, D, H, W)`` (or
+    ``(C, D, H, W)``) and ``indices`` the flat positions ``d·H·W + h·W + w`` that ``max_pool3d``
+    returned.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> from tt_vision.functional import max_pool3d
+        >>> x = autograd.randn(1, 2, 4, 4, 4)
+        >>> tuple(max_unpool3d(*max_pool3d(x, 2, return_indices=True), 2).shape)
+        (1, 2, 4, 4, 4)
+    """
+    op = "max_unpool3d"
+    kernel = ints(op, "kernel_size", kernel_size, 3)
+    stride_ = kernel if stride is None else ints(op, "stride", stride, 3)
+    return _unpool(
+        op, input, indices, kernel, stride_, ints(op, "padding", padding, 3, minimum=0), output_size
+    )
