@@ -209,3 +209,19 @@ def test_conv_transpose3d_layer_takes_an_output_size():
 def test_conv_transpose3d_bad_arguments(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_conv_transpose3d_an_infinite_input_reaches_only_the_outputs_it_feeds():
+    x = np.zeros((1, 2, 3, 3, 3))
+    x[0, 1, 1, 1, 1] = np.inf
+    w = np.abs(np.random.default_rng(7).standard_normal((2, 2, 3, 2, 2))) + 0.1  # positive: inf · w = inf
+    out = conv_transpose3d(
+        autograd.tensor(x), autograd.tensor(w), stride=(2, 2, 1), padding=(1, 0, 0)
+    ).numpy()
+    indicator = np.zeros_like(x)
+    indicator[0, 1, 1, 1, 1] = 1.0
+    reached = conv_transpose3d(
+        autograd.tensor(indicator), autograd.tensor(w), stride=(2, 2, 1), padding=(1, 0, 0)
+    )
+    np.testing.assert_array_equal(np.isinf(out), reached.numpy() != 0)  # no NaN anywhere, 0 elsewhere
+    assert not np.isnan(out).any() and np.all(out[reached.numpy() == 0] == 0)

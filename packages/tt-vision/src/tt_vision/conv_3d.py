@@ -23,7 +23,7 @@ padding is trimmed from both ends of the depth, as from the planes.
 
 from __future__ import annotations
 
-from tt_autograd import Tensor, stack
+from tt_autograd import Tensor, stack, zeros
 from tt_nn.functional import pad as pad_tensor
 
 from ._layout import ints
@@ -189,7 +189,8 @@ def conv_transpose3d(
                                 dilation_[1:])  # fmt: skip
         part = part.reshape(n, depth, *part.shape[1:]).permute(0, 2, 1, 3, 4)  # (N, C_out, D, H_out, W_out)
         if stride_[0] > 1:  # input depth i lands at i·s: s − 1 zero depths between consecutive ones
-            gaps = [part] + [part * 0.0] * (stride_[0] - 1)
+            blank = zeros(*part.shape, dtype=part.dtype)  # not part · 0: an inf in part would make NaN gaps
+            gaps = [part] + [blank] * (stride_[0] - 1)
             part = stack(gaps, dim=3).reshape(*part.shape[:2], depth * stride_[0], *part.shape[3:])
             part = part[:, :, : (depth - 1) * stride_[0] + 1]
         start = a * dilation_[0]
