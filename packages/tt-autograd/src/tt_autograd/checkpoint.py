@@ -45,6 +45,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -248,25 +249,20 @@ def _flatten(result: object) -> tuple[list, Callable]:
 
 def _unpack(packed: Tensor, outputs: list) -> list:
     """The checkpointed outputs as views of the node's one output (itself when there is one)."""
-    if len(outputs) == 1:
-        return [packed]
-    pieces, start = [], 0
-    for o in outputs:
-        size = int(np.prod(o.shape))
-        pieces.append(packed[start : start + size].reshape(o.shape))
-        start += size
-    return pieces
+    return _pieces(packed, [o.shape for o in outputs])
 
 
 def _split(grad: np.ndarray, shapes: list) -> list[np.ndarray]:
+    """The node's gradient cut back into one gradient per output (``shapes``: ``(shape, dtype)`` pairs)."""
+    return _pieces(grad, [shape for shape, _ in shapes])
+
+
+def _pieces(flat, shapes: list) -> list:
+    """``flat`` (a tensor or an array) cut into consecutive pieces of ``shapes``; itself for one shape."""
     if len(shapes) == 1:
-        return [grad]
-    pieces, start = [], 0
-    for shape, _ in shapes:
-        size = int(np.prod(shape))
-        pieces.append(grad[start : start + size].reshape(shape))
-        start += size
-    return pieces
+        return [flat]
+    ends = np.cumsum([math.prod(shape) for shape in shapes])
+    return [flat[end - math.prod(shape) : end].reshape(shape) for shape, end in zip(shapes, ends)]
 
 
 def _array_or_none(tensor: object) -> np.ndarray | None:

@@ -24,7 +24,7 @@ from tt_tensor import versions
 from .grad_mode import _state
 
 #: Callables ``hook(function_class, inputs, params, output)`` run after every ``apply``;
-#: managed by :func:`tt_autograd.tracing.record_calls` only.
+#: appended and removed by :func:`tt_autograd.tracing.record_calls` and by ``checkpoint``'s watch.
 _CALL_HOOKS: list = []
 
 

@@ -27,8 +27,6 @@ Cost: ``kd`` 2-d poolings of ``N · D_out`` images, plus one copy of each slab.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from tt_autograd import Function, Tensor
 from tt_autograd import tensor as as_tensor
@@ -169,7 +167,6 @@ def max_pool3d(
     dilation_ = ints(op, "dilation", dilation, 3)
     n, _, depth, height, width = x.shape
     out_depth, _ = pool_output_size(op, depth, kernel[0], stride_[0], pad[0], dilation_[0], ceil_mode)
-    fill = -math.inf if np.dtype(x.array.dtype).kind == "f" else int(np.iinfo(x.array.dtype).min)
     z = np.arange(out_depth)
     reach = (
         z[None, :] * stride_[0] - pad[0] + np.arange(kernel[0])[:, None] * dilation_[0]
@@ -194,8 +191,8 @@ def max_pool3d(
             0,
             int(first),
             int(out_depth - 1 - last),
-        )  # −∞ for the output depths it does not reach
-        maxima.append(pad_tensor(_as_volume(values, n, count), around, value=fill))
+        )  # the output depths it does not reach get placeholders, which the pick masks
+        maxima.append(pad_tensor(_as_volume(values, n, count), around))
         plane = where.numpy().reshape(n, count, *where.shape[1:]).transpose(0, 2, 1, 3, 4)
         planes.append(np.pad(plane, [(0, 0), (0, 0), around[4:], (0, 0), (0, 0)]))
     positions: list = []
