@@ -83,7 +83,47 @@ class MaxPool2d(MaxPoolLayer):
     check = staticmethod(pair)
 
 
-class AvgPool2d(Module):
+class AvgPoolLayer(Module):
+    """PyTorch's ``_AvgPoolNd`` for ``AvgPool2d`` and ``AvgPool3d``: settings, forward and repr.
+
+    A subclass names its functional form (``pool``) and the check of ``kernel_size`` for its
+    number of dimensions (``check(op, name, value)``, run when the layer is built).
+    """
+
+    pool: Callable
+    check: Callable
+
+    def __init__(
+        self,
+        kernel_size,
+        stride=None,
+        padding=0,
+        ceil_mode: bool = False,
+        count_include_pad: bool = True,
+        divisor_override: int | None = None,
+    ) -> None:
+        super().__init__()
+        self.check(type(self).__name__, "kernel_size", kernel_size)
+        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
+        self.padding, self.ceil_mode = padding, ceil_mode
+        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
+
+    def forward(self, input):  # noqa: A002
+        return self.pool(
+            input,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            self.ceil_mode,
+            self.count_include_pad,
+            self.divisor_override,
+        )
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class AvgPool2d(AvgPoolLayer):
     """Mean over ``kernel_size`` windows, like ``torch.nn.AvgPool2d``.
 
     Args:
@@ -97,33 +137,8 @@ class AvgPool2d(Module):
         (1, 3, 4, 4)
     """
 
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, input):  # noqa: A002
-        return F.avg_pool2d(
-            input,
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            self.ceil_mode,
-            self.count_include_pad,
-            self.divisor_override,
-        )
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    pool = staticmethod(F.avg_pool2d)
+    check = staticmethod(pair)
 
 
 class AdaptiveAvgPool2d(Module):

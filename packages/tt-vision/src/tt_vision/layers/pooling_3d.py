@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from tt_nn.module import Module
 
-from .._layout import ints
 from ..conv_3d import triple
 from ..pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d
-from .pooling import MaxPoolLayer
+from .pooling import AvgPoolLayer, MaxPoolLayer
 
 
 class MaxPool3d(MaxPoolLayer):
@@ -35,7 +34,7 @@ class MaxPool3d(MaxPoolLayer):
     check = staticmethod(triple)
 
 
-class AvgPool3d(Module):
+class AvgPool3d(AvgPoolLayer):
     """Mean over ``kernel_size`` boxes of volumes, like ``torch.nn.AvgPool3d``.
 
     Args:
@@ -49,29 +48,8 @@ class AvgPool3d(Module):
         (1, 2, 3, 3, 3)
     """
 
-    def __init__(
-        self,
-        kernel_size,
-        stride=None,
-        padding=0,
-        ceil_mode: bool = False,
-        count_include_pad: bool = True,
-        divisor_override: int | None = None,
-    ) -> None:
-        super().__init__()
-        ints("AvgPool3d", "kernel_size", kernel_size, 3)
-        self.kernel_size, self.stride = kernel_size, kernel_size if stride is None else stride
-        self.padding, self.ceil_mode = padding, ceil_mode
-        self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
-
-    def forward(self, input):  # noqa: A002
-        return avg_pool3d(
-            input, self.kernel_size, self.stride, self.padding, self.ceil_mode, self.count_include_pad,
-            self.divisor_override,
-        )  # fmt: skip
-
-    def extra_repr(self) -> str:
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+    pool = staticmethod(avg_pool3d)
+    check = staticmethod(triple)
 
 
 class AdaptiveAvgPool3d(Module):
