@@ -153,7 +153,7 @@ def _compare(actual, expected, tolerance, equal_nan, check_dtype) -> tuple[str, 
                 f"The keys of the mappings do not match:\nMissing keys in the actual mapping: {missing}\n"
                 f"Additional keys in the actual mapping: {extra}"
             ), ""
-        return _first_failure(((repr_key(k), actual[k], expected[k]) for k in expected), tolerance, equal_nan,
+        return _first_failure(((_repr_key(k), actual[k], expected[k]) for k in expected), tolerance, equal_nan,
                               check_dtype)  # fmt: skip
     if _is_sequence(actual) and _is_sequence(expected):
         if len(actual) != len(expected):
@@ -165,7 +165,7 @@ def _compare(actual, expected, tolerance, equal_nan, check_dtype) -> tuple[str, 
     )
 
 
-def repr_key(key: object) -> str:
+def _repr_key(key: object) -> str:
     return f"[{key!r}]"
 
 
