@@ -153,8 +153,8 @@ def _compare(actual, expected, tolerance, equal_nan, check_dtype) -> tuple[str, 
                 f"The keys of the mappings do not match:\nMissing keys in the actual mapping: {missing}\n"
                 f"Additional keys in the actual mapping: {extra}"
             ), ""
-        return _first_failure(((_repr_key(k), actual[k], expected[k]) for k in expected), tolerance, equal_nan,
-                              check_dtype)  # fmt: skip
+        items = ((_repr_key(k), actual[k], expected[k]) for k in expected)
+        return _first_failure(items, tolerance, equal_nan, check_dtype)
     if _is_sequence(actual) and _is_sequence(expected):
         if len(actual) != len(expected):
             return f"The length of the sequences mismatch: {len(actual)} != {len(expected)}", ""
