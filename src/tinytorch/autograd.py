@@ -2,7 +2,8 @@
 
 ``grad(outputs, inputs, ...)`` returns gradients without touching ``.grad``;
 ``backward(tensors, grad_tensors)`` accumulates them; ``Function`` is the base
-of custom differentiable ops; ``gradcheck`` compares with finite differences.
+of custom differentiable ops; ``gradcheck`` compares with finite differences,
+``gradgradcheck`` does the same for second derivatives (``create_graph=True``).
 
 Example:
     >>> import tinytorch as torch
@@ -13,7 +14,15 @@ Example:
 
 from __future__ import annotations
 
-from tt_autograd import Function, enable_grad, gradcheck, inference_mode, no_grad, set_grad_enabled
+from tt_autograd import (
+    Function,
+    enable_grad,
+    gradcheck,
+    gradgradcheck,
+    inference_mode,
+    no_grad,
+    set_grad_enabled,
+)
 from tt_autograd.gradients import backward, grad
 
 __all__ = [
@@ -22,6 +31,7 @@ __all__ = [
     "enable_grad",
     "grad",
     "gradcheck",
+    "gradgradcheck",
     "inference_mode",
     "no_grad",
     "set_grad_enabled",

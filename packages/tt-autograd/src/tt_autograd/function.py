@@ -9,6 +9,10 @@ A subclass implements two static methods on NumPy arrays:
   (``None`` for inputs that need none; ``ctx.needs_input_grad`` says which).
   It must not modify ``grad`` in place.
 
+A subclass may also give ``graph_backward(ctx, grad)``: the same rule written
+with tensor operations on a ``grad`` tensor, which ``create_graph=True`` runs
+so the gradient has a graph of its own (:mod:`tt_autograd.higher_order`).
+
 ``apply`` runs forward and, when grad mode is on and some input requires
 grad, records the call as a node of the graph: the ``ctx`` itself, which the
 output keeps as its ``grad_fn``. Nothing is recorded otherwise, so inference
@@ -109,6 +113,29 @@ class Function:
         """Given d(loss)/d(output), return d(loss)/d(input) for each positional input (or None)."""
         raise NotImplementedError(f"{type(ctx).__name__} must define backward(ctx, grad)")
 
+    #: ``graph_backward(ctx, grad: Tensor) -> tuple``: backward in tensor operations, for higher-order
+    #: gradients (:mod:`tt_autograd.higher_order`); None while the Function has none.
+    graph_backward = None
+
+    def input_tensor(self, position: int, value: object) -> object:
+        """Input ``position`` of forward, whose array forward received as ``value``, joined to its graph.
+
+        For ``graph_backward``: a gradient computed from the result depends on that
+        input through the graph that made it. A leaf comes back as itself; an input
+        made by another node as a new tensor whose ``grad_fn`` is that node; an input
+        that needs no gradient (or a Python scalar) as a constant.
+        """
+        parent = self.parents[position]
+        if parent is None:
+            return _tensor_class().from_array(value) if isinstance(value, np.ndarray) else value
+        if not isinstance(parent, Function):
+            return parent
+        return _joined(value, parent)
+
+    def output_tensor(self, value: np.ndarray) -> object:
+        """This node's output (forward returned ``value``) as a tensor whose ``grad_fn`` is this node."""
+        return _joined(value, self)
+
     def name(self) -> str:
         """PyTorch-style node name: the class name without ``Function``, e.g. ``MulBackward``."""
         return f"{type(self).__name__.removesuffix('Function')}Backward"
@@ -126,6 +153,13 @@ def _modified_message(node: Function, saved: tuple, position: int, then: int, no
         "the wrong values. Use the out-of-place form (x = x + 1 rather than x += 1), or clone() the "
         "tensor before changing it; an optimizer step also counts, so call backward() before step()."
     )
+
+
+def _joined(value: np.ndarray, node: Function) -> object:
+    tensor = _tensor_class().from_array(value)
+    tensor._requires_grad = True
+    tensor.grad_fn = node
+    return tensor
 
 
 def _tensor_class() -> type:

@@ -109,3 +109,44 @@ def gradcheck(
                 raise GradcheckError(message)
             return False
     return True
+
+
+def gradgradcheck(
+    fn: Callable[..., object],
+    inputs: Sequence[Tensor] | Tensor,
+    grad_outputs: Sequence[Tensor] | Tensor | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+    raise_exception: bool = True,
+    seed: int = 0,
+) -> bool:
+    """Check ``fn``'s second derivatives: :func:`gradcheck` of the first derivatives.
+
+    The first derivatives are ``autograd.grad(fn(*inputs), inputs, grad_outputs,
+    create_graph=True)`` (:mod:`tt_autograd.higher_order`), with random float64
+    ``grad_outputs`` unless given; their own gradients (from the recorded graph)
+    are compared with central differences of them. An input the outputs do not
+    depend on counts as a zero first derivative.
+
+    Cost: two first-derivative passes per input element, each a forward and a backward.
+    """
+    from .gradients import grad
+
+    inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+    with enable_grad():
+        outputs = [out for out in _outputs(fn(*inputs)) if out.requires_grad]
+    if grad_outputs is None:
+        rng = np.random.default_rng(seed + 1)
+        grad_outputs = [Tensor(rng.standard_normal(out.shape)) for out in outputs]
+    weights = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
+
+    def first_derivatives(*xs: Tensor) -> tuple[Tensor, ...]:
+        wanted = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
+        with enable_grad():  # also while gradcheck evaluates it under no_grad: it needs a graph
+            outs = [out for out in _outputs(fn(*xs)) if out.requires_grad]
+            grads = grad(outs, wanted, grad_outputs=weights, create_graph=True, allow_unused=True)
+        return tuple(Tensor(np.zeros(x.shape)) if g is None else g for x, g in zip(wanted, grads))
+
+    first_derivatives.__name__ = f"the first derivatives of {getattr(fn, '__name__', repr(fn))}"
+    return gradcheck(first_derivatives, inputs, eps, atol, rtol, raise_exception, seed)

@@ -21,6 +21,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor.tensor import operand
 
+from . import higher_order
 from .engine import topological_order
 from .function import Function
 
@@ -42,8 +43,8 @@ def grad(
             one-element output (then 1).
         retain_graph: keep the graph's saved arrays for another backward
             (defaults to ``create_graph``).
-        create_graph: not supported (gradients here are computed in NumPy, so
-            they carry no graph: no higher-order gradients).
+        create_graph: record the gradient computation, so the returned gradients
+            can be differentiated again (:mod:`tt_autograd.higher_order`).
         allow_unused: return None for an input the outputs do not depend on,
             instead of raising.
 
@@ -51,11 +52,8 @@ def grad(
     nodes below the inputs are neither run nor freed, so the graph under an intermediate input
     stays usable.
     """
-    if create_graph:
-        raise NotImplementedError(
-            "autograd.grad: create_graph=True (higher-order gradients) is not part of TinyTorch; gradients "
-            "are computed in NumPy and carry no graph"
-        )
+    if retain_graph is None:
+        retain_graph = create_graph
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     seeds = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(seeds) != len(outputs):
@@ -68,7 +66,9 @@ def grad(
             )
     pending: dict[int, np.ndarray] = {}  # id of a node (or of a leaf tensor) -> gradient received so far
     for output, seed in zip(outputs, seeds):
-        _add(pending, output.grad_fn or output, _seed(output, seed))
+        array = _seed(output, seed)
+        start = higher_order.seed_tensor(seed, array) if create_graph else array
+        _add(pending, output.grad_fn or output, start)
     wanted = {id(t.grad_fn or t) for t in inputs}
     found: dict[int, np.ndarray] = {}
     root = Function()  # one root above every output, so a node shared by two outputs waits for both
@@ -87,11 +87,16 @@ def grad(
             raise RuntimeError(
                 "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
             )
-        input_grads = node.backward(node, g)
+        if create_graph:
+            input_grads = higher_order.differentiable_backward(node, g)
+        else:
+            input_grads = node.backward(node, g)
         if not retain_graph and node._saved:
             node.saved_tensors = None
-        for parent, input_grad in zip(node.parents, input_grads):
+        for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
             if parent is not None and input_grad is not None:
+                if create_graph:
+                    higher_order.check_gradient(node, input_grad, shape)
                 _add(pending, parent, input_grad)
     found.update((key, value) for key, value in pending.items() if key in wanted)  # leaves
     results = []
@@ -102,6 +107,9 @@ def grad(
                 f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) was not used to compute the "
                 "outputs; pass allow_unused=True to get None for it"
             )
+        if g is not None and create_graph:
+            results.append(g if g.array.dtype == tensor.array.dtype else g.to(tensor.array.dtype))
+            continue
         results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
     return tuple(results)
 

@@ -24,7 +24,7 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import hooks
+from . import higher_order, hooks
 from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
@@ -193,10 +193,10 @@ class Tensor(
                 omitted only for a one-element tensor (then it is 1).
             retain_graph: keep the saved arrays so backward can run again
                 through the same graph.
-            create_graph: not supported (no higher-order gradients).
+            create_graph: record the backward pass too, so the gradients in ``.grad``
+                can be differentiated again (:mod:`tt_autograd.higher_order`);
+                ``retain_graph`` then defaults to True.
         """
-        if create_graph:
-            raise NotImplementedError("backward: create_graph=True (higher-order gradients) is not supported")
         if not self._requires_grad:
             raise RuntimeError(
                 "backward: this tensor does not require grad and has no grad_fn; did an operation run under "
@@ -215,7 +215,13 @@ class Tensor(
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
-        if self.grad_fn is None:
+        if create_graph:
+            seed = higher_order.seed_tensor(gradient, grad)
+            if self.grad_fn is None:
+                higher_order.accumulate_tensor(self, seed)
+            else:
+                higher_order.run_graph_backward(self.grad_fn, seed, retain_graph is not False)
+        elif self.grad_fn is None:
             accumulate(self, grad, shared=True)
         else:
             run_backward(self.grad_fn, grad, bool(retain_graph))

@@ -11,6 +11,7 @@ import numpy as np
 from tt_tensor import pointwise
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
 
 
 def _shape(value: object) -> tuple[int, ...]:
@@ -38,6 +39,14 @@ class AddFunction(Function):
         )
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to(grad, ctx.shapes[0]) if need_a else None,
+            sum_to(grad, ctx.shapes[1]) if need_b else None,
+        )
+
 
 class SubFunction(Function):
     @staticmethod
@@ -58,6 +67,14 @@ class SubFunction(Function):
             unbroadcast(-grad, ctx.shapes[1]) if need_b else None,
         )
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to(grad, ctx.shapes[0]) if need_a else None,
+            sum_to(-grad, ctx.shapes[1]) if need_b else None,
+        )
 
 
 class MulFunction(Function):
@@ -80,6 +97,16 @@ class MulFunction(Function):
             unbroadcast(grad * a, _shape(b)) if need_b else None,
         )
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return (
+            sum_to(grad * b_t, _shape(a)) if need_a else None,
+            sum_to(grad * a_t, _shape(b)) if need_b else None,
+        )
 
 
 class DivFunction(Function):
@@ -107,6 +134,16 @@ class DivFunction(Function):
         )
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_a = grad / ctx.input_tensor(1, b)
+        return (
+            sum_to(grad_a, ctx.shapes[0]) if need_a else None,
+            sum_to(-grad_a * ctx.output_tensor(out), ctx.shapes[1]) if need_b else None,
+        )
+
 
 class NegFunction(Function):
     @staticmethod
@@ -122,6 +159,10 @@ class NegFunction(Function):
         # TODO: -grad.
         return (-grad,)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (-grad,)
 
 
 class PowFunction(Function):
@@ -158,6 +199,24 @@ class PowFunction(Function):
         return grad_a, grad_b
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        grad_a = grad_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_a:  # b * a**(b - 1), 0 where b == 0 (exponent 1 there keeps the next derivative finite)
+                zero = np.equal(b, 0)
+                local = b_t * a_t ** _masked(b_t - 1, zero, 1.0)
+                grad_a = sum_to(grad * _masked(local, zero, 0.0), _shape(a))
+            if need_b:  # a**b log(a), log(a) read as 0 at a == 0 and NaN below
+                positive = np.greater(a, 0)
+                edge = np.where(np.equal(a, 0), 0.0, np.nan)
+                log_a = _masked(_log(_masked(a_t, ~positive, 1.0)), ~positive, edge)
+                grad_b = sum_to(grad * ctx.output_tensor(out) * log_a, _shape(b))
+        return grad_a, grad_b
+
 
 class MaximumFunction(Function):
     """Element-wise max; where both are equal the gradient is split evenly, as in PyTorch."""
@@ -185,6 +244,17 @@ class MaximumFunction(Function):
             unbroadcast(grad * (1 - share), _shape(b)) if need_b else None,
         )
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the shares are constants: a max is piecewise linear
+        a, b = ctx.saved_tensors
+        wins = (a > b) if ctx.op == "maximum" else (a < b)
+        share = np.where(wins, 1.0, np.where(a == b, 0.5, 0.0)).astype(grad.array.dtype)
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to(grad * share, _shape(a)) if need_a else None,
+            sum_to(grad * (1 - share), _shape(b)) if need_b else None,
+        )
 
 
 class MinimumFunction(MaximumFunction):
@@ -216,6 +286,16 @@ class WhereFunction(Function):
         )
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (condition,) = ctx.saved_tensors
+        _, need_x, need_y = ctx.needs_input_grad
+        return (
+            None,
+            sum_to(grad.where(condition, 0.0), ctx.shapes[0]) if need_x else None,
+            sum_to(grad.where(~np.asarray(condition), 0.0), ctx.shapes[1]) if need_y else None,
+        )
+
 
 class ClampFunction(Function):
     """Clamp to scalar bounds; the gradient passes where ``min <= a <= max``, as in PyTorch."""
@@ -242,3 +322,21 @@ class ClampFunction(Function):
             inside &= a <= high
         return (np.where(inside, grad, grad.dtype.type(0)),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # grad times backward's 0/1 mask, a constant: clamp is piecewise linear
+        (inside,) = ClampFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        return (grad * inside,)
+
+
+def _masked(value: object, mask: object, fill: object) -> object:
+    """``fill`` where ``mask``, ``value`` elsewhere; ``value`` is a tensor or a constant."""
+    if not np.any(mask):
+        return value
+    if hasattr(value, "grad_fn"):
+        return value.where(~np.asarray(mask), fill)
+    return np.where(mask, fill, value)
+
+
+def _log(value: object) -> object:
+    return value.log() if hasattr(value, "grad_fn") else np.log(value)

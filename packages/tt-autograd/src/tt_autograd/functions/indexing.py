@@ -43,6 +43,30 @@ class GetItemFunction(Function):
         return (out,)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=ctx.key),)
+
+
+class PlaceAtKeyFunction(Function):
+    """``GetItemFunction``'s backward as an operation of its own: ``grad`` placed at ``key`` in zeros.
+
+    The recorded backward of indexing (:mod:`tt_autograd.higher_order`); its own gradient is indexing.
+    """
+
+    @staticmethod
+    def forward(ctx, grad, shape, key):
+        ctx.shape, ctx.key = shape, key
+        return GetItemFunction.backward(ctx, grad)[0]
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (indexing.getitem(grad, ctx.key),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (GetItemFunction.apply(grad, key=ctx.key),)
+
 
 class GatherFunction(Function):
     @staticmethod

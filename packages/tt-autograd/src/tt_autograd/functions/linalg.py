@@ -14,6 +14,7 @@ import numpy as np
 from tt_tensor import linalg
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
 
 
 class MatMulFunction(Function):
@@ -54,3 +55,17 @@ class MatMulFunction(Function):
             grad_b = grad_b.reshape(b.shape)
         return grad_a, grad_b
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        a2 = a_t.unsqueeze(0) if a.ndim == 1 else a_t
+        b2 = b_t.unsqueeze(1) if b.ndim == 1 else b_t
+        g = grad.unsqueeze(-1) if b.ndim == 1 else grad
+        g = g.unsqueeze(-2) if a.ndim == 1 else g
+        return (
+            sum_to(g @ b2.transpose(-1, -2), tuple(a2.shape)).reshape(a.shape) if need_a else None,
+            sum_to(a2.transpose(-1, -2) @ g, tuple(b2.shape)).reshape(b.shape) if need_b else None,
+        )

@@ -24,6 +24,14 @@ def expand_reduced(grad: np.ndarray, ndim: int, dim, keepdim: bool) -> np.ndarra
     return np.expand_dims(grad, axes)
 
 
+def kept_shape(shape: tuple[int, ...], dim, keepdim: bool) -> tuple[int, ...]:
+    """``shape`` with the reduced dimensions as size 1: the shape a reduction's gradient broadcasts from."""
+    axes = normalize_dims("reduce", dim, len(shape))
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else size for i, size in enumerate(shape))
+
+
 class SumFunction(Function):
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
@@ -40,6 +48,10 @@ class SumFunction(Function):
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad, ctx.shape),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.reshape(kept_shape(ctx.shape, ctx.dim, ctx.keepdim)).expand(*ctx.shape),)
 
 
 class MeanFunction(Function):
@@ -58,6 +70,11 @@ class MeanFunction(Function):
         grad = expand_reduced(grad, len(ctx.shape), ctx.dim, ctx.keepdim)
         return (np.broadcast_to(grad / reduce.count(ctx.shape, ctx.dim), ctx.shape),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        spread = grad.reshape(kept_shape(ctx.shape, ctx.dim, ctx.keepdim)).expand(*ctx.shape)
+        return (spread / reduce.count(ctx.shape, ctx.dim),)
 
 
 class VarFunction(Function):

@@ -12,6 +12,7 @@ import numpy as np
 from tt_tensor import shaping
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
 
 
 class ViewFunction(Function):
@@ -32,6 +33,10 @@ class ViewFunction(Function):
         return (grad.reshape(ctx.shape),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.reshape(ctx.shape),)
+
 
 class PermuteFunction(Function):
     @staticmethod
@@ -49,6 +54,10 @@ class PermuteFunction(Function):
         return (grad.transpose(np.argsort(ctx.axes)),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.permute(*(int(axis) for axis in np.argsort(ctx.axes))),)
+
 
 class ExpandFunction(Function):
     @staticmethod
@@ -65,6 +74,10 @@ class ExpandFunction(Function):
         # TODO: unbroadcast grad to a's shape.
         return (unbroadcast(grad, ctx.shape),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (sum_to(grad, ctx.shape),)
 
 
 class RepeatFunction(Function):

@@ -1,0 +1,126 @@
+"""Higher-order gradients: a backward pass that records a graph of its own (``create_graph=True``).
+
+The ordinary backward (:mod:`tt_autograd.engine`) computes gradients on NumPy
+arrays: fast, and with no history, so a gradient cannot be differentiated
+again. ``backward(create_graph=True)`` and ``autograd.grad(..., create_graph=True)``
+walk the same nodes in the same order, but call each node's
+``graph_backward``: the same rule written with tensor operations on a gradient
+*tensor*. Under grad mode those operations record nodes, so the gradient that
+comes out has a ``grad_fn`` and can be differentiated again: a gradient
+penalty (WGAN-GP), a Hessian-vector product, meta-learning.
+
+A rule reaches the tensors forward saw through ``ctx.input_tensor(i, array)``
+and ``ctx.output_tensor(array)``, which join the saved arrays to the graph
+that made them. Example, for ``y = a * b``::
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+        return sum_to(grad * b_t, shape(a)), sum_to(grad * a_t, shape(b))
+
+Then ``d(grad * b)/db`` is ``grad``: the mixed second derivative.
+
+A node whose Function has no ``graph_backward`` stops the pass with an error
+naming it, as PyTorch does for a backward that is not differentiable: going on
+with its plain backward would silently drop second-order terms.
+
+Cost: the gradient pass costs about what the forward pass did (each rule's
+operations are recorded), and the first graph is kept (``retain_graph``
+defaults to True) because the second pass runs through it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .function import Function, _tensor_class
+from .grad_mode import enable_grad
+from .hooks import hook_schedule, run_hooks
+
+
+def sum_to(grad: object, shape: tuple[int, ...]) -> object:
+    """``unbroadcast`` for a gradient tensor: sum over the dims broadcasting added or stretched."""
+    if tuple(grad.shape) == tuple(shape):
+        return grad
+    lead = len(grad.shape) - len(shape)
+    stretched = [lead + i for i, size in enumerate(shape) if size == 1 and grad.shape[lead + i] != 1]
+    dims = tuple(range(lead)) + tuple(stretched)
+    return grad.sum(dim=dims).reshape(shape) if dims else grad.reshape(shape)
+
+
+def differentiable_backward(node: Function, grad: object) -> tuple:
+    """``node``'s input gradients from its ``graph_backward``, recorded (grad mode on)."""
+    rule = type(node).graph_backward
+    if rule is None:
+        raise NotImplementedError(
+            f"create_graph=True: {node.name()} ({type(node).__name__}) has no differentiable backward yet, "
+            "so its gradient cannot be differentiated again; compute this part without create_graph or write "
+            f"{type(node).__name__}.graph_backward (tensor operations; see tt_autograd.higher_order)"
+        )
+    with enable_grad():
+        return rule(node, grad)
+
+
+def check_gradient(node: Function, grad: object, shape: tuple[int, ...]) -> None:
+    """Raise when a rule returned a gradient of the wrong shape (a bug in the Function)."""
+    if tuple(grad.shape) != tuple(shape):
+        raise RuntimeError(
+            f"{node.name()} returned a gradient of shape {tuple(grad.shape)} for an input of shape "
+            f"{tuple(shape)}: the graph_backward rule of {type(node).__name__} is wrong"
+        )
+
+
+def run_graph_backward(root: Function, grad: object, retain_graph: bool) -> None:
+    """Like :func:`tt_autograd.engine.run_backward`, with gradient tensors that keep their graph.
+
+    Each leaf's ``.grad`` becomes (or is added to, out of place) a tensor with a ``grad_fn``.
+    """
+    from .engine import topological_order
+
+    pending: dict[Function, object] = {root: grad}
+    order = topological_order(root)
+    finishing = hook_schedule(order)
+    for node in order:
+        grad = pending.pop(node, None)
+        if grad is None:
+            run_hooks(finishing.get(node, ()))
+            continue
+        if node._saved is None:
+            raise RuntimeError(
+                "backward: trying to backward through the graph a second time (its saved arrays were freed); "
+                "pass retain_graph=True to the first backward() call"
+            )
+        if node.retained is not None:
+            tensor = node.retained()
+            if tensor is not None:
+                accumulate_tensor(tensor, grad)
+        input_grads = differentiable_backward(node, grad)
+        if not retain_graph and node._saved:
+            node.saved_tensors = None
+        for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
+            if parent is None or input_grad is None:
+                continue
+            check_gradient(node, input_grad, shape)
+            if isinstance(parent, Function):
+                pending[parent] = pending[parent] + input_grad if parent in pending else input_grad
+            else:
+                accumulate_tensor(parent, input_grad)
+        run_hooks(finishing.get(node, ()))
+
+
+def accumulate_tensor(tensor: object, grad: object) -> None:
+    """``tensor.grad = grad`` the first time, else ``tensor.grad + grad`` (out of place, as PyTorch does)."""
+    dtype = tensor.array.dtype  # type: ignore[attr-defined]
+    if grad.array.dtype != dtype:
+        grad = grad.to(dtype)
+    existing = tensor.grad  # type: ignore[attr-defined]
+    tensor.grad = grad if existing is None else existing + grad  # type: ignore[attr-defined]
+
+
+def seed_tensor(seed: object, array: np.ndarray) -> object:
+    """The gradient to start the recorded pass from: the caller's tensor itself (so the result can be
+    differentiated with respect to it too, as in PyTorch), else ``array`` as a constant tensor."""
+    if isinstance(seed, _tensor_class()) and seed.array.dtype == array.dtype and seed.shape == array.shape:
+        return seed
+    return _tensor_class().from_array(array)

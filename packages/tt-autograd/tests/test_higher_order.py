@@ -1,0 +1,274 @@
+"""Higher-order gradients (``create_graph=True``): every rule against second central differences.
+
+``gradgradcheck`` differentiates the first derivatives that the recorded
+backward computes and compares with central differences of those first
+derivatives, for random ``grad_outputs``; broadcasting and batched cases
+matter most, as in the first-order tests. Then the engine's behaviour:
+``.grad`` with a graph, accumulation, retained graphs, seeds that require
+grad, hooks, and the error for a Function with no differentiable backward.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+from tt_autograd import Function, gradcheck, gradgradcheck
+from tt_autograd.gradients import grad
+
+BROADCAST_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))]
+BINARY_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
+
+
+def leaf(shape, low=-2.0, high=2.0, seed=0):
+    rng = np.random.default_rng(seed + len(shape))
+    return autograd.tensor(rng.uniform(low, high, size=shape), dtype=autograd.float64, requires_grad=True)
+
+
+@pytest.mark.parametrize("shape_a, shape_b", BROADCAST_SHAPES)
+@pytest.mark.parametrize("name", list(BINARY_OPS))
+def test_binary_ops_twice(name, shape_a, shape_b):
+    a, b = leaf(shape_a), leaf(shape_b, 0.5, 2.0, seed=1)
+    # times a smooth function of both, so every second derivative, mixed ones too, is nonzero
+    assert gradgradcheck(lambda a, b: BINARY_OPS[name](a, b) * (a * b).sin(), [a, b])
+
+
+@pytest.mark.parametrize("shape_a, shape_b", BROADCAST_SHAPES[:3])
+def test_pow_of_two_tensors_and_with_scalars(shape_a, shape_b):
+    a, b = leaf(shape_a, 0.5, 2.0), leaf(shape_b, -1.5, 1.5, seed=1)
+    assert gradgradcheck(lambda a, b: a**b, [a, b])
+    assert gradgradcheck(lambda a: a**3.0 + 2.0**a, [a])
+    assert gradgradcheck(lambda b: 1.5**b, [b])
+
+
+def test_pow_edges_match_first_order_rules():
+    # d/da a**b is 0 where b == 0, even at a == 0; d/db reads log(0) as 0. The second pass keeps them.
+    a = autograd.tensor([0.0, 0.0, 1.5], dtype=autograd.float64, requires_grad=True)
+    b = autograd.tensor([0.0, 2.0, 0.0], dtype=autograd.float64, requires_grad=True)
+    da, db = grad((a**b).sum(), [a, b], create_graph=True)
+    first = grad((a**b).sum(), [a, b])
+    np.testing.assert_array_equal(da.detach().numpy(), first[0].numpy())
+    np.testing.assert_array_equal(db.detach().numpy(), first[1].numpy())
+    daa, dab = grad(da.sum(), [a, b], allow_unused=True)
+    assert np.isfinite(daa.numpy()).all() and np.isfinite(dab.numpy()).all()
+    np.testing.assert_array_equal(daa.numpy(), [0.0, 2.0, 0.0])  # 2 = b (b - 1) a**(b - 2) at a = 0, b = 2
+
+
+@pytest.mark.parametrize(
+    "name, fn, low, high",
+    [
+        ("exp", lambda x: x.exp(), -2, 2),
+        ("log", lambda x: x.log(), 0.5, 2),
+        ("sqrt", lambda x: x.sqrt(), 0.5, 2),
+        ("reciprocal", lambda x: x.reciprocal(), 0.5, 2),
+        ("abs", lambda x: x.abs() * x, 0.3, 2),
+        ("negative abs", lambda x: x.abs() * x, -2, -0.3),
+        ("sin", lambda x: x.sin(), -2, 2),
+        ("cos", lambda x: x.cos(), -2, 2),
+        ("tanh", lambda x: x.tanh(), -2, 2),
+        ("sigmoid", lambda x: x.sigmoid(), -3, 3),
+        ("relu", lambda x: x.relu() * x, -2, 2),
+        ("neg", lambda x: -(x * x), -2, 2),
+        ("clone", lambda x: x.clone() * x, -2, 2),
+        ("maximum", lambda x: x.maximum(x * -0.5 + 0.2) * x, -2, 2),
+        ("minimum", lambda x: x.minimum(x * 0.5 + 0.1) * x, -2, 2),
+        ("where", lambda x: autograd.where(x > 0, x * x, x.exp()), -2, 2),
+        ("clamp", lambda x: x.clamp(-1.0, 1.0) * x, -2, 2),
+    ],
+)
+def test_unary_and_piecewise_ops_twice(name, fn, low, high):
+    assert gradgradcheck(fn, [leaf((2, 3), low, high)])
+
+
+@pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), ((0, 2), False), (-1, True)])
+def test_sum_and_mean_twice(dim, keepdim):
+    x = leaf((2, 3, 4))
+    assert gradgradcheck(lambda x: x.sum(dim=dim, keepdim=keepdim) ** 2, [x])
+    assert gradgradcheck(lambda x: x.mean(dim=dim, keepdim=keepdim) ** 2, [x])
+
+
+def test_shape_ops_twice():
+    x = leaf((2, 3, 4))
+    assert gradgradcheck(lambda x: x.reshape(6, 4).permute(1, 0).unsqueeze(0).expand(2, 4, 6) ** 3, [x])
+    assert gradgradcheck(lambda x: x[:1].expand(3, 3, 4) * x.transpose(0, 1).reshape(3, 2, 4)[:, :1], [x])
+
+
+@pytest.mark.parametrize(
+    "shape_a, shape_b",
+    [
+        ((3,), (3,)),
+        ((3,), (3, 2)),
+        ((2, 3), (3,)),
+        ((2, 3), (3, 4)),
+        ((2, 2, 3), (3, 4)),
+        ((2, 1, 2, 3), (3, 3, 2)),
+    ],
+)
+def test_matmul_twice_including_vectors_and_batch_broadcasting(shape_a, shape_b):
+    a, b = leaf(shape_a), leaf(shape_b, seed=1)
+    assert gradgradcheck(lambda a, b: (a @ b).tanh(), [a, b])
+
+
+def test_hessian_vector_product_of_a_quadratic_form():
+    rng = np.random.default_rng(0)
+    matrix = rng.standard_normal((4, 4))
+    x = autograd.tensor(rng.standard_normal(4), dtype=autograd.float64, requires_grad=True)
+    v = rng.standard_normal(4)
+    energy = x @ (autograd.tensor(matrix) @ x)
+    (g,) = grad(energy, x, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), (matrix + matrix.T) @ x.detach().numpy(), rtol=1e-12)
+    (hv,) = grad((g * autograd.tensor(v)).sum(), x)
+    np.testing.assert_allclose(hv.numpy(), (matrix + matrix.T) @ v, rtol=1e-12)
+
+
+def test_backward_create_graph_leaves_a_differentiable_grad_and_accumulates_as_pytorch_does():
+    x = autograd.tensor([1.0, 2.0, -1.0], dtype=autograd.float64, requires_grad=True)
+    (x**3).sum().backward(create_graph=True)
+    first = x.grad
+    assert first.grad_fn is not None
+    np.testing.assert_allclose(first.detach().numpy(), [3.0, 12.0, 3.0])
+    (x**2).sum().backward(create_graph=True)  # recorded: x.grad becomes a new tensor, first is kept
+    assert x.grad is not first and x.grad.grad_fn is not None
+    np.testing.assert_allclose(x.grad.detach().numpy(), [5.0, 16.0, 1.0])
+    np.testing.assert_allclose(first.detach().numpy(), [3.0, 12.0, 3.0])
+    x.grad = first
+    first.sum().backward()  # an ordinary backward adds d(sum 3x^2)/dx = 6x in place, as PyTorch does
+    assert x.grad is first
+    np.testing.assert_allclose(first.detach().numpy(), [9.0, 24.0, -3.0])
+
+
+def test_create_graph_keeps_the_graph_by_default_and_frees_it_when_asked():
+    x = leaf((3,))
+    y = (x.exp() * x).sum()
+    grad(y, x, create_graph=True)
+    grad(y, x, create_graph=True, retain_graph=False)  # still there: the default kept it
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        grad(y, x)
+
+
+def test_gradient_penalty_trains_the_critic_parameters():
+    # WGAN-GP: penalise |d critic / d input| - 1; the penalty's gradient reaches the weights through
+    # the recorded backward. Checked against central differences of the whole penalty.
+    rng = np.random.default_rng(3)
+    points = autograd.tensor(rng.standard_normal((5, 3)), dtype=autograd.float64, requires_grad=True)
+    hidden = autograd.tensor(rng.standard_normal((3, 4)) * 0.7, dtype=autograd.float64, requires_grad=True)
+    head = autograd.tensor(rng.standard_normal(4), dtype=autograd.float64, requires_grad=True)
+
+    def penalty(hidden, head):
+        with autograd.enable_grad():
+            scores = (points @ hidden).tanh() @ head
+            (slopes,) = grad(scores.sum(), points, create_graph=True)
+            return ((slopes * slopes).sum(dim=1).sqrt() - 1.0) ** 2
+
+    assert gradcheck(penalty, [hidden, head])
+    penalty(hidden, head).mean().backward()
+    assert hidden.grad is not None and hidden.grad.grad_fn is None  # an ordinary backward: plain .grad
+
+
+def test_a_seed_that_requires_grad_is_differentiated_too():
+    x = leaf((3,))
+    v = leaf((3,), seed=5)
+    (vjp,) = grad(x.sin(), x, grad_outputs=v, create_graph=True)  # v * cos(x)
+    (dv,) = grad(vjp.sum(), v)
+    np.testing.assert_allclose(dv.numpy(), np.cos(x.detach().numpy()), rtol=1e-12)
+
+
+def test_retain_grad_and_hooks_see_the_recorded_gradients():
+    x = leaf((3,))
+    seen = []
+    x.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.grad_fn is not None))
+    middle = x * x
+    middle.retain_grad()
+    (middle.sin().sum()).backward(create_graph=True)
+    assert seen == [True]
+    assert middle.grad.grad_fn is not None  # cos(middle), itself a function of x
+    np.testing.assert_allclose(middle.grad.detach().numpy(), np.cos(middle.detach().numpy()))
+
+
+def test_casts_pass_the_recorded_gradient_back_in_the_input_dtype():
+    x = leaf((3,))
+    (g,) = grad((x.float() ** 3).sum(), x, create_graph=True)  # float32 inside: compare at its precision
+    (h,) = grad(g.sum(), x)
+    assert g.dtype == h.dtype == autograd.float64
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy(), rtol=1e-6)
+
+
+def test_a_float32_leaf_gets_a_float32_recorded_grad():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    (x.double() ** 2).sum().backward(create_graph=True)
+    assert x.grad.dtype == autograd.float32 and x.grad.grad_fn is not None
+
+
+def test_a_function_without_a_differentiable_backward_is_named():
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return (3 * a * a * grad,)
+
+    x = leaf((2,))
+    y = Cube.apply(x).sum()
+    with pytest.raises(NotImplementedError, match=r"CubeBackward \(Cube\) has no differentiable backward"):
+        grad(y, x, create_graph=True)
+    with pytest.raises(NotImplementedError, match="Cube.graph_backward"):
+        y.backward(create_graph=True)
+    (plain,) = grad(y, x)  # the ordinary backward still works
+    np.testing.assert_allclose(plain.numpy(), 3 * x.detach().numpy() ** 2)
+
+
+def test_a_rule_returning_the_wrong_shape_is_reported():
+    class Broken(Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 2
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad * 2,)
+
+        @staticmethod
+        def graph_backward(ctx, grad):
+            return (grad.sum(),)
+
+    x = leaf((3,))
+    with pytest.raises(RuntimeError, match=r"shape \(\) for an input of shape \(3,\).*Broken is wrong"):
+        grad(Broken.apply(x).sum(), x, create_graph=True)
+    with pytest.raises(RuntimeError, match="Broken is wrong"):
+        Broken.apply(x).sum().backward(create_graph=True)
+
+
+def test_gradgradcheck_catches_a_wrong_second_derivative():
+    class WrongCurvature(Function):  # right first derivative, wrong rule for the second
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return (3 * a * a * grad,)
+
+        @staticmethod
+        def graph_backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return (3 * a * a * grad,)  # a constant: drops the 6a term of the second derivative
+
+    x = leaf((3,))
+    assert gradcheck(WrongCurvature.apply, [x])
+    with pytest.raises(autograd.GradcheckError, match="the first derivatives of"):
+        gradgradcheck(WrongCurvature.apply, [x])
+    assert not gradgradcheck(WrongCurvature.apply, [x], raise_exception=False)
+
+
+def test_first_derivatives_that_do_not_depend_on_the_input_count_as_zero():
+    x, y = leaf((3,)), leaf((3,), seed=2)
+    assert gradgradcheck(lambda x, y: x * 2.0 + y.exp(), [x, y])
+    assert gradgradcheck(lambda x, y: x.sum() * 3.0, [x, y])  # y unused: its first derivative is None
