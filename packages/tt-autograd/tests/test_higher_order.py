@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd import Function, gradcheck, gradgradcheck
-from tt_autograd.gradients import grad
+from tt_autograd.gradients import backward, grad
 
 BROADCAST_SHAPES = [((3,), (3,)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (2, 3)), ((2, 1, 3), (4, 1))]
 BINARY_OPS = {"add": operator.add, "sub": operator.sub, "mul": operator.mul, "div": operator.truediv}
@@ -272,3 +272,11 @@ def test_first_derivatives_that_do_not_depend_on_the_input_count_as_zero():
     x, y = leaf((3,)), leaf((3,), seed=2)
     assert gradgradcheck(lambda x, y: x * 2.0 + y.exp(), [x, y])
     assert gradgradcheck(lambda x, y: x.sum() * 3.0, [x, y])  # y unused: its first derivative is None
+
+
+def test_autograd_backward_passes_create_graph_on():
+    x = leaf((3,))
+    backward([(x**3).sum(), x.sin().sum()], create_graph=True)
+    assert x.grad.grad_fn is not None
+    (h,) = grad(x.grad.sum(), x)  # 6x - sin(x): both terms recorded
+    np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy() - np.sin(x.detach().numpy()), rtol=1e-12)

@@ -129,13 +129,17 @@ def _leading_to(order: list[Function], wanted: set[int]) -> set[int]:
     return leads
 
 
-def backward(tensors: object, grad_tensors: object = None, retain_graph: bool | None = None) -> None:
+def backward(
+    tensors: object, grad_tensors: object = None, retain_graph: bool | None = None, create_graph: bool = False
+) -> None:
     """``torch.autograd.backward``: each tensor's ``backward()`` with its gradient, into ``.grad``."""
     tensors = _as_tuple(tensors)
     seeds = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
+    if retain_graph is None:
+        retain_graph = create_graph
     for position, (tensor, seed) in enumerate(zip(tensors, seeds)):
         keep = retain_graph or position < len(tensors) - 1
-        tensor.backward(seed, retain_graph=keep)
+        tensor.backward(seed, retain_graph=keep, create_graph=create_graph)
 
 
 def _as_tuple(value: object) -> tuple:
