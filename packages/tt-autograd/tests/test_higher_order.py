@@ -280,3 +280,86 @@ def test_autograd_backward_passes_create_graph_on():
     assert x.grad.grad_fn is not None
     (h,) = grad(x.grad.sum(), x)  # 6x - sin(x): both terms recorded
     np.testing.assert_allclose(h.numpy(), 6 * x.detach().numpy() - np.sin(x.detach().numpy()), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "big, small",
+    [
+        ((2, 3), (3,)),
+        ((2, 4, 3), (4, 1)),
+        ((5, 1, 3), (1, 3)),
+        ((2, 3, 4), ()),
+        ((3, 1, 2), (3, 1, 1)),
+        ((4,), (4,)),
+    ],
+)
+def test_sum_to_matches_unbroadcast_and_records(big, small):
+    from tt_autograd.higher_order import sum_to
+
+    g = leaf(big)
+    reduced = sum_to(g, small)
+    np.testing.assert_array_equal(reduced.detach().numpy(), autograd.unbroadcast(g.detach().numpy(), small))
+    assert reduced.shape == small and (reduced.grad_fn is not None or big == small)
+
+
+def test_a_node_shared_by_two_consumers_sums_its_recorded_gradients():
+    x = leaf((3,))
+    s = x.sin()
+    (g,) = grad((s * s + s).sum(), x, create_graph=True)  # (2 sin x + 1) cos x
+    xs = x.detach().numpy()
+    np.testing.assert_allclose(g.detach().numpy(), (2 * np.sin(xs) + 1) * np.cos(xs), rtol=1e-12)
+    (x.sin() * x.sin() + x.sin()).sum().backward(create_graph=True)
+    np.testing.assert_allclose(x.grad.detach().numpy(), g.detach().numpy(), rtol=1e-12)
+
+
+def test_a_freed_graph_is_refused_and_retain_graph_false_frees_it():
+    x = leaf((3,))
+    y = (x.exp() * x).sum()
+    y.backward()
+    with pytest.raises(RuntimeError, match="second time"):
+        y.backward(create_graph=True)
+    z = (x.exp() * x).sum()
+    z.backward(create_graph=True, retain_graph=False)
+    with pytest.raises(RuntimeError, match="second time"):
+        z.backward(create_graph=True)
+    w = (x.exp() * x).sum()
+    w.backward(create_graph=True)
+    w.backward(create_graph=True)  # kept by default
+
+
+class Detached(Function):
+    """The identity whose gradient is declared None: nothing flows back through it."""
+
+    @staticmethod
+    def forward(ctx, a):
+        return a.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,)
+
+    graph_backward = backward
+
+
+def test_a_rule_returning_none_sends_nothing_and_hooks_still_fire_as_in_plain_backward():
+    for create_graph in (False, True):
+        x, y = leaf((3,)), leaf((3,), seed=1)
+        fired = []
+        x.register_post_accumulate_grad_hook(lambda t: fired.append("x"))
+        (Detached.apply(x) * y).sum().backward(create_graph=create_graph)
+        assert x.grad is None and fired == ["x"], create_graph
+        np.testing.assert_array_equal(y.grad.detach().numpy(), x.detach().numpy())
+
+
+def test_a_float32_leaf_times_a_float64_tensor_gets_a_float32_recorded_grad():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    (x * autograd.tensor([3.0, 4.0], dtype=autograd.float64)).sum().backward(create_graph=True)
+    assert x.grad.dtype == autograd.float32
+    np.testing.assert_array_equal(x.grad.detach().numpy(), [3.0, 4.0])
+
+
+def test_gradgradcheck_takes_one_tensor_and_skips_inputs_without_grad():
+    x = leaf((3,))
+    weights = autograd.tensor([1.0, -2.0, 0.5], dtype=autograd.float64)  # no requires_grad: not checked
+    assert gradgradcheck(lambda x: (x**3).sum(), x)
+    assert gradgradcheck(lambda x, w: (w * x.sin()).sum(), [x, weights])
