@@ -341,14 +341,14 @@ class Detached(Function):
     graph_backward = backward
 
 
-def test_a_rule_returning_none_sends_nothing_and_hooks_still_fire_as_in_plain_backward():
-    for create_graph in (False, True):
-        x, y = leaf((3,)), leaf((3,), seed=1)
-        fired = []
-        x.register_post_accumulate_grad_hook(lambda t: fired.append("x"))
-        (Detached.apply(x * 2.0) * y).sum().backward(create_graph=create_graph)  # x * 2 gets nothing
-        assert x.grad is None and fired == ["x"], create_graph
-        np.testing.assert_array_equal(y.grad.detach().numpy(), 2.0 * x.detach().numpy())
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_a_rule_returning_none_sends_nothing_and_hooks_still_fire_as_in_plain_backward(create_graph):
+    x, y = leaf((3,)), leaf((3,), seed=1)
+    fired = []
+    x.register_post_accumulate_grad_hook(lambda t: fired.append("x"))
+    (Detached.apply(x * 2.0) * y).sum().backward(create_graph=create_graph)  # x * 2 gets nothing
+    assert x.grad is None and fired == ["x"]
+    np.testing.assert_array_equal(y.grad.detach().numpy(), 2.0 * x.detach().numpy())
 
 
 def test_a_float32_leaf_times_a_float64_tensor_gets_a_float32_recorded_grad():
@@ -363,3 +363,29 @@ def test_gradgradcheck_takes_one_tensor_and_skips_inputs_without_grad():
     weights = autograd.tensor([1.0, -2.0, 0.5], dtype=autograd.float64)  # no requires_grad: not checked
     assert gradgradcheck(lambda x: (x**3).sum(), x)
     assert gradgradcheck(lambda x, w: (w * x.sin()).sum(), [x, weights])
+
+
+def test_gradgradcheck_catches_a_recorded_first_derivative_that_disagrees():
+    # A wrong first derivative in graph_backward is consistent with its own second derivative, so only
+    # comparing it with central differences of fn catches it.
+    class WrongSlope(Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a)
+            return a**3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            return (3 * a * a * grad,)
+
+        @staticmethod
+        def graph_backward(ctx, grad):
+            (a,) = ctx.saved_tensors
+            a_t = ctx.input_tensor(0, a)
+            return (2 * a_t * a_t * grad,)
+
+    x = leaf((3,))
+    assert gradcheck(WrongSlope.apply, [x])
+    with pytest.raises(autograd.GradcheckError, match=r"backward with create_graph=True"):
+        gradgradcheck(WrongSlope.apply, [x])

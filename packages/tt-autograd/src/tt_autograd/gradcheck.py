@@ -49,6 +49,11 @@ def gradcheck(
     Returns:
         True if every gradient matches.
     """
+    return _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded=False)
+
+
+def _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded: bool) -> bool:
+    """:func:`gradcheck`; with ``recorded``, the analytical side is ``backward(create_graph=True)``'s."""
     inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
     checked = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
@@ -78,7 +83,7 @@ def gradcheck(
     with enable_grad():
         total = sum((out * Tensor(w)).sum() for w, out in zip(weights, outputs) if out.requires_grad)
     if isinstance(total, Tensor):
-        total.backward()
+        total.backward(create_graph=recorded)
 
     for i in checked:
         x = inputs[i]
@@ -99,6 +104,7 @@ def gradcheck(
             flat_index = int(np.argmax(np.where(bad, np.nan_to_num(error, nan=np.inf), -1)))
             where = tuple(int(n) for n in np.unravel_index(flat_index, x.shape))
             name = getattr(fn, "__name__", repr(fn))
+            name += " (backward with create_graph=True)" if recorded else ""
             message = (
                 f"gradcheck: wrong gradient of {name} for input {i} (shape {x.shape}) at index {where}: "
                 f"autograd gave {analytical[where]:.6g}, central differences give {numerical[where]:.6g} "
@@ -121,15 +127,18 @@ def gradgradcheck(
     raise_exception: bool = True,
     seed: int = 0,
 ) -> bool:
-    """Check ``fn``'s second derivatives: :func:`gradcheck` of the first derivatives.
+    """Check ``fn``'s first and second derivatives as the recorded backward computes them.
 
-    The first derivatives are ``autograd.grad(fn(*inputs), inputs, grad_outputs,
-    create_graph=True)`` (:mod:`tt_autograd.higher_order`), with random float64
-    ``grad_outputs`` unless given; their own gradients (from the recorded graph)
-    are compared with central differences of them. An input the outputs do not
-    depend on counts as a zero first derivative.
+    First, :func:`gradcheck` with the gradients of ``backward(create_graph=True)``
+    (:mod:`tt_autograd.higher_order`): each Function's ``graph_backward`` is its
+    own implementation of the first derivative, so it is compared with central
+    differences too. Then the first derivatives ``autograd.grad(fn(*inputs),
+    inputs, grad_outputs, create_graph=True)``, with random float64
+    ``grad_outputs`` unless given, are checked the same way: their gradients
+    from the recorded graph against central differences of them. An input the
+    outputs do not depend on counts as a zero first derivative.
 
-    Cost: two first-derivative passes per input element, each a forward and a backward.
+    Cost: a gradcheck, then two first-derivative passes per input element.
     """
     from .gradients import grad
 
@@ -149,4 +158,6 @@ def gradgradcheck(
         return tuple(Tensor(np.zeros(x.shape)) if g is None else g for x, g in zip(wanted, grads))
 
     first_derivatives.__name__ = f"the first derivatives of {getattr(fn, '__name__', repr(fn))}"
+    if not _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded=True):
+        return False
     return gradcheck(first_derivatives, inputs, eps, atol, rtol, raise_exception, seed)
