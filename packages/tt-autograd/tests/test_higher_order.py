@@ -389,3 +389,47 @@ def test_gradgradcheck_catches_a_recorded_first_derivative_that_disagrees():
     assert gradcheck(WrongSlope.apply, [x])
     with pytest.raises(autograd.GradcheckError, match=r"backward with create_graph=True"):
         gradgradcheck(WrongSlope.apply, [x])
+
+
+def recorded_and_plain(fn, *inputs):
+    """The first derivatives of ``fn(*inputs).sum()`` from the recorded backward and from the plain one."""
+    recorded = grad(fn(*inputs).sum(), inputs, create_graph=True)
+    plain = grad(fn(*inputs).sum(), inputs)
+    return [r.detach().numpy() for r in recorded], [p.numpy() for p in plain]
+
+
+@pytest.mark.parametrize("op", ["maximum", "minimum"])
+def test_ties_split_the_recorded_gradient_as_the_plain_one(op):
+    a = autograd.tensor([1.0, 2.0, 3.0], dtype=autograd.float64, requires_grad=True)
+    b = autograd.tensor([1.0, 0.0, 3.0], dtype=autograd.float64, requires_grad=True)  # ties at 0 and 2
+    recorded, plain = recorded_and_plain(lambda a, b: getattr(a, op)(b), a, b)
+    for r, p in zip(recorded, plain):
+        np.testing.assert_array_equal(r, p)
+    assert recorded[0][0] == recorded[1][0] == 0.5
+
+
+def test_where_with_broadcast_branches_of_different_shapes():
+    x, y = leaf((2, 3)), leaf((3,), seed=1)
+    condition = np.array([[True, False, True], [False, False, True]])
+    assert gradgradcheck(lambda x, y: autograd.where(condition, x * x, y.exp()), [x, y])
+    assert gradgradcheck(lambda x, y: autograd.where(condition, y.exp(), x * x), [x, y])
+
+
+def test_abs_at_zero_and_a_constant_base_at_or_below_zero():
+    x = autograd.tensor([-1.5, 0.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    recorded, plain = recorded_and_plain(lambda x: x.abs(), x)
+    np.testing.assert_array_equal(recorded[0], [-1.0, 0.0, 1.0])  # PyTorch: sign, 0 at 0
+    b = autograd.tensor([0.5, 2.0], dtype=autograd.float64, requires_grad=True)
+    recorded, plain = recorded_and_plain(lambda b: 0.0**b, b)  # d/db reads log(0) as 0
+    np.testing.assert_array_equal(recorded[0], plain[0])
+    np.testing.assert_array_equal(recorded[0], [0.0, 0.0])
+
+
+def test_third_derivatives_through_indexing():
+    x = leaf((4,))
+    (g,) = grad((x[1:] ** 4).sum(), x, create_graph=True)  # 4x^3 at 1..3: a PlaceAtKey node
+    (h,) = grad(g.sum(), x, create_graph=True)  # 12x^2: through PlaceAtKey's own recorded backward
+    (t,) = grad(h.sum(), x)
+    expected = 24 * x.detach().numpy()
+    expected[0] = 0.0
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-12)
