@@ -232,3 +232,9 @@ class Conv2dFunction(Function):
             dw = dw.reshape(groups, kh, kw, c // groups, c_out // groups).transpose(0, 4, 3, 1, 2)
             grad_w = np.ascontiguousarray(dw.reshape(weight.shape))
         return (from_nhwc(dx) if need_x else None), grad_w, (db if need_b else None)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: conv2d rebuilt from recorded ops
+        from .conv_graph import conv2d_graph_backward
+
+        return conv2d_graph_backward(ctx, grad)

@@ -34,6 +34,15 @@ def _columns_to_blocks(columns: np.ndarray, c: int, kernel, ho: int, wo: int) ->
     return np.ascontiguousarray(blocks[:, :, :, None])
 
 
+def block_counts(size: tuple[int, int], geometry) -> tuple[int, int]:
+    """How many blocks fit along the height and the width of a ``size`` input (the output's H and W)."""
+    (kh, kw), stride, pads, dilation, _ = geometry
+    return (
+        output_size(size[0], kh, stride[0], pads[0], pads[1], dilation[0]),
+        output_size(size[1], kw, stride[1], pads[2], pads[3], dilation[1]),
+    )
+
+
 class UnfoldFunction(Function):
     """``unfold`` on NumPy arrays: im2col forward, col2im backward."""
 
@@ -45,12 +54,18 @@ class UnfoldFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        n, h, w, c = ctx.shape
-        (kh, kw), stride, pads, dilation, _ = ctx.geometry
-        ho = output_size(h, kh, stride[0], pads[0], pads[1], dilation[0])
-        wo = output_size(w, kw, stride[1], pads[2], pads[3], dilation[1])
-        blocks = _columns_to_blocks(grad, c, (kh, kw), ho, wo)
+        c = ctx.shape[3]
+        blocks = _columns_to_blocks(grad, c, ctx.geometry[0], *block_counts(ctx.shape[1:3], ctx.geometry))
         return (from_nhwc(col2im(blocks, ctx.shape, ctx.geometry)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # recorded (higher-order gradients): fold is unfold's adjoint
+        size = ctx.shape[1:3]
+        return (
+            FoldFunction.apply(
+                grad, size=size, blocks=block_counts(size, ctx.geometry), geometry=ctx.geometry
+            ),
+        )
 
 
 class FoldFunction(Function):
@@ -67,6 +82,10 @@ class FoldFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         return (_blocks_to_columns(im2col(to_nhwc(grad), ctx.geometry)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # recorded: unfold is fold's adjoint
+        return (UnfoldFunction.apply(grad, geometry=ctx.geometry),)
 
 
 def _geometry(op: str, kernel_size, dilation, padding, stride):
