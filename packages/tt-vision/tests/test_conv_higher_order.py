@@ -88,3 +88,38 @@ def test_gradient_penalty_of_a_convolutional_critic(leaf):
             return ((slopes * slopes).sum(dim=(1, 2, 3)).sqrt() - 1.0) ** 2
 
     assert gradcheck(penalty, [leaf(4, 2, 3, 3), bias])
+
+
+@pytest.mark.parametrize(
+    "stride, padding, output_padding, dilation, groups, c_in, c_out",
+    [
+        (1, 0, 0, 1, 1, 3, 4),
+        (2, 1, 1, 1, 1, 2, 3),  # output_padding inside the trimmed padding
+        (2, 0, 1, 2, 2, 4, 6),  # output_padding beyond it: rows no patch reaches
+        (3, 1, 2, 1, 1, 2, 2),  # partly inside, partly beyond
+        ((3, 2), (2, 0), (1, 1), (1, 2), 1, 2, 2),
+    ],
+)
+def test_conv_transpose2d_twice(stride, padding, output_padding, dilation, groups, c_in, c_out, leaf):
+    x, w, b = leaf(2, c_in, 4, 3), leaf(c_in, c_out // groups, 3, 2), leaf(c_out)
+
+    def deconv(x, w, b):
+        return F.conv_transpose2d(
+            x,
+            w,
+            b,
+            stride=stride,
+            padding=padding,
+            output_padding=output_padding,
+            dilation=dilation,
+            groups=groups,
+        ).tanh()
+
+    assert gradgradcheck(deconv, [x, w, b])
+
+
+def test_conv_transpose1d_twice(leaf):
+    assert gradgradcheck(
+        lambda x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1).tanh(),
+        [leaf(2, 2, 4), leaf(2, 3, 3)],
+    )

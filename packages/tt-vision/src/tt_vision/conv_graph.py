@@ -1,4 +1,4 @@
-"""``conv2d``'s recorded backward, for higher-order gradients (``create_graph=True``).
+"""``conv2d``'s and ``conv_transpose2d``'s recorded backward, for higher-order gradients.
 
 The fast kernels of :mod:`tt_vision._conv` compute the gradients on NumPy
 arrays. For a gradient that must be differentiated again (a gradient penalty
@@ -12,8 +12,11 @@ backward::
 
 and its gradient with respect to the input and the weight is taken from that
 graph with ``autograd.grad(..., create_graph=True)``; the bias gets the
-recorded sum of ``grad``. ``unfold`` and ``fold`` are each other's backward,
-so the pair stays closed under differentiation (:mod:`tt_vision.folding`).
+recorded sum of ``grad``. ``conv_transpose2d`` is rebuilt the other way round:
+the weight's transpose times the input gives the columns, and ``fold`` adds
+them onto the output (rows that only ``output_padding`` adds are placed as
+zeros). ``unfold`` and ``fold`` are each other's backward, so the pair stays
+closed under differentiation (:mod:`tt_vision.folding`).
 
 Cost: one im2col and one GEMM to rebuild the output, then the recorded
 backward of both (a col2im and two GEMMs): about a forward and a backward of
@@ -22,10 +25,12 @@ the plain kernels, without their Winograd and thin-layer shortcuts.
 
 from __future__ import annotations
 
+from tt_autograd.functions.indexing import PlaceAtKeyFunction
 from tt_autograd.gradients import grad as autograd_grad
 
 from ._layout import from_nhwc
-from .folding import UnfoldFunction, block_counts
+from .conv_transpose import transposed_size
+from .folding import FoldFunction, UnfoldFunction, block_counts
 
 
 def conv2d_from_columns(x, weight, geometry):
@@ -39,16 +44,63 @@ def conv2d_from_columns(x, weight, geometry):
     return out.reshape(n, c_out, *block_counts(tuple(x.shape[2:]), geometry))
 
 
+def conv_transpose2d_from_columns(x, weight, geometry, size):
+    """``conv_transpose2d(x, weight)`` (no bias) of output ``size`` from recorded ops: matmul, ``fold``."""
+    kernel, stride, pads, dilation, groups = geometry
+    n, c_in, h, w = x.shape
+    c_out = weight.shape[1] * groups
+    rows = x.reshape(n, groups, c_in // groups, h * w)
+    patches = weight.reshape(groups, c_in // groups, -1).transpose(-1, -2)  # (G, C_out/G·kh·kw, C_in/G)
+    per_group = patches @ rows  # (N, G, C_out/G·kh·kw, L)
+    columns = per_group.reshape(n, c_out * kernel[0] * kernel[1], h * w)
+    # output_padding's extra rows and columns (bottom, right) come out of the padding trimmed there; what
+    # lies beyond the padding no patch reaches, and is placed as zeros
+    padding = pads[::2]  # conv_transpose2d pads both sides of an axis alike
+    extra = [
+        size[a] - transposed_size((h, w)[a], kernel[a], stride[a], padding[a], 0, dilation[a]) for a in (0, 1)
+    ]
+    after = [max(0, padding[a] - extra[a]) for a in (0, 1)]
+    reached = tuple(size[a] - max(0, extra[a] - padding[a]) for a in (0, 1))
+    fold_pads = (pads[0], after[0], pads[2], after[1])
+    out = FoldFunction.apply(
+        columns, size=reached, blocks=(h, w), geometry=(kernel, stride, fold_pads, dilation, 1)
+    )
+    if reached == tuple(size):
+        return out
+    key = (slice(None), slice(None), slice(0, reached[0]), slice(0, reached[1]))
+    return PlaceAtKeyFunction.apply(out, shape=(n, c_out, *size), key=key)
+
+
 def conv2d_graph_backward(ctx, grad):
     """``Conv2dFunction.graph_backward``: the gradients of x, weight and bias, recorded."""
     xh, weight = ctx.saved_tensors
-    need_x, need_w, need_b = ctx.needs_input_grad
-    x, w = ctx.input_tensor(0, from_nhwc(xh)), ctx.input_tensor(1, weight)
+
+    def rebuild(x, w):
+        return conv2d_from_columns(x, w, ctx.geometry)
+
+    return _gradients(ctx, grad, ctx.input_tensor(0, from_nhwc(xh)), ctx.input_tensor(1, weight), rebuild)
+
+
+def conv_transpose2d_graph_backward(ctx, grad):
+    """``ConvTranspose2dFunction.graph_backward``: the gradients of x, weight and bias, recorded."""
+    xh, weight = ctx.saved_tensors
+
+    def rebuild(x, w):
+        return conv_transpose2d_from_columns(x, w, ctx.geometry, tuple(grad.shape[2:]))
+
+    grads = _gradients(ctx, grad, ctx.input_tensor(0, from_nhwc(xh)), ctx.input_tensor(1, weight), rebuild)
+    return grads + (None,) * 5
+
+
+def _gradients(ctx, grad, x, w, rebuild) -> tuple:
+    """The recorded gradients of ``rebuild(x, w) + bias`` for the inputs that need one."""
+    need_x, need_w, need_b = ctx.needs_input_grad[:3]
     wanted = [t for t, need in ((x, need_x), (w, need_w)) if need]
     found = iter(())
     if wanted:
-        out = conv2d_from_columns(x, w, ctx.geometry)
-        found = iter(autograd_grad(out, wanted, grad_outputs=grad, create_graph=True, allow_unused=True))
+        found = iter(
+            autograd_grad(rebuild(x, w), wanted, grad_outputs=grad, create_graph=True, allow_unused=True)
+        )
     return (
         next(found) if need_x else None,
         next(found) if need_w else None,

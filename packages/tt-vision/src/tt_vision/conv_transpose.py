@@ -92,6 +92,12 @@ class ConvTranspose2dFunction(Function):
             grad_b = dy.reshape(-1, c_out).sum(axis=0)
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: rebuilt from recorded ops (conv_graph.py)
+        from .conv_graph import conv_transpose2d_graph_backward
+
+        return conv_transpose2d_graph_backward(ctx, grad)
+
 
 def single(op: str, name: str, value, minimum: int = 1) -> int:
     """``3`` or ``(3,)`` → ``3`` (the 1-d layers' arguments), checked as :func:`pair` checks."""
