@@ -98,6 +98,8 @@ def test_gradient_penalty_of_a_convolutional_critic(leaf):
         (2, 0, 1, 2, 2, 4, 6),  # output_padding beyond it: rows no patch reaches
         (3, 1, 2, 1, 1, 2, 2),  # partly inside, partly beyond
         ((3, 2), (2, 0), (1, 1), (1, 2), 1, 2, 2),
+        ((3, 2), (2, 0), (0, 1), (1, 2), 1, 2, 2),  # per axis: inside the padding on neither, beyond on W
+        ((2, 3), (0, 1), (1, 2), 1, 1, 2, 2),  # beyond the padding on both axes, by different amounts
     ],
 )
 def test_conv_transpose2d_twice(stride, padding, output_padding, dilation, groups, c_in, c_out, leaf):

@@ -98,9 +98,7 @@ def _gradients(ctx, grad, x, w, rebuild) -> tuple:
     wanted = [t for t, need in ((x, need_x), (w, need_w)) if need]
     found = iter(())
     if wanted:
-        found = iter(
-            autograd_grad(rebuild(x, w), wanted, grad_outputs=grad, create_graph=True, allow_unused=True)
-        )
+        found = iter(autograd_grad(rebuild(x, w), wanted, grad_outputs=grad, create_graph=True))
     return (
         next(found) if need_x else None,
         next(found) if need_w else None,
