@@ -100,6 +100,7 @@ def test_gradient_penalty_of_a_convolutional_critic(leaf):
         ((3, 2), (2, 0), (1, 1), (1, 2), 1, 2, 2),
         ((3, 2), (2, 0), (0, 1), (1, 2), 1, 2, 2),  # per axis: inside the padding on neither, beyond on W
         ((2, 3), (0, 1), (1, 2), 1, 1, 2, 2),  # beyond the padding on both axes, by different amounts
+        ((2, 1), 0, (0, 1), (1, 2), 1, 2, 2),  # W: output_padding = stride < dilation, a block too many
     ],
 )
 def test_conv_transpose2d_twice(stride, padding, output_padding, dilation, groups, c_in, c_out, leaf):
