@@ -95,9 +95,9 @@ def vjp(
     """
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "vjp")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
+        inputs = _grad_preprocess(inputs, create_graph)
         is_outputs_tuple, outputs = _call(func, inputs, "vjp", strict)
-        v = _prepare_v(v, outputs, is_outputs_tuple, create_graph, "vjp")
+        v = _prepare_v(v, outputs, is_outputs_tuple, "vjp")
         result = _fill_in_zeros(
             _autograd_grad(outputs, inputs, v, create_graph), inputs, strict, create_graph, "back"
         )
@@ -122,8 +122,8 @@ def jvp(
     """
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jvp")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-        v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, "jvp")
+        inputs = _grad_preprocess(inputs, create_graph)
+        v = _prepare_v(v, inputs, is_inputs_tuple, "jvp")
         is_outputs_tuple, outputs = _call(func, inputs, "jvp", strict)
         seeds = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         transposed = _autograd_grad(outputs, inputs, seeds, create_graph=True)
@@ -156,7 +156,7 @@ def jacobian(
     _check_strategy(strategy, "strategy", "jacobian", vectorize)
     with enable_grad():
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
-        inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
+        inputs = _grad_preprocess(inputs, create_graph)
         is_outputs_tuple, outputs = _call(func, inputs, "jacobian", strict)
         blocks = tuple(
             _jacobian_of_output(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs)
@@ -312,13 +312,12 @@ def _as_tuple(value: object, what: str, name: str) -> tuple[bool, tuple]:
     return is_tuple, values
 
 
-def _grad_preprocess(tensors: tuple, create_graph: bool, need_graph: bool) -> tuple:
+def _grad_preprocess(tensors: tuple, create_graph: bool) -> tuple:
     """Fresh tensors to differentiate with respect to: with ``create_graph``, a tensor that requires
     grad stays joined to its graph (through a view), so the results can be differentiated with
-    respect to it; otherwise a detached copy, requiring grad if ``need_graph``."""
+    respect to it; otherwise a detached copy that requires grad."""
     return tuple(
-        t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_(need_graph)
-        for t in tensors
+        t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_() for t in tensors
     )
 
 
@@ -329,8 +328,13 @@ def _call(func: Callable[..., object], inputs: tuple, name: str, strict: bool) -
     return is_tuple, outputs
 
 
-def _prepare_v(v: object, like: tuple, is_like_tuple: bool, create_graph: bool, name: str) -> tuple | None:
-    """``v`` as a tuple matching ``like`` (the outputs for vjp, else the inputs), or None if allowed."""
+def _prepare_v(v: object, like: tuple, is_like_tuple: bool, name: str) -> tuple | None:
+    """``v`` as a tuple matching ``like`` (the outputs for vjp, else the inputs), or None if allowed.
+
+    ``v`` is used as given (PyTorch detaches it first): :func:`grad` reads a seed as an array, or
+    with ``create_graph`` as the tensor itself, so the results depend on a ``v`` that requires
+    grad exactly when they are recorded.
+    """
     if v is None:
         subject = (
             "user-provided function returns" if name == "vjp" else "input to the user-provided function is"
@@ -341,7 +345,6 @@ def _prepare_v(v: object, like: tuple, is_like_tuple: bool, create_graph: bool, 
             )
         return None
     _, v = _as_tuple(v, "v", name)
-    v = _grad_preprocess(v, create_graph, need_graph=False)
     if len(v) != len(like):
         if is_like_tuple:
             raise RuntimeError(f"v is a tuple of invalid length: should be {len(like)} but got {len(v)}.")
@@ -360,8 +363,8 @@ def _recorded_gradient(
 ) -> tuple:
     """hvp's and vhp's start: ``(is the input a tuple, inputs, v, output, its recorded gradient)``."""
     is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", name)
-    inputs = _grad_preprocess(inputs, create_graph, need_graph=True)
-    v = _prepare_v(v, inputs, is_inputs_tuple, create_graph, name)
+    inputs = _grad_preprocess(inputs, create_graph)
+    v = _prepare_v(v, inputs, is_inputs_tuple, name)
     is_outputs_tuple, outputs = _call(func, inputs, name, strict)
     _check_single_element(is_outputs_tuple, outputs, name)
     first = _autograd_grad(outputs, inputs, None, create_graph=True)
