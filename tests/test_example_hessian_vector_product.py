@@ -3,21 +3,14 @@ Hessian-vector product agrees three ways, and the gradient penalty holds the cri
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
+from by_path import ROOT, load_file
 
 import tinytorch as torch
 
-SCRIPT = Path(__file__).resolve().parents[1] / "examples" / "hessian_vector_product.py"
-
 
 def load_example():
-    spec = importlib.util.spec_from_file_location("hessian_vector_product_example", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_file("hessian_vector_product_example", ROOT / "examples" / "hessian_vector_product.py")
 
 
 def test_newton_cg_reaches_the_minimum_and_the_products_agree(capsys):
