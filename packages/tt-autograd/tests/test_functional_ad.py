@@ -288,6 +288,8 @@ def test_missing_dependence_gives_zeros_without_strict():
     close(jacobian(lambda x: autograd.ones(3, dtype=autograd.float64), x), np.zeros((3, 3)))
     close(vjp(lambda x, y: x * 2.0, (x, y), x)[1][1], np.zeros(2))
     close(jvp(lambda x, y: (x * 2.0, y.detach()), (x, y), (x, y))[1][1], np.zeros(2))
+    _, tangents = jvp(lambda x: (x * 2.0, autograd.ones(4, 5, dtype=autograd.float64)), x, x)
+    close(tangents[1], np.zeros((4, 5)))  # zeros shaped as that output, not as an input
     close(hessian(lambda x: (2.0 * x).sum(), x), np.zeros((3, 3)))
     close(hvp(lambda x: (2.0 * x).sum(), x, x)[1], np.zeros(3))
     close(vhp(lambda x, y: (x**3).sum(), (x, y), (x, y))[1][1], np.zeros(2))
