@@ -161,7 +161,8 @@ def jacobian(
         blocks = tuple(
             _jacobian_of_output(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs)
         )
-    return _tuple_postprocess(_detach_unless(blocks, create_graph), (is_outputs_tuple, is_inputs_tuple))
+    # without create_graph every row came from a plain backward pass: nothing to detach
+    return _tuple_postprocess(blocks, (is_outputs_tuple, is_inputs_tuple))
 
 
 def _jacobian_of_output(i: int, out: Tensor, inputs: tuple, create_graph: bool, strict: bool) -> tuple:
@@ -314,8 +315,9 @@ def _as_tuple(value: object, what: str, name: str) -> tuple[bool, tuple]:
 
 def _grad_preprocess(tensors: tuple, create_graph: bool) -> tuple:
     """Fresh tensors to differentiate with respect to: with ``create_graph``, a tensor that requires
-    grad stays joined to its graph (through a view), so the results can be differentiated with
-    respect to it; otherwise a detached copy that requires grad."""
+    grad stays joined to its graph through a view, so the results can be differentiated with
+    respect to it; otherwise a detached copy that requires grad. Fresh, so one tensor passed as two
+    inputs gives two gradients, not their sum twice."""
     return tuple(
         t.view_as(t) if create_graph and t.requires_grad else t.detach().requires_grad_() for t in tensors
     )
@@ -426,18 +428,11 @@ def _fill_in_zeros(grads: tuple, refs: tuple, strict: bool, create_graph: bool, 
     return tuple(filled)
 
 
-def _detach_unless(value: object, create_graph: bool) -> object:
-    """The results as computed with ``create_graph``, else detached (nested tuples too)."""
-    if create_graph:
-        return value
-    if isinstance(value, tuple):
-        return tuple(_detach_unless(item, create_graph) for item in value)
-    return value.detach()
-
-
 def _finish(tensors: tuple, was_tuple: bool, create_graph: bool) -> object:
-    """One structure as the caller gave it: the tuple, or its one tensor."""
-    tensors = _detach_unless(tensors, create_graph)
+    """One structure as the caller gave it (the tuple, or its one tensor); detached unless ``create_graph``
+    (``func``'s outputs carry its graph)."""
+    if not create_graph:
+        tensors = tuple(t.detach() for t in tensors)
     return tensors if was_tuple else tensors[0]
 
 
