@@ -45,6 +45,10 @@ def test_autograd_namespace_and_cpu_only_device_helpers():
     x = torch.tensor([3.0], requires_grad=True)
     assert grad((x * x).sum(), [x])[0].tolist() == [6.0]
     assert torch.autograd.Function is torch.Function
+    from tinytorch.autograd.functional import hessian
+
+    assert hessian(lambda x: (x**3).sum(), x).tolist() == [[18.0]]  # 6x at x = 3
+    assert torch.autograd.functional.jacobian(lambda x: x * 2.0, x).tolist() == [[2.0]]
     assert torch.cuda.is_available() is False and torch.cuda.device_count() == 0
     assert torch.accelerator.is_available() is False and torch.accelerator.current_accelerator() is None
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -3,7 +3,9 @@
 ``grad(outputs, inputs, ...)`` returns gradients without touching ``.grad``;
 ``backward(tensors, grad_tensors)`` accumulates them; ``Function`` is the base
 of custom differentiable ops; ``gradcheck`` compares with finite differences,
-``gradgradcheck`` does the same for second derivatives (``create_graph=True``).
+``gradgradcheck`` does the same for second derivatives (``create_graph=True``);
+``functional`` gives whole-function Jacobians and Hessians (``jacobian``, ``hessian``,
+``vjp``, ``jvp``, ``vhp``, ``hvp``).
 
 Example:
     >>> import tinytorch as torch
@@ -25,10 +27,13 @@ from tt_autograd import (
 )
 from tt_autograd.gradients import backward, grad
 
+from . import functional
+
 __all__ = [
     "Function",
     "backward",
     "enable_grad",
+    "functional",
     "grad",
     "gradcheck",
     "gradgradcheck",
