@@ -27,6 +27,21 @@ def as_leaf(values):
     return autograd.tensor(values, dtype=autograd.float64, requires_grad=True)
 
 
+def twice(fn, inputs):
+    """``gradgradcheck``, plus: the recorded first derivatives equal the ordinary backward's (a rule
+    that is wrong but differentiated consistently would pass gradgradcheck alone)."""
+    assert gradgradcheck(fn, inputs)
+    out = fn(*inputs)
+    weights = autograd.tensor(np.random.default_rng(3).standard_normal(out.shape))
+    recorded = grad(out, inputs, grad_outputs=weights, create_graph=True, allow_unused=True)
+    plain = grad(fn(*inputs), inputs, grad_outputs=weights, allow_unused=True)
+    for r, p in zip(recorded, plain):
+        assert (r is None) == (p is None)
+        if r is not None:
+            np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-10, atol=1e-12)
+    return True
+
+
 def second(fn, x, weights=None):
     """The first derivative of ``sum(weights * fn(x))`` (recorded) and the gradient of its sum."""
     out = fn(x)
@@ -44,9 +59,9 @@ REDUCE_DIMS = [(None, False), (0, False), (1, True), ((0, 2), False), (-1, False
 @pytest.mark.parametrize("correction", [0, 1])
 def test_var_and_std_twice(dim, keepdim, correction):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: x.var(dim=dim, correction=correction, keepdim=keepdim), [x])
-    assert gradgradcheck(lambda x: x.std(dim=dim, correction=correction, keepdim=keepdim), [x])
-    assert gradgradcheck(lambda x: (x * x).var(dim=dim, correction=correction, keepdim=keepdim), [x])
+    assert twice(lambda x: x.var(dim=dim, correction=correction, keepdim=keepdim), [x])
+    assert twice(lambda x: x.std(dim=dim, correction=correction, keepdim=keepdim), [x])
+    assert twice(lambda x: (x * x).var(dim=dim, correction=correction, keepdim=keepdim), [x])
 
 
 def test_var_with_no_degrees_of_freedom_keeps_the_first_order_nan():
@@ -59,14 +74,14 @@ def test_var_with_no_degrees_of_freedom_keeps_the_first_order_nan():
 @pytest.mark.parametrize("op", ["amax", "amin"])
 def test_amax_and_amin_twice(op, dim, keepdim):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: getattr(x, op)(dim=dim, keepdim=keepdim) ** 3, [x])
-    assert gradgradcheck(lambda x: getattr(x * x.sin(), op)(dim=dim, keepdim=keepdim), [x])
+    assert twice(lambda x: getattr(x, op)(dim=dim, keepdim=keepdim) ** 3, [x])
+    assert twice(lambda x: getattr(x * x.sin(), op)(dim=dim, keepdim=keepdim), [x])
 
 
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_and_min_of_all_twice(op):
     x = leaf((3, 4))
-    assert gradgradcheck(lambda x: getattr(x, op)() ** 3, [x])
+    assert twice(lambda x: getattr(x, op)() ** 3, [x])
 
 
 def test_max_ties_split_the_second_derivative_too():
@@ -86,36 +101,36 @@ def test_max_ties_split_the_second_derivative_too():
 @pytest.mark.parametrize("op", ["max", "min"])
 def test_max_and_min_along_a_dim_twice(op, dim, keepdim):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: getattr(x, op)(dim=dim, keepdim=keepdim).values ** 3, [x])
+    assert twice(lambda x: getattr(x, op)(dim=dim, keepdim=keepdim).values ** 3, [x])
 
 
 def test_max_along_a_dim_of_a_scalar_and_sort_and_topk_twice():
     x = leaf((2, 5))
-    assert gradgradcheck(lambda x: x.sort(dim=1, descending=True).values.cumsum(1) ** 2, [x])
-    assert gradgradcheck(lambda x: x.topk(2, dim=0).values ** 3, [x])
+    assert twice(lambda x: x.sort(dim=1, descending=True).values.cumsum(1) ** 2, [x])
+    assert twice(lambda x: x.topk(2, dim=0).values ** 3, [x])
     s = leaf(())
-    assert gradgradcheck(lambda s: s.max(dim=0).values ** 3, [s])
+    assert twice(lambda s: s.max(dim=0).values ** 3, [s])
 
 
 @pytest.mark.parametrize("dim, keepdim", [(0, False), (1, True), ((0, 2), False), (-1, True), (None, False)])
 def test_logsumexp_twice(dim, keepdim):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: x.logsumexp(dim=dim, keepdim=keepdim), [x])
-    assert gradgradcheck(lambda x: (x * x).logsumexp(dim=dim, keepdim=keepdim) ** 2, [x])
+    assert twice(lambda x: x.logsumexp(dim=dim, keepdim=keepdim), [x])
+    assert twice(lambda x: (x * x).logsumexp(dim=dim, keepdim=keepdim) ** 2, [x])
 
 
 @pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), (-1, False), (2, True)])
 @pytest.mark.parametrize("low, high", [(0.5, 1.5), (-1.5, 1.5)])
 def test_prod_twice(dim, keepdim, low, high):
     x = leaf((2, 3, 4), low, high)
-    assert gradgradcheck(lambda x: x.prod(dim=dim, keepdim=keepdim), [x])
-    assert gradgradcheck(lambda x: x.prod(dim=dim, keepdim=keepdim) ** 2, [x])
+    assert twice(lambda x: x.prod(dim=dim, keepdim=keepdim), [x])
+    assert twice(lambda x: x.prod(dim=dim, keepdim=keepdim) ** 2, [x])
 
 
 def test_prod_of_size_one_dims_scalars_and_empty_tensors_twice():
-    assert gradgradcheck(lambda x: x.prod(dim=1) ** 3, [leaf((3, 1))])
-    assert gradgradcheck(lambda x: x.prod() ** 3, [leaf(())])
-    assert gradgradcheck(lambda x: x.prod(dim=0) ** 3, [leaf(())])
+    assert twice(lambda x: x.prod(dim=1) ** 3, [leaf((3, 1))])
+    assert twice(lambda x: x.prod() ** 3, [leaf(())])
+    assert twice(lambda x: x.prod(dim=0) ** 3, [leaf(())])
     empty = leaf((0, 3))
     (first,) = grad(empty.prod(dim=0), empty, grad_outputs=autograd.tensor(np.ones(3)), create_graph=True)
     assert first.shape == (0, 3)
@@ -160,35 +175,35 @@ def test_prod_with_zeros_has_exact_second_derivatives(values, dim):
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_cumsum_twice(dim):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: x.cumsum(dim) ** 3, [x])
+    assert twice(lambda x: x.cumsum(dim) ** 3, [x])
 
 
 # ----------------------------------------------------------------------------- shape
 @pytest.mark.parametrize("shape, sizes", [((3,), (2,)), ((2, 3), (2, 1)), ((2, 3), (3, 1, 2)), ((), (2, 3))])
 def test_repeat_twice(shape, sizes):
     x = leaf(shape)
-    assert gradgradcheck(lambda x: x.repeat(*sizes) ** 3, [x])
+    assert twice(lambda x: x.repeat(*sizes) ** 3, [x])
 
 
 @pytest.mark.parametrize("dims", [0, (1,), (0, 2), -1])
 def test_flip_twice(dims):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: x.flip(dims) ** 3 * x, [x])
+    assert twice(lambda x: x.flip(dims) ** 3 * x, [x])
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_cat_and_stack_twice(dim):
     a, b = leaf((2, 3, 2)), leaf((2, 3, 2), seed=1)
     c = leaf((2, 1, 2) if dim == 1 else (2, 3, 1) if dim == -1 else (1, 3, 2), seed=2)
-    assert gradgradcheck(lambda a, b, c: autograd.cat([a, b * a, c], dim=dim) ** 3, [a, b, c])
-    assert gradgradcheck(lambda a, b: autograd.stack([a, b * a, a], dim=dim) ** 3, [a, b])
+    assert twice(lambda a, b, c: autograd.cat([a, b * a, c], dim=dim) ** 3, [a, b, c])
+    assert twice(lambda a, b: autograd.stack([a, b * a, a], dim=dim) ** 3, [a, b])
 
 
 def test_cat_and_stack_with_constants_twice():
     a = leaf((2, 3))
     constant = autograd.tensor(np.ones((2, 3)))
-    assert gradgradcheck(lambda a: autograd.cat([constant, a, constant], dim=1) ** 3, [a])
-    assert gradgradcheck(lambda a: autograd.stack([constant, a], dim=0) ** 3, [a])
+    assert twice(lambda a: autograd.cat([constant, a, constant], dim=1) ** 3, [a])
+    assert twice(lambda a: autograd.stack([constant, a], dim=0) ** 3, [a])
 
 
 # ----------------------------------------------------------------------------- indexing
@@ -197,15 +212,15 @@ def test_gather_twice_with_repeated_indices(dim):
     x = leaf((3, 4))
     rows = [[0, 0, 2, 1], [1, 0, 1, 1]] if dim == 0 else [[0, 0, 3], [1, 2, 1], [3, 3, 3]]
     index = np.array(rows)
-    assert gradgradcheck(lambda x: x.gather(dim, autograd.tensor(index)) ** 3, [x])
+    assert twice(lambda x: x.gather(dim, autograd.tensor(index)) ** 3, [x])
 
 
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_index_select_twice_with_repeated_indices(dim):
     x = leaf((3, 4, 2))
     index = autograd.tensor(np.array([1, 0, 1, 1]))
-    assert gradgradcheck(lambda x: x.index_select(dim, index) ** 3, [x])
-    assert gradgradcheck(lambda x: x.index_select(dim, autograd.tensor(np.array(1))) ** 3, [x])
+    assert twice(lambda x: x.index_select(dim, index) ** 3, [x])
+    assert twice(lambda x: x.index_select(dim, autograd.tensor(np.array(1))) ** 3, [x])
 
 
 @pytest.mark.parametrize(
@@ -214,11 +229,154 @@ def test_index_select_twice_with_repeated_indices(dim):
 def test_masked_fill_twice_with_broadcast_masks(x_shape, mask_shape):
     x = leaf(x_shape)
     mask = autograd.tensor(np.random.default_rng(1).uniform(size=mask_shape) < 0.5)
-    assert gradgradcheck(lambda x: x.masked_fill(mask, 0.5) ** 3, [x])
+    assert twice(lambda x: x.masked_fill(mask, 0.5) ** 3, [x])
 
 
 @pytest.mark.parametrize("op", ["tril", "triu"])
 @pytest.mark.parametrize("diagonal", [0, 1, -1])
 def test_tril_and_triu_twice_on_batches(op, diagonal):
     x = leaf((2, 3, 4))
-    assert gradgradcheck(lambda x: getattr(x, op)(diagonal) ** 3, [x])
+    assert twice(lambda x: getattr(x, op)(diagonal) ** 3, [x])
+
+
+# ----------------------------------------------------------------------------- steps and remainders
+@pytest.mark.parametrize("op", ["floor", "ceil", "round", "sign", "trunc"])
+def test_step_functions_pass_zero_gradients_without_a_graph(op):
+    x = leaf((2, 3))
+    assert twice(lambda x: (getattr(x, op)() + x) ** 3, [x])
+    (first,) = grad(getattr(x, op)().sum(), x, create_graph=True)  # PyTorch: zeros that need no grad
+    assert first.grad_fn is None and not first.requires_grad
+    np.testing.assert_array_equal(first.numpy(), np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("shape_a, shape_b", [((2, 3), (2, 3)), ((2, 3), (3,)), ((3,), (2, 1))])
+def test_floor_divide_and_remainder_twice(shape_a, shape_b):
+    a, b = leaf(shape_a), leaf(shape_b, 0.5, 1.5, seed=1)
+    assert twice(lambda a, b: (a // b + a * b) ** 2, [a, b])
+    assert twice(lambda a, b: (a % b) ** 3 * b, [a, b])
+    assert twice(lambda a: (a % 0.7) ** 3, [a])
+    assert twice(lambda b: (2.5 % b) ** 3, [b])
+
+
+# ----------------------------------------------------------------------------- extra element-wise math
+@pytest.mark.parametrize(
+    "name, low, high",
+    [
+        ("log1p", -0.5, 2),
+        ("expm1", -2, 2),
+        ("log2", 0.5, 2),
+        ("log10", 0.5, 2),
+        ("exp2", -2, 2),
+        ("sinh", -2, 2),
+        ("cosh", -2, 2),
+        ("tan", -1, 1),
+        ("asin", -0.8, 0.8),
+        ("acos", -0.8, 0.8),
+        ("atan", -2, 2),
+        ("asinh", -2, 2),
+        ("acosh", 1.2, 3),
+        ("atanh", -0.8, 0.8),
+    ],
+)
+def test_unary_math_twice(name, low, high):
+    x = leaf((2, 3), low, high)
+    assert twice(lambda x: getattr(x, name)(), [x])
+    assert twice(lambda x: getattr(x * 0.9, name)() * x, [x])
+
+
+BINARY_SHAPES = [((2, 3), (2, 3)), ((2, 3), (3,)), ((2, 1), (1, 4)), ((), (3,))]
+
+
+@pytest.mark.parametrize("shape_a, shape_b", BINARY_SHAPES)
+@pytest.mark.parametrize("name", ["atan2", "hypot", "logaddexp", "xlogy", "fmod", "copysign"])
+def test_binary_math_twice_with_broadcasting(name, shape_a, shape_b):
+    a, b = leaf(shape_a, 0.3, 2.0), leaf(shape_b, 0.5, 2.0, seed=1)
+    sign = autograd.tensor(np.where(np.arange(np.prod(shape_b, dtype=int)) % 2, 1.0, -1.0).reshape(shape_b))
+    b_signed = b * sign if name in ("atan2", "fmod", "copysign") else b  # both signs of b
+    assert twice(lambda a, b: getattr(a, name)(b * sign if name != "xlogy" else b) * a, [a, b])
+    assert twice(lambda a: getattr(a, name)(b_signed.detach()) ** 2, [a])
+    assert twice(lambda b: getattr(a.detach() * 1.5, name)(b) ** 2, [b])
+
+
+def test_xlogy_edges_follow_pytorch():
+    # d/dx xlogy(x, y) = xlogy(1, y) masked to 0 at x == 0, y <= 0; d/dy = x / y. Differentiated again as
+    # PyTorch does: d(dx)/dy = 1 / y (NaN at y = 0 from 0 / 0 behind the mask, -0 at y = -1);
+    # d(dy)/dx = 1 / y, d(dy)/dy = -x / y^2.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = as_leaf([0.0, 0.0, 2.0, 1.5])
+        y = as_leaf([0.0, -1.0, 3.0, 0.5])
+        dx, dy = grad(x.xlogy(y).sum(), [x, y], create_graph=True)
+        np.testing.assert_allclose(dx.detach().numpy(), [0.0, 0.0, np.log(3.0), np.log(0.5)])
+        dxx, dxy = grad(dx.sum(), [x, y], allow_unused=True)
+        np.testing.assert_allclose(dxy.numpy(), [np.nan, 0.0, 1 / 3.0, 2.0])
+        assert dxx is None
+        dyx, dyy = grad(dy.sum(), [x, y])
+    np.testing.assert_allclose(dyx.numpy(), [np.inf, -1.0, 1 / 3.0, 2.0])
+    np.testing.assert_allclose(dyy.numpy(), [np.nan, 0.0, -2.0 / 9.0, -1.5 / 0.25])
+
+
+def test_copysign_passes_b_a_zero_gradient_without_a_graph():
+    a, b = leaf((3,)), leaf((3,), seed=1)
+    _, first_b = grad((a.copysign(b) * a).sum(), [a, b], create_graph=True)
+    assert first_b.grad_fn is None and not np.any(first_b.numpy())
+
+
+# ----------------------------------------------------------------------------- cumulative, order, selection
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cumprod_twice_with_and_without_zeros(dim):
+    x = leaf((2, 3, 4), 0.5, 1.5)
+    assert twice(lambda x: x.cumprod(dim), [x])
+    values = x.detach().numpy().copy()
+    values[0, 1, 2] = values[1, 2, 0] = values[1, 0, 3] = values[1, 2, 3] = 0.0  # a polynomial: smooth at 0
+    zeros = as_leaf(values)
+    assert twice(lambda x: x.cumprod(dim), [zeros])
+    assert twice(lambda x: x.cumprod(dim) * x, [zeros])
+    assert twice(lambda x: x.cumprod(0) ** 2, [leaf(())])
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_logcumsumexp_twice(dim):
+    x = leaf((2, 3, 4))
+    assert twice(lambda x: x.logcumsumexp(dim), [x])
+    assert twice(lambda x: x.logcumsumexp(dim) ** 2, [x])
+    assert twice(lambda x: x.logcumsumexp(0) ** 2, [leaf(())])
+
+
+def test_median_of_all_twice_and_its_ties_share_the_second_derivative():
+    x = leaf((3, 4))
+    assert twice(lambda x: x.median() ** 3, [x])
+    assert twice(lambda x: x.nanmedian() ** 3, [x])
+    # y = median(x)^2 with the median 2 held by three elements: shares 1/3 each; the sum of the first
+    # derivatives is 2 m, whose derivative is 2 * (1/3) at each of them
+    tied = as_leaf([1.0, 2.0, 2.0, 3.0, 2.0])
+    first, hessian = second(lambda x: x.median() ** 2, tied)
+    np.testing.assert_allclose(first.detach().numpy(), [0.0, 4 / 3, 4 / 3, 0.0, 4 / 3])
+    np.testing.assert_allclose(hessian.numpy(), [0.0, 2 / 3, 2 / 3, 0.0, 2 / 3])
+
+
+@pytest.mark.parametrize("shifts, dims", [(1, None), (-2, 1), ((1, -1), (0, 2))])
+def test_roll_twice(shifts, dims):
+    x = leaf((2, 3, 4))
+    assert twice(lambda x: x.roll(shifts, dims) ** 3 * x, [x])
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 3), (3, 5), (4, 2)])
+@pytest.mark.parametrize("diagonal", [0, 1, -2])
+def test_diag_twice_both_ways(shape, diagonal):
+    x = leaf(shape)
+    assert twice(lambda x: x.diag(diagonal) ** 3, [x])
+
+
+@pytest.mark.parametrize("add", [False, True])
+def test_scatter_and_scatter_add_twice(add):
+    a, src = leaf((3, 4)), leaf((2, 4), seed=1)
+    # repeated positions only for scatter_add: scatter keeps one of them (PyTorch: undefined gradients)
+    index = autograd.tensor(np.array([[0, 2, 1, 0], [2, 2 if add else 1, 0, 1]]))
+    op = "scatter_add" if add else "scatter"
+    assert twice(lambda a, src: getattr(a * a, op)(0, index, src * src) ** 2, [a, src])
+    small = autograd.tensor(np.array([[1, 0], [2, 2 if add else 3]]))  # smaller than src: its corner is read
+    assert twice(lambda a, src: getattr(a, op)(1, small, src.exp()) ** 3, [a, src])
+    assert twice(lambda a: getattr(a, op)(1, small, src.detach()) ** 3, [a])
+    assert twice(lambda src: getattr(a.detach(), op)(1, small, src) ** 3, [src])
+    if not add:
+        assert twice(lambda a: a.scatter(1, small, value=0.5) ** 3, [a])

@@ -273,7 +273,7 @@ def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
 def _others_product_recorded(a: object, axis: int) -> object:
     """``_others_product`` in tensor operations: exclusive cumprods both ways (PyTorch's
     ``prod_safe_zeros_backward``), O(n) and exact where ``a`` has zeros."""
-    ones = np.ones(kept_shape(a.shape, axis, True), a.array.dtype)
+    ones = np.ones(a.shape[:axis] + (1,) + a.shape[axis + 1 :], a.array.dtype)
     lead = (slice(None),) * axis
     before = CatFunction.apply(ones, a[lead + (slice(0, -1),)], dim=axis).cumprod(axis)
     after = CatFunction.apply(ones, a.flip(axis)[lead + (slice(0, -1),)], dim=axis).cumprod(axis).flip(axis)

@@ -20,6 +20,7 @@ import numpy as np
 from tt_tensor import selection
 
 from ..function import Function
+from .indexing import GetItemFunction, PlaceAtKeyFunction
 
 
 class RollFunction(Function):
@@ -30,8 +31,15 @@ class RollFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        back = -ctx.shifts if isinstance(ctx.shifts, int) else tuple(-s for s in ctx.shifts)
-        return (selection.roll(grad, back, ctx.dims),)
+        return (selection.roll(grad, _opposite(ctx.shifts), ctx.dims),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.roll(_opposite(ctx.shifts), ctx.dims),)
+
+
+def _opposite(shifts):
+    return -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
 
 
 class DiagFunction(Function):
@@ -45,11 +53,21 @@ class DiagFunction(Function):
         if len(ctx.shape) == 1:  # vector -> matrix: read the diagonal back
             return (np.diagonal(grad, ctx.diagonal).copy(),)
         out = np.zeros(ctx.shape, dtype=grad.dtype)  # matrix -> its diagonal: write it back
-        rows, cols = np.diag_indices(min(ctx.shape))
-        offset = ctx.diagonal
-        keep = (rows + max(-offset, 0) < ctx.shape[0]) & (cols + max(offset, 0) < ctx.shape[1])
-        out[rows[keep] + max(-offset, 0), cols[keep] + max(offset, 0)] = grad[: int(keep.sum())]
+        out[_diagonal_key(ctx.shape, ctx.diagonal)] = grad
         return (out,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # reading and writing a diagonal: indexing and its recorded backward
+        if len(ctx.shape) == 1:
+            return (GetItemFunction.apply(grad, key=_diagonal_key(grad.shape, ctx.diagonal)),)
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=_diagonal_key(ctx.shape, ctx.diagonal)),)
+
+
+def _diagonal_key(shape: tuple[int, int], offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (rows, cols) of diagonal ``offset`` of a matrix of ``shape`` (offset > 0: above the main one)."""
+    length = max(0, min(shape[0] + min(offset, 0), shape[1] - max(offset, 0)))
+    steps = np.arange(length)
+    return steps + max(-offset, 0), steps + max(offset, 0)
 
 
 class ScatterFunction(Function):
@@ -74,6 +92,17 @@ class ScatterFunction(Function):
             grad_src = np.zeros(ctx.src_shape, dtype=grad.dtype)
             grad_src[tuple(slice(0, n) for n in block.shape)] = block
         return (grad_a, None, grad_src)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # a's mask is constant; src reads grad where it was scattered
+        kept = ScatterFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+        need_a, _, need_src = ctx.needs_input_grad
+        grad_src = None
+        if need_src:
+            block = GetItemFunction.apply(grad, key=ctx.where)
+            corner = tuple(slice(0, n) for n in block.shape)
+            grad_src = PlaceAtKeyFunction.apply(block, shape=ctx.src_shape, key=corner)
+        return (grad * kept if need_a else None, None, grad_src)
 
 
 class EinsumFunction(Function):
