@@ -232,6 +232,13 @@ def test_masked_fill_twice_with_broadcast_masks(x_shape, mask_shape):
     assert twice(lambda x: x.masked_fill(mask, 0.5) ** 3, [x])
 
 
+@pytest.mark.parametrize("flag", [False, True])
+def test_masked_fill_and_where_with_a_0d_mask_twice(flag):
+    x, mask = leaf((2, 3)), autograd.tensor(flag)
+    assert twice(lambda x: x.masked_fill(mask, 0.5) ** 3 + x * x, [x])
+    assert twice(lambda x: autograd.where(mask, x * x, x.exp()), [x])
+
+
 @pytest.mark.parametrize("op", ["tril", "triu"])
 @pytest.mark.parametrize("diagonal", [0, 1, -1])
 def test_tril_and_triu_twice_on_batches(op, diagonal):
@@ -380,3 +387,53 @@ def test_scatter_and_scatter_add_twice(add):
     assert twice(lambda src: getattr(a.detach(), op)(1, small, src) ** 3, [src])
     if not add:
         assert twice(lambda a: a.scatter(1, small, value=0.5) ** 3, [a])
+
+
+@pytest.mark.parametrize(
+    "equation, shapes",
+    [
+        ("bij,bjk->bik", [(2, 3, 4), (2, 4, 2)]),
+        ("ij,j", [(3, 4), (4,)]),
+        ("i,j->ij", [(3,), (2,)]),
+        ("bii->b", [(2, 3, 3)]),
+        ("iji->j", [(2, 3, 2)]),  # a repeated letter that is not the last ones
+        ("ij->", [(2, 3)]),
+        ("i,->i", [(3,), ()]),  # a 0-d operand (its plain gradient was 1-d)
+        ("ij,kj->i", [(2, 3), (4, 3)]),  # k summed away by the second operand alone
+        ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]),  # ellipsis broadcasting
+        ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 2)]),  # a size-1 batch dim stretched
+        ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
+    ],
+)
+def test_einsum_twice(equation, shapes):
+    inputs = [leaf(shape, seed=k) for k, shape in enumerate(shapes)]
+    assert twice(lambda *xs: autograd.einsum(equation, *xs).tanh(), inputs)
+
+
+def test_einsum_with_a_constant_operand_twice():
+    constant = autograd.tensor(np.arange(12.0).reshape(3, 4) / 10)
+    assert twice(lambda x: autograd.einsum("ij,jk->ik", x * x, constant), [leaf((2, 3))])
+
+
+# ----------------------------------------------------------------------------- distances
+@pytest.mark.parametrize("p", [2, 3, 1.5, 0.5, 1, float("inf"), 0])
+@pytest.mark.parametrize("shape_a, shape_b", [((2, 3), (2, 3)), ((2, 3), (3,)), ((4,), (2, 1))])
+def test_dist_twice_with_broadcasting(p, shape_a, shape_b):
+    a, b = leaf(shape_a), leaf(shape_b, seed=5)
+    assert twice(lambda a, b: a.dist(b, p) ** 2 * (a * b).sum(), [a, b])
+    assert twice(lambda a: a.dist(b.detach(), p) ** 3, [a])
+    assert twice(lambda b: a.detach().dist(b, p) ** 3, [b])
+    assert twice(lambda a: a.dist(0.5, p) ** 3, [a])
+
+
+@pytest.mark.parametrize("p", [2, 3])
+def test_dist_at_zero_distance_has_zero_derivatives_as_pytorch(p):
+    a = leaf((3,))
+    first, hessian = second(lambda a: a.dist(autograd.tensor(a.detach().numpy()), p), a)
+    assert not np.any(first.detach().numpy()) and not np.any(hessian.numpy())
+
+
+def test_cdist_has_no_differentiable_backward_as_in_pytorch():
+    a, b = leaf((3, 2)), leaf((4, 2), seed=1)
+    with pytest.raises(NotImplementedError, match="CdistBackward"):
+        grad(autograd.cdist(a, b).sum(), a, create_graph=True)

@@ -13,6 +13,7 @@ from tt_tensor import indexing
 
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
+from .arithmetic import negated
 
 
 def _has_integer_array(key: object) -> bool:
@@ -155,7 +156,7 @@ class MaskedFillFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         (mask,) = ctx.saved_tensors
-        return (sum_to(grad.where(~np.asarray(mask), 0.0), ctx.shape), None, None)
+        return (sum_to(grad.where(negated(mask), 0.0), ctx.shape), None, None)
 
 
 class TriangleFunction(Function):

@@ -120,6 +120,14 @@ class EinsumFunction(Function):
             for i, needed in enumerate(ctx.needs_input_grad)
         )
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        operands = [ctx.input_tensor(i, a) for i, a in enumerate(ctx.saved_tensors)]
+        return tuple(
+            _operand_grad_recorded(grad, ctx.output, operands, ctx.subscripts, i) if needed else None
+            for i, needed in enumerate(ctx.needs_input_grad)
+        )
+
 
 def _operand_grad(grad, output, arrays, subscripts, i):
     """d(loss)/d(operand i): einsum of ``grad`` with every other operand, onto operand i's letters.
@@ -129,21 +137,45 @@ def _operand_grad(grad, output, arrays, subscripts, i):
     is written onto that diagonal of a zero array; dims that broadcasting
     stretched (size 1 in operand i) are summed back to size 1.
     """
+    equation, operands, present, unique, sizes = _operand_plan(grad, output, arrays, subscripts, i)
     target, shape = subscripts[i], arrays[i].shape
-    unique = "".join(dict.fromkeys(target))
-    terms = [output] + [s for j, s in enumerate(subscripts) if j != i]
-    operands = [grad] + [a for j, a in enumerate(arrays) if j != i]
-    available = set("".join(terms))
-    present = "".join(c for c in unique if c in available)
-    g = np.einsum(",".join(terms) + "->" + present, *operands, optimize=len(operands) > 2)
-    sizes = {c: n for c, n in zip(target, shape)}
+    g = np.einsum(equation, *operands, optimize=len(operands) > 2)
     g = g.reshape([g.shape[present.index(c)] if c in present else 1 for c in unique])
     stretched = tuple(k for k, c in enumerate(unique) if sizes[c] == 1 and g.shape[k] != 1)
     if stretched:
         g = g.sum(axis=stretched, keepdims=True)
     g = np.broadcast_to(g, [sizes[c] for c in unique])
     if unique == target:
-        return np.ascontiguousarray(g, dtype=grad.dtype)
+        return np.ascontiguousarray(g, dtype=grad.dtype).reshape(g.shape)  # (a 0-d one stays 0-d)
     out = np.zeros(shape, dtype=grad.dtype)
     np.einsum(target + "->" + unique, out)[...] = g  # a writeable view of the diagonal
     return out
+
+
+def _operand_grad_recorded(grad, output, operands, subscripts, i):
+    """``_operand_grad`` in tensor operations (``operands`` are tensors): the recorded einsum, then its
+    dims fitted to operand i's, a diagonal written by ``PlaceAtKeyFunction`` (indexing's backward)."""
+    equation, others, present, unique, sizes = _operand_plan(grad, output, operands, subscripts, i)
+    target = subscripts[i]
+    g = EinsumFunction.apply(*others, equation=equation)
+    g = g.reshape(*[g.shape[present.index(c)] if c in present else 1 for c in unique])
+    stretched = tuple(k for k, c in enumerate(unique) if sizes[c] == 1 and g.shape[k] != 1)
+    if stretched:
+        g = g.sum(dim=stretched, keepdim=True)
+    g = g.expand(*[sizes[c] for c in unique])
+    if unique == target:
+        return g
+    key = tuple(np.arange(sizes[c]).reshape([-1 if u == c else 1 for u in unique]) for c in target)
+    return PlaceAtKeyFunction.apply(g, shape=tuple(operands[i].shape), key=key)
+
+
+def _operand_plan(grad, output, operands, subscripts, i):
+    """Operand i's gradient as an einsum: its equation and operands (``grad`` and the other operands),
+    the letters the result has (``present``), operand i's distinct letters and their sizes."""
+    target = subscripts[i]
+    unique = "".join(dict.fromkeys(target))
+    terms = [output] + [s for j, s in enumerate(subscripts) if j != i]
+    present = "".join(c for c in unique if c in set("".join(terms)))
+    others = [grad] + [a for j, a in enumerate(operands) if j != i]
+    sizes = {c: n for c, n in zip(target, operands[i].shape)}
+    return ",".join(terms) + "->" + present, others, present, unique, sizes
