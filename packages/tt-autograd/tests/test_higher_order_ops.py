@@ -305,6 +305,12 @@ def test_binary_math_twice_with_broadcasting(name, shape_a, shape_b):
     assert twice(lambda b: getattr(a.detach() * 1.5, name)(b) ** 2, [b])
 
 
+@pytest.mark.parametrize("name", ["atan2", "hypot", "logaddexp", "xlogy", "fmod", "copysign"])
+def test_binary_math_of_0d_tensors_twice(name):
+    a, b = leaf((), 0.3, 2.0), leaf((), 0.5, 2.0, seed=3)
+    assert twice(lambda a, b: getattr(a, name)(b) * a * b, [a, b])
+
+
 def test_xlogy_edges_follow_pytorch():
     # d/dx xlogy(x, y) = xlogy(1, y) masked to 0 at x == 0, y <= 0; d/dy = x / y. Differentiated again as
     # PyTorch does: d(dx)/dy = 1 / y (NaN at y = 0 from 0 / 0 behind the mask, -0 at y = -1);
@@ -427,10 +433,18 @@ def test_dist_twice_with_broadcasting(p, shape_a, shape_b):
 
 
 @pytest.mark.parametrize("p", [2, 3])
-def test_dist_at_zero_distance_has_zero_derivatives_as_pytorch(p):
+def test_dist_at_zero_distance_has_finite_zero_derivatives(p):
+    # the first derivative is 0 there, as PyTorch's; its derivative too (PyTorch's is NaN for p = 2, a 0 / 0
+    # behind its mask: this rule keeps the second pass finite, as PowFunction's does at a == 0)
     a = leaf((3,))
     first, hessian = second(lambda a: a.dist(autograd.tensor(a.detach().numpy()), p), a)
     assert not np.any(first.detach().numpy()) and not np.any(hessian.numpy())
+
+
+@pytest.mark.parametrize("p", [2, 3, 1])
+def test_dist_of_0d_tensors_twice(p):
+    a, b = leaf(()), leaf((), seed=3)
+    assert twice(lambda a, b: a.dist(b, p) ** 2 * a * b, [a, b])
 
 
 def test_cdist_has_no_differentiable_backward_as_in_pytorch():

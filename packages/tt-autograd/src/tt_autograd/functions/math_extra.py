@@ -25,7 +25,7 @@ from tt_tensor import pointwise_extra
 
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
-from .arithmetic import _shape
+from .arithmetic import _shape, negated
 from .rounding import zero_gradients
 
 LN2, LN10 = math.log(2.0), math.log(10.0)  # Python floats: they keep float32 gradients float32
@@ -245,7 +245,9 @@ class XlogyFunction(Function):
         dropped = np.logical_and(np.equal(x, 0), np.less_equal(y, 0))
         x, y = _inputs(ctx, x, y)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return _grads(ctx, lambda: grad.xlogy(y).where(~dropped, 0.0), lambda: grad * x / y, sum_to)
+            return _grads(
+                ctx, lambda: grad.xlogy(y).where(negated(dropped), 0.0), lambda: grad * x / y, sum_to
+            )
 
 
 class FmodFunction(Function):
