@@ -316,16 +316,25 @@ def test_xlogy_edges_follow_pytorch():
     # PyTorch does: d(dx)/dy = 1 / y (NaN at y = 0 from 0 / 0 behind the mask, -0 at y = -1);
     # d(dy)/dx = 1 / y, d(dy)/dy = -x / y^2.
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = as_leaf([0.0, 0.0, 2.0, 1.5])
-        y = as_leaf([0.0, -1.0, 3.0, 0.5])
+        x = as_leaf([0.0, 0.0, 2.0, 1.5, 0.0])
+        y = as_leaf([0.0, -1.0, 3.0, 0.5, 0.5])
         dx, dy = grad(x.xlogy(y).sum(), [x, y], create_graph=True)
-        np.testing.assert_allclose(dx.detach().numpy(), [0.0, 0.0, np.log(3.0), np.log(0.5)])
+        np.testing.assert_allclose(dx.detach().numpy(), [0.0, 0.0, np.log(3.0), np.log(0.5), np.log(0.5)])
         dxx, dxy = grad(dx.sum(), [x, y], allow_unused=True)
-        np.testing.assert_allclose(dxy.numpy(), [np.nan, 0.0, 1 / 3.0, 2.0])
+        np.testing.assert_allclose(dxy.numpy(), [np.nan, 0.0, 1 / 3.0, 2.0, 2.0])
         assert dxx is None
         dyx, dyy = grad(dy.sum(), [x, y])
-    np.testing.assert_allclose(dyx.numpy(), [np.inf, -1.0, 1 / 3.0, 2.0])
-    np.testing.assert_allclose(dyy.numpy(), [np.nan, 0.0, -2.0 / 9.0, -1.5 / 0.25])
+    np.testing.assert_allclose(dyx.numpy(), [np.inf, -1.0, 1 / 3.0, 2.0, 2.0])
+    np.testing.assert_allclose(dyy.numpy(), [np.nan, 0.0, -2.0 / 9.0, -1.5 / 0.25, 0.0])
+
+
+def test_copysign_at_a_zero_has_zero_derivatives():
+    # d/da copysign(a, b) is sign(a) sign(b), taken as 0 at a == 0 (PyTorch's choice); then for
+    # y = copysign(a, b) * a, dy/da = 2 |a| sign(b), whose derivative at a == 0 is 0 from both sides
+    a, b = as_leaf([0.0, 1.5, -2.0, 0.0]), autograd.tensor([1.0, -1.0, 2.0, -3.0])
+    (first,) = grad(a.copysign(b).sum(), a, create_graph=True)
+    np.testing.assert_array_equal(first.detach().numpy(), [0.0, -1.0, -1.0, 0.0])
+    assert twice(lambda a: a.copysign(b) * a, [a])
 
 
 def test_copysign_passes_b_a_zero_gradient_without_a_graph():
