@@ -356,6 +356,13 @@ def test_cumprod_twice_with_and_without_zeros(dim):
     assert twice(lambda x: x.cumprod(0) ** 2, [leaf(())])
 
 
+def test_cumprod_twice_of_a_matrix_with_zeros_and_of_all_zeros():
+    matrix = as_leaf([[0.5, 0.0, 2.0, 1.5], [1.5, -1.0, 0.0, 0.0], [0.7, 1.2, -0.8, 1.1]])
+    assert twice(lambda x: x.cumprod(1) * x, [matrix])
+    assert twice(lambda x: x.cumprod(0) * x, [matrix])
+    assert twice(lambda x: x.cumprod(1), [as_leaf(np.zeros((2, 3)))])
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_logcumsumexp_twice(dim):
     x = leaf((2, 3, 4))
@@ -389,6 +396,12 @@ def test_diag_twice_both_ways(shape, diagonal):
     assert twice(lambda x: x.diag(diagonal) ** 3, [x])
 
 
+def test_an_empty_diagonal_twice():
+    x = leaf((2, 3))
+    assert x.diag(4).shape == (0,)
+    assert twice(lambda x: autograd.cat([x.diag(4), x.reshape(-1)]) ** 3, [x])
+
+
 @pytest.mark.parametrize("add", [False, True])
 def test_scatter_and_scatter_add_twice(add):
     a, src = leaf((3, 4)), leaf((2, 4), seed=1)
@@ -417,6 +430,7 @@ def test_scatter_and_scatter_add_twice(add):
         ("ij,kj->i", [(2, 3), (4, 3)]),  # k summed away by the second operand alone
         ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]),  # ellipsis broadcasting
         ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 2)]),  # a size-1 batch dim stretched
+        ("...ij,...jk->...ik", [(3, 1, 2, 4), (1, 2, 4, 2)]),  # stretched dims that do not lead
         ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
     ],
 )
