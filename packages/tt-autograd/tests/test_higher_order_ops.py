@@ -431,6 +431,7 @@ def test_scatter_and_scatter_add_twice(add):
         ("...ij,...jk->...ik", [(2, 3, 4), (4, 2)]),  # ellipsis broadcasting
         ("...ij,...jk->...ik", [(1, 3, 4), (2, 4, 2)]),  # a size-1 batch dim stretched
         ("...ij,...jk->...ik", [(3, 1, 2, 4), (1, 2, 4, 2)]),  # stretched dims that do not lead
+        ("...ij,...jk->...ik", [(1, 3, 4), (0, 4, 2)]),  # a size-1 dim broadcast against an empty one
         ("ij,jk,kl->il", [(2, 3), (3, 4), (4, 2)]),
     ],
 )
@@ -468,6 +469,39 @@ def test_dist_at_zero_distance_has_finite_zero_derivatives(p):
 def test_dist_of_0d_tensors_twice(p):
     a, b = leaf(()), leaf((), seed=3)
     assert twice(lambda a, b: a.dist(b, p) ** 2 * a * b, [a, b])
+
+
+@pytest.mark.parametrize("p", [2, 3, 1.5])
+def test_dist_of_close_points_twice(p):
+    a = leaf((2, 3))
+    b = autograd.tensor(
+        a.detach().numpy() + np.random.default_rng(4).uniform(-0.1, 0.1, (2, 3)), requires_grad=True
+    )
+    assert a.dist(b, p).item() < 1
+    assert twice(lambda a, b: a.dist(b, p) ** 2 * (a * b).sum(), [a, b])
+
+
+def test_dist_inf_ties_split_the_second_derivative_too():
+    # y = m^2, m = max |a_i| tied at a_1 = -3, a_2 = 3: dy/da_i = 2 m s_i sign(a_i), shares s = (0, 1/2, 1/2);
+    # for weights w = (1, 1, 2), sum_i w_i dy/da_i = 2 m (-1/2 + 1) = m, whose gradient is s_j sign(a_j)
+    a = as_leaf([1.0, -3.0, 3.0])
+    (first,) = grad(a.dist(autograd.tensor(np.zeros(3)), float("inf")) ** 2, a, create_graph=True)
+    np.testing.assert_allclose(first.detach().numpy(), [0.0, -3.0, 3.0])
+    (plain,) = grad(a.dist(autograd.tensor(np.zeros(3)), float("inf")) ** 2, a)
+    np.testing.assert_allclose(plain.numpy(), [0.0, -3.0, 3.0])
+    (hessian,) = grad((first * autograd.tensor([1.0, 1.0, 2.0])).sum(), a)
+    np.testing.assert_allclose(hessian.numpy(), [0.0, -0.5, 0.5])
+
+
+@pytest.mark.parametrize("p", [3, 1.5, 0.5])
+def test_dist_with_a_zero_component_keeps_finite_second_derivatives(p):
+    # y = d(a) S with S = sum(a), u = a - b = (0, 1), d = 1, first derivative g = (0, 1) (0 at the zero
+    # component, as PyTorch). d(sum_i dy/da_i)/da_j = S sum_i H_ij + sum_i g_i + n g_j = (1, 3) with the
+    # Hessian H taken as 0 at the zero component (true for p > 2; for p < 2 it is infinite, PyTorch: NaN)
+    a, b = as_leaf([1.0, 2.0]), autograd.tensor([1.0, 1.0])
+    first, hessian = second(lambda a: a.dist(b, p) * a.sum(), a)
+    np.testing.assert_allclose(first.detach().numpy(), [3.0 * 0.0 + 1.0, 3.0 * 1.0 + 1.0])
+    np.testing.assert_allclose(hessian.numpy(), [1.0, 3.0])
 
 
 def test_cdist_has_no_differentiable_backward_as_in_pytorch():
