@@ -47,11 +47,11 @@ class DistFunction(Function):
         u, out, a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         difference = ctx.input_tensor(0, a) - ctx.input_tensor(1, b)
-        g = grad * _pnorm_grad_recorded(difference, ctx.output_tensor(out), ctx.p, u, out)
+        g = grad * pnorm_grad_recorded(difference, ctx.output_tensor(out), ctx.p, u, out)
         return (sum_to(g, ctx.shapes[0]) if need_a else None, sum_to(-g, ctx.shapes[1]) if need_b else None)
 
 
-def _pnorm_grad_recorded(u: object, norm: object, p: float, u_array: np.ndarray, norm_array: np.ndarray):
+def pnorm_grad_recorded(u: object, norm: object, p: float, u_array: np.ndarray, norm_array: np.ndarray):
     """``pnorm_grad(u, norm, p, split_ties=True)`` in tensor operations on ``u`` and ``norm`` (whose
     arrays give the masks). For p = 0, 1 and inf it is piecewise constant: the NumPy array itself."""
     if p in (0, 1, np.inf):
