@@ -96,7 +96,7 @@ class VectorNormFunction(Function):
         x, norm = ctx.saved_tensors
         out = ctx.output_tensor(norm.reshape(grad.shape))
         grad = grad.reshape(*norm.shape)
-        if ctx.ord in (0, 1, INF, -INF):  # piecewise linear: backward's coefficients are constants
+        if ctx.ord in (INF, -INF):  # the extreme's shares in each slice (backward's): constants
             return (grad * VectorNormFunction.backward(ctx, np.ones(norm.shape, x.dtype))[0],)
         scaled = pnorm_grad_recorded(ctx.input_tensor(0, x), out.reshape(*norm.shape), ctx.ord, x, norm)
         return (grad * scaled,)
