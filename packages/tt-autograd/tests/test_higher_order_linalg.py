@@ -81,3 +81,10 @@ def test_vector_norm_inf_ties_share_per_slice():
     (hessian,) = grad((first * autograd.tensor([[1.0, 2.0, 1.0], [1.0, 1.0, 1.0]])).sum(), x)
     # row 0: sum_i w_i dy/dx_i = 2 m (1/2 - 2/2) = -m, gradient -s_j sign(x_j); row 1: 2 m, gradient 2 e_0
     np.testing.assert_allclose(hessian.numpy(), [[-0.5, 0.5, 0.0], [2.0, 0.0, 0.0]])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)])
+def test_cholesky_twice(shape, check_twice):
+    identity = autograd.tensor(np.eye(shape[-1]))
+    check_twice(lambda a: linalg.cholesky(a @ a.mT + identity), [matrices(shape)])
+    check_twice(lambda a: linalg.cholesky(a @ a.mT + identity, upper=True) ** 2, [matrices(shape, seed=1)])

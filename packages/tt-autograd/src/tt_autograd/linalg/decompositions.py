@@ -33,6 +33,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from ._common import LinAlgError, batch_prefix, float_matrices, pack, right_solve, transpose, unpack
+from .solve import SolveFunction
 
 
 class QRResult(NamedTuple):
@@ -78,6 +79,14 @@ class CholeskyFunction(Function):
         phi = np.tril(product) - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.dtype)
         s = right_solve(np.linalg.solve(transpose(lower), phi), lower)  # L^{-T} Phi L^{-1}
         return (0.5 * (s + transpose(s)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same steps, recorded: solves with L^T and L as SolveFunction
+        lower = ctx.output_tensor(ctx.saved_tensors[0])
+        product = lower.mT @ grad
+        phi = product.tril() - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.array.dtype)
+        s = SolveFunction.apply(lower.mT, SolveFunction.apply(lower.mT, phi).mT).mT  # L^{-T} Phi L^{-1}
+        return (0.5 * (s + s.mT),)
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
