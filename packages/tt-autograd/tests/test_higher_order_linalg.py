@@ -83,7 +83,7 @@ def test_vector_norm_inf_ties_share_per_slice():
     np.testing.assert_allclose(hessian.numpy(), [[-0.5, 0.5, 0.0], [2.0, 0.0, 0.0]])
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (1, 2, 3, 3)])
 def test_cholesky_twice(shape, check_twice):
     identity = autograd.tensor(np.eye(shape[-1]))
     check_twice(lambda a: linalg.cholesky(a @ a.mT + identity), [matrices(shape)])
