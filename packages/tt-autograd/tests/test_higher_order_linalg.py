@@ -90,7 +90,7 @@ def test_cholesky_twice(shape, check_twice):
     check_twice(lambda a: linalg.cholesky(a @ a.mT + identity, upper=True) ** 2, [matrices(shape, seed=1)])
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (2, 2, 2), (1, 1)])
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (1, 2, 3, 3), (1, 1)])
 def test_matrix_exp_twice(shape, check_twice):
     check_twice(lambda a: linalg.matrix_exp(a * 0.5), [leaf(shape)])
     check_twice(lambda a: linalg.matrix_exp(a @ a * 0.25) ** 2, [leaf(shape, seed=1)])
