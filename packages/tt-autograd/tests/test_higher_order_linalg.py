@@ -1,4 +1,4 @@
-"""Higher-order gradients of linear algebra: inv, solve, det, slogdet/logdet and vector_norm.
+"""Higher-order gradients of linalg: inv, solve, det, slogdet, vector_norm, cholesky, matrix_exp, eigh, svd.
 
 Each ``graph_backward`` rule against ``gradgradcheck`` (second central
 differences), batched and broadcast, plus a check that the recorded first
@@ -94,3 +94,34 @@ def test_cholesky_twice(shape, check_twice):
 def test_matrix_exp_twice(shape, check_twice):
     check_twice(lambda a: linalg.matrix_exp(a * 0.5), [leaf(shape)])
     check_twice(lambda a: linalg.matrix_exp(a @ a * 0.25) ** 2, [leaf(shape, seed=1)])
+
+
+def symmetric(shape, seed=0):
+    rng = np.random.default_rng(seed + 20)
+    values = rng.uniform(-1, 1, size=shape)
+    return autograd.tensor(
+        (values + np.swapaxes(values, -1, -2)) / 2, dtype=autograd.float64, requires_grad=True
+    )
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3), (1, 2, 3, 3)])
+def test_eigh_twice_on_gauge_invariant_functions(shape, check_twice):
+    a = symmetric(shape)
+    check_twice(lambda a: linalg.eigvalsh(a + a.mT) ** 2, [a])
+    check_twice(lambda a: linalg.eigh(a + a.mT).eigenvectors ** 2, [a])  # squares: the sign drops out
+    check_twice(lambda a: linalg.eigh(a + a.mT, UPLO="U").eigenvectors[..., :1] ** 2 * 3.0, [a])
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (4, 2), (2, 4), (2, 3, 2), (1, 2, 2, 3)])
+@pytest.mark.parametrize("full_matrices", [False, True])
+def test_svd_twice_on_gauge_invariant_functions(shape, full_matrices, check_twice):
+    a = leaf(shape)
+    k = min(shape[-2:])
+
+    def parts(a):
+        return linalg.svd(a, full_matrices=full_matrices)
+
+    check_twice(lambda a: linalg.svdvals(a) ** 2, [a])
+    check_twice(lambda a: parts(a).U[..., :k] ** 2, [a])
+    check_twice(lambda a: parts(a).Vh[..., :k, :] ** 2, [a])
+    check_twice(lambda a: (parts(a).U[..., :k] * parts(a).S.unsqueeze(-2)) @ parts(a).Vh[..., :k, :], [a])
