@@ -9,6 +9,8 @@ Test files here are not importable modules (pytest runs with
 * ``check_grad(fn, *inputs)``: ``gradcheck`` that raises its own readable
   ``GradcheckError`` (which input, which index, both values) on failure.
 * ``check(actual, expected)``: a tt-autograd ``Tensor`` equal to a NumPy array.
+* ``check_twice(fn, inputs)``: ``gradgradcheck``, and the recorded first
+  derivatives equal to the plain backward's.
 """
 
 from __future__ import annotations
@@ -47,6 +49,27 @@ def check_grad():
 
     def run(fn, *inputs, **options) -> None:
         assert autograd.gradcheck(fn, list(inputs), **options) is True
+
+    return run
+
+
+@pytest.fixture
+def check_twice():
+    """``check_twice(fn, inputs)``: ``gradgradcheck`` of ``fn``, plus the recorded first derivatives
+    (``create_graph=True``) equal to the plain backward's: a rule that is wrong but differentiated
+    consistently would pass ``gradgradcheck`` alone."""
+
+    def run(fn, inputs) -> None:
+        assert autograd.gradgradcheck(fn, inputs) is True
+        out = fn(*inputs)
+        weights = autograd.tensor(np.random.default_rng(3).standard_normal(out.shape))
+        grad = autograd.gradients.grad
+        recorded = grad(out, inputs, grad_outputs=weights, create_graph=True, allow_unused=True)
+        plain = grad(fn(*inputs), inputs, grad_outputs=weights, allow_unused=True)
+        for r, p in zip(recorded, plain):
+            assert (r is None) == (p is None)
+            if r is not None:
+                np.testing.assert_allclose(r.detach().numpy(), p.numpy(), rtol=1e-10, atol=1e-12)
 
     return run
 

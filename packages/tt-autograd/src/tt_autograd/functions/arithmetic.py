@@ -293,7 +293,7 @@ class WhereFunction(Function):
         return (
             None,
             sum_to(grad.where(condition, 0.0), ctx.shapes[0]) if need_x else None,
-            sum_to(grad.where(~np.asarray(condition), 0.0), ctx.shapes[1]) if need_y else None,
+            sum_to(grad.where(negated(condition), 0.0), ctx.shapes[1]) if need_y else None,
         )
 
 
@@ -334,8 +334,14 @@ def _masked(value: object, mask: object, fill: object) -> object:
     if not np.any(mask):
         return value
     if hasattr(value, "grad_fn"):
-        return value.where(~np.asarray(mask), fill)
+        return value.where(negated(mask), fill)
     return np.where(mask, fill, value)
+
+
+def negated(mask: object) -> np.ndarray:
+    """``~mask`` as an array, also when 0-d (NumPy gives a scalar then, which ``where`` would take for a
+    Python bool)."""
+    return np.asarray(np.logical_not(mask))
 
 
 def _log(value: object) -> object:

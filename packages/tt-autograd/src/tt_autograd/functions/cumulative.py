@@ -48,6 +48,23 @@ class CumprodFunction(Function):
             ),
         )
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        if a.ndim == 0:
+            return (grad,)
+        a_t, dim = ctx.input_tensor(0, a), ctx.dim
+        if np.all(a != 0):
+            return ((grad * ctx.output_tensor(out)).flip(dim).cumsum(dim).flip(dim) / a_t,)
+        # With zeros, PyTorch's O(n^2) form: d/dx_k = sum_{j >= k} g_j prod_{i <= j, i != k} x_i. Row k of
+        # ``omitted`` is x with x_k replaced by 1; its cumprod along i holds those products for every j.
+        n = a.shape[dim]
+        eye = np.eye(n, dtype=bool)
+        x = a_t.movedim(dim, -1)
+        omitted = x.unsqueeze(-2).expand(*x.shape[:-1], n, n).where(~eye, 1.0).cumprod(-1)
+        later = np.triu(np.ones((n, n), a.dtype))  # j >= k
+        return ((omitted * grad.movedim(dim, -1).unsqueeze(-2) * later).sum(-1).movedim(-1, dim),)
+
 
 def _cumprod_grad_with_zeros(x: np.ndarray, g: np.ndarray) -> np.ndarray:
     """The cumprod gradient along the last axis, exact when ``x`` holds zeros; O(n) per row.
@@ -89,4 +106,19 @@ class LogcumsumexpFunction(Function):
                 log_weights = np.log(np.maximum(sign * grad, 0)) - out
                 reversed_sum = np.flip(np.logaddexp.accumulate(np.flip(log_weights, dim), axis=dim), dim)
                 parts.append(np.exp(x + reversed_sum))
+        return (parts[0] - parts[1],)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # PyTorch's formula: the same sums with logcumsumexp, recorded
+        x, out = ctx.saved_tensors
+        if x.ndim == 0:
+            return (grad,)
+        dim, x_t, out_t = ctx.dim, ctx.input_tensor(0, x), ctx.output_tensor(out)
+        lowest = np.finfo(out.dtype).min  # log(0) as a finite number, as PyTorch
+        with np.errstate(divide="ignore"):
+            log_abs = grad.abs().log()
+        parts = []
+        for side in (grad.array > 0, grad.array < 0):
+            log_weights = log_abs.where(side, lowest) - out_t
+            parts.append((log_weights.flip(dim).logcumsumexp(dim).flip(dim) + x_t).exp())
         return (parts[0] - parts[1],)

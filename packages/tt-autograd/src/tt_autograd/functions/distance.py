@@ -10,6 +10,8 @@ its negative, summed over the other side's points.
 * ``dist``'s inf-norm shares the gradient between tied largest components
   (like ``amax``); ``cdist``'s gives each of them the full gradient (PyTorch's
   two rules).
+* ``dist`` has a ``graph_backward`` (higher-order gradients); ``cdist`` has none,
+  as PyTorch's ``_cdist_backward`` is not differentiable either.
 * ``cdist`` with ``p = 2`` needs no ``(B, P, R, M)`` array in backward:
   ``grad_x1 = rowsum(w) x1 - w @ x2`` with ``w = grad / d`` (0 where ``d = 0``).
 """
@@ -21,6 +23,8 @@ from tt_tensor import distance
 from tt_tensor.pointwise import as_float
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
+from .arithmetic import _masked
 
 
 class DistFunction(Function):
@@ -29,14 +33,35 @@ class DistFunction(Function):
         u = as_float(np.asarray(a)) - as_float(np.asarray(b))
         out = np.asarray(distance.pnorm(u, p))
         ctx.p, ctx.shapes = p, (np.shape(a), np.shape(b))
-        ctx.save_for_backward(u, out)
+        ctx.save_for_backward(u, out, np.asarray(a), np.asarray(b))  # a and b: for graph_backward
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        u, out = ctx.saved_tensors
+        u, out = ctx.saved_tensors[:2]
         g = grad * distance.pnorm_grad(u, out, ctx.p, split_ties=True)
         return (unbroadcast(g, ctx.shapes[0]), unbroadcast(-g, ctx.shapes[1]))
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        u, out, a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        difference = ctx.input_tensor(0, a) - ctx.input_tensor(1, b)
+        g = grad * pnorm_grad_recorded(difference, ctx.output_tensor(out), ctx.p, u, out)
+        return (sum_to(g, ctx.shapes[0]) if need_a else None, sum_to(-g, ctx.shapes[1]) if need_b else None)
+
+
+def pnorm_grad_recorded(u: object, norm: object, p: float, u_array: np.ndarray, norm_array: np.ndarray):
+    """``pnorm_grad(u, norm, p, split_ties=True)`` in tensor operations on ``u`` and ``norm`` (whose
+    arrays give the masks). For p = 0, 1 and inf it is piecewise constant: the NumPy array itself."""
+    if p in (0, 1, np.inf):
+        return distance.pnorm_grad(u_array, norm_array, p, split_ties=True)
+    positive = np.asarray(norm_array > 0)
+    norm = _masked(norm, ~positive, 1.0)  # 1 where the norm is 0: finite values, then masked to 0
+    if p == 2:
+        return u / norm * positive
+    kept = positive & (u_array != 0)
+    return np.sign(u_array) * _masked(u.abs(), ~kept, 1.0) ** (p - 1) / norm ** (p - 1) * kept
 
 
 class CdistFunction(Function):

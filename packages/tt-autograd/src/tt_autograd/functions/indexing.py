@@ -12,11 +12,21 @@ import numpy as np
 from tt_tensor import indexing
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
+from .arithmetic import negated
 
 
 def _has_integer_array(key: object) -> bool:
     parts = key if type(key) is tuple else (key,)
     return any(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in parts)
+
+
+def along(index: np.ndarray, dim: int) -> tuple:
+    """The integer-array key that picks ``index`` along ``dim`` (gather's positions): ``a[key]`` is
+    ``gather(a, dim, index)``, and ``PlaceAtKeyFunction`` with it is gather's scatter-add backward."""
+    where = list(np.indices(index.shape, sparse=True))
+    where[dim] = index
+    return tuple(where)
 
 
 class GetItemFunction(Function):
@@ -91,6 +101,11 @@ class GatherFunction(Function):
         return (out, None)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # a scatter-add recorded as PlaceAtKey, whose own gradient is gather
+        (index,) = ctx.saved_tensors
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(index, ctx.dim)), None)
+
 
 class IndexSelectFunction(Function):
     @staticmethod
@@ -112,6 +127,12 @@ class IndexSelectFunction(Function):
         return (out, None)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # index_add, recorded as PlaceAtKey, whose own gradient is index_select
+        (index,) = ctx.saved_tensors
+        key = (slice(None),) * ctx.dim + (index,)
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=key), None)
+
 
 class MaskedFillFunction(Function):
     @staticmethod
@@ -132,6 +153,11 @@ class MaskedFillFunction(Function):
         return (unbroadcast(np.where(mask, grad.dtype.type(0), grad), ctx.shape), None, None)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (mask,) = ctx.saved_tensors
+        return (sum_to(grad.where(negated(mask), 0.0), ctx.shape), None, None)
+
 
 class TriangleFunction(Function):
     """``tril``/``triu``: the gradient keeps the same triangle."""
@@ -150,3 +176,7 @@ class TriangleFunction(Function):
         # TODO: the same triangle of grad: the zeroed part gets no gradient.
         return (indexing.triangle(ctx.op, grad, ctx.diagonal),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (TriangleFunction.apply(grad, op=ctx.op, diagonal=ctx.diagonal),)

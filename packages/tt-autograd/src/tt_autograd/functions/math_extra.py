@@ -12,7 +12,8 @@ the textbook derivative, with PyTorch's choices at the edges:
   nothing for ``b`` (a step function of ``b``: gradient 0).
 
 One-tensor functions share :class:`UnaryMathFunction`: a subclass names its
-kernel and gives its derivative from the input and the output.
+kernel and gives its derivative from the input and the output, in operations
+that serve arrays (backward) and tensors (``graph_backward``, recorded) alike.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import numpy as np
 from tt_tensor import pointwise_extra
 
 from ..function import Function, unbroadcast
-from .arithmetic import _shape
+from ..higher_order import sum_to
+from .arithmetic import _shape, negated
+from .rounding import zero_gradients
 
 LN2, LN10 = math.log(2.0), math.log(10.0)  # Python floats: they keep float32 gradients float32
 
@@ -35,7 +38,8 @@ class UnaryMathFunction(Function):
 
     @staticmethod
     def derivative(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-        """d(out)/d(a), element-wise, from the input and the output (float arrays of one dtype)."""
+        """d(out)/d(a), element-wise, from the input and the output (float arrays of one dtype, or the
+        tensors of both for ``graph_backward``)."""
         raise NotImplementedError
 
     @staticmethod
@@ -49,6 +53,16 @@ class UnaryMathFunction(Function):
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
         return (grad * ctx.derivative(a, out),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        return (grad * ctx.derivative(ctx.input_tensor(0, a), ctx.output_tensor(out)),)
+
+
+def _call(name: str, value: object) -> object:
+    """NumPy's ``name`` of an array, or the tensor method ``name`` (recorded) of a tensor."""
+    return getattr(value, name)() if hasattr(value, "grad_fn") else getattr(np, name)(value)
 
 
 class Log1pFunction(UnaryMathFunction):
@@ -78,12 +92,12 @@ class Exp2Function(UnaryMathFunction):
 
 class SinhFunction(UnaryMathFunction):
     kernel = "sinh"
-    derivative = staticmethod(lambda a, out: np.cosh(a))
+    derivative = staticmethod(lambda a, out: _call("cosh", a))
 
 
 class CoshFunction(UnaryMathFunction):
     kernel = "cosh"
-    derivative = staticmethod(lambda a, out: np.sinh(a))
+    derivative = staticmethod(lambda a, out: _call("sinh", a))
 
 
 class TanFunction(UnaryMathFunction):
@@ -93,12 +107,12 @@ class TanFunction(UnaryMathFunction):
 
 class AsinFunction(UnaryMathFunction):
     kernel = "asin"
-    derivative = staticmethod(lambda a, out: 1 / np.sqrt(1 - a * a))
+    derivative = staticmethod(lambda a, out: 1 / _call("sqrt", 1 - a * a))
 
 
 class AcosFunction(UnaryMathFunction):
     kernel = "acos"
-    derivative = staticmethod(lambda a, out: -1 / np.sqrt(1 - a * a))
+    derivative = staticmethod(lambda a, out: -1 / _call("sqrt", 1 - a * a))
 
 
 class AtanFunction(UnaryMathFunction):
@@ -108,12 +122,12 @@ class AtanFunction(UnaryMathFunction):
 
 class AsinhFunction(UnaryMathFunction):
     kernel = "asinh"
-    derivative = staticmethod(lambda a, out: 1 / np.sqrt(a * a + 1))
+    derivative = staticmethod(lambda a, out: 1 / _call("sqrt", a * a + 1))
 
 
 class AcoshFunction(UnaryMathFunction):
     kernel = "acosh"
-    derivative = staticmethod(lambda a, out: 1 / np.sqrt(a * a - 1))
+    derivative = staticmethod(lambda a, out: 1 / _call("sqrt", a * a - 1))
 
 
 class AtanhFunction(UnaryMathFunction):
@@ -121,13 +135,19 @@ class AtanhFunction(UnaryMathFunction):
     derivative = staticmethod(lambda a, out: 1 / (1 - a * a))
 
 
-def _grads(ctx, grad_a, grad_b) -> tuple:
-    """The two gradients, each reduced to its input's shape, ``None`` where not needed."""
+def _grads(ctx, grad_a, grad_b, reduce=unbroadcast) -> tuple:
+    """The two gradients, each reduced to its input's shape, ``None`` where not needed; ``reduce`` is
+    ``sum_to`` for the tensors of a ``graph_backward``."""
     need_a, need_b = ctx.needs_input_grad
     return (
-        unbroadcast(grad_a(), ctx.shapes[0]) if need_a else None,
-        unbroadcast(grad_b(), ctx.shapes[1]) if need_b else None,
+        reduce(grad_a(), ctx.shapes[0]) if need_a else None,
+        reduce(grad_b(), ctx.shapes[1]) if need_b else None,
     )
+
+
+def _inputs(ctx, *arrays) -> tuple:
+    """The saved operands ``arrays`` (inputs 0, 1) joined to their graphs, for a ``graph_backward``."""
+    return tuple(ctx.input_tensor(i, array) for i, array in enumerate(arrays))
 
 
 class Atan2Function(Function):
@@ -144,6 +164,12 @@ class Atan2Function(Function):
         a, b = ctx.saved_tensors
         scaled = grad / (np.square(a) + np.square(b))
         return _grads(ctx, lambda: scaled * b, lambda: -scaled * a)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b = _inputs(ctx, *ctx.saved_tensors)
+        scaled = grad / (a * a + b * b)
+        return _grads(ctx, lambda: scaled * b, lambda: -scaled * a, sum_to)
 
 
 class HypotFunction(Function):
@@ -162,6 +188,13 @@ class HypotFunction(Function):
         scaled = grad / out
         return _grads(ctx, lambda: scaled * a, lambda: scaled * b)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        a, b = _inputs(ctx, a, b)
+        scaled = grad / ctx.output_tensor(out)
+        return _grads(ctx, lambda: scaled * a, lambda: scaled * b, sum_to)
+
 
 class LogaddexpFunction(Function):
     """``logaddexp(a, b)``: d/da = ``exp(a - out)``, d/db = ``exp(b - out)`` (softmax weights)."""
@@ -177,6 +210,13 @@ class LogaddexpFunction(Function):
     def backward(ctx, grad):
         a, b, out = ctx.saved_tensors
         return _grads(ctx, lambda: grad * np.exp(a - out), lambda: grad * np.exp(b - out))
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        a, b = _inputs(ctx, a, b)
+        out = ctx.output_tensor(out)
+        return _grads(ctx, lambda: grad * (a - out).exp(), lambda: grad * (b - out).exp(), sum_to)
 
 
 class XlogyFunction(Function):
@@ -199,6 +239,16 @@ class XlogyFunction(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             return _grads(ctx, grad_x, lambda: grad * x / y)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        dropped = np.logical_and(np.equal(x, 0), np.less_equal(y, 0))
+        x, y = _inputs(ctx, x, y)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return _grads(
+                ctx, lambda: grad.xlogy(y).where(negated(dropped), 0.0), lambda: grad * x / y, sum_to
+            )
+
 
 class FmodFunction(Function):
     """``fmod(a, b)``: d/da = 1, d/db = ``-trunc(a / b)``."""
@@ -214,6 +264,11 @@ class FmodFunction(Function):
         a, b = ctx.saved_tensors
         return _grads(ctx, lambda: grad, lambda: -grad * np.trunc(np.divide(a, b)))
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the quotient trunc(a / b) is a step function of both: a constant
+        a, b = ctx.saved_tensors
+        return _grads(ctx, lambda: grad, lambda: -grad * np.trunc(np.divide(a, b)), sum_to)
+
 
 class CopysignFunction(Function):
     """``copysign(a, b)``: d/da = ``out / a`` (0 where ``a == 0``); ``b`` gets a zero gradient."""
@@ -227,7 +282,17 @@ class CopysignFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        a, out = ctx.saved_tensors
-        with np.errstate(divide="ignore", invalid="ignore"):
-            ratio = np.where(np.equal(a, 0), 0.0, out / a)
+        ratio = _sign_ratio(*ctx.saved_tensors)
         return _grads(ctx, lambda: grad * ratio, lambda: np.zeros_like(grad))
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the ratio is piecewise constant; b's zero gradient has no graph
+        ratio = _sign_ratio(*ctx.saved_tensors)
+        grad_a = sum_to(grad * ratio, ctx.shapes[0]) if ctx.needs_input_grad[0] else None
+        return grad_a, zero_gradients(ctx, grad)[1]
+
+
+def _sign_ratio(a: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``copysign(a, b) / a``: +-1, and 0 where ``a == 0``."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.equal(a, 0), 0.0, out / a)

@@ -12,6 +12,8 @@ from tt_tensor import pointwise, reduce
 from tt_tensor.checks import normalize_dims
 
 from ..function import Function
+from .indexing import PlaceAtKeyFunction, along
+from .shape import CatFunction
 
 
 def expand_reduced(grad: np.ndarray, ndim: int, dim, keepdim: bool) -> np.ndarray:
@@ -102,6 +104,16 @@ class VarFunction(Function):
         return (grad * centered * (2.0 / ctx.divisor if ctx.divisor else np.nan),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (centered,) = ctx.saved_tensors
+        # a's graph carrying the centred values (forward saved no other): centring them again is exact up
+        # to rounding, and the centring's gradient does not depend on the values
+        a = ctx.input_tensor(0, centered)
+        scale = 2.0 / ctx.divisor if ctx.divisor else np.nan
+        grad = grad.reshape(kept_shape(centered.shape, ctx.dim, ctx.keepdim))
+        return (grad * (a - a.mean(dim=ctx.dim, keepdim=True)) * scale,)
+
 
 class AmaxFunction(Function):
     """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
@@ -129,6 +141,12 @@ class AmaxFunction(Function):
         winners /= winners.sum(axis=axes, keepdims=True)
         return (grad * winners,)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the winners' shares are constants: a max is piecewise linear
+        a = ctx.saved_tensors[0]
+        (share,) = AmaxFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        return (grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim)) * share,)
 
 
 class TakeAlongDimFunction(Function):
@@ -162,6 +180,15 @@ class TakeAlongDimFunction(Function):
         return (out,)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the values put back, recorded as PlaceAtKey (its gradient: take them)
+        (indices,) = ctx.saved_tensors
+        if not ctx.shape:
+            return (grad,)
+        if not ctx.keepdim:
+            grad, indices = grad.unsqueeze(ctx.dim), np.expand_dims(indices, ctx.dim)
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(indices, ctx.dim)),)
+
 
 class LogSumExpFunction(Function):
     @staticmethod
@@ -183,6 +210,13 @@ class LogSumExpFunction(Function):
         grad = expand_reduced(grad, a.ndim, ctx.dim, ctx.keepdim)
         return (grad * np.exp(a - out),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        kept = kept_shape(a.shape, ctx.dim, ctx.keepdim)
+        softmax = (ctx.input_tensor(0, a) - ctx.output_tensor(out).reshape(kept)).exp()
+        return (grad.reshape(kept) * softmax,)
 
 
 class ProdFunction(Function):
@@ -212,6 +246,18 @@ class ProdFunction(Function):
         return (grad * _others_product(a, axes[0]),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # grad times the product of the others, zeros or not (as PyTorch)
+        (a,) = ctx.saved_tensors
+        grad = grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim))
+        axes = normalize_dims("prod", ctx.dim, a.ndim)
+        if not a.size or axes == ():  # nothing to multiply, or a 0-d input
+            return (grad.expand(*a.shape),)
+        a_t = ctx.input_tensor(0, a)
+        if axes is None:
+            return (grad * _others_product_recorded(a_t.reshape(-1), 0).reshape(a.shape),)
+        return (grad * _others_product_recorded(a_t, axes[0]),)
+
 
 def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
     """For each element, the product of the other elements along ``axis`` (exclusive cumprods)."""
@@ -221,6 +267,16 @@ def _others_product(a: np.ndarray, axis: int) -> np.ndarray:
     after = np.flip(
         np.cumprod(np.concatenate([ones, np.delete(flipped, -1, axis=axis)], axis=axis), axis=axis), axis
     )
+    return before * after
+
+
+def _others_product_recorded(a: object, axis: int) -> object:
+    """``_others_product`` in tensor operations: exclusive cumprods both ways (PyTorch's
+    ``prod_safe_zeros_backward``), O(n) and exact where ``a`` has zeros."""
+    ones = np.ones(a.shape[:axis] + (1,) + a.shape[axis + 1 :], a.array.dtype)
+    lead = (slice(None),) * axis
+    before = CatFunction.apply(ones, a[lead + (slice(0, -1),)], dim=axis).cumprod(axis)
+    after = CatFunction.apply(ones, a.flip(axis)[lead + (slice(0, -1),)], dim=axis).cumprod(axis).flip(axis)
     return before * after
 
 
@@ -239,3 +295,7 @@ class CumsumFunction(Function):
         # TODO: the reversed cumulative sum of grad along dim (flip, cumsum, flip).
         return (np.flip(np.cumsum(np.flip(grad, ctx.dim), axis=ctx.dim), ctx.dim),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim),)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import pointwise
 
-from ..function import Function, unbroadcast
+from ..function import Function, _tensor_class, unbroadcast
+from ..higher_order import sum_to
 from .arithmetic import _shape
 
 STEPS = {"floor": np.floor, "ceil": np.ceil, "round": np.round, "sign": np.sign, "trunc": np.trunc}
@@ -38,6 +39,10 @@ class StepFunction(Function):
         return (np.zeros(ctx.shape, dtype=grad.dtype),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return zero_gradients(ctx, grad)
+
 
 class FloorDivideFunction(Function):
     """``a // b``: piecewise constant in both operands, so both gradients are zero."""
@@ -59,6 +64,10 @@ class FloorDivideFunction(Function):
             for shape, need in zip(ctx.shapes, ctx.needs_input_grad)
         )
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return zero_gradients(ctx, grad)
 
 
 class RemainderFunction(Function):
@@ -84,3 +93,20 @@ class RemainderFunction(Function):
             unbroadcast(-grad * np.floor_divide(a, b), ctx.shapes[1]) if need_b else None,
         )
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the quotient floor(a / b) is a step function of both: a constant
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (
+            sum_to(grad, ctx.shapes[0]) if need_a else None,
+            sum_to(-grad * np.floor_divide(a, b), ctx.shapes[1]) if need_b else None,
+        )
+
+
+def zero_gradients(ctx: Function, grad: object) -> tuple:
+    """``graph_backward`` of a step function: its backward's zeros as constants. As in PyTorch, a zero
+    gradient has no graph (nothing downstream of it depends on the input through it)."""
+    return tuple(
+        None if g is None else _tensor_class().from_array(g) for g in type(ctx).backward(ctx, grad.array)
+    )

@@ -20,6 +20,7 @@ import numpy as np
 from tt_tensor import selection
 
 from ..function import Function
+from .indexing import GetItemFunction, PlaceAtKeyFunction
 
 
 class RollFunction(Function):
@@ -30,8 +31,15 @@ class RollFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        back = -ctx.shifts if isinstance(ctx.shifts, int) else tuple(-s for s in ctx.shifts)
-        return (selection.roll(grad, back, ctx.dims),)
+        return (selection.roll(grad, _opposite(ctx.shifts), ctx.dims),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.roll(_opposite(ctx.shifts), ctx.dims),)
+
+
+def _opposite(shifts):
+    return -shifts if isinstance(shifts, int) else tuple(-s for s in shifts)
 
 
 class DiagFunction(Function):
@@ -45,11 +53,21 @@ class DiagFunction(Function):
         if len(ctx.shape) == 1:  # vector -> matrix: read the diagonal back
             return (np.diagonal(grad, ctx.diagonal).copy(),)
         out = np.zeros(ctx.shape, dtype=grad.dtype)  # matrix -> its diagonal: write it back
-        rows, cols = np.diag_indices(min(ctx.shape))
-        offset = ctx.diagonal
-        keep = (rows + max(-offset, 0) < ctx.shape[0]) & (cols + max(offset, 0) < ctx.shape[1])
-        out[rows[keep] + max(-offset, 0), cols[keep] + max(offset, 0)] = grad[: int(keep.sum())]
+        out[_diagonal_key(ctx.shape, ctx.diagonal)] = grad
         return (out,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # reading and writing a diagonal: indexing and its recorded backward
+        if len(ctx.shape) == 1:
+            return (GetItemFunction.apply(grad, key=_diagonal_key(grad.shape, ctx.diagonal)),)
+        return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=_diagonal_key(ctx.shape, ctx.diagonal)),)
+
+
+def _diagonal_key(shape: tuple[int, int], offset: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (rows, cols) of diagonal ``offset`` of a matrix of ``shape`` (offset > 0: above the main one)."""
+    length = max(0, min(shape[0] + min(offset, 0), shape[1] - max(offset, 0)))
+    steps = np.arange(length)
+    return steps + max(-offset, 0), steps + max(offset, 0)
 
 
 class ScatterFunction(Function):
@@ -75,6 +93,17 @@ class ScatterFunction(Function):
             grad_src[tuple(slice(0, n) for n in block.shape)] = block
         return (grad_a, None, grad_src)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # a's mask is constant; src reads grad where it was scattered
+        kept = ScatterFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+        need_a, _, need_src = ctx.needs_input_grad
+        grad_src = None
+        if need_src:
+            block = GetItemFunction.apply(grad, key=ctx.where)
+            corner = tuple(slice(0, n) for n in block.shape)
+            grad_src = PlaceAtKeyFunction.apply(block, shape=ctx.src_shape, key=corner)
+        return (grad * kept if need_a else None, None, grad_src)
+
 
 class EinsumFunction(Function):
     @staticmethod
@@ -91,6 +120,14 @@ class EinsumFunction(Function):
             for i, needed in enumerate(ctx.needs_input_grad)
         )
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        operands = [ctx.input_tensor(i, a) for i, a in enumerate(ctx.saved_tensors)]
+        return tuple(
+            _operand_grad_recorded(grad, ctx.output, operands, ctx.subscripts, i) if needed else None
+            for i, needed in enumerate(ctx.needs_input_grad)
+        )
+
 
 def _operand_grad(grad, output, arrays, subscripts, i):
     """d(loss)/d(operand i): einsum of ``grad`` with every other operand, onto operand i's letters.
@@ -100,21 +137,45 @@ def _operand_grad(grad, output, arrays, subscripts, i):
     is written onto that diagonal of a zero array; dims that broadcasting
     stretched (size 1 in operand i) are summed back to size 1.
     """
+    equation, operands, present, unique, sizes = _operand_plan(grad, output, arrays, subscripts, i)
     target, shape = subscripts[i], arrays[i].shape
-    unique = "".join(dict.fromkeys(target))
-    terms = [output] + [s for j, s in enumerate(subscripts) if j != i]
-    operands = [grad] + [a for j, a in enumerate(arrays) if j != i]
-    available = set("".join(terms))
-    present = "".join(c for c in unique if c in available)
-    g = np.einsum(",".join(terms) + "->" + present, *operands, optimize=len(operands) > 2)
-    sizes = {c: n for c, n in zip(target, shape)}
+    g = np.einsum(equation, *operands, optimize=len(operands) > 2)
     g = g.reshape([g.shape[present.index(c)] if c in present else 1 for c in unique])
     stretched = tuple(k for k, c in enumerate(unique) if sizes[c] == 1 and g.shape[k] != 1)
     if stretched:
         g = g.sum(axis=stretched, keepdims=True)
     g = np.broadcast_to(g, [sizes[c] for c in unique])
     if unique == target:
-        return np.ascontiguousarray(g, dtype=grad.dtype)
+        return np.ascontiguousarray(g, dtype=grad.dtype).reshape(g.shape)  # (a 0-d one stays 0-d)
     out = np.zeros(shape, dtype=grad.dtype)
     np.einsum(target + "->" + unique, out)[...] = g  # a writeable view of the diagonal
     return out
+
+
+def _operand_grad_recorded(grad, output, operands, subscripts, i):
+    """``_operand_grad`` in tensor operations (``operands`` are tensors): the recorded einsum, then its
+    dims fitted to operand i's, a diagonal written by ``PlaceAtKeyFunction`` (indexing's backward)."""
+    equation, others, present, unique, sizes = _operand_plan(grad, output, operands, subscripts, i)
+    target = subscripts[i]
+    g = EinsumFunction.apply(*others, equation=equation)
+    g = g.reshape(*[g.shape[present.index(c)] if c in present else 1 for c in unique])
+    stretched = tuple(k for k, c in enumerate(unique) if sizes[c] == 1 and g.shape[k] != 1)
+    if stretched:
+        g = g.sum(dim=stretched, keepdim=True)
+    g = g.expand(*[sizes[c] for c in unique])
+    if unique == target:
+        return g
+    key = tuple(np.arange(sizes[c]).reshape([-1 if u == c else 1 for u in unique]) for c in target)
+    return PlaceAtKeyFunction.apply(g, shape=tuple(operands[i].shape), key=key)
+
+
+def _operand_plan(grad, output, operands, subscripts, i):
+    """Operand i's gradient as an einsum: its equation and operands (``grad`` and the other operands),
+    the letters the result has (``present``), operand i's distinct letters and their sizes."""
+    target = subscripts[i]
+    unique = "".join(dict.fromkeys(target))
+    terms = [output] + [s for j, s in enumerate(subscripts) if j != i]
+    present = "".join(c for c in unique if c in set("".join(terms)))
+    others = [grad] + [a for j, a in enumerate(operands) if j != i]
+    sizes = {c: n for c, n in zip(target, operands[i].shape)}
+    return ",".join(terms) + "->" + present, others, present, unique, sizes

@@ -106,6 +106,12 @@ class RepeatFunction(Function):
         return (summed.reshape(ctx.shape),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        padded = (1,) * (len(ctx.sizes) - len(ctx.shape)) + ctx.shape
+        split = [n for pair in zip(ctx.sizes, padded) for n in pair]
+        return (grad.reshape(*split).sum(dim=tuple(range(0, len(split), 2))).reshape(*ctx.shape),)
+
 
 class FlipFunction(Function):
     @staticmethod
@@ -122,6 +128,10 @@ class FlipFunction(Function):
         # TODO: grad reversed along the same axes.
         return (np.flip(grad, ctx.axes),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad.flip(ctx.axes),)
 
 
 class CatFunction(Function):
@@ -142,6 +152,15 @@ class CatFunction(Function):
         return tuple(np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=ctx.axis))
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        ends = np.cumsum([0, *ctx.sizes]).tolist()
+        lead = (slice(None),) * ctx.axis
+        return tuple(
+            grad[lead + (slice(start, stop),)] if need else None
+            for start, stop, need in zip(ends[:-1], ends[1:], ctx.needs_input_grad)
+        )
+
 
 class StackFunction(Function):
     @staticmethod
@@ -159,3 +178,8 @@ class StackFunction(Function):
         # TODO: one slice of grad along the stacking axis per input (np.moveaxis to the front, then unpack).
         return tuple(np.moveaxis(grad, ctx.axis, 0))
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        lead = (slice(None),) * ctx.axis
+        return tuple(grad[lead + (i,)] if need else None for i, need in enumerate(ctx.needs_input_grad))

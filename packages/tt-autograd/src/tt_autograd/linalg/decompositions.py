@@ -31,8 +31,10 @@ from typing import NamedTuple
 import numpy as np
 
 from ..function import Function
+from ..functions.shape import CatFunction
 from ..tensor import Tensor
 from ._common import LinAlgError, batch_prefix, float_matrices, pack, right_solve, transpose, unpack
+from .solve import SolveFunction
 
 
 class QRResult(NamedTuple):
@@ -79,6 +81,14 @@ class CholeskyFunction(Function):
         s = right_solve(np.linalg.solve(transpose(lower), phi), lower)  # L^{-T} Phi L^{-1}
         return (0.5 * (s + transpose(s)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same steps, recorded: solves with L^T and L as SolveFunction
+        lower = ctx.output_tensor(ctx.saved_tensors[0])
+        product = lower.mT @ grad
+        phi = product.tril() - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.array.dtype)
+        s = SolveFunction.apply(lower.mT, SolveFunction.apply(lower.mT, phi).mT).mT  # L^{-T} Phi L^{-1}
+        return (0.5 * (s + s.mT),)
+
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
     """``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^T`` (``U = L^T`` if ``upper``).
@@ -119,15 +129,7 @@ class QRFunction(Function):
     def backward(ctx, grad):
         a, q, r = ctx.saved_tensors
         m, n = a.shape[-2:]
-        if ctx.mode == "r":
-            raise RuntimeError(
-                "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
-                "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
-            )
-        if ctx.mode == "complete" and m > n:
-            raise RuntimeError(
-                "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
-            )
+        _check_qr_differentiable(ctx.mode, m, n)
         batch = a.shape[:-2]
         grad_q = grad[..., : m * q.shape[-1]].reshape(batch + q.shape[-2:])
         grad_r = grad[..., m * q.shape[-1] :].reshape(batch + r.shape[-2:])
@@ -136,6 +138,41 @@ class QRFunction(Function):
         y, grad_v = a[..., m:], grad_r[..., m:]
         grad_x = _square_qr_grad(q, r[..., :m], grad_q + y @ transpose(grad_v), grad_r[..., :m])
         return (np.concatenate([grad_x, q @ grad_v], axis=-1),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same steps, recorded (solves as SolveFunction)
+        a, q, r = ctx.saved_tensors
+        m, n = a.shape[-2:]
+        _check_qr_differentiable(ctx.mode, m, n)
+        cut = m * q.shape[-1]
+        out = ctx.output_tensor(pack(q, r, batch=a.shape[:-2]))
+        q_t, r_t = out[..., :cut].reshape(*q.shape), out[..., cut:].reshape(*r.shape)
+        grad_q, grad_r = grad[..., :cut].reshape(*q.shape), grad[..., cut:].reshape(*r.shape)
+        if m >= n:
+            return (_square_qr_grad_recorded(q_t, r_t, grad_q, grad_r),)
+        y, grad_v = ctx.input_tensor(0, a)[..., m:], grad_r[..., m:]
+        grad_x = _square_qr_grad_recorded(q_t, r_t[..., :m], grad_q + y @ grad_v.mT, grad_r[..., :m])
+        return (CatFunction.apply(grad_x, q_t @ grad_v, dim=-1),)
+
+
+def _check_qr_differentiable(mode: str, m: int, n: int) -> None:
+    if mode == "r":
+        raise RuntimeError(
+            "The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please use "
+            "linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr."
+        )
+    if mode == "complete" and m > n:
+        raise RuntimeError(
+            "The QR decomposition is not differentiable when mode='complete' and nrows > ncols."
+        )
+
+
+def _square_qr_grad_recorded(q, r, grad_q, grad_r):
+    """:func:`_square_qr_grad` in tensor operations: ``(G_Q + Q copyltu(M)) R^{-T}``, the solve recorded."""
+    m = r @ grad_r.mT - grad_q.mT @ q
+    strict = m.tril(-1)
+    copyltu = strict + strict.mT + m * np.eye(m.shape[-1], dtype=m.array.dtype)
+    return SolveFunction.apply(r, (grad_q + q @ copyltu).mT).mT
 
 
 def qr(A, mode: str = "reduced") -> QRResult:

@@ -26,6 +26,7 @@ import numpy as np
 from ..function import Function
 from ..tensor import Tensor
 from ._common import float_matrices, transpose
+from .solve import InvFunction
 
 
 class SlogdetResult(NamedTuple):
@@ -67,6 +68,17 @@ class DetFunction(Function):
             cofactors = np.where(singular[..., None, None], transposed_adjugate(a), cofactors)
         return (grad[..., None, None] * cofactors,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # det(A) A^{-T}, recorded; the SVD route of a singular A is not
+        a, det = ctx.saved_tensors
+        if np.any(det == 0):
+            raise NotImplementedError(
+                "create_graph=True: linalg.det of an exactly singular matrix has no differentiable backward "
+                "(its first derivative, the adjugate, comes from an SVD); perturb the matrix or use slogdet"
+            )
+        inverse_t = InvFunction.apply(ctx.input_tensor(0, a)).mT
+        return ((grad * ctx.output_tensor(det)).reshape(*det.shape, 1, 1) * inverse_t,)
+
 
 def det(A) -> Tensor:
     """``torch.linalg.det``: the determinant of each square matrix of ``A`` (``(..., n, n)`` -> ``(...)``).
@@ -86,6 +98,11 @@ class LogAbsDetFunction(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return (grad[..., None, None] * transpose(np.linalg.inv(a)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return (grad.reshape(*grad.shape, 1, 1) * InvFunction.apply(ctx.input_tensor(0, a)).mT,)
 
 
 def slogdet(A) -> SlogdetResult:

@@ -35,6 +35,7 @@ import math
 import numpy as np
 
 from ..function import Function
+from ..functions.shape import CatFunction
 from ..tensor import Tensor
 from ._common import float_matrices, transpose
 
@@ -106,6 +107,16 @@ class MatrixExpFunction(Function):
         block[..., n:, n:] = a_t
         block[..., :n, n:] = grad
         return (_expm(block)[..., :n, n:].astype(a.dtype),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same block matrix, joined with recorded cats
+        (a,) = ctx.saved_tensors
+        n, a_t = a.shape[-1], ctx.input_tensor(0, a).mT
+        zeros = np.zeros(a.shape, a.dtype)
+        block = CatFunction.apply(
+            CatFunction.apply(a_t, grad, dim=-1), CatFunction.apply(zeros, a_t, dim=-1), dim=-2
+        )
+        return (MatrixExpFunction.apply(block)[..., :n, n:],)
 
 
 def matrix_exp(A) -> Tensor:

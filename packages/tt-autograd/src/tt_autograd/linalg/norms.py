@@ -28,6 +28,7 @@ import numpy as np
 from tt_tensor.checks import normalize_dim, normalize_dims
 
 from ..function import Function
+from ..functions.distance import pnorm_grad_recorded
 from ..tensor import Tensor
 from ._common import float_tensor
 
@@ -89,6 +90,16 @@ class VectorNormFunction(Function):
                 scaled = np.sign(x) * (magnitude / norm) ** (ord - 1)
             scaled = np.where((norm == 0) | (x == 0), 0.0, scaled)
         return ((grad * scaled).astype(x.dtype, copy=False),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, norm = ctx.saved_tensors
+        out = ctx.output_tensor(norm.reshape(grad.shape))
+        grad = grad.reshape(*norm.shape)
+        if ctx.ord in (INF, -INF):  # the extreme's shares in each slice (backward's): constants
+            return (grad * VectorNormFunction.backward(ctx, np.ones(norm.shape, x.dtype))[0],)
+        scaled = pnorm_grad_recorded(ctx.input_tensor(0, x), out.reshape(*norm.shape), ctx.ord, x, norm)
+        return (grad * scaled,)
 
 
 def _cast(x: Tensor, dtype: object) -> Tensor:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..function import Function, unbroadcast
+from ..higher_order import sum_to
 from ..tensor import Tensor
 from ._common import LinAlgError, batch_prefix, float_matrices, float_tensor, solve_transposed, transpose
 
@@ -70,6 +71,11 @@ class InvFunction(Function):
         inverse_t = transpose(inverse)
         return (-(inverse_t @ grad @ inverse_t),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        inverse_t = ctx.output_tensor(ctx.saved_tensors[0]).mT
+        return (-(inverse_t @ grad @ inverse_t),)
+
 
 def inv(A) -> Tensor:
     """``torch.linalg.inv``: the inverse of each square matrix of ``A`` (``(..., n, n)``).
@@ -100,6 +106,14 @@ class SolveFunction(Function):
         grad_b = solve_transposed(a, grad)  # broadcast batch shape
         grad_a = unbroadcast(-(grad_b @ transpose(x)), a.shape) if need_a else None
         return grad_a, (unbroadcast(grad_b, ctx.b_shape) if need_b else None)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same solve with A^T, recorded
+        a, x = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        grad_b = SolveFunction.apply(ctx.input_tensor(0, a).mT, grad)
+        grad_a = sum_to(-(grad_b @ ctx.output_tensor(x).mT), a.shape) if need_a else None
+        return grad_a, (sum_to(grad_b, ctx.b_shape) if need_b else None)
 
 
 def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:

@@ -77,6 +77,18 @@ class EighFunction(Function):
         inner = inner + grad_w[..., None] * np.eye(n, dtype=w.dtype)
         return (v @ inner @ transpose(v),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same products, recorded, with F from the eigenvalues' tensor
+        w, v = ctx.saved_tensors
+        n = w.shape[-1]
+        out = ctx.output_tensor(pack(w, v, batch=w.shape[:-1]))
+        w_t, v_t = out[..., :n], out[..., n:].reshape(*v.shape)
+        grad_w, grad_v = grad[..., :n], grad[..., n:].reshape(*v.shape)
+        k = v_t.mT @ grad_v
+        inner = _gap_reciprocals_recorded(w_t) * (k - k.mT) * 0.5
+        inner = inner + grad_w.unsqueeze(-1) * np.eye(n, dtype=w.dtype)
+        return (v_t @ inner @ v_t.mT,)
+
 
 def eigh(A, UPLO: str = "L") -> EighResult:
     """``torch.linalg.eigh``: eigenvalues (ascending) and orthonormal eigenvectors of symmetric matrices.
@@ -125,6 +137,40 @@ class SVDFunction(Function):
         if n > k:  # the part of G_V outside V's span
             grad_a = grad_a + u @ transpose((grad_v - v @ (transpose(v) @ grad_v)) / s[..., None, :])
         return (grad_a,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same products, recorded, with F from the singular values' tensor
+        u, s, vt = ctx.saved_tensors
+        m, n, k = u.shape[-2], vt.shape[-1], s.shape[-1]
+        ends = (u.shape[-1] * m, u.shape[-1] * m + k)
+        out = ctx.output_tensor(pack(u, s, vt, batch=s.shape[:-1]))
+        u_t, s_t, v_t = _svd_parts(out, ends, u.shape, vt.shape, k)
+        grad_u, grad_s, grad_v = _svd_parts(grad, ends, u.shape, vt.shape, k)
+        f = _gap_reciprocals_recorded(s_t * s_t)
+        j, kv = u_t.mT @ grad_u, v_t.mT @ grad_v
+        inner = (f * (j - j.mT)) * s_t.unsqueeze(-2) + s_t.unsqueeze(-1) * (f * (kv - kv.mT))
+        inner = inner + grad_s.unsqueeze(-1) * np.eye(k, dtype=s.dtype)
+        grad_a = u_t @ inner @ v_t.mT
+        if m > k:  # the part of G_U outside U's span
+            grad_a = grad_a + (grad_u - u_t @ (u_t.mT @ grad_u)) / s_t.unsqueeze(-2) @ v_t.mT
+        if n > k:  # the part of G_V outside V's span
+            grad_a = grad_a + u_t @ ((grad_v - v_t @ (v_t.mT @ grad_v)) / s_t.unsqueeze(-2)).mT
+        return (grad_a,)
+
+
+def _svd_parts(packed, ends, u_shape, vt_shape, k):
+    """``U[..., :k]``, ``S`` and ``V = Vh[..., :k, :]^T`` read (recorded) from a packed SVD tensor."""
+    u = packed[..., : ends[0]].reshape(*u_shape)[..., :k]
+    v = packed[..., ends[1] :].reshape(*vt_shape)[..., :k, :].mT
+    return u, packed[..., ends[0] : ends[1]], v
+
+
+def _gap_reciprocals_recorded(x):
+    """:func:`_gap_reciprocals` of a tensor, recorded: ``F_ij = 1 / (x_j - x_i)``, 0 on the diagonal."""
+    eye = np.eye(x.shape[-1], dtype=bool)
+    gaps = x.unsqueeze(-2) - x.unsqueeze(-1)
+    with np.errstate(divide="ignore"):
+        return (1.0 / gaps.where(~eye, 1.0)).where(~eye, 0.0)
 
 
 def svd(A, full_matrices: bool = True, *, driver=None) -> SVDResult:
