@@ -315,6 +315,14 @@ def bench_torch(session: nox.Session) -> None:
     session.run("python", "benchmarks/vision.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-higher-order")
+def bench_torch_higher_order(session: nox.Session) -> None:
+    """A WGAN-GP critic step and a Hessian-vector product against PyTorch's, one run (opt-in: torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/higher_order.py", "--torch", *session.posargs)
+
+
 @nox.session(name="bench-torch-dist")
 def bench_torch_dist(session: nox.Session) -> None:
     """GPT and CNN steps: two MPI ranks vs one process vs PyTorch's (opt-in: installs torch)."""

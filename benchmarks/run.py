@@ -18,7 +18,7 @@ element-wise kernels against the memory bandwidth (``kernels.py``), causal atten
 kernels (``attention.py``),
 data loading (``vision_data.py``), KV-cached generation (``perf_kv_cache.py``), two MPI
 ranks (``dist.py``), the memory runtime (``memory.py``), activation checkpointing
-(``checkpoint.py``) and, without ``--quick``, every Part IV
+(``checkpoint.py``), higher-order gradients (``higher_order.py``) and, without ``--quick``, every Part IV
 script (:data:`PART_FOUR`).
 
 ``--torch`` adds PyTorch as a yardstick where it is installed (opt-in; the
@@ -234,6 +234,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print()
     checkpoint.main(["--quick"] if args.quick else [])
+    import higher_order  # benchmarks/higher_order.py: what create_graph=True costs (WGAN-GP, HVP)
+
+    print()
+    higher_order.main([*(["--steps", "3"] if args.quick else []), *(["--torch"] if args.torch else [])])
     part_four(args.quick)
     return 0
 

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .grad_mode import enable_grad, no_grad
+from .grad_mode import enable_grad
 from .tensor import Tensor
 
 
@@ -74,7 +74,7 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded: bool)
     ]
 
     def loss() -> float:
-        with no_grad():  # the numerical side needs values only, so it records no graph
+        with enable_grad():  # as PyTorch: fn may take gradients itself (a first derivative, checked again)
             return float(sum(np.sum(w * out.array) for w, out in zip(weights, _outputs(fn(*inputs)))))
 
     for x in inputs:
@@ -152,7 +152,7 @@ def gradgradcheck(
 
     def first_derivatives(*xs: Tensor) -> tuple[Tensor, ...]:
         wanted = [x for x in xs if isinstance(x, Tensor) and x.requires_grad]
-        with enable_grad():  # also while gradcheck evaluates it under no_grad: it needs a graph
+        with enable_grad():  # it needs a graph, whatever mode the caller is in
             outs = [out for out in _outputs(fn(*xs)) if out.requires_grad]
             grads = grad(outs, wanted, grad_outputs=weights, create_graph=True, allow_unused=True)
         return tuple(Tensor(np.zeros(x.shape)) if g is None else g for x, g in zip(wanted, grads))
