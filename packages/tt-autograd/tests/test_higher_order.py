@@ -433,3 +433,16 @@ def test_third_derivatives_through_indexing():
     expected = 24 * x.detach().numpy()
     expected[0] = 0.0
     np.testing.assert_allclose(t.numpy(), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("op", ["relu", "abs"])
+def test_a_step_slope_still_depends_on_x_and_its_derivative_is_zero(op):
+    # PyTorch records relu's and abs's slopes as functions of x: the second grad is 0, not an error
+    x = autograd.tensor([-1.5, 0.5, 2.0], dtype=autograd.float64, requires_grad=True)
+    (g,) = grad(getattr(x, op)().sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), [0.0, 0.0, 0.0])
+    data = autograd.tensor([-1.5, 0.5], dtype=autograd.float64)  # needs no grad: a plain constant slope
+    (w,) = grad((getattr(data, op)() * x[:2]).sum(), x, create_graph=True)
+    assert not w.requires_grad

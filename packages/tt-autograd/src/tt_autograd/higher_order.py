@@ -49,6 +49,39 @@ def sum_to(grad: object, shape: tuple[int, ...]) -> object:
     return grad.sum(dim=dims).reshape(shape) if dims else grad.reshape(shape)
 
 
+class ZeroSlopeFunction(Function):
+    """A step function of one input (a 0/1 mask, a sign), recorded with its derivative: 0.
+
+    Made by :func:`zero_slope`, not by ``apply``: its one parent is the input's.
+    """
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (np.zeros(ctx.input_shapes[0], dtype=grad.dtype),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (_tensor_class().from_array(np.zeros(ctx.input_shapes[0], dtype=grad.array.dtype)),)
+
+
+def zero_slope(ctx: Function, position: int, value: np.ndarray) -> object:
+    """``value``, a step function of input ``position`` of ``ctx``, as a tensor joined to that input.
+
+    A rule built from it (``grad * mask``) then still depends on the input, with second derivative
+    0 there, as PyTorch's does for relu, leaky_relu, hardtanh and abs; a second ``grad()`` returns
+    zeros instead of refusing an output that does not require grad.
+    """
+    parent = ctx.parents[position]
+    if parent is None:
+        return value
+    node = ZeroSlopeFunction()
+    node.parents, node.input_shapes, node.needs_input_grad = [parent], [ctx.input_shapes[position]], [True]
+    tensor = _tensor_class().from_array(np.asarray(value))
+    tensor._requires_grad = True
+    tensor.grad_fn = node
+    return tensor
+
+
 def differentiable_backward(node: Function, grad: object) -> tuple:
     """``node``'s input gradients from its ``graph_backward``, recorded (grad mode on)."""
     rule = type(node).graph_backward

@@ -11,6 +11,7 @@ import numpy as np
 from tt_tensor import pointwise
 
 from ..function import Function
+from ..higher_order import zero_slope
 
 
 class ExpFunction(Function):
@@ -127,9 +128,9 @@ class AbsFunction(Function):
         # END SOLUTION
 
     @staticmethod
-    def graph_backward(ctx, grad):  # sign(a) is constant where it has a derivative
+    def graph_backward(ctx, grad):  # sign(a): a step of a, derivative 0 (PyTorch's is recorded too)
         (a,) = ctx.saved_tensors
-        return (grad * np.sign(a),)
+        return (grad * zero_slope(ctx, 0, np.sign(a)),)
 
 
 class SinFunction(Function):
@@ -248,9 +249,9 @@ class ReLUFunction(Function):
         # END SOLUTION
 
     @staticmethod
-    def graph_backward(ctx, grad):  # the mask is constant: relu is piecewise linear
+    def graph_backward(ctx, grad):  # the mask is a step of a, derivative 0: relu is piecewise linear
         (out,) = ctx.saved_tensors
-        return (grad * (out > 0),)
+        return (grad * zero_slope(ctx, 0, (out > 0).astype(out.dtype)),)
 
 
 class CopyFunction(Function):
