@@ -71,11 +71,8 @@ def zero_slope(ctx: Function, position: int, value: np.ndarray) -> object:
     0 there, as PyTorch's does for relu, leaky_relu, hardtanh and abs; a second ``grad()`` returns
     zeros instead of refusing an output that does not require grad.
     """
-    parent = ctx.parents[position]
-    if parent is None:
-        return value
-    node = ZeroSlopeFunction()
-    node.parents, node.input_shapes, node.needs_input_grad = [parent], [ctx.input_shapes[position]], [True]
+    node = ZeroSlopeFunction()  # the input requires grad: a single-input rule is only run when it does
+    node.parents, node.input_shapes = [ctx.parents[position]], [ctx.input_shapes[position]]
     tensor = _tensor_class().from_array(np.asarray(value))
     tensor._requires_grad = True
     tensor.grad_fn = node
