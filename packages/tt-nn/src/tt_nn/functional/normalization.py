@@ -23,6 +23,7 @@ from functools import partial
 import numpy as np
 import tt_tensor
 from tt_autograd import Function
+from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, tensor_arg
 from .row_passes import (
@@ -97,6 +98,23 @@ class LayerNormFunction(Function):
         grad_bias = column_sum(g).reshape(ctx.param_shape) if need_bias else None
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        x_hat, inv_std, weight = ctx.saved_tensors
+        centred = x_hat / inv_std.astype(x_hat.dtype)[:, None]  # x - mean: all of x that layer_norm reads
+        # eps as forward added it to each row's variance, read back from inv_std (exact in value)
+        shift = (1.0 / (inv_std * inv_std) - row_dot(centred, centred) / x_hat.shape[1]).astype(x_hat.dtype)
+
+        def composite(x, weight, bias):
+            rows = x.reshape(x_hat.shape)
+            rows = rows - rows.mean(dim=1, keepdim=True)
+            out = rows * ((rows * rows).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+            out = out if weight is None else out * weight.reshape(-1)
+            return (out if bias is None else out + bias.reshape(-1)).reshape(grad.shape)
+
+        bias = np.zeros(ctx.param_shape, x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+        return composite_gradients(ctx, grad, composite, (centred.reshape(grad.shape), weight, bias))
 
 
 class BatchNormFunction(Function):

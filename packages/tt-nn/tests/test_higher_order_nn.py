@@ -1,0 +1,292 @@
+"""Higher-order gradients through tt-nn's fused Functions: each ``graph_backward`` rule, twice.
+
+For every rule, three checks (``check_twice``): the recorded gradient
+(``create_graph=True``) equals the plain one, so the rule computes the same
+first derivative; ``gradgradcheck`` compares its derivatives with central
+differences of it (float64); and its derivative with respect to the
+incoming gradient ``v`` (the rule is linear in ``v``, as a Hessian-vector
+product through the double-backward trick needs) passes ``gradcheck``. Then
+what users write: a WGAN-GP gradient penalty on a small ``Sequential`` and a
+Hessian-vector product of a transformer-block-like loss.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+from tt_autograd import gradcheck, gradgradcheck
+from tt_autograd.gradients import grad
+from tt_nn import functional as F
+
+
+def values(rng, shape, low=-2.0, high=2.0, away=0.0):
+    """Uniform float64 values, moved off the band ``|x| < away`` around a kink at 0."""
+    x = rng.uniform(low, high, size=shape)
+    return np.where(np.abs(x) < away, away + 0.1, x)
+
+
+def leaf_of(array, requires_grad=True):
+    return autograd.tensor(array, dtype=autograd.float64, requires_grad=requires_grad)
+
+
+def weights(rng, shape, on=True):
+    return leaf_of(rng.uniform(0.5, 2.0, size=shape), requires_grad=False) if on else None
+
+
+def check_twice(fn, inputs, seed=0, atol=1e-5):
+    inputs = list(inputs)
+    rng = np.random.default_rng(seed)
+    out = fn(*inputs)
+    v = leaf_of(rng.standard_normal(out.shape))
+    plain = grad(fn(*inputs), inputs, v.detach(), allow_unused=True)
+    recorded = grad(fn(*inputs), inputs, v, create_graph=True, allow_unused=True)
+    for first, again in zip(plain, recorded):
+        assert (first is None) == (again is None)
+        if first is not None:
+            np.testing.assert_allclose(again.detach().numpy(), first.numpy(), rtol=1e-12, atol=1e-14)
+    assert gradgradcheck(fn, inputs, atol=atol, seed=seed)
+
+    def through_the_seed(v):
+        with autograd.enable_grad():  # gradcheck evaluates under no_grad; this needs a graph
+            found = grad(fn(*inputs), inputs, v, create_graph=True, allow_unused=True)
+        return tuple(g for g in found if g is not None and g.requires_grad)
+
+    assert gradcheck(through_the_seed, [v], atol=atol)
+
+
+# ----------------------------------------------------------------- linear
+
+
+@pytest.mark.parametrize("x_shape", [(4,), (3, 4), (2, 3, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_linear_twice(x_shape, bias, rng):
+    x, w = leaf_of(values(rng, x_shape)), leaf_of(values(rng, (5, 4)))
+    b = leaf_of(values(rng, (5,))) if bias else None
+    inputs = [x, w] + ([b] if bias else [])
+    # tanh after it, so the second derivatives in x and W are not all 0
+    check_twice(lambda x, w, *b: F.linear(x, w, *b).tanh(), inputs)
+    check_twice(lambda x, w, *b: F.linear(x, w, *b) ** 2, inputs)
+
+
+def test_linear_twice_with_only_some_inputs_requiring_grad(rng):
+    x = autograd.tensor(values(rng, (3, 4)), dtype=autograd.float64)
+    w, b = leaf_of(values(rng, (5, 4))), leaf_of(values(rng, (5,)))
+    check_twice(lambda w, b: F.linear(x, w, b) ** 2, [w, b])
+    x = leaf_of(values(rng, (3, 4)))
+    w = autograd.tensor(values(rng, (5, 4)), dtype=autograd.float64)
+    check_twice(lambda x: F.linear(x, w).sin(), [x])
+
+
+# ----------------------------------------------------------------- activations
+
+SMOOTH = {
+    "gelu": lambda x: F.gelu(x),
+    "gelu_tanh": lambda x: F.gelu(x, approximate="tanh"),
+    "silu": F.silu,
+    "softplus": F.softplus,
+    "softplus_beta": lambda x: F.softplus(x, beta=2.0, threshold=3.0),
+    "elu": lambda x: F.elu(x, alpha=1.5),
+    "celu": lambda x: F.celu(x, alpha=0.5),
+    "selu": F.selu,
+    "mish": F.mish,
+    "logsigmoid": F.logsigmoid,
+    "softmax": lambda x: F.softmax(x, dim=-1),
+    "softmax_dim0": lambda x: F.softmax(x, dim=0),
+    "log_softmax": lambda x: F.log_softmax(x, dim=-1),
+    "log_softmax_dim0": lambda x: F.log_softmax(x, dim=0),
+}
+PIECEWISE = {
+    "leaky_relu": lambda x: F.leaky_relu(x, 0.2),
+    "hardtanh": lambda x: F.hardtanh(x, -1.0, 1.5),
+    "relu6": lambda x: F.relu6(x * 4.0),
+    "hardsigmoid": lambda x: F.hardsigmoid(x * 3.0),
+    "hardswish": lambda x: F.hardswish(x * 3.0),
+    "threshold": lambda x: F.threshold(x, 0.5, -2.0),
+    "hardshrink": lambda x: F.hardshrink(x, 0.5),
+    "softshrink": lambda x: F.softshrink(x, 0.5),
+    "rrelu": lambda x: F.rrelu(x, training=False),
+}
+
+
+@pytest.mark.parametrize("name", list(SMOOTH))
+@pytest.mark.parametrize("shape", [(5,), (2, 3, 4)])
+def test_smooth_activations_twice(name, shape, rng):
+    x = leaf_of(values(rng, shape, -3.0, 3.0, away=0.05))  # off ELU's kink at 0
+    check_twice(SMOOTH[name], [x])
+
+
+@pytest.mark.parametrize("name", list(PIECEWISE))
+def test_piecewise_linear_activations_twice(name, rng):
+    x = rng.uniform(-2.0, 2.0, size=(2, 3, 4))
+    for kink in (0.0, 0.5, -0.5, 1.0, -1.0, 1.5):  # every bound above (x * 3 = +-3 is x = +-1)
+        x = np.where(np.abs(x - kink) < 0.05, kink + 0.1, x)
+    # times a smooth function of x, so the product's second derivative shows the slopes
+    check_twice(lambda x: PIECEWISE[name](x) * x.sin(), [leaf_of(x)])
+
+
+def test_prelu_twice_with_one_slope_and_one_per_channel(rng):
+    x = leaf_of(values(rng, (2, 3, 4), away=0.05))
+    for shape in [(1,), (3,)]:
+        w = leaf_of(rng.uniform(0.1, 0.5, size=shape))
+        check_twice(lambda x, w: F.prelu(x, w) * x.sin(), [x, w])
+
+
+def test_rrelu_and_dropout_twice_in_training():
+    # the same draw on every call (the seed), so central differences see one function
+    def seeded(fn):
+        def call(x):
+            autograd.manual_seed(3)
+            return fn(x) * x.sin()
+
+        return call
+
+    x = leaf_of(np.random.default_rng(1).uniform(-2.0, 2.0, size=(3, 5)))
+    check_twice(seeded(lambda x: F.rrelu(x, 0.1, 0.3, training=True)), [x])
+    check_twice(seeded(lambda x: F.dropout(x, 0.4)), [x])
+
+
+# ----------------------------------------------------------------- losses
+
+REDUCTIONS = ["mean", "sum", "none"]
+
+
+def class_targets(rng, shape, classes, ignore=None):
+    t = rng.integers(0, classes, size=shape)
+    if ignore is not None:
+        t.flat[::3] = ignore
+    return autograd.tensor(t, dtype=autograd.int64)
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2, 2)])
+@pytest.mark.parametrize("extras", ["plain", "weight", "ignore_index", "smoothing", "all"])
+def test_cross_entropy_twice(reduction, shape, extras, rng):
+    z = leaf_of(values(rng, shape, -3.0, 3.0))
+    ignore = -1 if extras in ("ignore_index", "all") else None
+    t = class_targets(rng, shape[:1] + shape[2:], shape[1], ignore)
+    kwargs = {"reduction": reduction, "ignore_index": -1}
+    if extras in ("weight", "all"):
+        kwargs["weight"] = weights(rng, shape[1])
+    if extras in ("smoothing", "all"):
+        kwargs["label_smoothing"] = 0.2
+    check_twice(lambda z: F.cross_entropy(z, t, **kwargs), [z])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2)])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_cross_entropy_with_probability_targets_twice(reduction, shape, weighted, rng):
+    z = leaf_of(values(rng, shape))
+    q = leaf_of(rng.dirichlet(np.ones(shape[1]), size=shape[:1] + shape[2:]).swapaxes(1, -1))
+    weight = weights(rng, shape[1], weighted)
+    check_twice(lambda z, q: F.cross_entropy(z, q, weight, reduction=reduction, label_smoothing=0.1), [z, q])
+    check_twice(lambda z: F.cross_entropy(z, q.detach(), weight, reduction=reduction), [z])
+    check_twice(lambda q: F.cross_entropy(z.detach(), q, weight, reduction=reduction) ** 2, [q])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2)])
+def test_nll_loss_twice_with_weights_and_ignore_index(reduction, shape, rng):
+    # nll_loss is linear in its input: its second derivatives come from what feeds it (log_softmax here)
+    z = leaf_of(values(rng, shape))
+    t = class_targets(rng, shape[:1] + shape[2:], shape[1], ignore=-100)
+    weight = weights(rng, shape[1])
+    check_twice(lambda z: F.nll_loss(F.log_softmax(z, dim=1), t, reduction=reduction), [z])
+    check_twice(lambda z: F.nll_loss(F.log_softmax(z, dim=1), t, weight, reduction=reduction), [z])
+    check_twice(lambda z: F.nll_loss(z, t, weight, reduction=reduction) ** 2, [z])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_binary_cross_entropy_twice(reduction, weighted, rng):
+    p, t = leaf_of(rng.uniform(0.05, 0.95, size=(3, 4))), leaf_of(rng.uniform(0, 1, size=(3, 4)))
+    weight = weights(rng, (4,), weighted)
+    check_twice(lambda p, t: F.binary_cross_entropy(p, t, weight, reduction=reduction), [p, t])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("pos_weight", [False, True])
+def test_binary_cross_entropy_with_logits_twice(reduction, weighted, pos_weight, rng):
+    x, t = leaf_of(values(rng, (3, 4), -3.0, 3.0)), leaf_of(rng.uniform(0, 1, size=(3, 4)))
+    weight, pos = weights(rng, (3, 1), weighted), weights(rng, (4,), pos_weight)
+    loss = F.binary_cross_entropy_with_logits
+    check_twice(lambda x, t: loss(x, t, weight, reduction=reduction, pos_weight=pos) * x.sum(), [x, t])
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+def test_composed_regression_losses_twice(reduction, rng):
+    x, t = leaf_of(values(rng, (3, 4), away=0.05)), leaf_of(values(rng, (3, 4), away=0.05) * 0.1)
+    for loss in (F.mse_loss, F.l1_loss, F.smooth_l1_loss, F.huber_loss):
+        check_twice(lambda x, t, loss=loss: loss(x.sin(), t, reduction=reduction), [x, t])
+
+
+# ----------------------------------------------------------------- layer norm
+
+
+@pytest.mark.parametrize("shape, normalized", [((5,), (5,)), ((3, 4), (4,)), ((2, 3, 4), (3, 4))])
+@pytest.mark.parametrize("affine", ["none", "weight", "both"])
+def test_layer_norm_twice(shape, normalized, affine, rng):
+    x = leaf_of(values(rng, shape))
+    params = []
+    if affine != "none":
+        params.append(leaf_of(values(rng, normalized, 0.5, 1.5)))
+    if affine == "both":
+        params.append(leaf_of(values(rng, normalized)))
+    check_twice(lambda x, *p: F.layer_norm(x, normalized, *p, eps=0.1) ** 2, [x, *params])
+    check_twice(lambda x: F.layer_norm(x, normalized, *params).sin(), [x])
+
+
+# ----------------------------------------------------------------- what users write
+
+
+def test_wgan_gp_gradient_penalty_on_a_sequential_critic(rng):
+    import tt_nn as nn
+
+    autograd.manual_seed(0)
+    critic = nn.Sequential(nn.Linear(3, 6), nn.LeakyReLU(0.2), nn.Linear(6, 1)).double()
+    real = rng.standard_normal((4, 3))
+    fake = rng.standard_normal((4, 3))
+    alpha = rng.uniform(size=(4, 1))
+    x = leaf_of(alpha * real + (1 - alpha) * fake)
+
+    def penalty():
+        with autograd.enable_grad():  # also when gradcheck evaluates it under no_grad
+            (g,) = grad(critic(x).sum(), x, create_graph=True)
+            return ((g.norm(2, dim=1) - 1.0) ** 2).mean() * 10.0
+
+    penalty().backward()
+    assert np.abs(critic[0].weight.grad.numpy()).sum() > 0 and np.abs(critic[2].weight.grad.numpy()).sum() > 0
+    # gradcheck perturbs the parameters' arrays in place: the critic sees the change
+    for param in (critic[0].weight, critic[0].bias, critic[2].weight):
+        assert gradcheck(lambda p: penalty(), [param])
+
+
+def test_hessian_vector_product_of_a_transformer_block_loss(rng):
+    # pre-norm block: attention and a GELU MLP with residuals, then a linear head and cross-entropy
+    d, seq = 4, 3
+    shapes = [(d,), (d,), (d, d), (d, d), (d, d), (8, d), (8,), (d, 8), (5, d)]
+    params = [leaf_of(values(rng, shape) * (0.5 if len(shape) == 2 else 1.0)) for shape in shapes]
+    x = leaf_of(values(rng, (2, seq, d)), requires_grad=False)
+    target = autograd.tensor(rng.integers(0, 5, size=(2, seq)), dtype=autograd.int64)
+
+    def loss(gamma, beta, wq, wk, wv, w1, b1, w2, head):
+        h = F.layer_norm(x, (d,), gamma, beta)
+        scores = F.linear(h, wq) @ F.linear(h, wk).transpose(-1, -2) / d**0.5
+        h = x + F.softmax(scores, dim=-1) @ F.linear(h, wv)
+        h = h + F.linear(F.gelu(F.linear(F.layer_norm(h, (d,)), w1, b1)), w2)
+        return F.cross_entropy(F.linear(h, head).transpose(1, 2), target, label_smoothing=0.1)
+
+    vector = [leaf_of(rng.standard_normal(p.shape), requires_grad=False) for p in params]
+
+    def gradient_at(shift):
+        moved = [leaf_of(p.detach().numpy() + shift * v.numpy()) for p, v in zip(params, vector)]
+        return [g.numpy() for g in grad(loss(*moved), moved)]
+
+    firsts = grad(loss(*params), params, create_graph=True)
+    hvp = grad(sum((g * v).sum() for g, v in zip(firsts, vector)), params)
+    eps = 1e-6
+    plus, minus = gradient_at(eps), gradient_at(-eps)
+    for got, up, down in zip(hvp, plus, minus):
+        np.testing.assert_allclose(got.numpy(), (up - down) / (2 * eps), rtol=1e-5, atol=1e-7)
