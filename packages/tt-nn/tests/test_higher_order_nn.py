@@ -290,3 +290,35 @@ def test_hessian_vector_product_of_a_transformer_block_loss(rng):
     plus, minus = gradient_at(eps), gradient_at(-eps)
     for got, up, down in zip(hvp, plus, minus):
         np.testing.assert_allclose(got.numpy(), (up - down) / (2 * eps), rtol=1e-5, atol=1e-7)
+
+
+def test_second_derivatives_at_the_kinks_follow_pytorch():
+    # PyTorch's double backward takes the kink as the flat side: at ELU's x = 0 and at softplus's
+    # beta x = threshold the first derivative is the smooth side's, the second is 0; PReLU's mixed
+    # one is 0 at x = 0
+    x = leaf_of([0.0, -1.0])
+    (g,) = grad(F.elu(x, alpha=2.0).sum(), x, create_graph=True)
+    (h,) = grad(g.sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), [2.0, 2.0 * np.exp(-1.0)])
+    np.testing.assert_allclose(h.numpy(), [0.0, 2.0 * np.exp(-1.0)])
+    x = leaf_of([1.5, 1.0])  # beta x = 3 = threshold, and below it
+    (g,) = grad(F.softplus(x, beta=2.0, threshold=3.0).sum(), x, create_graph=True)
+    (h,) = grad(g.sum(), x)
+    sigmoid = 1.0 / (1.0 + np.exp(-np.array([3.0, 2.0])))
+    np.testing.assert_allclose(g.detach().numpy(), sigmoid)
+    np.testing.assert_allclose(h.numpy(), [0.0, 2.0 * sigmoid[1] * (1.0 - sigmoid[1])])
+    x, w = leaf_of([0.0, -2.0, 3.0]), leaf_of([0.25])
+    (g,) = grad(F.prelu(x, w).sum(), x, create_graph=True)
+    (h,) = grad(g.sum(), w)
+    np.testing.assert_allclose(g.detach().numpy(), [0.25, 0.25, 1.0])
+    np.testing.assert_allclose(h.numpy(), [1.0])  # from x = -2 only
+
+
+def test_cross_entropy_with_logits_far_apart_stays_finite():
+    # exp(z - max) underflows to 0 for a logit 800 below the largest: the rule reads log(0) = -inf
+    # as softmax's input, which gives p = 0 exactly, and no NaN
+    z = leaf_of([[800.0, 0.0, -1.0], [0.5, -0.2, 0.1]])
+    t = autograd.tensor([1, 2], dtype=autograd.int64)
+    (g,) = grad(F.cross_entropy(z, t), z, create_graph=True)
+    (h,) = grad((g * g).sum(), z)
+    assert np.isfinite(g.detach().numpy()).all() and np.isfinite(h.numpy()).all()

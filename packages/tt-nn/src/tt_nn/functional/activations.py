@@ -396,10 +396,13 @@ class SoftplusFunction(Function):
         return (np.where(z > ctx.threshold, grad, grad * pointwise.sigmoid(z)),)
 
     @staticmethod
-    def graph_backward(ctx, grad):  # sigmoid(beta x), 1 where the output is x itself
+    def graph_backward(ctx, grad):
+        # sigmoid(beta x) below the threshold; backward's slopes, constants, from it up (PyTorch: 1 above,
+        # sigmoid(threshold) with a zero second derivative at it)
         (z,) = ctx.saved_tensors
+        (slope,) = SoftplusFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
         x = ctx.input_tensor(0, z / ctx.beta)
-        return (grad * (x * ctx.beta).sigmoid().where(np.logical_not(z > ctx.threshold), 1.0),)
+        return (grad * (x * ctx.beta).sigmoid().where(z < ctx.threshold, slope),)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002

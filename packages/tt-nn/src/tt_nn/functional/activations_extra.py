@@ -71,11 +71,14 @@ class ELUFunction(Function):
         return (grad * np.where(x > 0, x.dtype.type(ctx.scale), slope),)
 
     @staticmethod
-    def graph_backward(ctx, grad):  # exp of min(x, 0): the side not taken never overflows
+    def graph_backward(ctx, grad):
+        # backward's slopes, with the exponential's derivative where x < 0 (PyTorch's: at the kink x = 0,
+        # the negative side's slope and a zero second derivative); exp of min(x, 0) never overflows
         x = ctx.saved_tensors[0]
+        (slope,) = ELUFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
         x_t = ctx.input_tensor(0, x)
         negative = (x_t.clamp(max=0.0) * ctx.input_scale).exp() * (ctx.scaled_alpha * ctx.input_scale)
-        return (grad * negative.where(np.logical_not(x > 0), ctx.scale),)
+        return (grad * negative.where(x < 0, slope),)
 
 
 class MishFunction(Function):

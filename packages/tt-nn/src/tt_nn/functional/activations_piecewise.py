@@ -186,13 +186,15 @@ class PReLUFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
+        # backward's values; second derivatives only where x < 0: PyTorch's, which count x = 0 as positive
         x, slope, positive = ctx.saved_tensors
+        negative = x < 0
         dx = dweight = None
         if ctx.needs_input_grad[0]:
-            weight = ctx.input_tensor(1, slope.reshape(ctx.weight_shape))
-            dx = grad.where(positive, grad * weight.reshape(slope.shape))
+            weight = ctx.input_tensor(1, slope.reshape(ctx.weight_shape)).reshape(slope.shape)
+            dx = grad.where(positive, grad * weight.where(negative, slope))
         if ctx.needs_input_grad[1]:
-            negative_part = (ctx.input_tensor(0, x) * grad).where(np.logical_not(positive), 0.0)
+            negative_part = (ctx.input_tensor(0, x) * grad).where(negative, 0.0)
             dweight = sum_to(negative_part, slope.shape).reshape(ctx.weight_shape)
         return dx, dweight
 
