@@ -1,11 +1,12 @@
 """Higher-order gradients through tt-nn's fused Functions: each ``graph_backward`` rule, twice.
 
-For every rule, three checks (``check_twice``): the recorded gradient
-(``create_graph=True``) equals the plain one, so the rule computes the same
-first derivative; ``gradgradcheck`` compares its derivatives with central
-differences of it (float64); and its derivative with respect to the
-incoming gradient ``v`` (the rule is linear in ``v``, as a Hessian-vector
-product through the double-backward trick needs) passes ``gradcheck``. Then
+For every rule, three checks (``check_twice``, on leaf inputs and on inputs
+made by another node): the recorded gradient (``create_graph=True``) equals
+the plain one, so the rule computes the same first derivative;
+``gradgradcheck`` compares its derivatives with central differences of it
+(float64); and its derivative with respect to the incoming gradient ``v``
+(the rule is linear in ``v``, as a Hessian-vector product through the
+double-backward trick needs) passes ``gradcheck``. Then
 what users write: a WGAN-GP gradient penalty on a small ``Sequential`` and a
 Hessian-vector product of a transformer-block-like loss.
 """
@@ -35,6 +36,13 @@ def weights(rng, shape, on=True):
 
 
 def check_twice(fn, inputs, seed=0, atol=1e-5):
+    # once on the leaves, once on copies of them: a rule reads a leaf input's own value, and the
+    # value it saved for an input made by another node
+    check_twice_on(fn, inputs, seed, atol)
+    check_twice_on(lambda *xs: fn(*(x.clone() for x in xs)), inputs, seed, atol)
+
+
+def check_twice_on(fn, inputs, seed, atol):
     inputs = list(inputs)
     rng = np.random.default_rng(seed)
     out = fn(*inputs)
@@ -322,3 +330,18 @@ def test_cross_entropy_with_logits_far_apart_stays_finite():
     (g,) = grad(F.cross_entropy(z, t), z, create_graph=True)
     (h,) = grad((g * g).sum(), z)
     assert np.isfinite(g.detach().numpy()).all() and np.isfinite(h.numpy()).all()
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_rms_norm_twice(weighted, rng):
+    x = leaf_of(values(rng, (2, 3, 4)))
+    w = [leaf_of(values(rng, (3, 4), 0.5, 1.5))] if weighted else []
+    check_twice(lambda x, *w: F.rms_norm(x, (3, 4), *w, eps=0.1) ** 2, [x, *w])
+
+
+@pytest.mark.parametrize("shape", [(2, 4), (2, 4, 3), (1, 6, 2, 2)])
+@pytest.mark.parametrize("affine", [False, True])
+def test_group_norm_twice(shape, affine, rng):
+    x = leaf_of(values(rng, shape))
+    params = [leaf_of(values(rng, shape[1:2], 0.5, 1.5)), leaf_of(values(rng, shape[1:2]))] if affine else []
+    check_twice(lambda x, *p: F.group_norm(x, 2, *p, eps=0.1) ** 2, [x, *params])

@@ -46,6 +46,25 @@ def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray 
         out += shift[:, None]
 
 
+def normalized_rows(x_hat: np.ndarray, inv_std: np.ndarray, centre: bool = True) -> tuple:
+    """For a row normalisation's ``graph_backward`` (through ``composite_gradients``): the rows it
+    read, as far as it can tell (``x - mean``, or ``x`` unless ``centre``), and ``normalise``, its
+    ``x̂`` of an (R, F) tensor.
+
+    ``eps`` is not saved: each row's ``1 / inv_std² - var`` is the eps forward added to it, in value
+    exactly what ``normalise`` needs, whose derivatives come from the variance alone.
+    """
+    rows = x_hat / inv_std.astype(x_hat.dtype)[:, None]
+    shift = (1.0 / (inv_std * inv_std) - row_dot(rows, rows) / max(x_hat.shape[1], 1)).astype(x_hat.dtype)
+
+    def normalise(x):
+        if centre:
+            x = x - x.mean(dim=1, keepdim=True)
+        return x * ((x * x).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+
+    return rows, normalise
+
+
 class LayerNormFunction(Function):
     """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape.
 
@@ -102,19 +121,15 @@ class LayerNormFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
         x_hat, inv_std, weight = ctx.saved_tensors
-        centred = x_hat / inv_std.astype(x_hat.dtype)[:, None]  # x - mean: all of x that layer_norm reads
-        # eps as forward added it to each row's variance, read back from inv_std (exact in value)
-        shift = (1.0 / (inv_std * inv_std) - row_dot(centred, centred) / x_hat.shape[1]).astype(x_hat.dtype)
+        rows, normalise = normalized_rows(x_hat, inv_std)
 
         def composite(x, weight, bias):
-            rows = x.reshape(x_hat.shape)
-            rows = rows - rows.mean(dim=1, keepdim=True)
-            out = rows * ((rows * rows).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+            out = normalise(x.reshape(x_hat.shape))
             out = out if weight is None else out * weight.reshape(-1)
             return (out if bias is None else out + bias.reshape(-1)).reshape(grad.shape)
 
         bias = np.zeros(ctx.param_shape, x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
-        return composite_gradients(ctx, grad, composite, (centred.reshape(grad.shape), weight, bias))
+        return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight, bias))
 
 
 class BatchNormFunction(Function):
