@@ -345,3 +345,24 @@ def test_group_norm_twice(shape, affine, rng):
     x = leaf_of(values(rng, shape))
     params = [leaf_of(values(rng, shape[1:2], 0.5, 1.5)), leaf_of(values(rng, shape[1:2]))] if affine else []
     check_twice(lambda x, *p: F.group_norm(x, 2, *p, eps=0.1) ** 2, [x, *params])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 4), (2, 3, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("affine", [False, True])
+def test_batch_norm_twice(shape, training, affine, rng):
+    x = leaf_of(values(rng, shape))
+    params = [leaf_of(values(rng, (3,), 0.5, 1.5)), leaf_of(values(rng, (3,)))] if affine else []
+    mean, var = values(rng, (3,)), rng.uniform(0.5, 2.0, size=3)
+
+    def norm(x, *p):  # fresh running statistics on every call: training updates them in place
+        stats = [leaf_of(s.copy(), requires_grad=False) for s in (mean, var)]
+        return F.batch_norm(x, *stats, *p, training=training, eps=0.1) ** 2
+
+    check_twice(norm, [x, *params])
+
+
+def test_batch_norm_twice_on_a_channels_last_input(rng):
+    x = leaf_of(values(rng, (2, 2, 2, 3)))  # (N, H, W, C): its permutation is a channels-last view
+    w = leaf_of(values(rng, (3,), 0.5, 1.5))
+    check_twice(lambda x, w: F.batch_norm(x.permute(0, 3, 1, 2), None, None, w, training=True).sin(), [x, w])

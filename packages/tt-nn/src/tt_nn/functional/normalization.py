@@ -248,6 +248,29 @@ class BatchNormFunction(Function):
         grad_x = None if dx is None else from_blocks(dx, ctx.shape, ctx.channels_last)
         return grad_x, grad_w, grad_b
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        saved, inv, gamma = ctx.saved_tensors  # x - mean (training) or x (evaluation); gamma: 1 if no weight
+        channel = (1, -1) + (1,) * (len(ctx.shape) - 2)
+        dims = (0,) + tuple(range(2, len(ctx.shape)))
+        x = from_blocks(saved, ctx.shape, ctx.channels_last)
+        if ctx.training:  # eps as forward added it, per channel, as for layer_norm (normalized_rows)
+            shift = (1.0 / (inv * inv) - (x * x).mean(axis=dims)).astype(x.dtype).reshape(channel)
+        else:
+            mean, inv = ctx.mean.reshape(channel), inv.reshape(channel)
+
+        def composite(x, weight, bias, *_):
+            if ctx.training:
+                x = x - x.mean(dim=dims, keepdim=True)
+                out = x * ((x * x).mean(dim=dims, keepdim=True) + shift) ** -0.5
+            else:
+                out = (x - mean) * inv
+            out = out * weight.reshape(*channel)
+            return out if bias is None else out + bias.reshape(*channel)
+
+        bias = np.zeros(inv.size, x.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+        return composite_gradients(ctx, grad, composite, (x, gamma, bias, None, None))
+
 
 def _in_float32(op, input, tensors):  # noqa: A002
     """``op(input.float(), *tensors.float()).half()``: float16 normalised with float32 statistics.
