@@ -138,6 +138,8 @@ def test_prelu_twice_with_one_slope_and_one_per_channel(rng):
     for shape in [(1,), (3,)]:
         w = leaf_of(rng.uniform(0.1, 0.5, size=shape))
         check_twice(lambda x, w: F.prelu(x, w) * x.sin(), [x, w])
+        check_twice(lambda x, w=w: F.prelu(x, w.detach()) * x.sin(), [x])  # one of the two needing grad
+        check_twice(lambda w: F.prelu(x.detach(), w) ** 2, [w])
 
 
 def test_rrelu_and_dropout_twice_in_training():
@@ -211,6 +213,17 @@ def test_binary_cross_entropy_twice(reduction, weighted, rng):
     p, t = leaf_of(rng.uniform(0.05, 0.95, size=(3, 4))), leaf_of(rng.uniform(0, 1, size=(3, 4)))
     weight = weights(rng, (4,), weighted)
     check_twice(lambda p, t: F.binary_cross_entropy(p, t, weight, reduction=reduction), [p, t])
+
+
+def test_binary_cross_entropy_twice_where_its_logs_are_clamped():
+    # log p and log(1 - p) are clamped at -100 (p = 0, 1, 1e-50): there the target's gradient
+    # log(1 - p) - log p holds the constant -100, whose derivative in p is 0
+    p = leaf_of([0.0, 1.0, 1e-50, 0.3])
+    t = leaf_of([0.2, 0.7, 0.5, 0.4])
+    (g,) = grad(F.binary_cross_entropy(p, t, reduction="sum"), t, create_graph=True)
+    np.testing.assert_allclose(g.detach().numpy(), [100.0, -100.0, 100.0, np.log(0.7 / 0.3)])
+    (h,) = grad(g.sum(), p)
+    np.testing.assert_allclose(h.numpy(), [-1.0, -1.0, -1.0, -1.0 / 0.7 - 1.0 / 0.3])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -320,6 +333,11 @@ def test_second_derivatives_at_the_kinks_follow_pytorch():
     (h,) = grad(g.sum(), w)
     np.testing.assert_allclose(g.detach().numpy(), [0.25, 0.25, 1.0])
     np.testing.assert_allclose(h.numpy(), [1.0])  # from x = -2 only
+    x = leaf_of([-3.0, -1.0, 3.0, 4.0])  # hardswish: x / 3 + 1/2 strictly inside (-3, 3), flat at its ends
+    (g,) = grad(F.hardswish(x).sum(), x, create_graph=True)
+    (h,) = grad(g.sum(), x)
+    np.testing.assert_allclose(g.detach().numpy(), [0.0, 1.0 / 6.0, 1.0, 1.0])
+    np.testing.assert_allclose(h.numpy(), [0.0, 1.0 / 3.0, 0.0, 0.0])
 
 
 def test_cross_entropy_with_logits_far_apart_stays_finite():
