@@ -384,3 +384,31 @@ def test_batch_norm_twice_on_a_channels_last_input(rng):
     x = leaf_of(values(rng, (2, 2, 2, 3)))  # (N, H, W, C): its permutation is a channels-last view
     w = leaf_of(values(rng, (3,), 0.5, 1.5))
     check_twice(lambda x, w: F.batch_norm(x.permute(0, 3, 1, 2), None, None, w, training=True).sin(), [x, w])
+
+
+# ----------------------------------------------------------------- special functions (exact gelu's Phi)
+
+
+@pytest.mark.parametrize(
+    "name, low, high",
+    [
+        ("erf", -2, 2),
+        ("erfc", -2, 2),
+        ("erfinv", -0.9, 0.9),
+        ("erfcx", -1, 3),
+        ("ndtr", -3, 3),
+        ("ndtri", 0.05, 0.95),
+    ],
+)
+def test_error_functions_twice(name, low, high, rng):
+    from tt_nn import special
+
+    check_twice(getattr(special, name), [leaf_of(rng.uniform(low, high, size=(2, 3)))])
+
+
+def test_exact_gelu_three_times(rng):
+    # its rule differentiates Phi through ndtr's, so the third derivative is there too
+    def first_derivative(x):
+        return grad(F.gelu(x).sum(), x, create_graph=True)[0]
+
+    assert gradgradcheck(first_derivative, [leaf_of(values(rng, (5,)))])
