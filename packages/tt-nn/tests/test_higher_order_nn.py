@@ -213,6 +213,8 @@ def test_binary_cross_entropy_twice(reduction, weighted, rng):
     p, t = leaf_of(rng.uniform(0.05, 0.95, size=(3, 4))), leaf_of(rng.uniform(0, 1, size=(3, 4)))
     weight = weights(rng, (4,), weighted)
     check_twice(lambda p, t: F.binary_cross_entropy(p, t, weight, reduction=reduction), [p, t])
+    check_twice(lambda p: F.binary_cross_entropy(p, t.detach(), weight, reduction=reduction), [p])
+    check_twice(lambda t: F.binary_cross_entropy(p.detach(), t, weight, reduction=reduction) ** 2, [t])
 
 
 def test_binary_cross_entropy_twice_where_its_logs_are_clamped():
@@ -224,6 +226,12 @@ def test_binary_cross_entropy_twice_where_its_logs_are_clamped():
     np.testing.assert_allclose(g.detach().numpy(), [100.0, -100.0, 100.0, np.log(0.7 / 0.3)])
     (h,) = grad(g.sum(), p)
     np.testing.assert_allclose(h.numpy(), [-1.0, -1.0, -1.0, -1.0 / 0.7 - 1.0 / 0.3])
+    # the input's gradient r (p - t) / max(p (1 - p), 1e-12): the clamped denominator is a constant
+    (g,) = grad(F.binary_cross_entropy(p, t, reduction="sum"), p, create_graph=True)
+    (plain,) = grad(F.binary_cross_entropy(p, t, reduction="sum"), p)
+    np.testing.assert_allclose(g.detach().numpy(), plain.numpy())
+    (h,) = grad(g.sum(), t)
+    np.testing.assert_allclose(h.numpy(), [-1e12, -1e12, -1e12, -1.0 / 0.21])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -234,6 +242,8 @@ def test_binary_cross_entropy_with_logits_twice(reduction, weighted, pos_weight,
     weight, pos = weights(rng, (3, 1), weighted), weights(rng, (4,), pos_weight)
     loss = F.binary_cross_entropy_with_logits
     check_twice(lambda x, t: loss(x, t, weight, reduction=reduction, pos_weight=pos) * x.sum(), [x, t])
+    check_twice(lambda x: loss(x, t.detach(), weight, reduction=reduction, pos_weight=pos), [x])
+    check_twice(lambda t: loss(x.detach(), t, weight, reduction=reduction, pos_weight=pos) ** 2, [t])
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
