@@ -132,7 +132,7 @@ class ErfFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # backward on tensors (tt_autograd.higher_order)
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
-        return (grad * (x * x * -1.0).exp() * TWO_OVER_SQRT_PI,)
+        return (grad * (-x * x).exp() * TWO_OVER_SQRT_PI,)
 
 
 class ErfcFunction(Function):
@@ -151,7 +151,7 @@ class ErfcFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
-        return (grad * (x * x * -1.0).exp() * -TWO_OVER_SQRT_PI,)
+        return (grad * (-x * x).exp() * -TWO_OVER_SQRT_PI,)
 
 
 class ErfinvFunction(Function):
