@@ -156,6 +156,14 @@ def test_rrelu_and_dropout_twice_in_training():
     check_twice(seeded(lambda x: F.dropout(x, 0.4)), [x])
 
 
+@pytest.mark.parametrize("leading", [(3,), (2, 3)])
+def test_bilinear_twice(leading, rng):
+    x1, x2 = leaf_of(values(rng, (*leading, 2))), leaf_of(values(rng, (*leading, 3)))
+    w, b = leaf_of(values(rng, (4, 2, 3))), leaf_of(values(rng, (4,)))
+    check_twice(lambda x1, x2, w, b: F.bilinear(x1, x2, w, b).sin(), [x1, x2, w, b])
+    check_twice(lambda x1, w: F.bilinear(x1, x2.detach(), w) ** 2, [x1, w])
+
+
 # ----------------------------------------------------------------- losses
 
 REDUCTIONS = ["mean", "sum", "none"]
