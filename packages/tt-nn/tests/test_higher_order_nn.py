@@ -430,3 +430,17 @@ def test_exact_gelu_three_times(rng):
         return grad(F.gelu(x).sum(), x, create_graph=True)[0]
 
     assert gradgradcheck(first_derivative, [leaf_of(values(rng, (5,)))])
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (2, 3, 2, 2)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_relu_twice(shape, training, rng):
+    x = leaf_of(values(rng, shape))
+    w, b = leaf_of(values(rng, (3,), 0.5, 1.5)), leaf_of(values(rng, (3,), -0.5, 0.5))
+    mean, var = values(rng, (3,)), rng.uniform(0.5, 2.0, size=3)
+
+    def fused(x, w, b):
+        stats = [leaf_of(s.copy(), requires_grad=False) for s in (mean, var)]
+        return F.batch_norm_relu(x, *stats, w, b, training=training, eps=0.1).sin()
+
+    check_twice(fused, [x, w, b])

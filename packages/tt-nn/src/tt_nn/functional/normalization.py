@@ -251,25 +251,36 @@ class BatchNormFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
         saved, inv, gamma = ctx.saved_tensors  # x - mean (training) or x (evaluation); gamma: 1 if no weight
-        channel = (1, -1) + (1,) * (len(ctx.shape) - 2)
-        dims = (0,) + tuple(range(2, len(ctx.shape)))
-        x = from_blocks(saved, ctx.shape, ctx.channels_last)
-        if ctx.training:  # eps as forward added it, per channel, as for layer_norm (normalized_rows)
-            shift = (1.0 / (inv * inv) - (x * x).mean(axis=dims)).astype(x.dtype).reshape(channel)
+        x, mean = from_blocks(saved, ctx.shape, ctx.channels_last), ctx.mean
+        return batch_norm_gradients(ctx, grad, x, np.zeros_like(inv) if mean is None else mean, inv, gamma)
+
+
+def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None) -> tuple:
+    """``graph_backward`` of a batch-norm node (times a ReLU's constant 0/1 ``mask``, if given).
+
+    Through the composite formula (``composite_gradients``), from the input ``x`` (its logical
+    layout), the per-channel ``mean`` (the batch's or the running one), ``inv = 1/sqrt(var + eps)``
+    and ``gamma``. In training eps is read back from ``inv``, as :func:`normalized_rows` does.
+    """
+    channel = (1, -1) + (1,) * (x.ndim - 2)
+    dims = (0,) + tuple(range(2, x.ndim))
+    mean = mean.reshape(channel)
+    if ctx.training:
+        centred = x - mean
+        shift = (1.0 / (inv * inv) - (centred * centred).mean(axis=dims)).astype(x.dtype).reshape(channel)
+
+    def composite(x, weight, bias):
+        if ctx.training:
+            x = x - x.mean(dim=dims, keepdim=True)
+            out = x * ((x * x).mean(dim=dims, keepdim=True) + shift) ** -0.5
         else:
-            mean, inv = ctx.mean.reshape(channel), inv.reshape(channel)
+            out = (x - mean) * inv.reshape(channel)
+        out = out * weight.reshape(*channel)
+        out = out if bias is None else out + bias.reshape(*channel)
+        return out if mask is None else out * mask
 
-        def composite(x, weight, bias, *_):
-            if ctx.training:
-                x = x - x.mean(dim=dims, keepdim=True)
-                out = x * ((x * x).mean(dim=dims, keepdim=True) + shift) ** -0.5
-            else:
-                out = (x - mean) * inv
-            out = out * weight.reshape(*channel)
-            return out if bias is None else out + bias.reshape(*channel)
-
-        bias = np.zeros(inv.size, x.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
-        return composite_gradients(ctx, grad, composite, (x, gamma, bias, None, None))
+    bias = np.zeros(inv.size, x.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+    return composite_gradients(ctx, grad, composite, (x, gamma, bias))
 
 
 def _in_float32(op, input, tensors):  # noqa: A002
