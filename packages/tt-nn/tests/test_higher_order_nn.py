@@ -164,6 +164,20 @@ def test_bilinear_twice(leading, rng):
     check_twice(lambda x1, w: F.bilinear(x1, x2.detach(), w) ** 2, [x1, w])
 
 
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate", "circular"])
+def test_pad_twice(mode, rng):
+    x = leaf_of(values(rng, (1, 2, 3, 4)))
+    check_twice(lambda x: F.pad(x, (2, 1, 1, 0), mode=mode).sin(), [x])
+    if mode == "constant":  # a fill, and negative sizes that crop
+        check_twice(lambda x: F.pad(x, (-1, 2, 0, -1), value=0.5).sin(), [x])
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])
+def test_interpolate_twice(mode, rng):
+    x = leaf_of(values(rng, (1, 2, 3, 4)))
+    check_twice(lambda x: F.interpolate(x, size=(5, 3), mode=mode).sin(), [x])
+
+
 # ----------------------------------------------------------------- losses
 
 REDUCTIONS = ["mean", "sum", "none"]
