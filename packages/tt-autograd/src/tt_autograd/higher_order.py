@@ -154,3 +154,32 @@ def seed_tensor(seed: object, array: np.ndarray) -> object:
     if isinstance(seed, _tensor_class()) and seed.array.dtype == array.dtype and seed.shape == array.shape:
         return seed
     return _tensor_class().from_array(array)
+
+
+def composite_gradients(node: Function, grad: object, composite: object, values: tuple) -> tuple:
+    """What ``graph_backward`` returns, through ``composite``: the node's forward in tensor operations.
+
+    For a fused Function whose rule is long to write by hand (a normalisation, a
+    loss): ``composite(*inputs)`` must recompute the node's output from tensors
+    whose values are ``values`` (one per input of forward: the array forward
+    received, or one it cannot tell from it, such as ``x - mean`` for a
+    normalisation; None for an input that gets no gradient). The gradients are
+    ``grad(composite(...), inputs, grad, create_graph=True)``, joined to the
+    inputs' graphs: right to any order when the composite is right, since each of
+    its operations has its own rule. Each input enters through a copy, so an input
+    given twice gets each of its gradients once.
+
+    Cost: one recorded forward of the composite (its primitives and their saved
+    arrays) and one recorded backward through it, per call: what the unfused
+    function would cost, paid only with ``create_graph=True``.
+    """
+    from .gradients import grad as gradient
+
+    inputs = [None if v is None else node.input_tensor(i, v).clone() for i, v in enumerate(values)]
+    wanted = [i for i, (x, need) in enumerate(zip(inputs, node.needs_input_grad)) if need and x is not None]
+    output = composite(*inputs)
+    grads = gradient(output, [inputs[i] for i in wanted], grad, create_graph=True, allow_unused=True)
+    result: list = [None] * len(values)
+    for i, g in zip(wanted, grads):  # an input the output does not depend on: a zero gradient
+        result[i] = _tensor_class().from_array(np.zeros_like(values[i])) if g is None else g
+    return tuple(result)

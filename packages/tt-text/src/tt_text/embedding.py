@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function, Tensor
+from tt_autograd.functions.indexing import PlaceAtKeyFunction
 from tt_nn import Module, Parameter
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count
@@ -84,6 +85,16 @@ class EmbeddingFunction(Function):
             weight_grad[ctx.padding_idx] = 0
         return weight_grad, None
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same scatter-add, recorded: indexing's backward (higher_order)
+        (indices,) = ctx.saved_tensors
+        weight_grad = PlaceAtKeyFunction.apply(grad, shape=(ctx.num_embeddings, grad.shape[-1]), key=indices)
+        if ctx.padding_idx is None:
+            return weight_grad, None
+        keep = np.ones((ctx.num_embeddings, 1), grad.array.dtype)
+        keep[ctx.padding_idx] = 0
+        return weight_grad * keep, None
 
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002

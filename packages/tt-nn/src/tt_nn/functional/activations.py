@@ -32,6 +32,17 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _GELU_CUBIC = 0.044715
 
 
+def piecewise_linear_graph_backward(ctx: Function, grad: object) -> tuple:
+    """``graph_backward`` of a one-input Function whose ``backward`` is ``grad`` times constant slopes.
+
+    A piecewise-linear op (leaky_relu, hardtanh, dropout, ...) has a derivative that is constant
+    wherever it exists, so its gradient is ``grad`` times backward's slopes, read by running
+    backward on ones: linear in ``grad``, with no second derivative in the input.
+    """
+    (slope,) = type(ctx).backward(ctx, np.ones(grad.shape, grad.array.dtype))
+    return (grad * slope,)
+
+
 class LeakyReLUFunction(Function):
     """``x`` where ``x > 0``, else ``negative_slope * x``."""
 
@@ -54,6 +65,8 @@ class LeakyReLUFunction(Function):
         (slope,) = ctx.saved_tensors
         return (grad * slope,)
         # END SOLUTION
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class GELUFunction(Function):
@@ -123,6 +136,18 @@ class GELUFunction(Function):
         return (blockwise(exact_derivative, x, saved, grad),)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # backward's derivative, on x as a tensor (tt_autograd.higher_order)
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        if ctx.approximate == "tanh":
+            cdf = ((x * x * (_SQRT_2_OVER_PI * _GELU_CUBIC) + _SQRT_2_OVER_PI) * x).tanh() * 0.5 + 0.5
+            slope = x * x * (6.0 * _SQRT_2_OVER_PI * _GELU_CUBIC) + 2.0 * _SQRT_2_OVER_PI
+            return (grad * (cdf + slope * x * cdf * (1.0 - cdf)),)
+        from ..special.error_functions import NdtrFunction  # (tt_nn.special imports this package)
+
+        density = (x * x * -0.5).exp() * _INV_SQRT_2PI
+        return (grad * (NdtrFunction.apply(x) + x * density),)
+
 
 class SiLUFunction(Function):
     """``x * sigmoid(x)`` (also called swish)."""
@@ -144,6 +169,12 @@ class SiLUFunction(Function):
         x, s = ctx.saved_tensors
         return (grad * s * (1.0 + x * (1.0 - s)),)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        s = x.sigmoid()
+        return (grad * s * (1.0 + x * (1.0 - s)),)
 
 
 class SoftmaxFunction(Function):
@@ -178,6 +209,11 @@ class SoftmaxFunction(Function):
         return (dx,)
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return (y * (grad - (grad * y).sum(dim=ctx.dim, keepdim=True)),)
+
 
 class LogSoftmaxFunction(Function):
     """``x - logsumexp(x)`` along ``dim``, exact for any finite logits."""
@@ -204,6 +240,11 @@ class LogSoftmaxFunction(Function):
         dx += grad
         return (dx,)
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return (grad - y.exp() * grad.sum(dim=ctx.dim, keepdim=True),)
 
 
 def _normalised(function: type[Function], op: str, input, dim: int | None, dtype: object):
@@ -346,13 +387,22 @@ class SoftplusFunction(Function):
     def forward(ctx, x, beta, threshold):
         z = x * x.dtype.type(beta)
         ctx.save_for_backward(z)
-        ctx.threshold = threshold
+        ctx.threshold, ctx.beta = threshold, beta
         return np.where(z > threshold, x, np.logaddexp(0, z) / x.dtype.type(beta)).astype(x.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, grad):
         (z,) = ctx.saved_tensors
         return (np.where(z > ctx.threshold, grad, grad * pointwise.sigmoid(z)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        # sigmoid(beta x) below the threshold; backward's slopes, constants, from it up (PyTorch: 1 above,
+        # sigmoid(threshold) with a zero second derivative at it)
+        (z,) = ctx.saved_tensors
+        (slope,) = SoftplusFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        x = ctx.input_tensor(0, z / ctx.beta)
+        return (grad * (x * ctx.beta).sigmoid().where(z < ctx.threshold, slope),)
 
 
 def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002

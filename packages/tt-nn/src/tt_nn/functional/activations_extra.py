@@ -25,6 +25,7 @@ At a kink (``x = 0`` for ELU) the gradient is PyTorch's: the negative side's.
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -33,7 +34,7 @@ from tt_tensor import pointwise
 from tt_tensor.checks import normalize_dim
 
 from ._checks import float_arg, tensor_arg
-from .activations import SoftmaxFunction, _normalised
+from .activations import SoftmaxFunction, SoftplusFunction, _normalised
 
 #: SELU's constants (Klambauer et al., 2017): the fixed point of mean 0 and variance 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -69,6 +70,16 @@ class ELUFunction(Function):
         slope *= ctx.input_scale
         return (grad * np.where(x > 0, x.dtype.type(ctx.scale), slope),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        # backward's slopes, with the exponential's derivative where x < 0 (PyTorch's: at the kink x = 0,
+        # the negative side's slope and a zero second derivative); exp of min(x, 0) never overflows
+        x = ctx.saved_tensors[0]
+        (slope,) = ELUFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        x_t = ctx.input_tensor(0, x)
+        negative = (x_t.clamp(max=0.0) * ctx.input_scale).exp() * (ctx.scaled_alpha * ctx.input_scale)
+        return (grad * negative.where(x < 0, slope),)
+
 
 class MishFunction(Function):
     """``x * tanh(softplus(x))``."""
@@ -92,6 +103,12 @@ class MishFunction(Function):
         dx *= grad
         return (dx,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        t = SoftplusFunction.apply(x, beta=1.0, threshold=math.inf).tanh()  # forward's exact softplus
+        return (grad * (t + x * x.sigmoid() * (1.0 - t * t)),)
+
 
 class LogSigmoidFunction(Function):
     """``log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|))``."""
@@ -114,6 +131,10 @@ class LogSigmoidFunction(Function):
         dx /= 1 + e
         dx *= grad
         return (dx,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # sigmoid(-x)
+        return (grad * (-ctx.input_tensor(0, ctx.saved_tensors[0])).sigmoid(),)
 
 
 # ----------------------------------------------------------------- the functional forms

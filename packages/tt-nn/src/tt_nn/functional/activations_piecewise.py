@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function, unbroadcast
+from tt_autograd.higher_order import sum_to
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg, tensor_arg
-from .activations import LeakyReLUFunction
+from .activations import LeakyReLUFunction, piecewise_linear_graph_backward
 from .activations_extra import scalar_arg
 
 
@@ -48,6 +49,8 @@ class HardtanhFunction(Function):
     def backward(ctx, grad):
         (inside,) = ctx.saved_tensors
         return (grad * inside,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class HardsigmoidFunction(Function):
@@ -69,6 +72,8 @@ class HardsigmoidFunction(Function):
         dx = grad * inside
         dx /= 6
         return (dx,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class HardswishFunction(Function):
@@ -94,6 +99,13 @@ class HardswishFunction(Function):
         slope *= grad
         return (slope,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # x / 3 + 1/2 strictly between -3 and 3; constants outside
+        (x,) = ctx.saved_tensors
+        (slope,) = HardswishFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        inside = (x > -3) & (x < 3)
+        return (grad * (ctx.input_tensor(0, x) / 3.0 + 0.5).where(inside, slope),)
+
 
 class ThresholdFunction(Function):
     """``x`` where ``x > threshold``, else ``value``."""
@@ -108,6 +120,8 @@ class ThresholdFunction(Function):
     def backward(ctx, grad):
         (keep,) = ctx.saved_tensors
         return (grad * keep,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class HardshrinkFunction(Function):
@@ -124,6 +138,8 @@ class HardshrinkFunction(Function):
     def backward(ctx, grad):
         (keep,) = ctx.saved_tensors
         return (grad * keep,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class SoftshrinkFunction(Function):
@@ -142,6 +158,8 @@ class SoftshrinkFunction(Function):
     def backward(ctx, grad):
         (outside,) = ctx.saved_tensors
         return (grad * outside,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 class PReLUFunction(Function):
@@ -166,6 +184,20 @@ class PReLUFunction(Function):
             dweight = unbroadcast(negative_part, slope.shape).reshape(ctx.weight_shape)
         return dx, dweight
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        # backward's values; second derivatives only where x < 0: PyTorch's, which count x = 0 as positive
+        x, slope, positive = ctx.saved_tensors
+        negative = x < 0
+        dx = dweight = None
+        if ctx.needs_input_grad[0]:
+            weight = ctx.input_tensor(1, slope.reshape(ctx.weight_shape)).reshape(slope.shape)
+            dx = grad.where(positive, grad * weight.where(negative, slope))
+        if ctx.needs_input_grad[1]:
+            negative_part = (ctx.input_tensor(0, x) * grad).where(negative, 0.0)
+            dweight = sum_to(negative_part, slope.shape).reshape(ctx.weight_shape)
+        return dx, dweight
+
 
 class RReLUFunction(Function):
     """``x`` where ``x > 0``, else ``a * x`` with ``a ~ U(lower, upper)`` drawn for each element."""
@@ -185,6 +217,8 @@ class RReLUFunction(Function):
     def backward(ctx, grad):
         (slope,) = ctx.saved_tensors
         return (grad * slope,)
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)
 
 
 # ----------------------------------------------------------------- the functional forms

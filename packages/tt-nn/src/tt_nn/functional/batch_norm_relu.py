@@ -29,7 +29,7 @@ import numpy as np
 from tt_autograd import Function, Tensor, float32, float64
 
 from .activations import relu
-from .normalization import batch_norm
+from .normalization import batch_norm, batch_norm_gradients
 from .row_passes import (
     BLOCK_BYTES,
     channel_sum,
@@ -116,6 +116,12 @@ class BatchNormReLUFunction(Function):
 
         row_pass(input_grad, g, x)
         return from_blocks(g, ctx.shape, ctx.channels_last), grad_w, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # batch norm's composite, times the ReLU's mask (a constant)
+        x, mask, mean, inv, scale = ctx.saved_tensors
+        x, mask = (from_blocks(a, ctx.shape, ctx.channels_last) for a in (x, mask))
+        return batch_norm_gradients(ctx, grad, x, mean, inv, scale / inv, mask)
 
 
 def batch_coefficients(blocks, weight, bias, running_mean, running_var, training, momentum, eps):

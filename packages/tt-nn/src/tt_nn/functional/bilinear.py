@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, tensor_arg
 
@@ -47,6 +48,17 @@ class BilinearFunction(Function):
         if need_bias:
             grad_bias = grad.sum(axis=0)
         return grad_x1, grad_x2, grad_weight, grad_bias
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        x1, x2, weight = ctx.saved_tensors
+        bias = np.zeros(weight.shape[0], weight.dtype) if ctx.needs_input_grad[3] else None  # (value moot)
+
+        def composite(x1, x2, weight, bias):
+            out = ((x1 @ weight) * x2).sum(dim=-1).transpose(0, 1)  # (out, R, in2), summed over in2
+            return out if bias is None else out + bias
+
+        return composite_gradients(ctx, grad, composite, (x1, x2, weight, bias))
 
 
 def bilinear(input1, input2, weight, bias=None):

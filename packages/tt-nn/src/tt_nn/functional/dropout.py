@@ -14,6 +14,7 @@ from tt_autograd import Function
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
+from .activations import piecewise_linear_graph_backward
 
 
 class DropoutFunction(Function):
@@ -42,6 +43,8 @@ class DropoutFunction(Function):
         (mask,) = ctx.saved_tensors
         return (grad * mask,)
         # END SOLUTION
+
+    graph_backward = staticmethod(piecewise_linear_graph_backward)  # grad times the mask, a constant
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002

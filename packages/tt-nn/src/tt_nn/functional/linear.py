@@ -68,6 +68,17 @@ class LinearFunction(Function):
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same three products, on tensors (tt_autograd.higher_order)
+        x, weight = ctx.saved_tensors
+        need_x, need_weight, need_bias = ctx.needs_input_grad
+        grad_2d = grad.reshape(-1, grad.shape[-1])
+        grad_x = grad @ ctx.input_tensor(1, weight) if need_x else None
+        grad_weight = None
+        if need_weight:
+            grad_weight = grad_2d.transpose(0, 1) @ ctx.input_tensor(0, x).reshape(-1, x.shape[-1])
+        return grad_x, grad_weight, grad_2d.sum(dim=0) if need_bias else None
+
 
 def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)
     """Apply ``y = input @ weight.T + bias``.

@@ -23,6 +23,7 @@ are fused too; ``mse_loss`` and ``l1_loss`` are composed from primitives.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -31,6 +32,7 @@ from tt_autograd import Function
 from tt_tensor import pointwise
 
 from ._checks import float_arg, reduction_arg, tensor_arg
+from .activations import LogSoftmaxFunction, SoftmaxFunction, SoftplusFunction
 
 # ----------------------------------------------------------------- shared helpers (NumPy)
 
@@ -70,6 +72,28 @@ def _scale(ctx, grad: np.ndarray) -> np.ndarray | float:
     if ctx.denominator == 0:  # every target ignored (the loss is NaN): nothing receives a gradient
         return 0.0 * grad[()]
     return grad[()] / ctx.denominator
+
+
+def _scale_tensor(ctx, grad, per_class: bool = False):
+    """:func:`_scale` for a gradient tensor; ``per_class``: a per-row one gets the class axis (dim 1)."""
+    if ctx.reduction == "none":
+        return grad.unsqueeze(1) if per_class else grad
+    return grad * _scale(ctx, np.ones(()))
+
+
+def _binary_operands(ctx, grad) -> tuple:
+    """For a binary loss's ``graph_backward``: the reduced and weighted gradient, the input and the target."""
+    x, target, weight = ctx.saved_tensors[:3]
+    r = _scale_tensor(ctx, grad) * (1.0 if weight is None else weight)
+    return r, ctx.input_tensor(0, x), ctx.input_tensor(1, target)
+
+
+def _clamped_log(x, logs: np.ndarray):
+    """``log(x)`` of a tensor, and the constant -100 where forward clamped it (``logs``, its values)."""
+    low = logs <= -100.0
+    if not low.any():
+        return x.log()
+    return x.where(~low, 1.0).log().where(~low, -100.0)
 
 
 # ----------------------------------------------------------------- cross-entropy family
@@ -129,6 +153,22 @@ class CrossEntropyFunction(Function):
         return _unrows(g, ctx.input_shape), None, None
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        # backward at grad 1 is (p * a - the target's weights) * scale, all constant but p = softmax(logits):
+        # add (p_t - p) * a * scale, 0 in value, so that the logits' derivative goes through softmax's
+        e, sum_exp, t_safe, keep, w_t, weight = ctx.saved_tensors
+        classes, eps, shape = e.shape[1], ctx.eps, ctx.input_shape
+        ones = np.ones(grad.shape, grad.array.dtype)
+        at_one = CrossEntropyFunction.backward(ctx, ones)[0]
+        w_sum = classes if weight is None else weight.sum()
+        a = ((1 - eps) * w_t + (eps / classes) * w_sum * keep) * np.reshape(_scale(ctx, ones), -1)
+        with np.errstate(divide="ignore"):  # log(e) = z - max: the logits up to a shift softmax ignores
+            p_t = SoftmaxFunction.apply(ctx.input_tensor(0, _unrows(np.log(e), shape)), dim=1)
+        moved = (p_t - _unrows(e / sum_exp[:, None], shape)) * _unrows(a[:, None], (shape[0], 1, *shape[2:]))
+        by_row = grad.unsqueeze(1) if ctx.reduction == "none" else grad
+        return by_row * (moved + at_one), None, None
+
 
 class SoftCrossEntropyFunction(Function):
     """Cross-entropy against class probabilities ``target`` of the logits' shape."""
@@ -171,6 +211,26 @@ class SoftCrossEntropyFunction(Function):
         return grad_logits, grad_target, None
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        log_p, wq, weight = ctx.saved_tensors
+        shape, need_logits, need_target = ctx.input_shape, *ctx.needs_input_grad[:2]
+        r = _scale_tensor(ctx, grad, per_class=True)
+        per_class = 1.0 if weight is None else weight.reshape((-1,) + (1,) * (len(shape) - 2))
+        log_p_t = LogSoftmaxFunction.apply(ctx.input_tensor(0, _unrows(log_p, shape)), dim=1)  # = log_p
+        grad_logits = grad_target = None
+        if need_logits:
+            wq_t = _unrows(wq, shape)
+            total = wq_t.sum(axis=1, keepdims=True)
+            if need_target:  # wq is affine in the target: add 0 whose derivative is d(wq)/d(target)
+                target = ctx.input_tensor(1, np.zeros(shape, wq.dtype))
+                change = (target - target.detach()) * ((1 - ctx.eps) * per_class)
+                wq_t, total = change + wq_t, change.sum(dim=1, keepdim=True) + total
+            grad_logits = r * (log_p_t.exp() * total - wq_t)
+        if need_target:
+            grad_target = r * (log_p_t * (-(1 - ctx.eps) * per_class))
+        return grad_logits, grad_target, None
+
 
 class NLLLossFunction(Function):
     """Negative log-likelihood: ``-w[t] * input[i, t]`` for log-probabilities ``(N, C, *d)``."""
@@ -203,6 +263,11 @@ class NLLLossFunction(Function):
         g[np.arange(len(t_safe)), t_safe] = -r * w_t
         return _unrows(g, ctx.input_shape), None, None
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # linear in grad, with backward's coefficients (at grad 1): constants
+        coefficients = NLLLossFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+        return (grad.unsqueeze(1) if ctx.reduction == "none" else grad) * coefficients, None, None
 
 
 def _class_target(op: str, x: tt_tensor.Tensor, target: object, ignore_index: int) -> tt_tensor.Tensor:
@@ -353,6 +418,17 @@ class BinaryCrossEntropyFunction(Function):
         return grad_p, grad_t, None
         # END SOLUTION
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        r, p_t, t_t = _binary_operands(ctx, grad)
+        log_p, log_1mp = ctx.saved_tensors[3:]
+        grad_p = grad_t = None
+        if ctx.needs_input_grad[0]:
+            grad_p = r * (p_t - t_t) / (p_t * (1 - p_t)).clamp(min=1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_t = r * (_clamped_log(1 - p_t, log_1mp) - _clamped_log(p_t, log_p))
+        return grad_p, grad_t, None
+
 
 class BinaryCrossEntropyWithLogitsFunction(Function):
     """``w ((1 - t) x + (1 + (pos_weight - 1) t) softplus(-x))``, stable for any logit ``x``."""
@@ -390,6 +466,24 @@ class BinaryCrossEntropyWithLogitsFunction(Function):
             grad_t = r * (-x if pos_weight is None else (pos_weight - 1.0) * softplus_neg - x)
         return grad_x, grad_t, None, None
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        r, x_t, t_t = _binary_operands(ctx, grad)
+        pos_weight = ctx.saved_tensors[3]
+        grad_x = grad_t = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                grad_x = r * (x_t.sigmoid() - t_t)
+            else:
+                grad_x = r * ((1 - t_t) - (t_t * (pos_weight - 1.0) + 1.0) * (1 - x_t.sigmoid()))
+        if ctx.needs_input_grad[1]:
+            if pos_weight is None:
+                grad_t = r * -x_t
+            else:  # softplus(-x), exact (no linear tail) as forward's
+                softplus_neg = SoftplusFunction.apply(-x_t, beta=1.0, threshold=math.inf)
+                grad_t = r * (softplus_neg * (pos_weight - 1.0) - x_t)
+        return grad_x, grad_t, None, None
 
 
 def _same_shape(op: str, input, target) -> tuple[tt_tensor.Tensor, tt_tensor.Tensor]:  # noqa: A002

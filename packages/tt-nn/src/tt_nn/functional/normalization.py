@@ -23,6 +23,7 @@ from functools import partial
 import numpy as np
 import tt_tensor
 from tt_autograd import Function
+from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, tensor_arg
 from .row_passes import (
@@ -43,6 +44,25 @@ def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray 
     np.multiply(x, scale[:, None], out=out)
     if shift is not None:
         out += shift[:, None]
+
+
+def normalized_rows(x_hat: np.ndarray, inv_std: np.ndarray, centre: bool = True) -> tuple:
+    """For a row normalisation's ``graph_backward`` (through ``composite_gradients``): the rows it
+    read, as far as it can tell (``x - mean``, or ``x`` unless ``centre``), and ``normalise``, its
+    ``x̂`` of an (R, F) tensor.
+
+    ``eps`` is not saved: each row's ``1 / inv_std² - var`` is the eps forward added to it, in value
+    exactly what ``normalise`` needs, whose derivatives come from the variance alone.
+    """
+    rows = x_hat / inv_std.astype(x_hat.dtype)[:, None]
+    shift = (1.0 / (inv_std * inv_std) - row_dot(rows, rows) / max(x_hat.shape[1], 1)).astype(x_hat.dtype)
+
+    def normalise(x):
+        if centre:
+            x = x - x.mean(dim=1, keepdim=True)
+        return x * ((x * x).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+
+    return rows, normalise
 
 
 class LayerNormFunction(Function):
@@ -97,6 +117,19 @@ class LayerNormFunction(Function):
         grad_bias = column_sum(g).reshape(ctx.param_shape) if need_bias else None
         return grad_x, grad_weight, grad_bias
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        x_hat, inv_std, weight = ctx.saved_tensors
+        rows, normalise = normalized_rows(x_hat, inv_std)
+
+        def composite(x, weight, bias):
+            out = normalise(x.reshape(x_hat.shape))
+            out = out if weight is None else out * weight.reshape(-1)
+            return (out if bias is None else out + bias.reshape(-1)).reshape(grad.shape)
+
+        bias = np.zeros(ctx.param_shape, x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+        return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight, bias))
 
 
 class BatchNormFunction(Function):
@@ -214,6 +247,40 @@ class BatchNormFunction(Function):
         # END SOLUTION
         grad_x = None if dx is None else from_blocks(dx, ctx.shape, ctx.channels_last)
         return grad_x, grad_w, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        saved, inv, gamma = ctx.saved_tensors  # x - mean (training) or x (evaluation); gamma: 1 if no weight
+        x, mean = from_blocks(saved, ctx.shape, ctx.channels_last), ctx.mean
+        return batch_norm_gradients(ctx, grad, x, np.zeros_like(inv) if mean is None else mean, inv, gamma)
+
+
+def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None) -> tuple:
+    """``graph_backward`` of a batch-norm node (times a ReLU's constant 0/1 ``mask``, if given).
+
+    Through the composite formula (``composite_gradients``), from the input ``x`` (its logical
+    layout), the per-channel ``mean`` (the batch's or the running one), ``inv = 1/sqrt(var + eps)``
+    and ``gamma``. In training eps is read back from ``inv``, as :func:`normalized_rows` does.
+    """
+    channel = (1, -1) + (1,) * (x.ndim - 2)
+    dims = (0,) + tuple(range(2, x.ndim))
+    mean = mean.reshape(channel)
+    if ctx.training:
+        centred = x - mean
+        shift = (1.0 / (inv * inv) - (centred * centred).mean(axis=dims)).astype(x.dtype).reshape(channel)
+
+    def composite(x, weight, bias):
+        if ctx.training:
+            x = x - x.mean(dim=dims, keepdim=True)
+            out = x * ((x * x).mean(dim=dims, keepdim=True) + shift) ** -0.5
+        else:
+            out = (x - mean) * inv.reshape(channel)
+        out = out * weight.reshape(*channel)
+        out = out if bias is None else out + bias.reshape(*channel)
+        return out if mask is None else out * mask
+
+    bias = np.zeros(inv.size, x.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+    return composite_gradients(ctx, grad, composite, (x, gamma, bias))
 
 
 def _in_float32(op, input, tensors):  # noqa: A002

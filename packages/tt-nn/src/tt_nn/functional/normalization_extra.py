@@ -29,9 +29,10 @@ import math
 
 import numpy as np
 from tt_autograd import Function, no_grad
+from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, tensor_arg
-from .normalization import _in_float32, _is_half, batch_norm
+from .normalization import _in_float32, _is_half, batch_norm, normalized_rows
 from .row_passes import column_dot, row_dot, row_sum
 
 
@@ -84,6 +85,17 @@ class RMSNormFunction(Function):
             grad_weight = column_dot(g, x_hat).reshape(ctx.param_shape)
         return grad_x, grad_weight
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        x_hat, inv_rms, weight = ctx.saved_tensors
+        rows, normalise = normalized_rows(x_hat, inv_rms, centre=False)
+
+        def composite(x, weight):
+            out = normalise(x.reshape(x_hat.shape))
+            return (out if weight is None else out * weight.reshape(-1)).reshape(grad.shape)
+
+        return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight))
+
 
 class GroupNormFunction(Function):
     """Normalise ``(N, C, *)`` per sample and group of ``C/G`` channels; ``weight``, ``bias`` ``(C,)``/None.
@@ -120,6 +132,20 @@ class GroupNormFunction(Function):
         if ctx.needs_input_grad[2]:
             grad_bias = g.sum(axis=(0, 2))
         return grad_x, grad_weight, grad_bias
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # through the composite formula (tt_autograd.higher_order)
+        x_hat, inv_std, weight = ctx.saved_tensors
+        rows, normalise = normalized_rows(x_hat, inv_std)
+        channels = (grad.shape[0], grad.shape[1], -1)
+
+        def composite(x, weight, bias):
+            out = normalise(x.reshape(x_hat.shape)).reshape(*channels)
+            out = out if weight is None else out * weight.reshape(-1, 1)
+            return (out if bias is None else out + bias.reshape(-1, 1)).reshape(grad.shape)
+
+        bias = np.zeros(grad.shape[1], x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
+        return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight, bias))
 
 
 def normalized_shape_arg(op: str, input, normalized_shape, weight=None) -> tuple[int, ...]:  # noqa: A002

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.functions.indexing import PlaceAtKeyFunction
 
 from ._checks import float_arg, tensor_arg
 
@@ -44,6 +45,20 @@ class ResampleFunction(Function):
             np.add.at(out, where + (index,), grad * weight.astype(grad.dtype).reshape(view))
         return (out,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same sum, each scatter-add recorded as indexing's backward
+        shape = [1] * grad.ndim
+        shape[ctx.axis] = -1
+        terms = (
+            PlaceAtKeyFunction.apply(
+                grad * weight.astype(grad.array.dtype).reshape(shape),
+                shape=ctx.shape,
+                key=(slice(None),) * ctx.axis + (index,),
+            )
+            for index, weight in zip(ctx.indices, ctx.weights)
+        )
+        return (sum(terms),)
+
 
 class ConstantPadFunction(Function):
     """Constant padding (negative sizes crop): forward writes ``x`` into a filled array, backward slices.
@@ -71,6 +86,10 @@ class ConstantPadFunction(Function):
         dx = np.zeros(ctx.shape, dtype=grad.dtype)
         dx[ctx.source] = grad[ctx.target]
         return (dx,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the slice, recorded: indexing, then its backward
+        return (PlaceAtKeyFunction.apply(grad[ctx.target], shape=ctx.shape, key=ctx.source),)
 
 
 PAD_MODES = ("constant", "reflect", "replicate", "circular")

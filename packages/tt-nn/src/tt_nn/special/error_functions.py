@@ -129,6 +129,11 @@ class ErfFunction(Function):
         (x,) = ctx.saved_tensors
         return (grad * (TWO_OVER_SQRT_PI * np.exp(-x * x)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # backward on tensors (tt_autograd.higher_order)
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        return (grad * (-x * x).exp() * TWO_OVER_SQRT_PI,)
+
 
 class ErfcFunction(Function):
     """``erfc(x) = 1 - erf(x)``; backward ``-2 / sqrt(pi) * exp(-x^2)``."""
@@ -142,6 +147,11 @@ class ErfcFunction(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return (grad * (-TWO_OVER_SQRT_PI * np.exp(-x * x)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        return (grad * (-x * x).exp() * -TWO_OVER_SQRT_PI,)
 
 
 class ErfinvFunction(Function):
@@ -158,6 +168,11 @@ class ErfinvFunction(Function):
         (y,) = ctx.saved_tensors
         return (grad * (SQRT_PI_OVER_2 * np.exp(y * y)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return (grad * (y * y).exp() * SQRT_PI_OVER_2,)
+
 
 class ErfcxFunction(Function):
     """``erfcx(x) = exp(x^2) erfc(x)``; backward ``2 x erfcx(x) - 2 / sqrt(pi)``."""
@@ -173,6 +188,11 @@ class ErfcxFunction(Function):
         x, y = ctx.saved_tensors
         return (grad * (2 * x * y - TWO_OVER_SQRT_PI),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return (grad * (ctx.input_tensor(0, x) * ctx.output_tensor(y) * 2.0 - TWO_OVER_SQRT_PI),)
+
 
 class NdtrFunction(Function):
     """``Phi(x)``, the standard normal CDF; backward the density ``exp(-x^2 / 2) / sqrt(2 pi)``."""
@@ -186,6 +206,11 @@ class NdtrFunction(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return (grad * (ONE_OVER_SQRT_2PI * np.exp(-0.5 * x * x)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x = ctx.input_tensor(0, ctx.saved_tensors[0])
+        return (grad * (x * x * -0.5).exp() * ONE_OVER_SQRT_2PI,)
 
 
 class NdtriFunction(Function):
@@ -201,6 +226,11 @@ class NdtriFunction(Function):
     def backward(ctx, grad):
         (y,) = ctx.saved_tensors
         return (grad * (math.sqrt(2.0 * math.pi) * np.exp(0.5 * y * y)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return (grad * (y * y * 0.5).exp() * math.sqrt(2.0 * math.pi),)
 
 
 class LogNdtrFunction(Function):
