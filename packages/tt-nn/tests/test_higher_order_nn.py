@@ -458,3 +458,29 @@ def test_batch_norm_relu_twice(shape, training, rng):
         return F.batch_norm_relu(x, *stats, w, b, training=training, eps=0.1).sin()
 
     check_twice(fused, [x, w, b])
+
+
+@pytest.mark.parametrize(
+    "name, fn",
+    [
+        ("leaky_relu", lambda x: F.leaky_relu(x, 0.1)),
+        ("hardtanh", lambda x: F.hardtanh(x)),
+        ("relu6", lambda x: F.relu6(x)),
+        ("threshold", lambda x: F.threshold(x, 0.5, 0.0)),
+        ("hardshrink", lambda x: F.hardshrink(x, 0.5)),
+        ("softshrink", lambda x: F.softshrink(x, 0.5)),
+    ],
+)
+def test_piecewise_linear_slopes_are_recorded_as_pytorch_records_them(name, fn):
+    # PyTorch's first derivative of these depends on x (derivative 0): a second grad gives zeros
+    x = autograd.tensor([-1.0, 0.3, 2.0], dtype=autograd.float64, requires_grad=True)
+    (g,) = grad(fn(x).sum(), x, create_graph=True)
+    assert g.requires_grad
+    (h,) = grad(g.sum(), x)
+    np.testing.assert_array_equal(h.numpy(), [0.0, 0.0, 0.0])
+
+
+def test_dropout_slopes_stay_constant_as_in_pytorch():
+    x = autograd.tensor([-1.0, 0.3, 2.0], dtype=autograd.float64, requires_grad=True)
+    (g,) = grad(F.dropout(x, 0.5, training=True).sum(), x, create_graph=True)
+    assert not g.requires_grad

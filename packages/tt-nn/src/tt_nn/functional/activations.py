@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.higher_order import zero_slope
 from tt_tensor import pointwise
 
 from ._checks import float_arg, softmax_dim, tensor_arg
@@ -35,12 +36,18 @@ _GELU_CUBIC = 0.044715
 def piecewise_linear_graph_backward(ctx: Function, grad: object) -> tuple:
     """``graph_backward`` of a one-input Function whose ``backward`` is ``grad`` times constant slopes.
 
-    A piecewise-linear op (leaky_relu, hardtanh, dropout, ...) has a derivative that is constant
+    A piecewise-linear op (leaky_relu, hardtanh, the shrinks, ...) has a derivative that is constant
     wherever it exists, so its gradient is ``grad`` times backward's slopes, read by running
-    backward on ones: linear in ``grad``, with no second derivative in the input.
+    backward on ones: linear in ``grad``, with second derivative 0 in the input. The slopes are a
+    step function of the input, recorded as one (``zero_slope``), as PyTorch records them: a second
+    ``grad()`` then gives zeros.
     """
-    (slope,) = type(ctx).backward(ctx, np.ones(grad.shape, grad.array.dtype))
-    return (grad * slope,)
+    return (grad * zero_slope(ctx, 0, mask_slopes(ctx, grad)),)
+
+
+def mask_slopes(ctx: Function, grad: object) -> np.ndarray:
+    """A one-input Function's ``backward`` slopes (backward run on ones), a NumPy array."""
+    return type(ctx).backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
 
 
 class LeakyReLUFunction(Function):

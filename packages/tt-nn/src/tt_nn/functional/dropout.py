@@ -14,7 +14,7 @@ from tt_autograd import Function
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
-from .activations import piecewise_linear_graph_backward
+from .activations import mask_slopes
 
 
 class DropoutFunction(Function):
@@ -44,7 +44,9 @@ class DropoutFunction(Function):
         return (grad * mask,)
         # END SOLUTION
 
-    graph_backward = staticmethod(piecewise_linear_graph_backward)  # grad times the mask, a constant
+    @staticmethod
+    def graph_backward(ctx, grad):  # grad times the mask, a constant (PyTorch records no slope here)
+        return (grad * mask_slopes(ctx, grad),)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
