@@ -40,7 +40,7 @@ class ScaledDotProductAttentionFunction(Function):
             bias = mask_to_bias(mask, q.dtype)
         out, probs, keep = attention_forward(q, k, v, bias, scale, dropout_p, rng)
         ctx.save_for_backward(q, k, v, out, probs, keep)
-        ctx.scale = scale
+        ctx.scale, ctx.bias = scale, bias
         ctx.mask_shape = None if mask is None else mask.shape
         return out
 
@@ -57,6 +57,12 @@ class ScaledDotProductAttentionFunction(Function):
             unbroadcast(dv, v.shape) if need_v else None,
             unbroadcast(dscores, ctx.mask_shape) if need_mask else None,
         ) + (None,) * 4
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: recomputed from recorded ops
+        from .attention_graph import sdpa_graph_backward
+
+        return sdpa_graph_backward(ctx, grad)
 
 
 class PackedSelfAttentionFunction(Function):
@@ -113,6 +119,12 @@ class PackedSelfAttentionFunction(Function):
         )  # fmt: skip
         return (d_qkv,) + (None,) * 5
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: recomputed from recorded ops
+        from .attention_graph import packed_graph_backward
+
+        return packed_graph_backward(ctx, grad)
 
 
 def _numpy_rng(dropout_p: float, generator: tt_tensor.Generator | None):
@@ -208,6 +220,9 @@ def packed_self_attention(
             f"got {tuple(qkv.shape)}"
         )
     mask = None if attn_mask is None else np.asarray(getattr(attn_mask, "array", attn_mask))
-    return PackedSelfAttentionFunction.apply(
+    out = PackedSelfAttentionFunction.apply(
         qkv, n_head, is_causal, dropout_p, _numpy_rng(dropout_p, generator), mask
     )
+    if out.grad_fn is not None:  # what the recorded backward rebuilds the bias from (attention_graph.py)
+        out.grad_fn.bias_inputs = (is_causal, mask)
+    return out
