@@ -446,3 +446,19 @@ def test_a_step_slope_still_depends_on_x_and_its_derivative_is_zero(op):
     data = autograd.tensor([-1.5, 0.5], dtype=autograd.float64)  # needs no grad: a plain constant slope
     (w,) = grad((getattr(data, op)() * x[:2]).sum(), x, create_graph=True)
     assert not w.requires_grad
+
+
+def test_a_linear_map_and_its_adjoint_are_each_others_recorded_backward():
+    from tt_autograd.higher_order import linear_map
+
+    rng = np.random.default_rng(7)
+    matrix = rng.standard_normal((3, 4))
+
+    def mapped(x):
+        return linear_map(x, lambda g: matrix @ g, lambda u: matrix.T @ u)
+
+    x = leaf((4,))
+    assert gradgradcheck(lambda x: mapped(x) ** 3, [x])
+    (g,) = grad((mapped(x) ** 2).sum(), x, create_graph=True)  # 2 Aᵀ A x
+    (h,) = grad((g * autograd.tensor(np.ones(4))).sum(), x)  # 2 Aᵀ A 1
+    np.testing.assert_allclose(h.numpy(), 2 * matrix.T @ matrix @ np.ones(4), rtol=1e-12)

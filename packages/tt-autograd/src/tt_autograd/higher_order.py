@@ -183,3 +183,33 @@ def composite_gradients(node: Function, grad: object, composite: object, values:
     for i, g in zip(wanted, grads):  # an input the output does not depend on: a zero gradient
         result[i] = _tensor_class().from_array(np.zeros_like(values[i])) if g is None else g
     return tuple(result)
+
+
+class LinearMapFunction(Function):
+    """``y = apply(x)`` for a linear map given with its adjoint; the gradient is ``adjoint(grad)``.
+
+    The recorded backward of a Function whose backward is linear in ``grad`` with
+    coefficients that do not vary with the input (a pooling's routing, an average):
+    :func:`linear_map` records that backward as a node of this kind, and its own
+    gradient is the adjoint, recorded the same way with the two maps swapped, so
+    the pair is closed under differentiation to any order. Both maps act on arrays.
+    """
+
+    @staticmethod
+    def forward(ctx, x, apply, adjoint):
+        ctx.maps = (apply, adjoint)
+        return apply(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (ctx.maps[1](grad),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        apply, adjoint = ctx.maps
+        return (LinearMapFunction.apply(grad, apply=adjoint, adjoint=apply),)
+
+
+def linear_map(grad: object, apply, adjoint) -> object:
+    """``apply(grad)`` recorded, with ``adjoint`` its transpose (see :class:`LinearMapFunction`)."""
+    return LinearMapFunction.apply(grad, apply=apply, adjoint=adjoint)

@@ -194,6 +194,12 @@ class MaxPool2dFunction(Function):
         in_slices(len(xp), run)
         return (from_nhwc(_crop(dxp, pads)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import max_pool2d_graph_backward
+
+        return max_pool2d_graph_backward(ctx, grad)
+
 
 def _divisor(shape, kernel, stride, padding, dilation, pads, out_size, count_include_pad, divisor_override):
     """What each output is divided by: a number, or an (Ho, Wo, 1) array where windows differ."""
@@ -273,6 +279,12 @@ class AvgPool2dFunction(Function):
         dxp = avg_pool_backward(to_nhwc(grad), offsets, divisor, padded_shape, tiles)
         return (from_nhwc(_crop(dxp, pads)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import avg_pool2d_graph_backward
+
+        return avg_pool2d_graph_backward(ctx, grad)
+
 
 def adaptive_bins(size: int, out: int, dtype: np.dtype) -> np.ndarray:
     """The (out, size) averaging matrix of one axis: bin ``i`` spans ``[⌊i·size/out⌋, ⌈(i+1)·size/out⌉)``."""
@@ -328,3 +340,9 @@ class AdaptiveAvgPool2dFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         return (from_nhwc(adaptive_avg_pool_backward(to_nhwc(grad), *ctx.bins)),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import adaptive_avg_pool2d_graph_backward
+
+        return adaptive_avg_pool2d_graph_backward(ctx, grad)
