@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import tt_autograd as autograd
 import tt_vision.functional as F
 from tt_autograd import gradgradcheck
 from tt_autograd.gradients import grad
@@ -49,3 +50,25 @@ def test_third_derivatives_through_a_pool(leaf):
     (t,) = grad(h.sum(), x)
     # f = sum of m³ over the 4 windows (m a window's mean): g sums to 3·Σm², h to 6·Σm, so t is 6/4 everywhere
     np.testing.assert_allclose(t.numpy(), np.full((1, 1, 4, 4), 1.5), rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "shape, pool",
+    [
+        ((2, 2, 6, 6), lambda x: F.max_pool2d(x, 2)),
+        ((2, 2, 7, 6), lambda x: F.max_pool2d(x, 3, 2, 1)),
+        ((1, 3, 6, 6), lambda x: F.avg_pool2d(x, 3, 2, 1)),
+    ],
+)
+def test_the_recorded_routing_and_its_adjoint_agree_even_at_ties(shape, pool, rng):
+    # <R g, u> = <g, Rᵀ u>: the adjoint must read each window at the very element backward routed to,
+    # the first maximum in scan order, also where a window holds its maximum twice
+    x = autograd.tensor(rng.integers(0, 3, shape).astype(np.float64), requires_grad=True)  # many ties
+    out = pool(x)
+    g = autograd.tensor(rng.standard_normal(out.shape), requires_grad=True)
+    u = rng.standard_normal(shape)
+    (routed,) = grad(out, x, grad_outputs=g, create_graph=True)  # R g, recorded
+    (adjoint,) = grad((routed * autograd.tensor(u)).sum(), g)  # Rᵀ u
+    np.testing.assert_allclose(
+        (routed.detach().numpy() * u).sum(), (g.detach().numpy() * adjoint.numpy()).sum()
+    )
