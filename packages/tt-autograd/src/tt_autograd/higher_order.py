@@ -210,6 +210,15 @@ class LinearMapFunction(Function):
         return (LinearMapFunction.apply(grad, apply=adjoint, adjoint=apply),)
 
 
+def backward_slopes(ctx: Function, grad: object) -> np.ndarray:
+    """The node's own ``backward`` run on ones: the coefficients of a gradient that is linear in ``grad``.
+
+    For a rule whose coefficients are constants where a derivative exists (a mask, a clamp's
+    inside, a max's shares): ``grad * backward_slopes(ctx, grad)`` for an element-wise one.
+    """
+    return type(ctx).backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+
+
 def linear_map(grad: object, apply, adjoint) -> object:
     """``apply(grad)`` recorded, with ``adjoint`` its transpose (see :class:`LinearMapFunction`)."""
     return LinearMapFunction.apply(grad, apply=apply, adjoint=adjoint)

@@ -11,8 +11,8 @@ backward::
               reshaped to (N, C_out, H_out, W_out)
 
 and its gradient with respect to the input and the weight is taken from that
-graph with ``autograd.grad(..., create_graph=True)``; the bias gets the
-recorded sum of ``grad``. ``conv_transpose2d`` is rebuilt the other way round:
+graph by ``composite_gradients`` (:mod:`tt_autograd.higher_order`), the bias
+added on top. ``conv_transpose2d`` is rebuilt the other way round:
 the weight's transpose times the input gives the columns, and ``fold`` adds
 them onto the output (rows that only ``output_padding`` adds are placed as
 zeros). ``unfold`` and ``fold`` are each other's backward, so the pair stays
@@ -25,8 +25,9 @@ the plain kernels, without their Winograd and thin-layer shortcuts.
 
 from __future__ import annotations
 
+import numpy as np
 from tt_autograd.functions.indexing import PlaceAtKeyFunction
-from tt_autograd.gradients import grad as autograd_grad
+from tt_autograd.higher_order import composite_gradients
 
 from ._layout import from_nhwc
 from .conv_transpose import transposed_size
@@ -73,34 +74,22 @@ def conv_transpose2d_from_columns(x, weight, geometry, size):
 
 def conv2d_graph_backward(ctx, grad):
     """``Conv2dFunction.graph_backward``: the gradients of x, weight and bias, recorded."""
-    xh, weight = ctx.saved_tensors
-
-    def rebuild(x, w):
-        return conv2d_from_columns(x, w, ctx.geometry)
-
-    return _gradients(ctx, grad, ctx.input_tensor(0, from_nhwc(xh)), ctx.input_tensor(1, weight), rebuild)
+    return _through(ctx, grad, lambda x, w: conv2d_from_columns(x, w, ctx.geometry))
 
 
 def conv_transpose2d_graph_backward(ctx, grad):
     """``ConvTranspose2dFunction.graph_backward``: the gradients of x, weight and bias, recorded."""
+    return _through(ctx, grad, lambda x, w: conv_transpose2d_from_columns(x, w, ctx.geometry, grad.shape[2:]))
+
+
+def _through(ctx, grad, rebuild) -> tuple:
+    """``composite_gradients`` of ``rebuild(x, w) + bias`` (the bias' value is moot: it only adds)."""
     xh, weight = ctx.saved_tensors
+    bias = np.zeros(grad.shape[1], weight.dtype) if ctx.needs_input_grad[2] else None
 
-    def rebuild(x, w):
-        return conv_transpose2d_from_columns(x, w, ctx.geometry, tuple(grad.shape[2:]))
+    def composite(x, w, b, *_):
+        out = rebuild(x, w)
+        return out if b is None else out + b.reshape(1, -1, 1, 1)
 
-    grads = _gradients(ctx, grad, ctx.input_tensor(0, from_nhwc(xh)), ctx.input_tensor(1, weight), rebuild)
-    return grads + (None,) * 5
-
-
-def _gradients(ctx, grad, x, w, rebuild) -> tuple:
-    """The recorded gradients of ``rebuild(x, w) + bias`` for the inputs that need one."""
-    need_x, need_w, need_b = ctx.needs_input_grad[:3]
-    wanted = [t for t, need in ((x, need_x), (w, need_w)) if need]
-    found = iter(())
-    if wanted:
-        found = iter(autograd_grad(rebuild(x, w), wanted, grad_outputs=grad, create_graph=True))
-    return (
-        next(found) if need_x else None,
-        next(found) if need_w else None,
-        grad.sum(dim=(0, 2, 3)) if need_b else None,
-    )
+    values = (from_nhwc(xh), weight, bias) + (None,) * (len(ctx.needs_input_grad) - 3)
+    return composite_gradients(ctx, grad, composite, values)

@@ -11,7 +11,7 @@ import numpy as np
 from tt_tensor import pointwise
 
 from ..function import Function, unbroadcast
-from ..higher_order import sum_to
+from ..higher_order import backward_slopes, sum_to
 
 
 def _shape(value: object) -> tuple[int, ...]:
@@ -325,8 +325,7 @@ class ClampFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):  # grad times backward's 0/1 mask, a constant: clamp is piecewise linear
-        (inside,) = ClampFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
-        return (grad * inside,)
+        return (grad * backward_slopes(ctx, grad),)
 
 
 def _masked(value: object, mask: object, fill: object) -> object:

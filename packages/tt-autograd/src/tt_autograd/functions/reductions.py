@@ -12,6 +12,7 @@ from tt_tensor import pointwise, reduce
 from tt_tensor.checks import normalize_dims
 
 from ..function import Function
+from ..higher_order import backward_slopes
 from .indexing import PlaceAtKeyFunction, along
 from .shape import CatFunction
 
@@ -145,7 +146,7 @@ class AmaxFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # the winners' shares are constants: a max is piecewise linear
         a = ctx.saved_tensors[0]
-        (share,) = AmaxFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        share = backward_slopes(ctx, grad)
         return (grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim)) * share,)
 
 

@@ -20,6 +20,7 @@ import numpy as np
 from tt_tensor import selection
 
 from ..function import Function
+from ..higher_order import backward_slopes
 from .indexing import GetItemFunction, PlaceAtKeyFunction
 
 
@@ -95,7 +96,7 @@ class ScatterFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):  # a's mask is constant; src reads grad where it was scattered
-        kept = ScatterFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+        kept = backward_slopes(ctx, grad)
         need_a, _, need_src = ctx.needs_input_grad
         grad_src = None
         if need_src:

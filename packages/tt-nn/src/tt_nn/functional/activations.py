@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 from tt_autograd import Function
-from tt_autograd.higher_order import zero_slope
+from tt_autograd.higher_order import backward_slopes, zero_slope
 from tt_tensor import pointwise
 
 from ._checks import float_arg, softmax_dim, tensor_arg
@@ -42,12 +42,7 @@ def piecewise_linear_graph_backward(ctx: Function, grad: object) -> tuple:
     step function of the input, recorded as one (``zero_slope``), as PyTorch records them: a second
     ``grad()`` then gives zeros.
     """
-    return (grad * zero_slope(ctx, 0, mask_slopes(ctx, grad)),)
-
-
-def mask_slopes(ctx: Function, grad: object) -> np.ndarray:
-    """A one-input Function's ``backward`` slopes (backward run on ones), a NumPy array."""
-    return type(ctx).backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+    return (grad * zero_slope(ctx, 0, backward_slopes(ctx, grad)),)
 
 
 class LeakyReLUFunction(Function):
@@ -407,7 +402,7 @@ class SoftplusFunction(Function):
         # sigmoid(beta x) below the threshold; backward's slopes, constants, from it up (PyTorch: 1 above,
         # sigmoid(threshold) with a zero second derivative at it)
         (z,) = ctx.saved_tensors
-        (slope,) = SoftplusFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        slope = backward_slopes(ctx, grad)
         x = ctx.input_tensor(0, z / ctx.beta)
         return (grad * (x * ctx.beta).sigmoid().where(z < ctx.threshold, slope),)
 

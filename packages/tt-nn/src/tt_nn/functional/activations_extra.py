@@ -30,6 +30,7 @@ import numbers
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.higher_order import backward_slopes
 from tt_tensor import pointwise
 from tt_tensor.checks import normalize_dim
 
@@ -75,7 +76,7 @@ class ELUFunction(Function):
         # backward's slopes, with the exponential's derivative where x < 0 (PyTorch's: at the kink x = 0,
         # the negative side's slope and a zero second derivative); exp of min(x, 0) never overflows
         x = ctx.saved_tensors[0]
-        (slope,) = ELUFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        slope = backward_slopes(ctx, grad)
         x_t = ctx.input_tensor(0, x)
         negative = (x_t.clamp(max=0.0) * ctx.input_scale).exp() * (ctx.scaled_alpha * ctx.input_scale)
         return (grad * negative.where(x < 0, slope),)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function, unbroadcast
-from tt_autograd.higher_order import sum_to
+from tt_autograd.higher_order import backward_slopes, sum_to
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg, tensor_arg
@@ -102,7 +102,7 @@ class HardswishFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # x / 3 + 1/2 strictly between -3 and 3; constants outside
         (x,) = ctx.saved_tensors
-        (slope,) = HardswishFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))
+        slope = backward_slopes(ctx, grad)
         inside = (x > -3) & (x < 3)
         return (grad * (ctx.input_tensor(0, x) / 3.0 + 0.5).where(inside, slope),)
 

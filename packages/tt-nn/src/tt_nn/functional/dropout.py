@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.higher_order import backward_slopes
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
-from .activations import mask_slopes
 
 
 class DropoutFunction(Function):
@@ -46,7 +46,7 @@ class DropoutFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):  # grad times the mask, a constant (PyTorch records no slope here)
-        return (grad * mask_slopes(ctx, grad),)
+        return (grad * backward_slopes(ctx, grad),)
 
 
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002

@@ -29,6 +29,7 @@ import warnings
 import numpy as np
 import tt_tensor
 from tt_autograd import Function
+from tt_autograd.higher_order import backward_slopes
 from tt_tensor import pointwise
 
 from ._checks import float_arg, reduction_arg, tensor_arg
@@ -266,7 +267,7 @@ class NLLLossFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):  # linear in grad, with backward's coefficients (at grad 1): constants
-        coefficients = NLLLossFunction.backward(ctx, np.ones(grad.shape, grad.array.dtype))[0]
+        coefficients = backward_slopes(ctx, grad)
         return (grad.unsqueeze(1) if ctx.reduction == "none" else grad) * coefficients, None, None
 
 
