@@ -126,3 +126,12 @@ def test_conv_transpose1d_twice(leaf):
         lambda x, w: F.conv_transpose1d(x, w, stride=2, output_padding=1).tanh(),
         [leaf(2, 2, 4), leaf(2, 3, 3)],
     )
+
+
+def test_a_bias_made_by_another_node(leaf):
+    # the recorded rule joins the bias to the node that made it: its shape must be the channels'
+    x, w, b = leaf(2, 2, 5, 4), leaf(3, 2, 3, 3), leaf(3)
+    assert gradgradcheck(lambda x, w, b: F.conv2d(x, w, (b * b).sin(), padding=1).tanh(), [x, w, b])
+    assert gradgradcheck(
+        lambda x, w, b: F.conv_transpose2d(x, w.transpose(0, 1), b.exp(), stride=2).tanh(), [x, w, b]
+    )
