@@ -133,6 +133,26 @@ def test_max_pool_ties_in_overlapping_padded_windows():
     np.testing.assert_array_equal(x.grad.numpy()[0, 0], np.outer(firsts_per_row, firsts_per_column))
 
 
+@pytest.mark.parametrize(
+    "shape, options, expected",
+    [  # PyTorch 2.13: max_pool2d(full(shape, -inf), **options).sum().backward(), the input's gradient
+        ((3, 3), dict(kernel_size=3, stride=1, padding=1), [[4, 2, 0], [2, 1, 0], [0, 0, 0]]),
+        ((3, 3), dict(kernel_size=2, stride=2, padding=1, ceil_mode=True), [[1, 1, 0], [1, 1, 0], [0, 0, 0]]),
+        (
+            (4, 4),
+            dict(kernel_size=2, stride=1, padding=1, dilation=2),
+            [[1, 2, 1, 0], [2, 4, 2, 0], [1, 2, 1, 0], [0, 0, 0, 0]],
+        ),
+        ((1, 4), dict(kernel_size=(1, 3), stride=1, padding=(0, 1)), [[2, 1, 1, 0]]),
+    ],
+)
+def test_a_padded_window_of_minus_infinity_sends_its_gradient_to_its_first_input(shape, options, expected):
+    """The padding is −∞ too, but PyTorch never picks it: each window's first real element does."""
+    x = autograd.tensor(np.full((1, 1, *shape), -np.inf), requires_grad=True)
+    F.max_pool2d(x, **options).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy()[0, 0], expected)
+
+
 def test_max_pool_overlapping_windows_accumulate():
     x = autograd.tensor(
         np.array([[[[0.0, 5.0, 0.0, 1.0]]]]), requires_grad=True

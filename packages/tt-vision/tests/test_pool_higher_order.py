@@ -72,3 +72,18 @@ def test_the_recorded_routing_and_its_adjoint_agree_even_at_ties(shape, pool, rn
     np.testing.assert_allclose(
         (routed.detach().numpy() * u).sum(), (g.detach().numpy() * adjoint.numpy()).sum()
     )
+
+
+def test_the_adjoint_reads_a_padded_window_of_minus_infinity_at_its_first_input(rng):
+    # such a window's gradient goes to its first real element, not to the padding; the adjoint reads it there
+    x = autograd.tensor(np.full((1, 2, 3, 4), -np.inf), requires_grad=True)
+    out = F.max_pool2d(x, 3, 1, 1)
+    g = autograd.tensor(rng.standard_normal(out.shape), requires_grad=True)
+    u = rng.standard_normal(x.shape)
+    (routed,) = grad(out, x, grad_outputs=g, create_graph=True)
+    (adjoint,) = grad((routed * autograd.tensor(u)).sum(), g)
+    np.testing.assert_allclose(
+        (routed.detach().numpy() * u).sum(), (g.detach().numpy() * adjoint.numpy()).sum()
+    )
+    np.testing.assert_array_equal(adjoint.numpy()[0, 0, 0, :2], [u[0, 0, 0, 0], u[0, 0, 0, 0]])
+

@@ -149,6 +149,44 @@ def max_pool_backward(
     # END SOLUTION
 
 
+def window_positions(out: int, kernel: int, stride: int, dilation: int) -> np.ndarray:
+    """(out, kernel) positions, in the padded input, that each window of one axis reads."""
+    return np.arange(out)[:, None] * stride + np.arange(kernel) * dilation
+
+
+def infinite_windows_in_padding(out: np.ndarray, kernel, stride, dilation, pads, padded_hw):
+    """Windows of −∞ only that start in the padding, and the first real element of each.
+
+    :func:`max_pool_backward` sends a window's gradient to its first maximum in
+    scan order. In a window of −∞ only, that is the window's first cell, which
+    may be padding (also −∞): cropping the padding would then drop the gradient.
+    PyTorch's CPU kernel starts each window at its first real element and keeps
+    it unless a larger value comes, so the gradient goes there. (``ceil_mode``'s
+    extra bottom/right padding never holds a window's first cell.)
+
+    Returns ``(lost, rows, cols)``: ``lost`` (n, Ho, Wo, C) marks those windows;
+    ``rows`` (Ho,) and ``cols`` (Wo,) give each window's first real row and
+    column in the padded input. None when there are none. Cost: one comparison
+    pass over ``out`` when there is padding, none otherwise.
+    """
+    if not any(pads) or out.dtype.kind != "f":
+        return None
+    lost = out == -np.inf
+    if not lost.any():
+        return None
+    firsts, starts_in_padding, has_input = [], [], []
+    for axis in range(2):
+        low, size = pads[2 * axis], padded_hw[axis] - pads[2 * axis] - pads[2 * axis + 1]
+        cells = window_positions(out.shape[1 + axis], kernel[axis], stride[axis], dilation[axis])
+        real = (cells >= low) & (cells < low + size)  # (Ho or Wo, kernel): the window's cells in the input
+        firsts.append(cells[np.arange(len(cells)), real.argmax(axis=1)])
+        starts_in_padding.append(~real[:, 0])
+        has_input.append(real.any(axis=1))
+    moved = np.logical_or.outer(*starts_in_padding) & np.logical_and.outer(*has_input)  # (Ho, Wo)
+    lost &= moved[None, :, :, None]
+    return (lost, *firsts) if lost.any() else None
+
+
 class MaxPool2dFunction(Function):
     """``max_pool2d``: :func:`max_pool_forward` and :func:`max_pool_backward`, on batch slices in parallel."""
 
@@ -173,6 +211,7 @@ class MaxPool2dFunction(Function):
         in_slices(len(xp), lambda a, b: max_pool_forward(xp[a:b], offsets, out[a:b]))
         ctx.save_for_backward(xp, out)
         ctx.geometry = (offsets, pads, tiles)
+        ctx.window = (kernel, stride, dilation)
         return from_nhwc(out)
 
     @staticmethod
@@ -192,6 +231,11 @@ class MaxPool2dFunction(Function):
             max_pool_backward(xp[a:b], out[a:b], dy[a:b], offsets, tiles, dxp[a:b])
 
         in_slices(len(xp), run)
+        lost = infinite_windows_in_padding(out, *ctx.window, pads, xp.shape[1:3])
+        if lost is not None:  # rare: windows of −∞ only whose first cell is padding
+            lost, rows, cols = lost
+            n, i, j, c = np.nonzero(lost)
+            np.add.at(dxp, (n, rows[i], cols[j], c), dy[lost])
         return (from_nhwc(_crop(dxp, pads)),)
 
     @staticmethod

@@ -26,13 +26,8 @@ from tt_autograd import Function, Tensor
 
 from ._im2col import pad_nhwc
 from ._layout import from_nhwc, pair, to_nhwc
-from ._pool import _geometry
+from ._pool import _geometry, window_positions
 from .functional import IntPair, _batched, _pool_args  # imported at functional.py's end
-
-
-def window_positions(out: int, kernel: int, stride: int, dilation: int) -> np.ndarray:
-    """(out, kernel) positions, in the padded input, that each window of one axis reads."""
-    return np.arange(out)[:, None] * stride + np.arange(kernel) * dilation
 
 
 def window_argmax(windows: np.ndarray) -> np.ndarray:

@@ -22,7 +22,7 @@ from tt_autograd.higher_order import linear_map
 
 from ._im2col import pad_nhwc
 from ._layout import from_nhwc, to_nhwc
-from ._pool import adaptive_avg_pool_forward, avg_pool_forward
+from ._pool import adaptive_avg_pool_forward, avg_pool_forward, infinite_windows_in_padding
 
 
 def avg_pool2d_graph_backward(ctx, grad):
@@ -60,6 +60,7 @@ def max_pool2d_graph_backward(ctx, grad):
     else:
         xp, out = ctx.saved_tensors
         offsets, pads, _ = ctx.geometry
+        lost = infinite_windows_in_padding(out, *ctx.window, pads, xp.shape[1:3])
 
         def chosen(u):
             up = pad_nhwc(to_nhwc(u), pads, 0.0)
@@ -68,6 +69,9 @@ def max_pool2d_graph_backward(ctx, grad):
                 hit = (xp[:, rows, cols] == out) & ~taken
                 np.copyto(picked, up[:, rows, cols], where=hit)
                 taken |= hit
+            if lost is not None:  # windows of −∞ only that start in the padding: their first real element
+                n, i, j, c = np.nonzero(lost[0])
+                picked[lost[0]] = up[n, lost[1][i], lost[2][j], c]
             return from_nhwc(picked)
 
     return (linear_map(grad, lambda g: type(ctx).backward(ctx, g)[0], chosen),)
