@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 from . import (
+    float_warnings,  # NumPy's 1/0 and 0/0 warnings silenced inside TinyTorch, as PyTorch (not a course topic)
     memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
 )
@@ -100,6 +101,8 @@ from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
 
 __version__ = "0.1.0"
+
+float_warnings.ignore_inside_tinytorch()
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
 float = float32  # noqa: A001
