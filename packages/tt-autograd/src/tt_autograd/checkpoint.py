@@ -157,31 +157,56 @@ class CheckpointFunction(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        function, args, kwargs, count, state, check, watched = ctx.run
         saved, needs = iter(ctx.saved_tensors), iter(ctx.needs_input_grad)
-        inputs = []
-        for a in args:
-            if isinstance(a, PlainTensor):
-                a = Tensor.from_array(next(saved))
-                a.requires_grad = next(needs)
-            inputs.append(a)
-        with _rng_restored(state), enable_grad():
-            outputs, _ = _flatten(function(*inputs, **kwargs))
-        if check and [(o.shape, o.dtype) for o in outputs] != ctx.shapes:
-            raise RuntimeError(
-                "checkpoint: the recomputed outputs differ from the forward pass's: "
-                f"{[(tuple(o.shape), str(o.dtype)) for o in outputs]} vs "
-                f"{[(tuple(s), str(d)) for s, d in ctx.shapes]}; the function must compute the same "
-                "thing each call (pass determinism_check='none' to skip this check)"
-            )
-        node_inputs = [a for a in inputs if isinstance(a, Tensor)] + list(watched)
-        asked = [t for t, need in zip(node_inputs, ctx.needs_input_grad) if need]
-        seeds = [g for o, g in zip(outputs, _split(grad, ctx.shapes)) if o.requires_grad]
-        differentiable = [o for o in outputs if o.requires_grad]
-        found = iter(
-            gradients_of(differentiable, asked, seeds, allow_unused=True) if differentiable and asked else ()
+
+        def argument(array: np.ndarray) -> Tensor:
+            tensor = Tensor.from_array(array)
+            tensor.requires_grad = next(needs)
+            return tensor
+
+        found = _rerun_gradients(ctx, grad, lambda: argument(next(saved)), create_graph=False)
+        return tuple(_array_or_none(g) for g in found)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        """Recorded: the rerun starts from the arguments joined to their graphs and keeps its own graph.
+
+        So the gradients are differentiable again, with respect to the arguments, the
+        watched tensors (a module's parameters) and ``grad``: PyTorch's non-reentrant
+        checkpoint under ``create_graph=True``. Each argument enters through a copy, so
+        one tensor passed twice gets each of its gradients once.
+        """
+        saved, positions = iter(ctx.saved_tensors), iter(range(len(ctx.saved_tensors)))
+        found = _rerun_gradients(
+            ctx, grad, lambda: ctx.input_tensor(next(positions), next(saved)).clone(), create_graph=True
         )
-        return tuple(_array_or_none(next(found, None)) if need else None for need in ctx.needs_input_grad)
+        return tuple(found)
+
+
+def _rerun_gradients(ctx, grad, argument: Callable, create_graph: bool) -> list:
+    """Rerun the checkpointed call (``argument()`` makes each tensor argument, in order) and take the
+    gradients of its outputs, seeded with ``grad``, for every node input (None where none is asked)."""
+    function, args, kwargs, count, state, check, watched = ctx.run
+    inputs = [argument() if isinstance(a, PlainTensor) else a for a in args]
+    with _rng_restored(state), enable_grad():
+        outputs, _ = _flatten(function(*inputs, **kwargs))
+    if check and [(o.shape, o.dtype) for o in outputs] != ctx.shapes:
+        raise RuntimeError(
+            "checkpoint: the recomputed outputs differ from the forward pass's: "
+            f"{[(tuple(o.shape), str(o.dtype)) for o in outputs]} vs "
+            f"{[(tuple(s), str(d)) for s, d in ctx.shapes]}; the function must compute the same "
+            "thing each call (pass determinism_check='none' to skip this check)"
+        )
+    node_inputs = [a for a, given in zip(inputs, args) if isinstance(given, PlainTensor)] + list(watched)
+    asked = [t for t, need in zip(node_inputs, ctx.needs_input_grad) if need]
+    seeds = [g for o, g in zip(outputs, _split(grad, ctx.shapes)) if o.requires_grad]
+    differentiable = [o for o in outputs if o.requires_grad]
+    found = iter(
+        gradients_of(differentiable, asked, seeds, allow_unused=True, create_graph=create_graph)
+        if differentiable and asked
+        else ()
+    )
+    return [next(found, None) if need else None for need in ctx.needs_input_grad]
 
 
 # ----------------------------------------------------------------------------------- helpers
