@@ -42,6 +42,8 @@ import math
 import numpy as np
 import tt_tensor
 from tt_autograd import Function, unbroadcast
+from tt_autograd.higher_order import composite_gradients, sum_to
+from tt_nn.functional import gelu, linear
 from tt_tensor.dtypes import promote_operands
 
 from .allocation import Workspace
@@ -111,6 +113,7 @@ class LinearGELUFunction(Function):
             x, weight = promote_operands(x, weight)
         # Function.apply sets needs_input_grad only when it records this node for backward.
         recording = getattr(ctx, "needs_input_grad", None) is not None
+        ctx.bias = bias  # for graph_backward only (its composite recomputes h)
         # BEGIN SOLUTION 17
         # TODO: gelu(x @ W^T + b) in one node: the GEMM's output becomes the result, GELU applied tile by tile
         #   in place, the slope saved for backward (§ How it is built, "Fused kernels").
@@ -146,6 +149,16 @@ class LinearGELUFunction(Function):
         db = dh.sum(axis=0) if need_bias else None
         return dx, dw, db
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        """Recorded (``create_graph=True``): the unfused ``gelu(linear(x, W, b), "tanh")``'s gradients."""
+        x, weight, _ = ctx.saved_tensors
+
+        def composite(x, weight, bias):
+            return gelu(linear(x, weight, bias), approximate="tanh")
+
+        return composite_gradients(ctx, grad, composite, (x, weight, ctx.bias))
 
 
 def fused_linear_gelu(x, weight, bias=None):
@@ -231,6 +244,18 @@ class BiasDropoutResidualFunction(Function):
         dresidual = unbroadcast(grad, residual_shape) if need_residual else None
         return (g if need_x else None), dbias, dresidual
         # END SOLUTION
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # linear in grad: the kept mask and the scale are constants
+        x_shape, bias_shape, residual_shape = ctx.shapes
+        need_x, need_bias, need_residual = ctx.needs_input_grad
+        (keep,) = ctx.saved_tensors
+        g = grad if keep is None else grad * (keep * grad.array.dtype.type(ctx.scale))
+        return (
+            g if need_x else None,
+            sum_to(g, bias_shape) if need_bias else None,
+            sum_to(grad, residual_shape) if need_residual else None,
+        )
 
 
 def fused_bias_dropout_residual(x, bias, residual, p: float = 0.1, training: bool = True, generator=None):
