@@ -40,7 +40,7 @@ class SparseMMFunction(Function):
     @staticmethod
     def forward(ctx, values, dense, rows, cols, by_row, by_col, n_rows):
         ctx.save_for_backward(values, dense)
-        ctx.rows, ctx.cols, ctx.by_col, ctx.n_rows = rows, cols, by_col, n_rows
+        ctx.rows, ctx.cols, ctx.by_row, ctx.by_col, ctx.n_rows = rows, cols, by_row, by_col, n_rows
         return _gather_scale_sum(values, dense, cols, by_row, n_rows)
 
     @staticmethod
@@ -52,6 +52,28 @@ class SparseMMFunction(Function):
             grad_values = np.einsum("ij,ij->i", grad[ctx.rows], dense[ctx.cols])
         if need_dense:
             grad_dense = _gather_scale_sum(values, grad, ctx.rows, ctx.by_col, dense.shape[0])
+        return grad_values, grad_dense
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        """Recorded (``create_graph=True``): ``Aᵀ @ G`` as this op again, rows and columns swapped;
+        the values' ``G[r] · X[c]`` as indexing, a product and a sum. Both are bilinear, so second
+        derivatives reach the values, the dense matrix and ``G``."""
+        values, dense = ctx.saved_tensors
+        need_values, need_dense = ctx.needs_input_grad
+        values_t, dense_t = ctx.input_tensor(0, values), ctx.input_tensor(1, dense)
+        grad_values = (grad[ctx.rows] * dense_t[ctx.cols]).sum(dim=1) if need_values else None
+        grad_dense = None
+        if need_dense:
+            grad_dense = SparseMMFunction.apply(
+                values_t,
+                grad,
+                rows=ctx.cols,
+                cols=ctx.rows,
+                by_row=ctx.by_col,
+                by_col=ctx.by_row,
+                n_rows=dense.shape[0],
+            )
         return grad_values, grad_dense
 
 

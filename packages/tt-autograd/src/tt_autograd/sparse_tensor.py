@@ -33,6 +33,7 @@ Example:
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import tt_tensor
@@ -40,6 +41,7 @@ from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.formatting import format_tensor
 
 from .function import Function
+from .higher_order import linear_map
 from .tensor import Tensor
 
 
@@ -79,13 +81,21 @@ class CoalesceFunction(Function):
         spread[segments.order] = np.repeat(grad, sizes)
         return (spread,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # linear in grad, constant coefficients: the adjoint is the sum again
+        return (linear_map(grad, lambda g: CoalesceFunction.backward(ctx, g)[0], ctx.segments.sum),)
+
 
 class ToDenseFunction(Function):
     """Scatter the values into a dense array (duplicates add up); the gradient gathers at the indices."""
 
     @staticmethod
     def forward(ctx, values, segments, linear, size):
-        ctx.linear = linear
+        ctx.linear, ctx.segments, ctx.size = linear, segments, size
+        return ToDenseFunction.scatter(values, segments, size)
+
+    @staticmethod
+    def scatter(values: np.ndarray, segments: Segments, size: tuple) -> np.ndarray:
         dense = np.zeros(math.prod(size), dtype=values.dtype)
         dense[segments.keys] = segments.sum(values)
         return dense.reshape(size)
@@ -93,6 +103,11 @@ class ToDenseFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         return (grad.reshape(-1)[ctx.linear],)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the gather, recorded; its adjoint is the scatter of forward
+        scatter = partial(ToDenseFunction.scatter, segments=ctx.segments, size=ctx.size)
+        return (linear_map(grad, lambda g: ToDenseFunction.backward(ctx, g)[0], scatter),)
 
 
 class SparseTensor:
