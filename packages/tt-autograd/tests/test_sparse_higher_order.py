@@ -35,7 +35,7 @@ def test_spmm_twice_in_the_values_and_the_dense_operand():
 
 
 def test_spmm_second_derivative_is_the_cross_term_of_a_bilinear_map():
-    # f = <w, A(v) @ x> is bilinear in v and x: its mixed second derivative, as the gradient in x of <df/dv, u>
+    # f = <w, A(v) @ x> is bilinear in v and x: the mixed second derivative, as d/dx <df/dv, u>
     rng = np.random.default_rng(1)
     indices = indices_with_duplicates(rng, (4, 3), 9)
     v, x = leaf(rng, 9), leaf(rng, 3, 2)
