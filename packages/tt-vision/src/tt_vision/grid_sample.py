@@ -23,6 +23,10 @@ slope of the bilinear blend between neighbouring pixels, times the slope of the
 normalisation and padding steps (zero where ``'border'`` clamps). Nearest
 sampling is piecewise constant, so its grid gradient is zero, as in PyTorch.
 
+With ``create_graph=True`` the gradient is taken from the same sampling written
+in recorded tensor operations (:func:`sample_in_tensor_ops`), so it can be
+differentiated again, as in PyTorch.
+
 Cost: forward gathers 4·N·Ho·Wo rows of C values; backward scatters as many.
 """
 
@@ -31,6 +35,7 @@ from __future__ import annotations
 import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Function, Tensor
+from tt_autograd.higher_order import composite_gradients
 
 from ._layout import to_nhwc
 from .functional import _as_tensor, _same_dtype  # imported at functional.py's end
@@ -121,6 +126,31 @@ def source_position(
     return position, slope
 
 
+def corner_pixels(px: np.ndarray, py: np.ndarray, mode: str) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``(column, row)`` of the pixels each point reads: the nearest, or the NW, NE, SW, SE corners."""
+    if mode == "nearest":
+        return [(np.rint(px), np.rint(py))]
+    x0, y0 = np.floor(px), np.floor(py)
+    return [(x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)]
+
+
+def bilinear_weights(tx, ty) -> list:
+    """The NW, NE, SW, SE corners' weights for the fractions ``tx``, ``ty`` past NW (arrays or tensors)."""
+    return [(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty]
+
+
+def corner_rows(cx: np.ndarray, cy: np.ndarray, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """Each corner's row in the ``(N·H·W, C)`` channels-last rows, and whether it lies in the image.
+
+    A corner outside the image points at its image's first row (it is read as 0).
+    """
+    n, _, h, w = shape
+    inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
+    image = np.arange(n)[:, None, None] * (h * w)
+    rows = image + np.where(inside, cy, 0).astype(np.int64) * w + np.where(inside, cx, 0).astype(np.int64)
+    return rows, inside
+
+
 class GridSampleFunction(Function):
     """``grid_sample`` on NumPy arrays: input (N, C, H, W) and grid (N, Ho, Wo, 2) → (N, C, Ho, Wo)."""
 
@@ -131,36 +161,26 @@ class GridSampleFunction(Function):
         ho, wo = grid.shape[1:3]
         px, slope_x = source_position(grid[..., 0].astype(np.float64), w, padding_mode, align_corners)
         py, slope_y = source_position(grid[..., 1].astype(np.float64), h, padding_mode, align_corners)
-        image = np.arange(n)[:, None, None] * (h * w)
+        pixels = corner_pixels(px, py, mode)
         if mode == "nearest":
-            corners = [(np.rint(px), np.rint(py), np.ones_like(px))]
+            weights = [np.ones_like(px)]
         else:
-            x0, y0 = np.floor(px), np.floor(py)
-            tx, ty = px - x0, py - y0
-            corners = [
-                (x0, y0, (1 - tx) * (1 - ty)),
-                (x0 + 1, y0, tx * (1 - ty)),
-                (x0, y0 + 1, (1 - tx) * ty),
-                (x0 + 1, y0 + 1, tx * ty),
-            ]
+            tx, ty = px - pixels[0][0], py - pixels[0][1]
+            weights = bilinear_weights(tx, ty)
             ctx.fractions, ctx.slopes = (tx, ty), (slope_x, slope_y)
-        targets, weights, values = [], [], []
+        targets, kept, values = [], [], []
         out = np.zeros((n, ho, wo, c), dtype=x.dtype)
-        for cx, cy, weight in corners:  # 4 corners (1 when nearest), each a gather of every point at once
-            inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-            target = (
-                image
-                + np.where(inside, cy, 0).astype(np.int64) * w
-                + np.where(inside, cx, 0).astype(np.int64)
-            )
+        for (cx, cy), weight in zip(pixels, weights):  # 4 corners (1 when nearest), each one gather
+            target, inside = corner_rows(cx, cy, x.shape)
             weight = np.where(inside, weight, 0.0)
             value = np.where(inside[..., None], rows[target], 0)  # (N, Ho, Wo, C), 0 outside the image
             out += (weight[..., None] * value).astype(x.dtype, copy=False)
             targets.append(target)
-            weights.append(weight)
+            kept.append(weight)
             values.append(value)
-        ctx.mode, ctx.shape = mode, x.shape
-        ctx.targets, ctx.weights, ctx.values = targets, weights, values
+        ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
+        ctx.targets, ctx.weights, ctx.values = targets, kept, values
+        ctx.save_for_backward(x, grid)  # for graph_backward (PyTorch keeps both too)
         return out.transpose(0, 3, 1, 2)
 
     @staticmethod
@@ -182,6 +202,56 @@ class GridSampleFunction(Function):
                 d_grid[..., 0] = ((ne - nw) * (1 - ty) + (se - sw) * ty) * slope_x
                 d_grid[..., 1] = ((sw - nw) * (1 - tx) + (se - ne) * tx) * slope_y
         return d_input, d_grid
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        """Recorded (``create_graph=True``): the gradients of :func:`sample_in_tensor_ops`."""
+        x, grid = ctx.saved_tensors
+        return composite_gradients(
+            ctx,
+            grad,
+            lambda x_t, grid_t: sample_in_tensor_ops(x_t, grid_t, grid, ctx.mode, *ctx.options),
+            (x, grid),
+        )
+
+
+def sample_in_tensor_ops(
+    x: Tensor, grid_t: Tensor, grid: np.ndarray, mode: str, padding_mode: str, align_corners: bool
+):
+    """``grid_sample`` in recorded tensor operations, for higher-order gradients.
+
+    Which pixels each point reads is fixed by ``grid``'s values (a step function of
+    it, with derivative 0). Each pixel position is piecewise linear in the grid
+    (normalisation, clamping, mirroring), so it enters as its value plus its slope
+    times ``grid_t`` minus ``grid``: exact to first order, and its second derivative
+    is 0 there too. The bilinear weights are products of the fractions, so the grid's
+    own second derivatives (``∂²/∂x∂y``) and the input–grid cross terms come out of
+    the recorded products. Cost: the forward's gathers, as tensor ops.
+    """
+    n, c, h, w = x.shape
+    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
+    (px, slope_x), (py, slope_y) = (
+        source_position(grid[..., axis].astype(np.float64), size, padding_mode, align_corners)
+        for axis, size in ((0, w), (1, h))
+    )
+    pixels = corner_pixels(px, py, mode)
+    weights = [None]
+    if mode == "bilinear":
+        dtype = grid.dtype
+        fractions = [
+            grid_t[..., axis] * slope.astype(dtype) + (p - start - slope * grid[..., axis]).astype(dtype)
+            for axis, p, slope, start in ((0, px, slope_x, pixels[0][0]), (1, py, slope_y, pixels[0][1]))
+        ]
+        weights = bilinear_weights(*fractions)
+    out = None
+    for (cx, cy), weight in zip(pixels, weights):
+        target, inside = corner_rows(cx, cy, x.shape)
+        if weight is None:  # nearest: the pixel itself, 0 outside the image
+            term = rows[target] * autograd.tensor(inside[..., None].astype(x.dtype.numpy))
+        else:
+            term = rows[target] * (weight * inside.astype(grid.dtype)).unsqueeze(-1)
+        out = term if out is None else out + term
+    return out.permute(0, 3, 1, 2)
 
 
 def grid_sample(
