@@ -205,9 +205,18 @@ def test_batch_norm_relu_max_pool_twice(training, weight, leaf):
         autograd.tensor([0.5, 1.5, 0.8], dtype=autograd.float64),
     )
 
-    def fn(x, w, b):
-        out = batch_norm_relu_max_pool2d(x, mean, var, w, b, training=training)
+    def fn(x, w, b):  # the weight made by another node: the rule's value of it counts, not the leaf's
+        out = batch_norm_relu_max_pool2d(x, mean, var, w * 1.0, b, training=training)
         assert type(out.grad_fn).__name__ == "BatchNormReLUMaxPoolFunction"  # the fused node, not three
         return out**2
 
     assert gradgradcheck(fn, [x, w, b])
+
+
+def test_batch_norm_relu_max_pool_without_weight_or_bias_twice(leaf):
+    def fn(x):
+        out = batch_norm_relu_max_pool2d(x, None, None, training=True)
+        assert type(out.grad_fn).__name__ == "BatchNormReLUMaxPoolFunction"
+        return out**2
+
+    assert gradgradcheck(fn, [leaf(2, 3, 4, 6)])
