@@ -18,6 +18,12 @@ ties, as PyTorch).
 
 PyTorch's ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` options are not
 supported (``Embedding`` has none of them either): they raise ``NotImplementedError``.
+So do higher-order gradients (``create_graph=True``), in every mode and for
+``per_sample_weights``: PyTorch 2.13's gradient of ``embedding_bag`` cannot be
+differentiated again either (``_embedding_bag_backward`` and
+``_embedding_bag_per_sample_weights_backward`` have no derivative). PyTorch
+raises at the second differentiation, TinyTorch already at the ``create_graph``
+pass, as for every Function without a recorded backward.
 """
 
 from __future__ import annotations
@@ -70,6 +76,15 @@ class EmbeddingBagFunction(Function):
             sample_grad = np.zeros_like(per_sample_weights)
             sample_grad[ctx.kept] = (grad[ctx.bag_of] * weight[ctx.rows]).sum(1)
         return weight_grad, sample_grad
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # no higher-order gradients, as in PyTorch (see the module docstring)
+        raise NotImplementedError(
+            "create_graph=True: embedding_bag's gradient cannot be differentiated again, as in PyTorch "
+            "(its _embedding_bag_backward has no derivative, in every mode and for per_sample_weights); "
+            "compute this gradient without create_graph, or write the bags as embedding(ids, weight) "
+            "followed by a sum, mean or amax over each bag, which can"
+        )
 
 
 def _scattered(ctx, grad: np.ndarray, shape: tuple[int, int]) -> np.ndarray:

@@ -70,6 +70,12 @@ class AdaptiveMaxPool2dFunction(Function):
         dx = np.bincount(target, weights=dy.ravel(), minlength=n * h * w * c)
         return (from_nhwc(dx.astype(dy.dtype, copy=False).reshape(n, h, w, c)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import indexed_max_pool_graph_backward
+
+        return indexed_max_pool_graph_backward(ctx, grad)
+
 
 def adaptive_output_size(op: str, output_size, spatial: tuple[int, int]) -> tuple[int, int]:
     """``output_size`` as ``(oh, ow)``: an int for both axes, ``None`` keeps that axis's size."""

@@ -254,6 +254,12 @@ class BatchNormReLUMaxPoolFunction(Function):
         in_chunks(n, _chunk_share(x), chunk)
         return from_nhwc(dx), grad_w, grad_b
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import batch_norm_relu_max_pool_graph_backward
+
+        return batch_norm_relu_max_pool_graph_backward(ctx, grad)
+
 
 def batch_norm_relu_max_pool2d(input, running_mean, running_var, weight=None, bias=None,  # noqa: A002
                                training: bool = False, momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip

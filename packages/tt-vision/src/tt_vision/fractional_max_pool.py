@@ -78,6 +78,12 @@ class FractionalMaxPool2dFunction(Function):
         dx = np.bincount(target, weights=grad.ravel(), minlength=n * c * h * w)
         return (dx.astype(grad.dtype, copy=False).reshape(ctx.shape),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import fractional_max_pool2d_graph_backward
+
+        return fractional_max_pool2d_graph_backward(ctx, grad)
+
 
 def fractional_output_size(op: str, spatial: tuple[int, int], output_size, output_ratio) -> tuple[int, int]:
     """``(oh, ow)`` from ``output_size``, or ``⌊H·r_h⌋, ⌊W·r_w⌋`` from ``output_ratio``."""

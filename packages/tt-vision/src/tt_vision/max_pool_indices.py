@@ -81,6 +81,12 @@ class MaxPool2dWithIndicesFunction(Function):
         dx = np.bincount(target, weights=dy.ravel(), minlength=n * h * w * c)
         return (from_nhwc(dx.astype(dy.dtype, copy=False).reshape(n, h, w, c)),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import indexed_max_pool_graph_backward
+
+        return indexed_max_pool_graph_backward(ctx, grad)
+
 
 def max_pool2d_with_indices(
     input: Tensor,  # noqa: A002

@@ -43,6 +43,12 @@ class MaxUnpoolFunction(Function):
         rows = ctx.positions.shape[0]
         return (np.take_along_axis(grad.reshape(rows, -1), ctx.positions, axis=1).reshape(ctx.in_shape),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import max_unpool_graph_backward
+
+        return max_unpool_graph_backward(ctx, grad)
+
 
 def unpool_output_size(op: str, in_size, kernel, stride, padding, output_size) -> tuple[int, ...]:
     """``(in − 1)·stride − 2·padding + kernel`` per axis (PyTorch's), or a checked ``output_size``."""

@@ -139,6 +139,12 @@ class PickAlongDepthFunction(Function):
         return tuple(np.where(ctx.best == a, grad, zero) if need else None
                      for a, need in zip(range(ctx.count), ctx.needs_input_grad))  # fmt: skip
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # for higher-order gradients: pool_graph.py
+        from .pool_graph import pick_along_depth_graph_backward
+
+        return pick_along_depth_graph_backward(ctx, grad)
+
 
 def max_pool3d(
     input: Tensor,  # noqa: A002

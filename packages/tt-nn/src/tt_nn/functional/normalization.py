@@ -255,12 +255,13 @@ class BatchNormFunction(Function):
         return batch_norm_gradients(ctx, grad, x, np.zeros_like(inv) if mean is None else mean, inv, gamma)
 
 
-def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None) -> tuple:
+def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None, then=None) -> tuple:
     """``graph_backward`` of a batch-norm node (times a ReLU's constant 0/1 ``mask``, if given).
 
     Through the composite formula (``composite_gradients``), from the input ``x`` (its logical
     layout), the per-channel ``mean`` (the batch's or the running one), ``inv = 1/sqrt(var + eps)``
     and ``gamma``. In training eps is read back from ``inv``, as :func:`normalized_rows` does.
+    ``then``, if given, is a tensor function the fused node applies last (tt-vision's 2×2 max-pool).
     """
     channel = (1, -1) + (1,) * (x.ndim - 2)
     dims = (0,) + tuple(range(2, x.ndim))
@@ -277,7 +278,8 @@ def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None) -> tuple:
             out = (x - mean) * inv.reshape(channel)
         out = out * weight.reshape(*channel)
         out = out if bias is None else out + bias.reshape(*channel)
-        return out if mask is None else out * mask
+        out = out if mask is None else out * mask
+        return out if then is None else then(out)
 
     bias = np.zeros(inv.size, x.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
     return composite_gradients(ctx, grad, composite, (x, gamma, bias))
