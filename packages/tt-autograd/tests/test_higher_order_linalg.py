@@ -1,4 +1,5 @@
-"""Higher-order gradients of linalg: inv, solve, det, slogdet, vector_norm, cholesky, matrix_exp, eigh, svd.
+"""Higher-order gradients of linalg: inv, solve, det, slogdet, vector_norm, cholesky, matrix_exp, eigh, svd,
+qr and the LU factorisation.
 
 Each ``graph_backward`` rule against ``gradgradcheck`` (second central
 differences), batched and broadcast, plus a check that the recorded first
@@ -149,3 +150,21 @@ def test_qr_refuses_to_differentiate_where_it_has_no_derivative(create_graph):
         grad(linalg.qr(a, mode="complete").R.sum(), a, create_graph=create_graph)
     with pytest.raises(RuntimeError, match="mode='r'"):
         grad(linalg.qr(a, mode="r").R.sum(), a, create_graph=create_graph)
+
+
+@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (5, 3), (3, 5)])  # square, batched, tall, wide
+def test_lu_factor_twice(shape, check_twice):
+    a = leaf(shape, seed=4)
+    check_twice(lambda a: linalg.lu_factor(a).LU ** 2, [a])
+    check_twice(lambda a: linalg.lu(a).L.sin() * 2.0, [a])
+    check_twice(lambda a: linalg.lu(a).U.sin() * 2.0, [a])
+
+
+def test_lu_solve_twice_through_the_factorisation():
+    a, b = matrices((2, 3, 3), seed=5), leaf((2, 3, 2), seed=6)
+
+    def solved(a, b):
+        lu, pivots = linalg.lu_factor(a)
+        return linalg.lu_solve(lu, pivots, b) ** 2
+
+    assert autograd.gradgradcheck(solved, [a, b])

@@ -41,8 +41,10 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.functional import cat
 
 from ..function import Function
+from ..grad_mode import no_grad
 from ..tensor import Tensor
 from ._common import (
     LinAlgError,
@@ -50,10 +52,9 @@ from ._common import (
     batch_prefix,
     float_matrices,
     float_tensor,
-    right_solve,
     transpose,
 )
-from .solve import solve_triangular
+from .solve import solve, solve_triangular
 
 
 class LUFactorResult(NamedTuple):
@@ -115,27 +116,30 @@ def _permutation_matrix(pivots: np.ndarray, m: int, dtype: np.dtype) -> np.ndarr
     return transpose(np.eye(m, dtype=dtype)[order]).reshape(batch + (m, m))
 
 
-def _lu_grad(lu: np.ndarray, p: np.ndarray, grad: np.ndarray) -> np.ndarray:
-    """``grad_A`` for ``A = P L U`` from the packed ``LU``'s gradient (``G_L``, ``G_U`` its triangles)."""
+def _lu_grad(lu: Tensor, p: Tensor, grad: Tensor) -> Tensor:
+    """``grad_A`` for ``A = P L U`` from the packed ``LU``'s gradient (``G_L``, ``G_U`` its triangles).
+
+    In tensor operations, so the same rule serves backward (run under ``no_grad``) and the
+    recorded backward of ``create_graph=True`` (``lu`` then joined to ``A``'s graph through
+    this node, so second derivatives see ``L`` and ``U`` move with ``A``).
+    """
     m, n = lu.shape[-2:]
     k = min(m, n)
-    lower = np.tril(lu[..., :, :k], -1) + np.eye(m, k, dtype=lu.dtype)
-    upper = np.triu(lu[..., :k, :])
-    grad_l, grad_u = np.tril(grad[..., :, :k], -1), np.triu(grad[..., :k, :])
+    lower = lu[..., :, :k].tril(-1) + Tensor.from_array(np.eye(m, k, dtype=lu.array.dtype))
+    upper = lu[..., :k, :].triu()
+    grad_l, grad_u = grad[..., :, :k].tril(-1), grad[..., :k, :].triu()
     rest = None
     if m > n:  # tall: the rows under the square block, L2 = A2 U^{-1}
-        rest = right_solve(grad_l[..., k:, :], transpose(upper))
-        grad_u = np.triu(grad_u - transpose(lower[..., k:, :]) @ rest)
+        rest = solve(upper.mT, grad_l[..., k:, :], left=False)
+        grad_u = (grad_u - lower[..., k:, :].mT @ rest).triu()
     elif m < n:  # wide: the columns right of the square block, U2 = L^{-1} A2
-        rest = np.linalg.solve(transpose(lower), grad_u[..., :, k:])
-        grad_l = np.tril(grad_l - rest @ transpose(upper[..., :, k:]), -1)
+        rest = solve(lower.mT, grad_u[..., :, k:])
+        grad_l = (grad_l - rest @ upper[..., :, k:].mT).tril(-1)
     lower, upper = lower[..., :k, :], upper[..., :, :k]
-    middle = np.tril(transpose(lower) @ grad_l[..., :k, :], -1) + np.triu(
-        grad_u[..., :, :k] @ transpose(upper)
-    )
-    grad_square = right_solve(np.linalg.solve(transpose(lower), middle), transpose(upper))
+    middle = (lower.mT @ grad_l[..., :k, :]).tril(-1) + (grad_u[..., :, :k] @ upper.mT).triu()
+    grad_square = solve(upper.mT, solve(lower.mT, middle), left=False)
     if m != n:
-        grad_square = np.concatenate([grad_square, rest], axis=-2 if m > n else -1)
+        grad_square = cat([grad_square, rest], dim=-2 if m > n else -1)
     return p @ grad_square
 
 
@@ -150,7 +154,14 @@ class LUFactorFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         factors, permutation = ctx.saved_tensors
-        return (_lu_grad(factors, permutation, grad),)
+        with no_grad():
+            arrays = (Tensor.from_array(a) for a in (factors, permutation, grad))
+            return (_lu_grad(*arrays).array,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same rule, recorded, with LU joined to A's graph
+        factors, permutation = ctx.saved_tensors
+        return (_lu_grad(ctx.output_tensor(factors), Tensor.from_array(permutation), grad),)
 
 
 def _check_pivot(op: str, pivot: bool) -> None:
