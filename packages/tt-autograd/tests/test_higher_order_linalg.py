@@ -152,7 +152,9 @@ def test_qr_refuses_to_differentiate_where_it_has_no_derivative(create_graph):
         grad(linalg.qr(a, mode="r").R.sum(), a, create_graph=create_graph)
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (5, 3), (3, 5)])  # square, batched, tall, wide
+@pytest.mark.parametrize(
+    "shape", [(3, 3), (2, 4, 4), (5, 3), (3, 5), (2, 3, 5)]
+)  # square, batched, tall, wide
 def test_lu_factor_twice(shape, check_twice):
     a = leaf(shape, seed=4)
     check_twice(lambda a: linalg.lu_factor(a).LU ** 2, [a])
