@@ -8,6 +8,9 @@ Fused here (element-wise, their edge values need care):
   broadcasts; either argument may be a Python number. Backward: ``log1p(y)`` for ``x``
   (0 where ``x == 0`` and ``y <= -1``), ``x / (1 + y)`` for ``y``.
 
+Each backward is recorded under ``create_graph=True`` (tensor operations, differentiable again),
+with PyTorch's formulas and so its values at the edges, but for ``sinc`` at 0 (see ``SincFunction``).
+
 The others are the top level's own functions under their ``torch.special`` names (one
 implementation each): ``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
 ``digamma``, ``multigammaln`` is ``mvlgamma``; ``logit``, ``xlogy``, ``exp2``, ``expm1``,
@@ -24,13 +27,18 @@ import numbers
 import numpy as np
 import tt_autograd
 from tt_autograd import Function, unbroadcast
+from tt_autograd.higher_order import sum_to
 
 from ..functional._checks import tensor_arg
 from ._inputs import float_input
 
 
 class EntrFunction(Function):
-    """``-x log x`` (0 at 0, ``-inf`` below); backward ``-(log x + 1)``."""
+    """``-x log x`` (0 at 0, ``-inf`` below); backward ``-(log x + 1)``.
+
+    Its recorded derivative is ``-1 / x`` (``log``'s), everywhere, as PyTorch's: ``-inf`` at 0 and
+    ``-1 / x`` for ``x < 0``, where the first derivative is NaN and the function the constant ``-inf``.
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -46,9 +54,21 @@ class EntrFunction(Function):
         with np.errstate(all="ignore"):
             return (grad * -(np.log(x) + 1),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # backward on tensors (tt_autograd.higher_order)
+        return (grad * -(ctx.input_tensor(0, ctx.saved_tensors[0]).log() + 1),)
+
 
 class SincFunction(Function):
-    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x`` (0 at 0)."""
+    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x`` (0 at 0).
+
+    Recorded (``create_graph=True``) the same way, with ``x`` replaced by 1 at 0 so no ``0 / 0``
+    enters the graph, and ``-pi^2 x / 3`` at 0 itself: the second derivative there is
+    ``sinc''(0) = -pi^2 / 3``, where PyTorch 2.13 gives NaN (its ``0 / 0`` leaks through its ``where``;
+    the third derivative is 0 here, right, and the fourth 0, not ``pi^4 / 5``). Near 0 the formula
+    cancels, as PyTorch's: the first derivative is off by about ``1e-16 / x`` absolute, the
+    second by ``1e-16 / x^2`` (1e-6 relative at ``x = 1e-5``).
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -65,16 +85,34 @@ class SincFunction(Function):
             slope = (np.cos(np.pi * x) - y) / x
         return (grad * np.where(x == 0, x.dtype.type(0), slope),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        off = np.asarray(x != 0)
+        x_t = ctx.input_tensor(0, x)
+        safe = x_t.where(off, 1.0)
+        slope = ((safe * np.pi).cos() - ctx.output_tensor(y)) / safe
+        return (grad * slope.where(off, x_t * (-(np.pi**2) / 3)),)
+
+
+def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        product = x * np.log1p(y)
+    return np.where((x == 0) & ~np.isnan(y), product.dtype.type(0), product)
+
 
 class Xlog1pyFunction(Function):
-    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN; broadcasts."""
+    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN; broadcasts.
+
+    The gradient for ``x`` is ``xlog1py(grad, y)``, as PyTorch's: 0 where ``grad`` is 0, also at
+    ``y = -1``. Recorded (``create_graph=True``) with this function itself, so its derivative in
+    ``y`` is ``grad / (1 + y)``, and the one for ``y``, ``grad x / (1 + y)``, with tensor operations.
+    """
 
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        with np.errstate(all="ignore"):
-            product = x * np.log1p(y)
-        return np.where((x == 0) & ~np.isnan(y), product.dtype.type(0), product)
+        return _xlog1py(x, y)
 
     @staticmethod
     def backward(ctx, grad):
@@ -84,9 +122,21 @@ class Xlog1pyFunction(Function):
         with np.errstate(all="ignore"):
             if need_x:
                 dropped = (x == 0) & (y <= -1)
-                grad_x = unbroadcast(np.where(dropped, grad.dtype.type(0), grad * np.log1p(y)), x.shape)
+                grad_x = unbroadcast(np.where(dropped, grad.dtype.type(0), _xlog1py(grad, y)), x.shape)
             if need_y:
                 grad_y = unbroadcast(grad * x / (1 + y), y.shape)
+        return grad_x, grad_y
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_y = None
+        if need_x:
+            kept = np.asarray((x != 0) | (y > -1) | np.isnan(y))
+            grad_x = sum_to(Xlog1pyFunction.apply(grad, ctx.input_tensor(1, y)).where(kept, 0.0), x.shape)
+        if need_y:
+            grad_y = sum_to(grad * ctx.input_tensor(0, x) / (ctx.input_tensor(1, y) + 1), y.shape)
         return grad_x, grad_y
 
 
