@@ -133,7 +133,7 @@ class Xlog1pyFunction(Function):
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            kept = np.asarray((x != 0) | (y > -1) | np.isnan(y))
+            kept = np.asarray(~((x == 0) & (y <= -1)))
             grad_x = sum_to(Xlog1pyFunction.apply(grad, ctx.input_tensor(1, y)).where(kept, 0.0), x.shape)
         if need_y:
             grad_y = sum_to(grad * ctx.input_tensor(0, x) / (ctx.input_tensor(1, y) + 1), y.shape)
