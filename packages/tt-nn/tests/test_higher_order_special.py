@@ -39,7 +39,7 @@ def recorded_twice(fn, inputs, seed=0, atol=1e-5):
         again = grad(call(*inputs), inputs, v, create_graph=True)
         for first, recorded in zip(plain, again):
             assert recorded.requires_grad
-            np.testing.assert_allclose(recorded.detach().numpy(), first.numpy(), rtol=1e-12, atol=1e-300)
+            np.testing.assert_array_equal(recorded.detach().numpy(), first.numpy())  # the same operations
         assert gradgradcheck(call, inputs, atol=atol, seed=seed)
 
 
@@ -183,18 +183,20 @@ def test_entr_at_zero_and_below_follows_pytorch():
 
 def test_xlog1py_at_x_zero_and_y_minus_one():
     # d/dx = xlog1py(g, y): 0 where x == 0 and y <= -1, and 0 where g == 0 (not 0 * -inf: PyTorch's);
-    # d/dy = g x / (1 + y): 0/0 at x = 0, y = -1, whose derivative in x is g / (1 + y) = inf
-    x, y = tensor64([0.0, 0.0, 2.0, 2.0]), tensor64([-1.0, -2.0, -1.0, 1.0])
-    g = tensor64([1.0, 1.0, 0.0, 3.0])
+    # d/dy = g x / (1 + y): 0/0 at x = 0, y = -1, whose derivative in x is g / (1 + y) = inf. Kept:
+    # x = 0 with y > -1 (log1p(-1/2) = -log 2), and x != 0 with y < -1 (log1p(-2) is NaN)
+    x, y = tensor64([0.0, 0.0, 2.0, 2.0, 0.0, 2.0]), tensor64([-1.0, -2.0, -1.0, 1.0, -0.5, -2.0])
+    g = tensor64([1.0, 1.0, 0.0, 3.0, 1.0, 1.0])
     dx, dy = grad(special.xlog1py(x, y), [x, y], g, create_graph=True)
-    np.testing.assert_array_equal(dx.detach().numpy(), [0.0, 0.0, 0.0, 3.0 * math.log(2.0)])
+    log2 = math.log(2.0)
+    np.testing.assert_allclose(dx.detach().numpy(), [0.0, 0.0, 0.0, 3.0 * log2, -log2, np.nan], rtol=1e-15)
     np.testing.assert_array_equal(dy.detach().numpy()[[0, 2]], [np.nan, np.nan])
-    np.testing.assert_allclose(dy.detach().numpy()[[1, 3]], [0.0, 3.0])
+    np.testing.assert_allclose(dy.detach().numpy()[[1, 3, 4, 5]], [0.0, 3.0, 0.0, -2.0])
     (dy_dx,) = grad(dy.sum(), x, retain_graph=True)
-    np.testing.assert_allclose(dy_dx.numpy(), [np.inf, -1.0, np.nan, 1.5])  # g / (1 + y)
+    np.testing.assert_allclose(dy_dx.numpy(), [np.inf, -1.0, np.nan, 1.5, 2.0, -1.0])  # g / (1 + y)
     dx_dy, dx_dg = grad(dx.sum(), [y, g])
-    np.testing.assert_allclose(dx_dy.numpy()[[1, 3]], [0.0, 1.5])  # masked; g / (1 + y)
-    np.testing.assert_allclose(dx_dg.numpy(), [0.0, 0.0, 0.0, math.log(2.0)])  # masked, then log1p(y)
+    np.testing.assert_allclose(dx_dy.numpy()[[1, 3, 4, 5]], [0.0, 1.5, 2.0, -1.0])  # masked; g / (1 + y)
+    np.testing.assert_allclose(dx_dg.numpy(), [0.0, 0.0, 0.0, log2, -log2, np.nan])  # masked; log1p(y)
     (plain,) = grad(special.xlog1py(x, y), x, g)
     np.testing.assert_array_equal(plain.numpy(), dx.detach().numpy())
 
@@ -234,11 +236,16 @@ def test_gammainc_second_derivative_by_hand_and_at_the_edges():
     np.testing.assert_allclose(second, [-0.5 * math.exp(-1.5), 0.0, density * 3 / 8], atol=1e-15)
     np.testing.assert_allclose(derivatives(lambda x: special.gammaincc(a, x), x, 2)[1], -second, atol=1e-15)
     # edges, PyTorch's formula exp((a - 1) log x - x - lgamma(a)) as is: a = 1/2, x = 0: x^-1/2 e^-x /
-    # sqrt(pi) is inf, its derivative -inf; a = 3, x = 0: 0, and 0 * (2/0 - 1) is NaN; a = 0: 1/Gamma = 0
-    edge_a = tensor64([0.5, 3.0, 0.0], requires_grad=False)
-    first, second = derivatives(lambda x: special.gammainc(edge_a, x), tensor64([0.0, 0.0, 1.0]), 2)
-    np.testing.assert_array_equal(first, [np.inf, 0.0, 0.0])
-    np.testing.assert_array_equal(second, [-np.inf, np.nan, 0.0])
+    # sqrt(pi) is inf, its derivative -inf; a = 3, x = 0: 0, and 0 * (2/0 - 1) is NaN; a = 0: 1/Gamma = 0;
+    # a = -1/2 (P is NaN): x^-3/2 e^-x / |Gamma(-1/2)| = 2^-3/2 e^-2 / (2 sqrt(pi)) at x = 2, times
+    # (a - 1)/x - 1 = -7/4 for the next; a = inf, x = 1/2: exp(-inf) = 0, then 0 * inf = NaN; a = 1/2,
+    # x = inf: exp(-inf - inf) = 0, then 0 * (-1/2 / inf - 1) = -0
+    edge_a = tensor64([0.5, 3.0, 0.0, -0.5, np.inf, 0.5], requires_grad=False)
+    edge_x = tensor64([0.0, 0.0, 1.0, 2.0, 0.5, np.inf])
+    first, second = derivatives(lambda x: special.gammainc(edge_a, x), edge_x, 2)
+    density = 2**-1.5 * math.exp(-2.0) / (2 * math.sqrt(math.pi))
+    np.testing.assert_allclose(first, [np.inf, 0.0, 0.0, density, 0.0, 0.0], rtol=1e-14)
+    np.testing.assert_allclose(second, [-np.inf, np.nan, 0.0, -1.75 * density, np.nan, 0.0], rtol=1e-14)
 
 
 def test_zeta_second_derivative_in_q_by_hand():
