@@ -3,13 +3,14 @@
 Fused here (element-wise, their edge values need care):
 
 * ``entr(x) = -x log x`` for ``x > 0``, 0 at 0, ``-inf`` for ``x < 0``; backward ``-(log x + 1)``.
-* ``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; backward ``(cos(pi x) - sinc(x)) / x``, 0 at 0.
+* ``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; backward ``(cos(pi x) - sinc(x)) / x``, and its
+  Taylor series for ``|x| < 1/4``, where that difference cancels.
 * ``xlog1py(x, y) = x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN (as ``xlogy``);
   broadcasts; either argument may be a Python number. Backward: ``log1p(y)`` for ``x``
   (0 where ``x == 0`` and ``y <= -1``), ``x / (1 + y)`` for ``y``.
 
 Each backward is recorded under ``create_graph=True`` (tensor operations, differentiable again),
-with PyTorch's formulas and so its values at the edges, but for ``sinc`` at 0 (see ``SincFunction``).
+with PyTorch's formulas and so its values at the edges, but for ``sinc`` near 0 (see ``SincFunction``).
 
 The others are the top level's own functions under their ``torch.special`` names (one
 implementation each): ``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
@@ -22,6 +23,7 @@ PyTorch's ``decimals`` added: ``round(x * 10^d) / 10^d`` (``round(x / 10^-d) * 1
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
@@ -59,15 +61,29 @@ class EntrFunction(Function):
         return (grad * -(ctx.input_tensor(0, ctx.saved_tensors[0]).log() + 1),)
 
 
-class SincFunction(Function):
-    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x`` (0 at 0).
+#: ``(-1)^k 2k / (2k+1)!``, k = 1 .. 10: ``sinc'(x) = pi^2 x sum_k c_k (pi x)^(2k-2)``.
+_SINC_SLOPE_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 11))
+_SINC_SERIES_BELOW = 0.25  # |x| below which sinc' is its series: 1e-20 relative, where the closed form
+# (cos(pi x) - sinc(x)) / x loses ~1e-15 (and all its digits as x -> 0)
 
-    Recorded (``create_graph=True``) the same way, with ``x`` replaced by 1 at 0 so no ``0 / 0``
-    enters the graph, and ``-pi^2 x / 3`` at 0 itself: the second derivative there is
-    ``sinc''(0) = -pi^2 / 3``, where PyTorch 2.13 gives NaN (its ``0 / 0`` leaks through its ``where``;
-    the third derivative is 0 here, right, and the fourth 0, not ``pi^4 / 5``). Near 0 the formula
-    cancels, as PyTorch's: the first derivative is off by about ``1e-16 / x`` absolute, the
-    second by ``1e-16 / x^2`` (1e-6 relative at ``x = 1e-5``).
+
+def _sinc_slope_near_zero(x):
+    """``sinc'(x)`` for ``|x| < 1/4`` from its Taylor series, on an array or on a tensor (recorded)."""
+    z = x * x * np.pi**2
+    total = _SINC_SLOPE_SERIES[-1]
+    for c in _SINC_SLOPE_SERIES[-2::-1]:
+        total = z * total + c
+    return x * total * np.pi**2
+
+
+class SincFunction(Function):
+    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x``, its series for ``|x| < 1/4``.
+
+    The closed form cancels near 0: PyTorch 2.13's first derivative (that formula) is 1.7e-5 off
+    at ``x = 1e-6``, 0 below ``1e-9`` or so, and its second derivative NaN at 0 (its ``0 / 0`` leaks
+    through its ``where``), 0 or off by O(1) for ``|x| < 1e-5``. The series is right to 1e-20 there,
+    and recorded (``create_graph=True``) as it is, so every derivative is right at and near 0:
+    ``sinc''(0) = -pi^2 / 3``, ``sinc'''(0) = 0``, ``sinc''''(0) = pi^4 / 5``.
     """
 
     @staticmethod
@@ -81,18 +97,20 @@ class SincFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        near = np.abs(x) < _SINC_SERIES_BELOW
         with np.errstate(all="ignore"):
-            slope = (np.cos(np.pi * x) - y) / x
-        return (grad * np.where(x == 0, x.dtype.type(0), slope),)
+            slope = np.asarray((np.cos(np.pi * x) - y) / x)
+        slope[near] = _sinc_slope_near_zero(x[near])
+        return (grad * slope,)
 
     @staticmethod
-    def graph_backward(ctx, grad):
+    def graph_backward(ctx, grad):  # the same two forms; x replaced by 1 near 0 in the closed one
         x, y = ctx.saved_tensors
-        off = np.asarray(x != 0)
+        far = np.asarray(~(np.abs(x) < _SINC_SERIES_BELOW))
         x_t = ctx.input_tensor(0, x)
-        safe = x_t.where(off, 1.0)
-        slope = ((safe * np.pi).cos() - ctx.output_tensor(y)) / safe
-        return (grad * slope.where(off, x_t * (-(np.pi**2) / 3)),)
+        safe = x_t.where(far, 1.0)
+        closed = ((safe * np.pi).cos() - ctx.output_tensor(y)) / safe
+        return (grad * closed.where(far, _sinc_slope_near_zero(x_t)),)
 
 
 def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
