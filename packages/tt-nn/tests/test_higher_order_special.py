@@ -176,6 +176,20 @@ def test_sinc_derivatives_at_and_near_zero():
     first, second = derivatives(special.sinc, tensor64([0.5]), 2)
     np.testing.assert_allclose(first, [-4 / math.pi], rtol=1e-14)
     np.testing.assert_allclose(second, [(-math.pi + 4 / math.pi) / 0.5 + (4 / math.pi) / 0.5], rtol=1e-14)
+    # the same closed forms at x = 0.24, inside the series' range (they lose ~1e-15 to cancellation
+    # there): the series is summed far enough
+    x = 0.24
+    value = math.sin(math.pi * x) / (math.pi * x)
+    slope = (math.cos(math.pi * x) - value) / x
+    curvature = (-math.pi * math.sin(math.pi * x) - slope) / x - slope / x
+    first, second = derivatives(special.sinc, tensor64([x, -x]), 2)
+    np.testing.assert_allclose(first, [slope, -slope], rtol=1e-14)
+    np.testing.assert_allclose(second, [curvature, curvature], rtol=1e-14)
+    # backward and the recorded rule switch forms at the same place (the two differ by an ulp at 1/4)
+    x = tensor64([0.25, -0.25])
+    (plain,) = grad(special.sinc(x).sum(), x)
+    (recorded,) = grad(special.sinc(x).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(recorded.detach().numpy(), plain.numpy())
 
 
 def test_entr_at_zero_and_below_follows_pytorch():

@@ -61,10 +61,10 @@ class EntrFunction(Function):
         return (grad * -(ctx.input_tensor(0, ctx.saved_tensors[0]).log() + 1),)
 
 
-#: ``(-1)^k 2k / (2k+1)!``, k = 1 .. 10: ``sinc'(x) = pi^2 x sum_k c_k (pi x)^(2k-2)``.
-_SINC_SLOPE_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 11))
-_SINC_SERIES_BELOW = 0.25  # |x| below which sinc' is its series: 1e-20 relative, where the closed form
-# (cos(pi x) - sinc(x)) / x loses ~1e-15 (and all its digits as x -> 0)
+#: ``(-1)^k 2k / (2k+1)!``, k = 1 .. 8: ``sinc'(x) = pi^2 x sum_k c_k (pi x)^(2k-2)``.
+_SINC_SLOPE_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 9))
+_SINC_SERIES_BELOW = 0.25  # |x| below which sinc' is its series (the first term left out is 1e-17 of
+# the sum), where the closed form (cos(pi x) - sinc(x)) / x loses ~1e-15 (and all its digits as x -> 0)
 
 
 def _sinc_slope_near_zero(x):
@@ -81,7 +81,7 @@ class SincFunction(Function):
 
     The closed form cancels near 0: PyTorch 2.13's first derivative (that formula) is 1.7e-5 off
     at ``x = 1e-6``, 0 below ``1e-9`` or so, and its second derivative NaN at 0 (its ``0 / 0`` leaks
-    through its ``where``), 0 or off by O(1) for ``|x| < 1e-5``. The series is right to 1e-20 there,
+    through its ``where``), 0 or off by O(1) for ``|x| < 1e-5``. The series is right to 1e-17 there,
     and recorded (``create_graph=True``) as it is, so every derivative is right at and near 0:
     ``sinc''(0) = -pi^2 / 3``, ``sinc'''(0) = 0``, ``sinc''''(0) = pi^4 / 5``.
     """
