@@ -28,12 +28,14 @@ as PyTorch 2.13, except two rounding artefacts of PyTorch that we do not copy:
 there (and ``polygamma(n >= 2, -inf)`` NaN here, ``+-inf`` there).
 
 Backward: ``lgamma' = digamma``, ``digamma' = polygamma(1, .)``,
-``polygamma(n, .)' = polygamma(n + 1, .)``. Accuracy in float64, measured against mpmath
-on ``[-50, 1000]`` (see the tests): ``lgamma`` 1.6e-14 relative for ``x > 0`` (its roots
-included); ``lgamma`` for ``x < 0`` and ``digamma`` 4e-15 of ``max(1, |value|)`` (next to a zero
-the value is the difference of two O(1) terms: ``lgamma(-2.5) = -0.0562...`` is 5e-14 relative
-off); ``polygamma`` 1e-15 relative for ``x > 0``, and for ``x < 0`` 1e-14 (``n <= 3``) to 3e-13
-(``n = 6``) of ``max(1, |value|)`` (the cotangent polynomial cancels near half-integers).
+``polygamma(n, .)' = polygamma(n + 1, .)``, recorded with those functions themselves under
+``create_graph=True``, so every order is there (the poles' values above carry over to it).
+Accuracy in float64, measured against mpmath on ``[-50, 1000]`` (see the tests): ``lgamma``
+1.6e-14 relative for ``x > 0`` (its roots included); ``lgamma`` for ``x < 0`` and ``digamma``
+4e-15 of ``max(1, |value|)`` (next to a zero the value is the difference of two O(1) terms:
+``lgamma(-2.5) = -0.0562...`` is 5e-14 relative off); ``polygamma`` 1e-15 relative for ``x > 0``,
+and for ``x < 0`` 1e-14 (``n <= 3``) to 3e-13 (``n = 6``) of ``max(1, |value|)`` (the cotangent
+polynomial cancels near half-integers).
 """
 
 from __future__ import annotations
@@ -189,6 +191,10 @@ class LgammaFunction(Function):
         (x,) = ctx.saved_tensors
         return (grad * in_float64(_digamma, x),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # backward on tensors (tt_autograd.higher_order), through digamma
+        return (grad * digamma(ctx.input_tensor(0, ctx.saved_tensors[0])),)
+
 
 class DigammaFunction(Function):
     """``digamma(x) = Gamma'(x) / Gamma(x)``; backward ``polygamma(1, x)``."""
@@ -202,6 +208,10 @@ class DigammaFunction(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return (grad * in_float64(lambda v: _polygamma(1, v), x),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad * PolygammaFunction.apply(ctx.input_tensor(0, ctx.saved_tensors[0]), n=1),)
 
 
 class PolygammaFunction(Function):
@@ -217,6 +227,10 @@ class PolygammaFunction(Function):
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
         return (grad * in_float64(lambda v: _polygamma(ctx.n + 1, v), x),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (grad * PolygammaFunction.apply(ctx.input_tensor(0, ctx.saved_tensors[0]), n=ctx.n + 1),)
 
 
 # ----------------------------------------------------------------------------- the functions

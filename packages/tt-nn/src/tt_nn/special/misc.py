@@ -3,10 +3,14 @@
 Fused here (element-wise, their edge values need care):
 
 * ``entr(x) = -x log x`` for ``x > 0``, 0 at 0, ``-inf`` for ``x < 0``; backward ``-(log x + 1)``.
-* ``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; backward ``(cos(pi x) - sinc(x)) / x``, 0 at 0.
+* ``sinc(x) = sin(pi x) / (pi x)``, 1 at 0; backward ``(cos(pi x) - sinc(x)) / x``, and its
+  Taylor series for ``|x| < 1/4``, where that difference cancels.
 * ``xlog1py(x, y) = x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN (as ``xlogy``);
   broadcasts; either argument may be a Python number. Backward: ``log1p(y)`` for ``x``
   (0 where ``x == 0`` and ``y <= -1``), ``x / (1 + y)`` for ``y``.
+
+Each backward is recorded under ``create_graph=True`` (tensor operations, differentiable again),
+with PyTorch's formulas and so its values at the edges, but for ``sinc`` near 0 (see ``SincFunction``).
 
 The others are the top level's own functions under their ``torch.special`` names (one
 implementation each): ``expit`` is ``sigmoid``, ``gammaln`` is ``lgamma``, ``psi`` is
@@ -19,18 +23,24 @@ PyTorch's ``decimals`` added: ``round(x * 10^d) / 10^d`` (``round(x / 10^-d) * 1
 
 from __future__ import annotations
 
+import math
 import numbers
 
 import numpy as np
 import tt_autograd
 from tt_autograd import Function, unbroadcast
+from tt_autograd.higher_order import sum_to
 
 from ..functional._checks import tensor_arg
 from ._inputs import float_input
 
 
 class EntrFunction(Function):
-    """``-x log x`` (0 at 0, ``-inf`` below); backward ``-(log x + 1)``."""
+    """``-x log x`` (0 at 0, ``-inf`` below); backward ``-(log x + 1)``.
+
+    Its recorded derivative is ``-1 / x`` (``log``'s), everywhere, as PyTorch's: ``-inf`` at 0 and
+    ``-1 / x`` for ``x < 0``, where the first derivative is NaN and the function the constant ``-inf``.
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -46,9 +56,35 @@ class EntrFunction(Function):
         with np.errstate(all="ignore"):
             return (grad * -(np.log(x) + 1),)
 
+    @staticmethod
+    def graph_backward(ctx, grad):  # backward on tensors (tt_autograd.higher_order)
+        return (grad * -(ctx.input_tensor(0, ctx.saved_tensors[0]).log() + 1),)
+
+
+#: ``(-1)^k 2k / (2k+1)!``, k = 1 .. 8: ``sinc'(x) = pi^2 x sum_k c_k (pi x)^(2k-2)``.
+_SINC_SLOPE_SERIES = tuple((-1) ** k * 2 * k / math.factorial(2 * k + 1) for k in range(1, 9))
+_SINC_SERIES_BELOW = 0.25  # |x| below which sinc' is its series (the first term left out is 1e-17 of
+# the sum), where the closed form (cos(pi x) - sinc(x)) / x loses ~1e-15 (and all its digits as x -> 0)
+
+
+def _sinc_slope_near_zero(x):
+    """``sinc'(x)`` for ``|x| < 1/4`` from its Taylor series, on an array or on a tensor (recorded)."""
+    z = x * x * np.pi**2
+    total = _SINC_SLOPE_SERIES[-1]
+    for c in _SINC_SLOPE_SERIES[-2::-1]:
+        total = z * total + c
+    return x * total * np.pi**2
+
 
 class SincFunction(Function):
-    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x`` (0 at 0)."""
+    """``sin(pi x) / (pi x)`` (1 at 0); backward ``(cos(pi x) - sinc(x)) / x``, its series for ``|x| < 1/4``.
+
+    The closed form cancels near 0: PyTorch 2.13's first derivative (that formula) is 7e-6 off at
+    ``x = 1e-6``, 36% at ``1e-8``, 0 below ``3e-9``; its second derivative is NaN at 0 (its ``0 / 0``
+    leaks through its ``where``), 0 or off by O(1) below ``1e-8``. The series is right to 1e-17 there,
+    and recorded (``create_graph=True``) as it is, so every derivative is right at and near 0:
+    ``sinc''(0) = -pi^2 / 3``, ``sinc'''(0) = 0``, ``sinc''''(0) = pi^4 / 5``.
+    """
 
     @staticmethod
     def forward(ctx, x):
@@ -61,20 +97,40 @@ class SincFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         x, y = ctx.saved_tensors
+        near = np.abs(x) < _SINC_SERIES_BELOW
         with np.errstate(all="ignore"):
-            slope = (np.cos(np.pi * x) - y) / x
-        return (grad * np.where(x == 0, x.dtype.type(0), slope),)
+            slope = np.asarray((np.cos(np.pi * x) - y) / x)
+        slope[near] = _sinc_slope_near_zero(x[near])
+        return (grad * slope,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same two forms; x replaced by 1 near 0 in the closed one
+        x, y = ctx.saved_tensors
+        far = np.asarray(~(np.abs(x) < _SINC_SERIES_BELOW))
+        x_t = ctx.input_tensor(0, x)
+        safe = x_t.where(far, 1.0)
+        closed = ((safe * np.pi).cos() - ctx.output_tensor(y)) / safe
+        return (grad * closed.where(far, _sinc_slope_near_zero(x_t)),)
+
+
+def _xlog1py(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    with np.errstate(all="ignore"):
+        product = x * np.log1p(y)
+    return np.where((x == 0) & ~np.isnan(y), product.dtype.type(0), product)
 
 
 class Xlog1pyFunction(Function):
-    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN; broadcasts."""
+    """``x * log1p(y)``, 0 where ``x == 0`` unless ``y`` is NaN; broadcasts.
+
+    The gradient for ``x`` is ``xlog1py(grad, y)``, as PyTorch's: 0 where ``grad`` is 0, also at
+    ``y = -1``. Recorded (``create_graph=True``) with this function itself, so its derivative in
+    ``y`` is ``grad / (1 + y)``, and the one for ``y``, ``grad x / (1 + y)``, with tensor operations.
+    """
 
     @staticmethod
     def forward(ctx, x, y):
         ctx.save_for_backward(x, y)
-        with np.errstate(all="ignore"):
-            product = x * np.log1p(y)
-        return np.where((x == 0) & ~np.isnan(y), product.dtype.type(0), product)
+        return _xlog1py(x, y)
 
     @staticmethod
     def backward(ctx, grad):
@@ -84,9 +140,21 @@ class Xlog1pyFunction(Function):
         with np.errstate(all="ignore"):
             if need_x:
                 dropped = (x == 0) & (y <= -1)
-                grad_x = unbroadcast(np.where(dropped, grad.dtype.type(0), grad * np.log1p(y)), x.shape)
+                grad_x = unbroadcast(np.where(dropped, grad.dtype.type(0), _xlog1py(grad, y)), x.shape)
             if need_y:
                 grad_y = unbroadcast(grad * x / (1 + y), y.shape)
+        return grad_x, grad_y
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        grad_x = grad_y = None
+        if need_x:
+            kept = np.asarray(~((x == 0) & (y <= -1)))
+            grad_x = sum_to(Xlog1pyFunction.apply(grad, ctx.input_tensor(1, y)).where(kept, 0.0), x.shape)
+        if need_y:
+            grad_y = sum_to(grad * ctx.input_tensor(0, x) / (ctx.input_tensor(1, y) + 1), y.shape)
         return grad_x, grad_y
 
 
