@@ -54,6 +54,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     curriculum,
     distributed,
     distributions,
+    func,  # tt.func: grad, vjp, jacrev, hessian, functional_call (torch.func)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)

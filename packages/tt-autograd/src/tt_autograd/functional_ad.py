@@ -125,12 +125,17 @@ def jvp(
         inputs = _grad_preprocess(inputs, create_graph)
         v = _prepare_v(v, inputs, is_inputs_tuple, "jvp")
         is_outputs_tuple, outputs = _call(func, inputs, "jvp", strict)
-        seeds = tuple(zeros_like(out, requires_grad=True) for out in outputs)
-        transposed = _autograd_grad(outputs, inputs, seeds, create_graph=True)
-        _check_requires_grad(transposed, "grad_inputs", strict)
-        grads = _autograd_grad(transposed, seeds, v, create_graph)
-        result = _fill_in_zeros(grads, outputs, strict, create_graph, "back_trick")
+        result = jvp_at(outputs, inputs, v, create_graph, strict)
     return _finish(outputs, is_outputs_tuple, create_graph), _finish(result, is_outputs_tuple, create_graph)
+
+
+def jvp_at(outputs: tuple, inputs: tuple, v: tuple, create_graph: bool, strict: bool = False) -> tuple:
+    """``J v`` for ``outputs`` already computed from ``inputs`` (tuples), by the double-backward trick."""
+    seeds = tuple(zeros_like(out, requires_grad=True) for out in outputs)
+    transposed = _autograd_grad(outputs, inputs, seeds, create_graph=True)
+    _check_requires_grad(transposed, "grad_inputs", strict)
+    grads = _autograd_grad(transposed, seeds, v, create_graph)
+    return _fill_in_zeros(grads, outputs, strict, create_graph, "back_trick")
 
 
 def jacobian(
@@ -158,11 +163,17 @@ def jacobian(
         is_inputs_tuple, inputs = _as_tuple(inputs, "inputs", "jacobian")
         inputs = _grad_preprocess(inputs, create_graph)
         is_outputs_tuple, outputs = _call(func, inputs, "jacobian", strict)
-        blocks = tuple(
-            _jacobian_of_output(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs)
-        )
+        return jacobian_at(outputs, inputs, (is_outputs_tuple, is_inputs_tuple), create_graph, strict)
+
+
+def jacobian_at(
+    outputs: tuple, inputs: tuple, was_tuple: tuple[bool, bool], create_graph: bool, strict: bool = False
+) -> object:
+    """The Jacobian of ``outputs`` already computed from ``inputs`` (tuples), in :func:`jacobian`'s structure
+    (``was_tuple``: whether the outputs and the inputs were given as tuples)."""
+    blocks = tuple(_jacobian_of_output(i, out, inputs, create_graph, strict) for i, out in enumerate(outputs))
     # without create_graph every row came from a plain backward pass: nothing to detach
-    return _tuple_postprocess(blocks, (is_outputs_tuple, is_inputs_tuple))
+    return _tuple_postprocess(blocks, was_tuple)
 
 
 def _jacobian_of_output(i: int, out: Tensor, inputs: tuple, create_graph: bool, strict: bool) -> tuple:

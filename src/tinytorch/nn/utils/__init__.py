@@ -1,14 +1,15 @@
 """``tt.nn.utils``: gradient clipping and flat parameter vectors (``torch.nn.utils``), from tt-optim.
 
 ``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
-parameters with masks (from tt-perf, module 16).
+parameters with masks (from tt-perf, module 16); ``tt.nn.utils.stateless.functional_call``
+runs a module with other tensors (from tt-nn).
 """
 
 from __future__ import annotations
 
 from tt_optim.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
-from . import prune, rnn
+from . import prune, rnn, stateless
 
 __all__ = [
     "clip_grad_norm_",
@@ -16,5 +17,6 @@ __all__ = [
     "parameters_to_vector",
     "prune",
     "rnn",
+    "stateless",
     "vector_to_parameters",
 ]

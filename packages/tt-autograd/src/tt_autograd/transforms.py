@@ -1,0 +1,253 @@
+"""``torch.func``'s transforms: grad, grad_and_value, vjp, jvp, jacrev, jacfwd and hessian.
+
+A transform takes a function and returns a new one: ``grad(f)`` is the function
+``x ↦ ∇f(x)``, which can be called on plain tensors (nothing needs
+``requires_grad``) and transformed again — ``grad(grad(f))`` is the second
+derivative of a scalar function, ``jacrev(jacrev(f))`` a Hessian.
+
+How: each call marks the chosen arguments as tracked (a fresh tensor that
+requires grad: a detached leaf sharing the storage, or a view that stays joined
+to the graph of an argument that already requires grad), runs ``f`` under grad
+mode and differentiates with :func:`tt_autograd.gradients.grad` or the Jacobian
+functions of :mod:`tt_autograd.functional_ad`. When ``f``'s graph reaches a
+tensor that requires grad other than the fresh ones — an argument tracked by an
+outer transform, or a parameter ``f`` uses that the caller will differentiate
+— the backward pass is recorded (``create_graph=True``,
+:mod:`tt_autograd.higher_order`), so the result stays differentiable with
+respect to it: that is what makes the transforms compose. Otherwise it is a
+plain backward pass, and the results carry no graph.
+
+Differences from PyTorch: there is no ``vmap`` (TinyTorch has no batching
+transform: write the function for a batch, since its operations broadcast over
+leading dimensions), and ``jacfwd`` computes its Jacobian
+in reverse mode (one backward pass per output element) — the same values, a
+different cost. ``chunk_size`` and ``randomness`` are accepted only at their
+defaults.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> cube = lambda x: (x**3).sum()
+    >>> grad(grad(cube))(autograd.tensor(2.0))  # 6x
+    tensor(12.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tt_tensor import Tensor as PlainTensor
+
+from . import functional_ad
+from .creation import zeros_like
+from .engine import topological_order
+from .function import Function
+from .grad_mode import enable_grad
+from .gradients import grad as gradients_of
+
+
+def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
+    """The gradient of ``func`` (which returns one-element tensor) w.r.t. argument(s) ``argnums``.
+
+    Returns a function of ``func``'s arguments that returns the gradient (a tuple for a tuple
+    ``argnums``), and ``(gradient, aux)`` when ``has_aux`` (``func`` then returns ``(loss, aux)``).
+    Cost: one forward and one backward pass of ``func``.
+    """
+
+    def gradient(*args: Any, **kwargs: Any) -> Any:
+        grads, _, aux = _grad_and_value(func, argnums, has_aux, args, kwargs, "grad")
+        return (grads, aux) if has_aux else grads
+
+    return gradient
+
+
+def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
+    """As :func:`grad`, returning ``(gradient, value)`` (``(gradient, (value, aux))`` with ``has_aux``)."""
+
+    def gradient_and_value(*args: Any, **kwargs: Any) -> Any:
+        grads, value, aux = _grad_and_value(func, argnums, has_aux, args, kwargs, "grad_and_value")
+        return (grads, (value, aux)) if has_aux else (grads, value)
+
+    return gradient_and_value
+
+
+def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
+    """``(func(*primals), vjp_fn)``; ``vjp_fn(cotangents)`` returns ``cotangentsᵀ J``, one per primal.
+
+    ``cotangents`` has the structure of ``func``'s output (a tuple for a tuple). ``vjp_fn`` may be
+    called many times (the graph is kept). With ``has_aux`` the result is ``(output, vjp_fn, aux)``.
+    Cost: one forward pass, one backward pass per ``vjp_fn`` call.
+    """
+    with enable_grad():
+        tracked = _tracked(primals, range(len(primals)), "vjp")
+        output, aux = _split_aux(func(*tracked), has_aux, "vjp")
+    outputs = output if isinstance(output, tuple) else (output,)
+    record = _reaches_other_leaves(outputs, tracked)
+
+    def vjp_fn(cotangents: Any) -> tuple:
+        seeds = cotangents if isinstance(output, tuple) else (cotangents,)
+        with enable_grad():
+            found = gradients_of(
+                outputs,
+                list(tracked),
+                list(seeds),
+                retain_graph=True,
+                create_graph=record or any(getattr(c, "requires_grad", False) for c in seeds),
+                allow_unused=True,
+            )
+        return tuple(zeros_like(p) if g is None else g for p, g in zip(tracked, found))
+
+    result, aux = (output, aux) if record else (_detached(output), _detached(aux))
+    return (result, vjp_fn, aux) if has_aux else (result, vjp_fn)
+
+
+def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = False) -> tuple:
+    """``(func(*primals), J · tangents)``, by the double-backward trick of ``autograd.functional.jvp``.
+
+    ``primals`` and ``tangents`` are tuples of the same length. With ``has_aux``:
+    ``(output, jvp_out, aux)``. Cost: one forward and two backward passes (the first recorded).
+    """
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple) or len(primals) != len(tangents):
+        raise TypeError(
+            "jvp: primals and tangents must be tuples of the same length (one entry per argument of func), "
+            f"got {type(primals).__name__} and {type(tangents).__name__}"
+        )
+    with enable_grad():
+        tracked = _tracked(primals, range(len(primals)), "jvp")
+        output, aux = _split_aux(func(*tracked), has_aux, "jvp")
+        outputs = output if isinstance(output, tuple) else (output,)
+        record = _reaches_other_leaves(outputs, tracked)
+        product = functional_ad.jvp_at(outputs, tracked, tangents, record)
+    if not record:
+        output, product, aux = _detached(output), _detached(product), _detached(aux)
+    product = product if isinstance(output, tuple) else product[0]
+    return (output, product, aux) if has_aux else (output, product)
+
+
+def jacrev(
+    func: Callable,
+    argnums: int | tuple[int, ...] = 0,
+    *,
+    has_aux: bool = False,
+    chunk_size: int | None = None,
+) -> Callable:
+    """The Jacobian of ``func`` w.r.t. argument(s) ``argnums``: ``output.shape + argument.shape``.
+
+    A tuple per argument for a tuple ``argnums``, per output for a tuple output (both: outputs
+    outside, arguments inside). Cost: one backward pass per output element.
+    """
+    return _jacobian_transform(func, argnums, has_aux, chunk_size, "jacrev")
+
+
+def jacfwd(
+    func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *, randomness: str = "error"
+) -> Callable:
+    """As :func:`jacrev` (same values): TinyTorch has no forward mode, so it runs in reverse mode."""
+    if randomness != "error":
+        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (it needs vmap)")
+    return _jacobian_transform(func, argnums, has_aux, None, "jacfwd")
+
+
+def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
+    """The Hessian of a scalar ``func``: the Jacobian of its gradient (``jacrev(jacrev(func))``)."""
+    return jacrev(jacrev(func, argnums), argnums)
+
+
+def _jacobian_transform(func: Callable, argnums: Any, has_aux: bool, chunk_size: Any, name: str) -> Callable:
+    if chunk_size is not None:
+        raise NotImplementedError(f"{name}: chunk_size is not supported (it needs vmap); leave it None")
+
+    def jacobian_of(*args: Any) -> Any:
+        numbers = _argnums(argnums, len(args), name)
+        with enable_grad():
+            tracked = _tracked(args, numbers, name)
+            output, aux = _split_aux(func(*tracked), has_aux, name)
+            outputs = output if isinstance(output, tuple) else (output,)
+            chosen = tuple(tracked[i] for i in numbers)
+            record = _reaches_other_leaves(outputs, chosen)
+            shape = (isinstance(output, tuple), isinstance(argnums, tuple))
+            result = functional_ad.jacobian_at(outputs, chosen, shape, record)
+        return (result, aux if record else _detached(aux)) if has_aux else result
+
+    return jacobian_of
+
+
+def _grad_and_value(func, argnums, has_aux, args, kwargs, name) -> tuple:
+    numbers = _argnums(argnums, len(args), name)
+    with enable_grad():
+        tracked = _tracked(args, numbers, name)
+        output, aux = _split_aux(func(*tracked, **kwargs), has_aux, name)
+        if not isinstance(output, PlainTensor) or output.numel() != 1:
+            shape = tuple(output.shape) if isinstance(output, PlainTensor) else type(output).__name__
+            raise RuntimeError(
+                f"{name}: func must return a tensor with one element (a scalar loss) to take its gradient, "
+                f"got {shape}; reduce it first (e.g. .sum()), or use jacrev for a Jacobian"
+            )
+        chosen = [tracked[i] for i in numbers]
+        record = _reaches_other_leaves((output,), chosen)
+        found = gradients_of(output, chosen, create_graph=record, allow_unused=True)
+    grads = tuple(zeros_like(x) if g is None else g for x, g in zip(chosen, found))
+    value, aux = (output, aux) if record else (output.detach(), _detached(aux))
+    return (grads if isinstance(argnums, tuple) else grads[0]), value, aux
+
+
+def _argnums(argnums: Any, count: int, name: str) -> tuple[int, ...]:
+    numbers = argnums if isinstance(argnums, tuple) else (argnums,)
+    if not numbers or not all(isinstance(i, int) and -count <= i < count for i in numbers):
+        raise ValueError(
+            f"{name}: argnums must be an int or a non-empty tuple of ints in [-{count}, {count}) for a "
+            f"function called with {count} positional argument(s), got {argnums!r}"
+        )
+    return tuple(i % count for i in numbers)
+
+
+def _tracked(args: tuple, numbers: Any, name: str) -> tuple:
+    """``args`` with the chosen ones replaced by fresh tensors that require grad (module docstring)."""
+    tracked = list(args)
+    for i in numbers:
+        value = args[i]
+        if not isinstance(value, PlainTensor) or not value.dtype.is_floating_point:
+            kind = f"a {value.dtype} tensor" if isinstance(value, PlainTensor) else type(value).__name__
+            raise TypeError(
+                f"{name}: argument {i} must be a floating-point tensor to differentiate with respect to it, "
+                f"got {kind}"
+            )
+        tracked[i] = value.view_as(value) if value.requires_grad else value.detach().requires_grad_()
+    return tuple(tracked)
+
+
+def _reaches_other_leaves(outputs: tuple, fresh: Any) -> bool:
+    """Whether the outputs' graph reaches a tensor that requires grad other than the ``fresh`` leaves.
+
+    Then someone may differentiate the result again (an outer transform, or the caller through a
+    parameter), so the backward pass must be recorded. Cost: one walk over the graph's edges.
+    """
+    own = {id(t) for t in fresh if t.grad_fn is None}
+    root = Function()
+    root.parents = [o.grad_fn for o in outputs if isinstance(o, PlainTensor) and o.grad_fn is not None]
+    for node in topological_order(root):
+        for parent in node.parents:
+            if parent is not None and not isinstance(parent, Function) and id(parent) not in own:
+                if getattr(parent, "requires_grad", False):
+                    return True
+    return False
+
+
+def _split_aux(result: Any, has_aux: bool, name: str) -> tuple[Any, Any]:
+    if not has_aux:
+        return result, None
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise RuntimeError(f"{name}: with has_aux=True, func must return a pair (output, aux)")
+    return result
+
+
+def _detached(value: Any) -> Any:
+    """``value`` with every tensor in it (in tuples, lists and dicts too) detached: a transform's results
+    carry no graph when nothing outside it will differentiate them (as ``torch.func`` unwraps its level)."""
+    if isinstance(value, PlainTensor):
+        return value.detach() if hasattr(value, "detach") else value
+    if isinstance(value, (tuple, list)):
+        return type(value)(_detached(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _detached(v) for k, v in value.items()}
+    return value
