@@ -124,3 +124,41 @@ def test_errors_name_the_transform_and_the_fix():
         grad(lambda a: a.sum())(autograd.tensor([1, 2]))
     with pytest.raises(RuntimeError, match="has_aux=True, func must return a pair"):
         grad(lambda a: a.sum(), has_aux=True)(x)
+
+
+def test_vjp_fn_records_only_when_something_outside_can_differentiate_its_result():
+    x, y = tensors()
+    _, vjp_fn = vjp(lambda a, b: a * a, x, y)  # b unused: its cotangent product is zeros
+    ga, gb = vjp_fn(autograd.ones(3, dtype=autograd.float64))
+    assert not ga.requires_grad and not gb.numpy().any()
+    seed = autograd.ones(3, dtype=autograd.float64, requires_grad=True)
+    (ga, _) = vjp_fn(seed)  # 2a · seed: differentiable with respect to the seed
+    (ga * ga).sum().backward()
+    np.testing.assert_allclose(seed.grad.numpy(), 8 * X**2)
+    w = autograd.tensor([2.0, 1.0, 3.0], dtype=autograd.float64, requires_grad=True)
+    _, vjp_fn = vjp(lambda a: a * w, x)  # a captured parameter: recorded as well
+    vjp_fn(autograd.ones(3, dtype=autograd.float64))[0].sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [1.0, 1.0, 1.0])
+
+
+def test_unused_arguments_get_zeros_and_auxiliary_structures_are_detached():
+    x, y = tensors()
+    ga, gb = grad(lambda a, b: (a * a).sum(), argnums=(0, -2))(x, y)  # -2 is argument 0 again
+    np.testing.assert_allclose(ga.numpy(), 2 * X)
+    np.testing.assert_allclose(gb.numpy(), 2 * X)
+    g = grad(lambda a, b: (a * a).sum(), argnums=1)(x, y)
+    assert not g.numpy().any() and g.shape == (3,)
+    _, aux = grad(lambda a: ((a * a).sum(), {"double": a * 2.0, "list": [a + 1.0]}), has_aux=True)(x)
+    assert not aux["double"].requires_grad and not aux["list"][0].requires_grad
+
+
+def test_options_that_need_vmap_and_malformed_jvp_arguments_are_refused():
+    x, y = tensors()
+    with pytest.raises(NotImplementedError, match="chunk_size"):
+        jacrev(lambda a: a, chunk_size=2)(x)
+    with pytest.raises(NotImplementedError, match="randomness"):
+        jacfwd(lambda a: a, randomness="same")
+    with pytest.raises(TypeError, match="tuples of the same length"):
+        jvp(lambda a: a, (x,), y)
+    with pytest.raises(TypeError, match="tuples of the same length"):
+        jvp(lambda a: a, (x,), (y, y))

@@ -86,15 +86,18 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
     def vjp_fn(cotangents: Any) -> tuple:
         seeds = cotangents if isinstance(output, tuple) else (cotangents,)
-        with enable_grad():
-            found = gradients_of(
-                outputs,
-                list(tracked),
-                list(seeds),
-                retain_graph=True,
-                create_graph=record or any(getattr(c, "requires_grad", False) for c in seeds),
-                allow_unused=True,
-            )
+        pairs = [(o, c) for o, c in zip(outputs, seeds) if o.requires_grad]  # the rest depend on no primal
+        found: Any = [None] * len(tracked)
+        if pairs:
+            with enable_grad():
+                found = gradients_of(
+                    [o for o, _ in pairs],
+                    list(tracked),
+                    [c for _, c in pairs],
+                    retain_graph=True,
+                    create_graph=record or any(getattr(c, "requires_grad", False) for c in seeds),
+                    allow_unused=True,
+                )
         return tuple(zeros_like(p) if g is None else g for p, g in zip(tracked, found))
 
     result, aux = (output, aux) if record else (_detached(output), _detached(aux))
@@ -185,7 +188,9 @@ def _grad_and_value(func, argnums, has_aux, args, kwargs, name) -> tuple:
             )
         chosen = [tracked[i] for i in numbers]
         record = _reaches_other_leaves((output,), chosen)
-        found = gradients_of(output, chosen, create_graph=record, allow_unused=True)
+        found: Any = [None] * len(chosen)  # an output that depends on no chosen argument: zeros
+        if output.requires_grad:
+            found = gradients_of(output, chosen, create_graph=record, allow_unused=True)
     grads = tuple(zeros_like(x) if g is None else g for x, g in zip(chosen, found))
     value, aux = (output, aux) if record else (output.detach(), _detached(aux))
     return (grads if isinstance(argnums, tuple) else grads[0]), value, aux
