@@ -148,6 +148,8 @@ def test_unused_arguments_get_zeros_and_auxiliary_structures_are_detached():
     np.testing.assert_allclose(gb.numpy(), 2 * X)
     g = grad(lambda a, b: (a * a).sum(), argnums=1)(x, y)
     assert not g.numpy().any() and g.shape == (3,)
+    _, gb = grad(lambda a, b: (a * a).sum(), argnums=(0, 1))(x, y)  # b unused beside a used one
+    assert not gb.numpy().any()
     _, aux = grad(lambda a: ((a * a).sum(), {"double": a * 2.0, "list": [a + 1.0]}), has_aux=True)(x)
     assert not aux["double"].requires_grad and not aux["list"][0].requires_grad
 
@@ -162,3 +164,5 @@ def test_options_that_need_vmap_and_malformed_jvp_arguments_are_refused():
         jvp(lambda a: a, (x,), y)
     with pytest.raises(TypeError, match="tuples of the same length"):
         jvp(lambda a: a, (x,), (y, y))
+    with pytest.raises(TypeError, match="tuples of the same length"):
+        jvp(lambda a: a, x, (y,))

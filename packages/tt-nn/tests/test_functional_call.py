@@ -113,3 +113,28 @@ def test_maml_differentiates_through_the_inner_step():
     adapted_w = w - alpha * 2 * x1 * (w * x1 - y1)
     expected = 2 * (adapted_w * x2 - y2) * x2 * (1 - 2 * alpha * x1**2)
     assert model.weight.grad.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_malformed_dicts_and_names_are_refused_and_plain_attributes_come_back():
+    layer, values = ones_linear()
+    x = autograd.ones(1, 2)
+    with pytest.raises(TypeError, match="must be a dict of name -> tensor or a sequence"):
+        functional_call(layer, 5, x)
+    with pytest.raises(TypeError, match="must be a dict of name -> tensor or a sequence"):
+        functional_call(layer, [values, 3], x)
+    with pytest.raises(AttributeError, match="functional_call: 'inner.weight'"):
+        functional_call(layer, {"inner.weight": autograd.ones(2, 2)}, x)
+
+    class Scaled(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.scale = 2.0
+
+        def forward(self, x):
+            return x * self.scale
+
+    model = Scaled()
+    assert functional_call(model, {"scale": 3.0}, x).numpy().tolist() == [[3.0, 3.0]]
+    assert model.scale == 2.0
+    model = Tied()
+    np.testing.assert_allclose(functional_call(model, {}, x).detach().numpy(), model(x).detach().numpy())
