@@ -165,4 +165,4 @@ def test_options_that_need_vmap_and_malformed_jvp_arguments_are_refused():
     with pytest.raises(TypeError, match="tuples of the same length"):
         jvp(lambda a: a, (x,), (y, y))
     with pytest.raises(TypeError, match="tuples of the same length"):
-        jvp(lambda a: a, x, (y,))
+        jvp(lambda a: a, autograd.ones(1), (autograd.ones(1),))  # a tensor, even of length one
