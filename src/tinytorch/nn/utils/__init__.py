@@ -2,19 +2,22 @@
 
 ``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
 parameters with masks (from tt-perf, module 16); ``tt.nn.utils.stateless.functional_call``
-runs a module with other tensors (from tt-nn).
+runs a module with other tensors, ``parametrize`` and ``parametrizations`` recompute a
+weight from others (weight and spectral normalisation), all from tt-nn.
 """
 
 from __future__ import annotations
 
 from tt_optim.utils import clip_grad_norm_, clip_grad_value_, parameters_to_vector, vector_to_parameters
 
-from . import prune, rnn, stateless
+from . import parametrizations, parametrize, prune, rnn, stateless
 
 __all__ = [
     "clip_grad_norm_",
     "clip_grad_value_",
     "parameters_to_vector",
+    "parametrizations",
+    "parametrize",
     "prune",
     "rnn",
     "stateless",
