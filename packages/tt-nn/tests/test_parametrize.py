@@ -113,6 +113,7 @@ def test_cached_computes_each_parametrized_tensor_once():
     with P.cached():
         first, second = lin.weight, lin.weight
     assert first is second and len(calls) == 1
+    np.testing.assert_allclose(first.detach().numpy(), W)
     lin.weight, lin.weight
     assert len(calls) == 3
 
@@ -184,3 +185,124 @@ def test_spectral_norm_of_a_vector_and_of_a_transposed_convolution_weight():
         spectral_norm(layer(), n_power_iterations=0)
     with pytest.raises(ValueError, match="has no parameter 'kernel'"):
         spectral_norm(layer(), "kernel")
+
+
+def test_registration_checks_what_right_inverse_and_the_parametrization_return():
+    with pytest.raises(ValueError, match="at least one parametrization"):
+        P.ParametrizationList([], nn.Parameter(autograd.zeros(2)))
+
+    class ToDouble(nn.Module):
+        def forward(self, x):
+            return x.to(autograd.float32)
+
+        def right_inverse(self, x):
+            return x.to(autograd.float64)
+
+    with pytest.raises(ValueError, match="may not change the dtype"):
+        P.register_parametrization(layer(), "weight", ToDouble())
+
+    class Five(Double):
+        def right_inverse(self, x):
+            return 5
+
+    with pytest.raises(ValueError, match="must return a tensor or a sequence of tensors, got int"):
+        P.register_parametrization(layer(), "weight", Five())
+
+    class Name(nn.Module):
+        def forward(self, x):
+            return "weight"
+
+    with pytest.raises(ValueError, match="must return a tensor, got str"):
+        P.register_parametrization(layer(), "weight", Name())
+
+
+def test_adding_a_parametrization_checks_it_unless_unsafe():
+    class Row(nn.Module):
+        def forward(self, x):
+            return x[0]
+
+    lin = P.register_parametrization(layer(), "weight", Double())
+    with pytest.raises(ValueError, match="adding a parametrization"):
+        P.register_parametrization(lin, "weight", Row())
+    assert P.register_parametrization(lin, "weight", Row(), unsafe=True) is lin
+    assert lin.parametrizations.weight.unsafe and tuple(lin.weight.shape) == (3,)
+
+
+def test_assignment_checks_what_right_inverse_returns():
+    class Halves(nn.Module):  # two originals
+        def forward(self, a, b):
+            return a + b
+
+        def right_inverse(self, x):
+            return x / 2.0, x / 2.0
+
+    lin = P.register_parametrization(layer(), "weight", Halves())
+    lin.parametrizations.weight[0].right_inverse = lambda x: (x,)
+    with pytest.raises(ValueError, match=r"must return 2 tensor\(s\), got 1"):
+        lin.weight = autograd.zeros(3, 3)
+    lin = P.register_parametrization(layer(), "weight", Double())
+    lin.parametrizations.weight[0].right_inverse = lambda x: x.to(autograd.float64)
+    with pytest.raises(ValueError, match="dtype tt.float64 for an original of tt.float32"):
+        lin.weight = autograd.zeros(3, 3)
+
+
+def test_a_parametrized_buffer_stays_a_buffer_and_removal_restores_everything():
+    norm = nn.BatchNorm1d(3)
+    assert P.register_parametrization(norm, "running_var", Double()) is norm
+    assert "parametrizations.running_var.original" in dict(norm.named_buffers())
+    np.testing.assert_allclose(norm.running_var.numpy(), [2.0, 2.0, 2.0])
+    assert P.remove_parametrizations(norm, "running_var") is norm
+    assert "running_var" in dict(norm.named_buffers()) and "parametrizations" not in dict(
+        norm.named_children()
+    )
+    np.testing.assert_allclose(norm.running_var.numpy(), [2.0, 2.0, 2.0])
+    assert P.is_parametrized(norm) is False and P.type_before_parametrizations(norm) is nn.BatchNorm1d
+
+
+def test_removing_a_parametrization_of_two_originals():
+    lin = weight_norm(layer(autograd.float64))
+    with pytest.raises(ValueError, match="leave_parametrized=False needs one original tensor"):
+        P.remove_parametrizations(lin, "weight", leave_parametrized=False)
+    P.remove_parametrizations(lin, "weight")
+    assert isinstance(lin.weight, nn.Parameter) and lin.weight.requires_grad
+    np.testing.assert_allclose(lin.weight.detach().numpy(), W)
+
+
+def test_a_module_in_eval_registers_its_parametrization_in_eval():
+    lin = layer()
+    lin.eval()
+    norm = spectral_norm(lin).parametrizations.weight[0]
+    u = norm._u.numpy().copy()
+    lin.weight
+    assert not norm.training
+    np.testing.assert_array_equal(norm._u.numpy(), u)
+
+
+def test_normalisations_check_their_arguments_and_take_negative_dims():
+    with pytest.raises(ValueError, match="weight_norm: Linear has no parameter 'kernel'"):
+        weight_norm(layer(), "kernel")
+    with pytest.raises(ValueError, match="weight_norm: Linear has no parameter 'in_features'"):
+        weight_norm(layer(), "in_features")
+    with pytest.raises(ValueError, match="spectral_norm: Linear has no parameter 'in_features'"):
+        spectral_norm(layer(), "in_features")
+    with pytest.raises(IndexError, match="dim 2 is out of range"):
+        spectral_norm(layer(), dim=2)
+    g = weight_norm(layer(autograd.float64), dim=-2).parametrizations.weight.original0  # -2 is dim 0
+    np.testing.assert_allclose(g.detach().numpy(), np.linalg.norm(W, axis=1, keepdims=True))
+    assert spectral_norm(layer(), dim=-2).parametrizations.weight[0].dim == 0
+    assert not dict(spectral_norm(nn.Linear(3, 2), "bias").named_buffers())  # a vector: no power iteration
+
+
+def test_spectral_norm_along_dim_one_reads_the_weight_with_that_dim_first():
+    autograd.manual_seed(1)
+
+    class ConvTranspose2d(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.weight = nn.Parameter(autograd.randn(4, 2, 3, 3, dtype=autograd.float64))
+
+    conv = ConvTranspose2d()
+    raw = conv.weight.detach().numpy().copy()
+    spectral_norm(conv, n_power_iterations=30)
+    sigma = np.linalg.svd(raw.transpose(1, 0, 2, 3).reshape(2, -1), compute_uv=False)[0]
+    np.testing.assert_allclose(conv.weight.detach().numpy(), raw / sigma, rtol=1e-6)

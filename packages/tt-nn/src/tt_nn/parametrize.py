@@ -90,9 +90,8 @@ class ParametrizationList(ModuleList):
                     f"register_parametrization: right_inverse returned one tensor of dtype {new.dtype}, "
                     f"but the original is {dtype}; one returned tensor may not change the dtype"
                 )
-            if (
-                new is not original
-            ):  # the original object stays (an optimizer may hold it), with the new values
+            # the original object stays (an optimizer may hold it), with the new values
+            if new is not original:
                 original.array = np.array(new.array, copy=True)
             self._register("original", original, original)
         elif isinstance(new, (tuple, list)) and all(isinstance(t, tt_tensor.Tensor) for t in new):
@@ -169,7 +168,7 @@ def register_parametrization(
     parametrization.train(module.training)
     if is_parametrized(module, tensor_name):
         existing = module.parametrizations[tensor_name]
-        if not unsafe and not existing.unsafe:
+        if not unsafe:
             current = getattr(module, tensor_name)
             _check_same_kind(
                 parametrization(current), tuple(current.shape), current.dtype, "adding a parametrization"
@@ -189,7 +188,7 @@ def register_parametrization(
         _give_parametrized_class(module)
         module.parametrizations = ModuleDict()
     module.parametrizations[tensor_name] = parametrizations
-    setattr(type(module), tensor_name, property(_getter(tensor_name), _setter(tensor_name)))
+    setattr(type(module), tensor_name, property(_getter(tensor_name)))  # assignment: the class's __setattr__
     return module
 
 
@@ -270,13 +269,6 @@ def _getter(name: str):
         return _cache[key]
 
     return parametrized
-
-
-def _setter(name: str):
-    def assign(self: Module, value: Any) -> None:
-        self.parametrizations[name].right_inverse(value)
-
-    return assign
 
 
 def _check_same_kind(result: Any, shape: tuple, dtype: Any, doing: str) -> None:
