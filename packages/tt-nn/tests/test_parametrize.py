@@ -249,13 +249,15 @@ def test_assignment_checks_what_right_inverse_returns():
 def test_a_parametrized_buffer_stays_a_buffer_and_removal_restores_everything():
     norm = nn.BatchNorm1d(3)
     assert P.register_parametrization(norm, "running_var", Double()) is norm
-    assert "parametrizations.running_var.original" in dict(norm.named_buffers())
-    np.testing.assert_allclose(norm.running_var.numpy(), [2.0, 2.0, 2.0])
+    original = dict(norm.named_buffers())["parametrizations.running_var.original"]
+    np.testing.assert_allclose(original.numpy(), [0.5, 0.5, 0.5])  # right_inverse of the ones it held
+    np.testing.assert_allclose(norm.running_var.numpy(), [1.0, 1.0, 1.0])
+    original.array[...] = 2.0
     assert P.remove_parametrizations(norm, "running_var") is norm
     assert "running_var" in dict(norm.named_buffers()) and "parametrizations" not in dict(
         norm.named_children()
     )
-    np.testing.assert_allclose(norm.running_var.numpy(), [2.0, 2.0, 2.0])
+    np.testing.assert_allclose(norm.running_var.numpy(), [4.0, 4.0, 4.0])  # the parametrized value, kept
     assert P.is_parametrized(norm) is False and P.type_before_parametrizations(norm) is nn.BatchNorm1d
 
 
