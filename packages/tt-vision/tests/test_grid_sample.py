@@ -270,14 +270,24 @@ def test_errors(rng):
         F.grid_sample(x, autograd.tensor(np.zeros((2, 3, 3, 3))))
     with pytest.raises(ValueError, match=r"grid_sample: grid must be .*N = 2"):
         F.grid_sample(x, grid[:1])
-    with pytest.raises(ValueError, match=r"grid_sample: volumetric \(5-d\) inputs are not supported"):
+    with pytest.raises(
+        ValueError, match=r"grid_sample: grid must be \(N, Do, Ho, Wo, 3\) for a 5-d input.*\(x, y, z\)"
+    ):
         F.grid_sample(autograd.tensor(np.zeros((2, 3, 4, 4, 4))), grid)
-    with pytest.raises(ValueError, match=r"grid_sample: expected a 4-d \(N, C, H, W\) input"):
+    with pytest.raises(ValueError, match=r"grid_sample: grid must be \(N, Ho, Wo, 2\) for a 4-d input"):
+        F.grid_sample(x, autograd.tensor(np.zeros((2, 3, 3, 3, 2))))  # a volume's grid, 2 coordinates
+    with pytest.raises(
+        ValueError, match=r"grid_sample: expected a 4-d \(N, C, H, W\) or 5-d \(N, C, D, H, W\) input"
+    ):
         F.grid_sample(x[0], grid)
     with pytest.raises(
-        ValueError, match="mode must be 'bilinear' or 'nearest', got 'bicubic' .'bicubic' is not"
+        ValueError, match=r"grid_sample: mode 'bicubic' needs a 4-d .* got the volume \(2, 3, 4, 4, 4\)"
     ):
-        F.grid_sample(x, grid, mode="bicubic")
+        F.grid_sample(
+            autograd.tensor(np.zeros((2, 3, 4, 4, 4))), autograd.tensor(np.zeros((2, 1, 1, 1, 3))), "bicubic"
+        )
+    with pytest.raises(ValueError, match="mode must be 'bilinear', 'nearest' or 'bicubic', got 'area'"):
+        F.grid_sample(x, grid, mode="area")
     with pytest.raises(
         ValueError, match="padding_mode must be 'zeros', 'border' or 'reflection', got 'wrap'"
     ):
@@ -287,14 +297,14 @@ def test_errors(rng):
     with pytest.raises(TypeError, match="grid_sample: input must be a float tensor"):
         F.grid_sample(autograd.tensor(np.zeros((2, 3, 4, 4), dtype=np.int64)), grid)
     theta = autograd.tensor(np.zeros((2, 2, 3)))
-    with pytest.raises(ValueError, match=r"affine_grid: volumetric \(5-d\) grids are not supported"):
-        F.affine_grid(theta, (2, 1, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"affine_grid: theta must be a float \(N, 3, 4\) = \(2, 3, 4\)"):
+        F.affine_grid(theta, (2, 1, 2, 2, 2))  # a volume needs (N, 3, 4)
     with pytest.raises(ValueError, match=r"affine_grid: theta must be a float \(N, 2, 3\) = \(1, 2, 3\)"):
         F.affine_grid(theta, (1, 1, 2, 2))
     with pytest.raises(ValueError, match=r"affine_grid: theta must be .* got shape \(2, 3, 3\)"):
         F.affine_grid(autograd.tensor(np.zeros((2, 3, 3))), (2, 1, 2, 2))
     with pytest.raises(
-        ValueError, match=r"affine_grid: size must be a 4-d \(N, C, H, W\) output shape, got \(2, 2, 2\)"
+        ValueError, match=r"affine_grid: size must be a 4-d \(N, C, H, W\) or 5-d .* got \(2, 2, 2\)"
     ):
         F.affine_grid(theta, [2, 2, 2])  # a list is read as a shape too
     with pytest.raises(
