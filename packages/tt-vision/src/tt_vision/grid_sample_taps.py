@@ -88,12 +88,12 @@ def corner_pixels(positions: list, mode: str) -> list[tuple[tuple, tuple]]:
     """The taps of points at pixel ``positions`` (one array per axis, x first).
 
     Each tap is ``(pixel, choice)``: its pixel along every axis, and which of that
-    axis's weights (:func:`axis_weights`) it takes. The first axis varies fastest:
-    bilinear in 2-d gives the NW, NE, SW, SE corners.
+    axis's weights (:func:`axis_weights`) it takes. Their order does not matter
+    (the taps' contributions are summed).
     """
     offsets = TAP_OFFSETS[mode]
     starts = [np.rint(p) if mode == "nearest" else np.floor(p) for p in positions]
-    choices = (choice[::-1] for choice in itertools.product(range(len(offsets)), repeat=len(positions)))
+    choices = itertools.product(range(len(offsets)), repeat=len(positions))
     return [(tuple(s + offsets[k] for s, k in zip(starts, choice)), choice) for choice in choices]
 
 
