@@ -106,7 +106,7 @@ class GridSampleFunction(Function):
         rows = channels_last_rows(x)
         taps, reads, fractions, slopes = locate(grid, x.shape, mode, padding_mode, align_corners)
         if mode == "nearest":
-            weights = [np.ones(grid.shape[:-1])]
+            weights = [1.0]  # the one tap; 0 outside the image below
         else:
             weights = corner_weights([axis_weights(t, mode) for t in fractions], taps)
             ctx.fractions, ctx.slopes = fractions, slopes
