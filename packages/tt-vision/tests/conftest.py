@@ -114,7 +114,43 @@ class Reference:
                     out[:, :, i, j] = window.sum(axis=(2, 3)) / divisor
         return out
 
+    @staticmethod
+    def unnormalize(coordinate, size, align_corners):
+        """grid_sample: a normalised coordinate in pixels (±1: the corner centres, or the outer edges)."""
+        return (coordinate + 1) / 2 * (size - 1) if align_corners else ((coordinate + 1) * size - 1) / 2
+
+    @staticmethod
+    def pad(p, size, padding_mode, align_corners):
+        """grid_sample's padding of a pixel position ``p``: as is, clamped, or mirrored until inside."""
+        if padding_mode == "zeros":
+            return p
+        if padding_mode == "reflection":
+            low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
+            if high == low:
+                return 0.0
+            while p < low or p > high:  # mirror at whichever edge it passed, until inside
+                p = 2 * low - p if p < low else 2 * high - p
+        return min(max(p, 0.0), size - 1.0)
+
 
 @pytest.fixture
 def reference() -> type[Reference]:
     return Reference
+
+
+@pytest.fixture
+def points_between_pixels(rng):
+    """``make(shape, sizes, align_corners)``: a grid of ``shape + (k,)`` for an input of ``sizes`` (x first).
+
+    Each position is a quarter or 0.7 of a pixel past a pixel centre, some up to 2 pixels outside
+    the image: away from the kinks of every mode (pixel centres, edges, mirror lines), for
+    ``gradcheck``.
+    """
+
+    def make(shape, sizes, align_corners):
+        sizes = np.array(sizes)
+        fraction = rng.choice([0.25, 0.7], (*shape, len(sizes)))
+        pixels = rng.integers(-2, sizes + 1, (*shape, len(sizes))) + fraction
+        return pixels / (sizes - 1) * 2 - 1 if align_corners else (2 * pixels + 1) / sizes - 1
+
+    return make

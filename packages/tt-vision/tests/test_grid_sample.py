@@ -22,25 +22,10 @@ from tt_vision import functional as F
 MODES = list(itertools.product(["bilinear", "nearest"], ["zeros", "border", "reflection"], [False, True]))
 
 
-def to_pixels(coordinate, size, align_corners):
-    return (coordinate + 1) / 2 * (size - 1) if align_corners else ((coordinate + 1) * size - 1) / 2
-
-
-def pad_position(p, size, padding_mode, align_corners):
-    if padding_mode == "zeros":
-        return p
-    if padding_mode == "reflection":
-        low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
-        if high == low:
-            return 0.0
-        while p < low or p > high:  # mirror at whichever edge it passed, until inside
-            p = 2 * low - p if p < low else 2 * high - p
-    return min(max(p, 0.0), size - 1.0)
-
-
-def sample_reference(x, grid, mode, padding_mode, align_corners):
+def sample_reference(reference, x, grid, mode, padding_mode, align_corners):
     n, c, h, w = x.shape
     out = np.zeros((n, c, grid.shape[1], grid.shape[2]))
+    options = (padding_mode, align_corners)
 
     def pixel(b, row, col):
         return x[b, :, row, col] if 0 <= row < h and 0 <= col < w else np.zeros(c)
@@ -48,11 +33,11 @@ def sample_reference(x, grid, mode, padding_mode, align_corners):
     for b in range(n):
         for i in range(grid.shape[1]):
             for j in range(grid.shape[2]):
-                px = pad_position(
-                    to_pixels(grid[b, i, j, 0], w, align_corners), w, padding_mode, align_corners
-                )
-                py = pad_position(
-                    to_pixels(grid[b, i, j, 1], h, align_corners), h, padding_mode, align_corners
+                px, py = (
+                    reference.pad(
+                        reference.unnormalize(grid[b, i, j, k], size, align_corners), size, *options
+                    )
+                    for k, size in ((0, w), (1, h))
                 )
                 if mode == "nearest":
                     out[b, :, i, j] = pixel(b, round(py), round(px))  # round(): halves to even
@@ -79,7 +64,7 @@ def smooth_grid(rng, n, ho, wo, h, w, align_corners):
 
 
 @pytest.mark.parametrize(("mode", "padding_mode", "align_corners"), MODES)
-def test_grid_sample_matches_the_definition(rng, mode, padding_mode, align_corners):
+def test_grid_sample_matches_the_definition(rng, reference, mode, padding_mode, align_corners):
     x = rng.standard_normal((2, 3, 5, 6))
     grid = rng.uniform(-2.6, 2.6, (2, 4, 7, 2))  # inside, just outside and beyond one mirror
     grid[0, 0] = [[-1, -1], [1, 1], [1, -1], [-1, 1], [0, 0], [3.9, -4.7], [-1e-9, 1e-9]]  # corners, centre
@@ -90,13 +75,13 @@ def test_grid_sample_matches_the_definition(rng, mode, padding_mode, align_corne
         padding_mode=padding_mode,
         align_corners=align_corners,
     )
-    want = sample_reference(x, grid, mode, padding_mode, align_corners)
+    want = sample_reference(reference, x, grid, mode, padding_mode, align_corners)
     np.testing.assert_allclose(got.numpy(), want, atol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(1, 2, 1, 4), (2, 1, 3, 1), (2, 2, 1, 1)])
 @pytest.mark.parametrize(("mode", "padding_mode", "align_corners"), MODES)
-def test_grid_sample_single_pixel_axes(rng, shape, mode, padding_mode, align_corners):
+def test_grid_sample_single_pixel_axes(rng, reference, shape, mode, padding_mode, align_corners):
     x, grid = rng.standard_normal(shape), rng.uniform(-3, 3, (shape[0], 2, 3, 2))
     got = F.grid_sample(
         autograd.tensor(x),
@@ -106,7 +91,7 @@ def test_grid_sample_single_pixel_axes(rng, shape, mode, padding_mode, align_cor
         align_corners=align_corners,
     )
     np.testing.assert_allclose(
-        got.numpy(), sample_reference(x, grid, mode, padding_mode, align_corners), atol=1e-12
+        got.numpy(), sample_reference(reference, x, grid, mode, padding_mode, align_corners), atol=1e-12
     )
 
 
@@ -191,7 +176,7 @@ def test_grid_sample_input_gradient_adds_repeated_reads(rng):
 
 
 def affine_reference(theta, size, align_corners):
-    n, _, h, w = size
+    n, spatial = size[0], size[2:]  # (H, W) or (D, H, W)
 
     def axis(steps):
         if steps == 1:
@@ -200,23 +185,38 @@ def affine_reference(theta, size, align_corners):
             return [-1 + 2 * i / (steps - 1) for i in range(steps)]
         return [(2 * i + 1) / steps - 1 for i in range(steps)]
 
-    out = np.zeros((n, h, w, 2))
+    out = np.zeros((n, *spatial, len(spatial)))
     for b in range(n):
-        for i, y in enumerate(axis(h)):
-            for j, x in enumerate(axis(w)):
-                out[b, i, j] = theta[b] @ [x, y, 1.0]
+        for index in itertools.product(*(range(steps) for steps in spatial)):
+            point = [axis(steps)[i] for steps, i in zip(spatial, index)][::-1]  # (x, y[, z])
+            out[(b, *index)] = theta[b] @ [*point, 1.0]
     return out
 
 
 @pytest.mark.parametrize("align_corners", [False, True])
-@pytest.mark.parametrize("size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 1, 3, 1)])
+@pytest.mark.parametrize(
+    "size", [(2, 3, 4, 5), (2, 1, 1, 3), (2, 1, 3, 1), (2, 3, 2, 3, 4), (2, 1, 1, 1, 3), (2, 1, 3, 1, 2)]
+)
 def test_affine_grid_values_and_gradient(rng, leaf, check_grad, align_corners, size):
-    theta = leaf(2, 2, 3)
+    k = len(size) - 2  # (N, 2, 3) matrices for images, (N, 3, 4) for volumes
+    theta = leaf(2, k, k + 1)
     got = F.affine_grid(theta, size, align_corners=align_corners)
+    assert got.shape == (2, *size[2:], k)
     np.testing.assert_allclose(
         got.detach().numpy(), affine_reference(theta.detach().numpy(), size, align_corners)
     )
     check_grad(lambda t: F.affine_grid(t, size, align_corners=align_corners), theta)
+
+
+def test_volumetric_affine_grid_pinned_against_pytorch():
+    theta = autograd.tensor([[[0.9, 0.1, 0.0, 0.2], [0.0, 1.1, -0.3, 0.0], [0.2, 0.0, 0.8, -0.1]]])
+    # PyTorch 2.13 (float32): affine_grid(theta, (1, 1, 2, 2, 3), align_corners)[0, 1, h], (x, y, z) each
+    got = F.affine_grid(theta, (1, 1, 2, 2, 3)).numpy()[0, 1, 0]
+    np.testing.assert_allclose(
+        got, [[-0.45, -0.7, 1 / 6], [0.15, -0.7, 0.3], [0.75, -0.7, 13 / 30]], atol=1e-6
+    )
+    got = F.affine_grid(theta, (1, 1, 2, 2, 3), align_corners=True).numpy()[0, 1, 1]
+    np.testing.assert_allclose(got, [[-0.6, 0.8, 0.5], [0.3, 0.8, 0.7], [1.2, 0.8, 0.9]], atol=1e-6)
 
 
 def test_affine_grid_pinned_and_identity_round_trip(rng):
@@ -270,14 +270,24 @@ def test_errors(rng):
         F.grid_sample(x, autograd.tensor(np.zeros((2, 3, 3, 3))))
     with pytest.raises(ValueError, match=r"grid_sample: grid must be .*N = 2"):
         F.grid_sample(x, grid[:1])
-    with pytest.raises(ValueError, match=r"grid_sample: volumetric \(5-d\) inputs are not supported"):
+    with pytest.raises(
+        ValueError, match=r"grid_sample: grid must be \(N, Do, Ho, Wo, 3\) for a 5-d input.*\(x, y, z\)"
+    ):
         F.grid_sample(autograd.tensor(np.zeros((2, 3, 4, 4, 4))), grid)
-    with pytest.raises(ValueError, match=r"grid_sample: expected a 4-d \(N, C, H, W\) input"):
+    with pytest.raises(ValueError, match=r"grid_sample: grid must be \(N, Ho, Wo, 2\) for a 4-d input"):
+        F.grid_sample(x, autograd.tensor(np.zeros((2, 3, 3, 3, 2))))  # a volume's grid, 2 coordinates
+    with pytest.raises(
+        ValueError, match=r"grid_sample: expected a 4-d \(N, C, H, W\) or 5-d \(N, C, D, H, W\) input"
+    ):
         F.grid_sample(x[0], grid)
     with pytest.raises(
-        ValueError, match="mode must be 'bilinear' or 'nearest', got 'bicubic' .'bicubic' is not"
+        ValueError, match=r"grid_sample: mode 'bicubic' needs a 4-d .* got the volume \(2, 3, 4, 4, 4\)"
     ):
-        F.grid_sample(x, grid, mode="bicubic")
+        F.grid_sample(
+            autograd.tensor(np.zeros((2, 3, 4, 4, 4))), autograd.tensor(np.zeros((2, 1, 1, 1, 3))), "bicubic"
+        )
+    with pytest.raises(ValueError, match="mode must be 'bilinear', 'nearest' or 'bicubic', got 'area'"):
+        F.grid_sample(x, grid, mode="area")
     with pytest.raises(
         ValueError, match="padding_mode must be 'zeros', 'border' or 'reflection', got 'wrap'"
     ):
@@ -287,14 +297,14 @@ def test_errors(rng):
     with pytest.raises(TypeError, match="grid_sample: input must be a float tensor"):
         F.grid_sample(autograd.tensor(np.zeros((2, 3, 4, 4), dtype=np.int64)), grid)
     theta = autograd.tensor(np.zeros((2, 2, 3)))
-    with pytest.raises(ValueError, match=r"affine_grid: volumetric \(5-d\) grids are not supported"):
-        F.affine_grid(theta, (2, 1, 2, 2, 2))
+    with pytest.raises(ValueError, match=r"affine_grid: theta must be a float \(N, 3, 4\) = \(2, 3, 4\)"):
+        F.affine_grid(theta, (2, 1, 2, 2, 2))  # a volume needs (N, 3, 4)
     with pytest.raises(ValueError, match=r"affine_grid: theta must be a float \(N, 2, 3\) = \(1, 2, 3\)"):
         F.affine_grid(theta, (1, 1, 2, 2))
     with pytest.raises(ValueError, match=r"affine_grid: theta must be .* got shape \(2, 3, 3\)"):
         F.affine_grid(autograd.tensor(np.zeros((2, 3, 3))), (2, 1, 2, 2))
     with pytest.raises(
-        ValueError, match=r"affine_grid: size must be a 4-d \(N, C, H, W\) output shape, got \(2, 2, 2\)"
+        ValueError, match=r"affine_grid: size must be a 4-d \(N, C, H, W\) or 5-d .* got \(2, 2, 2\)"
     ):
         F.affine_grid(theta, [2, 2, 2])  # a list is read as a shape too
     with pytest.raises(

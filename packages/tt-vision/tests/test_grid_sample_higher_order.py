@@ -3,8 +3,10 @@
 The recorded rule samples again in tensor operations, the pixels read fixed by the grid's values and
 each pixel position entering with its slope, so the bilinear blend's products give the grid's own
 second derivatives and the input–grid cross terms (PyTorch 2.13 differentiates ``grid_sample``
-twice as well). Checked by ``gradgradcheck`` on every mode, padding and ``align_corners``, with grid
-points kept away from pixel boundaries (where the blend has kinks), and by hand on one point.
+twice as well); bicubic's cubic weights also give the grid's ``∂²/∂x²``. Checked by ``gradgradcheck`` on
+every mode, padding and ``align_corners``, for images and volumes, with grid points kept away from
+pixel boundaries (where the blend has kinks), by hand on one point, and against second derivatives
+pinned from PyTorch 2.13.
 """
 
 from __future__ import annotations
@@ -18,21 +20,19 @@ import tt_vision.functional as F
 from tt_autograd import gradgradcheck
 from tt_autograd.gradients import grad
 
+PADDINGS = list(itertools.product(["zeros", "border", "reflection"], [False, True]))
+CASES = [
+    ((2, 3, 4, 5), mode, *padding) for mode in ("bilinear", "nearest", "bicubic") for padding in PADDINGS
+]
+CASES += [((1, 2, 2, 3, 4), mode, *padding) for mode in ("bilinear", "nearest") for padding in PADDINGS]
 
-def grid_between_pixels(rng, shape, h, w, align_corners):
-    """(N, Ho, Wo, 2) points a quarter or 0.7 of a pixel past a pixel centre, some outside the image."""
-    sizes = np.array([w, h])
-    pixels = rng.integers(-2, sizes + 1, (*shape, 2)) + rng.choice([0.25, 0.7], (*shape, 2))
-    return pixels / (sizes - 1) * 2 - 1 if align_corners else (2 * pixels + 1) / sizes - 1
 
-
-@pytest.mark.parametrize(
-    ("mode", "padding_mode", "align_corners"),
-    list(itertools.product(["bilinear", "nearest"], ["zeros", "border", "reflection"], [False, True])),
-)
-def test_grid_sample_twice(rng, mode, padding_mode, align_corners):
-    x = autograd.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
-    grid = autograd.tensor(grid_between_pixels(rng, (2, 3, 4), 4, 5, align_corners), requires_grad=True)
+@pytest.mark.parametrize(("shape", "mode", "padding_mode", "align_corners"), CASES)
+def test_grid_sample_twice(rng, points_between_pixels, shape, mode, padding_mode, align_corners):
+    x = autograd.tensor(rng.standard_normal(shape), requires_grad=True)
+    points = (shape[0], *shape[3:], 2)  # (2, 5, 2) for images, (1, 3, 4, 2) for volumes
+    grid = points_between_pixels(points, shape[:1:-1], align_corners)
+    grid = autograd.tensor(grid, requires_grad=True)
 
     def sampled_squared(x, grid):  # squared: the second derivative in the input is not 0
         return F.grid_sample(x, grid, mode, padding_mode, align_corners) ** 2
@@ -56,3 +56,26 @@ def test_the_blends_mixed_derivatives_by_hand():
     by_x, by_grid = grad(dgrid[0, 0, 0, 0], [x, grid])  # d/d(x, grid) of dy/dgx
     np.testing.assert_allclose(by_grid.numpy().ravel(), [0.0, (a - b - c + d) / 4])  # linear in gx alone
     np.testing.assert_allclose(by_x.numpy().ravel(), [-(1 - ty) / 2, (1 - ty) / 2, -ty / 2, ty / 2])
+
+
+def test_second_derivatives_pinned_against_pytorch():
+    # PyTorch 2.13 (float64): grad of y = grid_sample(x, grid).sum() w.r.t. the grid with create_graph=True,
+    # then the gradient of its first component w.r.t. (x, grid): bicubic; and trilinear, its z component.
+    x = autograd.tensor(np.arange(12.0).reshape(1, 1, 3, 4) ** 2 / 10, requires_grad=True)
+    grid = autograd.tensor([[[[0.3, -0.2]]]], dtype=autograd.float64, requires_grad=True)
+    (dgrid,) = grad(F.grid_sample(x, grid, "bicubic", "border").sum(), [grid], create_graph=True)
+    np.testing.assert_allclose(dgrid.detach().numpy().ravel(), [2.495049, 5.80742775], rtol=1e-12)
+    by_x, by_grid = grad(dgrid[0, 0, 0, 0], [x, grid])
+    np.testing.assert_allclose(by_grid.numpy().ravel(), [-3.29844, 3.640815], rtol=1e-12)
+    want = [
+        [0.0, -0.263655, -0.230175, 0.49383],
+        [0.0, -0.78553125, -0.68578125, 1.4713125],
+        [0.0, 0.10418625, 0.09095625, -0.1951425],
+    ]
+    np.testing.assert_allclose(by_x.numpy()[0, 0], want, rtol=1e-12, atol=1e-15)
+    v = autograd.tensor(np.arange(24.0).reshape(1, 1, 2, 3, 4) ** 2 / 10)
+    grid = autograd.tensor([[[[[0.3, -0.2, 0.4]]]]], dtype=autograd.float64, requires_grad=True)
+    (dgrid,) = grad(F.grid_sample(v, grid, "bilinear", "reflection", True).sum(), [grid], create_graph=True)
+    np.testing.assert_allclose(dgrid.detach().numpy().ravel(), [3.93, 9.88, 13.38], rtol=1e-12)
+    (by_grid,) = grad(dgrid[0, 0, 0, 0, 2], [grid])
+    np.testing.assert_allclose(by_grid.numpy().ravel(), [1.8, 4.8, 0.0], rtol=1e-12, atol=1e-15)

@@ -2,24 +2,23 @@
 
 ``affine_grid(theta, size)`` maps every output pixel's normalised position
 ``(x, y, 1)`` (−1 at the left/top edge, +1 at the right/bottom one) through the
-``(2, 3)`` matrix of its image: one batched matrix product, composed of
+``(2, 3)`` matrix of its image, or every voxel's ``(x, y, z, 1)`` through a
+``(3, 4)`` one for a volume: one batched matrix product, composed of
 tt-autograd's ``matmul``, so its gradient w.r.t. ``theta`` comes free.
 
-``grid_sample(input, grid)`` reads ``input`` at those positions. A position is
-first turned into pixel units (``align_corners`` says whether ±1 are the centres
-of the corner pixels or their outer edges), then brought back inside the image
-by ``padding_mode``: ``'zeros'`` leaves it (what falls outside reads 0),
-``'border'`` clamps it to the edge pixels, ``'reflection'`` mirrors it at the
-edges (at the corner pixel centres with ``align_corners=True``, at the image's
-outer edges otherwise) until it falls inside. ``'bilinear'`` blends the four
-pixels around the position; ``'nearest'`` reads the closest one (halves round
-to even, as PyTorch's ``nearbyint``).
+``grid_sample(input, grid)`` reads ``input`` (an image, or a volume) at those
+positions: ``'nearest'`` the closest pixel, ``'bilinear'`` a blend of the 2 per
+axis around the position (4 pixels, or 8 voxels: trilinear), ``'bicubic'`` (4-d
+only, as in PyTorch) the cubic convolution of the 4×4 around it. Where a point
+falls outside is decided by ``padding_mode`` and ``align_corners``; the geometry
+(positions, padding, taps and their weights) is in :mod:`.grid_sample_taps`.
 
 All sampled points are gathered at once from the channels-last input viewed
-as ``(N·H·W, C)`` rows. Backward scatters the output gradient, times each
-corner's weight, onto those rows with one ``np.bincount`` over flat indices (not
-``np.add.at``, which is many times slower); the gradient w.r.t. the grid is the
-slope of the bilinear blend between neighbouring pixels, times the slope of the
+as ``(N·H·W, C)`` rows (``(N·D·H·W, C)`` for volumes), one gather per tap.
+Backward scatters the output gradient, times each tap's weight, onto those rows
+with one ``np.bincount`` over flat indices (not ``np.add.at``, which is many
+times slower); the gradient w.r.t. the grid is, per axis, the blend with that
+axis's weights replaced by their derivatives, times the slope of the
 normalisation and padding steps (zero where ``'border'`` clamps). Nearest
 sampling is piecewise constant, so its grid gradient is zero, as in PyTorch.
 
@@ -27,7 +26,8 @@ With ``create_graph=True`` the gradient is taken from the same sampling written
 in recorded tensor operations (:func:`sample_in_tensor_ops`), so it can be
 differentiated again, as in PyTorch.
 
-Cost: forward gathers 4·N·Ho·Wo rows of C values; backward scatters as many.
+Cost: forward gathers taps·N·points rows of C values (taps: 1 nearest, 4
+bilinear, 8 trilinear, 16 bicubic); backward scatters as many.
 """
 
 from __future__ import annotations
@@ -37,11 +37,8 @@ import tt_autograd as autograd
 from tt_autograd import Function, Tensor
 from tt_autograd.higher_order import composite_gradients
 
-from ._layout import to_nhwc
 from .functional import _as_tensor, _same_dtype  # imported at functional.py's end
-
-MODES = ("bilinear", "nearest")
-PADDING_MODES = ("zeros", "border", "reflection")
+from .grid_sample_taps import MODES, PADDING_MODES, axis_weight_slopes, axis_weights, corner_weights, locate
 
 
 def base_coordinates(steps: int, align_corners: bool) -> np.ndarray:
@@ -53,15 +50,18 @@ def base_coordinates(steps: int, align_corners: bool) -> np.ndarray:
 
 
 def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
-    """The ``(N, H, W, 2)`` sampling grid of the affine maps ``theta`` for an output of ``size``.
+    """The sampling grid of the affine maps ``theta`` for an output of ``size``: 2-d, or volumetric.
 
     Args:
-        theta: ``(N, 2, 3)`` float; row 0 gives ``x`` (width), row 1 ``y`` (height) from ``(x, y, 1)``.
-        size: the output's ``(N, C, H, W)``.
+        theta: ``(N, 2, 3)`` float for an image: row 0 gives ``x`` (width), row 1 ``y`` (height)
+            from ``(x, y, 1)``; ``(N, 3, 4)`` for a volume, rows ``x``, ``y``, ``z`` (depth) from
+            ``(x, y, z, 1)``.
+        size: the output's ``(N, C, H, W)``, or ``(N, C, D, H, W)``.
         align_corners: ±1 are the corner pixels' centres (True) or their outer edges (False,
             the default; PyTorch's ``None`` also means False, without its warning).
 
-    Shape: output ``(N, H, W, 2)``, the ``(x, y)`` of each output pixel in ``[-1, 1]`` coordinates.
+    Shape: output ``(N, H, W, 2)``, the ``(x, y)`` of each output pixel in ``[-1, 1]`` coordinates;
+    ``(N, D, H, W, 3)``, the ``(x, y, z)`` of each voxel, for a volume.
 
     Example:
         >>> identity = autograd.tensor([[[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]])
@@ -71,136 +71,79 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     op = "affine_grid"
     theta = _as_tensor(theta)
     size = tuple(size)
-    if len(size) == 5:
+    if len(size) not in (4, 5):
         raise ValueError(
-            f"{op}: volumetric (5-d) grids are not supported in TinyTorch, got size {size}; "
-            f"only 4-d (N, C, H, W) sizes with (N, 2, 3) theta"
+            f"{op}: size must be a 4-d (N, C, H, W) or 5-d (N, C, D, H, W) output shape, got {size}"
         )
-    if len(size) != 4:
-        raise ValueError(f"{op}: size must be a 4-d (N, C, H, W) output shape, got {size}")
     if min(size) < 1:
         raise ValueError(f"{op}: every size must be positive, got {size}")
-    if not theta.dtype.is_floating_point or theta.ndim != 3 or tuple(theta.shape) != (size[0], 2, 3):
+    k = len(size) - 2  # spatial axes
+    if not theta.dtype.is_floating_point or tuple(theta.shape) != (size[0], k, k + 1):
         raise ValueError(
-            f"{op}: theta must be a float (N, 2, 3) = ({size[0]}, 2, 3) batch of affine matrices for size "
-            f"{size}, got shape {tuple(theta.shape)} ({theta.dtype})"
+            f"{op}: theta must be a float (N, {k}, {k + 1}) = ({size[0]}, {k}, {k + 1}) batch of affine "
+            f"matrices for size {size}, got shape {tuple(theta.shape)} ({theta.dtype})"
         )
-    n, _, h, w = size
-    ys, xs = np.meshgrid(
-        base_coordinates(h, bool(align_corners)), base_coordinates(w, bool(align_corners)), indexing="ij"
-    )
-    base = np.stack([xs.ravel(), ys.ravel(), np.ones(h * w)], axis=1)  # (H·W, 3): (x, y, 1) per pixel
+    spatial = size[2:]
+    axes = np.meshgrid(*(base_coordinates(s, bool(align_corners)) for s in spatial), indexing="ij")
+    count = int(np.prod(spatial))
+    base = np.stack([a.ravel() for a in axes[::-1]] + [np.ones(count)], axis=1)  # (x, y[, z], 1) per pixel
     base = autograd.tensor(base.astype(theta.dtype.numpy))
-    return (base @ theta.transpose(1, 2)).reshape(n, h, w, 2)  # (N, H·W, 3) @ (N, 3, 2)
+    return (base @ theta.transpose(1, 2)).reshape(size[0], *spatial, k)  # (N, P, k+1) @ (N, k+1, k)
 
 
-def reflect(coordinate: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mirror ``coordinate`` at ``low`` and ``high`` until it lies between them; also the derivative."""
-    span = high - low
-    if span <= 0:
-        return np.zeros_like(coordinate), np.zeros_like(coordinate)
-    distance = coordinate - low
-    slope = np.where(distance < 0, -1.0, 1.0)
-    distance = np.abs(distance)
-    flips = np.floor(distance / span)
-    extra = np.fmod(distance, span)
-    odd = flips % 2 == 1
-    return np.where(odd, high - extra, low + extra), np.where(odd, -slope, slope)
-
-
-def source_position(
-    coordinate: np.ndarray, size: int, padding_mode: str, align_corners: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised ``coordinate`` → position in pixels along an axis of ``size``, and its derivative."""
-    if align_corners:
-        position, slope = (coordinate + 1) * ((size - 1) / 2), np.full_like(coordinate, (size - 1) / 2)
-    else:
-        position, slope = ((coordinate + 1) * size - 1) / 2, np.full_like(coordinate, size / 2)
-    if padding_mode == "reflection":
-        low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
-        position, mirror = reflect(position, low, high)
-        slope = slope * mirror
-    if padding_mode in ("border", "reflection"):
-        inside = (position > 0) & (position < size - 1)
-        position, slope = np.clip(position, 0, size - 1), slope * inside
-    return position, slope
-
-
-def corner_pixels(px: np.ndarray, py: np.ndarray, mode: str) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The ``(column, row)`` of the pixels each point reads: the nearest, or the NW, NE, SW, SE corners."""
-    if mode == "nearest":
-        return [(np.rint(px), np.rint(py))]
-    x0, y0 = np.floor(px), np.floor(py)
-    return [(x0, y0), (x0 + 1, y0), (x0, y0 + 1), (x0 + 1, y0 + 1)]
-
-
-def bilinear_weights(tx, ty) -> list:
-    """The NW, NE, SW, SE corners' weights for the fractions ``tx``, ``ty`` past NW (arrays or tensors)."""
-    return [(1 - tx) * (1 - ty), tx * (1 - ty), (1 - tx) * ty, tx * ty]
-
-
-def corner_rows(cx: np.ndarray, cy: np.ndarray, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Each corner's row in the ``(N·H·W, C)`` channels-last rows, and whether it lies in the image.
-
-    A corner outside the image points at its image's first row (it is read as 0).
-    """
-    n, _, h, w = shape
-    inside = (cx >= 0) & (cx <= w - 1) & (cy >= 0) & (cy <= h - 1)
-    image = np.arange(n)[:, None, None] * (h * w)
-    rows = image + np.where(inside, cy, 0).astype(np.int64) * w + np.where(inside, cx, 0).astype(np.int64)
-    return rows, inside
+def channels_last_rows(x):
+    """``x`` (N, C, *spatial) as its channels-last rows ``(N·prod(spatial), C)`` (array or tensor)."""
+    if isinstance(x, np.ndarray):
+        return np.ascontiguousarray(np.moveaxis(x, 1, -1)).reshape(-1, x.shape[1])
+    return x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
 
 
 class GridSampleFunction(Function):
-    """``grid_sample`` on NumPy arrays: input (N, C, H, W) and grid (N, Ho, Wo, 2) → (N, C, Ho, Wo)."""
+    """``grid_sample`` on NumPy arrays: input (N, C, *S) and grid (N, *So, k) → (N, C, *So), k = len(S)."""
 
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
-        rows = to_nhwc(x).reshape(-1, x.shape[1])  # (N·H·W, C)
-        n, c, h, w = x.shape
-        ho, wo = grid.shape[1:3]
-        px, slope_x = source_position(grid[..., 0].astype(np.float64), w, padding_mode, align_corners)
-        py, slope_y = source_position(grid[..., 1].astype(np.float64), h, padding_mode, align_corners)
-        pixels = corner_pixels(px, py, mode)
+        rows = channels_last_rows(x)
+        taps, reads, fractions, slopes = locate(grid, x.shape, mode, padding_mode, align_corners)
         if mode == "nearest":
-            weights = [np.ones_like(px)]
+            weights = [1.0]  # the one tap; 0 outside the image below
         else:
-            tx, ty = px - pixels[0][0], py - pixels[0][1]
-            weights = bilinear_weights(tx, ty)
-            ctx.fractions, ctx.slopes = (tx, ty), (slope_x, slope_y)
-        targets, kept, values = [], [], []
-        out = np.zeros((n, ho, wo, c), dtype=x.dtype)
-        for (cx, cy), weight in zip(pixels, weights):  # 4 corners (1 when nearest), each one gather
-            target, inside = corner_rows(cx, cy, x.shape)
+            weights = corner_weights([axis_weights(t, mode) for t in fractions], taps)
+            ctx.fractions, ctx.slopes = fractions, slopes
+        kept, values = [], []
+        out = np.zeros((*grid.shape[:-1], x.shape[1]), dtype=x.dtype)
+        for (target, inside), weight in zip(reads, weights):  # one gather per tap (1, 4, 8 or 16)
             weight = np.where(inside, weight, 0.0)
-            value = np.where(inside[..., None], rows[target], 0)  # (N, Ho, Wo, C), 0 outside the image
+            value = np.where(inside[..., None], rows[target], 0)  # (N, *So, C), 0 outside the image
             out += (weight[..., None] * value).astype(x.dtype, copy=False)
-            targets.append(target)
             kept.append(weight)
             values.append(value)
-        ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
-        ctx.targets, ctx.weights, ctx.values = targets, kept, values
+        ctx.mode, ctx.shape, ctx.options, ctx.taps = mode, x.shape, (padding_mode, align_corners), taps
+        ctx.targets, ctx.weights, ctx.values = [target for target, _ in reads], kept, values
         ctx.save_for_backward(x, grid)  # for graph_backward (PyTorch keeps both too)
-        return out.transpose(0, 3, 1, 2)
+        return np.moveaxis(out, -1, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        n, c, h, w = ctx.shape
-        dy = grad.transpose(0, 2, 3, 1)  # (N, Ho, Wo, C)
+        c = ctx.shape[1]
+        dy = np.moveaxis(grad, 1, -1)  # (N, *So, C)
         d_input = d_grid = None
         needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
         if needs[0]:
             flat = np.concatenate([(t[..., None] * c + np.arange(c)).ravel() for t in ctx.targets])
             shares = np.concatenate([(dy * wt[..., None]).ravel() for wt in ctx.weights])
-            d_rows = np.bincount(flat, weights=shares, minlength=n * h * w * c).astype(grad.dtype, copy=False)
-            d_input = d_rows.reshape(n, h, w, c).transpose(0, 3, 1, 2)
+            d_rows = np.bincount(flat, weights=shares, minlength=int(np.prod(ctx.shape)))
+            d_input = np.moveaxis(d_rows.astype(grad.dtype, copy=False).reshape(dy.shape[0], -1, c), -1, 1)
+            d_input = d_input.reshape(ctx.shape)
         if needs[1]:
-            d_grid = np.zeros((*dy.shape[:3], 2), dtype=grad.dtype)
-            if ctx.mode == "bilinear":
-                (tx, ty), (slope_x, slope_y) = ctx.fractions, ctx.slopes
-                nw, ne, sw, se = ((dy * v).sum(axis=-1) for v in ctx.values)  # g · value, per corner
-                d_grid[..., 0] = ((ne - nw) * (1 - ty) + (se - sw) * ty) * slope_x
-                d_grid[..., 1] = ((sw - nw) * (1 - tx) + (se - ne) * tx) * slope_y
+            d_grid = np.zeros((*dy.shape[:-1], len(ctx.shape) - 2), dtype=grad.dtype)
+            if ctx.mode != "nearest":  # nearest is piecewise constant in the grid: gradient 0
+                per_axis = [axis_weights(t, ctx.mode) for t in ctx.fractions]
+                reads = [(dy * v).sum(axis=-1) for v in ctx.values]  # g · value, per tap
+                for axis, (t, slope) in enumerate(zip(ctx.fractions, ctx.slopes)):
+                    varied = per_axis[:axis] + [axis_weight_slopes(t, ctx.mode)] + per_axis[axis + 1 :]
+                    blend = sum(r * w for r, w in zip(reads, corner_weights(varied, ctx.taps)))
+                    d_grid[..., axis] = blend * slope
         return d_input, d_grid
 
     @staticmethod
@@ -224,34 +167,29 @@ def sample_in_tensor_ops(
     it, with derivative 0). Each pixel position is piecewise linear in the grid
     (normalisation, clamping, mirroring), so it enters as its value plus its slope
     times ``grid_t`` minus ``grid``: exact to first order, and its second derivative
-    is 0 there too. The bilinear weights are products of the fractions, so the grid's
-    own second derivatives (``∂²/∂x∂y``) and the input–grid cross terms come out of
-    the recorded products. Cost: the forward's gathers, as tensor ops.
+    is 0 there too. The tap weights are products of polynomials in the fractions,
+    so the grid's own second derivatives (``∂²/∂x²`` for bicubic, ``∂²/∂x∂y``) and
+    the input–grid cross terms come out of the recorded products. Cost: the
+    forward's gathers, as tensor ops.
     """
-    n, c, h, w = x.shape
-    rows = x.permute(0, 2, 3, 1).reshape(n * h * w, c)
-    (px, slope_x), (py, slope_y) = (
-        source_position(grid[..., axis].astype(np.float64), size, padding_mode, align_corners)
-        for axis, size in ((0, w), (1, h))
-    )
-    pixels = corner_pixels(px, py, mode)
-    weights = [None]
-    if mode == "bilinear":
+    rows = channels_last_rows(x)
+    taps, reads, fractions, slopes = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
+    weights = [None] * len(taps)
+    if mode != "nearest":
         dtype = grid.dtype
         fractions = [
-            grid_t[..., axis] * slope.astype(dtype) + (p - start - slope * grid[..., axis]).astype(dtype)
-            for axis, p, slope, start in ((0, px, slope_x, pixels[0][0]), (1, py, slope_y, pixels[0][1]))
+            grid_t[..., axis] * slope.astype(dtype) + (t - slope * grid[..., axis]).astype(dtype)
+            for axis, (t, slope) in enumerate(zip(fractions, slopes))
         ]
-        weights = bilinear_weights(*fractions)
+        weights = corner_weights([axis_weights(t, mode) for t in fractions], taps)
     out = None
-    for (cx, cy), weight in zip(pixels, weights):
-        target, inside = corner_rows(cx, cy, x.shape)
+    for (target, inside), weight in zip(reads, weights):
         if weight is None:  # nearest: the pixel itself, 0 outside the image
             term = rows[target] * autograd.tensor(inside[..., None].astype(x.dtype.numpy))
         else:
             term = rows[target] * (weight * inside.astype(grid.dtype)).unsqueeze(-1)
         out = term if out is None else out + term
-    return out.permute(0, 3, 1, 2)
+    return out.permute(0, out.ndim - 1, *range(1, out.ndim - 1))
 
 
 def grid_sample(
@@ -261,20 +199,22 @@ def grid_sample(
     padding_mode: str = "zeros",
     align_corners: bool | None = None,
 ) -> Tensor:
-    """Sample ``input`` at the normalised ``(x, y)`` positions of ``grid``, like PyTorch's ``grid_sample``.
+    """Sample ``input`` at the normalised positions of ``grid``, like PyTorch's ``grid_sample``.
 
     Args:
-        input: ``(N, C, H, W)`` float.
+        input: ``(N, C, H, W)`` float, or a volume ``(N, C, D, H, W)``.
         grid: ``(N, Ho, Wo, 2)``, the ``(x, y)`` to read for each output pixel; ``(-1, -1)`` is the
-            top-left of the image, ``(1, 1)`` its bottom-right (see ``align_corners``).
-        mode: ``'bilinear'`` (blend of the 4 neighbours) or ``'nearest'``; ``'bicubic'`` is not supported.
+            top-left of the image, ``(1, 1)`` its bottom-right (see ``align_corners``). For a volume
+            ``(N, Do, Ho, Wo, 3)``, the ``(x, y, z)`` of each output voxel.
+        mode: ``'bilinear'`` (the 2 neighbours per axis: 4 pixels, or 8 voxels), ``'nearest'``, or
+            ``'bicubic'`` (4-d only: cubic convolution, ``A = -0.75``, of the 4×4 neighbours).
         padding_mode: what is read outside the image: ``'zeros'``, ``'border'`` (the edge pixel) or
-            ``'reflection'`` (mirrored at the edges).
+            ``'reflection'`` (mirrored at the edges). ``'bicubic'`` pads each of its 16 taps, as PyTorch.
         align_corners: ±1 are the corner pixels' centres (True) or their outer edges (False, the
             default; PyTorch's ``None`` also means False, without its warning).
 
-    Shape: output ``(N, C, Ho, Wo)``. Differentiable w.r.t. ``input`` and ``grid`` (``'nearest'``:
-    the grid's gradient is zero).
+    Shape: output ``(N, C, Ho, Wo)`` (``(N, C, Do, Ho, Wo)``). Differentiable w.r.t. ``input`` and
+    ``grid``, twice and more with ``create_graph=True`` (``'nearest'``: the grid's gradient is zero).
 
     Example:
         >>> image = autograd.tensor([[[[0.0, 1.0], [2.0, 3.0]]]])
@@ -285,23 +225,27 @@ def grid_sample(
     op = "grid_sample"
     x, grid = _as_tensor(input), _as_tensor(grid)
     if mode not in MODES:
-        hint = " ('bicubic' is not supported in TinyTorch)" if mode == "bicubic" else ""
-        raise ValueError(f"{op}: mode must be 'bilinear' or 'nearest', got {mode!r}{hint}")
+        raise ValueError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if padding_mode not in PADDING_MODES:
         raise ValueError(
             f"{op}: padding_mode must be 'zeros', 'border' or 'reflection', got {padding_mode!r}"
         )
-    if x.ndim == 5:
+    if x.ndim not in (4, 5):
         raise ValueError(
-            f"{op}: volumetric (5-d) inputs are not supported in TinyTorch, got shape {tuple(x.shape)}; "
-            f"only 4-d (N, C, H, W) inputs"
+            f"{op}: expected a 4-d (N, C, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
         )
-    if x.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-d (N, C, H, W) input, got shape {tuple(x.shape)}")
-    if grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != x.shape[0]:
+    if mode == "bicubic" and x.ndim == 5:
         raise ValueError(
-            f"{op}: grid must be (N, Ho, Wo, 2) with the input's N = {x.shape[0]} and (x, y) in its last "
-            f"dimension, got shape {tuple(grid.shape)}"
+            f"{op}: mode 'bicubic' needs a 4-d (N, C, H, W) input (as in PyTorch), got the volume "
+            f"{tuple(x.shape)}; use 'bilinear' (trilinear) or 'nearest' for 5-d inputs"
+        )
+    k = x.ndim - 2
+    if grid.ndim != x.ndim or grid.shape[-1] != k or grid.shape[0] != x.shape[0]:
+        layout = "(N, Ho, Wo, 2)" if k == 2 else "(N, Do, Ho, Wo, 3)"
+        raise ValueError(
+            f"{op}: grid must be {layout} for a {x.ndim}-d input, with the input's N = {x.shape[0]} and "
+            f"the {k} coordinates (x, y{', z' if k == 3 else ''}) in its last dimension, got shape "
+            f"{tuple(grid.shape)}"
         )
     if not x.dtype.is_floating_point:
         raise TypeError(f"{op}: input must be a float tensor, got {x.dtype}")
