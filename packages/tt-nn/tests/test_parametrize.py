@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
-from tt_nn import parametrize as P
+from tt_nn import parametrize
 from tt_nn.parametrizations import spectral_norm, weight_norm
 
 W = np.array([[1.0, 2.0, 3.0], [0.5, -1.0, 2.0], [3.0, 0.0, 1.0]])
@@ -43,7 +43,7 @@ class Double(nn.Module):
 def test_the_weight_is_computed_from_the_original_which_is_what_trains():
     lin = layer()
     weight = lin.weight
-    P.register_parametrization(lin, "weight", Symmetric())
+    parametrize.register_parametrization(lin, "weight", Symmetric())
     assert sorted(name for name, _ in lin.named_parameters()) == ["bias", "parametrizations.weight.original"]
     assert sorted(lin.state_dict()) == ["bias", "parametrizations.weight.original"]
     assert lin.parametrizations.weight.original is weight  # the same Parameter: an optimizer keeps working
@@ -55,12 +55,19 @@ def test_the_weight_is_computed_from_the_original_which_is_what_trains():
     np.testing.assert_allclose(
         lin.parametrizations.weight.original.grad.numpy(), np.triu(g) + np.triu(g.T, 1)
     )
-    assert type(lin).__name__ == "ParametrizedLinear" and P.type_before_parametrizations(lin) is nn.Linear
-    assert P.is_parametrized(lin) and P.is_parametrized(lin, "weight") and not P.is_parametrized(lin, "bias")
+    assert (
+        type(lin).__name__ == "ParametrizedLinear"
+        and parametrize.type_before_parametrizations(lin) is nn.Linear
+    )
+    assert (
+        parametrize.is_parametrized(lin)
+        and parametrize.is_parametrized(lin, "weight")
+        and not parametrize.is_parametrized(lin, "bias")
+    )
 
 
 def test_assigning_the_weight_stores_its_right_inverse():
-    lin = P.register_parametrization(layer(), "weight", Symmetric())
+    lin = parametrize.register_parametrization(layer(), "weight", Symmetric())
     lin.weight = autograd.tensor(W.T.astype(np.float32))
     np.testing.assert_allclose(lin.parametrizations.weight.original.detach().numpy(), np.triu(W.T))
 
@@ -68,25 +75,27 @@ def test_assigning_the_weight_stores_its_right_inverse():
         def forward(self, x):
             return x
 
-    plain = P.register_parametrization(layer(), "weight", NoInverse())
+    plain = parametrize.register_parametrization(layer(), "weight", NoInverse())
     with pytest.raises(RuntimeError, match="NoInverse does not implement right_inverse"):
         plain.weight = autograd.zeros(3, 3)
 
 
 def test_stacked_parametrizations_and_their_removal():
-    lin = P.register_parametrization(layer(), "weight", Symmetric())
-    P.register_parametrization(lin, "weight", Double())
+    lin = parametrize.register_parametrization(layer(), "weight", Symmetric())
+    parametrize.register_parametrization(lin, "weight", Double())
     symmetric = np.triu(W) + np.triu(W, 1).T
     np.testing.assert_allclose(lin.weight.detach().numpy(), 2 * symmetric)
-    P.remove_parametrizations(lin, "weight")  # keeps the parametrized value, as a plain parameter again
+    parametrize.remove_parametrizations(
+        lin, "weight"
+    )  # keeps the parametrized value, as a plain parameter again
     assert type(lin) is nn.Linear and isinstance(lin.weight, nn.Parameter)
     assert sorted(lin.state_dict()) == ["bias", "weight"]
     np.testing.assert_allclose(lin.weight.detach().numpy(), 2 * symmetric)
-    lin = P.register_parametrization(layer(), "weight", Double())
-    P.remove_parametrizations(lin, "weight", leave_parametrized=False)  # the original: W / 2
+    lin = parametrize.register_parametrization(layer(), "weight", Double())
+    parametrize.remove_parametrizations(lin, "weight", leave_parametrized=False)  # the original: W / 2
     np.testing.assert_allclose(lin.weight.detach().numpy(), W / 2)
     with pytest.raises(ValueError, match="no parametrization on 'weight'"):
-        P.remove_parametrizations(lin, "weight")
+        parametrize.remove_parametrizations(lin, "weight")
 
 
 def test_shape_changes_need_unsafe_and_unknown_names_are_refused():
@@ -95,9 +104,9 @@ def test_shape_changes_need_unsafe_and_unknown_names_are_refused():
             return x[0]
 
     with pytest.raises(ValueError, match=r"keep the original's shape \(3, 3\).*unsafe=True"):
-        P.register_parametrization(layer(), "weight", Row())
+        parametrize.register_parametrization(layer(), "weight", Row())
     with pytest.raises(ValueError, match="no parameter, buffer or parametrized tensor named 'scale'"):
-        P.register_parametrization(layer(), "scale", Double())
+        parametrize.register_parametrization(layer(), "scale", Double())
 
 
 def test_cached_computes_each_parametrized_tensor_once():
@@ -108,9 +117,9 @@ def test_cached_computes_each_parametrized_tensor_once():
             calls.append(1)
             return x
 
-    lin = P.register_parametrization(layer(), "weight", Counted())
+    lin = parametrize.register_parametrization(layer(), "weight", Counted())
     calls.clear()
-    with P.cached():
+    with parametrize.cached():
         first, second = lin.weight, lin.weight
     assert first is second and len(calls) == 1
     np.testing.assert_allclose(first.detach().numpy(), W)
@@ -119,8 +128,8 @@ def test_cached_computes_each_parametrized_tensor_once():
 
 
 def test_a_state_dict_loads_into_another_parametrized_module():
-    source = P.register_parametrization(layer(), "weight", Symmetric())
-    target = P.register_parametrization(nn.Linear(3, 3), "weight", Symmetric())
+    source = parametrize.register_parametrization(layer(), "weight", Symmetric())
+    target = parametrize.register_parametrization(nn.Linear(3, 3), "weight", Symmetric())
     target.load_state_dict(source.state_dict())
     np.testing.assert_allclose(target.weight.detach().numpy(), source.weight.detach().numpy())
 
@@ -189,7 +198,7 @@ def test_spectral_norm_of_a_vector_and_of_a_transposed_convolution_weight():
 
 def test_registration_checks_what_right_inverse_and_the_parametrization_return():
     with pytest.raises(ValueError, match="at least one parametrization"):
-        P.ParametrizationList([], nn.Parameter(autograd.zeros(2)))
+        parametrize.ParametrizationList([], nn.Parameter(autograd.zeros(2)))
 
     class ToDouble(nn.Module):
         def forward(self, x):
@@ -199,21 +208,21 @@ def test_registration_checks_what_right_inverse_and_the_parametrization_return()
             return x.to(autograd.float64)
 
     with pytest.raises(ValueError, match="may not change the dtype"):
-        P.register_parametrization(layer(), "weight", ToDouble())
+        parametrize.register_parametrization(layer(), "weight", ToDouble())
 
     class Five(Double):
         def right_inverse(self, x):
             return 5
 
     with pytest.raises(ValueError, match="must return a tensor or a sequence of tensors, got int"):
-        P.register_parametrization(layer(), "weight", Five())
+        parametrize.register_parametrization(layer(), "weight", Five())
 
     class Name(nn.Module):
         def forward(self, x):
             return "weight"
 
     with pytest.raises(ValueError, match="must return a tensor, got str"):
-        P.register_parametrization(layer(), "weight", Name())
+        parametrize.register_parametrization(layer(), "weight", Name())
 
 
 def test_adding_a_parametrization_checks_it_unless_unsafe():
@@ -221,10 +230,10 @@ def test_adding_a_parametrization_checks_it_unless_unsafe():
         def forward(self, x):
             return x[0]
 
-    lin = P.register_parametrization(layer(), "weight", Double())
+    lin = parametrize.register_parametrization(layer(), "weight", Double())
     with pytest.raises(ValueError, match="adding a parametrization"):
-        P.register_parametrization(lin, "weight", Row())
-    assert P.register_parametrization(lin, "weight", Row(), unsafe=True) is lin
+        parametrize.register_parametrization(lin, "weight", Row())
+    assert parametrize.register_parametrization(lin, "weight", Row(), unsafe=True) is lin
     assert lin.parametrizations.weight.unsafe and tuple(lin.weight.shape) == (3,)
 
 
@@ -236,11 +245,11 @@ def test_assignment_checks_what_right_inverse_returns():
         def right_inverse(self, x):
             return x / 2.0, x / 2.0
 
-    lin = P.register_parametrization(layer(), "weight", Halves())
+    lin = parametrize.register_parametrization(layer(), "weight", Halves())
     lin.parametrizations.weight[0].right_inverse = lambda x: (x,)
     with pytest.raises(ValueError, match=r"must return 2 tensor\(s\), got 1"):
         lin.weight = autograd.zeros(3, 3)
-    lin = P.register_parametrization(layer(), "weight", Double())
+    lin = parametrize.register_parametrization(layer(), "weight", Double())
     lin.parametrizations.weight[0].right_inverse = lambda x: x.to(autograd.float64)
     with pytest.raises(ValueError, match="dtype tt.float64 for an original of tt.float32"):
         lin.weight = autograd.zeros(3, 3)
@@ -248,24 +257,27 @@ def test_assignment_checks_what_right_inverse_returns():
 
 def test_a_parametrized_buffer_stays_a_buffer_and_removal_restores_everything():
     norm = nn.BatchNorm1d(3)
-    assert P.register_parametrization(norm, "running_var", Double()) is norm
+    assert parametrize.register_parametrization(norm, "running_var", Double()) is norm
     original = dict(norm.named_buffers())["parametrizations.running_var.original"]
     np.testing.assert_allclose(original.numpy(), [0.5, 0.5, 0.5])  # right_inverse of the ones it held
     np.testing.assert_allclose(norm.running_var.numpy(), [1.0, 1.0, 1.0])
     original.array[...] = 2.0
-    assert P.remove_parametrizations(norm, "running_var") is norm
+    assert parametrize.remove_parametrizations(norm, "running_var") is norm
     assert "running_var" in dict(norm.named_buffers()) and "parametrizations" not in dict(
         norm.named_children()
     )
     np.testing.assert_allclose(norm.running_var.numpy(), [4.0, 4.0, 4.0])  # the parametrized value, kept
-    assert P.is_parametrized(norm) is False and P.type_before_parametrizations(norm) is nn.BatchNorm1d
+    assert (
+        parametrize.is_parametrized(norm) is False
+        and parametrize.type_before_parametrizations(norm) is nn.BatchNorm1d
+    )
 
 
 def test_removing_a_parametrization_of_two_originals():
     lin = weight_norm(layer(autograd.float64))
     with pytest.raises(ValueError, match="leave_parametrized=False needs one original tensor"):
-        P.remove_parametrizations(lin, "weight", leave_parametrized=False)
-    P.remove_parametrizations(lin, "weight")
+        parametrize.remove_parametrizations(lin, "weight", leave_parametrized=False)
+    parametrize.remove_parametrizations(lin, "weight")
     assert isinstance(lin.weight, nn.Parameter) and lin.weight.requires_grad
     np.testing.assert_allclose(lin.weight.detach().numpy(), W)
 
