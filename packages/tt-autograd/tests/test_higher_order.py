@@ -213,13 +213,22 @@ def test_a_function_without_a_differentiable_backward_is_named():
             (a,) = ctx.saved_tensors
             return (3 * a * a * grad,)
 
-    x = leaf((2,))
-    y = Cube.apply(x).sum()
+    x, w = leaf((2,)), leaf((3,), seed=1)
+    y = Cube.apply(x).sum() + (w**3).sum()
+    gx, gw = grad(y, [x, w], create_graph=True)  # the pass goes on, with Cube's plain gradient
+    np.testing.assert_allclose(gx.detach().numpy(), 3 * x.detach().numpy() ** 2)
+    (gww,) = grad(gw.sum(), w, retain_graph=True)  # a second derivative elsewhere: fine
+    np.testing.assert_allclose(gww.numpy(), 6 * w.detach().numpy())
     with pytest.raises(NotImplementedError, match=r"CubeBackward \(Cube\) has no differentiable backward"):
-        grad(y, x, create_graph=True)
+        grad(gx.sum(), x, retain_graph=True)  # through Cube: named, never a silent constant
     with pytest.raises(NotImplementedError, match="Cube.graph_backward"):
-        y.backward(create_graph=True)
-    (plain,) = grad(y, x)  # the ordinary backward still works
+        grad((gx * gw.sum()).sum(), [x, w], retain_graph=True)
+    (by_w,) = grad((gx * gw.sum()).sum(), w, retain_graph=True)  # gx does not depend on w: no error
+    np.testing.assert_allclose(by_w.numpy(), gx.detach().numpy().sum() * 6 * w.detach().numpy())
+    y.backward(create_graph=True)
+    with pytest.raises(NotImplementedError, match="no differentiable backward"):
+        x.grad.sum().backward()
+    (plain,) = grad(Cube.apply(x).sum(), x)  # the ordinary backward still works
     np.testing.assert_allclose(plain.numpy(), 3 * x.detach().numpy() ** 2)
 
 

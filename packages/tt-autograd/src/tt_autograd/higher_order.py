@@ -21,9 +21,13 @@ that made them. Example, for ``y = a * b``::
 
 Then ``d(grad * b)/db`` is ``grad``: the mixed second derivative.
 
-A node whose Function has no ``graph_backward`` stops the pass with an error
-naming it, as PyTorch does for a backward that is not differentiable: going on
-with its plain backward would silently drop second-order terms.
+A node whose Function has no ``graph_backward`` (a user's first-order
+Function, ``cdist``) still gives its gradient, from its plain backward, but as
+the output of a :class:`DelayedErrorFunction` node that raises, naming it, when
+that gradient is differentiated — PyTorch's ``DelayedError``. A ``create_graph``
+pass that never differentiates through it (a penalty on another part of the
+model) works; one that does stops. Treating the gradient as a constant instead
+would silently drop second-order terms.
 
 Cost: the gradient pass costs about what the forward pass did (each rule's
 operations are recorded), and the first graph is kept (``retain_graph``
@@ -34,7 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import Function, _tensor_class
+from .function import Function, _joined, _tensor_class
 from .grad_mode import enable_grad
 from .hooks import hook_schedule, run_hooks
 
@@ -80,16 +84,67 @@ def zero_slope(ctx: Function, position: int, value: np.ndarray) -> object:
 
 
 def differentiable_backward(node: Function, grad: object) -> tuple:
-    """``node``'s input gradients from its ``graph_backward``, recorded (grad mode on)."""
+    """``node``'s input gradients from its ``graph_backward``, recorded (grad mode on).
+
+    Without a ``graph_backward``: its plain gradients, each raising when differentiated
+    (:func:`delayed_error_gradients`).
+    """
     rule = type(node).graph_backward
     if rule is None:
-        raise NotImplementedError(
-            f"create_graph=True: {node.name()} ({type(node).__name__}) has no differentiable backward yet, "
-            "so its gradient cannot be differentiated again; compute this part without create_graph or write "
-            f"{type(node).__name__}.graph_backward (tensor operations; see tt_autograd.higher_order)"
+        name = type(node).__name__
+        return delayed_error_gradients(
+            node,
+            grad,
+            f"create_graph=True: {node.name()} ({name}) has no differentiable backward yet, so the gradient "
+            "it computed cannot be differentiated again; compute this part without create_graph or write "
+            f"{name}.graph_backward (tensor operations; see tt_autograd.higher_order)",
         )
     with enable_grad():
         return rule(node, grad)
+
+
+class DelayedErrorFunction(Function):
+    """A gradient that its node could not record: its value, and an error when it is differentiated.
+
+    Inputs: the incoming gradient and the node's own inputs (placeholders of their shapes, joined to
+    their graphs), so the gradient depends on everything it does depend on and can never pass for a
+    constant; ``value`` is the plain gradient; both backward rules raise ``message``.
+    """
+
+    @staticmethod
+    def forward(ctx, *inputs, value, message):
+        ctx.message = message
+        return value
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise NotImplementedError(ctx.message)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        raise NotImplementedError(ctx.message)
+
+
+def delayed_error_gradients(node: Function, grad: object, message: str) -> tuple:
+    """``node``'s plain gradients under ``create_graph``, each a :class:`DelayedErrorFunction` output.
+
+    For a node without a recorded rule, or whose gradient is not differentiable (as in PyTorch):
+    a ``create_graph`` pass goes on, and differentiating one of these gradients raises ``message``.
+    Cost: the plain backward; the placeholders are broadcast views (no memory).
+    """
+    arrays = type(node).backward(node, grad.array)
+    zero = np.zeros((), dtype=grad.array.dtype)
+    sources = [grad]
+    for parent, shape in zip(node.parents, node.input_shapes):
+        if isinstance(parent, Function):
+            sources.append(_joined(np.broadcast_to(zero, shape), parent))
+        elif parent is not None:
+            sources.append(parent)  # a leaf
+    with enable_grad():
+        return tuple(
+            None if a is None else DelayedErrorFunction.apply(*sources, value=a, message=message)
+            for a in arrays
+        )
 
 
 def check_gradient(node: Function, grad: object, shape: tuple[int, ...]) -> None:

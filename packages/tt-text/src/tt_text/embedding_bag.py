@@ -18,18 +18,17 @@ ties, as PyTorch).
 
 PyTorch's ``max_norm``, ``scale_grad_by_freq`` and ``sparse`` options are not
 supported (``Embedding`` has none of them either): they raise ``NotImplementedError``.
-So do higher-order gradients (``create_graph=True``), in every mode and for
-``per_sample_weights``: PyTorch 2.13's gradient of ``embedding_bag`` cannot be
-differentiated again either (``_embedding_bag_backward`` and
-``_embedding_bag_per_sample_weights_backward`` have no derivative). PyTorch
-raises at the second differentiation, TinyTorch already at the ``create_graph``
-pass, as for every Function without a recorded backward.
+Its gradient cannot be differentiated again, in every mode and for
+``per_sample_weights``, as PyTorch 2.13's (``_embedding_bag_backward`` and
+``_embedding_bag_per_sample_weights_backward`` have no derivative): a
+``create_graph=True`` pass computes it, and differentiating it raises, saying so.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function, Tensor
+from tt_autograd.higher_order import delayed_error_gradients
 from tt_nn import Module, Parameter
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count
@@ -79,11 +78,13 @@ class EmbeddingBagFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):  # no higher-order gradients, as in PyTorch (see the module docstring)
-        raise NotImplementedError(
+        return delayed_error_gradients(
+            ctx,
+            grad,
             "create_graph=True: embedding_bag's gradient cannot be differentiated again, as in PyTorch "
             "(its _embedding_bag_backward has no derivative, in every mode and for per_sample_weights); "
-            "compute this gradient without create_graph, or write the bags as embedding(ids, weight) "
-            "followed by a sum, mean or amax over each bag, which can"
+            "write the bags as embedding(ids, weight) followed by a sum, mean or amax over each bag, "
+            "which can be",
         )
 
 

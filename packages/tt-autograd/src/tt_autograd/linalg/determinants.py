@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..function import Function
+from ..higher_order import delayed_error_gradients
 from ..tensor import Tensor
 from ._common import float_matrices, transpose
 from .solve import InvFunction
@@ -71,10 +72,12 @@ class DetFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # det(A) A^{-T}, recorded; the SVD route of a singular A is not
         a, det = ctx.saved_tensors
-        if np.any(det == 0):
-            raise NotImplementedError(
+        if np.any(det == 0):  # the adjugate, given; differentiating it raises
+            return delayed_error_gradients(
+                ctx,
+                grad,
                 "create_graph=True: linalg.det of an exactly singular matrix has no differentiable backward "
-                "(its first derivative, the adjugate, comes from an SVD); perturb the matrix or use slogdet"
+                "(its first derivative, the adjugate, comes from an SVD); perturb the matrix or use slogdet",
             )
         inverse_t = InvFunction.apply(ctx.input_tensor(0, a)).mT
         return ((grad * ctx.output_tensor(det)).reshape(*det.shape, 1, 1) * inverse_t,)
