@@ -228,8 +228,15 @@ def test_a_function_without_a_differentiable_backward_is_named():
     y.backward(create_graph=True)
     with pytest.raises(NotImplementedError, match="no differentiable backward"):
         x.grad.sum().backward()
+    with pytest.raises(NotImplementedError, match="no differentiable backward"):
+        grad(gx.sum(), x, create_graph=True, retain_graph=True)  # recorded again: the same error
     (plain,) = grad(Cube.apply(x).sum(), x)  # the ordinary backward still works
     np.testing.assert_allclose(plain.numpy(), 3 * x.detach().numpy() ** 2)
+    x.grad = None
+    Cube.apply(x * 2.0).sum().backward(create_graph=True)  # Cube's input made by a node, a constant seed
+    assert x.grad.requires_grad  # depends on x through that node: not a silent constant
+    with pytest.raises(NotImplementedError, match="no differentiable backward"):
+        x.grad.sum().backward()
 
 
 def test_a_rule_returning_the_wrong_shape_is_reported():
