@@ -21,7 +21,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor.tensor import operand
 
-from . import higher_order
+from . import anomaly, higher_order, tensor_hooks
 from .engine import topological_order
 from .function import Function
 
@@ -79,9 +79,13 @@ def grad(
         g = pending.pop(id(node), None)
         if g is None:
             continue
-        if id(node) in wanted:
+        runs = id(node) in leads  # else nothing wanted lies below: PyTorch does not run (or free) it either
+        if runs and id(node) in wanted:  # a node that runs hands out its gradient before its hooks (PyTorch)
             found[id(node)] = g
-        if id(node) not in leads:  # nothing wanted lies below: PyTorch does not run (or free) it either
+        g = _hooked(node, g, create_graph)
+        if not runs:
+            if id(node) in wanted:
+                found[id(node)] = g
             continue
         if node._saved is None:
             raise RuntimeError(
@@ -90,7 +94,7 @@ def grad(
         if create_graph:
             input_grads = higher_order.differentiable_backward(node, g)
         else:
-            input_grads = node.backward(node, g)
+            input_grads = anomaly.checked(node, lambda: type(node).backward(node, g))  # noqa: B023
         if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
@@ -102,6 +106,8 @@ def grad(
     results = []
     for position, tensor in enumerate(inputs):
         g = found.get(id(tensor.grad_fn or tensor))
+        if g is not None and tensor.grad_fn is None:
+            g = tensor_hooks.leaf_result(tensor, g, create_graph)
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) was not used to compute the "
@@ -112,6 +118,14 @@ def grad(
             continue
         results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
     return tuple(results)
+
+
+def _hooked(node: Function, g: object, graph: bool) -> object:
+    """``g`` through the node's tensor hooks, then into its retained ``.grad`` (PyTorch fills it here too)."""
+    if node._tensor_hooks is not None:
+        return tensor_hooks.before_backward(node, g, graph)
+    tensor_hooks.retain(node.retained, g, graph)
+    return g
 
 
 def _leading_to(order: list[Function], wanted: set[int]) -> set[int]:
