@@ -136,11 +136,3 @@ def test_off_it_costs_nothing_and_records_nothing():
     assert "backward" not in vars(off.grad_fn)  # backward calls the Function's rule directly
     with np.errstate(all="ignore"):
         sqrt_times_zero(autograd.tensor([0.0], requires_grad=True)).backward()  # NaN, unchecked
-
-
-def test_tinytorch_names():
-    import tinytorch as torch
-
-    assert torch.autograd.detect_anomaly is anomaly.detect_anomaly
-    assert torch.autograd.set_detect_anomaly is anomaly.set_detect_anomaly
-    assert torch.is_anomaly_enabled is anomaly.is_anomaly_enabled
