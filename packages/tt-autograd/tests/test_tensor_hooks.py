@@ -95,6 +95,28 @@ def test_a_leaf_that_gets_no_gradient_keeps_its_grad_and_its_hook_is_not_called(
     np.testing.assert_array_equal(values(a.grad), [7.0])
 
 
+class BlockGradFunction(autograd.Function):
+    """Identity forward; backward sends its input no gradient (None)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,)
+
+
+def test_a_leaf_whose_senders_send_nothing_keeps_its_grad_and_its_hook_is_not_called():
+    a = leaf([1.0])
+    a.grad = autograd.tensor([7.0])
+    calls = []
+    a.register_hook(calls.append)
+    BlockGradFunction.apply(a).sum().backward()
+    assert calls == []
+    np.testing.assert_array_equal(values(a.grad), [7.0])
+
+
 def test_backward_called_on_hooked_tensors_themselves():
     x = leaf([1.0, 2.0])
     x.register_hook(lambda g: g * 5)
@@ -145,6 +167,18 @@ def test_retained_grad_of_a_non_leaf_reflects_its_hooks_in_either_order(hook_fir
     np.testing.assert_array_equal(values(x.grad), [30.0, 30.0])
     y.sum().backward(create_graph=True)  # the recorded walk retains after the hooks too
     np.testing.assert_array_equal(values(y.grad), [20.0, 20.0])
+
+
+def test_a_retained_grad_never_writes_into_a_tensor_a_hook_returned():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    mine = autograd.tensor([4.0, 5.0])
+    y.register_hook(lambda g: mine)
+    y.retain_grad()
+    y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    np.testing.assert_array_equal(values(y.grad), [8.0, 10.0])
+    np.testing.assert_array_equal(values(mine), [4.0, 5.0])
 
 
 def test_a_hook_stays_with_the_version_it_was_registered_on_and_retain_grad_moves_on():
@@ -291,8 +325,9 @@ def test_a_hook_may_not_change_the_gradient_s_size_or_type(hook, error, message,
 
 def test_hooks_on_non_leaves_keep_the_leaf_schedule_empty():
     x = leaf([1.0, 2.0])
+    y = x * 2
     before = len(hooks.hooked)
-    with (x * 2).register_hook(lambda g: g):
+    with y.register_hook(lambda g: g):
         assert len(hooks.hooked) == before  # nothing to schedule: backward pays nothing extra
     with x.register_hook(lambda g: g):
         assert len(hooks.hooked) == before + 1
