@@ -329,6 +329,8 @@ def test_hooks_on_non_leaves_keep_the_leaf_schedule_empty():
     before = len(hooks.hooked)
     with y.register_hook(lambda g: g):
         assert len(hooks.hooked) == before  # nothing to schedule: backward pays nothing extra
-    with x.register_hook(lambda g: g):
+    handle = x.register_hook(lambda g: g)
+    with handle as entered:
+        assert entered is handle
         assert len(hooks.hooked) == before + 1
     assert len(hooks.hooked) == before

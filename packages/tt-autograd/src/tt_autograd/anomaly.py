@@ -23,6 +23,7 @@ walk per recorded operation and one ``isnan`` pass per gradient.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import sys
 import traceback
@@ -63,11 +64,18 @@ def _record(function_class: type, inputs: tuple, params: dict, output: Any) -> N
     node = getattr(output, "grad_fn", None)
     if node is None or node.forward_trace is not None:  # not recorded, or an earlier result's node
         return
-    stack = list(traceback.walk_stack(sys._getframe(1)))  # innermost frame first
-    start = 0
-    while start < len(stack) and stack[start][0].f_code.co_filename.startswith(_OWN):
-        start += 1
-    node.forward_trace = traceback.StackSummary.extract(reversed(stack[start:]), lookup_lines=False)
+    frames = itertools.dropwhile(_own, traceback.walk_stack(None))  # innermost first
+    node.forward_trace = traceback.StackSummary.extract(reversed(list(frames)), lookup_lines=False)
+
+
+def _own(frame_line: tuple) -> bool:
+    """Whether a ``(frame, line)`` of ``traceback.walk_stack`` is in the recording machinery's code."""
+    return frame_line[0].f_code.co_filename.startswith(_OWN)
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning of the caller at the first frame outside TinyTorch's code."""
+    return 1 + sum(1 for _ in itertools.takewhile(_own, traceback.walk_stack(sys._getframe(1))))
 
 
 def _switch(mode: bool, check_nan: bool) -> None:
@@ -85,8 +93,8 @@ class set_detect_anomaly:  # noqa: N801  (PyTorch's name; usable as a function o
         self.previous = (_state.enabled, _state.check_nan)
         _switch(mode, check_nan)
 
-    def __enter__(self) -> set_detect_anomaly:
-        return self
+    def __enter__(self) -> None:  # (PyTorch's gives None to ``as`` too)
+        pass
 
     def __exit__(self, *exc: object) -> None:
         _switch(*self.previous)
@@ -134,7 +142,7 @@ def checked(node: Any, run: Callable[[], tuple]) -> tuple:
                         f"Function '{node.name()}' returned nan values in its {position}th output."
                     )
     except Exception:
-        warnings.warn(_forward_report(node), stacklevel=2)
+        warnings.warn(_forward_report(node), stacklevel=_caller_level())  # at the user's backward() call
         raise
     return grads
 
