@@ -34,6 +34,7 @@ exists). A hooked node pays one tensor wrap and its hooks.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -153,24 +154,32 @@ def move_retained(previous: Any, node: Any) -> None:
         set_retained(previous, None)
 
 
-#: ``[(leaf, its .grad before this pass, graph)]`` for every hooked leaf of the passes under way.
-_aside: list[tuple[Any, Any, bool]] = []
+class _SetAside(threading.local):
+    """Per thread (as grad mode): ``entries``, ``[(leaf, its .grad before this pass, graph)]`` for every
+    hooked leaf of the passes under way in this thread."""
+
+    def __init__(self) -> None:
+        self.entries: list[tuple[Any, Any, bool]] = []
+
+
+_aside = _SetAside()
 
 
 def set_aside(leaf: Any, graph: bool) -> None:
     """Start ``leaf``'s total for this pass from nothing; its ``.grad`` comes back in :func:`finish_leaf`."""
-    _aside.append((leaf, leaf.grad, graph))
+    _aside.entries.append((leaf, leaf.grad, graph))
     leaf.grad = None
 
 
 def finish_leaf(leaf: Any) -> None:
     """The leaf's gradients of this pass have all arrived: hook their total, add it to the old ``.grad``."""
-    for position in range(len(_aside) - 1, -1, -1):
-        if _aside[position][0] is leaf:
+    entries = _aside.entries
+    for position in range(len(entries) - 1, -1, -1):
+        if entries[position][0] is leaf:
             break
     else:
         return
-    _, previous, graph = _aside.pop(position)
+    _, previous, graph = entries.pop(position)
     total = leaf.grad
     if total is None:  # no gradient reached the leaf in this pass
         leaf.grad = previous
@@ -189,13 +198,14 @@ def finish_leaf(leaf: Any) -> None:
 
 def mark() -> int:
     """Where the set-aside list stands (for :func:`restore_since`)."""
-    return len(_aside)
+    return len(_aside.entries)
 
 
 def restore_since(position: int) -> None:
     """Put back the ``.grad`` of every leaf set aside after ``position`` (backward raised midway)."""
-    while len(_aside) > position:
-        leaf, previous, _ = _aside.pop()
+    entries = _aside.entries
+    while len(entries) > position:
+        leaf, previous, _ = entries.pop()
         leaf.grad = previous
 
 
