@@ -217,6 +217,26 @@ def test_autograd_grad_of_a_non_leaf_input_is_hooked_only_when_its_node_does_not
     np.testing.assert_array_equal(values(gx), [300.0, 300.0])
 
 
+def test_autograd_grad_of_an_unused_hooked_leaf_is_none_and_its_hook_is_not_called():
+    a, b = leaf([1.0]), leaf([2.0])
+    calls = []
+    a.register_hook(calls.append)
+    assert grad((b * 2).sum(), [a, b], allow_unused=True)[0] is None
+    assert calls == []
+
+
+def test_autograd_grad_leaves_the_hooks_and_retained_grads_off_its_path_alone():
+    a, b = leaf([1.0]), leaf([2.0])
+    y = a * 2
+    calls = []
+    y.register_hook(calls.append)
+    y.retain_grad()
+    (gb,) = grad((y * b).sum(), b)
+    np.testing.assert_array_equal(values(gb), [2.0])
+    assert calls == []
+    assert y.grad is None
+
+
 def test_autograd_grad_fills_retained_grads_and_leaves_unwanted_leaf_hooks_alone():
     a, b = leaf([1.0]), leaf([2.0])
     fired = []

@@ -2,8 +2,10 @@
 
 ``backward()`` adds into the ``.grad`` of every leaf; ``grad(outputs, inputs)``
 instead walks the same graph (the engine's reverse topological order) and
-hands back d(outputs)/d(input) for each input, leaving every ``.grad`` as it
-was. Inputs may be leaves or intermediate results.
+hands back d(outputs)/d(input) for each input, leaving every leaf's ``.grad`` as
+it was. Inputs may be leaves or intermediate results. As in PyTorch, the tensor
+hooks of the walked nodes and of the leaf inputs run (:mod:`tt_autograd.tensor_hooks`),
+and a ``retain_grad()`` tensor on the walked path gets its ``.grad``.
 
 Example:
     >>> import tt_autograd as autograd
@@ -80,13 +82,14 @@ def grad(
         if g is None:
             continue
         runs = id(node) in leads  # else nothing wanted lies below: PyTorch does not run (or free) it either
-        if runs and id(node) in wanted:  # a node that runs hands out its gradient before its hooks (PyTorch)
-            found[id(node)] = g
-        g = _hooked(node, g, create_graph)
-        if not runs:
-            if id(node) in wanted:
-                found[id(node)] = g
+        if not runs and id(node) not in wanted:  # nor run its hooks
             continue
+        hooked = _hooked(node, g, create_graph)
+        if id(node) in wanted:  # PyTorch hands out a running node's gradient before its hooks
+            found[id(node)] = g if runs else hooked
+        if not runs:
+            continue
+        g = hooked
         if node._saved is None:
             raise RuntimeError(
                 "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
