@@ -106,6 +106,10 @@ class BlockGradFunction(autograd.Function):
     def backward(ctx, grad):
         return (None,)
 
+    @staticmethod
+    def graph_backward(ctx, grad):
+        return (None,)
+
 
 def test_a_leaf_whose_senders_send_nothing_keeps_its_grad_and_its_hook_is_not_called():
     a = leaf([1.0])
@@ -117,11 +121,33 @@ def test_a_leaf_whose_senders_send_nothing_keeps_its_grad_and_its_hook_is_not_ca
     np.testing.assert_array_equal(values(a.grad), [7.0])
 
 
+@pytest.mark.parametrize("create_graph", [False, True])
+@pytest.mark.parametrize("blocked_first", [True, False])
+def test_a_leaf_s_hook_runs_when_its_last_consumer_receives_no_gradient(blocked_first, create_graph):
+    w = autograd.tensor([1.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    w.grad = autograd.tensor([1.0, 1.0], dtype=autograd.float64)
+    w.register_hook(lambda g: g * 10)
+    blocked = BlockGradFunction.apply((w * 2).exp()).sum()  # its (w * 2) node never gets a gradient
+    passed = (w * 3).sum()
+    loss = blocked + passed if blocked_first else passed + blocked
+    loss.backward(create_graph=create_graph)
+    np.testing.assert_allclose(values(w.grad), [31.0, 31.0])
+
+
 def test_backward_called_on_hooked_tensors_themselves():
     x = leaf([1.0, 2.0])
-    x.register_hook(lambda g: g * 5)
-    x.backward(autograd.ones(2))
-    np.testing.assert_array_equal(values(x.grad), [5.0, 5.0])
+    seen = []
+    x.register_hook(lambda g: seen.append((type(g), autograd.is_grad_enabled())) or g * 5)
+    seed = autograd.ones(2)
+    x.backward(seed)
+    x.backward(seed)
+    np.testing.assert_array_equal(values(x.grad), [10.0, 10.0])
+    assert seen == [(autograd.Tensor, False)] * 2
+    np.testing.assert_array_equal(values(seed), [1.0, 1.0])
+    plain = leaf([1.0, 2.0])
+    plain.backward(seed)
+    plain.backward(seed)  # .grad never shares the caller's gradient
+    np.testing.assert_array_equal(values(seed), [1.0, 1.0])
     x2 = leaf([1.0, 2.0])
     y = x2 * 2
     y.register_hook(lambda g: g * 5)
