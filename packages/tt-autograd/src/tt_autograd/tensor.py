@@ -185,11 +185,8 @@ class Tensor(
         return hooks.register(self, hook)
 
     def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> hooks.RemovableHandle:
-        """Call ``hook(grad)`` with the gradient w.r.t. this tensor each time one is computed.
+        """Call ``hook(grad)`` on each gradient w.r.t. this tensor; a tensor it returns replaces it.
 
-        A tensor returned replaces the gradient (None keeps it); several hooks run in
-        registration order. On a non-leaf the hook sees the tensor's total gradient
-        before it flows on; on a leaf, each pass's total before it joins ``.grad``.
         Returns a handle whose ``remove()`` takes the hook off. See :mod:`tt_autograd.tensor_hooks`.
         """
         return tensor_hooks.register(self, hook)
@@ -226,26 +223,22 @@ class Tensor(
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
-        if self.grad_fn is None:
-            self._backward_leaf(gradient, grad, create_graph)
+        seed = higher_order.seed_tensor(gradient, grad) if create_graph else grad
+        if self.grad_fn is None:  # on a leaf: the gradient, through the leaf's hooks, into its .grad
+            seed = tensor_hooks.leaf_result(self, seed, create_graph)
+            if create_graph:
+                higher_order.accumulate_tensor(self, seed)
+            else:
+                accumulate(self, seed, shared=True)
             return
         aside = tensor_hooks.mark()
         try:
             if create_graph:
-                seed = higher_order.seed_tensor(gradient, grad)
                 higher_order.run_graph_backward(self.grad_fn, seed, retain_graph is not False)
             else:
-                run_backward(self.grad_fn, grad, bool(retain_graph))
+                run_backward(self.grad_fn, seed, bool(retain_graph))
         finally:  # backward raised midway: the hooked leaves get back the .grad they had
             tensor_hooks.restore_since(aside)
-
-    def _backward_leaf(self, gradient: object, grad: np.ndarray, create_graph: bool) -> None:
-        """``backward()`` called on a leaf: ``grad`` (through the leaf's hooks) into its own ``.grad``."""
-        if create_graph:
-            seed = tensor_hooks.leaf_result(self, higher_order.seed_tensor(gradient, grad), graph=True)
-            higher_order.accumulate_tensor(self, seed)
-        else:
-            accumulate(self, tensor_hooks.leaf_result(self, grad, graph=False), shared=True)
 
     def detach_(self) -> Tensor:
         """Cut this tensor from its history in place."""
