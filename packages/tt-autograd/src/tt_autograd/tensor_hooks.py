@@ -21,7 +21,9 @@ leaf's ``.grad`` away, so the pass accumulates its own total in a fresh one;
 :func:`finish_leaf` (after the last node that sends the leaf a gradient) runs
 the hooks on that total and puts back the old ``.grad`` plus the result. If
 backward raises midway, ``Tensor.backward`` puts every set-aside ``.grad`` back
-(:func:`restore_since`), so nothing accumulated before is lost.
+(:func:`restore_since`), so nothing accumulated before is lost. (One visible
+difference: while the pass runs, a hooked leaf's ``.grad`` holds only that pass's
+partial sum, where PyTorch's still shows the old value until the leaf's turn.)
 
 ``create_graph=True`` passes a gradient with a graph; the hooks then run with
 grad mode on and what they compute is recorded. In a plain backward they run
