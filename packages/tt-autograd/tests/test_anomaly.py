@@ -115,6 +115,22 @@ def test_any_error_of_a_node_comes_with_its_forward_trace(caught):
     assert any(m.startswith("Error detected in BrokenBackward. Traceback") for m in messages(caught))
 
 
+@pytest.mark.parametrize("walk", ["backward", "create_graph", "grad"])
+def test_a_failing_hook_comes_with_the_forward_trace_of_its_tensor_s_node(walk, caught):
+    x = autograd.tensor([1.0], requires_grad=True)
+    with anomaly.detect_anomaly():
+        y = x.exp()
+        y.register_hook(lambda g: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            if walk == "grad":
+                grad(y.sum(), x)
+            else:
+                y.sum().backward(create_graph=walk == "create_graph")
+    (record,) = [r for r in caught if str(r.message).startswith("Error detected in ExpBackward. Traceback")]
+    assert "y = x.exp()" in str(record.message)
+    assert record.filename == __file__
+
+
 def test_decorator_form_and_finite_gradients_pass(caught):
     @anomaly.detect_anomaly()
     def step(x):

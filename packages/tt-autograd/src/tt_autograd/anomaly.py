@@ -4,8 +4,9 @@ While the mode is on, every node recorded in forward keeps the place in the
 user's code that created it (a traceback, trimmed of TinyTorch's own frames),
 and backward checks each node's returned gradients: one holding NaN raises
 ``RuntimeError("Function 'SqrtBackward' returned nan values in its 0th output.")``.
-When a node's backward fails while the mode is on (NaN or any other error), a
-``UserWarning`` shows the forward traceback of that node first, as PyTorch does::
+When a node's backward step fails while the mode is on (NaN, any other error of
+its rule, or a failing hook of its output), a ``UserWarning`` at the user's
+``backward()`` call shows the forward traceback of that node first, as PyTorch does::
 
     with tt.autograd.detect_anomaly():
         loss = model(x).sum()
@@ -142,13 +143,20 @@ def checked(node: Any, run: Callable[[], tuple]) -> tuple:
                         f"Function '{node.name()}' returned nan values in its {position}th output."
                     )
     except Exception:
-        warnings.warn(_forward_report(node), stacklevel=_caller_level())  # at the user's backward() call
+        report(node)
         raise
     return grads
 
 
+def report(node: Any) -> None:
+    """While the mode is on, warn (at the user's backward() call) where forward created ``node``, whose
+    backward step (its rule, or a hook of its output) is failing."""
+    if _state.enabled:
+        warnings.warn(_forward_report(node), stacklevel=_caller_level())
+
+
 def _forward_report(node: Any) -> str:
-    trace = getattr(node, "forward_trace", None)
+    trace = node.forward_trace
     if trace is None:
         return (
             f"Error detected in {node.name()}. No forward pass information available. Enable detect "

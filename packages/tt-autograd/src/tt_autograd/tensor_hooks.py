@@ -107,7 +107,11 @@ def run_on_array(hook_list: dict, grad: Any) -> Any:
 def before_backward(node: Any, grad: Any, graph: bool) -> Any:
     """A non-leaf's gradient through its hooks, then into its retained ``.grad``; returns the new gradient."""
     hook_list = node._tensor_hooks
-    grad = run(hook_list, grad, graph) if graph else run_on_array(hook_list, grad)
+    try:
+        grad = run(hook_list, grad, graph) if graph else run_on_array(hook_list, grad)
+    except Exception:
+        anomaly.report(node)  # a failing hook is the node's failure, as in PyTorch
+        raise
     retain(hook_list.retained, grad, graph)
     return grad
 
