@@ -49,6 +49,9 @@ def test_autograd_namespace_and_cpu_only_device_helpers():
 
     assert hessian(lambda x: (x**3).sum(), x).tolist() == [[18.0]]  # 6x at x = 3
     assert torch.autograd.functional.jacobian(lambda x: x * 2.0, x).tolist() == [[2.0]]
+    with torch.autograd.set_detect_anomaly(True):  # the anomaly switches (tt_autograd.anomaly)
+        assert torch.is_anomaly_enabled() and torch.is_anomaly_check_nan_enabled()
+    assert not torch.is_anomaly_enabled() and callable(torch.autograd.detect_anomaly)
     assert torch.cuda.is_available() is False and torch.cuda.device_count() == 0
     assert torch.accelerator.is_available() is False and torch.accelerator.current_accelerator() is None
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")

@@ -5,7 +5,8 @@
 of custom differentiable ops; ``gradcheck`` compares with finite differences,
 ``gradgradcheck`` does the same for second derivatives (``create_graph=True``);
 ``functional`` gives whole-function Jacobians and Hessians (``jacobian``, ``hessian``,
-``vjp``, ``jvp``, ``vhp``, ``hvp``).
+``vjp``, ``jvp``, ``vhp``, ``hvp``); ``detect_anomaly()`` / ``set_detect_anomaly(mode)``
+make backward stop at the first node that returns NaN, showing where forward created it.
 
 Example:
     >>> import tinytorch as torch
@@ -25,6 +26,7 @@ from tt_autograd import (
     no_grad,
     set_grad_enabled,
 )
+from tt_autograd.anomaly import detect_anomaly, set_detect_anomaly
 from tt_autograd.gradients import backward, grad
 
 from . import functional
@@ -32,6 +34,7 @@ from . import functional
 __all__ = [
     "Function",
     "backward",
+    "detect_anomaly",
     "enable_grad",
     "functional",
     "grad",
@@ -39,5 +42,6 @@ __all__ = [
     "gradgradcheck",
     "inference_mode",
     "no_grad",
+    "set_detect_anomaly",
     "set_grad_enabled",
 ]

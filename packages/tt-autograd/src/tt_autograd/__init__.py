@@ -46,6 +46,7 @@ from . import (
     linalg,  # torch.linalg (re-exported as tinytorch.linalg)
     sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)
 )
+from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # torch.is_anomaly_enabled
 from .creation import (
     arange,
     as_tensor,

@@ -42,6 +42,12 @@ class Function:
     #: Set by ``retain_grad()``: a weak reference to the output tensor that keeps its ``.grad``.
     retained = None
 
+    #: The output's ``register_hook`` hooks (:mod:`tt_autograd.tensor_hooks`); None while it has none.
+    _tensor_hooks = None
+
+    #: Where the user's code created this node, kept while anomaly mode is on (:mod:`tt_autograd.anomaly`).
+    forward_trace = None
+
     @classmethod
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""

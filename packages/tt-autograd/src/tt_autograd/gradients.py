@@ -2,8 +2,10 @@
 
 ``backward()`` adds into the ``.grad`` of every leaf; ``grad(outputs, inputs)``
 instead walks the same graph (the engine's reverse topological order) and
-hands back d(outputs)/d(input) for each input, leaving every ``.grad`` as it
-was. Inputs may be leaves or intermediate results.
+hands back d(outputs)/d(input) for each input, leaving every leaf's ``.grad`` as
+it was. Inputs may be leaves or intermediate results. As in PyTorch, the tensor
+hooks of the walked nodes and of the leaf inputs run (:mod:`tt_autograd.tensor_hooks`),
+and a ``retain_grad()`` tensor on the walked path gets its ``.grad``.
 
 Example:
     >>> import tt_autograd as autograd
@@ -21,7 +23,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor.tensor import operand
 
-from . import higher_order
+from . import anomaly, higher_order, tensor_hooks
 from .engine import topological_order
 from .function import Function
 
@@ -79,10 +81,15 @@ def grad(
         g = pending.pop(id(node), None)
         if g is None:
             continue
-        if id(node) in wanted:
-            found[id(node)] = g
-        if id(node) not in leads:  # nothing wanted lies below: PyTorch does not run (or free) it either
+        runs = id(node) in leads  # else nothing wanted lies below: PyTorch does not run (or free) it either
+        if not runs and id(node) not in wanted:  # nor run its hooks
             continue
+        hooked = _hooked(node, g, create_graph)
+        if id(node) in wanted:  # PyTorch hands out a running node's gradient before its hooks
+            found[id(node)] = g if runs else hooked
+        if not runs:
+            continue
+        g = hooked
         if node._saved is None:
             raise RuntimeError(
                 "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
@@ -90,7 +97,7 @@ def grad(
         if create_graph:
             input_grads = higher_order.differentiable_backward(node, g)
         else:
-            input_grads = node.backward(node, g)
+            input_grads = anomaly.checked(node, lambda: type(node).backward(node, g))  # noqa: B023
         if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):
@@ -102,6 +109,8 @@ def grad(
     results = []
     for position, tensor in enumerate(inputs):
         g = found.get(id(tensor.grad_fn or tensor))
+        if g is not None and tensor.grad_fn is None:
+            g = tensor_hooks.leaf_result(tensor, g, create_graph)
         if g is None and not allow_unused:
             raise RuntimeError(
                 f"autograd.grad: input {position} (shape {tuple(tensor.shape)}) was not used to compute the "
@@ -112,6 +121,14 @@ def grad(
             continue
         results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
     return tuple(results)
+
+
+def _hooked(node: Function, g: object, graph: bool) -> object:
+    """``g`` through the node's tensor hooks, then into its retained ``.grad`` (PyTorch fills it here too)."""
+    if node._tensor_hooks is not None:
+        return tensor_hooks.before_backward(node, g, graph)
+    tensor_hooks.retain(node.retained, g, graph)
+    return g
 
 
 def _leading_to(order: list[Function], wanted: set[int]) -> set[int]:

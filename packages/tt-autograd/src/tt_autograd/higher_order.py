@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import anomaly, tensor_hooks
 from .function import Function, _joined, _tensor_class
 from .grad_mode import enable_grad
 from .hooks import hook_schedule, run_hooks
@@ -100,7 +101,7 @@ def differentiable_backward(node: Function, grad: object) -> tuple:
             f"{name}.graph_backward (tensor operations; see tt_autograd.higher_order)",
         )
     with enable_grad():
-        return rule(node, grad)
+        return anomaly.checked(node, lambda: rule(node, grad))
 
 
 class DelayedErrorFunction(Function):
@@ -165,7 +166,7 @@ def run_graph_backward(root: Function, grad: object, retain_graph: bool) -> None
 
     pending: dict[Function, object] = {root: grad}
     order = topological_order(root)
-    finishing = hook_schedule(order)
+    finishing = hook_schedule(order, graph=True)
     for node in order:
         grad = pending.pop(node, None)
         if grad is None:
@@ -176,6 +177,8 @@ def run_graph_backward(root: Function, grad: object, retain_graph: bool) -> None
                 "backward: trying to backward through the graph a second time (its saved arrays were freed); "
                 "pass retain_graph=True to the first backward() call"
             )
+        if node._tensor_hooks is not None:
+            grad = tensor_hooks.before_backward(node, grad, graph=True)
         if node.retained is not None:
             tensor = node.retained()
             if tensor is not None:

@@ -1,17 +1,21 @@
-"""Post-accumulate gradient hooks: run a function on a leaf once backward has finished its ``.grad``.
+"""Hooks on the backward pass: the handles, and when a hooked leaf's gradient is final.
 
 ``leaf.register_post_accumulate_grad_hook(hook)`` (PyTorch's name) asks
 backward to call ``hook(leaf)`` after the last gradient of that backward pass
 has been added into ``leaf.grad``: the moment the gradient is final, while
 the rest of the graph may still be running. Data-parallel training uses it
 to start sending a finished gradient while backward goes on (tt-dist).
+``tensor.register_hook(hook)`` (:mod:`tt_autograd.tensor_hooks`) changes a
+gradient before it is used; on a leaf it runs at the same moment, just before
+the pass's total joins ``.grad``.
 
 The engine finds, for each hooked leaf, the last node of its walk that sends
 the leaf a gradient (:func:`hook_schedule`) and fires the leaf's hooks after
-that node (:func:`run_hooks`). While no tensor has a hook, the schedule is an
-empty dict built in constant time, so backward pays nothing for the feature.
+that node (:func:`run_hooks`). While no tensor has a hook (and anomaly mode is
+off), the schedule is an empty dict built in constant time, so backward pays
+nothing for the feature.
 
-Cost: one pass over the graph's edges per backward while some hook exists.
+Cost: one pass over the graph's edges per backward while some leaf has a hook.
 """
 
 from __future__ import annotations
@@ -21,22 +25,27 @@ import weakref
 from collections.abc import Callable
 from typing import Any
 
-#: ``{hook key: tensor}`` for every live hook; backward skips the schedule while it is empty.
+from . import anomaly, tensor_hooks
+
+#: ``{hook key: leaf}`` for every live hook on a leaf; backward skips the schedule while it is empty.
 #: (Keyed by the hook, not the tensor: a tensor's ``==`` is elementwise, so tensors are no set members.)
 hooked: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 _ids = itertools.count()
 
 
 class RemovableHandle:
-    """What ``register_post_accumulate_grad_hook`` returns: ``handle.remove()`` takes the hook off again."""
+    """What registering a hook returns: ``handle.remove()`` takes the hook off again.
 
-    def __init__(self, tensor: Any, key: int) -> None:
-        self._tensor, self._key = weakref.ref(tensor), key
+    It holds the hook's owner weakly (a tensor, or the node of a non-leaf) with the
+    name of the owner's dict of hooks, so one handle class serves every kind of hook.
+    """
+
+    def __init__(self, owner: Any, attribute: str, key: int) -> None:
+        self._owner, self._attribute, self._key = weakref.ref(owner), attribute, key
 
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
-        tensor = self._tensor()
-        hooks = getattr(tensor, "_post_accumulate_grad_hooks", None)
+        hooks = getattr(self._owner(), self._attribute, None)
         if hooks is not None:
             hooks.pop(self._key, None)
         hooked.pop(self._key, None)
@@ -46,6 +55,15 @@ class RemovableHandle:
 
     def __exit__(self, *exc: object) -> None:
         self.remove()
+
+
+def add(owner: Any, attribute: str, hook: Callable, leaf: bool) -> RemovableHandle:
+    """Put ``hook`` last in the dict ``owner.<attribute>``; a ``leaf``'s hooks also make backward schedule."""
+    key = next(_ids)
+    getattr(owner, attribute)[key] = hook
+    if leaf:
+        hooked[key] = owner
+    return RemovableHandle(owner, attribute, key)
 
 
 def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
@@ -66,33 +84,46 @@ def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
         )
     if tensor._post_accumulate_grad_hooks is None:
         tensor._post_accumulate_grad_hooks = {}
-    key = next(_ids)
-    tensor._post_accumulate_grad_hooks[key] = hook
-    hooked[key] = tensor
-    return RemovableHandle(tensor, key)
+    return add(tensor, "_post_accumulate_grad_hooks", hook, leaf=True)
 
 
-def hook_schedule(order: list[Any]) -> dict[Any, list[Any]]:
+def hook_schedule(order: list[Any], graph: bool = False) -> dict[Any, list[Any]]:
     """``{node: leaves}``: each hooked leaf under the last node of ``order`` that sends it a gradient.
 
     ``order`` is backward's walk (every consumer before what it consumes). A leaf
     used by several nodes gets its final ``.grad`` only after the last of them.
+    The ``.grad`` of a leaf with tensor hooks is set aside until then (``graph``:
+    the pass records its gradients). With anomaly mode on, every node of the walk
+    gets the checked ``backward``.
     """
+    if anomaly._state.enabled:
+        for node in order:
+            node.backward = tensor_hooks.hooked_backward
     if not hooked:
         return {}
     last: dict[int, tuple[Any, Any]] = {}
     for node in order:
         for parent in node.parents:
-            if getattr(parent, "_post_accumulate_grad_hooks", None):  # a hooked leaf (nodes have none)
+            if _hooked_leaf(parent):
                 last[id(parent)] = (node, parent)
     schedule: dict[Any, list[Any]] = {}
     for node, leaf in last.values():
         schedule.setdefault(node, []).append(leaf)
+        if leaf._backward_hooks:
+            tensor_hooks.set_aside(leaf, graph)
     return schedule
 
 
+def _hooked_leaf(parent: Any) -> bool:
+    """A leaf with a hook of either kind (a node's own hooks are in ``_tensor_hooks``, not read here)."""
+    return bool(getattr(parent, "_post_accumulate_grad_hooks", None)) or bool(
+        getattr(parent, "_backward_hooks", None)
+    )
+
+
 def run_hooks(leaves: list[Any] | tuple[()]) -> None:
-    """Call every post-accumulate hook of each leaf in ``leaves``, in registration order."""
+    """Each leaf of ``leaves``: its tensor hooks on the pass's total, then its post-accumulate hooks."""
     for leaf in leaves:
-        for hook in list(leaf._post_accumulate_grad_hooks.values()):
+        tensor_hooks.finish_leaf(leaf)
+        for hook in list((leaf._post_accumulate_grad_hooks or {}).values()):
             hook(leaf)

@@ -24,7 +24,7 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import higher_order, hooks
+from . import higher_order, hooks, tensor_hooks
 from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
@@ -121,6 +121,7 @@ class Tensor(
     grad: Tensor | None = None
     grad_fn: Function | None = None
     _post_accumulate_grad_hooks: dict | None = None  # set by register_post_accumulate_grad_hook
+    _backward_hooks: dict | None = None  # a leaf's register_hook hooks (a non-leaf's are on its grad_fn)
 
     def __init__(
         self, data: object = (), *sizes: int, dtype: object = None, requires_grad: bool = False
@@ -173,7 +174,7 @@ class Tensor(
                 "retain_grad: can't retain the gradient of a tensor that does not require grad"
             )
         if self.grad_fn is not None:
-            self.grad_fn.retained = weakref.ref(self)
+            tensor_hooks.set_retained(self.grad_fn, weakref.ref(self))
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> hooks.RemovableHandle:
         """Call ``hook(self)`` in each backward, once this leaf's ``.grad`` holds all of that pass's gradient.
@@ -182,6 +183,13 @@ class Tensor(
         what accumulates a ``.grad``), as in PyTorch. See :mod:`tt_autograd.hooks`.
         """
         return hooks.register(self, hook)
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> hooks.RemovableHandle:
+        """Call ``hook(grad)`` on each gradient w.r.t. this tensor; a tensor it returns replaces it.
+
+        Returns a handle whose ``remove()`` takes the hook off. See :mod:`tt_autograd.tensor_hooks`.
+        """
+        return tensor_hooks.register(self, hook)
 
     def backward(
         self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False
@@ -215,16 +223,22 @@ class Tensor(
                 raise RuntimeError(
                     f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
-        if create_graph:
-            seed = higher_order.seed_tensor(gradient, grad)
-            if self.grad_fn is None:
+        seed = higher_order.seed_tensor(gradient, grad) if create_graph else grad
+        if self.grad_fn is None:  # on a leaf: the gradient, through the leaf's hooks, into its .grad
+            seed = tensor_hooks.leaf_result(self, seed, create_graph)
+            if create_graph:
                 higher_order.accumulate_tensor(self, seed)
             else:
+                accumulate(self, seed, shared=True)
+            return
+        aside = tensor_hooks.mark()
+        try:
+            if create_graph:
                 higher_order.run_graph_backward(self.grad_fn, seed, retain_graph is not False)
-        elif self.grad_fn is None:
-            accumulate(self, grad, shared=True)
-        else:
-            run_backward(self.grad_fn, grad, bool(retain_graph))
+            else:
+                run_backward(self.grad_fn, seed, bool(retain_graph))
+        finally:  # backward raised midway: the hooked leaves get back the .grad they had
+            tensor_hooks.restore_since(aside)
 
     def detach_(self) -> Tensor:
         """Cut this tensor from its history in place."""
@@ -274,8 +288,8 @@ class Tensor(
         previous = self.grad_fn
         self.array = result.array.astype(self.array.dtype, copy=False)  # a fresh array: no copy needed
         self.grad_fn, self._requires_grad = result.grad_fn, True
-        if previous is not None and previous.retained is not None:  # retain_grad() follows the new version
-            self.grad_fn.retained, previous.retained = previous.retained, None
+        if previous is not None:  # retain_grad() follows the new version
+            tensor_hooks.move_retained(previous, self.grad_fn)
         return self
 
     def add_(self, other: object, *, alpha: float = 1) -> Tensor:

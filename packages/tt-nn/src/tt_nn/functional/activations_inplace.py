@@ -33,7 +33,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from tt_autograd import is_grad_enabled, no_grad
+from tt_autograd import is_grad_enabled, no_grad, tensor_hooks
 from tt_tensor.checks import normalize_dim
 from tt_tensor.random import default_generator
 
@@ -59,8 +59,7 @@ def _in_place(op: str, input, compute):  # noqa: A002
     result = compute(x)
     previous = x.grad_fn
     x.array, x.grad_fn = result.array, result.grad_fn
-    if previous.retained is not None:  # retain_grad() follows the new version, as in Tensor.add_
-        x.grad_fn.retained, previous.retained = previous.retained, None
+    tensor_hooks.move_retained(previous, x.grad_fn)  # retain_grad() follows the new version, as in add_
     return x
 
 
