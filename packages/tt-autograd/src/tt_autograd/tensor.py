@@ -18,13 +18,14 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_tensor
-from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
+from tt_tensor import shaping
 from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
 from . import higher_order, hooks, tensor_hooks
+from ._inplace_methods import InPlaceGradMixin
 from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
@@ -87,7 +88,6 @@ from .functions.unary import (
     SqrtFunction,
     TanhFunction,
 )
-from .grad_mode import _state
 
 
 class Tensor(
@@ -97,6 +97,7 @@ class Tensor(
     SelectionGradMixin,
     OrderStatsGradMixin,
     SparseGradMixin,
+    InPlaceGradMixin,
     tt_tensor.Tensor,
 ):
     """An n-d array that can track gradients, like ``torch.Tensor``.
@@ -258,83 +259,6 @@ class Tensor(
         if self.grad_fn is not None:
             return [f"grad_fn={self.grad_fn!r}"]
         return ["requires_grad=True"] if self._requires_grad else []
-
-    # ----------------------------------------------------------------- in place
-    def _check_inplace(self, op: str) -> None:
-        if _state.enabled and self._requires_grad:
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor that is part of a graph"
-            raise RuntimeError(
-                f"{op}: in-place operation on {kind} that requires grad; do it under tt.no_grad() (as "
-                "optimizers do) or use the out-of-place form"
-            )
-
-    def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
-        recording = _state.enabled and (self._requires_grad or getattr(other, "requires_grad", False))
-        if not recording:
-            return super()._inplace(op, ufunc, other)
-        if self.grad_fn is None and self._requires_grad:
-            self._check_inplace(op)
-        method = {
-            np.add: Tensor.add,
-            np.subtract: Tensor.sub,
-            np.multiply: Tensor.mul,
-            np.true_divide: Tensor.div,
-        }
-        result = method[ufunc](self, other)
-        if result.shape != self.shape:
-            raise RuntimeError(
-                f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}"
-            )
-        previous = self.grad_fn
-        self.array = result.array.astype(self.array.dtype, copy=False)  # a fresh array: no copy needed
-        self.grad_fn, self._requires_grad = result.grad_fn, True
-        if previous is not None:  # retain_grad() follows the new version
-            tensor_hooks.move_retained(previous, self.grad_fn)
-        return self
-
-    def add_(self, other: object, *, alpha: float = 1) -> Tensor:
-        """In place ``self += alpha * other``; recorded when ``other`` requires grad."""
-        return self._inplace("add_", np.add, other if alpha == 1 else _scaled(other, alpha))
-
-    def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
-        """In place ``self -= alpha * other``; recorded when ``other`` requires grad."""
-        return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
-
-    def __setitem__(self, key: object, value: object) -> None:
-        self._check_inplace("index assignment")
-        super().__setitem__(key, value)
-
-    def zero_(self) -> Tensor:
-        self._check_inplace("zero_")
-        return super().zero_()
-
-    def fill_(self, value: float) -> Tensor:
-        self._check_inplace("fill_")
-        return super().fill_(value)
-
-    def copy_(self, source: object) -> Tensor:
-        self._check_inplace("copy_")
-        return super().copy_(source)
-
-    def clamp_(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        return super().clamp_(min, max)
-
-    def masked_fill_(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        self._check_inplace("masked_fill_")
-        return super().masked_fill_(mask, value)
-
-    def uniform_(self, *args: object, **kwargs: object) -> Tensor:
-        self._check_inplace("uniform_")
-        return super().uniform_(*args, **kwargs)
-
-    def normal_(self, *args: object, **kwargs: object) -> Tensor:
-        self._check_inplace("normal_")
-        return super().normal_(*args, **kwargs)
-
-    def bernoulli_(self, *args: object, **kwargs: object) -> Tensor:
-        self._check_inplace("bernoulli_")
-        return super().bernoulli_(*args, **kwargs)
 
     # ----------------------------------------------------------------- arithmetic
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
@@ -619,11 +543,6 @@ class Tensor(
 
     def triu(self, diagonal: int = 0) -> Tensor:
         return TriangleFunction.apply(self, op="triu", diagonal=diagonal)
-
-
-def _scaled(value: object, alpha: float) -> object:
-    """``alpha * value`` for ``add_``/``sub_``: recorded for a tensor, else with tt-tensor's promotion."""
-    return value * alpha if isinstance(value, tt_tensor.Tensor) else pointwise.scale(operand(value), alpha)
 
 
 def _arg(value: object, array: bool = False) -> object:
