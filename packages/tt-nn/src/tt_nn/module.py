@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor, no_grad
 
+from . import backward_hooks
 from .parameter import Parameter
 
 #: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
@@ -81,6 +82,8 @@ class Module:
         object.__setattr__(self, "_modules", OrderedDict())
         object.__setattr__(self, "_forward_hooks", [])
         object.__setattr__(self, "_forward_pre_hooks", [])
+        object.__setattr__(self, "_backward_hooks", [])
+        object.__setattr__(self, "_backward_pre_hooks", [])
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; every subclass defines it."""
@@ -91,6 +94,11 @@ class Module:
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
+        return self._forward_with_hooks(args, **kwargs)
+
+    def _forward_with_hooks(self, args: tuple, **kwargs: Any) -> Any:
         output = self.forward(*args, **kwargs)
         for hook in self._forward_hooks:
             result = hook(self, args, output)
@@ -110,6 +118,20 @@ class Module:
         """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
         self._forward_pre_hooks.append(hook)
         return RemovableHandle(self._forward_pre_hooks, hook)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
+
+        ``grad_input`` has one entry per positional argument (None where it is not a tensor
+        requiring grad). See :mod:`tt_nn.backward_hooks`.
+        """
+        self._backward_hooks.append(hook)
+        return RemovableHandle(self._backward_hooks, hook)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
+        self._backward_pre_hooks.append(hook)
+        return RemovableHandle(self._backward_pre_hooks, hook)
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:

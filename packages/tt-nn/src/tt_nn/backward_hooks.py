@@ -1,0 +1,150 @@
+"""Module backward hooks: ``register_full_backward_hook`` and ``register_full_backward_pre_hook``.
+
+``module.register_full_backward_hook(hook)`` calls ``hook(module, grad_input,
+grad_output)`` in backward, once the gradients w.r.t. the module's outputs
+(``grad_output``) and w.r.t. its positional tensor inputs (``grad_input``, None
+for an argument that is not a tensor requiring grad) are known; a tuple it
+returns replaces ``grad_input``. ``register_full_backward_pre_hook(hook)`` calls
+``hook(module, grad_output)`` before the module's own backward; a tuple it
+returns replaces ``grad_output``. Grad-CAM and gradient clipping per layer are
+written this way.
+
+How (PyTorch's design, on tensor hooks): while a module has such hooks, its
+call packs the tensor inputs into one flat tensor by a :class:`PackFunction`
+node and hands forward views of it, and packs the outputs the same way. The
+graph then has one node where every output gradient arrives together and one
+where every input gradient does, and a tensor hook
+(:mod:`tt_autograd.tensor_hooks`) on each packed tensor sees the whole set at
+once — also when only some outputs are used (the others' gradients are zeros,
+where PyTorch passes None). A module none of whose inputs requires grad calls
+its full backward hooks from the output side, with ``grad_input`` all None, as
+PyTorch does. Keyword arguments are not part of ``grad_input`` (as in PyTorch).
+
+Cost: two copies of the inputs and outputs (the packing) per call while a module
+has backward hooks; nothing otherwise.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import tt_tensor
+from tt_autograd import Function, is_grad_enabled
+
+
+class PackFunction(Function):
+    """Tensors → one flat tensor (in the first one's dtype); backward cuts the gradient back."""
+
+    @staticmethod
+    def forward(ctx, *arrays):
+        ctx.shapes = [(a.shape, a.dtype) for a in arrays]
+        return np.concatenate([a.reshape(-1).astype(arrays[0].dtype, copy=False) for a in arrays])
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(piece.array for piece in _cut(tt_tensor.Tensor.from_array(grad), ctx.shapes))
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # the same cuts, recorded
+        return tuple(_cut(grad, ctx.shapes))
+
+
+def _cut(flat: Any, shapes: list) -> list:
+    """``flat`` cut into consecutive pieces of ``shapes`` (``(shape, dtype)`` pairs), each in its dtype."""
+    pieces, start = [], 0
+    for shape, dtype in shapes:
+        size = int(np.prod(shape, dtype=np.int64))
+        piece = flat[start : start + size].reshape(shape)
+        pieces.append(piece if piece.array.dtype == dtype else piece.to(dtype))
+        start += size
+    return pieces
+
+
+def _tracked(value: Any) -> bool:
+    return isinstance(value, tt_tensor.Tensor) and getattr(value, "requires_grad", False)
+
+
+def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -> Any:
+    """``run(args)`` (the module's forward with its forward hooks) wired so its backward hooks fire."""
+    if not is_grad_enabled():
+        return run(args)
+    positions = [i for i, a in enumerate(args) if _tracked(a)]
+    state: dict[str, Any] = {"grad_output": None}
+    if positions:
+        packed_in = PackFunction.apply(*(args[i] for i in positions))
+        views = _cut(packed_in, [(args[i].shape, args[i].array.dtype) for i in positions])
+        args = tuple(views[positions.index(i)] if i in positions else a for i, a in enumerate(args))
+    output = run(args)
+    single = isinstance(output, tt_tensor.Tensor)
+    items = [output] if single else list(output) if isinstance(output, (tuple, list)) else []
+    slots = [i for i, item in enumerate(items) if _tracked(item)]
+    if not slots:
+        return output
+    outputs = [items[i] for i in slots]
+    shapes = [(o.shape, o.array.dtype) for o in outputs]
+    packed_out = PackFunction.apply(*outputs)
+
+    def on_output_gradient(grad: Any) -> Any:
+        grads = tuple(_cut(grad, shapes))
+        changed = False
+        for hook in list(module._backward_pre_hooks):
+            result = hook(module, grads)
+            if result is not None:
+                grads, changed = _checked(result, grads, "full backward pre hook"), True
+        state["grad_output"] = grads
+        if not positions and module._backward_hooks:  # no input requires grad: the hooks fire now
+            warnings.warn(
+                "Full backward hook is firing when gradients are computed with respect to module outputs "
+                "since no inputs require gradients (as in PyTorch); grad_input is all None",
+                UserWarning,
+                stacklevel=2,
+            )
+            for hook in list(module._backward_hooks):
+                hook(module, (None,) * len(args), grads)
+        return _packed(grads) if changed else None
+
+    packed_out.register_hook(on_output_gradient)
+    if positions:
+
+        def on_input_gradient(grad: Any) -> Any:
+            pieces = _cut(grad, [(args[i].shape, args[i].array.dtype) for i in positions])
+            grad_input = tuple(
+                pieces[positions.index(i)] if i in positions else None for i in range(len(args))
+            )
+            changed = False
+            for hook in list(module._backward_hooks):
+                result = hook(module, grad_input, state["grad_output"])
+                if result is not None:
+                    grad_input, changed = _checked(result, grad_input, "full backward hook"), True
+            if not changed:
+                return None
+            return _packed(tuple(_zeros_if_none(grad_input[i], args[i]) for i in positions))
+
+        packed_in.register_hook(on_input_gradient)
+    new_items = list(items)
+    for slot, view in zip(slots, _cut(packed_out, shapes)):
+        new_items[slot] = view
+    if single:
+        return new_items[0]
+    return type(output)(new_items)
+
+
+def _checked(result: Any, like: tuple, kind: str) -> tuple:
+    result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
+    if len(result) != len(like):
+        raise RuntimeError(
+            f"{kind} returned {len(result)} gradient(s) where the module has {len(like)}; return a tuple of "
+            "the same length (None to keep an entry), or None to keep them all"
+        )
+    return tuple(old if new is None else new for new, old in zip(result, like))
+
+
+def _zeros_if_none(grad: Any, like: Any) -> Any:
+    return like.detach() * 0 if grad is None else grad
+
+
+def _packed(grads: tuple) -> Any:
+    flat = [g.reshape(-1) for g in grads]
+    return flat[0] if len(flat) == 1 else tt_tensor.cat([f.to(flat[0].dtype) for f in flat])
