@@ -86,13 +86,43 @@ def test_positional_arguments_that_are_not_tensors_get_none_and_outputs_unused_g
 def test_removed_hooks_stop_and_no_grad_calls_skip_them():
     layer, seen = linear(), []
     handle = layer.register_full_backward_hook(lambda m, gi, go: seen.append(1))
+    pre = layer.register_full_backward_pre_hook(lambda m, go: seen.append(2))
     x = autograd.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
     layer(x).sum().backward()
     with autograd.no_grad():
         assert tuple(layer(x).shape) == (1, 2)
     handle.remove()
+    pre.remove()
     layer(x).sum().backward()
-    assert seen == [1]
+    assert seen == [2, 1]
+
+
+def test_several_inputs_of_two_dtypes_a_bare_tensor_returned_and_outputs_without_grad():
+    class Mix(nn.Module):
+        def forward(self, a, b):
+            return a * b.to(autograd.float32)
+
+    module = Mix()
+    module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2.0, gi[1] * 3.0))
+    a = autograd.tensor([1.0, 2.0], requires_grad=True)
+    b = autograd.tensor([3.0, 4.0], dtype=autograd.float64, requires_grad=True)
+    module(a, b).sum().backward()
+    assert a.grad.dtype == autograd.float32 and b.grad.dtype == autograd.float64
+    np.testing.assert_allclose(a.grad.numpy(), [6.0, 8.0])  # 2 · b
+    np.testing.assert_allclose(b.grad.numpy(), [3.0, 6.0])  # 3 · a
+    bare = linear()
+    bare.register_full_backward_hook(lambda m, gi, go: gi[0] * 0.0)  # one tensor, not a tuple
+    x = autograd.tensor(np.ones((2, 3)), dtype=autograd.float32, requires_grad=True)
+    bare(x).sum().backward()
+    assert not x.grad.numpy().any()
+
+    class Index(nn.Module):
+        def forward(self, x):
+            return x.argmax()
+
+    counted = Index()
+    counted.register_full_backward_hook(lambda m, gi, go: None)
+    assert counted(autograd.tensor([1.0, 3.0, 2.0], requires_grad=True)).item() == 1
 
 
 def test_second_derivatives_pass_through_a_hooked_module():

@@ -120,7 +120,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
                     grad_input, changed = _checked(result, grad_input, "full backward hook"), True
             if not changed:
                 return None
-            return _packed(tuple(_zeros_if_none(grad_input[i], args[i]) for i in positions))
+            return _packed(tuple(grad_input[i] for i in positions))
 
         packed_in.register_hook(on_input_gradient)
     new_items = list(items)
@@ -139,10 +139,6 @@ def _checked(result: Any, like: tuple, kind: str) -> tuple:
             "the same length (None to keep an entry), or None to keep them all"
         )
     return tuple(old if new is None else new for new, old in zip(result, like))
-
-
-def _zeros_if_none(grad: Any, like: Any) -> Any:
-    return like.detach() * 0 if grad is None else grad
 
 
 def _packed(grads: tuple) -> Any:
