@@ -102,12 +102,14 @@ def test_several_inputs_of_two_dtypes_a_bare_tensor_returned_and_outputs_without
         def forward(self, a, b):
             return a * b.to(autograd.float32)
 
-    module = Mix()
+    module, dtypes = Mix(), []
+    module.register_full_backward_hook(lambda m, gi, go: dtypes.extend(g.dtype for g in gi))
     module.register_full_backward_hook(lambda m, gi, go: (gi[0] * 2.0, gi[1] * 3.0))
     a = autograd.tensor([1.0, 2.0], requires_grad=True)
     b = autograd.tensor([3.0, 4.0], dtype=autograd.float64, requires_grad=True)
     module(a, b).sum().backward()
     assert a.grad.dtype == autograd.float32 and b.grad.dtype == autograd.float64
+    assert dtypes == [autograd.float32, autograd.float64]  # each input's gradient in its own dtype
     np.testing.assert_allclose(a.grad.numpy(), [6.0, 8.0])  # 2 · b
     np.testing.assert_allclose(b.grad.numpy(), [3.0, 6.0])  # 3 · a
     bare = linear()
