@@ -16,7 +16,17 @@ Example:
 
 from __future__ import annotations
 
-from . import distributions, functional, init, parametrizations, parametrize, rnn_utils, special, stateless
+from . import (
+    distributions,
+    functional,
+    hooked_norms,
+    init,
+    parametrizations,
+    parametrize,
+    rnn_utils,
+    special,
+    stateless,
+)
 from .activations import (
     GELU,
     CosineSimilarity,

@@ -97,16 +97,10 @@ class _SpectralNorm(Module):
             self._power_method(matrix, 15)
 
     def _as_matrix(self, weight):
-        """``(size of dim, everything else)``: the weight's rows are its ``dim`` slices."""
-        if self.dim != 0:
-            weight = weight.permute(self.dim, *(d for d in range(weight.ndim) if d != self.dim))
-        return weight.reshape(weight.shape[0], -1)
+        return weight_as_matrix(weight, self.dim)
 
     def _power_method(self, matrix, steps: int) -> None:
-        with no_grad():
-            for _ in range(steps):  # a few steps per forward: the estimate follows the slowly changing W
-                self._u.array[...] = normalize(matrix @ self._v, dim=0, eps=self.eps).array
-                self._v.array[...] = normalize(matrix.mT @ self._u, dim=0, eps=self.eps).array
+        power_iteration(matrix, self._u, self._v, steps, self.eps)
 
     def forward(self, weight):
         if weight.ndim == 1:
@@ -114,9 +108,34 @@ class _SpectralNorm(Module):
         matrix = self._as_matrix(weight)
         if self.training:
             self._power_method(matrix.detach(), self.n_power_iterations)
-        u, v = self._u.clone(), self._v.clone()  # fixed in the gradient, and safe from the next update
-        sigma = (u * (matrix @ v)).sum()
-        return weight / sigma
+        return weight / largest_singular_value(matrix, self._u, self._v)
+
+
+def weight_as_matrix(weight, dim: int):
+    """``(size of dim, everything else)``: the weight's rows are its ``dim`` slices."""
+    if dim != 0:
+        weight = weight.permute(dim, *(d for d in range(weight.ndim) if d != dim))
+    return weight.reshape(weight.shape[0], -1)
+
+
+def power_iteration(matrix, u, v, steps: int, eps: float, v_first: bool = False) -> None:
+    """``steps`` rounds of ``u ← normalize(W v)``, ``v ← normalize(Wᵀ u)``, in place, without a graph.
+
+    ``v_first``: each round updates ``v`` first (the older ``torch.nn.utils.spectral_norm``'s order).
+    A few rounds per forward suffice: the estimate follows the slowly changing ``W``.
+    """
+    with no_grad():
+        for _ in range(steps):
+            if v_first:
+                v.array[...] = normalize(matrix.mT @ u, dim=0, eps=eps).array
+            u.array[...] = normalize(matrix @ v, dim=0, eps=eps).array
+            if not v_first:
+                v.array[...] = normalize(matrix.mT @ u, dim=0, eps=eps).array
+
+
+def largest_singular_value(matrix, u, v):
+    """``σ ≈ uᵀ W v``, differentiated through ``W`` only: ``u`` and ``v`` enter as fixed copies."""
+    return (u.clone() * (matrix @ v.clone())).sum()
 
     def right_inverse(self, value):
         return value  # any weight is its own original: σ is recomputed from it
@@ -142,6 +161,10 @@ def spectral_norm(
     if weight is None or not hasattr(weight, "ndim"):
         raise ValueError(f"spectral_norm: {type(module).__name__} has no parameter {name!r}")
     if dim is None:
-        transposed = any(c.__name__.startswith("ConvTranspose") for c in type(module).__mro__)
-        dim = 1 if transposed else 0
+        dim = output_dim(module)
     return register_parametrization(module, name, _SpectralNorm(weight, n_power_iterations, dim, eps))
+
+
+def output_dim(module: Module) -> int:
+    """The weight dimension of output units: 1 for a transposed convolution (found by name), else 0."""
+    return 1 if any(c.__name__.startswith("ConvTranspose") for c in type(module).__mro__) else 0
