@@ -72,3 +72,34 @@ def test_weight_norm_keeps_g_and_v():
         weight_norm(layer(), "kernel")
     with pytest.raises(ValueError, match="weight_norm of 'weight' not found"):
         remove_weight_norm(lin)
+
+
+def test_one_power_step_per_call_updates_v_then_u_and_removal_keeps_the_last_weight():
+    lin = spectral_norm(layer(), n_power_iterations=1)
+    np.testing.assert_allclose(lin.weight.detach().numpy(), W)  # before the first call: the raw weight
+    u, v = lin.weight_u.numpy().copy(), lin.weight_v.numpy().copy()
+    out = lin(X)
+    v = W.T @ u / np.linalg.norm(W.T @ u)  # PyTorch's older order: v first, then u
+    u = W @ v / np.linalg.norm(W @ v)
+    np.testing.assert_allclose(lin.weight_v.numpy(), v)
+    np.testing.assert_allclose(lin.weight_u.numpy(), u)
+    np.testing.assert_allclose(out.detach().numpy(), X.numpy() @ (W / (u @ W @ v)).T)
+    assert remove_spectral_norm(lin) is lin
+    np.testing.assert_allclose(lin.weight.detach().numpy(), W / (u @ W @ v))  # no further step
+
+
+def test_other_pre_hooks_a_negative_dim_and_a_changed_g():
+    lin = layer()
+    lin.register_forward_pre_hook(lambda module, inputs: None)  # a plain hook beside them
+    spectral_norm(lin, dim=-1)  # columns as rows: the same σ
+    sigma = np.linalg.svd(W, compute_uv=False)[0]
+    for _ in range(60):
+        lin(X)
+    np.testing.assert_allclose(lin.weight.detach().numpy(), W / sigma, rtol=1e-8)
+    remove_spectral_norm(lin)
+    normed = weight_norm(layer())
+    np.testing.assert_allclose(normed.weight.detach().numpy(), W)  # set at registration
+    normed.register_forward_pre_hook(lambda module, inputs: None)
+    normed.weight_g.array *= 2.0
+    np.testing.assert_allclose(normed(X).detach().numpy(), X.numpy() @ (2 * W).T)
+    assert remove_weight_norm(normed) is normed
