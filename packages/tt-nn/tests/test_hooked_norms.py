@@ -97,9 +97,10 @@ def test_other_pre_hooks_a_negative_dim_and_a_changed_g():
         lin(X)
     np.testing.assert_allclose(lin.weight.detach().numpy(), W / sigma, rtol=1e-8)
     remove_spectral_norm(lin)
-    normed = weight_norm(layer())
-    np.testing.assert_allclose(normed.weight.detach().numpy(), W)  # set at registration
+    normed = layer()
     normed.register_forward_pre_hook(lambda module, inputs: None)
+    weight_norm(normed)
+    np.testing.assert_allclose(normed.weight.detach().numpy(), W)  # set at registration
     normed.weight_g.array *= 2.0
     np.testing.assert_allclose(normed(X).detach().numpy(), X.numpy() @ (2 * W).T)
     assert remove_weight_norm(normed) is normed
