@@ -132,3 +132,19 @@ def test_second_derivatives_pass_through_a_hooked_module():
     layer.register_full_backward_hook(lambda m, gi, go: None)
     x = autograd.tensor(np.random.default_rng(0).standard_normal((2, 3)), requires_grad=True)
     assert autograd.gradgradcheck(lambda x: layer(x).tanh(), [x])
+
+
+def test_keyword_arguments_reach_forward_but_not_grad_input():
+    class Scaled(nn.Module):
+        def forward(self, x, scale=1.0):
+            return x * scale
+
+    module, seen = Scaled(), []
+    module.register_full_backward_hook(lambda m, gi, go: seen.append(values(gi)))
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    out = module(x, scale=3.0)
+    np.testing.assert_allclose(out.detach().numpy(), [3.0, 6.0])
+    out.sum().backward()
+    assert seen == [[[3.0, 3.0]]]  # one entry: the positional x
+    with autograd.no_grad():
+        np.testing.assert_allclose(module(x, scale=2.0).numpy(), [2.0, 4.0])

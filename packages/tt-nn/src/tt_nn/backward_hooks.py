@@ -67,16 +67,16 @@ def _tracked(value: Any) -> bool:
 
 
 def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -> Any:
-    """``run(args)`` (the module's forward with its forward hooks) wired so its backward hooks fire."""
+    """``run(args, **kwargs)`` (forward with its forward hooks) wired so the module's backward hooks fire."""
     if not is_grad_enabled():
-        return run(args)
+        return run(args, **kwargs)
     positions = [i for i, a in enumerate(args) if _tracked(a)]
     state: dict[str, Any] = {"grad_output": None}
     if positions:
         packed_in = PackFunction.apply(*(args[i] for i in positions))
         views = _cut(packed_in, [(args[i].shape, args[i].array.dtype) for i in positions])
         args = tuple(views[positions.index(i)] if i in positions else a for i, a in enumerate(args))
-    output = run(args)
+    output = run(args, **kwargs)
     single = isinstance(output, tt_tensor.Tensor)
     items = [output] if single else list(output) if isinstance(output, (tuple, list)) else []
     slots = [i for i, item in enumerate(items) if _tracked(item)]
