@@ -33,6 +33,7 @@ from .activations_piecewise import (
 )
 from .batch_norm_relu import batch_norm_relu
 from .bilinear import bilinear
+from .binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from .ctc_loss import ctc_loss
 from .distance import cosine_similarity, normalize, pairwise_distance
 from .dropout import dropout
@@ -40,14 +41,7 @@ from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, featu
 from .encoding import one_hot
 from .linear import linear
 from .local_response_norm import local_response_norm
-from .losses import (
-    binary_cross_entropy,
-    binary_cross_entropy_with_logits,
-    cross_entropy,
-    l1_loss,
-    mse_loss,
-    nll_loss,
-)
+from .losses import cross_entropy, l1_loss, mse_loss, nll_loss
 from .losses_extra import (
     gaussian_nll_loss,
     huber_loss,
