@@ -66,7 +66,7 @@ def test_without_an_input_requiring_grad_the_hook_fires_from_the_output_side():
     np.testing.assert_allclose(layer.weight.grad.numpy(), np.ones((2, 3)))
 
 
-def test_positional_arguments_that_are_not_tensors_get_none_and_outputs_unused_get_zeros():
+def test_positional_arguments_that_are_not_tensors_and_outputs_unused_get_none():
     class Two(nn.Module):
         def forward(self, a, k, b):
             return a * k + b.sin(), (a * b).sum()
@@ -78,9 +78,45 @@ def test_positional_arguments_that_are_not_tensors_get_none_and_outputs_unused_g
     first, _ = module(a, 3.0, b)
     first.sum().backward()
     (grad_input, grad_output) = seen[0]
-    assert grad_input[1] is None and grad_output[1] == 0.0  # PyTorch passes None for the unused output
+    assert grad_input[1] is None and grad_output[1] is None  # as PyTorch: the second output was not used
     np.testing.assert_allclose(grad_input[0], [3.0, 3.0])
     np.testing.assert_allclose(grad_input[2], np.cos([0.5, 1.0]))
+
+
+def test_a_pre_hook_sees_none_for_an_unused_output_and_may_give_it_a_gradient():
+    class Two(nn.Module):
+        def forward(self, a, b):
+            return a * 3.0 + b.sin(), (a * b).sum()
+
+    a = autograd.tensor([1.0, 2.0], requires_grad=True)
+    b = autograd.tensor([0.5, 1.0], requires_grad=True)
+    module, seen = Two(), []
+    handle = module.register_full_backward_pre_hook(lambda m, go: seen.append(values(go)))
+    module(a, b)[1].backward()  # only the second output is used
+    assert seen == [[None, 1.0]]
+    np.testing.assert_allclose(a.grad.numpy(), [0.5, 1.0])
+
+    # a replacement for the unused slot reaches the inputs (PyTorch 2.13: a.grad = 3 + 5 b)
+    a.grad = None
+    handle.remove()
+    module.register_full_backward_pre_hook(lambda m, go: (go[0], autograd.tensor(5.0)))
+    module(a, b)[0].sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), [5.5, 8.0])
+
+
+def test_the_unused_output_is_found_again_on_each_backward_pass():
+    class Two(nn.Module):
+        def forward(self, a):
+            return a * 2.0, a * 3.0
+
+    a = autograd.tensor([1.0], requires_grad=True)
+    module, seen = Two(), []
+    module.register_full_backward_hook(lambda m, gi, go: seen.append(values(go)))
+    first, second = module(a)
+    first.sum().backward(retain_graph=True)
+    second.sum().backward(retain_graph=True)
+    (first + second).sum().backward()
+    assert seen == [[[1.0], None], [None, [1.0]], [[1.0], [1.0]]]
 
 
 def test_removed_hooks_stop_and_no_grad_calls_skip_them():

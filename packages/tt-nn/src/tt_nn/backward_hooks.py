@@ -15,10 +15,10 @@ node and hands forward views of it, and packs the outputs the same way. The
 graph then has one node where every output gradient arrives together and one
 where every input gradient does, and a tensor hook
 (:mod:`tt_autograd.tensor_hooks`) on each packed tensor sees the whole set at
-once — also when only some outputs are used (the others' gradients are zeros,
-where PyTorch passes None). A module none of whose inputs requires grad calls
-its full backward hooks from the output side, with ``grad_input`` all None, as
-PyTorch does. Keyword arguments are not part of ``grad_input`` (as in PyTorch).
+once; an output that got no gradient (unused) shows as None, as in PyTorch. A
+module none of whose inputs requires grad calls its full backward hooks from the
+output side, with ``grad_input`` all None, as PyTorch does. Keyword arguments
+are not part of ``grad_input`` (as in PyTorch).
 
 Cost: two copies of the inputs and outputs (the packing) per call while a module
 has backward hooks; nothing otherwise.
@@ -86,8 +86,11 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
     shapes = [(o.shape, o.array.dtype) for o in outputs]
     packed_out = PackFunction.apply(*outputs)
 
+    arrived = [False] * len(outputs)  # which outputs' views got a gradient in this backward pass
+
     def on_output_gradient(grad: Any) -> Any:
-        grads = tuple(_cut(grad, shapes))
+        grads = tuple(piece if got else None for piece, got in zip(_cut(grad, shapes), arrived))
+        arrived[:] = [False] * len(outputs)
         changed = False
         for hook in list(module._backward_pre_hooks):
             result = hook(module, grads)
@@ -103,7 +106,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
             )
             for hook in list(module._backward_hooks):
                 hook(module, (None,) * len(args), grads)
-        return _packed(grads) if changed else None
+        return _packed(grads, shapes) if changed else None
 
     packed_out.register_hook(on_output_gradient)
     if positions:
@@ -120,11 +123,12 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
                     grad_input, changed = _checked(result, grad_input, "full backward hook"), True
             if not changed:
                 return None
-            return _packed(tuple(grad_input[i] for i in positions))
+            return _packed(tuple(grad_input[i] for i in positions), None)
 
         packed_in.register_hook(on_input_gradient)
     new_items = list(items)
-    for slot, view in zip(slots, _cut(packed_out, shapes)):
+    for k, (slot, view) in enumerate(zip(slots, _cut(packed_out, shapes))):
+        view.register_hook(lambda grad, k=k: arrived.__setitem__(k, True))  # fires before packed_out's
         new_items[slot] = view
     if single:
         return new_items[0]
@@ -141,6 +145,10 @@ def _checked(result: Any, like: tuple, kind: str) -> tuple:
     return tuple(old if new is None else new for new, old in zip(result, like))
 
 
-def _packed(grads: tuple) -> Any:
-    flat = [g.reshape(-1) for g in grads]
+def _packed(grads: tuple, shapes: list | None) -> Any:
+    """The gradients as one flat tensor; an entry left None (an unused output) counts as zeros."""
+    flat = [
+        tt_tensor.zeros(int(np.prod(shapes[k][0])), dtype=shapes[k][1]) if g is None else g.reshape(-1)
+        for k, g in enumerate(grads)
+    ]
     return flat[0] if len(flat) == 1 else tt_tensor.cat([f.to(flat[0].dtype) for f in flat])
