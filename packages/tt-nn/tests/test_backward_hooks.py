@@ -104,6 +104,20 @@ def test_a_pre_hook_sees_none_for_an_unused_output_and_may_give_it_a_gradient():
     np.testing.assert_allclose(a.grad.numpy(), [5.5, 8.0])
 
 
+def test_a_pre_hook_changing_a_used_output_keeps_the_unused_one_at_zero():
+    class Two(nn.Module):
+        def forward(self, a):
+            return a * 2.0, (a * 3.0).to(autograd.float64)
+
+    a = autograd.tensor([1.0, 4.0], requires_grad=True)
+    module, seen = Two(), []
+    module.register_full_backward_pre_hook(lambda m, go: (go[0] * 10.0, None))
+    module.register_full_backward_hook(lambda m, gi, go: seen.append(values(go)))
+    module(a)[0].sum().backward()
+    assert seen == [[[10.0, 10.0], None]]
+    np.testing.assert_allclose(a.grad.numpy(), [20.0, 20.0])
+
+
 def test_the_unused_output_is_found_again_on_each_backward_pass():
     class Two(nn.Module):
         def forward(self, a):
