@@ -232,6 +232,12 @@ def test_unsupported_options_say_so():
         checkpoint(abs, x, determinism_check="strict")
 
 
+def test_a_function_that_is_not_callable_is_named_in_the_error():
+    x = autograd.tensor([1.0], requires_grad=True)
+    with pytest.raises(TypeError, match=r"checkpoint: function must be callable .*got Tensor"):
+        checkpoint(x, abs)
+
+
 def test_when_nothing_requires_grad_the_functions_own_result_comes_back():
     rng = np.random.default_rng(14)
     x, made = autograd.tensor(rng.standard_normal(3)), []

@@ -57,6 +57,19 @@ def test_returned_tuples_replace_the_gradients():
         broken(autograd.ones(1, 3, requires_grad=True)).sum().backward()
 
 
+def test_a_replacement_of_the_wrong_shape_is_named_with_both_shapes():
+    for register, name, side, shape in (
+        ("register_full_backward_hook", "full backward hook", "input", r"\(1, 3\)"),
+        ("register_full_backward_pre_hook", "full backward pre hook", "output", r"\(1, 2\)"),
+    ):
+        layer = linear()
+        getattr(layer, register)(lambda m, *grads: (autograd.ones(7),))
+        with pytest.raises(
+            RuntimeError, match=rf"{name} returned a gradient of shape \(7,\) for {side} 0 of shape {shape}"
+        ):
+            layer(autograd.ones(1, 3, requires_grad=True)).sum().backward()
+
+
 def test_without_an_input_requiring_grad_the_hook_fires_from_the_output_side():
     layer, seen = linear(), []
     layer.register_full_backward_hook(lambda m, gi, go: seen.append((gi, values(go))))

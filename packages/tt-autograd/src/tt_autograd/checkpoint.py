@@ -83,6 +83,11 @@ def checkpoint(
     Returns:
         what ``function`` returns, with a graph back to ``args`` and to the tensors it used.
     """
+    if not callable(function):
+        raise TypeError(
+            f"checkpoint: function must be callable (a module or a function), got {type(function).__name__}; "
+            "pass it first: checkpoint(function, *args)"
+        )
     if context_fn is not None:
         raise NotImplementedError("checkpoint: context_fn is not supported by TinyTorch; leave it None")
     if determinism_check not in ("default", "none"):

@@ -95,7 +95,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
         for hook in list(module._backward_pre_hooks):
             result = hook(module, grads)
             if result is not None:
-                grads, changed = _checked(result, grads, "full backward pre hook"), True
+                grads, changed = _checked(result, grads, "full backward pre hook", "output", shapes), True
         state["grad_output"] = grads
         if not positions and module._backward_hooks:  # no input requires grad: the hooks fire now
             warnings.warn(
@@ -110,6 +110,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
 
     packed_out.register_hook(on_output_gradient)
     if positions:
+        in_shapes = [(a.shape, None) if _tracked(a) else None for a in args]
 
         def on_input_gradient(grad: Any) -> Any:
             pieces = _cut(grad, [(args[i].shape, args[i].array.dtype) for i in positions])
@@ -120,7 +121,8 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
             for hook in list(module._backward_hooks):
                 result = hook(module, grad_input, state["grad_output"])
                 if result is not None:
-                    grad_input, changed = _checked(result, grad_input, "full backward hook"), True
+                    grad_input = _checked(result, grad_input, "full backward hook", "input", in_shapes)
+                    changed = True
             if not changed:
                 return None
             return _packed(tuple(grad_input[i] for i in positions), None)
@@ -135,13 +137,20 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
     return type(output)(new_items)
 
 
-def _checked(result: Any, like: tuple, kind: str) -> tuple:
+def _checked(result: Any, like: tuple, kind: str, side: str, shapes: list) -> tuple:
+    """A hook's ``result`` as a tuple like ``like``, None entries kept from ``like``; shapes checked."""
     result = tuple(result) if isinstance(result, (tuple, list)) else (result,)
     if len(result) != len(like):
         raise RuntimeError(
             f"{kind} returned {len(result)} gradient(s) where the module has {len(like)}; return a tuple of "
             "the same length (None to keep an entry), or None to keep them all"
         )
+    for k, (new, expected) in enumerate(zip(result, shapes)):
+        if new is not None and expected is not None and tuple(new.shape) != tuple(expected[0]):
+            raise RuntimeError(
+                f"{kind} returned a gradient of shape {tuple(new.shape)} for {side} {k} of shape "
+                f"{tuple(expected[0])}; a replacement must have the shape of the gradient it replaces"
+            )
     return tuple(old if new is None else new for new, old in zip(result, like))
 
 
