@@ -1,4 +1,5 @@
-"""A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case.
+"""A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
+every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint).
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -13,13 +14,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fuzz import cases_api  # noqa: E402
+from tools.fuzz import cases_api, cases_autograd  # noqa: E402
 from tools.fuzz.__main__ import classify  # noqa: E402
 
 
-def test_a_third_of_the_api_cases_end_clearly_or_right():
-    cases = cases_api.all_cases()[::3]
-    assert len(cases) > 100
+def assert_all_fine(cases) -> None:
+    """Each case ends in a clear error or the right result (the fuzz suite's two good outcomes)."""
     outcomes = {case.label: classify(case) for case in cases}
     bad = {
         label: result
@@ -27,3 +27,15 @@ def test_a_third_of_the_api_cases_end_clearly_or_right():
         if result[0] not in ("clear error", "correct result")
     }
     assert not bad, f"{len(bad)} of {len(cases)} cases are not fine: {bad}"
+
+
+def test_a_third_of_the_api_cases_end_clearly_or_right():
+    cases = cases_api.all_cases()[::3]
+    assert len(cases) > 100
+    assert_all_fine(cases)
+
+
+def test_every_autograd_api_case_ends_clearly_or_right():
+    cases = cases_autograd.all_cases()
+    assert len(cases) > 150
+    assert_all_fine(cases)

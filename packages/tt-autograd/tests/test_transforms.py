@@ -143,9 +143,10 @@ def test_vjp_fn_records_only_when_something_outside_can_differentiate_its_result
 
 def test_unused_arguments_get_zeros_and_auxiliary_structures_are_detached():
     x, y = tensors()
-    ga, gb = grad(lambda a, b: (a * a).sum(), argnums=(0, -2))(x, y)  # -2 is argument 0 again
+    with pytest.raises(RuntimeError, match=r"grad: argnums must name each argument once, got \(0, -2\)"):
+        grad(lambda a, b: (a * a).sum(), argnums=(0, -2))(x, y)  # -2 is argument 0 again (PyTorch refuses it)
+    (ga,) = grad(lambda a, b: (a * a).sum(), argnums=(-2,))(x, y)
     np.testing.assert_allclose(ga.numpy(), 2 * X)
-    np.testing.assert_allclose(gb.numpy(), 2 * X)
     g = grad(lambda a, b: (a * a).sum(), argnums=1)(x, y)
     assert not g.numpy().any() and g.shape == (3,)
     _, gb = grad(lambda a, b: (a * a).sum(), argnums=(0, 1))(x, y)  # b unused beside a used one

@@ -336,9 +336,16 @@ def _grad_preprocess(tensors: tuple, create_graph: bool) -> tuple:
 
 def _call(func: Callable[..., object], inputs: tuple, name: str, strict: bool) -> tuple[bool, tuple]:
     """``func(*inputs)`` as ``(was it a tuple, outputs)``; with ``strict``, each must require grad."""
+    check_callable(func, name)
     is_tuple, outputs = _as_tuple(func(*inputs), _OUTPUTS, name)
     _check_requires_grad(outputs, "outputs", strict)
     return is_tuple, outputs
+
+
+def check_callable(func: object, name: str) -> None:
+    """A clear error for a ``func`` argument that cannot be called (also used by ``torch.func``)."""
+    if not callable(func):
+        raise TypeError(f"{name}: func must be callable (a function or a module), got {type(func).__name__}")
 
 
 def _prepare_v(v: object, like: tuple, is_like_tuple: bool, name: str) -> tuple | None:

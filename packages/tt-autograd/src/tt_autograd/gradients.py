@@ -57,6 +57,11 @@ def grad(
     if retain_graph is None:
         retain_graph = create_graph
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
+    for role, values in (("outputs", outputs), ("inputs", inputs)):
+        strays = [v for v in values if not isinstance(v, tt_tensor.Tensor)]
+        if strays or not values:
+            got = type(strays[0]).__name__ if strays else "an empty sequence"
+            raise TypeError(f"autograd.grad: {role} must be a tensor or a sequence of tensors, got {got}")
     seeds = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outputs)
     if len(seeds) != len(outputs):
         raise ValueError(f"autograd.grad: got {len(seeds)} grad_outputs for {len(outputs)} outputs")

@@ -54,6 +54,8 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
     Cost: one forward and one backward pass of ``func``.
     """
 
+    functional_ad.check_callable(func, "grad")
+
     def gradient(*args: Any, **kwargs: Any) -> Any:
         grads, _, aux = _grad_and_value(func, argnums, has_aux, args, kwargs, "grad")
         return (grads, aux) if has_aux else grads
@@ -63,6 +65,8 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
 def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
     """As :func:`grad`, returning ``(gradient, value)`` (``(gradient, (value, aux))`` with ``has_aux``)."""
+
+    functional_ad.check_callable(func, "grad_and_value")
 
     def gradient_and_value(*args: Any, **kwargs: Any) -> Any:
         grads, value, aux = _grad_and_value(func, argnums, has_aux, args, kwargs, "grad_and_value")
@@ -78,6 +82,7 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     called many times (the graph is kept). With ``has_aux`` the result is ``(output, vjp_fn, aux)``.
     Cost: one forward pass, one backward pass per ``vjp_fn`` call.
     """
+    functional_ad.check_callable(func, "vjp")
     with enable_grad():
         tracked = _tracked(primals, range(len(primals)), "vjp")
         output, aux = _split_aux(func(*tracked), has_aux, "vjp")
@@ -85,7 +90,13 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
     record = _reaches_other_leaves(outputs, tracked)
 
     def vjp_fn(cotangents: Any) -> tuple:
+        if isinstance(output, tuple) and not isinstance(cotangents, (tuple, list)):
+            raise TypeError(
+                f"vjp: func returned a tuple of {len(output)} outputs, so vjp_fn needs a tuple of as many "
+                f"cotangents, got {type(cotangents).__name__}"
+            )
         seeds = cotangents if isinstance(output, tuple) else (cotangents,)
+        _shaped_like(seeds, outputs, "vjp", "cotangent", "output")
         pairs = [(o, c) for o, c in zip(outputs, seeds) if o.requires_grad]  # the rest depend on no primal
         found: Any = [None] * len(tracked)
         if pairs:
@@ -115,6 +126,8 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
             "jvp: primals and tangents must be tuples of the same length (one entry per argument of func), "
             f"got {type(primals).__name__} and {type(tangents).__name__}"
         )
+    functional_ad.check_callable(func, "jvp")
+    _shaped_like(tangents, primals, "jvp", "tangent", "primal")
     with enable_grad():
         tracked = _tracked(primals, range(len(primals)), "jvp")
         output, aux = _split_aux(func(*tracked), has_aux, "jvp")
@@ -153,10 +166,18 @@ def jacfwd(
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
     """The Hessian of a scalar ``func``: the Jacobian of its gradient (``jacrev(jacrev(func))``)."""
-    return jacrev(jacrev(func, argnums), argnums)
+    functional_ad.check_callable(func, "hessian")
+    inner = jacrev(jacrev(func, argnums), argnums)
+
+    def hessian_of(*args: Any) -> Any:
+        _tracked(args, _argnums(argnums, len(args), "hessian"), "hessian")  # its own name in errors
+        return inner(*args)
+
+    return hessian_of
 
 
 def _jacobian_transform(func: Callable, argnums: Any, has_aux: bool, chunk_size: Any, name: str) -> Callable:
+    functional_ad.check_callable(func, name)
     if chunk_size is not None:
         raise NotImplementedError(f"{name}: chunk_size is not supported (it needs vmap); leave it None")
 
@@ -203,7 +224,27 @@ def _argnums(argnums: Any, count: int, name: str) -> tuple[int, ...]:
             f"{name}: argnums must be an int or a non-empty tuple of ints in [-{count}, {count}) for a "
             f"function called with {count} positional argument(s), got {argnums!r}"
         )
-    return tuple(i % count for i in numbers)
+    numbers = tuple(i % count for i in numbers)
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"{name}: argnums must name each argument once, got {argnums!r} (as {numbers})")
+    return numbers
+
+
+def _shaped_like(given: tuple, like: tuple, name: str, what: str, of: str) -> None:
+    """Each of ``given`` (cotangents, tangents) is a tensor of the shape of its entry of ``like``."""
+    for i, (value, reference) in enumerate(zip(given, like)):
+        if not isinstance(reference, PlainTensor):
+            continue
+        if not isinstance(value, PlainTensor):
+            raise TypeError(
+                f"{name}: {what} {i} must be a tensor of the {of}'s shape {tuple(reference.shape)}, "
+                f"got {type(value).__name__}"
+            )
+        if tuple(value.shape) != tuple(reference.shape):
+            raise RuntimeError(
+                f"{name}: {what} {i} has shape {tuple(value.shape)}, but {of} {i} has shape "
+                f"{tuple(reference.shape)}; they must match"
+            )
 
 
 def _tracked(args: tuple, numbers: Any, name: str) -> tuple:

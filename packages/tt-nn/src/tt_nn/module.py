@@ -33,6 +33,14 @@ class RemovableHandle:
     def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
         self._hooks, self._hook = hooks, hook
 
+    @classmethod
+    def added(cls, hooks: list[Callable[..., Any]], hook: Callable[..., Any], name: str) -> RemovableHandle:
+        """Append ``hook`` to ``hooks`` (refusing one that cannot be called) and return its handle."""
+        if not callable(hook):
+            raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
+        hooks.append(hook)
+        return cls(hooks, hook)
+
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
         if self._hook in self._hooks:
@@ -111,13 +119,11 @@ class Module:
 
         Returns a handle whose ``remove()`` takes the hook off.
         """
-        self._forward_hooks.append(hook)
-        return RemovableHandle(self._forward_hooks, hook)
+        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook")
 
     def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
-        self._forward_pre_hooks.append(hook)
-        return RemovableHandle(self._forward_pre_hooks, hook)
+        return RemovableHandle.added(self._forward_pre_hooks, hook, "register_forward_pre_hook")
 
     def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
@@ -125,13 +131,11 @@ class Module:
         ``grad_input`` has one entry per positional argument (None where it is not a tensor
         requiring grad). See :mod:`tt_nn.backward_hooks`.
         """
-        self._backward_hooks.append(hook)
-        return RemovableHandle(self._backward_hooks, hook)
+        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook")
 
     def register_full_backward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        self._backward_pre_hooks.append(hook)
-        return RemovableHandle(self._backward_pre_hooks, hook)
+        return RemovableHandle.added(self._backward_pre_hooks, hook, "register_full_backward_pre_hook")
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:

@@ -165,6 +165,12 @@ def register_parametrization(
             ``right_inverse``, also how to go back (used at registration and when assigning).
         unsafe: allow the parametrization to change the tensor's shape or dtype.
     """
+    for role, value in (("module", module), ("parametrization", parametrization)):
+        if not isinstance(value, Module):
+            raise TypeError(
+                f"register_parametrization: {role} must be an nn.Module, got {type(value).__name__}"
+                + ("; wrap a function in a Module whose forward calls it" if callable(value) else "")
+            )
     parametrization.train(module.training)
     if is_parametrized(module, tensor_name):
         existing = module.parametrizations[tensor_name]

@@ -67,6 +67,8 @@ def functional_call(
 
     Cost: one dictionary write per name before and after the call.
     """
+    if not isinstance(module, Module):
+        raise TypeError(f"{_OP}: module must be an nn.Module, got {type(module).__name__}")
     values = _merged(parameter_and_buffer_dicts)
     owners = _tensor_names(module)
     if tie_weights:
