@@ -552,7 +552,44 @@ def data_cases() -> list[Case]:
     return [Case("data loading", label, run, names) for label, (run, names) in items.items()]
 
 
+def function_cases() -> list[Case]:
+    """Top-level and ``linalg`` functions: junk inputs, and shapes one of a family refuses."""
+    cases = []
+    for name in ("exp", "exp2", "log1p", "logit", "logsumexp", "xlogy", "sin"):
+        for junk_name, junk in JUNK.items():
+            cases.append(
+                Case(
+                    "functions",
+                    f"tt.{name}: input {junk_name}",
+                    lambda n=name, j=junk: getattr(tt, n)(j),
+                    (name,),
+                )
+            )
+    for label, value in (("None", None), ("a tensor, not a list", t(2, 3)), ("one matrix", [t(2, 3)])):
+        cases.append(
+            Case(
+                "functions",
+                f"linalg.multi_dot: {label}",
+                lambda v=value: tt.linalg.multi_dot(v),
+                ("multi_dot",),
+            )
+        )
+    for label, value in (("(3,)", t(3)), ("(2, 3)", t(2, 3))):
+        cases.append(
+            Case(
+                "functions", f"linalg.eigvalsh: {label}", lambda v=value: tt.linalg.eigvalsh(v), ("eigvalsh",)
+            )
+        )
+    return cases
+
+
 def all_cases() -> list[Case]:
     return (
-        tensor_op_cases() + creation_cases() + layer_cases() + loss_cases() + optimizer_cases() + data_cases()
+        tensor_op_cases()
+        + creation_cases()
+        + layer_cases()
+        + loss_cases()
+        + optimizer_cases()
+        + data_cases()
+        + function_cases()
     )

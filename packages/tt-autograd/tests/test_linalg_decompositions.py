@@ -162,7 +162,7 @@ def test_eigh_identities_gradients_and_pinned_values(leaf, check, check_grad):
     upper = autograd.tensor([[2.0, 5.0], [1.0, 2.0]])  # reads only the triangle UPLO names
     np.testing.assert_allclose(linalg.eigvalsh(upper, "U").numpy(), [-3.0, 7.0], rtol=1e-6)
     np.testing.assert_allclose(linalg.eigvalsh(upper).numpy(), [1.0, 3.0], rtol=1e-6)
-    with pytest.raises(ValueError, match="Expected UPLO argument to be 'L' or 'U', but got X"):
+    with pytest.raises(ValueError, match="linalg.eigh: expected UPLO argument to be 'L' or 'U', but got X"):
         linalg.eigh(upper, "X")
 
 

@@ -70,7 +70,13 @@ def _method(name: str) -> Callable[..., object]:
 
     def function(input: object, *args: object, **kwargs: object) -> object:  # noqa: A002
         if not isinstance(input, Tensor):
-            input = Tensor(input)  # noqa: A001
+            try:
+                input = Tensor(input)  # noqa: A001
+            except (TypeError, ValueError) as error:
+                raise type(error)(
+                    f"{name}: argument 'input' must be a tensor (or numbers to make one), got "
+                    f"{type(input).__name__}: {error}"
+                ) from None
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name

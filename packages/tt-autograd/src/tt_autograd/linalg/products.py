@@ -58,6 +58,11 @@ def multi_dot(tensors) -> Tensor:
     chain-order dynamic programme over ``O(k^3)`` splits), as PyTorch does; the values are the
     product's either way.
     """
+    if not isinstance(tensors, (list, tuple)):
+        raise TypeError(
+            f"multi_dot: tensors must be a list or tuple of tensors, got {type(tensors).__name__}; "
+            "pass the matrices as multi_dot([A, B, C])"
+        )
     tensors = [as_tensor("multi_dot", t, f"tensors[{i}]") for i, t in enumerate(tensors)]
     if len(tensors) < 2:
         raise ValueError(f"multi_dot(): expected at least 2 tensors but got {len(tensors)}")

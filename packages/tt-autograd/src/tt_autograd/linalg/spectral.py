@@ -99,17 +99,21 @@ def eigh(A, UPLO: str = "L") -> EighResult:
     Returns ``(eigenvalues (..., n), eigenvectors (..., n, n))``, ``A = V diag(w) V^T``.
     Cost: ``O(n^3)`` per matrix; backward three matrix products.
     """
-    if UPLO not in ("L", "U"):
-        raise ValueError(f"Expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    A = float_matrices("linalg.eigh", A)
-    n = A.shape[-1]
-    w, v = unpack(EighFunction.apply(A, uplo=UPLO), [(n,), (n, n)])
-    return EighResult(w, v)
+    return _eigh("linalg.eigh", A, UPLO)
 
 
 def eigvalsh(A, UPLO: str = "L") -> Tensor:
     """``torch.linalg.eigvalsh``: :func:`eigh`'s eigenvalues, ascending (vectors computed for backward)."""
-    return eigh(A, UPLO).eigenvalues
+    return _eigh("linalg.eigvalsh", A, UPLO).eigenvalues
+
+
+def _eigh(op: str, A, UPLO: str) -> EighResult:
+    if UPLO not in ("L", "U"):
+        raise ValueError(f"{op}: expected UPLO argument to be 'L' or 'U', but got {UPLO}")
+    A = float_matrices(op, A)
+    n = A.shape[-1]
+    w, v = unpack(EighFunction.apply(A, uplo=UPLO), [(n,), (n, n)])
+    return EighResult(w, v)
 
 
 class SVDFunction(Function):
