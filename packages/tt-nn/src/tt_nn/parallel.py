@@ -316,16 +316,12 @@ class _OwnerLinks:
         owners = list(replicas[0].parameters())
         owner_of = {id(c): o for replica in replicas[1:] for o, c in zip(owners, replica.parameters())}
         self.slots: list[tuple[Function, int, object, object]] = []  # (node, position, replica's, owner)
-        roots = [t.grad_fn for out in outputs[1:] for t in _tensors(out) if t.grad_fn is not None]
-        seen: set[Function] = set()
-        for root in roots:
-            for node in topological_order(root):
-                if node in seen:
-                    continue
-                seen.add(node)
-                for position, parent in enumerate(node.parents):
-                    if id(parent) in owner_of:
-                        self.slots.append((node, position, parent, owner_of[id(parent)]))
+        root = Function()  # above every replica's outputs, so a node they share is walked once
+        root.parents = [node for out in outputs[1:] for node in _nodes(out)]
+        for node in topological_order(root):  # (the root's parents are nodes, never a parameter)
+            for position, parent in enumerate(node.parents):
+                if id(parent) in owner_of:
+                    self.slots.append((node, position, parent, owner_of[id(parent)]))
         self._use(owner=True)
 
     def _use(self, owner: bool) -> None:
@@ -341,11 +337,12 @@ class _OwnerLinks:
             self._use(owner=True)
 
 
-def _tensors(value: object) -> list:
-    """The tensors of an output (nested tuples and lists flattened)."""
+def _nodes(value: object) -> list:
+    """The ``grad_fn`` of each tensor of an output that has one (nested tuples and lists flattened)."""
     if isinstance(value, (tuple, list)):
-        return [t for v in value for t in _tensors(v)]
-    return [value] if getattr(value, "grad_fn", None) is not None else []
+        return [node for v in value for node in _nodes(v)]
+    node = getattr(value, "grad_fn", None)
+    return [] if node is None else [node]
 
 
 class GatherFunction(Function):
