@@ -308,3 +308,18 @@ def test_the_threaded_backward_adds_into_the_replicas_own_parameters():
     nn.CrossEntropyLoss()(parallel(x), y).backward()
     workers = [t for t in threads_seen if t != threading.get_ident()]
     assert len(workers) == 1  # replica 0's worker only: no two threads add into one .grad
+
+
+def test_a_parameter_only_other_replicas_use_gets_their_gradient():
+    class ScaledWhenLong(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(autograd.tensor([2.0]))
+
+        def forward(self, x):
+            return x * self.w if x.shape[0] > 2 else x * 1.0
+
+    model = ScaledWhenLong()
+    x = autograd.tensor(np.arange(7.0)[:, None])
+    nn.DataParallel(model, device_ids=[0, 1, 2])(x).sum().backward()  # slices of 2, 2 and 3 rows
+    np.testing.assert_allclose(model.w.grad.array, [4.0 + 5.0 + 6.0])
