@@ -309,7 +309,8 @@ class _OwnerLinks:
     views of them): a ``create_graph`` backward, or a later pass through a gradient it
     recorded, then walks them in one thread and reaches the owners. The threaded first-order
     backward switches to the replicas' own parameters while it runs (:meth:`replicas_while`),
-    so no two threads add into one ``.grad``. Cost: one walk of the replicas' graphs per forward.
+    so no two threads add into one ``.grad``. Cost: one walk of the replicas' graphs per forward
+    (0.4 ms of a 2-slice step of a 4-layer, 128-wide GPT on 16 x 64 tokens that took 270-335 ms).
     """
 
     def __init__(self, outputs: list, replicas: list[Module]) -> None:
