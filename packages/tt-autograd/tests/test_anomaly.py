@@ -3,6 +3,7 @@ and shows where forward created that node (PyTorch's ``torch.autograd.detect_ano
 
 from __future__ import annotations
 
+import threading
 import warnings
 
 import numpy as np
@@ -155,3 +156,113 @@ def test_off_it_costs_nothing_and_records_nothing():
     assert "backward" not in vars(off.grad_fn)  # backward calls the Function's rule directly
     with np.errstate(all="ignore"):
         sqrt_times_zero(autograd.tensor([0.0], requires_grad=True)).backward()  # NaN, unchecked
+
+
+POW_NAN = r"Function 'PowBackward' returned nan values in its 0th output\."
+INDUCED = "Previous calculation was induced by PowBackward. Traceback of forward call that induced the"
+
+
+def line_of(marker):
+    with open(__file__) as source:
+        return next(n for n, line in enumerate(source, 1) if line.rstrip().endswith(f"# {marker}"))
+
+
+def reports(caught):
+    return [m for m in messages(caught) if "Error detected in" in m or "Previous calculation" in m]
+
+
+def second_derivative_nan(x, walk):
+    """x**1.5 differentiated twice, the second pass weighted by 0: 0 * inf at x = 0 in the node (a
+    PowBackward, x**0.5) that the first, recorded pass made."""
+    y = x.pow(1.5)  # FORWARD-POW
+    (first,) = grad(y.sum(), x, create_graph=True)  # FIRST-GRAD
+    weighted = (first * autograd.tensor([0.0, 1.0])).sum()
+    with pytest.raises(RuntimeError, match=POW_NAN), np.errstate(all="ignore"):
+        if walk == "backward":
+            weighted.backward()
+        else:
+            grad(weighted, x)
+
+
+@pytest.mark.parametrize("walk", ["backward", "grad"])
+def test_a_nan_second_derivative_names_the_op_that_induced_the_failing_one(walk, caught):
+    x = autograd.tensor([0.0, 1.0], requires_grad=True)
+    with anomaly.detect_anomaly():
+        second_derivative_nan(x, walk)
+    failing, induced = reports(caught)  # PyTorch's order: the failing node, then the one that recorded it
+    caused = "Error detected in PowBackward. Traceback of forward call that caused the error:\n"
+    assert failing.startswith(caused)
+    assert f"line {line_of('FIRST-GRAD')}, in second_derivative_nan" in failing
+    assert "(first,) = grad(y.sum(), x, create_graph=True)" in failing and "x.pow(1.5)" not in failing
+    assert induced.startswith("\n\n" + INDUCED + " previous calculation:\n")
+    assert f"line {line_of('FORWARD-POW')}, in second_derivative_nan" in induced
+    assert "y = x.pow(1.5)" in induced and "create_graph" not in induced
+    assert "tt_autograd" not in failing + induced
+    records = [r for r in caught if str(r.message) in (failing, induced)]
+    assert {r.filename for r in records} == {__file__}  # both at the user's backward call
+
+
+def test_a_third_derivative_chains_back_to_the_forward_op(caught):
+    x = autograd.tensor([0.0, 1.0], requires_grad=True)
+    with anomaly.detect_anomaly():
+        y = x.pow(2.5)  # FORWARD-POW-2.5
+        (first,) = grad(y.sum(), x, create_graph=True)  # FIRST-OF-THREE
+        (second,) = grad(first.sum(), x, create_graph=True)  # SECOND-OF-THREE
+        with pytest.raises(RuntimeError, match=POW_NAN), np.errstate(all="ignore"):
+            (second * autograd.tensor([0.0, 1.0])).sum().backward()
+    failing, by_first, by_forward = reports(caught)
+    assert f"line {line_of('SECOND-OF-THREE')}," in failing and "Error detected in PowBackward" in failing
+    assert by_first.startswith("\n\n" + INDUCED) and f"line {line_of('FIRST-OF-THREE')}," in by_first
+    assert by_forward.startswith("\n\n" + INDUCED) and f"line {line_of('FORWARD-POW-2.5')}," in by_forward
+
+
+def test_an_inducing_op_recorded_outside_the_mode_has_no_forward_information(caught):
+    x = autograd.tensor([0.0, 1.0], requires_grad=True)
+    y = x.pow(1.5)
+    with anomaly.detect_anomaly():
+        (first,) = grad(y.sum(), x, create_graph=True)
+        with pytest.raises(RuntimeError, match=POW_NAN), np.errstate(all="ignore"):
+            (first * autograd.tensor([0.0, 1.0])).sum().backward()
+    failing, induced = reports(caught)
+    assert failing.startswith("Error detected in PowBackward. Traceback of forward call")
+    assert induced == (  # PyTorch's wording, for the inducing node too
+        "Error detected in PowBackward. No forward pass information available. Enable detect anomaly during "
+        "forward pass for more information."
+    )
+
+
+def test_only_nodes_recorded_during_a_backward_are_induced(caught):
+    x = autograd.tensor([0.0, 1.0], requires_grad=True)
+    with anomaly.detect_anomaly():
+        second_derivative_nan(x, "backward")  # a create_graph pass, then a failing one
+        caught.clear()
+        with pytest.raises(RuntimeError, match=NAN_MESSAGE), np.errstate(all="ignore"):
+            sqrt_times_zero(x).backward()  # recorded in forward, after both
+        (only,) = reports(caught)
+    assert only.startswith("Error detected in SqrtBackward. Traceback")
+    (outside,) = grad((x * x).sum(), x, create_graph=True)  # outside the mode: nothing is kept
+    assert outside.grad_fn.induced_by is None and outside.grad_fn.forward_trace is None
+
+
+def test_the_running_node_is_per_thread(caught):
+    made = {}
+
+    class RecordsInAThread(autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):  # a node recorded here, in this thread, is induced by this one; elsewhere not
+            with autograd.enable_grad():
+                made["here"] = autograd.tensor([1.0], requires_grad=True) * 2
+                worker = threading.Thread(target=lambda: made.setdefault("there", made["here"] * 3))
+                worker.start()
+                worker.join()
+            return (g,)
+
+    x = autograd.tensor([1.0], requires_grad=True)
+    with anomaly.detect_anomaly():
+        RecordsInAThread.apply(x).backward(autograd.tensor([1.0]))
+    assert type(made["here"].grad_fn.induced_by) is RecordsInAThread
+    assert made["there"].grad_fn.forward_trace is not None and made["there"].grad_fn.induced_by is None

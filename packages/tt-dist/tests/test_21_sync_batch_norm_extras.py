@@ -3,7 +3,8 @@
 One ``mpiexec -n 2`` run of ``workers/sync_bn_checks.py`` compares two ranks, each
 on half the batch, with one process on all of it, in float64: a model with a
 ``BatchNorm1d`` converted to ``SyncBatchNorm`` and trained 3 steps under DDP, and a
-``SyncBatchNorm`` on channels-last images. In this process: the gradients against
+``SyncBatchNorm`` on channels-last images (also with ``create_graph=True``, whose gradients
+cannot be differentiated again, as in PyTorch). In this process: the gradients against
 central differences (a group of one rank), the fallback to plain batch norm, and
 ``convert_sync_batchnorm``.
 """
@@ -17,6 +18,7 @@ import pytest
 import tt_autograd as autograd
 import tt_dist as dist
 import tt_nn as nn
+from tt_autograd.gradients import grad
 from tt_dist import ProcessGroup, SyncBatchNorm, SyncBatchNormFunction
 
 TOLERANCE = 1e-12
@@ -44,6 +46,10 @@ def test_images_stored_channels_last_match_batch_norm_on_the_whole_batch(measure
         assert value < TOLERANCE, (key, value)
 
 
+def test_create_graph_on_two_ranks_gives_the_gradients_and_differentiating_them_raises(measured):
+    assert measured["create_graph"] == {"input_grad": pytest.approx(0, abs=TOLERANCE), "not_raised": 0.0}
+
+
 def one_rank() -> ProcessGroup:
     from mpi4py import MPI
 
@@ -66,6 +72,29 @@ def test_gradients_match_central_differences(shape, affine, input_grad):
         )
 
     assert autograd.gradcheck(apply, [x, weight, bias], eps=1e-6, atol=1e-7, rtol=1e-5)
+
+
+def test_create_graph_gives_the_gradients_and_differentiating_them_raises_as_pytorch():
+    rng = np.random.default_rng(4)
+    x = autograd.tensor(rng.standard_normal((5, 3, 2)), requires_grad=True)
+    weight = autograd.tensor(rng.uniform(0.5, 1.5, 3), requires_grad=True)
+    bias = autograd.tensor(rng.standard_normal(3), requires_grad=True)
+    seed = autograd.tensor(rng.standard_normal((5, 3, 2)))
+    group = one_rank()
+
+    def gradients(create_graph):
+        y = SyncBatchNormFunction.apply(
+            x, weight, bias, running_mean=None, running_var=None, momentum=0.1, eps=1e-5, group=group
+        )
+        return grad((y * seed).sum(), [x, weight, bias], create_graph=create_graph)
+
+    plain, recorded = gradients(False), gradients(True)
+    for got, want in zip(recorded, plain):
+        np.testing.assert_allclose(got.detach().numpy(), want.numpy(), rtol=1e-12, atol=1e-14)
+        assert got.requires_grad
+        with pytest.raises(NotImplementedError, match="SyncBatchNorm's gradient cannot be differentiated "
+                           "again, as in PyTorch"):  # fmt: skip
+            (got * got).sum().backward()
 
 
 def test_channels_last_images_are_normalised_per_channel():

@@ -10,6 +10,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_tensor
 from tt_autograd import Function
+from tt_autograd.gradients import grad
 
 
 def mlp(dtype=np.float64) -> nn.Module:
@@ -235,3 +236,90 @@ def test_functional_form_matches_the_module_and_scatters_keyword_arguments():
     assert sorted(seen) == [((4, 6), (4, 6)), ((4, 6), (4, 6))]
     with pytest.raises(TypeError, match="module_kwargs must be a dict"):
         nn.data_parallel(model, x, module_kwargs=[x])
+
+
+def penalty_gradients(run, model):
+    """A gradient penalty's gradients: backward(create_graph=True), then the sum of the squared .grads."""
+    model.zero_grad()
+    run().backward(create_graph=True)
+    first = [p.grad for p in model.parameters()]
+    assert all(g.grad_fn is not None for g in first)
+    values = [g.array.copy() for g in first]
+    model.zero_grad()
+    sum((g * g).sum() for g in first).backward()
+    return values, grads(model)
+
+
+@pytest.mark.parametrize(("rows", "slices"), [(8, 2), (7, 3)])
+def test_a_gradient_penalty_equals_the_whole_batchs(rows, slices):
+    x, y = batch(rows)
+    model = mlp()
+    parallel = nn.DataParallel(model, device_ids=list(range(slices)))
+    expected = penalty_gradients(lambda: nn.CrossEntropyLoss()(model(x), y), model)
+    got = penalty_gradients(lambda: nn.CrossEntropyLoss()(parallel(x), y), model)
+    for got_list, want_list in zip(got, expected):
+        for g, w in zip(got_list, want_list):
+            np.testing.assert_allclose(g, w, rtol=1e-9, atol=1e-12)
+    # then a first-order step runs on the worker threads as before, replicas' gradients handed over
+    model.zero_grad()
+    nn.CrossEntropyLoss()(parallel(x), y).backward()
+    assert all(p.grad is None for replica in parallel._replicas for p in replica.parameters())
+    model.zero_grad()
+    nn.CrossEntropyLoss()(model(x), y).backward()
+    # autograd.grad with create_graph reaches the owners through every replica
+    want = grads(model)
+    found = grad(nn.CrossEntropyLoss()(parallel(x), y), list(model.parameters()), create_graph=True)
+    for g, w in zip(found, want):
+        assert g.grad_fn is not None
+        np.testing.assert_allclose(g.array, w, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dim", [0, 1])
+def test_gather_gradgradcheck(dim):
+    tt_tensor.manual_seed(5)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2)).double()
+    parallel = nn.DataParallel(model, device_ids=[0, 1, 2], dim=dim)
+    x = autograd.tensor(np.random.default_rng(1).standard_normal((5, 3) if dim == 0 else (2, 5, 3)))
+
+    def logits(*params):
+        return parallel(x)
+
+    def logits_and_losses(*params):  # tuple outputs; 0-d ones stacked
+        class Both(nn.Module):
+            def forward(self, inputs):
+                out = model(inputs)
+                return out, (out * out).sum()
+
+        return nn.DataParallel(Both(), device_ids=[0, 1], dim=dim)(x)
+
+    params = list(model.parameters())
+    assert autograd.gradgradcheck(logits, params)
+    assert autograd.gradgradcheck(logits_and_losses, params)
+
+
+def test_the_threaded_backward_adds_into_the_replicas_own_parameters():
+    x, y = batch(9)
+    model = mlp()
+    parallel = nn.DataParallel(model, device_ids=[0, 1, 2])
+    nn.CrossEntropyLoss()(parallel(x), y).backward(create_graph=True)  # the graphs then hold the owners
+    threads_seen = []
+    model[0].weight.register_post_accumulate_grad_hook(lambda p: threads_seen.append(threading.get_ident()))
+    model.zero_grad()
+    nn.CrossEntropyLoss()(parallel(x), y).backward()
+    workers = [t for t in threads_seen if t != threading.get_ident()]
+    assert len(workers) == 1  # replica 0's worker only: no two threads add into one .grad
+
+
+def test_a_parameter_only_other_replicas_use_gets_their_gradient():
+    class ScaledWhenLong(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(autograd.tensor([2.0]))
+
+        def forward(self, x):
+            return x * self.w if x.shape[0] > 2 else x * 1.0
+
+    model = ScaledWhenLong()
+    x = autograd.tensor(np.arange(7.0)[:, None])
+    nn.DataParallel(model, device_ids=[0, 1, 2])(x).sum().backward()  # slices of 2, 2 and 3 rows
+    np.testing.assert_allclose(model.w.grad.array, [4.0 + 5.0 + 6.0])

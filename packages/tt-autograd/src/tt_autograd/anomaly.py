@@ -16,6 +16,15 @@ The mode is checked where it matters, as in PyTorch: at forward time for the
 traceback (a node created outside the mode has none, and the warning says so),
 at backward time for the NaN check.
 
+A node recorded while another node's backward runs (a ``create_graph=True``
+pass: the ``graph_backward`` rule's operations) also remembers that node, and a
+failure in a later pass through it (a second derivative that is NaN) warns once
+per link of that chain, innermost first, as PyTorch does: where the failing
+node was created (the ``grad(..., create_graph=True)`` call), then
+``Previous calculation was induced by PowBackward. Traceback of forward call
+that induced the previous calculation: ...`` (the forward line of the
+operation being differentiated), and so on for a third derivative.
+
 Cost: nothing while off (the forward recorder is in ``Function``'s call-hook
 list only while on; backward wraps nodes only while on). While on: one stack
 walk per recorded operation and one ``isnan`` pass per gradient.
@@ -27,6 +36,7 @@ import functools
 import itertools
 import os
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable
@@ -50,6 +60,15 @@ class _AnomalyState:
 _state = _AnomalyState()
 
 
+class _Running(threading.local):
+    """Per thread (as PyTorch's engine): the node whose backward is running, while the mode is on."""
+
+    node: Any = None
+
+
+_running = _Running()
+
+
 def is_anomaly_enabled() -> bool:
     """True while anomaly detection is on (``torch.is_anomaly_enabled``)."""
     return _state.enabled
@@ -67,6 +86,7 @@ def _record(function_class: type, inputs: tuple, params: dict, output: Any) -> N
         return
     frames = itertools.dropwhile(_own, traceback.walk_stack(None))  # innermost first
     node.forward_trace = traceback.StackSummary.extract(reversed(list(frames)), lookup_lines=False)
+    node.induced_by = _running.node
 
 
 def _own(frame_line: tuple) -> bool:
@@ -133,6 +153,7 @@ def checked(node: Any, run: Callable[[], tuple]) -> tuple:
     an error comes with a warning that shows where forward created the node."""
     if not _state.enabled:
         return run()
+    outer, _running.node = _running.node, node
     try:
         grads = run()
         if _state.check_nan:
@@ -145,26 +166,38 @@ def checked(node: Any, run: Callable[[], tuple]) -> tuple:
     except Exception:
         report(node)
         raise
+    finally:
+        _running.node = outer
     return grads
 
 
 def report(node: Any) -> None:
     """While the mode is on, warn (at the user's backward() call) where forward created ``node``, whose
-    backward step (its rule, or a hook of its output) is failing."""
-    if _state.enabled:
-        warnings.warn(_forward_report(node), stacklevel=_caller_level())
+    backward step (its rule, or a hook of its output) is failing; then, one warning each, the nodes
+    whose backward recorded it, and so on (PyTorch's "Previous calculation was induced by")."""
+    if not _state.enabled:
+        return
+    level = _caller_level()
+    warnings.warn(_forward_report(node, induced=False), stacklevel=level)
+    while node.induced_by is not None:
+        node = node.induced_by
+        warnings.warn(_forward_report(node, induced=True), stacklevel=level)
 
 
-def _forward_report(node: Any) -> str:
+def _forward_report(node: Any, induced: bool) -> str:
     trace = node.forward_trace
-    if trace is None:
+    if trace is None:  # (PyTorch's wording for a parent too)
         return (
             f"Error detected in {node.name()}. No forward pass information available. Enable detect "
             "anomaly during forward pass for more information."
         )
-    return f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n" + "".join(
-        trace.format()
-    ).rstrip("\n")
+    lines = "".join(trace.format()).rstrip("\n")
+    if induced:
+        return (
+            f"\n\nPrevious calculation was induced by {node.name()}. Traceback of forward call that induced "
+            f"the previous calculation:\n{lines}"
+        )
+    return f"Error detected in {node.name()}. Traceback of forward call that caused the error:\n{lines}"
 
 
 __all__ = ["detect_anomaly", "is_anomaly_check_nan_enabled", "is_anomaly_enabled", "set_detect_anomaly"]

@@ -48,6 +48,9 @@ class Function:
     #: Where the user's code created this node, kept while anomaly mode is on (:mod:`tt_autograd.anomaly`).
     forward_trace = None
 
+    #: The node whose backward was running when this one was recorded (anomaly mode: a create_graph pass).
+    induced_by = None
+
     @classmethod
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""

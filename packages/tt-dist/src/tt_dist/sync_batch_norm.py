@@ -24,6 +24,11 @@ sums, the squares, and backward's two sums), so their latency rather than
 their size counts; the arithmetic is batch norm's. In evaluation, or with no process group of more
 than one rank, it is plain batch norm (:func:`tt_nn.functional.batch_norm`),
 as in PyTorch.
+
+Higher-order gradients: none, as in PyTorch 2.13 (its Function's backward calls
+``batch_norm_backward_reduce`` and ``batch_norm_backward_elemt``, which have no
+derivative). A ``create_graph=True`` backward still gives the gradients; differentiating
+one of them raises, naming SyncBatchNorm. Plain batch norm (the fallback above) has them.
 """
 
 from __future__ import annotations
@@ -34,10 +39,17 @@ import numpy as np
 import tt_nn
 import tt_nn.functional as F
 from tt_autograd import Function
+from tt_autograd.higher_order import delayed_error_gradients
 from tt_nn.functional.row_passes import channel_dot, channel_sum, from_blocks, to_blocks
 from tt_nn.normalization import BatchNormBase
 
 from .process_group import ProcessGroup, default_group, is_initialized, sum_over_group
+
+_NO_DOUBLE_BACKWARD = (
+    "create_graph=True: SyncBatchNorm's gradient cannot be differentiated again, as in PyTorch (whose "
+    "SyncBatchNorm backward, batch_norm_backward_reduce and batch_norm_backward_elemt, has no derivative); "
+    "for a higher-order gradient keep plain batch norm per rank (no convert_sync_batchnorm), which has one"
+)
 
 
 class SyncBatchNormFunction(Function):
@@ -95,6 +107,10 @@ class SyncBatchNormFunction(Function):
         dx = (dy - s1[:, None] - xc * s2[:, None]) * (gamma * inv)[:, None]
         # END SOLUTION
         return from_blocks(dx, ctx.shape, ctx.channels_last), grad_w, grad_b
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # no higher-order gradients, as in PyTorch (see the module docstring)
+        return delayed_error_gradients(ctx, grad, _NO_DOUBLE_BACKWARD)
 
 
 class SyncBatchNorm(BatchNormBase):

@@ -16,6 +16,7 @@ import tt_dist as dist
 import tt_nn as nn
 import tt_nn.functional as F
 import tt_optim
+from tt_autograd.gradients import grad
 
 BATCH, FEATURES, CLASSES, STEPS = 12, 5, 3, 3
 
@@ -115,6 +116,19 @@ def main(out: str) -> None:
         "bias_grad": gap(sync_sum(sync.bias.grad.detach().numpy()), bias.grad.detach().numpy()),
         "running_var": gap(sync.running_var.detach().numpy(), running_var.detach().numpy()),
         "grad_fn": type(got.grad_fn).__name__,
+    }
+    # create_graph=True: the same gradients (backward's all-reduce made on every rank), then differentiating
+    # one raises, on every rank (as in PyTorch)
+    recorded = autograd.tensor(images[share], requires_grad=True)
+    (first,) = grad((sync(recorded) * autograd.tensor(weights[share])).sum(), recorded, create_graph=True)
+    try:
+        (first * first).sum().backward()
+        message = ""
+    except NotImplementedError as error:
+        message = str(error)
+    result["create_graph"] = {
+        "input_grad": gap(first.detach().numpy(), whole.grad.detach().numpy()[share]),
+        "not_raised": worst(0.0 if "SyncBatchNorm's gradient cannot be differentiated" in message else 1.0),
     }
     if rank == 0:
         with open(out, "w") as file:

@@ -32,6 +32,13 @@ How, step by step (for ``out = DataParallel(model)(x)``):
    replica's gradients are added into ``model``'s (replica 0 wrote there
    already) and cleared.
 
+Higher-order gradients (``backward(create_graph=True)``, ``autograd.grad(...,
+create_graph=True)``: a gradient penalty) run in the caller's thread instead:
+the replicas' graphs record ``model``'s own parameters, as PyTorch's replicas
+are views of them, so the recorded gradient pass and any pass through what it
+recorded reach ``model`` through every replica (the threaded backward switches
+those graphs to the replicas' own parameters while it runs).
+
 The gradients equal those of ``model(x)`` on the whole batch (up to float
 reassociation) whenever the module treats samples independently — so not
 for batch norm in training mode, whose statistics are per slice (like
@@ -43,7 +50,9 @@ Differences from PyTorch, and why: PyTorch's ``DataParallel`` splits over
 GPUs (``device_ids``) and on a CPU-only machine just calls the module; here
 the "devices" are worker threads, so ``device_ids`` (if given) only sets how
 many. Gradients do not flow back into the *inputs* (an input that requires
-grad is refused); parameter hooks see only replica 0's part of a gradient.
+grad is refused); parameter hooks see only replica 0's part of a first-order
+gradient; a first-order ``autograd.grad`` through the gather finds no gradient
+(the threads add theirs into ``.grad``).
 
 The process-wide BLAS thread count is 1 while the replicas run. Each
 worker already asks OpenBLAS for one thread of its own, but with the
@@ -73,11 +82,13 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import contextmanager
 from functools import partial
 
 import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Function
+from tt_autograd.engine import topological_order
 from tt_autograd.grad_mode import is_grad_enabled, set_grad_enabled
 from tt_tensor import threads
 
@@ -140,7 +151,7 @@ class DataParallel(Module):
         ]
         with threads.one_blas_thread():  # the process-wide count too (module docstring)
             outputs = threads.run(tasks)
-        return _gather(outputs, self.dim, replicas)
+        return _gather(outputs, self.dim, replicas, _OwnerLinks(outputs, replicas))
 
     def _refresh(self, count: int) -> list[Module]:
         """Replicas 1..count of ``self.module``, made if needed, their parameters and buffers synced."""
@@ -275,11 +286,11 @@ def _forward_on(replica: Module, enabled: bool, inputs: tuple, kwargs: dict) -> 
         return replica(*inputs, **kwargs)
 
 
-def _gather(outputs: list, dim: int, replicas: list[Module]) -> object:
+def _gather(outputs: list, dim: int, replicas: list[Module], links: _OwnerLinks) -> object:
     """Concatenate the replicas' outputs along ``dim`` (0-d ones stacked); tuples and lists element-wise."""
     first = outputs[0]
     if isinstance(first, (tuple, list)):
-        gathered = [_gather([out[i] for out in outputs], dim, replicas) for i in range(len(first))]
+        gathered = [_gather([out[i] for out in outputs], dim, replicas, links) for i in range(len(first))]
         return type(first)(gathered)
     if first is None:
         return None
@@ -288,15 +299,63 @@ def _gather(outputs: list, dim: int, replicas: list[Module]) -> object:
             f"DataParallel: the module returned {type(first).__name__}; only tensors, and tuples or lists of "
             "them, can be gathered from the worker threads"
         )
-    return GatherFunction.apply(*outputs, dim=dim, outputs=outputs, replicas=replicas)
+    return GatherFunction.apply(*outputs, dim=dim, outputs=outputs, replicas=replicas, links=links)
+
+
+class _OwnerLinks:
+    """Where the replicas' graphs use a replica's parameter, switchable between it and the owner's.
+
+    The graphs record the owners (``module``'s own parameters, as PyTorch's replicas are
+    views of them): a ``create_graph`` backward, or a later pass through a gradient it
+    recorded, then walks them in one thread and reaches the owners. The threaded first-order
+    backward switches to the replicas' own parameters while it runs (:meth:`replicas_while`),
+    so no two threads add into one ``.grad``. Cost: one walk of the replicas' graphs per forward
+    (0.4 ms of a 2-slice step of a 4-layer, 128-wide GPT on 16 x 64 tokens that took 270-335 ms).
+    """
+
+    def __init__(self, outputs: list, replicas: list[Module]) -> None:
+        owners = list(replicas[0].parameters())
+        owner_of = {id(c): o for replica in replicas[1:] for o, c in zip(owners, replica.parameters())}
+        self.slots: list[tuple[Function, int, object, object]] = []  # (node, position, replica's, owner)
+        root = Function()  # above every replica's outputs, so a node they share is walked once
+        root.parents = [node for out in outputs[1:] for node in _nodes(out)]
+        for node in topological_order(root):  # (the root's parents are nodes, never a parameter)
+            for position, parent in enumerate(node.parents):
+                if id(parent) in owner_of:
+                    self.slots.append((node, position, parent, owner_of[id(parent)]))
+        self._use(owner=True)
+
+    def _use(self, owner: bool) -> None:
+        for node, position, copy, original in self.slots:
+            node.parents[position] = original if owner else copy
+
+    @contextmanager
+    def replicas_while(self):
+        self._use(owner=False)
+        try:
+            yield
+        finally:
+            self._use(owner=True)
+
+
+def _nodes(value: object) -> list:
+    """The ``grad_fn`` of each tensor of an output that has one (nested tuples and lists flattened)."""
+    if isinstance(value, (tuple, list)):
+        return [node for v in value for node in _nodes(v)]
+    node = getattr(value, "grad_fn", None)
+    return [] if node is None else [node]
 
 
 class GatherFunction(Function):
-    """The replicas' outputs joined along ``dim``; backward runs each replica's backward on its own worker."""
+    """The replicas' outputs joined along ``dim``; backward runs each replica's backward on its own worker.
+
+    ``graph_backward`` is the linear rule (each replica's slice of the gradient, to its output), walked in
+    the caller's thread.
+    """
 
     @staticmethod
-    def forward(ctx, *arrays, dim, outputs, replicas):
-        ctx.outputs, ctx.replicas = outputs, replicas
+    def forward(ctx, *arrays, dim, outputs, replicas, links):
+        ctx.outputs, ctx.replicas, ctx.links = outputs, replicas, links
         ctx.stacked = arrays[0].ndim == 0
         ctx.dim = dim
         ctx.sizes = [1 if ctx.stacked else a.shape[dim] for a in arrays]
@@ -311,7 +370,7 @@ class GatherFunction(Function):
             for out, piece in zip(ctx.outputs, pieces)
             if getattr(out, "requires_grad", False)
         ]
-        with threads.one_blas_thread():
+        with threads.one_blas_thread(), ctx.links.replicas_while():
             threads.run(tasks)
         owners = list(ctx.replicas[0].parameters())
         for replica in ctx.replicas[1:]:
@@ -324,6 +383,15 @@ class GatherFunction(Function):
                     owner.grad.array += copy.grad.array
                 copy.grad = None
         return (None,) * len(ctx.outputs)
+
+    @staticmethod
+    def graph_backward(ctx, grad):  # linear: each replica's slice, walked (recorded) through the owners
+        dim = 0 if ctx.stacked else ctx.dim
+        starts = np.cumsum([0, *ctx.sizes])
+        return tuple(
+            grad.narrow(dim, int(start), size).reshape(out.shape)
+            for out, start, size in zip(ctx.outputs, starts, ctx.sizes)
+        )
 
 
 def _backward_on(output: object, grad: np.ndarray) -> None:
