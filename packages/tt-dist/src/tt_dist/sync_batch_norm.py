@@ -42,6 +42,7 @@ from tt_autograd import Function
 from tt_autograd.higher_order import delayed_error_gradients
 from tt_nn.functional.row_passes import channel_dot, channel_sum, from_blocks, to_blocks
 from tt_nn.normalization import BatchNormBase
+from tt_tensor.checks import check_tensor
 
 from .process_group import ProcessGroup, default_group, is_initialized, sum_over_group
 
@@ -148,7 +149,7 @@ class SyncBatchNorm(BatchNormBase):
                              f"shape {tuple(input.shape)}")  # fmt: skip
 
     def forward(self, input):  # noqa: A002
-        self._check_input_dim(input)
+        self._check_input_dim(check_tensor("SyncBatchNorm", input))
         if input.shape[1] != self.num_features:
             raise ValueError(
                 f"SyncBatchNorm({self.num_features}): input of shape {tuple(input.shape)} has "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import tt_autograd
 from tt_autograd import no_grad
-from tt_tensor.checks import check_count
+from tt_tensor.checks import check_count, check_tensor
 
 from . import functional as F
 from . import init
@@ -149,7 +149,7 @@ class BatchNormBase(Module):
         raise NotImplementedError
 
     def forward(self, input):  # noqa: A002
-        self._check_input_dim(input)
+        self._check_input_dim(check_tensor(type(self).__name__, input))
         if input.shape[1] != self.num_features:
             raise ValueError(
                 f"{type(self).__name__}({self.num_features}): input of shape {tuple(input.shape)} has "

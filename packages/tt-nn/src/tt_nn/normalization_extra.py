@@ -12,7 +12,7 @@ from __future__ import annotations
 import warnings
 
 import tt_autograd
-from tt_tensor.checks import check_count
+from tt_tensor.checks import check_count, check_tensor
 
 from . import functional as F
 from . import init
@@ -167,6 +167,7 @@ class InstanceNormBase(Module):
 
     def forward(self, input):  # noqa: A002
         name, unbatched = type(self).__name__, self.unbatched_ndim
+        check_tensor(name, input)
         if input.ndim not in (unbatched, unbatched + 1):
             raise ValueError(
                 f"{name}: expected {unbatched}D or {unbatched + 1}D input (got {input.ndim}D input of shape "

@@ -25,6 +25,8 @@ Example:
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_tensor
+
 from . import functional as F
 from .module import Module
 
@@ -56,6 +58,7 @@ class _PadNd(Module):
         self.padding = _padding_tuple(type(self).__name__, padding, self.DIMS)
 
     def _check_input(self, input) -> None:  # noqa: A002
+        check_tensor(type(self).__name__, input)
         spatial = ("L", "H, W", "D, H, W")[self.DIMS - 1]
         if input.ndim not in (self.DIMS + 1, self.DIMS + 2):
             raise ValueError(
@@ -79,6 +82,7 @@ class _ConstantPadNd(_PadNd):
         self.value = value
 
     def _check_input(self, input) -> None:  # noqa: A002
+        check_tensor(type(self).__name__, input)
         if input.ndim < self.DIMS:
             raise ValueError(
                 f"{type(self).__name__}: pads the last {self.DIMS} dims, so the input needs at least "

@@ -89,3 +89,16 @@ def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
         return tuple(operator.index(s) for s in args)
     except TypeError:
         raise TypeError(f"{op}: shape must be ints, got {args}") from None
+
+
+def check_tensor(op: str, value: object, name: str = "input") -> object:
+    """``value`` if it is a tensor; otherwise a ``TypeError`` naming ``op`` and the argument, as PyTorch's.
+
+    For layers and functions that read ``.ndim`` or ``.shape`` of an argument before any op would
+    refuse it (else ``'NoneType' object has no attribute 'ndim'``).
+    """
+    from .tensor import Tensor  # (this module is imported by tensor.py)
+
+    if not isinstance(value, Tensor):
+        raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(value).__name__}")
+    return value

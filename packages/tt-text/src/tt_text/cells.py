@@ -25,6 +25,7 @@ import math
 import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
+from tt_tensor.checks import check_tensor
 
 
 class RNNCellBase(Module):
@@ -58,6 +59,7 @@ class RNNCellBase(Module):
     def _input(self, input):  # noqa: A002
         """``input`` as ``(N, H_in)`` and whether it came batched."""
         name = type(self).__name__
+        check_tensor(name, input)
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(
                 f"{name}: expected input of shape (N, {self.input_size}) or ({self.input_size},), "

@@ -23,6 +23,7 @@ import numpy as np
 from tt_autograd import Tensor
 from tt_nn import Dropout, LayerNorm, Linear, Module, ModuleList, init
 from tt_nn import functional as F
+from tt_tensor.checks import check_tensor
 
 from .multihead import MultiheadAttention
 
@@ -107,6 +108,7 @@ class TransformerEncoderLayer(_Layer):
     """
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal: bool = False):
+        check_tensor(type(self).__name__, src, "src")
         attend = self._attend(self.self_attn, src_mask, src_key_padding_mask, is_causal)
         x = self._residual(src, self.norm1, attend, self.dropout1)
         return self._residual(x, self.norm2, self._ff_block, self.dropout2)
@@ -133,6 +135,8 @@ class TransformerDecoderLayer(_Layer):
         tgt_is_causal: bool = False,
         memory_is_causal: bool = False,
     ):
+        check_tensor(type(self).__name__, tgt, "tgt")
+        check_tensor(type(self).__name__, memory, "memory")
         attend_self = self._attend(self.self_attn, tgt_mask, tgt_key_padding_mask, tgt_is_causal)
         attend_memory = self._attend(
             self.multihead_attn, memory_mask, memory_key_padding_mask, memory_is_causal, memory=memory

@@ -23,6 +23,7 @@ import math
 import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
+from tt_tensor.checks import check_tensor
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -80,6 +81,7 @@ class RNNBase(Module):
 
     def _check(self, input, hx) -> tuple:
         name = type(self).__name__
+        check_tensor(name, input)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(
                 f"{name}: expected input of shape (L, N, {self.input_size}) "

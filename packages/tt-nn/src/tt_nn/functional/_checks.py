@@ -5,16 +5,14 @@ from __future__ import annotations
 import warnings
 
 import tt_tensor
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import check_tensor, normalize_dim
 
 REDUCTIONS = ("mean", "sum", "none")
 
 
 def tensor_arg(op: str, value: object, name: str = "input") -> tt_tensor.Tensor:
     """``value`` if it is a tensor; otherwise a ``TypeError`` naming ``op`` and the argument."""
-    if not isinstance(value, tt_tensor.Tensor):
-        raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(value).__name__}")
-    return value
+    return check_tensor(op, value, name)
 
 
 def float_arg(op: str, value: object, name: str = "input") -> tt_tensor.Tensor:
