@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_tensor
+
 from .module import Module
 
 
@@ -26,6 +28,7 @@ class Flatten(Module):
         self.end_dim = end_dim
 
     def forward(self, input):  # noqa: A002
+        check_tensor("Flatten", input)
         # BEGIN SOLUTION 04
         # TODO: input flattened from start_dim to end_dim (Tensor.flatten from module 01 does it).
         return input.flatten(self.start_dim, self.end_dim)
