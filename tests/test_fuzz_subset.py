@@ -1,5 +1,6 @@
 """A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
-every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint).
+every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
+layer of ``tinytorch.nn`` called with an input that is not a tensor.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -14,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fuzz import cases_api, cases_autograd  # noqa: E402
+from tools.fuzz import cases_api, cases_autograd, cases_layers  # noqa: E402
 from tools.fuzz.__main__ import classify  # noqa: E402
 
 
@@ -38,4 +39,10 @@ def test_a_third_of_the_api_cases_end_clearly_or_right():
 def test_every_autograd_api_case_ends_clearly_or_right():
     cases = cases_autograd.all_cases()
     assert len(cases) > 150
+    assert_all_fine(cases)
+
+
+def test_every_layer_names_itself_or_its_op_for_an_input_that_is_not_a_tensor():
+    cases = cases_layers.all_cases()
+    assert len(cases) > 300  # about 130 layers, 3 junk inputs each
     assert_all_fine(cases)

@@ -182,9 +182,14 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every case that is not fine")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tools.fuzz import cases_api, cases_autograd, cases_files
+    from tools.fuzz import cases_api, cases_autograd, cases_files, cases_layers
 
-    cases = cases_api.all_cases() + cases_autograd.all_cases() + cases_files.all_cases()
+    cases = (
+        cases_api.all_cases()
+        + cases_layers.all_cases()
+        + cases_autograd.all_cases()
+        + cases_files.all_cases()
+    )
     start = time.perf_counter()
     table: dict[str, Counter] = defaultdict(Counter)
     records = []

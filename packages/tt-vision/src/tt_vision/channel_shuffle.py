@@ -44,7 +44,7 @@ def channel_shuffle(input: Tensor, groups: int) -> Tensor:  # noqa: A002
         [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]
     """
     op = "channel_shuffle"
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     groups = check_groups(op, groups)
     if x.ndim < 3:
         raise ValueError(f"{op}: expected an input of at least 3 dims (N, C, *), got shape {tuple(x.shape)}")

@@ -44,7 +44,7 @@ def conv1d(
         (2, 6, 10)
     """
     op = "conv1d"
-    weight = _as_tensor(weight)
+    weight = _as_tensor(op, weight, "weight")
     if weight.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-d (C_out, C_in/groups, k), got shape {tuple(weight.shape)}")
     if isinstance(padding, str):

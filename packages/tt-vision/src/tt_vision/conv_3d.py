@@ -40,7 +40,7 @@ def triple(op: str, name: str, value, minimum: int = 1) -> tuple[int, int, int]:
 
 def volumes(op: str, x: object) -> tuple[Tensor, bool]:
     """``x`` as a 5-d batch ``(N, C, D, H, W)``, and whether it came without the batch axis (4-d)."""
-    x = _as_tensor(x)
+    x = _as_tensor(op, x)
     if x.ndim not in (4, 5):
         raise ValueError(
             f"{op}: expected a 4-d (C, D, H, W) or 5-d (N, C, D, H, W) input, got shape {tuple(x.shape)}"
@@ -49,7 +49,7 @@ def volumes(op: str, x: object) -> tuple[Tensor, bool]:
 
 
 def _kernel(op: str, weight: object, layout: str) -> Tensor:
-    weight = _as_tensor(weight)
+    weight = _as_tensor(op, weight, "weight")
     if weight.ndim != 5:
         raise ValueError(f"{op}: weight must be 5-d ({layout}, kd, kh, kw), got shape {tuple(weight.shape)}")
     return weight
@@ -129,7 +129,7 @@ def conv3d(
         0, 2, 1, 3, 4
     )  # (N, C_out, D_out, H_out, W_out)
     if bias is not None:
-        out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
+        out = out + _as_tensor(op, bias, "bias").reshape(1, -1, 1, 1, 1)
     return out[0] if unbatched else out
 
 
@@ -198,5 +198,5 @@ def conv_transpose3d(
         total = part if total is None else total + part
     out = total[:, :, padding_[0] : padding_[0] + out_depth]
     if bias is not None:
-        out = out + _as_tensor(bias).reshape(1, -1, 1, 1, 1)
+        out = out + _as_tensor(op, bias, "bias").reshape(1, -1, 1, 1, 1)
     return out[0] if unbatched else out

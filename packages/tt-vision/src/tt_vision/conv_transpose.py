@@ -151,7 +151,7 @@ def conv_transpose2d(
         (2, 3, 12, 12)
     """
     op = "conv_transpose2d"
-    weight = _as_tensor(weight)
+    weight = _as_tensor(op, weight, "weight")
     if weight.ndim != 4:
         raise ValueError(f"{op}: weight must be 4-d (C_in, C_out/groups, kh, kw), got {tuple(weight.shape)}")
     if isinstance(groups, bool) or not isinstance(groups, int) or groups < 1 or weight.shape[0] % groups:
@@ -195,7 +195,7 @@ def conv_transpose2d(
 
 def _as_1d(op: str, x: Tensor, fn) -> Tensor:
     """Run a 2-d ``fn`` on ``(N, C, L)`` as ``(N, C, 1, L)`` (and ``(C, L)`` as a batch of one)."""
-    x = _as_tensor(x)
+    x = _as_tensor(op, x)
     if x.ndim not in (2, 3):
         raise ValueError(f"{op}: expected a 2-d (C, L) or 3-d (N, C, L) input, got shape {tuple(x.shape)}")
     batched = x if x.ndim == 3 else x.unsqueeze(0)
@@ -227,7 +227,7 @@ def conv_transpose1d(
         (2, 3, 15)
     """
     op = "conv_transpose1d"
-    weight = _as_tensor(weight)
+    weight = _as_tensor(op, weight, "weight")
     if weight.ndim != 3:
         raise ValueError(f"{op}: weight must be 3-d (C_in, C_out/groups, k), got {tuple(weight.shape)}")
     args = {

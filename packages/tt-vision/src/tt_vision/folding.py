@@ -132,7 +132,7 @@ def unfold(
     """
     op = "unfold"
     geometry = _geometry(op, kernel_size, dilation, padding, stride)
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     if x.ndim not in (3, 4):
         raise ValueError(
             f"{op}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape {tuple(x.shape)}"
@@ -170,7 +170,7 @@ def fold(
     op = "fold"
     geometry = _geometry(op, kernel_size, dilation, padding, stride)
     size = pair(op, "output_size", output_size)
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     if x.ndim not in (2, 3):
         raise ValueError(
             f"{op}: expected a 2-d (C·kh·kw, L) or 3-d (N, C·kh·kw, L) input, got {tuple(x.shape)}"

@@ -70,13 +70,19 @@ __all__ = [
 ]
 
 
-def _as_tensor(x: object) -> Tensor:
-    return x if isinstance(x, Tensor) else autograd.as_tensor(x)
+def _as_tensor(op: str, x: object, name: str = "input") -> Tensor:
+    """``x`` as a tensor (numbers, arrays are converted); anything else is a ``TypeError`` naming ``op``."""
+    if isinstance(x, Tensor):
+        return x
+    try:
+        return autograd.as_tensor(x)
+    except (TypeError, ValueError):
+        raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(x).__name__}") from None
 
 
 def _batched(op: str, x: Tensor, fn) -> Tensor:
     """Run ``fn`` on a 4-d input; a 3-d (C, H, W) input runs as a batch of one."""
-    x = _as_tensor(x)
+    x = _as_tensor(op, x)
     if x.ndim == 3:
         return fn(x.unsqueeze(0))[0]
     check_input(op, x)
@@ -115,7 +121,7 @@ def conv2d(
         output ``(N, C_out, H_out, W_out)`` with
         ``H_out = (H + 2·pad − dilation·(kh − 1) − 1) // stride + 1``.
     """
-    weight = _as_tensor(weight)
+    weight = _as_tensor("conv2d", weight, "weight")
     if weight.ndim != 4:
         raise ValueError(
             f"conv2d: weight must be 4-d (C_out, C_in/groups, kh, kw), got shape {tuple(weight.shape)}"

@@ -69,7 +69,7 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
         [[[-1.0, -1.0], [1.0, -1.0]], [[-1.0, 1.0], [1.0, 1.0]]]
     """
     op = "affine_grid"
-    theta = _as_tensor(theta)
+    theta = _as_tensor(op, theta, "theta")
     size = tuple(size)
     if len(size) not in (4, 5):
         raise ValueError(
@@ -223,7 +223,7 @@ def grid_sample(
         [[[[1.5]]]]
     """
     op = "grid_sample"
-    x, grid = _as_tensor(input), _as_tensor(grid)
+    x, grid = _as_tensor(op, input), _as_tensor(op, grid, "grid")
     if mode not in MODES:
         raise ValueError(f"{op}: mode must be 'bilinear', 'nearest' or 'bicubic', got {mode!r}")
     if padding_mode not in PADDING_MODES:

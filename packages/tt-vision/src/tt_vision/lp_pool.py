@@ -73,7 +73,7 @@ def lp_pool2d(
     norm_type = check_norm(op, norm_type)
     kernel = pair(op, "kernel_size", kernel_size)
     stride_ = None if stride is None else pair(op, "stride", stride)
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     if math.isinf(norm_type):
         biggest = max_pool2d(x.abs() if norm_type > 0 else -x.abs(), kernel, stride_, 0, 1, ceil_mode)
         return biggest if norm_type > 0 else -biggest
@@ -101,7 +101,7 @@ def lp_pool1d(
     norm_type = check_norm(op, norm_type)
     kernel = single(op, "kernel_size", kernel_size)
     stride_ = None if stride is None else single(op, "stride", stride)
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     if math.isinf(norm_type):
         biggest = max_pool1d(x.abs() if norm_type > 0 else -x.abs(), kernel, stride_, 0, 1, ceil_mode)
         return biggest if norm_type > 0 else -biggest

@@ -76,7 +76,7 @@ def unpool_output_size(op: str, in_size, kernel, stride, padding, output_size) -
 
 def _unpool(op: str, input, indices, kernel, stride, padding, output_size) -> Tensor:  # noqa: A002
     """The shared body: ``kernel``, ``stride``, ``padding`` are tuples of one int per spatial axis."""
-    x = _as_tensor(input)
+    x = _as_tensor(op, input)
     spatial = len(kernel)
     if x.ndim not in (spatial + 1, spatial + 2):
         names = {1: "(C, L) or (N, C, L)", 2: "(C, H, W) or (N, C, H, W)"}.get(

@@ -32,7 +32,7 @@ def _factor(op: str, name: str, value) -> int:
 
 
 def _at_least_3d(op: str, x: Tensor) -> Tensor:
-    x = _as_tensor(x)
+    x = _as_tensor(op, x)
     if x.ndim < 3:
         raise ValueError(
             f"{op}: expected an input of at least 3 dimensions (*, C, H, W), got {tuple(x.shape)}"

@@ -60,7 +60,7 @@ def max_pool1d(
         return out
 
     out = _as_1d(op, input, run)
-    return out, (kept[0] if _as_tensor(input).ndim == 3 else kept[0][0])
+    return out, (kept[0] if _as_tensor(op, input).ndim == 3 else kept[0][0])
 
 
 def avg_pool1d(
@@ -123,4 +123,4 @@ def adaptive_max_pool1d(input: Tensor, output_size: int, return_indices: bool = 
         return out
 
     out = _as_1d(op, input, run)
-    return out, (kept[0] if _as_tensor(input).ndim == 3 else kept[0][0])
+    return out, (kept[0] if _as_tensor(op, input).ndim == 3 else kept[0][0])
