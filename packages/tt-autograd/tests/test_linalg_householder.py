@@ -97,6 +97,11 @@ def test_bad_shapes_and_dtypes_say_what_is_wrong():
         ValueError, match=r"input.shape\[-1\] must be greater than or equal to tau.shape\[-1\]"
     ):
         op(autograd.zeros(4, 3), autograd.zeros(4))
+    with pytest.raises(ValueError, match="got 3 columns and 4 scales"):  # the last dim of tau, not the first
+        op(autograd.zeros(2, 4, 3), autograd.zeros(2, 4))
+    assert op(autograd.zeros(5, 4, 3), autograd.zeros(5, 3)).shape == (5, 4, 3)
+    with pytest.raises(ValueError, match="tau.ndim equal to 0 and input.ndim is equal to 2"):
+        op(autograd.zeros(4, 3), autograd.tensor(1.0))
     with pytest.raises(ValueError, match="tau.ndim equal to 1 and input.ndim is equal to 3"):
         op(autograd.zeros(2, 4, 3), autograd.zeros(3))
     with pytest.raises(ValueError, match=r"batch dimensions of tau .* \(2,\), but got \(3,\)"):

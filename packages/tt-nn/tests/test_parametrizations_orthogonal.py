@@ -133,7 +133,7 @@ def test_the_maps_values_without_a_base(rng, check, shape):
 
 
 @pytest.mark.parametrize("orthogonal_map", MAPS)
-@pytest.mark.parametrize("shape", [*SHAPES, (2, 5, 3), (2, 3, 3)])
+@pytest.mark.parametrize("shape", [*SHAPES, (2, 5, 3), (2, 3, 5), (2, 3, 3)])
 def test_registration_starts_from_the_weight_made_orthogonal(rng, check, orthogonal_map, shape):
     x = rng.standard_normal(shape)
     holder = orthogonal(Holder(x), orthogonal_map=orthogonal_map)
@@ -147,17 +147,35 @@ def test_registration_starts_from_the_weight_made_orthogonal(rng, check, orthogo
         check(holder.weight, q_with_positive_r(x), rtol=1e-10, atol=1e-12)
 
 
+def test_a_zero_column_stays_zero(check):
+    """``R``'s diagonal has a zero there, and its sign (0) zeroes the column (PyTorch's ``sgn``).
+
+    LAPACK skips the first reflection (``tau = 0``), so the other columns are those of the QR of the rows
+    below the first: ``[[3, 1], [1, -1]]``, whose ``Q`` is ``[[3, 1], [1, -3]] / √10``.
+    """
+    weight = np.array([[0.0, 1.0, 2.0], [0.0, 3.0, 1.0], [0.0, 1.0, -1.0]])
+    expected = np.zeros((3, 3))
+    expected[1:, 1:] = np.array([[3.0, 1.0], [1.0, -3.0]]) / np.sqrt(10.0)
+    for orthogonal_map, trivialization in (
+        ("matrix_exp", True),
+        ("householder", True),
+        ("householder", False),
+    ):
+        holder = orthogonal(Holder(weight), orthogonal_map=orthogonal_map, use_trivialization=trivialization)
+        check(holder.weight, expected, atol=1e-15)
+
+
 def test_an_orthogonal_weight_is_kept_as_it_is_and_reflections_lapack_skips_are_undone(check):
     q = np.array([[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, -1.0]])  # orthogonal, not a rotation
     holder = orthogonal(Holder(q))
     check(holder.weight, q, atol=1e-15)
     check(holder.parametrizations.weight[0].base, q)
-    for scale, kept in ((1 + 1e-7, True), (1 + 1e-4, False)):  # QᵀQ = scale² I: within rtol 1e-5 of I?
-        base = orthogonal(Holder(q * scale)).parametrizations.weight[0].base.numpy()
-        assert (
-            np.array_equal(base, q * scale) is kept and np.allclose(base, q, rtol=0, atol=1e-15) is not kept
-        )
-    for shift, kept in ((1e-15, True), (2e-14, False)):  # off the diagonal, only 10 n eps is allowed
+    batch = np.stack([q, q.T])  # each matrix of a batch is tested
+    for scale, kept in ((1 + 1e-7, True), (1 + 7.5e-6, False)):  # QᵀQ = scale² I: within rtol 1e-5 of I?
+        base = orthogonal(Holder(batch * scale)).parametrizations.weight[0].base.numpy()
+        assert np.array_equal(base, batch * scale) is kept
+        assert np.allclose(base, batch, rtol=0, atol=1e-15) is not kept
+    for shift, kept in ((3e-15, True), (5e-15, False)):  # off the diagonal (error 2 shift) only 10 n eps
         base = orthogonal(Holder(q + shift)).parametrizations.weight[0].base.numpy()
         assert np.array_equal(base, q + shift) is kept and gram_error(base) < 1e-13
     # upper triangular: LAPACK reflects nothing (tau = 0) and keeps R's negative diagonal entries
@@ -167,7 +185,7 @@ def test_an_orthogonal_weight_is_kept_as_it_is_and_reflections_lapack_skips_are_
 
 
 @pytest.mark.parametrize("trivialization", [True, False])
-@pytest.mark.parametrize("shape", [*SHAPES, (2, 5, 3)])
+@pytest.mark.parametrize("shape", [*SHAPES, (2, 5, 3), (2, 3, 5)])
 @pytest.mark.parametrize("orthogonal_map", MAPS)
 def test_assigning_an_orthogonal_matrix_to_the_weight(rng, check, orthogonal_map, shape, trivialization):
     holder = orthogonal(

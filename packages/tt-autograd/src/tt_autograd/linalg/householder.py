@@ -80,7 +80,7 @@ def householder_product(A, tau) -> Tensor:
                 [ 0., -1.]])
     """
     A = float_matrices(OP, A, "input", square=False)
-    tau = float_tensor(OP, tau, "tau", min_dims=1)
+    tau = float_tensor(OP, tau, "tau")
     _check_shapes(A, tau)
     m, n = A.shape[-2:]
     identity = np.eye(m, n, dtype=A.array.dtype)
