@@ -173,7 +173,7 @@ class _Orthogonal(Module):
                 q = make_orthogonal(np.concatenate([q, extra], axis=-1))
             elif not is_orthogonal(q):
                 q = make_orthogonal(q)
-            self.base = autograd.Tensor.from_array(q.astype(Q.array.dtype, copy=False))
+            self.base = autograd.Tensor.from_array(q.astype(Q.array.dtype))
             minus_identity = np.zeros(Q.shape, dtype=Q.array.dtype)
             diagonal = np.arange(min(Q.shape[-2:]))
             minus_identity[..., diagonal, diagonal] = -1.0  # all three maps send -I to I
