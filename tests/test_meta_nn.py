@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import tt_autograd
 import tt_nn
 import tt_text
 import tt_vision
@@ -90,3 +91,23 @@ def test_torch_utils_checkpoint_sequential_gives_the_plain_runs_gradients_dropou
     model.zero_grad()
     checkpoint(model, torch.randn(4, 6), use_reentrant=False).sum().backward()  # no input requires grad
     assert all(p.grad is not None and np.abs(p.grad.numpy()).sum() > 0 for p in model.parameters())
+
+
+def test_torch_nn_utils_parametrizations_orthogonal_trains_with_an_optimizer():
+    from tinytorch.nn.utils.parametrizations import orthogonal
+
+    assert orthogonal is tt_nn.parametrizations.orthogonal
+    assert torch.linalg.householder_product is tt_autograd.linalg.householder_product
+    torch.manual_seed(0)
+    orth_linear = orthogonal(torch.nn.Linear(20, 40))  # PyTorch's documented example
+    optimizer = torch.optim.Adam(orth_linear.parameters(), lr=0.05)
+    x, y = torch.randn(16, 20), torch.randn(16, 40)
+    losses = []
+    for _ in range(5):
+        optimizer.zero_grad()
+        loss = ((orth_linear(x) - y) ** 2).mean()
+        losses.append(loss.item())
+        loss.backward()
+        optimizer.step()
+    q = orth_linear.weight
+    assert torch.dist(q.T @ q, torch.eye(20)).item() < 1e-5 and losses[-1] < losses[0]

@@ -20,7 +20,7 @@ from tinytorch import nn
         (torch, "torch", "fft"),
         (nn, "torch.nn", "FractionalMaxPool3d"),
         (F, "torch.nn.functional", "fractional_max_pool3d"),
-        (torch.linalg, "torch.linalg", "householder_product"),
+        (torch.linalg, "torch.linalg", "ldl_factor"),
         (torch.special, "torch.special", "airy_ai"),
     ],
 )

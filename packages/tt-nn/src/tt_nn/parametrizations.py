@@ -1,6 +1,6 @@
-"""``torch.nn.utils.parametrizations``: weight normalisation and spectral normalisation.
+"""``torch.nn.utils.parametrizations``: weight normalisation, spectral normalisation, orthogonality.
 
-Both are parametrizations (:mod:`tt_nn.parametrize`): the layer's weight is
+All three are parametrizations (:mod:`tt_nn.parametrize`): the layer's weight is
 recomputed from what is trained at every forward.
 
 * :func:`weight_norm` — ``w = g · v / ‖v‖`` (Salimans & Kingma, 2016), the norm
@@ -17,6 +17,9 @@ recomputed from what is trained at every forward.
   and ``_v`` in place, without a graph; ``σ`` is then differentiated through
   ``W`` with ``u`` and ``v`` held fixed (PyTorch's rule). Registration runs 15
   steps from a random start. A 1-d weight is divided by its norm.
+* :func:`orthogonal` (in :mod:`tt_nn.orthogonal`) — a matrix with orthonormal
+  columns (or rows), by the matrix exponential, the Cayley map or Householder
+  reflections of an unconstrained original.
 
 Cost per forward: a norm over the weight (weight norm), or ``2·n`` matrix-vector
 products and one more for ``σ`` (spectral norm): small beside the layer.
@@ -35,7 +38,19 @@ from tt_autograd import no_grad
 
 from .functional import normalize
 from .module import Module
+from .orthogonal import orthogonal
 from .parametrize import register_parametrization
+
+__all__ = [
+    "largest_singular_value",
+    "norm_except_dim",
+    "orthogonal",
+    "output_dim",
+    "power_iteration",
+    "spectral_norm",
+    "weight_as_matrix",
+    "weight_norm",
+]
 
 
 def norm_except_dim(v, dim: int | None):

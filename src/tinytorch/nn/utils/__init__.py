@@ -4,7 +4,7 @@
 ``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
 parameters with masks (from tt-perf, module 16); ``tt.nn.utils.stateless.functional_call``
 runs a module with other tensors, ``parametrize`` and ``parametrizations`` recompute a
-weight from others (weight and spectral normalisation), all from tt-nn.
+weight from others (weight and spectral normalisation, orthogonality), all from tt-nn.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``tensor_solve.py``: ``tensorinv``, ``tensorsolve``;
 * ``lu.py``: ``lu_factor``, ``lu_factor_ex``, ``lu``, ``lu_solve`` (LU with partial pivoting);
 * ``matrix_exp.py``: ``matrix_exp``;
+* ``householder.py``: ``householder_product`` (the ``Q`` of LAPACK's compact QR form);
 * ``torch_aliases.py``: the top-level forms (``torch.det``, ``torch.svd``, ...);
 * ``lu_torch_forms.py``: the top-level LU forms ``torch.lu_unpack``, ``torch.lu``, ``torch.lu_solve``.
 
@@ -36,6 +37,7 @@ from ._common import LinAlgError
 from .condition import cond
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
+from .householder import householder_product
 from .info_results import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from .least_squares import LstsqResult, lstsq
 from .lu import (
@@ -98,6 +100,7 @@ __all__ = [
     "diagonal",
     "eigh",
     "eigvalsh",
+    "householder_product",
     "inv",
     "inv_ex",
     "lstsq",
