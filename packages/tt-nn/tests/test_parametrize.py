@@ -180,6 +180,17 @@ def test_spectral_norm_divides_by_the_largest_singular_value():
     assert not np.allclose(norm._u.numpy(), u)
 
 
+def test_assigning_to_a_spectrally_normed_weight_sets_its_original():
+    lin = spectral_norm(nn.Linear(3, 2))
+    new = autograd.tensor([[3.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    lin.weight = new  # as PyTorch: right_inverse keeps the value as the original
+    np.testing.assert_array_equal(lin.parametrizations.weight.original.detach().numpy(), new.numpy())
+    for _ in range(30):  # training forwards: the power iteration finds sigma = 3
+        weight = lin.weight
+    np.testing.assert_allclose(weight.detach().numpy(), new.numpy() / 3.0, rtol=1e-5)
+    assert repr(lin.parametrizations).splitlines()[1].strip() == "(weight): ParametrizationList("
+
+
 def test_spectral_norm_of_a_vector_and_of_a_transposed_convolution_weight():
     biased = spectral_norm(nn.Linear(3, 2), "bias")
     assert float((biased.bias.detach() ** 2).sum()) == pytest.approx(1.0)

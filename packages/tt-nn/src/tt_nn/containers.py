@@ -170,8 +170,9 @@ class ModuleList(Module):
     def __repr__(self) -> str:
         """Runs of identical children are shown once, as ``(0-2): 3 x Linear(...)``, like PyTorch."""
         reprs = [repr(module) for module in self]
+        name = type(self).__name__  # a subclass (ParametrizationList) shows its own name, as in PyTorch
         if not reprs:
-            return "ModuleList()"
+            return f"{name}()"
         runs: list[list[Any]] = []  # [first index, last index, repr]
         for i, text in enumerate(reprs):
             if runs and runs[-1][2] == text:
@@ -182,7 +183,7 @@ class ModuleList(Module):
         for first, last, text in runs:
             head = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
             lines.append((f"{head}: {text}" if first == last else f"{head} {text}").replace("\n", "\n  "))
-        return "ModuleList(\n  " + "\n  ".join(lines) + "\n)"
+        return f"{name}(\n  " + "\n  ".join(lines) + "\n)"
 
 
 class ModuleDict(Module):

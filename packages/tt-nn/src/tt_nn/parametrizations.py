@@ -125,6 +125,9 @@ class _SpectralNorm(Module):
             self._power_method(matrix.detach(), self.n_power_iterations)
         return weight / largest_singular_value(matrix, self._u, self._v)
 
+    def right_inverse(self, value):
+        return value  # any weight is its own original: σ is recomputed from it
+
 
 def weight_as_matrix(weight, dim: int):
     """``(size of dim, everything else)``: the weight's rows are its ``dim`` slices."""
@@ -151,9 +154,6 @@ def power_iteration(matrix, u, v, steps: int, eps: float, v_first: bool = False)
 def largest_singular_value(matrix, u, v):
     """``σ ≈ uᵀ W v``, differentiated through ``W`` only: ``u`` and ``v`` enter as fixed copies."""
     return (u.clone() * (matrix @ v.clone())).sum()
-
-    def right_inverse(self, value):
-        return value  # any weight is its own original: σ is recomputed from it
 
 
 def spectral_norm(
