@@ -272,6 +272,14 @@ def test_a_gradient_penalty_equals_the_whole_batchs(rows, slices):
     for g, w in zip(found, want):
         assert g.grad_fn is not None
         np.testing.assert_allclose(g.array, w, rtol=1e-10, atol=1e-12)
+    # and without create_graph: the model's gradients, walked in this thread, .grad left alone
+    model.zero_grad()
+    found = grad(nn.CrossEntropyLoss()(parallel(x), y), list(model.parameters()))
+    for g, w in zip(found, want):
+        assert g.grad_fn is None
+        np.testing.assert_allclose(g.array, w, rtol=1e-10, atol=1e-12)
+    assert all(p.grad is None for p in model.parameters())
+    assert all(p.grad is None for replica in parallel._replicas for p in replica.parameters())
 
 
 @pytest.mark.parametrize("dim", [0, 1])

@@ -51,6 +51,11 @@ class Function:
     #: The node whose backward was running when this one was recorded (anomaly mode: a create_graph pass).
     induced_by = None
 
+    #: For a node whose ``backward`` accumulates into ``.grad`` itself rather than returning gradients
+    #: (``nn.DataParallel``'s gather, which runs the replicas' backward on worker threads): a staticmethod
+    #: that returns them instead, which ``autograd.grad`` calls: the walk goes on, ``.grad`` is untouched.
+    returning_backward = None
+
     @classmethod
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""

@@ -102,7 +102,8 @@ def grad(
         if create_graph:
             input_grads = higher_order.differentiable_backward(node, g)
         else:
-            input_grads = anomaly.checked(node, lambda: type(node).backward(node, g))  # noqa: B023
+            step = type(node).returning_backward or type(node).backward
+            input_grads = anomaly.checked(node, lambda: step(node, g))  # noqa: B023
         if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):

@@ -33,7 +33,8 @@ How, step by step (for ``out = DataParallel(model)(x)``):
    already) and cleared.
 
 Higher-order gradients (``backward(create_graph=True)``, ``autograd.grad(...,
-create_graph=True)``: a gradient penalty) run in the caller's thread instead:
+create_graph=True)``: a gradient penalty) and ``autograd.grad`` (which returns
+gradients rather than filling ``.grad``) run in the caller's thread instead:
 the replicas' graphs record ``model``'s own parameters, as PyTorch's replicas
 are views of them, so the recorded gradient pass and any pass through what it
 recorded reach ``model`` through every replica (the threaded backward switches
@@ -51,8 +52,7 @@ GPUs (``device_ids``) and on a CPU-only machine just calls the module; here
 the "devices" are worker threads, so ``device_ids`` (if given) only sets how
 many. Gradients do not flow back into the *inputs* (an input that requires
 grad is refused); parameter hooks see only replica 0's part of a first-order
-gradient; a first-order ``autograd.grad`` through the gather finds no gradient
-(the threads add theirs into ``.grad``).
+gradient.
 
 The process-wide BLAS thread count is 1 while the replicas run. Each
 worker already asks OpenBLAS for one thread of its own, but with the
@@ -383,6 +383,12 @@ class GatherFunction(Function):
                     owner.grad.array += copy.grad.array
                 copy.grad = None
         return (None,) * len(ctx.outputs)
+
+    @staticmethod
+    def returning_backward(ctx, grad):  # autograd.grad: each replica's slice, walked on through the owners
+        dim = 0 if ctx.stacked else ctx.dim
+        pieces = np.split(grad, np.cumsum(ctx.sizes)[:-1], axis=dim)
+        return tuple(piece.reshape(out.shape) for out, piece in zip(ctx.outputs, pieces))
 
     @staticmethod
     def graph_backward(ctx, grad):  # linear: each replica's slice, walked (recorded) through the owners
