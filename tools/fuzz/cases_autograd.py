@@ -102,6 +102,14 @@ def transform_cases() -> list[Case]:
     cases.append(
         Case(
             GROUP,
+            "vjp: one cotangent for a pair of outputs",
+            lambda: vjp(lambda x: (x * 2, x * 3), t(3))[1](t(3)),
+            ("vjp", "tuple"),
+        )
+    )
+    cases.append(
+        Case(
+            GROUP,
             "jvp: one tangent for two primals",
             lambda: jvp(lambda a, b: a * b, (t(3), t(3)), (t(3),)),
             ("jvp",),
