@@ -104,7 +104,7 @@ def transform_cases() -> list[Case]:
             GROUP,
             "vjp: one cotangent for a pair of outputs",
             lambda: vjp(lambda x: (x * 2, x * 3), t(3))[1](t(3)),
-            ("vjp", "tuple"),
+            ("needs a tuple of",),  # the message must say what to pass
         )
     )
     cases.append(
