@@ -1,6 +1,7 @@
 """A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
 every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
-layer of ``tinytorch.nn`` called with an input that is not a tensor.
+layer of ``tinytorch.nn`` called with an input that is not a tensor, and every distribution, scheduler
+and sampler given a junk first argument.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -15,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fuzz import cases_api, cases_autograd, cases_layers  # noqa: E402
+from tools.fuzz import cases_api, cases_autograd, cases_layers, cases_probability_data  # noqa: E402
 from tools.fuzz.__main__ import classify  # noqa: E402
 
 
@@ -45,4 +46,10 @@ def test_every_autograd_api_case_ends_clearly_or_right():
 def test_every_layer_names_itself_or_its_op_for_an_input_that_is_not_a_tensor():
     cases = cases_layers.all_cases()
     assert len(cases) > 300  # about 130 layers, 3 junk inputs each
+    assert_all_fine(cases)
+
+
+def test_every_distribution_scheduler_and_sampler_names_itself_for_a_junk_first_argument():
+    cases = cases_probability_data.all_cases()
+    assert len(cases) > 150
     assert_all_fine(cases)

@@ -242,9 +242,13 @@ class ChainedScheduler(LRScheduler):
     """
 
     def __init__(self, schedulers: list[LRScheduler], optimizer: Optimizer | None = None) -> None:
+        if not isinstance(schedulers, (list, tuple)):
+            raise TypeError(
+                f"ChainedScheduler: schedulers must be a list of schedulers, got {type(schedulers).__name__}"
+            )
         if not schedulers:
             raise ValueError("ChainedScheduler: expects at least one scheduler")
-        optimizer = optimizer or schedulers[0].optimizer
+        optimizer = optimizer or getattr(schedulers[0], "optimizer", None)
         for number, scheduler in enumerate(schedulers):
             if getattr(scheduler, "optimizer", None) is not optimizer:
                 raise ValueError(

@@ -41,7 +41,9 @@ class Beta(Distribution):
     def __init__(
         self, concentration1: object, concentration0: object, validate_args: bool | None = None
     ) -> None:
-        self.concentration1, self.concentration0 = broadcast_all(concentration1, concentration0)
+        self.concentration1, self.concentration0 = broadcast_all(
+            concentration1, concentration0, op=type(self).__name__
+        )
         super().__init__(self.concentration1.shape, validate_args=validate_args)
         weights = autograd.stack([self.concentration1, self.concentration0], dim=-1)
         self._dirichlet = Dirichlet(weights, validate_args=False)  # checked above, as two numbers

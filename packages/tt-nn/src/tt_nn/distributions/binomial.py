@@ -58,7 +58,7 @@ class Binomial(Distribution):
             raise ValueError("Binomial: pass either probs or logits, but not both (and not neither)")
         self._given = "probs" if probs is not None else "logits"
         given = probs if probs is not None else logits
-        self.total_count, parameter = broadcast_all(total_count, given)
+        self.total_count, parameter = broadcast_all(total_count, given, op=type(self).__name__)
         self.total_count = self.total_count.to(parameter.dtype)
         if probs is not None:
             self.probs = parameter

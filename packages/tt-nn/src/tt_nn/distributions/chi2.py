@@ -27,7 +27,7 @@ class Chi2(Gamma):
     arg_constraints = {"df": constraints.positive}
 
     def __init__(self, df: object, validate_args: bool | None = None) -> None:
-        (self.df,) = broadcast_all(df)
+        (self.df,) = broadcast_all(df, op=type(self).__name__)
         super().__init__(0.5 * self.df, 0.5, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> Chi2:

@@ -27,7 +27,7 @@ class Exponential(Distribution):
     has_rsample = True
 
     def __init__(self, rate: object, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
+        (self.rate,) = broadcast_all(rate, op=type(self).__name__)
         super().__init__(self.rate.shape, validate_args=validate_args)
 
     @property

@@ -43,7 +43,7 @@ class Gamma(Distribution):
     has_rsample = True
 
     def __init__(self, concentration: object, rate: object, validate_args: bool | None = None) -> None:
-        self.concentration, self.rate = broadcast_all(concentration, rate)
+        self.concentration, self.rate = broadcast_all(concentration, rate, op=type(self).__name__)
         super().__init__(self.concentration.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> Gamma:

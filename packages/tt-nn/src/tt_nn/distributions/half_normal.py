@@ -39,7 +39,7 @@ class HalfNormal(Distribution):
     has_rsample = True
 
     def __init__(self, scale: object, validate_args: bool | None = None) -> None:
-        (self.scale,) = broadcast_all(scale)
+        (self.scale,) = broadcast_all(scale, op=type(self).__name__)
         super().__init__(self.scale.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> HalfNormal:

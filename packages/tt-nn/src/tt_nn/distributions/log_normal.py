@@ -40,7 +40,7 @@ class LogNormal(Distribution):
     has_rsample = True
 
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale)
+        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
         super().__init__(self.loc.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> LogNormal:

@@ -37,7 +37,7 @@ class Poisson(Distribution):
     support = constraints.nonnegative_integer
 
     def __init__(self, rate: object, validate_args: bool | None = None) -> None:
-        (self.rate,) = broadcast_all(rate)
+        (self.rate,) = broadcast_all(rate, op=type(self).__name__)
         super().__init__(self.rate.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> Poisson:

@@ -43,7 +43,7 @@ class StudentT(Distribution):
     def __init__(
         self, df: object, loc: object = 0.0, scale: object = 1.0, validate_args: bool | None = None
     ) -> None:
-        self.df, self.loc, self.scale = broadcast_all(df, loc, scale)
+        self.df, self.loc, self.scale = broadcast_all(df, loc, scale, op=type(self).__name__)
         super().__init__(self.df.shape, validate_args=validate_args)
 
     def expand(self, batch_shape: tuple[int, ...]) -> StudentT:

@@ -32,7 +32,7 @@ class Uniform(Distribution):
     has_rsample = True
 
     def __init__(self, low: object, high: object, validate_args: bool | None = None) -> None:
-        self.low, self.high = broadcast_all(low, high)
+        self.low, self.high = broadcast_all(low, high, op=type(self).__name__)
         super().__init__(self.low.shape, validate_args=validate_args)
 
     @property

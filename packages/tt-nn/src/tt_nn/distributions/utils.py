@@ -16,8 +16,10 @@ import numpy as np
 import tt_autograd as autograd
 
 
-def broadcast_all(*values: object) -> tuple[autograd.Tensor, ...]:
+def broadcast_all(*values: object, op: str = "broadcast_all") -> tuple[autograd.Tensor, ...]:
     """Each value as a tensor, all expanded to their common broadcast shape (differentiably).
+
+    ``op`` (a distribution's name) starts the error message for a value that is neither.
 
     Example:
         >>> loc, scale = broadcast_all(autograd.zeros(3), 1.0)
@@ -33,7 +35,7 @@ def broadcast_all(*values: object) -> tuple[autograd.Tensor, ...]:
             tensors.append(autograd.tensor(value, dtype=dtype))
         else:
             raise TypeError(
-                f"broadcast_all: expected tensors or numbers, got {type(value).__name__}; "
+                f"{op}: expected tensors or numbers, got {type(value).__name__}; "
                 "wrap arrays and lists in tt.tensor(...)"
             )
     return autograd.broadcast_tensors(*tensors)
@@ -76,7 +78,7 @@ def binary_probs_or_logits(
     if (probs is None) == (logits is None):
         raise ValueError(f"{name}: pass either probs or logits, but not both (and not neither)")
     if probs is not None:
-        (probs,) = broadcast_all(probs)
+        (probs,) = broadcast_all(probs, op=name)
         return "probs", probs, probs_to_logits(probs, is_binary=True)
-    (logits,) = broadcast_all(logits)
+    (logits,) = broadcast_all(logits, op=name)
     return "logits", logits_to_probs(logits, is_binary=True), logits

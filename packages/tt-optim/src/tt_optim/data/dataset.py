@@ -156,7 +156,12 @@ class ConcatDataset(Dataset):
     """
 
     def __init__(self, datasets: Sequence[Any]) -> None:
-        self.datasets = list(datasets)
+        try:
+            self.datasets = list(datasets)
+        except TypeError:
+            raise TypeError(
+                f"ConcatDataset: datasets must be an iterable of datasets, got {type(datasets).__name__}"
+            ) from None
         if not self.datasets:
             raise ValueError("ConcatDataset: datasets should not be an empty iterable")
         for number, dataset in enumerate(self.datasets):

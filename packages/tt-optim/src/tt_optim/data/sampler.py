@@ -18,6 +18,15 @@ from tt_tensor import Generator, numpy_generator
 _BLOCK = 1024  # indices drawn per call to the generator when sampling with replacement
 
 
+def sized(op: str, value: object, name: str = "data_source") -> Sized:
+    """``value`` if it has a length (a dataset, a sequence of indices); else a ``TypeError`` naming ``op``."""
+    if not hasattr(value, "__len__") or isinstance(value, (str, bytes)):
+        raise TypeError(
+            f"{op}: {name} must be a dataset or a sequence with a length, got {type(value).__name__}"
+        )
+    return value
+
+
 class Sampler:
     """Base class: an iterable of dataset indices with a ``__len__``."""
 
@@ -29,7 +38,7 @@ class SequentialSampler(Sampler):
     """``0, 1, ..., len(data_source) - 1``, in order."""
 
     def __init__(self, data_source: Sized) -> None:
-        self.data_source = data_source
+        self.data_source = sized("SequentialSampler", data_source)
 
     def __iter__(self) -> Iterator[int]:
         return iter(range(len(self.data_source)))
@@ -58,6 +67,7 @@ class RandomSampler(Sampler):
     ) -> None:
         if num_samples is not None and (isinstance(num_samples, bool) or int(num_samples) <= 0):
             raise ValueError(f"RandomSampler: num_samples should be a positive integer, got {num_samples!r}")
+        data_source = sized("RandomSampler", data_source)
         self.data_source, self.replacement, self.generator = data_source, bool(replacement), generator
         self._num_samples = None if num_samples is None else int(num_samples)
 
@@ -90,7 +100,7 @@ class SubsetRandomSampler(Sampler):
     """
 
     def __init__(self, indices: Sequence[int], generator: Generator | None = None) -> None:
-        self.indices, self.generator = indices, generator
+        self.indices, self.generator = sized("SubsetRandomSampler", indices, "indices"), generator
 
     def __iter__(self) -> Iterator[int]:
         for position in numpy_generator(self.generator).permutation(len(self.indices)).tolist():
