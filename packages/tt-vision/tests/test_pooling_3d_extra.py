@@ -124,7 +124,7 @@ def test_fractional_gradients_by_central_differences(rng):
 
 def test_fractional_errors_name_the_problem():
     x = autograd.randn(1, 2, 6, 6, 6)
-    with pytest.raises(ValueError, match="fractional_max_pool3d requires specifying either an output_size"):
+    with pytest.raises(ValueError, match=r"either an output_size .* \(e.g. output_size=\(13, 13, 13\) or"):
         F.fractional_max_pool3d(x, 2)
     with pytest.raises(
         ValueError, match=r"pool depth 3 too large relative to input depth 6 for output depth 4"
@@ -143,6 +143,8 @@ def test_fractional_errors_name_the_problem():
         F.fractional_max_pool3d(x, 2, output_ratio=(0.5, 0.5))
     with pytest.raises(ValueError, match="output_ratio must be a positive number or a triple"):
         F.fractional_max_pool3d(x, 2, output_ratio=(0.5, 0.5, -0.5))
+    with pytest.raises(ValueError, match="output_ratio must be a positive number or a triple"):
+        F.fractional_max_pool3d(x, 2, output_ratio=(0, 0.5, 0.5))  # not "the output depth is 0"
     with pytest.raises(ValueError, match="fractional_max_pool3d: kernel_size must be an int or a triple"):
         F.fractional_max_pool3d(x, (2, 2), 3)
     with pytest.raises(ValueError, match="fractional_max_pool3d: output_size must be an int or a triple"):
