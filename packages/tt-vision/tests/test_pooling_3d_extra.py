@@ -176,7 +176,7 @@ def test_fractional_module_arguments_buffer_and_errors():
         FractionalMaxPool3d(2)
     with pytest.raises(ValueError, match="only one of output_size and output_ratio"):
         FractionalMaxPool3d(2, output_size=3, output_ratio=0.5)
-    for ratio in (1.5, (0.5, 0.5, 1.0), (0.5, 0.5)):
+    for ratio in (1.5, (0.5, 0.5, 1.0), (0.5, 0, 0.5), (0.5, 0.5)):
         with pytest.raises(ValueError, match="output_ratio must be between 0 and 1"):
             FractionalMaxPool3d(2, output_ratio=ratio)
     with pytest.raises(ValueError, match="FractionalMaxPool3d: kernel_size must be >= 1"):
