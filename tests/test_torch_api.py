@@ -18,8 +18,8 @@ from tinytorch import nn
     ("namespace", "prefix", "name"),
     [
         (torch, "torch", "fft"),
-        (nn, "torch.nn", "FractionalMaxPool3d"),
-        (F, "torch.nn.functional", "fractional_max_pool3d"),
+        (nn, "torch.nn", "CrossMapLRN2d"),
+        (F, "torch.nn.functional", "conv_tbc"),
         (torch.linalg, "torch.linalg", "ldl_factor"),
         (torch.special, "torch.special", "airy_ai"),
     ],

@@ -8,10 +8,12 @@ Test files are not importable modules (pytest runs with
   so tests never write into ``~/.cache``.
 * ``leaf(shape)``: a random float64 tensor that requires grad, for ``gradcheck``.
 * ``check_grad(fn, *inputs)``: ``gradcheck`` that must pass (its error names input and element).
-* ``reference``: slow, obviously-correct float64 loops (conv, pooling) to compare values with.
+* ``reference``: slow, obviously-correct loops (conv, pooling, fractional max-pooling) to compare values with.
 """
 
 from __future__ import annotations
+
+import itertools
 
 import numpy as np
 import pytest
@@ -113,6 +115,39 @@ class Reference:
                         divisor = len(inside_r) * len(inside_c)
                     out[:, :, i, j] = window.sum(axis=(2, 3)) / divisor
         return out
+
+    @staticmethod
+    def fractional_starts(u, length, out, kernel):
+        """Fractional max-pooling, one axis of one plane: PyTorch's generate_intervals in u's dtype."""
+        kind = type(u)
+        if out == 1:
+            return [length - kernel]
+        alpha = kind(length - kernel) / kind(out - 1)
+        return [int((kind(i) + u) * alpha) - int(u * alpha) for i in range(out - 1)] + [length - kernel]
+
+    @staticmethod
+    def fractional_max_pool(x, kernel, out, samples):
+        """Plane by plane, window by window: values and flat positions in the plane (``h·W + w``, …).
+
+        ``samples`` (N, C, axes) holds one ``u`` per spatial axis, in the axes' order; the first
+        maximum in scan order wins, or a window's last NaN.
+        """
+        n, c, *spatial = x.shape
+        values, where = np.zeros((n, c, *out), x.dtype), np.zeros((n, c, *out), np.int64)
+        for i, j in itertools.product(range(n), range(c)):
+            starts = [
+                Reference.fractional_starts(samples[i, j, a], spatial[a], out[a], kernel[a])
+                for a in range(len(spatial))
+            ]
+            for o in itertools.product(*(range(m) for m in out)):
+                best, at = -np.inf, None
+                for offset in itertools.product(*(range(k) for k in kernel)):
+                    point = tuple(starts[a][o[a]] + offset[a] for a in range(len(spatial)))
+                    v = x[(i, j, *point)]
+                    if at is None or v > best or np.isnan(v):
+                        best, at = v, np.ravel_multi_index(point, spatial)
+                values[(i, j, *o)], where[(i, j, *o)] = best, at
+        return values, where
 
     @staticmethod
     def unnormalize(coordinate, size, align_corners):

@@ -1,6 +1,6 @@
 """fractional_max_pool2d and FractionalMaxPool2d.
 
-Windows, values and indices against a loop written from PyTorch's formula
+Windows, values and indices against a loop written from PyTorch's formula (conftest's reference)
 (start_i = int((i + u)·α) − int(u·α), the last window at L − k, arithmetic in the
 input's dtype; the first maximum in scan order wins, a window's last NaN if it
 holds NaN), values pinned from PyTorch 2.13, gradients by float64 central
@@ -19,40 +19,9 @@ from tt_vision import functional as F
 from tt_vision.fractional_max_pool import window_starts
 
 
-def starts_reference(u, length, out, kernel):
-    """One axis, one plane: PyTorch's generate_intervals, element by element in u's dtype."""
-    kind = type(u)
-    if out == 1:
-        return [length - kernel]
-    alpha = kind(length - kernel) / kind(out - 1)
-    starts = [int((kind(i) + u) * alpha) - int(u * alpha) for i in range(out - 1)]
-    return [*starts, length - kernel]
-
-
-def pool_reference(x, kernel, out, samples):
-    """Plane by plane, window by window: values and flat positions ``h·W + w``."""
-    n, c, h, w = x.shape
-    values = np.zeros((n, c, *out), x.dtype)
-    where = np.zeros((n, c, *out), np.int64)
-    for i in range(n):
-        for j in range(c):
-            rows = starts_reference(samples[i, j, 1], h, out[0], kernel[0])
-            cols = starts_reference(samples[i, j, 0], w, out[1], kernel[1])
-            for a, r in enumerate(rows):
-                for b, s in enumerate(cols):
-                    best, at = -np.inf, r * w + s
-                    for y in range(r, r + kernel[0]):
-                        for z in range(s, s + kernel[1]):
-                            v = x[i, j, y, z]
-                            if v > best or np.isnan(v):
-                                best, at = v, y * w + z
-                    values[i, j, a, b], where[i, j, a, b] = best, at
-    return values, where
-
-
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("seed", range(6))
-def test_values_indices_and_gradient_match_the_reference(dtype, seed):
+def test_values_indices_and_gradient_match_the_reference(dtype, seed, reference):
     rng = np.random.default_rng(seed)
     n, c, h, w = 2, 3, *rng.integers(3, 12, 2)
     kernel = (int(rng.integers(1, h)), int(rng.integers(1, w)))
@@ -64,7 +33,7 @@ def test_values_indices_and_gradient_match_the_reference(dtype, seed):
     values, indices = F.fractional_max_pool2d(
         leaf, kernel, output_size=out, return_indices=True, _random_samples=autograd.tensor(samples)
     )
-    expected, where = pool_reference(x, kernel, out, samples)
+    expected, where = reference.fractional_max_pool(x, kernel, out, samples[..., ::-1])  # (u_w, u_h)
     np.testing.assert_array_equal(indices.numpy(), where)
     np.testing.assert_array_equal(values.detach().numpy(), expected)
     assert values.dtype == leaf.dtype and indices.dtype == autograd.int64
@@ -75,13 +44,13 @@ def test_values_indices_and_gradient_match_the_reference(dtype, seed):
     np.testing.assert_allclose(leaf.grad.numpy(), grad.reshape(x.shape), rtol=1e-6)
 
 
-def test_window_starts_span_the_axis_with_steps_of_floor_or_ceil_alpha():
+def test_window_starts_span_the_axis_with_steps_of_floor_or_ceil_alpha(reference):
     samples = np.random.default_rng(1).random(50)
     starts = window_starts(samples, 23, 9, 4)  # alpha = 19 / 8
     assert (starts[:, 0] == 0).all() and (starts[:, -1] == 19).all()
     assert set(np.diff(starts, axis=1).ravel()) <= {2, 3}
     for u, row in zip(samples, starts):
-        assert row.tolist() == starts_reference(u, 23, 9, 4)
+        assert row.tolist() == reference.fractional_starts(u, 23, 9, 4)
     assert window_starts(samples[:2], 7, 1, 3).tolist() == [[4], [4]]
 
 
@@ -133,13 +102,17 @@ def test_output_ratio_and_unbatched_input():
     np.testing.assert_array_equal(indices.numpy(), batched_indices.numpy()[0])
 
 
-def test_samples_come_from_the_default_generator():
-    x = autograd.randn(4, 3, 16, 16)
+@pytest.mark.parametrize(
+    "pool, shape",
+    [(F.fractional_max_pool2d, (4, 3, 16, 16)), (F.fractional_max_pool3d, (3, 2, 9, 9, 9))],
+)
+def test_samples_come_from_the_default_generator(pool, shape):
+    x = autograd.randn(*shape)
     tt_tensor.manual_seed(7)
-    first = F.fractional_max_pool2d(x, 2, output_size=9, return_indices=True)[1].numpy()
-    again = F.fractional_max_pool2d(x, 2, output_size=9, return_indices=True)[1].numpy()
+    first = pool(x, 2, output_size=5, return_indices=True)[1].numpy()
+    again = pool(x, 2, output_size=5, return_indices=True)[1].numpy()
     tt_tensor.manual_seed(7)
-    repeated = F.fractional_max_pool2d(x, 2, output_size=9, return_indices=True)[1].numpy()
+    repeated = pool(x, 2, output_size=5, return_indices=True)[1].numpy()
     np.testing.assert_array_equal(first, repeated)
     assert not np.array_equal(first, again)
 
@@ -189,15 +162,15 @@ def test_module_arguments_buffer_and_repr():
         FractionalMaxPool2d(2, output_ratio=1.5)
 
 
-def test_the_first_sample_places_the_columns_and_the_second_the_rows():
+def test_the_first_sample_places_the_columns_and_the_second_the_rows(reference):
     wide = autograd.arange(23.0, dtype=autograd.float64).reshape(1, 1, 1, 23)  # increasing: a window's last
     tall = wide.reshape(1, 1, 23, 1)
     for u in (0.05, 0.95):
-        expected = [start + 3 for start in starts_reference(u, 23, 9, 4)]
+        expected = [start + 3 for start in reference.fractional_starts(u, 23, 9, 4)]
         samples = autograd.tensor([[[u, 0.5]]], dtype=autograd.float64)
         _, where = F.fractional_max_pool2d(wide, (1, 4), (1, 9), return_indices=True, _random_samples=samples)
         assert where.numpy().ravel().tolist() == expected
         samples = autograd.tensor([[[0.5, u]]], dtype=autograd.float64)
         _, where = F.fractional_max_pool2d(tall, (4, 1), (9, 1), return_indices=True, _random_samples=samples)
         assert where.numpy().ravel().tolist() == expected
-    assert starts_reference(0.05, 23, 9, 4) != starts_reference(0.95, 23, 9, 4)
+    assert reference.fractional_starts(0.05, 23, 9, 4) != reference.fractional_starts(0.95, 23, 9, 4)

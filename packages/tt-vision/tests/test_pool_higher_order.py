@@ -21,7 +21,7 @@ from tt_autograd import gradgradcheck
 from tt_autograd.gradients import grad
 from tt_vision.adaptive_max_pool import adaptive_max_pool2d
 from tt_vision.batch_norm_relu_pool import batch_norm_relu_max_pool2d
-from tt_vision.fractional_max_pool import fractional_max_pool2d
+from tt_vision.fractional_max_pool import fractional_max_pool2d, fractional_max_pool3d
 from tt_vision.max_unpool import max_unpool1d, max_unpool2d
 from tt_vision.pooling_3d import adaptive_max_pool3d, max_pool3d
 
@@ -34,6 +34,11 @@ def with_indices(x):
 
 def fractional(x):
     return fractional_max_pool2d(x, 2, output_size=(4, 3), _random_samples=SAMPLES.to(x.dtype))
+
+
+def fractional3d(x):  # windows overlap along the depth and the width
+    samples = autograd.tensor([[[0.3, 0.8, 0.5], [0.6, 0.1, 0.9]], [[0.9, 0.4, 0.2], [0.2, 0.5, 0.7]]])
+    return fractional_max_pool3d(x, (2, 3, 2), output_size=(3, 2, 3), _random_samples=samples.to(x.dtype))
 
 
 def unpooled(v):  # overlapping windows: an index may come twice (then forward keeps one, backward reads both)
@@ -124,6 +129,7 @@ def test_the_adjoint_reads_a_padded_window_of_minus_infinity_at_its_first_input(
         ((2, 2, 7, 5), lambda x: adaptive_max_pool2d(x, (3, 4))),  # overlapping bins
         ((3, 5, 6), lambda x: adaptive_max_pool2d(x, 2)),  # unbatched
         ((2, 2, 7, 6), fractional),
+        ((2, 2, 5, 6, 5), fractional3d),
         ((1, 2, 5, 6, 4), lambda x: max_pool3d(x, 3, 2, 1)),
         ((1, 1, 5, 4, 4), lambda x: max_pool3d(x, 2, 1, 0, dilation=(2, 1, 1), ceil_mode=True)),
         ((2, 1, 5, 4, 5), lambda x: adaptive_max_pool3d(x, (3, 2, 3))),
@@ -159,6 +165,7 @@ def _ties_and_nans(rng, shape):
         ((2, 2, 7, 6), with_indices),
         ((2, 2, 7, 5), lambda x: adaptive_max_pool2d(x, (3, 4))),
         ((2, 2, 7, 6), fractional),
+        ((2, 2, 5, 6, 5), fractional3d),
         ((2, 2, 6, 6), unpooled),
         ((1, 2, 5, 6, 4), lambda x: max_pool3d(x, 3, 2, 1)),
         ((2, 1, 5, 4, 5), lambda x: adaptive_max_pool3d(x, (3, 2, 3))),

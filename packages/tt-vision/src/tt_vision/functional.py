@@ -55,9 +55,12 @@ __all__ = [
     "fold",
     "fractional_max_pool2d",
     "fractional_max_pool2d_with_indices",
+    "fractional_max_pool3d",
+    "fractional_max_pool3d_with_indices",
     "grid_sample",
     "lp_pool1d",
     "lp_pool2d",
+    "lp_pool3d",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -231,9 +234,14 @@ from .conv_1d import conv1d  # noqa: E402
 from .conv_3d import conv3d, conv_transpose3d  # noqa: E402
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402
 from .folding import fold, unfold  # noqa: E402
-from .fractional_max_pool import fractional_max_pool2d, fractional_max_pool2d_with_indices  # noqa: E402
+from .fractional_max_pool import (  # noqa: E402
+    fractional_max_pool2d,
+    fractional_max_pool2d_with_indices,
+    fractional_max_pool3d,
+    fractional_max_pool3d_with_indices,
+)
 from .grid_sample import affine_grid, grid_sample  # noqa: E402
-from .lp_pool import lp_pool1d, lp_pool2d  # noqa: E402
+from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402

@@ -1,4 +1,4 @@
-"""``lp_pool1d`` / ``lp_pool2d``: the p-norm of each window, ``(Σ xᵖ)^(1/p)``, as in ``torch.nn.functional``.
+"""``lp_pool1d`` / ``2d`` / ``3d``: each window's p-norm, ``(Σ xᵖ)^(1/p)``, as in ``torch.nn.functional``.
 
 Composed as PyTorch composes it, so values (ceil-mode quirk included) and
 gradients agree: average-pool ``xᵖ`` (no padding), multiply by the full kernel
@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Tensor
 
 from ._layout import pair
+from .conv_3d import triple
 from .conv_transpose import single
 from .functional import IntPair, _as_tensor, avg_pool2d, max_pool2d  # imported at functional.py's end
 from .pooling_1d import avg_pool1d, max_pool1d
+from .pooling_3d import avg_pool3d, max_pool3d
 
 
 def check_norm(op: str, norm_type) -> float:
@@ -46,6 +49,30 @@ def _lp_from_mean(mean: Tensor, norm_type: float, area: int) -> Tensor:
     nonzero = total != 0
     root = autograd.where(nonzero, total, 1.0) ** (1.0 / norm_type)  # no infinite slope at 0
     return autograd.where(nonzero, root, 0.0)  # a sum is 0 only for p > 0 (for p < 0, xᵖ ≠ 0)
+
+
+def _lp_pool(op: str, input, norm_type, kernel, stride, ceil_mode: bool, avg_pool, max_pool) -> Tensor:  # noqa: A002
+    """Any dimension's LP pool, from its average and max pools; ``kernel`` and ``stride`` already parsed."""
+    norm_type = check_norm(op, norm_type)
+    x = _as_tensor(op, input)
+    kernels = np.atleast_1d(kernel)
+    dims = len(kernels)
+    if x.ndim not in (dims + 1, dims + 2):
+        raise ValueError(
+            f"{op}: expected a {dims + 1}-d (C, *spatial) or {dims + 2}-d (N, C, *spatial) input with "
+            f"{dims} spatial axes, got shape {tuple(x.shape)}"
+        )
+    spatial = tuple(x.shape[-dims:])
+    if (kernels > spatial).any():
+        raise ValueError(
+            f"{op}: kernel_size {kernel} does not fit in the input's spatial size {spatial} (input shape "
+            f"{tuple(x.shape)}); use a kernel_size no larger than the input"
+        )
+    if math.isinf(norm_type):
+        biggest = max_pool(x.abs() if norm_type > 0 else -x.abs(), kernel, stride, 0, 1, ceil_mode)
+        return biggest if norm_type > 0 else -biggest
+    mean = avg_pool(x**norm_type, kernel, stride, 0, ceil_mode)
+    return _lp_from_mean(mean, norm_type, int(kernels.prod()))
 
 
 def lp_pool2d(
@@ -70,15 +97,9 @@ def lp_pool2d(
         [[[[5.0]]]]
     """
     op = "lp_pool2d"
-    norm_type = check_norm(op, norm_type)
     kernel = pair(op, "kernel_size", kernel_size)
     stride_ = None if stride is None else pair(op, "stride", stride)
-    x = _as_tensor(op, input)
-    if math.isinf(norm_type):
-        biggest = max_pool2d(x.abs() if norm_type > 0 else -x.abs(), kernel, stride_, 0, 1, ceil_mode)
-        return biggest if norm_type > 0 else -biggest
-    mean = avg_pool2d(x**norm_type, kernel, stride_, 0, ceil_mode)
-    return _lp_from_mean(mean, norm_type, kernel[0] * kernel[1])
+    return _lp_pool(op, input, norm_type, kernel, stride_, ceil_mode, avg_pool2d, max_pool2d)
 
 
 def lp_pool1d(
@@ -98,12 +119,31 @@ def lp_pool1d(
         [[[7.0, 1.0]]]
     """
     op = "lp_pool1d"
-    norm_type = check_norm(op, norm_type)
     kernel = single(op, "kernel_size", kernel_size)
     stride_ = None if stride is None else single(op, "stride", stride)
-    x = _as_tensor(op, input)
-    if math.isinf(norm_type):
-        biggest = max_pool1d(x.abs() if norm_type > 0 else -x.abs(), kernel, stride_, 0, 1, ceil_mode)
-        return biggest if norm_type > 0 else -biggest
-    mean = avg_pool1d(x**norm_type, kernel, stride_, 0, ceil_mode)
-    return _lp_from_mean(mean, norm_type, kernel)
+    return _lp_pool(op, input, norm_type, kernel, stride_, ceil_mode, avg_pool1d, max_pool1d)
+
+
+def lp_pool3d(
+    input: Tensor,  # noqa: A002
+    norm_type: float,
+    kernel_size: int | tuple[int, int, int],
+    stride: int | tuple[int, int, int] | None = None,
+    ceil_mode: bool = False,
+) -> Tensor:
+    """The ``norm_type``-norm of each box of ``(N, C, D, H, W)``, like PyTorch's ``lp_pool3d``.
+
+    Args: as :func:`lp_pool2d`, with an int or a triple ``(kd, kh, kw)``; ``input`` is
+    ``(N, C, D, H, W)`` (or ``(C, D, H, W)``).
+
+    Shape: output as :func:`avg_pool3d` with no padding.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> lp_pool3d(autograd.ones(1, 1, 2, 2, 4), 1, 2).numpy().tolist()  # each box sums 8 ones
+        [[[[[8.0, 8.0]]]]]
+    """
+    op = "lp_pool3d"
+    kernel = triple(op, "kernel_size", kernel_size)
+    stride_ = None if stride is None else triple(op, "stride", stride)
+    return _lp_pool(op, input, norm_type, kernel, stride_, ceil_mode, avg_pool3d, max_pool3d)

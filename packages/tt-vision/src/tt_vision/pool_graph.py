@@ -114,8 +114,8 @@ def indexed_max_pool_graph_backward(ctx, grad):
     return routing(ctx, grad, lambda u: gather_rows(u, positions, grad.shape))
 
 
-def fractional_max_pool2d_graph_backward(ctx, grad):
-    """``FractionalMaxPool2dFunction.graph_backward``: the adjoint reads the saved (N·C, oh, ow) positions."""
+def fractional_max_pool_graph_backward(ctx, grad):
+    """``FractionalMaxPoolFunction.graph_backward`` (2-d and 3-d): the adjoint reads the saved positions."""
     positions = ctx.positions.reshape(len(ctx.positions), -1)
     return routing(ctx, grad, lambda u: gather_rows(u, positions, grad.shape))
 

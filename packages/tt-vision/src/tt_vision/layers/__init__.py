@@ -10,8 +10,8 @@ from .conv1d import Conv1d
 from .conv3d import Conv3d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .folding import Fold, Unfold
-from .fractional_max_pool import FractionalMaxPool2d
-from .lp_pool import LPPool1d, LPPool2d
+from .fractional_max_pool import FractionalMaxPool2d, FractionalMaxPool3d
+from .lp_pool import LPPool1d, LPPool2d, LPPool3d
 from .pixel_shuffle import PixelShuffle, PixelUnshuffle
 from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
 from .pooling_3d import AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, MaxPool3d
@@ -41,8 +41,10 @@ __all__ = [
     "ConvTranspose3d",
     "Fold",
     "FractionalMaxPool2d",
+    "FractionalMaxPool3d",
     "LPPool1d",
     "LPPool2d",
+    "LPPool3d",
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",

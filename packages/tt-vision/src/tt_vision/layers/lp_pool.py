@@ -1,6 +1,6 @@
-"""Power-average pooling layers, as in ``torch.nn``: ``LPPool1d`` and ``LPPool2d`` (no parameters, no state).
+"""Power-average pooling layers, as in ``torch.nn``: ``LPPool1d``, ``LPPool2d``, ``LPPool3d`` (no parameters).
 
-Each is :func:`tt_vision.lp_pool.lp_pool1d` / ``lp_pool2d`` with its arguments
+Each is :func:`tt_vision.lp_pool.lp_pool1d` / ``lp_pool2d`` / ``lp_pool3d`` with its arguments
 kept as given (PyTorch's repr shows them so, ``stride=None`` included).
 """
 
@@ -9,14 +9,15 @@ from __future__ import annotations
 from tt_nn.module import Module
 
 from .._layout import pair
+from ..conv_3d import triple
 from ..conv_transpose import single
-from ..lp_pool import check_norm, lp_pool1d, lp_pool2d
+from ..lp_pool import check_norm, lp_pool1d, lp_pool2d, lp_pool3d
 
 
 class _LPPoolNd(Module):
-    """What ``LPPool1d`` and ``LPPool2d`` share: the checks, the stored arguments, forward and repr.
+    """What the ``LPPool`` layers (1-d, 2-d, 3-d) share: the checks, the stored arguments, forward and repr.
 
-    A subclass names its size parser (``_parse``: ``single`` or ``pair``) and its function
+    A subclass names its size parser (``_parse``: ``single``, ``pair`` or ``triple``) and its function
     (``_function``).
     """
 
@@ -74,3 +75,19 @@ class LPPool1d(_LPPoolNd):
 
     _parse = staticmethod(single)
     _function = staticmethod(lp_pool1d)
+
+
+class LPPool3d(_LPPoolNd):
+    """The ``norm_type``-norm ``(Σ xᵖ)^(1/p)`` of each box of ``(N, C, D, H, W)``, like ``torch.nn.LPPool3d``.
+
+    Args: ``norm_type`` (p), ``kernel_size`` (an int or a triple), ``stride=None`` (the kernel size),
+    ``ceil_mode=False``; see :func:`lp_pool3d`.
+
+    Example:
+        >>> import tt_autograd
+        >>> tuple(LPPool3d(2, 3, stride=2)(tt_autograd.randn(1, 3, 7, 7, 5)).shape)
+        (1, 3, 3, 3, 2)
+    """
+
+    _parse = staticmethod(triple)
+    _function = staticmethod(lp_pool3d)
