@@ -22,9 +22,8 @@ The linear modes pad the position itself, then read its taps (0 outside).
 
 from __future__ import annotations
 
-import itertools
 from functools import reduce
-from operator import mul
+from operator import add, mul
 
 import numpy as np
 
@@ -84,19 +83,6 @@ def source_position(
     return position, slope * scale
 
 
-def corner_pixels(positions: list, mode: str) -> list[tuple[tuple, tuple]]:
-    """The taps of points at pixel ``positions`` (one array per axis, x first).
-
-    Each tap is ``(pixel, choice)``: its pixel along every axis, and which of that
-    axis's weights (:func:`axis_weights`) it takes. Their order does not matter
-    (the taps' contributions are summed).
-    """
-    offsets = TAP_OFFSETS[mode]
-    starts = [np.rint(p) if mode == "nearest" else np.floor(p) for p in positions]
-    choices = itertools.product(range(len(offsets)), repeat=len(positions))
-    return [(tuple(s + offsets[k] for s, k in zip(starts, choice)), choice) for choice in choices]
-
-
 def cubic_near(s):
     """Keys' cubic convolution kernel for ``0 <= s <= 1``."""
     return ((CUBIC_A + 2) * s - (CUBIC_A + 3)) * s * s + 1
@@ -129,49 +115,54 @@ def axis_weight_slopes(t: np.ndarray, mode: str) -> list:
     return [far(t + 1), near(t), -near(1 - t), -far(2 - t)]
 
 
-def corner_weights(per_axis: list, taps: list) -> list:
-    """Each tap's weight: the product of its axis weights (``per_axis``: one list per axis)."""
-    return [reduce(mul, (weights[k] for weights, k in zip(per_axis, choice))) for _, choice in taps]
+def tap_product(per_axis: list, combine=mul):
+    """Every tap's combination of one ``(n, ...)`` array per axis (x first): ``(n**k, ...)``, x fastest.
 
-
-def corner_rows(pixel: tuple, shape: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """Each point's row in the input's channels-last rows ``(N·D·H·W, C)``, and whether it lies in it.
-
-    ``pixel`` is the tap's pixel along each axis, x first; ``shape`` the input's
-    ``(N, C, [D,] H, W)``. A tap outside the image points at its image's first row
-    (it is read as 0).
+    ``combine`` joins two axes' parts (``mul`` for weights, ``add`` for pixel
+    offsets, ``np.logical_and`` for "inside"); arrays or tensors alike. The taps
+    lead, so every element-wise step runs along the points.
     """
-    sizes = shape[:1:-1]  # W, H[, D]: the grid's axis order
-    inside = reduce(np.logical_and, ((p >= 0) & (p <= size - 1) for p, size in zip(pixel, sizes)))
-    rows = np.arange(shape[0]).reshape(-1, *[1] * len(sizes)) * np.prod(sizes)
-    stride = 1
-    for p, size in zip(pixel, sizes):
-        rows = rows + np.where(inside, p, 0).astype(np.int64) * stride
-        stride *= size
-    return rows, inside
+    k = len(per_axis)
+    parts = [
+        a.reshape(*[1] * (k - 1 - i), a.shape[0], *[1] * i, *a.shape[1:]) for i, a in enumerate(per_axis)
+    ]
+    joined = reduce(combine, parts)
+    return joined.reshape(-1, *joined.shape[k:])
+
+
+def axis_taps(coordinate: np.ndarray, size: int, mode: str, padding_mode: str, align_corners: bool):
+    """One axis of every point: its taps' pixels (``(n, ...)`` intp, 0 where outside), whether each is
+    inside, the fraction past ``floor`` (None for ``'nearest'``) and the position's slope.
+
+    ``coordinate`` is float64. Bicubic pads each tap (the position is only
+    unnormalised); the linear modes pad the position, then read its taps.
+    """
+    first = "zeros" if mode == "bicubic" else padding_mode
+    position, slope = source_position(coordinate, size, first, align_corners)
+    start = np.rint(position) if mode == "nearest" else np.floor(position)
+    pixels = np.stack([start + offset for offset in TAP_OFFSETS[mode]])
+    if mode == "bicubic":
+        pixels = pad_position(pixels, size, padding_mode, align_corners)[0]
+    inside = (pixels >= 0) & (pixels <= size - 1)  # False for NaN too
+    pixels = np.where(inside, pixels, 0).astype(np.intp)
+    return pixels, inside, None if mode == "nearest" else position - start, slope
 
 
 def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_corners: bool):
     """Everything sampling needs from the grid's values, for an input of ``shape``.
 
-    Returns the taps (:func:`corner_pixels`), each tap's ``(rows, inside)``
-    (:func:`corner_rows`), the fraction past ``floor`` per axis (None for
+    Returns each point's taps ``(taps, N, *So)``: the pixel each reads, flat in its
+    image (``D·H·W`` positions; the one past the last, ``D·H·W``, where the tap falls
+    outside, read as 0), the fraction past ``floor`` per axis (x first; None for
     ``'nearest'``) and the slope of each axis's position w.r.t. the grid.
     """
-    sizes = shape[:1:-1]
-    first = "zeros" if mode == "bicubic" else padding_mode  # bicubic pads each tap instead
+    sizes = shape[:1:-1]  # W, H[, D]: the grid's axis order
     located = [
-        source_position(grid[..., axis].astype(np.float64), size, first, align_corners)
+        axis_taps(grid[..., axis].astype(np.float64), size, mode, padding_mode, align_corners)
         for axis, size in enumerate(sizes)
     ]
-    positions, slopes = [p for p, _ in located], [s for _, s in located]
-    taps = corner_pixels(positions, mode)
-    rows = []
-    for pixel, _ in taps:
-        if mode == "bicubic":
-            pixel = tuple(
-                pad_position(p, size, padding_mode, align_corners)[0] for p, size in zip(pixel, sizes)
-            )
-        rows.append(corner_rows(pixel, shape))
-    fractions = None if mode == "nearest" else [p - np.floor(p) for p in positions]
-    return taps, rows, fractions, slopes
+    strides = np.cumprod((1, *sizes[:-1]))
+    pixels = tap_product([pixels * stride for (pixels, *_), stride in zip(located, strides)], add)
+    inside = tap_product([a[1] for a in located], np.logical_and)
+    fractions = None if mode == "nearest" else [a[2] for a in located]
+    return np.where(inside, pixels, int(np.prod(sizes))), fractions, [a[3] for a in located]
