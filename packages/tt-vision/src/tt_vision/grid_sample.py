@@ -123,20 +123,19 @@ class GridSampleFunction(Function):
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
         rows = padded_rows(x)  # (N, S + 1, C)
-        pixels, fractions, slopes = locate(grid, x.shape, mode, padding_mode, align_corners)
-        flat, rows = image_rows(pixels, rows.shape[1]), rows.reshape(-1, x.shape[1])
-        inside = pixels < x[0, 0].size
+        taps = locate(grid, x.shape, mode, padding_mode, align_corners)
+        flat, rows = image_rows(taps.pixels, rows.shape[1]), rows.reshape(-1, x.shape[1])
         if mode == "nearest":
             weights, out = None, np.take(rows, flat[0], axis=0)
-        else:
-            weights = tap_product([stacked(axis_weights(t, mode)) for t in fractions])
-            weights = np.where(inside, weights, 0).astype(x.dtype)  # 0 outside, NaN too
-            out = np.zeros((*flat.shape[1:], x.shape[1]), dtype=x.dtype)
-            for tap, weight in zip(flat, weights):  # one gather of C values per point and tap
-                out += np.take(rows, tap, axis=0) * weight[..., None]
+        else:  # per axis in float64 (0 outside, NaN too), cast before the taps' products
+            per_axis = [stacked(axis_weights(t, mode)) for t in taps.fractions]
+            weights = tap_product([np.where(i, w, 0).astype(x.dtype) for w, i in zip(per_axis, taps.inside)])
+            out = sum(  # gathered 4 taps at a time (C values per point and tap), blended by einsum
+                np.einsum("k...,k...c->...c", weights[k : k + 4], np.take(rows, flat[k : k + 4], axis=0))
+                for k in range(0, len(flat), 4)
+            )
         ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
-        ctx.rows, ctx.pixels, ctx.flat, ctx.weights = rows, pixels, flat, weights
-        ctx.fractions, ctx.slopes = fractions, slopes
+        ctx.rows, ctx.flat, ctx.weights, ctx.taps = rows, flat, weights, taps
         ctx.save_for_backward(x, grid)  # for graph_backward (PyTorch keeps both too)
         return np.moveaxis(out, -1, 1)
 
@@ -146,26 +145,25 @@ class GridSampleFunction(Function):
         size = ctx.rows.shape[0] // n  # pixels per image, and the zero row
         d_input = d_grid = None
         needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
-        if needs[0]:  # each (image, channel) plane gets a slot past its pixels, where taps outside add up
+        if needs[0]:  # into (N, C) planes of ``size``: the taps outside add up in the slot past the pixels
             dy = grad.reshape(n, c, -1)
             planes = np.zeros(n * c * size, dtype=grad.dtype)
-            offsets = (np.arange(n * c) * size).reshape(n, c, 1)
-            for k, pixels in enumerate(ctx.pixels):  # one scatter per tap
+            offsets = (np.arange(n).reshape(n, 1, 1) * (c - 1) + np.arange(c).reshape(1, c, 1)) * size
+            for k, rows in enumerate(ctx.flat):  # one scatter per tap; row n·size + p → plane n·c + c's p
                 shares = dy if ctx.weights is None else dy * ctx.weights[k].reshape(n, 1, -1)
-                np.add.at(planes, (pixels.reshape(n, 1, -1) + offsets).ravel(), shares.ravel())
+                np.add.at(planes, (rows.reshape(n, 1, -1) + offsets).ravel(), shares.ravel())
             d_input = planes.reshape(n, c, size)[..., :-1].reshape(ctx.shape)
         if needs[1]:
-            d_grid = np.zeros((*ctx.pixels.shape[1:], len(ctx.shape) - 2), dtype=grad.dtype)
+            d_grid = np.zeros((*ctx.flat.shape[1:], len(ctx.shape) - 2), dtype=grad.dtype)
             if ctx.mode != "nearest":  # nearest is piecewise constant in the grid: gradient 0
                 dy = np.ascontiguousarray(np.moveaxis(grad, 1, -1))
-                reads = np.stack(  # g · value, per tap: the forward's gathers again
+                reads = np.stack(  # g · value, per tap (0 outside): the forward's gathers again
                     [np.einsum("...c,...c->...", np.take(ctx.rows, tap, axis=0), dy) for tap in ctx.flat]
                 )
-                per_axis = [stacked(axis_weights(t, ctx.mode)) for t in ctx.fractions]
-                for axis, (t, slope) in enumerate(zip(ctx.fractions, ctx.slopes)):
-                    varied = (
-                        per_axis[:axis] + [stacked(axis_weight_slopes(t, ctx.mode))] + per_axis[axis + 1 :]
-                    )
+                fractions, mode = ctx.taps.fractions, ctx.mode
+                per_axis = [stacked(axis_weights(t, mode)) for t in fractions]
+                for axis, (t, slope) in enumerate(zip(fractions, ctx.taps.slopes)):
+                    varied = per_axis[:axis] + [stacked(axis_weight_slopes(t, mode))] + per_axis[axis + 1 :]
                     d_grid[..., axis] = np.einsum("k...,k...->...", reads, tap_product(varied)) * slope
         return d_input, d_grid
 
@@ -197,20 +195,20 @@ def sample_in_tensor_ops(
     """
     n, c = x.shape[:2]
     rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, c)  # channels-last rows (N·prod(S), C)
-    pixels, fractions, slopes = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
+    taps = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
     size = rows.shape[0] // n
-    inside = pixels < size
-    taps = rows[image_rows(np.where(inside, pixels, 0), size)]  # (taps, N, *So, C); 0 outside, below
-    if mode == "nearest":
-        out = taps[0] * autograd.tensor(inside[0, ..., None].astype(x.dtype.numpy))
+    gathered = rows[image_rows(np.minimum(taps.pixels, size - 1), size)]  # (taps, N, *So, C)
+    if mode == "nearest":  # the pixel itself, 0 outside the image
+        out = gathered[0] * autograd.tensor((taps.pixels[0, ..., None] < size).astype(x.dtype.numpy))
     else:
         dtype = grid.dtype
         fractions = [
             grid_t[..., axis] * slope.astype(dtype) + (t - slope * grid[..., axis]).astype(dtype)
-            for axis, (t, slope) in enumerate(zip(fractions, slopes))
+            for axis, (t, slope) in enumerate(zip(taps.fractions, taps.slopes))
         ]
-        weights = tap_product([stacked(axis_weights(t, mode)) for t in fractions]) * inside.astype(dtype)
-        out = (taps * weights.unsqueeze(-1)).sum(0)
+        per_axis = [stacked(axis_weights(t, mode)) * i.astype(dtype) for t, i in zip(fractions, taps.inside)]
+        weights = tap_product(per_axis)  # 0 outside the image
+        out = (gathered * weights.unsqueeze(-1)).sum(0)
     return out.permute(0, out.ndim - 1, *range(1, out.ndim - 1))
 
 

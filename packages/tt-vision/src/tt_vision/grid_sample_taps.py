@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from functools import reduce
 from operator import add, mul
+from typing import NamedTuple
 
 import numpy as np
 
@@ -50,7 +51,7 @@ def reflect(coordinate: np.ndarray, low: float, high: float) -> tuple[np.ndarray
     distance = np.abs(distance)
     flips = np.floor(distance / span)
     extra = np.fmod(distance, span)
-    odd = flips % 2 == 1
+    odd = np.fmod(flips, 2) == 1  # flips >= 0: as `% 2`, several times faster
     return np.where(odd, high - extra, low + extra), np.where(odd, -slope, slope)
 
 
@@ -119,7 +120,7 @@ def tap_product(per_axis: list, combine=mul):
     """Every tap's combination of one ``(n, ...)`` array per axis (x first): ``(n**k, ...)``, x fastest.
 
     ``combine`` joins two axes' parts (``mul`` for weights, ``add`` for pixel
-    offsets, ``np.logical_and`` for "inside"); arrays or tensors alike. The taps
+    offsets); arrays or tensors alike. The taps
     lead, so every element-wise step runs along the points.
     """
     k = len(per_axis)
@@ -130,9 +131,18 @@ def tap_product(per_axis: list, combine=mul):
     return joined.reshape(-1, *joined.shape[k:])
 
 
-def axis_taps(coordinate: np.ndarray, size: int, mode: str, padding_mode: str, align_corners: bool):
-    """One axis of every point: its taps' pixels (``(n, ...)`` intp, 0 where outside), whether each is
-    inside, the fraction past ``floor`` (None for ``'nearest'``) and the position's slope.
+def axis_taps(
+    coordinate: np.ndarray,
+    size: int,
+    stride: int,
+    outside: int,
+    mode: str,
+    padding_mode: str,
+    align_corners: bool,
+):
+    """One axis of every point: its taps' pixels times ``stride`` (``(n, ...)`` intp; ``outside`` where a tap
+    falls outside the axis), whether each is inside, the fraction past ``floor`` (None for ``'nearest'``)
+    and the position's slope.
 
     ``coordinate`` is float64. Bicubic pads each tap (the position is only
     unnormalised); the linear modes pad the position, then read its taps.
@@ -144,25 +154,31 @@ def axis_taps(coordinate: np.ndarray, size: int, mode: str, padding_mode: str, a
     if mode == "bicubic":
         pixels = pad_position(pixels, size, padding_mode, align_corners)[0]
     inside = (pixels >= 0) & (pixels <= size - 1)  # False for NaN too
-    pixels = np.where(inside, pixels, 0).astype(np.intp)
+    pixels = np.where(inside, pixels * stride, outside).astype(np.intp)
     return pixels, inside, None if mode == "nearest" else position - start, slope
 
 
-def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_corners: bool):
-    """Everything sampling needs from the grid's values, for an input of ``shape``.
+class Taps(NamedTuple):
+    """What :func:`locate` finds: the taps lead (``(taps, N, *So)``), one entry per axis (x first) below."""
 
-    Returns each point's taps ``(taps, N, *So)``: the pixel each reads, flat in its
-    image (``D·H·W`` positions; the one past the last, ``D·H·W``, where the tap falls
-    outside, read as 0), the fraction past ``floor`` per axis (x first; None for
-    ``'nearest'``) and the slope of each axis's position w.r.t. the grid.
+    pixels: np.ndarray  # the pixel each tap reads, flat in its image; D·H·W (one past the last) outside
+    inside: list  # per axis (n, N, *So): whether each of its n taps lies inside the image along it
+    fractions: list | None  # per axis (N, *So): the fraction past floor; None for 'nearest'
+    slopes: list  # per axis (N, *So): the derivative of the position w.r.t. the grid coordinate
+
+
+def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_corners: bool) -> Taps:
+    """Everything sampling needs from the grid's values, for an input of ``shape`` (:class:`Taps`).
+
+    A tap outside the image along some axis gets the image's size there, so its
+    sum of pixel offsets is at least the image's ``D·H·W``, and is cut down to it.
     """
     sizes = shape[:1:-1]  # W, H[, D]: the grid's axis order
+    strides, total = np.cumprod((1, *sizes[:-1])), int(np.prod(sizes))
     located = [
-        axis_taps(grid[..., axis].astype(np.float64), size, mode, padding_mode, align_corners)
-        for axis, size in enumerate(sizes)
+        axis_taps(grid[..., axis].astype(np.float64), size, stride, total, mode, padding_mode, align_corners)
+        for axis, (size, stride) in enumerate(zip(sizes, strides))
     ]
-    strides = np.cumprod((1, *sizes[:-1]))
-    pixels = tap_product([pixels * stride for (pixels, *_), stride in zip(located, strides)], add)
-    inside = tap_product([a[1] for a in located], np.logical_and)
+    pixels = np.minimum(tap_product([a[0] for a in located], add), total)
     fractions = None if mode == "nearest" else [a[2] for a in located]
-    return np.where(inside, pixels, int(np.prod(sizes))), fractions, [a[3] for a in located]
+    return Taps(pixels, [a[1] for a in located], fractions, [a[3] for a in located])
