@@ -14,14 +14,18 @@
 ``backward`` one ``autograd.grad`` of the output, seeded with a fixed random
 gradient, w.r.t. the input and the grid (``retain_graph=True``, so the same
 graph is walked again). Each figure is the median over ``--rounds`` of the
-fastest of ``--repeats`` calls, after a warm-up.
+fastest of ``--repeats`` calls, after a warm-up, in the process's CPU time
+(``--wall``: wall-clock time): on a machine shared with other work, a call of
+tens of ms is preempted whatever the number of tries, and its wall time counts
+the waits.
 
 ``--torch`` also times ``torch.nn.functional.grid_sample`` on the same arrays
 in a child process (opt-in: the framework never imports torch;
 ``nox -s bench-torch-grid-sample`` installs it), and prints TinyTorch / PyTorch.
-PyTorch runs on one thread unless ``--torch-threads`` says otherwise: TinyTorch's
-gathers and scatters run on one, and on a shared 2-core machine PyTorch's two
-threads wait on each other whenever another process holds a core.
+PyTorch runs on one thread unless ``--torch-threads`` says otherwise (then both
+sides are timed by the wall clock): TinyTorch's gathers and scatters run on one,
+and on a shared 2-core machine PyTorch's two threads wait on each other whenever
+another process holds a core.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -59,7 +64,7 @@ def arrays(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return x, grid, seed
 
 
-def measure(tensor: Callable, sample: Callable, grad: Callable, repeats: int, rounds: int) -> dict:
+def measure(tensor: Callable, sample: Callable, grad: Callable, repeats: int, rounds: int, clock) -> dict:
     """Forward and backward seconds of every case, for one library's ``tensor``/``grid_sample``/``grad``."""
     result = {}
     for name, (_, _, mode, padding_mode, align_corners) in CASES.items():
@@ -73,34 +78,37 @@ def measure(tensor: Callable, sample: Callable, grad: Callable, repeats: int, ro
         out = forward()
         inputs = (x, grid)  # 'nearest': the grid's gradient is zeros in both
         result[name] = (
-            time_it(forward, repeats, rounds),
+            time_it(forward, repeats, rounds, clock),
             time_it(lambda out=out, inputs=inputs, seed=seed: grad(out, inputs, seed, retain_graph=True),
-                 repeats, rounds),
+                 repeats, rounds, clock),
         )  # fmt: skip
     return result
 
 
-def tinytorch_times(repeats: int, rounds: int) -> dict:
+def tinytorch_times(repeats: int, rounds: int, clock) -> dict:
     import tt_autograd
     from tt_autograd.gradients import grad
     from tt_vision import grid_sample
 
-    return measure(tt_autograd.tensor, grid_sample, grad, repeats, rounds)
+    return measure(tt_autograd.tensor, grid_sample, grad, repeats, rounds, clock)
 
 
-def torch_worker(repeats: int, rounds: int, threads: int, out: str) -> None:
+def torch_worker(repeats: int, rounds: int, threads: int, clock, out: str) -> None:
     """PyTorch's figures on ``threads`` threads, written to ``out`` as JSON (in a child process)."""
     import torch  # opt-in yardstick only, in this child process
 
     torch.set_num_threads(threads)
-    times = measure(torch.from_numpy, torch.nn.functional.grid_sample, torch.autograd.grad, repeats, rounds)
+    times = measure(
+        torch.from_numpy, torch.nn.functional.grid_sample, torch.autograd.grad, repeats, rounds, clock
+    )
     Path(out).write_text(json.dumps(times))
 
 
-def torch_times(repeats: int, rounds: int, threads: int) -> dict:
+def torch_times(repeats: int, rounds: int, threads: int, wall: bool) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "torch.json"
         command = [sys.executable, __file__, "--torch-worker", str(out), "--torch-threads", str(threads)]
+        command += ["--wall"] if wall else []
         subprocess.run([*command, "--repeats", str(repeats), "--rounds", str(rounds)], check=True)
         return {name: tuple(v) for name, v in json.loads(out.read_text()).items()}
 
@@ -112,16 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="a smoke run: 1 call, 1 round")
     parser.add_argument("--torch", action="store_true", help="also time PyTorch's (in a child process)")
     parser.add_argument("--torch-threads", type=int, default=1, help="PyTorch's threads (TinyTorch's: 1)")
+    parser.add_argument("--wall", action="store_true", help="wall-clock time, not the process's CPU time")
     parser.add_argument("--torch-worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repeats, rounds = (1, 1) if args.quick else (args.repeats, args.rounds)
+    wall = args.wall or args.torch_threads > 1  # CPU time would add up PyTorch's threads
+    clock = time.perf_counter if wall else time.process_time
     if args.torch_worker:
-        torch_worker(repeats, rounds, args.torch_threads, args.torch_worker)
+        torch_worker(repeats, rounds, args.torch_threads, clock, args.torch_worker)
         return 0
-    print(f"grid_sample, float32: ms per call, median of {rounds} round(s) of the fastest of {repeats}; "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
-    ours = tinytorch_times(repeats, rounds)
-    theirs = torch_times(repeats, rounds, args.torch_threads) if args.torch else {}
+    kind = "wall" if wall else "CPU"
+    print(f"grid_sample, float32: {kind} ms per call, median of {rounds} round(s) of the fastest of "
+          f"{repeats}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    ours = tinytorch_times(repeats, rounds, clock)
+    theirs = torch_times(repeats, rounds, args.torch_threads, wall) if args.torch else {}
     header = f"  {'case':28s} {'forward':>9s} {'backward':>9s}"
     if theirs:
         header += f" {'torch fwd':>10s} {'torch bwd':>10s} {'ratio fwd':>10s} {'ratio bwd':>10s}"
