@@ -37,6 +37,8 @@ weights are computed per point and tap, not per channel. ``benchmarks/grid_sampl
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Function, Tensor
@@ -101,9 +103,9 @@ def padded_rows(x: np.ndarray) -> np.ndarray:
 
     The zero row is what a tap outside the image reads (:func:`.grid_sample_taps.locate`).
     """
-    n, c = x.shape[:2]
-    rows = np.zeros((n, x[0, 0].size + 1, c), dtype=x.dtype)
-    rows[:, :-1] = np.moveaxis(x.reshape(n, c, -1), 1, -1)
+    n, c, pixels = *x.shape[:2], math.prod(x.shape[2:])
+    rows = np.zeros((n, pixels + 1, c), dtype=x.dtype)
+    rows[:, :-1] = np.moveaxis(x.reshape(n, c, pixels), 1, -1)
     return rows
 
 
@@ -124,7 +126,10 @@ class GridSampleFunction(Function):
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
         rows = padded_rows(x)  # (N, S + 1, C)
         taps = locate(grid, x.shape, mode, padding_mode, align_corners)
-        flat, rows = image_rows(taps.pixels, rows.shape[1]), rows.reshape(-1, x.shape[1])
+        flat, rows = (
+            image_rows(taps.pixels, rows.shape[1]),
+            rows.reshape(math.prod(rows.shape[:2]), x.shape[1]),
+        )
         if mode == "nearest":
             weights, out = None, np.take(rows, flat[0], axis=0)
         else:  # per axis in float64 (0 outside, NaN too), cast before the taps' products
@@ -135,23 +140,29 @@ class GridSampleFunction(Function):
                 for k in range(0, len(flat), 4)
             )
         ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
-        ctx.rows, ctx.flat, ctx.weights, ctx.taps = rows, flat, weights, taps
+        ctx.rows, ctx.flat, ctx.weights, ctx.fractions, ctx.slopes = (
+            rows,
+            flat,
+            weights,
+            taps.fractions,
+            taps.slopes,
+        )
         ctx.save_for_backward(x, grid)  # for graph_backward (PyTorch keeps both too)
         return np.moveaxis(out, -1, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        n, c = ctx.shape[:2]
-        size = ctx.rows.shape[0] // n  # pixels per image, and the zero row
+        n, c, size = *ctx.shape[:2], math.prod(ctx.shape[2:]) + 1  # size: pixels per image, and the zero row
+        points = math.prod(grad.shape[2:])
         d_input = d_grid = None
         needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
         if needs[0]:  # into (N, C) planes of ``size``: the taps outside add up in the slot past the pixels
-            dy = grad.reshape(n, c, -1)
+            dy = grad.reshape(n, c, points)
             planes = np.zeros(n * c * size, dtype=grad.dtype)
             offsets = (np.arange(n).reshape(n, 1, 1) * (c - 1) + np.arange(c).reshape(1, c, 1)) * size
             for k, rows in enumerate(ctx.flat):  # one scatter per tap; row n·size + p → plane n·c + c's p
-                shares = dy if ctx.weights is None else dy * ctx.weights[k].reshape(n, 1, -1)
-                np.add.at(planes, (rows.reshape(n, 1, -1) + offsets).ravel(), shares.ravel())
+                shares = dy if ctx.weights is None else dy * ctx.weights[k].reshape(n, 1, points)
+                np.add.at(planes, (rows.reshape(n, 1, points) + offsets).ravel(), shares.ravel())
             d_input = planes.reshape(n, c, size)[..., :-1].reshape(ctx.shape)
         if needs[1]:
             d_grid = np.zeros((*ctx.flat.shape[1:], len(ctx.shape) - 2), dtype=grad.dtype)
@@ -160,10 +171,11 @@ class GridSampleFunction(Function):
                 reads = np.stack(  # g · value, per tap (0 outside): the forward's gathers again
                     [np.einsum("...c,...c->...", np.take(ctx.rows, tap, axis=0), dy) for tap in ctx.flat]
                 )
-                fractions, mode = ctx.taps.fractions, ctx.mode
-                per_axis = [stacked(axis_weights(t, mode)) for t in fractions]
-                for axis, (t, slope) in enumerate(zip(fractions, ctx.taps.slopes)):
-                    varied = per_axis[:axis] + [stacked(axis_weight_slopes(t, mode))] + per_axis[axis + 1 :]
+                per_axis = [stacked(axis_weights(t, ctx.mode)) for t in ctx.fractions]
+                for axis, (t, slope) in enumerate(zip(ctx.fractions, ctx.slopes)):
+                    varied = (
+                        per_axis[:axis] + [stacked(axis_weight_slopes(t, ctx.mode))] + per_axis[axis + 1 :]
+                    )
                     d_grid[..., axis] = np.einsum("k...,k...->...", reads, tap_product(varied)) * slope
         return d_input, d_grid
 
@@ -193,10 +205,9 @@ def sample_in_tensor_ops(
     the input–grid cross terms come out of the recorded products. Cost: the
     forward's gather, as tensor ops.
     """
-    n, c = x.shape[:2]
-    rows = x.permute(0, *range(2, x.ndim), 1).reshape(-1, c)  # channels-last rows (N·prod(S), C)
+    n, c, size = *x.shape[:2], math.prod(x.shape[2:])
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(n * size, c)  # channels-last rows (N·prod(S), C)
     taps = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
-    size = rows.shape[0] // n
     gathered = rows[image_rows(np.minimum(taps.pixels, size - 1), size)]  # (taps, N, *So, C)
     if mode == "nearest":  # the pixel itself, 0 outside the image
         out = gathered[0] * autograd.tensor((taps.pixels[0, ..., None] < size).astype(x.dtype.numpy))

@@ -22,6 +22,7 @@ The linear modes pad the position itself, then read its taps (0 outside).
 
 from __future__ import annotations
 
+import math
 from functools import reduce
 from operator import add, mul
 from typing import NamedTuple
@@ -128,7 +129,7 @@ def tap_product(per_axis: list, combine=mul):
         a.reshape(*[1] * (k - 1 - i), a.shape[0], *[1] * i, *a.shape[1:]) for i, a in enumerate(per_axis)
     ]
     joined = reduce(combine, parts)
-    return joined.reshape(-1, *joined.shape[k:])
+    return joined.reshape(math.prod(joined.shape[:k]), *joined.shape[k:])
 
 
 def axis_taps(
