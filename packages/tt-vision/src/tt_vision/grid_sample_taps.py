@@ -18,6 +18,11 @@ Padding for ``'bicubic'`` follows PyTorch: the position is only unnormalised, an
 each of the 16 taps is padded on its own (clamped for ``'border'``, mirrored then
 clamped for ``'reflection'``), so near an edge a pixel can be read by several taps.
 The linear modes pad the position itself, then read its taps (0 outside).
+
+Padding acts along each axis alone, so each axis's taps are found once per point
+(:func:`axis_taps`: 2 or 4 pixel indices, in integers) and :func:`tap_product`
+combines them into the 4, 8 or 16 taps (pixel offsets added, weights multiplied),
+the taps leading every array so each element-wise step runs along the points.
 """
 
 from __future__ import annotations
