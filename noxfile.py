@@ -331,6 +331,14 @@ def bench_torch_dist(session: nox.Session) -> None:
     session.run("python", "benchmarks/dist.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-grid-sample")
+def bench_torch_grid_sample(session: nox.Session) -> None:
+    """grid_sample's forward and backward per mode against PyTorch's, one run (opt-in: installs torch)."""
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "benchmarks/grid_sample.py", "--torch", *session.posargs)
+
+
 @nox.session(name="milestone-04-long-torch")
 def milestone_04_long_torch(session: nox.Session) -> None:
     """PyTorch's time for milestone 04's --long recipe, added to the run's record (opt-in: installs torch).

@@ -175,6 +175,21 @@ def test_grid_sample_input_gradient_adds_repeated_reads(rng):
     np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(20 * weights, (1, 2, 3, 3)))
 
 
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
+def test_empty_batch_channels_or_points(mode):
+    # As PyTorch 2.13: empty outputs, and gradients of the inputs' shapes, all zero.
+    cases = [((0, 2, 4, 4), (0, 3, 3, 2)), ((2, 0, 4, 4), (2, 3, 3, 2)), ((2, 2, 4, 4), (2, 0, 3, 2))]
+    cases += [((1, 2, 3, 4, 4), (1, 0, 2, 2, 3))] if mode != "bicubic" else []
+    for x_shape, grid_shape in cases:
+        x = autograd.tensor(np.ones(x_shape), requires_grad=True)
+        grid = autograd.tensor(np.zeros(grid_shape), requires_grad=True)
+        out = F.grid_sample(x, grid, mode=mode)
+        assert out.shape == (*x_shape[:2], *grid_shape[1:-1])
+        out.sum().backward()
+        assert x.grad.shape == x_shape and grid.grad.shape == grid_shape
+        assert not x.grad.numpy().any() and not grid.grad.numpy().any()
+
+
 def affine_reference(theta, size, align_corners):
     n, spatial = size[0], size[2:]  # (H, W) or (D, H, W)
 

@@ -6,7 +6,7 @@ second derivatives and the input–grid cross terms (PyTorch 2.13 differentiates
 twice as well); bicubic's cubic weights also give the grid's ``∂²/∂x²``. Checked by ``gradgradcheck`` on
 every mode, padding and ``align_corners``, for images and volumes, with grid points kept away from
 pixel boundaries (where the blend has kinks), by hand on one point, and against second derivatives
-pinned from PyTorch 2.13.
+pinned from PyTorch 2.13; its first derivatives against backward's, points outside the image included.
 """
 
 from __future__ import annotations
@@ -38,6 +38,25 @@ def test_grid_sample_twice(rng, points_between_pixels, shape, mode, padding_mode
         return F.grid_sample(x, grid, mode, padding_mode, align_corners) ** 2
 
     assert gradgradcheck(sampled_squared, [x, grid])
+
+
+@pytest.mark.parametrize(("shape", "mode", "padding_mode", "align_corners"), CASES)
+def test_recorded_gradients_equal_backward(
+    rng, points_between_pixels, shape, mode, padding_mode, align_corners
+):
+    # The recorded rule's first derivatives are backward's, for points outside the image too.
+    x = autograd.tensor(rng.standard_normal(shape), requires_grad=True)
+    grid = points_between_pixels((shape[0], *shape[3:], 2), shape[:1:-1], align_corners)
+    grid[(0,) * (grid.ndim - 1)] = 1.9  # the first point: outside along every axis
+    grid = autograd.tensor(grid, requires_grad=True)
+    seed = autograd.tensor(
+        rng.standard_normal(F.grid_sample(x, grid, mode, padding_mode, align_corners).shape)
+    )
+    plain = grad(F.grid_sample(x, grid, mode, padding_mode, align_corners), [x, grid], seed)
+    out = F.grid_sample(x, grid, mode, padding_mode, align_corners)
+    recorded = grad(out, [x, grid], seed, create_graph=True)
+    for got, want in zip(recorded, plain):
+        np.testing.assert_allclose(got.detach().numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_the_blends_mixed_derivatives_by_hand():

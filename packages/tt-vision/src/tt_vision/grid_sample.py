@@ -13,13 +13,16 @@ only, as in PyTorch) the cubic convolution of the 4×4 around it. Where a point
 falls outside is decided by ``padding_mode`` and ``align_corners``; the geometry
 (positions, padding, taps and their weights) is in :mod:`.grid_sample_taps`.
 
-All sampled points are gathered at once from the channels-last input viewed
-as ``(N·H·W, C)`` rows (``(N·D·H·W, C)`` for volumes), one gather per tap.
-Backward scatters the output gradient, times each tap's weight, onto those rows
-with one ``np.bincount`` over flat indices (not ``np.add.at``, which is many
-times slower); the gradient w.r.t. the grid is, per axis, the blend with that
-axis's weights replaced by their derivatives, times the slope of the
-normalisation and padding steps (zero where ``'border'`` clamps). Nearest
+Each point's taps (its pixel indices and weights, taps leading so every
+element-wise step runs along the points) come from :func:`.grid_sample_taps.locate`.
+Forward gathers, per tap, the rows of C values of all points at once from the
+channels-last input viewed as ``(N·(H·W + 1), C)`` rows, each image followed by a
+zero row that taps outside it read, and adds them up times the tap's weight.
+Backward scatters the output gradient, times each tap's weight, into the
+``(N, C)`` planes with one 1-d ``np.add.at`` per tap (a slot past each plane's
+pixels takes the taps outside); the gradient w.r.t. the grid is, per axis, the
+blend with that axis's weights replaced by their derivatives, times the slope of
+the normalisation and padding steps (zero where ``'border'`` clamps). Nearest
 sampling is piecewise constant, so its grid gradient is zero, as in PyTorch.
 
 With ``create_graph=True`` the gradient is taken from the same sampling written
@@ -27,10 +30,14 @@ in recorded tensor operations (:func:`sample_in_tensor_ops`), so it can be
 differentiated again, as in PyTorch.
 
 Cost: forward gathers taps·N·points rows of C values (taps: 1 nearest, 4
-bilinear, 8 trilinear, 16 bicubic); backward scatters as many.
+bilinear, 8 trilinear, 16 bicubic); backward scatters as many values, and
+gathers them again for the grid's gradient; positions, pixel indices (integers) and
+weights are computed per point and tap, not per channel. ``benchmarks/grid_sample.py`` times it.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import tt_autograd as autograd
@@ -38,7 +45,7 @@ from tt_autograd import Function, Tensor
 from tt_autograd.higher_order import composite_gradients
 
 from .functional import _as_tensor, _same_dtype  # imported at functional.py's end
-from .grid_sample_taps import MODES, PADDING_MODES, axis_weight_slopes, axis_weights, corner_weights, locate
+from .grid_sample_taps import MODES, PADDING_MODES, axis_weight_slopes, axis_weights, locate, tap_product
 
 
 def base_coordinates(steps: int, align_corners: bool) -> np.ndarray:
@@ -91,11 +98,25 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
     return (base @ theta.transpose(1, 2)).reshape(size[0], *spatial, k)  # (N, P, k+1) @ (N, k+1, k)
 
 
-def channels_last_rows(x):
-    """``x`` (N, C, *spatial) as its channels-last rows ``(N·prod(spatial), C)`` (array or tensor)."""
-    if isinstance(x, np.ndarray):
-        return np.ascontiguousarray(np.moveaxis(x, 1, -1)).reshape(-1, x.shape[1])
-    return x.permute(0, *range(2, x.ndim), 1).reshape(-1, x.shape[1])
+def padded_rows(x: np.ndarray) -> np.ndarray:
+    """``x`` (N, C, *S) as each image's channels-last rows and a zero row after them: ``(N, prod(S) + 1, C)``.
+
+    The zero row is what a tap outside the image reads (:func:`.grid_sample_taps.locate`).
+    """
+    n, c, pixels = *x.shape[:2], math.prod(x.shape[2:])
+    rows = np.zeros((n, pixels + 1, c), dtype=x.dtype)
+    rows[:, :-1] = np.moveaxis(x.reshape(n, c, pixels), 1, -1)
+    return rows
+
+
+def image_rows(pixels: np.ndarray, size: int) -> np.ndarray:
+    """Each tap's row among all images' ``size`` rows, from its ``pixels`` (taps, N, *So) in its own image."""
+    return pixels + (np.arange(pixels.shape[1]) * size).reshape(-1, *[1] * (pixels.ndim - 2))
+
+
+def stacked(parts: list):
+    """One axis's tap weights (a list of arrays, or of tensors) as one ``(taps, ...)`` array or tensor."""
+    return np.stack(parts) if isinstance(parts[0], np.ndarray) else autograd.stack(parts)
 
 
 class GridSampleFunction(Function):
@@ -103,47 +124,59 @@ class GridSampleFunction(Function):
 
     @staticmethod
     def forward(ctx, x, grid, mode, padding_mode, align_corners):
-        rows = channels_last_rows(x)
-        taps, reads, fractions, slopes = locate(grid, x.shape, mode, padding_mode, align_corners)
+        rows = padded_rows(x)  # (N, S + 1, C)
+        taps = locate(grid, x.shape, mode, padding_mode, align_corners)
+        flat, rows = (
+            image_rows(taps.pixels, rows.shape[1]),
+            rows.reshape(math.prod(rows.shape[:2]), x.shape[1]),
+        )
         if mode == "nearest":
-            weights = [1.0]  # the one tap; 0 outside the image below
-        else:
-            weights = corner_weights([axis_weights(t, mode) for t in fractions], taps)
-            ctx.fractions, ctx.slopes = fractions, slopes
-        kept, values = [], []
-        out = np.zeros((*grid.shape[:-1], x.shape[1]), dtype=x.dtype)
-        for (target, inside), weight in zip(reads, weights):  # one gather per tap (1, 4, 8 or 16)
-            weight = np.where(inside, weight, 0.0)
-            value = np.where(inside[..., None], rows[target], 0)  # (N, *So, C), 0 outside the image
-            out += (weight[..., None] * value).astype(x.dtype, copy=False)
-            kept.append(weight)
-            values.append(value)
-        ctx.mode, ctx.shape, ctx.options, ctx.taps = mode, x.shape, (padding_mode, align_corners), taps
-        ctx.targets, ctx.weights, ctx.values = [target for target, _ in reads], kept, values
+            weights, out = None, np.take(rows, flat[0], axis=0)
+        else:  # per axis in float64 (0 outside, NaN too), cast before the taps' products
+            per_axis = [stacked(axis_weights(t, mode)) for t in taps.fractions]
+            weights = tap_product([np.where(i, w, 0).astype(x.dtype) for w, i in zip(per_axis, taps.inside)])
+            out = sum(  # gathered 4 taps at a time (C values per point and tap), blended by einsum
+                np.einsum("k...,k...c->...c", weights[k : k + 4], np.take(rows, flat[k : k + 4], axis=0))
+                for k in range(0, len(flat), 4)
+            )
+        ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
+        ctx.rows, ctx.flat, ctx.weights, ctx.fractions, ctx.slopes = (
+            rows,
+            flat,
+            weights,
+            taps.fractions,
+            taps.slopes,
+        )
         ctx.save_for_backward(x, grid)  # for graph_backward (PyTorch keeps both too)
         return np.moveaxis(out, -1, 1)
 
     @staticmethod
     def backward(ctx, grad):
-        c = ctx.shape[1]
-        dy = np.moveaxis(grad, 1, -1)  # (N, *So, C)
+        n, c, size = *ctx.shape[:2], math.prod(ctx.shape[2:]) + 1  # size: pixels per image, and the zero row
+        points = math.prod(grad.shape[2:])
         d_input = d_grid = None
         needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
-        if needs[0]:
-            flat = np.concatenate([(t[..., None] * c + np.arange(c)).ravel() for t in ctx.targets])
-            shares = np.concatenate([(dy * wt[..., None]).ravel() for wt in ctx.weights])
-            d_rows = np.bincount(flat, weights=shares, minlength=int(np.prod(ctx.shape)))
-            d_input = np.moveaxis(d_rows.astype(grad.dtype, copy=False).reshape(dy.shape[0], -1, c), -1, 1)
-            d_input = d_input.reshape(ctx.shape)
+        if needs[0]:  # into (N, C) planes of ``size``: the taps outside add up in the slot past the pixels
+            dy = grad.reshape(n, c, points)
+            planes = np.zeros(n * c * size, dtype=grad.dtype)
+            offsets = (np.arange(n).reshape(n, 1, 1) * (c - 1) + np.arange(c).reshape(1, c, 1)) * size
+            for k, rows in enumerate(ctx.flat):  # one scatter per tap; row n·size + p → plane n·c + c's p
+                shares = dy if ctx.weights is None else dy * ctx.weights[k].reshape(n, 1, points)
+                np.add.at(planes, (rows.reshape(n, 1, points) + offsets).ravel(), shares.ravel())
+            d_input = planes.reshape(n, c, size)[..., :-1].reshape(ctx.shape)
         if needs[1]:
-            d_grid = np.zeros((*dy.shape[:-1], len(ctx.shape) - 2), dtype=grad.dtype)
+            d_grid = np.zeros((*ctx.flat.shape[1:], len(ctx.shape) - 2), dtype=grad.dtype)
             if ctx.mode != "nearest":  # nearest is piecewise constant in the grid: gradient 0
-                per_axis = [axis_weights(t, ctx.mode) for t in ctx.fractions]
-                reads = [(dy * v).sum(axis=-1) for v in ctx.values]  # g · value, per tap
+                dy = np.ascontiguousarray(np.moveaxis(grad, 1, -1))
+                reads = np.stack(  # g · value, per tap (0 outside): the forward's gathers again
+                    [np.einsum("...c,...c->...", np.take(ctx.rows, tap, axis=0), dy) for tap in ctx.flat]
+                )
+                per_axis = [stacked(axis_weights(t, ctx.mode)) for t in ctx.fractions]
                 for axis, (t, slope) in enumerate(zip(ctx.fractions, ctx.slopes)):
-                    varied = per_axis[:axis] + [axis_weight_slopes(t, ctx.mode)] + per_axis[axis + 1 :]
-                    blend = sum(r * w for r, w in zip(reads, corner_weights(varied, ctx.taps)))
-                    d_grid[..., axis] = blend * slope
+                    varied = (
+                        per_axis[:axis] + [stacked(axis_weight_slopes(t, ctx.mode))] + per_axis[axis + 1 :]
+                    )
+                    d_grid[..., axis] = np.einsum("k...,k...->...", reads, tap_product(varied)) * slope
         return d_input, d_grid
 
     @staticmethod
@@ -170,25 +203,23 @@ def sample_in_tensor_ops(
     is 0 there too. The tap weights are products of polynomials in the fractions,
     so the grid's own second derivatives (``∂²/∂x²`` for bicubic, ``∂²/∂x∂y``) and
     the input–grid cross terms come out of the recorded products. Cost: the
-    forward's gathers, as tensor ops.
+    forward's gather, as tensor ops.
     """
-    rows = channels_last_rows(x)
-    taps, reads, fractions, slopes = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
-    weights = [None] * len(taps)
-    if mode != "nearest":
+    n, c, size = *x.shape[:2], math.prod(x.shape[2:])
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(n * size, c)  # channels-last rows (N·prod(S), C)
+    taps = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
+    gathered = rows[image_rows(np.minimum(taps.pixels, size - 1), size)]  # (taps, N, *So, C)
+    if mode == "nearest":  # the pixel itself, 0 outside the image
+        out = gathered[0] * autograd.tensor((taps.pixels[0, ..., None] < size).astype(x.dtype.numpy))
+    else:
         dtype = grid.dtype
         fractions = [
             grid_t[..., axis] * slope.astype(dtype) + (t - slope * grid[..., axis]).astype(dtype)
-            for axis, (t, slope) in enumerate(zip(fractions, slopes))
+            for axis, (t, slope) in enumerate(zip(taps.fractions, taps.slopes))
         ]
-        weights = corner_weights([axis_weights(t, mode) for t in fractions], taps)
-    out = None
-    for (target, inside), weight in zip(reads, weights):
-        if weight is None:  # nearest: the pixel itself, 0 outside the image
-            term = rows[target] * autograd.tensor(inside[..., None].astype(x.dtype.numpy))
-        else:
-            term = rows[target] * (weight * inside.astype(grid.dtype)).unsqueeze(-1)
-        out = term if out is None else out + term
+        per_axis = [stacked(axis_weights(t, mode)) * i.astype(dtype) for t, i in zip(fractions, taps.inside)]
+        weights = tap_product(per_axis)  # 0 outside the image
+        out = (gathered * weights.unsqueeze(-1)).sum(0)
     return out.permute(0, out.ndim - 1, *range(1, out.ndim - 1))
 
 
