@@ -1,7 +1,8 @@
 """A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
 every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
 layer of ``tinytorch.nn`` called with an input that is not a tensor, and every distribution, scheduler
-and sampler given a junk first argument.
+and sampler given a junk first argument, and ``nn.init``, the parameter-vector helpers and ``save`` /
+``load`` given junk.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -16,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fuzz import cases_api, cases_autograd, cases_layers, cases_probability_data  # noqa: E402
+from tools.fuzz import cases_api, cases_autograd, cases_layers, cases_probability_data, cases_utilities  # noqa: E402
 from tools.fuzz.__main__ import classify  # noqa: E402
 
 
@@ -49,7 +50,7 @@ def test_every_layer_names_itself_or_its_op_for_an_input_that_is_not_a_tensor():
     assert_all_fine(cases)
 
 
-def test_every_distribution_scheduler_and_sampler_names_itself_for_a_junk_first_argument():
-    cases = cases_probability_data.all_cases()
-    assert len(cases) > 150
+def test_every_distribution_scheduler_sampler_and_init_function_names_itself_for_junk():
+    cases = cases_probability_data.all_cases() + cases_utilities.all_cases()
+    assert len(cases) > 200
     assert_all_fine(cases)

@@ -182,12 +182,20 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="list every case that is not fine")
     args = parser.parse_args()
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from tools.fuzz import cases_api, cases_autograd, cases_files, cases_layers, cases_probability_data
+    from tools.fuzz import (
+        cases_api,
+        cases_autograd,
+        cases_files,
+        cases_layers,
+        cases_probability_data,
+        cases_utilities,
+    )
 
     cases = (
         cases_api.all_cases()
         + cases_layers.all_cases()
         + cases_probability_data.all_cases()
+        + cases_utilities.all_cases()
         + cases_autograd.all_cases()
         + cases_files.all_cases()
     )

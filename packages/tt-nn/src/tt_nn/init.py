@@ -17,9 +17,13 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+from collections.abc import Callable
 
 from tt_autograd import Tensor, no_grad
+from tt_tensor.checks import check_number, check_tensor
 from tt_tensor.random import Generator
 
 _LINEAR_LIKE = (
@@ -31,6 +35,33 @@ _LINEAR_LIKE = (
     "conv_transpose2d",
     "conv_transpose3d",
 )
+
+
+def filler(*numbers: str) -> Callable[[Callable], Callable]:
+    """Decorate an ``init`` function: its ``tensor`` must be a tensor and the ``numbers`` numbers.
+
+    A clear ``TypeError`` naming the function (``init.uniform_: tensor must be …``) instead of
+    ``'NoneType' object has no attribute 'uniform_'``. Cost: one signature bind per call.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        signature, op = inspect.signature(function), f"init.{function.__name__}"
+
+        @functools.wraps(function)
+        def checked(*args, **kwargs):
+            try:
+                given = signature.bind(*args, **kwargs).arguments
+            except TypeError as error:  # a missing or extra argument
+                raise TypeError(f"{op}{signature}: {error}") from None
+            check_tensor(op, given.get("tensor"), "tensor")
+            for name in numbers:
+                if name in given:
+                    check_number(op, name, given[name])
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
@@ -93,6 +124,7 @@ def _fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+@filler("a", "b")
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with values drawn uniformly from ``[a, b)``."""
     # BEGIN SOLUTION 04
@@ -102,6 +134,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator: Generato
     # END SOLUTION
 
 
+@filler("mean", "std")
 def normal_(
     tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator: Generator | None = None
 ) -> Tensor:
@@ -113,6 +146,7 @@ def normal_(
     # END SOLUTION
 
 
+@filler("val")
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
     # BEGIN SOLUTION 04
@@ -122,16 +156,19 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
     # END SOLUTION
 
 
+@filler()
 def ones_(tensor: Tensor) -> Tensor:
     """Fill with 1."""
     return constant_(tensor, 1.0)
 
 
+@filler()
 def zeros_(tensor: Tensor) -> Tensor:
     """Fill with 0."""
     return constant_(tensor, 0.0)
 
 
+@filler("gain")
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot uniform: ``U(-a, a)`` with ``a = gain * sqrt(6 / (fan_in + fan_out))``."""
     # BEGIN SOLUTION 04
@@ -142,6 +179,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0, generator: Generator | No
     # END SOLUTION
 
 
+@filler("gain")
 def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Glorot normal: ``N(0, std^2)`` with ``std = gain * sqrt(2 / (fan_in + fan_out))``."""
     # BEGIN SOLUTION 04
@@ -151,6 +189,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0, generator: Generator | Non
     # END SOLUTION
 
 
+@filler("a")
 def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                      generator: Generator | None = None) -> Tensor:  # fmt: skip
     """He uniform: ``U(-bound, bound)`` with ``bound = gain * sqrt(3 / fan)``.
@@ -175,6 +214,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonli
     # END SOLUTION
 
 
+@filler("a")
 def kaiming_normal_(tensor: Tensor, a: float = 0.0, mode: str = "fan_in", nonlinearity: str = "leaky_relu",
                     generator: Generator | None = None) -> Tensor:  # fmt: skip
     """He normal: ``N(0, std^2)`` with ``std = gain / sqrt(fan)``; arguments as :func:`kaiming_uniform_`."""

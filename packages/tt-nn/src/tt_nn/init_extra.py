@@ -23,6 +23,7 @@ from tt_tensor import numpy_generator
 from tt_tensor.random import Generator
 
 from .functional.erf import normal_cdf
+from .init import filler
 
 __all__ = ["dirac_", "eye_", "orthogonal_", "sparse_", "trunc_normal_"]
 
@@ -35,6 +36,7 @@ def _fill(tensor: Tensor, values: np.ndarray) -> Tensor:
         return tensor.copy_(values)
 
 
+@filler("mean", "std", "a", "b")
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator: Generator | None = None) -> Tensor:  # fmt: skip
     """Fill with ``N(mean, std²)`` values conditioned on ``a <= x <= b`` (bounds in the tensor's units).
@@ -60,6 +62,7 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
     return _fill(tensor, values.reshape(tuple(tensor.shape)))
 
 
+@filler("gain")
 def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None = None) -> Tensor:
     """Fill with a (semi-)orthogonal matrix: rows orthonormal if fewer than columns, else columns.
 
@@ -84,6 +87,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1.0, generator: Generator | None =
     return _fill(tensor, (gain * q).reshape(tuple(tensor.shape)))
 
 
+@filler()
 def eye_(tensor: Tensor) -> Tensor:
     """Fill a 2-D tensor with the identity (ones on the main diagonal of a rectangle too)."""
     if tensor.ndim != 2:
@@ -91,6 +95,7 @@ def eye_(tensor: Tensor) -> Tensor:
     return _fill(tensor, np.eye(*tensor.shape))
 
 
+@filler()
 def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     """Fill a 3-, 4- or 5-D convolution weight so the convolution passes its input channels through.
 
@@ -111,6 +116,7 @@ def dirac_(tensor: Tensor, groups: int = 1) -> Tensor:
     return _fill(tensor, values)
 
 
+@filler("sparsity", "std")
 def sparse_(tensor: Tensor, sparsity: float, std: float = 0.01, generator: Generator | None = None) -> Tensor:
     """Fill a 2-D tensor from ``N(0, std²)``, then zero ``ceil(sparsity · rows)`` random rows per column."""
     if tensor.ndim != 2:

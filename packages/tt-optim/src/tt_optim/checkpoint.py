@@ -49,6 +49,7 @@ from .checkpoint_files import (
     _as_checkpoint_errors,
     _temporary_file,
 )
+from .file_objects import checked_path, is_file_object, load_from_file_object, save_to_file_object
 
 FORMAT = "tinytorch-checkpoint"
 VERSION = 1
@@ -179,11 +180,13 @@ def save(obj: Any, path: str | os.PathLike[str], *, metadata: Mapping[str, Any] 
         >>> save({"model": model.state_dict(), "step": 100}, "weights.npz")  # doctest: +SKIP
         >>> save(model.state_dict(), "model.safetensors")  # doctest: +SKIP
     """
+    if is_file_object(path, "write"):  # io.BytesIO, an open file: as torch.save
+        return save_to_file_object(save, obj, path)
     if str(path).endswith(".safetensors"):
         return save_safetensors(obj, path, metadata=metadata)
     if metadata is not None:
         raise ValueError(f"save: metadata= is for .safetensors files; {path} is a checkpoint (.npz)")
-    path = Path(path)
+    path = checked_path("save", path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"save: the directory {path.parent} does not exist")
     arrays: dict[str, np.ndarray] = {}
@@ -246,9 +249,11 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     A ``.safetensors`` path returns its state dict (:func:`tt_nn.load_safetensors`).
     """
+    if is_file_object(path, "read"):  # io.BytesIO, an open file: as torch.load
+        return load_from_file_object(load, path)
     if str(path).endswith(".safetensors"):
         return load_safetensors(path)
-    path = Path(path)
+    path = checked_path("load", path)
     arrays = _read_npz(path)
     if METADATA not in arrays:
         raise CheckpointError(

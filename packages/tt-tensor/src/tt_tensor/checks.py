@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import numbers
 import operator
 from collections.abc import Sequence
 
@@ -102,3 +103,16 @@ def check_tensor(op: str, value: object, name: str = "input") -> object:
     if not isinstance(value, Tensor):
         raise TypeError(f"{op}: argument '{name}' must be a Tensor, got {type(value).__name__}")
     return value
+
+
+def check_number(op: str, name: str, value: object) -> float:
+    """``value`` as a float: a real number (not a bool) or a one-element tensor; else a ``TypeError``
+    naming ``op`` and ``name``."""
+    if isinstance(value, numbers.Real) and not isinstance(value, bool):
+        return float(value)
+    if not isinstance(value, (bool, str, bytes)) and hasattr(value, "__float__"):
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")

@@ -12,6 +12,7 @@ import json
 
 import numpy as np
 
+from .checks import check_number
 from .dtypes import check_floating
 
 
@@ -114,6 +115,7 @@ def uniform(
 ) -> np.ndarray:
     """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can."""
     check_floating(op, dtype)
+    low, high = check_number(op, "from (a)", low), check_number(op, "to (b)", high)
     rng = numpy_generator(generator)
     if dtype in (np.float32, np.float64):
         out = rng.random(shape, dtype=dtype)
@@ -135,6 +137,7 @@ def normal(
 ) -> np.ndarray:
     """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``."""
     check_floating(op, dtype)
+    mean, std = check_number(op, "mean", mean), check_number(op, "std", std)
     if std < 0:
         raise ValueError(f"{op}: std must be non-negative, got {std}")
     rng = numpy_generator(generator)

@@ -17,6 +17,7 @@ def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
 
     Cost: one copy of every parameter.
     """
+    parameters = list(_tensors("parameters_to_vector", parameters))
     flat = [p.reshape(-1) for p in parameters]
     if not flat:
         raise ValueError("parameters_to_vector: no parameters given")
@@ -33,7 +34,7 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         raise TypeError(f"vector_to_parameters: expected a Tensor, but got {type(vec).__name__}")
     if vec.ndim != 1:
         raise ValueError(f"vector_to_parameters: vec must be 1-D, got shape {tuple(vec.shape)}")
-    parameters = list(parameters)
+    parameters = list(_tensors("vector_to_parameters", parameters))
     needed = sum(p.numel() for p in parameters)
     if needed != vec.numel():
         raise ValueError(
@@ -44,3 +45,19 @@ def vector_to_parameters(vec: Tensor, parameters: Iterable[Tensor]) -> None:
         count = p.numel()
         p.data = vec[pointer : pointer + count].view_as(p).data
         pointer += count
+
+
+def _tensors(op: str, parameters: object) -> Iterable[Tensor]:
+    """Each of ``parameters`` (an iterable of tensors, or one tensor), checked to be a tensor."""
+    if isinstance(parameters, Tensor):
+        return [parameters]
+    try:
+        items = list(parameters)
+    except TypeError:
+        raise TypeError(
+            f"{op}: parameters must be an iterable of tensors, got {type(parameters).__name__}"
+        ) from None
+    for i, item in enumerate(items):
+        if not isinstance(item, Tensor):
+            raise TypeError(f"{op}: parameters[{i}] must be a tensor, got {type(item).__name__}")
+    return items
