@@ -46,6 +46,9 @@ from . import (
     linalg,  # torch.linalg (re-exported as tinytorch.linalg)
     sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)
 )
+from ._alias_methods import *  # noqa: F403  (torch.<name> forms of the methods there)
+from ._index_extra_methods import *  # noqa: F403
+from ._math_more_methods import *  # noqa: F403
 from .anomaly import is_anomaly_check_nan_enabled, is_anomaly_enabled  # torch.is_anomaly_enabled
 from .creation import (
     arange,

@@ -25,10 +25,13 @@ from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
 from . import higher_order, hooks, tensor_hooks
+from ._alias_methods import AliasGradMixin
+from ._index_extra_methods import IndexExtraGradMixin
 from ._inplace_methods import InPlaceGradMixin
 from ._linalg_extra_methods import LinalgExtraGradMixin
 from ._linalg_methods import LinalgGradMixin
 from ._math_extra_methods import MathExtraGradMixin
+from ._math_more_methods import MathMoreGradMixin
 from ._order_stats_methods import OrderStatsGradMixin
 from ._selection_methods import SelectionGradMixin
 from ._sparse_methods import SparseGradMixin
@@ -91,6 +94,9 @@ from .functions.unary import (
 
 
 class Tensor(
+    AliasGradMixin,
+    IndexExtraGradMixin,
+    MathMoreGradMixin,
     MathExtraGradMixin,
     LinalgExtraGradMixin,
     LinalgGradMixin,
