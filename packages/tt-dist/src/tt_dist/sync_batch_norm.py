@@ -110,7 +110,8 @@ class SyncBatchNormFunction(Function):
         return from_blocks(dx, ctx.shape, ctx.channels_last), grad_w, grad_b
 
     @staticmethod
-    def graph_backward(ctx, grad):  # no higher-order gradients, as in PyTorch (see the module docstring)
+    def graph_backward(ctx, grad):
+        """The plain gradient, which raises if differentiated again: as in PyTorch (module docstring)."""
         return delayed_error_gradients(ctx, grad, _NO_DOUBLE_BACKWARD)
 
 
