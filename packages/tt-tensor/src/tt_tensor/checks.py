@@ -113,6 +113,6 @@ def check_number(op: str, name: str, value: object) -> float:
     if not isinstance(value, (bool, str, bytes)) and hasattr(value, "__float__"):
         try:
             return float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of more than one element
             pass
     raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")
