@@ -158,12 +158,12 @@ class AliasGradMixin(tt_tensor.Tensor):
                 f"divide: expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"{rounding_mode!r}"
             )
+        numerator, denominator = self.array, np.asarray(operand(other))
+        if rounding_mode == "trunc" and "f" in (numerator.dtype.kind, denominator.dtype.kind):
+            return self.div(other).trunc()
         floor = self // other
         if rounding_mode == "floor":
             return floor
-        if floor.array.dtype.kind == "f":
-            return self.div(other).trunc()
-        numerator, denominator = self.array, np.asarray(operand(other))
         inexact = (np.remainder(numerator, denominator) != 0) & ((numerator < 0) != (denominator < 0))
         return floor + inexact.astype(floor.array.dtype)  # floor rounds negative quotients one too low
 
