@@ -173,6 +173,13 @@ def test_a_result_autograd_does_not_differentiate_passes_a_zero_gradient_back(na
     assert other.grad is None or not other.grad.numpy().any()
 
 
+def test_a_comparison_written_into_a_plain_tensor_stays_out_of_the_graph(rng):
+    plain, other = autograd.ones(2, 3, dtype=autograd.float64), _other(rng)
+    assert plain.lt_(other).logical_not_() is plain
+    np.testing.assert_array_equal(plain.numpy(), np.ones((2, 3)) >= other.detach().numpy())
+    assert plain.is_leaf and not plain.requires_grad
+
+
 @pytest.mark.parametrize(
     ("name", "values", "arguments", "expected"),
     [  # integer and bool tensors keep their dtype (PyTorch's values, torch 2.13)

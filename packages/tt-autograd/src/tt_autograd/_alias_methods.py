@@ -80,12 +80,12 @@ class AliasGradMixin(tt_tensor.Tensor):
                 f"{list(result.shape)}"
             )
         _check_cast(op, result.array.dtype, self.array.dtype)
-        if recording and result.grad_fn is None:  # not differentiable (eq_, ...): a zero gradient back
+        if result.grad_fn is None and source.requires_grad:  # not differentiable (eq_, ...): zero gradient
             result = type(self)._where(
                 np.zeros(self.shape, bool), source, result.array.astype(self.array.dtype)
             )
         self._overwrite(op, result.array)
-        if recording:
+        if result.grad_fn is not None:
             self._take_history(result)
         return self
 
