@@ -165,8 +165,12 @@ def test_adjoint_mh_and_h(rng, check_grad, check_twice):
     ):
         _ = x.H
     scalar = autograd.tensor(2.0)
-    with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors"):
+    with pytest.warns(UserWarning, match="Tensor.H is deprecated on 0-D tensors") as record:
         assert scalar.H is scalar
+    assert record[0].filename == __file__  # the warning names the caller's line
+    matrix = autograd.tensor(values[0], requires_grad=True)
+    for transposed in [matrix.adjoint(), matrix.mH, matrix.H, autograd.adjoint(matrix)]:
+        np.testing.assert_array_equal(transposed.detach().numpy(), values[0].T)
 
 
 @pytest.mark.parametrize(
@@ -237,11 +241,13 @@ def test_a_real_tensor_is_its_own_conjugate_and_real_part():
 def test_retains_grad():
     x = autograd.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2.0
-    assert not x.retains_grad and not y.retains_grad and not autograd.tensor([1.0]).retains_grad
+    assert (
+        x.retains_grad is False and y.retains_grad is False and autograd.tensor([1.0]).retains_grad is False
+    )
     y.retain_grad()
     assert y.retains_grad and not x.retains_grad
     z = y * 1.0
-    assert not z.retains_grad  # another tensor of the graph
+    assert z.retains_grad is False  # another tensor of the graph
 
 
 @pytest.mark.parametrize(
