@@ -328,7 +328,7 @@ class AliasGradMixin(tt_tensor.Tensor):
 
 
 def _requires_grad(value: object) -> bool:
-    return isinstance(value, tt_tensor.Tensor) and bool(getattr(value, "requires_grad", False))
+    return bool(getattr(value, "requires_grad", False))  # (numbers, arrays and tt-tensor's plain tensors: no)
 
 
 def _check_cast(op: str, source: np.dtype, target: np.dtype) -> None:
