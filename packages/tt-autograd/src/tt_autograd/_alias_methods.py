@@ -3,14 +3,399 @@
 A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py`` to keep that file one sitting
 long). ``__all__`` lists the ``torch.<name>`` function forms defined here (the top level picks
 them up through ``tt_autograd``).
+
+**In-place variants** (``x.exp_()``, ``x.atan2_(y)``, ``x.eq_(0)``, ...) are made by one rule,
+:meth:`AliasGradMixin._write_back`, from the out-of-place method of the same name: compute
+``x.exp()``, then write it into ``x``'s memory (every view of ``x`` sees it, the version counter
+moves) and return ``x``, with PyTorch's checks: the result must keep ``x``'s shape (``output with
+shape [2] doesn't match the broadcast shape [2, 2]``) and be castable to ``x``'s dtype (no float
+into an integer tensor, only bool into bool). With grad mode on:
+
+* a leaf that requires grad is refused, as in PyTorch (do it under ``no_grad``);
+* a non-leaf, or any tensor when an operand requires grad, is recorded: the out-of-place op runs
+  on a copy (so what it saves for backward is not overwritten) and ``x`` takes its ``grad_fn``;
+  ``retain_grad()`` follows the new version. A result that autograd does not differentiate
+  (``eq_``, ``logical_not_``) passes a zero gradient back, as PyTorch's does;
+* writing into a *view* of another tensor while recording is refused: PyTorch then rewrites the
+  base's history (``CopySlices``), which TinyTorch does not do. Views taken *from* ``x`` before
+  the write see the new values but keep their old history (PyTorch regenerates it): take views
+  after the in-place op, or use the out-of-place form.
+
+The shape-changing ones (``squeeze_``, ``unsqueeze_``, ``t_``, ``transpose_``, ``swapaxes_``,
+``swapdims_``) make ``x`` a view of its own memory with the new shape.
 """
 
 from __future__ import annotations
 
-import tt_tensor
+import warnings
+from collections.abc import Callable
 
-__all__: list[str] = []
+import numpy as np
+import tt_tensor
+from tt_tensor import versions
+from tt_tensor.checks import check_tensor
+from tt_tensor.dtypes import from_numpy_dtype
+from tt_tensor.tensor import operand
+
+from . import tensor_hooks
+from .grad_mode import _state
+
+#: ``name_`` writes ``name``'s result back into the tensor (see the module docstring).
+ELEMENTWISE_INPLACE = (
+    "abs absolute acos acosh arccos arccosh arcsin arcsinh arctan arctan2 arctanh asin asinh atan atan2 "
+    "atanh ceil cos cosh exp exp2 expm1 fix floor frac log log10 log1p log2 logit neg negative reciprocal "
+    "relu round rsqrt sigmoid sign sgn sin sinh sqrt square tan tanh trunc nan_to_num hypot copysign fmod "
+    "lcm gcd heaviside xlogy pow clamp_max clamp_min clip cumsum cumprod tril triu eq ne lt le gt ge "
+    "greater greater_equal less less_equal not_equal logical_and logical_not logical_or logical_xor "
+    "divide multiply subtract true_divide floor_divide remainder"
+).split()
+#: ``name_`` makes the tensor a view of its own memory with ``name``'s shape.
+SHAPE_INPLACE = ("squeeze", "unsqueeze", "t", "transpose", "swapaxes", "swapdims")
 
 
 class AliasGradMixin(tt_tensor.Tensor):
     """See the module docstring."""
+
+    # ----------------------------------------------------------------- the in-place rule
+    def _write_back(self, op: str, method: str, args: tuple, kwargs: dict) -> tt_tensor.Tensor:
+        """``self.<method>(*args, **kwargs)`` written into ``self``, with PyTorch's in-place rules."""
+        recording = _state.enabled and (
+            self._requires_grad or any(_requires_grad(value) for value in (*args, *kwargs.values()))
+        )
+        source = self
+        if recording:
+            if self.grad_fn is None and self._requires_grad:
+                self._check_inplace(op)  # a leaf that requires grad: refused
+            if self.array.base is not None:
+                raise RuntimeError(
+                    f"{op}: in-place operation on a view of another tensor while recording gradients; "
+                    "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
+                    f"({method}) or do it under tt.no_grad()"
+                )
+            source = self.clone()  # what the op saves for backward stays intact
+        result = getattr(source, method)(*args, **kwargs)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
+                f"{list(result.shape)}"
+            )
+        _check_cast(op, result.array.dtype, self.array.dtype)
+        if result.grad_fn is None and source.requires_grad:  # not differentiable (eq_, ...): zero gradient
+            result = type(self)._where(
+                np.zeros(self.shape, bool), source, result.array.astype(self.array.dtype)
+            )
+        self._overwrite(op, result.array)
+        if result.grad_fn is not None:
+            self._take_history(result)
+        return self
+
+    def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:
+        """``self`` becomes ``self.<method>(*args)``: a view of its own memory with the new shape."""
+        if _state.enabled and self._requires_grad and self.grad_fn is None:
+            self._check_inplace(op)
+        result = getattr(self, method)(*args)
+        self.array = result.array
+        versions.bump(self.array)
+        if result.grad_fn is not None:
+            self._take_history(result)
+        return self
+
+    def _take_history(self, result: tt_tensor.Tensor) -> None:
+        """``self`` is now ``result``'s version in the graph; ``retain_grad()`` follows it."""
+        previous = self.grad_fn
+        self.grad_fn, self._requires_grad = result.grad_fn, True
+        if previous is not None:
+            tensor_hooks.move_retained(previous, self.grad_fn)
+
+    # ----------------------------------------------------------------- aliases (one implementation each)
+    def absolute(self) -> tt_tensor.Tensor:
+        """Alias of :meth:`abs`."""
+        return self.abs()
+
+    def negative(self) -> tt_tensor.Tensor:
+        """Alias of :meth:`neg`."""
+        return self.neg()
+
+    def positive(self) -> tt_tensor.Tensor:
+        """This tensor itself (``+x``); refused for bool tensors, as in PyTorch."""
+        if self.array.dtype == np.bool_:
+            raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported")
+        return self
+
+    def sgn(self) -> tt_tensor.Tensor:
+        """Alias of :meth:`sign` (they differ only for complex tensors, which TinyTorch does not have)."""
+        return self.sign()
+
+    def multiply(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`mul`."""
+        return self.mul(other)
+
+    def subtract(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
+        """Alias of :meth:`sub`: ``self - alpha * other``."""
+        return self.sub(other, alpha=alpha)
+
+    def true_divide(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`div`."""
+        return self.div(other)
+
+    def floor_divide(self, other: object) -> tt_tensor.Tensor:
+        """``self // other``, rounding down (PyTorch's ``floor_divide``); zero gradient."""
+        return self // other
+
+    def remainder(self, other: object) -> tt_tensor.Tensor:
+        """``self % other``, with the sign of ``other`` (Python's ``%``)."""
+        return self % other
+
+    def divide(self, other: object, *, rounding_mode: str | None = None) -> tt_tensor.Tensor:
+        """``self / other``; ``rounding_mode="floor"`` rounds down, ``"trunc"`` toward zero (zero gradient).
+
+        Integer inputs with a rounding mode keep an integer result; integer division by zero raises.
+        """
+        if rounding_mode is None:
+            return self.div(other)
+        if rounding_mode not in ("trunc", "floor"):
+            raise RuntimeError(
+                f"divide: expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                f"{rounding_mode!r}"
+            )
+        numerator, denominator = self.array, np.asarray(operand(other))
+        if rounding_mode == "trunc" and "f" in (numerator.dtype.kind, denominator.dtype.kind):
+            return self.div(other).trunc()
+        floor = self // other
+        if rounding_mode == "floor":
+            return floor
+        inexact = (np.remainder(numerator, denominator) != 0) & ((numerator < 0) != (denominator < 0))
+        return floor + inexact.astype(floor.array.dtype)  # floor rounds negative quotients one too low
+
+    def greater(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`gt`."""
+        return self.gt(other)
+
+    def greater_equal(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`ge`."""
+        return self.ge(other)
+
+    def less(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`lt`."""
+        return self.lt(other)
+
+    def less_equal(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`le`."""
+        return self.le(other)
+
+    def not_equal(self, other: object) -> tt_tensor.Tensor:
+        """Alias of :meth:`ne`."""
+        return self.ne(other)
+
+    def swapdims(self, dim0: int, dim1: int) -> tt_tensor.Tensor:
+        """Alias of :meth:`transpose`."""
+        return self.transpose(dim0, dim1)
+
+    def ravel(self) -> tt_tensor.Tensor:
+        """The elements as one dimension: ``reshape(-1)`` (a view when the layout allows)."""
+        return self.reshape(-1)
+
+    def ndimension(self) -> int:
+        """Alias of :meth:`dim`."""
+        return self.dim()
+
+    def adjoint(self) -> tt_tensor.Tensor:
+        """The last two dimensions swapped (the conjugate is the tensor itself: real dtypes only)."""
+        return self._matrix_transpose("tensor.adjoint()")
+
+    @property
+    def mH(self) -> tt_tensor.Tensor:  # noqa: N802  (PyTorch's name)
+        """The last two dimensions swapped, for matrices and batches of them (as :meth:`adjoint`)."""
+        return self._matrix_transpose("tensor.mH")
+
+    @property
+    def H(self) -> tt_tensor.Tensor:  # noqa: N802  (PyTorch's name)
+        """The transpose of a matrix (2-D only; a 0-D tensor is itself, with PyTorch's warning)."""
+        if self.ndim == 0:
+            warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", stacklevel=2)
+            return self
+        if self.ndim != 2:
+            hint = ". For batches of matrices, consider using tensor.mH" if self.ndim > 2 else ""
+            raise RuntimeError(
+                f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor{hint}"
+            )
+        return self.transpose(0, 1)
+
+    def _matrix_transpose(self, op: str) -> tt_tensor.Tensor:
+        if self.ndim < 2:
+            raise RuntimeError(
+                f"{op} is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
+            )
+        return self.transpose(-2, -1)
+
+    # ----------------------------------------------------------------- queries (real tensors on the CPU)
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the elements: ``numel() * element_size()``."""
+        return self.array.size * self.array.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element (as :meth:`element_size`)."""
+        return self.array.itemsize
+
+    @property
+    def is_cpu(self) -> bool:
+        """Always True: TinyTorch tensors live on the CPU."""
+        return True
+
+    @property
+    def is_cuda(self) -> bool:
+        """Always False: TinyTorch has no CUDA device."""
+        return False
+
+    def get_device(self) -> int:
+        """``-1``: PyTorch's device index of a CPU tensor."""
+        return -1
+
+    def is_complex(self) -> bool:
+        """False: TinyTorch has no complex dtypes."""
+        return False
+
+    def is_signed(self) -> bool:
+        """Whether the dtype has negative values: floats and int8..int64, not uint8 or bool."""
+        return self.array.dtype.kind in "fi"
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor; more or fewer elements are refused, as in PyTorch."""
+        if self.array.size != 1:
+            amount = "no values" if self.array.size == 0 else "more than one value"
+            raise RuntimeError(f"is_nonzero: Boolean value of Tensor with {amount} is ambiguous")
+        return bool(self.array.reshape(-1)[0])
+
+    def is_same_size(self, other: tt_tensor.Tensor) -> bool:
+        """Whether ``other`` (a tensor) has this tensor's shape."""
+        return self.shape == check_tensor("is_same_size", other, "other").shape
+
+    def is_inference(self) -> bool:
+        """False: TinyTorch's ``inference_mode`` is ``no_grad`` and makes no inference tensors."""
+        return False
+
+    def is_neg(self) -> bool:
+        """False: TinyTorch has no lazy negation bit."""
+        return False
+
+    def is_conj(self) -> bool:
+        """False: TinyTorch has no lazy conjugation bit (real dtypes only)."""
+        return False
+
+    def conj(self) -> tt_tensor.Tensor:
+        """This tensor itself: the conjugate of a real tensor."""
+        return self
+
+    def resolve_conj(self) -> tt_tensor.Tensor:
+        """This tensor itself (no lazy conjugation to resolve)."""
+        return self
+
+    def resolve_neg(self) -> tt_tensor.Tensor:
+        """This tensor itself (no lazy negation to resolve)."""
+        return self
+
+    @property
+    def real(self) -> tt_tensor.Tensor:
+        """This tensor itself: the real part of a real tensor."""
+        return self
+
+    @property
+    def imag(self) -> tt_tensor.Tensor:
+        """Refused, as PyTorch refuses it for real dtypes (TinyTorch has no complex ones)."""
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+    @property
+    def retains_grad(self) -> bool:
+        """Whether ``retain_grad()`` was called on this non-leaf (False for leaves)."""
+        if self.grad_fn is None:
+            return False
+        reference = tensor_hooks.retained_of(self.grad_fn)
+        return reference is not None and reference() is self
+
+    def byte(self) -> tt_tensor.Tensor:
+        """Convert to uint8."""
+        return self.to("uint8")
+
+    def char(self) -> tt_tensor.Tensor:
+        """Convert to int8."""
+        return self.to("int8")
+
+    def short(self) -> tt_tensor.Tensor:
+        """Convert to int16."""
+        return self.to("int16")
+
+
+def _requires_grad(value: object) -> bool:
+    return bool(getattr(value, "requires_grad", False))  # (numbers, arrays and tt-tensor's plain tensors: no)
+
+
+def _check_cast(op: str, source: np.dtype, target: np.dtype) -> None:
+    """PyTorch's rule for writing a result into a tensor: no float into integers, only bool into bool."""
+    if (source.kind == "f" and target.kind in "iub") or (source.kind != "b" and target.kind == "b"):
+        raise RuntimeError(
+            f"{op}: result type {from_numpy_dtype(source).name} can't be cast to the desired output type "
+            f"{from_numpy_dtype(target).name}"
+        )
+
+
+def _elementwise_inplace(name: str) -> Callable:
+    def method(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        return self._write_back(f"{name}_", name, args, kwargs)
+
+    method.__doc__ = f"In place: ``self.{name}(...)`` written into this tensor; returns it."
+    return method
+
+
+def _shape_inplace(name: str) -> Callable:
+    def method(self, *args: object) -> tt_tensor.Tensor:
+        return self._reshape_in_place(f"{name}_", name, args)
+
+    method.__doc__ = f"In place: this tensor takes the shape of ``self.{name}(...)`` (a view of its memory)."
+    return method
+
+
+for _name, _make in [
+    *((n, _elementwise_inplace) for n in ELEMENTWISE_INPLACE),
+    *((n, _shape_inplace) for n in SHAPE_INPLACE),
+]:
+    _method = _make(_name)
+    _method.__name__ = f"{_name}_"
+    _method.__qualname__ = f"AliasGradMixin.{_name}_"
+    setattr(AliasGradMixin, f"{_name}_", _method)
+
+
+# ----------------------------------------------------------------- torch.<name> function forms
+FUNCTION_FORMS = (
+    "absolute divide multiply subtract true_divide floor_divide remainder greater greater_equal less "
+    "less_equal not_equal negative positive swapdims ravel adjoint sgn is_complex is_signed is_nonzero "
+    "is_same_size is_inference is_neg is_conj get_device conj resolve_conj resolve_neg "
+    "abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_ ceil_ "
+    "clamp_max_ clamp_min_ clip_ cos_ cosh_ exp2_ exp_ expm1_ fix_ floor_ frac_ gcd_ lcm_ log10_ log1p_ "
+    "log2_ log_ logit_ nan_to_num_ neg_ negative_ reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinh_ "
+    "sqrt_ square_ tan_ tanh_ trunc_ xlogy_"
+).split()
+
+
+def _function_form(name: str) -> Callable:
+    def function(input: object, *args: object, **kwargs: object) -> object:  # noqa: A002  (PyTorch's name)
+        return getattr(check_tensor(name, input), name)(*args, **kwargs)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``torch.{name}(input, ...)``: ``input.{name}(...)``."
+    return function
+
+
+def real(input: tt_tensor.Tensor) -> tt_tensor.Tensor:  # noqa: A002
+    """``torch.real``: the tensor itself (real dtypes only)."""
+    return check_tensor("real", input).real
+
+
+def imag(input: tt_tensor.Tensor) -> tt_tensor.Tensor:  # noqa: A002
+    """``torch.imag``: refused for real tensors, as in PyTorch."""
+    return check_tensor("imag", input).imag
+
+
+globals().update({_name: _function_form(_name) for _name in FUNCTION_FORMS})
+__all__ = [*FUNCTION_FORMS, "imag", "real"]
