@@ -12,14 +12,15 @@ shape [2] doesn't match the broadcast shape [2, 2]``) and be castable to ``x``'s
 into an integer tensor, only bool into bool). With grad mode on:
 
 * a leaf that requires grad is refused, as in PyTorch (do it under ``no_grad``);
-* a non-leaf, or any tensor when an operand requires grad, is recorded: the out-of-place op runs
-  on a copy (so what it saves for backward is not overwritten) and ``x`` takes its ``grad_fn``;
-  ``retain_grad()`` follows the new version. A result that autograd does not differentiate
-  (``eq_``, ``logical_not_``) passes a zero gradient back, as PyTorch's does;
+* a non-leaf, or any tensor when an operand requires grad, is recorded: ``x`` takes the
+  out-of-place result's array and ``grad_fn`` (as ``add_`` does); ``retain_grad()`` follows the
+  new version. A result that autograd does not differentiate (``eq_``, ``logical_not_``) passes a
+  zero gradient back, as PyTorch's does. Views taken *from* ``x`` before the write keep the old
+  values with the old history — where PyTorch shows them the new values and regenerates their
+  history; each view's gradient is right for the values it holds, never a mix. Take views after
+  the in-place op;
 * writing into a *view* of another tensor while recording is refused: PyTorch then rewrites the
-  base's history (``CopySlices``), which TinyTorch does not do. Views taken *from* ``x`` before
-  the write see the new values but keep their old history (PyTorch regenerates it): take views
-  after the in-place op, or use the out-of-place form.
+  base's history (``CopySlices``), which TinyTorch does not do.
 
 The shape-changing ones (``squeeze_``, ``unsqueeze_``, ``t_``, ``transpose_``, ``swapaxes_``,
 ``swapdims_``) make ``x`` a view of its own memory with the new shape.
@@ -72,8 +73,7 @@ class AliasGradMixin(tt_tensor.Tensor):
                     "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
                     f"({method}) or do it under tt.no_grad()"
                 )
-            source = self.clone()  # what the op saves for backward stays intact
-        result = getattr(source, method)(*args, **kwargs)
+        result = getattr(source, method)(*args, **kwargs)  # recorded: its result is a new array
         if result.shape != self.shape:
             raise RuntimeError(
                 f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
@@ -84,9 +84,11 @@ class AliasGradMixin(tt_tensor.Tensor):
             result = type(self)._where(
                 np.zeros(self.shape, bool), source, result.array.astype(self.array.dtype)
             )
-        self._overwrite(op, result.array)
-        if result.grad_fn is not None:
-            self._take_history(result)
+        if result.grad_fn is None:
+            self._overwrite(op, result.array)  # into the memory every view of self shares
+            return self
+        self.array = result.array.astype(self.array.dtype, copy=False)  # recorded: a new array (docstring)
+        self._take_history(result)
         return self
 
     def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:
