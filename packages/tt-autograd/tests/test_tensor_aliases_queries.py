@@ -264,3 +264,15 @@ def test_byte_char_short(name, dtype, values, expected):
     assert converted.dtype == dtype and converted.tolist() == expected
     x = autograd.tensor([1.5, 2.0], requires_grad=True)
     assert not getattr(x, name)().requires_grad
+
+
+def test_bool_tensors_square_to_int64_are_their_own_sign_and_refuse_negation_as_in_pytorch():
+    b = autograd.tensor([True, False])
+    assert b.square().dtype == autograd.int64 and b.square().tolist() == [1, 0]
+    for sign in (b.sign(), b.sgn()):
+        assert sign.dtype == autograd.bool and sign.tolist() == [True, False]
+    for negate in (lambda: -b, b.neg, b.negative):
+        with pytest.raises(
+            RuntimeError, match="neg: negation, the `-` operator, on a bool tensor is not supported"
+        ):
+            negate()

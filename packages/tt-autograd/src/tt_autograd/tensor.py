@@ -283,6 +283,8 @@ class Tensor(
         return PowFunction.apply(self, _arg(exponent))
 
     def neg(self) -> Tensor:
+        if self.array.dtype == np.bool_:
+            return super().neg()  # refused by name, as in PyTorch
         return NegFunction.apply(self)
 
     def matmul(self, other: object) -> Tensor:
@@ -360,6 +362,8 @@ class Tensor(
         return StepFunction.apply(self, kind="round")
 
     def sign(self) -> Tensor:
+        if self.array.dtype == np.bool_:
+            return super().sign()  # its own sign, as in PyTorch (no gradient: bool)
         return StepFunction.apply(self, kind="sign")
 
     def __floordiv__(self, other: object) -> Tensor:

@@ -42,7 +42,9 @@ class MathMixin(TensorBase):
         return self.from_array(np.reciprocal(pointwise.as_float(self.array)))
 
     def square(self) -> Tensor:
-        """``self * self``."""
+        """``self * self`` (a bool tensor gives int64, as in PyTorch)."""
+        if self.array.dtype == np.bool_:
+            return self.from_array(self.array.astype(np.int64))
         return self.pow(2)
 
     def abs(self) -> Tensor:
@@ -50,7 +52,9 @@ class MathMixin(TensorBase):
         return self.from_array(np.abs(self.array))
 
     def sign(self) -> Tensor:
-        """-1, 0 or 1 by the sign of each element."""
+        """-1, 0 or 1 by the sign of each element (a bool tensor is its own sign, as in PyTorch)."""
+        if self.array.dtype == np.bool_:
+            return self.from_array(self.array.copy())
         return self.from_array(np.sign(self.array))
 
     def sin(self) -> Tensor:

@@ -46,7 +46,11 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.power(self.array, operand(exponent)))
 
     def neg(self) -> Tensor:
-        """``-self``."""
+        """``-self``; refused for a bool tensor, as in PyTorch."""
+        if self.array.dtype == np.bool_:
+            raise RuntimeError(
+                "neg: negation, the `-` operator, on a bool tensor is not supported; use `~` or logical_not()"
+            )
         return self.from_array(np.negative(self.array))
 
     def __floordiv__(self, other: object) -> Tensor:
