@@ -331,3 +331,23 @@ def test_a_parameter_only_other_replicas_use_gets_their_gradient():
     x = autograd.tensor(np.arange(7.0)[:, None])
     nn.DataParallel(model, device_ids=[0, 1, 2])(x).sum().backward()  # slices of 2, 2 and 3 rows
     np.testing.assert_allclose(model.w.grad.array, [4.0 + 5.0 + 6.0])
+
+
+def test_autograd_grad_through_outputs_stacked_from_zero_d_replica_results():
+    class Loss(nn.Module):  # each replica returns a 0-d loss: the gather stacks them
+        def __init__(self):
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, x):
+            return (self.net(x) ** 2).sum()
+
+    x, _ = batch(8)
+    model = Loss()
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    stacked = parallel(x)
+    assert stacked.shape == (2,)
+    found = grad(stacked.sum(), list(model.parameters()))
+    want = grad(model(x), list(model.parameters()))
+    for g, w in zip(found, want):
+        np.testing.assert_allclose(g.array, w.array, rtol=1e-10, atol=1e-12)
