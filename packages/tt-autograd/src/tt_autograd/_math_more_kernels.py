@@ -9,7 +9,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import pointwise
 from tt_tensor.checks import check_number
-from tt_tensor.dtypes import from_numpy_dtype, promote_types
+from tt_tensor.dtypes import from_numpy_dtype, promote_operands, promote_types
 from tt_tensor.random import Generator, numpy_generator
 
 
@@ -160,7 +160,7 @@ def _check_integral(op: str, *arrays: np.ndarray, bool_ok: bool = True) -> None:
 
 def bitwise(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """``a & b``, ``a | b`` or ``a ^ b`` with PyTorch's promotion, integer and bool only."""
-    _check_integral(op, a, np.asarray(b))
+    _check_integral(op, *(np.asarray(x) for x in promote_operands(a, b)))
     return pointwise.binary(op, ufunc, a, b)
 
 
@@ -172,7 +172,7 @@ def bitwise_not(a: np.ndarray) -> np.ndarray:
 def shift(op: str, a: object, b: object) -> np.ndarray:
     """``a << b`` or ``a >> b`` (integers only): a shift by a negative count or by the width or more gives
     0 (a right shift of a negative signed value: -1), as in PyTorch, not NumPy's wrapped count."""
-    _check_integral(op, np.asarray(a), np.asarray(b), bool_ok=False)
+    _check_integral(op, *(np.asarray(x) for x in promote_operands(a, b)), bool_ok=False)
     a, b = pointwise.binary(op, lambda x, y: np.broadcast_arrays(x, y), a, b)
     bits = a.dtype.itemsize * 8
     outside = (b < 0) | (b >= bits)
