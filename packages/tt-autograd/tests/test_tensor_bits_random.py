@@ -309,3 +309,9 @@ def test_fills_follow_the_generator_and_the_rules(name, args):
 def test_fill_errors(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_random_arguments():
+    for call in (lambda x: x.random_(1, 2, 3), lambda x: x.random_(low=1)):
+        with pytest.raises(TypeError, match="random_: expected random_\\(\\), random_\\(to\\) or"):
+            call(autograd.zeros(3))

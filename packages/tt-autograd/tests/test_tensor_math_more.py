@@ -134,9 +134,21 @@ def test_cov_against_numpy(rng, check):
     assert t([[1, 2, 4], [0, 3, 3]]).cov().dtype == autograd.float32
 
 
+def test_cov_dtype_and_small_positive_norms(check):
+    # PyTorch 2.13: float64 weights make a float64 result; a norm of 0.75 is kept
+    assert (
+        t([[1.0, 2.0, 4.0]]).cov(aweights=t([1.0, 2.0, 1.0], dtype=autograd.float64)).dtype
+        == autograd.float64
+    )
+    check(t([1.0, 2.0], dtype=autograd.float64).cov(aweights=t([0.75, 0.75], dtype=autograd.float64)), 0.5)
+
+
 def test_cov_with_no_degrees_of_freedom_is_inf_or_nan():
-    with pytest.warns(UserWarning, match="cov\\(\\): degrees of freedom is <= 0"):
+    with pytest.warns(UserWarning, match="cov\\(\\): degrees of freedom is <= 0") as record:
         assert np.isnan(t([1.0]).cov().item())  # 0 / 0
+    assert record[0].filename == __file__  # the warning names the caller's line
+    with pytest.warns(UserWarning, match="degrees of freedom"):
+        assert t([1.0, 2.0]).cov(correction=3).item() == float("inf")  # a negative norm counts as 0
     with pytest.warns(UserWarning, match="degrees of freedom"):
         assert t([1.0, 2.0]).cov(correction=2).item() == float("inf")
 
@@ -243,6 +255,12 @@ def test_integer_and_bool_products():
         t([[1], [2]]).addr(t([1, 2]), t([1, 2]), beta=0.5)
     out = autograd.ones(2, 3, dtype=autograd.bool).addr(t([True, False]), t([True, True, True]), beta=0)
     np.testing.assert_array_equal(out.numpy(), [[True] * 3, [False] * 3])
+    # PyTorch 2.13: bools are logical, alpha=0 keeps self; a float product takes a float beta
+    out = t([[True], [False]]).addr(t([True, False]), t([True, True]), alpha=0)
+    assert out.dtype == autograd.bool
+    np.testing.assert_array_equal(out.numpy(), [[True, True], [False, False]])
+    out = autograd.ones(2, 3, dtype=autograd.int64).addr(t([1.0, 2.0]), t([1.0, 2.0, 3.0]), beta=0.5)
+    np.testing.assert_array_equal(out.numpy(), [[1.5, 2.5, 3.5], [2.5, 4.5, 6.5]])
 
 
 @pytest.mark.parametrize(
@@ -362,3 +380,24 @@ def test_histogram_errors(call, error, message):
 def test_function_forms_check_their_input():
     with pytest.raises(TypeError, match="cov: argument 'input' must be a Tensor"):
         autograd.cov([1.0, 2.0])
+
+
+@pytest.mark.parametrize("name", ["logaddexp2", "nextafter", "vdot", "fmin", "ldexp"])
+def test_other_must_be_a_tensor(name):
+    with pytest.raises(TypeError, match=f"{name}: argument 'other' must be a Tensor"):
+        getattr(t([1.0]), name)(1.0)
+
+
+def test_float_power_gradient_keeps_the_exponent_dtype():
+    base, exponent = t([2.0, 3.0], requires_grad=True), t([1.0, 2.0], requires_grad=True)
+    base.float_power(exponent).sum().backward()
+    assert base.grad.dtype == exponent.grad.dtype == autograd.float32
+
+
+def test_in_place_product_moves_retain_grad(leaf):
+    s, m, v = leaf((2,)), leaf((2, 3)), leaf((3,))
+    out = s * 1.0
+    out.retain_grad()
+    out.addmv_(m, v)
+    (out * 2).sum().backward()
+    np.testing.assert_array_equal(out.grad.numpy(), [2.0, 2.0])  # the grad of the new version

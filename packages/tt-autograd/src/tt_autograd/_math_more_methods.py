@@ -235,8 +235,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
             weights = given if weights is None else weights * given
         if weights is None:
             total, mean = observations, x.mean(1, keepdim=True)
-        else:
-            weights = weights.to(x.dtype)
+        else:  # float64 weights make a float64 result, as PyTorch's promotion does
             total = weights.sum()
             mean = (x * weights).sum(1, keepdim=True) / total
         if weights is not None and correction != 0 and aweights is not None:
