@@ -401,3 +401,29 @@ def test_in_place_product_moves_retain_grad(leaf):
     out.addmv_(m, v)
     (out * 2).sum().backward()
     np.testing.assert_array_equal(out.grad.numpy(), [2.0, 2.0])  # the grad of the new version
+
+
+def test_a_zero_dim_operand_does_not_widen():
+    # PyTorch 2.13: float32 (n,) with a float64 0-d tensor stays float32; an int tensor meets a float one
+    f, d = t([1.0, 2.0]), t(3.0, dtype=autograd.float64)
+    for name in ("fmax", "fmin", "ldexp", "nextafter", "logaddexp2"):
+        assert getattr(f, name)(d).dtype == autograd.float32, name
+    assert t([1, 2]).fmax(d).dtype == autograd.float64
+
+
+def test_addr_of_an_integer_self_and_bool_vectors():
+    out = autograd.ones(2, 2, dtype=autograd.int64).addr(t([True, False]), t([True, True]))
+    assert out.dtype == autograd.int64
+    np.testing.assert_array_equal(out.numpy(), [[2, 2], [1, 1]])  # PyTorch 2.13's
+
+
+def test_function_forms_are_named_and_call_the_methods(check):
+    for name in ("cov", "fmax", "ldexp", "histogram", "bitwise_and", "bitwise_left_shift"):
+        function = getattr(autograd, name)
+        assert function.__name__ == name and f"torch.{name}" in function.__doc__
+    check(autograd.float_power(t([2, 3]), 2), np.array([4.0, 9.0]))
+    np.testing.assert_array_equal(autograd.bitwise_or(3, t([4])).numpy(), [7])
+    np.testing.assert_array_equal(autograd.bitwise_left_shift(3, t([1, 2])).numpy(), [6, 12])
+    np.testing.assert_array_equal(autograd.bitwise_right_shift(t([8]), 2).numpy(), [2])
+    with pytest.raises(TypeError, match="bitwise_xor: argument 'input' must be a Tensor"):
+        autograd.bitwise_xor(1, 2)

@@ -9,7 +9,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import pointwise
 from tt_tensor.checks import check_number
-from tt_tensor.dtypes import from_numpy_dtype, promote_operands, promote_types
+from tt_tensor.dtypes import from_numpy_dtype, promote_operands, result_type
 from tt_tensor.random import Generator, numpy_generator
 
 
@@ -27,7 +27,7 @@ def check_float(op: str, *arrays: np.ndarray) -> None:
 def nextafter(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """NumPy's ``nextafter`` in the promoted float dtype."""
     check_float("nextafter", a, b)
-    dtype = promote_types(a.dtype, b.dtype)
+    dtype = result_type(a, b)
     try:
         return np.nextafter(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
     except ValueError:

@@ -28,7 +28,7 @@ from collections import namedtuple
 import numpy as np
 import tt_tensor
 from tt_tensor.checks import check_number, check_tensor
-from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, promote_types
+from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
 from . import _math_more_kernels as kernels
@@ -83,10 +83,9 @@ def _name(dtype: object) -> str:
 
 
 def _float_dtype(*arrays: np.ndarray) -> np.dtype:
-    """PyTorch's result dtype of the inputs, or the default float dtype when that is not a float."""
-    dtype = arrays[0].dtype
-    for array in arrays[1:]:
-        dtype = promote_types(dtype, array.dtype)
+    """PyTorch's result dtype of the inputs (a 0-d one counts less), or the default float dtype when that
+    is not a float."""
+    dtype = arrays[0].dtype if len(arrays) == 1 else result_type(*arrays)
     return dtype if dtype.kind == "f" else get_default_dtype().numpy
 
 
@@ -145,7 +144,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         """``self`` where ``wins(self, other)`` or ``other`` is NaN, else ``other`` (promoted dtype): the
         gradient goes to the one chosen, to ``self`` on ties (as PyTorch's)."""
         check_tensor(op, other, "other")
-        dtype = from_numpy_dtype(promote_types(self.array.dtype, other.array.dtype))
+        dtype = from_numpy_dtype(result_type(self.array, other.array))
         a, b = self.to(dtype), other.to(dtype)
         keep = wins(a.array, b.array) | np.isnan(b.array)
         return a.where(self.from_array(keep), b)
@@ -172,7 +171,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def nextafter_(self, other: tt_tensor.Tensor) -> tt_tensor.Tensor:
         return self._mm_adopt("nextafter_", self.detach().nextafter(other))
 
-    def frexp(self) -> AminmaxResult:
+    def frexp(self) -> FrexpResult:
         """``(mantissa, exponent)`` with ``self = mantissa * 2 ** exponent``, ``0.5 <= |mantissa| < 1``."""
         if self.array.dtype.kind != "f":
             raise TypeError(f"frexp: only supports floating-point dtypes, got {_name(self.array.dtype)}")
@@ -304,10 +303,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def addr(self, vec1, vec2, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         """``beta * self + alpha * outer(vec1, vec2)``."""
         kernels.check_product("addr", self.array, vec1, vec2, (1, 1))
-        if vec1.array.dtype == np.bool_ and vec2.array.dtype == np.bool_:
-            product = self.from_array(np.logical_and.outer(vec1.array, vec2.array))
-        else:
-            product = vec1.outer(vec2)
+        product = vec1.outer(vec2)  # bools: a logical and
         return self._mm_beta_alpha("addr", product, beta, alpha)
 
     def addr_(self, vec1, vec2, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
@@ -462,6 +458,23 @@ deg2rad, deg2rad_, rad2deg, rad2deg_ = (
 cov, corrcoef, aminmax, vdot = _method("cov"), _method("corrcoef"), _method("aminmax"), _method("vdot")
 addmv, addmv_, addr, addbmm = _method("addmv"), _method("addmv_"), _method("addr"), _method("addbmm")
 histogram = _method("histogram")
-bitwise_and, bitwise_or, bitwise_xor = _method("bitwise_and"), _method("bitwise_or"), _method("bitwise_xor")
 bitwise_not = _method("bitwise_not")
-bitwise_left_shift, bitwise_right_shift = _method("bitwise_left_shift"), _method("bitwise_right_shift")
+
+
+def _bitwise(name: str, reflected: str):
+    """``torch.<name>(input, other)``, where ``input`` may be a number when ``other`` is a tensor."""
+
+    def function(input, other):  # noqa: A002
+        if not isinstance(input, tt_tensor.Tensor) and isinstance(other, tt_tensor.Tensor):
+            return getattr(other, reflected)(input)
+        return getattr(check_tensor(name, input), name)(other)
+
+    function.__name__ = function.__qualname__ = name
+    function.__doc__ = f"``torch.{name}``: ``input.{name}(other)``; ``input`` may be a number."
+    return function
+
+
+bitwise_and, bitwise_or = _bitwise("bitwise_and", "bitwise_and"), _bitwise("bitwise_or", "bitwise_or")
+bitwise_xor = _bitwise("bitwise_xor", "bitwise_xor")
+bitwise_left_shift = _bitwise("bitwise_left_shift", "__rlshift__")
+bitwise_right_shift = _bitwise("bitwise_right_shift", "__rrshift__")
