@@ -315,3 +315,16 @@ def test_random_arguments():
     for call in (lambda x: x.random_(1, 2, 3), lambda x: x.random_(low=1)):
         with pytest.raises(TypeError, match="random_: expected random_\\(\\), random_\\(to\\) or"):
             call(autograd.zeros(3))
+
+
+def test_in_place_forms_write_through_views():
+    x = autograd.zeros(2, 3)
+    assert x[1].exponential_(generator=tt_tensor.Generator(0)) is not None
+    assert (x.numpy()[0] == 0).all() and (x.numpy()[1] > 0).all()
+    y = t([1, 2, 3])
+    view = y[1:]
+    view <<= 2
+    np.testing.assert_array_equal(y.numpy(), [1, 8, 12])
+    z = autograd.zeros(2, 3)
+    z[0].addmv_(autograd.ones(3, 2), autograd.ones(2))
+    np.testing.assert_array_equal(z.numpy(), [[2.0] * 3, [0.0] * 3])

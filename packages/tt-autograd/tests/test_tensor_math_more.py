@@ -88,6 +88,8 @@ def test_nextafter_steps_one_ulp_without_gradient():
     assert b.nextafter_(t([2.0])) is b and b.numpy()[0] > 1.0
     with pytest.raises(TypeError, match="nextafter: not implemented for int64"):
         t([1, 2]).nextafter(t([0, 3]))
+    with pytest.raises(RuntimeError, match="nextafter: shapes \\(2,\\) and \\(3,\\) cannot be broadcast"):
+        t([1.0, 2.0]).nextafter(t([0.0, 1.0, 2.0]))
 
 
 def test_frexp_mantissa_and_exponent():
@@ -132,6 +134,12 @@ def test_cov_against_numpy(rng, check):
     check(t(x).cov(aweights=t(aw), correction=2), np.cov(x, aweights=aw, ddof=2), rtol=1e-12)
     check(t(x[0]).cov(), np.cov(x[0]), rtol=1e-12)  # a vector: a 0-d variance
     assert t([[1, 2, 4], [0, 3, 3]]).cov().dtype == autograd.float32
+
+
+def test_cov_takes_zero_weights(check):
+    x = np.array([[1.0, 2.0, 4.0]])
+    check(t(x).cov(fweights=t([1, 0, 2])), np.array(3.0))  # PyTorch 2.13's
+    check(t(x).cov(aweights=t([1.0, 0.0, 2.0])), np.cov(x, aweights=[1.0, 0.0, 2.0]), rtol=1e-6)
 
 
 def test_cov_dtype_and_small_positive_norms(check):
@@ -345,6 +353,17 @@ def test_histogram_against_numpy(rng):
     np.testing.assert_allclose(hist.numpy(), expected, rtol=1e-12)
 
 
+def test_histogram_pinned_pytorch_values_at_the_edges():
+    one = t([1.0, 2.0, 3.0]).histogram(1)
+    np.testing.assert_array_equal(one.hist.numpy(), [3.0])
+    np.testing.assert_array_equal(one.bin_edges.numpy(), [1.0, 3.0])
+    point = t([1.0, 2.0, 3.0]).histogram(2, range=(1.0, 1.0))  # an empty range is widened by 0.5
+    np.testing.assert_array_equal(point.hist.numpy(), [0.0, 1.0])
+    np.testing.assert_array_equal(point.bin_edges.numpy(), [0.5, 1.0, 1.5])
+    weighted = t([[1.0, 2.0], [3.0, 3.0]]).histogram(2, weight=t([[1.0, 2.0], [3.0, 4.0]]))
+    np.testing.assert_array_equal(weighted.hist.numpy(), [1.0, 9.0])
+
+
 def test_histogram_pinned_pytorch_values():
     result = t([1.0, 2.0, 1.0]).histogram(4, range=(0.0, 3.0), weight=t([1.0, 2.0, 4.0]))
     np.testing.assert_array_equal(result.hist.numpy(), [0.0, 5.0, 2.0, 0.0])
@@ -370,6 +389,16 @@ def test_histogram_pinned_pytorch_values():
         (lambda: t([1.0]).histogram(0), RuntimeError, "histogram: bins must be > 0, but got 0"),
         (lambda: t([1.0]).histogram(t([0.0, 1.0], dtype=autograd.float64)), RuntimeError, "same dtype"),
         (lambda: t([1.0]).histogram(2, weight=t([1.0, 2.0])), RuntimeError, "must have the input's shape"),
+        (lambda: t([1.0, float("inf")]).histogram(2), RuntimeError, "range of \\[1, inf\\] is not finite"),
+        (lambda: t([1.0]).histogram(t([0.0, 1.0]), range=(0.0, 1.0)), TypeError, "range= goes with a number"),
+        (lambda: t([1.0]).histogram(t([0.0])), RuntimeError, "a 1-D tensor of at least 2 edges"),
+        (lambda: t([1.0]).histogram(t([[0.0, 1.0]])), RuntimeError, "a 1-D tensor of at least 2 edges"),
+        # PyTorch counts with edges that do not increase; TinyTorch refuses them
+        (
+            lambda: t([1.0]).histogram(t([0.0, 1.5, 1.0])),
+            RuntimeError,
+            "histogram: bin edges must not decrease",
+        ),
     ],
 )
 def test_histogram_errors(call, error, message):

@@ -266,7 +266,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def histogram(self, bins: object = 100, *, range=None, weight=None, density: bool = False):  # noqa: A002
         """``(hist, bin_edges)`` of the values of ``self``: ``bins`` equal bins over ``range`` (default the
         min and max), or the given edges; ``weight`` weighs each value; ``density`` normalises to a
-        density. No gradient."""
+        density. No gradient. Edges that decrease are refused (PyTorch counts with them regardless)."""
         hist, edges = kernels.histogram(self.array, bins, range, weight, density)
         return HistogramResult(self.from_array(hist), self.from_array(edges))
 
