@@ -178,6 +178,7 @@ def test_geometric_moments(dtype):
     ("dtype", "args", "low", "high"),
     [
         (autograd.int64, (-3, 4), -3, 3),
+        (autograd.int64, (-300, 300), -300, 299),
         (autograd.float32, (10,), 0, 9),
         (autograd.uint8, (), 0, 255),
         (autograd.int8, (), 0, 127),
@@ -304,6 +305,8 @@ def test_fills_follow_the_generator_and_the_rules(name, args):
             "out of bounds for bool",
         ),
         (lambda: autograd.zeros(3).exponential_("1"), TypeError, "exponential_: lambd must be a number"),
+        (lambda: autograd.zeros(3).geometric_("0.5"), TypeError, "geometric_: p must be a number"),
+        (lambda: autograd.zeros(3).random_(1.5, 3), TypeError, "random_: from must be an int"),
     ],
 )
 def test_fill_errors(call, error, message):
