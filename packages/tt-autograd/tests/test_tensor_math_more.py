@@ -212,7 +212,9 @@ def test_aminmax_values_and_named_fields():
     with pytest.raises(RuntimeError, match="aminmax\\(\\): cannot compute aminmax over an empty dimension"):
         autograd.ones(0).aminmax()
     with pytest.raises(IndexError, match="aminmax: Expected reduction dim 1 to have non-zero size"):
-        autograd.ones(2, 0).aminmax(dim=1)
+        autograd.ones(2, 0).aminmax(dim=-1)
+    with pytest.raises(IndexError, match="aminmax: dimension out of range"):
+        autograd.ones(2, 3).aminmax(dim=5)
 
 
 def test_aminmax_gradient_spreads_over_ties():

@@ -27,7 +27,7 @@ from collections import namedtuple
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import check_number, check_tensor
+from tt_tensor.checks import check_number, check_tensor, normalize_dim
 from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
@@ -207,6 +207,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
                 shape = (1,) * self.ndim
                 low, high = low.reshape(shape), high.reshape(shape)
             return AminmaxResult(low, high)
+        dim = normalize_dim("aminmax", dim, self.ndim)
         if self.ndim and self.shape[dim] == 0:
             raise IndexError(f"aminmax: Expected reduction dim {dim} to have non-zero size.")
         if self.array.size == 0:  # empty along another dim: empty results
