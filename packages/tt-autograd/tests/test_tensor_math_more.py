@@ -366,6 +366,13 @@ def test_histogram_pinned_pytorch_values_at_the_edges():
     np.testing.assert_array_equal(weighted.hist.numpy(), [1.0, 9.0])
 
 
+def test_histogram_edges_given_as_a_tensor():
+    # PyTorch 2.13's counts: two edges make one bin; a repeated edge makes an empty bin
+    np.testing.assert_array_equal(t([0.5, 1.0, 1.5]).histogram(t([0.0, 1.0])).hist.numpy(), [2.0])
+    repeated = t([0.5, 1.0, 1.5, 2.0]).histogram(t([0.0, 1.0, 1.0, 2.0]))
+    np.testing.assert_array_equal(repeated.hist.numpy(), [1.0, 0.0, 3.0])
+
+
 def test_histogram_pinned_pytorch_values():
     result = t([1.0, 2.0, 1.0]).histogram(4, range=(0.0, 3.0), weight=t([1.0, 2.0, 4.0]))
     np.testing.assert_array_equal(result.hist.numpy(), [0.0, 5.0, 2.0, 0.0])
