@@ -436,9 +436,9 @@ def test_in_place_product_moves_retain_grad(leaf):
     s, m, v = leaf((2,)), leaf((2, 3)), leaf((3,))
     out = s * 1.0
     out.retain_grad()
-    out.addmv_(m, v)
+    out.addmv_(m, v, beta=3.0)
     (out * 2).sum().backward()
-    np.testing.assert_array_equal(out.grad.numpy(), [2.0, 2.0])  # the grad of the new version
+    np.testing.assert_array_equal(out.grad.numpy(), [2.0, 2.0])  # the new version's, not the old one's 6
 
 
 def test_a_zero_dim_operand_does_not_widen():
