@@ -504,7 +504,7 @@ class Tensor(
         return RepeatFunction.apply(self, sizes=sizes)
 
     def flip(self, dims) -> Tensor:
-        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim))
+        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim, "dims"))
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
         axis = normalize_dim("split", dim, self.ndim)

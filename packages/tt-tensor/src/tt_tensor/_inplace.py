@@ -104,11 +104,11 @@ class InPlaceMixin(TensorBase):
 
     def fill_(self, value: float) -> Tensor:
         """In place: set every element to ``value``."""
-        return self._overwrite("fill_", operand(value))
+        return self._overwrite("fill_", operand(value, "fill_", "value"))
 
     def copy_(self, source: object) -> Tensor:
         """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        indexing.setitem(self.array, Ellipsis, operand(source))
+        indexing.setitem(self.array, Ellipsis, operand(source, "copy_", "src"))
         versions.bump(self.array)
         return self
 

@@ -122,11 +122,19 @@ class OperatorMixin(TensorBase):
 
     # ----------------------------------------------------------------- comparisons
     def eq(self, other: object) -> Tensor:
-        """Element-wise ``==`` (a bool tensor)."""
-        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other)))
+        """Element-wise ``==`` (a bool tensor); ``other`` must be a tensor or a number."""
+        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other, "eq")))
 
     def ne(self, other: object) -> Tensor:
-        """Element-wise ``!=``."""
+        """Element-wise ``!=``; ``other`` must be a tensor or a number."""
+        return self.from_array(pointwise.binary("ne", np.not_equal, self.array, operand(other, "ne")))
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        """``t == other``: as :meth:`eq`, but anything else (``t == None``) is not equal everywhere."""
+        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other)))
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        """``t != other``: as :meth:`ne`, but anything else (``t != None``) is not equal everywhere."""
         return self.from_array(pointwise.binary("ne", np.not_equal, self.array, operand(other)))
 
     def lt(self, other: object) -> Tensor:
@@ -145,7 +153,7 @@ class OperatorMixin(TensorBase):
         """Element-wise ``>=``."""
         return self.from_array(pointwise.binary("ge", np.greater_equal, self.array, operand(other)))
 
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge  # type: ignore[assignment]
+    __lt__, __le__, __gt__, __ge__ = lt, le, gt, ge
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
@@ -154,7 +162,7 @@ class OperatorMixin(TensorBase):
 
     def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""
-        other = operand(other)
+        other = operand(other, "equal")
         return self.array.shape == np.shape(other) and bool(np.array_equal(self.array, other))
 
     # ----------------------------------------------------------------- logic and bitwise

@@ -81,7 +81,7 @@ class ShapeMixin(TensorBase):
 
     def flip(self, dims: int | tuple[int, ...]) -> Tensor:
         """Reverse the order of elements along ``dims``."""
-        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim)))
+        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim, "dims")))
 
     # ----------------------------------------------------------------- broadcasting and tiling
     def expand(self, *sizes: int) -> Tensor:

@@ -16,6 +16,8 @@ import numbers
 import operator
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def normalize_dim(op: str, dim: int, ndim: int) -> int:
     """Map a possibly negative ``dim`` into ``[0, ndim)``; name ``op`` if it is out of range.
@@ -34,9 +36,16 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return dim % size
 
 
-def normalize_dims(op: str, dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
-    """Normalise ``dim`` (None, an int or a sequence of ints) to a sorted tuple, or None for all."""
+def normalize_dims(
+    op: str, dim: int | Sequence[int] | None, ndim: int, name: str | None = None
+) -> tuple[int, ...] | None:
+    """Normalise ``dim`` (None, an int or a sequence of ints) to a sorted tuple, or None for all.
+
+    With ``name`` (``"dims"`` for ``flip``), the argument is required: None is refused by that name.
+    """
     if dim is None:
+        if name is not None:
+            raise TypeError(f"{op}: argument '{name}' must be an int or a tuple of ints, got None")
         return None
     if isinstance(dim, (tuple, list)):
         dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
@@ -116,3 +125,14 @@ def check_number(op: str, name: str, value: object) -> float:
         except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of more than one element
             pass
     raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")
+
+
+def check_bool(op: str, name: str, value: object) -> bool:
+    """``value`` if it is a bool (or a NumPy bool); else a ``TypeError`` naming ``op`` and ``name``.
+
+    For flags such as ``qr``'s ``some`` or ``unique``'s ``sorted``, where a junk value would
+    otherwise be read by its truth value (``t.qr("abc")``); PyTorch refuses it too.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{op}: argument '{name}' must be bool, got {type(value).__name__} {value!r:.40}")

@@ -295,6 +295,8 @@ class Tensor(
     # ----------------------------------------------------------------- new tensors like this one
     def new_tensor(self, data: object, dtype: object = None) -> Tensor:
         """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
+        if data is None:
+            raise TypeError("new_tensor: argument 'data' must be a number, a sequence or a tensor, got None")
         return self.from_array(to_array(data, self.dtype if dtype is None else dtype))
 
     def new_zeros(self, *size: int, dtype: object = None) -> Tensor:
