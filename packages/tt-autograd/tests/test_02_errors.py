@@ -143,6 +143,11 @@ def test_cat_of_mismatched_shapes_names_them():
         ("eq_", lambda t, j: t.eq_(j)),
         ("logical_or_", lambda t, j: t.logical_or_(j)),
         ("flip", lambda t, j: t.flip(j) if j is None else t.flip(None)),
+        ("diag", lambda t, j: t.diag(j)),
+        ("topk", lambda t, j: t.topk(j)),
+        ("tril", lambda t, j: t.tril(j)),
+        ("triu_", lambda t, j: t.triu_(j)),
+        ("chunk", lambda t, j: t.chunk(j)),
     ],
 )
 def test_tensor_methods_refuse_a_junk_argument_by_name(op, call, junk):
@@ -155,4 +160,5 @@ def test_tensor_methods_refuse_a_junk_argument_by_name(op, call, junk):
 def test_bool_flags_still_take_bools():
     t = autograd.tensor([[2.0, 1.0], [1.0, 3.0]])
     assert t.qr(False).Q.shape == (2, 2) and t.svd(True, False).S.shape == (2,)
+    assert t.tril(-1).tolist() == [[0.0, 0.0], [1.0, 0.0]] and t.topk(1).values.tolist() == [[2.0], [3.0]]
     assert len(t.lu(True, True)) == 3 and t.dist([2.0, 1.0]).item() == pytest.approx(np.sqrt(5.0))

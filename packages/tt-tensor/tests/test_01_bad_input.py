@@ -79,7 +79,10 @@ def test_equality_with_a_non_number_is_false_everywhere_as_in_python():
 
 
 JUNK_REFUSED = (
-    "eq ne equal logical_and logical_or logical_xor fill_ copy_ unique unique_consecutive softmax log_softmax"
+    "eq ne equal logical_and logical_or logical_xor fill_ copy_ unique unique_consecutive softmax "
+    "log_softmax "
+    "add_ sub_ mul_ div_ allclose isclose mm bmm dot view_as reshape_as expand_as diagonal diff diagflat "
+    "kthvalue quantile nanquantile"
 )
 
 
@@ -97,6 +100,9 @@ def test_none_is_refused_where_pytorch_requires_the_argument():
         tt.ones(2).flip(None)
     with pytest.raises(TypeError, match=r"^new_tensor: argument 'data'"):
         tt.ones(2).new_tensor(None)
+    with pytest.raises(TypeError, match=r"^logit: eps must be a number, got str"):
+        tt.ones(2).logit("abc")
+    assert tt.tensor([0.5]).logit(None).item() == 0.0  # None: no clamping, as PyTorch
 
 
 def test_the_strict_methods_still_take_numbers_lists_and_tensors():
@@ -105,4 +111,6 @@ def test_the_strict_methods_still_take_numbers_lists_and_tensors():
     assert t.equal([1.0, 0.0, 2.0]) and t.logical_and(True).tolist() == [True, False, True]
     assert t.clone().fill_(tt.tensor(3)).tolist() == [3.0] * 3
     assert t.clone().copy_([4, 5, 6]).tolist() == [4, 5, 6]
+    assert t.clone().add_(1, alpha=2).tolist() == [3.0, 2.0, 4.0] and t.diff(0).tolist() == t.tolist()
+    assert t.quantile(0.5).item() == 1.0 and t.kthvalue(1).values.item() == 0.0
     assert t.unique(True, True)[1].tolist() == [1, 0, 2] and t.softmax(0).sum().item() == pytest.approx(1.0)

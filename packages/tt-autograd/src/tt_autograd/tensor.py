@@ -20,7 +20,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import normalize_dim, normalize_dims
+from tt_tensor.checks import check_count, normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -513,7 +513,7 @@ class Tensor(
         return tuple(self[lead + (slice(start, stop),)] for start, stop in zip(points[:-1], points[1:]))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        if chunks <= 0:
+        if check_count("chunk", "chunks", chunks, minimum=None) <= 0:
             raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
         size = self.shape[normalize_dim("chunk", dim, self.ndim)]
         return self.split(max(1, -(-size // chunks)), dim)
@@ -549,10 +549,14 @@ class Tensor(
         return MaskedFillFunction.apply(self, operand(mask), operand(value))
 
     def tril(self, diagonal: int = 0) -> Tensor:
-        return TriangleFunction.apply(self, op="tril", diagonal=diagonal)
+        return TriangleFunction.apply(
+            self, op="tril", diagonal=check_count("tril", "diagonal", diagonal, None)
+        )
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        return TriangleFunction.apply(self, op="triu", diagonal=diagonal)
+        return TriangleFunction.apply(
+            self, op="triu", diagonal=check_count("triu", "diagonal", diagonal, None)
+        )
 
 
 def _arg(value: object, array: bool = False) -> object:

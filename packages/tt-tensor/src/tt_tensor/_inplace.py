@@ -36,7 +36,7 @@ class InPlaceMixin(TensorBase):
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
         """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
         records it)."""
-        pointwise.binary_inplace(op, ufunc, self.array, operand(other))
+        pointwise.binary_inplace(op, ufunc, self.array, operand(other, op))
         versions.bump(self.array)
         return self
 
@@ -52,13 +52,13 @@ class InPlaceMixin(TensorBase):
     def add_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
         if alpha != 1:
-            other = pointwise.scale(operand(other), alpha)
+            other = pointwise.scale(operand(other, "add_"), alpha)
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self -= alpha * other``."""
         if alpha != 1:
-            other = pointwise.scale(operand(other), alpha)
+            other = pointwise.scale(operand(other, "sub_"), alpha)
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: object) -> Tensor:

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import cumulative, distance, linalg
 from ._base import TensorBase, operand
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 from .pointwise import as_float
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ class LinalgExtraMixin(TensorBase):
 
     def mv(self, vec: Tensor) -> Tensor:
         """Matrix-vector product: ``self`` is ``(n, m)``, ``vec`` is ``(m,)``, the result ``(n,)``."""
-        linalg.check_ndim("mv", self.array, operand(vec), 2, 1)
+        linalg.check_ndim("mv", self.array, operand(vec, "mv", "vec"), 2, 1)
         return self.matmul(vec)
 
     def tensordot(self, other: Tensor, dims: object = 2) -> Tensor:
@@ -151,6 +151,7 @@ class LinalgExtraMixin(TensorBase):
 
         ``offset > 0`` is above the main diagonal, ``offset < 0`` below it.
         """
+        offset = check_count("diagonal", "offset", offset, minimum=None)
         d1, d2 = normalize_dim("diagonal", dim1, self.ndim), normalize_dim("diagonal", dim2, self.ndim)
         if d1 == d2:
             raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}")
@@ -197,6 +198,7 @@ class LinalgExtraMixin(TensorBase):
         """
         if self.ndim == 0:
             raise RuntimeError("diff: expected at least a 1-D tensor, got a 0-d one")
+        n = check_count("diff", "n", n)
         axis = normalize_dim("diff", dim, self.ndim)
         parts = [_as_tensor(self, p) for p in (prepend, self, append) if p is not None]
         out = type(self)._cat(parts, axis) if len(parts) > 1 else self

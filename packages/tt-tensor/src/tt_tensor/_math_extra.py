@@ -17,6 +17,7 @@ import numpy as np
 
 from . import pointwise_extra
 from ._base import TensorBase, operand
+from .checks import check_number
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -197,6 +198,7 @@ class MathExtraMixin(TensorBase):
 
         Without ``eps``, values outside ``[0, 1]`` give NaN, as in PyTorch.
         """
+        eps = None if eps is None else check_number("logit", "eps", eps)
         p = self if eps is None else self.clamp(eps, 1 - eps)
         return p.log() - (-p).log1p()
 

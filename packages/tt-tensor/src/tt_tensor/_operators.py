@@ -72,17 +72,17 @@ class OperatorMixin(TensorBase):
 
     def mm(self, other: Tensor) -> Tensor:
         """Product of two 2-D matrices."""
-        linalg.check_ndim("mm", self.array, operand(other), 2, 2)
+        linalg.check_ndim("mm", self.array, operand(other, "mm"), 2, 2)
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
         """Batched product of two 3-D tensors with equal batch sizes."""
-        linalg.check_ndim("bmm", self.array, operand(other), 3, 3)
+        linalg.check_ndim("bmm", self.array, operand(other, "bmm"), 3, 3)
         return self.matmul(other)
 
     def dot(self, other: Tensor) -> Tensor:
         """Inner product of two 1-D tensors."""
-        linalg.check_ndim("dot", self.array, operand(other), 1, 1)
+        linalg.check_ndim("dot", self.array, operand(other, "dot"), 1, 1)
         return self.matmul(other)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
@@ -158,7 +158,7 @@ class OperatorMixin(TensorBase):
 
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
-        return bool(np.allclose(self.array, operand(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self.array, operand(other, "allclose"), rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""

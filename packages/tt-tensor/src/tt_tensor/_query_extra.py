@@ -44,7 +44,7 @@ class QueryExtraMixin(TensorBase):
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
         """``|self - other| <= atol + rtol * |other|`` element-wise (NaNs equal only with ``equal_nan``)."""
         return self.from_array(
-            np.isclose(self.array, operand(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+            np.isclose(self.array, operand(other, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan)
         )
 
     def isinf(self) -> Tensor:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -120,7 +120,7 @@ class ShapeExtraMixin(TensorBase):
 
     def diagflat(self, offset: int = 0) -> Tensor:
         """A square matrix with the flattened ``self`` on its ``offset`` diagonal."""
-        return self.reshape(-1).diag(offset)
+        return self.reshape(-1).diag(check_count("diagflat", "offset", offset, minimum=None))
 
     def tensor_split(self, indices_or_sections: object, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""

@@ -68,12 +68,13 @@ def parse_size(op: str, args: tuple) -> tuple[int, ...]:
     return size
 
 
-def check_count(op: str, name: str, value: object, minimum: int = 0) -> int:
+def check_count(op: str, name: str, value: object, minimum: int | None = 0) -> int:
     """An integer argument such as a layer's feature count, ``>= minimum``; a clear error otherwise.
 
     Bools and floats are refused (``Linear(4.5, 3)``), as are NumPy floats;
     NumPy integers are accepted. The error names the op, the argument, the
-    value and what was expected.
+    value and what was expected. ``minimum=None`` takes any int (an offset such as ``tril``'s
+    ``diagonal``).
 
     Example:
         >>> check_count("Linear", "in_features", 4)
@@ -85,7 +86,7 @@ def check_count(op: str, name: str, value: object, minimum: int = 0) -> int:
         count = operator.index(value)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
-    if count < minimum:
+    if minimum is not None and count < minimum:
         expected = "non-negative" if minimum == 0 else f"at least {minimum}"
         raise ValueError(f"{op}: {name} must be {expected}, got {count}")
     return count
