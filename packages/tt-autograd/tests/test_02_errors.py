@@ -148,6 +148,9 @@ def test_cat_of_mismatched_shapes_names_them():
         ("tril", lambda t, j: t.tril(j)),
         ("triu_", lambda t, j: t.triu_(j)),
         ("chunk", lambda t, j: t.chunk(j)),
+        ("split", lambda t, j: t.split(j)),
+        ("roll", lambda t, j: t.roll(j)),
+        ("pinverse", lambda t, j: t.pinverse(j)),
     ],
 )
 def test_tensor_methods_refuse_a_junk_argument_by_name(op, call, junk):
@@ -161,4 +164,5 @@ def test_bool_flags_still_take_bools():
     t = autograd.tensor([[2.0, 1.0], [1.0, 3.0]])
     assert t.qr(False).Q.shape == (2, 2) and t.svd(True, False).S.shape == (2,)
     assert t.tril(-1).tolist() == [[0.0, 0.0], [1.0, 0.0]] and t.topk(1).values.tolist() == [[2.0], [3.0]]
+    assert t.norm(None).item() == pytest.approx(np.sqrt(15.0))  # None: the 2-norm, as PyTorch
     assert len(t.lu(True, True)) == 3 and t.dist([2.0, 1.0]).item() == pytest.approx(np.sqrt(5.0))

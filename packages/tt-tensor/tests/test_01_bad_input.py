@@ -82,7 +82,8 @@ JUNK_REFUSED = (
     "eq ne equal logical_and logical_or logical_xor fill_ copy_ unique unique_consecutive softmax "
     "log_softmax "
     "add_ sub_ mul_ div_ allclose isclose mm bmm dot view_as reshape_as expand_as diagonal diff diagflat "
-    "kthvalue quantile nanquantile"
+    "kthvalue quantile nanquantile type_as rot90 tile tensor_split diag_embed inner kron bernoulli_ "
+    "new_tensor"
 )
 
 
@@ -103,6 +104,7 @@ def test_none_is_refused_where_pytorch_requires_the_argument():
     with pytest.raises(TypeError, match=r"^logit: eps must be a number, got str"):
         tt.ones(2).logit("abc")
     assert tt.tensor([0.5]).logit(None).item() == 0.0  # None: no clamping, as PyTorch
+    assert tt.tensor([float("nan"), 1.0]).nan_to_num(None).tolist() == [0.0, 1.0]  # None: the default
 
 
 def test_the_strict_methods_still_take_numbers_lists_and_tensors():

@@ -34,6 +34,8 @@ class SelectionGradMixin(tt_tensor.Tensor):
         return TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=True)
 
     def roll(self, shifts, dims=None):
+        for shift in shifts if isinstance(shifts, (list, tuple)) else [shifts]:
+            check_count("roll", "shifts", shift, minimum=None)
         return RollFunction.apply(self, shifts=shifts, dims=dims)
 
     def diag(self, diagonal: int = 0):

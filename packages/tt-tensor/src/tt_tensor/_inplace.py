@@ -131,5 +131,6 @@ class InPlaceMixin(TensorBase):
 
     def bernoulli_(self, p: float | Tensor = 0.5, *, generator: Generator | None = None) -> Tensor:
         """In place: 1 with probability ``p`` (a number, or a tensor broadcastable to this one), else 0."""
-        values = random.bernoulli("bernoulli_", self.array.shape, self.array.dtype, operand(p), generator)
+        p = operand(p, "bernoulli_", "p")
+        values = random.bernoulli("bernoulli_", self.array.shape, self.array.dtype, p, generator)
         return self._overwrite("bernoulli_", values)

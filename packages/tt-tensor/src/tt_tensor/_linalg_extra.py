@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _as_tensor(like: TensorBase, value: object) -> Tensor:
-    """``value`` itself if it is a tensor, else a tensor of ``like``'s class around its array."""
-    return value if isinstance(value, TensorBase) else like.from_array(np.asarray(operand(value)))
+def _as_tensor(like: TensorBase, value: object, op: str | None = None) -> Tensor:
+    """``value`` itself if it is a tensor, else a tensor of ``like``'s class around its array (with
+    ``op``, anything but a number or a list of numbers is refused by :func:`operand`)."""
+    return value if isinstance(value, TensorBase) else like.from_array(np.asarray(operand(value, op)))
 
 
 class LinalgExtraMixin(TensorBase):
@@ -67,7 +68,7 @@ class LinalgExtraMixin(TensorBase):
         first ``d`` of ``other``; a pair of lists names the dims of each. Result: the free dims of
         ``self``, then those of ``other``. Cost: one matrix product after a permute and reshape.
         """
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "tensordot")
         if isinstance(dims, int):
             if dims < 0 or dims > min(self.ndim, other.ndim):
                 raise RuntimeError(
@@ -99,14 +100,14 @@ class LinalgExtraMixin(TensorBase):
 
     def inner(self, other: Tensor) -> Tensor:
         """Sum of products over the last dimension of both (a product when either is 0-d)."""
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "inner")
         if self.ndim == 0 or other.ndim == 0:
             return self * other
         return self.tensordot(other, ([self.ndim - 1], [other.ndim - 1]))
 
     def kron(self, other: Tensor) -> Tensor:
         """Kronecker product: block ``(i, j, ...)`` of the result is ``self[i, j, ...] * other``."""
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "kron")
         ndim = max(self.ndim, other.ndim)
         a_shape = (1,) * (ndim - self.ndim) + self.shape
         b_shape = (1,) * (ndim - other.ndim) + other.shape
@@ -120,7 +121,7 @@ class LinalgExtraMixin(TensorBase):
         ``dim=None`` takes the first dimension of size 3, as ``torch.cross`` does
         (``torch.linalg.cross`` defaults to -1: pass ``dim=-1`` for that).
         """
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "cross")
         if self.ndim != other.ndim:
             raise RuntimeError(
                 "cross: inputs must have the same number of dimensions, got shapes "
@@ -174,6 +175,7 @@ class LinalgExtraMixin(TensorBase):
         Cost: one product with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
         """
         ndim = self.ndim + 1
+        offset = check_count("diag_embed", "offset", offset, minimum=None)
         d1, d2 = normalize_dim("diag_embed", dim1, ndim), normalize_dim("diag_embed", dim2, ndim)
         if d1 == d2:  # a 0-d self always ends here or above: its output has one dim only
             raise RuntimeError(

@@ -209,6 +209,9 @@ class MathExtraMixin(TensorBase):
 
         The gradient passes where ``self`` is finite and is 0 elsewhere, as in PyTorch.
         """
+        nan = 0.0 if nan is None else check_number("nan_to_num", "nan", nan)  # None: the default, as PyTorch
+        infinities = (("posinf", posinf), ("neginf", neginf))
+        posinf, neginf = (None if v is None else check_number("nan_to_num", n, v) for n, v in infinities)
         replaced = pointwise_extra.nan_to_num(self.array, nan, posinf, neginf)
         return self.where(self.from_array(np.isfinite(self.array)), replaced)
 

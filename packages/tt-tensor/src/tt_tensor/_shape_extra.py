@@ -8,7 +8,6 @@ records those (tt-autograd) differentiates these for free.
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,13 +19,10 @@ if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _dims(value: object) -> list[int]:
-    """An int or a sequence of ints as a list."""
-    return (
-        [operator.index(value)]
-        if not isinstance(value, (list, tuple))
-        else [operator.index(v) for v in value]
-    )
+def _dims(op: str, value: object) -> list[int]:
+    """An int or a sequence of ints as a list (anything else refused by name)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [check_count(op, "dims", v, minimum=None) for v in values]
 
 
 class ShapeExtraMixin(TensorBase):
@@ -34,8 +30,8 @@ class ShapeExtraMixin(TensorBase):
 
     def movedim(self, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Tensor:
         """Move dims ``source`` to positions ``destination``; the others keep their order."""
-        sources = [normalize_dim("movedim", d, self.ndim) for d in _dims(source)]
-        targets = [normalize_dim("movedim", d, self.ndim) for d in _dims(destination)]
+        sources = [normalize_dim("movedim", d, self.ndim) for d in _dims("movedim", source)]
+        targets = [normalize_dim("movedim", d, self.ndim) for d in _dims("movedim", destination)]
         if len(sources) != len(targets):
             raise RuntimeError(
                 f"movedim: source and destination need as many dims, got {len(sources)} and {len(targets)}"
@@ -55,7 +51,7 @@ class ShapeExtraMixin(TensorBase):
 
     def tile(self, dims: tuple[int, ...]) -> Tensor:
         """Repeat ``self`` ``dims[i]`` times along each dim; missing leading counts are 1 (``np.tile``)."""
-        counts = _dims(dims)
+        counts = _dims("tile", dims)
         counts = [1] * (self.ndim - len(counts)) + counts
         return self.repeat(*counts)
 
@@ -93,6 +89,7 @@ class ShapeExtraMixin(TensorBase):
 
     def rot90(self, k: int = 1, dims: tuple[int, int] = (0, 1)) -> Tensor:
         """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first dim toward the second."""
+        k = check_count("rot90", "k", k, minimum=None)
         if len(dims) != 2:
             raise RuntimeError(f"rot90: expected two dims, got {dims}")
         first, second = (normalize_dim("rot90", d, self.ndim) for d in dims)
@@ -133,7 +130,8 @@ class ShapeExtraMixin(TensorBase):
             lengths = [size // sections + (i < size % sections) for i in range(sections)]
             points = np.cumsum([0, *lengths]).tolist()
         else:
-            points = [0, *(int(i) for i in np.asarray(operand(indices_or_sections)).reshape(-1)), size]
+            indices = np.asarray(operand(indices_or_sections, "tensor_split", "indices_or_sections"))
+            points = [0, *(int(i) for i in indices.reshape(-1)), size]
         lead = (slice(None),) * axis
         bounds = [min(max(p if p >= 0 else p + size, 0), size) for p in points]
         return tuple(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from tt_tensor.checks import check_bool
+from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
 from . import decompositions, determinants, spectral
@@ -76,7 +76,7 @@ def inverse(input) -> Tensor:
 
 def pinverse(input, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: :func:`tt_autograd.linalg.pinv` with ``rtol=rcond``."""
-    return spectral.pinv(input, rtol=rcond)
+    return spectral.pinv(input, rtol=check_number("pinverse", "rcond", rcond))
 
 
 def cholesky(input, upper: bool = False) -> Tensor:
