@@ -446,6 +446,7 @@ class Tensor(
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
+        normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
         return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
