@@ -67,8 +67,6 @@ STILL_FAILING = {
         "(PyTorch refuses None here)"
         for name in "max min median nanmedian prod squeeze squeeze_ to_sparse".split()
     },
-    "t.repeat_interleave(None)": "obscure: None taken as 'not given' (repeats = the tensor itself), then a "
-    "NumPy casting error for a float tensor (PyTorch refuses None)",
 }
 
 

@@ -105,6 +105,9 @@ def test_none_is_refused_where_pytorch_requires_the_argument():
         tt.ones(2).logit("abc")
     assert tt.tensor([0.5]).logit(None).item() == 0.0  # None: no clamping, as PyTorch
     assert tt.tensor([float("nan"), 1.0]).nan_to_num(None).tolist() == [0.0, 1.0]  # None: the default
+    with pytest.raises(RuntimeError, match=r"^repeat_interleave: repeats must be non-negative integers"):
+        tt.ones(2).repeat_interleave(None)  # None: the tensor holds the counts, and floats are not counts
+    assert tt.tensor([1, 2]).repeat_interleave(None).tolist() == [0, 1, 1]
 
 
 def test_the_strict_methods_still_take_numbers_lists_and_tensors():

@@ -25,6 +25,14 @@ def _dims(op: str, value: object) -> list[int]:
     return [check_count(op, "dims", v, minimum=None) for v in values]
 
 
+def _repeat_counts(repeats: object) -> np.ndarray:
+    """``repeat_interleave``'s counts, flat; non-negative integers, else a ``RuntimeError`` naming it."""
+    counts = np.asarray(repeats).reshape(-1)
+    if counts.dtype.kind not in "iu" or np.any(counts < 0):
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}")
+    return counts
+
+
 class ShapeExtraMixin(TensorBase):
     """More reshaping and picking methods of :class:`Tensor`."""
 
@@ -65,16 +73,12 @@ class ShapeExtraMixin(TensorBase):
         (``repeat_interleave(tensor([1, 2])) == tensor([0, 1, 1])``).
         """
         if repeats is None:
-            counts = np.asarray(self.array)
-            return self.from_array(np.repeat(np.arange(counts.size, dtype=np.int64), counts.reshape(-1)))
+            counts = _repeat_counts(self.array)
+            return self.from_array(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
         source = self.reshape(-1) if dim is None else self
         axis = 0 if dim is None else normalize_dim("repeat_interleave", dim, self.ndim)
         length = source.shape[axis] if source.ndim else 1
-        counts = np.asarray(operand(repeats)).reshape(-1)
-        if counts.dtype.kind not in "iu" or np.any(counts < 0):
-            raise RuntimeError(
-                f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}"
-            )
+        counts = _repeat_counts(operand(repeats))
         if counts.size not in (1, length):
             raise RuntimeError(
                 f"repeat_interleave: repeats must have one count or one per element ({length}), "
