@@ -25,7 +25,7 @@ import tinytorch as tt
 
 from .cases_api import Case
 
-GROUP = "tensor methods (junk first argument)"
+GROUP = "tensor methods (junk)"
 
 JUNK_INPUTS = {"None": None, "str": "abc", "object": object()}
 
