@@ -2,7 +2,7 @@
 every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
 layer of ``tinytorch.nn`` called with an input that is not a tensor, and every distribution, scheduler
 and sampler given a junk first argument, and ``nn.init``, the parameter-vector helpers and ``save`` /
-``load`` given junk.
+``load`` given junk, and every ``Tensor`` method given a junk first argument.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -17,7 +17,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tools.fuzz import cases_api, cases_autograd, cases_layers, cases_probability_data, cases_utilities  # noqa: E402
+from tools.fuzz import (  # noqa: E402
+    cases_api,
+    cases_autograd,
+    cases_layers,
+    cases_methods,
+    cases_probability_data,
+    cases_utilities,
+)
 from tools.fuzz.__main__ import classify  # noqa: E402
 
 
@@ -54,3 +61,18 @@ def test_every_distribution_scheduler_sampler_and_init_function_names_itself_for
     cases = cases_probability_data.all_cases() + cases_utilities.all_cases()
     assert len(cases) > 200
     assert_all_fine(cases)
+
+
+def test_every_tensor_method_names_itself_or_gives_the_right_result_for_a_junk_first_argument():
+    cases = cases_methods.all_cases()
+    assert len(cases) > 600  # about 270 methods, 3 junk values each
+    labels = {case.label for case in cases}
+    assert set(cases_methods.STILL_FAILING) <= labels, "a listed case is no longer made"
+    assert_all_fine([case for case in cases if case.label not in cases_methods.STILL_FAILING])
+
+
+def test_the_still_failing_tensor_method_cases_still_fail():
+    """A case fixed must leave ``cases_methods.STILL_FAILING`` (and so be checked by the test above)."""
+    listed = [case for case in cases_methods.all_cases() if case.label in cases_methods.STILL_FAILING]
+    fixed = [case.label for case in listed if classify(case)[0] in ("clear error", "correct result")]
+    assert not fixed, f"fixed, remove from STILL_FAILING: {fixed}"

@@ -187,6 +187,7 @@ def main() -> int:
         cases_autograd,
         cases_files,
         cases_layers,
+        cases_methods,
         cases_probability_data,
         cases_utilities,
     )
@@ -194,6 +195,7 @@ def main() -> int:
     cases = (
         cases_api.all_cases()
         + cases_layers.all_cases()
+        + cases_methods.all_cases()
         + cases_probability_data.all_cases()
         + cases_utilities.all_cases()
         + cases_autograd.all_cases()

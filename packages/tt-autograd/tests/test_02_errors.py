@@ -128,3 +128,41 @@ def test_reshape_to_the_wrong_size_names_the_shapes():
 def test_cat_of_mismatched_shapes_names_them():
     with pytest.raises(RuntimeError, match=r"cat.*\(2, 3\).*\(2, 4\)"):
         autograd.cat([autograd.randn(2, 3, requires_grad=True), autograd.randn(2, 4)])
+
+
+@pytest.mark.parametrize("junk", [None, "abc", object()])
+@pytest.mark.parametrize(
+    "op, call",
+    [
+        ("qr", lambda t, j: t.qr(j)),
+        ("svd", lambda t, j: t.svd(j)),
+        ("svd", lambda t, j: t.svd(True, j)),
+        ("lu", lambda t, j: t.lu(j)),
+        ("lu", lambda t, j: t.lu(True, j)),
+        ("dist", lambda t, j: t.dist(j)),
+        ("eq_", lambda t, j: t.eq_(j)),
+        ("logical_or_", lambda t, j: t.logical_or_(j)),
+        ("flip", lambda t, j: t.flip(j) if j is None else t.flip(None)),
+        ("diag", lambda t, j: t.diag(j)),
+        ("topk", lambda t, j: t.topk(j)),
+        ("tril", lambda t, j: t.tril(j)),
+        ("triu_", lambda t, j: t.triu_(j)),
+        ("chunk", lambda t, j: t.chunk(j)),
+        ("split", lambda t, j: t.split(j)),
+        ("roll", lambda t, j: t.roll(j)),
+        ("pinverse", lambda t, j: t.pinverse(j)),
+    ],
+)
+def test_tensor_methods_refuse_a_junk_argument_by_name(op, call, junk):
+    t = autograd.tensor([[2.0, 1.0], [1.0, 3.0]])
+    with pytest.raises(TypeError, match=rf"^{op.rstrip('_')}_?: "):
+        call(t, junk)
+    assert t.tolist() == [[2.0, 1.0], [1.0, 3.0]]
+
+
+def test_bool_flags_still_take_bools():
+    t = autograd.tensor([[2.0, 1.0], [1.0, 3.0]])
+    assert t.qr(False).Q.shape == (2, 2) and t.svd(True, False).S.shape == (2,)
+    assert t.tril(-1).tolist() == [[0.0, 0.0], [1.0, 0.0]] and t.topk(1).values.tolist() == [[2.0], [3.0]]
+    assert t.norm(None).item() == pytest.approx(np.sqrt(15.0))  # None: the 2-norm, as PyTorch
+    assert len(t.lu(True, True)) == 3 and t.dist([2.0, 1.0]).item() == pytest.approx(np.sqrt(5.0))

@@ -76,3 +76,46 @@ def test_equality_with_a_non_number_is_false_everywhere_as_in_python():
     assert (tt.zeros(3) == None).tolist() == [False] * 3  # noqa: E711
     assert (tt.zeros(3) != "abc").tolist() == [True] * 3
     assert tt.manual_seed(3.0).initial_seed() == 3
+
+
+JUNK_REFUSED = (
+    "eq ne equal logical_and logical_or logical_xor fill_ copy_ unique unique_consecutive softmax "
+    "log_softmax "
+    "add_ sub_ mul_ div_ allclose isclose mm bmm dot view_as reshape_as expand_as diagonal diff diagflat "
+    "kthvalue quantile nanquantile type_as rot90 tile tensor_split diag_embed inner kron bernoulli_ "
+    "new_tensor"
+)
+
+
+@pytest.mark.parametrize("junk", [None, "abc", object()])
+@pytest.mark.parametrize("op", JUNK_REFUSED.split())
+def test_methods_refuse_a_junk_first_argument_by_name(op, junk):
+    t = tt.ones(2, 3)
+    with pytest.raises(TypeError, match=rf"^{op}: "):
+        getattr(t, op)(junk)
+    assert t.tolist() == [[1.0] * 3] * 2  # an in-place method left the tensor as it was
+
+
+def test_none_is_refused_where_pytorch_requires_the_argument():
+    with pytest.raises(TypeError, match=r"^flip: argument 'dims' must be an int or a tuple of ints, got"):
+        tt.ones(2).flip(None)
+    with pytest.raises(TypeError, match=r"^new_tensor: argument 'data'"):
+        tt.ones(2).new_tensor(None)
+    with pytest.raises(TypeError, match=r"^logit: eps must be a number, got str"):
+        tt.ones(2).logit("abc")
+    assert tt.tensor([0.5]).logit(None).item() == 0.0  # None: no clamping, as PyTorch
+    assert tt.tensor([float("nan"), 1.0]).nan_to_num(None).tolist() == [0.0, 1.0]  # None: the default
+    with pytest.raises(RuntimeError, match=r"^repeat_interleave: repeats must be non-negative integers"):
+        tt.ones(2).repeat_interleave(None)  # None: the tensor holds the counts, and floats are not counts
+    assert tt.tensor([1, 2]).repeat_interleave(None).tolist() == [0, 1, 1]
+
+
+def test_the_strict_methods_still_take_numbers_lists_and_tensors():
+    t = tt.tensor([1.0, 0.0, 2.0])
+    assert t.eq(2).tolist() == [False, False, True] and t.ne(tt.tensor(0.0)).tolist() == [True, False, True]
+    assert t.equal([1.0, 0.0, 2.0]) and t.logical_and(True).tolist() == [True, False, True]
+    assert t.clone().fill_(tt.tensor(3)).tolist() == [3.0] * 3
+    assert t.clone().copy_([4, 5, 6]).tolist() == [4, 5, 6]
+    assert t.clone().add_(1, alpha=2).tolist() == [3.0, 2.0, 4.0] and t.diff(0).tolist() == t.tolist()
+    assert t.quantile(0.5).item() == 1.0 and t.kthvalue(1).values.item() == 0.0
+    assert t.unique(True, True)[1].tolist() == [1, 0, 2] and t.softmax(0).sum().item() == pytest.approx(1.0)

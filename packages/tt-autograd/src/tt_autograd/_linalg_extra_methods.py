@@ -27,5 +27,5 @@ class LinalgExtraGradMixin(tt_tensor.Tensor):
         return LogcumsumexpFunction.apply(self, dim=normalize_dim("logcumsumexp", dim, self.ndim))
 
     def dist(self, other, p: float = 2):
-        other = other if isinstance(other, tt_tensor.Tensor) else operand(other)
+        other = other if isinstance(other, tt_tensor.Tensor) else operand(other, "dist")
         return DistFunction.apply(self, other, p=check_p("dist", p))

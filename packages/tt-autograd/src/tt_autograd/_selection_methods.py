@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tt_tensor
 from tt_tensor import selection
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import check_count, normalize_dim
 from tt_tensor.tensor import SortResult, operand
 
 from .functions.reductions import TakeAlongDimFunction
@@ -25,6 +25,7 @@ class SelectionGradMixin(tt_tensor.Tensor):
         return SortResult(self._take(indices, dim), self.from_array(indices).detach())
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:  # noqa: A002
+        k = check_count("topk", "k", k, minimum=None)
         indices = selection.topk(self.array, k, dim, largest, sorted)[1]
         return SortResult(self._take(indices, dim), self.from_array(indices).detach())
 
@@ -33,10 +34,12 @@ class SelectionGradMixin(tt_tensor.Tensor):
         return TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=True)
 
     def roll(self, shifts, dims=None):
+        for shift in shifts if isinstance(shifts, (list, tuple)) else [shifts]:
+            check_count("roll", "shifts", shift, minimum=None)
         return RollFunction.apply(self, shifts=shifts, dims=dims)
 
     def diag(self, diagonal: int = 0):
-        return DiagFunction.apply(self, diagonal=diagonal)
+        return DiagFunction.apply(self, diagonal=check_count("diag", "diagonal", diagonal, minimum=None))
 
     def outer(self, vec2):
         if self.ndim != 1 or np.ndim(operand(vec2)) != 1:

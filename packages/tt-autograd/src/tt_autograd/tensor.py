@@ -20,7 +20,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import normalize_dim, normalize_dims
+from tt_tensor.checks import check_count, check_number, normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -446,18 +446,20 @@ class Tensor(
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
+        normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
         return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
-        if p in ("fro", 2):
+        if p is None or p in ("fro", 2):  # None: the 2-norm, as PyTorch
             return (self * self).sum(dim, keepdim).sqrt()
         if p == 1:
             return self.abs().sum(dim, keepdim)
         if p == float("inf"):
             return self.abs().amax(dim, keepdim)
+        p = check_number("norm", "p", p)
         return self.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
 
     def cumsum(self, dim: int) -> Tensor:
@@ -504,16 +506,19 @@ class Tensor(
         return RepeatFunction.apply(self, sizes=sizes)
 
     def flip(self, dims) -> Tensor:
-        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim))
+        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim, "dims"))
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
+        sizes = split_size_or_sections
+        for size in sizes if isinstance(sizes, (list, tuple)) else [sizes]:
+            check_count("split", "split_size_or_sections", size, minimum=None)
         axis = normalize_dim("split", dim, self.ndim)
         points = [0, *shaping.split_points(self.shape[axis], split_size_or_sections), self.shape[axis]]
         lead = (slice(None),) * axis
         return tuple(self[lead + (slice(start, stop),)] for start, stop in zip(points[:-1], points[1:]))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        if chunks <= 0:
+        if check_count("chunk", "chunks", chunks, minimum=None) <= 0:
             raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
         size = self.shape[normalize_dim("chunk", dim, self.ndim)]
         return self.split(max(1, -(-size // chunks)), dim)
@@ -549,10 +554,14 @@ class Tensor(
         return MaskedFillFunction.apply(self, operand(mask), operand(value))
 
     def tril(self, diagonal: int = 0) -> Tensor:
-        return TriangleFunction.apply(self, op="tril", diagonal=diagonal)
+        return TriangleFunction.apply(
+            self, op="tril", diagonal=check_count("tril", "diagonal", diagonal, None)
+        )
 
     def triu(self, diagonal: int = 0) -> Tensor:
-        return TriangleFunction.apply(self, op="triu", diagonal=diagonal)
+        return TriangleFunction.apply(
+            self, op="triu", diagonal=check_count("triu", "diagonal", diagonal, None)
+        )
 
 
 def _arg(value: object, array: bool = False) -> object:

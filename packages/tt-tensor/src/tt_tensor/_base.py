@@ -10,6 +10,8 @@ imports them.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 
 from .dtypes import as_dtype, as_scalar_or_array, from_numpy_dtype, infer_numpy_dtype
@@ -77,8 +79,18 @@ def _check_integer_range(data: object, array: np.ndarray) -> None:
     )
 
 
-def operand(value: object) -> object:
-    """The NumPy form of the other operand of a binary op (Python scalars stay scalars)."""
+#: What a binary op reads as its other operand (``operand(value, op)`` refuses anything else).
+_OPERANDS = (TensorBase, numbers.Number, np.ndarray, np.generic, list, tuple)
+
+
+def operand(value: object, op: str | None = None, name: str = "other") -> object:
+    """The NumPy form of the other operand of a binary op (Python scalars stay scalars).
+
+    With ``op``, anything but a tensor, a number, an array or a list/tuple is refused with a
+    ``TypeError`` naming ``op`` (``t.eq("abc")``, ``t.fill_(None)``), as PyTorch refuses it.
+    """
+    if op is not None and not isinstance(value, _OPERANDS):
+        raise TypeError(f"{op}: argument '{name}' must be a Tensor or a number, got {type(value).__name__}")
     if isinstance(value, TensorBase):
         return value.array
     if isinstance(value, (list, tuple)):

@@ -36,7 +36,7 @@ class InPlaceMixin(TensorBase):
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
         """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
         records it)."""
-        pointwise.binary_inplace(op, ufunc, self.array, operand(other))
+        pointwise.binary_inplace(op, ufunc, self.array, operand(other, op))
         versions.bump(self.array)
         return self
 
@@ -52,13 +52,13 @@ class InPlaceMixin(TensorBase):
     def add_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
         if alpha != 1:
-            other = pointwise.scale(operand(other), alpha)
+            other = pointwise.scale(operand(other, "add_"), alpha)
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self -= alpha * other``."""
         if alpha != 1:
-            other = pointwise.scale(operand(other), alpha)
+            other = pointwise.scale(operand(other, "sub_"), alpha)
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: object) -> Tensor:
@@ -104,11 +104,11 @@ class InPlaceMixin(TensorBase):
 
     def fill_(self, value: float) -> Tensor:
         """In place: set every element to ``value``."""
-        return self._overwrite("fill_", operand(value))
+        return self._overwrite("fill_", operand(value, "fill_", "value"))
 
     def copy_(self, source: object) -> Tensor:
         """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        indexing.setitem(self.array, Ellipsis, operand(source))
+        indexing.setitem(self.array, Ellipsis, operand(source, "copy_", "src"))
         versions.bump(self.array)
         return self
 
@@ -131,5 +131,6 @@ class InPlaceMixin(TensorBase):
 
     def bernoulli_(self, p: float | Tensor = 0.5, *, generator: Generator | None = None) -> Tensor:
         """In place: 1 with probability ``p`` (a number, or a tensor broadcastable to this one), else 0."""
-        values = random.bernoulli("bernoulli_", self.array.shape, self.array.dtype, operand(p), generator)
+        p = operand(p, "bernoulli_", "p")
+        values = random.bernoulli("bernoulli_", self.array.shape, self.array.dtype, p, generator)
         return self._overwrite("bernoulli_", values)

@@ -19,16 +19,17 @@ import numpy as np
 
 from . import cumulative, distance, linalg
 from ._base import TensorBase, operand
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 from .pointwise import as_float
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _as_tensor(like: TensorBase, value: object) -> Tensor:
-    """``value`` itself if it is a tensor, else a tensor of ``like``'s class around its array."""
-    return value if isinstance(value, TensorBase) else like.from_array(np.asarray(operand(value)))
+def _as_tensor(like: TensorBase, value: object, op: str | None = None) -> Tensor:
+    """``value`` itself if it is a tensor, else a tensor of ``like``'s class around its array (with
+    ``op``, anything but a number or a list of numbers is refused by :func:`operand`)."""
+    return value if isinstance(value, TensorBase) else like.from_array(np.asarray(operand(value, op)))
 
 
 class LinalgExtraMixin(TensorBase):
@@ -59,7 +60,7 @@ class LinalgExtraMixin(TensorBase):
 
     def mv(self, vec: Tensor) -> Tensor:
         """Matrix-vector product: ``self`` is ``(n, m)``, ``vec`` is ``(m,)``, the result ``(n,)``."""
-        linalg.check_ndim("mv", self.array, operand(vec), 2, 1)
+        linalg.check_ndim("mv", self.array, operand(vec, "mv", "vec"), 2, 1)
         return self.matmul(vec)
 
     def tensordot(self, other: Tensor, dims: object = 2) -> Tensor:
@@ -67,7 +68,7 @@ class LinalgExtraMixin(TensorBase):
         first ``d`` of ``other``; a pair of lists names the dims of each. Result: the free dims of
         ``self``, then those of ``other``. Cost: one matrix product after a permute and reshape.
         """
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "tensordot")
         if isinstance(dims, int):
             if dims < 0 or dims > min(self.ndim, other.ndim):
                 raise RuntimeError(
@@ -99,14 +100,14 @@ class LinalgExtraMixin(TensorBase):
 
     def inner(self, other: Tensor) -> Tensor:
         """Sum of products over the last dimension of both (a product when either is 0-d)."""
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "inner")
         if self.ndim == 0 or other.ndim == 0:
             return self * other
         return self.tensordot(other, ([self.ndim - 1], [other.ndim - 1]))
 
     def kron(self, other: Tensor) -> Tensor:
         """Kronecker product: block ``(i, j, ...)`` of the result is ``self[i, j, ...] * other``."""
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "kron")
         ndim = max(self.ndim, other.ndim)
         a_shape = (1,) * (ndim - self.ndim) + self.shape
         b_shape = (1,) * (ndim - other.ndim) + other.shape
@@ -120,7 +121,7 @@ class LinalgExtraMixin(TensorBase):
         ``dim=None`` takes the first dimension of size 3, as ``torch.cross`` does
         (``torch.linalg.cross`` defaults to -1: pass ``dim=-1`` for that).
         """
-        other = _as_tensor(self, other)
+        other = _as_tensor(self, other, "cross")
         if self.ndim != other.ndim:
             raise RuntimeError(
                 "cross: inputs must have the same number of dimensions, got shapes "
@@ -151,6 +152,7 @@ class LinalgExtraMixin(TensorBase):
 
         ``offset > 0`` is above the main diagonal, ``offset < 0`` below it.
         """
+        offset = check_count("diagonal", "offset", offset, minimum=None)
         d1, d2 = normalize_dim("diagonal", dim1, self.ndim), normalize_dim("diagonal", dim2, self.ndim)
         if d1 == d2:
             raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}")
@@ -173,6 +175,7 @@ class LinalgExtraMixin(TensorBase):
         Cost: one product with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
         """
         ndim = self.ndim + 1
+        offset = check_count("diag_embed", "offset", offset, minimum=None)
         d1, d2 = normalize_dim("diag_embed", dim1, ndim), normalize_dim("diag_embed", dim2, ndim)
         if d1 == d2:  # a 0-d self always ends here or above: its output has one dim only
             raise RuntimeError(
@@ -197,6 +200,7 @@ class LinalgExtraMixin(TensorBase):
         """
         if self.ndim == 0:
             raise RuntimeError("diff: expected at least a 1-D tensor, got a 0-d one")
+        n = check_count("diff", "n", n)
         axis = normalize_dim("diff", dim, self.ndim)
         parts = [_as_tensor(self, p) for p in (prepend, self, append) if p is not None]
         out = type(self)._cat(parts, axis) if len(parts) > 1 else self

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import pointwise
 from ._base import TensorBase, operand
+from .checks import normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -109,9 +110,10 @@ class MathMixin(TensorBase):
 
     def log_softmax(self, dim: int, dtype: object = None) -> Tensor:
         """``x - logsumexp(x)`` along ``dim`` (``torch.log_softmax``); composed, so subclasses record it."""
+        dim = normalize_dim("log_softmax", dim, self.ndim)  # None too: no implicit dim, as PyTorch's method
         source = self if dtype is None else self.to(dtype)
         return source - source.logsumexp(dim, keepdim=True)
 
     def softmax(self, dim: int, dtype: object = None) -> Tensor:
         """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(log_softmax)`` (no overflow)."""
-        return self.log_softmax(dim, dtype).exp()
+        return self.log_softmax(normalize_dim("softmax", dim, self.ndim), dtype).exp()

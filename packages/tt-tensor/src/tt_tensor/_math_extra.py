@@ -17,6 +17,7 @@ import numpy as np
 
 from . import pointwise_extra
 from ._base import TensorBase, operand
+from .checks import check_number
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -197,6 +198,7 @@ class MathExtraMixin(TensorBase):
 
         Without ``eps``, values outside ``[0, 1]`` give NaN, as in PyTorch.
         """
+        eps = None if eps is None else check_number("logit", "eps", eps)
         p = self if eps is None else self.clamp(eps, 1 - eps)
         return p.log() - (-p).log1p()
 
@@ -207,6 +209,9 @@ class MathExtraMixin(TensorBase):
 
         The gradient passes where ``self`` is finite and is 0 elsewhere, as in PyTorch.
         """
+        nan = 0.0 if nan is None else check_number("nan_to_num", "nan", nan)  # None: the default, as PyTorch
+        infinities = (("posinf", posinf), ("neginf", neginf))
+        posinf, neginf = (None if v is None else check_number("nan_to_num", n, v) for n, v in infinities)
         replaced = pointwise_extra.nan_to_num(self.array, nan, posinf, neginf)
         return self.where(self.from_array(np.isfinite(self.array)), replaced)
 

@@ -72,17 +72,17 @@ class OperatorMixin(TensorBase):
 
     def mm(self, other: Tensor) -> Tensor:
         """Product of two 2-D matrices."""
-        linalg.check_ndim("mm", self.array, operand(other), 2, 2)
+        linalg.check_ndim("mm", self.array, operand(other, "mm"), 2, 2)
         return self.matmul(other)
 
     def bmm(self, other: Tensor) -> Tensor:
         """Batched product of two 3-D tensors with equal batch sizes."""
-        linalg.check_ndim("bmm", self.array, operand(other), 3, 3)
+        linalg.check_ndim("bmm", self.array, operand(other, "bmm"), 3, 3)
         return self.matmul(other)
 
     def dot(self, other: Tensor) -> Tensor:
         """Inner product of two 1-D tensors."""
-        linalg.check_ndim("dot", self.array, operand(other), 1, 1)
+        linalg.check_ndim("dot", self.array, operand(other, "dot"), 1, 1)
         return self.matmul(other)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
@@ -122,11 +122,19 @@ class OperatorMixin(TensorBase):
 
     # ----------------------------------------------------------------- comparisons
     def eq(self, other: object) -> Tensor:
-        """Element-wise ``==`` (a bool tensor)."""
-        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other)))
+        """Element-wise ``==`` (a bool tensor); ``other`` must be a tensor or a number."""
+        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other, "eq")))
 
     def ne(self, other: object) -> Tensor:
-        """Element-wise ``!=``."""
+        """Element-wise ``!=``; ``other`` must be a tensor or a number."""
+        return self.from_array(pointwise.binary("ne", np.not_equal, self.array, operand(other, "ne")))
+
+    def __eq__(self, other: object) -> Tensor:  # type: ignore[override]
+        """``t == other``: as :meth:`eq`, but anything else (``t == None``) is not equal everywhere."""
+        return self.from_array(pointwise.binary("eq", np.equal, self.array, operand(other)))
+
+    def __ne__(self, other: object) -> Tensor:  # type: ignore[override]
+        """``t != other``: as :meth:`ne`, but anything else (``t != None``) is not equal everywhere."""
         return self.from_array(pointwise.binary("ne", np.not_equal, self.array, operand(other)))
 
     def lt(self, other: object) -> Tensor:
@@ -145,16 +153,16 @@ class OperatorMixin(TensorBase):
         """Element-wise ``>=``."""
         return self.from_array(pointwise.binary("ge", np.greater_equal, self.array, operand(other)))
 
-    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge  # type: ignore[assignment]
+    __lt__, __le__, __gt__, __ge__ = lt, le, gt, ge
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
-        return bool(np.allclose(self.array, operand(other), rtol=rtol, atol=atol))
+        return bool(np.allclose(self.array, operand(other, "allclose"), rtol=rtol, atol=atol))
 
     def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""
-        other = operand(other)
+        other = operand(other, "equal")
         return self.array.shape == np.shape(other) and bool(np.array_equal(self.array, other))
 
     # ----------------------------------------------------------------- logic and bitwise

@@ -23,7 +23,7 @@ import numpy as np
 from . import order_stats
 from ._base import TensorBase, operand
 from ._reductions import ValuesIndices
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -69,6 +69,7 @@ class OrderStatsMixin(TensorBase):
         stable sort puts at position ``k - 1``; PyTorch's (a partial sort) may pick
         another of the equal elements.
         """
+        k = check_count("kthvalue", "k", k, minimum=None)
         size = self.shape[normalize_dim("kthvalue", dim, self.ndim)] if self.ndim else 1
         if not 1 <= k <= size:
             raise RuntimeError(
@@ -157,7 +158,7 @@ class OrderStatsMixin(TensorBase):
     def _quantile(
         self, op: str, q: object, dim: int | None, keepdim: bool, interpolation: str, ignore_nan: bool
     ) -> Tensor:
-        levels = np.asarray(operand(q))
+        levels = np.asarray(operand(q, op, "q"))
         if isinstance(q, TensorBase) and levels.dtype != self.array.dtype:
             raise RuntimeError(
                 f"{op}() q tensor must be same dtype as the input tensor, got {levels.dtype} and "

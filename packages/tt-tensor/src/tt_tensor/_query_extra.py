@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import normalize_dim, normalize_dims
+from .checks import check_bool, normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -44,7 +44,7 @@ class QueryExtraMixin(TensorBase):
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
         """``|self - other| <= atol + rtol * |other|`` element-wise (NaNs equal only with ``equal_nan``)."""
         return self.from_array(
-            np.isclose(self.array, operand(other), rtol=rtol, atol=atol, equal_nan=equal_nan)
+            np.isclose(self.array, operand(other, "isclose"), rtol=rtol, atol=atol, equal_nan=equal_nan)
         )
 
     def isinf(self) -> Tensor:
@@ -65,15 +65,15 @@ class QueryExtraMixin(TensorBase):
 
     def logical_and(self, other: Tensor) -> Tensor:
         """Element-wise ``and`` of the truth values (non-zero is true); a bool tensor."""
-        return self.from_array(np.logical_and(self.array, operand(other)))
+        return self.from_array(np.logical_and(self.array, operand(other, "logical_and")))
 
     def logical_or(self, other: Tensor) -> Tensor:
         """Element-wise ``or`` of the truth values; a bool tensor."""
-        return self.from_array(np.logical_or(self.array, operand(other)))
+        return self.from_array(np.logical_or(self.array, operand(other, "logical_or")))
 
     def logical_xor(self, other: Tensor) -> Tensor:
         """Element-wise ``xor`` of the truth values; a bool tensor."""
-        return self.from_array(np.logical_xor(self.array, operand(other)))
+        return self.from_array(np.logical_xor(self.array, operand(other, "logical_xor")))
 
     # ------------------------------------------------------------ counting and distinct values
     def bincount(self, weights: Tensor | None = None, minlength: int = 0) -> Tensor:
@@ -111,6 +111,9 @@ class QueryExtraMixin(TensorBase):
         With ``return_inverse``, also where each element (slice) went; with
         ``return_counts``, how often each distinct one occurs.
         """
+        flags = {"sorted": sorted, "return_inverse": return_inverse, "return_counts": return_counts}
+        for name, flag in flags.items():
+            check_bool("unique", name, flag)
         axis = None if dim is None else normalize_dim("unique", dim, self.ndim)
         values, inverse, counts = np.unique(self.array, return_inverse=True, return_counts=True, axis=axis)
         inverse = inverse.reshape(self.shape if axis is None else -1)
@@ -120,6 +123,8 @@ class QueryExtraMixin(TensorBase):
         self, return_inverse: bool = False, return_counts: bool = False, dim: int | None = None
     ) -> Tensor | tuple[Tensor, ...]:
         """Collapse each run of equal consecutive values (or slices along ``dim``) to one."""
+        check_bool("unique_consecutive", "return_inverse", return_inverse)
+        check_bool("unique_consecutive", "return_counts", return_counts)
         if dim is None:
             flat = self.array.reshape(-1)
             changes = flat[1:] != flat[:-1]

@@ -59,7 +59,8 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.norm(self.array, p, dim, keepdim))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
-        """``log(sum(exp(self), dim))`` without overflow."""
+        """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""
+        normalize_dims("logsumexp", dim, self.ndim, "dim")
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes

@@ -8,25 +8,29 @@ records those (tt-autograd) differentiates these for free.
 
 from __future__ import annotations
 
-import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
 
 
-def _dims(value: object) -> list[int]:
-    """An int or a sequence of ints as a list."""
-    return (
-        [operator.index(value)]
-        if not isinstance(value, (list, tuple))
-        else [operator.index(v) for v in value]
-    )
+def _dims(op: str, value: object) -> list[int]:
+    """An int or a sequence of ints as a list (anything else refused by name)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    return [check_count(op, "dims", v, minimum=None) for v in values]
+
+
+def _repeat_counts(repeats: object) -> np.ndarray:
+    """``repeat_interleave``'s counts, flat; non-negative integers, else a ``RuntimeError`` naming it."""
+    counts = np.asarray(repeats).reshape(-1)
+    if counts.dtype.kind not in "iu" or np.any(counts < 0):
+        raise RuntimeError(f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}")
+    return counts
 
 
 class ShapeExtraMixin(TensorBase):
@@ -34,8 +38,8 @@ class ShapeExtraMixin(TensorBase):
 
     def movedim(self, source: int | tuple[int, ...], destination: int | tuple[int, ...]) -> Tensor:
         """Move dims ``source`` to positions ``destination``; the others keep their order."""
-        sources = [normalize_dim("movedim", d, self.ndim) for d in _dims(source)]
-        targets = [normalize_dim("movedim", d, self.ndim) for d in _dims(destination)]
+        sources = [normalize_dim("movedim", d, self.ndim) for d in _dims("movedim", source)]
+        targets = [normalize_dim("movedim", d, self.ndim) for d in _dims("movedim", destination)]
         if len(sources) != len(targets):
             raise RuntimeError(
                 f"movedim: source and destination need as many dims, got {len(sources)} and {len(targets)}"
@@ -55,7 +59,7 @@ class ShapeExtraMixin(TensorBase):
 
     def tile(self, dims: tuple[int, ...]) -> Tensor:
         """Repeat ``self`` ``dims[i]`` times along each dim; missing leading counts are 1 (``np.tile``)."""
-        counts = _dims(dims)
+        counts = _dims("tile", dims)
         counts = [1] * (self.ndim - len(counts)) + counts
         return self.repeat(*counts)
 
@@ -69,16 +73,12 @@ class ShapeExtraMixin(TensorBase):
         (``repeat_interleave(tensor([1, 2])) == tensor([0, 1, 1])``).
         """
         if repeats is None:
-            counts = np.asarray(self.array)
-            return self.from_array(np.repeat(np.arange(counts.size, dtype=np.int64), counts.reshape(-1)))
+            counts = _repeat_counts(self.array)
+            return self.from_array(np.repeat(np.arange(counts.size, dtype=np.int64), counts))
         source = self.reshape(-1) if dim is None else self
         axis = 0 if dim is None else normalize_dim("repeat_interleave", dim, self.ndim)
         length = source.shape[axis] if source.ndim else 1
-        counts = np.asarray(operand(repeats)).reshape(-1)
-        if counts.dtype.kind not in "iu" or np.any(counts < 0):
-            raise RuntimeError(
-                f"repeat_interleave: repeats must be non-negative integers, got {counts.tolist()}"
-            )
+        counts = _repeat_counts(operand(repeats))
         if counts.size not in (1, length):
             raise RuntimeError(
                 f"repeat_interleave: repeats must have one count or one per element ({length}), "
@@ -93,6 +93,7 @@ class ShapeExtraMixin(TensorBase):
 
     def rot90(self, k: int = 1, dims: tuple[int, int] = (0, 1)) -> Tensor:
         """Rotate by 90 degrees ``k`` times in the plane ``dims``, from the first dim toward the second."""
+        k = check_count("rot90", "k", k, minimum=None)
         if len(dims) != 2:
             raise RuntimeError(f"rot90: expected two dims, got {dims}")
         first, second = (normalize_dim("rot90", d, self.ndim) for d in dims)
@@ -120,7 +121,7 @@ class ShapeExtraMixin(TensorBase):
 
     def diagflat(self, offset: int = 0) -> Tensor:
         """A square matrix with the flattened ``self`` on its ``offset`` diagonal."""
-        return self.reshape(-1).diag(offset)
+        return self.reshape(-1).diag(check_count("diagflat", "offset", offset, minimum=None))
 
     def tensor_split(self, indices_or_sections: object, dim: int = 0) -> tuple[Tensor, ...]:
         """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""
@@ -133,7 +134,8 @@ class ShapeExtraMixin(TensorBase):
             lengths = [size // sections + (i < size % sections) for i in range(sections)]
             points = np.cumsum([0, *lengths]).tolist()
         else:
-            points = [0, *(int(i) for i in np.asarray(operand(indices_or_sections)).reshape(-1)), size]
+            indices = np.asarray(operand(indices_or_sections, "tensor_split", "indices_or_sections"))
+            points = [0, *(int(i) for i in indices.reshape(-1)), size]
         lead = (slice(None),) * axis
         bounds = [min(max(p if p >= 0 else p + size, 0), size) for p in points]
         return tuple(

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import normalize_dim, normalize_dims
+from .checks import check_tensor, normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -32,10 +32,12 @@ class ShapeMixin(TensorBase):
 
     def view_as(self, other: Tensor) -> Tensor:
         """View with ``other``'s shape."""
+        check_tensor("view_as", other, "other")
         return self.view(other.shape)
 
     def reshape_as(self, other: Tensor) -> Tensor:
         """Reshape to ``other``'s shape."""
+        check_tensor("reshape_as", other, "other")
         return self.reshape(other.shape)
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
@@ -81,7 +83,7 @@ class ShapeMixin(TensorBase):
 
     def flip(self, dims: int | tuple[int, ...]) -> Tensor:
         """Reverse the order of elements along ``dims``."""
-        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim)))
+        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim, "dims")))
 
     # ----------------------------------------------------------------- broadcasting and tiling
     def expand(self, *sizes: int) -> Tensor:
@@ -90,6 +92,7 @@ class ShapeMixin(TensorBase):
 
     def expand_as(self, other: Tensor) -> Tensor:
         """Expand to ``other``'s shape."""
+        check_tensor("expand_as", other, "other")
         return self.expand(*other.shape)
 
     def repeat(self, *sizes: int) -> Tensor:

@@ -16,6 +16,8 @@ import numbers
 import operator
 from collections.abc import Sequence
 
+import numpy as np
+
 
 def normalize_dim(op: str, dim: int, ndim: int) -> int:
     """Map a possibly negative ``dim`` into ``[0, ndim)``; name ``op`` if it is out of range.
@@ -34,9 +36,16 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return dim % size
 
 
-def normalize_dims(op: str, dim: int | Sequence[int] | None, ndim: int) -> tuple[int, ...] | None:
-    """Normalise ``dim`` (None, an int or a sequence of ints) to a sorted tuple, or None for all."""
+def normalize_dims(
+    op: str, dim: int | Sequence[int] | None, ndim: int, name: str | None = None
+) -> tuple[int, ...] | None:
+    """Normalise ``dim`` (None, an int or a sequence of ints) to a sorted tuple, or None for all.
+
+    With ``name`` (``"dims"`` for ``flip``), the argument is required: None is refused by that name.
+    """
     if dim is None:
+        if name is not None:
+            raise TypeError(f"{op}: argument '{name}' must be an int or a tuple of ints, got None")
         return None
     if isinstance(dim, (tuple, list)):
         dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
@@ -59,12 +68,13 @@ def parse_size(op: str, args: tuple) -> tuple[int, ...]:
     return size
 
 
-def check_count(op: str, name: str, value: object, minimum: int = 0) -> int:
+def check_count(op: str, name: str, value: object, minimum: int | None = 0) -> int:
     """An integer argument such as a layer's feature count, ``>= minimum``; a clear error otherwise.
 
     Bools and floats are refused (``Linear(4.5, 3)``), as are NumPy floats;
     NumPy integers are accepted. The error names the op, the argument, the
-    value and what was expected.
+    value and what was expected. ``minimum=None`` takes any int (an offset such as ``tril``'s
+    ``diagonal``).
 
     Example:
         >>> check_count("Linear", "in_features", 4)
@@ -76,7 +86,7 @@ def check_count(op: str, name: str, value: object, minimum: int = 0) -> int:
         count = operator.index(value)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
-    if count < minimum:
+    if minimum is not None and count < minimum:
         expected = "non-negative" if minimum == 0 else f"at least {minimum}"
         raise ValueError(f"{op}: {name} must be {expected}, got {count}")
     return count
@@ -116,3 +126,14 @@ def check_number(op: str, name: str, value: object) -> float:
         except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of more than one element
             pass
     raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")
+
+
+def check_bool(op: str, name: str, value: object) -> bool:
+    """``value`` if it is a bool (or a NumPy bool); else a ``TypeError`` naming ``op`` and ``name``.
+
+    For flags such as ``qr``'s ``some`` or ``unique``'s ``sorted``, where a junk value would
+    otherwise be read by its truth value (``t.qr("abc")``); PyTorch refuses it too.
+    """
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"{op}: argument '{name}' must be bool, got {type(value).__name__} {value!r:.40}")

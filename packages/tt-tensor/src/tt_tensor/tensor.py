@@ -44,7 +44,7 @@ from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
 from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
-from .checks import normalize_dim, parse_size
+from .checks import check_tensor, normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 
@@ -246,7 +246,7 @@ class Tensor(
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to ``other``'s dtype."""
-        return self.to(other.dtype)
+        return self.to(check_tensor("type_as", other, "other").dtype)
 
     def type(self, dtype: object = None) -> Tensor | str:
         """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
@@ -295,6 +295,7 @@ class Tensor(
     # ----------------------------------------------------------------- new tensors like this one
     def new_tensor(self, data: object, dtype: object = None) -> Tensor:
         """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
+        operand(data, "new_tensor", "data")  # a number, a list, an array or a tensor (None is refused)
         return self.from_array(to_array(data, self.dtype if dtype is None else dtype))
 
     def new_zeros(self, *size: int, dtype: object = None) -> Tensor:

@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.checks import check_bool
 
 from ..tensor import Tensor
 from ._common import as_tensor, float_matrices
@@ -121,6 +122,7 @@ def lu(A, pivot: bool = True, get_infos: bool = False):
         >>> autograd.lu(autograd.tensor([[1.0, 2.0], [2.0, 4.0]]), get_infos=True).info
         tensor(2, dtype=tt.int32)
     """
+    pivot, get_infos = check_bool("lu", "pivot", pivot), check_bool("lu", "get_infos", get_infos)
     result: LUFactorExResult = _lu_factor_ex("lu", A, pivot, check_errors=False)
     return result if get_infos else (result.LU, result.pivots)
 

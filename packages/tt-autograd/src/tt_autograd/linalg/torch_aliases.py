@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
 from . import decompositions, determinants, spectral
@@ -75,7 +76,7 @@ def inverse(input) -> Tensor:
 
 def pinverse(input, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: :func:`tt_autograd.linalg.pinv` with ``rtol=rcond``."""
-    return spectral.pinv(input, rtol=rcond)
+    return spectral.pinv(input, rtol=check_number("pinverse", "rcond", rcond))
 
 
 def cholesky(input, upper: bool = False) -> Tensor:
@@ -85,7 +86,7 @@ def cholesky(input, upper: bool = False) -> Tensor:
 
 def qr(input, some: bool = True) -> decompositions.QRResult:
     """``torch.qr``: :func:`tt_autograd.linalg.qr` with ``mode='reduced'`` if ``some`` else ``'complete'``."""
-    return decompositions.qr(input, "reduced" if some else "complete")
+    return decompositions.qr(input, "reduced" if check_bool("qr", "some", some) else "complete")
 
 
 def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
@@ -94,6 +95,7 @@ def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
     With ``compute_uv=False`` only ``S`` is computed and ``U``, ``V`` are zero matrices of the
     full shapes ``(m, m)`` and ``(n, n)``, as PyTorch.
     """
+    some, compute_uv = check_bool("svd", "some", some), check_bool("svd", "compute_uv", compute_uv)
     if not compute_uv:
         A = float_matrices("svd", input, square=False)
         m, n = A.shape[-2:]
