@@ -121,6 +121,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         """``self ** exponent`` computed in float64, whatever the dtypes (as PyTorch)."""
         if isinstance(exponent, tt_tensor.Tensor):
             exponent = exponent.double()
+        else:
+            exponent = check_number("float_power", "exponent", exponent)
         return self.double().pow(exponent)
 
     def float_power_(self, exponent: object) -> tt_tensor.Tensor:
@@ -416,6 +418,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
             raise TypeError(
                 f"random_: expected random_(), random_(to) or random_(from, to), got {args} {kwargs}"
             )
+        for name, value in zip(("to",) if len(args) == 1 else ("from", "to"), args):
+            check_number("random_", name, value)  # positional bounds are numbers (keyword to=None: default)
         values = kernels.random_integers(
             self.shape, self.array.dtype, bounds.get("from", 0), bounds.get("to"), generator
         )
