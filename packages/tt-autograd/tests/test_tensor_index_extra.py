@@ -66,6 +66,14 @@ def test_index_copy_and_fill_values():
     assert ints.dtype == autograd.int64 and ints.tolist() == [[1, 2], [2, 2]]
 
 
+def test_index_fill_counts_negative_indices_from_the_end_and_wants_int64():  # as torch 2.13
+    assert autograd.zeros(3).index_fill(0, _ids([-1]), 2.0).tolist() == [0.0, 0.0, 2.0]
+    with pytest.raises(IndexError, match="index_fill: index must be an int64 tensor"):
+        autograd.zeros(3).index_fill(0, autograd.tensor(np.array([0], dtype=np.int32)), 2.0)
+    with pytest.raises(IndexError, match="index_copy: index out of range"):  # (index_add/index_copy: no)
+        autograd.zeros(3).index_copy(0, _ids([-1]), autograd.ones(1))
+
+
 def test_index_fill_value_gradient_counts_each_position_once():
     v = autograd.tensor(2.0, requires_grad=True)
     autograd.zeros(2, 3).index_fill(1, _ids([0, 2, 2]), v).sum().backward()

@@ -131,9 +131,9 @@ def test_hsplit_vsplit_dsplit_follow_numpy(name, shape):
 
 
 def test_split_dims_and_rank_errors():
-    with pytest.raises(RuntimeError, match="vsplit: needs a tensor with at least 2 dims"):
+    with pytest.raises(RuntimeError, match="vsplit: needs a tensor with at least 2 dim\\(s\\)"):
         _f(np.arange(6.0)).vsplit(2)
-    with pytest.raises(RuntimeError, match="dsplit: needs a tensor with at least 3 dims"):
+    with pytest.raises(RuntimeError, match="dsplit: needs a tensor with at least 3 dim\\(s\\)"):
         _f(np.zeros((2, 2))).dsplit(2)
     gradcheck(lambda x: x.hsplit([1])[1] * 3, [_leaf(2, 3)])
 
@@ -163,6 +163,8 @@ def test_sum_to_size_sums_what_broadcasting_would_stretch():
     gradcheck(lambda t: t.sum_to_size(1, 3, 1), [_leaf(2, 3, 4)])
     with pytest.raises(RuntimeError, match="sum_to_size: size"):
         _f(x).sum_to_size(3)
+    with pytest.raises(TypeError, match="sum_to_size: missing the size"):
+        _f(x).sum_to_size()
 
 
 # ----------------------------------------------------------------- renorm and fill_diagonal_
@@ -194,6 +196,8 @@ def test_renorm_pytorch_values_and_errors():  # pinned from torch 2.13
     assert y.renorm_(2, 0, 5) is y and np.allclose(y.numpy(), x.renorm(2, 0, 5).numpy())
     with pytest.raises(RuntimeError, match="renorm: needs a tensor with at least 2 dims"):
         _f([1.0, 2.0]).renorm(2, 0, 1)
+    with pytest.raises(RuntimeError, match="renorm: needs a floating-point tensor"):
+        autograd.ones(2, 3, dtype=autograd.int64).renorm(2, 0, 1)
     with pytest.raises(RuntimeError, match="renorm: p must be positive"):
         x.renorm(0, 0, 1)
 

@@ -101,16 +101,18 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
                 f"{op}: self ({self.dtype}) and {name} ({value.dtype}) must have the same dtype"
             )
 
-    def _along(self, op: str, dim: int, index: object, source: object) -> tuple:
-        """The key of ``index`` (1-D) along ``dim``, with ``source``'s shape checked against it."""
+    def _along(self, op: str, dim: int, index: object, source: object, lowest: int = 0) -> tuple:
+        """The key of ``index`` (1-D) along ``dim``, with ``source``'s shape checked against it; an index
+        below 0 counts from the end when ``lowest`` is ``-size`` (``index_fill``'s rule)."""
         positions = _index(op, index)
         if positions.ndim > 1:
             raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {positions.shape}")
         positions = positions.reshape(-1)
         axis = normalize_dim(op, dim, self.ndim)
         size = self.shape[axis]
-        if positions.size and (positions.min() < 0 or positions.max() >= size):
+        if positions.size and (positions.min() < lowest or positions.max() >= size):
             raise IndexError(f"{op}: index out of range for dim {axis} of size {size}: {positions.tolist()}")
+        positions = positions % max(size, 1)
         if source is not None:
             expected = self.shape[:axis] + (positions.size,) + self.shape[axis + 1 :]
             if tuple(np.shape(operand(source))) != tuple(expected):
@@ -147,7 +149,12 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             return self._scalar("index_fill", 0, _flat(index), value)
         if np.ndim(operand(value)) != 0:
             raise RuntimeError(f"index_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
-        key = self._along("index_fill", dim, index, None)
+        if np.asarray(operand(index)).dtype != np.int64:
+            raise IndexError(
+                f"index_fill: index must be an int64 tensor, got {np.asarray(operand(index)).dtype}"
+            )
+        size = self.shape[normalize_dim("index_fill", dim, self.ndim)]
+        key = self._along("index_fill", dim, index, None, lowest=-size)
         key = key[:-1] + (np.unique(key[-1]),)  # a position filled twice is one position (value's gradient)
         return PutFunction.apply(self, _values(value), key=key, accumulate=False)
 
@@ -337,7 +344,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     def _split_by(self, op: str, minimum: int, dim: int, indices_or_sections):
         if self.ndim < minimum:
-            raise RuntimeError(f"{op}: needs a tensor with at least {minimum} dims, got {self.ndim}")
+            raise RuntimeError(f"{op}: needs a tensor with at least {minimum} dim(s), got {self.ndim}")
         if isinstance(indices_or_sections, int):
             size = self.shape[dim]
             if indices_or_sections <= 0 or size % indices_or_sections:
@@ -359,6 +366,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self.narrow(dim, start, length).clone()
 
     def sum_to_size(self, *size):
+        if not size:
+            raise TypeError("sum_to_size: missing the size (ints, or one tuple of ints)")
         size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
         size = tuple(int(s) for s in size)
         try:
@@ -373,6 +382,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- renorm, fill_diagonal_
     def renorm(self, p: float, dim: int, maxnorm: float):
+        if not self.dtype.is_floating_point:
+            raise RuntimeError(f"renorm: needs a floating-point tensor, got {self.dtype}")
         if self.ndim < 2:
             raise RuntimeError(f"renorm: needs a tensor with at least 2 dims, got {self.ndim}")
         if p <= 0 or maxnorm < 0:
