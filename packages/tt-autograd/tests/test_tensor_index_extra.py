@@ -45,6 +45,11 @@ def test_index_add_adds_repeated_slices_times_alpha():
     np.testing.assert_allclose(out.numpy(), expected)
 
 
+def test_index_add_on_integers_takes_the_integer_part_of_alpha():  # as torch 2.13
+    ints = autograd.zeros(3, dtype=autograd.int64)
+    assert ints.index_add(0, _ids([0]), autograd.tensor([3]), alpha=2.5).tolist() == [6, 0, 0]
+
+
 def test_index_add_copy_fill_gradients():
     a, s = _leaf(4, 3), _leaf(2, 3)
     gradcheck(lambda a, s: a.index_add(0, _ids([1, 1]), s, alpha=3), [a, s])
@@ -96,6 +101,7 @@ def test_index_ops_on_a_scalar_tensor():
         (lambda a: a.index_fill(0, _ids([0]), autograd.ones(2)), "0-d tensor"),
         (lambda a: a.index_put((_ids([0]),), autograd.ones(2)), "do not broadcast"),
         (lambda a: a.index_put(_ids([0]), 1.0), "tuple of tensors"),
+        (lambda a: a.index_put((_ids([0]),), 1.0), "argument 'values' must be a Tensor"),
         (lambda a: a.put(_ids([0, 1]), autograd.ones(3)), "same number of elements"),
         (lambda a: a.put(_ids([6]), autograd.ones(1)), "out of range"),
         (lambda a: a.masked_scatter(autograd.ones(2, 3), autograd.ones(6)), "bool tensor"),
@@ -194,6 +200,20 @@ def test_scatter_reduce_gradients(reduce, include_self):
         )
 
 
+def test_scatter_reduce_src_larger_than_index_uses_its_leading_block():
+    index = autograd.tensor(np.array([[0, 1], [1, 1]]))
+    out = autograd.zeros(2, 2).scatter_reduce(0, index, autograd.ones(3, 4), "sum")
+    assert out.tolist() == [[1.0, 0.0], [1.0, 2.0]]
+    for (
+        reduce
+    ) in REDUCES:  # (PyTorch 2.13's backward refuses this case; the block's gradient, zeros elsewhere)
+        gradcheck(
+            lambda a, s, reduce=reduce: a.scatter_reduce(1, index, s, reduce, include_self=False),
+            [_leaf(2, 3), _leaf(3, 4)],
+        )
+    gradgradcheck(lambda a, s: a.scatter_reduce(0, index, s * s, "amax") * a, [_leaf(2, 2), _leaf(3, 2)])
+
+
 def test_scatter_reduce_prod_second_order_with_one_zero_per_position():
     index = autograd.tensor(np.array([0, 0, 1, 2]))
     a = autograd.tensor([1.5, 0.0, -0.7], dtype=autograd.float64, requires_grad=True)
@@ -257,6 +277,21 @@ def test_integer_mean_floors_and_empty_positions_keep_self():  # pinned from tor
     assert autograd.tensor([1, 2, 3]).scatter_reduce(
         0, _ids([0, 0, 1]), autograd.tensor([-4, -5, -7]), "mean", include_self=False
     ).tolist() == [-5, -7, 3]
+    ints, pair = autograd.tensor([1, 2, 3]), _ids([0, 0])
+    # without self, an extreme of src alone (the start value is the dtype's opposite extreme)
+    assert ints.scatter_reduce(0, pair, autograd.tensor([5, 7]), "amin", include_self=False).tolist()[0] == 5
+    assert (
+        ints.scatter_reduce(0, pair, autograd.tensor([-5, -7]), "amax", include_self=False).tolist()[0] == -5
+    )
+    flags = autograd.tensor([False, True])
+    assert flags.scatter_reduce(
+        0, pair, autograd.tensor([True, True]), "amin", include_self=False
+    ).tolist() == [True, True]
+    assert flags.scatter_reduce(
+        0, pair, autograd.tensor([False, False]), "amax", include_self=False
+    ).tolist() == [False, True]
+    with pytest.raises(RuntimeError, match="'mean' is not implemented for bool"):
+        flags.scatter_reduce(0, pair, flags, "mean")
     picked = autograd.tensor([1, 2, 3]).scatter_reduce(
         0, _ids([0, 0]), autograd.tensor([5, -9]), "amin", include_self=False
     )

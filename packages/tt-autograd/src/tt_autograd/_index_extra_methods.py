@@ -133,8 +133,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         self._same_dtype("index_add", "source", source)
         key = self._along("index_add", dim, index, source)
         values = _values(source)
-        if alpha != 1:
-            values = values * alpha
+        if alpha != 1:  # an integer tensor takes alpha's integer part, as PyTorch's kernel does
+            values = values * (alpha if self.dtype.is_floating_point else int(alpha))
         return PutFunction.apply(self, values, key=key, accumulate=True)
 
     def index_copy(self, dim: int, index, source):
@@ -161,6 +161,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def index_put(self, indices, values, accumulate: bool = False):
         if not isinstance(indices, (tuple, list)):
             raise TypeError("index_put: indices must be a tuple of tensors")
+        check_tensor("index_put", values, "values")
         key = tuple(_index("index_put", i, "iub") for i in indices)
         if len(key) > self.ndim and not all(k.dtype.kind == "b" for k in key):
             raise IndexError(f"index_put: too many indices ({len(key)}) for a tensor of {self.ndim} dims")
@@ -219,6 +220,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         if not isinstance(src, tt_tensor.Tensor):
             raise TypeError(f"scatter_reduce: src must be a tensor, got {type(src).__name__}")
         self._same_dtype("scatter_reduce", "src", src)
+        if reduce == "mean" and self.dtype == tt_tensor.bool:
+            raise RuntimeError("scatter_reduce: reduce='mean' is not implemented for bool tensors")
         index_array = _index("scatter_reduce", index)
         axis = normalize_dim("scatter_reduce", dim, max(self.ndim, 1))
         if self.ndim == 0:
