@@ -102,6 +102,8 @@ def test_index_ops_on_a_scalar_tensor():
         (lambda a: a.index_put((_ids([0]),), autograd.ones(2)), "do not broadcast"),
         (lambda a: a.index_put(_ids([0]), 1.0), "tuple of tensors"),
         (lambda a: a.index_put((_ids([0]),), 1.0), "argument 'values' must be a Tensor"),
+        (lambda a: a.index_add(0, _ids([0]), [[1.0, 2.0, 3.0]]), "index_add: argument 'source' must be"),
+        (lambda a: a.put(_ids([0]), [1.0]), "put: argument 'source' must be a Tensor"),
         (lambda a: a.put(_ids([0, 1]), autograd.ones(3)), "same number of elements"),
         (lambda a: a.put(_ids([6]), autograd.ones(1)), "out of range"),
         (lambda a: a.masked_scatter(autograd.ones(2, 3), autograd.ones(6)), "bool tensor"),

@@ -96,7 +96,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self.clone() if _state.enabled else self
 
     def _same_dtype(self, op: str, name: str, value: object) -> None:
-        if isinstance(value, tt_tensor.Tensor) and value.dtype != self.dtype:
+        """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""
+        if check_tensor(op, value, name).dtype != self.dtype:
             raise RuntimeError(
                 f"{op}: self ({self.dtype}) and {name} ({value.dtype}) must have the same dtype"
             )
@@ -132,7 +133,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             return self._scalar("index_add", 0, _flat(index), _flat(source), alpha=alpha)
         self._same_dtype("index_add", "source", source)
         key = self._along("index_add", dim, index, source)
-        values = _values(source)
+        values = source
         if alpha != 1:  # an integer tensor takes alpha's integer part, as PyTorch's kernel does
             values = values * (alpha if self.dtype.is_floating_point else int(alpha))
         return PutFunction.apply(self, values, key=key, accumulate=True)
@@ -142,7 +143,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             return self._scalar("index_copy", 0, _flat(index), _flat(source))
         self._same_dtype("index_copy", "source", source)
         key = self._along("index_copy", dim, index, source)
-        return PutFunction.apply(self, _values(source), key=key, accumulate=False)
+        return PutFunction.apply(self, source, key=key, accumulate=False)
 
     def index_fill(self, dim: int, index, value):
         if self.ndim == 0:
@@ -174,7 +175,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
                 f"index_put: values of shape {tuple(np.shape(operand(values)))} do not broadcast to the "
                 f"indexed shape {target}"
             ) from None
-        return PutFunction.apply(self, _values(values), key=key, accumulate=bool(accumulate))
+        return PutFunction.apply(self, values, key=key, accumulate=bool(accumulate))
 
     def put(self, index, source, accumulate: bool = False):
         positions = _index("put", index).reshape(-1)

@@ -31,9 +31,8 @@ _UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximu
 
 
 def put(a: np.ndarray, key: tuple, values: object, accumulate: bool) -> np.ndarray:
-    """A copy of ``a`` with ``values`` (cast to ``a``'s dtype, broadcast) written or added at ``key``."""
+    """A copy of ``a`` with ``values`` (broadcast; of ``a``'s dtype when added) written or added at key."""
     out = a.copy()
-    values = np.asarray(values).astype(a.dtype, copy=False)
     if accumulate:
         np.add.at(out, key, values)
     else:
