@@ -81,13 +81,20 @@ def test_index_fill_counts_negative_indices_from_the_end_and_wants_int64():  # a
 
 def test_index_fill_value_gradient_counts_each_position_once():
     v = autograd.tensor(2.0, requires_grad=True)
-    autograd.zeros(2, 3).index_fill(1, _ids([0, 2, 2]), v).sum().backward()
-    assert v.grad.item() == 4.0  # PyTorch 2.13: 2 rows x 2 distinct columns
+    autograd.zeros(2, 3).index_fill(1, _ids([0, 2, 2, -1]), v).sum().backward()
+    assert v.grad.item() == 4.0  # PyTorch 2.13: 2 rows x 2 distinct columns (-1 is column 2)
 
 
-def test_index_ops_on_a_scalar_tensor():
+def test_index_ops_on_a_scalar_tensor():  # PyTorch: a 0-d tensor is one element along dim 0
     assert tt.tensor(1.0).index_add(0, _ids([0]), tt.tensor(2.0)).item() == 3.0
     assert tt.tensor(1.0).index_fill(0, _ids([0]), 2.0).shape == ()
+    copied = tt.tensor(1.0).index_copy(0, _ids([0]), tt.tensor(4.0))
+    assert copied.shape == () and copied.item() == 4.0
+    reduced = tt.tensor(3.0).index_reduce(0, _ids([0]), tt.tensor([2.0]), "prod")
+    assert reduced.shape == () and reduced.item() == 6.0
+    scattered = tt.tensor(3.0).scatter_reduce(0, autograd.tensor(0), tt.tensor(2.0), "amin")
+    assert scattered.shape == () and scattered.item() == 2.0
+    assert tt.zeros(3).index_add(0, autograd.tensor(1), tt.ones(1)).tolist() == [0.0, 1.0, 0.0]  # a 0-d index
 
 
 @pytest.mark.parametrize(
@@ -104,6 +111,29 @@ def test_index_ops_on_a_scalar_tensor():
         (lambda a: a.index_put((_ids([0]),), 1.0), "argument 'values' must be a Tensor"),
         (lambda a: a.index_add(0, _ids([0]), [[1.0, 2.0, 3.0]]), "index_add: argument 'source' must be"),
         (lambda a: a.put(_ids([0]), [1.0]), "put: argument 'source' must be a Tensor"),
+        (lambda a: a.put(_ids([0]), autograd.ones(1, dtype=autograd.float64)), "put: self .* same dtype"),
+        (lambda a: a.index_put((_ids([0]),), _f(1.0)), "index_put: self .* same dtype"),
+        (lambda a: a.index_put((_ids([0]), _ids([0]), _ids([0])), autograd.tensor(1.0)), "too many indices"),
+        (
+            lambda a: a.index_put(
+                (autograd.ones(2, 3, dtype=autograd.bool), _ids([0])), autograd.tensor(1.0)
+            ),
+            "too many",
+        ),
+        (lambda a: a.index_copy(0, _ids([0]), autograd.ones(1, 3, dtype=autograd.int64)), "index_copy: self"),
+        (
+            lambda a: a.masked_scatter(autograd.ones(3, dtype=autograd.bool), _f(np.ones(6))),
+            "masked_scatter: self",
+        ),
+        (
+            lambda a: a.index_reduce(0, _ids([0]), [[1.0, 2.0, 3.0]], "amax"),
+            "index_reduce: source must be a tensor",
+        ),
+        (lambda a: a.expand(2, 2, 3).index_fill_(0, _ids([0]), 1.0), "index_fill_: the tensor is read-only"),
+        (
+            lambda a: a[0].masked_scatter_(autograd.ones(2, 3, dtype=autograd.bool), autograd.ones(6)),
+            "result shape",
+        ),
         (lambda a: a.put(_ids([0, 1]), autograd.ones(3)), "same number of elements"),
         (lambda a: a.put(_ids([6]), autograd.ones(1)), "out of range"),
         (lambda a: a.masked_scatter(autograd.ones(2, 3), autograd.ones(6)), "bool tensor"),
@@ -149,8 +179,8 @@ def test_put_is_index_put_on_the_flattened_tensor():
 
 def test_masked_scatter_fills_in_order_and_broadcasts_self():
     mask = np.array([[True, False, True], [False, True, True]])
-    out = _f(np.zeros(3)).masked_scatter(autograd.tensor(mask), _f(np.arange(10.0)))
-    expected = np.zeros((2, 3))
+    out = _f([7.0, 8.0, 9.0]).masked_scatter(autograd.tensor(mask), _f(np.arange(4.0)))  # exactly enough
+    expected = np.array([[7.0, 8.0, 9.0]] * 2)
     expected[mask] = np.arange(4.0)
     np.testing.assert_array_equal(out.numpy(), expected)
     gradcheck(lambda a, s: a.masked_scatter(autograd.tensor(mask[0]), s), [_leaf(2, 3), _leaf(3, 2)])
@@ -377,6 +407,15 @@ def test_inplace_forms_match_out_of_place_and_record(name):
         INPLACE[name](leaf, autograd.tensor(source))
     with autograd.no_grad():
         INPLACE[name](leaf, autograd.tensor(source))  # allowed, as an optimizer's write
+
+
+def test_inplace_on_a_non_leaf_keeps_retain_grad():
+    x = autograd.tensor(np.ones(3), requires_grad=True)
+    y = x * 2.0
+    y.retain_grad()
+    y.index_add_(0, _ids([1]), _f([5.0]))
+    (y * y).sum().backward()
+    assert y.grad.tolist() == [4.0, 14.0, 4.0] and x.grad.tolist() == [8.0, 28.0, 8.0]
 
 
 def test_inplace_keeps_views_in_step():

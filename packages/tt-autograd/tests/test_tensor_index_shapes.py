@@ -36,8 +36,11 @@ def test_select_is_a_view_with_the_dim_removed():
     np.testing.assert_array_equal(picked.numpy(), a[:, -1])
     assert np.shares_memory(picked.numpy(), base.numpy()) and tt.select(base, 0, 1).shape == (3, 4)
     gradcheck(lambda x: x.select(2, 1), [_leaf(2, 3, 4)])
+    np.testing.assert_array_equal(base.select(1, -3).numpy(), a[:, 0])
     with pytest.raises(IndexError, match="select: index 3 out of range"):
         _f(a).select(1, 3)
+    with pytest.raises(IndexError, match="select: index -4 out of range"):
+        _f(a).select(1, -4)
     with pytest.raises(IndexError, match="0-dim"):
         _f(1.0).select(0, 0)
 
@@ -49,6 +52,10 @@ def test_select_slice_diagonal_scatter_values():  # pinned from torch 2.13
     np.testing.assert_array_equal(sliced.numpy(), [[0] * 3, [1] * 3, [0] * 3, [1] * 3])
     diag = _f(np.zeros((3, 4))).diagonal_scatter(_f(np.ones(3)), 1)
     np.testing.assert_array_equal(diag.numpy(), np.eye(3, 4, 1))
+    wide = _f(np.zeros((2, 5))).diagonal_scatter(_f([1.0, 2.0]), 1)
+    np.testing.assert_array_equal(wide.numpy(), [[0, 1, 0, 0, 0], [0, 0, 2, 0, 0]])
+    past = _f(np.zeros((3, 3))).diagonal_scatter(_f(np.ones(0)), 5)  # an empty diagonal
+    assert past.tolist() == [[0.0] * 3] * 3
 
 
 @pytest.mark.parametrize(("offset", "dim1", "dim2"), [(0, 0, 1), (1, 0, 1), (-1, 2, 0), (2, -1, -3)])
@@ -95,6 +102,12 @@ def test_unflatten_infers_minus_one():
         a.unflatten(1, (5, 2))
     with pytest.raises(RuntimeError, match="only one dimension"):
         a.unflatten(1, (-1, -1))
+    with pytest.raises(RuntimeError, match="unflatten: cannot infer -1"):
+        a.unflatten(1, (5, -1))
+    with pytest.raises(RuntimeError, match="unflatten: cannot infer -1"):
+        a.unflatten(1, (0, -1))
+    with pytest.raises(RuntimeError, match="unflatten: sizes must be non-empty"):
+        a.unflatten(1, ())
 
 
 def test_unfold_values_and_overlapping_gradient():
@@ -110,8 +123,13 @@ def test_unfold_values_and_overlapping_gradient():
     gradcheck(lambda t: t.unfold(-1, 2, 2), [_leaf(3, 5)])
     gradgradcheck(lambda t: t.unfold(0, 3, 1) ** 2, [_leaf(5, 2)])
     assert _f(5.0).unfold(0, 1, 1).tolist() == [5.0]  # PyTorch: a 0-d tensor gives one window of one
+    assert _f(a).unfold(0, 7, 1).tolist() == [a.tolist()]  # the one window of the whole dim
     with pytest.raises(RuntimeError, match="unfold: size"):
         _f(a).unfold(0, 8, 1)
+    with pytest.raises(RuntimeError, match="unfold: size"):
+        _f(a).unfold(0, -1, 1)
+    with pytest.raises(RuntimeError, match="unfold: size .* at most 1 for a 0-dim"):
+        _f(5.0).unfold(0, 2, 1)
     with pytest.raises(RuntimeError, match="unfold: step must be positive"):
         _f(a).unfold(0, 2, 0)
 

@@ -164,8 +164,9 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             raise TypeError("index_put: indices must be a tuple of tensors")
         check_tensor("index_put", values, "values")
         key = tuple(_index("index_put", i, "iub") for i in indices)
-        if len(key) > self.ndim and not all(k.dtype.kind == "b" for k in key):
-            raise IndexError(f"index_put: too many indices ({len(key)}) for a tensor of {self.ndim} dims")
+        spanned = sum(k.ndim if k.dtype.kind == "b" else 1 for k in key)  # a mask spans its own dims
+        if spanned > self.ndim:
+            raise IndexError(f"index_put: too many indices ({spanned} dims) for a tensor of {self.ndim} dims")
         self._same_dtype("index_put", "values", values)
         target = np.shape(self.array[key])
         try:
@@ -314,7 +315,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
                 raise RuntimeError(
                     f"unflatten: cannot infer -1 in {sizes} for a dim of size {self.shape[axis]}"
                 )
-            sizes[sizes.index(-1)] = self.shape[axis] // known
         elif known != self.shape[axis]:
             raise RuntimeError(
                 f"unflatten: sizes {sizes} do not multiply to the size {self.shape[axis]} of dim {axis}"
