@@ -95,6 +95,7 @@ def test_index_ops_on_a_scalar_tensor():  # PyTorch: a 0-d tensor is one element
     scattered = tt.tensor(3.0).scatter_reduce(0, autograd.tensor(0), tt.tensor(2.0), "amin")
     assert scattered.shape == () and scattered.item() == 2.0
     assert tt.zeros(3).index_add(0, autograd.tensor(1), tt.ones(1)).tolist() == [0.0, 1.0, 0.0]  # a 0-d index
+    assert tt.tensor(1.0).index_fill(0, np.array([0]), 2.0).item() == 2.0  # an index given as an array
 
 
 @pytest.mark.parametrize(
@@ -436,5 +437,6 @@ def test_function_forms_call_the_methods_and_check_the_input():
     assert tt.put(a, _ids([5]), _f([0.0])).tolist()[1] == [3.0, 4.0, 0.0]
     target = a.clone()
     assert tt.index_put_(target, (_ids([0]),), _f(7.0)) is target and target[0].tolist() == [7.0] * 3
+    assert tt.index_add.__name__ == "index_add" and "torch.index_add" in tt.index_add.__doc__
     with pytest.raises(TypeError, match="index_add: argument 'input' must be a Tensor"):
         tt.index_add([1.0], 0, _ids([0]), autograd.ones(1))

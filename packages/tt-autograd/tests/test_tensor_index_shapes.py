@@ -148,6 +148,15 @@ def test_hsplit_vsplit_dsplit_follow_numpy(name, shape):
         getattr(_f(a), name)(4)
 
 
+def test_split_sections_edges():
+    a = _f(np.zeros((2, 3)))
+    assert [p.shape for p in a.hsplit(1)] == [(2, 3)]
+    with pytest.raises(RuntimeError, match="hsplit: dim 1 of size 3 does not split into 0"):
+        a.hsplit(0)
+    with pytest.raises(RuntimeError, match="hsplit: needs a tensor with at least 1 dim"):
+        _f(1.0).hsplit(1)
+
+
 def test_split_dims_and_rank_errors():
     with pytest.raises(RuntimeError, match="vsplit: needs a tensor with at least 2 dim\\(s\\)"):
         _f(np.arange(6.0)).vsplit(2)
@@ -205,6 +214,12 @@ def test_renorm_values_and_gradients(p):
 
 
 def test_renorm_pytorch_values_and_errors():  # pinned from torch 2.13
+    small = _f([[3e-7, 4e-7], [3.0, 4.0]])
+    np.testing.assert_allclose(small.renorm(2, 0, 1e-7).numpy()[0], [5e-8, 6.666666666666665e-08], rtol=1e-12)
+    np.testing.assert_array_equal(
+        small.renorm(2, 0, 5.0).numpy(), small.numpy()
+    )  # a norm at maxnorm: unchanged
+    assert small.renorm(2, 0, 0.0).tolist() == [[0.0, 0.0], [0.0, 0.0]]
     x = _f([[1.0, 2, 3], [4, 5, 6]])
     np.testing.assert_allclose(
         x.renorm(2, 0, 5).numpy(), [[1.0, 2.0, 3.0], [2.2792, 2.8490, 3.4188]], atol=1e-4
@@ -235,6 +250,10 @@ def test_fill_diagonal_as_numpy(shape, wrap):
 def test_fill_diagonal_pinned_and_recorded():
     t = autograd.zeros(5, 2).fill_diagonal_(1.0, wrap=True)  # torch 2.13: rows 0, 1, 3, 4
     assert t.tolist() == [[1, 0], [0, 1], [0, 0], [1, 0], [0, 1]]
+    assert _f(np.full((2, 2), 5.0)).fill_diagonal_(1.0).tolist() == [
+        [1.0, 5.0],
+        [5.0, 1.0],
+    ]  # written, not added
     gradcheck(lambda x: (x * 1.0).fill_diagonal_(0.5), [_leaf(3, 4)])
     with pytest.raises(RuntimeError, match="fill_diagonal_: in-place operation on a leaf"):
         _leaf(2, 2).fill_diagonal_(0.0)
