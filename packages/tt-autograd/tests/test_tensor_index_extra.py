@@ -114,12 +114,15 @@ def test_index_ops_on_a_scalar_tensor():  # PyTorch: a 0-d tensor is one element
         (lambda a: a.put(_ids([0]), [1.0]), "put: argument 'source' must be a Tensor"),
         (lambda a: a.put(_ids([0]), autograd.ones(1, dtype=autograd.float64)), "put: self .* same dtype"),
         (lambda a: a.index_put((_ids([0]),), _f(1.0)), "index_put: self .* same dtype"),
-        (lambda a: a.index_put((_ids([0]), _ids([0]), _ids([0])), autograd.tensor(1.0)), "too many indices"),
+        (
+            lambda a: a.index_put((_ids([0]), _ids([0]), _ids([0])), autograd.tensor(1.0)),
+            "index_put: too many indices",
+        ),
         (
             lambda a: a.index_put(
                 (autograd.ones(2, 3, dtype=autograd.bool), _ids([0])), autograd.tensor(1.0)
             ),
-            "too many",
+            "index_put: too many",
         ),
         (lambda a: a.index_copy(0, _ids([0]), autograd.ones(1, 3, dtype=autograd.int64)), "index_copy: self"),
         (
@@ -150,6 +153,10 @@ def test_errors_name_the_op(call, message):
 # ----------------------------------------------------------------- index_put / put / masked_scatter
 def test_index_put_writes_or_accumulates():
     a = np.zeros((2, 3))
+    both = autograd.tensor(a).index_put(
+        (autograd.tensor([[True, False, False], [False, False, True]]),), _f(2.0)
+    )
+    assert both.tolist() == [[2.0, 0.0, 0.0], [0.0, 0.0, 2.0]]  # a 2-d mask spans both dims
     key = (_ids([0, 0, 1]), _ids([1, 1, 2]))
     added = autograd.tensor(a).index_put(key, _f([1.0, 2.0, 4.0]), accumulate=True)
     np.testing.assert_array_equal(added.numpy(), [[0.0, 3.0, 0.0], [0.0, 0.0, 4.0]])
@@ -414,9 +421,9 @@ def test_inplace_on_a_non_leaf_keeps_retain_grad():
     x = autograd.tensor(np.ones(3), requires_grad=True)
     y = x * 2.0
     y.retain_grad()
-    y.index_add_(0, _ids([1]), _f([5.0]))
-    (y * y).sum().backward()
-    assert y.grad.tolist() == [4.0, 14.0, 4.0] and x.grad.tolist() == [8.0, 28.0, 8.0]
+    y.index_fill_(0, _ids([1]), 5.0)
+    (y * y).sum().backward()  # y.grad: of the new version (the old one's is 0 where it was overwritten)
+    assert y.grad.tolist() == [4.0, 10.0, 4.0] and x.grad.tolist() == [8.0, 0.0, 8.0]
 
 
 def test_inplace_keeps_views_in_step():

@@ -162,7 +162,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def index_put(self, indices, values, accumulate: bool = False):
         if not isinstance(indices, (tuple, list)):
             raise TypeError("index_put: indices must be a tuple of tensors")
-        check_tensor("index_put", values, "values")
         key = tuple(_index("index_put", i, "iub") for i in indices)
         spanned = sum(k.ndim if k.dtype.kind == "b" else 1 for k in key)  # a mask spans its own dims
         if spanned > self.ndim:
@@ -268,7 +267,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return (slice(None),) * axis + (int(index) % size,)
 
     def _scatter_into(self, op: str, key: tuple, src) -> tt_tensor.Tensor:
-        check_tensor(op, src, "src")
         self._same_dtype(op, "src", src)
         target = np.shape(self.array[key])
         if tuple(src.shape) != target:
