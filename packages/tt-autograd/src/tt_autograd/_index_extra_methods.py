@@ -10,6 +10,8 @@ methods) are one Function, ``PutFunction``, with each method's NumPy key; ``scat
 methods (``unflatten``, ``unfold``, ``hsplit``, ``renorm``, ...) are composed from recorded ones.
 The in-place forms compute the out-of-place result and write it into the tensor (a version bump),
 which then takes the result's ``grad_fn``; a leaf that requires grad refuses, as in PyTorch.
+Differences: ``unfold`` returns a copy (PyTorch: a view; the values and gradient are the same), and
+``scatter_reduce`` also differentiates a ``src`` larger than ``index`` (PyTorch's backward refuses it).
 """
 
 from __future__ import annotations
