@@ -58,6 +58,8 @@ RUNS = {
     "std": "var", "unbind": "split", "take_along_dim": "gather", "ger": "outer", "swapaxes": "transpose",
     "moveaxis": "movedim", "arccos": "acos", "arccosh": "acosh", "arcsin": "asin", "arcsinh": "asinh",
     "arctan": "atan", "arctanh": "atanh", "fix": "trunc", "broadcast_to": "expand",
+    "unsafe_chunk": "chunk", "unsafe_split": "split", "unsafe_split_with_sizes": "split_with_sizes",
+    "hsplit": "tensor_split", "vsplit": "tensor_split", "dsplit": "tensor_split",
 }  # fmt: skip
 
 #: Cases that are neither a clear error nor the right result today, with what each does.

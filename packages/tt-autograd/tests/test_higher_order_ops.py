@@ -99,7 +99,9 @@ def test_max_along_a_dim_of_a_scalar_and_sort_and_topk_twice(check_twice):
     check_twice(lambda s: s.max(dim=0).values ** 3, [s])
 
 
-@pytest.mark.parametrize("dim, keepdim", [(0, False), (1, True), ((0, 2), False), (-1, True), ((0, 1, 2), False)])
+@pytest.mark.parametrize(
+    "dim, keepdim", [(0, False), (1, True), ((0, 2), False), (-1, True), ((0, 1, 2), False)]
+)
 def test_logsumexp_twice(dim, keepdim, check_twice):
     x = leaf((2, 3, 4))
     check_twice(lambda x: x.logsumexp(dim=dim, keepdim=keepdim), [x])

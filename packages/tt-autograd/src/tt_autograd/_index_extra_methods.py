@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import tt_tensor
 from tt_tensor import versions
-from tt_tensor.checks import check_tensor, normalize_dim
+from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim
 from tt_tensor.tensor import operand
 
 from . import tensor_hooks
@@ -336,7 +336,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self[(slice(None),) * axis + (windows,)].movedim(axis + 1, -1)
 
     def split_with_sizes(self, split_sizes, dim: int = 0):
-        return self.split([int(s) for s in split_sizes], dim)
+        if not isinstance(split_sizes, (tuple, list)):
+            raise TypeError(
+                f"split_with_sizes: split_sizes must be a list of ints, got {type(split_sizes).__name__}"
+            )
+        return self.split([check_count("split_with_sizes", "split_sizes", s) for s in split_sizes], dim)
 
     unsafe_split_with_sizes = split_with_sizes
 
@@ -373,7 +377,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         if not size:
             raise TypeError("sum_to_size: missing the size (ints, or one tuple of ints)")
         size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
-        size = tuple(int(s) for s in size)
+        size = tuple(check_count("sum_to_size", "size", s) for s in size)
         try:
             fits = len(size) <= self.ndim and np.broadcast_shapes(size, self.shape) == tuple(self.shape)
         except ValueError:
@@ -398,6 +402,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self * factor.to(self.dtype)
 
     def fill_diagonal_(self, fill_value, wrap: bool = False):
+        check_number("fill_diagonal_", "fill_value", fill_value)
         if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
             raise RuntimeError(f"fill_diagonal_: needs 2 dims, or all dims of equal length, got {self.shape}")
         if self.ndim == 2:
