@@ -1,4 +1,4 @@
-"""``save`` / ``load`` on file objects, as ``torch.save(state, buffer)`` / ``torch.load(buffer)``."""
+"""``save`` / ``load`` on file objects (a bytes buffer, an open file), as PyTorch takes them."""
 
 from __future__ import annotations
 

@@ -249,7 +249,7 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     A ``.safetensors`` path returns its state dict (:func:`tt_nn.load_safetensors`).
     """
-    if is_file_object(path, "read"):  # io.BytesIO, an open file: as torch.load
+    if is_file_object(path, "read"):  # io.BytesIO, an open file, as PyTorch reads them (no pickle here)
         return load_from_file_object(load, path)
     if str(path).endswith(".safetensors"):
         return load_safetensors(path)

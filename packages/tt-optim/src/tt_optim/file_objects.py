@@ -1,7 +1,8 @@
-"""``save`` and ``load`` on file objects (``io.BytesIO``, an open file), as ``torch.save`` / ``torch.load``.
+"""``save`` and ``load`` on file objects (``io.BytesIO``, an open file), as PyTorch's save and load take them.
 
-PyTorch scripts keep a model's state in memory with ``torch.save(state,
-buffer)`` / ``torch.load(buffer)`` (a deep copy, a state sent over a pipe).
+PyTorch scripts keep a model's state in memory by saving it into a bytes
+buffer and reading it back (a deep copy, a state sent over a pipe); here no
+pickle is involved at either end.
 A checkpoint is a zip archive checked entry by entry before anything is read
 (:mod:`tt_optim.checkpoint_files`), and those checks work on a file in a
 folder; so a file object goes through a temporary file: ``save`` writes the
