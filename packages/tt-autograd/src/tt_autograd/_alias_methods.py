@@ -102,13 +102,6 @@ class AliasGradMixin(tt_tensor.Tensor):
             self._take_history(result)
         return self
 
-    def _take_history(self, result: tt_tensor.Tensor) -> None:
-        """``self`` is now ``result``'s version in the graph; ``retain_grad()`` follows it."""
-        previous = self.grad_fn
-        self.grad_fn, self._requires_grad = result.grad_fn, True
-        if previous is not None:
-            tensor_hooks.move_retained(previous, self.grad_fn)
-
     # ----------------------------------------------------------------- aliases (one implementation each)
     def absolute(self) -> tt_tensor.Tensor:
         """Alias of :meth:`abs`."""

@@ -22,7 +22,6 @@ from tt_tensor import versions
 from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim
 from tt_tensor.tensor import operand
 
-from . import tensor_hooks
 from .functions.index_extra import PutFunction, ScatterReduceFunction
 from .grad_mode import _state
 from .higher_order import sum_to
@@ -83,19 +82,19 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             raise RuntimeError(f"{op}: result shape {tuple(result.shape)} does not match {tuple(self.shape)}")
         if not self.array.flags.writeable:
             raise RuntimeError(f"{op}: the tensor is read-only (an expanded view); clone() it first")
-        self.array[...] = result.array
-        versions.bump(self.array)
-        if result.grad_fn is not None:
-            previous = self.grad_fn
-            self.grad_fn, self._requires_grad = result.grad_fn, True
-            if previous is not None:  # retain_grad() follows the new version
-                tensor_hooks.move_retained(previous, self.grad_fn)
+        if result.grad_fn is None:  # not recorded: into the memory every view of self shares
+            self.array[...] = result.array
+            versions.bump(self.array)
+            return self
+        # recorded: self takes result's new array, as add_ does, so what a Function saved stays as it
+        # was and a view taken before keeps its old values with their history (never a mix)
+        self.array = result.array.astype(self.array.dtype, copy=False)
+        self._take_history(result)
         return self
 
     def _source(self) -> tt_tensor.Tensor:
-        """What an in-place form computes from: a copy while recording (the write would change the
-        arrays its Function saved)."""
-        return self.clone() if _state.enabled else self
+        """What an in-place form computes from: the tensor itself (a recorded result is a new array)."""
+        return self
 
     def _same_dtype(self, op: str, name: str, value: object) -> None:
         """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""

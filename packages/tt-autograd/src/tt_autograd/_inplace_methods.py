@@ -42,12 +42,17 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             raise RuntimeError(
                 f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}"
             )
-        previous = self.grad_fn
         self.array = result.array.astype(self.array.dtype, copy=False)  # a fresh array: no copy needed
-        self.grad_fn, self._requires_grad = result.grad_fn, True
-        if previous is not None:  # retain_grad() follows the new version
-            tensor_hooks.move_retained(previous, self.grad_fn)
+        self._take_history(result)
         return self
+
+    def _take_history(self, result: tt_tensor.Tensor) -> None:
+        """``self`` is now ``result``'s version in the graph (a recorded in-place op, which gives ``self``
+        ``result``'s new array); ``retain_grad()`` follows it. Shared by every in-place mixin."""
+        previous = self.grad_fn
+        self.grad_fn, self._requires_grad = result.grad_fn, True
+        if previous is not None:
+            tensor_hooks.move_retained(previous, self.grad_fn)
 
     def add_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
         """In place ``self += alpha * other``; recorded when ``other`` requires grad."""

@@ -32,7 +32,6 @@ from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
 from . import _math_more_kernels as kernels
-from . import tensor_hooks
 from .grad_mode import _state
 
 __all__: list[str] = [
@@ -109,11 +108,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
             self._check_inplace(op)
         if not (_state.enabled and result.requires_grad):
             return self._overwrite(op, result.array)
-        previous = self.grad_fn
-        self.array = result.array.astype(self.array.dtype)  # a copy: a saved array stays as it was
-        self.grad_fn, self._requires_grad = result.grad_fn, True
-        if previous is not None:  # retain_grad() follows the new version
-            tensor_hooks.move_retained(previous, self.grad_fn)
+        self.array = result.array.astype(self.array.dtype, copy=False)  # result's own new array
+        self._take_history(result)
         return self
 
     # ------------------------------------------------------------ element-wise
