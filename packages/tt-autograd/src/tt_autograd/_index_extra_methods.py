@@ -92,10 +92,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         self._take_history(result)
         return self
 
-    def _source(self) -> tt_tensor.Tensor:
-        """What an in-place form computes from: the tensor itself (a recorded result is a new array)."""
-        return self
-
     def _same_dtype(self, op: str, name: str, value: object) -> None:
         """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""
         if check_tensor(op, value, name).dtype != self.dtype:
@@ -412,38 +408,38 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         key = np.unravel_index(flat, self.shape)
         return self._write(
             "fill_diagonal_",
-            PutFunction.apply(self._source(), _values(fill_value), key=key, accumulate=False),
+            PutFunction.apply(self, _values(fill_value), key=key, accumulate=False),
         )
 
     # ----------------------------------------------------------------- in-place forms
     def index_add_(self, dim: int, index, source, *, alpha: float = 1):
-        return self._write("index_add_", self._source().index_add(dim, index, source, alpha=alpha))
+        return self._write("index_add_", self.index_add(dim, index, source, alpha=alpha))
 
     def index_copy_(self, dim: int, index, source):
-        return self._write("index_copy_", self._source().index_copy(dim, index, source))
+        return self._write("index_copy_", self.index_copy(dim, index, source))
 
     def index_fill_(self, dim: int, index, value):
-        return self._write("index_fill_", self._source().index_fill(dim, index, value))
+        return self._write("index_fill_", self.index_fill(dim, index, value))
 
     def index_put_(self, indices, values, accumulate: bool = False):
-        return self._write("index_put_", self._source().index_put(indices, values, accumulate))
+        return self._write("index_put_", self.index_put(indices, values, accumulate))
 
     def put_(self, index, source, accumulate: bool = False):
-        return self._write("put_", self._source().put(index, source, accumulate))
+        return self._write("put_", self.put(index, source, accumulate))
 
     def masked_scatter_(self, mask, source):
-        return self._write("masked_scatter_", self._source().masked_scatter(mask, source))
+        return self._write("masked_scatter_", self.masked_scatter(mask, source))
 
     def scatter_reduce_(self, dim: int, index, src, reduce: str, *, include_self: bool = True):
-        result = self._source().scatter_reduce(dim, index, src, reduce, include_self=include_self)
+        result = self.scatter_reduce(dim, index, src, reduce, include_self=include_self)
         return self._write("scatter_reduce_", result)
 
     def index_reduce_(self, dim: int, index, source, reduce: str, *, include_self: bool = True):
-        result = self._source().index_reduce(dim, index, source, reduce, include_self=include_self)
+        result = self.index_reduce(dim, index, source, reduce, include_self=include_self)
         return self._write("index_reduce_", result)
 
     def renorm_(self, p: float, dim: int, maxnorm: float):
-        return self._write("renorm_", self._source().renorm(p, dim, maxnorm))
+        return self._write("renorm_", self.renorm(p, dim, maxnorm))
 
 
 def _flat(value: object) -> object:
