@@ -189,3 +189,36 @@ def test_norm_agrees_with_tensor_norm(leaf, check):
     x = leaf((3, 4))
     check(linalg.norm(x), x.norm().detach().numpy(), rtol=1e-12)
     check(linalg.norm(x, dim=1), x.norm(2, dim=1).detach().numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("p", [0, -INF, INF, -1, 1, 3, None, "fro"])
+def test_tensor_norm_is_vector_norm_for_every_p(leaf, check, check_grad, p):
+    """``Tensor.norm``/``torch.norm`` with a number (or 'fro') is the vector norm over ``dim``, as PyTorch:
+    ``p=0`` counts non-zeros (it used to divide by zero) and ``-inf`` is the smallest ``|x|`` (it gave 1)."""
+    x = leaf((3, 4))
+    values = x.detach().numpy()
+    ord = 2 if p in (None, "fro") else p
+    check(x.norm(p), _reference_vector_norm(values, ord, (0, 1)))
+    check(x.norm(p, dim=1, keepdim=True), _reference_vector_norm(values, ord, (1,), keepdim=True))
+    check(autograd.norm(x, p, (0, 1)), _reference_vector_norm(values, ord, (0, 1)))
+    if p != 0:  # the count of non-zeros is a step function: its gradient is 0 (below)
+        check_grad(lambda t: t.norm(p, dim=0), x)
+
+
+def test_tensor_norm_nuclear_gradient_at_zero_and_errors(leaf, check, check_grad):
+    x = leaf((3, 4))
+    check(x.norm("nuc"), _reference_matrix_norm(x.detach().numpy(), "nuc"))
+    check_grad(lambda t: t.norm("nuc"), x)
+    batch = leaf((2, 3, 4))
+    check(batch.norm("nuc", dim=(1, 2)), _reference_matrix_norm(batch.detach().numpy(), "nuc"))
+    check(batch.norm("fro", dim=(1, 2)), _reference_matrix_norm(batch.detach().numpy(), "fro"))
+    # the 2-norm of zeros: gradient 0, as PyTorch (x / ||x|| would be 0 / 0)
+    assert _grad(lambda t: t.norm(), np.zeros(3)).tolist() == [0.0, 0.0, 0.0]
+    assert _grad(lambda t: t.norm(0), [1.0, 0.0, -2.0]).tolist() == [0.0, 0.0, 0.0]
+    assert x.float().norm(dtype=autograd.float64).dtype == autograd.float64
+    with pytest.raises(ValueError, match=r"^norm: p='max' is not a norm; use a number, 'fro' or 'nuc'"):
+        x.norm("max")
+    with pytest.raises(TypeError, match=r"^norm: p must be a number, 'fro' or 'nuc', got list"):
+        x.norm([2])
+    with pytest.raises(ValueError, match="2-tuple"):
+        batch.norm("nuc")  # 3-d: say which two dims hold the matrices

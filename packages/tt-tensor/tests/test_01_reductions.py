@@ -63,6 +63,11 @@ REDUCTIONS = [
         lambda a, d, k: np.max(np.abs(a), axis=d, keepdims=k),
     ),
     ("norm p=0", lambda t, d, k: t.norm(0, d, k), lambda a, d, k: np.sum(a != 0, axis=d, keepdims=k)),
+    (
+        "norm p=-inf",
+        lambda t, d, k: t.norm(-np.inf, d, k),
+        lambda a, d, k: np.min(np.abs(a), axis=d, keepdims=k),
+    ),
 ]
 
 

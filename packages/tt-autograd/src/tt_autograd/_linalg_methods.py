@@ -31,6 +31,9 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def inverse(self):
         return _aliases().inverse(self)
 
+    def norm(self, p: object = "fro", dim=None, keepdim: bool = False, dtype=None):
+        return _aliases().norm(self, p, dim, keepdim, dtype)
+
     def pinverse(self, rcond: float = 1e-15):
         return _aliases().pinverse(self, rcond)
 

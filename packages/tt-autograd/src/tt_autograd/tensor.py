@@ -20,7 +20,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import check_count, check_number, normalize_dim, normalize_dims
+from tt_tensor.checks import check_count, normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -451,16 +451,6 @@ class Tensor(
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
-
-    def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
-        if p is None or p in ("fro", 2):  # None: the 2-norm, as PyTorch
-            return (self * self).sum(dim, keepdim).sqrt()
-        if p == 1:
-            return self.abs().sum(dim, keepdim)
-        if p == float("inf"):
-            return self.abs().amax(dim, keepdim)
-        p = check_number("norm", "p", p)
-        return self.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
 
     def cumsum(self, dim: int) -> Tensor:
         return CumsumFunction.apply(self, dim=normalize_dim("cumsum", dim, self.ndim))

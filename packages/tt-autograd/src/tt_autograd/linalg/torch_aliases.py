@@ -20,7 +20,7 @@ import numpy as np
 from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
-from . import decompositions, determinants, spectral
+from . import decompositions, determinants, norms, spectral
 from ._common import float_matrices
 from .lu_torch_forms import lu, lu_solve, lu_unpack
 from .matrix_exp import matrix_exp
@@ -39,6 +39,7 @@ __all__ = [
     "lu_unpack",
     "matrix_exp",
     "matrix_power",
+    "norm",
     "pinverse",
     "qr",
     "slogdet",
@@ -77,6 +78,30 @@ def inverse(input) -> Tensor:
 def pinverse(input, rcond: float = 1e-15) -> Tensor:
     """``torch.pinverse``: :func:`tt_autograd.linalg.pinv` with ``rtol=rcond``."""
     return spectral.pinv(input, rtol=check_number("pinverse", "rcond", rcond))
+
+
+def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
+    """``torch.norm`` and ``Tensor.norm`` (PyTorch's older entry point), dispatched as PyTorch does.
+
+    * a number ``p`` (``None`` meaning 2): :func:`~tt_autograd.linalg.vector_norm` over ``dim``
+      (every dim when ``None``): ``inf``/``-inf`` the largest/smallest ``|x|``, ``0`` the count of
+      non-zeros, any other ``p`` ``(sum |x|^p)^(1/p)``;
+    * ``'fro'`` over at most two dims: the 2-norm over them (one fused node);
+    * ``'nuc'``: :func:`~tt_autograd.linalg.matrix_norm` over the two dims ``dim`` (both dims of
+      a 2-d input when ``None``), the sum of the singular values.
+
+    Where ``|x|`` is 0 the gradient is 0, as PyTorch (``x / ||x||`` would be 0/0 there).
+    """
+    if isinstance(p, str):
+        if p not in ("fro", "nuc"):
+            raise ValueError(f"norm: p={p!r} is not a norm; use a number, 'fro' or 'nuc'")
+        if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
+            return norms.vector_norm(input, 2, dim, keepdim, dtype=dtype)
+        dims = tuple(range(input.ndim)) if dim is None else dim
+        return norms.matrix_norm(input, p, dims, keepdim, dtype=dtype)
+    if p is not None and (isinstance(p, bool) or not isinstance(p, (int, float, np.integer, np.floating))):
+        raise TypeError(f"norm: p must be a number, 'fro' or 'nuc', got {type(p).__name__} {p!r}")
+    return norms.vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
 def cholesky(input, upper: bool = False) -> Tensor:
