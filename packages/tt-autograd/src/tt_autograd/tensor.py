@@ -40,6 +40,7 @@ from .function import Function
 from .functions import linalg
 from .functions.arithmetic import (
     AddFunction,
+    ClampBoundsFunction,
     ClampFunction,
     DivFunction,
     MaximumFunction,
@@ -380,10 +381,7 @@ class Tensor(
 
     def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         if isinstance(min, tt_tensor.Tensor) or isinstance(max, tt_tensor.Tensor):
-            if min is None and max is None:
-                raise ValueError("clamp: at least one of min and max must be given")
-            out = self if min is None else self.maximum(min)
-            return out if max is None else out.minimum(max)
+            return ClampBoundsFunction.apply(self, _bound(min), _bound(max))
         return ClampFunction.apply(self, min=operand(min), max=operand(max))
 
     clip = clamp
@@ -564,6 +562,11 @@ def _arg(value: object, array: bool = False) -> object:
     if array and not isinstance(converted, np.ndarray):
         converted = np.asarray(converted)
     return converted
+
+
+def _bound(value: object) -> object:
+    """A bound of ``clamp`` for :class:`ClampBoundsFunction`: None (no bound) or an operand."""
+    return None if value is None else _arg(value)
 
 
 def _is_size(value: object) -> bool:
