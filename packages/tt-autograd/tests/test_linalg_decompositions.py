@@ -409,6 +409,8 @@ def test_matrix_power(leaf, check, check_grad):
     check(linalg.matrix_power(a.reshape(2, 1, 3, 3), 0), np.broadcast_to(np.eye(3), (2, 1, 3, 3)))
     check_grad(lambda t: linalg.matrix_power(t, 5), a)
     check_grad(lambda t: linalg.matrix_power(t, -3), a)
+    check_grad(lambda t: linalg.matrix_power(t, 0) * t, a)  # the identity stays in the graph, gradient 0
+    assert linalg.matrix_power(a, 0).requires_grad and not linalg.matrix_power(a.detach(), 0).requires_grad
     check(autograd.matrix_power(a, 2), values @ values, rtol=1e-12)
     check(a.matrix_power(3), values @ values @ values, rtol=1e-12)
     ints = autograd.tensor([[1, 2], [3, 4]])

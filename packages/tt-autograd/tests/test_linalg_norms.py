@@ -223,4 +223,4 @@ def test_tensor_norm_nuclear_gradient_at_zero_and_errors(leaf, check, check_grad
     with pytest.raises(ValueError, match="2-tuple"):
         batch.norm("nuc")  # 3-d: say which two dims hold the matrices
     with pytest.raises(ValueError, match="2-tuple"):
-        batch.norm("fro", dim=(0, 1, 2))  # 'fro' over more than two dims is a matrix norm: refused, as PyTorch
+        batch.norm("fro", dim=(0, 1, 2))  # "fro" over 3 dims is a matrix norm: refused, as PyTorch

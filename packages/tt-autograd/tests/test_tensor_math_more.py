@@ -102,6 +102,15 @@ def test_frexp_mantissa_and_exponent():
         t([1, 2]).frexp()
 
 
+def test_frexp_mantissa_gradient_is_two_to_the_minus_exponent_as_pytorch():
+    x = autograd.tensor([8.0, 0.3, -3.5, 1e-300], dtype=autograd.float64, requires_grad=True)
+    x.frexp().mantissa.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), 2.0 ** -np.frexp(x.detach().numpy())[1])
+    # subnormal inputs: 2 ** -exponent alone would overflow; the mantissa is still exact
+    tiny = np.array([1e-310, 5e-324, -2.5e-320])
+    np.testing.assert_array_equal(autograd.tensor(tiny).frexp().mantissa.numpy(), np.frexp(tiny)[0])
+
+
 def test_deg2rad_rad2deg(check):
     check(t([180, 90]).deg2rad(), np.array([np.pi, np.pi / 2]), rtol=1e-6)
     assert t([180]).deg2rad().dtype == autograd.float32

@@ -173,8 +173,13 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         """``(mantissa, exponent)`` with ``self = mantissa * 2 ** exponent``, ``0.5 <= |mantissa| < 1``."""
         if self.array.dtype.kind != "f":
             raise TypeError(f"frexp: only supports floating-point dtypes, got {_name(self.array.dtype)}")
-        mantissa, exponent = np.frexp(self.array)
-        return FrexpResult(self.from_array(mantissa), self.from_array(exponent.astype(np.int32)))
+        _, exponent = np.frexp(self.array)
+        # mantissa = self * 2**-exponent, recorded so it has PyTorch's gradient 2**-exponent; the power
+        # is applied in two exact halves, since 2**-exponent alone overflows for subnormal inputs
+        half = exponent // 2
+        one = np.ones((), self.array.dtype)
+        mantissa = self * np.ldexp(one, -half) * np.ldexp(one, half - exponent)
+        return FrexpResult(mantissa, self.from_array(exponent.astype(np.int32)))
 
     def deg2rad(self) -> tt_tensor.Tensor:
         """Degrees to radians; integer tensors give the default float dtype."""

@@ -37,9 +37,9 @@ def matrix_power(A, n: int) -> Tensor:
             f"{' by '.join(str(s) for s in A.shape[-2:])} matrices"
         )
     n = operator.index(n)
-    if n == 0:
-        eye = np.eye(A.shape[-1], dtype=A.array.dtype)
-        return Tensor.from_array(np.broadcast_to(eye, A.shape).copy())
+    if n == 0:  # the identity; still joined to A's graph (gradient 0), as PyTorch's
+        eye = Tensor.from_array(np.broadcast_to(np.eye(A.shape[-1], dtype=A.array.dtype), A.shape).copy())
+        return eye.where(np.ones(A.shape, dtype=bool), A) if A.requires_grad else eye
     base = inv(A) if n < 0 else A
     result, n = None, abs(n)
     while n:  # binary powering: multiply in the squares of base that the bits of n select
