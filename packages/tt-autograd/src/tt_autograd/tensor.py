@@ -20,7 +20,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import check_count, normalize_dim, normalize_dims
+from tt_tensor.checks import check_count, normalize_dim, normalize_dims, variance_args
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -414,11 +414,8 @@ class Tensor(
     def mean(self, dim=None, keepdim: bool = False) -> Tensor:
         return MeanFunction.apply(self, dim=dim, keepdim=keepdim)
 
-    def var(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
-    ) -> Tensor:
-        if unbiased is not None:
-            correction = int(unbiased)
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+        dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
         return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
     def max(self, dim: object = None, keepdim: bool = False):

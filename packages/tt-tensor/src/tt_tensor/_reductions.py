@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reduce
 from ._base import TensorBase
-from .checks import normalize_dim, normalize_dims
+from .checks import normalize_dim, normalize_dims, variance_args
 from .dtypes import as_dtype
 
 if TYPE_CHECKING:
@@ -36,19 +36,19 @@ class ReductionMixin(TensorBase):
         """Mean over ``dim``."""
         return self.from_array(reduce.mean(self.array, dim, keepdim))
 
-    def var(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
-    ) -> Tensor:
-        """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch."""
-        if unbiased is not None:
-            correction = int(unbiased)
+    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+        """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch.
+
+        PyTorch's older forms work too: ``x.var(dim, unbiased, keepdim)``, and ``x.var(False)``
+        (one bool: ``unbiased``, over every element; see :func:`~tt_tensor.checks.variance_args`).
+        """
+        dim, correction = variance_args("var", dim, unbiased, correction)
         return self.from_array(reduce.var(self.array, dim, correction, keepdim))
 
-    def std(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
-    ) -> Tensor:
-        """Standard deviation over ``dim``: ``sqrt(var)``."""
-        return self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
+    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+        """Standard deviation over ``dim``: ``sqrt(var)`` (the same forms as :meth:`var`)."""
+        dim, correction = variance_args("std", dim, unbiased, correction)
+        return self.var(dim, correction=correction, keepdim=keepdim).sqrt()
 
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         """Product over ``dim``."""

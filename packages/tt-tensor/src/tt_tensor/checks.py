@@ -137,3 +137,21 @@ def check_bool(op: str, name: str, value: object) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"{op}: argument '{name}' must be bool, got {type(value).__name__} {value!r:.40}")
+
+
+def variance_args(op: str, dim: object, unbiased: object, correction: object) -> tuple[object, object]:
+    """``(dim, correction)`` for ``var``/``std`` from any of PyTorch's three forms.
+
+    ``x.var(dim, correction=c)``; the older ``x.var(dim, unbiased, keepdim)``; and ``x.var(unbiased)``,
+    whose one positional bool is ``unbiased`` (over every element), not a dim: ``x.var(False)`` is the
+    population variance of all of ``x`` (a bool taken as dim 0 would silently give per-column ones).
+    """
+    if isinstance(dim, (bool, np.bool_)):
+        if unbiased is not None:
+            raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got bool {dim!r}")
+        dim, unbiased = None, dim
+    if unbiased is None:
+        return dim, 1 if correction is None else correction
+    if correction is not None:
+        raise TypeError(f"{op}: give unbiased or correction, not both (unbiased=True is correction=1)")
+    return dim, int(check_bool(op, "unbiased", unbiased))

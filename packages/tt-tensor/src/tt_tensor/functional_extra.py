@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import distance
+from .checks import variance_args
 from .functional import _method, _most_derived, _tensor_list, cat
 from .tensor import Tensor
 
@@ -138,13 +139,15 @@ def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, rig
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def var_mean(input: Tensor, dim=None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """``(input.var(dim, correction=...), input.mean(dim))`` in one call."""
+def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """``(input.var(dim, ...), input.mean(dim))`` in one call (``var``'s forms)."""
+    dim, correction = variance_args("var_mean", dim, unbiased, correction)
     return input.var(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 
-def std_mean(input: Tensor, dim=None, *, correction: int = 1, keepdim: bool = False) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """``(input.std(dim, correction=...), input.mean(dim))`` in one call."""
+def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+    """``(input.std(dim, ...), input.mean(dim))`` in one call (``std``'s forms)."""
+    dim, correction = variance_args("std_mean", dim, unbiased, correction)
     return input.std(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 
