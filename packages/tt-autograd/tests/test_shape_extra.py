@@ -170,3 +170,25 @@ def test_the_meta_package_has_the_functional_forms():
     for name in ["broadcast_tensors", "atleast_1d", "atleast_2d", "atleast_3d", "hstack", "vstack", "dstack",
                  "column_stack", "row_stack"]:  # fmt: skip
         assert callable(getattr(tt, name)), name
+
+
+@pytest.mark.parametrize("library", ["tt_tensor", "tt_autograd"])
+def test_flip_and_tile_take_their_dims_one_by_one_as_pytorch(library, check_grad):
+    import tt_tensor
+
+    lib = tt_tensor if library == "tt_tensor" else autograd
+    values = np.arange(6.0).reshape(2, 3)
+    x = lib.tensor(values)
+    np.testing.assert_array_equal(x.flip(0, 1).numpy(), values[::-1, ::-1])  # flip(0, 1) as flip((0, 1))
+    np.testing.assert_array_equal(x.flip([1]).numpy(), values[:, ::-1])
+    np.testing.assert_array_equal(x.flip(-1).numpy(), values[:, ::-1])
+    np.testing.assert_array_equal(x.tile(2, 1).numpy(), np.tile(values, (2, 1)))  # tile(2, 1) as tile((2, 1))
+    np.testing.assert_array_equal(x.tile(3).numpy(), np.tile(values, 3))
+    with pytest.raises(TypeError, match=r"^flip: missing the dims \(give them as a tuple, or one by one\)"):
+        x.flip()
+    with pytest.raises(TypeError, match=r"^tile: missing the dims"):
+        x.tile()
+    with pytest.raises(TypeError, match=r"^tile: dims must be an int, got str"):
+        x.tile(2, "a")
+    if lib is autograd:
+        check_grad(lambda t: t.flip(1, 0) * t.tile(1, 1), autograd.tensor(values, requires_grad=True))

@@ -20,7 +20,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import check_count, normalize_dim, normalize_dims, variance_args
+from tt_tensor.checks import check_count, dims_arg, normalize_dim, normalize_dims, variance_args
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -490,8 +490,9 @@ class Tensor(
     def repeat(self, *sizes: int) -> Tensor:
         return RepeatFunction.apply(self, sizes=sizes)
 
-    def flip(self, dims) -> Tensor:
-        return FlipFunction.apply(self, axes=normalize_dims("flip", dims, self.ndim, "dims"))
+    def flip(self, *dims) -> Tensor:
+        axes = normalize_dims("flip", dims_arg("flip", dims), self.ndim, "dims")
+        return FlipFunction.apply(self, axes=axes)
 
     def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
         sizes = split_size_or_sections

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import check_count, normalize_dim
+from .checks import check_count, dims_arg, normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -57,9 +57,12 @@ class ShapeExtraMixin(TensorBase):
         """``self`` stretched to ``size`` by broadcasting (``expand``; -1 keeps a size)."""
         return self.expand(*size)
 
-    def tile(self, dims: tuple[int, ...]) -> Tensor:
-        """Repeat ``self`` ``dims[i]`` times along each dim; missing leading counts are 1 (``np.tile``)."""
-        counts = _dims("tile", dims)
+    def tile(self, *dims: int | tuple[int, ...]) -> Tensor:
+        """Repeat ``self`` ``dims[i]`` times along each dim; missing leading counts are 1 (``np.tile``).
+
+        ``dims`` is a tuple, or the counts one by one (``tile(2, 2)``), as PyTorch.
+        """
+        counts = _dims("tile", dims_arg("tile", dims))
         counts = [1] * (self.ndim - len(counts)) + counts
         return self.repeat(*counts)
 

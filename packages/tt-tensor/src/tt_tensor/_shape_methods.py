@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import check_tensor, normalize_dim, normalize_dims
+from .checks import check_tensor, dims_arg, normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -81,9 +81,10 @@ class ShapeMixin(TensorBase):
         """Reorder the dimensions (a view)."""
         return self.from_array(shaping.permute(self.array, dims))
 
-    def flip(self, dims: int | tuple[int, ...]) -> Tensor:
-        """Reverse the order of elements along ``dims``."""
-        return self.from_array(np.flip(self.array, normalize_dims("flip", dims, self.ndim, "dims")))
+    def flip(self, *dims: int | tuple[int, ...]) -> Tensor:
+        """Reverse the order of elements along ``dims`` (a tuple, or the dims one by one: ``flip(0, 1)``)."""
+        axes = normalize_dims("flip", dims_arg("flip", dims), self.ndim, "dims")
+        return self.from_array(np.flip(self.array, axes))
 
     # ----------------------------------------------------------------- broadcasting and tiling
     def expand(self, *sizes: int) -> Tensor:

@@ -155,3 +155,14 @@ def variance_args(op: str, dim: object, unbiased: object, correction: object) ->
     if correction is not None:
         raise TypeError(f"{op}: give unbiased or correction, not both (unbiased=True is correction=1)")
     return dim, int(check_bool(op, "unbiased", unbiased))
+
+
+def dims_arg(op: str, args: tuple) -> object:
+    """The dims of ``op(*args)``: one tuple or list (``flip((0, 1))``), or one by one (``flip(0, 1)``).
+
+    One argument is returned as it is (an int, a sequence, or junk for the caller's check to name);
+    none is refused, as PyTorch refuses ``x.flip()``.
+    """
+    if not args:
+        raise TypeError(f"{op}: missing the dims (give them as a tuple, or one by one)")
+    return args[0] if len(args) == 1 else args
