@@ -192,3 +192,22 @@ def test_flip_and_tile_take_their_dims_one_by_one_as_pytorch(library, check_grad
         x.tile(2, "a")
     if lib is autograd:
         check_grad(lambda t: t.flip(1, 0) * t.tile(1, 1), autograd.tensor(values, requires_grad=True))
+
+
+def test_tensor_split_reads_a_0d_tensor_as_sections_and_refuses_floats_as_pytorch():
+    x = autograd.arange(7.0)
+    # a 0-d integer tensor is a number of sections (it used to split at that index)
+    assert [t.tolist() for t in x.tensor_split(autograd.tensor(3))] == [[0, 1, 2], [3, 4], [5, 6]]
+    assert [t.tolist() for t in x.tensor_split(autograd.tensor([2, 5]))] == [[0, 1], [2, 3, 4], [5, 6]]
+    assert [t.tolist() for t in x.tensor_split(np.int64(2))] == [[0, 1, 2, 3], [4, 5, 6]]
+    assert len(x.hsplit(autograd.tensor(7))) == 7
+    with pytest.raises(TypeError, match=r"^tensor_split: indices_or_sections must be an int, got float 0.5"):
+        x.tensor_split(0.5)  # it used to split at index 0
+    with pytest.raises(TypeError, match=r"^tensor_split: indices_or_sections must be an int, got the bool"):
+        x.tensor_split(True)
+    with pytest.raises(TypeError, match=r"^hsplit: indices_or_sections must be an int, got float 2.5"):
+        x.hsplit([1, 2.5])
+    with pytest.raises(RuntimeError, match=r"^tensor_split: .* 0-d or 1-d integer tensor, got a 1-d float32"):
+        x.tensor_split(autograd.tensor([1.5]))
+    with pytest.raises(RuntimeError, match=r"^tensor_split: .* 0-d or 1-d integer tensor, got a 2-d int64"):
+        x.tensor_split(autograd.tensor([[1]]))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import tt_tensor
 from tt_tensor import versions
-from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim
+from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim, sections_or_indices
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
@@ -348,6 +348,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def _split_by(self, op: str, minimum: int, dim: int, indices_or_sections):
         if self.ndim < minimum:
             raise RuntimeError(f"{op}: needs a tensor with at least {minimum} dim(s), got {self.ndim}")
+        indices_or_sections = sections_or_indices(op, indices_or_sections)
         if isinstance(indices_or_sections, int):
             size = self.shape[dim]
             if indices_or_sections <= 0 or size % indices_or_sections:

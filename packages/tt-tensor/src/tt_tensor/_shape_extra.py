@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import check_count, dims_arg, normalize_dim
+from .checks import check_count, dims_arg, normalize_dim, sections_or_indices
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -130,15 +130,14 @@ class ShapeExtraMixin(TensorBase):
         """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""
         axis = normalize_dim("tensor_split", dim, self.ndim)
         size = self.shape[axis]
-        if isinstance(indices_or_sections, int):
-            sections = indices_or_sections
-            if sections <= 0:
-                raise RuntimeError(f"tensor_split: number of sections must be positive, got {sections}")
-            lengths = [size // sections + (i < size % sections) for i in range(sections)]
+        spec = sections_or_indices("tensor_split", indices_or_sections)
+        if isinstance(spec, int):
+            if spec <= 0:
+                raise RuntimeError(f"tensor_split: number of sections must be positive, got {spec}")
+            lengths = [size // spec + (i < size % spec) for i in range(spec)]
             points = np.cumsum([0, *lengths]).tolist()
         else:
-            indices = np.asarray(operand(indices_or_sections, "tensor_split", "indices_or_sections"))
-            points = [0, *(int(i) for i in indices.reshape(-1)), size]
+            points = [0, *spec, size]
         lead = (slice(None),) * axis
         bounds = [min(max(p if p >= 0 else p + size, 0), size) for p in points]
         return tuple(

@@ -166,3 +166,21 @@ def dims_arg(op: str, args: tuple) -> object:
     if not args:
         raise TypeError(f"{op}: missing the dims (give them as a tuple, or one by one)")
     return args[0] if len(args) == 1 else args
+
+
+def sections_or_indices(op: str, value: object) -> int | list[int]:
+    """``tensor_split``'s ``indices_or_sections``: an int (or a 0-d integer tensor) is a number of
+    sections, a sequence of ints (or a 1-d integer tensor) the indices to split at; anything else
+    (a float, a bool, a float tensor) is refused naming ``op``, as PyTorch refuses it.
+    """
+    if hasattr(value, "shape") and not isinstance(value, numbers.Integral):  # a tensor or an array
+        array = np.asarray(value.numpy() if hasattr(value, "numpy") else value)
+        if array.dtype.kind not in "iu" or array.ndim > 1:
+            raise RuntimeError(
+                f"{op}: indices_or_sections must be a 0-d or 1-d integer tensor, got a {array.ndim}-d "
+                f"{array.dtype} one"
+            )
+        return int(array) if array.ndim == 0 else array.tolist()
+    if isinstance(value, (list, tuple)):
+        return [check_count(op, "indices_or_sections", index, minimum=None) for index in value]
+    return check_count(op, "indices_or_sections", value, minimum=None)
