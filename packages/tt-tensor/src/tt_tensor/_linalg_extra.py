@@ -172,7 +172,7 @@ class LinalgExtraMixin(TensorBase):
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
         """Matrices whose ``offset`` diagonal holds the last dimension of ``self``, in dims ``(dim1, dim2)``.
 
-        Cost: one product with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
+        Cost: one masked copy with an ``(m, m)`` band, ``m = n + |offset|``: the output's size in memory.
         """
         ndim = self.ndim + 1
         offset = check_count("diag_embed", "offset", offset, minimum=None)
@@ -186,8 +186,10 @@ class LinalgExtraMixin(TensorBase):
         if offset:  # zeros after the values, so row (offset > 0) or column (offset < 0) i holds value i
             zeros = self.from_array(np.zeros((*source.shape[:-1], abs(offset)), dtype=self.array.dtype))
             source = type(self)._cat([source, zeros], source.ndim - 1)
-        band = self.from_array(np.eye(m, k=offset, dtype=self.array.dtype))  # 1 where column = row + offset
-        out = (source.unsqueeze(-1) if offset >= 0 else source.unsqueeze(-2)).mul(band)
+        band = np.eye(m, k=offset, dtype=bool)  # True where column = row + offset
+        zero = self.from_array(np.zeros((), dtype=self.array.dtype))
+        # a where, not a product with the band: NaN or inf times 0 would leak off the diagonal
+        out = (source.unsqueeze(-1) if offset >= 0 else source.unsqueeze(-2)).where(band, zero)
         order = [d for d in range(ndim) if d not in (d1, d2)]
         positions = {**{d: i for i, d in enumerate(order)}, d1: ndim - 2, d2: ndim - 1}
         return out.permute(*[positions[d] for d in range(ndim)])

@@ -56,7 +56,7 @@ class MathMixin(TensorBase):
         """-1, 0 or 1 by the sign of each element (a bool tensor is its own sign, as in PyTorch)."""
         if self.array.dtype == np.bool_:
             return self.from_array(self.array.copy())
-        return self.from_array(np.sign(self.array))
+        return self.from_array(pointwise.sign(self.array))
 
     def sin(self) -> Tensor:
         """Sine."""

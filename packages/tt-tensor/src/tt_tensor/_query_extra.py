@@ -115,7 +115,9 @@ class QueryExtraMixin(TensorBase):
         for name, flag in flags.items():
             check_bool("unique", name, flag)
         axis = None if dim is None else normalize_dim("unique", dim, self.ndim)
-        values, inverse, counts = np.unique(self.array, return_inverse=True, return_counts=True, axis=axis)
+        values, inverse, counts = np.unique(  # each NaN distinct (NaN != NaN), as PyTorch
+            self.array, return_inverse=True, return_counts=True, axis=axis, equal_nan=False
+        )
         inverse = inverse.reshape(self.shape if axis is None else -1)
         return self._with_extras(values, inverse, counts, return_inverse, return_counts)
 

@@ -220,6 +220,12 @@ def power(a: np.ndarray, exponent: object) -> np.ndarray:
     # END SOLUTION
 
 
+def sign(a: np.ndarray) -> np.ndarray:
+    """-1, 0 or 1 by the sign of each element; NaN gives 0, as in PyTorch (NumPy's ``sign`` gives NaN)."""
+    out = np.asarray(np.sign(a))  # (a 0-d input gives a NumPy scalar: made an array to write into)
+    return np.nan_to_num(out, copy=False, nan=0.0) if out.dtype.kind == "f" else out
+
+
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """``1 / (1 + exp(-a))``, written so it never overflows and keeps full relative precision.
 

@@ -18,7 +18,7 @@ from ..function import Function, _tensor_class, unbroadcast
 from ..higher_order import sum_to
 from .arithmetic import _shape
 
-STEPS = {"floor": np.floor, "ceil": np.ceil, "round": np.round, "sign": np.sign, "trunc": np.trunc}
+STEPS = {"floor": np.floor, "ceil": np.ceil, "round": np.round, "sign": pointwise.sign, "trunc": np.trunc}
 
 
 class StepFunction(Function):
