@@ -1,8 +1,8 @@
 """NaN and inf where PyTorch's answer differs from NumPy's, on both packages' tensors.
 
 Checked against PyTorch 2.13 in a scratch script (values written here from its results):
-``sign``/``sgn`` of NaN is 0; ``unique`` keeps every NaN (NaN != NaN); ``diag_embed`` puts NaN and inf
-on the diagonal only (a product with a 0/1 band would spread NaN over the matrix).
+``sign``/``sgn`` and ``heaviside`` of NaN are 0; ``unique`` keeps every NaN (NaN != NaN);
+``diag_embed`` puts NaN and inf on the diagonal only (a product with a 0/1 band would spread NaN).
 Not course material (outside the solution regions), so no module number.
 """
 
@@ -53,3 +53,10 @@ def test_diag_embed_keeps_nan_and_inf_on_the_diagonal(lib, offset):
 def test_diag_embed_gradient():
     x = autograd.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
     assert autograd.gradcheck(lambda t: t.diag_embed(1, 0, 2) ** 2, (x,))
+
+
+def test_heaviside_of_nan_is_zero(lib):
+    x = lib.tensor([NAN, 0.0, -1.0, 2.0, -INF, INF])
+    values = lib.tensor([5.0, 6.0, 7.0, 8.0, 9.0, 10.0])
+    assert x.heaviside(values).tolist() == [0.0, 6.0, 0.0, 1.0, 0.0, 1.0]
+    assert lib.tensor([0, -3, 4]).heaviside(lib.tensor([7])).tolist() == [7, 0, 1]

@@ -137,7 +137,9 @@ class MathExtraMixin(TensorBase):
                 f"heaviside is not yet implemented for tensors with different dtypes ({self.array.dtype} and "
                 f"{other.dtype}); convert values with .to(input.dtype)"
             )
-        return self.from_array(np.heaviside(self.array, other).astype(self.array.dtype, copy=False))
+        # PyTorch's rule, "values where x == 0, else x > 0": NaN gives 0 (NumPy's heaviside gives NaN)
+        stepped = np.where(self.array == 0, other, self.array > 0)
+        return self.from_array(stepped.astype(self.array.dtype, copy=False))
 
     # ------------------------------------------------------------ integer divisors
     def gcd(self, other: Tensor) -> Tensor:
