@@ -117,3 +117,20 @@ def test_area_bins_of_different_lengths():
 def test_sizes_and_options_pytorch_refuses_or_we_lack(options, error, message):
     with pytest.raises(error, match=message):
         nn.functional.interpolate(powers(IMAGE), **options)
+
+
+def test_the_deprecated_upsample_names_warn_and_are_interpolate():
+    import tt_nn.functional as F
+
+    x = autograd.tensor(np.arange(16.0).reshape(1, 1, 4, 4))
+    with pytest.warns(UserWarning, match=r"upsample is deprecated. Use nn.functional.interpolate"):
+        out = F.upsample(x, scale_factor=2, mode="bilinear")
+    np.testing.assert_array_equal(out.numpy(), F.interpolate(x, scale_factor=2, mode="bilinear").numpy())
+    with pytest.warns(UserWarning, match=r"upsample_nearest is deprecated"):
+        out = F.upsample_nearest(x, size=(8, 8))
+    np.testing.assert_array_equal(out.numpy(), F.interpolate(x, size=(8, 8)).numpy())
+    with pytest.warns(UserWarning, match=r"upsample_bilinear is deprecated"):
+        out = F.upsample_bilinear(x, scale_factor=2)  # align_corners=True, as PyTorch's
+    expected = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=True)
+    np.testing.assert_array_equal(out.numpy(), expected.numpy())
+    assert not np.array_equal(out.numpy(), F.interpolate(x, scale_factor=2, mode="bilinear").numpy())

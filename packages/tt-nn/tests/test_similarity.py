@@ -61,3 +61,36 @@ def test_softplus_values_threshold_and_gradient(leaf, check_grad):
     check_grad(lambda t: F.softplus(t, beta=2.0), leaf(3, 4))
     check_grad(lambda t: tt_nn.Softplus(beta=0.5, threshold=0.1)(t * 5.0), leaf(5))
     assert repr(tt_nn.Softplus(beta=2)) == "Softplus(beta=2, threshold=20.0)"
+
+
+def _pdist_reference(x, p):
+    n = x.shape[0]
+    pairs = [(i, j) for i in range(n) for j in range(i + 1, n)]  # row-major upper triangle
+    diffs = np.stack([np.abs(x[i] - x[j]) for i, j in pairs])
+    if p == 0:
+        return (diffs != 0).sum(1).astype(float)
+    if p == np.inf:
+        return diffs.max(1)
+    return (diffs**p).sum(1) ** (1 / p)
+
+
+@pytest.mark.parametrize("p", [2.0, 1.0, 0.0, 3.5, np.inf])
+def test_pdist_is_the_upper_triangle_of_the_distance_table(p, check_grad):
+    x = RNG.standard_normal((5, 3))
+    x[3] = x[1]  # two equal rows: distance 0, gradient 0 there (PyTorch's choice)
+    out = F.pdist(autograd.tensor(x), p)
+    assert out.shape == (10,)
+    np.testing.assert_allclose(out.numpy(), _pdist_reference(x, p), rtol=1e-12, atol=1e-15)
+    leaf = autograd.tensor(x, requires_grad=True)
+    F.pdist(leaf, p).sum().backward()
+    assert np.isfinite(leaf.grad.numpy()).all()
+    if p not in (0.0, np.inf):
+        apart = autograd.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+        check_grad(lambda t: F.pdist(t, p), apart)
+
+
+def test_pdist_errors():
+    with pytest.raises(RuntimeError, match=r"^pdist: only supports 2D tensors \(N, M\), got shape \(2, 3, 4"):
+        F.pdist(autograd.ones(2, 3, 4))
+    with pytest.raises(RuntimeError, match=r"^pdist: only supports non-negative p values, got -1"):
+        F.pdist(autograd.ones(2, 3), -1)

@@ -345,3 +345,20 @@ def test_unpool_errors(rng):
         MaxUnpool2d(0)
     with pytest.raises(ValueError, match="MaxUnpool1d: kernel_size must be an int or a 1-tuple"):
         MaxUnpool1d((2, 2))
+
+
+def test_the_with_indices_forms_are_the_pools_with_return_indices(rng):
+    x = autograd.tensor(rng.standard_normal((2, 3, 6, 6)))
+    cases = [
+        (F.max_pool1d_with_indices, F.max_pool1d, x[0], (2,)),
+        (F.max_pool2d_with_indices, F.max_pool2d, x, (2, 1)),
+        (F.max_pool3d_with_indices, F.max_pool3d, x, (2,)),
+        (F.adaptive_max_pool1d_with_indices, F.adaptive_max_pool1d, x[0], (4,)),
+        (F.adaptive_max_pool2d_with_indices, F.adaptive_max_pool2d, x, (3,)),
+        (F.adaptive_max_pool3d_with_indices, F.adaptive_max_pool3d, x, (2,)),
+    ]
+    for with_indices, pool, data, args in cases:
+        values, indices = with_indices(data, *args, return_indices=False)  # both returned regardless
+        expected_values, expected_indices = pool(data, *args, return_indices=True)
+        np.testing.assert_array_equal(values.numpy(), expected_values.numpy())
+        np.testing.assert_array_equal(indices.numpy(), expected_indices.numpy())

@@ -70,6 +70,12 @@ __all__ = [
     "pixel_shuffle",
     "pixel_unshuffle",
     "unfold",
+    "adaptive_max_pool1d_with_indices",
+    "adaptive_max_pool2d_with_indices",
+    "adaptive_max_pool3d_with_indices",
+    "max_pool1d_with_indices",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
 ]
 
 
@@ -245,5 +251,12 @@ from .lp_pool import lp_pool1d, lp_pool2d, lp_pool3d  # noqa: E402
 from .max_pool_indices import max_pool2d_with_indices  # noqa: E402
 from .max_unpool import max_unpool1d, max_unpool2d, max_unpool3d  # noqa: E402
 from .pixel_shuffle import pixel_shuffle, pixel_unshuffle  # noqa: E402
+from .pool_with_indices import (  # noqa: E402  (PyTorch's *_with_indices forms)
+    adaptive_max_pool1d_with_indices,
+    adaptive_max_pool2d_with_indices,
+    adaptive_max_pool3d_with_indices,
+    max_pool1d_with_indices,
+    max_pool3d_with_indices,
+)
 from .pooling_1d import adaptive_avg_pool1d, adaptive_max_pool1d, avg_pool1d, max_pool1d  # noqa: E402
 from .pooling_3d import adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d, max_pool3d  # noqa: E402

@@ -95,10 +95,12 @@ def max_pool2d_with_indices(
     padding: IntPair = 0,
     dilation: IntPair = 1,
     ceil_mode: bool = False,
+    return_indices: bool = True,
 ) -> tuple[Tensor, Tensor]:
     """``max_pool2d``'s values and the int64 flat position ``h·W + w`` of each maximum in its plane.
 
-    What ``max_pool2d(..., return_indices=True)`` returns; the arguments are :func:`max_pool2d`'s.
+    What ``max_pool2d(..., return_indices=True)`` returns; the arguments are :func:`max_pool2d`'s
+    (``return_indices`` is ignored: both are returned, as by PyTorch's ``F.max_pool2d_with_indices``).
 
     Example:
         >>> x = autograd.tensor([[[[1.0, 5.0], [4.0, 3.0]]]])

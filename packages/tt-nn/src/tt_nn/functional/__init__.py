@@ -35,7 +35,7 @@ from .batch_norm_relu import batch_norm_relu
 from .bilinear import bilinear
 from .binary_losses import binary_cross_entropy, binary_cross_entropy_with_logits
 from .ctc_loss import ctc_loss
-from .distance import cosine_similarity, normalize, pairwise_distance
+from .distance import cosine_similarity, normalize, pairwise_distance, pdist
 from .dropout import dropout
 from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .encoding import one_hot
@@ -61,7 +61,7 @@ from .margin_losses import (
 )
 from .normalization import batch_norm, layer_norm
 from .normalization_extra import group_norm, instance_norm, rms_norm
-from .resample import interpolate, pad
+from .resample import interpolate, pad, upsample, upsample_bilinear, upsample_nearest
 from .triplet_distance_loss import triplet_margin_with_distance_loss
 
 __all__ = [
@@ -118,6 +118,7 @@ __all__ = [
     "one_hot",
     "pad",
     "pairwise_distance",
+    "pdist",
     "prelu",
     "poisson_nll_loss",
     "relu",
@@ -143,4 +144,7 @@ __all__ = [
     "threshold_",
     "triplet_margin_loss",
     "triplet_margin_with_distance_loss",
+    "upsample",
+    "upsample_bilinear",
+    "upsample_nearest",
 ]

@@ -1,4 +1,4 @@
-"""Vector norms and similarity: ``F.normalize``, ``F.cosine_similarity``, ``F.pairwise_distance``.
+"""Norms and distances: ``F.normalize``, ``F.cosine_similarity``, ``F.pairwise_distance``, ``F.pdist``.
 
 Composed from recorded tt-autograd primitives, so their gradients come from
 the primitives'. The 2-norm is taken as ``sqrt(max(sum(x**2), eps**2))``,
@@ -9,7 +9,8 @@ which equals ``max(||x||, eps)`` and keeps the gradient finite at ``x = 0``
 from __future__ import annotations
 
 import numpy as np
-from tt_tensor.checks import normalize_dim
+from tt_autograd import cdist
+from tt_tensor.checks import check_number, normalize_dim
 
 from ._checks import float_arg
 
@@ -54,3 +55,21 @@ def pairwise_distance(x1, x2, p: float = 2.0, eps: float = 1e-6, keepdim: bool =
     x1, x2 = float_arg("pairwise_distance", x1, "x1"), float_arg("pairwise_distance", x2, "x2")
     diff = x1 - x2 + eps
     return diff.norm(p, -1, keepdim)
+
+
+def pdist(input, p: float = 2.0):  # noqa: A002
+    """``torch.nn.functional.pdist``: the ``p``-norm distance between each pair of rows of ``input``.
+
+    Shape: ``(N (N - 1) / 2,)``, the pairs ``(i, j)`` with ``i < j`` in row-major order (the upper
+    triangle of ``cdist(input, input)``, read row by row). Differentiable, with gradient 0 where two
+    rows coincide, as PyTorch. Each distance is taken from the differences (no matrix-product
+    shortcut, whose rounding would blur near-equal rows). Cost: the full ``N x N`` table of
+    ``cdist``, so twice the pairs, ``O(N^2 M)``.
+    """
+    input = float_arg("pdist", input)  # noqa: A001
+    if input.ndim != 2:
+        raise RuntimeError(f"pdist: only supports 2D tensors (N, M), got shape {tuple(input.shape)}")
+    if check_number("pdist", "p", p) < 0:
+        raise RuntimeError(f"pdist: only supports non-negative p values, got {p}")
+    rows, cols = np.triu_indices(input.shape[0], 1)
+    return cdist(input, input, p, compute_mode="donot_use_mm_for_euclid_dist")[rows, cols]

@@ -14,6 +14,8 @@ Cost: O(k * output size) per axis, vectorised.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from tt_autograd import Function
 from tt_autograd.functions.indexing import PlaceAtKeyFunction
@@ -239,6 +241,32 @@ def interpolate(
         index, weight = _taps(mode, s_in, s_out, scale, bool(align_corners))
         out = ResampleFunction.apply(out, axis=2 + offset, indices=index, weights=weight)
     return out
+
+
+def upsample(input, size=None, scale_factor=None, mode: str = "nearest", align_corners=None):  # noqa: A002
+    """PyTorch's deprecated name for :func:`interpolate` (it warns, as PyTorch's does)."""
+    _deprecated("upsample")
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):  # noqa: A002
+    """Deprecated: ``interpolate(input, size, scale_factor, mode="nearest")``."""
+    _deprecated("upsample_nearest")
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):  # noqa: A002
+    """Deprecated: ``interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)``."""
+    _deprecated("upsample_bilinear")
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
+def _deprecated(name: str) -> None:
+    warnings.warn(
+        f"nn.functional.{name} is deprecated. Use nn.functional.interpolate instead.",
+        UserWarning,
+        stacklevel=3,
+    )
 
 
 def _taps(mode: str, s_in: int, s_out: int, scale: float, align_corners: bool):
