@@ -14,49 +14,27 @@ Example:
 
 from __future__ import annotations
 
-from tt_autograd import Tensor
+from collections.abc import Callable
 
 from .adaptive_max_pool import adaptive_max_pool2d
 from .pooling_1d import adaptive_max_pool1d, max_pool1d
 from .pooling_3d import adaptive_max_pool3d, max_pool3d
 
 
-def max_pool1d_with_indices(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=True,  # noqa: A002
-) -> tuple[Tensor, Tensor]:
-    """``max_pool1d(..., return_indices=True)``: values and the position ``l`` of each maximum."""
-    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
+def _with_indices(pool: Callable, settings: int) -> Callable:
+    """``pool`` with ``return_indices=True`` forced; ``settings`` is how many positional arguments
+    follow ``input`` before ``return_indices`` (which, given positionally, is then dropped)."""
+
+    def form(input, *args, return_indices: bool = True, **kwargs):  # noqa: A002
+        return pool(input, *args[:settings], return_indices=True, **kwargs)
+
+    form.__name__ = form.__qualname__ = f"{pool.__name__}_with_indices"
+    form.__doc__ = f"``{pool.__name__}(..., return_indices=True)``: values and positions of the maxima."
+    return form
 
 
-def max_pool3d_with_indices(
-    input,
-    kernel_size,
-    stride=None,
-    padding=0,
-    dilation=1,
-    ceil_mode=False,
-    return_indices=True,  # noqa: A002
-) -> tuple[Tensor, Tensor]:
-    """``max_pool3d(..., return_indices=True)``: values and the flat position ``d·H·W + h·W + w``."""
-    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices=True)
-
-
-def adaptive_max_pool1d_with_indices(input, output_size, return_indices=True) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """``adaptive_max_pool1d(..., return_indices=True)``."""
-    return adaptive_max_pool1d(input, output_size, return_indices=True)
-
-
-def adaptive_max_pool2d_with_indices(input, output_size, return_indices=True) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """``adaptive_max_pool2d(..., return_indices=True)``."""
-    return adaptive_max_pool2d(input, output_size, return_indices=True)
-
-
-def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True) -> tuple[Tensor, Tensor]:  # noqa: A002
-    """``adaptive_max_pool3d(..., return_indices=True)``."""
-    return adaptive_max_pool3d(input, output_size, return_indices=True)
+max_pool1d_with_indices = _with_indices(max_pool1d, 5)  # kernel_size, stride, padding, dilation, ceil_mode
+max_pool3d_with_indices = _with_indices(max_pool3d, 5)
+adaptive_max_pool1d_with_indices = _with_indices(adaptive_max_pool1d, 1)  # output_size
+adaptive_max_pool2d_with_indices = _with_indices(adaptive_max_pool2d, 1)
+adaptive_max_pool3d_with_indices = _with_indices(adaptive_max_pool3d, 1)
