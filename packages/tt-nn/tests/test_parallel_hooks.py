@@ -14,6 +14,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_tensor
 from tt_autograd.gradients import grad
+from tt_nn.hooked_norms import spectral_norm, weight_norm
 
 
 def mlp() -> nn.Module:
@@ -170,3 +171,82 @@ def test_a_forward_under_no_grad_records_nothing():
     assert log[0] == plain[0] == (False, None)
     np.testing.assert_allclose(log[1], plain[1], rtol=1e-12)
     assert got == want == [None] * 4
+
+
+@pytest.mark.parametrize("rows", [8, 1])  # a batch of one calls no replica
+def test_the_wrapped_modules_forward_hooks_run_once_on_the_whole_batch(rows):
+    def case(model, call, log):
+        def before(module, inputs):
+            log.append(("pre", module is model, threading.get_ident(), inputs[0].array.copy()))
+            return (inputs[0] * 2,)
+
+        def after(module, inputs, output):
+            log.append(("post", module is model, threading.get_ident(), inputs[0].array, output.array.copy()))
+            return output + 1
+
+        model.register_forward_pre_hook(before)
+        model.register_forward_hook(after)
+        out = call(batch(rows))
+        log.append(out.array)
+        out.sum().backward()
+
+    (plain, want), (log, got) = both(case)
+    assert [entry[:3] for entry in log[:2]] == [("pre", True, threading.get_ident())] + [
+        ("post", True, threading.get_ident())
+    ]
+    assert_same(log[0][3:] + log[1][3:] + (log[2],), plain[0][3:] + plain[1][3:] + (plain[2],))
+    assert_same(got, want)
+
+
+def test_the_wrapped_modules_full_backward_hooks_run_once_on_the_whole_gradient():
+    def case(model, call, log):
+        def before(module, grad_output):
+            log.append(("pre", module is model, threading.get_ident(), grad_output[0].array.copy()))
+            return (grad_output[0] * 2,)
+
+        def after(module, grad_input, grad_output):
+            log.append(("post", module is model, grad_input, grad_output[0].array.copy()))
+
+        model.register_full_backward_pre_hook(before)
+        model.register_full_backward_hook(after)
+        out = call(batch())
+        with pytest.warns(UserWarning, match="no inputs require gradients") as caught:
+            (out * out).sum().backward()  # the input needs no gradient: the hooks fire from the output side
+        log.append(len(caught))
+
+    (plain, want), (log, got) = both(case)
+    assert len(log) == len(plain) == 3
+    assert log[0][:3] == ("pre", True, threading.get_ident())
+    assert log[1][:3] == ("post", True, (None,))
+    assert log[2] == plain[2] == 1
+    assert_same([log[0][3], log[1][3]], [plain[0][3], plain[1][3]])
+    assert_same(got, want)
+
+
+@pytest.mark.parametrize("norm", [weight_norm, spectral_norm])
+def test_a_weight_norm_on_the_wrapped_module_is_made_in_every_replica(norm):
+    results = []
+    for parallel in (False, True):
+        tt_tensor.manual_seed(2)
+        model = norm(nn.Linear(3, 2).to(dtype=np.float64))
+        calls = []
+        model.register_forward_pre_hook(lambda module, inputs: calls.append(len(inputs[0])))  # noqa: B023
+        call = nn.DataParallel(model, device_ids=[0, 1]) if parallel else model
+        x = batch()
+        for _ in range(3):  # each step's weight from that step's parameters, in every replica
+            model.zero_grad()
+            call(x).sum().backward()
+            with autograd.no_grad():
+                for p in model.parameters():
+                    p -= 0.1 * p.grad
+        results.append((calls, grads(model)))
+    (plain_calls, want), (calls, got) = results
+    assert calls == plain_calls == [8, 8, 8]  # the user's pre-hook: once per call, on the whole batch
+    assert_same(got, want)
+
+
+def test_a_submodules_hooks_run_in_every_replica_on_its_slice():
+    model, rows = mlp(), []
+    model[0].register_forward_hook(lambda module, inputs, output: rows.append(inputs[0].shape[0]))
+    nn.DataParallel(model, device_ids=[0, 1, 2])(batch(7))
+    assert sorted(rows) == [2, 2, 3]  # as PyTorch's replicas on GPUs carry them

@@ -43,6 +43,17 @@ are views of them, so the recorded gradient pass and any pass through what it
 recorded reach ``model`` through every replica (the threaded backward switches
 those graphs to the replicas' own parameters while it runs).
 
+Hooks behave as without ``DataParallel`` (PyTorch's, on a machine without
+GPUs, just calls the module): ``model``'s own forward pre-hooks, forward
+hooks and full backward (pre-)hooks run once per call, in the caller's
+thread, on the whole batch, around the replicas, which run ``model.forward``;
+but a pre-hook that makes a weight from the parameters (``weight_norm``'s,
+``spectral_norm``'s, pruning's, marked ``per_replica = True``) runs in every
+replica, on that replica's parameters. Parameter hooks run once, on the summed
+gradient (step 5). The hooks of ``model``'s *submodules* run in every
+replica, on its slice, as in PyTorch's ``DataParallel`` on GPUs, whose
+replicas carry them.
+
 The gradients equal those of ``model(x)`` on the whole batch (up to float
 reassociation) whenever the module treats samples independently — so not
 for batch norm in training mode, whose statistics are per slice (like
@@ -94,6 +105,7 @@ from tt_autograd.engine import topological_order
 from tt_autograd.grad_mode import is_grad_enabled, set_grad_enabled
 from tt_tensor import threads
 
+from .backward_hooks import call_with_backward_hooks
 from .module import Module
 from .parameter import Parameter
 
@@ -142,20 +154,29 @@ class DataParallel(Module):
         object.__setattr__(self, "_stand_ins", [])  # replica 0's parameters in the threaded backward
 
     def forward(self, *inputs: object, **kwargs: object) -> object:
+        module = self.module  # its own hooks run here, once, around the replicas (module docstring)
+        inputs = module._pre_hooked([h for h in module._forward_pre_hooks if not _per_replica(h)], inputs)
+        if module.__dict__.get("_backward_hooks") or module.__dict__.get("_backward_pre_hooks"):
+            return call_with_backward_hooks(module, inputs, kwargs, self._spread)
+        return self._spread(inputs, **kwargs)
+
+    def _spread(self, inputs: tuple, /, **kwargs: object) -> object:
+        """The wrapped module's forward, over the replicas when the batch splits, then its forward hooks."""
         batch = _batch_length(inputs, kwargs, self.dim)
         parts = threads.split(batch or 0, self.slices if self.slices is not None else threads.workers())
+        enabled = is_grad_enabled()
         if len(parts) < 2:
-            return self.module(*inputs, **kwargs)
+            return self.module._post_hooked(inputs, _forward_on(self.module, enabled, inputs, kwargs))
         replicas = [self.module, *self._refresh(len(parts) - 1)]
         own = [self._stand_ins, *(list(replica.parameters()) for replica in replicas[1:])]
-        enabled = is_grad_enabled()
         tasks = [
             partial(_forward_on, replica, enabled, *_scatter(inputs, kwargs, self.dim, start, stop, batch))
             for replica, (start, stop) in zip(replicas, parts)
         ]
         with threads.one_blas_thread():  # the process-wide count too (module docstring)
             outputs = threads.run(tasks)
-        return _gather(outputs, self.dim, _OwnerLinks(outputs, list(self.module.parameters()), own))
+        links = _OwnerLinks(outputs, list(self.module.parameters()), own)
+        return self.module._post_hooked(inputs, _gather(outputs, self.dim, links))
 
     def _refresh(self, count: int) -> list[Module]:
         """Replicas 1..count of ``self.module``, made if needed, their parameters and buffers synced."""
@@ -289,8 +310,16 @@ def _scatter(inputs: tuple, kwargs: dict, dim: int, start: int, stop: int, batch
 
 
 def _forward_on(replica: Module, enabled: bool, inputs: tuple, kwargs: dict) -> object:
+    """The replica's forward (its own hooks ran in the caller's thread, but for the per-replica pre-hooks)."""
     with set_grad_enabled(enabled):  # a worker thread starts with its own (default) grad mode
-        return replica(*inputs, **kwargs)
+        inputs = replica._pre_hooked([h for h in replica._forward_pre_hooks if _per_replica(h)], inputs)
+        return replica.forward(*inputs, **kwargs)
+
+
+def _per_replica(hook: object) -> bool:
+    """A forward pre-hook that makes the module's weight from its parameters (``weight_norm``'s,
+    ``spectral_norm``'s, pruning's: ``per_replica = True``): it runs in each replica, on its own."""
+    return getattr(hook, "per_replica", False)
 
 
 def _gather(outputs: list, dim: int, links: _OwnerLinks) -> object:
