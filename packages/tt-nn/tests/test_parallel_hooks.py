@@ -7,6 +7,8 @@ case is the same model, same seed, same batch, called without ``DataParallel``.
 from __future__ import annotations
 
 import threading
+import time
+import warnings
 
 import numpy as np
 import pytest
@@ -250,3 +252,72 @@ def test_a_submodules_hooks_run_in_every_replica_on_its_slice():
     model[0].register_forward_hook(lambda module, inputs, output: rows.append(inputs[0].shape[0]))
     nn.DataParallel(model, device_ids=[0, 1, 2])(batch(7))
     assert sorted(rows) == [2, 2, 3]  # as PyTorch's replicas on GPUs carry them
+
+
+@pytest.mark.parametrize("kind", ["register_full_backward_hook", "register_full_backward_pre_hook"])
+def test_either_backward_hook_alone_runs_once(kind):
+    def case(model, call, log):
+        getattr(model, kind)(lambda module, *grads: log.append(grads[-1][0].array.copy()))
+        with warnings.catch_warnings(record=True) as caught:  # the full hook warns: no input requires grad
+            warnings.simplefilter("always")
+            call(batch()).sum().backward()
+        log.append(len(caught))
+
+    (plain, want), (log, got) = both(case)
+    assert len(plain) == len(log) == 2
+    assert log[1] == plain[1]
+    assert_same(log[:1], plain[:1])
+    assert_same(got, want)
+
+
+def test_replicas_are_made_once_and_again_only_for_new_parameters():
+    model = mlp()
+    parallel = nn.DataParallel(model, device_ids=[0, 1, 2])
+    x = batch(9)
+    parallel(x).sum().backward()
+    made = list(parallel._replicas)
+    assert len(made) == 2  # replicas 1 and 2; replica 0 is the model
+    parallel(x).sum().backward()
+    assert all(a is b for a, b in zip(parallel._replicas, made))
+    model[2].bias = nn.Parameter(autograd.tensor(np.ones(2)))  # a new Parameter: replicas made again
+    model.zero_grad()
+    parallel(x).sum().backward()
+    assert not any(a is b for a, b in zip(parallel._replicas, made))
+    np.testing.assert_allclose(model[2].bias.grad.array, [9.0, 9.0])
+
+
+def test_gradients_follow_a_change_of_the_parameters_dtype():
+    model = mlp()
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    parallel(batch()).sum().backward()
+    model.to(dtype=np.float32)
+    model.zero_grad()
+    parallel(batch().to(dtype=np.float32)).sum().backward()
+    assert {p.grad.array.dtype for p in model.parameters()} == {np.dtype(np.float32)}
+
+
+@pytest.mark.parametrize("raising_rows", [3, 4])  # the first replica's pass raises, or the last one's
+def test_a_replica_whose_backward_raises_leaves_no_gradient_for_the_next_pass(raising_rows):
+    class Flaky(nn.Module):  # while failing: one slice's backward raises, the other's is slow
+        def __init__(self):
+            super().__init__()
+            self.net, self.failing = mlp(), [True]  # a list: the replicas share it
+
+        def forward(self, x):
+            out = self.net(x)
+            if self.failing[0]:
+                raising = x.shape[0] == raising_rows
+                out.register_hook(lambda g: 1 / 0 if raising else slow.append(time.sleep(0.1)))
+            return out
+
+    model, slow = Flaky(), []
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    x = batch(7)  # slices of 3 and 4 rows
+    with pytest.raises(ZeroDivisionError):
+        parallel(x).sum().backward()
+    assert slow == [None]  # raised once the slow slice had finished too, even when it was second
+    model.failing[0] = False
+    model.zero_grad()
+    parallel(x).sum().backward()
+    want = [g.array for g in grad(model(x).sum(), list(model.parameters()))]
+    assert_same(grads(model), want)

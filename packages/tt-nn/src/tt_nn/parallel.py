@@ -187,7 +187,7 @@ class DataParallel(Module):
             object.__setattr__(self, "_stand_ins", [Parameter(p) for p in params])  # synced below
         replicas = self._replicas[:count]
         for source, copy in zip(params, self._stand_ins):
-            copy.array, copy.requires_grad = source.array, source.requires_grad
+            copy.array = source.array  # (.to() may have given it another dtype: gradients follow it)
         originals = list(self.module.modules())
         for replica in replicas:
             for source, copy in zip(originals, replica.modules()):
@@ -424,8 +424,11 @@ class GatherFunction(Function):
             if getattr(out, "requires_grad", False)
         ]
         with threads.one_blas_thread(), ctx.links.replicas_while():
-            threads.run(tasks)
-        ctx.links.hand_over()
+            errors = threads.run(tasks)  # every replica's pass has ended, whether or not one raised
+        ctx.links.hand_over()  # what they did add (as a raising backward without DataParallel leaves it)
+        for error in errors:
+            if error is not None:
+                raise error
         return (None,) * len(ctx.outputs)
 
     @staticmethod
@@ -444,5 +447,10 @@ class GatherFunction(Function):
         )
 
 
-def _backward_on(output: object, grad: np.ndarray) -> None:
-    output.backward(grad, retain_graph=True)  # type: ignore[attr-defined]
+def _backward_on(output: object, grad: np.ndarray) -> BaseException | None:
+    """One replica's backward; what it raised is returned, so the caller waits for every replica."""
+    try:
+        output.backward(grad, retain_graph=True)  # type: ignore[attr-defined]
+    except Exception as error:  # raised again by GatherFunction.backward
+        return error
+    return None
