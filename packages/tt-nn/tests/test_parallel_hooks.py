@@ -270,22 +270,6 @@ def test_either_backward_hook_alone_runs_once(kind):
     assert_same(got, want)
 
 
-def test_replicas_are_made_once_and_again_only_for_new_parameters():
-    model = mlp()
-    parallel = nn.DataParallel(model, device_ids=[0, 1, 2])
-    x = batch(9)
-    parallel(x).sum().backward()
-    made = list(parallel._replicas)
-    assert len(made) == 2  # replicas 1 and 2; replica 0 is the model
-    parallel(x).sum().backward()
-    assert all(a is b for a, b in zip(parallel._replicas, made))
-    model[2].bias = nn.Parameter(autograd.tensor(np.ones(2)))  # a new Parameter: replicas made again
-    model.zero_grad()
-    parallel(x).sum().backward()
-    assert not any(a is b for a, b in zip(parallel._replicas, made))
-    np.testing.assert_allclose(model[2].bias.grad.array, [9.0, 9.0])
-
-
 def test_gradients_follow_a_change_of_the_parameters_dtype():
     model = mlp()
     parallel = nn.DataParallel(model, device_ids=[0, 1])

@@ -13,12 +13,14 @@ turns.
 
 How, step by step (for ``out = DataParallel(model)(x)``):
 
-1. **replicate** (once, then reused): replica 0 *is* ``model``; the others
+1. **replicate** (once, then reused until a parameter, submodule or buffer
+   is added, replaced or removed): replica 0 *is* ``model``; the others
    are shallow copies of its module tree whose parameters are new
    ``Parameter`` objects sharing the *same arrays* (nothing is copied), each
    with its own ``.grad``; buffers are copies, refreshed from ``model``'s
    before every forward (as in PyTorch, only replica 0's in-place buffer
-   updates, e.g. batch norm's running statistics, are kept);
+   updates, e.g. batch norm's running statistics, are kept), and so are the
+   modules' other attributes (``training``, a dropout's ``p``), shared again;
 2. **scatter**: every tensor or array argument whose ``dim`` axis has the
    batch's length is cut into ``n`` contiguous slices; other arguments go to
    every replica unchanged;
@@ -75,9 +77,11 @@ one BLAS thread on a worker leave the process-wide count alone
 (:func:`tt_tensor.threads.one_blas_thread`).
 
 Cost per call: ``n`` shallow module copies the first time; then per forward
-one pointer per parameter and one copy per buffer; the gather copies the
-outputs once. With one worker (or a batch of one) it calls the module
-directly.
+one pointer per parameter, one copy per buffer and one attribute update per
+module (the refresh took 0.67-0.74 ms for a 4-layer, 128-wide GPT's 52
+modules, 0.49-0.50 ms without the attributes, of a 2-slice step of about
+240 ms); the gather copies the outputs once. With one worker (or a batch of
+one) it calls the module directly.
 
 Example:
     >>> import tt_autograd as autograd
@@ -150,7 +154,7 @@ class DataParallel(Module):
         object.__setattr__(self, "dim", dim)
         object.__setattr__(self, "slices", None if device_ids is None else len(device_ids))
         object.__setattr__(self, "_replicas", [])  # replicas 1.. (replica 0 is self.module)
-        object.__setattr__(self, "_replicated", ())  # the parameters the replicas were made for
+        object.__setattr__(self, "_replicated", ())  # the tree the replicas were made for (_refresh)
         object.__setattr__(self, "_stand_ins", [])  # replica 0's parameters in the threaded backward
 
     def forward(self, *inputs: object, **kwargs: object) -> object:
@@ -179,19 +183,28 @@ class DataParallel(Module):
         return self.module._post_hooked(inputs, _gather(outputs, self.dim, links))
 
     def _refresh(self, count: int) -> list[Module]:
-        """Replicas 1..count of ``self.module``, made if needed, their parameters and buffers synced."""
+        """Replicas 1..count of ``self.module``, made if needed; attributes, parameters and buffers synced.
+
+        They are made again when the tree changed (a parameter, a submodule or a buffer added, replaced or
+        removed); in between, each module's other attributes (``training``, ``Dropout.p``, a plain
+        float) are shared again before every forward, as PyTorch's replicas, made on every call, share them.
+        """
         params = tuple(self.module.parameters())
-        if len(self._replicas) < count or self._replicated != tuple(map(id, params)):
+        originals = list(self.module.modules())
+        buffers = [name for name, _ in self.module.named_buffers()]
+        tree = (*map(id, params), None, *map(id, originals), None, *buffers)
+        if len(self._replicas) < count or self._replicated != tree:
             object.__setattr__(self, "_replicas", [_replicate(self.module) for _ in range(count)])
-            object.__setattr__(self, "_replicated", tuple(map(id, params)))
+            object.__setattr__(self, "_replicated", tree)
             object.__setattr__(self, "_stand_ins", [Parameter(p) for p in params])  # synced below
         replicas = self._replicas[:count]
         for source, copy in zip(params, self._stand_ins):
             copy.array = source.array  # (.to() may have given it another dtype: gradients follow it)
-        originals = list(self.module.modules())
         for replica in replicas:
             for source, copy in zip(originals, replica.modules()):
-                object.__setattr__(copy, "training", source.training)
+                own = {name: copy.__dict__[name] for name in ("_parameters", "_buffers", "_modules")}
+                copy.__dict__.update(source.__dict__)
+                copy.__dict__.update(own)
             for source, copy in zip(params, replica.parameters()):
                 copy.array = source.array  # the optimizer may have given the parameter a new array
                 copy.requires_grad = source.requires_grad
