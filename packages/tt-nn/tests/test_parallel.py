@@ -252,6 +252,22 @@ def test_buffers_follow_a_change_of_dtype():
     np.testing.assert_allclose(out.array, model(x).array, rtol=1e-12)
 
 
+def test_buffers_follow_a_change_of_shape():
+    class Shifted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("offset", autograd.tensor([1.0]))
+
+        def forward(self, x):
+            return x + self.offset
+
+    model, x = Shifted(), autograd.tensor(np.zeros((4, 3)))
+    parallel = nn.DataParallel(model, device_ids=[0, 1])
+    parallel(x)
+    model.offset = autograd.tensor([1.0, 2.0, 3.0])  # the same buffer, another shape
+    np.testing.assert_allclose(parallel(x).array, np.tile([1.0, 2.0, 3.0], (4, 1)))
+
+
 def test_functional_form_matches_the_module_and_scatters_keyword_arguments():
     x, y = batch(8)
     model = mlp()
