@@ -49,9 +49,12 @@ Hooks behave as without ``DataParallel`` (PyTorch's, on a machine without
 GPUs, just calls the module): ``model``'s own forward pre-hooks, forward
 hooks and full backward (pre-)hooks run once per call, in the caller's
 thread, on the whole batch, around the replicas, which run ``model.forward``;
-but a pre-hook that makes a weight from the parameters (``weight_norm``'s,
-``spectral_norm``'s, pruning's, marked ``per_replica = True``) runs in every
-replica, on that replica's parameters. Parameter hooks run once, on the summed
+but a pre-hook that makes a weight from the parameters runs in every
+replica, on that replica's parameters: ``weight_norm``'s, ``spectral_norm``'s
+and pruning's, and a hook of your own that does the same, once it has an
+attribute ``per_replica = True`` (a name of this framework; made once in the
+caller's thread, such a weight would be shared by the worker threads'
+backward passes). Parameter hooks run once, on the summed
 gradient (step 5). The hooks of ``model``'s *submodules* run in every
 replica, on its slice, as in PyTorch's ``DataParallel`` on GPUs, whose
 replicas carry them.
