@@ -256,3 +256,23 @@ def test_masks_survive_optimizer_steps_with_weight_decay_and_momentum(rng):
         assert np.all(weight[mask == 0] == 0) and np.all(weight[mask == 1] != start[mask == 1])
         np.testing.assert_array_equal(weight, model[i].weight_orig.detach().numpy() * mask)
     assert sparsity(model)["global"] == round(0.6 * 72) / (72 + 8 + 3)  # the biases are not pruned
+
+
+def test_a_pruned_module_under_data_parallel_trains_as_called_directly():
+    # the pruning pre-hook makes the weight from each replica's own parameters (per_replica)
+    results = []
+    for parallel in (False, True):
+        autograd.manual_seed(0)
+        layer = nn.Linear(3, 4).to(dtype=np.float64)
+        l1_unstructured(layer, "weight", amount=0.5)
+        call = nn.DataParallel(layer, device_ids=[0, 1]) if parallel else layer
+        x = autograd.tensor(np.random.default_rng(0).standard_normal((8, 3)))
+        for _ in range(3):
+            layer.zero_grad()
+            call(x).sum().backward()
+            with autograd.no_grad():
+                for p in layer.parameters():
+                    p -= 0.1 * p.grad
+        results.append([p.grad.array.copy() for p in layer.parameters()])
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)

@@ -44,6 +44,8 @@ from .parametrizations import (
 class _SpectralNormHook:
     """The pre-hook: ``weight = weight_orig / σ``, σ from ``weight_u``, ``weight_v``."""
 
+    per_replica = True  # it makes the weight from the parameters: nn.DataParallel runs it in every replica
+
     def __init__(self, name: str, n_power_iterations: int, dim: int, eps: float) -> None:
         self.name, self.n_power_iterations, self.dim, self.eps = name, n_power_iterations, dim, eps
 
@@ -61,6 +63,8 @@ class _SpectralNormHook:
 
 class _WeightNormHook:
     """The pre-hook: ``weight = weight_g · weight_v / ‖weight_v‖``."""
+
+    per_replica = True  # it makes the weight from the parameters: nn.DataParallel runs it in every replica
 
     def __init__(self, name: str, dim: int | None) -> None:
         self.name, self.dim = name, dim

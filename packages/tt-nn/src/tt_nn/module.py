@@ -98,16 +98,25 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in self._forward_pre_hooks:
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+        if self._forward_pre_hooks:
+            args = self._pre_hooked(self._forward_pre_hooks, args)
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
         return self._forward_with_hooks(args, **kwargs)
 
-    def _forward_with_hooks(self, args: tuple, **kwargs: Any) -> Any:
-        output = self.forward(*args, **kwargs)
+    def _pre_hooked(self, hooks: list[Callable[..., Any]], args: tuple) -> tuple:
+        """``args`` through the forward pre-hooks ``hooks``, each of which may replace them."""
+        for hook in hooks:
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
+        return args
+
+    def _forward_with_hooks(self, args: tuple, /, **kwargs: Any) -> Any:
+        return self._post_hooked(args, self.forward(*args, **kwargs))
+
+    def _post_hooked(self, args: tuple, output: Any) -> Any:
+        """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
         for hook in self._forward_hooks:
             result = hook(self, args, output)
             if result is not None:

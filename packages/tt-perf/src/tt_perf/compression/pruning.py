@@ -201,6 +201,8 @@ class Identity(BasePruningMethod):
 class _PruningHook:
     """The forward pre-hook of a pruned parameter: ``<name> = <name>_orig * <name>_mask``."""
 
+    per_replica = True  # it makes the weight from the parameters: nn.DataParallel runs it in every replica
+
     def __init__(self, name: str) -> None:
         self._tensor_name = name
 
