@@ -65,6 +65,7 @@ from .creation import (
     zeros_like,
 )
 from .devices import device
+from .dtype_info import can_cast, finfo, iinfo, promote_types, result_type
 from .dtypes import (
     DType,
     bool_,
@@ -99,6 +100,16 @@ from .random import (
 from .random_extra import bernoulli, normal, poisson
 from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
+from .utilities import (
+    asarray,
+    broadcast_shapes,
+    is_tensor,
+    isin,
+    randint_like,
+    rsub,
+    scalar_tensor,
+    unravel_index,
+)
 
 __version__ = "0.1.0"
 

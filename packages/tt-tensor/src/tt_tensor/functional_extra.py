@@ -57,6 +57,10 @@ repeat_interleave, tensor_split, take, take_along_dim = (
 )
 
 dist = _form("dist")
+# the Tensor methods PyTorch also has as functions
+is_floating_point, numel, clone, detach, t, swapaxes, zero_ = (
+    _form(n) for n in ("is_floating_point", "numel", "clone", "detach", "t", "swapaxes", "zero_")
+)
 
 # queries (no gradients, except nansum and nanmean)
 nonzero, argwhere, count_nonzero, isclose = (
