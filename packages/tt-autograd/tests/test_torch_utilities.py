@@ -37,7 +37,12 @@ def test_promotion_rules():
     assert tt.result_type(tt.tensor([1.0]), zero_d) == tt.float32  # a 0-d tensor does not widen
     assert tt.result_type(tt.tensor([True]), 3) == tt.int64
     assert tt.result_type(tt.tensor([True]), True) == tt.bool
-    assert tt.result_type(2, 3.5) == tt.float32
+    assert tt.result_type(2, 3.5) == tt.float32 and tt.result_type(2, 3) == tt.int64
+    assert tt.result_type(True, False) == tt.bool and tt.result_type(True, 2) == tt.int64
+    assert tt.result_type(2.5, tt.tensor([1, 2])) == tt.float32  # a number first
+    assert tt.result_type(tt.tensor([1, 2]), tt.tensor([1.0], dtype=tt.float64)) == tt.float64
+    assert tt.result_type(tt.tensor([1, 2], dtype=tt.int32), 7) == tt.int32
+    assert repr(tt.finfo(tt.float64)).startswith("finfo(resolution=1e-15, min=-1.79769e+308, max=1.79769e+308")
     assert [tt.can_cast(a, b) for a, b in [(tt.float32, tt.int32), (tt.int32, tt.float32)]] == [False, True]
     assert [tt.can_cast(a, b) for a, b in [(tt.float64, tt.float32), (tt.int64, tt.bool)]] == [True, False]
     with pytest.raises(TypeError, match=r"^result_type: expected tensors or numbers, got str"):
@@ -50,11 +55,16 @@ def test_isin_unravel_index_broadcast_shapes():
     assert tt.isin(tt.tensor([1, 2, 3]), tt.tensor([2]), invert=True).tolist() == [True, False, True]
     assert tt.isin(3, tt.tensor([3])).tolist() is True
     assert isinstance(tt.isin(tt.tensor([1]), 1), tt.Tensor)
+    for flag in ("invert", "assume_unique"):
+        with pytest.raises(TypeError, match=rf"^isin: argument '{flag}' must be bool, got str"):
+            tt.isin(tt.tensor([1]), 1, **{flag: "yes"})
     rows, cols = tt.unravel_index(tt.tensor([4, 7, -1]), (2, 4))
     assert rows.tolist() == [1, 1, 1] and cols.tolist() == [0, 3, 3] and rows.dtype == tt.int64
     assert [c.tolist() for c in tt.unravel_index(tt.tensor(5), (2, 3))] == [1, 2]
-    with pytest.raises(RuntimeError, match=r"^unravel_index: an index is out of range for shape \(2, 3\)"):
-        tt.unravel_index(tt.tensor([6]), (2, 3))
+    assert [c.tolist() for c in tt.unravel_index(tt.tensor([-6, 0]), (2, 3))] == [[0, 0], [0, 0]]
+    for outside in (6, -7):  # PyTorch wraps these around silently
+        with pytest.raises(RuntimeError, match=r"^unravel_index: an index is out of range for shape \(2, 3\)"):
+            tt.unravel_index(tt.tensor([outside]), (2, 3))
     with pytest.raises(TypeError, match=r"^unravel_index: indices must be integers"):
         tt.unravel_index(tt.tensor([1.0]), (2, 3))
     assert tt.broadcast_shapes((2, 1), (3,)) == (2, 3) and tt.broadcast_shapes(4, (1,)) == (4,)
@@ -72,7 +82,9 @@ def test_scalar_tensor_asarray_randint_like_and_rsub():
     shared = tt.asarray(data)
     data[0] = 5.0
     assert shared.tolist()[0] == 5.0  # shares memory, as PyTorch's
-    assert tt.asarray(data, copy=True).tolist() == [5.0, 1.0, 1.0] and tt.asarray([1, 2]).dtype == tt.int64
+    copied = tt.asarray(data, copy=True)
+    data[1] = 7.0
+    assert copied.tolist() == [5.0, 1.0, 1.0] and tt.asarray([1, 2]).dtype == tt.int64
     tt.manual_seed(0)
     drawn = tt.randint_like(tt.zeros(2, 50), 3, 10)
     assert drawn.shape == (2, 50) and drawn.dtype == tt.float32
@@ -81,6 +93,10 @@ def test_scalar_tensor_asarray_randint_like_and_rsub():
     x = tt.tensor([1.0, 2.0], dtype=tt.float64, requires_grad=True)
     assert tt.rsub(x, 5, alpha=2).tolist() == [3.0, 1.0]  # 5 - 2 x
     assert tt.gradcheck(lambda t: tt.rsub(t, t * t), (x,))
+    with pytest.raises(TypeError, match=r"^rsub: argument 'input' must be a Tensor"):
+        tt.rsub(3, x)
+    with pytest.raises(TypeError, match=r"^randint_like: argument 'input' must be a Tensor"):
+        tt.randint_like([1, 2], 5)
 
 
 def test_function_forms_of_tensor_methods():

@@ -79,22 +79,26 @@ def result_type(tensor1: object, tensor2: object) -> DType:
 
 
 def _operand_dtype(a: object, b: object) -> np.dtype:
-    arrays = [x.array if isinstance(x, TensorBase) else None for x in (a, b)]
-    numbers = [x for x in (a, b) if not isinstance(x, TensorBase)]
-    for number in numbers:
-        if not isinstance(number, (int, float, np.number, np.bool_)):
-            raise TypeError(f"result_type: expected tensors or numbers, got {type(number).__name__}")
-    if arrays[0] is not None and arrays[1] is not None:
-        return dtypes.result_type(arrays[0], arrays[1])
-    if arrays[0] is None and arrays[1] is None:  # two numbers: the dtype a tensor of their sum would get
-        return dtypes.infer_numpy_dtype(np.asarray(a + b))
-    array = arrays[0] if arrays[0] is not None else arrays[1]
-    number = numbers[0]
-    if isinstance(number, (float, np.floating)) and array.dtype.kind in "iub":
-        return dtypes.get_default_dtype().numpy
-    if isinstance(number, (int, np.integer)) and not isinstance(number, bool) and array.dtype.kind == "b":
-        return np.dtype(np.int64)
+    for value in (a, b):
+        if not isinstance(value, (TensorBase, int, float, np.number, np.bool_)):
+            raise TypeError(f"result_type: expected tensors or numbers, got {type(value).__name__}")
+    if isinstance(a, TensorBase) and isinstance(b, TensorBase):
+        return dtypes.result_type(a.array, b.array)
+    if not isinstance(a, TensorBase) and not isinstance(b, TensorBase):  # two numbers: the higher kind's
+        return max((_number_dtype(a), _number_dtype(b)), key=lambda d: _CATEGORY[d.kind])
+    array, number = (a.array, b) if isinstance(a, TensorBase) else (b.array, a)
+    if _CATEGORY[_number_dtype(number).kind] > _CATEGORY[array.dtype.kind]:  # a higher kind sets it
+        return _number_dtype(number)
     return array.dtype
+
+
+def _number_dtype(number: object) -> np.dtype:
+    """The dtype PyTorch gives a Python number on its own: bool, int64, or the default float dtype."""
+    if isinstance(number, (bool, np.bool_)):
+        return np.dtype(np.bool_)
+    if isinstance(number, (int, np.integer)):
+        return np.dtype(np.int64)
+    return dtypes.get_default_dtype().numpy
 
 
 def can_cast(from_: object, to: object) -> bool:

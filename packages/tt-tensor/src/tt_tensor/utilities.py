@@ -46,7 +46,8 @@ def isin(
 
 def unravel_index(indices: object, shape: object) -> tuple[Tensor, ...]:
     """The coordinates in ``shape`` of flat ``indices`` (int64 tensors, one per dim; negative indices
-    count from the end)."""
+    count from the end). An index outside ``[-size, size)`` is refused; PyTorch 2.13 wraps it around
+    silently (6 in shape (2, 3) gives (0, 0)), which hides an off-by-one."""
     flat = _array("unravel_index", "indices", indices)
     if flat.dtype.kind not in "iu":
         raise TypeError(f"unravel_index: indices must be integers, got {flat.dtype}")
@@ -102,9 +103,7 @@ def randint_like(
 ) -> Tensor:
     """:func:`randint` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``(x, low, high)``."""
     check_tensor("randint_like", input)
-    if high is None:
-        low, high = 0, low
-    return randint(
+    return randint(  # (randint reads a missing high as "low is the high, from 0")
         low, high, tuple(input.shape), generator=generator, dtype=input.dtype if dtype is None else dtype
     )
 
