@@ -359,7 +359,9 @@ class Tensor(
     def ceil(self) -> Tensor:
         return StepFunction.apply(self, kind="ceil")
 
-    def round(self) -> Tensor:
+    def round(self, *, decimals: int = 0) -> Tensor:
+        if decimals:  # PyTorch's: round(x * 10**d) / 10**d (d < 0: round(x / 10**-d) * 10**-d)
+            return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return StepFunction.apply(self, kind="round")
 
     def sign(self) -> Tensor:
@@ -411,8 +413,9 @@ class Tensor(
         source = self if dtype is None else self.to(dtype)
         return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
-    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
-        return MeanFunction.apply(self, dim=dim, keepdim=keepdim)
+    def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        source = self if dtype is None else self.to(dtype)
+        return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
         dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
@@ -447,8 +450,9 @@ class Tensor(
     def prod(self, dim=None, keepdim: bool = False) -> Tensor:
         return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
 
-    def cumsum(self, dim: int) -> Tensor:
-        return CumsumFunction.apply(self, dim=normalize_dim("cumsum", dim, self.ndim))
+    def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
+        source = self if dtype is None else self.to(dtype)
+        return CumsumFunction.apply(source, dim=normalize_dim("cumsum", dim, self.ndim))
 
     # ----------------------------------------------------------------- shape
     def _view(self, kernel, *args: object) -> Tensor:

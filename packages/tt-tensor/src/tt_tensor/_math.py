@@ -13,7 +13,7 @@ import numpy as np
 
 from . import pointwise
 from ._base import TensorBase, operand
-from .checks import normalize_dim
+from .checks import check_count, normalize_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -86,9 +86,21 @@ class MathMixin(TensorBase):
         """Round up."""
         return self.from_array(np.ceil(self.array))
 
-    def round(self) -> Tensor:
-        """Round half to even, like PyTorch."""
+    def round(self, *, decimals: int = 0) -> Tensor:
+        """Round half to even, like PyTorch; to ``decimals`` places (negative: tens, hundreds, ...).
+
+        As PyTorch: ``round(x * 10**d) / 10**d`` in ``x``'s dtype (``d < 0``: ``round(x / 10**-d) * 10**-d``).
+        """
+        if decimals:
+            return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return self.from_array(np.round(self.array))
+
+    def _round_to(self, decimals: int) -> Tensor:
+        """``round(decimals=...)`` composed of methods (so a recorded tensor's gradient is round's, 0)."""
+        if self.array.dtype.kind != "f":
+            raise TypeError(f"round: decimals needs a floating-point tensor, got {self.dtype}")
+        scale = 10.0 ** abs(decimals)
+        return (self * scale).round() / scale if decimals > 0 else (self / scale).round() * scale
 
     def clamp(self, min: object = None, max: object = None) -> Tensor:  # noqa: A002
         """Limit every element to ``[min, max]`` (either may be None, a number or a tensor)."""

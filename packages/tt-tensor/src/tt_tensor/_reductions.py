@@ -32,9 +32,10 @@ class ReductionMixin(TensorBase):
         numpy_dtype = None if dtype is None else as_dtype(dtype).numpy
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
-    def mean(self, dim=None, keepdim: bool = False) -> Tensor:
-        """Mean over ``dim``."""
-        return self.from_array(reduce.mean(self.array, dim, keepdim))
+    def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given)."""
+        source = self if dtype is None else self.to(dtype)
+        return self.from_array(reduce.mean(source.array, dim, keepdim))
 
     def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
         """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch.
@@ -113,8 +114,10 @@ class ReductionMixin(TensorBase):
             np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
         )
 
-    def cumsum(self, dim: int) -> Tensor:
-        """Running sum along ``dim`` (integers and bools in int64)."""
+    def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
+        """Running sum along ``dim`` (integers and bools in int64; in ``dtype`` when given)."""
+        if dtype is not None:
+            return self.to(dtype).cumsum(dim)
         dtype = np.int64 if self.array.dtype.kind in "iub" else None
         return self.from_array(
             np.cumsum(self.array, axis=normalize_dim("cumsum", dim, self.ndim), dtype=dtype)
