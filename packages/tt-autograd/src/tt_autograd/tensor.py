@@ -20,7 +20,16 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import check_count, check_number, normalize_dim, normalize_dims
+from tt_tensor.checks import (
+    NOT_GIVEN,
+    check_count,
+    check_number,
+    check_optional,
+    normalize_dim,
+    normalize_dims,
+    optional_dim,
+    var_correction,
+)
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -417,22 +426,21 @@ class Tensor(
         return MeanFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def var(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+        self, dim=None, *, correction: int | None = 1, keepdim: bool = False, unbiased: object = NOT_GIVEN
     ) -> Tensor:
-        if unbiased is not None:
-            correction = int(unbiased)
+        correction = var_correction("var", correction, unbiased)
         return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
-    def max(self, dim: object = None, keepdim: bool = False):
+    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         return self._extreme("max", dim, keepdim)
 
-    def min(self, dim: object = None, keepdim: bool = False):
+    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         return self._extreme("min", dim, keepdim)
 
     def _extreme(self, op: str, dim: object, keepdim: bool):
         if isinstance(dim, tt_tensor.Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
-        if dim is None:
+        if optional_dim(op, dim, keepdim) is None:
             return AmaxFunction.apply(self, largest=op == "max")
         axis = normalize_dim(op, dim, self.ndim)
         indices = reduce_kernels.extreme(op, self.array, axis, keepdim)[1]
@@ -449,8 +457,8 @@ class Tensor(
         normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
         return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
-    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
-        return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
+        return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         if p is None or p in ("fro", 2):  # None: the 2-norm, as PyTorch
@@ -475,8 +483,8 @@ class Tensor(
     def view(self, *shape: int) -> Tensor:
         return self._view(shaping.view, shape)
 
-    def squeeze(self, dim=None) -> Tensor:
-        return self._view(shaping.squeeze, dim)
+    def squeeze(self, dim=NOT_GIVEN) -> Tensor:
+        return self._view(shaping.squeeze, check_optional("squeeze", "dim", dim, "an int or a tuple of ints"))
 
     def unsqueeze(self, dim: int) -> Tensor:
         return self._view(shaping.unsqueeze, dim)

@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reduce
 from ._base import TensorBase
-from .checks import normalize_dim, normalize_dims
+from .checks import NOT_GIVEN, normalize_dim, normalize_dims, optional_dim, var_correction
 from .dtypes import as_dtype
 
 if TYPE_CHECKING:
@@ -37,22 +37,21 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.mean(self.array, dim, keepdim))
 
     def var(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+        self, dim=None, *, correction: int | None = 1, keepdim: bool = False, unbiased: object = NOT_GIVEN
     ) -> Tensor:
-        """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch."""
-        if unbiased is not None:
-            correction = int(unbiased)
+        """Variance over ``dim``, unbiased (``correction=1``, or None) by default as in PyTorch."""
+        correction = var_correction("var", correction, unbiased)
         return self.from_array(reduce.var(self.array, dim, correction, keepdim))
 
     def std(
-        self, dim=None, *, correction: int = 1, keepdim: bool = False, unbiased: bool | None = None
+        self, dim=None, *, correction: int | None = 1, keepdim: bool = False, unbiased: object = NOT_GIVEN
     ) -> Tensor:
         """Standard deviation over ``dim``: ``sqrt(var)``."""
         return self.var(dim, correction=correction, keepdim=keepdim, unbiased=unbiased).sqrt()
 
-    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
-        """Product over ``dim``."""
-        return self.from_array(reduce.prod(self.array, dim, keepdim))
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
+        """Product over ``dim`` (one int; left out: every element, but None is refused, as PyTorch)."""
+        return self.from_array(reduce.prod(self.array, optional_dim("prod", dim, keepdim), keepdim))
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         """Vector p-norm over ``dim`` (all elements by default)."""
@@ -64,20 +63,20 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes
-    def max(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The largest element; with ``dim``, ``(values, indices)``; with a tensor, ``maximum``."""
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        if dim is None:
+        if optional_dim("max", dim, keepdim) is None:
             return self.amax()
         values, indices = reduce.extreme("max", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
 
-    def min(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
-        if dim is None:
+        if optional_dim("min", dim, keepdim) is None:
             return self.amin()
         values, indices = reduce.extreme("min", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))

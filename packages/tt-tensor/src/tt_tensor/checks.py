@@ -55,6 +55,46 @@ def normalize_dims(
     return (normalize_dim(op, dim, ndim),) if ndim else ()
 
 
+class _NotGiven:
+    """The type of :data:`NOT_GIVEN` (its one value)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+#: The default of an optional argument that PyTorch refuses as None (``t.max(dim=None)``): with
+#: ``dim=NOT_GIVEN`` in the signature, an argument left out is told from an explicit None, which
+#: :func:`check_optional` refuses.
+NOT_GIVEN = _NotGiven()
+
+
+def check_optional(op: str, name: str, value: object, expected: str = "int") -> object:
+    """``value``, or None if it was left out (``NOT_GIVEN``); an explicit None is a ``TypeError``.
+
+    The error names ``op``, the argument and what it must be, as PyTorch's
+    (``median(): argument 'dim' must be int, not NoneType``).
+
+    Example:
+        >>> check_optional("median", "dim", NOT_GIVEN) is None
+        True
+    """
+    if value is None:
+        raise TypeError(f"{op}(): argument '{name}' must be {expected}, not NoneType (leave it out instead)")
+    return None if value is NOT_GIVEN else value
+
+
+def optional_dim(op: str, dim: object, keepdim: object) -> object:
+    """The ``dim`` of a reduction that PyTorch runs over every element only when ``dim`` is left out
+    (``max``, ``prod``, ``median``): None then, ``dim`` as given otherwise; None and ``keepdim=True``
+    without ``dim`` are refused (PyTorch has no such form)."""
+    dim = check_optional(op, "dim", dim)
+    if dim is None and keepdim:
+        raise TypeError(f"{op}(): keepdim=True needs a dim (over every element there is no dim to keep)")
+    return dim
+
+
 def parse_size(op: str, args: tuple) -> tuple[int, ...]:
     """Accept sizes given as ``f(2, 3)``, ``f((2, 3))`` or ``f([2, 3])``; check they are ints >= 0."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -137,3 +177,11 @@ def check_bool(op: str, name: str, value: object) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"{op}: argument '{name}' must be bool, got {type(value).__name__} {value!r:.40}")
+
+
+def var_correction(op: str, correction: object, unbiased: object) -> object:
+    """The degrees-of-freedom correction of ``var``/``std``: ``unbiased`` (a bool) if given, else
+    ``correction``, whose None is the default 1, as PyTorch; ``unbiased=None`` is refused."""
+    if unbiased is not NOT_GIVEN:
+        return int(check_bool(op, "unbiased", unbiased))
+    return 1 if correction is None else correction

@@ -1,0 +1,77 @@
+"""The recorded forms refuse None where PyTorch does, as tt-tensor's (``tt_tensor.checks.NOT_GIVEN``).
+
+tt-autograd's ``max``/``min``/``prod``/``squeeze``/``median``/``nanmedian``/``to_sparse``/``var``
+override tt-tensor's, so each needs the same refusal; with the argument left out they still reduce
+over every element and still record (a gradient comes back).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+
+VALUES = np.arange(1.0, 13.0).reshape(3, 4) / 7.0
+
+
+@pytest.mark.parametrize(
+    ("op", "call", "argument"),
+    [
+        ("max", lambda t: t.max(None), "dim"),
+        ("min", lambda t: t.min(dim=None, keepdim=True), "dim"),
+        ("prod", lambda t: t.prod(None), "dim"),
+        ("prod", lambda t: autograd.prod(t, dim=None), "dim"),
+        ("median", lambda t: t.median(None), "dim"),
+        ("nanmedian", lambda t: autograd.nanmedian(t, None), "dim"),
+        ("squeeze", lambda t: t.squeeze(None), "dim"),
+        ("squeeze", lambda t: t.squeeze_(None), "dim"),
+        ("to_sparse", lambda t: t.to_sparse(None), "sparse_dim"),
+        ("to_sparse", lambda t: t.to_sparse(sparse_dim=None), "sparse_dim"),
+    ],
+)
+def test_none_is_refused_by_name_where_pytorch_refuses_it(op, call, argument):
+    with pytest.raises(TypeError, match=rf"^{op}\(\): argument '{argument}' must be"):
+        call(autograd.tensor(VALUES, requires_grad=True).clone())
+
+
+@pytest.mark.parametrize("op", ["max", "min", "prod", "median", "nanmedian"])
+def test_keepdim_true_without_a_dim_is_refused(op):
+    with pytest.raises(TypeError, match=rf"^{op}\(\): keepdim=True needs a dim"):
+        getattr(autograd.tensor(VALUES, requires_grad=True), op)(keepdim=True)
+
+
+def test_var_and_std_refuse_unbiased_none_and_take_correction_none_as_one():
+    x = autograd.tensor(VALUES, requires_grad=True)
+    for op in ("var", "std"):
+        with pytest.raises(TypeError, match=r"^var: argument 'unbiased' must be bool"):
+            getattr(x, op)(unbiased=None)
+    out = x.var(0, correction=None)
+    np.testing.assert_allclose(out.detach().numpy(), VALUES.var(0, ddof=1))
+    assert out.grad_fn is not None
+    np.testing.assert_allclose(x.var(1, unbiased=False).detach().numpy(), VALUES.var(1))
+
+
+@pytest.mark.parametrize(
+    ("op", "expected", "grad"),
+    [
+        ("max", VALUES.max(), (VALUES == VALUES.max()).astype(float)),
+        ("min", VALUES.min(), (VALUES == VALUES.min()).astype(float)),
+        ("prod", VALUES.prod(), VALUES.prod() / VALUES),
+        ("median", np.sort(VALUES.ravel())[5], (VALUES == np.sort(VALUES.ravel())[5]).astype(float)),
+        ("nanmedian", np.sort(VALUES.ravel())[5], (VALUES == np.sort(VALUES.ravel())[5]).astype(float)),
+    ],
+)
+def test_left_out_the_dim_reduces_every_element_and_records(op, expected, grad):
+    x = autograd.tensor(VALUES, requires_grad=True)
+    out = getattr(x, op)()
+    assert np.isclose(out.item(), expected)
+    out.backward()
+    np.testing.assert_allclose(x.grad.numpy(), grad)
+
+
+def test_squeeze_and_to_sparse_left_out_still_work():
+    x = autograd.tensor(VALUES[None], requires_grad=True)
+    out = x.squeeze()
+    assert out.shape == (3, 4) and out.grad_fn is not None
+    sparse = autograd.tensor(np.diag([1.0, 0.0, 2.0])).to_sparse()
+    np.testing.assert_array_equal(sparse.to_dense().numpy(), np.diag([1.0, 0.0, 2.0]))
