@@ -38,6 +38,9 @@ def test_none_is_refused_by_name_where_pytorch_refuses_it(op, call, argument):
 def test_keepdim_true_without_a_dim_is_refused(op):
     with pytest.raises(TypeError, match=rf"^{op}\(\): keepdim=True needs a dim"):
         getattr(autograd.tensor(VALUES, requires_grad=True), op)(keepdim=True)
+    for keepdim in (None, 0, "abc"):  # the recorded median over every element is tt-autograd's own
+        with pytest.raises(TypeError, match=rf"^{op}: argument 'keepdim' must be bool"):
+            getattr(autograd.tensor(VALUES, requires_grad=True), op)(keepdim=keepdim)
 
 
 def test_var_and_std_refuse_unbiased_none_and_take_correction_none_as_one():

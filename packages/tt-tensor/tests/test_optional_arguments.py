@@ -34,6 +34,11 @@ def test_optional_dim_refuses_keepdim_true_without_a_dim_only():
         optional_dim("op", NOT_GIVEN, True)
     with pytest.raises(TypeError, match=r"^op\(\): argument 'dim' must be int"):
         optional_dim("op", None, False)
+    for junk in (None, 1, "abc"):
+        with pytest.raises(TypeError, match=r"^op: argument 'keepdim' must be bool"):
+            optional_dim("op", 0, junk)
+        with pytest.raises(TypeError, match=r"^op: argument 'keepdim' must be bool"):
+            optional_dim("op", NOT_GIVEN, junk)
 
 
 def test_var_correction_takes_unbiased_over_correction_and_none_as_the_default_one():
@@ -70,6 +75,17 @@ def test_none_as_dim_is_refused_by_name_where_pytorch_refuses_it(call):
 def test_keepdim_true_without_a_dim_is_refused(op):
     with pytest.raises(TypeError, match=rf"^{op}\(\): keepdim=True needs a dim"):
         getattr(tt.tensor(VALUES), op)(keepdim=True)
+    for dim in (0, NOT_GIVEN):
+        with pytest.raises(TypeError, match=rf"^{op}: argument 'keepdim' must be bool, got NoneType"):
+            getattr(tt.tensor(VALUES), op)(dim, None)
+
+
+def test_norm_takes_p_none_as_the_2_norm_and_dist_refuses_none():
+    t = tt.tensor(VALUES)
+    assert np.isclose(t.norm(None).item(), np.sqrt((VALUES**2).sum()))
+    np.testing.assert_allclose(t.norm(None, 1).numpy(), np.sqrt((VALUES**2).sum(1)), rtol=1e-6)
+    with pytest.raises(TypeError, match=r"^dist: argument 'other' must be .*, got NoneType"):
+        t.dist(None)
 
 
 def test_left_out_the_dim_still_means_every_element_and_a_dim_still_works():

@@ -20,11 +20,11 @@ class OrderStatsGradMixin(tt_tensor.Tensor):
     """The differentiable median over all elements."""
 
     def median(self, dim: object = NOT_GIVEN, keepdim: bool = False):
-        if dim is NOT_GIVEN and not keepdim and self.numel():
+        if dim is NOT_GIVEN and keepdim is False and self.numel():
             return MedianFunction.apply(self, ignore_nan=False)
         return super().median(dim, keepdim)
 
     def nanmedian(self, dim: object = NOT_GIVEN, keepdim: bool = False):
-        if dim is NOT_GIVEN and not keepdim and self.numel():
+        if dim is NOT_GIVEN and keepdim is False and self.numel():
             return MedianFunction.apply(self, ignore_nan=True)
         return super().nanmedian(dim, keepdim)

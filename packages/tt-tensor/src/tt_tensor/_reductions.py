@@ -54,8 +54,8 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.prod(self.array, optional_dim("prod", dim, keepdim), keepdim))
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
-        """Vector p-norm over ``dim`` (all elements by default)."""
-        return self.from_array(reduce.norm(self.array, p, dim, keepdim))
+        """Vector p-norm over ``dim`` (all elements by default); ``p=None`` is the 2-norm, as PyTorch."""
+        return self.from_array(reduce.norm(self.array, 2 if p is None else p, dim, keepdim))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""

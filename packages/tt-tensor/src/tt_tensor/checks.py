@@ -87,10 +87,10 @@ def check_optional(op: str, name: str, value: object, expected: str = "int") -> 
 
 def optional_dim(op: str, dim: object, keepdim: object) -> object:
     """The ``dim`` of a reduction that PyTorch runs over every element only when ``dim`` is left out
-    (``max``, ``prod``, ``median``): None then, ``dim`` as given otherwise; None and ``keepdim=True``
-    without ``dim`` are refused (PyTorch has no such form)."""
+    (``max``, ``prod``, ``median``): None then, ``dim`` as given otherwise; None, a ``keepdim`` that
+    is not a bool, and ``keepdim=True`` without ``dim`` are refused (PyTorch has no such form)."""
     dim = check_optional(op, "dim", dim)
-    if dim is None and keepdim:
+    if check_bool(op, "keepdim", keepdim) and dim is None:
         raise TypeError(f"{op}(): keepdim=True needs a dim (over every element there is no dim to keep)")
     return dim
 
