@@ -71,7 +71,17 @@ def test_dropout_layers_refuse_junk_p_by_name_and_keep_a_good_p_as_given(layer):
             getattr(nn, layer)(junk)
     with pytest.raises(ValueError, match=rf"^{layer}: .*between 0 and 1, but got 1.5"):
         getattr(nn, layer)(1.5)
-    assert getattr(nn, layer)(1).p == 1 and getattr(nn, layer)(0.25).p == 0.25
+    assert (
+        getattr(nn, layer)(1).p == 1 and getattr(nn, layer)(0.25).p == 0.25 and getattr(nn, layer)(0).p == 0
+    )
+
+
+@pytest.mark.parametrize("name", DROPOUTS)
+def test_dropout_functions_still_take_the_ends_of_0_1(name):
+    x = tt.randn(*DROPOUTS[name])
+    np.testing.assert_array_equal(getattr(F, name)(x, 0.0, True).numpy(), x.numpy())
+    np.testing.assert_array_equal(getattr(F, name)(x, 0, True).numpy(), x.numpy())
+    assert getattr(F, name)(x, 1.0, True).shape == x.shape
 
 
 def test_dropout_still_takes_a_one_element_tensor_p_and_zero_is_the_identity():
@@ -122,6 +132,8 @@ def test_softplus_still_computes_with_numbers_and_refuses_a_zero_beta_at_constru
     x = tt.tensor(np.linspace(-3, 3, 13))
     with pytest.raises(ValueError, match=r"^Softplus: beta must be non-zero"):
         nn.Softplus(0)
+    with pytest.raises(ValueError, match=r"^softplus: beta must be non-zero"):
+        F.softplus(x, 0.0)
     expected = np.where(2 * x.numpy() > 4, x.numpy(), np.log1p(np.exp(2 * x.numpy())) / 2)
     np.testing.assert_allclose(F.softplus(x, 2, 4).numpy(), expected)
     np.testing.assert_allclose(F.softplus(x, tt.tensor(2.0), 4).numpy(), expected)
