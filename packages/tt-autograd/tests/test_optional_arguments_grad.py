@@ -78,3 +78,26 @@ def test_squeeze_and_to_sparse_left_out_still_work():
     assert out.shape == (3, 4) and out.grad_fn is not None
     sparse = autograd.tensor(np.diag([1.0, 0.0, 2.0])).to_sparse()
     np.testing.assert_array_equal(sparse.to_dense().numpy(), np.diag([1.0, 0.0, 2.0]))
+
+
+@pytest.mark.parametrize(
+    "op, call",
+    [
+        ("sort", lambda t: t.sort(descending=None)),
+        ("sort", lambda t: t.sort(stable="abc")),
+        ("aminmax", lambda t: t.aminmax(dim=0, keepdim=None)),
+        ("histogram", lambda t: t.histogram(4, density=None)),
+    ],
+)
+def test_the_recorded_forms_refuse_flags_taken_as_none_by_name(op, call):
+    with pytest.raises(TypeError, match=rf"^{op}: argument '\w+' must be bool, got"):
+        call(autograd.tensor(VALUES, requires_grad=True))
+
+
+def test_the_recorded_forms_still_take_bool_flags():
+    x = autograd.tensor(VALUES, requires_grad=True)
+    out = x.sort(1, descending=True, stable=True).values
+    np.testing.assert_array_equal(out.detach().numpy(), -np.sort(-VALUES, 1))
+    assert x.aminmax(dim=0, keepdim=True).max.shape == (1, 4)
+    hist = x.detach().histogram(4, density=True).hist.numpy()
+    np.testing.assert_allclose(hist.sum() * (VALUES.max() - VALUES.min()) / 4, 1.0)

@@ -101,6 +101,11 @@ def test_left_out_the_dim_still_means_every_element_and_a_dim_still_works():
     assert tt.tensor(VALUES[None]).squeeze(0).shape == (3, 4)
 
 
+def test_logsumexp_requires_its_dim():  # PyTorch has no logsumexp over every element without a dim
+    with pytest.raises(TypeError, match=r"^logsumexp: argument 'dim' must be .*, got None"):
+        tt.tensor(VALUES).logsumexp(None)
+
+
 def test_none_is_still_every_element_where_pytorch_takes_it():
     t = tt.tensor(VALUES)
     assert np.isclose(t.sum(None).item(), VALUES.sum())
@@ -122,3 +127,32 @@ def test_var_and_std_refuse_unbiased_none_and_take_correction_none_as_one():
     np.testing.assert_allclose(
         t.var(1, correction=0, unbiased=True).numpy(), VALUES.var(1, ddof=1), rtol=1e-6
     )
+
+
+@pytest.mark.parametrize(
+    "op, call",
+    [
+        ("argmax", lambda t: t.argmax(0, None)),
+        ("argmin", lambda t: t.argmin(keepdim="abc")),
+        ("mode", lambda t: t.mode(0, None)),
+        ("kthvalue", lambda t: t.kthvalue(1, 0, 1)),
+        ("median", lambda t: t.median(1, None)),
+        ("sort", lambda t: t.sort(descending=None)),
+        ("sort", lambda t: t.sort(0, False, "abc")),
+        ("argsort", lambda t: t.argsort(descending=None)),
+        ("argsort", lambda t: t.argsort(stable=None)),
+        ("nonzero", lambda t: t.nonzero(as_tuple=None)),
+    ],
+)
+def test_flags_taken_as_none_are_refused_by_name_as_pytorch(op, call):
+    with pytest.raises(TypeError, match=rf"^{op}: argument '\w+' must be bool, got"):
+        call(tt.tensor(VALUES))
+
+
+def test_the_flags_still_work_when_given_as_bools():
+    t = tt.tensor(VALUES)
+    assert t.argmax(0, True).shape == (1, 4) and t.argmin(keepdim=np.bool_(True)).shape == (1, 1)
+    assert t.mode(0, True).values.shape == (1, 4) and t.kthvalue(1, 0, True).values.shape == (1, 4)
+    np.testing.assert_array_equal(t.sort(1, True, True).values.numpy(), -np.sort(-VALUES, 1))
+    np.testing.assert_array_equal(t.argsort(1, descending=True).numpy(), np.argsort(-VALUES, 1))
+    assert len(tt.tensor([0.0, 2.0, 3.0]).nonzero(as_tuple=True)) == 1

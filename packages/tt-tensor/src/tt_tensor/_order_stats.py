@@ -23,7 +23,7 @@ import numpy as np
 from . import order_stats
 from ._base import TensorBase, operand
 from ._reductions import ValuesIndices
-from .checks import NOT_GIVEN, check_count, normalize_dim, optional_dim
+from .checks import NOT_GIVEN, check_bool, check_count, normalize_dim, optional_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -92,7 +92,7 @@ class OrderStatsMixin(TensorBase):
         self, op: str, dim: int, keepdim: bool, find_index: Callable[[np.ndarray, int], np.ndarray]
     ) -> ValuesIndices:
         """``(values, indices)`` of the element ``find_index`` picks in each row along ``dim``."""
-        axis = normalize_dim(op, dim, self.ndim)
+        axis, keepdim = normalize_dim(op, dim, self.ndim), check_bool(op, "keepdim", keepdim)
         source = self if self.ndim else self.reshape(1)
         if source.shape[axis] == 0:
             raise IndexError(

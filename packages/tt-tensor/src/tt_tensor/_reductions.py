@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reduce
 from ._base import TensorBase
-from .checks import NOT_GIVEN, normalize_dim, normalize_dims, optional_dim, var_correction
+from .checks import NOT_GIVEN, check_bool, normalize_dim, normalize_dims, optional_dim, var_correction
 from .dtypes import as_dtype
 
 if TYPE_CHECKING:
@@ -91,10 +91,12 @@ class ReductionMixin(TensorBase):
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest element (over the flattened tensor if ``dim`` is None); ties: the first."""
+        keepdim = check_bool("argmax", "keepdim", keepdim)
         return self.from_array(reduce.argextreme("argmax", self.array, dim, keepdim))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest element."""
+        keepdim = check_bool("argmin", "keepdim", keepdim)
         return self.from_array(reduce.argextreme("argmin", self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- logic and running sums
