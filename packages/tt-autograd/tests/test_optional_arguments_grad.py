@@ -101,3 +101,34 @@ def test_the_recorded_forms_still_take_bool_flags():
     assert x.aminmax(dim=0, keepdim=True).max.shape == (1, 4)
     hist = x.detach().histogram(4, density=True).hist.numpy()
     np.testing.assert_allclose(hist.sum() * (VALUES.max() - VALUES.min()) / 4, 1.0)
+
+
+def test_max_and_min_of_a_tensor_argument_are_the_elementwise_maximum_and_minimum():
+    x, y = autograd.tensor(VALUES), autograd.tensor(VALUES[::-1].copy())
+    np.testing.assert_array_equal(x.max(y).numpy(), np.maximum(VALUES, VALUES[::-1]))
+    np.testing.assert_array_equal(x.min(y).numpy(), np.minimum(VALUES, VALUES[::-1]))
+
+
+def test_logsumexp_requires_its_dim_and_norm_refuses_a_junk_p():
+    x = autograd.tensor(VALUES, requires_grad=True)
+    with pytest.raises(TypeError, match=r"^logsumexp: argument 'dim' must be .*, got None"):
+        x.logsumexp(None)
+    with pytest.raises(TypeError, match=r"^norm: p must be a number, got str"):
+        x.norm("abc")
+
+
+def test_norm_0_counts_the_non_zero_elements_with_a_zero_gradient():  # it divided by p = 0 before
+    values = np.array([[1.0, 0.0, 2.0], [0.0, 0.0, -3.0]])
+    x = autograd.tensor(values, requires_grad=True)
+    np.testing.assert_array_equal(x.norm(0, 1).detach().numpy(), (values != 0).sum(1))
+    out = x.norm(0.0)
+    assert out.item() == 3.0
+    out.backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.zeros_like(values))
+
+
+def test_norm_0_twice(check_twice):
+    x = autograd.tensor(
+        VALUES - 0.9, dtype=autograd.float64, requires_grad=True
+    )  # no zero: away from the kink
+    check_twice(lambda t: t.norm(0, 1, True) * t, [x])

@@ -467,6 +467,8 @@ class Tensor(
             return self.abs().sum(dim, keepdim)
         if p == float("inf"):
             return self.abs().amax(dim, keepdim)
+        if p == 0:  # the count of non-zero elements; sign has a zero slope, so the gradient is 0
+            return self.sign().abs().sum(dim, keepdim)
         p = check_number("norm", "p", p)
         return self.abs().pow(p).sum(dim, keepdim).pow(1.0 / p)
 
