@@ -128,7 +128,6 @@ def test_norm_0_counts_the_non_zero_elements_with_a_zero_gradient():  # it divid
 
 
 def test_norm_0_twice(check_twice):
-    x = autograd.tensor(
-        VALUES - 0.9, dtype=autograd.float64, requires_grad=True
-    )  # no zero: away from the kink
+    # no element is 0 (sign's jump)
+    x = autograd.tensor(VALUES - 0.9, dtype=autograd.float64, requires_grad=True)
     check_twice(lambda t: t.norm(0, 1, True) * t, [x])
