@@ -1,9 +1,9 @@
 """A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
 every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
-layer of ``tinytorch.nn`` called with an input that is not a tensor, every number parameter of dropout and
-the activations given junk, and every distribution, scheduler and sampler given a junk first argument,
-and ``nn.init``, the parameter-vector helpers and ``save`` / ``load`` given junk, and every ``Tensor``
-method given a junk first argument.
+layer of ``tinytorch.nn`` called with an input that is not a tensor, every number parameter of dropout,
+the activations and the norms given junk, and every distribution, scheduler and sampler given a junk
+first argument, and ``nn.init``, the parameter-vector helpers and ``save`` / ``load`` given junk, and
+every ``Tensor`` method given a junk first argument.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -59,12 +59,15 @@ def test_every_layer_names_itself_or_its_op_for_an_input_that_is_not_a_tensor():
     assert_all_fine(cases)
 
 
-def test_every_number_parameter_of_dropout_and_the_activations_refuses_junk_by_name():
+def test_every_number_parameter_of_dropout_the_activations_and_the_norms_refuses_junk_by_name():
     cases = cases_number_args.all_cases()
-    assert len(cases) > 150  # about 60 parameters, 3 junk values each, and out-of-range probabilities
-    assert {"F.dropout(p=1.5)", "nn.LeakyReLU(negative_slope=None)", "F.rrelu(lower=nan)"} <= {
-        case.label for case in cases
-    }
+    assert len(cases) > 200  # about 80 parameters, 3 junk values each, and out-of-range probabilities
+    assert {
+        "F.dropout(p=1.5)",
+        "nn.LeakyReLU(negative_slope=None)",
+        "F.rrelu(lower=nan)",
+        "F.layer_norm(eps=str)",
+    } <= {case.label for case in cases}
     assert_all_fine(cases)
 
 

@@ -1,4 +1,4 @@
-"""Dropout and the activations given junk numbers: ``F.dropout(x, p=None)``, ``nn.LeakyReLU("abc")``.
+"""Dropout, the activations and the norms given junk numbers: ``F.dropout(x, p=None)``, ``LeakyReLU("a")``.
 
 The parameters are found, not listed: each number parameter (annotated ``float``)
 of each function of ``tinytorch.nn.functional`` and each layer of ``tinytorch.nn``
@@ -8,6 +8,10 @@ then called, since some check at the first forward. A probability ``p`` also get
 1.5, -0.1 and NaN, and ``rrelu``'s bounds NaN and inf (slopes of NaN otherwise).
 A clear error names the function, its base name (``elu_`` -> ``elu``), or the layer
 (or the function it calls, ``RReLU`` -> ``rrelu``).
+
+The norms' ``eps`` and ``momentum``, ``normalize``'s ``eps``, ``local_response_norm``'s
+constants, the triplet loss's margin and the recurrent and attention layers' ``dropout``
+take other arguments first, so they are listed (``LISTED``) rather than found.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from tinytorch.nn import functional as F
 from .cases_api import Case
 from .cases_layers import _snake
 
-GROUP = "number arguments (dropout, activations)"
+GROUP = "number arguments (dropout, activations, norms)"
 
 #: The tt-nn modules whose functions and layers are covered.
 MODULES = ("activations", "activations_extra", "activations_inplace", "activations_piecewise", "dropout")
@@ -101,5 +105,64 @@ def layer_cases() -> list[Case]:
     return cases
 
 
+def _x() -> object:
+    return tt.randn(2, 4, 5)
+
+
+#: ``(label, names a clear error may give, call with the value)``.
+LISTED = [
+    ("F.layer_norm(eps)", ("layer_norm",), lambda v: F.layer_norm(_x(), (5,), eps=v)),
+    ("F.group_norm(eps)", ("group_norm",), lambda v: F.group_norm(_x(), 2, eps=v)),
+    ("F.batch_norm(eps)", ("batch_norm",), lambda v: F.batch_norm(_x(), tt.zeros(4), tt.ones(4), eps=v)),
+    (
+        "F.batch_norm(momentum)",
+        ("batch_norm",),
+        lambda v: F.batch_norm(_x(), None, None, training=True, momentum=v),
+    ),
+    ("F.instance_norm(eps)", ("instance_norm",), lambda v: F.instance_norm(_x(), eps=v)),
+    ("F.normalize(eps)", ("normalize",), lambda v: F.normalize(_x(), eps=v)),
+    ("F.local_response_norm(alpha)", ("local_response_norm",), lambda v: F.local_response_norm(_x(), 2, v)),
+    (
+        "F.local_response_norm(beta)",
+        ("local_response_norm",),
+        lambda v: F.local_response_norm(_x(), 2, beta=v),
+    ),
+    ("F.local_response_norm(k)", ("local_response_norm",), lambda v: F.local_response_norm(_x(), 2, k=v)),
+    (
+        "F.triplet_margin_loss(margin)",
+        ("triplet_margin_loss",),
+        lambda v: F.triplet_margin_loss(_x(), _x(), _x(), v),
+    ),
+    ("nn.LayerNorm(eps)", ("LayerNorm", "layer_norm"), lambda v: nn.LayerNorm(5, eps=v)(_x())),
+    ("nn.BatchNorm1d(eps)", ("BatchNorm1d", "batch_norm"), lambda v: nn.BatchNorm1d(4, eps=v)(_x())),
+    ("nn.GroupNorm(eps)", ("GroupNorm", "group_norm"), lambda v: nn.GroupNorm(2, 4, eps=v)(_x())),
+    (
+        "nn.InstanceNorm1d(eps)",
+        ("InstanceNorm1d", "instance_norm"),
+        lambda v: nn.InstanceNorm1d(4, eps=v)(_x()),
+    ),
+    ("nn.TripletMarginLoss(margin)", ("TripletMarginLoss",), lambda v: nn.TripletMarginLoss(margin=v)),
+    ("nn.LSTM(dropout)", ("LSTM",), lambda v: nn.LSTM(5, 3, 2, dropout=v)),
+    (
+        "nn.MultiheadAttention(dropout)",
+        ("MultiheadAttention",),
+        lambda v: nn.MultiheadAttention(4, 2, dropout=v),
+    ),
+    (
+        "nn.TransformerEncoderLayer(dropout)",  # named by the attention it builds
+        ("TransformerEncoderLayer", "MultiheadAttention"),
+        lambda v: nn.TransformerEncoderLayer(4, 2, 8, dropout=v),
+    ),
+]
+
+
+def listed_cases() -> list[Case]:
+    return [
+        Case(GROUP, f"{label[:-1]}={junk_name})", lambda c=call, m=make: c(m()), names)
+        for label, names, call in LISTED
+        for junk_name, make in JUNK.items()
+    ]
+
+
 def all_cases() -> list[Case]:
-    return function_cases() + layer_cases()
+    return function_cases() + layer_cases() + listed_cases()

@@ -3,7 +3,7 @@
 Before, ``p=None`` failed inside a comparison (``'<=' not supported``), ``leaky_relu(x, "abc")`` inside
 ``float()``, ``softplus(x, beta=None)`` returned NaNs and ``rrelu`` with a NaN bound NaN slopes; PyTorch
 2.13 refuses each (checked in a scratch script). The checks sit outside the course's solution regions:
-``functional._checks.number_args`` wraps ``dropout`` and ``leaky_relu``; the rest check in their bodies
+``tt_tensor.checks.number_args`` wraps ``dropout`` and ``leaky_relu``; the rest check in their bodies
 or ``__init__``.
 """
 
@@ -16,7 +16,7 @@ import pytest
 import tt_autograd as tt
 import tt_nn as nn
 import tt_nn.functional as F
-from tt_nn.functional._checks import number_args
+from tt_tensor.checks import number_args
 
 JUNK = [(None, "NoneType"), ("abc", "str"), (tt.tensor([0.1, 0.2]), "Tensor")]
 DROPOUTS = {
@@ -162,3 +162,47 @@ def test_gumbel_softmax_refuses_a_junk_temperature_by_name():
             F.gumbel_softmax(tt.randn(2, 3), tau=junk)
     out = F.gumbel_softmax(tt.randn(2, 3), tau=tt.tensor(0.5))
     np.testing.assert_allclose(out.sum(-1).detach().numpy(), np.ones(2), rtol=1e-6)
+
+
+def _x():
+    return tt.randn(2, 4, 5)
+
+
+NORMS = {
+    ("layer_norm", "eps"): lambda v: F.layer_norm(_x(), (5,), eps=v),
+    ("group_norm", "eps"): lambda v: F.group_norm(_x(), 2, eps=v),
+    ("batch_norm", "eps"): lambda v: F.batch_norm(_x(), tt.zeros(4), tt.ones(4), training=True, eps=v),
+    ("batch_norm", "momentum"): lambda v: F.batch_norm(_x(), tt.zeros(4), tt.ones(4), None, None, True, v),
+    ("instance_norm", "eps"): lambda v: F.instance_norm(_x(), eps=v),
+    ("instance_norm", "momentum"): lambda v: F.instance_norm(_x(), tt.zeros(4), tt.ones(4), momentum=v),
+    ("normalize", "eps"): lambda v: F.normalize(_x(), eps=v),
+    ("local_response_norm", "alpha"): lambda v: F.local_response_norm(_x(), 2, v),
+    ("local_response_norm", "beta"): lambda v: F.local_response_norm(_x(), 2, beta=v),
+    ("local_response_norm", "k"): lambda v: F.local_response_norm(_x(), 2, k=v),
+    ("triplet_margin_loss", "margin"): lambda v: F.triplet_margin_loss(_x(), _x(), _x(), v),
+    ("triplet_margin_loss", "p"): lambda v: F.triplet_margin_loss(_x(), _x(), _x(), p=v),
+    ("triplet_margin_loss", "eps"): lambda v: F.triplet_margin_loss(_x(), _x(), _x(), eps=v),
+    ("LayerNorm", "eps"): lambda v: nn.LayerNorm(5, eps=v)(_x()),  # named by the function it calls
+    ("BatchNorm1d", "eps"): lambda v: nn.BatchNorm1d(4, eps=v)(_x()),
+    ("TripletMarginLoss", "margin"): lambda v: nn.TripletMarginLoss(margin=v),
+}
+
+
+@pytest.mark.parametrize("op, name", NORMS)
+@pytest.mark.parametrize("junk, shown", JUNK)
+def test_norms_and_the_triplet_loss_refuse_junk_numbers_by_name(op, name, junk, shown):
+    with pytest.raises(TypeError, match=rf"^\w+: {name} must be a number, got {shown}") as error:
+        NORMS[op, name](junk)
+    called = {"LayerNorm": "layer_norm", "BatchNorm1d": "batch_norm"}.get(op, op)
+    assert str(error.value).split(":")[0] == called
+
+
+def test_norms_still_take_numbers_and_batch_norm_layers_a_momentum_of_none():
+    x = _x()
+    mean, var = x.numpy().mean(-1, keepdims=True), x.numpy().var(-1, keepdims=True)
+    expected = (x.numpy() - mean) / np.sqrt(var + 0.5)
+    np.testing.assert_allclose(F.layer_norm(x, (5,), eps=0.5).numpy(), expected, rtol=1e-5)
+    np.testing.assert_allclose(F.layer_norm(x, (5,), eps=tt.tensor(0.5)).numpy(), expected, rtol=1e-5)
+    layer = nn.BatchNorm1d(4, momentum=None)  # a cumulative average, as PyTorch
+    layer(x)
+    np.testing.assert_allclose(layer.running_mean.numpy(), x.numpy().mean((0, 2)), rtol=1e-5)

@@ -12,9 +12,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -166,6 +168,33 @@ def check_number(op: str, name: str, value: object) -> float:
         except (TypeError, ValueError, RuntimeError):  # RuntimeError: a tensor of more than one element
             pass
     raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")
+
+
+def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
+    """Decorator: the arguments ``names`` of a function (or ``__init__``) must be numbers when given.
+
+    A real (not a bool) or a one-element tensor passes (:func:`check_number`) and reaches the
+    function as given; anything else is a ``TypeError`` naming ``op`` and the argument. For
+    functions whose body (a course exercise) compares or converts a number without checking it:
+    ``dropout(x, p=None)`` would fail inside a comparison, ``leaky_relu(x, "abc")`` inside ``float()``.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        parameters = list(inspect.signature(function).parameters)
+        positions = {name: parameters.index(name) for name in names}
+
+        @functools.wraps(function)
+        def checked(*args: object, **kwargs: object) -> object:
+            for name, position in positions.items():
+                if position < len(args):
+                    check_number(op, name, args[position])
+                elif name in kwargs:
+                    check_number(op, name, kwargs[name])
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
 
 
 def check_bool(op: str, name: str, value: object) -> bool:

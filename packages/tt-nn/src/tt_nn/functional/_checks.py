@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-import inspect
 import warnings
-from collections.abc import Callable
 
 import tt_tensor
-from tt_tensor.checks import check_number, check_tensor, normalize_dim
+from tt_tensor.checks import check_tensor, normalize_dim, number_args  # noqa: F401  (for the forms here)
 
 REDUCTIONS = ("mean", "sum", "none")
 
@@ -16,33 +13,6 @@ REDUCTIONS = ("mean", "sum", "none")
 def tensor_arg(op: str, value: object, name: str = "input") -> tt_tensor.Tensor:
     """``value`` if it is a tensor; otherwise a ``TypeError`` naming ``op`` and the argument."""
     return check_tensor(op, value, name)
-
-
-def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
-    """Decorator: the arguments ``names`` of a functional form must be numbers when given.
-
-    A real (not a bool) or a one-element tensor passes (``tt_tensor.checks.check_number``) and
-    reaches the function as given; anything else is a ``TypeError`` naming ``op`` and the argument.
-    For forms whose body (a course exercise) compares or converts a number without checking it:
-    ``dropout(x, p=None)`` would fail inside a comparison, ``leaky_relu(x, "abc")`` inside ``float()``.
-    """
-
-    def decorate(function: Callable) -> Callable:
-        parameters = list(inspect.signature(function).parameters)
-        positions = {name: parameters.index(name) for name in names}
-
-        @functools.wraps(function)
-        def checked(*args: object, **kwargs: object) -> object:
-            for name, position in positions.items():
-                if position < len(args):
-                    check_number(op, name, args[position])
-                elif name in kwargs:
-                    check_number(op, name, kwargs[name])
-            return function(*args, **kwargs)
-
-        return checked
-
-    return decorate
 
 
 def float_arg(op: str, value: object, name: str = "input") -> tt_tensor.Tensor:

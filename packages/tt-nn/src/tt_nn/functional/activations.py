@@ -23,9 +23,9 @@ import numpy as np
 from tt_autograd import Function
 from tt_autograd.higher_order import backward_slopes, zero_slope
 from tt_tensor import pointwise
-from tt_tensor.checks import check_number
+from tt_tensor.checks import check_number, number_args
 
-from ._checks import float_arg, number_args, softmax_dim, tensor_arg
+from ._checks import float_arg, softmax_dim, tensor_arg
 from .erf import normal_cdf
 from .row_passes import blockwise
 

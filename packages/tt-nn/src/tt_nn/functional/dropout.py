@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function
 from tt_autograd.higher_order import backward_slopes
+from tt_tensor.checks import number_args
 from tt_tensor.random import default_generator
 
-from ._checks import float_arg, number_args
+from ._checks import float_arg
 
 
 class DropoutFunction(Function):
