@@ -197,6 +197,14 @@ def test_norms_and_the_triplet_loss_refuse_junk_numbers_by_name(op, name, junk, 
     assert str(error.value).split(":")[0] == called
 
 
+def test_triplet_margin_loss_still_takes_a_positive_margin_only():
+    assert nn.TripletMarginLoss(margin=0.5).margin == 0.5
+    for margin in (0, -1.0):
+        message = rf"^TripletMarginLoss: margin must be greater than 0, got {margin}$"
+        with pytest.raises(ValueError, match=message):
+            nn.TripletMarginLoss(margin=margin)
+
+
 def test_norms_still_take_numbers_and_batch_norm_layers_a_momentum_of_none():
     x = _x()
     mean, var = x.numpy().mean(-1, keepdims=True), x.numpy().var(-1, keepdims=True)
