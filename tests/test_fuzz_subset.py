@@ -1,8 +1,9 @@
 """A fast slice of the fuzz suite (``python -m tools.fuzz`` runs all of it): every third API case, and
 every autograd-API case (transforms, hooks, parametrizations, ``functional_call``, checkpoint) and every
-layer of ``tinytorch.nn`` called with an input that is not a tensor, and every distribution, scheduler
-and sampler given a junk first argument, and ``nn.init``, the parameter-vector helpers and ``save`` /
-``load`` given junk, and every ``Tensor`` method given a junk first argument.
+layer of ``tinytorch.nn`` called with an input that is not a tensor, every number parameter of dropout,
+the activations and the norms given junk, and every distribution, scheduler and sampler given a junk
+first argument, and ``nn.init``, the parameter-vector helpers and ``save`` / ``load`` given junk, and
+every ``Tensor`` method given a junk first argument.
 
 Each case must end in a clear error or the right result; the full suite,
 with its file cases, hang detection and ``kill -9`` experiment, is a tool,
@@ -22,6 +23,7 @@ from tools.fuzz import (  # noqa: E402
     cases_autograd,
     cases_layers,
     cases_methods,
+    cases_number_args,
     cases_probability_data,
     cases_utilities,
 )
@@ -54,6 +56,18 @@ def test_every_autograd_api_case_ends_clearly_or_right():
 def test_every_layer_names_itself_or_its_op_for_an_input_that_is_not_a_tensor():
     cases = cases_layers.all_cases()
     assert len(cases) > 300  # about 130 layers, 3 junk inputs each
+    assert_all_fine(cases)
+
+
+def test_every_number_parameter_of_dropout_the_activations_and_the_norms_refuses_junk_by_name():
+    cases = cases_number_args.all_cases()
+    assert len(cases) > 200  # about 80 parameters, 3 junk values each, and out-of-range probabilities
+    assert {
+        "F.dropout(p=1.5)",
+        "nn.LeakyReLU(negative_slope=None)",
+        "F.rrelu(lower=nan)",
+        "F.layer_norm(eps=str)",
+    } <= {case.label for case in cases}
     assert_all_fine(cases)
 
 

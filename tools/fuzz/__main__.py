@@ -188,6 +188,7 @@ def main() -> int:
         cases_files,
         cases_layers,
         cases_methods,
+        cases_number_args,
         cases_probability_data,
         cases_utilities,
     )
@@ -196,6 +197,7 @@ def main() -> int:
         cases_api.all_cases()
         + cases_layers.all_cases()
         + cases_methods.all_cases()
+        + cases_number_args.all_cases()
         + cases_probability_data.all_cases()
         + cases_utilities.all_cases()
         + cases_autograd.all_cases()

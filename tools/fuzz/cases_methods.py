@@ -63,13 +63,7 @@ RUNS = {
 }  # fmt: skip
 
 #: Cases that are neither a clear error nor the right result today, with what each does.
-STILL_FAILING = {
-    **{
-        f"t.{name}(None)": "accepted: None taken as 'not given', so the answer is the no-argument one "
-        "(PyTorch refuses None here)"
-        for name in "max min median nanmedian prod squeeze squeeze_ to_sparse".split()
-    },
-}
+STILL_FAILING: dict[str, str] = {}
 
 
 def _same(result: object, expected: object) -> bool:

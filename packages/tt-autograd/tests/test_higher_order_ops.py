@@ -108,12 +108,17 @@ def test_logsumexp_twice(dim, keepdim, check_twice):
     check_twice(lambda x: (x * x).logsumexp(dim=dim, keepdim=keepdim) ** 2, [x])
 
 
+def prod(x, dim, keepdim=False):
+    """``x.prod`` over ``dim``, or every element for None (which PyTorch refuses as a dim)."""
+    return x.prod() if dim is None else x.prod(dim=dim, keepdim=keepdim)
+
+
 @pytest.mark.parametrize("dim, keepdim", [(None, False), (0, False), (1, True), (-1, False), (2, True)])
 @pytest.mark.parametrize("low, high", [(0.5, 1.5), (-1.5, 1.5)])
 def test_prod_twice(dim, keepdim, low, high, check_twice):
     x = leaf((2, 3, 4), low, high)
-    check_twice(lambda x: x.prod(dim=dim, keepdim=keepdim), [x])
-    check_twice(lambda x: x.prod(dim=dim, keepdim=keepdim) ** 2, [x])
+    check_twice(lambda x: prod(x, dim, keepdim), [x])
+    check_twice(lambda x: prod(x, dim, keepdim) ** 2, [x])
 
 
 def test_prod_of_size_one_dims_scalars_and_empty_tensors_twice(check_twice):
@@ -148,8 +153,8 @@ def test_prod_with_zeros_has_exact_second_derivatives(values, dim):
     # row and column; with two zeros, only at the pair. PyTorch's double backward gives these exactly.
     values = np.array(values)
     x = as_leaf(values)
-    weights = np.random.default_rng(7).standard_normal(x.prod(dim=dim).shape)
-    first, hessian = second(lambda x: x.prod(dim=dim), x, weights)
+    weights = np.random.default_rng(7).standard_normal(prod(x, dim).shape)
+    first, hessian = second(lambda x: prod(x, dim), x, weights)
     moved = values.reshape(1, -1) if dim is None else np.moveaxis(values, dim, -1)
     expected = [np.zeros_like(moved), np.zeros_like(moved)]
     for row, weight in enumerate(np.reshape(weights, -1)):

@@ -25,7 +25,11 @@ REDUCTIONS = [
     ("sum kw", lambda t, d, k: t.sum(dim=d, keepdim=k), lambda a, d, k: np.sum(a, axis=d, keepdims=k)),
     ("tt.sum", lambda t, d, k: tt.sum(t, d, k), lambda a, d, k: np.sum(a, axis=d, keepdims=k)),
     ("mean", lambda t, d, k: t.mean(d, k), lambda a, d, k: np.mean(a, axis=d, keepdims=k)),
-    ("prod", lambda t, d, k: t.prod(d, k), lambda a, d, k: np.prod(a, axis=d, keepdims=k)),
+    (  # dim None is left out (PyTorch refuses None and keepdim=True without a dim)
+        "prod",
+        lambda t, d, k: t.prod() if d is None else t.prod(d, k),
+        lambda a, d, k: np.prod(a, axis=d, keepdims=k and d is not None),
+    ),
     ("amax", lambda t, d, k: t.amax(d, k), lambda a, d, k: np.max(a, axis=d, keepdims=k)),
     ("amin", lambda t, d, k: tt.amin(t, d, k), lambda a, d, k: np.min(a, axis=d, keepdims=k)),
     ("var", lambda t, d, k: t.var(d, keepdim=k), lambda a, d, k: np.var(a, axis=d, ddof=1, keepdims=k)),

@@ -27,7 +27,7 @@ from collections import namedtuple
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import check_number, check_tensor, normalize_dim
+from tt_tensor.checks import check_bool, check_number, check_tensor, normalize_dim
 from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
@@ -199,6 +199,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def aminmax(self, *, dim: int | None = None, keepdim: bool = False) -> AminmaxResult:
         """``(min, max)`` over ``dim`` (all elements for ``None``): ``amin`` and ``amax``'s values and
         gradients (spread evenly over ties)."""
+        keepdim = check_bool("aminmax", "keepdim", keepdim)
         if dim is None:
             if self.array.size == 0:
                 raise RuntimeError(
@@ -271,6 +272,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         """``(hist, bin_edges)`` of the values of ``self``: ``bins`` equal bins over ``range`` (default the
         min and max), or the given edges; ``weight`` weighs each value; ``density`` normalises to a
         density. No gradient. Edges that decrease are refused (PyTorch counts with them regardless)."""
+        density = check_bool("histogram", "density", density)
         hist, edges = kernels.histogram(self.array, bins, range, weight, density)
         return HistogramResult(self.from_array(hist), self.from_array(edges))
 

@@ -11,6 +11,7 @@ values with recorded ``gather``/``sort``/``lerp`` and are inherited as they are.
 from __future__ import annotations
 
 import tt_tensor
+from tt_tensor.checks import NOT_GIVEN
 
 from .functions.order_stats import MedianFunction
 
@@ -18,12 +19,12 @@ from .functions.order_stats import MedianFunction
 class OrderStatsGradMixin(tt_tensor.Tensor):
     """The differentiable median over all elements."""
 
-    def median(self, dim: int | None = None, keepdim: bool = False):
-        if dim is None and self.numel():
+    def median(self, dim: object = NOT_GIVEN, keepdim: bool = False):
+        if dim is NOT_GIVEN and keepdim is False and self.numel():
             return MedianFunction.apply(self, ignore_nan=False)
         return super().median(dim, keepdim)
 
-    def nanmedian(self, dim: int | None = None, keepdim: bool = False):
-        if dim is None and self.numel():
+    def nanmedian(self, dim: object = NOT_GIVEN, keepdim: bool = False):
+        if dim is NOT_GIVEN and keepdim is False and self.numel():
             return MedianFunction.apply(self, ignore_nan=True)
         return super().nanmedian(dim, keepdim)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import tt_tensor
 from tt_tensor import selection
-from tt_tensor.checks import check_count, normalize_dim
+from tt_tensor.checks import check_bool, check_count, normalize_dim
 from tt_tensor.tensor import SortResult, operand
 
 from .functions.reductions import TakeAlongDimFunction
@@ -21,6 +21,8 @@ class SelectionGradMixin(tt_tensor.Tensor):
     """The differentiable ordering, rolling, scattering and einsum methods."""
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
+        check_bool("sort", "stable", stable)  # (every sort here is stable)
+        descending = check_bool("sort", "descending", descending)
         indices = selection.argsort(self.array, dim, descending)
         return SortResult(self._take(indices, dim), self.from_array(indices).detach())
 

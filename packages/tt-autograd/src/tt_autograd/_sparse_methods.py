@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
+from tt_tensor.checks import NOT_GIVEN, check_optional
 
 
 class SparseGradMixin(tt_tensor.Tensor):
@@ -15,12 +16,12 @@ class SparseGradMixin(tt_tensor.Tensor):
 
     is_sparse = False
 
-    def to_sparse(self, sparse_dim: int | None = None):
+    def to_sparse(self, sparse_dim: int = NOT_GIVEN):
         """This tensor in sparse COO layout: its non-zero entries, coalesced (row-major, as PyTorch).
 
         Recorded: the values are read from this tensor, so the gradient of the sparse
         tensor's values comes back here. ``sparse_dim`` (fewer sparse dims, dense values
-        per entry) is not supported.
+        per entry) is not supported; None is refused, as PyTorch.
 
         Example:
             >>> import tt_autograd as tt
@@ -29,6 +30,7 @@ class SparseGradMixin(tt_tensor.Tensor):
         """
         from .sparse_tensor import SparseTensor
 
+        sparse_dim = check_optional("to_sparse", "sparse_dim", sparse_dim)
         if sparse_dim is not None and sparse_dim != self.ndim:
             raise NotImplementedError(
                 f"to_sparse: sparse_dim={sparse_dim} (values with dense dimensions) is not supported; "

@@ -20,7 +20,16 @@ import numpy as np
 import tt_tensor
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor import shaping
-from tt_tensor.checks import check_count, dims_arg, normalize_dim, normalize_dims, variance_args
+from tt_tensor.checks import (
+    NOT_GIVEN,
+    check_count,
+    check_optional,
+    dims_arg,
+    normalize_dim,
+    normalize_dims,
+    optional_dim,
+    variance_args,
+)
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -417,20 +426,20 @@ class Tensor(
         source = self if dtype is None else self.to(dtype)
         return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
         dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
         return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
 
-    def max(self, dim: object = None, keepdim: bool = False):
+    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         return self._extreme("max", dim, keepdim)
 
-    def min(self, dim: object = None, keepdim: bool = False):
+    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         return self._extreme("min", dim, keepdim)
 
     def _extreme(self, op: str, dim: object, keepdim: bool):
         if isinstance(dim, tt_tensor.Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
-        if dim is None:
+        if optional_dim(op, dim, keepdim) is None:
             return AmaxFunction.apply(self, largest=op == "max")
         axis = normalize_dim(op, dim, self.ndim)
         indices = reduce_kernels.extreme(op, self.array, axis, keepdim)[1]
@@ -447,8 +456,8 @@ class Tensor(
         normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
         return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
-    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
-        return ProdFunction.apply(self, dim=dim, keepdim=keepdim)
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
+        return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
         source = self if dtype is None else self.to(dtype)
@@ -464,8 +473,8 @@ class Tensor(
     def view(self, *shape: int) -> Tensor:
         return self._view(shaping.view, shape)
 
-    def squeeze(self, dim=None) -> Tensor:
-        return self._view(shaping.squeeze, dim)
+    def squeeze(self, dim=NOT_GIVEN) -> Tensor:
+        return self._view(shaping.squeeze, check_optional("squeeze", "dim", dim, "an int or a tuple of ints"))
 
     def unsqueeze(self, dim: int) -> Tensor:
         return self._view(shaping.unsqueeze, dim)

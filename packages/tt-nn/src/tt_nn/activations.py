@@ -6,6 +6,8 @@ PyTorch does: ``LeakyReLU(negative_slope=0.01)``, ``Softmax(dim=1)``.
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_number
+
 from . import functional as F
 from .module import Module
 
@@ -48,15 +50,7 @@ class LeakyReLU(Module):
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False) -> None:
         super().__init__()
-        if (
-            isinstance(negative_slope, bool)
-            or not isinstance(negative_slope, (int, float))
-            and not hasattr(negative_slope, "shape")
-        ):
-            raise TypeError(
-                f"LeakyReLU: negative_slope must be a number, got {type(negative_slope).__name__} "
-                f"{negative_slope!r:.40}"
-            )
+        check_number("LeakyReLU", "negative_slope", negative_slope)
         self.negative_slope = negative_slope
         self.inplace = inplace
 
@@ -183,6 +177,9 @@ class Softplus(Module):
 
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         super().__init__()
+        if check_number("Softplus", "beta", beta) == 0:
+            raise ValueError("Softplus: beta must be non-zero")
+        check_number("Softplus", "threshold", threshold)
         self.beta, self.threshold = beta, threshold
 
     def forward(self, input):  # noqa: A002

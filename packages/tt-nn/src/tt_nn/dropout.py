@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_number
+
 from . import functional as F
 from .module import Module
 
@@ -27,7 +29,7 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
+        if not 0.0 <= check_number("Dropout", "p", p) <= 1.0:
             raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
         self.p = p
         self.inplace = inplace

@@ -7,6 +7,8 @@ prints them as PyTorch does: ``Dropout2d(p=0.2, inplace=False)``.
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_number
+
 from .functional import dropout_extra as F
 from .module import Module
 
@@ -16,7 +18,7 @@ class _DropoutNd(Module):
 
     def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
         super().__init__()
-        if not 0.0 <= p <= 1.0:
+        if not 0.0 <= check_number(type(self).__name__, "p", p) <= 1.0:
             raise ValueError(
                 f"{type(self).__name__}: dropout probability has to be between 0 and 1, but got {p}"
             )

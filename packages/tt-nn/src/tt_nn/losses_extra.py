@@ -10,6 +10,8 @@ arguments are accepted where PyTorch's constructor has them.
 
 from __future__ import annotations
 
+from tt_tensor.checks import check_number
+
 from . import functional as F
 from .functional.losses_extra import _kl_reduction
 from .losses import _Loss, _WeightedLoss
@@ -244,7 +246,7 @@ class TripletMarginLoss(_Loss):
     def __init__(self, margin: float = 1.0, p: float = 2.0, eps: float = 1e-6, swap: bool = False,
                  size_average=None, reduce=None, reduction: str = "mean") -> None:  # fmt: skip
         super().__init__(size_average, reduce, reduction)
-        if margin <= 0:
+        if check_number("TripletMarginLoss", "margin", margin) <= 0:
             raise ValueError(f"TripletMarginLoss: margin must be greater than 0, got {margin}")
         self.margin = margin
         self.p = p

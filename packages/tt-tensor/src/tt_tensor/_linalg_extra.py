@@ -143,7 +143,7 @@ class LinalgExtraMixin(TensorBase):
     def dist(self, other: Tensor, p: float = 2) -> Tensor:
         """The ``p``-norm of ``self - other`` (they broadcast), a 0-d tensor; ``p`` as in ``distance``."""
         p = distance.check_p("dist", p)
-        difference = as_float(self.array) - as_float(np.asarray(operand(other)))
+        difference = as_float(self.array) - as_float(np.asarray(operand(other, "dist")))
         return self.from_array(np.asarray(distance.pnorm(difference, p)))
 
     # ------------------------------------------------------------ diagonals

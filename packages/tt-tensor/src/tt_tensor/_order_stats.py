@@ -23,7 +23,7 @@ import numpy as np
 from . import order_stats
 from ._base import TensorBase, operand
 from ._reductions import ValuesIndices
-from .checks import check_count, normalize_dim
+from .checks import NOT_GIVEN, check_bool, check_count, normalize_dim, optional_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -33,12 +33,12 @@ class OrderStatsMixin(TensorBase):
     """Medians, k-th values, modes, running extremes and quantiles of :class:`Tensor`."""
 
     # ------------------------------------------------------------ one element per row
-    def median(self, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def median(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The median (the *lower* middle value for an even count, not the mean of the two).
 
         Without ``dim``: over all elements, a 0-d tensor (NaN if there is a NaN, or
-        no element). With ``dim``: ``(values, indices)``; a row with a NaN gives its
-        first NaN. Cost: a stable sort per row, O(n log n).
+        no element; ``dim=None`` is refused, as PyTorch). With ``dim``: ``(values, indices)``;
+        a row with a NaN gives its first NaN. Cost: a stable sort per row, O(n log n).
 
         Example:
             >>> import tt_tensor as tt
@@ -47,11 +47,12 @@ class OrderStatsMixin(TensorBase):
         """
         return self._median("median", dim, keepdim, ignore_nan=False)
 
-    def nanmedian(self, dim: int | None = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def nanmedian(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """``median`` ignoring NaNs (a row of NaNs gives NaN, index 0)."""
         return self._median("nanmedian", dim, keepdim, ignore_nan=True)
 
-    def _median(self, op: str, dim: int | None, keepdim: bool, ignore_nan: bool):
+    def _median(self, op: str, dim: object, keepdim: bool, ignore_nan: bool):
+        dim = optional_dim(op, dim, keepdim)
         if dim is None:
             flat = self.reshape(-1)
             if flat.numel() == 0:
@@ -91,7 +92,7 @@ class OrderStatsMixin(TensorBase):
         self, op: str, dim: int, keepdim: bool, find_index: Callable[[np.ndarray, int], np.ndarray]
     ) -> ValuesIndices:
         """``(values, indices)`` of the element ``find_index`` picks in each row along ``dim``."""
-        axis = normalize_dim(op, dim, self.ndim)
+        axis, keepdim = normalize_dim(op, dim, self.ndim), check_bool(op, "keepdim", keepdim)
         source = self if self.ndim else self.reshape(1)
         if source.shape[axis] == 0:
             raise IndexError(

@@ -27,7 +27,7 @@ class QueryExtraMixin(TensorBase):
     def nonzero(self, *, as_tuple: bool = False) -> Tensor | tuple[Tensor, ...]:
         """Indices of the non-zero elements: an ``(n, ndim)`` int64 tensor, or one 1-D tensor per dim."""
         array = self.array if self.ndim else self.array.reshape(1)
-        if as_tuple:
+        if check_bool("nonzero", "as_tuple", as_tuple):
             return tuple(self.from_array(i.astype(np.int64)) for i in np.nonzero(array))
         return self.from_array(np.argwhere(self.array).astype(np.int64))
 

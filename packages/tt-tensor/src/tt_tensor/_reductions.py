@@ -14,7 +14,7 @@ import numpy as np
 
 from . import reduce
 from ._base import TensorBase
-from .checks import normalize_dim, normalize_dims, variance_args
+from .checks import NOT_GIVEN, check_bool, normalize_dim, normalize_dims, optional_dim, variance_args
 from .dtypes import as_dtype
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ class ReductionMixin(TensorBase):
         source = self if dtype is None else self.to(dtype)
         return self.from_array(reduce.mean(source.array, dim, keepdim))
 
-    def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
         """Variance over ``dim``, unbiased (``correction=1``) by default as in PyTorch.
 
         PyTorch's older forms work too: ``x.var(dim, unbiased, keepdim)``, and ``x.var(False)``
@@ -46,20 +46,21 @@ class ReductionMixin(TensorBase):
         dim, correction = variance_args("var", dim, unbiased, correction)
         return self.from_array(reduce.var(self.array, dim, correction, keepdim))
 
-    def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None) -> Tensor:
+    def std(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
         """Standard deviation over ``dim``: ``sqrt(var)`` (the same forms as :meth:`var`)."""
         dim, correction = variance_args("std", dim, unbiased, correction)
         return self.var(dim, correction=correction, keepdim=keepdim).sqrt()
 
-    def prod(self, dim=None, keepdim: bool = False) -> Tensor:
-        """Product over ``dim``."""
-        return self.from_array(reduce.prod(self.array, dim, keepdim))
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
+        """Product over ``dim`` (one int; left out: every element, but None is refused, as PyTorch)."""
+        return self.from_array(reduce.prod(self.array, optional_dim("prod", dim, keepdim), keepdim))
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
-        """Vector p-norm over ``dim`` (all elements by default); ``-inf`` is the smallest ``|x|``."""
+        """Vector p-norm over ``dim`` (all elements by default); ``p=None`` is the 2-norm and ``-inf`` the
+        smallest ``|x|``, as PyTorch."""
         if p == -np.inf:  # the one order the course's kernel leaves out: (sum |x|^-inf)^-0 would be 1
             return self.abs().amin(dim, keepdim)
-        return self.from_array(reduce.norm(self.array, p, dim, keepdim))
+        return self.from_array(reduce.norm(self.array, 2 if p is None else p, dim, keepdim))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""
@@ -67,20 +68,20 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes
-    def max(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The largest element; with ``dim``, ``(values, indices)``; with a tensor, ``maximum``."""
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
-        if dim is None:
+        if optional_dim("max", dim, keepdim) is None:
             return self.amax()
         values, indices = reduce.extreme("max", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
 
-    def min(self, dim: object = None, keepdim: bool = False) -> Tensor | ValuesIndices:
+    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
         """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
-        if dim is None:
+        if optional_dim("min", dim, keepdim) is None:
             return self.amin()
         values, indices = reduce.extreme("min", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
@@ -95,10 +96,12 @@ class ReductionMixin(TensorBase):
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest element (over the flattened tensor if ``dim`` is None); ties: the first."""
+        keepdim = check_bool("argmax", "keepdim", keepdim)
         return self.from_array(reduce.argextreme("argmax", self.array, dim, keepdim))
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest element."""
+        keepdim = check_bool("argmin", "keepdim", keepdim)
         return self.from_array(reduce.argextreme("argmin", self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- logic and running sums

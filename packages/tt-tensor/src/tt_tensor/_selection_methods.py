@@ -13,6 +13,7 @@ import numpy as np
 
 from . import selection
 from ._base import TensorBase, operand
+from .checks import check_bool
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -26,11 +27,15 @@ class SelectionMixin(TensorBase):
 
     def sort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> SortResult:
         """``(values, indices)`` sorted along ``dim`` (always stable). Cost: O(n log n) per slice."""
+        check_bool("sort", "stable", stable)  # (every sort here is stable)
+        descending = check_bool("sort", "descending", descending)
         values, indices = selection.sort(self.array, dim, descending)
         return SortResult(self.from_array(values), self.from_array(indices))
 
     def argsort(self, dim: int = -1, descending: bool = False, stable: bool = False) -> Tensor:
         """The int64 indices that sort along ``dim``."""
+        check_bool("argsort", "stable", stable)  # (every sort here is stable)
+        descending = check_bool("argsort", "descending", descending)
         return self.from_array(selection.argsort(self.array, dim, descending))
 
     def topk(self, k: int, dim: int = -1, largest: bool = True, sorted: bool = True) -> SortResult:  # noqa: A002

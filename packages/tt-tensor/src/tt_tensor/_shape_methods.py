@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import check_tensor, dims_arg, normalize_dim, normalize_dims
+from .checks import NOT_GIVEN, check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -44,8 +44,9 @@ class ShapeMixin(TensorBase):
         """Merge dimensions ``start_dim..end_dim`` into one."""
         return self.from_array(shaping.flatten(self.array, start_dim, end_dim))
 
-    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
-        """Drop size-1 dimensions (all, or the given ones)."""
+    def squeeze(self, dim: int | tuple[int, ...] = NOT_GIVEN) -> Tensor:
+        """Drop size-1 dimensions (all, or the given ones; ``dim=None`` is refused, as PyTorch)."""
+        dim = check_optional("squeeze", "dim", dim, "an int or a tuple of ints")
         return self.from_array(shaping.squeeze(self.array, dim))
 
     def unsqueeze(self, dim: int) -> Tensor:

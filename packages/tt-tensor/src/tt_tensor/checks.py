@@ -12,9 +12,11 @@ Example:
 
 from __future__ import annotations
 
+import functools
+import inspect
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -53,6 +55,46 @@ def normalize_dims(
             raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
         return dims if ndim else ()
     return (normalize_dim(op, dim, ndim),) if ndim else ()
+
+
+class _NotGiven:
+    """The type of :data:`NOT_GIVEN` (its one value)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NOT_GIVEN"
+
+
+#: The default of an optional argument that PyTorch refuses as None (``t.max(dim=None)``): with
+#: ``dim=NOT_GIVEN`` in the signature, an argument left out is told from an explicit None, which
+#: :func:`check_optional` refuses.
+NOT_GIVEN = _NotGiven()
+
+
+def check_optional(op: str, name: str, value: object, expected: str = "int") -> object:
+    """``value``, or None if it was left out (``NOT_GIVEN``); an explicit None is a ``TypeError``.
+
+    The error names ``op``, the argument and what it must be, as PyTorch's
+    (``median(): argument 'dim' must be int, not NoneType``).
+
+    Example:
+        >>> check_optional("median", "dim", NOT_GIVEN) is None
+        True
+    """
+    if value is None:
+        raise TypeError(f"{op}(): argument '{name}' must be {expected}, not NoneType (leave it out instead)")
+    return None if value is NOT_GIVEN else value
+
+
+def optional_dim(op: str, dim: object, keepdim: object) -> object:
+    """The ``dim`` of a reduction that PyTorch runs over every element only when ``dim`` is left out
+    (``max``, ``prod``, ``median``): None then, ``dim`` as given otherwise; None, a ``keepdim`` that
+    is not a bool, and ``keepdim=True`` without ``dim`` are refused (PyTorch has no such form)."""
+    dim = check_optional(op, "dim", dim)
+    if check_bool(op, "keepdim", keepdim) and dim is None:
+        raise TypeError(f"{op}(): keepdim=True needs a dim (over every element there is no dim to keep)")
+    return dim
 
 
 def parse_size(op: str, args: tuple) -> tuple[int, ...]:
@@ -128,6 +170,33 @@ def check_number(op: str, name: str, value: object) -> float:
     raise TypeError(f"{op}: {name} must be a number, got {type(value).__name__} {value!r:.40}")
 
 
+def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
+    """Decorator: the arguments ``names`` of a function (or ``__init__``) must be numbers when given.
+
+    A real (not a bool) or a one-element tensor passes (:func:`check_number`) and reaches the
+    function as given; anything else is a ``TypeError`` naming ``op`` and the argument. For
+    functions whose body (a course exercise) compares or converts a number without checking it:
+    ``dropout(x, p=None)`` would fail inside a comparison, ``leaky_relu(x, "abc")`` inside ``float()``.
+    """
+
+    def decorate(function: Callable) -> Callable:
+        parameters = list(inspect.signature(function).parameters)
+        positions = {name: parameters.index(name) for name in names}
+
+        @functools.wraps(function)
+        def checked(*args: object, **kwargs: object) -> object:
+            for name, position in positions.items():
+                if position < len(args):
+                    check_number(op, name, args[position])
+                elif name in kwargs:
+                    check_number(op, name, kwargs[name])
+            return function(*args, **kwargs)
+
+        return checked
+
+    return decorate
+
+
 def check_bool(op: str, name: str, value: object) -> bool:
     """``value`` if it is a bool (or a NumPy bool); else a ``TypeError`` naming ``op`` and ``name``.
 
@@ -145,12 +214,13 @@ def variance_args(op: str, dim: object, unbiased: object, correction: object) ->
     ``x.var(dim, correction=c)``; the older ``x.var(dim, unbiased, keepdim)``; and ``x.var(unbiased)``,
     whose one positional bool is ``unbiased`` (over every element), not a dim: ``x.var(False)`` is the
     population variance of all of ``x`` (a bool taken as dim 0 would silently give per-column ones).
+    ``correction=None`` is the default 1; ``unbiased`` left out is :data:`NOT_GIVEN`.
     """
     if isinstance(dim, (bool, np.bool_)):
-        if unbiased is not None:
+        if unbiased is not NOT_GIVEN:
             raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got bool {dim!r}")
         dim, unbiased = None, dim
-    if unbiased is None:
+    if unbiased is NOT_GIVEN:  # (an explicit unbiased=None is refused below, as PyTorch)
         return dim, 1 if correction is None else correction
     if correction is not None:
         raise TypeError(f"{op}: give unbiased or correction, not both (unbiased=True is correction=1)")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import distance
-from .checks import variance_args
+from .checks import NOT_GIVEN, variance_args
 from .functional import _method, _most_derived, _tensor_list, cat
 from .tensor import Tensor
 
@@ -143,13 +143,13 @@ def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, rig
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 
-def var_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+def var_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(input.var(dim, ...), input.mean(dim))`` in one call (``var``'s forms)."""
     dim, correction = variance_args("var_mean", dim, unbiased, correction)
     return input.var(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 
-def std_mean(input: Tensor, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):  # noqa: A002
+def std_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(input.std(dim, ...), input.mean(dim))`` in one call (``std``'s forms)."""
     dim, correction = variance_args("std_mean", dim, unbiased, correction)
     return input.std(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)

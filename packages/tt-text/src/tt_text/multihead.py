@@ -29,7 +29,7 @@ from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter
 from tt_nn.functional import dropout, linear
 from tt_tensor import numpy_generator
-from tt_tensor.checks import check_count
+from tt_tensor.checks import check_count, check_number
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
 from .kv_cache import KVCache
@@ -95,6 +95,7 @@ class MultiheadAttention(Module):
         super().__init__()
         embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim, 1)
         num_heads = check_count("MultiheadAttention", "num_heads", num_heads, 1)
+        check_number("MultiheadAttention", "dropout", dropout)
         # BEGIN SOLUTION 12
         # TODO: PyTorch's parameters: in_proj_weight (3E, E), in_proj_bias (3E,) or None, out_proj Linear(E,
         #   E) (§ How it is built, "Layers"); embed_dim must divide by num_heads.

@@ -23,7 +23,7 @@ import math
 import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
-from tt_tensor.checks import check_tensor
+from tt_tensor.checks import check_number, check_tensor
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -51,7 +51,7 @@ class RNNBase(Module):
                 f"{name}: input_size, hidden_size and num_layers must be positive, got {input_size}, "
                 f"{hidden_size}, {num_layers}"
             )
-        if not 0.0 <= dropout <= 1.0:
+        if not 0.0 <= check_number(name, "dropout", dropout) <= 1.0:
             raise ValueError(f"{name}: dropout must be in [0, 1], got {dropout}")
         self.mode, self.input_size, self.hidden_size = mode, input_size, hidden_size
         self.num_layers, self.bias, self.batch_first, self.dropout = num_layers, bias, batch_first, dropout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import warnings
 
 import tt_tensor
-from tt_tensor.checks import check_tensor, normalize_dim
+from tt_tensor.checks import check_tensor, normalize_dim, number_args  # noqa: F401  (for the forms here)
 
 REDUCTIONS = ("mean", "sum", "none")
 

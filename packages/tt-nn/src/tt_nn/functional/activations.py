@@ -23,6 +23,7 @@ import numpy as np
 from tt_autograd import Function
 from tt_autograd.higher_order import backward_slopes, zero_slope
 from tt_tensor import pointwise
+from tt_tensor.checks import check_number, number_args
 
 from ._checks import float_arg, softmax_dim, tensor_arg
 from .erf import normal_cdf
@@ -283,6 +284,7 @@ def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names
     # END SOLUTION
 
 
+@number_args("leaky_relu", "negative_slope")  # junk: a clear TypeError before the exercise's float()
 def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # noqa: A002
     """``input`` where positive, ``negative_slope * input`` elsewhere.
 
@@ -412,6 +414,7 @@ def softplus(input, beta: float = 1.0, threshold: float = 20.0):  # noqa: A002
 
     Stable for any input (``logaddexp``). Shape: input ``(*)``, output ``(*)``.
     """
+    beta, threshold = check_number("softplus", "beta", beta), check_number("softplus", "threshold", threshold)
     if beta == 0:
         raise ValueError("softplus: beta must be non-zero")
     return SoftplusFunction.apply(float_arg("softplus", input), beta=beta, threshold=threshold)

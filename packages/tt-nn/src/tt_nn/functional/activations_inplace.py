@@ -34,7 +34,7 @@ import warnings
 
 import numpy as np
 from tt_autograd import is_grad_enabled, no_grad, tensor_hooks
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import check_number, normalize_dim
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg, tensor_arg
@@ -131,6 +131,7 @@ def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-1
     """
     op = "gumbel_softmax"
     x = float_arg(op, logits, "logits")
+    tau = check_number(op, "tau", tau)
     if eps != 1e-10:
         warnings.warn(f"{op}: the eps argument is deprecated and has no effect", UserWarning, stacklevel=2)
     axis = normalize_dim(op, dim, x.ndim)

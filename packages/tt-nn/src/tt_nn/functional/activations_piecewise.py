@@ -394,6 +394,9 @@ def rrelu(
     """
     lower = scalar_arg("rrelu", "lower", lower)
     upper = scalar_arg("rrelu", "upper", upper)
+    for name, bound in (("lower", lower), ("upper", upper)):
+        if not np.isfinite(bound):  # NaN slopes otherwise, silently
+            raise RuntimeError(f"rrelu: {name} bound must be finite, got {bound}")
     if lower > upper:
         raise ValueError(f"rrelu: lower must be <= upper, got lower={lower} > upper={upper}")
     x = float_arg("rrelu", input)

@@ -12,7 +12,7 @@ import numpy as np
 from tt_autograd import cdist
 from tt_tensor.checks import check_number, normalize_dim
 
-from ._checks import float_arg
+from ._checks import float_arg, number_args
 
 
 def _norm(x, p: float, dim: int, eps: float):
@@ -22,6 +22,7 @@ def _norm(x, p: float, dim: int, eps: float):
     return x.norm(p, dim, keepdim=True).clamp(min=eps)
 
 
+@number_args("normalize", "eps")  # (p=None is the 2-norm, as PyTorch)
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12, out=None):  # noqa: A002
     """``x / max(||x||_p, eps)`` along ``dim``: unit vectors, like ``torch.nn.functional.normalize``.
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from tt_autograd import Function
 from tt_autograd.higher_order import backward_slopes
+from tt_tensor.checks import number_args
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
@@ -49,6 +50,7 @@ class DropoutFunction(Function):
         return (grad * backward_slopes(ctx, grad),)
 
 
+@number_args("dropout", "p")  # junk p: a clear TypeError before the exercise's range check
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only).
 

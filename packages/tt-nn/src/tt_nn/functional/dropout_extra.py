@@ -27,6 +27,7 @@ and one or two passes over the input.
 from __future__ import annotations
 
 import numpy as np
+from tt_tensor.checks import check_number
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
@@ -35,7 +36,7 @@ SELU_SATURATION = 1.0507009873554805 * 1.6732632423543772  # alpha' = SELU's sca
 
 
 def _check_probability(op: str, p: float) -> None:
-    if not 0.0 <= p <= 1.0:
+    if not 0.0 <= check_number(op, "p", p) <= 1.0:
         raise ValueError(f"{op}: dropout probability has to be between 0 and 1, but got {p}")
 
 

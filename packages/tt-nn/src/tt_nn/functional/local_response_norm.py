@@ -6,10 +6,11 @@ free): it is not on a modern hot path, and the composed form reads as the formul
 
 from __future__ import annotations
 
-from ._checks import float_arg
+from ._checks import float_arg, number_args
 from .resample import pad
 
 
+@number_args("local_response_norm", "alpha", "beta", "k")
 def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):  # noqa: A002
     """``b_c = a_c / (k + alpha / size · Σ_{c' near c} a_{c'}²) ** beta``, over channels (dim 1).
 

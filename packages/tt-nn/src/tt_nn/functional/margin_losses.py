@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import float_arg, reduction_arg, tensor_arg
+from ._checks import float_arg, number_args, reduction_arg, tensor_arg
 from .distance import pairwise_distance
 from .losses import _reduced
 from .losses_extra import _broadcast_shape
@@ -122,6 +122,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0, size_averag
     return _reduced(similar + dissimilar, reduction)
 
 
+@number_args("triplet_margin_loss", "margin", "p", "eps")
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2, eps: float = 1e-6,
                         swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean"):  # fmt: skip

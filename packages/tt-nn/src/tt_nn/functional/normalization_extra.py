@@ -31,7 +31,7 @@ import numpy as np
 from tt_autograd import Function, no_grad
 from tt_autograd.higher_order import composite_gradients
 
-from ._checks import float_arg, tensor_arg
+from ._checks import float_arg, number_args, tensor_arg
 from .normalization import _in_float32, _is_half, batch_norm, normalized_rows
 from .row_passes import column_dot, row_dot, row_sum
 
@@ -207,6 +207,7 @@ def _check_channels(op: str, x, named) -> int:
     return channels
 
 
+@number_args("group_norm", "eps")
 def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
     """Normalise each sample over groups of ``C / num_groups`` channels (and all spatial positions).
 
@@ -239,6 +240,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
     return GroupNormFunction.apply(x, weight, bias, groups=num_groups, eps=float(eps))
 
 
+@number_args("instance_norm", "momentum", "eps")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
                   use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
     """Normalise each channel of each sample over its spatial positions (``group_norm`` with ``G = C``).
