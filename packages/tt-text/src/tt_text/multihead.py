@@ -87,7 +87,7 @@ class MultiheadAttention(Module):
     Shape:
         query ``(B, L, C)``, key/value ``(B, S, C)`` (batch first); output
         ``(B, L, C)`` and, if ``need_weights``, the attention weights
-        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), which carry no gradient.
+        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's.
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
@@ -156,7 +156,6 @@ class MultiheadAttention(Module):
         if self_attention:
             qkv = linear(query, w, b)
             out = packed_self_attention(qkv, heads, is_causal=causal, dropout_p=p, attn_mask=mask)
-            q, k = qkv.array[..., :width], qkv.array[..., width : 2 * width]
         else:
             pieces = [(w[i * width : (i + 1) * width], None if b is None else b[i * width : (i + 1) * width])
                       for i in range(3)]  # fmt: skip
@@ -167,27 +166,40 @@ class MultiheadAttention(Module):
                 mask = bias if mask is None else bias + mask_to_bias(np.asarray(mask), bias.dtype)
             attended = scaled_dot_product_attention(*split, attn_mask=mask, dropout_p=p)
             out = attended.transpose(1, 2).reshape(batch, length, width)
-            q, k = q.array, k.array
         out = self.out_proj(out)
         weights = None
         if need_weights:
+            if self_attention:
+                q, k = qkv[..., :width], qkv[..., width : 2 * width]
             weights = self._weights(q, k, mask, causal and self_attention, average_attn_weights)
         if not self.batch_first:
             out = out.transpose(0, 1)
         return out, weights
         # END SOLUTION
 
-    def _weights(self, q: np.ndarray, k: np.ndarray, mask: object, causal: bool, average: bool) -> Tensor:
-        """The attention probabilities (no gradient), recomputed from the projected q and k arrays."""
+    def _weights(self, q: Tensor, k: Tensor, mask: object, causal: bool, average: bool) -> Tensor:
+        """The attention probabilities from the projected ``q`` ``(B, L, E)`` and ``k`` ``(B, S, E)``.
+
+        Recorded when a gradient can flow through ``q`` or ``k`` (PyTorch's weights are
+        differentiable: a loss may use them); otherwise one pass over their arrays, with no graph.
+        Cost: one more ``QK^T`` and softmax, ``O(B H L S)``. With dropout in training, PyTorch
+        returns the weights after its dropout; these are before it.
+        """
         batch, length, _ = q.shape
         heads, head_dim = self.num_heads, self.head_dim
-        qh = q.reshape(batch, length, heads, head_dim).transpose(0, 2, 1, 3)
-        kh = k.reshape(batch, -1, heads, head_dim).transpose(0, 2, 1, 3)
-        bias = causal_bias(length, kh.shape[2], qh.dtype.str) if causal else None
+        bias = causal_bias(length, k.shape[1], q.array.dtype.str) if causal else None
         if mask is not None:
-            extra = mask_to_bias(np.asarray(mask), qh.dtype)
+            extra = mask_to_bias(np.asarray(mask), q.array.dtype)
             bias = extra if bias is None else bias + extra
-        _, probs, _ = attention_forward(qh, kh, kh[..., :1], bias, 1.0 / math.sqrt(head_dim))
+        scale = 1.0 / math.sqrt(head_dim)
+        if is_grad_enabled() and (q.requires_grad or k.requires_grad):
+            qh, kh = (t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k))
+            scores = qh @ kh.transpose(-2, -1) * scale
+            probs = (scores if bias is None else scores + from_numpy(np.asarray(bias))).softmax(-1)
+            return probs.mean(1) if average else probs
+        qh = q.array.reshape(batch, length, heads, head_dim).transpose(0, 2, 1, 3)
+        kh = k.array.reshape(batch, -1, heads, head_dim).transpose(0, 2, 1, 3)
+        _, probs, _ = attention_forward(qh, kh, kh[..., :1], bias, scale)
         return Tensor.from_array(probs.mean(axis=1) if average else probs)
 
     def extra_repr(self) -> str:
