@@ -276,8 +276,10 @@ class Tensor(
     def mul(self, other: object) -> Tensor:
         return MulFunction.apply(self, _arg(other))
 
-    def div(self, other: object) -> Tensor:
-        return DivFunction.apply(self, _arg(other))
+    def div(self, other: object, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return DivFunction.apply(self, _arg(other))
+        return self._rounded_division(other, rounding_mode)  # "floor", "trunc" (_alias_methods.py)
 
     def pow(self, exponent: object) -> Tensor:
         return PowFunction.apply(self, _arg(exponent))
