@@ -71,6 +71,17 @@ ALIASES = {
     "arcsin": "asin",
     "arccos": "acos",
     "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arctan2": "atan2",
+    "fix": "trunc",
+    "clip": "clamp",
+    "swapaxes": "transpose",
+    "moveaxis": "movedim",
+    "ger": "outer",
+    "nelement": "numel",
+    "unsafe_split_with_sizes": "split_with_sizes",
 }
 
 #: the keyword arguments an alias fixes (a caller's own value for one is refused by the alias's name)

@@ -320,8 +320,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             )
         return self.split([check_count("split_with_sizes", "split_sizes", s) for s in split_sizes], dim)
 
-    unsafe_split_with_sizes = split_with_sizes
-
     def unsafe_split(self, split_size, dim: int = 0):
         return self.split(split_size, dim)
 

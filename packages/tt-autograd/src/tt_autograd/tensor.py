@@ -388,8 +388,6 @@ class Tensor(
             return out if max is None else out.minimum(max)
         return ClampFunction.apply(self, min=operand(min), max=operand(max))
 
-    clip = clamp
-
     def maximum(self, other: object) -> Tensor:
         return MaximumFunction.apply(self, _arg(other))
 
@@ -493,8 +491,6 @@ class Tensor(
         d0, d1 = normalize_dim("transpose", dim0, self.ndim), normalize_dim("transpose", dim1, self.ndim)
         axes[d0], axes[d1] = axes[d1], axes[d0]
         return PermuteFunction.apply(self, axes=tuple(axes))
-
-    swapaxes = transpose
 
     def permute(self, *dims: int) -> Tensor:
         shaping.permute(self.array, dims)  # validates dims with a clear error
