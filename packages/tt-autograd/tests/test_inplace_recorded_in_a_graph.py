@@ -272,3 +272,27 @@ def test_only_bool_is_written_into_a_bool_tensor():
     with pytest.raises(RuntimeError, match=message):
         flags.add_(autograd.tensor([1, 1]))
     assert flags.logical_not_() is flags and flags.tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    ("op", "call"),
+    [
+        ("copy_", lambda view, w: view.copy_(w)),
+        ("add_", lambda view, w: view.add_(w)),
+        ("fill_", lambda view, w: view.fill_(w[0])),
+        ("addcmul_", lambda view, w: view.addcmul_(w, w)),
+        ("clamp_", lambda view, w: view.clamp_(w)),
+        ("index_add_", lambda view, w: view.index_add_(0, autograd.tensor([1]), w[:1])),
+    ],
+)
+def test_a_recorded_write_into_a_view_of_another_tensor_is_refused_not_lost(op, call, rng):
+    weight = _broadcast_source(rng)
+    buffer = autograd.zeros(2, 3, dtype=F64)
+    with pytest.raises(
+        RuntimeError, match=f"{op}: in-place operation on a view of another tensor while recording"
+    ):
+        call(buffer[0], weight)  # the view would take a new array and the buffer would never see it
+    assert buffer._version == 0 and not buffer.numpy().any()
+    with autograd.no_grad():
+        call(buffer[0], weight)
+    assert buffer._version == 1 and buffer.numpy()[0].any() and not buffer.requires_grad

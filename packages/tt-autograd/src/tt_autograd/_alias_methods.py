@@ -108,14 +108,7 @@ class AliasGradMixin(tt_tensor.Tensor):
     # ----------------------------------------------------------------- the in-place rule
     def _write_back(self, op: str, method: str, args: tuple, kwargs: dict) -> tt_tensor.Tensor:
         """``self.<method>(*args, **kwargs)`` written into ``self``, with PyTorch's in-place rules."""
-        if self._recording(*args, *kwargs.values()):
-            self._check_inplace(op)  # a leaf that requires grad: refused
-            if self.array.base is not None:
-                raise RuntimeError(
-                    f"{op}: in-place operation on a view of another tensor while recording gradients; "
-                    "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
-                    f"({method}) or do it under tt.no_grad()"
-                )
+        self._check_inplace(op)  # a leaf that requires grad: refused before computing (and in _adopt)
         return self._adopt(op, call_as(op, method, getattr(self, method), args, kwargs))
 
     def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:

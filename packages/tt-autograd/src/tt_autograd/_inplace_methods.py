@@ -63,8 +63,9 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """Write ``result`` (``op``'s out-of-place result) into this tensor, after the one shape/dtype
         check. Not recorded: into the memory every view shares (a version bump). Recorded: this tensor
         takes ``result``'s new array (what a Function saved stays as it was; a view taken before keeps
-        its old values with their history, never a mix) and its ``grad_fn``. A leaf that requires grad
-        is refused (grad mode on)."""
+        its old values with their history, never a mix) and its ``grad_fn``. Refused (grad mode on): a
+        leaf that requires grad, and a recorded write into a view of another tensor (PyTorch rewrites
+        the base's history, ``CopySlices``; TinyTorch does not)."""
         self._check_inplace(op)
         self._check_write_back(op, result.shape, result.array.dtype, cast)
         if _state.enabled and self._requires_grad and result.grad_fn is None:
@@ -74,6 +75,12 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             )
         if result.grad_fn is None:
             return self._overwrite(op, result.array)
+        if self.array.base is not None:  # the new array would leave the base tensor unchanged
+            raise RuntimeError(
+                f"{op}: in-place operation on a view of another tensor while recording gradients; "
+                "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
+                f"({op.rstrip('_')}) or do it under tt.no_grad()"
+            )
         self.array = result.array.astype(self.array.dtype, copy=False)
         self._take_history(result)
         return self
