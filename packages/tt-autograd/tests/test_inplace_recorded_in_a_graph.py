@@ -296,3 +296,31 @@ def test_a_recorded_write_into_a_view_of_another_tensor_is_refused_not_lost(op, 
     with autograd.no_grad():
         call(buffer[0], weight)
     assert buffer._version == 1 and buffer.numpy()[0].any() and not buffer.requires_grad
+
+
+def test_an_integer_tensor_takes_the_values_of_a_source_that_requires_grad_but_no_history(rng):
+    weight = autograd.tensor([1.5, 2.5, -0.5], dtype=F64, requires_grad=True)
+    counts = autograd.zeros(3, dtype=autograd.int64)
+    view = counts[1:]
+    assert counts.copy_(weight) is counts and counts.tolist() == [1, 2, 0]  # torch 2.13: the same
+    assert not counts.requires_grad and counts.grad_fn is None and view.tolist() == [2, 0]
+    counts[0] = weight[1]
+    assert counts.tolist() == [2, 2, 0] and not counts.requires_grad and counts._version == 2
+
+
+def test_add_and_sub_scale_by_alpha_zero_included(rng):
+    other = autograd.tensor([1.0, 2.0])
+    for requires_grad in (False, True):
+        x = autograd.tensor([3.0, 5.0], requires_grad=requires_grad) * 1.0
+        assert x.add_(other, alpha=0).tolist() == [3.0, 5.0]
+        assert x.sub_(other, alpha=0).tolist() == [3.0, 5.0]
+        assert x.add_(other, alpha=-2).sub_(other, alpha=0.5).tolist() == [0.5, 0.0]
+
+
+def test_the_kernels_own_errors_still_come_through():
+    with pytest.raises(TypeError, match="add_: argument 'other' must be a Tensor or a number, got str"):
+        autograd.tensor([1.0, 2.0]).add_("a")
+    expanded = autograd.tensor([1.0, 2.0]).expand(3, 2)
+    with pytest.raises(RuntimeError, match="add_: .*read-only"):
+        expanded.add_(1.0)
+    assert expanded.tolist() == [[1.0, 2.0]] * 3

@@ -73,7 +73,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             result = type(self)._where(
                 np.zeros(self.shape, bool), self, result.array.astype(self.array.dtype)
             )
-        if result.grad_fn is None:
+        if result.grad_fn is None or self.array.dtype.kind != "f":  # (integers and bools have no gradient)
             return self._overwrite(op, result.array)
         if self.array.base is not None:  # the new array would leave the base tensor unchanged
             raise RuntimeError(
