@@ -308,6 +308,7 @@ def test_every_alias_gives_its_methods_result(name, rng):
     else:
         np.testing.assert_array_equal(np.asarray(result), np.asarray(expected))
     assert getattr(autograd.Tensor, name).__name__ == name
+    assert getattr(autograd.Tensor, name).__doc__ == f"Alias of :meth:`{target}`."
 
 
 @pytest.mark.parametrize(
@@ -328,3 +329,14 @@ def test_a_bad_operand_is_reported_under_the_alias_name(name):
         getattr(autograd.tensor([1.0]), name)("a")
     with pytest.raises(TypeError, match=rf"^{name}_: "):
         getattr(autograd.tensor([1.0]), f"{name}_")("a")
+
+
+def test_an_error_without_a_message_passes_through_unchanged():
+    def fails(error):
+        raise error
+
+    for error in (TypeError(), RuntimeError(5), ValueError("mul: kept", 2)):
+        with pytest.raises(type(error)) as caught:
+            _alias_methods.call_as("multiply", "mul", fails, (error,), {})
+        assert caught.value is error
+    assert error.args == ("multiply: kept", 2)

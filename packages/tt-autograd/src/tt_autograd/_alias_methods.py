@@ -108,7 +108,6 @@ class AliasGradMixin(tt_tensor.Tensor):
     # ----------------------------------------------------------------- the in-place rule
     def _write_back(self, op: str, method: str, args: tuple, kwargs: dict) -> tt_tensor.Tensor:
         """``self.<method>(*args, **kwargs)`` written into ``self``, with PyTorch's in-place rules."""
-        self._check_inplace(op)  # a leaf that requires grad: refused before computing (and in _adopt)
         return self._adopt(op, call_as(op, method, getattr(self, method), args, kwargs))
 
     def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:
