@@ -331,7 +331,7 @@ def test_a_bad_operand_is_reported_under_the_alias_name(name):
         getattr(autograd.tensor([1.0]), f"{name}_")("a")
 
 
-def test_an_error_without_a_message_passes_through_unchanged():
+def test_call_as_renames_only_a_message_it_can_read():
     def fails(error):
         raise error
 
