@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 
+F64 = autograd.float64
+
 A = np.array([[-7.0, 7.0, -6.5], [9.25, -9.0, 0.5]])
 B = np.array([2.0, -2.5, 3.0])  # broadcast against A's rows
 
@@ -163,3 +165,16 @@ def test_div_in_place_with_a_rounding_mode_follows_the_in_place_rules(rng):
     view = plain[0]
     assert plain.div_(2, rounding_mode="floor") is plain
     assert view.tolist() == [2.0, -2.0] and view._version == plain._version == 1  # written in place
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+def test_the_zero_gradient_stays_zero_where_the_divisor_is_zero(mode):
+    a = autograd.tensor([1.5, -2.5, 3.0], dtype=F64, requires_grad=True)
+    b = autograd.tensor([0.0, 2.0, -0.0], dtype=F64, requires_grad=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        result = a.div(b, rounding_mode=mode)
+        result.sum().backward()
+    assert result.tolist()[1] == (-1.0 if mode == "trunc" else -2.0)
+    assert result.tolist()[0] == np.inf and result.tolist()[2] == -np.inf  # torch 2.13: the same
+    np.testing.assert_array_equal(a.grad.numpy(), np.zeros(3))  # torch 2.13: zeros (was NaN for trunc)
+    np.testing.assert_array_equal(b.grad.numpy(), np.zeros(3))

@@ -4,12 +4,18 @@ A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py`` to keep that 
 long). ``__all__`` lists the ``torch.<name>`` function forms defined here (the top level picks
 them up through ``tt_autograd``).
 
+**Aliases** (``multiply``, ``divide``, ``arccos``, ``clip``, ...: the ``ALIASES`` table) and the
+in-place variants call their target through :func:`call_as`, so an error names the method the user
+called (``multiply: unsupported operand ...``, ``exp_() takes 1 positional argument ...``).
+
 **In-place variants** (``x.exp_()``, ``x.atan2_(y)``, ``x.eq_(0)``, ...) are made by one rule,
 :meth:`AliasGradMixin._write_back`, from the out-of-place method of the same name: compute
-``x.exp()``, then write it into ``x``'s memory (every view of ``x`` sees it, the version counter
-moves) and return ``x``, with PyTorch's checks: the result must keep ``x``'s shape (``output with
-shape [2] doesn't match the broadcast shape [2, 2]``) and be castable to ``x``'s dtype (no float
-into an integer tensor, only bool into bool). With grad mode on:
+``x.exp()``, then write it into ``x`` through the one in-place path of every mixin,
+``InPlaceGradMixin._adopt`` (into ``x``'s memory: every view of ``x`` sees it, the version counter
+moves) and return ``x``, with PyTorch's checks: the result must keep ``x``'s shape and be castable
+to ``x``'s dtype (no float into an integer tensor, only bool into bool), one message for both
+(``exp_: output with shape [2] doesn't match the broadcast shape [2, 2]: the result (...) can't be
+written back into self (...); use the out-of-place exp() instead``). With grad mode on:
 
 * a leaf that requires grad is refused, as in PyTorch (do it under ``no_grad``);
 * a non-leaf, or any tensor when an operand requires grad, is recorded: ``x`` takes the
@@ -144,11 +150,15 @@ class AliasGradMixin(tt_tensor.Tensor):
             raise NotImplementedError(
                 f"div: rounding_mode={rounding_mode!r} is not implemented for bool tensors"
             )
-        if rounding_mode == "trunc" and "f" in (numerator.dtype.kind, denominator.dtype.kind):
-            return self.div(other).trunc()
-        floor = self // other
+        floor = self // other  # recorded with a zero gradient, as PyTorch's for both modes
         if rounding_mode == "floor":
             return floor
+        if "f" in (numerator.dtype.kind, denominator.dtype.kind):  # PyTorch's values: trunc(a / b)
+            divisor = other.detach() if isinstance(other, tt_tensor.Tensor) else other
+            values = self.detach().div(divisor).trunc().array
+            return type(self)._where(
+                np.zeros(values.shape, bool), floor, values
+            )  # (trunc's 0 * 1/b: NaN at 0)
         inexact = (np.remainder(numerator, denominator) != 0) & ((numerator < 0) != (denominator < 0))
         return floor + inexact.astype(floor.array.dtype)  # floor rounds negative quotients one too low
 
