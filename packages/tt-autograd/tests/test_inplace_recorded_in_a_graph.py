@@ -324,3 +324,16 @@ def test_the_kernels_own_errors_still_come_through():
     with pytest.raises(RuntimeError, match="add_: .*read-only"):
         expanded.add_(1.0)
     assert expanded.tolist() == [[1.0, 2.0]] * 3
+
+
+def test_a_recorded_index_assignment_checks_its_key_and_value_as_the_plain_one_does(rng):
+    x = _x(rng)
+    for requires_grad in (True, False):  # recorded (a non-leaf), and a plain tensor: the same errors
+        y = x * 1.0 if requires_grad else x.detach().clone()
+        with pytest.raises(IndexError, match=r"index assignment: .*tensor shape \(2, 3\)"):
+            y[5] = 1.0
+        with pytest.raises(
+            RuntimeError, match=r"index assignment: value of shape \(4,\) cannot be broadcast"
+        ):
+            y[0] = autograd.ones(4, dtype=F64, requires_grad=True)
+        assert y._version == 0

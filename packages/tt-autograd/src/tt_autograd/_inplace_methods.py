@@ -157,7 +157,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         tt_tensor.Tensor.__setitem__(self.detach().clone(), key, value)  # the key and value, checked
         values = value if _requires_grad(value) else operand(value)
         result = PutFunction.apply(self, values, key=convert_key(key), accumulate=False)
-        self._adopt("index assignment", result, cast=False)
+        self._adopt("index assignment", result)  # (of self's dtype: put writes into a copy of self)
 
     def zero_(self) -> tt_tensor.Tensor:
         return self._fill("zero_")
