@@ -367,7 +367,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     # ------------------------------------------------------------ random fills (no gradient)
     def _mm_fill(self, op: str, values: np.ndarray) -> tt_tensor.Tensor:
         # in a graph: no gradient to the values overwritten, as PyTorch's
-        return self._adopt(op, type(self)._where(np.zeros(self.shape, bool), self, values))  # (self's dtype)
+        # (cast: random_ on a bool tensor draws int64 0/1, written as bools)
+        return self._adopt(op, type(self)._where(np.zeros(self.shape, bool), self, values), cast=False)
 
     def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> tt_tensor.Tensor:
         """In place: Cauchy samples ``median + sigma * tan(pi * (u - 1/2))`` (float tensors)."""
