@@ -337,3 +337,19 @@ def test_a_recorded_index_assignment_checks_its_key_and_value_as_the_plain_one_d
         ):
             y[0] = autograd.ones(4, dtype=F64, requires_grad=True)
         assert y._version == 0
+
+
+def test_masked_fill_passes_a_value_that_requires_grad_its_gradient(rng, check_grad, check_twice):
+    x, value = _x(rng), autograd.tensor(0.3, dtype=F64, requires_grad=True)
+    mask = autograd.tensor(MASK[1])  # (3,): broadcast over x's rows
+    for fn in (
+        lambda x, v: x.masked_fill(mask, v) * x,
+        lambda x, v: (x * 1.0).masked_fill_(mask, v) * x,
+        lambda x, v: autograd.zeros(2, 3, dtype=F64).masked_fill_(mask, v) * x,
+    ):
+        check_grad(fn, x, value)
+        check_twice(fn, [x, value])
+    x.grad = value.grad = None
+    x.masked_fill(mask, value).sum().backward()
+    assert value.grad.item() == 2.0  # torch 2.13: the count of filled places
+    np.testing.assert_array_equal(x.grad.numpy(), np.where(MASK[1], 0.0, 1.0) * np.ones((2, 3)))

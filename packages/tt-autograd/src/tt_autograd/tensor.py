@@ -549,7 +549,10 @@ class Tensor(
         return IndexSelectFunction.apply(self, operand(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        return MaskedFillFunction.apply(self, operand(mask), operand(value))
+        out = MaskedFillFunction.apply(self, operand(mask), operand(value))
+        if not getattr(value, "requires_grad", False):
+            return out
+        return self._where(operand(mask), value.to(self.dtype), out)  # value's gradient too, as PyTorch's
 
     def tril(self, diagonal: int = 0) -> Tensor:
         return TriangleFunction.apply(
