@@ -24,7 +24,7 @@ VALUES = np.arange(1.0, 13.0).reshape(3, 4) / 7.0
         ("median", lambda t: t.median(None), "dim"),
         ("nanmedian", lambda t: autograd.nanmedian(t, None), "dim"),
         ("squeeze", lambda t: t.squeeze(None), "dim"),
-        ("squeeze", lambda t: t.squeeze_(None), "dim"),
+        ("squeeze_", lambda t: t.squeeze_(None), "dim"),
         ("to_sparse", lambda t: t.to_sparse(None), "sparse_dim"),
         ("to_sparse", lambda t: t.to_sparse(sparse_dim=None), "sparse_dim"),
     ],

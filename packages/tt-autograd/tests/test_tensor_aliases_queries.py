@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd import _alias_methods
 
 # alias: (the method it names, arguments)
 ALIASES = {
@@ -273,6 +274,69 @@ def test_bool_tensors_square_to_int64_are_their_own_sign_and_refuse_negation_as_
         assert sign.dtype == autograd.bool and sign.tolist() == [True, False]
     for negate in (lambda: -b, b.neg, b.negative):
         with pytest.raises(
-            RuntimeError, match="neg: negation, the `-` operator, on a bool tensor is not supported"
+            RuntimeError, match="neg(ative)?: negation, the `-` operator, on a bool tensor is not supported"
         ):
             negate()
+
+
+# every alias in the ALIASES table: (the input's shape, arguments that make it work)
+_HALVES = np.array([0.5, 0.25])
+_WORKING = {
+    "swapdims": ((2, 2), (0, 1)),
+    "swapaxes": ((2, 2), (0, 1)),
+    "moveaxis": ((2, 2), (0, 1)),
+    "ger": ((2,), (_HALVES,)),
+    "clip": ((2, 2), (0.3, 0.6)),
+    "unsafe_split_with_sizes": ((2, 2), ([1, 1],)),
+}
+_BINARY = "multiply subtract divide true_divide floor_divide greater greater_equal less less_equal not_equal"
+_FIXED = {"floor_divide": {"rounding_mode": "floor"}}
+
+
+@pytest.mark.parametrize("name", list(_alias_methods.ALIASES))
+def test_every_alias_gives_its_methods_result(name, rng):
+    binary = name in _BINARY.split() or name == "arctan2"
+    shape, arguments = _WORKING.get(name, ((2, 2), (_HALVES,) if binary else ()))
+    values = rng.uniform(0.2, 0.8, size=shape)
+    result = getattr(autograd.tensor(values), name)(*arguments)
+    target = _alias_methods.ALIASES[name]
+    expected = getattr(autograd.tensor(values), target)(*arguments, **_FIXED.get(name, {}))
+    if isinstance(result, tuple):
+        assert len(result) == len(expected)
+        for got, wanted in zip(result, expected):
+            np.testing.assert_array_equal(got.numpy(), wanted.numpy())
+    else:
+        np.testing.assert_array_equal(np.asarray(result), np.asarray(expected))
+    assert getattr(autograd.Tensor, name).__name__ == name
+    assert getattr(autograd.Tensor, name).__doc__ == f"Alias of :meth:`{target}`."
+
+
+@pytest.mark.parametrize(
+    "name", [*_alias_methods.ALIASES, *(f"{n}_" for n in _alias_methods.ELEMENTWISE_INPLACE)]
+)
+def test_wrong_arguments_name_the_method_called(name):
+    tensor = autograd.tensor([[0.5, 0.25], [0.75, 1.0]])
+    with pytest.raises(TypeError, match=rf"^{name}\(\) (takes|got|missing)"):
+        getattr(tensor, name)(1, 2, 3, 4, 5, 6)
+    with pytest.raises(TypeError, match=rf"^{name}\(\) got an unexpected keyword argument 'junk'"):
+        getattr(tensor, name)(junk=1)
+    assert tensor._version == 0
+
+
+@pytest.mark.parametrize("name", _BINARY.split())
+def test_a_bad_operand_is_reported_under_the_alias_name(name):
+    with pytest.raises(TypeError, match=rf"^{name}: "):
+        getattr(autograd.tensor([1.0]), name)("a")
+    with pytest.raises(TypeError, match=rf"^{name}_: "):
+        getattr(autograd.tensor([1.0]), f"{name}_")("a")
+
+
+def test_call_as_renames_only_a_message_it_can_read():
+    def fails(error):
+        raise error
+
+    for error in (TypeError(), RuntimeError(5), ValueError("mul: kept", 2)):
+        with pytest.raises(type(error)) as caught:
+            _alias_methods.call_as("multiply", "mul", fails, (error,), {})
+        assert caught.value is error
+    assert error.args == ("multiply: kept", 2)

@@ -136,7 +136,9 @@ def test_index_ops_on_a_scalar_tensor():  # PyTorch: a 0-d tensor is one element
         (lambda a: a.expand(2, 2, 3).index_fill_(0, _ids([0]), 1.0), "index_fill_: the tensor is read-only"),
         (
             lambda a: a[0].masked_scatter_(autograd.ones(2, 3, dtype=autograd.bool), autograd.ones(6)),
-            "result shape",
+            r"masked_scatter_: output with shape \[3\] doesn't match the broadcast shape \[2, 3\]: the "
+            r"result \(shape \[2, 3\], float32\) can't be written back into self \(shape \[3\], float32\); "
+            r"use the out-of-place masked_scatter\(\) instead",
         ),
         (lambda a: a.put(_ids([0, 1]), autograd.ones(3)), "same number of elements"),
         (lambda a: a.put(_ids([6]), autograd.ones(1)), "out of range"),

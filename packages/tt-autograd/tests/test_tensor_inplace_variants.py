@@ -365,7 +365,7 @@ def test_shape_changing_variants_match_numpy():
     np.testing.assert_array_equal(autograd.tensor(values[0]).t_().numpy(), values[0].T)
     np.testing.assert_array_equal(autograd.tensor(values[:1]).squeeze_().numpy(), values[0])
     tensor = autograd.zeros(2, 1, 3)
-    with pytest.raises(RuntimeError, match="t: expects a tensor with <= 2 dimensions"):
+    with pytest.raises(RuntimeError, match="t_: expects a tensor with <= 2 dimensions"):
         tensor.t_()
     assert tensor.shape == (2, 1, 3) and tensor._version == 0
 

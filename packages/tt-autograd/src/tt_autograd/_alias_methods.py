@@ -4,12 +4,18 @@ A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py`` to keep that 
 long). ``__all__`` lists the ``torch.<name>`` function forms defined here (the top level picks
 them up through ``tt_autograd``).
 
+**Aliases** (``multiply``, ``divide``, ``arccos``, ``clip``, ...: the ``ALIASES`` table) and the
+in-place variants call their target through :func:`call_as`, so an error names the method the user
+called (``multiply: unsupported operand ...``, ``exp_() takes 1 positional argument ...``).
+
 **In-place variants** (``x.exp_()``, ``x.atan2_(y)``, ``x.eq_(0)``, ...) are made by one rule,
 :meth:`AliasGradMixin._write_back`, from the out-of-place method of the same name: compute
-``x.exp()``, then write it into ``x``'s memory (every view of ``x`` sees it, the version counter
-moves) and return ``x``, with PyTorch's checks: the result must keep ``x``'s shape (``output with
-shape [2] doesn't match the broadcast shape [2, 2]``) and be castable to ``x``'s dtype (no float
-into an integer tensor, only bool into bool). With grad mode on:
+``x.exp()``, then write it into ``x`` through the one in-place path of every mixin,
+``InPlaceGradMixin._adopt`` (into ``x``'s memory: every view of ``x`` sees it, the version counter
+moves) and return ``x``, with PyTorch's checks: the result must keep ``x``'s shape and be castable
+to ``x``'s dtype (no float into an integer tensor, only bool into bool), one message for both
+(``exp_: output with shape [2] doesn't match the broadcast shape [2, 2]: the result (...) can't be
+written back into self (...); use the out-of-place exp() instead``). With grad mode on:
 
 * a leaf that requires grad is refused, as in PyTorch (do it under ``no_grad``);
 * a non-leaf, or any tensor when an operand requires grad, is recorded: ``x`` takes the
@@ -28,6 +34,7 @@ The shape-changing ones (``squeeze_``, ``unsqueeze_``, ``t_``, ``transpose_``, `
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Callable
 
@@ -35,11 +42,9 @@ import numpy as np
 import tt_tensor
 from tt_tensor import versions
 from tt_tensor.checks import check_tensor
-from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.tensor import operand
 
 from . import tensor_hooks
-from .grad_mode import _state
 
 #: ``name_`` writes ``name``'s result back into the tensor (see the module docstring).
 ELEMENTWISE_INPLACE = (
@@ -52,6 +57,55 @@ ELEMENTWISE_INPLACE = (
 ).split()
 #: ``name_`` makes the tensor a view of its own memory with ``name``'s shape.
 SHAPE_INPLACE = ("squeeze", "unsqueeze", "t", "transpose", "swapaxes", "swapdims")
+#: alias: the method it calls, with the same arguments (errors name the alias: :func:`call_as`).
+ALIASES = {
+    "absolute": "abs",
+    "negative": "neg",
+    "sgn": "sign",  # (they differ only for complex tensors, which TinyTorch does not have)
+    "multiply": "mul",
+    "subtract": "sub",
+    "divide": "div",
+    "true_divide": "div",  # without a rounding mode (_FIXED)
+    "floor_divide": "div",  # rounding_mode="floor"
+    "greater": "gt",
+    "greater_equal": "ge",
+    "less": "lt",
+    "less_equal": "le",
+    "not_equal": "ne",
+    "swapdims": "transpose",
+    "ndimension": "dim",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arcsinh": "asinh",
+    "arccosh": "acosh",
+    "arctanh": "atanh",
+    "arctan2": "atan2",
+    "fix": "trunc",
+    "clip": "clamp",
+    "swapaxes": "transpose",
+    "moveaxis": "movedim",
+    "ger": "outer",
+    "nelement": "numel",
+    "unsafe_split_with_sizes": "split_with_sizes",
+}
+
+#: the keyword arguments an alias fixes (a caller's own value for one is refused by the alias's name)
+_FIXED = {"true_divide": {"rounding_mode": None}, "floor_divide": {"rounding_mode": "floor"}}
+
+
+def call_as(name: str, target: str, method: Callable, args: tuple, kwargs: dict) -> object:
+    """``method(*args, **kwargs)`` (the method ``target``) for the method ``name`` the user called: an
+    error that names ``target`` (``"mul: ..."``, Python's ``"Tensor.exp() takes 1 positional argument
+    ..."``) names ``name`` instead, as PyTorch's messages name the method called. Every alias and every
+    made in-place variant calls through here."""
+    try:
+        return method(*args, **kwargs)
+    except (TypeError, ValueError, RuntimeError, IndexError) as error:
+        if error.args and isinstance(error.args[0], str):
+            pattern = rf"^(?:\w+\.)*(?:{re.escape(target)}|{re.escape(name)})(?=\(\)|:)"
+            error.args = (re.sub(pattern, name, error.args[0], count=1), *error.args[1:])
+        raise
 
 
 class AliasGradMixin(tt_tensor.Tensor):
@@ -60,139 +114,57 @@ class AliasGradMixin(tt_tensor.Tensor):
     # ----------------------------------------------------------------- the in-place rule
     def _write_back(self, op: str, method: str, args: tuple, kwargs: dict) -> tt_tensor.Tensor:
         """``self.<method>(*args, **kwargs)`` written into ``self``, with PyTorch's in-place rules."""
-        recording = _state.enabled and (
-            self._requires_grad or any(_requires_grad(value) for value in (*args, *kwargs.values()))
-        )
-        source = self
-        if recording:
-            if self.grad_fn is None and self._requires_grad:
-                self._check_inplace(op)  # a leaf that requires grad: refused
-            if self.array.base is not None:
-                raise RuntimeError(
-                    f"{op}: in-place operation on a view of another tensor while recording gradients; "
-                    "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
-                    f"({method}) or do it under tt.no_grad()"
-                )
-        result = getattr(source, method)(*args, **kwargs)  # recorded: its result is a new array
-        if result.shape != self.shape:
-            raise RuntimeError(
-                f"{op}: output with shape {list(self.shape)} doesn't match the broadcast shape "
-                f"{list(result.shape)}"
-            )
-        _check_cast(op, result.array.dtype, self.array.dtype)
-        if result.grad_fn is None and source.requires_grad:  # not differentiable (eq_, ...): zero gradient
-            result = type(self)._where(
-                np.zeros(self.shape, bool), source, result.array.astype(self.array.dtype)
-            )
-        if result.grad_fn is None:
-            self._overwrite(op, result.array)  # into the memory every view of self shares
-            return self
-        self.array = result.array.astype(self.array.dtype, copy=False)  # recorded: a new array (docstring)
-        self._take_history(result)
-        return self
+        return self._adopt(op, call_as(op, method, getattr(self, method), args, kwargs))
 
     def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:
         """``self`` becomes ``self.<method>(*args)``: a view of its own memory with the new shape."""
-        if _state.enabled and self._requires_grad and self.grad_fn is None:
-            self._check_inplace(op)
-        result = getattr(self, method)(*args)
+        self._check_inplace(op)
+        result = call_as(op, method, getattr(self, method), args, {})
         self.array = result.array
         versions.bump(self.array)
         if result.grad_fn is not None:
             self._take_history(result)
         return self
 
-    # ----------------------------------------------------------------- aliases (one implementation each)
-    def absolute(self) -> tt_tensor.Tensor:
-        """Alias of :meth:`abs`."""
-        return self.abs()
-
-    def negative(self) -> tt_tensor.Tensor:
-        """Alias of :meth:`neg`."""
-        return self.neg()
-
+    # ----------------------------------------------------------------- aliases beyond the ALIASES table
     def positive(self) -> tt_tensor.Tensor:
         """This tensor itself (``+x``); refused for bool tensors, as in PyTorch."""
         if self.array.dtype == np.bool_:
             raise RuntimeError("positive: the `+` operator, on a bool tensor is not supported")
         return self
 
-    def sgn(self) -> tt_tensor.Tensor:
-        """Alias of :meth:`sign` (they differ only for complex tensors, which TinyTorch does not have)."""
-        return self.sign()
-
-    def multiply(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`mul`."""
-        return self.mul(other)
-
-    def subtract(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
-        """Alias of :meth:`sub`: ``self - alpha * other``."""
-        return self.sub(other, alpha=alpha)
-
-    def true_divide(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`div`."""
-        return self.div(other)
-
-    def floor_divide(self, other: object) -> tt_tensor.Tensor:
-        """``self // other``, rounding down (PyTorch's ``floor_divide``); zero gradient."""
-        return self // other
-
     def remainder(self, other: object) -> tt_tensor.Tensor:
         """``self % other``, with the sign of ``other`` (Python's ``%``)."""
         return self % other
 
-    def divide(self, other: object, *, rounding_mode: str | None = None) -> tt_tensor.Tensor:
-        """``self / other``; ``rounding_mode="floor"`` rounds down, ``"trunc"`` toward zero (zero gradient).
-
-        Integer inputs with a rounding mode keep an integer result; integer division by zero raises.
-        """
-        if rounding_mode is None:
-            return self.div(other)
+    def _rounded_division(self, other: object, rounding_mode: object) -> tt_tensor.Tensor:
+        """:meth:`div` with a rounding mode: ``"floor"`` rounds down, ``"trunc"`` toward zero (piecewise
+        constant: zero gradient); integer inputs keep an integer result; integer division by zero raises."""
         if rounding_mode not in ("trunc", "floor"):
             raise RuntimeError(
-                f"divide: expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                "div: expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                 f"{rounding_mode!r}"
             )
         numerator, denominator = self.array, np.asarray(operand(other))
-        if rounding_mode == "trunc" and "f" in (numerator.dtype.kind, denominator.dtype.kind):
-            return self.div(other).trunc()
-        floor = self // other
+        if np.result_type(numerator, denominator) == np.bool_:
+            raise NotImplementedError(
+                f"div: rounding_mode={rounding_mode!r} is not implemented for bool tensors"
+            )
+        floor = self // other  # recorded with a zero gradient, as PyTorch's for both modes
         if rounding_mode == "floor":
             return floor
+        if "f" in (numerator.dtype.kind, denominator.dtype.kind):  # PyTorch's values: trunc(a / b)
+            divisor = other.detach() if isinstance(other, tt_tensor.Tensor) else other
+            values = self.detach().div(divisor).trunc().array
+            return type(self)._where(
+                np.zeros(values.shape, bool), floor, values
+            )  # (trunc's 0 * 1/b: NaN at 0)
         inexact = (np.remainder(numerator, denominator) != 0) & ((numerator < 0) != (denominator < 0))
         return floor + inexact.astype(floor.array.dtype)  # floor rounds negative quotients one too low
-
-    def greater(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`gt`."""
-        return self.gt(other)
-
-    def greater_equal(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`ge`."""
-        return self.ge(other)
-
-    def less(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`lt`."""
-        return self.lt(other)
-
-    def less_equal(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`le`."""
-        return self.le(other)
-
-    def not_equal(self, other: object) -> tt_tensor.Tensor:
-        """Alias of :meth:`ne`."""
-        return self.ne(other)
-
-    def swapdims(self, dim0: int, dim1: int) -> tt_tensor.Tensor:
-        """Alias of :meth:`transpose`."""
-        return self.transpose(dim0, dim1)
 
     def ravel(self) -> tt_tensor.Tensor:
         """The elements as one dimension: ``reshape(-1)`` (a view when the layout allows)."""
         return self.reshape(-1)
-
-    def ndimension(self) -> int:
-        """Alias of :meth:`dim`."""
-        return self.dim()
 
     def adjoint(self) -> tt_tensor.Tensor:
         """The last two dimensions swapped (the conjugate is the tensor itself: real dtypes only)."""
@@ -322,19 +294,6 @@ class AliasGradMixin(tt_tensor.Tensor):
         return self.to("int16")
 
 
-def _requires_grad(value: object) -> bool:
-    return bool(getattr(value, "requires_grad", False))  # (numbers, arrays and tt-tensor's plain tensors: no)
-
-
-def _check_cast(op: str, source: np.dtype, target: np.dtype) -> None:
-    """PyTorch's rule for writing a result into a tensor: no float into integers, only bool into bool."""
-    if (source.kind == "f" and target.kind in "iub") or (source.kind != "b" and target.kind == "b"):
-        raise RuntimeError(
-            f"{op}: result type {from_numpy_dtype(source).name} can't be cast to the desired output type "
-            f"{from_numpy_dtype(target).name}"
-        )
-
-
 def _elementwise_inplace(name: str) -> Callable:
     def method(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
         return self._write_back(f"{name}_", name, args, kwargs)
@@ -351,14 +310,27 @@ def _shape_inplace(name: str) -> Callable:
     return method
 
 
-for _name, _make in [
-    *((n, _elementwise_inplace) for n in ELEMENTWISE_INPLACE),
-    *((n, _shape_inplace) for n in SHAPE_INPLACE),
+def _alias(name: str) -> Callable:
+    target, fixed = ALIASES[name], _FIXED.get(name, {})
+
+    def method(self, *args: object, **kwargs: object) -> object:
+        for keyword in fixed.keys() & kwargs.keys():
+            raise TypeError(f"{name}() got an unexpected keyword argument {keyword!r}")
+        return call_as(name, target, getattr(self, target), args, {**kwargs, **fixed})
+
+    method.__doc__ = f"Alias of :meth:`{target}`."
+    return method
+
+
+for _name, _made_name, _make in [
+    *((n, f"{n}_", _elementwise_inplace) for n in ELEMENTWISE_INPLACE),
+    *((n, f"{n}_", _shape_inplace) for n in SHAPE_INPLACE),
+    *((n, n, _alias) for n in ALIASES),
 ]:
     _method = _make(_name)
-    _method.__name__ = f"{_name}_"
-    _method.__qualname__ = f"AliasGradMixin.{_name}_"
-    setattr(AliasGradMixin, f"{_name}_", _method)
+    _method.__name__ = _made_name
+    _method.__qualname__ = f"AliasGradMixin.{_made_name}"
+    setattr(AliasGradMixin, _made_name, _method)
 
 
 # ----------------------------------------------------------------- torch.<name> function forms

@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
-from tt_tensor import versions
 from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim, sections_or_indices
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
-from .grad_mode import _state
 from .higher_order import sum_to
 
 __all__: list[str] = [
@@ -72,25 +70,10 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- helpers
     def _write(self, op: str, result: tt_tensor.Tensor) -> tt_tensor.Tensor:
-        """Write ``result`` into this tensor (in place); it takes ``result``'s ``grad_fn`` when recorded."""
-        if _state.enabled and self._requires_grad and self.grad_fn is None:
-            raise RuntimeError(
-                f"{op}: in-place operation on a leaf tensor that requires grad; do it under tt.no_grad() "
-                "or use the out-of-place form"
-            )
-        if tuple(result.shape) != tuple(self.shape):
-            raise RuntimeError(f"{op}: result shape {tuple(result.shape)} does not match {tuple(self.shape)}")
+        """Write ``result`` into this tensor (in place) through the one in-place path (``_adopt``)."""
         if not self.array.flags.writeable:
             raise RuntimeError(f"{op}: the tensor is read-only (an expanded view); clone() it first")
-        if result.grad_fn is None:  # not recorded: into the memory every view of self shares
-            self.array[...] = result.array
-            versions.bump(self.array)
-            return self
-        # recorded: self takes result's new array, as add_ does, so what a Function saved stays as it
-        # was and a view taken before keeps its old values with their history (never a mix)
-        self.array = result.array.astype(self.array.dtype, copy=False)
-        self._take_history(result)
-        return self
+        return self._adopt(op, result)
 
     def _same_dtype(self, op: str, name: str, value: object) -> None:
         """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""
@@ -336,8 +319,6 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
                 f"split_with_sizes: split_sizes must be a list of ints, got {type(split_sizes).__name__}"
             )
         return self.split([check_count("split_with_sizes", "split_sizes", s) for s in split_sizes], dim)
-
-    unsafe_split_with_sizes = split_with_sizes
 
     def unsafe_split(self, split_size, dim: int = 0):
         return self.split(split_size, dim)

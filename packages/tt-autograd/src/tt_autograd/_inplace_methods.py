@@ -1,11 +1,13 @@
-"""In-place operations on tensors that may require grad: ``add_``, ``sub_``, ``zero_``, ``copy_``, ...
+"""In-place operations on tensors that may require grad: ``add_``, ``zero_``, ``copy_``, ``clamp_``, ...
 
-A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py``). Writing into a
-leaf that requires grad, or into a tensor that is part of a graph, would change
-what a recorded backward reads, so outside ``no_grad`` these refuse, as in PyTorch
-(optimizers write under ``no_grad``). ``add_``/``sub_``/``*=``/``/=`` by a tensor
-that requires grad are recorded instead: the tensor takes the result's array and
-``grad_fn`` (and ``retain_grad()`` follows the new version).
+A mixin of :class:`~tt_autograd.Tensor` (kept out of ``tensor.py``). Writing into a leaf that requires
+grad would change what a recorded backward reads, so outside ``no_grad`` it is refused, as in PyTorch
+(optimizers write under ``no_grad``). Writing into a tensor that is part of a graph (a non-leaf), or
+with an operand that requires grad, is recorded instead, as PyTorch records it: the tensor takes the
+out-of-place result's new array and ``grad_fn`` (:meth:`InPlaceGradMixin._adopt`, the one path every
+in-place mixin writes through), and ``retain_grad()`` follows the new version. A fill (``zero_``,
+``fill_``, ``copy_``, ``uniform_``, ...) passes a zero gradient to the values it overwrote, and
+``copy_``/``fill_`` pass theirs to a source that requires grad.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ from __future__ import annotations
 import numpy as np
 import tt_tensor
 from tt_tensor import pointwise
+from tt_tensor.dtypes import from_numpy_dtype
+from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
 from . import tensor_hooks
+from .functions.index_extra import PutFunction
 from .grad_mode import _state
 
 
@@ -23,26 +28,60 @@ class InPlaceGradMixin(tt_tensor.Tensor):
     """tt-tensor's in-place methods, checked and recorded for autograd."""
 
     def _check_inplace(self, op: str) -> None:
-        if _state.enabled and self._requires_grad:
-            kind = "a leaf tensor" if self.grad_fn is None else "a tensor that is part of a graph"
+        """Refuse writing into a leaf that requires grad while grad mode is on (PyTorch's rule)."""
+        if _state.enabled and self._requires_grad and self.grad_fn is None:
             raise RuntimeError(
-                f"{op}: in-place operation on {kind} that requires grad; do it under tt.no_grad() (as "
+                f"{op}: in-place operation on a leaf tensor that requires grad; do it under tt.no_grad() (as "
                 "optimizers do) or use the out-of-place form"
             )
 
-    def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> tt_tensor.Tensor:
-        recording = _state.enabled and (self._requires_grad or getattr(other, "requires_grad", False))
-        if not recording:
-            return super()._inplace(op, ufunc, other)
-        if self.grad_fn is None and self._requires_grad:
-            self._check_inplace(op)
-        method = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div"}[ufunc]
-        result = getattr(self, method)(other)  # the recorded op, out of place
-        if result.shape != self.shape:
-            raise RuntimeError(
-                f"{op}: result shape {result.shape} does not match the tensor's shape {self.shape}"
+    def _recording(self, *operands: object) -> bool:
+        """Whether an in-place op on this tensor with ``operands`` is recorded (grad mode on, and this
+        tensor or an operand requires grad)."""
+        return _state.enabled and (self._requires_grad or any(map(_requires_grad, operands)))
+
+    def _check_write_back(self, op: str, shape: tuple, dtype: np.dtype, cast: bool = True) -> None:
+        """The one check of every in-place op: a result of ``shape`` and ``dtype`` must fit in this tensor
+        (its shape; PyTorch's cast rule unless ``cast`` is False: no float into integers, only bool
+        into bool)."""
+        target = self.array.dtype
+        if tuple(shape) == tuple(self.shape):
+            if not cast or not (
+                (dtype.kind == "f" and target.kind in "iub") or (dtype.kind != "b" and target.kind == "b")
+            ):
+                return
+            problem = f"result type {_name(dtype)} can't be cast to the desired output type {_name(target)}"
+        else:
+            problem = f"output with shape {list(self.shape)} doesn't match the broadcast shape {list(shape)}"
+        raise RuntimeError(
+            f"{op}: {problem}: the result (shape {list(shape)}, {_name(dtype)}) can't be written back into "
+            f"self (shape {list(self.shape)}, {_name(target)}); use the out-of-place "
+            f"{op.rstrip('_')}() instead"
+        )
+
+    def _adopt(self, op: str, result: tt_tensor.Tensor, cast: bool = True) -> tt_tensor.Tensor:
+        """Write ``result`` (``op``'s out-of-place result) into this tensor, after the one shape/dtype
+        check. Not recorded: into the memory every view shares (a version bump). Recorded: this tensor
+        takes ``result``'s new array (what a Function saved stays as it was; a view taken before keeps
+        its old values with their history, never a mix) and its ``grad_fn``. Refused (grad mode on): a
+        leaf that requires grad, and a recorded write into a view of another tensor (PyTorch rewrites
+        the base's history, ``CopySlices``; TinyTorch does not)."""
+        self._check_inplace(op)
+        self._check_write_back(op, result.shape, result.array.dtype, cast)
+        if _state.enabled and self._requires_grad and result.grad_fn is None:
+            # a result autograd does not differentiate (eq_, ...): a zero gradient, as PyTorch's
+            result = type(self)._where(
+                np.zeros(self.shape, bool), self, result.array.astype(self.array.dtype)
             )
-        self.array = result.array.astype(self.array.dtype, copy=False)  # a fresh array: no copy needed
+        if result.grad_fn is None or self.array.dtype.kind != "f":  # (integers and bools have no gradient)
+            return self._overwrite(op, result.array)
+        if self.array.base is not None:  # the new array would leave the base tensor unchanged
+            raise RuntimeError(
+                f"{op}: in-place operation on a view of another tensor while recording gradients; "
+                "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
+                f"({op.rstrip('_')}) or do it under tt.no_grad()"
+            )
+        self.array = result.array.astype(self.array.dtype, copy=False)
         self._take_history(result)
         return self
 
@@ -54,49 +93,106 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         if previous is not None:
             tensor_hooks.move_retained(previous, self.grad_fn)
 
+    def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> tt_tensor.Tensor:
+        method = _METHODS[ufunc]
+        if self._recording(other):
+            return self._adopt(op, getattr(self, method)(other))  # the recorded op, out of place
+        try:
+            return super()._inplace(op, ufunc, other)  # tt-tensor's kernel, into the memory views share
+        except (TypeError, RuntimeError):
+            try:  # the kernel refused: the one message when it is the write-back that failed
+                result = getattr(tt_tensor.Tensor, method)(self, other)
+            except Exception:  # noqa: BLE001  (the operand itself is wrong: the kernel's error says so)
+                result = None
+            if result is not None:
+                self._check_write_back(op, result.shape, result.array.dtype)
+            raise
+
+    def _update(self, op: str, method: str, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """tt-tensor's ``op`` (``addcmul_``, ``lerp_``, ...); in a graph, recorded as ``method``."""
+        if self._recording(*args, *kwargs.values()):
+            return self._write_back(op, method, args, kwargs)
+        return getattr(tt_tensor.Tensor, op)(self, *args, **kwargs)
+
+    def _fill(self, op: str, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """tt-tensor's fill ``op`` (``zero_``, ``fill_``, ``copy_``, the random ones); recorded in a graph
+        as ``where(False, self, values)``: no gradient to the old values, a source's to the source."""
+        operands = (*args, *kwargs.values())
+        if not self._recording(*operands):
+            return getattr(tt_tensor.Tensor, op)(self, *args, **kwargs)
+        fresh = getattr(tt_tensor.Tensor, op)(self.detach().clone(), *args, **kwargs)  # the values, checked
+        source = next((value for value in operands if _requires_grad(value)), fresh.array)
+        return self._adopt(op, type(self)._where(np.zeros(self.shape, bool), self, source), cast=False)
+
     def add_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
-        """In place ``self += alpha * other``; recorded when ``other`` requires grad."""
+        """In place ``self += alpha * other``; recorded in a graph."""
         return self._inplace("add_", np.add, other if alpha == 1 else _scaled(other, alpha))
 
     def sub_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
-        """In place ``self -= alpha * other``; recorded when ``other`` requires grad."""
+        """In place ``self -= alpha * other``; recorded in a graph."""
         return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
 
+    def div_(self, other: object, *, rounding_mode: str | None = None) -> tt_tensor.Tensor:
+        """In place ``self /= other``, or :meth:`div`'s ``rounding_mode``; recorded in a graph."""
+        if rounding_mode is None:
+            return self._inplace("div_", np.true_divide, other)
+        return self._write_back("div_", "div", (other,), {"rounding_mode": rounding_mode})
+
+    def addcmul_(self, tensor1: object, tensor2: object, *, value: float = 1) -> tt_tensor.Tensor:
+        """In place ``self += value * tensor1 * tensor2``; recorded in a graph."""
+        return self._update("addcmul_", "addcmul", tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1: object, tensor2: object, *, value: float = 1) -> tt_tensor.Tensor:
+        """In place ``self += value * tensor1 / tensor2``; recorded in a graph."""
+        return self._update("addcdiv_", "addcdiv", tensor1, tensor2, value=value)
+
+    def lerp_(self, end: object, weight: object) -> tt_tensor.Tensor:
+        """In place ``self += weight * (end - self)``; recorded in a graph."""
+        return self._update("lerp_", "lerp", end, weight)
+
     def __setitem__(self, key: object, value: object) -> None:
-        self._check_inplace("index assignment")
-        super().__setitem__(key, value)
+        if not self._recording(value):
+            super().__setitem__(key, value)
+            return
+        tt_tensor.Tensor.__setitem__(self.detach().clone(), key, value)  # the key and value, checked
+        values = value if _requires_grad(value) else operand(value)
+        result = PutFunction.apply(self, values, key=convert_key(key), accumulate=False)
+        self._adopt("index assignment", result)  # (of self's dtype: put writes into a copy of self)
 
     def zero_(self) -> tt_tensor.Tensor:
-        self._check_inplace("zero_")
-        return super().zero_()
+        return self._fill("zero_")
 
     def fill_(self, value: float) -> tt_tensor.Tensor:
-        self._check_inplace("fill_")
-        return super().fill_(value)
+        return self._fill("fill_", value)
 
     def copy_(self, source: object) -> tt_tensor.Tensor:
-        self._check_inplace("copy_")
-        return super().copy_(source)
-
-    def clamp_(self, min: object = None, max: object = None) -> tt_tensor.Tensor:  # noqa: A002
-        self._check_inplace("clamp_")
-        return super().clamp_(min, max)
-
-    def masked_fill_(self, mask: tt_tensor.Tensor, value: float) -> tt_tensor.Tensor:
-        self._check_inplace("masked_fill_")
-        return super().masked_fill_(mask, value)
+        return self._fill("copy_", source)
 
     def uniform_(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
-        self._check_inplace("uniform_")
-        return super().uniform_(*args, **kwargs)
+        return self._fill("uniform_", *args, **kwargs)
 
     def normal_(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
-        self._check_inplace("normal_")
-        return super().normal_(*args, **kwargs)
+        return self._fill("normal_", *args, **kwargs)
 
     def bernoulli_(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
-        self._check_inplace("bernoulli_")
-        return super().bernoulli_(*args, **kwargs)
+        return self._fill("bernoulli_", *args, **kwargs)
+
+    def clamp_(self, min: object = None, max: object = None) -> tt_tensor.Tensor:  # noqa: A002
+        return self._write_back("clamp_", "clamp", (min, max), {})
+
+    def masked_fill_(self, mask: tt_tensor.Tensor, value: float) -> tt_tensor.Tensor:
+        return self._write_back("masked_fill_", "masked_fill", (mask, value), {})
+
+
+_METHODS = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div"}
+
+
+def _requires_grad(value: object) -> bool:
+    return bool(getattr(value, "requires_grad", False))  # (numbers, arrays and tt-tensor's plain tensors: no)
+
+
+def _name(dtype: np.dtype) -> str:
+    return from_numpy_dtype(np.dtype(dtype)).name
 
 
 def _scaled(value: object, alpha: float) -> object:

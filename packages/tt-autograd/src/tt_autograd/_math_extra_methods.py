@@ -66,13 +66,8 @@ class MathExtraGradMixin(tt_tensor.Tensor):
     def atanh(self):
         return math_extra.AtanhFunction.apply(self)
 
-    arcsin, arccos, arctan = asin, acos, atan
-    arcsinh, arccosh, arctanh = asinh, acosh, atanh
-
     def atan2(self, other):
         return math_extra.Atan2Function.apply(self, _other(other))
-
-    arctan2 = atan2
 
     def hypot(self, other):
         return math_extra.HypotFunction.apply(self, _other(other))
@@ -91,5 +86,3 @@ class MathExtraGradMixin(tt_tensor.Tensor):
 
     def trunc(self):  # piecewise constant: a zero gradient, as floor's (functions/rounding.py)
         return StepFunction.apply(self, kind="trunc")
-
-    fix = trunc

@@ -32,7 +32,6 @@ from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
 from . import _math_more_kernels as kernels
-from .grad_mode import _state
 
 __all__: list[str] = [
     "float_power",
@@ -93,24 +92,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
 
     # ------------------------------------------------------------ in place
     def _mm_adopt(self, op: str, result: tt_tensor.Tensor) -> tt_tensor.Tensor:
-        """Make ``self`` hold ``result`` as PyTorch's in-place ``op`` does (shape kept, dtype castable)."""
-        if tuple(result.shape) != tuple(self.shape):
-            raise RuntimeError(
-                f"{op}: Bad in-place call: input tensor size {list(self.shape)} and output tensor size "
-                f"{list(result.shape)} should match"
-            )
-        if not np.can_cast(result.array.dtype, self.array.dtype, casting="same_kind"):
-            raise RuntimeError(
-                f"{op}: result type {_name(result.array.dtype)} can't be cast to the desired output type "
-                f"{_name(self.array.dtype)}"
-            )
-        if _state.enabled and self.grad_fn is None and self._requires_grad:
-            self._check_inplace(op)
-        if not (_state.enabled and result.requires_grad):
-            return self._overwrite(op, result.array)
-        self.array = result.array.astype(self.array.dtype, copy=False)  # result's own new array
-        self._take_history(result)
-        return self
+        """Make ``self`` hold ``result`` as PyTorch's in-place ``op`` does (the one in-place path)."""
+        return self._adopt(op, result)
 
     # ------------------------------------------------------------ element-wise
     def float_power(self, exponent: object) -> tt_tensor.Tensor:
@@ -390,8 +373,9 @@ class MathMoreGradMixin(tt_tensor.Tensor):
 
     # ------------------------------------------------------------ random fills (no gradient)
     def _mm_fill(self, op: str, values: np.ndarray) -> tt_tensor.Tensor:
-        self._check_inplace(op)
-        return self._overwrite(op, values)
+        # in a graph: no gradient to the values overwritten, as PyTorch's
+        # (cast: random_ on a bool tensor draws int64 0/1, written as bools)
+        return self._adopt(op, type(self)._where(np.zeros(self.shape, bool), self, values), cast=False)
 
     def cauchy_(self, median: float = 0.0, sigma: float = 1.0, *, generator=None) -> tt_tensor.Tensor:
         """In place: Cauchy samples ``median + sigma * tan(pi * (u - 1/2))`` (float tensors)."""

@@ -52,8 +52,6 @@ class SelectionGradMixin(tt_tensor.Tensor):
             vec2.unsqueeze(0) if isinstance(vec2, tt_tensor.Tensor) else operand(vec2)
         )
 
-    ger = outer
-
     def masked_select(self, mask):
         mask_array = np.asarray(operand(mask))
         selection.masked_select(self.array, mask_array)  # checks dtype and shapes with a clear message

@@ -286,8 +286,10 @@ class Tensor(
     def mul(self, other: object) -> Tensor:
         return MulFunction.apply(self, _arg(other))
 
-    def div(self, other: object) -> Tensor:
-        return DivFunction.apply(self, _arg(other))
+    def div(self, other: object, *, rounding_mode: str | None = None) -> Tensor:
+        if rounding_mode is None:
+            return DivFunction.apply(self, _arg(other))
+        return self._rounded_division(other, rounding_mode)  # "floor", "trunc" (_alias_methods.py)
 
     def pow(self, exponent: object) -> Tensor:
         return PowFunction.apply(self, _arg(exponent))
@@ -395,8 +397,6 @@ class Tensor(
             return ClampBoundsFunction.apply(self, _bound(min), _bound(max))
         return ClampFunction.apply(self, min=operand(min), max=operand(max))
 
-    clip = clamp
-
     def maximum(self, other: object) -> Tensor:
         return MaximumFunction.apply(self, _arg(other))
 
@@ -490,8 +490,6 @@ class Tensor(
         axes[d0], axes[d1] = axes[d1], axes[d0]
         return PermuteFunction.apply(self, axes=tuple(axes))
 
-    swapaxes = transpose
-
     def permute(self, *dims: int) -> Tensor:
         shaping.permute(self.array, dims)  # validates dims with a clear error
         dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
@@ -550,7 +548,10 @@ class Tensor(
         return IndexSelectFunction.apply(self, operand(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        return MaskedFillFunction.apply(self, operand(mask), operand(value))
+        out = MaskedFillFunction.apply(self, operand(mask), operand(value))
+        if not getattr(value, "requires_grad", False):
+            return out
+        return self._where(operand(mask), value.to(self.dtype), out)  # value's gradient too, as PyTorch's
 
     def tril(self, diagonal: int = 0) -> Tensor:
         return TriangleFunction.apply(
