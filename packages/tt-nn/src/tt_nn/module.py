@@ -98,7 +98,7 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        for hook in self._forward_pre_hooks:
+        for hook in tuple(self._forward_pre_hooks):  # a snapshot: a hook may remove itself
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
@@ -108,7 +108,7 @@ class Module:
 
     def _forward_with_hooks(self, args: tuple, **kwargs: Any) -> Any:
         output = self.forward(*args, **kwargs)
-        for hook in self._forward_hooks:
+        for hook in tuple(self._forward_hooks):
             result = hook(self, args, output)
             if result is not None:
                 output = result
