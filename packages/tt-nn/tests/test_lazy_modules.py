@@ -28,12 +28,12 @@ def seeded(build, x, seed=3):
 
 
 # ----------------------------------------------------------------- LazyLinear
-@pytest.mark.parametrize("batch_shape", [(), (5,), (2, 3)])
-def test_lazy_linear_draws_what_linear_draws_and_becomes_a_linear(batch_shape):
-    x = autograd.randn(*batch_shape, 4)
+@pytest.mark.parametrize(("batch_shape", "features"), [((), 4), ((5,), 1), ((2, 3), 4)])
+def test_lazy_linear_draws_what_linear_draws_and_becomes_a_linear(batch_shape, features):
+    x = autograd.randn(*batch_shape, features)
     lazy = seeded(lambda: nn.LazyLinear(3), x)
-    eager = seeded(lambda: nn.Linear(4, 3), None)
-    assert type(lazy) is nn.Linear and lazy.in_features == 4 and lazy.out_features == 3
+    eager = seeded(lambda: nn.Linear(features, 3), None)
+    assert type(lazy) is nn.Linear and lazy.in_features == features and lazy.out_features == 3
     np.testing.assert_array_equal(values(lazy.weight), values(eager.weight))
     np.testing.assert_array_equal(values(lazy.bias), values(eager.bias))
     np.testing.assert_array_equal(values(lazy(x)), values(eager(x)))
@@ -154,6 +154,16 @@ def test_load_state_dict_materializes_from_the_checkpoint_shapes():
     assert type(layer) is nn.Linear and layer.in_features == 4
 
 
+def test_reset_parameters_before_the_first_forward_draws_nothing_even_after_a_load():
+    layer = nn.LazyLinear(3)
+    layer.reset_parameters()  # nothing to draw into yet
+    eager = nn.Linear(4, 3)
+    layer.load_state_dict(eager.state_dict())
+    layer.reset_parameters()  # in_features is still unknown (0), as in PyTorch: the loaded values stay
+    np.testing.assert_array_equal(values(layer.weight), values(eager.weight))
+    np.testing.assert_array_equal(values(layer.bias), values(eager.bias))
+
+
 def test_a_model_of_lazy_layers_round_trips_through_its_state_dict():
     def model():
         return nn.Sequential(nn.LazyLinear(5), nn.ReLU(), nn.LazyLinear(2))
@@ -205,6 +215,12 @@ def test_lazy_batch_norm_without_affine_or_statistics():
     assert list(bn.state_dict()) == ["running_mean", "running_var", "num_batches_tracked"]
     bn(autograd.randn(4, 3))
     assert bn.weight is None and bn.running_mean.shape == (3,)
+
+
+def test_lazy_norms_refuse_an_input_that_is_not_a_tensor():
+    for norm in (nn.LazyBatchNorm1d(), nn.LazyInstanceNorm1d()):
+        with pytest.raises(TypeError, match=type(norm).__name__):
+            norm([[1.0, 2.0], [3.0, 4.0]])
 
 
 def test_lazy_batch_norm_refuses_a_wrong_rank_naming_itself_and_the_shape():
