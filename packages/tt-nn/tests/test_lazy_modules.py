@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
+import tt_tensor
 from tt_nn.lazy import LazyModuleMixin
 from tt_nn.parameter import is_lazy
 
@@ -298,6 +299,7 @@ def test_uninitialized_parameter_materializes_into_a_parameter_in_place():
     p.materialize((2, 3))
     assert type(p) is nn.Parameter and p.shape == (2, 3) and p.dtype == autograd.float64
     np.testing.assert_array_equal(values(p), np.zeros((2, 3)))
+    assert "owner" not in vars(p) and "_empty" not in vars(p)  # nothing of the placeholder is left
     q = nn.UninitializedParameter(requires_grad=False)
     q.materialize((1,), dtype=autograd.float16)
     assert q.dtype == autograd.float16 and not q.requires_grad
@@ -339,6 +341,8 @@ def test_buffer_is_the_detached_tensor_marked_as_a_buffer():
     assert type(b) is autograd.Tensor and isinstance(b, nn.Buffer) and not isinstance(x, nn.Buffer)
     assert b is not x and np.shares_memory(b.array, x.array)
     assert b.requires_grad and b.is_leaf and b.persistent
+    plain = nn.Buffer(tt_tensor.ones(2))  # a tt-tensor tensor (no autograd): it does not require grad
+    assert type(plain) is autograd.Tensor and not plain.requires_grad and isinstance(plain, nn.Buffer)
     empty = nn.Buffer()
     assert empty.shape == (0,) and not nn.Buffer(autograd.ones(1), persistent=False).persistent
     with pytest.raises(TypeError, match="Buffer: data must be a tensor or None, got list"):
