@@ -100,6 +100,11 @@ def test_a_lazy_conv_refuses_an_input_it_cannot_read_naming_itself_and_the_shape
     assert conv.has_uninitialized_params()
 
 
+def test_a_lazy_conv_refuses_an_input_that_is_not_a_tensor():
+    with pytest.raises(TypeError, match="LazyConv1d"):
+        vision.LazyConv1d(2, 1)([[1.0, 2.0]])
+
+
 def test_lazy_conv_transpose_forwards_output_size_on_its_first_call():
     up = vision.LazyConvTranspose2d(2, 3, stride=2, padding=1)
     assert up(autograd.randn(1, 3, 4, 4), (8, 8)).shape == (1, 2, 8, 8)
