@@ -191,7 +191,7 @@ class Module:
             raise AttributeError(f"cannot assign buffer {name!r} before Module.__init__() has run")
         if name in self._modules:
             raise TypeError(f"cannot assign a Buffer as child module {name!r} (a Module or None)")
-        self.register_buffer(name, value, persistent=getattr(value, "persistent", True))
+        self.register_buffer(name, value, persistent=value.persistent)
 
     def _forget(self, name: str, keep: dict | None = None) -> None:
         """Remove ``name`` from the plain attributes and the member tables other than ``keep``.
