@@ -389,3 +389,15 @@ def test_a_forward_hook_that_removes_itself_does_not_skip_the_next_one():
     layer.register_forward_hook(lambda module, args, output: seen.append(output.shape))
     layer(autograd.ones(2))
     assert seen == [(2,)] and len(layer._forward_hooks) == 1
+
+
+def test_a_deep_copy_of_a_lazy_module_initializes_on_its_own():
+    import copy
+
+    original = nn.LazyLinear(3)
+    twin = copy.deepcopy(original)
+    assert twin.weight is not original.weight and is_lazy(twin.weight)
+    twin(autograd.randn(2, 4))
+    original(autograd.randn(2, 5))
+    assert (twin.weight.shape, original.weight.shape) == ((3, 4), (3, 5))
+    assert type(twin) is type(original) is nn.Linear
