@@ -67,9 +67,9 @@ class UninitializedTensorMixin:
 
     def _refuse(self, what: str) -> RuntimeError:
         return RuntimeError(
-            f"{self.owner} is an uninitialized {type(self).__name__} (a lazy module's: its shape comes "
-            f"from the first input), so it has no {what} yet; run a forward pass with an example input "
-            "(or call initialize_parameters) before using it"
+            f"{self.owner} is an {type(self).__name__} (a lazy module's: its shape comes from the first "
+            f"input), so it has no {what} yet; run a forward pass with an example input (or call "
+            "initialize_parameters) before using it"
         )
 
     @property
