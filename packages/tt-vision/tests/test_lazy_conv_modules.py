@@ -157,6 +157,8 @@ def test_an_optimizer_built_before_the_first_forward_trains_the_materialized_par
 
 def test_saving_an_uninitialized_state_dict_is_refused_naming_the_parameter(tmp_path):
     conv = vision.LazyConv2d(3, 3)
+    with pytest.raises(TypeError, match="cannot store a LazyConv2d"):  # modules are not saved (no pickle)
+        tt_optim.save(conv, tmp_path / "module.tt")
     with pytest.raises(RuntimeError, match=r"LazyConv2d\.weight .*run a forward pass"):
         tt_optim.save(conv.state_dict(), tmp_path / "lazy.tt")
     conv(autograd.randn(1, 2, 5, 5))
