@@ -21,6 +21,7 @@ from . import (
     functional,
     hooked_norms,
     init,
+    lazy,
     parametrizations,
     parametrize,
     rnn_utils,
@@ -68,6 +69,13 @@ from .distance import PairwiseDistance, TripletMarginWithDistanceLoss
 from .dropout import Dropout
 from .dropout_extra import AlphaDropout, Dropout1d, Dropout2d, Dropout3d, FeatureAlphaDropout
 from .flatten import Flatten, Unflatten
+from .lazy import (
+    LazyBatchNorm1d,
+    LazyInstanceNorm1d,
+    LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+    LazyLinear,
+)
 from .linear import Identity, Linear
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .losses_extra import (
@@ -113,7 +121,7 @@ from .padding import (
     ZeroPad3d,
 )
 from .parallel import DataParallel, data_parallel
-from .parameter import Parameter
+from .parameter import Buffer, Parameter, UninitializedBuffer, UninitializedParameter
 from .parameter_containers import ParameterDict, ParameterList
 from .serialization import SafetensorsError, load_safetensors, safetensors_metadata, save_safetensors
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
@@ -165,6 +173,11 @@ __all__ = [
     "L1Loss",
     "LayerNorm",
     "LeakyReLU",
+    "LazyBatchNorm1d",
+    "LazyInstanceNorm1d",
+    "LazyInstanceNorm2d",
+    "LazyInstanceNorm3d",
+    "LazyLinear",
     "Linear",
     "LogSigmoid",
     "LocalResponseNorm",
@@ -182,6 +195,9 @@ __all__ = [
     "PReLU",
     "PairwiseDistance",
     "Parameter",
+    "UninitializedBuffer",
+    "UninitializedParameter",
+    "Buffer",
     "RReLU",
     "ParameterDict",
     "ParameterList",

@@ -21,7 +21,7 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 
 from . import backward_hooks
-from .parameter import Parameter
+from .parameter import Buffer, Parameter, is_lazy
 
 #: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -106,7 +106,7 @@ class Module:
 
     def _pre_hooked(self, hooks: list[Callable[..., Any]], args: tuple) -> tuple:
         """``args`` through the forward pre-hooks ``hooks``, each of which may replace them."""
-        for hook in hooks:
+        for hook in tuple(hooks):  # a snapshot: a hook may remove itself (a lazy module's does)
             result = hook(self, args)
             if result is not None:
                 args = result if isinstance(result, tuple) else (result,)
@@ -117,7 +117,7 @@ class Module:
 
     def _post_hooked(self, args: tuple, output: Any) -> Any:
         """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
-        for hook in self._forward_hooks:
+        for hook in tuple(self._forward_hooks):  # a snapshot, as above
             result = hook(self, args, output)
             if result is not None:
                 output = result
@@ -148,6 +148,9 @@ class Module:
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, Buffer) and name not in self.__dict__.get("_parameters", ()):
+            self._assign_buffer(name, value)  # nn.Buffer (PyTorch 2.5+): registered as a buffer
+            return
         # BEGIN SOLUTION 04
         # TODO: file a Parameter, a Module or a Tensor assigned to a registered buffer in its table; anything
         #   else as a plain attribute (§ How it is built, "Registration by assignment").
@@ -186,6 +189,18 @@ class Module:
         else:
             object.__setattr__(self, name, value)
         # END SOLUTION
+
+    def _assign_buffer(self, name: str, value: Buffer) -> None:
+        """``module.name = Buffer(t)``: register ``t`` as a buffer, persistent as the ``Buffer`` says.
+
+        A name held by a parameter is left to ``__setattr__`` (which refuses it); one held by a
+        child module or a plain attribute is refused by ``register_buffer``, as in PyTorch.
+        """
+        if "_buffers" not in self.__dict__:
+            raise AttributeError(f"cannot assign buffer {name!r} before Module.__init__() has run")
+        if name in self._modules:
+            raise TypeError(f"cannot assign a Buffer as child module {name!r} (a Module or None)")
+        self.register_buffer(name, value, persistent=value.persistent)
 
     def _forget(self, name: str, keep: dict | None = None) -> None:
         """Remove ``name`` from the plain attributes and the member tables other than ``keep``.
@@ -386,7 +401,10 @@ class Module:
         if numpy_dtype.kind != "f":
             raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
         for tensor in (*self.parameters(), *self.buffers()):
-            if tensor.array.dtype.kind == "f":
+            if is_lazy(tensor):  # a lazy module's: materialized later, with this dtype
+                if tensor.is_floating_point():
+                    tensor.convert_(numpy_dtype)
+            elif tensor.array.dtype.kind == "f":
                 tensor.array = tensor.array.astype(numpy_dtype)
                 if tensor.grad is not None:
                     tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
@@ -454,8 +472,13 @@ class Module:
         With ``strict=True`` a missing key, an unexpected key or a shape
         mismatch raises one error that lists them all; with ``strict=False``
         missing and unexpected keys are returned instead (shapes must still match).
-        Nothing is copied unless every check passes.
+        Nothing is copied unless every check passes. A lazy module's uninitialized parameters
+        and buffers first take the checkpoint's shapes (``LazyModuleMixin``), as in PyTorch.
         """
+        for prefix, module in self.named_modules():
+            load_hook = getattr(module, "_lazy_load_hook", None)
+            if load_hook is not None:
+                load_hook(state_dict, f"{prefix}." if prefix else "")
         # BEGIN SOLUTION 04
         # TODO: copy each value into its parameter or buffer in place, after checking everything first
         #   (§ How it is built, "load_state_dict checks before it writes").
