@@ -165,4 +165,5 @@ def test_bool_flags_still_take_bools():
     assert t.qr(False).Q.shape == (2, 2) and t.svd(True, False).S.shape == (2,)
     assert t.tril(-1).tolist() == [[0.0, 0.0], [1.0, 0.0]] and t.topk(1).values.tolist() == [[2.0], [3.0]]
     assert t.norm(None).item() == pytest.approx(np.sqrt(15.0))  # None: the 2-norm, as PyTorch
-    assert len(t.lu(True, True)) == 3 and t.dist([2.0, 1.0]).item() == pytest.approx(np.sqrt(5.0))
+    assert len(t.lu(True, True)) == 3
+    assert t.dist(autograd.tensor([2.0, 1.0])).item() == pytest.approx(np.sqrt(5.0))

@@ -447,7 +447,7 @@ def test_dist_twice_with_broadcasting(p, shape_a, shape_b, check_twice):
     check_twice(lambda a, b: a.dist(b, p) ** 2 * (a * b).sum(), [a, b])
     check_twice(lambda a: a.dist(b.detach(), p) ** 3, [a])
     check_twice(lambda b: a.detach().dist(b, p) ** 3, [b])
-    check_twice(lambda a: a.dist(0.5, p) ** 3, [a])
+    check_twice(lambda a: a.dist(autograd.tensor(0.5, dtype=autograd.float64), p) ** 3, [a])
 
 
 @pytest.mark.parametrize("p", [2, 3])

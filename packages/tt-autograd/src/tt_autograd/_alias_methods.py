@@ -116,10 +116,10 @@ class AliasGradMixin(tt_tensor.Tensor):
         """``self.<method>(*args, **kwargs)`` written into ``self``, with PyTorch's in-place rules."""
         return self._adopt(op, call_as(op, method, getattr(self, method), args, kwargs))
 
-    def _reshape_in_place(self, op: str, method: str, args: tuple) -> tt_tensor.Tensor:
-        """``self`` becomes ``self.<method>(*args)``: a view of its own memory with the new shape."""
+    def _reshape_in_place(self, op: str, method: str, args: tuple, kwargs: dict) -> tt_tensor.Tensor:
+        """``self`` becomes ``self.<method>(*args, **kwargs)``: a view of its memory with the new shape."""
         self._check_inplace(op)
-        result = call_as(op, method, getattr(self, method), args, {})
+        result = call_as(op, method, getattr(self, method), args, kwargs)
         self.array = result.array
         versions.bump(self.array)
         if result.grad_fn is not None:
@@ -303,8 +303,8 @@ def _elementwise_inplace(name: str) -> Callable:
 
 
 def _shape_inplace(name: str) -> Callable:
-    def method(self, *args: object) -> tt_tensor.Tensor:
-        return self._reshape_in_place(f"{name}_", name, args)
+    def method(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:  # squeeze_(dim=0), as PyTorch
+        return self._reshape_in_place(f"{name}_", name, args, kwargs)
 
     method.__doc__ = f"In place: this tensor takes the shape of ``self.{name}(...)`` (a view of its memory)."
     return method

@@ -9,9 +9,8 @@ recorded methods, inherited as they are.
 from __future__ import annotations
 
 import tt_tensor
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import check_tensor, normalize_dim
 from tt_tensor.distance import check_p
-from tt_tensor.tensor import operand
 
 from .functions.cumulative import CumprodFunction, LogcumsumexpFunction
 from .functions.distance import DistFunction
@@ -27,5 +26,5 @@ class LinalgExtraGradMixin(tt_tensor.Tensor):
         return LogcumsumexpFunction.apply(self, dim=normalize_dim("logcumsumexp", dim, self.ndim))
 
     def dist(self, other, p: float = 2):
-        other = other if isinstance(other, tt_tensor.Tensor) else operand(other, "dist")
+        check_tensor("dist", other, "other")  # PyTorch takes tensors only
         return DistFunction.apply(self, other, p=check_p("dist", p))

@@ -103,8 +103,15 @@ class InPlaceMixin(TensorBase):
         return self._overwrite("zero_", 0)
 
     def fill_(self, value: float) -> Tensor:
-        """In place: set every element to ``value``."""
-        return self._overwrite("fill_", operand(value, "fill_", "value"))
+        """In place: set every element to ``value``, a number or a 0-d tensor (as PyTorch: a tensor with
+        dimensions is refused, where NumPy would broadcast it in, so ``fill_`` never acts as ``copy_``)."""
+        value = operand(value, "fill_", "value")
+        if np.ndim(value) != 0:
+            raise RuntimeError(
+                "fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{np.ndim(value)} dimensions; use copy_ to copy a tensor in"
+            )
+        return self._overwrite("fill_", value)
 
     def copy_(self, source: object) -> Tensor:
         """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""

@@ -19,7 +19,7 @@ import numpy as np
 
 from . import cumulative, distance, linalg
 from ._base import TensorBase, operand
-from .checks import check_count, normalize_dim
+from .checks import check_count, check_tensor, normalize_dim
 from .pointwise import as_float
 
 if TYPE_CHECKING:
@@ -142,8 +142,9 @@ class LinalgExtraMixin(TensorBase):
 
     def dist(self, other: Tensor, p: float = 2) -> Tensor:
         """The ``p``-norm of ``self - other`` (they broadcast), a 0-d tensor; ``p`` as in ``distance``."""
+        check_tensor("dist", other, "other")  # PyTorch takes tensors only (a number would widen to float64)
         p = distance.check_p("dist", p)
-        difference = as_float(self.array) - as_float(np.asarray(operand(other, "dist")))
+        difference = as_float(self.array) - as_float(other.array)
         return self.from_array(np.asarray(distance.pnorm(difference, p)))
 
     # ------------------------------------------------------------ diagonals

@@ -263,6 +263,8 @@ class Tensor(
                 "bool": "Bool",
             }
             return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
+        if isinstance(dtype, TensorBase):  # PyTorch refuses it too (type_as takes a tensor)
+            raise TypeError("type: dtype must be a type, str, or dtype object, got a tensor; use type_as")
         return self.to(dtype)
 
     def cpu(self) -> Tensor:
