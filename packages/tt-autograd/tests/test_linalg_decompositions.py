@@ -315,6 +315,26 @@ def test_pinv_and_rank_cut_strictly_above_the_tolerance():
     )
 
 
+def test_the_older_positional_tolerances_of_pinv_and_matrix_rank():
+    """PyTorch 2.13 (scratch): ``pinv(A, rcond)`` is ``rtol=rcond``; ``matrix_rank(A, tol)`` ``atol=tol``."""
+    a = autograd.tensor(
+        [[10.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.01], [0.0, 0.0, 0.0]], dtype=autograd.float64
+    )
+    # singular values 10, 1, 0.01: a relative 0.2 (tolerance 2) keeps one, an absolute 0.2 keeps two
+    np.testing.assert_array_equal(linalg.pinv(a, 0.2).numpy(), linalg.pinv(a, rtol=0.2).numpy())
+    assert np.count_nonzero(linalg.pinv(a, 0.2).numpy()) == 1
+    assert linalg.matrix_rank(a, 0.2).item() == 2 and linalg.matrix_rank(a, rtol=0.2).item() == 1
+    assert linalg.matrix_rank(a, autograd.tensor(0.2)).item() == 2
+    spd = a.mT @ a
+    np.testing.assert_array_equal(
+        linalg.pinv(spd, 0.5, True).numpy(), linalg.pinv(spd, rtol=0.5, hermitian=True).numpy()
+    )
+    with pytest.raises(TypeError, match=r"^linalg.pinv: give rcond or atol/rtol, not both"):
+        linalg.pinv(a, 0.1, atol=0.2)
+    with pytest.raises(TypeError, match=r"^linalg.matrix_rank: give tol or atol/rtol, not both"):
+        linalg.matrix_rank(a, 0.1, rtol=0.2)
+
+
 @pytest.mark.parametrize("op", ["eigh", "svd", "svdvals", "pinv", "matrix_rank"])
 def test_spectral_ops_check_their_input(op):
     fn = getattr(linalg, op)

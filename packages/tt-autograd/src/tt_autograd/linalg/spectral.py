@@ -30,6 +30,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.checks import check_number
 
 from ..function import Function
 from ..tensor import Tensor
@@ -214,13 +215,15 @@ def _tolerance(op: str, values: np.ndarray, atol, rtol, shape: tuple[int, ...]) 
     return np.maximum(0.0 if atol is None else atol, rtol * largest)[..., None]
 
 
-def pinv(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
+def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """``torch.linalg.pinv``: the Moore-Penrose pseudo-inverse, ``V diag(1/S) U^T`` over ``S > tol``.
 
     ``tol = max(atol, rtol * S_max)``; ``rtol`` defaults to ``eps * max(m, n)`` when ``atol`` is not
-    given. ``hermitian=True`` uses :func:`eigh` (``A`` symmetric). Differentiable through the SVD,
-    so where kept singular values repeat the gradient is not finite. Shape ``(..., n, m)``.
+    given. PyTorch's older positional ``rcond`` is ``rtol``. ``hermitian=True`` uses :func:`eigh`
+    (``A`` symmetric). Differentiable through the SVD, so where kept singular values repeat the
+    gradient is not finite. Shape ``(..., n, m)``.
     """
+    rtol = _positional_tolerance("linalg.pinv", "rcond", rcond, rtol, atol, rtol)
     A = float_matrices("linalg.pinv", A, square=False)
     if hermitian:
         w, v = eigh(A)
@@ -232,6 +235,16 @@ def pinv(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
     return (vt.mT * _masked_reciprocal(s, keep).unsqueeze(-2)) @ u.mT
 
 
+def _positional_tolerance(op: str, name: str, value, replaced, atol, rtol):
+    """PyTorch's older positional tolerance ``name`` (a number or a 0-d tensor), which stands for
+    ``replaced`` (``rtol`` or ``atol``); refused together with the keywords, as PyTorch."""
+    if value is None:
+        return replaced
+    if atol is not None or rtol is not None:
+        raise TypeError(f"{op}: give {name} or atol/rtol, not both ({name} is PyTorch's older form)")
+    return check_number(op, name, value.item() if isinstance(value, Tensor) else value)
+
+
 def _masked_reciprocal(values: Tensor, keep: np.ndarray) -> Tensor:
     """``1 / values`` where ``keep``, 0 elsewhere, with a finite gradient everywhere."""
     mask = Tensor.from_array(keep.astype(values.array.dtype))
@@ -239,8 +252,12 @@ def _masked_reciprocal(values: Tensor, keep: np.ndarray) -> Tensor:
     return mask / safe
 
 
-def matrix_rank(A, *, atol=None, rtol=None, hermitian: bool = False) -> Tensor:
-    """``torch.linalg.matrix_rank``: how many singular values exceed ``max(atol, rtol * S_max)`` (int64)."""
+def matrix_rank(A, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
+    """``torch.linalg.matrix_rank``: how many singular values exceed ``max(atol, rtol * S_max)`` (int64).
+
+    PyTorch's older positional ``tol`` is ``atol``.
+    """
+    atol = _positional_tolerance("linalg.matrix_rank", "tol", tol, atol, atol, rtol)
     A = float_matrices("linalg.matrix_rank", A, square=False)
     values = np.linalg.eigvalsh(A.array) if hermitian else np.linalg.svd(A.array, compute_uv=False)
     values = np.abs(values)
