@@ -14,6 +14,7 @@ import pytest
 import tt_autograd as autograd
 import tt_optim
 from tt_optim import ASGD, Adafactor, Rprop
+from tt_optim.adafactor import lerp_
 from tt_optim.lr_scheduler import StepLR
 
 STEPS = 8
@@ -88,15 +89,15 @@ CASES = [
         dict(lr=0.1, lambd=0.1, alpha=0.5, t0=3, weight_decay=0.1),
     ),  # averaging from t = 4
     (ASGD, asgd_reference, dict(lr=0.05, lambd=0.5, alpha=1.0, t0=0, maximize=True)),  # μ ≠ 1 from t = 2
-    (ASGD, asgd_reference, dict(lr=0.2, t0=-2.5, weight_decay=0.3)),
+    (ASGD, asgd_reference, dict(lr=0.2, t0=-2.5, weight_decay=1.0)),
     (Adafactor, adafactor_reference, dict()),
     (
         Adafactor,
         adafactor_reference,
         dict(lr=0.3, beta2_decay=-0.5, eps=(1e-4, 0.5), d=1.5, weight_decay=0.1),
     ),
-    (Adafactor, adafactor_reference, dict(lr=0.2, beta2_decay=0.0, eps=(0.5, 1e-3), d=3.0, maximize=True)),
-    (Adafactor, adafactor_reference, dict(lr=0.05, weight_decay=0.4, d=1.2, eps=(0.3, 2.0))),
+    (Adafactor, adafactor_reference, dict(lr=0.9, beta2_decay=0.0, eps=(0.5, 1e-3), d=3.0, maximize=True)),
+    (Adafactor, adafactor_reference, dict(lr=0.05, weight_decay=1.0, d=1.2, eps=(0.3, 2.0))),
 ]
 
 
@@ -120,6 +121,10 @@ def test_matches_the_documented_update(optimizer_class, reference, settings, lea
             if optimizer_class is ASGD:
                 average = optimizer.state[p]["ax"].detach().numpy()
                 np.testing.assert_allclose(average, expected[i][t][1], rtol=1e-10, atol=1e-12)
+                if (
+                    t + 1 <= settings.get("t0", 1e6) + 1
+                ):  # μ = 1: PyTorch copies θ (no rounding of ā + (θ - ā))
+                    np.testing.assert_array_equal(average, p.detach().numpy())
     assert optimizer.state[params[0]]["step"].item() == STEPS
 
 
@@ -274,6 +279,23 @@ def test_the_state_follows_pytorchs_dtypes(leaves, gradient_feed):
     assert state["ax"].array.dtype == np.float32
 
 
+@pytest.mark.parametrize(
+    ("weight", "expected"),
+    [
+        (0.25, [409.5742382348219, 65.58986302122727, 49.10416437581798, -69.1911941946646]),
+        (0.5, [817.1075573482588, 133.73539107376874, 97.79022990491018, -137.81461878320127]),
+        (0.75, [1224.6408764616954, 201.88091912631018, 146.4762954340024, -206.43804337173793]),
+    ],
+)
+def test_adafactors_averages_round_as_pytorchs_lerp(weight, expected):
+    # torch.lerp's values (PyTorch 2.13, from a scratch script): start + w(end - start) below w = 0.5,
+    # end - (end - start)(1 - w) from 0.5 on; each formula rounds some of these four differently
+    start = np.array([2.0409191213851825, -2.5556650313141818, 0.41809884672577885, -0.5677696061279298])
+    end = np.array([1632.1741955751322, 270.02644717885164, 195.16236096309459, -275.0614679602746])
+    lerp_(start, end, weight)
+    np.testing.assert_array_equal(start, expected)
+
+
 def test_adafactor_factors_the_last_two_dimensions(leaves, gradient_feed):
     params, _ = leaves((2, 3, 5), (5,), ())
     _, install = gradient_feed(params, 1)
@@ -306,6 +328,7 @@ def test_rprop_skips_a_coordinate_whose_sign_flipped():
         (lambda p: Rprop(p, etas=(1.0, 1.2)), ValueError, "Rprop: invalid eta values 1.0, 1.2"),
         (lambda p: Rprop(p, etas=(0.5, 0.9)), ValueError, "Rprop: invalid eta values 0.5, 0.9"),
         (lambda p: Rprop(p, etas=(0.0, 1.2)), ValueError, "Rprop: invalid eta values 0.0, 1.2"),
+        (lambda p: Rprop(p, etas=(0.5, 1.0)), ValueError, "Rprop: invalid eta values 0.5, 1.0"),
         (lambda p: Rprop(p, etas=0.5), TypeError, "Rprop: etas must be a pair of floats, got 0.5"),
         (lambda p: Rprop(p, step_sizes=(1e-6,)), TypeError, r"Rprop: step_sizes must be a pair of floats"),
         (lambda p: Rprop(p, step_sizes=("a", 1)), TypeError, r"Rprop: step_sizes\[0\] must be a number"),

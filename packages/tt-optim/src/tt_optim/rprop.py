@@ -78,8 +78,7 @@ class Rprop(Optimizer):
             np.negative(grad, out=g)
         else:
             np.copyto(g, grad)
-        factor = np.multiply(g, prev, out=self._scratch(theta, slot=1))
-        np.sign(factor, out=factor)
+        factor = np.multiply(g, prev, out=self._scratch(theta, slot=1))  # only its sign matters
         factor[factor > 0] = etaplus  # NaN stays NaN, as in PyTorch
         factor[factor < 0] = etaminus
         factor[factor == 0] = 1
