@@ -358,6 +358,12 @@ def test_rprop_skips_a_coordinate_whose_sign_flipped():
         (lambda p: Adafactor(p, eps=(1e-3, None)), TypeError, r"Adafactor: eps\[1\] must be a number"),
         (lambda p: Adafactor(p, eps=1e-3), TypeError, "Adafactor: eps must be a pair of floats"),
         (
+            lambda p: Adafactor(p, eps=(None, "x")),
+            TypeError,
+            r"Adafactor: eps\[1\] must be a number, got str",
+        ),
+        (lambda p: Rprop(p, etas=(None, 1.2)), TypeError, r"Rprop: etas\[0\] must be a number, got NoneType"),
+        (
             lambda p: Adafactor(p, d=0.5),
             ValueError,
             "Adafactor: invalid clipping threshold d 0.5: it must be >= 1",
