@@ -296,6 +296,25 @@ def test_adafactors_averages_round_as_pytorchs_lerp(weight, expected):
     np.testing.assert_array_equal(start, expected)
 
 
+def test_adafactor_on_float16_takes_float16s_eps(rng):
+    # Computed in float32 like every float16 update here, but ε₁ = None means finfo(float16).eps as in
+    # PyTorch: with gradients of 1e-4 the floor √ε₁² (1e-3) shrinks the update tenfold
+    results, starts = {}, [rng.standard_normal(shape).astype(np.float16) for shape in ((3, 4), (4,))]
+    for eps1 in (None, float(np.finfo(np.float16).eps), float(np.finfo(np.float32).eps)):
+        params = [autograd.tensor(v, requires_grad=True) for v in starts]
+        optimizer = Adafactor(params, lr=0.1, eps=(eps1, 1e-3))
+        for _ in range(3):
+            for p in params:
+                p.grad = autograd.full(p.shape, 1e-4, dtype=autograd.float16)
+            optimizer.step()
+        assert all(s.array.dtype == np.float32 for s in optimizer.state[params[1]].values())
+        results[eps1] = [p.detach().numpy().copy() for p in params]
+    (taken, float16, float32) = results.values()
+    for a, b, c in zip(taken, float16, float32):
+        np.testing.assert_array_equal(a, b)
+        assert np.any(a != c)
+
+
 def test_adafactor_factors_the_last_two_dimensions(leaves, gradient_feed):
     params, _ = leaves((2, 3, 5), (5,), ())
     _, install = gradient_feed(params, 1)

@@ -99,6 +99,15 @@ class Adafactor(Optimizer):
                         maximize=maximize)  # fmt: skip
         super().__init__(params, defaults)
 
+    def _update_half(
+        self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]
+    ) -> None:
+        """In float32, as every float16 update here, but with float16's eps as ε₁ = None (PyTorch's)."""
+        eps1, eps2 = group["eps"]
+        if eps1 is None:
+            group = {**group, "eps": (float(np.finfo(param.array.dtype).eps), eps2)}
+        super()._update_half(param, grad, state, group)
+
     def _update(self, param: Tensor, grad: np.ndarray, state: dict[str, Any], group: dict[str, Any]) -> None:
         theta, lr = param.array, group["lr"]
         eps1, eps2 = group["eps"]
