@@ -25,9 +25,11 @@ from __future__ import annotations
 
 from . import data, lr_scheduler, swa_utils, utils
 from .adadelta import Adadelta
+from .adafactor import Adafactor
 from .adagrad import Adagrad
 from .adam import Adam, AdamW
 from .adamax import Adamax
+from .asgd import ASGD
 from .checkpoint import CheckpointError, load, load_checkpoint, save, save_checkpoint
 from .data import DataLoader, Dataset, Subset, TensorDataset, default_collate, random_split
 from .lbfgs import LBFGS
@@ -37,6 +39,7 @@ from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam
 from .rmsprop import RMSprop
+from .rprop import Rprop
 from .sgd import SGD
 from .training import History, evaluate, fit
 from .utils import clip_grad_norm_, clip_grad_value_

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
-from tt_autograd import Tensor, enable_grad, no_grad
+from tt_autograd import Tensor, enable_grad, get_default_dtype, no_grad
 from tt_tensor import versions
 
 
@@ -325,7 +325,7 @@ def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
     if isinstance(value, (Tensor, np.ndarray)):
         array = np.array(value.array if isinstance(value, Tensor) else value, copy=True)
         if key != "step" and array.ndim > 0:
-            if array.shape != param.shape:
+            if array.shape != _REDUCED_STATE.get(key, lambda shape: shape)(param.shape):
                 raise ValueError(
                     f"load_state_dict: state {key!r} of parameter {index} has shape {array.shape}, but the "
                     f"parameter has shape {param.shape}"
@@ -334,3 +334,47 @@ def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
                 array = array.astype(np.promote_types(param.array.dtype, np.float32), copy=False)
         return Tensor.from_array(array)
     return copy.deepcopy(value)
+
+
+#: State entries shaped unlike their parameter: Adafactor's factored second moments
+#: (the parameter's shape with its last, resp. second last, dimension 1).
+_REDUCED_STATE: dict[str, Callable[[tuple[int, ...]], tuple[int, ...]]] = {
+    "row_var": lambda shape: (*shape[:-1], 1),
+    "col_var": lambda shape: (*shape[:-2], 1, shape[-1]),
+}
+
+
+def check_pair(owner: str, name: str, value: Any, *, first_may_be_none: bool = False) -> None:
+    """Refuse a hyper-parameter that is not a pair of numbers (``etas``, ``step_sizes``, ``eps``), naming it.
+
+    With ``first_may_be_none`` the first may be None (Adafactor's ``eps``: "the dtype's eps").
+    """
+    if not isinstance(value, (tuple, list)) or len(value) != 2:
+        raise TypeError(f"{owner}: {name} must be a pair of floats, got {value!r:.60}")
+    first, second = value
+    if first_may_be_none and first is None:
+        check_hyperparameters(owner, **{f"{name}[1]": second})
+    else:
+        check_hyperparameters(owner, **{f"{name}[0]": first, f"{name}[1]": second})
+
+
+def refuse_unimplemented(owner: str, **flags: bool | None) -> None:
+    """Accept PyTorch's implementation switches (``foreach``, ``capturable``, ...) at their defaults only.
+
+    TinyTorch runs one parameter at a time on the CPU, which is PyTorch's own
+    default there; ``foreach=False`` is that too. Anything else is refused by name
+    rather than silently ignored.
+    """
+    for name, value in flags.items():
+        if value is None or value is False:
+            continue
+        raise NotImplementedError(
+            f"{owner}: {name}={value!r} is not implemented in TinyTorch; leave it at its default "
+            f"({'None' if name == 'foreach' else 'False'}): every update is computed one parameter at a time"
+        )
+
+
+def scalar_dtype() -> type[np.floating]:
+    """The dtype PyTorch gives an optimizer's scalar state (``step``, ASGD's ``eta``): float32, or float64
+    when the default dtype is float64 (PyTorch's ``_get_scalar_dtype``)."""
+    return np.float64 if get_default_dtype() == np.float64 else np.float32
