@@ -236,8 +236,8 @@ def sample_in_tensor_ops(
     else:
         dtype, fractions = grid.dtype, []
         for axis, (t, slope) in enumerate(zip(taps.fractions, taps.slopes)):
-            step = grid_t[..., axis] - grid[..., axis]  # 0, exactly; its derivative 1
             finite = np.isfinite(grid[..., axis])  # elsewhere the fraction is a constant (NaN, or at an edge)
+            step = grid_t[..., axis] - np.where(finite, grid[..., axis], 0)  # 0, exactly; its derivative 1
             if not finite.all():
                 step = autograd.where(finite, step, 0.0)
             fractions.append(step * slope.astype(dtype) + t.astype(dtype))

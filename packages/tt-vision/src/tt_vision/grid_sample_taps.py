@@ -195,12 +195,20 @@ def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_c
     """
     sizes, volume = shape[:1:-1], len(shape) == 5  # W, H[, D]: the grid's axis order
     strides, total = np.cumprod((1, *sizes[:-1])), int(np.prod(sizes))
-    located = [
-        axis_taps(
-            grid[..., axis].astype(np.float64), size, stride, total, mode, padding_mode, align_corners, volume
-        )
-        for axis, (size, stride) in enumerate(zip(sizes, strides))
-    ]
+    with np.errstate(invalid="ignore"):  # NaN or infinite points: NaN where PyTorch's is, without a warning
+        located = [
+            axis_taps(
+                grid[..., axis].astype(np.float64),
+                size,
+                stride,
+                total,
+                mode,
+                padding_mode,
+                align_corners,
+                volume,
+            )
+            for axis, (size, stride) in enumerate(zip(sizes, strides))
+        ]
     pixels = np.minimum(tap_product([a[0] for a in located], add), total)
     fractions = None if mode == "nearest" else [a[2] for a in located]
     lost = None if located[0][4] is None else reduce(np.logical_or, [a[4] for a in located])
