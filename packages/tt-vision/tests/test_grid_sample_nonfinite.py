@@ -204,3 +204,27 @@ def test_image_bilinear_gradients_where_pytorch_crashes(padding_mode, align_corn
             np.testing.assert_allclose(got[0], want[0], rtol=1e-12, atol=1e-12)
             np.testing.assert_allclose(got[1], want[1], rtol=1e-12, atol=1e-12)
             assert got[1][0, axis] == 0  # clamped: no slope
+
+
+@pytest.mark.parametrize("padding_mode", ["border", "reflection"])
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_volume_point_without_gradient_in_a_batch(padding_mode, create_graph):
+    # the second volume's point is NaN in x: PyTorch gives it no gradient, and the first volume its own
+    x = np.stack([VOLUME[0], 2 * VOLUME[0] + 0.5]).repeat(2, axis=1) * np.array([1.0, -3.0]).reshape(
+        1, 2, 1, 1, 1
+    )
+    grid = np.array([[0.3, 0.2, 0.5], [nan, 0.2, 0.5]]).reshape(2, 1, 1, 1, 3)
+    x_t, grid_t = autograd.tensor(x, requires_grad=True), autograd.tensor(grid, requires_grad=True)
+    out = F.grid_sample(x_t, grid_t, "bilinear", padding_mode, align_corners=False)
+    seed = autograd.tensor(np.array([1.0, 2.0, 3.0, 4.0]).reshape(out.shape))
+    d_input, d_grid = autograd.gradients.grad(out, (x_t, grid_t), seed, create_graph=create_graph)
+    first_t, first_grid = (
+        autograd.tensor(x[:1], requires_grad=True),
+        autograd.tensor(grid[:1], requires_grad=True),
+    )
+    first = F.grid_sample(first_t, first_grid, "bilinear", padding_mode, align_corners=False)
+    want_input, want_grid = autograd.gradients.grad(first, (first_t, first_grid), seed[:1])
+    np.testing.assert_allclose(d_input.detach().numpy()[0], want_input.numpy()[0], rtol=1e-12)
+    np.testing.assert_allclose(d_grid.detach().numpy()[0], want_grid.numpy()[0], rtol=1e-12)
+    assert np.all(d_input.detach().numpy()[1] == 0) and np.all(d_grid.detach().numpy()[1] == 0)
+    assert np.all(np.abs(want_input.numpy()[0]).reshape(2, -1).max(axis=1) > 0)  # both channels read
