@@ -200,16 +200,26 @@ class GridSampleFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
-        """Recorded (``create_graph=True``): the gradients of :func:`sample_in_tensor_ops`."""
+        """Recorded (``create_graph=True``): the gradients of :func:`sample_in_tensor_ops`.
+
+        Along a NaN or infinite coordinate the grid's gradient is backward's, 0 or
+        NaN (the recorded form holds such a fraction constant, so it would give 0).
+        """
         x, grid = ctx.saved_tensors
+        seed = grad
         if ctx.lost is not None:  # as backward: no gradient through a volume's points where padding met NaN
-            grad = grad * autograd.tensor(np.expand_dims(~ctx.lost, 1).astype(grad.dtype.numpy))
-        return composite_gradients(
+            seed = grad * autograd.tensor(np.expand_dims(~ctx.lost, 1).astype(grad.dtype.numpy))
+        d_input, d_grid = composite_gradients(
             ctx,
-            grad,
+            seed,
             lambda x_t, grid_t: sample_in_tensor_ops(x_t, grid_t, grid, ctx.mode, *ctx.options),
             (x, grid),
         )
+        nonfinite = ~np.isfinite(grid)
+        if d_grid is not None and nonfinite.any():
+            plain = GridSampleFunction.backward(ctx, grad.detach().numpy())[1]
+            d_grid = autograd.where(nonfinite, autograd.tensor(plain), d_grid)
+        return d_input, d_grid
 
 
 def sample_in_tensor_ops(
