@@ -222,3 +222,17 @@ def test_volume_point_without_gradient_in_a_batch(padding_mode, create_graph):
     np.testing.assert_allclose(d_grid.detach().numpy()[0], want_grid.numpy()[0], rtol=1e-12)
     assert np.all(d_input.detach().numpy()[1] == 0) and np.all(d_grid.detach().numpy()[1] == 0)
     assert np.all(np.abs(want_input.numpy()[0]).reshape(2, -1).max(axis=1) > 0)  # both channels read
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
+def test_recorded_input_gradient_alone_at_nonfinite_points(mode):
+    # the grid a constant: only the input's gradient, recorded, equal to backward's
+    x_t = autograd.tensor(IMAGE, requires_grad=True)
+    grid = autograd.tensor(np.array(POINTS_IMAGE).reshape(1, 1, len(POINTS_IMAGE), 2))
+    out = F.grid_sample(x_t, grid, mode, "border", align_corners=True)
+    seed = autograd.tensor(np.arange(1.0, len(POINTS_IMAGE) + 1).reshape(out.shape))
+    (recorded,) = autograd.gradients.grad(out, (x_t,), seed, create_graph=True)
+    (plain,) = autograd.gradients.grad(
+        F.grid_sample(x_t, grid, mode, "border", align_corners=True), (x_t,), seed
+    )
+    np.testing.assert_allclose(recorded.detach().numpy(), plain.numpy(), rtol=1e-12)
