@@ -56,6 +56,8 @@ def reflect(coordinate: np.ndarray, low: float, high: float, volume: bool) -> tu
     and counts the flips in a C ``int`` (a count past its range reads as even);
     an image subtracts whole double spans, which for a huge coordinate leaves a
     remainder outside ``[low, high]`` that the clamp after it brings to an edge.
+    (Past about ``2**49`` pixels PyTorch's 2-d result depends on whether its build
+    fuses that multiply and subtract, as x86 builds do; this is the unfused one.)
     """
     span = high - low
     if span <= 0:
