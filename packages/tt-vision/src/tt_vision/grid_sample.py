@@ -25,6 +25,16 @@ blend with that axis's weights replaced by their derivatives, times the slope of
 the normalisation and padding steps (zero where ``'border'`` clamps). Nearest
 sampling is piecewise constant, so its grid gradient is zero, as in PyTorch.
 
+A grid point that is NaN or infinite gets PyTorch 2.13's CPU values, which differ
+between its 2-d kernel (images) and its 3-d one (volumes). In an image, a NaN
+fraction makes the weights NaN, so ``'zeros'`` (and ``'bicubic'`` always) gives NaN,
+while ``'border'`` and ``'reflection'`` clamp NaN to pixel 0; ``'nearest'`` reads 0,
+or pixel 0. In a volume, weights outside are 0 whatever their value, so ``'zeros'``
+gives 0, and padding clamps NaN to the last pixel, while the backward, as PyTorch's,
+gives such a point no gradient at all. (PyTorch's 2-d backward crashes for
+``'bilinear'`` with ``'border'`` and NaN, or ``'reflection'`` and NaN or ±inf: here
+its gradient is the forward's, finite.)
+
 With ``create_graph=True`` the gradient is taken from the same sampling written
 in recorded tensor operations (:func:`sample_in_tensor_ops`), so it can be
 differentiated again, as in PyTorch.
@@ -130,16 +140,20 @@ class GridSampleFunction(Function):
             image_rows(taps.pixels, rows.shape[1]),
             rows.reshape(math.prod(rows.shape[:2]), x.shape[1]),
         )
+        volume = x.ndim == 5
         if mode == "nearest":
             weights, out = None, np.take(rows, flat[0], axis=0)
-        else:  # per axis in float64 (0 outside, NaN too), cast before the taps' products
+        else:  # per axis in float64, cast before the taps' products
             per_axis = [stacked(axis_weights(t, mode)) for t in taps.fractions]
-            weights = tap_product([np.where(i, w, 0).astype(x.dtype) for w, i in zip(per_axis, taps.inside)])
+            if volume:  # 0 outside, NaN too; an image's outside taps read 0, so NaN weights give NaN
+                per_axis = [np.where(i, w, 0) for w, i in zip(per_axis, taps.inside)]
+            weights = tap_product([w.astype(x.dtype) for w in per_axis])
             out = sum(  # gathered 4 taps at a time (C values per point and tap), blended by einsum
                 np.einsum("k...,k...c->...c", weights[k : k + 4], np.take(rows, flat[k : k + 4], axis=0))
                 for k in range(0, len(flat), 4)
             )
         ctx.mode, ctx.shape, ctx.options = mode, x.shape, (padding_mode, align_corners)
+        ctx.inside, ctx.lost = taps.inside if volume else None, taps.lost
         ctx.rows, ctx.flat, ctx.weights, ctx.fractions, ctx.slopes = (
             rows,
             flat,
@@ -156,6 +170,8 @@ class GridSampleFunction(Function):
         points = math.prod(grad.shape[2:])
         d_input = d_grid = None
         needs = ctx.needs_input_grad  # set by apply whenever a graph (hence a backward) exists
+        if ctx.lost is not None:  # PyTorch's 3-d backward: no taps where padding met NaN
+            grad = np.where(np.expand_dims(ctx.lost, 1), 0, grad)
         if needs[0]:  # into (N, C) planes of ``size``: the taps outside add up in the slot past the pixels
             dy = grad.reshape(n, c, points)
             planes = np.zeros(n * c * size, dtype=grad.dtype)
@@ -172,23 +188,38 @@ class GridSampleFunction(Function):
                     [np.einsum("...c,...c->...", np.take(ctx.rows, tap, axis=0), dy) for tap in ctx.flat]
                 )
                 per_axis = [stacked(axis_weights(t, ctx.mode)) for t in ctx.fractions]
-                for axis, (t, slope) in enumerate(zip(ctx.fractions, ctx.slopes)):
-                    varied = (
-                        per_axis[:axis] + [stacked(axis_weight_slopes(t, ctx.mode))] + per_axis[axis + 1 :]
+                slopes = [stacked(axis_weight_slopes(t, ctx.mode)) for t in ctx.fractions]
+                if ctx.inside is not None:  # a volume's outside taps count 0, whatever their weights
+                    per_axis, slopes = (
+                        [np.where(i, w, 0) for w, i in zip(ws, ctx.inside)] for ws in (per_axis, slopes)
                     )
+                for axis, slope in enumerate(ctx.slopes):
+                    varied = per_axis[:axis] + [slopes[axis]] + per_axis[axis + 1 :]
                     d_grid[..., axis] = np.einsum("k...,k...->...", reads, tap_product(varied)) * slope
         return d_input, d_grid
 
     @staticmethod
     def graph_backward(ctx, grad):
-        """Recorded (``create_graph=True``): the gradients of :func:`sample_in_tensor_ops`."""
+        """Recorded (``create_graph=True``): the gradients of :func:`sample_in_tensor_ops`.
+
+        Along a NaN or infinite coordinate the grid's gradient is backward's, 0 or
+        NaN (the recorded form holds such a fraction constant, so it would give 0).
+        """
         x, grid = ctx.saved_tensors
-        return composite_gradients(
+        seed = grad
+        if ctx.lost is not None:  # as backward: no gradient through a volume's points where padding met NaN
+            seed = grad * autograd.tensor(np.expand_dims(~ctx.lost, 1).astype(grad.dtype.numpy))
+        d_input, d_grid = composite_gradients(
             ctx,
-            grad,
+            seed,
             lambda x_t, grid_t: sample_in_tensor_ops(x_t, grid_t, grid, ctx.mode, *ctx.options),
             (x, grid),
         )
+        nonfinite = ~np.isfinite(grid)
+        if d_grid is not None and nonfinite.any():
+            plain = GridSampleFunction.backward(ctx, grad.detach().numpy())[1]
+            d_grid = autograd.where(nonfinite, autograd.tensor(plain), d_grid)
+        return d_input, d_grid
 
 
 def sample_in_tensor_ops(
@@ -206,20 +237,24 @@ def sample_in_tensor_ops(
     forward's gather, as tensor ops.
     """
     n, c, size = *x.shape[:2], math.prod(x.shape[2:])
-    rows = x.permute(0, *range(2, x.ndim), 1).reshape(n * size, c)  # channels-last rows (N·prod(S), C)
+    rows = x.permute(0, *range(2, x.ndim), 1).reshape(n, size, c)  # channels-last rows, and the zero row
+    rows = autograd.cat([rows, autograd.zeros(n, 1, c, dtype=x.dtype)], dim=1).reshape(n * (size + 1), c)
     taps = locate(grid, tuple(x.shape), mode, padding_mode, align_corners)
-    gathered = rows[image_rows(np.minimum(taps.pixels, size - 1), size)]  # (taps, N, *So, C)
-    if mode == "nearest":  # the pixel itself, 0 outside the image
-        out = gathered[0] * autograd.tensor((taps.pixels[0, ..., None] < size).astype(x.dtype.numpy))
+    gathered = rows[image_rows(taps.pixels, size + 1)]  # (taps, N, *So, C); 0 outside the image
+    if mode == "nearest":
+        out = gathered[0]
     else:
-        dtype = grid.dtype
-        fractions = [
-            grid_t[..., axis] * slope.astype(dtype) + (t - slope * grid[..., axis]).astype(dtype)
-            for axis, (t, slope) in enumerate(zip(taps.fractions, taps.slopes))
-        ]
-        per_axis = [stacked(axis_weights(t, mode)) * i.astype(dtype) for t, i in zip(fractions, taps.inside)]
-        weights = tap_product(per_axis)  # 0 outside the image
-        out = (gathered * weights.unsqueeze(-1)).sum(0)
+        dtype, fractions = grid.dtype, []
+        for axis, (t, slope) in enumerate(zip(taps.fractions, taps.slopes)):
+            finite = np.isfinite(grid[..., axis])  # elsewhere the fraction is a constant (NaN, or at an edge)
+            step = grid_t[..., axis] - np.where(finite, grid[..., axis], 0)  # 0, exactly; its derivative 1
+            if not finite.all():
+                step = autograd.where(finite, step, 0.0)
+            fractions.append(step * slope.astype(dtype) + t.astype(dtype))
+        per_axis = [stacked(axis_weights(t, mode)) for t in fractions]
+        if x.ndim == 5:  # as forward: a volume's outside taps weigh 0, NaN too
+            per_axis = [autograd.where(i, w, 0.0) for w, i in zip(per_axis, taps.inside)]
+        out = (gathered * tap_product(per_axis).unsqueeze(-1)).sum(0)
     return out.permute(0, out.ndim - 1, *range(1, out.ndim - 1))
 
 

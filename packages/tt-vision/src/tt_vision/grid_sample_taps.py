@@ -2,8 +2,8 @@
 
 A grid coordinate is normalised (−1 at one edge of an axis, +1 at the other);
 :func:`unnormalize` turns it into pixels, :func:`pad_position` brings a position
-back inside the image by ``padding_mode`` (clamped, or mirrored then clamped), and
-:func:`source_position` does both, with the derivative of the whole map.
+back inside the image by ``padding_mode`` (clamped, or mirrored then clamped), with
+the derivative of the map.
 
 A point reads the *taps* around its position along every axis (x, y, and z for
 volumes), each axis independently: ``'nearest'`` the closest pixel (halves to
@@ -38,6 +38,7 @@ MODES = ("bilinear", "nearest", "bicubic")
 PADDING_MODES = ("zeros", "border", "reflection")
 TAP_OFFSETS = {"nearest": (0,), "bilinear": (0, 1), "bicubic": (-1, 0, 1, 2)}  # past the start, per axis
 CUBIC_A = -0.75  # PyTorch's (and OpenCV's) cubic convolution constant
+INT_LIMIT = 2.0**31  # past a C int's range: PyTorch's 3-d kernel counts reflections in one
 
 
 def unnormalize(coordinate: np.ndarray, size: int, align_corners: bool) -> tuple[np.ndarray, float]:
@@ -47,47 +48,56 @@ def unnormalize(coordinate: np.ndarray, size: int, align_corners: bool) -> tuple
     return ((coordinate + 1) * size - 1) / 2, size / 2
 
 
-def reflect(coordinate: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
-    """Mirror ``coordinate`` at ``low`` and ``high`` until it lies between them; also the derivative."""
+def reflect(coordinate: np.ndarray, low: float, high: float, volume: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mirror ``coordinate`` at ``low`` and ``high`` until it lies between them; also the derivative.
+
+    As PyTorch's CPU kernels, whose arithmetic differs only where a coordinate is
+    huge (or not finite: NaN then): a ``volume`` takes the remainder by ``fmod``
+    and counts the flips in a C ``int`` (a count past its range reads as even);
+    an image subtracts whole double spans, which for a huge coordinate leaves a
+    remainder outside ``[low, high]`` that the clamp after it brings to an edge.
+    (Past about ``2**49`` pixels PyTorch's 2-d result depends on whether its build
+    fuses that multiply and subtract, as x86 builds do; this is the unfused one.)
+    """
     span = high - low
     if span <= 0:
         return np.zeros_like(coordinate), np.zeros_like(coordinate)
     distance = coordinate - low
-    slope = np.where(distance < 0, -1.0, 1.0)
+    below = distance < 0
     distance = np.abs(distance)
-    flips = np.floor(distance / span)
-    extra = np.fmod(distance, span)
-    odd = np.fmod(flips, 2) == 1  # flips >= 0: as `% 2`, several times faster
-    return np.where(odd, high - extra, low + extra), np.where(odd, -slope, slope)
+    if volume:
+        flips = np.floor(distance / span)
+        extra = np.fmod(distance, span)
+        odd = (np.fmod(flips, 2) == 1) & (flips < INT_LIMIT)  # flips >= 0: as `% 2`, several times faster
+        return np.where(odd, high - extra, low + extra), np.where(odd != below, -1.0, 1.0)
+    twice = 2 * span
+    extra = distance - np.trunc(distance / twice) * twice
+    mirrored = twice - extra
+    flip = extra > mirrored
+    return low + np.where(flip, mirrored, extra), np.where(flip != below, -1.0, 1.0)
 
 
 def pad_position(
-    position: np.ndarray, size: int, padding_mode: str, align_corners: bool
+    position: np.ndarray, size: int, padding_mode: str, align_corners: bool, volume: bool
 ) -> tuple[np.ndarray, np.ndarray]:
     """A pixel ``position`` brought inside ``[0, size - 1]`` by ``padding_mode``, and the map's derivative.
 
     ``'zeros'`` leaves it (what falls outside reads 0); ``'border'`` clamps it;
     ``'reflection'`` mirrors it (at the corner pixel centres with ``align_corners``,
     at the outer edges otherwise), then clamps. The derivative is 0 where it clamps,
-    an edge itself included (as PyTorch's ``clip_coordinates_set_grad``).
+    an edge itself included (as PyTorch's ``clip_coordinates_set_grad``). NaN (a NaN
+    coordinate, or an infinite one mirrored) clamps to 0 in an image, to ``size - 1``
+    in a ``volume``, as PyTorch's 2-d and 3-d CPU kernels order their max and min.
     """
     slope = np.ones_like(position)
     if padding_mode == "reflection":
         low, high = (0.0, size - 1.0) if align_corners else (-0.5, size - 0.5)
-        position, slope = reflect(position, low, high)
+        position, slope = reflect(position, low, high, volume)
     if padding_mode in ("border", "reflection"):
         inside = (position > 0) & (position < size - 1)
-        position, slope = np.clip(position, 0, size - 1), slope * inside
+        floor = np.maximum(position, 0) if volume else np.fmax(position, 0)  # fmax: NaN → 0
+        position, slope = np.fmin(floor, size - 1), slope * inside
     return position, slope
-
-
-def source_position(
-    coordinate: np.ndarray, size: int, padding_mode: str, align_corners: bool
-) -> tuple[np.ndarray, np.ndarray]:
-    """Normalised ``coordinate`` → padded position in pixels along an axis of ``size``, and its derivative."""
-    position, scale = unnormalize(coordinate, size, align_corners)
-    position, slope = pad_position(position, size, padding_mode, align_corners)
-    return position, slope * scale
 
 
 def cubic_near(s):
@@ -145,23 +155,28 @@ def axis_taps(
     mode: str,
     padding_mode: str,
     align_corners: bool,
+    volume: bool,
 ):
     """One axis of every point: its taps' pixels times ``stride`` (``(n, ...)`` intp; ``outside`` where a tap
-    falls outside the axis), whether each is inside, the fraction past ``floor`` (None for ``'nearest'``)
-    and the position's slope.
+    falls outside the axis), whether each is inside, the fraction past ``floor`` (None for ``'nearest'``),
+    the position's slope, and where padding met NaN in a ``volume`` (None if nowhere).
 
     ``coordinate`` is float64. Bicubic pads each tap (the position is only
     unnormalised); the linear modes pad the position, then read its taps.
     """
     first = "zeros" if mode == "bicubic" else padding_mode
-    position, slope = source_position(coordinate, size, first, align_corners)
+    position, scale = unnormalize(coordinate, size, align_corners)
+    lost = None
+    if volume and first != "zeros":  # NaN, or an infinity mirrored: PyTorch's 3-d backward finds no taps
+        lost = np.isnan(position) if first == "border" else ~np.isfinite(position)
+    position, slope = pad_position(position, size, first, align_corners, volume)
     start = np.rint(position) if mode == "nearest" else np.floor(position)
     pixels = np.stack([start + offset for offset in TAP_OFFSETS[mode]])
     if mode == "bicubic":
-        pixels = pad_position(pixels, size, padding_mode, align_corners)[0]
+        pixels = pad_position(pixels, size, padding_mode, align_corners, volume)[0]
     inside = (pixels >= 0) & (pixels <= size - 1)  # False for NaN too
     pixels = np.where(inside, pixels * stride, outside).astype(np.intp)
-    return pixels, inside, None if mode == "nearest" else position - start, slope
+    return pixels, inside, None if mode == "nearest" else position - start, slope * scale, lost
 
 
 class Taps(NamedTuple):
@@ -171,6 +186,7 @@ class Taps(NamedTuple):
     inside: list  # per axis (n, N, *So): whether each of its n taps lies inside the image along it
     fractions: list | None  # per axis (N, *So): the fraction past floor; None for 'nearest'
     slopes: list  # per axis (N, *So): the derivative of the position w.r.t. the grid coordinate
+    lost: np.ndarray | None  # (N, *So): a volume's points without gradient (NaN met padding); None: none
 
 
 def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_corners: bool) -> Taps:
@@ -179,12 +195,24 @@ def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_c
     A tap outside the image along some axis gets the image's size there, so its
     sum of pixel offsets is at least the image's ``D·H·W``, and is cut down to it.
     """
-    sizes = shape[:1:-1]  # W, H[, D]: the grid's axis order
+    sizes, volume = shape[:1:-1], len(shape) == 5  # W, H[, D]: the grid's axis order
     strides, total = np.cumprod((1, *sizes[:-1])), int(np.prod(sizes))
-    located = [
-        axis_taps(grid[..., axis].astype(np.float64), size, stride, total, mode, padding_mode, align_corners)
-        for axis, (size, stride) in enumerate(zip(sizes, strides))
-    ]
+    with np.errstate(invalid="ignore"):  # NaN or infinite points: NaN where PyTorch's is, without a warning
+        located = [
+            axis_taps(
+                grid[..., axis].astype(np.float64),
+                size,
+                stride,
+                total,
+                mode,
+                padding_mode,
+                align_corners,
+                volume,
+            )
+            for axis, (size, stride) in enumerate(zip(sizes, strides))
+        ]
     pixels = np.minimum(tap_product([a[0] for a in located], add), total)
     fractions = None if mode == "nearest" else [a[2] for a in located]
-    return Taps(pixels, [a[1] for a in located], fractions, [a[3] for a in located])
+    lost = None if located[0][4] is None else reduce(np.logical_or, [a[4] for a in located])
+    lost = lost if lost is not None and lost.any() else None
+    return Taps(pixels, [a[1] for a in located], fractions, [a[3] for a in located], lost)
