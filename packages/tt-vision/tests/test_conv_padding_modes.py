@@ -210,6 +210,13 @@ def test_unknown_mode_is_refused(layer):
     with pytest.raises(ValueError) as error:
         layer(1, 1, 3, padding_mode="Zeros")
     assert message in str(error.value)
+    # PyTorch 2.13 checks the channels and the padding string first
+    with pytest.raises(ValueError, match="divisible by groups"):
+        layer(3, 1, 3, groups=2, padding_mode="x")
+    with pytest.raises(ValueError, match="padding must be an int, a tuple, 'valid' or 'same', got 'foo'"):
+        layer(3, 3, 3, padding="foo", padding_mode="x")
+    with pytest.raises(ValueError, match="padding='same' is not supported for strided convolutions"):
+        layer(3, 3, 3, padding="same", stride=2, padding_mode="x")
 
 
 @pytest.mark.parametrize("layer", ["ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"])

@@ -17,7 +17,7 @@ from tt_tensor.checks import check_count
 PADDING_MODES = ["zeros", "reflect", "replicate", "circular"]
 
 
-def check_channels(layer: str, in_channels, out_channels, groups, padding_mode: str, device) -> tuple:
+def check_channels(layer: str, in_channels, out_channels, groups, device) -> tuple:
     """``(in_channels, out_channels, groups)`` checked: counts >= 1, both channels divisible by groups."""
     if device is not None and str(device) != "cpu":
         raise RuntimeError(f"{layer}: device {device!r} is not available; TinyTorch runs on the CPU only")
@@ -29,25 +29,24 @@ def check_channels(layer: str, in_channels, out_channels, groups, padding_mode: 
             f"{layer}: in_channels ({in_channels}) and out_channels ({out_channels}) must both "
             f"be divisible by groups ({groups})"
         )
-    if padding_mode not in PADDING_MODES:
-        raise ValueError(
-            f"{layer}: padding_mode must be one of {PADDING_MODES}, but got padding_mode='{padding_mode}'"
-        )
     return in_channels, out_channels, groups
 
 
-def check_padding(layer: str, padding, stride: tuple) -> None:
-    """Refuse a string ``padding`` other than ``'valid'`` or ``'same'``, and ``'same'`` with a stride.
+def check_padding(layer: str, padding, stride: tuple, padding_mode: str) -> None:
+    """Refuse a string ``padding`` other than ``'valid'`` or ``'same'``, ``'same'`` with a stride,
+    then an unknown ``padding_mode`` (PyTorch's order and words).
 
     PyTorch refuses ``'same'`` for strided convolutions too: the output
     length would depend on where the stride starts.
     """
-    if not isinstance(padding, str):
-        return
-    if padding not in ("same", "valid"):
+    if isinstance(padding, str) and padding not in ("same", "valid"):
         raise ValueError(f"{layer}: padding must be an int, a tuple, 'valid' or 'same', got {padding!r}")
     if padding == "same" and any(s != 1 for s in stride):
         raise ValueError(f"{layer}: padding='same' is not supported for strided convolutions")
+    if padding_mode not in PADDING_MODES:
+        raise ValueError(
+            f"{layer}: padding_mode must be one of {PADDING_MODES}, but got padding_mode='{padding_mode}'"
+        )
 
 
 def reversed_padding(layer: Module) -> list | tuple:
@@ -154,12 +153,12 @@ class ConvLayer(Module):
         super().__init__()
         name = type(self).__name__
         self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
+            name, in_channels, out_channels, groups, device
         )
         self.kernel_size = self.as_tuple(name, "kernel_size", kernel_size)
         self.stride = self.as_tuple(name, "stride", stride)
         self.padding = padding if isinstance(padding, str) else self.as_tuple(name, "padding", padding, 0)
-        check_padding(name, self.padding, self.stride)
+        check_padding(name, self.padding, self.stride, padding_mode)
         self.dilation = self.as_tuple(name, "dilation", dilation)
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = reversed_padding(self)

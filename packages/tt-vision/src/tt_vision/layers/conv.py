@@ -65,12 +65,12 @@ class Conv2d(Module):
     ) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = check_channels(
-            "Conv2d", in_channels, out_channels, groups, padding_mode, device
+            "Conv2d", in_channels, out_channels, groups, device
         )
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
         self.stride = pair("Conv2d", "stride", stride)
         self.padding = padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, minimum=0)
-        check_padding("Conv2d", self.padding, self.stride)
+        check_padding("Conv2d", self.padding, self.stride, padding_mode)
         self.dilation = pair("Conv2d", "dilation", dilation)
         self.padding_mode = padding_mode
         self._reversed_padding_repeated_twice = reversed_padding(self)

@@ -61,7 +61,7 @@ class _ConvTransposeNd(Module):
         if padding_mode != "zeros":  # checked first, as in PyTorch
             raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
+            name, in_channels, out_channels, groups, device
         )
         sizes = self._sizes
         self.kernel_size = sizes(name, "kernel_size", kernel_size)
