@@ -48,8 +48,18 @@ def test_pad_gradients(mode, leaf, check_grad):
 
 def test_pad_errors_name_the_problem():
     x = autograd.zeros(1, 2, 3)
-    with pytest.raises(ValueError, match="pad: reflect padding .* smaller than the size 3"):
+    # PyTorch 2.13's words: "Argument #4: Padding size should be less than the corresponding input
+    # dimension, but got: padding (3, 0) at dimension 2 of input [1, 2, 3]" (a RuntimeError)
+    words = r"Argument #4: Padding size should be less than the corresponding input dimension, but got: "
+    with pytest.raises(RuntimeError, match=words + r"padding \(3, 0\) at dimension 2 of input \[1, 2, 3\]"):
         F.pad(x, (3, 0), mode="reflect")
+    with pytest.raises(RuntimeError, match=r"Argument #6: .* \(0, 2\) at dimension 1 of input \[1, 2, 3\]"):
+        F.pad(x, (2, 2, 0, 2), mode="reflect")
+    with pytest.raises(RuntimeError, match="Padding value causes wrapping around more than once"):
+        F.pad(x, (0, 0, 3, 0), mode="circular")
+    with pytest.raises(RuntimeError, match="Padding value causes wrapping around more than once"):
+        F.pad(x, (0, 4), mode="circular")
+    assert F.pad(x, (3, 3, 2, 2), mode="circular").shape == (1, 6, 9)  # a whole period each side is fine
     with pytest.raises(ValueError, match="pad: padding .* even length"):
         F.pad(x, (1, 2, 3))
     with pytest.raises(NotImplementedError, match="pad: mode 'symmetric' is not supported"):

@@ -125,7 +125,7 @@ def test_accepted_ranks_at_the_edges():
 
 
 def test_reflection_padding_must_be_smaller_than_the_size():
-    with pytest.raises(ValueError, match="reflect padding"):
+    with pytest.raises(RuntimeError, match="Padding size should be less than the corresponding input"):
         nn.ReflectionPad1d(3)(autograd.zeros(1, 1, 3))
 
 

@@ -199,6 +199,8 @@ def test_int8_layers_refuse_bad_arguments():
         QuantizedLinear.from_float(nn.Linear(3, 2), mode="static")
     with pytest.raises(TypeError, match="expected a Conv2d"):
         QuantizedConv2d.from_float(nn.Linear(3, 2))
+    with pytest.raises(ValueError, match="QuantizedConv2d: padding_mode 'replicate' is not supported"):
+        QuantizedConv2d.from_float(Conv2d(3, 4, 3, padding=1, padding_mode="replicate"))
     with pytest.raises(RuntimeError, match="expected an input of shape"):
         QuantizedConv2d.from_float(Conv2d(3, 4, 3))(autograd.randn(1, 2, 5, 5))
     with pytest.raises(ValueError, match="divisible by groups"):

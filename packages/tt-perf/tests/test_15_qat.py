@@ -224,6 +224,11 @@ def test_qat_linear_gradients_are_the_float_gradients_through_the_masks(rng):
     assert layer.weight is linear.weight  # shared: an optimiser on either trains both
 
 
+def test_qat_conv_refuses_a_padding_mode_it_would_drop():
+    with pytest.raises(ValueError, match="QATConv2d: padding_mode 'reflect' is not supported, only 'zeros'"):
+        QATConv2d.from_float(Conv2d(2, 3, 3, padding=1, padding_mode="reflect"))
+
+
 def test_qat_conv_weight_gradient_is_masked(rng):
     conv = Conv2d(2, 3, 3, padding=1)
     layer = QATConv2d.from_float(conv)

@@ -101,6 +101,8 @@ def test_sparse_layers_compute_what_the_dense_ones_do(rng):
         SparseLinear(linear)(autograd.zeros(5, 9))
     with pytest.raises(ValueError, match="groups=1"):
         SparseConv2d(Conv2d(4, 4, 3, groups=2))
+    with pytest.raises(ValueError, match="padding_mode='circular'"):
+        SparseConv2d(Conv2d(4, 4, 3, padding=1, padding_mode="circular"))
 
 
 def test_to_sparse_of_a_pruned_model_keeps_its_outputs_and_saves_bytes(rng, tmp_path):

@@ -180,6 +180,14 @@ def test_layers_the_plan_does_not_compile_run_as_themselves(rng):
     )
 
 
+def test_a_convolution_padding_by_another_mode_runs_as_itself(rng):
+    model = nn.Sequential(Conv2d(3, 4, 3, padding=1, padding_mode="reflect"), nn.ReLU()).eval()
+    plan = optimize_for_inference(model)
+    assert [type(s).__name__ for s in plan.steps()] == ["ModuleStep", "ReluStep"]
+    x = rng.normal(size=(2, 3, 6, 6)).astype(np.float32)
+    np.testing.assert_allclose(plan(x).numpy(), _reference(model, x), rtol=1e-5, atol=1e-5)
+
+
 def test_what_a_plan_cannot_do_is_refused_with_the_reason(rng):
     with pytest.raises(RuntimeError, match="eval"):
         optimize_for_inference(nn.Sequential(nn.Linear(2, 2)))

@@ -206,5 +206,5 @@ def test_bad_arguments(rng):
         ValueError, match="in_channels .4. and out_channels .6. must both be divisible by groups .4."
     ):
         ConvTranspose2d(4, 6, 3, groups=4)
-    with pytest.raises(NotImplementedError, match="padding_mode='reflect'"):
+    with pytest.raises(ValueError, match='Only "zeros" padding mode is supported for ConvTranspose2d'):
         ConvTranspose2d(4, 6, 3, padding_mode="reflect")

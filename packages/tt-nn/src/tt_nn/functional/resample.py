@@ -135,11 +135,14 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
         size = input.shape[axis]
         if mode != "constant" and (before < 0 or after < 0):
             raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
-        if mode == "reflect" and (before >= size or after >= size):
-            raise ValueError(
-                f"pad: reflect padding ({before}, {after}) must be smaller than the size {size} "
-                f"of dim {axis} (input shape {tuple(input.shape)})"
+        if mode == "reflect" and (before >= size or after >= size):  # PyTorch's words and error type
+            raise RuntimeError(
+                f"pad: Argument #{4 + 2 * pair}: Padding size should be less than the corresponding input "
+                f"dimension, but got: padding ({before}, {after}) at dimension {axis} of input "
+                f"{list(input.shape)}"
             )
+        if mode == "circular" and (before > size or after > size):
+            raise RuntimeError("pad: Padding value causes wrapping around more than once.")
         if size + before + after < 0:
             raise ValueError(f"pad: padding {pad} crops dim {axis} of shape {tuple(input.shape)} below 0")
         spans.append((axis, before, after))

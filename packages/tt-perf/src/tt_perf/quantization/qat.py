@@ -116,6 +116,8 @@ class QATConv2d(Conv2d):
         """The QAT twin of ``conv``, sharing its weight and bias parameters."""
         if type(conv) is not Conv2d:
             raise TypeError(f"QATConv2d.from_float: expected a Conv2d, got {type(conv).__name__}")
+        if conv.padding_mode != "zeros":  # its forward pads with zeros only: refuse, not change results
+            raise ValueError(f"QATConv2d: padding_mode {conv.padding_mode!r} is not supported, only 'zeros'")
         layer = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
                     conv.dilation, conv.groups, conv.bias is not None)  # fmt: skip
         _attach(layer, conv, qconfig)

@@ -7,7 +7,15 @@ from tt_nn.module import Module
 
 from .. import functional as F
 from .._layout import pair
-from ._conv_common import check_channels, check_padding, conv_repr, make_parameters, reset_parameters
+from ._conv_common import (
+    check_channels,
+    check_padding,
+    conv_repr,
+    convolve,
+    make_parameters,
+    reset_parameters,
+    reversed_padding,
+)
 
 
 class Conv2d(Module):
@@ -22,7 +30,8 @@ class Conv2d(Module):
         groups: split channels into this many independent convolutions; both
             channel counts must be divisible by it.
         bias: learn a per-channel bias (default True).
-        padding_mode: only ``'zeros'``.
+        padding_mode: ``'zeros'`` (default), ``'reflect'``, ``'replicate'`` or ``'circular'``: the
+            input is padded by ``F.pad`` in that mode, then convolved without padding (as PyTorch).
 
     Attributes:
         weight: ``(out_channels, in_channels / groups, kh, kw)``, drawn from
@@ -56,14 +65,15 @@ class Conv2d(Module):
     ) -> None:
         super().__init__()
         self.in_channels, self.out_channels, self.groups = check_channels(
-            "Conv2d", in_channels, out_channels, groups, padding_mode, device
+            "Conv2d", in_channels, out_channels, groups, device
         )
         self.kernel_size = pair("Conv2d", "kernel_size", kernel_size)
         self.stride = pair("Conv2d", "stride", stride)
         self.padding = padding if isinstance(padding, str) else pair("Conv2d", "padding", padding, minimum=0)
-        check_padding("Conv2d", self.padding, self.stride)
+        check_padding("Conv2d", self.padding, self.stride, padding_mode)
         self.dilation = pair("Conv2d", "dilation", dilation)
         self.padding_mode = padding_mode
+        self._reversed_padding_repeated_twice = reversed_padding(self)
         shape = (self.out_channels, self.in_channels // self.groups, *self.kernel_size)
         make_parameters(self, shape, bias, self.out_channels, dtype)
 
@@ -72,7 +82,7 @@ class Conv2d(Module):
         reset_parameters(self)
 
     def forward(self, input):  # noqa: A002
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding, self.dilation, self.groups)
+        return convolve(self, F.conv2d, input)
 
     def extra_repr(self) -> str:
         return conv_repr(self)

@@ -21,7 +21,8 @@ class Conv1d(ConvLayer):
         padding: an int, ``'valid'`` or ``'same'`` (stride 1) (default 0).
         groups: split channels into this many independent convolutions.
         bias: learn a per-channel bias (default True).
-        padding_mode: only ``'zeros'``.
+        padding_mode: ``'zeros'`` (default), ``'reflect'``, ``'replicate'`` or ``'circular'``: the
+            input is padded by ``F.pad`` in that mode, then convolved without padding (as PyTorch).
 
     Attributes:
         weight: ``(out_channels, in_channels / groups, k)``, ``U(−1/√fan_in, 1/√fan_in)`` with

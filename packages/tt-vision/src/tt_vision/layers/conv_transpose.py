@@ -58,8 +58,10 @@ class _ConvTransposeNd(Module):
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        if padding_mode != "zeros":  # checked first, as in PyTorch
+            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
         self.in_channels, self.out_channels, self.groups = check_channels(
-            name, in_channels, out_channels, groups, padding_mode, device
+            name, in_channels, out_channels, groups, device
         )
         sizes = self._sizes
         self.kernel_size = sizes(name, "kernel_size", kernel_size)
@@ -111,7 +113,7 @@ class ConvTranspose2d(_ConvTransposeNd):
         output_padding: an int or a pair added at the bottom/right (smaller than stride or dilation).
         groups: split the channels into this many independent transposed convolutions.
         bias: learn a per-channel bias (default True).
-        padding_mode: only ``'zeros'``.
+        padding_mode: only ``'zeros'`` (as PyTorch, whose other modes are for ``Conv2d``).
 
     Attributes:
         weight: ``(in_channels, out_channels / groups, kh, kw)``, ``U(−1/√fan, 1/√fan)`` with
