@@ -307,6 +307,18 @@ def parity(session: nox.Session) -> None:
     session.run("python", "tools/pytorch_coverage.py")
 
 
+@nox.session(name="parity-sweep")
+def parity_sweep(session: nox.Session) -> None:
+    """Every Tensor method shared with PyTorch, called both ways on a grid of inputs (opt-in: installs torch).
+
+    Values, dtypes, shapes and input gradients must agree; the differences that are PyTorch's quirks or
+    documented choices are listed in ``tools/parity/sweep.py``'s ACCEPTED. Exit status 1 on any other.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/parity/sweep.py", *session.posargs)
+
+
 @nox.session(name="bench-torch")
 def bench_torch(session: nox.Session) -> None:
     """The reference small CNN's training step against PyTorch's, one run (opt-in: installs torch)."""
