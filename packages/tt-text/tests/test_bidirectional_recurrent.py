@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_nn.rnn_utils import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from tt_text import GRU, LSTM, RNN
 
 NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh", "weight_hr")
@@ -87,6 +88,64 @@ def test_bidirectional_layers_equal_two_directions_run_one_after_the_other(kind,
     expected, h_n, _ = slow_reference(module, x, zero, None if c0 is None else autograd.zeros_like(c0))
     _close(first.transpose(0, 1), expected)
     _close(first_state if c0 is None else first_state[0], h_n)
+
+
+@pytest.mark.parametrize("kind, proj", [("RNN", 0), ("LSTM", 0), ("LSTM", 2), ("GRU", 0)])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_packed_sequences_stop_at_their_own_length(kind, proj, bidirectional):
+    """Each sequence of a packed batch gives what it gives run alone, cut to its length."""
+    rng = np.random.default_rng(9)
+    extra = {"proj_size": proj} if proj else {}
+    module = _make(kind, 3, 4, num_layers=2, bidirectional=bidirectional, **extra).to(autograd.float64)
+    rows, lengths = 4 if bidirectional else 2, [3, 5, 1, 3]
+    x = autograd.tensor(rng.standard_normal((5, 4, 3)), requires_grad=True)
+    h0 = autograd.tensor(rng.standard_normal((rows, 4, proj or 4)), requires_grad=True)
+    c0 = autograd.tensor(rng.standard_normal((rows, 4, 4)))
+    hx = h0 if kind != "LSTM" else (h0, c0)
+    packed = pack_padded_sequence(x, lengths, enforce_sorted=False)
+    output, state = module(packed, hx)
+    assert isinstance(output, PackedSequence) and output.batch_sizes.tolist() == packed.batch_sizes.tolist()
+    assert output.sorted_indices.tolist() == packed.sorted_indices.tolist()
+    padded, got_lengths = pad_packed_sequence(output, padding_value=9.0)
+    assert got_lengths.tolist() == lengths
+    states = state if kind == "LSTM" else (state,)
+    for b, n in enumerate(lengths):
+        one_hx = h0[:, b : b + 1] if kind != "LSTM" else (h0[:, b : b + 1], c0[:, b : b + 1])
+        alone, alone_state = module(x[:n, b : b + 1], one_hx)
+        _close(padded[:n, b : b + 1], alone)
+        assert np.all(padded[n:, b].detach().numpy() == 9.0)
+        for got, want in zip(states, alone_state if kind == "LSTM" else (alone_state,)):
+            _close(got[:, b : b + 1], want)
+    # the padding steps get no gradient; batch_first does not apply to a packed input
+    padded.sum().backward()
+    assert np.all(x.grad.numpy()[1:, 2] == 0) and np.all(x.grad.numpy()[3:, 0] == 0)
+    assert np.abs(x.grad.numpy()[0, 2]).min() > 0
+    module.batch_first = True
+    _close(module(packed, hx)[0].data, output.data)
+
+
+def test_packed_input_sorted_by_the_caller():
+    module = GRU(3, 4, bidirectional=True).to(autograd.float64)
+    x = autograd.tensor(np.random.default_rng(3).standard_normal((4, 3, 3)))
+    packed = pack_padded_sequence(x, [4, 2, 2])
+    output, h_n = module(packed)
+    assert output.sorted_indices is None
+    unsorted, h_unsorted = module(pack_padded_sequence(x, [4, 2, 2], enforce_sorted=False))
+    _close(output.data, unsorted.data)
+    _close(h_n, h_unsorted)
+
+
+def test_packed_gradients():
+    module = LSTM(2, 3, bidirectional=True).to(autograd.float64)
+    rng = np.random.default_rng(6)
+    x = autograd.tensor(rng.standard_normal((3, 3, 2)), requires_grad=True)
+    h0 = autograd.tensor(rng.standard_normal((2, 3, 3)), requires_grad=True)
+
+    def loss(*_):
+        output, (h_n, c_n) = module(pack_padded_sequence(x, [2, 3, 1], enforce_sorted=False), (h0, h0))
+        return (output.data * output.data).sum() + h_n.sum() + c_n.sum()
+
+    assert autograd.gradcheck(loss, [x, h0, module.weight_hh_l0_reverse]) is True
 
 
 def test_dropout_falls_between_layers_only():

@@ -24,9 +24,11 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
+from tt_nn.rnn_utils import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from tt_tensor.checks import check_number, check_tensor
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -97,8 +99,12 @@ class RNNBase(Module):
         get = lambda kind: getattr(self, f"{kind}{tag}", None)  # noqa: E731
         return get("weight_ih"), get("weight_hh"), get("bias_ih"), get("bias_hh"), get("weight_hr")
 
-    def _check(self, input, hx) -> tuple:
+    def _check(self, input) -> tuple:
+        """Time-major ``(L, N, H_in)``, whether batched, and the lengths (a ``PackedSequence``) or None."""
         name = type(self).__name__
+        packed = isinstance(input, PackedSequence)
+        if packed:
+            input, lengths = pad_packed_sequence(input)  # noqa: A001
         check_tensor(name, input)
         if input.ndim not in (2, 3) or input.shape[-1] != self.input_size:
             raise ValueError(
@@ -109,9 +115,9 @@ class RNNBase(Module):
         batched = input.ndim == 3
         if not batched:
             input = input.unsqueeze(1)  # noqa: A001
-        elif self.batch_first:
+        elif self.batch_first and not packed:
             input = input.transpose(0, 1)  # noqa: A001
-        return input, batched
+        return input, batched, np.array(lengths.tolist()) if packed else None
 
     def _initial(self, hx, batch: int, size: int, dtype):
         want = (self.num_layers * (2 if self.bidirectional else 1), batch, size)
@@ -124,15 +130,18 @@ class RNNBase(Module):
             )
         return state
 
-    def _run(self, input, states: list) -> tuple:
+    def _run(self, input, states: list, lengths=None) -> tuple:
         """Every layer over time from ``states`` (per layer and direction ``(h,)`` or ``(h, c)``).
 
         The reverse direction reads the sequence from its last step to its first and writes each
-        output at its own time step; both directions' outputs are joined on the feature axis.
+        output at its own time step; both directions' outputs are joined on the feature axis. With
+        ``lengths`` a sequence's state stays as it is outside its steps: the forward direction stops at
+        the sequence's last step, the reverse one starts there.
         """
         x = input
         finals = []
         steps = x.shape[0]
+        inside = None if lengths is None else [autograd.tensor((t < lengths)[:, None]) for t in range(steps)]
         for layer in range(self.num_layers):
             directions = []
             for reverse in (False, True)[: 2 if self.bidirectional else 1]:
@@ -141,7 +150,10 @@ class RNNBase(Module):
                 state = states[len(finals)]
                 outputs = [None] * steps
                 for t in reversed(range(steps)) if reverse else range(steps):
-                    state = self._cell(projected[t], state, w_hh, b_hh, w_hr)
+                    new = self._cell(projected[t], state, w_hh, b_hh, w_hr)
+                    if inside is not None:
+                        new = tuple(autograd.where(inside[t], a, b) for a, b in zip(new, state))
+                    state = new
                     outputs[t] = state[0]
                 finals.append(state)
                 directions.append(autograd.stack(outputs, 0))
@@ -156,20 +168,24 @@ class RNNBase(Module):
     def forward(self, input, hx=None):  # noqa: A002
         """``(output, h_n)``, or ``(output, (h_n, c_n))`` for an LSTM; ``hx`` is the initial state (zeros).
 
+        ``input`` may be a ``PackedSequence``: then ``output`` is one, packed as ``input``, and each
+        sequence stops at its own length (``hx`` and ``h_n`` stay in the batch's order).
+
         ``h_n`` holds one row per layer and direction (layer 0 forward, layer 0 reverse, layer 1 ...);
         with ``proj_size`` the output and ``h`` have ``proj_size`` features, ``c`` keeps ``hidden_size``.
         """
-        x, batched = self._check(input, hx)
+        x, batched, lengths = self._check(input)
         lstm = self.mode == "LSTM"
         given = (hx if hx is not None else (None, None)) if lstm else (hx,)
         sizes = (self.proj_size or self.hidden_size, self.hidden_size)
         initial = [self._initial(part, x.shape[1], size, x.dtype) for part, size in zip(given, sizes)]
         rows = initial[0].shape[0]
-        output, finals = self._run(x, [tuple(s[k] for s in initial) for k in range(rows)])
+        output, finals = self._run(x, [tuple(s[k] for s in initial) for k in range(rows)], lengths)
         states = [autograd.stack([final[j] for final in finals], 0) for j in range(len(initial))]
         if not batched:
             states = [s.squeeze(1) for s in states]
-        return _shaped(self, output, batched), tuple(states) if lstm else states[0]
+        output = _shaped(self, output, batched) if lengths is None else _packed_like(input, output, lengths)
+        return output, tuple(states) if lstm else states[0]
 
     def extra_repr(self) -> str:
         text = f"{self.input_size}, {self.hidden_size}"
@@ -290,3 +306,13 @@ def _shaped(module: RNNBase, output, batched: bool):
     if not batched:
         return output.squeeze(1)
     return output.transpose(0, 1) if module.batch_first else output
+
+
+def _packed_like(packed: PackedSequence, padded, lengths) -> PackedSequence:
+    """``padded`` ``(L, N, H)`` packed in ``packed``'s layout (its longest-first order, kept as given)."""
+    if packed.sorted_indices is not None:
+        order = np.array(packed.sorted_indices.tolist())
+        padded = padded.transpose(0, 1)[autograd.tensor(order)].transpose(0, 1)
+        lengths = lengths[order]
+    data = pack_padded_sequence(padded, lengths).data
+    return PackedSequence(data, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices)
