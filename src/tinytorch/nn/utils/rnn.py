@@ -2,20 +2,7 @@
 
 from __future__ import annotations
 
-from tt_nn.rnn_utils import (
-    PackedSequence,
-    pack_padded_sequence,
-    pack_sequence,
-    pad_packed_sequence,
-    pad_sequence,
-    unpad_sequence,
-)
+import tt_nn.rnn_utils as _source
+from tt_nn.rnn_utils import *  # noqa: F403  (pad_sequence, PackedSequence, pack_padded_sequence, ...)
 
-__all__ = [
-    "PackedSequence",
-    "pack_padded_sequence",
-    "pack_sequence",
-    "pad_packed_sequence",
-    "pad_sequence",
-    "unpad_sequence",
-]
+__all__ = list(_source.__all__)
