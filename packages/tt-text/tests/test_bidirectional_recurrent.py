@@ -283,4 +283,5 @@ def test_errors_and_repr():
     with pytest.raises(ValueError, match=r"LSTM: expected hidden state of shape \(2, 2, 4\)"):
         lstm(autograd.zeros(5, 2, 3), (autograd.zeros(2, 2, 2), autograd.zeros(2, 2, 2)))
     assert repr(lstm) == "LSTM(3, 4, proj_size=2, bidirectional=True)"
-    assert repr(GRU(3, 4, num_layers=2, bidirectional=True)) == "GRU(3, 4, num_layers=2, bidirectional=True)"
+    gru = GRU(3, 4, num_layers=2, bias=False, dropout=0.5, bidirectional=True)
+    assert repr(gru) == "GRU(3, 4, num_layers=2, bias=False, dropout=0.5, bidirectional=True)"
