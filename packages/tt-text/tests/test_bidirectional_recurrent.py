@@ -270,6 +270,10 @@ def test_errors_and_repr():
     with pytest.raises(ValueError, match="got -1"):
         LSTM(3, 4, proj_size=-1)
     LSTM(3, 4, proj_size=3)  # the largest allowed
+    for sizes in ((0, 4, 1), (3, 0, 1), (3, 4, 0)):
+        with pytest.raises(ValueError, match="GRU: input_size, hidden_size and num_layers must be positive"):
+            GRU(*sizes, bidirectional=True)
+    assert GRU(1, 1, 1, bidirectional=True)(autograd.zeros(2, 1, 1))[0].shape == (2, 1, 2)
     for cls in (GRU, RNN):
         with pytest.raises(
             ValueError, match=f"{cls.__name__}: proj_size argument is only supported for LSTM"
