@@ -83,7 +83,7 @@ def test_gradients_flow_through_pack_and_pad(leaf, check_grad):
 def test_bad_input_is_named():
     x = autograd.zeros(3, 2, 1)
     with pytest.raises(RuntimeError, match="must be sorted in decreasing order when `enforce_sorted`"):
-        pack_padded_sequence(x, [1, 3])
+        pack_padded_sequence(x, [2, 3])  # an increase by one is refused too
     with pytest.raises(RuntimeError, match="found an element in 'lengths' that is <= 0"):
         pack_padded_sequence(x, [3, 0])
     with pytest.raises(ValueError, match="3 lengths for a batch of 2 sequences"):
