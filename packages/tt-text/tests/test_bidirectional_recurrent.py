@@ -282,6 +282,8 @@ def test_errors_and_repr():
     with pytest.raises(ValueError, match=r"GRU: expected hidden state of shape \(4, 2, 4\)"):
         GRU(3, 4, num_layers=2, bidirectional=True)(autograd.zeros(5, 2, 3), autograd.zeros(2, 2, 4))
     lstm = LSTM(3, 4, proj_size=2, bidirectional=True)
+    with pytest.raises(TypeError, match="LSTM: argument 'input' must be a Tensor, got ndarray"):
+        lstm(np.zeros((5, 2, 3)))
     with pytest.raises(ValueError, match=r"LSTM: expected hidden state of shape \(2, 2, 2\)"):
         lstm(autograd.zeros(5, 2, 3), (autograd.zeros(2, 2, 4), autograd.zeros(2, 2, 4)))
     with pytest.raises(ValueError, match=r"LSTM: expected hidden state of shape \(2, 2, 4\)"):
