@@ -291,3 +291,16 @@ def test_errors_and_repr():
     assert repr(lstm) == "LSTM(3, 4, proj_size=2, bidirectional=True)"
     gru = GRU(3, 4, num_layers=2, bias=False, dropout=0.5, bidirectional=True)
     assert repr(gru) == "GRU(3, 4, num_layers=2, bias=False, dropout=0.5, bidirectional=True)"
+
+
+def test_second_derivatives_of_a_packed_bidirectional_gru():
+    module = GRU(2, 2, bidirectional=True).to(autograd.float64)
+    rng = np.random.default_rng(8)
+    x = autograd.tensor(rng.standard_normal((3, 2, 2)), requires_grad=True)
+    h0 = autograd.tensor(rng.standard_normal((2, 2, 2)), requires_grad=True)
+
+    def run(x, h0):
+        output, h_n = module(pack_padded_sequence(x, [3, 2]), h0)
+        return output.data, h_n
+
+    assert autograd.gradgradcheck(run, [x, h0]) is True
