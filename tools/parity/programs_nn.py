@@ -243,6 +243,45 @@ def lbfgs(torch) -> list:
     return records
 
 
+def packed_bidirectional(torch) -> list:
+    """Padded sentences packed into a bidirectional, projected LSTM and a bidirectional GRU; Adam steps."""
+    nn = torch.nn
+    utils = torch.nn.utils.rnn
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(4, 6, num_layers=2, bidirectional=True, proj_size=3)
+            self.gru = nn.GRU(6, 5, bidirectional=True, batch_first=True)
+            self.linear = nn.Linear(10, 2)
+
+        def forward(self, padded, lengths):
+            packed = utils.pack_padded_sequence(padded, lengths, batch_first=True, enforce_sorted=False)
+            hidden, (h_n, c_n) = self.lstm(packed)
+            hidden, g_n = self.gru(hidden)
+            unpacked, _ = utils.pad_packed_sequence(hidden, batch_first=True, total_length=padded.shape[1])
+            return self.linear(unpacked), h_n.sum() + c_n.sum() + g_n.sum()
+
+    model = Tagger()
+    set_weights(torch, model, 14, scale=0.4)
+    padded = torch.from_numpy(np.random.default_rng(15).standard_normal((4, 6, 4)).astype(np.float32))
+    lengths = [3, 6, 1, 4]
+    optimizer = torch.optim.Adam(model.parameters(), lr=0.05)
+    records = []
+    for step in range(3):
+        optimizer.zero_grad()
+        logits, states = model(padded, lengths)
+        loss = (logits**2).mean() + 0.1 * states
+        loss.backward()
+        records.append((f"loss {step}", numpy(loss)))
+        records.append(
+            (f"lstm weight_hr_l1_reverse grad {step}", numpy(model.lstm.weight_hr_l1_reverse.grad))
+        )
+        optimizer.step()
+    records.append(("logits", numpy(logits)))
+    return records
+
+
 PROGRAMS_NN = {
     "activations": (activations, "every added activation module: outputs and input gradients"),
     "losses": (losses, "every added loss, each reduction: values and gradients"),
@@ -250,4 +289,8 @@ PROGRAMS_NN = {
     "generator_cnn": (generator_cnn, "DCGAN-style ConvTranspose2d generator, PixelShuffle, pads, Upsample"),
     "lbfgs": (lbfgs, "LBFGS (float64) with and without the strong-Wolfe line search: every closure loss"),
     "sequence_cells": (sequence_cells, "time-sequence example: LSTMCell, GRUCell, RNNCell, float64, LBFGS"),
+    "packed_bidirectional": (
+        packed_bidirectional,
+        "pack_padded_sequence into bidirectional LSTM (proj_size) and GRU, pad_packed_sequence, Adam",
+    ),
 }

@@ -110,8 +110,6 @@ def test_errors_name_the_layer_and_shapes():
         LSTM(3, 4)(autograd.zeros(2, 2, 5))
     with pytest.raises(ValueError, match=r"GRU: expected hidden state of shape \(1, 2, 4\)"):
         GRU(3, 4)(autograd.zeros(5, 2, 3), autograd.zeros(2, 2, 4))
-    with pytest.raises(NotImplementedError, match="RNN: bidirectional=True is not part of TinyTorch"):
-        RNN(3, 4, bidirectional=True)
     with pytest.raises(ValueError, match="RNN: nonlinearity must be 'tanh' or 'relu'"):
         RNN(3, 4, nonlinearity="gelu")
     assert repr(LSTM(3, 4, num_layers=2, batch_first=True)) == "LSTM(3, 4, num_layers=2, batch_first=True)"

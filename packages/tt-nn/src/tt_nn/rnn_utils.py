@@ -1,4 +1,4 @@
-"""``pad_sequence`` and ``unpad_sequence``: variable-length sequences to one padded batch and back.
+"""``pad_sequence``/``unpad_sequence`` and ``PackedSequence``: variable-length sequences for recurrent layers.
 
 As ``torch.nn.utils.rnn``'s (``tt.nn.utils.rnn``). Sequences of lengths
 ``L_1 … L_B`` with the same trailing shape ``*`` become one ``(B, L_max, *)``
@@ -9,17 +9,31 @@ Built from three differentiable ops, whatever the batch size: one ``cat`` of
 the sequences and a padding row, then one gather by an index array that maps
 each ``(b, t)`` to its row (or to the padding row). The gradient flows back to
 every sequence; the padding gets none. Cost: two copies of the data.
+
+``pack_padded_sequence`` keeps only the valid steps, time step by time step,
+longest sequence first, in PyTorch's layout (``data`` rows, ``batch_sizes``,
+``sorted_indices``/``unsorted_indices``), so ``RNN``/``LSTM``/``GRU`` stop each
+sequence at its own length; ``pad_packed_sequence`` is its inverse. Both are
+one gather.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Tensor
 
-__all__ = ["pad_sequence", "unpad_sequence"]
+__all__ = [
+    "PackedSequence",
+    "pack_padded_sequence",
+    "pack_sequence",
+    "pad_packed_sequence",
+    "pad_sequence",
+    "unpad_sequence",
+]
 
 
 def pad_sequence(
@@ -85,3 +99,107 @@ def unpad_sequence(
     if batch_first:
         return [padded[b, :n] for b, n in enumerate(counts)]
     return [padded[:n, b] for b, n in enumerate(counts)]
+
+
+class PackedSequence(NamedTuple):
+    """Sequences of several lengths as PyTorch packs them: ``data`` ``(sum of lengths, *)`` holds time step 0
+    of every sequence, then step 1 of those still running, ..., longest sequence first; ``batch_sizes[t]``
+    counts the sequences at step ``t``; ``sorted_indices[j]`` is the batch position of the ``j``-th longest
+    (``None`` when the batch came sorted), ``unsorted_indices`` its inverse."""
+
+    data: Tensor
+    batch_sizes: Tensor
+    sorted_indices: Tensor | None = None
+    unsorted_indices: Tensor | None = None
+
+
+def _int64(array) -> Tensor:
+    return autograd.tensor(np.ascontiguousarray(array, dtype=np.int64), dtype=autograd.int64)
+
+
+def _rows(batch_sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per packed row its time step and its rank in the longest-first order."""
+    steps = np.repeat(np.arange(len(batch_sizes)), batch_sizes)
+    starts = np.cumsum(batch_sizes) - batch_sizes
+    return steps, np.arange(len(steps)) - starts[steps]
+
+
+def pack_padded_sequence(
+    input: Tensor,  # noqa: A002
+    lengths: Sequence[int] | Tensor,
+    batch_first: bool = False,
+    enforce_sorted: bool = True,
+) -> PackedSequence:
+    """Pack a padded ``(L, B, *)`` batch (``(B, L, *)`` if ``batch_first``) whose sequences have ``lengths``.
+
+    With ``enforce_sorted`` the lengths must not increase; otherwise the batch is ordered longest first
+    (ties keep their order) and the permutation is kept in ``sorted_indices``.
+    """
+    counts = np.array(lengths.tolist() if isinstance(lengths, Tensor) else list(lengths), dtype=np.int64)
+    if batch_first:
+        input = input.transpose(0, 1)  # noqa: A001
+    if counts.ndim != 1 or len(counts) != input.shape[1]:
+        raise ValueError(
+            f"pack_padded_sequence: {counts.size} lengths for a batch of {input.shape[1]} sequences"
+        )
+    if enforce_sorted and np.any(np.diff(counts) > 0):
+        raise RuntimeError(
+            "pack_padded_sequence: `lengths` array must be sorted in decreasing order when `enforce_sorted` "
+            "is True; pass enforce_sorted=False to sort them here"
+        )
+    if counts.min() <= 0:
+        raise RuntimeError(
+            "pack_padded_sequence: length of all samples has to be greater than 0, but found an element in "
+            "'lengths' that is <= 0"
+        )
+    if counts.max() > input.shape[0]:
+        raise ValueError(
+            f"pack_padded_sequence: length {counts.max()} exceeds the padded length {input.shape[0]}"
+        )
+    order = np.arange(len(counts)) if enforce_sorted else np.argsort(-counts, kind="stable")
+    batch_sizes = (counts[None, :] > np.arange(counts.max())[:, None]).sum(1)
+    steps, ranks = _rows(batch_sizes)
+    data = input.reshape(input.shape[0] * input.shape[1], *input.shape[2:])[
+        _int64(steps * len(counts) + order[ranks])
+    ]
+    if enforce_sorted:
+        return PackedSequence(data, _int64(batch_sizes))
+    return PackedSequence(data, _int64(batch_sizes), _int64(order), _int64(np.argsort(order)))
+
+
+def pad_packed_sequence(
+    sequence: PackedSequence,
+    batch_first: bool = False,
+    padding_value: float = 0.0,
+    total_length: int | None = None,
+) -> tuple[Tensor, Tensor]:
+    """The inverse of :func:`pack_padded_sequence`: ``(padded, lengths)`` in the original batch order.
+
+    ``padded`` is ``(T, B, *)`` (``(B, T, *)`` if ``batch_first``), ``T`` is ``total_length`` or
+    the longest length.
+    """
+    data, batch_sizes = sequence.data, np.array(sequence.batch_sizes.tolist(), dtype=np.int64)
+    longest, batch = len(batch_sizes), int(batch_sizes[0])
+    steps_total = longest if total_length is None else total_length
+    if steps_total < longest:
+        raise ValueError(
+            "pad_packed_sequence: expected total_length to be at least the length of the longest sequence "
+            f"in input, but got total_length={total_length} and max sequence length being {longest}"
+        )
+    order = (
+        np.arange(batch) if sequence.sorted_indices is None else np.array(sequence.sorted_indices.tolist())
+    )
+    steps, ranks = _rows(batch_sizes)
+    index = np.full((steps_total, batch), data.shape[0], dtype=np.int64)  # the padding row unless filled
+    index[steps, order[ranks]] = np.arange(data.shape[0])
+    padding = autograd.full((1, *data.shape[1:]), padding_value, dtype=data.dtype)
+    padded = autograd.cat([data, padding])[_int64(index.T if batch_first else index)]
+    lengths = np.zeros(batch, dtype=np.int64)
+    lengths[order] = (batch_sizes[None, :] > np.arange(batch)[:, None]).sum(1)
+    return padded, _int64(lengths)
+
+
+def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> PackedSequence:
+    """Pack a list of ``(L_i, *)`` tensors (``pad_sequence`` then ``pack_padded_sequence``)."""
+    lengths = [len(s) for s in sequences]
+    return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)

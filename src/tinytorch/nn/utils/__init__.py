@@ -1,7 +1,7 @@
 """``tt.nn.utils``: gradient clipping and flat parameter vectors (``torch.nn.utils``), from tt-optim.
 
 ``spectral_norm`` and ``weight_norm`` (and their ``remove_``) are the older, hook-based forms.
-``tt.nn.utils.rnn`` pads variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
+``tt.nn.utils.rnn`` pads and packs variable-length sequences (from tt-nn); ``tt.nn.utils.prune`` prunes
 parameters with masks (from tt-perf, module 16); ``tt.nn.utils.stateless.functional_call``
 runs a module with other tensors, ``parametrize`` and ``parametrizations`` recompute a
 weight from others (weight and spectral normalisation, orthogonality), all from tt-nn.

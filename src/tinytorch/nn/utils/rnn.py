@@ -1,7 +1,8 @@
-"""``tt.nn.utils.rnn``: padding variable-length sequences (``torch.nn.utils.rnn``), from tt-nn."""
+"""``tt.nn.utils.rnn``: padding and packing variable-length sequences (``torch.nn.utils.rnn``), from tt-nn."""
 
 from __future__ import annotations
 
-from tt_nn.rnn_utils import pad_sequence, unpad_sequence
+import tt_nn.rnn_utils as _source
+from tt_nn.rnn_utils import *  # noqa: F403  (pad_sequence, PackedSequence, pack_padded_sequence, ...)
 
-__all__ = ["pad_sequence", "unpad_sequence"]
+__all__ = list(_source.__all__)
