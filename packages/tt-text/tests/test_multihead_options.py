@@ -28,17 +28,11 @@ OPTIONS = [  # (add_bias_kv, add_zero_attn, kdim, vdim): every combination but t
 ]
 
 
-def _model(add_bias_kv=False, add_zero_attn=False, kdim=None, vdim=None, batch_first=True, seed=0):
-    autograd.manual_seed(seed)
-    model = MultiheadAttention(
-        E,
-        H,
-        add_bias_kv=add_bias_kv,
-        add_zero_attn=add_zero_attn,
-        kdim=kdim,
-        vdim=vdim,
-        batch_first=batch_first,
-    ).double()
+def _model(*options, batch_first=True, **named):
+    """A float64 layer with the options ``(add_bias_kv, add_zero_attn, kdim, vdim)``, random parameters."""
+    autograd.manual_seed(0)
+    named.update(zip(("add_bias_kv", "add_zero_attn", "kdim", "vdim"), options))
+    model = MultiheadAttention(E, H, batch_first=batch_first, **named).double()
     for parameter in model.parameters():  # nonzero biases, so a bias left out shows
         parameter.data = autograd.tensor(RNG.standard_normal(parameter.shape))
     return model
