@@ -229,6 +229,21 @@ def test_initial_distributions():
         assert abs(std * math.sqrt(width) - 1) < 0.2, (name, std)
 
 
+def test_packed_weight_limit_and_reset_parameters_again():
+    """PyTorch's ``xavier_uniform_`` on ``(3E, E)``: fan_in E, fan_out 3E; a reset zeroes the biases again."""
+    autograd.manual_seed(2)
+    width = 128
+    model = MultiheadAttention(width, 4, add_zero_attn=True)
+    w = np.abs(model.in_proj_weight.detach().numpy())
+    limit = math.sqrt(6.0 / (width + 3 * width))
+    assert limit >= w.max() > 0.99 * limit
+    for parameter in model.parameters():
+        parameter.data = autograd.ones(*parameter.shape)
+    model._reset_parameters()
+    assert not model.in_proj_bias.detach().numpy().any() and not model.out_proj.bias.detach().numpy().any()
+    assert limit >= np.abs(model.in_proj_weight.detach().numpy()).max()
+
+
 def test_equal_kdim_and_vdim_keep_the_packed_weight():
     model = MultiheadAttention(E, H, kdim=E, vdim=E)
     assert model.in_proj_weight is not None and model.k_proj_weight is None
@@ -259,7 +274,7 @@ def test_masks_are_checked_against_the_given_sequence():
         model(*arrays, key_padding_mask=np.zeros((B, S + 1), bool))
 
 
-@pytest.mark.parametrize(("name", "value"), [("kdim", 0), ("vdim", -2), ("kdim", 2.5)])
+@pytest.mark.parametrize(("name", "value"), [("kdim", 0), ("vdim", 0), ("vdim", -2), ("kdim", 2.5)])
 def test_bad_dims_are_refused_by_name(name, value):
     with pytest.raises((ValueError, TypeError), match=name):
         MultiheadAttention(E, H, **{name: value})

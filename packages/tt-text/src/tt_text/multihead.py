@@ -248,11 +248,10 @@ class MultiheadAttention(Module):
         if is_causal and attn is None:
             attn = ~np.tri(length, source, dtype=bool)
         if self._qkv_same_embed_dim:
-            weights = [self.in_proj_weight[i * width : (i + 1) * width] for i in range(3)]
+            weights = self.in_proj_weight.chunk(3)
         else:
             weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
-        b = self.in_proj_bias
-        biases = [None if b is None else b[i * width : (i + 1) * width] for i in range(3)]
+        biases = [None] * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
         q, k, v = (linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases))
         extra = []
         if self.bias_k is not None:
