@@ -12,7 +12,9 @@ with an output projection.
   ``batch_first`` (default False: ``(T, B, C)``) and its mask convention —
   **True means "masked out"** in ``attn_mask`` and ``key_padding_mask``, the
   opposite of ``scaled_dot_product_attention``'s. Cross-attention (``key``
-  is not ``query``) projects the three inputs separately.
+  is not ``query``) projects the three inputs separately; so do PyTorch's
+  ``kdim``/``vdim`` (keys and values of other widths), with ``add_bias_kv`` and
+  ``add_zero_attn`` (one more key and value each).
 * :class:`CausalSelfAttention` is the layer of a GPT block, with nanoGPT's
   names (``c_attn``, ``c_proj``) so its weights can be exchanged with nanoGPT.
   Given a :class:`~tt_text.kv_cache.KVCache` it attends from new positions
@@ -91,12 +93,25 @@ class MultiheadAttention(Module):
         num_heads: number of heads; must divide ``embed_dim``.
         dropout: dropout on the attention weights (training only).
         bias: add biases to the input and output projections.
+        add_bias_kv: learn ``bias_k``/``bias_v`` ``(1, 1, C)``, appended to every sequence of keys and values.
+        add_zero_attn: append a zero key and value (after ``bias_k``/``bias_v``).
+        kdim, vdim: widths of ``key`` and ``value`` (default ``C``); if either is not ``C`` the input
+            projection is ``q_proj_weight`` ``(C, C)``, ``k_proj_weight`` ``(C, kdim)`` and
+            ``v_proj_weight`` ``(C, vdim)``, and ``in_proj_weight`` is None.
         batch_first: inputs are ``(B, T, C)`` if True, ``(T, B, C)`` if False (PyTorch's default).
 
     Shape:
-        query ``(B, L, C)``, key/value ``(B, S, C)`` (batch first); output
+        query ``(B, L, C)``, key ``(B, S, kdim)``, value ``(B, S, vdim)`` (batch first); output
         ``(B, L, C)`` and, if ``need_weights``, the attention weights
-        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's.
+        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's;
+        ``S`` counts the appended key of ``add_bias_kv`` and of ``add_zero_attn``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> mha = MultiheadAttention(8, 2, kdim=3, vdim=5, add_bias_kv=True, batch_first=True)
+        >>> out, weights = mha(autograd.randn(2, 4, 8), autograd.randn(2, 6, 3), autograd.randn(2, 6, 5))
+        >>> tuple(out.shape), tuple(weights.shape)
+        ((2, 4, 8), (2, 4, 7))
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
