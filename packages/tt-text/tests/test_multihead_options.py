@@ -56,7 +56,7 @@ def reference(model, query, key, value, attn_mask=None, key_padding_mask=None, c
         wq, wk, wv = w[:c], w[c : 2 * c], w[2 * c :]
     else:
         wq, wk, wv = (_array(p) for p in (model.q_proj_weight, model.k_proj_weight, model.v_proj_weight))
-    b = _array(model.in_proj_bias)
+    b = np.zeros(3 * c) if model.in_proj_bias is None else _array(model.in_proj_bias)
     q, k, v = query @ wq.T + b[:c], key @ wk.T + b[c : 2 * c], value @ wv.T + b[2 * c :]
     bias = np.zeros((q.shape[0], heads, q.shape[1], k.shape[1]))
     if attn_mask is None and causal:
@@ -86,7 +86,8 @@ def reference(model, query, key, value, attn_mask=None, key_padding_mask=None, c
             e = np.exp(scores - scores.max(-1, keepdims=True))
             probs[n, h] = e / e.sum(-1, keepdims=True)
             merged[n, :, cols] = probs[n, h] @ v[n, :, cols]
-    out = merged @ _array(model.out_proj.weight).T + _array(model.out_proj.bias)
+    out = merged @ _array(model.out_proj.weight).T
+    out = out if model.out_proj.bias is None else out + _array(model.out_proj.bias)
     return out, probs
 
 
@@ -126,6 +127,18 @@ def test_output_and_weights_match_the_reference(options, batch_first, case):
         plain, none = model(*tensors, key_padding_mask=key_padding_mask, attn_mask=attn, need_weights=False)
         assert none is None
         np.testing.assert_allclose(plain.detach().numpy(), out, rtol=1e-12)
+
+
+@pytest.mark.parametrize("options", OPTIONS)
+def test_without_biases(options):
+    model = _model(*options, bias=False)
+    assert model.in_proj_bias is None and model.out_proj.bias is None
+    arrays = _inputs(model)
+    attn, padding = _masks("float")
+    expected, probs = reference(model, *arrays, attn, padding)
+    out, weights = model(*(autograd.tensor(a) for a in arrays), key_padding_mask=padding, attn_mask=attn)
+    np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-10)
+    np.testing.assert_allclose(weights.detach().numpy(), probs.mean(1), rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("options", OPTIONS)

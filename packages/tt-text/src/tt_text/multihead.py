@@ -266,7 +266,7 @@ class MultiheadAttention(Module):
             weights = self.in_proj_weight.chunk(3)
         else:
             weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
-        biases = [None] * 3 if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
+        biases = (None, None, None) if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
         q, k, v = (linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases))
         extra = []
         if self.bias_k is not None:
