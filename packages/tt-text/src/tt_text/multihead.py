@@ -12,7 +12,9 @@ with an output projection.
   ``batch_first`` (default False: ``(T, B, C)``) and its mask convention —
   **True means "masked out"** in ``attn_mask`` and ``key_padding_mask``, the
   opposite of ``scaled_dot_product_attention``'s. Cross-attention (``key``
-  is not ``query``) projects the three inputs separately.
+  is not ``query``) projects the three inputs separately; so do PyTorch's
+  ``kdim``/``vdim`` (keys and values of other widths), with ``add_bias_kv`` and
+  ``add_zero_attn`` (one more key and value each).
 * :class:`CausalSelfAttention` is the layer of a GPT block, with nanoGPT's
   names (``c_attn``, ``c_proj``) so its weights can be exchanged with nanoGPT.
   Given a :class:`~tt_text.kv_cache.KVCache` it attends from new positions
@@ -25,8 +27,8 @@ import math
 
 import numpy as np
 import tt_nn
-from tt_autograd import Tensor, from_numpy, is_grad_enabled
-from tt_nn import Module, Parameter
+from tt_autograd import Tensor, cat, from_numpy, is_grad_enabled
+from tt_nn import Module, Parameter, init
 from tt_nn.functional import dropout, linear
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count, check_number
@@ -74,6 +76,15 @@ def merge_masks(
     return mask_to_bias(attn, np.dtype(dtype)) + mask_to_bias(padding, np.dtype(dtype))
 
 
+def _empty_parameter(shape: tuple[int, ...]) -> Parameter:
+    return Parameter(Tensor.from_array(np.empty(shape, np.float32)))
+
+
+def _pad_column(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with one more last column that blocks nothing (False, or 0 added to the scores)."""
+    return np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, 1)])
+
+
 class MultiheadAttention(Module):
     """Multi-head attention, like ``torch.nn.MultiheadAttention`` (same parameters and masks).
 
@@ -82,20 +93,35 @@ class MultiheadAttention(Module):
         num_heads: number of heads; must divide ``embed_dim``.
         dropout: dropout on the attention weights (training only).
         bias: add biases to the input and output projections.
+        add_bias_kv: learn ``bias_k``/``bias_v`` ``(1, 1, C)``, appended to every sequence of keys and values.
+        add_zero_attn: append a zero key and value (after ``bias_k``/``bias_v``).
+        kdim, vdim: widths of ``key`` and ``value`` (default ``C``); if either is not ``C`` the input
+            projection is ``q_proj_weight`` ``(C, C)``, ``k_proj_weight`` ``(C, kdim)`` and
+            ``v_proj_weight`` ``(C, vdim)``, and ``in_proj_weight`` is None.
         batch_first: inputs are ``(B, T, C)`` if True, ``(T, B, C)`` if False (PyTorch's default).
 
     Shape:
-        query ``(B, L, C)``, key/value ``(B, S, C)`` (batch first); output
+        query ``(B, L, C)``, key ``(B, S, kdim)``, value ``(B, S, vdim)`` (batch first); output
         ``(B, L, C)`` and, if ``need_weights``, the attention weights
-        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's.
+        ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's;
+        ``S`` counts the appended key of ``add_bias_kv`` and of ``add_zero_attn``.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> mha = MultiheadAttention(8, 2, kdim=3, vdim=5, add_bias_kv=True, batch_first=True)
+        >>> out, weights = mha(autograd.randn(2, 4, 8), autograd.randn(2, 6, 3), autograd.randn(2, 6, 5))
+        >>> tuple(out.shape), tuple(weights.shape)
+        ((2, 4, 8), (2, 4, 7))
     """
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
-                 batch_first: bool = False) -> None:  # fmt: skip
+                 add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
+                 vdim: int | None = None, batch_first: bool = False) -> None:  # fmt: skip
         super().__init__()
         embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim, 1)
         num_heads = check_count("MultiheadAttention", "num_heads", num_heads, 1)
         check_number("MultiheadAttention", "dropout", dropout)
+        self._declare_options(embed_dim, add_bias_kv, add_zero_attn, kdim, vdim)
         # BEGIN SOLUTION 12
         # TODO: PyTorch's parameters: in_proj_weight (3E, E), in_proj_bias (3E,) or None, out_proj Linear(E,
         #   E) (§ How it is built, "Layers"); embed_dim must divide by num_heads.
@@ -113,17 +139,46 @@ class MultiheadAttention(Module):
         self.out_proj = tt_nn.Linear(embed_dim, embed_dim, bias=bias)
         self._reset_parameters()
         # END SOLUTION
+        if not self._qkv_same_embed_dim:  # separate q, k, v weights: PyTorch has no in_proj_weight then
+            self.in_proj_weight = None
+
+    def _declare_options(self, embed_dim: int, add_bias_kv: bool, add_zero_attn: bool, kdim, vdim) -> None:
+        """PyTorch's ``kdim``/``vdim`` weights and ``bias_k``/``bias_v``, in its parameter order.
+
+        Declared before the layer's own parameters so the state dict's keys come in PyTorch's order
+        (``in_proj_weight`` or ``q/k/v_proj_weight``, ``in_proj_bias``, ``bias_k``, ``bias_v``,
+        ``out_proj.*``); :meth:`_reset_parameters` draws them after ``out_proj``, as PyTorch does.
+        """
+        self.kdim = embed_dim if kdim is None else check_count("MultiheadAttention", "kdim", kdim, 1)
+        self.vdim = embed_dim if vdim is None else check_count("MultiheadAttention", "vdim", vdim, 1)
+        self._qkv_same_embed_dim = self.kdim == embed_dim and self.vdim == embed_dim
+        self.add_zero_attn = bool(add_zero_attn)
+        self.register_parameter("in_proj_weight", None)
+        widths = {"q_proj_weight": embed_dim, "k_proj_weight": self.kdim, "v_proj_weight": self.vdim}
+        for name, width in widths.items():
+            separate = not self._qkv_same_embed_dim
+            self.register_parameter(name, _empty_parameter((embed_dim, width)) if separate else None)
+        self.register_parameter("in_proj_bias", None)
+        for name in ("bias_k", "bias_v"):
+            self.register_parameter(name, _empty_parameter((1, 1, embed_dim)) if add_bias_kv else None)
 
     def _reset_parameters(self) -> None:
-        """Xavier-uniform input projection and zero biases, as PyTorch does."""
+        """Xavier-uniform input projections, zero biases, Xavier-normal ``bias_k``/``bias_v``, as PyTorch."""
         fan_in, fan_out = self.embed_dim, 3 * self.embed_dim
         limit = math.sqrt(6.0 / (fan_in + fan_out))
-        shape = self.in_proj_weight.shape
-        self.in_proj_weight.array[...] = numpy_generator(None).uniform(-limit, limit, shape)
+        if self._qkv_same_embed_dim:
+            shape = self.in_proj_weight.shape
+            self.in_proj_weight.array[...] = numpy_generator(None).uniform(-limit, limit, shape)
+        else:
+            for weight in (self.q_proj_weight, self.k_proj_weight, self.v_proj_weight):
+                init.xavier_uniform_(weight)
         if self.in_proj_bias is not None:
             self.in_proj_bias.array[...] = 0
         if self.out_proj.bias is not None:
             self.out_proj.bias.array[...] = 0
+        for bias in (self.bias_k, self.bias_v):
+            if bias is not None:
+                init.xavier_normal_(bias)
 
     def forward(self, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: object = None,
                 need_weights: bool = True, attn_mask: object = None, average_attn_weights: bool = True,
@@ -134,6 +189,10 @@ class MultiheadAttention(Module):
         blocks a position, a float mask is added to the scores.
         ``is_causal=True`` with no ``attn_mask`` applies the causal mask.
         """
+        if not self._qkv_same_embed_dim or self.bias_k is not None or self.add_zero_attn:
+            return self._forward_options(
+                query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal
+            )
         # BEGIN SOLUTION 12
         # TODO: project q, k, v (one GEMM when query is key is value), split the heads,
         #   attend with the merged masks, merge the heads, out_proj; weights averaged
@@ -176,6 +235,59 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         return out, weights
         # END SOLUTION
+
+    def _forward_options(self, query, key, value, key_padding_mask, need_weights, attn_mask, average,
+                         is_causal):  # fmt: skip
+        """:meth:`forward` with ``kdim``/``vdim``, ``add_bias_kv`` or ``add_zero_attn`` (PyTorch's path).
+
+        Separate ``q/k/v_proj_weight`` when ``kdim`` or ``vdim`` is not ``embed_dim`` (else slices of
+        ``in_proj_weight``); ``bias_k``/``bias_v`` then a zero key/value (``add_zero_attn``) are appended
+        to the projected keys and values, and each mask gets one more allowed column for each.
+        """
+        if not self.batch_first:
+            query, key, value = (t.transpose(0, 1) for t in (query, key, value))
+        batch, length, width = query.shape
+        source = key.shape[1]
+        expected = {"query": (batch, length, self.embed_dim), "key": (batch, source, self.kdim),
+                    "value": (batch, source, self.vdim)}  # fmt: skip
+        for (name, shape), x in zip(expected.items(), (query, key, value)):
+            if tuple(x.shape) != shape:
+                raise ValueError(
+                    f"MultiheadAttention: {name} must be {shape} (embed_dim={self.embed_dim}, "
+                    f"kdim={self.kdim}, vdim={self.vdim}, batch first), got query {tuple(query.shape)}, "
+                    f"key {tuple(key.shape)}, value {tuple(value.shape)}"
+                )
+        dtype = query.array.dtype
+        attn, padding = _as_array(attn_mask), _as_array(key_padding_mask)
+        merge_masks(attn, padding, batch, self.num_heads, length, source, dtype)  # shapes checked unpadded
+        if is_causal and attn is None:
+            attn = ~np.tri(length, source, dtype=bool)
+        if self._qkv_same_embed_dim:
+            weights = self.in_proj_weight.chunk(3)
+        else:
+            weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
+        biases = (None, None, None) if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
+        q, k, v = (linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases))
+        extra = []
+        if self.bias_k is not None:
+            extra.append((self.bias_k.expand(batch, 1, width), self.bias_v.expand(batch, 1, width)))
+        if self.add_zero_attn:
+            zeros = from_numpy(np.zeros((batch, 1, width), dtype))
+            extra.append((zeros, zeros))
+        for extra_k, extra_v in extra:  # each one more key every query may attend to
+            k, v = cat([k, extra_k], 1), cat([v, extra_v], 1)
+            attn, padding = (None if m is None else _pad_column(m) for m in (attn, padding))
+        heads, head_dim = self.num_heads, self.head_dim
+        if is_causal and padding is None and not need_weights:  # PyTorch hands SDPA its causal flag then
+            mask = causal_bias(length, k.shape[1], dtype.str)
+        else:
+            mask = merge_masks(attn, padding, batch, heads, length, k.shape[1], dtype)
+        p = self.dropout if self.training else 0.0
+        split = [t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k, v)]
+        attended = scaled_dot_product_attention(*split, attn_mask=mask, dropout_p=p)
+        out = self.out_proj(attended.transpose(1, 2).reshape(batch, length, width))
+        weights = self._weights(q, k, mask, False, average) if need_weights else None
+        return (out if self.batch_first else out.transpose(0, 1)), weights
 
     def _weights(self, q: Tensor, k: Tensor, mask: object, causal: bool, average: bool) -> Tensor:
         """The attention probabilities from the projected ``q`` ``(B, L, E)`` and ``k`` ``(B, S, E)``.
