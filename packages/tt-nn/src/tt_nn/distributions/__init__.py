@@ -5,8 +5,9 @@
 and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``Laplace``, ``MultivariateNormal``, ``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet``,
 ``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
-``StudentT`` and ``Independent``. Sampling draws from TinyTorch's default
-generator, so ``tt.manual_seed`` makes it reproducible.
+``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
+``InverseGamma``, ``NegativeBinomial``, ``Multinomial`` and ``Independent``.
+Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
     >>> import tt_autograd as autograd
@@ -32,17 +33,24 @@ from .distribution import Distribution
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
+from .gumbel import Gumbel
+from .half_cauchy import HalfCauchy
 from .half_normal import HalfNormal
 from .independent import Independent
+from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .laplace import Laplace
 from .log_normal import LogNormal
+from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
+from .negative_binomial import NegativeBinomial
 from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
+from .pareto import Pareto
 from .poisson import Poisson
 from .student_t import StudentT
 from .uniform import Uniform
+from .weibull import Weibull
 
 __all__ = [
     "Bernoulli",
@@ -56,16 +64,23 @@ __all__ = [
     "Exponential",
     "Gamma",
     "Geometric",
+    "Gumbel",
+    "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "InverseGamma",
     "Laplace",
     "LogNormal",
+    "Multinomial",
     "MultivariateNormal",
+    "NegativeBinomial",
     "Normal",
     "OneHotCategorical",
+    "Pareto",
     "Poisson",
     "StudentT",
     "Uniform",
+    "Weibull",
     "constraints",
     "kl_divergence",
     "register_kl",
