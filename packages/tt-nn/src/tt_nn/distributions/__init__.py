@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from . import constraints
+from . import constraints, kl_extreme  # noqa: F401  (importing kl_extreme registers its KL pairs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
