@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import tt_autograd as autograd
 
 from ..special import digamma, lgamma
@@ -93,7 +94,8 @@ def _kl_gumbel_normal(p: Gumbel, q: Normal) -> autograd.Tensor:
 @register_kl(Pareto, Exponential)
 def _kl_pareto_exponential(p: Pareto, q: Exponential) -> autograd.Tensor:
     product = p.scale * q.rate
-    result = (p.alpha / product).log() - p.alpha.reciprocal() + p.alpha * product / (p.alpha - 1) - 1
+    with np.errstate(divide="ignore", invalid="ignore"):  # alpha = 1: replaced by inf below
+        result = (p.alpha / product).log() - p.alpha.reciprocal() + p.alpha * product / (p.alpha - 1) - 1
     return autograd.where(p.alpha <= 1, _INF, result)
 
 
@@ -103,16 +105,18 @@ def _kl_pareto_gamma(p: Pareto, q: Gamma) -> autograd.Tensor:
     t1 = p.alpha.log() - common
     t2 = lgamma(q.concentration) - q.concentration * q.rate.log()
     t3 = (1 - q.concentration) * common
-    t4 = q.rate * p.alpha * p.scale / (p.alpha - 1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # alpha = 1: replaced by inf below
+        t4 = q.rate * p.alpha * p.scale / (p.alpha - 1)
     return autograd.where(p.alpha <= 1, _INF, t1 + t2 + t3 + t4 - 1)
 
 
 @register_kl(Pareto, Normal)
 def _kl_pareto_normal(p: Pareto, q: Normal) -> autograd.Tensor:
     twice_variance = 2 * q.scale.pow(2)
-    common = p.scale / (p.alpha - 1)
     t1 = (math.sqrt(2 * math.pi) * q.scale * p.alpha / p.scale).log()
-    t3 = p.alpha * common.pow(2) / (p.alpha - 2)
+    with np.errstate(divide="ignore", invalid="ignore"):  # alpha = 1 or 2: replaced by inf below
+        common = p.scale / (p.alpha - 1)
+        t3 = p.alpha * common.pow(2) / (p.alpha - 2)
     t4 = (p.alpha * common - q.loc).pow(2)
     result = t1 - p.alpha.reciprocal() + (t3 + t4) / twice_variance - 1
     return autograd.where(p.alpha <= 2, _INF, result)

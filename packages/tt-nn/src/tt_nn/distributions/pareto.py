@@ -10,6 +10,7 @@ clamped formulas give exactly that). ``rsample`` is ``scale·exp(E)`` with
 
 from __future__ import annotations
 
+import numpy as np
 import tt_autograd as autograd
 
 from . import constraints
@@ -54,7 +55,8 @@ class Pareto(Distribution):
     def mean(self) -> autograd.Tensor:
         """``alpha scale / (alpha - 1)``, ``inf`` for ``alpha ≤ 1``."""
         a = self.alpha.clamp(min=1)
-        return a * self.scale / (a - 1)
+        with np.errstate(divide="ignore"):  # alpha = 1: inf, as intended
+            return a * self.scale / (a - 1)
 
     @property
     def mode(self) -> autograd.Tensor:
@@ -64,7 +66,8 @@ class Pareto(Distribution):
     def variance(self) -> autograd.Tensor:
         """``scale² alpha / ((alpha - 1)² (alpha - 2))``, ``inf`` for ``alpha ≤ 2``."""
         a = self.alpha.clamp(min=2)
-        return self.scale.pow(2) * a / ((a - 1).pow(2) * (a - 2))
+        with np.errstate(divide="ignore"):  # alpha = 2: inf, as intended
+            return self.scale.pow(2) * a / ((a - 1).pow(2) * (a - 2))
 
     def rsample(self, sample_shape: object = ()) -> autograd.Tensor:
         """``scale·exp(-log(1 - u) / alpha)``, ``u`` uniform from the default generator."""

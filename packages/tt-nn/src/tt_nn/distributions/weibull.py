@@ -9,6 +9,7 @@ is ``λ (-log(1 - u))^(1/k)``, differentiable in both parameters. As in PyTorch,
 
 from __future__ import annotations
 
+import numpy as np
 import tt_autograd as autograd
 
 from ..special import lgamma
@@ -55,7 +56,8 @@ class Weibull(Distribution):
     def mode(self) -> autograd.Tensor:
         """``λ ((k - 1) / k)^(1/k)`` (NaN for ``k < 1``, as PyTorch's)."""
         k = self.concentration
-        return self.scale * ((k - 1) / k).pow(k.reciprocal())
+        with np.errstate(invalid="ignore"):  # k < 1: NaN, as intended
+            return self.scale * ((k - 1) / k).pow(k.reciprocal())
 
     @property
     def variance(self) -> autograd.Tensor:
