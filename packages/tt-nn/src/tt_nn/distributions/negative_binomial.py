@@ -106,6 +106,7 @@ class NegativeBinomial(Distribution):
             self._validate_sample(value)
         count = self.total_count
         unnormalized = count * logsigmoid(-self.logits) + value * logsigmoid(self.logits)
-        normalization = -lgamma(count + value) + lgamma(1.0 + value) + lgamma(count)
+        with np.errstate(invalid="ignore"):  # r = k = 0: inf - inf, replaced just below
+            normalization = -lgamma(count + value) + lgamma(1.0 + value) + lgamma(count)
         normalization = autograd.where(count + value == 0.0, 0.0, normalization)
         return unnormalized - normalization
