@@ -6,7 +6,8 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``Laplace``, ``MultivariateNormal``, ``Gamma``, ``Chi2``, ``Beta``, ``Dirichlet``,
 ``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
-``InverseGamma``, ``NegativeBinomial``, ``Multinomial`` and ``Independent``.
+``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
+``FisherSnedecor`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -31,6 +32,7 @@ from .chi2 import Chi2
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
+from .fisher_snedecor import FisherSnedecor
 from .gamma import Gamma
 from .geometric import Geometric
 from .gumbel import Gumbel
@@ -39,6 +41,7 @@ from .half_normal import HalfNormal
 from .independent import Independent
 from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
+from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .multinomial import Multinomial
@@ -62,6 +65,7 @@ __all__ = [
     "Dirichlet",
     "Distribution",
     "Exponential",
+    "FisherSnedecor",
     "Gamma",
     "Geometric",
     "Gumbel",
@@ -69,6 +73,7 @@ __all__ = [
     "HalfNormal",
     "Independent",
     "InverseGamma",
+    "Kumaraswamy",
     "Laplace",
     "LogNormal",
     "Multinomial",
