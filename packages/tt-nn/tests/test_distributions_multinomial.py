@@ -134,6 +134,9 @@ def test_negative_binomial_values(rng):
     by_logits = NegativeBinomial(f64(r), logits=f64(np.log(p / (1 - p))))
     np.testing.assert_allclose(by_logits.log_prob(f64(k)).numpy(), m.log_prob(f64(k)).numpy(), rtol=1e-12)
     np.testing.assert_allclose(by_logits.probs.numpy(), np.broadcast_to(p, (2, 3)), rtol=1e-14)
+    whole = NegativeBinomial(f64(2.0), probs=f64(0.3)).log_prob(f64([0.0, 2.0, 5.0]))  # r = k: not masked
+    k = np.array([0.0, 2.0, 5.0])
+    np.testing.assert_allclose(whole.numpy(), negative_binomial_log_mass(k, 2.0, 0.3), rtol=1e-12)
     zero = NegativeBinomial(f64([0.0, 0.0]), probs=f64(0.3)).log_prob(f64([0.0, 2.0])).numpy()
     assert zero[0] == 0.0 and zero[1] == -math.inf  # r = 0: all mass at 0 (normaliser masked there)
     assert NegativeBinomial(f64(2.0), probs=f64(0.0)).log_prob(f64(0.0)).item() == pytest.approx(
@@ -184,7 +187,12 @@ def test_negative_binomial_draws_and_shapes():
     mean, variance = r * p / (1 - p), r * p / (1 - p) ** 2
     assert np.all(np.abs(draws.mean(0) - mean) < 5 * np.sqrt(variance / 40000))
     assert np.all(np.abs(np.mean(draws == 0, axis=0) - (1 - p) ** r) < 5 * np.sqrt(0.25 / 40000))
-    assert m.batch_shape == (2,) and m.event_shape == () and m.sample((3, 4)).shape == (3, 4, 2)
+    assert (
+        m.batch_shape == (2,)
+        and m.event_shape == ()
+        and m.param_shape == (2,)
+        and m.sample((3, 4)).shape == (3, 4, 2)
+    )
     wide = m.expand((5, 2))
     assert type(wide) is NegativeBinomial and wide.batch_shape == (5, 2) and wide.sample().shape == (5, 2)
     np.testing.assert_allclose(wide.mean.numpy(), np.broadcast_to(mean, (5, 2)), rtol=1e-14)

@@ -4,7 +4,7 @@ Density ``a b x^(a-1) (1 - x^a)^(b-1)``, CDF ``1 - (1 - x^a)^b``, with ``a =
 concentration1`` and ``b = concentration0``. PyTorch builds it as a
 ``TransformedDistribution`` of a uniform ``u``: ``x = (1 - u^(1/b))^(1/a)``, which
 is ``rsample`` here too (differentiable in both). Moments are ``b B(1 + n/a, b)``.
-``mode`` is PyTorch's expression, NaN where either concentration is below 1.
+``mode`` is PyTorch's expression, which is NaN for every parameter (see ``mode``).
 """
 
 from __future__ import annotations
@@ -64,7 +64,11 @@ class Kumaraswamy(Distribution):
 
     @property
     def mode(self) -> autograd.Tensor:
-        """``exp(log1p(-b) / b - log1p(-a b))`` (PyTorch's), NaN where ``a < 1`` or ``b < 1``."""
+        """PyTorch 2.13's expression ``exp(log1p(-b) / b - log1p(-a b))``, NaN where ``a < 1`` or ``b < 1``.
+
+        As PyTorch's it is NaN for every ``b ≥ 1`` too (``log1p(-b)``); the true mode for
+        ``a, b ≥ 1`` (not both 1) is ``((a - 1) / (a b - 1))^(1/a)``. Kept for parity.
+        """
         a, b = self.concentration1, self.concentration0
         with np.errstate(invalid="ignore"):
             log_mode = b.reciprocal() * (-b).log1p() - (-b * a).log1p()
