@@ -458,5 +458,13 @@ def test_bad_arguments_and_values():
         Weibull(1.0, 1.0).cdf(autograd.tensor(0.0))
     with pytest.raises(ValueError, match=r"InverseGamma: the value must lie in the support GreaterThan\("):
         InverseGamma(1.0, 1.0).log_prob(autograd.tensor(-1.0))
+    for m, outside in (
+        (Pareto(f64([1.0, 2.0]), 1.0), f64([1.5, 1.5])),
+        (Gumbel(0.0, 1.0), f64(float("nan"))),
+        (HalfCauchy(1.0), f64(-0.5)),
+        (InverseGamma(1.0, 1.0), f64(0.0)),
+    ):
+        with pytest.raises(ValueError, match=f"{type(m).__name__}: the value must lie in the support"):
+            m.cdf(outside)
     assert Pareto(f64([1.0, 2.0]), 1.0).log_prob(f64([1.0, 2.0])).shape == (2,)  # x = scale is in the support
     assert repr(Pareto(1.0, 2.0)) == "Pareto(scale: 1.0, alpha: 2.0)"  # PyTorch prints Pareto()

@@ -167,5 +167,7 @@ def test_draws_shapes_and_checks():
         FisherSnedecor(-1.0, 2.0)
     with pytest.raises(ValueError, match=r"Kumaraswamy: the value must lie in the support Interval"):
         Kumaraswamy(1.0, 1.0).log_prob(f64(1.5))
+    with pytest.raises(ValueError, match=r"Kumaraswamy: the value must lie in the support Interval"):
+        Kumaraswamy(1.0, 1.0).cdf(f64(-0.5))
     with pytest.raises(ValueError, match=r"FisherSnedecor: the value must lie in the support GreaterThan\("):
         FisherSnedecor(1.0, 1.0).log_prob(f64(0.0))
