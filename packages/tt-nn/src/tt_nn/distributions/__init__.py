@@ -7,7 +7,7 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
-``FisherSnedecor`` and ``Independent``.
+``FisherSnedecor``, ``ContinuousBernoulli`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -29,6 +29,7 @@ from .binomial import Binomial
 from .categorical import Categorical
 from .cauchy import Cauchy
 from .chi2 import Chi2
+from .continuous_bernoulli import ContinuousBernoulli
 from .dirichlet import Dirichlet
 from .distribution import Distribution
 from .exponential import Exponential
@@ -62,6 +63,7 @@ __all__ = [
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
     "Exponential",
