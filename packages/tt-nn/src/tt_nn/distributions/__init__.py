@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from . import constraints, kl_extreme  # noqa: F401  (importing kl_extreme registers its KL pairs)
+from . import constraints, kl_continuous_bernoulli, kl_extreme  # noqa: F401  (importing registers their KLs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
