@@ -22,6 +22,7 @@ from .exponential import Exponential
 from .gamma import Gamma
 from .gumbel import Gumbel
 from .kl import register_kl
+from .kl_extreme import infinite_like
 from .laplace import Laplace
 from .normal import Normal
 from .pareto import Pareto
@@ -72,14 +73,10 @@ def _kl_continuous_bernoulli_uniform(p: ContinuousBernoulli, q: Uniform) -> auto
     return autograd.where((q.low >= 0.0) | (q.high <= 1.0), _INF, result)
 
 
-def _infinite_like(tensor: autograd.Tensor) -> autograd.Tensor:
-    return autograd.full(tensor.shape, _INF, dtype=tensor.dtype)
-
-
-register_kl(ContinuousBernoulli, Pareto)(lambda p, q: _infinite_like(p.probs))
-register_kl(Exponential, ContinuousBernoulli)(lambda p, q: _infinite_like(p.rate))
-register_kl(Gamma, ContinuousBernoulli)(lambda p, q: _infinite_like(p.concentration))
-register_kl(Gumbel, ContinuousBernoulli)(lambda p, q: _infinite_like(p.loc))
-register_kl(Laplace, ContinuousBernoulli)(lambda p, q: _infinite_like(p.loc))
-register_kl(Normal, ContinuousBernoulli)(lambda p, q: _infinite_like(p.loc))
-register_kl(Pareto, ContinuousBernoulli)(lambda p, q: _infinite_like(p.scale))
+register_kl(ContinuousBernoulli, Pareto)(lambda p, q: infinite_like(p.probs))
+register_kl(Exponential, ContinuousBernoulli)(lambda p, q: infinite_like(p.rate))
+register_kl(Gamma, ContinuousBernoulli)(lambda p, q: infinite_like(p.concentration))
+register_kl(Gumbel, ContinuousBernoulli)(lambda p, q: infinite_like(p.loc))
+register_kl(Laplace, ContinuousBernoulli)(lambda p, q: infinite_like(p.loc))
+register_kl(Normal, ContinuousBernoulli)(lambda p, q: infinite_like(p.loc))
+register_kl(Pareto, ContinuousBernoulli)(lambda p, q: infinite_like(p.scale))

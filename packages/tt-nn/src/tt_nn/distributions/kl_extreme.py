@@ -30,7 +30,8 @@ from .uniform import Uniform
 _INF = math.inf
 
 
-def _infinite_like(tensor: autograd.Tensor) -> autograd.Tensor:
+def infinite_like(tensor: autograd.Tensor) -> autograd.Tensor:
+    """A tensor of ``inf`` shaped and typed as ``tensor`` (the KL where ``q`` misses ``p``'s support)."""
     return autograd.full(tensor.shape, _INF, dtype=tensor.dtype)
 
 
@@ -131,15 +132,15 @@ def _kl_uniform_pareto(p: Uniform, q: Pareto) -> autograd.Tensor:
 
 
 def _kl_gumbel_infinity(p: Gumbel, q: object) -> autograd.Tensor:
-    return _infinite_like(p.loc)
+    return infinite_like(p.loc)
 
 
 for _q in (Beta, Exponential, Gamma, Pareto, Uniform):
     register_kl(Gumbel, _q)(_kl_gumbel_infinity)
-register_kl(Pareto, Beta)(lambda p, q: _infinite_like(p.scale))
-register_kl(Pareto, Uniform)(lambda p, q: _infinite_like(p.scale))
-register_kl(Exponential, Pareto)(lambda p, q: _infinite_like(p.rate))
-register_kl(Gamma, Pareto)(lambda p, q: _infinite_like(p.concentration))
-register_kl(Beta, Pareto)(lambda p, q: _infinite_like(p.concentration1))
-register_kl(Laplace, Pareto)(lambda p, q: _infinite_like(p.loc))
-register_kl(Normal, Pareto)(lambda p, q: _infinite_like(p.loc))
+register_kl(Pareto, Beta)(lambda p, q: infinite_like(p.scale))
+register_kl(Pareto, Uniform)(lambda p, q: infinite_like(p.scale))
+register_kl(Exponential, Pareto)(lambda p, q: infinite_like(p.rate))
+register_kl(Gamma, Pareto)(lambda p, q: infinite_like(p.concentration))
+register_kl(Beta, Pareto)(lambda p, q: infinite_like(p.concentration1))
+register_kl(Laplace, Pareto)(lambda p, q: infinite_like(p.loc))
+register_kl(Normal, Pareto)(lambda p, q: infinite_like(p.loc))
