@@ -60,6 +60,7 @@ def test_kumaraswamy_values(rng):
     log_pdf = np.log(pdf[1, 2])
     np.testing.assert_allclose(m.entropy().numpy()[1, 2], -integrate(pdf[1, 2] * log_pdf, grid), rtol=1e-6)
     assert np.isnan(m.mode.numpy()).all()  # PyTorch 2.13's formula is NaN throughout (see Kumaraswamy.mode)
+    assert np.isnan(Kumaraswamy(f64([1.0, 1.0]), f64([1.0, 2.0])).mode.numpy()).all()  # a = b = 1: -inf + inf
 
 
 def test_fisher_snedecor_values(rng):
