@@ -14,7 +14,15 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_nn.distributions import Beta, ContinuousBernoulli, Exponential, Normal, Uniform, kl_divergence
+from tt_nn.distributions import (
+    Beta,
+    ContinuousBernoulli,
+    Distribution,
+    Exponential,
+    Normal,
+    Uniform,
+    kl_divergence,
+)
 
 pytestmark = pytest.mark.usefixtures("keep_generator_state")  # conftest.py
 
@@ -155,7 +163,13 @@ def test_draws_shapes_and_checks():
     for given in (True, False):  # PyTorch checks the raw probs whenever validate_args is given
         with pytest.raises(ValueError, match="ContinuousBernoulli: the parameter probs has invalid values"):
             ContinuousBernoulli(probs=1.5, validate_args=given)
-    assert ContinuousBernoulli(probs=1.5).probs.item() == pytest.approx(1.0)  # by default: clamped, accepted
+    with pytest.raises(ValueError, match="the parameter probs has invalid values"):
+        ContinuousBernoulli(probs=-1.0)  # by default too (PyTorch 2.13 clamps it to eps silently)
+    Distribution.set_default_validate_args(False)
+    try:
+        assert ContinuousBernoulli(probs=1.5).probs.item() == pytest.approx(1.0)  # unchecked: clamped
+    finally:
+        Distribution.set_default_validate_args(True)
     with pytest.raises(ValueError, match=r"ContinuousBernoulli: parameter logits .* Real\(\)"):
         ContinuousBernoulli(logits=float("nan"))
     for method in ("log_prob", "cdf"):

@@ -6,8 +6,9 @@ normaliser is ``log(|log1p(-λ) - log λ| / |1 - 2λ|)``. Near ``λ = 1/2`` (ins
 ``lims``, default ``(0.499, 0.501)``) that ratio is 0/0, so the normaliser, mean and
 variance switch to PyTorch's Taylor polynomials there, and ``cdf``/``icdf`` to the
 uniform's. ``rsample`` is the inverse CDF of a uniform, differentiable in the parameter.
-As PyTorch's, ``probs`` outside ``[0, 1]`` is refused only when ``validate_args`` is
-given (True or False); by default the clamped value is checked, which always passes.
+``probs`` outside ``[0, 1]`` is refused whenever ``validate_args`` is given (True or
+False, as PyTorch's) and by default; PyTorch by default checks only the clamped value, so
+it silently accepts ``probs=-1`` as ``eps`` (TinyTorch refuses: nothing silently wrong).
 """
 
 from __future__ import annotations
@@ -55,9 +56,8 @@ class ContinuousBernoulli(Distribution):
         if probs is not None:
             self._given = "probs"
             (raw,) = broadcast_all(probs, op=name)
-            if validate_args is not None and not np.all(
-                constraints.unit_interval.check(raw.detach().numpy())
-            ):
+            checked = validate_args is not None or self._validate_args
+            if checked and not np.all(constraints.unit_interval.check(raw.detach().numpy())):
                 raise ValueError(f"{name}: the parameter probs has invalid values (probabilities in [0, 1])")
             self.probs = clamp_probs(raw)
             self.logits = probs_to_logits(self.probs, is_binary=True)
