@@ -7,7 +7,7 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
-``FisherSnedecor``, ``ContinuousBernoulli`` and ``Independent``.
+``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -52,6 +52,7 @@ from .normal import Normal
 from .one_hot_categorical import OneHotCategorical
 from .pareto import Pareto
 from .poisson import Poisson
+from .relaxed_bernoulli import RelaxedBernoulli
 from .student_t import StudentT
 from .uniform import Uniform
 from .weibull import Weibull
@@ -85,6 +86,7 @@ __all__ = [
     "OneHotCategorical",
     "Pareto",
     "Poisson",
+    "RelaxedBernoulli",
     "StudentT",
     "Uniform",
     "Weibull",
