@@ -7,7 +7,8 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``Poisson``, ``Geometric``, ``Binomial``, ``Cauchy``, ``HalfNormal``, ``LogNormal``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
-``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli`` and ``Independent``.
+``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
+``RelaxedOneHotCategorical`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -53,6 +54,7 @@ from .one_hot_categorical import OneHotCategorical
 from .pareto import Pareto
 from .poisson import Poisson
 from .relaxed_bernoulli import RelaxedBernoulli
+from .relaxed_categorical import RelaxedOneHotCategorical
 from .student_t import StudentT
 from .uniform import Uniform
 from .weibull import Weibull
@@ -87,6 +89,7 @@ __all__ = [
     "Pareto",
     "Poisson",
     "RelaxedBernoulli",
+    "RelaxedOneHotCategorical",
     "StudentT",
     "Uniform",
     "Weibull",
