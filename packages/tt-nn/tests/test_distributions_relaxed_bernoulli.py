@@ -86,7 +86,11 @@ def test_draws_and_shapes():
         and wide.rsample((2,)).shape == (2, 4, 3)
     )
     assert RelaxedBernoulli(0.5, probs=0.3).rsample((2,)).dtype == autograd.float32
-    assert RelaxedBernoulli(0.5, probs=f64(0.3)).temperature.dtype == autograd.float64
+    assert RelaxedBernoulli(0.4, probs=f64(0.3)).temperature.item() == 0.4  # made in float64, not rounded
+    with pytest.raises(
+        TypeError, match="RelaxedBernoulli: temperature must be a number or a tensor, got str"
+    ):
+        RelaxedBernoulli("hot", probs=0.3)
 
 
 def test_checks():

@@ -18,7 +18,7 @@ import tt_autograd as autograd
 from ..functional import softplus
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, clamp_probs, logits_to_probs, probs_to_logits
+from .utils import broadcast_all, clamp_probs, logits_to_probs, probs_to_logits, temperature_tensor
 
 
 class RelaxedBernoulli(Distribution):
@@ -52,10 +52,7 @@ class RelaxedBernoulli(Distribution):
             raise ValueError(f"{name}: pass either probs or logits, but not both (and not neither)")
         self._given = "probs" if probs is not None else "logits"
         (parameter,) = broadcast_all(probs if probs is not None else logits, op=name)
-        if isinstance(temperature, autograd.Tensor):
-            self.temperature = temperature
-        else:  # a number: a tensor in the parameter's dtype
-            self.temperature = broadcast_all(temperature, op=name)[0].to(parameter.dtype)
+        self.temperature = temperature_tensor(name, temperature, parameter.dtype)
         if probs is not None:
             self.probs, self.logits = parameter, probs_to_logits(parameter, is_binary=True)
         else:

@@ -18,7 +18,7 @@ import tt_autograd as autograd
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
-from .utils import broadcast_all, clamp_probs
+from .utils import clamp_probs, temperature_tensor
 
 
 class RelaxedOneHotCategorical(Distribution):
@@ -51,10 +51,7 @@ class RelaxedOneHotCategorical(Distribution):
         self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
         self._given = self._categorical._given
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
-        if isinstance(temperature, autograd.Tensor):
-            self.temperature = temperature
-        else:  # a number: a tensor in the parameter's dtype
-            self.temperature = broadcast_all(temperature, op=type(self).__name__)[0].to(self.probs.dtype)
+        self.temperature = temperature_tensor(type(self).__name__, temperature, self.probs.dtype)
         batch = self._categorical.batch_shape
         super().__init__(batch, self._categorical.param_shape[-1:], validate_args=validate_args)
 
