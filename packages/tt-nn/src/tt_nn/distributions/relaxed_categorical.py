@@ -48,6 +48,10 @@ class RelaxedOneHotCategorical(Distribution):
         logits: autograd.Tensor | None = None,
         validate_args: bool | None = None,
     ) -> None:
+        if (probs is None) == (logits is None):
+            raise ValueError(
+                f"{type(self).__name__}: pass either probs or logits, but not both (and not neither)"
+            )
         self._categorical = Categorical(probs=probs, logits=logits, validate_args=validate_args)
         self._given = self._categorical._given
         self.probs, self.logits = self._categorical.probs, self._categorical.logits
