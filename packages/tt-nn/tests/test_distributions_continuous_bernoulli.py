@@ -81,6 +81,10 @@ def test_values_pinned_from_pytorch():
         got = (m.mean, m.variance, m.entropy(), m.log_prob(v), m.cdf(v), m.icdf(f64(0.3)))
         for result, want in zip(got, expected):
             np.testing.assert_allclose(result.item(), want, rtol=1e-12, atol=1e-15)
+    # at the region's edges: 0.501 takes the Taylor series (to its x² term), 0.499 the exact formula
+    edges = ContinuousBernoulli(probs=f64([0.501, 0.499]))
+    np.testing.assert_allclose(edges.variance.numpy(), [0.08333326666680212, 0.08333326776482863], rtol=2e-14)
+    np.testing.assert_allclose(edges.mean.numpy()[0], 0.5003333336888889, rtol=1e-15)
     p = ContinuousBernoulli(probs=f64(0.2))
     kls = {
         0.20103591570967994: kl_divergence(p, ContinuousBernoulli(probs=f64(0.7))),
@@ -150,6 +154,10 @@ def test_draws_shapes_and_checks():
     autograd.manual_seed(6)
     np.testing.assert_allclose(m.rsample((2,)).numpy(), m.icdf(u).numpy(), rtol=1e-14)
     wide = m.expand((4, 3))
+    with pytest.raises(ValueError, match="the value must lie in the support"):
+        wide.log_prob(f64(1.5))  # expand keeps validation on
+    unchecked = ContinuousBernoulli(probs=f64([0.3, 0.3]), validate_args=False)
+    np.testing.assert_array_equal(unchecked.cdf(f64([-0.5, 1.5])).numpy(), [0.0, 1.0])
     assert (
         type(wide) is ContinuousBernoulli
         and wide.batch_shape == (4, 3)
