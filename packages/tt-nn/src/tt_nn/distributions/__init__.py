@@ -8,7 +8,7 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
 ``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
-``RelaxedOneHotCategorical``, ``GeneralizedPareto`` and ``Independent``.
+``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -58,6 +58,7 @@ from .relaxed_bernoulli import RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical
 from .student_t import StudentT
 from .uniform import Uniform
+from .von_mises import VonMises
 from .weibull import Weibull
 
 __all__ = [
@@ -94,6 +95,7 @@ __all__ = [
     "RelaxedOneHotCategorical",
     "StudentT",
     "Uniform",
+    "VonMises",
     "Weibull",
     "constraints",
     "kl_divergence",
