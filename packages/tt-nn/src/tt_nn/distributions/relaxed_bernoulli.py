@@ -18,7 +18,7 @@ import tt_autograd as autograd
 from ..functional import softplus
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, clamp_probs, logits_to_probs, probs_to_logits, temperature_tensor
+from .utils import binary_probs_or_logits, clamp_probs, temperature_tensor
 
 
 class RelaxedBernoulli(Distribution):
@@ -48,16 +48,9 @@ class RelaxedBernoulli(Distribution):
         validate_args: bool | None = None,
     ) -> None:
         name = type(self).__name__
-        if (probs is None) == (logits is None):
-            raise ValueError(f"{name}: pass either probs or logits, but not both (and not neither)")
-        self._given = "probs" if probs is not None else "logits"
-        (parameter,) = broadcast_all(probs if probs is not None else logits, op=name)
-        self.temperature = temperature_tensor(name, temperature, parameter.dtype)
-        if probs is not None:
-            self.probs, self.logits = parameter, probs_to_logits(parameter, is_binary=True)
-        else:
-            self.logits, self.probs = parameter, logits_to_probs(parameter, is_binary=True)
-        super().__init__(parameter.shape, validate_args=validate_args)
+        self._given, self.probs, self.logits = binary_probs_or_logits(name, probs, logits)
+        self.temperature = temperature_tensor(name, temperature, self.probs.dtype)
+        super().__init__(self.probs.shape, validate_args=validate_args)
 
     def _parameter_names(self) -> list[str]:
         return [self._given]
