@@ -8,7 +8,8 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``StudentT``, ``Gumbel``, ``HalfCauchy``, ``Pareto``, ``Weibull``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
 ``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
-``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises``, ``LogisticNormal`` and ``Independent``.
+``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises``, ``LogisticNormal``,
+``LowRankMultivariateNormal`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -48,6 +49,7 @@ from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
+from .lowrank_multivariate_normal import LowRankMultivariateNormal
 from .multinomial import Multinomial
 from .multivariate_normal import MultivariateNormal
 from .negative_binomial import NegativeBinomial
@@ -86,6 +88,7 @@ __all__ = [
     "Laplace",
     "LogNormal",
     "LogisticNormal",
+    "LowRankMultivariateNormal",
     "Multinomial",
     "MultivariateNormal",
     "NegativeBinomial",
