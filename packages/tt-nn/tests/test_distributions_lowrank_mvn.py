@@ -102,3 +102,19 @@ def test_draws_shapes_and_checks():
         LowRankMultivariateNormal(0.0, f64([[1.0]]), f64([1.0]))
     with pytest.raises(ValueError, match=r"must match event_shape"):
         m.log_prob(f64([0.0, 0.0]))
+    with pytest.raises(ValueError, match="incompatible batch shapes"):
+        LowRankMultivariateNormal(f64(np.zeros((2, 3))), f64(np.ones((4, 3, 1))), f64(np.ones(3)))
+
+
+def test_rsample_is_the_documented_transform_and_batched_expand(rng):
+    loc, w, d = rng.standard_normal((2, 1, 3)), rng.standard_normal((4, 3, 2)), rng.random(3) + 0.5
+    m = LowRankMultivariateNormal(f64(loc), f64(w), f64(d))
+    autograd.manual_seed(5)
+    eps_w = autograd.randn(5, 2, 4, 2, dtype=autograd.float64).numpy()
+    eps_d = autograd.randn(5, 2, 4, 3, dtype=autograd.float64).numpy()
+    autograd.manual_seed(5)
+    expected = loc + (w @ eps_w[..., None])[..., 0] + np.sqrt(d) * eps_d
+    np.testing.assert_allclose(m.rsample((5,)).numpy(), expected, rtol=1e-12)
+    wide = m.expand((3, 2, 4))
+    assert wide.batch_shape == (3, 2, 4) and wide.cov_factor.shape == (3, 2, 4, 3, 2)
+    np.testing.assert_allclose(wide.entropy().numpy(), np.broadcast_to(m.entropy().numpy(), (3, 2, 4)))

@@ -66,7 +66,7 @@ class LowRankMultivariateNormal(Distribution):
         loc_, cov_diag_ = loc.unsqueeze(-1), cov_diag.unsqueeze(-1)
         try:
             loc_, self.cov_factor, cov_diag_ = autograd.broadcast_tensors(loc_, cov_factor, cov_diag_)
-        except ValueError:
+        except (RuntimeError, ValueError):  # broadcast_tensors raises RuntimeError, as torch's
             raise ValueError(
                 f"{name}: incompatible batch shapes: loc {loc.shape}, cov_factor {cov_factor.shape}, "
                 f"cov_diag {cov_diag.shape}"
