@@ -212,6 +212,17 @@ def test_logsigmoid_and_mish_are_accurate_in_the_tails():
     np.testing.assert_allclose(got, [-40.0 * np.exp(-40.0), -3.7200759760208363e-42], rtol=1e-12)
 
 
+def test_logsigmoid_of_a_zero_dim_tensor():
+    # its forward wrote into np.abs(x) in place, a NumPy scalar (not an array) for 0-d x: TypeError
+    x = autograd.tensor(0.5, dtype=autograd.float64, requires_grad=True)
+    y = F.logsigmoid(x)
+    assert y.shape == ()
+    np.testing.assert_allclose(y.item(), -np.log1p(np.exp(-0.5)), rtol=1e-15)
+    y.backward()
+    np.testing.assert_allclose(x.grad.item(), 1 / (1 + np.exp(0.5)), rtol=1e-15)
+    assert autograd.gradgradcheck(F.logsigmoid, [x])
+
+
 def test_elu_family_is_exact_near_zero():
     x = np.array([-1e-10, -1e-5])
     np.testing.assert_allclose(

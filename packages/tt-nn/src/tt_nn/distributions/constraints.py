@@ -223,3 +223,35 @@ class _IntegerGreaterThan(Constraint):
 
 
 nonnegative_integer = _IntegerGreaterThan(0)
+greater_than = _GreaterThan
+greater_than_eq = _GreaterThanEq
+
+
+class _HalfOpenInterval(_Interval):
+    """The interval ``[lower_bound, upper_bound)``."""
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (np.asarray(self.lower_bound) <= value) & (value < np.asarray(self.upper_bound))
+
+    def __repr__(self) -> str:
+        return f"HalfOpenInterval(lower_bound={self.lower_bound}, upper_bound={self.upper_bound})"
+
+
+half_open_interval = _HalfOpenInterval
+
+
+class _Multinomial(Constraint):
+    """Count vectors along the last dim: non-negative entries summing to at most ``upper_bound``."""
+
+    event_dim = 1
+    is_discrete = True
+
+    def __init__(self, upper_bound: int) -> None:
+        self.upper_bound = upper_bound
+        self.hint = f"non-negative counts along the last dim summing to at most {upper_bound}"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        return (value >= 0).all(axis=-1) & (value.sum(axis=-1) <= self.upper_bound)
+
+
+multinomial = _Multinomial

@@ -41,6 +41,15 @@ def broadcast_all(*values: object, op: str = "broadcast_all") -> tuple[autograd.
     return autograd.broadcast_tensors(*tensors)
 
 
+def temperature_tensor(name: str, temperature: object, dtype: object) -> autograd.Tensor:
+    """A relaxed distribution's ``temperature``: a tensor as given, or a number made a tensor of ``dtype``."""
+    if isinstance(temperature, autograd.Tensor):
+        return temperature
+    if isinstance(temperature, numbers.Real) and not isinstance(temperature, bool):
+        return autograd.tensor(float(temperature), dtype=dtype)
+    raise TypeError(f"{name}: temperature must be a number or a tensor, got {type(temperature).__name__}")
+
+
 def epsilon(dtype: object) -> float:
     """The machine epsilon of a float ``dtype`` (``torch.finfo(dtype).eps``)."""
     return float(np.finfo(dtype.numpy).eps)

@@ -116,7 +116,7 @@ class LogSigmoidFunction(Function):
 
     @staticmethod
     def forward(ctx, x):
-        e = np.abs(x)
+        e = np.abs(x, out=np.empty_like(x))  # an array even for 0-d x (np.abs gives a scalar)
         np.negative(e, out=e)
         np.exp(e, out=e)  # exp(-|x|) <= 1: no overflow, for any x
         y = np.minimum(x, 0)
