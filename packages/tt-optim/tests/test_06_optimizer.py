@@ -102,6 +102,22 @@ def test_state_dict_uses_pytorchs_layout(leaves, gradient_feed):
     assert state["state"][1]["exp_avg"].shape == (3,)
 
 
+def test_load_state_dict_keeps_entries_that_are_not_tensors_as_copies(leaves, gradient_feed):
+    """A state entry that is not a tensor (LBFGS keeps counters and lists) comes back equal, and a copy."""
+    (a,), (start,) = leaves((2,))
+    _, install = gradient_feed([a], 1)
+    optimizer = SGD([a], lr=0.1, momentum=0.9)
+    install(0)
+    optimizer.step()
+    saved = optimizer.state_dict()
+    saved["state"][0]["history"] = [1, 2]
+    twin = autograd.tensor(start, requires_grad=True)
+    restored = SGD([twin], lr=0.1, momentum=0.9)
+    restored.load_state_dict(saved)
+    saved["state"][0]["history"].append(3)
+    assert restored.state[twin]["history"] == [1, 2]
+
+
 @pytest.mark.parametrize(
     "optimizer_class, settings",
     [
