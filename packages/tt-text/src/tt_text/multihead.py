@@ -104,7 +104,8 @@ class MultiheadAttention(Module):
         query ``(B, L, C)``, key ``(B, S, kdim)``, value ``(B, S, vdim)`` (batch first); output
         ``(B, L, C)`` and, if ``need_weights``, the attention weights
         ``(B, L, S)`` averaged over heads (or ``(B, H, L, S)``), differentiable as PyTorch's;
-        ``S`` counts the appended key of ``add_bias_kv`` and of ``add_zero_attn``.
+        ``S`` counts the appended key of ``add_bias_kv`` and of ``add_zero_attn``. Unbatched, as
+        PyTorch: query ``(L, C)``, key ``(S, kdim)``, value ``(S, vdim)`` give ``(L, C)`` and ``(L, S)``.
 
     Example:
         >>> import tt_autograd as autograd
@@ -188,7 +189,12 @@ class MultiheadAttention(Module):
         Masks follow ``torch.nn.MultiheadAttention``: a boolean ``True``
         blocks a position, a float mask is added to the scores.
         ``is_causal=True`` with no ``attn_mask`` applies the causal mask.
+        An unbatched ``query`` ``(L, E)`` (with ``key``/``value`` ``(S, ·)``) gives ``(L, E)``.
         """
+        if query.ndim == 2:
+            return self._forward_unbatched(
+                query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal
+            )
         if not self._qkv_same_embed_dim or self.bias_k is not None or self.add_zero_attn:
             return self._forward_options(
                 query, key, value, key_padding_mask, need_weights, attn_mask, average_attn_weights, is_causal
@@ -235,6 +241,35 @@ class MultiheadAttention(Module):
             out = out.transpose(0, 1)
         return out, weights
         # END SOLUTION
+
+    def _forward_unbatched(self, query, key, value, key_padding_mask, need_weights, attn_mask, average,
+                           is_causal):  # fmt: skip
+        """:meth:`forward` of one sequence: PyTorch's unbatched shapes, run as a batch of one.
+
+        ``query`` ``(L, E)``, ``key`` ``(S, kdim)``, ``value`` ``(S, vdim)``, ``key_padding_mask``
+        ``(S,)``, ``attn_mask`` ``(L, S)`` or ``(num_heads, L, S)``; returns ``(L, E)`` and weights
+        ``(L, S)`` (or ``(num_heads, L, S)`` unaveraged). Self-attention (one tensor for all three)
+        stays one tensor, so it keeps the one-GEMM path.
+        """
+        if key.ndim != 2 or value.ndim != 2:
+            raise ValueError(
+                f"MultiheadAttention: an unbatched query {tuple(query.shape)} needs 2-D key and value, "
+                f"got key {tuple(key.shape)} and value {tuple(value.shape)}"
+            )
+        padding = _as_array(key_padding_mask)
+        if padding is not None and padding.ndim != 1:
+            raise ValueError(
+                f"MultiheadAttention: with an unbatched query key_padding_mask must be 1-D (S,), "
+                f"got {padding.shape}"
+            )
+        batch_dim = 0 if self.batch_first else 1
+        batched = {id(t): t.unsqueeze(batch_dim) for t in (query, key, value)}  # one tensor stays one
+        out, weights = self.forward(
+            batched[id(query)], batched[id(key)], batched[id(value)],
+            key_padding_mask=None if padding is None else padding[None], need_weights=need_weights,
+            attn_mask=attn_mask, average_attn_weights=average, is_causal=is_causal,
+        )  # fmt: skip
+        return out.squeeze(batch_dim), None if weights is None else weights.squeeze(0)
 
     def _forward_options(self, query, key, value, key_padding_mask, need_weights, attn_mask, average,
                          is_causal):  # fmt: skip
