@@ -104,5 +104,7 @@ def test_unbatched_query_with_batched_key_or_bad_padding_mask_is_refused():
     with pytest.raises(ValueError, match=r"unbatched query \(3, 6\) needs 2-D key and value.*\(4, 1, 6\)"):
         model(query, key, key)
     key = autograd.tensor(RNG.standard_normal((S, E)))
+    with pytest.raises(ValueError, match=r"needs 2-D key and value, got key \(4, 6\) and value \(4, 1, 6\)"):
+        model(query, key, key.unsqueeze(1))
     with pytest.raises(ValueError, match=r"key_padding_mask must be 1-D \(S,\), got \(1, 4\)"):
         model(query, key, key, key_padding_mask=autograd.tensor(np.zeros((1, S), bool)))
