@@ -47,6 +47,7 @@ from ._shape_methods import ShapeMixin
 from .checks import check_tensor, normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
+from .method_hints import MissingMethodsMixin
 
 __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
@@ -64,6 +65,7 @@ class Tensor(
     SelectionMixin,
     QueryExtraMixin,
     OrderStatsMixin,
+    MissingMethodsMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.
@@ -281,6 +283,10 @@ class Tensor(
     def pin_memory(self) -> Tensor:
         """This tensor: pinned memory is for copies to a GPU, which TinyTorch has no use for."""
         return self
+
+    def is_pinned(self) -> bool:
+        """False: :meth:`pin_memory` has nothing to pin on a CPU-only framework."""
+        return False
 
     def clone(self) -> Tensor:
         """A copy with its own storage."""
