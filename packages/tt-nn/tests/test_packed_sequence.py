@@ -93,3 +93,23 @@ def test_bad_input_is_named():
     packed = pack_padded_sequence(x, [3, 2])
     with pytest.raises(ValueError, match="got total_length=2 and max sequence length being 3"):
         pad_packed_sequence(packed, total_length=2)
+
+
+def test_to_casts_the_data_keeps_the_indices_and_returns_self_when_nothing_changes():
+    x = autograd.tensor(np.arange(12.0).reshape(2, 2, 3), requires_grad=True)
+    packed = pack_padded_sequence(x, [2, 1], enforce_sorted=False)
+    assert packed.to("cpu") is packed and packed.double() is packed and packed.cpu() is packed
+    casts = {"float": "float32", "half": "float16", "long": "int64", "int": "int32", "short": "int16",
+             "char": "int8", "byte": "uint8"}  # fmt: skip
+    for method, dtype in casts.items():
+        cast = getattr(packed, method)()
+        assert type(cast) is PackedSequence and cast.data.dtype == getattr(autograd, dtype), method
+        np.testing.assert_array_equal(cast.data.detach().numpy(), packed.data.detach().numpy().astype(dtype))
+        for field in ("batch_sizes", "sorted_indices", "unsorted_indices"):
+            assert getattr(cast, field) is getattr(packed, field)
+    as_float = packed.to(autograd.float32)
+    (as_float.data * 2).sum().backward()  # the cast is recorded: gradients reach the padded input
+    np.testing.assert_array_equal(x.grad.numpy(), [[[2.0] * 3, [2.0] * 3], [[2.0] * 3, [0.0] * 3]])
+    assert not packed.is_cuda and not packed.is_pinned() and packed.pin_memory().data is packed.data
+    with pytest.raises(RuntimeError, match="CPU only"):
+        packed.cuda()

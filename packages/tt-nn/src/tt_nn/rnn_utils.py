@@ -112,6 +112,52 @@ class PackedSequence(NamedTuple):
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
 
+    def to(self, *args, **kwargs) -> PackedSequence:
+        """``data.to(*args, **kwargs)``; the index tensors stay int64. ``self`` when ``data`` is unchanged."""
+        data = self.data.to(*args, **kwargs)
+        return self if data is self.data else self._replace(data=data)
+
+    def cpu(self) -> PackedSequence:
+        return self.to("cpu")
+
+    def cuda(self, *args, **kwargs) -> PackedSequence:
+        """Refused as ``Tensor.cuda`` is: TinyTorch runs on the CPU only."""
+        return self._replace(data=self.data.cuda(*args, **kwargs))
+
+    def pin_memory(self) -> PackedSequence:
+        return self._replace(data=self.data.pin_memory())
+
+    def is_pinned(self) -> bool:
+        return self.data.is_pinned()
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.data.is_cuda
+
+    def double(self) -> PackedSequence:
+        return self.to(dtype=autograd.float64)
+
+    def float(self) -> PackedSequence:
+        return self.to(dtype=autograd.float32)
+
+    def half(self) -> PackedSequence:
+        return self.to(dtype=autograd.float16)
+
+    def long(self) -> PackedSequence:
+        return self.to(dtype=autograd.int64)
+
+    def int(self) -> PackedSequence:
+        return self.to(dtype=autograd.int32)
+
+    def short(self) -> PackedSequence:
+        return self.to(dtype=autograd.int16)
+
+    def char(self) -> PackedSequence:
+        return self.to(dtype=autograd.int8)
+
+    def byte(self) -> PackedSequence:
+        return self.to(dtype=autograd.uint8)
+
 
 def _int64(array) -> Tensor:
     return autograd.tensor(np.ascontiguousarray(array, dtype=np.int64), dtype=autograd.int64)
