@@ -202,8 +202,9 @@ NOT_DIFFERENTIABLE = {
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
-    "is_contiguous", "is_floating_point", "__len__",
+    "is_contiguous", "is_floating_point", "__len__", "is_pinned",
     "cuda",  # refused: TinyTorch runs on the CPU only
+    "__getattr__",  # only for names no class defines: an error that points to the function to call
     # in place: refused on leaves that require grad, recorded on non-leaves (test_02_graph.py)
     "add_", "sub_", "mul_", "div_", "__iadd__", "__isub__", "__imul__", "__itruediv__", "__setitem__",
     "zero_", "fill_", "copy_", "clamp_", "masked_fill_", "addcmul_", "addcdiv_", "lerp_",

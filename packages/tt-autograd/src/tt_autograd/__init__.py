@@ -13,6 +13,7 @@ from __future__ import annotations
 from tt_tensor import (
     DType,
     Generator,
+    Size,
     bool_,
     broadcast_shapes,
     can_cast,
@@ -40,8 +41,10 @@ from tt_tensor import (
     promote_types,
     result_type,
     rsub,
+    seed,
     set_default_dtype,
     set_num_threads,
+    set_printoptions,
     set_rng_state,
     short,
     uint8,
@@ -66,13 +69,18 @@ from .creation import (
     arange,
     as_tensor,
     asarray,
+    bartlett_window,
     bernoulli,
+    blackman_window,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
+    hamming_window,
+    hann_window,
+    kaiser_window,
     linspace,
     logspace,
     multinomial,
@@ -98,6 +106,7 @@ from .distance import cdist  # recorded; replaces tt_tensor's
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .integration import cumulative_trapezoid, trapezoid, trapz
 from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
     cholesky,
     cholesky_inverse,

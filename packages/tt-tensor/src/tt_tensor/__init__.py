@@ -84,6 +84,7 @@ from .dtypes import (
     short,
     uint8,
 )
+from .formatting import set_printoptions
 from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, where, ...)
 from .functional import cat, concat, concatenate, stack, where
 from .functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
@@ -91,13 +92,16 @@ from .grids import logspace, meshgrid, tril_indices, triu_indices
 from .random import (
     Generator,
     default_generator,
+    fork_rng,
     get_rng_state,
     initial_seed,
     manual_seed,
     numpy_generator,
+    seed,
     set_rng_state,
 )
 from .random_extra import bernoulli, normal, poisson
+from .size import Size
 from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads
 from .utilities import (
@@ -110,6 +114,7 @@ from .utilities import (
     scalar_tensor,
     unravel_index,
 )
+from .windows import bartlett_window, blackman_window, hamming_window, hann_window, kaiser_window
 
 __version__ = "0.1.0"
 

@@ -9,6 +9,8 @@ state without pickle: the bytes are the JSON of NumPy's state dictionary.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -78,6 +80,28 @@ def manual_seed(seed: int) -> Generator:
 def initial_seed() -> int:
     """The seed the default generator was last started from."""
     return default_generator.initial_seed()
+
+
+def seed() -> int:
+    """Reseed the default generator from fresh entropy (``torch.seed``); returns the new seed."""
+    return default_generator.seed()
+
+
+@contextmanager
+def fork_rng(devices: object = None, enabled: bool = True, **_device_options: object) -> Iterator[None]:
+    """Inside the block draw as you like: on exit the default generator's state is restored.
+
+    As ``torch.random.fork_rng``; ``devices`` (and PyTorch's ``device_type``) are accepted for the
+    CPU-only case and ignored. With ``enabled=False`` the block changes nothing.
+    """
+    if not enabled:
+        yield
+        return
+    state = get_rng_state()
+    try:
+        yield
+    finally:
+        set_rng_state(state)
 
 
 def get_rng_state():

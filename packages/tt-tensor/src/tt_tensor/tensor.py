@@ -48,6 +48,7 @@ from .checks import check_tensor, normalize_dim, parse_size
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 from .method_hints import MissingMethodsMixin
+from .size import Size
 
 __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
@@ -123,9 +124,9 @@ class Tensor(
 
     # ----------------------------------------------------------------- attributes
     @property
-    def shape(self) -> tuple[int, ...]:
-        """Sizes of the dimensions."""
-        return self.array.shape
+    def shape(self) -> Size:
+        """Sizes of the dimensions, a :class:`~tt_tensor.size.Size` (a tuple)."""
+        return tuple.__new__(Size, self.array.shape)  # size_of, without the call
 
     @property
     def dtype(self) -> DType:
@@ -151,10 +152,10 @@ class Tensor(
     def data(self, value: Tensor) -> None:
         self.array = to_array(value, copy=None)
 
-    def size(self, dim: int | None = None) -> tuple[int, ...] | int:
-        """The shape, or the size of one dimension."""
+    def size(self, dim: int | None = None) -> Size | int:
+        """The shape (a :class:`~tt_tensor.size.Size`), or the size of one dimension."""
         if dim is None:
-            return self.array.shape
+            return tuple.__new__(Size, self.array.shape)
         return self.array.shape[normalize_dim("size", dim, self.ndim)]
 
     def dim(self) -> int:
