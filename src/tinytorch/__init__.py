@@ -17,6 +17,8 @@ Example:
 
 from __future__ import annotations
 
+import math as _math
+
 import tt_perf as perf  # tt.perf: the systems toolkit (modules 14-20)
 import tt_text as text  # tt.text: tokenizers, GPT, generation
 import tt_vision as vision  # tt.vision: datasets, transforms
@@ -59,6 +61,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
+    random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
     serialization,
     sparse,
     special,
@@ -67,10 +70,30 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
 )
 from ._unsupported import unsupported as _not_in_tinytorch
 from .amp import autocast, bfloat16  # no mixed precision on NumPy: autocast runs as is
+from .global_settings import (
+    are_deterministic_algorithms_enabled,
+    get_default_device,
+    get_deterministic_debug_mode,
+    get_float32_matmul_precision,
+    get_num_interop_threads,
+    is_deterministic_algorithms_warn_only_enabled,
+    is_warn_always_enabled,
+    set_default_device,
+    set_deterministic_debug_mode,
+    set_float32_matmul_precision,
+    set_flush_denormal,
+    set_num_interop_threads,
+    set_warn_always,
+    use_deterministic_algorithms,
+)
 from .legacy_tensors import FloatTensor, LongTensor
 from .serialization import load  # torch.load's signature; reads without pickle
 
 __version__ = "0.1.0"
+
+dtype = DType  # torch.dtype: the class of tt.float32 and the others (isinstance checks)
+e, inf, nan, pi = _math.e, _math.inf, _math.nan, _math.pi  # PyTorch's math constants
+newaxis = None  # x[:, torch.newaxis]
 
 
 def compile(model: object = None, **options: object) -> object:  # noqa: A001  (PyTorch's name)
