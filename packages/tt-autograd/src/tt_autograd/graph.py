@@ -225,14 +225,16 @@ def accumulate_grad(leaf: Any) -> AccumulateGrad:
 
 
 def next_functions(node: Function) -> tuple:
-    """``node.next_functions`` (see the module docstring)."""
-    pairs = []
-    for parent in getattr(node, "parents", ()):
-        if parent is None or isinstance(parent, Function):
-            pairs.append((parent, 0))
-        else:
-            pairs.append((accumulate_grad(parent), 0))
-    return tuple(pairs)
+    """``node.next_functions`` (see the module docstring), kept on the node once made: as in PyTorch,
+    the graph holds its leaves' ``AccumulateGrad`` nodes, so their ids are stable while it lives."""
+    pairs = node.__dict__.get("_next_functions")
+    if pairs is None:
+        pairs = tuple(
+            (parent if parent is None or isinstance(parent, Function) else accumulate_grad(parent), 0)
+            for parent in getattr(node, "parents", ())
+        )
+        node._next_functions = pairs
+    return pairs
 
 
 def _check_callable(method: str, fn: object) -> None:

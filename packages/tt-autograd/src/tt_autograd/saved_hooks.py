@@ -11,12 +11,13 @@ pack hook may not modify its input in place; and a packed array is not checked
 for in-place changes by backward (the hooks own it).
 
 What goes through the hooks here: every array saved with ``ctx.save_for_backward``
-and read back through ``ctx.saved_tensors``, which is what the large Functions
-save (matmul, linear, convolutions, normalisations, attention, the losses).
-What does not: arrays a Function keeps as attributes of ``ctx`` (``ctx.mask =
-...``; masks, indices, shapes), which PyTorch would route too. The test
-``test_saved_tensors_hooks_coverage.py`` counts both on an MLP and a
-Transformer step.
+and read back through ``ctx.saved_tensors``. What does not: arrays a Function keeps
+as attributes of ``ctx`` (``ctx.bias = ...`` in attention with a float mask), which
+PyTorch would route too. :func:`census` counts both routes on a graph;
+``benchmarks/saved_tensor_hooks.py`` prints them for an MLP, a CNN and a GPT step
+(all of their saved bytes go through the hooks), and
+``tests/test_saved_tensors_hooks_coverage.py`` checks that a counting hook sees
+every ``save_for_backward`` array of an MLP and a GPT step.
 
 ``save_on_cpu()`` is this pair with a pack that moves a tensor to the CPU and
 an unpack that moves it back: on this CPU-only framework a pass-through, but it
@@ -167,3 +168,43 @@ def pack(arrays: tuple) -> Packed:
     saved = Packed(items)
     saved.unpack_hook = unpack_hook
     return saved
+
+
+#: Node attributes that are the graph's bookkeeping, not values saved for backward.
+_BOOKKEEPING = {"_saved", "_saved_versions", "parents", "input_shapes", "needs_input_grad", "_next_functions"}
+
+
+def census(root: Any) -> dict[str, Any]:
+    """What the graph under ``root`` (a ``grad_fn``) keeps for backward, and by which route.
+
+    Returns ``{"nodes", "hooked", "hooked_bytes", "attributes", "attribute_bytes", "holders"}``:
+    the arrays saved through ``save_for_backward`` (which the hooks see; counted packed or
+    not), the arrays nodes hold as attributes (a tuple or list of arrays counts each), which
+    the hooks do not see, and ``holders``, ``{node name: attribute arrays}``. Walks
+    ``next_functions``, as torchviz does.
+    """
+    counts: dict[str, Any] = dict.fromkeys(
+        ("nodes", "hooked", "hooked_bytes", "attributes", "attribute_bytes"), 0
+    )
+    counts["holders"] = {}
+    seen, stack = set(), [root]
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen or not hasattr(node, "parents"):
+            continue
+        seen.add(id(node))
+        counts["nodes"] += 1
+        saved = node._saved or ()
+        for array in saved.unpack() if type(saved) is Packed else saved:
+            if isinstance(array, np.ndarray):
+                counts["hooked"] += 1
+                counts["hooked_bytes"] += array.nbytes
+        for key, value in vars(node).items():
+            items = value if isinstance(value, (tuple, list)) else (value,)
+            for item in items if key not in _BOOKKEEPING else ():
+                if isinstance(item, np.ndarray):
+                    counts["attributes"] += 1
+                    counts["attribute_bytes"] += item.nbytes
+                    counts["holders"][node.name()] = counts["holders"].get(node.name(), 0) + 1
+        stack.extend(parent for parent, _ in node.next_functions)
+    return counts
