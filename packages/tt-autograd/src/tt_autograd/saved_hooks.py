@@ -116,6 +116,10 @@ def disable_saved_tensors_hooks(error_message: str) -> Iterator[None]:
 
     Entering it while saved-tensor hooks are active raises that error at once, as in PyTorch.
     """
+    if not isinstance(error_message, str):
+        raise TypeError(
+            f"disable_saved_tensors_hooks: error_message must be a str, got {type(error_message).__name__}"
+        )
     if _state.stack:
         raise RuntimeError(error_message)
     previous, _state.disabled = _state.disabled, error_message
