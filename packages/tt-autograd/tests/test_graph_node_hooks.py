@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd import hooks
 from tt_autograd.gradients import grad
 
 
@@ -50,6 +51,24 @@ def test_a_hook_replaces_grad_inputs_and_remove_takes_it_off():
     x.grad = None
     y.sum().backward()
     assert values(x.grad) == [3.0, 4.0] and values(w.grad) == [1.0, 2.0]
+
+
+def test_grad_inputs_hold_none_for_an_input_that_needs_no_gradient():
+    class Both(autograd.Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, grad):
+            return grad, grad  # a gradient for the constant too
+
+    x, c = leaf([1.0, 2.0]), autograd.tensor([5.0, 6.0])
+    seen = []
+    y = Both.apply(x, c)
+    y.grad_fn.register_hook(lambda gi, go: seen.append([values(g) for g in gi]))
+    y.sum().backward()
+    assert seen == [[[1.0, 1.0], None]]  # (PyTorch shows a custom Function's value there; documented)
 
 
 def test_prehooks_chain_and_none_keeps_the_gradient():
@@ -169,6 +188,22 @@ def test_a_hook_must_be_callable():
         acc.register_hook(None)
     with pytest.raises(TypeError, match="register_prehook: hook must be callable"):
         acc.register_prehook(None)
+
+
+def test_a_node_hook_is_not_a_leaf_hook_and_accumulate_grad_handles_remove_on_exit():
+    x = leaf([1.0, 2.0])
+    y = x * 3
+    before = len(hooks.hooked)  # leaves with hooks make backward build a schedule; a node hook does not
+    y.grad_fn.register_hook(lambda gi, go: None)
+    y.grad_fn.register_prehook(lambda go: None)
+    assert len(hooks.hooked) == before
+    acc = y.grad_fn.next_functions[0][0]
+    seen = []
+    with acc.register_hook(lambda gi, go: seen.append(values(go[0]))) as handle:
+        assert len(handle.handles) == 2
+        y.sum().backward(retain_graph=True)
+    y.sum().backward()
+    assert seen == [[3.0, 3.0]] and values(x.grad) == [6.0, 6.0]
 
 
 def test_accumulate_grad_prehook_replaces_the_total_and_its_hook_runs_after_accumulating():

@@ -189,6 +189,15 @@ def test_save_on_cpu_is_a_pass_through_by_the_hooks():
     assert isinstance(save_on_cpu(), saved_tensors_hooks)
 
 
+def test_the_context_gives_itself_and_disable_wants_a_message():
+    pack, unpack = (lambda t: t), (lambda t: t)
+    with saved_tensors_hooks(pack, unpack) as hooks:
+        assert (hooks.pack_hook, hooks.unpack_hook) == (pack, unpack)
+    with pytest.raises(TypeError, match="error_message must be a str, got NoneType"):
+        with disable_saved_tensors_hooks(None):
+            pass
+
+
 def test_hooks_must_be_callable_and_are_per_thread():
     with pytest.raises(TypeError, match="pack_hook must be callable, got int"):
         with saved_tensors_hooks(3, lambda t: t):

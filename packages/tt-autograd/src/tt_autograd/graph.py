@@ -13,7 +13,8 @@ Every ``grad_fn`` is a :class:`~tt_autograd.function.Function` instance (the
 * ``register_prehook(fn)``: ``fn(grad_outputs)`` before the node's backward, may
   return a replacement tuple; ``register_hook(fn)``: ``fn(grad_inputs, grad_outputs)``
   after it, may return replacement ``grad_inputs`` (one per input, None where the
-  input needs no gradient). Both give a handle with ``.remove()``. They run in
+  input needs no gradient, as for PyTorch's built-in nodes; PyTorch shows what a custom
+  Function's backward returned there). Both give a handle with ``.remove()``. They run in
   ``backward()``, ``autograd.grad`` and ``create_graph=True`` passes, after the
   tensor hooks of the node's output, as in PyTorch.
 
