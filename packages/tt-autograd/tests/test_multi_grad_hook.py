@@ -95,7 +95,8 @@ def test_bad_arguments_are_refused():
     with pytest.raises(TypeError, match="fn must be callable, got int"):
         register_multi_grad_hook((a,), 3)
     assert hooks.watchers[0] == 0
-    with register_multi_grad_hook(a, lambda grads: None) as handle:  # a single tensor counts as one
+    pair = leaf([1.0, 2.0])
+    with register_multi_grad_hook(pair, lambda grads: None) as handle:  # a single tensor counts as one
         assert len(handle.handles) == 1
 
 

@@ -12,7 +12,13 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd.gradients import grad
-from tt_autograd.saved_hooks import Packed, disable_saved_tensors_hooks, save_on_cpu, saved_tensors_hooks
+from tt_autograd.saved_hooks import (
+    Packed,
+    census,
+    disable_saved_tensors_hooks,
+    save_on_cpu,
+    saved_tensors_hooks,
+)
 
 
 def leaf(data):
@@ -212,3 +218,25 @@ def test_hooks_must_be_callable_and_are_per_thread():
         worker.start()
         worker.join()
     assert log == []  # the other thread has no hooks
+
+
+def test_census_counts_attribute_arrays_apart():
+    class Keeps(autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            ctx.save_for_backward(a, None)  # one array through the hooks
+            ctx.mask = a > 0  # three arrays kept as attributes: not through them
+            ctx.pair = (a * 2, np.ones(3))
+            ctx.shape = a.shape
+            return a * 1
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad,)
+
+    x = autograd.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    y = Keeps.apply(x).sum()
+    counts = census(y.grad_fn)
+    assert counts["nodes"] == 2
+    assert (counts["hooked"], counts["hooked_bytes"]) == (1, 3 * 4)
+    assert (counts["attributes"], counts["attribute_bytes"]) == (3, 3 + 3 * 4 + 3 * 8)

@@ -54,9 +54,7 @@ class _Gather:
 
     def __init__(self, tensors: tuple, fn: Callable, mode: str) -> None:
         self.tensors, self.fn, self.mode = tensors, fn, mode
-        self.number: int | None = None  # the pass the gathered gradients belong to
-        self.grads: list = []
-        self.expected = self.count = 0
+        self.number: int | None = None  # the pass the gathered gradients belong to (set by the first)
 
     def hook(self, position: int) -> Callable[[Any], None]:
         def multi_grad_hook(grad: Any) -> None:
