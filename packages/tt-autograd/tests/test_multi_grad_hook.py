@@ -82,6 +82,22 @@ def test_a_recorded_pass_hands_recorded_gradients():
     assert len(seen) == 1 and values(seen[0][0]) == [2.0, 4.0] and values(seen[0][1]) == [1.0, 1.0]
 
 
+def test_a_hook_registered_during_a_pass_counts_what_is_still_to_come():
+    x = leaf([1.0, 2.0])
+    first = x * 1
+    first.sum().backward()  # a pass with no multi-grad hook: its walk is not kept
+    with register_multi_grad_hook((x,), lambda grads: None):
+        (x * 2).sum().backward()  # a pass whose walk is kept
+    y = x * 2
+    z = y * 3
+    log, handles = [], []
+    z.register_hook(lambda g: handles.append(register_multi_grad_hook((y,), lambda grads: log.append(grads))))
+    z.sum().backward()
+    assert len(log) == 1 and values(log[0][0]) == [3.0, 3.0]
+    handles[0].remove()
+    assert hooks.watchers[0] == 0
+
+
 def test_bad_arguments_are_refused():
     a = leaf([1.0])
     with pytest.raises(ValueError, match=r"Expects mode to be one of \('all', 'any'\) but got xx"):

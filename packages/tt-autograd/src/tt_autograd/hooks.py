@@ -89,9 +89,9 @@ def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
 
 
 class _Pass(threading.local):
-    """Per thread: ``number`` counts the backward passes started; while a multi-grad hook is
-    registered (``watchers``), ``nodes`` holds (weakly) the nodes of the latest pass that run, and
-    ``leaves`` the ids of the leaves whose hooks it runs (None: every leaf those nodes feed)."""
+    """Per thread: ``number`` counts the backward passes started; ``nodes`` holds (weakly) the nodes
+    the latest pass runs, and ``leaves`` the ids of the leaves whose hooks it runs (None: every leaf
+    those nodes feed), both None while no multi-grad hook was registered when it started."""
 
     def __init__(self) -> None:
         self.number = 0
@@ -107,13 +107,15 @@ watchers = [0]
 def begin_pass(nodes: Iterable[Any], leaves: set[int] | None = None) -> None:
     """A backward pass starts that runs ``nodes`` (:mod:`tt_autograd.multi_grad_hook` reads it)."""
     passes.number += 1
-    if watchers[0]:
-        passes.nodes, passes.leaves = weakref.WeakSet(nodes), leaves
+    passes.nodes, passes.leaves = (weakref.WeakSet(nodes), leaves) if watchers[0] else (None, None)
 
 
 def will_run(tensor: Any) -> bool:
-    """Whether the current pass computes a gradient for ``tensor`` (its node runs, or it is a leaf fed)."""
+    """Whether the current pass computes a gradient for ``tensor`` (its node runs, or it is a leaf
+    fed); True when the pass started before any multi-grad hook existed (its walk was not kept)."""
     nodes = passes.nodes
+    if nodes is None:
+        return True
     if tensor.grad_fn is not None:
         return tensor.grad_fn in nodes
     if passes.leaves is not None:
