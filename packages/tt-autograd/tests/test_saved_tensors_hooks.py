@@ -240,3 +240,11 @@ def test_census_counts_attribute_arrays_apart():
     assert counts["nodes"] == 2
     assert (counts["hooked"], counts["hooked_bytes"]) == (1, 3 * 4)
     assert (counts["attributes"], counts["attribute_bytes"]) == (3, 3 + 3 * 4 + 3 * 8)
+    assert counts["holders"] == {"KeepsBackward": 3}
+
+
+def test_census_counts_a_node_reached_twice_once():
+    x = autograd.tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()  # saves its result: one array
+    counts = census((y + y).sum().grad_fn)  # SumBackward0, AddBackward0, ExpBackward0 (reached twice)
+    assert (counts["nodes"], counts["hooked"], counts["holders"]) == (3, 1, {})

@@ -194,7 +194,7 @@ def census(root: Any) -> dict[str, Any]:
     seen, stack = set(), [root]
     while stack:
         node = stack.pop()
-        if node is None or id(node) in seen or not hasattr(node, "parents"):
+        if id(node) in seen or not hasattr(node, "parents"):  # (None, an AccumulateGrad node)
             continue
         seen.add(id(node))
         counts["nodes"] += 1
