@@ -185,6 +185,7 @@ def main() -> int:
     from tools.fuzz import (
         cases_api,
         cases_autograd,
+        cases_autograd_graph,
         cases_files,
         cases_layers,
         cases_methods,
@@ -201,6 +202,7 @@ def main() -> int:
         + cases_probability_data.all_cases()
         + cases_utilities.all_cases()
         + cases_autograd.all_cases()
+        + cases_autograd_graph.all_cases()
         + cases_files.all_cases()
     )
     start = time.perf_counter()

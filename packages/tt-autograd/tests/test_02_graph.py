@@ -20,8 +20,8 @@ def test_leaves_and_non_leaves():
     assert x.is_leaf and c.is_leaf
     assert not y.is_leaf
     assert x.grad_fn is None and y.grad_fn is not None
-    assert repr(y.grad_fn) == "<MulBackward>"
-    assert "grad_fn=<MulBackward>" in repr(y)
+    assert repr(y.grad_fn) == "<MulBackward0>"
+    assert "grad_fn=<MulBackward0>" in repr(y)
     assert "requires_grad=True" in repr(x)
 
 

@@ -12,7 +12,7 @@ def test_changing_a_saved_input_in_place_is_caught():
     x = autograd.tensor([3.0, 4.0])  # no grad: += writes its memory in place
     y = (w * x).sum()  # Mul saved x for w's gradient
     x += 1
-    with pytest.raises(RuntimeError, match=r"MulBackward.*modified by an in-place operation.*version 1"):
+    with pytest.raises(RuntimeError, match=r"MulBackward0.*modified by an in-place operation.*version 1"):
         y.backward()
 
 
@@ -30,7 +30,7 @@ def test_changing_a_saved_output_under_no_grad_is_caught():
     y = x.exp()  # Exp saves its output
     with autograd.no_grad():
         y.mul_(2)
-    with pytest.raises(RuntimeError, match="ExpBackward"):
+    with pytest.raises(RuntimeError, match="ExpBackward0"):
         y.sum().backward()
 
 

@@ -13,7 +13,7 @@ from tt_autograd import anomaly
 from tt_autograd.function import _CALL_HOOKS
 from tt_autograd.gradients import grad
 
-NAN_MESSAGE = r"Function 'SqrtBackward' returned nan values in its 0th output\."
+NAN_MESSAGE = r"Function 'SqrtBackward0' returned nan values in its 0th output\."
 
 
 def sqrt_times_zero(x):
@@ -49,7 +49,7 @@ def test_nan_gradient_raises_naming_the_node_and_warns_with_the_forward_line(wal
                 loss.backward(create_graph=True)
             else:
                 grad(loss, x, create_graph=walk == "grad_create_graph")
-    reports = [m for m in messages(caught) if m.startswith("Error detected in SqrtBackward")]
+    reports = [m for m in messages(caught) if m.startswith("Error detected in SqrtBackward0")]
     assert len(reports) == 1
     report = reports[0]
     (record,) = [r for r in caught if str(r.message) == report]
@@ -95,7 +95,7 @@ def test_a_node_made_outside_the_mode_is_still_checked_but_has_no_forward_trace(
     with anomaly.detect_anomaly(), pytest.raises(RuntimeError, match=NAN_MESSAGE), np.errstate(all="ignore"):
         loss.backward()
     assert any(
-        m.startswith("Error detected in SqrtBackward. No forward pass information available.")
+        m.startswith("Error detected in SqrtBackward0. No forward pass information available.")
         for m in messages(caught)
     )
 
@@ -127,7 +127,7 @@ def test_a_failing_hook_comes_with_the_forward_trace_of_its_tensor_s_node(walk, 
                 grad(y.sum(), x)
             else:
                 y.sum().backward(create_graph=walk == "create_graph")
-    (record,) = [r for r in caught if str(r.message).startswith("Error detected in ExpBackward. Traceback")]
+    (record,) = [r for r in caught if str(r.message).startswith("Error detected in ExpBackward0. Traceback")]
     assert "y = x.exp()" in str(record.message)
     assert record.filename == __file__
 
@@ -158,8 +158,8 @@ def test_off_it_costs_nothing_and_records_nothing():
         sqrt_times_zero(autograd.tensor([0.0], requires_grad=True)).backward()  # NaN, unchecked
 
 
-POW_NAN = r"Function 'PowBackward' returned nan values in its 0th output\."
-INDUCED = "Previous calculation was induced by PowBackward. Traceback of forward call that induced the"
+POW_NAN = r"Function 'PowBackward0' returned nan values in its 0th output\."
+INDUCED = "Previous calculation was induced by PowBackward0. Traceback of forward call that induced the"
 
 
 def line_of(marker):
@@ -173,7 +173,7 @@ def reports(caught):
 
 def second_derivative_nan(x, walk):
     """x**1.5 differentiated twice, the second pass weighted by 0: 0 * inf at x = 0 in the node (a
-    PowBackward, x**0.5) that the first, recorded pass made."""
+    PowBackward0, x**0.5) that the first, recorded pass made."""
     y = x.pow(1.5)  # FORWARD-POW
     (first,) = grad(y.sum(), x, create_graph=True)  # FIRST-GRAD
     weighted = (first * autograd.tensor([0.0, 1.0])).sum()
@@ -190,7 +190,7 @@ def test_a_nan_second_derivative_names_the_op_that_induced_the_failing_one(walk,
     with anomaly.detect_anomaly():
         second_derivative_nan(x, walk)
     failing, induced = reports(caught)  # PyTorch's order: the failing node, then the one that recorded it
-    caused = "Error detected in PowBackward. Traceback of forward call that caused the error:\n"
+    caused = "Error detected in PowBackward0. Traceback of forward call that caused the error:\n"
     assert failing.startswith(caused)
     assert f"line {line_of('FIRST-GRAD')}, in second_derivative_nan" in failing
     assert "(first,) = grad(y.sum(), x, create_graph=True)" in failing and "x.pow(1.5)" not in failing
@@ -211,7 +211,7 @@ def test_a_third_derivative_chains_back_to_the_forward_op(caught):
         with pytest.raises(RuntimeError, match=POW_NAN), np.errstate(all="ignore"):
             (second * autograd.tensor([0.0, 1.0])).sum().backward()
     failing, by_first, by_forward = reports(caught)
-    assert f"line {line_of('SECOND-OF-THREE')}," in failing and "Error detected in PowBackward" in failing
+    assert f"line {line_of('SECOND-OF-THREE')}," in failing and "Error detected in PowBackward0" in failing
     assert by_first.startswith("\n\n" + INDUCED) and f"line {line_of('FIRST-OF-THREE')}," in by_first
     assert by_forward.startswith("\n\n" + INDUCED) and f"line {line_of('FORWARD-POW-2.5')}," in by_forward
 
@@ -224,9 +224,9 @@ def test_an_inducing_op_recorded_outside_the_mode_has_no_forward_information(cau
         with pytest.raises(RuntimeError, match=POW_NAN), np.errstate(all="ignore"):
             (first * autograd.tensor([0.0, 1.0])).sum().backward()
     failing, induced = reports(caught)
-    assert failing.startswith("Error detected in PowBackward. Traceback of forward call")
+    assert failing.startswith("Error detected in PowBackward0. Traceback of forward call")
     assert induced == (  # PyTorch's wording, for the inducing node too
-        "Error detected in PowBackward. No forward pass information available. Enable detect anomaly during "
+        "Error detected in PowBackward0. No forward pass information available. Enable detect anomaly during "
         "forward pass for more information."
     )
 
@@ -239,7 +239,7 @@ def test_only_nodes_recorded_during_a_backward_are_induced(caught):
         with pytest.raises(RuntimeError, match=NAN_MESSAGE), np.errstate(all="ignore"):
             sqrt_times_zero(x).backward()  # recorded in forward, after both
         (only,) = reports(caught)
-    assert only.startswith("Error detected in SqrtBackward. Traceback")
+    assert only.startswith("Error detected in SqrtBackward0. Traceback")
     (outside,) = grad((x * x).sum(), x, create_graph=True)  # outside the mode: nothing is kept
     assert outside.grad_fn.induced_by is None and outside.grad_fn.forward_trace is None
 

@@ -501,5 +501,5 @@ def test_dist_with_a_zero_component_keeps_finite_second_derivatives(p):
 def test_cdist_has_no_differentiable_backward_as_in_pytorch():
     a, b = leaf((3, 2)), leaf((4, 2), seed=1)
     (first,) = grad(autograd.cdist(a, b).sum(), a, create_graph=True)  # given; differentiating it raises
-    with pytest.raises(NotImplementedError, match="CdistBackward"):
+    with pytest.raises(NotImplementedError, match="CdistBackward0"):
         grad(first.sum(), a)

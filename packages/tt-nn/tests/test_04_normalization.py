@@ -54,7 +54,7 @@ def test_layer_norm_gradients(shape, normalized, leaf, check_grad):
 def test_layer_norm_is_one_fused_node_and_errors_name_shapes():
     norm = nn.LayerNorm(4)
     x = autograd.randn(2, 4, requires_grad=True)
-    assert norm(x).grad_fn.name() == "LayerNormBackward"
+    assert norm(x).grad_fn.name() == "NativeLayerNormBackward0"
     with pytest.raises(
         RuntimeError, match=r"layer_norm: input of shape \(2, 5\) does not end in normalized_shape \(4,\)"
     ):

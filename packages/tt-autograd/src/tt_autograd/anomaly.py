@@ -3,7 +3,7 @@
 While the mode is on, every node recorded in forward keeps the place in the
 user's code that created it (a traceback, trimmed of TinyTorch's own frames),
 and backward checks each node's returned gradients: one holding NaN raises
-``RuntimeError("Function 'SqrtBackward' returned nan values in its 0th output.")``.
+``RuntimeError("Function 'SqrtBackward0' returned nan values in its 0th output.")``.
 When a node's backward step fails while the mode is on (NaN, any other error of
 its rule, or a failing hook of its output), a ``UserWarning`` at the user's
 ``backward()`` call shows the forward traceback of that node first, as PyTorch does::
@@ -21,7 +21,7 @@ pass: the ``graph_backward`` rule's operations) also remembers that node, and a
 failure in a later pass through it (a second derivative that is NaN) warns once
 per link of that chain, innermost first, as PyTorch does: where the failing
 node was created (the ``grad(..., create_graph=True)`` call), then
-``Previous calculation was induced by PowBackward. Traceback of forward call
+``Previous calculation was induced by PowBackward0. Traceback of forward call
 that induced the previous calculation: ...`` (the forward line of the
 operation being differentiated), and so on for a third derivative.
 

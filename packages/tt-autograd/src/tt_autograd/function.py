@@ -25,6 +25,7 @@ import numpy as np
 from tt_tensor import Tensor as PlainTensor
 from tt_tensor import versions
 
+from . import saved_hooks
 from .grad_mode import _state
 
 #: Callables ``hook(function_class, inputs, params, output)`` run after every ``apply``;
@@ -99,7 +100,12 @@ class Function:
 
         Their version counters are noted too: if one of them is written in place
         before backward reads it, backward raises instead of using the new values.
+        Inside ``torch.autograd.graph.saved_tensors_hooks(pack, unpack)`` a recorded
+        node keeps what ``pack`` returned instead (:mod:`tt_autograd.saved_hooks`).
         """
+        if saved_hooks._state.stack and "needs_input_grad" in self.__dict__:  # recorded (apply set it)
+            self._saved, self._saved_versions = saved_hooks.pack(arrays), None
+            return
         self._saved = arrays
         self._saved_versions = versions.snapshot(arrays)
 
@@ -107,6 +113,8 @@ class Function:
     def saved_tensors(self) -> tuple[np.ndarray, ...] | None:
         """The arrays saved for backward, checked unchanged since; ``None`` once the graph was freed."""
         saved = self._saved
+        if type(saved) is saved_hooks.Packed:
+            return saved.unpack()
         if saved and versions.counts:
             moved = versions.changed(saved, self._saved_versions)
             if moved is not None:
@@ -150,9 +158,43 @@ class Function:
         """This node's output (forward returned ``value``) as a tensor whose ``grad_fn`` is this node."""
         return _joined(value, self)
 
+    #: ``{key: hook}`` of ``register_prehook`` / ``register_hook`` (:mod:`tt_autograd.graph`); None until one.
+    _node_prehooks = None
+    _node_hooks = None
+    _metadata = None
+
     def name(self) -> str:
-        """PyTorch-style node name: the class name without ``Function``, e.g. ``MulBackward``."""
-        return f"{type(self).__name__.removesuffix('Function')}Backward"
+        """PyTorch's name of this node, e.g. ``MulBackward0`` (see :func:`tt_autograd.graph.node_name`)."""
+        from .graph import node_name
+
+        return node_name(type(self))
+
+    @property
+    def next_functions(self) -> tuple:
+        """``((node, 0), ...)``, one pair per input of forward: the input's ``grad_fn``, the
+        ``AccumulateGrad`` node of a leaf that requires grad, or None (:mod:`tt_autograd.graph`)."""
+        from .graph import next_functions
+
+        return next_functions(self)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict kept with this node, for the user's notes (empty at first)."""
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
+
+    def register_prehook(self, fn):
+        """``fn(grad_outputs) -> tuple | None`` before this node's backward (may replace the gradient)."""
+        from .graph import add_node_hook
+
+        return add_node_hook(self, "_node_prehooks", fn)
+
+    def register_hook(self, fn):
+        """``fn(grad_inputs, grad_outputs) -> tuple | None`` after the node's backward (may replace them)."""
+        from .graph import add_node_hook
+
+        return add_node_hook(self, "_node_hooks", fn)
 
     def __repr__(self) -> str:
         return f"<{self.name()}>"

@@ -23,9 +23,10 @@ import numpy as np
 import tt_tensor
 from tt_tensor.tensor import operand
 
-from . import anomaly, higher_order, tensor_hooks
+from . import anomaly, higher_order, hooks, tensor_hooks
 from .engine import topological_order
 from .function import Function
+from .graph import run_node
 
 
 def grad(
@@ -82,6 +83,9 @@ def grad(
     root.parents = [o.grad_fn for o in outputs if o.grad_fn is not None]
     order = topological_order(root)[1:]
     leads = _leading_to(order, wanted)
+    hooks.begin_pass(  # (a generator: only read while a multi-grad hook is registered)
+        (n for n in order if id(n) in leads or id(n) in wanted), {id(t) for t in inputs if t.grad_fn is None}
+    )
     for node in order:
         g = pending.pop(id(node), None)
         if g is None:
@@ -100,10 +104,10 @@ def grad(
                 "autograd.grad: the graph was freed by an earlier backward; pass retain_graph=True"
             )
         if create_graph:
-            input_grads = higher_order.differentiable_backward(node, g)
+            input_grads = run_node(node, g, higher_order.differentiable_backward)
         else:
             step = type(node).returning_backward or type(node).backward
-            input_grads = anomaly.checked(node, lambda: step(node, g))  # noqa: B023
+            input_grads = anomaly.checked(node, lambda: run_node(node, g, step))  # noqa: B023
         if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):

@@ -163,6 +163,7 @@ def run_graph_backward(root: Function, grad: object, retain_graph: bool) -> None
     Each leaf's ``.grad`` becomes (or is added to, out of place) a tensor with a ``grad_fn``.
     """
     from .engine import topological_order
+    from .graph import run_node
 
     pending: dict[Function, object] = {root: grad}
     order = topological_order(root)
@@ -183,7 +184,7 @@ def run_graph_backward(root: Function, grad: object, retain_graph: bool) -> None
             tensor = node.retained()
             if tensor is not None:
                 accumulate_tensor(tensor, grad)
-        input_grads = differentiable_backward(node, grad)
+        input_grads = run_node(node, grad, differentiable_backward)
         if not retain_graph and node._saved:
             node.saved_tensors = None
         for parent, input_grad, shape in zip(node.parents, input_grads, node.input_shapes):

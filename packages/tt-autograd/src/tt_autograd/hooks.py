@@ -21,8 +21,9 @@ Cost: one pass over the graph's edges per backward while some leaf has a hook.
 from __future__ import annotations
 
 import itertools
+import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import anomaly, tensor_hooks
@@ -87,6 +88,41 @@ def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
     return add(tensor, "_post_accumulate_grad_hooks", hook, leaf=True)
 
 
+class _Pass(threading.local):
+    """Per thread: ``number`` counts the backward passes started; ``nodes`` holds (weakly) the nodes
+    the latest pass runs, and ``leaves`` the ids of the leaves whose hooks it runs (None: every leaf
+    those nodes feed), both None while no multi-grad hook was registered when it started."""
+
+    def __init__(self) -> None:
+        self.number = 0
+        self.nodes: weakref.WeakSet | None = None
+        self.leaves: set[int] | None = None
+
+
+passes = _Pass()
+#: How many ``register_multi_grad_hook`` registrations are live; while 0, a pass records no walk.
+watchers = [0]
+
+
+def begin_pass(nodes: Iterable[Any], leaves: set[int] | None = None) -> None:
+    """A backward pass starts that runs ``nodes`` (:mod:`tt_autograd.multi_grad_hook` reads it)."""
+    passes.number += 1
+    passes.nodes, passes.leaves = (weakref.WeakSet(nodes), leaves) if watchers[0] else (None, None)
+
+
+def will_run(tensor: Any) -> bool:
+    """Whether the current pass computes a gradient for ``tensor`` (its node runs, or it is a leaf
+    fed); True when the pass started before any multi-grad hook existed (its walk was not kept)."""
+    nodes = passes.nodes
+    if nodes is None:
+        return True
+    if tensor.grad_fn is not None:
+        return tensor.grad_fn in nodes
+    if passes.leaves is not None:
+        return id(tensor) in passes.leaves
+    return any(parent is tensor for node in nodes for parent in node.parents)
+
+
 def hook_schedule(order: list[Any], graph: bool = False) -> dict[Any, list[Any]]:
     """``{node: leaves}``: each hooked leaf under the last node of ``order`` that sends it a gradient.
 
@@ -96,6 +132,7 @@ def hook_schedule(order: list[Any], graph: bool = False) -> dict[Any, list[Any]]
     the pass records its gradients). With anomaly mode on, every node of the walk
     gets the checked ``backward``.
     """
+    begin_pass(order)
     if anomaly._state.enabled:
         for node in order:
             node.backward = tensor_hooks.hooked_backward

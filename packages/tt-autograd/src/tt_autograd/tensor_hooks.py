@@ -133,10 +133,13 @@ def retain(reference: Any, grad: Any, graph: bool) -> None:
 
 def hooked_backward(node: Any, grad: Any) -> tuple:
     """The ``backward`` a hooked node carries (the engine calls it as ``node.backward(node, grad)``):
-    the tensor hooks, then the Function's rule, checked by anomaly mode when it is on."""
+    the tensor hooks, then the Function's rule between the node's own hooks
+    (:func:`tt_autograd.graph.run_node`), checked by anomaly mode when it is on."""
+    from .graph import run_node
+
     if node._tensor_hooks is not None:
         grad = before_backward(node, grad, graph=False)
-    return anomaly.checked(node, lambda: type(node).backward(node, grad))
+    return anomaly.checked(node, lambda: run_node(node, grad, type(node).backward))
 
 
 def retained_of(node: Any) -> Any:

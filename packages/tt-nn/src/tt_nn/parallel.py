@@ -92,7 +92,7 @@ Example:
     >>> model = nn.Sequential(nn.Linear(4, 3), nn.GELU())
     >>> out = nn.DataParallel(model, device_ids=[0, 1])(autograd.randn(8, 4))  # 2 slices of 4 rows
     >>> out.shape, out.grad_fn
-    ((8, 3), <GatherBackward>)
+    ((8, 3), <GatherBackward0>)
     >>> out.sum().backward()  # model's own parameters get the whole batch's gradient
     >>> model[0].weight.grad.shape
     (3, 4)
