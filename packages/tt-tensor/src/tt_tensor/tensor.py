@@ -23,6 +23,7 @@ The operations come from one mixin per concept, each in its own module:
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ``QueryExtraMixin``         beyond the exercises: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
 ``OrderStatsMixin``         beyond the exercises: ``median``, ``kthvalue``, ``cummax``, ``quantile``, ...
+``ComplexMixin``            beyond the exercises: ``real``, ``imag``, ``conj``, ``angle``, ``is_complex``
 ==========================  ==========================================================
 """
 
@@ -45,6 +46,7 @@ from ._selection_methods import SelectionMixin, SortResult
 from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
 from .checks import check_tensor, normalize_dim, parse_size
+from .complex_numbers import ComplexMixin
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 
@@ -64,6 +66,7 @@ class Tensor(
     SelectionMixin,
     QueryExtraMixin,
     OrderStatsMixin,
+    ComplexMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.
