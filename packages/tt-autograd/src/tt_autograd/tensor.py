@@ -171,8 +171,8 @@ class Tensor(
             )
         if value and self.array.dtype.kind not in "fc":
             raise RuntimeError(
-                "requires_grad: only floating-point tensors can require gradients (and complex ones), got dtype "
-                f"{self.dtype}; convert with .float() first"
+                "requires_grad: only floating-point tensors can require gradients (and complex ones), "
+                f"got dtype {self.dtype}; convert with .float() first"
             )
         self._requires_grad = bool(value)
 
