@@ -59,6 +59,7 @@ from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...
 from tt_tensor.grids import meshgrid
 
 from . import (
+    fft,  # torch.fft (re-exported as tinytorch.fft)
     gradients,  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
     linalg,  # torch.linalg (re-exported as tinytorch.linalg)
     sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)
