@@ -183,6 +183,14 @@ def test_rfft_and_irfft_invert_each_other():
         (lambda: fft.fftn(_m(), dim=(0, 0)), RuntimeError, "dims must be unique"),
         (lambda: fft.fft([1.0, 2.0]), TypeError, "fft: argument 'input' must be a Tensor"),
         (lambda: fft.fftfreq(0), RuntimeError, "Invalid number of data points"),
+        (lambda: fft.fft(_x(), n="4"), TypeError, "fft: argument 'n' must be an int"),
+        (lambda: fft.hfft(_z(), n=-1), RuntimeError, "hfft: Invalid number of data points"),
+        (lambda: fft.ihfft([1.0]), TypeError, "ihfft: argument 'input' must be a Tensor"),
+        (lambda: fft.fftn(_m(), dim=1.5), TypeError, "fftn: argument 'dim' must be an int or a tuple"),
+        (lambda: fft.rfft2(_m(), s=1.5), TypeError, "rfft2: argument 's' must be an int or a tuple"),
+        (lambda: fft.fft(_x(), norm=["ortho"]), RuntimeError, "Invalid normalization mode"),
+        (lambda: fft.fftfreq(4, d="a"), TypeError, "fftfreq: argument 'd'"),
+        (lambda: fft.fftshift(_m(), dim=0.5), TypeError, "fftshift: argument 'dim'"),
     ],
 )
 def test_bad_arguments_are_refused_clearly(call, error, message):

@@ -193,7 +193,7 @@ def _input(op: str, input: object) -> object:  # noqa: A002
 def _norm(op: str, norm: object) -> str:
     if norm is None:
         return "backward"
-    if norm not in _DUAL:
+    if not isinstance(norm, str) or norm not in _DUAL:
         raise RuntimeError(
             f'{op}: Invalid normalization mode: {norm!r}; use "backward", "ortho" or "forward"'
         )
@@ -201,18 +201,33 @@ def _norm(op: str, norm: object) -> str:
 
 
 def _size(op: str, value: object, name: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"{op}: argument '{name}' must be an int (a number of data points), got {value!r:.40}"
+        )
+    if value < 1:
         raise RuntimeError(f"{op}: Invalid number of data points ({value!r}) specified for {name}")
     return int(value)
+
+
+def _int_tuple(op: str, value: object, name: str) -> tuple:
+    """``value`` (an int, or a list or tuple of ints) as a tuple; a TypeError naming ``op`` otherwise."""
+    values = (value,) if isinstance(value, numbers.Integral) else value
+    if not isinstance(values, (tuple, list)) or not all(
+        isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in values
+    ):
+        raise TypeError(f"{op}: argument '{name}' must be an int or a tuple of ints, got {value!r:.40}")
+    return tuple(int(v) for v in values)
 
 
 def _dims_and_sizes(op: str, tensor: object, s: object, dim: object) -> tuple:
     """PyTorch's ``s``/``dim``: both given (one size per dim), one of them (``s``: the last
     ``len(s)`` dims), or neither (all dims; the 2-D forms pass their default ``dim``)."""
     ndim = tensor.ndim
+    if s is not None:
+        s = _int_tuple(op, s, "s")
     if dim is not None:
-        dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-        dims = tuple(normalize_dim(op, d, ndim) for d in dims)
+        dims = tuple(normalize_dim(op, d, ndim) for d in _int_tuple(op, dim, "dim"))
         if len(set(dims)) != len(dims):
             raise RuntimeError(f"{op}: dims must be unique, got {tuple(dim)}")
     elif s is not None:
@@ -287,20 +302,28 @@ def _real_input(op: str, input: object) -> object:  # noqa: A002
     return tensor
 
 
+def _rfft(op: str, input: object, n: object, dim: object, norm: str) -> object:  # noqa: A002
+    tensor, dims, s = _one_dim(op, _real_input(op, input), n, dim)
+    return RFFTNFunction.apply(tensor, s, dims, norm)
+
+
+def _irfft(op: str, input: object, n: object, dim: object, norm: str) -> object:  # noqa: A002
+    tensor, dims, s = _one_dim(op, input, n, dim)
+    if s is None and 2 * (tensor.shape[dims[0]] - 1) < 1:
+        raise RuntimeError(
+            f"{op}: Invalid number of data points (0) for an input of size {tensor.shape[dims[0]]}"
+        )
+    return IRFFTNFunction.apply(tensor, s, dims, norm)
+
+
 def rfft(input, n=None, dim=-1, norm=None):  # noqa: A002
     """``torch.fft.rfft``: the ``n // 2 + 1`` non-negative frequencies of a real signal's transform."""
-    tensor, dims, s = _one_dim("rfft", _real_input("rfft", input), n, dim)
-    return RFFTNFunction.apply(tensor, s, dims, _norm("rfft", norm))
+    return _rfft("rfft", input, n, dim, _norm("rfft", norm))
 
 
 def irfft(input, n=None, dim=-1, norm=None):  # noqa: A002
     """``torch.fft.irfft``: the real signal (length ``n``, default ``2 (m - 1)``) of a half spectrum."""
-    tensor, dims, s = _one_dim("irfft", input, n, dim)
-    if s is None and 2 * (tensor.shape[dims[0]] - 1) < 1:
-        raise RuntimeError(
-            f"irfft: Invalid number of data points (0) for an input of size {tensor.shape[dims[0]]}"
-        )
-    return IRFFTNFunction.apply(tensor, s, dims, _norm("irfft", norm))
+    return _irfft("irfft", input, n, dim, _norm("irfft", norm))
 
 
 def _r2c(op: str, input: object, s: object, dim: object, norm: object) -> object:  # noqa: A002
@@ -342,17 +365,21 @@ def hfft(input, n=None, dim=-1, norm=None):  # noqa: A002
 
     ``irfft(conj(input))`` with the opposite scaling, as NumPy and PyTorch define it.
     """
-    norm = _norm("hfft", norm)
-    return irfft(check_tensor("hfft", input).conj(), n, dim, _DUAL[norm])
+    return _irfft("hfft", check_tensor("hfft", input).conj(), n, dim, _DUAL[_norm("hfft", norm)])
 
 
 def ihfft(input, n=None, dim=-1, norm=None):  # noqa: A002
     """``torch.fft.ihfft``: the inverse of :func:`hfft`: ``conj(rfft(input))`` with the opposite scaling."""
-    norm = _norm("ihfft", norm)
-    return rfft(input, n, dim, _DUAL[norm]).conj()
+    return _rfft("ihfft", input, n, dim, _DUAL[_norm("ihfft", norm)]).conj()
 
 
 # ----------------------------------------------------------------- frequencies and shifts
+def _spacing(op: str, d: object) -> float:
+    if isinstance(d, bool) or not isinstance(d, numbers.Real):
+        raise TypeError(f"{op}: argument 'd' (the sample spacing) must be a number, got {d!r:.40}")
+    return float(d)
+
+
 def _frequencies(op: str, values: np.ndarray, dtype: object, requires_grad: bool) -> object:
     dtype = get_default_dtype() if dtype is None else tt_tensor.dtypes.as_dtype(dtype)
     return _tensor_class()(values, dtype=dtype, requires_grad=requires_grad)
@@ -360,12 +387,16 @@ def _frequencies(op: str, values: np.ndarray, dtype: object, requires_grad: bool
 
 def fftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):  # noqa: ARG001
     """``torch.fft.fftfreq``: the sample frequencies of an ``n``-point :func:`fft` with spacing ``d``."""
-    return _frequencies("fftfreq", np.fft.fftfreq(_size("fftfreq", n, "n"), d), dtype, requires_grad)
+    return _frequencies(
+        "fftfreq", np.fft.fftfreq(_size("fftfreq", n, "n"), _spacing("fftfreq", d)), dtype, requires_grad
+    )
 
 
 def rfftfreq(n, d=1.0, *, dtype=None, device=None, requires_grad=False):  # noqa: ARG001
     """``torch.fft.rfftfreq``: the ``n // 2 + 1`` non-negative frequencies of an :func:`rfft`."""
-    return _frequencies("rfftfreq", np.fft.rfftfreq(_size("rfftfreq", n, "n"), d), dtype, requires_grad)
+    return _frequencies(
+        "rfftfreq", np.fft.rfftfreq(_size("rfftfreq", n, "n"), _spacing("rfftfreq", d)), dtype, requires_grad
+    )
 
 
 def _shift(op: str, input: object, dim: object, sign: int) -> object:  # noqa: A002
@@ -373,8 +404,7 @@ def _shift(op: str, input: object, dim: object, sign: int) -> object:  # noqa: A
     if dim is None:
         dims = tuple(range(tensor.ndim))
     else:
-        dims = (dim,) if isinstance(dim, numbers.Integral) else tuple(dim)
-        dims = tuple(normalize_dim(op, d, tensor.ndim) for d in dims)
+        dims = tuple(normalize_dim(op, d, tensor.ndim) for d in _int_tuple(op, dim, "dim"))
     if not dims:
         return tensor
     shifts = tuple(sign * (tensor.shape[d] // 2) for d in dims)
