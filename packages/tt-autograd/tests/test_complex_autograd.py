@@ -211,6 +211,24 @@ def test_complex_tensors_can_require_grad_and_integers_still_cannot():
         autograd.tensor([1], requires_grad=True)
 
 
+def test_index_assignment_of_complex_values_is_recorded():
+    w = autograd.tensor([1 + 0j, 1 + 0j], requires_grad=True)
+    out = autograd.zeros(3, dtype=autograd.complex64)
+    out[:2] = w * (2 + 1j)
+    assert out.requires_grad and repr(out.grad_fn) == "<PutBackward>"
+    out.abs().sum().backward()
+    np.testing.assert_allclose(w.grad.numpy(), [5**0.5, 5**0.5], rtol=1e-6)  # conj(2 + i) (2 + i) / |2 + i|
+    assert gradcheck(_placed, [cleaf((2,))]) and gradgradcheck(_placed, [cleaf((2,))])
+    with pytest.raises(RuntimeError, match="complex64 can't be cast to the desired output type float32"):
+        autograd.zeros(2).add_(autograd.tensor([1j, 1j]))
+
+
+def _placed(values):
+    out = autograd.zeros(3, dtype=autograd.complex128)
+    out[1:] = values * values
+    return out
+
+
 def test_real_parts_are_views_and_grads_recorded_nodes_are_named():
     z = autograd.tensor([1 + 2j, 3 - 4j])
     z.real[0] = 5.0

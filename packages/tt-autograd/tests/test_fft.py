@@ -155,8 +155,9 @@ def test_shifts_roll_by_half_and_keep_the_graph():
     assert fft.fftshift(autograd.arange(6).reshape(2, 3)).tolist() == [[5, 3, 4], [2, 0, 1]]  # PyTorch
     assert fft.ifftshift(autograd.arange(5)).tolist() == [2, 3, 4, 0, 1]  # PyTorch 2.13
     assert fft.fftshift(autograd.arange(4), dim=0).tolist() == [2, 3, 0, 1]
-    x = real((5,))
-    assert gradcheck(lambda t: fft.ifftshift(fft.fftshift(t) * t), [x])
+    for x in (real((5,)), cplx((2, 3))):
+        assert gradcheck(lambda t: fft.ifftshift(fft.fftshift(t) * t), [x])
+        assert gradgradcheck(lambda t: fft.ifftshift(fft.fftshift(t) * t), [x])
     np.testing.assert_array_equal(fft.ifftshift(fft.fftshift(x)).detach().numpy(), x.detach().numpy())
 
 
