@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd.gradcheck import GradcheckError, gradcheck, gradgradcheck
+from tt_autograd.gradients import grad
 
 A = [1 + 2j, -0.5 + 0.25j, 3 - 1j]
 B = [0.5 - 1j, 2 + 0.5j, -1 + 1j]
@@ -74,6 +75,7 @@ def _inputs(name):
     return fn, (rleaf((2, 3)), rleaf((3,), 1))
 
 
+@pytest.mark.filterwarnings("ignore:Casting complex values to real")  # ("to real": PyTorch warns too)
 @pytest.mark.parametrize("name", list(CASES))
 def test_gradients_and_second_derivatives_match_central_differences(name):
     fn, inputs = _inputs(name)
@@ -177,6 +179,49 @@ def test_a_real_input_gets_the_real_part_of_its_gradient():
         warnings.simplefilter("ignore")
         (z.to(autograd.float64) * autograd.tensor([1.0, 2.0, 3.0], dtype=autograd.float64)).sum().backward()
     assert z.grad.tolist() == [1 + 0j, 2 + 0j, 3 + 0j]  # PyTorch 2.13
+
+
+def test_abs_and_angle_have_a_zero_gradient_at_zero_as_pytorch():
+    for op in ("abs", "angle"):
+        z = autograd.tensor([0j, 1 + 1j], dtype=autograd.complex128, requires_grad=True)
+        first = grad(getattr(z, op)().sum(), z, create_graph=True)[0]
+        expected = (
+            [0, 0.7071067811865476 + 0.7071067811865476j] if op == "abs" else [0, -0.5 + 0.5j]
+        )  # PyTorch
+        np.testing.assert_allclose(first.detach().numpy(), expected)
+        second = grad((first * first.conj()).real.sum(), z)[0]
+        assert np.isfinite(second.numpy()).all() and second.numpy()[0] == 0
+
+
+def test_angle_of_a_real_tensor_has_a_zero_gradient():
+    x = autograd.tensor([-1.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    assert x.angle().tolist() == [np.pi, 0.0]
+    first = grad((x.angle() * x).sum(), x, create_graph=True)[0]
+    assert first.tolist() == [np.pi, 0.0]  # angle's own gradient is 0 (PyTorch 2.13)
+    assert grad(first.sum(), x)[0].tolist() == [0.0, 0.0]
+
+
+def test_casts_between_complex_dtypes_keep_the_complex_gradient():
+    z = given(A)
+    (z.to(autograd.complex64) * (1 + 2j)).real.sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), [1 - 2j] * 3)
+    assert gradgradcheck(lambda v: v.to(autograd.complex128) * v, [cleaf((2,))])
+
+
+def test_casting_complex_to_real_warns_once_as_pytorch_and_backward_is_quiet():
+    z = given(A)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        real = z.to(autograd.float64)
+    assert [(w.category, str(w.message)) for w in caught] == [
+        (UserWarning, "Casting complex values to real discards the imaginary part")
+    ]
+    x = given([1.0, 2.0], autograd.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        real.sum().backward()
+        (x.to(autograd.complex128) * (1 + 2j)).abs().sum().backward()
+    assert z.grad.tolist() == [1 + 0j] * 3
 
 
 def test_a_float32_model_with_complex_weights_keeps_complex64_gradients():

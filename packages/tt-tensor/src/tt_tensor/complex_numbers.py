@@ -16,6 +16,8 @@ gradients.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from ._base import TensorBase, operand
@@ -86,6 +88,14 @@ def _float_pair(op: str, a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
     except ValueError:
         raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
     return a, b
+
+
+def cast(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``array.astype(dtype)``; complex to real keeps the real part, with PyTorch's warning."""
+    if array.dtype.kind == "c" and np.dtype(dtype).kind != "c":
+        warnings.warn("Casting complex values to real discards the imaginary part", UserWarning, stacklevel=4)
+        array = array.real
+    return array.astype(dtype)
 
 
 def make_complex(real: object, imag: object) -> np.ndarray:

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import pointwise, shaping
+from . import complex_numbers, pointwise, shaping
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
@@ -221,7 +221,7 @@ class Tensor(
 
     def _convert(self, dtype: DType) -> Tensor:
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
-        return self.from_array(self.array.astype(dtype.numpy))
+        return self.from_array(complex_numbers.cast(self.array, dtype.numpy))
 
     def float(self) -> Tensor:
         """Convert to float32."""

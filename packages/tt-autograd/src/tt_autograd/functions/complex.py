@@ -239,9 +239,7 @@ class ComplexCastFunction(Function):
     @staticmethod
     def forward(ctx, a, dtype):
         ctx.input_dtype = a.dtype
-        if a.dtype.kind == "c" and np.dtype(dtype).kind != "c":
-            return np.ascontiguousarray(a.real).astype(dtype)
-        return a.astype(dtype)
+        return kernels.cast(a, dtype)
 
     @staticmethod
     def backward(ctx, grad):
