@@ -280,3 +280,12 @@ def test_real_parts_are_views_and_grads_recorded_nodes_are_named():
     assert z.tolist() == [5 + 2j, 3 - 4j]
     w = autograd.tensor([1 + 2j], requires_grad=True)
     assert repr((w * w).grad_fn) == "<MulBackward>" and repr(w.abs().grad_fn) == "<ComplexAbsBackward>"
+
+
+def test_conjugate_transposes_conjugate_complex_matrices():
+    m = autograd.tensor([[1 + 2j, 3j], [2, -1 - 1j]])
+    expected = [[1 - 2j, 2 + 0j], [-3j, -1 + 1j]]
+    assert m.mH.tolist() == expected and m.H.tolist() == expected and m.adjoint().tolist() == expected
+    r = autograd.tensor([[1.0, 2.0], [3.0, 4.0]])
+    assert r.mH.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    assert gradgradcheck(lambda a: a @ a.mH, [cleaf((2, 3))])
