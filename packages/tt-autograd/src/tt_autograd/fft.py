@@ -98,7 +98,7 @@ def _doubled_bins(n: int, bins: int, ndim: int, last: int, dtype: np.dtype) -> n
     """Weights along ``last`` of an ``irfft`` of length ``n``: 2 for the bins between 0 and Nyquist."""
     weights = np.full(bins, 2.0, dtype=dtype)
     weights[0] = 1.0
-    if n % 2 == 0 and bins > n // 2:
+    if n % 2 == 0:  # the Nyquist bin (bins is n // 2 + 1)
         weights[n // 2] = 1.0
     shape = [1] * ndim
     shape[last] = bins
