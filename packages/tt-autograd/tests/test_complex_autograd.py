@@ -289,3 +289,17 @@ def test_conjugate_transposes_conjugate_complex_matrices():
     r = autograd.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert r.mH.tolist() == [[1.0, 3.0], [2.0, 4.0]]
     assert gradgradcheck(lambda a: a @ a.mH, [cleaf((2, 3))])
+
+
+def test_a_function_without_a_complex_rule_cannot_make_a_complex_result():
+    class RealToComplex(autograd.Function):
+        @staticmethod
+        def forward(ctx, a):
+            return a * 1j
+
+        @staticmethod
+        def backward(ctx, grad):
+            return (grad,)
+
+    with pytest.raises(TypeError, match="RealToComplex: complex tensors are not supported"):
+        RealToComplex.apply(autograd.tensor([1.0], requires_grad=True))
