@@ -303,3 +303,15 @@ def test_a_function_without_a_complex_rule_cannot_make_a_complex_result():
 
     with pytest.raises(TypeError, match="RealToComplex: complex tensors are not supported"):
         RealToComplex.apply(autograd.tensor([1.0], requires_grad=True))
+
+
+def test_a_recorded_gradient_of_a_real_input_is_real():
+    x, a = rleaf((3,)), cleaf((3,), 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (first,) = grad((x * a).abs().sum(), x, create_graph=True)
+        (second,) = grad(first.sum(), a)
+    assert first.dtype == autograd.float64 and second.dtype == autograd.complex128
+    np.testing.assert_allclose(
+        first.detach().numpy(), np.sign(x.detach().numpy()) * np.abs(a.detach().numpy())
+    )
