@@ -191,6 +191,11 @@ def test_abs_and_angle_have_a_zero_gradient_at_zero_as_pytorch():
         np.testing.assert_allclose(first.detach().numpy(), expected)
         second = grad((first * first.conj()).real.sum(), z)[0]
         assert np.isfinite(second.numpy()).all() and second.numpy()[0] == 0
+        plain = autograd.tensor([0j, 1 + 1j], dtype=autograd.complex128, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            getattr(plain, op)().sum().backward()
+        np.testing.assert_allclose(plain.grad.numpy(), expected)
 
 
 def test_angle_of_a_real_tensor_has_a_zero_gradient():
