@@ -320,3 +320,15 @@ def test_a_recorded_gradient_of_a_real_input_is_real():
     np.testing.assert_allclose(
         first.detach().numpy(), np.sign(x.detach().numpy()) * np.abs(a.detach().numpy())
     )
+
+
+def test_recorded_gradients_of_casts_keep_their_parts():
+    z = given(A)
+    (first,) = grad((z.to(autograd.complex64) * (1 + 2j)).real.sum(), z, create_graph=True)
+    np.testing.assert_allclose(first.detach().numpy(), [1 - 2j] * 3, rtol=1e-6)
+    x = given([1.0, -2.0], autograd.float64)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        (first,) = grad((x.to(autograd.complex128) * (1 + 2j)).abs().sum(), x, create_graph=True)
+    assert first.dtype == autograd.float64
+    np.testing.assert_allclose(first.detach().numpy(), [5**0.5, -(5**0.5)])
