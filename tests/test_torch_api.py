@@ -17,7 +17,7 @@ from tinytorch import nn
 @pytest.mark.parametrize(
     ("namespace", "prefix", "name"),
     [
-        (torch, "torch", "fft"),
+        (torch, "torch", "stft"),
         (nn, "torch.nn", "CrossMapLRN2d"),
         (F, "torch.nn.functional", "conv_tbc"),
         (torch.linalg, "torch.linalg", "ldl_factor"),

@@ -126,7 +126,7 @@ def page_markdown() -> str:
         "This page is generated from the code by `tools/pytorch_coverage.py` (the names and the programs",
         "that use them are in `tools/pytorch_api.toml`; each name is looked up on `tinytorch`), and a test",
         "fails when it is stale. A name that is not supported fails at the point of use with an error that",
-        "names it: `torch.fft is not part of TinyTorch. …` (with near names when there are some).",
+        "names it: `torch.stft is not part of TinyTorch. …` (with near names when there are some).",
         "",
         "## By program",
         "",

@@ -56,6 +56,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     curriculum,
     distributed,
     distributions,
+    fft,  # tt.fft: fft, rfft, fftn, fftfreq, fftshift, ... (torch.fft)
     func,  # tt.func: grad, vjp, jacrev, hessian, functional_call (torch.func)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     nn,

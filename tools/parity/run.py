@@ -1,5 +1,5 @@
-"""``nox -s parity``: the programs of ``programs*.py`` (tutorials, nn breadth, distributions, graphs)
-in both frameworks.
+"""``nox -s parity``: the programs of ``programs*.py`` (tutorials, nn breadth, distributions, graphs,
+complex numbers and the FFT) in both frameworks.
 
 Every recorded value (a loss, a gradient, a probability table) must agree to
 ``--rtol`` (default 1e-4) relative: ``max|a - b| / max|b|`` over the array, so
@@ -23,6 +23,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from programs import PROGRAMS, ROOT, load_example  # noqa: E402
+from programs_complex import PROGRAMS_COMPLEX  # noqa: E402
 from programs_distributions import PROGRAMS_DISTRIBUTIONS  # noqa: E402
 from programs_graph import PROGRAMS_GRAPH  # noqa: E402
 from programs_nn import PROGRAMS_NN  # noqa: E402
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument("--no-write", action="store_true", help="do not update docs/assets/parity.json")
-    programs = {**PROGRAMS, **PROGRAMS_NN, **PROGRAMS_DISTRIBUTIONS, **PROGRAMS_GRAPH}
+    programs = {**PROGRAMS, **PROGRAMS_NN, **PROGRAMS_DISTRIBUTIONS, **PROGRAMS_GRAPH, **PROGRAMS_COMPLEX}
     parser.add_argument("programs", nargs="*", help=f"default: all of {', '.join(programs)}")
     args = parser.parse_args(argv)
 

@@ -186,6 +186,9 @@ DIFFERENTIABLE = {
     "flipud": lambda x: x.flipud(),
     "fliplr": lambda x: x.fliplr(),
     "diagflat": lambda x: x.diagflat(1),
+    "real": lambda x: x.real,  # (a real tensor's real part and conjugate are itself; complex tensors:
+    "conj": lambda x: x.conj(),  # test_complex_autograd.py)
+    "conj_physical": lambda x: x.conj_physical(),
 }
 
 NOT_DIFFERENTIABLE = {
@@ -202,7 +205,8 @@ NOT_DIFFERENTIABLE = {
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
-    "is_contiguous", "is_floating_point", "__len__", "is_pinned",
+    "is_contiguous", "is_floating_point", "__len__", "is_pinned", "is_complex", "is_conj", "resolve_conj",
+    "imag",  # refused for real tensors, as in PyTorch (complex ones: test_complex_autograd.py)
     "cuda",  # refused: TinyTorch runs on the CPU only
     "__getattr__",  # only for names no class defines: an error that points to the function to call
     # in place: refused on leaves that require grad, recorded on non-leaves (test_02_graph.py)
@@ -222,6 +226,7 @@ ZERO_GRADIENT = {
     "__rfloordiv__": lambda x: 3.0 // x,
     "trunc": lambda x: x.trunc(),
     "fix": lambda x: x.fix(),
+    "angle": lambda x: x.angle(),  # 0 or pi for real values
 }
 
 

@@ -56,7 +56,7 @@ def test_unknown_dtype_is_refused():
     with pytest.raises(TypeError, match="not a dtype"):
         tt.zeros(2, dtype="complex-ish")
     with pytest.raises(TypeError, match="has no TinyTorch dtype"):
-        tt.tensor(np.array([1 + 2j]))
+        tt.tensor(np.array([1, 2], dtype=np.uint16))
 
 
 # ----------------------------------------------------------------- conversions

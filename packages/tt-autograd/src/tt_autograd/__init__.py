@@ -17,6 +17,10 @@ from tt_tensor import (
     bool_,
     broadcast_shapes,
     can_cast,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     default_generator,
     device,
     double,
@@ -51,12 +55,14 @@ from tt_tensor import (
     unravel_index,
 )
 from tt_tensor.builders import block_diag, cartesian_prod, combinations, vander
+from tt_tensor.complex_numbers import *  # noqa: F403  (complex, real, imag, view_as_real, ...)
 from tt_tensor.functional import *  # noqa: F403  (functional forms dispatch to this package's methods)
 from tt_tensor.functional import cat, concat, concatenate, stack, where
 from tt_tensor.functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 from tt_tensor.grids import meshgrid
 
 from . import (
+    fft,  # torch.fft (re-exported as tinytorch.fft)
     gradients,  # torch.autograd.grad / backward (re-exported as tinytorch.autograd)
     linalg,  # torch.linalg (re-exported as tinytorch.linalg)
     sparse,  # torch.sparse: mm, sum (re-exported as tinytorch.sparse)

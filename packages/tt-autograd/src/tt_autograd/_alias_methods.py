@@ -167,17 +167,17 @@ class AliasGradMixin(tt_tensor.Tensor):
         return self.reshape(-1)
 
     def adjoint(self) -> tt_tensor.Tensor:
-        """The last two dimensions swapped (the conjugate is the tensor itself: real dtypes only)."""
+        """The conjugate transpose of the last two dimensions (a real tensor's: the transpose)."""
         return self._matrix_transpose("tensor.adjoint()")
 
     @property
     def mH(self) -> tt_tensor.Tensor:  # noqa: N802  (PyTorch's name)
-        """The last two dimensions swapped, for matrices and batches of them (as :meth:`adjoint`)."""
+        """The conjugate transpose, for matrices and batches of them (as :meth:`adjoint`)."""
         return self._matrix_transpose("tensor.mH")
 
     @property
     def H(self) -> tt_tensor.Tensor:  # noqa: N802  (PyTorch's name)
-        """The transpose of a matrix (2-D only; a 0-D tensor is itself, with PyTorch's warning)."""
+        """The conjugate transpose of a matrix (2-D only; a 0-D tensor is itself, with PyTorch's warning)."""
         if self.ndim == 0:
             warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().", stacklevel=2)
             return self
@@ -186,14 +186,14 @@ class AliasGradMixin(tt_tensor.Tensor):
             raise RuntimeError(
                 f"tensor.H is only supported on matrices (2-D tensors). Got {self.ndim}-D tensor{hint}"
             )
-        return self.transpose(0, 1)
+        return self.transpose(0, 1).conj()
 
     def _matrix_transpose(self, op: str) -> tt_tensor.Tensor:
         if self.ndim < 2:
             raise RuntimeError(
                 f"{op} is only supported on matrices or batches of matrices. Got {self.ndim}-D tensor."
             )
-        return self.transpose(-2, -1)
+        return self.transpose(-2, -1).conj()
 
     # ----------------------------------------------------------------- queries (real tensors on the CPU)
     @property
@@ -220,13 +220,9 @@ class AliasGradMixin(tt_tensor.Tensor):
         """``-1``: PyTorch's device index of a CPU tensor."""
         return -1
 
-    def is_complex(self) -> bool:
-        """False: TinyTorch has no complex dtypes."""
-        return False
-
     def is_signed(self) -> bool:
         """Whether the dtype has negative values: floats and int8..int64, not uint8 or bool."""
-        return self.array.dtype.kind in "fi"
+        return self.array.dtype.kind in "fic"
 
     def is_nonzero(self) -> bool:
         """The truth of a one-element tensor; more or fewer elements are refused, as in PyTorch."""
@@ -247,31 +243,9 @@ class AliasGradMixin(tt_tensor.Tensor):
         """False: TinyTorch has no lazy negation bit."""
         return False
 
-    def is_conj(self) -> bool:
-        """False: TinyTorch has no lazy conjugation bit (real dtypes only)."""
-        return False
-
-    def conj(self) -> tt_tensor.Tensor:
-        """This tensor itself: the conjugate of a real tensor."""
-        return self
-
-    def resolve_conj(self) -> tt_tensor.Tensor:
-        """This tensor itself (no lazy conjugation to resolve)."""
-        return self
-
     def resolve_neg(self) -> tt_tensor.Tensor:
         """This tensor itself (no lazy negation to resolve)."""
         return self
-
-    @property
-    def real(self) -> tt_tensor.Tensor:
-        """This tensor itself: the real part of a real tensor."""
-        return self
-
-    @property
-    def imag(self) -> tt_tensor.Tensor:
-        """Refused, as PyTorch refuses it for real dtypes (TinyTorch has no complex ones)."""
-        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
 
     @property
     def retains_grad(self) -> bool:
@@ -336,8 +310,8 @@ for _name, _made_name, _make in [
 # ----------------------------------------------------------------- torch.<name> function forms
 FUNCTION_FORMS = (
     "absolute divide multiply subtract true_divide floor_divide remainder greater greater_equal less "
-    "less_equal not_equal negative positive swapdims ravel adjoint sgn is_complex is_signed is_nonzero "
-    "is_same_size is_inference is_neg is_conj get_device conj resolve_conj resolve_neg "
+    "less_equal not_equal negative positive swapdims ravel adjoint sgn is_signed is_nonzero "
+    "is_same_size is_inference is_neg get_device resolve_neg "
     "abs_ acos_ acosh_ arccos_ arccosh_ arcsin_ arcsinh_ arctan_ arctanh_ asin_ asinh_ atan_ atanh_ ceil_ "
     "clamp_max_ clamp_min_ clip_ cos_ cosh_ exp2_ exp_ expm1_ fix_ floor_ frac_ gcd_ lcm_ log10_ log1p_ "
     "log2_ log_ logit_ nan_to_num_ neg_ negative_ reciprocal_ relu_ round_ rsqrt_ sigmoid_ sin_ sinh_ "
@@ -354,15 +328,5 @@ def _function_form(name: str) -> Callable:
     return function
 
 
-def real(input: tt_tensor.Tensor) -> tt_tensor.Tensor:  # noqa: A002
-    """``torch.real``: the tensor itself (real dtypes only)."""
-    return check_tensor("real", input).real
-
-
-def imag(input: tt_tensor.Tensor) -> tt_tensor.Tensor:  # noqa: A002
-    """``torch.imag``: refused for real tensors, as in PyTorch."""
-    return check_tensor("imag", input).imag
-
-
 globals().update({_name: _function_form(_name) for _name in FUNCTION_FORMS})
-__all__ = [*FUNCTION_FORMS, "imag", "real"]
+__all__ = [*FUNCTION_FORMS]

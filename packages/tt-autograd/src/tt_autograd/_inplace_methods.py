@@ -47,7 +47,9 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         target = self.array.dtype
         if tuple(shape) == tuple(self.shape):
             if not cast or not (
-                (dtype.kind == "f" and target.kind in "iub") or (dtype.kind != "b" and target.kind == "b")
+                (dtype.kind == "f" and target.kind in "iub")
+                or (dtype.kind != "b" and target.kind == "b")
+                or (dtype.kind == "c" and target.kind != "c")
             ):
                 return
             problem = f"result type {_name(dtype)} can't be cast to the desired output type {_name(target)}"
@@ -73,7 +75,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             result = type(self)._where(
                 np.zeros(self.shape, bool), self, result.array.astype(self.array.dtype)
             )
-        if result.grad_fn is None or self.array.dtype.kind != "f":  # (integers and bools have no gradient)
+        if result.grad_fn is None or self.array.dtype.kind not in "fc":  # (integers, bools: no gradient)
             return self._overwrite(op, result.array)
         if self.array.base is not None:  # the new array would leave the base tensor unchanged
             raise RuntimeError(

@@ -26,6 +26,7 @@ from tt_tensor import Tensor as PlainTensor
 from tt_tensor import versions
 
 from . import saved_hooks
+from .complex_grad import CONJUGATE, has_complex_input, refuse, route
 from .grad_mode import _state
 
 #: Callables ``hook(function_class, inputs, params, output)`` run after every ``apply``;
@@ -57,9 +58,15 @@ class Function:
     #: that returns them instead, which ``autograd.grad`` calls: the walk goes on, ``.grad`` is untouched.
     returning_backward = None
 
+    #: How the rules treat complex tensors (:mod:`tt_autograd.complex_grad`): None refuses them,
+    #: ``"conjugate"`` wraps rules written as ``grad * f'``, ``"own"`` marks rules written for complex.
+    complex_gradient: str | None = None
+
     @classmethod
     def apply(cls, *inputs: object, **params: object):
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""
+        if cls.complex_gradient is None and has_complex_input(inputs):
+            refuse(cls)  # a rule written for real numbers only (complex_grad.py)
         # BEGIN SOLUTION 02
         # TODO: run forward on the inputs' arrays and record the node only when needed (§ How it is built,
         #   "Record only when needed"): grad enabled and some input requires grad.
@@ -91,6 +98,10 @@ class Function:
             output._requires_grad = True
             output.grad_fn = ctx
         # END SOLUTION
+        if output.array.dtype.kind == "c" or (
+            output.grad_fn is ctx and cls.complex_gradient == CONJUGATE and has_complex_input(inputs)
+        ):
+            output = route(cls, ctx, inputs, output)  # complex tensors (complex_grad.py)
         for hook in _CALL_HOOKS:  # empty unless a trace is running (tracing.record_calls)
             hook(cls, inputs, params, output)
         return output

@@ -6,7 +6,13 @@ with fixed random weights, ``L = sum(w * f(x))``, computes ``dL/dx`` by
 ``(L(x + eps) - L(x - eps)) / (2 eps)``. Random weights make every output
 element matter, so a wrong gradient cannot cancel out in a plain sum.
 
-Cost: two evaluations of ``f`` per input element, so keep inputs small.
+Complex tensors (PyTorch's rule): a complex output ``out`` enters the loss as
+``Re(conj(w) * out)`` with complex weights ``w``, so its real and imaginary
+parts both count; a complex input is perturbed along its real part and along
+its imaginary part, and the gradient compared is ``dL/dx + i dL/dy``
+(:mod:`tt_autograd.complex_grad`'s convention).
+
+Cost: two evaluations of ``f`` per input element (four for a complex one), so keep inputs small.
 """
 
 from __future__ import annotations
@@ -59,9 +65,10 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded: bool)
     if not checked:
         raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
     for i in checked:
-        if inputs[i].array.dtype != np.float64:
+        if inputs[i].array.dtype not in (np.float64, np.complex128):
             raise ValueError(
-                f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 (use x.double())"
+                f"gradcheck: input {i} is {inputs[i].dtype}; finite differences need float64 or complex128 "
+                "(use x.double(), or x.to(complex128))"
             )
     for i in checked:  # contiguous, so a flat view perturbs it (np.ascontiguousarray would make 0-d 1-d)
         array = np.asarray(inputs[i].array)  # (a NumPy scalar becomes a 0-d array, writable)
@@ -69,35 +76,38 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded: bool)
     rng = np.random.default_rng(seed)
     with enable_grad():
         outputs = _outputs(fn(*inputs))
-    weights = [
-        rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape) for out in outputs
-    ]
+    weights = [_weights(rng, out) for out in outputs]
 
     def loss() -> float:
         with enable_grad():  # as PyTorch: fn may take gradients itself (a first derivative, checked again)
-            return float(sum(np.sum(w * out.array) for w, out in zip(weights, _outputs(fn(*inputs)))))
+            outs = _outputs(fn(*inputs))
+            return float(sum(np.sum(np.real(np.conj(w) * out.array)) for w, out in zip(weights, outs)))
 
     for x in inputs:
         if isinstance(x, Tensor):
             x.grad = None
     with enable_grad():
-        total = sum((out * Tensor(w)).sum() for w, out in zip(weights, outputs) if out.requires_grad)
+        total = sum(
+            (out * Tensor(np.conj(w))).real.sum() for w, out in zip(weights, outputs) if out.requires_grad
+        )
     if isinstance(total, Tensor):
         total.backward(create_graph=recorded)
 
     for i in checked:
         x = inputs[i]
         analytical = np.zeros(x.shape) if x.grad is None else x.grad.array
-        numerical = np.zeros(x.shape)
+        numerical = np.zeros(x.shape, dtype=x.array.dtype)
         flat = x.array.reshape(-1)  # a view: perturbing it perturbs x
+        steps = (1, 1j) if x.array.dtype.kind == "c" else (1,)  # along the real, then the imaginary part
         for k in range(flat.size):
             original = flat[k]
-            flat[k] = original + eps
-            plus = loss()
-            flat[k] = original - eps
-            minus = loss()
-            flat[k] = original
-            numerical.reshape(-1)[k] = (plus - minus) / (2 * eps)
+            for step in steps:
+                flat[k] = original + step * eps
+                plus = loss()
+                flat[k] = original - step * eps
+                minus = loss()
+                flat[k] = original
+                numerical.reshape(-1)[k] += step * (plus - minus) / (2 * eps)
         error = np.abs(analytical - numerical)
         bad = ~(error <= atol + rtol * np.abs(numerical))  # written so that NaN counts as wrong
         if bad.any():
@@ -147,7 +157,7 @@ def gradgradcheck(
         outputs = [out for out in _outputs(fn(*inputs)) if out.requires_grad]
     if grad_outputs is None:
         rng = np.random.default_rng(seed + 1)
-        grad_outputs = [Tensor(rng.standard_normal(out.shape)) for out in outputs]
+        grad_outputs = [Tensor(_normal(rng, out)) for out in outputs]
     weights = [grad_outputs] if isinstance(grad_outputs, Tensor) else list(grad_outputs)
 
     def first_derivatives(*xs: Tensor) -> tuple[Tensor, ...]:
@@ -155,9 +165,26 @@ def gradgradcheck(
         with enable_grad():  # it needs a graph, whatever mode the caller is in
             outs = [out for out in _outputs(fn(*xs)) if out.requires_grad]
             grads = grad(outs, wanted, grad_outputs=weights, create_graph=True, allow_unused=True)
-        return tuple(Tensor(np.zeros(x.shape)) if g is None else g for x, g in zip(wanted, grads))
+        return tuple(
+            Tensor(np.zeros(x.shape, dtype=x.array.dtype)) if g is None else g for x, g in zip(wanted, grads)
+        )
 
     first_derivatives.__name__ = f"the first derivatives of {getattr(fn, '__name__', repr(fn))}"
     if not _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded=True):
         return False
     return gradcheck(first_derivatives, inputs, eps, atol, rtol, raise_exception, seed)
+
+
+def _weights(rng: np.random.Generator, out: Tensor) -> np.ndarray:
+    """Random weights of magnitude 0.5 to 1.5 and random sign; complex (both parts) for a complex output."""
+    weights = rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape)
+    if out.array.dtype.kind == "c":
+        imaginary = rng.uniform(0.5, 1.5, size=out.shape) * rng.choice([-1.0, 1.0], size=out.shape)
+        weights = weights + 1j * imaginary
+    return weights
+
+
+def _normal(rng: np.random.Generator, out: Tensor) -> np.ndarray:
+    """Standard normal values of ``out``'s shape; complex ones for a complex output."""
+    values = rng.standard_normal(out.shape)
+    return values + 1j * rng.standard_normal(out.shape) if out.array.dtype.kind == "c" else values

@@ -35,6 +35,7 @@ from tt_tensor.tensor import ValuesIndices, operand
 
 from . import higher_order, hooks, tensor_hooks
 from ._alias_methods import AliasGradMixin
+from ._complex_methods import ComplexGradMixin
 from ._index_extra_methods import IndexExtraGradMixin
 from ._inplace_methods import InPlaceGradMixin
 from ._linalg_extra_methods import LinalgExtraGradMixin
@@ -114,6 +115,7 @@ class Tensor(
     OrderStatsGradMixin,
     SparseGradMixin,
     InPlaceGradMixin,
+    ComplexGradMixin,
     tt_tensor.Tensor,
 ):
     """An n-d array that can track gradients, like ``torch.Tensor``.
@@ -167,10 +169,10 @@ class Tensor(
                 "requires_grad: you can only change requires_grad of leaf tensors; "
                 "use .detach() to get a tensor without history"
             )
-        if value and self.array.dtype.kind != "f":
+        if value and self.array.dtype.kind not in "fc":
             raise RuntimeError(
-                f"requires_grad: only floating-point tensors can require gradients, got dtype {self.dtype}; "
-                "convert with .float() first"
+                "requires_grad: only floating-point tensors can require gradients (and complex ones), "
+                f"got dtype {self.dtype}; convert with .float() first"
             )
         self._requires_grad = bool(value)
 
@@ -228,10 +230,11 @@ class Tensor(
                 "no_grad, on .detach()ed data, or on inputs that were never marked requires_grad=True?"
             )
         if gradient is None:
-            if self.array.size != 1:
+            if self.array.size != 1 or self.array.dtype.kind == "c":
                 raise RuntimeError(
-                    f"backward: grad can be implicitly created only for one-element outputs, got shape "
-                    f"{self.shape}; pass gradient= a tensor of that shape, or reduce first (e.g. .sum())"
+                    f"backward: grad can be implicitly created only for real one-element outputs, got shape "
+                    f"{self.shape} of dtype {self.dtype}; pass gradient= a tensor of that shape, or reduce "
+                    "first (e.g. .sum(), and .abs() or .real for a complex result)"
                 )
             grad = np.ones(self.shape, dtype=self.array.dtype)
         else:
@@ -332,7 +335,7 @@ class Tensor(
 
     # ----------------------------------------------------------------- element-wise math
     def exp(self) -> Tensor:
-        return ExpFunction.apply(self)
+        return self._complex_exp() if self.array.dtype.kind == "c" else ExpFunction.apply(self)
 
     def log(self) -> Tensor:
         return LogFunction.apply(self)
@@ -344,7 +347,7 @@ class Tensor(
         return ReciprocalFunction.apply(self)
 
     def abs(self) -> Tensor:
-        return AbsFunction.apply(self)
+        return self._complex_abs() if self.array.dtype.kind == "c" else AbsFunction.apply(self)
 
     __abs__ = abs
 
@@ -415,6 +418,8 @@ class Tensor(
     def _convert(self, dtype: tt_tensor.DType) -> Tensor:
         if dtype.is_floating_point and self.array.dtype.kind == "f":
             return CastFunction.apply(self, dtype=dtype.numpy)
+        if (dtype.is_complex or self.array.dtype.kind == "c") and dtype.numpy.kind in "fc":
+            return self._complex_cast(dtype)
         return super()._convert(dtype)
 
     # ----------------------------------------------------------------- reductions
@@ -424,6 +429,8 @@ class Tensor(
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         source = self if dtype is None else self.to(dtype)
+        if source.array.dtype.kind == "c":  # the sum's rule serves complex (complex_grad.py)
+            return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)
         return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:

@@ -41,6 +41,7 @@ from . import (
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
 )
 from .builders import block_diag, cartesian_prod, combinations, vander
+from .complex_numbers import *  # noqa: F403  (complex, real, imag, view_as_real, ...)
 from .creation import (
     arange,
     as_tensor,
@@ -69,6 +70,10 @@ from .dtype_info import can_cast, finfo, iinfo, promote_types, result_type
 from .dtypes import (
     DType,
     bool_,
+    cdouble,
+    cfloat,
+    complex64,
+    complex128,
     double,
     float16,
     float32,

@@ -24,7 +24,8 @@ class MathMixin(TensorBase):
 
     def exp(self) -> Tensor:
         """``e ** self``."""
-        return self.from_array(np.exp(pointwise.as_float(self.array)))
+        array = self.array
+        return self.from_array(np.exp(array if array.dtype.kind == "c" else pointwise.as_float(array)))
 
     def log(self) -> Tensor:
         """Natural logarithm."""

@@ -35,6 +35,8 @@ class ReductionMixin(TensorBase):
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given)."""
         source = self if dtype is None else self.to(dtype)
+        if source.array.dtype.kind == "c":  # (reduce.mean computes in a real float dtype)
+            return source.sum(dim, keepdim) / reduce.count(source.shape, dim)
         return self.from_array(reduce.mean(source.array, dim, keepdim))
 
     def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:

@@ -13,6 +13,9 @@ follows PyTorch rather than NumPy:
   outright: ``int64 * float32`` is float32 (NumPy: float64).
 * A 0-d tensor does not widen a dimensioned one of its own category:
   ``float32 (n,) + float64 ()`` is float32.
+* Complex is the highest category (bool < integer < float < complex); a complex
+  result keeps the float precision of its operands: ``float64 * complex64`` is
+  complex128, ``int64 * 1j`` the default complex dtype (complex64 under float32).
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import numpy as np
 class DType:
     """A tensor element type, e.g. ``float32``; compares equal to its NumPy dtype."""
 
-    __slots__ = ("name", "numpy", "is_floating_point", "is_signed", "itemsize")
+    __slots__ = ("name", "numpy", "is_floating_point", "is_complex", "is_signed", "itemsize")
 
     def __init__(self, name: str, numpy_dtype: type) -> None:
         self.name = name
         self.numpy = np.dtype(numpy_dtype)
         self.is_floating_point = self.numpy.kind == "f"
-        self.is_signed = self.numpy.kind in "fi"
+        self.is_complex = self.numpy.kind == "c"
+        self.is_signed = self.numpy.kind in "fic"
         self.itemsize = self.numpy.itemsize
 
     def __repr__(self) -> str:
@@ -58,8 +62,10 @@ int16 = DType("int16", np.int16)
 int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 bool_ = DType("bool", np.bool_)
+complex64 = DType("complex64", np.complex64)
+complex128 = DType("complex128", np.complex128)
 
-ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_)
+ALL_DTYPES = (float16, float32, float64, uint8, int8, int16, int32, int64, bool_, complex64, complex128)
 _BY_NUMPY = {d.numpy: d for d in ALL_DTYPES}
 
 _default_float = float32
@@ -115,14 +121,26 @@ def infer_numpy_dtype(array: np.ndarray) -> np.dtype:
         return np.dtype(np.int64)
     if kind == "b":
         return np.dtype(np.bool_)
+    if kind == "c":
+        return default_complex()
     raise TypeError(
         f"tensor: cannot make a tensor from data of type {array.dtype} "
         "(expected numbers or booleans, nested in lists of equal length)"
     )
 
 
-# PyTorch promotes by category first: bool < integer < floating point.
-_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2}
+def default_complex() -> np.dtype:
+    """The complex dtype of Python complex data: complex64 while the default float is float32."""
+    return np.dtype(np.complex128) if _default_float.numpy == np.float64 else np.dtype(np.complex64)
+
+
+def complex_of(real: np.dtype) -> np.dtype:
+    """The complex dtype with ``real``'s precision (float64 -> complex128; other floats -> complex64)."""
+    return np.dtype(np.complex128) if real == np.float64 else np.dtype(np.complex64)
+
+
+# PyTorch promotes by category first: bool < integer < floating point < complex.
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
 def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
@@ -137,6 +155,8 @@ def promote_types(a: np.dtype, b: np.dtype) -> np.dtype:
     ca, cb = _CATEGORY.get(a.kind), _CATEGORY.get(b.kind)
     if ca is None or cb is None or ca == cb:
         return np.promote_types(a, b)
+    if 3 in (ca, cb) and 2 in (ca, cb):  # float with complex: the complex of the wider precision
+        return np.promote_types(a, b)
     return a if ca > cb else b
 
 
@@ -150,7 +170,10 @@ def result_type(a: np.ndarray, b: np.ndarray) -> np.dtype:
     if (a.ndim == 0) == (b.ndim == 0):
         return promote_types(a.dtype, b.dtype)
     dimensioned, scalar = (b, a) if a.ndim == 0 else (a, b)
-    if _CATEGORY.get(scalar.dtype.kind, 3) > _CATEGORY.get(dimensioned.dtype.kind, 3):
+    kind = dimensioned.dtype.kind
+    if _CATEGORY.get(scalar.dtype.kind, 4) > _CATEGORY.get(kind, 4):
+        if scalar.dtype.kind == "c" and kind == "f":  # a complex 0-d keeps the float's precision
+            return complex_of(dimensioned.dtype)
         return scalar.dtype
     return dimensioned.dtype
 
@@ -174,7 +197,19 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
             return a.astype(_default_float.numpy), b  # type: ignore[union-attr]
     elif type(a) is builtins.float and b.dtype.kind in "iub":  # type: ignore[union-attr]
         return a, b.astype(_default_float.numpy)  # type: ignore[union-attr]
+    elif type(b) is builtins.complex:
+        return _weak_complex(a), b
+    elif type(a) is builtins.complex:
+        return a, _weak_complex(b)
     return a, b
+
+
+def _weak_complex(array: np.ndarray) -> np.ndarray:
+    """An array meeting a Python complex: complex of its float precision, or the default complex."""
+    kind = array.dtype.kind
+    if kind == "c":
+        return array
+    return array.astype(complex_of(array.dtype) if kind == "f" else default_complex())
 
 
 def check_floating(op: str, dtype: np.dtype) -> None:
@@ -193,3 +228,4 @@ def as_scalar_or_array(value: object) -> object:
 # PyTorch's aliases. They shadow the builtins of the same name, so they come last.
 half, float, double = float16, float32, float64  # noqa: A001
 short, int, long = int16, int32, int64  # noqa: A001
+cfloat, cdouble = complex64, complex128

@@ -20,7 +20,7 @@ import numpy as np
 from .dtypes import get_default_dtype, infer_numpy_dtype, promote_operands
 
 #: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
-_PLAIN = frozenset({np.ndarray, float, int, bool})
+_PLAIN = frozenset({np.ndarray, float, int, bool, complex})
 
 
 def _is_numeric(value: object) -> bool:

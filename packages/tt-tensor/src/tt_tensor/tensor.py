@@ -23,6 +23,7 @@ The operations come from one mixin per concept, each in its own module:
 ``SelectionMixin``          ``sort``, ``topk``, ``roll``, ``diag``, ``scatter_add``, ...
 ``QueryExtraMixin``         beyond the exercises: ``nonzero``, ``isclose``, ``unique``, ``bincount``, ...
 ``OrderStatsMixin``         beyond the exercises: ``median``, ``kthvalue``, ``cummax``, ``quantile``, ...
+``ComplexMixin``            beyond the exercises: ``real``, ``imag``, ``conj``, ``angle``, ``is_complex``
 ==========================  ==========================================================
 """
 
@@ -30,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import pointwise, shaping
+from . import complex_numbers, pointwise, shaping
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
@@ -45,6 +46,7 @@ from ._selection_methods import SelectionMixin, SortResult
 from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
 from .checks import check_tensor, normalize_dim, parse_size
+from .complex_numbers import ComplexMixin
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .formatting import format_tensor
 from .method_hints import MissingMethodsMixin
@@ -67,6 +69,7 @@ class Tensor(
     QueryExtraMixin,
     OrderStatsMixin,
     MissingMethodsMixin,
+    ComplexMixin,
     TensorBase,
 ):
     """An n-dimensional array of one dtype, with PyTorch's API.
@@ -221,7 +224,7 @@ class Tensor(
 
     def _convert(self, dtype: DType) -> Tensor:
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
-        return self.from_array(self.array.astype(dtype.numpy))
+        return self.from_array(complex_numbers.cast(self.array, dtype.numpy))
 
     def float(self) -> Tensor:
         """Convert to float32."""

@@ -20,6 +20,8 @@ def _shape(value: object) -> tuple[int, ...]:
 
 
 class AddFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -49,6 +51,8 @@ class AddFunction(Function):
 
 
 class SubFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -78,6 +82,8 @@ class SubFunction(Function):
 
 
 class MulFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -110,6 +116,8 @@ class MulFunction(Function):
 
 
 class DivFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, b):
         # BEGIN SOLUTION 02
@@ -146,6 +154,8 @@ class DivFunction(Function):
 
 
 class NegFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02
@@ -262,6 +272,8 @@ class MinimumFunction(MaximumFunction):
 
 
 class WhereFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, condition, x, y):
         # BEGIN SOLUTION 02

@@ -43,6 +43,8 @@ def put(a: np.ndarray, key: tuple, values: object, accumulate: bool) -> np.ndarr
 class PutFunction(Function):
     """``a`` with ``values`` written (or, ``accumulate``, added) at ``key``."""
 
+    complex_gradient = "conjugate"  # its rules are linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, values, key, accumulate):
         ctx.key, ctx.accumulate, ctx.values_shape = key, accumulate, np.shape(values)

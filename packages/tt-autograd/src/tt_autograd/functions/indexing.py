@@ -30,6 +30,8 @@ def along(index: np.ndarray, dim: int) -> tuple:
 
 
 class GetItemFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, key):
         # BEGIN SOLUTION 02
@@ -64,6 +66,8 @@ class PlaceAtKeyFunction(Function):
     The recorded backward of indexing (:mod:`tt_autograd.higher_order`); its own gradient is indexing.
     """
 
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, grad, shape, key):
         ctx.shape, ctx.key = shape, key
@@ -79,6 +83,8 @@ class PlaceAtKeyFunction(Function):
 
 
 class GatherFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
@@ -108,6 +114,8 @@ class GatherFunction(Function):
 
 
 class IndexSelectFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, index, dim):
         # BEGIN SOLUTION 02
@@ -135,6 +143,8 @@ class IndexSelectFunction(Function):
 
 
 class MaskedFillFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, mask, value):
         # BEGIN SOLUTION 02
@@ -161,6 +171,9 @@ class MaskedFillFunction(Function):
 
 class TriangleFunction(Function):
     """``tril``/``triu``: the gradient keeps the same triangle."""
+
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
 
     @staticmethod
     def forward(ctx, a, op, diagonal):

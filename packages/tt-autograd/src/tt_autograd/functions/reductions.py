@@ -36,6 +36,8 @@ def kept_shape(shape: tuple[int, ...], dim, keepdim: bool) -> tuple[int, ...]:
 
 
 class SumFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
@@ -58,6 +60,8 @@ class SumFunction(Function):
 
 
 class MeanFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02

@@ -25,6 +25,8 @@ from .indexing import GetItemFunction, PlaceAtKeyFunction
 
 
 class RollFunction(Function):
+    complex_gradient = "conjugate"  # its rules are linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, shifts, dims):
         ctx.shifts, ctx.dims = shifts, dims

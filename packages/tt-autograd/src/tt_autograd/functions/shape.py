@@ -18,6 +18,9 @@ from ..higher_order import sum_to
 class ViewFunction(Function):
     """Any reshape-like op, given as the tt-tensor kernel that computes it."""
 
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
+
     @staticmethod
     def forward(ctx, a, kernel, args):
         # BEGIN SOLUTION 02
@@ -39,6 +42,8 @@ class ViewFunction(Function):
 
 
 class PermuteFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
@@ -60,6 +65,8 @@ class PermuteFunction(Function):
 
 
 class ExpandFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, sizes):
         # BEGIN SOLUTION 02
@@ -82,6 +89,9 @@ class ExpandFunction(Function):
 
 class RepeatFunction(Function):
     """Tiling: the gradient of each input element sums over its copies."""
+
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
 
     @staticmethod
     def forward(ctx, a, sizes):
@@ -114,6 +124,8 @@ class RepeatFunction(Function):
 
 
 class FlipFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, axes):
         # BEGIN SOLUTION 02
@@ -135,6 +147,8 @@ class FlipFunction(Function):
 
 
 class CatFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02
@@ -163,6 +177,8 @@ class CatFunction(Function):
 
 
 class StackFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, *arrays, dim=0):
         # BEGIN SOLUTION 02

@@ -257,6 +257,9 @@ class ReLUFunction(Function):
 class CopyFunction(Function):
     """``clone``/``contiguous``: a copy, whose gradient is the incoming gradient."""
 
+    complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
+
+
     @staticmethod
     def forward(ctx, a):
         # BEGIN SOLUTION 02

@@ -1,0 +1,81 @@
+"""Recorded complex-number methods of tt-autograd's Tensor: ``real``, ``imag``, ``conj``, ``angle``, ...
+
+Each goes through a Function of :mod:`tt_autograd.functions.complex`, whose
+rules follow PyTorch's convention for complex gradients
+(:mod:`tt_autograd.complex_grad`). ``polar`` is composed from ``complex``,
+``cos`` and ``sin``.
+"""
+
+from __future__ import annotations
+
+import tt_tensor
+from tt_tensor.complex_numbers import make_polar
+from tt_tensor.tensor import operand
+
+from .functions.complex import (
+    AngleFunction,
+    ComplexAbsFunction,
+    ComplexCastFunction,
+    ComplexExpFunction,
+    ComplexFunction,
+    ConjFunction,
+    ImagFunction,
+    RealFunction,
+    ViewAsComplexFunction,
+    ViewAsRealFunction,
+)
+
+
+class ComplexGradMixin:
+    """Complex-number methods that record gradients."""
+
+    @property
+    def real(self) -> tt_tensor.Tensor:
+        """The real parts, a view (a real tensor's ``real`` is the tensor itself)."""
+        if self.array.dtype.kind != "c":
+            return self
+        return RealFunction.apply(self)
+
+    @property
+    def imag(self) -> tt_tensor.Tensor:
+        """The imaginary parts, a view; refused for a real tensor, as in PyTorch."""
+        return ImagFunction.apply(self)
+
+    def conj(self) -> tt_tensor.Tensor:
+        """The complex conjugate (a real tensor's is the tensor itself)."""
+        if self.array.dtype.kind != "c":
+            return self
+        return ConjFunction.apply(self)
+
+    def conj_physical(self) -> tt_tensor.Tensor:
+        """The complex conjugate, computed (a real tensor's is a copy)."""
+        return self.conj() if self.array.dtype.kind == "c" else self.clone()
+
+    def angle(self) -> tt_tensor.Tensor:
+        """The argument of each element in (-pi, pi] (0 or pi for real values; gradient 0 there)."""
+        return AngleFunction.apply(self)
+
+    def _complex_abs(self) -> tt_tensor.Tensor:
+        return ComplexAbsFunction.apply(self)
+
+    def _complex_exp(self) -> tt_tensor.Tensor:
+        return ComplexExpFunction.apply(self)
+
+    def _complex_cast(self, dtype: tt_tensor.DType) -> tt_tensor.Tensor:
+        return ComplexCastFunction.apply(self, dtype=dtype.numpy)
+
+    @classmethod
+    def _complex(cls, real: object, imag: object) -> tt_tensor.Tensor:
+        return ComplexFunction.apply(real, imag)
+
+    @classmethod
+    def _polar(cls, magnitude: object, phase: object) -> tt_tensor.Tensor:
+        magnitude_array, phase_array = operand(magnitude), operand(phase)
+        make_polar(magnitude_array, phase_array)  # its checks, with polar's messages
+        return ComplexFunction.apply(magnitude * phase.cos(), magnitude * phase.sin())
+
+    def _view_as_real(self) -> tt_tensor.Tensor:
+        return ViewAsRealFunction.apply(self)
+
+    def _view_as_complex(self) -> tt_tensor.Tensor:
+        return ViewAsComplexFunction.apply(self)
