@@ -61,12 +61,13 @@ def merge_masks(
         elif attn.shape != (length, source):
             raise ValueError(
                 f"MultiheadAttention: attn_mask must be ({length}, {source}) or ({batch * heads}, {length}, "
-                f"{source}), got {attn.shape}"
+                f"{source}), got {tuple(attn.shape)}"
             )
     if padding is not None:
         if padding.shape != (batch, source):
             raise ValueError(
-                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got {padding.shape}"
+                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got "
+                f"{tuple(padding.shape)}"
             )
         padding = padding[:, None, None, :]
     if attn is None or padding is None:
@@ -260,7 +261,7 @@ class MultiheadAttention(Module):
         if padding is not None and padding.ndim != 1:
             raise ValueError(
                 f"MultiheadAttention: with an unbatched query key_padding_mask must be 1-D (S,), "
-                f"got {padding.shape}"
+                f"got {tuple(padding.shape)}"
             )
         batch_dim = 0 if self.batch_first else 1
         batched = {id(t): t.unsqueeze(batch_dim) for t in (query, key, value)}  # one tensor stays one
