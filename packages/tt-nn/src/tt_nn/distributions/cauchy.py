@@ -29,6 +29,9 @@ class Cauchy(LocScale):
         tensor(0.7500)
     """
 
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        super().__init__(loc, scale, validate_args)
+
     @property
     def mean(self) -> autograd.Tensor:
         """NaN: the Cauchy distribution has no mean."""

@@ -34,6 +34,9 @@ class Gumbel(LocScale):
         tensor(0.3679)
     """
 
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        super().__init__(loc, scale, validate_args)
+
     @property
     def mean(self) -> autograd.Tensor:
         """``loc + scale·γ`` (γ the Euler-Mascheroni constant)."""

@@ -22,6 +22,9 @@ class Laplace(LocScale):
         tensor(-2.)
     """
 
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        super().__init__(loc, scale, validate_args)
+
     @property
     def mean(self) -> autograd.Tensor:
         return self.loc

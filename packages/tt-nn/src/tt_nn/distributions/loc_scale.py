@@ -3,8 +3,9 @@
 ``Normal``, ``Laplace``, ``Cauchy``, ``Gumbel`` and ``LogNormal`` take the same two
 parameters the same way: numbers or tensors broadcast to one shape (the batch shape),
 ``scale`` checked positive, ``expand`` to a larger batch, and ``mode`` at ``loc``
-(``LogNormal`` overrides it). Each subclass keeps only its formulas. PyTorch writes
-these pieces once per class; the values and errors are the same.
+(``LogNormal`` overrides it). Each subclass keeps only its formulas, and an ``__init__``
+that passes its arguments on: Python names the function in a missing argument's error,
+so ``Normal(loc=0.0)`` says ``Normal.__init__() missing ... 'scale'``, as PyTorch's.
 """
 
 from __future__ import annotations
@@ -33,23 +34,6 @@ class LocScale(Distribution):
         """Broadcast ``loc`` and ``scale`` to one shape, the batch shape, and check them."""
         self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
         super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def __init_subclass__(cls, **kwargs: object) -> None:
-        """Give each subclass its own ``__init__``, so a missing argument's error names the class.
-
-        Python's ``TypeError`` for a missing ``scale`` names the function's ``__qualname__``:
-        ``Normal.__init__() missing ...`` (as PyTorch's), not ``LocScale.__init__() ...``.
-        """
-        super().__init_subclass__(**kwargs)
-        if "__init__" in cls.__dict__:
-            return
-
-        def __init__(self: LocScale, loc: object, scale: object, validate_args: bool | None = None) -> None:
-            LocScale.__init__(self, loc, scale, validate_args)
-
-        __init__.__qualname__ = f"{cls.__qualname__}.__init__"
-        __init__.__doc__ = LocScale.__init__.__doc__
-        cls.__init__ = __init__
 
     def expand(self, batch_shape: tuple[int, ...]) -> LocScale:
         """The same distribution repeated over a larger ``batch_shape``."""

@@ -36,6 +36,9 @@ class LogNormal(LocScale):
 
     support = constraints.positive
 
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        super().__init__(loc, scale, validate_args)
+
     @property
     def mean(self) -> autograd.Tensor:
         """``exp(loc + scale² / 2)``."""

@@ -38,6 +38,9 @@ class Normal(LocScale):
         tensor(-0.9189)
     """
 
+    def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
+        super().__init__(loc, scale, validate_args)
+
     @property
     def mean(self) -> autograd.Tensor:
         return self.loc
