@@ -24,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from . import constraints, kl_continuous_bernoulli, kl_extreme, kl_gaussian  # noqa: F401  (importing registers their KLs)
+from . import constraints, kl_continuous_bernoulli, kl_cross, kl_extreme, kl_gaussian  # noqa: F401  (their KLs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
