@@ -18,7 +18,7 @@ import mpmath
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_nn.distributions import LKJCholesky, Wishart, constraints
+from tt_nn.distributions import Chi2, LKJCholesky, Wishart, constraints
 
 pytestmark = pytest.mark.usefixtures("keep_generator_state")  # conftest.py
 
@@ -159,6 +159,24 @@ def test_wishart_redraws_singular_samples(monkeypatch):
     with pytest.warns(UserWarning, match="singular sample"):
         sample = m.rsample((3,), max_try_correction=2).numpy()
     np.testing.assert_array_equal(sample, np.stack([singular, good, good]))  # given up after two tries
+    draws = []
+    monkeypatch.setattr(m, "_bartlett", lambda shape: draws.append(shape) or f64(np.stack([singular] * 3)))
+    with pytest.warns(UserWarning, match="singular sample") as record:
+        m.rsample((3,))
+    assert len(draws) == 1 + 10  # the first draw and PyTorch's default of 10 more
+    assert record[0].filename == __file__  # the warning points at the caller of rsample
+
+
+def test_wishart_rsample_is_bartlett_of_the_generator_noise():
+    df, tril = f64([4.5, 7.0]), np.linalg.cholesky(SIGMA)
+    autograd.manual_seed(5)
+    sample = Wishart(df, scale_tril=f64(tril)).rsample((4,)).numpy()
+    autograd.manual_seed(5)  # the same stream: the chi-square diagonal first, then the normals
+    chi2 = Chi2(f64([[4.5, 3.5, 2.5], [7.0, 6.0, 5.0]])).rsample((4,)).numpy()
+    normals = autograd.randn((4, 2, 3, 3), dtype=autograd.float64).numpy()
+    bartlett = np.tril(normals, -1) + np.sqrt(chi2)[..., None] * np.eye(3)
+    factor = tril @ bartlett
+    np.testing.assert_allclose(sample, factor @ np.swapaxes(factor, -1, -2), rtol=1e-12)
 
 
 def test_wishart_shapes_and_expand():
