@@ -286,6 +286,21 @@ def test_values_against_the_dense_formula(rng, make_p, make_q, batch_p, batch_q)
     assert (kl.numpy() > 0).all()
 
 
+def test_low_rank_kl_with_the_diagonal_batched_beyond_the_factor(rng):
+    w, d = rng.standard_normal((4, 2)), rng.uniform(0.5, 2, (3, 4))  # D (3, n) against an unbatched W
+    loc_p, loc_q = rng.standard_normal(4), rng.standard_normal((3, 4))
+    p = LowRankMultivariateNormal(f64(loc_p), f64(w), f64(d))
+    q = LowRankMultivariateNormal(f64(loc_q), f64(w[:, :1]), f64(d[::-1].copy()))
+    cov_p = w @ w.T + d[:, None] * np.eye(4)
+    cov_q = w[:, :1] @ w[:, :1].T + d[::-1, None] * np.eye(4)
+    for kl, expected in (
+        (kl_divergence(p, q), kl_reference(loc_p, cov_p, loc_q, cov_q)),
+        (kl_divergence(q, p), kl_reference(loc_q, cov_q, loc_p, cov_p)),
+    ):
+        assert kl.shape == (3,)
+        np.testing.assert_allclose(kl.numpy(), expected, rtol=1e-10)
+
+
 def test_pinned_pytorch_values_and_zero_against_itself():
     # PyTorch 2.13 (a scratch script): the same three distributions
     p = LowRankMultivariateNormal(f64([0.5, -1.0, 0.2]), f64([[1.0], [0.5], [-0.3]]), f64([1.0, 2.0, 0.5]))
