@@ -309,3 +309,15 @@ def test_hints_and_laplace_value_check():
 def test_laplace_cdf_at_its_centre_is_one_half():
     m = Laplace(f64(np.array([0.5, -1.0])), f64(np.array([1.0, 2.0])))
     np.testing.assert_array_equal(m.cdf(f64(np.array([0.5, -1.0]))).numpy(), [0.5, 0.5])
+
+
+def test_normal_and_laplace_expand_keep_the_values_and_the_checks():
+    for make in (Normal, Laplace):
+        m = make(autograd.tensor([0.0, 1.0], dtype=autograd.float64), 2.0)
+        wide = m.expand((3, 2))
+        assert type(wide) is make and wide.batch_shape == (3, 2) and wide.sample((4,)).shape == (4, 3, 2)
+        value = autograd.tensor([0.5, -1.0], dtype=autograd.float64)
+        np.testing.assert_allclose(
+            wide.log_prob(value).numpy(), np.broadcast_to(m.log_prob(value).numpy(), (3, 2))
+        )
+        assert wide.mode.shape == (3, 2) and wide.mode.tolist()[2] == [0.0, 1.0]

@@ -9,7 +9,7 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
 ``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
 ``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises``, ``LogisticNormal``,
-``LowRankMultivariateNormal`` and ``Independent``.
+``LowRankMultivariateNormal``, ``Wishart``, ``LKJCholesky`` and ``Independent``.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -24,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from . import constraints, kl_continuous_bernoulli, kl_extreme  # noqa: F401  (importing registers their KLs)
+from . import constraints, kl_continuous_bernoulli, kl_cross, kl_extreme, kl_gaussian  # noqa: F401  (their KLs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -47,6 +47,7 @@ from .inverse_gamma import InverseGamma
 from .kl import kl_divergence, register_kl
 from .kumaraswamy import Kumaraswamy
 from .laplace import Laplace
+from .lkj_cholesky import LKJCholesky
 from .log_normal import LogNormal
 from .logistic_normal import LogisticNormal
 from .lowrank_multivariate_normal import LowRankMultivariateNormal
@@ -63,6 +64,7 @@ from .student_t import StudentT
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
+from .wishart import Wishart
 
 __all__ = [
     "Bernoulli",
@@ -85,6 +87,7 @@ __all__ = [
     "Independent",
     "InverseGamma",
     "Kumaraswamy",
+    "LKJCholesky",
     "Laplace",
     "LogNormal",
     "LogisticNormal",
@@ -102,6 +105,7 @@ __all__ = [
     "Uniform",
     "VonMises",
     "Weibull",
+    "Wishart",
     "constraints",
     "kl_divergence",
     "register_kl",

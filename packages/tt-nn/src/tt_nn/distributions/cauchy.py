@@ -12,12 +12,10 @@ import math
 
 import tt_autograd as autograd
 
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all
+from .loc_scale import LocScale
 
 
-class Cauchy(Distribution):
+class Cauchy(LocScale):
     """The Cauchy distribution with median ``loc`` and half-width at half-maximum ``scale``.
 
     Args:
@@ -31,27 +29,13 @@ class Cauchy(Distribution):
         tensor(0.7500)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: tuple[int, ...]) -> Cauchy:
-        """The same distribution repeated over a larger ``batch_shape``."""
-        shape = tuple(batch_shape)
-        return Cauchy(self.loc.expand(*shape), self.scale.expand(*shape), self._validate_args)
+        super().__init__(loc, scale, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:
         """NaN: the Cauchy distribution has no mean."""
         return autograd.full(self._batch_shape, float("nan"), dtype=self.loc.dtype)
-
-    @property
-    def mode(self) -> autograd.Tensor:
-        return self.loc
 
     @property
     def variance(self) -> autograd.Tensor:

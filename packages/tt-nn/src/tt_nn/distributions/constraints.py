@@ -182,8 +182,25 @@ class _PositiveDefinite(Constraint):
             return symmetric & (np.linalg.eigvalsh(safe) > 0).all(axis=-1)
 
 
+class _CorrCholesky(Constraint):
+    """Lower Cholesky factors of correlation matrices: ``lower_cholesky`` with rows of unit length.
+
+    A row's norm may miss 1 by ``10 n eps`` (``eps`` of the value's float dtype), PyTorch's tolerance.
+    """
+
+    event_dim = 2
+    hint = "the lower Cholesky factor of a correlation matrix (positive diagonal, each row of norm 1)"
+
+    def check(self, value: np.ndarray) -> np.ndarray:
+        dtype = value.dtype if np.issubdtype(value.dtype, np.floating) else np.float64
+        tolerance = float(np.finfo(dtype).eps) * value.shape[-1] * 10
+        unit_rows = (np.abs(np.linalg.norm(value, axis=-1) - 1) <= tolerance).all(axis=-1)
+        return _LowerCholesky().check(value) & unit_rows
+
+
 lower_cholesky = _LowerCholesky()
 positive_definite = _PositiveDefinite()
+corr_cholesky = _CorrCholesky()
 
 
 class _IndependentConstraint(Constraint):

@@ -14,14 +14,13 @@ import math
 import numpy as np
 import tt_autograd as autograd
 
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, epsilon
+from .loc_scale import LocScale
+from .utils import epsilon
 
 EULER = 0.57721566490153286060651209008240243
 
 
-class Gumbel(Distribution):
+class Gumbel(LocScale):
     """The Gumbel (type-I extreme value) distribution.
 
     Args:
@@ -35,27 +34,13 @@ class Gumbel(Distribution):
         tensor(0.3679)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: tuple[int, ...]) -> Gumbel:
-        """The same distribution repeated over a larger ``batch_shape``."""
-        shape = tuple(batch_shape)
-        return Gumbel(self.loc.expand(*shape), self.scale.expand(*shape), self._validate_args)
+        super().__init__(loc, scale, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:
         """``loc + scale·γ`` (γ the Euler-Mascheroni constant)."""
         return self.loc + self.scale * EULER
-
-    @property
-    def mode(self) -> autograd.Tensor:
-        return self.loc
 
     @property
     def stddev(self) -> autograd.Tensor:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import tt_autograd as autograd
 
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all, epsilon
+from .loc_scale import LocScale
+from .utils import epsilon
 
 
-class Laplace(Distribution):
+class Laplace(LocScale):
     """The Laplace distribution with location ``loc`` and positive ``scale``.
 
     Example:
@@ -23,20 +22,11 @@ class Laplace(Distribution):
         tensor(-2.)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
-        super().__init__(self.loc.shape, validate_args=validate_args)
+        super().__init__(loc, scale, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> autograd.Tensor:
         return self.loc
 
     @property

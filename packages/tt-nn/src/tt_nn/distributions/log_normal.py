@@ -15,13 +15,12 @@ import tt_autograd as autograd
 
 from ..special import ndtr, ndtri
 from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all
+from .loc_scale import LocScale
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class LogNormal(Distribution):
+class LogNormal(LocScale):
     """The log-normal distribution: its logarithm has mean ``loc`` and standard deviation ``scale``.
 
     Args:
@@ -35,18 +34,10 @@ class LogNormal(Distribution):
         tensor(-0.9189)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.positive
-    has_rsample = True
 
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
-        super().__init__(self.loc.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: tuple[int, ...]) -> LogNormal:
-        """The same distribution repeated over a larger ``batch_shape``."""
-        shape = tuple(batch_shape)
-        return LogNormal(self.loc.expand(*shape), self.scale.expand(*shape), self._validate_args)
+        super().__init__(loc, scale, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:

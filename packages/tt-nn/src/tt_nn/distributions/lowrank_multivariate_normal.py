@@ -6,7 +6,7 @@
 ``log det Σ = 2 Σ log diag L_C + Σ log D`` and the Mahalanobis term is
 ``Σ x²/D - |L_C⁻¹ Wᵀ D⁻¹ x|²`` (the Woodbury identity), as PyTorch's. ``rsample`` is
 ``loc + W ε_r + √D ε_n``. ``covariance_matrix``, ``precision_matrix`` and ``scale_tril``
-form the ``n × n`` matrices on request. No KL pairs yet (PyTorch registers three).
+form the ``n × n`` matrices on request. Its KL pairs are in :mod:`.kl_gaussian`.
 """
 
 from __future__ import annotations

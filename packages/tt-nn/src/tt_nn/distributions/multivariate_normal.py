@@ -68,6 +68,31 @@ def half_log_det(scale_tril: autograd.Tensor) -> autograd.Tensor:
     return scale_tril.diagonal(dim1=-2, dim2=-1).log().sum(dim=-1)
 
 
+def one_matrix(
+    op: str, covariance_matrix: object, precision_matrix: object, scale_tril: object
+) -> tuple[str, object]:
+    """The name and value of the one matrix given of the three; a ``ValueError`` (starting ``op``) else."""
+    given = {"covariance_matrix": covariance_matrix, "precision_matrix": precision_matrix}
+    given["scale_tril"] = scale_tril
+    given = {name: matrix for name, matrix in given.items() if matrix is not None}
+    if len(given) != 1:
+        raise ValueError(
+            f"{op}: pass exactly one of covariance_matrix, precision_matrix or scale_tril"
+            f" (got {', '.join(given) or 'none'})"
+        )
+    ((name, matrix),) = given.items()
+    return name, matrix
+
+
+def scale_tril_of(name: str, matrix: autograd.Tensor) -> autograd.Tensor:
+    """``L`` with ``L Lᵀ = Σ`` from the matrix given as ``name`` (``Σ``, ``Σ⁻¹`` or ``L`` itself)."""
+    if name == "scale_tril":
+        return matrix
+    if name == "covariance_matrix":
+        return linalg.cholesky(matrix)
+    return precision_to_scale_tril(matrix)
+
+
 class _CachedProperty:
     """A property computed on first use and stored on the instance (PyTorch's ``lazy_property``).
 
@@ -91,7 +116,37 @@ class _CachedProperty:
         return value
 
 
-class MultivariateNormal(Distribution):
+class CholeskyMatrices:
+    """``scale_tril``, ``covariance_matrix`` and ``precision_matrix`` from ``_unbroadcasted_scale_tril``.
+
+    For a distribution parametrised by one of the three (``MultivariateNormal``, ``Wishart``):
+    each is expanded to ``batch_shape + (n, n)`` and computed once, on first use.
+    """
+
+    # ------------------------------------------------------------------ the three matrices
+    @_CachedProperty
+    def scale_tril(self) -> autograd.Tensor:
+        """``L``, lower triangular with ``L Lᵀ = Σ``, shape ``batch_shape + (n, n)``."""
+        return self._unbroadcasted_scale_tril.expand(*self._batch_shape, *self._matrix_shape())
+
+    @_CachedProperty
+    def covariance_matrix(self) -> autograd.Tensor:
+        """``Σ = L Lᵀ``, shape ``batch_shape + (n, n)``."""
+        factor = self._unbroadcasted_scale_tril
+        return (factor @ factor.mT).expand(*self._batch_shape, *self._matrix_shape())
+
+    @_CachedProperty
+    def precision_matrix(self) -> autograd.Tensor:
+        """``Σ⁻¹ = L⁻ᵀ L⁻¹`` (``L⁻¹`` by a triangular solve), shape ``batch_shape + (n, n)``."""
+        factor = self._unbroadcasted_scale_tril
+        inverse = linalg.solve_triangular(factor, _identity_like(factor), upper=False)
+        return (inverse.mT @ inverse).expand(*self._batch_shape, *self._matrix_shape())
+
+    def _matrix_shape(self) -> tuple[int, ...]:
+        return self._unbroadcasted_scale_tril.shape[-2:]
+
+
+class MultivariateNormal(CholeskyMatrices, Distribution):
     """The normal distribution over ``n``-vectors with mean ``loc`` and covariance ``Σ = L Lᵀ``.
 
     Args:
@@ -130,15 +185,7 @@ class MultivariateNormal(Distribution):
         scale_tril: autograd.Tensor | None = None,
         validate_args: bool | None = None,
     ) -> None:
-        given = {"covariance_matrix": covariance_matrix, "precision_matrix": precision_matrix}
-        given["scale_tril"] = scale_tril
-        given = {name: matrix for name, matrix in given.items() if matrix is not None}
-        if len(given) != 1:
-            raise ValueError(
-                "MultivariateNormal: pass exactly one of covariance_matrix, precision_matrix or scale_tril"
-                f" (got {', '.join(given) or 'none'})"
-            )
-        ((name, matrix),) = given.items()
+        name, matrix = one_matrix("MultivariateNormal", covariance_matrix, precision_matrix, scale_tril)
         for what, value, dims in (("loc", loc, 1), (name, matrix, 2)):
             if not isinstance(value, autograd.Tensor):
                 raise TypeError(f"MultivariateNormal: {what} must be a tensor, got {type(value).__name__}")
@@ -166,31 +213,7 @@ class MultivariateNormal(Distribution):
         setattr(self, name, matrix.expand(*batch_shape, size, size))
         self.loc = loc.expand(*batch_shape, size)
         super().__init__(batch_shape, (size,), validate_args=validate_args)
-        if name == "scale_tril":
-            self._unbroadcasted_scale_tril = matrix
-        elif name == "covariance_matrix":
-            self._unbroadcasted_scale_tril = linalg.cholesky(matrix)
-        else:
-            self._unbroadcasted_scale_tril = precision_to_scale_tril(matrix)
-
-    # ------------------------------------------------------------------ the three matrices
-    @_CachedProperty
-    def scale_tril(self) -> autograd.Tensor:
-        """``L``, lower triangular with ``L Lᵀ = Σ``, shape ``batch_shape + (n, n)``."""
-        return self._unbroadcasted_scale_tril.expand(*self._batch_shape, *self._event_shape * 2)
-
-    @_CachedProperty
-    def covariance_matrix(self) -> autograd.Tensor:
-        """``Σ = L Lᵀ``, shape ``batch_shape + (n, n)``."""
-        factor = self._unbroadcasted_scale_tril
-        return (factor @ factor.mT).expand(*self._batch_shape, *self._event_shape * 2)
-
-    @_CachedProperty
-    def precision_matrix(self) -> autograd.Tensor:
-        """``Σ⁻¹ = L⁻ᵀ L⁻¹`` (``L⁻¹`` by a triangular solve), shape ``batch_shape + (n, n)``."""
-        factor = self._unbroadcasted_scale_tril
-        inverse = linalg.solve_triangular(factor, _identity_like(factor), upper=False)
-        return (inverse.mT @ inverse).expand(*self._batch_shape, *self._event_shape * 2)
+        self._unbroadcasted_scale_tril = scale_tril_of(name, matrix)
 
     # ------------------------------------------------------------------ moments
     @property

@@ -16,14 +16,12 @@ import math
 import tt_autograd as autograd
 
 from ..special import ndtr, ndtri
-from . import constraints
-from .distribution import Distribution
-from .utils import broadcast_all
+from .loc_scale import LocScale
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(Distribution):
+class Normal(LocScale):
     """The normal distribution ``N(loc, scale^2)``, batched over the broadcast shape of its parameters.
 
     Args:
@@ -40,20 +38,11 @@ class Normal(Distribution):
         tensor(-0.9189)
     """
 
-    arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
-    support = constraints.real
-    has_rsample = True
-
     def __init__(self, loc: object, scale: object, validate_args: bool | None = None) -> None:
-        self.loc, self.scale = broadcast_all(loc, scale, op=type(self).__name__)
-        super().__init__(self.loc.shape, validate_args=validate_args)
+        super().__init__(loc, scale, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:
-        return self.loc
-
-    @property
-    def mode(self) -> autograd.Tensor:
         return self.loc
 
     @property
