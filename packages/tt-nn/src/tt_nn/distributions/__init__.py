@@ -9,7 +9,8 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
 ``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
 ``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises``, ``LogisticNormal``,
-``LowRankMultivariateNormal`` and ``Independent``.
+``LowRankMultivariateNormal`` and ``Independent``; ``TransformedDistribution`` and
+the transforms (``ExpTransform``, ``TanhTransform``, ``AffineTransform``, ...) build new ones.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 
 Example:
@@ -24,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from . import constraints, kl_continuous_bernoulli, kl_extreme  # noqa: F401  (importing registers their KLs)
+from . import constraints, kl_continuous_bernoulli, kl_extreme, transforms  # noqa: F401  (importing registers their KLs)
 from .bernoulli import Bernoulli
 from .beta import Beta
 from .binomial import Binomial
@@ -60,20 +61,39 @@ from .poisson import Poisson
 from .relaxed_bernoulli import RelaxedBernoulli
 from .relaxed_categorical import RelaxedOneHotCategorical
 from .student_t import StudentT
+from .transformed_distribution import TransformedDistribution
+from .transforms import (
+    AbsTransform,
+    AffineTransform,
+    ComposeTransform,
+    ExpTransform,
+    IndependentTransform,
+    PowerTransform,
+    ReshapeTransform,
+    SigmoidTransform,
+    SoftplusTransform,
+    TanhTransform,
+    Transform,
+    identity_transform,
+)
 from .uniform import Uniform
 from .von_mises import VonMises
 from .weibull import Weibull
 
 __all__ = [
+    "AbsTransform",
+    "AffineTransform",
     "Bernoulli",
     "Beta",
     "Binomial",
     "Categorical",
     "Cauchy",
     "Chi2",
+    "ComposeTransform",
     "ContinuousBernoulli",
     "Dirichlet",
     "Distribution",
+    "ExpTransform",
     "Exponential",
     "FisherSnedecor",
     "Gamma",
@@ -83,6 +103,7 @@ __all__ = [
     "HalfCauchy",
     "HalfNormal",
     "Independent",
+    "IndependentTransform",
     "InverseGamma",
     "Kumaraswamy",
     "Laplace",
@@ -96,13 +117,22 @@ __all__ = [
     "OneHotCategorical",
     "Pareto",
     "Poisson",
+    "PowerTransform",
     "RelaxedBernoulli",
     "RelaxedOneHotCategorical",
+    "ReshapeTransform",
+    "SigmoidTransform",
+    "SoftplusTransform",
     "StudentT",
+    "TanhTransform",
+    "Transform",
+    "TransformedDistribution",
     "Uniform",
     "VonMises",
     "Weibull",
     "constraints",
+    "identity_transform",
     "kl_divergence",
     "register_kl",
+    "transforms",
 ]
