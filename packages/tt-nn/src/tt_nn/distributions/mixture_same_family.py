@@ -47,7 +47,7 @@ class _MixtureSameFamilyConstraint(constraints.Constraint):
 
 
 class MixtureSameFamily(Distribution):
-    """A mixture: component ``i`` of ``component_distribution``, weighted by ``mixture_distribution``'s ``p_i``.
+    """A mixture of the components of ``component_distribution``, weighted by ``mixture_distribution``.
 
     Args:
         mixture_distribution: a ``Categorical`` over the ``k`` components (batch shape broadcasting
