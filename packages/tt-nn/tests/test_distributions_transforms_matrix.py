@@ -36,6 +36,7 @@ from tt_nn.distributions.transforms import (
     PositiveDefiniteTransform,
     SigmoidTransform,
     SoftmaxTransform,
+    SoftplusTransform,
     StackTransform,
     StickBreakingTransform,
     TanhTransform,
@@ -335,3 +336,39 @@ def test_log_det_gradients(check_grad):
         check_grad(lambda v, t=t: t.log_abs_det_jacobian(v, t(v)), x)
         assert autograd.gradgradcheck(lambda v, t=t: t.log_abs_det_jacobian(v, t(v)), [x])
         check_grad(lambda v, t=t: t(v), x)
+
+
+def test_pinned_pytorch_values():
+    # torch 2.13, float64 (scratch script), x = [0.3, -1.2, 2.0] and m = [[0.3, -1.2], [2.0, 0.5]]
+    x, m = f64([0.3, -1.2, 2.0]), f64([[0.3, -1.2], [2.0, 0.5]])
+    np.testing.assert_allclose(
+        SoftmaxTransform()(x).numpy(),
+        [0.14931886218339122, 0.03331754163216139, 0.8173635961844474],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        LowerCholeskyTransform()(m).numpy(),
+        [[1.3498588075760032, 0.0], [2.0, 1.6487212707001282]],
+        rtol=1e-12,
+    )
+    np.testing.assert_allclose(
+        PositiveDefiniteTransform()(m).numpy(),
+        [[1.822118800390509, 2.6997176151520064], [2.6997176151520064, 6.7182818284590455]],
+        rtol=1e-12,
+    )
+    stack = StackTransform([ExpTransform(), SigmoidTransform(), SoftplusTransform()])
+    np.testing.assert_allclose(
+        stack.log_abs_det_jacobian(x, stack(x)).numpy(),
+        [0.3, -1.7265649346760623, -0.1269280110429725],
+        rtol=1e-12,
+    )
+    cdf = CumulativeDistributionTransform(Normal(f64(0.5), f64(2.0)))
+    np.testing.assert_allclose(cdf(x).numpy(), [0.460172162722971, 0.19766254312269244, 0.7733726476231317])
+    independent = IndependentTransform(TanhTransform(), 1)
+    assert independent.log_abs_det_jacobian(x, independent(x)).item() == pytest.approx(-3.9260649777556185)
+    compose = ComposeTransform([AffineTransform(0.5, 2.0), TanhTransform()])
+    np.testing.assert_allclose(
+        compose.log_abs_det_jacobian(x, compose(x)).numpy(),
+        [-0.3307250978575561, -1.764806891229922, -6.92080526269961],
+        rtol=1e-12,
+    )
