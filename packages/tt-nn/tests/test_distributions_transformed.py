@@ -35,6 +35,7 @@ from tt_nn.distributions.transforms import (
     ReshapeTransform,
     SigmoidTransform,
     SoftplusTransform,
+    StickBreakingTransform,
     TanhTransform,
 )
 
@@ -198,6 +199,8 @@ def test_validation_and_errors():
         ValueError, match="the value must lie in the support"
     ):  # cdf checks the base's support
         TransformedDistribution(Gamma(2.0, 1.0), [AffineTransform(1.0, 1.0)]).cdf(autograd.tensor(0.5))
+    as_tuple = TransformedDistribution(Normal(0.0, 1.0), (ExpTransform(), TanhTransform()))  # kept as a list
+    assert as_tuple.transforms == [ExpTransform(), TanhTransform()] and isinstance(as_tuple.transforms, list)
     plain = TransformedDistribution(Exponential(f64(1.0)), [])
     assert (
         plain.support is plain.base_dist.support
@@ -250,3 +253,28 @@ def test_normalizing_flow_fits_by_maximum_likelihood():
     assert shift.item() == pytest.approx(logs.mean(), abs=1e-3)
     assert math.exp(log_scale.item()) == pytest.approx(logs.std(), abs=1e-3)
     assert -model().log_prob(data).mean().item() < start
+
+
+def test_event_dim_bookkeeping_with_wide_bases():
+    # a base whose events are wider than the transforms': its event dims all stay event dims
+    base = Independent(Normal(f64(np.zeros((2, 3))), 1.0), 2)
+    reshaped = TransformedDistribution(base, ReshapeTransform((3,), (3, 1)))
+    assert reshaped.batch_shape == () and reshaped.event_shape == (2, 3, 1)
+    assert reshaped.log_prob(f64(np.zeros((2, 3, 1)))).item() == pytest.approx(-3 * math.log(2 * math.pi))
+    simplex = TransformedDistribution(base, StickBreakingTransform())
+    assert simplex.event_shape == (2, 4) and repr(simplex.support) == "IndependentConstraint(Simplex(), 1)"
+    positive = TransformedDistribution(Independent(Normal(f64(np.zeros((2, 3))), 1.0), 1), ExpTransform())
+    assert repr(positive.support) == "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)"
+    # parameters of a vector transform that broadcast expand a base with events
+    wide = TransformedDistribution(
+        Independent(Normal(f64(np.zeros(3)), 1.0), 1),
+        AffineTransform(f64(np.zeros((2, 3))), 1.0, event_dim=1),
+    )
+    assert wide.base_dist.batch_shape == (2,) and wide.batch_shape == (2,) and wide.event_shape == (3,)
+    # expand goes back through the transforms' inverse shapes to the base's batch
+    big = reshaped.expand([4])
+    assert (
+        big.batch_shape == (4,) and big.base_dist.batch_shape == (4,) and big.base_dist.event_shape == (2, 3)
+    )
+    with pytest.raises(ValueError, match="TransformedDistribution: the value must lie"):  # expanded: validated
+        TransformedDistribution(Normal(f64([0.0]), 1.0), ExpTransform()).expand((3, 1)).log_prob(f64(-1.0))
