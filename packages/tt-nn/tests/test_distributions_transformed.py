@@ -198,7 +198,11 @@ def test_validation_and_errors():
     with pytest.raises(
         ValueError, match="the value must lie in the support"
     ):  # cdf checks the base's support
-        TransformedDistribution(Gamma(2.0, 1.0), [AffineTransform(1.0, 1.0)]).cdf(autograd.tensor(0.5))
+        unchecked_base = Gamma(2.0, 1.0, validate_args=False)  # (so the check is the transformed one's)
+        TransformedDistribution(unchecked_base, [AffineTransform(1.0, 1.0)]).cdf(autograd.tensor(0.5))
+    # increasing transforms leave the base's cdf as it is: exact far in the tail (Φ(-10) ≈ 7.6e-24)
+    tail = TransformedDistribution(Normal(f64(0.0), f64(1.0)), ExpTransform()).cdf(f64(math.exp(-10.0)))
+    assert tail.item() == pytest.approx(Normal(f64(0.0), f64(1.0)).cdf(f64(-10.0)).item(), rel=1e-12, abs=0)
     as_tuple = TransformedDistribution(Normal(0.0, 1.0), (ExpTransform(), TanhTransform()))  # kept as a list
     assert as_tuple.transforms == [ExpTransform(), TanhTransform()] and isinstance(as_tuple.transforms, list)
     plain = TransformedDistribution(Exponential(f64(1.0)), [])
@@ -276,5 +280,5 @@ def test_event_dim_bookkeeping_with_wide_bases():
     assert (
         big.batch_shape == (4,) and big.base_dist.batch_shape == (4,) and big.base_dist.event_shape == (2, 3)
     )
-    with pytest.raises(ValueError, match="TransformedDistribution: the value must lie"):  # expanded: validated
+    with pytest.raises(ValueError, match="TransformedDistribution: the value must lie"):  # expanded too
         TransformedDistribution(Normal(f64([0.0]), 1.0), ExpTransform()).expand((3, 1)).log_prob(f64(-1.0))
