@@ -320,3 +320,49 @@ def test_log_det_gradients_and_second_order(check_grad):
         lambda e, v: PowerTransform(e).log_abs_det_jacobian(v.abs(), PowerTransform(e)(v.abs())), exponent, x
     )
     check_grad(lambda s: AffineTransform(0.0, s, event_dim=1).log_abs_det_jacobian(x, x), scale)
+
+
+def test_compose_event_dims_through_reshapes():
+    # torch 2.13 (scratch script): domain and codomain of these chains, whose parts add and drop event dims
+    widen, narrow = (lambda: ReshapeTransform((6,), (2, 3))), (lambda: ReshapeTransform((2, 3), (6,)))
+    cases = [
+        (
+            [ExpTransform(), widen(), narrow()],
+            "IndependentConstraint(Real(), 1)",
+            "IndependentConstraint(Real(), 1)",
+        ),
+        (
+            [widen(), narrow(), ExpTransform()],
+            "IndependentConstraint(Real(), 1)",
+            "IndependentConstraint(GreaterThan(lower_bound=0.0), 1)",
+        ),
+        (
+            [ExpTransform().inv, TanhTransform()],
+            "GreaterThan(lower_bound=0.0)",
+            "Interval(lower_bound=-1.0, upper_bound=1.0)",
+        ),
+        (
+            [narrow(), widen(), ExpTransform()],
+            "IndependentConstraint(Real(), 2)",
+            "IndependentConstraint(GreaterThan(lower_bound=0.0), 2)",
+        ),
+        (
+            [ExpTransform(), narrow(), widen()],
+            "IndependentConstraint(Real(), 2)",
+            "IndependentConstraint(Real(), 2)",
+        ),
+    ]
+        (
+            [IndependentTransform(ExpTransform(), 1), narrow()],
+            "IndependentConstraint(IndependentConstraint(Real(), 1), 1)",
+            "IndependentConstraint(Real(), 1)",
+        ),
+        (
+            [widen(), IndependentTransform(ExpTransform(), 1)],
+            "IndependentConstraint(Real(), 1)",
+            "IndependentConstraint(IndependentConstraint(GreaterThan(lower_bound=0.0), 1), 1)",
+        ),
+    ]
+    for parts, domain, codomain in cases:
+        compose = ComposeTransform(parts)
+        assert (repr(compose.domain), repr(compose.codomain)) == (domain, codomain), parts
