@@ -351,7 +351,6 @@ def test_compose_event_dims_through_reshapes():
             "IndependentConstraint(Real(), 2)",
             "IndependentConstraint(Real(), 2)",
         ),
-    ]
         (
             [IndependentTransform(ExpTransform(), 1), narrow()],
             "IndependentConstraint(IndependentConstraint(Real(), 1), 1)",
