@@ -133,6 +133,7 @@ def test_signs():
     assert (
         ComposeTransform([AffineTransform(0.0, -2.0), ExpTransform(), AffineTransform(1.0, -1.0)]).sign == 1
     )
+    assert ComposeTransform([ExpTransform(), AffineTransform(0.0, -2.0)]).sign == -1
     for transform in (AbsTransform(), ReshapeTransform((2,), (2, 1)), Transform()):
         with pytest.raises(NotImplementedError, match="has no sign"):
             transform.sign
