@@ -155,6 +155,12 @@ def test_expand_and_errors():
         ValueError, match="the mixture has 3 components but component_distribution.batch_shape"
     ):
         MixtureSameFamily(Categorical(f64(W)), Normal(f64([0.0, 1.0]), 1.0))
+    # batch sizes of 1 broadcast on either side (the batch shape is the components')
+    one_weighting = MixtureSameFamily(Categorical(f64([[0.3, 0.7]])), Normal(f64(np.zeros((4, 2))), 1.0))
+    assert one_weighting.batch_shape == (4,) and one_weighting.log_prob(f64(np.zeros(4))).shape == (4,)
+    assert MixtureSameFamily(
+        Categorical(f64([[0.3, 0.7]] * 4)), Normal(f64([[0.0, 1.0]]), 1.0)
+    ).batch_shape == (1,)
     with pytest.raises(ValueError, match=r"batch_shape \(\(2,\)\) is not compatible"):
         MixtureSameFamily(Categorical(f64([[0.5, 0.5]] * 2)), Normal(f64([[0.0, 1.0]] * 3), 1.0))
     with pytest.raises(ValueError, match="needs a batch dim indexing the components"):
