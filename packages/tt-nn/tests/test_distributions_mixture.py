@@ -255,3 +255,22 @@ def test_one_hot_straight_through():
     autograd.manual_seed(3)
     plain = OneHotCategorical(logits=logits.detach()).sample((4,))
     np.testing.assert_array_equal(draw.detach().numpy(), plain.numpy())  # the same draws as sample()
+
+
+def test_weights_with_fewer_or_as_many_batch_dims(rng):
+    loc = rng.standard_normal((3, 4, 2))
+    for weights in (rng.random((4, 2)) + 0.1, rng.random((3, 4, 2)) + 0.1):  # batch (4,) or (3, 4)
+        m = MixtureSameFamily(Categorical(f64(weights)), Normal(f64(loc), 1.0))
+        w = weights / weights.sum(-1, keepdims=True)
+        np.testing.assert_allclose(m.mean.numpy(), (w * loc).sum(-1), rtol=1e-12)
+        np.testing.assert_allclose(
+            m.variance.numpy(), 1 + (w * loc**2).sum(-1) - (w * loc).sum(-1) ** 2, rtol=1e-10
+        )
+    big = MixtureSameFamily(
+        Categorical(f64([[0.2, 0.8]])), Gamma(f64([[2.0, 3.0]]), f64([[1.0, 2.0]]))
+    ).expand([5, 1])
+    assert big.batch_shape == (5, 1)
+    with pytest.raises(
+        ValueError, match="MixtureSameFamily: the value must lie in the support"
+    ):  # expanded too
+        big.log_prob(f64([-1.0]))
