@@ -59,6 +59,8 @@ def test_log_prob_cdf_and_moments():
     )
     cdf = sum(w * Normal(f64(mu), f64(s)).cdf(f64(x)).numpy() for w, mu, s in zip(W, MU, SIGMA))
     np.testing.assert_allclose(m.cdf(f64(x)).numpy(), cdf, rtol=1e-12)
+    np.testing.assert_allclose(m.cdf(f64(x.reshape(2, 2))).numpy(), cdf.reshape(2, 2), rtol=1e-12)
+    assert m.sample(5).shape == (5,)  # an int sample_shape, as everywhere in TinyTorch
     mean = np.dot(W, MU)
     assert m.mean.item() == pytest.approx(mean, rel=1e-12)
     assert m.variance.item() == pytest.approx(
