@@ -5,7 +5,8 @@ Found, not listed, like :mod:`tools.fuzz.cases_layers`: each ``Distribution`` of
 others left at their defaults), each scheduler of ``tinytorch.optim.lr_scheduler``
 given junk for its optimizer, and the samplers and dataset wrappers of
 ``tinytorch.utils.data`` given junk for their data. A clear error names the
-class (or, for ``OneHotCategorical``, the ``Categorical`` it is built on).
+class (or, for ``OneHotCategorical`` and its straight-through form, the ``Categorical``
+they are built on). The abstract bases (``Distribution``, ``ExponentialFamily``) are left out.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from .cases_api import Case
 JUNK = {"None": None, "str": "abc", "object": object(), "-1.0": -1.0}
 
 #: Classes whose errors come from the class they are built on.
-BUILT_ON = {"OneHotCategorical": "Categorical"}
+BUILT_ON = {"OneHotCategorical": "Categorical", "OneHotCategoricalStraightThrough": "Categorical"}
 
 #: ``tinytorch.utils.data`` classes whose first argument is data; a string is data for
 #: ``DataLoader`` and ``ConcatDataset`` (it has a length and items), as in PyTorch.
@@ -44,7 +45,7 @@ def distribution_cases() -> list[Case]:
         if not inspect.isclass(cls) or not issubclass(cls, distributions.Distribution):
             continue
         first = _first_parameter(cls)
-        if cls is distributions.Distribution or first is None:
+        if cls in (distributions.Distribution, distributions.ExponentialFamily) or first is None:
             continue
         names = (name, BUILT_ON.get(name, name))
         for junk_name, junk in JUNK.items():
