@@ -76,6 +76,7 @@ def expected_scales(init, growth, backoff, interval, bad_steps, steps):
         (1.7, 1.5, 0.7, 3, {0, 4, 5}),
         (65536.0, 3.0, 0.3, 1, {1, 3}),
         (8.0, 2.0, 0.5, 4, set()),
+        (4.0, 2.0, 0.5, 3, {1, 7}),  # a bad step after clean ones resets the count
     ],
 )
 def test_update_backs_off_after_inf_or_nan_and_grows_after_clean_intervals(
@@ -146,8 +147,11 @@ def test_calls_before_scale_and_update_without_a_step_are_refused_as_pytorch():
     param = model()
     optimizer = SGD([param], lr=0.1)
     scaler = GradScaler("cpu")
-    for call in (lambda: scaler.step(optimizer), lambda: scaler.unscale_(optimizer), scaler.update):
-        with pytest.raises(AssertionError, match="did not use scaler.scale"):
+    calls = {"step": lambda: scaler.step(optimizer), "unscale_": lambda: scaler.unscale_(optimizer)}
+    for name, call in {**calls, "update": scaler.update}.items():
+        with pytest.raises(
+            AssertionError, match=f"Attempted {name} but _scale is None.*did not use scaler.scale"
+        ):
             call()
     scaler.scale(autograd.ones(1))
     with pytest.raises(AssertionError, match="No inf checks were recorded prior to update"):
@@ -209,6 +213,17 @@ def test_state_dict_is_json_and_load_state_dict_resumes_scale_and_tracker():
     fresh = GradScaler("cpu")
     fresh.load_state_dict(state)
     assert fresh.get_scale() == 16.0 and fresh._get_growth_tracker() == 1
+    assert (fresh.get_growth_factor(), fresh.get_backoff_factor(), fresh.get_growth_interval()) == (
+        4.0,
+        0.25,
+        3,
+    )
+    used = GradScaler("cpu", init_scale=2.0)  # a scaler that has scaled already takes the state too
+    backward(used, param)
+    used.step(optimizer)
+    used.update()
+    used.load_state_dict(state)
+    assert used.get_scale() == 16.0 and used._get_growth_tracker() == 1
     for s in (scaler, fresh):  # both grow after the same two clean steps
         for _ in range(2):
             backward(s, param)
