@@ -219,7 +219,7 @@ def test_state_dict_is_json_and_load_state_dict_resumes_scale_and_tracker():
         3,
     )
     used = GradScaler("cpu", init_scale=2.0)  # a scaler that has scaled already takes the state too
-    backward(used, param)
+    backward(used, param, poison=np.inf)  # its count back to 0
     used.step(optimizer)
     used.update()
     used.load_state_dict(state)
