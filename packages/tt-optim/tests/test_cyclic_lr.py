@@ -14,7 +14,7 @@ import pytest
 import tt_autograd as autograd
 import tt_nn as nn
 from tt_optim import SGD, Adagrad, Adam
-from tt_optim.lr_scheduler import CyclicLR
+from tt_optim.lr_scheduler import CyclicLR, StepLR
 
 
 def sgd(groups=1):
@@ -156,3 +156,20 @@ def test_bad_arguments_are_refused_with_clear_errors():
         CyclicLR(sgd(), 0.1, 1.0, step_size_down=-1)
     with pytest.raises(ValueError, match="max_lr has 2 values but the optimizer has 1 param groups"):
         CyclicLR(sgd(), 0.1, [1.0, 2.0])
+
+
+def test_a_built_in_triangle_mode_cycles_per_cycle_whatever_scale_mode_says():
+    optimizer = sgd()
+    scheduler = CyclicLR(optimizer, 0.0, 1.0, 1, mode="triangular2", scale_mode="iterations")
+    assert scheduler.scale_mode == "cycle"
+    assert trace(optimizer, scheduler, 6)[:, 0].tolist() == [0.0, 1.0, 0.0, 0.5, 0.0, 0.25]
+
+
+def test_base_lr_is_the_bottom_after_the_first_step_when_an_earlier_scheduler_set_initial_lr():
+    optimizer = sgd()
+    StepLR(optimizer, step_size=2)  # records initial_lr = 1.0 in the group
+    scheduler = CyclicLR(optimizer, 0.1, 0.7, step_size_up=2)
+    assert scheduler.base_lrs == [0.1] and optimizer.param_groups[0]["initial_lr"] == 1.0
+    # PyTorch 2.13: [1.0, 0.4, 0.7, 0.4, 0.1]: its constructor's first step still uses the base class's
+    # base_lrs (initial_lr), replaced by base_lr right after; from the next step on, the cycle is base_lr's
+    np.testing.assert_allclose(trace(optimizer, scheduler, 5)[:, 0], [1.0, 0.4, 0.7, 0.4, 0.1], rtol=1e-12)
