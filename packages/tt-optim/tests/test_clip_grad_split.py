@@ -44,6 +44,7 @@ def test_get_total_norm_leaves_the_tensors_alone_even_when_infinite():
     assert [g.tolist() for g in grads] == [[3.0, 4.0], [12.0], [math.inf, 1.0]]
     with pytest.raises(RuntimeError, match="total norm of order 2.0"):
         get_total_norm(grads, error_if_nonfinite=True)
+    assert get_total_norm(g for g in grads[:2]).item() == 13.0  # any iterable, a generator too
     empty = get_total_norm([])
     assert empty.shape == () and empty.item() == 0.0
 
@@ -83,8 +84,9 @@ def test_get_total_norm_refuses_what_is_not_a_tensor():
 
 def test_the_deprecated_clip_grad_norm_warns_and_clips():
     params, reference = parameters_with_grads(scale=10.0), parameters_with_grads(scale=10.0)
-    with pytest.warns(FutureWarning, match="in favor of `torch.nn.utils.clip_grad_norm_`"):
+    with pytest.warns(FutureWarning, match="in favor of `torch.nn.utils.clip_grad_norm_`") as caught:
         total = clip_grad_norm(params, 1.0)
+    assert caught[0].filename == __file__  # the warning points at the caller
     assert total.item() == clip_grad_norm_(reference, 1.0).item()
     for a, b in zip(params, reference):
         np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
