@@ -65,7 +65,8 @@ def test_the_gpu_switches_of_a_training_script_are_harmless_no_ops():
     model = nn.Linear(2, 1)
     assert torch.compile(model) is model
     assert torch.compile(mode="max-autotune")(len) is len
-    scaler = torch.cuda.amp.GradScaler(enabled=False)
+    with pytest.warns(FutureWarning, match=r"Please use `torch.amp.GradScaler\('cuda', args...\)`"):
+        scaler = torch.cuda.amp.GradScaler(enabled=False)  # deprecated in PyTorch too
     optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
     loss = model(torch.ones(1, 2)).sum()
     assert scaler.scale(loss) is loss
@@ -75,8 +76,34 @@ def test_the_gpu_switches_of_a_training_script_are_harmless_no_ops():
     scaler.step(optimizer)
     scaler.update()
     assert model.bias.item() == pytest.approx(before.item() - 0.5)  # d(loss)/d(bias) = 1
-    with pytest.warns(UserWarning, match="CUDA is not available"):
+    with pytest.warns(UserWarning, match="CUDA is not available"), pytest.warns(FutureWarning):
         assert torch.cuda.amp.GradScaler().is_enabled() is False
+    assert isinstance(scaler, torch.amp.GradScaler)
+
+
+def test_amp_custom_fwd_and_custom_bwd_run_a_functions_forward_and_backward_as_they_are():
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        @torch.amp.custom_fwd(device_type="cpu", cast_inputs=torch.float32)
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x**3
+
+        @staticmethod
+        @torch.amp.custom_bwd(device_type="cpu")
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return (3 * x**2 * grad,)
+
+    x = torch.tensor([2.0, -1.0], requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.float32):
+        Cube.apply(x).sum().backward()
+    assert x.grad.tolist() == [12.0, 3.0]
+    assert Cube.forward.__name__ == "forward" and torch.amp.custom_bwd(len, device_type="cpu")([1]) == 1
+    with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):
+        torch.amp.custom_fwd(device_type=None)
+    with pytest.raises(ValueError, match="Expected `device_type` of type `str`"):
+        torch.amp.custom_bwd(len, device_type=0)
 
 
 def test_torch_load_takes_pytorchs_keywords(tmp_path):

@@ -10,6 +10,10 @@ so a script's numbers are never silently attributed to a precision they did not 
 ``bfloat16`` exists so that scripts which merely *name* it (nanoGPT's
 ``{'bfloat16': torch.bfloat16, ...}[dtype]``) run; using it as a dtype fails with an
 error that says why and what to use instead.
+
+``GradScaler`` (from tt-optim) is PyTorch's dynamic loss scaling, working on the CPU
+(``GradScaler("cpu")``); ``custom_fwd``/``custom_bwd``, the decorators of a custom
+``Function``'s ``forward``/``backward`` under autocast, run them as they are.
 """
 
 from __future__ import annotations
@@ -18,6 +22,10 @@ import functools
 import warnings
 from collections.abc import Callable
 from typing import Any
+
+from tt_optim.grad_scaler import GradScaler
+
+__all__ = ["GradScaler", "autocast", "custom_bwd", "custom_fwd", "is_autocast_available"]
 
 
 class UnsupportedDType:
@@ -81,3 +89,28 @@ class autocast:  # noqa: N801  (PyTorch's name)
 def is_autocast_available(device_type: str) -> bool:
     """True for ``"cpu"``: ``autocast`` is accepted there (and runs in full precision)."""
     return device_type == "cpu"
+
+
+def _check_device_type(device_type: Any) -> None:
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+
+
+def custom_fwd(fwd: Callable | None = None, *, device_type: str, cast_inputs: Any = None) -> Callable:
+    """``torch.amp.custom_fwd``: decorate a custom ``Function``'s ``forward``; it runs as is.
+
+    PyTorch casts the inputs to ``cast_inputs`` inside an autocast region; TinyTorch's
+    ``autocast`` never lowers the precision, so there is nothing to cast.
+    """
+    _check_device_type(device_type)
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+    return functools.wraps(fwd)(lambda *args, **kwargs: fwd(*args, **kwargs))
+
+
+def custom_bwd(bwd: Callable | None = None, *, device_type: str) -> Callable:
+    """``torch.amp.custom_bwd``: decorate a custom ``Function``'s ``backward``; it runs as is."""
+    _check_device_type(device_type)
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+    return functools.wraps(bwd)(lambda *args, **kwargs: bwd(*args, **kwargs))

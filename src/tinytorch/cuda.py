@@ -8,6 +8,9 @@ as PyTorch's do on a machine without CUDA.
 from __future__ import annotations
 
 import warnings
+from typing import Any
+
+from tt_optim.grad_scaler import GradScaler as _AmpGradScaler
 
 
 def is_available() -> bool:
@@ -34,51 +37,25 @@ def manual_seed_all(seed: int) -> None:
 
 
 class _Amp:
-    """``torch.cuda.amp``: only ``GradScaler``, which is a pass-through without CUDA."""
+    """``torch.cuda.amp``: only ``GradScaler``, ``torch.amp.GradScaler("cuda")``: disabled without CUDA."""
 
-    class GradScaler:
-        """Loss scaling for float16 training; without CUDA it is disabled (as PyTorch disables it).
+    class GradScaler(_AmpGradScaler):
+        """The deprecated ``torch.cuda.amp.GradScaler(...)``: ``torch.amp.GradScaler("cuda", ...)``.
 
-        ``scale(loss)`` returns ``loss``, ``step(optimizer)`` calls ``optimizer.step()``,
-        ``unscale_`` and ``update`` do nothing: the training loop of a script written
-        for mixed precision runs unchanged, in float32.
+        Without CUDA it is disabled (as PyTorch disables it): ``scale(loss)`` returns
+        ``loss``, ``step(optimizer)`` calls ``optimizer.step()``, ``unscale_`` and
+        ``update`` do nothing, so a script written for mixed precision runs unchanged, in float32.
         """
 
-        def __init__(
-            self,
-            init_scale: float = 2.0**16,
-            growth_factor: float = 2.0,
-            backoff_factor: float = 0.5,
-            growth_interval: int = 2000,
-            enabled: bool = True,
-        ) -> None:
-            if enabled:
-                warnings.warn(
-                    "torch.cuda.amp.GradScaler is enabled, but CUDA is not available; disabling it",
-                    stacklevel=2,
-                )
-            self._enabled = False
-
-        def is_enabled(self) -> bool:
-            return self._enabled
-
-        def scale(self, outputs):
-            return outputs
-
-        def unscale_(self, optimizer) -> None:
-            pass
-
-        def step(self, optimizer, *args, **kwargs):
-            return optimizer.step(*args, **kwargs)
-
-        def update(self, new_scale=None) -> None:
-            pass
-
-        def state_dict(self) -> dict:
-            return {}
-
-        def load_state_dict(self, state_dict: dict) -> None:
-            pass
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            """``init_scale``, ``growth_factor``, ``backoff_factor``, ``growth_interval``, ``enabled``."""
+            warnings.warn(
+                "`torch.cuda.amp.GradScaler(args...)` is deprecated. "
+                "Please use `torch.amp.GradScaler('cuda', args...)` instead.",
+                FutureWarning,
+                stacklevel=2,
+            )
+            super().__init__("cuda", *args, **kwargs)
 
 
 amp = _Amp()

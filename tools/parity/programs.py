@@ -388,6 +388,10 @@ def lr_schedules(torch) -> list:
         "ReduceLROnPlateau": lambda o: S.ReduceLROnPlateau(
             o, factor=0.5, patience=1, cooldown=1, min_lr=[0.0, 0.15]
         ),
+        "CyclicLR": lambda o: S.CyclicLR(
+            o, [0.05, 0.01], [0.5, 0.2], step_size_up=3, step_size_down=2, mode="triangular2"
+        ),
+        "CyclicLR exp_range": lambda o: S.CyclicLR(o, 0.01, 0.3, step_size_up=2, mode="exp_range", gamma=0.8),
     }
     records = []
     for name, make in configs.items():
@@ -504,7 +508,7 @@ PROGRAMS = {
     "adaptive_optimizers": (adaptive_optimizers, "Adagrad, Adamax, NAdam, NAdamW, RAdam: 10 steps each"),
     "lr_schedules": (
         lr_schedules,
-        "every lr_scheduler schedule, 14 steps, two groups; SGDR's fractional epochs",
+        "every lr_scheduler schedule (CyclicLR too), 14 steps, two groups; SGDR's fractional epochs",
     ),
     "utilities": (
         utilities,

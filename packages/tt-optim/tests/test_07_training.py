@@ -12,7 +12,7 @@ import tt_autograd as autograd
 import tt_nn
 import tt_optim
 from tt_optim import SGD, Adam, DataLoader, TensorDataset, accuracy, evaluate, fit
-from tt_optim.lr_scheduler import OneCycleLR, ReduceLROnPlateau, StepLR
+from tt_optim.lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau, StepLR
 
 
 def blobs(n=240, features=8, classes=3, seed=0):
@@ -178,6 +178,9 @@ def test_schedules_step_per_epoch_or_per_batch(quiet):
     one_cycle = OneCycleLR(optimizer, max_lr=0.1, epochs=3, steps_per_epoch=len(loader))
     fit(model, tt_nn.CrossEntropyLoss(), optimizer, loader, epochs=3, scheduler=one_cycle, verbose=False)
     assert one_cycle.last_epoch == 12, "OneCycleLR steps after every batch"
+    cyclic = CyclicLR(optimizer, 0.01, 0.1, step_size_up=5)
+    fit(model, tt_nn.CrossEntropyLoss(), optimizer, loader, epochs=2, scheduler=cyclic, verbose=False)
+    assert cyclic.last_epoch == 8, "CyclicLR steps after every batch"
 
 
 class RecordingPlateau(ReduceLROnPlateau):

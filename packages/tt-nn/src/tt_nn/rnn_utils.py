@@ -14,7 +14,8 @@ every sequence; the padding gets none. Cost: two copies of the data.
 longest sequence first, in PyTorch's layout (``data`` rows, ``batch_sizes``,
 ``sorted_indices``/``unsorted_indices``), so ``RNN``/``LSTM``/``GRU`` stop each
 sequence at its own length; ``pad_packed_sequence`` is its inverse. Both are
-one gather.
+one gather. ``unpack_sequence`` is the inverse of ``pack_sequence`` (the list back);
+``invert_permutation`` is how ``unsorted_indices`` is made from ``sorted_indices``.
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ from tt_autograd import Tensor
 
 __all__ = [
     "PackedSequence",
+    "invert_permutation",
     "pack_padded_sequence",
     "pack_sequence",
     "pad_packed_sequence",
     "pad_sequence",
+    "unpack_sequence",
     "unpad_sequence",
 ]
 
@@ -210,7 +213,7 @@ def pack_padded_sequence(
     ]
     if enforce_sorted:
         return PackedSequence(data, _int64(batch_sizes))
-    return PackedSequence(data, _int64(batch_sizes), _int64(order), _int64(np.argsort(order)))
+    return PackedSequence(data, _int64(batch_sizes), _int64(order), invert_permutation(_int64(order)))
 
 
 def pad_packed_sequence(
@@ -249,3 +252,34 @@ def pack_sequence(sequences: Sequence[Tensor], enforce_sorted: bool = True) -> P
     """Pack a list of ``(L_i, *)`` tensors (``pad_sequence`` then ``pack_padded_sequence``)."""
     lengths = [len(s) for s in sequences]
     return pack_padded_sequence(pad_sequence(sequences), lengths, enforce_sorted=enforce_sorted)
+
+
+def unpack_sequence(packed_sequences: PackedSequence) -> list[Tensor]:
+    """The inverse of :func:`pack_sequence`: the list of ``(L_i, *)`` tensors, in their original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
+
+
+def invert_permutation(permutation: Tensor | None) -> Tensor | None:
+    """The inverse permutation: ``out[permutation[i]] = i`` (``None`` stays ``None``), as PyTorch's.
+
+    ``permutation`` must be a 1-D int64 tensor of indices in ``[0, n)``.
+    """
+    if permutation is None:
+        return None
+    if not isinstance(permutation, Tensor):
+        raise TypeError(f"invert_permutation: expected a Tensor or None, got {type(permutation).__name__}")
+    indices = permutation.numpy()
+    if indices.ndim != 1 or indices.dtype != np.int64:
+        raise RuntimeError(
+            "invert_permutation: expected a 1-D int64 tensor, got shape "
+            f"{tuple(indices.shape)}, {indices.dtype}"
+        )
+    if len(indices) and (indices.min() < 0 or indices.max() >= len(indices)):
+        bad = indices[(indices < 0) | (indices >= len(indices))][0]
+        raise RuntimeError(
+            f"invert_permutation: index {bad} is out of bounds for a permutation of {len(indices)}"
+        )
+    inverse = np.empty_like(indices)
+    inverse[indices] = np.arange(len(indices), dtype=np.int64)
+    return autograd.tensor(inverse)

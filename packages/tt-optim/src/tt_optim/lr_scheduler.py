@@ -319,18 +319,9 @@ class OneCycleLR(LRScheduler):
                 group["min_lr"] = group["initial_lr"] / final_div_factor
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(
-                    f"OneCycleLR: {type(optimizer).__name__} has no momentum or betas to cycle; "
-                    "pass cycle_momentum=False"
-                )
-            self.use_beta1 = "betas" in optimizer.defaults
-            highs = _per_group("max_momentum", optimizer, max_momentum)
-            lows = _per_group("base_momentum", optimizer, base_momentum)
-            if last_epoch == -1:
-                for group, high, low in zip(optimizer.param_groups, highs, lows):
-                    _set_momentum(group, high, self.use_beta1)
-                    group["max_momentum"], group["base_momentum"] = high, low
+            self.use_beta1, _, _ = _cycled_momentum(
+                "OneCycleLR", optimizer, max_momentum, base_momentum, last_epoch
+            )
         super().__init__(optimizer, last_epoch)
 
     def _anneal(self, start: float, end: float, pct: float) -> float:
@@ -456,6 +447,25 @@ def _per_group(name: str, optimizer: Optimizer, value: float | list[float]) -> l
             )
         return list(value)
     return [value] * len(optimizer.param_groups)
+
+
+def _cycled_momentum(
+    name: str, optimizer: Optimizer, max_momentum: Any, base_momentum: Any, last_epoch: int
+) -> tuple[bool, list[float], list[float]]:
+    """Check the optimizer has a momentum to cycle (SGD's, Adam's β₁) and, on a fresh start, set it to
+    ``max_momentum`` and record both bounds in each group. Returns (uses β₁, the highs, the lows)."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ValueError(
+            f"{name}: {type(optimizer).__name__} has no momentum or betas to cycle; pass cycle_momentum=False"
+        )
+    use_beta1 = "betas" in optimizer.defaults
+    highs = _per_group(f"{name}: max_momentum", optimizer, max_momentum)
+    lows = _per_group(f"{name}: base_momentum", optimizer, base_momentum)
+    if last_epoch == -1:
+        for group, high, low in zip(optimizer.param_groups, highs, lows):
+            _set_momentum(group, high, use_beta1)
+            group["max_momentum"], group["base_momentum"] = high, low
+    return use_beta1, highs, lows
 
 
 def _set_momentum(group: dict[str, Any], value: float, use_beta1: bool) -> None:

@@ -12,6 +12,7 @@ form used by ``step(epoch)``:
   ``T_i`` epochs, restarted with ``T_i *= T_mult`` (SGDR, Loshchilov & Hutter 2017).
 * ``ChainedScheduler``: several schedulers stepped together, their factors multiplied.
 * ``ReduceLROnPlateau``: ``lr *= factor`` once a metric has not improved for ``patience`` epochs.
+* ``CyclicLR``: triangles between ``base_lr`` and ``max_lr`` (Smith 2017), stepped per batch.
 
 ``tt_optim.lr_scheduler`` re-exports them all, so ``tt.optim.lr_scheduler.LambdaLR``
 is where a PyTorch program looks for it. State dicts stay JSON-safe: a schedule's
@@ -21,16 +22,18 @@ functions (``lr_lambda``) are not saved, as PyTorch saves them only when they ar
 from __future__ import annotations
 
 import math
+import types
 from collections.abc import Callable
 from typing import Any
 
-from .lr_scheduler import LRScheduler, _per_group
+from .lr_scheduler import LRScheduler, _cycled_momentum, _per_group, _set_momentum
 from .optimizer import Optimizer
 
 __all__ = [
     "ChainedScheduler",
     "ConstantLR",
     "CosineAnnealingWarmRestarts",
+    "CyclicLR",
     "ExponentialLR",
     "LambdaLR",
     "MultiStepLR",
@@ -352,3 +355,123 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter = self.cooldown
             self.num_bad_epochs = 0
         self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+
+
+class CyclicLR(LRScheduler):
+    """The cyclical learning rate (Smith 2017): the lr goes up and down between ``base_lr`` and ``max_lr``.
+
+    Step it after every *batch*. A cycle is ``step_size_up`` steps up then
+    ``step_size_down`` (default: as many) down; the amplitude ``max_lr − base_lr``
+    is multiplied by ``scale_fn``: ``"triangular"`` keeps it, ``"triangular2"``
+    halves it each cycle (``1/2^(cycle−1)``), ``"exp_range"`` multiplies it by
+    ``gamma^iteration``. A custom ``scale_fn(x)`` (in [0, 1]) replaces ``mode``,
+    evaluated on the cycle number (``scale_mode="cycle"``) or the iteration
+    (``"iterations"``). With ``cycle_momentum`` (default) the momentum (SGD's
+    ``momentum``, Adam's β₁) moves the other way, from ``max_momentum`` down to
+    ``base_momentum`` at the lr's peak. As PyTorch's, construction sets each
+    group's lr to ``base_lr``, and ``state_dict`` keeps a custom ``scale_fn``'s
+    attributes only when it is a callable object (a function is not data).
+    """
+
+    def __init__(
+        self,
+        optimizer: Optimizer,
+        base_lr: float | list[float],
+        max_lr: float | list[float],
+        step_size_up: int = 2000,
+        step_size_down: int | None = None,
+        mode: str = "triangular",
+        gamma: float = 1.0,
+        scale_fn: Callable[[float], float] | None = None,
+        scale_mode: str = "cycle",
+        cycle_momentum: bool = True,
+        base_momentum: float | list[float] = 0.8,
+        max_momentum: float | list[float] = 0.9,
+        last_epoch: int = -1,
+    ) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"CyclicLR: {type(optimizer).__name__} is not an Optimizer")
+        self.optimizer = optimizer
+        base_lrs = _per_group("CyclicLR: base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("CyclicLR: max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        if not up > 0 or not down >= 0:
+            raise ValueError(
+                f"CyclicLR: step_size_up must be positive and step_size_down >= 0, got {step_size_up}, "
+                f"{step_size_down}"
+            )
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if mode not in ("triangular", "triangular2", "exp_range") and scale_fn is None:
+            raise ValueError(
+                f"CyclicLR: mode must be 'triangular', 'triangular2' or 'exp_range' (or give scale_fn), "
+                f"got {mode!r}"
+            )
+        if scale_fn is not None and not callable(scale_fn):
+            raise TypeError(f"CyclicLR: scale_fn must be callable, got {type(scale_fn).__name__}")
+        if scale_mode not in ("cycle", "iterations"):
+            raise ValueError(f"CyclicLR: scale_mode must be 'cycle' or 'iterations', got {scale_mode!r}")
+        self.mode, self.gamma = mode, gamma
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            self.use_beta1, self.max_momentums, self.base_momentums = _cycled_momentum(
+                "CyclicLR", optimizer, max_momentum, base_momentum, last_epoch
+            )
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _init_scale_fn(self) -> None:
+        """A built-in mode fixes the scale mode: per cycle for the triangles, per iteration for exp_range."""
+        if self._scale_fn_custom is None and self.mode in ("triangular", "triangular2"):
+            self.scale_mode = "cycle"
+        elif self._scale_fn_custom is None:
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's factor at cycle (or iteration) ``x``: the custom function, or the mode's."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        if self.mode == "triangular":
+            return 1.0
+        if self.mode == "triangular2":
+            return 1 / (2.0 ** (x - 1))
+        return self.gamma**x
+
+    def get_lr(self) -> list[float]:
+        """The lr at batch ``last_epoch`` (and, with ``cycle_momentum``, the momentum, set on the groups)."""
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle
+        if x <= self.step_ratio:
+            height = x / self.step_ratio
+        else:
+            height = (x - 1) / (self.step_ratio - 1)
+        scale = self.scale_fn(cycle if self.scale_mode == "cycle" else self.last_epoch)
+        lrs = [base + (peak - base) * height * scale for base, peak in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            for group, low, high in zip(self.optimizer.param_groups, self.base_momentums, self.max_momentums):
+                _set_momentum(group, high - (high - low) * height * scale, self.use_beta1)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """Every attribute but the optimizer; a custom ``scale_fn`` object's attributes, a function's not."""
+        state = super().state_dict()
+        fn = state.pop("_scale_fn_custom")
+        keep = fn is not None and not isinstance(fn, types.FunctionType)
+        state["_scale_fn_custom"] = dict(fn.__dict__) if keep else None
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore a state from :meth:`state_dict` (into this scheduler's own ``scale_fn``, if saved)."""
+        state = dict(state_dict)
+        fn_state = state.pop("_scale_fn_custom")
+        super().load_state_dict(state)
+        if fn_state is not None:
+            self._scale_fn_custom.__dict__.update(fn_state)
+        self._init_scale_fn()

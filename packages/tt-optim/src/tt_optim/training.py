@@ -30,7 +30,7 @@ from typing import Any
 from tt_autograd import no_grad
 
 from .checkpoint import load_checkpoint, save_checkpoint
-from .lr_scheduler import OneCycleLR, ReduceLROnPlateau
+from .lr_scheduler import CyclicLR, OneCycleLR, ReduceLROnPlateau
 from .metrics import accuracy
 from .utils.clip_grad import clip_grad_norm_
 
@@ -223,7 +223,7 @@ def fit(
         scheduler: a learning-rate scheduler; a metric-driven one (``ReduceLROnPlateau``) is
             stepped once per epoch with the epoch's ``monitor`` figure.
         scheduler_interval: ``"epoch"``, ``"batch"``, or ``"auto"`` (per batch for
-            ``OneCycleLR``, per epoch otherwise).
+            ``OneCycleLR`` and ``CyclicLR``, per epoch otherwise).
         metrics: ``{name: fn(output, target) -> float}``; default ``{"acc": accuracy}``,
             pass ``{}`` for none (e.g. regression).
         clip_grad_norm: clip the gradients' total norm to this before each step.
@@ -245,7 +245,7 @@ def fit(
             f"fit: scheduler_interval must be 'auto', 'epoch' or 'batch', got {scheduler_interval!r}"
         )
     per_batch = scheduler_interval == "batch" or (
-        scheduler_interval == "auto" and isinstance(scheduler, OneCycleLR)
+        scheduler_interval == "auto" and isinstance(scheduler, (OneCycleLR, CyclicLR))
     )
     metrics = {"acc": accuracy} if metrics is None else dict(metrics)
     metric_driven = isinstance(scheduler, ReduceLROnPlateau)

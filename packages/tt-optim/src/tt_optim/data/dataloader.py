@@ -14,12 +14,15 @@ A batch is fetched in one of two ways:
   with :func:`default_collate` (stack) as the default.
 
 Everything runs in the calling process: ``num_workers`` and ``pin_memory``
-are accepted so PyTorch scripts run unchanged, and ignored.
+are accepted so PyTorch scripts run unchanged, and ignored; so
+:func:`get_worker_info` is always None, PyTorch's answer in the main process.
+:func:`default_convert` turns NumPy values into tensors without batching them.
 """
 
 from __future__ import annotations
 
 import collections.abc
+import copy
 import itertools
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -79,6 +82,58 @@ def default_collate(batch: list[Any]) -> Any:
         f"default_collate: don't know how to batch samples of type {type(first).__name__}; pass a collate_fn"
     )
     # END SOLUTION
+
+
+def default_convert(data: Any) -> Any:
+    """NumPy arrays and scalars to tensors, inside mappings and sequences; the rest as it is (PyTorch's).
+
+    What PyTorch's ``DataLoader(batch_size=None)`` applies to each sample: no stacking, only
+    conversion. String and object arrays stay arrays; a tuple becomes a list (PyTorch's
+    backwards-compatible choice), a namedtuple keeps its type, and other mappings and sequences
+    are copied with their type where they allow it.
+    """
+    kind = type(data)
+    if isinstance(data, Tensor):
+        return data
+    if kind.__module__ == "numpy" and kind.__name__ not in ("str_", "bytes_"):
+        if isinstance(data, np.ndarray) and data.dtype.kind in "SaUO":
+            return data
+        return Tensor.from_array(np.asarray(data))
+    if isinstance(data, collections.abc.Mapping):
+        converted = {key: default_convert(data[key]) for key in data}
+        try:
+            if isinstance(data, collections.abc.MutableMapping):
+                clone = copy.copy(data)
+                clone.update(converted)
+                return clone
+            return kind(converted)
+        except TypeError:
+            return converted
+    if isinstance(data, tuple) and hasattr(data, "_fields"):
+        return kind(*(default_convert(item) for item in data))
+    if isinstance(data, tuple):
+        return [default_convert(item) for item in data]
+    if isinstance(data, collections.abc.Sequence) and not isinstance(data, (str, bytes)):
+        converted_items = [default_convert(item) for item in data]
+        try:
+            if isinstance(data, collections.abc.MutableSequence):
+                clone = copy.copy(data)
+                for number, item in enumerate(converted_items):
+                    clone[number] = item
+                return clone
+            return kind(converted_items)
+        except TypeError:
+            return converted_items
+    return data
+
+
+def get_worker_info() -> None:
+    """Information about the DataLoader worker process running this code: None, as in PyTorch's main process.
+
+    TinyTorch's DataLoader loads every batch in the calling process (``num_workers`` is accepted and
+    ignored), so code that shards an ``IterableDataset`` by worker sees the single-process case.
+    """
+    return None
 
 
 def _endless(dataset: Any) -> bool:

@@ -1,4 +1,4 @@
-"""Datasets, map-style (``TensorDataset``, ``Subset``, ``ConcatDataset``) and iterable, and ``random_split``.
+"""Datasets, map-style (``TensorDataset``, ``Subset``, ``ConcatDataset``, ``StackDataset``) and iterable.
 
 A dataset is anything with ``__len__`` and ``__getitem__(i)`` returning one
 sample. That is all a :class:`~tt_optim.data.DataLoader` needs, but fetching
@@ -206,6 +206,65 @@ class ConcatDataset(Dataset):
         restore = np.empty_like(order)
         restore[order] = np.arange(len(order))  # back to the batch's own order
         return [type(parts[0][f]).from_array(field[restore]) for f, field in enumerate(fields)]
+
+
+class StackDataset(Dataset):
+    """Datasets of equal length side by side: sample ``i`` is the tuple of their samples ``i``.
+
+    As ``torch.utils.data.StackDataset``: positional datasets give tuples
+    (``StackDataset(images, labels)[i] == (images[i], labels[i])``), keyword
+    datasets dicts (``StackDataset(image=images, label=labels)[i]``); not both.
+    ``__getitems__`` (what a DataLoader calls for a batch) uses each dataset's
+    own ``__getitems__`` when it has one.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if args and kwargs:
+            raise ValueError(
+                "Supported either ``tuple``- (via ``args``) or``dict``- (via ``kwargs``) like input/output, "
+                "but both types are given."
+            )
+        if not args and not kwargs:
+            raise ValueError("At least one dataset should be passed")
+        parts = list(args) if args else list(kwargs.values())
+        for dataset in parts:
+            if not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+                raise TypeError(
+                    f"StackDataset: {type(dataset).__name__} is not a map-style dataset "
+                    "(it needs __len__ and __getitem__)"
+                )
+        self._length = len(parts[0])
+        if any(len(dataset) != self._length for dataset in parts):
+            raise ValueError("Size mismatch between datasets")
+        self.datasets: tuple[Any, ...] | dict[str, Any] = args if args else kwargs
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {key: dataset[index] for key, dataset in self.datasets.items()}
+        return tuple(dataset[index] for dataset in self.datasets)
+
+    def __getitems__(self, indices: list[int]) -> list[Any]:
+        """The samples at ``indices``: each dataset's in one ``__getitems__`` call where it has one."""
+        named = isinstance(self.datasets, dict)
+        keys = list(self.datasets) if named else range(len(self.datasets))
+        columns = []
+        for key in keys:
+            dataset = self.datasets[key]
+            if callable(getattr(dataset, "__getitems__", None)):
+                items = dataset.__getitems__(indices)
+                if len(items) != len(indices):
+                    raise ValueError(
+                        f"Nested dataset's output size mismatch. Expected {len(indices)}, got {len(items)}"
+                    )
+                columns.append(items)
+            else:
+                columns.append([dataset[index] for index in indices])
+        if named:
+            return [dict(zip(keys, row)) for row in zip(*columns)] if columns else []
+        return [tuple(row) for row in zip(*columns)]
+
+    def __len__(self) -> int:
+        return self._length
 
 
 def random_split(

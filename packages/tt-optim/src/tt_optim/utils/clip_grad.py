@@ -1,5 +1,11 @@
 """Gradient clipping: ``clip_grad_norm_`` and ``clip_grad_value_``, as in ``torch.nn.utils``.
 
+PyTorch 2.6 split ``clip_grad_norm_`` in two, ``get_total_norm`` (the norm of
+any tensors) then ``clip_grads_with_norm_`` (scale by a given norm), so a
+distributed or scaled loop can combine norms in between; both are here, the
+first computed by ``clip_grad_norm_`` itself (one implementation of the norm),
+as is the deprecated ``clip_grad_norm`` (no underscore), which warns.
+
 ``clip_grad_norm_`` treats all the gradients as one long vector: it computes
 that vector's norm (the norm of the per-tensor norms) and, if it exceeds
 ``max_norm``, scales every gradient by ``max_norm / (norm + 1e-6)``, so the
@@ -11,7 +17,9 @@ sign of divergence. Both functions work in place on ``p.grad``.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Iterable
+from types import SimpleNamespace
 
 import numpy as np
 from tt_autograd import Tensor
@@ -88,3 +96,67 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -
     for g in _gradients(parameters):
         np.clip(g, -clip_value, clip_value, out=g)
     # END SOLUTION
+
+
+class _NoLimit(float):
+    """A ``max_norm`` no total reaches: ``max_norm / (total + 1e-6)`` is inf even for an inf or NaN total,
+    so ``clip_grad_norm_`` multiplies every gradient by exactly 1."""
+
+    def __truediv__(self, other: object) -> float:
+        return math.inf
+
+
+def get_total_norm(
+    tensors: Tensor | Iterable[Tensor],
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """The ``norm_type``-norm of all ``tensors`` taken as one vector (the norm of their norms), a 0-d tensor.
+
+    As ``torch.nn.utils.get_total_norm``; pass the gradients: ``get_total_norm([p.grad for p in ps])``.
+    ``foreach`` is accepted and changes nothing (there is one NumPy path).
+    """
+    tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
+    for number, tensor in enumerate(tensors):
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"get_total_norm: tensors[{number}] is a {type(tensor).__name__}, not a Tensor")
+    holders = [SimpleNamespace(grad=tensor) for tensor in tensors]  # clip_grad_norm_ reads .grad
+    return clip_grad_norm_(holders, _NoLimit(math.inf), norm_type, error_if_nonfinite)
+
+
+def clip_grads_with_norm_(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    total_norm: Tensor | float,
+    foreach: bool | None = None,
+) -> None:
+    """Scale the gradients in place by ``min(1, max_norm / (total_norm + 1e-6))``, ``total_norm`` given.
+
+    As ``torch.nn.utils.clip_grads_with_norm_``: the second half of :func:`clip_grad_norm_`,
+    after :func:`get_total_norm`. ``foreach`` is accepted and changes nothing.
+    """
+    check_hyperparameters("clip_grads_with_norm_", max_norm=max_norm)
+    grads = _gradients(parameters)
+    if not grads:
+        return
+    total = np.asarray(total_norm.detach().numpy() if isinstance(total_norm, Tensor) else total_norm)
+    coefficient = np.minimum(float(max_norm) / (total + 1e-6), 1.0)  # NaN stays NaN, as torch.clamp
+    for g in grads:
+        g *= coefficient
+
+
+def clip_grad_norm(
+    parameters: Tensor | Iterable[Tensor],
+    max_norm: float,
+    norm_type: float = 2.0,
+    error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
+) -> Tensor:
+    """Deprecated (as in PyTorch): warns, then :func:`clip_grad_norm_`."""
+    warnings.warn(
+        "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+        FutureWarning,
+        stacklevel=2,
+    )
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite)
