@@ -106,7 +106,8 @@ def tests_beyond_modules(session: nox.Session) -> None:
 
 
 def _install_for_tests(session: nox.Session) -> None:
-    install_everything(session, extra="dev,docs,onnx,plot")  # onnx: ONNX Runtime; plot: tt-perf's PNGs
+    # onnx: ONNX Runtime; plot: tt-perf's PNGs; tensorboard: tests/test_tensorboard.py reads event files back
+    install_everything(session, extra="dev,docs,onnx,plot,tensorboard")
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
 
 
