@@ -144,6 +144,8 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str = "add_image") -> np.n
     if len(layout) == 2:
         return np.stack([array.transpose([layout.index(c) for c in "HW"])] * 3, axis=2)
     hwc = array.transpose([layout.index(c) for c in "HWC"])
+    if not 1 <= hwc.shape[2] <= 4:  # gray, gray + alpha, RGB, RGBA: what a PNG holds
+        raise ValueError(f"{what}: an image needs 1 to 4 channels, got {hwc.shape[2]} (shape {array.shape})")
     return np.concatenate([hwc] * 3, axis=2) if hwc.shape[2] == 1 else hwc
 
 
