@@ -352,6 +352,41 @@ def test_purge_step_flush_close_and_reopen(tmp_path):
     assert writer.get_logdir() == tmp_path
 
 
+@pytest.mark.parametrize(
+    ("options", "error", "message"),
+    [
+        ({"log_dir": 3}, TypeError, "log_dir must be a path \\(str or os.PathLike\\), got int"),
+        ({"comment": None}, TypeError, "comment must be a str, got NoneType"),
+        ({"filename_suffix": 1}, TypeError, "filename_suffix must be a str, got int"),
+        ({"purge_step": -1}, ValueError, "purge_step must be a non-negative int, got -1"),
+        ({"purge_step": 2.0}, ValueError, "purge_step must be a non-negative int, got 2.0"),
+        ({"max_queue": True}, ValueError, "max_queue must be a non-negative int, got True"),
+        ({"max_queue": None}, ValueError, "max_queue must be a non-negative int, got None"),
+        ({"flush_secs": 0}, ValueError, "flush_secs must be a positive number of seconds, got 0"),
+        ({"flush_secs": "5"}, ValueError, "flush_secs must be a positive number of seconds, got '5'"),
+    ],
+)
+def test_bad_options_are_refused_by_name(tmp_path, options, error, message):
+    with pytest.raises(error, match=f"^SummaryWriter: {message}$"):
+        SummaryWriter(**{"log_dir": tmp_path / "run", **options})
+    assert not (tmp_path / "run").exists()
+
+
+def test_steps_and_wall_times_are_numbers(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_scalar("x", 1.0, np.int64(4), walltime=np.float32(12.5))
+        writer.add_scalar("x", 2.0, tt.tensor(5), walltime=20)
+        for name in ("global_step", "walltime"):
+            with pytest.raises(TypeError, match=f"^SummaryWriter: {name} must be a number, got str$"):
+                writer.add_scalar("x", 3.0, **{name: "6"})
+            with pytest.raises(TypeError, match=f"^SummaryWriter: {name} must be a number, got list$"):
+                writer.add_scalar("x", 3.0, **{name: [6]})
+    assert [(e.step, e.wall_time, e.value) for e in read(tmp_path).Scalars("x")] == [
+        (4, 12.5, 1.0),
+        (5, 20.0, 2.0),
+    ]
+
+
 def test_the_default_log_dir_is_runs_time_host_comment(tmp_path, monkeypatch):
     import socket
     from datetime import datetime

@@ -190,6 +190,7 @@ def main() -> int:
         cases_methods,
         cases_number_args,
         cases_probability_data,
+        cases_tensorboard,
         cases_utilities,
     )
 
@@ -202,6 +203,7 @@ def main() -> int:
         + cases_utilities.all_cases()
         + cases_autograd.all_cases()
         + cases_files.all_cases()
+        + cases_tensorboard.all_cases()
     )
     start = time.perf_counter()
     table: dict[str, Counter] = defaultdict(Counter)

@@ -78,7 +78,7 @@ def write_embedding(
     if images is not None:
         from PIL import Image
 
-        tiled = grid(images, ncols=math.ceil(images.shape[0] ** 0.5)).transpose(1, 2, 0)
+        tiled = grid(images, ncols=math.ceil(images.shape[0] ** 0.5), what="add_embedding").transpose(1, 2, 0)
         square = np.zeros((tiled.shape[1], tiled.shape[1], 3))
         square[: tiled.shape[0]] = tiled
         buffer = io.BytesIO()

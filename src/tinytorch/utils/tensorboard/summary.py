@@ -109,12 +109,12 @@ def histogram(tag: str, values: Any, bins: Any, max_bins: int | None = None):
     return summary_pb2.Summary(value=[summary_pb2.Summary.Value(tag=tag, histo=proto)])
 
 
-def grid(images: np.ndarray, ncols: int = 8) -> np.ndarray:
+def grid(images: np.ndarray, ncols: int = 8, what: str = "add_images") -> np.ndarray:
     """A batch NCHW (C 1 or 3) tiled into one CHW image, ``ncols`` images a row (PyTorch's ``make_grid``)."""
     if images.shape[1] == 1:
         images = np.concatenate([images] * 3, axis=1)
     if images.shape[1] != 3:
-        raise ValueError(f"images need 1 or 3 channels, got {images.shape[1]} (shape {images.shape})")
+        raise ValueError(f"{what}: images need 1 or 3 channels, got {images.shape[1]} (shape {images.shape})")
     count, _, height, width = images.shape
     ncols = min(count, ncols)
     nrows = -(-count // ncols)
@@ -140,7 +140,7 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str = "add_image") -> np.n
             f"got shape {tuple(array.shape)}"
         )
     if len(layout) == 4:
-        return grid(array.transpose([layout.index(c) for c in "NCHW"])).transpose(1, 2, 0)
+        return grid(array.transpose([layout.index(c) for c in "NCHW"]), what=what).transpose(1, 2, 0)
     if len(layout) == 2:
         return np.stack([array.transpose([layout.index(c) for c in "HW"])] * 3, axis=2)
     hwc = array.transpose([layout.index(c) for c in "HWC"])

@@ -25,6 +25,42 @@ def _check_tag(tag: Any, what: str) -> str:
     return tag
 
 
+def _number(value: Any, name: str, kind: type) -> Any:
+    """``kind(value)`` (PyTorch's ``int(global_step)``, ``walltime``), refusing what is not a number."""
+    if isinstance(value, (str, bytes)):
+        raise TypeError(f"SummaryWriter: {name} must be a number, got {type(value).__name__}")
+    try:
+        return kind(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(f"SummaryWriter: {name} must be a number, got {type(value).__name__}") from error
+
+
+def _check_options(log_dir: Any, comment: Any, purge_step: Any, max_queue: Any, flush_secs: Any, suffix: Any):
+    """The constructor's arguments, refused with their name when they are not what they should be."""
+    if log_dir is not None and not isinstance(log_dir, (str, os.PathLike)):
+        raise TypeError(
+            f"SummaryWriter: log_dir must be a path (str or os.PathLike), got {type(log_dir).__name__}"
+        )
+    for name, value in (("comment", comment), ("filename_suffix", suffix)):
+        if not isinstance(value, str):
+            raise TypeError(f"SummaryWriter: {name} must be a str, got {type(value).__name__}")
+    for name, value in (("purge_step", purge_step), ("max_queue", max_queue)):
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0
+        ):
+            raise ValueError(f"SummaryWriter: {name} must be a non-negative int, got {value!r}")
+    if max_queue is None:
+        raise ValueError("SummaryWriter: max_queue must be a non-negative int, got None")
+    if (
+        isinstance(flush_secs, bool)
+        or not isinstance(flush_secs, (int, float, np.number))
+        or not flush_secs > 0
+    ):
+        raise ValueError(
+            f"SummaryWriter: flush_secs must be a positive number of seconds, got {flush_secs!r}"
+        )
+
+
 class _FileWriter:
     """One event file in ``log_dir``: summaries and events stamped with a step and a wall time."""
 
@@ -37,9 +73,9 @@ class _FileWriter:
         return self.event_writer.get_logdir()
 
     def add_event(self, event: Any, step: Any = None, walltime: float | None = None) -> None:
-        event.wall_time = time.time() if walltime is None else walltime
+        event.wall_time = time.time() if walltime is None else _number(walltime, "walltime", float)
         if step is not None:
-            event.step = int(step)
+            event.step = _number(step, "global_step", int)
         self.event_writer.add_event(event)
 
     def add_summary(self, summary: Any, step: Any = None, walltime: float | None = None) -> None:
@@ -80,6 +116,7 @@ class SummaryWriter:
         filename_suffix: str = "",
     ) -> None:
         _summary._proto()  # fail here, with the install hint, when the extra is missing
+        _check_options(log_dir, comment, purge_step, max_queue, flush_secs, filename_suffix)
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
