@@ -122,6 +122,30 @@ def test_histograms_default_bins_numpy_bins_and_max_bins(tmp_path):
     np.testing.assert_allclose(merged.bucket_limit, [0.0, 0.15, 0.3, 0.45, 0.6, 0.75, 0.9, 1.0])
 
 
+@pytest.mark.parametrize(
+    "values",
+    [[0.5], [0.5, 1.5], [1.5], [1.5, 2.5], [2.5]],  # the first used bucket and the last, each place
+)
+def test_only_the_used_buckets_are_kept_and_one_empty_before_them(tmp_path, values):
+    edges = np.array([0.0, 1.0, 2.0, 3.0])
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_histogram("h", np.array(values), bins=edges)
+    hist = read(tmp_path).Histograms("h")[0].histogram_value
+    limits, counts = expected_histogram(np.array(values), edges)
+    assert (hist.bucket_limit, hist.bucket) == (limits.tolist(), counts)
+
+
+def test_default_bins_end_below_1e20_and_values_beyond_are_not_in_a_bucket(tmp_path):
+    values = np.array([1.0, 1.5e20, -3.0])  # as PyTorch: counted in num, min and max, in no bucket
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_histogram("wide", values)
+    hist = read(tmp_path).Histograms("wide")[0].histogram_value
+    assert (hist.num, hist.max, sum(hist.bucket)) == (3, 1.5e20, 2)
+    edges = tensorflow_edges()
+    assert edges[-1] < 1e20 < edges[-1] * 1.1
+    np.testing.assert_allclose(hist.bucket_limit[-1], edges[np.searchsorted(edges, 1.0)], rtol=1e-12)
+
+
 def test_a_histogram_of_nothing_or_of_nan_is_refused(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         with pytest.raises(ValueError, match="add_histogram: 'w' has no values"):
