@@ -162,7 +162,8 @@ def test_images_in_every_layout_scaled_clipped_and_tiled(tmp_path):
     rng = np.random.default_rng(1)
     chw = rng.random((3, 4, 5)).astype(np.float32)
     chw[0, 0, :2] = [-0.5, 1.5]  # clipped to 0 and 255
-    rgb = np.clip(chw, 0, 1).transpose(1, 2, 0) * 255  # to within one level (PNG stores uint8)
+    # floats scaled by 255, clipped and truncated to uint8 (PyTorch's rule)
+    rgb = np.floor(np.clip(chw.transpose(1, 2, 0) * np.float32(255), 0, 255))
     gray = (np.arange(20, dtype=np.uint8) * 10).reshape(4, 5)
     with SummaryWriter(tmp_path) as writer:
         writer.add_image("chw", tt.tensor(chw, requires_grad=True), 1)
@@ -175,15 +176,25 @@ def test_images_in_every_layout_scaled_clipped_and_tiled(tmp_path):
     for tag in ("chw", "hwc"):
         (image,) = events.Images(tag)
         assert (image.step, image.width, image.height) == (1, 5, 4)
-        assert np.abs(pixels(image) - rgb).max() <= 1 and pixels(image)[0, 0, 0] == 0
-        assert pixels(image)[0, 1, 0] == 255
+        assert (pixels(image) == rgb).all() and pixels(image)[0, 0, 0] == 0 and pixels(image)[0, 1, 0] == 255
     for tag in ("hw", "hw1"):
-        assert (pixels(events.Images(tag)[0]) == gray[..., None]).all()  # uint8 as is, gray in R, G and B
+        (image,) = events.Images(tag)
+        assert pixels(image).shape == (4, 5, 3) and image.width == 5  # gray in R, G and B; uint8 as is
+        assert (pixels(image) == gray[..., None]).all()
     batch = pixels(events.Images("batch")[0])
     assert batch.shape == (8, 40, 3) and (batch[:4, 35:40, 1] == gray).all() and (batch[4:, 10:] == 0).all()
     assert (batch[4:, :5, 2] == gray).all()  # the ninth image starts the second row
     nhwc = events.Images("nhwc")[0]
     assert (nhwc.width, nhwc.height) == (10, 4) and (pixels(nhwc)[:, 5:] == pixels(nhwc)[:, :5]).all()
+
+
+@pytest.mark.parametrize("channels", [2, 4])
+def test_gray_with_alpha_and_rgba_images_keep_their_channels(tmp_path, channels):
+    hwc = np.random.default_rng(channels).integers(0, 256, (3, 2, channels)).astype(np.uint8)
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_image("alpha", hwc, 0, dataformats="HWC")
+    (image,) = read(tmp_path).Images("alpha")
+    assert (pixels(image) == hwc).all()  # PNG "LA" and "RGBA", as PyTorch's writer makes them
 
 
 @pytest.mark.parametrize(
@@ -192,7 +203,8 @@ def test_images_in_every_layout_scaled_clipped_and_tiled(tmp_path):
         ((3, 4, 5), "CHWX", r"dataformats 'CHWX' is not a layout of NCHW, CHW or HW"),
         ((3, 4, 5), "CCW", r"dataformats 'CCW' is not a layout"),
         ((4, 5), "CHW", r"dataformats 'CHW' needs a 3-d image, got shape \(4, 5\)"),
-        ((4, 5, 6), "HWC", r"an image needs 1 to 4 channels, got 6 \(shape \(4, 5, 6\)\)"),
+        ((4, 5, 5), "HWC", r"an image needs 1 to 4 channels, got 5 \(shape \(4, 5, 5\)\)"),
+        ((0, 4, 5), "CHW", r"an image needs 1 to 4 channels, got 0"),
         ((2, 2, 4, 5), "NCHW", r"images need 1 or 3 channels, got 2"),
     ],
 )
