@@ -21,6 +21,8 @@ from PIL import Image
 from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
 from tensorboard.plugins.hparams import plugin_data_pb2
+from tensorboard.plugins.pr_curve.plugin_data_pb2 import PrCurvePluginData
+from tensorboard.plugins.text.plugin_data_pb2 import TextPluginData
 from tensorboard.util import tensor_util
 
 import tinytorch as tt
@@ -240,7 +242,8 @@ def test_text(tmp_path):
     (text,) = events.Tensors("notes/text_summary")
     assert text.step == 7
     assert tensor_util.make_ndarray(text.tensor_proto).tolist() == ["lr **0.1** — ok".encode()]
-    assert events.SummaryMetadata("notes/text_summary").plugin_data.plugin_name == "text"
+    plugin = events.SummaryMetadata("notes/text_summary").plugin_data
+    assert plugin.plugin_name == "text" and TextPluginData.FromString(plugin.content).version == 0
 
 
 def test_pr_curve_counts_each_threshold(tmp_path):
@@ -250,8 +253,14 @@ def test_pr_curve_counts_each_threshold(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         writer.add_pr_curve("pr", tt.tensor(labels), tt.tensor(predictions), 2, num_thresholds=5)
         writer.add_pr_curve("weighted", labels, predictions, 2, num_thresholds=5, weights=weights)
+        writer.add_pr_curve("many", labels, predictions, 2, num_thresholds=500)  # at most 127, as PyTorch
         with pytest.raises(ValueError, match=r"labels \(5,\) and predictions \(4,\) differ in shape"):
             writer.add_pr_curve("bad", labels, predictions[:4])
+        for junk in [(None, predictions), (labels, "abc")]:
+            with pytest.raises(
+                TypeError, match="^add_pr_curve: expected a tensor, a NumPy array or a number"
+            ):
+                writer.add_pr_curve("bad", *junk)
     events = read(tmp_path)
     for tag, weight in [("pr", np.ones(5)), ("weighted", weights)]:
         (curve,) = events.Tensors(tag)
@@ -263,6 +272,11 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         precision, recall = tp / np.maximum(tp + fp, 1e-7), tp / (tp + fn)
         np.testing.assert_allclose(table, np.stack([tp, fp, tn, fn, precision, recall]), rtol=1e-6)
     assert events.SummaryMetadata("pr").plugin_data.plugin_name == "pr_curves"
+    for tag, count in [("pr", 5), ("many", 127)]:
+        content = events.SummaryMetadata(tag).plugin_data.content
+        assert PrCurvePluginData.FromString(content).num_thresholds == count
+    many = tensor_util.make_ndarray(events.Tensors("many")[0].tensor_proto)
+    assert many.shape == (6, 127) and many[0, 0] == 3 and many[0, 64] == 2  # TP at 0 and at 64 / 126
 
 
 def test_hparams_write_a_run_with_the_plugin_data_and_the_metrics(tmp_path):
