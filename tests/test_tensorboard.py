@@ -254,6 +254,9 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         writer.add_pr_curve("pr", tt.tensor(labels), tt.tensor(predictions), 2, num_thresholds=5)
         writer.add_pr_curve("weighted", labels, predictions, 2, num_thresholds=5, weights=weights)
         writer.add_pr_curve("many", labels, predictions, 2, num_thresholds=500)  # at most 127, as PyTorch
+        writer.add_pr_curve("one", labels, predictions, 2, num_thresholds=1)  # one threshold: 0
+        with pytest.raises(ValueError, match="^add_pr_curve: num_thresholds must be at least 1, got 0$"):
+            writer.add_pr_curve("bad", labels, predictions, num_thresholds=0)
         with pytest.raises(ValueError, match=r"labels \(5,\) and predictions \(4,\) differ in shape"):
             writer.add_pr_curve("bad", labels, predictions[:4])
         for junk in [(None, predictions), (labels, "abc")]:
@@ -276,6 +279,8 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         content = events.SummaryMetadata(tag).plugin_data.content
         assert PrCurvePluginData.FromString(content).num_thresholds == count
     many = tensor_util.make_ndarray(events.Tensors("many")[0].tensor_proto)
+    one = tensor_util.make_ndarray(events.Tensors("one")[0].tensor_proto)
+    np.testing.assert_allclose(one, [[3], [2], [0], [0], [3 / 5], [1]])  # everything counts at threshold 0
     assert many.shape == (6, 127) and many[0, 0] == 3 and many[0, 64] == 2  # TP at 0 and at 64 / 126
 
 

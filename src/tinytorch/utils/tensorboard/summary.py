@@ -214,8 +214,8 @@ def pr_curve(tag: str, labels: Any, predictions: Any, num_thresholds: int = 127,
             f"{tuple(predictions.shape)} differ in shape"
         )
     num_thresholds = min(int(num_thresholds), 127)
-    if num_thresholds < 2:
-        raise ValueError(f"add_pr_curve: num_thresholds must be at least 2, got {num_thresholds}")
+    if num_thresholds < 1:
+        raise ValueError(f"add_pr_curve: num_thresholds must be at least 1, got {num_thresholds}")
     weights = 1.0 if weights is None else to_numpy(weights, "add_pr_curve")
     buckets = np.int32(np.floor(predictions * (num_thresholds - 1)))
     span = (0, num_thresholds - 1)
