@@ -249,12 +249,13 @@ def test_text(tmp_path):
 def test_pr_curve_counts_each_threshold(tmp_path):
     labels = np.array([0, 1, 0, 1, 1])
     predictions = np.array([0.1, 0.3, 0.6, 0.9, 0.55])
-    weights = np.array([1.0, 2.0, 1.0, 1.0, 0.5])
+    weights = np.array([2.0, 2.0, 0.5, 1.0, 0.5])
     with SummaryWriter(tmp_path) as writer:
         writer.add_pr_curve("pr", tt.tensor(labels), tt.tensor(predictions), 2, num_thresholds=5)
         writer.add_pr_curve("weighted", labels, predictions, 2, num_thresholds=5, weights=weights)
         writer.add_pr_curve("many", labels, predictions, 2, num_thresholds=500)  # at most 127, as PyTorch
         writer.add_pr_curve("one", labels, predictions, 2, num_thresholds=1)  # one threshold: 0
+        writer.add_pr_curve("beyond", np.array([1, 1]), np.array([0.5, 1.5]), 2, num_thresholds=5)
         with pytest.raises(ValueError, match="^add_pr_curve: num_thresholds must be at least 1, got 0$"):
             writer.add_pr_curve("bad", labels, predictions, num_thresholds=0)
         with pytest.raises(ValueError, match=r"labels \(5,\) and predictions \(4,\) differ in shape"):
@@ -280,6 +281,8 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         assert PrCurvePluginData.FromString(content).num_thresholds == count
     many = tensor_util.make_ndarray(events.Tensors("many")[0].tensor_proto)
     one = tensor_util.make_ndarray(events.Tensors("one")[0].tensor_proto)
+    beyond = tensor_util.make_ndarray(events.Tensors("beyond")[0].tensor_proto)
+    assert beyond[0].tolist() == [1, 1, 1, 0, 0]  # a prediction past 1 is in no bucket, as in PyTorch
     np.testing.assert_allclose(one, [[3], [2], [0], [0], [3 / 5], [1]])  # everything counts at threshold 0
     assert many.shape == (6, 127) and many[0, 0] == 3 and many[0, 64] == 2  # TP at 0 and at 64 / 126
 
