@@ -279,6 +279,7 @@ def test_pr_curve_counts_each_threshold(tmp_path):
     for tag, count in [("pr", 5), ("many", 127)]:
         content = events.SummaryMetadata(tag).plugin_data.content
         assert PrCurvePluginData.FromString(content).num_thresholds == count
+        assert PrCurvePluginData.FromString(content).version == 0  # the version PyTorch writes
     many = tensor_util.make_ndarray(events.Tensors("many")[0].tensor_proto)
     one = tensor_util.make_ndarray(events.Tensors("one")[0].tensor_proto)
     beyond = tensor_util.make_ndarray(events.Tensors("beyond")[0].tensor_proto)
