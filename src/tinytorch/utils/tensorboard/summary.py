@@ -257,13 +257,11 @@ def hparams(hparam_dict: dict, metric_dict: dict, hparam_domain_discrete: dict |
     """The hparams plugin's three summaries: the experiment, the session's start (its values) and end.
 
     Values are numbers (``bool`` counts as a number, as in PyTorch), strings or
-    one-element tensors; ``None`` values are left out.
+    one-element tensors; ``None`` values are left out. ``add_hparams`` checks both are dicts.
     """
     from google.protobuf import struct_pb2
     from tensorboard.plugins.hparams import api_pb2, metadata, plugin_data_pb2
 
-    if not isinstance(hparam_dict, dict) or not isinstance(metric_dict, dict):
-        raise TypeError("add_hparams: hparam_dict and metric_dict should be dictionaries")
     domains = hparam_domain_discrete or {}
     if not isinstance(domains, dict):
         raise TypeError("add_hparams: hparam_domain_discrete should be a dictionary")
