@@ -247,9 +247,9 @@ def test_text(tmp_path):
 
 
 def test_pr_curve_counts_each_threshold(tmp_path):
-    labels = np.array([0, 1, 0, 1, 1])
-    predictions = np.array([0.1, 0.3, 0.6, 0.9, 0.55])
-    weights = np.array([2.0, 2.0, 0.5, 1.0, 0.5])
+    labels = np.array([0, 1, 0, 1, 1, 1])
+    predictions = np.array([0.1, 0.3, 0.6, 0.9, 0.55, 0.05])
+    weights = np.array([2.0, 2.0, 0.5, 1.0, 0.5, 1.5])
     with SummaryWriter(tmp_path) as writer:
         writer.add_pr_curve("pr", tt.tensor(labels), tt.tensor(predictions), 2, num_thresholds=5)
         writer.add_pr_curve("weighted", labels, predictions, 2, num_thresholds=5, weights=weights)
@@ -258,7 +258,7 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         writer.add_pr_curve("beyond", np.array([1, 1]), np.array([0.5, 1.5]), 2, num_thresholds=5)
         with pytest.raises(ValueError, match="^add_pr_curve: num_thresholds must be at least 1, got 0$"):
             writer.add_pr_curve("bad", labels, predictions, num_thresholds=0)
-        with pytest.raises(ValueError, match=r"labels \(5,\) and predictions \(4,\) differ in shape"):
+        with pytest.raises(ValueError, match=r"labels \(6,\) and predictions \(4,\) differ in shape"):
             writer.add_pr_curve("bad", labels, predictions[:4])
         for junk in [(None, predictions), (labels, "abc")]:
             with pytest.raises(
@@ -266,7 +266,7 @@ def test_pr_curve_counts_each_threshold(tmp_path):
             ):
                 writer.add_pr_curve("bad", *junk)
     events = read(tmp_path)
-    for tag, weight in [("pr", np.ones(5)), ("weighted", weights)]:
+    for tag, weight in [("pr", np.ones(6)), ("weighted", weights)]:
         (curve,) = events.Tensors(tag)
         table = tensor_util.make_ndarray(curve.tensor_proto)
         above = predictions[None, :] >= np.linspace(0, 1, 5)[:, None]  # a point counts at thresholds ≤ it
@@ -284,8 +284,8 @@ def test_pr_curve_counts_each_threshold(tmp_path):
     one = tensor_util.make_ndarray(events.Tensors("one")[0].tensor_proto)
     beyond = tensor_util.make_ndarray(events.Tensors("beyond")[0].tensor_proto)
     assert beyond[0].tolist() == [1, 1, 1, 0, 0]  # a prediction past 1 is in no bucket, as in PyTorch
-    np.testing.assert_allclose(one, [[3], [2], [0], [0], [3 / 5], [1]])  # everything counts at threshold 0
-    assert many.shape == (6, 127) and many[0, 0] == 3 and many[0, 64] == 2  # TP at 0 and at 64 / 126
+    np.testing.assert_allclose(one, [[4], [2], [0], [0], [4 / 6], [1]])  # everything counts at threshold 0
+    assert many.shape == (6, 127) and many[0, 0] == 4 and many[0, 64] == 2  # TP at 0 and at 64 / 126
 
 
 def test_hparams_write_a_run_with_the_plugin_data_and_the_metrics(tmp_path):
