@@ -255,7 +255,7 @@ def test_pr_curve_counts_each_threshold(tmp_path):
         writer.add_pr_curve("weighted", labels, predictions, 2, num_thresholds=5, weights=weights)
         writer.add_pr_curve("many", labels, predictions, 2, num_thresholds=500)  # at most 127, as PyTorch
         writer.add_pr_curve("one", labels, predictions, 2, num_thresholds=1)  # one threshold: 0
-        writer.add_pr_curve("beyond", np.array([1, 1]), np.array([0.5, 1.5]), 2, num_thresholds=5)
+        writer.add_pr_curve("beyond", np.array([1, 1]), np.array([0.5, 1.3]), 2, num_thresholds=5)
         with pytest.raises(ValueError, match="^add_pr_curve: num_thresholds must be at least 1, got 0$"):
             writer.add_pr_curve("bad", labels, predictions, num_thresholds=0)
         with pytest.raises(ValueError, match=r"labels \(6,\) and predictions \(4,\) differ in shape"):
