@@ -106,7 +106,8 @@ def tests_beyond_modules(session: nox.Session) -> None:
 
 
 def _install_for_tests(session: nox.Session) -> None:
-    install_everything(session, extra="dev,docs,onnx,plot")  # onnx: ONNX Runtime; plot: tt-perf's PNGs
+    # onnx: ONNX Runtime; plot: tt-perf's PNGs; tensorboard: tests/test_tensorboard.py reads event files back
+    install_everything(session, extra="dev,docs,onnx,plot,tensorboard")
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
 
 
@@ -207,7 +208,8 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- serve`` serves it on localhost:8000 instead, rebuilding on every edit.
     """
-    install_everything(session, extra="docs,onnx")  # onnx: the export example of module 17 runs
+    # onnx: the export example of module 17 runs; tensorboard: module 07's SummaryWriter example
+    install_everything(session, extra="docs,onnx,tensorboard")
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:], env=DOCS_ENV)
@@ -226,7 +228,8 @@ def notebooks(session: nox.Session) -> None:
 
     ``nox -s notebooks -- docs/modules/03-activations.md`` runs one chapter: tools/chapter_notebooks.py.
     """
-    install_everything(session, extra="notebooks,onnx")  # onnx, safetensors: chapter 17's examples
+    # onnx, safetensors: chapter 17's examples; tensorboard: chapter 07's
+    install_everything(session, extra="notebooks,onnx,tensorboard")
     session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
     session.install(*TEST_DEPS)
     session.run("python", "tools/chapter_notebooks.py", "--check", *session.posargs)

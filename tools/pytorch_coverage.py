@@ -32,6 +32,7 @@ SECTIONS = [
     ("torch.nn.", "`torch.nn`"),
     ("torch.Tensor.", "`torch.Tensor` methods and attributes"),
     ("torch.optim.", "`torch.optim`"),
+    ("torch.utils.tensorboard.", "`torch.utils.tensorboard`"),
     ("torch.utils.", "`torch.utils.data`"),
     ("torch.", "`torch`"),
 ]

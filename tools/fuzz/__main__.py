@@ -191,6 +191,7 @@ def main() -> int:
         cases_methods,
         cases_number_args,
         cases_probability_data,
+        cases_tensorboard,
         cases_utilities,
     )
 
@@ -204,6 +205,7 @@ def main() -> int:
         + cases_autograd.all_cases()
         + cases_autograd_graph.all_cases()
         + cases_files.all_cases()
+        + cases_tensorboard.all_cases()
     )
     start = time.perf_counter()
     table: dict[str, Counter] = defaultdict(Counter)
