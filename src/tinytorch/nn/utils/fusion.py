@@ -49,7 +49,9 @@ def fuse_conv_bn_weights(
     """
     weight = conv_w.detach().numpy()
     if weight.ndim < 2:
-        raise ValueError(f"fuse_conv_bn_weights: conv_w must have at least 2 dimensions, got {weight.shape}")
+        raise ValueError(
+            f"fuse_conv_bn_weights: conv_w must have at least 2 dimensions, got {tuple(weight.shape)}"
+        )
     if transpose:
         weight = np.swapaxes(weight, 0, 1)
     channels = weight.shape[0]

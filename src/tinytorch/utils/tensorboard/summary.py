@@ -114,7 +114,9 @@ def grid(images: np.ndarray, ncols: int = 8, what: str = "add_images") -> np.nda
     if images.shape[1] == 1:
         images = np.concatenate([images] * 3, axis=1)
     if images.shape[1] != 3:
-        raise ValueError(f"{what}: images need 1 or 3 channels, got {images.shape[1]} (shape {images.shape})")
+        raise ValueError(
+            f"{what}: images need 1 or 3 channels, got {images.shape[1]} (shape {tuple(images.shape)})"
+        )
     count, _, height, width = images.shape
     ncols = min(count, ncols)
     nrows = -(-count // ncols)
@@ -145,7 +147,9 @@ def to_hwc(array: np.ndarray, dataformats: str, what: str = "add_image") -> np.n
         return np.stack([array.transpose([layout.index(c) for c in "HW"])] * 3, axis=2)
     hwc = array.transpose([layout.index(c) for c in "HWC"])
     if not 1 <= hwc.shape[2] <= 4:  # gray, gray + alpha, RGB, RGBA: what a PNG holds
-        raise ValueError(f"{what}: an image needs 1 to 4 channels, got {hwc.shape[2]} (shape {array.shape})")
+        raise ValueError(
+            f"{what}: an image needs 1 to 4 channels, got {hwc.shape[2]} (shape {tuple(array.shape)})"
+        )
     return np.concatenate([hwc] * 3, axis=2) if hwc.shape[2] == 1 else hwc
 
 

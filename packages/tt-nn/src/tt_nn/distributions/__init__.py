@@ -9,8 +9,9 @@ and ``Bernoulli``, ``OneHotCategorical``, ``Uniform``, ``Exponential``,
 ``InverseGamma``, ``NegativeBinomial``, ``Multinomial``, ``Kumaraswamy``,
 ``FisherSnedecor``, ``ContinuousBernoulli``, ``RelaxedBernoulli``,
 ``RelaxedOneHotCategorical``, ``GeneralizedPareto``, ``VonMises``, ``LogisticNormal``,
-``LowRankMultivariateNormal``, ``Wishart``, ``LKJCholesky`` and ``Independent``; ``TransformedDistribution`` and
-the transforms (``ExpTransform``, ``TanhTransform``, ``AffineTransform``, ...) build new ones;
+``LowRankMultivariateNormal``, ``Wishart``, ``LKJCholesky`` and ``Independent``;
+``TransformedDistribution`` and the transforms (``ExpTransform``, ``TanhTransform``,
+``AffineTransform``, ...) build new ones;
 ``MixtureSameFamily``, ``OneHotCategoricalStraightThrough`` and the ``ExponentialFamily`` base.
 Sampling draws from TinyTorch's default generator, so ``tt.manual_seed`` makes it reproducible.
 

@@ -38,7 +38,6 @@ from .transforms_matrix import (
     PositiveDefiniteTransform,
     SoftmaxTransform,
     StickBreakingTransform,
-    _CorrCholesky,
 )
 
 __all__ = ["ConstraintRegistry", "biject_to", "transform_to"]
@@ -107,7 +106,7 @@ _both(constraints.greater_than_eq, _to_greater_than)
 _both(constraints.less_than, _to_less_than)
 _both(constraints.interval, _to_interval)
 _both(constraints.half_open_interval, _to_interval)
-_both(_CorrCholesky, lambda c: CorrCholeskyTransform())
+_both(type(constraints.corr_cholesky), lambda c: CorrCholeskyTransform())
 biject_to.register(constraints.simplex, lambda c: StickBreakingTransform())
 transform_to.register(constraints.simplex, lambda c: SoftmaxTransform())
 transform_to.register(constraints.lower_cholesky, lambda c: LowerCholeskyTransform())

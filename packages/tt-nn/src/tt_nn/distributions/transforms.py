@@ -361,7 +361,8 @@ class IndependentTransform(Transform):
     def _check_dims(self, value: autograd.Tensor, constraint: constraints.Constraint) -> None:
         if value.dim() < constraint.event_dim:
             raise ValueError(
-                f"IndependentTransform: too few dimensions on input: {value.dim()} (shape {value.shape}) "
+                f"IndependentTransform: too few dimensions on input: {value.dim()} (shape "
+                f"{tuple(value.shape)}) "
                 f"for an event of {constraint.event_dim} dims"
             )
 

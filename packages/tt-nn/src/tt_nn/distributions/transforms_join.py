@@ -133,12 +133,12 @@ class CatTransform(Transform):
     def _slices(self, value: autograd.Tensor) -> list[autograd.Tensor]:
         if not -value.dim() <= self.dim < value.dim():
             raise ValueError(
-                f"CatTransform: dim {self.dim} is out of range for a tensor of shape {value.shape}"
+                f"CatTransform: dim {self.dim} is out of range for a tensor of shape {tuple(value.shape)}"
             )
         if value.shape[self.dim] != self.length:
             raise ValueError(
                 f"CatTransform: the input has {value.shape[self.dim]} entries along dim {self.dim} "
-                f"(shape {value.shape}), but the lengths {self.lengths} add up to {self.length}"
+                f"(shape {tuple(value.shape)}), but the lengths {self.lengths} add up to {self.length}"
             )
         bounds = np.cumsum([0] + self.lengths)
         return [value.narrow(self.dim, int(a), int(b - a)) for a, b in zip(bounds[:-1], bounds[1:])]
@@ -198,12 +198,12 @@ class StackTransform(Transform):
     def _slices(self, value: autograd.Tensor) -> list[autograd.Tensor]:
         if not -value.dim() <= self.dim < value.dim():
             raise ValueError(
-                f"StackTransform: dim {self.dim} is out of range for a tensor of shape {value.shape}"
+                f"StackTransform: dim {self.dim} is out of range for a tensor of shape {tuple(value.shape)}"
             )
         if value.shape[self.dim] != len(self.transforms):
             raise ValueError(
                 f"StackTransform: the input has {value.shape[self.dim]} entries along dim {self.dim} "
-                f"(shape {value.shape}), but there are {len(self.transforms)} transforms"
+                f"(shape {tuple(value.shape)}), but there are {len(self.transforms)} transforms"
             )
         return [value.select(self.dim, i) for i in range(len(self.transforms))]
 

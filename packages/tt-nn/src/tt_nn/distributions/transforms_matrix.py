@@ -40,20 +40,7 @@ __all__ = [
 ]
 
 
-class _CorrCholesky(constraints.Constraint):
-    """Lower-triangular, positive diagonal, rows of unit length: Cholesky factors of correlation matrices."""
-
-    event_dim = 2
-    hint = "the Cholesky factor of a correlation matrix (e.g. CorrCholeskyTransform()(x))"
-
-    def check(self, value: np.ndarray) -> np.ndarray:
-        tol = np.finfo(value.dtype if value.dtype.kind == "f" else np.float64).eps * value.shape[-1] * 10
-        row_norm = np.linalg.norm(value, axis=-1)
-        unit_rows = (np.abs(row_norm - 1) <= tol).all(axis=-1)
-        return constraints.lower_cholesky.check(value) & unit_rows
-
-
-corr_cholesky = _CorrCholesky()
+corr_cholesky = constraints.corr_cholesky  # (LKJCholesky's support: one constraint for both)
 
 
 def _too_few_dims(name: str, shape: tuple[int, ...], needed: int) -> None:

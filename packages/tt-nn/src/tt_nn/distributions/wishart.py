@@ -48,7 +48,7 @@ def _matrix(name: str, value: object) -> autograd.Tensor:
     if value.dim() < 2 or value.shape[-1] != value.shape[-2]:
         raise ValueError(
             f"Wishart: {name} must be a square matrix (p, p), with optional leading batch dims, "
-            f"got shape {value.shape}"
+            f"got shape {tuple(value.shape)}"
         )
     return value
 
@@ -104,7 +104,8 @@ class Wishart(CholeskyMatrices, Distribution):
                 batch_shape = np.broadcast_shapes(matrix.shape[:-2], df.shape)
             except ValueError:
                 raise ValueError(
-                    f"Wishart: the shape of df {df.shape} and the batch dims of {name} {matrix.shape} "
+                    f"Wishart: the shape of df {tuple(df.shape)} and the batch dims of {name} "
+                    f"{tuple(matrix.shape)} "
                     "do not broadcast"
                 ) from None
             self.df = df.expand(*batch_shape)
