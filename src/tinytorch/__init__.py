@@ -59,6 +59,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
+    profiler,  # tt.profiler: profile, record_function, schedule (torch.profiler)
     serialization,
     sparse,
     special,

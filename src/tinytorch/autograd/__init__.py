@@ -6,7 +6,8 @@ of custom differentiable ops; ``gradcheck`` compares with finite differences,
 ``gradgradcheck`` does the same for second derivatives (``create_graph=True``);
 ``functional`` gives whole-function Jacobians and Hessians (``jacobian``, ``hessian``,
 ``vjp``, ``jvp``, ``vhp``, ``hvp``); ``detect_anomaly()`` / ``set_detect_anomaly(mode)``
-make backward stop at the first node that returns NaN, showing where forward created it.
+make backward stop at the first node that returns NaN, showing where forward created it;
+``profiler`` is the legacy ``torch.autograd.profiler`` (``profile``, ``record_function``).
 
 Example:
     >>> import tinytorch as torch
@@ -29,7 +30,7 @@ from tt_autograd import (
 from tt_autograd.anomaly import detect_anomaly, set_detect_anomaly
 from tt_autograd.gradients import backward, grad
 
-from . import functional
+from . import functional, profiler
 
 __all__ = [
     "Function",
@@ -41,6 +42,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "inference_mode",
+    "profiler",
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",
