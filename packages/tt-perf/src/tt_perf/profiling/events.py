@@ -187,6 +187,7 @@ class FunctionEventAvg(_Times):
         self.input_shapes: list | str | None = None
         self.stack: list[str] = []
         self.is_user_annotation = False
+        self.cpu_parent: FunctionEvent | None = None
 
     def add(self, other: FunctionEvent | FunctionEventAvg) -> FunctionEventAvg:
         """Add one event (or another average of the same key) in."""
@@ -194,6 +195,7 @@ class FunctionEventAvg(_Times):
             raise TypeError(f"FunctionEventAvg.add: expected a FunctionEvent, got {type(other).__name__}")
         if self.key is None:
             self.key, self.input_shapes, self.stack = other.key, other.input_shapes, list(other.stack)
+            self.cpu_parent = other.cpu_parent  # the first event's: top_level_events_only reads it
             self.is_user_annotation = other.is_user_annotation
         elif other.key != self.key:
             raise ValueError(f"FunctionEventAvg.add: key {other.key!r} added to an average of {self.key!r}")
@@ -383,7 +385,7 @@ def build_table(
     for event in events:
         if shown == row_limit:
             break
-        if top_level_events_only and getattr(event, "cpu_parent", None) is not None:
+        if top_level_events_only and event.cpu_parent is not None:
             continue
         shown += 1
         name = event.key

@@ -47,6 +47,7 @@ from collections.abc import Callable, Iterable
 from types import SimpleNamespace
 
 import numpy as np
+import tt_autograd
 
 from . import timing
 from .events import EventList, FunctionEvent, write_events
@@ -154,15 +155,17 @@ def _count_flops(kind: type, args: tuple, params: dict, result: object) -> int:
     return 0
 
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
+#: Frames a stack leaves out: the profiler's own, and tt-autograd's (tensor methods and ``Function.apply``,
+#: the dispatch that PyTorch's stacks do not show either).
+_HIDDEN = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(tt_autograd.__file__)))
 
 
 def _python_stack() -> list[str]:
-    """The calling Python frames, innermost first, as ``file(line): function``, but the profiler's own."""
+    """The calling Python frames, innermost first, as ``file(line): function`` (the dispatch left out)."""
     stack, frame = [], sys._getframe(1)
     while frame is not None:
-        filename = frame.f_code.co_filename
-        if os.path.dirname(os.path.abspath(filename)) != _HERE:
+        filename = os.path.abspath(frame.f_code.co_filename)
+        if not filename.startswith(_HIDDEN):
             stack.append(f"{filename}({frame.f_lineno}): {frame.f_code.co_name}")
         frame = frame.f_back
     return stack
