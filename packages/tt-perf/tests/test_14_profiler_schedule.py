@@ -163,3 +163,9 @@ def test_nothing_recorded_yet_is_an_error_not_an_empty_table():
     run(prof, 2)
     with pytest.raises(RuntimeError, match="nothing has been recorded yet"):
         prof.key_averages()
+
+
+def test_a_new_cycle_clears_the_last_ones_events_even_if_it_records_nothing():
+    prof = profile(schedule=schedule(wait=0, warmup=1, active=2))  # step 3 begins a second cycle's warmup
+    run(prof, 3)
+    assert len(prof.events()) == 0  # as PyTorch: the warmup-then-stop cycle replaced the first one
