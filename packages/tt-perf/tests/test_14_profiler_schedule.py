@@ -65,8 +65,9 @@ def test_schedule_arguments_are_ints_and_steps_not_negative():
         schedule(wait=True, warmup=1, active=1)
     with pytest.raises(ValueError, match="step must be >= 0"):
         schedule(wait=0, warmup=1, active=1)(-1)
-    with pytest.warns(UserWarning, match="won't be using warmup"):
+    with pytest.warns(UserWarning, match="won't be using warmup") as caught:
         schedule(wait=0, warmup=0, active=1)
+    assert caught[0].filename == __file__  # the warning points at the caller's line
 
 
 def run(prof: profile, steps: int, body=None) -> None:
