@@ -375,8 +375,6 @@ class profile:  # noqa: N801  (PyTorch's name)
             self._collected = []
 
     def start_trace(self) -> None:
-        if self._origin is None:  # a (WARMUP, NONE) schedule starts without a prepare
-            self.prepare_trace()
         self._recorder = _Recorder(self._origin, self.options)
         if self.profile_memory and not tracemalloc.is_tracing():
             tracemalloc.start()
