@@ -131,6 +131,18 @@ def test_stopping_while_recording_hands_over_the_steps_so_far():
     run(prof, 3)
     assert calls == [prof]
     assert sorted(name for name in names(prof) if name[0] == "s") == ["s1", "s2"]
+    steps = sorted(name for name in names(prof) if name.startswith("ProfilerStep#"))
+    assert steps == ["ProfilerStep#1", "ProfilerStep#2", "ProfilerStep#3"]  # the last closed by stop()
+
+
+def test_a_schedule_recording_from_step_0_records_its_first_step_marker():
+    plan = {0: ProfilerAction.RECORD, 1: ProfilerAction.RECORD_AND_SAVE}
+    prof = profile(schedule=lambda step: plan.get(step, ProfilerAction.NONE))
+    run(prof, 2)
+    assert sorted(name for name in names(prof) if name.startswith("ProfilerStep#")) == [
+        "ProfilerStep#0",
+        "ProfilerStep#1",
+    ]
 
 
 def test_nothing_is_patched_or_recorded_while_waiting():
