@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 import tt_autograd as autograd
 from tt_autograd.functions.linalg import MatMulFunction
-from tt_perf.profiling import profiler
+from tt_perf.profiling import profiler, timing
 from tt_perf.profiling.profiler import profile, record_function, schedule
 
 
@@ -70,3 +70,20 @@ def test_a_failure_while_patching_undoes_what_was_done(monkeypatch):
         profile(profile_memory=True).start()
     assert MatMulFunction.__dict__["forward"] is original
     assert profiler._RECORDING == [] and not tracemalloc.is_tracing()
+
+
+def test_stopping_twice_with_a_schedule_closes_the_step_marker_once():
+    prof = profile(schedule=schedule(wait=0, warmup=1, active=2))
+    prof.start()
+    prof.step()
+    prof.stop()
+    prof.stop()
+    assert [event.trace_name for event in prof.events()] == ["ProfilerStep#1"]
+
+
+def test_events_starting_together_come_parent_first(fake_clock):
+    fake_clock(timing)  # time stands still: the range and its operation start at the same instant
+    with profile() as prof:
+        with record_function("outer"):
+            autograd.ones(1) + 1
+    assert [event.name for event in prof.events()] == ["outer", "tt::Add"]

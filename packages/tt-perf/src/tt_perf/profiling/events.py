@@ -433,7 +433,7 @@ def write_events(events: list[FunctionEvent], path: str | os.PathLike) -> Path:
     Module 14's trace events (``trace.py``), with PyTorch's categories (``cpu_op``,
     ``user_annotation``) and each event's id and input shapes in ``args``.
     """
-    ordered = sorted(events, key=lambda event: (event.start_us, event.start_us - event.end_us))
+    ordered = sorted(events, key=lambda event: (event.start_us, event.start_us - event.end_us, event.id))
     frames = [
         {
             "name": event.trace_name,

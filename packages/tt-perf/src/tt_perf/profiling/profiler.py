@@ -486,7 +486,9 @@ class profile:  # noqa: N801  (PyTorch's name)
                 "profile.events: nothing has been recorded yet: results are ready when a recorded cycle "
                 "ends (at stop(), or at the step after a RECORD_AND_SAVE step with a schedule)"
             )
-        ordered = sorted(self._collected, key=lambda event: (event.start_us, event.start_us - event.end_us))
+        ordered = sorted(
+            self._collected, key=lambda e: (e.start_us, e.start_us - e.end_us, e.id)
+        )  # parents first
         return EventList(ordered, profile_memory=self.profile_memory, with_flops=self.with_flops)
 
     def key_averages(
