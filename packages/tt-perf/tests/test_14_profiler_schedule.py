@@ -160,9 +160,11 @@ def test_nothing_is_patched_or_recorded_while_waiting():
 def test_incorrect_schedules_warn_like_pytorch_and_a_bad_action_is_refused():
     plan = {0: ProfilerAction.WARMUP, 1: ProfilerAction.NONE}
     prof = profile(schedule=lambda step: plan.get(step, ProfilerAction.NONE))
+    prof.start()
     with pytest.warns(UserWarning, match="Incorrect schedule: WARMUP followed by NONE") as caught:
-        run(prof, 2)
-    assert caught[0].filename == __file__  # at the caller's prof.step()
+        prof.step()
+    prof.stop()
+    assert caught[0].filename == __file__  # at the caller's prof.step(), here
     prof = profile(schedule=lambda step: ProfilerAction.RECORD if step == 0 else ProfilerAction.WARMUP)
     with pytest.warns(UserWarning, match="Incorrect schedule: RECORD followed by WARMUP"):
         run(prof, 1)
