@@ -82,8 +82,11 @@ def test_stopping_twice_with_a_schedule_closes_the_step_marker_once():
 
 
 def test_events_starting_together_come_parent_first(fake_clock):
-    fake_clock(timing)  # time stands still: the range and its operation start at the same instant
+    clock = fake_clock(timing)  # time moves only here: each range starts with its operation
     with profile() as prof:
         with record_function("outer"):
             autograd.ones(1) + 1
-    assert [event.name for event in prof.events()] == ["outer", "tt::Add"]
+            clock.now += 1.0  # the longer one first
+        with record_function("still"):
+            autograd.ones(1) * 2  # both of no length: the one that began first
+    assert [event.name for event in prof.events()] == ["outer", "tt::Add", "still", "tt::Mul"]
