@@ -9,7 +9,7 @@ shapes and memory), split into short pieces for line length.
 from __future__ import annotations
 
 import pytest
-from tt_perf.profiling.events import EventList, FunctionEvent, format_memory, format_time
+from tt_perf.profiling.events import EventList, FunctionEvent, FunctionEventAvg, format_memory, format_time
 
 PYTORCH_TABLE = (
     "-------------------------------------------------------  ------------  ------------  -----"
@@ -137,3 +137,24 @@ def test_bad_table_arguments_say_what_is_allowed():
     with pytest.raises(ValueError, match="time_unit"):
         events().table(time_unit="ns")
     assert EventList().table() == ""
+
+
+def test_an_empty_average_and_the_reprs_show_pytorchs_fields():
+    empty = FunctionEventAvg()
+    assert (empty.key, empty.count, empty.input_shapes, empty.stack, empty.cpu_parent) == (
+        None,
+        0,
+        None,
+        [],
+        None,
+    )
+    assert (empty.is_user_annotation, empty.cpu_time, empty.flops) == (False, 0.0, 0)
+    event = FunctionEvent(7, "tt::Add", 1.0, 3.5, input_shapes=[[2]], cpu_memory_usage=8)
+    assert repr(event) == (
+        "<FunctionEvent id=7 name=tt::Add cpu_time=2.500us start_us=1.000 end_us=3.500 input_shapes=[[2]] "
+        "cpu_memory_usage=8>"
+    )
+    assert repr(EventList([event]).key_averages()[0]) == (
+        "<FunctionEventAvg key=tt::Add self_cpu_time=2.500us cpu_time=2.500us "
+        "input_shapes= cpu_memory_usage=8>"
+    )
