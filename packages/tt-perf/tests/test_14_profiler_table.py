@@ -158,3 +158,27 @@ def test_an_empty_average_and_the_reprs_show_pytorchs_fields():
         "<FunctionEventAvg key=tt::Add self_cpu_time=2.500us cpu_time=2.500us "
         "input_shapes= cpu_memory_usage=8>"
     )
+
+
+def test_averages_add_only_events_of_their_key_and_keep_the_first_ones_parent():
+    average = FunctionEventAvg()
+    first = FunctionEvent(0, "range", 0.0, 2.0, is_user_annotation=True)
+    assert average.add(first) is average
+    same = average
+    same += FunctionEvent(1, "range", 3.0, 4.0)
+    assert same is average and (average.count, average.cpu_time_total, average.is_user_annotation) == (
+        2,
+        3.0,
+        True,
+    )
+    with pytest.raises(ValueError, match="key 'other' added to an average of 'range'"):
+        average.add(FunctionEvent(2, "other", 0.0, 1.0))
+    with pytest.raises(TypeError, match="expected a FunctionEvent"):
+        average.add(3)
+    top = events(profile_memory=False).key_averages().table(top_level_events_only=True).splitlines()
+    assert [line.split()[0] for line in top[5:-2]] == [
+        "ProfilerStep*"
+    ]  # the only row whose event has no parent
+    for bad in (1.5, True, -1):
+        with pytest.raises(ValueError, match="group_by_stack_n must be an int >= 0"):
+            events().key_averages(group_by_stack_n=bad)
