@@ -3,7 +3,8 @@
 ``PYTORCH_TABLE`` is what PyTorch 2.13's ``EventList.key_averages(group_by_input_shapes=True)
 .table(sort_by="self_cpu_time_total")`` printed for the events of :func:`events` (built
 there as ``torch.autograd.profiler_util.FunctionEvent`` objects with the same times,
-shapes and memory), split into short pieces for line length.
+shapes and memory), split into short pieces for line length; ``PYTORCH_FLOPS_TABLE`` the
+same events but the long-named one, with FLOPs, sorted by ``cpu_time_total``, 4 rows.
 """
 
 from __future__ import annotations
@@ -43,6 +44,26 @@ PYTORCH_TABLE = (
     "-------  ------------  ------------  ------------  ------------  ------------  -----------"
     "---------  \n"
     "Self CPU time total: 1.500ms\n"
+)
+
+PYTORCH_FLOPS_TABLE = (
+    "------------------  ------------  ------------  ------------  ------------  ------------  "
+    "------------  --------------------  ------------  \n"
+    "              Name    Self CPU %      Self CPU   CPU total %     CPU total  CPU time avg  "
+    "  # of Calls          Input Shapes   Total FLOPs  \n"
+    "------------------  ------------  ------------  ------------  ------------  ------------  "
+    "------------  --------------------  ------------  \n"
+    "     ProfilerStep*         4.79%      70.000us       102.74%       1.500ms       1.500ms  "
+    "           1                    []            --  \n"
+    "        train_step        19.81%     289.250us        95.21%       1.390ms       1.390ms  "
+    "           1                    []            --  \n"
+    "        tt::MatMul        34.28%     500.500us        34.28%     500.500us     500.500us  "
+    "           1      [[3, 8], [8, 4]]       192.000  \n"
+    "    MatMulBackward        34.25%     500.000us        34.25%     500.000us     500.000us  "
+    "           1              [[3, 4]]            --  \n"
+    "------------------  ------------  ------------  ------------  ------------  ------------  "
+    "------------  --------------------  ------------  \n"
+    "Self CPU time total: 1.460ms\n"
 )
 
 
@@ -182,3 +203,9 @@ def test_averages_add_only_events_of_their_key_and_keep_the_first_ones_parent():
     for bad in (1.5, True, -1):
         with pytest.raises(ValueError, match="group_by_stack_n must be an int >= 0"):
             events().key_averages(group_by_stack_n=bad)
+
+
+def test_the_flops_table_with_names_of_their_own_width_is_pytorchs_too():
+    short = EventList(list(events(profile_memory=False))[:5], with_flops=True)
+    table = short.key_averages(group_by_input_shapes=True).table(sort_by="cpu_time_total", row_limit=4)
+    assert table == PYTORCH_FLOPS_TABLE
