@@ -51,6 +51,13 @@ def test_the_chrome_trace_is_valid_json_with_nested_complete_events(tmp_path):
         last_step["ts"] <= matmul["ts"] and matmul["ts"] + matmul["dur"] <= last_step["ts"] + last_step["dur"]
     )
     assert all(event["dur"] >= 0 and event["pid"] == os.getpid() for event in events)
+    recorded = {event.id: event for event in prof.events()}  # the same intervals, in microseconds
+    for event in events:
+        source = recorded[event["args"]["External id"]]
+        assert event["name"] == source.trace_name
+        assert event["ts"] == pytest.approx(source.start_us) and event["dur"] == pytest.approx(
+            source.end_us - source.start_us
+        )
 
 
 def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
