@@ -209,3 +209,15 @@ def test_the_flops_table_with_names_of_their_own_width_is_pytorchs_too():
     short = EventList(list(events(profile_memory=False))[:5], with_flops=True)
     table = short.key_averages(group_by_input_shapes=True).table(sort_by="cpu_time_total", row_limit=4)
     assert table == PYTORCH_FLOPS_TABLE
+
+
+def test_a_header_and_the_top_level_banner_come_first_as_in_pytorch():
+    lines = (
+        events(profile_memory=False)
+        .key_averages()
+        .table(header="HEAD", top_level_events_only=True)
+        .splitlines()
+    )
+    rule = "=" * (len(lines[4]) - 2)  # the width of the columns without the last two spaces
+    assert lines[:4] == [rule, "HEAD", rule, "This report only display top-level ops statistics"]
+    assert lines[4] == lines[6] and set(lines[4]) == {"-", " "}
