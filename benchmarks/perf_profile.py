@@ -10,6 +10,10 @@
 3. :func:`count_flops` of the reference small CNN (``benchmarks/vision.py``'s
    ``small_cnn``, the network PERF-NOTES counts at 20.7 MFLOP per image in its
    matmuls) and of milestone 04's CNN, per image.
+4. The same training step under ``torch.profiler``'s API (``tt_perf.profiling.profiler``,
+   what ``tinytorch.profiler`` is): ``schedule(wait=1, warmup=1, active=steps)``, plain and with
+   ``record_shapes`` and ``profile_memory``: the mean step time of the active steps against
+   the same steps unprofiled, the events per step, and PyTorch's table of the top rows.
 
 Random weights (seeded): only the shapes matter for time and FLOPs. Prints
 the load average, since the timings are only as quiet as the machine.
@@ -23,12 +27,14 @@ import argparse
 import math
 import os
 import sys
+import time
 from collections import defaultdict
 
 import tt_autograd as autograd
 import tt_nn as nn
 from run import milestone  # benchmarks/run.py: a milestones/ script as a module
 from tt_perf.profiling import count_flops, count_parameters, profile
+from tt_perf.profiling import profiler as torch_profiler
 from vision import small_cnn  # benchmarks/vision.py: the reference CNN
 
 #: Layer types of the table, and what the rest (the loss, Flatten's view) is filed under.
@@ -109,7 +115,69 @@ def main(argv: list[str] | None = None) -> int:
             f"{name:40s} {flops.total_flops / 1e6:6.2f} MFLOP in all, {matmuls / 1e6:6.2f} in the matmuls "
             f"of Conv2d and Linear; not counted: {flops.not_counted or 'nothing'}"
         )
+    torch_profiler_figures(model, x, y, steps)
     return 0
+
+
+def torch_profiler_figures(model, x, y, steps: int) -> None:
+    """Part 4: ``torch.profiler.profile`` with a schedule around the same training step."""
+
+    def train_step() -> None:
+        model.zero_grad()
+        nn.functional.cross_entropy(model(x), y).backward()
+
+    start = time.perf_counter()
+    for _ in range(steps):
+        train_step()
+    plain = (time.perf_counter() - start) / steps
+    print(f"\n## torch.profiler's API, the same step: {1e3 * plain:.1f} ms without a profiler")
+    for options in ({}, {"record_shapes": True, "profile_memory": True}):
+        cycles = []
+        plan = torch_profiler.schedule(wait=1, warmup=1, active=steps, repeat=1)
+        with torch_profiler.profile(schedule=plan, on_trace_ready=cycles.append, **options) as prof:
+            for _ in range(steps + 2):
+                with torch_profiler.record_function("train_step"):
+                    train_step()
+                prof.step()
+        rows = {row.key: row for row in prof.key_averages()}
+        step_ms = rows["train_step"].cpu_time / 1e3
+        events = len(prof.events()) / steps
+        label = ", ".join(options) or "defaults"
+        print(
+            f"profile({label}): {step_ms:.1f} ms per active step ({step_ms / (1e3 * plain):.2f}x), "
+            f"{events:.0f} events per step, {len(cycles)} cycle handed over"
+        )
+    print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=8))
+    print(f"\nits own cost per operation (best of 5 runs of {TINY_OPS} additions of one-element tensors):")
+    for label, seconds in per_op_cost().items():
+        print(f"  {label:44s} {1e6 * seconds:6.2f} us per operation")
+
+
+TINY_OPS = 2000
+
+
+def per_op_cost() -> dict[str, float]:
+    """Seconds per ``a + a`` (one element) unprofiled, and what a recording profiler adds to each."""
+    a = autograd.ones(1)
+
+    def run() -> float:
+        start = time.perf_counter()
+        for _ in range(TINY_OPS):
+            a + a
+        return (time.perf_counter() - start) / TINY_OPS
+
+    settings = {"unprofiled": None, "profile()": {}, "profile(record_shapes, profile_memory)": None}
+    settings["profile(record_shapes, profile_memory)"] = {"record_shapes": True, "profile_memory": True}
+    best = {label: math.inf for label in settings}
+    for _ in range(5):  # interleaved, so that a load change hits every setting alike
+        for label, options in settings.items():
+            if options is None:
+                best[label] = min(best[label], run())
+                continue
+            with torch_profiler.profile(**options):
+                best[label] = min(best[label], run())
+    base = best.pop("unprofiled")
+    return {"unprofiled": base, **{f"{label}: added": value - base for label, value in best.items()}}
 
 
 if __name__ == "__main__":

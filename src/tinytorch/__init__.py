@@ -63,6 +63,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
     random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
+    profiler,  # tt.profiler: profile, record_function, schedule (torch.profiler)
     serialization,
     sparse,
     special,

@@ -7,7 +7,8 @@ of custom differentiable ops; ``gradcheck`` compares with finite differences,
 ``functional`` gives whole-function Jacobians and Hessians (``jacobian``, ``hessian``,
 ``vjp``, ``jvp``, ``vhp``, ``hvp``); ``detect_anomaly()`` / ``set_detect_anomaly(mode)``
 make backward stop at the first node that returns NaN, showing where forward created it;
-``graph`` gives the graph's nodes (``Node``), saved-tensor hooks and multi-gradient hooks.
+``graph`` gives the graph's nodes (``Node``), saved-tensor hooks and multi-gradient hooks;
+``profiler`` is the legacy ``torch.autograd.profiler`` (``profile``, ``record_function``).
 
 Example:
     >>> import tinytorch as torch
@@ -30,7 +31,7 @@ from tt_autograd import (
 from tt_autograd.anomaly import detect_anomaly, set_detect_anomaly
 from tt_autograd.gradients import backward, grad
 
-from . import functional, graph
+from . import functional, graph, profiler
 
 __all__ = [
     "Function",
@@ -43,6 +44,7 @@ __all__ = [
     "gradcheck",
     "gradgradcheck",
     "inference_mode",
+    "profiler",
     "no_grad",
     "set_detect_anomaly",
     "set_grad_enabled",

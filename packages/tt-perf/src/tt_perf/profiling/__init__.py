@@ -7,6 +7,9 @@
   milliseconds per layer and per operation type (forward and backward), peak
   memory, the profiler's own overhead, and a Chrome/Perfetto trace
   (``trace.py``);
+* ``torch.profiler``'s API (``profiler.py``, ``events.py``): :class:`profiler.profile`
+  with a schedule, ``record_function`` ranges and PyTorch's ``key_averages().table()``,
+  on the same timer;
 * :func:`roofline` (``roofline.py``): whether each layer is bound by
   arithmetic or by memory traffic, against this machine's measured peaks
   (:func:`measure_peaks`).
@@ -16,6 +19,7 @@ Measure before optimising: the capstone (module 20) and milestone 06 start here.
 
 from __future__ import annotations
 
+from . import profiler
 from .flops import (
     FLOP_RULES,
     FlopReport,
@@ -54,4 +58,5 @@ __all__ = [
     "count_parameters",
     "layer_flops",
     "profile",
+    "profiler",
 ]

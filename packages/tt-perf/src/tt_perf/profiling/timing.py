@@ -188,6 +188,14 @@ class _Frames:
         self.events.append((name, table, start, elapsed))
         # END SOLUTION
 
+    def note(self, ctx, args: tuple, params: dict, result: object) -> None:
+        """What an operation frame saw (its ``ctx``, inputs, keyword arguments and result).
+
+        Called by the wrapped ``Function`` methods just before their frame ends;
+        :func:`profile` keeps nothing of it, ``torch.profiler``'s recorder
+        (``profiler.py``) keeps input shapes and FLOPs.
+        """
+
     def rows(self, table: str, steps: int) -> list[TimeRow]:
         return [
             TimeRow(name, kind, 1e3 * own / steps, 1e3 * inclusive / steps, calls / steps)
@@ -214,7 +222,9 @@ def _timed(frames: _Frames, table: str, kind: str, original: Callable) -> static
     def run(ctx, *args, **params):
         frames.enter(table, kind, kind)
         try:
-            return original(ctx, *args, **params)
+            result = original(ctx, *args, **params)
+            frames.note(ctx, args, params, result)
+            return result
         finally:
             frames.leave()
 
@@ -227,6 +237,14 @@ def _patch(frames: _Frames, model: Module, handles: list, originals: list) -> No
         before, after = _hooks(frames, name, type(module).__name__)
         handles.append(module.register_forward_pre_hook(before))
         handles.append(module.register_forward_hook(after))
+    patch_functions(frames, originals)
+
+
+def patch_functions(frames: _Frames, originals: list) -> None:
+    """Wrap every ``Function``'s forward (table ``ops``) and backward (table ``backward``) in ``frames``.
+
+    Each replaced method is appended to ``originals`` as it is replaced, for :func:`_unpatch`.
+    """
     for cls in _function_classes():
         for method, table in (("forward", "ops"), ("backward", "backward")):
             original = cls.__dict__.get(method)
