@@ -62,8 +62,8 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
-    random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
     profiler,  # tt.profiler: profile, record_function, schedule (torch.profiler)
+    random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
     serialization,
     sparse,
     special,

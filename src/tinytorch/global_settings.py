@@ -37,10 +37,12 @@ def use_deterministic_algorithms(mode: bool, *, warn_only: bool = False) -> None
 
 
 def are_deterministic_algorithms_enabled() -> bool:
+    """Whether :func:`use_deterministic_algorithms` was last set to True."""
     return _STATE["deterministic"]
 
 
 def is_deterministic_algorithms_warn_only_enabled() -> bool:
+    """Whether deterministic mode was asked for with ``warn_only=True``."""
     return _STATE["warn_only"]
 
 
@@ -57,6 +59,7 @@ def set_deterministic_debug_mode(debug_mode: str | int) -> None:
 
 
 def get_deterministic_debug_mode() -> int:
+    """0 (off), 1 (warn only) or 2 (error), as :func:`set_deterministic_debug_mode` takes them."""
     if not _STATE["deterministic"]:
         return 0
     return 1 if _STATE["warn_only"] else 2
@@ -72,6 +75,7 @@ def set_float32_matmul_precision(precision: str) -> None:
 
 
 def get_float32_matmul_precision() -> str:
+    """The value last given to :func:`set_float32_matmul_precision` (``"highest"`` by default)."""
     return _STATE["matmul_precision"]
 
 
@@ -83,6 +87,7 @@ def set_num_interop_threads(num: int) -> None:
 
 
 def get_num_interop_threads() -> int:
+    """The value last given to :func:`set_num_interop_threads` (1 by default)."""
     return _STATE["interop_threads"]
 
 
@@ -92,6 +97,7 @@ def set_warn_always(b: bool) -> None:
 
 
 def is_warn_always_enabled() -> bool:
+    """The value last given to :func:`set_warn_always`."""
     return _STATE["warn_always"]
 
 
@@ -110,4 +116,5 @@ def set_default_device(device_name: object) -> None:
 
 
 def get_default_device() -> device:
+    """``device("cpu")``: the only device TinyTorch has."""
     return device("cpu")

@@ -23,7 +23,8 @@ def test_shape_and_size_are_sizes_equal_to_the_tuple():
 def test_numel_repr_and_the_operations_that_stay_a_size():
     s = Size([2, 3, 4])
     assert s.numel() == 24 and Size().numel() == 1 and Size([5, 0]).numel() == 0
-    assert repr(s) == str(s) == "tt.Size([2, 3, 4])" and repr(Size()) == "tt.Size([])"
+    assert repr(s) == "tt.Size([2, 3, 4])" and repr(Size()) == "tt.Size([])"
+    assert str(s) == f"{s}" == "(2, 3, 4)" and str(Size([5])) == "(5,)"  # the tuple's form, for messages
     cases = [(s[1:], (3, 4)), (s + (5,), (2, 3, 4, 5)), ((1,) + s, (1, 2, 3, 4)), (s * 2, (2, 3, 4) * 2),
              (2 * s, (2, 3, 4) * 2)]  # fmt: skip
     for result, want in cases:

@@ -92,10 +92,10 @@ Example:
     >>> model = nn.Sequential(nn.Linear(4, 3), nn.GELU())
     >>> out = nn.DataParallel(model, device_ids=[0, 1])(autograd.randn(8, 4))  # 2 slices of 4 rows
     >>> out.shape, out.grad_fn
-    ((8, 3), <GatherBackward0>)
+    (tt.Size([8, 3]), <GatherBackward0>)
     >>> out.sum().backward()  # model's own parameters get the whole batch's gradient
     >>> model[0].weight.grad.shape
-    (3, 4)
+    tt.Size([3, 4])
 """
 
 from __future__ import annotations
@@ -246,7 +246,7 @@ def data_parallel(
         >>> import tt_nn as nn
         >>> model = nn.Linear(4, 3)
         >>> nn.data_parallel(model, autograd.randn(8, 4), device_ids=[0, 1]).shape
-        (8, 3)
+        tt.Size([8, 3])
     """
     if not isinstance(inputs, tuple):
         inputs = (inputs,)

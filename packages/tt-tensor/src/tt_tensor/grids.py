@@ -29,7 +29,7 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple[Tensor, ...]:
         >>> import tt_tensor as tt
         >>> rows, cols = meshgrid(tt.tensor([1, 2]), tt.tensor([5, 6, 7]))
         >>> rows.shape, cols[0].tolist()
-        ((2, 3), [5, 6, 7])
+        (tt.Size([2, 3]), [5, 6, 7])
     """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])

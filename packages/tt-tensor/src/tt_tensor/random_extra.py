@@ -73,7 +73,7 @@ def normal(
     Example:
         >>> import tt_tensor as tt
         >>> tt.normal(tt.zeros(2, 3), 1.0).shape
-        (2, 3)
+        tt.Size([2, 3])
     """
     tensors = [(name, v) for name, v in (("mean", mean), ("std", std)) if isinstance(v, Tensor)]
     for name, value in (("mean", mean), ("std", std)):

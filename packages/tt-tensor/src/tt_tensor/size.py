@@ -2,8 +2,9 @@
 
 ``x.shape`` and ``x.size()`` return one. It *is* a tuple (``x.shape == (2, 3)``, unpacking,
 ``np.zeros(x.shape)``, hashing all behave as for a tuple); what it adds is PyTorch's:
-``numel()``, a repr that says what it is (``tt.Size([2, 3])``), and slices, sums and repeats
-that stay ``Size``. ``Size(iterable)`` checks that every item is an integer (a 0-d integer
+``numel()``, a repr that says what it is (``tt.Size([2, 3])``; ``str`` stays the tuple's
+``(2, 3)``, unlike PyTorch's, so messages read as before), and slices, sums and repeats that
+stay ``Size``. ``Size(iterable)`` checks that every item is an integer (a 0-d integer
 tensor counts, as in PyTorch); the shapes TinyTorch builds itself skip that check
 (:func:`size_of`), so ``x.shape`` costs one tuple construction.
 """
@@ -47,7 +48,14 @@ class Size(tuple):
     def __repr__(self) -> str:
         return f"tt.Size({list(self)})"
 
-    __str__ = __repr__
+    def __str__(self) -> str:
+        """The plain tuple, ``(2, 3)``: what ``print(x.shape)`` and f-strings show.
+
+        PyTorch's ``str`` is its repr (``torch.Size([2, 3])``); TinyTorch keeps the tuple form so
+        that error messages, which format shapes with ``f"{x.shape}"`` (yours in the exercises
+        too), read ``(2, 3)`` as the tests expect. ``repr`` says what it is.
+        """
+        return tuple.__repr__(self)
 
     def __getitem__(self, index):
         item = tuple.__getitem__(self, index)

@@ -12,7 +12,7 @@ Example:
     >>> import tt_autograd as autograd
     >>> A = autograd.eye(6).reshape(2, 3, 6)
     >>> autograd.linalg.tensorsolve(A, autograd.ones(2, 3)).shape
-    (6,)
+    tt.Size([6])
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ Example:
     >>> m = Categorical(logits=logits)
     >>> (-m.log_prob(autograd.tensor([0, 2]))).sum().backward()
     >>> logits.grad.shape
-    (2, 3)
+    tt.Size([2, 3])
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ class Independent(Distribution):
         >>> import tt_autograd as autograd
         >>> from tt_nn.distributions import Normal
         >>> Independent(Normal(autograd.zeros(4, 3), 1.0), 1).log_prob(autograd.zeros(4, 3)).shape
-        (4,)
+        tt.Size([4])
     """
 
     arg_constraints: dict = {}

@@ -33,7 +33,7 @@ class LogisticNormal(Distribution):
     Example:
         >>> import tt_autograd as autograd
         >>> LogisticNormal(0.0, 1.0).rsample().shape
-        (2,)
+        tt.Size([2])
     """
 
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}

@@ -7,7 +7,7 @@ The components are one distribution whose rightmost batch dim (``k``) indexes th
     >>> from tt_nn.distributions import Categorical, MixtureSameFamily, Normal
     >>> gmm = MixtureSameFamily(Categorical(autograd.ones(3)), Normal(autograd.tensor([-2.0, 0.0, 2.0]), 1.0))
     >>> gmm.log_prob(autograd.zeros(4)).shape
-    (4,)
+    tt.Size([4])
 
 ``log_prob`` is ``logsumexp_k(log w_k + log p_k(x))`` (stable where every ``p_k`` underflows);
 ``sample`` draws a component index and every component's sample, and keeps the chosen one

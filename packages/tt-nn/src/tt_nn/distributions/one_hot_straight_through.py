@@ -22,7 +22,7 @@ class OneHotCategoricalStraightThrough(OneHotCategorical):
         >>> d = OneHotCategoricalStraightThrough(logits=logits)
         >>> (d.rsample() * autograd.tensor([1.0, 2.0, 3.0])).sum().backward()
         >>> logits.grad.shape
-        (3,)
+        tt.Size([3])
     """
 
     has_rsample = True

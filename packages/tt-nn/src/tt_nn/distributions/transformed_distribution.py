@@ -10,7 +10,7 @@ policy, as in SAC:
     >>> pi = TransformedDistribution(Normal(autograd.zeros(2), 1.0), [TanhTransform(cache_size=1)])
     >>> a = pi.rsample()
     >>> pi.log_prob(a).shape  # inverts through the cache: no atanh of a value rounded to 1
-    (2,)
+    tt.Size([2])
 
 Shapes: the transforms may add event dims (``IndependentTransform``, a vector map
 such as ``StickBreakingTransform``): the base is then wrapped in ``Independent`` so

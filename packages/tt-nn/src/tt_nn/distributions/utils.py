@@ -24,7 +24,7 @@ def broadcast_all(*values: object, op: str = "broadcast_all") -> tuple[autograd.
     Example:
         >>> loc, scale = broadcast_all(autograd.zeros(3), 1.0)
         >>> scale.shape
-        (3,)
+        tt.Size([3])
     """
     dtype = next((v.dtype for v in values if isinstance(v, autograd.Tensor)), autograd.get_default_dtype())
     tensors = []

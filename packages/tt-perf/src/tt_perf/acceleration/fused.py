@@ -32,7 +32,7 @@ Example:
     >>> import tt_autograd as autograd
     >>> x, w = autograd.randn(4, 8, requires_grad=True), autograd.randn(16, 8)
     >>> fused_linear_gelu(x, w).shape
-    (4, 16)
+    tt.Size([4, 16])
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ class BatchNorm3d(BatchNormBase):
         >>> bn = BatchNorm3d(2)
         >>> y = bn(autograd.randn(4, 2, 3, 5, 5))
         >>> y.shape, bool(abs(y.detach().numpy().mean(axis=(0, 2, 3, 4))).max() < 1e-6)
-        ((4, 2, 3, 5, 5), True)
+        (tt.Size([4, 2, 3, 5, 5]), True)
     """
 
     def _check_input_dim(self, input) -> None:  # noqa: A002
