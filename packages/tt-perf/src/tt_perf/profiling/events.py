@@ -2,7 +2,7 @@
 
 A :class:`FunctionEvent` is one timed interval of a ``torch.profiler.profile``
 run (``profiler.py``): an operation's forward (``tt::MatMul``), a backward
-node (``MatMulBackward``), a ``record_function`` range or a ``ProfilerStep#N``.
+node (``MmBackward0``), a ``record_function`` range or a ``ProfilerStep#N``.
 Times are in **microseconds**, as in PyTorch; ``cpu_time_total`` is the
 interval, ``self_cpu_time_total`` the interval minus its children's, so that
 the self times of all events add up to the recorded time without counting an

@@ -22,8 +22,8 @@ same stack, so they nest with the operations they contain.
 
 Names differ from PyTorch's: an operation is its ``Function``'s name in a ``tt::``
 namespace (``tt::MatMul``, ``tt::ReLU`` where PyTorch says ``aten::mm``,
-``aten::relu``), a backward node its ``grad_fn`` name (``MatMulBackward`` for
-PyTorch's ``MmBackward0``); there is no separate
+``aten::relu``), a backward node its ``grad_fn`` name (``MmBackward0``, as PyTorch's);
+there is no separate
 ``autograd::engine::evaluate_function`` row. Only the thread that started the
 profiler is recorded. The schedule, its step counting and which steps land in
 which cycle are PyTorch's (``profiler.py`` in torch 2.13).
@@ -48,11 +48,12 @@ from types import SimpleNamespace
 
 import numpy as np
 import tt_autograd
+from tt_autograd.graph import node_name
 
 from . import timing
 from .events import EventList, FunctionEvent, write_events
 from .flops import conv2d_flops, linear_flops
-from .timing import _Frames, _unpatch, patch_functions
+from .timing import _Frames, _function_classes, _unpatch, patch_functions
 
 
 class ProfilerActivity(enum.Enum):
@@ -186,16 +187,20 @@ class _Recorder(_Frames):
         self.open: list[tuple[FunctionEvent, int]] = []
         self.finished: list[FunctionEvent] = []
         self.next_id = 0
+        #: a Function class's name -> its backward node's name, as ``grad_fn.name()`` gives it
+        self.node_names = {cls.__name__: node_name(cls) for cls in _function_classes()}
 
     def enter(self, table: str, name: str, kind: str) -> None:
         if threading.get_ident() != self.thread:
             return
         super().enter(table, name, kind)
         stem = name.removesuffix("Function")
-        shown = {"ops": f"tt::{stem}", "backward": f"{stem}Backward"}.get(table, name)
+        backward = self.node_names.get(name, f"{stem}Backward")
+        shown = {"ops": f"tt::{stem}", "backward": backward}.get(table, name)
         event = FunctionEvent(
             self.next_id, shown, 0.0, 0.0, thread=self.thread, is_user_annotation=table == "user"
         )
+        event.is_backward = table == "backward"
         self.next_id += 1
         if self.options["with_stack"]:
             event.stack = _python_stack()
@@ -208,7 +213,7 @@ class _Recorder(_Frames):
         event = self.open[-1][0]
         if self.options["record_shapes"]:
             event.input_shapes = [list(np.shape(a)) if isinstance(a, np.ndarray) else [] for a in args]
-        if self.options["with_flops"] and not event.name.endswith("Backward"):
+        if self.options["with_flops"] and not event.is_backward:
             event.flops = _count_flops(type(ctx), args, params, result)
 
     def leave(self) -> None:
