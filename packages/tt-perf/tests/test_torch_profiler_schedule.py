@@ -1,4 +1,4 @@
-"""Module 14, ``torch.profiler``'s schedule: the action of each step, and what each recorded cycle holds.
+"""``torch.profiler``'s schedule: the action of each step, and what each recorded cycle holds.
 
 The action strings are PyTorch 2.13's (``torch.profiler.schedule``), written out
 step by step: N none, W warmup, R record, S record and save.

@@ -1,4 +1,4 @@
-"""Module 14, ``torch.profiler``'s table: PyTorch's layout, sorting, limits, units, and the value formats.
+"""``torch.profiler``'s table: PyTorch's layout, sorting, limits, units, and the value formats.
 
 ``PYTORCH_TABLE`` is what PyTorch 2.13's ``EventList.key_averages(group_by_input_shapes=True)
 .table(sort_by="self_cpu_time_total")`` printed for the events of :func:`events` (built

@@ -1,4 +1,4 @@
-"""Module 14, ``torch.profiler``'s lifecycle: what starting and stopping leaves behind, even on errors."""
+"""``torch.profiler``'s lifecycle: what starting and stopping leaves behind, even on errors."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Module 14, ``torch.profiler``'s traces: Chrome JSON (``export_chrome_trace``), the TensorBoard handler."""
+"""``torch.profiler``'s traces: Chrome JSON (``export_chrome_trace``), the TensorBoard handler."""
 
 from __future__ import annotations
 

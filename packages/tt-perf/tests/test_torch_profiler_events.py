@@ -1,4 +1,4 @@
-"""Module 14, ``torch.profiler``'s events: nesting and self times, counts, shapes, memory, FLOPs, stacks."""
+"""``torch.profiler``'s events: nesting and self times, counts, shapes, memory, FLOPs, stacks."""
 
 from __future__ import annotations
 
