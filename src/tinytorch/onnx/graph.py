@@ -86,8 +86,7 @@ class GraphBuilder:
         if b is None or a.shape != b.shape or not np.array_equal(a, b, equal_nan=True):
             seen = "a different shape" if b is None or a.shape != b.shape else "different values"
             raise OnnxExporterError(
-                f"tt.onnx.export: {where} takes an array of shape {tuple(a.shape)} that is neither a model "
-                f"input, a "
+                f"tt.onnx.export: {where} takes an array of shape {a.shape} that is neither a model input, a "
                 f"parameter nor the result of a traced op, and a second trace with a different batch saw "
                 f"{seen} for it: it was computed from the input by something that records no autograd "
                 "Function (a comparison such as x > 0, NumPy code in forward) or depends on a dynamic axis, "

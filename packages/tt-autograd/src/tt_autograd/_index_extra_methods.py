@@ -87,7 +87,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         below 0 counts from the end when ``lowest`` is ``-size`` (``index_fill``'s rule)."""
         positions = _index(op, index)
         if positions.ndim > 1:
-            raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {tuple(positions.shape)}")
+            raise IndexError(f"{op}: index must be 0-D or 1-D, got shape {positions.shape}")
         positions = positions.reshape(-1)
         axis = normalize_dim(op, dim, self.ndim)
         size = self.shape[axis]
@@ -129,9 +129,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         if self.ndim == 0:
             return self._scalar("index_fill", 0, _flat(index), value)
         if np.ndim(operand(value)) != 0:
-            raise RuntimeError(
-                f"index_fill: value must be a number or a 0-d tensor, got shape {tuple(value.shape)}"
-            )
+            raise RuntimeError(f"index_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
         if np.asarray(operand(index)).dtype != np.int64:
             raise IndexError(
                 f"index_fill: index must be an int64 tensor, got {np.asarray(operand(index)).dtype}"
@@ -183,8 +181,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             shape = np.broadcast_shapes(self.shape, mask_array.shape)
         except ValueError:
             raise RuntimeError(
-                f"masked_scatter: mask of shape {tuple(mask_array.shape)} does not broadcast with "
-                f"{tuple(self.shape)}"
+                f"masked_scatter: mask of shape {mask_array.shape} does not broadcast with {self.shape}"
             ) from None
         base = self if tuple(self.shape) == shape else self.expand(*shape)
         mask_array = np.broadcast_to(mask_array, shape)
@@ -364,7 +361,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             fits = False
         if not fits:
             raise RuntimeError(
-                f"sum_to_size: size {list(size)} is not expandable to the tensor's {tuple(self.shape)}"
+                f"sum_to_size: size {list(size)} is not expandable to the tensor's {self.shape}"
             )
         return sum_to(self, size)
 
@@ -384,9 +381,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def fill_diagonal_(self, fill_value, wrap: bool = False):
         check_number("fill_diagonal_", "fill_value", fill_value)
         if self.ndim < 2 or (self.ndim > 2 and len(set(self.shape)) != 1):
-            raise RuntimeError(
-                f"fill_diagonal_: needs 2 dims, or all dims of equal length, got {tuple(self.shape)}"
-            )
+            raise RuntimeError(f"fill_diagonal_: needs 2 dims, or all dims of equal length, got {self.shape}")
         if self.ndim == 2:
             step, end = self.shape[1] + 1, None if wrap else self.shape[1] * self.shape[1]
         else:

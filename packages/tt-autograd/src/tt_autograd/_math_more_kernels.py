@@ -51,8 +51,7 @@ def check_product(op: str, base: np.ndarray, first: object, second: object, ndim
         )
     if op != "addr" and a.shape[-1] != b.shape[-2 if op == "addbmm" else 0]:
         raise RuntimeError(
-            f"{op}: size mismatch, got input {tuple(base.shape)}, {names[0]} {tuple(a.shape)}, {names[1]} "
-            f"{tuple(b.shape)}"
+            f"{op}: size mismatch, got input {base.shape}, {names[0]} {a.shape}, {names[1]} {b.shape}"
         )
 
 
@@ -108,7 +107,7 @@ def histogram(x: np.ndarray, bins: object, range_: object, weight: object, densi
             )
         if edges.ndim != 1 or edges.size < 2:
             raise RuntimeError(
-                f"histogram: bins must be a 1-D tensor of at least 2 edges, got shape {tuple(edges.shape)}"
+                f"histogram: bins must be a 1-D tensor of at least 2 edges, got shape {edges.shape}"
             )
     else:
         count = int(check_number("histogram", "bins", bins))
@@ -120,8 +119,7 @@ def histogram(x: np.ndarray, bins: object, range_: object, weight: object, densi
         weight = tt_tensor.checks.check_tensor("histogram", weight, "weight").array
         if weight.shape != x.shape:
             raise RuntimeError(
-                f"histogram: weight of shape {tuple(weight.shape)} must have the input's shape "
-                f"{tuple(x.shape)}"
+                f"histogram: weight of shape {weight.shape} must have the input's shape {x.shape}"
             )
         weight = weight.ravel()
     if np.any(edges[:-1] > edges[1:]):  # PyTorch counts regardless; its counts are then meaningless

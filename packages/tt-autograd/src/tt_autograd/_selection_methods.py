@@ -46,7 +46,7 @@ class SelectionGradMixin(tt_tensor.Tensor):
     def outer(self, vec2):
         if self.ndim != 1 or np.ndim(operand(vec2)) != 1:
             raise RuntimeError(
-                f"outer: expected two 1-D tensors, got shapes {tuple(self.shape)} and {np.shape(vec2)}"
+                f"outer: expected two 1-D tensors, got shapes {self.shape} and {np.shape(vec2)}"
             )
         return self.unsqueeze(1) * (
             vec2.unsqueeze(0) if isinstance(vec2, tt_tensor.Tensor) else operand(vec2)

@@ -116,8 +116,7 @@ def _compare(fn, inputs, eps, atol, rtol, raise_exception, seed, recorded: bool)
             name = getattr(fn, "__name__", repr(fn))
             name += " (backward with create_graph=True)" if recorded else ""
             message = (
-                f"gradcheck: wrong gradient of {name} for input {i} (shape {tuple(x.shape)}) at index "
-                f"{where}: "
+                f"gradcheck: wrong gradient of {name} for input {i} (shape {x.shape}) at index {where}: "
                 f"autograd gave {analytical[where]:.6g}, central differences give {numerical[where]:.6g} "
                 f"({int(bad.sum())} of {bad.size} elements differ; max error {error.max():.3g}; both are "
                 "gradients of sum(w * output) for fixed random weights w)"

@@ -190,8 +190,7 @@ def _seed(output: object, seed: object) -> np.ndarray:
     array = np.asarray(operand(seed), dtype=output.array.dtype)
     if array.shape != output.shape:
         raise RuntimeError(
-            f"autograd.grad: grad_output of shape {tuple(array.shape)} for an output of shape "
-            f"{tuple(output.shape)}"
+            f"autograd.grad: grad_output of shape {array.shape} for an output of shape {output.shape}"
         )
     return array
 

@@ -113,13 +113,11 @@ def spmm(input: SparseTensor, mat2: object) -> Tensor:  # noqa: A002  (PyTorch's
     dense = mat2 if isinstance(mat2, tt_tensor.Tensor) else Tensor(mat2)
     if input.ndim != 2 or dense.ndim != 2:
         raise RuntimeError(
-            f"spmm: expects a 2-D sparse and a 2-D dense matrix, got shapes {tuple(input.shape)} and "
-            f"{tuple(dense.shape)}"
+            f"spmm: expects a 2-D sparse and a 2-D dense matrix, got shapes {input.shape} and {dense.shape}"
         )
     if input.shape[1] != dense.shape[0]:
         raise RuntimeError(
-            f"spmm: shapes {tuple(input.shape)} and {tuple(dense.shape)} cannot be multiplied "
-            f"({input.shape[1]} != "
+            f"spmm: shapes {input.shape} and {dense.shape} cannot be multiplied ({input.shape[1]} != "
             f"{dense.shape[0]}): the sparse matrix's columns must equal the dense matrix's rows"
         )
     if input.dtype != dense.dtype:

@@ -354,7 +354,7 @@ class SparseTensor:
         if shown.endswith(dtype_part + ")"):  # the dtype goes with the size, as PyTorch prints it
             shown = shown[: -len(dtype_part) - 1] + ")"
         if values.size == 0:
-            shown = f"tensor([], size={tuple(values.shape)})"
+            shown = f"tensor([], size={values.shape})"
         shown = shown.replace("\n", "\n" + " " * len(inner + "values="))
         parts = [f"size={self._size}", f"nnz={self._nnz()}"]
         if values.dtype != _default_dtype(values.dtype):
@@ -424,8 +424,7 @@ def sparse_coo_tensor(
         index = index.astype(np.int64)
     if index.ndim != 2 or index.dtype.kind not in "iu":
         raise ValueError(
-            f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz), got shape "
-            f"{tuple(index.shape)} "
+            f"sparse_coo_tensor: indices must be integers of shape (ndim, nnz), got shape {index.shape} "
             f"and dtype {index.dtype}"
         )
     index = index.astype(np.int64)
@@ -434,8 +433,7 @@ def sparse_coo_tensor(
         value = value.to(dtype)
     if value.ndim != 1:
         raise ValueError(
-            f"sparse_coo_tensor: values must be 1-D (nnz,), got shape {tuple(value.shape)}; values with "
-            f"dense "
+            f"sparse_coo_tensor: values must be 1-D (nnz,), got shape {value.shape}; values with dense "
             "dimensions of their own (hybrid sparse tensors) are not supported"
         )
     if value.shape[0] != index.shape[1]:

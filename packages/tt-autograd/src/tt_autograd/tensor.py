@@ -233,8 +233,7 @@ class Tensor(
             if self.array.size != 1 or self.array.dtype.kind == "c":
                 raise RuntimeError(
                     f"backward: grad can be implicitly created only for real one-element outputs, got shape "
-                    f"{tuple(self.shape)} of dtype {self.dtype}; pass gradient= a tensor of that shape, or "
-                    f"reduce "
+                    f"{self.shape} of dtype {self.dtype}; pass gradient= a tensor of that shape, or reduce "
                     "first (e.g. .sum(), and .abs() or .real for a complex result)"
                 )
             grad = np.ones(self.shape, dtype=self.array.dtype)
@@ -242,8 +241,7 @@ class Tensor(
             grad = np.asarray(operand(gradient), dtype=self.array.dtype)
             if grad.shape != self.shape:
                 raise RuntimeError(
-                    f"backward: gradient has shape {tuple(grad.shape)} but the tensor has shape "
-                    f"{tuple(self.shape)}"
+                    f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
                 )
         seed = higher_order.seed_tensor(gradient, grad) if create_graph else grad
         if self.grad_fn is None:  # on a leaf: the gradient, through the leaf's hooks, into its .grad

@@ -179,7 +179,7 @@ def _first_failure(items, tolerance, equal_nan, check_dtype) -> tuple[str, str] 
 
 def _compare_arrays(a, e, tolerance, equal_nan, check_dtype) -> tuple[str, str] | None:
     if a.shape != e.shape:
-        return f"The values for attribute 'shape' do not match: {tuple(a.shape)} != {tuple(e.shape)}.", ""
+        return f"The values for attribute 'shape' do not match: {a.shape} != {e.shape}.", ""
     if check_dtype and a.dtype != e.dtype:
         return (
             f"The values for attribute 'dtype' do not match: {from_numpy_dtype(a.dtype)} != "

@@ -227,6 +227,5 @@ class BatchNorm1d(BatchNormBase):
     def _check_input_dim(self, input) -> None:  # noqa: A002
         if input.ndim not in (2, 3):
             raise ValueError(
-                f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input of shape "
-                f"{tuple(input.shape)})"
+                f"BatchNorm1d: expected 2D or 3D input (got {input.ndim}D input of shape {input.shape})"
             )

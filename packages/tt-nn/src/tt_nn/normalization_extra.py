@@ -171,13 +171,12 @@ class InstanceNormBase(Module):
         if input.ndim not in (unbatched, unbatched + 1):
             raise ValueError(
                 f"{name}: expected {unbatched}D or {unbatched + 1}D input (got {input.ndim}D input of shape "
-                f"{tuple(input.shape)})"
+                f"{input.shape})"
             )
         channel_dim = input.ndim - unbatched
         if input.shape[channel_dim] != self.num_features:
             message = (
-                f"{name}({self.num_features}): input of shape {tuple(input.shape)} has "
-                f"{input.shape[channel_dim]} "
+                f"{name}({self.num_features}): input of shape {input.shape} has {input.shape[channel_dim]} "
                 f"channels in dim {channel_dim}, expected num_features={self.num_features}"
             )
             if self.affine:

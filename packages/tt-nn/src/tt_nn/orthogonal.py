@@ -148,8 +148,7 @@ class _Orthogonal(Module):
         """The original giving ``Q`` (see the module docstring); with a base, also sets the base."""
         if tuple(Q.shape) != self.shape:
             raise ValueError(
-                f"orthogonal: Expected a matrix or batch of matrices of shape {tuple(self.shape)}, got a "
-                f"tensor of "
+                f"orthogonal: Expected a matrix or batch of matrices of shape {self.shape}, got a tensor of "
                 f"shape {tuple(Q.shape)}"
             )
         with no_grad():

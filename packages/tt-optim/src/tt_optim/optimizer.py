@@ -191,9 +191,8 @@ class Optimizer:
                         continue
                     if p.grad.shape != p.shape:
                         raise RuntimeError(
-                            f"{type(self).__name__}.step: a parameter of shape {tuple(p.shape)} has a "
-                            f"gradient of "
-                            f"shape {tuple(p.grad.shape)}"
+                            f"{type(self).__name__}.step: a parameter of shape {p.shape} has a gradient of "
+                            f"shape {p.grad.shape}"
                         )
                     if p.array.dtype == np.float16:
                         self._update_half(p, p.grad.array, self.state[p], group)
@@ -328,9 +327,8 @@ def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
         if key != "step" and array.ndim > 0:
             if array.shape != _REDUCED_STATE.get(key, lambda shape: shape)(param.shape):
                 raise ValueError(
-                    f"load_state_dict: state {key!r} of parameter {index} has shape {tuple(array.shape)}, "
-                    f"but the "
-                    f"parameter has shape {tuple(param.shape)}"
+                    f"load_state_dict: state {key!r} of parameter {index} has shape {array.shape}, but the "
+                    f"parameter has shape {param.shape}"
                 )
             if param.array.dtype.kind == "f":  # float16 parameters keep float32 state (see _update_half)
                 array = array.astype(np.promote_types(param.array.dtype, np.float32), copy=False)

@@ -73,7 +73,7 @@ class LinalgExtraMixin(TensorBase):
             if dims < 0 or dims > min(self.ndim, other.ndim):
                 raise RuntimeError(
                     f"tensordot: dims must be between 0 and {min(self.ndim, other.ndim)} for shapes "
-                    f"{tuple(self.shape)} and {tuple(other.shape)}, got {dims}"
+                    f"{self.shape} and {other.shape}, got {dims}"
                 )
             mine, theirs = list(range(self.ndim - dims, self.ndim)), list(range(dims))
         else:
@@ -125,7 +125,7 @@ class LinalgExtraMixin(TensorBase):
         if self.ndim != other.ndim:
             raise RuntimeError(
                 "cross: inputs must have the same number of dimensions, got shapes "
-                f"{tuple(self.shape)} and {tuple(other.shape)}"
+                f"{self.shape} and {other.shape}"
             )
         shape = np.broadcast_shapes(self.shape, other.shape)
         if dim is None:
@@ -136,7 +136,7 @@ class LinalgExtraMixin(TensorBase):
         if self.shape[axis] != 3 or other.shape[axis] != 3:  # as PyTorch: no broadcasting along dim
             raise RuntimeError(
                 f"cross: dimension {dim} must have size 3 in both inputs, got shapes "
-                f"{tuple(self.shape)} and {tuple(other.shape)}"
+                f"{self.shape} and {other.shape}"
             )
         return self.roll(-1, axis) * other.roll(-2, axis) - self.roll(-2, axis) * other.roll(-1, axis)
 
@@ -167,7 +167,7 @@ class LinalgExtraMixin(TensorBase):
     def trace(self) -> Tensor:
         """Sum of the main diagonal of a 2-D tensor."""
         if self.ndim != 2:
-            raise RuntimeError(f"trace: expected a matrix (2-D tensor), got shape {tuple(self.shape)}")
+            raise RuntimeError(f"trace: expected a matrix (2-D tensor), got shape {self.shape}")
         return self.diagonal().sum()
 
     def diag_embed(self, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -96,8 +96,7 @@ class OrderStatsMixin(TensorBase):
         source = self if self.ndim else self.reshape(1)
         if source.shape[axis] == 0:
             raise IndexError(
-                f"{op}(): Expected reduction dim {axis} to have non-zero size (input shape "
-                f"{tuple(self.shape)})"
+                f"{op}(): Expected reduction dim {axis} to have non-zero size (input shape {self.shape})"
             )
         index = find_index(source.array, axis)
         values = source.gather(axis, self.from_array(index))

@@ -85,7 +85,7 @@ class QueryExtraMixin(TensorBase):
         """
         if self.ndim != 1 or self.array.dtype.kind not in "iub":
             raise RuntimeError(
-                f"bincount: expected a 1-D integer tensor, got shape {tuple(self.shape)}, {self.dtype}"
+                f"bincount: expected a 1-D integer tensor, got shape {self.shape}, {self.dtype}"
             )
         if self.array.size and self.array.min() < 0:
             raise RuntimeError(f"bincount: values must be non-negative, got {int(self.array.min())}")
@@ -94,8 +94,7 @@ class QueryExtraMixin(TensorBase):
         weight_array = np.asarray(operand(weights))
         if weight_array.shape != self.shape:
             raise RuntimeError(
-                f"bincount: weights of shape {tuple(weight_array.shape)} for input of shape "
-                f"{tuple(self.shape)}"
+                f"bincount: weights of shape {weight_array.shape} for input of shape {self.shape}"
             )
         dtype = np.float32 if weight_array.dtype == np.float32 else np.float64
         return self.from_array(np.bincount(self.array, weight_array, minlength).astype(dtype))

@@ -55,9 +55,7 @@ class SelectionMixin(TensorBase):
         """Outer product of two 1-D tensors: ``out[i, j] = self[i] * vec2[j]``."""
         other = np.asarray(operand(vec2))
         if self.ndim != 1 or other.ndim != 1:
-            raise RuntimeError(
-                f"outer: expected two 1-D tensors, got shapes {tuple(self.shape)} and {tuple(other.shape)}"
-            )
+            raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {self.shape} and {other.shape}")
         return self.from_array(np.multiply.outer(self.array, other))
 
     ger = outer

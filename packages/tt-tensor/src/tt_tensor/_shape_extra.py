@@ -119,7 +119,7 @@ class ShapeExtraMixin(TensorBase):
     def fliplr(self) -> Tensor:
         """Reverse dim 1 (``flip(1)``): columns left to right."""
         if self.ndim < 2:
-            raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {tuple(self.shape)}")
+            raise RuntimeError(f"fliplr: Input must be >= 2-d, got shape {self.shape}")
         return self.flip(1)
 
     def diagflat(self, offset: int = 0) -> Tensor:

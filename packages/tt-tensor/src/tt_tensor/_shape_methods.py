@@ -64,7 +64,7 @@ class ShapeMixin(TensorBase):
         """Transpose a 2-D tensor (1-D and 0-D are returned as they are)."""
         if self.ndim > 2:
             raise RuntimeError(
-                f"t: expects a tensor with <= 2 dimensions, got shape {tuple(self.shape)}; use transpose"
+                f"t: expects a tensor with <= 2 dimensions, got shape {self.shape}; use transpose"
             )
         return self.transpose(0, -1) if self.ndim == 2 else self
 

@@ -31,7 +31,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         [[1, 1, 1], [4, 2, 1], [9, 3, 1]]
     """
     if x.ndim != 1:
-        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {tuple(x.shape)}")
+        raise RuntimeError(f"vander: x must be a one-dimensional tensor, got shape {x.shape}")
     columns = len(x) if N is None else operator.index(N)
     if columns < 0:
         raise RuntimeError(f"vander: N must be non-negative, got {N}")
@@ -52,9 +52,7 @@ def block_diag(*tensors: Tensor) -> Tensor:
     blocks = [t.reshape(1, 1) if t.ndim == 0 else t.reshape(1, -1) if t.ndim == 1 else t for t in blocks]
     for t in blocks:
         if t.ndim != 2:
-            raise RuntimeError(
-                f"block_diag: tensors must have 2 or fewer dims, got one of shape {tuple(t.shape)}"
-            )
+            raise RuntimeError(f"block_diag: tensors must have 2 or fewer dims, got one of shape {t.shape}")
     if not blocks:
         return Tensor.from_array(np.zeros((1, 0), dtype=np.float32))
     width = sum(t.shape[1] for t in blocks)
@@ -72,7 +70,7 @@ def cartesian_prod(*tensors: Tensor) -> Tensor:
     tensors = _tensor_list("cartesian_prod", list(tensors))
     for t in tensors:
         if t.ndim != 1:
-            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape {tuple(t.shape)}")
+            raise RuntimeError(f"cartesian_prod: Expect a 1D vector, but got shape {t.shape}")
     if len(tensors) == 1:
         return tensors[0]
     return stack([grid.reshape(-1) for grid in meshgrid(*tensors, indexing="ij")], 1)
@@ -86,7 +84,7 @@ def combinations(input: Tensor, r: int = 2, with_replacement: bool = False) -> T
     empty ``(0, r)`` one. Cost: ``M`` rows of indices built in Python (``M`` grows fast with ``r``).
     """
     if input.ndim != 1:
-        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {tuple(input.shape)}")
+        raise RuntimeError(f"combinations: Expect a 1D vector, but got shape {input.shape}")
     r = operator.index(r)
     if r < 0:
         raise RuntimeError(f"combinations: Expect a non-negative number, but got {r}")

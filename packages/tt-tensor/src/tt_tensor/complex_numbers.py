@@ -86,9 +86,7 @@ def _float_pair(op: str, a: object, b: object) -> tuple[np.ndarray, np.ndarray]:
     try:
         np.broadcast_shapes(a.shape, b.shape)
     except ValueError:
-        raise RuntimeError(
-            f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be broadcast together"
-        ) from None
+        raise RuntimeError(f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together") from None
     return a, b
 
 
@@ -131,7 +129,7 @@ def as_complex_view(array: np.ndarray) -> np.ndarray:
         )
     if array.ndim == 0 or array.shape[-1] != 2:
         raise RuntimeError(
-            f"view_as_complex: tensor must have a last dimension of size 2, got shape {tuple(array.shape)}"
+            f"view_as_complex: tensor must have a last dimension of size 2, got shape {array.shape}"
         )
     if array.strides[-1] != array.itemsize:
         raise RuntimeError("view_as_complex: tensor must have a last dimension with stride 1")

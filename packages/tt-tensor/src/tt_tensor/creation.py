@@ -185,8 +185,7 @@ def multinomial(
     weights = np.asarray(input, dtype=np.float64)
     if weights.ndim not in (1, 2) or np.any(weights < 0) or not np.all(np.isfinite(weights)):
         raise ValueError(
-            f"multinomial: expected finite non-negative weights of 1 or 2 dims, got shape "
-            f"{tuple(weights.shape)}"
+            f"multinomial: expected finite non-negative weights of 1 or 2 dims, got shape {weights.shape}"
         )
     rows = np.atleast_2d(weights)
     totals = rows.sum(axis=1, keepdims=True)

@@ -74,9 +74,7 @@ def cdist_operands(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarr
     """``x1`` ``(*B1, P, M)`` and ``x2`` ``(*B2, R, M)`` as floats with broadcast batch dims."""
     for name, x in (("X1", x1), ("X2", x2)):
         if x.ndim < 2:
-            raise RuntimeError(
-                f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D {tuple(x.shape)}"
-            )
+            raise RuntimeError(f"cdist only supports at least 2D tensors, {name} got: {x.ndim}D {x.shape}")
         if x.dtype.kind != "f":
             raise RuntimeError(
                 f"cdist only supports floating-point dtypes, {name} got: {x.dtype}; convert with .float()"
@@ -84,13 +82,13 @@ def cdist_operands(x1: np.ndarray, x2: np.ndarray) -> tuple[np.ndarray, np.ndarr
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError(
             f"X1 and X2 must have the same number of columns. X1: {x1.shape[-1]} X2: {x2.shape[-1]} "
-            f"(shapes {tuple(x1.shape)} and {tuple(x2.shape)})"
+            f"(shapes {x1.shape} and {x2.shape})"
         )
     try:
         batch = np.broadcast_shapes(x1.shape[:-2], x2.shape[:-2])
     except ValueError:
         raise RuntimeError(
-            f"cdist: the batch dims of {tuple(x1.shape)} and {tuple(x2.shape)} cannot be broadcast together"
+            f"cdist: the batch dims of {x1.shape} and {x2.shape} cannot be broadcast together"
         ) from None
     dtype = np.result_type(x1, x2)
     return (

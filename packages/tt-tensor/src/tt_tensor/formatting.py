@@ -70,7 +70,7 @@ def format_tensor(array: np.ndarray, extras: list[str]) -> str:
     if array.dtype != default.get(array.dtype.kind):
         parts.append(f"dtype={from_numpy_dtype(array.dtype)!r}")
     if array.size == 0 and array.ndim != 1:
-        parts.append(f"size={tuple(array.shape)}")
+        parts.append(f"size={array.shape}")
     parts.extend(extras)
     return _PREFIX + ", ".join(parts) + ")"
 

@@ -108,8 +108,8 @@ def searchsorted(
     else:
         if sequence.shape[:-1] != targets.shape[:-1]:
             raise RuntimeError(
-                f"searchsorted: the leading dims of sorted_sequence {tuple(sequence.shape)} and values "
-                f"{tuple(targets.shape)} must match"
+                f"searchsorted: the leading dims of sorted_sequence {sequence.shape} and values "
+                f"{targets.shape} must match"
             )
         below = (
             sequence[..., None, :] <= targets[..., None]
@@ -139,7 +139,7 @@ def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, rig
     """The bucket of each element: ``i`` with ``boundaries[i-1] < x <= boundaries[i]`` (``<=``/``<``
     swapped with ``right=True``); ``boundaries`` is 1-D and sorted."""
     if boundaries.ndim != 1:
-        raise RuntimeError(f"bucketize: boundaries must be a 1-D tensor, got shape {tuple(boundaries.shape)}")
+        raise RuntimeError(f"bucketize: boundaries must be a 1-D tensor, got shape {boundaries.shape}")
     return searchsorted(boundaries, input, out_int32=out_int32, right=right)
 
 

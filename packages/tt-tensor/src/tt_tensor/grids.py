@@ -40,7 +40,7 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple[Tensor, ...]:
         raise RuntimeError(f'meshgrid: indexing must be one of "xy" or "ij", but received: {indexing}')
     for t in tensors:
         if t.ndim > 1:
-            raise RuntimeError(f"meshgrid: expected 0D or 1D tensors, got one of shape {tuple(t.shape)}")
+            raise RuntimeError(f"meshgrid: expected 0D or 1D tensors, got one of shape {t.shape}")
     if len({t.dtype for t in tensors}) > 1:
         raise RuntimeError(
             f"meshgrid expects all tensors to have the same dtype, got {[str(t.dtype) for t in tensors]}"

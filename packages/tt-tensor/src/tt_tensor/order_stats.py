@@ -111,9 +111,9 @@ def check_quantile_args(op: str, a: np.ndarray, q: np.ndarray, interpolation: st
             f"{op}() input tensor must be either float or double dtype, got {a.dtype}; convert with .float()"
         )
     if a.size == 0:
-        raise RuntimeError(f"{op}() input tensor must be non-empty, got shape {tuple(a.shape)}")
+        raise RuntimeError(f"{op}() input tensor must be non-empty, got shape {a.shape}")
     if q.ndim > 1:
-        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {tuple(q.shape)}")
+        raise RuntimeError(f"{op}() q must be a scalar or 1D tensor, got shape {q.shape}")
     if q.size and not (np.all(q >= 0) and np.all(q <= 1)):
         bad = q[~((q >= 0) & (q <= 1))].reshape(-1)[0]
         raise RuntimeError(f"{op}() q must be in the range [0, 1] but got {bad}")

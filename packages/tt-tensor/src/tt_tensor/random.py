@@ -187,6 +187,6 @@ def bernoulli(
         p = np.broadcast_to(p, shape)
     except ValueError:
         raise RuntimeError(
-            f"{op}: p of shape {tuple(p.shape)} does not broadcast to the tensor's shape {shape}"
+            f"{op}: p of shape {p.shape} does not broadcast to the tensor's shape {shape}"
         ) from None
     return (numpy_generator(generator).random(shape) < p).astype(dtype)

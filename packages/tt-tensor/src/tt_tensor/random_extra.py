@@ -92,7 +92,7 @@ def normal(
             shape = np.broadcast_shapes(mean_array.shape, std_array.shape)
         except ValueError:
             raise RuntimeError(
-                f"normal: mean of shape {tuple(mean_array.shape)} and std of shape {tuple(std_array.shape)} "
+                f"normal: mean of shape {mean_array.shape} and std of shape {std_array.shape} "
                 "do not broadcast"
             ) from None
     else:

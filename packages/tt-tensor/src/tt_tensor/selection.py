@@ -63,7 +63,7 @@ def topk(
     size = a.shape[normalize_dim("topk", dim, a.ndim)] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(
-            f"topk: k={k} is out of range for dimension {dim} of size {size} (input shape {tuple(a.shape)}); "
+            f"topk: k={k} is out of range for dimension {dim} of size {size} (input shape {a.shape}); "
             f"k must be between 0 and {size}"
         )
     indices = argsort(a, dim, descending=largest)
@@ -98,9 +98,7 @@ def diag(a: np.ndarray, diagonal: int = 0) -> np.ndarray:
         return np.diag(a, diagonal)
     if a.ndim == 2:
         return np.diagonal(a, diagonal).copy()
-    raise RuntimeError(
-        f"diag: expected a 1-D or 2-D tensor, got shape {tuple(a.shape)}; use diagonal() for batches"
-    )
+    raise RuntimeError(f"diag: expected a 1-D or 2-D tensor, got shape {a.shape}; use diagonal() for batches")
 
 
 def masked_select(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -111,8 +109,7 @@ def masked_select(a: np.ndarray, mask: np.ndarray) -> np.ndarray:
         shape = np.broadcast_shapes(a.shape, mask.shape)
     except ValueError:
         raise RuntimeError(
-            f"masked_select: the mask of shape {tuple(mask.shape)} does not broadcast with the input "
-            f"{tuple(a.shape)}"
+            f"masked_select: the mask of shape {mask.shape} does not broadcast with the input {a.shape}"
         ) from None
     return np.broadcast_to(a, shape)[np.broadcast_to(mask, shape)]
 
@@ -126,12 +123,11 @@ def scatter_positions(op: str, shape: tuple[int, ...], dim: int, index: np.ndarr
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor, got dtype {index.dtype}")
     if index.ndim != len(shape):
-        raise RuntimeError(f"{op}: index {tuple(index.shape)} must have as many dims as the input {shape}")
+        raise RuntimeError(f"{op}: index {index.shape} must have as many dims as the input {shape}")
     axis = normalize_dim(op, dim, len(shape))
     if any(i > s for d, (i, s) in enumerate(zip(index.shape, shape)) if d != axis):
         raise RuntimeError(
-            f"{op}: index {tuple(index.shape)} must not be larger than the input {shape} in any dim but "
-            f"{axis}"
+            f"{op}: index {index.shape} must not be larger than the input {shape} in any dim but {axis}"
         )
     if index.size and (index.min() < -shape[axis] or index.max() >= shape[axis]):
         raise IndexError(
@@ -149,8 +145,7 @@ def source_block(op: str, src: object, index: np.ndarray) -> object:
         return src
     if src.ndim != index.ndim or any(i > s for i, s in zip(index.shape, src.shape)):
         raise RuntimeError(
-            f"{op}: src {tuple(src.shape)} must have index's dims {tuple(index.shape)} and be at least as "
-            f"large"
+            f"{op}: src {src.shape} must have index's dims {index.shape} and be at least as large"
         )
     return src[tuple(slice(0, n) for n in index.shape)]
 

@@ -58,7 +58,7 @@ def view(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
 def invalid_shape_error(op: str, a: np.ndarray, shape: tuple[int, ...]) -> RuntimeError:
     """The error for a shape that cannot hold ``a``'s elements."""
     return RuntimeError(
-        f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {tuple(a.shape)})"
+        f"{op}: shape {list(shape)} is invalid for input of size {a.size} (input shape {a.shape})"
     )
 
 

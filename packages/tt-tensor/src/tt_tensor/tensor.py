@@ -196,9 +196,7 @@ class Tensor(
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
-            raise RuntimeError(
-                f"item: only one-element tensors can be converted, got shape {tuple(self.shape)}"
-            )
+            raise RuntimeError(f"item: only one-element tensors can be converted, got shape {self.shape}")
         return self.array.item()
 
     def tolist(self) -> list | float | int | bool:
@@ -347,8 +345,7 @@ class Tensor(
     def __bool__(self) -> bool:
         if self.array.size != 1:
             raise RuntimeError(
-                f"bool: the truth value of a tensor of shape {tuple(self.shape)} is ambiguous; use .any() "
-                f"or .all()"
+                f"bool: the truth value of a tensor of shape {self.shape} is ambiguous; use .any() or .all()"
             )
         return bool(self.array)
 
@@ -361,8 +358,7 @@ class Tensor(
     def __index__(self) -> int:
         if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError(
-                f"only one-element integer tensors can be used as an index, got {self.dtype} "
-                f"{tuple(self.shape)}"
+                f"only one-element integer tensors can be used as an index, got {self.dtype} {self.shape}"
             )
         return int(self.array.item())
 

@@ -126,9 +126,7 @@ def _bag_starts(op: str, ids: np.ndarray, offsets, include_last_offset: bool) ->
         raise ValueError(f"{op}: a 1-D input needs offsets, the start of each bag (e.g. tensor([0, 3, 5]))")
     starts = _ids(op, offsets, "offsets")
     if starts.ndim != 1 or starts.size < 1 + include_last_offset:
-        raise ValueError(
-            f"{op}: offsets has to be a 1-D tensor of bag starts, got shape {tuple(starts.shape)}"
-        )
+        raise ValueError(f"{op}: offsets has to be a 1-D tensor of bag starts, got shape {starts.shape}")
     if starts[0] != 0:
         raise ValueError(f"{op}: offsets[0] has to be 0 (the first bag starts the input), got {starts[0]}")
     if np.any(np.diff(starts) < 0) or starts[-1] > ids.size:
@@ -195,7 +193,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
         if tuple(per_sample_weights.shape) != ids.shape:
             raise ValueError(
                 f"{op}: per_sample_weights of shape {tuple(per_sample_weights.shape)} must have the input's "
-                f"shape {tuple(ids.shape)}"
+                f"shape {ids.shape}"
             )
         per_sample_weights = per_sample_weights.reshape(-1)
     return EmbeddingBagFunction.apply(

@@ -186,7 +186,7 @@ class GPT(Module):
         """
         ids = np.asarray(getattr(idx, "array", idx))
         if ids.ndim != 2:
-            raise ValueError(f"GPT: expected ids of shape (B, T), got {tuple(ids.shape)}")
+            raise ValueError(f"GPT: expected ids of shape (B, T), got {ids.shape}")
         start = 0 if past_key_values is None else self._cached_positions(ids, past_key_values)
         # BEGIN SOLUTION 13
         # TODO: ids (B, T) -> final LayerNorm output (B, T, C): token + position embeddings (from start),
@@ -294,9 +294,7 @@ class GPT(Module):
             )
         ids = np.asarray(getattr(idx, "array", idx), dtype=np.int64)
         if ids.ndim != 2 or ids.shape[1] == 0:
-            raise ValueError(
-                f"generate: expected a non-empty (B, T) batch of ids, got shape {tuple(ids.shape)}"
-            )
+            raise ValueError(f"generate: expected a non-empty (B, T) batch of ids, got shape {ids.shape}")
         was_training = self.training
         self.eval()
         try:

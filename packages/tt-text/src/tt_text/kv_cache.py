@@ -111,8 +111,7 @@ class KVCache:
         expected = self.shape[:2] + self.shape[3:]
         if key.shape != value.shape or key.ndim != 4 or key.shape[:2] + key.shape[3:] != expected:
             raise ValueError(
-                f"KVCache.update: key {tuple(key.shape)} and value {tuple(value.shape)} must both be (B, H, "
-                f"t, D) with "
+                f"KVCache.update: key {key.shape} and value {value.shape} must both be (B, H, t, D) with "
                 f"(B, H, D) = {expected} as the cache was built; build a cache for this batch and model"
             )
         # BEGIN SOLUTION 18

@@ -61,13 +61,12 @@ def merge_masks(
         elif attn.shape != (length, source):
             raise ValueError(
                 f"MultiheadAttention: attn_mask must be ({length}, {source}) or ({batch * heads}, {length}, "
-                f"{source}), got {tuple(attn.shape)}"
+                f"{source}), got {attn.shape}"
             )
     if padding is not None:
         if padding.shape != (batch, source):
             raise ValueError(
-                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got "
-                f"{tuple(padding.shape)}"
+                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got {padding.shape}"
             )
         padding = padding[:, None, None, :]
     if attn is None or padding is None:
@@ -261,7 +260,7 @@ class MultiheadAttention(Module):
         if padding is not None and padding.ndim != 1:
             raise ValueError(
                 f"MultiheadAttention: with an unbatched query key_padding_mask must be 1-D (S,), "
-                f"got {tuple(padding.shape)}"
+                f"got {padding.shape}"
             )
         batch_dim = 0 if self.batch_first else 1
         batched = {id(t): t.unsqueeze(batch_dim) for t in (query, key, value)}  # one tensor stays one

@@ -225,7 +225,7 @@ def _as_id_array(ids: object, owner: str) -> np.ndarray:
     if array.dtype.kind not in "iu":
         raise TypeError(f"{owner}.decode: ids must be integers, got dtype {array.dtype}")
     if array.ndim != 1:
-        raise ValueError(f"{owner}.decode: expected a 1-d sequence of ids, got shape {tuple(array.shape)}")
+        raise ValueError(f"{owner}.decode: expected a 1-d sequence of ids, got shape {array.shape}")
     return array.astype(np.int64, copy=False)
 
 

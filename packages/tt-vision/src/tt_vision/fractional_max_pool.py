@@ -138,7 +138,7 @@ def _samples(op: str, x: Tensor, given) -> np.ndarray:
     if samples.shape != (n, c, dims):
         raise ValueError(
             f"{op}: _random_samples must have shape (N, C, {dims}) = ({n}, {c}, {dims}) for input "
-            f"{tuple(x.shape)}, got {tuple(samples.shape)}"
+            f"{tuple(x.shape)}, got {samples.shape}"
         )
     return samples.astype(x.dtype.numpy, copy=False)
 

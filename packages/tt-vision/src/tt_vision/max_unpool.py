@@ -85,9 +85,7 @@ def _unpool(op: str, input, indices, kernel, stride, padding, output_size) -> Te
         raise ValueError(f"{op}: expected a {names} input, got shape {tuple(x.shape)}")
     positions = np.asarray(indices.numpy() if isinstance(indices, Tensor) else indices)
     if positions.shape != tuple(x.shape):
-        raise ValueError(
-            f"{op}: indices must have the input's shape {tuple(x.shape)}, got {tuple(positions.shape)}"
-        )
+        raise ValueError(f"{op}: indices must have the input's shape {tuple(x.shape)}, got {positions.shape}")
     if positions.dtype.kind not in "iu":
         raise TypeError(f"{op}: indices must be integers (as max_pool returns them), got {positions.dtype}")
     batched = x if x.ndim == spatial + 2 else x.unsqueeze(0)

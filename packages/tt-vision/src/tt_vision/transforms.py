@@ -44,9 +44,7 @@ def _unwrap(images: object) -> tuple[np.ndarray, bool, bool]:
     is_tensor = isinstance(images, tt_tensor.Tensor)
     array = images.array if is_tensor else np.asarray(images)
     if array.ndim not in (3, 4):
-        raise ValueError(
-            f"expected images (B, C, H, W) or one image (C, H, W), got shape {tuple(array.shape)}"
-        )
+        raise ValueError(f"expected images (B, C, H, W) or one image (C, H, W), got shape {array.shape}")
     single = array.ndim == 3
     return (array[None] if single else array), is_tensor, single
 

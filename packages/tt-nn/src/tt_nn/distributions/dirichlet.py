@@ -48,7 +48,7 @@ class Dirichlet(Distribution):
         if concentration.dim() < 1:
             raise ValueError(
                 "Dirichlet: concentration must be at least one-dimensional (the k weights on the last dim), "
-                f"got shape {tuple(concentration.shape)}"
+                f"got shape {concentration.shape}"
             )
         self.concentration = concentration
         super().__init__(concentration.shape[:-1], concentration.shape[-1:], validate_args=validate_args)

@@ -111,8 +111,7 @@ class Distribution:
         valid = constraint.check(value)
         if not np.all(valid):
             raise ValueError(
-                f"{type(self).__name__}: parameter {name} (tensor of shape {tuple(value.shape)}) must "
-                f"satisfy "
+                f"{type(self).__name__}: parameter {name} (tensor of shape {value.shape}) must satisfy "
                 f"{constraint!r}, but found invalid values: {_show(value[~valid])}. Pass {constraint.hint}, "
                 "or validate_args=False to skip the check"
             )
@@ -211,7 +210,7 @@ class Distribution:
         for name in self._parameter_names():
             value = self.__dict__[name]
             if value.numel() != 1:
-                shown.append(f"{name}: {tuple(value.shape)}")
+                shown.append(f"{name}: {value.shape}")
             else:
                 shown.append(f"{name}: {value.item() if value.dim() == 0 else value.detach()!r}")
         return f"{type(self).__name__}({', '.join(shown)})"

@@ -68,9 +68,8 @@ class LowRankMultivariateNormal(Distribution):
             loc_, self.cov_factor, cov_diag_ = autograd.broadcast_tensors(loc_, cov_factor, cov_diag_)
         except (RuntimeError, ValueError):  # broadcast_tensors raises RuntimeError, as torch's
             raise ValueError(
-                f"{name}: incompatible batch shapes: loc {tuple(loc.shape)}, cov_factor "
-                f"{tuple(cov_factor.shape)}, "
-                f"cov_diag {tuple(cov_diag.shape)}"
+                f"{name}: incompatible batch shapes: loc {loc.shape}, cov_factor {cov_factor.shape}, "
+                f"cov_diag {cov_diag.shape}"
             ) from None
         self.loc, self.cov_diag = loc_[..., 0], cov_diag_[..., 0]
         super().__init__(self.loc.shape[:-1], (n,), validate_args=validate_args)

@@ -192,21 +192,19 @@ class MultivariateNormal(CholeskyMatrices, Distribution):
             if value.dim() < dims:
                 raise ValueError(
                     f"MultivariateNormal: {what} must be at least {dims}-dimensional, with optional leading "
-                    f"batch dims, got shape {tuple(value.shape)}"
+                    f"batch dims, got shape {value.shape}"
                 )
         size = loc.shape[-1]
         if matrix.shape[-2:] != (size, size):
             raise ValueError(
-                f"MultivariateNormal: {name} must be ({size}, {size}) to match loc of shape "
-                f"{tuple(loc.shape)}, "
-                f"got shape {tuple(matrix.shape)}"
+                f"MultivariateNormal: {name} must be ({size}, {size}) to match loc of shape {loc.shape}, "
+                f"got shape {matrix.shape}"
             )
         try:
             batch_shape = np.broadcast_shapes(loc.shape[:-1], matrix.shape[:-2])
         except ValueError:
             raise ValueError(
-                f"MultivariateNormal: the batch dims of loc {tuple(loc.shape)} and of {name} "
-                f"{tuple(matrix.shape)} "
+                f"MultivariateNormal: the batch dims of loc {loc.shape} and of {name} {matrix.shape} "
                 "do not broadcast"
             ) from None
         self._given = name

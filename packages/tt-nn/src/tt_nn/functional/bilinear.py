@@ -83,24 +83,22 @@ def bilinear(input1, input2, weight, bias=None):
     w = tensor_arg("bilinear", weight, "weight")
     if w.ndim != 3:
         raise RuntimeError(
-            f"bilinear: weight must be 3-D (out_features, in1_features, in2_features), got shape "
-            f"{tuple(w.shape)}"
+            f"bilinear: weight must be 3-D (out_features, in1_features, in2_features), got shape {w.shape}"
         )
     out_features, in1, in2 = w.shape
     if x1.ndim == 0 or x2.ndim == 0 or x1.shape[:-1] != x2.shape[:-1]:
         raise RuntimeError(
-            f"bilinear: input1 {tuple(x1.shape)} and input2 {tuple(x2.shape)} must have the same "
+            f"bilinear: input1 {x1.shape} and input2 {x2.shape} must have the same "
             "leading dims (*, in_features)"
         )
     if x1.shape[-1] != in1 or x2.shape[-1] != in2:
         raise RuntimeError(
-            f"bilinear: inputs of shapes {tuple(x1.shape)} and {tuple(x2.shape)} do not fit weight "
-            f"{tuple(w.shape)}: their last "
+            f"bilinear: inputs of shapes {x1.shape} and {x2.shape} do not fit weight {w.shape}: their last "
             f"dims must be in1_features={in1} and in2_features={in2}"
         )
     if bias is not None and tensor_arg("bilinear", bias, "bias").shape != (out_features,):
         raise RuntimeError(
-            f"bilinear: bias must have shape ({out_features},) to match weight, got {tuple(bias.shape)}"
+            f"bilinear: bias must have shape ({out_features},) to match weight, got {bias.shape}"
         )
     leading = x1.shape[:-1]
     out = BilinearFunction.apply(x1.reshape(-1, in1), x2.reshape(-1, in2), w, bias)

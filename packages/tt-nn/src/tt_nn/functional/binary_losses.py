@@ -143,9 +143,7 @@ def _same_shape(op: str, input, target) -> tuple[tt_tensor.Tensor, tt_tensor.Ten
     x = float_arg(op, input)
     t = float_arg(op, target, "target")
     if x.shape != t.shape:
-        raise ValueError(
-            f"{op}: target of shape {tuple(t.shape)} must have the input's shape {tuple(x.shape)}"
-        )
+        raise ValueError(f"{op}: target of shape {t.shape} must have the input's shape {x.shape}")
     return x, t
 
 
@@ -159,7 +157,7 @@ def _broadcast_param(op: str, name: str, value: object, shape: tuple[int, ...]) 
         fits = False
     if not fits:
         raise ValueError(
-            f"{op}: {name} of shape {tuple(value.shape)} does not broadcast to the input's shape {shape}"
+            f"{op}: {name} of shape {value.shape} does not broadcast to the input's shape {shape}"
         )
 
 

@@ -36,7 +36,7 @@ def local_response_norm(input, size: int, alpha: float = 1e-4, beta: float = 0.7
     x = float_arg("local_response_norm", input)
     if x.ndim < 3:
         raise ValueError(
-            f"local_response_norm: expected an input of 3 or more dims (N, C, *), got shape {tuple(x.shape)}"
+            f"local_response_norm: expected an input of 3 or more dims (N, C, *), got shape {x.shape}"
         )
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise ValueError(f"local_response_norm: size must be a positive int, got {size!r}")

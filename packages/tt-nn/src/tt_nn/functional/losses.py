@@ -262,21 +262,18 @@ def _class_target(op: str, x: tt_tensor.Tensor, target: object, ignore_index: in
         raise TypeError(
             f"{op}: class-index targets must be an integer tensor (e.g. int64), got {target.dtype.name} of "
             "shape "
-            f"{tuple(target.shape)}; for class probabilities pass a float target of the input's shape "
-            f"{tuple(x.shape)}"
+            f"{target.shape}; for class probabilities pass a float target of the input's shape {x.shape}"
         )
     if target.shape != expected:
         raise ValueError(
-            f"{op}: input of shape {tuple(x.shape)} needs a target of shape {expected}, got "
-            f"{tuple(target.shape)}"
+            f"{op}: input of shape {x.shape} needs a target of shape {expected}, got {target.shape}"
         )
     t = target.array
     bad = ((t < 0) | (t >= x.shape[1])) & (t != ignore_index)
     if bad.any():
         raise IndexError(
             f"{op}: target {int(t[bad].flat[0])} is out of bounds for {x.shape[1]} classes (input shape "
-            f"{tuple(x.shape)}); targets must be in [0, {x.shape[1] - 1}] or equal "
-            f"ignore_index={ignore_index}"
+            f"{x.shape}); targets must be in [0, {x.shape[1] - 1}] or equal ignore_index={ignore_index}"
         )
     return target
 
@@ -284,7 +281,7 @@ def _class_target(op: str, x: tt_tensor.Tensor, target: object, ignore_index: in
 def _class_weight(op: str, weight: object, classes: int) -> tt_tensor.Tensor | None:
     if weight is not None and tensor_arg(op, weight, "weight").shape != (classes,):
         raise ValueError(
-            f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}"
+            f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}"
         )
     return weight
 
@@ -383,11 +380,10 @@ def _difference(op: str, input, target):  # noqa: A002
             np.broadcast_shapes(x.shape, t.shape)
         except ValueError:
             raise ValueError(
-                f"{op}: input of shape {tuple(x.shape)} and target of shape {tuple(t.shape)} do not broadcast"
+                f"{op}: input of shape {x.shape} and target of shape {t.shape} do not broadcast"
             ) from None
         warnings.warn(
-            f"{op}: target shape {tuple(t.shape)} differs from input shape {tuple(x.shape)}; they will be "
-            f"broadcast, which "
+            f"{op}: target shape {t.shape} differs from input shape {x.shape}; they will be broadcast, which "
             "is likely to give wrong results",
             UserWarning,
             stacklevel=3,

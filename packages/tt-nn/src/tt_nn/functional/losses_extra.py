@@ -94,9 +94,7 @@ def huber_loss(input, target, reduction: str = "mean", delta: float = 1.0, weigh
     if delta <= 0:
         raise ValueError(f"{op}: delta must be > 0, got {delta}")
     if weight is not None and tensor_arg(op, weight, "weight").shape != x.shape:
-        raise ValueError(
-            f"{op}: weight of shape {tuple(weight.shape)} must have the input's shape {tuple(x.shape)}"
-        )
+        raise ValueError(f"{op}: weight of shape {weight.shape} must have the input's shape {x.shape}")
     gap = _difference(op, x, target).abs()
     loss = (gap * gap * 0.5).where(gap < delta, (gap - 0.5 * delta) * delta)
     return _reduced(loss if weight is None else loss * weight, reduction)

@@ -205,7 +205,7 @@ def multi_margin_loss(input, target, p: int = 1, margin: float = 1.0, weight=Non
         raise IndexError(f"{op}: target {y[(y < 0) | (y >= classes)][0]} is out of range [0, {classes - 1}]")
     if weight is not None and tensor_arg(op, weight, "weight").shape != (classes,):
         raise ValueError(
-            f"{op}: weight must have one entry per class, shape ({classes},), got {tuple(weight.shape)}"
+            f"{op}: weight must have one entry per class, shape ({classes},), got {weight.shape}"
         )
     rows = np.arange(n)
     others = np.ones((n, classes), dtype=x.dtype.numpy)
@@ -242,7 +242,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     n, classes = x.shape
     if tuple(target.shape) != tuple(input.shape):
         raise ValueError(
-            f"{op}: target of shape {tuple(target.shape)} must have the input's shape {tuple(input.shape)}"
+            f"{op}: target of shape {tuple(target.shape)} must have the input's shape {input.shape}"
         )
     labels = target.array.reshape(n, classes)
     if np.any((labels < -1) | (labels >= classes)):

@@ -155,14 +155,11 @@ def normalized_shape_arg(op: str, input, normalized_shape, weight=None) -> tuple
         raise RuntimeError(f"{op}: normalized_shape must have at least one dim, got {shape}")
     if input.ndim < len(shape) or input.shape[input.ndim - len(shape) :] != shape:
         raise RuntimeError(
-            f"{op}: input of shape {tuple(input.shape)} does not end in normalized_shape {shape}; expected "
-            f"input "
+            f"{op}: input of shape {input.shape} does not end in normalized_shape {shape}; expected input "
             f"of shape (*, {', '.join(map(str, shape))})"
         )
     if weight is not None and tensor_arg(op, weight, "weight").shape != shape:
-        raise RuntimeError(
-            f"{op}: weight must have shape normalized_shape {shape}, got {tuple(weight.shape)}"
-        )
+        raise RuntimeError(f"{op}: weight must have shape normalized_shape {shape}, got {weight.shape}")
     return shape
 
 
@@ -199,14 +196,13 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):  #
 def _check_channels(op: str, x, named) -> int:
     """The channel count ``C`` of an ``(N, C, *)`` input, checked against the ``(C,)`` tensors ``named``."""
     if x.ndim < 2:
-        raise ValueError(f"{op}: expected an input of shape (N, C, *), got shape {tuple(x.shape)}")
+        raise ValueError(f"{op}: expected an input of shape (N, C, *), got shape {x.shape}")
     channels = x.shape[1]
     for name, value in named:
         if value is not None and tensor_arg(op, value, name).shape != (channels,):
             raise RuntimeError(
-                f"{op}: input of shape {tuple(x.shape)} has {channels} channels (dim 1), so {name} must "
-                f"have shape "
-                f"({channels},), got {tuple(value.shape)}"
+                f"{op}: input of shape {x.shape} has {channels} channels (dim 1), so {name} must have shape "
+                f"({channels},), got {value.shape}"
             )
     return channels
 
@@ -236,7 +232,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
         raise ValueError(f"group_norm: num_groups must be a positive int, got {num_groups!r}")
     if channels % num_groups:
         raise RuntimeError(
-            f"group_norm: the {channels} channels of the input (shape {tuple(x.shape)}) are not divisible by "
+            f"group_norm: the {channels} channels of the input (shape {x.shape}) are not divisible by "
             f"num_groups={num_groups}; pick a num_groups that divides {channels}"
         )
     if _is_half(x, weight, bias):  # float32 statistics, float16 result
@@ -282,8 +278,7 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         return batch_norm(x, running_mean, running_var, weight, bias, training=False, eps=eps)
     if math.prod(x.shape[2:]) <= 1:
         raise ValueError(
-            f"instance_norm: expected more than 1 spatial element when training, got input of shape "
-            f"{tuple(x.shape)}"
+            f"instance_norm: expected more than 1 spatial element when training, got input of shape {x.shape}"
         )
     if running_mean is not None or running_var is not None:
         _update_running_stats(x, running_mean, running_var, float(momentum))

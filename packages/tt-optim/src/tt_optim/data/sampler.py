@@ -143,8 +143,7 @@ class WeightedRandomSampler(Sampler):
         array = np.asarray(weights.numpy() if hasattr(weights, "numpy") else weights, dtype=np.float64)
         if array.ndim != 1 or array.size == 0:
             raise ValueError(
-                f"WeightedRandomSampler: weights must be a non-empty 1-d sequence, got shape "
-                f"{tuple(array.shape)}"
+                f"WeightedRandomSampler: weights must be a non-empty 1-d sequence, got shape {array.shape}"
             )
         if not np.all(np.isfinite(array)) or np.any(array < 0) or array.sum() == 0:
             raise ValueError("WeightedRandomSampler: weights must be finite, non-negative and not all zero")

@@ -32,7 +32,7 @@ LOOP_LIMIT = 64  # matmul_loops refuses bigger operands: 64³ multiply-adds alre
 
 def _check(a: np.ndarray, b: np.ndarray, op: str) -> None:
     if a.ndim != 2 or b.ndim != 2 or a.shape[1] != b.shape[0]:
-        raise ValueError(f"{op}: expected (M, K) @ (K, N), got {tuple(a.shape)} @ {tuple(b.shape)}")
+        raise ValueError(f"{op}: expected (M, K) @ (K, N), got {a.shape} @ {b.shape}")
 
 
 def matmul_loops(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -46,8 +46,7 @@ def matmul_loops(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     _check(a, b, "matmul_loops")
     if max(a.shape + b.shape) > LOOP_LIMIT:
         raise ValueError(
-            f"matmul_loops: {tuple(a.shape)} @ {tuple(b.shape)} is too big for three Python loops (every "
-            f"size must be "
+            f"matmul_loops: {a.shape} @ {b.shape} is too big for three Python loops (every size must be "
             f"<= {LOOP_LIMIT}: {LOOP_LIMIT}³ multiply-adds already take ~0.1 s); use matmul_rows or np.matmul"
         )
     # BEGIN SOLUTION 17

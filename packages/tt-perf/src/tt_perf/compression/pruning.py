@@ -155,9 +155,7 @@ class LnStructured(BasePruningMethod):
 
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         if not -t.ndim <= self.dim < t.ndim:
-            raise IndexError(
-                f"ln_structured: dim {self.dim} is out of range for a tensor of shape {tuple(t.shape)}"
-            )
+            raise IndexError(f"ln_structured: dim {self.dim} is out of range for a tensor of shape {t.shape}")
         dim = self.dim % t.ndim
         k = _count("ln_structured", self.amount, t.shape[dim])
         # BEGIN SOLUTION 16
@@ -184,8 +182,8 @@ class CustomFromMask(BasePruningMethod):
     def compute_mask(self, t: np.ndarray, default_mask: np.ndarray) -> np.ndarray:
         if self.mask.shape != default_mask.shape:
             raise ValueError(
-                f"custom_from_mask: mask of shape {tuple(self.mask.shape)} for a tensor of shape "
-                f"{tuple(default_mask.shape)}"
+                f"custom_from_mask: mask of shape {self.mask.shape} for a tensor of shape "
+                f"{default_mask.shape}"
             )
         return default_mask * (self.mask != 0)
 
@@ -273,8 +271,7 @@ def _prune(module: Module, name: str, method: BasePruningMethod, importance_scor
     scores = values if importance_scores is None else _numpy(importance_scores)
     if scores.shape != values.shape:
         raise ValueError(
-            f"prune: importance_scores of shape {tuple(scores.shape)} for parameter {name!r} of shape "
-            f"{tuple(values.shape)}"
+            f"prune: importance_scores of shape {scores.shape} for parameter {name!r} of shape {values.shape}"
         )
     if mask is None:
         new = method.compute_mask(scores, np.ones(values.shape, dtype=values.dtype))

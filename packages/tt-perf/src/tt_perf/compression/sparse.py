@@ -66,8 +66,7 @@ class CSRTensor:
         if crow.shape != (m + 1,) or col.shape != vals.shape or vals.ndim != 1:
             raise ValueError(
                 f"CSRTensor: for size ({m}, {k}) crow_indices must have shape ({m + 1},) and "
-                f"col_indices/values one shared 1-d shape; got {tuple(crow.shape)}, {tuple(col.shape)}, "
-                f"{tuple(vals.shape)}"
+                f"col_indices/values one shared 1-d shape; got {crow.shape}, {col.shape}, {vals.shape}"
             )
         if crow[0] != 0 or crow[-1] != vals.size or np.any(np.diff(crow) < 0):
             raise ValueError(
@@ -118,7 +117,7 @@ class CSRTensor:
     def __repr__(self) -> str:
         density = self.nnz / max(1, self.shape[0] * self.shape[1])
         dtype = self._values.dtype
-        return f"CSRTensor(size={tuple(self.shape)}, nnz={self.nnz}, density={density:.3f}, dtype={dtype})"
+        return f"CSRTensor(size={self.shape}, nnz={self.nnz}, density={density:.3f}, dtype={dtype})"
 
 
 def to_sparse_csr(dense) -> CSRTensor:
@@ -126,7 +125,7 @@ def to_sparse_csr(dense) -> CSRTensor:
     array = dense.detach().numpy() if isinstance(dense, Tensor) else np.asarray(dense)
     if array.ndim != 2:
         raise ValueError(
-            f"to_sparse_csr: expected a 2-d matrix, got shape {tuple(array.shape)}; reshape a conv weight "
+            f"to_sparse_csr: expected a 2-d matrix, got shape {array.shape}; reshape a conv weight "
             "(C_out, C_in, kh, kw) to (C_out, C_in·kh·kw) first"
         )
     # BEGIN SOLUTION 16
@@ -151,9 +150,7 @@ def sparse_mm(sparse: CSRTensor, dense: np.ndarray) -> np.ndarray:
     dense = np.asarray(dense)
     m, k = sparse.shape
     if dense.ndim != 2 or dense.shape[0] != k:
-        raise ValueError(
-            f"sparse_mm: a ({m}, {k}) sparse matrix times a dense {tuple(dense.shape)}; need ({k}, n)"
-        )
+        raise ValueError(f"sparse_mm: a ({m}, {k}) sparse matrix times a dense {dense.shape}; need ({k}, n)")
     n = dense.shape[1]
     out = np.zeros((m, n), dtype=np.result_type(sparse.values(), dense))
     if sparse.nnz == 0:

@@ -35,7 +35,7 @@ def generated_perplexity(model: GPT, ids: object, start: int, chunk: int = 64) -
     ids = np.asarray(getattr(ids, "numpy", lambda: ids)(), dtype=np.int64)
     if ids.ndim != 2 or not 1 <= start < ids.shape[1]:
         raise ValueError(
-            f"generated_perplexity: need ids (B, L) and 1 <= start < L, got shape {tuple(ids.shape)} "
+            f"generated_perplexity: need ids (B, L) and 1 <= start < L, got shape {ids.shape} "
             f"and start {start}"
         )
     block = model.config.block_size

@@ -115,8 +115,7 @@ def fake_quantize_per_tensor_affine(
     if scale_a.size != 1 or zero_a.size != 1:
         raise ValueError(
             "fake_quantize_per_tensor_affine: scale and zero_point must be single numbers, got shapes "
-            f"{tuple(scale_a.shape)} and {tuple(zero_a.shape)}; use fake_quantize_per_channel_affine for "
-            f"one per channel"
+            f"{scale_a.shape} and {zero_a.shape}; use fake_quantize_per_channel_affine for one per channel"
         )
     _check_range("fake_quantize_per_tensor_affine", scale_a, zero_a, quant_min, quant_max)
     return FakeQuantizeFunction.apply(

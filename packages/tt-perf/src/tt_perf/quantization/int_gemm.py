@@ -81,7 +81,7 @@ def int_matmul(
             f"{a.dtype} and {b.dtype}; convert with .astype(np.float32)"
         )
     if a.shape[-1] != b.shape[-2]:
-        raise ValueError(f"int_matmul: inner dimensions differ: a is {tuple(a.shape)}, b is {tuple(b.shape)}")
+        raise ValueError(f"int_matmul: inner dimensions differ: a is {a.shape}, b is {b.shape}")
     if np.dtype(dtype) not in (np.int32, np.float32):
         raise ValueError(f"int_matmul: dtype must be np.int32 or np.float32, got {dtype}")
     k = a.shape[-1]

@@ -127,7 +127,7 @@ class _QuantizedLayer(Module):
         weight = np.asarray(weight.detach().numpy() if isinstance(weight, Tensor) else weight)
         if weight.shape != self.weight_int8.shape:
             raise ValueError(
-                f"{type(self).__name__}.set_weight: weight of shape {tuple(weight.shape)}, expected "
+                f"{type(self).__name__}.set_weight: weight of shape {weight.shape}, expected "
                 f"{tuple(self.weight_int8.shape)}"
             )
         if (bias is None) != (self.bias is None):
@@ -220,8 +220,7 @@ class QuantizedLinear(_QuantizedLayer):
         x = _array_of("QuantizedLinear", input)
         if x.ndim == 0 or x.shape[-1] != self.in_features:
             raise RuntimeError(
-                f"QuantizedLinear(in_features={self.in_features}): input of shape {tuple(x.shape)} does not "
-                f"end "
+                f"QuantizedLinear(in_features={self.in_features}): input of shape {x.shape} does not end "
                 f"in {self.in_features} features"
             )
         # BEGIN SOLUTION 15
@@ -299,7 +298,7 @@ class QuantizedConv2d(_QuantizedLayer):
         if x.ndim != 4 or x.shape[1] != self.in_channels:
             raise RuntimeError(
                 f"QuantizedConv2d({self.in_channels}, {self.out_channels}): expected an input of shape "
-                f"(N, {self.in_channels}, H, W), got {tuple(x.shape)}"
+                f"(N, {self.in_channels}, H, W), got {x.shape}"
             )
         # BEGIN SOLUTION 15
         # TODO: as QuantizedLinear: quantize the input (zero padding is the integer 0), integer convolution

@@ -74,8 +74,7 @@ def _values(op: str, x) -> np.ndarray:
         raise TypeError(f"{op}: expected a numeric array or tensor, got dtype {array.dtype}")
     if array.size and not (np.isfinite(array.min()) and np.isfinite(array.max())):
         raise ValueError(
-            f"{op}: the observed values contain NaN or infinity (shape {tuple(array.shape)}); a range "
-            f"cannot be "
+            f"{op}: the observed values contain NaN or infinity (shape {array.shape}); a range cannot be "
             "chosen for them — look for a diverged layer or an unnormalised input"
         )
     return array
@@ -177,13 +176,13 @@ class PerChannelMinMaxObserver(MinMaxObserver):
         if not -array.ndim <= self.ch_axis < array.ndim:
             raise ValueError(
                 f"PerChannelMinMaxObserver: ch_axis {self.ch_axis} is out of range for an array of shape "
-                f"{tuple(array.shape)}"
+                f"{array.shape}"
             )
         axis = self.ch_axis % array.ndim
         if self.min_val is not None and self.min_val.shape != (array.shape[axis],):
             raise ValueError(
                 f"PerChannelMinMaxObserver: {array.shape[axis]} channels along axis {axis} now, "
-                f"{self.min_val.size} before (shape {tuple(array.shape)})"
+                f"{self.min_val.size} before (shape {array.shape})"
             )
         if array.size:
             self._observe_channels(array, axis)

@@ -99,7 +99,7 @@ def quantize_per_channel(
     if scales.shape != (x.shape[axis],) or zero_points.shape != scales.shape:
         raise ValueError(
             f"quantize_per_channel: {scales.size} scales and {zero_points.size} zero points for "
-            f"{x.shape[axis]} channels along axis {axis} of shape {tuple(x.shape)}"
+            f"{x.shape[axis]} channels along axis {axis} of shape {x.shape}"
         )
     low, high, storage = _check("quantize_per_channel", scales, zero_points, dtype)
     shape = [1] * x.ndim

@@ -143,7 +143,7 @@ def _mismatch(record: object, images: np.ndarray, labels: np.ndarray, checksums:
             return f"its record has no {key} entry"
         if kept.get("shape") != list(array.shape) or kept.get("dtype") != array.dtype.str:
             said = f"{kept.get('dtype')} {kept.get('shape')}"
-            return f"{key} are {array.dtype} {tuple(array.shape)}, the record says {said}"
+            return f"{key} are {array.dtype} {array.shape}, the record says {said}"
         if checksums and kept.get("checksum") != checksum(array):
             return f"the {key}' checksum differs from the record (the file was changed or damaged)"
     return None
@@ -179,7 +179,7 @@ def _read(
         with contextlib.suppress(OSError):  # a read-only cache: checked again next time
             _write_atomic(stamp_path, json.dumps(identity).encode("utf-8"))
     if problem is None and (images.dtype != np.uint8 or images.ndim != 4 or labels.shape != images.shape[:1]):
-        problem = f"it holds images {images.dtype} {tuple(images.shape)} and labels {tuple(labels.shape)}"
+        problem = f"it holds images {images.dtype} {images.shape} and labels {labels.shape}"
     return problem if problem is not None else (images, labels)
 
 

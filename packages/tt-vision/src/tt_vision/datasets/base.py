@@ -159,7 +159,7 @@ def check_labels(labels: np.ndarray, num_classes: int, name: str, where: str) ->
     whole = labels.dtype.kind in "iu" or (labels.dtype.kind == "f" and bool(np.all(np.mod(labels, 1) == 0)))
     if not whole or labels.ndim != 1:
         raise DatasetFileError(
-            f"{name}: {where} holds labels {labels.dtype} {tuple(labels.shape)}; expected whole numbers (N,)"
+            f"{name}: {where} holds labels {labels.dtype} {labels.shape}; expected whole numbers (N,)"
         )
     labels = labels.astype(np.int64)
     if labels.size and (labels.min() < 0 or labels.max() >= num_classes):
@@ -199,7 +199,7 @@ def load_npz_split(
         )
     if images.dtype != np.uint8 or images.shape[1:] != image_shape or len(images) != len(labels):
         raise DatasetFileError(
-            f"{name}: {path} has x_{split} {images.dtype} {tuple(images.shape)} and y_{split} "
-            f"{tuple(labels.shape)}; expected uint8 (N, {', '.join(map(str, image_shape))}) and (N,)"
+            f"{name}: {path} has x_{split} {images.dtype} {images.shape} and y_{split} "
+            f"{labels.shape}; expected uint8 (N, {', '.join(map(str, image_shape))}) and (N,)"
         )
     return images, check_labels(labels, num_classes, name, f"{path} (y_{split})")

@@ -128,8 +128,8 @@ class MNIST(VisionDataset):
                 images, labels = read_idx(image_file, name), read_idx(label_file, name)
                 if images.ndim != 3 or labels.shape != images.shape[:1]:
                     raise DatasetFileError(
-                        f"{type(self).__name__}: {image_file} holds {tuple(images.shape)} and {label_file} "
-                        f"{tuple(labels.shape)}; expected (N, H, W) images and N labels"
+                        f"{type(self).__name__}: {image_file} holds {images.shape} and {label_file} "
+                        f"{labels.shape}; expected (N, H, W) images and N labels"
                     )
                 labels = check_labels(labels, len(self.classes), name, str(label_file))
             return to_planar(images), labels
