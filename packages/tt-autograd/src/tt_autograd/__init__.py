@@ -112,6 +112,7 @@ from .distance import cdist  # recorded; replaces tt_tensor's
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .finite_differences import gradient
 from .integration import cumulative_trapezoid, trapezoid, trapz
 from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
     cholesky,
