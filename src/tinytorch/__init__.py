@@ -72,6 +72,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
 )
 from ._unsupported import unsupported as _not_in_tinytorch
 from .amp import autocast, bfloat16  # no mixed precision on NumPy: autocast runs as is
+from .functional_forms import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
 from .global_settings import (
     are_deterministic_algorithms_enabled,
     get_default_device,
@@ -88,7 +89,20 @@ from .global_settings import (
     set_warn_always,
     use_deterministic_algorithms,
 )
-from .legacy_tensors import FloatTensor, LongTensor
+from .legacy_functions import *  # noqa: F403  (torch.range, torch.ger, torch.chain_matmul, ...)
+from .legacy_tensors import (
+    BoolTensor,
+    ByteTensor,
+    CharTensor,
+    DoubleTensor,
+    FloatTensor,
+    HalfTensor,
+    IntTensor,
+    LongTensor,
+    ShortTensor,
+    set_default_tensor_type,
+    typename,
+)
 from .serialization import load  # torch.load's signature; reads without pickle
 
 __version__ = "0.1.0"

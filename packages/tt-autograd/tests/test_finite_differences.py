@@ -62,6 +62,17 @@ def test_integer_samples_give_the_default_float_dtype_and_a_0d_spacing_is_a_numb
     np.testing.assert_allclose(result.numpy(), [0.5, 0.75, 1.0])
 
 
+def test_coordinates_promote_the_result_dtype_and_integer_samples_are_not_truncated():
+    coords = np.array([0.0, 0.5, 1.7, 3.0])
+    samples = np.array([1, 4, 9, 16])
+    for values in (samples, samples.astype(np.float32)):
+        (result,) = gradient(autograd.tensor(values), spacing=(autograd.tensor(coords),))
+        assert result.dtype == autograd.float64
+        np.testing.assert_allclose(
+            result.numpy(), np.gradient(samples.astype(np.float64), coords), rtol=1e-13
+        )
+
+
 def test_the_smallest_sizes_each_edge_order_allows():
     (two,) = gradient(autograd.tensor([1.0, 3.0]))
     np.testing.assert_allclose(two.numpy(), [2.0, 2.0])
@@ -98,7 +109,10 @@ def test_gradients_reach_samples_and_coordinates(edge_order):
         (lambda: gradient(autograd.ones(3, 3), spacing=[autograd.ones(2)], dim=0), "one coordinate per"),
         (lambda: gradient(autograd.ones(3, 3), dim=[0, 0]), "twice"),
         (lambda: gradient(autograd.ones(3, 3), dim=2), "dim"),
-        (lambda: gradient(autograd.ones(3), spacing="1"), "spacing must be"),
+        (lambda: gradient(autograd.ones(3), spacing="1"), "spacing must be a number, a 0-d tensor"),
+        (lambda: gradient(autograd.ones(3), spacing=["1"]), "each spacing must be a number or a 1-d"),
+        (lambda: gradient(autograd.ones(3), spacing=[True]), "each spacing must be a number or a 1-d"),
+        (lambda: gradient(autograd.ones(3), spacing=[autograd.tensor(2.0)]), "with 0 dimensions"),
         (lambda: gradient([1.0, 2.0]), "must be a tensor"),
     ],
 )

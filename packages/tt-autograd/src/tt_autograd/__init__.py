@@ -51,6 +51,7 @@ from tt_tensor import (
     set_printoptions,
     set_rng_state,
     short,
+    to_dlpack,
     uint8,
     unravel_index,
 )
@@ -77,11 +78,14 @@ from .creation import (
     asarray,
     bartlett_window,
     bernoulli,
+    binomial,
     blackman_window,
     empty,
     empty_like,
     eye,
+    from_dlpack,
     from_numpy,
+    frombuffer,
     full,
     full_like,
     hamming_window,
@@ -109,10 +113,11 @@ from .creation import (
     zeros_like,
 )
 from .distance import cdist  # recorded; replaces tt_tensor's
+from .finite_differences import gradient
 from .function import Function, unbroadcast
 from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .finite_differences import gradient
+from .histogramdd import histogramdd
 from .integration import cumulative_trapezoid, trapezoid, trapz
 from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
     cholesky,

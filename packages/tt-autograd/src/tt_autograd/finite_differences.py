@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numbers
 
-from tt_tensor import get_default_dtype
+from tt_tensor import get_default_dtype, promote_types
 from tt_tensor.checks import normalize_dim
 from tt_tensor.functional import cat
 
@@ -101,10 +101,13 @@ def _spacings(input: Tensor, spacing: object, dims: list[int], all_dims: bool) -
         )
     steps = []
     for d, step in zip(dims, spacing):
-        if isinstance(step, Tensor) and step.ndim == 0:
-            step = step.item()
         if isinstance(step, Tensor):
-            if step.ndim != 1 or step.shape[0] != input.shape[d]:
+            if step.ndim != 1:
+                raise RuntimeError(
+                    f"{_NAME} expected each element of spacing to have one dimension, but got an element "
+                    f"with {step.ndim} dimensions!"
+                )
+            if step.shape[0] != input.shape[d]:
                 raise RuntimeError(
                     f"{_NAME} expected each tensor to be on the same device and have one coordinate per "
                     f"sample: dimension {d} has {input.shape[d]} samples, coordinates of shape "
@@ -129,8 +132,9 @@ def _along(f: Tensor, dim: int, step: object, edge_order: int) -> Tensor:
         return values.reshape([-1] + [1] * (f.ndim - 1 - dim))
 
     if isinstance(step, Tensor):
-        x = step.to(f.dtype) if step.dtype != f.dtype else step
-        h = x[1:] - x[:-1]  # n - 1 gaps
+        common = promote_types(f.dtype, step.dtype)  # float64 coordinates: a float64 result, as in PyTorch
+        f, step = f.to(common), step.to(common)
+        h = step[1:] - step[:-1]  # n - 1 gaps
         h1, h2 = h[:-1], h[1:]
         inside = (
             rows(0, n - 2) * column(-h2 / (h1 * (h1 + h2)))

@@ -40,6 +40,7 @@ from . import (
     memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
 )
+from .buffers import from_dlpack, frombuffer, to_dlpack
 from .builders import block_diag, cartesian_prod, combinations, vander
 from .complex_numbers import *  # noqa: F403  (complex, real, imag, view_as_real, ...)
 from .creation import (
@@ -105,7 +106,7 @@ from .random import (
     seed,
     set_rng_state,
 )
-from .random_extra import bernoulli, normal, poisson
+from .random_extra import bernoulli, binomial, normal, poisson
 from .size import Size
 from .tensor import SortResult, Tensor, ValuesIndices
 from .threads import get_num_threads, set_num_threads

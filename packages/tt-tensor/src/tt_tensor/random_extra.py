@@ -120,3 +120,31 @@ def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noq
         raise RuntimeError("poisson: rates (input) must be finite and non-negative")
     counts = numpy_generator(generator).poisson(rates.astype(np.float64), rates.shape)
     return Tensor.from_array(counts.astype(rates.dtype, copy=False))
+
+
+def binomial(count: Tensor, prob: Tensor, generator: Generator | None = None) -> Tensor:
+    """Binomial draws: successes in ``count`` trials of chance ``prob``, element-wise (``torch.binomial``).
+
+    ``count`` and ``prob`` are floating-point tensors that broadcast together; the result
+    has their broadcast shape and ``count``'s dtype.
+
+    Example:
+        >>> import tt_tensor as tt
+        >>> tt.binomial(tt.tensor([5.0, 5.0]), tt.tensor([0.0, 1.0]))
+        tensor([0., 5.])
+    """
+    if isinstance(count, Tensor) and count.array.dtype.kind != "f":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {count.dtype}")
+    trials, chances = _float_array("binomial", "count", count), _float_array("binomial", "prob", prob)
+    try:
+        shape = np.broadcast_shapes(trials.shape, chances.shape)
+    except ValueError:
+        raise RuntimeError(
+            f"binomial: count of shape {trials.shape} and prob of shape {chances.shape} do not broadcast"
+        ) from None
+    if np.any(trials < 0) or not np.all(np.isfinite(trials)) or np.any(trials != np.floor(trials)):
+        raise RuntimeError("binomial: count must hold finite whole numbers >= 0 (numbers of trials)")
+    if np.any((chances < 0) | (chances > 1)) or np.any(np.isnan(chances)):
+        raise RuntimeError("binomial: prob must be in [0, 1]")
+    draws = numpy_generator(generator).binomial(trials.astype(np.int64), chances.astype(np.float64), shape)
+    return Tensor.from_array(draws.astype(trials.dtype, copy=False))

@@ -193,6 +193,23 @@ class Tensor(
         """The underlying NumPy array (shares memory, like ``torch.Tensor.numpy``)."""
         return self.array
 
+    def __dlpack__(self, **options: object) -> object:
+        """A DLPack capsule of this tensor's memory, for ``torch.from_dlpack(t)``, ``np.from_dlpack(t)``, JAX.
+
+        ``options`` are the protocol's (``stream``, ``max_version``, ``dl_device``, ``copy``),
+        passed on to NumPy, which implements it. A tensor that requires grad is refused,
+        as in PyTorch: the other library would not see its history (``detach()`` first).
+        """
+        if getattr(self, "requires_grad", False):
+            raise RuntimeError(
+                "Can't export tensors that require gradient, use tensor.detach() (DLPack carries no history)"
+            )
+        return self.array.__dlpack__(**options)
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        """``(1, 0)``: DLPack's CPU device."""
+        return self.array.__dlpack_device__()
+
     def item(self) -> float | int | bool:
         """The value of a one-element tensor as a Python number."""
         if self.array.size != 1:
