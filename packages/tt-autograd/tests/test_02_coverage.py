@@ -205,7 +205,7 @@ NOT_DIFFERENTIABLE = {
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
-    "is_contiguous", "is_floating_point", "__len__", "is_pinned", "is_complex", "is_conj", "resolve_conj",
+    "is_contiguous", "is_floating_point", "__len__", "is_pinned", "__dlpack__", "__dlpack_device__", "layout", "is_complex", "is_conj", "resolve_conj",
     "imag",  # refused for real tensors, as in PyTorch (complex ones: test_complex_autograd.py)
     "cuda",  # refused: TinyTorch runs on the CPU only
     "__getattr__",  # only for names no class defines: an error that points to the function to call

@@ -91,6 +91,7 @@ TORCH_NAMES = {
     "GetItem": "IndexBackward0",
     "Cast": "ToCopyBackward0",
     "Copy": "CloneBackward0",
+    "LayoutCopy": "CloneBackward0",
     "LayerNorm": "NativeLayerNormBackward0",
     "BatchNorm": "NativeBatchNormBackward0",
     "GroupNorm": "NativeGroupNormBackward0",

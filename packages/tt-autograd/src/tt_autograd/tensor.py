@@ -31,6 +31,7 @@ from tt_tensor.checks import (
     variance_args,
 )
 from tt_tensor.indexing import convert_key
+from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
 from . import higher_order, hooks, tensor_hooks
@@ -68,6 +69,7 @@ from .functions.indexing import (
     MaskedFillFunction,
     TriangleFunction,
 )
+from .functions.layout import LayoutCopyFunction
 from .functions.reductions import (
     AmaxFunction,
     CumsumFunction,
@@ -409,11 +411,16 @@ class Tensor(
     def where(self, condition: tt_tensor.Tensor, other: object) -> Tensor:
         return WhereFunction.apply(operand(condition), self, _arg(other))
 
-    def clone(self) -> Tensor:
-        return CopyFunction.apply(self)
+    def clone(self, *, memory_format: object = None) -> Tensor:
+        if memory_format is None:
+            return CopyFunction.apply(self)
+        return LayoutCopyFunction.apply(self, check_format("clone", memory_format, self.ndim))
 
-    def contiguous(self) -> Tensor:
-        return self if self.array.flags.c_contiguous else CopyFunction.apply(self)
+    def contiguous(self, memory_format: object = None) -> Tensor:
+        if memory_format is None or memory_format is contiguous_format:
+            return self if self.array.flags.c_contiguous else CopyFunction.apply(self)
+        fmt = check_format("contiguous", memory_format, self.ndim)
+        return self if has_format(self.array, fmt) else LayoutCopyFunction.apply(self, fmt)
 
     def _convert(self, dtype: tt_tensor.DType) -> Tensor:
         if dtype.is_floating_point and self.array.dtype.kind == "f":

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor, no_grad
+from tt_tensor import memory_formats as formats
 
 from . import backward_hooks
 from .parameter import Buffer, Parameter, is_lazy
@@ -380,13 +381,20 @@ class Module:
                 p.grad.array[...] = 0
         # END SOLUTION
 
-    def to(self, *args: Any, dtype: Any = None) -> Module:
+    def to(
+        self, *args: Any, dtype: Any = None, non_blocking: bool = False, memory_format: Any = None
+    ) -> Module:
         """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
 
         The parameters stay the same objects (an optimizer built before still
         holds them); their gradients are converted too. Accepts a dtype, a
         tensor (its dtype) or ``"cpu"``; other devices are refused.
+        ``memory_format=tt.channels_last`` lays every 4-d parameter and buffer out
+        channels-last (``channels_last_3d``: the 5-d ones), as PyTorch does.
         """
+        del non_blocking  # moot on the CPU
+        if memory_format is not None:
+            self._lay_out(memory_format)
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
@@ -409,6 +417,16 @@ class Module:
                 if tensor.grad is not None:
                     tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
         return self
+
+    def _lay_out(self, memory_format: Any) -> None:
+        """Parameters and buffers of the format's rank, re-laid in it (the same objects, new arrays)."""
+        rank = {formats.channels_last: 4, formats.channels_last_3d: 5}.get(memory_format)
+        if rank is None:
+            formats.check_format("Module.to", memory_format, 0)  # not a format at all: its error
+            return  # contiguous_format / preserve_format: nothing to re-lay
+        for tensor in (*self.parameters(), *self.buffers()):
+            if tensor.ndim == rank and not is_lazy(tensor):
+                tensor.array = formats.arranged(tensor.array, memory_format)
 
     def cpu(self) -> Module:
         """This module (TinyTorch runs on the CPU only)."""

@@ -95,6 +95,15 @@ from .functional import *  # noqa: F403  (the functional forms: exp, sum, cat, w
 from .functional import cat, concat, concatenate, stack, where
 from .functional_extra import *  # noqa: F403  (log1p, atan2, lerp, ...: beyond the exercises)
 from .grids import logspace, meshgrid, tril_indices, triu_indices
+from .memory_formats import (
+    channels_last,
+    channels_last_3d,
+    contiguous_format,
+    layout,
+    memory_format,
+    preserve_format,
+    strided,
+)
 from .random import (
     Generator,
     default_generator,

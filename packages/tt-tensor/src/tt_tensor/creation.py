@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import memory_formats as formats
 from . import random
 from .checks import check_count, parse_size
 from .dtypes import as_dtype, get_default_dtype
@@ -57,9 +58,12 @@ def ones(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     return Tensor.from_array(np.ones(_shape("ones", sizes, size), dtype=_float_dtype(dtype)))
 
 
-def empty(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
-    """A tensor with uninitialised values (fast; fill it before reading)."""
-    return Tensor.from_array(np.empty(_shape("empty", sizes, size), dtype=_float_dtype(dtype)))
+def empty(*sizes: int, size: object = None, dtype: object = None, memory_format: object = None) -> Tensor:
+    """A tensor with uninitialised values (fast; fill it before reading), laid out in ``memory_format``."""
+    values = np.empty(_shape("empty", sizes, size), dtype=_float_dtype(dtype))
+    if memory_format is not None and memory_format is not formats.contiguous_format:
+        values = formats.arranged(values, formats.check_format("empty", memory_format, values.ndim))
+    return Tensor.from_array(values)
 
 
 def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
@@ -97,24 +101,34 @@ def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:
     return Tensor.from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
 
 
-def zeros_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+def zeros_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """Zeros with ``input``'s shape and dtype."""
-    return zeros(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = zeros(input.shape, dtype=input.dtype if dtype is None else dtype)
+    return Tensor.from_array(formats.like(made.array, input.array, memory_format, "zeros_like"))
 
 
-def ones_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+def ones_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """Ones with ``input``'s shape and dtype."""
-    return ones(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = ones(input.shape, dtype=input.dtype if dtype is None else dtype)
+    return Tensor.from_array(formats.like(made.array, input.array, memory_format, "ones_like"))
 
 
-def empty_like(input: Tensor, dtype: object = None) -> Tensor:  # noqa: A002
+def empty_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """An uninitialised tensor with ``input``'s shape and dtype."""
-    return empty(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = empty(input.shape, dtype=input.dtype if dtype is None else dtype)
+    return Tensor.from_array(formats.like(made.array, input.array, memory_format, "empty_like"))
 
 
-def full_like(input: Tensor, fill_value: float, dtype: object = None) -> Tensor:  # noqa: A002
+def full_like(
+    input: Tensor,  # noqa: A002
+    fill_value: float,
+    dtype: object = None,
+    *,
+    memory_format: object = None,
+) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    return full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype)
+    made = full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype)
+    return Tensor.from_array(formats.like(made.array, input.array, memory_format, "full_like"))
 
 
 def rand(
@@ -159,14 +173,26 @@ def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
     return Tensor.from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
 
 
-def rand_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
-    """:func:`rand` with ``input``'s shape and dtype."""
-    return rand(input.shape, generator=generator, dtype=input.dtype)
+def _drawn_like(draw, name: str):
+    """``rand_like`` / ``randn_like``: ``draw`` with ``input``'s shape, dtype and (by default) layout."""
+
+    def like(
+        input: Tensor,  # noqa: A002
+        generator: Generator | None = None,
+        *,
+        dtype: object = None,
+        memory_format: object = None,
+    ) -> Tensor:
+        made = draw(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype)
+        return Tensor.from_array(formats.like(made.array, input.array, memory_format, name))
+
+    like.__name__ = like.__qualname__ = name
+    like.__doc__ = f":func:`{draw.__name__}` with ``input``'s shape and dtype (and layout, by default)."
+    return like
 
 
-def randn_like(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
-    """:func:`randn` with ``input``'s shape and dtype."""
-    return randn(input.shape, generator=generator, dtype=input.dtype)
+rand_like = _drawn_like(rand, "rand_like")
+randn_like = _drawn_like(randn, "randn_like")
 
 
 def multinomial(

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import complex_numbers, pointwise, shaping
+from . import memory_formats as formats
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
 from ._inplace import InPlaceMixin
@@ -184,9 +185,16 @@ class Tensor(
         """True for float16/32/64 tensors."""
         return self.array.dtype.kind == "f"
 
-    def is_contiguous(self) -> bool:
-        """True if the elements are laid out in row-major order without gaps."""
-        return self.array.flags.c_contiguous
+    def is_contiguous(self, memory_format: object = None) -> bool:
+        """True if the elements are laid out in row-major order without gaps (or in ``memory_format``'s)."""
+        if memory_format is None:
+            return self.array.flags.c_contiguous
+        return formats.has_format(self.array, formats.check_format("is_contiguous", memory_format, self.ndim))
+
+    @property
+    def layout(self) -> formats.layout:
+        """``torch.strided``: every TinyTorch tensor is a dense strided array."""
+        return formats.strided
 
     # ----------------------------------------------------------------- conversion
     def numpy(self) -> np.ndarray:
@@ -225,8 +233,23 @@ class Tensor(
             return np.array(self.array, dtype=dtype, copy=True)
         return np.asarray(self.array, dtype=dtype)
 
-    def to(self, *args: object, dtype: object = None, copy: bool = False) -> Tensor:
-        """Convert dtype (``to(tt.float64)``, ``to(other_tensor)``); devices other than CPU are refused."""
+    def to(
+        self,
+        *args: object,
+        dtype: object = None,
+        non_blocking: bool = False,
+        copy: bool = False,
+        memory_format: object = None,
+    ) -> Tensor:
+        """Convert dtype (``to(tt.float64)``, ``to(other_tensor)``); devices other than CPU are refused.
+
+        ``memory_format`` lays the result out in that format (``contiguous(memory_format=...)``);
+        ``non_blocking`` is moot on the CPU.
+        """
+        del non_blocking
+        if memory_format is not None and memory_format is not formats.preserve_format:
+            converted = self.to(*args, dtype=dtype, copy=copy)
+            return converted.contiguous(memory_format=memory_format)
         for arg in args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
@@ -309,17 +332,25 @@ class Tensor(
         """False: :meth:`pin_memory` has nothing to pin on a CPU-only framework."""
         return False
 
-    def clone(self) -> Tensor:
-        """A copy with its own storage."""
-        return self.from_array(self.array.copy())
+    def clone(self, *, memory_format: object = None) -> Tensor:
+        """A copy with its own storage (laid out in ``memory_format``, if given: see ``memory_format.py``)."""
+        if memory_format is None:
+            return self.from_array(self.array.copy())
+        fmt = formats.check_format("clone", memory_format, self.ndim)
+        return self.from_array(formats.arranged(self.array, fmt))
 
     def detach(self) -> Tensor:
         """The same storage as a new tensor outside any gradient history."""
         return self.from_array(self.array)
 
-    def contiguous(self) -> Tensor:
-        """This tensor if contiguous, else a contiguous copy."""
-        return self if self.array.flags.c_contiguous else self.from_array(np.ascontiguousarray(self.array))
+    def contiguous(self, memory_format: object = None) -> Tensor:
+        """This tensor if contiguous (in ``memory_format``, if given), else a copy that is."""
+        if memory_format is None or memory_format is formats.contiguous_format:
+            return (
+                self if self.array.flags.c_contiguous else self.from_array(np.ascontiguousarray(self.array))
+            )
+        fmt = formats.check_format("contiguous", memory_format, self.ndim)
+        return self if formats.has_format(self.array, fmt) else self.clone(memory_format=fmt)
 
     # ----------------------------------------------------------------- new tensors like this one
     def new_tensor(self, data: object, dtype: object = None) -> Tensor:
