@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numbers
 
-from tt_tensor import get_default_dtype, promote_types
+from tt_tensor import promote_types
 from tt_tensor.checks import normalize_dim
 from tt_tensor.functional import cat
 
@@ -46,7 +46,7 @@ def gradient(
     """One tensor of ``input``'s shape per dimension in ``dim`` (all, by default): the derivative along it.
 
     Args:
-        input: the samples; integer samples give the default float dtype.
+        input: the samples; integer samples give the default float dtype (the differences are divided).
         spacing: a number (the step along every dimension), a list with one number or
             one 1-d coordinate tensor per dimension, or a 0-d tensor.
         dim: an int or a list of ints; default every dimension.
@@ -58,8 +58,6 @@ def gradient(
         raise RuntimeError(f"{_NAME} only supports edge_order=1 and edge_order=2.")
     dims = _dims(input, dim)
     steps = _spacings(input, spacing, dims, dim is None)
-    if not input.is_floating_point() and not input.is_complex():
-        input = input.to(get_default_dtype())
     for d in dims:
         if input.shape[d] < edge_order + 1:
             raise RuntimeError(f"{_NAME} expected each dimension size to be at least edge_order+1")
