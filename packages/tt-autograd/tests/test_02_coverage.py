@@ -161,6 +161,7 @@ DIFFERENTIABLE = {
     "cumprod": lambda x: x.cumprod(1),
     "logcumsumexp": lambda x: x.logcumsumexp(0),
     "movedim": lambda x: x.movedim(0, 1),
+    "as_strided": lambda x: x.as_strided((2, 2), (1, 2), 1),
     "moveaxis": lambda x: x.moveaxis(1, 0),
     "broadcast_to": lambda x: x.broadcast_to((4, 2, 3)),
     "tile": lambda x: x.tile((2, 1)),
@@ -205,7 +206,8 @@ NOT_DIFFERENTIABLE = {
     "new_tensor", "new_zeros", "new_ones", "new_full", "new_empty",
     # attributes and queries
     "shape", "dtype", "device", "ndim", "dim", "size", "numel", "nelement", "stride", "element_size",
-    "is_contiguous", "is_floating_point", "__len__", "is_pinned", "__dlpack__", "__dlpack_device__", "layout", "is_complex", "is_conj", "resolve_conj",
+    "is_contiguous", "is_floating_point", "__len__", "is_pinned", "is_complex", "is_conj", "resolve_conj",
+    "__dlpack__", "__dlpack_device__", "layout", "data_ptr", "storage_offset",
     "imag",  # refused for real tensors, as in PyTorch (complex ones: test_complex_autograd.py)
     "cuda",  # refused: TinyTorch runs on the CPU only
     "__getattr__",  # only for names no class defines: an error that points to the function to call

@@ -22,9 +22,11 @@ from tt_tensor.checks import check_count, check_number, check_tensor, normalize_
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
+from .functions.strided import AsStridedFunction
 from .higher_order import sum_to
 
 __all__: list[str] = [
+    "as_strided",
     "index_add",
     "index_copy",
     "index_fill",
@@ -106,6 +108,15 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def _scalar(self, op: str, *args, **kwargs) -> tt_tensor.Tensor:
         """``method`` on this 0-d tensor as 1-D (PyTorch treats a scalar as one element along dim 0)."""
         return getattr(self.reshape(1), op)(*args, **kwargs).reshape(())
+
+    # ----------------------------------------------------------------- as_strided
+    def as_strided(self, size, stride, storage_offset: int | None = None):
+        """A view of the storage with ``size`` and ``stride`` (tt-tensor's), recorded: the gradient scatters
+        back to the storage positions (``functions/strided.py``)."""
+        size = tuple(int(n) for n in ((size,) if isinstance(size, int) else size))
+        stride = tuple(int(n) for n in ((stride,) if isinstance(stride, int) else stride))
+        offset = None if storage_offset is None else int(storage_offset)
+        return AsStridedFunction.apply(self, size, stride, offset)
 
     # ----------------------------------------------------------------- index_*
     def index_add(self, dim: int, index, source, *, alpha: float = 1):
@@ -442,6 +453,7 @@ def _function_form(name: str):
     return form
 
 
+as_strided = _function_form("as_strided")
 index_add = _function_form("index_add")
 index_copy = _function_form("index_copy")
 index_fill = _function_form("index_fill")

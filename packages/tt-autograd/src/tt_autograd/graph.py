@@ -92,6 +92,7 @@ TORCH_NAMES = {
     "Cast": "ToCopyBackward0",
     "Copy": "CloneBackward0",
     "LayoutCopy": "CloneBackward0",
+    "AsStrided": "AsStridedBackward0",
     "LayerNorm": "NativeLayerNormBackward0",
     "BatchNorm": "NativeBatchNormBackward0",
     "GroupNorm": "NativeGroupNormBackward0",

@@ -8,10 +8,12 @@ records those (tt-autograd) differentiates these for free.
 
 from __future__ import annotations
 
+import operator
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import storage
 from ._base import TensorBase, operand
 from .checks import check_count, dims_arg, normalize_dim, sections_or_indices
 
@@ -52,6 +54,24 @@ class ShapeExtraMixin(TensorBase):
         return self.permute(*order) if self.ndim else self
 
     moveaxis = movedim
+
+    def as_strided(self, size, stride, storage_offset: int | None = None) -> Tensor:
+        """A view of this tensor's storage with ``size`` and ``stride`` (in elements): ``torch.as_strided``.
+
+        ``storage_offset`` defaults to this tensor's own (``storage.py`` says what the storage is).
+        Elements may repeat (overlapping strides); writes to the view reach the storage.
+        """
+        size, stride = _int_tuple("as_strided", "size", size), _int_tuple("as_strided", "stride", stride)
+        offset = None if storage_offset is None else int(storage_offset)
+        return self.from_array(storage.as_strided_view(self.array, size, stride, offset))
+
+    def storage_offset(self) -> int:
+        """How many elements into its storage this tensor's first element sits (0 unless a view)."""
+        return storage.storage_of(self.array)[1]
+
+    def data_ptr(self) -> int:
+        """The memory address of the first element (equal for tensors that share it)."""
+        return self.array.__array_interface__["data"][0]
 
     def broadcast_to(self, size: tuple[int, ...]) -> Tensor:
         """``self`` stretched to ``size`` by broadcasting (``expand``; -1 keeps a size)."""
@@ -173,3 +193,12 @@ class ShapeExtraMixin(TensorBase):
         index_shape = [*common[:axis], picks.shape[axis], *common[axis + 1 :]]
         source = self if list(self.shape) == source_shape else self.expand(*source_shape)
         return source.gather(axis, self.from_array(np.broadcast_to(picks, index_shape)))
+
+
+def _int_tuple(op: str, name: str, values: object) -> tuple[int, ...]:
+    if isinstance(values, int):
+        values = (values,)
+    try:
+        return tuple(operator.index(v) for v in values)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be a sequence of ints, got {values!r}") from None
