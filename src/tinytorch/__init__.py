@@ -58,6 +58,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     distributions,
     fft,  # tt.fft: fft, rfft, fftn, fftfreq, fftshift, ... (torch.fft)
     func,  # tt.func: grad, vjp, jacrev, hessian, functional_call (torch.func)
+    jit,  # tt.jit: TorchScript's decorators as the identity (eager only)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
@@ -72,6 +73,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
 )
 from ._unsupported import unsupported as _not_in_tinytorch
 from .amp import autocast, bfloat16  # no mixed precision on NumPy: autocast runs as is
+from .control_flow import cond, while_loop  # torch.cond / torch.while_loop, eagerly
 from .functional_forms import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
 from .global_settings import (
     are_deterministic_algorithms_enabled,

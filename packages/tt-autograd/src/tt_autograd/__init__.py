@@ -122,7 +122,14 @@ from .creation import (
 from .distance import cdist  # recorded; replaces tt_tensor's
 from .finite_differences import gradient
 from .function import Function, unbroadcast
-from .grad_mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
+from .grad_mode import (
+    enable_grad,
+    inference_mode,
+    is_grad_enabled,
+    is_inference_mode_enabled,
+    no_grad,
+    set_grad_enabled,
+)
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .histogramdd import histogramdd
 from .integration import cumulative_trapezoid, trapezoid, trapz

@@ -236,7 +236,7 @@ class AliasGradMixin(tt_tensor.Tensor):
         return self.shape == check_tensor("is_same_size", other, "other").shape
 
     def is_inference(self) -> bool:
-        """False: TinyTorch's ``inference_mode`` is ``no_grad`` and makes no inference tensors."""
+        """False: TinyTorch's ``inference_mode`` turns grad off but makes ordinary tensors."""
         return False
 
     def is_neg(self) -> bool:

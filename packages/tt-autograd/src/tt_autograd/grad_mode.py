@@ -16,6 +16,7 @@ F = TypeVar("F", bound=Callable[..., object])
 
 class _GradState(threading.local):
     enabled = True
+    inference = False
 
 
 _state = _GradState()
@@ -87,4 +88,51 @@ class enable_grad(_GradModeContext):  # noqa: N801
     mode = True
 
 
-inference_mode = no_grad
+class inference_mode(_GradModeContext):  # noqa: N801
+    """``no_grad`` for inference code, and ``is_inference_mode_enabled()`` says it is on.
+
+    ``inference_mode(False)`` changes nothing (PyTorch's way to switch it off in a code
+    path that is sometimes inference). Works as a context manager and as a decorator,
+    with or without parentheses. Unlike PyTorch, tensors made inside are ordinary
+    tensors (``is_inference()`` is False): there is no faster tensor kind to make on NumPy.
+    """
+
+    mode = False
+
+    def __new__(cls, mode: bool | Callable[..., object] = True):
+        context = object.__new__(cls)
+        if callable(mode) and not isinstance(mode, bool):  # @inference_mode without parentheses
+            context.on = True
+            return context(mode)
+        context.on = bool(mode)
+        return context
+
+    def __init__(self, mode: bool | Callable[..., object] = True) -> None:
+        pass  # (__new__ set everything)
+
+    def __enter__(self) -> None:
+        self.previous, self.previous_inference = _state.enabled, _state.inference
+        if self.on:
+            _state.enabled, _state.inference = False, True
+
+    def __exit__(self, *exc: object) -> None:
+        _state.enabled, _state.inference = self.previous, self.previous_inference
+
+    def __call__(self, function: F) -> F:
+        on = self.on
+
+        @functools.wraps(function)
+        def wrapper(*args: object, **kwargs: object) -> object:
+            with inference_mode(on):
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def clone(self) -> inference_mode:
+        """A new context with the same mode (PyTorch's API for reusing one)."""
+        return inference_mode(self.on)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside ``inference_mode()`` (``torch.is_inference_mode_enabled``)."""
+    return _state.inference
