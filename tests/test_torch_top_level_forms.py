@@ -192,10 +192,21 @@ def test_dropouts_take_p_and_train_positionally():
     assert same_z is z and set(np.unique(z.numpy())) == {0.0, 2.0}
     w = tt.ones(50, 8, 3, dtype=tt.float64)
     assert tt.feature_dropout_(w, 0.5, True) is w and np.all(w.numpy() == w.numpy()[:, :, :1])
-    with pytest.raises(ValueError, match="between 0 and 1"):
+    with pytest.raises(RuntimeError, match="between 0 and 1"):
         tt.feature_dropout(y, 1.5, True)
+    with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+        tt.feature_dropout(tt.ones(6), 0.5, True)
+    assert np.all(tt.feature_dropout(y, 1.0, True).numpy() == 0)  # every channel dropped, no 0/0
+    np.testing.assert_array_equal(tt.feature_dropout(y, 0.0, True).numpy(), y.numpy())
+    flat = tt.feature_dropout(tt.ones(400, 30), 0.5, True).numpy()  # (N, C): each element on its own
+    assert set(np.unique(flat)) == {0.0, 2.0} and abs((flat == 0).mean() - 0.5) < 0.03
     alpha = tt.alpha_dropout(tt.ones(400, 50, dtype=tt.float64), 0.2, True).numpy()
     assert len(np.unique(alpha)) == 2  # SELU's saturation value and the scaled kept value
+    features = tt.feature_alpha_dropout(tt.ones(300, 20, 4, dtype=tt.float64), 0.5, True).numpy()
+    assert len(np.unique(features)) == 2 and np.all(features == features[:, :, :1])
+    for inplace in (tt.alpha_dropout_, tt.feature_alpha_dropout_):
+        target = tt.ones(300, 20, 4, dtype=tt.float64)
+        assert inplace(target, 0.5, True) is target and len(np.unique(target.numpy())) == 2
 
 
 def test_activation_forms():
@@ -212,6 +223,11 @@ def test_activation_forms():
     same(y, F.selu(x))
     with pytest.raises(NotImplementedError, match="generator"):
         tt.rrelu(x, generator=tt.Generator())
+    with pytest.raises(NotImplementedError, match="generator"):
+        tt.rrelu_(x.clone(), generator=tt.Generator())
+    y = x.clone()
+    assert tt.rrelu_(y, 0.1, 0.3, False) is y
+    same(y, F.rrelu(x, 0.1, 0.3, False))
 
 
 def test_fill_clamp_and_detach_forms():

@@ -162,12 +162,15 @@ def feature_dropout(input, p: float, train: bool):  # noqa: A002
     kept ones scaled by ``1 / (1 - p)``; ``(N, C)`` input is plain dropout.
     """
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"torch.feature_dropout: dropout probability has to be between 0 and 1, but got {p}")
+        raise RuntimeError(
+            f"torch.feature_dropout: dropout probability has to be between 0 and 1, but got {p}"
+        )
     if not train or p == 0.0:
         return input
     if input.ndim < 2:
         raise RuntimeError(
-            f"torch.feature_dropout: input must be (N, C, *), at least 2-d, got shape {tuple(input.shape)}"
+            "torch.feature_dropout: Feature dropout requires at least 2 dimensions in the input, got shape "
+            f"{tuple(input.shape)}"
         )
     keep = tt_autograd.rand(*input.shape[:2], *[1] * (input.ndim - 2)) >= p
     return input * (keep.to(input.dtype) / (1.0 - p) if p < 1.0 else keep.to(input.dtype))
