@@ -416,8 +416,8 @@ class Tensor(
             return CopyFunction.apply(self)
         return LayoutCopyFunction.apply(self, check_format("clone", memory_format, self.ndim))
 
-    def contiguous(self, memory_format: object = None) -> Tensor:
-        if memory_format is None or memory_format is contiguous_format:
+    def contiguous(self, memory_format: object = contiguous_format) -> Tensor:
+        if memory_format is contiguous_format:
             return self if self.array.flags.c_contiguous else CopyFunction.apply(self)
         fmt = check_format("contiguous", memory_format, self.ndim)
         return self if has_format(self.array, fmt) else LayoutCopyFunction.apply(self, fmt)

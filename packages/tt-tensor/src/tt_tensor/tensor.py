@@ -185,9 +185,9 @@ class Tensor(
         """True for float16/32/64 tensors."""
         return self.array.dtype.kind == "f"
 
-    def is_contiguous(self, memory_format: object = None) -> bool:
+    def is_contiguous(self, memory_format: object = formats.contiguous_format) -> bool:
         """True if the elements are laid out in row-major order without gaps (or in ``memory_format``'s)."""
-        if memory_format is None:
+        if memory_format is formats.contiguous_format:
             return self.array.flags.c_contiguous
         return formats.has_format(self.array, formats.check_format("is_contiguous", memory_format, self.ndim))
 
@@ -333,7 +333,7 @@ class Tensor(
         return False
 
     def clone(self, *, memory_format: object = None) -> Tensor:
-        """A copy with its own storage (laid out in ``memory_format``, if given: see ``memory_format.py``)."""
+        """A copy with its own storage (laid out in ``memory_format``, if given: ``memory_formats.py``)."""
         if memory_format is None:
             return self.from_array(self.array.copy())
         fmt = formats.check_format("clone", memory_format, self.ndim)
@@ -343,9 +343,9 @@ class Tensor(
         """The same storage as a new tensor outside any gradient history."""
         return self.from_array(self.array)
 
-    def contiguous(self, memory_format: object = None) -> Tensor:
+    def contiguous(self, memory_format: object = formats.contiguous_format) -> Tensor:
         """This tensor if contiguous (in ``memory_format``, if given), else a copy that is."""
-        if memory_format is None or memory_format is formats.contiguous_format:
+        if memory_format is formats.contiguous_format:
             return (
                 self if self.array.flags.c_contiguous else self.from_array(np.ascontiguousarray(self.array))
             )
