@@ -65,6 +65,9 @@ def test_embedding_takes_the_table_first_and_minus_one_as_no_padding():
     tt.embedding(table, indices, 2).sum().backward()
     np.testing.assert_array_equal(table.grad.numpy()[:, 0], [1, 0, 0, 0, 1])  # row 2 is padding: no grad
     table.grad = None
+    tt.embedding(table, indices, 0).sum().backward()  # index 0 is a padding index like any other
+    np.testing.assert_array_equal(table.grad.numpy()[:, 0], [0, 0, 2, 0, 1])
+    table.grad = None
     tt.embedding(table, indices, -1).sum().backward()
     np.testing.assert_array_equal(table.grad.numpy()[:, 0], [1, 0, 2, 0, 1])
     with pytest.raises(NotImplementedError, match="scale_grad_by_freq"):
@@ -103,6 +106,8 @@ def test_convolution_dispatches_on_the_weight_rank_and_transposed():
         tt.convolution(x2, wt, b[:3], [2, 2], [1, 1], [1, 1], True, [1, 1], 1),
         F.conv_transpose2d(x2, wt, b[:3], 2, 1, 1, 1, 1),
     )
+    x3, w3 = t(1, 2, 4, 4, 4), t(3, 2, 2, 2, 2)
+    same(tt.convolution(x3, w3, None, [1] * 3, [0] * 3, [1] * 3, False, [0] * 3, 1), F.conv3d(x3, w3))
     with pytest.raises(RuntimeError, match="weight must be 3-, 4- or 5-d"):
         tt.convolution(x1, t(4, 3), None, [1], [0], [1], False, [0], 1)
 
@@ -256,6 +261,9 @@ def test_range_includes_its_end_and_warns():
         assert tt.range(0, 1, 0.25).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
         assert tt.range(5, 1, -2, dtype=tt.int64).tolist() == [5, 3, 1]
         assert tt.range(3).tolist() == [0.0, 1.0, 2.0, 3.0]
+    with pytest.warns(UserWarning) as record:
+        assert tt.range(2, 2).tolist() == [2.0]  # start == end: one value
+    assert record[0].filename == __file__  # the warning points at the caller
     with pytest.raises(RuntimeError, match="inconsistent with step sign"):
         tt.range(1, 4, -1)
 
@@ -266,8 +274,11 @@ def test_deprecated_products_and_norms():
     m1, m2, m3 = t(2, 3), t(3, 4), t(4, 2)
     with pytest.warns(UserWarning, match="multi_dot"):
         np.testing.assert_allclose(tt.chain_matmul(m1, m2, m3).numpy(), m1.numpy() @ m2.numpy() @ m3.numpy())
-    with pytest.warns(UserWarning):
+    with pytest.warns(UserWarning) as record:
         assert tt.chain_matmul(m1) is m1
+        tt.frobenius_norm(m1, (0, 1))
+        tt.nuclear_norm(m1)
+    assert [w.filename for w in record] == [__file__] * 3
     m = t(3, 4, 5)
     with pytest.warns(UserWarning, match="vector_norm"):
         np.testing.assert_allclose(
@@ -299,6 +310,7 @@ REMOVED = [
 def test_removed_functions_say_what_replaced_them(name, replacement):
     with pytest.raises(RuntimeError, match=f"torch.{name} was deprecated.*torch.{replacement}"):
         getattr(tt, name)(tt.eye(3), tt.eye(3))
+    assert getattr(tt, name).__name__ == name and replacement in getattr(tt, name).__doc__
 
 
 def test_legacy_typed_constructors_and_names():
@@ -314,6 +326,12 @@ def test_legacy_typed_constructors_and_names():
         assert getattr(tt, name)(2, 3).shape == (2, 3) and getattr(tt, name)(2, 3).dtype == dtype
         assert tt.typename(made) == f"torch.{name}"
     assert tt.typename(3) == "int" and tt.typename(tt.nn.Linear(2, 2)).endswith("Linear")
+    assert tt.FloatTensor(3).shape == (3,) and tt.FloatTensor(3).tolist() == [0.0, 0.0, 0.0]  # a size
+    assert tt.FloatTensor([3]).tolist() == [3.0]  # data
+    for bad in (("a", 2), (2, True), (2.5, 1)):
+        with pytest.raises(TypeError, match="expected data"):
+            tt.LongTensor(*bad)
+    assert "float64" in tt.DoubleTensor.__doc__
     try:
         tt.set_default_tensor_type(tt.DoubleTensor)
         assert tt.ones(1).dtype == tt.float64
@@ -369,6 +387,31 @@ def test_histogramdd_matches_numpy():
         tt.histogramdd(tt.tensor(points), bins=[2, 3])
     with pytest.raises(RuntimeError, match="6 numbers"):
         tt.histogramdd(tt.tensor(points), bins=2, range=[0.0, 1.0])
+    batched = tt.histogramdd(
+        tt.tensor(points.reshape(5, 10, 3)), bins=2
+    )  # (*, D): every leading axis lists points
+    np.testing.assert_array_equal(batched.hist.numpy(), np.histogramdd(points, 2)[0])
+    weighted = tt.histogramdd(
+        tt.tensor(points.reshape(5, 10, 3)), bins=2, weight=tt.tensor(weights.reshape(5, 10))
+    )
+    np.testing.assert_allclose(
+        weighted.hist.numpy(), np.histogramdd(points, 2, weights=weights)[0], rtol=1e-6
+    )
+    for bad_weight in (tt.tensor(weights[:10]), weights):
+        with pytest.raises(RuntimeError, match="weight must be a tensor of the input's shape"):
+            tt.histogramdd(tt.tensor(points), bins=2, weight=bad_weight)
+    with pytest.raises(TypeError, match="shape \\(\\*, D\\)"):
+        tt.histogramdd(points, bins=2)
+    with pytest.raises(TypeError, match="shape \\(\\*, D\\)"):
+        tt.histogramdd(tt.tensor(1.0), bins=2)
+    with pytest.raises(RuntimeError, match="floating point"):
+        tt.histogramdd(tt.tensor([[1, 2]]), bins=2)
+    with pytest.raises(RuntimeError, match="bins must be > 0"):
+        tt.histogramdd(tt.tensor(points), bins=[2, 0, 1])
+    with pytest.raises(RuntimeError, match="not decreasing"):
+        tt.histogramdd(tt.tensor(points[:, :1]), bins=[tt.tensor([1.0, 0.0])])
+    with pytest.raises(RuntimeError, match="min must be <= its max"):
+        tt.histogramdd(tt.tensor(points[:, :1]), bins=2, range=[1.0, 0.0])
 
 
 def test_frombuffer_shares_the_buffers_memory():
