@@ -306,6 +306,16 @@ def test_registry_choices_and_errors(rng):
     x = f64(rng.standard_normal((2, 3, 3)))
     assert constraints.lower_cholesky.check(transform_to(constraints.lower_cholesky)(x).numpy()).all()
     assert constraints.positive_definite.check(transform_to(constraints.positive_definite)(x).numpy()).all()
+    # an interval's bijection covers all of it (a bare sigmoid would only reach (0, 1))
+    for constraint, (low, high) in (
+        (constraints.interval(-1.0, 3.0), (-1.0, 3.0)),
+        (constraints.interval(0.0, 2.0), (0.0, 2.0)),
+        (constraints.half_open_interval(0.0, 2.0), (0.0, 2.0)),
+    ):
+        y = f64(np.linspace(low, high, 7)[1:-1])
+        for registry in (biject_to, transform_to):
+            t = registry(constraint)
+            np.testing.assert_allclose(t(t.inv(y)).numpy(), y.numpy(), rtol=1e-10)
     # a tensor bound: shifted entry by entry
     bound = f64([0.0, 10.0, -5.0])
     y = transform_to(constraints.greater_than(bound))(f64(np.zeros(3)))
