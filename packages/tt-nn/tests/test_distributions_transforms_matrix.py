@@ -232,6 +232,18 @@ def test_cat_transform(rng):
         CatTransform([ExpTransform()], dim=2)(x)
     with pytest.raises(ValueError, match="lengths must be 2 ints >= 0"):
         CatTransform([ExpTransform(), ExpTransform()], lengths=[1])
+    # lengths: any sequence of ints >= 0 (a tuple; a part of length 0), but no bool, float or negative
+    as_tuple = CatTransform([ExpTransform(), AffineTransform(1.0, 2.0)], dim=0, lengths=(1, 2))
+    np.testing.assert_allclose(as_tuple(x).numpy(), y.numpy(), rtol=1e-12)
+    first_empty = CatTransform([ExpTransform(), AffineTransform(1.0, 2.0)], dim=0, lengths=[0, 3])
+    np.testing.assert_allclose(first_empty(x).numpy(), 1.0 + 2.0 * x.numpy(), rtol=1e-12)
+    for bad in ([True, 2], [1.5, 1.5], [-1, 4]):
+        with pytest.raises(ValueError, match="lengths must be 2 ints >= 0"):
+            CatTransform([ExpTransform(), ExpTransform()], lengths=bad)
+    parts = (constraints.positive, constraints.unit_interval)
+    assert cat(list(parts), dim=-1, lengths=[1, 2]).hint == (
+        f"entries 1 along dim -1: {parts[0].hint}; entries 2 along dim -1: {parts[1].hint}"
+    )
     with pytest.raises(TypeError, match="tseq must be a non-empty list of Transforms"):
         CatTransform([])
     with pytest.raises(TypeError, match="dim must be an int"):
