@@ -34,6 +34,7 @@ from tt_nn.distributions import (
     kl_divergence,
 )
 from tt_nn.distributions.kl import _kl_expfamily_expfamily
+from tt_nn.special import digamma
 
 pytestmark = pytest.mark.usefixtures("keep_generator_state")  # conftest.py
 
@@ -78,6 +79,21 @@ def test_generic_entropy_matches_the_closed_form(name):
     generic = ExponentialFamily.entropy(p)
     assert generic.shape == p.batch_shape
     np.testing.assert_allclose(generic.detach().numpy(), p.entropy().numpy(), rtol=1e-11, atol=1e-13)
+
+
+class _BetaWithCarrier(Beta):
+    """Beta with ``t(x) = (log x, log(1 - x))`` and ``θ = (a, b)``: its carrier is ``-log x - log(1 - x)``."""
+
+    @property
+    def _mean_carrier_measure(self):
+        a, b = self.concentration1, self.concentration0
+        return -(digamma(a) + digamma(b) - 2 * digamma(a + b))
+
+
+def test_a_nonzero_carrier_measure_enters_the_entropy():
+    p = _BetaWithCarrier(f64([[0.7], [3.0]]), f64([2.0, 0.5, 1.3]))
+    generic = ExponentialFamily.entropy(p)
+    np.testing.assert_allclose(generic.detach().numpy(), p.entropy().numpy(), rtol=1e-7)  # digamma's error
 
 
 @pytest.mark.parametrize("name", ["Beta", "Dirichlet", "Poisson"])
