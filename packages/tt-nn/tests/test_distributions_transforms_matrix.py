@@ -228,8 +228,9 @@ def test_cat_transform(rng):
         ValueError, match=r"has 2 entries along dim 0 \(shape \(2,\)\), but the lengths \[1, 2\] add up to 3"
     ):
         t(f64([1.0, 2.0]))
-    with pytest.raises(ValueError, match="dim 2 is out of range"):
-        CatTransform([ExpTransform()], dim=2)(x)
+    for dim in (1, 2, -2):  # x is 1-D
+        with pytest.raises(ValueError, match=f"dim {dim} is out of range"):
+            CatTransform([ExpTransform()], dim=dim)(x)
     with pytest.raises(ValueError, match="lengths must be 2 ints >= 0"):
         CatTransform([ExpTransform(), ExpTransform()], lengths=[1])
     # lengths: any sequence of ints >= 0 (a tuple; a part of length 0), but no bool, float or negative
@@ -270,6 +271,11 @@ def test_stack_transform(rng):
     )
     assert t.with_cache(1).transforms[0]._cache_size == 1 and t.with_cache(0) is t
     assert not StackTransform([ExpTransform(), SoftmaxTransform()]).bijective
+    assert stack([constraints.real, constraints.boolean]).is_discrete and not t.codomain.is_discrete
+    assert t.codomain.hint == (
+        f"slice 0 along dim 1: {constraints.positive.hint}; slice 1 along dim 1: "
+        f"{constraints.unit_interval.hint}; slice 2 along dim 1: {constraints.real.hint}"
+    )
     with pytest.raises(ValueError, match="but there are 3 transforms"):
         t(f64(np.zeros((2, 2))))
     with pytest.raises(ValueError, match="dim 1 is out of range"):
