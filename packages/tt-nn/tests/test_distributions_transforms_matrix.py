@@ -280,6 +280,10 @@ def test_stack_transform(rng):
         t(f64(np.zeros((2, 2))))
     with pytest.raises(ValueError, match="dim 1 is out of range"):
         t(f64([1.0, 2.0, 3.0]))
+    rows = StackTransform([ExpTransform(), identity_transform], dim=-2)  # the first dim, counted from the end
+    np.testing.assert_allclose(rows(f64(xs)).numpy(), np.stack([np.exp(xs[0]), xs[1]]), rtol=1e-12)
+    with pytest.raises(ValueError, match="dim -3 is out of range"):
+        StackTransform([ExpTransform(), identity_transform], dim=-3)(f64(xs))
 
 
 CONSTRAINTS = [
