@@ -73,6 +73,12 @@ def test_stick_breaking(rng):
     # torch 2.13, float64 (scratch script): StickBreakingTransform's log-Jacobian at [0.3, -1.2, 2.0]
     x0 = f64([0.3, -1.2, 2.0])
     assert t.log_abs_det_jacobian(x0, t(x0)).item() == pytest.approx(-6.85258297341167, rel=1e-12)
+    # a break that rounds to the whole stick is clamped below 1: every entry stays positive (torch 2.13)
+    y_big = t(f64([40.0, 0.0, -3.0])).numpy()
+    assert (y_big > 0).all() and y_big[0] < 1 and np.isfinite(t.inv(f64(y_big)).numpy()).all()
+    for shape in ((3,), (2, 2, 3)):  # the inverse of an unbatched and of a twice-batched point
+        xs = rng.standard_normal(shape)
+        np.testing.assert_allclose(t.inv(t(f64(xs))).numpy(), xs, rtol=1e-9)
     with pytest.raises(ValueError, match="too few dimensions on input"):
         t.forward_shape(())
 
