@@ -182,6 +182,10 @@ def test_equality():
     assert AffineTransform(f64([1.0, 2.0]), 2.0) != AffineTransform(f64([1.0, 3.0]), 2.0)
     assert AffineTransform(f64([1.0, 2.0]), 2.0) != AffineTransform(f64([1.0, 2.0, 3.0]), 2.0)
     assert PowerTransform(2.0) == PowerTransform(f64(2.0)) != PowerTransform(3.0)
+    # a tensor parameter against a number: one bool, True where every entry equals it (torch 2.13)
+    assert (PowerTransform(f64([2.0, 2.0])) == PowerTransform(2.0)) is True
+    assert (PowerTransform(f64([2.0, 3.0])) == PowerTransform(2.0)) is False
+    assert (AffineTransform(0.0, f64([1.0, 2.0])) == AffineTransform(0.0, 1.0)) is False
     assert AbsTransform() == AbsTransform() != ExpTransform()
     assert ComposeTransform([ExpTransform(), TanhTransform()]) == ComposeTransform(
         [ExpTransform(), TanhTransform()]
