@@ -67,7 +67,8 @@ def test_stick_breaking(rng):
     np.testing.assert_allclose(t.inv(y).numpy(), x, rtol=1e-9)
     expected = [log_det(lambda v: t(v)[..., :-1], row) for row in x]  # y's first K-1 entries are free
     np.testing.assert_allclose(t.log_abs_det_jacobian(f64(x), y).numpy(), expected, rtol=1e-10)
-    assert t.forward_shape((4, 3)) == (4, 4) and t.inverse_shape((4, 4)) == (4, 3)
+    for batch in ((), (4,), (2, 5)):
+        assert t.forward_shape((*batch, 3)) == (*batch, 4) and t.inverse_shape((*batch, 4)) == (*batch, 3)
     # the uniform point of the simplex is x = 0
     np.testing.assert_allclose(t(f64(np.zeros(3))).numpy(), [0.25] * 4, rtol=1e-12)
     # torch 2.13, float64 (scratch script): StickBreakingTransform's log-Jacobian at [0.3, -1.2, 2.0]
@@ -79,8 +80,9 @@ def test_stick_breaking(rng):
     for shape in ((3,), (2, 2, 3)):  # the inverse of an unbatched and of a twice-batched point
         xs = rng.standard_normal(shape)
         np.testing.assert_allclose(t.inv(t(f64(xs))).numpy(), xs, rtol=1e-9)
-    with pytest.raises(ValueError, match="too few dimensions on input"):
-        t.forward_shape(())
+    for shape_of in (t.forward_shape, t.inverse_shape):
+        with pytest.raises(ValueError, match="too few dimensions on input"):
+            shape_of(())
 
 
 def test_stick_breaking_normal_is_logistic_normal(check_grad):
