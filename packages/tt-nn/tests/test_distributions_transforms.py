@@ -127,6 +127,7 @@ def test_signs():
     assert ExpTransform().sign == 1 and TanhTransform().sign == 1 and SigmoidTransform().sign == 1
     assert AffineTransform(0.0, -2.0).sign == -1 and AffineTransform(0.0, 3.0).sign == 1
     assert AffineTransform(0.0, 0.0).sign == 0
+    assert AffineTransform(0.0, 0.5).sign == 1 and AffineTransform(0.0, -0.5).sign == -1
     np.testing.assert_array_equal(AffineTransform(0.0, f64([-2.0, 3.0])).sign.numpy(), [-1.0, 1.0])
     np.testing.assert_array_equal(PowerTransform(f64([-2.0, 0.5])).sign.numpy(), [-1.0, 1.0])
     assert AffineTransform(0.0, -2.0).inv.sign == -1
