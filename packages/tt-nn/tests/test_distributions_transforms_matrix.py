@@ -148,6 +148,10 @@ def test_corr_cholesky(rng):
     corr = out @ np.swapaxes(out, -1, -2)
     np.testing.assert_allclose(corr.diagonal(axis1=-2, axis2=-1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(t.inv(y).numpy(), x, rtol=1e-9)
+    # a tanh that rounds to ±1 is kept eps inside: a positive diagonal and a finite inverse (torch 2.13)
+    far = t(f64([40.0, -40.0, 0.3]))
+    assert corr_cholesky.check(far.numpy()).all() and np.isfinite(t.inv(far).numpy()).all()
+    assert t == CorrCholeskyTransform() and t != StickBreakingTransform()
     x4 = rng.standard_normal((2, 5, 6))  # two batch dims: the factors are (2, 5, 4, 4)
     np.testing.assert_allclose(t.inv(t(f64(x4))).numpy(), x4, rtol=1e-9)
     # row 1's off-diagonal entry is tanh(x_0): the first correlation
