@@ -169,6 +169,12 @@ def test_corr_cholesky(rng):
         t.inverse_shape((3, 4))
     with pytest.raises(ValueError, match="too few dimensions"):
         t.inverse_shape((3,))
+    with pytest.raises(ValueError, match="too few dimensions"):
+        t.forward_shape(())
+    for batch in ((), (2, 5)):
+        assert t.forward_shape((*batch, 6)) == (*batch, 4, 4)
+        back = t.inverse_shape((*batch, 4, 4))
+        assert back == (*batch, 6) and all(type(n) is int for n in back)
     assert repr(corr_cholesky) == "CorrCholesky()" and t.codomain is corr_cholesky
 
 
