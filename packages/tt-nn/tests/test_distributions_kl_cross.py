@@ -58,6 +58,7 @@ CASES = [
     (lambda: Exponential(f64(1.5)), lambda: Gamma(f64(2.5), f64(0.7)), POSITIVE),
     (lambda: Uniform(f64(0.1), f64(0.7)), lambda: Gamma(f64(0.6), f64(2.0)), SPAN),
     (lambda: Uniform(f64(0.1), f64(0.7)), lambda: Beta(f64(0.6), f64(2.0)), SPAN),
+    (lambda: Uniform(f64(0.1), f64(0.7)), lambda: Beta(f64(2.5), f64(0.7)), SPAN),  # lgamma(b) != 0
     (lambda: Beta(f64(2.0), f64(1.5)), lambda: Uniform(f64(-0.5), f64(1.5)), UNIT),
     (lambda: Normal(f64(0.5), f64(0.7)), lambda: Laplace(f64(-0.3), f64(1.2)), LINE),
 ]

@@ -127,6 +127,7 @@ def test_signs():
     assert ExpTransform().sign == 1 and TanhTransform().sign == 1 and SigmoidTransform().sign == 1
     assert AffineTransform(0.0, -2.0).sign == -1 and AffineTransform(0.0, 3.0).sign == 1
     assert AffineTransform(0.0, 0.0).sign == 0
+    assert AffineTransform(0.0, 0.5).sign == 1 and AffineTransform(0.0, -0.5).sign == -1
     np.testing.assert_array_equal(AffineTransform(0.0, f64([-2.0, 3.0])).sign.numpy(), [-1.0, 1.0])
     np.testing.assert_array_equal(PowerTransform(f64([-2.0, 0.5])).sign.numpy(), [-1.0, 1.0])
     assert AffineTransform(0.0, -2.0).inv.sign == -1
@@ -157,7 +158,11 @@ def test_cache():
     assert plain.inv.with_cache(1)._cache_size == 1 and plain.inv.with_cache(1) == plain.inv
     affine = AffineTransform(1.0, f64([2.0, 3.0]), event_dim=1).with_cache()
     assert affine._cache_size == 1 and affine.event_dim == 1
-    assert PowerTransform(2.0).with_cache()._cache_size == 1
+    power = PowerTransform(-2.0)  # a number exponent becomes a default-dtype tensor, as PyTorch's
+    assert power.with_cache()._cache_size == 1 and power.with_cache(0) is power
+    assert isinstance(power.exponent, autograd.Tensor)
+    assert power.exponent.dtype == autograd.get_default_dtype()
+    assert power.sign.item() == -1.0
     assert ReshapeTransform((2,), (1, 2)).with_cache().forward_shape((2,)) == (1, 2)
     independent = IndependentTransform(ExpTransform(), 1).with_cache()
     assert independent.base_transform._cache_size == 1
@@ -180,8 +185,12 @@ def test_equality():
     assert AffineTransform(1.0, 2.0) == AffineTransform(1.0, 2.0) != AffineTransform(1.0, 3.0)
     assert AffineTransform(f64([1.0, 2.0]), 2.0) == AffineTransform(f64([1.0, 2.0]), f64(2.0))
     assert AffineTransform(f64([1.0, 2.0]), 2.0) != AffineTransform(f64([1.0, 3.0]), 2.0)
-    assert AffineTransform(f64([1.0, 2.0]), 2.0) != AffineTransform(f64([1.0, 2.0, 3.0]), 2.0)
+    assert (AffineTransform(f64([1.0, 2.0]), 2.0) == AffineTransform(f64([1.0, 2.0, 3.0]), 2.0)) is False
     assert PowerTransform(2.0) == PowerTransform(f64(2.0)) != PowerTransform(3.0)
+    # a tensor parameter against a number: one bool, True where every entry equals it (torch 2.13)
+    assert (PowerTransform(f64([2.0, 2.0])) == PowerTransform(2.0)) is True
+    assert (PowerTransform(f64([2.0, 3.0])) == PowerTransform(2.0)) is False
+    assert (AffineTransform(0.0, f64([1.0, 2.0])) == AffineTransform(0.0, 1.0)) is False
     assert AbsTransform() == AbsTransform() != ExpTransform()
     assert ComposeTransform([ExpTransform(), TanhTransform()]) == ComposeTransform(
         [ExpTransform(), TanhTransform()]
@@ -199,8 +208,11 @@ def test_event_dims_and_errors():
         reshape.event_dim
     with pytest.raises(ValueError, match="different numbers of elements"):
         ReshapeTransform((6,), (2, 2))
-    with pytest.raises(ValueError, match="event_dim must be an int >= 0"):
-        AffineTransform(0.0, 1.0, event_dim=-1)
+    for event_dim in (-1, True, 1.0):
+        with pytest.raises(ValueError, match="event_dim must be an int >= 0"):
+            AffineTransform(0.0, 1.0, event_dim=event_dim)
+    with pytest.raises(TypeError, match="loc must be a number or a tensor, got str"):
+        AffineTransform("0", 1.0)
     with pytest.raises(TypeError, match="scale must be a number or a tensor, got list"):
         AffineTransform(0.0, [1.0])
     with pytest.raises(TypeError, match="exponent must be a number or a tensor"):

@@ -67,14 +67,22 @@ def test_stick_breaking(rng):
     np.testing.assert_allclose(t.inv(y).numpy(), x, rtol=1e-9)
     expected = [log_det(lambda v: t(v)[..., :-1], row) for row in x]  # y's first K-1 entries are free
     np.testing.assert_allclose(t.log_abs_det_jacobian(f64(x), y).numpy(), expected, rtol=1e-10)
-    assert t.forward_shape((4, 3)) == (4, 4) and t.inverse_shape((4, 4)) == (4, 3)
+    for batch in ((), (4,), (2, 5)):
+        assert t.forward_shape((*batch, 3)) == (*batch, 4) and t.inverse_shape((*batch, 4)) == (*batch, 3)
     # the uniform point of the simplex is x = 0
     np.testing.assert_allclose(t(f64(np.zeros(3))).numpy(), [0.25] * 4, rtol=1e-12)
     # torch 2.13, float64 (scratch script): StickBreakingTransform's log-Jacobian at [0.3, -1.2, 2.0]
     x0 = f64([0.3, -1.2, 2.0])
     assert t.log_abs_det_jacobian(x0, t(x0)).item() == pytest.approx(-6.85258297341167, rel=1e-12)
-    with pytest.raises(ValueError, match="too few dimensions on input"):
-        t.forward_shape(())
+    # a break that rounds to the whole stick is clamped below 1: every entry stays positive (torch 2.13)
+    y_big = t(f64([40.0, 0.0, -3.0])).numpy()
+    assert (y_big > 0).all() and y_big[0] < 1 and np.isfinite(t.inv(f64(y_big)).numpy()).all()
+    for shape in ((3,), (2, 2, 3)):  # the inverse of an unbatched and of a twice-batched point
+        xs = rng.standard_normal(shape)
+        np.testing.assert_allclose(t.inv(t(f64(xs))).numpy(), xs, rtol=1e-9)
+    for shape_of in (t.forward_shape, t.inverse_shape):
+        with pytest.raises(ValueError, match="too few dimensions on input"):
+            shape_of(())
 
 
 def test_stick_breaking_normal_is_logistic_normal(check_grad):
@@ -140,6 +148,12 @@ def test_corr_cholesky(rng):
     corr = out @ np.swapaxes(out, -1, -2)
     np.testing.assert_allclose(corr.diagonal(axis1=-2, axis2=-1), 1.0, rtol=1e-12)
     np.testing.assert_allclose(t.inv(y).numpy(), x, rtol=1e-9)
+    # a tanh that rounds to ±1 is kept eps inside: a positive diagonal and a finite inverse (torch 2.13)
+    far = t(f64([40.0, -40.0, 0.3]))
+    assert corr_cholesky.check(far.numpy()).all() and np.isfinite(t.inv(far).numpy()).all()
+    assert t == CorrCholeskyTransform() and t != StickBreakingTransform()
+    x4 = rng.standard_normal((2, 5, 6))  # two batch dims: the factors are (2, 5, 4, 4)
+    np.testing.assert_allclose(t.inv(t(f64(x4))).numpy(), x4, rtol=1e-9)
     # row 1's off-diagonal entry is tanh(x_0): the first correlation
     np.testing.assert_allclose(out[:, 1, 0], np.tanh(x[:, 0]), rtol=1e-12)
     expected = [
@@ -155,6 +169,12 @@ def test_corr_cholesky(rng):
         t.inverse_shape((3, 4))
     with pytest.raises(ValueError, match="too few dimensions"):
         t.inverse_shape((3,))
+    with pytest.raises(ValueError, match="too few dimensions"):
+        t.forward_shape(())
+    for batch in ((), (2, 5)):
+        assert t.forward_shape((*batch, 6)) == (*batch, 4, 4)
+        back = t.inverse_shape((*batch, 4, 4))
+        assert back == (*batch, 6) and all(type(n) is int for n in back)
     assert repr(corr_cholesky) == "CorrCholesky()" and t.codomain is corr_cholesky
 
 
@@ -228,10 +248,23 @@ def test_cat_transform(rng):
         ValueError, match=r"has 2 entries along dim 0 \(shape \(2,\)\), but the lengths \[1, 2\] add up to 3"
     ):
         t(f64([1.0, 2.0]))
-    with pytest.raises(ValueError, match="dim 2 is out of range"):
-        CatTransform([ExpTransform()], dim=2)(x)
+    for dim in (1, 2, -2):  # x is 1-D
+        with pytest.raises(ValueError, match=f"dim {dim} is out of range"):
+            CatTransform([ExpTransform()], dim=dim)(x)
     with pytest.raises(ValueError, match="lengths must be 2 ints >= 0"):
         CatTransform([ExpTransform(), ExpTransform()], lengths=[1])
+    # lengths: any sequence of ints >= 0 (a tuple; a part of length 0), but no bool, float or negative
+    as_tuple = CatTransform([ExpTransform(), AffineTransform(1.0, 2.0)], dim=0, lengths=(1, 2))
+    np.testing.assert_allclose(as_tuple(x).numpy(), y.numpy(), rtol=1e-12)
+    first_empty = CatTransform([ExpTransform(), AffineTransform(1.0, 2.0)], dim=0, lengths=[0, 3])
+    np.testing.assert_allclose(first_empty(x).numpy(), 1.0 + 2.0 * x.numpy(), rtol=1e-12)
+    for bad in ([True, 2], [1.5, 1.5], [-1, 4]):
+        with pytest.raises(ValueError, match="lengths must be 2 ints >= 0"):
+            CatTransform([ExpTransform(), ExpTransform()], lengths=bad)
+    parts = (constraints.positive, constraints.unit_interval)
+    assert cat(list(parts), dim=-1, lengths=[1, 2]).hint == (
+        f"entries 1 along dim -1: {parts[0].hint}; entries 2 along dim -1: {parts[1].hint}"
+    )
     with pytest.raises(TypeError, match="tseq must be a non-empty list of Transforms"):
         CatTransform([])
     with pytest.raises(TypeError, match="dim must be an int"):
@@ -258,10 +291,19 @@ def test_stack_transform(rng):
     )
     assert t.with_cache(1).transforms[0]._cache_size == 1 and t.with_cache(0) is t
     assert not StackTransform([ExpTransform(), SoftmaxTransform()]).bijective
+    assert stack([constraints.real, constraints.boolean]).is_discrete and not t.codomain.is_discrete
+    assert t.codomain.hint == (
+        f"slice 0 along dim 1: {constraints.positive.hint}; slice 1 along dim 1: "
+        f"{constraints.unit_interval.hint}; slice 2 along dim 1: {constraints.real.hint}"
+    )
     with pytest.raises(ValueError, match="but there are 3 transforms"):
         t(f64(np.zeros((2, 2))))
     with pytest.raises(ValueError, match="dim 1 is out of range"):
         t(f64([1.0, 2.0, 3.0]))
+    rows = StackTransform([ExpTransform(), identity_transform], dim=-2)  # the first dim, counted from the end
+    np.testing.assert_allclose(rows(f64(xs)).numpy(), np.stack([np.exp(xs[0]), xs[1]]), rtol=1e-12)
+    with pytest.raises(ValueError, match="dim -3 is out of range"):
+        StackTransform([ExpTransform(), identity_transform], dim=-3)(f64(xs))
 
 
 CONSTRAINTS = [
@@ -306,6 +348,16 @@ def test_registry_choices_and_errors(rng):
     x = f64(rng.standard_normal((2, 3, 3)))
     assert constraints.lower_cholesky.check(transform_to(constraints.lower_cholesky)(x).numpy()).all()
     assert constraints.positive_definite.check(transform_to(constraints.positive_definite)(x).numpy()).all()
+    # an interval's bijection covers all of it (a bare sigmoid would only reach (0, 1))
+    for constraint, (low, high) in (
+        (constraints.interval(-1.0, 3.0), (-1.0, 3.0)),
+        (constraints.interval(0.0, 2.0), (0.0, 2.0)),
+        (constraints.half_open_interval(0.0, 2.0), (0.0, 2.0)),
+    ):
+        y = f64(np.linspace(low, high, 7)[1:-1])
+        for registry in (biject_to, transform_to):
+            t = registry(constraint)
+            np.testing.assert_allclose(t(t.inv(y)).numpy(), y.numpy(), rtol=1e-10)
     # a tensor bound: shifted entry by entry
     bound = f64([0.0, 10.0, -5.0])
     y = transform_to(constraints.greater_than(bound))(f64(np.zeros(3)))

@@ -16,11 +16,11 @@ import tt_autograd as autograd
 
 from ..functional import binary_cross_entropy_with_logits
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import binary_probs_or_logits, broadcast_all
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """A coin with probability ``probs`` of 1; give exactly one of ``probs`` or ``logits``.
 
     Args:
@@ -89,3 +89,15 @@ class Bernoulli(Distribution):
         """``[0, 1]`` along a new first dim: shape ``(2,) + batch_shape`` (``(2, 1, ...)`` unexpanded)."""
         values = autograd.arange(2, dtype=self.probs.dtype).reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand(2, *self._batch_shape) if expand else values
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor]:
+        """``(logit(probs),)`` (unclamped, as PyTorch's: ``±inf`` at ``probs`` 0 or 1)."""
+        return (self.probs.logit(),)
+
+    def _log_normalizer(self, x: autograd.Tensor) -> autograd.Tensor:
+        """``log(1 + exp(x))``."""
+        return x.exp().log1p()

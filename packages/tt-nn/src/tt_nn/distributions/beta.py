@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import tt_autograd as autograd
 
-from . import constraints
+from ..special import lgamma
 from .dirichlet import Dirichlet
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
+from .two_concentrations import TwoConcentrations
 from .utils import broadcast_all
 
 
-class Beta(Distribution):
+class Beta(TwoConcentrations, ExponentialFamily):
     """The Beta distribution with positive ``concentration1`` (``a``) and ``concentration0`` (``b``).
 
     Args:
@@ -34,26 +35,12 @@ class Beta(Distribution):
         tensor(0.4055)
     """
 
-    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
-    support = constraints.unit_interval
-    has_rsample = True
-
     def __init__(
         self, concentration1: object, concentration0: object, validate_args: bool | None = None
     ) -> None:
-        self.concentration1, self.concentration0 = broadcast_all(
-            concentration1, concentration0, op=type(self).__name__
-        )
-        super().__init__(self.concentration1.shape, validate_args=validate_args)
+        super().__init__(concentration1, concentration0, validate_args)
         weights = autograd.stack([self.concentration1, self.concentration0], dim=-1)
         self._dirichlet = Dirichlet(weights, validate_args=False)  # checked above, as two numbers
-
-    def expand(self, batch_shape: tuple[int, ...]) -> Beta:
-        """The same distribution repeated over a larger ``batch_shape``."""
-        shape = tuple(batch_shape)
-        return Beta(
-            self.concentration1.expand(*shape), self.concentration0.expand(*shape), self._validate_args
-        )
 
     @property
     def mean(self) -> autograd.Tensor:
@@ -81,3 +68,13 @@ class Beta(Distribution):
 
     def entropy(self) -> autograd.Tensor:
         return self._dirichlet.entropy()
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor, autograd.Tensor]:
+        """``(a, b)`` (no ``_mean_carrier_measure``, as PyTorch's)."""
+        return self.concentration1, self.concentration0
+
+    def _log_normalizer(self, x: autograd.Tensor, y: autograd.Tensor) -> autograd.Tensor:
+        """``log B(x, y) = lgamma(x) + lgamma(y) - lgamma(x + y)``."""
+        return lgamma(x) + lgamma(y) - lgamma(x + y)

@@ -20,11 +20,11 @@ import tt_autograd as autograd
 
 from ..functional import softplus
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all, clamp_probs, logits_to_probs, probs_to_logits
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """The continuous Bernoulli distribution; give exactly one of ``probs`` or ``logits``.
 
     Args:
@@ -153,3 +153,23 @@ class ContinuousBernoulli(Distribution):
         """``mean·(log1p(-λ) - log λ) - log C(λ) - log1p(-λ)``."""
         log_probs0, log_probs1 = (-self.probs).log1p(), self.probs.log()
         return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor]:
+        """``(logits,)``, the weight of ``x``."""
+        return (self.logits,)
+
+    def _log_normalizer(self, x: autograd.Tensor) -> autograd.Tensor:
+        """``log((exp(x) - 1) / x)``, a Taylor series for ``x`` in ``(lims[0] - 1/2, lims[1] - 1/2]``.
+
+        The cut compares the natural parameter with ``lims - 1/2``, as PyTorch's does.
+        """
+        low = self._lims[0] - 0.5
+        outside = (x <= low) | (x > self._lims[1] - 0.5)
+        cut = autograd.where(outside, x, low)
+        log_norm = cut.expm1().abs().log() - cut.abs().log()
+        taylor = 0.5 * x + x.pow(2) / 24.0 - x.pow(4) / 2880.0
+        return autograd.where(outside, log_norm, taylor)

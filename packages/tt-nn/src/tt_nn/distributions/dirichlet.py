@@ -17,11 +17,11 @@ import tt_autograd as autograd
 
 from ..special import digamma, lgamma
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .standard_gamma import standard_gamma
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """The Dirichlet distribution over ``k``-vectors on the simplex.
 
     Args:
@@ -110,3 +110,13 @@ class Dirichlet(Distribution):
             - (size - total) * digamma(total)
             - ((alpha - 1) * digamma(alpha)).sum(dim=-1)
         )
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor]:
+        """``(α,)``, the weights of ``log xᵢ`` (no ``_mean_carrier_measure``, as PyTorch's)."""
+        return (self.concentration,)
+
+    def _log_normalizer(self, x: autograd.Tensor) -> autograd.Tensor:
+        """``Σ lgamma(xᵢ) - lgamma(Σ xᵢ)``."""
+        return lgamma(x).sum(dim=-1) - lgamma(x.sum(dim=-1))

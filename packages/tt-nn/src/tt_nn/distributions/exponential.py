@@ -9,11 +9,11 @@ from __future__ import annotations
 import tt_autograd as autograd
 
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """The exponential distribution with positive ``rate`` (mean ``1 / rate``).
 
     Example:
@@ -70,3 +70,15 @@ class Exponential(Distribution):
     def entropy(self) -> autograd.Tensor:
         """``1 - log(rate)``."""
         return 1.0 - self.rate.log()
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor]:
+        """``(-rate,)``, the weight of ``x``."""
+        return (-self.rate,)
+
+    def _log_normalizer(self, x: autograd.Tensor) -> autograd.Tensor:
+        """``-log(-x)``."""
+        return -(-x).log()

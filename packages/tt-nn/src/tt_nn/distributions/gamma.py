@@ -14,12 +14,12 @@ import tt_autograd as autograd
 
 from ..special import digamma, gammainc, lgamma
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .standard_gamma import standard_gamma
 from .utils import broadcast_all
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """The Gamma distribution with positive ``concentration`` (shape) and ``rate`` (inverse scale).
 
     Args:
@@ -89,3 +89,15 @@ class Gamma(Distribution):
         """``α - log β + lgamma(α) + (1 - α) digamma(α)``."""
         alpha = self.concentration
         return alpha - self.rate.log() + lgamma(alpha) + (1.0 - alpha) * digamma(alpha)
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor, autograd.Tensor]:
+        """``(α - 1, -β)``, the weights of ``log x`` and ``x``."""
+        return self.concentration - 1, -self.rate
+
+    def _log_normalizer(self, x: autograd.Tensor, y: autograd.Tensor) -> autograd.Tensor:
+        """``lgamma(x + 1) + (x + 1) log(-1 / y)``."""
+        return lgamma(x + 1) + (x + 1) * (-y.reciprocal()).log()

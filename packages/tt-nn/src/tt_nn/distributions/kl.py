@@ -27,6 +27,7 @@ from .categorical import Categorical
 from .cauchy import Cauchy
 from .dirichlet import Dirichlet
 from .distribution import Distribution, sum_rightmost
+from .exp_family import ExponentialFamily
 from .exponential import Exponential
 from .gamma import Gamma
 from .geometric import Geometric
@@ -260,3 +261,27 @@ def _kl_half_normal_half_normal(p: HalfNormal, q: HalfNormal) -> autograd.Tensor
 def _kl_log_normal_log_normal(p: LogNormal, q: LogNormal) -> autograd.Tensor:
     """The KL of the underlying normals (``exp`` is one-to-one, so it does not change the KL)."""
     return _kl_normal_normal(p, q)
+
+
+@register_kl(ExponentialFamily, ExponentialFamily)
+def _kl_expfamily_expfamily(p: ExponentialFamily, q: ExponentialFamily) -> autograd.Tensor:
+    """The Bregman divergence of the log-normalizer between ``q``'s and ``p``'s natural parameters.
+
+    Each ``<θ_q - θ_p, ∇F(θ_p)>`` sums its parameter's own event dims (those past the batch):
+    ``Wishart``'s ``df`` has none, its matrix two. PyTorch 2.13 sums every parameter over
+    ``len(event_shape)`` dims, which for a batched ``Wishart`` adds up the ``df`` terms of the whole
+    batch (its unbatched values are these).
+    """
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            f"kl_divergence: {type(p).__name__} and {type(q).__name__} are different exponential families; "
+            "the Bregman-divergence KL needs two members of one family"
+        )
+    p_params, log_normalizer, gradients = p._detached_log_normalizer()
+    q_params = q._natural_params
+    result = q._log_normalizer(*q_params) - log_normalizer
+    batch_dims = len(np.broadcast_shapes(p.batch_shape, q.batch_shape))
+    for p_param, q_param, gradient in zip(p_params, q_params, gradients):
+        term = (q_param - p_param) * gradient
+        result = result - sum_rightmost(term, term.dim() - batch_dims)
+    return result

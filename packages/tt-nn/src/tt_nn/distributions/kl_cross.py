@@ -51,21 +51,17 @@ def _xlogx(x: autograd.Tensor) -> autograd.Tensor:
     return autograd.xlogy(x, x)
 
 
-def _mean_log(p: Beta | Exponential | Gamma | Uniform) -> autograd.Tensor:
-    """``E_p[log X]``."""
+def _mean_log(p: Beta | Exponential | Uniform) -> autograd.Tensor:
+    """``E_p[log X]`` (a Gamma ``p`` never needs it: Gamma-Gamma is :mod:`.kl`'s closed form)."""
     if isinstance(p, Beta):
         return digamma(p.concentration1) - digamma(p.concentration1 + p.concentration0)
-    if isinstance(p, Gamma):
-        return digamma(p.concentration) - p.rate.log()
     if isinstance(p, Exponential):
         return -EULER - p.rate.log()
     return (_xlogx(p.high) - _xlogx(p.low)) / (p.high - p.low) - 1
 
 
-def _mean_log_complement(p: Beta | Uniform) -> autograd.Tensor:
-    """``E_p[log(1 - X)]``."""
-    if isinstance(p, Beta):
-        return digamma(p.concentration0) - digamma(p.concentration1 + p.concentration0)
+def _mean_log_complement(p: Uniform) -> autograd.Tensor:
+    """``E_p[log(1 - X)]`` for a Uniform on ``[low, high]`` inside ``[0, 1]``."""
     return (_xlogx(1 - p.low) - _xlogx(1 - p.high)) / (p.high - p.low) - 1
 
 

@@ -13,10 +13,8 @@ import numpy as np
 import tt_autograd as autograd
 
 from ..special import digamma, lgamma
-from . import constraints
-from .distribution import Distribution
 from .gumbel import EULER
-from .utils import broadcast_all
+from .two_concentrations import TwoConcentrations
 
 
 def _moment(a: autograd.Tensor, b: autograd.Tensor, n: int) -> autograd.Tensor:
@@ -25,7 +23,7 @@ def _moment(a: autograd.Tensor, b: autograd.Tensor, n: int) -> autograd.Tensor:
     return b * (lgamma(power) + lgamma(b) - lgamma(power + b)).exp()
 
 
-class Kumaraswamy(Distribution):
+class Kumaraswamy(TwoConcentrations):
     """The Kumaraswamy distribution with positive ``concentration1`` (``a``) and ``concentration0`` (``b``).
 
     Args:
@@ -39,24 +37,10 @@ class Kumaraswamy(Distribution):
         tensor(0.)
     """
 
-    arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
-    support = constraints.unit_interval
-    has_rsample = True
-
     def __init__(
         self, concentration1: object, concentration0: object, validate_args: bool | None = None
     ) -> None:
-        self.concentration1, self.concentration0 = broadcast_all(
-            concentration1, concentration0, op=type(self).__name__
-        )
-        super().__init__(self.concentration1.shape, validate_args=validate_args)
-
-    def expand(self, batch_shape: tuple[int, ...]) -> Kumaraswamy:
-        """The same distribution repeated over a larger ``batch_shape``."""
-        shape = tuple(batch_shape)
-        return Kumaraswamy(
-            self.concentration1.expand(*shape), self.concentration0.expand(*shape), self._validate_args
-        )
+        super().__init__(concentration1, concentration0, validate_args)
 
     @property
     def mean(self) -> autograd.Tensor:

@@ -16,12 +16,13 @@ import math
 import tt_autograd as autograd
 
 from ..special import ndtr, ndtri
+from .exp_family import ExponentialFamily
 from .loc_scale import LocScale
 
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 
 
-class Normal(LocScale):
+class Normal(LocScale, ExponentialFamily):
     """The normal distribution ``N(loc, scale^2)``, batched over the broadcast shape of its parameters.
 
     Args:
@@ -77,3 +78,15 @@ class Normal(LocScale):
     def entropy(self) -> autograd.Tensor:
         """``1/2 + log(sqrt(2 pi)) + log(scale)``."""
         return 0.5 + _LOG_SQRT_2PI + self.scale.log()
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor, autograd.Tensor]:
+        """``(loc / scale², -1 / (2 scale²))``, the weights of ``x`` and ``x²``."""
+        return self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal()
+
+    def _log_normalizer(self, x: autograd.Tensor, y: autograd.Tensor) -> autograd.Tensor:
+        """``-x² / (4y) + log(-π / y) / 2``."""
+        return -0.25 * x.pow(2) / y + 0.5 * (-math.pi / y).log()

@@ -13,11 +13,11 @@ import tt_autograd as autograd
 
 from ..special import lgamma
 from . import constraints
-from .distribution import Distribution
+from .exp_family import ExponentialFamily
 from .utils import broadcast_all
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """The Poisson distribution with non-negative ``rate`` (its mean and variance).
 
     Args:
@@ -67,3 +67,13 @@ class Poisson(Distribution):
         if self._validate_args:
             self._validate_sample(value)
         return autograd.xlogy(value, self.rate) - self.rate - lgamma(value + 1)
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor]:
+        """``(log rate,)``, the weight of ``k`` (the carrier ``-log k!`` has no closed mean: no entropy)."""
+        return (self.rate.log(),)
+
+    def _log_normalizer(self, x: autograd.Tensor) -> autograd.Tensor:
+        """``exp(x)``."""
+        return x.exp()

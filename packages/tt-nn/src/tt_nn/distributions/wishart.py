@@ -30,7 +30,8 @@ from tt_autograd import linalg
 from ..special import digamma, mvlgamma
 from . import constraints
 from .chi2 import Chi2
-from .distribution import Distribution, extended_shape
+from .distribution import extended_shape
+from .exp_family import ExponentialFamily
 from .multivariate_normal import CholeskyMatrices, half_log_det, one_matrix, scale_tril_of
 
 _LOG_2 = math.log(2)
@@ -53,7 +54,7 @@ def _matrix(name: str, value: object) -> autograd.Tensor:
     return value
 
 
-class Wishart(CholeskyMatrices, Distribution):
+class Wishart(CholeskyMatrices, ExponentialFamily):
     """The Wishart distribution over ``p × p`` positive-definite matrices.
 
     Args:
@@ -222,3 +223,17 @@ class Wishart(CholeskyMatrices, Distribution):
             - (nu - size - 1) / 2 * _mvdigamma(nu / 2, size)
             + nu * size / 2
         )
+
+    # ------------------------------------------------------------------ the exponential family (PyTorch's)
+    _mean_carrier_measure = 0
+
+    @property
+    def _natural_params(self) -> tuple[autograd.Tensor, autograd.Tensor]:
+        """``(-Σ⁻¹ / 2, (ν - p - 1) / 2)``, the weights of ``X`` and ``log det X``."""
+        return -self.precision_matrix / 2, (self.df - self._event_shape[-1] - 1) / 2
+
+    def _log_normalizer(self, x: autograd.Tensor, y: autograd.Tensor) -> autograd.Tensor:
+        """``(y + (p + 1)/2) (p log 2 - log det(-2x)) + log Γ_p(y + (p + 1)/2)``."""
+        size = self._event_shape[-1]
+        shifted = y + (size + 1) / 2
+        return shifted * (size * _LOG_2 - linalg.slogdet(-2 * x).logabsdet) + mvlgamma(shifted, p=size)
