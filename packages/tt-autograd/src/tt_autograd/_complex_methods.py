@@ -69,6 +69,18 @@ class ComplexGradMixin:
         """``z / |z|`` (0 at 0) of a complex tensor; a real tensor's ``sign``."""
         return ComplexSgnFunction.apply(self) if self.array.dtype.kind == "c" else self.sign()
 
+    def stft(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """:func:`tt_autograd.stft` of this tensor (``torch.Tensor.stft``)."""
+        from .spectral import stft
+
+        return stft(self, *args, **kwargs)
+
+    def istft(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """:func:`tt_autograd.istft` of this tensor (``torch.Tensor.istft``)."""
+        from .spectral import istft
+
+        return istft(self, *args, **kwargs)
+
     def _complex_exp(self) -> tt_tensor.Tensor:
         return ComplexExpFunction.apply(self)
 
