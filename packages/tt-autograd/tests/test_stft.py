@@ -52,6 +52,8 @@ CASES = [
     dict(n_fft=8, hop_length=2, pad_mode="constant", normalized=True),
     dict(n_fft=8, hop_length=4, pad_mode="replicate", onesided=False),
     dict(n_fft=6, hop_length=1, pad_mode="circular"),
+    dict(n_fft=10, hop_length=3, win_length=5),
+    dict(n_fft=8, hop_length=2, win_length=8),
 ]
 
 
@@ -86,6 +88,27 @@ def test_stft_of_a_complex_signal_is_two_sided_and_defaults_follow_pytorch():
         5,
         11,
     )  # hop n_fft // 4, 20 // 2 + 1 frames
+
+
+def test_edge_sizes_as_pytorch():
+    x = signal((5,))
+    ones = autograd.ones(1, dtype=autograd.float64)
+    single = autograd.stft(x, 1, hop_length=1, window=ones, return_complex=True)  # one-sample frames
+    assert single.detach().numpy().tolist() == [(x.detach().numpy() + 0j).tolist()]
+    short = autograd.stft(x, 4, hop_length=1, win_length=1, window=ones, return_complex=True)
+    np.testing.assert_allclose(short.detach().numpy(), reference(x.detach().numpy(), 4, 1, [1.0]), atol=1e-12)
+    whole = autograd.stft(signal((8,)), 8, hop_length=2, center=False, window=window(8), return_complex=True)
+    assert tuple(whole.shape) == (5, 1)  # n_fft == length: one frame
+    wrapped = autograd.stft(
+        signal((4,)), 8, hop_length=2, pad_mode="circular", window=window(8), return_complex=True
+    )
+    assert tuple(wrapped.shape) == (5, 3)  # padding by the whole length wraps once: allowed
+    with pytest.raises(RuntimeError, match="Padding value causes wrapping around more than once"):
+        autograd.stft(
+            signal((4,)), 10, hop_length=2, pad_mode="circular", window=window(10), return_complex=True
+        )
+    complex_window = autograd.tensor(np.ones(8) * (1 + 1j), dtype=autograd.complex128)
+    assert tuple(autograd.stft(signal((8,)), 8, hop_length=2, window=complex_window).shape) == (8, 5)
 
 
 def test_stft_value_and_gradient_match_pytorch():
@@ -187,8 +210,9 @@ def test_frames_are_a_view_and_overlap_add_is_their_adjoint():
 
 def test_a_missing_window_is_rectangular_with_pytorchs_warning():
     x = signal((16,))
-    with pytest.warns(UserWarning, match="A window was not provided"):
+    with pytest.warns(UserWarning, match="A window was not provided") as caught:
         out = autograd.stft(x, 4, return_complex=True)
+    assert caught[0].filename == __file__  # attributed to the caller
     np.testing.assert_allclose(
         out.detach().numpy(), reference(x.detach().numpy(), 4, 1, np.ones(4)), atol=1e-12
     )
@@ -221,6 +245,7 @@ def test_a_missing_window_is_rectangular_with_pytorchs_warning():
             "padding mode 'foo'",
         ),
         (lambda x: autograd.stft(x.reshape(1, 2, 10), 4, return_complex=True), RuntimeError, "1D or 2D"),
+        (lambda x: autograd.stft(x, 8, window=[1.0] * 8, return_complex=True), TypeError, "window"),
         (lambda x: autograd.stft(x, 4.0, return_complex=True), TypeError, "'n_fft' must be an int"),
         (
             lambda x: autograd.stft(autograd.arange(20), 8, return_complex=True),

@@ -165,7 +165,10 @@ def _pad(signal: object, pad: int, mode: str) -> object:
         index = np.clip(np.arange(-pad, length + pad), 0, length - 1)
     else:  # circular
         if pad > length:
-            raise RuntimeError(f"stft: circular padding of {pad} needs at least {pad} samples, got {length}")
+            raise RuntimeError(
+                f"stft: Padding value causes wrapping around more than once: circular padding of {pad} "
+                f"needs at least {pad} samples, got {length}"
+            )
         index = np.arange(-pad, length + pad) % length
     return signal[:, index]
 
@@ -201,7 +204,7 @@ def stft(
     signal, single = _signal("stft", input)
     if signal.ndim not in (1, 2):
         raise RuntimeError(f"stft: expected a 1D or 2D tensor, got {signal.ndim} dimensions")
-    complex_window = window is not None and getattr(window, "is_complex", lambda: False)()
+    complex_window = isinstance(window, tt_tensor.Tensor) and window.is_complex()
     if return_complex is None and not (signal.is_complex() or complex_window):
         raise RuntimeError(
             "stft requires the return_complex parameter be given for real inputs: pass return_complex=True"
