@@ -54,6 +54,11 @@ def test_float32_gives_complex64():
     assert sorted(values.tolist(), key=lambda z: z.imag) == [-1j, 1j]
 
 
+def hermitian_phase_free(m, uplo="L"):
+    values, vectors = autograd.linalg.eigh(m + m.mH, UPLO=uplo)
+    return values, vectors * vectors.conj(), vectors[..., 0, :].conj() * vectors[..., 1, :]
+
+
 CASES = {
     "eigvals of real matrices (batched)": (
         lambda a: autograd.linalg.eigvals(a),
@@ -65,6 +70,15 @@ CASES = {
     ),
     "eig of real matrices (batched)": (phase_free, lambda: [matrices((2, 3, 3), 2)]),
     "eig of complex matrices": (phase_free, lambda: [matrices((3, 3), 3, True)]),
+    "eigh of complex Hermitian matrices (batched)": (
+        hermitian_phase_free,
+        lambda: [matrices((2, 3, 3), 7, True)],
+    ),
+    "eigh, upper triangle": (lambda m: hermitian_phase_free(m, "U"), lambda: [matrices((3, 3), 8, True)]),
+    "eigvalsh of complex Hermitian matrices": (
+        lambda m: autograd.linalg.eigvalsh(m + m.mH),
+        lambda: [matrices((2, 3, 3), 9, True)],
+    ),
     "complex solve": (
         lambda a, b: _ComplexSolveFunction.apply(a, b),
         lambda: [matrices((3, 3), 4, True), matrices((3, 2), 5, True)],
@@ -107,6 +121,21 @@ def test_a_loss_that_depends_on_the_phases_is_refused_as_pytorch(create_graph):
     _, vectors = autograd.linalg.eig(a)
     with pytest.raises(RuntimeError, match="specified up to multiplication by e\\^\\{i phi\\}"):
         grad(vectors.real.sum(), a, create_graph=create_graph)
+
+
+def test_eigh_of_complex_hermitian_matrices_is_real_ascending_and_unitary():
+    m = matrices((2, 4, 4), 10, True)
+    h = (m + m.mH).detach()
+    values, vectors = autograd.linalg.eigh(h)
+    assert values.dtype == autograd.float64 and vectors.dtype == autograd.complex128
+    np.testing.assert_allclose(values.numpy(), np.linalg.eigvalsh(h.numpy()))
+    np.testing.assert_allclose(
+        (vectors.mH @ vectors).numpy(), np.broadcast_to(np.eye(4), (2, 4, 4)), atol=1e-12
+    )
+    np.testing.assert_allclose((h @ vectors).numpy(), (vectors * values.unsqueeze(-2)).numpy(), atol=1e-12)
+    _, vectors = autograd.linalg.eigh(m + m.mH)
+    with pytest.raises(RuntimeError, match="linalg_eigh_backward: The eigenvectors in the complex case"):
+        vectors.imag.sum().backward()
 
 
 def test_bad_inputs_name_the_problem():

@@ -33,7 +33,7 @@ from ._common import as_tensor, pack, unpack
 from .spectral import _gap_reciprocals
 
 GAUGE_MESSAGE = (
-    "linalg_eig_backward: The eigenvectors in the complex case are specified up to multiplication by "
+    ": The eigenvectors in the complex case are specified up to multiplication by "
     "e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined."
 )
 
@@ -102,24 +102,55 @@ class EigFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
-        w, v, grad_w, grad_v = _parts(ctx, grad)
-        n = w.shape[-1]
-        out = ctx.output_tensor(pack(w, v, batch=w.shape[:-1]))
-        w_t, v_t = out[..., :n], out[..., n:].reshape(*v.shape)
+        v_t, grad_v, diagonal, off, gaps = _recorded(ctx, grad)
         vh = v_t.mH
         vh_gv = vh @ grad_v
         along = vh_gv.diagonal(0, -2, -1)
         _check_gauge(along.array)
-        eye = np.eye(n, dtype=bool)
-        gaps = (
-            (w_t.unsqueeze(-2) - w_t.unsqueeze(-1))
-            .conj()
-            .where(_constant(~eye), _constant(np.ones((), w.dtype)))
-        )
-        inner = ((vh_gv - (vh @ v_t) * along.real.unsqueeze(-2)) / gaps).where(_constant(~eye), _constant(0j))
-        inner = inner + grad_w.unsqueeze(-1) * np.eye(n, dtype=w.dtype)
-        grad_a = _ComplexSolveFunction.apply(vh, inner @ vh)
+        inner = ((vh_gv - (vh @ v_t) * along.real.unsqueeze(-2)) / gaps.conj()).where(off, _constant(0j))
+        grad_a = _ComplexSolveFunction.apply(vh, (inner + diagonal) @ vh)
         return (grad_a.real if ctx.real_input else grad_a,)
+
+
+class ComplexEighFunction(Function):
+    """``linalg.eigh`` of complex Hermitian matrices: ``(L, V)`` packed (``L`` real, stored complex).
+
+    Gradient (PyTorch's Hermitian case): ``V (diag(G_L) + (K - K^H) / 2 / (L_j - L_i)) V^H`` with
+    ``K = V^H G_V``, after the same phase check as :class:`EigFunction`.
+    """
+
+    complex_gradient = "own"
+
+    @staticmethod
+    def forward(ctx, a, uplo):
+        w, v = np.linalg.eigh(a, UPLO=uplo)
+        w = w.astype(v.dtype)
+        ctx.save_for_backward(w, v)
+        return pack(w, v, batch=a.shape[:-2])
+
+    @staticmethod
+    def backward(ctx, grad):
+        w, v, grad_w, grad_v = _parts(ctx, grad)
+        vh_gv = _mh(v) @ grad_v
+        _check_gauge(np.diagonal(vh_gv, axis1=-2, axis2=-1), "linalg_eigh_backward")
+        inner = (vh_gv - _mh(vh_gv)) * 0.5 * _gap_reciprocals(w)
+        inner = inner + grad_w[..., None] * np.eye(w.shape[-1], dtype=w.dtype)
+        return (v @ inner @ _mh(v),)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        v_t, grad_v, diagonal, off, gaps = _recorded(ctx, grad)
+        vh_gv = v_t.mH @ grad_v
+        _check_gauge(vh_gv.diagonal(0, -2, -1).array, "linalg_eigh_backward")
+        inner = ((vh_gv - vh_gv.mH) * 0.5 / gaps).where(off, _constant(0j))
+        return (v_t @ (inner + diagonal) @ v_t.mH,)
+
+
+def complex_eigh(A: Tensor, uplo: str) -> tuple[Tensor, Tensor]:
+    """Eigenvalues (real, ascending) and eigenvectors of complex Hermitian ``A`` (``linalg.eigh``'s path)."""
+    n = A.shape[-1]
+    w, v = unpack(ComplexEighFunction.apply(A, uplo=uplo), [(n,), (n, n)])
+    return w.real, v
 
 
 def _parts(ctx: Function, grad: object) -> tuple:
@@ -129,14 +160,26 @@ def _parts(ctx: Function, grad: object) -> tuple:
     return w, v, grad[..., :n], grad[..., n:].reshape(*v.shape)
 
 
+def _recorded(ctx: Function, grad: object) -> tuple:
+    """For ``graph_backward``: the eigenvectors as a recorded tensor, their gradient, ``diag(G_L)``, the
+    off-diagonal mask and the recorded gaps ``L_j - L_i`` (1 on the diagonal)."""
+    w, v, grad_w, grad_v = _parts(ctx, grad)
+    n = w.shape[-1]
+    out = ctx.output_tensor(pack(w, v, batch=w.shape[:-1]))
+    w_t, v_t = out[..., :n], out[..., n:].reshape(*v.shape)
+    off = _constant(~np.eye(n, dtype=bool))
+    gaps = (w_t.unsqueeze(-2) - w_t.unsqueeze(-1)).where(off, _constant(1 + 0j))
+    return v_t, grad_v, grad_w.unsqueeze(-1) * np.eye(n, dtype=w.dtype), off, gaps
+
+
 def _constant(value: object) -> object:
     return _tensor_class().from_array(np.asarray(value))
 
 
-def _check_gauge(along: np.ndarray) -> None:
+def _check_gauge(along: np.ndarray, op: str = "linalg_eig_backward") -> None:
     """PyTorch's check that the loss does not depend on the eigenvectors' phases."""
     if not np.allclose(along.imag, 0, rtol=1e-2, atol=1e-2):
-        raise RuntimeError(GAUGE_MESSAGE)
+        raise RuntimeError(op + GAUGE_MESSAGE)
 
 
 def _square(op: str, A: object) -> Tensor:
