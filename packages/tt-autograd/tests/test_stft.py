@@ -239,6 +239,7 @@ def test_a_missing_window_is_rectangular_with_pytorchs_warning():
         ),
         (lambda x: autograd.stft(x, 30, center=False, return_complex=True), RuntimeError, "n_fft <= 20"),
         (lambda x: autograd.stft(x, 64, return_complex=True), RuntimeError, "reflect padding of 32"),
+        (lambda x: autograd.stft(x, 40, return_complex=True), RuntimeError, "reflect padding of 20"),
         (
             lambda x: autograd.stft(x, 8, pad_mode="foo", return_complex=True),
             RuntimeError,
