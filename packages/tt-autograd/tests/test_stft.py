@@ -271,6 +271,11 @@ def test_a_missing_window_is_rectangular_with_pytorchs_warning():
             "match n_fft when onesided=False",
         ),
         (lambda x: autograd.istft(_spectra(x), 8, return_complex=True), RuntimeError, "Cannot have onesided"),
+        (
+            lambda x: autograd.istft(_spectra(x), 8, window=_HANN * 1j),
+            RuntimeError,
+            "Complex windows are incompatible",
+        ),
         (lambda x: autograd.istft(_spectra(x)[None, None], 8), RuntimeError, "2D or 3D"),
         (
             lambda x: autograd.istft(_spectra(x), 8, window=_HANN, center=False),
