@@ -139,8 +139,14 @@ def test_istft_length_trims_or_pads_with_pytorchs_warning_and_complex_output():
     x, w = signal((30,), 4), autograd.hann_window(8, dtype=autograd.float64)
     spectra = autograd.stft(x, 8, hop_length=2, window=w, return_complex=True)
     assert tuple(autograd.istft(spectra, 8, hop_length=2, window=w, length=25).shape) == (25,)
-    with pytest.warns(UserWarning, match="The length of signal is shorter than the length parameter"):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the natural length: no padding, no warning
+        assert tuple(autograd.istft(spectra, 8, hop_length=2, window=w, length=30).shape) == (30,)
+    with pytest.warns(
+        UserWarning, match="The length of signal is shorter than the length parameter"
+    ) as caught:
         long = autograd.istft(spectra, 8, hop_length=2, window=w, length=40)
+    assert caught[0].filename == __file__ and tuple(long.shape) == (40,)
     np.testing.assert_allclose(long.detach().numpy()[:30], x.detach().numpy(), atol=1e-12)
     assert long.detach().numpy()[-6:].tolist() == [0.0] * 6
     z = signal((30,), 5, complex_=True)
@@ -206,6 +212,19 @@ def test_frames_are_a_view_and_overlap_add_is_their_adjoint():
     assert frames.tolist() == [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]] and np.shares_memory(frames, a)
     summed = OverlapAddFunction.forward(OverlapAddFunction(), np.ones((3, 4)), 11, 3)
     assert summed.tolist() == [1, 1, 1, 2, 1, 1, 2, 1, 1, 1, 0]
+
+
+def test_istft_refuses_an_envelope_below_pytorchs_threshold_1e_11_only():
+    w = autograd.tensor(
+        [1.5e-11**0.5, 1.0, 1.0, 1.0], dtype=autograd.float64
+    )  # envelope 1.5e-11 at 0, 4, ...
+    x = signal((16,), 6)
+    spectra = autograd.stft(x, 4, hop_length=4, center=False, window=w, return_complex=True)
+    back = autograd.istft(spectra, 4, hop_length=4, center=False, window=w)  # accepted, as by PyTorch
+    np.testing.assert_allclose(back.detach().numpy(), x.detach().numpy(), rtol=1e-6)
+    low = autograd.tensor([0.5e-11**0.5, 1.0, 1.0, 1.0], dtype=autograd.float64)
+    with pytest.raises(RuntimeError, match="window overlap add min is below 1e-11"):
+        autograd.istft(spectra, 4, hop_length=4, center=False, window=low)
 
 
 def test_a_missing_window_is_rectangular_with_pytorchs_warning():
