@@ -47,6 +47,20 @@ def test_eig_decomposes_and_matches_numpy(complex_):
     )
 
 
+def test_real_eigenvalues_still_come_complex_and_batches_of_any_rank_work():
+    a = autograd.tensor([[2.0, 1.0], [0.0, 3.0]], dtype=autograd.float64)  # real eigenvalues 2 and 3
+    values, vectors = autograd.linalg.eig(a)
+    assert values.dtype == vectors.dtype == autograd.complex128 and sorted(values.tolist(), key=abs) == [2, 3]
+    m = matrices((2, 3, 4, 4), 12, True)
+    expected = np.sort_complex(np.linalg.eigvals(m.detach().numpy()).reshape(-1))
+    np.testing.assert_allclose(
+        np.sort_complex(autograd.linalg.eigvals(m).detach().numpy().reshape(-1)), expected
+    )
+    assert tuple(autograd.linalg.eig(m).eigenvectors.shape) == (2, 3, 4, 4)
+    h = (m + m.mH).detach()
+    np.testing.assert_allclose(autograd.linalg.eigh(h).eigenvalues.numpy(), np.linalg.eigvalsh(h.numpy()))
+
+
 def test_float32_gives_complex64():
     a = autograd.tensor([[0.0, -1.0], [1.0, 0.0]])
     values = autograd.linalg.eigvals(a)
@@ -78,6 +92,12 @@ CASES = {
     "eigvalsh of complex Hermitian matrices": (
         lambda m: autograd.linalg.eigvalsh(m + m.mH),
         lambda: [matrices((2, 3, 3), 9, True)],
+    ),
+    "complex solve, constant right side": (
+        lambda a: _ComplexSolveFunction.apply(
+            a, autograd.tensor(np.eye(3) + 0.5j, dtype=autograd.complex128)
+        ),
+        lambda: [matrices((3, 3), 11, True)],
     ),
     "complex solve": (
         lambda a, b: _ComplexSolveFunction.apply(a, b),
@@ -133,14 +153,27 @@ def test_eigh_of_complex_hermitian_matrices_is_real_ascending_and_unitary():
         (vectors.mH @ vectors).numpy(), np.broadcast_to(np.eye(4), (2, 4, 4)), atol=1e-12
     )
     np.testing.assert_allclose((h @ vectors).numpy(), (vectors * values.unsqueeze(-2)).numpy(), atol=1e-12)
-    _, vectors = autograd.linalg.eigh(m + m.mH)
-    with pytest.raises(RuntimeError, match="linalg_eigh_backward: The eigenvectors in the complex case"):
-        vectors.imag.sum().backward()
+    for create_graph in (False, True):
+        _, vectors = autograd.linalg.eigh(m + m.mH)
+        with pytest.raises(RuntimeError, match="linalg_eigh_backward: The eigenvectors in the complex case"):
+            grad(vectors.imag.sum(), m, create_graph=create_graph)
+
+
+def test_the_phase_check_has_pytorchs_tolerance_of_1e_2():
+    a = matrices((3, 3), 13, True)
+    _, vectors = autograd.linalg.eig(a)
+    # L = eps * sum(Im V): G_V = eps * i, so Im(diag(V^H G_V)) = eps * Re(column sums of V)
+    largest = np.abs(vectors.detach().numpy().sum(axis=0).real).max()
+    grad((0.005 / largest) * vectors.imag.sum(), a, retain_graph=True)  # within 1e-2: accepted
+    with pytest.raises(RuntimeError, match="specified up to multiplication"):
+        grad((0.015 / largest) * vectors.imag.sum(), a)
 
 
 def test_bad_inputs_name_the_problem():
     with pytest.raises(ValueError, match="linalg.eig: A must be batches of square matrices"):
         autograd.linalg.eig(autograd.zeros(2, 3))
+    with pytest.raises(ValueError, match="linalg.eigvals: A must be batches of square matrices"):
+        autograd.linalg.eigvals(autograd.zeros(4, 2, 3))
     with pytest.raises(TypeError, match="linalg.eigvals: Expected a floating point or complex tensor"):
         autograd.linalg.eigvals(autograd.tensor([[1, 2], [3, 4]]))
     with pytest.raises(RuntimeError, match="must not contain infinities or NaNs"):
