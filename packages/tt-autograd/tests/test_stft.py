@@ -246,6 +246,7 @@ def test_a_missing_window_is_rectangular_with_pytorchs_warning():
         (lambda x: autograd.stft(x, 8, return_complex=False), RuntimeError, "return_complex=False"),
         (lambda x: autograd.stft(x, 8, hop_length=0, return_complex=True), RuntimeError, "hop_length > 0"),
         (lambda x: autograd.stft(x, 0, return_complex=True), RuntimeError, "n_fft > 0"),
+        (lambda x: autograd.stft(x, 8, win_length=0, return_complex=True), RuntimeError, "win_length=0"),
         (
             lambda x: autograd.stft(x, 8, win_length=9, return_complex=True),
             RuntimeError,
