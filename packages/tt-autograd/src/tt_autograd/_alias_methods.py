@@ -61,7 +61,6 @@ SHAPE_INPLACE = ("squeeze", "unsqueeze", "t", "transpose", "swapaxes", "swapdims
 ALIASES = {
     "absolute": "abs",
     "negative": "neg",
-    "sgn": "sign",  # (they differ only for complex tensors, which TinyTorch does not have)
     "multiply": "mul",
     "subtract": "sub",
     "divide": "div",

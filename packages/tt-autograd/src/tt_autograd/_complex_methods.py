@@ -2,8 +2,9 @@
 
 Each goes through a Function of :mod:`tt_autograd.functions.complex`, whose
 rules follow PyTorch's convention for complex gradients
-(:mod:`tt_autograd.complex_grad`). ``polar`` is composed from ``complex``,
-``cos`` and ``sin``.
+(:mod:`tt_autograd.complex_grad`); the element-wise math of complex tensors
+(``log``, ``sin``, ``pow``, ``sgn``, ...) is in :mod:`tt_autograd.functions.complex_math`.
+``polar`` is composed from ``complex``, ``cos`` and ``sin``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .functions.complex import (
     ViewAsComplexFunction,
     ViewAsRealFunction,
 )
+from .functions.complex_math import HOLOMORPHIC, ComplexSgnFunction
 
 
 class ComplexGradMixin:
@@ -57,6 +59,27 @@ class ComplexGradMixin:
 
     def _complex_abs(self) -> tt_tensor.Tensor:
         return ComplexAbsFunction.apply(self)
+
+    def _math(self, name: str, function: type) -> tt_tensor.Tensor:
+        """Element-wise ``name`` (``log``, ``sin``, ...) by ``function``, or for a complex tensor by its
+        complex Function (functions/complex_math.py)."""
+        return (HOLOMORPHIC[name] if self.array.dtype.kind == "c" else function).apply(self)
+
+    def sgn(self) -> tt_tensor.Tensor:
+        """``z / |z|`` (0 at 0) of a complex tensor; a real tensor's ``sign``."""
+        return ComplexSgnFunction.apply(self) if self.array.dtype.kind == "c" else self.sign()
+
+    def stft(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """:func:`tt_autograd.stft` of this tensor (``torch.Tensor.stft``)."""
+        from .spectral import stft
+
+        return stft(self, *args, **kwargs)
+
+    def istft(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
+        """:func:`tt_autograd.istft` of this tensor (``torch.Tensor.istft``)."""
+        from .spectral import istft
+
+        return istft(self, *args, **kwargs)
 
     def _complex_exp(self) -> tt_tensor.Tensor:
         return ComplexExpFunction.apply(self)

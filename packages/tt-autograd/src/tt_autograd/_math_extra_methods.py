@@ -25,37 +25,37 @@ class MathExtraGradMixin(tt_tensor.Tensor):
     """The differentiable element-wise methods beyond the exercises."""
 
     def log1p(self):
-        return math_extra.Log1pFunction.apply(self)
+        return self._math("log1p", math_extra.Log1pFunction)
 
     def expm1(self):
-        return math_extra.Expm1Function.apply(self)
+        return self._math("expm1", math_extra.Expm1Function)
 
     def log2(self):
-        return math_extra.Log2Function.apply(self)
+        return self._math("log2", math_extra.Log2Function)
 
     def log10(self):
-        return math_extra.Log10Function.apply(self)
+        return self._math("log10", math_extra.Log10Function)
 
     def exp2(self):
         return math_extra.Exp2Function.apply(self)
 
     def sinh(self):
-        return math_extra.SinhFunction.apply(self)
+        return self._math("sinh", math_extra.SinhFunction)
 
     def cosh(self):
-        return math_extra.CoshFunction.apply(self)
+        return self._math("cosh", math_extra.CoshFunction)
 
     def tan(self):
-        return math_extra.TanFunction.apply(self)
+        return self._math("tan", math_extra.TanFunction)
 
     def asin(self):
-        return math_extra.AsinFunction.apply(self)
+        return self._math("asin", math_extra.AsinFunction)
 
     def acos(self):
-        return math_extra.AcosFunction.apply(self)
+        return self._math("acos", math_extra.AcosFunction)
 
     def atan(self):
-        return math_extra.AtanFunction.apply(self)
+        return self._math("atan", math_extra.AtanFunction)
 
     def asinh(self):
         return math_extra.AsinhFunction.apply(self)

@@ -130,6 +130,10 @@ TORCH_NAMES = {
     "Zeta": "SpecialZetaBackward0",
     "GridSample": "GridSampler2DBackward0",
 }
+#: The Functions of complex element-wise math (functions/complex_math.py) take PyTorch's names of the ops.
+_COMPLEX_MATH = "Log Log2 Log10 Expm1 Sqrt Reciprocal Sin Cos Tan Sinh Cosh Tanh Asin Acos Atan Sigmoid Sgn"
+TORCH_NAMES.update({f"Complex{stem}": f"{stem}Backward0" for stem in [*_COMPLEX_MATH.split(), "Pow"]})
+TORCH_NAMES["ComplexLog1p"] = "Log1PBackward0"
 
 
 def node_name(cls: type) -> str:

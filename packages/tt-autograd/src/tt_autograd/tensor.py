@@ -58,10 +58,10 @@ from .functions.arithmetic import (
     MinimumFunction,
     MulFunction,
     NegFunction,
-    PowFunction,
     SubFunction,
     WhereFunction,
 )
+from .functions.complex_math import power
 from .functions.indexing import (
     GatherFunction,
     GetItemFunction,
@@ -297,7 +297,7 @@ class Tensor(
         return self._rounded_division(other, rounding_mode)  # "floor", "trunc" (_alias_methods.py)
 
     def pow(self, exponent: object) -> Tensor:
-        return PowFunction.apply(self, _arg(exponent))
+        return power(self, _arg(exponent))
 
     def neg(self) -> Tensor:
         if self.array.dtype == np.bool_:
@@ -320,7 +320,7 @@ class Tensor(
         return DivFunction.apply(_arg(other), self)
 
     def __rpow__(self, other: object) -> Tensor:
-        return PowFunction.apply(_arg(other), self)
+        return power(_arg(other), self)
 
     def __rmatmul__(self, other: object) -> Tensor:
         return linalg.MatMulFunction.apply(_arg(other, array=True), self)
@@ -340,13 +340,13 @@ class Tensor(
         return self._complex_exp() if self.array.dtype.kind == "c" else ExpFunction.apply(self)
 
     def log(self) -> Tensor:
-        return LogFunction.apply(self)
+        return self._math("log", LogFunction)
 
     def sqrt(self) -> Tensor:
-        return SqrtFunction.apply(self)
+        return self._math("sqrt", SqrtFunction)
 
     def reciprocal(self) -> Tensor:
-        return ReciprocalFunction.apply(self)
+        return self._math("reciprocal", ReciprocalFunction)
 
     def abs(self) -> Tensor:
         return self._complex_abs() if self.array.dtype.kind == "c" else AbsFunction.apply(self)
@@ -354,16 +354,16 @@ class Tensor(
     __abs__ = abs
 
     def sin(self) -> Tensor:
-        return SinFunction.apply(self)
+        return self._math("sin", SinFunction)
 
     def cos(self) -> Tensor:
-        return CosFunction.apply(self)
+        return self._math("cos", CosFunction)
 
     def tanh(self) -> Tensor:
-        return TanhFunction.apply(self)
+        return self._math("tanh", TanhFunction)
 
     def sigmoid(self) -> Tensor:
-        return SigmoidFunction.apply(self)
+        return self._math("sigmoid", SigmoidFunction)
 
     def relu(self) -> Tensor:
         return ReLUFunction.apply(self)
@@ -383,6 +383,8 @@ class Tensor(
     def sign(self) -> Tensor:
         if self.array.dtype == np.bool_:
             return super().sign()  # its own sign, as in PyTorch (no gradient: bool)
+        if self.array.dtype.kind == "c":
+            raise RuntimeError(_SIGN_OF_COMPLEX)
         return StepFunction.apply(self, kind="sign")
 
     def __floordiv__(self, other: object) -> Tensor:
@@ -576,6 +578,11 @@ class Tensor(
         return TriangleFunction.apply(
             self, op="triu", diagonal=check_count("triu", "diagonal", diagonal, None)
         )
+
+
+_SIGN_OF_COMPLEX = (
+    "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
+)
 
 
 def _arg(value: object, array: bool = False) -> object:

@@ -13,7 +13,7 @@ import numpy as np
 from . import memory_formats as formats
 from . import random
 from .checks import check_count, parse_size
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import as_dtype, default_complex, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
 
@@ -70,7 +70,13 @@ def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = 
     """A tensor filled with ``fill_value``; its dtype follows the value's type unless given."""
     if dtype is None:
         dtype = type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
-    return Tensor.from_array(np.full(parse_size("full", (size,)), fill_value, dtype=_float_dtype(dtype)))
+        dtype = default_complex() if isinstance(fill_value, complex) else dtype
+    numpy_dtype = _float_dtype(dtype)
+    if isinstance(fill_value, complex) and numpy_dtype.kind != "c":  # PyTorch: only with imag 0
+        if fill_value.imag:
+            raise RuntimeError(f"full: the complex value {fill_value} cannot fill a {numpy_dtype} tensor")
+        fill_value = fill_value.real
+    return Tensor.from_array(np.full(parse_size("full", (size,)), fill_value, dtype=numpy_dtype))
 
 
 def arange(start: float, end: float | None = None, step: float = 1, dtype: object = None) -> Tensor:
@@ -134,7 +140,7 @@ def full_like(
 def rand(
     *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
 ) -> Tensor:
-    """Uniform random values in ``[0, 1)`` (a float dtype only)."""
+    """Uniform random values in ``[0, 1)`` (a float dtype; a complex one: each part so)."""
     shape = _shape("rand", sizes, size)
     return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
 
@@ -142,7 +148,7 @@ def rand(
 def randn(
     *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
 ) -> Tensor:
-    """Standard normal random values (mean 0, standard deviation 1; a float dtype only)."""
+    """Standard normal random values (mean 0, variance 1; complex: each part of variance 1/2)."""
     shape = _shape("randn", sizes, size)
     return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
 

@@ -137,7 +137,12 @@ def uniform(
     high: float = 1.0,
     generator: Generator | None = None,
 ) -> np.ndarray:
-    """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can."""
+    """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can.
+
+    A complex ``dtype`` gets its real and imaginary parts each drawn so, as in PyTorch.
+    """
+    if dtype.kind == "c":
+        return _complex_parts(uniform(op, (*shape, 2), np.finfo(dtype).dtype, low, high, generator), dtype)
     check_floating(op, dtype)
     low, high = check_number(op, "from (a)", low), check_number(op, "to (b)", high)
     rng = numpy_generator(generator)
@@ -159,9 +164,16 @@ def normal(
     std: float = 1.0,
     generator: Generator | None = None,
 ) -> np.ndarray:
-    """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``."""
-    check_floating(op, dtype)
+    """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``.
+
+    A complex ``dtype`` gets PyTorch's complex normal: real and imaginary parts each
+    ``N(mean, std^2 / 2)``, so ``E|z - mean(1 + i)|^2 = std^2``.
+    """
     mean, std = check_number(op, "mean", mean), check_number(op, "std", std)
+    if dtype.kind == "c":
+        parts = normal(op, (*shape, 2), np.finfo(dtype).dtype, mean, std * _HALF_SQRT2, generator)
+        return _complex_parts(parts, dtype)
+    check_floating(op, dtype)
     if std < 0:
         raise ValueError(f"{op}: std must be non-negative, got {std}")
     rng = numpy_generator(generator)
@@ -174,6 +186,14 @@ def normal(
     if mean != 0.0:
         out += mean
     return out
+
+
+_HALF_SQRT2 = 0.5**0.5
+
+
+def _complex_parts(parts: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Real arrays of shape ``(..., 2)`` read as the complex ``dtype`` of shape ``(...)``: (real, imag)."""
+    return parts.view(dtype).reshape(parts.shape[:-1])
 
 
 def bernoulli(

@@ -11,6 +11,7 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``determinants.py``: ``det``, ``slogdet`` (and ``logdet``);
 * ``decompositions.py``: ``cholesky``, ``qr``;
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
+* ``eig.py``: ``eig``, ``eigvals`` (general matrices: complex results);
 * ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
 * ``least_squares.py``: ``lstsq``;
 * ``info_results.py``: ``inv_ex``, ``solve_ex``, ``cholesky_ex`` (an ``info`` tensor instead of an error);
@@ -37,6 +38,7 @@ from ._common import LinAlgError
 from .condition import cond
 from .decompositions import CholeskyFunction, QRFunction, QRResult, cholesky, qr
 from .determinants import DetFunction, LogAbsDetFunction, SlogdetResult, det, slogdet
+from .eig import EigFunction, EigResult, eig, eigvals
 from .householder import householder_product
 from .info_results import CholeskyExResult, InvExResult, SolveExResult, cholesky_ex, inv_ex, solve_ex
 from .least_squares import LstsqResult, lstsq
@@ -72,6 +74,8 @@ __all__ = [
     "CholeskyExResult",
     "CholeskyFunction",
     "DetFunction",
+    "EigFunction",
+    "EigResult",
     "EighFunction",
     "EighResult",
     "InvExResult",
@@ -98,7 +102,9 @@ __all__ = [
     "cross",
     "det",
     "diagonal",
+    "eig",
     "eigh",
+    "eigvals",
     "eigvalsh",
     "householder_product",
     "inv",
