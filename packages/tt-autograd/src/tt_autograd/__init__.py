@@ -133,6 +133,7 @@ from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level 
 from .sparse_mm import matmul, mm, spmm  # sparse @ dense dispatch, over tt-tensor's functional forms
 from .sparse_tensor import SparseTensor, sparse_coo_tensor
 from .tensor import Tensor
+from .vmap_transform import vmap  # torch.vmap (and torch.func.vmap)
 
 __version__ = "0.1.0"
 

@@ -44,6 +44,7 @@ from .engine import topological_order
 from .function import Function
 from .grad_mode import enable_grad
 from .gradients import grad as gradients_of
+from .vmap_transform import batch_everywhere
 
 
 def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
@@ -251,7 +252,7 @@ def _tracked(args: tuple, numbers: Any, name: str) -> tuple:
     """``args`` with the chosen ones replaced by fresh tensors that require grad (module docstring)."""
     tracked = list(args)
     for i in numbers:
-        value = args[i]
+        value = batch_everywhere(args[i])  # inside vmap: one leaf per sample (tt_autograd.vmap_transform)
         if not isinstance(value, PlainTensor) or not value.dtype.is_floating_point:
             kind = f"a {value.dtype} tensor" if isinstance(value, PlainTensor) else type(value).__name__
             raise TypeError(
