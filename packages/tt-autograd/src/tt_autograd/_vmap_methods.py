@@ -17,9 +17,12 @@ from typing import Any
 import numpy as np
 import tt_tensor
 from tt_tensor.checks import normalize_dim
+from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
 from .batched import STATE, BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .functions.indexing import GetItemFunction
+from .functions.shape import PermuteFunction
 from .tensor import Tensor
 
 
@@ -73,12 +76,21 @@ def _looping_method(name: str) -> Callable:
     return method
 
 
-def _getitem(self, key: Any) -> Any:
-    if STATE.physical or not any(
-        type(k) is BatchedTensor for k in (key if isinstance(key, tuple) else (key,))
-    ):
-        return Tensor.__getitem__(self, key)
-    return per_sample("indexing with a batched index", Tensor.__getitem__, (self, key), {})
+def getitem(self, key: Any) -> Any:
+    """``x[key]`` while a vmap runs: a batched index tensor alone on a plain tensor (an embedding's
+    lookup) is one physical index; other keys with a batched index loop over the samples."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if STATE.physical or not any(type(k) is BatchedTensor for k in keys):
+        return _plain_getitem(self, key)  # (a batched self: GetItem's rule shifts the key)
+    if type(self) is not BatchedTensor and type(key) is BatchedTensor and key.dtype != tt_tensor.bool:
+        with physical():
+            out = GetItemFunction.apply(self, key=convert_key(key))
+        return wrap(out, key._levels)
+    return per_sample("indexing with a batched index", _plain_getitem, (self, key), {})
+
+
+def _plain_getitem(x: Any, key: Any) -> Any:
+    return GetItemFunction.apply(x, key=convert_key(key))
 
 
 def _gather(self, dim: int, index: Any) -> Any:
@@ -121,44 +133,111 @@ def _masked_fill(self, mask: Any, value: Any) -> Any:
 
 ELEMENTWISE_METHODS = (
     "eq ne lt le gt ge __eq__ __ne__ __lt__ __le__ __gt__ __ge__ logical_and logical_or logical_xor "
-    "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite isposinf isneginf signbit"
+    "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit"
 ).split()
 DIM_METHODS = "argmax argmin".split()
-#: tt-tensor methods that read only metadata or build from batched values correctly.
-SAFE = set(
-    """is_floating_point is_complex is_signed element_size requires_grad_ type to _convert detach new_full
-    new_zeros new_ones new_empty new_tensor __repr__ __str__ __format__ __init__ __setattr__ __hash__
-    __getattribute__ __reduce__ __reduce_ex__ __sizeof__ __dir__ __init_subclass__ __subclasshook__ __new__
-    __iter__ __contains__ __deepcopy__ __copy__ clone contiguous is_contiguous cpu cuda float double half
-    int long bool bfloat16 byte short char __array_ufunc__ __class_getitem__ view_as reshape_as
-    expand_as""".split()
+#: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
+#: with logical arguments, or compose other such methods, or read only metadata.
+VECTORISED = set(
+    """add sub mul div pow neg matmul exp log sqrt reciprocal abs sin cos tanh sigmoid relu floor ceil round
+    sign clamp maximum minimum where clone contiguous sum mean var std prod amax amin logsumexp cumsum norm
+    softmax log_softmax reshape view squeeze unsqueeze flatten transpose swapaxes t expand repeat flip split
+    chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
+    log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
+    copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
+    backward register_hook""".split()
 )
+#: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
+INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
+#: Methods that make a new unbatched tensor (a sample's constant): run on the plain class.
+PLAIN = set("new_zeros new_ones new_full new_empty new_tensor".split())
+
+
+def _inplace_method(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, *args, **kwargs)
+        return self._adopt(name, getattr(self, name[:-1])(*args, **kwargs))
+
+    return method
+
+
+def _refused_inplace(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, *args, **kwargs)
+        raise RuntimeError(
+            f"vmap: the in-place {name} on a batched tensor has no batching rule; use its out-of-place form "
+            f"({name.rstrip('_')}) inside func"
+        )
+
+    return method
+
+
+def _plain_method(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        with physical():
+            return getattr(Tensor, name)(self, *args, **kwargs)
+
+    return method
+
+
+def _setitem(self, key: Any, value: Any) -> None:
+    """``x[key] = value``: the key gets the batch dims in front; a batched value is aligned to the
+    selected region (``value`` batched over levels ``x`` is not: vmap's in-place error)."""
+    if STATE.physical:
+        return Tensor.__setitem__(self, key, value)
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(type(k) is BatchedTensor for k in keys):
+        raise RuntimeError(
+            "vmap: x[index] = value with a batched index has no batching rule; use torch.where"
+        )
+    levels, sizes = union((self, value))
+    if levels != self._levels:
+        self._adopt(
+            "__setitem__", value * 1 if type(value) is BatchedTensor else value
+        )  # raises vmap's error
+    if type(value) is BatchedTensor:
+        region = np.empty(self.shape, dtype=np.bool_)[keys].ndim
+        value = aligned(value, levels, sizes, region)
+    with physical():
+        Tensor.__setitem__(self, (*(slice(None),) * len(levels), *keys), value)
+    return None
 
 
 def install() -> None:
-    """Give :class:`BatchedTensor` its methods (once, on import of the vmap transform)."""
-    own = BatchedTensor.__dict__
+    """Give :class:`BatchedTensor` its methods (once, on import of the vmap transform): the batched
+    forms above; every other public method loops over the samples (warning), in-place ones refuse."""
     for name in ELEMENTWISE_METHODS:
-        if hasattr(Tensor, name):
-            setattr(BatchedTensor, name, _elementwise_method(name))
+        setattr(BatchedTensor, name, _elementwise_method(name))
     for name in DIM_METHODS:
         setattr(BatchedTensor, name, _dim_method(name))
-    BatchedTensor.__getitem__ = _getitem
-    BatchedTensor.gather = _gather
-    BatchedTensor.take_along_dim = _looping_method("take_along_dim")
-    BatchedTensor.masked_fill = _masked_fill
     for name, ranks in (("dot", (1, 1)), ("mv", (2, 1)), ("mm", (2, 2)), ("bmm", (3, 3))):
         setattr(BatchedTensor, name, _product(name, ranks))
+    for name in INPLACE:
+        setattr(BatchedTensor, name, _inplace_method(name))
+    for name in PLAIN:
+        setattr(BatchedTensor, name, _plain_method(name))
+    BatchedTensor.__setitem__ = _setitem
+    BatchedTensor.gather = _gather
+    BatchedTensor.masked_fill = _masked_fill
+    BatchedTensor.permute = _permute
     BatchedTensor.max = _extreme("max")
     BatchedTensor.min = _extreme("min")
     for name in dir(Tensor):
         attr = inspect.getattr_static(Tensor, name)
-        if name in own or name in SAFE or name in BatchedTensor.__dict__ or not inspect.isfunction(attr):
+        if name.startswith("_") or name in VECTORISED or name in BatchedTensor.__dict__:
             continue
-        if attr.__module__.startswith("tt_tensor") and (
-            not name.startswith("__") or name in ("__setitem__",)
-        ):
-            setattr(BatchedTensor, name, _looping_method(name))
+        if inspect.isfunction(attr):
+            setattr(BatchedTensor, name, (_refused_inplace if name.endswith("_") else _looping_method)(name))
+
+
+def _permute(self, *dims: Any) -> Any:
+    if STATE.physical:
+        return Tensor.permute(self, *dims)
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    tt_tensor.shaping.permute(np.empty(self.shape, dtype=np.bool_), dims)  # the error of a wrong order
+    return PermuteFunction.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
 
 
 def _extreme(op: str) -> Callable:

@@ -42,7 +42,7 @@ ELEMENTWISE = set(
 )
 DIM_TAKING = set(
     """SumFunction MeanFunction VarFunction AmaxFunction LogSumExpFunction ProdFunction CumsumFunction
-    SoftmaxFunction LogSoftmaxFunction""".split()
+    SoftmaxFunction LogSoftmaxFunction VectorNormFunction""".split()
 )
 SHAPE_KERNELS = {shaping.reshape, shaping.view, shaping.squeeze, shaping.unsqueeze, shaping.flatten}
 
@@ -81,7 +81,8 @@ def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
     if any(type(v) is BatchedTensor for v in inputs[1:]):
         return per_sample(_name(cls), cls.apply, inputs, params)
     lead, ndim = len(x._levels), logical_ndim(x)
-    dim = params.get("dim")
+    key = "axes" if "axes" in params else "dim"  # (the vector norm's name)
+    dim = params.get(key)
     if dim is None:
         axes: object = tuple(range(lead, lead + ndim))
     elif isinstance(dim, (tuple, list)):
@@ -89,8 +90,15 @@ def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
     else:
         axes = normalize_dim(_name(cls), dim, max(ndim, 1)) + lead
     with physical():
-        out = cls.apply(*inputs, **{**params, "dim": axes})
+        out = cls.apply(*inputs, **{**params, key: axes})
     return wrap(out, x._levels)
+
+
+def trailing(cls: type, inputs: tuple, params: dict) -> object:
+    """Ops on the last dims only (tril, triu): the physical array as it is."""
+    with physical():
+        out = cls.apply(*inputs, **params)
+    return wrap(out, inputs[0]._levels)
 
 
 def _logical_result(cls: type, x: BatchedTensor, params: dict) -> tuple:
@@ -302,4 +310,5 @@ RULES.update(
     NLLLossFunction=class_loss,
     DropoutFunction=dropout,
     EinsumFunction=einsum,
+    TriangleFunction=trailing,
 )

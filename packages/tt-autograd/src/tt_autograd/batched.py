@@ -39,7 +39,6 @@ class _State:
     def __init__(self) -> None:
         self.levels: list[tuple[int, int, str]] = []
         self.physical = 0
-        self.warned: set[str] = set()
 
 
 STATE = _State()
@@ -89,6 +88,8 @@ class BatchedTensor(Tensor):
 
     _levels: tuple[int, ...] = ()
     from_array = _FromArray()
+    #: ``torch.dot(plain, batched)`` and the like take this class's form (tt_tensor.functional).
+    _functional_forms = ("dot", "mv", "mm", "bmm")
 
     @property
     def shape(self) -> Size:
@@ -188,14 +189,12 @@ def per_sample(name: str, call: Callable, args: tuple, kwargs: dict) -> object:
     everything = [*_tensors(args), *_tensors(kwargs)]
     levels, sizes = union(everything)
     count = math.prod(sizes[level] for level in levels)
-    if name not in STATE.warned:
-        STATE.warned.add(name)
-        warnings.warn(
-            f"vmap: there is no batching rule for {name}, so it runs as a Python loop over the {count} "
-            "samples (slow); the results are the same",
-            UserWarning,
-            stacklevel=3,
-        )
+    warnings.warn(
+        f"vmap: there is no batching rule for {name}, so it runs as a Python loop over the {count} "
+        "samples (slow); the results are the same",
+        UserWarning,
+        stacklevel=3,
+    )
     flat = {}
     for value in everything:
         if type(value) is BatchedTensor and id(value) not in flat:

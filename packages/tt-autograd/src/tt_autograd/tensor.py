@@ -407,7 +407,7 @@ class Tensor(
         return MinimumFunction.apply(self, _arg(other))
 
     def where(self, condition: tt_tensor.Tensor, other: object) -> Tensor:
-        return WhereFunction.apply(operand(condition), self, _arg(other))
+        return WhereFunction.apply(_arg(condition), self, _arg(other))
 
     def clone(self) -> Tensor:
         return CopyFunction.apply(self)
@@ -537,10 +537,12 @@ class Tensor(
 
     @classmethod
     def _where(cls, condition: object, x: object, y: object) -> Tensor:
-        return WhereFunction.apply(operand(condition), _arg(x), _arg(y))
+        return WhereFunction.apply(_arg(condition), _arg(x), _arg(y))
 
     # ----------------------------------------------------------------- indexing
     def __getitem__(self, key: object) -> Tensor:
+        if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
+            return BATCHED_INDEX[0](self, key)
         return GetItemFunction.apply(self, key=convert_key(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
@@ -555,7 +557,7 @@ class Tensor(
         return IndexSelectFunction.apply(self, operand(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        out = MaskedFillFunction.apply(self, operand(mask), operand(value))
+        out = MaskedFillFunction.apply(self, _arg(mask), operand(value))
         if not getattr(value, "requires_grad", False):
             return out
         return self._where(operand(mask), value.to(self.dtype), out)  # value's gradient too, as PyTorch's
@@ -569,6 +571,10 @@ class Tensor(
         return TriangleFunction.apply(
             self, op="triu", diagonal=check_count("triu", "diagonal", diagonal, None)
         )
+
+
+#: ``[getitem]`` while a vmap runs (indexing with batched index tensors); empty otherwise.
+BATCHED_INDEX: list = []
 
 
 def _arg(value: object, array: bool = False) -> object:

@@ -46,7 +46,7 @@ from .batched import (
     wrap,
 )
 from .functions.shape import CatFunction, PermuteFunction, ViewFunction
-from .tensor import Tensor
+from .tensor import BATCHED_INDEX, Tensor
 
 RANDOMNESS = ("error", "different", "same")
 
@@ -339,6 +339,7 @@ def _install() -> None:
     active = bool(STATE.levels)
     function._BATCH_HOOK[:] = [_vmap_rules.batched_apply] if active else []
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
+    BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)
     wanted = active and any(r != "same" for *_, r in STATE.levels)
