@@ -125,6 +125,17 @@ def _product(name: str, ranks: tuple) -> Callable:
     return method
 
 
+def _index_select(self, dim: int, index: Any) -> Any:
+    if STATE.physical or type(index) is BatchedTensor or self.ndim == 0:
+        if STATE.physical:
+            return Tensor.index_select(self, dim, index)
+        return per_sample("Tensor.index_select", Tensor.index_select, (self, dim, index), {})
+    axis = normalize_dim("index_select", dim, self.ndim) + len(self._levels)
+    with physical():
+        out = Tensor.index_select(self, axis, index)
+    return wrap(out, self._levels)
+
+
 def _masked_fill(self, mask: Any, value: Any) -> Any:
     return tt_tensor.where(
         mask, value if isinstance(value, tt_tensor.Tensor) else self.new_full((), value), self
@@ -220,6 +231,7 @@ def install() -> None:
         setattr(BatchedTensor, name, _plain_method(name))
     BatchedTensor.__setitem__ = _setitem
     BatchedTensor.gather = _gather
+    BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute
     BatchedTensor.max = _extreme("max")

@@ -95,7 +95,16 @@ def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
 
 
 def trailing(cls: type, inputs: tuple, params: dict) -> object:
-    """Ops on the last dims only (tril, triu): the physical array as it is."""
+    """Ops on the last dims only (tril, triu, layer_norm, rms_norm; an embedding's lookup, whose output
+    adds dims after its indices' ones): the physical array as it is, when only the first input is batched."""
+    if any(type(x) is BatchedTensor for x in inputs[1:]) != (cls.__name__ == "EmbeddingFunction"):
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    if cls.__name__ == "EmbeddingFunction":
+        if type(inputs[0]) is BatchedTensor:
+            return per_sample(_name(cls), cls.apply, inputs, params)
+        with physical():
+            out = cls.apply(*inputs, **params)
+        return wrap(out, inputs[1]._levels)
     with physical():
         out = cls.apply(*inputs, **params)
     return wrap(out, inputs[0]._levels)
@@ -311,4 +320,7 @@ RULES.update(
     DropoutFunction=dropout,
     EinsumFunction=einsum,
     TriangleFunction=trailing,
+    LayerNormFunction=trailing,
+    RMSNormFunction=trailing,
+    EmbeddingFunction=trailing,
 )

@@ -546,7 +546,7 @@ class Tensor(
         return GetItemFunction.apply(self, key=convert_key(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
-        return GatherFunction.apply(self, operand(index), dim=dim)
+        return GatherFunction.apply(self, _arg(index), dim=dim)
 
     def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
         if self.ndim == 0:  # PyTorch: a scalar takes exactly one index, 0, and stays a scalar
@@ -554,7 +554,7 @@ class Tensor(
             if picked.size != 1 or int(picked[0]) != 0:
                 raise IndexError(f"index_select: a 0-d tensor takes the one index [0], got {picked.tolist()}")
             return IndexSelectFunction.apply(self.reshape(1), picked, dim=0).reshape(())
-        return IndexSelectFunction.apply(self, operand(index), dim=dim)
+        return IndexSelectFunction.apply(self, _arg(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
         out = MaskedFillFunction.apply(self, _arg(mask), operand(value))

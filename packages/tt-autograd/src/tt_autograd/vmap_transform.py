@@ -328,7 +328,11 @@ def _calling_op() -> str:
     for frame in traceback.extract_stack()[:-2]:
         path = frame.filename.replace("\\", "/")
         inside = re.search(r"/(tt_[a-z]+|tinytorch)/", path) and not path.endswith("/vmap_transform.py")
-        if inside and frame.name not in ("make", "wrapper", "method") and not frame.name.startswith("_"):
+        if (
+            inside
+            and frame.name not in ("make", "wrapper", "method", "checked", "function", "wrapped", "inner")
+            and not frame.name.startswith("_")
+        ):
             return f"{frame.name}()"
     return "(a random draw)"
 
