@@ -17,12 +17,12 @@ outer transform, or a parameter ``f`` uses that the caller will differentiate
 respect to it: that is what makes the transforms compose. Otherwise it is a
 plain backward pass, and the results carry no graph.
 
-Differences from PyTorch: there is no ``vmap`` (TinyTorch has no batching
-transform: write the function for a batch, since its operations broadcast over
-leading dimensions), and ``jacfwd`` computes its Jacobian
-in reverse mode (one backward pass per output element) — the same values, a
-different cost. ``chunk_size`` and ``randomness`` are accepted only at their
-defaults.
+Differences from PyTorch: ``jacfwd`` computes its Jacobian in reverse mode (one
+backward pass per output element) — the same values, a different cost — and
+``jacrev``'s ``chunk_size`` and ``jacfwd``'s ``randomness`` are accepted only at
+their defaults. ``vmap`` is :mod:`tt_autograd.vmap_transform`; inside it, the
+arguments these transforms track are batched over the running vmap levels
+(:func:`~tt_autograd.vmap_transform.batch_everywhere`), so each sample has its own.
 
 Example:
     >>> import tt_autograd as autograd
@@ -161,7 +161,7 @@ def jacfwd(
 ) -> Callable:
     """As :func:`jacrev` (same values): TinyTorch has no forward mode, so it runs in reverse mode."""
     if randomness != "error":
-        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (it needs vmap)")
+        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (rows unbatched)")
     return _jacobian_transform(func, argnums, has_aux, None, "jacfwd")
 
 
@@ -180,7 +180,7 @@ def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
 def _jacobian_transform(func: Callable, argnums: Any, has_aux: bool, chunk_size: Any, name: str) -> Callable:
     functional_ad.check_callable(func, name)
     if chunk_size is not None:
-        raise NotImplementedError(f"{name}: chunk_size is not supported (it needs vmap); leave it None")
+        raise NotImplementedError(f"{name}: chunk_size is not supported (rows aren't batched); leave it None")
 
     def jacobian_of(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args), name)
