@@ -294,3 +294,19 @@ def test_setitem_and_in_place_ops_on_batched_tensors():
 def test_products_with_a_plain_first_operand():
     check(autograd.mv, t(2, 3), t(B, 3), in_dims=(None, 0))
     check(autograd.dot, t(3), t(3, B), in_dims=(None, 1))
+
+
+def test_dim_taking_ops_on_a_0_d_sample():
+    check(lambda v: v.sum(0) + v.mean(-1) + v.amax(0) + v.softmax(-1) + v.logsumexp(0), t(B))
+    x = t(B)
+    with pytest.warns(UserWarning, match="no batching rule for Cumsum"):
+        same(vmap(lambda v: v.cumsum(0))(x), looped(lambda v: v.cumsum(0), (x,), (0,)))
+
+
+def test_a_function_without_a_rule_is_named_in_the_warning():
+    x, index = t(2, 3), autograd.tensor(RNG.integers(0, 3, size=(B, 2, 2)))
+    with pytest.warns(
+        UserWarning, match=r"no batching rule for Gather, so it runs as a Python loop over the 4"
+    ):
+        got = vmap(lambda i: x.gather(1, i))(index)
+    same(got, looped(lambda i: x.gather(1, i), (index,), (0,)))

@@ -51,11 +51,9 @@ def batched_apply(cls: type, inputs: tuple, params: dict) -> object:
     """``cls.apply(*inputs, **params)`` for batched inputs, or None when none is batched (or a rule runs)."""
     from .batched import STATE
 
-    if STATE.physical or not any(type(x) is BatchedTensor for x in (*inputs, *params.values())):
+    if STATE.physical or not any(type(x) is BatchedTensor for x in inputs):  # (keywords are never tensors)
         return None
     rule = RULES.get(cls.__name__)
-    if rule is not None and any(type(v) is BatchedTensor for v in params.values()):
-        rule = None
     if rule is None:
         return per_sample(_name(cls), cls.apply, inputs, params)
     return rule(cls, inputs, params)
@@ -69,7 +67,7 @@ def _name(cls: type) -> str:
 
 def elementwise(cls: type, inputs: tuple, params: dict) -> object:
     levels, sizes = union(inputs)
-    ndim = max(logical_ndim(x) for x in inputs if x is not None and not isinstance(x, (int, float, bool)))
+    ndim = max(logical_ndim(x) for x in inputs)  # (None and numbers count as 0-d)
     xs = [aligned(x, levels, sizes, ndim) if type(x) is BatchedTensor else x for x in inputs]
     with physical():
         out = cls.apply(*xs, **params)
@@ -77,18 +75,18 @@ def elementwise(cls: type, inputs: tuple, params: dict) -> object:
 
 
 def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
-    x = inputs[0]
-    if any(type(v) is BatchedTensor for v in inputs[1:]):
-        return per_sample(_name(cls), cls.apply, inputs, params)
+    x = inputs[0]  # (each of these Functions has one tensor input)
     lead, ndim = len(x._levels), logical_ndim(x)
     key = "axes" if "axes" in params else "dim"  # (the vector norm's name)
     dim = params.get(key)
-    if dim is None:
+    if ndim == 0 and cls.__name__ == "CumsumFunction":  # (its 0-d case makes a 1-d result)
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    if dim is None or ndim == 0:  # every logical dim (a 0-d sample's dim 0 is the sample itself)
         axes: object = tuple(range(lead, lead + ndim))
     elif isinstance(dim, (tuple, list)):
         axes = tuple(normalize_dim(_name(cls), d, ndim) + lead for d in dim)
     else:
-        axes = normalize_dim(_name(cls), dim, max(ndim, 1)) + lead
+        axes = normalize_dim(_name(cls), dim, ndim) + lead
     with physical():
         out = cls.apply(*inputs, **{**params, key: axes})
     return wrap(out, x._levels)
