@@ -310,3 +310,11 @@ def test_a_function_without_a_rule_is_named_in_the_warning():
     ):
         got = vmap(lambda i: x.gather(1, i))(index)
     same(got, looped(lambda i: x.gather(1, i), (index,), (0,)))
+
+
+def test_chunks_inside_a_nested_vmap():
+    m = t(2, B, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(vmap(lambda v: v * v.sum(), in_dims=1, chunk_size=1), in_dims=0)(m.transpose(1, 2))
+    same(got, m * m.sum(-1, keepdim=True))

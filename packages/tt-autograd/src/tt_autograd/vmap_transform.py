@@ -282,7 +282,7 @@ def _sliced(args: Any, dims: Any, start: int, stop: int) -> Any:
         return {k: _sliced(v, _entry(dims, k), start, stop) for k, v in args.items()}
     if dims is None or not isinstance(args, tt_tensor.Tensor):
         return args
-    return args.narrow(dims, start, stop - start)
+    return args[(slice(None),) * (dims % args.ndim) + (slice(start, stop),)]  # (indexing batches)
 
 
 def _joined(chunks: list, out_dims: Any) -> Any:
