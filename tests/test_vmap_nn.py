@@ -152,3 +152,13 @@ def test_dropout_randomness():
 def test_tinytorch_vmap_is_torch_func_vmap():
     assert torch.vmap is vmap
     assert "vmap" in torch.func.__all__
+
+
+def test_batched_weights_of_layer_norm_and_embedding_loop_over_the_samples():
+    x, weights = rand(B, 2, 3), rand(B, 3)
+    func = lambda v, w: F.layer_norm(v, (3,), w)  # noqa: E731
+    with pytest.warns(UserWarning, match="no batching rule for NativeLayerNorm"):
+        close(vmap(func)(x, weights), per_sample(func, x, weights, in_dims=(0, 0)))
+    tables, tokens = rand(B, 10, 3), torch.tensor(np.random.default_rng(3).integers(0, 10, size=(B, 5)))
+    with pytest.warns(UserWarning, match="no batching rule for Embedding"):
+        close(vmap(F.embedding)(tokens, tables), per_sample(F.embedding, tokens, tables, in_dims=(0, 0)))

@@ -318,3 +318,20 @@ def test_chunks_inside_a_nested_vmap():
         warnings.simplefilter("error")
         got = vmap(vmap(lambda v: v * v.sum(), in_dims=1, chunk_size=1), in_dims=0)(m.transpose(1, 2))
     same(got, m * m.sum(-1, keepdim=True))
+
+
+def test_cat_and_stack_with_negative_dims_and_a_transpose_of_a_vector():
+    check(lambda v: (autograd.cat([v, v * 2], dim=-1), autograd.stack([v, v], dim=-1)), t(B, 2, 3))
+    check(lambda v: v.transpose(0, -1), t(B, 3))  # (a 1-d transpose is a view: no loop)
+
+
+def test_a_view_kernel_that_is_not_a_reshape_loops():
+    from tt_autograd.functions.shape import ViewFunction
+
+    def reverse(a):
+        return a[::-1]
+
+    x = t(B, 3)
+    with pytest.warns(UserWarning, match="no batching rule for View"):
+        got = vmap(lambda v: ViewFunction.apply(v, kernel=reverse, args=()))(x)
+    same(got, x.flip(1))

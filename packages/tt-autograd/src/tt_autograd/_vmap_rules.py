@@ -44,7 +44,14 @@ DIM_TAKING = set(
     """SumFunction MeanFunction VarFunction AmaxFunction LogSumExpFunction ProdFunction CumsumFunction
     SoftmaxFunction LogSoftmaxFunction VectorNormFunction""".split()
 )
-SHAPE_KERNELS = {shaping.reshape, shaping.view, shaping.squeeze, shaping.unsqueeze, shaping.flatten}
+SHAPE_KERNELS = {
+    shaping.reshape,
+    shaping.view,
+    shaping.squeeze,
+    shaping.unsqueeze,
+    shaping.flatten,
+    shaping.transpose,
+}
 
 
 def batched_apply(cls: type, inputs: tuple, params: dict) -> object:
@@ -159,7 +166,7 @@ def join(cls: type, inputs: tuple, params: dict) -> object:
     levels, sizes = union(inputs)
     ndim = max(logical_ndim(x) for x in inputs)
     extra = 1 if cls.__name__ == "StackFunction" else 0
-    dim = normalize_dim(_name(cls), params.get("dim", 0), ndim + extra) + len(levels)
+    dim = normalize_dim(_name(cls), params["dim"], ndim + extra) + len(levels)
     xs = [aligned(x, levels, sizes, logical_ndim(x), expand=True) for x in inputs]
     with physical():
         out = cls.apply(*xs, dim=dim)
