@@ -335,3 +335,33 @@ def test_a_view_kernel_that_is_not_a_reshape_loops():
     with pytest.warns(UserWarning, match="no batching rule for View"):
         got = vmap(lambda v: ViewFunction.apply(v, kernel=reverse, args=()))(x)
     same(got, x.flip(1))
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda: (autograd.tensor([0, 1]), slice(None), autograd.tensor([1, 2])),  # apart: NumPy moves them
+        lambda: (autograd.tensor(1), slice(None), autograd.tensor([2, 0])),  # a 0-d index tensor too
+        lambda: (autograd.tensor(1), autograd.tensor([2, 0])),  # side by side: no loop needed
+    ],
+)
+def test_advanced_indices_apart_loop_and_side_by_side_do_not(key):
+    x, index = t(B, 2, 3, 4), key()
+    apart = any(k is not index[-1] and isinstance(k, slice) for k in index)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        got = vmap(lambda v: v[index])(x)
+    assert bool(caught) == apart
+    same(got, looped(lambda v: v[index], (x,), (0,)))
+
+
+def test_matmul_of_a_0_d_sample_is_refused_as_for_one_sample():
+    for func in (lambda v: v @ t(3), lambda v: t(3) @ v):
+        with pytest.raises(RuntimeError, match="matmul"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vmap(func)(t(B))
+
+
+def test_a_batched_vector_times_a_batch_of_matrices():
+    check(lambda a, b: a @ b, t(B, 3), t(5, 3, 4), in_dims=(0, None))
+    check(lambda a, b: a @ b, t(5, 2, 3), t(3, B), in_dims=(None, 1))

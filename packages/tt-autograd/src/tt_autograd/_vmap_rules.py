@@ -176,7 +176,7 @@ def join(cls: type, inputs: tuple, params: dict) -> object:
 def getitem(cls: type, inputs: tuple, params: dict) -> object:
     x, key = inputs[0], params["key"]
     key = key if isinstance(key, tuple) else (key,)
-    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray) and k.ndim > 0]
+    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]  # (0-d arrays are advanced too)
     if arrays and arrays[-1] - arrays[0] + 1 != len(arrays):  # NumPy would move them to the front
         return per_sample(_name(cls), cls.apply, inputs, params)
     with physical():
