@@ -162,3 +162,16 @@ def test_batched_weights_of_layer_norm_and_embedding_loop_over_the_samples():
     tables, tokens = rand(B, 10, 3), torch.tensor(np.random.default_rng(3).integers(0, 10, size=(B, 5)))
     with pytest.warns(UserWarning, match="no batching rule for Embedding"):
         close(vmap(F.embedding)(tokens, tables), per_sample(F.embedding, tokens, tables, in_dims=(0, 0)))
+
+
+def test_linear_with_batched_weights_or_bias_an_ensemble():
+    x, weights, biases = rand(5, 3), rand(B, 2, 3), rand(B, 2)
+    for func, args, dims in [
+        (lambda w, b: F.linear(x, w, b), (weights, biases), (0, 0)),
+        (lambda b: F.linear(x, weights[0], b), (biases,), (0,)),
+        (lambda v, w: F.linear(v, w), (rand(B, 5, 3), weights), (0, 0)),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = vmap(func, in_dims=dims)(*args)
+        close(got, per_sample(func, *args, in_dims=dims))
