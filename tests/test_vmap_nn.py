@@ -143,8 +143,10 @@ def test_dropout_randomness():
         vmap(lambda v: F.dropout(v, 0.5))(x)
     torch.manual_seed(0)
     same = vmap(lambda v: F.dropout(v, 0.5), randomness="same")(x).numpy()
+    assert same.shape == (B, 50)
     assert np.all(same == same[:1]) and 0 < (same == 0).sum() < same.size
     different = vmap(lambda v: F.dropout(v, 0.5), randomness="different")(x).numpy()
+    assert different.shape == (B, 50)
     assert not np.all(different == different[:1])
     assert set(np.unique(different)) <= {0.0, 2.0}
 
@@ -175,3 +177,14 @@ def test_linear_with_batched_weights_or_bias_an_ensemble():
             warnings.simplefilter("error")
             got = vmap(func, in_dims=dims)(*args)
         close(got, per_sample(func, *args, in_dims=dims))
+
+
+def test_class_losses_with_an_unbatched_side_and_probability_targets_with_extra_dims():
+    logits, labels = rand(B, 5, 3), torch.tensor(np.random.default_rng(4).integers(0, 3, size=(B, 5)))
+    for loss in (F.cross_entropy, F.nll_loss):
+        for args, dims in [((logits, labels[0]), (0, None)), ((logits[0], labels), (None, 0))]:
+            got = vmap(loss, in_dims=dims)(*args)
+            close(got, per_sample(loss, *args, in_dims=dims))
+    logits, probs = rand(B, 5, 3, 2), F.softmax(rand(B, 5, 3, 2), dim=2)
+    func = lambda x, p: F.cross_entropy(x, p, reduction="none")  # noqa: E731
+    close(vmap(func)(logits, probs), per_sample(func, logits, probs, in_dims=(0, 0)))

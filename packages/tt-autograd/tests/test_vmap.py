@@ -369,3 +369,12 @@ def test_matmul_of_a_0_d_sample_is_refused_as_for_one_sample():
 def test_a_batched_vector_times_a_batch_of_matrices():
     check(lambda a, b: a @ b, t(B, 3), t(5, 3, 4), in_dims=(0, None))
     check(lambda a, b: a @ b, t(5, 2, 3), t(3, B), in_dims=(None, 1))
+
+
+@pytest.mark.parametrize("equation", ["i,i", "...i,...i->...", "ij,j"])
+def test_einsum_with_an_ellipsis_or_an_implicit_output_loops(equation):
+    a, b = t(B, 2, 3), t(3)
+    func = lambda x: autograd.einsum(equation, x if equation != "i,i" else x[0], b)  # noqa: E731
+    with pytest.warns(UserWarning, match="no batching rule for Einsum"):
+        got = vmap(func)(a)
+    same(got, looped(func, (a,), (0,)))
