@@ -378,3 +378,11 @@ def test_einsum_with_an_ellipsis_or_an_implicit_output_loops(equation):
     with pytest.warns(UserWarning, match="no batching rule for Einsum"):
         got = vmap(func)(a)
     same(got, looped(func, (a,), (0,)))
+
+
+def test_chunk_size_with_dicts_and_unbatched_arguments():
+    x, w = t(B, 3), t(3)
+    got = vmap(lambda d, s: d["a"] * d["b"] + s, in_dims=({"a": 0, "b": None}, None), chunk_size=3)(
+        {"a": x, "b": w}, w
+    )
+    same(got, x * w + w)
