@@ -386,3 +386,13 @@ def test_chunk_size_with_dicts_and_unbatched_arguments():
         {"a": x, "b": w}, w
     )
     same(got, x * w + w)
+
+
+def test_chunk_size_with_dict_outputs_and_unbatched_outputs():
+    x = t(B, 3)
+    got = vmap(
+        lambda v: {"v": v * 2, "k": (autograd.ones(2), 3)}, out_dims={"v": 0, "k": (None, None)}, chunk_size=3
+    )(x)
+    same(got["v"], x * 2)
+    same(got["k"][0], autograd.ones(2))
+    assert got["k"][1] == 3
