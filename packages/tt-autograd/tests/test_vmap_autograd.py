@@ -167,3 +167,13 @@ def test_a_batched_tensor_reads_as_one_sample_and_shows_its_levels():
     seen = []
     vmap(lambda v: seen.append(repr(v)) or v)(t(B, 2))
     assert seen[0].startswith("BatchedTensor(levels=(1,)")
+
+
+def test_autograd_grad_inside_vmap_of_a_batched_leaf():
+    def func(v):
+        leaf = v.clone().requires_grad_()
+        (g,) = autograd.gradients.grad((leaf * leaf).sum(), leaf)  # one tensor, not a sequence
+        return g
+
+    xs = t(B, 3)
+    close(vmap(func)(xs), 2 * xs)
