@@ -177,3 +177,19 @@ def test_autograd_grad_inside_vmap_of_a_batched_leaf():
 
     xs = t(B, 3)
     close(vmap(func)(xs), 2 * xs)
+
+
+def test_a_batched_seed_and_a_vjp_then_a_grad_in_the_same_func():
+    x = t(3)
+    _, vjp_fn = vjp(lambda a: a.sin(), x)
+
+    def func(c, v):
+        (row,) = vjp_fn(c)  # an unbatched graph, batched cotangents: the recorded pass
+        leaf = v.clone().requires_grad_()
+        (g,) = autograd.gradients.grad(leaf * leaf, leaf, grad_outputs=v)  # a batched graph and seed
+        return row, g
+
+    cs, vs = t(B, 3), t(B, 3)
+    rows, gs = vmap(func)(cs, vs)
+    close(rows, cs * x.cos())
+    close(gs, 2 * vs * vs)
