@@ -193,3 +193,23 @@ def test_a_batched_seed_and_a_vjp_then_a_grad_in_the_same_func():
     rows, gs = vmap(func)(cs, vs)
     close(rows, cs * x.cos())
     close(gs, 2 * vs * vs)
+
+
+def test_autograd_grad_inside_vmap_with_an_unbatched_seed_or_none_for_a_non_scalar():
+    def with_plain_seed(v):
+        leaf = v.clone().requires_grad_()
+        return autograd.gradients.grad(
+            leaf * leaf, leaf, grad_outputs=autograd.ones(3, dtype=autograd.float64)
+        )[0]
+
+    xs = t(B, 3)
+    close(vmap(with_plain_seed)(xs), 2 * xs)
+
+    def without_seed(v):
+        leaf = v.clone().requires_grad_()
+        return autograd.gradients.grad(leaf * leaf, leaf)[0]
+
+    with pytest.raises(
+        RuntimeError, match=r"implicitly created only for one-element outputs, got shape \(3,\)"
+    ):
+        vmap(without_seed)(xs)
