@@ -2,8 +2,8 @@
 
 The transforms (``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``,
 ``jacfwd``, ``hessian``) are :mod:`tt_autograd.transforms`; ``functional_call``
-is :mod:`tt_nn.stateless`. There is no ``vmap`` (TinyTorch has no batching transform):
-``torch.func.vmap`` fails with the error every name TinyTorch lacks gives.
+is :mod:`tt_nn.stateless`; ``vmap`` (vectorising a per-sample function over a batch,
+with batching rules, not a loop) is :mod:`tt_autograd.vmap_transform`.
 
 Example (one MAML-style step: the outer gradient goes through the inner update):
     >>> import tinytorch as torch
@@ -22,13 +22,14 @@ Example (one MAML-style step: the outer gradient goes through the inner update):
 from __future__ import annotations
 
 from tt_autograd.transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from tt_autograd.vmap_transform import vmap
 from tt_nn.stateless import functional_call
 
 from ._unsupported import unsupported as _not_in_tinytorch
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
 
 
 def __getattr__(name: str) -> object:
-    """``torch.func.<name>`` that TinyTorch lacks (``vmap``, ...): an error naming it."""
+    """``torch.func.<name>`` that TinyTorch lacks: an error naming it."""
     raise _not_in_tinytorch("torch.func", name, __all__)

@@ -69,6 +69,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         leaf that requires grad, and a recorded write into a view of another tensor (PyTorch rewrites
         the base's history, ``CopySlices``; TinyTorch does not)."""
         self._check_inplace(op)
+        _check_batched_write(op, self, result)
         self._check_write_back(op, result.shape, result.array.dtype, cast)
         if _state.enabled and self._requires_grad and result.grad_fn is None:
             # a result autograd does not differentiate (eq_, ...): a zero gradient, as PyTorch's
@@ -97,6 +98,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> tt_tensor.Tensor:
         method = _METHODS[ufunc]
+        _check_batched_write(op, self, other)
         if self._recording(other):
             return self._adopt(op, getattr(self, method)(other))  # the recorded op, out of place
         try:
@@ -200,3 +202,14 @@ def _name(dtype: np.dtype) -> str:
 def _scaled(value: object, alpha: float) -> object:
     """``alpha * value`` for ``add_``/``sub_``: recorded for a tensor, else with tt-tensor's promotion."""
     return value * alpha if isinstance(value, tt_tensor.Tensor) else pointwise.scale(operand(value), alpha)
+
+
+def _check_batched_write(op: str, target: object, result: object) -> None:
+    """Inside vmap, an in-place op writes a result batched over the vmap levels of the target only."""
+    if set(getattr(result, "_levels", ())) - set(getattr(target, "_levels", ())):
+        raise RuntimeError(
+            f"vmap: {op}(self, *extra_args) is not possible because there exists a Tensor `other` in "
+            "extra_args that has more elements than `self`. This happened due to `other` being vmapped "
+            "over but `self` not being vmapped over in a vmap. Please try to use out-of-place operators "
+            "instead of inplace arithmetic."
+        )

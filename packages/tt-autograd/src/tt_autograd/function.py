@@ -33,6 +33,10 @@ from .grad_mode import _state
 #: appended and removed by :func:`tt_autograd.tracing.record_calls` and by ``checkpoint``'s watch.
 _CALL_HOOKS: list = []
 
+#: While a vmap runs: ``[rule(function_class, inputs, params)]``, which runs a call on batched tensors
+#: (:mod:`tt_autograd._vmap_rules`) and returns None for the others; empty otherwise.
+_BATCH_HOOK: list = []
+
 
 class Function:
     """Base class of differentiable operations; each instance is one node of the graph."""
@@ -67,6 +71,10 @@ class Function:
         """Run forward on ``inputs`` (tensors or scalars) and record the node when needed."""
         if cls.complex_gradient is None and has_complex_input(inputs):
             refuse(cls)  # a rule written for real numbers only (complex_grad.py)
+        if _BATCH_HOOK:  # a vmap is running (tt_autograd.vmap_transform)
+            batched = _BATCH_HOOK[0](cls, inputs, params)
+            if batched is not None:
+                return batched
         # BEGIN SOLUTION 02
         # TODO: run forward on the inputs' arrays and record the node only when needed (§ How it is built,
         #   "Record only when needed"): grad enabled and some input requires grad.

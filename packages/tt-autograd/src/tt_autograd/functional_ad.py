@@ -24,8 +24,9 @@ shape ``output_i.shape + input_j.shape``. ``strict=True`` raises when an output
 does not depend on an input instead of returning zeros (PyTorch's wording).
 ``create_graph=True`` keeps the results differentiable, also with respect to
 the caller's ``inputs`` and ``v`` that require grad. Only ``vectorize=False`` and
-``strategy="reverse-mode"``: PyTorch's alternatives need ``vmap`` and forward-mode
-AD, which TinyTorch does not have, and both raise saying so.
+``strategy="reverse-mode"``: PyTorch's alternatives batch the backward passes with
+``vmap`` (these functions do not) or need forward-mode AD (which TinyTorch does not
+have), and both raise saying so.
 
 Example:
     >>> import tt_autograd as autograd
@@ -150,7 +151,7 @@ def jacobian(
 
     Args:
         func, inputs, create_graph, strict: as in :func:`vjp`.
-        vectorize: must be False (PyTorch batches the rows with ``vmap``; TinyTorch has none).
+        vectorize: must be False (PyTorch batches the rows with ``vmap``; this function does not).
         strategy: must be ``"reverse-mode"`` (forward mode needs forward-mode AD).
 
     Returns a tensor of shape ``output.shape + input.shape`` for one output and one input; a
@@ -305,8 +306,8 @@ def _check_strategy(strategy: str, argument: str, name: str, vectorize: bool) ->
     if vectorize:
         raise NotImplementedError(
             f"torch.autograd.functional.{name}: vectorize=True batches the backward passes with vmap, "
-            "which TinyTorch does not have; vectorize=False (the default) gives the same result, one "
-            "backward pass per output element"
+            "which TinyTorch's functional Jacobians do not do; vectorize=False (the default) gives the same "
+            "result, one backward pass per output element (or use torch.func.vmap of a vjp_fn yourself)"
         )
 
 

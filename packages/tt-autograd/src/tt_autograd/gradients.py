@@ -28,6 +28,10 @@ from .engine import topological_order
 from .function import Function
 from .graph import run_node
 
+#: While a vmap runs: ``[batched_grad]`` (:func:`tt_autograd.vmap_transform.batched_grad`), which takes
+#: the calls on batched tensors and returns None for the others; empty otherwise.
+BATCHED_GRAD: list = []
+
 
 def grad(
     outputs: object,
@@ -57,6 +61,10 @@ def grad(
     """
     if retain_graph is None:
         retain_graph = create_graph
+    if BATCHED_GRAD:
+        batched = BATCHED_GRAD[0](outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
+        if batched is not None:
+            return batched
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for role, values in (("outputs", outputs), ("inputs", inputs)):
         strays = [v for v in values if not isinstance(v, tt_tensor.Tensor)]
@@ -74,6 +82,9 @@ def grad(
             )
     pending: dict[int, np.ndarray] = {}  # id of a node (or of a leaf tensor) -> gradient received so far
     for output, seed in zip(outputs, seeds):
+        if getattr(seed, "_levels", ()):  # a batched cotangent (vmap of vjp_fn): the recorded pass batches it
+            _add(pending, output.grad_fn or output, seed)
+            continue
         array = _seed(output, seed)
         start = higher_order.seed_tensor(seed, array) if create_graph else array
         _add(pending, output.grad_fn or output, start)

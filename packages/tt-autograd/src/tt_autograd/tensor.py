@@ -411,7 +411,7 @@ class Tensor(
         return MinimumFunction.apply(self, _arg(other))
 
     def where(self, condition: tt_tensor.Tensor, other: object) -> Tensor:
-        return WhereFunction.apply(operand(condition), self, _arg(other))
+        return WhereFunction.apply(_arg(condition), self, _arg(other))
 
     def clone(self, *, memory_format: object = None) -> Tensor:
         if memory_format is None:
@@ -546,14 +546,16 @@ class Tensor(
 
     @classmethod
     def _where(cls, condition: object, x: object, y: object) -> Tensor:
-        return WhereFunction.apply(operand(condition), _arg(x), _arg(y))
+        return WhereFunction.apply(_arg(condition), _arg(x), _arg(y))
 
     # ----------------------------------------------------------------- indexing
     def __getitem__(self, key: object) -> Tensor:
+        if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
+            return BATCHED_INDEX[0](self, key)
         return GetItemFunction.apply(self, key=convert_key(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
-        return GatherFunction.apply(self, operand(index), dim=dim)
+        return GatherFunction.apply(self, _arg(index), dim=dim)
 
     def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
         if self.ndim == 0:  # PyTorch: a scalar takes exactly one index, 0, and stays a scalar
@@ -561,10 +563,10 @@ class Tensor(
             if picked.size != 1 or int(picked[0]) != 0:
                 raise IndexError(f"index_select: a 0-d tensor takes the one index [0], got {picked.tolist()}")
             return IndexSelectFunction.apply(self.reshape(1), picked, dim=0).reshape(())
-        return IndexSelectFunction.apply(self, operand(index), dim=dim)
+        return IndexSelectFunction.apply(self, _arg(index), dim=dim)
 
     def masked_fill(self, mask: tt_tensor.Tensor, value: float) -> Tensor:
-        out = MaskedFillFunction.apply(self, operand(mask), operand(value))
+        out = MaskedFillFunction.apply(self, _arg(mask), operand(value))
         if not getattr(value, "requires_grad", False):
             return out
         return self._where(operand(mask), value.to(self.dtype), out)  # value's gradient too, as PyTorch's
@@ -583,6 +585,8 @@ class Tensor(
 _SIGN_OF_COMPLEX = (
     "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
 )
+#: ``[getitem]`` while a vmap runs (indexing with batched index tensors); empty otherwise.
+BATCHED_INDEX: list = []
 
 
 def _arg(value: object, array: bool = False) -> object:

@@ -17,12 +17,12 @@ outer transform, or a parameter ``f`` uses that the caller will differentiate
 respect to it: that is what makes the transforms compose. Otherwise it is a
 plain backward pass, and the results carry no graph.
 
-Differences from PyTorch: there is no ``vmap`` (TinyTorch has no batching
-transform: write the function for a batch, since its operations broadcast over
-leading dimensions), and ``jacfwd`` computes its Jacobian
-in reverse mode (one backward pass per output element) — the same values, a
-different cost. ``chunk_size`` and ``randomness`` are accepted only at their
-defaults.
+Differences from PyTorch: ``jacfwd`` computes its Jacobian in reverse mode (one
+backward pass per output element) — the same values, a different cost — and
+``jacrev``'s ``chunk_size`` and ``jacfwd``'s ``randomness`` are accepted only at
+their defaults. ``vmap`` is :mod:`tt_autograd.vmap_transform`; inside it, the
+arguments these transforms track are batched over the running vmap levels
+(:func:`~tt_autograd.vmap_transform.batch_everywhere`), so each sample has its own.
 
 Example:
     >>> import tt_autograd as autograd
@@ -44,6 +44,7 @@ from .engine import topological_order
 from .function import Function
 from .grad_mode import enable_grad
 from .gradients import grad as gradients_of
+from .vmap_transform import batch_everywhere
 
 
 def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
@@ -160,7 +161,7 @@ def jacfwd(
 ) -> Callable:
     """As :func:`jacrev` (same values): TinyTorch has no forward mode, so it runs in reverse mode."""
     if randomness != "error":
-        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (it needs vmap)")
+        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (rows unbatched)")
     return _jacobian_transform(func, argnums, has_aux, None, "jacfwd")
 
 
@@ -179,7 +180,7 @@ def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
 def _jacobian_transform(func: Callable, argnums: Any, has_aux: bool, chunk_size: Any, name: str) -> Callable:
     functional_ad.check_callable(func, name)
     if chunk_size is not None:
-        raise NotImplementedError(f"{name}: chunk_size is not supported (it needs vmap); leave it None")
+        raise NotImplementedError(f"{name}: chunk_size is not supported (rows aren't batched); leave it None")
 
     def jacobian_of(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args), name)
@@ -251,7 +252,7 @@ def _tracked(args: tuple, numbers: Any, name: str) -> tuple:
     """``args`` with the chosen ones replaced by fresh tensors that require grad (module docstring)."""
     tracked = list(args)
     for i in numbers:
-        value = args[i]
+        value = batch_everywhere(args[i])  # inside vmap: one leaf per sample (tt_autograd.vmap_transform)
         if not isinstance(value, PlainTensor) or not value.dtype.is_floating_point:
             kind = f"a {value.dtype} tensor" if isinstance(value, PlainTensor) else type(value).__name__
             raise TypeError(

@@ -77,6 +77,9 @@ def _method(name: str) -> Callable[..., object]:
                     f"{name}: argument 'input' must be a tensor (or numbers to make one), got "
                     f"{type(input).__name__}: {error}"
                 ) from None
+        for arg in args:  # an operand that batches this form (vmap's batched tensors) after a plain one
+            if name in getattr(arg, "_functional_forms", ()):
+                return getattr(type(arg), name)(input, *args, **kwargs)
         return getattr(input, name)(*args, **kwargs)
 
     function.__name__ = function.__qualname__ = name

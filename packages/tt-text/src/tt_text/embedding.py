@@ -99,7 +99,7 @@ class EmbeddingFunction(Function):
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``."""
-    indices = np.asarray(getattr(input, "array", input))
+    indices = input if isinstance(input, Tensor) else np.asarray(input)  # (a tensor: vmap may batch it)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
     return EmbeddingFunction.apply(weight, indices, padding_idx=padding_idx)

@@ -1,0 +1,268 @@
+"""vmap: the methods a :class:`~tt_autograd.batched.BatchedTensor` answers itself.
+
+tt-autograd's differentiable methods reach ``Function.apply``, where the batching
+rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
+the array directly, so here each gets a batched form: element-wise ones
+(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim))
+shift the dim, products (dot, mv, mm, bmm) check the logical ranks then matmul,
+and every other tt-tensor method loops over the samples with a warning.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import tt_tensor
+from tt_tensor.checks import normalize_dim
+from tt_tensor.indexing import convert_key
+from tt_tensor.tensor import operand
+
+from .batched import STATE, BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .functions.indexing import GetItemFunction
+from .functions.shape import PermuteFunction
+from .tensor import Tensor
+
+
+def _dim_method(name: str) -> Callable:
+    """A method of tt-tensor taking ``dim`` (argmax, ...): the dim shifted past the batch dims."""
+    original = getattr(Tensor, name)
+
+    def method(self, dim: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, dim, *args, **kwargs)
+        lead, ndim = len(self._levels), self.ndim
+        with physical():
+            if dim is None:
+                source = self.reshape(*self.array.shape[:lead], -1) if ndim else self.unsqueeze(-1)
+                out = original(source, lead, *args, **kwargs)
+            else:
+                out = original(self, normalize_dim(name, dim, max(ndim, 1)) + lead, *args, **kwargs)
+        if isinstance(out, tuple):
+            return type(out)(*(wrap(o, self._levels) for o in out))
+        return wrap(out, self._levels)
+
+    return method
+
+
+def _elementwise_method(name: str) -> Callable:
+    """A tt-tensor element-wise method (comparisons, logic): operands aligned, then run physically."""
+    original = getattr(Tensor, name)
+
+    def method(self, *others: Any) -> Any:
+        if STATE.physical:
+            return original(self, *others)
+        values = (self, *others)
+        levels, sizes = union(values)
+        ndim = max(logical_ndim(v) for v in values if isinstance(v, tt_tensor.Tensor))
+        lined = [aligned(v, levels, sizes, ndim) if type(v) is BatchedTensor else v for v in values]
+        with physical():
+            out = original(*lined)
+        return wrap(out, levels)
+
+    return method
+
+
+def _looping_method(name: str) -> Callable:
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **kwargs)
+        return per_sample(f"Tensor.{name}", lambda *a, **k: original(*a, **k), (self, *args), kwargs)
+
+    return method
+
+
+def getitem(self, key: Any) -> Any:
+    """``x[key]`` while a vmap runs: a batched index tensor alone on a plain tensor (an embedding's
+    lookup) is one physical index; other keys with a batched index loop over the samples."""
+    keys = key if isinstance(key, tuple) else (key,)
+    if STATE.physical or not any(type(k) is BatchedTensor for k in keys):
+        return _plain_getitem(self, key)  # (a batched self: GetItem's rule shifts the key)
+    if type(self) is not BatchedTensor and type(key) is BatchedTensor and key.dtype != tt_tensor.bool:
+        with physical():
+            out = GetItemFunction.apply(self, key=convert_key(key))
+        return wrap(out, key._levels)
+    return per_sample("indexing with a batched index", _plain_getitem, (self, key), {})
+
+
+def _plain_getitem(x: Any, key: Any) -> Any:
+    return GetItemFunction.apply(x, key=convert_key(key))
+
+
+def _gather(self, dim: int, index: Any) -> Any:
+    levels, sizes = union((self, index))
+    ndim = self.ndim
+    axis = normalize_dim("gather", dim, max(ndim, 1)) + len(levels)
+    source = aligned(self, levels, sizes, ndim, expand=True)
+    where = aligned(index, levels, sizes, ndim, expand=True) if type(index) is BatchedTensor else None
+    with physical():
+        if where is None:
+            full = tuple(sizes[level] for level in levels) + tuple(index.shape)
+            where = Tensor.from_array(np.ascontiguousarray(np.broadcast_to(np.asarray(operand(index)), full)))
+        out = Tensor.gather(source, axis, where)
+    return wrap(out, levels)
+
+
+def _product(name: str, ranks: tuple) -> Callable:
+    """dot, mv, mm, bmm: the ranks checked on the logical shapes, then matmul (which has a rule)."""
+
+    def method(self, other: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, other)
+        other_rank = other.ndim if isinstance(other, tt_tensor.Tensor) else np.ndim(operand(other))
+        if (self.ndim, other_rank) != ranks:
+            other_shape = tuple(other.shape) if isinstance(other, tt_tensor.Tensor) else np.shape(other)
+            raise RuntimeError(
+                f"{name}: expected {ranks[0]}-D and {ranks[1]}-D tensors, got shapes {tuple(self.shape)} and "
+                f"{other_shape}"
+            )
+        return self.matmul(other)
+
+    return method
+
+
+def _index_select(self, dim: int, index: Any) -> Any:
+    if STATE.physical or type(index) is BatchedTensor or self.ndim == 0:
+        if STATE.physical:
+            return Tensor.index_select(self, dim, index)
+        return per_sample("Tensor.index_select", Tensor.index_select, (self, dim, index), {})
+    axis = normalize_dim("index_select", dim, self.ndim) + len(self._levels)
+    with physical():
+        out = Tensor.index_select(self, axis, index)
+    return wrap(out, self._levels)
+
+
+def _masked_fill(self, mask: Any, value: Any) -> Any:
+    return tt_tensor.where(
+        mask, value if isinstance(value, tt_tensor.Tensor) else self.new_full((), value), self
+    )
+
+
+ELEMENTWISE_METHODS = (
+    "eq ne lt le gt ge __eq__ __ne__ __lt__ __le__ __gt__ __ge__ logical_and logical_or logical_xor "
+    "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit"
+).split()
+DIM_METHODS = "argmax argmin".split()
+#: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
+#: with logical arguments, or compose other such methods, or read only metadata.
+VECTORISED = set(
+    """add sub mul div pow neg matmul exp log sqrt reciprocal abs sin cos tanh sigmoid relu floor ceil round
+    sign clamp maximum minimum where clone contiguous sum mean var std prod amax amin logsumexp cumsum norm
+    softmax log_softmax reshape view squeeze unsqueeze flatten transpose swapaxes t expand repeat flip split
+    chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
+    log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
+    copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
+    backward register_hook""".split()
+)
+#: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
+INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
+#: Methods that make a new unbatched tensor (a sample's constant): run on the plain class.
+PLAIN = set("new_zeros new_ones new_full new_empty new_tensor".split())
+
+
+def _inplace_method(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, *args, **kwargs)
+        return self._adopt(name, getattr(self, name[:-1])(*args, **kwargs))
+
+    return method
+
+
+def _refused_inplace(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, *args, **kwargs)
+        raise RuntimeError(
+            f"vmap: the in-place {name} on a batched tensor has no batching rule; use its out-of-place form "
+            f"({name.rstrip('_')}) inside func"
+        )
+
+    return method
+
+
+def _plain_method(name: str) -> Callable:
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        with physical():
+            return getattr(Tensor, name)(self, *args, **kwargs)
+
+    return method
+
+
+def _setitem(self, key: Any, value: Any) -> None:
+    """``x[key] = value``: the key gets the batch dims in front; a batched value is aligned to the
+    selected region (``value`` batched over levels ``x`` is not: vmap's in-place error)."""
+    if STATE.physical:
+        return Tensor.__setitem__(self, key, value)
+    keys = key if isinstance(key, tuple) else (key,)
+    if any(type(k) is BatchedTensor for k in keys):
+        raise RuntimeError(
+            "vmap: x[index] = value with a batched index has no batching rule; use torch.where"
+        )
+    levels, sizes = union((self, value))
+    if levels != self._levels:
+        self._adopt(
+            "__setitem__", value * 1 if type(value) is BatchedTensor else value
+        )  # raises vmap's error
+    if type(value) is BatchedTensor:
+        region = np.empty(self.shape, dtype=np.bool_)[keys].ndim
+        value = aligned(value, levels, sizes, region)
+    with physical():
+        Tensor.__setitem__(self, (*(slice(None),) * len(levels), *keys), value)
+    return None
+
+
+def install() -> None:
+    """Give :class:`BatchedTensor` its methods (once, on import of the vmap transform): the batched
+    forms above; every other public method loops over the samples (warning), in-place ones refuse."""
+    for name in ELEMENTWISE_METHODS:
+        setattr(BatchedTensor, name, _elementwise_method(name))
+    for name in DIM_METHODS:
+        setattr(BatchedTensor, name, _dim_method(name))
+    for name, ranks in (("dot", (1, 1)), ("mv", (2, 1)), ("mm", (2, 2)), ("bmm", (3, 3))):
+        setattr(BatchedTensor, name, _product(name, ranks))
+    for name in INPLACE:
+        setattr(BatchedTensor, name, _inplace_method(name))
+    for name in PLAIN:
+        setattr(BatchedTensor, name, _plain_method(name))
+    BatchedTensor.__setitem__ = _setitem
+    BatchedTensor.gather = _gather
+    BatchedTensor.index_select = _index_select
+    BatchedTensor.masked_fill = _masked_fill
+    BatchedTensor.permute = _permute
+    BatchedTensor.max = _extreme("max")
+    BatchedTensor.min = _extreme("min")
+    for name in dir(Tensor):
+        attr = inspect.getattr_static(Tensor, name)
+        if name.startswith("_") or name in VECTORISED or name in BatchedTensor.__dict__:
+            continue
+        if inspect.isfunction(attr):
+            setattr(BatchedTensor, name, (_refused_inplace if name.endswith("_") else _looping_method)(name))
+
+
+def _permute(self, *dims: Any) -> Any:
+    if STATE.physical:
+        return Tensor.permute(self, *dims)
+    dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
+    tt_tensor.shaping.permute(np.empty(self.shape, dtype=np.bool_), dims)  # the error of a wrong order
+    return PermuteFunction.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
+
+
+def _extreme(op: str) -> Callable:
+    original = getattr(Tensor, op)
+    by_dim = _dim_method(op)
+
+    def method(self, dim: Any = None, keepdim: bool = False) -> Any:
+        if STATE.physical:
+            return original(self, dim, keepdim) if dim is not None else original(self)
+        if isinstance(dim, tt_tensor.Tensor):
+            return self.maximum(dim) if op == "max" else self.minimum(dim)
+        if dim is None:
+            return getattr(self, "amax" if op == "max" else "amin")()
+        return by_dim(self, dim, keepdim)
+
+    return method

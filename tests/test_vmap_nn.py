@@ -1,0 +1,190 @@
+"""``torch.func.vmap`` with torch.nn: per-sample gradients (PyTorch's tutorial) and nn.functional's rules.
+
+Each result is compared with the same call made one sample at a time; the per-sample gradients also
+with the gradient of each sample's loss taken alone (``torch.autograd.grad``).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+import tinytorch as torch
+import tinytorch.nn.functional as F
+from tinytorch.func import functional_call, grad, vmap
+
+B = 4
+
+
+def rand(*shape):
+    return torch.randn(*shape, dtype=torch.float64)
+
+
+def close(got, want):
+    assert tuple(got.shape) == tuple(want.shape)
+    np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def per_sample(func, *args, in_dims):
+    size = next(a.shape[d] for a, d in zip(args, in_dims) if d is not None)
+    return torch.stack(
+        [func(*(a if d is None else a.select(d, i) for a, d in zip(args, in_dims))) for i in range(size)]
+    )
+
+
+def test_per_sample_gradients_of_an_mlp_as_in_pytorchs_tutorial():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3)).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    data, targets = rand(B, 5), torch.tensor([0, 2, 1, 2])
+    names = tuple(params)
+
+    def compute_loss(*args):
+        *weights, sample, target = args
+        prediction = functional_call(model, dict(zip(names, weights)), (sample.unsqueeze(0),))
+        return F.cross_entropy(prediction, target.unsqueeze(0))
+
+    argnums = tuple(range(len(names)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no per-sample fallback on the way
+        grads = vmap(grad(compute_loss, argnums=argnums), in_dims=(None,) * len(names) + (0, 0))(
+            *params.values(), data, targets
+        )
+    for position, name in enumerate(names):
+        want = []
+        for i in range(B):
+            model.zero_grad()
+            F.cross_entropy(model(data[i : i + 1]), targets[i : i + 1]).backward()
+            want.append(dict(model.named_parameters())[name].grad)
+        close(grads[position], torch.stack(want))
+
+
+FUNCTIONAL = [
+    lambda x: F.relu(x) + F.gelu(x) + F.tanh(x) * F.sigmoid(x),
+    lambda x: F.gelu(x, approximate="tanh") + F.silu(x) + F.leaky_relu(x, 0.1) + F.softplus(x),
+    lambda x: F.softmax(x, dim=-1),
+    lambda x: F.log_softmax(x, dim=0),
+    lambda x: F.linear(x, torch.ones(2, 3, dtype=torch.float64), torch.arange(2.0, dtype=torch.float64)),
+    lambda x: F.normalize(x, dim=-1),
+    lambda x: F.mse_loss(x, torch.zeros(2, 3, dtype=torch.float64)),
+    lambda x: F.mse_loss(x, torch.ones(2, 3, dtype=torch.float64), reduction="none"),
+    lambda x: F.layer_norm(x, (3,)),
+    lambda x: F.layer_norm(
+        x, (2, 3), torch.ones(2, 3, dtype=torch.float64), torch.zeros(2, 3, dtype=torch.float64)
+    ),
+    lambda x: F.rms_norm(x, (3,)),
+    lambda x: x.index_select(1, torch.tensor([2, 0])),
+]
+
+
+@pytest.mark.parametrize("func", FUNCTIONAL)
+def test_functional_rules(func):
+    x = rand(B, 2, 3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(func)(x)
+    close(got, per_sample(func, x, in_dims=(0,)))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"reduction": "sum"},
+        {"reduction": "none"},
+        {"weight": torch.tensor([0.2, 1.0, 3.0], dtype=torch.float64)},
+        {"ignore_index": 1},
+        {"weight": torch.tensor([0.2, 1.0, 3.0], dtype=torch.float64), "ignore_index": 0},
+        {"label_smoothing": 0.1, "reduction": "sum"},
+    ],
+)
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_class_index_losses(loss, options):
+    if loss is F.nll_loss and "label_smoothing" in options:
+        return
+    logits, labels = rand(B, 5, 3), torch.tensor(np.random.default_rng(0).integers(0, 3, size=(B, 5)))
+    func = lambda x, y: loss(x, y, **options)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(func)(logits, labels)
+    close(got, per_sample(func, logits, labels, in_dims=(0, 0)))
+    single = vmap(func)(logits[:, 0], labels[:, 0])  # one sample each: (C,) logits and a 0-d label
+    close(single, per_sample(func, logits[:, 0], labels[:, 0], in_dims=(0, 0)))
+
+
+def test_probability_targets_and_label_smoothing_with_mean():
+    logits, probs = rand(B, 5, 3), F.softmax(rand(B, 5, 3), dim=-1)
+    close(vmap(F.cross_entropy)(logits, probs), per_sample(F.cross_entropy, logits, probs, in_dims=(0, 0)))
+    labels = torch.tensor(np.random.default_rng(1).integers(0, 3, size=(B, 5)))
+    func = lambda x, y: F.cross_entropy(x, y, label_smoothing=0.2)  # noqa: E731
+    with pytest.warns(UserWarning, match="no batching rule"):  # (mean with smoothing: the loop)
+        got = vmap(func)(logits, labels)
+    close(got, per_sample(func, logits, labels, in_dims=(0, 0)))
+
+
+def test_conv2d_and_embedding():
+    weight, images = rand(4, 2, 3, 3), rand(B, 2, 6, 6)
+    conv = lambda image: F.conv2d(image.unsqueeze(0), weight, padding=1)  # noqa: E731
+    with warnings.catch_warnings(record=True):  # conv2d may loop over the samples: the values are right
+        warnings.simplefilter("always")
+        got = vmap(conv)(images)
+    close(got, per_sample(conv, images, in_dims=(0,)))
+    table, tokens = rand(10, 3), torch.tensor(np.random.default_rng(2).integers(0, 10, size=(B, 5)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        close(vmap(lambda ids: F.embedding(ids, table))(tokens), table[tokens])
+
+
+def test_dropout_randomness():
+    x = torch.ones(B, 50, dtype=torch.float64)
+    with pytest.raises(RuntimeError, match=r"random operation dropout\(\) inside vmap"):
+        vmap(lambda v: F.dropout(v, 0.5))(x)
+    torch.manual_seed(0)
+    same = vmap(lambda v: F.dropout(v, 0.5), randomness="same")(x).numpy()
+    assert same.shape == (B, 50)
+    assert np.all(same == same[:1]) and 0 < (same == 0).sum() < same.size
+    different = vmap(lambda v: F.dropout(v, 0.5), randomness="different")(x).numpy()
+    assert different.shape == (B, 50)
+    assert not np.all(different == different[:1])
+    assert set(np.unique(different)) <= {0.0, 2.0}
+
+
+def test_tinytorch_vmap_is_torch_func_vmap():
+    assert torch.vmap is vmap
+    assert "vmap" in torch.func.__all__
+
+
+def test_batched_weights_of_layer_norm_and_embedding_loop_over_the_samples():
+    x, weights = rand(B, 2, 3), rand(B, 3)
+    func = lambda v, w: F.layer_norm(v, (3,), w)  # noqa: E731
+    with pytest.warns(UserWarning, match="no batching rule for NativeLayerNorm"):
+        close(vmap(func)(x, weights), per_sample(func, x, weights, in_dims=(0, 0)))
+    tables, tokens = rand(B, 10, 3), torch.tensor(np.random.default_rng(3).integers(0, 10, size=(B, 5)))
+    with pytest.warns(UserWarning, match="no batching rule for Embedding"):
+        close(vmap(F.embedding)(tokens, tables), per_sample(F.embedding, tokens, tables, in_dims=(0, 0)))
+
+
+def test_linear_with_batched_weights_or_bias_an_ensemble():
+    x, weights, biases = rand(5, 3), rand(B, 2, 3), rand(B, 2)
+    for func, args, dims in [
+        (lambda w, b: F.linear(x, w, b), (weights, biases), (0, 0)),
+        (lambda b: F.linear(x, weights[0], b), (biases,), (0,)),
+        (lambda v, w: F.linear(v, w), (rand(B, 5, 3), weights), (0, 0)),
+    ]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = vmap(func, in_dims=dims)(*args)
+        close(got, per_sample(func, *args, in_dims=dims))
+
+
+def test_class_losses_with_an_unbatched_side_and_probability_targets_with_extra_dims():
+    logits, labels = rand(B, 5, 3), torch.tensor(np.random.default_rng(4).integers(0, 3, size=(B, 5)))
+    for loss in (F.cross_entropy, F.nll_loss):
+        for args, dims in [((logits, labels[0]), (0, None)), ((logits[0], labels), (None, 0))]:
+            got = vmap(loss, in_dims=dims)(*args)
+            close(got, per_sample(loss, *args, in_dims=dims))
+    logits, probs = rand(B, 5, 3, 2), F.softmax(rand(B, 5, 3, 2), dim=2)
+    func = lambda x, p: F.cross_entropy(x, p, reduction="none")  # noqa: E731
+    close(vmap(func)(logits, probs), per_sample(func, logits, probs, in_dims=(0, 0)))
