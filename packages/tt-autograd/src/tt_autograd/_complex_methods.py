@@ -9,6 +9,7 @@ rules follow PyTorch's convention for complex gradients
 
 from __future__ import annotations
 
+import numpy as np
 import tt_tensor
 from tt_tensor.complex_numbers import make_polar
 from tt_tensor.tensor import operand
@@ -26,10 +27,22 @@ from .functions.complex import (
     ViewAsRealFunction,
 )
 from .functions.complex_math import HOLOMORPHIC, ComplexSgnFunction
+from .functions.rounding import StepFunction
 
 
 class ComplexGradMixin:
     """Complex-number methods that record gradients."""
+
+    def sign(self):
+        """-1, 0 or 1 per element (a bool tensor is its own sign); complex input is refused, as in PyTorch."""
+        if self.array.dtype == np.bool_:
+            return super().sign()  # its own sign, as in PyTorch (no gradient: bool)
+        if self.array.dtype.kind == "c":
+            raise RuntimeError(
+                "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn "
+                "instead."
+            )
+        return StepFunction.apply(self, kind="sign")
 
     @property
     def real(self) -> tt_tensor.Tensor:

@@ -380,13 +380,6 @@ class Tensor(
             return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return StepFunction.apply(self, kind="round")
 
-    def sign(self) -> Tensor:
-        if self.array.dtype == np.bool_:
-            return super().sign()  # its own sign, as in PyTorch (no gradient: bool)
-        if self.array.dtype.kind == "c":
-            raise RuntimeError(_SIGN_OF_COMPLEX)
-        return StepFunction.apply(self, kind="sign")
-
     def __floordiv__(self, other: object) -> Tensor:
         return FloorDivideFunction.apply(self, _arg(other))
 
@@ -582,9 +575,6 @@ class Tensor(
         )
 
 
-_SIGN_OF_COMPLEX = (
-    "Unlike NumPy, torch.sign is not intended to support complex numbers. Please use torch.sgn instead."
-)
 #: ``[getitem]`` while a vmap runs (indexing with batched index tensors); empty otherwise.
 BATCHED_INDEX: list = []
 
