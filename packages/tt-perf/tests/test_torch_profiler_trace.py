@@ -58,6 +58,8 @@ def test_the_chrome_trace_is_valid_json_with_nested_complete_events(tmp_path):
         assert event["ts"] == pytest.approx(source.start_us) and event["dur"] == pytest.approx(
             source.end_us - source.start_us
         )
+    prof.events().export_chrome_trace(tmp_path / "list.json")  # EventList's export: the same trace
+    assert json.loads((tmp_path / "list.json").read_text(encoding="utf-8")) == trace
 
 
 def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):

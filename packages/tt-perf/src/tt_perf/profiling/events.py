@@ -434,17 +434,16 @@ def build_table(
         values.append(event.count)
         if has_shapes:
             values.append(str(event.input_shapes)[:shapes_width])
-        if stacks:
-            values.append(_trim(event.stack[0], src_width) if event.stack else "")
+        # PyTorch 2.13's order, not its headers': with both, the FLOPs value comes before the source
+        # location and a stack's further entries go to the last column (as it prints them)
         if with_flops:
             values.append("--" if event.flops <= 0 else f"{event.flops * scale:8.3f}")
+        if stacks:
+            values.append(_trim(event.stack[0], src_width) if event.stack else "")
         lines.append(row_format.format(*values))
         if stacks:
-            blank = [""] * (len(headers) - 1 - with_flops)
-            lines += [
-                row_format.format(*blank, _trim(entry, src_width), *[""] * with_flops)
-                for entry in event.stack[1:]
-            ]
+            blank = [""] * (len(headers) - 1)
+            lines += [row_format.format(*blank, _trim(entry, src_width)) for entry in event.stack[1:]]
             lines.append(row_format.format(*[""] * len(headers)))
     lines += [separator, f"Self CPU time total: {_time(total, time_unit)}"]
     return "\n".join(lines) + "\n"
