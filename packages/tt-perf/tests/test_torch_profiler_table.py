@@ -309,3 +309,25 @@ def test_stacks_one_input_shapes_and_kilo_flops_are_pytorchs_within_narrow_colum
     huge.flops = 10**20  # beyond PyTorch's last unit: counted in PFLOPs (its auto_scale_flops caps the power)
     table = EventList([huge], with_flops=True).table().splitlines()
     assert table[1].endswith("Total PFLOPs  ") and table[3].endswith(" 100000.000  ")
+
+
+def test_names_from_three_short_of_the_width_are_cut_and_flops_need_one_positive_count():
+    lengths_flops = [(51, 1), (52, 0), (56, 0)]
+    made = [FunctionEvent(i, chr(97 + i) * n, 0.0, 1.0) for i, (n, _) in enumerate(lengths_flops)]
+    for event, (_, flops) in zip(made, lengths_flops):
+        event.flops = flops
+    table = EventList(made, with_flops=True).table().splitlines()  # PyTorch 2.13's, checked in scratch
+    assert [line.split()[0] for line in table[3:6]] == ["a" * 51, "b" * 52 + "...", "c" * 52 + "..."]
+    assert table[1].endswith("# of Calls   Total FLOPs  ")
+    assert table[3].endswith("       1.000  ") and table[4].endswith("          --  ")
+    uncounted = EventList(made[1:], with_flops=True).table().splitlines()
+    assert uncounted[1].endswith("# of Calls  ")  # no positive count: no FLOPs column
+
+
+def test_source_locations_are_cut_from_the_left_as_pytorchs():
+    events = EventList([FunctionEvent(0, "mm", 0.0, 1.0, stack=["abcdefghij", "xyz"])])
+    cells = {}
+    for width in (3, 4, 10):
+        lines = events.table(max_src_column_width=width).splitlines()
+        cells[width] = [line.rstrip().split("  ")[-1] for line in lines[3:5]]
+    assert cells == {3: ["hij", "xyz"], 4: ["...j", "xyz"], 10: ["abcdefghij", "xyz"]}  # PyTorch 2.13's

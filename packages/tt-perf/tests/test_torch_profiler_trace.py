@@ -12,6 +12,7 @@ import pytest
 import tt_autograd as autograd
 from tt_perf.profiling import events as events_module
 from tt_perf.profiling import profiler
+from tt_perf.profiling.events import EventList, FunctionEvent
 from tt_perf.profiling.profiler import (
     ProfilerActivity,
     profile,
@@ -60,6 +61,14 @@ def test_the_chrome_trace_is_valid_json_with_nested_complete_events(tmp_path):
         )
     prof.events().export_chrome_trace(tmp_path / "list.json")  # EventList's export: the same trace
     assert json.loads((tmp_path / "list.json").read_text(encoding="utf-8")) == trace
+    assert trace["schemaVersion"] == 1  # PyTorch's
+
+
+def test_events_that_start_together_keep_their_own_ids_longest_first(tmp_path):
+    short, long = FunctionEvent(0, "short", 5.0, 6.0), FunctionEvent(1, "long", 5.0, 9.0)
+    EventList([short, long]).export_chrome_trace(tmp_path / "t.json")
+    rows = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["traceEvents"]
+    assert [(row["name"], row["args"]["External id"]) for row in rows] == [("long", 1), ("short", 0)]
 
 
 def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
