@@ -69,6 +69,7 @@ def test_events_that_start_together_keep_their_own_ids_longest_first(tmp_path):
     EventList([short, long]).export_chrome_trace(tmp_path / "t.json")
     rows = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["traceEvents"]
     assert [(row["name"], row["args"]["External id"]) for row in rows] == [("long", 1), ("short", 0)]
+    assert events_module.write_events([short], tmp_path / "w.json") == tmp_path / "w.json"  # the path written
 
 
 def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
@@ -106,6 +107,11 @@ def test_a_failed_write_leaves_neither_a_partial_trace_nor_a_temporary_file(tmp_
         raise OSError("disk full")
 
     monkeypatch.setattr(events_module.json, "dumps", broken)
+    with pytest.raises(OSError, match="disk full"):
+        prof.export_chrome_trace(tmp_path / "trace.json")
+    assert os.listdir(tmp_path) == []
+    monkeypatch.undo()
+    monkeypatch.setattr(events_module.os, "replace", broken)  # the temporary file written, then no rename
     with pytest.raises(OSError, match="disk full"):
         prof.export_chrome_trace(tmp_path / "trace.json")
     assert os.listdir(tmp_path) == []
