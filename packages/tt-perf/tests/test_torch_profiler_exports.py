@@ -78,6 +78,8 @@ def test_export_stacks_follows_pytorchs_rules(tmp_path):
         assert path.read_text() == ""
     with pytest.raises(ValueError, match=r"metric should be one of: \['self_cpu_time_total', "):
         events.export_stacks(path, "cpu_time_total")
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike, got 3"):
+        events.export_stacks(3, "self_cpu_time_total")
 
 
 def test_export_stacks_needs_with_stack_and_a_recording(tmp_path):

@@ -294,6 +294,8 @@ class EventList(list):
         are left out, as PyTorch's ``EventList.export_stacks`` leaves them out.
         ``flamegraph.pl`` or speedscope reads the file.
         """
+        if not isinstance(path, (str, os.PathLike)):  # open(3) would write to file descriptor 3
+            raise TypeError(f"export_stacks: path must be a str or os.PathLike, got {path!r}")
         if metric not in STACK_METRICS:
             raise ValueError("metric should be one of: " + str(list(STACK_METRICS)))
         attribute = metric.replace("cuda", "device").replace("xpu", "device").replace("privateuse1", "device")
