@@ -135,3 +135,7 @@ def test_training_mode_missing_statistics_and_mismatches_are_refused():
         fuse_conv_bn_weights(torch.ones(3, 2), None, torch.zeros(2), torch.ones(3), 0.0, None, None)
     with pytest.raises(ValueError, match="conv_w must have at least 2 dimensions"):
         fuse_conv_bn_weights(torch.ones(3), None, torch.zeros(3), torch.ones(3), 0.0, None, None)
+    with pytest.raises(TypeError, match="bn_rm must be a Tensor, got NoneType"):  # PyTorch: a TypeError too
+        fuse_conv_bn_weights(torch.ones(3, 2), torch.zeros(3), None, torch.ones(3), 0.0, None, None)
+    with pytest.raises(TypeError, match="bn_rv must be a Tensor, got float"):
+        fuse_conv_bn_weights(torch.ones(3, 2), torch.zeros(3), torch.zeros(3), 1.0, 0.0, None, None)
