@@ -127,6 +127,11 @@ def test_training_mode_missing_statistics_and_mismatches_are_refused():
         fuse_linear_bn_eval(nn.Linear(2, 3).eval(), norm.train())
     with pytest.raises(AssertionError, match="running_mean and bn.running_var must not be None"):
         fuse_conv_bn_eval(conv.eval(), nn.BatchNorm2d(3, track_running_stats=False).eval())
+    for missing in ("running_mean", "running_var"):  # one of the two is enough to refuse
+        half = nn.BatchNorm2d(3).eval()
+        setattr(half, missing, None)
+        with pytest.raises(AssertionError, match="running_mean and bn.running_var must not be None"):
+            fuse_conv_bn_eval(conv.eval(), half)
     with pytest.raises(
         AssertionError, match="linear.out_features == bn.num_features or bn.num_features == 1"
     ):

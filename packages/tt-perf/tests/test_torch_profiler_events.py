@@ -137,11 +137,14 @@ def test_flops_follow_module_14s_rules_with_with_flops():
         x @ autograd.ones(3, 4)  # 2 * 5 * 3 * 4
         autograd.ones(2, 5, 3) @ autograd.ones(3, 4)  # batched: 2 * 10 * 3 * 4
         autograd.ones(3) @ autograd.ones(3)  # a dot product: 2 * 3
+        autograd.ones(2, 3, 4) @ autograd.ones(2, 4, 7)  # both batched (bmm): 2 * 2 * 3 * 4 * 7
+        autograd.ones(3, 4) @ autograd.ones(4)  # a matrix times a vector: 2 * 3 * 4
         F.linear(x, w3, b)  # 2 * 5 * 3 * 4 + 5 * 4 (the bias)
         tt_vision.functional.conv2d(image, kernel, bias)  # 27 outputs * 2 * (2 * 3 * 3) + 27
         x + x  # not counted
     flops = [(event.name, event.flops) for event in prof.events()]
     assert ("tt::MatMul", 120) in flops and ("tt::MatMul", 240) in flops and ("tt::MatMul", 6) in flops
+    assert ("tt::MatMul", 336) in flops and ("tt::MatMul", 24) in flops
     assert ("tt::Linear", 140) in flops and ("tt::Conv2d", 999) in flops and ("tt::Add", 0) in flops
     table = prof.key_averages().table()
     assert "Total FLOPs" in table.splitlines()[1]
