@@ -96,9 +96,9 @@ def test_export_stacks_needs_with_stack_and_a_recording(tmp_path):
 
 
 def test_memory_timeline_coalesces_points_by_microsecond_into_the_unknown_category():
-    times, sizes = timeline([(3.2, 10), (3.9, 30), (5.0, -4), (7.5, 8)])
-    assert times == [3, 5, 7]
-    assert sizes == [[0] * 8 + [30], [0] * 8 + [-4], [0] * 8 + [8]]
+    times, sizes = timeline([(3.2, 10), (3.9, 30), (5.0, -4), (5.5, 2), (7.5, 8)])
+    assert times == [3, 5, 7]  # an instant's last size: 3.9's, 5.5's
+    assert sizes == [[0] * 8 + [30], [0] * 8 + [2], [0] * 8 + [8]]
     assert timeline([]) == ([], [])
     assert raw_events([(1.5, 10), (2.0, 10), (2.25, 4), (3.0, 0)]) == [
         [1500, 2, 10, 7],  # CREATE, 10 bytes, category 7 (unknown), at 1500 ns
