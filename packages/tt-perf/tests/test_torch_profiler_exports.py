@@ -100,10 +100,11 @@ def test_memory_timeline_coalesces_points_by_microsecond_into_the_unknown_catego
     assert times == [3, 5, 7]  # an instant's last size: 3.9's, 5.5's
     assert sizes == [[0] * 8 + [30], [0] * 8 + [2], [0] * 8 + [8]]
     assert timeline([]) == ([], [])
-    assert raw_events([(1.5, 10), (2.0, 10), (2.25, 4), (3.0, 0)]) == [
+    assert raw_events([(1.5, 10), (2.0, 10), (2.25, 4), (3.0, 0), (3.5, 1)]) == [
         [1500, 2, 10, 7],  # CREATE, 10 bytes, category 7 (unknown), at 1500 ns
         [2250, 4, -6, 7],  # DESTROY, 6 bytes less
         [3000, 4, -4, 7],
+        [3500, 2, 1, 7],  # one byte more: a CREATE too
     ]
 
 
