@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import sys
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -203,3 +204,18 @@ def _every_step(step):
     from tt_perf.profiling.profiler import ProfilerAction
 
     return ProfilerAction.RECORD_AND_SAVE
+
+
+def test_memory_points_count_from_what_a_callers_tracing_held_when_recording_began(fake_clock):
+    tracemalloc.start()
+    try:
+        peak = np.ones(500000)  # 4 MB traced, then freed: the peak stays above what is held
+        del peak
+        held = np.ones(100000)  # 800 kB held throughout
+        prof, kept = profile_memory_run(fake_clock, **MEMORY)
+        assert tracemalloc.is_tracing()  # the caller's tracing is left running
+    finally:
+        tracemalloc.stop()
+    values = [nbytes for _, nbytes in prof._memory_points]
+    assert 0 <= min(values) and max(values) < held.nbytes  # neither what was held before nor the old peak
+    assert max(values) >= kept.numpy().nbytes
