@@ -135,3 +135,5 @@ def test_only_the_cpu_can_be_profiled():
         record_function(3)
     with pytest.raises(TypeError, match="dir_name must be a path"):
         tensorboard_trace_handler(None)
+    with pytest.raises(TypeError, match="worker_name must be a str or None, got 3"):
+        tensorboard_trace_handler("log", worker_name=3)
