@@ -86,6 +86,10 @@ def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
         trace = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         steps |= {event["name"] for event in trace["traceEvents"] if event["name"].startswith("ProfilerStep")}
     assert steps == {"ProfilerStep#2", "ProfilerStep#5"}
+    blocked = tmp_path / "a_file"
+    blocked.write_text("")
+    with pytest.raises(RuntimeError, match="Can't create directory: .*a_file"):  # PyTorch's message
+        train(profile(on_trace_ready=tensorboard_trace_handler(str(blocked / "log"))), 1)
 
 
 def test_the_handler_compresses_names_workers_and_makes_its_directory(tmp_path):
