@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import sys
 import tracemalloc
 
@@ -219,3 +220,13 @@ def test_memory_points_count_from_what_a_callers_tracing_held_when_recording_beg
     values = [nbytes for _, nbytes in prof._memory_points]
     assert 0 <= min(values) and max(values) < held.nbytes  # neither what was held before nor the old peak
     assert max(values) >= kept.numpy().nbytes
+
+
+def test_stacks_name_files_by_their_absolute_path_and_pseudo_files_as_they_are():
+    x = autograd.ones(2)
+    with profile(with_stack=True) as prof:
+        exec(compile("x * 2", os.path.join("relative", "made.py"), "exec"), {"x": x})
+        exec(compile("x * 3", "<generated>", "exec"), {"x": x})
+    made, generated = (event.stack[0] for event in prof.events())
+    assert made == f"{os.path.abspath(os.path.join('relative', 'made.py'))}(1): <module>"
+    assert generated == "<generated>(1): <module>"  # not a path: kept, as "<frozen runpy>" is
