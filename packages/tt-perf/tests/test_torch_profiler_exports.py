@@ -230,3 +230,16 @@ def test_stacks_name_files_by_their_absolute_path_and_pseudo_files_as_they_are()
     made, generated = (event.stack[0] for event in prof.events())
     assert made == f"{os.path.abspath(os.path.join('relative', 'made.py'))}(1): <module>"
     assert generated == "<generated>(1): <module>"  # not a path: kept, as "<frozen runpy>" is
+
+
+def test_memory_points_are_at_each_events_own_start_and_end(fake_clock):
+    clock = fake_clock(timing)
+    slow, x = slow_function(clock, 0.001), autograd.ones(2)
+    with profile(**MEMORY) as prof:
+        clock.now += 0.001
+        with record_function("range"):
+            clock.now += 0.001
+            slow.apply(x)
+            clock.now += 0.001
+    times = [time_us for time_us, _ in prof._memory_points]
+    assert times == pytest.approx([1000, 2000, 3000, 4000])  # range, op begin; op, range end
