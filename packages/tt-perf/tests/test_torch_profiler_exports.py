@@ -70,11 +70,12 @@ def test_export_stacks_follows_pytorchs_rules(tmp_path):
             event("a", 0.0, 7.9, ["in ner(2): f;g\th\ni", "out(1): main"]),
             event("b", 0.0, 0.9, ["out(1): main"]),  # under 1 us: int 0, left out
             event("c", 0.0, 5.0, []),  # no stack: left out
+            event("d", 2.0, 3.0, ["d(4): k"]),  # exactly 1 us: written
         ]
     )
     path = tmp_path / "s.txt"
     events.export_stacks(path, "self_cpu_time_total")
-    assert path.read_text() == "out(1):_main;in_ner(2):_f_g_h_i 7\n"
+    assert path.read_text() == "out(1):_main;in_ner(2):_f_g_h_i 7\nd(4):_k 1\n"
     for metric in ("self_cuda_time_total", "self_xpu_time_total", "self_privateuse1_time_total"):
         events.export_stacks(path, metric)  # no device here: every figure 0, nothing written
         assert path.read_text() == ""
