@@ -13,7 +13,7 @@ import pytest
 import tt_autograd as autograd
 from tt_perf.profiling import timing
 from tt_perf.profiling.events import EventList, FunctionEvent
-from tt_perf.profiling.memory_timeline import raw_events, timeline
+from tt_perf.profiling.memory_timeline import raw_events, timeline, write_memory_timeline
 from tt_perf.profiling.profiler import profile, record_function
 
 MEMORY = {"record_shapes": True, "profile_memory": True, "with_stack": True}
@@ -244,3 +244,24 @@ def test_memory_points_are_at_each_events_own_start_and_end(fake_clock):
             clock.now += 0.001
     times = [time_us for time_us, _ in prof._memory_points]
     assert times == pytest.approx([1000, 2000, 3000, 4000])  # range, op begin; op, range end
+
+
+def test_the_html_plot_places_each_step_by_time_and_bytes(tmp_path):
+    def corners(points):
+        path = tmp_path / "t.html"
+        assert write_memory_timeline(points, path) == path
+        page = path.read_text()
+        return page.split('points="')[1].split('"')[0].split(), page
+
+    # 800 x 400 pixels, 60 of margin: x from 60 to 740, y from 340 (the lowest) up to 60 (the highest)
+    assert corners([(0, 2), (1000, 4)])[0] == ["60.0,200.0", "740.0,200.0", "740.0,60.0"]
+    assert corners([(0, -4), (500, 4), (1000, 0)])[0] == [
+        "60.0,340.0",
+        "400.0,340.0",
+        "400.0,60.0",
+        "740.0,60.0",
+        "740.0,200.0",
+    ]
+    assert corners([(5, 0)])[0] == ["60.0,340.0"]  # one instant, nothing held: no division by zero
+    empty, page = corners([])
+    assert empty == [] and "Time (0.001 ms across)" in page and "0.00 MiB" in page
