@@ -13,7 +13,8 @@
 4. The same training step under ``torch.profiler``'s API (``tt_perf.profiling.profiler``,
    what ``tinytorch.profiler`` is): ``schedule(wait=1, warmup=1, active=steps)``, plain and with
    ``record_shapes`` and ``profile_memory``: the mean step time of the active steps against
-   the same steps unprofiled, the events per step, and PyTorch's table of the top rows.
+   the same steps unprofiled, the events per step, and PyTorch's table of the top rows; and what
+   recording adds to one tiny operation (plain, with shapes and memory, with stacks).
 
 Random weights (seeded): only the shapes matter for time and FLOPs. Prints
 the load average, since the timings are only as quiet as the machine.
@@ -168,6 +169,7 @@ def per_op_cost() -> dict[str, float]:
 
     settings = {"unprofiled": None, "profile()": {}, "profile(record_shapes, profile_memory)": None}
     settings["profile(record_shapes, profile_memory)"] = {"record_shapes": True, "profile_memory": True}
+    settings["profile(with_stack)"] = {"with_stack": True}  # export_stacks' stacks: a walk up the frames
     best = {label: math.inf for label in settings}
     for _ in range(5):  # interleaved, so that a load change hits every setting alike
         for label, options in settings.items():

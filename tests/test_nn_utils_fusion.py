@@ -127,6 +127,11 @@ def test_training_mode_missing_statistics_and_mismatches_are_refused():
         fuse_linear_bn_eval(nn.Linear(2, 3).eval(), norm.train())
     with pytest.raises(AssertionError, match="running_mean and bn.running_var must not be None"):
         fuse_conv_bn_eval(conv.eval(), nn.BatchNorm2d(3, track_running_stats=False).eval())
+    for missing in ("running_mean", "running_var"):  # one of the two is enough to refuse
+        half = nn.BatchNorm2d(3).eval()
+        setattr(half, missing, None)
+        with pytest.raises(AssertionError, match="running_mean and bn.running_var must not be None"):
+            fuse_conv_bn_eval(conv.eval(), half)
     with pytest.raises(
         AssertionError, match="linear.out_features == bn.num_features or bn.num_features == 1"
     ):
@@ -135,3 +140,7 @@ def test_training_mode_missing_statistics_and_mismatches_are_refused():
         fuse_conv_bn_weights(torch.ones(3, 2), None, torch.zeros(2), torch.ones(3), 0.0, None, None)
     with pytest.raises(ValueError, match="conv_w must have at least 2 dimensions"):
         fuse_conv_bn_weights(torch.ones(3), None, torch.zeros(3), torch.ones(3), 0.0, None, None)
+    with pytest.raises(TypeError, match="bn_rm must be a Tensor, got NoneType"):  # PyTorch: a TypeError too
+        fuse_conv_bn_weights(torch.ones(3, 2), torch.zeros(3), None, torch.ones(3), 0.0, None, None)
+    with pytest.raises(TypeError, match="bn_rv must be a Tensor, got float"):
+        fuse_conv_bn_weights(torch.ones(3, 2), torch.zeros(3), torch.zeros(3), 1.0, 0.0, None, None)

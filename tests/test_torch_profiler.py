@@ -71,3 +71,26 @@ def test_a_disabled_legacy_profiler_records_nothing_and_device_profiling_is_refu
 def test_names_torch_profiler_lacks_say_so():
     with pytest.raises(AttributeError, match=r"^torch\.profiler\.itt is not part of TinyTorch"):
         torch.profiler.itt  # noqa: B018
+
+
+def test_the_flamegraph_and_memory_exports_run_from_both_profilers(tmp_path):
+    model = torch.nn.Linear(8, 4)
+    x = torch.randn(3, 8)
+    with profile(record_shapes=True, profile_memory=True, with_stack=True) as prof:
+        model(x).sum().backward()
+    prof.export_stacks(str(tmp_path / "profiler.stacks"), metric="self_cpu_time_total")
+    lines = (tmp_path / "profiler.stacks").read_text().splitlines()
+    assert lines and all(__file__ in line for line in lines)
+    with pytest.warns(FutureWarning):
+        prof.export_memory_timeline(str(tmp_path / "memory.json"))
+    times, sizes = json.loads((tmp_path / "memory.json").read_text(encoding="utf-8"))
+    assert len(times) == len(sizes) > 0 and times == sorted(times)
+    with legacy_profile(with_stack=True) as legacy:
+        model(x).sum().backward()
+    legacy.export_stacks(tmp_path / "legacy.stacks")
+    lines = (tmp_path / "legacy.stacks").read_text().splitlines()
+    assert lines and all(__file__ in line for line in lines)
+    assert any(line.split(";")[-1].startswith(f"{__file__}(") for line in lines)  # backward's: innermost last
+    assert all("/<frozen" not in line for line in lines)  # "<frozen runpy>" is no path
+    legacy.export_stacks(tmp_path / "device.stacks", "self_cuda_time_total")
+    assert (tmp_path / "device.stacks").read_text() == ""

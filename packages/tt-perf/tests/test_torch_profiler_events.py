@@ -12,6 +12,7 @@ import tt_vision
 from tt_autograd.functions.linalg import MatMulFunction
 from tt_perf.profiling import timing
 from tt_perf.profiling.profiler import profile, record_function
+from tt_vision.functional import Conv2dFunction  # the class conv2d applies
 
 
 def slow_function(clock, forward_s: float, backward_s: float):
@@ -137,11 +138,20 @@ def test_flops_follow_module_14s_rules_with_with_flops():
         x @ autograd.ones(3, 4)  # 2 * 5 * 3 * 4
         autograd.ones(2, 5, 3) @ autograd.ones(3, 4)  # batched: 2 * 10 * 3 * 4
         autograd.ones(3) @ autograd.ones(3)  # a dot product: 2 * 3
+        autograd.ones(2, 3, 4) @ autograd.ones(2, 4, 7)  # both batched (bmm): 2 * 2 * 3 * 4 * 7
+        autograd.ones(3, 4) @ autograd.ones(4)  # a matrix times a vector: 2 * 3 * 4
         F.linear(x, w3, b)  # 2 * 5 * 3 * 4 + 5 * 4 (the bias)
         tt_vision.functional.conv2d(image, kernel, bias)  # 27 outputs * 2 * (2 * 3 * 3) + 27
+        F.linear(autograd.ones(2, 5, 3), w3, b)  # batched rows: 2 * 10 * 3 * 4 + 40
+        grouped, geometry = autograd.ones(4, 1, 3, 3), ((1, 1), (0, 0, 0, 0), (1, 1))
+        Conv2dFunction.apply(image, grouped, bias[:1].expand(4), *geometry, 2)  # groups given by position
+        Conv2dFunction.apply(image, grouped, bias[:1].expand(4), *geometry, groups=2)  # ... and by name
         x + x  # not counted
     flops = [(event.name, event.flops) for event in prof.events()]
     assert ("tt::MatMul", 120) in flops and ("tt::MatMul", 240) in flops and ("tt::MatMul", 6) in flops
+    assert ("tt::MatMul", 336) in flops and ("tt::MatMul", 24) in flops
+    assert ("tt::Linear", 280) in flops
+    assert [count for name, count in flops if name == "tt::Conv2d"] == [999, 36 * 2 * 9 + 36, 36 * 2 * 9 + 36]
     assert ("tt::Linear", 140) in flops and ("tt::Conv2d", 999) in flops and ("tt::Add", 0) in flops
     table = prof.key_averages().table()
     assert "Total FLOPs" in table.splitlines()[1]

@@ -126,6 +126,9 @@ def test_time_units_and_the_total_line():
     assert " 0.601ms " in table and "us" not in table
     assert events().table().endswith("Self CPU time total: 1.500ms\n")
     assert events().key_averages().table(time_unit="s").endswith("Self CPU time total: 0.002s\n")
+    micro = events().key_averages().table(time_unit="us")
+    assert micro.endswith("Self CPU time total: 1500.000us\n") and "ms " not in micro
+    assert str(events()) == events().table()  # an EventList prints as its table
 
 
 def test_values_are_formatted_like_pytorchs():
@@ -137,6 +140,26 @@ def test_values_are_formatted_like_pytorchs():
         "3.00 MB",
         "5.00 GB",
     ]
+    # the boundaries, as PyTorch 2.13's _format_time and _format_memory print them (checked in scratch)
+    assert [format_time(t) for t in (1e6, 1.5e6, 999999.9, 1000.0)] == [
+        "1.000s",
+        "1.500s",
+        "1000.000ms",
+        "1.000ms",
+    ]
+    assert [format_memory(n) for n in (1024, -1024, 2**20, 2**30)] == [
+        "1.00 KB",
+        "-1.00 KB",
+        "1.00 MB",
+        "1.00 GB",
+    ]
+
+
+def test_percentages_of_a_one_microsecond_and_of_an_empty_total():
+    one = EventList([FunctionEvent(0, "a", 0.0, 0.5), FunctionEvent(1, "b", 0.5, 1.0)]).table()
+    assert one.count(" 50.00% ") == 2 * 2  # self and total share of each: 0.5 us of 1 us
+    empty = EventList([FunctionEvent(0, "a", 2.0, 2.0)]).table()
+    assert empty.count(" NaN ") == 2 and empty.endswith("Self CPU time total: 0.000us\n")  # PyTorch's NaN
 
 
 def test_averages_and_the_total_add_the_events_up():
@@ -221,3 +244,90 @@ def test_a_header_and_the_top_level_banner_come_first_as_in_pytorch():
     rule = "=" * (len(lines[4]) - 2)  # the width of the columns without the last two spaces
     assert lines[:4] == [rule, "HEAD", rule, "This report only display top-level ops statistics"]
     assert lines[4] == lines[6] and set(lines[4]) == {"-", " "}
+
+
+#: What PyTorch 2.13 printed for :func:`stack_events` (``FunctionEvent`` objects with the same times,
+#: shapes, stacks and FLOPs): ``table(max_shapes_column_width=12)`` and ``table(max_src_column_width=9)``.
+#: With FLOPs and stacks both, PyTorch writes the FLOPs value before the source location (not in its
+#: header's order) and a stack's further entries in the last column: these tables keep that.
+PYTORCH_STACKS_TABLE_NARROW_SHAPES = (
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------  ------------------  ------------  \n"
+    "    Name    Self CPU %      Self CPU   CPU total %     CPU total  CPU time avg    # of Cal"
+    "ls  Input Shapes  Source Location     Total KFLOPs  \n"
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------  ------------------  ------------  \n"
+    "      mm        66.67%      10.000us        66.67%      10.000us      10.000us            "
+    " 1      [[2, 3]]  2500.000              a.py(1): f  \n"
+    "                                                                                          "
+    "                                      main.py(22): g  \n"
+    "                                                                                          "
+    "                                                    \n"
+    "    relu        33.33%       5.000us        33.33%       5.000us       5.000us            "
+    " 1  [[2, 3, 4, 5     4.000              b.py(3): h  \n"
+    "                                                                                          "
+    "                                                    \n"
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------  ------------------  ------------  \n"
+    "Self CPU time total: 15.000us\n"
+)
+PYTORCH_STACKS_TABLE_NARROW_SOURCE = (
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------------------------  ---------  ------------  \n"
+    "    Name    Self CPU %      Self CPU   CPU total %     CPU total  CPU time avg    # of Cal"
+    "ls                    Input Shapes  Source Location  Total KFLOPs  \n"
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------------------------  ---------  ------------  \n"
+    "      mm        66.67%      10.000us        66.67%      10.000us      10.000us            "
+    " 1                        [[2, 3]]  2500.000      ...(1): f  \n"
+    "                                                                                          "
+    "                                                  ...22): g  \n"
+    "                                                                                          "
+    "                                                             \n"
+    "    relu        33.33%       5.000us        33.33%       5.000us       5.000us            "
+    " 1      [[2, 3, 4, 5, 6, 7, 8, 9]]     4.000      ...(3): h  \n"
+    "                                                                                          "
+    "                                                             \n"
+    "--------  ------------  ------------  ------------  ------------  ------------  ----------"
+    "--  ------------------------------  ---------  ------------  \n"
+    "Self CPU time total: 15.000us\n"
+)
+
+
+def stack_events() -> EventList:
+    """A matmul called from two frames (2.5 MFLOPs) and a relu of one input of 8 dims (4 KFLOPs)."""
+    matmul = FunctionEvent(0, "mm", 0.0, 10.0, input_shapes=[[2, 3]], stack=["a.py(1): f", "main.py(22): g"])
+    relu = FunctionEvent(1, "relu", 10.0, 15.0, input_shapes=[[2, 3, 4, 5, 6, 7, 8, 9]], stack=["b.py(3): h"])
+    matmul.flops, relu.flops = 2500000, 4000
+    return EventList([matmul, relu], with_flops=True)
+
+
+def test_stacks_one_input_shapes_and_kilo_flops_are_pytorchs_within_narrow_columns():
+    assert stack_events().table(max_shapes_column_width=12) == PYTORCH_STACKS_TABLE_NARROW_SHAPES
+    assert stack_events().table(max_src_column_width=9) == PYTORCH_STACKS_TABLE_NARROW_SOURCE
+    huge = FunctionEvent(0, "mm", 0.0, 1.0)
+    huge.flops = 10**20  # beyond PyTorch's last unit: counted in PFLOPs (its auto_scale_flops caps the power)
+    table = EventList([huge], with_flops=True).table().splitlines()
+    assert table[1].endswith("Total PFLOPs  ") and table[3].endswith(" 100000.000  ")
+
+
+def test_names_from_three_short_of_the_width_are_cut_and_flops_need_one_positive_count():
+    lengths_flops = [(51, 1), (52, 0), (56, 0)]
+    made = [FunctionEvent(i, chr(97 + i) * n, 0.0, 1.0) for i, (n, _) in enumerate(lengths_flops)]
+    for event, (_, flops) in zip(made, lengths_flops):
+        event.flops = flops
+    table = EventList(made, with_flops=True).table().splitlines()  # PyTorch 2.13's, checked in scratch
+    assert [line.split()[0] for line in table[3:6]] == ["a" * 51, "b" * 52 + "...", "c" * 52 + "..."]
+    assert table[1].endswith("# of Calls   Total FLOPs  ")
+    assert table[3].endswith("       1.000  ") and table[4].endswith("          --  ")
+    uncounted = EventList(made[1:], with_flops=True).table().splitlines()
+    assert uncounted[1].endswith("# of Calls  ")  # no positive count: no FLOPs column
+
+
+def test_source_locations_are_cut_from_the_left_as_pytorchs():
+    events = EventList([FunctionEvent(0, "mm", 0.0, 1.0, stack=["abcdefghij", "xyz"])])
+    cells = {}
+    for width in (3, 4, 10):
+        lines = events.table(max_src_column_width=width).splitlines()
+        cells[width] = [line.rstrip().split("  ")[-1] for line in lines[3:5]]
+    assert cells == {3: ["hij", "xyz"], 4: ["...j", "xyz"], 10: ["abcdefghij", "xyz"]}  # PyTorch 2.13's

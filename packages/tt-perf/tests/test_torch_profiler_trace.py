@@ -12,6 +12,7 @@ import pytest
 import tt_autograd as autograd
 from tt_perf.profiling import events as events_module
 from tt_perf.profiling import profiler
+from tt_perf.profiling.events import EventList, FunctionEvent
 from tt_perf.profiling.profiler import (
     ProfilerActivity,
     profile,
@@ -58,6 +59,17 @@ def test_the_chrome_trace_is_valid_json_with_nested_complete_events(tmp_path):
         assert event["ts"] == pytest.approx(source.start_us) and event["dur"] == pytest.approx(
             source.end_us - source.start_us
         )
+    prof.events().export_chrome_trace(tmp_path / "list.json")  # EventList's export: the same trace
+    assert json.loads((tmp_path / "list.json").read_text(encoding="utf-8")) == trace
+    assert trace["schemaVersion"] == 1  # PyTorch's
+
+
+def test_events_that_start_together_keep_their_own_ids_longest_first(tmp_path):
+    short, long = FunctionEvent(0, "short", 5.0, 6.0), FunctionEvent(1, "long", 5.0, 9.0)
+    EventList([short, long]).export_chrome_trace(tmp_path / "t.json")
+    rows = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))["traceEvents"]
+    assert [(row["name"], row["args"]["External id"]) for row in rows] == [("long", 1), ("short", 0)]
+    assert events_module.write_events([short], tmp_path / "w.json") == tmp_path / "w.json"  # the path written
 
 
 def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
@@ -74,6 +86,10 @@ def test_the_handler_writes_one_file_per_cycle_named_like_pytorchs(tmp_path):
         trace = json.loads((tmp_path / name).read_text(encoding="utf-8"))
         steps |= {event["name"] for event in trace["traceEvents"] if event["name"].startswith("ProfilerStep")}
     assert steps == {"ProfilerStep#2", "ProfilerStep#5"}
+    blocked = tmp_path / "a_file"
+    blocked.write_text("")
+    with pytest.raises(RuntimeError, match="Can't create directory: .*a_file"):  # PyTorch's message
+        train(profile(on_trace_ready=tensorboard_trace_handler(str(blocked / "log"))), 1)
 
 
 def test_the_handler_compresses_names_workers_and_makes_its_directory(tmp_path):
@@ -99,6 +115,11 @@ def test_a_failed_write_leaves_neither_a_partial_trace_nor_a_temporary_file(tmp_
         prof.export_chrome_trace(tmp_path / "trace.json")
     assert os.listdir(tmp_path) == []
     monkeypatch.undo()
+    monkeypatch.setattr(events_module.os, "replace", broken)  # the temporary file written, then no rename
+    with pytest.raises(OSError, match="disk full"):
+        prof.export_chrome_trace(tmp_path / "trace.json")
+    assert os.listdir(tmp_path) == []
+    monkeypatch.undo()
     prof.export_chrome_trace(tmp_path / "trace.json")
     assert os.listdir(tmp_path) == ["trace.json"]
 
@@ -118,3 +139,7 @@ def test_only_the_cpu_can_be_profiled():
         record_function(3)
     with pytest.raises(TypeError, match="dir_name must be a path"):
         tensorboard_trace_handler(None)
+    with pytest.raises(TypeError, match="worker_name must be a str or None, got 3"):
+        tensorboard_trace_handler("log", worker_name=3)
+    with pytest.raises(NotImplementedError, match="execution_trace_observer is not supported"):
+        profile(execution_trace_observer=object())

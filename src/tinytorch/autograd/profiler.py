@@ -3,8 +3,8 @@
 ``profile(enabled=True, record_shapes=..., profile_memory=..., with_stack=..., with_flops=...)``
 records from ``__enter__`` to ``__exit__`` (no schedule); its results are
 ``function_events``, ``key_averages()``, ``table()`` (one row per event, as
-PyTorch's legacy table), ``total_average()``, ``self_cpu_time_total`` and
-``export_chrome_trace(path)``. ``record_function`` is ``torch.profiler``'s.
+PyTorch's legacy table), ``total_average()``, ``self_cpu_time_total``,
+``export_chrome_trace(path)`` and ``export_stacks(path)``. ``record_function`` is ``torch.profiler``'s.
 
 Example:
     >>> import tinytorch as torch
@@ -99,6 +99,10 @@ class profile:  # noqa: N801  (PyTorch's name)
 
     def export_chrome_trace(self, path: str | os.PathLike) -> None:
         self._profiler.export_chrome_trace(path)
+
+    def export_stacks(self, path: str | os.PathLike, metric: str = "self_cpu_time_total") -> None:
+        """The events' stacks in the flamegraph's folded format (``with_stack=True``), as torch.profiler's."""
+        self._profiler.export_stacks(path, metric)
 
     def __str__(self) -> str:
         return self.table()

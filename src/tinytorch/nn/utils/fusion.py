@@ -26,10 +26,8 @@ from tt_perf.quantization import fuse_conv_bn_eval as _fold_conv2d
 __all__ = ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval", "fuse_linear_bn_weights"]
 
 
-def _array(tensor: Tensor | None, channels: int, fill: float) -> np.ndarray:
-    if tensor is None:
-        return np.full(channels, fill)
-    return np.broadcast_to(tensor.detach().numpy(), (channels,))
+def _array(tensor: Tensor, channels: int) -> np.ndarray:
+    return np.broadcast_to(tensor.detach().numpy(), (channels,)).copy()
 
 
 def fuse_conv_bn_weights(
@@ -47,6 +45,9 @@ def fuse_conv_bn_weights(
     The output channels are ``conv_w``'s dim 0 (dim 1 with ``transpose=True``); ``bn_w``/``bn_b``
     ``None`` mean γ = 1, β = 0, ``conv_b`` ``None`` a zero bias.
     """
+    for name, tensor in (("bn_rm", bn_rm), ("bn_rv", bn_rv)):
+        if not isinstance(tensor, Tensor):  # PyTorch fails on them too (None + eps)
+            raise TypeError(f"fuse_conv_bn_weights: {name} must be a Tensor, got {type(tensor).__name__}")
     weight = conv_w.detach().numpy()
     if weight.ndim < 2:
         raise ValueError(
@@ -71,19 +72,16 @@ def fuse_conv_bn_weights(
         training=False,
         out_channels=channels,
         weight=from_numpy(np.ascontiguousarray(weight).reshape(channels, -1, 1, 1)),
-        bias=None if conv_b is None else from_numpy(_array(conv_b, channels, 0.0).copy()),
+        bias=None if conv_b is None else from_numpy(_array(conv_b, channels)),
     )
-    stats = {
-        name: from_numpy(_array(t, channels, fill).copy())
-        for name, t, fill in (("running_mean", bn_rm, 0.0), ("running_var", bn_rv, 1.0))
-    }
     bn = SimpleNamespace(
         training=False,
         num_features=channels,
         eps=bn_eps,
-        weight=None if bn_w is None else from_numpy(_array(bn_w, channels, 1.0).copy()),
-        bias=None if bn_b is None else from_numpy(_array(bn_b, channels, 0.0).copy()),
-        **stats,
+        weight=None if bn_w is None else from_numpy(_array(bn_w, channels)),
+        bias=None if bn_b is None else from_numpy(_array(bn_b, channels)),
+        running_mean=from_numpy(_array(bn_rm, channels)),
+        running_var=from_numpy(_array(bn_rv, channels)),
     )
     fused = _fold_conv2d(conv, bn)
     new_weight = fused.weight.detach().numpy().reshape(weight.shape)

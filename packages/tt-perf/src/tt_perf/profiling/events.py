@@ -57,6 +57,14 @@ SORT_KEYS = (
     "self_cuda_memory_usage",
 )
 
+#: The metrics :meth:`EventList.export_stacks` accepts (PyTorch's; the device ones are 0 here: no line).
+STACK_METRICS = (
+    "self_cpu_time_total",
+    "self_cuda_time_total",
+    "self_xpu_time_total",
+    "self_privateuse1_time_total",
+)
+
 
 def format_time(time_us: float) -> str:
     """``12.345us``, ``1.234ms`` or ``2.000s``, as PyTorch's tables print times."""
@@ -277,6 +285,30 @@ class EventList(list):
         """These events as a Chrome trace JSON (``torch.profiler.profile.export_chrome_trace``'s format)."""
         write_events(self, path)
 
+    def export_stacks(self, path: str | os.PathLike, metric: str) -> None:
+        """The events' stacks in the flamegraph's folded format, one line per event that has one.
+
+        Each line is the event's stack from the outermost frame in (``;``-separated;
+        spaces, ``;``, tabs and newlines in an entry become ``_``), a space, and the
+        event's ``metric`` as an int (microseconds); events whose figure is under 1 us
+        are left out, as PyTorch's ``EventList.export_stacks`` leaves them out.
+        ``flamegraph.pl`` or speedscope reads the file.
+        """
+        if not isinstance(path, (str, os.PathLike)):  # open(3) would write to file descriptor 3
+            raise TypeError(f"export_stacks: path must be a str or os.PathLike, got {path!r}")
+        if metric not in STACK_METRICS:
+            raise ValueError("metric should be one of: " + str(list(STACK_METRICS)))
+        attribute = metric.replace("cuda", "device").replace("xpu", "device").replace("privateuse1", "device")
+        translate = str.maketrans(" ;\t\n", "____")
+        lines = []
+        for event in self:
+            value = int(getattr(event, attribute))
+            if event.stack and value > 0:
+                frames = ";".join(entry.translate(translate) for entry in reversed(event.stack))
+                lines.append(f"{frames} {value}\n")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.writelines(lines)
+
     def table(
         self,
         sort_by: str | None = None,
@@ -404,17 +436,16 @@ def build_table(
         values.append(event.count)
         if has_shapes:
             values.append(str(event.input_shapes)[:shapes_width])
-        if stacks:
-            values.append(_trim(event.stack[0], src_width) if event.stack else "")
+        # PyTorch 2.13's order, not its headers': with both, the FLOPs value comes before the source
+        # location and a stack's further entries go to the last column (as it prints them)
         if with_flops:
             values.append("--" if event.flops <= 0 else f"{event.flops * scale:8.3f}")
+        if stacks:
+            values.append(_trim(event.stack[0], src_width) if event.stack else "")
         lines.append(row_format.format(*values))
         if stacks:
-            blank = [""] * (len(headers) - 1 - with_flops)
-            lines += [
-                row_format.format(*blank, _trim(entry, src_width), *[""] * with_flops)
-                for entry in event.stack[1:]
-            ]
+            blank = [""] * (len(headers) - 1)
+            lines += [row_format.format(*blank, _trim(entry, src_width)) for entry in event.stack[1:]]
             lines.append(row_format.format(*[""] * len(headers)))
     lines += [separator, f"Self CPU time total: {_time(total, time_unit)}"]
     return "\n".join(lines) + "\n"

@@ -53,6 +53,7 @@ from tt_autograd.graph import node_name
 from . import timing
 from .events import EventList, FunctionEvent, write_events
 from .flops import conv2d_flops, linear_flops
+from .memory_timeline import write_memory_timeline
 from .timing import _Frames, _function_classes, _unpatch, patch_functions
 
 
@@ -165,7 +166,9 @@ def _python_stack() -> list[str]:
     """The calling Python frames, innermost first, as ``file(line): function`` (the dispatch left out)."""
     stack, frame = [], sys._getframe(1)
     while frame is not None:
-        filename = os.path.abspath(frame.f_code.co_filename)
+        filename = frame.f_code.co_filename
+        if not filename.startswith("<"):  # <frozen runpy>, <stdin>: no path
+            filename = os.path.abspath(filename)
         if not filename.startswith(_HIDDEN):
             stack.append(f"{filename}({frame.f_lineno}): {frame.f_code.co_name}")
         frame = frame.f_back
@@ -187,6 +190,9 @@ class _Recorder(_Frames):
         self.open: list[tuple[FunctionEvent, int]] = []
         self.finished: list[FunctionEvent] = []
         self.next_id = 0
+        #: with profile_memory: (microseconds, bytes traced above memory_base) at each frame's start, end
+        self.memory_points: list[tuple[float, int]] = []
+        self.memory_base = 0
         #: a Function class's name -> its backward node's name, as ``grad_fn.name()`` gives it
         self.node_names = {cls.__name__: node_name(cls) for cls in _function_classes()}
 
@@ -204,7 +210,10 @@ class _Recorder(_Frames):
         self.next_id += 1
         if self.options["with_stack"]:
             event.stack = _python_stack()
-        memory = tracemalloc.get_traced_memory()[0] if self.options["profile_memory"] else 0
+        memory = 0
+        if self.options["profile_memory"]:
+            memory = tracemalloc.get_traced_memory()[0]
+            self.memory_points.append((1e6 * (self.running[-1][3] - self.origin), memory - self.memory_base))
         self.open.append((event, memory))
 
     def note(self, ctx, args: tuple, params: dict, result: object) -> None:
@@ -225,7 +234,9 @@ class _Recorder(_Frames):
         event.start_us = 1e6 * (start - self.origin)
         event.end_us = 1e6 * (start + elapsed - self.origin)
         if self.options["profile_memory"]:
-            event.cpu_memory_usage = tracemalloc.get_traced_memory()[0] - memory
+            now = tracemalloc.get_traced_memory()[0]
+            event.cpu_memory_usage = now - memory
+            self.memory_points.append((event.end_us, now - self.memory_base))
         if self.open:
             event.cpu_parent = self.open[-1][0]
             event.cpu_parent.cpu_children.append(event)
@@ -359,6 +370,7 @@ class profile:  # noqa: N801  (PyTorch's name)
         self.current_action = self._action(0)
         self._origin: float | None = None
         self._collected: list[FunctionEvent] | None = None
+        self._memory_points: list[tuple[float, int]] = []
         self._recorder: _Recorder | None = None
         self._originals: list = []
         self._started_tracemalloc = False
@@ -377,13 +389,15 @@ class profile:  # noqa: N801  (PyTorch's name)
         if self._origin is None:
             self._origin = timing.time.perf_counter()  # the frames' own clock: event times count from here
         if not self.acc_events or self._collected is None:
-            self._collected = []
+            self._collected, self._memory_points = [], []
 
     def start_trace(self) -> None:
         self._recorder = _Recorder(self._origin, self.options)
         if self.profile_memory and not tracemalloc.is_tracing():
             tracemalloc.start()
             self._started_tracemalloc = True
+        if self.profile_memory:
+            self._recorder.memory_base = tracemalloc.get_traced_memory()[0]
         try:
             patch_functions(self._recorder, self._originals)
         except BaseException:
@@ -397,6 +411,7 @@ class profile:  # noqa: N801  (PyTorch's name)
         recorder = self._recorder
         self._unpatch()
         self._collected.extend(recorder.finished)
+        self._memory_points.extend(recorder.memory_points)
 
     def _unpatch(self) -> None:
         if self._recorder in _RECORDING:
@@ -508,6 +523,43 @@ class profile:  # noqa: N801  (PyTorch's name)
     def export_chrome_trace(self, path: str | os.PathLike) -> None:
         """The recorded events as Chrome trace JSON (gzip-compressed when ``path`` ends in ``.gz``)."""
         write_events(self.events(), path)
+
+    def export_stacks(self, path: str | os.PathLike, metric: str = "self_cpu_time_total") -> None:
+        """Each event's Python stack and self time, in the flamegraph's folded format (``with_stack=True``).
+
+        One line per operation: ``outer(12):_main;inner(5):_step 431`` (the stack from
+        the outermost frame in, then the microseconds); ``EventList.export_stacks``.
+        """
+        if not self.with_stack:
+            raise AssertionError("export_stacks() requires with_stack=True")
+        self.events().export_stacks(path, metric)
+
+    def export_memory_timeline(self, path: str | os.PathLike, device: str | None = None) -> None:
+        """The traced bytes over time, as JSON, gzipped JSON, raw events or HTML by ``path``'s suffix.
+
+        Needs ``record_shapes``, ``profile_memory`` and ``with_stack``, as PyTorch's does;
+        deprecated in PyTorch 2.13 (a ``FutureWarning``), as here. ``device``: ``"cpu"``
+        (the default); another device held nothing, its timeline is empty. The format:
+        :mod:`tt_perf.profiling.memory_timeline`.
+        """
+        warnings.warn(
+            "`export_memory_timeline` is deprecated and will be removed in a future version. Please use "
+            "`torch.cuda.memory._record_memory_history` and `torch.cuda.memory._export_memory_snapshot` "
+            "instead.",
+            FutureWarning,
+            stacklevel=2,
+        )
+        if not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"export_memory_timeline: path must be a str or os.PathLike, got {path!r}")
+        if device is not None and not isinstance(device, str):
+            raise TypeError(f"export_memory_timeline: device must be a str or None, got {device!r}")
+        required = ("record_shapes", "profile_memory", "with_stack")
+        missing = [f"{name}=True" for name in required if not getattr(self, name)]
+        if missing:
+            raise ValueError(f"{', '.join(missing)} required for memory profiling.")
+        self.events()  # nothing recorded yet: its error
+        on_cpu = device is None or device.split(":")[0] == "cpu"
+        write_memory_timeline(self._memory_points if on_cpu else [], path)
 
 
 def tensorboard_trace_handler(
