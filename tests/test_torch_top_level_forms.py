@@ -421,12 +421,25 @@ def test_frombuffer_shares_the_buffers_memory():
     values[0] = 20
     assert np.frombuffer(buffer, dtype=np.int32)[2] == 20
     assert tt.frombuffer(array.array("f", [1.5, 2.5]), dtype=tt.float32).tolist() == [1.5, 2.5]
-    with pytest.warns(UserWarning, match="not writable"):
+    with pytest.warns(UserWarning, match="not writable") as record:
         assert tt.frombuffer(b"ab", dtype=tt.uint8).tolist() == [97, 98]
-    with pytest.raises(ValueError, match="multiple of element size"):
-        tt.frombuffer(bytearray(6), dtype=tt.int32)
-    with pytest.raises(ValueError, match="must not be greater"):
-        tt.frombuffer(bytearray(8), dtype=tt.int32, count=3)
+    assert record[0].filename == __file__
+    sixteen = bytearray(range(16))
+    assert tt.frombuffer(sixteen, dtype=tt.uint8, offset=15).tolist() == [15]  # the last byte alone
+    assert tt.frombuffer(sixteen, dtype=tt.uint8, offset=4, count=12).tolist() == list(range(4, 16))
+    assert tt.frombuffer(sixteen, dtype=tt.int32, offset=4, count=3).numel() == 3
+    for options, message in (
+        ({"offset": 16}, "no greater than buffer length \\(16 bytes\\) minus 1"),
+        ({"offset": -1}, "must be non-negative"),
+        ({"count": 0}, "count \\(0\\) must not be 0"),
+        ({"offset": 2}, "buffer length \\(14 bytes\\) after offset \\(2 bytes\\) must be a multiple"),
+        ({"offset": 4, "count": 4}, "requested buffer length \\(4 \\* 4 bytes\\) after offset \\(4 bytes\\)"),
+        ({"count": 5}, "must not be greater than actual buffer length \\(16 bytes\\)"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            tt.frombuffer(sixteen, dtype=tt.int32, **options)
+    with pytest.raises(ValueError, match="buffer length \\(0\\)"):
+        tt.frombuffer(bytearray(), dtype=tt.int32)
     with pytest.raises(TypeError, match="buffer protocol"):
         tt.frombuffer([1, 2], dtype=tt.int32)
 
@@ -446,3 +459,12 @@ def test_dlpack_exchanges_memory_without_copies():
         np.from_dlpack(tt.ones(2, requires_grad=True))
     with pytest.raises(TypeError, match="__dlpack__"):
         tt.from_dlpack([1, 2])
+    with pytest.raises(TypeError, match="to_dlpack: expected a tensor"):
+        tt.to_dlpack(np.ones(2))
+
+    class Unreadable:
+        def __dlpack__(self, **options):
+            raise BufferError("no memory to share")
+
+    with pytest.raises(RuntimeError, match="from_dlpack: cannot read Unreadable"):
+        tt.from_dlpack(Unreadable())

@@ -13,6 +13,7 @@ Nothing is copied: writes through one side show on the other, as in PyTorch.
 
 from __future__ import annotations
 
+import sys
 import warnings
 
 import numpy as np
@@ -39,18 +40,22 @@ def frombuffer(buffer: object, *, dtype: object, count: int = -1, offset: int = 
         ) from None
     numpy_dtype = as_dtype(dtype).numpy
     size = view.nbytes
-    if not 0 <= offset < max(size, 1) or (size == 0 and offset == 0):
-        raise ValueError(f"frombuffer: both buffer length ({size}) and offset ({offset}) must be positive, "
-                         "and offset must be smaller than the buffer length")  # fmt: skip
-    available = (size - offset) // numpy_dtype.itemsize
-    if count == -1:
-        if (size - offset) % numpy_dtype.itemsize:
+    if size == 0 or count == 0:
+        raise ValueError(f"frombuffer: both buffer length ({size}) and count ({count}) must not be 0")
+    if not 0 <= offset < size:
+        raise ValueError(
+            f"frombuffer: offset ({offset} bytes) must be non-negative and no greater than buffer length "
+            f"({size} bytes) minus 1"
+        )
+    rest = size - offset
+    if count < 0:
+        if rest % numpy_dtype.itemsize:
             raise ValueError(
-                f"frombuffer: buffer length ({size - offset}) after offset ({offset} bytes) must be a "
+                f"frombuffer: buffer length ({rest} bytes) after offset ({offset} bytes) must be a "
                 f"multiple of element size ({numpy_dtype.itemsize})"
             )
-        count = available
-    elif not 0 < count <= available:
+        count = rest // numpy_dtype.itemsize
+    elif count * numpy_dtype.itemsize > rest:
         raise ValueError(
             f"frombuffer: requested buffer length ({count} * {numpy_dtype.itemsize} bytes) after offset "
             f"({offset} bytes) must not be greater than actual buffer length ({size} bytes)"
@@ -60,7 +65,7 @@ def frombuffer(buffer: object, *, dtype: object, count: int = -1, offset: int = 
             "frombuffer: the given buffer is not writable; the tensor shares its memory and cannot be "
             "written in place (copy the buffer, e.g. bytearray(buffer), for a writable tensor)",
             UserWarning,
-            stacklevel=2,
+            stacklevel=_callers_level(),
         )
     return Tensor.from_array(np.frombuffer(buffer, dtype=numpy_dtype, count=count, offset=offset))
 
@@ -84,3 +89,12 @@ def to_dlpack(tensor: Tensor) -> object:
     if not isinstance(tensor, Tensor):
         raise TypeError(f"to_dlpack: expected a tensor, got {type(tensor).__name__}")
     return tensor.__dlpack__()
+
+
+def _callers_level() -> int:
+    """``stacklevel`` of the first frame outside TinyTorch's tensor packages (the factory may be wrapped)."""
+    frame, level = sys._getframe(2), 2  # frombuffer's caller
+    ours = ("tt_tensor", "tt_autograd")
+    while frame is not None and frame.f_globals.get("__name__", "").split(".")[0] in ours:
+        frame, level = frame.f_back, level + 1
+    return level
