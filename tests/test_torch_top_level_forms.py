@@ -361,8 +361,12 @@ def test_binomial_draws_have_the_binomial_mean_and_bounds():
         tt.binomial(tt.tensor([3]), tt.tensor([0.5]))
     with pytest.raises(RuntimeError, match=r"prob must be in \[0, 1\]"):
         tt.binomial(tt.tensor([3.0]), tt.tensor([1.5]))
-    with pytest.raises(RuntimeError, match="whole numbers"):
-        tt.binomial(tt.tensor([2.5]), tt.tensor([0.5]))
+    for count in ([2.5], [-1.0], [float("inf")]):
+        with pytest.raises(RuntimeError, match="whole numbers"):
+            tt.binomial(tt.tensor(count), tt.tensor([0.5]))
+    assert tt.binomial(tt.tensor([0.0]), tt.tensor([0.5])).tolist() == [0.0]  # zero trials are allowed
+    with pytest.raises(RuntimeError, match="do not broadcast"):
+        tt.binomial(tt.ones(2), tt.full((3,), 0.5))
 
 
 def test_histogramdd_matches_numpy():

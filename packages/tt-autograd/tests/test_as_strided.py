@@ -55,6 +55,38 @@ def test_a_views_default_offset_is_its_own_and_strides_count_in_the_storage():
     assert x[1].data_ptr() == x.data_ptr() + 4 * x.element_size()
 
 
+def test_the_last_element_may_be_the_storages_last_and_empty_views_take_any_offset():
+    x = autograd.arange(12.0)
+    assert x.as_strided((3, 4), (4, 1)).tolist()[-1][-1] == 11.0
+    with pytest.raises(RuntimeError, match="requiring a storage size of 52"):
+        x.as_strided((3, 4), (4, 1), 1)
+    assert x.as_strided((0,), (1,), 100).shape == (0,)
+    assert x.as_strided((2, 0), (1, 1)).shape == (2, 0)
+
+
+def test_a_complex_tensors_gradient_is_scattered_too():
+    z = autograd.tensor(np.arange(6.0) + 1j * np.arange(6.0), requires_grad=True)
+    (z.as_strided((3, 2), (1, 1)).real * 2.0).sum().backward()
+    np.testing.assert_allclose(z.grad.numpy(), [2, 4, 4, 2, 0, 0])  # element 1 and 2 are read twice
+    w = autograd.tensor(np.arange(1.0, 7.0) + 1j * np.arange(6.0), requires_grad=True)
+    assert gradcheck(lambda w: (w.as_strided((3, 2), (1, 1)) * (1.0 + 2.0j)).abs().sum(), (w,))
+
+
+def test_an_array_whose_owner_is_not_one_block_is_its_own_storage():
+    owner = np.arange(24.0).reshape(4, 6)[:, ::2]  # a gappy view: the owner is not one row-major block
+    gappy = tt_tensor.Tensor.from_array(owner)
+    compact = tt_tensor.Tensor.from_array(np.ascontiguousarray(owner).reshape(3, 4))
+    assert gappy.storage_offset() == 0  # the owner is the whole (4, 6) block
+    with pytest.raises(RuntimeError, match="not one row-major block"):
+        tt_tensor.Tensor.from_array(np.lib.stride_tricks.as_strided(owner, (2, 2), (8, 8))).as_strided(
+            (1,), (1,)
+        )
+    assert compact.as_strided((2,), (5,), 1).tolist() == [
+        compact.numpy().ravel()[1],
+        compact.numpy().ravel()[6],
+    ]
+
+
 def test_the_view_shares_memory():
     x = autograd.arange(6.0)
     x.as_strided((2,), (2,))[1] = 100.0
@@ -100,6 +132,7 @@ def test_gradient_through_a_transposed_view_reaches_the_right_elements():
         (((2, 2), (-1, 1)), "Negative strides are not supported"),
         (((2, 2, 2), (1, 1)), "mismatch in length of strides and shape"),
         (((2, 2), (1, 1), -1), "must be >= 0"),
+        (((-1,), (1,)), "must be >= 0"),
     ],
 )
 def test_bad_geometry_is_named(args, message):

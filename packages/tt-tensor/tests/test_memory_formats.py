@@ -55,6 +55,17 @@ def test_clone_and_to_lay_out_as_asked_and_preserve_keeps_a_dense_layout():
     assert sliced.clone(memory_format=tt.preserve_format).is_contiguous()
     permuted = x.permute(0, 2, 1, 3)  # dense in another order: kept
     assert permuted.clone(memory_format=tt.preserve_format).stride() == permuted.stride()
+    gappy = permuted[:, :, ::2]  # permuted and not dense: row-major, not NumPy's K order
+    copied = gappy.clone(memory_format=tt.preserve_format)
+    assert copied.is_contiguous() and np.array_equal(copied.numpy(), gappy.numpy())
+    permuted_array = np.arange(120.0).reshape(2, 3, 4, 5).transpose(0, 2, 1, 3)  # strides (60, 5, 20, 1)
+    odd = np.lib.stride_tricks.as_strided(
+        permuted_array, (2, 4, 1, 3, 5), tuple(8 * s for s in (60, 5, 7, 20, 1))
+    )
+    kept = tt.Tensor.from_array(odd).clone(memory_format=tt.preserve_format)  # a size-1 axis's stride is moot
+    assert [s for s, n in zip(kept.stride(), kept.shape) if n > 1] == [60, 5, 20, 1]
+    assert x.is_contiguous(memory_format=tt.preserve_format)
+    assert x.contiguous(memory_format=tt.preserve_format) is x
     assert x.to(memory_format=tt.channels_last).stride() == channels_last_strides(2, 3, 4, 5)
     z = x.to(tt.float64, memory_format=tt.channels_last)
     assert z.dtype == tt.float64 and z.is_contiguous(memory_format=tt.channels_last)
@@ -67,6 +78,8 @@ def test_like_factories_preserve_the_inputs_layout_by_default(factory):
     assert made.stride() == y.stride() and made.shape == y.shape
     assert getattr(tt, factory)(y, memory_format=tt.contiguous_format).is_contiguous()
     assert getattr(tt, factory)(nchw(), memory_format=tt.channels_last).stride() == y.stride()
+    assert getattr(tt, factory)(nchw()).is_contiguous()  # a row-major input: a row-major result
+    assert getattr(tt, factory)(nchw()[:, :, ::2]).is_contiguous()  # not dense: row-major
 
 
 def test_full_like_and_empty_take_a_format():

@@ -26,12 +26,12 @@ class AsStridedFunction(Function):
 
     @staticmethod
     def forward(ctx, x, size, stride, offset):
+        view = as_strided_view(x, size, stride, offset)  # checks the geometry first
         storage, own = storage_of(x)
-        offset = own if offset is None else offset
         ctx.storage_size = storage.size
-        ctx.out_index = element_indices(size, stride, offset)
+        ctx.out_index = element_indices(size, stride, own if offset is None else offset)
         ctx.x_index = element_indices(x.shape, tuple(s // x.itemsize for s in x.strides), own)
-        return as_strided_view(x, size, stride, offset)
+        return view
 
     @staticmethod
     def backward(ctx, grad):
