@@ -74,3 +74,31 @@ def test_full_infers_complex_from_a_complex_value_as_pytorch():
 def test_real_dtypes_still_refuse_integers():
     with pytest.raises(TypeError, match="randn: expected a floating-point dtype, got int64"):
         tt.randn(2, dtype=tt.int64)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "reciprocal",
+        "sin",
+        "cos",
+        "tanh",
+        "log1p",
+        "expm1",
+        "tan",
+        "asin",
+        "sinh",
+    ],
+)
+def test_plain_tensors_keep_the_imaginary_part_in_element_wise_math(name):
+    values = np.array([1 + 1j, -1 + 0.5j, 0.25 - 2j])
+    reference = {"rsqrt": lambda a: 1 / np.sqrt(a), "reciprocal": lambda a: 1 / a, "asin": np.arcsin}
+    result = getattr(tt.tensor(values), name)()
+    assert result.dtype == tt.complex128
+    np.testing.assert_allclose(
+        result.numpy(), reference.get(name, getattr(np, name, None))(values), rtol=1e-12
+    )

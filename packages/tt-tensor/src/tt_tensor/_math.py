@@ -24,16 +24,15 @@ class MathMixin(TensorBase):
 
     def exp(self) -> Tensor:
         """``e ** self``."""
-        array = self.array
-        return self.from_array(np.exp(array if array.dtype.kind == "c" else pointwise.as_float(array)))
+        return self.from_array(np.exp(pointwise.as_inexact(self.array)))
 
     def log(self) -> Tensor:
         """Natural logarithm."""
-        return self.from_array(np.log(pointwise.as_float(self.array)))
+        return self.from_array(np.log(pointwise.as_inexact(self.array)))
 
     def sqrt(self) -> Tensor:
         """Square root."""
-        return self.from_array(np.sqrt(pointwise.as_float(self.array)))
+        return self.from_array(np.sqrt(pointwise.as_inexact(self.array)))
 
     def rsqrt(self) -> Tensor:
         """``1 / sqrt(self)``."""
@@ -41,7 +40,7 @@ class MathMixin(TensorBase):
 
     def reciprocal(self) -> Tensor:
         """``1 / self``."""
-        return self.from_array(np.reciprocal(pointwise.as_float(self.array)))
+        return self.from_array(np.reciprocal(pointwise.as_inexact(self.array)))
 
     def square(self) -> Tensor:
         """``self * self`` (a bool tensor gives int64, as in PyTorch)."""
@@ -61,15 +60,15 @@ class MathMixin(TensorBase):
 
     def sin(self) -> Tensor:
         """Sine."""
-        return self.from_array(np.sin(pointwise.as_float(self.array)))
+        return self.from_array(np.sin(pointwise.as_inexact(self.array)))
 
     def cos(self) -> Tensor:
         """Cosine."""
-        return self.from_array(np.cos(pointwise.as_float(self.array)))
+        return self.from_array(np.cos(pointwise.as_inexact(self.array)))
 
     def tanh(self) -> Tensor:
         """Hyperbolic tangent."""
-        return self.from_array(np.tanh(pointwise.as_float(self.array)))
+        return self.from_array(np.tanh(pointwise.as_inexact(self.array)))
 
     def sigmoid(self) -> Tensor:
         """Logistic function ``1 / (1 + exp(-self))``, stable and precise for any input."""

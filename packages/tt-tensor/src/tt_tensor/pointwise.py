@@ -207,6 +207,15 @@ def as_float(a: np.ndarray) -> np.ndarray:
     # END SOLUTION
 
 
+def as_inexact(a: np.ndarray) -> np.ndarray:
+    """``a`` itself if floating point or complex, else in the default float dtype (:func:`as_float`).
+
+    For the functions NumPy computes on complex numbers too (log, sqrt, sin, ...): a complex
+    tensor keeps its imaginary part instead of losing it in a cast to float.
+    """
+    return a if a.dtype.kind == "c" else as_float(a)
+
+
 def power(a: np.ndarray, exponent: object) -> np.ndarray:
     """``a ** exponent``; an integer tensor to a negative integer power is refused, as in PyTorch."""
     # BEGIN SOLUTION 01

@@ -38,12 +38,12 @@ UNARY_FLOAT = {
 
 
 def unary_float(name: str, a: np.ndarray) -> np.ndarray:
-    """``UNARY_FLOAT[name](a)`` in ``a``'s float dtype (the default float for integers).
+    """``UNARY_FLOAT[name](a)`` in ``a``'s float or complex dtype (the default float for integers).
 
     Outside a function's domain the result is NaN (or +-inf at a pole), silently, as in PyTorch.
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return UNARY_FLOAT[name](pointwise.as_float(np.asarray(a)))
+        return UNARY_FLOAT[name](pointwise.as_inexact(np.asarray(a)))
 
 
 def _floated(value: object) -> object:
