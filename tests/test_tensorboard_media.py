@@ -187,6 +187,7 @@ def test_add_mesh_writes_vertices_faces_and_colors_for_the_mesh_plugin(tmp_path)
         ({"faces": np.zeros((1, 4))}, ValueError, r"faces must have shape \(B, N, 3\), got \(1, 4\)"),
         ({"colors": np.zeros((1, 4, 3), dtype=object)}, TypeError, "colors must hold real numbers"),
         ({"config_dict": "{}"}, TypeError, "config_dict must be a dict, got str"),
+        ({"vertices": None}, TypeError, r"vertices must be a \(B, N, 3\) tensor or array, got None"),
     ],
 )
 def test_bad_meshes_are_refused(tmp_path, arguments, error, message):
@@ -276,3 +277,16 @@ def test_add_onnx_graph_shows_an_exported_model(tmp_path):
         assert [d.size for d in node.attr["shape"].shape.dim] == dims
     gemm = next(n for n in nodes if n.op == "Gemm")
     assert gemm.attr["parameters"].s == b"transB = 1 = 2"  # name = value = AttributeProto.INT, as PyTorch
+
+
+def test_add_onnx_graph_refuses_what_is_not_an_onnx_file(tmp_path):
+    (tmp_path / "junk.onnx").write_bytes(b"\xff\xff not a model")
+    with SummaryWriter(tmp_path / "run") as writer:
+        with pytest.raises(
+            TypeError, match="^add_onnx_graph: prototxt must be a path to an ONNX file, got int$"
+        ):
+            writer.add_onnx_graph(3)
+        with pytest.raises(FileNotFoundError, match="^add_onnx_graph: cannot read '.*missing.onnx'"):
+            writer.add_onnx_graph(tmp_path / "missing.onnx")
+        with pytest.raises(ValueError, match="^add_onnx_graph: '.*junk.onnx' is not an ONNX model"):
+            writer.add_onnx_graph(str(tmp_path / "junk.onnx"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import numbers
+import os
 import wave
 from typing import Any
 
@@ -115,6 +116,8 @@ def mesh(tag: str, vertices: Any, colors: Any, faces: Any, config_dict: dict | N
     from tensorboard.plugins.mesh import metadata
     from tensorboard.plugins.mesh.plugin_data_pb2 import MeshPluginData
 
+    if vertices is None:
+        raise TypeError("add_mesh: vertices must be a (B, N, 3) tensor or array, got None")
     if config_dict is not None and not isinstance(config_dict, dict):
         raise TypeError(f"add_mesh: config_dict must be a dict, got {type(config_dict).__name__}")
     json_config = "{}" if config_dict is None else json.dumps(config_dict, sort_keys=True)
@@ -217,7 +220,14 @@ def onnx_graph(path: Any):
         import onnx
     except ImportError as error:
         raise ImportError("add_onnx_graph needs the onnx package: pip install 'tinytorch[onnx]'") from error
-    graph = onnx.load(path).graph
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"add_onnx_graph: prototxt must be a path to an ONNX file, got {type(path).__name__}")
+    try:
+        graph = onnx.load(path).graph
+    except OSError as error:
+        raise FileNotFoundError(f"add_onnx_graph: cannot read {os.fspath(path)!r}: {error}") from error
+    except Exception as error:  # the protobuf parser's DecodeError: not an ONNX model
+        raise ValueError(f"add_onnx_graph: {os.fspath(path)!r} is not an ONNX model ({error})") from error
     nodes = []
     for value in [*graph.input, *graph.output]:
         dims = [
