@@ -497,6 +497,7 @@ def test_add_embedding_refuses_metadata_and_thumbnails_that_do_not_fit(tmp_path,
 
 def test_the_sprite_is_a_square_of_thumbnails(tmp_path):
     thumbs = (np.arange(9) % 2).reshape(9, 1, 1, 1).astype(float)  # 9 one-pixel images, black and white
+    thumbs[3] = 1.5  # past 1: clipped to white, as PyTorch's sprite
     with SummaryWriter(tmp_path) as writer:
         writer.add_embedding(np.ones((9, 2)), label_img=thumbs)
     sprite = np.asarray(Image.open(tmp_path / "00000" / "default" / "sprite.png"))
