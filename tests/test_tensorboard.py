@@ -450,7 +450,7 @@ def test_add_embedding_writes_the_projector_files(tmp_path):
     assert (tmp_path / "00003" / "default" / "metadata.tsv").read_text() == "n\tk\na\t1\nb\t2\nc\t3\nd\t4\n"
     sprite = np.asarray(Image.open(tmp_path / "00003" / "default" / "sprite.png"))
     assert sprite.shape == (6, 6, 3)  # 2 × 2 thumbnails of 2 × 3, padded to a square
-    assert np.abs(sprite[2:4, 3:6, 0].astype(int) - thumbs[3, 0] * 255).max() <= 1
+    assert (sprite[2:4, 3:6, 0] == np.floor(thumbs[3, 0] * 255)).all()  # scaled by 255 and truncated
     config = (tmp_path / "projector_config.pbtxt").read_text()
     assert 'tensor_name: "emb/x:00000"' in config and 'tensor_path: "00003/default/tensors.tsv"' in config
     assert "single_image_dim: 3\n    single_image_dim: 2" in config and "flat" not in config
