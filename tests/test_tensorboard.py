@@ -455,6 +455,7 @@ def test_add_embedding_writes_the_projector_files(tmp_path):
     assert 'tensor_name: "emb/x:00000"' in config and 'tensor_path: "00003/default/tensors.tsv"' in config
     assert "single_image_dim: 3\n    single_image_dim: 2" in config and "flat" not in config
     assert 'metadata_path: "00000/emb%2fx/metadata.tsv"' in config
+    assert 'image_path: "00003/default/sprite.png"' in config
 
 
 def test_add_embedding_refuses_junk_and_warns_of_a_step_written_twice(tmp_path, capsys):
