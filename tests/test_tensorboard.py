@@ -324,6 +324,31 @@ def test_hparams_write_a_run_with_the_plugin_data_and_the_metrics(tmp_path):
     assert [e.value for e in read(run).Scalars("hparam/loss")] == [0.25]
 
 
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        (["adam"], "hparam_domain_discrete should be a dictionary"),
+        ({"opt": "adam"}, r"hparam_domain_discrete\['opt'\] should be a list of values of 'opt'"),
+        ({"lr": [0.1]}, r"hparam_domain_discrete\['lr'\] should be a list of values of 'lr'"),  # not a hparam
+    ],
+)
+def test_hparam_domains_that_do_not_fit_are_refused(tmp_path, domain, message):
+    with SummaryWriter(tmp_path) as writer, pytest.raises(TypeError, match=f"^add_hparams: {message}$"):
+        writer.add_hparams({"opt": "adam"}, {}, hparam_domain_discrete=domain)
+
+
+def test_a_tensor_hparam_is_its_first_value(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_hparams({"sizes": tt.tensor([2.0, 9.0])}, {}, run_name="t")  # PyTorch: make_np(v)[0]
+    for event in raw_events(tmp_path / "t"):
+        for value in event.summary.value:
+            if value.tag == "_hparams_/session_start_info":
+                content = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+                assert content.session_start_info.hparams["sizes"].number_value == 2.0
+                return
+    raise AssertionError("no session_start_info written")
+
+
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
