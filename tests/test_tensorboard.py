@@ -568,6 +568,13 @@ def test_bad_options_are_refused_by_name(tmp_path, options, error, message):
     assert not (tmp_path / "run").exists()
 
 
+def test_zero_is_a_purge_step_and_a_queue_size(tmp_path):
+    with SummaryWriter(tmp_path, purge_step=0, max_queue=0) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+    events = raw_events(tmp_path)
+    assert events[2].step == 0 and events[2].session_log.status == events[2].session_log.START
+
+
 def test_steps_and_wall_times_are_numbers(tmp_path):
     with SummaryWriter(tmp_path) as writer:
         writer.add_scalar("x", 1.0, np.int64(4), walltime=np.float32(12.5))
