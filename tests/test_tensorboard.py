@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -568,9 +569,12 @@ def test_bad_options_are_refused_by_name(tmp_path, options, error, message):
     assert not (tmp_path / "run").exists()
 
 
-def test_zero_is_a_purge_step_and_a_queue_size(tmp_path):
-    with SummaryWriter(tmp_path, purge_step=0, max_queue=0) as writer:
+def test_zero_is_a_purge_step_and_a_queue_size_and_close_ends_the_writer_thread(tmp_path):
+    threads = threading.active_count()
+    with SummaryWriter(tmp_path, purge_step=0, max_queue=0, flush_secs=0.5) as writer:
         writer.add_scalar("loss", 1.0, 0)
+        assert threading.active_count() == threads + 1  # TensorBoard's background writer
+    assert threading.active_count() == threads
     events = raw_events(tmp_path)
     assert events[2].step == 0 and events[2].session_log.status == events[2].session_log.START
 
