@@ -85,6 +85,41 @@ def test_add_scalars_writes_one_run_per_key_under_the_main_tag(tmp_path):
     assert [e.value for e in val.Scalars("lr/sched")] == [0.5, 1.5, 2.5]
 
 
+def test_add_scalars_refuses_junk_and_stamps_every_run_with_one_wall_time(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(TypeError, match="^add_scalars: tag must be a str, got int$"):
+            writer.add_scalars(3, {"a": 1.0})
+        with pytest.raises(TypeError, match="^add_scalars: tag_scalar_dict must be a dict, got list$"):
+            writer.add_scalars("t", [1.0])
+        writer.add_scalars("now", {"a": 1.0, "b": 2.0, "c": 3.0}, 0)
+        writer.add_scalars("then", {"a": 1.0}, 1, walltime=12.5)
+    times = {read(tmp_path / f"now_{key}").Scalars("now")[0].wall_time for key in "abc"}
+    assert len(times) == 1  # one time for the call, as PyTorch
+    assert read(tmp_path / "then_a").Scalars("then")[0].wall_time == 12.5
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "add_histogram",
+        "add_image",
+        "add_images",
+        "add_text",
+        "add_pr_curve",
+        "add_video",
+        "add_audio",
+        "add_mesh",
+    ],
+)
+def test_every_method_refuses_a_tag_that_is_not_a_str(tmp_path, method):
+    data = {"add_text": ("x",), "add_pr_curve": (np.ones(2), np.ones(2)), "add_mesh": (np.ones((1, 3, 3)),)}
+    with (
+        SummaryWriter(tmp_path) as writer,
+        pytest.raises(TypeError, match=f"^{method}: tag must be a str, got int$"),
+    ):
+        getattr(writer, method)(3, *data.get(method, (np.ones((1, 1, 3, 2, 2)),)))
+
+
 def tensorflow_edges() -> np.ndarray:
     """TensorBoard's default bucket edges: ±1e-12 · 1.1^k below 1e20, and 0."""
     positive = 1e-12 * 1.1 ** np.arange(int(np.log(1e32) / np.log(1.1)) + 1)
