@@ -29,12 +29,20 @@ def cases() -> dict[str, Callable[[SummaryWriter, int], None]]:
     loss = tt.tensor(0.5, requires_grad=True) * 2
     weights = tt.tensor(rng.normal(size=(256, 784)).astype(np.float32), requires_grad=True)
     image = tt.tensor(rng.random((3, 32, 32)).astype(np.float32))
+    video = rng.random((4, 16, 3, 32, 32)).astype(np.float32)
+    sound = np.sin(np.linspace(0, 2000 * np.pi, 16000))
+    cloud = rng.normal(size=(1, 1000, 3))
     return {
         "add_scalar (a loss tensor)": lambda w, step: w.add_scalar("loss", loss, step),
         "add_histogram (a 256 × 784 weight, default bins)": lambda w, step: w.add_histogram(
             "fc1", weights, step
         ),
         "add_image (3 × 32 × 32, PNG)": lambda w, step: w.add_image("sample", image, step),
+        "add_video (4 videos of 16 frames of 3 × 32 × 32, GIF)": lambda w, step: w.add_video(
+            "clip", video, step
+        ),
+        "add_audio (1 s at 16 kHz, WAV)": lambda w, step: w.add_audio("sound", sound, step, 16000),
+        "add_mesh (1,000 points)": lambda w, step: w.add_mesh("cloud", cloud, global_step=step),
     }
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,41 @@ def test_add_scalars_writes_one_run_per_key_under_the_main_tag(tmp_path):
     train, val = read(tmp_path / "lr_sched_train"), read(tmp_path / "lr_sched_val")
     assert [(e.step, e.value) for e in train.Scalars("lr/sched")] == [(0, 0.0), (1, 1.0), (2, 2.0)]
     assert [e.value for e in val.Scalars("lr/sched")] == [0.5, 1.5, 2.5]
+
+
+def test_add_scalars_refuses_junk_and_stamps_every_run_with_one_wall_time(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(TypeError, match="^add_scalars: tag must be a str, got int$"):
+            writer.add_scalars(3, {"a": 1.0})
+        with pytest.raises(TypeError, match="^add_scalars: tag_scalar_dict must be a dict, got list$"):
+            writer.add_scalars("t", [1.0])
+        writer.add_scalars("now", {"a": 1.0, "b": 2.0, "c": 3.0}, 0)
+        writer.add_scalars("then", {"a": 1.0}, 1, walltime=12.5)
+    times = {read(tmp_path / f"now_{key}").Scalars("now")[0].wall_time for key in "abc"}
+    assert len(times) == 1  # one time for the call, as PyTorch
+    assert read(tmp_path / "then_a").Scalars("then")[0].wall_time == 12.5
+
+
+@pytest.mark.parametrize(
+    "method",
+    [
+        "add_histogram",
+        "add_image",
+        "add_images",
+        "add_text",
+        "add_pr_curve",
+        "add_video",
+        "add_audio",
+        "add_mesh",
+    ],
+)
+def test_every_method_refuses_a_tag_that_is_not_a_str(tmp_path, method):
+    data = {"add_text": ("x",), "add_pr_curve": (np.ones(2), np.ones(2)), "add_mesh": (np.ones((1, 3, 3)),)}
+    with (
+        SummaryWriter(tmp_path) as writer,
+        pytest.raises(TypeError, match=f"^{method}: tag must be a str, got int$"),
+    ):
+        getattr(writer, method)(3, *data.get(method, (np.ones((1, 1, 3, 2, 2)),)))
 
 
 def tensorflow_edges() -> np.ndarray:
@@ -324,6 +360,31 @@ def test_hparams_write_a_run_with_the_plugin_data_and_the_metrics(tmp_path):
     assert [e.value for e in read(run).Scalars("hparam/loss")] == [0.25]
 
 
+@pytest.mark.parametrize(
+    ("domain", "message"),
+    [
+        (["adam"], "hparam_domain_discrete should be a dictionary"),
+        ({"opt": "adam"}, r"hparam_domain_discrete\['opt'\] should be a list of values of 'opt'"),
+        ({"lr": [0.1]}, r"hparam_domain_discrete\['lr'\] should be a list of values of 'lr'"),  # not a hparam
+    ],
+)
+def test_hparam_domains_that_do_not_fit_are_refused(tmp_path, domain, message):
+    with SummaryWriter(tmp_path) as writer, pytest.raises(TypeError, match=f"^add_hparams: {message}$"):
+        writer.add_hparams({"opt": "adam"}, {}, hparam_domain_discrete=domain)
+
+
+def test_a_tensor_hparam_is_its_first_value(tmp_path):
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_hparams({"sizes": tt.tensor([2.0, 9.0])}, {}, run_name="t")  # PyTorch: make_np(v)[0]
+    for event in raw_events(tmp_path / "t"):
+        for value in event.summary.value:
+            if value.tag == "_hparams_/session_start_info":
+                content = plugin_data_pb2.HParamsPluginData.FromString(value.metadata.plugin_data.content)
+                assert content.session_start_info.hparams["sizes"].number_value == 2.0
+                return
+    raise AssertionError("no session_start_info written")
+
+
 class Net(nn.Module):
     def __init__(self):
         super().__init__()
@@ -367,6 +428,69 @@ def test_add_graph_records_the_forward_pass_by_module_scope(tmp_path):
         writer.add_graph(lambda x: x, tt.ones(1))
 
 
+class Block(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.fc(x * 2)  # before its submodule: the block's own scope
+
+
+class Scoped(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.block = Block()
+        self.bn = nn.BatchNorm1d(3)
+
+    def forward(self, x):
+        return self.bn(self.block(x)).permute(1, 0)[np.array([0, 2]), 1]  # after them: the model's scope
+
+
+class NoInput(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Parameter(tt.ones(2))
+
+    def forward(self):
+        return self.w * 3
+
+
+def test_add_graph_scopes_buffers_and_eval_mode(tmp_path, capsys):
+    model = Scoped().train()
+    before = model.bn.running_mean.numpy().copy()
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_graph(model, tt.randn(5, 4) + 3, verbose=True)
+    assert 'name: "Scoped/Block[block]/MulFunction.0"' in capsys.readouterr().out  # verbose prints the graph
+    assert (model.bn.running_mean.numpy() == before).all()  # traced in eval mode: no statistics updated
+    assert all(not m._forward_hooks and not m._forward_pre_hooks for m in model.modules())  # hooks removed
+    graph = read(tmp_path).Graph()
+    assert graph.versions.producer == 22  # as PyTorch's
+    nodes = {node.name: node for node in graph.node}
+    ops = {node.op: name for name, node in nodes.items()}
+    assert ops["MulFunction"] == "Scoped/Block[block]/MulFunction.0"
+    assert nodes["Scoped/Block[block]/MulFunction.0"].attr["attr"].s == b"{2}"
+    assert ops["PermuteFunction"] == "Scoped/PermuteFunction.3"
+    assert nodes["Scoped/PermuteFunction.3"].attr["attr"].s == b"{axes=[1, 0]}"
+    norm = nodes[ops["BatchNormFunction"]]
+    assert norm.name == "Scoped/BatchNorm1d[bn]/BatchNormFunction.2"
+    assert list(norm.input)[3:] == [
+        "Scoped/BatchNorm1d[bn]/running_mean",
+        "Scoped/BatchNorm1d[bn]/running_var",
+    ]
+    assert norm.attr["attr"].s == b"{training=False, momentum=0.1, eps=1e-05}"
+    index = nodes[ops["GetItemFunction"]]
+    assert index.attr["attr"].s == b"{key=[tensor(2,), 1]}"
+    assert nodes[index.input[1]].op == "prim::Constant"  # the NumPy index: a constant input
+    with SummaryWriter(tmp_path / "none") as writer:
+        writer.add_graph(NoInput())  # no input_to_model: a model of no arguments
+    assert [(n.name, list(n.input)) for n in read(tmp_path / "none").Graph().node] == [
+        ("NoInput/w", []),
+        ("NoInput/MulFunction.0", ["NoInput/w"]),
+        ("output/output.0", ["NoInput/MulFunction.0"]),
+    ]
+
+
 def test_add_embedding_writes_the_projector_files(tmp_path):
     points = np.arange(12, dtype=np.float32).reshape(4, 3) / 8
     thumbs = np.random.default_rng(2).random((4, 1, 2, 3))
@@ -387,10 +511,59 @@ def test_add_embedding_writes_the_projector_files(tmp_path):
     assert (tmp_path / "00003" / "default" / "metadata.tsv").read_text() == "n\tk\na\t1\nb\t2\nc\t3\nd\t4\n"
     sprite = np.asarray(Image.open(tmp_path / "00003" / "default" / "sprite.png"))
     assert sprite.shape == (6, 6, 3)  # 2 × 2 thumbnails of 2 × 3, padded to a square
-    assert np.abs(sprite[2:4, 3:6, 0].astype(int) - thumbs[3, 0] * 255).max() <= 1
+    assert (sprite[2:4, 3:6, 0] == np.floor(thumbs[3, 0] * 255)).all()  # scaled by 255 and truncated
     config = (tmp_path / "projector_config.pbtxt").read_text()
     assert 'tensor_name: "emb/x:00000"' in config and 'tensor_path: "00003/default/tensors.tsv"' in config
     assert "single_image_dim: 3\n    single_image_dim: 2" in config and "flat" not in config
+    assert 'metadata_path: "00000/emb%2fx/metadata.tsv"' in config
+    assert 'image_path: "00003/default/sprite.png"' in config
+
+
+def test_add_embedding_refuses_junk_and_warns_of_a_step_written_twice(tmp_path, capsys):
+    points = np.ones((2, 3))
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(TypeError, match="^add_embedding: tag must be a str, got int$"):
+            writer.add_embedding(points, tag=3)
+        with pytest.raises(
+            TypeError, match="^add_embedding: expected a tensor, a NumPy array or a number, got list"
+        ):
+            writer.add_embedding([[1.0, 2.0]])
+        writer.add_embedding(points, global_step=1)
+        assert capsys.readouterr().out == ""
+        writer.add_embedding(points * 2, global_step=1)  # the same folder again, as PyTorch: a warning
+        assert capsys.readouterr().out == (
+            "warning: Embedding dir exists, did you set global_step for add_embedding()?\n"
+        )
+        (tmp_path / "00002").mkdir()
+        (tmp_path / "00002" / "default").write_text("a file")
+        with pytest.raises(NotADirectoryError, match="^add_embedding: .*00002/default exists and is a file$"):
+            writer.add_embedding(points, global_step=2)
+    assert (tmp_path / "00001" / "default" / "tensors.tsv").read_text() == "2.0\t2.0\t2.0\n" * 2
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"metadata": [["a"], ["b", 1]], "metadata_header": ["n", "k"]}, "each metadata row needs 2 columns"),
+        (
+            {"label_img": np.zeros((3, 1, 2, 2))},
+            r"label_img must be NCHW with one image a point \(2\), got shape",
+        ),
+        ({"label_img": np.zeros((2, 2, 2))}, r"label_img must be NCHW .* got shape \(2, 2, 2\)$"),
+    ],
+)
+def test_add_embedding_refuses_metadata_and_thumbnails_that_do_not_fit(tmp_path, arguments, message):
+    with SummaryWriter(tmp_path) as writer, pytest.raises(ValueError, match=f"^add_embedding: {message}"):
+        writer.add_embedding(np.ones((2, 3)), **arguments)
+
+
+def test_the_sprite_is_a_square_of_thumbnails(tmp_path):
+    thumbs = (np.arange(9) % 2).reshape(9, 1, 1, 1).astype(float)  # 9 one-pixel images, black and white
+    thumbs[3] = 1.5  # past 1: clipped to white, as PyTorch's sprite
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_embedding(np.ones((9, 2)), label_img=thumbs)
+    sprite = np.asarray(Image.open(tmp_path / "00000" / "default" / "sprite.png"))
+    assert sprite.shape == (3, 3, 3) and (sprite[..., 0] == [[0, 255, 0], [255, 0, 255], [0, 255, 0]]).all()
 
 
 def test_purge_step_flush_close_and_reopen(tmp_path):
@@ -429,6 +602,16 @@ def test_bad_options_are_refused_by_name(tmp_path, options, error, message):
     with pytest.raises(error, match=f"^SummaryWriter: {message}$"):
         SummaryWriter(**{"log_dir": tmp_path / "run", **options})
     assert not (tmp_path / "run").exists()
+
+
+def test_zero_is_a_purge_step_and_a_queue_size_and_close_ends_the_writer_thread(tmp_path):
+    threads = threading.active_count()
+    with SummaryWriter(tmp_path, purge_step=0, max_queue=0, flush_secs=0.5) as writer:
+        writer.add_scalar("loss", 1.0, 0)
+        assert threading.active_count() == threads + 1  # TensorBoard's background writer
+    assert threading.active_count() == threads
+    events = raw_events(tmp_path)
+    assert events[2].step == 0 and events[2].session_log.status == events[2].session_log.START
 
 
 def test_steps_and_wall_times_are_numbers(tmp_path):

@@ -1,9 +1,10 @@
 """Junk arguments for ``tinytorch.utils.tensorboard.SummaryWriter`` (needs the ``tensorboard`` extra).
 
 Each ``add_*`` method gets each junk value as its data (and as its tag, its
-step and its wall time), the constructor gets junk options, and ``add_image``
-gets layouts that do not fit. Each case writes into a temporary folder of its
-own, removed after it. A clear error names the method or the argument.
+step and its wall time), the constructor gets junk options, ``add_image``
+gets layouts that do not fit, and the media methods junk rates, colors and
+configs. Each case writes into a temporary folder of its own, removed after
+it. A clear error names the method or the argument.
 """
 
 from __future__ import annotations
@@ -44,6 +45,11 @@ def data_cases() -> list[Case]:
         "add_hparams": lambda w, j: w.add_hparams(j, {}),
         "add_embedding": lambda w, j: w.add_embedding(j),
         "add_graph": lambda w, j: w.add_graph(j),
+        "add_video": lambda w, j: w.add_video("tag", j),
+        "add_audio": lambda w, j: w.add_audio("tag", j),
+        "add_mesh": lambda w, j: w.add_mesh("tag", j),
+        "add_custom_scalars": lambda w, j: w.add_custom_scalars(j),
+        "add_onnx_graph": lambda w, j: w.add_onnx_graph(j),
     }
     valid = {("add_scalars", "dict"), ("add_text", "str"), ("add_hparams", "dict")}  # {"a": 1}, "abc"
     cases = []
@@ -100,6 +106,18 @@ def option_cases() -> list[Case]:
     ):
         run = _in_writer(lambda w, s=shape, f=layout: w.add_image("tag", np.zeros(s), dataformats=f))
         cases.append(Case(GROUP, f"add_image({shape}, dataformats={layout!r})", run, ("add_image",)))
+    media = {
+        "add_video(fps)": lambda w, j: w.add_video("tag", np.zeros((1, 2, 3, 4, 4)), fps=j),
+        "add_audio(sample_rate)": lambda w, j: w.add_audio("tag", np.zeros(8), sample_rate=j),
+        "add_mesh(colors)": lambda w, j: w.add_mesh("tag", np.zeros((1, 4, 3)), colors=j),
+        "add_mesh(config_dict)": lambda w, j: w.add_mesh("tag", np.zeros((1, 4, 3)), config_dict=j),
+    }
+    for label, call in media.items():
+        for junk_name, junk in JUNK.items():
+            if junk is None or (label == "add_mesh(config_dict)" and junk_name == "dict"):
+                continue  # None: the default (or no colors); {"a": 1} is a config
+            run = _in_writer(lambda w, c=call, j=junk: c(w, j))
+            cases.append(Case(GROUP, f"{label}({junk_name})", run, (label.split("(")[0],)))
     return cases
 
 

@@ -252,6 +252,84 @@ class SummaryWriter:
         tag = _check_tag(tag, "add_text")
         self._write(_summary.text(tag, text_string), global_step, walltime)
 
+    def add_video(
+        self,
+        tag: str,
+        vid_tensor: Any,
+        global_step: int | None = None,
+        fps: float = 4,
+        walltime: float | None = None,
+    ) -> None:
+        """An ``(N, T, C, H, W)`` batch of videos (C 1 or 3), tiled a frame, as an animated GIF at ``fps``.
+
+        Floats in [0, 1] or ``uint8`` in 0..255, as images. PyTorch encodes the
+        GIF with moviepy; TinyTorch with Pillow (same frames, size and timing).
+        """
+        from .media import video
+
+        tag = _check_tag(tag, "add_video")
+        self._write(video(tag, vid_tensor, fps), global_step, walltime)
+
+    def add_audio(
+        self,
+        tag: str,
+        snd_tensor: Any,
+        global_step: int | None = None,
+        sample_rate: int = 44100,
+        walltime: float | None = None,
+    ) -> None:
+        """One channel of sound, shape ``(1, L)`` or ``(L,)``, values in [-1, 1], as a 16-bit WAV."""
+        from .media import audio
+
+        tag = _check_tag(tag, "add_audio")
+        self._write(audio(tag, snd_tensor, sample_rate), global_step, walltime)
+
+    def add_mesh(
+        self,
+        tag: str,
+        vertices: Any,
+        colors: Any = None,
+        faces: Any = None,
+        config_dict: dict | None = None,
+        global_step: int | None = None,
+        walltime: float | None = None,
+    ) -> None:
+        """A 3-D mesh or point cloud: ``(B, N, 3)`` vertices, optional colors (0..255) and triangle faces.
+
+        ``config_dict`` holds Three.js settings (camera, lights, material) for the mesh plugin.
+        """
+        from .media import mesh
+
+        tag = _check_tag(tag, "add_mesh")
+        self._write(mesh(tag, vertices, colors, faces, config_dict), global_step, walltime)
+
+    def add_custom_scalars(self, layout: dict[str, dict[str, list]]) -> None:
+        """Charts of scalar tags: ``{category: {title: ['Multiline', tags] or ['Margin', [v, lo, hi]]}}``."""
+        from .media import custom_scalars
+
+        self._write(custom_scalars(layout), None, None)
+
+    def add_custom_scalars_multilinechart(
+        self, tags: list[str], category: str = "default", title: str = "untitled"
+    ) -> None:
+        """One multiline chart of ``tags`` (``add_custom_scalars`` with one chart)."""
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(
+        self, tags: list[str], category: str = "default", title: str = "untitled"
+    ) -> None:
+        """One margin chart: ``tags`` are the value, the lower bound and the upper bound."""
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    def add_onnx_graph(self, prototxt: str | os.PathLike[str]) -> None:
+        """The graph of the ONNX model file ``prototxt`` (e.g. from ``tt.onnx.export``); needs ``onnx``."""
+        from tensorboard.compat.proto import event_pb2
+
+        from .media import onnx_graph
+
+        graph = onnx_graph(prototxt)
+        self._get_file_writer().add_event(event_pb2.Event(graph_def=graph.SerializeToString()))
+
     def add_pr_curve(
         self,
         tag: str,
