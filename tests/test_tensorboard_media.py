@@ -15,23 +15,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image, ImageSequence
-from tensorboard.backend.event_processing import event_accumulator
 from tensorboard.backend.event_processing.event_file_loader import RawEventFileLoader
 from tensorboard.compat.proto.event_pb2 import Event
 from tensorboard.plugins.custom_scalar import layout_pb2
 from tensorboard.plugins.mesh import metadata as mesh_metadata
 from tensorboard.plugins.mesh.plugin_data_pb2 import MeshPluginData
 from tensorboard.util import tensor_util
+from tensorboard_files import read
 
 import tinytorch as tt
 from tinytorch.utils.tensorboard import SummaryWriter
-
-
-def read(folder: Path) -> event_accumulator.EventAccumulator:
-    kinds = [event_accumulator.IMAGES, event_accumulator.AUDIO, event_accumulator.TENSORS]
-    accumulator = event_accumulator.EventAccumulator(str(folder), size_guidance={kind: 0 for kind in kinds})
-    accumulator.Reload()
-    return accumulator
 
 
 def summary_values(folder: Path) -> dict:
