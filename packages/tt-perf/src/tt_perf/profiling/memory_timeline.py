@@ -18,8 +18,8 @@ module writes those points in PyTorch's three forms, chosen by the path's suffix
   matplotlib PNG, which TinyTorch, on NumPy alone, cannot draw).
 
 Example:
-    >>> timeline([(0.4, 0), (1.2, 96), (1.7, 64)])
-    ([0, 1, 1], [[0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 96], [0, 0, 0, 0, 0, 0, 0, 0, 64]])
+    >>> timeline([(0.4, 0), (1.2, 96), (1.7, 64)])  # 1.2 and 1.7 are one instant, 1 µs: its last size
+    ([0, 1], [[0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 0, 0, 0, 64]])
 """
 
 from __future__ import annotations
