@@ -262,9 +262,17 @@ def test_integer_and_bool_tensors_are_batched_too():
 
 def test_a_per_sample_fallback_warns_naming_the_op_and_is_right():
     x = t(B, 5)
-    with pytest.warns(UserWarning, match=r"no batching rule for .*sort.*loop over the 4 samples"):
+    with pytest.warns(UserWarning, match=r"no batching rule for .*sort.*loop over the 4 samples") as record:
         got = vmap(lambda v: v.sort().values)(x)
     same(got, looped(lambda v: v.sort().values, (x,), (0,)))
+    assert record[0].filename == __file__  # the warning points at the user's function
+
+
+def test_len_of_a_per_sample_scalar_is_refused_and_of_a_vector_is_its_length():
+    x = t(B, 5)
+    assert vmap(lambda v: autograd.tensor(float(len(v))) + v.sum() * 0)(x).tolist() == [5.0] * B
+    with pytest.raises(TypeError, match="len\\(\\) of a 0-d tensor"):
+        vmap(lambda v: len(v.sum()))(x)
 
 
 def test_indexing_with_a_batched_index():
