@@ -404,3 +404,11 @@ def test_chunk_size_with_dict_outputs_and_unbatched_outputs():
     same(got["v"], x * 2)
     same(got["k"][0], autograd.ones(2))
     assert got["k"][1] == 3
+
+
+def test_dim_methods_without_a_dim_flatten_each_sample_and_take_a_0d_samples_dim_0():
+    x = t(B, 3, 4)
+    check(lambda v: v.argmax(), x)  # over each whole (3, 4) sample, not over the batch
+    check(lambda v: v.argmin(), x)
+    got = vmap(lambda v: v.sum().argmax(0))(x)  # a 0-d sample's dim 0 is the sample itself
+    assert got.tolist() == [0] * B

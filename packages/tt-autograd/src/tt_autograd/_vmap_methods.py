@@ -35,7 +35,9 @@ def _dim_method(name: str) -> Callable:
             return original(self, dim, *args, **kwargs)
         lead, ndim = len(self._levels), self.ndim
         with physical():
-            if dim is None:
+            if dim is None or ndim == 0:  # a 0-d sample's dim 0 (or -1) is the sample itself
+                if dim is not None:
+                    normalize_dim(name, dim, 1)
                 source = self.reshape(*self.array.shape[:lead], -1) if ndim else self.unsqueeze(-1)
                 out = original(source, lead, *args, **kwargs)
             else:
