@@ -412,3 +412,17 @@ def test_dim_methods_without_a_dim_flatten_each_sample_and_take_a_0d_samples_dim
     check(lambda v: v.argmin(), x)
     got = vmap(lambda v: v.sum().argmax(0))(x)  # a 0-d sample's dim 0 is the sample itself
     assert got.tolist() == [0] * B
+
+
+def test_a_last_partial_chunk_and_junk_options_are_refused_up_front():
+    x = t(B, 3)
+    same(vmap(lambda v: v.exp().sum(), chunk_size=3)(x), looped(lambda v: v.exp().sum(), (x,), (0,)))
+    for bad in (2.5, True, 0):
+        with pytest.raises(ValueError, match="chunk_size should be None or a positive int"):
+            vmap(lambda v: v, chunk_size=bad)
+    with pytest.raises(ValueError, match="out_dims must be an int"):
+        vmap(lambda v: v, out_dims="x")
+    with pytest.raises(ValueError, match="in_dims must be an int"):
+        vmap(lambda v, w: v, in_dims=(0, ["x"]))
+    with pytest.raises(ValueError, match="in_dims must be an int"):
+        vmap(lambda v: v, in_dims=({"a": "x"},))
