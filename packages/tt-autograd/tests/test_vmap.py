@@ -426,3 +426,14 @@ def test_a_last_partial_chunk_and_junk_options_are_refused_up_front():
         vmap(lambda v, w: v, in_dims=(0, ["x"]))
     with pytest.raises(ValueError, match="in_dims must be an int"):
         vmap(lambda v: v, in_dims=({"a": "x"},))
+
+
+def test_lists_and_dicts_of_inputs_take_one_in_dim_for_all_and_a_negative_in_dim_counts_from_the_end():
+    x, y = t(B, 3), t(B, 3)
+    same(vmap(lambda pair: pair[0] * pair[1])([x, y]), x * y)
+    same(vmap(lambda d: d["a"] - d["b"])({"a": x, "b": y}), x - y)
+    same(vmap(lambda v: v.sum(), in_dims=-2)(x), x.sum(1))  # -2 of a 2-d input is its first dim
+    with pytest.raises(ValueError, match="is a container but the value is a Tensor"):
+        vmap(lambda v: v, in_dims=((0,),))(x)
+    with pytest.raises(ValueError, match="out of range"):
+        vmap(lambda v: v, in_dims=-3)(x)
