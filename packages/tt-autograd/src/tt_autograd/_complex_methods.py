@@ -18,7 +18,6 @@ from .functions.complex import (
     AngleFunction,
     ComplexAbsFunction,
     ComplexCastFunction,
-    ComplexExpFunction,
     ComplexFunction,
     ConjFunction,
     ImagFunction,
@@ -93,9 +92,6 @@ class ComplexGradMixin:
         from .spectral import istft
 
         return istft(self, *args, **kwargs)
-
-    def _complex_exp(self) -> tt_tensor.Tensor:
-        return ComplexExpFunction.apply(self)
 
     def _complex_cast(self, dtype: tt_tensor.DType) -> tt_tensor.Tensor:
         return ComplexCastFunction.apply(self, dtype=dtype.numpy)

@@ -131,7 +131,9 @@ TORCH_NAMES = {
     "GridSample": "GridSampler2DBackward0",
 }
 #: The Functions of complex element-wise math (functions/complex_math.py) take PyTorch's names of the ops.
-_COMPLEX_MATH = "Log Log2 Log10 Expm1 Sqrt Reciprocal Sin Cos Tan Sinh Cosh Tanh Asin Acos Atan Sigmoid Sgn"
+_COMPLEX_MATH = (
+    "Exp Log Log2 Log10 Expm1 Sqrt Reciprocal Sin Cos Tan Sinh Cosh Tanh Asin Acos Atan Sigmoid Sgn"
+)
 TORCH_NAMES.update({f"Complex{stem}": f"{stem}Backward0" for stem in [*_COMPLEX_MATH.split(), "Pow"]})
 TORCH_NAMES["ComplexLog1p"] = "Log1PBackward0"
 

@@ -337,7 +337,7 @@ class Tensor(
 
     # ----------------------------------------------------------------- element-wise math
     def exp(self) -> Tensor:
-        return self._complex_exp() if self.array.dtype.kind == "c" else ExpFunction.apply(self)
+        return self._math("exp", ExpFunction)
 
     def log(self) -> Tensor:
         return self._math("log", LogFunction)

@@ -205,28 +205,6 @@ class ViewAsComplexFunction(Function):
         return (ViewAsRealFunction.apply(grad),)
 
 
-class ComplexExpFunction(Function):
-    """``exp(z)`` of a complex tensor: holomorphic, gradient ``grad * conj(exp(z))``."""
-
-    complex_gradient = OWN
-
-    @staticmethod
-    def forward(ctx, a):
-        out = np.exp(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return (grad * np.conj(out),)
-
-    @staticmethod
-    def graph_backward(ctx, grad):
-        (out,) = ctx.saved_tensors
-        return (grad * ctx.output_tensor(out).conj(),)
-
-
 class ComplexCastFunction(Function):
     """A dtype conversion to or from complex: the gradient comes back in the input's dtype.
 

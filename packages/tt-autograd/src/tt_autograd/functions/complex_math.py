@@ -1,4 +1,4 @@
-"""Element-wise math of complex tensors: ``log``, ``sqrt``, ``sin``, ..., ``pow``, ``sgn``.
+"""Element-wise math of complex tensors: ``exp``, ``log``, ``sqrt``, ``sin``, ..., ``pow``, ``sgn``.
 
 The real Functions of these ops (``functions/unary.py``, ``math_extra.py``)
 convert their input to a real float in forward, so complex tensors take these
@@ -70,6 +70,9 @@ def _holomorphic(name: str, doc: str, kernel, slope, graph_slope=None) -> type:
     return type(f"Complex{name}Function", (HolomorphicFunction,), namespace)
 
 
+ComplexExpFunction = _holomorphic(
+    "Exp", "``exp(z)``; slope ``exp(z)``, the output.", np.exp, lambda z, out: out
+)
 ComplexLogFunction = _holomorphic(
     "Log", "``log(z)``, principal branch; slope ``1/z``.", np.log, lambda z, out: 1 / z
 )
@@ -135,6 +138,7 @@ ComplexSigmoidFunction = _holomorphic(
 
 #: ``{method name: Function}`` of the element-wise methods that take complex tensors here.
 HOLOMORPHIC = {
+    "exp": ComplexExpFunction,
     "log": ComplexLogFunction,
     "log2": ComplexLog2Function,
     "log10": ComplexLog10Function,
