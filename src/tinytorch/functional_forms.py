@@ -23,6 +23,7 @@ tt-vision's): gradients and errors are that function's.
 from __future__ import annotations
 
 import tt_autograd
+from tt_nn.functional.dropout_extra import feature_dropout as channel_dropout
 
 from .nn import functional as F
 from .nn.functional import (
@@ -165,15 +166,12 @@ def feature_dropout(input, p: float, train: bool):  # noqa: A002
         raise RuntimeError(
             f"torch.feature_dropout: dropout probability has to be between 0 and 1, but got {p}"
         )
-    if not train or p == 0.0:
-        return input
     if input.ndim < 2:
         raise RuntimeError(
             "torch.feature_dropout: Feature dropout requires at least 2 dimensions in the input, got shape "
             f"{tuple(input.shape)}"
         )
-    keep = tt_autograd.rand(*input.shape[:2], *[1] * (input.ndim - 2)) >= p
-    return input * (keep.to(input.dtype) / (1.0 - p) if p < 1.0 else keep.to(input.dtype))
+    return channel_dropout(input, p, train)  # tt-nn's channel mask (dropout_extra.py)
 
 
 def feature_dropout_(input, p: float, train: bool):  # noqa: A002

@@ -155,6 +155,21 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
     return _apply("alpha_dropout", input, p, training, None, alpha=True)
 
 
+def feature_dropout(input, p: float = 0.5, training: bool = True):  # noqa: A002
+    """Plain dropout of whole channels: one draw per ``(N, C)`` of ``(N, C, *)`` input (torch.feature_dropout).
+
+    Like ``dropout1d``/``2d``/``3d`` but for any rank from 2 up; ``(N, C)`` input is plain dropout.
+    PyTorch has it at the top level only (``tinytorch.feature_dropout``).
+    """
+    _check_probability("feature_dropout", p)
+    x = float_arg("feature_dropout", input)
+    if x.ndim < 2:
+        raise ValueError(
+            f"feature_dropout: expected an input (N, C, *) with at least 2 dims, got shape {tuple(x.shape)}"
+        )
+    return _apply("feature_dropout", x, p, training, 1, alpha=False)
+
+
 def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
     """Alpha dropout of whole channels: one draw per ``(N, C)`` of ``(N, C, *)`` input.
 
