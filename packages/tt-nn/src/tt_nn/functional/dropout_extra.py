@@ -156,7 +156,7 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
 
 
 def feature_dropout(input, p: float = 0.5, training: bool = True):  # noqa: A002
-    """Plain dropout of whole channels: one draw per ``(N, C)`` of ``(N, C, *)`` input (torch.feature_dropout).
+    """Plain dropout of whole channels: one draw per ``(N, C)`` of ``(N, C, *)`` input (feature_dropout).
 
     Like ``dropout1d``/``2d``/``3d`` but for any rank from 2 up; ``(N, C)`` input is plain dropout.
     PyTorch has it at the top level only (``tinytorch.feature_dropout``).
