@@ -102,7 +102,7 @@ def _ranges(range_: object, dims: int) -> list[tuple[float, float]] | None:
             f"histogramdd: range must be [min_1, max_1, ..., min_D, max_D] with {2 * dims} numbers, "
             f"got {len(values)}"
         )
-    pairs = [(values[2 * i], values[2 * i + 1]) for i in np.arange(dims)]
+    pairs = list(zip(values[0::2], values[1::2]))
     for low, high in pairs:
         if not low <= high:
             raise RuntimeError(f"histogramdd: each range's min must be <= its max, got [{low}, {high}]")

@@ -28,26 +28,29 @@ class AsStridedFunction(Function):
     def forward(ctx, x, size, stride, offset):
         view = as_strided_view(x, size, stride, offset)  # checks the geometry first
         storage, own = storage_of(x)
+        # the geometry only (O(ndim)); backward builds the index arrays when a gradient is asked for
         ctx.storage_size = storage.size
-        ctx.out_index = element_indices(size, stride, own if offset is None else offset)
-        ctx.x_index = element_indices(x.shape, tuple(s // x.itemsize for s in x.strides), own)
+        ctx.out_geometry = (size, stride, own if offset is None else offset)
+        ctx.x_geometry = (x.shape, tuple(s // x.itemsize for s in x.strides), own)
         return view
 
     @staticmethod
     def backward(ctx, grad):
         g = np.asarray(grad)
+        out_index, x_index = element_indices(*ctx.out_geometry), element_indices(*ctx.x_geometry)
         if g.dtype.kind == "c":
             total = np.zeros(ctx.storage_size, dtype=g.dtype)
-            np.add.at(total, ctx.out_index.ravel(), g.ravel())
+            np.add.at(total, out_index.ravel(), g.ravel())
         else:
-            total = np.bincount(ctx.out_index.ravel(), weights=g.ravel(), minlength=ctx.storage_size)
-        return total[ctx.x_index].astype(g.dtype, copy=False), None, None, None
+            total = np.bincount(out_index.ravel(), weights=g.ravel(), minlength=ctx.storage_size)
+        return total[x_index].astype(g.dtype, copy=False), None, None, None
 
     @staticmethod
     def graph_backward(ctx, grad):
         from ..creation import tensor, zeros  # (the creation module imports this package's tensor)
 
+        out_index, x_index = element_indices(*ctx.out_geometry), element_indices(*ctx.x_geometry)
         flat = zeros(ctx.storage_size, dtype=grad.dtype).index_add(
-            0, tensor(ctx.out_index.ravel()), grad.reshape(-1)
+            0, tensor(out_index.ravel()), grad.reshape(-1)
         )
-        return flat[tensor(ctx.x_index)], None, None, None
+        return flat[tensor(x_index)], None, None, None
