@@ -83,6 +83,7 @@ def test_backward_splits_only_the_probs_forward_computed_in_blocks(rng, monkeypa
     out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
     calls = []
     chapter = kernels.chapter_backward
+
     def counted(*args, **kwargs):
         calls.append(args[5].shape)  # probs
         return chapter(*args, **kwargs)
@@ -134,3 +135,63 @@ def test_chunks_of_the_batch_give_the_chapter_results(chunk_items, monkeypatch, 
     expected = kernels.chapter_backward(grad, q, k, v, out, probs, None, 0.5, (True, True, True, False))
     for name, mine, theirs in zip("qkv", got, expected):
         np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12, err_msg=name)
+
+
+def _causal_scores(rng, rows, dtype=np.float64):
+    """``rows`` causal score rows over ``rows`` keys (−inf above the diagonal), for 2 sequences × 3 heads."""
+    scores = rng.standard_normal((2, 3, rows, rows)).astype(dtype)
+    return scores + kernels.causal_bias(rows, rows, np.dtype(dtype).str)
+
+
+def test_causal_softmax_shifts_once_per_block_and_equals_the_chapter(rng, monkeypatch):
+    scores = _causal_scores(rng, 8)
+    scores[1, 2] += 30.0  # rows up to 30 + a few apart: the block's one shift still applies
+    expected = kernels.softmax_rows_(scores.copy(), masked=True)
+    per_row = []
+    monkeypatch.setattr(kernels, "softmax_rows_", lambda s, masked: per_row.append(s) or s)
+    got = kernels._causal_softmax_(scores)
+    assert got is scores and not per_row  # in place, with no per-row maximum
+    np.testing.assert_allclose(got, expected, rtol=1e-13, atol=1e-300)
+    assert not np.triu(got, 1).any()
+
+
+@pytest.mark.parametrize("offset", [30.0, 45.0, 1000.0])
+def test_causal_softmax_rows_far_below_the_block_max_keep_their_precision(offset, rng, monkeypatch):
+    scores = _causal_scores(rng, 8, np.float32)
+    scores[0, 0] -= offset  # a sequence whose scores lie far below the rest of the block
+    expected = kernels.softmax_rows_(scores.astype(np.float64), masked=True)
+    chapter = kernels.softmax_rows_
+    per_row = []
+    monkeypatch.setattr(kernels, "softmax_rows_", lambda s, masked: per_row.append(1) or chapter(s, masked))
+    got = kernels._causal_softmax_(scores)
+    assert bool(per_row) == (offset > kernels.SHIFT_MARGIN)  # the chapter's per-row shift when too far
+    np.testing.assert_allclose(got, expected, rtol=2e-6, atol=0)  # every entry to float32's precision
+
+
+def test_causal_softmax_at_the_margin_takes_the_block_shift(rng, monkeypatch):
+    scores = _causal_scores(rng, 4)
+    scores[..., 0] = 0.0
+    scores[0, 0, 0, 0] = kernels.SHIFT_MARGIN  # the block's max, exactly the margin above every first score
+    per_row = []
+    monkeypatch.setattr(kernels, "softmax_rows_", lambda s, masked: per_row.append(1) or s)
+    kernels._causal_softmax_(scores)
+    assert not per_row
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_a_nan_or_infinity_stays_in_its_own_rows(bad, rng):
+    length = 64  # two blocks of 32 rows
+    q, k, v, _ = _qkv(rng, 3, 2, length, 4, np.float32)
+    q[1, 0, 40, 2] = bad  # one query of sequence 1, head 0
+    bias = kernels.causal_bias(length, length, "<f4")
+    with np.errstate(invalid="ignore"):  # inf - inf in that row, in both
+        out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.5)
+        ref_out, ref_probs, _ = kernels.chapter_forward(q, k, v, bias, 0.5)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-5, atol=1e-6)  # NaN where the chapter has NaN
+    np.testing.assert_allclose(probs, ref_probs, rtol=1e-5, atol=1e-6)
+    assert np.isfinite(out[[0, 2]]).all() and np.isfinite(out[1, 1]).all()
+
+
+def test_a_block_of_only_minus_infinity_gives_the_chapters_zeros():
+    scores = np.full((1, 2, 3, 3), -np.inf)
+    np.testing.assert_array_equal(kernels._causal_softmax_(scores), np.zeros((1, 2, 3, 3)))
