@@ -195,3 +195,26 @@ def test_a_nan_or_infinity_stays_in_its_own_rows(bad, rng):
 def test_a_block_of_only_minus_infinity_gives_the_chapters_zeros():
     scores = np.full((1, 2, 3, 3), -np.inf)
     np.testing.assert_array_equal(kernels._causal_softmax_(scores), np.zeros((1, 2, 3, 3)))
+
+
+def test_large_scores_are_shifted_before_exp():
+    scores = np.zeros((1, 1, 3, 3), np.float32) + kernels.causal_bias(3, 3, "<f4")
+    scores[..., 0] = 100.0  # exp(100) overflows float32: the block's shift must come first
+    expected = kernels.softmax_rows_(scores.copy(), masked=True)
+    np.testing.assert_allclose(kernels._causal_softmax_(scores), expected, rtol=1e-6)
+
+
+def test_three_dimensional_inputs_go_in_blocks_too(rng):
+    length = 70  # (batch, T, D): no heads axis
+    q, k, v = (rng.standard_normal((3, length, 5)) for _ in range(3))
+    grad = rng.standard_normal((3, length, 5))
+    bias = kernels.causal_bias(length, length, "<f8")
+    out, probs, _ = kernels.attention_forward(q, k, v, bias, 0.4)
+    assert id(probs) in kernels._blocked
+    ref_out, ref_probs, _ = kernels.chapter_forward(q, k, v, bias, 0.4)
+    np.testing.assert_allclose(out, ref_out, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(probs, ref_probs, rtol=1e-12, atol=1e-13)
+    got = kernels.attention_backward(grad, q, k, v, out, probs, None, 0.4, (True, True, True, False))
+    expected = kernels.chapter_backward(grad, q, k, v, out, probs, None, 0.4, (True, True, True, False))
+    for name, mine, theirs in zip("qkv", got, expected):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-11, atol=1e-12, err_msg=name)
