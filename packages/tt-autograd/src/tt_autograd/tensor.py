@@ -28,7 +28,6 @@ from tt_tensor.checks import (
     normalize_dim,
     normalize_dims,
     optional_dim,
-    variance_args,
 )
 from tt_tensor.indexing import convert_key
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
@@ -37,6 +36,7 @@ from tt_tensor.tensor import ValuesIndices, operand
 from . import higher_order, hooks, tensor_hooks
 from ._alias_methods import AliasGradMixin
 from ._complex_methods import ComplexGradMixin
+from ._complex_reductions import ComplexReductionGradMixin
 from ._index_extra_methods import IndexExtraGradMixin
 from ._inplace_methods import InPlaceGradMixin
 from ._linalg_extra_methods import LinalgExtraGradMixin
@@ -73,12 +73,10 @@ from .functions.layout import LayoutCopyFunction
 from .functions.reductions import (
     AmaxFunction,
     CumsumFunction,
-    LogSumExpFunction,
     MeanFunction,
     ProdFunction,
     SumFunction,
     TakeAlongDimFunction,
-    VarFunction,
 )
 from .functions.rounding import FloorDivideFunction, RemainderFunction, StepFunction
 from .functions.shape import (
@@ -111,6 +109,7 @@ class Tensor(
     IndexExtraGradMixin,
     MathMoreGradMixin,
     MathExtraGradMixin,
+    ComplexReductionGradMixin,
     LinalgExtraGradMixin,
     LinalgGradMixin,
     SelectionGradMixin,
@@ -435,10 +434,6 @@ class Tensor(
             return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)
         return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
 
-    def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
-        dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
-        return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
-
     def max(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         return self._extreme("max", dim, keepdim)
 
@@ -460,10 +455,6 @@ class Tensor(
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
-
-    def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
-        normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
-        return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
         return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)

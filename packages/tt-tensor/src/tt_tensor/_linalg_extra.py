@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import cumulative, distance, linalg
+from . import complex_reductions, cumulative, distance, linalg
 from ._base import TensorBase, operand
 from .checks import check_count, check_tensor, normalize_dim
 from .pointwise import as_float
@@ -144,7 +144,11 @@ class LinalgExtraMixin(TensorBase):
         """The ``p``-norm of ``self - other`` (they broadcast), a 0-d tensor; ``p`` as in ``distance``."""
         check_tensor("dist", other, "other")  # PyTorch takes tensors only (a number would widen to float64)
         p = distance.check_p("dist", p)
-        difference = as_float(self.array) - as_float(other.array)
+        difference = (
+            np.abs(self.array - other.array)
+            if self.is_complex() or other.is_complex()
+            else (as_float(self.array) - as_float(other.array))
+        )  # a complex difference's p-norm is that of its magnitudes
         return self.from_array(np.asarray(distance.pnorm(difference, p)))
 
     # ------------------------------------------------------------ diagonals
@@ -223,6 +227,7 @@ class LinalgExtraMixin(TensorBase):
 
     def logcumsumexp(self, dim: int) -> Tensor:
         """``log(cumsum(exp(self)))`` along ``dim`` without overflow (``np.logaddexp.accumulate``)."""
-        return self.from_array(
-            cumulative.logcumsumexp(self.array, normalize_dim("logcumsumexp", dim, self.ndim))
-        )
+        axis = normalize_dim("logcumsumexp", dim, self.ndim)
+        if complex_reductions.is_complex(self.array):
+            return self.from_array(complex_reductions.logcumsumexp(self.array, axis))
+        return self.from_array(cumulative.logcumsumexp(self.array, axis))

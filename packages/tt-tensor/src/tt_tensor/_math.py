@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import pointwise
+from . import complex_reductions, pointwise
 from ._base import TensorBase, operand
 from .checks import check_count, normalize_dim
 
@@ -72,6 +72,8 @@ class MathMixin(TensorBase):
 
     def sigmoid(self) -> Tensor:
         """Logistic function ``1 / (1 + exp(-self))``, stable and precise for any input."""
+        if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
+            return self.from_array(complex_reductions.sigmoid(self.array))
         return self.from_array(pointwise.sigmoid(self.array))
 
     def relu(self) -> Tensor:

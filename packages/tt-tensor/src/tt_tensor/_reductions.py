@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import reduce
+from . import complex_reductions, reduce
 from ._base import TensorBase
 from .checks import NOT_GIVEN, check_bool, normalize_dim, normalize_dims, optional_dim, variance_args
 from .dtypes import as_dtype
@@ -46,6 +46,9 @@ class ReductionMixin(TensorBase):
         (one bool: ``unbiased``, over every element; see :func:`~tt_tensor.checks.variance_args`).
         """
         dim, correction = variance_args("var", dim, unbiased, correction)
+        if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
+            axis = normalize_dims("var", dim, self.ndim)
+            return self.from_array(complex_reductions.var(self.array, axis, correction, keepdim))
         return self.from_array(reduce.var(self.array, dim, correction, keepdim))
 
     def std(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
@@ -60,13 +63,17 @@ class ReductionMixin(TensorBase):
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         """Vector p-norm over ``dim`` (all elements by default); ``p=None`` is the 2-norm and ``-inf`` the
         smallest ``|x|``, as PyTorch."""
+        if complex_reductions.is_complex(self.array):  # every p-norm of z is that of |z|
+            return self.abs().norm(p, dim, keepdim)
         if p == -np.inf:  # the one order the course's kernel leaves out: (sum |x|^-inf)^-0 would be 1
             return self.abs().amin(dim, keepdim)
         return self.from_array(reduce.norm(self.array, 2 if p is None else p, dim, keepdim))
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""
-        normalize_dims("logsumexp", dim, self.ndim, "dim")
+        axis = normalize_dims("logsumexp", dim, self.ndim, "dim")
+        if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
+            return self.from_array(complex_reductions.logsumexp(self.array, axis, keepdim))
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes

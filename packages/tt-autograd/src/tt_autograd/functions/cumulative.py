@@ -26,6 +26,8 @@ def _reversed_cumsum(values: np.ndarray, axis: int) -> np.ndarray:
 
 
 class CumprodFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, dim):
         out = cumulative.cumprod(a, dim)

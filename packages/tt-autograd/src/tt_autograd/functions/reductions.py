@@ -227,6 +227,8 @@ class LogSumExpFunction(Function):
 class ProdFunction(Function):
     """Product; the gradient of each element is the product of all the others (zeros handled)."""
 
+    complex_gradient = "conjugate"  # its rules are grad * f' (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, dim=None, keepdim=False):
         # BEGIN SOLUTION 02
@@ -286,6 +288,8 @@ def _others_product_recorded(a: object, axis: int) -> object:
 
 
 class CumsumFunction(Function):
+    complex_gradient = "conjugate"  # its rules are linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, dim):
         # BEGIN SOLUTION 02

@@ -31,10 +31,14 @@ def as_tensor(op: str, value: object, name: str = "A") -> Tensor:
     raise TypeError(f"{op}: argument '{name}' must be a Tensor, not {type(value).__name__}")
 
 
-def float_tensor(op: str, value: object, name: str = "A", min_dims: int = 0) -> Tensor:
-    """A float32/float64 tensor with at least ``min_dims`` dims, or an error naming ``op`` and the fix."""
+def float_tensor(
+    op: str, value: object, name: str = "A", min_dims: int = 0, complex_ok: bool = False
+) -> Tensor:
+    """A float32/float64 (or, with ``complex_ok``, complex64/128) tensor with at least ``min_dims`` dims,
+    or an error naming ``op`` and the fix."""
     tensor = as_tensor(op, value, name)
-    if tensor.array.dtype not in (np.float32, np.float64):
+    allowed = (np.float32, np.float64) + ((np.complex64, np.complex128) if complex_ok else ())
+    if tensor.array.dtype not in allowed:
         raise TypeError(
             f"{op}: Expected a floating point tensor as input. Got {tensor.array.dtype}; "
             "convert it with .float() or .double() (NumPy's LAPACK works in float32 and float64)"

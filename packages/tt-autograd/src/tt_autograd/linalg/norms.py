@@ -110,7 +110,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     """``torch.linalg.vector_norm``: ``(sum |x|^ord)^(1/ord)`` over ``dim`` (all dims when ``None``).
 
     Args:
-        x: a float tensor.
+        x: a float or complex tensor (a complex one: the norm of ``|x|``, a real tensor).
         ord: a number: ``inf`` (max ``|x|``), ``-inf`` (min ``|x|``), ``0`` (the count
             of non-zeros), or any other ``p`` (``2`` by default).
         dim: an int, a tuple of ints, or ``None`` (all dims, as one flattened vector).
@@ -119,7 +119,9 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
 
     Shape: ``x`` reduced over ``dim``. Cost: one pass forward, one backward.
     """
-    x = _cast(float_tensor("linalg.vector_norm", x, "x"), dtype)
+    x = _cast(float_tensor("linalg.vector_norm", x, "x", complex_ok=True), dtype)
+    if x.array.dtype.kind == "c":
+        x = x.abs()  # every vector norm of z is that of |z| (real, with abs's complex gradient)
     if isinstance(ord, bool) or not isinstance(ord, (int, float)):
         raise TypeError(
             f"linalg.vector_norm: argument 'ord' must be a number, not {type(ord).__name__} ({ord!r}); "
@@ -134,7 +136,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     """``torch.linalg.matrix_norm``: a norm of each matrix over the two dims ``dim``.
 
     Args:
-        A: a float tensor with at least 2 dims.
+        A: a float or complex tensor with at least 2 dims (complex: not ``'nuc'`` or ``+-2``).
         ord: ``'fro'`` (default), ``'nuc'`` (sum of singular values), ``2``/``-2`` (largest /
             smallest singular value), ``1``/``-1`` (max / min column sum of ``|A|``),
             ``inf``/``-inf`` (max / min row sum of ``|A|``).
@@ -144,9 +146,14 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     Shape: ``A`` without the two dims. Cost: ``'fro'`` and the sums one pass; ``'nuc'`` and
     ``+-2`` one SVD per matrix.
     """
-    A = _cast(float_tensor("linalg.matrix_norm", A, "A", min_dims=2), dtype)
+    A = _cast(float_tensor("linalg.matrix_norm", A, "A", min_dims=2, complex_ok=True), dtype)
     if isinstance(ord, bool) or ord not in MATRIX_ORDS:
         raise ValueError(f"linalg.matrix_norm: Order {ord} not supported; use one of {MATRIX_ORDS}")
+    if A.array.dtype.kind == "c" and ord in ("nuc", 2, -2):
+        raise TypeError(
+            f"linalg.matrix_norm: ord={ord!r} of a complex matrix needs its singular values, and TinyTorch's "
+            "SVD takes real matrices only; 'fro', 1, -1, inf and -inf work on complex matrices"
+        )
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:
         raise ValueError(f"linalg.matrix_norm: dim must be a 2-tuple of ints, got {dim!r}")
     rows, cols = (normalize_dim("linalg.matrix_norm", d, A.ndim) for d in dim)
@@ -175,7 +182,7 @@ def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     * ``dim=None``: ``ord=None`` gives the 2-norm of the flattened input; otherwise the
       input must be 1-D (vector norm) or 2-D (matrix norm).
     """
-    A = float_tensor("linalg.norm", A, "A")
+    A = float_tensor("linalg.norm", A, "A", complex_ok=True)
     if dim is not None:
         dims = (dim,) if isinstance(dim, int) else tuple(dim)
         if len(dims) == 1:
