@@ -102,3 +102,11 @@ def test_dist_of_complex(z):
         assert out.dtype == tt.float64
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-12)
     np.testing.assert_allclose(z.dist(w, 1).numpy(), np.abs(z.numpy() - w.numpy()).sum(), rtol=1e-12)
+
+
+def test_rows_of_minus_infinity_give_minus_infinity_as_pytorch():
+    z = tt.tensor(np.array([[-np.inf + 0j, -np.inf + 0j], [1 + 1j, 2 + 0j]]))
+    with np.errstate(divide="ignore"):
+        lse, cumulative = z.logsumexp(1).numpy(), z.logcumsumexp(1).numpy()
+    assert lse[0] == -np.inf and cumulative[0].tolist() == [-np.inf, -np.inf]  # (no NaN)
+    np.testing.assert_allclose(lse[1], np.log(np.exp(1 + 1j) + np.exp(2)), rtol=1e-14)
