@@ -178,3 +178,9 @@ def test_prod_of_complex(dim):
     np.testing.assert_allclose(out.detach().numpy(), expected, rtol=1e-12)
     assert gradcheck(lambda t: t.prod() if dim is None else t.prod(dim), [z])
     assert gradgradcheck(lambda t: t.prod() if dim is None else t.prod(dim), [z])
+
+
+def test_var_of_one_complex_number_is_nan_as_pytorch():
+    z = autograd.tensor(np.array([1 + 1j, 2 - 1j]))
+    assert np.isnan(z[:1].var().numpy()) and z[:1].var().dtype == autograd.float64
+    np.testing.assert_allclose(z.var(correction=0).numpy(), 1.25, rtol=1e-15)  # |±(0.5 - 1j)|² = 1.25
