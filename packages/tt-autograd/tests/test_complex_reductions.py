@@ -184,3 +184,10 @@ def test_var_of_one_complex_number_is_nan_as_pytorch():
     z = autograd.tensor(np.array([1 + 1j, 2 - 1j]))
     assert np.isnan(z[:1].var().numpy()) and z[:1].var().dtype == autograd.float64
     np.testing.assert_allclose(z.var(correction=0).numpy(), 1.25, rtol=1e-15)  # |±(0.5 - 1j)|² = 1.25
+
+
+@pytest.mark.parametrize("complex_input", [False, True])
+def test_dist_refuses_a_negative_p(complex_input):
+    a = cleaf((3,)) if complex_input else autograd.tensor([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="dist only supports non-negative p values, got p=-1"):
+        autograd.dist(a, a, -1)
