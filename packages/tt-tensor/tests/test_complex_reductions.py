@@ -110,3 +110,9 @@ def test_rows_of_minus_infinity_give_minus_infinity_as_pytorch():
         lse, cumulative = z.logsumexp(1).numpy(), z.logcumsumexp(1).numpy()
     assert lse[0] == -np.inf and cumulative[0].tolist() == [-np.inf, -np.inf]  # (no NaN)
     np.testing.assert_allclose(lse[1], np.log(np.exp(1 + 1j) + np.exp(2)), rtol=1e-14)
+
+
+def test_isreal_is_true_where_the_imaginary_part_is_zero():
+    z = tt.tensor(np.array([1 + 0j, 2 - 1j, -0.0j, 3j]))
+    assert z.isreal().tolist() == [True, False, True, False] and z.isreal().dtype == tt.bool
+    assert tt.tensor([1.5, 2.0]).isreal().tolist() == [True, True]

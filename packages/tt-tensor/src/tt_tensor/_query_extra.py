@@ -60,8 +60,8 @@ class QueryExtraMixin(TensorBase):
         return self.from_array(np.isneginf(self.array))
 
     def isreal(self) -> Tensor:
-        """True everywhere: TinyTorch has no complex dtypes."""
-        return self.from_array(np.ones(self.shape, dtype=bool))
+        """True where the imaginary part is 0 (everywhere for a real tensor)."""
+        return self.from_array(np.asarray(np.isreal(self.array)))
 
     def logical_and(self, other: Tensor) -> Tensor:
         """Element-wise ``and`` of the truth values (non-zero is true); a bool tensor."""
