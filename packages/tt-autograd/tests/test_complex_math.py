@@ -14,7 +14,10 @@ from tt_autograd.gradcheck import gradcheck, gradgradcheck
 from tt_autograd.gradients import grad
 
 A = [1 + 2j, -0.5 + 0.25j, 3 - 1j]
-UNARY = "log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan sinh cosh tanh asin acos atan sigmoid"
+UNARY = (
+    "log log2 log10 log1p expm1 sqrt rsqrt reciprocal sin cos tan sinh cosh tanh asin acos atan "
+    "asinh acosh atanh exp2 sigmoid"
+)
 
 
 def cleaf(shape, seed=0, scale=1.5):
@@ -172,3 +175,24 @@ def test_nodes_take_pytorchs_names():
         "SgnBackward0",
         "PowBackward0",
     ]
+
+
+@pytest.mark.parametrize(
+    ("op", "values", "grads"),
+    [  # PyTorch 2.13 at -0.5 + 0.25j and -2 - 1j (Re z < 0: acosh's slope is 1 / (sqrt(z-1) sqrt(z+1)))
+        ("acosh", [0.28139605624529274 + 2.0724051800703975j, 1.4693517443681852 - 2.6342363503726487j],
+         [-0.16127472062565798 + 1.0725361811319973j, -0.40224793209535514 - 0.24860289393928917j]),
+        ("asinh", [-0.4926756834207706 + 0.2243284526346675j, -1.528570919480998 - 0.42707858639247614j],
+         [0.902886474576047 - 0.0940103091527985j, 0.3884434935075093 + 0.16089856322639565j]),
+        ("atanh", [-0.500370000052531 + 0.3143981432077165j, -0.40235947810852507 - 1.3389725222944935j],
+         [1.1243243243243244 + 0.34594594594594597j, -0.1 - 0.2j]),
+        ("exp2", [0.6965167091827812 + 0.12191994844646645j, 0.19230972534099303 - 0.1597403190784087j],
+         [0.48278859318293615 - 0.0845084685196821j, 0.13329894391436678 + 0.11072355179094502j]),
+    ],
+)  # fmt: skip
+def test_inverse_hyperbolic_and_exp2_match_pytorch_left_of_the_imaginary_axis(op, values, grads):
+    z = autograd.tensor([-0.5 + 0.25j, -2 - 1j], dtype=autograd.complex128, requires_grad=True)
+    out = getattr(z, op)()
+    out.real.sum().backward()
+    np.testing.assert_allclose(out.detach().numpy(), values, rtol=1e-12)
+    np.testing.assert_allclose(z.grad.numpy(), grads, rtol=1e-12)

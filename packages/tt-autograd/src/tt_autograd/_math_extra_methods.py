@@ -37,7 +37,7 @@ class MathExtraGradMixin(tt_tensor.Tensor):
         return self._math("log10", math_extra.Log10Function)
 
     def exp2(self):
-        return math_extra.Exp2Function.apply(self)
+        return self._math("exp2", math_extra.Exp2Function)
 
     def sinh(self):
         return self._math("sinh", math_extra.SinhFunction)
@@ -58,13 +58,13 @@ class MathExtraGradMixin(tt_tensor.Tensor):
         return self._math("atan", math_extra.AtanFunction)
 
     def asinh(self):
-        return math_extra.AsinhFunction.apply(self)
+        return self._math("asinh", math_extra.AsinhFunction)
 
     def acosh(self):
-        return math_extra.AcoshFunction.apply(self)
+        return self._math("acosh", math_extra.AcoshFunction)
 
     def atanh(self):
-        return math_extra.AtanhFunction.apply(self)
+        return self._math("atanh", math_extra.AtanhFunction)
 
     def atan2(self, other):
         return math_extra.Atan2Function.apply(self, _other(other))

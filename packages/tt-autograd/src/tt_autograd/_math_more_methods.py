@@ -32,6 +32,7 @@ from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
 
 from . import _math_more_kernels as kernels
+from .functions.complex import ComplexFunction
 
 __all__: list[str] = [
     "float_power",
@@ -212,7 +213,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
                 "dimensions"
             )
         x = self.reshape(1, -1) if self.ndim < 2 else self
-        x = x.to(from_numpy_dtype(_float_dtype(x.array)))
+        if not x.is_complex():  # (complex variables stay complex: their covariance is Hermitian)
+            x = x.to(from_numpy_dtype(_float_dtype(x.array)))
         observations = x.shape[1]
         weights = None
         for name, given, kind in (("fweights", fweights, "iu"), ("aweights", aweights, "f")):
@@ -238,17 +240,19 @@ class MathMoreGradMixin(tt_tensor.Tensor):
             norm = norm * 0  # as PyTorch: a division by zero, inf or NaN
         centred = x - mean
         weighted = centred if weights is None else centred * weights
-        result = weighted.matmul(centred.transpose(0, 1)) / norm
+        result = weighted.matmul(centred.transpose(0, 1).conj()) / norm
         return result.squeeze()
 
     def corrcoef(self) -> tt_tensor.Tensor:
         """Pearson correlation coefficients of the rows of ``self`` (``cov`` normalised), clipped to
-        ``[-1, 1]``; a constant row gives NaN."""
+        ``[-1, 1]`` (complex: the real and imaginary parts each, as PyTorch); a constant row gives NaN."""
         c = self.cov()
         if c.ndim == 0:
             return c / c
-        std = c.diagonal().sqrt()
+        std = c.diagonal().real.sqrt()
         c = c / std.unsqueeze(1) / std.unsqueeze(0)
+        if c.is_complex():
+            return ComplexFunction.apply(c.real.clamp(-1, 1), c.imag.clamp(-1, 1))
         return c.clamp(-1, 1)
 
     def histogram(self, bins: object = 100, *, range=None, weight=None, density: bool = False):  # noqa: A002
@@ -313,10 +317,10 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         return self._mm_adopt("baddbmm_", self.baddbmm(batch1, batch2, beta=beta, alpha=alpha))
 
     def vdot(self, other: tt_tensor.Tensor) -> tt_tensor.Tensor:
-        """The dot product of two 1-D tensors of one dtype (real tensors: ``dot``)."""
+        """``Σ conj(self) * other`` of two 1-D tensors of one dtype (real tensors: ``dot``)."""
         check_tensor("vdot", other, "other")
         kernels.check_dot("vdot", self.array, other.array)
-        return (self * other).sum()
+        return (self.conj() * other).sum()
 
     # ------------------------------------------------------------ bitwise (integer and bool tensors)
     def bitwise_and(self, other: object) -> tt_tensor.Tensor:

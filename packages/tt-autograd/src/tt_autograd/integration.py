@@ -33,7 +33,7 @@ def _pieces(name: str, y: object, x: object, dx: object, dim: int) -> tuple[Tens
     if y.ndim == 0:
         raise ValueError(f"{name}: y must have at least one dimension, got a 0-d tensor")
     points = y.shape[dim]
-    if not y.is_floating_point():
+    if not (y.is_floating_point() or y.is_complex()):
         y = y.to(get_default_dtype())  # integer samples integrate in the default float dtype
     left, right = y.narrow(dim, 0, max(points - 1, 0)), y.narrow(dim, min(1, points), max(points - 1, 0))
     if x is None:

@@ -129,6 +129,28 @@ ComplexAcosFunction = _holomorphic(
 ComplexAtanFunction = _holomorphic(
     "Atan", "``atan(z)``, principal branch; slope ``1/(1 + z^2)``.", np.arctan, lambda z, out: 1 / (1 + z * z)
 )
+ComplexAsinhFunction = _holomorphic(
+    "Asinh",
+    "``asinh(z)``, principal branch; slope ``1/sqrt(1 + z^2)``.",
+    np.arcsinh,
+    lambda z, out: 1 / np.sqrt(1 + z * z),
+    lambda z, out: (1 + z * z).rsqrt(),
+)
+ComplexAcoshFunction = _holomorphic(
+    "Acosh",
+    "``acosh(z)``, principal branch; slope ``1/(sqrt(z - 1) sqrt(z + 1))`` (not ``(z^2 - 1)^(-1/2)``, "
+    "whose sign is wrong for Re z < 0).",
+    np.arccosh,
+    lambda z, out: 1 / (np.sqrt(z - 1) * np.sqrt(z + 1)),
+    lambda z, out: ((z - 1).sqrt() * (z + 1).sqrt()).reciprocal(),
+)
+ComplexAtanhFunction = _holomorphic(
+    "Atanh",
+    "``atanh(z)``, principal branch; slope ``1/(1 - z^2)``.",
+    np.arctanh,
+    lambda z, out: 1 / (1 - z * z),
+)
+ComplexExp2Function = _holomorphic("Exp2", "``2^z``; slope ``2^z ln 2``.", np.exp2, lambda z, out: out * LN2)
 ComplexSigmoidFunction = _holomorphic(
     "Sigmoid",
     "``1/(1 + exp(-z))``; slope ``s (1 - s)``.",
@@ -155,6 +177,10 @@ HOLOMORPHIC = {
     "asin": ComplexAsinFunction,
     "acos": ComplexAcosFunction,
     "atan": ComplexAtanFunction,
+    "asinh": ComplexAsinhFunction,
+    "acosh": ComplexAcoshFunction,
+    "atanh": ComplexAtanhFunction,
+    "exp2": ComplexExp2Function,
     "sigmoid": ComplexSigmoidFunction,
 }
 

@@ -46,6 +46,8 @@ def _opposite(shifts):
 
 
 class DiagFunction(Function):
+    complex_gradient = "conjugate"  # its rules are linear (complex_grad.py)
+
     @staticmethod
     def forward(ctx, a, diagonal):
         ctx.shape, ctx.diagonal = a.shape, diagonal
@@ -75,6 +77,8 @@ def _diagonal_key(shape: tuple[int, int], offset: int) -> tuple[np.ndarray, np.n
 
 class ScatterFunction(Function):
     """``scatter`` (``add=False``) and ``scatter_add`` (``add=True``) of a tensor ``src``."""
+
+    complex_gradient = "conjugate"  # its rules are linear (complex_grad.py)
 
     @staticmethod
     def forward(ctx, a, index, src, dim, add):
@@ -109,6 +113,8 @@ class ScatterFunction(Function):
 
 
 class EinsumFunction(Function):
+    complex_gradient = "conjugate"  # its rules are grad * f' (complex_grad.py)
+
     @staticmethod
     def forward(ctx, *arrays, equation):
         ctx.subscripts, ctx.output = selection.einsum_subscripts(equation, [a.ndim for a in arrays])

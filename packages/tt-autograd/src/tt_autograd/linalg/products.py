@@ -117,9 +117,9 @@ def _chain(mats: list[Tensor], split: list[list[int]], i: int, j: int) -> Tensor
 
 
 def vecdot(x, y, *, dim: int = -1) -> Tensor:
-    """``torch.linalg.vecdot``: ``sum(x * y, dim)`` with ``x`` and ``y`` broadcast (real tensors)."""
+    """``torch.linalg.vecdot``: ``sum(conj(x) * y, dim)`` with ``x`` and ``y`` broadcast."""
     x, y = as_tensor("linalg.vecdot", x, "x"), as_tensor("linalg.vecdot", y, "y")
-    return (x * y).sum(dim)
+    return (x.conj() * y).sum(dim)
 
 
 def matmul(input, other) -> Tensor:

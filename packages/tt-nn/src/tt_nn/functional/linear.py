@@ -37,6 +37,8 @@ def _matmul_2d(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 class LinearFunction(Function):
     """``x @ weight.T + bias``: ``x`` is ``(*, in)``, ``weight`` ``(out, in)``, ``bias`` ``(out,)``/None."""
 
+    complex_gradient = "conjugate"  # its rules are grad * f' (tt_autograd.complex_grad)
+
     @staticmethod
     def forward(ctx, x, weight, bias):
         # BEGIN SOLUTION 04

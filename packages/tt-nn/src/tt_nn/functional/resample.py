@@ -26,6 +26,8 @@ from ._checks import float_arg, tensor_arg
 class ResampleFunction(Function):
     """``out = sum_k weights[k] * take(x, indices[k], axis)``; ``indices``, ``weights``: ``(k, out_size)``."""
 
+    complex_gradient = "conjugate"  # its rules are linear, with real weights (tt_autograd.complex_grad)
+
     @staticmethod
     def forward(ctx, x, axis, indices, weights):
         ctx.shape, ctx.axis, ctx.indices, ctx.weights = x.shape, axis, indices, weights
@@ -68,6 +70,8 @@ class ConstantPadFunction(Function):
     ``spans``: per padded axis ``(axis, before, after)``. No arithmetic touches the fill, so an
     inf or NaN at the edge stays where it is, and backward is one slice of the gradient.
     """
+
+    complex_gradient = "conjugate"  # its rules are linear (tt_autograd.complex_grad)
 
     @staticmethod
     def forward(ctx, x, spans, value):

@@ -1,7 +1,8 @@
 """What every special function does to its input first, and how it evaluates in float64.
 
 * ``float_input``: a tensor, with integer and bool tensors promoted to float32 as PyTorch does
-  (``torch.erf(torch.tensor([1, 2]))`` is float32); anything else is a ``TypeError``.
+  (``torch.erf(torch.tensor([1, 2]))`` is float32); a complex tensor is a ``RuntimeError`` and
+  anything else a ``TypeError``.
 * ``in_float64``: run a NumPy kernel in float64 and cast the result back to the input's dtype.
   The kernels here are written for float64 (their series and constants carry 16 digits), and
   float32 inputs are evaluated in float64 too: one widening and one narrowing pass, and the
@@ -21,8 +22,14 @@ from ..functional._checks import tensor_arg
 
 
 def float_input(op: str, value: object, name: str = "input") -> tt_autograd.Tensor:
-    """``value`` as a floating-point tensor: integers and bools become float32, as in PyTorch."""
+    """``value`` as a floating-point tensor: integers and bools become float32, as in PyTorch; a complex
+    tensor is refused, as PyTorch refuses it (a cast would drop its imaginary parts)."""
     tensor = tensor_arg(op, value, name)
+    if tensor.is_complex():
+        raise RuntimeError(
+            f"{op}: not implemented for complex tensors (got {tensor.dtype}), as in PyTorch; apply it to "
+            ".real, .imag or .abs() if that is what you mean"
+        )
     return tensor if tensor.is_floating_point() else tensor.to(tt_autograd.float32)
 
 

@@ -169,13 +169,25 @@ def entr(input):  # noqa: A002  (PyTorch's argument name)
 
 
 def sinc(input):  # noqa: A002
-    """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0.
+    """The normalised sinc ``sin(pi x) / (pi x)``, 1 at 0 (complex tensors too, as in PyTorch).
 
     Example:
         >>> sinc(tt_autograd.tensor([0.0, 0.5]))  # doctest: +SKIP
         tensor([1.0000, 0.6366])
     """
+    if isinstance(input, tt_autograd.Tensor) and input.is_complex():
+        return _complex_sinc(input)
     return SincFunction.apply(float_input("sinc", input))
+
+
+def _complex_sinc(z: tt_autograd.Tensor) -> tt_autograd.Tensor:
+    """``sin(pi z) / (pi z)`` (1 at 0) of a complex tensor, composed from recorded complex ops.
+
+    PyTorch's complex sinc and its gradient use the closed form too (no series near 0).
+    """
+    nonzero = np.asarray(z.array != 0)
+    angle = z.where(nonzero, 1.0) * np.pi
+    return (angle.sin() / angle).where(nonzero, 1.0)
 
 
 def _operand(value: object, other: tt_autograd.Tensor, name: str) -> np.ndarray:
