@@ -93,3 +93,10 @@ def test_trapezoid_and_cumulative_trapezoid_of_complex(dim):
     pieces = (a.take(range(1, a.shape[dim]), dim) + a.take(range(a.shape[dim] - 1), dim)) / 2 * 0.5
     check(lambda t: autograd.trapezoid(t, dx=0.5, dim=dim), [y], pieces.sum(dim))
     check(lambda t: autograd.cumulative_trapezoid(t, dx=0.5, dim=dim), [y], pieces.cumsum(dim))
+
+
+def test_cov_of_integers_is_in_the_default_float_dtype():
+    x = autograd.tensor([[1, 2, 4], [0, 5, 1]])
+    c = x.cov()
+    assert c.dtype == autograd.float32
+    np.testing.assert_allclose(c.numpy(), np.cov(np.array([[1, 2, 4], [0, 5, 1]])), rtol=1e-6)
