@@ -112,6 +112,14 @@ def test_names_are_tinytorchs_own_objects(path, name, expected):
     assert getattr(importlib.import_module(f"tinytorch.{path}"), name) is expected()
 
 
+def test_nn_modules_gathers_the_classes_of_its_submodules():
+    import tinytorch.nn.modules as modules
+
+    assert modules.Conv2d is nn.Conv2d and modules.MSELoss is nn.MSELoss and modules.Module is nn.Module
+    assert {"Linear", "LSTM", "Embedding", "Transformer", "ZeroPad2d"} <= set(modules.__all__)
+    assert modules.lazy.LazyModuleMixin and not hasattr(modules, "LazyModuleMixin")  # as in PyTorch
+
+
 @pytest.mark.parametrize(
     ("path", "base", "subclasses"),
     [

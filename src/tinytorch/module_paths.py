@@ -26,7 +26,7 @@ The finder stays on ``sys.meta_path`` only to answer for these modules (``import
 and to turn ``from tinytorch.nn.modules.loss import NLLLoss2d`` into an error that names
 PyTorch's path and the equivalent, where Python would otherwise say only "cannot import
 name". Reading a missing name (``m.NLLLoss2d``) raises the same text as an ``AttributeError``.
-Cost: about 120 small module objects at import, all built from objects already loaded.
+Cost: a hundred small module objects at import, all built from objects already loaded.
 
 Not here: private, CUDA-only, quantization (``torch.ao``, ``nn.quantized``, ``nn.qat``) and
 TorchScript/ONNX internals, and paths of which TinyTorch has no name at all (``torch.nn.grad``,
@@ -44,12 +44,11 @@ from types import ModuleType
 
 from ._unsupported import unsupported
 
-#: A row whose names are those of every row under it (``torch.nn.modules`` gathers its submodules').
-UNDER = "the names of the rows under it"
-
 #: ``path under tinytorch: "source: name name ...; source: name ..."``; parents come before children.
+#: ``source: *`` takes the names that the rows under the path take from that source (``torch.nn.modules``
+#: gathers its submodules' classes, as ``torch.nn`` does).
 PATHS: dict[str, str] = {
-    "nn.modules": UNDER,
+    "nn.modules": "tinytorch.nn: *",
     "nn.parameter": (
         "tinytorch.nn: Parameter UninitializedParameter Buffer UninitializedBuffer; tt_nn.parameter: is_lazy "
         "UninitializedTensorMixin"
@@ -255,12 +254,15 @@ EQUIVALENTS: dict[str, str] = {
 
 
 def names_of(short: str) -> list[tuple[str, list[str]]]:
-    """``[(source module, [names])]`` of a row; an ``UNDER`` row gathers the rows under it."""
-    row = PATHS[short]
-    if row == UNDER:
-        return [pair for path in PATHS if path.startswith(f"{short}.") for pair in names_of(path)]
-    pairs = [part.split(":") for part in row.split(";") if part.strip()]
-    return [(source.strip(), names.split()) for source, names in pairs]
+    """``[(source module, [names])]`` of a row, a ``*`` gathering the names of the rows under it."""
+    pairs = [[text.strip() for text in part.split(":")] for part in PATHS[short].split(";") if part.strip()]
+    under = [path for path in PATHS if path.startswith(f"{short}.")]
+    return [
+        (source, [n for path in under for s, ns in names_of(path) if s == source for n in ns])
+        if names == "*"
+        else (source, names.split())
+        for source, names in pairs
+    ]
 
 
 def _common_base(classes: list[type]) -> type:
