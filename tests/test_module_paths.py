@@ -55,6 +55,7 @@ def test_every_listed_name_is_the_same_object_as_its_source(short):
         assert getattr(module, name) is getattr(importlib.import_module(source), name), (short, name)
     if module.__spec__.loader is module_paths.FINDER:  # built from the table, not a module already there
         assert set(module.__all__) == {name for _, name in listed}
+        assert module.__doc__.startswith(f"``torch.{short}``")  # help() names PyTorch's path
 
 
 def test_the_import_forms_of_user_code():
