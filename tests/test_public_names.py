@@ -13,7 +13,9 @@ milestones, benchmarks and examples finds
 
 A file's own package may use its private names (its tests included). Dunder
 names (``__version__``) are public. Subclass hooks (``_cat``, ``_convert``, ...)
-are overridden, not read, and ``tensor._version`` is PyTorch's own name.
+are overridden, not read, and ``tensor._version`` is PyTorch's own name, as are the
+private base classes user code imports from PyTorch's module paths
+(``from tinytorch.nn.modules.loss import _Loss``, see ``tinytorch.module_paths``).
 """
 
 from __future__ import annotations
@@ -23,9 +25,12 @@ from pathlib import Path
 
 import pytest
 
+from tinytorch.module_paths import BASES
+
 ROOT = Path(__file__).resolve().parents[1]
 SCANNED = ["packages", "src", "tests", "milestones", "benchmarks", "examples", "tools"]
 OLD_PROTOCOL = {"_array": "t.array", "_from_array": "Tensor.from_array(array)"}
+PYTORCH_BASES = {name for bases in BASES.values() for name in bases} | {"_LRScheduler"}
 
 
 def _owner(path: Path) -> str | None:
@@ -63,7 +68,10 @@ def violations(path: Path, source: str) -> list[str]:
             if node.module.split(".")[0] == owner:
                 continue
             private = [p for p in node.module.split(".") if _private(p)]
-            private += [a.name for a in node.names if _private(a.name)]
+            pytorchs = node.module.startswith("tinytorch.")  # PyTorch's own bases at PyTorch's paths
+            private += [
+                a.name for a in node.names if _private(a.name) and not (pytorchs and a.name in PYTORCH_BASES)
+            ]
             if private:
                 found.append(f"{path}:{node.lineno}: from {node.module} import {private}")
             for alias in node.names:
@@ -113,6 +121,7 @@ def test_no_file_reads_another_packages_private_names():
         ("packages/tt-autograd/src/tt_autograd/x.py", "from tt_tensor import versions\nversions._counts\n"),
         ("packages/tt-nn/src/tt_nn/x.py", "import tt_tensor\ntt_tensor.random._private\n"),
         ("packages/tt-nn/src/tt_nn/x.py", "w.weight._array[...] = 0\n"),
+        ("tests/x.py", "from tinytorch.nn.modules.loss import _Loss, _reduction\n"),
         ("benchmarks/x.py", "Tensor._from_array(a)\n"),
         ("packages/tt-perf/src/tt_perf/x.py", "a = getattr(x, '_array', x)\n"),
     ],
@@ -127,6 +136,11 @@ def test_the_scan_catches_each_kind_of_private_read(where, source):
         ("packages/tt-tensor/src/tt_tensor/x.py", "from ._checks import normalize_dim\nt._array\n"),
         ("packages/tt-vision/tests/x.py", "from tt_vision._layout import conv_padding\n"),
         ("packages/tt-nn/src/tt_nn/x.py", "import tt_tensor\ntt_tensor.__version__\nt.array\n"),
+        (
+            "tests/x.py",
+            "from tinytorch.nn.modules.loss import _Loss\n"
+            "from tinytorch.optim.lr_scheduler import _LRScheduler\n",
+        ),
         (
             "packages/tt-nn/src/tt_nn/x.py",
             "from tt_tensor.checks import normalize_dim\nTensor.from_array(a)\n",

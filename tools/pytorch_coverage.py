@@ -117,6 +117,35 @@ def nanogpt_markdown(path: Path = NANOGPT) -> str:
     return "\n".join(lines) + "\n"
 
 
+def module_paths_markdown() -> str:
+    """PyTorch's module paths in TinyTorch (``tinytorch.module_paths``): what, why, how and what is left."""
+    paths = importlib.import_module("tinytorch.module_paths")
+    gathered = [short for short, row in paths.PATHS.items() if not row.endswith("*")]
+    names = sum(len(listed) for short in gathered for _, listed in paths.names_of(short))
+    bases = [f"`{base}`" for row in paths.BASES.values() for base in row] + ["`_LRScheduler`"]
+    what = [
+        "User code imports from where PyTorch defines a name, not only from the namespace that gathers it:",
+        "`from torch.nn.modules.loss import _Loss`, `from torch.optim.optimizer import Optimizer`,",
+        f"`import torch.distributions.normal`. TinyTorch has {len(paths.PATHS)} such paths",
+        f"(`tinytorch.nn.modules.loss`, `tinytorch.optim.adam`, ...) holding {names} names, each the",
+        "same object as in TinyTorch's own namespace",
+        "(`tinytorch.nn.modules.loss.MSELoss is tinytorch.nn.MSELoss`),",
+        f"and the private base classes user code subclasses: {', '.join(bases)}. A name a path lacks fails",
+        "with an error that names PyTorch's path and what to use instead, for `from ... import` too",
+        "(`torch.nn.modules.loss.NLLLoss2d is not part of TinyTorch; use tinytorch.nn.NLLLoss, ...`).",
+    ]
+    how = [
+        "How: one table, `src/tinytorch/module_paths.py` (path → where its names come from, and which), read",
+        "by a small importlib finder and loader. The modules are built when `tinytorch` is imported, from",
+        "objects already loaded, and set on their parents as PyTorch's own imports do, so",
+        "`tinytorch.nn.modules.loss.MSELoss` needs no import statement. Not covered: private, CUDA-only,",
+        "quantization and TorchScript/ONNX internals, paths of which TinyTorch has no name (`torch.nn.grad`,",
+        "`torch.nn.attention`, `torch.autograd.forward_ad`), and `torch.utils.hooks` (TinyTorch has one",
+        "`RemovableHandle` for tensor hooks and another for module hooks).",
+    ]
+    return " ".join(what) + "\n\n" + " ".join(how) + "\n"
+
+
 def page_markdown() -> str:
     programs, names = load()
     found = {name: resolve(name) for name in names}
@@ -141,6 +170,7 @@ def page_markdown() -> str:
         out.append(f"| {program} | {len(used)} | {len(used) - len(missing)} | {listed} |")
     out += ["", "## Parity with PyTorch", "", parity_markdown()]
     out += ["## nanoGPT's own scripts, unchanged", "", nanogpt_markdown()]
+    out += ["## PyTorch's module paths", "", module_paths_markdown()]
     for _, title in reversed(SECTIONS):
         rows = [n for n in names if section_of(n) == title]
         out += [f"## {title}", "", "| name | TinyTorch | used by | note |", "|---|---|---|---|"]

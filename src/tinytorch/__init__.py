@@ -60,6 +60,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     func,  # tt.func: grad, vjp, jacrev, hessian, functional_call (torch.func)
     jit,  # tt.jit: TorchScript's decorators as the identity (eager only)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
+    module_paths,
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
@@ -106,6 +107,8 @@ from .legacy_tensors import (
     typename,
 )
 from .serialization import load  # torch.load's signature; reads without pickle
+
+module_paths.install()  # torch.nn.modules.loss, torch.optim.adam, ...: PyTorch's module paths (see there)
 
 __version__ = "0.1.0"
 

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tt_optim.data import DataLoader, default_collate
+from tt_optim.data import DataLoader, default_collate, default_convert, get_worker_info
 
-__all__ = ["DataLoader", "default_collate"]
+__all__ = ["DataLoader", "default_collate", "default_convert", "get_worker_info"]
