@@ -44,7 +44,7 @@ def test_autograd_namespace_and_cpu_only_device_helpers():
 
     x = torch.tensor([3.0], requires_grad=True)
     assert grad((x * x).sum(), [x])[0].tolist() == [6.0]
-    assert torch.autograd.Function is torch.Function
+    assert torch.autograd.Function is torch.Function is torch.autograd.function.Function  # on tensors
     from tinytorch.autograd.functional import hessian
 
     assert hessian(lambda x: (x**3).sum(), x).tolist() == [[18.0]]  # 6x at x = 3

@@ -25,7 +25,6 @@ import tt_vision as vision  # tt.vision: datasets, transforms
 from tt_autograd import *  # noqa: F403  (tensor, zeros, randn, cat, stack, where, no_grad, ...)
 from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
     DType,
-    Function,
     Generator,
     GradcheckError,
     Tensor,
@@ -74,6 +73,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
 )
 from ._unsupported import unsupported as _not_in_tinytorch
 from .amp import autocast, bfloat16  # no mixed precision on NumPy: autocast runs as is
+from .autograd import Function  # PyTorch's custom Functions, on tensors (tt_autograd.custom_function)
 from .control_flow import cond, while_loop  # torch.cond / torch.while_loop, eagerly
 from .functional_forms import *  # noqa: F403  (torch.conv2d, torch.dropout, torch.layer_norm, ...)
 from .global_settings import (

@@ -53,7 +53,7 @@ PATHS: dict[str, str] = {
         "tinytorch.nn: Parameter UninitializedParameter Buffer UninitializedBuffer; tt_nn.parameter: is_lazy "
         "UninitializedTensorMixin"
     ),
-    "autograd.function": "tinytorch.autograd: Function",
+    "autograd.function": "tinytorch.autograd: Function FunctionCtx once_differentiable",
     "autograd.grad_mode": "tinytorch.autograd: no_grad enable_grad set_grad_enabled inference_mode",
     "autograd.anomaly_mode": "tinytorch.autograd: detect_anomaly set_detect_anomaly",
     "autograd.gradcheck": "tinytorch.autograd: gradcheck gradgradcheck; tinytorch: GradcheckError",
@@ -209,7 +209,7 @@ PATHS: dict[str, str] = {
     "optim.rmsprop": "tinytorch.optim: RMSprop",
     "optim.rprop": "tinytorch.optim: Rprop",
     "optim.sgd": "tinytorch.optim: SGD",
-    "autograd.variable": "",
+    "autograd.variable": "tinytorch.autograd: Variable",
     "nn.modules.utils": "",
     "optim.sparse_adam": "",
 }
@@ -243,12 +243,6 @@ EQUIVALENTS: dict[str, str] = {
         "tinytorch.nn.modules.batchnorm._BatchNorm or tinytorch.nn.modules.instancenorm._InstanceNorm"
     ),
     "torch.nn.modules.conv._ConvNd": "tinytorch.nn.Module (Conv2d and Conv1d/Conv3d share no other base)",
-    "torch.autograd.function.FunctionCtx": (
-        "tinytorch.autograd.Function: a Function's ctx is its node, an instance of the Function class"
-    ),
-    "torch.autograd.variable.Variable": (
-        "tinytorch.tensor(data, requires_grad=True) (Variable is deprecated: every tensor is one)"
-    ),
     "torch.optim.sparse_adam.SparseAdam": "tinytorch.optim.Adam (dense gradients)",
 }
 

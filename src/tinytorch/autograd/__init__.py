@@ -2,8 +2,9 @@
 
 ``grad(outputs, inputs, ...)`` returns gradients without touching ``.grad``;
 ``backward(tensors, grad_tensors)`` accumulates them; ``Function`` is the base
-of custom differentiable ops; ``gradcheck`` compares with finite differences,
-``gradgradcheck`` does the same for second derivatives (``create_graph=True``);
+of custom differentiable ops written with tensors, as PyTorch's (``tt_autograd.custom_function``;
+the course's ``tt_autograd.Function`` computes on NumPy arrays); ``gradcheck`` compares with
+finite differences, ``gradgradcheck`` does the same for second derivatives (``create_graph=True``);
 ``functional`` gives whole-function Jacobians and Hessians (``jacobian``, ``hessian``,
 ``vjp``, ``jvp``, ``vhp``, ``hvp``); ``detect_anomaly()`` / ``set_detect_anomaly(mode)``
 make backward stop at the first node that returns NaN, showing where forward created it;
@@ -20,7 +21,6 @@ Example:
 from __future__ import annotations
 
 from tt_autograd import (
-    Function,
     enable_grad,
     gradcheck,
     gradgradcheck,
@@ -29,12 +29,15 @@ from tt_autograd import (
     set_grad_enabled,
 )
 from tt_autograd.anomaly import detect_anomaly, set_detect_anomaly
+from tt_autograd.custom_function import Function, FunctionCtx, Variable, once_differentiable
 from tt_autograd.gradients import backward, grad
 
 from . import functional, graph, profiler
 
 __all__ = [
     "Function",
+    "FunctionCtx",
+    "Variable",
     "backward",
     "detect_anomaly",
     "enable_grad",
@@ -46,6 +49,7 @@ __all__ = [
     "inference_mode",
     "profiler",
     "no_grad",
+    "once_differentiable",
     "set_detect_anomaly",
     "set_grad_enabled",
 ]
