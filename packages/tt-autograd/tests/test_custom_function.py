@@ -305,3 +305,166 @@ def test_legacy_calls_are_refused_and_variable_is_every_tensor():
     assert np.shares_memory(v.detach().numpy(), t.numpy())
     with pytest.raises(TypeError, match="Variable data has to be a tensor, but got list"):
         Variable([1, 2])
+
+
+def test_a_constant_saved_and_written_in_place_is_caught_by_its_version():
+    x, scale = leaf(), autograd.tensor([1.0, 2.0, 3.0], dtype=autograd.float64)
+
+    class Times(Function):
+        @staticmethod
+        def forward(ctx, x, s):
+            ctx.save_for_backward(x, s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, g):
+            _, s = ctx.saved_tensors
+            return g * s, None
+
+    out = Times.apply(x, scale)
+    scale.mul_(2)  # the same array, a new version
+    with pytest.raises(RuntimeError, match="TimesBackward: saved tensor 1 has been modified by an in-place"):
+        out.sum().backward()
+
+
+def test_saved_tensors_read_after_backward_freed_them():
+    y = Exp.apply(leaf())
+    y.sum().backward()
+    with pytest.raises(
+        RuntimeError, match="directly access saved tensors after they have already been freed"
+    ):
+        y.grad_fn.saved_tensors  # noqa: B018
+
+
+def test_a_float_output_marked_non_differentiable_and_a_single_integer_output():
+    class WithMask(Function):
+        @staticmethod
+        def forward(ctx, x):
+            mask = (x > 0).to(x.dtype)
+            ctx.mark_non_differentiable(mask)
+            return x * 2, mask
+
+        @staticmethod
+        def backward(ctx, g, g_mask):
+            return g * 2
+
+    out, mask = WithMask.apply(leaf())
+    assert out.requires_grad and not mask.requires_grad and mask.grad_fn is None
+
+    class Index(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x.argmax()
+
+        @staticmethod
+        def backward(ctx, g):
+            return None
+
+    index = Index.apply(leaf())
+    assert not index.requires_grad and index.grad_fn is None
+
+
+def test_none_for_an_input_that_requires_grad_means_no_gradient():
+    class First(Function):
+        @staticmethod
+        def forward(ctx, a, b):
+            return a + b
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None
+
+    a, b = leaf(), leaf()
+    First.apply(a, b).sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0, 1.0] and b.grad is None
+
+
+def test_a_gradient_reaches_an_intermediate_input_in_its_dtype():
+    class Half(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 0.5
+
+        @staticmethod
+        def backward(ctx, g):
+            return g.double() * 0.5  # float64 for a float32 input
+
+    x = leaf()
+    y = x.float()
+    dtypes = []
+    y.register_hook(lambda g: dtypes.append(g.dtype))
+    Half.apply(y).sum().backward()
+    assert dtypes == [autograd.float32] and x.grad.tolist() == [0.5, 0.5, 0.5]
+
+
+def test_needs_input_grad_and_one_node_class_per_function():
+    seen = []
+
+    class Record(Function):
+        @staticmethod
+        def forward(ctx, x, constant, number):
+            seen.append(ctx.needs_input_grad)
+            return x * constant * number
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, None, None
+
+    x = leaf()
+    Record.apply(x, autograd.tensor([2.0], dtype=autograd.float64), 3.0)
+    assert seen == [(True, False, False)]
+    assert type(Exp.apply(x).grad_fn) is type(Exp.apply(x).grad_fn)
+
+
+def test_keyword_arguments_with_setup_context_and_defaults_skipped():
+    class Affine(Function):
+        @staticmethod
+        def forward(x, scale=2.0, shift=0.0):
+            return x * scale + shift
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.scale = inputs[1]
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * ctx.scale, None, None
+
+    x = leaf()
+    out = Affine.apply(x, shift=1.0)  # scale takes its default, shift is given by name
+    assert out.tolist() == [2.0, -1.0, 5.0]
+    out.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 2.0]
+
+
+def test_a_plain_tt_tensor_input_is_a_constant():
+    import tt_tensor
+
+    x = leaf()
+    out = Scale.apply(x, 3.0)
+    plain = Exp.apply(tt_tensor.tensor([0.0]))  # (a tt-tensor tensor has no requires_grad)
+    assert plain.tolist() == [1.0] and out.requires_grad and plain.grad_fn is None
+
+
+def test_output_nodes_delegate_to_their_node_and_refuse_what_they_lack():
+    a, _ = Two.apply(leaf(), True)
+    assert a.grad_fn.user is Two
+    assert not hasattr(a.grad_fn, "__wrapped__")
+    with pytest.raises(AttributeError, match="no_such"):
+        a.grad_fn.no_such  # noqa: B018
+
+
+def test_a_function_without_forward_or_backward_says_so():
+    class Nothing(Function):
+        pass
+
+    with pytest.raises(NotImplementedError, match="You must implement the forward function"):
+        Nothing.apply(leaf())
+
+    class NoBackward(Function):
+        @staticmethod
+        def forward(ctx, x):
+            return x * 2
+
+    with pytest.raises(NotImplementedError, match="You must implement either the backward or vjp method"):
+        NoBackward.apply(leaf()).sum().backward()

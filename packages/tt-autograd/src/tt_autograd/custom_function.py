@@ -103,8 +103,7 @@ class FunctionCtx:
         self._saved_versions = versions.snapshot(self._saved_arrays)
 
     def save_for_forward(self, *tensors: object) -> None:
-        """Accepted for PyTorch's API; TinyTorch runs no ``jvp`` of custom Functions."""
-        self._saved_for_forward = tensors
+        """Accepted for PyTorch's API and ignored: TinyTorch runs no ``jvp`` of custom Functions."""
 
     def mark_dirty(self, *tensors: object) -> None:
         """Say that forward wrote these inputs in place (and returns them)."""
@@ -215,10 +214,8 @@ class _OutputGrads:
         self.grads, self.shape = grads, shape
 
     def __add__(self, other: _OutputGrads) -> _OutputGrads:
-        merged = dict(self.grads)
-        for position, grad in other.grads.items():
-            merged[position] = grad if position not in merged else merged[position] + grad
-        return _OutputGrads(merged, self.shape)
+        # (each output's node sends once per pass, the sum of what it got: the positions never meet)
+        return _OutputGrads({**self.grads, **other.grads}, self.shape)
 
 
 class _OutputNode(ArrayFunction):
@@ -311,9 +308,7 @@ def _link(node: _Node, args: tuple, output: object) -> object:
         if isinstance(out, PlainTensor):
             given_back = any(out is a for a in args) and id(out) not in dirty
             out = _alias(out) if given_back else out  # an input returned as it is: a new tensor on it
-            if id(outputs[position]) in excluded or out.array.dtype.kind not in "fc":
-                out._requires_grad = False
-            else:
+            if id(outputs[position]) not in excluded and out.array.dtype.kind in "fc":
                 wanted.append(position)
         linked.append(out)
     node.outputs = tuple(
@@ -324,11 +319,7 @@ def _link(node: _Node, args: tuple, output: object) -> object:
     for position in wanted if len(linked) > 1 else ():
         proxy = _OutputNode()
         proxy.position, proxy.parents, proxy.input_shapes = position, [node], [_SEVERAL]
-        proxy.needs_input_grad = [True]
         _join(linked[position], proxy)
-    if node._saved:  # a saved output is the linked one (its grad_fn is this node)
-        by_id = {id(raw): out for raw, out in zip(outputs, linked)}
-        node._saved = tuple(by_id.get(id(t), t) for t in node._saved)
     return tuple(linked) if isinstance(output, tuple) else linked[0]
 
 
@@ -363,7 +354,7 @@ def _bind(forward, args: tuple, kwargs: dict, skip_ctx: bool) -> tuple:
 
 
 def _requires_grad(value: object) -> bool:
-    return isinstance(value, PlainTensor) and bool(getattr(value, "_requires_grad", False))
+    return isinstance(value, PlainTensor) and bool(getattr(value, "_requires_grad", False))  # (plain: none)
 
 
 def _array(value: object) -> object:
