@@ -321,6 +321,8 @@ def test_a_constant_saved_and_written_in_place_is_caught_by_its_version():
             _, s = ctx.saved_tensors
             return g * s, None
 
+    scale.add_(0)  # written before forward: version 1 when saved, and that is no error
+    Times.apply(x, scale).sum().backward()
     out = Times.apply(x, scale)
     scale.mul_(2)  # the same array, a new version
     with pytest.raises(RuntimeError, match="TimesBackward: saved tensor 1 has been modified by an in-place"):
@@ -452,6 +454,10 @@ def test_output_nodes_delegate_to_their_node_and_refuse_what_they_lack():
     assert not hasattr(a.grad_fn, "__wrapped__")
     with pytest.raises(AttributeError, match="no_such"):
         a.grad_fn.no_such  # noqa: B018
+    from tt_autograd.custom_function import _OutputNode
+
+    with pytest.raises(AttributeError, match="user"):  # not linked yet: no recursion into parents
+        _OutputNode().user  # noqa: B018
 
 
 def test_a_function_without_forward_or_backward_says_so():

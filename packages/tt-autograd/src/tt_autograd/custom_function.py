@@ -234,9 +234,10 @@ class _OutputNode(ArrayFunction):
         return self.parents[0].name()
 
     def __getattr__(self, name: str) -> object:  # ``out.grad_fn.saved_tensors``, ``out.grad_fn.k``, ...
-        if name.startswith("__") or name == "parents":
+        parents = self.__dict__.get("parents")
+        if not parents:  # (not linked yet: nothing to read from)
             raise AttributeError(name)
-        return getattr(self.parents[0], name)
+        return getattr(parents[0], name)
 
 
 #: The marker shape of a node's gradient from its output nodes (the engine compares shapes).
