@@ -183,6 +183,13 @@ def test_out_of_another_shape_is_resized_with_pytorchs_warning():
     np.testing.assert_array_equal(out.numpy(), X.reshape(4, 6))
 
 
+def test_the_resize_warning_points_at_the_caller():
+    for size in ([4, 6], autograd.float64):
+        with pytest.warns(UserWarning, match="was resized") as record:
+            autograd.view_copy(_f(X), size, out=autograd.zeros(1, dtype=autograd.float64))
+        assert record[0].filename == __file__
+
+
 def test_out_errors():
     with pytest.raises(
         RuntimeError, match="Expected out tensor to have dtype tt.float64, but got tt.float32"
@@ -219,6 +226,32 @@ def test_out_lists_take_one_tensor_per_piece_and_return_none():
 
 
 # ----------------------------------------------------------------- argument errors
+@pytest.mark.parametrize(("name", "call", "view"), CASES, ids=[case[0] for case in CASES])
+def test_a_non_tensor_input_is_refused_by_name(name, call, view):
+    arguments = {"view_copy": ([6],), "expand_copy": ([2],), "permute_copy": ([0],), "transpose_copy": (0, 0)}
+    arguments.update({"unsqueeze_copy": (0,), "select_copy": (0, 0), "as_strided_copy": ((1,), (1,))})
+    arguments.update({"narrow_copy": (0, 0, 1), "unfold_copy": (0, 1, 1), "split_copy": (1,)})
+    arguments["split_with_sizes_copy"] = ([1],)
+    with pytest.raises(TypeError, match=f"^{name}: argument 'input' must be a Tensor, got list|view_as_"):
+        getattr(autograd, name)([1.0, 2.0], *arguments.get(name, ()))
+
+
+def test_slice_copy_counts_a_negative_dim_from_the_end_and_steps_by_one():
+    np.testing.assert_array_equal(autograd.slice_copy(_f(X), -1, 1, 3).numpy(), X[..., 1:3])
+    np.testing.assert_array_equal(autograd.slice_copy(_f(X), -2, end=-1).numpy(), X[:, :-1])
+    with pytest.raises(IndexError, match="slice_copy"):
+        autograd.slice_copy(_f(X), 3)
+
+
+def test_view_copy_checks_the_last_dim_for_a_larger_dtype():
+    a = autograd.tensor(np.zeros((2, 4, 3), dtype=np.float32))
+    with pytest.raises(RuntimeError, match="must be divisible by 2 .* but got 3"):
+        autograd.view_copy(a, autograd.float64)
+    assert autograd.view_copy(
+        autograd.tensor(np.zeros((3, 4), dtype=np.float32)), autograd.float64
+    ).shape == (3, 2)
+
+
 def test_argument_errors_are_pytorchs():
     with pytest.raises(TypeError, match="view_copy\\(\\): argument 'size' must be a tuple of ints, not int"):
         autograd.view_copy(_f(X), 24)

@@ -85,7 +85,7 @@ def _into(op: str, result: tt_tensor.Tensor, out: object) -> tt_tensor.Tensor:
                 f"{list(out.shape)}, which does not match the required output shape {list(result.shape)}. "
                 "This behavior is deprecated (as in PyTorch): resize it to zero elements first",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,  # (the caller of the *_copy function, through _copy)
             )
         out.array = np.empty(result.shape, out.array.dtype)  # (a fresh storage, as a resize that grows)
     return out._adopt(op, result)
@@ -106,8 +106,9 @@ def _into_each(op: str, pieces: tuple, out: object) -> tuple | None:
     return None
 
 
-def _copy(op: str, view: tt_tensor.Tensor, out: object) -> tt_tensor.Tensor:
-    return _into(op, view.clone(), out)
+def _copy(op: str, view: tt_tensor.Tensor, out: object, fresh: bool = False) -> tt_tensor.Tensor:
+    """``view`` copied (unless ``fresh``: a new tensor already), or written into ``out``."""
+    return _into(op, view if fresh else view.clone(), out)
 
 
 def _sizes(op: str, name: str, value: object) -> tuple[int, ...]:
@@ -127,7 +128,7 @@ def view_copy(input, size, *, out=None):  # noqa: A002
     """
     input = check_tensor("view_copy", input)  # noqa: A001
     if isinstance(size, DType):
-        return _into("view_copy", _bytes_as("view_copy", input, size), out)
+        return _copy("view_copy", _bytes_as("view_copy", input, size), out, fresh=True)
     return _copy("view_copy", input.reshape(_sizes("view_copy", "size", size)), out)
 
 
