@@ -106,9 +106,8 @@ def _into_each(op: str, pieces: tuple, out: object) -> tuple | None:
     return None
 
 
-def _copy(op: str, view: tt_tensor.Tensor, out: object, fresh: bool = False) -> tt_tensor.Tensor:
-    """``view`` copied (unless ``fresh``: a new tensor already), or written into ``out``."""
-    return _into(op, view if fresh else view.clone(), out)
+def _copy(op: str, view: tt_tensor.Tensor, out: object) -> tt_tensor.Tensor:
+    return _into(op, view.clone(), out)
 
 
 def _sizes(op: str, name: str, value: object) -> tuple[int, ...]:
@@ -128,7 +127,7 @@ def view_copy(input, size, *, out=None):  # noqa: A002
     """
     input = check_tensor("view_copy", input)  # noqa: A001
     if isinstance(size, DType):
-        return _copy("view_copy", _bytes_as("view_copy", input, size), out, fresh=True)
+        return _copy("view_copy", _bytes_as("view_copy", input, size), out)
     return _copy("view_copy", input.reshape(_sizes("view_copy", "size", size)), out)
 
 
@@ -143,7 +142,7 @@ def _bytes_as(op: str, input: tt_tensor.Tensor, dtype: DType) -> tt_tensor.Tenso
                 f"{op}: self.size(-1) must be divisible by {new // old if new > old else 1} to view "
                 f"{input.dtype} as {dtype} (different element sizes), but got {array.shape[-1]}"
             )
-    return type(input).from_array(array.view(dtype.numpy).copy())
+    return type(input).from_array(array.view(dtype.numpy))  # (outside any graph; _copy copies it)
 
 
 def expand_copy(input, size, *, implicit: bool = False, out=None):  # noqa: A002
