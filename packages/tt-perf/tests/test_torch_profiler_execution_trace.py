@@ -7,6 +7,7 @@ Not course material (outside module 14's solution regions), so no module number.
 
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import os
@@ -39,6 +40,7 @@ def test_the_trace_has_pytorchs_schema_and_root_nodes(tmp_path):
     assert list(trace) == ["schema", "pid", "time", "start_ts", "nodes", "finish_ts"]
     assert trace["schema"] == "1.1.1-chakra.0.0.4" and trace["pid"] == os.getpid()
     assert trace["start_ts"] <= trace["finish_ts"] and len(trace["time"]) == len("2026-12-06 10:00:00")
+    assert type(trace["start_ts"]) is type(trace["finish_ts"]) is int  # whole milliseconds, as PyTorch's
     first, *ops, last = trace["nodes"]
     assert (first["id"], first["name"], first["ctrl_deps"]) == (
         2,
@@ -198,3 +200,115 @@ def test_bad_paths(tmp_path):
     with pytest.warns(UserWarning, match="failed to open .*nothing will be recorded"):
         observer = ExecutionTraceObserver().register_callback(str(missing))
     assert not observer.is_registered and observer.get_output_file_path() is None
+
+
+def test_numbers_lists_views_and_other_arguments(tmp_path):
+    path = tmp_path / "et.json"
+    observer = ExecutionTraceObserver().register_callback(str(path))
+    a = autograd.tensor(np.arange(6.0).reshape(2, 3))
+    observer.start()
+    a.sum(dim=(0, 1))
+    a * 2.5
+    a.float()
+    a[1:] + 0  # a view at an offset into a's storage
+    observer.stop()
+    observer.unregister_callback()
+    nodes = nodes_by_name(path)
+    total = nodes["tt::Sum"]["inputs"]
+    assert total["types"][1:] == ["GenericList[Int,Int]", "Bool"] and total["values"][1:] == [[0, 1], False]
+    assert total["shapes"][1] == [[], []] and total["strides"][1] == [[], []]
+    assert (
+        nodes["tt::Mul"]["inputs"]["types"][1] == "Double" and nodes["tt::Mul"]["inputs"]["values"][1] == 2.5
+    )
+    kind = nodes["tt::Cast"]["inputs"]["types"][1]  # a NumPy dtype: named by its class
+    assert kind not in ("Int", "Double", "Bool", "String", "None")
+    assert nodes["tt::Cast"]["inputs"]["values"][1] == f"<{kind}>"
+    (view, _), strides = nodes["tt::Add"]["inputs"]["values"], nodes["tt::Add"]["inputs"]["strides"]
+    source = nodes["tt::Sum"]["inputs"]["values"][0]
+    assert view[1] == source[1] and view[2:5] == [3, 3, 8] and strides[0] == [3, 1]  # storage, offset, numel
+    assert all(type(number) is int for number in [*view[:5], *strides[0]])  # whole elements, not bytes / size
+    described = observer._describe(("mean", [np.zeros(2, np.int64)]))  # (what a str and nested tensors give)
+    assert described[2] == "GenericList[String,GenericList[Tensor(long int)]]"
+    assert described[1] == [[], [[2]]] and described[3] == [[], [[1]]] and described[0][0] == "mean"
+
+
+def test_attributes_are_pytorchs(tmp_path):
+    path = tmp_path / "et.json"
+    observer = ExecutionTraceObserver().register_callback(str(path))
+    observer.start()
+    with record_function("block"):
+        autograd.ones(2, 2) @ autograd.ones(2, 2)
+    observer.stop()
+    observer.unregister_callback()
+    nodes = nodes_by_name(path)
+    types = {entry["name"]: entry["type"] for entry in nodes["tt::MatMul"]["attrs"]}
+    assert types["seq_id"] == "int64" and types["rf_id"] == types["tid"] == "uint64"
+    assert types["op_schema"] == "string"
+    matmul = nodes["tt::MatMul"]
+    assert [attr(matmul, name) for name in ("fw_parent", "seq_id", "scope", "tid", "fw_tid")] == [
+        0,
+        -1,
+        0,
+        1,
+        0,
+    ]
+    assert matmul["inputs"]["shapes"] == [[2, 2], [2, 2]] and nodes["block"]["inputs"]["values"] == []
+    thread = nodes["[pytorch|profiler|execution_trace|thread]"]
+    process = nodes["[pytorch|profiler|execution_trace|process]"]
+    assert [attr(thread, "rf_id"), attr(thread, "tid"), attr(process, "rf_id"), attr(process, "tid")] == [
+        0,
+        1,
+        0,
+        0,
+    ]
+
+
+def test_registering_anew_starts_a_new_trace_and_unregistering_writes_even_an_empty_one(tmp_path):
+    first, second, empty = tmp_path / "a.json", tmp_path / "b.json", tmp_path / "c.json"
+    observer = ExecutionTraceObserver().register_callback(str(first))
+    assert observer.is_registered is True and observer.register_callback(str(second)) is observer
+    observer.start()
+    autograd.ones(1) * 2
+    observer.unregister_callback()  # (stops first)
+    assert observer.is_registered is False
+    observer.register_callback(str(second))
+    observer.start()
+    autograd.ones(1) - 1
+    observer.unregister_callback()
+    assert [name for name in nodes_by_name(second) if name.startswith("tt::")] == ["tt::Sub"]
+    idle = ExecutionTraceObserver().register_callback(str(empty))
+    idle.unregister_callback()  # never started: the two root nodes only
+    assert len(json.loads(empty.read_text(encoding="utf-8"))["nodes"]) == 2
+
+
+def test_an_observer_dropped_while_registered_finishes_its_file(tmp_path):
+    path = tmp_path / "et.json"
+    observer = ExecutionTraceObserver().register_callback(str(path))
+    del observer
+    gc.collect()
+    assert path.exists()
+
+
+def test_the_missing_directory_warning_points_at_the_caller(tmp_path):
+    with pytest.warns(UserWarning, match="failed to open") as record:
+        ExecutionTraceObserver().register_callback(str(tmp_path / "no" / "et.json"))
+    assert record[0].filename == __file__
+
+
+def test_a_failure_while_patching_undoes_what_was_done(tmp_path, monkeypatch):
+    from tt_perf.profiling import execution_trace
+
+    original = MatMulFunction.__dict__["forward"]
+    real = execution_trace.patch_functions
+
+    def fails_after_patching(frames, originals):
+        real(frames, originals)
+        raise RuntimeError("patching failed part-way")
+
+    monkeypatch.setattr(execution_trace, "patch_functions", fails_after_patching)
+    observer = ExecutionTraceObserver().register_callback(str(tmp_path / "et.json"))
+    with pytest.raises(RuntimeError, match="patching failed part-way"):
+        observer.start()
+    assert MatMulFunction.__dict__["forward"] is original and profiler._RECORDING == []
+    assert not observer.is_running()
+    observer.unregister_callback()
