@@ -9,6 +9,7 @@ the mesh and custom-scalars plugins' protos by the plugins' own parsers.
 from __future__ import annotations
 
 import io
+import sys
 import wave
 from pathlib import Path
 
@@ -283,3 +284,50 @@ def test_add_onnx_graph_refuses_what_is_not_an_onnx_file(tmp_path):
             writer.add_onnx_graph(tmp_path / "missing.onnx")
         with pytest.raises(ValueError, match="^add_onnx_graph: '.*junk.onnx' is not an ONNX model"):
             writer.add_onnx_graph(str(tmp_path / "junk.onnx"))
+
+
+def test_add_video_pads_five_videos_to_eight_and_clips_the_pixels(tmp_path):
+    video = np.full((5, 1, 1, 2, 3), 0.5)
+    video[0, 0, 0, 0, 0], video[0, 0, 0, 0, 1] = 1.5, -0.5  # clipped to [0, 255] once scaled, as PyTorch
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_video("five", video, fps=10.01)  # a frame time of 99.9 ms
+        writer.add_video("slow", video[:1], fps=0.5)  # fps below 1 is a positive number too
+    events = read(tmp_path)
+    (image,) = events.Images("five")
+    assert (image.width, image.height) == (4 * 3, 2 * 2)  # 8 videos: 2 rows of 4, as PyTorch's
+    ((frame, duration, _),) = gif_frames(image.encoded_image_string)
+    assert duration == 90  # 1000 / fps ms, in the GIF's whole centiseconds (rounded down)
+    pixels = frame[..., 0]  # (gray)
+    assert (pixels[0, 0], pixels[0, 1]) == (255, 0)
+    assert (pixels[0, 2:] == 127).all() and (pixels[1, :] == 127).all()  # videos 0 to 3: the first row
+    assert (pixels[2:, :3] == 127).all() and (pixels[2:, 3:] == 0).all()  # video 4, then 3 black ones
+    (image,) = events.Images("slow")
+    assert [duration for _, duration, _ in gif_frames(image.encoded_image_string)] == [2000]
+
+
+def test_add_audio_takes_a_column_and_does_not_warn_at_full_scale(tmp_path, capsys):
+    full = np.array([1.0, -1.0, 0.25, 0.0])
+    with SummaryWriter(tmp_path) as writer:
+        writer.add_audio("column", full[:, None], sample_rate=16000)  # (L, 1): squeezed, as PyTorch
+    assert capsys.readouterr().out == ""  # |x| = 1 is in range: no clipping warning
+    (audio,) = read(tmp_path).Audio("column")
+    assert audio.length_frames == 4
+    samples, shape = wav_samples(audio)
+    assert shape == (1, 2, 16000, 4)
+    np.testing.assert_array_equal(samples, [32767, -32767, 8191, 0])
+    assert summary_values(tmp_path)["column"].audio.num_channels == 1
+
+
+def test_add_onnx_graph_without_onnx_says_how_to_get_it(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnx", None)  # `import onnx` now fails, as when it is not installed
+    with SummaryWriter(tmp_path) as writer:
+        with pytest.raises(ImportError, match=r"^add_onnx_graph needs the onnx package: pip install"):
+            writer.add_onnx_graph(tmp_path / "model.onnx")
+
+
+def test_add_onnx_graph_versions_the_graph_as_pytorch(tmp_path):
+    path = tmp_path / "model.onnx"
+    tt.onnx.export(tt.nn.Linear(2, 1), (tt.randn(1, 2),), str(path))
+    with SummaryWriter(tmp_path / "run") as writer:
+        writer.add_onnx_graph(path)
+    assert read(tmp_path / "run").Graph().versions.producer == 22  # PyTorch 2.13's _onnx_graph writes 22

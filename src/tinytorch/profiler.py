@@ -2,7 +2,7 @@
 
 ``profile`` (with ``schedule``, ``on_trace_ready``, ``record_shapes``, ``profile_memory``,
 ``with_stack``, ``with_flops``), ``record_function``, ``ProfilerActivity`` (CPU only),
-``ProfilerAction`` and ``tensorboard_trace_handler``; results are PyTorch's
+``ProfilerAction``, ``tensorboard_trace_handler`` and ``ExecutionTraceObserver``; results are PyTorch's
 ``key_averages().table(...)`` and a Chrome trace. Operations are named ``tt::MatMul``
 where PyTorch says ``aten::mm`` (see :mod:`tt_perf.profiling.profiler`).
 
@@ -19,6 +19,7 @@ Example:
 from __future__ import annotations
 
 from tt_perf.profiling.events import EventList, FunctionEvent, FunctionEventAvg
+from tt_perf.profiling.execution_trace import ExecutionTraceObserver
 from tt_perf.profiling.profiler import (
     ProfilerAction,
     ProfilerActivity,
@@ -33,6 +34,7 @@ from ._unsupported import unsupported as _not_in_tinytorch
 
 __all__ = [
     "EventList",
+    "ExecutionTraceObserver",
     "FunctionEvent",
     "FunctionEventAvg",
     "ProfilerAction",

@@ -90,3 +90,25 @@ def test_events_starting_together_come_parent_first(fake_clock):
         with record_function("still"):
             autograd.ones(1) * 2  # both of no length: the one that began first
     assert [event.name for event in prof.events()] == ["outer", "tt::Add", "still", "tt::Mul"]
+
+
+def test_stop_before_start_is_pytorchs_assertion_and_hands_nothing_over():
+    handed = []
+    prof = profile(on_trace_ready=handed.append)
+    with pytest.raises(AssertionError, match="Profiler must be initialized before stopping trace"):
+        prof.stop()
+    assert handed == [] and profiler._RECORDING == []
+    with pytest.raises(RuntimeError, match="nothing has been recorded yet"):
+        prof.events()
+    a = autograd.ones(2, 2)
+    prof.start()  # still usable: a normal cycle afterwards
+    a @ a
+    prof.stop()
+    assert handed == [prof] and [event.name for event in prof.events()] == ["tt::MatMul"]
+
+
+def test_stop_before_start_with_a_warmup_schedule_fails_starting_as_pytorch():
+    prof = profile(schedule=schedule(wait=0, warmup=1, active=1))
+    with pytest.raises(AssertionError, match="Profiler must be initialized before starting trace"):
+        prof.stop()  # PyTorch's WARMUP -> end: start the trace, then stop it
+    assert profiler._RECORDING == [] and MatMulFunction.__dict__["forward"].__name__ == "forward"

@@ -141,5 +141,5 @@ def test_only_the_cpu_can_be_profiled():
         tensorboard_trace_handler(None)
     with pytest.raises(TypeError, match="worker_name must be a str or None, got 3"):
         tensorboard_trace_handler("log", worker_name=3)
-    with pytest.raises(NotImplementedError, match="execution_trace_observer is not supported"):
+    with pytest.raises(TypeError, match="execution_trace_observer must be an ExecutionTraceObserver"):
         profile(execution_trace_observer=object())

@@ -154,6 +154,7 @@ from .sparse_mm import matmul, mm, spmm  # sparse @ dense dispatch, over tt-tens
 from .sparse_tensor import SparseTensor, sparse_coo_tensor
 from .spectral import istft, stft  # torch.stft / torch.istft
 from .tensor import Tensor
+from .view_copies import *  # noqa: F403  (torch.view_copy, permute_copy, t_copy, ...: views that copy)
 from .vmap_transform import vmap  # torch.vmap (and torch.func.vmap)
 
 __version__ = "0.1.0"

@@ -45,7 +45,6 @@ __all__: list[str] = [
     "hsplit",
     "vsplit",
     "dsplit",
-    "narrow_copy",
     "renorm",
     "unsafe_chunk",
     "unsafe_split",
@@ -472,7 +471,6 @@ split_with_sizes = _function_form("split_with_sizes")
 hsplit = _function_form("hsplit")
 vsplit = _function_form("vsplit")
 dsplit = _function_form("dsplit")
-narrow_copy = _function_form("narrow_copy")
 renorm = _function_form("renorm")
 unsafe_chunk = _function_form("unsafe_chunk")
 unsafe_split = _function_form("unsafe_split")

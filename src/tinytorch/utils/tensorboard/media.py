@@ -103,7 +103,7 @@ def audio(tag: str, values: Any, sample_rate: Any = 44100):
     proto = summary_pb2.Summary.Audio(
         sample_rate=sample_rate,
         num_channels=1,
-        length_frames=samples.shape[-1],
+        length_frames=len(samples),  # (one channel: samples is 1-d)
         encoded_audio_string=buffer.getvalue(),
         content_type="audio/wav",
     )

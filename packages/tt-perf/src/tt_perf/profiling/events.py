@@ -478,8 +478,14 @@ def write_events(events: list[FunctionEvent], path: str | os.PathLike) -> Path:
     trace = chrome_events(frames)  # sorted the same way: stable, by the same order of start and duration
     for row, event in zip(trace, ordered):
         row["args"] = {"External id": event.id, "Input Dims": event.input_shapes}
-    path = Path(path)
     text = json.dumps({"schemaVersion": 1, "traceEvents": trace, "displayTimeUnit": "ms"}) + "\n"
+    return write_whole(text, path)
+
+
+def write_whole(text: str, path: str | os.PathLike) -> Path:
+    """``text`` at ``path`` (gzip-compressed when it ends in ``.gz``), written whole or not at all: into a
+    temporary file beside it, then renamed over it."""
+    path = Path(path)
     opener = gzip.open if path.name.endswith(".gz") else open
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:

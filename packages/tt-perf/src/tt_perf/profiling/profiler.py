@@ -324,7 +324,9 @@ class profile:  # noqa: N801  (PyTorch's name)
         with_flops: count FLOPs of matmuls, linear layers and convolutions (module 14's rules).
         acc_events: keep the events of every cycle, not only the last one's.
 
-    ``with_modules``, ``experimental_config``, ``custom_trace_id_callback`` and
+    An ``execution_trace_observer`` (``ExecutionTraceObserver``) records while the profiler records
+    and is unregistered when its ``with`` block ends. ``with_modules``, ``experimental_config``,
+    ``custom_trace_id_callback`` and
     ``post_processing_timeout_s`` are accepted and change nothing here.
     """
 
@@ -350,8 +352,13 @@ class profile:  # noqa: N801  (PyTorch's name)
         for name, value in (("schedule", schedule), ("on_trace_ready", on_trace_ready)):
             if value is not None and not callable(value):
                 raise TypeError(f"profile: {name} must be callable or None, got {value!r}")
-        if execution_trace_observer is not None:
-            raise NotImplementedError("profile: execution_trace_observer is not supported by TinyTorch")
+        observer = execution_trace_observer
+        if observer is not None and not callable(getattr(observer, "start", None)):
+            raise TypeError(
+                "profile: execution_trace_observer must be an ExecutionTraceObserver (registered with "
+                f"register_callback(path)) or None, got {observer!r}"
+            )
+        self.execution_trace_observer = observer
         self.options = {
             "record_shapes": bool(record_shapes),
             "profile_memory": bool(profile_memory),
@@ -391,7 +398,12 @@ class profile:  # noqa: N801  (PyTorch's name)
         if not self.acc_events or self._collected is None:
             self._collected, self._memory_points = [], []
 
+    def _check_prepared(self, doing: str) -> None:
+        if self._collected is None:  # PyTorch's assertion: no cycle was prepared (stop() before start())
+            raise AssertionError(f"Profiler must be initialized before {doing} trace")
+
     def start_trace(self) -> None:
+        self._check_prepared("starting")
         self._recorder = _Recorder(self._origin, self.options)
         if self.profile_memory and not tracemalloc.is_tracing():
             tracemalloc.start()
@@ -404,8 +416,13 @@ class profile:  # noqa: N801  (PyTorch's name)
             self._unpatch()
             raise
         _RECORDING.append(self._recorder)
+        if self.execution_trace_observer is not None:  # started after the recorder: stopped before it
+            self.execution_trace_observer.start()
 
     def stop_trace(self) -> None:
+        if self.execution_trace_observer is not None:
+            self.execution_trace_observer.stop()
+        self._check_prepared("stopping")
         if self._recorder is None:
             return
         recorder = self._recorder
@@ -497,6 +514,8 @@ class profile:  # noqa: N801  (PyTorch's name)
 
     def __exit__(self, *exc_info: object) -> None:
         self.stop()
+        if self.execution_trace_observer is not None:  # the trace is finished with the block, as PyTorch's
+            self.execution_trace_observer.cleanup()
 
     # -- results
     def events(self) -> EventList:
