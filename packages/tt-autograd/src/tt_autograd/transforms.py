@@ -38,7 +38,7 @@ from typing import Any
 
 from tt_tensor import Tensor as PlainTensor
 
-from . import functional_ad
+from . import forward_ad, functional_ad
 from .creation import zeros_like
 from .engine import topological_order
 from .function import Function
@@ -259,7 +259,8 @@ def _tracked(args: tuple, numbers: Any, name: str) -> tuple:
                 f"{name}: argument {i} must be a floating-point tensor to differentiate with respect to it, "
                 f"got {kind}"
             )
-        tracked[i] = value.view_as(value) if value.requires_grad else value.detach().requires_grad_()
+        fresh = value.view_as(value) if value.requires_grad else value.detach().requires_grad_()
+        tracked[i] = forward_ad.carry(value, fresh)  # (a view already has it: the same tangent)
     return tuple(tracked)
 
 
@@ -292,7 +293,7 @@ def _detached(value: Any) -> Any:
     """``value`` with every tensor in it (in tuples, lists and dicts too) detached: a transform's results
     carry no graph when nothing outside it will differentiate them (as ``torch.func`` unwraps its level)."""
     if isinstance(value, PlainTensor):
-        return value.detach() if hasattr(value, "detach") else value
+        return forward_ad.carry(value, value.detach()) if hasattr(value, "detach") else value
     if isinstance(value, (tuple, list)):
         return type(value)(_detached(v) for v in value)
     if isinstance(value, dict):
