@@ -238,14 +238,11 @@ def _double_vjp(
     """``J · tangents`` from ``graph_backward``: ``d⟨graph_backward(u), tangents⟩/du`` (linear in ``u``)."""
     from .gradients import grad
 
-    kept = {
-        key: ctx.__dict__[key]
-        for key in ("parents", "input_shapes", "needs_input_grad")
-        if key in ctx.__dict__
-    }
-    if "parents" not in kept:  # an unrecorded call: the inputs are constants of the rule
-        ctx.parents = [None] * len(inputs)
+    if "parents" not in ctx.__dict__:  # an unrecorded call: the inputs are constants of the rule (kept,
+        ctx.parents = [None] * len(inputs)  # as a tangent's graph may join this node's output)
         ctx.input_shapes = [tuple(x.shape) if isinstance(x, PlainTensor) else None for x in inputs]
+        ctx.needs_input_grad = [False] * len(inputs)
+    kept = ctx.needs_input_grad
     ctx.needs_input_grad = [t is not None for t in tangents]
     tensor = function._tensor_class()
     try:
@@ -264,9 +261,7 @@ def _double_vjp(
                     total, seed, retain_graph=True, create_graph=differentiable, allow_unused=True
                 )
     finally:
-        for key in ("parents", "input_shapes", "needs_input_grad"):
-            ctx.__dict__.pop(key, None)
-        ctx.__dict__.update(kept)
+        ctx.needs_input_grad = kept
     if found is None:
         return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
     return found if differentiable else found.detach()
