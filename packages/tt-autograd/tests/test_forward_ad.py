@@ -235,3 +235,60 @@ def test_complex_tangents_are_refused():
         dual = fwAD.make_dual(t64(2), t64(2))
         with pytest.raises(NotImplementedError, match="complex tensors is not supported"):
             dual * z
+
+
+def test_closing_the_level_removes_the_hook_so_ops_pay_nothing():
+    from tt_autograd import function
+
+    with fwAD.dual_level():
+        assert function._FORWARD_HOOK == [fwAD.propagate]
+    assert function._FORWARD_HOOK == []
+
+
+def test_step_functions_have_zero_tangents():
+    x, t = t64(5, low=0.1, high=3.0), t64(5)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, t)
+        for tangent in (fwAD.unpack_dual(dual.floor()).tangent, fwAD.unpack_dual(dual.sign()).tangent):
+            np.testing.assert_array_equal(tangent.numpy(), np.zeros(5))
+            assert tangent.dtype == autograd.float64
+
+
+class Scale(Function):
+    """x · y whose graph_backward returns both gradients whatever ``needs_input_grad`` asks, and one
+    that is constant in the incoming gradient (a wrong rule on purpose: the tangent must not use it)."""
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return grad * y, grad * x
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        x, y = ctx.saved_tensors
+        return grad * ctx.input_tensor(1, y), ctx.input_tensor(0, x) * 0.0
+
+
+def test_the_generic_rule_uses_only_the_dual_inputs_gradients():
+    x, y, t = t64(3).requires_grad_(), t64(3).requires_grad_(), t64(3)
+    with fwAD.dual_level():
+        out = Scale.apply(fwAD.make_dual(x, t), y)  # only x is dual
+        np.testing.assert_allclose(fwAD.unpack_dual(out).tangent.detach().numpy(), (t * y).detach().numpy())
+        out = Scale.apply(x, fwAD.make_dual(y, t))  # y's gradient is constant in grad: a zero tangent
+        np.testing.assert_array_equal(fwAD.unpack_dual(out).tangent.detach().numpy(), np.zeros(3))
+
+
+def test_the_recorded_node_keeps_its_own_needs_after_the_tangent_rule():
+    a, b, t = t64(3).requires_grad_(), t64(3).requires_grad_(), t64(3)
+    with fwAD.dual_level():
+        out = a * fwAD.make_dual(b, t)  # only b is dual, both require grad
+        assert out.grad_fn.needs_input_grad == [True, True]
+        assert out.grad_fn.parents[0] is a
+        out.sum().backward()
+    np.testing.assert_allclose(a.grad.numpy(), b.detach().numpy())
+    np.testing.assert_allclose(b.grad.numpy(), a.detach().numpy())

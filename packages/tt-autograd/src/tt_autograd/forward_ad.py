@@ -137,8 +137,6 @@ def make_dual(tensor: PlainTensor, tangent: PlainTensor, *, level: int | None = 
         )
     dual = _untangented_view(tensor)
     _attach(dual, tangent)
-    if dual.grad_fn is not None:  # its node hands the tangent on in a recorded backward
-        dual.grad_fn._fw = (_state.level, [tangent], tangent)
     return dual
 
 
@@ -176,7 +174,7 @@ def carry(source: object, target: PlainTensor) -> PlainTensor:
 
 def dual_among(*values: object) -> bool:
     """Whether one of ``values`` carries a tangent (an in-place op on them then goes the recorded way)."""
-    return _state.level is not None and any(tangent_of(v) is not None for v in values)
+    return any(tangent_of(v) is not None for v in values)
 
 
 def adopt(target: PlainTensor, result: PlainTensor) -> None:
@@ -238,18 +236,23 @@ def _double_vjp(
     """``J · tangents`` from ``graph_backward``: ``d⟨graph_backward(u), tangents⟩/du`` (linear in ``u``)."""
     from .gradients import grad
 
-    if "parents" not in ctx.__dict__:  # an unrecorded call: the inputs are constants of the rule (kept,
-        ctx.parents = [None] * len(inputs)  # as a tangent's graph may join this node's output)
+    tensor = function._tensor_class()
+    if "parents" not in ctx.__dict__:  # an unrecorded call: its inputs are constants of the rule; kept
+        ctx.parents = [None] * len(inputs)  # after, as a tangent's graph may join this node's output
         ctx.input_shapes = [tuple(x.shape) if isinstance(x, PlainTensor) else None for x in inputs]
         ctx.needs_input_grad = [False] * len(inputs)
-    kept = ctx.needs_input_grad
+    kept = ctx.parents, ctx.needs_input_grad
     ctx.needs_input_grad = [t is not None for t in tangents]
-    tensor = function._tensor_class()
+    # A rule may differentiate its inputs (composite_gradients): a dual input that is no graph's enters
+    # as a leaf of its own for the while.
+    ctx.parents = [
+        tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
+        for p, t, x in zip(ctx.parents, tangents, inputs)
+    ]
     try:
         with enable_grad():
             seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
             grads = cls.graph_backward(ctx, seed)
-            grads = grads if isinstance(grads, tuple) else (grads,)
             total = None
             for g, t in zip(grads, tangents):
                 if g is not None and t is not None and g.requires_grad:
@@ -257,11 +260,9 @@ def _double_vjp(
                     total = term if total is None else total + term
             found = None
             if total is not None:
-                (found,) = grad(
-                    total, seed, retain_graph=True, create_graph=differentiable, allow_unused=True
-                )
+                (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
     finally:
-        ctx.needs_input_grad = kept
+        ctx.parents, ctx.needs_input_grad = kept
     if found is None:
         return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
     return found if differentiable else found.detach()
