@@ -60,7 +60,18 @@ def test_linearize_of_several_outputs_and_one_that_is_constant():
     np.testing.assert_allclose(only_y(ta, tb).numpy(), 2 * tb.numpy())  # x's gradient is None: skipped
 
 
+def test_linearize_jvp_fn_can_be_called_again():
+    a, t = t64(3), t64(3)
+    _, jvp_fn = linearize(lambda x: (x.sin() * x).exp(), a)
+    first, again = jvp_fn(t), jvp_fn(t)  # the recorded backward is kept for every call
+    expected = (np.sin(a.numpy()) + a.numpy() * np.cos(a.numpy())) * np.exp(np.sin(a.numpy()) * a.numpy())
+    np.testing.assert_allclose(first.numpy(), expected * t.numpy())
+    np.testing.assert_array_equal(again.numpy(), first.numpy())
+
+
 def test_linearize_errors():
+    with pytest.raises(TypeError, match="linearize: func must be callable"):
+        linearize(3, t64(2))
     _, jvp_fn = linearize(lambda x: x.sin(), t64(2))
     with pytest.raises(RuntimeError, match="one tangent per primal \\(1\\), got 2"):
         jvp_fn(t64(2), t64(2))
