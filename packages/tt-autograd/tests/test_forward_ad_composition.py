@@ -157,3 +157,12 @@ def test_in_place_ops_on_dual_tensors():
         plain = autograd.zeros(3, dtype=autograd.float64)
         plain.add_(1.0)  # no dual operand: no tangent
         assert fwAD.unpack_dual(plain).tangent is None
+
+
+def test_forward_over_reverse_through_a_dual_input_that_requires_no_grad():
+    a, b, tb = t64(3).requires_grad_(), t64(3), t64(3)
+    with fwAD.dual_level():
+        dual_b = fwAD.make_dual(b, tb)  # a tangent, no graph: the gradient's rule takes it as a constant
+        (g,) = grad((a * dual_b**2).sum(), a)  # d/da = b², whose tangent is 2 b t_b
+        np.testing.assert_allclose(g.numpy(), b.numpy() ** 2)
+        np.testing.assert_allclose(fwAD.unpack_dual(g).tangent.numpy(), 2 * b.numpy() * tb.numpy())
