@@ -292,3 +292,56 @@ def test_the_recorded_node_keeps_its_own_needs_after_the_tangent_rule():
         out.sum().backward()
     np.testing.assert_allclose(a.grad.numpy(), b.detach().numpy())
     np.testing.assert_allclose(b.grad.numpy(), a.detach().numpy())
+
+
+OWN_RULES = {  # ops with a jvp of their own: one operand dual or both, scalars, 1-D matmul
+    "add_one": (lambda a, b: a + b, [(3, 4), (4,)], [True, False]),
+    "add_scalar": (lambda a: 2.5 + a, [(3,)], [True]),
+    "sub_other": (lambda a, b: a - b, [(3, 1), (1, 4)], [False, True]),
+    "sub_scalar": (lambda a: 1.0 - a, [(2, 3)], [True]),
+    "mul_one": (lambda a, b: a * b, [(2, 3), (3,)], [False, True]),
+    "mul_scalar": (lambda a: a * -3.0, [(4,)], [True]),
+    "div_numerator": (lambda a, b: a / (b + 3), [(3, 4), (4,)], [True, False]),
+    "div_denominator": (lambda a, b: a / (b + 3), [(3, 1), (3, 4)], [False, True]),
+    "div_scalar_by": (lambda a: 2.0 / (a + 3), [(4,)], [True]),
+    "matmul_left": (lambda a, b: a @ b, [(2, 3, 4), (4, 5)], [True, False]),
+    "matmul_right": (lambda a, b: a @ b, [(3, 4), (4,)], [False, True]),
+    "matmul_vectors": (lambda a, b: a @ b, [(4,), (4,)], [True, True]),
+    "matmul_vector_matrix": (lambda a, b: a @ b, [(4,), (2, 4, 3)], [True, True]),
+    "sum_all": (lambda a: a.sum(), [(3, 4)], [True]),
+    "sum_dims": (lambda a: a.sum(dim=(0, 2)), [(2, 3, 4)], [True]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_RULES))
+def test_own_rules_match_central_differences_and_the_generic_rule(name, monkeypatch):
+    f, shapes, dual = OWN_RULES[name]
+    primals = [t64(*shape) for shape in shapes]
+    tangents = [
+        t64(*shape) if d else autograd.zeros(*shape, dtype=autograd.float64) for shape, d in zip(shapes, dual)
+    ]
+
+    def tangent_of(differentiable):
+        with fwAD.dual_level():
+            tangent_in = [t.detach().requires_grad_(differentiable) for t in tangents]
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangent_in, dual)]
+            return fwAD.unpack_dual(f(*inputs)).tangent
+
+    generic = tangent_of(True)  # a tangent that requires grad: the generic rule, which keeps its graph
+    assert generic.requires_grad
+    for cls in (
+        autograd.functions.arithmetic.AddFunction,
+        autograd.functions.arithmetic.SubFunction,
+        autograd.functions.arithmetic.MulFunction,
+        autograd.functions.arithmetic.DivFunction,
+        autograd.functions.linalg.MatMulFunction,
+        autograd.functions.reductions.SumFunction,
+    ):  # the own rules run without the backward ones
+        monkeypatch.setattr(
+            cls, "graph_backward", staticmethod(lambda ctx, grad: pytest.fail("generic rule"))
+        )
+    own = tangent_of(False)
+    monkeypatch.undo()
+    assert own.dtype == autograd.float64 and own.shape == generic.shape
+    np.testing.assert_allclose(own.numpy(), generic.detach().numpy(), rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(own.numpy(), central(f, primals, tangents), rtol=1e-6, atol=1e-8)

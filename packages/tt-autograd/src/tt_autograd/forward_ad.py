@@ -14,14 +14,16 @@ How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is 
 :class:`~tt_autograd.function.Function`'s ``apply`` calls :func:`propagate` after each forward (the
 ``_FORWARD_HOOK``, as vmap's ``_BATCH_HOOK``). The output tangent comes from the Function's own
 ``jvp(ctx, *tangents)`` staticmethod when it has one (on arrays, like ``backward``; ``None`` for an
-input without tangent), else from its ``graph_backward`` by the double-vjp identity: ``g(u) = Jᵀu``
-is linear in ``u``, so ``d⟨g(u), t⟩/du = J t``, exact (no finite step). A Function with neither (a
-user's first-order Function) raises PyTorch's ``NotImplementedError``. While a level is open,
-``autograd.grad`` runs its recorded pass (``create_graph``), so gradients carry tangents too:
-forward over reverse.
+input without tangent: add, sub, mul, div, matmul and sum have one, and a user's Function may), else
+from its ``graph_backward`` by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
+``d⟨g(u), t⟩/du = J t``, exact (no finite step). The generic rule also serves when the tangent must
+be differentiable (a primal or tangent that requires grad: an array rule would cut its graph). A
+Function with neither (a user's first-order Function) raises PyTorch's ``NotImplementedError``.
+While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
+carry tangents too: forward over reverse.
 
-Cost: the generic rule runs each op's backward twice (the first recorded): a dual pass costs a few
-forward passes. As in PyTorch, only one level may be open at a time (no nesting). Tangents of
+Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
+first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
 integer results are dropped; complex tangents are refused.
 
 Example:
@@ -204,7 +206,7 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     )
     _state.busy = True
     try:
-        if rule is not None:
+        if rule is not None and not (differentiable and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
         else:
             tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
