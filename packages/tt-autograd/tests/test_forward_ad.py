@@ -343,5 +343,6 @@ def test_own_rules_match_central_differences_and_the_generic_rule(name, monkeypa
     own = tangent_of(False)
     monkeypatch.undo()
     assert own.dtype == autograd.float64 and own.shape == generic.shape
+    own.add_(0.0)  # a tangent of its own, writable (a broadcast rule's view is copied)
     np.testing.assert_allclose(own.numpy(), generic.detach().numpy(), rtol=1e-12, atol=1e-15)
     np.testing.assert_allclose(own.numpy(), central(f, primals, tangents), rtol=1e-6, atol=1e-8)

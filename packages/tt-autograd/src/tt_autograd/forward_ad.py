@@ -224,7 +224,8 @@ def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: P
             f"{cls.__name__}.jvp returned a tangent of shape {result.shape} for an output of shape "
             f"{output.array.shape}; they must match"
         )
-    return function._tensor_class().from_array(result.astype(output.array.dtype, copy=False))
+    # (writable, of the output's dtype: a rule may return a broadcast view, which NumPy marks read-only)
+    return function._tensor_class().from_array(np.require(result, output.array.dtype, "CW"))
 
 
 def _double_vjp(
