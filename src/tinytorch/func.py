@@ -1,6 +1,6 @@
 """``tt.func``: PyTorch's ``torch.func`` — function transforms and ``functional_call``.
 
-The transforms (``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``jacrev``,
+The transforms (``grad``, ``grad_and_value``, ``vjp``, ``jvp``, ``linearize``, ``jacrev``,
 ``jacfwd``, ``hessian``) are :mod:`tt_autograd.transforms`; ``functional_call``
 is :mod:`tt_nn.stateless`; ``vmap`` (vectorising a per-sample function over a batch,
 with batching rules, not a loop) is :mod:`tt_autograd.vmap_transform`.
@@ -21,13 +21,24 @@ Example (one MAML-style step: the outer gradient goes through the inner update):
 
 from __future__ import annotations
 
-from tt_autograd.transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, vjp
+from tt_autograd.transforms import grad, grad_and_value, hessian, jacfwd, jacrev, jvp, linearize, vjp
 from tt_autograd.vmap_transform import vmap
 from tt_nn.stateless import functional_call
 
 from ._unsupported import unsupported as _not_in_tinytorch
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp", "vjp", "vmap"]
+__all__ = [
+    "functional_call",
+    "grad",
+    "grad_and_value",
+    "hessian",
+    "jacfwd",
+    "jacrev",
+    "jvp",
+    "linearize",
+    "vjp",
+    "vmap",
+]
 
 
 def __getattr__(name: str) -> object:

@@ -9,6 +9,7 @@ finite differences, ``gradgradcheck`` does the same for second derivatives (``cr
 ``vjp``, ``jvp``, ``vhp``, ``hvp``); ``detect_anomaly()`` / ``set_detect_anomaly(mode)``
 make backward stop at the first node that returns NaN, showing where forward created it;
 ``graph`` gives the graph's nodes (``Node``), saved-tensor hooks and multi-gradient hooks;
+``forward_ad`` is forward-mode AD with dual tensors (``dual_level``, ``make_dual``, ``unpack_dual``);
 ``profiler`` is the legacy ``torch.autograd.profiler`` (``profile``, ``record_function``).
 
 Example:
@@ -32,7 +33,7 @@ from tt_autograd.anomaly import detect_anomaly, set_detect_anomaly
 from tt_autograd.custom_function import Function, FunctionCtx, Variable, once_differentiable
 from tt_autograd.gradients import backward, grad
 
-from . import functional, graph, profiler
+from . import forward_ad, functional, graph, profiler
 
 __all__ = [
     "Function",
@@ -41,6 +42,7 @@ __all__ = [
     "backward",
     "detect_anomaly",
     "enable_grad",
+    "forward_ad",
     "functional",
     "grad",
     "graph",

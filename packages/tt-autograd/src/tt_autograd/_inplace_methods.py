@@ -19,7 +19,7 @@ from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
-from . import tensor_hooks
+from . import forward_ad, tensor_hooks
 from .functions.index_extra import PutFunction
 from .grad_mode import _state
 
@@ -37,8 +37,9 @@ class InPlaceGradMixin(tt_tensor.Tensor):
 
     def _recording(self, *operands: object) -> bool:
         """Whether an in-place op on this tensor with ``operands`` is recorded (grad mode on, and this
-        tensor or an operand requires grad)."""
-        return _state.enabled and (self._requires_grad or any(map(_requires_grad, operands)))
+        tensor or an operand requires grad), or forward-AD (one of them carries a tangent)."""
+        recorded = _state.enabled and (self._requires_grad or any(map(_requires_grad, operands)))
+        return recorded or forward_ad.dual_among(self, *operands)
 
     def _check_write_back(self, op: str, shape: tuple, dtype: np.dtype, cast: bool = True) -> None:
         """The one check of every in-place op: a result of ``shape`` and ``dtype`` must fit in this tensor
@@ -76,6 +77,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             result = type(self)._where(
                 np.zeros(self.shape, bool), self, result.array.astype(self.array.dtype)
             )
+        forward_ad.adopt(self, result)  # (a dual result: its tangent is now this tensor's)
         if result.grad_fn is None or self.array.dtype.kind not in "fc":  # (integers, bools: no gradient)
             return self._overwrite(op, result.array)
         if self.array.base is not None:  # the new array would leave the base tensor unchanged
@@ -125,7 +127,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         if not self._recording(*operands):
             return getattr(tt_tensor.Tensor, op)(self, *args, **kwargs)
         fresh = getattr(tt_tensor.Tensor, op)(self.detach().clone(), *args, **kwargs)  # the values, checked
-        source = next((value for value in operands if _requires_grad(value)), fresh.array)
+        source = next((v for v in operands if _requires_grad(v) or forward_ad.dual_among(v)), fresh.array)
         return self._adopt(op, type(self)._where(np.zeros(self.shape, bool), self, source), cast=False)
 
     def add_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
@@ -159,7 +161,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             super().__setitem__(key, value)
             return
         tt_tensor.Tensor.__setitem__(self.detach().clone(), key, value)  # the key and value, checked
-        values = value if _requires_grad(value) else operand(value)
+        values = value if _requires_grad(value) or forward_ad.dual_among(value) else operand(value)
         result = PutFunction.apply(self, values, key=convert_key(key), accumulate=False)
         self._adopt("index assignment", result)  # (of self's dtype: put writes into a copy of self)
 

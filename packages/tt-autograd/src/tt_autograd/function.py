@@ -37,6 +37,10 @@ _CALL_HOOKS: list = []
 #: (:mod:`tt_autograd._vmap_rules`) and returns None for the others; empty otherwise.
 _BATCH_HOOK: list = []
 
+#: While a forward-AD level is open: ``[propagate(function_class, ctx, inputs, output)]``, which gives the
+#: output its tangent (:mod:`tt_autograd.forward_ad`); empty otherwise.
+_FORWARD_HOOK: list = []
+
 
 class Function:
     """Base class of differentiable operations; each instance is one node of the graph."""
@@ -110,6 +114,8 @@ class Function:
             output.grad_fn is ctx and cls.complex_gradient == CONJUGATE and has_complex_input(inputs)
         ):
             output = route(cls, ctx, inputs, output)  # complex tensors (complex_grad.py)
+        if _FORWARD_HOOK:  # a forward-AD level is open (tt_autograd.forward_ad)
+            _FORWARD_HOOK[0](cls, ctx, inputs, output)
         for hook in _CALL_HOOKS:  # empty unless a trace is running (tracing.record_calls)
             hook(cls, inputs, params, output)
         return output
@@ -168,14 +174,29 @@ class Function:
         """
         parent = self.parents[position]
         if parent is None:
-            return _tensor_class().from_array(value) if isinstance(value, np.ndarray) else value
+            if not isinstance(value, np.ndarray):
+                return value
+            return self._dual(_tensor_class().from_array(value), position)
         if not isinstance(parent, Function):
-            return parent
-        return _joined(value, parent)
+            return parent  # (a leaf carries its own tangent)
+        return self._dual(_joined(value, parent), position)
 
     def output_tensor(self, value: np.ndarray) -> object:
         """This node's output (forward returned ``value``) as a tensor whose ``grad_fn`` is this node."""
-        return _joined(value, self)
+        return self._dual(_joined(value, self), None)
+
+    def _dual(self, tensor: object, position: int | None) -> object:
+        """``tensor`` with the tangent input ``position`` (None: the output) had in forward, if any."""
+        if self._fw is not None:
+            level, inputs, output = self._fw
+            tangent = output if position is None else inputs[position]
+            if tangent is not None:
+                tensor._fw_tangent = (level, tangent)
+        return tensor
+
+    #: While a forward-AD level is open: ``(level, input tangents, output tangent)`` of this call,
+    #: which ``input_tensor``/``output_tensor`` hand on: a recorded backward then carries tangents.
+    _fw = None
 
     #: ``{key: hook}`` of ``register_prehook`` / ``register_hook`` (:mod:`tt_autograd.graph`); None until one.
     _node_prehooks = None

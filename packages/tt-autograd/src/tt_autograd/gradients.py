@@ -23,7 +23,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor.tensor import operand
 
-from . import anomaly, higher_order, hooks, tensor_hooks
+from . import anomaly, forward_ad, higher_order, hooks, tensor_hooks
 from .engine import topological_order
 from .function import Function
 from .graph import run_node
@@ -65,6 +65,9 @@ def grad(
         batched = BATCHED_GRAD[0](outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused)
         if batched is not None:
             return batched
+    if forward_ad.active() and not create_graph:  # the recorded pass, whose gradients carry tangents
+        found = grad(outputs, inputs, grad_outputs, retain_graph, True, allow_unused)
+        return tuple(None if g is None else forward_ad.carry(g, g.detach()) for g in found)
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for role, values in (("outputs", outputs), ("inputs", inputs)):
         strays = [v for v in values if not isinstance(v, tt_tensor.Tensor)]

@@ -1,4 +1,4 @@
-"""``torch.func``'s transforms: grad, grad_and_value, vjp, jvp, jacrev, jacfwd and hessian.
+"""``torch.func``'s transforms: grad, grad_and_value, vjp, jvp, linearize, jacrev, jacfwd and hessian.
 
 A transform takes a function and returns a new one: ``grad(f)`` is the function
 ``x ↦ ∇f(x)``, which can be called on plain tensors (nothing needs
@@ -38,7 +38,7 @@ from typing import Any
 
 from tt_tensor import Tensor as PlainTensor
 
-from . import functional_ad
+from . import forward_ad, functional_ad
 from .creation import zeros_like
 from .engine import topological_order
 from .function import Function
@@ -141,6 +141,56 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
     return (output, product, aux) if has_aux else (output, product)
 
 
+def linearize(func: Callable, *primals: Any) -> tuple:
+    """``(func(*primals), jvp_fn)``; ``jvp_fn(*tangents)`` returns ``J · tangents`` at ``primals``.
+
+    ``func`` runs once; its backward is recorded once, giving ``g(u) = Jᵀu`` (linear in ``u``); each
+    ``jvp_fn`` call is then one backward pass through that recording (``d⟨g(u), t⟩/du = J t``),
+    where PyTorch replays a traced forward-mode graph: the same values. Cost: one forward and one
+    recorded backward pass, then one backward pass per call.
+    """
+    functional_ad.check_callable(func, "linearize")
+    with enable_grad():
+        tracked = _tracked(primals, range(len(primals)), "linearize")
+        output = func(*tracked)
+        outputs = output if isinstance(output, tuple) else (output,)
+        if not outputs or not all(isinstance(o, PlainTensor) for o in outputs):
+            raise TypeError("linearize: func must return a tensor or a tuple of tensors")
+        seeds = tuple(zeros_like(o).requires_grad_() for o in outputs if o.requires_grad)
+        reached = [o for o in outputs if o.requires_grad]
+        transposed = (
+            gradients_of(reached, list(tracked), seeds, create_graph=True, allow_unused=True)
+            if reached
+            else ()
+        )
+
+    def jvp_fn(*tangents: Any) -> Any:
+        if len(tangents) != len(primals):
+            raise RuntimeError(
+                f"linearize: jvp_fn takes one tangent per primal ({len(primals)}), got {len(tangents)}"
+            )
+        _shaped_like(tangents, primals, "linearize", "tangent", "primal")
+        for i, (t, p) in enumerate(zip(tangents, primals)):
+            if t.dtype != p.dtype:
+                raise RuntimeError(
+                    f"linearize: tangent {i} has dtype {t.dtype}, but primal {i} has dtype {p.dtype}; "
+                    "they must match"
+                )
+        pairs = [(g, t) for g, t in zip(transposed, tangents) if g is not None and g.requires_grad]
+        found: Any = [None] * len(seeds)
+        if pairs:
+            with enable_grad():
+                total = sum((g * t).sum() for g, t in pairs)
+                found = gradients_of(total, list(seeds), retain_graph=True, allow_unused=True)
+        grads, products = iter(found), []
+        for o in outputs:  # (an output that depends on no primal: zeros)
+            g = next(grads) if o.requires_grad else None
+            products.append(zeros_like(o) if g is None else g.detach())
+        return tuple(products) if isinstance(output, tuple) else products[0]
+
+    return _detached(output), jvp_fn
+
+
 def jacrev(
     func: Callable,
     argnums: int | tuple[int, ...] = 0,
@@ -159,7 +209,8 @@ def jacrev(
 def jacfwd(
     func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *, randomness: str = "error"
 ) -> Callable:
-    """As :func:`jacrev` (same values): TinyTorch has no forward mode, so it runs in reverse mode."""
+    """As :func:`jacrev` (same values), computed in reverse mode: TinyTorch's forward mode
+    (:mod:`tt_autograd.forward_ad`) derives most tangents from backward rules, so it would not be cheaper."""
     if randomness != "error":
         raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (rows unbatched)")
     return _jacobian_transform(func, argnums, has_aux, None, "jacfwd")
@@ -259,7 +310,8 @@ def _tracked(args: tuple, numbers: Any, name: str) -> tuple:
                 f"{name}: argument {i} must be a floating-point tensor to differentiate with respect to it, "
                 f"got {kind}"
             )
-        tracked[i] = value.view_as(value) if value.requires_grad else value.detach().requires_grad_()
+        fresh = value.view_as(value) if value.requires_grad else value.detach().requires_grad_()
+        tracked[i] = forward_ad.carry(value, fresh)  # (a view already has it: the same tangent)
     return tuple(tracked)
 
 
@@ -292,7 +344,7 @@ def _detached(value: Any) -> Any:
     """``value`` with every tensor in it (in tuples, lists and dicts too) detached: a transform's results
     carry no graph when nothing outside it will differentiate them (as ``torch.func`` unwraps its level)."""
     if isinstance(value, PlainTensor):
-        return value.detach() if hasattr(value, "detach") else value
+        return forward_ad.carry(value, value.detach()) if hasattr(value, "detach") else value
     if isinstance(value, (tuple, list)):
         return type(value)(_detached(v) for v in value)
     if isinstance(value, dict):

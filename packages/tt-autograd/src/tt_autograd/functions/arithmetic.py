@@ -19,6 +19,13 @@ def _shape(value: object) -> tuple[int, ...]:
     return value.shape if isinstance(value, np.ndarray) else ()
 
 
+def _spread(shapes: tuple, *terms: np.ndarray | None) -> np.ndarray:
+    """A forward-mode rule's tangent (``tt_autograd.forward_ad``): the sum of the inputs' terms (None for
+    an input without tangent), broadcast to the output's shape."""
+    total = sum(term for term in terms if term is not None)
+    return np.broadcast_to(total, np.broadcast_shapes(*shapes))
+
+
 class AddFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
 
@@ -48,6 +55,10 @@ class AddFunction(Function):
             sum_to(grad, ctx.shapes[0]) if need_a else None,
             sum_to(grad, ctx.shapes[1]) if need_b else None,
         )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):
+        return _spread(ctx.shapes, tangent_a, tangent_b)
 
 
 class SubFunction(Function):
@@ -79,6 +90,10 @@ class SubFunction(Function):
             sum_to(grad, ctx.shapes[0]) if need_a else None,
             sum_to(-grad, ctx.shapes[1]) if need_b else None,
         )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):
+        return _spread(ctx.shapes, tangent_a, None if tangent_b is None else -tangent_b)
 
 
 class MulFunction(Function):
@@ -112,6 +127,15 @@ class MulFunction(Function):
         return (
             sum_to(grad * b_t, _shape(a)) if need_a else None,
             sum_to(grad * a_t, _shape(b)) if need_b else None,
+        )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):
+        a, b = ctx.saved_tensors
+        return _spread(
+            (_shape(a), _shape(b)),
+            None if tangent_a is None else tangent_a * b,
+            None if tangent_b is None else a * tangent_b,
         )
 
 
@@ -150,6 +174,15 @@ class DivFunction(Function):
         return (
             sum_to(grad_a, ctx.shapes[0]) if need_a else None,
             sum_to(-grad_a * ctx.output_tensor(out), ctx.shapes[1]) if need_b else None,
+        )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):
+        b, out = ctx.saved_tensors
+        return _spread(
+            ctx.shapes,
+            None if tangent_a is None else tangent_a / b,
+            None if tangent_b is None else -tangent_b * out / b,
         )
 
 

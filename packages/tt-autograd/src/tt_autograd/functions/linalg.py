@@ -71,3 +71,12 @@ class MatMulFunction(Function):
             sum_to(g @ b2.transpose(-1, -2), tuple(a2.shape)).reshape(a.shape) if need_a else None,
             sum_to(a2.transpose(-1, -2) @ g, tuple(b2.shape)).reshape(b.shape) if need_b else None,
         )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):
+        a, b = ctx.saved_tensors
+        if tangent_b is None:
+            return linalg.matmul(tangent_a, b)
+        if tangent_a is None:
+            return linalg.matmul(a, tangent_b)
+        return linalg.matmul(tangent_a, b) + linalg.matmul(a, tangent_b)

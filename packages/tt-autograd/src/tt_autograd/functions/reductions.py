@@ -58,6 +58,10 @@ class SumFunction(Function):
     def graph_backward(ctx, grad):
         return (grad.reshape(kept_shape(ctx.shape, ctx.dim, ctx.keepdim)).expand(*ctx.shape),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return reduce.sum(tangent, ctx.dim, ctx.keepdim)
+
 
 class MeanFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)

@@ -1,0 +1,291 @@
+"""``torch.autograd.forward_ad``: forward-mode AD with dual tensors.
+
+What: inside ``with dual_level():``, ``make_dual(x, t)`` gives ``x`` a *tangent* ``t`` (a direction);
+every operation on it then computes, beside its result, the result's tangent ``J · t`` (its Jacobian
+times the input tangents), and ``unpack_dual(y)`` returns ``(primal, tangent)``. One forward pass
+gives a Jacobian-vector product: a directional derivative of every intermediate value at once.
+
+Why: reverse mode (``backward``) costs one pass per *output* element, forward mode one per *input*
+direction, so a function with few inputs and many outputs (a Jacobian column, ``jacfwd``, a
+sensitivity along one direction) is cheaper forward; and forward over reverse (a tangent through a
+gradient computation) gives a Hessian-vector product.
+
+How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is open,
+:class:`~tt_autograd.function.Function`'s ``apply`` calls :func:`propagate` after each forward (the
+``_FORWARD_HOOK``, as vmap's ``_BATCH_HOOK``). The output tangent comes from the Function's own
+``jvp(ctx, *tangents)`` staticmethod when it has one (on arrays, like ``backward``; ``None`` for an
+input without tangent: add, sub, mul, div, matmul and sum have one, and a user's Function may), else
+from its ``graph_backward`` by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
+``d⟨g(u), t⟩/du = J t``, exact (no finite step). The generic rule also serves when the tangent must
+be differentiable (a primal or tangent that requires grad: an array rule would cut its graph). A
+Function with neither (a user's first-order Function) raises PyTorch's ``NotImplementedError``.
+While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
+carry tangents too: forward over reverse.
+
+Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
+first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
+integer results are dropped; complex tangents are refused.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> from tt_autograd import forward_ad as fwAD
+    >>> with fwAD.dual_level():
+    ...     x = fwAD.make_dual(autograd.tensor([1.0, 2.0]), autograd.tensor([1.0, 0.0]))
+    ...     fwAD.unpack_dual(x * x).tangent
+    tensor([2., 0.])
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+from tt_tensor import Tensor as PlainTensor
+
+from . import function
+from .grad_mode import _state as _grad_state
+from .grad_mode import enable_grad
+
+__all__ = [
+    "UnpackedDualTensor",
+    "dual_level",
+    "enter_dual_level",
+    "exit_dual_level",
+    "make_dual",
+    "unpack_dual",
+]
+
+#: ``unpack_dual``'s result: the primal (a view without tangent) and the tangent (None if it has none).
+UnpackedDualTensor = namedtuple("UnpackedDualTensor", ["primal", "tangent"])
+
+
+class _Level:
+    """The open level; a new object each time, so the tangents of a closed level are never read again."""
+
+
+class _State:
+    level: _Level | None = None  # the open level (PyTorch's is always 0: one at a time)
+    busy = False  # inside propagate's own computation: its operations carry no tangent
+
+
+_state = _State()
+
+
+def enter_dual_level() -> int:
+    """Open a forward-AD level and return its number (0); prefer ``with dual_level():``."""
+    if _state.level is not None:
+        raise RuntimeError("Nested forward mode AD is not supported at the moment")
+    _state.level = _Level()
+    function._FORWARD_HOOK.append(propagate)
+    return 0
+
+
+def exit_dual_level(*, level: int | None = None) -> None:
+    """Close the open level: every tangent made in it is forgotten (``unpack_dual`` gives None)."""
+    if _state.level is None:
+        raise RuntimeError("exit_dual_level: no forward AD level is open (enter_dual_level() first)")
+    if level is not None and level != 0:
+        raise RuntimeError(
+            "Trying to exit a forward AD level that was not the last one that was created. "
+            "This is not supported."
+        )
+    _state.level = None
+    function._FORWARD_HOOK.clear()
+
+
+class dual_level:  # noqa: N801  (PyTorch's name)
+    """Context manager (and decorator) that opens a forward-AD level: ``with dual_level(): ...``."""
+
+    def __enter__(self) -> int:
+        return enter_dual_level()
+
+    def __exit__(self, *exc: object) -> None:
+        exit_dual_level()
+
+    def __call__(self, func):
+        def wrapped(*args, **kwargs):
+            with dual_level():
+                return func(*args, **kwargs)
+
+        return wrapped
+
+
+def make_dual(tensor: PlainTensor, tangent: PlainTensor, *, level: int | None = None) -> PlainTensor:
+    """A view of ``tensor`` whose tangent is ``tangent`` (same shape; both floating point).
+
+    The view stays in ``tensor``'s graph (differentiable with respect to it when it requires grad).
+    """
+    _check_level(
+        level,
+        "make_dual",
+        "Trying to create a dual Tensor for forward AD but no level exists, "
+        "make sure to enter_dual_level() first.",
+    )
+    for name, value in (("primal", tensor), ("tangent", tangent)):
+        if not isinstance(value, PlainTensor):
+            raise TypeError(f"make_dual: {name} must be a tensor, got {type(value).__name__}")
+        if value.array.dtype.kind != "f":
+            raise ValueError(f"Expected {name} to be floating point or complex, but got: {value.dtype}")
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
+            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
+            f"is of size {list(tangent.shape)}."
+        )
+    if tangent_of(tensor) is not None:
+        raise RuntimeError(
+            "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 "
+            "is not supported."
+        )
+    dual = _untangented_view(tensor)
+    _attach(dual, tangent)
+    return dual
+
+
+def unpack_dual(tensor: PlainTensor, *, level: int | None = None) -> UnpackedDualTensor:
+    """``(primal, tangent)`` of ``tensor``: a view without tangent, and its tangent (None if it has none)."""
+    if not isinstance(tensor, PlainTensor):
+        raise TypeError(f"unpack_dual: argument 'dual' must be a tensor, got {type(tensor).__name__}")
+    if _state.level is None:
+        return UnpackedDualTensor(tensor, None)
+    _check_level(level, "unpack_dual", "")
+    tangent = tangent_of(tensor)
+    if tangent is None:
+        return UnpackedDualTensor(tensor, None)
+    return UnpackedDualTensor(_untangented_view(tensor), tangent)
+
+
+def tangent_of(value: object) -> PlainTensor | None:
+    """The tangent ``value`` carries at the open level, or None."""
+    found = getattr(value, "_fw_tangent", None)
+    return found[1] if found is not None and found[0] is _state.level and _state.level is not None else None
+
+
+def active() -> bool:
+    """Whether a level is open (``autograd.grad`` then records its pass, so gradients carry tangents)."""
+    return _state.level is not None
+
+
+def carry(source: object, target: PlainTensor) -> PlainTensor:
+    """``target`` (a detached copy or fresh leaf of ``source``) with ``source``'s tangent (if it has none)."""
+    tangent = tangent_of(source)
+    if tangent is not None and tangent_of(target) is None:
+        _attach(target, tangent.detach())
+    return target
+
+
+def dual_among(*values: object) -> bool:
+    """Whether one of ``values`` carries a tangent (an in-place op on them then goes the recorded way)."""
+    return any(tangent_of(v) is not None for v in values)
+
+
+def adopt(target: PlainTensor, result: PlainTensor) -> None:
+    """An in-place op wrote ``result`` into ``target``: ``target``'s tangent is now ``result``'s."""
+    tangent = tangent_of(result)
+    if tangent is not None:
+        _attach(target, tangent if tangent.dtype == target.dtype else tangent.to(target.dtype))
+
+
+def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTensor) -> None:
+    """``Function.apply``'s hook: give ``output`` the tangent ``J · tangents`` of the call ``cls(inputs)``."""
+    if _state.busy:
+        return
+    tangents = [tangent_of(x) for x in inputs]
+    if all(t is None for t in tangents) or output.array.dtype.kind not in "fc":
+        return  # (an integer result has no tangent, as in PyTorch)
+    if output.array.dtype.kind == "c" or any(t.array.dtype.kind == "c" for t in tangents if t is not None):
+        raise NotImplementedError(f"{cls.__name__}: forward-mode AD of complex tensors is not supported")
+    rule = getattr(cls, "jvp", None)
+    if rule is None and cls.graph_backward is None:
+        raise NotImplementedError(
+            f"{cls.__name__}: You must implement the jvp function for custom autograd.Function to use it "
+            "with forward mode AD (TinyTorch also derives one from a graph_backward, which it lacks)."
+        )
+    differentiable = _grad_state.enabled and (
+        output.requires_grad or any(t.requires_grad for t in tangents if t is not None)
+    )
+    _state.busy = True
+    try:
+        if rule is not None and not (differentiable and cls.graph_backward is not None):
+            tangent = _own_rule(cls, rule, ctx, tangents, output)
+        else:
+            tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
+    finally:
+        _state.busy = False
+    _attach(output, tangent)
+    ctx._fw = (_state.level, tangents, tangent)
+
+
+def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: PlainTensor) -> PlainTensor:
+    """The Function's ``jvp(ctx, *tangents)`` on arrays (None for an input without tangent)."""
+    result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
+    if result.shape != output.array.shape:
+        raise RuntimeError(
+            f"{cls.__name__}.jvp returned a tangent of shape {result.shape} for an output of shape "
+            f"{output.array.shape}; they must match"
+        )
+    # (writable, of the output's dtype: a rule may return a broadcast view, which NumPy marks read-only)
+    return function._tensor_class().from_array(np.require(result, output.array.dtype, "CW"))
+
+
+def _double_vjp(
+    cls: type,
+    ctx: function.Function,
+    inputs: tuple,
+    tangents: list,
+    output: PlainTensor,
+    differentiable: bool,
+) -> PlainTensor:
+    """``J · tangents`` from ``graph_backward``: ``d⟨graph_backward(u), tangents⟩/du`` (linear in ``u``)."""
+    from .gradients import grad
+
+    tensor = function._tensor_class()
+    if "parents" not in ctx.__dict__:  # an unrecorded call: its inputs are constants of the rule; kept
+        ctx.parents = [None] * len(inputs)  # after, as a tangent's graph may join this node's output
+        ctx.input_shapes = [tuple(x.shape) if isinstance(x, PlainTensor) else None for x in inputs]
+        ctx.needs_input_grad = [False] * len(inputs)
+    kept = ctx.parents, ctx.needs_input_grad
+    ctx.needs_input_grad = [t is not None for t in tangents]
+    # A rule may differentiate its inputs (composite_gradients): a dual input that is no graph's enters
+    # as a leaf of its own for the while.
+    ctx.parents = [
+        tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
+        for p, t, x in zip(ctx.parents, tangents, inputs)
+    ]
+    try:
+        with enable_grad():
+            seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
+            grads = cls.graph_backward(ctx, seed)
+            total = None
+            for g, t in zip(grads, tangents):
+                if g is not None and t is not None and g.requires_grad:
+                    term = (g * t).sum()
+                    total = term if total is None else total + term
+            found = None
+            if total is not None:
+                (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+    finally:
+        ctx.parents, ctx.needs_input_grad = kept
+    if found is None:
+        return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
+    return found if differentiable else found.detach()
+
+
+def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
+    tensor._fw_tangent = (_state.level, tangent)
+
+
+def _untangented_view(tensor: PlainTensor) -> PlainTensor:
+    """``tensor.view_as(tensor)`` (in its graph), made while no tangent propagates."""
+    busy, _state.busy = _state.busy, True
+    try:
+        return tensor.view_as(tensor)
+    finally:
+        _state.busy = busy
+
+
+def _check_level(level: object, name: str, missing: str) -> None:
+    if missing and _state.level is None:
+        raise RuntimeError(missing)
+    if level is not None and level != 0:
+        raise RuntimeError(f"Invalid level given to {name}: {level!r} (the open level is 0)")
