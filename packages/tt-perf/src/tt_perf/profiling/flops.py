@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import numpy as np
 import tt_nn
@@ -272,3 +273,31 @@ def forward_with_hooks(model: Module, inputs: tuple, make_hook: Callable[[str], 
     finally:
         for handle in handles:
             handle.remove()
+
+
+def operation_flops(kind: type, args: tuple, params: dict, result: object) -> int:
+    """The FLOPs of one recorded operation (a Function call: its class, array arguments and result) by the
+    rules above (a multiply–add is 2), 0 for the operations they do not cover; the profiler's ``with_flops``.
+
+    The rules take a layer; a stand-in carries what they read, from the arrays' shapes.
+    """
+    name = kind.__name__
+    if name == "MatMulFunction":
+        b_shape = np.shape(args[1])  # (..., M, K) @ (..., K, N): a Linear(K, N) without bias on M rows
+        columns = b_shape[-1] if len(b_shape) > 1 else 1
+        layer = SimpleNamespace(in_features=np.shape(args[0])[-1], out_features=columns, bias=None)
+        return linear_flops(layer, args, np.asarray(result))
+    if name == "LinearFunction":
+        weight = args[1]
+        layer = SimpleNamespace(in_features=weight.shape[1], out_features=weight.shape[0], bias=args[2])
+        return linear_flops(layer, args, np.asarray(result))
+    if name == "Conv2dFunction":
+        weight, groups = args[1], args[6] if len(args) > 6 else params.get("groups", 1)
+        layer = SimpleNamespace(
+            kernel_size=tuple(weight.shape[2:]),
+            in_channels=weight.shape[1] * groups,
+            groups=groups,
+            bias=args[2],
+        )
+        return conv2d_flops(layer, args, np.asarray(result))
+    return 0

@@ -44,7 +44,6 @@ import time
 import tracemalloc
 import warnings
 from collections.abc import Callable, Iterable
-from types import SimpleNamespace
 
 import numpy as np
 import tt_autograd
@@ -52,7 +51,7 @@ from tt_autograd.graph import node_name
 
 from . import timing
 from .events import EventList, FunctionEvent, write_events
-from .flops import conv2d_flops, linear_flops
+from .flops import operation_flops
 from .memory_timeline import write_memory_timeline
 from .timing import _Frames, _function_classes, _unpatch, patch_functions
 
@@ -130,33 +129,6 @@ def _default_schedule(step: int) -> ProfilerAction:
     return ProfilerAction.RECORD
 
 
-def _count_flops(kind: type, args: tuple, params: dict, result: object) -> int:
-    """An operation's FLOPs by module 14's rules (a multiply–add is 2), 0 for the operations it has none for.
-
-    The rules take a layer; a stand-in carries what they read, from the arrays' shapes.
-    """
-    name = kind.__name__
-    if name == "MatMulFunction":
-        b_shape = np.shape(args[1])  # (..., M, K) @ (..., K, N): a Linear(K, N) without bias on M rows
-        columns = b_shape[-1] if len(b_shape) > 1 else 1
-        layer = SimpleNamespace(in_features=np.shape(args[0])[-1], out_features=columns, bias=None)
-        return linear_flops(layer, args, np.asarray(result))
-    if name == "LinearFunction":
-        weight = args[1]
-        layer = SimpleNamespace(in_features=weight.shape[1], out_features=weight.shape[0], bias=args[2])
-        return linear_flops(layer, args, np.asarray(result))
-    if name == "Conv2dFunction":
-        weight, groups = args[1], args[6] if len(args) > 6 else params.get("groups", 1)
-        layer = SimpleNamespace(
-            kernel_size=tuple(weight.shape[2:]),
-            in_channels=weight.shape[1] * groups,
-            groups=groups,
-            bias=args[2],
-        )
-        return conv2d_flops(layer, args, np.asarray(result))
-    return 0
-
-
 #: Frames a stack leaves out: the profiler's own, and tt-autograd's (tensor methods and ``Function.apply``,
 #: the dispatch that PyTorch's stacks do not show either).
 _HIDDEN = (os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.abspath(tt_autograd.__file__)))
@@ -223,7 +195,7 @@ class _Recorder(_Frames):
         if self.options["record_shapes"]:
             event.input_shapes = [list(np.shape(a)) if isinstance(a, np.ndarray) else [] for a in args]
         if self.options["with_flops"] and not event.is_backward:
-            event.flops = _count_flops(type(ctx), args, params, result)
+            event.flops = operation_flops(type(ctx), args, params, result)
 
     def leave(self) -> None:
         if threading.get_ident() != self.thread:
