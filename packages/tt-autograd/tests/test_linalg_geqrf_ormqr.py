@@ -169,3 +169,10 @@ def test_tensor_methods_are_the_functions(rng, check):
             b.triangular_solve(t, False, True).solution,
             solve_triangle(t.numpy(), b.numpy(), False, True, False),
         )
+
+
+def test_orgqr_errors_name_orgqr():
+    with pytest.raises(TypeError, match="^orgqr: argument 'tau' must be a Tensor, not str"):
+        autograd.orgqr(autograd.zeros(3, 2), "tau")
+    with pytest.raises(ValueError, match=r"^orgqr: input.shape\[-2\] must be greater than or equal"):
+        autograd.zeros(2, 3).orgqr(autograd.zeros(2))

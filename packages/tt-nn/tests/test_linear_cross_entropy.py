@@ -92,6 +92,29 @@ def test_unbatched_input_and_every_target_ignored(rng):
     assert np.all(X.grad.numpy() == 0)
 
 
+def test_logits_far_beyond_exps_range(rng):
+    # logits of several hundred: exp overflows unless each row is shifted by its largest logit first
+    x = autograd.tensor(rng.standard_normal((N, D)) * 300, requires_grad=True)
+    w, target = autograd.tensor(rng.standard_normal((C, D))), autograd.tensor(rng.integers(0, C, N))
+    chunked = F.linear_cross_entropy(x, w, target, options=LinearCrossEntropyOptions(batch_chunk_size=3))
+    chunked.backward()
+    reference = F.cross_entropy(x.detach() @ w.mT, target)
+    assert np.isfinite(chunked.item()) and np.all(np.isfinite(x.grad.numpy()))
+    np.testing.assert_allclose(chunked.item(), reference.item(), rtol=1e-12)
+
+
+def test_one_class_with_ignored_targets(rng):
+    # a single class: every kept row's loss is 0 and its gradient too; ignored rows must not index class 1
+    x = autograd.tensor(rng.standard_normal((4, D)), requires_grad=True)
+    w = autograd.tensor(rng.standard_normal((1, D)), requires_grad=True)
+    target = autograd.tensor(np.array([0, 5, 0, 5]))
+    loss = F.linear_cross_entropy(
+        x, w, target, ignore_index=5, reduction="sum", options=LinearCrossEntropyOptions()
+    )
+    loss.backward()
+    assert loss.item() == 0.0 and np.all(x.grad.numpy() == 0) and np.all(w.grad.numpy() == 0)
+
+
 @pytest.mark.parametrize("reduction", ["mean", "none"])
 def test_first_and_second_derivatives(rng, reduction):
     x = autograd.tensor(rng.standard_normal((5, D)), requires_grad=True)

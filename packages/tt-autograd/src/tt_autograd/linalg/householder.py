@@ -45,30 +45,30 @@ class GeqrfResult(NamedTuple):
     tau: Tensor
 
 
-def _check_shapes(A: Tensor, tau: Tensor) -> None:
+def _check_shapes(A: Tensor, tau: Tensor, op: str = OP) -> None:
     m, n = A.shape[-2:]
     if m < n:
         raise ValueError(
-            f"{OP}: input.shape[-2] must be greater than or equal to input.shape[-1], got a {m} by {n} input"
+            f"{op}: input.shape[-2] must be greater than or equal to input.shape[-1], got a {m} by {n} input"
         )
     if tau.ndim != A.ndim - 1:
         raise ValueError(
-            f"{OP}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
+            f"{op}: Expected tau to have one dimension less than input, but got tau.ndim equal to "
             f"{tau.ndim} and input.ndim is equal to {A.ndim}"
         )
     if tuple(tau.shape[:-1]) != tuple(A.shape[:-2]):
         raise ValueError(
-            f"{OP}: Expected batch dimensions of tau to be equal to input.shape[:-2] "
+            f"{op}: Expected batch dimensions of tau to be equal to input.shape[:-2] "
             f"{tuple(A.shape[:-2])}, but got {tuple(tau.shape[:-1])} (they do not broadcast)"
         )
     if tau.shape[-1] > n:
         raise ValueError(
-            f"{OP}: input.shape[-1] must be greater than or equal to tau.shape[-1], got {n} columns "
+            f"{op}: input.shape[-1] must be greater than or equal to tau.shape[-1], got {n} columns "
             f"and {tau.shape[-1]} scales"
         )
     if A.dtype != tau.dtype:
         raise TypeError(
-            f"{OP}: tau dtype {tau.dtype} does not match input dtype {A.dtype}; convert one with "
+            f"{op}: tau dtype {tau.dtype} does not match input dtype {A.dtype}; convert one with "
             ".to(other.dtype)"
         )
 
@@ -92,9 +92,14 @@ def householder_product(A, tau) -> Tensor:
         tensor([[-1.,  0.],
                 [ 0., -1.]])
     """
-    A = float_matrices(OP, A, "input", square=False)
-    tau = float_tensor(OP, tau, "tau")
-    _check_shapes(A, tau)
+    return _householder_product(A, tau, OP)
+
+
+def _householder_product(A, tau, op: str) -> Tensor:
+    """:func:`householder_product`, its errors naming ``op`` (``torch.orgqr`` names itself)."""
+    A = float_matrices(op, A, "input", square=False)
+    tau = float_tensor(op, tau, "tau")
+    _check_shapes(A, tau, op)
     m, n = A.shape[-2:]
     identity = np.broadcast_to(np.eye(m, n, dtype=A.array.dtype), A.shape).copy()
     return _apply_reflectors(A, tau, Tensor.from_array(identity), left=True, transpose=False)
@@ -160,7 +165,7 @@ def geqrf(input) -> GeqrfResult:
 
 def orgqr(input, tau) -> Tensor:
     """``torch.orgqr``: :func:`householder_product`."""
-    return householder_product(input, tau)
+    return _householder_product(input, tau, "orgqr")
 
 
 def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tensor:

@@ -119,7 +119,7 @@ class LinearCrossEntropyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         x, w, b, t, row_weight = ctx.saved_tensors
-        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        need_x, need_w, need_b = ctx.needs_input_grad  # x, w, b: the rest are keyword arguments
         scale = _scale(ctx, grad)
         per_row = row_weight * scale  # d loss / d (row's cross-entropy), every row
         dx = np.empty_like(x) if need_x else None
@@ -138,21 +138,21 @@ class LinearCrossEntropyFunction(Function):
                 dw += z.T @ x[rows]
             if need_b:
                 db += z.sum(axis=0)
-        return dx, dw, db, None, None, None, None, None
+        return dx, dw, db
 
     @staticmethod
     def graph_backward(ctx, grad):
         x, w, b, _, _ = ctx.saved_tensors
         target, class_weight, ignore_index = ctx.options
 
-        def composite(x, w, b, *_):
+        def composite(x, w, b):
             logits = linear(x, w, b)
             weight = None if class_weight is None else type(x).from_array(class_weight)
             return cross_entropy(
                 logits, type(x).from_array(target), weight, ignore_index=ignore_index, reduction=ctx.reduction
             )
 
-        return composite_gradients(ctx, grad, composite, (x, w, b) + (None,) * 5)
+        return composite_gradients(ctx, grad, composite, (x, w, b))
 
 
 def _chunked_fits(options, out_features, reduction, label_smoothing, target) -> bool:
