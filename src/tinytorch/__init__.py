@@ -66,6 +66,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     profiler,  # tt.profiler: profile, record_function, schedule (torch.profiler)
     random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
     serialization,
+    signal,  # tt.signal.windows: hann, kaiser, gaussian, ... (torch.signal.windows)
     sparse,
     special,
     testing,  # tt.testing.assert_close, make_tensor

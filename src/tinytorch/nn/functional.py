@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from tt_nn.functional import *  # noqa: F403
 from tt_nn.functional import __all__ as _nn_names
-from tt_text.functional import embedding, embedding_bag, scaled_dot_product_attention
+from tt_text.functional import (
+    embedding,
+    embedding_bag,
+    multi_head_attention_forward,
+    scaled_dot_product_attention,
+)
 from tt_vision.functional import (
     adaptive_avg_pool1d,
     adaptive_avg_pool2d,
@@ -53,7 +58,12 @@ from .._unsupported import unsupported as _not_in_tinytorch
 
 # batch_norm is tt-nn's, which takes (N, C), (N, C, L) and (N, C, H, W) like PyTorch's.
 __all__ = [*_nn_names]
-__all__ += ["embedding", "embedding_bag", "scaled_dot_product_attention"]  # from tt-text
+__all__ += [  # from tt-text
+    "embedding",
+    "embedding_bag",
+    "multi_head_attention_forward",
+    "scaled_dot_product_attention",
+]
 __all__ += [
     "adaptive_avg_pool1d",
     "adaptive_avg_pool2d",

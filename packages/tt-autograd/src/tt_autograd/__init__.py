@@ -133,6 +133,8 @@ from .grad_mode import (
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .histogramdd import histogramdd
 from .integration import cumulative_trapezoid, trapezoid, trapz
+from .linalg.householder import geqrf, orgqr, ormqr  # LAPACK's compact QR (torch.geqrf, ...)
+from .linalg.lowrank import pca_lowrank, svd_lowrank  # randomised (Halko et al.)
 from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level linear algebra forms
     cholesky,
     cholesky_inverse,
@@ -149,6 +151,7 @@ from .linalg.torch_aliases import (  # torch.det, torch.svd, ...: the top-level 
     qr,
     slogdet,
     svd,
+    triangular_solve,
 )
 from .sparse_mm import matmul, mm, spmm  # sparse @ dense dispatch, over tt-tensor's functional forms
 from .sparse_tensor import SparseTensor, sparse_coo_tensor

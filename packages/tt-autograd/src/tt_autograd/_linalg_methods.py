@@ -63,3 +63,21 @@ class LinalgGradMixin(tt_tensor.Tensor):
 
     def svd(self, some: bool = True, compute_uv: bool = True):
         return _aliases().svd(self, some, compute_uv)
+
+    def triangular_solve(self, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False):
+        return _aliases().triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def geqrf(self):
+        from .linalg import householder
+
+        return householder.geqrf(self)
+
+    def orgqr(self, input2):
+        from .linalg import householder
+
+        return householder.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left: bool = True, transpose: bool = False):
+        from .linalg import householder
+
+        return householder.ormqr(self, input2, input3, left, transpose)

@@ -77,6 +77,7 @@ from .lazy import (
     LazyLinear,
 )
 from .linear import Identity, Linear
+from .linear_cross_entropy import LinearCrossEntropyLoss, LinearCrossEntropyOptions
 from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
 from .losses_extra import (
     CosineEmbeddingLoss,
@@ -179,6 +180,8 @@ __all__ = [
     "LazyInstanceNorm3d",
     "LazyLinear",
     "Linear",
+    "LinearCrossEntropyLoss",
+    "LinearCrossEntropyOptions",
     "LogSigmoid",
     "LocalResponseNorm",
     "LogSoftmax",

@@ -35,6 +35,7 @@ from .data import DataLoader, Dataset, Subset, TensorDataset, default_collate, r
 from .lbfgs import LBFGS
 from .lr_scheduler import CosineAnnealingLR, LinearLR, LRScheduler, OneCycleLR, SequentialLR, StepLR
 from .metrics import accuracy
+from .muon import Muon
 from .nadam import NAdam
 from .optimizer import Optimizer
 from .radam import RAdam

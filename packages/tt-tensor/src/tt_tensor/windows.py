@@ -33,14 +33,21 @@ def _window(name: str, length: int, periodic: bool, dtype: object, values: Value
     chosen = get_default_dtype() if dtype is None else as_dtype(dtype)
     if not chosen.is_floating_point:
         raise ValueError(f"{name}: dtype must be a floating point type, got {chosen!r}")
+    return window_values(length, periodic, chosen, values)
+
+
+def window_values(length: int, periodic: bool, dtype: object, values: Values) -> Tensor:
+    """The shared maths of every window here and in :mod:`tt_tensor.signal_windows`: ``values(n, M)``
+    at ``n = 0 … length-1`` of the symmetric window of ``M`` points, ``M = length + 1`` if ``periodic``
+    (a length-``N`` FFT frame's window) else ``length``; lengths 0 and 1 give ``[]`` and ``[1.]``."""
     if length <= 1:
-        return Tensor.from_array(np.ones(length, chosen.numpy))
+        return Tensor.from_array(np.ones(length, dtype.numpy))
     points = length + 1 if periodic else length
     window = values(np.arange(points, dtype=np.float64), points)
-    return Tensor.from_array(window[:length].astype(chosen.numpy))
+    return Tensor.from_array(window[:length].astype(dtype.numpy))
 
 
-def _cosine_sum(*coefficients: float) -> Values:
+def cosine_sum(*coefficients: float) -> Values:
     """``a0 - a1 cos(2πn/(M-1)) + a2 cos(4πn/(M-1)) - …``: the Hann, Hamming and Blackman windows."""
 
     def values(n: np.ndarray, points: int) -> np.ndarray:
@@ -50,9 +57,19 @@ def _cosine_sum(*coefficients: float) -> Values:
     return values
 
 
+def triangle(n: np.ndarray, points: int) -> np.ndarray:
+    """The Bartlett window's values ``1 - |2n / (M - 1) - 1|``."""
+    return 1 - np.abs(2 * n / (points - 1) - 1)
+
+
+def kaiser_values(beta: float) -> Values:
+    """``I0(beta sqrt(1 - (2n / (M - 1) - 1)^2)) / I0(beta)``: NumPy's ``kaiser``."""
+    return lambda n, points: np.kaiser(points, beta)
+
+
 def hann_window(window_length: int, periodic: bool = True, *, dtype: object = None) -> Tensor:
     """``0.5 - 0.5 cos(2πn / (M - 1))``."""
-    return _window("hann_window", window_length, periodic, dtype, _cosine_sum(0.5, 0.5))
+    return _window("hann_window", window_length, periodic, dtype, cosine_sum(0.5, 0.5))
 
 
 def hamming_window(
@@ -65,19 +82,17 @@ def hamming_window(
 ) -> Tensor:
     """``alpha - beta cos(2πn / (M - 1))``."""
     alpha, beta = check_number("hamming_window", "alpha", alpha), check_number("hamming_window", "beta", beta)
-    return _window("hamming_window", window_length, periodic, dtype, _cosine_sum(alpha, beta))
+    return _window("hamming_window", window_length, periodic, dtype, cosine_sum(alpha, beta))
 
 
 def blackman_window(window_length: int, periodic: bool = True, *, dtype: object = None) -> Tensor:
     """``0.42 - 0.5 cos(2πn / (M - 1)) + 0.08 cos(4πn / (M - 1))``."""
-    return _window("blackman_window", window_length, periodic, dtype, _cosine_sum(0.42, 0.5, 0.08))
+    return _window("blackman_window", window_length, periodic, dtype, cosine_sum(0.42, 0.5, 0.08))
 
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype: object = None) -> Tensor:
     """The triangle ``1 - |2n / (M - 1) - 1|``."""
-    return _window(
-        "bartlett_window", window_length, periodic, dtype, lambda n, m: 1 - np.abs(2 * n / (m - 1) - 1)
-    )
+    return _window("bartlett_window", window_length, periodic, dtype, triangle)
 
 
 def kaiser_window(
@@ -85,4 +100,4 @@ def kaiser_window(
 ) -> Tensor:
     """``I0(beta sqrt(1 - (2n / (M - 1) - 1)^2)) / I0(beta)`` (``I0``: the modified Bessel function)."""
     beta = check_number("kaiser_window", "beta", beta)
-    return _window("kaiser_window", window_length, periodic, dtype, lambda n, m: np.kaiser(m, beta))
+    return _window("kaiser_window", window_length, periodic, dtype, kaiser_values(beta))

@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 import tt_nn
-from tt_autograd import Tensor, cat, from_numpy, is_grad_enabled
+from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter, init
 from tt_nn.functional import dropout, linear
 from tt_tensor import numpy_generator
@@ -35,54 +35,17 @@ from tt_tensor.checks import check_count, check_number
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
 from .kv_cache import KVCache
+from .multihead_functional import (
+    _as_array,
+    attention_probabilities,
+    merge_masks,
+    multi_head_attention_forward,
+)
 from .sdpa import packed_self_attention, scaled_dot_product_attention
-
-
-def _as_array(mask: object) -> np.ndarray | None:
-    return None if mask is None else np.asarray(getattr(mask, "array", mask))
-
-
-def _allowed(mask: np.ndarray | None, dtype: np.dtype) -> np.ndarray | None:
-    """PyTorch-MHA mask (bool True = blocked, or float bias) in SDPA form (bool True = allowed, or bias)."""
-    if mask is None:
-        return None
-    return ~mask if mask.dtype == np.bool_ else mask.astype(dtype, copy=False)
-
-
-def merge_masks(
-    attn_mask, key_padding_mask, batch: int, heads: int, length: int, source: int, dtype
-) -> object:
-    """One SDPA-style mask broadcastable to ``(B, H, L, S)`` from MHA's two masks (either may be None)."""
-    attn = _allowed(_as_array(attn_mask), dtype)
-    padding = _allowed(_as_array(key_padding_mask), dtype)
-    if attn is not None:
-        if attn.ndim == 3:  # (B * H, L, S)
-            attn = attn.reshape(batch, heads, length, source)
-        elif attn.shape != (length, source):
-            raise ValueError(
-                f"MultiheadAttention: attn_mask must be ({length}, {source}) or ({batch * heads}, {length}, "
-                f"{source}), got {attn.shape}"
-            )
-    if padding is not None:
-        if padding.shape != (batch, source):
-            raise ValueError(
-                f"MultiheadAttention: key_padding_mask must be ({batch}, {source}), got {padding.shape}"
-            )
-        padding = padding[:, None, None, :]
-    if attn is None or padding is None:
-        return attn if padding is None else padding
-    if attn.dtype == np.bool_ and padding.dtype == np.bool_:
-        return attn & padding
-    return mask_to_bias(attn, np.dtype(dtype)) + mask_to_bias(padding, np.dtype(dtype))
 
 
 def _empty_parameter(shape: tuple[int, ...]) -> Parameter:
     return Parameter(Tensor.from_array(np.empty(shape, np.float32)))
-
-
-def _pad_column(mask: np.ndarray) -> np.ndarray:
-    """``mask`` with one more last column that blocks nothing (False, or 0 added to the scores)."""
-    return np.pad(mask, [(0, 0)] * (mask.ndim - 1) + [(0, 1)])
 
 
 class MultiheadAttention(Module):
@@ -273,7 +236,8 @@ class MultiheadAttention(Module):
 
     def _forward_options(self, query, key, value, key_padding_mask, need_weights, attn_mask, average,
                          is_causal):  # fmt: skip
-        """:meth:`forward` with ``kdim``/``vdim``, ``add_bias_kv`` or ``add_zero_attn`` (PyTorch's path).
+        """:meth:`forward` with ``kdim``/``vdim``, ``add_bias_kv`` or ``add_zero_attn``: PyTorch's path,
+        :func:`~tt_text.multihead_functional.multi_head_attention_forward` with this layer's parameters.
 
         Separate ``q/k/v_proj_weight`` when ``kdim`` or ``vdim`` is not ``embed_dim`` (else slices of
         ``in_proj_weight``); ``bias_k``/``bias_v`` then a zero key/value (``add_zero_attn``) are appended
@@ -281,7 +245,7 @@ class MultiheadAttention(Module):
         """
         if not self.batch_first:
             query, key, value = (t.transpose(0, 1) for t in (query, key, value))
-        batch, length, width = query.shape
+        batch, length, _ = query.shape
         source = key.shape[1]
         expected = {"query": (batch, length, self.embed_dim), "key": (batch, source, self.kdim),
                     "value": (batch, source, self.vdim)}  # fmt: skip
@@ -292,43 +256,26 @@ class MultiheadAttention(Module):
                     f"kdim={self.kdim}, vdim={self.vdim}, batch first), got query {tuple(query.shape)}, "
                     f"key {tuple(key.shape)}, value {tuple(value.shape)}"
                 )
-        dtype = query.array.dtype
-        attn, padding = _as_array(attn_mask), _as_array(key_padding_mask)
-        merge_masks(attn, padding, batch, self.num_heads, length, source, dtype)  # shapes checked unpadded
+        attn, dtype = _as_array(attn_mask), query.array.dtype
+        merge_masks(attn, key_padding_mask, batch, self.num_heads, length, source, dtype)  # the shapes
         if is_causal and attn is None:
             attn = ~np.tri(length, source, dtype=bool)
-        if self._qkv_same_embed_dim:
-            weights = self.in_proj_weight.chunk(3)
-        else:
-            weights = [self.q_proj_weight, self.k_proj_weight, self.v_proj_weight]
-        biases = (None, None, None) if self.in_proj_bias is None else self.in_proj_bias.chunk(3)
-        q, k, v = (linear(x, w, bias) for x, w, bias in zip((query, key, value), weights, biases))
-        extra = []
-        if self.bias_k is not None:
-            extra.append((self.bias_k.expand(batch, 1, width), self.bias_v.expand(batch, 1, width)))
-        if self.add_zero_attn:
-            zeros = from_numpy(np.zeros((batch, 1, width), dtype))
-            extra.append((zeros, zeros))
-        for extra_k, extra_v in extra:  # each one more key every query may attend to
-            k, v = cat([k, extra_k], 1), cat([v, extra_v], 1)
-            attn, padding = (None if m is None else _pad_column(m) for m in (attn, padding))
-        heads, head_dim = self.num_heads, self.head_dim
-        if is_causal and padding is None and not need_weights:  # PyTorch hands SDPA its causal flag then
-            mask = causal_bias(length, k.shape[1], dtype.str)
-        else:
-            mask = merge_masks(attn, padding, batch, heads, length, k.shape[1], dtype)
-        p = self.dropout if self.training else 0.0
-        split = [t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k, v)]
-        attended = scaled_dot_product_attention(*split, attn_mask=mask, dropout_p=p)
-        out = self.out_proj(attended.transpose(1, 2).reshape(batch, length, width))
-        weights = self._weights(q, k, mask, False, average) if need_weights else None
-        return (out if self.batch_first else out.transpose(0, 1)), weights
+        separate = not self._qkv_same_embed_dim
+        out, weights = multi_head_attention_forward(
+            query.transpose(0, 1), key.transpose(0, 1), value.transpose(0, 1), self.embed_dim,
+            self.num_heads, self.in_proj_weight, self.in_proj_bias, self.bias_k, self.bias_v,
+            self.add_zero_attn, self.dropout, self.out_proj.weight, self.out_proj.bias,
+            training=self.training, key_padding_mask=key_padding_mask, need_weights=need_weights,
+            attn_mask=attn, use_separate_proj_weight=separate, q_proj_weight=self.q_proj_weight,
+            k_proj_weight=self.k_proj_weight, v_proj_weight=self.v_proj_weight,
+            average_attn_weights=average, is_causal=is_causal,
+        )  # fmt: skip
+        return (out.transpose(0, 1) if self.batch_first else out), weights
 
     def _weights(self, q: Tensor, k: Tensor, mask: object, causal: bool, average: bool) -> Tensor:
-        """The attention probabilities from the projected ``q`` ``(B, L, E)`` and ``k`` ``(B, S, E)``.
+        """The attention probabilities from the projected ``q`` ``(B, L, E)`` and ``k`` ``(B, S, E)``:
+        :func:`~tt_text.multihead_functional.attention_probabilities` over the heads.
 
-        Recorded when a gradient can flow through ``q`` or ``k`` (PyTorch's weights are
-        differentiable: a loss may use them); otherwise one pass over their arrays, with no graph.
         Cost: one more ``QK^T`` and softmax, ``O(B H L S)``. With dropout in training, PyTorch
         returns the weights after its dropout; these are before it.
         """
@@ -338,16 +285,9 @@ class MultiheadAttention(Module):
         if mask is not None:
             extra = mask_to_bias(np.asarray(mask), q.array.dtype)
             bias = extra if bias is None else bias + extra
-        scale = 1.0 / math.sqrt(head_dim)
-        if is_grad_enabled() and (q.requires_grad or k.requires_grad):
-            qh, kh = (t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k))
-            scores = qh @ kh.transpose(-2, -1) * scale
-            probs = (scores if bias is None else scores + from_numpy(np.asarray(bias))).softmax(-1)
-            return probs.mean(1) if average else probs
-        qh = q.array.reshape(batch, length, heads, head_dim).transpose(0, 2, 1, 3)
-        kh = k.array.reshape(batch, -1, heads, head_dim).transpose(0, 2, 1, 3)
-        _, probs, _ = attention_forward(qh, kh, kh[..., :1], bias, scale)
-        return Tensor.from_array(probs.mean(axis=1) if average else probs)
+        qh, kh = (t.reshape(batch, -1, heads, head_dim).transpose(1, 2) for t in (q, k))
+        probs = attention_probabilities(qh, kh, bias, 1.0 / math.sqrt(head_dim))
+        return probs.mean(1) if average else probs
 
     def extra_repr(self) -> str:
         return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -21,11 +22,11 @@ from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
 from . import decompositions, determinants, norms, spectral
-from ._common import float_matrices
+from ._common import float_matrices, float_tensor
 from .lu_torch_forms import lu, lu_solve, lu_unpack
 from .matrix_exp import matrix_exp
 from .products import matrix_power
-from .solve import cholesky_inverse, cholesky_solve, inv
+from .solve import cholesky_inverse, cholesky_solve, inv, solve_triangular
 
 __all__ = [
     "cholesky",
@@ -44,6 +45,7 @@ __all__ = [
     "qr",
     "slogdet",
     "svd",
+    "triangular_solve",
 ]
 
 
@@ -130,6 +132,42 @@ def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
         return SVDOldResult(zeros_u, spectral.svdvals(A), Tensor.from_array(np.zeros(batch + (n, n), dtype)))
     u, s, vh = spectral.svd(input, full_matrices=not some)
     return SVDOldResult(u, s, vh.mT)
+
+
+class TriangularSolveResult(NamedTuple):
+    """``torch.triangular_solve``'s result: the solution and a copy of ``A`` (broadcast to the batch)."""
+
+    solution: Tensor
+    cloned_coefficient: Tensor
+
+
+def triangular_solve(
+    b, A, upper: bool = True, transpose: bool = False, unitriangular: bool = False
+) -> TriangularSolveResult:
+    """``torch.triangular_solve`` (deprecated in PyTorch, which warns; so does this): ``X`` with
+    ``T X = b``, ``T`` the upper (``upper``) or lower triangle of ``A``, or ``Tᵀ X = b`` (``transpose``).
+
+    The old argument order: ``b`` first (``linalg.solve_triangular(A, B, upper=...)`` is the new
+    form). ``unitriangular`` takes ``T``'s diagonal as ones. Batch dims of ``b`` ``(*, n, k)`` and
+    ``A`` ``(*, n, n)`` broadcast; ``cloned_coefficient`` is ``A`` broadcast to them, copied.
+    Differentiable in both (the triangle read gets ``A``'s gradient). Cost: ``O(n^3)`` per matrix.
+    """
+    upper, transpose = (
+        check_bool("triangular_solve", "upper", upper),
+        check_bool("triangular_solve", "transpose", transpose),
+    )
+    unitriangular = check_bool("triangular_solve", "unitriangular", unitriangular)
+    warnings.warn(
+        "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangular, which has its "
+        "arguments reversed and does not return a copy of A: X = torch.triangular_solve(B, A).solution "
+        "is X = torch.linalg.solve_triangular(A, B, upper=True)",
+        UserWarning,
+        stacklevel=2,
+    )
+    A = float_matrices("triangular_solve", A)
+    b = float_tensor("triangular_solve", b, "b", min_dims=2)
+    X = solve_triangular(A.mT if transpose else A, b, upper=upper != transpose, unitriangular=unitriangular)
+    return TriangularSolveResult(X, A.expand(*X.shape[:-2], *A.shape[-2:]).clone())
 
 
 # re-exported as they are

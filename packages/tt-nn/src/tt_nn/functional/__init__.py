@@ -40,6 +40,7 @@ from .dropout import dropout
 from .dropout_extra import alpha_dropout, dropout1d, dropout2d, dropout3d, feature_alpha_dropout
 from .encoding import one_hot
 from .linear import linear
+from .linear_cross_entropy import linear_cross_entropy
 from .local_response_norm import local_response_norm
 from .losses import cross_entropy, l1_loss, mse_loss, nll_loss
 from .losses_extra import (
@@ -104,6 +105,7 @@ __all__ = [
     "leaky_relu",
     "leaky_relu_",
     "linear",
+    "linear_cross_entropy",
     "local_response_norm",
     "log_softmax",
     "logsigmoid",
