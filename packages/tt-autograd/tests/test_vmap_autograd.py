@@ -87,13 +87,17 @@ def test_per_sample_gradients_by_gradcheck_of_the_batched_gradient():
 
 def test_randomness():
     x = autograd.ones(B, 4, dtype=autograd.float64)
-    with pytest.raises(RuntimeError, match=r"random operation randn\(\) inside vmap with randomness='error'"):
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: randn\(\)\)"):
         vmap(lambda v: v + autograd.randn(4))(x)
     autograd.manual_seed(0)
     same = vmap(lambda v: v + autograd.randn(4, dtype=autograd.float64), randomness="same")(x)
     assert np.all(same.numpy() == same.numpy()[:1])  # one draw shared by the samples
-    with pytest.raises(RuntimeError, match=r"randn\(\) with randomness='different' is not supported"):
-        vmap(lambda v: v + autograd.randn(4), randomness="different")(x)
+    different = vmap(lambda v: v + autograd.randn(4, dtype=autograd.float64), randomness="different")(x)
+    assert not np.any(different.numpy()[1:] == different.numpy()[:1])  # each sample its own draw
+    with pytest.raises(RuntimeError, match=r"uniform_\(\) with randomness='different' is not supported"):
+        vmap(lambda v: v + autograd.empty(4).uniform_(), randomness="different")(x)  # (an in-place draw)
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: uniform_\(\)\)"):
+        vmap(lambda v: v + autograd.empty(4).uniform_())(x)
     autograd.randn(2)  # the generator is back to normal after vmap
 
 

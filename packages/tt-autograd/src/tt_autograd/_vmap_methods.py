@@ -20,6 +20,7 @@ from tt_tensor.checks import normalize_dim
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
+from . import _vmap_random
 from .batched import STATE, BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
@@ -195,6 +196,17 @@ def _plain_method(name: str) -> Callable:
     return method
 
 
+def _random_method(name: str) -> Callable:
+    """``bernoulli``/``multinomial``: drawn under the vmaps' randomness (:mod:`tt_autograd._vmap_random`)."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        return _vmap_random.draw(original, (self, *args), kwargs)
+
+    method.__name__ = name
+    return method
+
+
 def _setitem(self, key: Any, value: Any) -> None:
     """``x[key] = value``: the key gets the batch dims in front; a batched value is aligned to the
     selected region (``value`` batched over levels ``x`` is not: vmap's in-place error)."""
@@ -231,6 +243,8 @@ def install() -> None:
         setattr(BatchedTensor, name, _inplace_method(name))
     for name in PLAIN:
         setattr(BatchedTensor, name, _plain_method(name))
+    for name in ("bernoulli", "multinomial"):
+        setattr(BatchedTensor, name, _random_method(name))
     BatchedTensor.__setitem__ = _setitem
     BatchedTensor.gather = _gather
     BatchedTensor.index_select = _index_select

@@ -34,7 +34,7 @@ from tt_tensor import random as tt_random
 from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
-from . import _vmap_methods, _vmap_rules, function, gradients
+from . import _vmap_methods, _vmap_random, _vmap_rules, function, gradients
 from .batched import (
     STATE,
     BatchedTensor,
@@ -67,8 +67,9 @@ def vmap(
             or a tuple with one entry per argument (nested like the argument for tuples/lists/dicts).
         out_dims: where the batch dim goes in each output (an int, or a tuple per output; None for an
             output that does not depend on the batch).
-        randomness: ``"error"`` (a random operation inside ``func`` raises), ``"different"`` (dropout
-            draws one mask per sample), ``"same"`` (random values shared by the samples).
+        randomness: ``"error"`` (a random operation inside ``func`` raises), ``"different"`` (each
+            sample its own draw: dropout, rand, randn, normal, bernoulli, ...), ``"same"`` (one draw,
+            shared by the samples).
         chunk_size: run at most this many samples at once (less memory, more calls); None: all at once.
 
     Cost: one call of ``func`` on batched arrays (``ceil(B / chunk_size)`` calls with chunks).
@@ -311,15 +312,12 @@ class _RandomGuard:
             return getattr(self.inner, name)
         op = _calling_op()
         if "error" in modes:
-            raise RuntimeError(
-                f"vmap: called random operation {op} inside vmap with randomness='error' (the default); "
-                "pass randomness='different' (each sample its own draw) or 'same' (one draw for all) to "
-                "vmap, or draw outside func"
-            )
+            raise RuntimeError(f"{_vmap_random.ERROR} (the random operation: {op})")
         raise RuntimeError(
             f"vmap: random operation {op} with randomness='different' is not supported: TinyTorch draws one "
-            "value per sample only in dropout on a batched tensor; draw the batch's values outside func and "
-            "pass them in (in_dims=0), or use randomness='same'"
+            "value per sample in dropout and the random tensor functions (rand, randn, normal, bernoulli, "
+            "...); draw the batch's values outside func and pass them in (in_dims=0), or use "
+            "randomness='same'"
         )
 
 
@@ -339,11 +337,12 @@ def _calling_op() -> str:
 
 def _install() -> None:
     """Turn the hooks on while a vmap runs (and off when the last ends): Function.apply's rules,
-    autograd.grad's batched path, the random-number guard."""
+    autograd.grad's batched path, the random tensor functions' randomness, the random-number guard."""
     active = bool(STATE.levels)
     function._BATCH_HOOK[:] = [_vmap_rules.batched_apply] if active else []
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
+    tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)
     wanted = active and any(r != "same" for *_, r in STATE.levels)
