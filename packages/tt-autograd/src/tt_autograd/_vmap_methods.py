@@ -3,9 +3,10 @@
 tt-autograd's differentiable methods reach ``Function.apply``, where the batching
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
-(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim))
-shift the dim, products (dot, mv, mm, bmm) check the logical ranks then matmul,
-and every other tt-tensor method loops over the samples with a warning.
+(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
+sort, argsort, topk) shift the dim, products (dot, mv, mm, bmm) check the
+logical ranks then matmul, the random ones (bernoulli, multinomial) follow vmap's
+randomness, and every other tt-tensor method loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -96,18 +97,30 @@ def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
 
-def _gather(self, dim: int, index: Any) -> Any:
-    levels, sizes = union((self, index))
-    ndim = self.ndim
-    axis = normalize_dim("gather", dim, max(ndim, 1)) + len(levels)
-    source = aligned(self, levels, sizes, ndim, expand=True)
-    where = aligned(index, levels, sizes, ndim, expand=True) if type(index) is BatchedTensor else None
-    with physical():
-        if where is None:
-            full = tuple(sizes[level] for level in levels) + tuple(index.shape)
-            where = Tensor.from_array(np.ascontiguousarray(np.broadcast_to(np.asarray(operand(index)), full)))
-        out = Tensor.gather(source, axis, where)
-    return wrap(out, levels)
+def _sorting(name: str, position: int) -> Callable:
+    """sort, argsort, topk: the dim (argument ``position`` after self; default -1) shifted past the
+    batch dims, both results batched (a 0-d sample loops)."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **kwargs)
+        if self.ndim == 0:
+            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
+        args = list(args)
+        given = len(args) > position
+        axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
+        if given:
+            args[position] = axis + len(self._levels)
+        else:
+            kwargs["dim"] = axis + len(self._levels)
+        with physical():
+            out = original(self, *args, **kwargs)
+        if isinstance(out, tuple):
+            return type(out)(*(wrap(o, self._levels) for o in out))
+        return wrap(out, self._levels)
+
+    return method
 
 
 def _product(name: str, ranks: tuple) -> Callable:
@@ -159,7 +172,7 @@ VECTORISED = set(
     chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
-    backward register_hook""".split()
+    backward register_hook gather scatter scatter_add""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -246,7 +259,8 @@ def install() -> None:
     for name in ("bernoulli", "multinomial"):
         setattr(BatchedTensor, name, _random_method(name))
     BatchedTensor.__setitem__ = _setitem
-    BatchedTensor.gather = _gather
+    for name, position in (("sort", 0), ("argsort", 0), ("topk", 1)):
+        setattr(BatchedTensor, name, _sorting(name, position))
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute
