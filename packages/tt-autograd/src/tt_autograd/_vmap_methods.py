@@ -39,11 +39,11 @@ def _dim_method(name: str) -> Callable:
         with physical():
             if dim is None or ndim == 0:  # a 0-d sample's dim 0 (or -1) is the sample itself
                 if dim is not None:
-                    normalize_dim(name, dim, 1)
+                    normalize_dim(name, dim, ndim)  # (0-d: dims 0 and -1 are the sample itself)
                 source = self.reshape(*self.array.shape[:lead], -1) if ndim else self.unsqueeze(-1)
                 out = original(source, lead, *args, **kwargs)
             else:
-                out = original(self, normalize_dim(name, dim, max(ndim, 1)) + lead, *args, **kwargs)
+                out = original(self, normalize_dim(name, dim, ndim) + lead, *args, **kwargs)
         if isinstance(out, tuple):
             return type(out)(*(wrap(o, self._levels) for o in out))
         return wrap(out, self._levels)
@@ -232,9 +232,7 @@ def _setitem(self, key: Any, value: Any) -> None:
         )
     levels, sizes = union((self, value))
     if levels != self._levels:
-        self._adopt(
-            "__setitem__", value * 1 if type(value) is BatchedTensor else value
-        )  # raises vmap's error
+        self._adopt("__setitem__", value)  # raises vmap's error
     if type(value) is BatchedTensor:
         region = np.empty(self.shape, dtype=np.bool_)[keys].ndim
         value = aligned(value, levels, sizes, region)
