@@ -242,3 +242,12 @@ def test_batched_keyword_arguments_and_lists_of_batched_tensors_are_cut_into_sam
     want = x.numpy().copy()
     want[np.arange(B), where.numpy()[:, 0]] = -1.0
     np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_dtype_conversions_by_name_are_batched_casts():
+    x = t(B, 3) * 3
+    func = lambda v: (v.long(), v.int(), v.short(), v.char(), v.byte(), v.bool())  # noqa: E731
+    got = vectorised(func, x)
+    for g, w in zip(got, (looped(lambda v, k=k: func(v)[k], x) for k in range(6))):
+        assert g.dtype == w.dtype
+        np.testing.assert_array_equal(g.numpy(), w.numpy())

@@ -172,7 +172,7 @@ VECTORISED = set(
     chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
-    backward register_hook gather scatter scatter_add""".split()
+    backward register_hook gather scatter scatter_add long int bool byte char short""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
