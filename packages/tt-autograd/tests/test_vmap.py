@@ -451,6 +451,7 @@ SORTING = [
     lambda v: v.sort(dim=-2, stable=True),
     lambda v: v.argsort(),
     lambda v: v.argsort(dim=0, descending=True),
+    lambda v: v.argsort(0, True),
     lambda v: v.topk(2),
     lambda v: v.topk(2, 0, largest=False),
     lambda v: v.topk(k=1, dim=-2),

@@ -216,7 +216,6 @@ def _random_method(name: str) -> Callable:
     def method(self, *args: Any, **kwargs: Any) -> Any:
         return _vmap_random.draw(original, (self, *args), kwargs)
 
-    method.__name__ = name
     return method
 
 
