@@ -326,10 +326,9 @@ def gather_or_scatter(cls: type, inputs: tuple, params: dict) -> object:
 
 def fold_into_n(cls: type, inputs: tuple, params: dict) -> object:
     """Ops on a batch ``(N, C, H, W)`` whose samples are independent (pooling; a convolution with
-    unbatched weights): vmap's samples merged into N, the op run once, N split again."""
+    unbatched weights): vmap's samples merged into N, the op run once, N split again. Only the
+    first input is batched (the pooling Functions take one tensor; conv2d checks its weights)."""
     x = inputs[0]
-    if type(x) is not BatchedTensor or any(type(v) is BatchedTensor for v in inputs[1:]):
-        return per_sample(_name(cls), cls.apply, inputs, params)
     lead = len(x._levels)
     with physical():
         batch, shape = x.shape[:lead], x.shape[lead:]
