@@ -45,8 +45,8 @@ def draw(function: Callable, args: tuple, kwargs: dict) -> object:
         inputs = []
     if any(modes[level] == "same" for v in inputs for level in v._levels):
         raise RuntimeError(SAME_BATCHED)
-    levels = {level for level, randomness in modes.items() if randomness == "different"}
-    levels = tuple(sorted(levels.union(*(v._levels for v in inputs))))
+    # (the batched arguments' levels are among these: an "error" or "same" one was refused above)
+    levels = tuple(level for level, randomness in modes.items() if randomness == "different")
     if not levels:  # "same" everywhere: one draw of one sample's shape, shared
         with physical():
             return function(*args, **kwargs)
