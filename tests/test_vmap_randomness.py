@@ -153,3 +153,46 @@ def test_nested_levels_each_with_its_randomness():
     assert len({tuple(r) for r in rows[0]}) == B  # inner: different
     with pytest.raises(RuntimeError, match="randomness error mode"):
         vmap(vmap(lambda v: torch.rand(2) + v, randomness="different"))(grid)
+
+
+FILLS = [
+    lambda v: v.clone().uniform_(),
+    lambda v: v.clone().normal_(2.0, 0.5),
+    lambda v: v.clone().bernoulli_(0.5),
+    lambda v: v.clone().random_(0, 10**6),
+    lambda v: v.clone().exponential_(),
+    lambda v: v.clone().cauchy_(),
+    lambda v: v.clone().log_normal_(),
+    lambda v: v.clone().geometric_(0.01),
+]
+
+
+@pytest.mark.parametrize("fill", FILLS)
+def test_in_place_fills_of_a_batched_tensor_follow_the_randomness(fill):
+    with pytest.raises(RuntimeError, match="randomness error mode"):
+        vmap(fill)(samples())
+    torch.manual_seed(6)
+    different = run(fill, "different").numpy()
+    assert different.shape == (B, 4) and len({tuple(row) for row in different}) == B
+    same = run(fill, "same").numpy()
+    assert same.shape == (B, 4) and all(np.array_equal(same[0], row) for row in same)
+    assert len(set(same[0].tolist())) > 1  # (drawn, not left as it was)
+
+
+def test_different_in_place_randomness_needs_a_tensor_batched_over_every_different_level():
+    with pytest.raises(RuntimeError, match="different inplace randomness on an unbatched tensor"):
+        vmap(lambda v: torch.empty(4).uniform_() + v, randomness="different")(samples())
+    torch.manual_seed(7)
+    shared = vmap(lambda v: torch.empty(4).uniform_() + v, randomness="same")(samples()).numpy()
+    assert all(np.array_equal(shared[0], row) for row in shared)
+    grid = torch.zeros(3, B, 2)
+    with pytest.raises(RuntimeError, match="different inplace randomness on an unbatched tensor"):
+        vmap(
+            lambda r: vmap(lambda v: r.clone().uniform_() + v, randomness="different")(r),
+            randomness="different",
+        )(grid)
+    out = vmap(
+        lambda row: vmap(lambda v: v.clone().normal_(), randomness="same")(row), randomness="different"
+    )(grid).numpy()  # each outer sample its own values, shared by its inner samples
+    assert all(np.array_equal(out[i, 0], out[i, j]) for i in range(3) for j in range(B))
+    assert len({tuple(out[i, 0]) for i in range(3)}) == 3

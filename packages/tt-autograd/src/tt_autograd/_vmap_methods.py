@@ -176,6 +176,8 @@ VECTORISED = set(
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
+#: In-place random fills, under the vmaps' randomness.
+RANDOM_FILLS = "uniform_ normal_ bernoulli_ random_ exponential_ cauchy_ log_normal_ geometric_".split()
 #: Methods that make a new unbatched tensor (a sample's constant): run on the plain class.
 PLAIN = set("new_zeros new_ones new_full new_empty new_tensor".split())
 
@@ -219,6 +221,12 @@ def _random_method(name: str) -> Callable:
     return method
 
 
+def _random_fill(name: str) -> Callable:
+    """``uniform_``, ``normal_``, ...: filled under the vmaps' randomness (:func:`_vmap_random.fill`)."""
+    original = getattr(Tensor, name)
+    return lambda self, *args, **kwargs: _vmap_random.fill(original, self, args, kwargs)
+
+
 def _setitem(self, key: Any, value: Any) -> None:
     """``x[key] = value``: the key gets the batch dims in front; a batched value is aligned to the
     selected region (``value`` batched over levels ``x`` is not: vmap's in-place error)."""
@@ -255,6 +263,8 @@ def install() -> None:
         setattr(BatchedTensor, name, _plain_method(name))
     for name in ("bernoulli", "multinomial"):
         setattr(BatchedTensor, name, _random_method(name))
+    for name in RANDOM_FILLS:
+        setattr(BatchedTensor, name, _random_fill(name))
     BatchedTensor.__setitem__ = _setitem
     for name, position in (("sort", 0), ("argsort", 0), ("topk", 1)):
         setattr(BatchedTensor, name, _sorting(name, position))

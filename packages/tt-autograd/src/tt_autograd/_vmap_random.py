@@ -11,6 +11,9 @@ while a vmap runs:
 * ``"same"``: one draw, shared by the samples (an unbatched result, which broadcasts); a batched
   tensor argument (``bernoulli(p)`` with a batched ``p``) is refused, as PyTorch refuses it. The
   ``_like`` forms read only their input's shape and dtype, so a batched input is fine there.
+
+The in-place fills of a batched tensor (``uniform_``, ``normal_``, ``bernoulli_``, ...) follow the
+same modes (:func:`fill`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,10 @@ from .tensor import Tensor
 ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the 'same' or "
     "'different' randomness flags on vmap or perform the randomness operation out of vmap"
+)
+INPLACE_UNBATCHED = (
+    "vmap: Cannot ask for different inplace randomness on an unbatched tensor. This will appear like "
+    "same randomness. Write the draw into a batched tensor, or use randomness='same'"
 )
 SAME_BATCHED = (
     "vmap: same randomness with a batched tensor input is not supported (as in PyTorch): one draw "
@@ -52,6 +59,25 @@ def draw(function: Callable, args: tuple, kwargs: dict) -> object:
             return function(*args, **kwargs)
     sizes = {level: size for level, size, _ in STATE.levels}
     return each_sample(function.__name__, lambda *a, **k: _run(function, a, k), args, kwargs, levels, sizes)
+
+
+def fill(method: Callable, target: BatchedTensor, args: tuple, kwargs: dict) -> BatchedTensor:
+    """An in-place random fill (``uniform_``, ``normal_``, ...) of a batched ``target``: with
+    "different" each sample its own values, with "same" one sample's values written into every sample
+    (an unbatched target is the plain method's: one draw, which "different" refuses, as PyTorch)."""
+    if STATE.physical:
+        return method(target, *args, **kwargs)
+    modes = {level: randomness for level, _, randomness in STATE.levels}
+    if "error" in modes.values():
+        raise RuntimeError(f"{ERROR} (the random operation: {method.__name__}())")
+    if any(randomness == "different" and level not in target._levels for level, randomness in modes.items()):
+        raise RuntimeError(INPLACE_UNBATCHED)
+    with physical():
+        batch = [1 if modes[level] == "same" else size for level, size in zip(target._levels, target.shape)]
+        drawn = Tensor.from_array(np.zeros((*batch, *target.shape[len(batch) :]), dtype=target.array.dtype))
+        method(drawn, *args, **kwargs)
+        target.copy_(drawn)  # (broadcast over the "same" levels)
+    return target
 
 
 def _run(function: Callable, args: tuple, kwargs: dict) -> Tensor:

@@ -313,6 +313,8 @@ class _RandomGuard:
         op = _calling_op()
         if "error" in modes:
             raise RuntimeError(f"{_vmap_random.ERROR} (the random operation: {op})")
+        if op.endswith("_()"):  # an in-place fill of an unbatched tensor (a batched one's is a rule)
+            raise RuntimeError(f"{_vmap_random.INPLACE_UNBATCHED} (the random operation: {op})")
         raise RuntimeError(
             f"vmap: random operation {op} with randomness='different' is not supported: TinyTorch draws one "
             "value per sample in dropout and the random tensor functions (rand, randn, normal, bernoulli, "
