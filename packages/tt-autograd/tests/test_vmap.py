@@ -488,12 +488,34 @@ GATHER_SCATTER = [
 ]
 
 
+GATHER_SCATTER += [
+    (lambda v, i: v.gather(0, i).sum() + v.scatter(0, i, v[:2]), ((B, 4), (B, 2)), (0, 0)),  # 1-d samples
+    (lambda v, i: v.scatter_add(0, i, v[: len(i)]), ((B, 4), (3,)), (0, None)),
+    (lambda v, i: v.gather(1, i.numpy()), ((B, 3, 4), (3, 2)), (0, None)),  # (an index array)
+]
+
+
 @pytest.mark.parametrize("op, shapes, in_dims", GATHER_SCATTER)
 def test_gather_and_scatter_shift_their_dim_and_expand_every_operand(op, shapes, in_dims):
     *rows, k = shapes[1]  # positions in [0, 3): distinct along the last dim (scatter's) when it fits
     picks = RNG.permuted(np.tile(np.arange(3), (*rows, 1)), axis=-1)[..., :k] if k <= 3 else None
     index = autograd.tensor(RNG.integers(0, 3, size=shapes[1]) if picks is None else picks)
     check(op, t(*shapes[0]), index, in_dims=in_dims)
+
+
+def test_gather_and_scatter_of_0_d_samples_loop_and_other_ranks_get_the_ops_error():
+    zero, index = autograd.tensor(0), autograd.tensor([0, 1])
+    for func, x in [
+        (lambda v: v.gather(0, zero), t(B)),  # (TinyTorch has no 0-d gather/scatter: the loop's error)
+        (lambda v: v.scatter(0, zero, 2 * v), t(B)),
+        (lambda v: v.gather(1, index), t(B, 3, 4)),
+        (lambda v: v.scatter(0, index, 1.0), t(B, 3, 4)),
+    ]:
+        with pytest.raises(Exception) as one:
+            func(x[0])
+        with pytest.raises(type(one.value)) as batched, pytest.warns(UserWarning, match="no batching rule"):
+            vmap(func)(x)
+        assert str(batched.value) == str(one.value)
 
 
 def test_gradients_through_sort_topk_gather_and_scatter_are_each_samples():

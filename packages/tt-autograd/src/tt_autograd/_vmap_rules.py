@@ -306,17 +306,17 @@ def gather_or_scatter(cls: type, inputs: tuple, params: dict) -> object:
     """gather (input, index) and scatter (input, index, src): every operand that is not a number
     expanded to the whole batch (the index's sizes must cover the input's, so both get the batch
     sizes), the dim shifted past the batch dims."""
-    x = inputs[0]
+    x, index = inputs[0], inputs[1]
     ndim = logical_ndim(x)
-    if ndim == 0:  # (a 0-d sample's dim 0 is the sample itself: the loop)
-        return per_sample(_name(cls), cls.apply, inputs, params)
+    if ndim == 0 or logical_ndim(index) != ndim:  # a 0-d sample (its dim 0 is itself); other ranks: the
+        return per_sample(_name(cls), cls.apply, inputs, params)  # op's own error, as for one sample
     levels, sizes = union(inputs)
     dim = normalize_dim(_name(cls), params["dim"], ndim) + len(levels)
     operands = []
     for value in inputs:
         if isinstance(value, np.ndarray) and value.ndim:  # (an index or src given as a list or array)
             value = _plain(value)
-        if hasattr(value, "array") and logical_ndim(value):
+        if logical_ndim(value):  # (not a number, to scatter everywhere)
             value = aligned(value, levels, sizes, logical_ndim(value), expand=True)
         operands.append(value)
     with physical():
