@@ -5,8 +5,9 @@ rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work o
 the array directly, so here each gets a batched form: element-wise ones
 (comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
 sort, argsort, topk) shift the dim, products (dot, mv, mm, bmm) check the
-logical ranks then matmul, the random ones (bernoulli, multinomial) follow vmap's
-randomness, and every other tt-tensor method loops over the samples with a warning.
+logical ranks then matmul, the random ones (bernoulli, multinomial, the in-place
+fills uniform_, normal_, ...) follow vmap's randomness, and every other tt-tensor
+method loops over the samples with a warning.
 """
 
 from __future__ import annotations
