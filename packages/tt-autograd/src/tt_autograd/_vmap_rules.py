@@ -349,9 +349,9 @@ def conv2d(cls: type, inputs: tuple, params: dict) -> object:
     count = math.prod(batch)
     n, c, h, w = x.shape
     c_out = weight.shape[0]
-    full_x = aligned(x, levels, sizes, 4, expand=True)
-    full_w = aligned(weight, levels, sizes, 4, expand=True)
-    full_b = None if bias is None else aligned(bias, levels, sizes, 1, expand=True)
+    full_x = aligned(x, levels, sizes, x.ndim, expand=True)
+    full_w = aligned(weight, levels, sizes, weight.ndim, expand=True)
+    full_b = None if bias is None else aligned(bias, levels, sizes, bias.ndim, expand=True)
     with physical():
         xs = full_x.reshape(count, n, c, h, w).permute(1, 0, 2, 3, 4).reshape(n, count * c, h, w)
         ws = full_w.reshape(count * c_out, *full_w.shape[len(levels) + 1 :])
