@@ -101,7 +101,9 @@ def test_randomness():
         vmap(lambda v: v + tt_tensor.numpy_generator(None).random(4), randomness="different")(x)
     with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: uniform_\(\)\)"):
         vmap(lambda v: v + autograd.empty(4).uniform_())(x)
-    autograd.randn(2)  # the generator is back to normal after vmap
+    autograd.randn(2)  # the generator is back to normal after vmap (a draw straight from it, too)
+    assert tt_tensor.numpy_generator(None).random(3).shape == (3,)
+    assert autograd.empty(3).uniform_().shape == (3,)
 
 
 def test_python_values_inside_func_are_refused():

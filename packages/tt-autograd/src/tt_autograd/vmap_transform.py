@@ -174,7 +174,7 @@ def _batch_size(pairs: list) -> int:
     sizes = []
     for x, d in pairs:
         ndim = x.ndim
-        if not -ndim <= d < max(ndim, 0) or ndim == 0:
+        if ndim == 0 or not -ndim <= d < ndim:
             raise ValueError(
                 f"vmap: in_dim {d} is out of range for an input of {ndim} dimension(s) (shape "
                 f"{tuple(x.shape)}); it must be in [-{ndim}, {ndim})"
