@@ -325,7 +325,7 @@ class _RandomGuard:
 
 def _calling_op() -> str:
     """The outermost TinyTorch function on the stack (the user's call), e.g. ``randn``."""
-    for frame in traceback.extract_stack()[:-2]:
+    for frame in traceback.extract_stack():  # (outermost first; this file's own frames are skipped)
         path = frame.filename.replace("\\", "/")
         inside = re.search(r"/(tt_[a-z]+|tinytorch)/", path) and not path.endswith("/vmap_transform.py")
         if (
