@@ -222,3 +222,10 @@ def test_autograd_grad_inside_vmap_with_an_unbatched_seed_or_none_for_a_non_scal
         RuntimeError, match=r"implicitly created only for one-element outputs, got shape \(3,\)"
     ):
         vmap(without_seed)(xs)
+
+
+def test_autograd_grad_inside_vmap_of_an_input_that_requires_grad_given_alone_or_in_a_list():
+    for xs in (t(B, 3, requires_grad=True), t(B, requires_grad=True)):  # (also 0-d samples)
+        for packed in (lambda v: v, lambda v: [v], lambda v: (v,)):
+            got = vmap(lambda v, pack=packed: autograd.gradients.grad((v**3).sum(), pack(v))[0])(xs)
+            close(got, 3 * xs.detach() ** 2)
