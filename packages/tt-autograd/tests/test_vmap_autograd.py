@@ -229,3 +229,12 @@ def test_autograd_grad_inside_vmap_of_an_input_that_requires_grad_given_alone_or
         for packed in (lambda v: v, lambda v: [v], lambda v: (v,)):
             got = vmap(lambda v, pack=packed: autograd.gradients.grad((v**3).sum(), pack(v))[0])(xs)
             close(got, 3 * xs.detach() ** 2)
+
+
+def test_autograd_grad_with_a_seed_batched_over_the_outer_vmap_only():
+    xs, seeds = t(2, B, 3, requires_grad=True), t(2, 3)
+
+    def outer(seed, rows):
+        return vmap(lambda v: autograd.gradients.grad(v * v, v, grad_outputs=seed)[0])(rows)
+
+    close(vmap(outer)(seeds, xs), 2 * xs.detach() * seeds[:, None, :])
