@@ -238,3 +238,14 @@ def test_autograd_grad_with_a_seed_batched_over_the_outer_vmap_only():
         return vmap(lambda v: autograd.gradients.grad(v * v, v, grad_outputs=seed)[0])(rows)
 
     close(vmap(outer)(seeds, xs), 2 * xs.detach() * seeds[:, None, :])
+
+
+def test_grad_inside_vmap_gives_each_sample_a_writable_copy_of_an_unbatched_argument():
+    w, xs = t(3), t(B, 3)
+
+    def f(weight, x):
+        with autograd.no_grad():
+            weight.mul_(2.0)  # (into the tracked copy: an expanded view would be read-only)
+        return (weight * x).sum()
+
+    close(vmap(grad(f), in_dims=(None, 0))(w, xs), xs)
