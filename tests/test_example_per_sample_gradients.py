@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 from by_path import ROOT, load_file
 
 
@@ -12,7 +14,16 @@ def test_vmap_and_the_loop_agree_and_both_are_timed(capsys):
     looped = example.looped_gradients(model, data, targets)
     assert [tuple(g.shape) for g in vmapped] == [(6, *p.shape) for p in model.parameters()]
     assert example.largest_gap(vmapped, looped) < 1e-6  # float32
+    model, data, targets = example.cnn_problem(batch=5, side=6, channels=3, classes=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # conv2d and pooling have batching rules: no per-sample loop
+        vmapped = example.vmapped_gradients(model, data, targets)
+    assert example.largest_gap(vmapped, example.looped_gradients(model, data, targets)) < 1e-6
     example.main()
     printed = capsys.readouterr().out
-    assert float(printed.split("largest gap between vmap and the loop ")[1].split()[0]) < 1e-6
-    assert "ms; a loop of backward passes:" in printed
+    for name in ("MLP", "CNN"):
+        assert (
+            float(printed.split(f"{name}: per-sample gradients")[1].split("the loop ")[1].split()[0]) < 1e-6
+        )
+        assert f"{name}: vmap(grad(...)):" in printed
+    assert printed.count("ms; a loop of backward passes:") == 2

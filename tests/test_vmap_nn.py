@@ -124,13 +124,80 @@ def test_probability_targets_and_label_smoothing_with_mean():
     close(got, per_sample(func, logits, labels, in_dims=(0, 0)))
 
 
-def test_conv2d_and_embedding():
-    weight, images = rand(4, 2, 3, 3), rand(B, 2, 6, 6)
-    conv = lambda image: F.conv2d(image.unsqueeze(0), weight, padding=1)  # noqa: E731
-    with warnings.catch_warnings(record=True):  # conv2d may loop over the samples: the values are right
-        warnings.simplefilter("always")
-        got = vmap(conv)(images)
-    close(got, per_sample(conv, images, in_dims=(0,)))
+WEIGHT, BIAS, IMAGES = rand(4, 2, 3, 3), rand(4), rand(B, 2, 6, 6)
+BATCHED = {  # what each case maps over, at dim 0 (batches of images, of (N, C, H, W) inputs, ...)
+    "images": IMAGES,
+    "batches": rand(B, 2, 2, 6, 6),
+    "weights": rand(B, 4, 2, 3, 3),
+    "biases": rand(B, 4),
+}
+CONV_AND_POOL = [
+    (lambda image: F.conv2d(image.unsqueeze(0), WEIGHT, padding=1), "images"),  # the samples fold into N
+    (lambda image: F.conv2d(image, WEIGHT, BIAS, stride=2), "images"),  # a (C, H, W) sample
+    (lambda batch: F.conv2d(batch, WEIGHT, BIAS, padding="same", dilation=2), "batches"),
+    (lambda image, w: F.conv2d(image, w, BIAS, padding=1), "images weights"),  # per-sample weights: groups
+    (lambda w: F.conv2d(IMAGES[0], w), "weights"),  # an ensemble on one input
+    (lambda batch, w: F.conv2d(batch, w[:, :1], groups=2), "batches weights"),  # groups within a sample
+    (lambda b: F.conv2d(IMAGES[:2], WEIGHT, b, stride=(2, 1)), "biases"),  # only the bias batched
+    (lambda image: F.max_pool2d(image, 2) + F.avg_pool2d(image, 3, 2, 1), "images"),
+    (lambda batch: F.adaptive_avg_pool2d(batch, (2, 3)), "batches"),
+]
+
+
+def squares(func):
+    return lambda *args: func(*args).pow(2).sum()
+
+
+@pytest.mark.parametrize("func, mapped", CONV_AND_POOL)
+def test_conv2d_and_pooling_rules_with_their_gradients(func, mapped):
+    args = tuple(BATCHED[name] for name in mapped.split())
+    dims = (0,) * len(args)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a rule, not the per-sample loop
+        got = vmap(func)(*args)
+        grads = vmap(grad(squares(func), argnums=tuple(range(len(args)))))(*args)
+    close(got, per_sample(func, *args, in_dims=dims))
+    for position, got_grad in enumerate(grads):
+        each = grad(squares(func), argnums=position)
+        close(got_grad, torch.stack([each(*(a[i] for a in args)) for i in range(B)]))
+
+
+def test_per_sample_gradients_of_a_small_cnn_without_a_loop():
+    torch.manual_seed(1)
+    model = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 4, 3, padding=1),
+        torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2),
+        torch.nn.Conv2d(4, 3, 3, groups=1),
+        torch.nn.Tanh(),
+        torch.nn.Flatten(),
+        torch.nn.Linear(3, 5),
+    ).double()
+    params = {k: v.detach() for k, v in model.named_parameters()}
+    images, labels = rand(B, 1, 6, 6), torch.tensor([0, 4, 2, 4])
+
+    names = tuple(params)
+
+    def compute_loss(*args):
+        *weights, image, label = args
+        prediction = functional_call(model, dict(zip(names, weights)), (image.unsqueeze(0),))
+        return F.cross_entropy(prediction, label.unsqueeze(0))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every op of the CNN has a batching rule
+        grads = vmap(
+            grad(compute_loss, argnums=tuple(range(len(names)))), in_dims=(None,) * len(names) + (0, 0)
+        )(*params.values(), images, labels)
+    for got, parameter in zip(grads, model.parameters()):
+        want = []
+        for i in range(B):
+            model.zero_grad()
+            F.cross_entropy(model(images[i : i + 1]), labels[i : i + 1]).backward()
+            want.append(parameter.grad.clone())
+        close(got, torch.stack(want))
+
+
+def test_embedding():
     table, tokens = rand(10, 3), torch.tensor(np.random.default_rng(2).integers(0, 10, size=(B, 5)))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -139,7 +206,7 @@ def test_conv2d_and_embedding():
 
 def test_dropout_randomness():
     x = torch.ones(B, 50, dtype=torch.float64)
-    with pytest.raises(RuntimeError, match=r"random operation dropout\(\) inside vmap"):
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: dropout\(\)\)"):
         vmap(lambda v: F.dropout(v, 0.5))(x)
     torch.manual_seed(0)
     same = vmap(lambda v: F.dropout(v, 0.5), randomness="same")(x).numpy()

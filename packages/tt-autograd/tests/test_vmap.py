@@ -14,6 +14,7 @@ import pytest
 import tt_autograd as autograd
 from tt_autograd import vmap
 from tt_autograd.batched import BatchedTensor
+from tt_autograd.transforms import grad
 
 RNG = np.random.default_rng(0)
 B = 4
@@ -262,9 +263,11 @@ def test_integer_and_bool_tensors_are_batched_too():
 
 def test_a_per_sample_fallback_warns_naming_the_op_and_is_right():
     x = t(B, 5)
-    with pytest.warns(UserWarning, match=r"no batching rule for .*sort.*loop over the 4 samples") as record:
-        got = vmap(lambda v: v.sort().values)(x)
-    same(got, looped(lambda v: v.sort().values, (x,), (0,)))
+    with pytest.warns(
+        UserWarning, match=r"no batching rule for .*kthvalue.*loop over the 4 samples"
+    ) as record:
+        got = vmap(lambda v: v.kthvalue(2).values)(x)
+    same(got, looped(lambda v: v.kthvalue(2).values, (x,), (0,)))
     assert record[0].filename == __file__  # the warning points at the user's function
 
 
@@ -312,12 +315,15 @@ def test_dim_taking_ops_on_a_0_d_sample():
 
 
 def test_a_function_without_a_rule_is_named_in_the_warning():
-    x, index = t(2, 3), autograd.tensor(RNG.integers(0, 3, size=(B, 2, 2)))
+    x, w = t(B, 2, 3), t(5, 3)
     with pytest.warns(
-        UserWarning, match=r"no batching rule for Gather, so it runs as a Python loop over the 4"
+        UserWarning, match=r"no batching rule for Cdist, so it runs as a Python loop over the 4"
     ):
-        got = vmap(lambda i: x.gather(1, i))(index)
-    same(got, looped(lambda i: x.gather(1, i), (index,), (0,)))
+        got = vmap(lambda v: autograd.cdist(v, w))(x)
+    same(got, looped(lambda v: autograd.cdist(v, w), (x,), (0,)))
+    with pytest.warns(UserWarning, match=r"no batching rule for Tensor.roll, so it runs as a Python loop"):
+        got = vmap(lambda v: v.roll(1, 0))(x)  # (a method of tt-tensor's without a batched form)
+    same(got, looped(lambda v: v.roll(1, 0), (x,), (0,)))
 
 
 def test_chunks_inside_a_nested_vmap():
@@ -437,3 +443,89 @@ def test_lists_and_dicts_of_inputs_take_one_in_dim_for_all_and_a_negative_in_dim
         vmap(lambda v: v, in_dims=((0,),))(x)
     with pytest.raises(ValueError, match="out of range"):
         vmap(lambda v: v, in_dims=-3)(x)
+
+
+SORTING = [
+    lambda v: v.sort(),
+    lambda v: v.sort(0, descending=True),
+    lambda v: v.sort(dim=-2, stable=True),
+    lambda v: v.argsort(),
+    lambda v: v.argsort(dim=0, descending=True),
+    lambda v: v.argsort(0, True),
+    lambda v: v.topk(2),
+    lambda v: v.topk(2, 0, largest=False),
+    lambda v: v.topk(k=1, dim=-2),
+]
+
+
+@pytest.mark.parametrize("op", SORTING)
+@pytest.mark.parametrize("in_dim", [0, 2])
+def test_sort_argsort_and_topk_shift_their_dim_and_give_batched_values_and_indices(op, in_dim):
+    shape = [5, 4]
+    shape.insert(in_dim, B)
+    check(op, t(*shape), in_dims=in_dim)
+
+
+def test_sorting_a_0_d_sample_loops():
+    x = t(B)
+    with pytest.warns(UserWarning, match="Tensor.sort"):
+        got = vmap(lambda v: v.sort().values)(x)
+    same(got, x)
+
+
+GATHER_SCATTER = [
+    (lambda v, i: v.gather(1, i), ((B, 3, 4), (B, 3, 2)), (0, 0)),
+    (lambda v, i: v.gather(0, i), ((3, 4), (B, 2, 4)), (None, 0)),  # a plain input, batched indices
+    (lambda v, i: v.gather(-1, i), ((3, B, 4), (3, 2)), (1, None)),
+    (lambda v, i: v.scatter(1, i, v[:, :2] * 10), ((B, 3, 4), (B, 3, 2)), (0, 0)),
+    (lambda v, i: v.scatter(0, i, 5.0), ((3, 4), (B, 1, 4)), (None, 0)),
+    (lambda v, i: v.scatter(1, i, value=-1.0), ((B, 3, 4), (3, 1)), (0, None)),
+    (
+        lambda v, i: v.scatter_add(1, i, autograd.ones(3, 2, dtype=autograd.float64)),
+        ((3, 4), (B, 3, 2)),
+        (None, 0),
+    ),
+]
+
+
+GATHER_SCATTER += [
+    (lambda v, i: v.gather(0, i).sum() + v.scatter(0, i, v[:2]), ((B, 4), (B, 2)), (0, 0)),  # 1-d samples
+    (lambda v, i: v.scatter_add(0, i, v[: len(i)]), ((B, 4), (3,)), (0, None)),
+    (lambda v, i: v.gather(1, i.numpy()), ((B, 3, 4), (3, 2)), (0, None)),  # (an index array)
+]
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", GATHER_SCATTER)
+def test_gather_and_scatter_shift_their_dim_and_expand_every_operand(op, shapes, in_dims):
+    *rows, k = shapes[1]  # positions in [0, 3): distinct along the last dim (scatter's) when it fits
+    picks = RNG.permuted(np.tile(np.arange(3), (*rows, 1)), axis=-1)[..., :k] if k <= 3 else None
+    index = autograd.tensor(RNG.integers(0, 3, size=shapes[1]) if picks is None else picks)
+    check(op, t(*shapes[0]), index, in_dims=in_dims)
+
+
+def test_gather_and_scatter_of_0_d_samples_loop_and_other_ranks_get_the_ops_error():
+    zero, index = autograd.tensor(0), autograd.tensor([0, 1])
+    for func, x in [
+        (lambda v: v.gather(0, zero), t(B)),  # (TinyTorch has no 0-d gather/scatter: the loop's error)
+        (lambda v: v.scatter(0, zero, 2 * v), t(B)),
+        (lambda v: v.gather(1, index), t(B, 3, 4)),
+        (lambda v: v.scatter(0, index, 1.0), t(B, 3, 4)),
+    ]:
+        with pytest.raises(Exception) as one:
+            func(x[0])
+        with pytest.raises(type(one.value)) as batched, pytest.warns(UserWarning, match="no batching rule"):
+            vmap(func)(x)
+        assert str(batched.value) == str(one.value)
+
+
+def test_gradients_through_sort_topk_gather_and_scatter_are_each_samples():
+    xs, index = t(B, 5), autograd.tensor(RNG.integers(0, 5, size=(B, 3)))
+    weights = t(5)
+
+    def loss(v, i):
+        picked = v.gather(0, i) * v.topk(3).values
+        placed = autograd.zeros(5, dtype=autograd.float64).scatter(0, i[:1], v[:1])
+        return (v.sort(descending=True).values * weights).sum() + picked.pow(2).sum() + (placed * v).sum()
+
+    got = vmap(grad(loss), in_dims=(0, 0))(xs, index)
+    same(got, autograd.stack([grad(loss)(xs[k], index[k]) for k in range(B)]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
+import tt_tensor
 from tt_autograd import gradcheck, gradgradcheck, vmap
 from tt_autograd.transforms import grad, grad_and_value, hessian, jacrev, vjp
 
@@ -87,14 +88,22 @@ def test_per_sample_gradients_by_gradcheck_of_the_batched_gradient():
 
 def test_randomness():
     x = autograd.ones(B, 4, dtype=autograd.float64)
-    with pytest.raises(RuntimeError, match=r"random operation randn\(\) inside vmap with randomness='error'"):
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: randn\(\)\)"):
         vmap(lambda v: v + autograd.randn(4))(x)
     autograd.manual_seed(0)
     same = vmap(lambda v: v + autograd.randn(4, dtype=autograd.float64), randomness="same")(x)
     assert np.all(same.numpy() == same.numpy()[:1])  # one draw shared by the samples
-    with pytest.raises(RuntimeError, match=r"randn\(\) with randomness='different' is not supported"):
-        vmap(lambda v: v + autograd.randn(4), randomness="different")(x)
-    autograd.randn(2)  # the generator is back to normal after vmap
+    different = vmap(lambda v: v + autograd.randn(4, dtype=autograd.float64), randomness="different")(x)
+    assert not np.any(different.numpy()[1:] == different.numpy()[:1])  # each sample its own draw
+    with pytest.raises(RuntimeError, match=r"different inplace randomness on an unbatched tensor.*uniform_"):
+        vmap(lambda v: v + autograd.empty(4).uniform_(), randomness="different")(x)  # (as PyTorch)
+    with pytest.raises(RuntimeError, match=r"with randomness='different' is not supported"):
+        vmap(lambda v: v + tt_tensor.numpy_generator(None).random(4), randomness="different")(x)
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*\(the random operation: uniform_\(\)\)"):
+        vmap(lambda v: v + autograd.empty(4).uniform_())(x)
+    autograd.randn(2)  # the generator is back to normal after vmap (a draw straight from it, too)
+    assert tt_tensor.numpy_generator(None).random(3).shape == (3,)
+    assert autograd.empty(3).uniform_().shape == (3,)
 
 
 def test_python_values_inside_func_are_refused():
@@ -119,7 +128,7 @@ def test_in_place_write_of_a_batched_value_into_an_unbatched_tensor():
     with pytest.raises(RuntimeError, match=r"vmap: add_\(self, \*extra_args\) is not possible"):
         vmap(func)(t(B, 3))
     with pytest.raises(RuntimeError, match="use its out-of-place form"):
-        vmap(lambda v: v.clone().exponential_())(t(B, 3))
+        vmap(lambda v: v.clone().floor_())(t(B, 3))
 
 
 @pytest.mark.parametrize(
@@ -213,3 +222,30 @@ def test_autograd_grad_inside_vmap_with_an_unbatched_seed_or_none_for_a_non_scal
         RuntimeError, match=r"implicitly created only for one-element outputs, got shape \(3,\)"
     ):
         vmap(without_seed)(xs)
+
+
+def test_autograd_grad_inside_vmap_of_an_input_that_requires_grad_given_alone_or_in_a_list():
+    for xs in (t(B, 3, requires_grad=True), t(B, requires_grad=True)):  # (also 0-d samples)
+        for packed in (lambda v: v, lambda v: [v], lambda v: (v,)):
+            got = vmap(lambda v, pack=packed: autograd.gradients.grad((v**3).sum(), pack(v))[0])(xs)
+            close(got, 3 * xs.detach() ** 2)
+
+
+def test_autograd_grad_with_a_seed_batched_over_the_outer_vmap_only():
+    xs, seeds = t(2, B, 3, requires_grad=True), t(2, 3)
+
+    def outer(seed, rows):
+        return vmap(lambda v: autograd.gradients.grad(v * v, v, grad_outputs=seed)[0])(rows)
+
+    close(vmap(outer)(seeds, xs), 2 * xs.detach() * seeds[:, None, :])
+
+
+def test_grad_inside_vmap_gives_each_sample_a_writable_copy_of_an_unbatched_argument():
+    w, xs = t(3), t(B, 3)
+
+    def f(weight, x):
+        with autograd.no_grad():
+            weight.mul_(2.0)  # (into the tracked copy: an expanded view would be read-only)
+        return (weight * x).sum()
+
+    close(vmap(grad(f), in_dims=(None, 0))(w, xs), xs)

@@ -63,12 +63,17 @@ class SelectionGradMixin(tt_tensor.Tensor):
         if (src is None) == (value is None):
             raise TypeError("scatter: give exactly one of src (a tensor or number) and value= (a number)")
         source = src if isinstance(src, tt_tensor.Tensor) else operand(src if value is None else value)
-        return ScatterFunction.apply(self, operand(index), source, dim=dim, add=False)
+        return ScatterFunction.apply(self, _index(index), source, dim=dim, add=False)
 
     def scatter_add(self, dim: int, index, src):
-        return ScatterFunction.apply(self, operand(index), src, dim=dim, add=True)
+        return ScatterFunction.apply(self, _index(index), src, dim=dim, add=True)
 
     @classmethod
     def _einsum(cls, equation: str, operands: list):
         arrays = [t if isinstance(t, tt_tensor.Tensor) else np.asarray(operand(t)) for t in operands]
         return EinsumFunction.apply(*arrays, equation=equation)
+
+
+def _index(index: object) -> object:
+    """An index operand: a tensor as it is (inside vmap it may be batched), anything else as NumPy's."""
+    return index if isinstance(index, tt_tensor.Tensor) else operand(index)

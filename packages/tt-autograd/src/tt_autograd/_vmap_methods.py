@@ -3,9 +3,11 @@
 tt-autograd's differentiable methods reach ``Function.apply``, where the batching
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
-(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim))
-shift the dim, products (dot, mv, mm, bmm) check the logical ranks then matmul,
-and every other tt-tensor method loops over the samples with a warning.
+(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
+sort, argsort, topk) shift the dim, products (dot, mv, mm, bmm) check the
+logical ranks then matmul, the random ones (bernoulli, multinomial, the in-place
+fills uniform_, normal_, ...) follow vmap's randomness, and every other tt-tensor
+method loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from tt_tensor.checks import normalize_dim
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
+from . import _vmap_random
 from .batched import STATE, BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
@@ -37,11 +40,11 @@ def _dim_method(name: str) -> Callable:
         with physical():
             if dim is None or ndim == 0:  # a 0-d sample's dim 0 (or -1) is the sample itself
                 if dim is not None:
-                    normalize_dim(name, dim, 1)
+                    normalize_dim(name, dim, ndim)  # (0-d: dims 0 and -1 are the sample itself)
                 source = self.reshape(*self.array.shape[:lead], -1) if ndim else self.unsqueeze(-1)
                 out = original(source, lead, *args, **kwargs)
             else:
-                out = original(self, normalize_dim(name, dim, max(ndim, 1)) + lead, *args, **kwargs)
+                out = original(self, normalize_dim(name, dim, ndim) + lead, *args, **kwargs)
         if isinstance(out, tuple):
             return type(out)(*(wrap(o, self._levels) for o in out))
         return wrap(out, self._levels)
@@ -95,18 +98,30 @@ def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
 
-def _gather(self, dim: int, index: Any) -> Any:
-    levels, sizes = union((self, index))
-    ndim = self.ndim
-    axis = normalize_dim("gather", dim, max(ndim, 1)) + len(levels)
-    source = aligned(self, levels, sizes, ndim, expand=True)
-    where = aligned(index, levels, sizes, ndim, expand=True) if type(index) is BatchedTensor else None
-    with physical():
-        if where is None:
-            full = tuple(sizes[level] for level in levels) + tuple(index.shape)
-            where = Tensor.from_array(np.ascontiguousarray(np.broadcast_to(np.asarray(operand(index)), full)))
-        out = Tensor.gather(source, axis, where)
-    return wrap(out, levels)
+def _sorting(name: str, position: int) -> Callable:
+    """sort, argsort, topk: the dim (argument ``position`` after self; default -1) shifted past the
+    batch dims, both results batched (a 0-d sample loops)."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **kwargs)
+        if self.ndim == 0:
+            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
+        args = list(args)
+        given = len(args) > position
+        axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
+        if given:
+            args[position] = axis + len(self._levels)
+        else:
+            kwargs["dim"] = axis + len(self._levels)
+        with physical():
+            out = original(self, *args, **kwargs)
+        if isinstance(out, tuple):
+            return type(out)(*(wrap(o, self._levels) for o in out))
+        return wrap(out, self._levels)
+
+    return method
 
 
 def _product(name: str, ranks: tuple) -> Callable:
@@ -158,10 +173,12 @@ VECTORISED = set(
     chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
-    backward register_hook""".split()
+    backward register_hook gather scatter scatter_add long int bool byte char short""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
+#: In-place random fills, under the vmaps' randomness.
+RANDOM_FILLS = "uniform_ normal_ bernoulli_ random_ exponential_ cauchy_ log_normal_ geometric_".split()
 #: Methods that make a new unbatched tensor (a sample's constant): run on the plain class.
 PLAIN = set("new_zeros new_ones new_full new_empty new_tensor".split())
 
@@ -195,6 +212,22 @@ def _plain_method(name: str) -> Callable:
     return method
 
 
+def _random_method(name: str) -> Callable:
+    """``bernoulli``/``multinomial``: drawn under the vmaps' randomness (:mod:`tt_autograd._vmap_random`)."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        return _vmap_random.draw(original, (self, *args), kwargs)
+
+    return method
+
+
+def _random_fill(name: str) -> Callable:
+    """``uniform_``, ``normal_``, ...: filled under the vmaps' randomness (:func:`_vmap_random.fill`)."""
+    original = getattr(Tensor, name)
+    return lambda self, *args, **kwargs: _vmap_random.fill(original, self, args, kwargs)
+
+
 def _setitem(self, key: Any, value: Any) -> None:
     """``x[key] = value``: the key gets the batch dims in front; a batched value is aligned to the
     selected region (``value`` batched over levels ``x`` is not: vmap's in-place error)."""
@@ -207,9 +240,7 @@ def _setitem(self, key: Any, value: Any) -> None:
         )
     levels, sizes = union((self, value))
     if levels != self._levels:
-        self._adopt(
-            "__setitem__", value * 1 if type(value) is BatchedTensor else value
-        )  # raises vmap's error
+        self._adopt("__setitem__", value)  # raises vmap's error
     if type(value) is BatchedTensor:
         region = np.empty(self.shape, dtype=np.bool_)[keys].ndim
         value = aligned(value, levels, sizes, region)
@@ -231,8 +262,13 @@ def install() -> None:
         setattr(BatchedTensor, name, _inplace_method(name))
     for name in PLAIN:
         setattr(BatchedTensor, name, _plain_method(name))
+    for name in ("bernoulli", "multinomial"):
+        setattr(BatchedTensor, name, _random_method(name))
+    for name in RANDOM_FILLS:
+        setattr(BatchedTensor, name, _random_fill(name))
     BatchedTensor.__setitem__ = _setitem
-    BatchedTensor.gather = _gather
+    for name, position in (("sort", 0), ("argsort", 0), ("topk", 1)):
+        setattr(BatchedTensor, name, _sorting(name, position))
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute

@@ -15,7 +15,9 @@ without tt-autograd importing tt-nn) and otherwise loops over the samples
 * shape-taking (reshape, view, flatten, squeeze, unsqueeze, expand, repeat): the
   logical result shape is worked out on a small dummy array, the batch sizes go
   in front;
-* matmul, linear, indexing, the class-index losses: their own rules below.
+* matmul, linear, indexing, gather/scatter, the class-index losses, conv2d and pooling (the
+  samples folded into the batch dim N, or into conv2d's groups for batched weights): their own
+  rules below.
 """
 
 from __future__ import annotations
@@ -300,6 +302,66 @@ def einsum(cls: type, inputs: tuple, params: dict) -> object:
     return wrap(result, levels)
 
 
+def gather_or_scatter(cls: type, inputs: tuple, params: dict) -> object:
+    """gather (input, index) and scatter (input, index, src): every operand that is not a number
+    expanded to the whole batch (the index's sizes must cover the input's, so both get the batch
+    sizes), the dim shifted past the batch dims."""
+    x, index = inputs[0], inputs[1]
+    ndim = logical_ndim(x)
+    if ndim == 0 or logical_ndim(index) != ndim:  # a 0-d sample (its dim 0 is itself); other ranks: the
+        return per_sample(_name(cls), cls.apply, inputs, params)  # op's own error, as for one sample
+    levels, sizes = union(inputs)
+    dim = normalize_dim(_name(cls), params["dim"], ndim) + len(levels)
+    operands = []
+    for value in inputs:
+        if isinstance(value, np.ndarray) and value.ndim:  # (an index or src given as a list or array)
+            value = _plain(value)
+        if logical_ndim(value):  # (not a number, to scatter everywhere)
+            value = aligned(value, levels, sizes, logical_ndim(value), expand=True)
+        operands.append(value)
+    with physical():
+        out = cls.apply(*operands, **{**params, "dim": dim})
+    return wrap(out, levels)
+
+
+def fold_into_n(cls: type, inputs: tuple, params: dict) -> object:
+    """Ops on a batch ``(N, C, H, W)`` whose samples are independent (pooling; a convolution with
+    unbatched weights): vmap's samples merged into N, the op run once, N split again. Only the
+    first input is batched (the pooling Functions take one tensor; conv2d checks its weights)."""
+    x = inputs[0]
+    lead = len(x._levels)
+    with physical():
+        batch, shape = x.shape[:lead], x.shape[lead:]
+        out = cls.apply(x.reshape(-1, *shape[1:]), *inputs[1:], **params)
+        out = out.reshape(*batch, shape[0], *out.shape[1:])
+    return wrap(out, x._levels)
+
+
+def conv2d(cls: type, inputs: tuple, params: dict) -> object:
+    """conv2d (input, weight, bias): unbatched weights fold the samples into N; batched weights (an
+    ensemble, or per-sample gradients, where grad tracks each sample's copy) make each sample a set
+    of groups, as PyTorch's rule does: input (N, S·C, H, W), weight (S·C_out, ...), groups S·groups."""
+    x, weight, bias = inputs
+    if type(weight) is not BatchedTensor and type(bias) is not BatchedTensor:
+        return fold_into_n(cls, inputs, params)
+    levels, sizes = union(inputs)
+    batch = tuple(sizes[level] for level in levels)
+    count = math.prod(batch)
+    n, c, h, w = x.shape
+    c_out = weight.shape[0]
+    full_x = aligned(x, levels, sizes, x.ndim, expand=True)
+    full_w = aligned(weight, levels, sizes, weight.ndim, expand=True)
+    full_b = None if bias is None else aligned(bias, levels, sizes, bias.ndim, expand=True)
+    with physical():
+        xs = full_x.reshape(count, n, c, h, w).permute(1, 0, 2, 3, 4).reshape(n, count * c, h, w)
+        ws = full_w.reshape(count * c_out, *full_w.shape[len(levels) + 1 :])
+        bs = None if full_b is None else full_b.reshape(count * c_out)
+        out = cls.apply(xs, ws, bs, **{**params, "groups": count * params["groups"]})
+        ho, wo = out.shape[2:]
+        out = out.reshape(n, count, c_out, ho, wo).permute(1, 0, 2, 3, 4).reshape(*batch, n, c_out, ho, wo)
+    return wrap(out, levels)
+
+
 def _plain(array: np.ndarray) -> object:
     from .tensor import Tensor
 
@@ -328,4 +390,10 @@ RULES.update(
     LayerNormFunction=trailing,
     RMSNormFunction=trailing,
     EmbeddingFunction=trailing,
+    GatherFunction=gather_or_scatter,
+    ScatterFunction=gather_or_scatter,
+    Conv2dFunction=conv2d,
+    MaxPool2dFunction=fold_into_n,
+    AvgPool2dFunction=fold_into_n,
+    AdaptiveAvgPool2dFunction=fold_into_n,
 )

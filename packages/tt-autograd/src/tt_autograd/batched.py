@@ -195,8 +195,15 @@ def per_sample(name: str, call: Callable, args: tuple, kwargs: dict) -> object:
         UserWarning,
         stacklevel=3,
     )
+    return each_sample(name, call, args, kwargs, levels, sizes)
+
+
+def each_sample(name: str, call: Callable, args: tuple, kwargs: dict, levels: tuple, sizes: dict) -> object:
+    """``call`` once per sample of the vmap ``levels`` (of sizes ``sizes``), the batched tensors in
+    ``args``/``kwargs`` cut into samples, the results stacked into tensors batched over ``levels``."""
+    count = math.prod(sizes[level] for level in levels)
     flat = {}
-    for value in everything:
+    for value in [*_tensors(args), *_tensors(kwargs)]:
         if type(value) is BatchedTensor and id(value) not in flat:
             full = aligned(value, levels, sizes, logical_ndim(value), expand=True)
             with physical():

@@ -26,7 +26,8 @@ def _with_requires_grad(factory: Callable[..., tt_tensor.Tensor]) -> Callable[..
                 f"{factory.__name__}: device {str(device)!r} is not available; TinyTorch runs on the CPU "
                 "only (pass device='cpu' or leave it out)"
             )
-        result = Tensor.from_array(factory(*args, **kwargs).array)
+        made = factory(*args, **kwargs)  # (a batched draw inside vmap is already this package's: kept)
+        result = made.detach() if isinstance(made, Tensor) else Tensor.from_array(made.array)
         if requires_grad:
             result.requires_grad = True
         return result

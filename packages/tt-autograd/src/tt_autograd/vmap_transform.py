@@ -34,7 +34,7 @@ from tt_tensor import random as tt_random
 from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
-from . import _vmap_methods, _vmap_rules, function, gradients
+from . import _vmap_methods, _vmap_random, _vmap_rules, function, gradients
 from .batched import (
     STATE,
     BatchedTensor,
@@ -67,8 +67,9 @@ def vmap(
             or a tuple with one entry per argument (nested like the argument for tuples/lists/dicts).
         out_dims: where the batch dim goes in each output (an int, or a tuple per output; None for an
             output that does not depend on the batch).
-        randomness: ``"error"`` (a random operation inside ``func`` raises), ``"different"`` (dropout
-            draws one mask per sample), ``"same"`` (random values shared by the samples).
+        randomness: ``"error"`` (a random operation inside ``func`` raises), ``"different"`` (each
+            sample its own draw: dropout, rand, randn, normal, bernoulli, ...), ``"same"`` (one draw,
+            shared by the samples).
         chunk_size: run at most this many samples at once (less memory, more calls); None: all at once.
 
     Cost: one call of ``func`` on batched arrays (``ceil(B / chunk_size)`` calls with chunks).
@@ -173,7 +174,7 @@ def _batch_size(pairs: list) -> int:
     sizes = []
     for x, d in pairs:
         ndim = x.ndim
-        if not -ndim <= d < max(ndim, 0) or ndim == 0:
+        if ndim == 0 or not -ndim <= d < ndim:
             raise ValueError(
                 f"vmap: in_dim {d} is out of range for an input of {ndim} dimension(s) (shape "
                 f"{tuple(x.shape)}); it must be in [-{ndim}, {ndim})"
@@ -311,21 +312,20 @@ class _RandomGuard:
             return getattr(self.inner, name)
         op = _calling_op()
         if "error" in modes:
-            raise RuntimeError(
-                f"vmap: called random operation {op} inside vmap with randomness='error' (the default); "
-                "pass randomness='different' (each sample its own draw) or 'same' (one draw for all) to "
-                "vmap, or draw outside func"
-            )
+            raise RuntimeError(f"{_vmap_random.ERROR} (the random operation: {op})")
+        if op.endswith("_()"):  # an in-place fill of an unbatched tensor (a batched one's is a rule)
+            raise RuntimeError(f"{_vmap_random.INPLACE_UNBATCHED} (the random operation: {op})")
         raise RuntimeError(
             f"vmap: random operation {op} with randomness='different' is not supported: TinyTorch draws one "
-            "value per sample only in dropout on a batched tensor; draw the batch's values outside func and "
-            "pass them in (in_dims=0), or use randomness='same'"
+            "value per sample in dropout and the random tensor functions (rand, randn, normal, bernoulli, "
+            "...); draw the batch's values outside func and pass them in (in_dims=0), or use "
+            "randomness='same'"
         )
 
 
 def _calling_op() -> str:
     """The outermost TinyTorch function on the stack (the user's call), e.g. ``randn``."""
-    for frame in traceback.extract_stack()[:-2]:
+    for frame in traceback.extract_stack():  # (outermost first; this file's own frames are skipped)
         path = frame.filename.replace("\\", "/")
         inside = re.search(r"/(tt_[a-z]+|tinytorch)/", path) and not path.endswith("/vmap_transform.py")
         if (
@@ -339,11 +339,12 @@ def _calling_op() -> str:
 
 def _install() -> None:
     """Turn the hooks on while a vmap runs (and off when the last ends): Function.apply's rules,
-    autograd.grad's batched path, the random-number guard."""
+    autograd.grad's batched path, the random tensor functions' randomness, the random-number guard."""
     active = bool(STATE.levels)
     function._BATCH_HOOK[:] = [_vmap_rules.batched_apply] if active else []
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
+    tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)
     wanted = active and any(r != "same" for *_, r in STATE.levels)

@@ -137,6 +137,7 @@ def full_like(
     return Tensor.from_array(formats.like(made.array, input.array, memory_format, "full_like"))
 
 
+@random.drawn
 def rand(
     *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
 ) -> Tensor:
@@ -145,6 +146,7 @@ def rand(
     return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
 
 
+@random.drawn
 def randn(
     *sizes: int, size: object = None, generator: Generator | None = None, dtype: object = None
 ) -> Tensor:
@@ -153,6 +155,7 @@ def randn(
     return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
 
 
+@random.drawn
 def randint(
     low: int,
     high: int | None = None,
@@ -173,6 +176,7 @@ def randint(
     return Tensor.from_array(values.astype(numpy_dtype, copy=False))
 
 
+@random.drawn
 def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64)."""
     n = check_count("randperm", "n", n)
@@ -197,10 +201,11 @@ def _drawn_like(draw, name: str):
     return like
 
 
-rand_like = _drawn_like(rand, "rand_like")
-randn_like = _drawn_like(randn, "randn_like")
+rand_like = random.drawn(_drawn_like(rand, "rand_like"))
+randn_like = random.drawn(_drawn_like(randn, "randn_like"))
 
 
+@random.drawn
 def multinomial(
     input: Tensor,
     num_samples: int,

@@ -8,8 +8,9 @@ state without pickle: the bytes are the JSON of NumPy's state dictionary.
 
 from __future__ import annotations
 
+import functools
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -122,6 +123,24 @@ def numpy_generator(generator: Generator | None) -> np.random.Generator:
     ``manual_seed`` and ``generator=`` arguments govern it as they govern ``rand``.
     """
     return (generator or default_generator).numpy
+
+
+#: While ``vmap`` runs, the function every random tensor function's call goes through (set by
+#: tt_autograd.vmap_transform): vmap's ``randomness`` option (refuse, a draw per sample, one shared draw).
+DRAW_HOOK: list = []
+
+
+def drawn(function: Callable) -> Callable:
+    """``function``, a random tensor function (``rand``, ``normal``, ...), routed through
+    :data:`DRAW_HOOK` while one is set (otherwise it is called as it is)."""
+
+    @functools.wraps(function)
+    def random_function(*args: object, **kwargs: object) -> object:
+        if DRAW_HOOK:
+            return DRAW_HOOK[0](function, args, kwargs)
+        return function(*args, **kwargs)
+
+    return random_function
 
 
 # ----------------------------------------------------------------- sampling kernels (NumPy out)

@@ -32,6 +32,7 @@ def _float_array(op: str, name: str, value: object) -> np.ndarray:
     return value.array
 
 
+@random.drawn
 def bernoulli(
     input: Tensor,  # noqa: A002
     p: float | None = None,
@@ -53,6 +54,7 @@ def bernoulli(
     return Tensor.from_array(random.bernoulli("bernoulli", probs.shape, probs.dtype, chance, generator))
 
 
+@random.drawn
 def normal(
     mean: Tensor | float,
     std: Tensor | float = 1.0,
@@ -107,6 +109,7 @@ def normal(
     return Tensor.from_array((noise * std_array + mean_array).astype(out_dtype, copy=False))
 
 
+@random.drawn
 def poisson(input: Tensor, generator: Generator | None = None) -> Tensor:  # noqa: A002
     """Poisson counts with element-wise rates ``input``, as floats of ``input``'s dtype (``torch.poisson``).
 

@@ -19,7 +19,7 @@ from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
 from .dtypes import as_dtype, get_default_dtype
 from .functional import _most_derived
-from .random import Generator
+from .random import Generator, drawn
 from .tensor import Tensor
 
 
@@ -93,6 +93,7 @@ def rsub(input: Tensor, other: object, *, alpha: float = 1) -> Tensor:  # noqa: 
     return (input if alpha == 1 else input * alpha).neg() + other
 
 
+@drawn
 def randint_like(
     input: Tensor,
     low: int = 0,
