@@ -454,10 +454,10 @@ def test_output_nodes_delegate_to_their_node_and_refuse_what_they_lack():
     assert not hasattr(a.grad_fn, "__wrapped__")
     with pytest.raises(AttributeError, match="no_such"):
         a.grad_fn.no_such  # noqa: B018
-    from tt_autograd.custom_function import _OutputNode
+    from tt_autograd.custom_function import _OutputFunction
 
     with pytest.raises(AttributeError, match="user"):  # not linked yet: no recursion into parents
-        _OutputNode().user  # noqa: B018
+        _OutputFunction().user  # noqa: B018
 
 
 def test_a_function_without_forward_or_backward_says_so():

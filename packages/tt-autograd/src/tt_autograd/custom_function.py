@@ -37,7 +37,7 @@ raises, as PyTorch's).
 **How.** ``apply`` makes the node (an instance of a subclass of :class:`tt_autograd.Function`
 built once per user class, so the engine walks it like any other), runs forward, and
 links the outputs: one differentiable output gets the node as its ``grad_fn``; with
-several, each gets a small :class:`_OutputNode` whose backward hands its gradient to the
+several, each gets a small :class:`_OutputFunction` whose backward hands its gradient to the
 node in a :class:`_OutputGrads` keyed by output (the engine adds such gradients like
 arrays), so the node's backward knows which outputs the loss used. The node's
 ``backward`` (arrays, a plain pass) and ``graph_backward`` (tensors, ``create_graph``)
@@ -118,7 +118,7 @@ class FunctionCtx:
         self.materialize_grads = bool(value)
 
 
-class _Node(FunctionCtx, ArrayFunction):
+class _CallFunction(FunctionCtx, ArrayFunction):
     """One call of a user's :class:`Function`: its ``ctx`` and its graph node (a subclass per user class)."""
 
     complex_gradient = "own"
@@ -149,13 +149,13 @@ class _Node(FunctionCtx, ArrayFunction):
         self._saved = value
 
     @staticmethod
-    def backward(node: _Node, grad: object) -> tuple:
+    def backward(node: _CallFunction, grad: object) -> tuple:
         with no_grad():
             grads = node._user_backward(grad)
         return tuple(None if g is None else g.array for g in grads)
 
     @staticmethod
-    def graph_backward(node: _Node, grad: object) -> tuple:
+    def graph_backward(node: _CallFunction, grad: object) -> tuple:
         if getattr(node.user.backward, "_once_differentiable", False):
             return delayed_error_gradients(node, grad, _ONCE.format(name=node.user.__name__))
         return node._user_backward(grad)
@@ -184,7 +184,7 @@ class _Node(FunctionCtx, ArrayFunction):
         )
 
 
-def _fitted(node: _Node, position: int, grad: object, shape: tuple | None, dtype) -> object:
+def _fitted(node: _CallFunction, position: int, grad: object, shape: tuple | None, dtype) -> object:
     """``grad`` for input ``position``: None where none is needed, summed to ``shape``, in ``dtype``."""
     if grad is None or node.parents[position] is None:
         return None
@@ -218,14 +218,14 @@ class _OutputGrads:
         return _OutputGrads({**self.grads, **other.grads}, self.shape)
 
 
-class _OutputNode(ArrayFunction):
+class _OutputFunction(ArrayFunction):
     """Output ``position`` of a node with several: passes its gradient on to the node, labelled."""
 
     complex_gradient = "own"
     position = 0
 
     @staticmethod
-    def backward(node: _OutputNode, grad: object) -> tuple:
+    def backward(node: _OutputFunction, grad: object) -> tuple:
         return (_OutputGrads({node.position: grad}, node.input_shapes[0]),)
 
     graph_backward = backward
@@ -293,7 +293,7 @@ class Function:
         return _link(node, args, output)
 
 
-def _link(node: _Node, args: tuple, output: object) -> object:
+def _link(node: _CallFunction, args: tuple, output: object) -> object:
     """Make ``node`` the graph node of ``output``'s differentiable tensors; the outputs as returned."""
     outputs = output if isinstance(output, tuple) else (output,)
     node.parents = [(a.grad_fn or a) if _requires_grad(a) else None for a in args]
@@ -318,7 +318,7 @@ def _link(node: _Node, args: tuple, output: object) -> object:
     if len(linked) == 1 and wanted:
         _join(linked[0], node)
     for position in wanted if len(linked) > 1 else ():
-        proxy = _OutputNode()
+        proxy = _OutputFunction()
         proxy.position, proxy.parents, proxy.input_shapes = position, [node], [_SEVERAL]
         _join(linked[position], proxy)
     return tuple(linked) if isinstance(output, tuple) else linked[0]
@@ -339,7 +339,7 @@ def _node_class(user: type) -> type:
     ``grad_fn.name()`` is PyTorch's ``<user>Backward``."""
     node_class = Function._nodes.get(user)
     if node_class is None:
-        node_class = type(user.__name__, (_Node,), {"user": user, "__module__": user.__module__})
+        node_class = type(user.__name__, (_CallFunction,), {"user": user, "__module__": user.__module__})
         Function._nodes[user] = node_class
     return node_class
 
