@@ -51,9 +51,12 @@ def float_tensor(
     return tensor
 
 
-def float_matrices(op: str, value: object, name: str = "A", square: bool = True) -> Tensor:
-    """A float tensor of shape ``(..., m, n)`` (``m == n`` when ``square``), or an error naming ``op``."""
-    tensor = float_tensor(op, value, name, min_dims=2)
+def float_matrices(
+    op: str, value: object, name: str = "A", square: bool = True, complex_ok: bool = False
+) -> Tensor:
+    """A float (or, with ``complex_ok``, complex) tensor of shape ``(..., m, n)`` (``m == n`` when
+    ``square``), or an error naming ``op``."""
+    tensor = float_tensor(op, value, name, min_dims=2, complex_ok=complex_ok)
     m, n = tensor.shape[-2:]
     if square and m != n:
         raise ValueError(f"{op}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
