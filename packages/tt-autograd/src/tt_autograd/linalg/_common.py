@@ -73,6 +73,11 @@ def transpose(a: np.ndarray) -> np.ndarray:
     return np.swapaxes(a, -1, -2)
 
 
+def adjoint(a: np.ndarray) -> np.ndarray:
+    """The conjugate transpose of every matrix (the transpose for real ``a``)."""
+    return np.conj(np.swapaxes(a, -1, -2))
+
+
 def pack(*arrays: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:
     """Each array flattened over its own (non-batch) dims and all joined along the last axis."""
     return np.concatenate([a.reshape(batch + (-1,)) for a in arrays], axis=-1)
