@@ -123,3 +123,19 @@ def test_matrix_rank_of_complex_matrices():
     assert linalg.matrix_rank(cmatrices((4, 3), seed=9).detach()).item() == 3
     h = (low @ low.mH).detach()
     assert linalg.matrix_rank(h, hermitian=True).tolist() == [1, 1]
+
+
+@pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gelss", "gels"])
+def test_lstsq_of_complex_matrices(driver):
+    a, b = cmatrices((2, 4, 3), seed=10), cmatrices((2, 4, 2), seed=11)
+    result = linalg.lstsq(a, b, driver=driver)
+    a_np, b_np = a.detach().numpy(), b.detach().numpy()
+    expected = np.stack([np.linalg.lstsq(x, y, rcond=None)[0] for x, y in zip(a_np, b_np)])
+    np.testing.assert_allclose(result.solution.detach().numpy(), expected, atol=1e-13)
+    assert result.residuals.dtype == result.singular_values.dtype == autograd.float64
+    if driver != "gelsy":  # the squared norms |A X - B|^2 of the residual columns, real
+        squares = np.abs(a_np @ expected - b_np) ** 2
+        np.testing.assert_allclose(result.residuals.detach().numpy(), squares.sum(-2), rtol=1e-12)
+    check_both(lambda a, b: linalg.lstsq(a, b, driver=driver).solution, [a, b])
+    if driver == "gels":
+        check_both(lambda a, b: linalg.lstsq(a, b, driver=driver).residuals, [a, b])
