@@ -217,6 +217,14 @@ def test_matrix_exp_values_and_gradients(scale):
     check_both(lambda a: linalg.matrix_exp(a * scale), [a])
 
 
+def test_matrix_exp_gradients_of_a_batch_with_two_dims():
+    a = cmatrices((1, 3, 2, 2), seed=11)  # dim 1 differs from n: the rules index the matrix dims from the end
+    np.testing.assert_allclose(
+        linalg.matrix_exp(a).detach().numpy(), expm_by_eig(a.detach().numpy()), rtol=1e-12
+    )
+    check_both(linalg.matrix_exp, [a])
+
+
 def test_matrix_exp_of_i_t_j_is_cosh_and_sinh():
     t, j = 0.7, np.array([[0.0, -1.0], [1.0, 0.0]])  # J^2 = -I, so (i t J)^2 = t^2 I
     a = autograd.tensor(1j * t * j, dtype=autograd.complex128)
