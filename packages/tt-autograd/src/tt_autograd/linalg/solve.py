@@ -194,8 +194,8 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
     Differs from PyTorch: a zero on the diagonal raises ``LinAlgError`` (PyTorch returns inf/nan).
     Cost: a general LU solve (NumPy has no triangular solver), ``O(n^3)`` per matrix.
     """
-    A = float_matrices("linalg.solve_triangular", A)
-    B = float_tensor("linalg.solve_triangular", B, "B", min_dims=2)
+    A = float_matrices("linalg.solve_triangular", A, complex_ok=True)
+    B = float_tensor("linalg.solve_triangular", B, "B", min_dims=2, complex_ok=True)
     return _solve_matrices("linalg.solve_triangular", _triangle(A, upper, unitriangular), B, left)
 
 
