@@ -3,9 +3,9 @@
 ``A = P L U`` with partial pivoting (``P`` a permutation, ``L`` unit lower
 triangular ``(m, k)``, ``U`` upper triangular ``(k, n)``, ``k = min(m, n)``).
 NumPy has no LU routine, so the factorisation is written here as LAPACK's
-``getf2`` does it: for each column ``j``, pick the row of largest ``|a_ij|``
-(``|Re| + |Im|`` for complex, as LAPACK's; ``i >= j``, the first one on a tie), swap it into row ``j``, divide the column
-under the pivot by it and subtract the outer product from the trailing block.
+``getf2`` does it: for each column ``j``, pick the row of largest ``|a_ij|`` (``|Re| + |Im|``
+for complex, as LAPACK's; ``i >= j``, the first one on a tie), swap it into row ``j``, divide the
+column under the pivot by it and subtract the outer product from the trailing block.
 The loop runs over the ``k`` columns; each step is vectorised over the batch
 and the block. A zero pivot leaves its column as it is and sets ``info``.
 Results in PyTorch's packed form: ``LU`` holds ``L`` below the diagonal and ``U``
