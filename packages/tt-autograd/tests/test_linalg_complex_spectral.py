@@ -139,3 +139,25 @@ def test_lstsq_of_complex_matrices(driver):
     check_both(lambda a, b: linalg.lstsq(a, b, driver=driver).solution, [a, b])
     if driver == "gels":
         check_both(lambda a, b: linalg.lstsq(a, b, driver=driver).residuals, [a, b])
+
+
+@pytest.mark.parametrize("im_j, refused", [(1.025, True), (1.015, False), (0.015, True), (0.005, False)])
+def test_the_phase_check_tolerances_are_pytorchs(im_j, refused):
+    """PyTorch's check: ``Im diag(U^H G_U)`` close to ``-Im diag(V^H G_V)`` with rtol = atol = 1e-2."""
+    a = cmatrices((3, 3), seed=12)
+    u, s, vh = linalg.svd(a)
+    u00, vh00 = u[0, 0].item(), vh[0, 0].item()
+    c = 1j * im_j / np.conj(u00)  # G_U00 = c: Im (U^H G_U)_00 = im_j
+    im_k = -1.0 if im_j > 0.5 else 0.0  # G_Vh00 = d: Im (V^H G_V)_00 = im_k, so -Im K is 1 or 0
+    d = np.conj(1j * im_k / vh00)
+    loss = s.sum() + (u[0, 0] * np.conj(c)).real + (vh[0, 0] * np.conj(d)).real
+    if refused:
+        with pytest.raises(RuntimeError, match="^svd_backward: The singular vectors"):
+            grad(loss, a)
+    else:
+        grad(loss, a)
+
+
+def test_svd_twice_on_a_batch_with_two_dims():
+    a = cmatrices((1, 2, 3, 3), seed=13)  # dim 1 (2) differs from k (3)
+    check_both(linalg.svdvals, [a])
