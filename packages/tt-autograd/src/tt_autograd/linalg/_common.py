@@ -51,9 +51,12 @@ def float_tensor(
     return tensor
 
 
-def float_matrices(op: str, value: object, name: str = "A", square: bool = True) -> Tensor:
-    """A float tensor of shape ``(..., m, n)`` (``m == n`` when ``square``), or an error naming ``op``."""
-    tensor = float_tensor(op, value, name, min_dims=2)
+def float_matrices(
+    op: str, value: object, name: str = "A", square: bool = True, complex_ok: bool = False
+) -> Tensor:
+    """A float (or, with ``complex_ok``, complex) tensor of shape ``(..., m, n)`` (``m == n`` when
+    ``square``), or an error naming ``op``."""
+    tensor = float_tensor(op, value, name, min_dims=2, complex_ok=complex_ok)
     m, n = tensor.shape[-2:]
     if square and m != n:
         raise ValueError(f"{op}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
@@ -68,6 +71,11 @@ def batch_prefix(flat_index: int, batched: bool) -> str:
 def transpose(a: np.ndarray) -> np.ndarray:
     """The last two axes swapped (the matrix transpose of every matrix of a batch)."""
     return np.swapaxes(a, -1, -2)
+
+
+def adjoint(a: np.ndarray) -> np.ndarray:
+    """The conjugate transpose of every matrix (the transpose for real ``a``)."""
+    return np.conj(np.swapaxes(a, -1, -2))
 
 
 def pack(*arrays: np.ndarray, batch: tuple[int, ...]) -> np.ndarray:

@@ -34,10 +34,11 @@ def cond(A, p=None) -> Tensor:
     """``torch.linalg.cond``: the condition number of each matrix of ``A`` in the norm ``p``.
 
     Args:
-        A: ``(..., m, n)`` float; square unless ``p`` is None, 2 or -2.
+        A: ``(..., m, n)`` float or complex; square unless ``p`` is None, 2 or -2.
         p: None (2), 2, -2, ``'fro'``, ``'nuc'``, 1, -1, ``inf`` or ``-inf``.
 
-    Shape: ``(...)``, ``A``'s dtype; an empty input gives zeros (outside the graph, as PyTorch).
+    Shape: ``(...)``, ``A``'s dtype (its real dtype for complex ``A``); an empty input gives zeros
+    (outside the graph, as PyTorch).
     Cost: one SVD per matrix (``p`` None, ``+-2``), else an LU, an inverse and two norms.
     """
     valid = p is None or (not isinstance(p, bool) and (p in (2, -2) or p in NORM_ORDS))
@@ -47,9 +48,9 @@ def cond(A, p=None) -> Tensor:
         )
     spectral = p is None or p in (2, -2)
     op = "linalg.cond" if spectral else f"linalg.cond(ord={p})"
-    A = float_matrices(op, A, square=not spectral)
+    A = float_matrices(op, A, square=not spectral, complex_ok=True)
     if A.numel() == 0:  # as PyTorch: zeros, outside the graph, for any empty input (an empty batch too)
-        return Tensor.from_array(np.zeros(A.shape[:-2], dtype=A.array.dtype))
+        return Tensor.from_array(np.zeros(A.shape[:-2], dtype=np.real(A.array[:0]).dtype))
     if spectral:
         values = svdvals(A)
         largest, smallest = values[..., 0], values[..., -1]

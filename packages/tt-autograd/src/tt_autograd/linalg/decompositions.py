@@ -6,14 +6,19 @@ Backward, written from the identities that define each factor (real case):
 * ``cholesky``, ``A = L L^T``: differentiating, ``L^{-1} dA L^{-T} = X + X^T``
   with ``X = L^{-1} dL`` lower triangular, so ``dL = L Phi(L^{-1} dA L^{-T})``
   where ``Phi`` keeps the lower triangle and halves the diagonal. Its adjoint
-  gives ``grad_A = L^{-T} Phi(L^T G) L^{-1}``, then symmetrised
-  (``(S + S^T) / 2``, as PyTorch: ``A`` is taken as symmetric).
+  gives ``grad_A = L^{-T} Phi(L^T G) L^{-1}`` with ``Phi`` symmetrised as PyTorch's
+  (``P = tril(L^T G)``, ``Phi = (P + tril(P, -1)^T) / 2``: ``A`` is taken as symmetric).
+  Complex Hermitian ``A`` (``A = L L^H``): the same with conjugate transposes
+  (``complex_gradient = "own"``); the diagonal of ``Phi`` keeps its imaginary part, so the
+  gradient is PyTorch's, not Hermitian (its Hermitian part is the true gradient).
 * ``qr``, ``A = Q R`` (reduced, ``m >= n``): with ``M = R G_R^T - G_Q^T Q`` and
   ``copyltu(M)`` the symmetric matrix with ``M``'s lower triangle,
   ``grad_A = (G_Q + Q copyltu(M)) R^{-T}``. A wide ``A = [X | Y]`` (``m < n``)
   has ``X = Q U`` square and ``Y = Q V`` with ``V = Q^T Y``: ``grad_Y = Q G_V``
   and ``X`` takes the square rule with ``G_Q + Y G_V^T``. As PyTorch,
-  ``mode='complete'`` with ``m > n`` and ``mode='r'`` have no backward.
+  ``mode='complete'`` with ``m > n`` and ``mode='r'`` have no backward. Complex ``A``
+  (PyTorch's rule): conjugate transposes, and ``copyltu`` takes the real part of ``M``'s
+  diagonal (LAPACK's ``R`` has a real diagonal, so ``Q^H dQ`` carries its imaginary part).
 
 ``R^{-T}`` and ``L^{-1}`` are applied by solves (no inverse formed).
 
@@ -33,7 +38,15 @@ import numpy as np
 from ..function import Function
 from ..functions.shape import CatFunction
 from ..tensor import Tensor
-from ._common import LinAlgError, batch_prefix, float_matrices, pack, right_solve, transpose, unpack
+from ._common import (
+    LinAlgError,
+    adjoint,
+    batch_prefix,
+    float_matrices,
+    pack,
+    right_solve,
+    unpack,
+)
 from .solve import SolveFunction
 
 
@@ -59,6 +72,8 @@ def _not_positive_definite(a: np.ndarray) -> tuple[int, int]:
 
 
 class CholeskyFunction(Function):
+    complex_gradient = "own"  # its rules use conjugate transposes (L^H for L^T)
+
     @staticmethod
     def forward(ctx, a):
         try:
@@ -76,48 +91,50 @@ class CholeskyFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         (lower,) = ctx.saved_tensors
-        product = transpose(lower) @ grad
-        phi = np.tril(product) - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.dtype)
-        s = right_solve(np.linalg.solve(transpose(lower), phi), lower)  # L^{-T} Phi L^{-1}
-        return (0.5 * (s + transpose(s)),)
+        product = np.tril(adjoint(lower) @ grad)
+        phi = 0.5 * (product + adjoint(np.tril(product, -1)))  # PyTorch's symmetrised Phi
+        return (right_solve(np.linalg.solve(adjoint(lower), phi), lower),)  # L^{-H} Phi L^{-1}
 
     @staticmethod
     def graph_backward(ctx, grad):  # the same steps, recorded: solves with L^T and L as SolveFunction
         lower = ctx.output_tensor(ctx.saved_tensors[0])
-        product = lower.mT @ grad
-        phi = product.tril() - 0.5 * product * np.eye(lower.shape[-1], dtype=lower.array.dtype)
-        s = SolveFunction.apply(lower.mT, SolveFunction.apply(lower.mT, phi).mT).mT  # L^{-T} Phi L^{-1}
-        return (0.5 * (s + s.mT),)
+        product = (lower.mH @ grad).tril()
+        phi = 0.5 * (product + product.tril(-1).mH)
+        return (SolveFunction.apply(lower.mT, SolveFunction.apply(lower.mH, phi).mT).mT,)
 
 
 def cholesky(A, *, upper: bool = False) -> Tensor:
-    """``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^T`` (``U = L^T`` if ``upper``).
+    """``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^H`` (``U = L^H`` if ``upper``).
 
-    ``A`` is ``(..., n, n)``, symmetric positive-definite; only its lower triangle is read.
+    ``A`` is ``(..., n, n)``, symmetric (complex: Hermitian) positive-definite; only its lower
+    triangle is read.
     Raises ``LinAlgError`` naming the first leading minor that is not positive-definite.
     Cost: ``n^3 / 3`` flops per matrix; backward two solves.
     """
-    lower = CholeskyFunction.apply(float_matrices("linalg.cholesky", A))
-    return lower.mT if upper else lower
+    lower = CholeskyFunction.apply(float_matrices("linalg.cholesky", A, complex_ok=True))
+    return lower.mH if upper else lower
 
 
 def _copyltu(m: np.ndarray) -> np.ndarray:
-    """The symmetric matrix whose lower triangle (diagonal included) is ``m``'s."""
+    """The symmetric (complex: Hermitian) matrix with ``m``'s strict lower triangle and the real part
+    of its diagonal."""
     strict = np.tril(m, -1)
     return (
         strict
-        + transpose(strict)
-        + np.einsum("...ii->...i", m)[..., None] * np.eye(m.shape[-1], dtype=m.dtype)
+        + adjoint(strict)
+        + np.real(np.einsum("...ii->...i", m))[..., None] * np.eye(m.shape[-1], dtype=m.dtype)
     )
 
 
 def _square_qr_grad(q: np.ndarray, r: np.ndarray, grad_q: np.ndarray, grad_r: np.ndarray) -> np.ndarray:
     """``grad_A`` of the reduced QR of an ``m >= n`` matrix: ``(G_Q + Q copyltu(M)) R^{-T}``."""
-    m = r @ transpose(grad_r) - transpose(grad_q) @ q
-    return right_solve(grad_q + q @ _copyltu(m), transpose(r))
+    m = r @ adjoint(grad_r) - adjoint(grad_q) @ q
+    return right_solve(grad_q + q @ _copyltu(m), adjoint(r))
 
 
 class QRFunction(Function):
+    complex_gradient = "own"  # conjugate transposes, and the real part of copyltu's diagonal
+
     @staticmethod
     def forward(ctx, a, mode):
         q, r = np.linalg.qr(a, mode="complete" if mode == "complete" else "reduced")
@@ -136,7 +153,7 @@ class QRFunction(Function):
         if m >= n:
             return (_square_qr_grad(q, r, grad_q, grad_r),)
         y, grad_v = a[..., m:], grad_r[..., m:]
-        grad_x = _square_qr_grad(q, r[..., :m], grad_q + y @ transpose(grad_v), grad_r[..., :m])
+        grad_x = _square_qr_grad(q, r[..., :m], grad_q + y @ adjoint(grad_v), grad_r[..., :m])
         return (np.concatenate([grad_x, q @ grad_v], axis=-1),)
 
     @staticmethod
@@ -151,7 +168,7 @@ class QRFunction(Function):
         if m >= n:
             return (_square_qr_grad_recorded(q_t, r_t, grad_q, grad_r),)
         y, grad_v = ctx.input_tensor(0, a)[..., m:], grad_r[..., m:]
-        grad_x = _square_qr_grad_recorded(q_t, r_t[..., :m], grad_q + y @ grad_v.mT, grad_r[..., :m])
+        grad_x = _square_qr_grad_recorded(q_t, r_t[..., :m], grad_q + y @ grad_v.mH, grad_r[..., :m])
         return (CatFunction.apply(grad_x, q_t @ grad_v, dim=-1),)
 
 
@@ -169,17 +186,17 @@ def _check_qr_differentiable(mode: str, m: int, n: int) -> None:
 
 def _square_qr_grad_recorded(q, r, grad_q, grad_r):
     """:func:`_square_qr_grad` in tensor operations: ``(G_Q + Q copyltu(M)) R^{-T}``, the solve recorded."""
-    m = r @ grad_r.mT - grad_q.mT @ q
+    m = r @ grad_r.mH - grad_q.mH @ q
     strict = m.tril(-1)
-    copyltu = strict + strict.mT + m * np.eye(m.shape[-1], dtype=m.array.dtype)
-    return SolveFunction.apply(r, (grad_q + q @ copyltu).mT).mT
+    copyltu = strict + strict.mH + m.real * np.eye(m.shape[-1], dtype=m.real.array.dtype)
+    return SolveFunction.apply(r.conj(), (grad_q + q @ copyltu).mT).mT
 
 
 def qr(A, mode: str = "reduced") -> QRResult:
     """``torch.linalg.qr``: ``A = Q R``, ``Q`` with orthonormal columns, ``R`` upper triangular.
 
     Args:
-        A: ``(..., m, n)`` float.
+        A: ``(..., m, n)`` float or complex (complex: ``Q`` unitary columns, ``R``'s diagonal real).
         mode: ``'reduced'`` (``Q`` ``(m, k)``, ``R`` ``(k, n)``, ``k = min(m, n)``), ``'complete'``
             (``Q`` ``(m, m)``, ``R`` ``(m, n)``) or ``'r'`` (``R`` only; ``Q`` is an empty tensor).
 
@@ -191,7 +208,7 @@ def qr(A, mode: str = "reduced") -> QRResult:
             f"qr received unrecognized mode '{mode}' but expected one of 'reduced' (default), 'r', "
             "or 'complete'"
         )
-    A = float_matrices("linalg.qr", A, square=False)
+    A = float_matrices("linalg.qr", A, square=False, complex_ok=True)
     m, n = A.shape[-2:]
     k = min(m, n)
     packed = QRFunction.apply(A, mode=mode)

@@ -75,12 +75,12 @@ def inv_ex(A, *, check_errors: bool = False) -> InvExResult:
     """``torch.linalg.inv_ex``: ``(inverse, info)``; ``inverse`` is nan where ``info > 0`` (singular).
 
     Args:
-        A: ``(..., n, n)`` float.
+        A: ``(..., n, n)`` float or complex.
         check_errors: raise ``LinAlgError`` (:func:`inv`'s message) if a matrix is singular.
 
     Shape: ``inverse`` as ``A``; ``info`` ``(...)`` int32. Cost: an LU for ``info``, then :func:`inv`.
     """
-    A = float_matrices("linalg.inv_ex", A)
+    A = float_matrices("linalg.inv_ex", A, complex_ok=True)
     info = _getrf(A.array)[2]
     failure = _first_failure(info)
     if failure is None:
@@ -101,8 +101,8 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False) -> SolveExR
     ``info`` has ``A``'s batch shape (as PyTorch's), even when ``B``'s batch dims broadcast it.
     Cost: an LU for ``info``, then :func:`solve`.
     """
-    A = float_matrices("linalg.solve_ex", A)
-    B = float_tensor("linalg.solve_ex", B, "B", min_dims=1)
+    A = float_matrices("linalg.solve_ex", A, complex_ok=True)
+    B = float_tensor("linalg.solve_ex", B, "B", min_dims=1, complex_ok=True)
     vector = _is_vector_rhs(A, B)
     info = _getrf(A.array)[2]
     failure = _first_failure(info)

@@ -42,7 +42,7 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
     """``torch.linalg.lstsq``: ``X`` (``(..., n, k)``) minimising ``||A X - B||`` for ``A`` ``(..., m, n)``.
 
     Args:
-        A: ``(..., m, n)`` float.
+        A: ``(..., m, n)`` float or complex (complex: ``residuals`` and ``singular_values`` real).
         B: ``(..., m, k)``, or ``(..., m)`` (a vector per matrix) when it has one dim fewer than ``A``;
             ``A``'s dtype.
         rcond: singular values below ``rcond * S_max`` count as zero; default ``eps * max(m, n)``.
@@ -56,8 +56,8 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
             "torch.linalg.lstsq: parameter `driver` should be one of (gels, gelsy, gelsd, gelss), "
             f"got {driver!r}"
         )
-    A = float_matrices("linalg.lstsq", A, square=False)
-    B = float_tensor("linalg.lstsq", B, "B", min_dims=1)
+    A = float_matrices("linalg.lstsq", A, square=False, complex_ok=True)
+    B = float_tensor("linalg.lstsq", B, "B", min_dims=1, complex_ok=True)
     if A.dtype != B.dtype:
         raise TypeError(
             "torch.linalg.lstsq: Expected input and other to have the same dtype, but got input's dtype "
@@ -72,8 +72,8 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
         )
     m, n = A.shape[-2:]
     solution = pinv(A, rtol=rcond) @ rhs
-    dtype = A.array.dtype
-    empty = Tensor.from_array(np.zeros(0, dtype))
+    real_dtype = np.real(A.array[..., :0, :0]).dtype  # complex A: its real dtype, as PyTorch's fields
+    empty = Tensor.from_array(np.zeros(0, real_dtype))
     rank = Tensor.from_array(np.zeros(0, np.int64))
     if driver != "gels":
         rank = matrix_rank(A.detach(), rtol=rcond)
@@ -81,5 +81,7 @@ def lstsq(A, B, rcond: float | None = None, *, driver: str | None = None) -> Lst
     residuals = empty
     full_rank = driver == "gels" or bool(np.all(rank.array == n))
     if driver != "gelsy" and m > n and full_rank:
-        residuals = ((A @ solution - rhs) ** 2).sum(-2)  # (..., k); (..., 1) for a vector B, as PyTorch
+        difference = A @ solution - rhs
+        squares = difference.abs() ** 2 if A.is_complex() else difference**2
+        residuals = squares.sum(-2)  # (..., k); (..., 1) for a vector B, as PyTorch
     return LstsqResult(solution.squeeze(-1) if vector else solution, residuals, rank, singular_values)

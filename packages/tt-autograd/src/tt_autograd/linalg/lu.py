@@ -3,9 +3,9 @@
 ``A = P L U`` with partial pivoting (``P`` a permutation, ``L`` unit lower
 triangular ``(m, k)``, ``U`` upper triangular ``(k, n)``, ``k = min(m, n)``).
 NumPy has no LU routine, so the factorisation is written here as LAPACK's
-``getf2`` does it: for each column ``j``, pick the row of largest ``|a_ij|``
-(``i >= j``, the first one on a tie), swap it into row ``j``, divide the column
-under the pivot by it and subtract the outer product from the trailing block.
+``getf2`` does it: for each column ``j``, pick the row of largest ``|a_ij|`` (``|Re| + |Im|``
+for complex, as LAPACK's; ``i >= j``, the first one on a tie), swap it into row ``j``, divide the
+column under the pivot by it and subtract the outer product from the trailing block.
 The loop runs over the ``k`` columns; each step is vectorised over the batch
 and the block. A zero pivot leaves its column as it is and sets ``info``.
 Results in PyTorch's packed form: ``LU`` holds ``L`` below the diagonal and ``U``
@@ -23,6 +23,9 @@ get ``G_L2 U^{-T}`` and ``G_U`` gains ``-L2^T G_L2 U^{-T}``. A wide ``A`` has
 ``U = [U1, U2]`` with ``U2 = L^{-1} A2``: its columns get ``L^{-T} G_U2`` and
 ``G_L`` gains ``-L^{-T} G_U2 U2^T``. ``lu_factor``'s gradient is the same with
 ``G_L``, ``G_U`` the strictly lower and upper parts of ``G_LU``.
+
+Complex ``A``: ``L`` and ``U`` are holomorphic in ``A`` and the rule is products, triangles
+and solves, so it serves on conjugates (``complex_gradient = "conjugate"``, PyTorch's values).
 
 ``lu_solve`` is composed of the permutation (a constant matrix product) and two
 :func:`~tt_autograd.linalg.solve_triangular` on the triangles of ``LU``, so it is
@@ -89,7 +92,9 @@ def _getrf(a: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     pivots = np.zeros((lu.shape[0], k), dtype=np.int32)
     info = np.zeros(lu.shape[0], dtype=np.int32)
     for j in range(k):
-        p = j + np.argmax(np.abs(lu[:, j:, j]), axis=-1)
+        column = lu[:, j:, j]  # LAPACK's pivot size: |Re| + |Im| for complex (izamax), |x| for real
+        size = np.abs(column.real) + np.abs(column.imag) if column.dtype.kind == "c" else np.abs(column)
+        p = j + np.argmax(size, axis=-1)
         pivots[:, j] = p + 1
         row_j = lu[rows, j].copy()
         lu[rows, j] = lu[rows, p]
@@ -146,6 +151,8 @@ def _lu_grad(lu: Tensor, p: Tensor, grad: Tensor) -> Tensor:
 class LUFactorFunction(Function):
     """Records a factorisation made by :func:`_getrf` (its integer pivots are not a Function's result)."""
 
+    complex_gradient = "conjugate"  # L and U are holomorphic in A; the rule is products, triangles, solves
+
     @staticmethod
     def forward(ctx, a, factors, permutation):
         ctx.save_for_backward(factors, permutation)
@@ -175,7 +182,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False) -> LUFact
     """``torch.linalg.lu_factor_ex``: ``(LU, pivots, info)``, not raising for a singular matrix.
 
     Args:
-        A: ``(..., m, n)`` float32 or float64.
+        A: ``(..., m, n)`` float32, float64, complex64 or complex128.
         pivot: must be True (PyTorch's CPU has no LU without pivoting either).
         check_errors: raise ``LinAlgError`` if some ``info > 0`` (a zero pivot).
 
@@ -194,7 +201,7 @@ def lu_factor_ex(A, *, pivot: bool = True, check_errors: bool = False) -> LUFact
 
 def _lu_factor_ex(op: str, A, pivot: bool, check_errors: bool) -> LUFactorExResult:
     _check_pivot(op, pivot)
-    A = float_matrices(op, A, square=False)
+    A = float_matrices(op, A, square=False, complex_ok=True)
     factors, pivots, info = _getrf(A.array)
     permutation = _permutation_matrix(pivots, A.shape[-2], A.array.dtype)
     if check_errors and np.any(info > 0):
@@ -272,10 +279,10 @@ def _check_pivots(LU: Tensor, pivots: object) -> Tensor:
 
 
 def _solve_left(LU: Tensor, permutation: Tensor, B: Tensor, adjoint: bool) -> Tensor:
-    """``A^{-1} B`` (or ``A^{-T} B`` if ``adjoint``) for ``A = P L U`` packed in ``LU``."""
-    if adjoint:  # A^T = U^T L^T P^T
-        y = solve_triangular(LU.mT, B, upper=False)
-        return permutation @ solve_triangular(LU.mT, y, upper=True, unitriangular=True)
+    """``A^{-1} B`` (or ``A^{-H} B`` if ``adjoint``) for ``A = P L U`` packed in ``LU``."""
+    if adjoint:  # A^H = U^H L^H P^T
+        y = solve_triangular(LU.mH, B, upper=False)
+        return permutation @ solve_triangular(LU.mH, y, upper=True, unitriangular=True)
     y = solve_triangular(LU, permutation.mT @ B, upper=False, unitriangular=True)
     return solve_triangular(LU, y, upper=True)
 
@@ -283,10 +290,11 @@ def _solve_left(LU: Tensor, permutation: Tensor, B: Tensor, adjoint: bool) -> Te
 def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tensor:
     """``torch.linalg.lu_solve``: ``X`` with ``A X = B`` from ``A``'s :func:`lu_factor`.
 
-    ``left=False`` solves ``X A = B``; ``adjoint=True`` uses ``A^T`` (``A^T X = B`` or ``X A^T = B``).
+    ``left=False`` solves ``X A = B``; ``adjoint=True`` uses ``A^H`` (``A^H X = B`` or ``X A^H = B``;
+    ``A^T`` for real ``A``).
 
     Args:
-        LU: ``(*, n, n)`` float, as :func:`lu_factor` returns it.
+        LU: ``(*, n, n)`` float or complex, as :func:`lu_factor` returns it.
         pivots: ``(*, n)`` int32 from 1, as :func:`lu_factor` returns them.
         B: ``(*, n, k)`` (``(*, k, n)`` for ``left=False``), ``LU``'s dtype; batch dims broadcast.
 
@@ -300,8 +308,8 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
         tensor([[1.],
                 [1.]])
     """
-    LU = float_matrices("linalg.lu_solve", LU, "LU")
-    B = float_tensor("linalg.lu_solve", B, "B", min_dims=2)
+    LU = float_matrices("linalg.lu_solve", LU, "LU", complex_ok=True)
+    B = float_tensor("linalg.lu_solve", B, "B", min_dims=2, complex_ok=True)
     if LU.dtype != B.dtype:
         raise TypeError(
             "linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
@@ -318,4 +326,4 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
     permutation = Tensor.from_array(_permutation_matrix(pivots.array, n, LU.array.dtype))
     if left:
         return _solve_left(LU, permutation, B, adjoint)
-    return _solve_left(LU, permutation, B.mT, not adjoint).mT  # X A = B  <=>  A^T X^T = B^T
+    return _solve_left(LU, permutation, B.mH, not adjoint).mH  # X A = B  <=>  A^H X^H = B^H

@@ -13,13 +13,15 @@
    ``q = V - U``), evaluated with the six products ``B^2, B^4, B^6`` and two more;
 3. square ``s`` times: ``exp(A) = exp(B)^(2^s)``.
 
-The work is in float64 whatever the input dtype, and the result is rounded to the
-input's dtype (float32 in, float32 out).
+The work is in float64 (complex128 for a complex input) whatever the input dtype, and
+the result is rounded to the input's dtype (float32 in, float32 out).
 
 Backward (real case): the Fréchet derivative of ``exp`` at ``A`` in the direction
 ``E`` is the upper-right block of ``exp([[A, E], [0, A]])`` (Van Loan 1978), and
 its adjoint is the derivative at ``A^T``, so ``grad_A`` is the upper-right block of
-``exp([[A^T, G], [0, A^T]])``: one more exponential, of a ``2n x 2n`` matrix.
+``exp([[A^T, G], [0, A^T]])``: one more exponential, of a ``2n x 2n`` matrix. ``exp`` is
+holomorphic, so a complex ``A`` takes the same rule on conjugates (``complex_gradient =
+"conjugate"``): the block of ``exp([[A^H, G], [0, A^H]])``, PyTorch's.
 
 Example:
     >>> import tt_autograd as autograd
@@ -90,19 +92,26 @@ def _expm(a: np.ndarray) -> np.ndarray:
     return result
 
 
+def _work_dtype(dtype: np.dtype) -> type:
+    """The precision the exponential is computed in: float64, or complex128 for a complex dtype."""
+    return np.complex128 if dtype.kind == "c" else np.float64
+
+
 class MatrixExpFunction(Function):
+    complex_gradient = "conjugate"
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
         with np.errstate(over="ignore", invalid="ignore"):  # inf beyond the range, nan from nan, as PyTorch
-            return _expm(a.astype(np.float64)).astype(a.dtype)
+            return _expm(a.astype(_work_dtype(a.dtype))).astype(a.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        n = a.shape[-1]
-        a_t = transpose(a).astype(np.float64)
-        block = np.zeros(np.broadcast_shapes(a.shape, grad.shape)[:-2] + (2 * n, 2 * n))
+        n, work = a.shape[-1], _work_dtype(a.dtype)
+        a_t = transpose(a).astype(work)
+        block = np.zeros(np.broadcast_shapes(a.shape, grad.shape)[:-2] + (2 * n, 2 * n), work)
         block[..., :n, :n] = a_t
         block[..., n:, n:] = a_t
         block[..., :n, n:] = grad
@@ -123,7 +132,7 @@ def matrix_exp(A) -> Tensor:
     """``torch.linalg.matrix_exp``: ``exp(A) = sum_k A^k / k!`` of each square matrix of ``A``.
 
     Args:
-        A: ``(..., n, n)`` float32 or float64.
+        A: ``(..., n, n)`` float32, float64, complex64 or complex128.
 
     Shape: the result has ``A``'s shape and dtype. inf/nan entries give nan; an exponential beyond
     the dtype's range is inf (as PyTorch).
@@ -136,4 +145,4 @@ def matrix_exp(A) -> Tensor:
         tensor([[2.7183, 0.0000],
                 [0.0000, 1.0000]])
     """
-    return MatrixExpFunction.apply(float_matrices("linalg.matrix_exp", A))
+    return MatrixExpFunction.apply(float_matrices("linalg.matrix_exp", A, complex_ok=True))

@@ -4,6 +4,9 @@ Forward is NumPy's LAPACK (``np.linalg.inv`` / ``np.linalg.solve``, an LU
 factorisation with partial pivoting per matrix, batched over leading dims).
 
 * ``inv``: ``X = A^{-1}``, so ``dX = -X dA X`` and ``grad_A = -X^T G X^T``.
+* ``inv`` and ``solve`` take complex matrices too (complex64/128): the rules are holomorphic
+  (matrix products and solves), so PyTorch's complex gradients are the same rules on conjugates
+  (``complex_gradient = "conjugate"``): ``-X^H G X^H``, ``A^{-H} G`` and ``-grad_B X^H``.
 * ``solve``: ``X = A^{-1} B``: ``grad_B = A^{-T} G`` (one more solve, no
   inverse formed) and ``grad_A = -grad_B X^T``, each summed over the batch
   dims broadcasting added.
@@ -59,6 +62,8 @@ def _inverse(a: np.ndarray, op: str) -> np.ndarray:
 
 
 class InvFunction(Function):
+    complex_gradient = "conjugate"  # -X^T G X^T is holomorphic in X: complex A gets -X^H G X^H
+
     @staticmethod
     def forward(ctx, a):
         inverse = _inverse(a, "linalg.inv")
@@ -83,10 +88,12 @@ def inv(A) -> Tensor:
     Raises ``LinAlgError`` (PyTorch's message, naming the zero pivot) for a singular matrix.
     Cost: one LU per matrix; backward two matrix products.
     """
-    return InvFunction.apply(float_matrices("linalg.inv", A))
+    return InvFunction.apply(float_matrices("linalg.inv", A, complex_ok=True))
 
 
 class SolveFunction(Function):
+    complex_gradient = "conjugate"  # complex: grad_B = A^{-H} G, grad_A = -grad_B X^H
+
     @staticmethod
     def forward(ctx, a, b):
         try:
@@ -125,15 +132,15 @@ def solve(A, B, *, left: bool = True) -> Tensor:
     """``torch.linalg.solve``: ``X`` with ``A X = B`` (``left=True``) or ``X A = B`` (``left=False``).
 
     Args:
-        A: ``(*, n, n)`` float, invertible.
+        A: ``(*, n, n)`` float or complex, invertible.
         B: ``(*, n, k)``, or a batch of vectors ``(*, n)`` - PyTorch's rule: ``B`` is a vector when it
             is 1-D, or when its shape is ``A``'s without the last dim (otherwise it is a matrix).
             Batch dims broadcast with ``A``'s. Same dtype as ``A``.
 
     Cost: one LU per matrix forward, one more solve backward.
     """
-    A = float_matrices("linalg.solve", A)
-    B = float_tensor("linalg.solve", B, "B", min_dims=1)
+    A = float_matrices("linalg.solve", A, complex_ok=True)
+    B = float_tensor("linalg.solve", B, "B", min_dims=1, complex_ok=True)
     if A.dtype != B.dtype:
         raise TypeError(
             f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} and B "
@@ -187,8 +194,8 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
     Differs from PyTorch: a zero on the diagonal raises ``LinAlgError`` (PyTorch returns inf/nan).
     Cost: a general LU solve (NumPy has no triangular solver), ``O(n^3)`` per matrix.
     """
-    A = float_matrices("linalg.solve_triangular", A)
-    B = float_tensor("linalg.solve_triangular", B, "B", min_dims=2)
+    A = float_matrices("linalg.solve_triangular", A, complex_ok=True)
+    B = float_tensor("linalg.solve_triangular", B, "B", min_dims=2, complex_ok=True)
     return _solve_matrices("linalg.solve_triangular", _triangle(A, upper, unitriangular), B, left)
 
 

@@ -34,7 +34,7 @@ from tt_tensor.checks import check_number
 
 from ..function import Function
 from ..tensor import Tensor
-from ._common import float_matrices, pack, transpose, unpack
+from ._common import adjoint, float_matrices, pack, transpose, unpack
 
 
 class EighResult(NamedTuple):
@@ -122,10 +122,15 @@ def _eigh(op: str, A, UPLO: str) -> EighResult:
 
 
 class SVDFunction(Function):
+    """``(U, S, Vh)`` packed; complex ``A``: ``S`` (real) is stored complex, and the rules use conjugate
+    transposes, PyTorch's phase check and its diagonal term ``i Im(diag(U^H G_U)) / S``."""
+
+    complex_gradient = "own"
+
     @staticmethod
     def forward(ctx, a, full_matrices):
         u, s, vt = np.linalg.svd(a, full_matrices=full_matrices)
-        ctx.save_for_backward(u, s, vt)
+        ctx.save_for_backward(u, s.astype(u.dtype), vt)
         return pack(u, s, vt, batch=a.shape[:-2])
 
     @staticmethod
@@ -134,17 +139,22 @@ class SVDFunction(Function):
         m, n, k = u.shape[-2], vt.shape[-1], s.shape[-1]
         grad_u, grad_s, grad_vt = (g for g in np.split(grad, [u.shape[-1] * m, u.shape[-1] * m + k], axis=-1))
         grad_u = grad_u.reshape(u.shape)[..., :k]  # full_matrices: the extra columns are not unique
-        grad_v = transpose(grad_vt.reshape(vt.shape)[..., :k, :])
-        u, v = u[..., :k], transpose(vt[..., :k, :])
+        grad_v = adjoint(grad_vt.reshape(vt.shape)[..., :k, :])
+        u, v = u[..., :k], adjoint(vt[..., :k, :])
         f = _gap_reciprocals(s * s)
-        j, kv = transpose(u) @ grad_u, transpose(v) @ grad_v
-        inner = (f * (j - transpose(j))) * s[..., None, :] + s[..., :, None] * (f * (kv - transpose(kv)))
-        inner = inner + grad_s[..., None] * np.eye(k, dtype=s.dtype)
-        grad_a = u @ inner @ transpose(v)
+        j, kv = adjoint(u) @ grad_u, adjoint(v) @ grad_v
+        inner = (f * (j - adjoint(j))) * s[..., None, :] + s[..., :, None] * (f * (kv - adjoint(kv)))
+        diagonal = np.real(grad_s)
+        if u.dtype.kind == "c":
+            diagonal = diagonal + _phase_term(
+                np.diagonal(j, axis1=-2, axis2=-1), np.diagonal(kv, 0, -2, -1), s
+            )
+        inner = inner + diagonal[..., None] * np.eye(k, dtype=s.dtype)
+        grad_a = u @ inner @ adjoint(v)
         if m > k:  # the part of G_U outside U's span
-            grad_a = grad_a + (grad_u - u @ (transpose(u) @ grad_u)) / s[..., None, :] @ transpose(v)
+            grad_a = grad_a + (grad_u - u @ (adjoint(u) @ grad_u)) / s[..., None, :] @ adjoint(v)
         if n > k:  # the part of G_V outside V's span
-            grad_a = grad_a + u @ transpose((grad_v - v @ (transpose(v) @ grad_v)) / s[..., None, :])
+            grad_a = grad_a + u @ adjoint((grad_v - v @ (adjoint(v) @ grad_v)) / s[..., None, :])
         return (grad_a,)
 
     @staticmethod
@@ -156,21 +166,40 @@ class SVDFunction(Function):
         u_t, s_t, v_t = _svd_parts(out, ends, u.shape, vt.shape, k)
         grad_u, grad_s, grad_v = _svd_parts(grad, ends, u.shape, vt.shape, k)
         f = _gap_reciprocals_recorded(s_t * s_t)
-        j, kv = u_t.mT @ grad_u, v_t.mT @ grad_v
-        inner = (f * (j - j.mT)) * s_t.unsqueeze(-2) + s_t.unsqueeze(-1) * (f * (kv - kv.mT))
-        inner = inner + grad_s.unsqueeze(-1) * np.eye(k, dtype=s.dtype)
-        grad_a = u_t @ inner @ v_t.mT
+        j, kv = u_t.mH @ grad_u, v_t.mH @ grad_v
+        inner = (f * (j - j.mH)) * s_t.unsqueeze(-2) + s_t.unsqueeze(-1) * (f * (kv - kv.mH))
+        diagonal = grad_s
+        if u.dtype.kind == "c":
+            j_diagonal = j.diagonal(0, -2, -1)
+            _phase_term(j_diagonal.array, kv.diagonal(0, -2, -1).array, s)  # the check only
+            diagonal = grad_s.real + j_diagonal.imag * 1j / s_t
+        inner = inner + diagonal.unsqueeze(-1) * np.eye(k, dtype=s.dtype)
+        grad_a = u_t @ inner @ v_t.mH
         if m > k:  # the part of G_U outside U's span
-            grad_a = grad_a + (grad_u - u_t @ (u_t.mT @ grad_u)) / s_t.unsqueeze(-2) @ v_t.mT
+            grad_a = grad_a + (grad_u - u_t @ (u_t.mH @ grad_u)) / s_t.unsqueeze(-2) @ v_t.mH
         if n > k:  # the part of G_V outside V's span
-            grad_a = grad_a + u_t @ ((grad_v - v_t @ (v_t.mT @ grad_v)) / s_t.unsqueeze(-2)).mT
+            grad_a = grad_a + u_t @ ((grad_v - v_t @ (v_t.mH @ grad_v)) / s_t.unsqueeze(-2)).mH
         return (grad_a,)
+
+
+SVD_GAUGE_MESSAGE = (
+    "svd_backward: The singular vectors in the complex case are specified up to multiplication by "
+    "e^{i phi}. The specified loss function depends on this phase term, making it ill-defined."
+)
+
+
+def _phase_term(j_diagonal: np.ndarray, k_diagonal: np.ndarray, s: np.ndarray) -> np.ndarray:
+    """``i Im(diag(U^H G_U)) / S``, after PyTorch's check that the loss does not depend on the phases
+    of the singular vectors (``Im diag(U^H G_U) = -Im diag(V^H G_V)``)."""
+    if not np.allclose(j_diagonal.imag, -k_diagonal.imag, rtol=1e-2, atol=1e-2):
+        raise RuntimeError(SVD_GAUGE_MESSAGE)
+    return 1j * j_diagonal.imag / s
 
 
 def _svd_parts(packed, ends, u_shape, vt_shape, k):
     """``U[..., :k]``, ``S`` and ``V = Vh[..., :k, :]^T`` read (recorded) from a packed SVD tensor."""
     u = packed[..., : ends[0]].reshape(*u_shape)[..., :k]
-    v = packed[..., ends[1] :].reshape(*vt_shape)[..., :k, :].mT
+    v = packed[..., ends[1] :].reshape(*vt_shape)[..., :k, :].mH
     return u, packed[..., ends[0] : ends[1]], v
 
 
@@ -193,19 +222,19 @@ def svd(A, full_matrices: bool = True, *, driver=None) -> SVDResult:
 
     Cost: ``O(m n k)`` per matrix; backward a few ``(m, k)``/``(k, n)`` products.
     """
-    A = float_matrices("linalg.svd", A, square=False)
+    A = float_matrices("linalg.svd", A, square=False, complex_ok=True)
     m, n = A.shape[-2:]
     k = min(m, n)
     u_cols, vt_rows = (m, n) if full_matrices else (k, k)
     u, s, vt = unpack(
         SVDFunction.apply(A, full_matrices=bool(full_matrices)), [(m, u_cols), (k,), (vt_rows, n)]
     )
-    return SVDResult(u, s, vt)
+    return SVDResult(u, s.real if A.is_complex() else s, vt)
 
 
 def svdvals(A, *, driver=None) -> Tensor:
     """``torch.linalg.svdvals``: the singular values, descending (``(..., min(m, n))``)."""
-    A = float_matrices("linalg.svdvals", A, square=False)
+    A = float_matrices("linalg.svdvals", A, square=False, complex_ok=True)
     if not A.requires_grad:
         return Tensor.from_array(np.linalg.svd(A.array, compute_uv=False))
     return svd(A, full_matrices=False).S
@@ -220,23 +249,23 @@ def _tolerance(op: str, values: np.ndarray, atol, rtol, shape: tuple[int, ...]) 
 
 
 def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
-    """``torch.linalg.pinv``: the Moore-Penrose pseudo-inverse, ``V diag(1/S) U^T`` over ``S > tol``.
+    """``torch.linalg.pinv``: the Moore-Penrose pseudo-inverse, ``V diag(1/S) U^H`` over ``S > tol``.
 
     ``tol = max(atol, rtol * S_max)``; ``rtol`` defaults to ``eps * max(m, n)`` when ``atol`` is not
     given. PyTorch's older positional ``rcond`` is ``rtol``. ``hermitian=True`` uses :func:`eigh`
-    (``A`` symmetric). Differentiable through the SVD, so where kept singular values repeat the
+    (``A`` symmetric or Hermitian). Differentiable through the SVD, so where kept singular values repeat the
     gradient is not finite. Shape ``(..., n, m)``.
     """
     rtol = _positional_tolerance("linalg.pinv", "rcond", rcond, rtol, atol, rtol)
-    A = float_matrices("linalg.pinv", A, square=False)
+    A = float_matrices("linalg.pinv", A, square=False, complex_ok=True)
     if hermitian:
         w, v = eigh(A)
         keep = np.abs(w.array) > _tolerance("linalg.pinv", w.array, atol, rtol, A.shape)
         inverse = _masked_reciprocal(w, keep)
-        return (v * inverse.unsqueeze(-2)) @ v.mT
+        return (v * inverse.unsqueeze(-2)) @ v.mH
     u, s, vt = svd(A, full_matrices=False)
     keep = s.array > _tolerance("linalg.pinv", s.array, atol, rtol, A.shape)
-    return (vt.mT * _masked_reciprocal(s, keep).unsqueeze(-2)) @ u.mT
+    return (vt.mH * _masked_reciprocal(s, keep).unsqueeze(-2)) @ u.mH
 
 
 def _positional_tolerance(op: str, name: str, value, replaced, atol, rtol):
@@ -262,7 +291,7 @@ def matrix_rank(A, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -
     PyTorch's older positional ``tol`` is ``atol``.
     """
     atol = _positional_tolerance("linalg.matrix_rank", "tol", tol, atol, atol, rtol)
-    A = float_matrices("linalg.matrix_rank", A, square=False)
+    A = float_matrices("linalg.matrix_rank", A, square=False, complex_ok=True)
     values = np.linalg.eigvalsh(A.array) if hermitian else np.linalg.svd(A.array, compute_uv=False)
     values = np.abs(values)
     tol = _tolerance("linalg.matrix_rank", values, atol, rtol, A.shape)
