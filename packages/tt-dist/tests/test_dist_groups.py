@@ -110,11 +110,15 @@ def test_all_to_all_single_equal_and_uneven_splits(ranks):
         assert record["all_to_all_split"] == expected
 
 
-def test_all_to_all_split_sizes_that_disagree_are_named_on_every_rank(ranks):
+def test_split_sizes_or_counts_that_disagree_are_named_on_every_rank(ranks):
     for record in ranks:
         assert record["all_to_all_mismatch"] == (
             "all_to_all_single: rank 0 sends 1 to rank 0, which expects 2 "
             "(split sizes: rank 0 sends [1, 1, 1], rank 0 receives [2, 0, 1])"
+        )
+        assert record["all_to_all_counts"] == (
+            "all_to_all: rank 1 sends 1 to rank 0, which expects 2 "
+            "(element counts: rank 1 sends [1, 1, 1], rank 0 receives [1, 2, 1])"
         )
 
 
@@ -190,6 +194,11 @@ def one_rank() -> ProcessGroup:
             lambda g, t: dist.all_to_all([t], [autograd.zeros(2, dtype=autograd.int64)], group=g),
             ValueError,
             r"every tensor must have one dtype, got \['float32', 'int64'\]",
+        ),
+        (
+            lambda g, t: dist.all_to_all([autograd.ones(2, 2).t()], [autograd.zeros(2, 2)], group=g),
+            ValueError,
+            r"all_to_all: the tensor of shape \(2, 2\) is not contiguous",
         ),
         (lambda g, t: dist.P2POp(dist.send, t, 0, group=g), ValueError, "Invalid ``op``"),
         (lambda g, t: dist.P2POp(dist.isend, [1.0], 0, group=g), TypeError, "tinytorch Tensor"),

@@ -59,7 +59,7 @@ def all_to_all(
     sends = [array.size for array in inputs]
     receives = [array.size for array in outputs]
     _agree(sends, receives, group, "all_to_all", "element counts")
-    source = np.concatenate([array.ravel() for array in inputs]) if inputs else np.empty(0)
+    source = np.concatenate([array.ravel() for array in inputs])  # one piece per rank: never empty
     gathered = np.empty(sum(receives), inputs[0].dtype)
     request = _alltoallv(group, source, sends, gathered, receives)
 
