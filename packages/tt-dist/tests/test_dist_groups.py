@@ -116,6 +116,10 @@ def test_split_sizes_or_counts_that_disagree_are_named_on_every_rank(ranks):
             "all_to_all_single: rank 0 sends 1 to rank 0, which expects 2 "
             "(split sizes: rank 0 sends [1, 1, 1], rank 0 receives [2, 0, 1])"
         )
+        assert record["all_to_all_uneven"] == (
+            "ValueError: all_to_all_single: input's first dimension (4) does not split into 3 equal pieces; "
+            "give input_split_sizes"
+        )
         assert record["all_to_all_counts"] == (
             "all_to_all: rank 1 sends 1 to rank 0, which expects 2 "
             "(element counts: rank 1 sends [1, 1, 1], rank 0 receives [1, 2, 1])"
@@ -176,7 +180,7 @@ def one_rank() -> ProcessGroup:
             r"output_split_sizes=\[3\] must hold 1 non-negative sizes adding up to output's .* \(2\)",
         ),
         (
-            lambda g, t: dist.all_to_all_single(t, autograd.zeros(2), [2], [1, 1], group=g),
+            lambda g, t: dist.all_to_all_single(t, autograd.zeros(2), [2], (1, 1), group=g),
             ValueError,
             r"input_split_sizes=\[1, 1\] must hold 1 non-negative sizes",
         ),

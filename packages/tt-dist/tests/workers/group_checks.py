@@ -120,6 +120,9 @@ def all_to_all(rank: int, world: int, record: dict) -> None:
         dist.all_to_all_single(autograd.zeros(world), autograd.zeros(world), [2, 0, 1] if rank == 0 else None)
     except RuntimeError as error:
         record["all_to_all_mismatch"] = str(error)
+    record["all_to_all_uneven"] = refused(
+        lambda: dist.all_to_all_single(autograd.zeros(4), autograd.zeros(4))
+    )
     try:  # rank 0 expects 2 elements from rank 1, which sends 1
         wrong = [autograd.zeros(2 if rank == 0 and sender == 1 else 1) for sender in range(world)]
         dist.all_to_all(wrong, [autograd.zeros(1) for _ in range(world)])
