@@ -9,6 +9,7 @@ moves are checked in this process, on a group of one rank.
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 
@@ -156,10 +157,13 @@ def test_coalesced_all_reduce_averages_each_tensor(ranks):
         assert record["coalesced"] == [[mean, 1.0], [[sum(2.0 * s for s in range(WORLD)) / WORLD]], [1, 1]]
 
 
-@pytest.mark.parametrize(("every", "named"), [(False, "Rank 1 failed"), (True, "Ranks 1, 2 failed")])
-def test_monitored_barrier_names_the_late_ranks_and_ends_the_job(mpirun, every, named):
+@pytest.mark.parametrize(
+    ("mode", "named"),
+    [("first", "Rank 1 failed"), ("all", "Ranks 1, 2 failed"), ("default", "Rank 1 failed")],
+)
+def test_monitored_barrier_names_the_late_ranks_and_ends_the_job(mpirun, mode, named):
     started = time.monotonic()
-    done = mpirun("monitored_barrier_late.py", "0.5", *(["all"] if every else []), n=WORLD, timeout=60)
+    done = mpirun("monitored_barrier_late.py", "0.5", mode, n=WORLD, timeout=60)
     assert done.returncode != 0 and "passed" not in done.stdout
     assert f"RuntimeError: [Rank 0]: {named} to pass monitoredBarrier in 500 ms" in done.stderr
     assert time.monotonic() - started < 20
@@ -221,6 +225,13 @@ def one_rank() -> ProcessGroup:
         (lambda g, t: dist.gather_object(1, [], group=g), ValueError, r"slot per rank \(1\), got 0 slots"),
         (lambda g, t: dist.scatter_object_list([], [1], group=g), ValueError, "list of size at least 1"),
         (lambda g, t: dist.monitored_barrier(g, timeout=0), ValueError, "timeout must be a positive"),
+        (lambda g, t: dist.monitored_barrier(g, timeout=True), ValueError, "timeout must be a positive"),
+        (lambda g, t: dist.monitored_barrier(g, timeout="1"), ValueError, "timeout must be a positive"),
+        (
+            lambda g, t: dist.batch_isend_irecv([dist.P2POp(dist.isend, t, 0, group=g)]),
+            ValueError,
+            "own rank",
+        ),
         (lambda g, t: dist.all_reduce_coalesced([], group=g), ValueError, "one or more tensors of one dtype"),
         (lambda g, t: dist.all_reduce(t, group="pair"), TypeError, "group must be a ProcessGroup"),
         (lambda g, t: dist.get_group_rank(None, 0), ValueError, "group must be a process group"),
@@ -243,6 +254,13 @@ def test_one_rank_all_to_all_and_objects_are_copies():
     dist.scatter_object_list(scattered, [[None, "x"]], src=0, group=group)
     assert gathered == [{"k": (1, 2.5)}] and scattered == [[None, "x"]]
     dist.monitored_barrier(group, timeout=1.0)
+    dist.monitored_barrier(group, timeout=datetime.timedelta(seconds=1))
+    sending, receiving = (
+        dist.P2POp(dist.isend, single, 0, group=group),
+        dist.P2POp(dist.irecv, out[0], 0, group=group),
+    )
+    assert repr(sending) == "P2POp(isend peer=0, group_peer=0, tag=0, (3,))"
+    assert repr(receiving) == "P2POp(irecv peer=0, group_peer=0, tag=0, (2, 2))"
     coalesced = [autograd.tensor([1.0, 2.0]), autograd.tensor([3.0])]
     dist.all_reduce_coalesced(coalesced, op=dist.ReduceOp.MAX, group=group)
     assert [t.numpy().tolist() for t in coalesced] == [[1.0, 2.0], [3.0]]
