@@ -264,7 +264,7 @@ def monitored_barrier(
     """A barrier where rank 0 names the ranks that do not arrive within ``timeout``.
 
     Every other rank tells rank 0 it has arrived and waits for its answer; rank 0 raises
-    ``RuntimeError`` ("Rank 1 failed to pass monitoredBarrier in 500 ms") if one is late —
+    ``RuntimeError`` ("Rank 1 failed to pass monitoredBarrier in 600 ms") if one is late —
     the first late rank, or all of them with ``wait_all_ranks=True`` — which ends the job.
     ``timeout`` is a ``timedelta`` or seconds (default: the group's).
     """
