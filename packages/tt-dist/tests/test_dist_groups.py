@@ -151,6 +151,10 @@ def test_batched_sends_and_receives_in_any_order(ranks):
         assert record["p2p"] == [before, (r + 1) % WORLD, (r + 1) % WORLD]
 
 
+def test_monitored_barrier_holds_every_rank_until_rank_0_arrives(ranks):
+    assert ranks[1]["barrier_waited"] > 0.15 and ranks[2]["barrier_waited"] > 0.15  # rank 0 came 0.3 s late
+
+
 def test_coalesced_all_reduce_averages_each_tensor(ranks):
     for record in ranks:
         mean = sum(s + 1.0 for s in range(WORLD)) / WORLD

@@ -60,12 +60,12 @@ def gather_object(
     data = encode(obj, "gather_object")
     sizes = np.zeros(group.size, np.int64)
     group.wait([group.comm.Igather(np.array([data.size], np.int64), sizes, root=root)], "gather_object")
-    received = np.empty(int(sizes.sum()) if group.rank == root else 0, np.uint8)
-    target = [received, (sizes.tolist(), _offsets(sizes))] if group.rank == root else None
-    group.wait([group.comm.Igatherv(data, target, root=root)], "gather_object")
-    if group.rank == root:
-        starts = _offsets(sizes)
-        object_gather_list[:] = [decode(received[s : s + n]) for s, n in zip(starts, sizes.tolist())]
+    if group.rank != root:
+        group.wait([group.comm.Igatherv(data, None, root=root)], "gather_object")
+        return
+    received, starts = np.empty(int(sizes.sum()), np.uint8), _offsets(sizes)
+    group.wait([group.comm.Igatherv(data, [received, (sizes.tolist(), starts)], root=root)], "gather_object")
+    object_gather_list[:] = [decode(received[s : s + n]) for s, n in zip(starts, sizes.tolist())]
 
 
 @members_only

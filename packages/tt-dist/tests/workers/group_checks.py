@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 import warnings
 
 import numpy as np
@@ -163,7 +164,11 @@ def batches(rank: int, world: int, record: dict) -> None:
     works = dist.batch_isend_irecv(ops)
     record["batch"] = [len(works), all(w.wait() for w in works), values(incoming), values(second)]
     record["p2p"] = [ops[0].peer, ops[2].peer, ops[2].group_peer]
+    if rank == 0:
+        time.sleep(0.3)  # the others must wait in the barrier until rank 0 arrives
+    started = time.monotonic()
     dist.monitored_barrier(timeout=30.0)
+    record["barrier_waited"] = time.monotonic() - started
     dist.monitored_barrier(wait_all_ranks=True)
     tensors = [autograd.tensor([rank + 1.0, 1.0]), autograd.tensor([[2.0 * rank]])]
     dist.all_reduce_coalesced(tensors, op=dist.ReduceOp.AVG)
