@@ -137,7 +137,8 @@ def test_object_collectives_carry_tensors_and_containers_without_pickle(ranks):
             f"ValueError: gather_object: object_gather_list is given on rank {r}, but only rank "
             f"dst={(r + 1) % WORLD} receives; pass None on the other ranks"
         )
-    assert ranks[1]["recv_object_list"] == [0, {"a": 1}, "two", [0, 1, 2]]
+    assert ranks[1]["recv_object_list"] == [2, {"a": 1}, "two", [0, 1, 2]]
+    assert ranks[0]["send_waited"] > 0.15  # send_object_list returns once the receiver has the values
     assert ranks[2]["recv_object_short"] == (
         "ValueError: recv_object_list: rank 0 sent 1 values, but object_list has 2 slots; "
         "give it one slot per value sent"
@@ -228,6 +229,11 @@ def one_rank() -> ProcessGroup:
         (lambda g, t: dist.recv_object_list([1], src=0, group=g), ValueError, "src=0 is this process's own"),
         (lambda g, t: dist.gather_object(1, [], group=g), ValueError, r"slot per rank \(1\), got 0 slots"),
         (lambda g, t: dist.scatter_object_list([], [1], group=g), ValueError, "list of size at least 1"),
+        (
+            lambda g, t: dist.scatter_object_list([None], [1, 2], group=g),
+            ValueError,
+            r"scatter_object_input_list must be a list with one slot per rank \(1\), got 2 slots",
+        ),
         (lambda g, t: dist.monitored_barrier(g, timeout=0), ValueError, "timeout must be a positive"),
         (lambda g, t: dist.monitored_barrier(g, timeout=True), ValueError, "timeout must be a positive"),
         (lambda g, t: dist.monitored_barrier(g, timeout="1"), ValueError, "timeout must be a positive"),

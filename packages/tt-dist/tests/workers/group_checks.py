@@ -141,15 +141,20 @@ def objects(rank: int, world: int, record: dict) -> None:
         received, [("slot", k, [k] * k) for k in range(world)] if rank == 2 else None, src=2
     )
     record["scatter_object_list"] = [type(received[0]).__name__, list(received[0])]
-    if rank == 0:
+    if rank == 2:
         dist.send_object_list([{"a": 1}, "two", np.arange(3)], dst=1)
-        dist.send_object_list([None], dst=2)
+        record["recv_object_short"] = refused(lambda: dist.recv_object_list([1, 2], src=0))
+        time.sleep(0.3)  # rank 0's big message must wait for this receive
+        dist.recv_object_list([None], src=0)
     elif rank == 1:
         slots = [None, None, None]
-        sender = dist.recv_object_list(slots)
+        sender = dist.recv_object_list(slots)  # from any rank: rank 2's
         record["recv_object_list"] = [sender, slots[0], slots[1], slots[2].tolist()]
     else:
-        record["recv_object_short"] = refused(lambda: dist.recv_object_list([1, 2], src=0))
+        dist.send_object_list([None], dst=2)
+        started = time.monotonic()
+        dist.send_object_list([np.zeros(1 << 18)], dst=2)  # 2 MiB: past MPI's eager limit, so it waits
+        record["send_waited"] = time.monotonic() - started
     record["object_refused"] = refused(lambda: dist.gather_object(object(), [None] * world, dst=rank))
     record["object_list_refused"] = refused(lambda: dist.gather_object(1, [None], dst=(rank + 1) % world))
 
