@@ -95,6 +95,30 @@ def test_subgroups_by_enumeration_and_by_size(ranks):
         assert record["whole"] == [[0, 1, 2], r]
 
 
+def test_bad_groups_are_refused_by_name_on_every_rank(ranks):
+    for r, record in enumerate(ranks):
+        assert record["new_group_refused"] == [
+            "ValueError: new_group: backend 'gloo' is not available; tt-dist runs on MPI",
+            "ValueError: MPI backend doesn't support use_local_synchronization=True",
+            "TypeError: new_group: ranks must be integers (global ranks), got True",
+            "TypeError: new_group: ranks must be integers (global ranks), got '0'",
+            "ValueError: Rank 3 is out of range. Valid ranks are 0 to 2 (world_size=3)",
+            "ValueError: ranks list must not contain duplicate entries, got [1, 1]",
+            "ValueError: new_group: ranks is empty; a group needs at least one rank",
+            "TypeError: new_group: timeout must be a datetime.timedelta or seconds, got '5'",
+            "ValueError: new_group: timeout must be positive, got 0 seconds",
+            "ValueError: Default group size only takes effect when CUDA is available. tt-dist has no CUDA: "
+            "please pass in 'group_size' correctly.",
+            "ValueError: The world size (3) must be divisible by 'group_size=2'",
+            "ValueError: The arg 'group_size' (4) must not exceed the world size (3)",
+            "ValueError: The arg 'group_size' (0) must be positive",
+            "TypeError: new_subgroups: group_size must be an integer, got 1.0",
+            "ValueError: The arg 'ranks_per_subgroup_list' cannot be empty",
+            "ValueError: Rank 1 has appeared in both subgroup [0, 1] and [1, 2]",
+        ]
+        assert record["timed"] == (None if r == 0 else 5.0)
+
+
 def test_all_to_all_pieces_of_different_sizes(ranks):
     for r, record in enumerate(ranks):
         # rank s's piece for rank r: r + 1 copies of 10·s + r
@@ -284,7 +308,7 @@ def test_backends_and_availability():
         dist.Backend(3)
     assert dist.is_mpi_available() and dist.is_backend_available("mpi")
     assert dist.is_backend_available("cpu:mpi")
-    assert not dist.is_gloo_available() and not dist.is_nccl_available()
+    assert dist.is_gloo_available() is False and dist.is_nccl_available() is False
     assert not dist.is_backend_available("gloo") and not dist.is_backend_available("cpu:gloo,cuda:nccl")
 
 

@@ -7,6 +7,7 @@ group of two leaves one rank out, and global and group ranks differ.
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 import time
@@ -98,6 +99,26 @@ def subgroups(rank: int, record: dict) -> None:
     outside = dist.GroupMember.NON_GROUP_MEMBER
     listed = [None if g == outside else dist.get_process_group_ranks(g) for g in made]
     record["subgroups"] = [dist.get_process_group_ranks(mine), listed]
+    record["new_group_refused"] = [
+        refused(lambda: dist.new_group([0], backend="gloo")),
+        refused(lambda: dist.new_group([0], use_local_synchronization=True)),
+        refused(lambda: dist.new_group([0, True])),
+        refused(lambda: dist.new_group(["0"])),
+        refused(lambda: dist.new_group([0, 3])),
+        refused(lambda: dist.new_group([1, 1])),
+        refused(lambda: dist.new_group([])),
+        refused(lambda: dist.new_group([0], timeout="5")),
+        refused(lambda: dist.new_group([0], timeout=0)),
+        refused(lambda: dist.new_subgroups()),
+        refused(lambda: dist.new_subgroups(2)),
+        refused(lambda: dist.new_subgroups(4)),
+        refused(lambda: dist.new_subgroups(0)),
+        refused(lambda: dist.new_subgroups(1.0)),
+        refused(lambda: dist.new_subgroups_by_enumeration([])),
+        refused(lambda: dist.new_subgroups_by_enumeration([[0, 1], [1, 2]])),
+    ]
+    timed = dist.new_group([1, 2], timeout=datetime.timedelta(seconds=5), backend="MPI")
+    record["timed"] = None if timed == dist.GroupMember.NON_GROUP_MEMBER else timed.timeout
     whole = dist.new_group()
     record["whole"] = [dist.get_process_group_ranks(whole), dist.get_rank(whole)]
 
