@@ -116,7 +116,9 @@ def test_bad_groups_are_refused_by_name_on_every_rank(ranks):
             "ValueError: The arg 'ranks_per_subgroup_list' cannot be empty",
             "ValueError: Rank 1 has appeared in both subgroup [0, 1] and [1, 2]",
         ]
-        assert record["timed"] == (None if r == 0 else 5.0)
+        assert record["timed"] == (None if r == 0 else 0.5)
+        assert record["subgroups_of_all"] == [[0, 1, 2], 1, 1800.0]
+        assert record.get("pair_timeout") == (None if r == 1 else 1800.0)  # PyTorch's default, the world's
 
 
 def test_all_to_all_pieces_of_different_sizes(ranks):

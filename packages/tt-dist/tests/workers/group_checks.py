@@ -49,6 +49,7 @@ def groups(rank: int, record: dict) -> None:
         record["ranks_of_world"] = dist.get_process_group_ranks(None)
         return
     record["ranks"] = dist.get_process_group_ranks(pair)
+    record["pair_timeout"] = pair.timeout  # the world's, as none was given
     record["ranks_unsorted"] = dist.get_process_group_ranks(unsorted)
     record["translate"] = [dist.get_group_rank(pair, 2), dist.get_global_rank(pair, 1),
                            dist.get_group_rank(unsorted, 2), dist.get_global_rank(unsorted, 1),
@@ -117,8 +118,10 @@ def subgroups(rank: int, record: dict) -> None:
         refused(lambda: dist.new_subgroups_by_enumeration([])),
         refused(lambda: dist.new_subgroups_by_enumeration([[0, 1], [1, 2]])),
     ]
-    timed = dist.new_group([1, 2], timeout=datetime.timedelta(seconds=5), backend="MPI")
+    timed = dist.new_group([1, 2], timeout=datetime.timedelta(milliseconds=500), backend="MPI")
     record["timed"] = None if timed == dist.GroupMember.NON_GROUP_MEMBER else timed.timeout
+    everyone, made = dist.new_subgroups(3)
+    record["subgroups_of_all"] = [dist.get_process_group_ranks(everyone), len(made), everyone.timeout]
     whole = dist.new_group()
     record["whole"] = [dist.get_process_group_ranks(whole), dist.get_rank(whole)]
 
