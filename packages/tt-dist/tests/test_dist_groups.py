@@ -52,6 +52,13 @@ def test_group_ranks_translate_both_ways(ranks):
             "ValueError: Group rank 2 is not part of group of ranks [0, 2]",
         ]
     assert ranks[1]["ranks_of_world"] == [0, 1, 2]
+    for r in (0, 2):
+        assert ranks[r]["translate_world"] == [1, 0]
+        assert ranks[r]["translate_junk"] == [
+            "TypeError: get_global_rank: group_rank must be an integer, got True",
+            "ValueError: broadcast: group_src=2 is not a rank of a group of 2 (0 … 1)",
+            "ValueError: broadcast: group_src=-1 is not a rank of a group of 2 (0 … 1)",
+        ]
 
 
 def test_a_rank_outside_the_group_skips_its_collectives_with_a_warning(ranks):
@@ -326,6 +333,16 @@ def test_node_local_rank_from_the_launcher_or_the_fallback(monkeypatch):
     assert dist.get_node_local_rank() == 1
     monkeypatch.setenv("LOCAL_RANK", "5")
     assert dist.get_node_local_rank() == 5
+
+
+def test_a_non_member_before_init_warns_from_the_callers_line_with_rank_minus_1():
+    with pytest.warns(
+        UserWarning, match="Running all_reduce on global rank -1 which does not belong"
+    ) as caught:
+        assert dist.all_reduce(autograd.zeros(1), group=dist.GroupMember.NON_GROUP_MEMBER) is None
+    assert caught[0].filename == __file__
+    with pytest.raises(TypeError, match="all_reduce: group must be a ProcessGroup"):
+        dist.all_reduce(autograd.zeros(1), group=5)
 
 
 def test_group_arguments_before_init_process_group_are_refused():

@@ -54,6 +54,13 @@ def groups(rank: int, record: dict) -> None:
     record["translate"] = [dist.get_group_rank(pair, 2), dist.get_global_rank(pair, 1),
                            dist.get_group_rank(unsorted, 2), dist.get_global_rank(unsorted, 1),
                            dist.get_group_rank(dist.group.WORLD, 1)]  # fmt: skip
+    record["translate_world"] = [dist.get_global_rank(dist.group.WORLD, 1), dist.get_global_rank(pair, 0)]
+    spare = autograd.zeros(1)
+    record["translate_junk"] = [
+        refused(lambda: dist.get_global_rank(pair, True)),
+        refused(lambda: dist.broadcast(spare, group=pair, group_src=2)),
+        refused(lambda: dist.broadcast(spare, group=pair, group_src=-1)),
+    ]
     record["translate_refused"] = [refused(lambda: dist.get_group_rank(pair, 1)),
                                    refused(lambda: dist.get_global_rank(pair, 2))]  # fmt: skip
     t = autograd.tensor([rank + 1.0])
