@@ -52,6 +52,9 @@ def test_group_ranks_translate_both_ways(ranks):
             "ValueError: Group rank 2 is not part of group of ranks [0, 2]",
         ]
     assert ranks[1]["ranks_of_world"] == [0, 1, 2]
+    assert ranks[1]["destroy_refused"] == (
+        "ValueError: destroy_process_group: this group was not made by new_group, or is freed already"
+    )
     for r in (0, 2):
         assert ranks[r]["translate_world"] == [1, 0]
         assert ranks[r]["translate_junk"] == [

@@ -47,6 +47,8 @@ def groups(rank: int, record: dict) -> None:
             record["outside_recv"] = dist.recv(t, src=0, group=pair)
         record["outside_warnings"] = [str(w.message) for w in caught]
         record["ranks_of_world"] = dist.get_process_group_ranks(None)
+        dist.destroy_process_group(pair)  # nothing to free on a rank outside the group
+        record["destroy_refused"] = refused(lambda: dist.destroy_process_group(5))
         return
     record["ranks"] = dist.get_process_group_ranks(pair)
     record["pair_timeout"] = pair.timeout  # the world's, as none was given
