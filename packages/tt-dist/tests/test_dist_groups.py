@@ -42,6 +42,10 @@ def test_new_group_sorts_its_ranks_and_counts_every_group(ranks):
         assert record["unsorted_rank"] == ([2, 0].index(r) if r != 1 else -1)
 
 
+def test_destroying_the_default_group_frees_every_group_and_resets_the_count(ranks):
+    assert ranks[0]["after_destroy"] == [False, 0]
+
+
 def test_group_ranks_translate_both_ways(ranks):
     for r in (0, 2):
         record = ranks[r]

@@ -224,11 +224,12 @@ def main(out: str) -> None:
     batches(rank, world, record)
     records = [None] * world if rank == 0 else None
     dist.gather_object(json.dumps(record), records, dst=0)
+    dist.destroy_process_group()  # the default group and every sub-group
     if rank == 0:
+        gathered = [json.loads(text) for text in records]
+        gathered[0]["after_destroy"] = [dist.is_initialized(), dist.get_pg_count()]
         with open(out, "w") as f:
-            json.dump([json.loads(text) for text in records], f)
-    dist.destroy_process_group()
-    record["count_all_destroyed"] = dist.is_initialized()
+            json.dump(gathered, f)
 
 
 if __name__ == "__main__":
