@@ -36,8 +36,33 @@ from .collectives import (
     send,
 )
 from .ddp import DistributedDataParallel, broadcast_tensors
+from .exchange import (
+    P2POp,
+    all_reduce_coalesced,
+    all_to_all,
+    all_to_all_single,
+    batch_isend_irecv,
+    monitored_barrier,
+)
+from .groups import (
+    Backend,
+    get_global_rank,
+    get_group_rank,
+    get_node_local_rank,
+    get_pg_count,
+    get_process_group_ranks,
+    is_backend_available,
+    is_gloo_available,
+    is_mpi_available,
+    is_nccl_available,
+    new_group,
+    new_subgroups,
+    new_subgroups_by_enumeration,
+)
 from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
+from .objects import gather_object, recv_object_list, scatter_object_list, send_object_list
 from .process_group import (
+    GroupMember,
     ProcessGroup,
     ReduceOp,
     Work,
@@ -50,6 +75,7 @@ from .process_group import (
     get_backend,
     get_rank,
     get_world_size,
+    group,
     init_process_group,
     is_available,
     is_initialized,
@@ -68,6 +94,11 @@ __all__ = [
     "is_initialized", "is_main_process", "isend", "load_checkpoint", "print0", "rank_zero_only", "recv",
     "reduce", "reduce_scatter", "reduce_scatter_tensor", "save_checkpoint", "scatter", "send",
     "from_rank_zero", "launched_world_size", "setup", "sum_over_ranks",
+    "Backend", "GroupMember", "P2POp", "all_reduce_coalesced", "all_to_all", "all_to_all_single",
+    "batch_isend_irecv", "gather_object", "get_global_rank", "get_group_rank", "get_node_local_rank",
+    "get_pg_count", "get_process_group_ranks", "group", "is_backend_available", "is_gloo_available",
+    "is_mpi_available", "is_nccl_available", "monitored_barrier", "new_group", "new_subgroups",
+    "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -41,9 +41,10 @@ from typing import Any
 import numpy as np
 from tt_tensor import versions
 
-from .process_group import ProcessGroup, ReduceOp, Work, default_group, writable_buffer
+from .process_group import ProcessGroup, ReduceOp, Work, default_group, members_only, writable_buffer
 
 
+@members_only
 def all_gather(
     tensor_list: list[Any], tensor: Any, group: ProcessGroup | None = None, async_op: bool = False
 ) -> Work | None:
@@ -68,6 +69,7 @@ def all_gather(
     # END SOLUTION
 
 
+@members_only
 def all_gather_into_tensor(
     output_tensor: Any, input_tensor: Any, group: ProcessGroup | None = None, async_op: bool = False
 ) -> Work | None:
@@ -84,20 +86,23 @@ def all_gather_into_tensor(
     return _started(Work(group, request, "all_gather_into_tensor", lambda: versions.bump(output)), async_op)
 
 
+@members_only
 def gather(
     tensor: Any,
     gather_list: list[Any] | None = None,
-    dst: int = 0,
+    dst: int | None = None,
     group: ProcessGroup | None = None,
     async_op: bool = False,
+    group_dst: int | None = None,
 ) -> Work | None:
     """Send every rank's ``tensor`` to rank ``dst``, which finds rank r's in ``gather_list[r]``.
 
     ``gather_list`` (one tensor per rank, of ``tensor``'s shape and dtype) is given on
-    rank ``dst`` only; the other ranks pass None.
+    rank ``dst`` only; the other ranks pass None. ``dst`` is a global rank (0 if neither
+    it nor ``group_dst``, a rank within ``group``, is given).
     """
     group = default_group(group, "gather")
-    _check_rank(dst, group, "gather", "dst")
+    dst = group.peer(dst, group_dst, "gather", "dst")
     source = _readable(tensor, "gather")
     if group.rank != dst:
         if gather_list:
@@ -112,20 +117,23 @@ def gather(
     return _started(Work(group, request, "gather", _copy_out(gathered, outputs)), async_op)
 
 
+@members_only
 def scatter(
     tensor: Any,
     scatter_list: list[Any] | None = None,
-    src: int = 0,
+    src: int | None = None,
     group: ProcessGroup | None = None,
     async_op: bool = False,
+    group_src: int | None = None,
 ) -> Work | None:
     """Write ``scatter_list[r]`` of rank ``src`` into ``tensor`` on rank r.
 
     ``scatter_list`` (one tensor per rank, of ``tensor``'s shape and dtype) is given on
-    rank ``src`` only; the other ranks pass None.
+    rank ``src`` only; the other ranks pass None. ``src`` is a global rank (0 if neither
+    it nor ``group_src`` is given).
     """
     group = default_group(group, "scatter")
-    _check_rank(src, group, "scatter", "src")
+    src = group.peer(src, group_src, "scatter", "src")
     output = writable_buffer(tensor, "scatter")
     if group.rank != src:
         if scatter_list:
@@ -140,18 +148,23 @@ def scatter(
     return _started(Work(group, request, "scatter", lambda: versions.bump(output)), async_op)
 
 
+@members_only
 def reduce(
     tensor: Any,
-    dst: int = 0,
+    dst: int | None = None,
     op: ReduceOp = ReduceOp.SUM,
     group: ProcessGroup | None = None,
     async_op: bool = False,
+    group_dst: int | None = None,
 ) -> Work | None:
-    """Combine ``tensor`` over every rank into rank ``dst``'s ``tensor``; the others' stay as they were."""
+    """Combine ``tensor`` over every rank into rank ``dst``'s ``tensor``; the others' stay as they were.
+
+    ``dst`` is a global rank (0 if neither it nor ``group_dst`` is given).
+    """
     from mpi4py import MPI
 
     group = default_group(group, "reduce")
-    _check_rank(dst, group, "reduce", "dst")
+    dst = group.peer(dst, group_dst, "reduce", "dst")
     mpi_op = group.mpi_op(op, "reduce")
     # BEGIN SOLUTION 21 extra
     # TODO: (extra) Ireduce with root dst: the other ranks only send their tensor (no receive buffer);
@@ -166,6 +179,7 @@ def reduce(
     # END SOLUTION
 
 
+@members_only
 def reduce_scatter(
     output: Any,
     input_list: list[Any],
@@ -184,6 +198,7 @@ def reduce_scatter(
     return _started(Work(group, request, "reduce_scatter", _finish_reduction(array, op, group)), async_op)
 
 
+@members_only
 def reduce_scatter_tensor(
     output: Any,
     input: Any,
@@ -204,38 +219,55 @@ def reduce_scatter_tensor(
     return _started(Work(group, request, "reduce_scatter_tensor", finish), async_op)
 
 
-def isend(tensor: Any, dst: int, group: ProcessGroup | None = None, tag: int = 0) -> Work:
-    """Start sending ``tensor`` to rank ``dst``; ``wait()`` on the result before changing ``tensor``."""
+@members_only
+def isend(
+    tensor: Any, dst: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
+    group_dst: int | None = None,
+) -> Work:  # fmt: skip
+    """Start sending ``tensor`` to global rank ``dst`` (or ``group_dst``); ``wait()`` before changing it."""
     group = default_group(group, "isend")
-    _check_peer(dst, group, "isend", "dst")
+    dst = _check_peer(group.peer(dst, group_dst, "isend", "dst"), group, "isend", "dst")
     source = _readable(tensor, "isend")
     return Work(group, group.comm.Isend(source, dest=dst, tag=tag), "isend")
 
 
-def send(tensor: Any, dst: int, group: ProcessGroup | None = None, tag: int = 0) -> None:
-    """Send ``tensor`` to rank ``dst``, which receives it with :func:`recv` (the same ``tag``)."""
-    isend(tensor, dst, group, tag).wait()
+@members_only
+def send(
+    tensor: Any, dst: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
+    group_dst: int | None = None,
+) -> None:  # fmt: skip
+    """Send ``tensor`` to global rank ``dst`` (or ``group_dst``), which takes it with :func:`recv`."""
+    isend(tensor, dst, group, tag, group_dst).wait()
 
 
-def irecv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0) -> Work:
-    """Start receiving into ``tensor`` from rank ``src`` (any rank if None); ``wait()`` finishes it."""
+@members_only
+def irecv(
+    tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
+    group_src: int | None = None,
+) -> Work:  # fmt: skip
+    """Start receiving into ``tensor`` from global rank ``src`` (or ``group_src``; any rank if neither)."""
     from mpi4py import MPI
 
     group = default_group(group, "irecv")
-    if src is not None:
-        _check_peer(src, group, "irecv", "src")
+    src = _check_peer(group.peer(src, group_src, "irecv", "src", required=False), group, "irecv", "src")
     array = writable_buffer(tensor, "irecv")
     request = group.comm.Irecv(array, source=MPI.ANY_SOURCE if src is None else src, tag=tag)
     return Work(group, request, "irecv", lambda: versions.bump(array))
 
 
-def recv(tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0) -> int:
-    """Receive into ``tensor`` what rank ``src`` (any rank if None) sends; returns the sender's rank."""
+@members_only(returns_rank=True)
+def recv(
+    tensor: Any, src: int | None = None, group: ProcessGroup | None = None, tag: int = 0,
+    group_src: int | None = None,
+) -> int:  # fmt: skip
+    """Receive into ``tensor`` what global rank ``src`` (or ``group_src``; any rank if neither) sends.
+
+    Returns the sender's global rank (-1 on a rank outside ``group``).
+    """
     from mpi4py import MPI
 
     group = default_group(group, "recv")
-    if src is not None:
-        _check_peer(src, group, "recv", "src")
+    src = _check_peer(group.peer(src, group_src, "recv", "src", required=False), group, "recv", "src")
     array = writable_buffer(tensor, "recv")
     # BEGIN SOLUTION 21 extra
     # TODO: (extra) an Irecv from src (MPI.ANY_SOURCE for None) with this tag, waited for under the
@@ -301,17 +333,14 @@ def _check_whole(
         )
 
 
-def _check_rank(rank: int, group: ProcessGroup, op: str, name: str) -> None:
-    if not isinstance(rank, (int, np.integer)) or not 0 <= rank < group.size:
+def _check_peer(rank: int | None, group: ProcessGroup, op: str, name: str) -> int | None:
+    """``rank`` (a group rank), refused if it is this process's own: a message goes to another rank."""
+    if rank is not None and rank == group.rank:
         raise ValueError(
-            f"{op}: {name}={rank!r} is not a rank of a group of {group.size} (0 … {group.size - 1})"
+            f"{op}: {name}={group.global_rank(rank)} is this process's own rank; "
+            "a message goes to another rank"
         )
-
-
-def _check_peer(rank: int, group: ProcessGroup, op: str, name: str) -> None:
-    _check_rank(rank, group, op, name)
-    if rank == group.rank:
-        raise ValueError(f"{op}: {name}={rank} is this process's own rank; a message goes to another rank")
+    return rank
 
 
 def _copy_out(gathered: np.ndarray, outputs: list[np.ndarray]) -> Callable[[], None]:

@@ -30,9 +30,13 @@ from __future__ import annotations
 
 import datetime
 import enum
+import functools
+import inspect
 import sys
 import time
 import traceback
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,18 +62,59 @@ class ReduceOp(enum.Enum):
     AVG = "avg"
 
 
-@dataclass
+@dataclass(eq=False)
 class ProcessGroup:
     """A set of ranks that run collectives together: here, an MPI communicator.
 
     ``comm`` is the mpi4py communicator (``MPI.COMM_WORLD`` for the default
-    group); ``rank`` and ``size`` are read from it once.
+    group, a sub-communicator for one made by :func:`~tt_dist.new_group`);
+    ``rank`` and ``size`` are read from it once. ``ranks`` lists the members' global
+    ranks in group-rank order (None: the group ranks are the global ones).
+    Groups compare by identity, as PyTorch's do.
     """
 
     comm: Any
     rank: int
     size: int
     timeout: float | None = DEFAULT_TIMEOUT  # seconds a collective may wait for the other ranks
+    ranks: tuple[int, ...] | None = None
+
+    def global_rank(self, group_rank: int) -> int:
+        """The global rank of the member with this group rank."""
+        return group_rank if self.ranks is None else self.ranks[group_rank]
+
+    def group_rank(self, rank: Any, op: str, name: str) -> int:
+        """The group rank of global rank ``rank``; a ``ValueError`` naming ``op`` if it is not a member."""
+        if self.ranks is None:
+            if not isinstance(rank, (int, np.integer)) or not 0 <= rank < self.size:
+                raise ValueError(
+                    f"{op}: {name}={rank!r} is not a rank of a group of {self.size} (0 … {self.size - 1})"
+                )
+            return int(rank)
+        if not isinstance(rank, (int, np.integer)) or rank not in self.ranks:
+            raise ValueError(
+                f"{op}: {name}={rank!r} is not a member of this group, whose global ranks are "
+                f"{list(self.ranks)} (pass group_{name}= for a rank within the group)"
+            )
+        return self.ranks.index(rank)
+
+    def peer(self, rank: Any, group_rank: Any, op: str, name: str, required: bool = True) -> int | None:
+        """The group rank meant by ``name=rank`` (global) or ``group_<name>=group_rank``, as PyTorch's.
+
+        Neither given: global rank 0 (None if not ``required``: a receive from any rank).
+        """
+        if group_rank is not None:
+            if rank is not None:
+                raise ValueError(f"{op}: give {name}= (a global rank) or group_{name}=, not both")
+            if not isinstance(group_rank, (int, np.integer)) or not 0 <= group_rank < self.size:
+                raise ValueError(
+                    f"{op}: group_{name}={group_rank!r} is not a rank of a group of {self.size} "
+                    f"(0 … {self.size - 1})"
+                )
+            return int(group_rank)
+        if rank is None:
+            return self.group_rank(0, op, name) if required else None
+        return self.group_rank(rank, op, name)
 
     def wait(self, requests: list[Any], op: str, statuses: list[Any] | None = None) -> None:
         """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
@@ -105,6 +150,57 @@ class ProcessGroup:
 
 
 _default: ProcessGroup | None = None
+_subgroups: list[ProcessGroup] = []  # made by new_group, freed by destroy_process_group
+_group_count = 0  # PyTorch's get_pg_count: groups made since init_process_group, this rank a member or not
+
+
+class _WorldMeta(type):
+    """``WORLD`` as a class attribute that follows the default group (None before it is made)."""
+
+    @property
+    def WORLD(cls) -> ProcessGroup | None:  # noqa: N802 (PyTorch's name)
+        return _default
+
+
+class group(metaclass=_WorldMeta):  # noqa: N801 (PyTorch's name)
+    """``group.WORLD``: the default process group (``torch.distributed.group``)."""
+
+
+class GroupMember(metaclass=_WorldMeta):
+    """``GroupMember.WORLD``, and ``NON_GROUP_MEMBER``: what :func:`new_group` gives the ranks outside."""
+
+    NON_GROUP_MEMBER = -100
+
+
+def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bool = False) -> Any:
+    """A collective called with a group this rank is not in does nothing and returns None, as PyTorch's.
+
+    It warns (``Running all_reduce on global rank 2 which does not belong to the given
+    group.``); ``returns_rank`` functions (``recv``) return -1 instead and have the group
+    rank they return translated into a global rank.
+    """
+    if function is None:
+        return functools.partial(members_only, returns_rank=returns_rank)
+    position = list(inspect.signature(function).parameters).index("group")
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        chosen = args[position] if len(args) > position else kwargs.get("group")
+        if isinstance(chosen, int) and chosen == GroupMember.NON_GROUP_MEMBER:
+            rank = -1 if _default is None else _default.rank
+            message = (
+                f"Running {function.__name__} on global rank {rank} which does not belong to the given group."
+            )
+            warnings.warn(message, stacklevel=2)
+            return -1 if returns_rank else None
+        result = function(*args, **kwargs)
+        if returns_rank:
+            return default_group(chosen).global_rank(result)
+        return result
+
+    return wrapper
+
+
 _previous_excepthook = None
 #: Seconds a failing rank waits between printing its traceback and ending the job.
 ABORT_GRACE_S = 0.5
@@ -162,7 +258,8 @@ def init_process_group(
         )
     if rank not in (-1, None) and rank != group.rank:
         raise ValueError(f"init_process_group: rank={rank} but MPI gave this process rank {group.rank}")
-    _default = group
+    global _group_count
+    _default, _group_count = group, 1
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_job
 
@@ -184,11 +281,27 @@ def _abort_job(kind: type[BaseException], error: BaseException, trace: Any) -> N
 
 
 def destroy_process_group(group: ProcessGroup | None = None) -> None:
-    """Leave the default process group (MPI itself is finalized when the process exits)."""
-    global _default, _previous_excepthook
+    """Free ``group`` (one made by :func:`~tt_dist.new_group`); with None, every group and the default.
+
+    MPI itself is finalized when the process exits.
+    """
+    global _default, _previous_excepthook, _group_count
     if _default is None:
         raise RuntimeError(f"destroy_process_group: {_NOT_INITIALIZED}")
-    _default = None
+    if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
+        return
+    if group is not None and group is not _default:
+        if group not in _subgroups:
+            raise ValueError(
+                "destroy_process_group: this group was not made by new_group, or is freed already"
+            )
+        _subgroups.remove(group)
+        group.comm.Free()
+        return
+    for made in _subgroups:
+        made.comm.Free()
+    _subgroups.clear()
+    _default, _group_count = None, 0
     if _previous_excepthook is not None:
         sys.excepthook = _previous_excepthook
         _previous_excepthook = None
@@ -210,20 +323,28 @@ def is_initialized() -> bool:
 
 def default_group(group: ProcessGroup | None = None, op: str = "distributed") -> ProcessGroup:
     """``group``, or the default process group; a clear error if there is none yet."""
-    if group is not None:
+    if isinstance(group, ProcessGroup):
         return group
+    if group is not None:
+        if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
+            raise ValueError(f"{op}: this rank is not a member of the group (GroupMember.NON_GROUP_MEMBER)")
+        raise TypeError(f"{op}: group must be a ProcessGroup (from new_group) or None, got {group!r}")
     if _default is None:
         raise RuntimeError(f"{op}: {_NOT_INITIALIZED}")
     return _default
 
 
 def get_rank(group: ProcessGroup | None = None) -> int:
-    """This process's rank in the group: 0 … world size - 1."""
+    """This process's rank in the group: 0 … world size - 1 (-1 if it is not a member)."""
+    if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
+        return -1
     return default_group(group, "get_rank").rank
 
 
 def get_world_size(group: ProcessGroup | None = None) -> int:
-    """How many processes the group has."""
+    """How many processes the group has (-1 if this one is not a member)."""
+    if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
+        return -1
     return default_group(group, "get_world_size").size
 
 
@@ -233,10 +354,15 @@ def get_backend(group: ProcessGroup | None = None) -> str:
     return "mpi"
 
 
-def barrier(group: ProcessGroup | None = None) -> None:
+@members_only
+def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
     """Wait until every rank of the group has called ``barrier``."""
     group = default_group(group, "barrier")
-    group.wait([group.comm.Ibarrier()], "barrier")
+    work = Work(group, group.comm.Ibarrier(), "barrier")
+    if async_op:
+        return work
+    work.wait()
+    return None
 
 
 class Work:
@@ -286,6 +412,7 @@ def sum_over_group(values: np.ndarray, group: ProcessGroup, op: str) -> np.ndarr
     return values
 
 
+@members_only
 def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | None = None,
                async_op: bool = False) -> Work | None:  # fmt: skip
     """Combine ``tensor`` over every rank, in place: afterwards each rank holds the same result.
@@ -317,14 +444,15 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
     return None
 
 
-def broadcast(tensor: Any, src: int = 0, group: ProcessGroup | None = None,
-              async_op: bool = False) -> Work | None:  # fmt: skip
-    """Copy rank ``src``'s ``tensor`` into ``tensor`` on every rank, in place."""
+@members_only
+def broadcast(tensor: Any, src: int | None = None, group: ProcessGroup | None = None,
+              async_op: bool = False, group_src: int | None = None) -> Work | None:  # fmt: skip
+    """Copy rank ``src``'s ``tensor`` into ``tensor`` on every rank, in place.
+
+    ``src`` is a global rank (0 if neither it nor ``group_src``, a rank within ``group``, is given).
+    """
     group = default_group(group, "broadcast")
-    if not 0 <= src < group.size:
-        raise ValueError(
-            f"broadcast: src={src} is not a rank of a group of {group.size} (0 … {group.size - 1})"
-        )
+    src = group.peer(src, group_src, "broadcast", "src")
     array = writable_buffer(tensor, "broadcast")
     work = Work(group, group.comm.Ibcast(array, root=src), "broadcast", lambda: versions.bump(array))
     if async_op:
@@ -333,6 +461,7 @@ def broadcast(tensor: Any, src: int = 0, group: ProcessGroup | None = None,
     return None
 
 
+@members_only
 def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
     """Fill ``object_list`` (one slot per rank) with every rank's ``obj`` (picklable Python values)."""
     group = default_group(group, "all_gather_object")
@@ -343,7 +472,15 @@ def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | No
     object_list[:] = group.comm.allgather(obj)
 
 
-def broadcast_object_list(object_list: list[Any], src: int = 0, group: ProcessGroup | None = None) -> None:
-    """Replace ``object_list``'s items on every rank with rank ``src``'s (picklable Python values)."""
+@members_only
+def broadcast_object_list(
+    object_list: list[Any], src: int | None = None, group: ProcessGroup | None = None, device: Any = None,
+    group_src: int | None = None,
+) -> None:  # fmt: skip
+    """Replace ``object_list``'s items on every rank with rank ``src``'s (picklable Python values).
+
+    ``src`` is a global rank (0 if neither it nor ``group_src`` is given).
+    """
     group = default_group(group, "broadcast_object_list")
+    src = group.peer(src, group_src, "broadcast_object_list", "src")
     object_list[:] = group.comm.bcast(list(object_list), root=src)
