@@ -11,6 +11,8 @@ Test files here are not importable modules (pytest runs with
 * ``check(actual, expected)``: a tt-autograd ``Tensor`` equal to a NumPy array.
 * ``check_twice(fn, inputs)``: ``gradgradcheck``, and the recorded first
   derivatives equal to the plain backward's.
+* ``cmatrices(shape, seed)`` and ``check_both(fn, inputs)``: complex128 leaves, and
+  ``gradcheck`` with ``gradgradcheck``, for the complex linalg tests.
 """
 
 from __future__ import annotations
@@ -94,3 +96,27 @@ def restore_default_dtype():
     before = autograd.get_default_dtype()
     yield
     autograd.set_default_dtype(before)
+
+
+@pytest.fixture
+def cmatrices():
+    """``cmatrices(shape, seed=0)``: a complex128 leaf whose real and imaginary parts are standard normal."""
+
+    def make(shape, seed=0) -> autograd.Tensor:
+        rng = np.random.default_rng(seed)
+        values = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
+        return autograd.tensor(values, dtype=autograd.complex128, requires_grad=True)
+
+    return make
+
+
+@pytest.fixture
+def check_both():
+    """``check_both(fn, inputs)``: ``gradcheck`` and ``gradgradcheck`` of ``fn`` at ``inputs``."""
+    from tt_autograd.gradcheck import gradcheck, gradgradcheck
+
+    def run(fn, inputs) -> None:
+        assert gradcheck(fn, inputs) is True
+        assert gradgradcheck(fn, inputs) is True
+
+    return run

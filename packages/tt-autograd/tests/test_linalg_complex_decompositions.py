@@ -10,29 +10,17 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_autograd.gradcheck import gradcheck, gradgradcheck
 from tt_autograd.gradients import grad
 
 linalg = autograd.linalg
-
-
-def cmatrices(shape, seed=0):
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    return autograd.tensor(values, dtype=autograd.complex128, requires_grad=True)
 
 
 def hermitian(x):
     return x @ x.mH + autograd.eye(x.shape[-1], dtype=autograd.complex128)
 
 
-def check_both(fn, inputs):
-    assert gradcheck(fn, inputs) is True
-    assert gradgradcheck(fn, inputs) is True
-
-
 @pytest.mark.parametrize("shape", [(3, 3), (2, 3, 3)])
-def test_cholesky_values_and_gradients(shape):
+def test_cholesky_values_and_gradients(shape, cmatrices, check_both):
     x = cmatrices(shape, seed=1)
     a = hermitian(x).detach()
     lower = linalg.cholesky(a)
@@ -65,7 +53,7 @@ def test_cholesky_refuses_a_complex_matrix_that_is_not_positive_definite():
 
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 3, 5), (2, 4, 2)])
-def test_qr_values_and_gradients(shape):
+def test_qr_values_and_gradients(shape, cmatrices, check_both):
     a = cmatrices(shape, seed=2)
     q, r = linalg.qr(a)
     q_np, r_np = np.linalg.qr(a.detach().numpy())
@@ -78,7 +66,7 @@ def test_qr_values_and_gradients(shape):
     check_both(lambda a: linalg.qr(a).R, [a])
 
 
-def test_qr_complete_of_a_wide_matrix_and_r_mode():
+def test_qr_complete_of_a_wide_matrix_and_r_mode(cmatrices, check_both):
     a = cmatrices((3, 5), seed=3)
     q, r = linalg.qr(a, mode="complete")
     np.testing.assert_allclose((q @ r).detach().numpy(), a.detach().numpy(), atol=1e-13)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_autograd.gradcheck import gradcheck, gradgradcheck
 from tt_autograd.gradients import grad
 
 linalg = autograd.linalg
@@ -18,19 +17,8 @@ linalg = autograd.linalg
 PINNED = [[1 + 2j, 0.5 - 1j], [-0.3 + 0.4j, 2 - 0.5j]]
 
 
-def cmatrices(shape, seed=0):
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    return autograd.tensor(values, dtype=autograd.complex128, requires_grad=True)
-
-
-def check_both(fn, inputs):
-    assert gradcheck(fn, inputs) is True
-    assert gradgradcheck(fn, inputs) is True
-
-
 @pytest.mark.parametrize("shape", [(2, 3, 3), (4, 3), (3, 5)])
-def test_lu_values_and_gradients(shape):
+def test_lu_values_and_gradients(shape, cmatrices, check_both):
     a = cmatrices(shape, seed=1)
     p, lower, upper = linalg.lu(a)
     np.testing.assert_allclose((p @ lower @ upper).detach().numpy(), a.detach().numpy(), atol=1e-13)
@@ -65,7 +53,7 @@ def test_lu_factor_gradient_matches_pytorch():
 
 @pytest.mark.parametrize("left", [True, False])
 @pytest.mark.parametrize("adjoint", [False, True])
-def test_lu_solve_values_and_gradients(left, adjoint):
+def test_lu_solve_values_and_gradients(left, adjoint, cmatrices, check_both):
     a, b = cmatrices((2, 3, 3), seed=2), cmatrices((2, 3, 2) if left else (2, 2, 3), seed=3)
     x = linalg.lu_solve(*linalg.lu_factor(a), b, left=left, adjoint=adjoint)
     op = a.mH if adjoint else a  # adjoint: the conjugate transpose, as PyTorch's
@@ -83,7 +71,7 @@ def test_lu_solve_with_adjoint_matches_pytorch():
 
 
 @pytest.mark.parametrize("upper", [True, False])
-def test_solve_triangular(upper):
+def test_solve_triangular(upper, cmatrices, check_both):
     a, b = cmatrices((2, 3, 3), seed=4), cmatrices((2, 3, 2), seed=5)
     x = linalg.solve_triangular(a, b, upper=upper)
     triangle = np.triu(a.detach().numpy()) if upper else np.tril(a.detach().numpy())

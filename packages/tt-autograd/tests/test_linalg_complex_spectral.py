@@ -11,23 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_autograd.gradcheck import gradcheck, gradgradcheck
+from tt_autograd.gradcheck import gradcheck
 from tt_autograd.gradients import grad
 
 linalg = autograd.linalg
 
 PINNED = [[1 + 2j, 0.5 - 1j], [-0.3 + 0.4j, 2 - 0.5j], [0.7j, 1.0]]
-
-
-def cmatrices(shape, seed=0):
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(shape) + 1j * rng.standard_normal(shape)
-    return autograd.tensor(values, dtype=autograd.complex128, requires_grad=True)
-
-
-def check_both(fn, inputs):
-    assert gradcheck(fn, inputs) is True
-    assert gradgradcheck(fn, inputs) is True
 
 
 def phase_free(full_matrices):
@@ -42,7 +31,7 @@ def phase_free(full_matrices):
 
 @pytest.mark.parametrize("shape", [(4, 3), (3, 3), (2, 3, 5)])
 @pytest.mark.parametrize("full_matrices", [False, True])
-def test_svd_values_and_gradients(shape, full_matrices):
+def test_svd_values_and_gradients(shape, full_matrices, cmatrices, check_both):
     a = cmatrices(shape, seed=1)
     u, s, vh = linalg.svd(a, full_matrices=full_matrices)
     assert (u.dtype, s.dtype, vh.dtype) == (autograd.complex128, autograd.float64, autograd.complex128)
@@ -53,7 +42,7 @@ def test_svd_values_and_gradients(shape, full_matrices):
     check_both(phase_free(full_matrices), [a])
 
 
-def test_svdvals_and_its_gradient():
+def test_svdvals_and_its_gradient(cmatrices, check_both):
     a = cmatrices((2, 3, 4), seed=2)
     values = linalg.svdvals(a)
     assert values.dtype == autograd.float64
@@ -63,7 +52,7 @@ def test_svdvals_and_its_gradient():
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
-def test_a_loss_that_depends_on_the_phases_is_refused(create_graph):
+def test_a_loss_that_depends_on_the_phases_is_refused(create_graph, cmatrices):
     a = cmatrices((3, 3), seed=3)
     u = linalg.svd(a).U
     with pytest.raises(RuntimeError, match=r"^svd_backward: The singular vectors in the complex case"):
@@ -84,7 +73,7 @@ def test_svd_gradient_matches_pytorch():
     np.testing.assert_allclose(g.numpy(), expected, rtol=1e-10)
 
 
-def test_pinv_values_and_gradients():
+def test_pinv_values_and_gradients(cmatrices, check_both):
     a = cmatrices((2, 4, 3), seed=4)
     np.testing.assert_allclose(
         linalg.pinv(a).detach().numpy(), np.linalg.pinv(a.detach().numpy()), atol=1e-13
@@ -106,7 +95,7 @@ def test_pinv_values_and_gradients():
 
 
 @pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, float("inf")])
-def test_cond_is_real_and_matches_numpy(p):
+def test_cond_is_real_and_matches_numpy(p, cmatrices, check_both):
     a = cmatrices((2, 3, 3), seed=6)
     out = linalg.cond(a, p)
     assert out.dtype == autograd.float64
@@ -117,7 +106,7 @@ def test_cond_is_real_and_matches_numpy(p):
     assert empty.dtype == autograd.float32 and tuple(empty.shape) == (0,)
 
 
-def test_matrix_rank_of_complex_matrices():
+def test_matrix_rank_of_complex_matrices(cmatrices):
     low = cmatrices((2, 4, 1), seed=7) @ cmatrices((2, 1, 3), seed=8)  # rank 1 each
     assert linalg.matrix_rank(low.detach()).tolist() == [1, 1]
     assert linalg.matrix_rank(cmatrices((4, 3), seed=9).detach()).item() == 3
@@ -126,7 +115,7 @@ def test_matrix_rank_of_complex_matrices():
 
 
 @pytest.mark.parametrize("driver", ["gelsy", "gelsd", "gelss", "gels"])
-def test_lstsq_of_complex_matrices(driver):
+def test_lstsq_of_complex_matrices(driver, cmatrices, check_both):
     a, b = cmatrices((2, 4, 3), seed=10), cmatrices((2, 4, 2), seed=11)
     result = linalg.lstsq(a, b, driver=driver)
     a_np, b_np = a.detach().numpy(), b.detach().numpy()
@@ -142,7 +131,7 @@ def test_lstsq_of_complex_matrices(driver):
 
 
 @pytest.mark.parametrize("im_j, refused", [(1.025, True), (1.015, False), (0.015, True), (0.005, False)])
-def test_the_phase_check_tolerances_are_pytorchs(im_j, refused):
+def test_the_phase_check_tolerances_are_pytorchs(im_j, refused, cmatrices):
     """PyTorch's check: ``Im diag(U^H G_U)`` close to ``-Im diag(V^H G_V)`` with rtol = atol = 1e-2."""
     a = cmatrices((3, 3), seed=12)
     u, s, vh = linalg.svd(a)
@@ -158,6 +147,6 @@ def test_the_phase_check_tolerances_are_pytorchs(im_j, refused):
         grad(loss, a)
 
 
-def test_svd_twice_on_a_batch_with_two_dims():
+def test_svd_twice_on_a_batch_with_two_dims(cmatrices, check_both):
     a = cmatrices((1, 2, 3, 3), seed=13)  # dim 1 (2) differs from k (3)
     check_both(linalg.svdvals, [a])
