@@ -177,6 +177,12 @@ def test_object_collectives_carry_tensors_and_containers_without_pickle(ranks):
             f"ValueError: gather_object: object_gather_list is given on rank {r}, but only rank "
             f"dst={(r + 1) % WORLD} receives; pass None on the other ranks"
         )
+    for record in ranks:
+        assert record["all_gather_object"] == [[s, [s] * (s + 1)] for s in range(WORLD)]
+        assert record["broadcast_object_list"] == ["tuple", [["from", 1], {"n": 1}]]
+        assert record["all_gather_refused"].startswith(
+            "TypeError: all_gather_object: this value cannot be sent"
+        )
     assert ranks[1]["recv_object_list"] == [2, {"a": 1}, "two", [0, 1, 2]]
     assert ranks[0]["send_waited"] > 0.15  # send_object_list returns once the receiver has the values
     assert ranks[2]["recv_object_short"] == (

@@ -60,17 +60,22 @@ from .groups import (
     new_subgroups_by_enumeration,
 )
 from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
-from .objects import gather_object, recv_object_list, scatter_object_list, send_object_list
+from .objects import (
+    all_gather_object,
+    broadcast_object_list,
+    gather_object,
+    recv_object_list,
+    scatter_object_list,
+    send_object_list,
+)
 from .process_group import (
     GroupMember,
     ProcessGroup,
     ReduceOp,
     Work,
-    all_gather_object,
     all_reduce,
     barrier,
     broadcast,
-    broadcast_object_list,
     destroy_process_group,
     get_backend,
     get_rank,

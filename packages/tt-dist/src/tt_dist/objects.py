@@ -1,4 +1,5 @@
-"""Python values between ranks without pickle: gather_object, scatter_object_list, send/recv_object_list.
+"""Python values between ranks without pickle: all_gather_object, broadcast_object_list, gather_object,
+scatter_object_list, send/recv_object_list.
 
 Each value travels in tt-optim's checkpoint format (:func:`tt_optim.save` into bytes,
 :func:`tt_optim.load` out of them): tensors, NumPy arrays, numbers, strings, None,
@@ -37,6 +38,38 @@ def encode(value: Any, op: str) -> np.ndarray:
 def decode(data: np.ndarray) -> Any:
     """The value ``encode`` wrote (its bytes are checked, never run)."""
     return tt_optim.load(io.BytesIO(data.tobytes()))
+
+
+@members_only
+def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
+    """Fill ``object_list`` (one slot per rank) with every rank's ``obj``."""
+    group = default_group(group, "all_gather_object")
+    _check_slots(object_list, group, "all_gather_object", "object_list")
+    data = encode(obj, "all_gather_object")
+    sizes = np.zeros(group.size, np.int64)
+    group.wait([group.comm.Iallgather(np.array([data.size], np.int64), sizes)], "all_gather_object")
+    received, starts = np.empty(int(sizes.sum()), np.uint8), _offsets(sizes)
+    group.wait([group.comm.Iallgatherv(data, [received, (sizes.tolist(), starts)])], "all_gather_object")
+    object_list[:] = [decode(received[s : s + n]) for s, n in zip(starts, sizes.tolist())]
+
+
+@members_only
+def broadcast_object_list(
+    object_list: list[Any], src: int | None = None, group: ProcessGroup | None = None, device: Any = None,
+    group_src: int | None = None,
+) -> None:  # fmt: skip
+    """Replace ``object_list``'s items on every rank with rank ``src``'s.
+
+    ``src`` is a global rank (0 if neither it nor ``group_src`` is given).
+    """
+    group = default_group(group, "broadcast_object_list")
+    root = group.peer(src, group_src, "broadcast_object_list", "src")
+    data = encode(list(object_list), "broadcast_object_list") if group.rank == root else None
+    size = np.array([0 if data is None else data.size], np.int64)
+    group.wait([group.comm.Ibcast(size, root=root)], "broadcast_object_list")
+    data = np.empty(int(size[0]), np.uint8) if data is None else data
+    group.wait([group.comm.Ibcast(data, root=root)], "broadcast_object_list")
+    object_list[:] = decode(data)
 
 
 @members_only

@@ -459,28 +459,3 @@ def broadcast(tensor: Any, src: int | None = None, group: ProcessGroup | None = 
         return work
     work.wait()
     return None
-
-
-@members_only
-def all_gather_object(object_list: list[Any], obj: Any, group: ProcessGroup | None = None) -> None:
-    """Fill ``object_list`` (one slot per rank) with every rank's ``obj`` (picklable Python values)."""
-    group = default_group(group, "all_gather_object")
-    if len(object_list) != group.size:
-        raise ValueError(
-            f"all_gather_object: object_list has {len(object_list)} slots, the group has {group.size} ranks"
-        )
-    object_list[:] = group.comm.allgather(obj)
-
-
-@members_only
-def broadcast_object_list(
-    object_list: list[Any], src: int | None = None, group: ProcessGroup | None = None, device: Any = None,
-    group_src: int | None = None,
-) -> None:  # fmt: skip
-    """Replace ``object_list``'s items on every rank with rank ``src``'s (picklable Python values).
-
-    ``src`` is a global rank (0 if neither it nor ``group_src`` is given).
-    """
-    group = default_group(group, "broadcast_object_list")
-    src = group.peer(src, group_src, "broadcast_object_list", "src")
-    object_list[:] = group.comm.bcast(list(object_list), root=src)

@@ -190,6 +190,13 @@ def objects(rank: int, world: int, record: dict) -> None:
         record["send_waited"] = time.monotonic() - started
     record["object_refused"] = refused(lambda: dist.gather_object(object(), [None] * world, dst=rank))
     record["object_list_refused"] = refused(lambda: dist.gather_object(1, [None], dst=(rank + 1) % world))
+    everyone = [None] * world
+    dist.all_gather_object(everyone, {"rank": rank, "t": autograd.tensor([rank] * (rank + 1))})
+    record["all_gather_object"] = [[e["rank"], values(e["t"])] for e in everyone]
+    shared = [("from", rank), {"n": rank}] if rank == 1 else [None, None]
+    dist.broadcast_object_list(shared, src=1)
+    record["broadcast_object_list"] = [type(shared[0]).__name__, shared]  # (JSON makes tuples lists)
+    record["all_gather_refused"] = refused(lambda: dist.all_gather_object([None] * world, {1, 2}))
 
 
 def batches(rank: int, world: int, record: dict) -> None:
