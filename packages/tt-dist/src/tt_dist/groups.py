@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import process_group as pg
+from . import process_group
 from .process_group import GroupMember, ProcessGroup, default_group, is_available
 
 
@@ -78,7 +78,7 @@ def is_backend_available(backend: str) -> bool:
 
 def get_pg_count() -> int:
     """How many process groups have been made: the default one and every :func:`new_group` call."""
-    return pg._group_count
+    return process_group._group_count
 
 
 def get_node_local_rank(fallback_rank: int | None = None) -> int:
@@ -125,12 +125,12 @@ def new_group(
         raise ValueError("MPI backend doesn't support use_local_synchronization=True")
     members = list(range(world.size)) if ranks is None else _checked_ranks(ranks, world.size, sort_ranks)
     seconds = _seconds(timeout, world.timeout)
-    pg._group_count += 1
+    process_group._group_count += 1
     if world.rank not in members:
         return GroupMember.NON_GROUP_MEMBER
-    comm = world.comm.Create_group(world.comm.Get_group().Incl(members), tag=pg._group_count)
+    comm = world.comm.Create_group(world.comm.Get_group().Incl(members), tag=process_group._group_count)
     made = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), seconds, tuple(members))
-    pg._subgroups.append(made)
+    process_group._subgroups.append(made)
     return made
 
 
