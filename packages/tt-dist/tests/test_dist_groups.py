@@ -274,6 +274,11 @@ def one_rank() -> ProcessGroup:
         (lambda g, t: dist.send_object_list([1], dst=0, group=g), ValueError, "dst=0 is this process's own"),
         (lambda g, t: dist.recv_object_list([1], src=0, group=g), ValueError, "src=0 is this process's own"),
         (lambda g, t: dist.gather_object(1, [], group=g), ValueError, r"slot per rank \(1\), got 0 slots"),
+        (
+            lambda g, t: dist.all_gather_object([None, None], 1, group=g),
+            ValueError,
+            r"all_gather_object: object_list must be a list with one slot per rank \(1\), got 2 slots",
+        ),
         (lambda g, t: dist.scatter_object_list([], [1], group=g), ValueError, "list of size at least 1"),
         (
             lambda g, t: dist.scatter_object_list([None], [1, 2], group=g),
