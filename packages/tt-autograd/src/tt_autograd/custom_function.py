@@ -210,12 +210,15 @@ def _fitted(node: _CallFunction, position: int, grad: object, shape: tuple | Non
 class _OutputGrads:
     """The gradients of several outputs of one node, by output position; they add up like arrays."""
 
-    def __init__(self, grads: dict, shape: tuple) -> None:
-        self.grads, self.shape = grads, shape
+    #: What the engine compares with the node's recorded input shape (its marker, not an array's shape).
+    shape = ("outputs",)
+
+    def __init__(self, grads: dict) -> None:
+        self.grads = grads
 
     def __add__(self, other: _OutputGrads) -> _OutputGrads:
         # (each output's node sends once per pass, the sum of what it got: the positions never meet)
-        return _OutputGrads({**self.grads, **other.grads}, self.shape)
+        return _OutputGrads({**self.grads, **other.grads})
 
 
 class _OutputFunction(ArrayFunction):
@@ -226,7 +229,7 @@ class _OutputFunction(ArrayFunction):
 
     @staticmethod
     def backward(node: _OutputFunction, grad: object) -> tuple:
-        return (_OutputGrads({node.position: grad}, node.input_shapes[0]),)
+        return (_OutputGrads({node.position: grad}),)
 
     graph_backward = backward
 
@@ -238,10 +241,6 @@ class _OutputFunction(ArrayFunction):
         if not parents:  # (not linked yet: nothing to read from)
             raise AttributeError(name)
         return getattr(parents[0], name)
-
-
-#: The marker shape of a node's gradient from its output nodes (the engine compares shapes).
-_SEVERAL = ("outputs",)
 
 
 class Function:
@@ -319,7 +318,7 @@ def _link(node: _CallFunction, args: tuple, output: object) -> object:
         _join(linked[0], node)
     for position in wanted if len(linked) > 1 else ():
         proxy = _OutputFunction()
-        proxy.position, proxy.parents, proxy.input_shapes = position, [node], [_SEVERAL]
+        proxy.position, proxy.parents, proxy.input_shapes = position, [node], [_OutputGrads.shape]
         _join(linked[position], proxy)
     return tuple(linked) if isinstance(output, tuple) else linked[0]
 
