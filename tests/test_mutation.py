@@ -27,6 +27,7 @@ _spec.loader.exec_module(_package)
 operators = importlib.import_module("_tt_mutation_test.operators")
 cli = importlib.import_module("_tt_mutation_test.__main__")
 runner = importlib.import_module("_tt_mutation_test.runner")
+span = importlib.import_module("_tt_mutation_test.lines")
 
 SOURCE = textwrap.dedent(
     '''
@@ -244,3 +245,26 @@ def test_a_sample_is_judged_on_all_its_mutants_together(capsys):
     assert pooled_verdict(broken, goal=50.0) == 1  # a module that could not run fails the sample
     assert "modules that could not run: 03" in capsys.readouterr().out
     assert pooled_verdict([], goal=0.0) == 1  # nothing judged is not a pass
+
+
+def test_a_line_span_is_mutated_inside_or_outside_regions(tmp_path):
+    make_repo(tmp_path)
+    relpath = "packages/tt-demo/src/demo/__init__.py"
+    outside = span.span_mutants(tmp_path, relpath, 15, 15)  # untouched(): in no region
+    assert {m.line for m in outside} == {15}
+    assert {(m.original, m.replacement) for m in outside} >= {("*", "/"), ("+", "-"), ("2", "3")}
+    inside = span.span_mutants(tmp_path, relpath, 8, 9)  # the if and its body, not the lines around
+    assert {m.line for m in inside} == {8, 9} and all(m.relpath == relpath for m in inside)
+
+
+def test_a_line_span_run_counts_and_shows_its_survivors(tmp_path, capsys):
+    repo = tmp_path / "repo"
+    make_repo(repo)
+    source, tests = "packages/tt-demo/src/demo/__init__.py", "packages/tt-demo/tests/test_01_demo.py"
+    args = [source, "7-10", "--tests", tests, "--root", str(repo), "--workers", "1"]
+    status = span.main(args)
+    out = capsys.readouterr().out
+    assert "4/6 killed" in out  # no equivalents file here: '>' -> '>=' survives with '10' -> '11'
+    assert "survived: packages/tt-demo/src/demo/__init__.py:8 [constant] '10' -> '11'" in out
+    assert "+ if total >= 10:" in out
+    assert status == 2
