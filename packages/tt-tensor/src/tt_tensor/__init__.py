@@ -36,6 +36,7 @@ Example:
 from __future__ import annotations
 
 from . import (
+    blas_kernels,  # TINYTORCH_BLAS_KERNELS: which OpenBLAS kernels run the products (not a course topic)
     float_warnings,  # NumPy's 1/0 and 0/0 warnings silenced inside TinyTorch, as PyTorch (not a course topic)
     memory,  # the memory runtime: freed arrays stay in the process (not a course topic)
     threads,  # the BLAS/threading runtime every package shares (not a course topic)
@@ -134,6 +135,7 @@ from .windows import bartlett_window, blackman_window, hamming_window, hann_wind
 __version__ = "0.1.0"
 
 float_warnings.ignore_inside_tinytorch()
+blas_kernels.apply_environment()
 
 bool = bool_  # noqa: A001  (PyTorch's name; the builtin stays reachable as builtins.bool)
 float = float32  # noqa: A001
