@@ -371,3 +371,16 @@ def test_group_arguments_before_init_process_group_are_refused():
         dist.new_group([0])
     with pytest.raises(ValueError, match="not a member of the group"):
         dist.get_process_group_ranks(dist.GroupMember.NON_GROUP_MEMBER)
+
+
+def test_destroying_a_group_frees_its_communicator_and_destroying_all_frees_the_rest():
+    from mpi4py import MPI
+
+    dist.init_process_group("mpi")
+    try:
+        first, second = dist.new_group([0]), dist.new_group([0])
+        dist.destroy_process_group(first)  # MPI_Comm_free sets the handle to MPI_COMM_NULL
+        assert first.comm == MPI.COMM_NULL and second.comm != MPI.COMM_NULL
+    finally:
+        dist.destroy_process_group()
+    assert second.comm == MPI.COMM_NULL and MPI.COMM_WORLD != MPI.COMM_NULL  # the world is MPI's to end
