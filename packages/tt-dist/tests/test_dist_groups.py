@@ -366,6 +366,10 @@ def test_a_non_member_before_init_warns_from_the_callers_line_with_rank_minus_1(
 def test_group_arguments_before_init_process_group_are_refused():
     assert dist.get_rank(dist.GroupMember.NON_GROUP_MEMBER) == -1
     assert dist.get_world_size(dist.GroupMember.NON_GROUP_MEMBER) == -1
+    with pytest.raises(TypeError, match="get_rank: group must be a ProcessGroup .* got 5"):
+        dist.get_rank(5)  # an int that is not NON_GROUP_MEMBER is no group
+    with pytest.raises(TypeError, match="get_world_size: group must be a ProcessGroup .* got 0"):
+        dist.get_world_size(0)
     assert dist.group.WORLD is None and dist.GroupMember.WORLD is None
     with pytest.raises(RuntimeError, match="new_group: Default process group has not been initialized"):
         dist.new_group([0])
