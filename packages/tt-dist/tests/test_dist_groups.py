@@ -208,6 +208,11 @@ def test_coalesced_all_reduce_averages_each_tensor(ranks):
         assert record["coalesced"] == [[mean, 1.0], [[sum(2.0 * s for s in range(WORLD)) / WORLD]], [1, 1]]
 
 
+def test_broadcast_async_returns_work_that_finishes_it(ranks):
+    for record in ranks:
+        assert record["broadcast_async"] == ["Work", True, [1.0, 1.0], 1]
+
+
 @pytest.mark.parametrize(
     ("mode", "named"),
     [("first", "Rank 1 failed"), ("all", "Ranks 1, 2 failed"), ("default", "Rank 1 failed")],

@@ -218,6 +218,9 @@ def batches(rank: int, world: int, record: dict) -> None:
     tensors = [autograd.tensor([rank + 1.0, 1.0]), autograd.tensor([[2.0 * rank]])]
     dist.all_reduce_coalesced(tensors, op=dist.ReduceOp.AVG)
     record["coalesced"] = [values(t) for t in tensors] + [[t._version for t in tensors]]
+    late = autograd.tensor([float(rank)] * 2)
+    work = dist.broadcast(late, src=1, async_op=True)
+    record["broadcast_async"] = [type(work).__name__, work.wait(), values(late), late._version]
 
 
 def main(out: str) -> None:
