@@ -99,6 +99,17 @@ def test_reduce_scatter_tensor_slices_along_the_first_dimension(ranks):
         assert mean == (sum(averaged) / WORLD)[r].tolist()
 
 
+def test_all_gather_single_and_reduce_scatter_single_are_the_tensor_forms(ranks):
+    counting = np.arange(2.0 * WORLD)
+    for r, record in enumerate(ranks):
+        assert record["single_names"] == [
+            True,
+            [mine(s) for s in range(WORLD)],
+            (counting + WORLD - 1)[2 * r : 2 * r + 2].tolist(),
+        ]
+        assert record["single_versions"] == [1, 1]
+
+
 def test_a_ring_of_messages_names_each_sender(ranks):
     for r, record in enumerate(ranks):
         previous = (r - 1) % WORLD
@@ -162,6 +173,26 @@ def test_one_rank_collectives_are_copies_and_identities():
             lambda g, t: dist.all_gather_into_tensor(autograd.zeros(3), autograd.tensor(1.0), group=g),
             ValueError,
             r"input_tensor of shape \(\) \(float32\): give it shape \(1,\) and dtype float32",
+        ),
+        (
+            lambda g, t: dist.all_gather_single(autograd.zeros(3), t, group=g),
+            ValueError,
+            r"all_gather_single: output_tensor of shape \(3,\).*give it shape \(1, 2\) or \(2,\)",
+        ),
+        (
+            lambda g, t: dist.all_gather_single(autograd.zeros(2, 2).t(), autograd.zeros(2, 2), group=g),
+            ValueError,
+            r"all_gather_single: the tensor of shape \(2, 2\) is not contiguous",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(t, autograd.zeros(4), group=g),
+            ValueError,
+            r"reduce_scatter_single: input of shape \(4,\).*give it shape \(1, 2\)",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(t, t, op="max", group=g),
+            TypeError,
+            "reduce_scatter_single: op must be a ReduceOp",
         ),
         (
             lambda g, t: dist.reduce_scatter_tensor(t, autograd.zeros(4), group=g),
