@@ -90,6 +90,7 @@ def test_collectives_on_a_group_involve_its_members_with_global_src_and_dst(rank
         assert record["pair_gather_object"] == ([{"rank": 0}, {"rank": 2}] if r == 2 else None)
     assert ranks[2]["pair_sender"] == 0  # the global rank, not the group rank
     assert ranks[2]["pair_message"] == [42.0]
+    assert ranks[0]["pair_irecv"] == [[7.0], [8.0]]  # from src=2 (global), then from any rank
 
 
 def test_ranks_outside_a_group_or_ambiguous_are_refused_by_name(ranks):

@@ -93,6 +93,14 @@ def groups(rank: int, record: dict) -> None:
     else:
         record["pair_sender"] = dist.recv(message, group=pair)  # any source: the global rank comes back
         record["pair_message"] = values(message)
+    if rank == 2:  # irecv names its sender by global rank (group rank 1 here), or takes any
+        dist.send(autograd.tensor([7.0]), dst=0, group=pair)
+        dist.send(autograd.tensor([8.0]), dst=0, group=pair)
+    else:
+        first, second = autograd.zeros(1), autograd.zeros(1)
+        dist.irecv(first, src=2, group=pair).wait()
+        dist.irecv(second, group=pair).wait()
+        record["pair_irecv"] = [values(first), values(second)]
     record["pair_refused"] = [refused(lambda: dist.broadcast(b, src=1, group=pair)),
                               refused(lambda: dist.send(b, dst=rank, group=pair)),
                               refused(lambda: dist.broadcast(b, src=0, group=pair, group_src=0))]  # fmt: skip
