@@ -110,6 +110,12 @@ def test_all_gather_single_and_reduce_scatter_single_are_the_tensor_forms(ranks)
         assert record["single_versions"] == [1, 1]
 
 
+def test_complex_tensors_are_averaged_over_the_ranks(ranks):
+    mean = (WORLD - 1) / 2
+    for record in ranks:
+        assert record["complex_average"] == [[mean, 1.0], [0.0, -mean]]
+
+
 def test_a_ring_of_messages_names_each_sender(ranks):
     for r, record in enumerate(ranks):
         previous = (r - 1) % WORLD
@@ -119,6 +125,18 @@ def test_a_ring_of_messages_names_each_sender(ranks):
 def test_tags_pick_the_message_and_irecv_finishes_on_wait(ranks):
     assert ranks[1]["tags"] == [0, [1.0], True, [2.0], 1]
     assert "tags" not in ranks[0] and "tags" not in ranks[2]
+
+
+def complex_pair():
+    return autograd.tensor(np.array([1 + 2j, 3 - 1j], np.complex64))
+
+
+def test_complex_tensors_are_reduced_by_sum_and_average_only_as_in_pytorch():
+    assert [dist.supports_complex(op) for op in dist.ReduceOp] == [True, False, False, False, True]
+    group, z = one_rank(), complex_pair()
+    dist.all_reduce(z, op=dist.ReduceOp.AVG, group=group)
+    dist.reduce(z, dst=0, op=dist.ReduceOp.SUM, group=group)
+    assert z.numpy().tolist() == [1 + 2j, 3 - 1j]
 
 
 def one_rank() -> ProcessGroup:
@@ -220,6 +238,38 @@ def test_one_rank_collectives_are_copies_and_identities():
         (lambda g, t: dist.send(t, dst=0, group=g), ValueError, "dst=0 is this process's own rank"),
         (lambda g, t: dist.recv(t, src=0, group=g), ValueError, "src=0 is this process's own rank"),
         (lambda g, t: dist.isend([1.0], dst=1, group=g), ValueError, "dst=1 is not a rank"),
+        (
+            lambda g, t: dist.all_reduce(complex_pair(), op=dist.ReduceOp.MAX, group=g),
+            ValueError,
+            r"^all_reduce does not support ReduceOp.MAX on complex tensors \(complex64\); "
+            r"use ReduceOp.SUM or AVG$",
+        ),
+        (
+            lambda g, t: dist.reduce(complex_pair(), op=dist.ReduceOp.MIN, group=g),
+            ValueError,
+            "reduce does not support ReduceOp.MIN on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter(
+                complex_pair(), [complex_pair()], op=dist.ReduceOp.PRODUCT, group=g
+            ),
+            ValueError,
+            "reduce_scatter does not support ReduceOp.PRODUCT on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_tensor(
+                complex_pair(), complex_pair(), op=dist.ReduceOp.MAX, group=g
+            ),
+            ValueError,
+            "reduce_scatter_tensor does not support ReduceOp.MAX on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(
+                complex_pair(), complex_pair(), op=dist.ReduceOp.MIN, group=g
+            ),
+            ValueError,
+            "reduce_scatter_single does not support ReduceOp.MIN on complex tensors",
+        ),
         (
             lambda g, t: dist.all_gather([t], [1.0, 2.0], group=g),
             TypeError,

@@ -310,6 +310,13 @@ def one_rank() -> ProcessGroup:
         ),
         (lambda g, t: dist.all_reduce_coalesced([], group=g), ValueError, "one or more tensors of one dtype"),
         (
+            lambda g, t: dist.all_reduce_coalesced(
+                [autograd.tensor(np.array([1j]))], op=dist.ReduceOp.PRODUCT, group=g
+            ),
+            ValueError,
+            r"all_reduce_coalesced does not support ReduceOp.PRODUCT on complex tensors \(complex128\)",
+        ),
+        (
             lambda g, t: dist.all_gather_coalesced([[t]], t, group=g),
             TypeError,
             "all_gather_coalesced: input_tensor_list must be a list of tensors, got Tensor",

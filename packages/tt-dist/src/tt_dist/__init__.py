@@ -87,6 +87,7 @@ from .process_group import (
     init_process_group,
     is_available,
     is_initialized,
+    supports_complex,
 )
 from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
 from .reducer import Reducer, assign_buckets
@@ -107,7 +108,7 @@ __all__ = [
     "get_pg_count", "get_process_group_ranks", "group", "is_backend_available", "is_gloo_available",
     "is_mpi_available", "is_nccl_available", "monitored_barrier", "new_group", "new_subgroups",
     "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
-    "all_gather_coalesced", "all_gather_single", "reduce_scatter_single",
+    "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

@@ -181,7 +181,7 @@ def reduce(
 
     group = default_group(group, "reduce")
     dst = group.peer(dst, group_dst, "reduce", "dst")
-    mpi_op = group.mpi_op(op, "reduce")
+    mpi_op = group.mpi_op(op, "reduce", tensor)
     # BEGIN SOLUTION 21 extra
     # TODO: (extra) Ireduce with root dst: the other ranks only send their tensor (no receive buffer);
     #   rank dst reduces in place (MPI.IN_PLACE) and, when done, divides for AVG and marks the write.
@@ -210,7 +210,8 @@ def reduce_scatter(
     group = default_group(group, "reduce_scatter")
     array = writable_buffer(output, "reduce_scatter")
     inputs = _slots(input_list, array, group, "reduce_scatter", "input_list")
-    request = group.comm.Ireduce_scatter_block(np.stack(inputs), array, op=group.mpi_op(op, "reduce_scatter"))
+    mpi_op = group.mpi_op(op, "reduce_scatter", array)
+    request = group.comm.Ireduce_scatter_block(np.stack(inputs), array, op=mpi_op)
     return _started(Work(group, request, "reduce_scatter", _finish_reduction(array, op, group)), async_op)
 
 
@@ -249,7 +250,7 @@ def _reduce_scatter_whole(
     array = writable_buffer(output, name)
     source = _readable(whole, name)
     _check_whole(source, array, group, name, "input", "output")
-    request = group.comm.Ireduce_scatter_block(source, array, op=group.mpi_op(op, name))
+    request = group.comm.Ireduce_scatter_block(source, array, op=group.mpi_op(op, name, array))
     return _started(Work(group, request, name, _finish_reduction(array, op, group)), async_op)
 
 

@@ -181,7 +181,7 @@ def all_reduce_coalesced(
             "all_reduce_coalesced: tensors must be one or more tensors of one dtype, got "
             f"{sorted(str(array.dtype) for array in arrays)}"
         )
-    mpi_op = group.mpi_op(op, "all_reduce_coalesced")
+    mpi_op = group.mpi_op(op, "all_reduce_coalesced", arrays[0])
     flat = np.concatenate([array.ravel() for array in arrays])
     request = group.comm.Iallreduce(MPI.IN_PLACE, flat, op=mpi_op)
 

@@ -111,6 +111,10 @@ def main(out: str) -> None:
     record["single_names"] = [work.wait(), values(single), values(largest_slice)]
     record["single_versions"] = [single._version, largest_slice._version]
 
+    z = autograd.tensor(np.array([rank + 1j, -1j * rank], np.complex128))
+    dist.all_reduce(z, op=dist.ReduceOp.AVG)
+    record["complex_average"] = [[v.real, v.imag] for v in z.numpy().tolist()]
+
     record["versions"] = {  # how often each result tensor was marked as written in place
         "async": [t._version for t in squares],
         "all_gather_into_tensor": [concatenated._version, stacked._version],
