@@ -99,6 +99,23 @@ def test_reduce_scatter_tensor_slices_along_the_first_dimension(ranks):
         assert mean == (sum(averaged) / WORLD)[r].tolist()
 
 
+def test_all_gather_single_and_reduce_scatter_single_are_the_tensor_forms(ranks):
+    counting = np.arange(2.0 * WORLD)
+    for r, record in enumerate(ranks):
+        assert record["single_names"] == [
+            True,
+            [mine(s) for s in range(WORLD)],
+            (counting + WORLD - 1)[2 * r : 2 * r + 2].tolist(),
+        ]
+        assert record["single_versions"] == [1, 1]
+
+
+def test_complex_tensors_are_averaged_over_the_ranks(ranks):
+    mean = (WORLD - 1) / 2
+    for record in ranks:
+        assert record["complex_average"] == [[mean, 1.0], [0.0, -mean]]
+
+
 def test_a_ring_of_messages_names_each_sender(ranks):
     for r, record in enumerate(ranks):
         previous = (r - 1) % WORLD
@@ -108,6 +125,18 @@ def test_a_ring_of_messages_names_each_sender(ranks):
 def test_tags_pick_the_message_and_irecv_finishes_on_wait(ranks):
     assert ranks[1]["tags"] == [0, [1.0], True, [2.0], 1]
     assert "tags" not in ranks[0] and "tags" not in ranks[2]
+
+
+def complex_pair():
+    return autograd.tensor(np.array([1 + 2j, 3 - 1j], np.complex64))
+
+
+def test_complex_tensors_are_reduced_by_sum_and_average_only_as_in_pytorch():
+    assert [dist.supports_complex(op) for op in dist.ReduceOp] == [True, False, False, False, True]
+    group, z = one_rank(), complex_pair()
+    dist.all_reduce(z, op=dist.ReduceOp.AVG, group=group)
+    dist.reduce(z, dst=0, op=dist.ReduceOp.SUM, group=group)
+    assert z.numpy().tolist() == [1 + 2j, 3 - 1j]
 
 
 def one_rank() -> ProcessGroup:
@@ -164,6 +193,26 @@ def test_one_rank_collectives_are_copies_and_identities():
             r"input_tensor of shape \(\) \(float32\): give it shape \(1,\) and dtype float32",
         ),
         (
+            lambda g, t: dist.all_gather_single(autograd.zeros(3), t, group=g),
+            ValueError,
+            r"all_gather_single: output_tensor of shape \(3,\).*give it shape \(1, 2\) or \(2,\)",
+        ),
+        (
+            lambda g, t: dist.all_gather_single(autograd.zeros(2, 2).t(), autograd.zeros(2, 2), group=g),
+            ValueError,
+            r"all_gather_single: the tensor of shape \(2, 2\) is not contiguous",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(t, autograd.zeros(4), group=g),
+            ValueError,
+            r"reduce_scatter_single: input of shape \(4,\).*give it shape \(1, 2\)",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(t, t, op="max", group=g),
+            TypeError,
+            "reduce_scatter_single: op must be a ReduceOp",
+        ),
+        (
             lambda g, t: dist.reduce_scatter_tensor(t, autograd.zeros(4), group=g),
             ValueError,
             r"input of shape \(4,\).*give it shape \(1, 2\)",
@@ -189,6 +238,38 @@ def test_one_rank_collectives_are_copies_and_identities():
         (lambda g, t: dist.send(t, dst=0, group=g), ValueError, "dst=0 is this process's own rank"),
         (lambda g, t: dist.recv(t, src=0, group=g), ValueError, "src=0 is this process's own rank"),
         (lambda g, t: dist.isend([1.0], dst=1, group=g), ValueError, "dst=1 is not a rank"),
+        (
+            lambda g, t: dist.all_reduce(complex_pair(), op=dist.ReduceOp.MAX, group=g),
+            ValueError,
+            r"^all_reduce does not support ReduceOp.MAX on complex tensors \(complex64\); "
+            r"use ReduceOp.SUM or AVG$",
+        ),
+        (
+            lambda g, t: dist.reduce(complex_pair(), op=dist.ReduceOp.MIN, group=g),
+            ValueError,
+            "reduce does not support ReduceOp.MIN on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter(
+                complex_pair(), [complex_pair()], op=dist.ReduceOp.PRODUCT, group=g
+            ),
+            ValueError,
+            "reduce_scatter does not support ReduceOp.PRODUCT on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_tensor(
+                complex_pair(), complex_pair(), op=dist.ReduceOp.MAX, group=g
+            ),
+            ValueError,
+            "reduce_scatter_tensor does not support ReduceOp.MAX on complex tensors",
+        ),
+        (
+            lambda g, t: dist.reduce_scatter_single(
+                complex_pair(), complex_pair(), op=dist.ReduceOp.MIN, group=g
+            ),
+            ValueError,
+            "reduce_scatter_single does not support ReduceOp.MIN on complex tensors",
+        ),
         (
             lambda g, t: dist.all_gather([t], [1.0, 2.0], group=g),
             TypeError,

@@ -71,10 +71,10 @@ def test_group_ranks_translate_both_ways(ranks):
 def test_a_rank_outside_the_group_skips_its_collectives_with_a_warning(ranks):
     record = ranks[1]
     assert record["outside_all_reduce"] == [None, [5.0]]
-    assert record["outside_recv"] == -1
+    assert record["outside_recv"] == -1 and record["outside_coalesced"] is None
     assert record["outside_warnings"] == [
         f"Running {op} on global rank 1 which does not belong to the given group."
-        for op in ("all_reduce", "recv")
+        for op in ("all_reduce", "recv", "all_gather_coalesced")
     ]
 
 
@@ -82,6 +82,7 @@ def test_collectives_on_a_group_involve_its_members_with_global_src_and_dst(rank
     for r in (0, 2):
         record = ranks[r]
         assert record["pair_sum"] == [(0 + 1.0) + (2 + 1.0)]
+        assert record["pair_gather_coalesced"] == [[0.25], [2.25]]
         assert record["broadcasts"] == [[10.0 * 2], [10.0 * 0]]  # src=2 (global), group_src=1 of [2, 0]
         assert record["pair_gather"] == ([[0.5], [2.5]] if r == 2 else None)
         assert record["pair_reduce"] == ([2.0] if r == 2 else [float(r)])
@@ -89,6 +90,7 @@ def test_collectives_on_a_group_involve_its_members_with_global_src_and_dst(rank
         assert record["pair_gather_object"] == ([{"rank": 0}, {"rank": 2}] if r == 2 else None)
     assert ranks[2]["pair_sender"] == 0  # the global rank, not the group rank
     assert ranks[2]["pair_message"] == [42.0]
+    assert ranks[0]["pair_irecv"] == [[7.0], [8.0]]  # from src=2 (global), then from any rank
 
 
 def test_ranks_outside_a_group_or_ambiguous_are_refused_by_name(ranks):
@@ -208,6 +210,19 @@ def test_coalesced_all_reduce_averages_each_tensor(ranks):
         assert record["coalesced"] == [[mean, 1.0], [[sum(2.0 * s for s in range(WORLD)) / WORLD]], [1, 1]]
 
 
+def test_all_gather_coalesced_fills_each_ranks_list_in_input_order(ranks):
+    square = np.arange(4.0).reshape(2, 2)
+    for record in ranks:
+        assert record["gather_coalesced"] == [[(square + 10 * s).T.tolist(), [-s], s] for s in range(WORLD)]
+        assert record["gather_coalesced_versions"] == [[1, 1, 1]] * WORLD
+        assert record["gather_coalesced_async"] == ["Work", True, [[s, 100 + s] for s in range(WORLD)]]
+
+
+def test_broadcast_async_returns_work_that_finishes_it(ranks):
+    for record in ranks:
+        assert record["broadcast_async"] == ["Work", True, [1.0, 1.0], 1]
+
+
 @pytest.mark.parametrize(
     ("mode", "named"),
     [("first", "Rank 1 failed"), ("all", "Ranks 1, 2 failed"), ("default", "Rank 1 failed")],
@@ -294,6 +309,78 @@ def one_rank() -> ProcessGroup:
             "own rank",
         ),
         (lambda g, t: dist.all_reduce_coalesced([], group=g), ValueError, "one or more tensors of one dtype"),
+        (
+            lambda g, t: dist.all_reduce_coalesced(
+                [autograd.tensor(np.array([1j]))], op=dist.ReduceOp.PRODUCT, group=g
+            ),
+            ValueError,
+            r"all_reduce_coalesced does not support ReduceOp.PRODUCT on complex tensors \(complex128\)",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[t]], t, group=g),
+            TypeError,
+            "all_gather_coalesced: input_tensor_list must be a list of tensors, got Tensor",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[]], [], group=g),
+            ValueError,
+            r"all_gather_coalesced: input_tensor_list must be one or more tensors of one dtype, got \[\]",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced(
+                [[t, t]], [t, autograd.zeros(2, dtype=autograd.int64)], group=g
+            ),
+            ValueError,
+            r"one or more tensors of one dtype, got \['float32', 'int64'\]",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[[1.0]]], [[1.0]], group=g),
+            TypeError,
+            "all_gather_coalesced: expected a tinytorch Tensor, got list",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced(t, [t], group=g),
+            TypeError,
+            "all_gather_coalesced: output_tensor_lists must be a list of 1 lists, one per rank, got Tensor",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[t], [t]], [t], group=g),
+            ValueError,
+            "output_tensor_lists must be a list of 1 lists, one per rank, got 2$",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([(t,)], [t], group=g),
+            TypeError,
+            r"output_tensor_lists\[0\] must be a list of 1 tensors, one per input, got tuple",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[t, t]], [t], group=g),
+            ValueError,
+            r"output_tensor_lists\[0\] must be a list of 1 tensors, one per input, got 2$",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[t, [0.0]]], [t, t], group=g),
+            TypeError,
+            r"output_tensor_lists\[0\]\[1\] must be a tinytorch Tensor, got list",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[t, autograd.zeros(1, 2)]], [t, t], group=g),
+            ValueError,
+            r"output_tensor_lists\[0\]\[1\] has shape \(1, 2\) and dtype float32; it must be a writeable "
+            r"tensor of shape \(2,\) and dtype float32, like input_tensor_list\[1\]",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced(
+                [[autograd.zeros(2, dtype=autograd.float64)]], [t], group=g
+            ),
+            ValueError,
+            r"\[0\]\[0\] has shape \(2,\) and dtype float64; .* dtype float32, like input_tensor_list\[0\]",
+        ),
+        (
+            lambda g, t: dist.all_gather_coalesced([[autograd.zeros(1).expand(2)]], [t], group=g),
+            ValueError,
+            r"\[0\]\[0\] has shape \(2,\) and dtype float32 and is read-only; it must be a writeable",
+        ),
         (lambda g, t: dist.all_reduce(t, group="pair"), TypeError, "group must be a ProcessGroup"),
         (lambda g, t: dist.get_group_rank(None, 0), ValueError, "group must be a process group"),
         (lambda g, t: dist.get_global_rank(None, 0), ValueError, "group must be a process group"),
@@ -325,6 +412,9 @@ def test_one_rank_all_to_all_and_objects_are_copies():
     coalesced = [autograd.tensor([1.0, 2.0]), autograd.tensor([3.0])]
     dist.all_reduce_coalesced(coalesced, op=dist.ReduceOp.MAX, group=group)
     assert [t.numpy().tolist() for t in coalesced] == [[1.0, 2.0], [3.0]]
+    outputs = [[autograd.zeros(2), autograd.zeros(1)]]
+    assert dist.all_gather_coalesced(outputs, coalesced, group=group) is None
+    assert [t.numpy().tolist() for t in outputs[0]] == [[1.0, 2.0], [3.0]]
 
 
 def test_backends_and_availability():
@@ -366,8 +456,25 @@ def test_a_non_member_before_init_warns_from_the_callers_line_with_rank_minus_1(
 def test_group_arguments_before_init_process_group_are_refused():
     assert dist.get_rank(dist.GroupMember.NON_GROUP_MEMBER) == -1
     assert dist.get_world_size(dist.GroupMember.NON_GROUP_MEMBER) == -1
+    with pytest.raises(TypeError, match="get_rank: group must be a ProcessGroup .* got 5"):
+        dist.get_rank(5)  # an int that is not NON_GROUP_MEMBER is no group
+    with pytest.raises(TypeError, match="get_world_size: group must be a ProcessGroup .* got 0"):
+        dist.get_world_size(0)
     assert dist.group.WORLD is None and dist.GroupMember.WORLD is None
     with pytest.raises(RuntimeError, match="new_group: Default process group has not been initialized"):
         dist.new_group([0])
     with pytest.raises(ValueError, match="not a member of the group"):
         dist.get_process_group_ranks(dist.GroupMember.NON_GROUP_MEMBER)
+
+
+def test_destroying_a_group_frees_its_communicator_and_destroying_all_frees_the_rest():
+    from mpi4py import MPI
+
+    dist.init_process_group("mpi")
+    try:
+        first, second = dist.new_group([0]), dist.new_group([0])
+        dist.destroy_process_group(first)  # MPI_Comm_free sets the handle to MPI_COMM_NULL
+        assert first.comm == MPI.COMM_NULL and second.comm != MPI.COMM_NULL
+    finally:
+        dist.destroy_process_group()
+    assert second.comm == MPI.COMM_NULL and MPI.COMM_WORLD != MPI.COMM_NULL  # the world is MPI's to end

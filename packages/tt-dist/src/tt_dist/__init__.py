@@ -25,12 +25,14 @@ from __future__ import annotations
 from .collectives import (
     all_gather,
     all_gather_into_tensor,
+    all_gather_single,
     gather,
     irecv,
     isend,
     recv,
     reduce,
     reduce_scatter,
+    reduce_scatter_single,
     reduce_scatter_tensor,
     scatter,
     send,
@@ -38,6 +40,7 @@ from .collectives import (
 from .ddp import DistributedDataParallel, broadcast_tensors
 from .exchange import (
     P2POp,
+    all_gather_coalesced,
     all_reduce_coalesced,
     all_to_all,
     all_to_all_single,
@@ -84,6 +87,7 @@ from .process_group import (
     init_process_group,
     is_available,
     is_initialized,
+    supports_complex,
 )
 from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
 from .reducer import Reducer, assign_buckets
@@ -104,6 +108,7 @@ __all__ = [
     "get_pg_count", "get_process_group_ranks", "group", "is_backend_available", "is_gloo_available",
     "is_mpi_available", "is_nccl_available", "monitored_barrier", "new_group", "new_subgroups",
     "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
+    "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
 ]  # fmt: skip
 
 __version__ = "0.1.0"

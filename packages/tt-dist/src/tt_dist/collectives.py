@@ -18,6 +18,9 @@ function                   each rank ends with                     MPI operation
 ``send`` / ``recv``        a tensor from one rank to another       ``Isend`` / ``Irecv``
 =========================  ======================================  ===========================
 
+``all_gather_single`` and ``reduce_scatter_single`` are PyTorch 2.13's other names for
+``all_gather_into_tensor`` and ``reduce_scatter_tensor``.
+
 ``isend`` and ``irecv`` return a :class:`~tt_dist.Work` at once; the collectives
 do with ``async_op=True``. Tensors that MPI reads may have any layout (a
 non-contiguous one is copied first); tensors that MPI writes into directly must
@@ -78,12 +81,25 @@ def all_gather_into_tensor(
     ``output_tensor`` holds world size × ``input_tensor.numel()`` values of its dtype:
     shape ``(N·d0, ...)`` (concatenated) or ``(N, d0, ...)`` (stacked), as in PyTorch.
     """
-    group = default_group(group, "all_gather_into_tensor")
-    source = _readable(input_tensor, "all_gather_into_tensor")
-    output = writable_buffer(output_tensor, "all_gather_into_tensor")
-    _check_whole(output, source, group, "all_gather_into_tensor", "output_tensor", "input_tensor")
+    return _gather_whole(output_tensor, input_tensor, group, async_op, "all_gather_into_tensor")
+
+
+@members_only
+def all_gather_single(
+    output_tensor: Any, input_tensor: Any, group: ProcessGroup | None = None, async_op: bool = False
+) -> Work | None:
+    """:func:`all_gather_into_tensor` under the name PyTorch 2.13 also gives it (errors name this one)."""
+    return _gather_whole(output_tensor, input_tensor, group, async_op, "all_gather_single")
+
+
+def _gather_whole(output_tensor: Any, input_tensor: Any, group: Any, async_op: bool, op: str) -> Work | None:
+    """``all_gather_into_tensor`` (or its other name, ``op``): every rank's input into one output."""
+    group = default_group(group, op)
+    source = _readable(input_tensor, op)
+    output = writable_buffer(output_tensor, op)
+    _check_whole(output, source, group, op, "output_tensor", "input_tensor")
     request = group.comm.Iallgather(source, output)
-    return _started(Work(group, request, "all_gather_into_tensor", lambda: versions.bump(output)), async_op)
+    return _started(Work(group, request, op, lambda: versions.bump(output)), async_op)
 
 
 @members_only
@@ -165,7 +181,7 @@ def reduce(
 
     group = default_group(group, "reduce")
     dst = group.peer(dst, group_dst, "reduce", "dst")
-    mpi_op = group.mpi_op(op, "reduce")
+    mpi_op = group.mpi_op(op, "reduce", tensor)
     # BEGIN SOLUTION 21 extra
     # TODO: (extra) Ireduce with root dst: the other ranks only send their tensor (no receive buffer);
     #   rank dst reduces in place (MPI.IN_PLACE) and, when done, divides for AVG and marks the write.
@@ -194,7 +210,8 @@ def reduce_scatter(
     group = default_group(group, "reduce_scatter")
     array = writable_buffer(output, "reduce_scatter")
     inputs = _slots(input_list, array, group, "reduce_scatter", "input_list")
-    request = group.comm.Ireduce_scatter_block(np.stack(inputs), array, op=group.mpi_op(op, "reduce_scatter"))
+    mpi_op = group.mpi_op(op, "reduce_scatter", array)
+    request = group.comm.Ireduce_scatter_block(np.stack(inputs), array, op=mpi_op)
     return _started(Work(group, request, "reduce_scatter", _finish_reduction(array, op, group)), async_op)
 
 
@@ -210,13 +227,31 @@ def reduce_scatter_tensor(
 
     ``input`` holds world size × ``output.numel()`` values: ``(N·d0, ...)`` or ``(N, d0, ...)``.
     """
-    group = default_group(group, "reduce_scatter_tensor")
-    array = writable_buffer(output, "reduce_scatter_tensor")
-    source = _readable(input, "reduce_scatter_tensor")
-    _check_whole(source, array, group, "reduce_scatter_tensor", "input", "output")
-    request = group.comm.Ireduce_scatter_block(source, array, op=group.mpi_op(op, "reduce_scatter_tensor"))
-    finish = _finish_reduction(array, op, group)
-    return _started(Work(group, request, "reduce_scatter_tensor", finish), async_op)
+    return _reduce_scatter_whole(output, input, op, group, async_op, "reduce_scatter_tensor")
+
+
+@members_only
+def reduce_scatter_single(
+    output: Any,
+    input: Any,  # noqa: A002 (PyTorch's name)
+    op: ReduceOp = ReduceOp.SUM,
+    group: ProcessGroup | None = None,
+    async_op: bool = False,
+) -> Work | None:
+    """:func:`reduce_scatter_tensor` under the name PyTorch 2.13 also gives it (errors name this one)."""
+    return _reduce_scatter_whole(output, input, op, group, async_op, "reduce_scatter_single")
+
+
+def _reduce_scatter_whole(
+    output: Any, whole: Any, op: ReduceOp, group: Any, async_op: bool, name: str
+) -> Work | None:
+    """``reduce_scatter_tensor`` (or its other name, ``name``): the reduced slices of ``whole``."""
+    group = default_group(group, name)
+    array = writable_buffer(output, name)
+    source = _readable(whole, name)
+    _check_whole(source, array, group, name, "input", "output")
+    request = group.comm.Ireduce_scatter_block(source, array, op=group.mpi_op(op, name, array))
+    return _started(Work(group, request, name, _finish_reduction(array, op, group)), async_op)
 
 
 @members_only

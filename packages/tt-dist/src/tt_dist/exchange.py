@@ -181,7 +181,7 @@ def all_reduce_coalesced(
             "all_reduce_coalesced: tensors must be one or more tensors of one dtype, got "
             f"{sorted(str(array.dtype) for array in arrays)}"
         )
-    mpi_op = group.mpi_op(op, "all_reduce_coalesced")
+    mpi_op = group.mpi_op(op, "all_reduce_coalesced", arrays[0])
     flat = np.concatenate([array.ravel() for array in arrays])
     request = group.comm.Iallreduce(MPI.IN_PLACE, flat, op=mpi_op)
 
@@ -198,6 +198,83 @@ def all_reduce_coalesced(
 
 def _as_list(tensors: Any) -> list[Any]:
     return [tensors] if hasattr(tensors, "array") else list(tensors)
+
+
+@members_only
+def all_gather_coalesced(
+    output_tensor_lists: list[list[Any]], input_tensor_list: list[Any], group: ProcessGroup | None = None,
+    async_op: bool = False,
+) -> Work | None:  # fmt: skip
+    """Fill ``output_tensor_lists[r][k]`` with rank r's ``input_tensor_list[k]``, on every rank, at once.
+
+    Args:
+        output_tensor_lists: one list per rank, each holding a tensor of the shape and dtype of
+            every input, in the same order; written in place (any layout).
+        input_tensor_list: this rank's tensors, one or more of one dtype (any layout); every rank
+            gives tensors of the same shapes (not checked across ranks, as in PyTorch).
+        async_op: return a :class:`~tt_dist.Work` at once (PyTorch returns a Future; both have
+            ``wait()``).
+
+    The inputs travel as one flat buffer of their total size n: one ``Iallgather``
+    receiving (N-1)·n values per rank, then a copy into each output.
+    """
+    op = "all_gather_coalesced"
+    group = default_group(group, op)
+    if not isinstance(input_tensor_list, list):
+        raise TypeError(
+            f"{op}: input_tensor_list must be a list of tensors, got {type(input_tensor_list).__name__}"
+        )
+    inputs = [_readable(t, op) for t in input_tensor_list]
+    if len({array.dtype for array in inputs}) != 1:
+        raise ValueError(
+            f"{op}: input_tensor_list must be one or more tensors of one dtype, got "
+            f"{[str(array.dtype) for array in inputs]}"
+        )
+    outputs = _output_lists(output_tensor_lists, inputs, group, op)
+    flat = np.concatenate([array.ravel() for array in inputs])
+    gathered = np.empty((group.size, flat.size), flat.dtype)
+    request = group.comm.Iallgather(flat, gathered)
+    offsets = np.cumsum([0, *[array.size for array in inputs]])
+
+    def finish() -> None:
+        for values, targets in zip(gathered, outputs):
+            for k, target in enumerate(targets):
+                target[...] = values[offsets[k] : offsets[k + 1]].reshape(target.shape)
+                versions.bump(target)
+
+    return _started(Work(group, request, op, finish), async_op)
+
+
+def _output_lists(
+    lists: Any, inputs: list[np.ndarray], group: ProcessGroup, op: str
+) -> list[list[np.ndarray]]:
+    """The arrays of ``output_tensor_lists``: one list per rank, its k-th entry shaped like ``inputs[k]``."""
+    _check_list(lists, group.size, f"{op}: output_tensor_lists", "lists, one per rank")
+    arrays = []
+    for r, tensors in enumerate(lists):
+        _check_list(tensors, len(inputs), f"{op}: output_tensor_lists[{r}]", "tensors, one per input")
+        row = []
+        for k, (tensor, like) in enumerate(zip(tensors, inputs)):
+            array, name = getattr(tensor, "array", None), f"output_tensor_lists[{r}][{k}]"
+            if not isinstance(array, np.ndarray):
+                raise TypeError(f"{op}: {name} must be a tinytorch Tensor, got {type(tensor).__name__}")
+            if array.shape != like.shape or array.dtype != like.dtype or not array.flags.writeable:
+                raise ValueError(
+                    f"{op}: {name} has shape {tuple(array.shape)} and dtype {array.dtype}"
+                    f"{'' if array.flags.writeable else ' and is read-only'}; it must be a writeable tensor "
+                    f"of shape {tuple(like.shape)} and dtype {like.dtype}, like input_tensor_list[{k}]"
+                )
+            row.append(array)
+        arrays.append(row)
+    return arrays
+
+
+def _check_list(value: Any, length: int, what: str, entries: str) -> None:
+    """``value`` must be a list (a ``TypeError`` if not) of ``length`` entries (a ``ValueError``)."""
+    if not isinstance(value, list):
+        raise TypeError(f"{what} must be a list of {length} {entries}, got {type(value).__name__}")
+    if len(value) != length:
+        raise ValueError(f"{what} must be a list of {length} {entries}, got {len(value)}")
 
 
 class P2POp:

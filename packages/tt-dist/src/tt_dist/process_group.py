@@ -138,15 +138,33 @@ class ProcessGroup:
                 )
             time.sleep(_POLL)
 
-    def mpi_op(self, op: ReduceOp, caller: str = "all_reduce") -> Any:
-        """The MPI operation for ``op`` (AVG is a SUM followed by a division); ``caller`` names errors."""
+    def mpi_op(self, op: ReduceOp, caller: str = "all_reduce", values: Any = None) -> Any:
+        """The MPI operation for ``op`` (AVG is a SUM followed by a division); ``caller`` names errors.
+
+        ``values`` (the tensor or array reduced, if given): complex ones are refused an ``op``
+        that :func:`supports_complex` refuses, naming the op, as PyTorch refuses them.
+        """
         from mpi4py import MPI
 
         table = {ReduceOp.SUM: MPI.SUM, ReduceOp.AVG: MPI.SUM, ReduceOp.PRODUCT: MPI.PROD,
                  ReduceOp.MIN: MPI.MIN, ReduceOp.MAX: MPI.MAX}  # fmt: skip
         if not isinstance(op, ReduceOp):
             raise TypeError(f"{caller}: op must be a ReduceOp (SUM, PRODUCT, MIN, MAX, AVG), got {op!r}")
+        dtype = getattr(getattr(values, "array", values), "dtype", None)
+        if dtype is not None and dtype.kind == "c" and not supports_complex(op):
+            raise ValueError(
+                f"{caller} does not support {op} on complex tensors ({dtype}); use ReduceOp.SUM or AVG"
+            )
         return table[op]
+
+
+def supports_complex(reduceOp: ReduceOp) -> bool:  # noqa: N803 (PyTorch's name)
+    """Whether ``reduceOp`` may combine complex tensors (``torch.distributed.supports_complex``).
+
+    Not MIN or MAX (complex numbers have no order), nor PRODUCT: MPI could multiply them, but
+    PyTorch refuses it, and so does tt-dist, so that code runs the same on both.
+    """
+    return reduceOp not in (ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT)
 
 
 _default: ProcessGroup | None = None
@@ -430,7 +448,7 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
 
     group = default_group(group, "all_reduce")
     array = writable_buffer(tensor, "all_reduce")
-    mpi_op = group.mpi_op(op)
+    mpi_op = group.mpi_op(op, "all_reduce", array)
 
     def finish() -> None:
         if op is ReduceOp.AVG:

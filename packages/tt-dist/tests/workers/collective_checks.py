@@ -104,6 +104,17 @@ def main(out: str) -> None:
     dist.reduce_scatter_tensor(averaged, stacked_input, op=dist.ReduceOp.AVG)
     record["reduce_scatter_tensor"] = [values(part), values(averaged)]
 
+    # PyTorch 2.13's other names for all_gather_into_tensor and reduce_scatter_tensor.
+    single, largest_slice = autograd.zeros(world, 2), autograd.zeros(2)
+    work = dist.all_gather_single(single, mine, async_op=True)
+    dist.reduce_scatter_single(largest_slice, autograd.tensor(counting + rank), op=dist.ReduceOp.MAX)
+    record["single_names"] = [work.wait(), values(single), values(largest_slice)]
+    record["single_versions"] = [single._version, largest_slice._version]
+
+    z = autograd.tensor(np.array([rank + 1j, -1j * rank], np.complex128))
+    dist.all_reduce(z, op=dist.ReduceOp.AVG)
+    record["complex_average"] = [[v.real, v.imag] for v in z.numpy().tolist()]
+
     record["versions"] = {  # how often each result tensor was marked as written in place
         "async": [t._version for t in squares],
         "all_gather_into_tensor": [concatenated._version, stacked._version],

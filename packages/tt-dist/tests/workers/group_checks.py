@@ -45,6 +45,7 @@ def groups(rank: int, record: dict) -> None:
             t = autograd.tensor([5.0])
             record["outside_all_reduce"] = [dist.all_reduce(t, group=pair), values(t)]
             record["outside_recv"] = dist.recv(t, src=0, group=pair)
+            record["outside_coalesced"] = dist.all_gather_coalesced([[t]], [t], group=pair)
         record["outside_warnings"] = [str(w.message) for w in caught]
         record["ranks_of_world"] = dist.get_process_group_ranks(None)
         dist.destroy_process_group(pair)  # nothing to free on a rank outside the group
@@ -68,6 +69,9 @@ def groups(rank: int, record: dict) -> None:
     t = autograd.tensor([rank + 1.0])
     dist.all_reduce(t, group=pair)
     record["pair_sum"] = values(t)
+    pair_outputs = [[autograd.zeros(1)] for _ in range(2)]
+    dist.all_gather_coalesced(pair_outputs, [autograd.tensor([rank + 0.25])], group=pair)
+    record["pair_gather_coalesced"] = [values(row[0]) for row in pair_outputs]
     b = autograd.tensor([10.0 * rank])
     dist.broadcast(b, src=2, group=pair)  # src is global
     c = autograd.tensor([10.0 * rank])
@@ -89,6 +93,14 @@ def groups(rank: int, record: dict) -> None:
     else:
         record["pair_sender"] = dist.recv(message, group=pair)  # any source: the global rank comes back
         record["pair_message"] = values(message)
+    if rank == 2:  # irecv names its sender by global rank (group rank 1 here), or takes any
+        dist.send(autograd.tensor([7.0]), dst=0, group=pair)
+        dist.send(autograd.tensor([8.0]), dst=0, group=pair)
+    else:
+        first, second = autograd.zeros(1), autograd.zeros(1)
+        dist.irecv(first, src=2, group=pair).wait()
+        dist.irecv(second, group=pair).wait()
+        record["pair_irecv"] = [values(first), values(second)]
     record["pair_refused"] = [refused(lambda: dist.broadcast(b, src=1, group=pair)),
                               refused(lambda: dist.send(b, dst=rank, group=pair)),
                               refused(lambda: dist.broadcast(b, src=0, group=pair, group_src=0))]  # fmt: skip
@@ -218,6 +230,23 @@ def batches(rank: int, world: int, record: dict) -> None:
     tensors = [autograd.tensor([rank + 1.0, 1.0]), autograd.tensor([[2.0 * rank]])]
     dist.all_reduce_coalesced(tensors, op=dist.ReduceOp.AVG)
     record["coalesced"] = [values(t) for t in tensors] + [[t._version for t in tensors]]
+    square = autograd.tensor(np.arange(4.0, dtype=np.float32).reshape(2, 2) + 10 * rank).t()  # any layout
+    inputs = [square, autograd.tensor([-rank], dtype=autograd.float32), autograd.tensor(float(rank))]
+    outputs = [[autograd.zeros(2, 2).t(), autograd.zeros(1), autograd.zeros(())] for _ in range(world)]
+    dist.all_gather_coalesced(outputs, inputs)
+    record["gather_coalesced"] = [[values(t) for t in row] for row in outputs]
+    record["gather_coalesced_versions"] = [[t._version for t in row] for row in outputs]
+    numbers = [autograd.tensor([rank, 100 + rank])]
+    gathered = [[autograd.zeros(2, dtype=autograd.int64)] for _ in range(world)]
+    work = dist.all_gather_coalesced(gathered, numbers, async_op=True)
+    record["gather_coalesced_async"] = [
+        type(work).__name__,
+        work.wait(),
+        [values(row[0]) for row in gathered],
+    ]
+    late = autograd.tensor([float(rank)] * 2)
+    work = dist.broadcast(late, src=1, async_op=True)
+    record["broadcast_async"] = [type(work).__name__, work.wait(), values(late), late._version]
 
 
 def main(out: str) -> None:
