@@ -97,9 +97,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         positions = positions % max(size, 1)
         if source is not None:
             expected = self.shape[:axis] + (positions.size,) + self.shape[axis + 1 :]
-            if tuple(np.shape(operand(source))) != tuple(expected):
+            # (a tensor's own shape: inside vmap a batched source's array has the batch dims too)
+            shape = tuple(source.shape if isinstance(source, tt_tensor.Tensor) else np.shape(operand(source)))
+            if shape != tuple(expected):
                 raise RuntimeError(
-                    f"{op}: source of shape {tuple(np.shape(operand(source)))} does not match {expected} "
+                    f"{op}: source of shape {shape} does not match {expected} "
                     f"(self's shape with dim {axis} the index's length)"
                 )
         return (slice(None),) * axis + (positions,)

@@ -34,7 +34,14 @@ from tt_tensor import random as tt_random
 from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
-from . import _vmap_methods, _vmap_random, _vmap_rules, function, gradients
+from . import (
+    _vmap_methods,
+    _vmap_random,
+    _vmap_rules,
+    _vmap_rules_more,  # noqa: F401  (registers its rules in _vmap_rules.RULES)
+    function,
+    gradients,
+)
 from .batched import (
     STATE,
     BatchedTensor,
