@@ -214,6 +214,14 @@ def test_index_add_puts_behind_the_batch_dims(op, shapes, in_dims):
     agrees(op, floats(*shapes[0]), floats(*shapes[1]), in_dims=in_dims, argnums=argnums)
 
 
+def test_index_add_in_nested_vmaps_with_the_source_batched_over_the_outer_level_only():
+    xs, sources, index = floats(5, 3, 4), floats(B, 2, 4), autograd.tensor([2, 0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(lambda s: vmap(lambda x: x.index_add(0, index, s))(xs))(sources)
+    equal(got, autograd.stack([autograd.stack([x.index_add(0, index, s) for x in xs]) for s in sources]))
+
+
 def test_index_add_errors_name_the_samples_shapes_and_in_place_into_a_plain_tensor_is_refused():
     index = autograd.tensor([0, 1])
     with pytest.raises(RuntimeError, match=r"source of shape \(2, 5\) does not match \(2, 4\)"):
