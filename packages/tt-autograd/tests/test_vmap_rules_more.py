@@ -214,6 +214,40 @@ def test_index_add_puts_behind_the_batch_dims(op, shapes, in_dims):
     agrees(op, floats(*shapes[0]), floats(*shapes[1]), in_dims=in_dims, argnums=argnums)
 
 
+BATCHED_INDEX = [  # (op of (self, index, source), shapes, in_dims): a batched index is scatter_add's
+    (lambda v, i, s: v.index_add(1, i, s), ((B, 3, 4), (B, 2), (B, 3, 2)), (0, 0, 0)),
+    (lambda v, i, s: v.index_add(0, i, s, alpha=-2.0), ((3, 4), (B, 3), (3, 4)), (None, 0, None)),
+    (
+        lambda v, i, s: autograd.zeros(5, dtype=autograd.float64).index_add(0, i, s),
+        ((1,), (B, 4), (B, 4)),
+        (None, 0, 0),
+    ),
+    (lambda v, i, s: v.clone().index_add_(-1, i, s), ((B, 2, 4), (B,), (B, 2, 1)), (0, 0, 0)),  # a 0-d index
+]
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", BATCHED_INDEX)
+def test_index_add_with_a_batched_index_scatters_each_samples_source(op, shapes, in_dims):
+    args = (floats(*shapes[0]), integers(*shapes[1], high=2), floats(*shapes[2]))
+    agrees(op, *args, in_dims=in_dims, argnums=(0, 2))  # (grad gives even an unbatched one per sample)
+
+
+def test_index_add_with_a_batched_index_the_op_refuses_loops_for_its_error():
+    index = integers(B, 2, high=2)
+    for func, x, source in [
+        (lambda v, i, s: v.index_add(0, i + 3, s), floats(B, 3, 4), floats(B, 2, 4)),  # out of range
+        (lambda v, i, s: v.index_add(0, i, s), floats(B, 3, 4), floats(B, 2, 5)),  # the source's shape
+        (lambda v, i, s: v.index_add(0, i, s.float()), floats(B, 3, 4), floats(B, 2, 4)),  # its dtype
+        (lambda v, i, s: v.index_add(0, i[:1], s), floats(B), floats(B, 1)),  # a 0-d self
+        (lambda v, i, s: v.index_add(0, i[None], s), floats(B, 3, 4), floats(B, 2, 4)),  # a 2-d index
+    ]:
+        with pytest.raises(Exception) as one:
+            func(x[0], index[0], source[0])
+        with pytest.raises(type(one.value)) as batched, pytest.warns(UserWarning, match="Tensor.index_add"):
+            vmap(func)(x, index, source)
+        assert str(batched.value) == str(one.value)
+
+
 def test_index_add_in_nested_vmaps_with_the_source_batched_over_the_outer_level_only():
     xs, sources, index = floats(5, 3, 4), floats(B, 2, 4), autograd.tensor([2, 0])
     with warnings.catch_warnings():

@@ -94,6 +94,27 @@ def getitem(self, key: Any) -> Any:
     return per_sample("indexing with a batched index", _plain_getitem, (self, key), {})
 
 
+def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
+    """``x.index_add(dim, index, source, alpha=...)`` while a vmap runs: an unbatched index is the op's
+    own (PutFunction's rule batches it); a batched one is scatter_add of ``source`` with the index
+    expanded along the source's other dims (from a 0-d or a refused sample: the loop, the op's error)."""
+    if STATE.physical or type(index) is not BatchedTensor:
+        return self._index_add(dim, index, source, alpha)
+    if self.ndim == 0 or index.ndim > 1 or not isinstance(source, tt_tensor.Tensor):
+        return per_sample("Tensor.index_add", Tensor._index_add, (self, dim, index, source, alpha), {})
+    axis = normalize_dim("index_add", dim, self.ndim)
+    count = index.numel()
+    expected = (*self.shape[:axis], count, *self.shape[axis + 1 :])
+    positions = index.array
+    in_range = positions.size == 0 or (positions.min() >= 0 and positions.max() < self.shape[axis])
+    if tuple(source.shape) != expected or not in_range or source.dtype != self.dtype:
+        return per_sample("Tensor.index_add", Tensor._index_add, (self, dim, index, source, alpha), {})
+    where = index.reshape(*(count if d == axis else 1 for d in range(self.ndim))).expand(*expected)
+    if alpha != 1:  # (an integer tensor takes alpha's integer part, as the op)
+        source = source * (alpha if self.dtype.is_floating_point else int(alpha))
+    return self.scatter_add(axis, where, source)
+
+
 def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
