@@ -116,10 +116,8 @@ def _at_once(function: Callable, args: tuple, kwargs: dict, levels: tuple, sizes
         return function(*batch, *parse_size(name, given if size is None else (size,)), **bound)
     if name == "randint":
         low, high, size = bound["low"], bound.get("high"), bound.get("size", ())
-        if isinstance(high, (tuple, list)):  # randint(high, size)
+        if isinstance(high, (tuple, list)):  # randint(high, size); randint(high) it reads itself
             low, high, size = 0, low, high
-        elif high is None:
-            low, high = 0, low
         bound.update(low=low, high=high, size=(*batch, *parse_size(name, (size,))))
         return function(**bound)
     if name == "normal":

@@ -178,10 +178,9 @@ def join(cls: type, inputs: tuple, params: dict) -> object:
 def advanced_apart(key: tuple) -> bool:
     """Whether the advanced indices of ``key`` (arrays, 0-d ones too, and with them the integers, which
     NumPy then counts as advanced) are apart: NumPy would move their dims in front of the batch dims."""
-    if not any(isinstance(k, np.ndarray) for k in key):
-        return False
     advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer))]
-    return advanced[-1] - advanced[0] + 1 != len(advanced)
+    arrays = any(isinstance(k, np.ndarray) for k in key)
+    return arrays and advanced[-1] - advanced[0] + 1 != len(advanced)
 
 
 def getitem(cls: type, inputs: tuple, params: dict) -> object:
