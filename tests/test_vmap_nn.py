@@ -167,6 +167,7 @@ CONV_AND_POOL += [
     (lambda batch: times_indices(F.max_pool2d(batch, 3, 2, 1, return_indices=True)), "batches"),
     (lambda batch: times_indices(F.adaptive_max_pool2d(batch, (2, 3), return_indices=True)), "batches"),
     (lambda image: times_indices(F.adaptive_max_pool2d(image, 4, return_indices=True)), "images"),
+    (lambda batch: F.adaptive_max_pool2d(batch, (3, 2)), "batches"),  # (the same Function, no indices)
     (lambda signal: times_indices(F.max_pool1d(signal, 2, return_indices=True)), "signals"),
     (lambda signal: times_indices(F.max_pool1d(signal[None], 3, 2, 1, return_indices=True)), "signals"),
 ]

@@ -84,6 +84,11 @@ ORDER_STATS = [
 ]
 
 
+@pytest.mark.parametrize("op", [lambda v: v.kthvalue(2), lambda v: v.median(0), lambda v: v.mode(-1)])
+def test_kthvalue_median_and_mode_of_1_d_samples(op):
+    agrees(op, floats(B, 5), argnums=0)
+
+
 def test_order_stats_of_0_d_samples_and_refused_inputs_loop_for_the_ops_error():
     x = floats(B)
     with pytest.warns(UserWarning, match="Tensor.kthvalue"):
@@ -178,6 +183,7 @@ def test_roll_of_a_0_d_sample_without_dims_is_the_rule_and_refused_rolls_loop_fo
 TAKE_ALONG = [
     (lambda v, i: v.take_along_dim(i, 1), ((B, 3, 4), (B, 3, 2)), (0, 0)),
     (lambda v, i: v.take_along_dim(i, 0), ((B, 3, 4), (2, 1)), (0, None)),  # broadcast plain indices
+    (lambda v, i: v.take_along_dim(i, 0), ((B, 3, 1), (B, 2, 4)), (0, 0)),  # broadcast input
     (lambda v, i: autograd.take_along_dim(v, i, -1), ((3, 4), (B, 1, 2)), (None, 0)),  # a plain input
     (lambda v, i: v.take_along_dim(i), ((B, 3, 4), (B, 5)), (0, 0)),  # dim None: flattened
     (lambda v, i: v.take_along_dim(i), ((B, 3, 4), (5,)), (0, None)),
@@ -235,10 +241,10 @@ def test_index_add_with_a_batched_index_scatters_each_samples_source(op, shapes,
 def test_index_add_with_a_batched_index_the_op_refuses_loops_for_its_error():
     index = integers(B, 2, high=2)
     for func, x, source in [
-        (lambda v, i, s: v.index_add(0, i + 3, s), floats(B, 3, 4), floats(B, 2, 4)),  # out of range
+        (lambda v, i, s: v.index_add(0, i * 0 + 3, s), floats(B, 3, 4), floats(B, 2, 4)),  # out of range
+        (lambda v, i, s: v.index_add(1, i - 2, s), floats(B, 3, 4), floats(B, 3, 2)),  # negative
         (lambda v, i, s: v.index_add(0, i, s), floats(B, 3, 4), floats(B, 2, 5)),  # the source's shape
         (lambda v, i, s: v.index_add(0, i, s.float()), floats(B, 3, 4), floats(B, 2, 4)),  # its dtype
-        (lambda v, i, s: v.index_add(0, i[:1], s), floats(B), floats(B, 1)),  # a 0-d self
         (lambda v, i, s: v.index_add(0, i[None], s), floats(B, 3, 4), floats(B, 2, 4)),  # a 2-d index
     ]:
         with pytest.raises(Exception) as one:
@@ -246,6 +252,10 @@ def test_index_add_with_a_batched_index_the_op_refuses_loops_for_its_error():
         with pytest.raises(type(one.value)) as batched, pytest.warns(UserWarning, match="Tensor.index_add"):
             vmap(func)(x, index, source)
         assert str(batched.value) == str(one.value)
+    func = lambda v, i, s: v.index_add(0, i[:1] * 0, s)  # noqa: E731  (a 0-d self: the loop)
+    args = (floats(B), index, floats(B, 1))
+    with pytest.warns(UserWarning, match="Tensor.index_add"):
+        equal(vmap(func)(*args), stacked(one_by_one(func, args, (0, 0, 0))))
 
 
 def test_index_add_in_nested_vmaps_with_the_source_batched_over_the_outer_level_only():

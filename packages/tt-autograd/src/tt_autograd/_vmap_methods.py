@@ -106,7 +106,7 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
     count = index.numel()
     expected = (*self.shape[:axis], count, *self.shape[axis + 1 :])
     positions = index.array
-    in_range = positions.size == 0 or (positions.min() >= 0 and positions.max() < self.shape[axis])
+    in_range = ((positions >= 0) & (positions < self.shape[axis])).all()
     if tuple(source.shape) != expected or not in_range or source.dtype != self.dtype:
         return per_sample("Tensor.index_add", Tensor._index_add, (self, dim, index, source, alpha), {})
     where = index.reshape(*(count if d == axis else 1 for d in range(self.ndim))).expand(*expected)
