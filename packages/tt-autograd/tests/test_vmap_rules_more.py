@@ -102,11 +102,29 @@ def test_order_stats_of_0_d_samples_and_refused_inputs_loop_for_the_ops_error():
         assert str(batched.value) == str(one.value)
 
 
-def test_median_of_all_elements_keeps_its_gradient_shared_by_ties():
-    x = autograd.tensor([[1.0, 2.0, 2.0, 3.0], [5.0, 4.0, 4.0, 4.0], [0.0, 1.0, 2.0, 9.0]])
-    with pytest.warns(UserWarning, match="Median"):  # (its own Function: the loop)
-        got = vmap(grad(lambda v: v.median()))(x)
-    equal(got, autograd.stack([grad(lambda v: v.median())(row) for row in x]))
+NAN, INF = float("nan"), float("inf")
+ROWS = [
+    [1.0, 2.0, 2.0, 3.0],
+    [5.0, 4.0, 4.0, 4.0],
+    [0.0, NAN, 2.0, NAN],
+    [0.1, 0.1, 0.1, 0.3],
+    [1.0, INF, 2.0, 2.0],
+]
+
+
+@pytest.mark.parametrize(
+    "op", [lambda v: v.median(), lambda v: autograd.nanmedian(v), lambda v: v[0].median()]
+)
+@pytest.mark.parametrize("dtype", [autograd.float64, autograd.float32])
+def test_median_of_all_elements_is_exact_and_shares_its_gradient_among_ties(op, dtype):
+    x = autograd.tensor(ROWS, dtype=dtype).reshape(5, 2, 2)  # ties, NaNs (nanmedian skips them), inf
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the rule, not the loop
+        got, grads = vmap(op)(x), vmap(grad(op))(x)
+    want, each = autograd.stack([op(s) for s in x]), autograd.stack([grad(op)(s) for s in x])
+    assert got.dtype == want.dtype == grads.dtype == dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())  # (NaN where the loop has NaN)
+    np.testing.assert_array_equal(grads.numpy(), each.numpy())
 
 
 CDIST = [

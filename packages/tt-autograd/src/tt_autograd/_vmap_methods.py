@@ -120,17 +120,17 @@ def _plain_getitem(x: Any, key: Any) -> Any:
 
 
 def _sorting(name: str, position: int) -> Callable:
-    """sort, argsort, topk, kthvalue, mode, median(dim): the dim (argument ``position`` after self;
-    default -1) shifted past the batch dims, both results batched (a 0-d sample loops). ``median``
-    without a dim (over all elements) is its own Function, which has no rule (it loops); an input the
-    op refuses loops too, so the error is the op's own, naming the dim as given."""
+    """sort, argsort, topk, kthvalue, mode, median(dim), nanmedian(dim): the dim (argument ``position``
+    after self; default -1) shifted past the batch dims, both results batched (a 0-d sample loops).
+    ``median``/``nanmedian`` without a dim (over all elements) are their own Function, with its own
+    rule; an input the op refuses loops, so the error is the op's own, naming the dim as given."""
     original = getattr(Tensor, name)
 
     def method(self, *args: Any, **kwargs: Any) -> Any:
         if STATE.physical:
             return original(self, *args, **kwargs)
         given = len(args) > position
-        if name == "median" and not given and "dim" not in kwargs:
+        if name.endswith("median") and not given and "dim" not in kwargs:
             return original(self, *args, **kwargs)
         if self.ndim == 0:
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
@@ -193,7 +193,7 @@ ELEMENTWISE_METHODS = (
 ).split()
 DIM_METHODS = "argmax argmin".split()
 #: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
-SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0}
+SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0, "nanmedian": 0}
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(

@@ -8,6 +8,8 @@ Each rule runs the Function once on the physical arrays, as there:
   them like ``out``;
 * ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
   padded) and the vmap dims become cdist's own batch dims;
+* ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
+  that the gradient is still shared by the elements equal to the median;
 * ``roll``: the dims shifted past the batch dims; without dims (a roll of the flattened sample) each
   sample is flattened on its own and rolled along that one dim;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
@@ -90,7 +92,19 @@ def put(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, levels)
 
 
+def median(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """median()/nanmedian() of all elements (MedianFunction: a sample's gradient shared by its elements
+    equal to its median, or by its NaNs when that is NaN): each sample flattened, its median picked
+    along the one dim (a rule), then ``m + Σ_chosen (x - m) / count`` with ``m`` detached: the value
+    is ``m`` exactly (each term is 0, or NaN with a NaN median), the gradient 1/count on each chosen."""
+    flat = inputs[0].reshape(-1)
+    picked = (flat.nanmedian if params["ignore_nan"] else flat.median)(0).values.detach()
+    chosen = (flat == picked) | (flat.isnan() & picked.isnan())
+    return picked + (flat - picked).where(chosen, 0.0).sum(0) / chosen.sum(0)
+
+
 RULES.update(
+    MedianFunction=median,
     MaxPool2dWithIndicesFunction=pool_with_indices,
     AdaptiveMaxPool2dFunction=pool_with_indices,
     CdistFunction=cdist,
