@@ -1,6 +1,6 @@
 """More of vmap's batching rules (:mod:`tt_autograd._vmap_rules` holds the first ones and the lookup).
 
-Each rule runs the Function once on the physical arrays, as there:
+Each rule runs once on the physical arrays, as there (cost: the op's on arrays B times larger):
 
 * max pooling with indices (``max_pool2d(..., return_indices=True)``, ``adaptive_max_pool2d``; the
   1-d forms go through them): the samples folded into N, as the plain pooling; the indices the
@@ -9,7 +9,8 @@ Each rule runs the Function once on the physical arrays, as there:
 * ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
   padded) and the vmap dims become cdist's own batch dims;
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
-  that the gradient is still shared by the elements equal to the median;
+  that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
+  element-wise passes);
 * ``roll``: the dims shifted past the batch dims; without dims (a roll of the flattened sample) each
   sample is flattened on its own and rolled along that one dim;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
