@@ -2,10 +2,10 @@
 
 Each rule runs once on the physical arrays, as there (cost: the op's on arrays B times larger):
 
-* max pooling with indices (``max_pool2d(..., return_indices=True)``, ``adaptive_max_pool2d``; the
-  1-d forms go through them): the samples folded into N, as the plain pooling; the indices the
-  Function appends to its list get the batch dims back, so the caller's ``out.from_array`` batches
-  them like ``out``;
+* max pooling with indices (``max_pool2d(..., return_indices=True)``, ``adaptive_max_pool2d``, the
+  fractional ones; the 1-d forms go through them): the samples folded into N, as the plain
+  pooling; the indices the Function appends to its list get the batch dims back, so the caller's
+  ``out.from_array`` batches them like ``out``;
 * ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
   padded) and the vmap dims become cdist's own batch dims;
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
@@ -23,6 +23,8 @@ is the op's own for one sample.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from tt_tensor.checks import normalize_dim
 
@@ -39,6 +41,16 @@ def pool_with_indices(cls: type, inputs: tuple, params: dict) -> Tensor:
     if kept is not None:
         kept[-1] = kept[-1].reshape(out.array.shape)
     return out
+
+
+def fractional_pool(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """FractionalMaxPoolFunction (2-d and 3-d): as the pooling with indices, the ``(N, C, dims)``
+    random samples of one vmap sample (``_random_samples``, or one draw under randomness="same")
+    tiled over the batch, as each sample's own call would take them."""
+    x, samples = inputs[0], params["samples"]
+    count = math.prod(x.array.shape[: len(x._levels)])
+    tiled = np.tile(samples, (count,) + (1,) * (samples.ndim - 1))
+    return pool_with_indices(cls, inputs, {**params, "samples": tiled})
 
 
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
@@ -107,6 +119,7 @@ def median(cls: type, inputs: tuple, params: dict) -> Tensor:
 RULES.update(
     MedianFunction=median,
     MaxPool2dWithIndicesFunction=pool_with_indices,
+    FractionalMaxPoolFunction=fractional_pool,
     AdaptiveMaxPool2dFunction=pool_with_indices,
     CdistFunction=cdist,
     RollFunction=roll,
