@@ -49,7 +49,7 @@ def fractional_pool(cls: type, inputs: tuple, params: dict) -> Tensor:
     tiled over the batch, as each sample's own call would take them."""
     x, samples = inputs[0], params["samples"]
     count = math.prod(x.array.shape[: len(x._levels)])
-    tiled = np.tile(samples, (count,) + (1,) * (samples.ndim - 1))
+    tiled = np.tile(samples, (count, 1, 1))  # (count·N, C, dims): vmap sample-major, as x folds
     return pool_with_indices(cls, inputs, {**params, "samples": tiled})
 
 
