@@ -9,10 +9,10 @@ while a vmap runs:
 * ``"different"``: one independent draw per sample, in ONE call drawing the batch sizes in front of
   a sample's shape (:func:`_at_once`): the draws are element-wise and independent, so each sample's
   values have the distribution a call of its own gives (and, NumPy filling an array in order, the
-  values a loop of calls would give for ``rand``, ``randn``, ``normal``, ``bernoulli``). Batched
-  arguments are expanded to the whole batch; ``multinomial`` draws each row on its own, so the
-  samples' rows become its rows. ``randperm`` (a permutation, not element-wise), and argument forms
-  the function refuses (so its error is its own), run once per sample, the draws stacked;
+  values a loop of calls would give). Batched arguments are expanded to the whole batch;
+  ``multinomial`` draws each row on its own, so the samples' rows become its rows; ``randperm``
+  shuffles each row of a ``(*batch, n)`` array on its own. Argument forms the function refuses run
+  once per sample (so the error is its own);
 * ``"same"``: one draw, shared by the samples (an unbatched result, which broadcasts); a batched
   tensor argument (``bernoulli(p)`` with a batched ``p``) is refused, as PyTorch refuses it. The
   ``_like`` forms read only their input's shape and dtype, so a batched input is fine there.
@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import parse_size
+from tt_tensor import numpy_generator
+from tt_tensor.checks import check_count, parse_size
 
 from .batched import (
     STATE,
@@ -122,7 +123,10 @@ def _at_once(function: Callable, args: tuple, kwargs: dict, levels: tuple, sizes
         return function(**bound)
     if name == "normal":
         return _normal(function, bound, levels, sizes, batch)
-    return None  # randperm
+    # randperm: each row of (*batch, n) shuffled on its own, as the loop's permutation(n) calls would
+    n = check_count("randperm", "n", bound["n"])
+    rows = np.broadcast_to(np.arange(n, dtype=np.int64), (*batch, n))
+    return Tensor.from_array(numpy_generator(bound.get("generator")).permuted(rows, axis=-1))
 
 
 def _normal(function: Callable, bound: dict, levels: tuple, sizes: dict, batch: tuple) -> object:
