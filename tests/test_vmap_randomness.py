@@ -270,3 +270,16 @@ def test_refused_forms_loop_for_the_functions_error():
         with pytest.raises(type(one.value)) as batched:
             vmap(func, randomness="different")(samples())
         assert str(batched.value) == str(one.value)
+
+
+@pytest.mark.parametrize(
+    "func", [lambda v, g: torch.randperm(7, generator=g), lambda v, g: torch.rand(2, generator=g)]
+)
+def test_nested_different_levels_draw_once_with_the_values_of_nested_loops(func):
+    grid, generator, looped = torch.zeros(3, B, 2), counted(10), counted(10)
+    inner = vmap(lambda v: func(v, generator), randomness="different")
+    out = vmap(inner, randomness="different")(grid)
+    want = torch.stack([torch.stack([func(v, looped) for v in row]) for row in grid])
+    assert generator.numpy.draws == 1 and looped.numpy.draws == 3 * B
+    assert tuple(out.shape) == tuple(want.shape)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())
