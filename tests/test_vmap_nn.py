@@ -142,6 +142,53 @@ CONV_AND_POOL = [
     (lambda image: F.max_pool2d(image, 2) + F.avg_pool2d(image, 3, 2, 1), "images"),
     (lambda batch: F.adaptive_avg_pool2d(batch, (2, 3)), "batches"),
 ]
+TWEIGHT, TBIAS = rand(2, 3, 3, 3), rand(3)  # conv_transpose's (C_in, C_out / groups, kh, kw)
+BATCHED.update(tweights=rand(B, 2, 3, 3, 2), tbiases=rand(B, 3), signals=rand(B, 2, 7))
+SAMPLES, SAMPLES3 = torch.rand(2, 2, 2, dtype=torch.float64), torch.rand(2, 2, 3, dtype=torch.float64)
+
+
+def times_indices(pooled):
+    """``(values, indices)`` of a pooling as one tensor that is wrong if either is."""
+    values, indices = pooled
+    return values * (indices + 1)
+
+
+CONV_AND_POOL += [
+    (
+        lambda image: F.conv_transpose2d(image, TWEIGHT, TBIAS, stride=2, padding=1, output_padding=1),
+        "images",
+    ),
+    (lambda batch: F.conv_transpose2d(batch, TWEIGHT, dilation=2), "batches"),
+    (lambda image, w: F.conv_transpose2d(image, w, TBIAS, stride=(1, 2)), "images tweights"),
+    (lambda batch, w, b: F.conv_transpose2d(batch, w, b.repeat(2), groups=2), "batches tweights tbiases"),
+    (lambda b: F.conv_transpose2d(IMAGES[:2], TWEIGHT, b, padding=1), "tbiases"),  # only the bias batched
+    (lambda signal: F.conv_transpose1d(signal, TWEIGHT[..., 0], TBIAS, stride=2), "signals"),  # (C, L)
+    (lambda signal, w: F.conv_transpose1d(signal.unsqueeze(0), w[..., 0], padding=1), "signals tweights"),
+    (lambda image: times_indices(F.max_pool2d(image, 2, return_indices=True)), "images"),
+    (lambda batch: times_indices(F.max_pool2d(batch, 3, 2, 1, return_indices=True)), "batches"),
+    (lambda batch: times_indices(F.adaptive_max_pool2d(batch, (2, 3), return_indices=True)), "batches"),
+    (lambda image: times_indices(F.adaptive_max_pool2d(image, 4, return_indices=True)), "images"),
+    (lambda batch: F.adaptive_max_pool2d(batch, (3, 2)), "batches"),  # (the same Function, no indices)
+    (lambda signal: times_indices(F.max_pool1d(signal, 2, return_indices=True)), "signals"),
+    (lambda batch: F.fractional_max_pool2d(batch, 2, output_size=3, _random_samples=SAMPLES), "batches"),
+    (
+        lambda image: times_indices(
+            F.fractional_max_pool2d(
+                image, (2, 3), output_ratio=0.5, return_indices=True, _random_samples=SAMPLES[:1]
+            )
+        ),
+        "images",
+    ),
+    (
+        lambda batch: times_indices(
+            F.fractional_max_pool3d(
+                batch[:, :, None].expand(2, 2, 4, 6, 6), 2, 2, return_indices=True, _random_samples=SAMPLES3
+            )
+        ),
+        "batches",
+    ),
+    (lambda signal: times_indices(F.max_pool1d(signal[None], 3, 2, 1, return_indices=True)), "signals"),
+]
 
 
 def squares(func):
@@ -149,7 +196,7 @@ def squares(func):
 
 
 @pytest.mark.parametrize("func, mapped", CONV_AND_POOL)
-def test_conv2d_and_pooling_rules_with_their_gradients(func, mapped):
+def test_convolution_and_pooling_rules_with_their_gradients(func, mapped):
     args = tuple(BATCHED[name] for name in mapped.split())
     dims = (0,) * len(args)
     with warnings.catch_warnings():
@@ -255,3 +302,17 @@ def test_class_losses_with_an_unbatched_side_and_probability_targets_with_extra_
     logits, probs = rand(B, 5, 3, 2), F.softmax(rand(B, 5, 3, 2), dim=2)
     func = lambda x, p: F.cross_entropy(x, p, reduction="none")  # noqa: E731
     close(vmap(func)(logits, probs), per_sample(func, logits, probs, in_dims=(0, 0)))
+
+
+def test_fractional_max_pool_under_same_randomness_shares_one_draw_of_samples():
+    batches = BATCHED["batches"]
+    torch.manual_seed(3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(lambda b: F.fractional_max_pool2d(b, 2, output_size=3), randomness="same")(batches)
+    torch.manual_seed(3)
+    shared = torch.rand(2, 2, 2, dtype=torch.float64)  # (the (N, C, 2) uniforms the pool draws)
+    close(
+        got,
+        per_sample(lambda b: F.fractional_max_pool2d(b, 2, 3, _random_samples=shared), batches, in_dims=(0,)),
+    )

@@ -197,3 +197,89 @@ def test_different_in_place_randomness_needs_a_tensor_batched_over_every_differe
     )(grid).numpy()  # each outer sample its own values, shared by its inner samples
     assert all(np.array_equal(out[i, 0], out[i, j]) for i in range(3) for j in range(B))
     assert len({tuple(out[i, 0]) for i in range(3)}) == 3
+
+
+class CountingDraws:
+    """A generator's NumPy generator that counts the draws made from it (its method lookups)."""
+
+    def __init__(self, inner):
+        self.inner, self.draws = inner, 0
+
+    def __getattr__(self, name):
+        self.draws += 1
+        return getattr(self.inner, name)
+
+
+def counted(seed):
+    generator = torch.Generator(seed)
+    generator.numpy = CountingDraws(generator.numpy)
+    return generator
+
+
+#: (func of one sample v of shape (4,) and a generator): draws that "different" makes in one call
+AT_ONCE = [
+    lambda v, g: torch.rand(2, 3, generator=g),
+    lambda v, g: torch.randn(size=(3,), generator=g, dtype=torch.float64),
+    lambda v, g: torch.randint(0, 100, (3,), generator=g),
+    lambda v, g: torch.randint(7, (2, 2), generator=g),  # randint(high, size)
+    lambda v, g: torch.randint(5, generator=g),  # a 0-d sample
+    lambda v, g: torch.normal(0.0, 2.0, (3,), generator=g),
+    lambda v, g: torch.normal(v, 1.0, generator=g),  # a batched mean
+    lambda v, g: torch.normal(torch.zeros(3, 1), v.abs() + 1, generator=g),  # broadcast, batched std
+    lambda v, g: torch.normal(torch.zeros(4), 0.5, generator=g),  # an unbatched mean: expanded
+    lambda v, g: torch.bernoulli(v / 2, generator=g),
+    lambda v, g: torch.bernoulli(torch.full((4,), 0.5), generator=g),
+    lambda v, g: (v / 2).bernoulli(generator=g),
+    lambda v, g: torch.poisson(v * 3, generator=g),
+    lambda v, g: torch.multinomial(v, 2, generator=g),
+    lambda v, g: torch.multinomial(v.expand(3, 4), 2, True, generator=g),  # rows: the sample's rows
+    lambda v, g: v.multinomial(2, generator=g),
+    lambda v, g: torch.rand_like(v, generator=g),
+    lambda v, g: torch.randint_like(v, 10, generator=g),
+    lambda v, g: torch.randn_like(torch.zeros(2), generator=g),  # an unbatched input
+    lambda v, g: torch.randperm(30, generator=g),  # each row shuffled on its own
+]
+
+
+@pytest.mark.parametrize("func", AT_ONCE)
+def test_different_draws_every_sample_in_one_call_with_the_values_of_a_loop(func):
+    x = torch.arange(1.0, 1.0 + B * 4).reshape(B, 4) / (B * 4)  # (chances in (0, 1])
+    generator = counted(8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = vmap(lambda v: func(v, generator), randomness="different")(x)
+    assert generator.numpy.draws == 1  # one call for the whole batch
+    looped = counted(8)
+    want = torch.stack([func(x[i], looped) for i in range(B)])
+    assert looped.numpy.draws == B
+    assert tuple(out.shape) == tuple(want.shape) and out.dtype == want.dtype
+    np.testing.assert_array_equal(out.numpy(), want.numpy())  # NumPy fills the batch in order
+
+
+def test_refused_forms_loop_for_the_functions_error():
+    for func in (
+        lambda v: torch.normal(0.0, 1.0),  # no size: normal's own error
+        lambda v: torch.rand(2, size=(3,)),
+        lambda v: torch.normal(torch.zeros(3), v),  # shapes that do not broadcast
+        lambda v: torch.multinomial(v.expand(2, 2, 4), 1),  # 3-d weights
+        lambda v: torch.randn(3, shape=(3,)),  # a keyword randn does not take
+        lambda v: torch.randperm(-1),  # (checked as randperm checks it)
+    ):
+        with pytest.raises(Exception) as one:
+            func(samples()[0])
+        with pytest.raises(type(one.value)) as batched:
+            vmap(func, randomness="different")(samples())
+        assert str(batched.value) == str(one.value)
+
+
+@pytest.mark.parametrize(
+    "func", [lambda v, g: torch.randperm(7, generator=g), lambda v, g: torch.rand(2, generator=g)]
+)
+def test_nested_different_levels_draw_once_with_the_values_of_nested_loops(func):
+    grid, generator, looped = torch.zeros(3, B, 2), counted(10), counted(10)
+    inner = vmap(lambda v: func(v, generator), randomness="different")
+    out = vmap(inner, randomness="different")(grid)
+    want = torch.stack([torch.stack([func(v, looped) for v in row]) for row in grid])
+    assert generator.numpy.draws == 1 and looped.numpy.draws == 3 * B
+    assert tuple(out.shape) == tuple(want.shape)
+    np.testing.assert_array_equal(out.numpy(), want.numpy())

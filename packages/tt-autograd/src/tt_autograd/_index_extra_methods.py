@@ -97,9 +97,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         positions = positions % max(size, 1)
         if source is not None:
             expected = self.shape[:axis] + (positions.size,) + self.shape[axis + 1 :]
-            if tuple(np.shape(operand(source))) != tuple(expected):
+            # (a tensor's own shape: inside vmap a batched source's array has the batch dims too)
+            shape = tuple(source.shape if isinstance(source, tt_tensor.Tensor) else np.shape(operand(source)))
+            if shape != tuple(expected):
                 raise RuntimeError(
-                    f"{op}: source of shape {tuple(np.shape(operand(source)))} does not match {expected} "
+                    f"{op}: source of shape {shape} does not match {expected} "
                     f"(self's shape with dim {axis} the index's length)"
                 )
         return (slice(None),) * axis + (positions,)
@@ -119,6 +121,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- index_*
     def index_add(self, dim: int, index, source, *, alpha: float = 1):
+        if BATCHED_INDEX_ADD:  # while a vmap runs, the index may be batched (tt_autograd._vmap_methods)
+            return BATCHED_INDEX_ADD[0](self, dim, index, source, alpha)
+        return self._index_add(dim, index, source, alpha)
+
+    def _index_add(self, dim: int, index, source, alpha: float):
         if self.ndim == 0:
             return self._scalar("index_add", 0, _flat(index), _flat(source), alpha=alpha)
         self._same_dtype("index_add", "source", source)
@@ -432,6 +439,10 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     def renorm_(self, p: float, dim: int, maxnorm: float):
         return self._write("renorm_", self.renorm(p, dim, maxnorm))
+
+
+#: ``[index_add]`` while a vmap runs (a batched index goes through scatter_add); empty otherwise.
+BATCHED_INDEX_ADD: list = []
 
 
 def _flat(value: object) -> object:

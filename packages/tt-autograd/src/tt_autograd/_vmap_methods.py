@@ -4,7 +4,7 @@ tt-autograd's differentiable methods reach ``Function.apply``, where the batchin
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
 (comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
-sort, argsort, topk) shift the dim, products (dot, mv, mm, bmm) check the
+sort, argsort, topk, kthvalue, mode, median(dim)) shift the dim, products (dot, mv, mm, bmm) check the
 logical ranks then matmul, the random ones (bernoulli, multinomial, the in-place
 fills uniform_, normal_, ...) follow vmap's randomness, and every other tt-tensor
 method loops over the samples with a warning.
@@ -94,29 +94,57 @@ def getitem(self, key: Any) -> Any:
     return per_sample("indexing with a batched index", _plain_getitem, (self, key), {})
 
 
+def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
+    """``x.index_add(dim, index, source, alpha=...)`` while a vmap runs: an unbatched index is the op's
+    own (PutFunction's rule batches it); a batched one is scatter_add of ``source`` with the index
+    expanded along the source's other dims (from a 0-d or a refused sample: the loop, the op's error)."""
+    if STATE.physical or type(index) is not BatchedTensor:
+        return self._index_add(dim, index, source, alpha)
+    if self.ndim == 0 or index.ndim > 1 or not isinstance(source, tt_tensor.Tensor):
+        return per_sample("Tensor.index_add", Tensor._index_add, (self, dim, index, source, alpha), {})
+    axis = normalize_dim("index_add", dim, self.ndim)
+    count = index.numel()
+    expected = (*self.shape[:axis], count, *self.shape[axis + 1 :])
+    positions = index.array
+    in_range = ((positions >= 0) & (positions < self.shape[axis])).all()
+    if tuple(source.shape) != expected or not in_range or source.dtype != self.dtype:
+        return per_sample("Tensor.index_add", Tensor._index_add, (self, dim, index, source, alpha), {})
+    where = index.reshape(*(count if d == axis else 1 for d in range(self.ndim))).expand(*expected)
+    if alpha != 1:  # (an integer tensor takes alpha's integer part, as the op)
+        source = source * (alpha if self.dtype.is_floating_point else int(alpha))
+    return self.scatter_add(axis, where, source)
+
+
 def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
 
 def _sorting(name: str, position: int) -> Callable:
-    """sort, argsort, topk: the dim (argument ``position`` after self; default -1) shifted past the
-    batch dims, both results batched (a 0-d sample loops)."""
+    """sort, argsort, topk, kthvalue, mode, median(dim), nanmedian(dim): the dim (argument ``position``
+    after self; default -1) shifted past the batch dims, both results batched (a 0-d sample loops).
+    ``median``/``nanmedian`` without a dim (over all elements) are their own Function, with its own
+    rule; an input the op refuses loops, so the error is the op's own, naming the dim as given."""
     original = getattr(Tensor, name)
 
     def method(self, *args: Any, **kwargs: Any) -> Any:
         if STATE.physical:
             return original(self, *args, **kwargs)
+        given = len(args) > position
+        if name.endswith("median") and not given and "dim" not in kwargs:
+            return original(self, *args, **kwargs)
         if self.ndim == 0:
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
-        args = list(args)
-        given = len(args) > position
         axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
+        shifted, named = list(args), dict(kwargs)
         if given:
-            args[position] = axis + len(self._levels)
+            shifted[position] = axis + len(self._levels)
         else:
-            kwargs["dim"] = axis + len(self._levels)
-        with physical():
-            out = original(self, *args, **kwargs)
+            named["dim"] = axis + len(self._levels)
+        try:
+            with physical():
+                out = original(self, *shifted, **named)
+        except (RuntimeError, IndexError):
+            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
         if isinstance(out, tuple):
             return type(out)(*(wrap(o, self._levels) for o in out))
         return wrap(out, self._levels)
@@ -164,6 +192,8 @@ ELEMENTWISE_METHODS = (
     "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit"
 ).split()
 DIM_METHODS = "argmax argmin".split()
+#: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
+SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0, "nanmedian": 0}
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -173,7 +203,8 @@ VECTORISED = set(
     chunk tril triu view_as reshape_as expand_as type_as to type double float half detach requires_grad_
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
-    backward register_hook gather scatter scatter_add long int bool byte char short""".split()
+    backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
+    index_add index_add_""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -267,7 +298,7 @@ def install() -> None:
     for name in RANDOM_FILLS:
         setattr(BatchedTensor, name, _random_fill(name))
     BatchedTensor.__setitem__ = _setitem
-    for name, position in (("sort", 0), ("argsort", 0), ("topk", 1)):
+    for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill

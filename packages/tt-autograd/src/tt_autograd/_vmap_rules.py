@@ -15,9 +15,9 @@ without tt-autograd importing tt-nn) and otherwise loops over the samples
 * shape-taking (reshape, view, flatten, squeeze, unsqueeze, expand, repeat): the
   logical result shape is worked out on a small dummy array, the batch sizes go
   in front;
-* matmul, linear, indexing, gather/scatter, the class-index losses, conv2d and pooling (the
-  samples folded into the batch dim N, or into conv2d's groups for batched weights): their own
-  rules below.
+* matmul, linear, indexing, gather/scatter, the class-index losses, conv2d, conv_transpose2d and
+  pooling (the samples folded into the batch dim N, or into the groups for batched weights): their
+  own rules below; more in :mod:`tt_autograd._vmap_rules_more`.
 """
 
 from __future__ import annotations
@@ -175,11 +175,18 @@ def join(cls: type, inputs: tuple, params: dict) -> object:
     return wrap(out, levels)
 
 
+def advanced_apart(key: tuple) -> bool:
+    """Whether the advanced indices of ``key`` (arrays, 0-d ones too, and with them the integers, which
+    NumPy then counts as advanced) are apart: NumPy would move their dims in front of the batch dims."""
+    advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer))]
+    arrays = any(isinstance(k, np.ndarray) for k in key)
+    return arrays and advanced[-1] - advanced[0] + 1 != len(advanced)
+
+
 def getitem(cls: type, inputs: tuple, params: dict) -> object:
     x, key = inputs[0], params["key"]
     key = key if isinstance(key, tuple) else (key,)
-    arrays = [i for i, k in enumerate(key) if isinstance(k, np.ndarray)]  # (0-d arrays are advanced too)
-    if arrays and arrays[-1] - arrays[0] + 1 != len(arrays):  # NumPy would move them to the front
+    if advanced_apart(key):
         return per_sample(_name(cls), cls.apply, inputs, params)
     with physical():
         out = cls.apply(x, key=(*(slice(None),) * len(x._levels), *key))
@@ -341,6 +348,17 @@ def conv2d(cls: type, inputs: tuple, params: dict) -> object:
     """conv2d (input, weight, bias): unbatched weights fold the samples into N; batched weights (an
     ensemble, or per-sample gradients, where grad tracks each sample's copy) make each sample a set
     of groups, as PyTorch's rule does: input (N, S·C, H, W), weight (S·C_out, ...), groups S·groups."""
+    return _grouped(cls, inputs, params, inputs[1].shape[0])
+
+
+def conv_transpose2d(cls: type, inputs: tuple, params: dict) -> object:
+    """conv_transpose2d (input, weight (C_in, C_out/groups, kh, kw), bias), and conv_transpose1d through
+    it: as conv2d, the weight's first dim (its input channels) holding the samples' groups."""
+    return _grouped(cls, inputs, params, inputs[1].shape[1] * params["groups"])
+
+
+def _grouped(cls: type, inputs: tuple, params: dict, c_out: int) -> object:
+    """A convolution whose weight's dim 0 splits into ``groups``: batched weights stacked along it."""
     x, weight, bias = inputs
     if type(weight) is not BatchedTensor and type(bias) is not BatchedTensor:
         return fold_into_n(cls, inputs, params)
@@ -348,13 +366,12 @@ def conv2d(cls: type, inputs: tuple, params: dict) -> object:
     batch = tuple(sizes[level] for level in levels)
     count = math.prod(batch)
     n, c, h, w = x.shape
-    c_out = weight.shape[0]
     full_x = aligned(x, levels, sizes, x.ndim, expand=True)
     full_w = aligned(weight, levels, sizes, weight.ndim, expand=True)
     full_b = None if bias is None else aligned(bias, levels, sizes, bias.ndim, expand=True)
     with physical():
         xs = full_x.reshape(count, n, c, h, w).permute(1, 0, 2, 3, 4).reshape(n, count * c, h, w)
-        ws = full_w.reshape(count * c_out, *full_w.shape[len(levels) + 1 :])
+        ws = full_w.reshape(count * full_w.shape[len(levels)], *full_w.shape[len(levels) + 1 :])
         bs = None if full_b is None else full_b.reshape(count * c_out)
         out = cls.apply(xs, ws, bs, **{**params, "groups": count * params["groups"]})
         ho, wo = out.shape[2:]
@@ -393,6 +410,7 @@ RULES.update(
     GatherFunction=gather_or_scatter,
     ScatterFunction=gather_or_scatter,
     Conv2dFunction=conv2d,
+    ConvTranspose2dFunction=conv_transpose2d,
     MaxPool2dFunction=fold_into_n,
     AvgPool2dFunction=fold_into_n,
     AdaptiveAvgPool2dFunction=fold_into_n,

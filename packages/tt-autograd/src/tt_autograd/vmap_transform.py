@@ -34,7 +34,15 @@ from tt_tensor import random as tt_random
 from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
-from . import _vmap_methods, _vmap_random, _vmap_rules, function, gradients
+from . import (
+    _vmap_methods,
+    _vmap_random,
+    _vmap_rules,
+    _vmap_rules_more,  # noqa: F401  (registers its rules in _vmap_rules.RULES)
+    function,
+    gradients,
+)
+from ._index_extra_methods import BATCHED_INDEX_ADD
 from .batched import (
     STATE,
     BatchedTensor,
@@ -339,11 +347,13 @@ def _calling_op() -> str:
 
 def _install() -> None:
     """Turn the hooks on while a vmap runs (and off when the last ends): Function.apply's rules,
-    autograd.grad's batched path, the random tensor functions' randomness, the random-number guard."""
+    autograd.grad's batched path, indexing and index_add with batched indices, the random tensor
+    functions' randomness, the random-number guard."""
     active = bool(STATE.levels)
     function._BATCH_HOOK[:] = [_vmap_rules.batched_apply] if active else []
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
+    BATCHED_INDEX_ADD[:] = [_vmap_methods.index_add] if active else []
     tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)

@@ -178,9 +178,15 @@ class ShapeExtraMixin(TensorBase):
 
         ``dim=None`` flattens both first.
         """
-        picks = np.asarray(operand(indices))
+        # Tensor operations on a tensor of indices (under a vmap of tt-autograd's, a batched one), whose
+        # shape is its own; other indices become a tensor of this class (``type(self)``'s plain form).
+        picks = (
+            indices
+            if isinstance(indices, TensorBase)
+            else type(self).from_array(np.asarray(operand(indices)))
+        )
         if dim is None:
-            return self.reshape(-1).gather(0, self.from_array(picks.reshape(-1)))
+            return self.reshape(-1).gather(0, picks.reshape(-1))
         axis = normalize_dim("take_along_dim", dim, self.ndim)
         if picks.ndim != self.ndim:
             raise RuntimeError(
@@ -192,7 +198,8 @@ class ShapeExtraMixin(TensorBase):
         source_shape = [*common[:axis], self.shape[axis], *common[axis + 1 :]]
         index_shape = [*common[:axis], picks.shape[axis], *common[axis + 1 :]]
         source = self if list(self.shape) == source_shape else self.expand(*source_shape)
-        return source.gather(axis, self.from_array(np.broadcast_to(picks, index_shape)))
+        index = picks if list(picks.shape) == index_shape else picks.expand(*index_shape)
+        return source.gather(axis, index)
 
 
 def _int_tuple(op: str, name: str, values: object) -> tuple[int, ...]:

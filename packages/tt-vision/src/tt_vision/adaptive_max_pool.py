@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import tt_autograd as autograd
+import tt_autograd as autograd  # noqa: F401  (the docstring example uses it)
 from tt_autograd import Function, Tensor
 
 from ._layout import from_nhwc, pair, to_nhwc
@@ -117,5 +117,5 @@ def adaptive_max_pool2d(
     out = _batched(op, input, run)
     if not return_indices:
         return out
-    indices = kept[0] if out.ndim == 4 else kept[0][0]
-    return out, autograd.tensor(indices)
+    indices = out.from_array(kept[0])  # (inside vmap: batched like out, by the pooling's rule)
+    return out, indices if out.ndim == 4 else indices[0]

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import tt_autograd as autograd
+import tt_autograd as autograd  # noqa: F401  (the docstring examples use it)
 from tt_autograd import Function, Tensor
 from tt_tensor import numpy_generator
 
@@ -162,7 +162,7 @@ def _fractional_max_pool(op, input, kernel_size, output_size, output_ratio, give
         samples = samples[..., ::-1]
     kept: list[np.ndarray] = []
     out = FractionalMaxPoolFunction.apply(x, kernel=kernel, output_size=sizes, samples=samples, indices=kept)
-    indices = autograd.tensor(kept[0])
+    indices = out.from_array(kept[0])  # (inside vmap: batched like out, by the pooling's rule)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 

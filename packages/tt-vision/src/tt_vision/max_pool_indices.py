@@ -21,7 +21,7 @@ indices are asked for.
 from __future__ import annotations
 
 import numpy as np
-import tt_autograd as autograd
+import tt_autograd as autograd  # noqa: F401  (the docstring example uses it)
 from tt_autograd import Function, Tensor
 
 from ._im2col import pad_nhwc
@@ -125,4 +125,5 @@ def max_pool2d_with_indices(
         )
 
     out = _batched(op, input, run)
-    return out, autograd.tensor(kept[0] if out.ndim == 4 else kept[0][0])
+    indices = out.from_array(kept[0])  # (inside vmap: batched like out, by the pooling's rule)
+    return out, indices if out.ndim == 4 else indices[0]

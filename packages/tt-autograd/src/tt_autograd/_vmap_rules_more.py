@@ -1,0 +1,127 @@
+"""More of vmap's batching rules (:mod:`tt_autograd._vmap_rules` holds the first ones and the lookup).
+
+Each rule runs once on the physical arrays, as there (cost: the op's on arrays B times larger):
+
+* max pooling with indices (``max_pool2d(..., return_indices=True)``, ``adaptive_max_pool2d``, the
+  fractional ones; the 1-d forms go through them): the samples folded into N, as the plain
+  pooling; the indices the Function appends to its list get the batch dims back, so the caller's
+  ``out.from_array`` batches them like ``out``;
+* ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
+  padded) and the vmap dims become cdist's own batch dims;
+* ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
+  that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
+  element-wise passes);
+* ``roll``: the dims shifted past the batch dims; without dims (a roll of the flattened sample) each
+  sample is flattened on its own and rolled along that one dim;
+* the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
+  front, the tensor written into is expanded to the whole batch, a batched source aligned to the
+  written region.
+
+Inputs these rules cannot take (a rank or shape the op refuses) loop over the samples, so the error
+is the op's own for one sample.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from tt_tensor.checks import normalize_dim
+
+from ._vmap_rules import RULES, _name, fold_into_n
+from .batched import BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .tensor import Tensor
+
+
+def pool_with_indices(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """A max pooling that appends its (N, C, ...) int64 indices to the list ``params["indices"]`` (or
+    None): folded into N; the appended array reshaped to the output's physical shape."""
+    out = fold_into_n(cls, inputs, params)
+    kept = params.get("indices")
+    if kept is not None:
+        kept[-1] = kept[-1].reshape(out.array.shape)
+    return out
+
+
+def fractional_pool(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """FractionalMaxPoolFunction (2-d and 3-d): as the pooling with indices, the ``(N, C, dims)``
+    random samples of one vmap sample (``_random_samples``, or one draw under randomness="same")
+    tiled over the batch, as each sample's own call would take them."""
+    x, samples = inputs[0], params["samples"]
+    count = math.prod(x.array.shape[: len(x._levels)])
+    tiled = np.tile(samples, (count, 1, 1))  # (count·N, C, dims): vmap sample-major, as x folds
+    return pool_with_indices(cls, inputs, {**params, "samples": tiled})
+
+
+def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """cdist (x1 ``(*B, P, M)``, x2 ``(*B, R, M)``): both aligned, so vmap's dims lead cdist's batch dims."""
+    x1, x2 = inputs
+    ranks = logical_ndim(x1), logical_ndim(x2)
+    if min(ranks) < 2 or x1.shape[-1] != x2.shape[-1]:
+        return per_sample(_name(cls), cls.apply, inputs, params)  # the op's own error
+    levels, sizes = union(inputs)
+    xs = [aligned(x, levels, sizes, max(ranks)) if type(x) is BatchedTensor else x for x in inputs]
+    with physical():
+        out = cls.apply(*xs, **params)
+    return wrap(out, levels)
+
+
+def roll(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """roll (x, shifts, dims): dims shifted; ``dims=None`` rolls each flattened sample along one dim."""
+    x = inputs[0]
+    lead, ndim = len(x._levels), logical_ndim(x)
+    shifts, dims = params["shifts"], params["dims"]
+    shift_list = (shifts,) if isinstance(shifts, int) else tuple(shifts)
+    if dims is None:
+        if len(shift_list) != 1:
+            return per_sample(_name(cls), cls.apply, inputs, params)  # the op's own error
+        with physical():
+            flat = x.reshape(*x.shape[:lead], -1)
+            out = cls.apply(flat, shifts=shifts, dims=lead).reshape(x.shape)
+        return wrap(out, x._levels)
+    dim_list = (dims,) if isinstance(dims, int) else tuple(dims)
+    if ndim == 0 or len(dim_list) != len(shift_list):  # (a 0-d sample's dim 0 is the sample itself)
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    axes = tuple(normalize_dim("roll", d, ndim) + lead for d in dim_list)
+    with physical():
+        out = cls.apply(x, shifts=shifts, dims=axes)
+    return wrap(out, x._levels)
+
+
+def put(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """PutFunction (a, values, key, accumulate): ``a`` expanded to the whole batch (the result is
+    batched wherever ``a`` or ``values`` is), ``values`` aligned to the written region ``a[key]``,
+    the key behind the batch dims. (Its keys, index_add's, put's and index_put's, hold their advanced
+    indices side by side, which NumPy leaves in place: the batch dims stay in front.)"""
+    a, values = inputs
+    key = params["key"]
+    levels, sizes = union(inputs)
+    full = aligned(a, levels, sizes, logical_ndim(a), expand=True)
+    if type(values) is BatchedTensor:
+        region = np.empty(a.shape, dtype=np.bool_)[key].ndim
+        values = aligned(values, levels, sizes, region)
+    with physical():
+        out = cls.apply(full, values, **{**params, "key": (*(slice(None),) * len(levels), *key)})
+    return wrap(out, levels)
+
+
+def median(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """median()/nanmedian() of all elements (MedianFunction: a sample's gradient shared by its elements
+    equal to its median, or by its NaNs when that is NaN): each sample flattened, its median picked
+    along the one dim (a rule), then ``m + Σ_chosen (x - m) / count`` with ``m`` detached: the value
+    is ``m`` exactly (each term is 0, or NaN with a NaN median), the gradient 1/count on each chosen."""
+    flat = inputs[0].reshape(-1)
+    picked = (flat.nanmedian if params["ignore_nan"] else flat.median)(0).values.detach()
+    chosen = (flat == picked) | (flat.isnan() & picked.isnan())
+    return picked + (flat - picked).where(chosen, 0.0).sum(0) / chosen.sum(0)
+
+
+RULES.update(
+    MedianFunction=median,
+    MaxPool2dWithIndicesFunction=pool_with_indices,
+    FractionalMaxPoolFunction=fractional_pool,
+    AdaptiveMaxPool2dFunction=pool_with_indices,
+    CdistFunction=cdist,
+    RollFunction=roll,
+    PutFunction=put,
+)
