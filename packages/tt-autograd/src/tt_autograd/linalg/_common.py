@@ -63,6 +63,16 @@ def float_matrices(
     return tensor
 
 
+def check_same_dtype(op: str, first: Tensor, second: Tensor, names: tuple[str, str] = ("A", "B")) -> None:
+    """PyTorch's refusal of two operands of different dtypes (LAPACK's solvers do not promote)."""
+    if first.dtype != second.dtype:
+        a, b = names
+        raise TypeError(
+            f"{op}: Expected {a} and {b} to have the same dtype, but found {a} of type {first.dtype} and {b} "
+            f"of type {second.dtype} instead; convert one with .to(other.dtype)"
+        )
+
+
 def batch_prefix(flat_index: int, batched: bool) -> str:
     """PyTorch's ``"(Batch element i): "`` (``i`` counts the matrices of the flattened batch) for a batch."""
     return f"(Batch element {flat_index}): " if batched else ""
