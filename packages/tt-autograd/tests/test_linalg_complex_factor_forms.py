@@ -10,6 +10,8 @@ Not course material (outside the modules' solution regions), so no module number
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -100,6 +102,14 @@ def test_cholesky_ex_info_of_complex_matrices(matrix, expected):
     factor, info = linalg.cholesky_ex(autograd.tensor(matrix, dtype=C128))
     assert info.item() == expected
     assert np.isnan(factor.numpy()).all() == (expected > 0)
+
+
+def test_cholesky_ex_of_a_failed_matrix_warns_nothing():
+    # info's column loop goes on past a failed column with l_jj = 1: no division by zero reaches NumPy
+    a = autograd.tensor([[-1, 1j, 0], [-1j, 2, 0], [0, 0, 1]], dtype=C128)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert linalg.cholesky_ex(a).info.item() == 1
 
 
 def test_cholesky_ex_reads_the_real_part_of_the_diagonal_as_pytorch():
