@@ -39,9 +39,10 @@ def float_tensor(
     tensor = as_tensor(op, value, name)
     allowed = (np.float32, np.float64) + ((np.complex64, np.complex128) if complex_ok else ())
     if tensor.array.dtype not in allowed:
+        kinds = "float32, float64, complex64 and complex128" if complex_ok else "float32 and float64"
         raise TypeError(
             f"{op}: Expected a floating point tensor as input. Got {tensor.array.dtype}; "
-            "convert it with .float() or .double() (NumPy's LAPACK works in float32 and float64)"
+            f"convert it with .float() or .double() ({op} works in {kinds})"
         )
     if tensor.ndim < min_dims:
         raise ValueError(
