@@ -7,6 +7,9 @@ attention layer, trained a few SGD steps. ``spectral``: FNet's Fourier token mix
 (``fft`` over the hidden and the sequence dims, real part) and a Fourier neural
 operator's spectral convolution (``rfft``, a complex weight stored as a real
 ``Parameter`` viewed with ``view_as_complex``, ``irfft``), trained with Adam.
+``complex_linalg``: complex128 linear algebra of array processing (a sample covariance
+whitened through its Cholesky factor, LAPACK's compact QR, LU, tensor equations, the older
+``torch.svd``), one loss of them all and its gradients.
 Each takes the framework as ``torch`` and returns ``[(label, numpy array), ...]``.
 """
 
@@ -126,10 +129,79 @@ def spectral(torch) -> list:
     return records + [("fft2 |spectrum|", numpy(spectrum.abs())), ("fftfreq", numpy(torch.fft.fftfreq(SEQ)))]
 
 
+def _parts(torch, t) -> np.ndarray:
+    """A complex tensor's real and imaginary parts as one real array (``(..., 2)``)."""
+    return numpy(torch.view_as_real(t.resolve_conj()))
+
+
+def complex_linalg(torch) -> list:
+    """Array-processing linear algebra in complex128: a sample covariance whitened through its Cholesky
+    factor, LAPACK's compact QR, LU, tensor equations and the older SVD, with gradients."""
+    rng = np.random.default_rng(35)
+
+    def normal(*shape):
+        return torch.from_numpy(rng.standard_normal(shape) + 1j * rng.standard_normal(shape))
+
+    signals, mixing, scales = normal(BATCH, 8, 4), normal(4, 4), normal(BATCH, 3)
+    for leaf in (signals, mixing, scales):
+        leaf.requires_grad_()
+    x = signals @ mixing  # (batch, samples, channels)
+    covariance = x.mH @ x / 8 + torch.eye(4, dtype=torch.complex128)  # Hermitian positive-definite
+    factor, info = torch.linalg.cholesky_ex(covariance)
+    white = torch.cholesky_solve(x.mH, factor)  # covariance^{-1} x^H
+    precision = torch.cholesky_inverse(factor, upper=False)
+    upper_solution = torch.cholesky_solve(x.mH, factor.mH, upper=True)
+    reflectors, tau = torch.geqrf(x.detach())  # no derivative (as PyTorch)
+    q_of_x = torch.linalg.householder_product(x[..., :4, :3], scales)  # reflectors from the signals
+    rotated = torch.ormqr(reflectors, tau, white.mH, transpose=True)  # Q^H (covariance^{-1} x^H)^H
+    p, lower, upper = torch.lu_unpack(*torch.linalg.lu_factor(covariance))
+    solved = torch.triangular_solve(white[..., :2], upper, upper=True, transpose=True).solution
+    tensor_x = torch.linalg.tensorsolve(covariance[0].reshape(2, 2, 4), x[0, 0].reshape(2, 2))
+    tensor_inverse = torch.linalg.tensorinv(covariance[1].reshape(2, 2, 4), ind=2)
+    u, s, v = torch.svd(x)
+    rank_two = (u[..., :2] * s[..., None, :2]) @ v[..., :2].mH  # free of the vectors' phases
+    loss = (
+        white.abs().sum()
+        + precision.real.sum()
+        + upper_solution.imag.sum()
+        + q_of_x.imag.sum()
+        + rotated.abs().pow(2).sum()
+        + (lower.real.sum() + upper.imag.sum()) / 10
+        + solved.real.sum()
+        + tensor_x.abs().sum()
+        + tensor_inverse.imag.sum()
+        + rank_two.real.sum()
+        + s.sum()
+    )
+    loss.backward()
+    exact = normal(6, 2) @ normal(2, 5)  # rank 2: the randomised SVD is exact, whatever the sketch
+    low_rank_s = torch.svd_lowrank(exact, q=2)[1]
+    return [
+        ("loss", numpy(loss)),
+        ("cholesky_ex L", _parts(torch, factor)),
+        ("cholesky_ex info", numpy(info)),
+        ("geqrf a", _parts(torch, reflectors)),
+        ("geqrf tau", _parts(torch, tau)),
+        ("householder_product", _parts(torch, q_of_x)),
+        ("lu_unpack P", _parts(torch, p)),
+        ("tensorinv", _parts(torch, tensor_inverse)),
+        ("svd S", numpy(s)),
+        ("svd_lowrank S (exact rank 2)", numpy(low_rank_s)),
+        ("signals grad", _parts(torch, signals.grad)),
+        ("mixing grad", _parts(torch, mixing.grad)),
+        ("scales grad", _parts(torch, scales.grad)),
+    ]
+
+
 PROGRAMS_COMPLEX = {
     "rotary": (rotary, "llama/model.py's rotary embedding: polar, view_as_complex, complex *, view_as_real"),
     "spectral": (
         spectral,
         "FNet mixing (fft, .real) and an FNO spectral conv (rfft, view_as_complex weight, irfft)",
+    ),
+    "complex_linalg": (
+        complex_linalg,
+        "complex128 cholesky_ex/solve/inverse, geqrf, householder_product, ormqr, lu_unpack, "
+        "triangular_solve, tensorsolve/tensorinv, svd, svd_lowrank, with gradients",
     ),
 }

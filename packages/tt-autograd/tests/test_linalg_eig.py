@@ -180,3 +180,26 @@ def test_bad_inputs_name_the_problem():
         autograd.linalg.eig(autograd.tensor([[1.0, float("nan")], [0.0, 1.0]]))
     with pytest.raises(TypeError, match="must be a Tensor"):
         autograd.linalg.eig([[1.0, 0.0], [0.0, 1.0]])
+
+
+def test_eigh_of_a_plain_complex_tensor_and_its_shape_errors():
+    import tt_tensor
+
+    hermitian = np.array([[2, 1j], [-1j, 3]])
+    values, vectors = autograd.linalg.eigh(tt_tensor.tensor(hermitian))  # a tt-tensor Tensor, no autograd
+    np.testing.assert_allclose(values.numpy(), np.linalg.eigvalsh(hermitian), atol=1e-15)
+    np.testing.assert_allclose(np.abs(vectors.numpy()), np.abs(np.linalg.eigh(hermitian)[1]), atol=1e-15)
+    wide = autograd.ones(2, 3, dtype=autograd.complex128)
+    with pytest.raises(
+        ValueError, match="^linalg.eigh: A must be batches of square matrices, but they are 2 by 3"
+    ):
+        autograd.linalg.eigh(wide)
+    with pytest.raises(
+        ValueError, match="^linalg.eigvalsh: The input tensor A must have at least 2 dimensions"
+    ):
+        autograd.linalg.eigvalsh(autograd.ones(3, dtype=autograd.complex64))
+    message = (
+        r"convert it with .float\(\) or .double\(\) \(linalg.eigh works in float32, float64, complex64 and"
+    )
+    with pytest.raises(TypeError, match=message):
+        autograd.linalg.eigh(autograd.eye(2, dtype=autograd.int64))

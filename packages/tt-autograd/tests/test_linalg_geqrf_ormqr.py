@@ -104,6 +104,10 @@ def test_ormqr_errors_say_what_is_wrong():
         autograd.ormqr(a, tau, autograd.zeros(5, 2), left=False)
     with pytest.raises(TypeError, match="ormqr: argument 'left' must be bool"):
         autograd.ormqr(a, tau, c, left="yes")
+    with pytest.raises(TypeError, match="^ormqr: argument 'tau' must be a Tensor, not list"):
+        autograd.ormqr(a, [0.0, 0.0, 0.0], c)
+    with pytest.raises(TypeError, match="^ormqr: argument 'other' must be a Tensor, not list"):
+        autograd.ormqr(a, tau, [[0.0, 0.0]] * 5)
 
 
 def solve_triangle(a: np.ndarray, b: np.ndarray, upper: bool, transpose: bool, unit: bool) -> np.ndarray:
@@ -152,6 +156,10 @@ def test_triangular_solve_pytorch_value_and_gradients(leaf, check, check_grad, c
         autograd.triangular_solve(autograd.zeros(3, 2), autograd.zeros(3, 4))
     with pytest.raises(TypeError, match="triangular_solve: argument 'transpose' must be bool"):
         autograd.triangular_solve(autograd.zeros(3, 2), autograd.eye(3), transpose=None)
+    with pytest.raises(ValueError, match=r"^triangular_solve: The input tensor b must have at least 2 dim"):
+        autograd.triangular_solve(autograd.ones(3), autograd.eye(3))
+    with pytest.raises(TypeError, match="^triangular_solve: argument 'b' must be a Tensor, not list"):
+        autograd.triangular_solve([[1.0]], autograd.eye(1))
 
 
 def test_tensor_methods_are_the_functions(rng, check):

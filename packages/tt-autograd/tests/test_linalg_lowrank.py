@@ -119,3 +119,7 @@ def test_errors_say_what_is_wrong():
         autograd.svd_lowrank(autograd.zeros(3))
     with pytest.raises(TypeError, match="pca_lowrank: argument 'center' must be bool"):
         autograd.pca_lowrank(a, center=None)
+    with pytest.raises(ValueError, match="^pca_lowrank: The input tensor A must have at least 2 dimensions"):
+        autograd.pca_lowrank(autograd.zeros(3))
+    with pytest.raises(TypeError, match="^pca_lowrank: argument 'A' must be a Tensor, not list"):
+        autograd.pca_lowrank([[1.0]])

@@ -39,9 +39,10 @@ def float_tensor(
     tensor = as_tensor(op, value, name)
     allowed = (np.float32, np.float64) + ((np.complex64, np.complex128) if complex_ok else ())
     if tensor.array.dtype not in allowed:
+        kinds = "float32, float64, complex64 and complex128" if complex_ok else "float32 and float64"
         raise TypeError(
             f"{op}: Expected a floating point tensor as input. Got {tensor.array.dtype}; "
-            "convert it with .float() or .double() (NumPy's LAPACK works in float32 and float64)"
+            f"convert it with .float() or .double() ({op} works in {kinds})"
         )
     if tensor.ndim < min_dims:
         raise ValueError(
@@ -61,6 +62,16 @@ def float_matrices(
     if square and m != n:
         raise ValueError(f"{op}: {name} must be batches of square matrices, but they are {m} by {n} matrices")
     return tensor
+
+
+def check_same_dtype(op: str, first: Tensor, second: Tensor, names: tuple[str, str] = ("A", "B")) -> None:
+    """PyTorch's refusal of two operands of different dtypes (LAPACK's solvers do not promote)."""
+    if first.dtype != second.dtype:
+        a, b = names
+        raise TypeError(
+            f"{op}: Expected {a} and {b} to have the same dtype, but found {a} of type {first.dtype} and {b} "
+            f"of type {second.dtype} instead; convert one with .to(other.dtype)"
+        )
 
 
 def batch_prefix(flat_index: int, batched: bool) -> str:

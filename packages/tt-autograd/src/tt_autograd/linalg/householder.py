@@ -3,18 +3,21 @@
 A QR factorisation in LAPACK's compact form (``geqrf``) stores ``Q`` as ``k``
 reflectors: column ``i`` of ``A`` below the diagonal is the tail of a vector
 ``v_i = (0, ..., 0, 1, A[i+1:, i])`` and ``tau_i`` its scale, so that
-``H_i = I - tau_i v_i v_iᵀ`` and ``Q = H_1 H_2 ... H_k``. ``householder_product``
+``H_i = I - tau_i v_i v_iᴴ`` and ``Q = H_1 H_2 ... H_k``. ``householder_product``
 returns the first ``n`` columns of that product; ``tau_i = 2 / ‖v_i‖²`` makes
 each ``H_i`` a reflection and ``Q`` orthogonal (``orthogonal``'s
-``"householder"`` map builds its matrices so).
+``"householder"`` map builds its matrices so). Complex matrices (LAPACK's ``zungqr``,
+``zunmqr``, ``zgeqrf``) use the conjugate transpose ``v_iᴴ`` (``vᵀ`` for real ones) and a
+complex ``tau_i``; ``Qᴴ`` is ``H_kᴴ ... H_1ᴴ`` with ``H_iᴴ = I - conj(tau_i) v_i v_iᴴ``.
 
 A composition of recorded ops: starting from the first ``n`` columns of the
 identity, each reflector is applied in turn, last first,
-``Q ← Q - tau_i v_i (v_iᵀ Q)``, so the gradients (of every order) reach ``A``'s
-strict lower triangle and ``tau``; the diagonal and what lies above it are not
-read, and get zero gradient. ``ormqr`` multiplies a matrix by that ``Q`` (or ``Qᵀ``, on either
-side) by the same reflector steps, never forming ``Q``. ``geqrf`` itself is NumPy's raw QR
-(``np.linalg.qr(mode="raw")``, LAPACK's ``geqrf``): values only, no derivative (as PyTorch).
+``Q ← Q - tau_i v_i (v_iᴴ Q)``, so the gradients (of every order, complex ones by the
+recorded ops' own rules) reach ``A``'s strict lower triangle and ``tau``; the diagonal and
+what lies above it are not read, and get zero gradient. ``ormqr`` multiplies a matrix by that
+``Q`` (or ``Qᴴ``, on either side) by the same reflector steps, never forming ``Q``. ``geqrf``
+itself is NumPy's raw QR (``np.linalg.qr(mode="raw")``, LAPACK's ``geqrf``): values only, no
+derivative (as PyTorch).
 
 Example:
     >>> import tt_autograd as autograd
@@ -77,9 +80,9 @@ def householder_product(A, tau) -> Tensor:
     """``torch.linalg.householder_product`` (``torch.orgqr``): the first ``n`` columns of ``H_1 ... H_k``.
 
     Args:
-        A: ``(*, m, n)`` float with ``m >= n``: reflector ``i`` is ``(0, ..., 0, 1, A[i+1:, i])``
-            (the diagonal and the upper triangle are not read).
-        tau: ``(*, k)`` with ``k <= n``, the same batch dims and dtype: ``H_i = I - tau_i v_i v_iᵀ``.
+        A: ``(*, m, n)`` float or complex with ``m >= n``: reflector ``i`` is ``(0, ..., 0, 1,
+            A[i+1:, i])`` (the diagonal and the upper triangle are not read).
+        tau: ``(*, k)`` with ``k <= n``, the same batch dims and dtype: ``H_i = I - tau_i v_i v_iᴴ``.
 
     Shape: ``(*, m, n)``, ``A``'s dtype. ``k = 0`` gives the first ``n`` columns of the identity.
     Cost: ``k`` rank-one updates of an ``m x n`` matrix (``4 k m n`` flops) forward, about as much
@@ -97,8 +100,8 @@ def householder_product(A, tau) -> Tensor:
 
 def _householder_product(A, tau, op: str) -> Tensor:
     """:func:`householder_product`, its errors naming ``op`` (``torch.orgqr`` names itself)."""
-    A = float_matrices(op, A, "input", square=False)
-    tau = float_tensor(op, tau, "tau")
+    A = float_matrices(op, A, "input", square=False, complex_ok=True)
+    tau = float_tensor(op, tau, "tau", complex_ok=True)
     _check_shapes(A, tau, op)
     m, n = A.shape[-2:]
     identity = np.broadcast_to(np.eye(m, n, dtype=A.array.dtype), A.shape).copy()
@@ -106,21 +109,25 @@ def _householder_product(A, tau, op: str) -> Tensor:
 
 
 def _apply_reflectors(A: Tensor, tau: Tensor, x: Tensor, left: bool, transpose: bool) -> Tensor:
-    """``Q x``, ``Qᵀ x``, ``x Q`` or ``x Qᵀ`` for ``Q = H_1 ... H_k`` (``k = tau.shape[-1]``), one
-    recorded rank-one update per reflector: ``H_i x = x - tau_i v_i (v_iᵀ x)``, ``x H_i = x - tau_i (x
-    v_i) v_iᵀ``. ``Q x`` and ``x Qᵀ`` apply ``H_k`` first, ``Qᵀ x`` and ``x Q`` apply ``H_1`` first."""
+    """``Q x``, ``Qᴴ x``, ``x Q`` or ``x Qᴴ`` (``transpose``) for ``Q = H_1 ... H_k`` (``k =
+    tau.shape[-1]``), one recorded rank-one update per reflector: ``H_i x = x - tau_i v_i (v_iᴴ x)``,
+    ``x H_i = x - tau_i (x v_i) v_iᴴ``; ``H_iᴴ`` has ``conj(tau_i)``. ``Q x`` and ``x Qᴴ`` apply
+    ``H_k`` first, ``Qᴴ x`` and ``x Q`` apply ``H_1`` first."""
     m, k = A.shape[-2], tau.shape[-1]
     unit = Tensor.from_array(np.eye(m, k, dtype=A.array.dtype))
     reflectors = A[..., :, :k].tril(-1) + unit  # column i: v_i, with its unit at row i
+    scales = tau.conj() if transpose and tau.is_complex() else tau
     steps = reversed(range(k)) if left != transpose else range(k)
     for i in steps:
-        v, scale = reflectors[..., :, i : i + 1], tau[..., i : i + 1, None]
-        x = x - (scale * v) @ (v.mT @ x) if left else x - ((x @ v) * scale) @ v.mT
+        v, scale = reflectors[..., :, i : i + 1], scales[..., i : i + 1, None]
+        x = x - (scale * v) @ (v.mH @ x) if left else x - ((x @ v) * scale) @ v.mH
     return x
 
 
 class GeqrfFunction(Function):
     """LAPACK's ``geqrf`` by NumPy's raw QR; PyTorch defines no derivative, and neither does this."""
+
+    complex_gradient = "own"  # backward refuses, real or complex alike
 
     @staticmethod
     def forward(ctx, a):
@@ -146,7 +153,8 @@ def geqrf(input) -> GeqrfResult:
     ``a`` holds ``R`` on and above its diagonal and, below it, the tails of the Householder vectors
     whose product (with the scales ``tau``) is ``Q``: ``householder_product(a, tau)`` is the reduced
     ``Q`` and ``ormqr(a, tau, C)`` multiplies by the full one. Not differentiable (PyTorch's
-    backward raises too; ``linalg.qr`` is). Shape: ``a`` ``(*, m, n)``, ``tau`` ``(*, min(m, n))``.
+    backward raises too; ``linalg.qr`` is). Float or complex (``zgeqrf``: a complex ``tau``, ``R``
+    with a real diagonal). Shape: ``a`` ``(*, m, n)``, ``tau`` ``(*, min(m, n))``.
     Cost: ``O(m n min(m, n))`` per matrix.
 
     Example:
@@ -155,7 +163,7 @@ def geqrf(input) -> GeqrfResult:
         tensor([[-5.0000],
                 [ 0.5000]])
     """
-    A = float_tensor("geqrf", input, "input")
+    A = float_tensor("geqrf", input, "input", complex_ok=True)
     if A.ndim < 2:
         raise ValueError(f"torch.geqrf: input must have at least 2 dimensions, got shape {tuple(A.shape)}")
     m, n = A.shape[-2:]
@@ -176,7 +184,7 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
         tau: ``(*, min(mn, k))``, the reflectors' scales.
         other: ``(*, m, n)`` with ``m == mn`` when ``left`` else ``n == mn``; the same batch dims.
         left: ``Q @ other`` (True) or ``other @ Q``.
-        transpose: ``Qᵀ`` in place of ``Q``.
+        transpose: ``Qᴴ`` in place of ``Q`` (the conjugate transpose for complex, as PyTorch's).
 
     Differentiable in all three (a recorded step per reflector, gradients of every order).
     Shape: ``other``'s. Cost: ``4 mn n k`` flops for ``left``.
@@ -188,8 +196,9 @@ def ormqr(input, tau, other, left: bool = True, transpose: bool = False) -> Tens
         tensor([[-5.],
                 [ 0.]])
     """
-    A = float_tensor("ormqr", input, "input")
-    tau, other = float_tensor("ormqr", tau, "tau"), float_tensor("ormqr", other, "other")
+    A = float_tensor("ormqr", input, "input", complex_ok=True)
+    tau = float_tensor("ormqr", tau, "tau", complex_ok=True)
+    other = float_tensor("ormqr", other, "other", complex_ok=True)
     _check_ormqr(A, tau, other, check_bool("ormqr", "left", left))
     return _apply_reflectors(A, tau, other, left, check_bool("ormqr", "transpose", transpose))
 

@@ -123,18 +123,21 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False) -> SolveExR
 def _cholesky_info(a: np.ndarray) -> np.ndarray:
     """Per matrix: 0, or the order of the first leading minor that is not positive-definite.
 
-    The lower Cholesky factor column by column, all matrices at once: ``d_j = a_jj - sum_k l_jk^2`` must
-    be positive (not nan); a failed matrix goes on with ``l_jj = 1`` and keeps its first ``j + 1``.
+    The lower Cholesky factor column by column, all matrices at once: ``d_j = Re a_jj - sum_k |l_jk|^2``
+    must be positive (not nan); a failed matrix goes on with ``l_jj = 1`` and keeps its first ``j + 1``.
+    Complex: LAPACK's ``zpotrf``, which reads only the real part of the diagonal, and
+    ``l_ij = (a_ij - sum_k l_ik conj(l_jk)) / l_jj``.
     """
     n = a.shape[-1]
     lower = np.zeros_like(a)
     info = np.zeros(a.shape[:-2], dtype=np.int32)
     for j in range(n):
-        d = a[..., j, j] - np.sum(lower[..., j, :j] ** 2, axis=-1)
+        d = np.real(a[..., j, j]) - np.sum(np.abs(lower[..., j, :j]) ** 2, axis=-1)
         bad = ~(d > 0)
         info = np.where((info == 0) & bad, j + 1, info)
         root = np.sqrt(np.where(bad, 1, d))  # l_jj: only divides the column under it
-        below = a[..., j + 1 :, j] - np.einsum("...ik,...k->...i", lower[..., j + 1 :, :j], lower[..., j, :j])
+        row = np.conj(lower[..., j, :j])
+        below = a[..., j + 1 :, j] - np.einsum("...ik,...k->...i", lower[..., j + 1 :, :j], row)
         lower[..., j + 1 :, j] = below / root[..., None]
     return info
 
@@ -143,9 +146,11 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False) -> Choles
     """``torch.linalg.cholesky_ex``: ``(L, info)`` of :func:`cholesky`; ``L`` is nan where ``info > 0``.
 
     ``info`` is the order of the first leading minor that is not positive-definite (0 on success).
+    ``A`` is float or complex (Hermitian: ``A = L L^H``; only the real part of its diagonal is read, as
+    LAPACK's); gradients as :func:`cholesky`'s.
     Cost: NumPy's Cholesky; on a failure, one more ``O(n^3)`` loop over the columns for ``info``.
     """
-    A = float_matrices("linalg.cholesky_ex", A)
+    A = float_matrices("linalg.cholesky_ex", A, complex_ok=True)
     try:
         failed = np.isnan(
             np.linalg.cholesky(A.array)

@@ -3,12 +3,14 @@
 
 ``svd_lowrank(A, q)`` finds an orthonormal basis ``Q`` (``m x q``) of ``A``'s range from ``A R``, ``R``
 a Gaussian ``n x q`` sketch, sharpened by ``niter`` power iterations (each ``Q ← qr(A Q')``,
-``Q' ← qr(Aᵀ Q)``, their Algorithm 4.4), then takes the exact SVD of the small ``B = Qᵀ A``
-(``q x n``): ``A ≈ (Q U_B) S Vᵀ`` (their Algorithm 5.1). A wide ``A`` is factorised through
-``Aᵀ``. Everything is a composition of recorded ops (``matmul``, ``linalg.qr``, ``linalg.svd``),
-so gradients of every order flow to ``A`` (and ``M``), as in PyTorch. The sketch is drawn from
-the global generator (``manual_seed`` fixes it); PyTorch's draws differ, so factors agree with
-PyTorch's only up to the approximation, and exactly (up to signs) when ``A``'s rank is at most ``q``.
+``Q' ← qr(Aᴴ Q)``, their Algorithm 4.4), then takes the exact SVD of the small ``B = Qᴴ A``
+(``q x n``): ``A ≈ (Q U_B) S Vᴴ`` (their Algorithm 5.1). A wide ``A`` is factorised through
+``Aᴴ``. Complex ``A`` (``ᴴ`` the conjugate transpose, ``ᵀ`` for real) draws a complex sketch, as
+PyTorch's; ``S`` is real. Everything is a composition of recorded ops (``matmul``,
+``linalg.qr``, ``linalg.svd``), so gradients of every order flow to ``A`` (and ``M``), as in
+PyTorch. The sketch is drawn from the global generator (``manual_seed`` fixes it); PyTorch's
+draws differ, so factors agree with PyTorch's only up to the approximation, and exactly (up to
+signs, complex: phases) when ``A``'s rank is at most ``q``.
 
 Cost: ``O(m n q (2 niter + 2))`` for the products plus ``O((m + n) q²)`` for the factorisations,
 against ``O(m n min(m, n))`` for a full SVD.
@@ -43,9 +45,9 @@ def _basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tensor:
     R = Tensor.from_array(sketch)
 
     def times(X: Tensor, adjoint: bool = False) -> Tensor:
-        """``(A - M) X`` or ``(A - M)ᵀ X``, without forming ``A - M``."""
-        product = (A.mT if adjoint else A) @ X
-        return product if M is None else product - (M.mT if adjoint else M) @ X
+        """``(A - M) X`` or ``(A - M)ᴴ X``, without forming ``A - M``."""
+        product = (A.mH if adjoint else A) @ X
+        return product if M is None else product - (M.mH if adjoint else M) @ X
 
     Q = qr(times(R)).Q
     for _ in range(niter):
@@ -54,10 +56,10 @@ def _basis(A: Tensor, q: int, niter: int, M: Tensor | None) -> Tensor:
 
 
 def svd_lowrank(A, q: int | None = 6, niter: int | None = 2, M=None) -> tuple[Tensor, Tensor, Tensor]:
-    """``torch.svd_lowrank``: ``(U, S, V)`` with ``A - M ≈ U diag(S) Vᵀ``, randomised.
+    """``torch.svd_lowrank``: ``(U, S, V)`` with ``A - M ≈ U diag(S) Vᴴ``, randomised.
 
     Args:
-        A: ``(*, m, n)`` float.
+        A: ``(*, m, n)`` float or complex.
         q: the rank of the sketch (default 6; ``None`` means 6); take a few more than the rank wanted.
         niter: power iterations (default 2; ``None`` means 2); more sharpen a slowly decaying spectrum.
         M: ``None`` or a tensor broadcastable to ``A``'s shape, subtracted without forming ``A - M``.
@@ -65,7 +67,7 @@ def svd_lowrank(A, q: int | None = 6, niter: int | None = 2, M=None) -> tuple[Te
     Shape: ``U`` ``(*, m, k)``, ``S`` ``(*, k)``, ``V`` ``(*, n, k)``, ``k = min(q, m, n)``. A plain tuple,
     as PyTorch's. Differentiable in ``A`` and ``M`` (a composition of recorded ops).
     """
-    A = float_matrices("svd_lowrank", A, square=False)
+    A = float_matrices("svd_lowrank", A, square=False, complex_ok=True)
     q = 6 if q is None else check_count("svd_lowrank", "q", q)
     niter = 2 if niter is None else check_count("svd_lowrank", "niter", niter)
     if M is not None:
@@ -81,11 +83,11 @@ def svd_lowrank(A, q: int | None = 6, niter: int | None = 2, M=None) -> tuple[Te
         M = M.expand(*A.shape)
     m, n = A.shape[-2:]
     if m < n:
-        A, M = A.mT, None if M is None else M.mT
+        A, M = A.mH, None if M is None else M.mH
     Q = _basis(A, q, niter, M)
-    B = Q.mT @ A if M is None else Q.mT @ A - Q.mT @ M
+    B = Q.mH @ A if M is None else Q.mH @ A - Q.mH @ M
     U, S, Vh = svd(B, full_matrices=False)
-    U, V = Q @ U, Vh.mT
+    U, V = Q @ U, Vh.mH
     return (V, S, U) if m < n else (U, S, V)
 
 
@@ -98,7 +100,7 @@ def pca_lowrank(
     ``A @ V[:, :k]`` projects onto the first ``k``. ``q`` defaults to ``min(6, m, n)`` and must lie
     in ``[0, min(m, n)]``.
     """
-    A = float_matrices("pca_lowrank", A, square=False)
+    A = float_matrices("pca_lowrank", A, square=False, complex_ok=True)
     m, n = A.shape[-2:]
     if q is None:
         q = min(6, m, n)

@@ -53,6 +53,7 @@ from ._common import (
     LinAlgError,
     as_tensor,
     batch_prefix,
+    check_same_dtype,
     float_matrices,
     float_tensor,
     transpose,
@@ -310,11 +311,7 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
     """
     LU = float_matrices("linalg.lu_solve", LU, "LU", complex_ok=True)
     B = float_tensor("linalg.lu_solve", B, "B", min_dims=2, complex_ok=True)
-    if LU.dtype != B.dtype:
-        raise TypeError(
-            "linalg.lu_solve: Expected LU and B to have the same dtype, but found LU of type "
-            f"{LU.dtype} and B of type {B.dtype} instead; convert one with .to(other.dtype)"
-        )
+    check_same_dtype("linalg.lu_solve", LU, B, ("LU", "B"))
     n = LU.shape[-1]
     if (B.shape[-2] if left else B.shape[-1]) != n:
         equation = "AX = B" if left else "XA = B"

@@ -77,8 +77,8 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
     """``torch.lu_unpack``: ``(P, L, U)`` from :func:`~tt_autograd.linalg.lu_factor`'s ``(LU, pivots)``.
 
     Args:
-        LU_data: ``(*, m, n)`` float32 or float64, ``L`` (unit diagonal implied) below the diagonal and
-            ``U`` on and above it.
+        LU_data: ``(*, m, n)`` float32, float64, complex64 or complex128, ``L`` (unit diagonal implied)
+            below the diagonal and ``U`` on and above it.
         LU_pivots: ``(*, k)`` int32 from 1 (LAPACK's convention), ``k = min(m, n)``; values in ``1..m``.
             Its batch dims broadcast to ``LU_data``'s.
         unpack_data: if False, ``L`` and ``U`` are empty tensors of shape ``(0,)`` (as PyTorch).
@@ -86,9 +86,11 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
 
     Shape: ``P`` ``(*, m, m)``, ``L`` ``(*, m, k)``, ``U`` ``(*, k, n)``; all in ``LU_data``'s dtype.
     ``L`` and ``U`` are differentiable in ``LU_data``; ``P`` has no gradient.
+    Complex ``LU_data`` gives a complex ``P`` (of zeros and ones), as PyTorch's; ``L`` and ``U`` are
+    slices, so their complex gradients are ``LU_data``'s triangles.
     Cost: ``O(m^2)`` per matrix for ``P`` (a Python loop over the ``k`` pivots, vectorised over the
     batch) and two triangle copies. Unlike PyTorch, integer ``LU_data`` is refused (TinyTorch's
-    linear algebra works on float32/float64 only).
+    linear algebra works on floating point and complex numbers only).
 
     Example:
         >>> import tt_autograd as autograd
@@ -97,7 +99,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
         tensor([[0., 1.],
                 [1., 0.]])
     """
-    LU = float_matrices("lu_unpack", LU_data, "LU_data", square=False)
+    LU = float_matrices("lu_unpack", LU_data, "LU_data", square=False, complex_ok=True)
     m, n = LU.shape[-2:]
     k = min(m, n)
     dtype = LU.array.dtype

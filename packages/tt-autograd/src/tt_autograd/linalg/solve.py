@@ -10,7 +10,7 @@ factorisation with partial pivoting per matrix, batched over leading dims).
 * ``solve``: ``X = A^{-1} B``: ``grad_B = A^{-T} G`` (one more solve, no
   inverse formed) and ``grad_A = -grad_B X^T``, each summed over the batch
   dims broadcasting added.
-* ``solve_triangular`` and ``cholesky_solve`` are compositions: the triangle
+* ``solve_triangular`` and ``cholesky_solve`` (complex too: ``A = L L^H``) are compositions: the triangle
   of ``A`` (``tril``/``triu``, recorded) and :func:`solve`. NumPy has no
   triangular solver, so they cost a general LU solve, ``O(n^3)`` per matrix
   instead of ``O(n^2 k)``; the values are the same.
@@ -29,7 +29,15 @@ import numpy as np
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
 from ..tensor import Tensor
-from ._common import LinAlgError, batch_prefix, float_matrices, float_tensor, solve_transposed, transpose
+from ._common import (
+    LinAlgError,
+    batch_prefix,
+    check_same_dtype,
+    float_matrices,
+    float_tensor,
+    solve_transposed,
+    transpose,
+)
 
 
 def _first_zero_pivot(a: np.ndarray) -> tuple[int, int]:
@@ -141,11 +149,7 @@ def solve(A, B, *, left: bool = True) -> Tensor:
     """
     A = float_matrices("linalg.solve", A, complex_ok=True)
     B = float_tensor("linalg.solve", B, "B", min_dims=1, complex_ok=True)
-    if A.dtype != B.dtype:
-        raise TypeError(
-            f"linalg.solve: Expected A and B to have the same dtype, but found A of type {A.dtype} and B "
-            f"of type {B.dtype} instead; convert one with .to(other.dtype)"
-        )
+    check_same_dtype("linalg.solve", A, B)
     vector = _is_vector_rhs(A, B)
     if vector and not left:
         raise ValueError(
@@ -200,21 +204,29 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
 
 
 def cholesky_solve(B, L, upper: bool = False) -> Tensor:
-    """``torch.cholesky_solve``: ``X`` with ``A X = B``, given ``A``'s Cholesky factor ``L`` (``A = L L^T``).
+    """``torch.cholesky_solve``: ``X`` with ``A X = B``, given ``A``'s Cholesky factor ``L`` (``A = L L^H``).
 
-    ``upper=True`` means ``L`` is the upper factor ``U`` (``A = U^T U``). ``B`` is ``(*, n, k)``.
+    ``upper=True`` means ``L`` is the upper factor ``U`` (``A = U^H U``). ``B`` is ``(*, n, k)``, of
+    ``L``'s dtype (float or complex; for real matrices ``^H`` is ``^T``); batch dims broadcast.
+    Only ``L``'s triangle is read, and only it gets a gradient: PyTorch's formula
+    ``-(G_B X^H + X G_B^H) L`` is that of a full ``L``; on the triangle the two agree.
     Cost: two triangular solves (each a general LU solve in NumPy).
     """
-    L = float_matrices("cholesky_solve", L, "L")
-    B = float_tensor("cholesky_solve", B, "B", min_dims=2)
-    lower = L.triu().mT if upper else L.tril()
+    L = float_matrices("cholesky_solve", L, "L", complex_ok=True)
+    B = float_tensor("cholesky_solve", B, "B", min_dims=2, complex_ok=True)
+    check_same_dtype("cholesky_solve", B, L, ("b", "A"))
+    lower = L.triu().mH if upper else L.tril()
     return _solve_matrices(
-        "cholesky_solve", lower.mT, _solve_matrices("cholesky_solve", lower, B, True), True
+        "cholesky_solve", lower.mH, _solve_matrices("cholesky_solve", lower, B, True), True
     )
 
 
 def cholesky_inverse(L, upper: bool = False) -> Tensor:
-    """``torch.cholesky_inverse``: ``A^{-1}`` from ``A``'s Cholesky factor (lower, or upper if ``upper``)."""
-    L = float_matrices("cholesky_inverse", L, "L")
+    """``torch.cholesky_inverse``: ``A^{-1}`` from ``A``'s Cholesky factor (lower, or upper if ``upper``).
+
+    ``L`` is float or complex, ``(*, n, n)`` (``A = L L^H``); the result is Hermitian. Gradient as
+    :func:`cholesky_solve`'s (the triangle of ``L`` only; PyTorch's formula is a full ``L``'s).
+    """
+    L = float_matrices("cholesky_inverse", L, "L", complex_ok=True)
     identity = Tensor.from_array(np.broadcast_to(np.eye(L.shape[-1], dtype=L.array.dtype), L.shape).copy())
     return cholesky_solve(identity, L, upper)

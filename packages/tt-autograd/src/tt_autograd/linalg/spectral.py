@@ -111,11 +111,11 @@ def eigvalsh(A, UPLO: str = "L") -> Tensor:
 def _eigh(op: str, A, UPLO: str) -> EighResult:
     if UPLO not in ("L", "U"):
         raise ValueError(f"{op}: expected UPLO argument to be 'L' or 'U', but got {UPLO}")
-    if isinstance(A, Tensor) and A.array.dtype.kind == "c" and A.ndim >= 2 and A.shape[-1] == A.shape[-2]:
+    A = float_matrices(op, A, complex_ok=True)
+    if A.array.dtype.kind == "c":
         from .eig import complex_eigh  # (eig.py imports this module)
 
         return EighResult(*complex_eigh(A, UPLO))
-    A = float_matrices(op, A)
     n = A.shape[-1]
     w, v = unpack(EighFunction.apply(A, uplo=UPLO), [(n,), (n, n)])
     return EighResult(w, v)

@@ -6,7 +6,8 @@ into columns. ``tensorinv`` inverts that matrix and gives it back the shape
 ``(*J, *I)``, so that ``tensordot(tensorinv(A), A, len(J))`` is the identity
 of shape ``(*J, *J)``; ``tensorsolve`` finds ``X`` of shape ``J`` with
 ``tensordot(A, X, X.ndim) == B`` (``B`` of shape ``I``). Both are compositions of
-recorded ops, so they differentiate.
+recorded ops, so they differentiate; complex tensors too (``inv`` and ``solve``'s complex
+rules).
 
 Example:
     >>> import tt_autograd as autograd
@@ -43,7 +44,7 @@ def tensorinv(A, ind: int = 2) -> Tensor:
     """``torch.linalg.tensorinv``: the inverse of ``A`` ``(*I, *J)`` seen as a ``prod(I) x prod(J)`` matrix.
 
     Args:
-        A: float, ``I = A.shape[:ind]`` and ``J = A.shape[ind:]`` with ``prod(I) == prod(J)``.
+        A: float or complex, ``I = A.shape[:ind]`` and ``J = A.shape[ind:]`` with ``prod(I) == prod(J)``.
         ind: how many leading dims make the rows (a positive int).
 
     Shape: ``(*J, *I)``. Cost: one :func:`inv` of a ``prod(I) x prod(I)`` matrix.
@@ -52,7 +53,7 @@ def tensorinv(A, ind: int = 2) -> Tensor:
         raise TypeError(f"linalg.tensorinv: argument 'ind' must be int, not {type(ind).__name__}")
     if ind <= 0:
         raise ValueError(f"linalg.tensorinv: Expected a strictly positive integer for 'ind', but got {ind}")
-    A = float_tensor("linalg.tensorinv", A)
+    A = float_tensor("linalg.tensorinv", A, complex_ok=True)
     shape = tuple(A.shape)
     size = _check_square("linalg.tensorinv", shape, ind, "ind")
     return inv(A.reshape(size, size)).reshape(shape[ind:] + shape[:ind])
@@ -62,15 +63,15 @@ def tensorsolve(A, B, dims=None) -> Tensor:
     """``torch.linalg.tensorsolve``: ``X`` with ``tensordot(A, X, X.ndim) == B``.
 
     Args:
-        A: float ``(*I, *J)`` with ``len(I) == B.ndim`` and ``prod(I) == prod(J) == B.numel()``.
-        B: float, ``A``'s dtype.
+        A: float or complex ``(*I, *J)`` with ``len(I) == B.ndim`` and ``prod(I) == prod(J) == B.numel()``.
+        B: ``A``'s dtype (else :func:`solve`'s error, as PyTorch's).
         dims: dims of ``A`` moved to the end first (to the ``J`` part), or None.
 
     Shape: ``J`` (``A.shape[B.ndim:]`` after moving ``dims``). Cost: one :func:`solve` of a
     ``B.numel() x B.numel()`` system.
     """
-    A = float_tensor("linalg.tensorsolve", A)
-    B = float_tensor("linalg.tensorsolve", B, "B")
+    A = float_tensor("linalg.tensorsolve", A, complex_ok=True)
+    B = float_tensor("linalg.tensorsolve", B, "B", complex_ok=True)
     if dims is not None:
         moved = [d % A.ndim for d in ((dims,) if isinstance(dims, int) else dims)]
         A = A.permute(*[d for d in range(A.ndim) if d not in moved], *moved)

@@ -22,7 +22,7 @@ from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
 from . import decompositions, determinants, norms, spectral
-from ._common import float_matrices, float_tensor
+from ._common import check_same_dtype, float_matrices, float_tensor
 from .lu_torch_forms import lu, lu_solve, lu_unpack
 from .matrix_exp import matrix_exp
 from .products import matrix_power
@@ -50,7 +50,7 @@ __all__ = [
 
 
 class SVDOldResult(NamedTuple):
-    """``torch.svd``'s result: ``A = U diag(S) V^T`` (``V``, not ``Vh``)."""
+    """``torch.svd``'s result: ``A = U diag(S) V^H`` (``V``, not ``Vh``)."""
 
     U: Tensor
     S: Tensor
@@ -117,21 +117,23 @@ def qr(input, some: bool = True) -> decompositions.QRResult:
 
 
 def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
-    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^T``; ``some=True`` gives the reduced factors.
+    """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^H``; ``some=True`` gives the reduced factors.
+
+    ``A`` is float or complex; ``S`` is real, ``V`` is ``linalg.svd``'s ``Vh`` conjugate-transposed.
 
     With ``compute_uv=False`` only ``S`` is computed and ``U``, ``V`` are zero matrices of the
     full shapes ``(m, m)`` and ``(n, n)``, as PyTorch.
     """
     some, compute_uv = check_bool("svd", "some", some), check_bool("svd", "compute_uv", compute_uv)
     if not compute_uv:
-        A = float_matrices("svd", input, square=False)
+        A = float_matrices("svd", input, square=False, complex_ok=True)
         m, n = A.shape[-2:]
         batch = tuple(A.shape[:-2])
         dtype = A.array.dtype
         zeros_u = Tensor.from_array(np.zeros(batch + (m, m), dtype))
         return SVDOldResult(zeros_u, spectral.svdvals(A), Tensor.from_array(np.zeros(batch + (n, n), dtype)))
     u, s, vh = spectral.svd(input, full_matrices=not some)
-    return SVDOldResult(u, s, vh.mT)
+    return SVDOldResult(u, s, vh.mH)
 
 
 class TriangularSolveResult(NamedTuple):
@@ -149,7 +151,8 @@ def triangular_solve(
 
     The old argument order: ``b`` first (``linalg.solve_triangular(A, B, upper=...)`` is the new
     form). ``unitriangular`` takes ``T``'s diagonal as ones. Batch dims of ``b`` ``(*, n, k)`` and
-    ``A`` ``(*, n, n)`` broadcast; ``cloned_coefficient`` is ``A`` broadcast to them, copied.
+    ``A`` ``(*, n, n)`` broadcast; ``cloned_coefficient`` is ``A`` broadcast to them, copied. Float
+    or complex; for complex ``A``, ``transpose`` is the plain transpose ``Tᵀ`` (not ``Tᴴ``), as PyTorch's.
     Differentiable in both (the triangle read gets ``A``'s gradient). Cost: ``O(n^3)`` per matrix.
     """
     upper, transpose = (
@@ -164,8 +167,9 @@ def triangular_solve(
         UserWarning,
         stacklevel=2,
     )
-    A = float_matrices("triangular_solve", A)
-    b = float_tensor("triangular_solve", b, "b", min_dims=2)
+    A = float_matrices("triangular_solve", A, complex_ok=True)
+    b = float_tensor("triangular_solve", b, "b", min_dims=2, complex_ok=True)
+    check_same_dtype("triangular_solve", b, A, ("b", "A"))
     X = solve_triangular(A.mT if transpose else A, b, upper=upper != transpose, unitriangular=unitriangular)
     return TriangularSolveResult(X, A.expand(*X.shape[:-2], *A.shape[-2:]).clone())
 
