@@ -14,13 +14,21 @@ How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is 
 :class:`~tt_autograd.function.Function`'s ``apply`` calls :func:`propagate` after each forward (the
 ``_FORWARD_HOOK``, as vmap's ``_BATCH_HOOK``). The output tangent comes from the Function's own
 ``jvp(ctx, *tangents)`` staticmethod when it has one (on arrays, like ``backward``; ``None`` for an
-input without tangent: add, sub, mul, div, matmul and sum have one, and a user's Function may), else
-from its ``graph_backward`` by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
+input without tangent; :func:`result_of` gives it forward's result), else from its ``graph_backward``
+by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
 ``d⟨g(u), t⟩/du = J t``, exact (no finite step). The generic rule also serves when the tangent must
 be differentiable (a primal or tangent that requires grad: an array rule would cut its graph). A
 Function with neither (a user's first-order Function) raises PyTorch's ``NotImplementedError``.
 While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
 carry tangents too: forward over reverse.
+
+Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp), the element-wise functions
+(exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, and tt-nn's gelu, silu, leaky_relu:
+:func:`symmetric_jvp`), casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten,
+permute/transpose, expand, repeat, flip, indexing, cat, stack), the reductions sum, mean, amax/amin,
+logsumexp, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's Function may
+have one. They run when the tangent need not be differentiable: a primal that requires grad (a
+model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the own rules serve).
 
 Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
 first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
@@ -216,9 +224,30 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     ctx._fw = (_state.level, tangents, tangent)
 
 
+def symmetric_jvp(ctx: function.Function, tangent: np.ndarray) -> np.ndarray:
+    """The ``jvp`` of a one-input Function whose Jacobian is symmetric: its ``backward`` on the tangent.
+
+    An element-wise op (exp, sin, relu, gelu, ...) has a diagonal Jacobian ``J``, softmax
+    ``diag(y) - y yᵀ``: both equal their transpose, so ``J t = Jᵀ t`` is backward's own formula
+    applied to ``t``, in one pass (``backward`` must not modify its ``grad``: it does not here either).
+    A Function sets ``jvp = staticmethod(symmetric_jvp)``.
+    """
+    return type(ctx).backward(ctx, tangent)[0]
+
+
+def result_of(ctx: function.Function) -> np.ndarray:
+    """While an own ``jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward formulas read it as
+    ``result``); a rule of a shape op takes the output's shape from it."""
+    return ctx._fw_result
+
+
 def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: PlainTensor) -> PlainTensor:
     """The Function's ``jvp(ctx, *tangents)`` on arrays (None for an input without tangent)."""
-    result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
+    ctx._fw_result = output.array
+    try:
+        result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
+    finally:
+        del ctx._fw_result
     if result.shape != output.array.shape:
         raise RuntimeError(
             f"{cls.__name__}.jvp returned a tangent of shape {result.shape} for an output of shape "

@@ -87,6 +87,10 @@ class MeanFunction(Function):
         spread = grad.reshape(kept_shape(ctx.shape, ctx.dim, ctx.keepdim)).expand(*ctx.shape)
         return (spread / reduce.count(ctx.shape, ctx.dim),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return reduce.mean(tangent, ctx.dim, ctx.keepdim)
+
 
 class VarFunction(Function):
     """``sum((a - mean)^2) / (n - correction)``; its gradient is ``2 (a - mean) / (n - correction)``."""
@@ -157,6 +161,14 @@ class AmaxFunction(Function):
         share = backward_slopes(ctx, grad)
         return (grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim)) * share,)
 
+    @staticmethod
+    def jvp(ctx, tangent):  # the mean of the tangent over the tied extremes (PyTorch's amax_amin_jvp)
+        a, out = ctx.saved_tensors
+        winners = a == expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
+        axes = normalize_dims("amax", ctx.dim, a.ndim)
+        total = np.sum(tangent * winners, axis=axes, keepdims=ctx.keepdim)
+        return total / np.sum(winners, axis=axes, keepdims=ctx.keepdim)
+
 
 class TakeAlongDimFunction(Function):
     """The values at given indices along ``dim`` (``max(dim)``'s values); gradient goes to those."""
@@ -226,6 +238,12 @@ class LogSumExpFunction(Function):
         kept = kept_shape(a.shape, ctx.dim, ctx.keepdim)
         softmax = (ctx.input_tensor(0, a) - ctx.output_tensor(out).reshape(kept)).exp()
         return (grad.reshape(kept) * softmax,)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # the softmax-weighted sum of the tangent
+        a, out = ctx.saved_tensors
+        softmax = np.exp(a - expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim))
+        return reduce.sum(tangent * softmax, ctx.dim, ctx.keepdim)
 
 
 class ProdFunction(Function):

@@ -1,0 +1,188 @@
+"""Forward-mode AD: the own ``jvp`` rules of the common ops (one pass, no backward run twice).
+
+Each case is checked three ways: the own rule's tangent (with the listed Functions' ``graph_backward``
+made to fail, so the generic rule cannot be what ran), the generic rule's (a tangent that requires
+grad takes the double-vjp path, which differentiates ``graph_backward``) and float64 central
+differences of the same function along the tangent. A wrong rule differs from both.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+from tt_autograd import forward_ad as fwAD
+from tt_autograd.functions import arithmetic, indexing, reductions, shape, unary
+
+RNG = np.random.default_rng(2028)
+KEY = np.array([2, 0, 2])  # a repeated integer-array index
+
+
+def t64(*dims, low=-1.0, high=1.0):
+    return autograd.tensor(RNG.uniform(low, high, dims), dtype=autograd.float64)
+
+
+def central(f, primals, tangents, h=1e-6):
+    up = f(*[p + h * t for p, t in zip(primals, tangents)]).numpy()
+    down = f(*[p - h * t for p, t in zip(primals, tangents)]).numpy()
+    return (up - down) / (2 * h)
+
+
+U, A, R, S, IX = unary, arithmetic, reductions, shape, indexing
+CASES = {  # name: (function, input shapes, which inputs are dual, Functions whose own rule must run)
+    "exp": (lambda a: a.exp(), [(3, 4)], [True], [U.ExpFunction]),
+    "log": (lambda a: (a * a + 0.5).log(), [(5,)], [True], [U.LogFunction]),
+    "sqrt": (lambda a: (a * a + 0.5).sqrt(), [(2, 3)], [True], [U.SqrtFunction]),
+    "reciprocal": (lambda a: (a * a + 0.5).reciprocal(), [(4,)], [True], [U.ReciprocalFunction]),
+    "abs": (lambda a: (a + 0.05).abs(), [(6,)], [True], [U.AbsFunction]),
+    "sin_cos": (lambda a: a.sin() * a.cos(), [(3, 2)], [True], [U.SinFunction, U.CosFunction]),
+    "tanh_sigmoid": (lambda a: a.tanh() + a.sigmoid(), [(5,)], [True], [U.TanhFunction, U.SigmoidFunction]),
+    "relu": (lambda a: (a + 0.05).relu(), [(7,)], [True], [U.ReLUFunction]),
+    "clone": (lambda a: a.clone() * 2, [(3,)], [True], [U.CopyFunction]),
+    "cast": (lambda a: a.float().double(), [(4,)], [True], [U.CastFunction]),
+    "neg": (lambda a: -a, [(2, 2)], [True], [A.NegFunction]),
+    "clamp": (lambda a: a.clamp(min=-0.5, max=0.5), [(8,)], [True], [A.ClampFunction]),
+    "pow_scalar": (lambda a: a**3, [(5,)], [True], [A.PowFunction]),
+    "pow_base": (lambda a, b: (a + 2) ** b, [(3, 4), (4,)], [True, False], [A.PowFunction]),
+    "pow_exponent": (lambda a, b: (a + 2) ** b, [(3, 1), (3, 4)], [False, True], [A.PowFunction]),
+    "pow_both": (lambda a, b: (a + 2) ** b, [(4,), (4,)], [True, True], [A.PowFunction]),
+    "rpow": (lambda a: 2.0**a, [(4,)], [True], [A.PowFunction]),
+    "where_x": (lambda a, b: autograd.where(a > 0, a, b), [(3, 4), (4,)], [True, False], [A.WhereFunction]),
+    "where_y": (lambda a, b: autograd.where(b > 0, a, b), [(4,), (3, 4)], [False, True], [A.WhereFunction]),
+    "where_both": (
+        lambda a, b: autograd.where(a > b, a, b),
+        [(3, 4), (3, 4)],
+        [True, True],
+        [A.WhereFunction],
+    ),
+    "reshape_view": (lambda a: a.reshape(4, 3).view(2, 6), [(3, 4)], [True], [S.ViewFunction]),
+    "squeeze_unsqueeze": (lambda a: a.unsqueeze(1).squeeze(-1), [(3, 1)], [True], [S.ViewFunction]),
+    "flatten": (lambda a: a.flatten(1), [(2, 3, 4)], [True], [S.ViewFunction]),
+    "transpose": (lambda a: a.transpose(0, 2), [(2, 3, 4)], [True], [S.PermuteFunction]),
+    "permute": (lambda a: a.permute(1, 2, 0), [(2, 3, 4)], [True], [S.PermuteFunction]),
+    "expand": (lambda a: a.expand(2, 3, 4), [(3, 1)], [True], [S.ExpandFunction]),
+    "repeat": (lambda a: a.repeat(2, 1, 3), [(3, 2)], [True], [S.RepeatFunction]),
+    "flip": (lambda a: a.flip(0, 1), [(3, 2)], [True], [S.FlipFunction]),
+    "slice": (lambda a: a[1:, ::2, None], [(3, 4)], [True], [IX.GetItemFunction]),
+    "index_repeated": (lambda a: a[KEY], [(3, 2)], [True], [IX.GetItemFunction]),
+    "index_mask": (lambda a: a[a > 0], [(3, 4)], [True], [IX.GetItemFunction]),
+    "cat": (lambda a, b: autograd.cat([a, b, a], dim=1), [(2, 3), (2, 1)], [True, True], [S.CatFunction]),
+    "cat_one_dual": (
+        lambda a, b: autograd.cat([a, b], dim=-1),
+        [(2, 3), (2, 1)],
+        [False, True],
+        [S.CatFunction],
+    ),
+    "cat_first_dual": (lambda a, b: autograd.cat([a, b]), [(2, 3), (1, 3)], [True, False], [S.CatFunction]),
+    "stack": (lambda a, b: autograd.stack([a, b], dim=1), [(2, 3), (2, 3)], [True, True], [S.StackFunction]),
+    "stack_one_dual": (
+        lambda a, b: autograd.stack([a, b], dim=2),
+        [(2, 3), (2, 3)],
+        [False, True],
+        [S.StackFunction],
+    ),
+    "mean": (lambda a: a.mean(), [(3, 4)], [True], [R.MeanFunction]),
+    "mean_dims": (lambda a: a.mean(dim=(0, 2), keepdim=True), [(2, 3, 4)], [True], [R.MeanFunction]),
+    "amax": (lambda a: a.amax(dim=1), [(3, 4)], [True], [R.AmaxFunction]),
+    "amax_all": (lambda a: a.amax(), [(3, 4)], [True], [R.AmaxFunction]),
+    "amin_keepdim": (lambda a: a.amin(dim=(0,), keepdim=True), [(3, 4)], [True], [R.AmaxFunction]),
+    "logsumexp": (lambda a: a.logsumexp(dim=-1), [(3, 4)], [True], [R.LogSumExpFunction]),
+    "logsumexp_keepdim": (
+        lambda a: a.logsumexp(dim=0, keepdim=True),
+        [(3, 4)],
+        [True],
+        [R.LogSumExpFunction],
+    ),
+    "softmax": (lambda a: a.softmax(-1), [(3, 4)], [True], [R.LogSumExpFunction, U.ExpFunction]),
+}
+
+
+def own_and_generic(f, primals, tangents, dual, classes, monkeypatch):
+    """The tangent of ``f`` by the own rules of ``classes`` (their graph_backward fails), and by the
+    generic rule."""
+
+    def tangent_of(differentiable):
+        with fwAD.dual_level():
+            tangent_in = [t.detach().requires_grad_(differentiable) for t in tangents]
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangent_in, dual)]
+            return fwAD.unpack_dual(f(*inputs)).tangent
+
+    generic = tangent_of(True)
+    assert generic.requires_grad  # (a differentiable tangent: the generic rule ran)
+    for cls in classes:
+        monkeypatch.setattr(
+            cls, "graph_backward", staticmethod(lambda ctx, grad: pytest.fail("generic rule"))
+        )
+    own = tangent_of(False)
+    monkeypatch.undo()
+    return own, generic.detach()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_own_rules_match_the_generic_rule_and_central_differences(name, monkeypatch):
+    f, shapes, dual, classes = CASES[name]
+    primals = [t64(*s) for s in shapes]
+    tangents = [t64(*s) if d else autograd.zeros(*s, dtype=autograd.float64) for s, d in zip(shapes, dual)]
+    own, generic = own_and_generic(f, primals, tangents, dual, classes, monkeypatch)
+    assert own.dtype == autograd.float64 and own.shape == f(*primals).shape and not own.requires_grad
+    own.add_(0.0)  # writable (a rule that returns a broadcast view is copied)
+    np.testing.assert_allclose(own.numpy(), generic.numpy(), rtol=1e-12, atol=1e-14)
+    step = 1e-3 if name == "cast" else 1e-6  # (through float32: a coarser step and tolerance)
+    tolerance = 1e-4 if name == "cast" else 1e-6
+    np.testing.assert_allclose(
+        own.numpy(), central(f, primals, tangents, step), rtol=tolerance, atol=tolerance
+    )
+
+
+EDGES = {  # (function, primal, tangent): points where a rule follows a convention, not a limit
+    "pow_zero_exponent": (
+        lambda a: a ** autograd.tensor([0.0, 0.0, 2.0], dtype=autograd.float64),
+        [0.0, 2.0, 0.0],
+    ),
+    "pow_zero_base": (
+        lambda b: autograd.tensor([0.0, 0.0, 1.5], dtype=autograd.float64) ** b,
+        [1.0, 2.0, 1.0],
+    ),
+    "pow_negative_base": (lambda b: autograd.tensor([-2.0, 3.0], dtype=autograd.float64) ** b, [2.0, 0.5]),
+    "amax_ties": (lambda a: a.amax(dim=1), [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]),
+    "amin_ties": (lambda a: a.amin(), [[1.0, -3.0, -3.0], [-3.0, 2.0, 5.0]]),
+    "relu_at_zero": (lambda a: a.relu(), [0.0, -1.0, 2.0]),
+    "abs_at_zero": (lambda a: a.abs(), [0.0, -1.0, 2.0]),
+    "clamp_at_bounds": (lambda a: a.clamp(min=0.0, max=1.0), [0.0, 1.0, 2.0, -1.0, 0.5]),
+    "clamp_min_only": (lambda a: a.clamp(min=0.5), [0.0, 1.0, 0.5]),
+    "clamp_max_only": (lambda a: a.clamp(max=0.5), [0.0, 1.0, 0.5]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGES))
+def test_own_rules_follow_the_backward_conventions_at_edges(name, monkeypatch):
+    f, values = EDGES[name]
+    primal = autograd.tensor(values, dtype=autograd.float64)
+    tangent = autograd.tensor(RNG.uniform(0.5, 1.5, primal.shape), dtype=autograd.float64)
+    classes = [A.PowFunction, R.AmaxFunction, U.ReLUFunction, U.AbsFunction, A.ClampFunction]
+    own, generic = own_and_generic(f, [primal], [tangent], [True], classes, monkeypatch)
+    np.testing.assert_allclose(own.numpy(), generic.numpy(), rtol=1e-12, atol=1e-14)  # (NaN where both are)
+
+
+def test_known_values_at_the_edges():
+    with fwAD.dual_level():
+        x = fwAD.make_dual(autograd.tensor([[1.0, 3.0, 3.0]]), autograd.tensor([[5.0, 1.0, 2.0]]))
+        np.testing.assert_allclose(fwAD.unpack_dual(x.amax(dim=1)).tangent.numpy(), [1.5])  # ties: the mean
+        base = fwAD.make_dual(autograd.tensor([0.0, 2.0]), autograd.tensor([1.0, 1.0]))
+        np.testing.assert_allclose(
+            fwAD.unpack_dual(base ** autograd.tensor([0.0, 0.0])).tangent.numpy(), [0, 0]
+        )
+        exponent = fwAD.make_dual(autograd.tensor([1.0, 2.0, 1.0]), autograd.tensor([1.0, 1.0, 1.0]))
+        powers = fwAD.unpack_dual(autograd.tensor([0.0, -1.0, np.e]) ** exponent).tangent.numpy()
+        np.testing.assert_allclose(powers, [0.0, np.nan, np.e])  # log 0 read as 0; a negative base: NaN
+        y = fwAD.make_dual(autograd.tensor([1.0, 2.0]), autograd.tensor([3.0, 4.0]))
+        picked = autograd.where(autograd.tensor([True, False]), y, 7.0)
+        np.testing.assert_allclose(fwAD.unpack_dual(picked).tangent.numpy(), [3.0, 0.0])
+
+
+def test_float32_tangents_keep_the_outputs_dtype():
+    x, t = autograd.randn(3, 4), autograd.randn(3, 4)
+    with fwAD.dual_level():
+        dual = fwAD.make_dual(x, t)
+        for out in (dual.exp(), dual.reshape(12), dual[:, 1], dual.amax(1), dual.double(), dual**2):
+            assert fwAD.unpack_dual(out).tangent.dtype == out.dtype
