@@ -139,9 +139,9 @@ EDGES = {  # (function, primal, tangent): points where a rule follows a conventi
         lambda a: a ** autograd.tensor([0.0, 0.0, 2.0], dtype=autograd.float64),
         [0.0, 2.0, 0.0],
     ),
-    "pow_zero_base": (
-        lambda b: autograd.tensor([0.0, 0.0, 1.5], dtype=autograd.float64) ** b,
-        [1.0, 2.0, 1.0],
+    "pow_zero_base": (  # 0 ** 0 = 1, whose log(0) is read as 0; a base between 0 and 1 has a finite log
+        lambda b: autograd.tensor([0.0, 0.0, 0.0, 0.5, 1.5], dtype=autograd.float64) ** b,
+        [0.0, 1.0, 2.0, 1.0, 1.0],
     ),
     "pow_negative_base": (lambda b: autograd.tensor([-2.0, 3.0], dtype=autograd.float64) ** b, [2.0, 0.5]),
     "amax_ties": (lambda a: a.amax(dim=1), [[1.0, 3.0, 3.0], [2.0, 2.0, 2.0]]),
