@@ -145,9 +145,25 @@ def make_dual(tensor: PlainTensor, tangent: PlainTensor, *, level: int | None = 
             "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 "
             "is not supported."
         )
+    tensor, tangent = _batched_alike(tensor, tangent)
     dual = _untangented_view(tensor)
     _attach(dual, tangent)
     return dual
+
+
+def _batched_alike(tensor: PlainTensor, tangent: PlainTensor) -> tuple:
+    """Inside vmap, a primal and a tangent of which one is batched, both batched over every running level.
+
+    Each operation on the dual then runs once on the physical arrays (its batching rule calls the
+    Function on them) and its tangent rule sees the physical primal and tangent, laid out alike: one
+    forward pass pushes a whole batch of tangents (``jacfwd``'s basis vectors) through.
+    """
+    from .batched import levels_of
+    from .vmap_transform import batch_everywhere
+
+    if not (levels_of(tensor) or levels_of(tangent)):
+        return tensor, tangent
+    return batch_everywhere(tensor), batch_everywhere(tangent)
 
 
 def unpack_dual(tensor: PlainTensor, *, level: int | None = None) -> UnpackedDualTensor:
@@ -160,7 +176,15 @@ def unpack_dual(tensor: PlainTensor, *, level: int | None = None) -> UnpackedDua
     tangent = tangent_of(tensor)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_untangented_view(tensor), tangent)
+    return UnpackedDualTensor(_untangented_view(tensor), _batched_like(tangent, tensor))
+
+
+def _batched_like(tangent: PlainTensor, primal: PlainTensor) -> PlainTensor:
+    """``tangent`` marked batched like ``primal`` (inside vmap a rule computed it on physical arrays)."""
+    from .batched import levels_of, wrap
+
+    levels = levels_of(primal)
+    return wrap(tangent, levels) if levels and not levels_of(tangent) else tangent
 
 
 def tangent_of(value: object) -> PlainTensor | None:
