@@ -137,9 +137,7 @@ class LayerNormFunction(Function):
         """``dx̂ · weight + x̂ · tw + tb``; the map ``x -> x̂`` of a row has the symmetric Jacobian
         ``(I - 11ᵀ/F - x̂x̂ᵀ/F) / std``, so ``dx̂`` is backward's formula on the tangent."""
         x_hat, inv_std, weight = ctx.saved_tensors
-        out = np.zeros(
-            x_hat.shape, np.result_type(x_hat, *[t for t in (tangent_x, tangent_weight) if t is not None])
-        )
+        out = np.zeros(x_hat.shape, x_hat.dtype)  # (the output's dtype: forward_ad casts to it anyway)
         if tangent_x is not None:
             t = tangent_x.reshape(x_hat.shape)
             d_hat = t - t.mean(axis=1, keepdims=True) - x_hat * (x_hat * t).mean(axis=1, keepdims=True)
