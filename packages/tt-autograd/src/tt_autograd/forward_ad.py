@@ -46,6 +46,8 @@ Example:
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from tt_tensor import Tensor as PlainTensor
@@ -134,12 +136,7 @@ def make_dual(tensor: PlainTensor, tangent: PlainTensor, *, level: int | None = 
             raise TypeError(f"make_dual: {name} must be a tensor, got {type(value).__name__}")
         if value.array.dtype.kind != "f":
             raise ValueError(f"Expected {name} to be floating point or complex, but got: {value.dtype}")
-    if tuple(tangent.shape) != tuple(tensor.shape):
-        raise RuntimeError(
-            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
-            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
-            f"is of size {list(tangent.shape)}."
-        )
+    _check_size(tensor, tangent, "")
     if tangent_of(tensor) is not None:
         raise RuntimeError(
             "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 "
@@ -204,6 +201,24 @@ def carry(source: object, target: PlainTensor) -> PlainTensor:
     if tangent is not None and tangent_of(target) is None:
         _attach(target, tangent.detach())
     return target
+
+
+def set_tangent(tensor: PlainTensor, tangent: PlainTensor, who: str) -> None:
+    """Give ``tensor`` the tangent ``tangent`` (a rule's result, on tensors), checked, in its dtype."""
+    if not isinstance(tangent, PlainTensor):
+        raise TypeError(f"{who} returned a tangent of type {type(tangent).__name__}; it must return tensors")
+    _check_size(tensor, tangent, f" (from {who})")
+    _attach(tensor, tangent if tangent.dtype == tensor.dtype else tangent.to(tensor.dtype))
+
+
+@contextmanager
+def untangented() -> Iterator[None]:
+    """Operations inside carry no tangent (a custom Function's forward and jvp, as PyTorch runs them)."""
+    busy, _state.busy = _state.busy, True
+    try:
+        yield
+    finally:
+        _state.busy = busy
 
 
 def dual_among(*values: object) -> bool:
@@ -330,11 +345,18 @@ def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
 
 def _untangented_view(tensor: PlainTensor) -> PlainTensor:
     """``tensor.view_as(tensor)`` (in its graph), made while no tangent propagates."""
-    busy, _state.busy = _state.busy, True
-    try:
+    with untangented():
         return tensor.view_as(tensor)
-    finally:
-        _state.busy = busy
+
+
+def _check_size(tensor: PlainTensor, tangent: PlainTensor, source: str) -> None:
+    """PyTorch's error for a tangent whose shape is not its primal's (``source`` says whose it is)."""
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
+            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
+            f"is of size {list(tangent.shape)}.{source}"
+        )
 
 
 def _check_level(level: object, name: str, missing: str) -> None:
