@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd import forward_ad as fwAD
-from tt_autograd.custom_function import Function
+from tt_autograd.custom_function import Function, FunctionCtx
 from tt_autograd.gradients import grad
 from tt_autograd.transforms import grad as func_grad
 from tt_autograd.transforms import jacfwd
@@ -211,9 +211,11 @@ class Scale(Function):
     """x * k with a vmap rule of its own that calls apply again on the unbatched arguments."""
 
     calls: list = []
+    forwards: list = []  # the shape each forward saw: the rule's (physical) ones, never a batched tensor
 
     @staticmethod
     def forward(x, k):
+        Scale.forwards.append((type(x).__name__, tuple(x.shape)))
         return x * k
 
     @staticmethod
@@ -234,8 +236,10 @@ class Scale(Function):
 def test_a_vmap_staticmethod_runs_with_its_info_in_dims_and_out_dims():
     xs = autograd.tensor(np.arange(6.0).reshape(2, 3))
     Scale.calls.clear()
+    Scale.forwards.clear()
     np.testing.assert_allclose(vmap(lambda x: Scale.apply(x, 2.0))(xs).numpy(), 2 * xs.numpy())
     assert Scale.calls == [(2, "error", (0, None), (2, 3))]
+    assert Scale.forwards == [("Tensor", (3, 2))]  # only the rule's own apply ran forward
     nested = vmap(vmap(lambda x: Scale.apply(x, 3.0)), randomness="same")(xs)
     np.testing.assert_allclose(nested.numpy(), 3 * xs.numpy())
     assert Scale.calls[1:] == [(3, "error", (0, None), (3,)), (2, "same", (0, None), (2, 3))]
@@ -357,3 +361,90 @@ def test_a_none_gradient_adds_to_a_real_one_as_zero():
     received.clear()
     (doubled * 3 + FirstGetsNone.apply(doubled, y)).sum().backward()  # (the other order of arrival)
     assert received[0].tolist() == [3.0, 3.0]
+
+
+class Cubed(Function):
+    """x³ without a jvp: the tangent flows through forward's operations (PyTorch refuses it)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+def test_without_a_jvp_the_tangent_flows_through_forwards_operations():
+    x, t = t64(1.0, 2.0), t64(1.0, 1.0)
+    with fwAD.dual_level():
+        assert fwAD.unpack_dual(Cubed.apply(fwAD.make_dual(x, t))).tangent.tolist() == [3.0, 12.0]
+    with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
+        Function.jvp(None, t)
+    with pytest.raises(NotImplementedError, match="you must override the vmap staticmethod"):
+        Function.vmap(None, (0,), t)
+
+
+class Mixed(Function):
+    """(2x, a float marked non-differentiable, a number), with tangents for each from its jvp."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_forward(x)
+        ctx.save_for_backward(x * 10)
+        flag = x * 0
+        ctx.mark_non_differentiable(flag)
+        return x * 2, flag, 7
+
+    @staticmethod
+    def backward(ctx, ga, gf, gn):
+        (ten_x,) = ctx.saved_tensors  # save_for_backward's, also after a jvp ran
+        return ga * ten_x
+
+    @staticmethod
+    def jvp(ctx, tx):
+        (x,) = ctx.saved_tensors  # save_for_forward's
+        return None, tx, tx  # None: no tangent for 2x; the others are dropped
+
+
+def test_jvp_outputs_that_get_no_tangent_and_saved_tensors_after_it():
+    x, t = t64(1.0, 2.0, requires_grad=True), t64(1.0, 1.0)
+    with fwAD.dual_level():
+        doubled, flag, number = Mixed.apply(fwAD.make_dual(x, t))
+        assert fwAD.unpack_dual(doubled).tangent is None and fwAD.unpack_dual(flag).tangent is None
+        assert number == 7
+    doubled.sum().backward()
+    assert x.grad.tolist() == [10.0, 20.0]
+    with pytest.raises(TypeError, match="save_for_forward can only save tensors or None, got float"):
+        FunctionCtx().save_for_forward(1.0)
+
+
+@pytest.mark.parametrize("hook", ["downstream_hook", "prehook", "posthook", "retain_grad", "tensor_hook"])
+def test_a_none_gradient_reaching_hooks_is_not_passed_on(hook):
+    """Nodes and tensors with hooks get no NoGradient marker: that backward does not run (as before)."""
+    x, y = t64(1.0, 2.0, requires_grad=True), t64(1.0, 1.0, requires_grad=True)
+    received = []
+    doubled = _doubling(False, received).apply(x)
+    seen = []
+    if hook == "prehook":
+        doubled.grad_fn.register_prehook(lambda grads: seen.append(grads))
+    elif hook == "posthook":
+        doubled.grad_fn.register_hook(lambda grads_in, grads_out: seen.append(grads_out))
+    elif hook == "retain_grad":
+        doubled.retain_grad()
+    elif hook == "tensor_hook":
+        doubled.register_hook(lambda g: seen.append(g))
+    out = FirstGetsNone.apply(doubled, y)
+    if hook == "downstream_hook":
+        out.grad_fn.register_hook(lambda grads_in, grads_out: seen.append(grads_in))
+    out.sum().backward()
+    assert received == [] and x.grad is None and y.grad.tolist() == [1.0, 1.0]
+    assert len(seen) == (1 if hook == "downstream_hook" else 0)  # (the hooked node never runs)
+    if hook == "retain_grad":
+        assert doubled.grad is None
+
+
+def test_autograd_grad_of_an_output_whose_gradient_is_none_is_none():
+    x, y = t64(1.0, 2.0, requires_grad=True), t64(1.0, 1.0, requires_grad=True)
+    doubled = _doubling(False, []).apply(x)
+    assert grad(FirstGetsNone.apply(doubled, y).sum(), [doubled], allow_unused=True) == (None,)

@@ -152,3 +152,11 @@ def test_a_non_tensor_output_is_refused_naming_jacfwd():
         jacfwd(lambda a: 1.0)(t64(2))
     with pytest.raises(TypeError, match="jacfwd: argument 0 must be a floating-point tensor"):
         jacfwd(lambda a: a)(autograd.tensor([1, 2]))
+
+
+def test_a_one_element_argument_runs_in_forward_mode_with_its_aux(monkeypatch):
+    monkeypatch.setattr(functional_ad, "jacobian_at", lambda *a, **k: pytest.fail("reverse mode"))
+    x = t64(1)
+    jac, aux = jacfwd(lambda a: (a.exp() * autograd.ones(3, dtype=autograd.float64), a * 2), has_aux=True)(x)
+    np.testing.assert_allclose(jac.numpy(), np.full((3, 1), np.exp(x.numpy()[0])))
+    np.testing.assert_allclose(aux.numpy(), 2 * x.numpy())

@@ -94,7 +94,6 @@ class FunctionCtx:
     _dirty: tuple = ()
     _non_differentiable: tuple = ()
     _forward_saved: tuple | None = None
-    _batch_levels: tuple = ()  # each output's vmap levels, when forward ran on batched tensors
     _in_jvp = False
     materialize_grads = True
 
@@ -186,13 +185,9 @@ class _CallFunction(FunctionCtx, ArrayFunction):
             if value is None and self.materialize_grads and kind is not None:  # (None for a non-tensor)
                 value = _as_tensor(np.zeros(*kind))
             grads.append(value)
-        if self._batch_levels:  # forward ran on batched tensors (generate_vmap_rule): backward does too
-            grads = [transforms.rebatched(g, levels) for g, levels in zip(grads, self._batch_levels)]
         user = self.user
         result = (user.backward if user.backward is not Function.backward else user.vjp)(self, *grads)
         result = result if isinstance(result, tuple) else (result,)
-        if self._batch_levels:
-            result = tuple(transforms.unbatched(g) for g in result)
         expected = len(self.parents)
         if len(result) < expected or any(g is not None for g in result[expected:]):
             raise RuntimeError(
@@ -366,7 +361,6 @@ def _link(node: _CallFunction, args: tuple, output: object) -> object:
     node.outputs = tuple(
         (tuple(o.array.shape), o.array.dtype) if isinstance(o, PlainTensor) else None for o in linked
     )
-    node._batch_levels = transforms.levels_per_output(linked)
     if len(linked) == 1 and wanted:
         _join(linked[0], node)
     for position in wanted if len(linked) > 1 else ():

@@ -18,10 +18,10 @@ its arguments are batched over, ``in_dims`` the batch dim of each argument (0, o
 batched at that level) and the arguments with that level's batch dim made an ordinary dim; it
 returns ``(output, out_dims)``, the batch dim of each output (None for one not batched). A
 Function with ``generate_vmap_rule = True`` runs its ``forward`` on the batched tensors (their
-operations have batching rules). Its node records the physical shapes (the engine walks the
-physical graph inside vmap), and its ``backward`` gets the gradients batched like the outputs,
-returning batched ones: ``vmap(grad(f))`` through it works. With neither, PyTorch's error.
-Cost: the user's rule, plus one view per argument and output (per gradient in backward).
+operations have batching rules). Its node records the physical shapes: the engine walks the
+physical graph inside vmap (``vmap(grad(f))`` through it), and its ``backward`` runs there on the
+physical arrays, as the batching rules' own Functions do. With neither, PyTorch's error.
+Cost: the user's rule, plus one view per argument and output.
 """
 
 from __future__ import annotations
@@ -128,7 +128,7 @@ def vmapped(cls: type, args: tuple, base: type) -> object | None:
     """``cls.apply(*args)`` through the user's ``vmap`` staticmethod; None to run forward on the batched
     tensors (``generate_vmap_rule``)."""
     if cls.vmap is base.vmap:
-        if getattr(cls, "generate_vmap_rule", False):
+        if cls.generate_vmap_rule:
             return None
         raise RuntimeError(_NO_RULE.format(name=cls.__name__))
     level = max(level for a in args for level in levels_of(a))
@@ -150,29 +150,6 @@ def vmapped(cls: type, args: tuple, base: type) -> object | None:
         )
     rewrapped = tuple(_batched_at(o, d, level) for o, d in zip(outputs, dims))
     return rewrapped if isinstance(output, tuple) else rewrapped[0]
-
-
-def levels_per_output(outputs: list) -> tuple:
-    """The vmap levels of each output (``()`` for a non-tensor or an unbatched one); ``()`` if none has."""
-    levels = tuple(levels_of(o) for o in outputs)
-    return levels if any(levels) else ()
-
-
-def rebatched(grad: object, levels: tuple) -> object:
-    """A gradient the engine gives on the physical graph, as a tensor batched like its output."""
-    if grad is None or not levels:
-        return grad
-    with physical():
-        view = grad.view_as(grad)
-    return wrap(view, levels)
-
-
-def unbatched(grad: object) -> object:
-    """A gradient the user's backward returned, on the physical arrays again (for the engine)."""
-    if not levels_of(grad):
-        return grad
-    with physical():
-        return grad.view_as(grad)
 
 
 def _peeled(tensor: PlainTensor) -> PlainTensor:

@@ -180,8 +180,7 @@ def _batched_like(tangent: PlainTensor, primal: PlainTensor) -> PlainTensor:
     """``tangent`` marked batched like ``primal`` (inside vmap a rule computed it on physical arrays)."""
     from .batched import levels_of, wrap
 
-    levels = levels_of(primal)
-    return wrap(tangent, levels) if levels and not levels_of(tangent) else tangent
+    return tangent if levels_of(tangent) else wrap(tangent, levels_of(primal))  # (no levels: as it is)
 
 
 def tangent_of(value: object) -> PlainTensor | None:
