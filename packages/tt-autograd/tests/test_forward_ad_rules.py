@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_autograd import forward_ad as fwAD
-from tt_autograd.functions import arithmetic, indexing, reductions, shape, unary
+from tt_autograd.functions import arithmetic, indexing, math_extra, reductions, shape, unary
 
 RNG = np.random.default_rng(2028)
 KEY = np.array([2, 0, 2])  # a repeated integer-array index
@@ -28,7 +28,7 @@ def central(f, primals, tangents, h=1e-6):
     return (up - down) / (2 * h)
 
 
-U, A, R, S, IX = unary, arithmetic, reductions, shape, indexing
+U, A, R, S, IX, M = unary, arithmetic, reductions, shape, indexing, math_extra
 CASES = {  # name: (function, input shapes, which inputs are dual, Functions whose own rule must run)
     "exp": (lambda a: a.exp(), [(3, 4)], [True], [U.ExpFunction]),
     "log": (lambda a: (a * a + 0.5).log(), [(5,)], [True], [U.LogFunction]),
@@ -94,6 +94,32 @@ CASES = {  # name: (function, input shapes, which inputs are dual, Functions who
         [R.LogSumExpFunction],
     ),
     "softmax": (lambda a: a.softmax(-1), [(3, 4)], [True], [R.LogSumExpFunction, U.ExpFunction]),
+    "log1p_expm1": (
+        lambda a: (a * a).log1p() + a.expm1(),
+        [(5,)],
+        [True],
+        [M.Log1pFunction, M.Expm1Function],
+    ),
+    "tan_atan": (lambda a: a.tan() + a.atan(), [(5,)], [True], [M.TanFunction, M.AtanFunction]),
+    "maximum": (lambda a, b: a.maximum(b), [(3, 4), (4,)], [True, True], [A.MaximumFunction]),
+    "minimum_one": (lambda a, b: a.minimum(b), [(3, 1), (3, 4)], [False, True], [A.MinimumFunction]),
+    "maximum_first": (lambda a, b: a.maximum(b), [(3, 4), (4,)], [True, False], [A.MaximumFunction]),
+    "var": (lambda a: a.var(dim=1), [(3, 4)], [True], [R.VarFunction]),
+    "var_keepdim": (lambda a: a.var(dim=0, correction=0, keepdim=True), [(3, 4)], [True], [R.VarFunction]),
+    "max_dim": (lambda a: a.max(dim=1).values, [(3, 4)], [True], [R.TakeAlongDimFunction]),
+    "min_dim_keepdim": (
+        lambda a: a.min(dim=0, keepdim=True).values,
+        [(3, 4)],
+        [True],
+        [R.TakeAlongDimFunction],
+    ),
+    "cumsum": (lambda a: a.cumsum(1), [(3, 4)], [True], [R.CumsumFunction]),
+    "gather": (
+        lambda a: a.gather(1, autograd.tensor([[0, 2], [1, 1], [3, 0]])),
+        [(3, 4)],
+        [True],
+        [IX.GatherFunction],
+    ),
 }
 
 
@@ -151,15 +177,33 @@ EDGES = {  # (function, primal, tangent): points where a rule follows a conventi
     "clamp_at_bounds": (lambda a: a.clamp(min=0.0, max=1.0), [0.0, 1.0, 2.0, -1.0, 0.5]),
     "clamp_min_only": (lambda a: a.clamp(min=0.5), [0.0, 1.0, 0.5]),
     "clamp_max_only": (lambda a: a.clamp(max=0.5), [0.0, 1.0, 0.5]),
+    "maximum_ties": (
+        lambda a: a.maximum(autograd.tensor([1.0, 0.0, 5.0], dtype=autograd.float64)),
+        [1.0, 2.0, 3.0],
+    ),
+    "minimum_ties": (
+        lambda a: a.minimum(autograd.tensor([1.0, 0.0, 5.0], dtype=autograd.float64)),
+        [1.0, 2.0, 3.0],
+    ),
+    "var_of_one": (lambda a: a.var(), [2.0]),  # n - correction = 0: NaN, as backward
 }
 
 
+@pytest.mark.filterwarnings("ignore:Degrees of freedom:RuntimeWarning", "ignore:invalid value:RuntimeWarning")
 @pytest.mark.parametrize("name", sorted(EDGES))
 def test_own_rules_follow_the_backward_conventions_at_edges(name, monkeypatch):
     f, values = EDGES[name]
     primal = autograd.tensor(values, dtype=autograd.float64)
     tangent = autograd.tensor(RNG.uniform(0.5, 1.5, primal.shape), dtype=autograd.float64)
-    classes = [A.PowFunction, R.AmaxFunction, U.ReLUFunction, U.AbsFunction, A.ClampFunction]
+    classes = [
+        A.PowFunction,
+        R.AmaxFunction,
+        U.ReLUFunction,
+        U.AbsFunction,
+        A.ClampFunction,
+        A.MaximumFunction,
+    ]
+    classes += [R.VarFunction]
     own, generic = own_and_generic(f, [primal], [tangent], [True], classes, monkeypatch)
     np.testing.assert_allclose(own.numpy(), generic.numpy(), rtol=1e-12, atol=1e-14)  # (NaN where both are)
 

@@ -22,13 +22,16 @@ Function with neither (a user's first-order Function) raises PyTorch's ``NotImpl
 While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
 carry tangents too: forward over reverse.
 
-Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp), the element-wise functions
-(exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, and tt-nn's gelu, silu, leaky_relu:
-:func:`symmetric_jvp`), casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten,
-permute/transpose, expand, repeat, flip, indexing, cat, stack), the reductions sum, mean, amax/amin,
-logsumexp, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's Function may
-have one. They run when the tangent need not be differentiable: a primal that requires grad (a
-model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the own rules serve).
+Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp, maximum/minimum), the
+element-wise functions (exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, log1p, expm1,
+tan, the inverse and hyperbolic ones, and tt-nn's gelu, silu, leaky_relu: :func:`symmetric_jvp`),
+casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten, permute/transpose, expand,
+repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax/amin, max/min along a
+dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
+Function may have one. They run when the tangent need not be differentiable: a primal that
+requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
+own rules serve). Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward
+pass pushes a batch of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 
 Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
 first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of

@@ -317,6 +317,17 @@ class MaximumFunction(Function):
             sum_to(grad * (1 - share), _shape(b)) if need_b else None,
         )
 
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):  # the winner's tangent; on a tie the mean of both (backward's shares)
+        a, b = ctx.saved_tensors
+        wins = (a > b) if ctx.op == "maximum" else (a < b)
+        share = np.where(wins, 1.0, np.where(a == b, 0.5, 0.0))
+        return _spread(
+            (_shape(a), _shape(b)),
+            None if tangent_a is None else tangent_a * share,
+            None if tangent_b is None else tangent_b * (1 - share),
+        )
+
 
 class MinimumFunction(MaximumFunction):
     op, ufunc = "minimum", np.minimum

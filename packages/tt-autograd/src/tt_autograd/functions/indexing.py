@@ -116,6 +116,10 @@ class GatherFunction(Function):
         (index,) = ctx.saved_tensors
         return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(index, ctx.dim)), None)
 
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        return indexing.gather(tangent, ctx.dim, ctx.saved_tensors[0])
+
 
 class IndexSelectFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)

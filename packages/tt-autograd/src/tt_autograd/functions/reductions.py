@@ -127,6 +127,13 @@ class VarFunction(Function):
         grad = grad.reshape(kept_shape(centered.shape, ctx.dim, ctx.keepdim))
         return (grad * (a - a.mean(dim=ctx.dim, keepdim=True)) * scale,)
 
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # 2 sum((a - mean) t) / (n - correction); NaN if that is 0, as backward
+        (centered,) = ctx.saved_tensors
+        return reduce.sum(centered * tangent, ctx.dim, ctx.keepdim) * (
+            2.0 / ctx.divisor if ctx.divisor else np.nan
+        )
+
 
 class AmaxFunction(Function):
     """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
@@ -209,6 +216,10 @@ class TakeAlongDimFunction(Function):
         if not ctx.keepdim:
             grad, indices = grad.unsqueeze(ctx.dim), np.expand_dims(indices, ctx.dim)
         return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(indices, ctx.dim)),)
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # linear in a: forward itself, on the tangent
+        return TakeAlongDimFunction.forward(Function(), tangent, ctx.saved_tensors[0], ctx.dim, ctx.keepdim)
 
 
 class LogSumExpFunction(Function):
@@ -330,3 +341,7 @@ class CumsumFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim),)
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        return np.cumsum(tangent, axis=ctx.dim)
