@@ -110,7 +110,15 @@ OWN_RULES = {  # name: (function, input shapes, which are dual, the Functions wh
     "leaky_relu": (lambda x: F.leaky_relu(x + 0.05, 0.1), [(6,)], [True], ["leaky_relu"]),
     "softmax": (lambda x: F.softmax(x, dim=1), [(3, 4)], [True], ["softmax"]),
     "log_softmax": (lambda x: F.log_softmax(x, dim=0), [(3, 4)], [True], ["log_softmax"]),
+    "dropout": (lambda x: _seeded(F.dropout, x, 0.4), [(4, 5)], [True], ["dropout"]),  # one mask each call
 }
+
+
+def _seeded(function, *args):
+    import tt_tensor
+
+    tt_tensor.manual_seed(3)
+    return function(*args)
 
 
 def _functions():
@@ -128,6 +136,7 @@ def _functions():
         "leaky_relu": activations.LeakyReLUFunction,
         "softmax": activations.SoftmaxFunction,
         "log_softmax": activations.LogSoftmaxFunction,
+        "dropout": module("dropout").DropoutFunction,
     }
 
 
