@@ -186,3 +186,24 @@ def test_a_model_under_no_grad_takes_the_own_rules(monkeypatch):
             tangent = fwAD.unpack_dual(model(fwAD.make_dual(x, t))).tangent
     assert tangent.dtype == autograd.float32
     np.testing.assert_allclose(tangent.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_own_rules_add_no_operation_to_the_pass_and_the_generic_rule_does():
+    """The cost, counted: a dual pass through the model makes the same Function calls as the plain
+    pass (each own rule is NumPy beside its op), while the generic rule runs each op's recorded
+    backward twice more."""
+    from tt_autograd.tracing import record_calls
+
+    model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
+    x, t = (autograd.tensor(RNG.uniform(-1, 1, (2, 4)), dtype=autograd.float32) for _ in range(2))
+    with autograd.no_grad():
+        with record_calls() as plain:
+            model(x)
+        with fwAD.dual_level(), record_calls() as own:
+            model(fwAD.make_dual(x, t))
+    with fwAD.dual_level(), record_calls() as generic:
+        model(fwAD.make_dual(x, t))  # the parameters require grad: differentiable tangents
+    names = [call.function.__name__ for call in plain]
+    assert names == ["LinearFunction", "LayerNormFunction", "GELUFunction", "LinearFunction"]
+    assert [call.function.__name__ for call in own] == ["ViewFunction", *names]  # (make_dual's view)
+    assert len(generic) > 5 * len(own)
