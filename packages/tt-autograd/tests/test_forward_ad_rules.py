@@ -133,8 +133,11 @@ def own_and_generic(f, primals, tangents, dual, classes, monkeypatch):
             inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangent_in, dual)]
             return fwAD.unpack_dual(f(*inputs)).tangent
 
+    for cls in classes:  # the generic rule: the double vjp (a symmetric rule has a recorded form too)
+        monkeypatch.setattr(cls, "jvp", None)
     generic = tangent_of(True)
     assert generic.requires_grad  # (a differentiable tangent: the generic rule ran)
+    monkeypatch.undo()
     for cls in classes:
         monkeypatch.setattr(
             cls, "graph_backward", staticmethod(lambda ctx, grad: pytest.fail("generic rule"))
@@ -230,3 +233,41 @@ def test_float32_tangents_keep_the_outputs_dtype():
         dual = fwAD.make_dual(x, t)
         for out in (dual.exp(), dual.reshape(12), dual[:, 1], dual.amax(1), dual.double(), dual**2):
             assert fwAD.unpack_dual(out).tangent.dtype == out.dtype
+
+
+SYMMETRIC = {  # name: (function, its Function): a differentiable tangent from graph_backward on it
+    "exp": (lambda a: a.exp(), U.ExpFunction),
+    "relu": (lambda a: a.relu(), U.ReLUFunction),
+    "sigmoid": (lambda a: a.sigmoid(), U.SigmoidFunction),
+    "log1p": (lambda a: a.log1p(), M.Log1pFunction),  # (one op only: the others' rules are double vjps)
+    "clamp": (lambda a: a.clamp(-0.5, 0.5), A.ClampFunction),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SYMMETRIC))
+def test_a_symmetric_rule_gives_a_differentiable_tangent_in_one_recorded_pass(name, monkeypatch):
+    """With a primal and a tangent that require grad, the tangent and its gradients (reverse over
+    forward) equal the double vjp's, and no double-vjp pass runs."""
+    from tt_autograd import gradients
+
+    f, cls = SYMMETRIC[name]
+    grad = gradients.grad
+    x, t = t64(3, 4), t64(3, 4)
+
+    def tangent_and_gradients():
+        primal, tangent = x.detach().requires_grad_(), t.detach().requires_grad_()
+        with fwAD.dual_level():
+            out = fwAD.unpack_dual(f(fwAD.make_dual(primal, tangent))).tangent
+        weights = autograd.tensor(np.linspace(-1, 1, 12).reshape(3, 4))
+        return (out.detach(), *grad((out * weights).sum(), [primal, tangent], allow_unused=True))
+
+    monkeypatch.setattr(cls, "jvp", None)
+    expected = tangent_and_gradients()  # the double vjp
+    monkeypatch.undo()
+    monkeypatch.setattr(gradients, "grad", lambda *a, **k: pytest.fail("a double-vjp pass"))
+    found = tangent_and_gradients()
+    for a, b in zip(found, expected):
+        if b is None:  # (relu, clamp: d tangent / d primal is 0, which the graph may give as None)
+            assert a is None or not a.detach().numpy().any()
+            continue
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)

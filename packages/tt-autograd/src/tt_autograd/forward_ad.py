@@ -257,6 +257,8 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     try:
         if rule is not None and not (differentiable and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
+        elif rule is symmetric_jvp:  # a differentiable tangent: graph_backward on it, one recorded pass
+            tangent = _symmetric_graph(cls, ctx, inputs, tangents, output)
         else:
             tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
     finally:
@@ -265,15 +267,24 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     ctx._fw = (_state.level, tangents, tangent)
 
 
-def symmetric_jvp(ctx: function.Function, tangent: np.ndarray) -> np.ndarray:
+def symmetric_jvp(ctx: function.Function, tangent: np.ndarray, *_: object) -> np.ndarray:
     """The ``jvp`` of a one-input Function whose Jacobian is symmetric: its ``backward`` on the tangent.
 
     An element-wise op (exp, sin, relu, gelu, ...) has a diagonal Jacobian ``J``, softmax
     ``diag(y) - y yᵀ``: both equal their transpose, so ``J t = Jᵀ t`` is backward's own formula
     applied to ``t``, in one pass (``backward`` must not modify its ``grad``: it does not here either).
-    A Function sets ``jvp = staticmethod(symmetric_jvp)``.
+    A Function sets ``jvp = staticmethod(symmetric_jvp)``. When the tangent must keep a graph (a
+    primal or a tangent requires grad) its ``graph_backward`` on the tangent serves the same way:
+    one recorded pass, where the generic rule runs two.
     """
     return type(ctx).backward(ctx, tangent)[0]
+
+
+def _symmetric_graph(cls: type, ctx: function.Function, inputs: tuple, tangents: list, output) -> PlainTensor:
+    """``graph_backward(ctx, t)[0]`` of a symmetric Function: ``J t``, differentiable in ``t`` and primal."""
+    with _rule_context(ctx, inputs, tangents, leaves=False), enable_grad():
+        found = cls.graph_backward(ctx, tangents[0])[0]
+    return found if found.dtype == output.dtype else found.to(output.dtype)
 
 
 def result_of(ctx: function.Function) -> np.ndarray:
@@ -310,35 +321,46 @@ def _double_vjp(
     from .gradients import grad
 
     tensor = function._tensor_class()
-    if "parents" not in ctx.__dict__:  # an unrecorded call: its inputs are constants of the rule; kept
-        ctx.parents = [None] * len(inputs)  # after, as a tangent's graph may join this node's output
+    with _rule_context(ctx, inputs, tangents, leaves=True), enable_grad():
+        seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
+        grads = cls.graph_backward(ctx, seed)
+        total = None
+        for g, t in zip(grads, tangents):
+            if g is not None and t is not None and g.requires_grad:
+                term = (g * t).sum()
+                total = term if total is None else total + term
+        found = None
+        if total is not None:
+            (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+    if found is None:
+        return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
+    return found if differentiable else found.detach()
+
+
+@contextmanager
+def _rule_context(ctx: function.Function, inputs: tuple, tangents: list, leaves: bool) -> Iterator[None]:
+    """``ctx`` ready for its ``graph_backward`` to run for a tangent: the dual inputs' gradients asked for.
+
+    An unrecorded call gets parents (None: its inputs are constants of the rule), kept after, as a
+    tangent's graph may join this node's output. With ``leaves``, a dual input that is no graph's
+    enters as a leaf of its own for the while (a rule may differentiate its inputs: composite_gradients).
+    """
+    if "parents" not in ctx.__dict__:
+        ctx.parents = [None] * len(inputs)
         ctx.input_shapes = [tuple(x.shape) if isinstance(x, PlainTensor) else None for x in inputs]
         ctx.needs_input_grad = [False] * len(inputs)
     kept = ctx.parents, ctx.needs_input_grad
     ctx.needs_input_grad = [t is not None for t in tangents]
-    # A rule may differentiate its inputs (composite_gradients): a dual input that is no graph's enters
-    # as a leaf of its own for the while.
-    ctx.parents = [
-        tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
-        for p, t, x in zip(ctx.parents, tangents, inputs)
-    ]
+    if leaves:
+        tensor = function._tensor_class()
+        ctx.parents = [
+            tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
+            for p, t, x in zip(ctx.parents, tangents, inputs)
+        ]
     try:
-        with enable_grad():
-            seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
-            grads = cls.graph_backward(ctx, seed)
-            total = None
-            for g, t in zip(grads, tangents):
-                if g is not None and t is not None and g.requires_grad:
-                    term = (g * t).sum()
-                    total = term if total is None else total + term
-            found = None
-            if total is not None:
-                (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+        yield
     finally:
         ctx.parents, ctx.needs_input_grad = kept
-    if found is None:
-        return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
-    return found if differentiable else found.detach()
 
 
 def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
