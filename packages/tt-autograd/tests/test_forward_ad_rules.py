@@ -271,3 +271,11 @@ def test_a_symmetric_rule_gives_a_differentiable_tangent_in_one_recorded_pass(na
             assert a is None or not a.detach().numpy().any()
             continue
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_a_differentiable_tangent_takes_the_outputs_dtype():
+    x = autograd.randn(3).requires_grad_()  # float32, and a float64 tangent
+    with fwAD.dual_level():
+        exp = fwAD.unpack_dual(fwAD.make_dual(x, t64(3)).exp()).tangent  # the symmetric rule's graph
+        doubled = fwAD.unpack_dual(fwAD.make_dual(x, t64(3)) * 2).tangent  # the double vjp (2t: no graph)
+    assert exp.dtype == doubled.dtype == autograd.float32 and exp.requires_grad

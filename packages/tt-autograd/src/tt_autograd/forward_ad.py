@@ -30,8 +30,9 @@ repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax
 dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
 Function may have one. They run when the tangent need not be differentiable: a primal that
 requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
-own rules serve). Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward
-pass pushes a batch of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
+own rules serve), except for a symmetric op, whose ``graph_backward`` on the tangent is one pass.
+Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward pass pushes a batch
+of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 
 Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
 first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
