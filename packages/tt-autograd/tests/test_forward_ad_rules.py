@@ -279,3 +279,14 @@ def test_a_differentiable_tangent_takes_the_outputs_dtype():
         exp = fwAD.unpack_dual(fwAD.make_dual(x, t64(3)).exp()).tangent  # the symmetric rule's graph
         doubled = fwAD.unpack_dual(fwAD.make_dual(x, t64(3)) * 2).tangent  # the double vjp (2t: no graph)
     assert exp.dtype == doubled.dtype == autograd.float32 and exp.requires_grad
+
+
+def test_a_clones_tangent_is_a_copy_and_a_views_a_view():
+    x, t = t64(3), t64(3)
+    with fwAD.dual_level():
+        dual, before = fwAD.make_dual(x, t), t.numpy().copy()
+        fwAD.unpack_dual(dual.clone()).tangent.add_(5.0)  # as PyTorch: the input's tangent is unchanged
+        np.testing.assert_array_equal(fwAD.unpack_dual(dual).tangent.numpy(), before)
+        doubled = 2 * t.numpy()
+        fwAD.unpack_dual(dual.reshape(1, 3)).tangent.mul_(2.0)  # a view's tangent is a view of it
+        np.testing.assert_array_equal(fwAD.unpack_dual(dual).tangent.numpy(), doubled)

@@ -298,7 +298,9 @@ class CopyFunction(Function):
     def graph_backward(ctx, grad):
         return (grad,)
 
-    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+    @staticmethod
+    def jvp(ctx, tangent):  # a copy of the tangent, as PyTorch's clone gives (not its memory)
+        return np.array(tangent, copy=True)
 
 
 class CastFunction(Function):
