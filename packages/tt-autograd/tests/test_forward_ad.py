@@ -250,6 +250,22 @@ def test_a_rule_reads_forwards_result_which_the_node_does_not_keep():
     assert "_fw_result" not in vars(ctx)  # (no second reference to the output kept)
 
 
+class WrongGraphShape(Cube):
+    graph_backward = staticmethod(lambda ctx, grad: (grad,))  # (a differentiable tangent asks for graph_jvp)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent[:1]
+
+
+def test_a_graph_jvp_of_the_wrong_shape_is_named():
+    with fwAD.dual_level():
+        with pytest.raises(
+            RuntimeError, match=r"WrongGraphShape.graph_jvp returned a tangent of shape \(1,\)"
+        ):
+            WrongGraphShape.apply(fwAD.make_dual(t64(3).requires_grad_(), t64(3)))
+
+
 def test_complex_tangents_are_refused():
     z = autograd.tensor([1 + 1j, 2 - 1j])
     with fwAD.dual_level():

@@ -157,8 +157,9 @@ def test_own_rules_match_the_generic_rule_and_central_differences(name, monkeypa
             inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangent_in, dual)]
             return fwAD.unpack_dual(f(*inputs)).tangent
 
-    for key in names:  # the generic rule: the double vjp (a symmetric rule has a recorded form too)
+    for key in names:  # the generic rule: the double vjp (not the own rules' recorded forms)
         monkeypatch.setattr(_functions()[key], "jvp", None)
+        monkeypatch.setattr(_functions()[key], "graph_jvp", None, raising=False)
     generic = tangent_of(True).detach()
     monkeypatch.undo()
     for key in names:
@@ -210,3 +211,38 @@ def test_own_rules_add_no_operation_to_the_pass_and_the_generic_rule_does():
     assert names == ["LinearFunction", "LayerNormFunction", "GELUFunction", "LinearFunction"]
     assert [call.function.__name__ for call in own] == ["ViewFunction", *names]  # (make_dual's view)
     assert len(generic) > 5 * len(own)
+
+
+@pytest.mark.parametrize("dual", [(True, False, False), (False, True, True), (True, True, True)])
+def test_linear_graph_jvp_is_differentiable_in_one_recorded_pass(dual, monkeypatch):
+    """Parameters that require grad: the tangent from linear's graph_jvp and its gradients with
+    respect to input, weight, bias and tangents equal the double vjp's, and no double-vjp pass runs."""
+    from tt_autograd import gradients
+    from tt_nn.functional.linear import LinearFunction
+
+    grad = gradients.grad
+    shapes = [(2, 3, 4), (5, 4), (5,)]
+    values = [RNG.uniform(-1, 1, s) for s in shapes]
+    tangent_values = [RNG.uniform(-1, 1, s) for s in shapes]
+    weights = autograd.tensor(RNG.uniform(-1, 1, (2, 3, 5)))
+
+    def tangent_and_gradients():
+        primals = [autograd.tensor(v, requires_grad=True) for v in values]
+        tangents = [autograd.tensor(v, requires_grad=True) for v in tangent_values]
+        with fwAD.dual_level():
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangents, dual)]
+            out = fwAD.unpack_dual(F.linear(*inputs)).tangent
+        wanted = primals + [t for t, d in zip(tangents, dual) if d]
+        return (out.detach(), *grad((out * weights).sum(), wanted, allow_unused=True))
+
+    monkeypatch.setattr(LinearFunction, "jvp", None)
+    monkeypatch.setattr(LinearFunction, "graph_jvp", None)
+    expected = tangent_and_gradients()  # the double vjp
+    monkeypatch.undo()
+    monkeypatch.setattr(gradients, "grad", lambda *a, **k: pytest.fail("a double-vjp pass"))
+    found = tangent_and_gradients()
+    for a, b in zip(found, expected):
+        if b is None:  # (no path: e.g. the tangent's gradient with respect to the bias)
+            assert a is None or not a.numpy().any()
+            continue
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -17,7 +17,9 @@ How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is 
 input without tangent; :func:`result_of` gives it forward's result), else from its ``graph_backward``
 by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
 ``d⟨g(u), t⟩/du = J t``, exact (no finite step). The generic rule also serves when the tangent must
-be differentiable (a primal or tangent that requires grad: an array rule would cut its graph). A
+be differentiable (a primal or tangent that requires grad: an array rule would cut its graph),
+unless the Function gives ``graph_jvp(ctx, *tangents)``: its rule on tensors, recorded (as
+``graph_backward`` is to ``backward``; a symmetric op's is its ``graph_backward`` on the tangent). A
 Function with neither (a user's first-order Function) raises PyTorch's ``NotImplementedError``.
 While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
 carry tangents too: forward over reverse.
@@ -254,12 +256,13 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     differentiable = _grad_state.enabled and (
         output.requires_grad or any(t.requires_grad for t in tangents if t is not None)
     )
+    graph_rule = getattr(cls, "graph_jvp", None) or (_symmetric_graph_jvp if rule is symmetric_jvp else None)
     _state.busy = True
     try:
         if rule is not None and not (differentiable and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
-        elif rule is symmetric_jvp:  # a differentiable tangent: graph_backward on it, one recorded pass
-            tangent = _symmetric_graph(cls, ctx, inputs, tangents, output)
+        elif graph_rule is not None:  # a tangent that keeps its graph, from one recorded pass
+            tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output)
         else:
             tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
     finally:
@@ -281,10 +284,23 @@ def symmetric_jvp(ctx: function.Function, tangent: np.ndarray, *_: object) -> np
     return type(ctx).backward(ctx, tangent)[0]
 
 
-def _symmetric_graph(cls: type, ctx: function.Function, inputs: tuple, tangents: list, output) -> PlainTensor:
-    """``graph_backward(ctx, t)[0]`` of a symmetric Function: ``J t``, differentiable in ``t`` and primal."""
+def _symmetric_graph_jvp(ctx: function.Function, tangent: PlainTensor, *_: object) -> PlainTensor:
+    """The ``graph_jvp`` of a Function with :func:`symmetric_jvp`: its ``graph_backward`` on the tangent."""
+    return type(ctx).graph_backward(ctx, tangent)[0]
+
+
+def _graph_rule(
+    cls: type, rule, ctx: function.Function, inputs: tuple, tangents: list, output
+) -> PlainTensor:
+    """``graph_jvp(ctx, *tangents)``: the own rule in recorded tensor operations (``ctx.input_tensor``
+    joins the primals), so the tangent is differentiable in the tangents and the primals."""
     with _rule_context(ctx, inputs, tangents, leaves=False), enable_grad():
-        found = cls.graph_backward(ctx, tangents[0])[0]
+        found = rule(ctx, *tangents)
+    if tuple(found.shape) != tuple(output.shape):
+        raise RuntimeError(
+            f"{cls.__name__}.graph_jvp returned a tangent of shape {tuple(found.shape)} for an output of "
+            f"shape {tuple(output.shape)}; they must match"
+        )
     return found if found.dtype == output.dtype else found.to(output.dtype)
 
 

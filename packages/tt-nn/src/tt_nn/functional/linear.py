@@ -92,6 +92,18 @@ class LinearFunction(Function):
         ]
         return np.broadcast_to(sum(term for term in terms if term is not None), result_of(ctx).shape)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias):  # the same, recorded (tensors)
+        x, weight = ctx.saved_tensors
+        terms = [
+            None if tangent_x is None else LinearFunction.apply(tangent_x, ctx.input_tensor(1, weight), None),
+            None
+            if tangent_weight is None
+            else LinearFunction.apply(ctx.input_tensor(0, x), tangent_weight, None),
+            tangent_bias,
+        ]
+        return sum(term for term in terms if term is not None).expand(*x.shape[:-1], weight.shape[0])
+
 
 def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)
     """Apply ``y = input @ weight.T + bias``.
