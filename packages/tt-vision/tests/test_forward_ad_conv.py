@@ -49,7 +49,10 @@ def test_conv2d_jvp_matches_the_generic_rule_and_central_differences(name, monke
             ]
             return fwAD.unpack_dual(f(*inputs)).tangent
 
+    monkeypatch.setattr(Conv2dFunction, "jvp", None)  # the generic rule: the double vjp
+    monkeypatch.setattr(Conv2dFunction, "graph_jvp", None)
     generic = tangent_of(True).detach()
+    monkeypatch.undo()
     monkeypatch.setattr(Conv2dFunction, "graph_backward", staticmethod(lambda ctx, g: pytest.fail("generic")))
     own = tangent_of(False)
     monkeypatch.undo()
@@ -59,3 +62,38 @@ def test_conv2d_jvp_matches_the_generic_rule_and_central_differences(name, monke
     up = f(*[p + h * t for p, t in zip(primals, tangents)]).numpy()
     down = f(*[p - h * t for p, t in zip(primals, tangents)]).numpy()
     np.testing.assert_allclose(own.numpy(), (up - down) / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parametrize("name", ["all", "input", "groups"])
+def test_conv2d_graph_jvp_is_differentiable_in_one_recorded_pass(name, monkeypatch):
+    """Every primal and tangent requires grad: the tangent from conv2d's graph_jvp and its gradients
+    equal the double vjp's, and no double-vjp pass runs."""
+    from tt_autograd import gradients
+
+    grad = gradients.grad
+    options, x_shape, w_shape, dual = CASES[name]
+    shapes = (x_shape, w_shape, (w_shape[0],))
+    values = [RNG.uniform(-1, 1, s) for s in shapes]
+    tangent_values = [RNG.uniform(-1, 1, s) for s in shapes]
+
+    def tangent_and_gradients():
+        primals = [autograd.tensor(v, requires_grad=True) for v in values]
+        tangents = [autograd.tensor(v, requires_grad=True) for v in tangent_values]
+        with fwAD.dual_level():
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangents, dual)]
+            out = fwAD.unpack_dual(F.conv2d(*inputs, **options)).tangent
+        weights = autograd.tensor(np.cos(np.arange(out.numel())).reshape(out.shape))
+        wanted = primals + [t for t, d in zip(tangents, dual) if d]
+        return (out.detach(), *grad((out * weights).sum(), wanted, allow_unused=True))
+
+    monkeypatch.setattr(Conv2dFunction, "jvp", None)
+    monkeypatch.setattr(Conv2dFunction, "graph_jvp", None)
+    expected = tangent_and_gradients()  # the double vjp
+    monkeypatch.undo()
+    monkeypatch.setattr(gradients, "grad", lambda *a, **k: pytest.fail("a double-vjp pass"))
+    found = tangent_and_gradients()
+    for a, b in zip(found, expected):
+        if b is None:
+            assert a is None or not a.numpy().any()
+            continue
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-10, atol=1e-12)

@@ -294,7 +294,7 @@ def _graph_rule(
 ) -> PlainTensor:
     """``graph_jvp(ctx, *tangents)``: the own rule in recorded tensor operations (``ctx.input_tensor``
     joins the primals), so the tangent is differentiable in the tangents and the primals."""
-    with _rule_context(ctx, inputs, tangents, leaves=False), enable_grad():
+    with _rule_context(ctx, inputs, tangents, leaves=False), _result_given(ctx, output), enable_grad():
         found = rule(ctx, *tangents)
     if tuple(found.shape) != tuple(output.shape):
         raise RuntimeError(
@@ -305,18 +305,25 @@ def _graph_rule(
 
 
 def result_of(ctx: function.Function) -> np.ndarray:
-    """While an own ``jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward formulas read it as
-    ``result``); a rule of a shape op takes the output's shape from it."""
+    """While an own ``jvp`` or ``graph_jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward
+    formulas read it as ``result``); a rule of a shape op takes the output's shape from it."""
     return ctx._fw_result
+
+
+@contextmanager
+def _result_given(ctx: function.Function, output: PlainTensor) -> Iterator[None]:
+    """:func:`result_of` answers while a rule runs; the node keeps no reference to the output after."""
+    ctx._fw_result = output.array
+    try:
+        yield
+    finally:
+        del ctx._fw_result
 
 
 def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: PlainTensor) -> PlainTensor:
     """The Function's ``jvp(ctx, *tangents)`` on arrays (None for an input without tangent)."""
-    ctx._fw_result = output.array
-    try:
+    with _result_given(ctx, output):
         result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
-    finally:
-        del ctx._fw_result
     if result.shape != output.array.shape:
         raise RuntimeError(
             f"{cls.__name__}.jvp returned a tangent of shape {result.shape} for an output of shape "

@@ -256,3 +256,20 @@ class Conv2dFunction(Function):
         if tangent_bias is not None:
             total = total + tangent_bias[:, None, None]
         return np.broadcast_to(total, result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """The same, recorded (tensors joined to the primals): a tangent that keeps its graph."""
+        xh, weight = ctx.saved_tensors
+        (_, stride, padding, dilation, groups) = ctx.geometry
+        options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        terms = [
+            None if tangent_x is None else (tangent_x, ctx.input_tensor(1, weight)),
+            None if tangent_weight is None else (ctx.input_tensor(0, from_nhwc(xh)), tangent_weight),
+        ]
+        total = sum(
+            Conv2dFunction.apply(a, w, None, **options) for a, w in (t for t in terms if t is not None)
+        )
+        if tangent_bias is not None:
+            total = total + tangent_bias.reshape(-1, 1, 1)
+        return total.expand(*result_of(ctx).shape)
