@@ -229,6 +229,43 @@ def test_a_custom_functions_own_jvp_rule():
         assert fwAD.unpack_dual(FirstOrderOnly.apply(x)).tangent is None  # no dual input: no rule asked
 
 
+class NotedCube(Cube):
+    """Cube whose jvp notes what it saw: forward's result, through ``result_of``."""
+
+    seen: list = []
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        NotedCube.seen.append((ctx, fwAD.result_of(ctx).copy()))
+        return Cube.jvp(ctx, tangent)
+
+
+def test_a_rule_reads_forwards_result_which_the_node_does_not_keep():
+    x, t = t64(3), t64(3)
+    with fwAD.dual_level():
+        out = NotedCube.apply(fwAD.make_dual(x, t))
+        np.testing.assert_allclose(fwAD.unpack_dual(out).tangent.numpy(), 3 * x.numpy() ** 2 * t.numpy())
+    ((ctx, result),) = NotedCube.seen
+    np.testing.assert_allclose(result, x.numpy() ** 3)
+    assert "_fw_result" not in vars(ctx)  # (no second reference to the output kept)
+
+
+class WrongGraphShape(Cube):
+    graph_backward = staticmethod(lambda ctx, grad: (grad,))  # (a differentiable tangent asks for graph_jvp)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent[:1]
+
+
+def test_a_graph_jvp_of_the_wrong_shape_is_named():
+    with fwAD.dual_level():
+        with pytest.raises(
+            RuntimeError, match=r"WrongGraphShape.graph_jvp returned a tangent of shape \(1,\)"
+        ):
+            WrongGraphShape.apply(fwAD.make_dual(t64(3).requires_grad_(), t64(3)))
+
+
 def test_complex_tangents_are_refused():
     z = autograd.tensor([1 + 1j, 2 - 1j])
     with fwAD.dual_level():

@@ -159,8 +159,8 @@ def test_options_that_need_vmap_and_malformed_jvp_arguments_are_refused():
     x, y = tensors()
     with pytest.raises(NotImplementedError, match="chunk_size"):
         jacrev(lambda a: a, chunk_size=2)(x)
-    with pytest.raises(NotImplementedError, match="randomness"):
-        jacfwd(lambda a: a, randomness="same")
+    with pytest.raises(RuntimeError, match="jacfwd: randomness must be one of .*got 'fresh'"):
+        jacfwd(lambda a: a, randomness="fresh")
     with pytest.raises(TypeError, match="tuples of the same length"):
         jvp(lambda a: a, (x,), y)
     with pytest.raises(TypeError, match="tuples of the same length"):

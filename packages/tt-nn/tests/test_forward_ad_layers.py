@@ -57,3 +57,192 @@ def test_only_the_input_dual_in_a_model_that_requires_grad():
         h = 1e-3  # float32: a coarser step, and tolerance
         expected = (norm(layer(x + h * t)) - norm(layer(x - h * t))).numpy() / (2 * h)
     np.testing.assert_allclose(tangent.detach().numpy(), expected, rtol=2e-2, atol=2e-3)
+
+
+OWN_RULES = {  # name: (function, input shapes, which are dual, the Functions whose own rule must run)
+    "linear_all": (
+        lambda x, w, b: F.linear(x, w, b),
+        [(2, 3, 4), (5, 4), (5,)],
+        [True, True, True],
+        ["linear"],
+    ),
+    "linear_input": (lambda x, w: F.linear(x, w), [(3, 4), (5, 4)], [True, False], ["linear"]),
+    "linear_weight": (
+        lambda x, w, b: F.linear(x, w, b),
+        [(3, 4), (5, 4), (5,)],
+        [False, True, False],
+        ["linear"],
+    ),
+    "linear_bias": (
+        lambda x, w, b: F.linear(x, w, b),
+        [(3, 4), (5, 4), (5,)],
+        [False, False, True],
+        ["linear"],
+    ),
+    "layer_norm_all": (
+        lambda x, w, b: F.layer_norm(x, (3, 4), w, b),
+        [(2, 3, 4), (3, 4), (3, 4)],
+        [True, True, True],
+        ["normalization"],
+    ),
+    "layer_norm_input": (lambda x: F.layer_norm(x, (4,)), [(3, 4)], [True], ["normalization"]),
+    "layer_norm_weight": (
+        lambda x, w: F.layer_norm(x, (4,), w),
+        [(3, 4), (4,)],
+        [False, True],
+        ["normalization"],
+    ),
+    "layer_norm_bias": (
+        lambda x, w, b: F.layer_norm(x, (4,), w, b),
+        [(3, 4), (4,), (4,)],
+        [False, False, True],
+        ["normalization"],
+    ),
+    "layer_norm_input_weighted": (
+        lambda x, w: F.layer_norm(x, (4,), w),
+        [(3, 4), (4,)],
+        [True, False],
+        ["normalization"],
+    ),
+    "gelu": (lambda x: F.gelu(x), [(3, 4)], [True], ["gelu"]),
+    "gelu_tanh": (lambda x: F.gelu(x, approximate="tanh"), [(3, 4)], [True], ["gelu"]),
+    "silu": (lambda x: F.silu(x), [(5,)], [True], ["silu"]),
+    "leaky_relu": (lambda x: F.leaky_relu(x + 0.05, 0.1), [(6,)], [True], ["leaky_relu"]),
+    "softmax": (lambda x: F.softmax(x, dim=1), [(3, 4)], [True], ["softmax"]),
+    "log_softmax": (lambda x: F.log_softmax(x, dim=0), [(3, 4)], [True], ["log_softmax"]),
+    "dropout": (lambda x: _seeded(F.dropout, x, 0.4), [(4, 5)], [True], ["dropout"]),  # one mask each call
+}
+
+
+def _seeded(function, *args):
+    import tt_tensor
+
+    tt_tensor.manual_seed(3)
+    return function(*args)
+
+
+def _functions():
+    import importlib
+
+    def module(name):  # (tt_nn.functional.linear is the function: the module by its full name)
+        return importlib.import_module(f"tt_nn.functional.{name}")
+
+    activations = module("activations")
+    return {
+        "linear": module("linear").LinearFunction,
+        "normalization": module("normalization").LayerNormFunction,
+        "gelu": activations.GELUFunction,
+        "silu": activations.SiLUFunction,
+        "leaky_relu": activations.LeakyReLUFunction,
+        "softmax": activations.SoftmaxFunction,
+        "log_softmax": activations.LogSoftmaxFunction,
+        "dropout": module("dropout").DropoutFunction,
+    }
+
+
+@pytest.mark.parametrize("name", sorted(OWN_RULES))
+def test_own_rules_match_the_generic_rule_and_central_differences(name, monkeypatch):
+    """The own jvp (graph_backward made to fail, so the double-vjp rule cannot run) against the generic
+    rule (a tangent that requires grad takes it) and central differences."""
+    f, shapes, dual, names = OWN_RULES[name]
+    primals = [autograd.tensor(RNG.uniform(-1, 1, s), dtype=autograd.float64) for s in shapes]
+    tangents = [
+        autograd.tensor(RNG.uniform(-1, 1, s) if d else np.zeros(s), dtype=autograd.float64)
+        for s, d in zip(shapes, dual)
+    ]
+
+    def tangent_of(differentiable):
+        with fwAD.dual_level():
+            tangent_in = [t.detach().requires_grad_(differentiable) for t in tangents]
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangent_in, dual)]
+            return fwAD.unpack_dual(f(*inputs)).tangent
+
+    for key in names:  # the generic rule: the double vjp (not the own rules' recorded forms)
+        monkeypatch.setattr(_functions()[key], "jvp", None)
+        monkeypatch.setattr(_functions()[key], "graph_jvp", None, raising=False)
+    generic = tangent_of(True).detach()
+    monkeypatch.undo()
+    for key in names:
+        monkeypatch.setattr(
+            _functions()[key], "graph_backward", staticmethod(lambda ctx, g: pytest.fail("generic"))
+        )
+    own = tangent_of(False)
+    monkeypatch.undo()
+    assert own.dtype == autograd.float64 and not own.requires_grad
+    np.testing.assert_allclose(own.numpy(), generic.numpy(), rtol=1e-12, atol=1e-14)
+    h = 1e-6
+    expected = f(*[p + h * t for p, t in zip(primals, tangents)]) - f(
+        *[p - h * t for p, t in zip(primals, tangents)]
+    )
+    np.testing.assert_allclose(own.numpy(), expected.numpy() / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_a_model_under_no_grad_takes_the_own_rules(monkeypatch):
+    """Parameters that require grad make a tangent differentiable (the generic rule); under no_grad
+    the model's tangent comes from the own rules, in float32."""
+    model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
+    x, t = (autograd.tensor(RNG.uniform(-1, 1, (2, 4)), dtype=autograd.float32) for _ in range(2))
+    with fwAD.dual_level():
+        expected = fwAD.unpack_dual(model(fwAD.make_dual(x, t))).tangent.detach()
+        for cls in _functions().values():
+            monkeypatch.setattr(cls, "graph_backward", staticmethod(lambda ctx, g: pytest.fail("generic")))
+        with autograd.no_grad():
+            tangent = fwAD.unpack_dual(model(fwAD.make_dual(x, t))).tangent
+    assert tangent.dtype == autograd.float32
+    np.testing.assert_allclose(tangent.numpy(), expected.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_own_rules_add_no_operation_to_the_pass_and_the_generic_rule_does():
+    """The cost, counted: a dual pass through the model makes the same Function calls as the plain
+    pass (each own rule is NumPy beside its op), while the generic rule runs each op's recorded
+    backward twice more."""
+    from tt_autograd.tracing import record_calls
+
+    model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
+    x, t = (autograd.tensor(RNG.uniform(-1, 1, (2, 4)), dtype=autograd.float32) for _ in range(2))
+    with autograd.no_grad():
+        with record_calls() as plain:
+            model(x)
+        with fwAD.dual_level(), record_calls() as own:
+            model(fwAD.make_dual(x, t))
+    with fwAD.dual_level(), record_calls() as generic:
+        model(fwAD.make_dual(x, t))  # the parameters require grad: differentiable tangents
+    names = [call.function.__name__ for call in plain]
+    assert names == ["LinearFunction", "LayerNormFunction", "GELUFunction", "LinearFunction"]
+    assert [call.function.__name__ for call in own] == ["ViewFunction", *names]  # (make_dual's view)
+    assert len(generic) > 5 * len(own)
+
+
+@pytest.mark.parametrize("dual", [(True, False, False), (False, True, True), (True, True, True)])
+def test_linear_graph_jvp_is_differentiable_in_one_recorded_pass(dual, monkeypatch):
+    """Parameters that require grad: the tangent from linear's graph_jvp and its gradients with
+    respect to input, weight, bias and tangents equal the double vjp's, and no double-vjp pass runs."""
+    from tt_autograd import gradients
+    from tt_nn.functional.linear import LinearFunction
+
+    grad = gradients.grad
+    shapes = [(2, 3, 4), (5, 4), (5,)]
+    values = [RNG.uniform(-1, 1, s) for s in shapes]
+    tangent_values = [RNG.uniform(-1, 1, s) for s in shapes]
+    weights = autograd.tensor(RNG.uniform(-1, 1, (2, 3, 5)))
+
+    def tangent_and_gradients():
+        primals = [autograd.tensor(v, requires_grad=True) for v in values]
+        tangents = [autograd.tensor(v, requires_grad=True) for v in tangent_values]
+        with fwAD.dual_level():
+            inputs = [fwAD.make_dual(p, t) if d else p for p, t, d in zip(primals, tangents, dual)]
+            out = fwAD.unpack_dual(F.linear(*inputs)).tangent
+        wanted = primals + [t for t, d in zip(tangents, dual) if d]
+        return (out.detach(), *grad((out * weights).sum(), wanted, allow_unused=True))
+
+    monkeypatch.setattr(LinearFunction, "jvp", None)
+    monkeypatch.setattr(LinearFunction, "graph_jvp", None)
+    expected = tangent_and_gradients()  # the double vjp
+    monkeypatch.undo()
+    monkeypatch.setattr(gradients, "grad", lambda *a, **k: pytest.fail("a double-vjp pass"))
+    found = tangent_and_gradients()
+    for a, b in zip(found, expected):
+        if b is None:  # (no path: e.g. the tangent's gradient with respect to the bias)
+            assert a is None or not a.numpy().any()
+            continue
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)

@@ -41,9 +41,10 @@ several, each gets a small :class:`_OutputFunction` whose backward hands its gra
 node in a :class:`_OutputGrads` keyed by output (the engine adds such gradients like
 arrays), so the node's backward knows which outputs the loss used. The node's
 ``backward`` (arrays, a plain pass) and ``graph_backward`` (tensors, ``create_graph``)
-both call the user's ``backward`` on tensors. Not supported: the ``jvp``/``vmap``
-static methods (forward-mode AD and ``vmap`` of a custom Function), and saved-tensor
-hooks on its saved tensors. Cost: one Python call of each user method, and one more
+both call the user's ``backward`` on tensors. The ``jvp`` and ``vmap`` staticmethods and
+``generate_vmap_rule`` (forward-mode AD and vmap of a custom Function) are
+:mod:`tt_autograd.custom_function_transforms`. Not supported: saved-tensor hooks on its
+saved tensors. Cost: one Python call of each user method, and one more
 node per output when there are several.
 """
 
@@ -51,11 +52,15 @@ from __future__ import annotations
 
 import functools
 import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 
 import numpy as np
 from tt_tensor import Tensor as PlainTensor
 from tt_tensor import versions
 
+from . import custom_function_transforms as transforms
+from . import forward_ad
 from .function import Function as ArrayFunction
 from .grad_mode import _state, no_grad
 from .higher_order import delayed_error_gradients, sum_to
@@ -88,22 +93,30 @@ class FunctionCtx:
     _saved_versions = None
     _dirty: tuple = ()
     _non_differentiable: tuple = ()
+    _forward_saved: tuple | None = None
+    _in_jvp = False
     materialize_grads = True
 
     def save_for_backward(self, *tensors: object) -> None:
         """Keep ``tensors`` (or ``None``) for backward; read them back as ``saved_tensors``."""
-        for position, tensor in enumerate(tensors):
-            if tensor is not None and not isinstance(tensor, PlainTensor):
-                raise TypeError(
-                    f"save_for_backward can only save tensors or None, got {type(tensor).__name__} at "
-                    f"position {position}; keep other values as attributes of ctx (ctx.value = ...)"
-                )
+        _check_saved(tensors, "save_for_backward")
         self._saved = tensors
         self._saved_arrays = tuple(_array(t) for t in tensors)
         self._saved_versions = versions.snapshot(self._saved_arrays)
 
     def save_for_forward(self, *tensors: object) -> None:
-        """Accepted for PyTorch's API and ignored: TinyTorch runs no ``jvp`` of custom Functions."""
+        """Keep ``tensors`` (or ``None``) for ``jvp``, which reads them as ``saved_tensors``."""
+        _check_saved(tensors, "save_for_forward")
+        self._forward_saved = tensors
+
+    @contextmanager
+    def for_jvp(self) -> Iterator[None]:
+        """While ``jvp`` runs: ``saved_tensors`` are those of ``save_for_forward`` (when it was called)."""
+        self._in_jvp = True
+        try:
+            yield
+        finally:
+            self._in_jvp = False
 
     def mark_dirty(self, *tensors: object) -> None:
         """Say that forward wrote these inputs in place (and returns them)."""
@@ -127,6 +140,8 @@ class _CallFunction(FunctionCtx, ArrayFunction):
 
     @property
     def saved_tensors(self) -> tuple:
+        if self._in_jvp and self._forward_saved is not None:
+            return self._forward_saved
         saved = self._saved
         if saved is None:
             raise RuntimeError(
@@ -151,8 +166,8 @@ class _CallFunction(FunctionCtx, ArrayFunction):
     @staticmethod
     def backward(node: _CallFunction, grad: object) -> tuple:
         with no_grad():
-            grads = node._user_backward(grad)
-        return tuple(None if g is None else g.array for g in grads)
+            grads = node._user_backward(grad, plain=True)
+        return tuple(g if g is None or isinstance(g, transforms.NoGradient) else g.array for g in grads)
 
     @staticmethod
     def graph_backward(node: _CallFunction, grad: object) -> tuple:
@@ -160,12 +175,13 @@ class _CallFunction(FunctionCtx, ArrayFunction):
             return delayed_error_gradients(node, grad, _ONCE.format(name=node.user.__name__))
         return node._user_backward(grad)
 
-    def _user_backward(self, grad: object) -> tuple:
+    def _user_backward(self, grad: object, plain: bool = False) -> tuple:
         """The user's backward on tensors: one gradient per input, checked and fitted to it."""
         received = grad.grads if isinstance(grad, _OutputGrads) else {0: grad}
         grads = []
         for position, kind in enumerate(self.outputs):
-            value = _as_tensor(received.get(position))
+            value = received.get(position)
+            value = None if isinstance(value, transforms.NoGradient) else _as_tensor(value)
             if value is None and self.materialize_grads and kind is not None:  # (None for a non-tensor)
                 value = _as_tensor(np.zeros(*kind))
             grads.append(value)
@@ -178,9 +194,15 @@ class _CallFunction(FunctionCtx, ArrayFunction):
                 f"function {self.name()} returned an incorrect number of gradients (expected {expected}, "
                 f"got {len(result)})"
             )
-        return tuple(
+        fitted = tuple(
             _fitted(self, position, g, shape, dtype)
             for position, (g, shape, dtype) in enumerate(zip(result, self.input_shapes, self._input_dtypes))
+        )
+        if not plain:
+            return fitted
+        return tuple(
+            transforms.no_gradient(self, parent, shape, (_CallFunction, _OutputFunction)) if g is None else g
+            for g, parent, shape in zip(fitted, self.parents, self.input_shapes)
         )
 
 
@@ -266,6 +288,23 @@ class Function:
 
     vjp = backward
 
+    @staticmethod
+    def jvp(ctx, *grad_inputs):
+        """Forward-mode rule: one tangent per output from one per input (custom_function_transforms.py)."""
+        raise NotImplementedError(
+            "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
+        )
+
+    @staticmethod
+    def vmap(info, in_dims, *args):
+        """Batching rule: ``(output, out_dims)`` from unbatched arguments (custom_function_transforms.py)."""
+        raise NotImplementedError(
+            "To use autograd.Function with vmap, you must override the vmap staticmethod."
+        )
+
+    #: With True, vmap runs ``forward`` on the batched tensors (its operations have batching rules).
+    generate_vmap_rule = False
+
     def __init__(self, *args, **kwargs) -> None:
         if args or kwargs:
             raise RuntimeError(
@@ -278,25 +317,33 @@ class Function:
         """Run ``forward`` on ``args`` and record a node when a gradient can flow; the outputs."""
         separate = cls.setup_context is not Function.setup_context
         args = _bind(cls.forward, args, kwargs, skip_ctx=not separate)
+        if transforms.batched(args):  # inside vmap (custom_function_transforms.py)
+            output = transforms.vmapped(cls, args, Function)
+            if output is not None:
+                return output
         node = _node_class(cls)()
         recording = _state.enabled and any(_requires_grad(a) for a in args)
         node.needs_input_grad = tuple(recording and _requires_grad(a) for a in args)
-        with no_grad():
+        tangents = transforms.tangents_in(cls, args, Function)  # None unless cls.jvp gives the tangents
+        with no_grad(), forward_ad.untangented() if tangents is not None else nullcontext():
             if separate:
                 output = cls.forward(*args)
                 cls.setup_context(node, args, output)
             else:
                 output = cls.forward(node, *args)
-        if not recording:
-            return output
-        return _link(node, args, output)
+        if recording:
+            output = _link(node, args, output)
+        if tangents is not None:
+            output = transforms.pushed(cls, node, args, tangents, output, _alias)
+        return output
 
 
 def _link(node: _CallFunction, args: tuple, output: object) -> object:
     """Make ``node`` the graph node of ``output``'s differentiable tensors; the outputs as returned."""
     outputs = output if isinstance(output, tuple) else (output,)
     node.parents = [(a.grad_fn or a) if _requires_grad(a) else None for a in args]
-    node.input_shapes = [tuple(a.shape) if isinstance(a, PlainTensor) else None for a in args]
+    # (physical shapes: inside vmap the engine walks the physical graph, custom_function_transforms.py)
+    node.input_shapes = [tuple(a.array.shape) if isinstance(a, PlainTensor) else None for a in args]
     node._input_dtypes = [a.array.dtype if isinstance(a, PlainTensor) else None for a in args]
     for tensor in node._dirty:
         if tensor.grad_fn is None and _requires_grad(tensor):
@@ -312,7 +359,7 @@ def _link(node: _CallFunction, args: tuple, output: object) -> object:
                 wanted.append(position)
         linked.append(out)
     node.outputs = tuple(
-        (tuple(o.shape), o.array.dtype) if isinstance(o, PlainTensor) else None for o in linked
+        (tuple(o.array.shape), o.array.dtype) if isinstance(o, PlainTensor) else None for o in linked
     )
     if len(linked) == 1 and wanted:
         _join(linked[0], node)
@@ -351,6 +398,15 @@ def _bind(forward, args: tuple, kwargs: dict, skip_ctx: bool) -> tuple:
     bound = inspect.Signature(parameters).bind(*args, **kwargs)
     bound.apply_defaults()
     return tuple(bound.args)
+
+
+def _check_saved(tensors: tuple, name: str) -> None:
+    for position, tensor in enumerate(tensors):
+        if tensor is not None and not isinstance(tensor, PlainTensor):
+            raise TypeError(
+                f"{name} can only save tensors or None, got {type(tensor).__name__} at "
+                f"position {position}; keep other values as attributes of ctx (ctx.value = ...)"
+            )
 
 
 def _requires_grad(value: object) -> bool:

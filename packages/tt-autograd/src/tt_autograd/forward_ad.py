@@ -14,13 +14,27 @@ How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is 
 :class:`~tt_autograd.function.Function`'s ``apply`` calls :func:`propagate` after each forward (the
 ``_FORWARD_HOOK``, as vmap's ``_BATCH_HOOK``). The output tangent comes from the Function's own
 ``jvp(ctx, *tangents)`` staticmethod when it has one (on arrays, like ``backward``; ``None`` for an
-input without tangent: add, sub, mul, div, matmul and sum have one, and a user's Function may), else
-from its ``graph_backward`` by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
+input without tangent; :func:`result_of` gives it forward's result), else from its ``graph_backward``
+by the double-vjp identity: ``g(u) = Jᵀu`` is linear in ``u``, so
 ``d⟨g(u), t⟩/du = J t``, exact (no finite step). The generic rule also serves when the tangent must
-be differentiable (a primal or tangent that requires grad: an array rule would cut its graph). A
+be differentiable (a primal or tangent that requires grad: an array rule would cut its graph),
+unless the Function gives ``graph_jvp(ctx, *tangents)``: its rule on tensors, recorded (as
+``graph_backward`` is to ``backward``; a symmetric op's is its ``graph_backward`` on the tangent). A
 Function with neither (a user's first-order Function) raises PyTorch's ``NotImplementedError``.
 While a level is open, ``autograd.grad`` runs its recorded pass (``create_graph``), so gradients
 carry tangents too: forward over reverse.
+
+Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp, maximum/minimum), the
+element-wise functions (exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, log1p, expm1,
+tan, the inverse and hyperbolic ones, and tt-nn's gelu, silu, leaky_relu: :func:`symmetric_jvp`),
+casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten, permute/transpose, expand,
+repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax/amin, max/min along a
+dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
+Function may have one. They run when the tangent need not be differentiable: a primal that
+requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
+own rules serve), except for a symmetric op, whose ``graph_backward`` on the tangent is one pass.
+Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward pass pushes a batch
+of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 
 Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
 first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
@@ -38,6 +52,8 @@ Example:
 from __future__ import annotations
 
 from collections import namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 from tt_tensor import Tensor as PlainTensor
@@ -126,20 +142,31 @@ def make_dual(tensor: PlainTensor, tangent: PlainTensor, *, level: int | None = 
             raise TypeError(f"make_dual: {name} must be a tensor, got {type(value).__name__}")
         if value.array.dtype.kind != "f":
             raise ValueError(f"Expected {name} to be floating point or complex, but got: {value.dtype}")
-    if tuple(tangent.shape) != tuple(tensor.shape):
-        raise RuntimeError(
-            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
-            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
-            f"is of size {list(tangent.shape)}."
-        )
+    _check_size(tensor, tangent, "")
     if tangent_of(tensor) is not None:
         raise RuntimeError(
             "Making a dual Tensor based on a Tensor that already has a forward gradient at the same level 0 "
             "is not supported."
         )
+    tensor, tangent = _batched_alike(tensor, tangent)
     dual = _untangented_view(tensor)
     _attach(dual, tangent)
     return dual
+
+
+def _batched_alike(tensor: PlainTensor, tangent: PlainTensor) -> tuple:
+    """Inside vmap, a primal and a tangent of which one is batched, both batched over every running level.
+
+    Each operation on the dual then runs once on the physical arrays (its batching rule calls the
+    Function on them) and its tangent rule sees the physical primal and tangent, laid out alike: one
+    forward pass pushes a whole batch of tangents (``jacfwd``'s basis vectors) through.
+    """
+    from .batched import levels_of
+    from .vmap_transform import batch_everywhere
+
+    if not (levels_of(tensor) or levels_of(tangent)):
+        return tensor, tangent
+    return batch_everywhere(tensor), batch_everywhere(tangent)
 
 
 def unpack_dual(tensor: PlainTensor, *, level: int | None = None) -> UnpackedDualTensor:
@@ -152,7 +179,14 @@ def unpack_dual(tensor: PlainTensor, *, level: int | None = None) -> UnpackedDua
     tangent = tangent_of(tensor)
     if tangent is None:
         return UnpackedDualTensor(tensor, None)
-    return UnpackedDualTensor(_untangented_view(tensor), tangent)
+    return UnpackedDualTensor(_untangented_view(tensor), _batched_like(tangent, tensor))
+
+
+def _batched_like(tangent: PlainTensor, primal: PlainTensor) -> PlainTensor:
+    """``tangent`` marked batched like ``primal`` (inside vmap a rule computed it on physical arrays)."""
+    from .batched import levels_of, wrap
+
+    return tangent if levels_of(tangent) else wrap(tangent, levels_of(primal))  # (no levels: as it is)
 
 
 def tangent_of(value: object) -> PlainTensor | None:
@@ -172,6 +206,24 @@ def carry(source: object, target: PlainTensor) -> PlainTensor:
     if tangent is not None and tangent_of(target) is None:
         _attach(target, tangent.detach())
     return target
+
+
+def set_tangent(tensor: PlainTensor, tangent: PlainTensor, who: str) -> None:
+    """Give ``tensor`` the tangent ``tangent`` (a rule's result, on tensors), checked, in its dtype."""
+    if not isinstance(tangent, PlainTensor):
+        raise TypeError(f"{who} returned a tangent of type {type(tangent).__name__}; it must return tensors")
+    _check_size(tensor, tangent, f" (from {who})")
+    _attach(tensor, tangent if tangent.dtype == tensor.dtype else tangent.to(tensor.dtype))
+
+
+@contextmanager
+def untangented() -> Iterator[None]:
+    """Operations inside carry no tangent (a custom Function's forward and jvp, as PyTorch runs them)."""
+    busy, _state.busy = _state.busy, True
+    try:
+        yield
+    finally:
+        _state.busy = busy
 
 
 def dual_among(*values: object) -> bool:
@@ -204,10 +256,13 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     differentiable = _grad_state.enabled and (
         output.requires_grad or any(t.requires_grad for t in tangents if t is not None)
     )
+    graph_rule = getattr(cls, "graph_jvp", None) or (_symmetric_graph_jvp if rule is symmetric_jvp else None)
     _state.busy = True
     try:
         if rule is not None and not (differentiable and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
+        elif graph_rule is not None:  # a tangent that keeps its graph, from one recorded pass
+            tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output)
         else:
             tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
     finally:
@@ -216,9 +271,59 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     ctx._fw = (_state.level, tangents, tangent)
 
 
+def symmetric_jvp(ctx: function.Function, tangent: np.ndarray, *_: object) -> np.ndarray:
+    """The ``jvp`` of a one-input Function whose Jacobian is symmetric: its ``backward`` on the tangent.
+
+    An element-wise op (exp, sin, relu, gelu, ...) has a diagonal Jacobian ``J``, softmax
+    ``diag(y) - y yᵀ``: both equal their transpose, so ``J t = Jᵀ t`` is backward's own formula
+    applied to ``t``, in one pass (``backward`` must not modify its ``grad``: it does not here either).
+    A Function sets ``jvp = staticmethod(symmetric_jvp)``. When the tangent must keep a graph (a
+    primal or a tangent requires grad) its ``graph_backward`` on the tangent serves the same way:
+    one recorded pass, where the generic rule runs two.
+    """
+    return type(ctx).backward(ctx, tangent)[0]
+
+
+def _symmetric_graph_jvp(ctx: function.Function, tangent: PlainTensor, *_: object) -> PlainTensor:
+    """The ``graph_jvp`` of a Function with :func:`symmetric_jvp`: its ``graph_backward`` on the tangent."""
+    return type(ctx).graph_backward(ctx, tangent)[0]
+
+
+def _graph_rule(
+    cls: type, rule, ctx: function.Function, inputs: tuple, tangents: list, output
+) -> PlainTensor:
+    """``graph_jvp(ctx, *tangents)``: the own rule in recorded tensor operations (``ctx.input_tensor``
+    joins the primals), so the tangent is differentiable in the tangents and the primals."""
+    with _rule_context(ctx, inputs, tangents, leaves=False), _result_given(ctx, output), enable_grad():
+        found = rule(ctx, *tangents)
+    if tuple(found.shape) != tuple(output.shape):
+        raise RuntimeError(
+            f"{cls.__name__}.graph_jvp returned a tangent of shape {tuple(found.shape)} for an output of "
+            f"shape {tuple(output.shape)}; they must match"
+        )
+    return found if found.dtype == output.dtype else found.to(output.dtype)
+
+
+def result_of(ctx: function.Function) -> np.ndarray:
+    """While an own ``jvp`` or ``graph_jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward
+    formulas read it as ``result``); a rule of a shape op takes the output's shape from it."""
+    return ctx._fw_result
+
+
+@contextmanager
+def _result_given(ctx: function.Function, output: PlainTensor) -> Iterator[None]:
+    """:func:`result_of` answers while a rule runs; the node keeps no reference to the output after."""
+    ctx._fw_result = output.array
+    try:
+        yield
+    finally:
+        del ctx._fw_result
+
+
 def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: PlainTensor) -> PlainTensor:
     """The Function's ``jvp(ctx, *tangents)`` on arrays (None for an input without tangent)."""
-    result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
+    with _result_given(ctx, output):
+        result = np.asarray(rule(ctx, *[None if t is None else t.array for t in tangents]))
     if result.shape != output.array.shape:
         raise RuntimeError(
             f"{cls.__name__}.jvp returned a tangent of shape {result.shape} for an output of shape "
@@ -240,35 +345,46 @@ def _double_vjp(
     from .gradients import grad
 
     tensor = function._tensor_class()
-    if "parents" not in ctx.__dict__:  # an unrecorded call: its inputs are constants of the rule; kept
-        ctx.parents = [None] * len(inputs)  # after, as a tangent's graph may join this node's output
+    with _rule_context(ctx, inputs, tangents, leaves=True), enable_grad():
+        seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
+        grads = cls.graph_backward(ctx, seed)
+        total = None
+        for g, t in zip(grads, tangents):
+            if g is not None and t is not None and g.requires_grad:
+                term = (g * t).sum()
+                total = term if total is None else total + term
+        found = None
+        if total is not None:
+            (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+    if found is None:
+        return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
+    return found if differentiable else found.detach()
+
+
+@contextmanager
+def _rule_context(ctx: function.Function, inputs: tuple, tangents: list, leaves: bool) -> Iterator[None]:
+    """``ctx`` ready for its ``graph_backward`` to run for a tangent: the dual inputs' gradients asked for.
+
+    An unrecorded call gets parents (None: its inputs are constants of the rule), kept after, as a
+    tangent's graph may join this node's output. With ``leaves``, a dual input that is no graph's
+    enters as a leaf of its own for the while (a rule may differentiate its inputs: composite_gradients).
+    """
+    if "parents" not in ctx.__dict__:
+        ctx.parents = [None] * len(inputs)
         ctx.input_shapes = [tuple(x.shape) if isinstance(x, PlainTensor) else None for x in inputs]
         ctx.needs_input_grad = [False] * len(inputs)
     kept = ctx.parents, ctx.needs_input_grad
     ctx.needs_input_grad = [t is not None for t in tangents]
-    # A rule may differentiate its inputs (composite_gradients): a dual input that is no graph's enters
-    # as a leaf of its own for the while.
-    ctx.parents = [
-        tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
-        for p, t, x in zip(ctx.parents, tangents, inputs)
-    ]
+    if leaves:
+        tensor = function._tensor_class()
+        ctx.parents = [
+            tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
+            for p, t, x in zip(ctx.parents, tangents, inputs)
+        ]
     try:
-        with enable_grad():
-            seed = tensor.from_array(np.zeros(output.array.shape, output.array.dtype)).requires_grad_()
-            grads = cls.graph_backward(ctx, seed)
-            total = None
-            for g, t in zip(grads, tangents):
-                if g is not None and t is not None and g.requires_grad:
-                    term = (g * t).sum()
-                    total = term if total is None else total + term
-            found = None
-            if total is not None:
-                (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+        yield
     finally:
         ctx.parents, ctx.needs_input_grad = kept
-    if found is None:
-        return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
-    return found if differentiable else found.detach()
 
 
 def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
@@ -277,11 +393,18 @@ def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
 
 def _untangented_view(tensor: PlainTensor) -> PlainTensor:
     """``tensor.view_as(tensor)`` (in its graph), made while no tangent propagates."""
-    busy, _state.busy = _state.busy, True
-    try:
+    with untangented():
         return tensor.view_as(tensor)
-    finally:
-        _state.busy = busy
+
+
+def _check_size(tensor: PlainTensor, tangent: PlainTensor, source: str) -> None:
+    """PyTorch's error for a tangent whose shape is not its primal's (``source`` says whose it is)."""
+    if tuple(tangent.shape) != tuple(tensor.shape):
+        raise RuntimeError(
+            "Trying to set a forward gradient that has a different size than that of the original Tensor, "
+            f"this is not supported. Tensor is of size {list(tensor.shape)} while the given forward gradient "
+            f"is of size {list(tangent.shape)}.{source}"
+        )
 
 
 def _check_level(level: object, name: str, missing: str) -> None:

@@ -133,6 +133,7 @@ def grad(
     results = []
     for position, tensor in enumerate(inputs):
         g = found.get(id(tensor.grad_fn or tensor))
+        g = None if getattr(g, "array", 0) is None else g  # (custom_function_transforms.NoGradient: none)
         if g is not None and tensor.grad_fn is None:
             g = tensor_hooks.leaf_result(tensor, g, create_graph)
         if g is None and not allow_unused:

@@ -17,12 +17,11 @@ outer transform, or a parameter ``f`` uses that the caller will differentiate
 respect to it: that is what makes the transforms compose. Otherwise it is a
 plain backward pass, and the results carry no graph.
 
-Differences from PyTorch: ``jacfwd`` computes its Jacobian in reverse mode (one
-backward pass per output element) — the same values, a different cost — and
-``jacrev``'s ``chunk_size`` and ``jacfwd``'s ``randomness`` are accepted only at
-their defaults. ``vmap`` is :mod:`tt_autograd.vmap_transform`; inside it, the
-arguments these transforms track are batched over the running vmap levels
-(:func:`~tt_autograd.vmap_transform.batch_everywhere`), so each sample has its own.
+Differences from PyTorch: ``jacrev``'s ``chunk_size`` is accepted only at its default.
+``jacfwd`` runs in forward mode (:mod:`tt_autograd.forward_jacobian`). ``vmap`` is
+:mod:`tt_autograd.vmap_transform`; inside it, the arguments these transforms track are
+batched over the running vmap levels (:func:`~tt_autograd.vmap_transform.batch_everywhere`),
+so each sample has its own.
 
 Example:
     >>> import tt_autograd as autograd
@@ -38,7 +37,7 @@ from typing import Any
 
 from tt_tensor import Tensor as PlainTensor
 
-from . import forward_ad, functional_ad
+from . import forward_ad, forward_jacobian, functional_ad
 from .creation import zeros_like
 from .engine import topological_order
 from .function import Function
@@ -209,11 +208,35 @@ def jacrev(
 def jacfwd(
     func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *, randomness: str = "error"
 ) -> Callable:
-    """As :func:`jacrev` (same values), computed in reverse mode: TinyTorch's forward mode
-    (:mod:`tt_autograd.forward_ad`) derives most tangents from backward rules, so it would not be cheaper."""
-    if randomness != "error":
-        raise NotImplementedError(f"jacfwd: randomness={randomness!r} is not supported (rows unbatched)")
-    return _jacobian_transform(func, argnums, has_aux, None, "jacfwd")
+    """As :func:`jacrev` (same values and structure), computed in forward mode as PyTorch's: one jvp per
+    basis vector of each chosen argument, all at once under vmap (:mod:`tt_autograd.forward_jacobian`).
+
+    ``randomness`` is vmap's (``"error"``, ``"different"``, ``"same"``). Cost: one forward pass of
+    ``func`` on a batch of ``argument.numel()`` tangents per chosen argument. Inside an open forward-AD
+    level (``jacfwd(jacfwd(f))``; TinyTorch opens one level at a time) and for an argument without
+    elements, the Jacobian is computed in reverse mode instead: the same values.
+    """
+    if randomness not in ("error", "different", "same"):
+        raise RuntimeError(
+            f"jacfwd: randomness must be one of ('error', 'different', 'same'), got {randomness!r}"
+        )
+    reverse = _jacobian_transform(func, argnums, has_aux, None, "jacfwd")  # (checks that func is callable)
+
+    def jacobian_of(*args: Any) -> Any:
+        numbers = _argnums(argnums, len(args), "jacfwd")
+        chosen = _tracked(args, numbers, "jacfwd")  # (the same checks as jacrev's)
+        if forward_ad.active() or any(chosen[i].numel() == 0 for i in numbers):
+            return reverse(*args)
+
+        def split(result: Any) -> tuple:
+            return _split_aux(result, has_aux, "jacfwd")
+
+        found, aux = forward_jacobian.jacobian(
+            func, args, numbers, split, randomness, isinstance(argnums, tuple)
+        )
+        return (found, aux) if has_aux else found
+
+    return jacobian_of
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:

@@ -96,6 +96,10 @@ class EmbeddingFunction(Function):
         keep[ctx.padding_idx] = 0
         return weight_grad * keep, None
 
+    @staticmethod
+    def jvp(ctx, tangent_weight, *_):  # its tangent's rows (padding_idx's too, as PyTorch)
+        return np.take(tangent_weight, ctx.saved_tensors[0], axis=0)
+
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``."""

@@ -31,6 +31,7 @@ from collections.abc import Iterator
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.forward_ad import result_of
 
 from . import thin_conv, winograd
 from ._im2col import Geometry, col2im, im2col
@@ -238,3 +239,37 @@ class Conv2dFunction(Function):
         from .conv_graph import conv2d_graph_backward
 
         return conv2d_graph_backward(ctx, grad)
+
+    @staticmethod
+    def jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """Bilinear in (x, weight): ``conv(tx, w) + conv(x, tw) + tb``, each term this forward (no bias)."""
+        xh, weight = ctx.saved_tensors
+        (_, stride, padding, dilation, groups) = ctx.geometry
+        terms = [
+            None if tangent_x is None else (tangent_x, weight),
+            None if tangent_weight is None else (from_nhwc(xh), tangent_weight),
+        ]
+        total = sum(
+            Conv2dFunction.forward(Function(), a, w, None, stride, padding, dilation, groups)
+            for a, w in (t for t in terms if t is not None)
+        )
+        if tangent_bias is not None:
+            total = total + tangent_bias[:, None, None]
+        return np.broadcast_to(total, result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """The same, recorded (tensors joined to the primals): a tangent that keeps its graph."""
+        xh, weight = ctx.saved_tensors
+        (_, stride, padding, dilation, groups) = ctx.geometry
+        options = {"stride": stride, "padding": padding, "dilation": dilation, "groups": groups}
+        terms = [
+            None if tangent_x is None else (tangent_x, ctx.input_tensor(1, weight)),
+            None if tangent_weight is None else (ctx.input_tensor(0, from_nhwc(xh)), tangent_weight),
+        ]
+        total = sum(
+            Conv2dFunction.apply(a, w, None, **options) for a, w in (t for t in terms if t is not None)
+        )
+        if tangent_bias is not None:
+            total = total + tangent_bias.reshape(-1, 1, 1)
+        return total.expand(*result_of(ctx).shape)

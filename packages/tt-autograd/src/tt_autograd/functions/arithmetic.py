@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import pointwise
 
+from ..forward_ad import result_of, symmetric_jvp
 from ..function import Function, unbroadcast
 from ..higher_order import backward_slopes, sum_to
 
@@ -207,6 +208,8 @@ class NegFunction(Function):
     def graph_backward(ctx, grad):
         return (-grad,)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class PowFunction(Function):
     """``a ** b`` where either side may be a tensor or a scalar."""
@@ -260,6 +263,21 @@ class PowFunction(Function):
                 grad_b = sum_to(grad * ctx.output_tensor(out) * log_a, _shape(b))
         return grad_a, grad_b
 
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):  # backward's conventions: 0 where b == 0, log(a) read as 0 at a == 0
+        a, b, out = ctx.saved_tensors
+        term_a = term_b = None
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if tangent_a is not None:
+                term_a = tangent_a * np.where(np.equal(b, 0), 0.0, b * np.power(a, b - 1))
+            if tangent_b is not None:
+                positive = np.greater(a, 0)
+                log_a = np.where(
+                    positive, np.log(np.where(positive, a, 1.0)), np.where(np.equal(a, 0), 0.0, np.nan)
+                )
+                term_b = tangent_b * out * log_a
+        return _spread((_shape(a), _shape(b)), term_a, term_b)
+
 
 class MaximumFunction(Function):
     """Element-wise max; where both are equal the gradient is split evenly, as in PyTorch."""
@@ -297,6 +315,17 @@ class MaximumFunction(Function):
         return (
             sum_to(grad * share, _shape(a)) if need_a else None,
             sum_to(grad * (1 - share), _shape(b)) if need_b else None,
+        )
+
+    @staticmethod
+    def jvp(ctx, tangent_a, tangent_b):  # the winner's tangent; on a tie the mean of both (backward's shares)
+        a, b = ctx.saved_tensors
+        wins = (a > b) if ctx.op == "maximum" else (a < b)
+        share = np.where(wins, 1.0, np.where(a == b, 0.5, 0.0))
+        return _spread(
+            (_shape(a), _shape(b)),
+            None if tangent_a is None else tangent_a * share,
+            None if tangent_b is None else tangent_b * (1 - share),
         )
 
 
@@ -341,6 +370,14 @@ class WhereFunction(Function):
             sum_to(grad.where(negated(condition), 0.0), ctx.shapes[1]) if need_y else None,
         )
 
+    @staticmethod
+    def jvp(ctx, tangent_condition, tangent_x, tangent_y):  # (the bool condition has no tangent)
+        (condition,) = ctx.saved_tensors
+        picked = np.where(
+            condition, 0.0 if tangent_x is None else tangent_x, 0.0 if tangent_y is None else tangent_y
+        )
+        return np.broadcast_to(picked, result_of(ctx).shape)
+
 
 class ClampFunction(Function):
     """Clamp to scalar bounds; the gradient passes where ``min <= a <= max``, as in PyTorch."""
@@ -371,6 +408,8 @@ class ClampFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # grad times backward's 0/1 mask, a constant: clamp is piecewise linear
         return (grad * backward_slopes(ctx, grad),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class ClampBoundsFunction(Function):

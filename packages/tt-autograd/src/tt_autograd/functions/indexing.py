@@ -59,6 +59,10 @@ class GetItemFunction(Function):
     def graph_backward(ctx, grad):
         return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=ctx.key),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return indexing.getitem(tangent, ctx.key)
+
 
 class PlaceAtKeyFunction(Function):
     """``GetItemFunction``'s backward as an operation of its own: ``grad`` placed at ``key`` in zeros.
@@ -111,6 +115,10 @@ class GatherFunction(Function):
     def graph_backward(ctx, grad):  # a scatter-add recorded as PlaceAtKey, whose own gradient is gather
         (index,) = ctx.saved_tensors
         return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(index, ctx.dim)), None)
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        return indexing.gather(tangent, ctx.dim, ctx.saved_tensors[0])
 
 
 class IndexSelectFunction(Function):
@@ -173,7 +181,6 @@ class TriangleFunction(Function):
     """``tril``/``triu``: the gradient keeps the same triangle."""
 
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
-
 
     @staticmethod
     def forward(ctx, a, op, diagonal):

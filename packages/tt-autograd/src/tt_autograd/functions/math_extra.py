@@ -23,6 +23,7 @@ import math
 import numpy as np
 from tt_tensor import pointwise_extra
 
+from ..forward_ad import symmetric_jvp
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
 from .arithmetic import _shape, negated
@@ -58,6 +59,8 @@ class UnaryMathFunction(Function):
     def graph_backward(ctx, grad):
         a, out = ctx.saved_tensors
         return (grad * ctx.derivative(ctx.input_tensor(0, a), ctx.output_tensor(out)),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 def _call(name: str, value: object) -> object:

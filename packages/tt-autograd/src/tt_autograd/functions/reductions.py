@@ -87,6 +87,10 @@ class MeanFunction(Function):
         spread = grad.reshape(kept_shape(ctx.shape, ctx.dim, ctx.keepdim)).expand(*ctx.shape)
         return (spread / reduce.count(ctx.shape, ctx.dim),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return reduce.mean(tangent, ctx.dim, ctx.keepdim)
+
 
 class VarFunction(Function):
     """``sum((a - mean)^2) / (n - correction)``; its gradient is ``2 (a - mean) / (n - correction)``."""
@@ -123,6 +127,13 @@ class VarFunction(Function):
         grad = grad.reshape(kept_shape(centered.shape, ctx.dim, ctx.keepdim))
         return (grad * (a - a.mean(dim=ctx.dim, keepdim=True)) * scale,)
 
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # 2 sum((a - mean) t) / (n - correction); NaN if that is 0, as backward
+        (centered,) = ctx.saved_tensors
+        return reduce.sum(centered * tangent, ctx.dim, ctx.keepdim) * (
+            2.0 / ctx.divisor if ctx.divisor else np.nan
+        )
+
 
 class AmaxFunction(Function):
     """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
@@ -156,6 +167,14 @@ class AmaxFunction(Function):
         a = ctx.saved_tensors[0]
         share = backward_slopes(ctx, grad)
         return (grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim)) * share,)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # the mean of the tangent over the tied extremes (PyTorch's amax_amin_jvp)
+        a, out = ctx.saved_tensors
+        winners = a == expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim)
+        axes = normalize_dims("amax", ctx.dim, a.ndim)
+        total = np.sum(tangent * winners, axis=axes, keepdims=ctx.keepdim)
+        return total / np.sum(winners, axis=axes, keepdims=ctx.keepdim)
 
 
 class TakeAlongDimFunction(Function):
@@ -198,6 +217,10 @@ class TakeAlongDimFunction(Function):
             grad, indices = grad.unsqueeze(ctx.dim), np.expand_dims(indices, ctx.dim)
         return (PlaceAtKeyFunction.apply(grad, shape=ctx.shape, key=along(indices, ctx.dim)),)
 
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # linear in a: forward itself, on the tangent
+        return TakeAlongDimFunction.forward(Function(), tangent, ctx.saved_tensors[0], ctx.dim, ctx.keepdim)
+
 
 class LogSumExpFunction(Function):
     @staticmethod
@@ -226,6 +249,12 @@ class LogSumExpFunction(Function):
         kept = kept_shape(a.shape, ctx.dim, ctx.keepdim)
         softmax = (ctx.input_tensor(0, a) - ctx.output_tensor(out).reshape(kept)).exp()
         return (grad.reshape(kept) * softmax,)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # the softmax-weighted sum of the tangent
+        a, out = ctx.saved_tensors
+        softmax = np.exp(a - expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim))
+        return reduce.sum(tangent * softmax, ctx.dim, ctx.keepdim)
 
 
 class ProdFunction(Function):
@@ -312,3 +341,7 @@ class CumsumFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim),)
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        return np.cumsum(tangent, axis=ctx.dim)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import shaping
 
+from ..forward_ad import result_of
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
 
@@ -19,7 +20,6 @@ class ViewFunction(Function):
     """Any reshape-like op, given as the tt-tensor kernel that computes it."""
 
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
-
 
     @staticmethod
     def forward(ctx, a, kernel, args):
@@ -39,6 +39,10 @@ class ViewFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad.reshape(ctx.shape),)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # the elements keep their order: the tangent takes the output's shape
+        return tangent.reshape(result_of(ctx).shape)
 
 
 class PermuteFunction(Function):
@@ -63,6 +67,10 @@ class PermuteFunction(Function):
     def graph_backward(ctx, grad):
         return (grad.permute(*(int(axis) for axis in np.argsort(ctx.axes))),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return tangent.transpose(ctx.axes)
+
 
 class ExpandFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -86,12 +94,15 @@ class ExpandFunction(Function):
     def graph_backward(ctx, grad):
         return (sum_to(grad, ctx.shape),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return np.broadcast_to(tangent, result_of(ctx).shape)
+
 
 class RepeatFunction(Function):
     """Tiling: the gradient of each input element sums over its copies."""
 
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
-
 
     @staticmethod
     def forward(ctx, a, sizes):
@@ -122,6 +133,10 @@ class RepeatFunction(Function):
         split = [n for pair in zip(ctx.sizes, padded) for n in pair]
         return (grad.reshape(*split).sum(dim=tuple(range(0, len(split), 2))).reshape(*ctx.shape),)
 
+    @staticmethod
+    def jvp(ctx, tangent):
+        return shaping.repeat(tangent, ctx.sizes)
+
 
 class FlipFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -144,6 +159,10 @@ class FlipFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad.flip(ctx.axes),)
+
+    @staticmethod
+    def jvp(ctx, tangent):
+        return np.flip(tangent, ctx.axes)
 
 
 class CatFunction(Function):
@@ -175,6 +194,10 @@ class CatFunction(Function):
             for start, stop, need in zip(ends[:-1], ends[1:], ctx.needs_input_grad)
         )
 
+    @staticmethod
+    def jvp(ctx, *tangents):  # an input without tangent contributes zeros of its size
+        return shaping.cat(_filled(tangents, ctx.axis, ctx.sizes), ctx.axis)
+
 
 class StackFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -199,3 +222,22 @@ class StackFunction(Function):
     def graph_backward(ctx, grad):
         lead = (slice(None),) * ctx.axis
         return tuple(grad[lead + (i,)] if need else None for i, need in enumerate(ctx.needs_input_grad))
+
+    @staticmethod
+    def jvp(ctx, *tangents):
+        return shaping.stack(_filled(tangents), ctx.axis)
+
+
+def _filled(tangents: tuple, axis: int = 0, sizes: list | None = None) -> list:
+    """``tangents`` with zeros for the None ones (at least one is not None): of that one's shape, or of
+    ``sizes[i]`` along ``axis`` (cat's inputs differ only there)."""
+    known = next(t for t in tangents if t is not None)
+    filled = []
+    for i, tangent in enumerate(tangents):
+        if tangent is None:
+            shape = list(known.shape)
+            if sizes is not None:
+                shape[axis] = sizes[i]
+            tangent = np.zeros(shape, known.dtype)
+        filled.append(tangent)
+    return filled

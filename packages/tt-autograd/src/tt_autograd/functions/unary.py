@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import pointwise
 
+from ..forward_ad import symmetric_jvp
 from ..function import Function
 from ..higher_order import zero_slope
 
@@ -37,6 +38,8 @@ class ExpFunction(Function):
         (out,) = ctx.saved_tensors
         return (grad * ctx.output_tensor(out),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class LogFunction(Function):
     @staticmethod
@@ -60,6 +63,8 @@ class LogFunction(Function):
     def graph_backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return (grad / ctx.input_tensor(0, a),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class SqrtFunction(Function):
@@ -85,6 +90,8 @@ class SqrtFunction(Function):
         (out,) = ctx.saved_tensors
         return (grad * 0.5 / ctx.output_tensor(out),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class ReciprocalFunction(Function):
     @staticmethod
@@ -109,6 +116,8 @@ class ReciprocalFunction(Function):
         out = ctx.output_tensor(ctx.saved_tensors[0])
         return (-grad * out * out,)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class AbsFunction(Function):
     @staticmethod
@@ -131,6 +140,8 @@ class AbsFunction(Function):
     def graph_backward(ctx, grad):  # sign(a): a step of a, derivative 0 (PyTorch's is recorded too)
         (a,) = ctx.saved_tensors
         return (grad * zero_slope(ctx, 0, np.sign(a)),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class SinFunction(Function):
@@ -156,6 +167,8 @@ class SinFunction(Function):
         (a,) = ctx.saved_tensors
         return (grad * ctx.input_tensor(0, a).cos(),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class CosFunction(Function):
     @staticmethod
@@ -179,6 +192,8 @@ class CosFunction(Function):
     def graph_backward(ctx, grad):
         (a,) = ctx.saved_tensors
         return (-grad * ctx.input_tensor(0, a).sin(),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class TanhFunction(Function):
@@ -204,6 +219,8 @@ class TanhFunction(Function):
         out = ctx.output_tensor(ctx.saved_tensors[0])
         return (grad * (1 - out * out),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class SigmoidFunction(Function):
     @staticmethod
@@ -227,6 +244,8 @@ class SigmoidFunction(Function):
     def graph_backward(ctx, grad):
         out = ctx.output_tensor(ctx.saved_tensors[0])
         return (grad * out * (1 - out),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class ReLUFunction(Function):
@@ -253,12 +272,13 @@ class ReLUFunction(Function):
         (out,) = ctx.saved_tensors
         return (grad * zero_slope(ctx, 0, (out > 0).astype(out.dtype)),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class CopyFunction(Function):
     """``clone``/``contiguous``: a copy, whose gradient is the incoming gradient."""
 
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
-
 
     @staticmethod
     def forward(ctx, a):
@@ -277,6 +297,10 @@ class CopyFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad,)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # a copy of the tangent, as PyTorch's clone gives (not its memory)
+        return np.array(tangent, copy=True)
 
 
 class CastFunction(Function):
@@ -300,3 +324,7 @@ class CastFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (grad.to(ctx.input_dtype),)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # (the tangent in the output dtype: forward_ad casts it)
+        return tangent

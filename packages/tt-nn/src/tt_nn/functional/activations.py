@@ -21,6 +21,7 @@ import math
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.forward_ad import symmetric_jvp
 from tt_autograd.higher_order import backward_slopes, zero_slope
 from tt_tensor import pointwise
 from tt_tensor.checks import check_number, number_args
@@ -70,6 +71,8 @@ class LeakyReLUFunction(Function):
         # END SOLUTION
 
     graph_backward = staticmethod(piecewise_linear_graph_backward)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class GELUFunction(Function):
@@ -151,6 +154,8 @@ class GELUFunction(Function):
         density = (x * x * -0.5).exp() * _INV_SQRT_2PI
         return (grad * (NdtrFunction.apply(x) + x * density),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class SiLUFunction(Function):
     """``x * sigmoid(x)`` (also called swish)."""
@@ -178,6 +183,8 @@ class SiLUFunction(Function):
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
         s = x.sigmoid()
         return (grad * s * (1.0 + x * (1.0 - s)),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class SoftmaxFunction(Function):
@@ -217,6 +224,8 @@ class SoftmaxFunction(Function):
         y = ctx.output_tensor(ctx.saved_tensors[0])
         return (y * (grad - (grad * y).sum(dim=ctx.dim, keepdim=True)),)
 
+    jvp = staticmethod(symmetric_jvp)  # its Jacobian diag(y) - y yᵀ is symmetric
+
 
 class LogSoftmaxFunction(Function):
     """``x - logsumexp(x)`` along ``dim``, exact for any finite logits."""
@@ -248,6 +257,11 @@ class LogSoftmaxFunction(Function):
     def graph_backward(ctx, grad):
         y = ctx.output_tensor(ctx.saved_tensors[0])
         return (grad - y.exp() * grad.sum(dim=ctx.dim, keepdim=True),)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # Jacobian I - 1 softmaxᵀ (backward's transpose): t - sum(softmax * t)
+        (y,) = ctx.saved_tensors
+        return tangent - (np.exp(y) * tangent).sum(axis=ctx.dim, keepdims=True)
 
 
 def _normalised(function: type[Function], op: str, input, dim: int | None, dtype: object):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.forward_ad import symmetric_jvp
 from tt_autograd.higher_order import backward_slopes
 from tt_tensor.checks import number_args
 from tt_tensor.random import default_generator
@@ -48,6 +49,8 @@ class DropoutFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):  # grad times the mask, a constant (PyTorch records no slope here)
         return (grad * backward_slopes(ctx, grad),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian (the mask)
 
 
 @number_args("dropout", "p")  # junk p: a clear TypeError before the exercise's range check

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.forward_ad import result_of
 from tt_tensor.dtypes import promote_operands
 
 from ._checks import tensor_arg
@@ -80,6 +81,28 @@ class LinearFunction(Function):
         if need_weight:
             grad_weight = grad_2d.transpose(0, 1) @ ctx.input_tensor(0, x).reshape(-1, x.shape[-1])
         return grad_x, grad_weight, grad_2d.sum(dim=0) if need_bias else None
+
+    @staticmethod
+    def jvp(ctx, tangent_x, tangent_weight, tangent_bias):  # tx @ W.T + x @ tW.T + tb: one GEMM per tangent
+        x, weight = ctx.saved_tensors
+        terms = [
+            None if tangent_x is None else _matmul_2d(tangent_x, weight.T),
+            None if tangent_weight is None else _matmul_2d(x, tangent_weight.T),
+            tangent_bias,
+        ]
+        return np.broadcast_to(sum(term for term in terms if term is not None), result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias):  # the same, recorded (tensors)
+        x, weight = ctx.saved_tensors
+        terms = [
+            None if tangent_x is None else LinearFunction.apply(tangent_x, ctx.input_tensor(1, weight), None),
+            None
+            if tangent_weight is None
+            else LinearFunction.apply(ctx.input_tensor(0, x), tangent_weight, None),
+            tangent_bias,
+        ]
+        return sum(term for term in terms if term is not None).expand(*x.shape[:-1], weight.shape[0])
 
 
 def linear(input, weight, bias=None):  # noqa: A002  (PyTorch's argument names)

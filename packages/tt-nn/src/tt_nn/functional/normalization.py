@@ -23,6 +23,7 @@ from functools import partial
 import numpy as np
 import tt_tensor
 from tt_autograd import Function
+from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, number_args, tensor_arg
@@ -130,6 +131,23 @@ class LayerNormFunction(Function):
 
         bias = np.zeros(ctx.param_shape, x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
         return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight, bias))
+
+    @staticmethod
+    def jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """``dx̂ · weight + x̂ · tw + tb``; the map ``x -> x̂`` of a row has the symmetric Jacobian
+        ``(I - 11ᵀ/F - x̂x̂ᵀ/F) / std``, so ``dx̂`` is backward's formula on the tangent."""
+        x_hat, inv_std, weight = ctx.saved_tensors
+        out = np.zeros(x_hat.shape, x_hat.dtype)  # (the output's dtype: forward_ad casts to it anyway)
+        if tangent_x is not None:
+            t = tangent_x.reshape(x_hat.shape)
+            d_hat = t - t.mean(axis=1, keepdims=True) - x_hat * (x_hat * t).mean(axis=1, keepdims=True)
+            d_hat *= inv_std[:, None]
+            out += d_hat if weight is None else d_hat * weight.reshape(-1)
+        if tangent_weight is not None:
+            out += x_hat * tangent_weight.reshape(-1)
+        if tangent_bias is not None:
+            out += tangent_bias.reshape(-1)
+        return out.reshape(result_of(ctx).shape)
 
 
 class BatchNormFunction(Function):
