@@ -148,6 +148,7 @@ def test_apply_environment_decides_without_switching_needlessly(monkeypatch) -> 
     asked: list[object] = []
     monkeypatch.setattr(blas_kernels, "use_kernels", lambda name: asked.append(name) or f"now {name}")
     monkeypatch.setattr(blas_kernels, "kernel_name", lambda: "SkylakeX")
+    monkeypatch.setattr(blas_kernels.threading, "active_count", lambda: 1)  # (a test process may run workers)
     monkeypatch.delenv("OPENBLAS_CORETYPE", raising=False)
     monkeypatch.delenv("TINYTORCH_BLAS_KERNELS", raising=False)
     assert blas_kernels.apply_environment() == "SkylakeX" and asked == []  # unset: OpenBLAS's choice
