@@ -144,6 +144,7 @@ CONV_AND_POOL = [
 ]
 TWEIGHT, TBIAS = rand(2, 3, 3, 3), rand(3)  # conv_transpose's (C_in, C_out / groups, kh, kw)
 BATCHED.update(tweights=rand(B, 2, 3, 3, 2), tbiases=rand(B, 3), signals=rand(B, 2, 7))
+BATCHED.update(volumes=rand(B, 2, 5, 4, 6), vbatches=rand(B, 2, 2, 5, 6, 4))  # (C, D, H, W), (N, C, D, H, W)
 SAMPLES, SAMPLES3 = torch.rand(2, 2, 2, dtype=torch.float64), torch.rand(2, 2, 3, dtype=torch.float64)
 
 
@@ -188,6 +189,12 @@ CONV_AND_POOL += [
         "batches",
     ),
     (lambda signal: times_indices(F.max_pool1d(signal[None], 3, 2, 1, return_indices=True)), "signals"),
+    (lambda volume: times_indices(F.max_pool3d(volume, 2, (1, 2, 2), 1, return_indices=True)), "volumes"),
+    (lambda batch: times_indices(F.max_pool3d(batch, (3, 2, 2), 2, 1, (1, 2, 1), True, True)), "vbatches"),
+    (lambda volume: F.max_pool3d(volume, 3, 2), "volumes"),
+    (lambda batch: times_indices(F.adaptive_max_pool3d(batch, (2, 3, 3), return_indices=True)), "vbatches"),
+    (lambda volume: times_indices(F.adaptive_max_pool3d(volume, (3, 2, 4), return_indices=True)), "volumes"),
+    (lambda batch: F.pad(batch, (1, 0, 2, 1), value=-1.0), "batches"),  # (constant padding's rule)
 ]
 
 

@@ -13,6 +13,11 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   element-wise passes);
 * ``roll``: the dims shifted past the batch dims; without dims (a roll of the flattened sample) each
   sample is flattened on its own and rolled along that one dim;
+* ``PickAlongDepthFunction`` (tt-vision's pick among the 3-d poolings' per-depth maxima): every
+  input expanded to the whole batch and folded into N, as the pooling with indices; the picked
+  offsets it appends to ``positions`` get the batch dims back;
+* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode): its axes shifted past the
+  batch dims;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -51,6 +56,33 @@ def fractional_pool(cls: type, inputs: tuple, params: dict) -> Tensor:
     count = math.prod(x.array.shape[: len(x._levels)])
     tiled = np.tile(samples, (count, 1, 1))  # (count·N, C, dims): vmap sample-major, as x folds
     return pool_with_indices(cls, inputs, {**params, "samples": tiled})
+
+
+def pick_along_depth(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """PickAlongDepthFunction (maxima, each ``(N, C, D, H, W)``; ``valid``; the list ``positions``):
+    every maximum expanded to the whole batch and folded into N, the appended positions reshaped to
+    the output's physical shape."""
+    levels, sizes = union(inputs)
+    batch = tuple(sizes[level] for level in levels)
+    full = [aligned(x, levels, sizes, logical_ndim(x), expand=True) for x in inputs]
+    with physical():
+        merged = [x.reshape(-1, *x.shape[len(levels) + 1 :]) for x in full]
+        out = cls.apply(*merged, **params)
+        out = out.reshape(*batch, -1, *out.shape[1:])
+    kept = params["positions"]
+    kept[-1] = kept[-1].reshape(out.array.shape)
+    return wrap(out, levels)
+
+
+def constant_pad(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """ConstantPadFunction (x; ``spans`` of ``(axis, before, after)``, axes of the logical sample): the
+    axes shifted past the batch dims."""
+    x = inputs[0]
+    lead = len(x._levels)
+    spans = tuple((axis + lead, before, after) for axis, before, after in params["spans"])
+    with physical():
+        out = cls.apply(x, **{**params, "spans": spans})
+    return wrap(out, x._levels)
 
 
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
@@ -121,6 +153,8 @@ RULES.update(
     MaxPool2dWithIndicesFunction=pool_with_indices,
     FractionalMaxPoolFunction=fractional_pool,
     AdaptiveMaxPool2dFunction=pool_with_indices,
+    PickAlongDepthFunction=pick_along_depth,
+    ConstantPadFunction=constant_pad,
     CdistFunction=cdist,
     RollFunction=roll,
     PutFunction=put,
