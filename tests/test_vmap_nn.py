@@ -323,3 +323,23 @@ def test_fractional_max_pool_under_same_randomness_shares_one_draw_of_samples():
         got,
         per_sample(lambda b: F.fractional_max_pool2d(b, 2, 3, _random_samples=shared), batches, in_dims=(0,)),
     )
+
+
+def test_the_pick_along_depth_with_an_unbatched_maximum_expands_it_to_every_sample():
+    from tt_vision.pooling_3d import PickAlongDepthFunction
+
+    fixed = rand(2, 5, 3, 4)  # (C, D, H, W) maxima, not batched: the same for every sample
+    valid = np.ones((2, 5), dtype=bool)
+
+    def pick(volume):
+        positions: list = []
+        out = PickAlongDepthFunction.apply(volume[None], fixed[None], valid=valid, positions=positions)
+        return out * (out.from_array(positions[0]) + 1)
+
+    volumes = rand(B, 2, 5, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(pick)(volumes)
+        grads = vmap(grad(squares(pick)))(volumes)
+    close(got, per_sample(pick, volumes, in_dims=(0,)))
+    close(grads, torch.stack([grad(squares(pick))(v) for v in volumes]))
