@@ -7,6 +7,7 @@ against ``grad`` of each sample's loss. Inputs the op refuses loop, so their err
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -302,3 +303,87 @@ def test_indexing_with_an_integer_apart_from_an_index_array_loops():
     equal(got, stacked(one_by_one(func, (x,), (0,))))
     for func in (lambda v: v[:, 0, picks] * 2, lambda v: v[1:, 0, picks], lambda v: v[0, picks]):
         agrees(func, x, argnums=0)
+
+
+class ArgmaxAppendingFunction(autograd.Function):
+    """2x, appending each row's argmax (or ``extra``) to the list ``kept``, as the max poolings return
+    their indices; no batching rule, so vmap loops over the samples, each with its copy of the list."""
+
+    @staticmethod
+    def forward(ctx, x, kept, extra=None):
+        kept.append(np.argmax(x, axis=-1) if extra is None else extra(x))
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def appending(v, extra=None):
+    kept: list = []
+    out = ArgmaxAppendingFunction.apply(v, kept, extra=extra)
+    assert len(kept) == 1
+    return out, out.from_array(kept[0])
+
+
+@pytest.mark.parametrize("in_dims", [0, 1])
+def test_the_loop_batches_what_a_function_appends_to_a_list_it_was_given(in_dims):
+    x = floats(B, B, 5)  # (the nested vmap's samples are 1-d: their argmax is a NumPy scalar)
+    with pytest.warns(UserWarning, match="no batching rule for ArgmaxAppending"):
+        got = vmap(appending, in_dims=in_dims)(x)
+    equal(got, stacked(one_by_one(appending, (x,), (in_dims,))))
+    with pytest.warns(UserWarning, match="no batching rule for ArgmaxAppending"):  # nested: both levels
+        got = vmap(vmap(appending), in_dims=in_dims)(x)
+    want = stacked([stacked(one_by_one(appending, (s,), (0,))) for s in x.movedim(in_dims, 0)])
+    equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "extra, what",
+    [
+        (lambda s: 7, r"per sample: \[\['int\(\)'\], \['int\(\)'\], \['int\(\)'\]\]"),  # not an array
+        (lambda s: np.zeros(int(s[0, 0] > 0) + 1), r"\['ndarray\(2,\)'\], \['ndarray\(1,\)'\]"),  # shapes
+    ],
+)
+def test_the_loop_refuses_appended_results_it_cannot_batch_rather_than_lose_them(extra, what):
+    x = floats(B, 2, 3)
+    x.array[:, 0, 0] = [1.0, -1.0, 1.0]
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError) as error:
+        vmap(lambda v: appending(v, extra))(x)
+    message = str(error.value)
+    assert "ArgmaxAppendingFunction has no batching rule and appended to a list argument" in message
+    assert re.search(what, message) and "give the op a batching rule" in message
+
+
+def test_the_loop_refuses_samples_appending_different_counts():
+    class TwiceOnNegatives(ArgmaxAppendingFunction):
+        @staticmethod
+        def forward(ctx, x, kept, extra=None):
+            if x[0] < 0:
+                kept.append(np.zeros(2))
+            kept.append(np.zeros(2))
+            return x * 2
+
+    x = floats(B, 3)
+    x.array[:, 0] = [1.0, -1.0, 1.0]
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="as many per sample"):
+        vmap(lambda v: TwiceOnNegatives.apply(v, []))(x)
+
+
+class TwoResultsFunction(ArgmaxAppendingFunction):
+    @staticmethod
+    def forward(ctx, x, kept, extra=None):
+        kept.extend([np.argmax(x, axis=-1), x.sum(), np.ones((2, 1)) * x.max()])  # three shapes
+        return x * 2
+
+
+def test_the_loop_batches_each_appended_array_of_its_own_shape():
+    def func(v):
+        kept: list = []
+        out = TwoResultsFunction.apply(v, kept)
+        return (out, *(out.from_array(k) for k in kept))
+
+    x = floats(B, 2, 4)
+    with pytest.warns(UserWarning, match="no batching rule for TwoResults"):
+        got = vmap(func)(x)
+    equal(got, stacked(one_by_one(func, (x,), (0,))))
