@@ -387,3 +387,95 @@ def test_the_loop_batches_each_appended_array_of_its_own_shape():
     with pytest.warns(UserWarning, match="no batching rule for TwoResults"):
         got = vmap(func)(x)
     equal(got, stacked(one_by_one(func, (x,), (0,))))
+
+
+IDX = autograd.tensor([2, 0])
+INDEX_WRITES = [  # (op, shapes, in_dims): PutFunction's rule, as index_add's
+    (lambda v, s: v.index_copy(1, IDX, s), ((B, 3, 4), (B, 3, 2)), (0, 0)),
+    (lambda v, s: v.index_copy(-2, IDX, s), ((B, 3, 4), (2, 4)), (0, None)),
+    (lambda v, s: v.index_copy(0, IDX, s), ((3, 4), (B, 2, 4)), (None, 0)),  # plain self
+    (lambda v, s: v.clone().index_copy_(0, autograd.tensor([1]), s), ((3, B, 4), (B, 1, 4)), (1, 0)),
+    (lambda v, s: v.index_fill(1, autograd.tensor([-1, 0, -1]), s.sum()), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.index_fill(0, IDX, 2.5) * s.sum(), ((B, 3, 4), (2,)), (0, None)),
+    (lambda v, s: v.clone().index_fill_(-1, IDX, s[0]), ((B, 3, 4), (B, 2)), (0, 0)),  # a 0-d value
+    (lambda v, s: v.index_put((IDX, autograd.tensor([1, 3])), s), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.index_put((IDX,), s, accumulate=True), ((B, 3, 4), (B, 4)), (0, 0)),  # broadcast rows
+    (lambda v, s: v.index_put((autograd.tensor([True, False, True]),), s[0]), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.clone().index_put_((IDX, IDX), s, True), ((B, 3, 4), (2,)), (0, None)),
+    (lambda v, s: v.index_copy(0, autograd.tensor(0), s), ((B,), (B, 1)), (0, 0)),  # a 0-d sample
+]
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", INDEX_WRITES)
+def test_index_copy_fill_and_put_write_behind_the_batch_dims(op, shapes, in_dims):
+    argnums = tuple(i for i, d in enumerate(in_dims) if d is not None)
+    agrees(op, floats(*shapes[0]), floats(*shapes[1]), in_dims=in_dims, argnums=argnums)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda v, i: v.index_copy(0, i, v[:2] * 2),
+        lambda v, i: v.index_fill(1, i, -1.0),
+        lambda v, i: v.index_put((i,), v[0, 0]),
+        lambda v, i: v.index_put(indices=(i, i), values=v[0, 0], accumulate=True),
+        lambda v, i: v.index_put((v > 0,), v[0, 0] + i[0]),  # a batched mask
+    ],
+)
+def test_index_copy_fill_and_put_with_a_batched_index_loop(op):
+    x, index = floats(B, 3, 3), integers(B, 2, high=3)
+    with pytest.warns(UserWarning, match=r"no batching rule for Tensor.index_(copy|fill|put)"):
+        got = vmap(op)(x, index)
+    equal(got, stacked(one_by_one(op, (x, index), (0, 0))))
+
+
+SCANS = [  # (op, sample shape, in_dim): the dim shifted, or a rule of their own
+    (lambda v: v.cummax(1), (3, 4), 0),
+    (lambda v: v.cummin(dim=-2), (3, 4), 1),
+    (lambda v: autograd.cummax(v, 0), (4,), 0),
+    (lambda v: v.msort(), (4, 3), 1),
+    (lambda v: autograd.msort(v), (5,), 0),
+    (lambda v: v.cumprod(1), (3, 4), 0),
+    (lambda v: autograd.cumprod(v, -2), (3, 4), 2),
+    (lambda v: v.diag(), (4,), 0),
+    (lambda v: v.diag(2), (3,), 1),
+    (lambda v: autograd.diag(v, -1), (3,), 0),
+    (lambda v: v.diag(1), (3, 4), 0),
+    (lambda v: autograd.diag(v, -2), (4, 3), 2),
+    (lambda v: v.diag(5), (3, 4), 0),  # (an empty diagonal)
+    (lambda v: autograd.linalg.det(v), (3, 3), 0),
+    (lambda v: v.det(), (2, 3, 3), 1),
+    (lambda v: autograd.det(v[..., :2, :2]), (2, 2, 3), 3),
+]
+
+
+@pytest.mark.parametrize("op, shape, in_dim", SCANS)
+def test_cummax_cummin_msort_cumprod_diag_and_det_rules(op, shape, in_dim):
+    x = floats(*shape[:in_dim], B, *shape[in_dim:])
+    agrees(op, x, in_dims=in_dim, argnums=0)
+
+
+def test_cumprod_through_zeros_and_the_scans_of_0_d_samples():
+    x = floats(B, 4)
+    x.array[0, 1] = x.array[2, 0] = x.array[2, 3] = 0.0  # (cumprod's backward with zeros)
+    agrees(lambda v: v.cumprod(0), x, argnums=0)
+    for op in (lambda v: v.cumprod(0), lambda v: v.cummax(0).values, lambda v: v.msort()):
+        with pytest.warns(UserWarning, match="no batching rule"):  # (a 0-d sample: the loop)
+            equal(vmap(op)(x[:, 0]), stacked(one_by_one(op, (x[:, 0],), (0,))))
+
+
+def test_refused_ranks_loop_for_the_ops_own_error():
+    for op, x in [
+        (lambda v: v.diag(), floats(B, 2, 2, 2)),
+        (lambda v: v.diag(), floats(B)),
+        (lambda v: autograd.linalg.det(v), floats(B, 3)),
+        (lambda v: v.det(), floats(B, 2, 3)),
+    ]:
+        with pytest.raises(Exception) as one:
+            op(x[0])
+        with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vmap(op)(x)
+        assert str(batched.value) == str(one.value)
+    with pytest.raises(TypeError, match="dim"):
+        vmap(lambda v: v.cummax())(floats(B, 3))

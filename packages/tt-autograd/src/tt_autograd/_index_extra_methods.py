@@ -59,6 +59,11 @@ def _values(value: object) -> object:
     return value if isinstance(value, tt_tensor.Tensor) else operand(value)
 
 
+def _shape(value: object) -> tuple:
+    """A tensor's own shape (inside vmap a batched tensor's array has the batch dims too), else NumPy's."""
+    return tuple(value.shape) if isinstance(value, tt_tensor.Tensor) else np.shape(operand(value))
+
+
 def _index(op: str, index: object, kinds: str = "iu") -> np.ndarray:
     array = np.asarray(operand(index))
     if array.dtype.kind not in kinds:
@@ -97,8 +102,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         positions = positions % max(size, 1)
         if source is not None:
             expected = self.shape[:axis] + (positions.size,) + self.shape[axis + 1 :]
-            # (a tensor's own shape: inside vmap a batched source's array has the batch dims too)
-            shape = tuple(source.shape if isinstance(source, tt_tensor.Tensor) else np.shape(operand(source)))
+            shape = _shape(source)
             if shape != tuple(expected):
                 raise RuntimeError(
                     f"{op}: source of shape {shape} does not match {expected} "
@@ -145,8 +149,10 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
     def index_fill(self, dim: int, index, value):
         if self.ndim == 0:
             return self._scalar("index_fill", 0, _flat(index), value)
-        if np.ndim(operand(value)) != 0:
-            raise RuntimeError(f"index_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+        if _shape(value) != ():
+            raise RuntimeError(
+                f"index_fill: value must be a number or a 0-d tensor, got shape {_shape(value)}"
+            )
         if np.asarray(operand(index)).dtype != np.int64:
             raise IndexError(
                 f"index_fill: index must be an int64 tensor, got {np.asarray(operand(index)).dtype}"
@@ -164,13 +170,12 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         if spanned > self.ndim:
             raise IndexError(f"index_put: too many indices ({spanned} dims) for a tensor of {self.ndim} dims")
         self._same_dtype("index_put", "values", values)
-        target = np.shape(self.array[key])
+        target = np.empty(self.shape, dtype=np.bool_)[key].shape  # (logical shapes: inside vmap too)
         try:
-            np.broadcast_to(np.empty(np.shape(operand(values)), dtype=bool), target)
+            np.broadcast_to(np.empty(_shape(values), dtype=bool), target)
         except ValueError:
             raise RuntimeError(
-                f"index_put: values of shape {tuple(np.shape(operand(values)))} do not broadcast to the "
-                f"indexed shape {target}"
+                f"index_put: values of shape {_shape(values)} do not broadcast to the indexed shape {target}"
             ) from None
         return PutFunction.apply(self, values, key=key, accumulate=bool(accumulate))
 

@@ -18,6 +18,9 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   offsets it appends to ``positions`` get the batch dims back;
 * constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode): its axes shifted past the
   batch dims;
+* ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
+  sample's diagonal read at them, both behind the batch dims (cost: one indexing);
+* ``linalg.det`` (``(*, n, n)``): vmap's dims lead its batch dims, so the physical array as it is;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -35,6 +38,8 @@ from tt_tensor.checks import normalize_dim
 
 from ._vmap_rules import RULES, _name, fold_into_n
 from .batched import BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .functions.indexing import GetItemFunction, PlaceAtKeyFunction
+from .functions.selection import _diagonal_key
 from .tensor import Tensor
 
 
@@ -82,6 +87,35 @@ def constant_pad(cls: type, inputs: tuple, params: dict) -> Tensor:
     spans = tuple((axis + lead, before, after) for axis, before, after in params["spans"])
     with physical():
         out = cls.apply(x, **{**params, "spans": spans})
+    return wrap(out, x._levels)
+
+
+def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """DiagFunction (x, ``diagonal``): of a 1-d sample ``(n,)`` the ``(m, m)`` matrix, ``m = n + |k|``,
+    with ``x`` on diagonal ``k``; of a 2-d sample its diagonal ``k``. Other ranks loop (the op's error)."""
+    x, offset = inputs[0], params["diagonal"]
+    ndim, lead = logical_ndim(x), len(x._levels)
+    if ndim not in (1, 2):
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    side = x.shape[0] + abs(offset)
+    rows, cols = _diagonal_key((side, side) if ndim == 1 else tuple(x.shape), offset)
+    key = (*(slice(None),) * lead, rows, cols)
+    with physical():
+        if ndim == 2:
+            out = GetItemFunction.apply(x, key=key)
+        else:
+            out = PlaceAtKeyFunction.apply(x, shape=(*x.shape[:lead], side, side), key=key)
+    return wrap(out, x._levels)
+
+
+def det(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims; a sample of fewer than two
+    dims loops (the op's error)."""
+    x = inputs[0]
+    if logical_ndim(x) < 2:
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    with physical():
+        out = cls.apply(x, **params)
     return wrap(out, x._levels)
 
 
@@ -155,6 +189,8 @@ RULES.update(
     AdaptiveMaxPool2dFunction=pool_with_indices,
     PickAlongDepthFunction=pick_along_depth,
     ConstantPadFunction=constant_pad,
+    DiagFunction=diag,
+    DetFunction=det,
     CdistFunction=cdist,
     RollFunction=roll,
     PutFunction=put,
