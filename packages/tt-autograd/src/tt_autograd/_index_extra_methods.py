@@ -64,6 +64,11 @@ def _shape(value: object) -> tuple:
     return tuple(value.shape) if isinstance(value, tt_tensor.Tensor) else np.shape(operand(value))
 
 
+def _looped(name: str, index: object, self: object, *args: object) -> object:
+    """``self.<name>(*args)`` looped over vmap's samples when ``index`` is batched; else None."""
+    return BATCHED_WRITE[0](name, index, self, *args) if BATCHED_WRITE else None
+
+
 def _index(op: str, index: object, kinds: str = "iu") -> np.ndarray:
     array = np.asarray(operand(index))
     if array.dtype.kind not in kinds:
@@ -140,6 +145,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, values, key=key, accumulate=True)
 
     def index_copy(self, dim: int, index, source):
+        if (
+            BATCHED_WRITE
+            and (looped := BATCHED_WRITE[0]("index_copy", index, self, dim, index, source)) is not None
+        ):
+            return looped  # (a batched index inside vmap: the loop)
         if self.ndim == 0:
             return self._scalar("index_copy", 0, _flat(index), _flat(source))
         self._same_dtype("index_copy", "source", source)
@@ -147,6 +157,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, source, key=key, accumulate=False)
 
     def index_fill(self, dim: int, index, value):
+        if (
+            BATCHED_WRITE
+            and (looped := BATCHED_WRITE[0]("index_fill", index, self, dim, index, value)) is not None
+        ):
+            return looped  # (a batched index inside vmap: the loop)
         if self.ndim == 0:
             return self._scalar("index_fill", 0, _flat(index), value)
         if _shape(value) != ():
@@ -163,6 +178,12 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, _values(value), key=key, accumulate=False)
 
     def index_put(self, indices, values, accumulate: bool = False):
+        if (
+            BATCHED_WRITE
+            and (looped := BATCHED_WRITE[0]("index_put", indices, self, indices, values, accumulate))
+            is not None
+        ):
+            return looped  # (a batched index inside vmap: the loop)
         if not isinstance(indices, (tuple, list)):
             raise TypeError("index_put: indices must be a tuple of tensors")
         key = tuple(_index("index_put", i, "iub") for i in indices)
@@ -446,6 +467,9 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self._write("renorm_", self.renorm(p, dim, maxnorm))
 
 
+#: ``[indexed_write]`` while a vmap runs: index_copy/index_fill/index_put with a batched index loop over
+#: the samples (tt_autograd._vmap_methods); empty otherwise.
+BATCHED_WRITE: list = []
 #: ``[index_add]`` while a vmap runs (a batched index goes through scatter_add); empty otherwise.
 BATCHED_INDEX_ADD: list = []
 

@@ -116,28 +116,14 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
     return self.scatter_add(axis, where, source)
 
 
-#: The indexed writes (PutFunction, whose rule batches the write) and their index arguments:
-#: (position after self, name).
-INDEXED_WRITES = {
-    "index_copy": ((1, "index"),),
-    "index_fill": ((1, "index"),),
-    "index_put": ((0, "indices"),),
-}
-
-
-def _indexed_write(name: str) -> Callable:
-    """index_copy, index_fill, index_put: the op's own, which checks the logical shapes and writes
-    through PutFunction (its rule: the key behind the batch dims, a batched source or value aligned);
-    a batched index loops over the samples."""
-    original = getattr(Tensor, name)
-
-    def method(self, *args: Any, **kwargs: Any) -> Any:
-        indices = [args[i] if len(args) > i else kwargs.get(key) for i, key in INDEXED_WRITES[name]]
-        if not STATE.physical and any(type(v) is BatchedTensor for v in _tensors(indices)):
-            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
-        return original(self, *args, **kwargs)
-
-    return method
+def indexed_write(name: str, index: Any, self: Any, *args: Any) -> Any:
+    """``self.<name>(*args)`` (index_copy, index_fill, index_put) while a vmap runs: None, so the op runs
+    as it is, checking the logical shapes and writing through PutFunction (whose rule puts the key
+    behind the batch dims and aligns a batched source or value); a batched ``index`` (or a tensor in
+    index_put's tuple) loops over the samples."""
+    if STATE.physical or not any(type(v) is BatchedTensor for v in _tensors(index)):
+        return None
+    return per_sample(f"Tensor.{name}", getattr(Tensor, name), (self, *args), {})
 
 
 def _plain_getitem(x: Any, key: Any) -> Any:
@@ -230,7 +216,8 @@ VECTORISED = set(
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
     backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
-    index_add index_add_ index_copy_ index_fill_ index_put_ msort cumprod diag det""".split()
+    index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ msort cumprod
+    diag det""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -327,8 +314,6 @@ def install() -> None:
     for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
     BatchedTensor.index_select = _index_select
-    for name in INDEXED_WRITES:
-        setattr(BatchedTensor, name, _indexed_write(name))
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute
     BatchedTensor.max = _extreme("max")
