@@ -383,10 +383,10 @@ def test_the_loop_batches_each_appended_array_of_its_own_shape():
         out = TwoResultsFunction.apply(v, kept)
         return (out, *(out.from_array(k) for k in kept))
 
-    x = floats(B, 2, 4)
-    with pytest.warns(UserWarning, match="no batching rule for TwoResults"):
-        got = vmap(func)(x)
-    equal(got, stacked(one_by_one(func, (x,), (0,))))
+    for x in (floats(B, 2, 4), floats(1, 2, 4)):  # (a batch of one sample too)
+        with pytest.warns(UserWarning, match="no batching rule for TwoResults"):
+            got = vmap(func)(x)
+        equal(got, stacked([func(sample) for sample in x]))
 
 
 IDX = autograd.tensor([2, 0])
