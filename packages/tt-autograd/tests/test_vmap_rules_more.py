@@ -356,7 +356,7 @@ def test_the_loop_refuses_appended_results_it_cannot_batch_rather_than_lose_them
 
 
 def test_the_loop_refuses_samples_appending_different_counts():
-    class TwiceOnNegatives(ArgmaxAppendingFunction):
+    class TwiceOnNegativesFunction(ArgmaxAppendingFunction):
         @staticmethod
         def forward(ctx, x, kept, extra=None):
             if x[0] < 0:
@@ -367,7 +367,7 @@ def test_the_loop_refuses_samples_appending_different_counts():
     x = floats(B, 3)
     x.array[:, 0] = [1.0, -1.0, 1.0]
     with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="as many per sample"):
-        vmap(lambda v: TwiceOnNegatives.apply(v, []))(x)
+        vmap(lambda v: TwiceOnNegativesFunction.apply(v, []))(x)
 
 
 class TwoResultsFunction(ArgmaxAppendingFunction):
