@@ -109,11 +109,9 @@ def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
 
 
 def det(cls: type, inputs: tuple, params: dict) -> Tensor:
-    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims; a sample of fewer than two
-    dims loops (the op's error)."""
+    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the physical array as it
+    is (``linalg.det`` checks the logical sample's rank before the Function runs)."""
     x = inputs[0]
-    if logical_ndim(x) < 2:
-        return per_sample(_name(cls), cls.apply, inputs, params)
     with physical():
         out = cls.apply(x, **params)
     return wrap(out, x._levels)
