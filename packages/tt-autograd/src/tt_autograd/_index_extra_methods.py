@@ -145,11 +145,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, values, key=key, accumulate=True)
 
     def index_copy(self, dim: int, index, source):
-        if (
-            BATCHED_WRITE
-            and (looped := BATCHED_WRITE[0]("index_copy", index, self, dim, index, source)) is not None
-        ):
-            return looped  # (a batched index inside vmap: the loop)
+        if (looped := _looped("index_copy", index, self, dim, index, source)) is not None:
+            return looped
         if self.ndim == 0:
             return self._scalar("index_copy", 0, _flat(index), _flat(source))
         self._same_dtype("index_copy", "source", source)
@@ -157,11 +154,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, source, key=key, accumulate=False)
 
     def index_fill(self, dim: int, index, value):
-        if (
-            BATCHED_WRITE
-            and (looped := BATCHED_WRITE[0]("index_fill", index, self, dim, index, value)) is not None
-        ):
-            return looped  # (a batched index inside vmap: the loop)
+        if (looped := _looped("index_fill", index, self, dim, index, value)) is not None:
+            return looped
         if self.ndim == 0:
             return self._scalar("index_fill", 0, _flat(index), value)
         if _shape(value) != ():
@@ -178,12 +172,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, _values(value), key=key, accumulate=False)
 
     def index_put(self, indices, values, accumulate: bool = False):
-        if (
-            BATCHED_WRITE
-            and (looped := BATCHED_WRITE[0]("index_put", indices, self, indices, values, accumulate))
-            is not None
-        ):
-            return looped  # (a batched index inside vmap: the loop)
+        if (looped := _looped("index_put", indices, self, indices, values, accumulate)) is not None:
+            return looped
         if not isinstance(indices, (tuple, list)):
             raise TypeError("index_put: indices must be a tuple of tensors")
         key = tuple(_index("index_put", i, "iub") for i in indices)
