@@ -144,6 +144,7 @@ CONV_AND_POOL = [
 ]
 TWEIGHT, TBIAS = rand(2, 3, 3, 3), rand(3)  # conv_transpose's (C_in, C_out / groups, kh, kw)
 BATCHED.update(tweights=rand(B, 2, 3, 3, 2), tbiases=rand(B, 3), signals=rand(B, 2, 7))
+BATCHED.update(volumes=rand(B, 2, 5, 4, 6), vbatches=rand(B, 2, 2, 5, 6, 4))  # (C, D, H, W), (N, C, D, H, W)
 SAMPLES, SAMPLES3 = torch.rand(2, 2, 2, dtype=torch.float64), torch.rand(2, 2, 3, dtype=torch.float64)
 
 
@@ -188,6 +189,12 @@ CONV_AND_POOL += [
         "batches",
     ),
     (lambda signal: times_indices(F.max_pool1d(signal[None], 3, 2, 1, return_indices=True)), "signals"),
+    (lambda volume: times_indices(F.max_pool3d(volume, 2, (1, 2, 2), 1, return_indices=True)), "volumes"),
+    (lambda batch: times_indices(F.max_pool3d(batch, (3, 2, 2), 2, 1, (1, 2, 1), True, True)), "vbatches"),
+    (lambda volume: F.max_pool3d(volume, 3, 2), "volumes"),
+    (lambda batch: times_indices(F.adaptive_max_pool3d(batch, (2, 3, 3), return_indices=True)), "vbatches"),
+    (lambda volume: times_indices(F.adaptive_max_pool3d(volume, (3, 2, 4), return_indices=True)), "volumes"),
+    (lambda batch: F.pad(batch, (1, 0, 2, 1), value=-1.0), "batches"),  # (constant padding's rule)
 ]
 
 
@@ -316,3 +323,23 @@ def test_fractional_max_pool_under_same_randomness_shares_one_draw_of_samples():
         got,
         per_sample(lambda b: F.fractional_max_pool2d(b, 2, 3, _random_samples=shared), batches, in_dims=(0,)),
     )
+
+
+def test_the_pick_along_depth_with_an_unbatched_maximum_expands_it_to_every_sample():
+    from tt_vision.pooling_3d import PickAlongDepthFunction
+
+    fixed = rand(2, 5, 3, 4)  # (C, D, H, W) maxima, not batched: the same for every sample
+    valid = np.ones((2, 5), dtype=bool)
+
+    def pick(volume):
+        positions: list = []
+        out = PickAlongDepthFunction.apply(volume[None], fixed[None], valid=valid, positions=positions)
+        return out * (out.from_array(positions[0]) + 1)
+
+    volumes = rand(B, 2, 5, 3, 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(pick)(volumes)
+        grads = vmap(grad(squares(pick)))(volumes)
+    close(got, per_sample(pick, volumes, in_dims=(0,)))
+    close(grads, torch.stack([grad(squares(pick))(v) for v in volumes]))

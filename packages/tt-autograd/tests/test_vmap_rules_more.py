@@ -7,6 +7,7 @@ against ``grad`` of each sample's loss. Inputs the op refuses loop, so their err
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -302,3 +303,188 @@ def test_indexing_with_an_integer_apart_from_an_index_array_loops():
     equal(got, stacked(one_by_one(func, (x,), (0,))))
     for func in (lambda v: v[:, 0, picks] * 2, lambda v: v[1:, 0, picks], lambda v: v[0, picks]):
         agrees(func, x, argnums=0)
+
+
+class ArgmaxAppendingFunction(autograd.Function):
+    """2x, appending each row's argmax (or ``extra``) to the list ``kept``, as the max poolings return
+    their indices; no batching rule, so vmap loops over the samples, each with its copy of the list."""
+
+    @staticmethod
+    def forward(ctx, x, kept, extra=None):
+        kept.append(np.argmax(x, axis=-1) if extra is None else extra(x))
+        return x * 2
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 2
+
+
+def appending(v, extra=None):
+    kept: list = []
+    out = ArgmaxAppendingFunction.apply(v, kept, extra=extra)
+    assert len(kept) == 1
+    return out, out.from_array(kept[0])
+
+
+@pytest.mark.parametrize("in_dims", [0, 1])
+def test_the_loop_batches_what_a_function_appends_to_a_list_it_was_given(in_dims):
+    x = floats(B, B, 5)  # (the nested vmap's samples are 1-d: their argmax is a NumPy scalar)
+    with pytest.warns(UserWarning, match="no batching rule for ArgmaxAppending"):
+        got = vmap(appending, in_dims=in_dims)(x)
+    equal(got, stacked(one_by_one(appending, (x,), (in_dims,))))
+    with pytest.warns(UserWarning, match="no batching rule for ArgmaxAppending"):  # nested: both levels
+        got = vmap(vmap(appending), in_dims=in_dims)(x)
+    want = stacked([stacked(one_by_one(appending, (s,), (0,))) for s in x.movedim(in_dims, 0)])
+    equal(got, want)
+
+
+@pytest.mark.parametrize(
+    "extra, what",
+    [
+        (lambda s: 7, r"per sample: \[\['int\(\)'\], \['int\(\)'\], \['int\(\)'\]\]"),  # not an array
+        (lambda s: np.zeros(int(s[0, 0] > 0) + 1), r"\['ndarray\(2,\)'\], \['ndarray\(1,\)'\]"),  # shapes
+    ],
+)
+def test_the_loop_refuses_appended_results_it_cannot_batch_rather_than_lose_them(extra, what):
+    x = floats(B, 2, 3)
+    x.array[:, 0, 0] = [1.0, -1.0, 1.0]
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError) as error:
+        vmap(lambda v: appending(v, extra))(x)
+    message = str(error.value)
+    assert "ArgmaxAppendingFunction has no batching rule and appended to a list argument" in message
+    assert re.search(what, message) and "give the op a batching rule" in message
+
+
+def test_the_loop_refuses_samples_appending_different_counts():
+    class TwiceOnNegativesFunction(ArgmaxAppendingFunction):
+        @staticmethod
+        def forward(ctx, x, kept, extra=None):
+            if x[0] < 0:
+                kept.append(np.zeros(2))
+            kept.append(np.zeros(2))
+            return x * 2
+
+    x = floats(B, 3)
+    x.array[:, 0] = [1.0, -1.0, 1.0]
+    with pytest.warns(UserWarning), pytest.raises(RuntimeError, match="as many per sample"):
+        vmap(lambda v: TwiceOnNegativesFunction.apply(v, []))(x)
+
+
+class TwoResultsFunction(ArgmaxAppendingFunction):
+    @staticmethod
+    def forward(ctx, x, kept, extra=None):
+        kept.extend([np.argmax(x, axis=-1), x.sum(), np.ones((2, 1)) * x.max()])  # three shapes
+        return x * 2
+
+
+def test_the_loop_batches_each_appended_array_of_its_own_shape():
+    def func(v):
+        kept: list = []
+        out = TwoResultsFunction.apply(v, kept)
+        return (out, *(out.from_array(k) for k in kept))
+
+    for x in (floats(B, 2, 4), floats(1, 2, 4)):  # (a batch of one sample too)
+        with pytest.warns(UserWarning, match="no batching rule for TwoResults"):
+            got = vmap(func)(x)
+        equal(got, stacked([func(sample) for sample in x]))
+
+
+IDX = autograd.tensor([2, 0])
+INDEX_WRITES = [  # (op, shapes, in_dims): PutFunction's rule, as index_add's
+    (lambda v, s: v.index_copy(1, IDX, s), ((B, 3, 4), (B, 3, 2)), (0, 0)),
+    (lambda v, s: v.index_copy(-2, IDX, s), ((B, 3, 4), (2, 4)), (0, None)),
+    (lambda v, s: v.index_copy(0, IDX, s), ((3, 4), (B, 2, 4)), (None, 0)),  # plain self
+    (lambda v, s: v.clone().index_copy_(0, autograd.tensor([1]), s), ((3, B, 4), (B, 1, 4)), (1, 0)),
+    (lambda v, s: v.index_fill(1, autograd.tensor([-1, 0, -1]), s.sum()), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.index_fill(0, IDX, 2.5) * s.sum(), ((B, 3, 4), (2,)), (0, None)),
+    (lambda v, s: v.clone().index_fill_(-1, IDX, s[0]), ((B, 3, 4), (B, 2)), (0, 0)),  # a 0-d value
+    (lambda v, s: v.index_put((IDX, autograd.tensor([1, 3])), s), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.index_put((IDX,), s, accumulate=True), ((B, 3, 4), (B, 4)), (0, 0)),  # broadcast rows
+    (lambda v, s: v.index_put((autograd.tensor([True, False, True]),), s[0]), ((B, 3, 4), (B, 2)), (0, 0)),
+    (lambda v, s: v.clone().index_put_((IDX, IDX), s, True), ((B, 3, 4), (2,)), (0, None)),
+    (lambda v, s: v.index_copy(0, autograd.tensor(0), s), ((B,), (B, 1)), (0, 0)),  # a 0-d sample
+]
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", INDEX_WRITES)
+def test_index_copy_fill_and_put_write_behind_the_batch_dims(op, shapes, in_dims):
+    argnums = tuple(i for i, d in enumerate(in_dims) if d is not None)
+    agrees(op, floats(*shapes[0]), floats(*shapes[1]), in_dims=in_dims, argnums=argnums)
+
+
+@pytest.mark.parametrize(
+    "op",
+    [
+        lambda v, i: v.index_copy(0, i, v[:2] * 2),
+        lambda v, i: v.index_fill(1, i, -1.0),
+        lambda v, i: v.index_put((i,), v[0, 0]),
+        lambda v, i: v.index_put(indices=(i, i), values=v[0, 0], accumulate=True),
+        lambda v, i: v.index_put(((v + i[0]) > 1,), v[0, 0]),  # a batched mask
+    ],
+)
+def test_index_copy_fill_and_put_with_a_batched_index_loop(op):
+    x, index = floats(B, 3, 3), integers(B, 2, high=3)
+    for in_dims in ((0, 0), (None, 0)):  # (into a plain tensor too: its method sees the batched index)
+        with pytest.warns(UserWarning, match=r"no batching rule for Tensor.index_(copy|fill|put)"):
+            got = vmap(op, in_dims=in_dims)(x[0] if in_dims[0] is None else x, index)
+        equal(got, stacked(one_by_one(op, (x[0] if in_dims[0] is None else x, index), in_dims)))
+
+
+def test_a_0_d_batched_index_into_a_plain_tensor_is_one_position_per_sample():
+    x, index = floats(3, 4), integers(B, high=3)
+    for op in (lambda i: x.index_fill(0, i, 1.0), lambda i: x.index_copy(1, i, x[:, :1] * 2)):
+        with pytest.warns(UserWarning, match="no batching rule"):
+            got = vmap(op)(index)
+        equal(got, stacked(one_by_one(op, (index,), (0,))))
+
+
+SCANS = [  # (op, sample shape, in_dim): the dim shifted, or a rule of their own
+    (lambda v: v.cummax(1), (3, 4), 0),
+    (lambda v: v.cummin(dim=-2), (3, 4), 1),
+    (lambda v: autograd.cummax(v, 0), (4,), 0),
+    (lambda v: v.msort(), (4, 3), 1),
+    (lambda v: autograd.msort(v), (5,), 0),
+    (lambda v: v.cumprod(1), (3, 4), 0),
+    (lambda v: autograd.cumprod(v, -2), (3, 4), 2),
+    (lambda v: v.diag(), (4,), 0),
+    (lambda v: v.diag(2), (3,), 1),
+    (lambda v: autograd.diag(v, -1), (3,), 0),
+    (lambda v: v.diag(1), (3, 4), 0),
+    (lambda v: autograd.diag(v, -2), (4, 3), 2),
+    (lambda v: v.diag(5), (3, 4), 0),  # (an empty diagonal)
+    (lambda v: autograd.linalg.det(v), (3, 3), 0),
+    (lambda v: v.det(), (2, 3, 3), 1),
+    (lambda v: autograd.det(v[..., :2, :2]), (2, 2, 3), 3),
+]
+
+
+@pytest.mark.parametrize("op, shape, in_dim", SCANS)
+def test_cummax_cummin_msort_cumprod_diag_and_det_rules(op, shape, in_dim):
+    x = floats(*shape[:in_dim], B, *shape[in_dim:])
+    agrees(op, x, in_dims=in_dim, argnums=0)
+
+
+def test_cumprod_through_zeros_and_the_scans_of_0_d_samples():
+    x = floats(B, 4)
+    x.array[0, 1] = x.array[2, 0] = x.array[2, 3] = 0.0  # (cumprod's backward with zeros)
+    agrees(lambda v: v.cumprod(0), x, argnums=0)
+    for op in (lambda v: v.cumprod(0), lambda v: v.cummax(0).values, lambda v: v.msort()):
+        with pytest.warns(UserWarning, match="no batching rule"):  # (a 0-d sample: the loop)
+            equal(vmap(op)(x[:, 0]), stacked(one_by_one(op, (x[:, 0],), (0,))))
+
+
+def test_refused_ranks_loop_for_the_ops_own_error():
+    for op, x in [
+        (lambda v: v.diag(), floats(B, 2, 2, 2)),
+        (lambda v: v.diag(), floats(B)),
+        (lambda v: autograd.linalg.det(v), floats(B, 3)),
+        (lambda v: v.det(), floats(B, 2, 3)),
+    ]:
+        with pytest.raises(Exception) as one:
+            op(x[0])
+        with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vmap(op)(x)
+        assert str(batched.value) == str(one.value)
+    with pytest.raises(TypeError, match="dim"):
+        vmap(lambda v: v.cummax())(floats(B, 3))

@@ -59,6 +59,16 @@ def _values(value: object) -> object:
     return value if isinstance(value, tt_tensor.Tensor) else operand(value)
 
 
+def _shape(value: object) -> tuple:
+    """A tensor's own shape (inside vmap a batched tensor's array has the batch dims too), else NumPy's."""
+    return tuple(value.shape) if isinstance(value, tt_tensor.Tensor) else np.shape(operand(value))
+
+
+def _looped(name: str, index: object, self: object, *args: object) -> object:
+    """``self.<name>(*args)`` looped over vmap's samples when ``index`` is batched; else None."""
+    return BATCHED_WRITE[0](name, index, self, *args) if BATCHED_WRITE else None
+
+
 def _index(op: str, index: object, kinds: str = "iu") -> np.ndarray:
     array = np.asarray(operand(index))
     if array.dtype.kind not in kinds:
@@ -97,8 +107,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         positions = positions % max(size, 1)
         if source is not None:
             expected = self.shape[:axis] + (positions.size,) + self.shape[axis + 1 :]
-            # (a tensor's own shape: inside vmap a batched source's array has the batch dims too)
-            shape = tuple(source.shape if isinstance(source, tt_tensor.Tensor) else np.shape(operand(source)))
+            shape = _shape(source)
             if shape != tuple(expected):
                 raise RuntimeError(
                     f"{op}: source of shape {shape} does not match {expected} "
@@ -136,6 +145,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, values, key=key, accumulate=True)
 
     def index_copy(self, dim: int, index, source):
+        if (looped := _looped("index_copy", index, self, dim, index, source)) is not None:
+            return looped
         if self.ndim == 0:
             return self._scalar("index_copy", 0, _flat(index), _flat(source))
         self._same_dtype("index_copy", "source", source)
@@ -143,10 +154,14 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, source, key=key, accumulate=False)
 
     def index_fill(self, dim: int, index, value):
+        if (looped := _looped("index_fill", index, self, dim, index, value)) is not None:
+            return looped
         if self.ndim == 0:
             return self._scalar("index_fill", 0, _flat(index), value)
-        if np.ndim(operand(value)) != 0:
-            raise RuntimeError(f"index_fill: value must be a number or a 0-d tensor, got shape {value.shape}")
+        if _shape(value) != ():
+            raise RuntimeError(
+                f"index_fill: value must be a number or a 0-d tensor, got shape {_shape(value)}"
+            )
         if np.asarray(operand(index)).dtype != np.int64:
             raise IndexError(
                 f"index_fill: index must be an int64 tensor, got {np.asarray(operand(index)).dtype}"
@@ -157,6 +172,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, _values(value), key=key, accumulate=False)
 
     def index_put(self, indices, values, accumulate: bool = False):
+        if (looped := _looped("index_put", indices, self, indices, values, accumulate)) is not None:
+            return looped
         if not isinstance(indices, (tuple, list)):
             raise TypeError("index_put: indices must be a tuple of tensors")
         key = tuple(_index("index_put", i, "iub") for i in indices)
@@ -164,13 +181,12 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         if spanned > self.ndim:
             raise IndexError(f"index_put: too many indices ({spanned} dims) for a tensor of {self.ndim} dims")
         self._same_dtype("index_put", "values", values)
-        target = np.shape(self.array[key])
+        target = np.empty(self.shape, dtype=np.bool_)[key].shape  # (logical shapes: inside vmap too)
         try:
-            np.broadcast_to(np.empty(np.shape(operand(values)), dtype=bool), target)
+            np.broadcast_to(np.empty(_shape(values), dtype=bool), target)
         except ValueError:
             raise RuntimeError(
-                f"index_put: values of shape {tuple(np.shape(operand(values)))} do not broadcast to the "
-                f"indexed shape {target}"
+                f"index_put: values of shape {_shape(values)} do not broadcast to the indexed shape {target}"
             ) from None
         return PutFunction.apply(self, values, key=key, accumulate=bool(accumulate))
 
@@ -441,6 +457,9 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self._write("renorm_", self.renorm(p, dim, maxnorm))
 
 
+#: ``[indexed_write]`` while a vmap runs: index_copy/index_fill/index_put with a batched index loop over
+#: the samples (tt_autograd._vmap_methods); empty otherwise.
+BATCHED_WRITE: list = []
 #: ``[index_add]`` while a vmap runs (a batched index goes through scatter_add); empty otherwise.
 BATCHED_INDEX_ADD: list = []
 

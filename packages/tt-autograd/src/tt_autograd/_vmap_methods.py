@@ -4,10 +4,11 @@ tt-autograd's differentiable methods reach ``Function.apply``, where the batchin
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
 (comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
-sort, argsort, topk, kthvalue, mode, median(dim)) shift the dim, products (dot, mv, mm, bmm) check the
-logical ranks then matmul, the random ones (bernoulli, multinomial, the in-place
-fills uniform_, normal_, ...) follow vmap's randomness, and every other tt-tensor
-method loops over the samples with a warning.
+sort, argsort, topk, kthvalue, mode, median(dim), cummax, cummin) shift the dim, products (dot, mv,
+mm, bmm) check the logical ranks then matmul, the indexed writes (index_copy, index_fill, index_put)
+run as they are unless an index is batched (then they loop), the random ones (bernoulli,
+multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness, and every other
+tt-tensor method loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
 from . import _vmap_random
-from .batched import STATE, BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .batched import STATE, BatchedTensor, _tensors, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
 from .tensor import Tensor
@@ -115,6 +116,16 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
     return self.scatter_add(axis, where, source)
 
 
+def indexed_write(name: str, index: Any, self: Any, *args: Any) -> Any:
+    """``self.<name>(*args)`` (index_copy, index_fill, index_put) while a vmap runs: None, so the op runs
+    as it is, checking the logical shapes and writing through PutFunction (whose rule puts the key
+    behind the batch dims and aligns a batched source or value); a batched ``index`` (or a tensor in
+    index_put's tuple) loops over the samples."""
+    if STATE.physical or not any(type(v) is BatchedTensor for v in _tensors(index)):
+        return None
+    return per_sample(f"Tensor.{name}", getattr(Tensor, name), (self, *args), {})
+
+
 def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
@@ -130,8 +141,8 @@ def _sorting(name: str, position: int) -> Callable:
         if STATE.physical:
             return original(self, *args, **kwargs)
         given = len(args) > position
-        if name.endswith("median") and not given and "dim" not in kwargs:
-            return original(self, *args, **kwargs)
+        if name.endswith(("median", "cummax", "cummin")) and not given and "dim" not in kwargs:
+            return original(self, *args, **kwargs)  # (of all elements; cummax/cummin: their error)
         if self.ndim == 0:
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
         axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
@@ -194,6 +205,7 @@ ELEMENTWISE_METHODS = (
 DIM_METHODS = "argmax argmin".split()
 #: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
 SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0, "nanmedian": 0}
+SORTING.update(cummax=0, cummin=0)
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -204,7 +216,8 @@ VECTORISED = set(
     log1p expm1 log2 log10 exp2 sinh cosh tan asin acos atan asinh acosh atanh atan2 hypot logaddexp xlogy
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
     backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
-    index_add index_add_""".split()
+    index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ msort cumprod
+    diag det""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())

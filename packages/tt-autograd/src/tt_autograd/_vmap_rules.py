@@ -44,7 +44,7 @@ ELEMENTWISE = set(
 )
 DIM_TAKING = set(
     """SumFunction MeanFunction VarFunction AmaxFunction LogSumExpFunction ProdFunction CumsumFunction
-    SoftmaxFunction LogSoftmaxFunction VectorNormFunction""".split()
+    SoftmaxFunction LogSoftmaxFunction VectorNormFunction CumprodFunction""".split()
 )
 SHAPE_KERNELS = {
     shaping.reshape,
@@ -88,7 +88,7 @@ def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
     lead, ndim = len(x._levels), logical_ndim(x)
     key = "axes" if "axes" in params else "dim"  # (the vector norm's name)
     dim = params.get(key)
-    if ndim == 0 and cls.__name__ == "CumsumFunction":  # (its 0-d case makes a 1-d result)
+    if ndim == 0 and cls.__name__ in ("CumsumFunction", "CumprodFunction"):  # (their 0-d cases: own rules)
         return per_sample(_name(cls), cls.apply, inputs, params)
     if dim is None or ndim == 0:  # every logical dim (a 0-d sample's dim 0 is the sample itself)
         axes: object = tuple(range(lead, lead + ndim))

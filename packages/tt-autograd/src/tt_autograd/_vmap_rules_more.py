@@ -13,6 +13,14 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   element-wise passes);
 * ``roll``: the dims shifted past the batch dims; without dims (a roll of the flattened sample) each
   sample is flattened on its own and rolled along that one dim;
+* ``PickAlongDepthFunction`` (tt-vision's pick among the 3-d poolings' per-depth maxima): every
+  input expanded to the whole batch and folded into N, as the pooling with indices; the picked
+  offsets it appends to ``positions`` get the batch dims back;
+* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode): its axes shifted past the
+  batch dims;
+* ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
+  sample's diagonal read at them, both behind the batch dims (cost: one indexing);
+* ``linalg.det`` (``(*, n, n)``): vmap's dims lead its batch dims, so the physical array as it is;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -30,6 +38,8 @@ from tt_tensor.checks import normalize_dim
 
 from ._vmap_rules import RULES, _name, fold_into_n
 from .batched import BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
+from .functions.indexing import GetItemFunction, PlaceAtKeyFunction
+from .functions.selection import _diagonal_key
 from .tensor import Tensor
 
 
@@ -51,6 +61,60 @@ def fractional_pool(cls: type, inputs: tuple, params: dict) -> Tensor:
     count = math.prod(x.array.shape[: len(x._levels)])
     tiled = np.tile(samples, (count, 1, 1))  # (count·N, C, dims): vmap sample-major, as x folds
     return pool_with_indices(cls, inputs, {**params, "samples": tiled})
+
+
+def pick_along_depth(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """PickAlongDepthFunction (maxima, each ``(N, C, D, H, W)``; ``valid``; the list ``positions``):
+    every maximum expanded to the whole batch and folded into N, the appended positions reshaped to
+    the output's physical shape."""
+    levels, sizes = union(inputs)
+    batch = tuple(sizes[level] for level in levels)
+    full = [aligned(x, levels, sizes, logical_ndim(x), expand=True) for x in inputs]
+    with physical():
+        merged = [x.reshape(-1, *x.shape[len(levels) + 1 :]) for x in full]
+        out = cls.apply(*merged, **params)
+        out = out.reshape(*batch, -1, *out.shape[1:])
+    kept = params["positions"]
+    kept[-1] = kept[-1].reshape(out.array.shape)
+    return wrap(out, levels)
+
+
+def constant_pad(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """ConstantPadFunction (x; ``spans`` of ``(axis, before, after)``, axes of the logical sample): the
+    axes shifted past the batch dims."""
+    x = inputs[0]
+    lead = len(x._levels)
+    spans = tuple((axis + lead, before, after) for axis, before, after in params["spans"])
+    with physical():
+        out = cls.apply(x, **{**params, "spans": spans})
+    return wrap(out, x._levels)
+
+
+def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """DiagFunction (x, ``diagonal``): of a 1-d sample ``(n,)`` the ``(m, m)`` matrix, ``m = n + |k|``,
+    with ``x`` on diagonal ``k``; of a 2-d sample its diagonal ``k``. Other ranks loop (the op's error)."""
+    x, offset = inputs[0], params["diagonal"]
+    ndim, lead = logical_ndim(x), len(x._levels)
+    if ndim not in (1, 2):
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    side = x.shape[0] + abs(offset)
+    rows, cols = _diagonal_key((side, side) if ndim == 1 else tuple(x.shape), offset)
+    key = (*(slice(None),) * lead, rows, cols)
+    with physical():
+        if ndim == 2:
+            out = GetItemFunction.apply(x, key=key)
+        else:
+            out = PlaceAtKeyFunction.apply(x, shape=(*x.shape[:lead], side, side), key=key)
+    return wrap(out, x._levels)
+
+
+def det(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the physical array as it
+    is (``linalg.det`` checks the logical sample's rank before the Function runs)."""
+    x = inputs[0]
+    with physical():
+        out = cls.apply(x, **params)
+    return wrap(out, x._levels)
 
 
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
@@ -121,6 +185,10 @@ RULES.update(
     MaxPool2dWithIndicesFunction=pool_with_indices,
     FractionalMaxPoolFunction=fractional_pool,
     AdaptiveMaxPool2dFunction=pool_with_indices,
+    PickAlongDepthFunction=pick_along_depth,
+    ConstantPadFunction=constant_pad,
+    DiagFunction=diag,
+    DetFunction=det,
     CdistFunction=cdist,
     RollFunction=roll,
     PutFunction=put,

@@ -200,7 +200,8 @@ def per_sample(name: str, call: Callable, args: tuple, kwargs: dict) -> object:
 
 def each_sample(name: str, call: Callable, args: tuple, kwargs: dict, levels: tuple, sizes: dict) -> object:
     """``call`` once per sample of the vmap ``levels`` (of sizes ``sizes``), the batched tensors in
-    ``args``/``kwargs`` cut into samples, the results stacked into tensors batched over ``levels``."""
+    ``args``/``kwargs`` cut into samples, the results stacked into tensors batched over ``levels``
+    (and what the calls append to their copies of a list argument appended to it, batched)."""
     count = math.prod(sizes[level] for level in levels)
     flat = {}
     for value in [*_tensors(args), *_tensors(kwargs)]:
@@ -208,12 +209,44 @@ def each_sample(name: str, call: Callable, args: tuple, kwargs: dict, levels: tu
             full = aligned(value, levels, sizes, logical_ndim(value), expand=True)
             with physical():
                 flat[id(value)] = full.reshape(count, *value.array.shape[len(value._levels) :])
-    results = []
+    results, appended = [], []
     for i in range(count):
         with physical():
             pick = {key: tensor[i] for key, tensor in flat.items()}
-        results.append(call(*_replaced(args, pick), **_replaced(kwargs, pick)))
+        copies: list = []  # (a list argument, the sample's copy of it)
+        results.append(call(*_replaced(args, pick, copies), **_replaced(kwargs, pick, copies)))
+        appended.append([(given, copy[len(given) :]) for given, copy in copies])
+    _append_batched(name, appended, levels, sizes)
     return _stacked(name, results, levels, sizes)
+
+
+def _append_batched(name: str, appended: list, levels: tuple, sizes: dict) -> None:
+    """What the samples' calls appended to their copies of a list argument (a Function returning
+    results that way, as max pooling's indices), appended to the list given: per position, the
+    samples' arrays (or NumPy scalars) stacked with the batch dims in front (physical, as a rule
+    appends them, so ``out.from_array`` batches them). Anything else cannot be batched: an error,
+    not a lost result. Cost: one stack per appended array."""
+    batch = tuple(sizes[level] for level in levels)
+    for lists in zip(*appended):  # one list argument: (given, what sample i appended) per sample
+        given, news = lists[0][0], [new for _, new in lists]
+        if not any(news):
+            continue
+        arrays = all(isinstance(item, (np.ndarray, np.generic)) for new in news for item in new)
+        alike = len({len(new) for new in news}) == 1 and all(
+            len({np.shape(new[position]) for new in news}) == 1 for position in range(len(news[0]))
+        )
+        if not (arrays and alike):
+            seen = [[f"{type(item).__name__}{np.shape(item)}" for item in new] for new in news]
+            raise RuntimeError(
+                f"vmap: {name} has no batching rule and appended to a list argument in the per-sample "
+                f"loop (per sample: {seen}); only "
+                "NumPy arrays, as many per sample and each of one shape across the samples, can be "
+                "batched: give the op a batching rule "
+                "(tt_autograd._vmap_rules) or return the result instead of appending it"
+            )
+        for position in range(len(news[0])):
+            stacked = np.stack([new[position] for new in news])
+            given.append(stacked.reshape(*batch, *stacked.shape[1:]))
 
 
 def _stacked(name: str, results: list, levels: tuple, sizes: dict) -> object:
@@ -244,14 +277,19 @@ def _tensors(value: object) -> Iterator:
             yield from _tensors(item)
 
 
-def _replaced(value: object, pick: dict) -> object:
+def _replaced(value: object, pick: dict, copies: list | None = None) -> object:
+    """``value`` with the tensors of ``pick`` (by id) replaced; lists, tuples and dicts are copied (each
+    list and its copy recorded in ``copies``, if given)."""
     if isinstance(value, Tensor):
         return pick.get(id(value), value)
     if isinstance(value, list):
-        return [_replaced(v, pick) for v in value]
+        copy = [_replaced(v, pick, copies) for v in value]
+        if copies is not None:
+            copies.append((value, copy))
+        return copy
     if isinstance(value, tuple):
-        items = [_replaced(v, pick) for v in value]
+        items = [_replaced(v, pick, copies) for v in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     if isinstance(value, dict):
-        return {k: _replaced(v, pick) for k, v in value.items()}
+        return {k: _replaced(v, pick, copies) for k, v in value.items()}
     return value

@@ -42,7 +42,7 @@ from . import (
     function,
     gradients,
 )
-from ._index_extra_methods import BATCHED_INDEX_ADD
+from ._index_extra_methods import BATCHED_INDEX_ADD, BATCHED_WRITE
 from .batched import (
     STATE,
     BatchedTensor,
@@ -347,13 +347,14 @@ def _calling_op() -> str:
 
 def _install() -> None:
     """Turn the hooks on while a vmap runs (and off when the last ends): Function.apply's rules,
-    autograd.grad's batched path, indexing and index_add with batched indices, the random tensor
-    functions' randomness, the random-number guard."""
+    autograd.grad's batched path, indexing, index_add and the other indexed writes with batched
+    indices, the random tensor functions' randomness, the random-number guard."""
     active = bool(STATE.levels)
     function._BATCH_HOOK[:] = [_vmap_rules.batched_apply] if active else []
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
     BATCHED_INDEX_ADD[:] = [_vmap_methods.index_add] if active else []
+    BATCHED_WRITE[:] = [_vmap_methods.indexed_write] if active else []
     tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)

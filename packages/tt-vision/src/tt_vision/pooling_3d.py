@@ -28,7 +28,7 @@ Cost: ``kd`` 2-d poolings of ``N · D_out`` images, plus one copy of each slab.
 from __future__ import annotations
 
 import numpy as np
-from tt_autograd import Function, Tensor
+from tt_autograd import Function, Tensor, stack
 from tt_autograd import tensor as as_tensor
 from tt_nn.functional import pad as pad_tensor
 
@@ -179,7 +179,7 @@ def max_pool3d(
     )  # (kd, D_out) depths
     inside = (reach >= 0) & (reach < depth)
     offsets = [a for a in range(kernel[0]) if inside[a].any()]
-    maxima, planes = [], []
+    maxima, flats = [], []
     for a in offsets:
         first, last = np.flatnonzero(inside[a])[
             [0, -1]
@@ -199,17 +199,26 @@ def max_pool3d(
             int(out_depth - 1 - last),
         )  # the output depths it does not reach get placeholders, which the pick masks
         maxima.append(pad_tensor(_as_volume(values, n, count), around))
-        plane = where.numpy().reshape(n, count, *where.shape[1:]).transpose(0, 2, 1, 3, 4)
-        planes.append(np.pad(plane, [(0, 0), (0, 0), around[4:], (0, 0), (0, 0)]))
+        flats.append(_flat_indices(pad_tensor(_as_volume(where, n, count), around), reach[a], height * width))
     positions: list = []
     out = PickAlongDepthFunction.apply(*maxima, valid=inside[offsets], positions=positions)
     if not return_indices:
         return out[0] if unbatched else out
-    best = positions[0]  # (N, C, D_out, H_out, W_out): which of the offsets each maximum came from
-    plane = np.take_along_axis(np.stack(planes, axis=-1), best[..., None], axis=-1)[..., 0]
-    depth_of = reach[np.asarray(offsets)[best], z.reshape(1, 1, -1, 1, 1)]
-    indices = Tensor.from_array((depth_of * (height * width) + plane).astype(np.int64))
+    indices = _picked(flats, out, positions)
     return (out[0], indices[0]) if unbatched else (out, indices)
+
+
+def _flat_indices(plane: Tensor, depths: np.ndarray, area: int) -> Tensor:
+    """A depth offset's in-plane positions ``h·W + w`` ``(N, C, D_out, H_out, W_out)`` plus the flat
+    start ``d·H·W`` of the input depth ``depths[z]`` it read for output depth ``z``."""
+    return plane + Tensor.from_array((depths.reshape(1, 1, -1, 1, 1) * area).astype(np.int64))
+
+
+def _picked(flats: list, out: Tensor, positions: list) -> Tensor:
+    """The flat indices of the offsets the pick chose (``positions[0]``, batched like ``out`` inside
+    vmap, by the pick's rule), with tensor ops only so that vmap's rules batch them."""
+    best = out.from_array(positions[0].astype(np.int64))
+    return stack(flats, dim=-1).take_along_dim(best.unsqueeze(-1), dim=-1).squeeze(-1)
 
 
 def adaptive_avg_pool3d(input: Tensor, output_size) -> Tensor:  # noqa: A002
@@ -261,11 +270,9 @@ def adaptive_max_pool3d(input: Tensor, output_size, return_indices: bool = False
     out = PickAlongDepthFunction.apply(*maxima, valid=inside, positions=positions)
     if not return_indices:
         return out[0] if unbatched else out
-    best = positions[0]
-    z = np.arange(out_depth).reshape(1, 1, -1, 1, 1)
-    depth_of = reach[best, z]
-    plane = np.take_along_axis(where.numpy().reshape(n, c, depth, out_h, out_w), depth_of, axis=2)
-    indices = Tensor.from_array((depth_of * (h * w) + plane).astype(np.int64))
+    where = where.reshape(n, c, depth, out_h, out_w)
+    flats = [_flat_indices(where[:, :, reach[k]], reach[k], h * w) for k in range(len(offsets))]
+    indices = _picked(flats, out, positions)
     return (out[0], indices[0]) if unbatched else (out, indices)
 
 
