@@ -99,3 +99,27 @@ def test_a_graph_rule_with_only_a_primal_requiring_grad():
     (found,) = gradients.grad(tangent.sum(), w)
     np.testing.assert_allclose(tangent.detach().numpy(), 2 * x.numpy() * w.detach().numpy() ** 2)
     np.testing.assert_allclose(found.numpy(), 4 * x.numpy() * w.detach().numpy())  # d/dw 2 x w²
+
+
+def test_pow_at_zero_base_and_zero_exponent_follows_the_own_rule():
+    """PyTorch's conventions where a ** b is not differentiable: d/da is 0 where b == 0 (also at
+    a == 0, where b a^(b-1) would be 0 · inf), log(a) is read as 0 at a == 0; the recorded rule gives
+    the own rule's values (and the double vjp's), with no NaN."""
+    values = [np.array([0.0, 0.0, 2.0, 0.0]), np.array([0.0, 1.0, 0.0, 2.0])]
+    ones = [np.ones(4), np.ones(4)]
+
+    def tangent(differentiable):
+        with fwAD.dual_level():
+            inputs = [
+                fwAD.make_dual(
+                    autograd.tensor(v, dtype=autograd.float64, requires_grad=differentiable),
+                    autograd.tensor(t, dtype=autograd.float64),
+                )
+                for v, t in zip(values, ones)
+            ]
+            return fwAD.unpack_dual(inputs[0] ** inputs[1]).tangent
+
+    own = tangent(False)
+    assert not own.requires_grad
+    np.testing.assert_allclose(own.numpy(), [0.0, 1.0, np.log(2.0), 0.0])
+    np.testing.assert_array_equal(tangent(True).detach().numpy(), own.numpy())

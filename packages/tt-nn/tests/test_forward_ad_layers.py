@@ -254,6 +254,9 @@ def _assert_same(found, expected, rtol, atol):
         np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol)
 
 
+X_FIXED = autograd.tensor(RNG.uniform(-1, 1, (3, 4)), dtype=autograd.float64)  # (no tangent)
+
+
 def _special(name):
     from tt_nn.special import error_functions
 
@@ -265,6 +268,8 @@ GRAPH_RULES = {  # name: (function, input shapes, the Functions whose graph_jvp 
     "layer_norm_plain": (lambda x: F.layer_norm(x, (4,)), [(3, 4)], ["LN"]),
     "layer_norm_weight": (lambda x, w: F.layer_norm(x, (4,), w), [(3, 4), (4,)], ["LN"]),
     "layer_norm_bias": (lambda x, b: F.layer_norm(x, (4,), None, b), [(3, 4), (4,)], ["LN"]),
+    "layer_norm_weight_only": (lambda w: F.layer_norm(X_FIXED, (4,), w), [(4,)], ["LN"]),
+    "layer_norm_bias_only": (lambda b: F.layer_norm(X_FIXED, (4,), X_FIXED[0], b), [(4,)], ["LN"]),
     "gelu": (lambda x: F.gelu(x), [(3, 4)], ["GELU"]),
 }
 for _name in ("erf", "erfc", "erfcx", "ndtr", "log_ndtr"):
@@ -305,6 +310,12 @@ def test_graph_rules_are_differentiable_in_one_recorded_pass(name, monkeypatch):
     monkeypatch.setattr(fwAD, "_double_vjp", lambda *a, **k: pytest.fail("the double vjp ran"))
     found = tangent_and_gradients()
     _assert_same(found, expected, rtol=1e-10, atol=1e-12)
+    with fwAD.dual_level():  # nothing requires grad: the own rule (symmetric_jvp, layer_norm's jvp)
+        inputs = [autograd.tensor(v, dtype=autograd.float64) for v in values]
+        tangents = [autograd.tensor(v, dtype=autograd.float64) for v in tangent_values]
+        own = fwAD.unpack_dual(f(*[fwAD.make_dual(p, t) for p, t in zip(inputs, tangents)])).tangent
+    assert not own.requires_grad
+    np.testing.assert_allclose(own.numpy(), found[0].numpy(), rtol=1e-10, atol=1e-12)
     h = 1e-6
     with autograd.no_grad():
         up, down = (

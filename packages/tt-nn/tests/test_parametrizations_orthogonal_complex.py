@@ -121,3 +121,18 @@ def test_defaults_dtypes_and_the_householder_refusal_are_pytorchs(rng):
     assert unitary_error(single.weight.detach().numpy().astype(np.complex128)) < 1e-5
     with pytest.raises(ValueError, match=r"The householder parametrization does not support complex tensors"):
         orthogonal(Holder(complex_normal(rng, (4, 3))), orthogonal_map="householder")
+
+
+def test_a_unitary_weight_is_kept_exactly_and_a_zero_column_stays_zero(rng, check):
+    """Registration keeps a unitary (not real-orthogonal: ``UᵀU ≠ I``) weight as the base, bit for bit;
+    a zero column gets ``R``'s zero diagonal entry, whose phase (0) zeroes it, as PyTorch's ``sgn``."""
+    u, _ = np.linalg.qr(complex_normal(rng, (3, 3)))
+    assert np.abs(u.T @ u - np.eye(3)).max() > 0.1
+    holder = orthogonal(Holder(u))
+    np.testing.assert_array_equal(holder.parametrizations.weight[0].base.numpy(), u)
+    holder.weight = autograd.tensor(u * 1j)  # assigning one: also kept
+    np.testing.assert_array_equal(holder.parametrizations.weight[0].base.numpy(), u * 1j)
+    weight = np.array([[0.0, 1.0, 2.0j], [0.0, 3.0, 1.0], [0.0, 1.0j, -1.0]])
+    q = orthogonal(Holder(weight)).weight.detach().numpy()
+    assert not q[:, 0].any() and np.isfinite(q).all()
+    check(autograd.tensor(q[:, 1:].conj().T @ q[:, 1:]), np.eye(2), atol=1e-15)  # the others unitary
