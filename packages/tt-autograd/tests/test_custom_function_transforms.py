@@ -364,10 +364,13 @@ def test_a_none_gradient_adds_to_a_real_one_as_zero():
 
 
 class Cubed(Function):
-    """x³ without a jvp: the tangent flows through forward's operations (PyTorch refuses it)."""
+    """x³ without a jvp: refused under forward AD, as in PyTorch; forward counts its calls."""
+
+    calls = 0
 
     @staticmethod
     def forward(ctx, x):
+        Cubed.calls += 1
         return x * x * x
 
     @staticmethod
@@ -375,12 +378,30 @@ class Cubed(Function):
         return grad
 
 
-def test_without_a_jvp_the_tangent_flows_through_forwards_operations():
+class BatchedCubed(Cubed):
+    """Cubed with generate_vmap_rule (still no jvp)."""
+
+    generate_vmap_rule = True
+
+
+def test_without_a_jvp_forward_ad_is_refused_with_pytorchs_message_naming_the_function():
     x, t = t64(1.0, 2.0), t64(1.0, 1.0)
+    message = (
+        r"You must implement the jvp function for custom autograd.Function to use it with forward mode AD\. "
+        r"\(Cubed has none: give it a jvp"
+    )
+    calls = Cubed.calls
     with fwAD.dual_level():
-        assert fwAD.unpack_dual(Cubed.apply(fwAD.make_dual(x, t))).tangent.tolist() == [3.0, 12.0]
-    with pytest.raises(NotImplementedError, match="You must implement the jvp function"):
-        Function.jvp(None, t)
+        with pytest.raises(NotImplementedError, match=message):
+            Cubed.apply(fwAD.make_dual(x, t))
+        assert Cubed.calls == calls + 1  # forward ran first (without tangents), then the base jvp refused
+        assert Cubed.apply(x).tolist() == [1.0, 8.0]  # no input with a tangent: no jvp asked for
+        with pytest.raises(NotImplementedError, match="Cubed has none"):
+            Cubed.apply(fwAD.make_dual(x, t) * 1.0)  # (a tangent made by an op: refused alike)
+    with pytest.raises(NotImplementedError, match="BatchedCubed has none"):
+        jacfwd(BatchedCubed.apply)(x)  # (under vmap too: forward runs on the batched tensors, then refused)
+    with pytest.raises(NotImplementedError, match=r"forward mode AD\.$"):
+        Function.jvp(None, t)  # (no node: PyTorch's message alone)
     with pytest.raises(NotImplementedError, match="you must override the vmap staticmethod"):
         Function.vmap(None, (0,), t)
 

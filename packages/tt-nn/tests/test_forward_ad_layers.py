@@ -194,8 +194,8 @@ def test_a_model_under_no_grad_takes_the_own_rules(monkeypatch):
 
 def test_own_rules_add_no_operation_to_the_pass_and_the_generic_rule_does():
     """The cost, counted: a dual pass through the model makes the same Function calls as the plain
-    pass (each own rule is NumPy beside its op), while the generic rule runs each op's recorded
-    backward twice more."""
+    pass (each own rule is NumPy beside its op), while a differentiable tangent (the parameters
+    require grad) records each op's tangent rule (its graph_jvp: 40 calls here, not 5)."""
     from tt_autograd.tracing import record_calls
 
     model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
@@ -241,8 +241,151 @@ def test_linear_graph_jvp_is_differentiable_in_one_recorded_pass(dual, monkeypat
     monkeypatch.undo()
     monkeypatch.setattr(gradients, "grad", lambda *a, **k: pytest.fail("a double-vjp pass"))
     found = tangent_and_gradients()
+    _assert_same(found, expected, rtol=1e-12, atol=1e-14)
+
+
+def _assert_same(found, expected, rtol, atol):
+    """Tangents and gradients alike; where ``expected`` has None (no path: e.g. the tangent's gradient
+    with respect to the bias), ``found`` has None or zeros."""
     for a, b in zip(found, expected):
-        if b is None:  # (no path: e.g. the tangent's gradient with respect to the bias)
+        if b is None:
             assert a is None or not a.numpy().any()
             continue
-        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(a.detach().numpy(), b.detach().numpy(), rtol=rtol, atol=atol)
+
+
+X_FIXED = autograd.tensor(RNG.uniform(-1, 1, (3, 4)), dtype=autograd.float64)  # (no tangent)
+
+
+def _special(name):
+    from tt_nn.special import error_functions
+
+    return getattr(error_functions, name)
+
+
+GRAPH_RULES = {  # name: (function, input shapes, the Functions whose graph_jvp must run, by name)
+    "layer_norm_all": (lambda x, w, b: F.layer_norm(x, (3, 4), w, b), [(2, 3, 4), (3, 4), (3, 4)], ["LN"]),
+    "layer_norm_plain": (lambda x: F.layer_norm(x, (4,)), [(3, 4)], ["LN"]),
+    "layer_norm_weight": (lambda x, w: F.layer_norm(x, (4,), w), [(3, 4), (4,)], ["LN"]),
+    "layer_norm_bias": (lambda x, b: F.layer_norm(x, (4,), None, b), [(3, 4), (4,)], ["LN"]),
+    "layer_norm_weight_only": (lambda w: F.layer_norm(X_FIXED, (4,), w), [(4,)], ["LN"]),
+    "layer_norm_bias_only": (lambda b: F.layer_norm(X_FIXED, (4,), X_FIXED[0], b), [(4,)], ["LN"]),
+    "gelu": (lambda x: F.gelu(x), [(3, 4)], ["GELU"]),
+}
+for _name in ("erf", "erfc", "erfcx", "ndtr", "log_ndtr"):
+    GRAPH_RULES[_name] = (lambda x, n=_name: getattr(tt_nn.special, n)(x), [(5,)], [])
+GRAPH_RULES["erfinv"] = (lambda x: tt_nn.special.erfinv(x * 0.9), [(5,)], [])
+GRAPH_RULES["ndtri"] = (lambda x: tt_nn.special.ndtri(x * 0.4 + 0.5), [(5,)], [])
+
+
+@pytest.mark.parametrize("name", sorted(GRAPH_RULES))
+def test_graph_rules_are_differentiable_in_one_recorded_pass(name, monkeypatch):
+    """Primals and tangents that require grad: the tangent and the gradients of ⟨tangent, w⟩ with
+    respect to all of them equal the double vjp's (graph_jvp and the symmetric rule removed), no
+    double-vjp pass runs, and the tangent matches float64 central differences."""
+    from tt_autograd import gradients
+    from tt_nn.functional.normalization import LayerNormFunction
+
+    f, shapes, _ = GRAPH_RULES[name]
+    values = [RNG.uniform(-1, 1, s) for s in shapes]
+    tangent_values = [RNG.uniform(-1, 1, s) for s in shapes]
+    with autograd.no_grad():
+        out_shape = f(*[autograd.tensor(v, dtype=autograd.float64) for v in values]).shape
+    weights = autograd.tensor(RNG.uniform(-1, 1, out_shape), dtype=autograd.float64)
+
+    def tangent_and_gradients():
+        primals = [autograd.tensor(v, dtype=autograd.float64, requires_grad=True) for v in values]
+        tangents = [autograd.tensor(v, dtype=autograd.float64, requires_grad=True) for v in tangent_values]
+        with fwAD.dual_level():
+            out = fwAD.unpack_dual(f(*[fwAD.make_dual(p, t) for p, t in zip(primals, tangents)])).tangent
+        found = gradients.grad((out * weights).sum(), primals + tangents, allow_unused=True)
+        return (out.detach(), *found)
+
+    special = ["Erf", "Erfc", "Erfcx", "Erfinv", "Ndtr", "Ndtri", "LogNdtr"]
+    for cls in [LayerNormFunction, *(_special(f"{n}Function") for n in special)]:
+        monkeypatch.setattr(cls, "graph_jvp", None, raising=False)
+        monkeypatch.setattr(cls, "jvp", None)
+    expected = tangent_and_gradients()  # the double vjp everywhere it matters
+    monkeypatch.undo()
+    monkeypatch.setattr(fwAD, "_double_vjp", lambda *a, **k: pytest.fail("the double vjp ran"))
+    found = tangent_and_gradients()
+    _assert_same(found, expected, rtol=1e-10, atol=1e-12)
+    with fwAD.dual_level():  # nothing requires grad: the own rule (symmetric_jvp, layer_norm's jvp)
+        inputs = [autograd.tensor(v, dtype=autograd.float64) for v in values]
+        tangents = [autograd.tensor(v, dtype=autograd.float64) for v in tangent_values]
+        own = fwAD.unpack_dual(f(*[fwAD.make_dual(p, t) for p, t in zip(inputs, tangents)])).tangent
+    assert not own.requires_grad
+    np.testing.assert_allclose(own.numpy(), found[0].numpy(), rtol=1e-10, atol=1e-12)
+    h = 1e-6
+    with autograd.no_grad():
+        up, down = (
+            f(
+                *[
+                    autograd.tensor(v + step * t, dtype=autograd.float64)
+                    for v, t in zip(values, tangent_values)
+                ]
+            )
+            for step in (h, -h)
+        )
+    np.testing.assert_allclose(found[0].numpy(), (up - down).numpy() / (2 * h), rtol=1e-6, atol=1e-8)
+
+
+def test_forward_over_reverse_through_a_block_takes_one_recorded_pass_per_op(monkeypatch):
+    """A Hessian-vector product through Linear-LayerNorm-GELU-Linear (a tangent through the
+    recorded gradient computation): every op's differentiable tangent comes from its graph rule
+    (no double vjp), the result matches central differences of the gradient, and the pass makes
+    fewer than a third of the Function calls the double vjp makes."""
+    from tt_autograd import gradients
+    from tt_autograd.tracing import record_calls
+
+    model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
+    model.to(autograd.float64)
+    x = autograd.tensor(RNG.uniform(-1, 1, (2, 4)), dtype=autograd.float64)
+    v = autograd.tensor(RNG.uniform(-1, 1, (2, 4)), dtype=autograd.float64)
+
+    def gradient(point):
+        (g,) = gradients.grad((model(point) ** 2).sum(), point)
+        return g
+
+    def hvp():
+        with fwAD.dual_level(), record_calls() as calls:
+            tangent = fwAD.unpack_dual(gradient(fwAD.make_dual(x.detach().requires_grad_(), v))).tangent
+        return tangent.detach(), len(calls)
+
+    double_vjp = fwAD._double_vjp
+    used = []
+    monkeypatch.setattr(fwAD, "_double_vjp", lambda cls, *a: used.append(cls) or double_vjp(cls, *a))
+    found, calls = hvp()
+    assert used == []
+    h = 1e-6
+    up, down = (gradient((x + step * v).requires_grad_()) for step in (h, -h))
+    expected = (up - down).numpy() / (2 * h)
+    np.testing.assert_allclose(found.numpy(), expected, rtol=1e-6, atol=1e-8)
+    for cls in set(_functions().values()) | _graph_rule_functions():
+        monkeypatch.setattr(cls, "graph_jvp", None, raising=False)
+    slow, slow_calls = hvp()
+    assert len(used) > 30  # (every op of the recorded backward went the double vjp's way)
+    np.testing.assert_allclose(found.numpy(), slow.numpy(), rtol=1e-10, atol=1e-12)
+    assert 3 * calls < slow_calls, (calls, slow_calls)
+    print(f"forward over reverse: {calls} Function calls (graph rules), {slow_calls} (double vjp)")
+
+
+def _graph_rule_functions():
+    from tt_autograd.functions import arithmetic, linalg, reductions, shape, unary
+
+    symmetric = [arithmetic.NegFunction, _special("NdtrFunction")]
+    return {
+        arithmetic.AddFunction,
+        arithmetic.SubFunction,
+        arithmetic.MulFunction,
+        arithmetic.DivFunction,
+        arithmetic.PowFunction,
+        linalg.MatMulFunction,
+        reductions.SumFunction,
+        reductions.MeanFunction,
+        shape.ViewFunction,
+        shape.PermuteFunction,
+        shape.ExpandFunction,
+        unary.CopyFunction,
+        *symmetric,
+    }

@@ -264,5 +264,5 @@ def test_unsupported_inputs_say_what_is_wrong():
         orthogonal(nn.Linear(3, 3), orthogonal_map="qr")
     integers = nn.Module()
     integers.register_buffer("w", autograd.zeros(3, 3, dtype=autograd.int64))
-    with pytest.raises(TypeError, match="'w' must be float32 or float64, got tt.int64"):
+    with pytest.raises(TypeError, match="'w' must be float32, float64, complex64 or complex128, got tt.int"):
         orthogonal(integers, "w")

@@ -291,9 +291,16 @@ class Function:
     @staticmethod
     def jvp(ctx, *grad_inputs):
         """Forward-mode rule: one tangent per output from one per input (custom_function_transforms.py)."""
-        raise NotImplementedError(
+        message = (
             "You must implement the jvp function for custom autograd.Function to use it with forward mode AD."
         )
+        user = getattr(ctx, "user", None)  # (ctx is the node of the user's class while apply runs)
+        if user is not None:
+            message += (
+                f" ({user.__name__} has none: give it a jvp(ctx, *grad_inputs) staticmethod returning one "
+                "tangent per output of forward)"
+            )
+        raise NotImplementedError(message)
 
     @staticmethod
     def vmap(info, in_dims, *args):
@@ -324,7 +331,7 @@ class Function:
         node = _node_class(cls)()
         recording = _state.enabled and any(_requires_grad(a) for a in args)
         node.needs_input_grad = tuple(recording and _requires_grad(a) for a in args)
-        tangents = transforms.tangents_in(cls, args, Function)  # None unless cls.jvp gives the tangents
+        tangents = transforms.tangents_in(args)  # None unless an input has a tangent (then cls.jvp runs)
         with no_grad(), forward_ad.untangented() if tangents is not None else nullcontext():
             if separate:
                 output = cls.forward(*args)

@@ -9,8 +9,10 @@ zeros for a tensor input without one (``None`` after ``ctx.set_materialize_grads
 for a non-tensor. It returns one tangent per output (a tensor, or a tuple for several), which
 the outputs carry: same shape as the output (else PyTorch's error), in the output's dtype; an
 integer or ``mark_non_differentiable`` output gets none. ``jvp`` runs on tensors, so under grad
-mode its result is differentiable (reverse over forward). Unlike PyTorch, a Function without
-``jvp`` is not refused: the tangents then flow through the operations of its ``forward``.
+mode its result is differentiable (reverse over forward). A Function without ``jvp`` is refused
+as in PyTorch: ``forward`` runs (without tangents), then the base ``jvp`` raises PyTorch's
+``NotImplementedError``, naming the Function (its tangents never flow through ``forward``'s
+operations, which may not be differentiable ones, e.g. on ``.numpy()`` arrays).
 
 **vmap**. Called on batched tensors inside ``vmap``, a Function with a ``vmap`` staticmethod runs
 ``vmap(info, in_dims, *args)``: ``info.batch_size`` and ``info.randomness`` of the innermost vmap
@@ -79,9 +81,10 @@ def no_gradient(node: object, parent: object, shape: tuple, nodes: tuple) -> NoG
 # ---- forward AD ---------------------------------------------------------------------------------------
 
 
-def tangents_in(cls: type, args: tuple, base: type) -> list | None:
-    """The inputs' tangents when ``cls``'s own ``jvp`` will give the outputs theirs, else None."""
-    if cls.jvp is base.jvp or not forward_ad.active():
+def tangents_in(args: tuple) -> list | None:
+    """The inputs' tangents when some input has one (``cls.jvp`` will give the outputs theirs, or the
+    base ``jvp`` refuses), else None."""
+    if not forward_ad.active():
         return None
     tangents = [forward_ad.tangent_of(a) for a in args]
     return tangents if any(t is not None for t in tangents) else None

@@ -32,7 +32,9 @@ repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax
 dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
 Function may have one. They run when the tangent need not be differentiable: a primal that
 requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
-own rules serve), except for a symmetric op, whose ``graph_backward`` on the tangent is one pass.
+own rules serve), except where the Function has a ``graph_jvp`` (add, sub, mul, div, pow, matmul,
+sum, mean, view/permute/expand, clone; tt-nn's linear, layer_norm; tt-vision's conv2d) or is
+symmetric (its ``graph_backward`` on the tangent): one recorded pass.
 Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward pass pushes a batch
 of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 

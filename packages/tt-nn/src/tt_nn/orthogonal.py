@@ -18,8 +18,12 @@ maps. A wide ``X`` is transposed first, so each map sees a tall ``n x k`` matrix
   truncated to an integer (so ``-1`` or ``1``; not differentiated).
 
 The default is ``"matrix_exp"`` for a square weight and ``"householder"``
-otherwise (PyTorch's rule; it also picks ``"matrix_exp"`` for complex weights,
-which TinyTorch does not have).
+otherwise (PyTorch's rule).
+
+A complex weight (complex64 or complex128) is made unitary: ``QᴴQ = I`` (``QQᴴ = I`` when wide),
+with ``A = L - Lᴴ`` skew-Hermitian, whose exponential and Cayley map are unitary; the default map is
+then ``"matrix_exp"`` whatever the shape, and ``"householder"`` is refused, as in PyTorch (its sign
+step has no complex counterpart there). The base and the QR completion are complex alike.
 
 ``use_trivialization=True`` (the default) keeps a second, fixed orthogonal
 ``n x n`` matrix ``B``, the buffer ``parametrizations.<name>[0].base``, and makes
@@ -64,16 +68,22 @@ MAPS = ("matrix_exp", "cayley", "householder")
 
 
 def is_orthogonal(q: np.ndarray) -> bool:
-    """``QᵀQ ≈ I`` for every matrix of a batch of ``n x k`` matrices, within ``10 n`` units of roundoff."""
+    """``QᴴQ ≈ I`` (``QᵀQ`` for real ``Q``) for every matrix of a batch of ``n x k`` matrices, within
+    ``10 n`` units of roundoff."""
     n, k = q.shape[-2:]
     eps = 10.0 * n * np.finfo(q.dtype).eps
-    return bool(np.allclose(np.swapaxes(q, -1, -2) @ q, np.eye(k, dtype=q.dtype), rtol=1e-5, atol=eps))
+    gram = np.swapaxes(q, -1, -2).conj() @ q
+    return bool(np.allclose(gram, np.eye(k, dtype=q.dtype), rtol=1e-5, atol=eps))
 
 
 def make_orthogonal(a: np.ndarray) -> np.ndarray:
-    """The ``Q`` of ``A = QR`` with ``R``'s diagonal non-negative (a zero one zeroes a column)."""
+    """The ``Q`` of ``A = QR`` with ``R``'s diagonal real non-negative (a zero one zeroes a column):
+    each column of ``Q`` times the phase ``r / |r|`` of its diagonal entry (its sign when real)."""
     q, r = np.linalg.qr(a)
-    return q * np.sign(np.diagonal(r, axis1=-2, axis2=-1))[..., None, :]
+    diagonal = np.diagonal(r, axis1=-2, axis2=-1)
+    magnitude = np.abs(diagonal)
+    phase = np.where(magnitude == 0, 0, diagonal / np.where(magnitude == 0, 1, magnitude))
+    return q * phase[..., None, :].astype(q.dtype)
 
 
 def householder_reflectors(q: np.ndarray) -> np.ndarray:
@@ -96,6 +106,11 @@ class _Orthogonal(Module):
 
     def __init__(self, weight, orthogonal_map: str, *, use_trivialization: bool = True) -> None:
         super().__init__()
+        if weight.array.dtype.kind == "c" and orthogonal_map == "householder":
+            raise ValueError(
+                "The householder parametrization does not support complex tensors. (orthogonal: use "
+                f"orthogonal_map='matrix_exp' or 'cayley' for the complex {weight.dtype} weight)"
+            )
         self.shape = tuple(weight.shape)
         self.orthogonal_map = orthogonal_map
         self.use_trivialization = use_trivialization
@@ -122,12 +137,12 @@ class _Orthogonal(Module):
         return Q.mT if transposed else Q
 
     def _skew_map(self, X, n: int, k: int):
-        """``exp(A)`` or the Cayley map of ``A = L - Lᵀ`` (``L``: ``X``'s lower triangle, padded square)."""
+        """``exp(A)`` or the Cayley map of ``A = L - Lᴴ`` (``L``: ``X``'s lower triangle, padded square)."""
         X = X.tril()
         if n != k:
             padding = np.zeros(tuple(X.shape[:-2]) + (n, n - k), dtype=X.array.dtype)
             X = autograd.cat([X, autograd.Tensor.from_array(padding)], dim=-1)
-        A = X - X.mT
+        A = X - X.mH  # skew-symmetric, or skew-Hermitian for a complex X
         if self.orthogonal_map == "matrix_exp":
             Q = autograd.linalg.matrix_exp(A)
         else:
@@ -191,13 +206,15 @@ def orthogonal(
 
     Args:
         module: the layer.
-        name: the parameter or buffer, of shape ``(..., m, n)``, float32 or float64.
-        orthogonal_map: ``"matrix_exp"``, ``"cayley"`` or ``"householder"``; None picks
-            ``"matrix_exp"`` for a square matrix, ``"householder"`` otherwise.
+        name: the parameter or buffer, of shape ``(..., m, n)``, float32, float64, complex64 or
+            complex128 (then made unitary).
+        orthogonal_map: ``"matrix_exp"``, ``"cayley"`` or ``"householder"`` (real weights only); None
+            picks ``"matrix_exp"`` for a square or complex matrix, ``"householder"`` otherwise.
         use_trivialization: keep a fixed orthogonal base ``B`` and make the weight ``B Q`` (see the
             module docstring); it also makes every map assignable.
 
-    Shape: the weight keeps its shape; ``QᵀQ = I`` when ``m >= n``, ``QQᵀ = I`` when ``m < n``.
+    Shape: the weight keeps its shape; ``QᵀQ = I`` when ``m >= n``, ``QQᵀ = I`` when ``m < n``
+    (``QᴴQ``, ``QQᴴ`` when complex).
     """
     weight = getattr(module, name, None)
     if not isinstance(weight, tt_tensor.Tensor):
@@ -207,12 +224,14 @@ def orthogonal(
             f"orthogonal: Expected a matrix or batch of matrices, got {name!r} of shape "
             f"{tuple(weight.shape)} ({weight.ndim} dimensions)"
         )
-    if weight.array.dtype not in (np.float32, np.float64):
+    if weight.array.dtype not in (np.float32, np.float64, np.complex64, np.complex128):
         raise TypeError(
-            f"orthogonal: {name!r} must be float32 or float64, got {weight.dtype}; convert it with .float()"
+            f"orthogonal: {name!r} must be float32, float64, complex64 or complex128, got {weight.dtype}; "
+            "convert it with .float()"
         )
     if orthogonal_map is None:
-        orthogonal_map = "matrix_exp" if weight.shape[-2] == weight.shape[-1] else "householder"
+        square = weight.shape[-2] == weight.shape[-1]
+        orthogonal_map = "matrix_exp" if square or weight.array.dtype.kind == "c" else "householder"
     if orthogonal_map not in MAPS:
         raise ValueError(
             f'orthogonal: orthogonal_map has to be one of "matrix_exp", "cayley", "householder", got '

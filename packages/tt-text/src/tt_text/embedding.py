@@ -100,6 +100,13 @@ class EmbeddingFunction(Function):
     def jvp(ctx, tangent_weight, *_):  # its tangent's rows (padding_idx's too, as PyTorch)
         return np.take(tangent_weight, ctx.saved_tensors[0], axis=0)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent_weight, *_):
+        """The lookup itself on the tangent, recorded (PyTorch's ``auto_linear``): the padding row's
+        tangent is read, as forward reads the row, and its gradient is 0, as backward's. (The double
+        vjp would transpose backward, whose padding row is 0 by convention: 0 at padding positions.)"""
+        return EmbeddingFunction.apply(tangent_weight, ctx.saved_tensors[0], padding_idx=ctx.padding_idx)
+
 
 def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
     """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``."""

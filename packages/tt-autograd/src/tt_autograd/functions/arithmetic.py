@@ -27,6 +27,12 @@ def _spread(shapes: tuple, *terms: np.ndarray | None) -> np.ndarray:
     return np.broadcast_to(total, np.broadcast_shapes(*shapes))
 
 
+def _spread_graph(ctx: Function, *terms: object) -> object:
+    """A ``graph_jvp``'s tangent (recorded, ``tt_autograd.forward_ad``): the sum of the inputs' terms
+    (tensors; None for an input without tangent), expanded to the output's shape."""
+    return sum(term for term in terms if term is not None).expand(*result_of(ctx).shape)
+
+
 class AddFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
 
@@ -60,6 +66,10 @@ class AddFunction(Function):
     @staticmethod
     def jvp(ctx, tangent_a, tangent_b):
         return _spread(ctx.shapes, tangent_a, tangent_b)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):
+        return _spread_graph(ctx, tangent_a, tangent_b)
 
 
 class SubFunction(Function):
@@ -95,6 +105,10 @@ class SubFunction(Function):
     @staticmethod
     def jvp(ctx, tangent_a, tangent_b):
         return _spread(ctx.shapes, tangent_a, None if tangent_b is None else -tangent_b)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):
+        return _spread_graph(ctx, tangent_a, None if tangent_b is None else -tangent_b)
 
 
 class MulFunction(Function):
@@ -137,6 +151,15 @@ class MulFunction(Function):
             (_shape(a), _shape(b)),
             None if tangent_a is None else tangent_a * b,
             None if tangent_b is None else a * tangent_b,
+        )
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):  # ta · b + a · tb, recorded
+        a, b = ctx.saved_tensors
+        return _spread_graph(
+            ctx,
+            None if tangent_a is None else tangent_a * ctx.input_tensor(1, b),
+            None if tangent_b is None else ctx.input_tensor(0, a) * tangent_b,
         )
 
 
@@ -184,6 +207,16 @@ class DivFunction(Function):
             ctx.shapes,
             None if tangent_a is None else tangent_a / b,
             None if tangent_b is None else -tangent_b * out / b,
+        )
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):  # (ta - tb · out) / b, recorded
+        b, out = ctx.saved_tensors
+        b_t = ctx.input_tensor(1, b)
+        return _spread_graph(
+            ctx,
+            None if tangent_a is None else tangent_a / b_t,
+            None if tangent_b is None else -tangent_b * ctx.output_tensor(out) / b_t,
         )
 
 
@@ -247,21 +280,21 @@ class PowFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
-        a, b, out = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
-        grad_a = grad_b = None
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if need_a:  # b * a**(b - 1), 0 where b == 0 (exponent 1 there keeps the next derivative finite)
-                zero = np.equal(b, 0)
-                local = b_t * a_t ** _masked(b_t - 1, zero, 1.0)
-                grad_a = sum_to(grad * _masked(local, zero, 0.0), _shape(a))
-            if need_b:  # a**b log(a), log(a) read as 0 at a == 0 and NaN below
-                positive = np.greater(a, 0)
-                edge = np.where(np.equal(a, 0), 0.0, np.nan)
-                log_a = _masked(_log(_masked(a_t, ~positive, 1.0)), ~positive, edge)
-                grad_b = sum_to(grad * ctx.output_tensor(out) * log_a, _shape(b))
-        return grad_a, grad_b
+        a, b, _ = ctx.saved_tensors
+        slope_a, slope_b = _pow_slopes(ctx, *ctx.needs_input_grad)
+        return (
+            None if slope_a is None else sum_to(grad * slope_a, _shape(a)),
+            None if slope_b is None else sum_to(grad * slope_b, _shape(b)),
+        )
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):  # ta · ∂out/∂a + tb · ∂out/∂b, the slopes recorded
+        slope_a, slope_b = _pow_slopes(ctx, tangent_a is not None, tangent_b is not None)
+        return _spread_graph(
+            ctx,
+            None if slope_a is None else tangent_a * slope_a,
+            None if slope_b is None else tangent_b * slope_b,
+        )
 
     @staticmethod
     def jvp(ctx, tangent_a, tangent_b):  # backward's conventions: 0 where b == 0, log(a) read as 0 at a == 0
@@ -277,6 +310,24 @@ class PowFunction(Function):
                 )
                 term_b = tangent_b * out * log_a
         return _spread((_shape(a), _shape(b)), term_a, term_b)
+
+
+def _pow_slopes(ctx: PowFunction, need_a: bool, need_b: bool) -> tuple:
+    """``a ** b``'s partial derivatives as recorded tensors (None where not needed), with backward's
+    conventions: ``b · a**(b - 1)`` is 0 where ``b == 0`` (exponent 1 there keeps the next derivative
+    finite); ``a**b · log(a)`` reads ``log(a)`` as 0 at ``a == 0`` and NaN below."""
+    a, b, out = ctx.saved_tensors
+    a_t, b_t = ctx.input_tensor(0, a), ctx.input_tensor(1, b)
+    slope_a = slope_b = None
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if need_a:
+            zero = np.equal(b, 0)
+            slope_a = _masked(b_t * a_t ** _masked(b_t - 1, zero, 1.0), zero, 0.0)
+        if need_b:
+            positive = np.greater(a, 0)
+            edge = np.where(np.equal(a, 0), 0.0, np.nan)
+            slope_b = ctx.output_tensor(out) * _masked(_log(_masked(a_t, ~positive, 1.0)), ~positive, edge)
+    return slope_a, slope_b
 
 
 class MaximumFunction(Function):

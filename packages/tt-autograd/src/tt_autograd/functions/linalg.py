@@ -80,3 +80,12 @@ class MatMulFunction(Function):
         if tangent_a is None:
             return linalg.matmul(a, tangent_b)
         return linalg.matmul(tangent_a, b) + linalg.matmul(a, tangent_b)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_a, tangent_b):  # ta @ b + a @ tb, recorded
+        a, b = ctx.saved_tensors
+        terms = [
+            None if tangent_a is None else tangent_a @ ctx.input_tensor(1, b),
+            None if tangent_b is None else ctx.input_tensor(0, a) @ tangent_b,
+        ]
+        return sum(term for term in terms if term is not None)

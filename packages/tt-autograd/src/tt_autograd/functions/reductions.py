@@ -62,6 +62,10 @@ class SumFunction(Function):
     def jvp(ctx, tangent):
         return reduce.sum(tangent, ctx.dim, ctx.keepdim)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):  # (a linear op: itself on the tangent, recorded)
+        return tangent.sum(ctx.dim, ctx.keepdim)
+
 
 class MeanFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -90,6 +94,10 @@ class MeanFunction(Function):
     @staticmethod
     def jvp(ctx, tangent):
         return reduce.mean(tangent, ctx.dim, ctx.keepdim)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent.mean(ctx.dim, ctx.keepdim)
 
 
 class VarFunction(Function):

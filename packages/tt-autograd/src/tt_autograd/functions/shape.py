@@ -44,6 +44,10 @@ class ViewFunction(Function):
     def jvp(ctx, tangent):  # the elements keep their order: the tangent takes the output's shape
         return tangent.reshape(result_of(ctx).shape)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):  # (a linear op: itself on the tangent, recorded)
+        return tangent.reshape(*result_of(ctx).shape)
+
 
 class PermuteFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -71,6 +75,10 @@ class PermuteFunction(Function):
     def jvp(ctx, tangent):
         return tangent.transpose(ctx.axes)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent.permute(*(int(axis) for axis in ctx.axes))
+
 
 class ExpandFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -97,6 +105,10 @@ class ExpandFunction(Function):
     @staticmethod
     def jvp(ctx, tangent):
         return np.broadcast_to(tangent, result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent.expand(*result_of(ctx).shape)
 
 
 class RepeatFunction(Function):

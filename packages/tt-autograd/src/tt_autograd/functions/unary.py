@@ -302,6 +302,10 @@ class CopyFunction(Function):
     def jvp(ctx, tangent):  # a copy of the tangent, as PyTorch's clone gives (not its memory)
         return np.array(tangent, copy=True)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent.clone()
+
 
 class CastFunction(Function):
     """Conversion between float dtypes; the gradient is converted back."""

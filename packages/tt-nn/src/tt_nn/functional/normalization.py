@@ -50,7 +50,8 @@ def affine(x: np.ndarray, out: np.ndarray, scale: np.ndarray, shift: np.ndarray 
 def normalized_rows(x_hat: np.ndarray, inv_std: np.ndarray, centre: bool = True) -> tuple:
     """For a row normalisation's ``graph_backward`` (through ``composite_gradients``): the rows it
     read, as far as it can tell (``x - mean``, or ``x`` unless ``centre``), and ``normalise``, its
-    ``x̂`` of an (R, F) tensor.
+    ``x̂`` of an (R, F) tensor (with ``parts=True`` its two factors: the centred ``x`` and the
+    ``(R, 1)`` column ``1 / sqrt(var + eps)``, for a ``graph_jvp``).
 
     ``eps`` is not saved: each row's ``1 / inv_std² - var`` is the eps forward added to it, in value
     exactly what ``normalise`` needs, whose derivatives come from the variance alone.
@@ -58,10 +59,11 @@ def normalized_rows(x_hat: np.ndarray, inv_std: np.ndarray, centre: bool = True)
     rows = x_hat / inv_std.astype(x_hat.dtype)[:, None]
     shift = (1.0 / (inv_std * inv_std) - row_dot(rows, rows) / max(x_hat.shape[1], 1)).astype(x_hat.dtype)
 
-    def normalise(x):
+    def normalise(x, parts=False):
         if centre:
             x = x - x.mean(dim=1, keepdim=True)
-        return x * ((x * x).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+        scale = ((x * x).mean(dim=1, keepdim=True) + shift[:, None]) ** -0.5
+        return (x, scale) if parts else x * scale
 
     return rows, normalise
 
@@ -148,6 +150,31 @@ class LayerNormFunction(Function):
         if tangent_bias is not None:
             out += tangent_bias.reshape(-1)
         return out.reshape(result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """``jvp``'s formula in recorded operations: ``x̂`` and ``1 / std`` recomputed from the input
+        (joined to its graph), so the tangent is differentiable in the primals and the tangents. Cost:
+        about 12 recorded element-wise operations and row means, where the double vjp ran the composite
+        forward and backward twice."""
+        x_hat, inv_std, weight = ctx.saved_tensors
+        shape = result_of(ctx).shape
+        weight_t = None if weight is None else ctx.input_tensor(1, weight).reshape(-1)
+        terms = []
+        if tangent_x is not None or tangent_weight is not None:
+            rows, normalise = normalized_rows(x_hat, inv_std)
+            centred, scale = normalise(ctx.input_tensor(0, rows.reshape(shape)).reshape(x_hat.shape), True)
+            hat = centred * scale
+        if tangent_x is not None:
+            t = tangent_x.reshape(x_hat.shape)
+            t = t - t.mean(dim=1, keepdim=True)
+            d_hat = (t - hat * (hat * t).mean(dim=1, keepdim=True)) * scale
+            terms.append(d_hat if weight_t is None else d_hat * weight_t)
+        if tangent_weight is not None:
+            terms.append(hat * tangent_weight.reshape(-1))
+        if tangent_bias is not None:
+            terms.append(tangent_bias.reshape(-1))
+        return sum(terms).expand(*x_hat.shape).reshape(*shape)
 
 
 class BatchNormFunction(Function):

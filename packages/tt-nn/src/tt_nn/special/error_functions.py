@@ -32,6 +32,7 @@ import math
 
 import numpy as np
 from tt_autograd import Function
+from tt_autograd.forward_ad import symmetric_jvp
 
 from ..functional.erf import erf as _cody_erf
 from ..functional.erf import erfc as _cody_erfc
@@ -134,6 +135,8 @@ class ErfFunction(Function):
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
         return (grad * (-x * x).exp() * TWO_OVER_SQRT_PI,)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class ErfcFunction(Function):
     """``erfc(x) = 1 - erf(x)``; backward ``-2 / sqrt(pi) * exp(-x^2)``."""
@@ -152,6 +155,8 @@ class ErfcFunction(Function):
     def graph_backward(ctx, grad):
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
         return (grad * (-x * x).exp() * -TWO_OVER_SQRT_PI,)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class ErfinvFunction(Function):
@@ -173,6 +178,8 @@ class ErfinvFunction(Function):
         y = ctx.output_tensor(ctx.saved_tensors[0])
         return (grad * (y * y).exp() * SQRT_PI_OVER_2,)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class ErfcxFunction(Function):
     """``erfcx(x) = exp(x^2) erfc(x)``; backward ``2 x erfcx(x) - 2 / sqrt(pi)``."""
@@ -193,6 +200,8 @@ class ErfcxFunction(Function):
         x, y = ctx.saved_tensors
         return (grad * (ctx.input_tensor(0, x) * ctx.output_tensor(y) * 2.0 - TWO_OVER_SQRT_PI),)
 
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
+
 
 class NdtrFunction(Function):
     """``Phi(x)``, the standard normal CDF; backward the density ``exp(-x^2 / 2) / sqrt(2 pi)``."""
@@ -211,6 +220,8 @@ class NdtrFunction(Function):
     def graph_backward(ctx, grad):
         x = ctx.input_tensor(0, ctx.saved_tensors[0])
         return (grad * (x * x * -0.5).exp() * ONE_OVER_SQRT_2PI,)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class NdtriFunction(Function):
@@ -231,6 +242,8 @@ class NdtriFunction(Function):
     def graph_backward(ctx, grad):
         y = ctx.output_tensor(ctx.saved_tensors[0])
         return (grad * (y * y * 0.5).exp() * math.sqrt(2.0 * math.pi),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 class LogNdtrFunction(Function):
@@ -262,6 +275,8 @@ class LogNdtrFunction(Function):
         upper = x_t.where(np.asarray(~lower), 0.0)
         head = (upper * upper * -0.5).exp() * ONE_OVER_SQRT_2PI / ndtr(upper)
         return (grad * tail.where(lower, head),)
+
+    jvp = staticmethod(symmetric_jvp)  # element-wise: a diagonal Jacobian
 
 
 # ----------------------------------------------------------------------------- the functions
