@@ -109,6 +109,20 @@ def test_a_timeout_of_zero_waits_until_another_thread_sets_the_key(store, tmp_pa
     store.wait(["late"])
 
 
+def test_add_and_compare_set_wake_a_waiting_thread(store, tmp_path):
+    other = store if isinstance(store, HashStore) else FileStore(tmp_path / "store", 1)
+    writes = {"counted": lambda: other.add("counted", 1),
+              "swapped": lambda: other.compare_set("swapped", "", "1")}  # fmt: skip
+    for key, write in writes.items():
+        setter = threading.Timer(0.1, write)
+        setter.start()
+        start = time.monotonic()
+        store.wait([key], 5000 * MS)  # woken by the write, not by the end of the 5 s
+        assert time.monotonic() - start < 2
+        setter.join()
+    assert store.get("counted") == b"1" and store.get("swapped") == b"1"
+
+
 def test_bad_keys_values_and_timeouts_are_refused_by_name(store):
     name = type(store).__name__
     with pytest.raises(TypeError, match=rf"{name}.set: a value is str or bytes, got int 5; convert it"):
