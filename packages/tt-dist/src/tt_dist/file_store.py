@@ -113,8 +113,7 @@ class FileStore(Store):
         if size < self._seen:  # the file was removed and made again: start over
             self._cache.clear()
             self._seen = 0
-        if size > self._seen:
-            self._seen += parse(os.pread(handle, size - self._seen, self._seen), self._cache)
+        self._seen += parse(os.pread(handle, size - self._seen, self._seen), self._cache)
 
     def _locked(self, exclusive: bool, action):
         """Run ``action(handle)`` with the file open and flocked (shared, or exclusive to write)."""
@@ -135,8 +134,7 @@ class FileStore(Store):
 
     def _append(self, handle: int, key: str, value: bytes) -> None:
         os.lseek(handle, 0, os.SEEK_END)
-        os.write(handle, record(key, value))
-        self._refresh(handle)
+        os.write(handle, record(key, value))  # the next call's refresh reads it back
 
     def set(self, key: str, value: str | bytes) -> None:
         name = REGULAR + check_key("FileStore.set", key)
@@ -228,6 +226,6 @@ def _finished(path: str, world_size: int) -> None:
         os.write(handle, record(CLEANUP, str(count).encode()))
     finally:
         os.close(handle)
-    if world_size > 0 and count == world_size:
+    if count == world_size:  # never for -1: the count starts at 1
         with contextlib.suppress(FileNotFoundError):
             os.remove(path)

@@ -25,7 +25,6 @@ processes. Costs: a ``HashStore`` call is a dict operation under a lock.
 from __future__ import annotations
 
 import datetime
-import operator
 import threading
 from collections.abc import Sequence
 
@@ -67,7 +66,6 @@ def added(op: str, key: str, current: bytes | None, amount: int) -> int:
     """``current`` (decimal ASCII, or missing for 0) plus ``amount``, as PyTorch's ``add``."""
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise TypeError(f"{op}: amount is an int, got {type(amount).__name__} {amount!r}")
-    amount = operator.index(amount)
     if not current:
         return amount
     try:
