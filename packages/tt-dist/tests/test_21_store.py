@@ -130,6 +130,9 @@ def test_bad_keys_values_and_timeouts_are_refused_by_name(store):
         store.set("k", 5)
     with pytest.raises(TypeError, match=rf"{name}.set: a key is a str, got int 5"):
         store.set(5, "v")
+    for op, args in (("add", (5, 1)), ("compare_set", (5, "", "v")), ("delete_key", (5,)), ("get", (5,))):
+        with pytest.raises(TypeError, match=rf"{name}.{op}: a key is a str, got int 5"):
+            getattr(store, op)(*args)
     with pytest.raises(TypeError, match=rf"{name}.wait: keys is a list of str, got 'abc'; pass \[key\]"):
         store.wait("abc")
     with pytest.raises(TypeError, match=rf"{name}.check: keys is a list of str, got 3"):

@@ -170,7 +170,7 @@ class HashStore(Store):
         milliseconds = wait_milliseconds(op, timeout)
         with self._changed:
             ready = lambda: all(key in self._table for key in keys)  # noqa: E731
-            if not self._changed.wait_for(ready, None if milliseconds == 0 else milliseconds / 1000):
+            if not self._changed.wait_for(ready, timeout.total_seconds() or None):  # zero: no limit
                 missing = [key for key in keys if key not in self._table]
                 raise DistStoreError(
                     f"Wait timeout: {op} waited {milliseconds} ms for keys {missing} (never set)"
