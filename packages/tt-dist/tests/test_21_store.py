@@ -211,6 +211,9 @@ def test_file_store_writes_pytorchs_records_and_reads_another_stores(tmp_path):
     with open(path, "ab") as file:  # a record cut inside its key
         file.write(struct.pack("<I", 2))
     assert first.num_keys() == 1
+    cut = tmp_path / "cut"
+    cut.write_bytes(struct.pack("<I", 2) + b"/c")  # a record cut before its value's length
+    assert FileStore(cut).num_keys() == 0
     path.unlink()
     assert second.num_keys() == 0 and not second.check(["a2"])  # no file: no keys
     first.set("fresh", "1")  # the file made again: the old cache is dropped

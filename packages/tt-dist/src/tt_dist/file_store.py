@@ -96,7 +96,6 @@ class FileStore(Store):
             )
         super().__init__()
         self._path = os.fspath(file_name)
-        self._world_size = world_size
         self._cache: dict[str, bytes] = {}
         self._seen = 0
         self._lock = threading.Lock()
