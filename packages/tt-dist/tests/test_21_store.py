@@ -195,6 +195,7 @@ def test_file_store_writes_pytorchs_records_and_reads_another_stores(tmp_path):
     first, second = FileStore(path, -1), FileStore(str(path))
     assert first.path == str(path)
     assert first.num_keys() == 0 and not first.check(["a"])  # no file yet: no keys
+    assert not path.exists()  # reading takes a shared lock and creates nothing
     first.set("a", "xy")
     umask = os.umask(0)
     os.umask(umask)
