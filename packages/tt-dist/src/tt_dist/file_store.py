@@ -52,7 +52,7 @@ def record(key: str, value: bytes) -> bytes:
 def parse(data: bytes, cache: dict[str, bytes]) -> int:
     """Apply the complete records of ``data`` to ``cache``; return how many bytes they took."""
     at = 0
-    while at + LENGTH.size <= len(data):
+    while at + LENGTH.size <= len(data):  # (< reads the same: a whole record takes 8 bytes or more)
         (size,) = LENGTH.unpack_from(data, at)
         value_at = at + LENGTH.size + size
         if value_at + LENGTH.size > len(data):
