@@ -38,6 +38,13 @@ from .collectives import (
     send,
 )
 from .ddp import DistributedDataParallel, broadcast_tensors
+from .debug import (
+    DebugLevel,
+    get_debug_level,
+    is_torchelastic_launched,
+    set_debug_level,
+    set_debug_level_from_env,
+)
 from .exchange import (
     P2POp,
     all_gather_coalesced,
@@ -47,6 +54,7 @@ from .exchange import (
     batch_isend_irecv,
     monitored_barrier,
 )
+from .file_store import FileStore
 from .groups import (
     Backend,
     get_global_rank,
@@ -92,6 +100,7 @@ from .process_group import (
 from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
 from .reducer import Reducer, assign_buckets
 from .sampler import DistributedSampler
+from .store import DistError, DistStoreError, HashStore, PrefixStore, Store, TCPStore
 from .sync_batch_norm import SyncBatchNorm, SyncBatchNormFunction
 
 __all__ = [
@@ -109,6 +118,8 @@ __all__ = [
     "is_mpi_available", "is_nccl_available", "monitored_barrier", "new_group", "new_subgroups",
     "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
     "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
+    "DebugLevel", "DistError", "DistStoreError", "FileStore", "HashStore", "PrefixStore", "Store", "TCPStore",
+    "get_debug_level", "is_torchelastic_launched", "set_debug_level", "set_debug_level_from_env",
 ]  # fmt: skip
 
 __version__ = "0.1.0"
