@@ -266,7 +266,7 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
         elif graph_rule is not None:  # a tangent that keeps its graph, from one recorded pass
             tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output)
         else:
-            tangent = _double_vjp(cls, ctx, inputs, tangents, output, differentiable)
+            tangent = double_vjp(cls, ctx, inputs, tangents, output, differentiable)
     finally:
         _state.busy = False
     _attach(output, tangent)
@@ -335,7 +335,7 @@ def _own_rule(cls: type, rule, ctx: function.Function, tangents: list, output: P
     return function._tensor_class().from_array(np.require(result, output.array.dtype, "CW"))
 
 
-def _double_vjp(
+def double_vjp(
     cls: type,
     ctx: function.Function,
     inputs: tuple,
