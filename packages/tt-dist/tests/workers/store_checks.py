@@ -1,4 +1,4 @@
-"""Run under ``mpiexec -n 2`` by test_21_store.py: one FileStore file shared by two processes.
+"""Run under ``mpiexec -n 2`` by test_dist_store.py: one FileStore file shared by two processes.
 
 Both ranks add to one counter at once, race in compare_set, wait for keys the
 other sets late, time out on a key nobody sets, and drop their stores (the
