@@ -190,7 +190,7 @@ def learner_edition(session: nox.Session) -> None:
 def mutation(session: nox.Session) -> None:
     """Mutation testing of solution regions: ``nox -s mutation -- 05`` (tools/mutation; TESTING.md).
 
-    No argument runs the CI sample (6 mutants per module, seeded, 150 s at most);
+    No argument runs the CI sample (6 mutants per module, seeded, 300 s at most);
     ``-- NN --sample K --seed S --time-budget SECONDS --json PATH`` narrows or records a run.
     """
     session.install("numpy>=2.0", *TEST_DEPS, *MPI_DEPS, "coverage>=7")

@@ -230,7 +230,7 @@ def test_without_coverage_every_test_runs(tmp_path):
 
 def test_sampling_is_seeded(tmp_path):
     args = cli.parse(["--root", str(tmp_path)])
-    assert (args.sample, args.time_budget) == (6, 150.0)  # no module named: the CI sample
+    assert (args.sample, args.time_budget) == (6, 300.0)  # no module named: the CI sample
     assert cli.parse(["3", "--sample", "4"]).sample == 4
     assert cli.parse(["3"]).sample is None
 

@@ -209,7 +209,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.modules:  # the CI sample
         args.sample = 6 if args.sample is None else args.sample
-        args.time_budget = 150.0 if args.time_budget is None else args.time_budget
+        args.time_budget = 300.0 if args.time_budget is None else args.time_budget
     return args
 
 
