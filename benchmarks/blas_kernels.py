@@ -28,7 +28,7 @@ os.environ.setdefault("TINYTORCH_NUM_THREADS", "1")  # no worker pool: use_kerne
 
 import argparse
 import statistics
-import time
+import timeit
 from collections.abc import Callable
 
 import numpy as np
@@ -48,14 +48,9 @@ def gemm_shapes() -> list[tuple[int, int, int]]:
 
 
 def seconds_of(function: Callable[[], object], repeats: int) -> list[float]:
-    """The times of ``repeats`` calls of ``function``, after one warm-up call."""
+    """The times of ``repeats`` calls of ``function``, after one warm-up call (``timeit.repeat``)."""
     function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return times
+    return timeit.repeat(function, number=1, repeat=repeats)
 
 
 def gemm_rates(repeats: int) -> dict[str, float]:
