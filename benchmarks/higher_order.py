@@ -28,7 +28,7 @@ import tt_autograd
 import tt_nn as nn
 import tt_optim
 import tt_tensor
-from text import median_time  # benchmarks/text.py
+from timing import median_time  # benchmarks/timing.py
 from tt_autograd.gradients import grad
 
 WIDTHS, BATCH, PENALTY_WEIGHT = (784, 512, 512, 1), 128, 10.0

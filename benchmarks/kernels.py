@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from run import median_time  # benchmarks/run.py
+from timing import median_time  # benchmarks/timing.py
 
 ROOT = Path(__file__).resolve().parents[1]
 MiB = 1 << 20

@@ -28,23 +28,13 @@ import argparse
 import math
 import statistics
 import sys
-import time
 from collections.abc import Callable
 
 import numpy as np
 import tt_autograd as autograd
 import tt_nn as nn
+from timing import median_time  # benchmarks/timing.py
 from tt_nn import functional as F
-
-
-def median_time(function: Callable[[], object], repeats: int) -> float:
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def compare(sides: dict[str, Callable[[], object]], rounds: int, repeats: int) -> dict[str, float]:

@@ -27,7 +27,7 @@ import numpy as np
 import tt_autograd as autograd
 import tt_nn as nn
 from numpy.lib.stride_tricks import sliding_window_view
-from run import median_time, paired_median  # benchmarks/run.py: warm-up, medians, alternated rounds
+from timing import median_time, paired_median  # benchmarks/timing.py: warm-up, medians, alternated rounds
 from tt_perf.acceleration import (
     Workspace,
     fused_bias_dropout_residual,

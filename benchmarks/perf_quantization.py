@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 import tt_optim
-from run import median_time  # benchmarks/run.py: warm-up, then the median of repeated calls
+from timing import median_time  # benchmarks/timing.py: warm-up, then the median of repeated calls
 from tt_autograd import from_numpy, no_grad
 from tt_nn import Linear
 from tt_nn.functional import cross_entropy

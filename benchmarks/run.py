@@ -33,11 +33,10 @@ import importlib.util
 import statistics
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from timing import median_time, paired_median  # benchmarks/timing.py
 
 import tinytorch as tt
 
@@ -53,28 +52,6 @@ def milestone(name: str):
     finally:
         sys.path.remove(str(folder))
     return module
-
-
-def median_time(function: Callable[[], object], repeats: int) -> float:
-    """Median wall time of ``function()`` in seconds over ``repeats`` calls (after one warm-up)."""
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def paired_median(
-    a: Callable[[], object], b: Callable[[], object], rounds: int, repeats: int
-) -> tuple[float, float]:
-    """Median times of ``a`` and ``b``, measured in alternating rounds so drift hits both."""
-    times_a, times_b = [], []
-    for _ in range(rounds):
-        times_a.append(median_time(a, repeats))
-        times_b.append(median_time(b, repeats))
-    return statistics.median(times_a), statistics.median(times_b)
 
 
 # ---------------------------------------------------------------------------- MLP

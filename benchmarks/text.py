@@ -37,6 +37,7 @@ import tt_nn as nn
 import tt_optim
 import tt_tensor
 from function_timers import function_timers, timed_attribute  # benchmarks/function_timers.py
+from timing import median_time  # benchmarks/timing.py
 from tt_nn.functional import cross_entropy
 from tt_tensor.threads import set_num_threads
 from tt_text import GPT, BPETokenizer, GPTConfig, load_tiny_shakespeare
@@ -71,16 +72,6 @@ def tinytorch_step(model: GPT, rows: slice = slice(None)) -> Callable[[], float]
         return float(loss)
 
     return step
-
-
-def median_time(function: Callable[[], object], repeats: int) -> float:
-    function()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 # ---------------------------------------------------------------------------- profile
