@@ -268,3 +268,29 @@ def test_a_line_span_run_counts_and_shows_its_survivors(tmp_path, capsys):
     assert "survived: packages/tt-demo/src/demo/__init__.py:8 [constant] '10' -> '11'" in out
     assert "+ if total >= 10:" in out
     assert status == 2
+
+
+def test_refresh_pairs_an_ambiguous_entry_by_git_history(tmp_path):
+    """Two mutants share the entry's anchor ('10' -> '11' twice): only the line diff can say which it was."""
+    import subprocess
+
+    repo = tmp_path / "repo"
+    source = make_repo(repo)
+    every = operators.module_mutants(repo, 1)
+    first, second = sorted((m for m in every if "'10' -> '11'" in m.id), key=lambda m: m.line)
+    assert cli._anchor(first.id) == cli._anchor(second.id) and (first.line, second.line) == (8, 9)
+    toml = repo / "packages" / "tt-demo" / "tests" / "equivalent_mutants.toml"
+    toml.write_text(f'[[equivalent]]\nid = {json.dumps(second.id)}\nreason = "why"\n')
+    git = ["git", "-C", str(repo), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "start"], check=True)
+    source.write_text(
+        source.read_text().replace('"""A demo package."""\n', '"""A demo package."""\n\nLIMIT = 10\n')
+    )
+    assert cli.refresh_equivalents(repo) == []
+    assert f"id = {json.dumps(second.id.replace(':9:', ':11:'))}" in toml.read_text()
+    subprocess.run([*git, "commit", "-qam", "refreshed"], check=True)
+    edited = source.read_text().replace("LIMIT = 10\n", "LIMIT = 10\nFLOOR = 0\n")
+    source.write_text(edited.replace("total = 10", "total = 10  # clipped"))  # moved, and its own line edited
+    assert cli.refresh_equivalents(repo) == [second.id.replace(":9:", ":11:")]

@@ -1,7 +1,7 @@
 """``python -m tools.mutation [NN ...]``: mutation scores of course modules' solution regions.
 
 With no module numbers it runs the CI sample: every module that has regions and
-tests, ``--sample 6`` mutants each, seeded, within ``--time-budget 150`` seconds.
+tests, ``--sample 6`` mutants each, seeded, within ``--time-budget 300`` seconds.
 Name modules to run all their mutants (add ``--sample K`` to draw K of them).
 
 A mutant is *killed* when a test fails or errors, or the run exceeds its timeout
@@ -14,7 +14,9 @@ them apart) are listed in ``packages/<pkg>/tests/equivalent_mutants.toml``::
 
 They are shown apart and left out of the score: killed / (mutants − equivalent).
 An entry whose line moved (code added above it) still matches its mutant by the
-id without ``line:column`` when that names one mutant of the module only.
+id without ``line:column`` when that names one mutant of the module only;
+``--refresh-equivalents`` rewrites the ids to today's lines, pairing the rest by
+git history (``history.py``).
 The exit status is 1 when a module scores below ``--goal`` (default 90); a sampled
 run is judged on all its mutants together (``pooled_verdict``): a handful of mutants
 per module cannot score a module on its own.
@@ -33,7 +35,7 @@ from pathlib import Path
 
 import tomllib
 
-from . import runner
+from . import history, runner
 from .operators import TOOL_ROOT, Mutant, module_mutants
 
 MODULES = range(1, 22)
@@ -214,14 +216,23 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def refresh_equivalents(root: Path) -> list[str]:
-    """Rewrite each listed id that matches by anchor to its mutant's id today; the stale entries."""
+    """Rewrite each listed id to its mutant's id today (by anchor, else by git history); the stale entries."""
     listed = equivalents(root)
     today: dict[str, str] = {}  # listed id -> the matched mutant's id
+    every: set[str] = set()  # today's mutant ids
     for module in MODULES:
-        for mutant_id, entry in match_equivalents(module_mutants(root, module), listed).items():
+        mutants = module_mutants(root, module)
+        every.update(m.id for m in mutants)
+        for mutant_id, entry in match_equivalents(mutants, listed).items():
             today[entry] = mutant_id
     for path in sorted(root.glob("packages/*/tests/equivalent_mutants.toml")):
         entries = tomllib.loads(path.read_text()).get("equivalent", [])
+        unmatched = [entry["id"] for entry in entries if entry["id"] not in today]
+        claimed = set(today.values())
+        for entry, moved in history.moved_ids(root, path, unmatched).items():  # its anchor was ambiguous
+            if moved in every and moved not in claimed:
+                today[entry] = moved
+                claimed.add(moved)
         new_ids = [today.get(entry["id"], entry["id"]) for entry in entries]  # all at once: two ids may swap
         lines = path.read_text().splitlines(keepends=True)
         id_lines = [number for number, line in enumerate(lines) if line.startswith("id = ")]
