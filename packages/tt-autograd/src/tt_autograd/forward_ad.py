@@ -28,13 +28,17 @@ Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp, maximum/m
 element-wise functions (exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, log1p, expm1,
 tan, the inverse and hyperbolic ones, and tt-nn's gelu, silu, leaky_relu: :func:`symmetric_jvp`),
 casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten, permute/transpose, expand,
-repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax/amin, max/min along a
-dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
-Function may have one. They run when the tangent need not be differentiable: a primal that
-requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
-own rules serve), except where the Function has a ``graph_jvp`` (add, sub, mul, div, pow, matmul,
-sum, mean, view/permute/expand, clone; tt-nn's linear, layer_norm; tt-vision's conv2d) or is
-symmetric (its ``graph_backward`` on the tangent): one recorded pass.
+repeat, flip, indexing, gather, cat, stack, masked_fill), the reductions sum, mean, var, amax/amin,
+max/min along a dim, logsumexp, cumsum, matmul, tt-nn's linear, layer_norm, softmax, log_softmax and
+cross_entropy, and tt-text's attention; a user's Function may have one. They run when the tangent
+need not be differentiable: a primal that requires grad (a model's parameters) makes it so, and
+takes the generic rule (under ``no_grad`` the own rules serve), except where the Function has a
+``graph_jvp`` (add, sub, mul, div, pow, matmul, sum, mean, view/permute/expand, clone, where,
+tensor-bound clamp, masked_fill, indexing and its recorded backward, cat, stack; tt-nn's linear,
+layer_norm, log_softmax, cross_entropy; tt-text's embedding and attention; tt-vision's conv2d) or is
+symmetric (its ``graph_backward`` on the tangent): one recorded pass. A rule may read forward's
+result (:func:`result_of`) and the call's inputs (:func:`inputs_of`);
+:func:`~tt_autograd.forward_ad_check.check_jvp_rules` tests one.
 Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward pass pushes a batch
 of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 
@@ -259,7 +263,7 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
         output.requires_grad or any(t.requires_grad for t in tangents if t is not None)
     )
     graph_rule = getattr(cls, "graph_jvp", None) or (_symmetric_graph_jvp if rule is symmetric_jvp else None)
-    _state.busy = True
+    _state.busy, ctx._fw_inputs = True, inputs
     try:
         if rule is not None and not (differentiable and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
@@ -269,6 +273,7 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
             tangent = double_vjp(cls, ctx, inputs, tangents, output, differentiable)
     finally:
         _state.busy = False
+        del ctx._fw_inputs
     _attach(output, tangent)
     ctx._fw = (_state.level, tangents, tangent)
 
@@ -310,6 +315,14 @@ def result_of(ctx: function.Function) -> np.ndarray:
     """While an own ``jvp`` or ``graph_jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward
     formulas read it as ``result``); a rule of a shape op takes the output's shape from it."""
     return ctx._fw_result
+
+
+def inputs_of(ctx: function.Function) -> tuple:
+    """While a tangent rule of ``ctx`` runs (its ``jvp``, ``graph_jvp``, or the double vjp's
+    ``graph_backward``): the inputs ``apply`` received, tensors and other arguments alike, for a rule
+    that needs an argument forward did not keep (tt-text's packed attention: its causal flag and mask,
+    which its caller notes on the node only after ``apply`` returns)."""
+    return ctx._fw_inputs
 
 
 @contextmanager
