@@ -17,7 +17,7 @@ import pytest
 import tt_autograd as autograd
 from tt_autograd import forward_ad as fwAD
 from tt_autograd.forward_ad_check import check_jvp_rules
-from tt_autograd.functions import arithmetic, indexing, shape
+from tt_autograd.functions import arithmetic, indexing, reductions, shape
 
 RNG = np.random.default_rng(2930)
 MASK = np.array([[True, False, True], [False, False, True]])
@@ -66,6 +66,12 @@ CASES = {  # name: (function, input shapes, Functions whose rules must run)
     ),
     "clamp_min_tensor": (lambda a, low: a.clamp(min=low) * a, [(2, 3), (2, 3)], [A.ClampBoundsFunction]),
     "clamp_max_tensor": (lambda a, high: a.clamp(max=high) * a, [(4,), ()], [A.ClampBoundsFunction]),
+    "logsumexp_dim": (lambda a: a.logsumexp(1) ** 2, [(2, 3)], [reductions.LogSumExpFunction]),
+    "logsumexp_dims_keepdim": (
+        lambda a, b: (a * b).logsumexp((0, 2), keepdim=True) * a,
+        [(2, 3, 4), (3, 1)],
+        [reductions.LogSumExpFunction],
+    ),
     "cat": (lambda a, b: autograd.cat([a, b * b, a], dim=1) ** 2, [(2, 1), (2, 3)], [shape.CatFunction]),
     "cat_constant": (
         lambda a: autograd.cat([_const(PICK[:1]), a * a], dim=0) * 2.0,

@@ -240,9 +240,17 @@ def jacfwd(
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
-    """The Hessian of a scalar ``func``: the Jacobian of its gradient (``jacrev(jacrev(func))``)."""
+    """The Hessian of a scalar ``func``: the Jacobian of its gradient, ``jacfwd(jacrev(func))`` as PyTorch's.
+
+    Forward over reverse: one vmapped pass of the recorded gradient computation pushes all
+    ``n`` basis tangents at once (each op's tangent from its ``graph_jvp``), where
+    ``jacrev(jacrev(func))`` runs one recorded backward pass per gradient element. As in PyTorch,
+    ``func`` runs under vmap with ``randomness="error"`` (a random op raises), and an op without
+    a batching rule loops over the ``n`` samples with vmap's warning. Inside an open forward-AD
+    level, and for an argument without elements, jacfwd (so ``hessian``) is reverse over reverse.
+    """
     functional_ad.check_callable(func, "hessian")
-    inner = jacrev(jacrev(func, argnums), argnums)
+    inner = jacfwd(jacrev(func, argnums), argnums)
 
     def hessian_of(*args: Any) -> Any:
         _tracked(args, _argnums(argnums, len(args), "hessian"), "hessian")  # its own name in errors
