@@ -154,16 +154,6 @@ WRONG = {  # name: (the rules replaced, the check that must fail)
         {"graph_jvp": lambda ctx, t: 2.0 * ctx.input_tensor(0, ctx.saved_tensors[0]) * t.detach()},
         "d tangent 0",
     ),
-    "graph_jvp_requiring_grad_alone": (
-        {
-            "jvp": None,
-            "graph_jvp": lambda ctx, t: (
-                2.0 * ctx.input_tensor(0, ctx.saved_tensors[0]) * t
-                + autograd.zeros(*t.shape, dtype=autograd.float64, requires_grad=True)
-            ),
-        },
-        "with nothing requiring grad",
-    ),
     "graph_jvp_missing": ({"graph_jvp": None}, "the double vjp ran"),
     "jvp_value": ({"jvp": _thrice}, "one-pass"),
     "all_wrong_alike": (

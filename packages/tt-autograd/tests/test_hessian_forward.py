@@ -55,8 +55,8 @@ def test_hessian_of_two_arguments_has_jacrev_s_blocks():
             np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10, atol=1e-12)
 
 
-def test_hessian_inside_an_open_level_is_reverse_over_reverse():
-    """An open forward-AD level makes jacfwd (so hessian) fall back to reverse mode: same values."""
+def test_hessian_inside_an_open_level():
+    """Inside an open forward-AD level hessian's jacfwd opens a nested one: the same values."""
     x = autograd.tensor(RNG.uniform(-1, 1, (3, 4)), dtype=autograd.float64)
     with fwAD.dual_level():
         found = hessian(loss)(x)
