@@ -113,7 +113,7 @@ def test_nested_and_batched():
     )  # forward over reverse
     np.testing.assert_allclose(
         jacfwd(jacfwd(f))(x).numpy(), hessian.numpy(), rtol=1e-12
-    )  # inner: reverse mode
+    )  # forward over forward (nested levels)
     xs = t64(4, 3)
 
     def g(a):

@@ -331,7 +331,7 @@ class Function:
         node = _node_class(cls)()
         recording = _state.enabled and any(_requires_grad(a) for a in args)
         node.needs_input_grad = tuple(recording and _requires_grad(a) for a in args)
-        tangents = transforms.tangents_in(args)  # None unless an input has a tangent (then cls.jvp runs)
+        tangents = transforms.tangents_in(args, cls)  # None unless an input has a tangent (then cls.jvp runs)
         with no_grad(), forward_ad.untangented() if tangents is not None else nullcontext():
             if separate:
                 output = cls.forward(*args)

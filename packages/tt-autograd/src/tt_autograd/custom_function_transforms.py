@@ -81,13 +81,23 @@ def no_gradient(node: object, parent: object, shape: tuple, nodes: tuple) -> NoG
 # ---- forward AD ---------------------------------------------------------------------------------------
 
 
-def tangents_in(args: tuple) -> list | None:
+def tangents_in(args: tuple, cls: type) -> list | None:
     """The inputs' tangents when some input has one (``cls.jvp`` will give the outputs theirs, or the
-    base ``jvp`` refuses), else None."""
+    base ``jvp`` refuses), else None. Under nested levels (``jacfwd(jacfwd(f))``) an input that also
+    carries an outer level's tangent is refused: ``cls.jvp`` gives one level's tangent, and the
+    outer level would silently see a zero derivative."""
     if not forward_ad.active():
         return None
     tangents = [forward_ad.tangent_of(a) for a in args]
-    return tangents if any(t is not None for t in tangents) else None
+    if not any(t is not None for t in tangents):
+        return None
+    if forward_ad.outer_dual(args):
+        raise NotImplementedError(
+            f"{cls.__name__}: a custom autograd.Function under nested forward-mode levels "
+            "(jacfwd(jacfwd(f))) is not supported: its jvp gives the inner level's tangent only. "
+            "Use jacfwd(jacrev(f)) (hessian) or jacrev(jacrev(f))."
+        )
+    return tangents
 
 
 def pushed(cls: type, node: object, args: tuple, tangents: list, output: object, alias) -> object:

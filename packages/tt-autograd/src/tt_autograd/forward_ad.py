@@ -10,7 +10,7 @@ direction, so a function with few inputs and many outputs (a Jacobian column, ``
 sensitivity along one direction) is cheaper forward; and forward over reverse (a tangent through a
 gradient computation) gives a Hessian-vector product.
 
-How: a dual tensor carries ``_fw_tangent = (level, tangent)``; while a level is open,
+How: a dual tensor carries ``_fw_tangent = {level: tangent}``; while a level is open,
 :class:`~tt_autograd.function.Function`'s ``apply`` calls :func:`propagate` after each forward (the
 ``_FORWARD_HOOK``, as vmap's ``_BATCH_HOOK``). The output tangent comes from the Function's own
 ``jvp(ctx, *tangents)`` staticmethod when it has one (on arrays, like ``backward``; ``None`` for an
@@ -28,19 +28,25 @@ Own rules: the arithmetic (add, sub, mul, div, neg, pow, where, clamp, maximum/m
 element-wise functions (exp, log, sqrt, reciprocal, abs, sin, cos, tanh, sigmoid, relu, log1p, expm1,
 tan, the inverse and hyperbolic ones, and tt-nn's gelu, silu, leaky_relu: :func:`symmetric_jvp`),
 casts and copies, the shape ops (view/reshape/squeeze/unsqueeze/flatten, permute/transpose, expand,
-repeat, flip, indexing, gather, cat, stack), the reductions sum, mean, var, amax/amin, max/min along a
-dim, logsumexp, cumsum, matmul, and tt-nn's linear, layer_norm, softmax and log_softmax; a user's
-Function may have one. They run when the tangent need not be differentiable: a primal that
-requires grad (a model's parameters) makes it so, and takes the generic rule (under ``no_grad`` the
-own rules serve), except where the Function has a ``graph_jvp`` (add, sub, mul, div, pow, matmul,
-sum, mean, view/permute/expand, clone; tt-nn's linear, layer_norm; tt-vision's conv2d) or is
-symmetric (its ``graph_backward`` on the tangent): one recorded pass.
+repeat, flip, indexing, gather, cat, stack, masked_fill), the reductions sum, mean, var, amax/amin,
+max/min along a dim, logsumexp, cumsum, matmul, tt-nn's linear, layer_norm, softmax, log_softmax and
+cross_entropy, and tt-text's attention; a user's Function may have one. They run when the tangent
+need not be differentiable: a primal that requires grad (a model's parameters) makes it so, and
+takes the generic rule (under ``no_grad`` the own rules serve), except where the Function has a
+``graph_jvp`` (add, sub, mul, div, pow, matmul, sum, mean, view/permute/expand, clone, where,
+tensor-bound clamp, masked_fill, indexing and its recorded backward, cat, stack; tt-nn's linear,
+layer_norm, log_softmax, cross_entropy; tt-text's embedding and attention; tt-vision's conv2d) or is
+symmetric (its ``graph_backward`` on the tangent): one recorded pass. A rule may read forward's
+result (:func:`result_of`) and the call's inputs (:func:`inputs_of`);
+:func:`~tt_autograd.forward_ad_check.check_jvp_rules` tests one.
 Inside vmap, ``make_dual`` batches a primal and a tangent alike, so one forward pass pushes a batch
 of tangents through (``jacfwd``, :mod:`tt_autograd.forward_jacobian`).
 
 Cost: an own rule costs about the op itself; the generic rule runs the op's backward twice (the
-first recorded). As in PyTorch, only one level may be open at a time (no nesting). Tangents of
-integer results are dropped; complex tangents are refused.
+first recorded). As in PyTorch, ``dual_level`` opens one level at a time (nesting raises);
+``jacfwd`` nests its own (:func:`nested_level`: forward over forward, each level's tangents
+propagated outermost first, an inner level's rule recorded where an outer tangent reaches it).
+Tangents of integer results are dropped; complex tangents are refused.
 
 Example:
     >>> import tt_autograd as autograd
@@ -62,7 +68,7 @@ from tt_tensor import Tensor as PlainTensor
 
 from . import function
 from .grad_mode import _state as _grad_state
-from .grad_mode import enable_grad
+from .grad_mode import enable_grad, no_grad
 
 __all__ = [
     "UnpackedDualTensor",
@@ -82,8 +88,17 @@ class _Level:
 
 
 class _State:
-    level: _Level | None = None  # the open level (PyTorch's is always 0: one at a time)
-    busy = False  # inside propagate's own computation: its operations carry no tangent
+    def __init__(self) -> None:
+        # The open levels, outermost first: one (PyTorch's level 0), more only inside nested jacfwd.
+        self.levels: list[_Level] = []
+        # How many of them, outermost first, propagate tangents now: all but while a rule of level
+        # k runs (k: its operations carry the outer levels' tangents only), 0 while untangented.
+        self.live = 0
+
+    @property
+    def level(self) -> _Level | None:
+        """The innermost open level (the one ``make_dual`` and ``unpack_dual`` use), or None."""
+        return self.levels[-1] if self.levels else None
 
 
 _state = _State()
@@ -91,11 +106,38 @@ _state = _State()
 
 def enter_dual_level() -> int:
     """Open a forward-AD level and return its number (0); prefer ``with dual_level():``."""
-    if _state.level is not None:
+    if _state.levels:
         raise RuntimeError("Nested forward mode AD is not supported at the moment")
-    _state.level = _Level()
-    function._FORWARD_HOOK.append(propagate)
+    _push()
     return 0
+
+
+@contextmanager
+def nested_level() -> Iterator[None]:
+    """A level inside the open ones (forward over forward: ``jacfwd(jacfwd(f))``), closed on exit.
+
+    Its tangents are computed by recorded rules (``graph_jvp``, or the double vjp's recorded
+    pass) whenever an input or a tangent carries an outer level's tangent, so the outer levels
+    differentiate them: ``make_dual`` here gives a tangent at the inner level, and the inner
+    tangent of a result carries, at the outer level, the second-order term. PyTorch's public
+    ``dual_level`` stays one at a time.
+    """
+    live = _state.live
+    _push()
+    try:
+        yield
+    finally:
+        _state.levels.pop()
+        _state.live = live
+        if not _state.levels:
+            function._FORWARD_HOOK.clear()
+
+
+def _push() -> None:
+    _state.levels.append(_Level())
+    _state.live = len(_state.levels)
+    if not function._FORWARD_HOOK:
+        function._FORWARD_HOOK.append(propagate)
 
 
 def exit_dual_level(*, level: int | None = None) -> None:
@@ -107,7 +149,8 @@ def exit_dual_level(*, level: int | None = None) -> None:
             "Trying to exit a forward AD level that was not the last one that was created. "
             "This is not supported."
         )
-    _state.level = None
+    _state.levels.clear()
+    _state.live = 0
     function._FORWARD_HOOK.clear()
 
 
@@ -191,15 +234,16 @@ def _batched_like(tangent: PlainTensor, primal: PlainTensor) -> PlainTensor:
     return tangent if levels_of(tangent) else wrap(tangent, levels_of(primal))  # (no levels: as it is)
 
 
-def tangent_of(value: object) -> PlainTensor | None:
-    """The tangent ``value`` carries at the open level, or None."""
+def tangent_of(value: object, level: _Level | None = None) -> PlainTensor | None:
+    """The tangent ``value`` carries at ``level`` (default: the innermost open one), or None."""
     found = getattr(value, "_fw_tangent", None)
-    return found[1] if found is not None and found[0] is _state.level and _state.level is not None else None
+    level = level or _state.level
+    return found.get(level) if found and level is not None else None
 
 
 def active() -> bool:
     """Whether a level is open (``autograd.grad`` then records its pass, so gradients carry tangents)."""
-    return _state.level is not None
+    return bool(_state.levels)
 
 
 def carry(source: object, target: PlainTensor) -> PlainTensor:
@@ -221,30 +265,36 @@ def set_tangent(tensor: PlainTensor, tangent: PlainTensor, who: str) -> None:
 @contextmanager
 def untangented() -> Iterator[None]:
     """Operations inside carry no tangent (a custom Function's forward and jvp, as PyTorch runs them)."""
-    busy, _state.busy = _state.busy, True
+    live, _state.live = _state.live, 0
     try:
         yield
     finally:
-        _state.busy = busy
+        _state.live = live
 
 
 def dual_among(*values: object) -> bool:
     """Whether one of ``values`` carries a tangent (an in-place op on them then goes the recorded way)."""
-    return any(tangent_of(v) is not None for v in values)
+    return any(tangent_of(v, level) is not None for level in _state.levels for v in values)
 
 
 def adopt(target: PlainTensor, result: PlainTensor) -> None:
     """An in-place op wrote ``result`` into ``target``: ``target``'s tangent is now ``result``'s."""
-    tangent = tangent_of(result)
-    if tangent is not None:
-        _attach(target, tangent if tangent.dtype == target.dtype else tangent.to(target.dtype))
+    for level in _state.levels:
+        tangent = tangent_of(result, level)
+        if tangent is not None:
+            _attach(target, tangent if tangent.dtype == target.dtype else tangent.to(target.dtype), level)
 
 
 def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTensor) -> None:
-    """``Function.apply``'s hook: give ``output`` the tangent ``J · tangents`` of the call ``cls(inputs)``."""
-    if _state.busy:
-        return
-    tangents = [tangent_of(x) for x in inputs]
+    """``Function.apply``'s hook: give ``output`` the tangent ``J · tangents`` of the call ``cls(inputs)``
+    at each live level, outermost first (an inner level's rule then reads the outer tangents)."""
+    for k in range(_state.live):
+        _propagate_at(k, cls, ctx, inputs, output)
+
+
+def _propagate_at(k: int, cls: type, ctx: function.Function, inputs: tuple, output: PlainTensor) -> None:
+    level = _state.levels[k]
+    tangents = [tangent_of(x, level) for x in inputs]
     if all(t is None for t in tangents) or output.array.dtype.kind not in "fc":
         return  # (an integer result has no tangent, as in PyTorch)
     if output.array.dtype.kind == "c" or any(t.array.dtype.kind == "c" for t in tangents if t is not None):
@@ -258,19 +308,40 @@ def propagate(cls: type, ctx: function.Function, inputs: tuple, output: PlainTen
     differentiable = _grad_state.enabled and (
         output.requires_grad or any(t.requires_grad for t in tangents if t is not None)
     )
+    outer = _outer_dual(k, inputs, tangents)  # (then recorded too, for the outer levels)
     graph_rule = getattr(cls, "graph_jvp", None) or (_symmetric_graph_jvp if rule is symmetric_jvp else None)
-    _state.busy = True
+    if outer and graph_rule is None and cls.graph_backward is None:
+        raise NotImplementedError(
+            f"{cls.__name__}: forward over forward (nested levels: jacfwd(jacfwd(f))) needs its tangent "
+            "rule in recorded operations, a graph_jvp or a graph_backward; its jvp works on arrays, and "
+            "the outer level would see a zero derivative. Use jacfwd(jacrev(f)) or jacrev(jacrev(f))."
+        )
+    live, _state.live, ctx._fw_inputs = _state.live, k, inputs
     try:
-        if rule is not None and not (differentiable and cls.graph_backward is not None):
+        if outer and graph_rule is not None:  # recorded, so the outer levels differentiate it
+            tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output, differentiable)
+        elif rule is not None and not ((differentiable or outer) and cls.graph_backward is not None):
             tangent = _own_rule(cls, rule, ctx, tangents, output)
         elif graph_rule is not None:  # a tangent that keeps its graph, from one recorded pass
-            tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output)
+            tangent = _graph_rule(cls, graph_rule, ctx, inputs, tangents, output, differentiable)
         else:
-            tangent = double_vjp(cls, ctx, inputs, tangents, output, differentiable)
+            tangent = double_vjp(cls, ctx, inputs, tangents, output, differentiable, outer)
     finally:
-        _state.busy = False
-    _attach(output, tangent)
-    ctx._fw = (_state.level, tangents, tangent)
+        _state.live = live
+        del ctx._fw_inputs
+    _attach(output, tangent, level)
+    ctx._fw = {**(ctx._fw or {}), level: (tangents, tangent)}
+
+
+def outer_dual(values: tuple) -> bool:
+    """Whether one of ``values`` carries a tangent at an open level outside the innermost one."""
+    return _outer_dual(len(_state.levels) - 1, values)
+
+
+def _outer_dual(k: int, *groups: object) -> bool:
+    """Whether a value of ``groups`` carries a tangent at a level outside level ``k`` (its rule must then
+    be recorded, so that those levels differentiate it: forward over forward)."""
+    return any(tangent_of(v, level) is not None for level in _state.levels[:k] for g in groups for v in g)
 
 
 def symmetric_jvp(ctx: function.Function, tangent: np.ndarray, *_: object) -> np.ndarray:
@@ -292,12 +363,20 @@ def _symmetric_graph_jvp(ctx: function.Function, tangent: PlainTensor, *_: objec
 
 
 def _graph_rule(
-    cls: type, rule, ctx: function.Function, inputs: tuple, tangents: list, output
+    cls: type,
+    rule,
+    ctx: function.Function,
+    inputs: tuple,
+    tangents: list,
+    output,
+    differentiable: bool = True,
 ) -> PlainTensor:
     """``graph_jvp(ctx, *tangents)``: the own rule in recorded tensor operations (``ctx.input_tensor``
-    joins the primals), so the tangent is differentiable in the tangents and the primals."""
-    with _rule_context(ctx, inputs, tangents, leaves=False), _result_given(ctx, output), enable_grad():
-        found = rule(ctx, *tangents)
+    joins the primals), so the tangent is differentiable in the tangents and the primals; unless
+    ``differentiable``, under ``no_grad`` (its operations still carry outer levels' tangents)."""
+    with _rule_context(ctx, inputs, tangents, leaves=False), _result_given(ctx, output):
+        with enable_grad() if differentiable else no_grad():
+            found = rule(ctx, *tangents)
     if tuple(found.shape) != tuple(output.shape):
         raise RuntimeError(
             f"{cls.__name__}.graph_jvp returned a tangent of shape {tuple(found.shape)} for an output of "
@@ -310,6 +389,14 @@ def result_of(ctx: function.Function) -> np.ndarray:
     """While an own ``jvp`` or ``graph_jvp`` rule of ``ctx`` runs: forward's result (PyTorch's forward
     formulas read it as ``result``); a rule of a shape op takes the output's shape from it."""
     return ctx._fw_result
+
+
+def inputs_of(ctx: function.Function) -> tuple:
+    """While a tangent rule of ``ctx`` runs (its ``jvp``, ``graph_jvp``, or the double vjp's
+    ``graph_backward``): the inputs ``apply`` received, tensors and other arguments alike, for a rule
+    that needs an argument forward did not keep (tt-text's packed attention: its causal flag and mask,
+    which its caller notes on the node only after ``apply`` returns)."""
+    return ctx._fw_inputs
 
 
 @contextmanager
@@ -342,8 +429,12 @@ def double_vjp(
     tangents: list,
     output: PlainTensor,
     differentiable: bool,
+    outer: bool = False,
 ) -> PlainTensor:
-    """``J · tangents`` from ``graph_backward``: ``d⟨graph_backward(u), tangents⟩/du`` (linear in ``u``)."""
+    """``J · tangents`` from ``graph_backward``: ``d⟨graph_backward(u), tangents⟩/du`` (linear in ``u``).
+
+    ``differentiable``: the result keeps its graph; ``outer``: the pass is recorded (its operations
+    carry outer levels' tangents) and the result keeps those tangents, not the graph."""
     from .gradients import grad
 
     tensor = function._tensor_class()
@@ -357,10 +448,10 @@ def double_vjp(
                 total = term if total is None else total + term
         found = None
         if total is not None:
-            (found,) = grad(total, seed, create_graph=differentiable, allow_unused=True)
+            (found,) = grad(total, seed, create_graph=differentiable or outer, allow_unused=True)
     if found is None:
         return tensor.from_array(np.zeros(output.array.shape, output.array.dtype))
-    return found if differentiable else found.detach()
+    return found if differentiable else _with_tangents(found.detach(), found)
 
 
 @contextmanager
@@ -380,7 +471,9 @@ def _rule_context(ctx: function.Function, inputs: tuple, tangents: list, leaves:
     if leaves:
         tensor = function._tensor_class()
         ctx.parents = [
-            tensor.from_array(x.array).requires_grad_() if p is None and t is not None else p
+            _with_tangents(tensor.from_array(x.array).requires_grad_(), x)
+            if p is None and t is not None
+            else p
             for p, t, x in zip(ctx.parents, tangents, inputs)
         ]
     try:
@@ -389,14 +482,27 @@ def _rule_context(ctx: function.Function, inputs: tuple, tangents: list, leaves:
         ctx.parents, ctx.needs_input_grad = kept
 
 
-def _attach(tensor: PlainTensor, tangent: PlainTensor) -> None:
-    tensor._fw_tangent = (_state.level, tangent)
+def _attach(tensor: PlainTensor, tangent: PlainTensor, level: _Level | None = None) -> None:
+    """``tensor``'s tangent at ``level`` (default: the innermost); a new mapping, never one shared."""
+    tensor._fw_tangent = {**(getattr(tensor, "_fw_tangent", None) or {}), level or _state.level: tangent}
+
+
+def _with_tangents(leaf: PlainTensor, source: object) -> PlainTensor:
+    """``leaf`` (a fresh copy of ``source``) with ``source``'s tangents at every level."""
+    found = getattr(source, "_fw_tangent", None)
+    if found:
+        leaf._fw_tangent = dict(found)
+    return leaf
 
 
 def _untangented_view(tensor: PlainTensor) -> PlainTensor:
-    """``tensor.view_as(tensor)`` (in its graph), made while no tangent propagates."""
-    with untangented():
+    """``tensor.view_as(tensor)`` (in its graph), made while no tangent of the innermost level
+    propagates (an outer level's does: the view is a dual there still)."""
+    live, _state.live = _state.live, min(_state.live, len(_state.levels) - 1)
+    try:
         return tensor.view_as(tensor)
+    finally:
+        _state.live = live
 
 
 def _check_size(tensor: PlainTensor, tangent: PlainTensor, source: str) -> None:

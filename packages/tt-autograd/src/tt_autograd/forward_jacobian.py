@@ -56,7 +56,7 @@ def _pushed(func: Callable, args: tuple, i: int, split_aux: Callable, seen: dict
     """The vmapped function: the output tangents of ``func`` with argument ``i`` dual along ``tangent``."""
 
     def push(tangent: PlainTensor) -> tuple:
-        with forward_ad.dual_level():
+        with forward_ad.nested_level():  # (inside an open level too: forward over forward)
             duals = list(args)
             duals[i] = forward_ad.make_dual(args[i], tangent)
             output, aux = split_aux(func(*duals))

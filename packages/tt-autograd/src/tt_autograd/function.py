@@ -187,14 +187,13 @@ class Function:
 
     def _dual(self, tensor: object, position: int | None) -> object:
         """``tensor`` with the tangent input ``position`` (None: the output) had in forward, if any."""
-        if self._fw is not None:
-            level, inputs, output = self._fw
+        for level, (inputs, output) in (self._fw or {}).items():
             tangent = output if position is None else inputs[position]
             if tangent is not None:
-                tensor._fw_tangent = (level, tangent)
+                tensor._fw_tangent = {**(getattr(tensor, "_fw_tangent", None) or {}), level: tangent}
         return tensor
 
-    #: While a forward-AD level is open: ``(level, input tangents, output tangent)`` of this call,
+    #: While forward-AD levels are open: ``{level: (input tangents, output tangent)}`` of this call,
     #: which ``input_tensor``/``output_tensor`` hand on: a recorded backward then carries tangents.
     _fw = None
 

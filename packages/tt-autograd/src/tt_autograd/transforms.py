@@ -213,8 +213,9 @@ def jacfwd(
 
     ``randomness`` is vmap's (``"error"``, ``"different"``, ``"same"``). Cost: one forward pass of
     ``func`` on a batch of ``argument.numel()`` tangents per chosen argument. Inside an open forward-AD
-    level (``jacfwd(jacfwd(f))``; TinyTorch opens one level at a time) and for an argument without
-    elements, the Jacobian is computed in reverse mode instead: the same values.
+    level (``jacfwd(jacfwd(f))``, ``jacfwd`` inside ``dual_level``) it opens a nested level
+    (:func:`~tt_autograd.forward_ad.nested_level`): forward over forward. For an argument without
+    elements the Jacobian is computed in reverse mode instead: the same (empty) values.
     """
     if randomness not in ("error", "different", "same"):
         raise RuntimeError(
@@ -225,7 +226,7 @@ def jacfwd(
     def jacobian_of(*args: Any) -> Any:
         numbers = _argnums(argnums, len(args), "jacfwd")
         chosen = _tracked(args, numbers, "jacfwd")  # (the same checks as jacrev's)
-        if forward_ad.active() or any(chosen[i].numel() == 0 for i in numbers):
+        if any(chosen[i].numel() == 0 for i in numbers):
             return reverse(*args)
 
         def split(result: Any) -> tuple:
@@ -240,9 +241,17 @@ def jacfwd(
 
 
 def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
-    """The Hessian of a scalar ``func``: the Jacobian of its gradient (``jacrev(jacrev(func))``)."""
+    """The Hessian of a scalar ``func``: the Jacobian of its gradient, ``jacfwd(jacrev(func))`` as PyTorch's.
+
+    Forward over reverse: one vmapped pass of the recorded gradient computation pushes all
+    ``n`` basis tangents at once (each op's tangent from its ``graph_jvp``), where
+    ``jacrev(jacrev(func))`` runs one recorded backward pass per gradient element. As in PyTorch,
+    ``func`` runs under vmap with ``randomness="error"`` (a random op raises), and an op without
+    a batching rule loops over the ``n`` samples with vmap's warning. For an argument without
+    elements it is reverse over reverse (jacfwd's fallback).
+    """
     functional_ad.check_callable(func, "hessian")
-    inner = jacrev(jacrev(func, argnums), argnums)
+    inner = jacfwd(jacrev(func, argnums), argnums)
 
     def hessian_of(*args: Any) -> Any:
         _tracked(args, _argnums(argnums, len(args), "hessian"), "hessian")  # its own name in errors

@@ -17,6 +17,8 @@ give 0: keep such rows out of a second derivative.
 
 from __future__ import annotations
 
+import numpy as np
+from tt_autograd import forward_ad as fwAD
 from tt_autograd.higher_order import composite_gradients
 from tt_nn.functional import softmax
 
@@ -25,13 +27,18 @@ from .attention_kernels import causal_bias, mask_to_bias
 
 def attention_from_ops(q, k, v, bias, scale, keep):
     """``dropout(softmax((q · scale) @ kᵀ + bias)) @ v`` from recorded operations (tensors or arrays)."""
-    scores = (q * scale) @ k.transpose(-1, -2)
-    if bias is not None:
-        scores = scores + bias
-    weights = softmax(scores, dim=-1)
+    weights = probabilities_from_ops(q, k, bias, scale)
     if keep is not None:
         weights = weights * keep
     return weights @ v
+
+
+def probabilities_from_ops(q, k, bias, scale):
+    """``softmax((q · scale) @ kᵀ + bias)`` from recorded operations: the attention weights before dropout."""
+    scores = (q * scale) @ k.transpose(-1, -2)
+    if bias is not None:
+        scores = scores + bias
+    return softmax(scores, dim=-1)
 
 
 def sdpa_graph_backward(ctx, grad):
@@ -53,18 +60,38 @@ def packed_graph_backward(ctx, grad):
     :func:`~tt_text.sdpa.packed_self_attention` notes on the node.
     """
     qkv, _, _, keep = ctx.saved_tensors
-    batch, length, width3 = qkv.shape
+    bias = packed_bias(ctx, qkv)
+
+    def composite(qkv, *_):
+        q, k, v = packed_heads(ctx, qkv)
+        return merged_heads(attention_from_ops(q, k, v, bias, ctx.scale, keep))
+
+    return composite_gradients(ctx, grad, composite, (qkv,) + (None,) * (len(ctx.needs_input_grad) - 1))
+
+
+def packed_bias(ctx, qkv: np.ndarray) -> np.ndarray | None:
+    """The packed attention's additive bias, rebuilt as forward built it from ``(is_causal, mask)``:
+    noted on the node by :func:`~tt_text.sdpa.packed_self_attention` after ``apply``, or, while a
+    forward-AD rule runs inside ``apply`` (before that), read from the call's inputs and noted."""
+    if getattr(ctx, "bias_inputs", None) is None:  # (kept: a vmap's loop over samples never notes them)
+        inputs = fwAD.inputs_of(ctx)  # (qkv, n_head, is_causal, dropout_p, rng, mask)
+        ctx.bias_inputs = inputs[2], inputs[5]
     is_causal, mask = ctx.bias_inputs
+    length = qkv.shape[1]
     bias = causal_bias(length, length, qkv.dtype.str) if is_causal else None
     if mask is not None:
         bias = mask_to_bias(mask, qkv.dtype) if bias is None else bias + mask_to_bias(mask, qkv.dtype)
-    n_head = ctx.n_head
-    head_dim = width3 // 3 // n_head
+    return bias
 
-    def composite(qkv, *_):
-        heads = qkv.reshape(batch, length, 3, n_head, head_dim)
-        q, k, v = (heads[:, :, i].permute(0, 2, 1, 3) for i in range(3))  # (B, H, T, D)
-        out = attention_from_ops(q, k, v, bias, ctx.scale, keep)
-        return out.permute(0, 2, 1, 3).reshape(batch, length, width3 // 3)
 
-    return composite_gradients(ctx, grad, composite, (qkv,) + (None,) * (len(ctx.needs_input_grad) - 1))
+def packed_heads(ctx, qkv) -> tuple:
+    """``(q, k, v)``, each ``(B, H, T, D)``, from a packed ``(B, T, 3C)`` tensor (recorded indexing)."""
+    batch, length, width3 = qkv.shape
+    heads = qkv.reshape(batch, length, 3, ctx.n_head, width3 // 3 // ctx.n_head)
+    return tuple(heads[:, :, i].permute(0, 2, 1, 3) for i in range(3))
+
+
+def merged_heads(out):
+    """``(B, H, T, D)`` heads merged back into ``(B, T, H·D)`` (recorded)."""
+    batch, n_head, length, head_dim = out.shape
+    return out.permute(0, 2, 1, 3).reshape(batch, length, n_head * head_dim)

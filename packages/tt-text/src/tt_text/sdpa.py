@@ -25,6 +25,7 @@ import numpy as np
 import tt_tensor
 from tt_autograd import Function, Tensor, unbroadcast
 
+from .attention_jvp import packed_graph_jvp, packed_jvp, sdpa_graph_jvp, sdpa_jvp
 from .attention_kernels import attention_backward, attention_forward, causal_bias, mask_to_bias
 
 
@@ -63,6 +64,9 @@ class ScaledDotProductAttentionFunction(Function):
         from .attention_graph import sdpa_graph_backward
 
         return sdpa_graph_backward(ctx, grad)
+
+    jvp = staticmethod(sdpa_jvp)  # forward-mode AD in one pass (attention_jvp.py)
+    graph_jvp = staticmethod(sdpa_graph_jvp)  # the same, recorded: a tangent that keeps its graph
 
 
 class PackedSelfAttentionFunction(Function):
@@ -125,6 +129,9 @@ class PackedSelfAttentionFunction(Function):
         from .attention_graph import packed_graph_backward
 
         return packed_graph_backward(ctx, grad)
+
+    jvp = staticmethod(packed_jvp)  # forward-mode AD in one pass (attention_jvp.py)
+    graph_jvp = staticmethod(packed_graph_jvp)  # the same, recorded: a tangent that keeps its graph
 
 
 def _numpy_rng(dropout_p: float, generator: tt_tensor.Generator | None):

@@ -429,6 +429,15 @@ class WhereFunction(Function):
         )
         return np.broadcast_to(picked, result_of(ctx).shape)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent_condition, tangent_x, tangent_y):  # jvp's selection, recorded
+        (condition,) = ctx.saved_tensors
+        return _spread_graph(
+            ctx,
+            None if tangent_x is None else tangent_x.where(condition, 0.0),
+            None if tangent_y is None else tangent_y.where(negated(condition), 0.0),
+        )
+
 
 class ClampFunction(Function):
     """Clamp to scalar bounds; the gradient passes where ``min <= a <= max``, as in PyTorch."""
@@ -502,6 +511,19 @@ class ClampBoundsFunction(Function):
         return tuple(
             sum_to(grad.where(mask, 0.0), shape) if need else None
             for mask, shape, need in zip(ctx.masks, ctx.shapes, ctx.needs_input_grad)
+        )
+
+    @staticmethod
+    def jvp(ctx, *tangents):  # each element takes the tangent of the input backward's masks give it to
+        return _spread(
+            ctx.shapes,
+            *(None if t is None else np.where(mask, t, 0.0) for mask, t in zip(ctx.masks, tangents)),
+        )
+
+    @staticmethod
+    def graph_jvp(ctx, *tangents):
+        return _spread_graph(
+            ctx, *(None if t is None else t.where(mask, 0.0) for mask, t in zip(ctx.masks, tangents))
         )
 
 

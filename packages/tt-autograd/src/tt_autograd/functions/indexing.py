@@ -11,7 +11,8 @@ from __future__ import annotations
 import numpy as np
 from tt_tensor import indexing
 
-from ..function import Function, unbroadcast
+from ..forward_ad import result_of
+from ..function import Function, _tensor_class, unbroadcast
 from ..higher_order import sum_to
 from .arithmetic import negated
 
@@ -63,6 +64,10 @@ class GetItemFunction(Function):
     def jvp(ctx, tangent):
         return indexing.getitem(tangent, ctx.key)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):  # (a linear op: itself on the tangent, recorded)
+        return GetItemFunction.apply(tangent, key=ctx.key)
+
 
 class PlaceAtKeyFunction(Function):
     """``GetItemFunction``'s backward as an operation of its own: ``grad`` placed at ``key`` in zeros.
@@ -84,6 +89,14 @@ class PlaceAtKeyFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         return (GetItemFunction.apply(grad, key=ctx.key),)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # (a linear op: itself on the tangent)
+        return GetItemFunction.backward(ctx, tangent)[0]
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return PlaceAtKeyFunction.apply(tangent, shape=ctx.shape, key=ctx.key)
 
 
 class GatherFunction(Function):
@@ -175,6 +188,20 @@ class MaskedFillFunction(Function):
     def graph_backward(ctx, grad):
         (mask,) = ctx.saved_tensors
         return (sum_to(grad.where(negated(mask), 0.0), ctx.shape), None, None)
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):  # zeros where value was written (value gets no gradient, nor a tangent)
+        (mask,) = ctx.saved_tensors
+        if tangent is None:
+            return np.zeros(result_of(ctx).shape)
+        return np.broadcast_to(np.where(mask, 0.0, tangent), result_of(ctx).shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent, *_):
+        (mask,) = ctx.saved_tensors
+        if tangent is None:
+            return _tensor_class().from_array(np.zeros(result_of(ctx).shape))
+        return tangent.where(negated(mask), 0.0).expand(*result_of(ctx).shape)
 
 
 class TriangleFunction(Function):

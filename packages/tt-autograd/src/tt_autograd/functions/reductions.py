@@ -254,15 +254,24 @@ class LogSumExpFunction(Function):
     @staticmethod
     def graph_backward(ctx, grad):
         a, out = ctx.saved_tensors
-        kept = kept_shape(a.shape, ctx.dim, ctx.keepdim)
-        softmax = (ctx.input_tensor(0, a) - ctx.output_tensor(out).reshape(kept)).exp()
-        return (grad.reshape(kept) * softmax,)
+        return (grad.reshape(kept_shape(a.shape, ctx.dim, ctx.keepdim)) * _softmax_recorded(ctx),)
 
     @staticmethod
     def jvp(ctx, tangent):  # the softmax-weighted sum of the tangent
         a, out = ctx.saved_tensors
         softmax = np.exp(a - expand_reduced(out, a.ndim, ctx.dim, ctx.keepdim))
         return reduce.sum(tangent * softmax, ctx.dim, ctx.keepdim)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):  # the same, recorded
+        return (tangent * _softmax_recorded(ctx)).sum(ctx.dim, ctx.keepdim)
+
+
+def _softmax_recorded(ctx: LogSumExpFunction) -> object:
+    """``exp(a - logsumexp(a))`` over logsumexp's dims, recorded (input and output joined to their graphs)."""
+    a, out = ctx.saved_tensors
+    kept = kept_shape(a.shape, ctx.dim, ctx.keepdim)
+    return (ctx.input_tensor(0, a) - ctx.output_tensor(out).reshape(kept)).exp()
 
 
 class ProdFunction(Function):

@@ -210,6 +210,10 @@ class CatFunction(Function):
     def jvp(ctx, *tangents):  # an input without tangent contributes zeros of its size
         return shaping.cat(_filled(tangents, ctx.axis, ctx.sizes), ctx.axis)
 
+    @staticmethod
+    def graph_jvp(ctx, *tangents):  # (a linear op: itself on the tangents, recorded)
+        return CatFunction.apply(*_filled(tangents, ctx.axis, ctx.sizes), dim=ctx.axis)
+
 
 class StackFunction(Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -239,10 +243,15 @@ class StackFunction(Function):
     def jvp(ctx, *tangents):
         return shaping.stack(_filled(tangents), ctx.axis)
 
+    @staticmethod
+    def graph_jvp(ctx, *tangents):
+        return StackFunction.apply(*_filled(tangents), dim=ctx.axis)
+
 
 def _filled(tangents: tuple, axis: int = 0, sizes: list | None = None) -> list:
     """``tangents`` with zeros for the None ones (at least one is not None): of that one's shape, or of
-    ``sizes[i]`` along ``axis`` (cat's inputs differ only there)."""
+    ``sizes[i]`` along ``axis`` (cat's inputs differ only there). Arrays, or a ``graph_jvp``'s tensors
+    (the zeros stay arrays: constants to ``apply``)."""
     known = next(t for t in tangents if t is not None)
     filled = []
     for i, tangent in enumerate(tangents):
@@ -250,6 +259,6 @@ def _filled(tangents: tuple, axis: int = 0, sizes: list | None = None) -> list:
             shape = list(known.shape)
             if sizes is not None:
                 shape[axis] = sizes[i]
-            tangent = np.zeros(shape, known.dtype)
+            tangent = np.zeros(shape, getattr(known, "array", known).dtype)
         filled.append(tangent)
     return filled

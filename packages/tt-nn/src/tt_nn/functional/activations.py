@@ -263,6 +263,11 @@ class LogSoftmaxFunction(Function):
         (y,) = ctx.saved_tensors
         return tangent - (np.exp(y) * tangent).sum(axis=ctx.dim, keepdims=True)
 
+    @staticmethod
+    def graph_jvp(ctx, tangent):  # the same, recorded: softmax from the output joined to its graph
+        y = ctx.output_tensor(ctx.saved_tensors[0])
+        return tangent - (y.exp() * tangent).sum(dim=ctx.dim, keepdim=True)
+
 
 def _normalised(function: type[Function], op: str, input, dim: int | None, dtype: object):
     """Run softmax/log_softmax over ``dim`` (a 0-d input is treated as one element)."""

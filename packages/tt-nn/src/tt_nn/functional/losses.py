@@ -27,7 +27,8 @@ import warnings
 
 import numpy as np
 import tt_tensor
-from tt_autograd import Function
+from tt_autograd import Function, Tensor
+from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import backward_slopes
 
 from ._checks import float_arg, reduction_arg, tensor_arg
@@ -152,6 +153,26 @@ class CrossEntropyFunction(Function):
         moved = (p_t - _unrows(e / sum_exp[:, None], shape)) * _unrows(a[:, None], (shape[0], 1, *shape[2:]))
         by_row = grad.unsqueeze(1) if ctx.reduction == "none" else grad
         return by_row * (moved + at_one), None, None
+
+    @staticmethod
+    def jvp(ctx, tangent, *_):
+        """``⟨∂loss/∂logits, t⟩``: backward at 1 times the tangent, summed over the classes (over
+        everything for a reduced loss). A tangent of ``weight`` is ignored: it gets no gradient either."""
+        out = result_of(ctx)
+        if tangent is None:
+            return np.zeros(out.shape, out.dtype)
+        product = CrossEntropyFunction.backward(ctx, np.ones(out.shape, out.dtype))[0] * tangent
+        return product.sum(axis=1) if ctx.reduction == "none" else product.sum()
+
+    @staticmethod
+    def graph_jvp(ctx, tangent, *_):
+        """``jvp`` recorded: graph_backward at 1 (its softmax of the logits recorded) times the tangent."""
+        out = result_of(ctx)
+        if tangent is None:
+            return Tensor.from_array(np.zeros(out.shape, out.dtype))
+        ones = Tensor.from_array(np.ones(out.shape, out.dtype))
+        product = CrossEntropyFunction.graph_backward(ctx, ones)[0] * tangent
+        return product.sum(dim=1) if ctx.reduction == "none" else product.sum()
 
 
 class SoftCrossEntropyFunction(Function):
