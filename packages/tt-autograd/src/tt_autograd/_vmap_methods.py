@@ -6,7 +6,7 @@ the array directly, so here each gets a batched form: element-wise ones
 (comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
 sort, argsort, topk, kthvalue, mode, median(dim), cummax, cummin) shift the dim, products (dot, mv,
 mm, bmm) check the logical ranks then matmul, the indexed writes (index_copy, index_fill, index_put)
-run as they are unless an index is batched (then they loop), the random ones (bernoulli,
+run as they are (a batched index: :mod:`tt_autograd._vmap_index_writes`), the random ones (bernoulli,
 multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness, and every other
 tt-tensor method loops over the samples with a warning.
 """
@@ -46,9 +46,7 @@ def _dim_method(name: str) -> Callable:
                 out = original(source, lead, *args, **kwargs)
             else:
                 out = original(self, normalize_dim(name, dim, ndim) + lead, *args, **kwargs)
-        if isinstance(out, tuple):
-            return type(out)(*(wrap(o, self._levels) for o in out))
-        return wrap(out, self._levels)
+        return _rewrapped(out, self._levels)
 
     return method
 
@@ -116,16 +114,6 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
     return self.scatter_add(axis, where, source)
 
 
-def indexed_write(name: str, index: Any, self: Any, *args: Any) -> Any:
-    """``self.<name>(*args)`` (index_copy, index_fill, index_put) while a vmap runs: None, so the op runs
-    as it is, checking the logical shapes and writing through PutFunction (whose rule puts the key
-    behind the batch dims and aligns a batched source or value); a batched ``index`` (or a tensor in
-    index_put's tuple) loops over the samples."""
-    if STATE.physical or not any(type(v) is BatchedTensor for v in _tensors(index)):
-        return None
-    return per_sample(f"Tensor.{name}", getattr(Tensor, name), (self, *args), {})
-
-
 def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
@@ -141,8 +129,8 @@ def _sorting(name: str, position: int) -> Callable:
         if STATE.physical:
             return original(self, *args, **kwargs)
         given = len(args) > position
-        if name.endswith(("median", "cummax", "cummin")) and not given and "dim" not in kwargs:
-            return original(self, *args, **kwargs)  # (of all elements; cummax/cummin: their error)
+        if name in NO_DEFAULT_DIM and not given and "dim" not in kwargs:
+            return original(self, *args, **kwargs)  # (median: of all elements; the others: their error)
         if self.ndim == 0:
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
         axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
@@ -156,11 +144,53 @@ def _sorting(name: str, position: int) -> Callable:
                 out = original(self, *shifted, **named)
         except (RuntimeError, IndexError):
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
-        if isinstance(out, tuple):
-            return type(out)(*(wrap(o, self._levels) for o in out))
-        return wrap(out, self._levels)
+        return _rewrapped(out, self._levels)
 
     return method
+
+
+def _physical_method(name: str) -> Callable:
+    """An element-wise method of one tensor (PHYSICAL): run on the physical array, whose every element
+    is some sample's; a tensor among the other arguments loops."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **kwargs)
+        if any(True for _ in _tensors((args, kwargs))):
+            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
+        with physical():
+            out = original(self, *args, **kwargs)
+        return _rewrapped(out, self._levels)
+
+    return method
+
+
+def _rewrapped(out: Any, levels: tuple) -> Any:
+    """A method's result (a tensor, or a named tuple of them) batched over ``levels``."""
+    if isinstance(out, tuple):
+        return type(out)(*(wrap(o, levels) for o in out))
+    return wrap(out, levels)
+
+
+def _diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+    """``diagonal``: dims shifted past the batch dims (the diagonal goes last, behind them)."""
+    if STATE.physical:
+        return Tensor.diagonal(self, offset, dim1, dim2)
+    if self.ndim < 2:  # (the op's own error)
+        return per_sample("Tensor.diagonal", Tensor.diagonal, (self, offset, dim1, dim2), {})
+    lead = len(self._levels)
+    d1, d2 = (normalize_dim("diagonal", d, self.ndim) + lead for d in (dim1, dim2))
+    with physical():
+        out = Tensor.diagonal(self, offset, d1, d2)
+    return wrap(out, self._levels)
+
+
+def _trace(self) -> Any:
+    """``trace`` of a matrix sample: its diagonal's sum (other ranks loop, for the op's own error)."""
+    if STATE.physical or self.ndim != 2:
+        return Tensor.trace(self) if STATE.physical else per_sample("Tensor.trace", Tensor.trace, (self,), {})
+    return self.diagonal().sum(-1)
 
 
 def _product(name: str, ranks: tuple) -> Callable:
@@ -205,7 +235,14 @@ ELEMENTWISE_METHODS = (
 DIM_METHODS = "argmax argmin".split()
 #: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
 SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0, "nanmedian": 0}
-SORTING.update(cummax=0, cummin=0)
+SORTING.update(cummax=0, cummin=0, logcumsumexp=0)
+#: Methods of SORTING whose dim has no default -1 (median: all elements; the others require it).
+NO_DEFAULT_DIM = {"median", "nanmedian", "cummax", "cummin", "logcumsumexp"}
+#: Element-wise methods of one tensor (numbers for the other arguments) run on the physical array.
+PHYSICAL = set(
+    """nan_to_num square rsqrt frac fix deg2rad rad2deg negative positive absolute sgn angle isneginf
+    isposinf isreal logit conj_physical resolve_conj resolve_neg frexp""".split()
+)
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -217,7 +254,7 @@ VECTORISED = set(
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
     backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
     index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ msort cumprod
-    diag det""".split()
+    diag det inverse""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -313,6 +350,10 @@ def install() -> None:
     BatchedTensor.__setitem__ = _setitem
     for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
+    for name in PHYSICAL:
+        setattr(BatchedTensor, name, _physical_method(name))
+    BatchedTensor.diagonal = _diagonal
+    BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute

@@ -16,11 +16,13 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
 * ``PickAlongDepthFunction`` (tt-vision's pick among the 3-d poolings' per-depth maxima): every
   input expanded to the whole batch and folded into N, as the pooling with indices; the picked
   offsets it appends to ``positions`` get the batch dims back;
-* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode): its axes shifted past the
+* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode) and resampling along an axis
+  (``ResampleFunction``: the other padding modes, ``F.interpolate``): the axes shifted past the
   batch dims;
 * ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
   sample's diagonal read at them, both behind the batch dims (cost: one indexing);
-* ``linalg.det`` (``(*, n, n)``): vmap's dims lead its batch dims, so the physical array as it is;
+* ``linalg.det`` and ``linalg.inv`` (``(*, n, n)``): vmap's dims lead their batch dims, so the
+  physical array as it is;
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -90,6 +92,16 @@ def constant_pad(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, x._levels)
 
 
+def resample(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """ResampleFunction (x; ``axis`` of the logical sample; ``indices``, ``weights``): F.pad's reflect,
+    replicate and circular modes and F.interpolate, an axis at a time: the axis shifted past the
+    batch dims."""
+    x = inputs[0]
+    with physical():
+        out = cls.apply(x, **{**params, "axis": params["axis"] + len(x._levels)})
+    return wrap(out, x._levels)
+
+
 def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
     """DiagFunction (x, ``diagonal``): of a 1-d sample ``(n,)`` the ``(m, m)`` matrix, ``m = n + |k|``,
     with ``x`` on diagonal ``k``; of a 2-d sample its diagonal ``k``. Other ranks loop (the op's error)."""
@@ -109,8 +121,8 @@ def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
 
 
 def det(cls: type, inputs: tuple, params: dict) -> Tensor:
-    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the physical array as it
-    is (``linalg.det`` checks the logical sample's rank before the Function runs)."""
+    """DetFunction and InvFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the
+    physical array as it is (``linalg.det``/``linalg.inv`` check the logical sample's rank first)."""
     x = inputs[0]
     with physical():
         out = cls.apply(x, **params)
@@ -189,6 +201,8 @@ RULES.update(
     ConstantPadFunction=constant_pad,
     DiagFunction=diag,
     DetFunction=det,
+    InvFunction=det,
+    ResampleFunction=resample,
     CdistFunction=cdist,
     RollFunction=roll,
     PutFunction=put,

@@ -35,6 +35,7 @@ from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
 from . import (
+    _vmap_index_writes,
     _vmap_methods,
     _vmap_random,
     _vmap_rules,
@@ -354,7 +355,7 @@ def _install() -> None:
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
     BATCHED_INDEX_ADD[:] = [_vmap_methods.index_add] if active else []
-    BATCHED_WRITE[:] = [_vmap_methods.indexed_write] if active else []
+    BATCHED_WRITE[:] = [_vmap_index_writes.indexed_write] if active else []
     tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)

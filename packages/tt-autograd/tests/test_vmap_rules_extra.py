@@ -1,0 +1,245 @@
+"""``vmap`` without the per-sample loop for ops that used to loop: logcumsumexp, trace, diagonal,
+linalg.inv/inv_ex/inverse, nan_to_num and the element-wise methods run on the physical array, F.pad's
+reflect/replicate/circular modes and F.interpolate, and index_copy/index_fill/index_put with a batched
+index.
+
+Each case runs under vmap with the fallback warning as an error (``vmap_agrees``), so removing a rule
+fails it, and equals the op on each sample, stacked; so do the per-sample gradients (vmap of grad).
+Inputs the op refuses loop over the samples, so the error is the op's own.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+import tt_nn.functional as F
+from tt_autograd import vmap
+
+B = 3
+GEN = np.random.default_rng(29)
+
+
+def floats(*shape):
+    return autograd.tensor(GEN.standard_normal(shape), dtype=autograd.float64)
+
+
+def integers(*shape, high=3):
+    return autograd.tensor(GEN.integers(0, high, size=shape))
+
+
+def loops_with_the_ops_error(func, *args, in_dims=0):
+    """``func`` refuses one sample; under vmap it raises the same error (looping, or checking first)."""
+    dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
+    with pytest.raises(Exception) as one:
+        func(*(a if d is None else a.select(d, 0) for a, d in zip(args, dims)))
+    with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        vmap(func, in_dims=in_dims)(*args)
+    assert str(batched.value) == str(one.value)
+
+
+# ----------------------------------------------------------------- logcumsumexp, trace, diagonal
+SCANS = [
+    (lambda v: v.logcumsumexp(1), (B, 3, 4), 0),
+    (lambda v: autograd.logcumsumexp(v, -1), (4, B), 1),
+    (lambda v: v.logcumsumexp(dim=0), (3, 4, B), 2),
+    (lambda v: v.trace(), (B, 3, 3), 0),
+    (lambda v: autograd.trace(v), (2, B, 4), 1),  # (a trace of a non-square matrix)
+    (lambda v: v.diagonal(), (B, 3, 4), 0),
+    (lambda v: v.diagonal(1, 2, 0), (2, B, 3, 4), 1),
+    (lambda v: autograd.diagonal(v, offset=-1, dim1=-1, dim2=-2), (B, 4, 3, 2), 0),
+]
+
+
+@pytest.mark.parametrize("op, shape, in_dim", SCANS)
+def test_logcumsumexp_trace_and_diagonal(vmap_agrees, op, shape, in_dim):
+    vmap_agrees(op, floats(*shape), in_dims=in_dim, argnums=0)
+
+
+def test_logcumsumexp_of_complex_samples(vmap_agrees):
+    z = autograd.tensor(GEN.standard_normal((B, 4)) + 1j * GEN.standard_normal((B, 4)))
+    vmap_agrees(lambda v: v.logcumsumexp(0), z)
+
+
+def test_refused_or_0_d_samples_loop():
+    loops_with_the_ops_error(lambda v: v.trace(), floats(B, 2, 2, 2))
+    loops_with_the_ops_error(lambda v: v.diagonal(), floats(B, 4))
+    loops_with_the_ops_error(lambda v: v.logcumsumexp(2), floats(B, 4))
+    with pytest.raises(TypeError):  # (logcumsumexp's dim has no default)
+        vmap(lambda v: v.logcumsumexp())(floats(B, 4))
+    x = floats(B)
+    with pytest.warns(UserWarning, match="Tensor.logcumsumexp"):
+        got = vmap(lambda v: v.logcumsumexp(0))(x)
+    np.testing.assert_allclose(got.numpy(), x.numpy())
+
+
+# ----------------------------------------------------------------- inv, inverse, inv_ex
+INVERSES = [
+    (lambda v: autograd.linalg.inv(v), (B, 3, 3), 0),
+    (lambda v: v.inverse(), (3, B, 3), 1),
+    (lambda v: autograd.inverse(v), (B, 2, 3, 3), 0),  # (a batch of matrices per sample)
+    (lambda v: autograd.linalg.inv_ex(v), (3, 3, B), 2),
+]
+
+
+@pytest.mark.parametrize("op, shape, in_dim", INVERSES)
+def test_inverses(vmap_agrees, op, shape, in_dim):
+    vmap_agrees(op, floats(*shape) + 3 * autograd.eye(3, dtype=autograd.float64), in_dims=in_dim, argnums=0)
+
+
+def test_inv_ex_of_a_singular_sample_gives_its_info_and_nan():
+    x = floats(B, 3, 3)
+    x[1, 2] = x[1, 0]  # (sample 1 singular)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        inverse, info = vmap(autograd.linalg.inv_ex)(x)
+    assert info.dtype == autograd.int32 and info.tolist() == [0, autograd.linalg.inv_ex(x[1]).info.item(), 0]
+    assert info[1].item() > 0 and np.isnan(inverse[1].numpy()).all()
+    for k in (0, 2):
+        np.testing.assert_allclose(inverse[k].numpy(), autograd.linalg.inv(x[k]).numpy(), rtol=1e-12)
+    loops_with_the_ops_error(lambda v: autograd.linalg.inv(v), floats(B, 2, 3))
+
+
+# ----------------------------------------------------------------- element-wise methods
+ELEMENTWISE = [
+    (lambda v: v.nan_to_num(), True),
+    (lambda v: autograd.nan_to_num(v, nan=1.5, posinf=2.0, neginf=-3.0), True),
+    (lambda v: v.square() + v.rsqrt().nan_to_num(), True),
+    (lambda v: v.frac() + v.fix() + v.negative() + v.positive() + v.absolute(), True),
+    (lambda v: v.deg2rad() + v.rad2deg() + v.sgn(), True),
+    (lambda v: v.logit(eps=0.1), True),
+    (lambda v: v.angle(), False),
+    (lambda v: (v.isneginf(), v.isposinf(), v.isreal()), False),
+    (lambda v: v.frexp(), False),
+    (lambda v: v.conj_physical().resolve_conj().resolve_neg(), True),
+]
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (NaN and inf among the inputs)
+@pytest.mark.parametrize("op, differentiable", ELEMENTWISE)
+def test_element_wise_methods_on_the_physical_array(vmap_agrees, op, differentiable):
+    x = floats(B, 2, 4)
+    x[0, 0, :3] = autograd.tensor([float("nan"), float("inf"), -float("inf")])
+    vmap_agrees(op, x, argnums=0 if differentiable else None)
+    vmap_agrees(op, floats(2, B), in_dims=1, argnums=0 if differentiable else None)
+
+
+def test_element_wise_methods_of_complex_samples(vmap_agrees):
+    z = autograd.tensor(GEN.standard_normal((B, 3)) + 1j * GEN.standard_normal((B, 3)))
+    vmap_agrees(lambda v: (v.sgn(), v.angle(), v.conj_physical(), v.square()), z)
+
+
+def test_a_tensor_argument_of_an_element_wise_method_loops():
+    x, y = floats(B, 3), floats(B, 3)
+    with pytest.warns(UserWarning, match="Tensor.nan_to_num"):
+        got = vmap(lambda v, w: v.nan_to_num(nan=w[0]))(x, y)
+    np.testing.assert_allclose(got.numpy(), x.numpy())  # (no NaN to replace)
+
+
+# ----------------------------------------------------------------- padding and resizing
+PADS = [
+    (lambda v: F.pad(v, (1, 2), mode="reflect"), (B, 2, 4), 0),
+    (lambda v: F.pad(v, (2, 0, 1, 1), mode="replicate"), (2, B, 3, 4), 1),
+    (lambda v: F.pad(v, (1, 1, 0, 2), mode="circular"), (1, 2, 3, 4, B), 4),
+    (lambda v: F.pad(v, (1, 1, 1, 1, 1, 1), mode="reflect"), (B, 1, 2, 3, 3, 3), 0),
+    (lambda v: F.pad(v, (3, 1), mode="circular"), (B, 3, 3), 0),
+    (lambda v: F.interpolate(v, scale_factor=2, mode="linear"), (B, 1, 2, 3), 0),
+    (lambda v: F.interpolate(v, size=(3, 5), mode="bilinear", align_corners=True), (1, 2, 2, B, 4), 3),
+    (lambda v: F.interpolate(v, scale_factor=2), (B, 1, 2, 3, 3), 0),
+]
+
+
+@pytest.mark.parametrize("op, shape, in_dim", PADS)
+def test_pad_modes_and_interpolate(vmap_agrees, op, shape, in_dim):
+    vmap_agrees(op, floats(*shape), in_dims=in_dim, argnums=0)
+
+
+# ----------------------------------------------------------------- indexed writes, batched index
+def _write_cases():
+    yield lambda v, i, s: v.index_copy(0, i, s), ((B, 4, 3), (B, 2), (B, 2, 3)), (0, 0, 0)
+    yield lambda v, i, s: v.index_copy(1, i, s), ((4, 5, B), (2, B), (B, 4, 2)), (2, 1, 0)
+    yield lambda v, i, s: v.index_copy(-1, i, s), ((2, 3, 4), (B, 3), (2, 3, 3)), (None, 0, None)
+    yield lambda v, i, s: v.index_copy(0, i, s), ((B, 4), (B,), (B, 1)), (0, 0, 0)  # a 0-d index
+    yield lambda v, i, s: v.clone().index_copy_(1, i, s), ((B, 2, 4), (B, 2), (2, 2)), (0, 0, None)
+    yield lambda v, i, s: v.index_fill(1, i, s), ((B, 3, 4), (B, 3), (B,)), (0, 0, 0)  # a batched value
+    yield lambda v, i, s: v.index_fill(0, i, s), ((B, 4, 2), (B, 4), ()), (0, 0, None)  # (duplicates)
+    yield lambda v, i, s: v.index_fill(-1, i, s[0]), ((3, B, 4), (B, 2), (B, 1)), (1, 0, 0)
+    yield lambda v, i, s: v.index_fill(0, i, -1.0), ((3, 4), (B,), ()), (None, 0, None)  # into a plain one
+    yield lambda v, i, s: v.index_fill(2, i, 2.5) * s, ((B, 2, 2, 5), (B,), (B,)), (0, 0, 0)
+    yield lambda v, i, s: v.index_put((i,), s), ((B, 4, 3), (B, 2), (B, 3)), (0, 0, 0)
+    yield lambda v, i, s: v.index_put((i, i), s, accumulate=True), ((B, 4, 4), (B, 3), (B, 1)), (0, 0, 0)
+    yield lambda v, i, s: v.index_put([i, i[:1]], s), ((4, 4, 2), (B, 2), (2,)), (None, 0, None)
+    yield lambda v, i, s: v.index_put((i.reshape(2, 2),), s), ((B, 5), (4, B), (B, 2, 2)), (0, 1, 0)
+    yield lambda v, i, s: v.index_put((autograd.tensor([1, 0]), i), s), ((B, 2, 3), (B, 2), ()), (0, 0, None)
+    yield lambda v, i, s: v.clone().index_put_((i,), s, accumulate=True), ((B, 3), (B, 4), (4,)), (0, 0, None)
+
+
+WRITES = list(_write_cases())
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", WRITES)
+def test_index_copy_fill_and_put_with_a_batched_index(vmap_agrees, op, shapes, in_dims):
+    v, i, s = (floats(*shape) for shape in (shapes[0], (), shapes[2]))
+    size = shapes[0][0 if in_dims[0] is None or in_dims[0] else 1]  # (at most the size of the dim indexed)
+    i = integers(*shapes[1], high=size)
+    argnums = tuple(k for k in (0, 2) if in_dims[k] is not None)
+    vmap_agrees(op, v, i, s, in_dims=in_dims, argnums=argnums or None)
+
+
+def test_negative_and_repeated_positions(vmap_agrees):
+    x, value = floats(B, 3, 4), floats(B)
+    index = autograd.tensor([[-1, 3, 3], [0, -4, 0], [2, 1, -3]])
+    vmap_agrees(lambda v, i, s: v.index_fill(1, i, s), x, index, value, argnums=(0, 2))
+    vmap_agrees(lambda v, i: v.index_put((i[:2] % 3, i[1:]), v[0, :2], accumulate=True), x, index, argnums=0)
+    vmap_agrees(lambda v, i: v.index_put((i[:1],), v[1:2] * 2), x, index, argnums=0)
+    rows = autograd.tensor([[0, 2, 0], [1, 1, 1], [2, 0, 1]])
+    vmap_agrees(lambda v, i: v.index_copy(0, i, v * 3), x, rows, argnums=0)
+
+
+def test_a_batched_index_in_nested_vmaps(vmap_agrees):
+    x, index = floats(B, 2, 4), integers(B, 2, 2, high=2)
+    vmap_agrees(lambda v, i: vmap(lambda w, j: w.index_fill(0, j, 0.5))(v, i), x, index, argnums=0)
+    vmap_agrees(lambda v, i: vmap(lambda j: v.index_put((j,), v[:1]), in_dims=1)(i), x, index, argnums=0)
+
+
+REFUSED = [
+    lambda v, i: v.index_copy(0, i + 5, v[:2]),  # out of range
+    lambda v, i: v.index_copy(0, i, v[:1]),  # a source of the wrong shape
+    lambda v, i: v.index_copy(0, i, v[:2].float()),  # of another dtype
+    lambda v, i: v.index_copy(0, i.double(), v[:2]),  # a float index
+    lambda v, i: v.index_copy(0, i.reshape(2, 1), v[:2]),  # a 2-d index
+    lambda v, i: v.index_copy(5, i, v[:2]),  # a dim out of range
+    lambda v, i: v.index_fill(0, i - 9, 1.0),
+    lambda v, i: v.index_fill(0, i.int(), 1.0),  # index_fill takes int64 only
+    lambda v, i: v.index_fill(0, i, v[0]),  # a value that is not 0-d
+    lambda v, i: v.index_put((i, i, i), v[0, 0]),  # too many indices
+    lambda v, i: v.index_put((i + 3,), v[0]),
+    lambda v, i: v.index_put((i,), v),  # values that do not broadcast
+    lambda v, i: v.index_put((i,), v[0].float()),
+    lambda v, i: v.index_put((i,), 1.0),  # values must be a tensor
+    lambda v, i: v.index_put(i, v[0]),  # indices must be a tuple
+]
+
+
+@pytest.mark.parametrize("op", REFUSED)
+def test_what_the_ops_refuse_loops_for_their_own_error(op):
+    loops_with_the_ops_error(op, floats(B, 3, 3), integers(B, 2))
+
+
+@pytest.mark.parametrize(
+    "op, name",
+    [
+        (lambda v, i: v.index_put(((v + i[0]) > 1,), v[0, 0]), "index_put"),  # a batched mask
+        (lambda v, i: v[0, 0].index_copy(0, i[:1], v[0, :1]), "index_copy"),  # into a 0-d tensor
+        (lambda v, i: v[0, 0].index_fill(0, i[:1], 2.0), "index_fill"),
+    ],
+)
+def test_a_batched_mask_and_a_0_d_tensor_written_into_loop(op, name):
+    x, index = floats(B, 3, 3), integers(B, 2, high=1)
+    with pytest.warns(UserWarning, match=f"Tensor.{name}"):
+        got = vmap(op)(x, index)
+    want = autograd.stack([op(x[k], index[k]) for k in range(B)])
+    np.testing.assert_allclose(got.numpy(), want.numpy())
