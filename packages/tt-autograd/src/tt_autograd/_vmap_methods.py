@@ -241,7 +241,7 @@ NO_DEFAULT_DIM = {"median", "nanmedian", "cummax", "cummin", "logcumsumexp"}
 #: Element-wise methods of one tensor (numbers for the other arguments) run on the physical array.
 PHYSICAL = set(
     """nan_to_num square rsqrt frac fix deg2rad rad2deg negative positive absolute sgn angle isneginf
-    isposinf isreal logit conj_physical resolve_conj resolve_neg frexp""".split()
+    isposinf isreal logit conj conj_physical resolve_conj resolve_neg frexp""".split()
 )
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.

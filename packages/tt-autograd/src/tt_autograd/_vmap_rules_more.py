@@ -21,8 +21,10 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   batch dims;
 * ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
   sample's diagonal read at them, both behind the batch dims (cost: one indexing);
-* ``linalg.det`` and ``linalg.inv`` (``(*, n, n)``): vmap's dims lead their batch dims, so the
-  physical array as it is;
+* the matrix Functions on ``(*, m, n)`` (``linalg.det``, ``inv``, ``cholesky``, ``matrix_exp``, ``svd``,
+  ``qr``, ``eigh``, ``eig``, ``lu_factor``, ``slogdet``'s log-determinant): vmap's dims lead their batch
+  dims, so the physical array as it is (what the ops read from that array outside the Function is
+  made with the input's ``from_array``, so it is batched like it);
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -121,8 +123,8 @@ def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
 
 
 def det(cls: type, inputs: tuple, params: dict) -> Tensor:
-    """DetFunction and InvFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the
-    physical array as it is (``linalg.det``/``linalg.inv`` check the logical sample's rank first)."""
+    """The matrix Functions (``(*, m, n)``: DetFunction, InvFunction, SVDFunction, ...): vmap's dims lead
+    the batch dims, so the physical array as it is (the ops check the logical sample's rank first)."""
     x = inputs[0]
     with physical():
         out = cls.apply(x, **params)
@@ -202,6 +204,14 @@ RULES.update(
     DiagFunction=diag,
     DetFunction=det,
     InvFunction=det,
+    CholeskyFunction=det,
+    MatrixExpFunction=det,
+    SVDFunction=det,
+    QRFunction=det,
+    EighFunction=det,
+    EigFunction=det,
+    LUFactorFunction=det,
+    LogAbsDetFunction=det,
     ResampleFunction=resample,
     CdistFunction=cdist,
     RollFunction=roll,

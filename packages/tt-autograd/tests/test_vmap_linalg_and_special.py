@@ -1,0 +1,130 @@
+"""``vmap`` of the matrix decompositions, the special functions and complex element-wise math.
+
+The decompositions' Functions take ``(*, m, n)`` matrices, so vmap's dims lead their batch dims and
+they run on the physical array as it is; what the ops compute from that array outside a Function
+(slogdet's sign, lu_factor's pivots and info, svdvals without a gradient, matrix_rank, pinv's mask,
+cond's singular mask) is batched like the input (it was a plain tensor of the physical shape: a
+silently wrong result). The special functions, the complex element-wise Functions and the complex
+views are element-wise or act on trailing dims. Every case runs with the fallback warning as an
+error and equals the op on each sample, stacked; so do the per-sample gradients.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+import tt_nn.special as special
+from tt_autograd.transforms import grad
+
+B = 3
+GEN = np.random.default_rng(2929)
+
+
+def matrices(*shape, spd=False):
+    a = autograd.tensor(GEN.standard_normal(shape), dtype=autograd.float64)
+    return a @ a.mT + autograd.eye(shape[-1], dtype=autograd.float64) if spd else a
+
+
+linalg = autograd.linalg
+DECOMPOSITIONS = [  # (op, differentiable, symmetric positive-definite input)
+    (lambda v: linalg.cholesky(v), True, True),
+    (lambda v: linalg.cholesky_ex(v, upper=True), True, True),
+    (lambda v: linalg.matrix_exp(v), True, False),
+    (lambda v: linalg.svd(v), True, False),
+    (lambda v: linalg.svd(v[..., :3], full_matrices=False), True, False),
+    (lambda v: linalg.svdvals(v), False, False),  # (no gradient asked: NumPy's values, batched)
+    (lambda v: linalg.qr(v), True, False),
+    (lambda v: linalg.qr(v, mode="r"), False, False),
+    (lambda v: linalg.eigh(v), True, True),
+    (lambda v: linalg.eigvalsh(v), True, True),
+    (lambda v: linalg.eig(v)[0].abs(), True, True),
+    (lambda v: linalg.lu_factor(v), True, False),
+    (lambda v: linalg.lu_factor_ex(v), True, False),
+    (lambda v: linalg.lu(v), True, False),
+    (lambda v: linalg.slogdet(v), True, False),
+    (lambda v: autograd.logdet(v), True, False),
+    (lambda v: linalg.pinv(v), True, False),
+    (lambda v: linalg.pinv(v, hermitian=True), True, True),
+    (lambda v: linalg.matrix_rank(v[..., :2] @ v[..., :2, :]), False, False),
+    (lambda v: linalg.cond(v), True, False),
+    (lambda v: linalg.cond(v, 1), True, False),
+]
+
+
+@pytest.mark.parametrize("op, differentiable, spd", DECOMPOSITIONS)
+def test_decompositions(vmap_agrees, op, differentiable, spd):
+    vmap_agrees(op, matrices(B, 4, 4, spd=spd), argnums=0 if differentiable else None)
+    batch = matrices(2, B, 4, 4, spd=spd)  # (a batch of matrices per sample, batched along dim 1)
+    vmap_agrees(op, batch, in_dims=1, argnums=0 if differentiable else None)
+
+
+def test_a_singular_sample_keeps_its_own_sign_info_and_rank(vmap_agrees):
+    x = matrices(B, 3, 3)
+    x[0, 2] = 0.0
+    x[2, 1] = x[2, 0] * 2
+    vmap_agrees(lambda v: linalg.slogdet(v), x)
+    vmap_agrees(lambda v: (linalg.lu_factor_ex(v).info, linalg.matrix_rank(v), linalg.inv_ex(v).info), x)
+    vmap_agrees(lambda v: linalg.cond(v, "fro"), x)
+
+
+def test_complex_decompositions(vmap_agrees):
+    z = autograd.tensor(GEN.standard_normal((B, 3, 3)) + 1j * GEN.standard_normal((B, 3, 3)))
+    vmap_agrees(lambda v: (*linalg.slogdet(v), autograd.logdet(v), linalg.svdvals(v)), z)
+
+
+SPECIAL = [
+    special.erf,
+    special.erfc,
+    special.erfinv,
+    special.erfcx,
+    special.ndtr,
+    special.ndtri,
+    special.log_ndtr,
+    special.gammaln,
+    special.digamma,
+    special.entr,
+    special.sinc,
+    special.i0,
+    special.i0e,
+    special.i1,
+    special.i1e,
+    lambda v: special.polygamma(2, v),
+    lambda v: special.xlog1py(v, v + 1),
+    lambda v: special.gammainc(v.detach() + 1, v) + special.gammaincc(autograd.full_like(v, 2.0), v),
+    lambda v: special.zeta(3.0, v),
+]
+
+
+@pytest.mark.parametrize("op", SPECIAL)
+def test_special_functions(vmap_agrees, op):
+    x = autograd.tensor(GEN.uniform(0.1, 0.9, (B, 4)))
+    vmap_agrees(op, x, argnums=0)
+    vmap_agrees(op, autograd.tensor(GEN.uniform(0.1, 0.9, (2, B))), in_dims=1)
+
+
+COMPLEX = [
+    lambda z: (z.exp(), z.log(), z.log2(), z.log10(), z.log1p(), z.expm1(), z.sqrt(), z.reciprocal()),
+    lambda z: (z.sin(), z.cos(), z.tan(), z.sinh(), z.cosh(), z.tanh(), z.sigmoid()),
+    lambda z: (z.asin(), z.acos(), z.atan(), z.asinh(), z.acosh(), z.atanh(), autograd.exp2(z)),
+    lambda z: (z.sgn(), z.abs(), z.angle(), z.conj() * 1, z.real * 2, z.imag * 3, z**2.5),
+    lambda z: (autograd.view_as_real(z), autograd.view_as_complex(autograd.view_as_real(z) * 2)),
+]
+
+
+@pytest.mark.parametrize("op", COMPLEX)
+def test_complex_element_wise_math(vmap_agrees, op):
+    z = autograd.tensor(GEN.standard_normal((B, 4)) + 1j * GEN.standard_normal((B, 4)))
+    vmap_agrees(op, z)
+    through = lambda v: op(autograd.complex(v, v * 0.5 - 0.2))  # noqa: E731  (a real leaf: grad takes it)
+    vmap_agrees(through, autograd.tensor(GEN.standard_normal((2, B))), in_dims=1, argnums=0)
+
+
+def test_like_factories_of_a_batched_tensor_laid_out_by_in_dims():
+    """zeros_like of a batched tensor whose physical array is permuted (in_dims=1) has the sample's
+    shape (it copied the physical layout: a (B, ...) tensor that vmap then batched again)."""
+    x = matrices(2, B, 4)
+    got = autograd.vmap(lambda v: autograd.zeros_like(v) + autograd.ones_like(v) * 2, in_dims=1)(x)
+    assert tuple(got.shape) == (B, 2, 4) and (got.numpy() == 2).all()
+    zero = autograd.vmap(grad(lambda v: (v.detach() ** 2).sum()), in_dims=1)(x)
+    assert tuple(zero.shape) == (B, 2, 4) and not zero.numpy().any()  # (a loss that ignores v)
