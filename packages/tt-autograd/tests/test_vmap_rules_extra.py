@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn.functional as F
-from tt_autograd import vmap
+from tt_autograd import gradients, vmap
 
 B = 3
 GEN = np.random.default_rng(29)
@@ -189,6 +189,28 @@ def test_index_copy_fill_and_put_with_a_batched_index(vmap_agrees, op, shapes, i
     vmap_agrees(op, v, i, s, in_dims=in_dims, argnums=argnums or None)
 
 
+def test_indices_of_different_ranks_broadcast(vmap_agrees):
+    x, index = floats(B, 3, 3, 2), integers(B, 2)
+    op = lambda v, i, s: v.index_put((i.unsqueeze(1), i), s, accumulate=True)  # noqa: E731  ((2, 2) indices)
+    vmap_agrees(op, x, index, floats(B, 2, 1, 2), argnums=(0, 2))
+    vmap_agrees(op, x, index, floats(2), in_dims=(0, 0, None), argnums=0)
+
+
+def test_the_gradient_reaches_a_plain_fill_value():
+    x, index = floats(B, 3, 4), integers(B, 2)
+    for given in (floats(), 2.0):
+        value = given.requires_grad_() if isinstance(given, autograd.Tensor) else given
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            got = vmap(lambda v, i, s=value: v.index_fill(1, i, s) * v)(x, index)
+        want = autograd.stack([(x[k].index_fill(1, index[k], value) * x[k]) for k in range(B)])
+        np.testing.assert_allclose(got.detach().numpy(), want.detach().numpy())
+        if isinstance(value, autograd.Tensor):
+            (one,) = gradients.grad(got.sum(), (value,))
+            (each,) = gradients.grad(want.sum(), (value,))
+            np.testing.assert_allclose(one.numpy(), each.numpy())
+
+
 def test_negative_and_repeated_positions(vmap_agrees):
     x, value = floats(B, 3, 4), floats(B)
     index = autograd.tensor([[-1, 3, 3], [0, -4, 0], [2, 1, -3]])
@@ -202,11 +224,16 @@ def test_negative_and_repeated_positions(vmap_agrees):
 def test_a_batched_index_in_nested_vmaps(vmap_agrees):
     x, index = floats(B, 2, 4), integers(B, 2, 2, high=2)
     vmap_agrees(lambda v, i: vmap(lambda w, j: w.index_fill(0, j, 0.5))(v, i), x, index, argnums=0)
+    value = floats(B)  # (batched over the outer vmap only: expanded over the inner one's samples)
+    fill = lambda v, i, s: vmap(lambda j: v.index_fill(1, j, s))(i)  # noqa: E731
+    vmap_agrees(fill, x, index, value, argnums=(0, 2))
     vmap_agrees(lambda v, i: vmap(lambda j: v.index_put((j,), v[:1]), in_dims=1)(i), x, index, argnums=0)
 
 
 REFUSED = [
     lambda v, i: v.index_copy(0, i + 5, v[:2]),  # out of range
+    lambda v, i: v.index_copy(0, i * 0 + 3, v[:2]),  # (at the size)
+    lambda v, i: v.index_copy(0, i * 0 - 1, v[:2]),  # index_copy takes no negative positions
     lambda v, i: v.index_copy(0, i, v[:1]),  # a source of the wrong shape
     lambda v, i: v.index_copy(0, i, v[:2].float()),  # of another dtype
     lambda v, i: v.index_copy(0, i.double(), v[:2]),  # a float index
@@ -217,6 +244,8 @@ REFUSED = [
     lambda v, i: v.index_fill(0, i, v[0]),  # a value that is not 0-d
     lambda v, i: v.index_put((i, i, i), v[0, 0]),  # too many indices
     lambda v, i: v.index_put((i + 3,), v[0]),
+    lambda v, i: v.index_put((i * 0 + 3,), v[0]),  # (at the size)
+    lambda v, i: v.index_put((i, i * 0 - 4), v[0, 0]),  # (below -size)
     lambda v, i: v.index_put((i,), v),  # values that do not broadcast
     lambda v, i: v.index_put((i,), v[0].float()),
     lambda v, i: v.index_put((i,), 1.0),  # values must be a tensor

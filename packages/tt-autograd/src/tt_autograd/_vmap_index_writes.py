@@ -129,8 +129,6 @@ def _index_fill(self: Any, dim: Any, index: Any, value: Any) -> Tensor | None:
         value = _flat(value, levels, sizes, count)
         with physical():
             value = value[rows].reshape(-1, *ones)
-    elif not isinstance(value, tt_tensor.Tensor):
-        value = operand(value)
     return _written(self, value, (rows, *(slice(None),) * axis, cols), False, levels, sizes)
 
 
