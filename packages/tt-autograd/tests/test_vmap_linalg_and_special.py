@@ -1,4 +1,5 @@
-"""``vmap`` of the matrix decompositions, the special functions and complex element-wise math.
+"""``vmap`` of the matrix decompositions, the special functions, complex element-wise math and the
+Fourier transforms (their dims shifted past the batch dims).
 
 The decompositions' Functions take ``(*, m, n)`` matrices, so vmap's dims lead their batch dims and
 they run on the physical array as it is; what the ops compute from that array outside a Function
@@ -128,3 +129,29 @@ def test_like_factories_of_a_batched_tensor_laid_out_by_in_dims():
     assert tuple(got.shape) == (B, 2, 4) and (got.numpy() == 2).all()
     zero = autograd.vmap(grad(lambda v: (v.detach() ** 2).sum()), in_dims=1)(x)
     assert tuple(zero.shape) == (B, 2, 4) and not zero.numpy().any()  # (a loss that ignores v)
+
+
+FOURIER = [  # (op, input complex)
+    (lambda v: autograd.fft.fft(v), False),
+    (lambda v: autograd.fft.ifft(v, n=5, dim=0), True),
+    (lambda v: autograd.fft.fft2(v, norm="ortho"), True),
+    (lambda v: autograd.fft.fftn(v, s=(3,), dim=(-2,)), False),
+    (lambda v: autograd.fft.rfft(v, dim=0), False),
+    (lambda v: autograd.fft.irfft(v), True),
+    (lambda v: autograd.fft.rfftn(v, norm="forward"), False),
+    (lambda v: autograd.fft.irfftn(v, s=(4, 6)), True),
+    (lambda v: autograd.fft.hfft(v), True),
+    (lambda v: autograd.fft.ihfft(v), False),
+]
+
+
+@pytest.mark.parametrize("op, complex_input", FOURIER)
+def test_fourier_transforms(vmap_agrees, op, complex_input):
+    x = autograd.tensor(GEN.standard_normal((B, 4, 6)))
+    if complex_input:
+        vmap_agrees(op, autograd.complex(x, x.flip(-1)))
+        through = lambda v: op(autograd.complex(v, v * 0.3))  # noqa: E731  (a real leaf: grad takes it)
+        vmap_agrees(through, x.permute(1, 0, 2), in_dims=1, argnums=0)
+    else:
+        vmap_agrees(op, x, argnums=0)
+        vmap_agrees(op, x.permute(1, 2, 0), in_dims=2, argnums=0)

@@ -272,3 +272,37 @@ def test_a_batched_mask_and_a_0_d_tensor_written_into_loop(op, name):
         got = vmap(op)(x, index)
     want = autograd.stack([op(x[k], index[k]) for k in range(B)])
     np.testing.assert_allclose(got.numpy(), want.numpy())
+
+
+# ----------------------------------------------------------------- composite methods, builders
+COMPOSITES = [  # methods composed of batched ones (tt-tensor's, reaching the rules through them)
+    lambda v: v.narrow(1, 1, 3) + autograd.narrow(v, -1, -3, 3),
+    lambda v: v.unbind(1),
+    lambda v: (v.rot90(1, (0, 1)), autograd.rot90(v, 3, (1, 0)), v.rot90(2), v.flipud(), autograd.fliplr(v)),
+    lambda v: (v[0].diagflat(1), v.ravel(), v.movedim(0, 1), autograd.moveaxis(v, (0, 1), (1, 0))),
+    lambda v: (*v.tensor_split(3, dim=1), *v.hsplit(2), *v.vsplit([1]), v.swapdims(0, 1)),
+    lambda v: (v.unflatten(1, (2, 3)), v.select(1, 2), v.take(autograd.tensor([0, 5, 7])), v.unfold(1, 2, 2)),
+    lambda v: (v.diff(), v.diff(n=2, dim=0, prepend=v[:1]), autograd.trapezoid(v), autograd.gradient(v)[1]),
+    lambda v: (v.nansum(1), v.aminmax(dim=1).max, v.cov(), v.corrcoef(), v.quantile(0.3, dim=1)),
+    lambda v: (autograd.kron(v, v[:2, :2]), autograd.linalg.cross(v[:, :3], v[:, 3:]), autograd.inner(v, v)),
+    lambda v: (autograd.tensordot(v, v, dims=([1], [1])), v.lerp(v * 2, 0.3), v.addcmul(v, v, value=0.5)),
+    lambda v: (v.addcdiv(v, v + 3, value=0.5), autograd.logaddexp2(v, v * 2), v.abs().float_power(2)),
+    lambda v: (autograd.heaviside(v, v), v.nanquantile(0.7)),
+    lambda v: (v.diag_embed(), v[0].diag_embed(2, 0, 1), v.diag_embed(-1, 2, 0)),  # (diag_embed's zeros)
+    lambda v: (autograd.vander(v[0]), autograd.vander(v[1], N=3, increasing=True)),  # (vander's ones)
+    lambda v: autograd.block_diag(v, v[:2, :3], v[0, 0]),  # (block_diag's zeros)
+]
+
+
+@pytest.mark.parametrize("op", COMPOSITES)
+def test_composite_methods_and_builders(vmap_agrees, op):
+    vmap_agrees(op, floats(B, 4, 6), argnums=0)
+    vmap_agrees(op, floats(4, 6, B), in_dims=2)
+
+
+def test_one_hot_of_a_batched_tensor_is_batched():
+    labels = integers(B, 5, high=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(lambda v: F.one_hot(v, 4))(labels)  # (it was a plain (B, 5, 4) tensor, batched again)
+    np.testing.assert_array_equal(got.numpy(), np.eye(4, dtype=np.int64)[labels.numpy()])

@@ -3,12 +3,15 @@
 tt-autograd's differentiable methods reach ``Function.apply``, where the batching
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
-(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
-sort, argsort, topk, kthvalue, mode, median(dim), cummax, cummin) shift the dim, products (dot, mv,
-mm, bmm) check the logical ranks then matmul, the indexed writes (index_copy, index_fill, index_put)
-run as they are (a batched index: :mod:`tt_autograd._vmap_index_writes`), the random ones (bernoulli,
-multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness, and every other
-tt-tensor method loops over the samples with a warning.
+(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim), sort,
+argsort, topk, kthvalue, mode, median(dim), cummax, cummin, logcumsumexp, diagonal,
+trace) shift the dim, element-wise methods of one tensor (nan_to_num, square, frexp,
+...) run on the physical array, products (dot, mv, mm, bmm) check the logical ranks
+then matmul, the indexed writes (index_copy, index_fill, index_put) run as they are
+(a batched index: :mod:`tt_autograd._vmap_index_writes`), the random ones (bernoulli,
+multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness,
+composites of batched methods (narrow, rot90, diff, cov, kron, ...: VECTORISED) run as
+they are, and every other tt-tensor method loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -254,7 +257,10 @@ VECTORISED = set(
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
     backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
     index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ msort cumprod
-    diag det inverse""".split()
+    diag det inverse
+    narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
+    unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
+    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())

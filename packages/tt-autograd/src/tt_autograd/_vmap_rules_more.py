@@ -19,6 +19,8 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
 * constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode) and resampling along an axis
   (``ResampleFunction``: the other padding modes, ``F.interpolate``): the axes shifted past the
   batch dims;
+* the Fourier transforms (``FFTNFunction``, ``RFFTNFunction``, ``IRFFTNFunction``: every ``torch.fft``
+  transform): the dims shifted past the batch dims;
 * ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
   sample's diagonal read at them, both behind the batch dims (cost: one indexing);
 * the matrix Functions on ``(*, m, n)`` (``linalg.det``, ``inv``, ``cholesky``, ``matrix_exp``, ``svd``,
@@ -101,6 +103,15 @@ def resample(cls: type, inputs: tuple, params: dict) -> Tensor:
     x = inputs[0]
     with physical():
         out = cls.apply(x, **{**params, "axis": params["axis"] + len(x._levels)})
+    return wrap(out, x._levels)
+
+
+def fourier(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """FFTNFunction, RFFTNFunction, IRFFTNFunction (a, s, dims, norm[, inverse], positional; ``dims``
+    non-negative dims of the logical sample): the dims shifted past the batch dims."""
+    x, sizes, dims, *rest = inputs
+    with physical():
+        out = cls.apply(x, sizes, tuple(d + len(x._levels) for d in dims), *rest, **params)
     return wrap(out, x._levels)
 
 
@@ -213,6 +224,9 @@ RULES.update(
     LUFactorFunction=det,
     LogAbsDetFunction=det,
     ResampleFunction=resample,
+    FFTNFunction=fourier,
+    RFFTNFunction=fourier,
+    IRFFTNFunction=fourier,
     CdistFunction=cdist,
     RollFunction=roll,
     PutFunction=put,
