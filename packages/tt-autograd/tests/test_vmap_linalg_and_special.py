@@ -1,12 +1,12 @@
-"""``vmap`` of the matrix decompositions, the special functions, complex element-wise math and the
-Fourier transforms (their dims shifted past the batch dims).
+"""``vmap`` of the matrix decompositions, complex element-wise math and the Fourier transforms (their
+dims shifted past the batch dims); the special functions (tt-nn's): tests/test_vmap_nn_more.py.
 
 The decompositions' Functions take ``(*, m, n)`` matrices, so vmap's dims lead their batch dims and
 they run on the physical array as it is; what the ops compute from that array outside a Function
 (slogdet's sign, lu_factor's pivots and info, svdvals without a gradient, matrix_rank, pinv's mask,
 cond's singular mask) is batched like the input (it was a plain tensor of the physical shape: a
-silently wrong result). The special functions, the complex element-wise Functions and the complex
-views are element-wise or act on trailing dims. Every case runs with the fallback warning as an
+silently wrong result). The complex element-wise Functions and the complex views are element-wise or
+act on trailing dims. Every case runs with the fallback warning as an
 error and equals the op on each sample, stacked; so do the per-sample gradients.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import tt_autograd as autograd
-import tt_nn.special as special
 from tt_autograd.transforms import grad
 
 B = 3
@@ -72,36 +71,6 @@ def test_a_singular_sample_keeps_its_own_sign_info_and_rank(vmap_agrees):
 def test_complex_decompositions(vmap_agrees):
     z = autograd.tensor(GEN.standard_normal((B, 3, 3)) + 1j * GEN.standard_normal((B, 3, 3)))
     vmap_agrees(lambda v: (*linalg.slogdet(v), autograd.logdet(v), linalg.svdvals(v)), z)
-
-
-SPECIAL = [
-    special.erf,
-    special.erfc,
-    special.erfinv,
-    special.erfcx,
-    special.ndtr,
-    special.ndtri,
-    special.log_ndtr,
-    special.gammaln,
-    special.digamma,
-    special.entr,
-    special.sinc,
-    special.i0,
-    special.i0e,
-    special.i1,
-    special.i1e,
-    lambda v: special.polygamma(2, v),
-    lambda v: special.xlog1py(v, v + 1),
-    lambda v: special.gammainc(v.detach() + 1, v) + special.gammaincc(autograd.full_like(v, 2.0), v),
-    lambda v: special.zeta(3.0, v),
-]
-
-
-@pytest.mark.parametrize("op", SPECIAL)
-def test_special_functions(vmap_agrees, op):
-    x = autograd.tensor(GEN.uniform(0.1, 0.9, (B, 4)))
-    vmap_agrees(op, x, argnums=0)
-    vmap_agrees(op, autograd.tensor(GEN.uniform(0.1, 0.9, (2, B))), in_dims=1)
 
 
 COMPLEX = [

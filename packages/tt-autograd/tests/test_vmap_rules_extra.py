@@ -1,7 +1,7 @@
 """``vmap`` without the per-sample loop for ops that used to loop: logcumsumexp, trace, diagonal,
-linalg.inv/inv_ex/inverse, nan_to_num and the element-wise methods run on the physical array, F.pad's
-reflect/replicate/circular modes and F.interpolate, and index_copy/index_fill/index_put with a batched
-index.
+linalg.inv/inv_ex/inverse, nan_to_num and the element-wise methods run on the physical array,
+index_copy/index_fill/index_put with a batched index, tt-tensor's composite methods and builders
+(F.pad's other modes, F.interpolate and the nn Functions: tests/test_vmap_nn_more.py).
 
 Each case runs under vmap with the fallback warning as an error (``vmap_agrees``), so removing a rule
 fails it, and equals the op on each sample, stacked; so do the per-sample gradients (vmap of grad).
@@ -15,7 +15,6 @@ import warnings
 import numpy as np
 import pytest
 import tt_autograd as autograd
-import tt_nn.functional as F
 from tt_autograd import gradients, vmap
 
 B = 3
@@ -137,24 +136,6 @@ def test_a_tensor_argument_of_an_element_wise_method_loops():
     with pytest.warns(UserWarning, match="Tensor.nan_to_num"):
         got = vmap(lambda v, w: v.nan_to_num(nan=w[0]))(x, y)
     np.testing.assert_allclose(got.numpy(), x.numpy())  # (no NaN to replace)
-
-
-# ----------------------------------------------------------------- padding and resizing
-PADS = [
-    (lambda v: F.pad(v, (1, 2), mode="reflect"), (B, 2, 4), 0),
-    (lambda v: F.pad(v, (2, 0, 1, 1), mode="replicate"), (2, B, 3, 4), 1),
-    (lambda v: F.pad(v, (1, 1, 0, 2), mode="circular"), (1, 2, 3, 4, B), 4),
-    (lambda v: F.pad(v, (1, 1, 1, 1, 1, 1), mode="reflect"), (B, 1, 2, 3, 3, 3), 0),
-    (lambda v: F.pad(v, (3, 1), mode="circular"), (B, 3, 3), 0),
-    (lambda v: F.interpolate(v, scale_factor=2, mode="linear"), (B, 1, 2, 3), 0),
-    (lambda v: F.interpolate(v, size=(3, 5), mode="bilinear", align_corners=True), (1, 2, 2, B, 4), 3),
-    (lambda v: F.interpolate(v, scale_factor=2), (B, 1, 2, 3, 3), 0),
-]
-
-
-@pytest.mark.parametrize("op, shape, in_dim", PADS)
-def test_pad_modes_and_interpolate(vmap_agrees, op, shape, in_dim):
-    vmap_agrees(op, floats(*shape), in_dims=in_dim, argnums=0)
 
 
 # ----------------------------------------------------------------- indexed writes, batched index
@@ -298,11 +279,3 @@ COMPOSITES = [  # methods composed of batched ones (tt-tensor's, reaching the ru
 def test_composite_methods_and_builders(vmap_agrees, op):
     vmap_agrees(op, floats(B, 4, 6), argnums=0)
     vmap_agrees(op, floats(4, 6, B), in_dims=2)
-
-
-def test_one_hot_of_a_batched_tensor_is_batched():
-    labels = integers(B, 5, high=4)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        got = vmap(lambda v: F.one_hot(v, 4))(labels)  # (it was a plain (B, 5, 4) tensor, batched again)
-    np.testing.assert_array_equal(got.numpy(), np.eye(4, dtype=np.int64)[labels.numpy()])

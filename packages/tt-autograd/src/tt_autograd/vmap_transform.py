@@ -40,6 +40,7 @@ from . import (
     _vmap_random,
     _vmap_rules,
     _vmap_rules_more,  # noqa: F401  (registers its rules in _vmap_rules.RULES)
+    _vmap_rules_nn,  # noqa: F401  (the same)
     function,
     gradients,
 )
