@@ -66,6 +66,11 @@ PHYSICAL = [
     lambda v: v.min(0).indices,
     lambda v: v.sort(0).values,
     lambda v: v.bernoulli_(0.0),  # (a random fill: zeros with p = 0)
+    lambda v: v.diagonal(),
+    lambda v: v.trace(),
+    lambda v: v.nan_to_num(),
+    lambda v: v.logcumsumexp(0),
+    lambda v: v.index_fill(0, autograd.tensor([1]), 2.0),
 ]
 
 
