@@ -59,6 +59,28 @@ def test_decompositions(vmap_agrees, op, differentiable, spd):
     vmap_agrees(op, batch, in_dims=1, argnums=0 if differentiable else None)
 
 
+SOLVES = [  # (op, shapes of A and B, in_dims)
+    (lambda a, b: linalg.solve(a, b), ((B, 4, 4), (B, 4)), (0, 0)),  # a vector B
+    (lambda a, b: linalg.solve(a, b), ((4, B, 4), (B, 4, 2)), (1, 0)),
+    (lambda a, b: linalg.solve(a, b.mT, left=False), ((B, 4, 4), (4, 2, B)), (0, 2)),
+    (lambda a, b: linalg.solve(a, b), ((4, 4), (B, 4, 2)), (None, 0)),  # a plain A
+    (lambda a, b: linalg.solve(a, b), ((B, 2, 4, 4), (4,)), (0, None)),  # a plain vector B, batched A
+    (lambda a, b: linalg.solve_ex(a, b), ((B, 4, 4), (B, 4, 3)), (0, 0)),
+    (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b), ((B, 4, 4), (B, 4, 2)), (0, 0)),
+    (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b, adjoint=True), ((B, 4, 4), (4, 2)), (0, None)),
+    (lambda a, b: autograd.cholesky_solve(b, linalg.cholesky(a @ a.mT)), ((B, 4, 4), (B, 4, 2)), (0, 0)),
+]
+
+
+@pytest.mark.parametrize("op, shapes, in_dims", SOLVES)
+def test_solves(vmap_agrees, op, shapes, in_dims):
+    eye = autograd.eye(4, dtype=autograd.float64)
+    a = matrices(*shapes[0])
+    a = a + 4 * (eye if in_dims[0] != 1 else eye[:, None])  # (well conditioned)
+    argnums = tuple(k for k, d in enumerate(in_dims) if d is not None)
+    vmap_agrees(op, a, matrices(*shapes[1]), in_dims=in_dims, argnums=argnums)
+
+
 def test_a_singular_sample_keeps_its_own_sign_info_and_rank(vmap_agrees):
     x = matrices(B, 3, 3)
     x[0, 2] = 0.0

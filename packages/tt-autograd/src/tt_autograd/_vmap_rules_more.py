@@ -6,8 +6,8 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   fractional ones; the 1-d forms go through them): the samples folded into N, as the plain
   pooling; the indices the Function appends to its list get the batch dims back, so the caller's
   ``out.from_array`` batches them like ``out``;
-* ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
-  padded) and the vmap dims become cdist's own batch dims;
+* ``cdist`` and ``linalg.solve`` (``SolveFunction``): their batch dims broadcast, so the operands are
+  aligned (batch dims first, logical dims padded) and the vmap dims become their own batch dims;
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
   that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
   element-wise passes);
@@ -142,6 +142,17 @@ def det(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, x._levels)
 
 
+def solve(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """SolveFunction (a ``(*, n, n)``, b ``(*, n, k)``; linalg.solve makes a vector b a matrix and checks
+    the shapes first): both aligned, so vmap's dims lead the broadcasting batch dims."""
+    levels, sizes = union(inputs)
+    ndim = max(logical_ndim(x) for x in inputs)
+    xs = [aligned(x, levels, sizes, ndim) if type(x) is BatchedTensor else x for x in inputs]
+    with physical():
+        out = cls.apply(*xs, **params)
+    return wrap(out, levels)
+
+
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
     """cdist (x1 ``(*B, P, M)``, x2 ``(*B, R, M)``): both aligned, so vmap's dims lead cdist's batch dims."""
     x1, x2 = inputs
@@ -228,6 +239,7 @@ RULES.update(
     RFFTNFunction=fourier,
     IRFFTNFunction=fourier,
     CdistFunction=cdist,
+    SolveFunction=solve,
     RollFunction=roll,
     PutFunction=put,
 )

@@ -320,7 +320,7 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
             f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
         )
     pivots = _check_pivots(LU, pivots)
-    permutation = Tensor.from_array(_permutation_matrix(pivots.array, n, LU.array.dtype))
+    permutation = pivots.from_array(_permutation_matrix(pivots.array, n, LU.array.dtype))
     if left:
         return _solve_left(LU, permutation, B, adjoint)
     return _solve_left(LU, permutation, B.mH, not adjoint).mH  # X A = B  <=>  A^H X^H = B^H
