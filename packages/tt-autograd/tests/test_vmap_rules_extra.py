@@ -275,6 +275,24 @@ COMPOSITES = [  # methods composed of batched ones (tt-tensor's, reaching the ru
 ]
 
 
+REDUCTIONS = [  # (op, differentiable): all/any/count_nonzero/nanmean over dims of the sample
+    (lambda v: ((v > 0).all(), (v > 0).all(1), autograd.all(v > 0, dim=(0, -1), keepdim=True)), False),
+    (lambda v: ((v > 0).any(-1), (v[0, 0] > 0).any(), (v > 0).any(dim=(1, 0))), False),
+    (lambda v: (v.count_nonzero(), autograd.count_nonzero(v > 0, dim=(1,)), v.count_nonzero(0)), False),
+    (lambda v: v.nanmean(), True),
+    (lambda v: v.nanmean(1, keepdim=True) + v.nanmean((0, 1)), True),
+    (lambda v: v.trunc() * v + v.adjoint().sum(), True),
+]
+
+
+@pytest.mark.parametrize("op, differentiable", REDUCTIONS)
+def test_reductions_over_dims_of_the_sample(vmap_agrees, op, differentiable):
+    x = floats(B, 4, 6)
+    x[0, 1, 2] = float("nan")  # (nanmean skips it)
+    vmap_agrees(op, x, argnums=0 if differentiable else None)
+    vmap_agrees(op, floats(4, 6, B), in_dims=2)
+
+
 @pytest.mark.parametrize("op", COMPOSITES)
 def test_composite_methods_and_builders(vmap_agrees, op):
     vmap_agrees(op, floats(B, 4, 6), argnums=0)

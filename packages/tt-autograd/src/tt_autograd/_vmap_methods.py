@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
@@ -169,6 +169,23 @@ def _physical_method(name: str) -> Callable:
     return method
 
 
+def _reduction(name: str) -> Callable:
+    """A reduction over ``dim`` (None, an int or a tuple: REDUCTIONS) run on the physical array with its
+    dims normalised against the sample and shifted past the batch dims (None: every logical dim)."""
+    original = getattr(Tensor, name)
+
+    def method(self, dim: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, dim, *args, **kwargs)
+        lead, axes = len(self._levels), normalize_dims(name, dim, self.ndim)
+        axes = tuple(range(self.ndim)) if axes is None else axes
+        with physical():
+            out = original(self, tuple(a + lead for a in axes), *args, **kwargs)
+        return wrap(out, self._levels)
+
+    return method
+
+
 def _rewrapped(out: Any, levels: tuple) -> Any:
     """A method's result (a tensor, or a named tuple of them) batched over ``levels``."""
     if isinstance(out, tuple):
@@ -246,6 +263,8 @@ PHYSICAL = set(
     """nan_to_num square rsqrt frac fix deg2rad rad2deg negative positive absolute sgn angle isneginf
     isposinf isreal logit conj conj_physical resolve_conj resolve_neg frexp""".split()
 )
+#: Reductions over ``dim`` (None, an int or a tuple) that tt-tensor computes on the array (``_reduction``).
+REDUCTIONS = "all any count_nonzero nanmean".split()
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -260,7 +279,7 @@ VECTORISED = set(
     diag det inverse
     narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
     unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
-    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed""".split()
+    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -358,6 +377,8 @@ def install() -> None:
         setattr(BatchedTensor, name, _sorting(name, position))
     for name in PHYSICAL:
         setattr(BatchedTensor, name, _physical_method(name))
+    for name in REDUCTIONS:
+        setattr(BatchedTensor, name, _reduction(name))
     BatchedTensor.diagonal = _diagonal
     BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
