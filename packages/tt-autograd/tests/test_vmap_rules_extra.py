@@ -268,7 +268,7 @@ COMPOSITES = [  # methods composed of batched ones (tt-tensor's, reaching the ru
     lambda v: (autograd.kron(v, v[:2, :2]), autograd.linalg.cross(v[:, :3], v[:, 3:]), autograd.inner(v, v)),
     lambda v: (autograd.tensordot(v, v, dims=([1], [1])), v.lerp(v * 2, 0.3), v.addcmul(v, v, value=0.5)),
     lambda v: (v.addcdiv(v, v + 3, value=0.5), autograd.logaddexp2(v, v * 2), v.abs().float_power(2)),
-    lambda v: (autograd.heaviside(v, v), v.nanquantile(0.7)),
+    lambda v: (autograd.heaviside(v, v), v.nanquantile(0.7), v[0].outer(v[1]), autograd.outer(v[2], v[:, 0])),
     lambda v: (v.diag_embed(), v[0].diag_embed(2, 0, 1), v.diag_embed(-1, 2, 0)),  # (diag_embed's zeros)
     lambda v: (autograd.vander(v[0]), autograd.vander(v[1], N=3, increasing=True)),  # (vander's ones)
     lambda v: autograd.block_diag(v, v[:2, :3], v[0, 0]),  # (block_diag's zeros)

@@ -279,7 +279,7 @@ VECTORISED = set(
     diag det inverse
     narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
     unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
-    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint""".split()
+    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
