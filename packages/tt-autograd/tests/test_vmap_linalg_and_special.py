@@ -65,6 +65,7 @@ SOLVES = [  # (op, shapes of A and B, in_dims)
     (lambda a, b: linalg.solve(a, b.mT, left=False), ((B, 4, 4), (4, 2, B)), (0, 2)),
     (lambda a, b: linalg.solve(a, b), ((4, 4), (B, 4, 2)), (None, 0)),  # a plain A
     (lambda a, b: linalg.solve(a, b), ((B, 2, 4, 4), (4,)), (0, None)),  # a plain vector B, batched A
+    (lambda a, b: linalg.solve(a, b), ((B, 2, 4, 4), (B, 4, 2)), (0, 0)),  # batched, of other ranks
     (lambda a, b: linalg.solve_ex(a, b), ((B, 4, 4), (B, 4, 3)), (0, 0)),
     (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b), ((B, 4, 4), (B, 4, 2)), (0, 0)),
     (lambda a, b: linalg.lu_solve(*linalg.lu_factor(a), b, adjoint=True), ((B, 4, 4), (4, 2)), (0, None)),
