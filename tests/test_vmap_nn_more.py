@@ -1,6 +1,6 @@
 """``vmap`` without the per-sample loop for the later packages' ops: F.pad's reflect/replicate/circular
 modes and F.interpolate (tt-nn's ResampleFunction), the special functions, scaled_dot_product_attention,
-the binary cross-entropies, group_norm/instance_norm, F.unfold/F.fold, grid_sample, and F.one_hot
+the binary cross-entropies, group_norm/instance_norm, F.unfold/F.fold, grid_sample, prelu, and F.one_hot
 (which gave a plain tensor of the physical shape).
 
 Each case runs with the fallback warning as an error (``vmap_agrees``, tt-autograd's test fixture) and
@@ -108,6 +108,9 @@ NN = [
     lambda v: F.fold(v[None, :, :4], (3, 3), 2),
     lambda v: F.grid_sample(v[None, None], v[:2, :6].reshape(1, 2, 3, 2).tanh(), align_corners=False),
     lambda v: F.grid_sample(v[None, None], torch.full((1, 2, 2, 2), 0.3).double(), align_corners=True),
+    lambda v: F.prelu(v[None], torch.tensor([0.1, 0.2, 0.3, 0.4]).double()),  # one slope per channel
+    lambda v: F.prelu(v, torch.linspace(0.1, 0.5, 6).double()),
+    lambda v: F.prelu(v[0], torch.tensor([0.3]).double()) + F.prelu(v[0, 0], torch.tensor([0.2]).double()),
 ]
 
 
@@ -117,11 +120,15 @@ def test_nn_functions(vmap_agrees, op):
     vmap_agrees(op, floats(4, B, 6), in_dims=1)
 
 
-def test_batched_group_norm_weights_and_attention_dropout_loop():
+def test_batched_group_norm_and_prelu_weights_and_attention_dropout_loop():
     x, w = floats(B, 4, 6), floats(B, 4)
     with pytest.warns(UserWarning, match="no batching rule for NativeGroupNorm"):
         got = vmap(lambda v, g: F.group_norm(v[None], 2, g))(x, w)
     want = torch.stack([F.group_norm(x[k][None], 2, w[k]) for k in range(B)])
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    with pytest.warns(UserWarning, match="no batching rule for PreluKernel"):
+        got = vmap(lambda v, g: F.prelu(v[None], g))(x, w)
+    want = torch.stack([F.prelu(x[k][None], w[k]) for k in range(B)])
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
     with pytest.warns(UserWarning, match="no batching rule for ScaledDotProductAttention"):
         got = vmap(lambda v: F.scaled_dot_product_attention(v, v, v, dropout_p=0.5), randomness="same")(x)

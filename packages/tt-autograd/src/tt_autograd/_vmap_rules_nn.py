@@ -13,6 +13,8 @@ Each runs once on the physical arrays (cost: the op's on arrays B times larger):
 * ``GroupNormFunction`` (tt-nn; also instance_norm), ``UnfoldFunction``/``FoldFunction`` (tt-vision;
   F.unfold, F.fold): ops on a batch ``(N, C, ...)`` of independent samples, so vmap's samples are
   folded into N, when only the first input is batched (batched affine weights loop);
+* ``PReLUFunction`` (tt-nn): folded into N (one slope per channel of dim 1), or, for a sample of
+  fewer than two dims (one slope), the physical array as it is;
 * ``GridSampleFunction`` (tt-vision; input ``(N, C, H, W)``, grid ``(N, Ho, Wo, 2)``): both expanded
   to the whole batch and folded into N.
 """
@@ -65,6 +67,20 @@ def fold_first(cls: type, inputs: tuple, params: dict) -> Tensor:
     return fold_into_n(cls, inputs, params)
 
 
+def prelu(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """PReLUFunction (x, weight: one slope, or one per channel of dim 1): folded into N for samples of
+    two or more dims; a sample of fewer has one slope, which every element of the physical array
+    takes. Batched weights loop."""
+    x, weight = inputs
+    if type(weight) is BatchedTensor:
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    if logical_ndim(x) >= 2:
+        return fold_into_n(cls, inputs, params)
+    with physical():
+        out = cls.apply(x, weight, **params)
+    return wrap(out, x._levels)
+
+
 def grid_sample(cls: type, inputs: tuple, params: dict) -> Tensor:
     """GridSampleFunction (x ``(N, C, H, W)``, grid ``(N, Ho, Wo, 2)``, options): both expanded to the
     whole batch and folded into N."""
@@ -88,4 +104,5 @@ RULES.update(
     UnfoldFunction=fold_first,
     FoldFunction=fold_first,
     GridSampleFunction=grid_sample,
+    PReLUFunction=prelu,
 )
