@@ -108,6 +108,7 @@ NN = [
     lambda v: F.fold(v[None, :, :4], (3, 3), 2),
     lambda v: F.grid_sample(v[None, None], v[:2, :6].reshape(1, 2, 3, 2).tanh(), align_corners=False),
     lambda v: F.grid_sample(v[None, None], torch.full((1, 2, 2, 2), 0.3).double(), align_corners=True),
+    lambda v: F.grid_sample(v.reshape(2, 1, 2, 6), v[:, :4].reshape(2, 2, 2, 2).tanh(), align_corners=False),
     lambda v: F.prelu(v[None], torch.tensor([0.1, 0.2, 0.3, 0.4]).double()),  # one slope per channel
     lambda v: F.prelu(v, torch.linspace(0.1, 0.5, 6).double()),
     lambda v: F.prelu(v[0], torch.tensor([0.3]).double()) + F.prelu(v[0, 0], torch.tensor([0.2]).double()),
