@@ -71,6 +71,8 @@ PHYSICAL = [
     lambda v: v.nan_to_num(),
     lambda v: v.logcumsumexp(0),
     lambda v: v.index_fill(0, autograd.tensor([1]), 2.0),
+    lambda v: v.nanmean(1),
+    lambda v: v.count_nonzero(),
 ]
 
 
