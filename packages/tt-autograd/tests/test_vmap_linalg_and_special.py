@@ -42,6 +42,8 @@ DECOMPOSITIONS = [  # (op, differentiable, symmetric positive-definite input)
     (lambda v: linalg.lu_factor(v), True, False),
     (lambda v: linalg.lu_factor_ex(v), True, False),
     (lambda v: linalg.lu(v), True, False),
+    (lambda v: autograd.lu_unpack(*linalg.lu_factor(v)), True, False),
+    (lambda v: autograd.lu_unpack(*linalg.lu_factor(v[..., :3]), unpack_data=False), False, False),
     (lambda v: linalg.slogdet(v), True, False),
     (lambda v: autograd.logdet(v), True, False),
     (lambda v: linalg.pinv(v), True, False),
