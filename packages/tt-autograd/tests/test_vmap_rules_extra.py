@@ -293,6 +293,30 @@ def test_reductions_over_dims_of_the_sample(vmap_agrees, op, differentiable):
     vmap_agrees(op, floats(4, 6, B), in_dims=2)
 
 
+ADD_PRODUCTS = [
+    lambda v: (autograd.addmm(v[:, :4], v, v.mT), v[0, :4].addmm(v, v.mT, beta=0.5, alpha=2)),
+    lambda v: (v[:, :4] * float("nan")).addmm(v, v.mT, beta=0),  # (beta = 0: self ignored, NaN too)
+    lambda v: autograd.baddbmm(v[None, :, :4], v[None], v.mT[None], alpha=-1),
+    lambda v: (v[:, 0].addmv(v, v[0], alpha=3), v.addr(v[:, 0], v[0], beta=2)),
+    lambda v: v[:2, :4].addbmm(v.reshape(2, 2, 6), v.reshape(2, 6, 2)[:, :, :1].expand(2, 6, 4)),
+]
+
+
+@pytest.mark.parametrize("op", ADD_PRODUCTS)
+def test_products_added_to_self(vmap_agrees, op):
+    vmap_agrees(op, floats(B, 4, 6), argnums=0)
+    vmap_agrees(op, floats(4, B, 6), in_dims=1)
+
+
+def test_products_added_to_self_refuse_or_loop_as_the_op():
+    loops_with_the_ops_error(lambda v: autograd.addmm(v, v, v), floats(B, 4, 6))
+    loops_with_the_ops_error(lambda v: v[:2].addmv(v, v[0]), floats(B, 4, 6))
+    x = integers(B, 2, 2)
+    with pytest.warns(UserWarning, match="Tensor.addmm"):  # (integers: the loop)
+        got = vmap(lambda v: v.addmm(v, v, beta=2))(x)
+    np.testing.assert_array_equal(got.numpy(), 2 * x.numpy() + x.numpy() @ x.numpy())
+
+
 @pytest.mark.parametrize("op", COMPOSITES)
 def test_composite_methods_and_builders(vmap_agrees, op):
     vmap_agrees(op, floats(B, 4, 6), argnums=0)

@@ -10,8 +10,10 @@ trace) shift the dim, element-wise methods of one tensor (nan_to_num, square, fr
 then matmul, the indexed writes (index_copy, index_fill, index_put) run as they are
 (a batched index: :mod:`tt_autograd._vmap_index_writes`), the random ones (bernoulli,
 multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness,
-composites of batched methods (narrow, rot90, diff, cov, kron, ...: VECTORISED) run as
-they are, and every other tt-tensor method loops over the samples with a warning.
+addmm/addmv/addr/addbmm/baddbmm check one sample then compose batched ops, reductions over
+dims (all, any, count_nonzero, nanmean) shift them, composites of batched methods (narrow,
+rot90, diff, cov, kron, ...: VECTORISED) run as they are, and every other tt-tensor method
+loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -186,6 +188,26 @@ def _reduction(name: str) -> Callable:
     return method
 
 
+def _add_product(name: str, product: Callable) -> Callable:
+    """addmm, addmv, addr, addbmm, baddbmm (``beta * self + alpha * product(a, b)``) of floating-point
+    tensors: the op first runs on zeros of the samples' shapes (its checks and errors), then the sum is
+    composed of batched ops; other dtypes loop."""
+    original = getattr(Tensor, name)
+
+    def method(self, a: Any, b: Any, *, beta: float = 1, alpha: float = 1) -> Any:
+        if STATE.physical:
+            return original(self, a, b, beta=beta, alpha=alpha)
+        values = (self, a, b)
+        if not all(isinstance(v, Tensor) and v.dtype.is_floating_point for v in values):
+            return per_sample(f"Tensor.{name}", original, values, {"beta": beta, "alpha": alpha})
+        samples = [Tensor.from_array(np.zeros(v.shape, dtype=v.array.dtype)) for v in values]
+        original(*samples, beta=beta, alpha=alpha)  # (one sample's checks: ranks, sizes, broadcasting)
+        out = product(a, b) * alpha if alpha != 1 else product(a, b)
+        return out if beta == 0 else out + (self if beta == 1 else self * beta)
+
+    return method
+
+
 def _rewrapped(out: Any, levels: tuple) -> Any:
     """A method's result (a tensor, or a named tuple of them) batched over ``levels``."""
     if isinstance(out, tuple):
@@ -265,6 +287,14 @@ PHYSICAL = set(
 )
 #: Reductions over ``dim`` (None, an int or a tuple) that tt-tensor computes on the array (``_reduction``).
 REDUCTIONS = "all any count_nonzero nanmean".split()
+#: ``beta * self + alpha * product(a, b)`` methods (``_add_product``).
+ADD_PRODUCTS = {
+    "addmm": lambda a, b: a.matmul(b),
+    "baddbmm": lambda a, b: a.matmul(b),
+    "addmv": lambda a, b: a.matmul(b),
+    "addr": lambda a, b: a.outer(b),
+    "addbmm": lambda a, b: a.matmul(b).sum(0),
+}
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -379,6 +409,8 @@ def install() -> None:
         setattr(BatchedTensor, name, _physical_method(name))
     for name in REDUCTIONS:
         setattr(BatchedTensor, name, _reduction(name))
+    for name, product in ADD_PRODUCTS.items():
+        setattr(BatchedTensor, name, _add_product(name, product))
     BatchedTensor.diagonal = _diagonal
     BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
