@@ -298,6 +298,7 @@ ADD_PRODUCTS = [
     lambda v: (v[:, :4] * float("nan")).addmm(v, v.mT, beta=0),  # (beta = 0: self ignored, NaN too)
     lambda v: autograd.baddbmm(v[None, :, :4], v[None], v.mT[None], alpha=-1),
     lambda v: (v[:, 0].addmv(v, v[0], alpha=3), v.addr(v[:, 0], v[0], beta=2)),
+    lambda v: (v.addr(vec1=v[:, 1], vec2=v[1]), v[:, :4].addmm(v, mat2=v.mT), v[:, 0].addmv(mat=v, vec=v[2])),
     lambda v: v[:2, :4].addbmm(v.reshape(2, 2, 6), v.reshape(2, 6, 2)[:, :, :1].expand(2, 6, 4)),
 ]
 
@@ -311,6 +312,10 @@ def test_products_added_to_self(vmap_agrees, op):
 def test_products_added_to_self_refuse_or_loop_as_the_op():
     loops_with_the_ops_error(lambda v: autograd.addmm(v, v, v), floats(B, 4, 6))
     loops_with_the_ops_error(lambda v: v[:2].addmv(v, v[0]), floats(B, 4, 6))
+    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], vec1=v[0]), floats(B, 4, 6))  # (TypeError)
+    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], v[0], v[0]), floats(B, 4, 6))
+    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], vec3=v[0]), floats(B, 4, 6))
+    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], beta=2), floats(B, 4, 6))  # (vec2 missing)
     x = integers(B, 2, 2)
     with pytest.warns(UserWarning, match="Tensor.addmm"):  # (integers: the loop)
         got = vmap(lambda v: v.addmm(v, v, beta=2))(x)

@@ -193,10 +193,20 @@ def _add_product(name: str, product: Callable) -> Callable:
     tensors: the op first runs on zeros of the samples' shapes (its checks and errors), then the sum is
     composed of batched ops; other dtypes loop."""
     original = getattr(Tensor, name)
+    first, second = list(inspect.signature(original).parameters)[1:3]  # (mat1, mat2; vec1, vec2; ...)
 
-    def method(self, a: Any, b: Any, *, beta: float = 1, alpha: float = 1) -> Any:
+    def method(self, *args: Any, **named: Any) -> Any:
         if STATE.physical:
-            return original(self, a, b, beta=beta, alpha=alpha)
+            return original(self, *args, **named)
+        beta, alpha = named.get("beta", 1), named.get("alpha", 1)
+        operands = {k: v for k, v in named.items() if k not in ("beta", "alpha")}
+        given = dict(zip((first, second), args))
+        if len(args) > 2 or set(operands) - {first, second} or set(given) & set(operands):
+            return original(self, *args, **named)  # (the op's TypeError)
+        given.update(operands)
+        if len(given) < 2:
+            return original(self, *args, **named)
+        a, b = given.get(first), given.get(second)
         values = (self, a, b)
         if not all(isinstance(v, Tensor) and v.dtype.is_floating_point for v in values):
             return per_sample(f"Tensor.{name}", original, values, {"beta": beta, "alpha": alpha})
