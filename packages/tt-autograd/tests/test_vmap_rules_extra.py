@@ -296,6 +296,7 @@ def test_reductions_over_dims_of_the_sample(vmap_agrees, op, differentiable):
 ADD_PRODUCTS = [
     lambda v: (autograd.addmm(v[:, :4], v, v.mT), v[0, :4].addmm(v, v.mT, beta=0.5, alpha=2)),
     lambda v: (v[:, :4] * float("nan")).addmm(v, v.mT, beta=0),  # (beta = 0: self ignored, NaN too)
+    lambda v: v[:, :4].addmm(v, v.mT, alpha=0, beta=-1),
     lambda v: autograd.baddbmm(v[None, :, :4], v[None], v.mT[None], alpha=-1),
     lambda v: (v[:, 0].addmv(v, v[0], alpha=3), v.addr(v[:, 0], v[0], beta=2)),
     lambda v: (v.addr(vec1=v[:, 1], vec2=v[1]), v[:, :4].addmm(v, mat2=v.mT), v[:, 0].addmv(mat=v, vec=v[2])),
@@ -316,6 +317,8 @@ def test_products_added_to_self_refuse_or_loop_as_the_op():
     loops_with_the_ops_error(lambda v: v.addr(v[:, 0], v[0], v[0]), floats(B, 4, 6))
     loops_with_the_ops_error(lambda v: v.addr(v[:, 0], vec3=v[0]), floats(B, 4, 6))
     loops_with_the_ops_error(lambda v: v.addr(v[:, 0], beta=2), floats(B, 4, 6))  # (vec2 missing)
+    loops_with_the_ops_error(lambda v: v.outer(v[0]), floats(B, 4, 6))
+    loops_with_the_ops_error(lambda v: v[0].outer(v), floats(B, 4, 6))
     x = integers(B, 2, 2)
     with pytest.warns(UserWarning, match="Tensor.addmm"):  # (integers: the loop)
         got = vmap(lambda v: v.addmm(v, v, beta=2))(x)
