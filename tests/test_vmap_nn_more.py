@@ -1,7 +1,7 @@
 """``vmap`` without the per-sample loop for the later packages' ops: F.pad's reflect/replicate/circular
 modes and F.interpolate (tt-nn's ResampleFunction), the special functions, scaled_dot_product_attention,
-the binary cross-entropies, group_norm/instance_norm, F.unfold/F.fold, grid_sample, prelu, and F.one_hot
-(which gave a plain tensor of the physical shape).
+the binary cross-entropies, group_norm/instance_norm, batch_norm, F.unfold/F.fold, grid_sample, prelu,
+and F.one_hot (which gave a plain tensor of the physical shape).
 
 Each case runs with the fallback warning as an error (``vmap_agrees``, tt-autograd's test fixture) and
 equals the op on each sample, stacked; so do the per-sample gradients (vmap of grad).
@@ -119,6 +119,37 @@ NN = [
 def test_nn_functions(vmap_agrees, op):
     vmap_agrees(op, floats(B, 4, 6), argnums=0)
     vmap_agrees(op, floats(4, B, 6), in_dims=1)
+
+
+def _batch_norms():
+    w, b = torch.linspace(0.5, 1.5, 4).double(), torch.linspace(-1.0, 1.0, 4).double()
+    mean, var = torch.linspace(-0.2, 0.2, 4).double(), torch.linspace(0.5, 2.0, 4).double()
+    yield lambda v: F.batch_norm(v, None, None, training=True)  # each sample its own statistics
+    yield lambda v: F.batch_norm(v, None, None, w, b, training=True, eps=1e-3)
+    yield lambda v: F.batch_norm(v.reshape(2, 4, 3), None, None, None, b, training=True)
+    yield lambda v: F.batch_norm(v, None, None, v[0], v[1] * 2, training=True)  # batched weights
+    yield lambda v: F.batch_norm(v, mean, var, w, b, training=False)  # (running statistics: folded into N)
+
+
+@pytest.mark.parametrize("op", list(_batch_norms()))
+def test_batch_norm(vmap_agrees, op):
+    vmap_agrees(lambda v: op(v) ** 3, floats(B, 6, 4), argnums=0)
+    vmap_agrees(op, floats(6, 4, B), in_dims=2)
+
+
+def test_per_sample_gradients_of_batch_norm_weights_and_running_statistics_loop(vmap_agrees):
+    x, w = floats(B, 6, 4), torch.linspace(0.5, 1.5, 4).double()
+    loss = lambda v, g: (F.batch_norm(v, None, None, g, g * 0.5, training=True) ** 3).sum()  # noqa: E731
+    vmap_agrees(torch.func.grad(loss, argnums=(0, 1)), x, w, in_dims=(0, None))
+    mean, var = torch.zeros(4).double(), torch.ones(4).double()
+    with pytest.warns(UserWarning, match="no batching rule for NativeBatchNorm"):  # (updated in place)
+        got = vmap(lambda v: F.batch_norm(v, mean, var, training=True, momentum=0.5))(x)
+    want_mean, want_var = torch.zeros(4).double(), torch.ones(4).double()
+    want = torch.stack(
+        [F.batch_norm(x[k], want_mean, want_var, training=True, momentum=0.5) for k in range(B)]
+    )
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(mean.numpy(), want_mean.numpy(), rtol=1e-12)  # (a sample after another)
 
 
 def test_batched_group_norm_and_prelu_weights_and_attention_dropout_loop():

@@ -15,11 +15,16 @@ Each runs once on the physical arrays (cost: the op's on arrays B times larger):
   folded into N, when only the first input is batched (batched affine weights loop);
 * ``PReLUFunction`` (tt-nn): folded into N (one slope per channel of dim 1), or, for a sample of
   fewer than two dims (one slope), the physical array as it is;
+* ``BatchNormFunction`` (tt-nn): in evaluation folded into N; in training (each sample its own
+  batch statistics) the samples go into the channels, ``(N, S·C, *)``; training that updates
+  running statistics loops (the loop updates them a sample after another);
 * ``GridSampleFunction`` (tt-vision; input ``(N, C, H, W)``, grid ``(N, Ho, Wo, 2)``): both expanded
   to the whole batch and folded into N.
 """
 
 from __future__ import annotations
+
+import math
 
 from ._vmap_rules import RULES, _name, fold_into_n
 from .batched import BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
@@ -81,6 +86,31 @@ def prelu(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, x._levels)
 
 
+def batch_norm(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """BatchNormFunction (x ``(N, C, *)``, weight, bias; running stats as arrays; training, ...). In
+    evaluation each sample's elements are normalised alone: folded into N. In training each sample
+    has its own batch statistics: the samples go into the channels, ``(N, S·C, *)``, the affine
+    weights expanded to ``S·C``. Training that updates running statistics (in place, a sample after
+    another in the loop) and batched weights in evaluation loop."""
+    x, weight, bias = inputs
+    if not params["training"]:
+        return fold_first(cls, inputs, params)
+    if params["running_mean"] is not None or params["running_var"] is not None:
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    levels, sizes = union(inputs)
+    batch = tuple(sizes[level] for level in levels)
+    count, shape = math.prod(batch), tuple(x.shape)
+    n, c, rest = shape[0], shape[1], shape[2:]
+    full = aligned(x, levels, sizes, len(shape), expand=True)
+    affine = [None if w is None else aligned(w, levels, sizes, 1, expand=True) for w in (weight, bias)]
+    with physical():
+        folded = full.reshape(count, n, c, *rest).transpose(0, 1).reshape(n, count * c, *rest)
+        flat = [None if w is None else w.reshape(count * c) for w in affine]
+        out = cls.apply(folded, *flat, **params)
+        out = out.reshape(n, count, c, *rest).transpose(0, 1).reshape(*batch, n, c, *rest)
+    return wrap(out, levels)
+
+
 def grid_sample(cls: type, inputs: tuple, params: dict) -> Tensor:
     """GridSampleFunction (x ``(N, C, H, W)``, grid ``(N, Ho, Wo, 2)``, options): both expanded to the
     whole batch and folded into N."""
@@ -105,4 +135,5 @@ RULES.update(
     FoldFunction=fold_first,
     GridSampleFunction=grid_sample,
     PReLUFunction=prelu,
+    BatchNormFunction=batch_norm,
 )
