@@ -141,6 +141,8 @@ def test_per_sample_gradients_of_batch_norm_weights_and_running_statistics_loop(
     x, w = floats(B, 6, 4), torch.linspace(0.5, 1.5, 4).double()
     loss = lambda v, g: (F.batch_norm(v, None, None, g, g * 0.5, training=True) ** 3).sum()  # noqa: E731
     vmap_agrees(torch.func.grad(loss, argnums=(0, 1)), x, w, in_dims=(0, None))
+    weights = floats(B, 4)  # (an ensemble of weights for one input: the input expanded)
+    vmap_agrees(lambda v, g: F.batch_norm(v, None, None, g, training=True), x[0], weights, in_dims=(None, 0))
     mean, var = torch.zeros(4).double(), torch.ones(4).double()
     with pytest.warns(UserWarning, match="no batching rule for NativeBatchNorm"):  # (updated in place)
         got = vmap(lambda v: F.batch_norm(v, mean, var, training=True, momentum=0.5))(x)
@@ -150,6 +152,10 @@ def test_per_sample_gradients_of_batch_norm_weights_and_running_statistics_loop(
     )
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
     np.testing.assert_allclose(mean.numpy(), want_mean.numpy(), rtol=1e-12)  # (a sample after another)
+    with pytest.warns(UserWarning, match="no batching rule for NativeBatchNorm"):  # (the mean alone)
+        got = vmap(lambda v: F.batch_norm(v, mean, None, training=True, momentum=0.5))(x)
+    want = torch.stack([F.batch_norm(x[k], want_mean, None, training=True, momentum=0.5) for k in range(B)])
+    np.testing.assert_allclose(mean.numpy(), want_mean.numpy(), rtol=1e-12)
 
 
 def test_batched_group_norm_and_prelu_weights_and_attention_dropout_loop():
