@@ -126,6 +126,30 @@ def test_element_wise_methods_on_the_physical_array(vmap_agrees, op, differentia
     vmap_agrees(op, floats(2, B), in_dims=1, argnums=0 if differentiable else None)
 
 
+BINARY = [  # tt-tensor's element-wise methods of two operands: aligned, then run on the physical arrays
+    (
+        lambda v, w: (v.fmax(w), autograd.fmin(v, w[0]), v.nextafter(w), v.remainder(w), v.remainder(0.7)),
+        True,
+    ),
+    (lambda v, w: (v.floor_divide(w), v.true_divide(w), v.clamp_min(w), v.clamp_max(0.1)), True),
+    (lambda v, w: v.fmax(w.reshape(2, 2)[:, :1]), True),  # (an operand of another rank broadcasts)
+    (lambda v, w: v.ldexp((w * 3).long()), False),
+]
+
+
+@pytest.mark.parametrize("op, differentiable", BINARY)
+def test_binary_element_wise_methods(vmap_agrees, op, differentiable):
+    vmap_agrees(op, floats(B, 4), floats(B, 4), argnums=(0, 1) if differentiable else None)
+    vmap_agrees(op, floats(4, B), floats(4), in_dims=(1, None), argnums=0 if differentiable else None)
+
+
+def test_integer_element_wise_methods(vmap_agrees):
+    op = lambda v, w: (v.gcd(w), autograd.lcm(v, w[1]), v.bitwise_and(w), v.bitwise_or(3))  # noqa: E731
+    shifts = lambda v, w: (autograd.bitwise_xor(v, w), v.bitwise_left_shift(w), v.bitwise_right_shift(w))  # noqa: E731
+    for func in (op, shifts):
+        vmap_agrees(func, integers(B, 4, high=9) + 1, integers(B, 4, high=3) + 1)
+
+
 def test_element_wise_methods_of_complex_samples(vmap_agrees):
     z = autograd.tensor(GEN.standard_normal((B, 3)) + 1j * GEN.standard_normal((B, 3)))
     vmap_agrees(lambda v: (v.sgn(), v.angle(), v.conj_physical(), v.square()), z)
