@@ -60,15 +60,15 @@ def _elementwise_method(name: str) -> Callable:
     """A tt-tensor element-wise method (comparisons, logic): operands aligned, then run physically."""
     original = getattr(Tensor, name)
 
-    def method(self, *others: Any) -> Any:
+    def method(self, *others: Any, **named: Any) -> Any:
         if STATE.physical:
-            return original(self, *others)
-        values = (self, *others)
+            return original(self, *others, **named)
+        values = (self, *others, *named.values())  # (an operand given by keyword: other=)
         levels, sizes = union(values)
         ndim = max(logical_ndim(v) for v in values if isinstance(v, tt_tensor.Tensor))
-        lined = [aligned(v, levels, sizes, ndim) if type(v) is BatchedTensor else v for v in values]
+        line = lambda v: aligned(v, levels, sizes, ndim) if type(v) is BatchedTensor else v  # noqa: E731
         with physical():
-            out = original(*lined)
+            out = original(*map(line, (self, *others)), **{k: line(v) for k, v in named.items()})
         return wrap(out, levels)
 
     return method
