@@ -354,3 +354,31 @@ def test_products_added_to_self_refuse_or_loop_as_the_op():
 def test_composite_methods_and_builders(vmap_agrees, op):
     vmap_agrees(op, floats(B, 4, 6), argnums=0)
     vmap_agrees(op, floats(4, 6, B), in_dims=2)
+
+
+def _searches():
+    plain = autograd.tensor([-1.0, 0.0, 0.5, 1.0], dtype=autograd.float64)
+    yield lambda v, s: autograd.isin(v, plain), True  # (element-wise in v: the physical array)
+    yield lambda v, s: autograd.isin(v.round(), s.round(), invert=True), False  # (batched tests: the loop)
+    yield lambda v, s: autograd.searchsorted(plain, v, side="right"), True
+    yield lambda v, s: autograd.searchsorted(s, v, right=True, out_int32=True), False
+    yield lambda v, s: autograd.searchsorted(s, plain), False
+    yield lambda v, s: autograd.bucketize(v, plain, out_int32=True), True
+    yield lambda v, s: autograd.bucketize(v, boundaries=s), False
+    yield lambda v, s: autograd.unravel_index((v.abs() * 3).long(), (3, 4)), True
+
+
+@pytest.mark.parametrize("op, vectorised", list(_searches()))
+def test_isin_searchsorted_bucketize_and_unravel_index(vmap_agrees, op, vectorised):
+    """Computed on arrays by tt-tensor: batched only where element-wise (their arrays gave plain
+    tensors of the physical shape, mixing the samples: silently wrong); else the loop."""
+    x, s = floats(B, 5), autograd.sort(floats(B, 4)).values
+    if vectorised:
+        vmap_agrees(op, x, s)
+        vmap_agrees(op, floats(5, B), s, in_dims=(1, 0))
+        return
+    with pytest.warns(UserWarning, match="no batching rule for torch."):
+        got = vmap(op)(x, s)
+    want = autograd.stack([op(x[k], s[k]) for k in range(B)])
+    assert got.dtype == want.dtype
+    np.testing.assert_array_equal(got.numpy(), want.numpy())

@@ -219,10 +219,33 @@ def _add_product(name: str, product: Callable) -> Callable:
 
 
 def _rewrapped(out: Any, levels: tuple) -> Any:
-    """A method's result (a tensor, or a named tuple of them) batched over ``levels``."""
+    """A method's result (a tensor, or a tuple or named tuple of them) batched over ``levels``."""
     if isinstance(out, tuple):
-        return type(out)(*(wrap(o, levels) for o in out))
+        parts = [wrap(o, levels) for o in out]
+        return type(out)(*parts) if hasattr(out, "_fields") else tuple(parts)
     return wrap(out, levels)
+
+
+def _element_wise_in(argument: str) -> Callable:
+    """The batched form of a tt-tensor function computed on arrays that is element-wise in
+    ``argument`` (isin's elements, searchsorted's values, bucketize's input, unravel_index's indices;
+    tt-tensor hands it the call: ``_batched_functions``): when only that argument is batched, the
+    function runs on its physical array, the result batched like it; otherwise the loop (its array
+    would mix the samples: silently wrong)."""
+
+    def form(function: Callable, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return function(*args, **kwargs)
+        arguments = inspect.signature(function).bind(*args, **kwargs).arguments
+        given = arguments.get(argument)
+        others = [value for name, value in arguments.items() if name != argument]
+        if type(given) is BatchedTensor and not any(type(v) is BatchedTensor for v in _tensors(others)):
+            with physical():
+                out = function(*args, **kwargs)
+            return _rewrapped(out, given._levels)
+        return per_sample(f"torch.{function.__name__}", function, args, kwargs)
+
+    return form
 
 
 def _diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
@@ -423,6 +446,12 @@ def install() -> None:
         setattr(BatchedTensor, name, _reduction(name))
     for name, product in ADD_PRODUCTS.items():
         setattr(BatchedTensor, name, _add_product(name, product))
+    BatchedTensor._batched_functions = {
+        "isin": _element_wise_in("elements"),
+        "searchsorted": _element_wise_in("values"),
+        "bucketize": _element_wise_in("input"),
+        "unravel_index": _element_wise_in("indices"),
+    }
     BatchedTensor.diagonal = _diagonal
     BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
