@@ -382,3 +382,12 @@ def test_isin_searchsorted_bucketize_and_unravel_index(vmap_agrees, op, vectoris
     want = autograd.stack([op(x[k], s[k]) for k in range(B)])
     assert got.dtype == want.dtype
     np.testing.assert_array_equal(got.numpy(), want.numpy())
+
+
+def test_the_functions_handed_to_batched_forms_keep_their_names_docs_and_signatures():
+    import inspect
+
+    for function, first in ((autograd.isin, "elements"), (autograd.searchsorted, "sorted_sequence")):
+        assert function.__name__ == function.__qualname__ == function.__wrapped__.__name__
+        assert function.__doc__ and function.__doc__ == function.__wrapped__.__doc__
+        assert next(iter(inspect.signature(function).parameters)) == first
