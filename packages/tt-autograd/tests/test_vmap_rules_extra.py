@@ -134,6 +134,7 @@ BINARY = [  # tt-tensor's element-wise methods of two operands: aligned, then ru
     (lambda v, w: (v.floor_divide(w), v.true_divide(w), v.clamp_min(w), v.clamp_max(0.1)), True),
     (lambda v, w: v.fmax(w.reshape(2, 2)[:, :1]), True),  # (an operand of another rank broadcasts)
     (lambda v, w: v.ldexp((w * 3).long()), False),
+    (lambda v, w: (v.isclose(w, atol=1.0), autograd.isclose(v, v + w * 1e-9, 0.0, equal_nan=True)), False),
     (lambda v, w: (v.fmax(other=w), v.remainder(other=w), v.lt(other=w)), True),  # (by keyword)
 ]
 

@@ -307,7 +307,7 @@ ELEMENTWISE_METHODS = (
     "eq ne lt le gt ge __eq__ __ne__ __lt__ __le__ __gt__ __ge__ logical_and logical_or logical_xor "
     "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit fmax fmin nextafter ldexp "
     "remainder gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift "
-    "floor_divide true_divide clamp_min clamp_max"
+    "floor_divide true_divide clamp_min clamp_max isclose"
 ).split()
 DIM_METHODS = "argmax argmin".split()
 #: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
