@@ -13,6 +13,9 @@ Test files here are not importable modules (pytest runs with
   derivatives equal to the plain backward's.
 * ``cmatrices(shape, seed)`` and ``check_both(fn, inputs)``: complex128 leaves, and
   ``gradcheck`` with ``gradgradcheck``, for the complex linalg tests.
+* ``vmap_agrees(func, *args, in_dims=0, argnums=None)``: ``vmap(func)`` runs with no per-sample
+  loop (its warning is an error) and equals ``func`` of each sample, stacked; with ``argnums``, so
+  do the per-sample gradients ``vmap(grad(loss))`` of a loss of its (first) output.
 """
 
 from __future__ import annotations
@@ -118,5 +121,54 @@ def check_both():
     def run(fn, inputs) -> None:
         assert gradcheck(fn, inputs) is True
         assert gradgradcheck(fn, inputs) is True
+
+    return run
+
+
+def _one_by_one(func, args, in_dims) -> object:
+    """``func`` of each sample (each argument cut at its in_dim, or whole for None), stacked."""
+    size = next(a.shape[d] for a, d in zip(args, in_dims) if d is not None)
+    outs = [func(*(a if d is None else a.select(d, k) for a, d in zip(args, in_dims))) for k in range(size)]
+    if isinstance(outs[0], tuple):
+        return tuple(autograd.stack([o[k] for o in outs]) for k in range(len(outs[0])))
+    return autograd.stack(outs)
+
+
+def _equal(got, want) -> None:
+    if isinstance(want, tuple):
+        assert isinstance(got, tuple) and len(got) == len(want)
+        for g, w in zip(got, want):
+            _equal(g, w)
+        return
+    assert got.dtype == want.dtype and tuple(got.shape) == tuple(want.shape), (got, want)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+
+
+@pytest.fixture
+def vmap_agrees():
+    """See the module docstring."""
+    import warnings
+
+    from tt_autograd import vmap
+    from tt_autograd.transforms import grad
+
+    def run(func, *args, in_dims=0, argnums=None) -> None:
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", "vmap: there is no batching rule")  # the rule, not the loop
+            got = vmap(func, in_dims=in_dims)(*args)
+        _equal(got, _one_by_one(func, args, dims))
+        if argnums is not None:
+
+            def squares(*a):
+                out = func(*a)
+                out = out[0] if isinstance(out, tuple) else out
+                return (out.abs() ** 2).sum()  # (|z|^2: real for a complex output)
+
+            loss = grad(squares, argnums=argnums)
+            with warnings.catch_warnings():
+                warnings.filterwarnings("error", "vmap: there is no batching rule")
+                grads = vmap(loss, in_dims=in_dims)(*args)
+            _equal(grads, _one_by_one(loss, args, dims))
 
     return run

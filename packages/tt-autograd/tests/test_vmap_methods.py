@@ -66,6 +66,14 @@ PHYSICAL = [
     lambda v: v.min(0).indices,
     lambda v: v.sort(0).values,
     lambda v: v.bernoulli_(0.0),  # (a random fill: zeros with p = 0)
+    lambda v: v.diagonal(),
+    lambda v: v.trace(),
+    lambda v: v.nan_to_num(),
+    lambda v: v.logcumsumexp(0),
+    lambda v: v.index_fill(0, autograd.tensor([1]), 2.0),
+    lambda v: v.nanmean(1),
+    lambda v: v.count_nonzero(),
+    lambda v: v.addmm(v, autograd.eye(3, dtype=v.dtype)),
 ]
 
 
@@ -233,15 +241,13 @@ def test_a_fallback_returning_a_non_tensor_is_refused():
 
 def test_batched_keyword_arguments_and_lists_of_batched_tensors_are_cut_into_samples():
     x, y = t(B, 3), t(B, 3)
-    with pytest.warns(UserWarning, match="Tensor.lerp"):
-        got = vmap(lambda v, w: v.lerp(end=w, weight=0.25))(x, y)
-    close(got, x + 0.25 * (y - x))
-    where = autograd.tensor(RNG.integers(0, 3, size=(B, 1)))
+    with pytest.warns(UserWarning, match="Tensor.dist"):
+        got = vmap(lambda v, w: v.dist(other=w, p=1))(x, y)
+    close(got, (x - y).abs().sum(1))
     minus = autograd.tensor(-1.0, dtype=autograd.float64)
     with pytest.warns(UserWarning, match="Tensor.index_put"):
-        got = vmap(lambda v, i: v.index_put([i], minus))(x, where)
-    want = x.numpy().copy()
-    want[np.arange(B), where.numpy()[:, 0]] = -1.0
+        got = vmap(lambda v: v.index_put([v > 0], minus))(x)  # (a batched mask in a list)
+    want = np.where(x.numpy() > 0, -1.0, x.numpy())
     np.testing.assert_array_equal(got.numpy(), want)
 
 

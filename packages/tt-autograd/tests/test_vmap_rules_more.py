@@ -412,32 +412,6 @@ def test_index_copy_fill_and_put_write_behind_the_batch_dims(op, shapes, in_dims
     agrees(op, floats(*shapes[0]), floats(*shapes[1]), in_dims=in_dims, argnums=argnums)
 
 
-@pytest.mark.parametrize(
-    "op",
-    [
-        lambda v, i: v.index_copy(0, i, v[:2] * 2),
-        lambda v, i: v.index_fill(1, i, -1.0),
-        lambda v, i: v.index_put((i,), v[0, 0]),
-        lambda v, i: v.index_put(indices=(i, i), values=v[0, 0], accumulate=True),
-        lambda v, i: v.index_put(((v + i[0]) > 1,), v[0, 0]),  # a batched mask
-    ],
-)
-def test_index_copy_fill_and_put_with_a_batched_index_loop(op):
-    x, index = floats(B, 3, 3), integers(B, 2, high=3)
-    for in_dims in ((0, 0), (None, 0)):  # (into a plain tensor too: its method sees the batched index)
-        with pytest.warns(UserWarning, match=r"no batching rule for Tensor.index_(copy|fill|put)"):
-            got = vmap(op, in_dims=in_dims)(x[0] if in_dims[0] is None else x, index)
-        equal(got, stacked(one_by_one(op, (x[0] if in_dims[0] is None else x, index), in_dims)))
-
-
-def test_a_0_d_batched_index_into_a_plain_tensor_is_one_position_per_sample():
-    x, index = floats(3, 4), integers(B, high=3)
-    for op in (lambda i: x.index_fill(0, i, 1.0), lambda i: x.index_copy(1, i, x[:, :1] * 2)):
-        with pytest.warns(UserWarning, match="no batching rule"):
-            got = vmap(op)(index)
-        equal(got, stacked(one_by_one(op, (index,), (0,))))
-
-
 SCANS = [  # (op, sample shape, in_dim): the dim shifted, or a rule of their own
     (lambda v: v.cummax(1), (3, 4), 0),
     (lambda v: v.cummin(dim=-2), (3, 4), 1),

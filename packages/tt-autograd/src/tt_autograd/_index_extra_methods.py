@@ -65,7 +65,7 @@ def _shape(value: object) -> tuple:
 
 
 def _looped(name: str, index: object, self: object, *args: object) -> object:
-    """``self.<name>(*args)`` looped over vmap's samples when ``index`` is batched; else None."""
+    """``self.<name>(*args)`` while a vmap runs with ``index`` batched (vmap's rule); else None."""
     return BATCHED_WRITE[0](name, index, self, *args) if BATCHED_WRITE else None
 
 
@@ -457,8 +457,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self._write("renorm_", self.renorm(p, dim, maxnorm))
 
 
-#: ``[indexed_write]`` while a vmap runs: index_copy/index_fill/index_put with a batched index loop over
-#: the samples (tt_autograd._vmap_methods); empty otherwise.
+#: ``[indexed_write]`` while a vmap runs: index_copy/index_fill/index_put with a batched index
+#: (tt_autograd._vmap_index_writes); empty otherwise.
 BATCHED_WRITE: list = []
 #: ``[index_add]`` while a vmap runs (a batched index goes through scatter_add); empty otherwise.
 BATCHED_INDEX_ADD: list = []

@@ -44,10 +44,9 @@ class SelectionGradMixin(tt_tensor.Tensor):
         return DiagFunction.apply(self, diagonal=check_count("diag", "diagonal", diagonal, minimum=None))
 
     def outer(self, vec2):
-        if self.ndim != 1 or np.ndim(operand(vec2)) != 1:
-            raise RuntimeError(
-                f"outer: expected two 1-D tensors, got shapes {self.shape} and {np.shape(vec2)}"
-            )
+        shape = tuple(vec2.shape) if isinstance(vec2, tt_tensor.Tensor) else np.shape(operand(vec2))
+        if self.ndim != 1 or len(shape) != 1:  # (a tensor's own shape: one sample's inside vmap)
+            raise RuntimeError(f"outer: expected two 1-D tensors, got shapes {self.shape} and {shape}")
         return self.unsqueeze(1) * (
             vec2.unsqueeze(0) if isinstance(vec2, tt_tensor.Tensor) else operand(vec2)
         )

@@ -3,12 +3,17 @@
 tt-autograd's differentiable methods reach ``Function.apply``, where the batching
 rules take over (:mod:`tt_autograd._vmap_rules`); tt-tensor's own methods work on
 the array directly, so here each gets a batched form: element-wise ones
-(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim),
-sort, argsort, topk, kthvalue, mode, median(dim), cummax, cummin) shift the dim, products (dot, mv,
-mm, bmm) check the logical ranks then matmul, the indexed writes (index_copy, index_fill, index_put)
-run as they are unless an index is batched (then they loop), the random ones (bernoulli,
-multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness, and every other
-tt-tensor method loops over the samples with a warning.
+(comparisons, logic) align their operands, dim-taking ones (argmax, max(dim), sort,
+argsort, topk, kthvalue, mode, median(dim), cummax, cummin, logcumsumexp, diagonal,
+trace) shift the dim, element-wise methods of one tensor (nan_to_num, square, frexp,
+...) run on the physical array, products (dot, mv, mm, bmm) check the logical ranks
+then matmul, the indexed writes (index_copy, index_fill, index_put) run as they are
+(a batched index: :mod:`tt_autograd._vmap_index_writes`), the random ones (bernoulli,
+multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness,
+addmm/addmv/addr/addbmm/baddbmm check one sample then compose batched ops, reductions over
+dims (all, any, count_nonzero, nanmean) shift them, composites of batched methods (narrow,
+rot90, diff, cov, kron, ...: VECTORISED) run as they are, and every other tt-tensor method
+loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from typing import Any
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import normalize_dim
+from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
@@ -46,9 +51,7 @@ def _dim_method(name: str) -> Callable:
                 out = original(source, lead, *args, **kwargs)
             else:
                 out = original(self, normalize_dim(name, dim, ndim) + lead, *args, **kwargs)
-        if isinstance(out, tuple):
-            return type(out)(*(wrap(o, self._levels) for o in out))
-        return wrap(out, self._levels)
+        return _rewrapped(out, self._levels)
 
     return method
 
@@ -57,15 +60,15 @@ def _elementwise_method(name: str) -> Callable:
     """A tt-tensor element-wise method (comparisons, logic): operands aligned, then run physically."""
     original = getattr(Tensor, name)
 
-    def method(self, *others: Any) -> Any:
+    def method(self, *others: Any, **named: Any) -> Any:
         if STATE.physical:
-            return original(self, *others)
-        values = (self, *others)
+            return original(self, *others, **named)
+        values = (self, *others, *named.values())  # (an operand given by keyword: other=)
         levels, sizes = union(values)
         ndim = max(logical_ndim(v) for v in values if isinstance(v, tt_tensor.Tensor))
-        lined = [aligned(v, levels, sizes, ndim) if type(v) is BatchedTensor else v for v in values]
+        line = lambda v: aligned(v, levels, sizes, ndim) if type(v) is BatchedTensor else v  # noqa: E731
         with physical():
-            out = original(*lined)
+            out = original(*map(line, (self, *others)), **{k: line(v) for k, v in named.items()})
         return wrap(out, levels)
 
     return method
@@ -116,16 +119,6 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
     return self.scatter_add(axis, where, source)
 
 
-def indexed_write(name: str, index: Any, self: Any, *args: Any) -> Any:
-    """``self.<name>(*args)`` (index_copy, index_fill, index_put) while a vmap runs: None, so the op runs
-    as it is, checking the logical shapes and writing through PutFunction (whose rule puts the key
-    behind the batch dims and aligns a batched source or value); a batched ``index`` (or a tensor in
-    index_put's tuple) loops over the samples."""
-    if STATE.physical or not any(type(v) is BatchedTensor for v in _tensors(index)):
-        return None
-    return per_sample(f"Tensor.{name}", getattr(Tensor, name), (self, *args), {})
-
-
 def _plain_getitem(x: Any, key: Any) -> Any:
     return GetItemFunction.apply(x, key=convert_key(key))
 
@@ -141,8 +134,8 @@ def _sorting(name: str, position: int) -> Callable:
         if STATE.physical:
             return original(self, *args, **kwargs)
         given = len(args) > position
-        if name.endswith(("median", "cummax", "cummin")) and not given and "dim" not in kwargs:
-            return original(self, *args, **kwargs)  # (of all elements; cummax/cummin: their error)
+        if name in NO_DEFAULT_DIM and not given and "dim" not in kwargs:
+            return original(self, *args, **kwargs)  # (median: of all elements; the others: their error)
         if self.ndim == 0:
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
         axis = normalize_dim(name, args[position] if given else kwargs.get("dim", -1), self.ndim)
@@ -156,11 +149,123 @@ def _sorting(name: str, position: int) -> Callable:
                 out = original(self, *shifted, **named)
         except (RuntimeError, IndexError):
             return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
-        if isinstance(out, tuple):
-            return type(out)(*(wrap(o, self._levels) for o in out))
+        return _rewrapped(out, self._levels)
+
+    return method
+
+
+def _physical_method(name: str) -> Callable:
+    """An element-wise method of one tensor (PHYSICAL): run on the physical array, whose every element
+    is some sample's; a tensor among the other arguments loops."""
+    original = getattr(Tensor, name)
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **kwargs)
+        if any(True for _ in _tensors((args, kwargs))):
+            return per_sample(f"Tensor.{name}", original, (self, *args), kwargs)
+        with physical():
+            out = original(self, *args, **kwargs)
+        return _rewrapped(out, self._levels)
+
+    return method
+
+
+def _reduction(name: str) -> Callable:
+    """A reduction over ``dim`` (None, an int or a tuple: REDUCTIONS) run on the physical array with its
+    dims normalised against the sample and shifted past the batch dims (None: every logical dim)."""
+    original = getattr(Tensor, name)
+
+    def method(self, dim: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return original(self, dim, *args, **kwargs)
+        lead, axes = len(self._levels), normalize_dims(name, dim, self.ndim)
+        axes = tuple(range(self.ndim)) if axes is None else axes
+        with physical():
+            out = original(self, tuple(a + lead for a in axes), *args, **kwargs)
         return wrap(out, self._levels)
 
     return method
+
+
+def _add_product(name: str, product: Callable) -> Callable:
+    """addmm, addmv, addr, addbmm, baddbmm (``beta * self + alpha * product(a, b)``) of floating-point
+    tensors: the op first runs on zeros of the samples' shapes (its checks and errors), then the sum is
+    composed of batched ops; other dtypes loop."""
+    original = getattr(Tensor, name)
+    first, second = list(inspect.signature(original).parameters)[1:3]  # (mat1, mat2; vec1, vec2; ...)
+
+    def method(self, *args: Any, **named: Any) -> Any:
+        if STATE.physical:
+            return original(self, *args, **named)
+        beta, alpha = named.get("beta", 1), named.get("alpha", 1)
+        operands = {k: v for k, v in named.items() if k not in ("beta", "alpha")}
+        given = dict(zip((first, second), args))
+        if len(args) > 2 or set(operands) - {first, second} or set(given) & set(operands):
+            return original(self, *args, **named)  # (the op's TypeError)
+        given.update(operands)
+        if len(given) < 2:
+            return original(self, *args, **named)
+        a, b = given.get(first), given.get(second)
+        values = (self, a, b)
+        if not all(isinstance(v, Tensor) and v.dtype.is_floating_point for v in values):
+            return per_sample(f"Tensor.{name}", original, values, {"beta": beta, "alpha": alpha})
+        samples = [Tensor.from_array(np.zeros(v.shape, dtype=v.array.dtype)) for v in values]
+        original(*samples, beta=beta, alpha=alpha)  # (one sample's checks: ranks, sizes, broadcasting)
+        out = product(a, b) * alpha if alpha != 1 else product(a, b)
+        return out if beta == 0 else out + (self if beta == 1 else self * beta)
+
+    return method
+
+
+def _rewrapped(out: Any, levels: tuple) -> Any:
+    """A method's result (a tensor, or a tuple or named tuple of them) batched over ``levels``."""
+    if isinstance(out, tuple):
+        parts = [wrap(o, levels) for o in out]
+        return type(out)(*parts) if hasattr(out, "_fields") else tuple(parts)
+    return wrap(out, levels)
+
+
+def _element_wise_in(argument: str) -> Callable:
+    """The batched form of a tt-tensor function computed on arrays that is element-wise in
+    ``argument`` (isin's elements, searchsorted's values, bucketize's input, unravel_index's indices;
+    tt-tensor hands it the call: ``_batched_functions``): when only that argument is batched, the
+    function runs on its physical array, the result batched like it; otherwise the loop (its array
+    would mix the samples: silently wrong)."""
+
+    def form(function: Callable, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return function(*args, **kwargs)
+        arguments = inspect.signature(function).bind(*args, **kwargs).arguments
+        given = arguments.get(argument)
+        others = [value for name, value in arguments.items() if name != argument]
+        if type(given) is BatchedTensor and not any(type(v) is BatchedTensor for v in _tensors(others)):
+            with physical():
+                out = function(*args, **kwargs)
+            return _rewrapped(out, given._levels)
+        return per_sample(f"torch.{function.__name__}", function, args, kwargs)
+
+    return form
+
+
+def _diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
+    """``diagonal``: dims shifted past the batch dims (the diagonal goes last, behind them)."""
+    if STATE.physical:
+        return Tensor.diagonal(self, offset, dim1, dim2)
+    if self.ndim < 2:  # (the op's own error)
+        return per_sample("Tensor.diagonal", Tensor.diagonal, (self, offset, dim1, dim2), {})
+    lead = len(self._levels)
+    d1, d2 = (normalize_dim("diagonal", d, self.ndim) + lead for d in (dim1, dim2))
+    with physical():
+        out = Tensor.diagonal(self, offset, d1, d2)
+    return wrap(out, self._levels)
+
+
+def _trace(self) -> Any:
+    """``trace`` of a matrix sample: its diagonal's sum (other ranks loop, for the op's own error)."""
+    if STATE.physical or self.ndim != 2:
+        return Tensor.trace(self) if STATE.physical else per_sample("Tensor.trace", Tensor.trace, (self,), {})
+    return self.diagonal().sum(-1)
 
 
 def _product(name: str, ranks: tuple) -> Callable:
@@ -200,12 +305,31 @@ def _masked_fill(self, mask: Any, value: Any) -> Any:
 
 ELEMENTWISE_METHODS = (
     "eq ne lt le gt ge __eq__ __ne__ __lt__ __le__ __gt__ __ge__ logical_and logical_or logical_xor "
-    "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit"
+    "logical_not __and__ __or__ __xor__ __invert__ isnan isinf isfinite signbit fmax fmin nextafter ldexp "
+    "remainder gcd lcm bitwise_and bitwise_or bitwise_xor bitwise_left_shift bitwise_right_shift "
+    "floor_divide true_divide clamp_min clamp_max isclose"
 ).split()
 DIM_METHODS = "argmax argmin".split()
 #: Methods taking a dim (at this position after self, or as ``dim=``), run with it shifted (``_sorting``).
 SORTING = {"sort": 0, "argsort": 0, "topk": 1, "kthvalue": 1, "mode": 0, "median": 0, "nanmedian": 0}
-SORTING.update(cummax=0, cummin=0)
+SORTING.update(cummax=0, cummin=0, logcumsumexp=0)
+#: Methods of SORTING whose dim has no default -1 (median: all elements; the others require it).
+NO_DEFAULT_DIM = {"median", "nanmedian", "cummax", "cummin", "logcumsumexp"}
+#: Element-wise methods of one tensor (numbers for the other arguments) run on the physical array.
+PHYSICAL = set(
+    """nan_to_num square rsqrt frac fix deg2rad rad2deg negative positive absolute sgn angle isneginf
+    isposinf isreal logit conj conj_physical resolve_conj resolve_neg frexp""".split()
+)
+#: Reductions over ``dim`` (None, an int or a tuple) that tt-tensor computes on the array (``_reduction``).
+REDUCTIONS = "all any count_nonzero nanmean".split()
+#: ``beta * self + alpha * product(a, b)`` methods (``_add_product``).
+ADD_PRODUCTS = {
+    "addmm": lambda a, b: a.matmul(b),
+    "baddbmm": lambda a, b: a.matmul(b),
+    "addmv": lambda a, b: a.matmul(b),
+    "addr": lambda a, b: a.outer(b),
+    "addbmm": lambda a, b: a.matmul(b).sum(0),
+}
 #: Methods that run vectorised as they are: they reach ``Function.apply`` (where the rules take over)
 #: with logical arguments, or compose other such methods, or read only metadata.
 VECTORISED = set(
@@ -217,7 +341,10 @@ VECTORISED = set(
     copysign fmod is_floating_point is_complex is_signed element_size dim size numel nelement retain_grad
     backward register_hook gather scatter scatter_add long int bool byte char short roll take_along_dim
     index_add index_add_ index_copy index_copy_ index_fill index_fill_ index_put index_put_ msort cumprod
-    diag det""".split()
+    diag det inverse
+    narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
+    unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
+    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -313,6 +440,20 @@ def install() -> None:
     BatchedTensor.__setitem__ = _setitem
     for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
+    for name in PHYSICAL:
+        setattr(BatchedTensor, name, _physical_method(name))
+    for name in REDUCTIONS:
+        setattr(BatchedTensor, name, _reduction(name))
+    for name, product in ADD_PRODUCTS.items():
+        setattr(BatchedTensor, name, _add_product(name, product))
+    BatchedTensor._batched_functions = {
+        "isin": _element_wise_in("elements"),
+        "searchsorted": _element_wise_in("values"),
+        "bucketize": _element_wise_in("input"),
+        "unravel_index": _element_wise_in("indices"),
+    }
+    BatchedTensor.diagonal = _diagonal
+    BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
     BatchedTensor.permute = _permute

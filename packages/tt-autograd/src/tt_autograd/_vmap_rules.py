@@ -40,7 +40,17 @@ ELEMENTWISE = set(
     AtanFunction AsinhFunction AcoshFunction AtanhFunction Atan2Function HypotFunction LogaddexpFunction
     XlogyFunction FmodFunction CopysignFunction LeakyReLUFunction GELUFunction SiLUFunction SoftplusFunction
     ELUFunction MishFunction LogSigmoidFunction HardtanhFunction HardsigmoidFunction HardswishFunction
-    ThresholdFunction HardshrinkFunction SoftshrinkFunction""".split()
+    ThresholdFunction HardshrinkFunction SoftshrinkFunction
+    RealFunction ImagFunction ConjFunction ComplexAbsFunction AngleFunction ComplexFunction
+    ComplexCastFunction ComplexSgnFunction ComplexPowFunction ErfFunction ErfcFunction ErfinvFunction
+    ErfcxFunction NdtrFunction NdtriFunction LogNdtrFunction LgammaFunction DigammaFunction
+    PolygammaFunction GammaincFunction GammainccFunction EntrFunction SincFunction Xlog1pyFunction
+    ZetaFunction I0Function I0eFunction I1Function I1eFunction""".split()
+)
+ELEMENTWISE.update(  # (complex_math's holomorphic Functions)
+    f"Complex{stem}Function"
+    for stem in """Exp Log Log2 Log10 Log1p Expm1 Sqrt Reciprocal Sin Cos Tan Sinh Cosh Tanh Asin Acos Atan
+    Asinh Acosh Atanh Exp2 Sigmoid""".split()
 )
 DIM_TAKING = set(
     """SumFunction MeanFunction VarFunction AmaxFunction LogSumExpFunction ProdFunction CumsumFunction
@@ -102,8 +112,9 @@ def dim_taking(cls: type, inputs: tuple, params: dict) -> object:
 
 
 def trailing(cls: type, inputs: tuple, params: dict) -> object:
-    """Ops on the last dims only (tril, triu, layer_norm, rms_norm; an embedding's lookup, whose output
-    adds dims after its indices' ones): the physical array as it is, when only the first input is batched."""
+    """Ops on the last dims only (tril, triu, layer_norm, rms_norm, view_as_real, view_as_complex; an
+    embedding's lookup, whose output adds dims after its indices' ones): the physical array as it is,
+    when only the first input is batched."""
     if any(type(x) is BatchedTensor for x in inputs[1:]) != (cls.__name__ == "EmbeddingFunction"):
         return per_sample(_name(cls), cls.apply, inputs, params)
     if cls.__name__ == "EmbeddingFunction":
@@ -407,6 +418,8 @@ RULES.update(
     LayerNormFunction=trailing,
     RMSNormFunction=trailing,
     EmbeddingFunction=trailing,
+    ViewAsRealFunction=trailing,
+    ViewAsComplexFunction=trailing,
     GatherFunction=gather_or_scatter,
     ScatterFunction=gather_or_scatter,
     Conv2dFunction=conv2d,

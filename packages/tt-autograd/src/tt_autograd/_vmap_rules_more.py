@@ -6,8 +6,8 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   fractional ones; the 1-d forms go through them): the samples folded into N, as the plain
   pooling; the indices the Function appends to its list get the batch dims back, so the caller's
   ``out.from_array`` batches them like ``out``;
-* ``cdist``: its batch dims broadcast, so the operands are aligned (batch dims first, logical dims
-  padded) and the vmap dims become cdist's own batch dims;
+* ``cdist`` and ``linalg.solve`` (``SolveFunction``): their batch dims broadcast, so the operands are
+  aligned (batch dims first, logical dims padded) and the vmap dims become their own batch dims;
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
   that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
   element-wise passes);
@@ -16,11 +16,17 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
 * ``PickAlongDepthFunction`` (tt-vision's pick among the 3-d poolings' per-depth maxima): every
   input expanded to the whole batch and folded into N, as the pooling with indices; the picked
   offsets it appends to ``positions`` get the batch dims back;
-* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode): its axes shifted past the
+* constant padding (``ConstantPadFunction``, ``F.pad``'s constant mode) and resampling along an axis
+  (``ResampleFunction``: the other padding modes, ``F.interpolate``): the axes shifted past the
   batch dims;
+* the Fourier transforms (``FFTNFunction``, ``RFFTNFunction``, ``IRFFTNFunction``: every ``torch.fft``
+  transform): the dims shifted past the batch dims;
 * ``diag``: a 1-d sample's matrix built by placing it at the diagonal's positions of zeros, a 2-d
   sample's diagonal read at them, both behind the batch dims (cost: one indexing);
-* ``linalg.det`` (``(*, n, n)``): vmap's dims lead its batch dims, so the physical array as it is;
+* the matrix Functions on ``(*, m, n)`` (``linalg.det``, ``inv``, ``cholesky``, ``matrix_exp``, ``svd``,
+  ``qr``, ``eigh``, ``eig``, ``lu_factor``, ``slogdet``'s log-determinant): vmap's dims lead their batch
+  dims, so the physical array as it is (what the ops read from that array outside the Function is
+  made with the input's ``from_array``, so it is batched like it);
 * the indexed writes (``index_add``, and the Function behind it): the key gets the batch dims in
   front, the tensor written into is expanded to the whole batch, a batched source aligned to the
   written region.
@@ -90,6 +96,25 @@ def constant_pad(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, x._levels)
 
 
+def resample(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """ResampleFunction (x; ``axis`` of the logical sample; ``indices``, ``weights``): F.pad's reflect,
+    replicate and circular modes and F.interpolate, an axis at a time: the axis shifted past the
+    batch dims."""
+    x = inputs[0]
+    with physical():
+        out = cls.apply(x, **{**params, "axis": params["axis"] + len(x._levels)})
+    return wrap(out, x._levels)
+
+
+def fourier(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """FFTNFunction, RFFTNFunction, IRFFTNFunction (a, s, dims, norm[, inverse], positional; ``dims``
+    non-negative dims of the logical sample): the dims shifted past the batch dims."""
+    x, sizes, dims, *rest = inputs
+    with physical():
+        out = cls.apply(x, sizes, tuple(d + len(x._levels) for d in dims), *rest, **params)
+    return wrap(out, x._levels)
+
+
 def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
     """DiagFunction (x, ``diagonal``): of a 1-d sample ``(n,)`` the ``(m, m)`` matrix, ``m = n + |k|``,
     with ``x`` on diagonal ``k``; of a 2-d sample its diagonal ``k``. Other ranks loop (the op's error)."""
@@ -109,12 +134,23 @@ def diag(cls: type, inputs: tuple, params: dict) -> Tensor:
 
 
 def det(cls: type, inputs: tuple, params: dict) -> Tensor:
-    """DetFunction (``(*, n, n)`` matrices): vmap's dims lead the batch dims, so the physical array as it
-    is (``linalg.det`` checks the logical sample's rank before the Function runs)."""
+    """The matrix Functions (``(*, m, n)``: DetFunction, InvFunction, SVDFunction, ...): vmap's dims lead
+    the batch dims, so the physical array as it is (the ops check the logical sample's rank first)."""
     x = inputs[0]
     with physical():
         out = cls.apply(x, **params)
     return wrap(out, x._levels)
+
+
+def solve(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """SolveFunction (a ``(*, n, n)``, b ``(*, n, k)``; linalg.solve makes a vector b a matrix and checks
+    the shapes first): both aligned, so vmap's dims lead the broadcasting batch dims."""
+    levels, sizes = union(inputs)
+    ndim = max(logical_ndim(x) for x in inputs)
+    xs = [aligned(x, levels, sizes, ndim) if type(x) is BatchedTensor else x for x in inputs]
+    with physical():
+        out = cls.apply(*xs, **params)
+    return wrap(out, levels)
 
 
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
@@ -189,7 +225,21 @@ RULES.update(
     ConstantPadFunction=constant_pad,
     DiagFunction=diag,
     DetFunction=det,
+    InvFunction=det,
+    CholeskyFunction=det,
+    MatrixExpFunction=det,
+    SVDFunction=det,
+    QRFunction=det,
+    EighFunction=det,
+    EigFunction=det,
+    LUFactorFunction=det,
+    LogAbsDetFunction=det,
+    ResampleFunction=resample,
+    FFTNFunction=fourier,
+    RFFTNFunction=fourier,
+    IRFFTNFunction=fourier,
     CdistFunction=cdist,
+    SolveFunction=solve,
     RollFunction=roll,
     PutFunction=put,
 )

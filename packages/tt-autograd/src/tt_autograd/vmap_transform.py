@@ -35,10 +35,12 @@ from tt_tensor.checks import normalize_dim
 from tt_tensor.tensor import operand
 
 from . import (
+    _vmap_index_writes,
     _vmap_methods,
     _vmap_random,
     _vmap_rules,
     _vmap_rules_more,  # noqa: F401  (registers its rules in _vmap_rules.RULES)
+    _vmap_rules_nn,  # noqa: F401  (the same)
     function,
     gradients,
 )
@@ -354,7 +356,7 @@ def _install() -> None:
     gradients.BATCHED_GRAD[:] = [batched_grad] if active else []
     BATCHED_INDEX[:] = [_vmap_methods.getitem] if active else []
     BATCHED_INDEX_ADD[:] = [_vmap_methods.index_add] if active else []
-    BATCHED_WRITE[:] = [_vmap_methods.indexed_write] if active else []
+    BATCHED_WRITE[:] = [_vmap_index_writes.indexed_write] if active else []
     tt_random.DRAW_HOOK[:] = [_vmap_random.draw] if active else []
     generator = tt_random.default_generator
     guarded = isinstance(generator.numpy, _RandomGuard)

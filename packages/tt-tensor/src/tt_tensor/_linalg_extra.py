@@ -189,10 +189,10 @@ class LinalgExtraMixin(TensorBase):
         m = self.shape[-1] + abs(offset)
         source = self
         if offset:  # zeros after the values, so row (offset > 0) or column (offset < 0) i holds value i
-            zeros = self.from_array(np.zeros((*source.shape[:-1], abs(offset)), dtype=self.array.dtype))
+            zeros = type(self).from_array(np.zeros((*source.shape[:-1], abs(offset)), dtype=self.array.dtype))
             source = type(self)._cat([source, zeros], source.ndim - 1)
         band = np.eye(m, k=offset, dtype=bool)  # True where column = row + offset
-        zero = self.from_array(np.zeros((), dtype=self.array.dtype))
+        zero = type(self).from_array(np.zeros((), dtype=self.array.dtype))  # (constants: the class's)
         # a where, not a product with the band: NaN or inf times 0 would leak off the diagonal
         out = (source.unsqueeze(-1) if offset >= 0 else source.unsqueeze(-2)).where(band, zero)
         order = [d for d in range(ndim) if d not in (d1, d2)]

@@ -37,7 +37,7 @@ def vander(x: Tensor, N: int | None = None, increasing: bool = False) -> Tensor:
         raise RuntimeError(f"vander: N must be non-negative, got {N}")
     if x.array.dtype.kind in "iub":
         x = x.long()
-    ones = x.from_array(np.ones((len(x), min(columns, 1)), dtype=x.array.dtype))
+    ones = type(x).from_array(np.ones((len(x), min(columns, 1)), dtype=x.array.dtype))  # (a constant)
     powers = x.unsqueeze(1).expand(len(x), max(columns - 1, 0))
     out = cat([ones, powers], 1).cumprod(1) if columns > 1 else ones
     return out if increasing else out.flip(1)
@@ -58,8 +58,8 @@ def block_diag(*tensors: Tensor) -> Tensor:
     width = sum(t.shape[1] for t in blocks)
     rows, left = [], 0
     for t in blocks:  # zeros of each block's dtype: cat promotes them all (PyTorch's rules)
-        before = t.from_array(np.zeros((t.shape[0], left), dtype=t.array.dtype))
-        after = t.from_array(np.zeros((t.shape[0], width - left - t.shape[1]), dtype=t.array.dtype))
+        before = type(t).from_array(np.zeros((t.shape[0], left), dtype=t.array.dtype))  # (constants)
+        after = type(t).from_array(np.zeros((t.shape[0], width - left - t.shape[1]), dtype=t.array.dtype))
         rows.append(cat([before, t, after], 1))
         left += t.shape[1]
     return cat(rows, 0)

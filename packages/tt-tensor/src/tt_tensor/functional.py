@@ -22,6 +22,23 @@ def _most_derived(values: Sequence[object]) -> type[Tensor]:
     return chosen
 
 
+def _batchable(function: Callable) -> Callable:
+    """``function`` (computed on arrays), handed to a batched form when an argument's class has one:
+    ``type(arg)._batched_functions[name](function, *args, **kwargs)`` (vmap's batched tensors, whose
+    arrays hold every sample at once; the form runs ``function`` itself where that is right)."""
+
+    def dispatched(*args: object, **kwargs: object) -> object:
+        for value in (*args, *kwargs.values()):
+            form = getattr(type(value), "_batched_functions", {}).get(function.__name__)
+            if form is not None:
+                return form(function, *args, **kwargs)
+        return function(*args, **kwargs)
+
+    dispatched.__name__ = dispatched.__qualname__ = function.__name__
+    dispatched.__doc__, dispatched.__wrapped__ = function.__doc__, function
+    return dispatched
+
+
 def _tensor_list(op: str, tensors: object) -> list[Tensor]:
     """``tensors`` as a list, each element a tensor (PyTorch's message names the first that is not)."""
     if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):

@@ -95,8 +95,8 @@ def like(values: np.ndarray, template: np.ndarray, fmt: object, op: str) -> np.n
     """``values`` (a new row-major array of ``template``'s shape) in ``fmt``; ``preserve_format`` or None:
     in ``template``'s layout if that is dense (the ``*_like`` factories' rule), else row-major."""
     if fmt is None or fmt is preserve_format:
-        if template.flags.c_contiguous or not _dense(template):
-            return values
+        if template.flags.c_contiguous or not _dense(template) or template.shape != values.shape:
+            return values  # (shapes differ for a batched template inside vmap: its array holds the batch)
         out = np.empty_like(template, dtype=values.dtype)  # NumPy's K order: the template's strides
         out[...] = values
         return out

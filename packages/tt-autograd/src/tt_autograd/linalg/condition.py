@@ -59,5 +59,5 @@ def cond(A, p=None) -> Tensor:
     inverse, info = inv_ex(A)
     singular = info.array > 0
     norm = matrix_norm(A, p)
-    inverse_norm = matrix_norm(inverse.masked_fill(Tensor.from_array(singular[..., None, None]), 0.0), p)
-    return (norm * inverse_norm).masked_fill(Tensor.from_array(singular), math.inf)
+    inverse_norm = matrix_norm(inverse.masked_fill(info.from_array(singular[..., None, None]), 0.0), p)
+    return (norm * inverse_norm).masked_fill(info.from_array(singular), math.inf)

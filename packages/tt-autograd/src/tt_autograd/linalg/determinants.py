@@ -137,10 +137,10 @@ def slogdet(A) -> SlogdetResult:
     if A.is_complex():
         log_det = _complex_logdet(A, sign, logabsdet)
         phase = (log_det.imag * 1j).exp()  # exp(i arg det), recorded
-        singular = Tensor.from_array(np.asarray(sign == 0))
+        singular = A.from_array(np.asarray(sign == 0))
         return SlogdetResult(phase.masked_fill(singular, 0.0), log_det.real)
     return SlogdetResult(
-        Tensor.from_array(np.asarray(sign)), LogAbsDetFunction.apply(A, logabsdet=np.asarray(logabsdet))
+        A.from_array(np.asarray(sign)), LogAbsDetFunction.apply(A, logabsdet=np.asarray(logabsdet))
     )
 
 
@@ -159,9 +159,9 @@ def logdet(A) -> Tensor:
     if A.is_complex():
         sign, logabsdet = np.linalg.slogdet(A.array)
         log_det = _complex_logdet(A, sign, logabsdet)
-        singular = Tensor.from_array(np.asarray(sign == 0))
+        singular = A.from_array(np.asarray(sign == 0))
         return log_det.masked_fill(singular, complex(-np.inf, np.nan))
     sign, logabsdet = slogdet(A)
     with np.errstate(divide="ignore", invalid="ignore"):
         log_sign = np.log(sign.array)  # 0 for +1, nan for -1, -inf for 0
-    return logabsdet + Tensor.from_array(log_sign)
+    return logabsdet + sign.from_array(log_sign)

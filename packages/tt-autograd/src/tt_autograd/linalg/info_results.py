@@ -66,7 +66,7 @@ def _first_failure(info: np.ndarray) -> tuple[int, int] | None:
 
 def _identity_where_failed(A: Tensor, failed: np.ndarray) -> tuple[Tensor, Tensor]:
     """``A`` with the failed matrices replaced by the identity (recorded), and the mask as a tensor."""
-    mask = Tensor.from_array(failed[..., None, None])
+    mask = A.from_array(failed[..., None, None])  # (A's: batched like A inside vmap)
     identity = Tensor.from_array(np.eye(A.shape[-1], dtype=A.array.dtype))
     return A.masked_fill(mask, 0.0) + identity * mask.to(A.dtype), mask
 
@@ -84,7 +84,7 @@ def inv_ex(A, *, check_errors: bool = False) -> InvExResult:
     info = _getrf(A.array)[2]
     failure = _first_failure(info)
     if failure is None:
-        return InvExResult(inv(A), Tensor.from_array(info))
+        return InvExResult(inv(A), A.from_array(info))
     if check_errors:
         index, k = failure
         raise LinAlgError(
@@ -92,7 +92,7 @@ def inv_ex(A, *, check_errors: bool = False) -> InvExResult:
             "inversion could not be completed because the input matrix is singular."
         )
     safe, mask = _identity_where_failed(A, info > 0)
-    return InvExResult(inv(safe).masked_fill(mask, float("nan")), Tensor.from_array(info))
+    return InvExResult(inv(safe).masked_fill(mask, float("nan")), A.from_array(info))
 
 
 def solve_ex(A, B, *, left: bool = True, check_errors: bool = False) -> SolveExResult:
@@ -107,7 +107,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False) -> SolveExR
     info = _getrf(A.array)[2]
     failure = _first_failure(info)
     if failure is None:
-        return SolveExResult(solve(A, B, left=left), Tensor.from_array(info))
+        return SolveExResult(solve(A, B, left=left), A.from_array(info))
     if check_errors:
         prefix = batch_prefix(failure[0], info.ndim > 0)
         raise LinAlgError(
@@ -116,7 +116,7 @@ def solve_ex(A, B, *, left: bool = True, check_errors: bool = False) -> SolveExR
     safe, mask = _identity_where_failed(A, info > 0)
     result = solve(safe, B, left=left)
     return SolveExResult(
-        result.masked_fill(mask[..., 0] if vector else mask, float("nan")), Tensor.from_array(info)
+        result.masked_fill(mask[..., 0] if vector else mask, float("nan")), A.from_array(info)
     )
 
 
@@ -157,10 +157,10 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False) -> Choles
         ).any()  # NumPy lets a nan through; LAPACK's potrf does not
     except np.linalg.LinAlgError:
         failed = True
-    info = _cholesky_info(A.array) if failed else np.zeros(A.shape[:-2], dtype=np.int32)
+    info = _cholesky_info(A.array) if failed else np.zeros(A.array.shape[:-2], dtype=np.int32)
     failure = _first_failure(info)
     if failure is None:
-        return CholeskyExResult(cholesky(A, upper=upper), Tensor.from_array(info))
+        return CholeskyExResult(cholesky(A, upper=upper), A.from_array(info))
     if check_errors:
         index, k = failure
         raise LinAlgError(
@@ -170,4 +170,4 @@ def cholesky_ex(A, *, upper: bool = False, check_errors: bool = False) -> Choles
         )
     safe, mask = _identity_where_failed(A, info > 0)
     factor = cholesky(safe, upper=upper).masked_fill(mask, float("nan"))
-    return CholeskyExResult(factor, Tensor.from_array(info))
+    return CholeskyExResult(factor, A.from_array(info))

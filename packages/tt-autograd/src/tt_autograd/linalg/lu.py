@@ -214,7 +214,7 @@ def _lu_factor_ex(op: str, A, pivot: bool, check_errors: bool) -> LUFactorExResu
             "calling linalg.lu(A, pivot) or linalg.lu_factor_ex(A, pivot)"
         )
     lu = LUFactorFunction.apply(A, factors=factors, permutation=permutation)
-    return LUFactorExResult(lu, Tensor.from_array(pivots), Tensor.from_array(info))
+    return LUFactorExResult(lu, A.from_array(pivots), A.from_array(info))
 
 
 def lu_factor(A, *, pivot: bool = True) -> LUFactorResult:
@@ -253,7 +253,7 @@ def lu(A, *, pivot: bool = True) -> LUResult:
     k = min(m, n)
     dtype = packed.array.dtype
     lower = packed[..., :, :k].tril(-1) + Tensor.from_array(np.eye(m, k, dtype=dtype))
-    permutation = Tensor.from_array(_permutation_matrix(pivots.array, m, dtype))
+    permutation = pivots.from_array(_permutation_matrix(pivots.array, m, dtype))
     return LUResult(permutation, lower, packed[..., :k, :].triu())
 
 
@@ -320,7 +320,7 @@ def lu_solve(LU, pivots, B, *, left: bool = True, adjoint: bool = False) -> Tens
             f"({n}x{n} and {B.shape[-2]}x{B.shape[-1]})"
         )
     pivots = _check_pivots(LU, pivots)
-    permutation = Tensor.from_array(_permutation_matrix(pivots.array, n, LU.array.dtype))
+    permutation = pivots.from_array(_permutation_matrix(pivots.array, n, LU.array.dtype))
     if left:
         return _solve_left(LU, permutation, B, adjoint)
     return _solve_left(LU, permutation, B.mH, not adjoint).mH  # X A = B  <=>  A^H X^H = B^H

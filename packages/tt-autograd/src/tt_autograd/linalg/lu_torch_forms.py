@@ -43,8 +43,9 @@ class LUUnpackResult(NamedTuple):
     U: Tensor
 
 
-def _unpack_pivots_arg(LU: Tensor, LU_pivots: object) -> np.ndarray:
-    """``LU_pivots`` as int32 of shape ``LU.shape[:-2] + (k,)`` (its batch broadcast), or an error."""
+def _unpack_pivots_arg(LU: Tensor, LU_pivots: object) -> Tensor:
+    """``LU_pivots`` as int32 of shape ``LU.shape[:-2] + (k,)`` (its batch broadcast: expanded, so that
+    inside vmap the batch dims stay in front), or an error."""
     pivots = as_tensor("lu_unpack", LU_pivots, "LU_pivots")
     if pivots.array.dtype != np.int32:
         raise TypeError(
@@ -59,18 +60,20 @@ def _unpack_pivots_arg(LU: Tensor, LU_pivots: object) -> np.ndarray:
             f"for LU_data of shape {tuple(LU.shape)}, got {tuple(pivots.shape)}"
         )
     try:
-        array = np.broadcast_to(pivots.array, expected)
+        np.broadcast_to(np.empty(tuple(pivots.shape), dtype=np.bool_), expected)  # (the sample's shapes)
     except ValueError:
         raise ValueError(
             f"torch.lu_unpack: the batch dims of LU_pivots {tuple(pivots.shape[:-1])} do not broadcast to "
             f"LU_data's {tuple(LU.shape[:-2])}; pass the pivots lu_factor returned for this LU_data"
         ) from None
+    pivots = pivots.expand(*expected)
+    array = pivots.array
     if array.size and (array.min() < 1 or array.max() > m):
         raise ValueError(
             f"torch.lu_unpack: pivots passed to lu_unpack must be between 1 and LU.size(-2) = {m} inclusive, "
             f"got values from {array.min()} to {array.max()}; did you properly pass the result of lu_factor?"
         )
-    return array
+    return pivots
 
 
 def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool = True) -> LUUnpackResult:
@@ -105,7 +108,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data: bool = True, unpack_pivots: bool 
     dtype = LU.array.dtype
     pivots = _unpack_pivots_arg(LU, LU_pivots)
     empty = Tensor.from_array(np.zeros((0,), dtype=dtype))
-    permutation = Tensor.from_array(_permutation_matrix(pivots, m, dtype)) if unpack_pivots else empty
+    permutation = pivots.from_array(_permutation_matrix(pivots.array, m, dtype)) if unpack_pivots else empty
     if not unpack_data:
         return LUUnpackResult(permutation, empty, empty)
     lower = LU[..., :, :k].tril(-1) + Tensor.from_array(np.eye(m, k, dtype=dtype))

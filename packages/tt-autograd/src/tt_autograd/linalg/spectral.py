@@ -236,7 +236,7 @@ def svdvals(A, *, driver=None) -> Tensor:
     """``torch.linalg.svdvals``: the singular values, descending (``(..., min(m, n))``)."""
     A = float_matrices("linalg.svdvals", A, square=False, complex_ok=True)
     if not A.requires_grad:
-        return Tensor.from_array(np.linalg.svd(A.array, compute_uv=False))
+        return A.from_array(np.linalg.svd(A.array, compute_uv=False))
     return svd(A, full_matrices=False).S
 
 
@@ -280,7 +280,7 @@ def _positional_tolerance(op: str, name: str, value, replaced, atol, rtol):
 
 def _masked_reciprocal(values: Tensor, keep: np.ndarray) -> Tensor:
     """``1 / values`` where ``keep``, 0 elsewhere, with a finite gradient everywhere."""
-    mask = Tensor.from_array(keep.astype(values.array.dtype))
+    mask = values.from_array(keep.astype(values.array.dtype))
     safe = values * mask + (1 - mask)
     return mask / safe
 
@@ -295,4 +295,4 @@ def matrix_rank(A, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -
     values = np.linalg.eigvalsh(A.array) if hermitian else np.linalg.svd(A.array, compute_uv=False)
     values = np.abs(values)
     tol = _tolerance("linalg.matrix_rank", values, atol, rtol, A.shape)
-    return Tensor.from_array(np.asarray(np.sum(values > tol, axis=-1), dtype=np.int64))
+    return A.from_array(np.asarray(np.sum(values > tol, axis=-1), dtype=np.int64))
