@@ -30,8 +30,10 @@ Last, where the GPT step goes (``text.py``'s profile: ms per step in each kind
 of Function, forward and backward): in one process with two BLAS threads
 (after the rounds) and on rank 0 of the two (each round, median), and what
 one all-reduce of as many float32 values as the GPT has parameters costs
-between the two ranks. The GEMMs divide between the cores either way; the
-element-wise rest is what two ranks halve and one process does not.
+between the two ranks, and how long each rank's steps wait in DDP's finish
+(for the all-reduce and for the slower rank: a straggler shows there). The
+GEMMs divide between the cores either way; the element-wise rest is what two
+ranks halve and one process does not.
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ from pathlib import Path
 import tt_autograd as autograd
 import tt_nn as nn
 import tt_tensor
+from function_timers import timed_attribute  # benchmarks/function_timers.py
 from text import BATCH as WINDOWS  # benchmarks/text.py: milestone 05's GPT step
 from text import CONFIG, CONTEXT, profile, tinytorch_step, torch_step
 from tt_tensor.threads import set_num_threads, workers
@@ -104,6 +107,7 @@ def rank_worker(steps: int, out: str) -> None:
         if name == "gpt":  # where rank 0's step goes, and what one all-reduce of all its gradients costs
             result["gpt profile"] = profile(step, steps)
             result["gpt all-reduce"] = all_reduce_seconds(model, steps)
+            result["gpt finish"] = finish_seconds(model, step, steps)
     if rank == 0:
         Path(out).write_text(json.dumps(result))
 
@@ -120,6 +124,27 @@ def all_reduce_seconds(model: object, repeats: int) -> tuple[float, float]:
         dist.all_reduce(buffer)
         times.append(time.perf_counter() - start)
     return buffer.numpy().nbytes / 1e6, statistics.median(times)
+
+
+def finish_seconds(model: object, step: Callable[[], float], steps: int) -> list[list[float]]:
+    """Per rank, the seconds each of ``steps`` steps spent in DDP's finish (``Reducer.finish``).
+
+    That is the wait for the gradient all-reduce, the other ranks' lateness
+    included, then the averaging and the copy back: where a straggler shows.
+    """
+    import tt_dist as dist
+
+    spent = {"finish": 0.0}
+    mine = []
+    with timed_attribute(model.reducer, "finish", spent, "finish"):
+        for _ in range(steps):
+            dist.barrier()
+            spent["finish"] = 0.0
+            step()
+            mine.append(spent["finish"])
+    every: list[list[float]] = [[] for _ in range(dist.get_world_size())]
+    dist.all_gather_object(every, mine)
+    return every
 
 
 def torch_worker(steps: int, out: str) -> None:
@@ -157,6 +182,10 @@ def print_split(local: dict[str, float], rank_splits: list[dict]) -> None:
     for group in groups:
         print(f"    {group:28s} {local[group]:38.1f} {rank[group]:24.1f}")
     print(f"  one all-reduce of the GPT's {megabytes:.1f} MB of gradients, 2 ranks: {reduce_ms:.2f} ms")
+    waits = [[seconds * 1e3 for r in rank_splits for seconds in r["gpt finish"][rank]] for rank in (0, 1)]
+    print("  in DDP's finish (waiting for the all-reduce and the slower rank, averaging), ms per step: "
+          + ", ".join(f"rank {rank} median {statistics.median(w):.1f}, max {max(w):.1f}"
+                      for rank, w in enumerate(waits)))  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
