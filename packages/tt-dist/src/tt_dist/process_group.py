@@ -43,6 +43,7 @@ from typing import Any
 import numpy as np
 from tt_tensor import versions
 
+from . import collective_check, debug
 from .store import PrefixStore, Store
 
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
@@ -198,11 +199,17 @@ def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bo
 
     It warns (``Running all_reduce on global rank 2 which does not belong to the given
     group.``); ``returns_rank`` functions (``recv``) return -1 instead and have the group
-    rank they return translated into a global rank.
+    rank they return translated into a global rank. With the debug level DETAIL, the
+    collectives of :data:`~tt_dist.collective_check.COMPARED` first check that every rank
+    runs the same one (:func:`~tt_dist.collective_check.check`).
     """
     if function is None:
         return functools.partial(members_only, returns_rank=returns_rank)
-    position = list(inspect.signature(function).parameters).index("group")
+    parameters = list(inspect.signature(function).parameters)
+    position = parameters.index("group")
+    checked = function.__name__ in collective_check.COMPARED
+    compared = collective_check.COMPARED.get(function.__name__)
+    compared_at = parameters.index(compared) if compared else 0
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -214,6 +221,11 @@ def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bo
             )
             warnings.warn(message, stacklevel=2)
             return -1 if returns_rank else None
+        if checked and debug._level is debug.DebugLevel.DETAIL:  # all that OFF costs: this test
+            tensor = (
+                (args[compared_at] if len(args) > compared_at else kwargs.get(compared)) if compared else None
+            )
+            collective_check.check(function.__name__, tensor, default_group(chosen, function.__name__))
         result = function(*args, **kwargs)
         if returns_rank:
             return default_group(chosen).global_rank(result)
