@@ -69,6 +69,8 @@ def test_multi_set_and_multi_get_keep_the_order_of_the_keys(store):
         store.multi_set(["p"], [3])
     with pytest.raises(TypeError, match=rf"^{name}.multi_get: keys is a list of str, got 'xy'"):
         store.multi_get("xy")
+    with pytest.raises(TypeError, match=rf"^{name}.multi_set: keys is a list of str, got 'pq'"):
+        store.multi_set("pq", ["1", "2"])
     assert not store.check(["p"]) and not store.check(["q"])
 
 
