@@ -170,6 +170,7 @@ def supports_complex(reduceOp: ReduceOp) -> bool:  # noqa: N803 (PyTorch's name)
     return reduceOp not in (ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT)
 
 
+_DETAIL = debug.DebugLevel.DETAIL
 _default: ProcessGroup | None = None
 _default_store: Store | None = None  # init_process_group's store=, under the prefix "default_pg"
 _subgroups: list[ProcessGroup] = []  # made by new_group, freed by destroy_process_group
@@ -221,7 +222,7 @@ def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bo
             )
             warnings.warn(message, stacklevel=2)
             return -1 if returns_rank else None
-        if checked and debug._level is debug.DebugLevel.DETAIL:  # all that OFF costs: this test
+        if checked and debug._level is _DETAIL:  # all that OFF costs: this test
             tensor = (
                 (args[compared_at] if len(args) > compared_at else kwargs.get(compared)) if compared else None
             )
