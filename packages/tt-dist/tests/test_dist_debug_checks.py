@@ -89,6 +89,8 @@ def test_fingerprints_hold_the_sequence_op_dtype_and_shape():
         == "all_gather on int64 (5,)"
     )
     assert describe(fingerprint("scatter", autograd.tensor(3.0), 1)) == "scatter on float32 ()"
+    full = autograd.zeros(*([1] * 10 + [2]))  # as many dimensions as a fingerprint holds
+    assert describe(fingerprint("reduce", full, 1)) == "reduce on float32 (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2)"
     many = autograd.zeros(*([1] * 12 + [2]))  # more dimensions than a fingerprint holds
     assert describe(fingerprint("all_reduce", many, 1)) == (
         "all_reduce on float32 (1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, ...) (13 dimensions, 2 elements)"
