@@ -7,6 +7,8 @@ or that disagree with what ``mpiexec`` started are refused by name.
 
 from __future__ import annotations
 
+import gc
+
 import pytest
 import tt_dist as dist
 from tt_dist import HashStore, PrefixStore
@@ -32,6 +34,9 @@ def test_the_store_is_kept_under_default_pg(destroyed, tmp_path):
         ValueError, match=r"^Default process group has not been initialized, please make sure"
     ):
         _get_default_store()
+    del kept, store
+    gc.collect()
+    assert not (tmp_path / "store").exists()  # destroyed, the group let its FileStore go: the file is removed
     dist.init_process_group()  # no store: nothing kept, and the error names the fix
     with pytest.raises(
         RuntimeError, match=r"^_get_default_store: init_process_group was called without store="

@@ -367,7 +367,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
 
     MPI itself is finalized when the process exits.
     """
-    global _default, _previous_excepthook, _group_count
+    global _default, _previous_excepthook, _group_count, _default_store
     if _default is None:
         raise RuntimeError(f"destroy_process_group: {_NOT_INITIALIZED}")
     if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
@@ -383,9 +383,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
     for made in _subgroups:
         made.comm.Free()
     _subgroups.clear()
-    _default, _group_count = None, 0
-    global _default_store
-    _default_store = None
+    _default, _group_count, _default_store = None, 0, None  # the store is let go, as PyTorch's
     if _previous_excepthook is not None:
         sys.excepthook = _previous_excepthook
         _previous_excepthook = None
