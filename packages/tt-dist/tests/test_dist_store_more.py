@@ -169,7 +169,8 @@ def test_queue_arguments_are_refused_by_name(store):
 def test_has_extended_api(tmp_path):
     assert HashStore().has_extended_api() and FileStore(tmp_path / "f").has_extended_api()
     assert PrefixStore("p", HashStore()).has_extended_api()
-    assert not dist.Store().has_extended_api() and not PrefixStore("p", dist.Store()).has_extended_api()
+    assert dist.Store().has_extended_api() is False
+    assert PrefixStore("p", dist.Store()).has_extended_api() is False
 
 
 def test_clone_shares_the_keys(store):
@@ -201,6 +202,11 @@ def test_file_store_clone_has_its_own_cache_and_counts_once_for_clean_up(tmp_pat
     del twin
     gc.collect()
     assert not path.exists()  # world_size 1: the store (with its clone) counted once
+    queued = FileStore(path, 1)
+    queued.queue_push("q", "left")
+    del queued
+    gc.collect()
+    assert not path.exists()  # the clean-up reads a file with queue records
 
 
 def test_file_store_records_of_the_extended_api_and_queues(tmp_path):
@@ -292,6 +298,8 @@ def test_the_base_class_builds_the_extended_api_from_the_core():
     store.set_timeout(50 * MS)
     with pytest.raises(DistStoreError, match=r"for keys \['gone'\]"):
         store.multi_get(["b", "gone"])
+    with pytest.raises(TypeError, match=r"^CompareSetOnly.multi_get: keys is a list of str, got 'bc'"):
+        store.multi_get("bc")
     calls = {"list_keys": (), "queue_push": ("q", "v"), "queue_pop": ("q",), "queue_len": ("q",), "clone": ()}
     for op, args in calls.items():
         with pytest.raises(
