@@ -91,6 +91,17 @@ def test_multi_get_waits_for_every_key_within_one_timeout(store):
     setter.join()
 
 
+def test_append_wakes_a_thread_waiting_for_the_key(store):
+    other = store.clone()
+    setter = threading.Timer(0.1, lambda: other.append("grown", "x"))
+    setter.start()
+    start = time.monotonic()
+    store.wait(["grown"], 5000 * MS)  # woken by the append, not by the end of the 5 s
+    assert time.monotonic() - start < 1
+    setter.join()
+    assert store.get("grown") == b"x"
+
+
 def test_list_keys_names_the_keys_but_not_the_queues(store):
     assert store.list_keys() == []
     store.set("b", "1")
@@ -230,6 +241,8 @@ def test_file_store_records_of_the_extended_api_and_queues(tmp_path):
     with pytest.raises(QueueEmptyError):
         fresh.queue_pop("q", block=False)
     assert not (tmp_path / "none").exists()  # looking at an empty queue makes no file
+    store.queue_push("q", "stays")
+    assert reader.queue_len("q") == store.queue_len("q") == 1
     path.unlink()
     store.queue_push("new", "1")  # the file made again: the old queues are dropped
     assert store.queue_len("q") == 0 and reader.queue_len("new") == 1 and reader.list_keys() == []
