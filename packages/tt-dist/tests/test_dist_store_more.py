@@ -248,6 +248,17 @@ def test_file_store_records_of_the_extended_api_and_queues(tmp_path):
     assert store.queue_len("q") == 0 and reader.queue_len("new") == 1 and reader.list_keys() == []
 
 
+def test_file_store_pop_looks_at_the_file_every_10_ms(tmp_path, monkeypatch):
+    store = FileStore(tmp_path / "store")
+    store.set_timeout(100 * MS)
+    looks = []
+    original = FileStore._locked
+    monkeypatch.setattr(FileStore, "_locked", lambda self, *args: looks.append(1) or original(self, *args))
+    with pytest.raises(DistStoreError, match="waited 100 ms"):
+        store.queue_pop("q")
+    assert 2 <= len(looks) <= 20  # about 100 ms / 10 ms, not a busy loop
+
+
 def test_file_store_pop_lost_to_another_process_waits_again(tmp_path, monkeypatch):
     path = tmp_path / "store"
     store, rival = FileStore(path), FileStore(path)
