@@ -100,7 +100,7 @@ from .process_group import (
 from .rank_zero import is_main_process, load_checkpoint, print0, rank_zero_only, save_checkpoint
 from .reducer import Reducer, assign_buckets
 from .sampler import DistributedSampler
-from .store import DistError, DistStoreError, HashStore, PrefixStore, Store, TCPStore
+from .store import DistError, DistStoreError, HashStore, PrefixStore, QueueEmptyError, Store, TCPStore
 from .sync_batch_norm import SyncBatchNorm, SyncBatchNormFunction
 
 __all__ = [
@@ -119,6 +119,7 @@ __all__ = [
     "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
     "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
     "DebugLevel", "DistError", "DistStoreError", "FileStore", "HashStore", "PrefixStore", "Store", "TCPStore",
+    "QueueEmptyError",
     "get_debug_level", "is_torchelastic_launched", "set_debug_level", "set_debug_level_from_env",
 ]  # fmt: skip
 

@@ -37,6 +37,8 @@ from tt_autograd import Function, is_grad_enabled
 from tt_nn import Module
 from tt_tensor import versions
 
+from . import debug
+from .collective_check import logger
 from .process_group import ProcessGroup, default_group
 from .reducer import Reducer
 
@@ -137,6 +139,14 @@ class DistributedDataParallel(Module):
         self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named],
                                find_unused_parameters=self.find_unused_parameters)  # fmt: skip
         self._handles = [p.register_post_accumulate_grad_hook(self.reducer.mark_ready) for _, p in named]
+        if debug.get_debug_level() is not debug.DebugLevel.OFF:  # PyTorch logs its set-up at INFO and DETAIL
+            logger.info(
+                "[Rank %d] DDP: %d parameters (%d elements) in %d buckets of at most %g MB; "
+                "world size %d, broadcast_buffers=%s, find_unused_parameters=%s",
+                group.global_rank(group.rank), len(named), sum(p.numel() for _, p in named),
+                len(self.reducer.buckets), bucket_cap_mb, group.size, self.broadcast_buffers,
+                self.find_unused_parameters,
+            )  # fmt: skip
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run the module; when grad mode is on and sync is not paused, the next backward averages."""

@@ -4,10 +4,18 @@
 checking and logging in distributed jobs. The level is read from the
 environment variable ``TORCH_DISTRIBUTED_DEBUG`` (``OFF``, ``INFO`` or ``DETAIL``,
 any case) when this module is imported and by :func:`set_debug_level_from_env`;
-:func:`set_debug_level` sets it from code. tt-dist keeps and reports the level so
-that scripts that set or read it run unchanged; its own checks (mismatched
-collectives, monitored barriers) do not depend on it. Each call costs a few
-attribute reads.
+:func:`set_debug_level` sets it from code. What each level does, as in PyTorch:
+
+* ``OFF``: nothing; a collective pays one attribute test for the level.
+* ``INFO``: :class:`~tt_dist.DistributedDataParallel` logs its set-up (parameters,
+  buckets, world size) to the ``tt_dist`` logger at INFO.
+* ``DETAIL``: that, and before each collective every rank checks that all ranks run
+  the same one on tensors of the same shape and dtype, raising on every rank an error
+  that names each rank's operation and shape instead of hanging
+  (:mod:`tt_dist.collective_check`: one small all-gather per collective); each
+  collective is logged at INFO.
+
+tt-dist's other checks (arguments, split sizes, monitored barriers) run at every level.
 
 :func:`is_torchelastic_launched` tells whether ``torchrun`` (torchelastic)
 started this process: it sets ``TORCHELASTIC_RUN_ID`` in every worker's

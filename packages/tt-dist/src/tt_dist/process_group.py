@@ -43,6 +43,9 @@ from typing import Any
 import numpy as np
 from tt_tensor import versions
 
+from . import collective_check, debug
+from .store import PrefixStore, Store
+
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
 DEFAULT_TIMEOUT = 1800.0
 
@@ -167,7 +170,9 @@ def supports_complex(reduceOp: ReduceOp) -> bool:  # noqa: N803 (PyTorch's name)
     return reduceOp not in (ReduceOp.MAX, ReduceOp.MIN, ReduceOp.PRODUCT)
 
 
+_DETAIL = debug.DebugLevel.DETAIL
 _default: ProcessGroup | None = None
+_default_store: Store | None = None  # init_process_group's store=, under the prefix "default_pg"
 _subgroups: list[ProcessGroup] = []  # made by new_group, freed by destroy_process_group
 _group_count = 0  # PyTorch's get_pg_count: groups made since init_process_group, this rank a member or not
 
@@ -195,11 +200,17 @@ def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bo
 
     It warns (``Running all_reduce on global rank 2 which does not belong to the given
     group.``); ``returns_rank`` functions (``recv``) return -1 instead and have the group
-    rank they return translated into a global rank.
+    rank they return translated into a global rank. With the debug level DETAIL, the
+    collectives of :data:`~tt_dist.collective_check.COMPARED` first check that every rank
+    runs the same one (:func:`~tt_dist.collective_check.check`).
     """
     if function is None:
         return functools.partial(members_only, returns_rank=returns_rank)
-    position = list(inspect.signature(function).parameters).index("group")
+    parameters = list(inspect.signature(function).parameters)
+    position = parameters.index("group")
+    checked = function.__name__ in collective_check.COMPARED
+    compared = collective_check.COMPARED.get(function.__name__)
+    compared_at = parameters.index(compared) if compared else 0
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -211,6 +222,11 @@ def members_only(function: Callable[..., Any] | None = None, *, returns_rank: bo
             )
             warnings.warn(message, stacklevel=2)
             return -1 if returns_rank else None
+        if checked and debug._level is _DETAIL:  # all that OFF costs: this test
+            tensor = (
+                (args[compared_at] if len(args) > compared_at else kwargs.get(compared)) if compared else None
+            )
+            collective_check.check(function.__name__, tensor, default_group(chosen, function.__name__))
         result = function(*args, **kwargs)
         if returns_rank:
             return default_group(chosen).global_rank(result)
@@ -231,6 +247,7 @@ def init_process_group(
     timeout: datetime.timedelta | float | None = datetime.timedelta(seconds=DEFAULT_TIMEOUT),
     world_size: int = -1,
     rank: int = -1,
+    store: Store | None = None,
     **unused: Any,
 ) -> None:
     """Join the job's default process group (``MPI.COMM_WORLD``); call once per process.
@@ -242,13 +259,19 @@ def init_process_group(
             ``barrier``, DDP's gradient all-reduce) waits for the other ranks before
             raising ``TimeoutError``, which ends the job: a ``datetime.timedelta`` or
             seconds (default 30 minutes, PyTorch's; ``None``: wait forever).
-        world_size, rank: if given, checked against what ``mpiexec`` started.
+        world_size, rank: if given, checked against what ``mpiexec`` started (PyTorch's MPI
+            backend warns and ignores them; a disagreement here is a launch mistake).
+        store: a key-value store every rank reaches (a :class:`~tt_dist.FileStore` on a
+            shared file); then ``world_size`` and ``rank`` are required, as in PyTorch. MPI
+            connects the ranks without it; it is kept, as PyTorch keeps it, under the prefix
+            ``default_pg`` for code that shares values beside the collectives
+            (``_get_default_store()``, private in PyTorch too: it has no public route).
 
     Raises:
-        ValueError: another backend, a second call, or a world size / rank that is not
-            the one ``mpiexec`` gave this process.
+        ValueError: another backend, a second call, a world size / rank that is not
+            the one ``mpiexec`` gave this process, or ``store`` without them or with ``init_method``.
     """
-    global _default, _previous_excepthook
+    global _default, _previous_excepthook, _default_store
     if backend not in (None, "mpi"):
         raise ValueError(
             f"init_process_group: backend {backend!r} is not available; tt-dist runs on MPI: "
@@ -257,6 +280,8 @@ def init_process_group(
         )
     if _default is not None:
         raise ValueError("init_process_group: trying to initialize the default process group twice")
+    if store is not None:
+        _check_store(store, init_method, world_size, rank)
     from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
 
     if isinstance(timeout, datetime.timedelta):
@@ -278,8 +303,47 @@ def init_process_group(
         raise ValueError(f"init_process_group: rank={rank} but MPI gave this process rank {group.rank}")
     global _group_count
     _default, _group_count = group, 1
+    _default_store = None if store is None else PrefixStore("default_pg", store)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_job
+
+
+def _check_store(store: Any, init_method: str | None, world_size: int, rank: int) -> None:
+    """PyTorch's rules for ``init_process_group(store=...)``, as errors that name the fix."""
+    if not isinstance(store, Store):
+        raise TypeError(
+            "init_process_group: store is a Store (FileStore, HashStore, PrefixStore), got "
+            f"{type(store).__name__}"
+        )
+    if init_method is not None:
+        raise ValueError(
+            f"init_process_group: cannot specify both init_method ({init_method!r}) and store; give one"
+        )
+    if world_size in (-1, None) or rank in (-1, None):
+        raise ValueError(
+            f"init_process_group: with store=, give world_size= and rank= too, as PyTorch requires "
+            f"(got world_size={world_size}, rank={rank}); under mpiexec they are dist.launched_world_size() "
+            "and the rank MPI gives"
+        )
+
+
+def _get_default_store() -> Store:
+    """The store given to :func:`init_process_group`, under the prefix ``default_pg`` (as in PyTorch).
+
+    PyTorch's MPI backend keeps a placeholder store when none is given; here that is an error
+    naming the fix, since every call on the placeholder would fail.
+    """
+    if _default is None:
+        raise ValueError(
+            "Default process group has not been initialized, please make sure to call init_process_group."
+        )
+    if _default_store is None:
+        raise RuntimeError(
+            "_get_default_store: init_process_group was called without store=; pass "
+            "store=FileStore(path, world_size) with world_size= and rank= to share one "
+            "(MPI itself needs none)"
+        )
+    return _default_store
 
 
 def _abort_job(kind: type[BaseException], error: BaseException, trace: Any) -> None:
@@ -303,7 +367,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
 
     MPI itself is finalized when the process exits.
     """
-    global _default, _previous_excepthook, _group_count
+    global _default, _previous_excepthook, _group_count, _default_store
     if _default is None:
         raise RuntimeError(f"destroy_process_group: {_NOT_INITIALIZED}")
     if isinstance(group, int) and group == GroupMember.NON_GROUP_MEMBER:
@@ -319,7 +383,7 @@ def destroy_process_group(group: ProcessGroup | None = None) -> None:
     for made in _subgroups:
         made.comm.Free()
     _subgroups.clear()
-    _default, _group_count = None, 0
+    _default, _group_count, _default_store = None, 0, None  # the store is let go, as PyTorch's
     if _previous_excepthook is not None:
         sys.excepthook = _previous_excepthook
         _previous_excepthook = None
