@@ -336,7 +336,7 @@ def test_forward_over_reverse_through_a_block_takes_one_recorded_pass_per_op(mon
     (no double vjp), the result matches central differences of the gradient, and the pass makes
     fewer than a third of the Function calls the double vjp makes."""
     from tt_autograd import gradients
-    from tt_autograd.tracing import record_calls
+    from tt_autograd.forward_ad_check import forward_over_reverse
 
     model = tt_nn.Sequential(tt_nn.Linear(4, 6), tt_nn.LayerNorm(6), tt_nn.GELU(), tt_nn.Linear(6, 3))
     model.to(autograd.float64)
@@ -347,15 +347,7 @@ def test_forward_over_reverse_through_a_block_takes_one_recorded_pass_per_op(mon
         (g,) = gradients.grad((model(point) ** 2).sum(), point)
         return g
 
-    def hvp():
-        with fwAD.dual_level(), record_calls() as calls:
-            tangent = fwAD.unpack_dual(gradient(fwAD.make_dual(x.detach().requires_grad_(), v))).tangent
-        return tangent.detach(), len(calls)
-
-    double_vjp = fwAD.double_vjp
-    used = []
-    monkeypatch.setattr(fwAD, "double_vjp", lambda cls, *a: used.append(cls) or double_vjp(cls, *a))
-    found, calls = hvp()
+    found, calls, used = forward_over_reverse(gradient, x, v)
     assert used == []
     h = 1e-6
     up, down = (gradient((x + step * v).requires_grad_()) for step in (h, -h))
@@ -363,7 +355,7 @@ def test_forward_over_reverse_through_a_block_takes_one_recorded_pass_per_op(mon
     np.testing.assert_allclose(found.numpy(), expected, rtol=1e-6, atol=1e-8)
     for cls in set(_functions().values()) | _graph_rule_functions():
         monkeypatch.setattr(cls, "graph_jvp", None, raising=False)
-    slow, slow_calls = hvp()
+    slow, slow_calls, used = forward_over_reverse(gradient, x, v)
     assert len(used) > 30  # (every op of the recorded backward went the double vjp's way)
     np.testing.assert_allclose(found.numpy(), slow.numpy(), rtol=1e-10, atol=1e-12)
     assert 3 * calls < slow_calls, (calls, slow_calls)

@@ -16,9 +16,8 @@ import pytest
 import tt_autograd as autograd
 import tt_nn
 import tt_tensor
-from tt_autograd import forward_ad as fwAD
 from tt_autograd import gradients
-from tt_autograd.forward_ad_check import check_jvp_rules
+from tt_autograd.forward_ad_check import check_jvp_rules, forward_over_reverse
 from tt_autograd.functions.indexing import GetItemFunction, PlaceAtKeyFunction
 from tt_nn import functional as F
 from tt_nn.functional.losses import CrossEntropyFunction
@@ -81,8 +80,6 @@ def test_a_gpt_block_hessian_vector_product_takes_no_double_vjp(monkeypatch):
     cross_entropy: no op takes the double vjp, the product matches central differences of the
     gradient and the double vjp's (the new rules removed: then getitem, its backward PlaceAtKey,
     the attention and cross_entropy take it), with fewer Function calls."""
-    from tt_autograd.tracing import record_calls
-
     block, head = TransformerBlock(8, 2), tt_nn.Linear(8, 11)
     block.to(autograd.float64), head.to(autograd.float64)
     x = autograd.tensor(RNG.uniform(-1, 1, (2, 5, 8)), dtype=autograd.float64)
@@ -93,15 +90,7 @@ def test_a_gpt_block_hessian_vector_product_takes_no_double_vjp(monkeypatch):
         (g,) = gradients.grad(F.cross_entropy(head(block(point)).reshape(10, 11), target), point)
         return g
 
-    def hvp():
-        with fwAD.dual_level(), record_calls() as calls:
-            tangent = fwAD.unpack_dual(gradient(fwAD.make_dual(x.detach().requires_grad_(), v))).tangent
-        return tangent.detach(), len(calls)
-
-    double_vjp = fwAD.double_vjp
-    used = []
-    monkeypatch.setattr(fwAD, "double_vjp", lambda cls, *a: used.append(cls) or double_vjp(cls, *a))
-    found, calls = hvp()
+    found, calls, used = forward_over_reverse(gradient, x, v)
     assert used == []
     h = 1e-6
     up, down = (gradient((x + step * v).requires_grad_()) for step in (h, -h))
@@ -109,7 +98,7 @@ def test_a_gpt_block_hessian_vector_product_takes_no_double_vjp(monkeypatch):
     rules = [GetItemFunction, PlaceAtKeyFunction, PackedSelfAttentionFunction, CrossEntropyFunction]
     for cls in rules:
         monkeypatch.setattr(cls, "graph_jvp", None)
-    slow, slow_calls = hvp()
+    slow, slow_calls, used = forward_over_reverse(gradient, x, v)
     assert set(used) == set(rules)
     np.testing.assert_allclose(found.numpy(), slow.numpy(), rtol=1e-10, atol=1e-12)
     assert calls < slow_calls

@@ -14,6 +14,10 @@ checks, raising ``AssertionError`` that names the failing check:
 3. the one-pass rule (``jvp`` on arrays, or ``graph_jvp`` where there is none): with nothing
    requiring grad, the tangent is the same.
 
+:func:`forward_over_reverse` runs a Hessian-vector product the way those rules serve it (a tangent
+through a recorded gradient computation) and reports which Functions still took the double vjp and
+how many Function calls the pass made: what a test of a model's rules asserts.
+
 Why: a rule is a second formula for a derivative the double vjp already gives exactly; the three
 checks are what every rule's tests need (tt-autograd's, tt-nn's and tt-text's use this one copy).
 
@@ -118,3 +122,29 @@ def _replaced(changes: list) -> Iterator[None]:
 
 
 _MISSING = object()
+
+
+def forward_over_reverse(gradient: Callable, x: Tensor, v: Tensor) -> tuple[Tensor, int, list[type]]:
+    """``d/dε gradient(x + ε v)`` at ε = 0 in forward mode over ``gradient``'s recorded reverse pass.
+
+    ``gradient`` maps a point (requiring grad) to the gradient of a scalar there, recorded
+    (``tt_autograd.gradients.grad``), so this is the Hessian-vector product ``H v``.
+
+    Returns:
+        the product (detached, ``x``'s shape), the number of Function calls the pass made
+        (``tracing.record_calls``), and the Function classes that took the double vjp on the way
+        (empty when every op on the path has a recorded rule, ``graph_jvp``).
+    """
+    from .tracing import record_calls
+
+    used: list[type] = []
+    double_vjp = forward_ad.double_vjp
+
+    def counted(cls: type, *args: object) -> object:
+        used.append(cls)
+        return double_vjp(cls, *args)
+
+    with _replaced([(forward_ad, "double_vjp", counted)]), forward_ad.dual_level(), record_calls() as calls:
+        point = forward_ad.make_dual(x.detach().requires_grad_(), v)
+        tangent = forward_ad.unpack_dual(gradient(point)).tangent
+    return tangent.detach(), len(calls), used
