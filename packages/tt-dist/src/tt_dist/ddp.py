@@ -39,6 +39,7 @@ from tt_tensor import versions
 
 from . import debug
 from .collective_check import logger
+from .objects import all_gather_object
 from .process_group import ProcessGroup, default_group
 from .reducer import Reducer
 
@@ -56,6 +57,43 @@ def broadcast_tensors(tensors: list[Any], group: ProcessGroup, src: int = 0) -> 
         array[...] = buffer
         versions.bump(array)
     # END SOLUTION
+
+
+def verify_same_model(named: list[tuple[str, Any]], group: ProcessGroup) -> None:
+    """Raise on every rank unless every rank's ``named`` tensors have rank 0's count, shapes and dtypes.
+
+    DDP broadcasts and all-reduces these tensors element for element, so replicas
+    built differently (another width, one layer more) would otherwise hang in a
+    collective or fail inside MPI with no word about the model. PyTorch's DDP runs
+    the same check at construction (it too compares shapes, not names). Cost: one
+    all-gather of every rank's list of (name, shape, dtype).
+    """
+    mine = [[name, list(tensor.shape), str(tensor.dtype)] for name, tensor in named]
+    every: list[Any] = [None] * group.size
+    all_gather_object(every, mine, group=group)
+    for rank, theirs in enumerate(every):
+        if [entry[1:] for entry in theirs] == [entry[1:] for entry in every[0]]:
+            continue
+        counts = ""
+        if len(theirs) != len(every[0]):
+            counts = f"rank {rank} has {len(theirs)} parameters and buffers and rank 0 has {len(every[0])}; "
+        first = next((i for i, (a, b) in enumerate(zip(every[0], theirs)) if a[1:] != b[1:]), None)
+        if first is None:  # one list is the start of the other
+            shorter, longer = (0, rank) if len(every[0]) < len(theirs) else (rank, 0)
+            extra = describe_tensor(every[longer][len(every[shorter])])
+            detail = f"rank {longer} has {extra} after rank {shorter}'s last"
+        else:
+            ours, other = describe_tensor(every[0][first]), describe_tensor(theirs[first])
+            detail = f"rank 0 has {ours} where rank {rank} has {other}"
+        raise RuntimeError(
+            f"DistributedDataParallel expects the same model on every rank, but {counts}{detail}. "
+            "Build the model the same way on every rank (same class and arguments) before wrapping it"
+        )
+
+
+def describe_tensor(entry: list[Any]) -> str:
+    """``'name' dtype (shape)`` for an entry of :func:`verify_same_model`'s lists."""
+    return f"{entry[0]!r} {entry[2]} {tuple(entry[1])}"
 
 
 def reached_leaves(output: Any) -> set[int]:
@@ -135,6 +173,8 @@ class DistributedDataParallel(Module):
         self.require_backward_grad_sync = True
         self.find_unused_parameters = bool(find_unused_parameters)
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
+        if group.size > 1:
+            verify_same_model([*module.named_parameters(), *module.named_buffers()], group)
         broadcast_tensors([*module.parameters(), *module.buffers()], group)
         self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named],
                                find_unused_parameters=self.find_unused_parameters)  # fmt: skip

@@ -1,0 +1,71 @@
+"""DistributedDataParallel refuses replicas that differ between ranks, on every rank, naming the tensor.
+
+One ``mpiexec -n 2`` run of ``workers/ddp_model_checks.py`` wraps models that differ
+between the two ranks (a width, a layer more or less, a dtype, a buffer's size) and
+one that does not. Like PyTorch's DDP, the check compares shapes and dtypes, not names.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+HEAD = "DistributedDataParallel expects the same model on every rank, but "
+FIX = ". Build the model the same way on every rank (same class and arguments) before wrapping it"
+
+
+@pytest.fixture(scope="module")
+def ranks(mpirun, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ddp_models") / "out"
+    done = mpirun("ddp_model_checks.py", str(out), n=2)
+    assert done.returncode == 0, f"mpiexec -n 2 ddp_model_checks.py failed:\n{done.stdout}\n{done.stderr}"
+    return [json.loads(out.with_name(f"out.{rank}.json").read_text()) for rank in (0, 1)]
+
+
+def both(ranks, case):
+    """The message both ranks raised for ``case`` (they must raise the same one)."""
+    assert ranks[0][case] == ranks[1][case]
+    return ranks[0][case]
+
+
+def test_the_same_model_is_wrapped_on_both_ranks(ranks):
+    assert [r["same"] for r in ranks] == ["wrapped", "wrapped"]
+
+
+def test_shapes_not_names_are_compared(ranks):
+    assert [r["renamed"] for r in ranks] == ["wrapped", "wrapped"]
+
+
+def test_another_width_names_the_tensor_and_both_shapes(ranks):
+    assert both(ranks, "width") == (
+        HEAD + "rank 0 has 'weight' tt.float32 (3, 4) where rank 1 has 'weight' tt.float32 (2, 4)" + FIX
+    )
+
+
+def test_a_layer_more_on_rank_one_names_the_counts_and_its_first_tensor(ranks):
+    assert both(ranks, "extra_layer") == (
+        HEAD + "rank 1 has 4 parameters and buffers and rank 0 has 2; "
+        "rank 1 has '1.weight' tt.float32 (4, 4) after rank 0's last" + FIX
+    )
+
+
+def test_a_layer_less_on_rank_one(ranks):
+    assert both(ranks, "missing_layer") == (
+        HEAD + "rank 1 has 2 parameters and buffers and rank 0 has 4; "
+        "rank 0 has '1.weight' tt.float32 (4, 4) after rank 1's last" + FIX
+    )
+
+
+def test_another_dtype(ranks):
+    assert both(ranks, "dtype") == (
+        HEAD + "rank 0 has 'weight' tt.float32 (3, 4) where rank 1 has 'weight' tt.float64 (3, 4)" + FIX
+    )
+
+
+def test_buffers_are_compared_too(ranks):
+    assert both(ranks, "buffer") == (
+        HEAD
+        + "rank 0 has 'running_mean' tt.float32 (3,) where rank 1 has 'running_mean' tt.float32 (5,)"
+        + FIX
+    )
