@@ -72,6 +72,15 @@ CASES = {  # name: (function, input shapes, Functions whose rules must run)
         [(2, 3, 4), (3, 1)],
         [reductions.LogSumExpFunction],
     ),
+    "var_dim": (lambda a: a.var(1) * a[:, 0], [(2, 3)], [reductions.VarFunction]),
+    "var_all_keepdim_correction_0": (
+        lambda a, b: (a * b).var(correction=0, keepdim=True) * a,
+        [(2, 3), (3,)],
+        [reductions.VarFunction],
+    ),
+    "std_dims": (lambda a: a.std((0, 2)) ** 2 * a[0, :, 0], [(2, 3, 4)], [reductions.VarFunction]),
+    "cumsum": (lambda a, b: (a * b).cumsum(0) ** 2, [(3, 2), (2,)], [reductions.CumsumFunction]),
+    "cumsum_last": (lambda a: a.cumsum(-1) * a, [(2, 4)], [reductions.CumsumFunction]),
     "cat": (lambda a, b: autograd.cat([a, b * b, a], dim=1) ** 2, [(2, 1), (2, 3)], [shape.CatFunction]),
     "cat_constant": (
         lambda a: autograd.cat([_const(PICK[:1]), a * a], dim=0) * 2.0,

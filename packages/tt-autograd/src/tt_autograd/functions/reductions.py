@@ -142,6 +142,13 @@ class VarFunction(Function):
             2.0 / ctx.divisor if ctx.divisor else np.nan
         )
 
+    @staticmethod
+    def graph_jvp(ctx, tangent, *_):  # the same, recorded (the centred input joined to a's graph)
+        (centered,) = ctx.saved_tensors
+        a = ctx.input_tensor(0, centered)
+        scale = 2.0 / ctx.divisor if ctx.divisor else np.nan
+        return ((a - a.mean(dim=ctx.dim, keepdim=True)) * tangent).sum(ctx.dim, ctx.keepdim) * scale
+
 
 class AmaxFunction(Function):
     """Max (or min, ``ctx.largest=False``) over dims; ties share the gradient evenly, as in PyTorch."""
@@ -362,3 +369,7 @@ class CumsumFunction(Function):
     @staticmethod
     def jvp(ctx, tangent, *_):
         return np.cumsum(tangent, axis=ctx.dim)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent, *_):  # (a linear op: itself on the tangent, recorded)
+        return tangent.cumsum(ctx.dim)
