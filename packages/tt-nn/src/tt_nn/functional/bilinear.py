@@ -25,8 +25,7 @@ class BilinearFunction(Function):
     @staticmethod
     def forward(ctx, x1, x2, weight, bias):
         ctx.save_for_backward(x1, x2, weight)
-        x1_weight = np.einsum("ri,oij->roj", x1, weight, optimize=True)  # (R, out, in2)
-        out = np.einsum("roj,rj->ro", x1_weight, x2)
+        out = contract(x1, weight, x2)
         if bias is not None:
             out += bias
         return out
@@ -55,10 +54,53 @@ class BilinearFunction(Function):
         bias = np.zeros(weight.shape[0], weight.dtype) if ctx.needs_input_grad[3] else None  # (value moot)
 
         def composite(x1, x2, weight, bias):
-            out = ((x1 @ weight) * x2).sum(dim=-1).transpose(0, 1)  # (out, R, in2), summed over in2
+            out = recorded_contract(x1, weight, x2)
             return out if bias is None else out + bias
 
         return composite_gradients(ctx, grad, composite, (x1, x2, weight, bias))
+
+    @staticmethod
+    def jvp(ctx, tangent_x1, tangent_x2, tangent_weight, tangent_bias, *_):
+        """Linear in each of ``x1``, ``weight``, ``x2``, so the sum of one term per tangent:
+        ``B(t1, W, x2) + B(x1, W, t2) + B(x1, tW, x2) + tb``. Cost: one :func:`contract` per tangent."""
+        x1, x2, weight = ctx.saved_tensors
+        out = np.zeros((x1.shape[0], weight.shape[0]), np.result_type(x1, x2, weight))
+        if tangent_x1 is not None:
+            out += contract(tangent_x1, weight, x2)
+        if tangent_x2 is not None:
+            out += contract(x1, weight, tangent_x2)
+        if tangent_weight is not None:
+            out += contract(x1, tangent_weight, x2)
+        if tangent_bias is not None:
+            out += tangent_bias
+        return out
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x1, tangent_x2, tangent_weight, tangent_bias, *_):
+        """``jvp``'s sum in recorded operations, the primals joined to their graphs."""
+        x1, x2, weight = ctx.saved_tensors
+        x1_t, x2_t, weight_t = (ctx.input_tensor(i, value) for i, value in enumerate((x1, x2, weight)))
+        terms = []
+        if tangent_x1 is not None:
+            terms.append(recorded_contract(tangent_x1, weight_t, x2_t))
+        if tangent_x2 is not None:
+            terms.append(recorded_contract(x1_t, weight_t, tangent_x2))
+        if tangent_weight is not None:
+            terms.append(recorded_contract(x1_t, tangent_weight, x2_t))
+        if tangent_bias is not None:
+            terms.append(tangent_bias)
+        return sum(terms).expand(x1.shape[0], weight.shape[0])
+
+
+def contract(x1: np.ndarray, weight: np.ndarray, x2: np.ndarray) -> np.ndarray:
+    """``Σ_ij x1[r, i] · weight[o, i, j] · x2[r, j]``, ``(R, out)``: one GEMM, then a row-wise contraction."""
+    x1_weight = np.einsum("ri,oij->roj", x1, weight, optimize=True)  # (R, out, in2)
+    return np.einsum("roj,rj->ro", x1_weight, x2)
+
+
+def recorded_contract(x1, weight, x2):
+    """:func:`contract` in recorded tensor operations (for the recorded rules): ``(R, out)``."""
+    return ((x1 @ weight) * x2).sum(dim=-1).transpose(0, 1)  # (out, R, in2), summed over in2
 
 
 def bilinear(input1, input2, weight, bias=None):

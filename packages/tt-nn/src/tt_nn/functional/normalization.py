@@ -68,6 +68,27 @@ def normalized_rows(x_hat: np.ndarray, inv_std: np.ndarray, centre: bool = True)
     return rows, normalise
 
 
+def recorded_row_tangents(ctx, x_hat: np.ndarray, inv_std: np.ndarray, shape: tuple, tangent_x, need_hat):
+    """For a row normalisation's ``graph_jvp``: ``(x̂, dx̂)``, ``(R, F)`` tensors or None.
+
+    ``x̂`` is recomputed from input 0 (of shape ``shape``) joined to its graph, so both are
+    differentiable in the primals; ``dx̂ = (t - mean(t) - x̂ · mean(x̂ t)) / std`` is the
+    tangent of ``x̂`` along ``tangent_x`` (None when that is None; ``x̂`` is None when
+    neither it nor ``need_hat`` asks for it). Cost: about 12 recorded element-wise
+    operations and row means.
+    """
+    hat = d_hat = None
+    if tangent_x is not None or need_hat:
+        rows, normalise = normalized_rows(x_hat, inv_std)
+        centred, scale = normalise(ctx.input_tensor(0, rows.reshape(shape)).reshape(x_hat.shape), True)
+        hat = centred * scale
+    if tangent_x is not None:
+        t = tangent_x.reshape(x_hat.shape)
+        t = t - t.mean(dim=1, keepdim=True)
+        d_hat = (t - hat * (hat * t).mean(dim=1, keepdim=True)) * scale
+    return hat, d_hat
+
+
 class LayerNormFunction(Function):
     """Normalise over the last ``ndim`` axes of ``x``; ``weight`` and ``bias`` have that trailing shape.
 
@@ -161,14 +182,8 @@ class LayerNormFunction(Function):
         shape = result_of(ctx).shape
         weight_t = None if weight is None else ctx.input_tensor(1, weight).reshape(-1)
         terms = []
-        if tangent_x is not None or tangent_weight is not None:
-            rows, normalise = normalized_rows(x_hat, inv_std)
-            centred, scale = normalise(ctx.input_tensor(0, rows.reshape(shape)).reshape(x_hat.shape), True)
-            hat = centred * scale
-        if tangent_x is not None:
-            t = tangent_x.reshape(x_hat.shape)
-            t = t - t.mean(dim=1, keepdim=True)
-            d_hat = (t - hat * (hat * t).mean(dim=1, keepdim=True)) * scale
+        hat, d_hat = recorded_row_tangents(ctx, x_hat, inv_std, shape, tangent_x, tangent_weight is not None)
+        if d_hat is not None:
             terms.append(d_hat if weight_t is None else d_hat * weight_t)
         if tangent_weight is not None:
             terms.append(hat * tangent_weight.reshape(-1))

@@ -29,10 +29,11 @@ import math
 
 import numpy as np
 from tt_autograd import Function, no_grad
+from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, number_args, tensor_arg
-from .normalization import _in_float32, _is_half, batch_norm, normalized_rows
+from .normalization import _in_float32, _is_half, batch_norm, normalized_rows, recorded_row_tangents
 from .row_passes import column_dot, row_dot, row_sum
 
 
@@ -146,6 +147,43 @@ class GroupNormFunction(Function):
 
         bias = np.zeros(grad.shape[1], x_hat.dtype) if ctx.needs_input_grad[2] else None  # (value moot)
         return composite_gradients(ctx, grad, composite, (rows.reshape(grad.shape), weight, bias))
+
+    @staticmethod
+    def jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """``dx̂ · weight + x̂ · tw + tb`` per channel; ``dx̂`` of a row (its group) is layer norm's:
+        ``(t - mean(t) - x̂ · mean(x̂ t)) / std``."""
+        x_hat, inv_std, weight = ctx.saved_tensors
+        shape = result_of(ctx).shape
+        channels = (shape[0], shape[1], -1)
+        out = np.zeros(x_hat.shape, x_hat.dtype).reshape(channels)
+        if tangent_x is not None:
+            t = tangent_x.reshape(x_hat.shape)
+            d_hat = t - t.mean(axis=1, keepdims=True) - x_hat * (x_hat * t).mean(axis=1, keepdims=True)
+            d_hat = (d_hat * inv_std[:, None]).reshape(channels)
+            out += d_hat if weight is None else d_hat * weight[:, None]
+        if tangent_weight is not None:
+            out += x_hat.reshape(channels) * tangent_weight[:, None]
+        if tangent_bias is not None:
+            out += tangent_bias[:, None]
+        return out.reshape(shape)
+
+    @staticmethod
+    def graph_jvp(ctx, tangent_x, tangent_weight, tangent_bias, *_):
+        """``jvp``'s formula in recorded operations, ``x̂`` and ``1 / std`` recomputed from the input
+        joined to its graph (as layer norm's ``graph_jvp``), so the tangent is differentiable."""
+        x_hat, inv_std, weight = ctx.saved_tensors
+        shape = result_of(ctx).shape
+        channels = (shape[0], shape[1], -1)
+        terms = []
+        hat, d_hat = recorded_row_tangents(ctx, x_hat, inv_std, shape, tangent_x, tangent_weight is not None)
+        if d_hat is not None:
+            d_hat = d_hat.reshape(*channels)
+            terms.append(d_hat if weight is None else d_hat * ctx.input_tensor(1, weight).reshape(-1, 1))
+        if tangent_weight is not None:
+            terms.append(hat.reshape(*channels) * tangent_weight.reshape(-1, 1))
+        if tangent_bias is not None:
+            terms.append(tangent_bias.reshape(-1, 1))
+        return sum(terms).expand(shape[0], shape[1], x_hat.size // (shape[0] * shape[1])).reshape(*shape)
 
 
 def normalized_shape_arg(op: str, input, normalized_shape, weight=None) -> tuple[int, ...]:  # noqa: A002
