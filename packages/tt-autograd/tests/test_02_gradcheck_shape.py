@@ -89,6 +89,14 @@ def test_chunk(chunks, dim, leaf, check_grad):
     check_grad(lambda x: x.chunk(chunks, dim), leaf((5, 3)))
 
 
+def test_chunk_of_an_empty_dim_gives_that_many_empty_pieces_as_pytorch():
+    x = autograd.zeros(0, 3, requires_grad=True)
+    pieces = x.chunk(3)
+    assert [p.shape for p in pieces] == [(0, 3)] * 3
+    autograd.cat(pieces).sum().backward()
+    assert x.grad.shape == (0, 3)
+
+
 @pytest.mark.parametrize("dim", [0, 1, -1])
 def test_unbind(dim, leaf, check_grad):
     check_grad(lambda x: x.unbind(dim), leaf((2, 3, 2)))

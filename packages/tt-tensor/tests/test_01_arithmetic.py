@@ -316,6 +316,9 @@ def test_where(check, rng):
         (1.0, 0.0, tt.float32),
         (1, 0.5, tt.float32),
         (1, 0, tt.int64),
+        (lambda: tt.tensor([1, 2, 3], dtype=tt.int8), 3, tt.int8),  # a scalar does not widen a tensor
+        (2.5, lambda: tt.tensor([1.0, 2.0, 3.0], dtype=tt.float16), tt.float16),
+        (lambda: tt.tensor([1.0, 2.0, 3.0], dtype=tt.float64), 2.5, tt.float64),
     ],
 )
 def test_where_with_scalars_follows_promotion(check, x, y, dtype):

@@ -39,3 +39,12 @@ def test_nonzero_integer_divisors_and_float_zeros_behave_as_before():
         rest = (tt.tensor([1.0]) % 0.0).array
     np.testing.assert_array_equal(quotient, [np.inf, -np.inf])
     assert np.isnan(rest).all()
+
+
+def test_an_integer_tensor_by_a_float_zero_is_float_division():
+    with np.errstate(divide="ignore", invalid="ignore"):
+        quotient = tt.tensor([1, -2]) // 0.0
+        rest = tt.tensor([3]) % 0.0
+    assert quotient.dtype == tt.float32 and rest.dtype == tt.float32
+    np.testing.assert_array_equal(quotient.array, [np.inf, -np.inf])
+    assert np.isnan(rest.array).all()

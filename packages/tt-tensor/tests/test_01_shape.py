@@ -321,7 +321,7 @@ def test_split_sizes_must_add_up():
 
 @pytest.mark.parametrize(
     ("n", "chunks", "sizes"),
-    [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1]), (4, 1, [4])],
+    [(6, 3, [2, 2, 2]), (5, 3, [2, 2, 1]), (6, 4, [2, 2, 2]), (2, 5, [1, 1]), (4, 1, [4]), (0, 3, [0, 0, 0])],
 )
 def test_chunk(check, n, chunks, sizes):
     data = np.arange(n * 2, dtype=np.float32).reshape(2, n)

@@ -518,7 +518,7 @@ class Tensor(
         if check_count("chunk", "chunks", chunks, minimum=None) <= 0:
             raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
         size = self.shape[normalize_dim("chunk", dim, self.ndim)]
-        return self.split(max(1, -(-size // chunks)), dim)
+        return self.split([0] * chunks if size == 0 else -(-size // chunks), dim)  # (empty: chunks pieces)
 
     @classmethod
     def _cat(cls, tensors: list, dim: int) -> Tensor:

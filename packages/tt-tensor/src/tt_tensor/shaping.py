@@ -241,11 +241,13 @@ def chunk(a: np.ndarray, chunks: int, dim: int = 0) -> list[np.ndarray]:
     """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (the last may be smaller)."""
     # BEGIN SOLUTION 01
     # TODO: chunks pieces of size ceil(n / chunks) along dim (fewer if n is small); chunks <= 0 is an error.
+    # HINT: an empty dim (n = 0) gives chunks empty pieces, as in PyTorch.
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
     axis = normalize_dim("chunk", dim, a.ndim)
-    step = max(1, -(-a.shape[axis] // chunks))
-    return split(a, step, axis)
+    if a.shape[axis] == 0:
+        return np.split(a, chunks, axis=axis)
+    return split(a, -(-a.shape[axis] // chunks), axis)
     # END SOLUTION
 
 
