@@ -70,6 +70,7 @@ from .groups import (
     new_subgroups,
     new_subgroups_by_enumeration,
 )
+from .join import Join, Joinable, JoinHook
 from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
 from .objects import (
     all_gather_object,
@@ -120,6 +121,7 @@ __all__ = [
     "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
     "DebugLevel", "DistError", "DistStoreError", "FileStore", "HashStore", "PrefixStore", "Store", "TCPStore",
     "QueueEmptyError",
+    "Join", "JoinHook", "Joinable",
     "get_debug_level", "is_torchelastic_launched", "set_debug_level", "set_debug_level_from_env",
 ]  # fmt: skip
 
