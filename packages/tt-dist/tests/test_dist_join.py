@@ -33,17 +33,24 @@ def largest(a, b) -> float:
     return max(float(np.abs(np.array(x) - np.array(y)).max()) for x, y in zip(a, b))
 
 
-@pytest.mark.parametrize("case", ["by_world", "by_active", "no_sync"])
+@pytest.mark.parametrize("case", ["by_world", "by_active", "no_sync", "rank0_last"])
 def test_every_rank_ends_with_the_hand_computed_average(ranks, case):
     for record in ranks:
         assert largest(record[case]["params"], record[case]["hand"]) < 1e-12
 
 
-@pytest.mark.parametrize("case", ["by_world", "by_active", "no_sync"])
+@pytest.mark.parametrize("case", ["by_world", "by_active", "no_sync", "rank0_last"])
 def test_after_the_block_an_even_step_is_the_plain_average_again(ranks, case):
     for record in ranks:
         assert record[case]["enabled_after"] is False
         assert largest(record[case]["after"], record[case]["after_hand"]) < 1e-12
+
+
+def test_rescaling_a_gradient_moves_its_version(ranks):
+    counts = {2: [2, 3], 3: [2, 4, 3]}[len(ranks)]
+    for rank, record in enumerate(ranks):
+        moved = [b - a for a, b in zip(record["by_world"]["versions"], record["by_active"]["versions"])]
+        assert moved == [int(sum(c > step for c in counts) < len(counts)) for step in range(counts[rank])]
 
 
 def test_the_two_divisors_differ(ranks):
@@ -57,6 +64,22 @@ def test_buffers_come_from_a_rank_still_training_then_from_the_last_joiner(ranks
     for record in ranks[1:]:
         assert record["buffers"]["running_mean"] == ranks[0]["buffers"]["running_mean"]
         assert record["buffers"]["params"] == ranks[0]["buffers"]["params"]
+
+
+def test_whose_buffers_each_forward_receives(ranks):
+    counts = {2: [2, 3], 3: [2, 4, 3]}[len(ranks)]
+    # each forward receives the stamp of the highest rank still training: its own rank
+    highest = [max(r for r, count in enumerate(counts) if step < count) for step in range(max(counts))]
+    for rank, record in enumerate(ranks):
+        assert record["stamps"]["outside"] == [-1.0, 0.0]  # rank 0's (its initial value, then its stamp)
+        assert record["stamps"]["inside"] == [float(h) for h in highest[: counts[rank]]]
+        assert record["stamps"]["device"] == "cpu"
+
+
+def test_a_join_entered_twice_gives_back_each_time_the_gradients_a_rank_left_with(ranks):
+    for record in ranks:
+        assert record["reuse"]["same"] == [True, True]
+        assert record["reuse"]["params"] == ranks[0]["reuse"]["params"]
 
 
 def test_without_broadcast_buffers_each_rank_keeps_its_own_statistics(ranks):
@@ -98,7 +121,8 @@ def test_errors_name_the_fix(ranks):
         "RuntimeError: Join.notify_join_context: Plain has no join configuration; its constructor must call "
         "Joinable.__init__(self)"
     )
-    assert all(record["errors"] == errors for record in ranks)
+    assert all(record["errors"]["empty"] == errors["empty"] for record in ranks)
+    assert all(record["errors"]["no_init"] == errors["no_init"] for record in ranks)
 
 
 def test_a_users_joinable_with_plain_hooks(ranks):
@@ -107,6 +131,13 @@ def test_a_users_joinable_with_plain_hooks(ranks):
         assert errors["plain_enabled_after"] is False
         assert errors["disabled_notify"] is None and errors["disabled_context"] is None
         assert errors["enter_returns_self"] is True
+
+    assert all(record["errors"]["warned_1000"] == [] for record in ranks)
+    assert ranks[0]["errors"]["warned_1001"] == [
+        "Join: detected uneven input skew of more than 1000: rank 0 has at least 1000 fewer inputs than "
+        "other ranks still training, which can slow training down"
+    ]
+    assert all(record["errors"]["warned_1001"] == [] for record in ranks[1:])
 
 
 def test_the_meta_package_paths():

@@ -56,6 +56,9 @@ def test_options_reach_the_local_optimizer_and_back(ranks, case):
         assert record[case]["options_synced"] is True
         assert record[case]["lr"] == ([0.05, 0.05] if "groups" in case else [0.005])
         assert record[case]["local_groups"] == (2 if "groups" in case else 1)
+        assert record[case]["initial_keys"] is True  # the local optimizer's defaults, from construction on
+        assert record[case]["bumped"] is True  # every parameter's version moves: owned or received
+        assert record[case]["device"] == "cpu"
 
 
 def test_consolidated_state_is_the_plain_optimizers(ranks):
@@ -67,6 +70,7 @@ def test_consolidated_state_is_the_plain_optimizers(ranks):
             "ZeroRedundancyOptimizer.state_dict: the optimizer state has not been consolidated on this rank "
             f"(rank {rank}); call consolidate_state_dict(to={rank}) on all ranks first"
         )
+    assert ranks[0]["saving"]["default_to"] == list(range(6))  # every parameter's state, on rank 0
     assert ranks[0]["saving"]["before"].startswith(
         "ZeroRedundancyOptimizer.state_dict: the optimizer state has not"
     )
@@ -82,23 +86,44 @@ def test_loading_a_plain_state_keeps_the_shard_and_continues_identically(ranks):
             "ZeroRedundancyOptimizer.load_state_dict: the saved state has groups of [4] parameters, this "
             "optimizer [4, 2]"
         )
+        assert saving["no_state"] == saving["not_a_dict"]
         assert saving["not_a_dict"].startswith("ZeroRedundancyOptimizer.load_state_dict: expected a dict")
 
 
 def test_add_param_group_keeps_the_old_owners(ranks):
-    expected = {2: [[[96], [24, 8, 3]], [[16], [128]]], 3: [[[96], []], [[16], [24, 8, 3]], [[], [128]]]}
+    expected = {
+        2: [[[96], [8], [24, 3]], [[16], [128], []]],
+        3: [[[96], [], []], [[16], [8], [24, 3]], [[], [128], []]],
+    }
     assert [r["adding"]["shard_sizes"] for r in ranks] == expected[len(ranks)]
     for record in ranks:
         assert record["adding"]["difference"] < 1e-12
         assert record["adding"]["kept"] is True
-        assert record["adding"]["local_lrs"] == [0.1, 0.2]
+        assert record["adding"]["local_lrs"] == record["adding"]["lrs"] == [0.1, 0.2, 0.3]
         assert record["adding"]["momentum"] == 0.9
+        assert record["adding"]["dampening"] == [0, 0, 0]  # the local optimizer's default, on ZeRO's groups
+
+
+def test_step_returns_the_closures_loss_and_takes_back_the_options_it_changed(ranks):
+    for record in ranks:
+        assert record["closure"]["loss"] == record["closure"]["expected"]
+        assert record["closure"]["lr"] == 0.2
 
 
 def test_inside_join_with_ddp_on_uneven_inputs(ranks):
     for record in ranks:
         assert record["uneven"]["difference"] < 1e-12
         assert record["uneven"]["zero_steps"] == [max(record["uneven"]["counts"])]  # joined ranks step too
+
+
+def test_inside_join_with_unused_parameters(ranks):
+    assert [r["uneven_unused"]["owns_unused"] for r in ranks] == [False, True] + [False] * (len(ranks) - 2)
+    for record in ranks:
+        assert record["uneven_unused"]["difference"] < 1e-12
+
+
+def test_join_with_zero_alone_ends_with_the_same_parameters_everywhere(ranks):
+    assert all(record["alone"]["params"] == ranks[0]["alone"]["params"] for record in ranks)
 
 
 def test_refusals_name_the_reason(ranks):

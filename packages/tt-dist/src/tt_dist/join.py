@@ -139,15 +139,13 @@ class Join:
         self._enable = bool(enable)
         self._throw_on_early_termination = bool(throw_on_early_termination)
         groups = [joinable.join_process_group for joinable in joinables]
-        if any(group is not groups[0] for group in groups[1:]):
+        if any(group is not groups[0] for group in groups):
             raise ValueError(
                 "Join: using the join context manager with multiple process groups; every joinable must "
                 "communicate over the same group"
             )
         self._process_group: ProcessGroup = default_group(groups[0], "Join")
         self._rank = self._process_group.rank
-        self._device = joinables[0].join_device
-        self._set_joinable_configs()
 
     def _set_joinable_configs(self) -> None:
         """Give each joinable its configuration; only the first one notifies."""
@@ -155,6 +153,7 @@ class Join:
             joinable._join_config = JoinConfig(self._enable, self._throw_on_early_termination, position == 0)
 
     def __enter__(self) -> Join:
+        self._set_joinable_configs()  # on entering (PyTorch: on making), so a Join can be entered again
         return self
 
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,

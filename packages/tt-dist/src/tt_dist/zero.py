@@ -91,6 +91,8 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
     ``step`` must run on every rank. ``consolidate_state_dict(to)`` (on every rank) gathers the
     shards' states on rank ``to``, whose ``state_dict()`` then has the plain optimizer's layout;
     ``load_state_dict`` takes such a dict (or a plain optimizer's) on every rank and keeps its shard.
+    In a :class:`~tt_dist.Join`, list it after the model (``Join([model, optimizer])``): a joined
+    rank shadows one step per forward of the others, so step after every synced backward.
     """
 
     def __init__(
@@ -128,8 +130,6 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
         self.world_size = self.process_group.size
         self.rank = self.process_group.rank
         self.parameters_as_bucket_view = bool(parameters_as_bucket_view)
-        self._optim_constructor = optimizer_class
-        self._optim_defaults = defaults
         self._partition: list[list[dict[str, Any]]] | None = None
         self.optim = optimizer_class(self._partition_parameters()[self.rank], **defaults)
         sync_param_groups(self.optim.param_groups, self.param_groups)
@@ -185,8 +185,6 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
     def _sync_params(self) -> None:
         """Each rank's shard from its owner to all: one ``Ibcast`` per parameter, or per rank with buckets."""
         group = self.process_group
-        if self.world_size == 1:
-            return
         requests, unpack = [], []
         for rank in range(self.world_size):
             shard = self._shard(rank)
@@ -230,7 +228,6 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
                 f"ZeroRedundancyOptimizer.consolidate_state_dict: to={to!r} is not a rank of the group of "
                 f"{self.world_size}"
             )
-        sync_param_groups(self.param_groups, self.optim.param_groups)
         gathered: list[Any] | None = [None] * self.world_size if self.rank == to else None
         gather_object(self.optim.state_dict(), gathered, group=self.process_group, group_dst=to)
         self._all_state_dicts = gathered if gathered is not None else []
@@ -277,16 +274,18 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
                 f"{[len(g['params']) for g in saved_groups]} parameters, this optimizer {sizes}"
             )
         index_of = {id(p): i for i, p in enumerate(p for group in self.param_groups for p in group["params"])}
-        local_state: dict[int, Any] = {}
+        # the local optimizer's state dict names its parameters by their place in the shard
+        local_state = {
+            local: state_dict["state"][index_of[id(param)]]
+            for local, param in enumerate(self._shard(self.rank))
+            if index_of[id(param)] in state_dict["state"]
+        }
         local_groups = []
-        count = 0  # the local optimizer numbers its own parameters, group after group
+        start = 0
         for saved, mine in zip(saved_groups, self._partition_parameters()[self.rank]):
-            indices = list(range(count, count + len(mine["params"])))
-            count += len(indices)
-            for local_index, param in zip(indices, mine["params"]):
-                if index_of[id(param)] in state_dict["state"]:
-                    local_state[local_index] = state_dict["state"][index_of[id(param)]]
-            local_groups.append({**{k: v for k, v in saved.items() if k != "params"}, "params": indices})
+            local_groups.append({**{k: v for k, v in saved.items() if k != "params"},
+                                 "params": list(range(start, start + len(mine["params"])))})  # fmt: skip
+            start += len(mine["params"])
         self.optim.load_state_dict({"state": local_state, "param_groups": local_groups})
         sync_param_groups(self.optim.param_groups, self.param_groups)
 

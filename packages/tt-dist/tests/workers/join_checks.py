@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+import warnings
 
 import numpy as np
 import tt_autograd as autograd
@@ -51,7 +52,7 @@ def linear_model():
     return nn.Linear(3, 2).double()
 
 
-def train(ddp, optimizer, rank: int, count: int, micro: int = 1) -> None:
+def train(ddp, optimizer, rank: int, count: int, micro: int = 1, versions: list | None = None) -> None:
     loss_fn = nn.MSELoss()
     for step in range(count):
         for m in range(micro):
@@ -61,6 +62,8 @@ def train(ddp, optimizer, rank: int, count: int, micro: int = 1) -> None:
                     loss_fn(ddp(autograd.tensor(x)), autograd.tensor(y)).backward()
             else:
                 loss_fn(ddp(autograd.tensor(x)), autograd.tensor(y)).backward()
+        if versions is not None:
+            versions.append(ddp.module.weight.grad._version)
         optimizer.step()
         optimizer.zero_grad()
 
@@ -76,16 +79,66 @@ def uneven(rank: int, counts: list[int], divide: bool, micro: int = 1) -> dict:
     optimizer = tt_optim.SGD(ddp.parameters(), lr=LR)
     with ddp.join(divide_by_initial_world_size=divide):
         assert ddp._join_config.enable and ddp._join_config.is_first_joinable
-        train(ddp, optimizer, rank, counts[rank], micro)
+        versions: list[int] = []
+        train(ddp, optimizer, rank, counts[rank], micro, versions)
     weight, bias = hand(start[0], start[1], counts, divide, micro)
     record = {"params": params_of(ddp.module), "hand": [weight.ravel().tolist(), bias.ravel().tolist()]}
     record["enabled_after"] = ddp._join_config.enable
+    record["versions"] = versions
     # After the block: an even step is the plain average again (no join traffic, divisor reset).
     before = [p.detach().numpy().copy() for p in ddp.module.parameters()]
     train(ddp, optimizer, rank, 1)
     weight, bias = hand(before[0], before[1], [1] * len(counts), True)
     record["after"] = params_of(ddp.module)
     record["after_hand"] = [weight.ravel().tolist(), bias.ravel().tolist()]
+    return record
+
+
+class Stamp(nn.Module):
+    """Records the buffer value each forward receives, then stamps its own rank into the buffer."""
+
+    def __init__(self, rank: int) -> None:
+        super().__init__()
+        self.rank = rank
+        self.linear = nn.Linear(3, 2)
+        self.register_buffer("seen", autograd.tensor([-1.0]))
+        self.received: list[float] = []
+
+    def forward(self, x):
+        self.received.append(float(self.seen.numpy()[0]))
+        self.seen.array[...] = self.rank
+        return self.linear(x)
+
+
+def stamps(rank: int, counts: list[int]) -> dict:
+    """Whose buffers each forward receives: rank 0's outside a Join, the highest rank training inside."""
+    model = Stamp(rank).double()
+    ddp = dist.DistributedDataParallel(model)
+    optimizer = tt_optim.SGD(ddp.parameters(), lr=LR)
+    train(ddp, optimizer, rank, 2)
+    outside = list(model.received)
+    model.received.clear()
+    with ddp.join():
+        train(ddp, optimizer, rank, counts[rank])
+    return {"outside": outside, "inside": model.received, "device": ddp.join_device}
+
+
+def reuse(rank: int, counts: list[int]) -> dict:
+    """One Join entered twice; a joined rank gets back the .grad it had when it left its loop, each time."""
+    ddp = dist.DistributedDataParallel(linear_model())
+    optimizer = tt_optim.SGD(ddp.parameters(), lr=LR)
+    join = ddp.join()
+    record = {"same": [], "params": []}
+    for block in range(2):
+        with join:
+            for step in range(counts[rank]):
+                x, y = batch(rank, 10 * block + step)
+                optimizer.zero_grad()
+                nn.MSELoss()(ddp(autograd.tensor(x)), autograd.tensor(y)).backward()
+                optimizer.step()
+            left = [p.grad.numpy().copy() for p in ddp.parameters()]
+        record["same"].append(all(np.array_equal(a, p.grad.numpy()) for a, p in zip(left, ddp.parameters())))
+        record["params"].append(params_of(ddp.module))
     return record
 
 
@@ -211,6 +264,14 @@ def errors(rank: int) -> dict:
     with dist.Join([plain], enable=False):
         found["disabled_context"] = dist.Join.notify_join_context(plain)
     found["enter_returns_self"] = join is not None
+    # A skew of more than 1000 iterations: the joined rank warns once (PyTorch's threshold); of 1000, not.
+    for skew in (1000, 1001):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            with dist.Join(joinable for joinable in [plain]):  # any iterable
+                for _ in range(0 if rank == 0 else skew):
+                    dist.Join.notify_join_context(plain)
+        found[f"warned_{skew}"] = [str(warning.message) for warning in caught]
     return found
 
 
@@ -221,6 +282,9 @@ def main(out: str) -> None:
     record = {
         "by_world": uneven(rank, counts, True),
         "by_active": uneven(rank, counts, False),
+        "rank0_last": uneven(rank, counts[::-1], True),
+        "stamps": stamps(rank, counts),
+        "reuse": reuse(rank, counts),
         "no_sync": uneven(rank, counts, True, micro=2),
         "buffers": buffers(rank, counts),
         "no_buffer_broadcast": no_buffer_broadcast(rank, counts),

@@ -56,12 +56,15 @@ def equivalence(rank: int, cls, bucket_view: bool, grouped: bool, **options) -> 
         groups(zero_net.module) if grouped else zero_net.parameters(), cls,
         parameters_as_bucket_view=bucket_view, **options,
     )  # fmt: skip
+    initial_keys = sorted(zero.param_groups[0]) == sorted(plain.param_groups[0])
     for step in range(STEPS):
         if step == STEPS // 2:
             for optimizer in (plain, zero):
                 optimizer.param_groups[0]["lr"] /= 2
         iteration(plain_net, plain, rank, step)
+        versions = [p._version for p in zero_net.parameters()]
         iteration(zero_net, zero, rank, step)
+        bumped = all(p._version > v for p, v in zip(zero_net.parameters(), versions))
     mine = {id(p) for p in zero._shard(rank)}
     state_numel = sum(v.numel() for s in zero.optim.state.values() for k, v in s.items() if k != "step")
     plain_numel = sum(v.numel() for s in plain.state.values() for k, v in s.items() if k != "step")
@@ -76,6 +79,9 @@ def equivalence(rank: int, cls, bucket_view: bool, grouped: bool, **options) -> 
         "local_groups": len(zero.optim.param_groups),
         "lr": [g["lr"] for g in zero.param_groups],
         "options_synced": "betas" in zero.param_groups[0] or "momentum" in zero.param_groups[0],
+        "initial_keys": initial_keys,
+        "bumped": bumped,
+        "device": zero.join_device,
     }
 
 
@@ -92,6 +98,9 @@ def saving(rank: int, world: int) -> dict:
         zero.state_dict()
     except RuntimeError as error:
         record["before"] = str(error)
+    zero.consolidate_state_dict()  # to rank 0
+    if rank == 0:
+        record["default_to"] = sorted(zero.state_dict()["state"])
     zero.consolidate_state_dict(to=world - 1)
     if rank == world - 1:
         ours, theirs = zero.state_dict(), plain.state_dict()
@@ -128,6 +137,10 @@ def saving(rank: int, world: int) -> dict:
     except ValueError as error:
         record["bad_load"] = str(error)
     try:
+        fresh.load_state_dict({"param_groups": state["param_groups"]})
+    except ValueError as error:
+        record["no_state"] = str(error)
+    try:
         fresh.load_state_dict([])
     except ValueError as error:
         record["not_a_dict"] = str(error)
@@ -143,9 +156,8 @@ def adding(rank: int) -> dict:
     iteration(zero_net, zero, rank, 0)
     before = [p.numel() for p in zero._shard(rank)]
     for optimizer, net in ((plain, plain_net), (zero, zero_net)):
-        optimizer.add_param_group(
-            {"params": [*net.module[2].parameters(), *net.module[4].parameters()], "lr": 0.2}
-        )
+        optimizer.add_param_group({"params": net.module[2].parameters(), "lr": 0.2})
+        optimizer.add_param_group({"params": net.module[4].parameters(), "lr": 0.3})
     for step in (1, 2):
         iteration(plain_net, plain, rank, step)
         iteration(zero_net, zero, rank, step)
@@ -154,7 +166,9 @@ def adding(rank: int) -> dict:
         "kept": [p.numel() for p in zero._partition_parameters()[rank][0]["params"]] == before,
         "shard_sizes": [[p.numel() for p in g["params"]] for g in zero._partition_parameters()[rank]],
         "local_lrs": [g["lr"] for g in zero.optim.param_groups],
+        "lrs": [g["lr"] for g in zero.param_groups],
         "momentum": zero.param_groups[1].get("momentum"),
+        "dampening": [g.get("dampening") for g in zero.param_groups],
     }
 
 
@@ -179,6 +193,79 @@ def uneven(rank: int) -> dict:
         "counts": counts,
         "zero_steps": sorted(set(zero_steps)),
     }
+
+
+class Branches(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.used = nn.Linear(6, 3)
+        self.unused = nn.Linear(6, 3)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+def uneven_unused(rank: int) -> dict:
+    """find_unused_parameters in Join: a joined rank owning an unused parameter leaves it alone (grad None).
+
+    Rank 1 joins first and owns ``unused.weight``; AdamW's weight decay would move it on a zero gradient.
+    """
+    counts = [4, 2, 3][: dist.get_world_size()]
+    nets = []
+    for _ in range(2):
+        autograd.manual_seed(0)
+        nets.append(dist.DistributedDataParallel(Branches().double(), find_unused_parameters=True))
+    plain = tt_optim.AdamW(nets[0].parameters(), lr=0.01, weight_decay=0.1)
+    zero = dist.ZeroRedundancyOptimizer(nets[1].parameters(), tt_optim.AdamW, lr=0.01, weight_decay=0.1)
+    with nets[0].join():
+        for step in range(counts[rank]):
+            iteration(nets[0], plain, rank, step)
+    with dist.Join([nets[1], zero]):
+        for step in range(counts[rank]):
+            iteration(nets[1], zero, rank, step)
+    return {
+        "difference": largest_difference(nets[0].parameters(), nets[1].parameters()),
+        "owns_unused": any(p is nets[1].module.unused.weight for p in zero._shard(rank)),
+    }
+
+
+def alone(rank: int) -> dict:
+    """Join([zero]) without DDP: ZeRO notifies, a joined rank steps its shard and broadcasts; no hang."""
+    net = model()
+    zero = dist.ZeroRedundancyOptimizer(net.parameters(), tt_optim.SGD, lr=0.1)
+    with dist.Join([zero]):
+        for step in range(1 + rank):
+            x, y = batch(rank, step)
+            zero.zero_grad()
+            nn.MSELoss()(net(x), y).backward()
+            zero.step()
+    return {"params": [p.detach().numpy().ravel().tolist() for p in net.parameters()]}
+
+
+class Halving(tt_optim.SGD):
+    """An optimizer that changes its own options in step (as some schedulers-in-optimizers do)."""
+
+    def step(self, closure=None):
+        loss = super().step(closure)
+        for group in self.param_groups:
+            group["lr"] /= 2
+        return loss
+
+
+def closure_and_options(rank: int) -> dict:
+    net = model()
+    zero = dist.ZeroRedundancyOptimizer(net.parameters(), Halving, lr=0.4)
+    x, y = batch(rank, 0)
+
+    def closure():
+        zero.zero_grad()
+        loss = nn.MSELoss()(net(x), y)
+        loss.backward()
+        return loss
+
+    loss = zero.step(closure)
+    return {"loss": loss.item(), "expected": nn.MSELoss()(model()(x), y).item(),
+            "lr": zero.param_groups[0]["lr"]}  # fmt: skip
 
 
 def errors(rank: int) -> dict:
@@ -216,6 +303,9 @@ def main(out: str) -> None:
         "saving": saving(rank, world),
         "adding": adding(rank),
         "uneven": uneven(rank),
+        "alone": alone(rank),
+        "closure": closure_and_options(rank),
+        "uneven_unused": uneven_unused(rank),
         "errors": errors(rank),
     }
     dist.barrier()
