@@ -175,8 +175,7 @@ class DistributedDataParallel(Module, JoinableDDP):
         self.broadcast_buffers = bool(broadcast_buffers)
         self.require_backward_grad_sync = True
         self.find_unused_parameters = bool(find_unused_parameters)
-        self._divide_by_initial_world_size = True  # set by join() (ddp_join.py)
-        Joinable.__init__(self)
+        Joinable.__init__(self)  # no join traffic until a Join (ddp_join.py) enables it
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if group.size > 1:
             verify_same_model([*module.named_parameters(), *module.named_buffers()], group)

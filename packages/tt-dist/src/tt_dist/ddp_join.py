@@ -98,7 +98,7 @@ class DDPJoinHook(JoinHook):
                 reducer.params[position].grad = None
 
     def post_hook(self, is_last_joiner: bool) -> None:
-        """Copy the model of the last rank to join (the highest-numbered one) to every rank.
+        """Copy to every rank the model of the last rank to join (the highest-numbered if several did).
 
         A rank that shadowed gradients gets back the ``.grad`` it had when it joined, as if
         it had not shadowed any (they were there for the optimizer's hook only).

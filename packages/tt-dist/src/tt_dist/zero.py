@@ -161,8 +161,7 @@ class ZeroRedundancyOptimizer(Optimizer, Joinable):
             return
         self._partition = None
         added = self._partition_parameters()[self.rank][-1]
-        self.optim.add_param_group(added)
-        sync_param_groups(self.optim.param_groups[-1:], self.param_groups[-1:])
+        self.optim.add_param_group(added)  # its other defaults reach param_groups at the next step
 
     # ------------------------------------------------------------ the step
     def step(self, closure: Callable[[], Any] | None = None, **kwargs: Any) -> Any:
