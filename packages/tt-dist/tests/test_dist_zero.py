@@ -34,6 +34,12 @@ def test_same_parameters_as_the_plain_optimizer(ranks, case):
     assert [r[case]["difference"] for r in ranks] == pytest.approx([0.0] * len(ranks), abs=1e-12)
 
 
+def test_same_parameters_in_float32(ranks):
+    for record in ranks:
+        assert record["float32"]["dtype"] == "tt.float32"
+        assert record["float32"]["difference"] < 1e-6
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_the_partition_is_pytorchs_greedy_one(ranks, case):
     expected = (GROUPED if "groups" in case else SHARDS)[len(ranks)]

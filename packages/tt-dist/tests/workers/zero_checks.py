@@ -85,6 +85,25 @@ def equivalence(rank: int, cls, bucket_view: bool, grouped: bool, **options) -> 
     }
 
 
+def single_precision(rank: int) -> dict:
+    """The default dtype, float32: Adam with and without ZeRO, buckets on."""
+    plain_net, zero_net = (dist.DistributedDataParallel(model().float()) for _ in range(2))
+    plain = tt_optim.Adam(plain_net.parameters(), lr=0.01)
+    zero = dist.ZeroRedundancyOptimizer(
+        zero_net.parameters(), tt_optim.Adam, parameters_as_bucket_view=True, lr=0.01
+    )
+    for step in range(STEPS):
+        x, y = batch(rank, step)
+        for net, optimizer in ((plain_net, plain), (zero_net, zero)):
+            optimizer.zero_grad()
+            nn.MSELoss()(net(x.float()), y.float()).backward()
+            optimizer.step()
+    return {
+        "difference": largest_difference(plain_net.parameters(), zero_net.parameters()),
+        "dtype": str(next(zero_net.parameters()).dtype),
+    }
+
+
 def saving(rank: int, world: int) -> dict:
     """consolidate_state_dict/state_dict against the plain optimizer's; load_state_dict both ways."""
     plain_net, zero_net = dist.DistributedDataParallel(model()), dist.DistributedDataParallel(model())
@@ -300,6 +319,7 @@ def main(out: str) -> None:
         "adam_buckets": equivalence(rank, tt_optim.Adam, True, False, lr=0.01),
         "sgd_groups": equivalence(rank, tt_optim.SGD, False, True, lr=0.1, momentum=0.9),
         "sgd_groups_buckets": equivalence(rank, tt_optim.SGD, True, True, lr=0.1, momentum=0.9),
+        "float32": single_precision(rank),
         "saving": saving(rank, world),
         "adding": adding(rank),
         "uneven": uneven(rank),
