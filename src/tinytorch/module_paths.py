@@ -77,6 +77,10 @@ PATHS: dict[str, str] = {
     ),
     "nn.parallel.data_parallel": "tinytorch.nn.parallel: DataParallel data_parallel",
     "nn.parallel.distributed": "tinytorch.nn.parallel: DistributedDataParallel",
+    "distributed.algorithms": "tt_dist.join: Join Joinable JoinHook",
+    "distributed.algorithms.join": "tt_dist.join: Join Joinable JoinHook",
+    "distributed.optim": "tt_dist.zero: ZeroRedundancyOptimizer",
+    "distributed.optim.zero_redundancy_optimizer": "tt_dist.zero: ZeroRedundancyOptimizer",
     "nn.modules.activation": (
         "tinytorch.nn: Threshold ReLU RReLU Hardtanh ReLU6 Sigmoid Hardsigmoid Tanh SiLU Mish Hardswish ELU "
         "CELU SELU GLU GELU Hardshrink LeakyReLU LogSigmoid Softplus Softshrink MultiheadAttention PReLU "

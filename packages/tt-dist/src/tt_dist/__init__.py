@@ -70,6 +70,7 @@ from .groups import (
     new_subgroups,
     new_subgroups_by_enumeration,
 )
+from .join import Join, Joinable, JoinHook
 from .launch import from_rank_zero, launched_world_size, setup, sum_over_ranks
 from .objects import (
     all_gather_object,
@@ -102,6 +103,7 @@ from .reducer import Reducer, assign_buckets
 from .sampler import DistributedSampler
 from .store import DistError, DistStoreError, HashStore, PrefixStore, QueueEmptyError, Store, TCPStore
 from .sync_batch_norm import SyncBatchNorm, SyncBatchNormFunction
+from .zero import ZeroRedundancyOptimizer
 
 __all__ = [
     "SyncBatchNorm", "SyncBatchNormFunction",
@@ -120,6 +122,7 @@ __all__ = [
     "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
     "DebugLevel", "DistError", "DistStoreError", "FileStore", "HashStore", "PrefixStore", "Store", "TCPStore",
     "QueueEmptyError",
+    "Join", "JoinHook", "Joinable", "ZeroRedundancyOptimizer",
     "get_debug_level", "is_torchelastic_launched", "set_debug_level", "set_debug_level_from_env",
 ]  # fmt: skip
 

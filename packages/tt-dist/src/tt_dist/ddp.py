@@ -39,6 +39,8 @@ from tt_tensor import versions
 
 from . import debug
 from .collective_check import logger
+from .ddp_join import JoinableDDP
+from .join import Joinable
 from .objects import all_gather_object
 from .process_group import ProcessGroup, default_group
 from .reducer import Reducer
@@ -129,7 +131,7 @@ def reached_leaves(output: Any) -> set[int]:
     return found
 
 
-class DistributedDataParallel(Module):
+class DistributedDataParallel(Module, JoinableDDP):
     """Data-parallel training of ``module``: PyTorch's ``torch.nn.parallel.DistributedDataParallel``.
 
     Args:
@@ -148,7 +150,8 @@ class DistributedDataParallel(Module):
 
     The wrapped model is ``ddp.module``; ``ddp.state_dict()`` prefixes its keys with
     ``module.`` as PyTorch does, so save ``ddp.module.state_dict()`` for a file that loads
-    into an unwrapped model (:func:`tt_dist.save_checkpoint` does).
+    into an unwrapped model (:func:`tt_dist.save_checkpoint` does). For ranks with different
+    numbers of batches, train inside ``with ddp.join():`` (:mod:`tt_dist.ddp_join`).
     """
 
     def __init__(
@@ -172,6 +175,7 @@ class DistributedDataParallel(Module):
         self.broadcast_buffers = bool(broadcast_buffers)
         self.require_backward_grad_sync = True
         self.find_unused_parameters = bool(find_unused_parameters)
+        Joinable.__init__(self)  # no join traffic until a Join (ddp_join.py) enables it
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if group.size > 1:
             verify_same_model([*module.named_parameters(), *module.named_buffers()], group)
@@ -190,10 +194,7 @@ class DistributedDataParallel(Module):
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run the module; when grad mode is on and sync is not paused, the next backward averages."""
-        if self.broadcast_buffers and self.process_group.size > 1:
-            buffers = list(self.module.buffers())
-            if buffers:
-                broadcast_tensors(buffers, self.process_group)
+        self._sync_buffers_from(self._join_pre_forward())  # rank 0's, outside a Join (ddp_join.py)
         syncing = is_grad_enabled() and self.require_backward_grad_sync
         if syncing:
             self.reducer.prepare()

@@ -122,6 +122,9 @@ class Reducer:
         self.find_unused_parameters = find_unused_parameters
         self.unused = np.zeros(len(self.params), dtype=bool)  # this rank's, in the current backward
         self.had_no_grad = np.zeros(len(self.params), dtype=bool)  # of those: .grad was None
+        #: What the summed gradients are divided by, if not the world size (set per forward by DDP in a
+        #: :class:`~tt_dist.Join` with ``divide_by_initial_world_size=False``: the ranks still training).
+        self.divisor: int | None = None
 
     def prepare(self) -> None:
         """Expect one backward that reduces: called by DDP's forward when gradients will be synced."""
@@ -227,8 +230,21 @@ class Reducer:
                     versions.bump(param.grad.array)
         self.active = False
         # END SOLUTION
+        if self.divisor is not None and self.divisor != self.group.size:
+            self.rescale(self.group.size / self.divisor)
         if self.find_unused_parameters:
             self.forget_unused_everywhere()
+
+    def rescale(self, factor: float) -> None:
+        """Multiply every gradient just averaged by ``factor``: another divisor than the world size.
+
+        Exact when ``factor`` is a power of two (2 ranks of which 1 still trains), within
+        an ulp otherwise. Cost: one pass over the gradients.
+        """
+        for param in self.params:
+            if param.grad is not None:
+                param.grad.array *= factor
+                versions.bump(param.grad.array)
 
     def forget_unused_everywhere(self) -> None:
         """A parameter no rank used and that had no gradient keeps none (PyTorch's rule), not zeros."""
