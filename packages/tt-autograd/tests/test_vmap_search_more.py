@@ -75,6 +75,16 @@ def _searches():
     yield lambda e, t: autograd.isin(e, t, invert=True), (integers(2, 6), integers(3, B)), (None, 1)
     yield lambda t: autograd.isin(integers(2, 6), t), (integers(B, 0),), 0  # (no test elements)
     yield lambda t: autograd.isin(2, t), (integers(B, 4),), 0
+    tied = autograd.sort(integers(B, 6).double()).values  # (values equal to entries: left and right differ)
+    yield lambda s, v: autograd.searchsorted(s, v), (tied, integers(B, 4).double()), 0
+    yield lambda s, v: autograd.searchsorted(s, v, side="right"), (tied, integers(4).double()), (0, None)
+    yield (
+        lambda s, v: autograd.searchsorted(s, v, right=True),
+        (tied.reshape(B, 2, 3), integers(B, 2, 4).double()),
+        0,
+    )
+    yield lambda s, v: autograd.bucketize(v, s), (tied, integers(B, 4).double()), 0
+    yield lambda s, v: autograd.bucketize(v, s, right=True), (tied, integers(B, 4).double()), 0
     nans = autograd.tensor([[np.nan, 1.0]] * B, dtype=autograd.float64)
     yield lambda e, t: autograd.isin(e, t), (autograd.tensor([[np.nan, 1.0, 2.0]] * B), nans), 0
 
@@ -91,6 +101,8 @@ def test_searches_the_op_refuses_raise_its_error(vmap_same_error):
     )
     vmap_same_error(lambda s, v: autograd.bucketize(v, s), sorted_rows(B, 2, 4), floats(B, 3))
     vmap_same_error(lambda e, t: autograd.isin(e, t, invert=1), integers(B, 2), integers(B, 2))
+    shapes = autograd.tensor([[2, 3], [3, 2], [6, 1]])  # (a shape as a tensor: the loop, for its error)
+    vmap_same_error(lambda shape: autograd.unravel_index(autograd.tensor([5, 3]), shape), shapes)
 
 
 # ----------------------------------------------------------------- histc, histogram
@@ -109,6 +121,7 @@ def _histograms():
     yield lambda v, w: v.histogram(4, weight=w, density=True), (floats(B, 10), floats(B, 10).abs()), 0
     yield lambda v, w: v.histogram(4, weight=w), (floats(B, 10), floats(10).abs()), (0, None)
     yield lambda v: autograd.histogram(v, bins=2, density=True), (floats(B, 0),), 0  # (no values)
+    yield lambda v: v.histc(bins=2), (floats(B, 0),), 0
 
 
 @pytest.mark.parametrize("op, args, in_dims", list(_histograms()))
@@ -121,6 +134,10 @@ def test_histograms_the_op_refuses_raise_its_error(vmap_same_error):
     nan[1, 2] = np.nan
     vmap_same_error(lambda v: v.histc(bins=3), nan[[1, 0, 2]])  # (a range that is not finite: the loop)
     vmap_same_error(lambda v: autograd.histogram(v, bins=3), nan[[1, 0, 2]])
+    infinite = floats(B, 4)
+    infinite[0, 1] = np.inf  # (only the max is not finite)
+    vmap_same_error(lambda v: v.histc(bins=3), infinite)
+    vmap_same_error(lambda v: autograd.histogram(v, bins=3), -infinite)
     vmap_same_error(lambda v: v.histc(bins=0), floats(B, 4))
     vmap_same_error(lambda v: v.histc(bins=3, min=2, max=1), floats(B, 4))
     vmap_same_error(lambda v: autograd.histogram(v.long(), bins=3), floats(B, 4))
@@ -129,6 +146,31 @@ def test_histograms_the_op_refuses_raise_its_error(vmap_same_error):
     with pytest.warns(UserWarning, match="no batching rule for Tensor.histc"):
         with pytest.raises(RuntimeError, match="not finite"):
             vmap(lambda v: v.histc(bins=3))(nan)
+
+
+def test_in_physical_mode_the_forms_are_the_plain_functions_on_the_physical_arrays():
+    from tt_autograd.batched import physical
+
+    x, s = floats(B, 4), sorted_rows(B, 5)
+    ops = [
+        lambda v, r: autograd.isin(v, r),
+        lambda v, r: autograd.searchsorted(r, v),
+        lambda v, r: autograd.bucketize(v, r[0]),
+        lambda v, r: autograd.unravel_index((v.abs() * 3).long(), (3, 4))[1],
+        lambda v, r: v.histc(bins=3),
+        lambda v, r: autograd.histogram(v, bins=3).hist,
+        lambda v, r: autograd.tensor(v.allclose(r[:, :4]) + 2 * v.equal(v)),
+    ]
+    seen = []
+
+    def func(v, r):
+        with physical():
+            seen.extend(op(v, r).numpy() for op in ops)
+        return v
+
+    vmap(func)(x, s)
+    for got, op in zip(seen, ops):
+        np.testing.assert_array_equal(got, op(x, s).numpy())
 
 
 # ----------------------------------------------------------------- dist, renorm

@@ -4,7 +4,8 @@
 
 One sample's call would search its values in its own sorted row; all the samples at once search
 row by row in one pass, :func:`searchsorted_rows`: the rows' entries and values sorted together by
-(row, value), so each value's index is the count of its row's entries sorted before it. The
+(row, value), so each value's index is the count of its row's entries sorted before it (a count,
+so a row need not be in order: searchsorted's ``sorter`` changes nothing). The
 histograms then count each sample's bin indices with one ``bincount`` over (sample, bin) cells.
 Cost: a sort of every row and value, ``O(N log N)`` for ``N`` of them (no Python loop, no
 ``(values, entries)`` comparison array).
@@ -125,9 +126,7 @@ def _searched(function: Callable, given: dict, names: tuple, right: bool, probe:
         full = {key: _expanded(value, levels, sizes) for key, value in given.items()}
         with physical():
             return wrap(function(**full), levels)
-    rows = _full(sequence, levels, sizes)
-    if sorter is not None:
-        rows = np.take_along_axis(rows, _full(sorter, levels, sizes), axis=-1)
+    rows = _full(sequence, levels, sizes)  # (the count needs no order: a sorter changes nothing)
     items = _full(values, levels, sizes)
     found = searchsorted_rows(rows, items.reshape(len(items), -1), right)
     return _batched(found.astype(probe.array.dtype), levels, sizes, tuple(probe.shape))
@@ -198,9 +197,8 @@ def histogram(self: BatchedTensor, bins: Any = 100, *, range: Any = None, weight
     if STATE.physical:
         return Tensor.histogram(self, bins, range=range, weight=weight, density=density)
     given = {"range": range, "weight": weight, "density": density}
-    probe_range = range if range is not None or isinstance(bins, Tensor) else (0.0, 1.0)
     probe = Tensor.histogram(
-        _one_sample(self), _one_sample(bins), range=probe_range, weight=_one_sample(weight), density=density
+        _one_sample(self), _one_sample(bins), range=range, weight=_one_sample(weight), density=density
     )  # (the op's checks)
     levels, sizes = union(v for v in (self, bins, weight) if isinstance(v, Tensor))
     values = _full(self, levels, sizes)
