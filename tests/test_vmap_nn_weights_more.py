@@ -65,6 +65,7 @@ def _batch_norms():
     mean, var = torch.linspace(-0.2, 0.2, 4).double(), torch.linspace(0.5, 2.0, 4).double()
     yield lambda v, w: F.batch_norm(v, mean, var, w, None, training=False), (0, 0)  # (batched weight)
     yield lambda v, w: F.batch_norm(v, mean, var, None, w, training=False), (None, 0)  # (an ensemble)
+    yield lambda v, w: F.batch_norm(v, mean, var, w, w * 0.5, training=False), (0, 0)  # (both batched)
     yield lambda v, w: F.batch_norm(v, w, var, w, w, training=False), (0, 0)  # (batched running mean)
     yield lambda v, w: F.batch_norm(v, mean, w.abs() + 0.5, training=False), (1, 0)  # (batched variance)
 
@@ -99,6 +100,19 @@ def test_batch_norm_in_training_updates_batched_running_statistics_per_sample(in
             lambda v, m, s, g: F.batch_norm(v, m, s, g, training=True, momentum=0.3), in_dims=(0, *in_dims, 0)
         )(x, mean, var, w)
     want = _trained(x, means, variances, in_dims, momentum=0.3) * w[:, None, :]
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mean.numpy(), means.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(var.numpy(), variances.numpy(), rtol=1e-12)
+
+
+def test_batch_norm_in_training_under_nested_vmaps_updates_each_samples_statistics():
+    x, mean, var = floats(2, B, 5, 4), floats(2, B, 4), floats(2, B, 4).abs() + 0.5
+    means, variances = mean.clone(), var.clone()
+    op = lambda v, m, s: F.batch_norm(v, m, s, training=True, momentum=0.5)  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(vmap(op))(x, mean, var)
+    want = torch.stack([_trained(x[k], means[k], variances[k], (0, 0), momentum=0.5) for k in range(2)])
     np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(mean.numpy(), means.numpy(), rtol=1e-12)
     np.testing.assert_allclose(var.numpy(), variances.numpy(), rtol=1e-12)
@@ -155,6 +169,15 @@ def _bags(mode):
     yield last, (ids(B, 5), floats(B, 5, 3), ends), 0, 1
     starts = torch.tensor([[0, 0, 0], [3, 0, 5]])  # (offsets batched along dim 1; empty bags)
     yield lambda i, o: bag(i, TABLE, o, mode=mode), (ids(5, B), starts), 1, None
+    four = torch.tensor([[0, 1, 1, 4], [0, 0, 2, 5], [0, 3, 3, 3]])  # (4 bags per sample, for 3 samples)
+    yield lambda w, o: bag([4, 0, 1, 1, 2], w, o, mode=mode, padding_idx=0), (floats(B, 5, 3), four), 0, 0
+    yield (
+        lambda i, w: bag(i, w, mode=mode, padding_idx=0),
+        (ids(B, 4, 2), floats(B, 5, 3)),
+        0,
+        1,
+    )  # (4 bags of 2)
+    yield lambda i: bag(i, TABLE, [0, 1], mode=mode), (ids(B, 3),), 0, None  # (offsets as a list)
 
 
 @pytest.mark.parametrize("mode", ["sum", "mean", "max"])
@@ -178,6 +201,8 @@ def test_embedding_bag_with_per_sample_weights(vmap_agrees):
     vmap_agrees(
         lambda i, p: bag(i, TABLE, mode="sum", per_sample_weights=p), ids(B, 2, 3), floats(B, 2, 3), argnums=1
     )
+    shared = floats(2, 3)  # (one per-sample weight for every sample's ids: expanded)
+    vmap_agrees(lambda i: bag(i, TABLE, mode="sum", per_sample_weights=shared), ids(B, 2, 3))
 
 
 def test_embedding_bag_inputs_the_op_refuses_loop_for_its_own_error():
@@ -202,6 +227,29 @@ def test_embedding_bag_inputs_the_op_refuses_loop_for_its_own_error():
         (lambda i: F.embedding_bag(i, TABLE), ids(B, 5)),  # (1-d ids need offsets)
         (lambda i: F.embedding_bag(i, TABLE, per_sample_weights=torch.ones(3), mode="sum"), ids(B, 2, 2)),
     ]
+    table = floats(B, 5, 3)  # (a batched table: a wrong id would point into another sample's block)
+    cases += [
+        (
+            lambda i: F.embedding_bag(i, table, OFFSETS),
+            torch.tensor([[0, 1, 2, 3, 4]] * 2 + [[0, 1, 2, 3, 5]]),
+        ),
+        (
+            lambda i: F.embedding_bag(i, table, OFFSETS),
+            torch.tensor([[0, 1, 2, 3, -1]] + [[0, 1, 2, 3, 4]] * 2),
+        ),
+        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2, 3, 4]), TABLE, o), torch.tensor([[0, 1, 6]] * B)),
+        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.tensor([[[0, 1]]] * B)),
+        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.zeros(B, 0, dtype=torch.int64)),
+        (
+            lambda o: F.embedding_bag(torch.tensor([0, 1]), TABLE, o, include_last_offset=True),
+            torch.zeros(B, 1).long(),
+        ),
+        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.tensor([[0.0, 1.0]] * B)),
+        (lambda i: F.embedding_bag(i, TABLE), ids(B, 2, 2, 2)),  # (3-d ids)
+        (lambda i: F.embedding_bag(i, TABLE[0]), ids(B, 2, 2)),  # (a 1-d table)
+        (lambda i: F.embedding_bag(i.double(), TABLE), ids(B, 2, 2)),  # (ids that are not integers)
+        (lambda i: F.embedding_bag(i.float(), table), ids(B, 2, 2)),  # (shifted, still float32)
+    ]
     for op, batch in cases:
         with pytest.raises(Exception) as one:
             for k in range(batch.shape[0]):
@@ -214,6 +262,21 @@ def test_embedding_bag_inputs_the_op_refuses_loop_for_its_own_error():
         vmap(lambda i: F.embedding_bag(i, TABLE, mode="median"))(ids(B, 2, 2))
 
 
+def test_embedding_bag_in_physical_mode_is_the_plain_function():
+    from tt_autograd.batched import physical
+
+    seen = []
+
+    def func(i):
+        with physical():
+            seen.append(F.embedding_bag(i, TABLE).numpy())  # (the physical (B, 4) ids: B bags)
+        return i
+
+    batch = ids(B, 4)
+    vmap(func)(batch)
+    np.testing.assert_array_equal(seen[0], F.embedding_bag(batch, TABLE).numpy())
+
+
 # ----------------------------------------------------------------- attention's dropout
 def test_attention_dropout_draws_each_samples_mask_as_the_loop_does():
     x, k = floats(B, 2, 4, 5), floats(2, 4, 5)
@@ -222,6 +285,7 @@ def test_attention_dropout_draws_each_samples_mask_as_the_loop_does():
         (lambda v: sdpa(v, v, v, dropout_p=0.5), (x,), 0),
         (lambda v: sdpa(k, k, v, dropout_p=0.3), (x,), 0),  # (only the values batched: still one mask each)
         (lambda v: sdpa(v, k, k, dropout_p=0.4, is_causal=True), (x.movedim(0, 2),), 2),
+        (lambda v: sdpa(v[0], k, k, dropout_p=0.5), (x,), 0),  # (a query of fewer dims than the keys)
     ]
     for op, args, in_dim in cases:
         torch.manual_seed(7)
@@ -262,11 +326,17 @@ def test_attention_dropout_under_nested_vmaps_differs_where_asked():
     assert np.array_equal(got[:, 0], got[:, 1]) and not np.array_equal(got[0], got[1])
     got = vmap(vmap(op, randomness="different"), randomness="same")(x).numpy()
     assert np.array_equal(got[0], got[1]) and not np.array_equal(got[:, 0], got[:, 1])
+    outer = torch.ones(2).double()  # (an outer level the attention's input is not batched over)
+    got = vmap(lambda a: vmap(op, randomness="different")(x[0]) * a, randomness="different")(outer).numpy()
+    assert not np.array_equal(got[0], got[1])
 
 
 def test_attention_dropout_under_error_randomness_is_refused():
     x = floats(B, 2, 4, 5)
     with pytest.raises(RuntimeError, match=r"randomness error mode.*scaled_dot_product_attention\(\)"):
         vmap(lambda v: F.scaled_dot_product_attention(v, v, v, dropout_p=0.5))(x)
+    own = torch.Generator().manual_seed(0)  # (a generator of one's own: refused too, as any draw)
+    with pytest.raises(RuntimeError, match=r"randomness error mode.*scaled_dot_product_attention\(\)"):
+        vmap(lambda v: F.scaled_dot_product_attention(v, v, v, dropout_p=0.5, generator=own))(x)
     out = vmap(lambda v: F.scaled_dot_product_attention(v, v, v, dropout_p=0.0))(x)  # (no draw: fine)
     assert tuple(out.shape) == (B, 2, 4, 5)

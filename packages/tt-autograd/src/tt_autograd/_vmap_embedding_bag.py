@@ -83,25 +83,27 @@ def batched_form(function: Callable, *args: object, **kwargs: object) -> Tensor:
 
 def _flattened(ids, weight, offsets, scales, given: dict) -> tuple | None:
     """``(levels, sizes, the call's new arguments, bags per sample)``, or None for a call to loop."""
-    values = [v for v in (ids, weight, offsets, scales) if isinstance(v, Tensor)]
-    levels, sizes = union(values)
+    ids, offsets = (
+        v if v is None or isinstance(v, Tensor) else Tensor.from_array(np.asarray(v)) for v in (ids, offsets)
+    )
+    levels, sizes = union(v for v in (ids, weight, offsets, scales) if isinstance(v, Tensor))
     count = math.prod(sizes[level] for level in levels)
-    if not all(isinstance(v, Tensor) for v in (ids, weight)) or weight.ndim != 2 or ids.ndim not in (1, 2):
+    if not isinstance(weight, Tensor) or weight.ndim != 2 or ids.ndim not in (1, 2):
         return None
     if (ids.ndim == 2) != (offsets is None) or (
         scales is not None and tuple(scales.shape) != tuple(ids.shape)
     ):
         return None
     vocabulary, shape = weight.shape[0], tuple(ids.shape)
-    array = _array(ids, levels, sizes, count)
-    if array.dtype.kind not in "iu" or (array.size and (array.min() < 0 or array.max() >= vocabulary)):
+    array = _array(ids, levels, sizes, count)  # (a dtype that is not an integer one: the call's own error)
+    if array.size and (array.min() < 0 or array.max() >= vocabulary):
         return None
     step = np.arange(count).reshape(-1, *(1,) * len(shape))
     padding = given["padding_idx"]
     if padding is not None:
         padding = padding + vocabulary if padding < 0 else padding
     if type(weight) is BatchedTensor:  # (ids of sample s point into its block of the stacked weights)
-        shifted = array + step * vocabulary
+        shifted = (array + step * vocabulary).astype(array.dtype)  # (its dtype: the call's check names it)
         array = shifted if padding is None else np.where(array == padding, padding, shifted)
     call = {
         "input": Tensor.from_array(array.reshape(-1, *shape[1:])),
@@ -114,14 +116,13 @@ def _flattened(ids, weight, offsets, scales, given: dict) -> tuple | None:
             call["per_sample_weights"] = full.reshape(-1, *shape[1:])
     if offsets is None:
         return levels, sizes, call, shape[0]
-    starts = _array(offsets, levels, sizes, count) if isinstance(offsets, Tensor) else None
-    last = bool(given["include_last_offset"])
-    if starts is None or starts.ndim != 2 or starts.dtype.kind not in "iu" or starts.shape[1] < 1 + last:
+    starts, last = _array(offsets, levels, sizes, count), bool(given["include_last_offset"])
+    if starts.ndim != 2 or starts.shape[1] < 1 + last:
         return None
     if np.any(starts[:, 0] != 0) or np.any(np.diff(starts, axis=1) < 0) or np.any(starts[:, -1] > shape[0]):
         return None
     # (with include_last_offset the end of the last bag starts a bag of the ids past it, dropped after)
-    call["offsets"] = Tensor.from_array((starts + step[:, :1] * shape[0]).reshape(-1))
+    call["offsets"] = Tensor.from_array((starts + step[:, :1] * shape[0]).astype(starts.dtype).reshape(-1))
     call["include_last_offset"] = False
     return levels, sizes, call, starts.shape[1] - last
 

@@ -179,7 +179,7 @@ def _into_channels(cls: type, inputs: tuple, params: dict) -> Tensor:
     count, shape = math.prod(batch), tuple(x.shape)
     n, c, rest = shape[0], shape[1], shape[2:]
     full = aligned(x, levels, sizes, len(shape), expand=True)
-    per = [None if w is None else aligned(w, levels, sizes, 1, expand=True) for w in weights]
+    per = [None if w is None else aligned(w, levels, sizes, 1) for w in weights]  # (expanded below)
     with physical():
         folded = full.reshape(count, n, c, *rest).transpose(0, 1).reshape(n, count * c, *rest)
         flat = [None if w is None else w.expand(*batch, c).reshape(count * c) for w in per]
