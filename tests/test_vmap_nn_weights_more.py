@@ -169,6 +169,8 @@ def _bags(mode):
     yield last, (ids(B, 5), floats(B, 5, 3), ends), 0, 1
     starts = torch.tensor([[0, 0, 0], [3, 0, 5]])  # (offsets batched along dim 1; empty bags)
     yield lambda i, o: bag(i, TABLE, o, mode=mode), (ids(5, B), starts), 1, None
+    one = torch.zeros(B, 1, dtype=torch.int64)  # (one bag per sample)
+    yield lambda i, o: bag(i, TABLE, o, mode=mode), (ids(B, 3), one), 0, None
     four = torch.tensor([[0, 1, 1, 4], [0, 0, 2, 5], [0, 3, 3, 3]])  # (4 bags per sample, for 3 samples)
     yield lambda w, o: bag([4, 0, 1, 1, 2], w, o, mode=mode, padding_idx=0), (floats(B, 5, 3), four), 0, 0
     yield (
@@ -227,36 +229,38 @@ def test_embedding_bag_inputs_the_op_refuses_loop_for_its_own_error():
         (lambda i: F.embedding_bag(i, TABLE), ids(B, 5)),  # (1-d ids need offsets)
         (lambda i: F.embedding_bag(i, TABLE, per_sample_weights=torch.ones(3), mode="sum"), ids(B, 2, 2)),
     ]
+    cases = [(op, (batch,)) for op, batch in cases]
     table = floats(B, 5, 3)  # (a batched table: a wrong id would point into another sample's block)
+    past, below = (
+        torch.tensor([[0, 1, 2, 3, 4]] * 2 + [[0, 1, 2, 3, 5]]),
+        torch.tensor([[0, 1, 2, 3, -1]] * B),
+    )
+    bag = F.embedding_bag
     cases += [
+        (lambda i, w: bag(i, w, OFFSETS), (past, table)),
+        (lambda i, w: bag(i, w, OFFSETS), (below, table)),
+        (lambda i, w: bag(i.float(), w), (ids(B, 2, 2), table)),  # (shifted ids, still float32)
+        (lambda i, w: bag(i, w), (ids(B, 2, 2), floats(B, 5, 3, 2))),  # (a 3-d table)
+        (lambda o: bag(torch.tensor([0, 1, 2, 3, 4]), TABLE, o), (torch.tensor([[0, 1, 6]] * B),)),
+        (lambda o: bag(torch.tensor([0, 1, 2]), TABLE, o), (torch.tensor([[[0, 1]]] * B),)),
+        (lambda o: bag(torch.tensor([0, 1, 2]), TABLE, o), (torch.zeros(B, 0, dtype=torch.int64),)),
         (
-            lambda i: F.embedding_bag(i, table, OFFSETS),
-            torch.tensor([[0, 1, 2, 3, 4]] * 2 + [[0, 1, 2, 3, 5]]),
+            lambda o: bag(torch.tensor([0, 1]), TABLE, o, include_last_offset=True),
+            (torch.zeros(B, 1).long(),),
         ),
-        (
-            lambda i: F.embedding_bag(i, table, OFFSETS),
-            torch.tensor([[0, 1, 2, 3, -1]] + [[0, 1, 2, 3, 4]] * 2),
-        ),
-        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2, 3, 4]), TABLE, o), torch.tensor([[0, 1, 6]] * B)),
-        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.tensor([[[0, 1]]] * B)),
-        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.zeros(B, 0, dtype=torch.int64)),
-        (
-            lambda o: F.embedding_bag(torch.tensor([0, 1]), TABLE, o, include_last_offset=True),
-            torch.zeros(B, 1).long(),
-        ),
-        (lambda o: F.embedding_bag(torch.tensor([0, 1, 2]), TABLE, o), torch.tensor([[0.0, 1.0]] * B)),
-        (lambda i: F.embedding_bag(i, TABLE), ids(B, 2, 2, 2)),  # (3-d ids)
-        (lambda i: F.embedding_bag(i, TABLE[0]), ids(B, 2, 2)),  # (a 1-d table)
-        (lambda i: F.embedding_bag(i.double(), TABLE), ids(B, 2, 2)),  # (ids that are not integers)
-        (lambda i: F.embedding_bag(i.float(), table), ids(B, 2, 2)),  # (shifted, still float32)
+        (lambda o: bag(torch.tensor([0, 1, 2]), TABLE, o), (torch.tensor([[0.0, 1.0]] * B),)),
+        (lambda o: bag(torch.tensor(1), TABLE, o), (torch.zeros(B, 1).long(),)),  # (0-d ids)
+        (lambda i: bag(i, TABLE), (ids(B, 2, 2, 2),)),  # (3-d ids)
+        (lambda i: bag(i, TABLE[0]), (ids(B, 2, 2),)),  # (a 1-d table)
+        (lambda i: bag(i.double(), TABLE), (ids(B, 2, 2),)),  # (ids that are not integers)
     ]
-    for op, batch in cases:
+    for op, args in cases:
         with pytest.raises(Exception) as one:
-            for k in range(batch.shape[0]):
-                op(batch[k])
+            for k in range(B):
+                op(*(a[k] for a in args))
         with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            vmap(op)(batch)
+            vmap(op)(*args)
         assert str(batched.value) == str(one.value)
     with pytest.raises(ValueError, match="mode has to be one of"):  # (checked by the flattened call)
         vmap(lambda i: F.embedding_bag(i, TABLE, mode="median"))(ids(B, 2, 2))

@@ -103,6 +103,7 @@ def test_searches_the_op_refuses_raise_its_error(vmap_same_error):
     vmap_same_error(lambda e, t: autograd.isin(e, t, invert=1), integers(B, 2), integers(B, 2))
     shapes = autograd.tensor([[2, 3], [3, 2], [6, 1]])  # (a shape as a tensor: the loop, for its error)
     vmap_same_error(lambda shape: autograd.unravel_index(autograd.tensor([5, 3]), shape), shapes)
+    vmap_same_error(lambda i, shape: autograd.unravel_index(i, shape), integers(B, 2), shapes)
 
 
 # ----------------------------------------------------------------- histc, histogram
@@ -151,26 +152,26 @@ def test_histograms_the_op_refuses_raise_its_error(vmap_same_error):
 def test_in_physical_mode_the_forms_are_the_plain_functions_on_the_physical_arrays():
     from tt_autograd.batched import physical
 
-    x, s = floats(B, 4), sorted_rows(B, 5)
+    x, s, n = floats(B, 4), sorted_rows(B, 5), integers(B, 4, high=4)
     ops = [
-        lambda v, r: autograd.isin(v, r),
-        lambda v, r: autograd.searchsorted(r, v),
-        lambda v, r: autograd.bucketize(v, r[0]),
-        lambda v, r: autograd.unravel_index((v.abs() * 3).long(), (3, 4))[1],
-        lambda v, r: v.histc(bins=3),
-        lambda v, r: autograd.histogram(v, bins=3).hist,
-        lambda v, r: autograd.tensor(v.allclose(r[:, :4]) + 2 * v.equal(v)),
+        lambda v, r, i: autograd.isin(v, r),
+        lambda v, r, i: autograd.searchsorted(r, v),
+        lambda v, r, i: autograd.bucketize(v, r[0]),
+        lambda v, r, i: autograd.unravel_index(i, (2, 2))[1],
+        lambda v, r, i: v.histc(bins=3),
+        lambda v, r, i: autograd.histogram(v, bins=3).hist,
+        lambda v, r, i: autograd.tensor(v.allclose(r[:, :4]) + 2 * v.equal(v)),
     ]
     seen = []
 
-    def func(v, r):
+    def func(v, r, i):
         with physical():
-            seen.extend(op(v, r).numpy() for op in ops)
+            seen.extend(op(v, r, i).numpy() for op in ops)
         return v
 
-    vmap(func)(x, s)
+    vmap(func)(x, s, n)
     for got, op in zip(seen, ops):
-        np.testing.assert_array_equal(got, op(x, s).numpy())
+        np.testing.assert_array_equal(got, op(x, s, n).numpy())
 
 
 # ----------------------------------------------------------------- dist, renorm

@@ -12,8 +12,11 @@ then matmul, the indexed writes (index_copy, index_fill, index_put) run as they 
 multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness,
 addmm/addmv/addr/addbmm/baddbmm check one sample then compose batched ops, reductions over
 dims (all, any, count_nonzero, nanmean) shift them, composites of batched methods (narrow,
-rot90, diff, cov, kron, ...: VECTORISED) run as they are, and every other tt-tensor method
-loops over the samples with a warning.
+rot90, diff, cov, kron, dist, renorm, ...: VECTORISED) run as they are, histc and histogram and
+tt-tensor's functions computed on arrays (isin, searchsorted, bucketize, unravel_index; tt-text's
+embedding_bag) have forms of their own (:mod:`tt_autograd._vmap_search`,
+:mod:`tt_autograd._vmap_embedding_bag`), allclose and equal (one Python bool) refuse, and every other
+tt-tensor method loops over the samples with a warning.
 """
 
 from __future__ import annotations

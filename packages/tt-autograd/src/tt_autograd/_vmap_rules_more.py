@@ -8,6 +8,8 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   ``out.from_array`` batches them like ``out``;
 * ``cdist`` and ``linalg.solve`` (``SolveFunction``): their batch dims broadcast, so the operands are
   aligned (batch dims first, logical dims padded) and the vmap dims become their own batch dims;
+* ``dist`` (``DistFunction``: one p-norm of all of a difference): the difference batched, then the
+  vector norm over each sample's dims (``VectorNormFunction``'s rule);
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
   that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
   element-wise passes);
