@@ -118,6 +118,34 @@ def test_batch_norm_in_training_under_nested_vmaps_updates_each_samples_statisti
     np.testing.assert_allclose(var.numpy(), variances.numpy(), rtol=1e-12)
 
 
+def test_batch_norm_of_an_unbatched_input_with_batched_running_statistics(vmap_agrees):
+    x, var = floats(5, 4), torch.linspace(0.5, 2.0, 4).double()
+    evaluated = lambda m, s: F.batch_norm(x, m, s, training=False)  # noqa: E731  (an ensemble of statistics)
+    vmap_agrees(evaluated, floats(B, 4), floats(4, B).abs() + 0.5, in_dims=(0, 1))
+    vmap_agrees(lambda m: F.batch_norm(x, m, var, training=False), floats(B, 4))
+    mean, means = floats(B, 4), None
+    means = mean.clone()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = vmap(lambda m: F.batch_norm(x, m, None, training=True, momentum=0.5))(mean)
+    want = _trained(torch.stack([x] * B), means, torch.ones(B, 4).double(), (0, 0), momentum=0.5)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(mean.numpy(), means.numpy(), rtol=1e-12)
+
+
+def test_batch_norm_in_physical_mode_is_the_plain_function():
+    from tt_autograd.batched import physical
+
+    def func(m):
+        with physical():  # (the physical (B, 4) statistics: the op's own shape check)
+            return F.batch_norm(floats(5, 4), m, None, training=False)
+
+    with pytest.raises(
+        RuntimeError, match=r"input of shape \(5, 4\) has 4 channels .* running_mean has shape \(3, 4\)"
+    ):
+        vmap(func)(floats(B, 4))
+
+
 def test_batch_norm_in_training_with_shared_running_statistics_is_pytorchs_error():
     x, mean, var = floats(B, 5, 4), torch.zeros(4).double(), torch.ones(4).double()
     for running in ((mean, var), (mean, None), (None, var)):

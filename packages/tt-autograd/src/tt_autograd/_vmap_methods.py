@@ -31,7 +31,7 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
-from . import _vmap_embedding_bag, _vmap_random, _vmap_search
+from . import _vmap_embedding_bag, _vmap_random, _vmap_rules_nn, _vmap_search
 from .batched import STATE, BatchedTensor, _tensors, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
@@ -449,6 +449,7 @@ def install() -> None:
     BatchedTensor._batched_functions = {
         **_vmap_search.FORMS,
         "embedding_bag": _vmap_embedding_bag.batched_form,
+        "batch_norm": _vmap_rules_nn.batch_norm_form,
     }
     BatchedTensor.histc, BatchedTensor.histogram = _vmap_search.histc, _vmap_search.histogram
     BatchedTensor.diagonal = _diagonal

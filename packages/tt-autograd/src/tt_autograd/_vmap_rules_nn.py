@@ -19,14 +19,17 @@ Each runs once on the physical arrays (cost: the op's on arrays B times larger):
 * ``BatchNormFunction`` (tt-nn): in evaluation folded into N; in training (each sample its own
   batch statistics), or with batched weights or running statistics, the samples go into the
   channels, ``(N, S·C, *)``; batched running statistics are updated in place, per sample; shared
-  ones in training are refused with PyTorch's error (each sample would update them);
+  ones in training are refused with PyTorch's error (each sample would update them); F.batch_norm's
+  batched form expands an unbatched input over batched running statistics (an ensemble's);
 * ``GridSampleFunction`` (tt-vision; input ``(N, C, H, W)``, grid ``(N, Ho, Wo, 2)``): both expanded
   to the whole batch and folded into N.
 """
 
 from __future__ import annotations
 
+import inspect
 import math
+from collections.abc import Callable
 
 import numpy as np
 
@@ -167,6 +170,21 @@ def batch_norm(cls: type, inputs: tuple, params: dict) -> Tensor:
             updated = flat[key].reshape(count, channels)
             np.copyto(value, updated.reshape(value.shape) if key in batched else updated[0])
     return out
+
+
+def batch_norm_form(function: Callable, *args: object, **kwargs: object) -> Tensor:
+    """``F.batch_norm``'s batched form (tt-tensor's ``batchable`` protocol): it passes the running
+    statistics to BatchNormFunction as arrays, so batched ones of an unbatched input would reach it
+    unseen; the input is expanded over their levels (each sample's input the same), so the Function's
+    rule sees them. Other calls as they are."""
+    given = inspect.signature(function).bind(*args, **kwargs).arguments
+    x, stats = given.get("input"), [given.get(k) for k in ("running_mean", "running_var")]
+    batched = [s for s in stats if type(s) is BatchedTensor]
+    if STATE.physical or not batched or type(x) is BatchedTensor or not isinstance(x, Tensor):
+        return function(*args, **kwargs)
+    levels, sizes = union(batched)
+    full = aligned(x, levels, sizes, x.ndim, expand=True)
+    return function(**{**given, "input": wrap(full, levels)})
 
 
 def _into_channels(cls: type, inputs: tuple, params: dict) -> Tensor:
