@@ -1,7 +1,8 @@
 """``vmap`` without the per-sample loop for the later packages' ops: F.pad's reflect/replicate/circular
 modes and F.interpolate (tt-nn's ResampleFunction), the special functions, scaled_dot_product_attention,
 the binary cross-entropies, group_norm/instance_norm, batch_norm, F.unfold/F.fold, grid_sample, prelu,
-and F.one_hot (which gave a plain tensor of the physical shape).
+and F.one_hot (which gave a plain tensor of the physical shape); batched weights, running statistics,
+embedding_bag and attention's dropout: tests/test_vmap_nn_weights_more.py.
 
 Each case runs with the fallback warning as an error (``vmap_agrees``, tt-autograd's test fixture) and
 equals the op on each sample, stacked; so do the per-sample gradients (vmap of grad).
@@ -135,42 +136,6 @@ def _batch_norms():
 def test_batch_norm(vmap_agrees, op):
     vmap_agrees(lambda v: op(v) ** 3, floats(B, 6, 4), argnums=0)
     vmap_agrees(op, floats(6, 4, B), in_dims=2)
-
-
-def test_per_sample_gradients_of_batch_norm_weights_and_running_statistics_loop(vmap_agrees):
-    x, w = floats(B, 6, 4), torch.linspace(0.5, 1.5, 4).double()
-    loss = lambda v, g: (F.batch_norm(v, None, None, g, g * 0.5, training=True) ** 3).sum()  # noqa: E731
-    vmap_agrees(torch.func.grad(loss, argnums=(0, 1)), x, w, in_dims=(0, None))
-    weights = floats(B, 4)  # (an ensemble of weights for one input: the input expanded)
-    vmap_agrees(lambda v, g: F.batch_norm(v, None, None, g, training=True), x[0], weights, in_dims=(None, 0))
-    mean, var = torch.zeros(4).double(), torch.ones(4).double()
-    with pytest.warns(UserWarning, match="no batching rule for NativeBatchNorm"):  # (updated in place)
-        got = vmap(lambda v: F.batch_norm(v, mean, var, training=True, momentum=0.5))(x)
-    want_mean, want_var = torch.zeros(4).double(), torch.ones(4).double()
-    want = torch.stack(
-        [F.batch_norm(x[k], want_mean, want_var, training=True, momentum=0.5) for k in range(B)]
-    )
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
-    np.testing.assert_allclose(mean.numpy(), want_mean.numpy(), rtol=1e-12)  # (a sample after another)
-    with pytest.warns(UserWarning, match="no batching rule for NativeBatchNorm"):  # (the mean alone)
-        got = vmap(lambda v: F.batch_norm(v, mean, None, training=True, momentum=0.5))(x)
-    want = torch.stack([F.batch_norm(x[k], want_mean, None, training=True, momentum=0.5) for k in range(B)])
-    np.testing.assert_allclose(mean.numpy(), want_mean.numpy(), rtol=1e-12)
-
-
-def test_batched_group_norm_and_prelu_weights_and_attention_dropout_loop():
-    x, w = floats(B, 4, 6), floats(B, 4)
-    with pytest.warns(UserWarning, match="no batching rule for NativeGroupNorm"):
-        got = vmap(lambda v, g: F.group_norm(v[None], 2, g))(x, w)
-    want = torch.stack([F.group_norm(x[k][None], 2, w[k]) for k in range(B)])
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
-    with pytest.warns(UserWarning, match="no batching rule for PreluKernel"):
-        got = vmap(lambda v, g: F.prelu(v[None], g))(x, w)
-    want = torch.stack([F.prelu(x[k][None], w[k]) for k in range(B)])
-    np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-12)
-    with pytest.warns(UserWarning, match="no batching rule for ScaledDotProductAttention"):
-        got = vmap(lambda v: F.scaled_dot_product_attention(v, v, v, dropout_p=0.5), randomness="same")(x)
-    assert tuple(got.shape) == (B, 4, 6)
 
 
 def test_one_hot_of_a_batched_tensor_is_batched():

@@ -16,6 +16,8 @@ Test files here are not importable modules (pytest runs with
 * ``vmap_agrees(func, *args, in_dims=0, argnums=None)``: ``vmap(func)`` runs with no per-sample
   loop (its warning is an error) and equals ``func`` of each sample, stacked; with ``argnums``, so
   do the per-sample gradients ``vmap(grad(loss))`` of a loss of its (first) output.
+* ``vmap_same_error(func, *args, in_dims=0)``: ``func`` refuses sample 0, and under vmap it raises
+  the same error (the op's own, whether vmap loops or checks first).
 """
 
 from __future__ import annotations
@@ -170,5 +172,24 @@ def vmap_agrees():
                 warnings.filterwarnings("error", "vmap: there is no batching rule")
                 grads = vmap(loss, in_dims=in_dims)(*args)
             _equal(grads, _one_by_one(loss, args, dims))
+
+    return run
+
+
+@pytest.fixture
+def vmap_same_error():
+    """See the module docstring."""
+    import warnings
+
+    from tt_autograd import vmap
+
+    def run(func, *args, in_dims=0) -> None:
+        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
+        with pytest.raises(Exception) as one:
+            func(*(a if d is None else a.select(d, 0) for a, d in zip(args, dims)))
+        with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            vmap(func, in_dims=in_dims)(*args)
+        assert str(batched.value) == str(one.value)
 
     return run

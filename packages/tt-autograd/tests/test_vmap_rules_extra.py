@@ -29,17 +29,6 @@ def integers(*shape, high=3):
     return autograd.tensor(GEN.integers(0, high, size=shape))
 
 
-def loops_with_the_ops_error(func, *args, in_dims=0):
-    """``func`` refuses one sample; under vmap it raises the same error (looping, or checking first)."""
-    dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
-    with pytest.raises(Exception) as one:
-        func(*(a if d is None else a.select(d, 0) for a, d in zip(args, dims)))
-    with pytest.raises(type(one.value)) as batched, warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        vmap(func, in_dims=in_dims)(*args)
-    assert str(batched.value) == str(one.value)
-
-
 # ----------------------------------------------------------------- logcumsumexp, trace, diagonal
 SCANS = [
     (lambda v: v.logcumsumexp(1), (B, 3, 4), 0),
@@ -63,10 +52,10 @@ def test_logcumsumexp_of_complex_samples(vmap_agrees):
     vmap_agrees(lambda v: v.logcumsumexp(0), z)
 
 
-def test_refused_or_0_d_samples_loop():
-    loops_with_the_ops_error(lambda v: v.trace(), floats(B, 2, 2, 2))
-    loops_with_the_ops_error(lambda v: v.diagonal(), floats(B, 4))
-    loops_with_the_ops_error(lambda v: v.logcumsumexp(2), floats(B, 4))
+def test_refused_or_0_d_samples_loop(vmap_same_error):
+    vmap_same_error(lambda v: v.trace(), floats(B, 2, 2, 2))
+    vmap_same_error(lambda v: v.diagonal(), floats(B, 4))
+    vmap_same_error(lambda v: v.logcumsumexp(2), floats(B, 4))
     with pytest.raises(TypeError):  # (logcumsumexp's dim has no default)
         vmap(lambda v: v.logcumsumexp())(floats(B, 4))
     x = floats(B)
@@ -89,7 +78,7 @@ def test_inverses(vmap_agrees, op, shape, in_dim):
     vmap_agrees(op, floats(*shape) + 3 * autograd.eye(3, dtype=autograd.float64), in_dims=in_dim, argnums=0)
 
 
-def test_inv_ex_of_a_singular_sample_gives_its_info_and_nan():
+def test_inv_ex_of_a_singular_sample_gives_its_info_and_nan(vmap_same_error):
     x = floats(B, 3, 3)
     x[1, 2] = x[1, 0]  # (sample 1 singular)
     with warnings.catch_warnings():
@@ -99,7 +88,7 @@ def test_inv_ex_of_a_singular_sample_gives_its_info_and_nan():
     assert info[1].item() > 0 and np.isnan(inverse[1].numpy()).all()
     for k in (0, 2):
         np.testing.assert_allclose(inverse[k].numpy(), autograd.linalg.inv(x[k]).numpy(), rtol=1e-12)
-    loops_with_the_ops_error(lambda v: autograd.linalg.inv(v), floats(B, 2, 3))
+    vmap_same_error(lambda v: autograd.linalg.inv(v), floats(B, 2, 3))
 
 
 # ----------------------------------------------------------------- element-wise methods
@@ -261,8 +250,8 @@ REFUSED = [
 
 
 @pytest.mark.parametrize("op", REFUSED)
-def test_what_the_ops_refuse_loops_for_their_own_error(op):
-    loops_with_the_ops_error(op, floats(B, 3, 3), integers(B, 2))
+def test_what_the_ops_refuse_loops_for_their_own_error(vmap_same_error, op):
+    vmap_same_error(op, floats(B, 3, 3), integers(B, 2))
 
 
 @pytest.mark.parametrize(
@@ -336,15 +325,15 @@ def test_products_added_to_self(vmap_agrees, op):
     vmap_agrees(op, floats(4, B, 6), in_dims=1)
 
 
-def test_products_added_to_self_refuse_or_loop_as_the_op():
-    loops_with_the_ops_error(lambda v: autograd.addmm(v, v, v), floats(B, 4, 6))
-    loops_with_the_ops_error(lambda v: v[:2].addmv(v, v[0]), floats(B, 4, 6))
-    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], vec1=v[0]), floats(B, 4, 6))  # (TypeError)
-    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], v[0], v[0]), floats(B, 4, 6))
-    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], vec3=v[0]), floats(B, 4, 6))
-    loops_with_the_ops_error(lambda v: v.addr(v[:, 0], beta=2), floats(B, 4, 6))  # (vec2 missing)
-    loops_with_the_ops_error(lambda v: v.outer(v[0]), floats(B, 4, 6))
-    loops_with_the_ops_error(lambda v: v[0].outer(v), floats(B, 4, 6))
+def test_products_added_to_self_refuse_or_loop_as_the_op(vmap_same_error):
+    vmap_same_error(lambda v: autograd.addmm(v, v, v), floats(B, 4, 6))
+    vmap_same_error(lambda v: v[:2].addmv(v, v[0]), floats(B, 4, 6))
+    vmap_same_error(lambda v: v.addr(v[:, 0], vec1=v[0]), floats(B, 4, 6))  # (TypeError)
+    vmap_same_error(lambda v: v.addr(v[:, 0], v[0], v[0]), floats(B, 4, 6))
+    vmap_same_error(lambda v: v.addr(v[:, 0], vec3=v[0]), floats(B, 4, 6))
+    vmap_same_error(lambda v: v.addr(v[:, 0], beta=2), floats(B, 4, 6))  # (vec2 missing)
+    vmap_same_error(lambda v: v.outer(v[0]), floats(B, 4, 6))
+    vmap_same_error(lambda v: v[0].outer(v), floats(B, 4, 6))
     x = integers(B, 2, 2)
     with pytest.warns(UserWarning, match="Tensor.addmm"):  # (integers: the loop)
         got = vmap(lambda v: v.addmm(v, v, beta=2))(x)
@@ -359,30 +348,24 @@ def test_composite_methods_and_builders(vmap_agrees, op):
 
 def _searches():
     plain = autograd.tensor([-1.0, 0.0, 0.5, 1.0], dtype=autograd.float64)
-    yield lambda v, s: autograd.isin(v, plain), True  # (element-wise in v: the physical array)
-    yield lambda v, s: autograd.isin(v.round(), s.round(), invert=True), False  # (batched tests: the loop)
-    yield lambda v, s: autograd.searchsorted(plain, v, side="right"), True
-    yield lambda v, s: autograd.searchsorted(s, v, right=True, out_int32=True), False
-    yield lambda v, s: autograd.searchsorted(s, plain), False
-    yield lambda v, s: autograd.bucketize(v, plain, out_int32=True), True
-    yield lambda v, s: autograd.bucketize(v, boundaries=s), False
-    yield lambda v, s: autograd.unravel_index((v.abs() * 3).long(), (3, 4)), True
+    yield lambda v, s: autograd.isin(v, plain)  # (element-wise in v: the physical array)
+    yield lambda v, s: autograd.isin(v.round(), s.round(), invert=True)  # (batched tests: row by row)
+    yield lambda v, s: autograd.searchsorted(plain, v, side="right")
+    yield lambda v, s: autograd.searchsorted(s, v, right=True, out_int32=True)
+    yield lambda v, s: autograd.searchsorted(s, plain)
+    yield lambda v, s: autograd.bucketize(v, plain, out_int32=True)
+    yield lambda v, s: autograd.bucketize(v, boundaries=s)
+    yield lambda v, s: autograd.unravel_index((v.abs() * 3).long(), (3, 4))
 
 
-@pytest.mark.parametrize("op, vectorised", list(_searches()))
-def test_isin_searchsorted_bucketize_and_unravel_index(vmap_agrees, op, vectorised):
-    """Computed on arrays by tt-tensor: batched only where element-wise (their arrays gave plain
-    tensors of the physical shape, mixing the samples: silently wrong); else the loop."""
+@pytest.mark.parametrize("op", list(_searches()))
+def test_isin_searchsorted_bucketize_and_unravel_index(vmap_agrees, op):
+    """Computed on arrays by tt-tensor (their arrays gave plain tensors of the physical shape, mixing
+    the samples: silently wrong): element-wise in a batched argument, or searched row by row
+    (test_vmap_search_more.py has more)."""
     x, s = floats(B, 5), autograd.sort(floats(B, 4)).values
-    if vectorised:
-        vmap_agrees(op, x, s)
-        vmap_agrees(op, floats(5, B), s, in_dims=(1, 0))
-        return
-    with pytest.warns(UserWarning, match="no batching rule for torch."):
-        got = vmap(op)(x, s)
-    want = autograd.stack([op(x[k], s[k]) for k in range(B)])
-    assert got.dtype == want.dtype
-    np.testing.assert_array_equal(got.numpy(), want.numpy())
+    vmap_agrees(op, x, s)
+    vmap_agrees(op, floats(5, B), s, in_dims=(1, 0))
 
 
 def test_the_functions_handed_to_batched_forms_keep_their_names_docs_and_signatures():

@@ -408,7 +408,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             raise RuntimeError(f"renorm: p must be positive and maxnorm non-negative, got {p} and {maxnorm}")
         axis = normalize_dim("renorm", dim, self.ndim)
         norms = self.norm(p, tuple(d for d in range(self.ndim) if d != axis), keepdim=True)
-        factor = (maxnorm / (norms + 1e-7)).where(norms.array > maxnorm, 1.0)
+        factor = (maxnorm / (norms + 1e-7)).where(norms > maxnorm, 1.0)  # (a tensor mask: vmap batches it)
         return self * factor.to(self.dtype)
 
     def fill_diagonal_(self, fill_value, wrap: bool = False):

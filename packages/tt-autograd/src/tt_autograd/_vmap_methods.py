@@ -12,8 +12,11 @@ then matmul, the indexed writes (index_copy, index_fill, index_put) run as they 
 multinomial, the in-place fills uniform_, normal_, ...) follow vmap's randomness,
 addmm/addmv/addr/addbmm/baddbmm check one sample then compose batched ops, reductions over
 dims (all, any, count_nonzero, nanmean) shift them, composites of batched methods (narrow,
-rot90, diff, cov, kron, ...: VECTORISED) run as they are, and every other tt-tensor method
-loops over the samples with a warning.
+rot90, diff, cov, kron, dist, renorm, ...: VECTORISED) run as they are, histc and histogram and
+tt-tensor's functions computed on arrays (isin, searchsorted, bucketize, unravel_index; tt-text's
+embedding_bag) have forms of their own (:mod:`tt_autograd._vmap_search`,
+:mod:`tt_autograd._vmap_embedding_bag`), allclose and equal (one Python bool) refuse, and every other
+tt-tensor method loops over the samples with a warning.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from tt_tensor.checks import normalize_dim, normalize_dims
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
-from . import _vmap_random
+from . import _vmap_embedding_bag, _vmap_random, _vmap_rules_nn, _vmap_search
 from .batched import STATE, BatchedTensor, _tensors, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
@@ -226,28 +229,6 @@ def _rewrapped(out: Any, levels: tuple) -> Any:
     return wrap(out, levels)
 
 
-def _element_wise_in(argument: str) -> Callable:
-    """The batched form of a tt-tensor function computed on arrays that is element-wise in
-    ``argument`` (isin's elements, searchsorted's values, bucketize's input, unravel_index's indices;
-    tt-tensor hands it the call: ``_batched_functions``): when only that argument is batched, the
-    function runs on its physical array, the result batched like it; otherwise the loop (its array
-    would mix the samples: silently wrong)."""
-
-    def form(function: Callable, *args: Any, **kwargs: Any) -> Any:
-        if STATE.physical:
-            return function(*args, **kwargs)
-        arguments = inspect.signature(function).bind(*args, **kwargs).arguments
-        given = arguments.get(argument)
-        others = [value for name, value in arguments.items() if name != argument]
-        if type(given) is BatchedTensor and not any(type(v) is BatchedTensor for v in _tensors(others)):
-            with physical():
-                out = function(*args, **kwargs)
-            return _rewrapped(out, given._levels)
-        return per_sample(f"torch.{function.__name__}", function, args, kwargs)
-
-    return form
-
-
 def _diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
     """``diagonal``: dims shifted past the batch dims (the diagonal goes last, behind them)."""
     if STATE.physical:
@@ -344,7 +325,8 @@ VECTORISED = set(
     diag det inverse
     narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
     unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
-    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer""".split()
+    logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer dist
+    renorm""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -370,6 +352,22 @@ def _refused_inplace(name: str) -> Callable:
         raise RuntimeError(
             f"vmap: the in-place {name} on a batched tensor has no batching rule; use its out-of-place form "
             f"({name.rstrip('_')}) inside func"
+        )
+
+    return method
+
+
+def _refused_bool(name: str, instead: str) -> Callable:
+    """allclose, equal: one Python bool for all of the tensors, which cannot be batched (PyTorch's vmap
+    refuses them too, with an error naming no alternative)."""
+
+    def method(self, *args: Any, **kwargs: Any) -> Any:
+        if STATE.physical:
+            return getattr(Tensor, name)(self, *args, **kwargs)
+        raise RuntimeError(
+            f"vmap: {name}() returns one Python bool, which vmap cannot batch: each sample may give a "
+            "different answer, and using it is data-dependent control flow (PyTorch's vmap refuses it "
+            f"too); write it with tensor operations, e.g. {instead}, a batched bool tensor"
         )
 
     return method
@@ -438,6 +436,8 @@ def install() -> None:
     for name in RANDOM_FILLS:
         setattr(BatchedTensor, name, _random_fill(name))
     BatchedTensor.__setitem__ = _setitem
+    BatchedTensor.allclose = _refused_bool("allclose", "torch.isclose(a, b, rtol, atol).all()")
+    BatchedTensor.equal = _refused_bool("equal", "(a == b).all() for tensors of one shape")
     for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
     for name in PHYSICAL:
@@ -447,11 +447,11 @@ def install() -> None:
     for name, product in ADD_PRODUCTS.items():
         setattr(BatchedTensor, name, _add_product(name, product))
     BatchedTensor._batched_functions = {
-        "isin": _element_wise_in("elements"),
-        "searchsorted": _element_wise_in("values"),
-        "bucketize": _element_wise_in("input"),
-        "unravel_index": _element_wise_in("indices"),
+        **_vmap_search.FORMS,
+        "embedding_bag": _vmap_embedding_bag.batched_form,
+        "batch_norm": _vmap_rules_nn.batch_norm_form,
     }
+    BatchedTensor.histc, BatchedTensor.histogram = _vmap_search.histc, _vmap_search.histogram
     BatchedTensor.diagonal = _diagonal
     BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select

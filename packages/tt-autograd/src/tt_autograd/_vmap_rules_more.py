@@ -8,6 +8,8 @@ Each rule runs once on the physical arrays, as there (cost: the op's on arrays B
   ``out.from_array`` batches them like ``out``;
 * ``cdist`` and ``linalg.solve`` (``SolveFunction``): their batch dims broadcast, so the operands are
   aligned (batch dims first, logical dims padded) and the vmap dims become their own batch dims;
+* ``dist`` (``DistFunction``: one p-norm of all of a difference): the difference batched, then the
+  vector norm over each sample's dims (``VectorNormFunction``'s rule);
 * ``median()``/``nanmedian()`` of all elements: composed from the median along a dim (a rule), so
   that the gradient is still shared by the elements equal to the median (cost: the sort, then a few
   element-wise passes);
@@ -153,6 +155,20 @@ def solve(cls: type, inputs: tuple, params: dict) -> Tensor:
     return wrap(out, levels)
 
 
+def dist(cls: type, inputs: tuple, params: dict) -> Tensor:
+    """DistFunction (a, b; ``p``: one p-norm of all of ``a - b``): the difference batched (as floats),
+    then its vector norm over the sample's dims (VectorNormFunction, whose rule shifts them: the same
+    values, and the same gradients, 0 where the norm is 0 and ties of the inf-norm sharing)."""
+    from .linalg.norms import VectorNormFunction
+
+    a, b = (x if not isinstance(x, Tensor) or x.dtype.is_floating_point else x.float() for x in inputs)
+    difference = a - b
+    if difference.numel() == 0:  # (the op's norm of nothing: 0, for every p)
+        return per_sample(_name(cls), cls.apply, inputs, params)
+    axes = tuple(range(difference.ndim))
+    return VectorNormFunction.apply(difference, ord=params["p"], axes=axes, keepdim=False)
+
+
 def cdist(cls: type, inputs: tuple, params: dict) -> Tensor:
     """cdist (x1 ``(*B, P, M)``, x2 ``(*B, R, M)``): both aligned, so vmap's dims lead cdist's batch dims."""
     x1, x2 = inputs
@@ -239,6 +255,7 @@ RULES.update(
     RFFTNFunction=fourier,
     IRFFTNFunction=fourier,
     CdistFunction=cdist,
+    DistFunction=dist,
     SolveFunction=solve,
     RollFunction=roll,
     PutFunction=put,

@@ -89,7 +89,7 @@ class BatchedTensor(Tensor):
     _levels: tuple[int, ...] = ()
     from_array = _FromArray()
     #: ``torch.dot(plain, batched)`` and the like take this class's form (tt_tensor.functional).
-    _functional_forms = ("dot", "mv", "mm", "bmm")
+    _functional_forms = ("dot", "mv", "mm", "bmm", "allclose", "equal")
 
     @property
     def shape(self) -> Size:

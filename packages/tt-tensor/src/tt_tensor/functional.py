@@ -22,10 +22,12 @@ def _most_derived(values: Sequence[object]) -> type[Tensor]:
     return chosen
 
 
-def _batchable(function: Callable) -> Callable:
+def batchable(function: Callable) -> Callable:
     """``function`` (computed on arrays), handed to a batched form when an argument's class has one:
     ``type(arg)._batched_functions[name](function, *args, **kwargs)`` (vmap's batched tensors, whose
-    arrays hold every sample at once; the form runs ``function`` itself where that is right)."""
+    arrays hold every sample at once; the form runs ``function`` itself where that is right). The
+    protocol for the later packages' functions that read their arguments' arrays (tt-text's
+    ``embedding_bag``); not a functional form, so not in ``__all__``."""
 
     def dispatched(*args: object, **kwargs: object) -> object:
         for value in (*args, *kwargs.values()):
@@ -150,5 +152,5 @@ __all__ = sorted(
     for name, value in dict(globals()).items()
     if callable(value)
     and not name.startswith("_")
-    and name not in {"Tensor", "Callable", "Sequence", "annotations"}
+    and name not in {"Tensor", "Callable", "Sequence", "annotations", "batchable"}
 )

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import distance
 from .checks import NOT_GIVEN, variance_args
-from .functional import _batchable, _method, _most_derived, _tensor_list, cat
+from .functional import _method, _most_derived, _tensor_list, batchable, cat
 from .tensor import Tensor
 
 
@@ -78,7 +78,7 @@ median, nanmedian, kthvalue, mode, msort = (
 cummax, cummin, quantile, nanquantile = (_form(n) for n in ("cummax", "cummin", "quantile", "nanquantile"))
 
 
-@_batchable
+@batchable
 def searchsorted(
     sorted_sequence: Tensor,
     values: object,
@@ -136,7 +136,7 @@ def cdist(
     return _most_derived([x1, x2]).from_array(out)
 
 
-@_batchable
+@batchable
 def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
     """The bucket of each element: ``i`` with ``boundaries[i-1] < x <= boundaries[i]`` (``<=``/``<``
     swapped with ``right=True``); ``boundaries`` is 1-D and sorted."""

@@ -18,7 +18,7 @@ from ._base import TensorBase
 from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
 from .dtypes import as_dtype, get_default_dtype
-from .functional import _batchable, _most_derived
+from .functional import _most_derived, batchable
 from .random import Generator, drawn
 from .tensor import Tensor
 
@@ -28,7 +28,7 @@ def is_tensor(obj: object) -> bool:
     return isinstance(obj, TensorBase)
 
 
-@_batchable
+@batchable
 def isin(
     elements: object, test_elements: object, *, assume_unique: bool = False, invert: bool = False
 ) -> Tensor:
@@ -45,7 +45,7 @@ def isin(
     return _most_derived([elements, test_elements]).from_array(np.asarray(found))
 
 
-@_batchable
+@batchable
 def unravel_index(indices: object, shape: object) -> tuple[Tensor, ...]:
     """The coordinates in ``shape`` of flat ``indices`` (int64 tensors, one per dim; negative indices
     count from the end). An index outside ``[-size, size)`` is refused; PyTorch 2.13 wraps it around

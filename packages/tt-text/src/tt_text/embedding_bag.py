@@ -32,6 +32,7 @@ from tt_autograd.higher_order import delayed_error_gradients
 from tt_nn import Module, Parameter
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count
+from tt_tensor.functional import batchable
 
 MODES = ("sum", "mean", "max")
 
@@ -138,6 +139,7 @@ def _bag_starts(op: str, ids: np.ndarray, offsets, include_last_offset: bool) ->
     return starts, ids.size
 
 
+@batchable  # (vmap: batched ids or offsets, which this reads as arrays, have a batched form)
 def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float = 2, scale_grad_by_freq=False,  # noqa: A002
                   mode: str = "mean", sparse: bool = False, per_sample_weights=None,
                   include_last_offset: bool = False, padding_idx: int | None = None):  # fmt: skip
