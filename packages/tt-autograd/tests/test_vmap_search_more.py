@@ -215,6 +215,8 @@ def test_renorm(vmap_agrees, p):
         (lambda a, b: autograd.allclose(b[0], a), "isclose"),  # (a plain first operand)
         (lambda a, b: autograd.equal(a, b), r"\(a == b\).all\(\)"),
         (lambda a, b: autograd.equal(b[0], a), r"\(a == b\).all\(\)"),
+        (lambda a, b: b[0].allclose(a), "isclose"),  # (a plain tensor's method, given a batched one)
+        (lambda a, b: b[0].equal(a), r"\(a == b\).all\(\)"),
     ],
 )
 def test_allclose_and_equal_refuse_with_a_clear_error(op, instead):

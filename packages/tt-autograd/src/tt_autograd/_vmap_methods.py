@@ -359,18 +359,28 @@ def _refused_inplace(name: str) -> Callable:
 
 def _refused_bool(name: str, instead: str) -> Callable:
     """allclose, equal: one Python bool for all of the tensors, which cannot be batched (PyTorch's vmap
-    refuses them too, with an error naming no alternative)."""
+    refuses them too, with an error naming no alternative). The method of a batched tensor; its
+    batched form (``refused_bool_form``) serves a plain tensor's method given a batched one."""
 
     def method(self, *args: Any, **kwargs: Any) -> Any:
+        return refused_bool_form(name, instead)(getattr(Tensor, name), self, *args, **kwargs)
+
+    return method
+
+
+def refused_bool_form(name: str, instead: str) -> Callable:
+    """The batched form (tt-tensor's ``batchable`` protocol) of allclose/equal: refuse, unless physical."""
+
+    def form(function: Callable, *args: Any, **kwargs: Any) -> Any:
         if STATE.physical:
-            return getattr(Tensor, name)(self, *args, **kwargs)
+            return function(*args, **kwargs)
         raise RuntimeError(
             f"vmap: {name}() returns one Python bool, which vmap cannot batch: each sample may give a "
             "different answer, and using it is data-dependent control flow (PyTorch's vmap refuses it "
             f"too); write it with tensor operations, e.g. {instead}, a batched bool tensor"
         )
 
-    return method
+    return form
 
 
 def _plain_method(name: str) -> Callable:
@@ -436,8 +446,12 @@ def install() -> None:
     for name in RANDOM_FILLS:
         setattr(BatchedTensor, name, _random_fill(name))
     BatchedTensor.__setitem__ = _setitem
-    BatchedTensor.allclose = _refused_bool("allclose", "torch.isclose(a, b, rtol, atol).all()")
-    BatchedTensor.equal = _refused_bool("equal", "(a == b).all() for tensors of one shape")
+    refused = {
+        "allclose": "torch.isclose(a, b, rtol, atol).all()",
+        "equal": "(a == b).all() for tensors of one shape",
+    }
+    for name, instead in refused.items():
+        setattr(BatchedTensor, name, _refused_bool(name, instead))
     for name, position in SORTING.items():
         setattr(BatchedTensor, name, _sorting(name, position))
     for name in PHYSICAL:
@@ -447,6 +461,7 @@ def install() -> None:
     for name, product in ADD_PRODUCTS.items():
         setattr(BatchedTensor, name, _add_product(name, product))
     BatchedTensor._batched_functions = {
+        **{name: refused_bool_form(name, instead) for name, instead in refused.items()},
         **_vmap_search.FORMS,
         "embedding_bag": _vmap_embedding_bag.batched_form,
         "batch_norm": _vmap_rules_nn.batch_norm_form,

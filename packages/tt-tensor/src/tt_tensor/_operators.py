@@ -14,6 +14,7 @@ import numpy as np
 
 from . import linalg, pointwise
 from ._base import TensorBase, operand
+from .batchable import batchable
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -156,10 +157,12 @@ class OperatorMixin(TensorBase):
     __lt__, __le__, __gt__, __ge__ = lt, le, gt, ge
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
+    @batchable  # (one bool for all samples: vmap refuses it when other is batched)
     def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
         """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
         return bool(np.allclose(self.array, operand(other, "allclose"), rtol=rtol, atol=atol))
 
+    @batchable
     def equal(self, other: Tensor) -> bool:
         """True if both tensors have the same shape and the same values."""
         other = operand(other, "equal")

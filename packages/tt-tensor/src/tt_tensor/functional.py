@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from .batchable import batchable  # noqa: F401 (re-exported: the protocol's public path)
 from .tensor import Tensor
 
 
@@ -20,25 +21,6 @@ def _most_derived(values: Sequence[object]) -> type[Tensor]:
         if isinstance(value, Tensor) and issubclass(type(value), chosen):
             chosen = type(value)
     return chosen
-
-
-def batchable(function: Callable) -> Callable:
-    """``function`` (computed on arrays), handed to a batched form when an argument's class has one:
-    ``type(arg)._batched_functions[name](function, *args, **kwargs)`` (vmap's batched tensors, whose
-    arrays hold every sample at once; the form runs ``function`` itself where that is right). The
-    protocol for the later packages' functions that read their arguments' arrays (tt-text's
-    ``embedding_bag``); not a functional form, so not in ``__all__``."""
-
-    def dispatched(*args: object, **kwargs: object) -> object:
-        for value in (*args, *kwargs.values()):
-            form = getattr(type(value), "_batched_functions", {}).get(function.__name__)
-            if form is not None:
-                return form(function, *args, **kwargs)
-        return function(*args, **kwargs)
-
-    dispatched.__name__ = dispatched.__qualname__ = function.__name__
-    dispatched.__doc__, dispatched.__wrapped__ = function.__doc__, function
-    return dispatched
 
 
 def _tensor_list(op: str, tensors: object) -> list[Tensor]:
