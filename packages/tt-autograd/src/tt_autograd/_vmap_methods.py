@@ -32,6 +32,7 @@ from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
 from . import _vmap_embedding_bag, _vmap_random, _vmap_rules_nn, _vmap_search
+from ._alias_methods import ALIASES
 from .batched import STATE, BatchedTensor, _tensors, aligned, logical_ndim, per_sample, physical, union, wrap
 from .functions.indexing import GetItemFunction
 from .functions.shape import PermuteFunction
@@ -326,7 +327,7 @@ VECTORISED = set(
     narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
     unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
     logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer dist
-    renorm""".split()
+    renorm split_with_sizes unsafe_split unsafe_chunk narrow_copy broadcast_to tile dsplit""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.
 INPLACE = set("add_ sub_ mul_ div_ pow_ clamp_ exp_ log_ sqrt_ abs_ neg_ tanh_ sigmoid_ relu_".split())
@@ -476,8 +477,8 @@ def install() -> None:
     BatchedTensor.min = _extreme("min")
     for name in dir(Tensor):
         attr = inspect.getattr_static(Tensor, name)
-        if name.startswith("_") or name in VECTORISED or name in BatchedTensor.__dict__:
-            continue
+        if name.startswith("_") or name in VECTORISED or name in ALIASES or name in BatchedTensor.__dict__:
+            continue  # (an alias calls its target, whose rule then runs)
         if inspect.isfunction(attr):
             setattr(BatchedTensor, name, (_refused_inplace if name.endswith("_") else _looping_method)(name))
 
