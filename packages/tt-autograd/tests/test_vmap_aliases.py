@@ -1,5 +1,6 @@
-"""vmap of the alias methods (``multiply``, ``arccos``, ``clip``, ``greater``, ...) and of the methods
-written with other methods (``tile``, ``broadcast_to``, ``split_with_sizes``, ``narrow_copy``, ...).
+"""vmap of the alias methods (``multiply``, ``arccos``, ``clip``, ``greater``, ...), of the methods
+written with other methods (``tile``, ``broadcast_to``, ``split_with_sizes``, ``narrow_copy``, ...)
+and of the linear-algebra methods whose Functions have batching rules (``cholesky``, ``svd``, ...).
 
 An alias calls its target, so under vmap it must reach the target's batching rule, not the
 per-sample loop (the loop's warning is an error here); so must a composite method. Values and
@@ -69,3 +70,43 @@ def test_comparison_aliases_take_the_rules(name, vmap_agrees):
 
 def test_ndimension_is_the_logical_one(vmap_agrees):
     vmap_agrees(lambda a: a * a.ndimension(), floats(B, 2, 3))
+
+
+def spd(*batch):
+    """Symmetric positive definite 3x3 matrices (well conditioned)."""
+    a = GEN.standard_normal((*batch, 3, 3))
+    return autograd.tensor(a @ np.swapaxes(a, -1, -2) + 3 * np.eye(3))
+
+
+LINALG = {  # name: (call, inputs, in_dims, argnums of the gradient check or None)
+    "cholesky": (lambda a: a.cholesky(), [spd(B)], 0, 0),
+    "cholesky_upper": (lambda a: a.cholesky(upper=True), [spd(B)], 0, 0),
+    "cholesky_inverse": (lambda a: a.cholesky().cholesky_inverse(), [spd(B)], 0, 0),
+    "cholesky_solve": (lambda b, a: b.cholesky_solve(a.cholesky()), [floats(B, 3, 2), spd(B)], 0, (0, 1)),
+    "logdet": (lambda a: a.logdet(), [spd(B)], 0, 0),
+    "slogdet": (lambda a: a.slogdet()[1] * a.slogdet()[0], [spd(B)], 0, 0),
+    "pinverse": (lambda a: a.pinverse(), [spd(B)], 0, 0),
+    "matrix_exp": (lambda a: (a * 0.1).matrix_exp(), [spd(B)], 0, 0),
+    "matrix_power": (lambda a: a.matrix_power(3), [spd(B)], 0, 0),
+    "matrix_power_inverse": (lambda a: a.matrix_power(-2), [spd(B)], 0, 0),
+    "qr": (lambda a: a.qr()[1], [spd(B)], 0, 0),
+    "svd": (lambda a: a.svd()[1], [spd(B)], 0, 0),
+    "lu": (lambda a: a.lu()[0], [spd(B)], 0, None),
+    "lu_solve": (lambda b, a: b.lu_solve(*a.lu()), [floats(B, 3, 2), spd(B)], 0, 0),
+    "triangular_solve": (
+        lambda b, a: b.triangular_solve(a.cholesky())[0],
+        [floats(B, 3, 2), spd(B)],
+        0,
+        (0, 1),
+    ),
+    "shared_matrix": (lambda b, a: b.cholesky_solve(a.cholesky()), [floats(B, 3, 2), spd()], (0, None), 0),
+    "bitwise_not": (lambda a: (a > 0).bitwise_not(), [floats(B, 4)], 0, None),
+    "sum_to_size": (lambda a: a.sum_to_size(1, 3), [floats(B, 2, 3)], 0, 0),
+}
+
+
+@pytest.mark.filterwarnings("ignore:torch.triangular_solve is deprecated")
+@pytest.mark.parametrize("name", sorted(LINALG))
+def test_linalg_and_other_methods_take_their_functions_rules(name, vmap_agrees):
+    call, inputs, in_dims, argnums = LINALG[name]
+    vmap_agrees(call, *inputs, in_dims=in_dims, argnums=argnums)
