@@ -13,7 +13,7 @@ import pytest
 import tt_autograd as autograd
 from tt_autograd import custom_function, forward_jacobian, functional_ad
 from tt_autograd import forward_ad as fwAD
-from tt_autograd.transforms import jacfwd, jacrev
+from tt_autograd.transforms import grad, hessian, jacfwd, jacrev
 
 RNG = np.random.default_rng(2934)
 W = autograd.tensor(RNG.uniform(-1, 1, (4, 3)), dtype=autograd.float64)
@@ -66,6 +66,35 @@ def test_third_derivatives():
 
     found = jacfwd(jacfwd(jacfwd(f)))(x)
     np.testing.assert_allclose(found.numpy(), jacrev(jacrev(jacrev(f)))(x).numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "third",
+    [
+        lambda f: jacfwd(hessian(f)),
+        lambda f: jacfwd(jacfwd(jacrev(f))),
+        lambda f: jacfwd(jacfwd(grad(f))),
+        lambda f: jacfwd(jacrev(jacrev(f))),
+        lambda f: jacrev(jacfwd(grad(f))),
+    ],
+    ids=[
+        "jacfwd_hessian",
+        "jacfwd_jacfwd_jacrev",
+        "jacfwd_jacfwd_grad",
+        "jacfwd_jacrev_jacrev",
+        "jacrev_jacfwd_grad",
+    ],
+)
+def test_forward_levels_around_reverse_mode_keep_every_level_s_tangent(third):
+    # jacrev's fresh leaves must carry the tangents of every open level (the outer one's gave zeros)
+    x = t64(3)
+
+    def f(a):
+        return (a.sin() * a.exp()).sum() + (a[0] * a[1] * a[2]) ** 2
+
+    expected = jacrev(jacrev(jacrev(f)))(x).numpy()
+    assert np.abs(expected).max() > 1
+    np.testing.assert_allclose(third(f)(x).numpy(), expected, rtol=1e-10, atol=1e-12)
 
 
 def test_nested_level_gives_the_mixed_second_derivative():
@@ -175,3 +204,11 @@ def test_a_double_vjp_tangent_inside_keeps_no_graph():
     np.testing.assert_allclose(mixed.numpy(), np.cumsum(2 * t1.numpy() * t2.numpy()), rtol=1e-12)
     c1, c2 = t1.numpy() - t1.numpy().mean(), t2.numpy() - t2.numpy().mean()
     np.testing.assert_allclose(mixed_var.numpy(), 2 * (c1 * c2).sum() / 3, rtol=1e-12)
+
+
+def test_reverse_mode_inside_a_level_at_an_input_without_a_tangent():
+    x = t64(3)
+    with fwAD.dual_level():
+        found = grad(lambda a: (a**3).sum())(x)
+        assert fwAD.unpack_dual(found).tangent is None
+    np.testing.assert_allclose(found.numpy(), 3 * x.numpy() ** 2, rtol=1e-12)

@@ -247,11 +247,24 @@ def active() -> bool:
 
 
 def carry(source: object, target: PlainTensor) -> PlainTensor:
-    """``target`` (a detached copy or fresh leaf of ``source``) with ``source``'s tangent (if it has none)."""
-    tangent = tangent_of(source)
-    if tangent is not None and tangent_of(target) is None:
-        _attach(target, tangent.detach())
+    """``target`` (a detached copy or fresh leaf of ``source``) with ``source``'s tangent at every open
+    level where it has none (an outer level's too: ``jacfwd(hessian(f))`` differentiates through the
+    leaves ``jacrev`` makes)."""
+    for level in _state.levels:
+        tangent = tangent_of(source, level)
+        if tangent is not None and tangent_of(target, level) is None:
+            _attach(target, _detached_dual(tangent), level)
     return target
+
+
+def _detached_dual(tangent: PlainTensor) -> PlainTensor:
+    """``tangent.detach()`` that keeps, detached the same way, the tangents it carries at the outer
+    levels (under nested levels an inner tangent's outer tangent is the second-order term)."""
+    found = getattr(tangent, "_fw_tangent", None)
+    copy = tangent.detach()
+    if found:
+        copy._fw_tangent = {level: _detached_dual(inner) for level, inner in found.items()}
+    return copy
 
 
 def set_tangent(tensor: PlainTensor, tangent: PlainTensor, who: str) -> None:
