@@ -116,10 +116,14 @@ def vjp(func: Callable, *primals: Any, has_aux: bool = False) -> tuple:
 
 
 def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = False) -> tuple:
-    """``(func(*primals), J · tangents)``, by the double-backward trick of ``autograd.functional.jvp``.
+    """``(func(*primals), J · tangents)`` in forward mode, as PyTorch's ``torch.func.jvp``.
 
     ``primals`` and ``tangents`` are tuples of the same length. With ``has_aux``:
-    ``(output, jvp_out, aux)``. Cost: one forward and two backward passes (the first recorded).
+    ``(output, jvp_out, aux)``. ``func`` runs once on dual tensors at a forward-AD level of its own
+    (nested inside any open one, :func:`~tt_autograd.forward_ad.nested_level`), so ``jvp`` composes
+    with ``vmap``, ``jacfwd`` and the reverse transforms in any order. Cost: one forward pass with
+    each op's tangent rule (about twice ``func``'s work). The primals are real floating-point
+    tensors (forward mode has no complex rules here).
     """
     if not isinstance(primals, tuple) or not isinstance(tangents, tuple) or len(primals) != len(tangents):
         raise TypeError(
@@ -128,15 +132,24 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
         )
     functional_ad.check_callable(func, "jvp")
     _shaped_like(tangents, primals, "jvp", "tangent", "primal")
-    with enable_grad():
-        tracked = _tracked(primals, range(len(primals)), "jvp")
-        output, aux = _split_aux(func(*tracked), has_aux, "jvp")
+    for i, p in enumerate(primals):
+        if not isinstance(p, PlainTensor) or not p.dtype.is_floating_point:
+            kind = f"a {p.dtype} tensor" if isinstance(p, PlainTensor) else type(p).__name__
+            raise TypeError(
+                f"jvp: argument {i} must be a floating-point tensor to differentiate with respect to it, "
+                f"got {kind}"
+            )
+    with forward_ad.nested_level():
+        duals = [forward_ad.make_dual(p, t.to(p.dtype)) for p, t in zip(primals, tangents)]
+        output, aux = _split_aux(func(*duals), has_aux, "jvp")
         outputs = output if isinstance(output, tuple) else (output,)
-        record = _reaches_other_leaves(outputs, tracked)
-        product = functional_ad.jvp_at(outputs, tracked, tangents, record)
-    if not record:
-        output, product, aux = _detached(output), _detached(product), _detached(aux)
-    product = product if isinstance(output, tuple) else product[0]
+        if not outputs or not all(isinstance(o, PlainTensor) for o in outputs):
+            kind = type(output).__name__
+            raise TypeError(f"jvp: func must return a tensor or a tuple of tensors, got {kind}")
+        unpacked = [forward_ad.unpack_dual(o) for o in outputs]
+        results = tuple(u.primal for u in unpacked)
+        products = tuple(zeros_like(o) if u.tangent is None else u.tangent for o, u in zip(outputs, unpacked))
+    output, product = (results, products) if isinstance(output, tuple) else (results[0], products[0])
     return (output, product, aux) if has_aux else (output, product)
 
 
