@@ -115,3 +115,14 @@ def test_a_float32_tangent_of_a_float64_primal_is_cast_as_pytorch_does():
     _, tangent = jvp(lambda a: a * 2, (x,), (x.float(),))
     assert tangent.dtype == autograd.float64
     np.testing.assert_allclose(tangent.numpy(), 2 * x.float().double().numpy())
+
+
+def test_linearize_s_jvp_fn_under_vmap_pushes_a_batch_of_tangents():
+    from tt_autograd.transforms import linearize
+
+    two = lambda a: (a.sin() * a.exp() * a[0], a.sum() * 2)  # noqa: E731
+    _, jvp_fn = linearize(two, X)
+    tangents = t64(4, 3)
+    first, second = vmap(jvp_fn)(tangents)
+    np.testing.assert_allclose(first.numpy(), tangents.numpy() @ jacrev(lambda a: two(a)[0])(X).numpy().T)
+    np.testing.assert_allclose(second.numpy(), 2 * tangents.numpy().sum(1))

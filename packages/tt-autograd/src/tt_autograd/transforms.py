@@ -191,9 +191,9 @@ def linearize(func: Callable, *primals: Any) -> tuple:
         pairs = [(g, t) for g, t in zip(transposed, tangents) if g is not None and g.requires_grad]
         found: Any = [None] * len(seeds)
         if pairs:
-            with enable_grad():
-                total = sum((g * t).sum() for g, t in pairs)
-                found = gradients_of(total, list(seeds), retain_graph=True, allow_unused=True)
+            with enable_grad():  # (d<g(u), t>/du as the vjp of g with cotangents t: batched t under vmap)
+                gs, ts = [g for g, _ in pairs], [t for _, t in pairs]
+                found = gradients_of(gs, list(seeds), ts, retain_graph=True, allow_unused=True)
         grads, products = iter(found), []
         for o in outputs:  # (an output that depends on no primal: zeros)
             g = next(grads) if o.requires_grad else None
