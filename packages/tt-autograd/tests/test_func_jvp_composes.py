@@ -126,3 +126,13 @@ def test_linearize_s_jvp_fn_under_vmap_pushes_a_batch_of_tangents():
     first, second = vmap(jvp_fn)(tangents)
     np.testing.assert_allclose(first.numpy(), tangents.numpy() @ jacrev(lambda a: two(a)[0])(X).numpy().T)
     np.testing.assert_allclose(second.numpy(), 2 * tangents.numpy().sum(1))
+
+
+def test_linearize_an_output_that_needs_grad_but_not_the_primal_has_a_zero_product():
+    from tt_autograd.transforms import linearize
+
+    weight = t64(2).requires_grad_()
+    _, jvp_fn = linearize(lambda a: (a * 2, weight * 3), X)
+    doubled, zero = jvp_fn(V)
+    np.testing.assert_allclose(doubled.numpy(), 2 * V.numpy())
+    np.testing.assert_array_equal(zero.numpy(), np.zeros(2))
