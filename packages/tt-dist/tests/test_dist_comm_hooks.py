@@ -1,0 +1,371 @@
+"""DDP communication hooks (``register_comm_hook``), PyTorch's default hooks, and ``torch.futures``.
+
+One ``mpiexec -n 2`` run of ``workers/comm_hook_checks.py`` trains the same float32 model with
+DDP's own reduction and with each hook; the expected results of the 16-bit hooks are computed
+here from both ranks' local gradients, with NumPy's float16 and a bfloat16 rounding written
+independently of tt-dist's. The single-process parts (futures, buckets, the bfloat16 codec,
+the checks on a hook) run in this process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import numpy as np
+import pytest
+from tt_autograd import Tensor
+from tt_dist import Work
+from tt_dist.algorithms.ddp_comm_hooks import default_hooks
+from tt_dist.bfloat16 import from_bfloat16_bits, to_bfloat16_bits
+from tt_dist.comm_hook import GradBucket
+from tt_dist.ddp import check_comm_hook
+from tt_dist.futures import Future, collect_all, wait_all
+
+
+@pytest.fixture(scope="module")
+def ranks(mpirun, tmp_path_factory):
+    out = tmp_path_factory.mktemp("comm_hooks") / "out"
+    done = mpirun("comm_hook_checks.py", str(out), n=2, timeout=120)
+    assert done.returncode == 0, f"mpiexec -n 2 comm_hook_checks.py failed:\n{done.stdout}\n{done.stderr}"
+    return [json.loads(out.with_name(f"out.{rank}.json").read_text()) for rank in (0, 1)]
+
+
+def arrays(values) -> list[np.ndarray]:
+    return [np.asarray(v, dtype=np.float32) for v in values]
+
+
+def same_on_both(ranks, key) -> list[np.ndarray]:
+    assert ranks[0][key] == ranks[1][key], f"{key}: the ranks disagree"
+    return arrays(ranks[0][key])
+
+
+def identical(these: list[np.ndarray], those: list[np.ndarray]) -> bool:
+    return len(these) == len(those) and all(np.array_equal(a, b) for a, b in zip(these, those))
+
+
+def bf16_round(values: np.ndarray) -> np.ndarray:
+    """Round to 8 significant bits, ties to even (np.round's rule), by frexp: not tt-dist's codec."""
+    mantissa, exponent = np.frexp(values.astype(np.float64))
+    return np.ldexp(np.round(mantissa * 256) / 256, exponent).astype(np.float32)
+
+
+# ------------------------------------------------------------------ the hooks, on 2 ranks
+def test_the_model_has_several_buckets(ranks):
+    assert ranks[0]["buckets"] == 3
+
+
+def test_allreduce_hook_gives_exactly_ddps_gradients(ranks):
+    default = same_on_both(ranks, "default")
+    local = [arrays(r["local"]) for r in ranks]
+    for reduced, a, b in zip(default, *local):  # DDP's own: the mean of the two ranks' gradients
+        np.testing.assert_allclose(reduced, (a + b) / 2, rtol=1e-6, atol=1e-7)
+    for key in ("allreduce_hook", "allreduce_hook_group", "annotated"):
+        assert identical(same_on_both(ranks, key), default), key
+
+
+def test_fp16_hook_sums_float16_halves(ranks):
+    fp16 = same_on_both(ranks, "fp16")
+    default = same_on_both(ranks, "default")
+    for got, ours, theirs, exact in zip(fp16, arrays(ranks[0]["local"]), arrays(ranks[1]["local"]), default):
+        half = np.float16(2)
+        expected = (ours.astype(np.float16) / half + theirs.astype(np.float16) / half).astype(np.float32)
+        np.testing.assert_array_equal(got, expected)
+        scale = np.abs(ours) + np.abs(theirs)  # three roundings to 11 bits, of about half of this each
+        assert np.all(np.abs(got - exact) <= 2.0**-10 * scale + 1e-7)  # float16 rounding of DDP's average
+    assert any(not np.array_equal(g, d) for g, d in zip(fp16, default))  # it did round
+
+
+def test_fp16_wrapper_of_allreduce_hook_is_fp16_compress_hook(ranks):
+    fp16 = same_on_both(ranks, "fp16")
+    assert identical(same_on_both(ranks, "fp16_wrapper"), fp16)
+
+
+def test_bf16_hook_sums_bfloat16_halves(ranks):
+    bf16 = same_on_both(ranks, "bf16")
+    default = same_on_both(ranks, "default")
+    for got, ours, theirs, exact in zip(bf16, arrays(ranks[0]["local"]), arrays(ranks[1]["local"]), default):
+        halves = bf16_round(ours / np.float32(2)) + bf16_round(theirs / np.float32(2))
+        np.testing.assert_array_equal(got, bf16_round(halves))
+        scale = np.abs(ours) + np.abs(theirs)
+        assert np.all(np.abs(got - exact) <= 2.0**-7 * scale)  # three roundings to bfloat16's 8 bits
+    assert any(not np.array_equal(g, d) for g, d in zip(bf16, default))
+
+
+def test_bf16_wrapper_rounds_inputs_and_result_to_bfloat16(ranks):
+    for got, ours, theirs in zip(
+        same_on_both(ranks, "bf16_wrapper"), arrays(ranks[0]["local"]), arrays(ranks[1]["local"])
+    ):
+        halves = bf16_round(ours) / np.float32(2) + bf16_round(theirs) / np.float32(2)
+        np.testing.assert_array_equal(got, bf16_round(halves))
+
+
+def test_parameters_after_steps_with_fp16_stay_close(ranks):
+    default = same_on_both(ranks, "trained_default")
+    fp16 = same_on_both(ranks, "trained_fp16")
+    gap = max(float(np.abs(f - d).max()) for f, d in zip(fp16, default))
+    assert 0 < gap < 2e-3
+
+
+def test_a_custom_hook_is_applied_without_division(ranks):
+    tripled = same_on_both(ranks, "tripled")
+    for got, a, b in zip(tripled, arrays(ranks[0]["local"]), arrays(ranks[1]["local"])):
+        np.testing.assert_array_equal(got, a * np.float32(3) + b * np.float32(3))
+
+
+def test_the_hook_sees_each_bucket_while_backward_runs(ranks):
+    calls = ranks[0]["calls"]
+    assert [c["index"] for c in calls] == [0, 1, 2]
+    assert [c["is_last"] for c in calls] == [False, False, True]
+    assert all(c["state"] for c in calls)  # the state given to register_comm_hook
+    assert [c["sizes"] for c in calls] == [[3, 24, 8], [64], [8, 40]]  # last parameters first
+    assert all(c["views"] and all(c["shapes_match"]) for c in calls)
+    assert calls[0]["first_layer_pending"] and not calls[2]["first_layer_pending"]
+    assert ranks[0]["launches"][0] > 0  # bucket 0 started while parameters still awaited gradients
+
+
+def test_no_sync_skips_the_hook(ranks):
+    assert ranks[0]["no_sync_hooked_calls"] == [0, 1, 2]  # the last backward only
+    assert ranks[0]["no_sync_plain_calls"] == []
+    assert identical(same_on_both(ranks, "no_sync_hooked"), same_on_both(ranks, "no_sync_plain"))
+
+
+def test_find_unused_parameters_works_with_a_hook(ranks):
+    hooked, plain = same_on_both(ranks, "unused_hooked"), same_on_both(ranks, "unused_plain")
+    assert identical(hooked, plain)
+    assert ranks[0]["unused_hooked_never"] == ranks[1]["unused_hooked_never"] == [True, True]
+
+
+def test_futures_of_collectives(ranks):
+    for r in ranks:
+        assert r["future_value_is_tensor_list"] and r["same_future"] and r["future_done"]
+        assert r["future_value"] == [3.0, 20.0]
+        assert r["late_done"] and r["late_is_b"] and r["late_value"] == [1.0]
+        assert r["chained"] == [10.0]
+        assert r["collected"] == [[2.0], [4.0]] and r["collected_is_pair"]
+
+
+BUCKET = "bucket 0 of 1 (parameters 4.bias, 4.weight, 2.bias, 2.weight …)"
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        (
+            "err_twice",
+            "RuntimeError: register_comm_hook or register_builtin_comm_hook can only be called once.",
+        ),  # fmt: skip
+        (
+            "err_after_forward",
+            "RuntimeError: DistributedDataParallel.register_comm_hook must be called before the first "
+            "forward that records gradients (the hook decides how every backward reduces them); "
+            "register it right after wrapping the model",
+        ),
+        ("err_after_eval_forward", "no error"),
+        (
+            "err_raises",
+            f"RuntimeError: DistributedDataParallel: the communication hook errors.<locals>.boom raised on "
+            f"{BUCKET}: ValueError: boom",
+        ),
+        (
+            "err_not_future",
+            "TypeError: DistributedDataParallel: the communication hook errors.<locals>.not_a_future "
+            f"returned Tensor for {BUCKET}; a hook must return a torch.futures.Future (tt.futures.Future) "
+            "whose value is the reduced flat tensor, e.g. dist.all_reduce(buffer, async_op=True)"
+            ".get_future().then(lambda fut: fut.value()[0])",
+        ),
+        (
+            "err_failing_callback",
+            "RuntimeError: DistributedDataParallel: the future of the communication hook "
+            f"errors.<locals>.failing_callback failed on {BUCKET}: ZeroDivisionError: division by zero",
+        ),
+        (
+            "err_wrong_size",
+            "RuntimeError: DistributedDataParallel: the future of the communication hook "
+            f"errors.<locals>.wrong_size holds a tensor of 3 elements for {BUCKET}, which has 147 gradient "
+            "elements; its value must be the reduced flat tensor (or a list of that one tensor)",
+        ),
+        ("err_not_callable", "TypeError: Communication hook must be callable, got int."),
+        (
+            "err_takes_one",
+            "TypeError: Communication hook 'errors.<locals>.takes_one' must take two arguments, "
+            "(state, bucket): too many positional arguments",
+        ),
+        (
+            "err_bucket_annotation",
+            "ValueError: Communication hook: bucket annotation should be dist.GradBucket.",
+        ),  # fmt: skip
+        (
+            "err_return_annotation",
+            "ValueError: Communication hook: return annotation should be torch.futures.Future[torch.Tensor].",
+        ),
+    ],
+)
+def test_errors(ranks, case, message):
+    assert ranks[0][case] == ranks[1][case] == message
+
+
+# ------------------------------------------------------------------ futures, in this process
+def test_then_chains_and_runs_callbacks_in_order():
+    fut: Future[int] = Future()
+    seen = []
+    doubled = fut.then(lambda f: f.value() * 2)
+    fut.add_done_callback(lambda f: seen.append("done"))
+    plus_one = doubled.then(lambda f: f.value() + 1)
+    assert not fut.done() and not doubled.done()
+    fut.set_result(20)
+    assert fut.done() and doubled.done() and plus_one.done()
+    assert (fut.wait(), doubled.wait(), plus_one.wait()) == (20, 40, 41)
+    assert seen == ["done"]
+    late = fut.then(lambda f: f.value() - 1)  # on a completed future: runs at once
+    assert late.done() and late.value() == 19
+
+
+def test_a_callback_error_fails_the_chained_future():
+    fut: Future[int] = Future()
+    broken = fut.then(lambda f: 1 / 0)
+    after = broken.then(lambda f: f.value() + 1)  # reading the failed value raises inside this callback
+    fut.set_result(1)
+    with pytest.raises(ZeroDivisionError):
+        broken.wait()
+    with pytest.raises(ZeroDivisionError):
+        after.value()
+    assert broken.done()
+
+
+def test_set_exception_and_value_before_completion():
+    fut: Future[int] = Future()
+    with pytest.raises(RuntimeError, match=r"Future.value: the Future has not completed yet; call wait\(\)"):
+        fut.value()
+    fut.set_exception(KeyError("lost"))
+    with pytest.raises(KeyError, match="lost"):
+        fut.wait()
+    with pytest.raises(TypeError, match="Future.set_exception: expected an exception instance, got str"):
+        Future().set_exception("lost")
+
+
+def test_a_future_completes_once():
+    fut: Future[int] = Future()
+    fut.set_result(1)
+    message = "Attempting to mark a completed Future as complete again. Note that a Future can only be marked"
+    with pytest.raises(RuntimeError, match=message):
+        fut.set_result(2)
+    with pytest.raises(RuntimeError, match=message):
+        fut.set_exception(ValueError())
+    assert fut.value() == 1
+
+
+def test_wait_blocks_until_another_thread_sets_the_result():
+    fut: Future[str] = Future()
+    chained = fut.then(lambda f: f.value() + "!")
+    thread = threading.Thread(target=lambda: (time.sleep(0.05), fut.set_result("late")))
+    thread.start()
+    assert chained.wait() == "late!"
+    thread.join()
+
+
+def test_collect_all_and_wait_all():
+    first, second = Future(), Future()
+    together = collect_all([first, second])
+    first.set_result(1)
+    assert not together.done()
+    second.set_result(2)
+    assert together.done() and together.wait() == [first, second]
+    assert wait_all([first, second]) == [1, 2]
+    assert collect_all([]).wait() == []
+    failed = Future()
+    failed.set_exception(ValueError("no"))
+    with pytest.raises(ValueError, match="no"):
+        wait_all([first, failed])
+
+
+def test_futures_are_subscriptable_for_annotations():
+    assert Future[Tensor].__origin__ is Future
+
+
+def test_a_finished_works_future_is_complete_at_once():
+    value = Tensor.from_array(np.ones(2, np.float32))
+    work = Work(None, None, "all_reduce", outputs=[value])
+    future = work.get_future()
+    assert future.done() and future.wait()[0] is value and work.get_future() is future
+    assert Work(None, None, "barrier").get_future().wait() is None
+
+
+# ------------------------------------------------------------------ buckets and checks, in this process
+def make_bucket(count: int = 2, index: int = 1) -> tuple[GradBucket, np.ndarray, list[Tensor]]:
+    params = [Tensor.from_array(np.zeros((2, 3), np.float32)), Tensor.from_array(np.zeros(4, np.float32))]
+    buffer = np.arange(10, dtype=np.float32)
+    return GradBucket(index, count, Tensor.from_array(buffer), params, [(0, 6), (6, 10)]), buffer, params
+
+
+def test_grad_bucket_views():
+    bucket, buffer, params = make_bucket()
+    assert bucket.index() == 1 and bucket.is_last()
+    assert not make_bucket(count=3)[0].is_last()
+    assert bucket.buffer().array is buffer
+    first, second = bucket.gradients()
+    assert first.shape == (2, 3) and second.shape == (4,)
+    np.testing.assert_array_equal(second.numpy(), [6, 7, 8, 9])
+    first.array[0, 0] = 100  # views: writing a gradient writes the buffer
+    assert buffer[0] == 100
+    assert bucket.parameters() == params and bucket.parameters() is not bucket.parameters()
+
+
+def test_set_buffer_replaces_the_buffer_and_the_views_follow():
+    bucket, buffer, _ = make_bucket()
+    half = bucket.buffer().to(np.float16)
+    bucket.set_buffer(half)
+    assert bucket.buffer() is half
+    views = bucket.gradients()
+    assert all(g.array.dtype == np.float16 and np.shares_memory(g.array, half.array) for g in views)
+    message = (
+        r"GradBucket.set_buffer: bucket 1 holds 10 gradient elements; the new buffer must be a flat 1-d "
+        r"tensor of as many, got Tensor of shape \(2, 5\)"
+    )
+    with pytest.raises(ValueError, match=message):
+        bucket.set_buffer(Tensor.from_array(np.zeros((2, 5), np.float32)))
+    with pytest.raises(ValueError, match=r"got Tensor of shape \(9,\)"):
+        bucket.set_buffer(Tensor.from_array(np.zeros(9, np.float32)))
+    with pytest.raises(ValueError, match=r"got list of shape \(\)"):
+        bucket.set_buffer([0.0] * 10)
+
+
+def test_check_comm_hook_accepts_hooks_of_every_shape():
+    check_comm_hook(default_hooks.allreduce_hook)
+    check_comm_hook(lambda state, bucket, extra=None: None)
+    check_comm_hook(print)  # *args: anything binds
+
+    def annotated(state: object, bucket: GradBucket) -> Future[Tensor]:
+        return Future()
+
+    def plain_future(state, bucket) -> Future:
+        return Future()
+
+    def unresolvable(state, bucket: NoSuchName) -> Future[Tensor]:  # noqa: F821 (left unchecked)
+        return Future()
+
+    for hook in (annotated, plain_future, unresolvable):
+        check_comm_hook(hook)
+
+
+def test_bfloat16_codec():
+    values = np.array([1.0, 1 + 2**-8, 1 + 3 * 2**-8, -3.0, 3.4e38, np.inf, np.nan, 0.0], np.float32)
+    bits = to_bfloat16_bits(values)
+    assert bits.dtype == np.uint16
+    assert bits.tolist() == [0x3F80, 0x3F80, 0x3F82, 0xC040, 0x7F80, 0x7F80, 0x7FC0, 0]  # ties to even
+    back = from_bfloat16_bits(bits)
+    assert back.dtype == np.float32
+    np.testing.assert_array_equal(back[:3], [1.0, 1.0, 1.015625])
+    rng = np.random.default_rng(0)
+    wide = (rng.standard_normal(1000) * 10.0 ** rng.integers(-30, 30, 1000)).astype(np.float32)
+    np.testing.assert_array_equal(from_bfloat16_bits(to_bfloat16_bits(wide)), bf16_round(wide))
+
+
+def test_write_back_keeps_the_buffers_dtype_and_result_tensor_unwraps_lists():
+    buffer = Tensor.from_array(np.zeros(3, np.float32))
+    reduced = Tensor.from_array(np.array([0.5, 1.5, 2.5], np.float16))
+    assert default_hooks.write_back(buffer, reduced) is buffer
+    assert buffer.array.dtype == np.float32 and buffer.numpy().tolist() == [0.5, 1.5, 2.5]
+    assert default_hooks.result_tensor([reduced]) is reduced
+    assert default_hooks.result_tensor(reduced) is reduced
