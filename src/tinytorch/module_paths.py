@@ -77,6 +77,12 @@ PATHS: dict[str, str] = {
     ),
     "nn.parallel.data_parallel": "tinytorch.nn.parallel: DataParallel data_parallel",
     "nn.parallel.distributed": "tinytorch.nn.parallel: DistributedDataParallel",
+    "distributed.algorithms": "",
+    "distributed.algorithms.ddp_comm_hooks": "",
+    "distributed.algorithms.ddp_comm_hooks.default_hooks": (
+        "tt_dist.algorithms.ddp_comm_hooks.default_hooks: allreduce_hook fp16_compress_hook "
+        "bf16_compress_hook fp16_compress_wrapper bf16_compress_wrapper"
+    ),
     "nn.modules.activation": (
         "tinytorch.nn: Threshold ReLU RReLU Hardtanh ReLU6 Sigmoid Hardsigmoid Tanh SiLU Mish Hardswish ELU "
         "CELU SELU GLU GELU Hardshrink LeakyReLU LogSigmoid Softplus Softshrink MultiheadAttention PReLU "
