@@ -83,6 +83,9 @@ PATHS: dict[str, str] = {
         "tt_dist.algorithms.ddp_comm_hooks.default_hooks: allreduce_hook fp16_compress_hook "
         "bf16_compress_hook fp16_compress_wrapper bf16_compress_wrapper"
     ),
+    "distributed.algorithms.ddp_comm_hooks.powerSGD_hook": (
+        "tt_dist.algorithms.ddp_comm_hooks.powerSGD_hook: PowerSGDState powerSGD_hook"
+    ),
     "nn.modules.activation": (
         "tinytorch.nn: Threshold ReLU RReLU Hardtanh ReLU6 Sigmoid Hardsigmoid Tanh SiLU Mish Hardswish ELU "
         "CELU SELU GLU GELU Hardshrink LeakyReLU LogSigmoid Softplus Softshrink MultiheadAttention PReLU "

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from tt_autograd import Tensor
 from tt_dist import Work
-from tt_dist.algorithms.ddp_comm_hooks import default_hooks
+from tt_dist.algorithms.ddp_comm_hooks import default_hooks, powerSGD_hook
 from tt_dist.bfloat16 import from_bfloat16_bits, to_bfloat16_bits
 from tt_dist.comm_hook import GradBucket
 from tt_dist.ddp import check_comm_hook
@@ -206,6 +206,84 @@ def test_errors(ranks, case, message):
     assert ranks[0][case] == ranks[1][case] == message
 
 
+# ------------------------------------------------------------------ PowerSGD, on 2 ranks
+def psgd_step(ranks, name, step) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """PowerSGD's gradients at ``step`` (the same on both ranks) and the mean of the ranks' local ones."""
+    reduced = arrays(ranks[0][f"psgd_{name}"][step])
+    assert identical(reduced, arrays(ranks[1][f"psgd_{name}"][step]))
+    local = [arrays(r[f"psgd_{name}_local"][step]) for r in ranks]
+    return reduced, [(a + b) / np.float32(2) for a, b in zip(*local)]
+
+
+@pytest.mark.parametrize("name", ["rank1", "full", "epsilon"])
+def test_powersgd_all_reduces_plainly_before_its_start(ranks, name):
+    for step in (0, 1):
+        assert identical(psgd_step(ranks, name, step)[0], arrays(ranks[0]["psgd_plain"][step]))
+
+
+@pytest.mark.parametrize(
+    ("name", "step", "rank"), [("rank1", 2, 1), ("no_feedback", 1, 1), ("epsilon", 2, 2)]
+)
+def test_powersgd_projects_each_matrix_on_r_directions(ranks, name, step, rank):
+    reduced, mean = psgd_step(ranks, name, step)  # no kept error yet: the inputs are the local gradients
+    for got, average in zip(reduced, mean):
+        if got.size in (8, 3):  # the biases travel uncompressed: their plain average
+            np.testing.assert_allclose(got, average, rtol=1e-6, atol=1e-8)
+            continue
+        shape = {40: (8, 5), 64: (8, 8), 24: (3, 8)}[got.size]
+        approx, full = got.reshape(shape).astype(np.float64), average.reshape(shape).astype(np.float64)
+        singular = np.linalg.svd(approx, compute_uv=False)
+        assert np.all(singular[rank:] <= 1e-5 * singular[0])  # rank r
+        assert np.abs(approx.T @ (full - approx)).max() <= 1e-5 * np.abs(full).max() ** 2  # a projection
+        if rank == 1:  # (the last layer's gradient has rank 2: its rows sum to zero)
+            assert not np.allclose(approx, full, atol=1e-4)  # not the whole matrix
+
+
+def test_powersgd_of_full_rank_gives_ddps_gradients(ranks):
+    for step in (2, 3):
+        for got, plain in zip(psgd_step(ranks, "full", step)[0], arrays(ranks[0]["psgd_plain"][step])):
+            np.testing.assert_allclose(got, plain, atol=1e-6)
+
+
+def test_powersgd_keeps_each_ranks_error_for_the_next_step(ranks):
+    for r in ranks:
+        for name in ("rank1", "full", "epsilon"):
+            gaps = r[f"psgd_{name}_error_gap"]
+            assert gaps[:2] == [None, None] and max(gaps[2:]) < 1e-6
+    assert ranks[0]["psgd_no_feedback_error_gap"] == []
+
+
+def test_powersgd_counts_steps_and_compression(ranks):
+    for r in ranks:
+        assert [r[f"psgd_{n}_iter"] for n in ("rank1", "full", "no_feedback", "epsilon")] == [4, 4, 4, 4]
+        assert r["psgd_rank1_stats"] == [294 / 118, 294, 118]  # 2 steps of 147 elements, 59 sent each
+        assert r["psgd_no_feedback_stats"] == [441 / 177, 441, 177]
+        assert r["psgd_rank1_memory"] == [0, 1, 2] and r["psgd_no_feedback_memory"] == []  # warm start or not
+
+
+def test_powersgd_state_refuses_what_pytorch_refuses():
+    message = r"PowerSGDState: start_powerSGD_iter=1, but with use_error_feedback it must be at least 2"
+    with pytest.raises(ValueError, match=message):
+        powerSGD_hook.PowerSGDState(None, start_powerSGD_iter=1)
+    powerSGD_hook.PowerSGDState(None, start_powerSGD_iter=1, use_error_feedback=False)
+    with pytest.raises(
+        ValueError, match="PowerSGDState: matrix_approximation_rank must be a positive integer"
+    ):
+        powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=0)
+    assert powerSGD_hook.PowerSGDState(None).compression_stats() == (0.0, 0, 0)
+
+
+@pytest.mark.parametrize("epsilon", [0, 1e-8])
+def test_orthonormalize(epsilon):
+    rng = np.random.default_rng(1)
+    matrix = rng.standard_normal((6, 3))
+    original = matrix.copy()
+    powerSGD_hook.orthonormalize(matrix, epsilon)
+    np.testing.assert_allclose(matrix.T @ matrix, np.eye(3), atol=1e-7)  # (epsilon: within 1e-8)
+    projection = matrix @ matrix.T
+    np.testing.assert_allclose(projection @ original, original, atol=1e-7)  # the same span
+
+
 # ------------------------------------------------------------------ futures, in this process
 def test_then_chains_and_runs_callbacks_in_order():
     fut: Future[int] = Future()
@@ -369,3 +447,15 @@ def test_write_back_keeps_the_buffers_dtype_and_result_tensor_unwraps_lists():
     assert buffer.array.dtype == np.float32 and buffer.numpy().tolist() == [0.5, 1.5, 2.5]
     assert default_hooks.result_tensor([reduced]) is reduced
     assert default_hooks.result_tensor(reduced) is reduced
+
+
+def test_messages_name_the_bucket_and_its_first_parameters():
+    from tt_dist.comm_hook import CommHookReducer
+
+    params = [Tensor.from_array(np.zeros(2, np.float32)) for _ in range(5)]
+    for count, listed in ((4, "parameters d, c, b, a)"), (5, "parameters e, d, c, b …)")):
+        names = list("abcde"[:count])
+        reducer = CommHookReducer(
+            params[:count], None, 25.0, names, False, None, default_hooks.allreduce_hook
+        )
+        assert reducer.describe(0) == f"bucket 0 of 1 ({listed}"

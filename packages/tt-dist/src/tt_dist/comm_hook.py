@@ -17,7 +17,10 @@ when a hook is registered. Buckets are built, filled and started exactly as
 before, from the gradient hooks while backward runs and in bucket order on every
 rank; only what starts a bucket (:meth:`CommHookReducer.launch`: the hook) and
 what ends backward (:meth:`CommHookReducer.finish`: wait for the futures,
-write back without dividing) differ.
+write back without dividing) differ. A future's ``then`` callbacks run when
+DDP waits for it at the end of backward, bucket after bucket, never while
+backward runs: a callback may start collectives (PowerSGD's do), and MPI needs
+them in the same order on every rank.
 
 Cost per step: as DDP's own (a copy of every gradient into and out of the
 buckets) plus whatever the hook moves, and one Python call per bucket.
@@ -144,10 +147,15 @@ class CommHookReducer(Reducer):
         self.futures[index] = future
 
     def poke(self) -> None:
-        """Let MPI progress the hooks' collectives: test each started future without blocking."""
-        for future in self.futures[: self.next]:
-            if future is not None:
-                future.done()
+        """Let MPI progress the hooks' collectives, without completing any future.
+
+        Completing a future runs its callbacks, which may start collectives (PowerSGD's run
+        two); they must start in the same order on every rank, so they run only in
+        :meth:`finish`, bucket by bucket. An ``Iprobe`` enters MPI's progress engine alone.
+        """
+        from mpi4py import MPI
+
+        self.group.comm.Iprobe(source=MPI.ANY_SOURCE, tag=MPI.ANY_TAG)
 
     def finish(self) -> None:
         """Wait for every bucket's future and write its value into the ``.grad`` (no division)."""

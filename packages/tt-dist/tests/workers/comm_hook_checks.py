@@ -18,7 +18,7 @@ import tt_dist as dist
 import tt_nn as nn
 import tt_nn.functional as F
 import tt_optim
-from tt_dist.algorithms.ddp_comm_hooks import default_hooks
+from tt_dist.algorithms.ddp_comm_hooks import default_hooks, powerSGD_hook
 from tt_dist.futures import Future, collect_all
 
 BATCH, FEATURES, CLASSES = 8, 5, 3
@@ -105,6 +105,7 @@ def main(out: str) -> None:
     record.update(no_sync_and_unused(rank))
     record.update(futures_of_collectives(rank))
     record.update(errors(rank))
+    record.update(power_sgd(rank))
     with open(f"{out}.{rank}.json", "w") as file:
         json.dump(record, file)
 
@@ -270,6 +271,75 @@ def errors(rank: int) -> dict:
         "err_return_annotation": error_of(lambda: backward_with(rank, None, bad_return_annotation)),
         "annotated": grads(backward_with(rank, None, annotated)),
     }
+
+
+def power_sgd(rank: int) -> dict:
+    """Two plain steps, then compressed ones; the gradients of each step, this rank's local ones too."""
+    result = {}
+    x, y = data(rank)
+    cases = {
+        "rank1": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=1, start_powerSGD_iter=2),
+        "full": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=8, start_powerSGD_iter=2,
+                                            min_compression_rate=0),
+        "no_feedback": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=1, start_powerSGD_iter=1,
+                                                   use_error_feedback=False, warm_start=False),
+        "epsilon": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=2, start_powerSGD_iter=2,
+                                               orthogonalization_epsilon=1e-8, min_compression_rate=1),
+    }  # fmt: skip
+    for name, state in [("plain", None), *cases.items()]:
+        model = dist.DistributedDataParallel(make_model(), bucket_cap_mb=SMALL)
+        if state is not None:
+            model.register_comm_hook(state, powerSGD_hook.powerSGD_hook)
+        opt = tt_optim.SGD(model.parameters(), lr=0.5)
+        steps, locals_, errors_ = [], [], []
+        for _ in range(4):
+            local = make_model()
+            for mine, theirs in zip(local.parameters(), model.parameters()):
+                mine.array[...] = theirs.array
+            F.cross_entropy(local(x), y).backward()
+            locals_.append(grads(local))
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            steps.append(grads(model))
+            if state is not None and state.use_error_feedback:
+                errors_.append(error_gap(model, state, local))
+            opt.step()
+        result[f"psgd_{name}"] = steps
+        result[f"psgd_{name}_local"] = locals_
+        result[f"psgd_{name}_error_gap"] = errors_
+        if state is not None:
+            result[f"psgd_{name}_iter"] = state.iter
+            result[f"psgd_{name}_stats"] = list(state.compression_stats())
+            result[f"psgd_{name}_memory"] = sorted(state.q_memory_dict)
+    return result
+
+
+def error_gap(model, state, local) -> float:
+    """Largest gap between the hook's kept error and (this rank's input - the reduced gradient), per bucket.
+
+    The input is the local gradient plus the error kept before this step (none at its first
+    compressed step, when the kept error starts at zero).
+    """
+    if not state.error_dict:  # a plain all-reduce step
+        return None
+    reducer = model.reducer
+    gap = 0.0
+    mine = list(local.parameters())
+    for index, bucket in enumerate(reducer.buckets):
+        expected = np.zeros(bucket.buffer.size, np.float32)
+        for position, (start, stop) in zip(bucket.indices, bucket.slices):
+            local_grad = mine[position].grad.numpy().ravel()
+            expected[start:stop] = local_grad - reducer.params[position].grad.numpy().ravel()
+        previous = state_errors_before.get((id(state), index))
+        if previous is not None:
+            expected += previous
+        kept = state.error_dict[index]
+        gap = max(gap, float(np.abs(kept - expected).max()))
+        state_errors_before[(id(state), index)] = kept.copy()
+    return gap
+
+
+state_errors_before: dict = {}
 
 
 if __name__ == "__main__":
