@@ -125,6 +125,12 @@ def test_the_hook_sees_each_bucket_while_backward_runs(ranks):
     assert ranks[0]["launches"][0] > 0  # bucket 0 started while parameters still awaited gradients
 
 
+def test_gradients_are_fresh_arrays_then_written_in_place(ranks):
+    for r in ranks:
+        assert r["grads_alias_buckets"] is False  # the next backward refills the buckets
+        assert r["second_backward_bumps"] == [True] * 6  # in-place writes mark the version
+
+
 def test_no_sync_skips_the_hook(ranks):
     assert ranks[0]["no_sync_hooked_calls"] == [0, 1, 2]  # the last backward only
     assert ranks[0]["no_sync_plain_calls"] == []
@@ -185,6 +191,12 @@ BUCKET = "bucket 0 of 1 (parameters 4.bias, 4.weight, 2.bias, 2.weight …)"
             "RuntimeError: DistributedDataParallel: the future of the communication hook "
             f"errors.<locals>.wrong_size holds a tensor of 3 elements for {BUCKET}, which has 147 gradient "
             "elements; its value must be the reduced flat tensor (or a list of that one tensor)",
+        ),
+        (
+            "err_two_tensors",
+            "RuntimeError: DistributedDataParallel: the future of the communication hook "
+            f"errors.<locals>.two_tensors holds list for {BUCKET}, which has 147 gradient elements; its "
+            "value must be the reduced flat tensor (or a list of that one tensor)",
         ),
         ("err_not_callable", "TypeError: Communication hook must be callable, got int."),
         (

@@ -137,7 +137,16 @@ def custom_hooks(rank: int) -> dict:
     model.register_comm_hook(marker, triple)
     x, y = data(rank)
     F.cross_entropy(model(x), y).backward()
-    return {"tripled": grads(model), "calls": calls, "launches": model.reducer.launches}
+    tripled, seen, launches = grads(model), list(calls), list(model.reducer.launches)
+    buffers = [bucket.buffer for bucket in model.reducer.buckets]
+    aliased = any(np.shares_memory(p.grad.array, b) for p in model.parameters() for b in buffers)
+    versions = [p.grad._version for p in model.parameters()]
+    F.cross_entropy(model(x), y).backward()  # accumulates into the existing .grad: in place, marked
+    bumped = [p.grad._version > v for p, v in zip(model.parameters(), versions)]
+    return {
+        "tripled": tripled, "calls": seen, "launches": launches,
+        "grads_alias_buckets": aliased, "second_backward_bumps": bumped,
+    }  # fmt: skip
 
 
 class Branches(nn.Module):
@@ -245,6 +254,11 @@ def errors(rank: int) -> dict:
         fut.set_result(autograd.zeros(3))
         return fut
 
+    def two_tensors(state, bucket):
+        fut = Future()
+        fut.set_result([bucket.buffer(), bucket.buffer()])
+        return fut
+
     def takes_one(bucket):
         return None
 
@@ -265,6 +279,7 @@ def errors(rank: int) -> dict:
         "err_not_future": error_of(lambda: backward_with(rank, None, not_a_future, cap=25)),
         "err_failing_callback": error_of(lambda: backward_with(rank, None, failing_callback, cap=25)),
         "err_wrong_size": error_of(lambda: backward_with(rank, None, wrong_size, cap=25)),
+        "err_two_tensors": error_of(lambda: backward_with(rank, None, two_tensors, cap=25)),
         "err_not_callable": error_of(lambda: backward_with(rank, None, 42)),
         "err_takes_one": error_of(lambda: backward_with(rank, None, takes_one)),
         "err_bucket_annotation": error_of(lambda: backward_with(rank, None, bad_bucket_annotation)),
