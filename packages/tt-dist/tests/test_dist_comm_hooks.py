@@ -227,14 +227,23 @@ def psgd_step(ranks, name, step) -> tuple[list[np.ndarray], list[np.ndarray]]:
     return reduced, [(a + b) / np.float32(2) for a, b in zip(*local)]
 
 
-@pytest.mark.parametrize("name", ["rank1", "full", "epsilon"])
+def test_powersgd_leaves_matrices_that_would_not_shrink_enough(ranks):
+    # rank 2 and min_compression_rate 2: (n + m)·2·2 >= n·m for every matrix here
+    assert identical(psgd_step(ranks, "rank2_rate2", 2)[0], arrays(ranks[0]["psgd_plain"][2]))
+    for got, plain in zip(psgd_step(ranks, "rank2_rate2", 3)[0], arrays(ranks[0]["psgd_plain"][3])):
+        np.testing.assert_allclose(got, plain, atol=1e-7)  # the kept errors (local - mean) sum to ~0
+    assert ranks[0]["psgd_rank2_rate2_stats"] == [1.0, 294, 294]
+
+
+@pytest.mark.parametrize("name", ["rank1", "full", "epsilon", "one_bucket"])
 def test_powersgd_all_reduces_plainly_before_its_start(ranks, name):
     for step in (0, 1):
         assert identical(psgd_step(ranks, name, step)[0], arrays(ranks[0]["psgd_plain"][step]))
 
 
 @pytest.mark.parametrize(
-    ("name", "step", "rank"), [("rank1", 2, 1), ("no_feedback", 1, 1), ("epsilon", 2, 2)]
+    ("name", "step", "rank"),
+    [("rank1", 2, 1), ("no_feedback", 1, 1), ("epsilon", 2, 2), ("one_bucket", 2, 1)],
 )
 def test_powersgd_projects_each_matrix_on_r_directions(ranks, name, step, rank):
     reduced, mean = psgd_step(ranks, name, step)  # no kept error yet: the inputs are the local gradients
@@ -259,7 +268,7 @@ def test_powersgd_of_full_rank_gives_ddps_gradients(ranks):
 
 def test_powersgd_keeps_each_ranks_error_for_the_next_step(ranks):
     for r in ranks:
-        for name in ("rank1", "full", "epsilon"):
+        for name in ("rank1", "full", "epsilon", "one_bucket"):
             gaps = r[f"psgd_{name}_error_gap"]
             assert gaps[:2] == [None, None] and max(gaps[2:]) < 1e-6
     assert ranks[0]["psgd_no_feedback_error_gap"] == []
@@ -270,7 +279,15 @@ def test_powersgd_counts_steps_and_compression(ranks):
         assert [r[f"psgd_{n}_iter"] for n in ("rank1", "full", "no_feedback", "epsilon")] == [4, 4, 4, 4]
         assert r["psgd_rank1_stats"] == [294 / 118, 294, 118]  # 2 steps of 147 elements, 59 sent each
         assert r["psgd_no_feedback_stats"] == [441 / 177, 441, 177]
+        assert r["psgd_full_stats"] == [294 / 490, 294, 490]  # biases stay uncompressed
         assert r["psgd_rank1_memory"] == [0, 1, 2] and r["psgd_no_feedback_memory"] == []  # warm start or not
+        assert r["psgd_rank1_p_memory"] == [0, 1, 2] and r["psgd_no_feedback_p_memory"] == []
+    seeds = np.random.default_rng(0)  # warm start draws the Qs once per bucket; without, at every step
+    assert ranks[0]["psgd_rank1_next_seed"] == [int(seeds.integers(1_000_000_000)) for _ in range(4)][-1]
+    seeds = np.random.default_rng(0)
+    assert (
+        ranks[0]["psgd_no_feedback_next_seed"] == [int(seeds.integers(1_000_000_000)) for _ in range(10)][-1]
+    )
 
 
 def test_powersgd_state_refuses_what_pytorch_refuses():
@@ -282,7 +299,26 @@ def test_powersgd_state_refuses_what_pytorch_refuses():
         ValueError, match="PowerSGDState: matrix_approximation_rank must be a positive integer"
     ):
         powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=0)
-    assert powerSGD_hook.PowerSGDState(None).compression_stats() == (0.0, 0, 0)
+    state = powerSGD_hook.PowerSGDState(
+        None, compression_stats_logging_frequency=0, batch_tensors_with_same_shape=True
+    )
+    assert state.compression_stats() == (0.0, 0, 0)
+    assert state.compression_stats_logging_frequency == 1 and state.batch_tensors_with_same_shape is True
+    assert powerSGD_hook.PowerSGDState(None).compression_stats_logging_frequency == 10_000
+
+
+def test_powersgd_counts_a_step_at_its_last_bucket_and_says_when_it_starts(caplog):
+    state = powerSGD_hook.PowerSGDState(None, start_powerSGD_iter=2)
+    first, last = make_bucket(count=2, index=0)[0], make_bucket(count=2, index=1)[0]
+    with caplog.at_level("INFO", logger=powerSGD_hook.__name__):
+        state.maybe_increase_iter(first)
+        assert state.iter == 0
+        state.maybe_increase_iter(last)
+        assert state.iter == 1 and not caplog.records
+        state.maybe_increase_iter(last)
+        state.maybe_increase_iter(last)
+    assert state.iter == 3
+    assert [record.getMessage() for record in caplog.records] == ["PowerSGD: compression starts at step 2"]
 
 
 @pytest.mark.parametrize("epsilon", [0, 1e-8])
@@ -294,6 +330,12 @@ def test_orthonormalize(epsilon):
     np.testing.assert_allclose(matrix.T @ matrix, np.eye(3), atol=1e-7)  # (epsilon: within 1e-8)
     projection = matrix @ matrix.T
     np.testing.assert_allclose(projection @ original, original, atol=1e-7)  # the same span
+
+
+def test_orthonormalize_adds_epsilon_to_each_norm():
+    matrix = np.array([[3.0, 1.0], [4.0, 2.0]])
+    powerSGD_hook.orthonormalize(matrix, 1.0)
+    np.testing.assert_allclose(matrix[:, 0], [0.5, 2 / 3])  # (3, 4) / (5 + 1)
 
 
 # ------------------------------------------------------------------ futures, in this process
@@ -370,6 +412,77 @@ def test_collect_all_and_wait_all():
         wait_all([first, failed])
 
 
+def test_done_advances_what_completes_the_future():
+    fut: Future[int] = Future()
+    calls = []
+    fut._advance = lambda block: calls.append(block) or (block and fut.set_result(7))
+    assert not fut.done() and calls == [False]  # tested without blocking
+    assert fut.wait() == 7 and calls == [False, True]
+    assert fut.done() and calls == [False, True]  # complete: nothing more to advance
+
+
+def test_collect_all_takes_any_iterable():
+    first, second = Future(), Future()
+    together = collect_all(iter((first, second)))
+    first.set_result(1)
+    second.set_result(2)
+    assert together.wait() == [first, second]
+
+
+class FakeRequest:
+    def __init__(self, done: bool) -> None:
+        self.done = done
+
+    def Test(self) -> bool:  # noqa: N802 (mpi4py's name)
+        return self.done
+
+
+class FakeGroup:
+    """A group whose wait finishes at once, or raises ``error``."""
+
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error, self.waits = error, 0
+
+    def wait(self, requests, op) -> None:
+        self.waits += 1
+        if self.error is not None:
+            raise self.error
+
+
+def test_work_is_completed_and_wait():
+    assert Work(FakeGroup(), None, "x").is_completed()
+    assert not Work(FakeGroup(), FakeRequest(False), "x").is_completed()
+    assert Work(FakeGroup(), FakeRequest(True), "x").is_completed()
+    finished, group = [], FakeGroup()
+    work = Work(group, FakeRequest(True), "x", lambda: finished.append(1), outputs=["out"])
+    future = work.get_future()
+    assert work.wait() is True and finished == [1] and future.value() == ["out"]
+    assert work.wait() is True and finished == [1] and group.waits == 1  # once
+
+
+def test_a_works_future_is_completed_by_done_or_wait():
+    pending = Work(FakeGroup(), FakeRequest(False), "x", outputs=["a"])
+    assert not pending.get_future().done()
+    ready = Work(FakeGroup(), FakeRequest(True), "x", outputs=["b"])
+    assert ready.get_future().done() and ready.get_future().value() == ["b"]
+    assert Work(FakeGroup(), FakeRequest(False), "x", outputs=["c"]).get_future().wait() == ["c"]
+
+
+def test_a_failed_collective_fails_its_future_and_raises():
+    error = TimeoutError("all_reduce: waited too long")
+    work = Work(FakeGroup(error), FakeRequest(False), "all_reduce", outputs=["a"])
+    future = work.get_future()
+    with pytest.raises(TimeoutError, match="waited too long"):
+        work.wait()
+    with pytest.raises(TimeoutError, match="waited too long"):
+        future.wait()  # the future holds the error
+    late = Work(FakeGroup(error), FakeRequest(False), "all_reduce")
+    with pytest.raises(TimeoutError):
+        late.get_future().wait()
+    with pytest.raises(TimeoutError):
+        late.wait()  # still unfinished: the collective's own error again
+
+
 def test_futures_are_subscriptable_for_annotations():
     assert Future[Tensor].__origin__ is Future
 
@@ -424,7 +537,8 @@ def test_set_buffer_replaces_the_buffer_and_the_views_follow():
 def test_check_comm_hook_accepts_hooks_of_every_shape():
     check_comm_hook(default_hooks.allreduce_hook)
     check_comm_hook(lambda state, bucket, extra=None: None)
-    check_comm_hook(print)  # *args: anything binds
+    check_comm_hook(print)  # a builtin without a signature: not checked further
+    check_comm_hook(lambda *args: None)  # one parameter that takes both
 
     def annotated(state: object, bucket: GradBucket) -> Future[Tensor]:
         return Future()
@@ -444,6 +558,8 @@ def test_bfloat16_codec():
     bits = to_bfloat16_bits(values)
     assert bits.dtype == np.uint16
     assert bits.tolist() == [0x3F80, 0x3F80, 0x3F82, 0xC040, 0x7F80, 0x7F80, 0x7FC0, 0]  # ties to even
+    loud_nan = np.array([0x7FFFFFFF, 0xFFFFFFFF], np.uint32).view(np.float32)  # rounding would wrap these
+    assert to_bfloat16_bits(loud_nan).tolist() == [0x7FC0, 0x7FC0]
     back = from_bfloat16_bits(bits)
     assert back.dtype == np.float32
     np.testing.assert_array_equal(back[:3], [1.0, 1.0, 1.015625])
@@ -455,7 +571,9 @@ def test_bfloat16_codec():
 def test_write_back_keeps_the_buffers_dtype_and_result_tensor_unwraps_lists():
     buffer = Tensor.from_array(np.zeros(3, np.float32))
     reduced = Tensor.from_array(np.array([0.5, 1.5, 2.5], np.float16))
+    version = buffer._version
     assert default_hooks.write_back(buffer, reduced) is buffer
+    assert buffer._version > version  # an in-place write, marked
     assert buffer.array.dtype == np.float32 and buffer.numpy().tolist() == [0.5, 1.5, 2.5]
     assert default_hooks.result_tensor([reduced]) is reduced
     assert default_hooks.result_tensor(reduced) is reduced

@@ -298,11 +298,16 @@ def power_sgd(rank: int) -> dict:
                                             min_compression_rate=0),
         "no_feedback": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=1, start_powerSGD_iter=1,
                                                    use_error_feedback=False, warm_start=False),
+        "rank2_rate2": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=2, start_powerSGD_iter=2),
         "epsilon": powerSGD_hook.PowerSGDState(None, matrix_approximation_rank=2, start_powerSGD_iter=2,
                                                orthogonalization_epsilon=1e-8, min_compression_rate=1),
     }  # fmt: skip
+    cases["one_bucket"] = powerSGD_hook.PowerSGDState(
+        None, matrix_approximation_rank=1, start_powerSGD_iter=2
+    )
     for name, state in [("plain", None), *cases.items()]:
-        model = dist.DistributedDataParallel(make_model(), bucket_cap_mb=SMALL)
+        cap = 25 if name == "one_bucket" else SMALL  # one bucket: several matrices share P and Q's memory
+        model = dist.DistributedDataParallel(make_model(), bucket_cap_mb=cap)
         if state is not None:
             model.register_comm_hook(state, powerSGD_hook.powerSGD_hook)
         opt = tt_optim.SGD(model.parameters(), lr=0.5)
@@ -326,6 +331,8 @@ def power_sgd(rank: int) -> dict:
             result[f"psgd_{name}_iter"] = state.iter
             result[f"psgd_{name}_stats"] = list(state.compression_stats())
             result[f"psgd_{name}_memory"] = sorted(state.q_memory_dict)
+            result[f"psgd_{name}_p_memory"] = sorted(state.p_memory_dict)
+            result[f"psgd_{name}_next_seed"] = int(state.rng.integers(1_000_000_000))  # counts the draws
     return result
 
 

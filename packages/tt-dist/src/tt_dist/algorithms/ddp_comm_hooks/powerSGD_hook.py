@@ -134,17 +134,18 @@ def powerSGD_hook(state: PowerSGDState, bucket: GradBucket) -> Future[Tensor]:  
     flat = buffer.array.reshape(-1)
     index = bucket.index()
     if state.use_error_feedback:
-        if index in state.error_dict:
+        if index in state.error_dict:  # (the first time there is none: the error starts at zero)
             flat += state.error_dict[index]
-        else:
-            state.error_dict[index] = np.zeros_like(flat)
         before = flat.copy()
     matrices, plain = [], []
     for grad in bucket.gradients():
         array = grad.array
-        rows, cols = (array.shape[0], array.size // array.shape[0]) if array.ndim > 1 else (0, 0)
-        rank = min(rows, cols, state.matrix_approximation_rank)
-        if array.ndim > 1 and (rows + cols) * rank * state.min_compression_rate < rows * cols:
+        compress = False
+        if array.ndim > 1:  # a matrix, or a tensor seen as shape[0] × the rest
+            rows, cols = array.shape[0], array.size // array.shape[0]
+            rank = min(rows, cols, state.matrix_approximation_rank)
+            compress = (rows + cols) * rank * state.min_compression_rate < rows * cols
+        if compress:
             matrices.append((array.reshape(rows, cols), rank))
             state.total_numel_before_compression += rows * cols
             state.total_numel_after_compression += (rows + cols) * rank
