@@ -141,6 +141,7 @@ def test_find_unused_parameters_works_with_a_hook(ranks):
     hooked, plain = same_on_both(ranks, "unused_hooked"), same_on_both(ranks, "unused_plain")
     assert identical(hooked, plain)
     assert ranks[0]["unused_hooked_never"] == ranks[1]["unused_hooked_never"] == [True, True]
+    assert not ranks[0]["unused_hooked_alias"] and not ranks[1]["unused_hooked_alias"]
 
 
 def test_futures_of_collectives(ranks):

@@ -191,6 +191,8 @@ def no_sync_and_unused(rank: int) -> dict:
         used = [p for n, p in model.module.named_parameters() if not n.startswith("never")]
         result[f"unused_{name}"] = [p.grad.numpy().ravel().tolist() for p in used]
         result[f"unused_{name}_never"] = [p.grad is None for p in model.module.never.parameters()]
+        buffers = [bucket.buffer for bucket in model.reducer.buckets]  # a grad made by DDP is its own array
+        result[f"unused_{name}_alias"] = any(np.shares_memory(p.grad.array, b) for p in used for b in buffers)
     return result
 
 
