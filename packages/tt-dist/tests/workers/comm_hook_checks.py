@@ -25,9 +25,11 @@ BATCH, FEATURES, CLASSES = 8, 5, 3
 SMALL = 200 / 2**20  # bucket_cap_mb: a few parameters per bucket, so several buckets
 
 
-def make_model() -> nn.Module:
+def make_model(hidden: int = 8) -> nn.Module:
     autograd.manual_seed(3)
-    return nn.Sequential(nn.Linear(FEATURES, 8), nn.Tanh(), nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, CLASSES))
+    return nn.Sequential(
+        nn.Linear(FEATURES, 8), nn.Tanh(), nn.Linear(8, hidden), nn.Tanh(), nn.Linear(hidden, CLASSES)
+    )
 
 
 def data(rank: int):
@@ -307,15 +309,24 @@ def power_sgd(rank: int) -> dict:
     cases["one_bucket"] = powerSGD_hook.PowerSGDState(
         None, matrix_approximation_rank=1, start_powerSGD_iter=2
     )
+    bumped = []
+
+    def marking(state, bucket):  # powerSGD_hook, recording that its result's in-place write is marked
+        before = bucket.buffer()._version
+        return powerSGD_hook.powerSGD_hook(state, bucket).then(
+            lambda fut: bumped.append(fut.value()._version > before) or fut.value()
+        )
+
     for name, state in [("plain", None), *cases.items()]:
-        cap = 25 if name == "one_bucket" else SMALL  # one bucket: several matrices share P and Q's memory
-        model = dist.DistributedDataParallel(make_model(), bucket_cap_mb=cap)
+        # one bucket: three matrices of 7, 8 and 5 columns share P and Q's memory
+        cap, hidden = (25, 7) if name == "one_bucket" else (SMALL, 8)
+        model = dist.DistributedDataParallel(make_model(hidden), bucket_cap_mb=cap)
         if state is not None:
-            model.register_comm_hook(state, powerSGD_hook.powerSGD_hook)
+            model.register_comm_hook(state, marking if name == "one_bucket" else powerSGD_hook.powerSGD_hook)
         opt = tt_optim.SGD(model.parameters(), lr=0.5)
         steps, locals_, errors_ = [], [], []
         for _ in range(4):
-            local = make_model()
+            local = make_model(hidden)
             for mine, theirs in zip(local.parameters(), model.parameters()):
                 mine.array[...] = theirs.array
             F.cross_entropy(local(x), y).backward()
@@ -329,12 +340,14 @@ def power_sgd(rank: int) -> dict:
         result[f"psgd_{name}"] = steps
         result[f"psgd_{name}_local"] = locals_
         result[f"psgd_{name}_error_gap"] = errors_
+        result[f"psgd_{name}_shapes"] = [list(p.shape) for p in model.parameters()]
         if state is not None:
             result[f"psgd_{name}_iter"] = state.iter
             result[f"psgd_{name}_stats"] = list(state.compression_stats())
             result[f"psgd_{name}_memory"] = sorted(state.q_memory_dict)
             result[f"psgd_{name}_p_memory"] = sorted(state.p_memory_dict)
             result[f"psgd_{name}_next_seed"] = int(state.rng.integers(1_000_000_000))  # counts the draws
+    result["psgd_bumped"] = bumped
     return result
 
 
