@@ -150,6 +150,9 @@ class DistributedDataParallel(Module):
             per forward and one all-reduce of a flag per parameter per backward. A parameter
             that no rank used keeps no gradient (``.grad`` stays None), as in PyTorch.
 
+    :meth:`register_comm_hook` replaces the all-reduce of each bucket by a function of the
+    user's (fp16 or bf16 compression, PowerSGD: ``tt_dist.algorithms.ddp_comm_hooks``).
+
     The wrapped model is ``ddp.module``; ``ddp.state_dict()`` prefixes its keys with
     ``module.`` as PyTorch does, so save ``ddp.module.state_dict()`` for a file that loads
     into an unwrapped model (:func:`tt_dist.save_checkpoint` does).
