@@ -57,6 +57,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     distributions,
     fft,  # tt.fft: fft, rfft, fftn, fftfreq, fftshift, ... (torch.fft)
     func,  # tt.func: grad, vjp, jacrev, hessian, functional_call (torch.func)
+    futures,  # tt.futures: Future, collect_all, wait_all (torch.futures)
     jit,  # tt.jit: TorchScript's decorators as the identity (eager only)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     module_paths,

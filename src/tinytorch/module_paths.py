@@ -81,6 +81,14 @@ PATHS: dict[str, str] = {
     "distributed.algorithms.join": "tt_dist.join: Join Joinable JoinHook",
     "distributed.optim": "tt_dist.zero: ZeroRedundancyOptimizer",
     "distributed.optim.zero_redundancy_optimizer": "tt_dist.zero: ZeroRedundancyOptimizer",
+    "distributed.algorithms.ddp_comm_hooks": "",
+    "distributed.algorithms.ddp_comm_hooks.default_hooks": (
+        "tt_dist.algorithms.ddp_comm_hooks.default_hooks: allreduce_hook fp16_compress_hook "
+        "bf16_compress_hook fp16_compress_wrapper bf16_compress_wrapper"
+    ),
+    "distributed.algorithms.ddp_comm_hooks.powerSGD_hook": (
+        "tt_dist.algorithms.ddp_comm_hooks.powerSGD_hook: PowerSGDState powerSGD_hook"
+    ),
     "nn.modules.activation": (
         "tinytorch.nn: Threshold ReLU RReLU Hardtanh ReLU6 Sigmoid Hardsigmoid Tanh SiLU Mish Hardswish ELU "
         "CELU SELU GLU GELU Hardshrink LeakyReLU LogSigmoid Softplus Softshrink MultiheadAttention PReLU "

@@ -37,6 +37,7 @@ from .collectives import (
     scatter,
     send,
 )
+from .comm_hook import GradBucket
 from .ddp import DistributedDataParallel, broadcast_tensors
 from .debug import (
     DebugLevel,
@@ -121,7 +122,7 @@ __all__ = [
     "new_subgroups_by_enumeration", "recv_object_list", "scatter_object_list", "send_object_list",
     "all_gather_coalesced", "all_gather_single", "reduce_scatter_single", "supports_complex",
     "DebugLevel", "DistError", "DistStoreError", "FileStore", "HashStore", "PrefixStore", "Store", "TCPStore",
-    "QueueEmptyError",
+    "QueueEmptyError", "GradBucket",
     "Join", "JoinHook", "Joinable", "ZeroRedundancyOptimizer",
     "get_debug_level", "is_torchelastic_launched", "set_debug_level", "set_debug_level_from_env",
 ]  # fmt: skip

@@ -99,7 +99,7 @@ def _gather_whole(output_tensor: Any, input_tensor: Any, group: Any, async_op: b
     output = writable_buffer(output_tensor, op)
     _check_whole(output, source, group, op, "output_tensor", "input_tensor")
     request = group.comm.Iallgather(source, output)
-    return _started(Work(group, request, op, lambda: versions.bump(output)), async_op)
+    return _started(Work(group, request, op, lambda: versions.bump(output), [output_tensor]), async_op)
 
 
 @members_only
@@ -161,7 +161,7 @@ def scatter(
     else:
         inputs = _slots(scatter_list, output, group, "scatter", "scatter_list")
         request = group.comm.Iscatter(np.stack(inputs), output, root=src)
-    return _started(Work(group, request, "scatter", lambda: versions.bump(output)), async_op)
+    return _started(Work(group, request, "scatter", lambda: versions.bump(output), [tensor]), async_op)
 
 
 @members_only
@@ -212,7 +212,8 @@ def reduce_scatter(
     inputs = _slots(input_list, array, group, "reduce_scatter", "input_list")
     mpi_op = group.mpi_op(op, "reduce_scatter", array)
     request = group.comm.Ireduce_scatter_block(np.stack(inputs), array, op=mpi_op)
-    return _started(Work(group, request, "reduce_scatter", _finish_reduction(array, op, group)), async_op)
+    work = Work(group, request, "reduce_scatter", _finish_reduction(array, op, group), [output])
+    return _started(work, async_op)
 
 
 @members_only
@@ -251,7 +252,7 @@ def _reduce_scatter_whole(
     source = _readable(whole, name)
     _check_whole(source, array, group, name, "input", "output")
     request = group.comm.Ireduce_scatter_block(source, array, op=group.mpi_op(op, name, array))
-    return _started(Work(group, request, name, _finish_reduction(array, op, group)), async_op)
+    return _started(Work(group, request, name, _finish_reduction(array, op, group), [output]), async_op)
 
 
 @members_only
@@ -263,7 +264,7 @@ def isend(
     group = default_group(group, "isend")
     dst = _check_peer(group.peer(dst, group_dst, "isend", "dst"), group, "isend", "dst")
     source = _readable(tensor, "isend")
-    return Work(group, group.comm.Isend(source, dest=dst, tag=tag), "isend")
+    return Work(group, group.comm.Isend(source, dest=dst, tag=tag), "isend", outputs=[tensor])
 
 
 @members_only
@@ -287,7 +288,7 @@ def irecv(
     src = _check_peer(group.peer(src, group_src, "irecv", "src", required=False), group, "irecv", "src")
     array = writable_buffer(tensor, "irecv")
     request = group.comm.Irecv(array, source=MPI.ANY_SOURCE if src is None else src, tag=tag)
-    return Work(group, request, "irecv", lambda: versions.bump(array))
+    return Work(group, request, "irecv", lambda: versions.bump(array), [tensor])
 
 
 @members_only(returns_rank=True)

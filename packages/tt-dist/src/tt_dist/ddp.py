@@ -29,7 +29,9 @@ with ``broadcast_buffers``, one broadcast per buffer per forward.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import inspect
+import typing
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -41,6 +43,8 @@ from . import debug
 from .collective_check import logger
 from .ddp_join import JoinableDDP
 from .join import Joinable
+from .comm_hook import CommHookReducer, GradBucket
+from .futures import Future
 from .objects import all_gather_object
 from .process_group import ProcessGroup, default_group
 from .reducer import Reducer
@@ -148,6 +152,9 @@ class DistributedDataParallel(Module, JoinableDDP):
             per forward and one all-reduce of a flag per parameter per backward. A parameter
             that no rank used keeps no gradient (``.grad`` stays None), as in PyTorch.
 
+    :meth:`register_comm_hook` replaces the all-reduce of each bucket by a function of the
+    user's (fp16 or bf16 compression, PowerSGD: ``tt_dist.algorithms.ddp_comm_hooks``).
+
     The wrapped model is ``ddp.module``; ``ddp.state_dict()`` prefixes its keys with
     ``module.`` as PyTorch does, so save ``ddp.module.state_dict()`` for a file that loads
     into an unwrapped model (:func:`tt_dist.save_checkpoint` does). For ranks with different
@@ -176,6 +183,8 @@ class DistributedDataParallel(Module, JoinableDDP):
         self.require_backward_grad_sync = True
         self.find_unused_parameters = bool(find_unused_parameters)
         Joinable.__init__(self)  # no join traffic until a Join (ddp_join.py) enables it
+        self.bucket_cap_mb = bucket_cap_mb
+        self.trained = False  # a forward that records gradients has run (register_comm_hook refuses then)
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if group.size > 1:
             verify_same_model([*module.named_parameters(), *module.named_buffers()], group)
@@ -195,6 +204,7 @@ class DistributedDataParallel(Module, JoinableDDP):
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Run the module; when grad mode is on and sync is not paused, the next backward averages."""
         self._sync_buffers_from(self._join_pre_forward())  # rank 0's, outside a Join (ddp_join.py)
+        self.trained = self.trained or is_grad_enabled()
         syncing = is_grad_enabled() and self.require_backward_grad_sync
         if syncing:
             self.reducer.prepare()
@@ -203,6 +213,41 @@ class DistributedDataParallel(Module, JoinableDDP):
             reached = reached_leaves(output)
             self.reducer.mark_unused([p for p in self.reducer.params if id(p) not in reached])
         return output
+
+    def register_comm_hook(self, state: object, hook: Callable[..., Future[Any]]) -> None:
+        """Reduce each gradient bucket with ``hook(state, bucket)`` instead of DDP's all-reduce (PyTorch's).
+
+        Args:
+            state: passed to every call (the process group for the default hooks; None: the default
+                group; or an object the hook keeps state in, such as ``PowerSGDState``).
+            hook: ``hook(state, bucket: GradBucket) -> Future[Tensor]``, called from backward as soon as
+                the bucket's gradients are ready; the future's value is the reduced flat tensor
+                (or a list holding it), written back into the ``.grad``. DDP does not divide
+                after a hook: the hook averages (see :mod:`tt_dist.comm_hook`).
+
+        Call it once, before the first forward, on every rank with the same hook. Buckets are
+        reduced under ``no_sync()`` not at all, and with ``find_unused_parameters`` as usual.
+
+        Example (``mpiexec -n 2``):
+            >>> from tt_dist.algorithms.ddp_comm_hooks import default_hooks  # doctest: +SKIP
+            >>> model.register_comm_hook(None, default_hooks.fp16_compress_hook)  # doctest: +SKIP
+        """
+        check_comm_hook(hook)
+        if isinstance(self.reducer, CommHookReducer):
+            raise RuntimeError("register_comm_hook or register_builtin_comm_hook can only be called once.")
+        if self.trained:
+            raise RuntimeError(
+                "DistributedDataParallel.register_comm_hook must be called before the first forward that "
+                "records gradients (the hook decides how every backward reduces them); register it right "
+                "after wrapping the model"
+            )
+        reducer = self.reducer
+        for handle in self._handles:
+            handle.remove()
+        self.reducer = CommHookReducer(reducer.params, self.process_group, self.bucket_cap_mb, reducer.names,
+                                       self.find_unused_parameters, state, hook)  # fmt: skip
+        ready = self.reducer.mark_ready
+        self._handles = [param.register_post_accumulate_grad_hook(ready) for param in reducer.params]
 
     @contextlib.contextmanager
     def no_sync(self) -> Iterator[None]:
@@ -220,3 +265,32 @@ class DistributedDataParallel(Module, JoinableDDP):
 
     def extra_repr(self) -> str:
         return f"world_size={self.process_group.size}, buckets={len(self.reducer.buckets)}"
+
+
+def check_comm_hook(hook: Any) -> None:
+    """Refuse what cannot be a communication hook, as PyTorch's ``_check_comm_hook`` does, saying why."""
+    if not callable(hook):
+        raise TypeError(f"Communication hook must be callable, got {type(hook).__name__}.")
+    try:
+        signature = inspect.signature(hook)
+        signature.bind(None, None)
+    except TypeError as error:
+        raise TypeError(
+            f"Communication hook {getattr(hook, '__qualname__', hook)!r} must take two arguments, "
+            f"(state, bucket): {error}"
+        ) from None
+    except ValueError:  # a builtin without a signature: nothing more to check
+        return
+    try:  # annotations written as strings (``from __future__ import annotations``) are resolved first
+        signature = inspect.signature(hook, eval_str=True)
+    except Exception:  # a name the hook's module cannot resolve: leave those annotations unchecked
+        pass
+    bucket = list(signature.parameters.values())[1].annotation if len(signature.parameters) > 1 else None
+    if bucket not in (None, inspect.Parameter.empty, GradBucket) and not isinstance(bucket, str):
+        raise ValueError("Communication hook: bucket annotation should be dist.GradBucket.")
+    result = signature.return_annotation
+    if result is not inspect.Signature.empty and not isinstance(result, str):
+        if result is not Future and typing.get_origin(result) is not Future:
+            raise ValueError(
+                "Communication hook: return annotation should be torch.futures.Future[torch.Tensor]."
+            )

@@ -44,6 +44,7 @@ import numpy as np
 from tt_tensor import versions
 
 from . import collective_check, debug
+from .futures import Future
 from .store import PrefixStore, Store
 
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
@@ -448,10 +449,17 @@ def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_id
 
 
 class Work:
-    """A collective started with ``async_op=True``: ``wait()`` finishes it (``torch.distributed.Work``)."""
+    """A collective started with ``async_op=True``: ``wait()`` finishes it (``torch.distributed.Work``).
 
-    def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None) -> None:
+    ``outputs``: the tensors the collective writes (``[tensor]`` for :func:`all_reduce`), the
+    value of :meth:`get_future`'s future, as in PyTorch; None where a collective does not record them.
+    """
+
+    def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None,
+                 outputs: list[Any] | None = None) -> None:  # fmt: skip
         self._group, self._request, self._op, self._finish = group, request, op, finish
+        self._outputs = outputs
+        self._future: Future[Any] | None = None
 
     def is_completed(self) -> bool:
         """Whether the collective has finished (does not block)."""
@@ -460,12 +468,41 @@ class Work:
     def wait(self, timeout: Any = None) -> bool:
         """Block until the collective is done and its result is in the tensor."""
         if self._request is not None:
-            self._group.wait([self._request], self._op)
+            try:
+                self._group.wait([self._request], self._op)
+            except Exception as error:  # a timeout: the future (if any) fails with it too
+                if self._future is not None and not self._future._finished.is_set():
+                    self._future.set_exception(error)
+                raise
             self._request = None
             if self._finish is not None:
                 self._finish()
                 self._finish = None
+            if self._future is not None:
+                self._future.set_result(self._outputs)
         return True
+
+    def get_future(self) -> Future[Any]:
+        """A :class:`~tt_dist.futures.Future` completed with the output tensors when the collective ends.
+
+        For ``all_reduce(t, async_op=True).get_future()`` its value is ``[t]``, so hooks write
+        ``fut.then(lambda f: f.value()[0])`` as in PyTorch. ``wait()`` on the future finishes the
+        collective; ``done()`` tests it without blocking. The same future on every call.
+        """
+        if self._future is None:
+            self._future = Future()
+            self._future._advance = self._advance
+            if self._request is None:  # finished already
+                self._future.set_result(self._outputs)
+        return self._future
+
+    def _advance(self, block: bool) -> None:
+        """The future's driver: finish the collective when blocking or when MPI says it is done."""
+        if block or self.is_completed():
+            try:
+                self.wait()
+            except Exception:  # the future holds the error now; its wait() raises it
+                pass
 
 
 def writable_buffer(tensor: Any, op: str) -> np.ndarray:
@@ -519,7 +556,8 @@ def all_reduce(tensor: Any, op: ReduceOp = ReduceOp.SUM, group: ProcessGroup | N
             np.divide(array, group.size, out=array)
         versions.bump(array)
 
-    work = Work(group, group.comm.Iallreduce(MPI.IN_PLACE, array, op=mpi_op), "all_reduce", finish)
+    request = group.comm.Iallreduce(MPI.IN_PLACE, array, op=mpi_op)
+    work = Work(group, request, "all_reduce", finish, outputs=[tensor])
     if async_op:
         return work
     work.wait()
@@ -536,7 +574,8 @@ def broadcast(tensor: Any, src: int | None = None, group: ProcessGroup | None = 
     group = default_group(group, "broadcast")
     src = group.peer(src, group_src, "broadcast", "src")
     array = writable_buffer(tensor, "broadcast")
-    work = Work(group, group.comm.Ibcast(array, root=src), "broadcast", lambda: versions.bump(array))
+    request = group.comm.Ibcast(array, root=src)
+    work = Work(group, request, "broadcast", lambda: versions.bump(array), outputs=[tensor])
     if async_op:
         return work
     work.wait()
