@@ -41,10 +41,10 @@ from tt_tensor import versions
 
 from . import debug
 from .collective_check import logger
-from .ddp_join import JoinableDDP
-from .join import Joinable
 from .comm_hook import CommHookReducer, GradBucket
+from .ddp_join import JoinableDDP
 from .futures import Future
+from .join import Joinable
 from .objects import all_gather_object
 from .process_group import ProcessGroup, default_group
 from .reducer import Reducer
