@@ -97,6 +97,16 @@ def verify_same_model(named: list[tuple[str, Any]], group: ProcessGroup) -> None
         )
 
 
+def refuse_unsupported(options: dict[str, Any]) -> None:
+    """Raise ``NotImplementedError`` naming the first of PyTorch's DDP options given that TinyTorch lacks."""
+    for name, value in options.items():
+        if value is not None:
+            raise NotImplementedError(
+                f"DistributedDataParallel: {name} is not supported in TinyTorch (CPU data parallelism on "
+                f"MPI, float32 buckets); got {value!r}. Leave it at its default"
+            )
+
+
 def describe_tensor(entry: list[Any]) -> str:
     """``'name' dtype (shape)`` for an entry of :func:`verify_same_model`'s lists."""
     return f"{entry[0]!r} {entry[2]} {tuple(entry[1])}"
@@ -143,14 +153,21 @@ class DistributedDataParallel(Module, JoinableDDP):
         device_ids, output_device, dim: accepted for PyTorch's signature (CPU only here).
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
             rank at the start of each forward.
+        init_sync: broadcast rank 0's parameters and buffers now (False: the caller has made the
+            replicas equal; their shapes are checked either way).
         process_group: the group to average over (default: the default group).
-        bucket_cap_mb: the largest gradient bucket, in megabytes (PyTorch's default, 25).
+        bucket_cap_mb: the largest gradient bucket, in megabytes (None: PyTorch's default, 25).
         find_unused_parameters: after each forward, walk the autograd graph from the
             output and count the parameters it does not reach as ready at once (they add
             zeros, or the gradient they hold, to the average). Needed when some parameters
             take no part in a step (a branch the input decides); costs one walk of the graph
             per forward and one all-reduce of a flag per parameter per backward. A parameter
             that no rank used keeps no gradient (``.grad`` stays None), as in PyTorch.
+        check_reduction, gradient_as_bucket_view, static_graph: accepted for PyTorch's signature;
+            results are the same either way (the averaged gradients are copied out of the
+            buckets rather than being views of them, and the reducer needs no static-graph hint).
+        delay_all_reduce_named_params, param_to_hook_all_reduce, mixed_precision, device_mesh,
+            skip_all_reduce_unused_params: PyTorch's GPU and FSDP-era options, refused when set.
 
     :meth:`register_comm_hook` replaces the all-reduce of each bucket by a function of the
     user's (fp16 or bf16 compression, PowerSGD: ``tt_dist.algorithms.ddp_comm_hooks``).
@@ -168,14 +185,31 @@ class DistributedDataParallel(Module, JoinableDDP):
         output_device: Any = None,
         dim: int = 0,
         broadcast_buffers: bool = True,
+        init_sync: bool = True,
         process_group: ProcessGroup | None = None,
-        bucket_cap_mb: float = 25.0,
+        bucket_cap_mb: float | None = None,
         find_unused_parameters: bool = False,
-        **unused: Any,
+        check_reduction: bool = False,
+        gradient_as_bucket_view: bool = False,
+        static_graph: bool = False,
+        delay_all_reduce_named_params: Any = None,
+        param_to_hook_all_reduce: Any = None,
+        mixed_precision: Any = None,
+        device_mesh: Any = None,
+        skip_all_reduce_unused_params: bool = False,
     ) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a tt.nn.Module, got {type(module).__name__}")
+        refuse_unsupported({
+            "delay_all_reduce_named_params": delay_all_reduce_named_params,
+            "param_to_hook_all_reduce": param_to_hook_all_reduce,
+            "mixed_precision": mixed_precision,
+            "device_mesh": device_mesh,
+            "skip_all_reduce_unused_params": skip_all_reduce_unused_params or None,
+        })  # fmt: skip
+        bucket_cap_mb = 25.0 if bucket_cap_mb is None else bucket_cap_mb
+        self.gradient_as_bucket_view, self.static_graph = bool(gradient_as_bucket_view), bool(static_graph)
         group = default_group(process_group, "DistributedDataParallel")
         self.module = module
         self.process_group = group
@@ -188,7 +222,8 @@ class DistributedDataParallel(Module, JoinableDDP):
         named = [(name, p) for name, p in module.named_parameters() if p.requires_grad]
         if group.size > 1:
             verify_same_model([*module.named_parameters(), *module.named_buffers()], group)
-        broadcast_tensors([*module.parameters(), *module.buffers()], group)
+        if init_sync:
+            broadcast_tensors([*module.parameters(), *module.buffers()], group)
         self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named],
                                find_unused_parameters=self.find_unused_parameters)  # fmt: skip
         self._handles = [p.register_post_accumulate_grad_hook(self.reducer.mark_ready) for _, p in named]

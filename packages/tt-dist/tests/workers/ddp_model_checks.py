@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 
+import tt_autograd
 import tt_dist as dist
 import tt_nn as nn
 
@@ -40,6 +41,11 @@ def main(out: str) -> None:
         except RuntimeError as error:
             record[case] = str(error)
         dist.barrier()  # the ranks stay in step after an error
+    for init_sync in (False, True):  # replicas built with each rank's own seed
+        tt_autograd.manual_seed(rank)
+        model = nn.Linear(3, 2)
+        dist.DistributedDataParallel(model, init_sync=init_sync)
+        record[f"init_sync_{init_sync}"] = model.weight.detach().numpy().tolist()
     with open(f"{out}.{rank}.json", "w") as file:
         json.dump(record, file)
 
