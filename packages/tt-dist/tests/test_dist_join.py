@@ -150,3 +150,20 @@ def test_the_meta_package_paths():
     assert (Join, Joinable, JoinHook) == (tt_dist.Join, tt_dist.Joinable, tt_dist.JoinHook)
     assert JoinAgain is Join and tinytorch.distributed.algorithms.Join is Join
     assert issubclass(tinytorch.nn.parallel.DistributedDataParallel, Joinable)
+
+
+def test_join_after_a_communication_hook_is_refused_not_mismatched():
+    import tt_dist
+    import tt_nn as nn
+    from mpi4py import MPI
+    from tt_dist.algorithms.ddp_comm_hooks import default_hooks
+
+    ddp = tt_dist.DistributedDataParallel(
+        nn.Linear(2, 2), process_group=tt_dist.ProcessGroup(MPI.COMM_SELF, 0, 1)
+    )
+    ddp.join()  # (no hook yet: fine)
+    ddp.register_comm_hook(None, default_hooks.fp16_compress_hook)
+    with pytest.raises(
+        NotImplementedError, match="join: this model has a communication hook .*fp16_compress_hook"
+    ):
+        ddp.join()

@@ -144,7 +144,20 @@ class JoinableDDP(Joinable):
                     divide_by_initial_world_size=divide_by_initial_world_size)  # fmt: skip
 
     def join_hook(self, **kwargs: Any) -> DDPJoinHook:
-        """The hook a joined rank runs; reads ``divide_by_initial_world_size`` (default True)."""
+        """The hook a joined rank runs; reads ``divide_by_initial_world_size`` (default True).
+
+        Refused after :meth:`register_comm_hook`: a joined rank shadows each bucket with a plain
+        float32 all-reduce of zeros, which would not match the collectives a hook runs (PyTorch
+        runs the hook on the zeros; not done here yet).
+        """
+        hook = getattr(self.reducer, "hook", None)
+        if hook is not None:
+            raise NotImplementedError(
+                "DistributedDataParallel.join: this model has a communication hook "
+                f"({getattr(hook, '__qualname__', hook)}); a joined rank would shadow its buckets with plain "
+                "all-reduces the hook's collectives do not match. Use Join without register_comm_hook, or "
+                "give every rank the same number of batches"
+            )
         return DDPJoinHook(self, kwargs.get("divide_by_initial_world_size", True))
 
     @property
