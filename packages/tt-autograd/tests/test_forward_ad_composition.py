@@ -69,6 +69,24 @@ def test_linearize_jvp_fn_can_be_called_again():
     np.testing.assert_array_equal(again.numpy(), first.numpy())
 
 
+def test_linearize_output_stays_in_the_caller_s_graph():
+    # As PyTorch's: the primal output of linearize is differentiable when its input is (a leaf that
+    # requires grad, or an outer jacrev); d output/dx is then f's own gradient.
+    from tt_autograd.transforms import jacrev
+
+    def func(x):
+        return (x.sin() * x).sum()
+
+    a = t64(3)
+    expected = np.sin(a.numpy()) + a.numpy() * np.cos(a.numpy())
+    np.testing.assert_allclose(jacrev(lambda x: linearize(func, x)[0])(a).numpy(), expected, rtol=1e-12)
+    leaf = a.clone().requires_grad_()
+    output, jvp_fn = linearize(func, leaf)
+    output.backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(jvp_fn(a).numpy(), expected @ a.numpy(), rtol=1e-12)  # still usable after
+
+
 def test_linearize_errors():
     with pytest.raises(TypeError, match="linearize: func must be callable"):
         linearize(3, t64(2))

@@ -200,7 +200,9 @@ def linearize(func: Callable, *primals: Any) -> tuple:
             products.append(zeros_like(o) if g is None else g.detach())
         return tuple(products) if isinstance(output, tuple) else products[0]
 
-    return _detached(output), jvp_fn
+    # The output stays in the caller's graph when it reaches one (``x.requires_grad``, an outer ``jacrev``),
+    # as PyTorch's does; else it is detached like the other transforms' results.
+    return (output if _reaches_other_leaves(outputs, tracked) else _detached(output)), jvp_fn
 
 
 def jacrev(
