@@ -87,6 +87,21 @@ def test_linearize_output_stays_in_the_caller_s_graph():
     np.testing.assert_allclose(jvp_fn(a).numpy(), expected @ a.numpy(), rtol=1e-12)  # still usable after
 
 
+def test_grad_and_value_s_value_carries_an_outer_jacfwd_s_tangent():
+    # jacfwd(lambda x: grad_and_value(f)(x)[1]) is f's gradient (it was silent zeros: the value was
+    # detached without its forward-AD tangent).
+    from tt_autograd.transforms import grad_and_value, jacfwd
+
+    def func(x):
+        return (x.sin() * x.exp()).sum()
+
+    a = t64(3)
+    expected = (np.cos(a.numpy()) + np.sin(a.numpy())) * np.exp(a.numpy())
+    np.testing.assert_allclose(jacfwd(lambda x: grad_and_value(func)(x)[1])(a).numpy(), expected, rtol=1e-12)
+    with_aux = jacfwd(lambda x: grad_and_value(lambda y: (func(y), y * 2), has_aux=True)(x)[1][0])(a)
+    np.testing.assert_allclose(with_aux.numpy(), expected, rtol=1e-12)
+
+
 def test_linearize_errors():
     with pytest.raises(TypeError, match="linearize: func must be callable"):
         linearize(3, t64(2))

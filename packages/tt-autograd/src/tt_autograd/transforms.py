@@ -312,7 +312,8 @@ def _grad_and_value(func, argnums, has_aux, args, kwargs, name) -> tuple:
         if output.requires_grad:
             found = gradients_of(output, chosen, create_graph=record, allow_unused=True)
     grads = tuple(zeros_like(x) if g is None else g for x, g in zip(chosen, found))
-    value, aux = (output, aux) if record else (output.detach(), _detached(aux))
+    # (_detached keeps an outer jacfwd's tangent on the value, where .detach() would drop it)
+    value, aux = (output, aux) if record else (_detached(output), _detached(aux))
     return (grads if isinstance(argnums, tuple) else grads[0]), value, aux
 
 
