@@ -84,7 +84,42 @@ def test_linearize_output_stays_in_the_caller_s_graph():
     output, jvp_fn = linearize(func, leaf)
     output.backward()
     np.testing.assert_allclose(leaf.grad.numpy(), expected, rtol=1e-12)
-    np.testing.assert_allclose(jvp_fn(a).numpy(), expected @ a.numpy(), rtol=1e-12)  # still usable after
+    np.testing.assert_allclose(jvp_fn(a).detach().numpy(), expected @ a.numpy(), rtol=1e-12)  # usable after
+
+
+def test_linearize_s_products_are_differentiable_by_outer_transforms():
+    # x -> jvp_fn(v) at x is the directional derivative <grad f(x), v>: its gradient is H v, its
+    # derivative along v is v^T H v (they were silent zeros: the products were detached; PyTorch's
+    # linearize gives zeros under jacrev/grad and refuses an outer jvp/jacfwd).
+    from tt_autograd.transforms import grad as func_grad
+    from tt_autograd.transforms import jacfwd, jacrev
+
+    def func(x):
+        return (x.sin() * x.exp()).sum() * x[0]
+
+    a, v = t64(3), t64(3)
+    h = hessian(func, a).numpy()
+
+    def directional(x):
+        return linearize(func, x)[1](v)
+
+    for outer in (jacrev, jacfwd, func_grad):
+        np.testing.assert_allclose(outer(directional)(a).numpy(), h @ v.numpy(), rtol=1e-10)
+    expected = v.numpy() @ h @ v.numpy()
+    np.testing.assert_allclose(jvp(directional, (a,), (v,))[1].numpy(), expected, rtol=1e-10)
+    np.testing.assert_allclose(linearize(directional, a)[1](v).numpy(), expected, rtol=1e-10)
+    assert not directional(a).requires_grad  # nothing outside differentiates: detached, as before
+    from tt_autograd import vmap
+
+    points = autograd.stack([a, a * 2, a.cos()])
+    by_vmap = vmap(directional)(points).numpy()
+    np.testing.assert_allclose(by_vmap, [directional(p).numpy() for p in points], rtol=1e-12)
+    third = jacfwd(jacrev(directional))(a).numpy()  # (jacfwd over linearize: refused by PyTorch)
+    np.testing.assert_allclose(third, jacrev(jacrev(directional))(a).numpy(), rtol=1e-10)
+    np.testing.assert_allclose(third, third.T, rtol=1e-10)
+    weights = t64(3).requires_grad_()  # a tangent that requires grad: the product is linear in it
+    linearize(func, a)[1](weights).backward()
+    np.testing.assert_allclose(weights.grad.numpy(), func_grad(func)(a).numpy(), rtol=1e-12)
 
 
 def test_grad_and_value_s_value_carries_an_outer_jacfwd_s_tangent():

@@ -160,6 +160,11 @@ def linearize(func: Callable, *primals: Any) -> tuple:
     ``jvp_fn`` call is then one backward pass through that recording (``d⟨g(u), t⟩/du = J t``),
     where PyTorch replays a traced forward-mode graph: the same values. Cost: one forward and one
     recorded backward pass, then one backward pass per call.
+
+    Under outer transforms (``jacrev``, ``grad``, ``jacfwd``, ``vmap``, another ``linearize``) the
+    output and the products are differentiated and batched like any other tensors: e.g.
+    ``jacrev(lambda x: linearize(f, x)[1](v))`` is the Hessian-vector product. PyTorch's linearize
+    gives zeros under an outer ``jacrev`` and refuses ``jacfwd``/``vmap`` there.
     """
     functional_ad.check_callable(func, "linearize")
     with enable_grad():
@@ -168,13 +173,14 @@ def linearize(func: Callable, *primals: Any) -> tuple:
         outputs = output if isinstance(output, tuple) else (output,)
         if not outputs or not all(isinstance(o, PlainTensor) for o in outputs):
             raise TypeError("linearize: func must return a tensor or a tuple of tensors")
-        seeds = tuple(zeros_like(o).requires_grad_() for o in outputs if o.requires_grad)
+        seeds = tuple(batch_everywhere(zeros_like(o)).requires_grad_() for o in outputs if o.requires_grad)
         reached = [o for o in outputs if o.requires_grad]
         transposed = (
             gradients_of(reached, list(tracked), seeds, create_graph=True, allow_unused=True)
             if reached
             else ()
         )
+    record = _reaches_other_leaves(outputs, tracked)
 
     def jvp_fn(*tangents: Any) -> Any:
         if len(tangents) != len(primals):
@@ -193,16 +199,20 @@ def linearize(func: Callable, *primals: Any) -> tuple:
         if pairs:
             with enable_grad():  # (d<g(u), t>/du as the vjp of g with cotangents t: batched t under vmap)
                 gs, ts = [g for g, _ in pairs], [t for _, t in pairs]
-                found = gradients_of(gs, list(seeds), ts, retain_graph=True, allow_unused=True)
+                differentiable = record or any(t.requires_grad for t in ts)
+                found = gradients_of(
+                    gs, list(seeds), ts, retain_graph=True, create_graph=differentiable, allow_unused=True
+                )
         grads, products = iter(found), []
         for o in outputs:  # (an output that depends on no primal: zeros)
             g = next(grads) if o.requires_grad else None
-            products.append(zeros_like(o) if g is None else g.detach())
+            products.append(zeros_like(o) if g is None else g if g.requires_grad else _detached(g))
         return tuple(products) if isinstance(output, tuple) else products[0]
 
-    # The output stays in the caller's graph when it reaches one (``x.requires_grad``, an outer ``jacrev``),
-    # as PyTorch's does; else it is detached like the other transforms' results.
-    return (output if _reaches_other_leaves(outputs, tracked) else _detached(output)), jvp_fn
+    # The output, and jvp_fn's products, stay in the caller's graph when the primals are in one (a leaf
+    # that requires grad, an outer jacrev or linearize), as a PyTorch output does (its linearize gives
+    # zeros for the products there); else they are detached, keeping an outer jacfwd's tangents.
+    return (output if record else _detached(output)), jvp_fn
 
 
 def jacrev(
