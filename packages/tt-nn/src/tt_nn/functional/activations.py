@@ -18,6 +18,7 @@ of primitives that would each record a node and keep its own inputs:
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 from tt_autograd import Function
@@ -28,6 +29,7 @@ from tt_tensor.checks import check_number, number_args
 
 from ._checks import float_arg, softmax_dim, tensor_arg
 from .erf import normal_cdf
+from .half_precision import in_float32, is_half
 from .row_passes import blockwise
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -330,6 +332,8 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
         >>> gelu(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
         tensor([0.0000, 0.8413])
     """
+    if is_half(input):  # float32 inside (Cody's erf overflows float16), a float16 result: as PyTorch's
+        return in_float32(partial(gelu, approximate=approximate), input)
     # BEGIN SOLUTION 03
     # TODO: refuse an approximate other than "none" or "tanh" (a ValueError naming it), then GELUFunction.
     if approximate not in ("none", "tanh"):
@@ -340,6 +344,8 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 
 def silu(input, inplace: bool = False):  # noqa: A002
     """``x * sigmoid(x)`` element-wise (swish). ``inplace`` is accepted; the result is a new tensor."""
+    if is_half(input):  # float32 inside, a float16 result (as PyTorch's CPU kernel)
+        return in_float32(silu, input)
     # BEGIN SOLUTION 03
     # TODO: SiLUFunction.apply on the checked float input (float_arg).
     return SiLUFunction.apply(float_arg("silu", input))

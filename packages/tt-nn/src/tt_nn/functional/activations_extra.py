@@ -36,6 +36,7 @@ from tt_tensor.checks import normalize_dim
 
 from ._checks import float_arg, tensor_arg
 from .activations import SoftmaxFunction, SoftplusFunction, _normalised
+from .half_precision import through_float32
 
 #: SELU's constants (Klambauer et al., 2017): the fixed point of mean 0 and variance 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -197,7 +198,7 @@ def mish(input, inplace: bool = False):  # noqa: A002
         >>> mish(tt_autograd.tensor([-1.0, 0.0, 100.0]))  # doctest: +SKIP
         tensor([ -0.3034,   0.0000, 100.0000])
     """
-    return MishFunction.apply(float_arg("mish", input))
+    return through_float32(MishFunction.apply, float_arg("mish", input))
 
 
 def logsigmoid(input):  # noqa: A002
@@ -228,8 +229,7 @@ def tanhshrink(input):  # noqa: A002
         >>> tanhshrink(tt_autograd.tensor([1.0]))  # doctest: +SKIP
         tensor([0.2384])
     """
-    x = tensor_arg("tanhshrink", input)
-    return x - x.tanh()
+    return through_float32(lambda x: x - x.tanh(), tensor_arg("tanhshrink", input))
 
 
 def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype: object = None):  # noqa: A002

@@ -33,6 +33,7 @@ from tt_tensor.random import default_generator
 from ._checks import float_arg, tensor_arg
 from .activations import LeakyReLUFunction, piecewise_linear_graph_backward
 from .activations_extra import scalar_arg
+from .half_precision import through_float32
 
 
 class HardtanhFunction(Function):
@@ -281,7 +282,7 @@ def hardswish(input, inplace: bool = False):  # noqa: A002
         >>> hardswish(tt_autograd.tensor([-4.0, 1.0, 4.0]))  # doctest: +SKIP
         tensor([-0.0000,  0.6667,  4.0000])
     """
-    return HardswishFunction.apply(float_arg("hardswish", input))
+    return through_float32(HardswishFunction.apply, float_arg("hardswish", input))
 
 
 def threshold(input, threshold: float, value: float, inplace: bool = False):  # noqa: A002

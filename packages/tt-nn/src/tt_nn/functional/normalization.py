@@ -21,13 +21,13 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-import tt_tensor
 from tt_autograd import Function
 from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
 from tt_tensor.functional import batchable
 
 from ._checks import float_arg, number_args, tensor_arg
+from .half_precision import in_float32, is_half
 from .row_passes import (
     channel_dot,
     channel_sum,
@@ -346,23 +346,6 @@ def batch_norm_gradients(ctx, grad, x, mean, inv, gamma, mask=None, then=None) -
     return composite_gradients(ctx, grad, composite, (x, gamma, bias))
 
 
-def _in_float32(op, input, tensors):  # noqa: A002
-    """``op(input.float(), *tensors.float()).half()``: float16 normalised with float32 statistics.
-
-    float16 holds at most 65504, so the squares behind a variance overflow to
-    inf for values beyond ~256 and the output collapses to zeros; its 10-bit
-    mantissa also loses the small differences from the mean. PyTorch's CPU
-    kernels accumulate float16 in float32 and round the result back, and so
-    does this: two casts, recorded in the graph, so the gradients are float16 too.
-    """
-    cast = [None if t is None else t.float() for t in tensors]
-    return op(input.float(), *cast).half()
-
-
-def _is_half(*tensors) -> bool:
-    return any(isinstance(t, tt_tensor.Tensor) and t.array.dtype == np.float16 for t in tensors)
-
-
 @number_args("layer_norm", "eps")  # junk: a clear TypeError before the exercise's float()
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):  # noqa: A002
     """Normalise each sample over its trailing ``normalized_shape`` dimensions, then scale and shift.
@@ -380,8 +363,8 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
         >>> layer_norm(tt_autograd.randn(2, 5), (5,)).mean(dim=1)  # doctest: +SKIP
         tensor([0., 0.])
     """
-    if _is_half(input, weight, bias):  # float32 statistics, float16 result (as PyTorch on the CPU)
-        return _in_float32(lambda x, w, b: layer_norm(x, normalized_shape, w, b, eps), input, (weight, bias))
+    if is_half(input, weight, bias):  # float32 statistics, float16 result (as PyTorch on the CPU)
+        return in_float32(lambda x, w, b: layer_norm(x, normalized_shape, w, b, eps), input, (weight, bias))
     # BEGIN SOLUTION 04
     # TODO: check that input ends in normalized_shape and that weight/bias have that shape (errors naming
     #   the shapes), then LayerNormFunction.apply.
@@ -417,7 +400,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     Shape:
         output: the input's shape.
     """
-    if _is_half(input, weight, bias, running_mean, running_var):  # float32 statistics, float16 result
+    if is_half(input, weight, bias, running_mean, running_var):  # float32 statistics, float16 result
         return _batch_norm_half(input, running_mean, running_var, weight, bias, training, momentum, eps)
     # BEGIN SOLUTION 04
     # TODO: check input (N, C, *) against the per-channel running stats, weight and bias (shape (C,)),
@@ -457,10 +440,10 @@ def _batch_norm_half(input, running_mean, running_var, weight, bias, training, m
     """
     stats = [None if t is None else t.detach().float() for t in (running_mean, running_var)]
 
-    def in_float32(x, w, b):
+    def normalised(x, w, b):
         return batch_norm(x, stats[0], stats[1], w, b, training, momentum, eps)
 
-    out = _in_float32(in_float32, input, (weight, bias))
+    out = in_float32(normalised, input, (weight, bias))
     for buffer, updated in zip((running_mean, running_var), stats):
         if buffer is not None and training:
             np.copyto(buffer.array, updated.array, casting="same_kind")

@@ -33,7 +33,8 @@ from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
 
 from ._checks import float_arg, number_args, tensor_arg
-from .normalization import _in_float32, _is_half, batch_norm, normalized_rows, recorded_row_tangents
+from .half_precision import in_float32, is_half
+from .normalization import batch_norm, normalized_rows, recorded_row_tangents
 from .row_passes import column_dot, row_dot, row_sum
 
 
@@ -225,8 +226,8 @@ def rms_norm(input, normalized_shape, weight=None, eps: float | None = None):  #
     """
     x = float_arg("rms_norm", input)
     shape = normalized_shape_arg("rms_norm", x, normalized_shape, weight)
-    if _is_half(x, weight):  # float32 statistics and float32's eps, float16 result (as PyTorch on the CPU)
-        return _in_float32(lambda x32, w: rms_norm(x32, shape, w, eps), x, (weight,))
+    if is_half(x, weight):  # float32 statistics and float32's eps, float16 result (as PyTorch on the CPU)
+        return in_float32(lambda x32, w: rms_norm(x32, shape, w, eps), x, (weight,))
     eps = float(np.finfo(x.array.dtype).eps) if eps is None else float(eps)
     return RMSNormFunction.apply(x, weight, ndim=len(shape), eps=eps)
 
@@ -273,8 +274,8 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
             f"group_norm: the {channels} channels of the input (shape {x.shape}) are not divisible by "
             f"num_groups={num_groups}; pick a num_groups that divides {channels}"
         )
-    if _is_half(x, weight, bias):  # float32 statistics, float16 result
-        return _in_float32(lambda x32, w, b: group_norm(x32, num_groups, w, b, eps), x, (weight, bias))
+    if is_half(x, weight, bias):  # float32 statistics, float16 result
+        return in_float32(lambda x32, w, b: group_norm(x32, num_groups, w, b, eps), x, (weight, bias))
     return GroupNormFunction.apply(x, weight, bias, groups=num_groups, eps=float(eps))
 
 

@@ -37,6 +37,7 @@ from tt_autograd.forward_ad import symmetric_jvp
 from ..functional.erf import erf as _cody_erf
 from ..functional.erf import erfc as _cody_erfc
 from ..functional.erf import normal_cdf
+from ..functional.half_precision import through_float32
 from ._inputs import float_input, in_float64
 
 TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -293,7 +294,7 @@ def erf(input):  # noqa: A002  (PyTorch's argument name)
         >>> erf(tt_autograd.tensor([0.0, 0.5, -3.0]))  # doctest: +SKIP
         tensor([ 0.0000,  0.5205, -1.0000])
     """
-    return ErfFunction.apply(float_input("erf", input))
+    return through_float32(ErfFunction.apply, float_input("erf", input))
 
 
 def erfc(input):  # noqa: A002
@@ -303,7 +304,7 @@ def erfc(input):  # noqa: A002
         >>> erfc(tt_autograd.tensor([0.0, 10.0], dtype=tt_autograd.float64))  # doctest: +SKIP
         tensor([1.0000e+00, 2.0885e-45], dtype=tt.float64)
     """
-    return ErfcFunction.apply(float_input("erfc", input))
+    return through_float32(ErfcFunction.apply, float_input("erfc", input))
 
 
 def erfinv(input):  # noqa: A002
@@ -342,7 +343,7 @@ def ndtr(input):  # noqa: A002
         >>> ndtr(tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
         tensor([0.5000, 0.8413])
     """
-    return NdtrFunction.apply(float_input("ndtr", input))
+    return through_float32(NdtrFunction.apply, float_input("ndtr", input))
 
 
 def ndtri(input):  # noqa: A002

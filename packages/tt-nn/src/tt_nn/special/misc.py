@@ -32,6 +32,7 @@ from tt_autograd import Function, unbroadcast
 from tt_autograd.higher_order import sum_to
 
 from ..functional._checks import tensor_arg
+from ..functional.half_precision import through_float32
 from ._inputs import float_input
 
 
@@ -177,7 +178,7 @@ def sinc(input):  # noqa: A002
     """
     if isinstance(input, tt_autograd.Tensor) and input.is_complex():
         return _complex_sinc(input)
-    return SincFunction.apply(float_input("sinc", input))
+    return through_float32(SincFunction.apply, float_input("sinc", input))
 
 
 def _complex_sinc(z: tt_autograd.Tensor) -> tt_autograd.Tensor:
