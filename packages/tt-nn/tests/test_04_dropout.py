@@ -19,6 +19,17 @@ def test_training_zeroes_about_p_and_scales_the_rest():
     assert out.mean() == pytest.approx(1.0, abs=0.01)  # inverted dropout keeps the expectation
 
 
+def test_float16_inputs_keep_their_dtype():
+    # NumPy draws only float32/float64 uniforms: a float16 input draws in float64.
+    autograd.manual_seed(1)
+    x = autograd.ones(50, 40).half()
+    out = F.dropout(x, 0.25)
+    assert out.dtype == x.dtype
+    kept = out.float().numpy() != 0
+    assert kept.mean() == pytest.approx(0.75, abs=0.03)
+    np.testing.assert_allclose(out.float().numpy()[kept], 1 / 0.75, rtol=1e-2)
+
+
 def test_eval_mode_is_the_identity():
     drop = nn.Dropout(0.5)
     x = autograd.randn(4, 4)

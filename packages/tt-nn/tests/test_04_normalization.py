@@ -136,6 +136,21 @@ def test_without_running_stats_batch_statistics_are_used_in_eval_too(rng, check)
     assert bn.running_mean is None
 
 
+def test_tracking_switched_off_after_training_keeps_the_buffers_as_pytorch_does(rng, check):
+    # PyTorch: with buffers but track_running_stats=False, eval still normalises with the
+    # buffers and training neither reads nor updates them (nor counts the batch).
+    bn = nn.BatchNorm1d(2).double()
+    bn(autograd.tensor(rng.standard_normal((6, 2)) * 2 + 1))
+    mean, var = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+    bn.track_running_stats = False
+    x = rng.standard_normal((3, 2))
+    check(bn.eval()(autograd.tensor(x)), (x - mean) / np.sqrt(var + 1e-5), rtol=1e-12)
+    check(bn.train()(autograd.tensor(x)), _normalise(x, (0,), 1e-5), rtol=1e-10)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), mean)
+    np.testing.assert_array_equal(bn.running_var.numpy(), var)
+    assert bn.num_batches_tracked.item() == 1
+
+
 @pytest.mark.parametrize("shape", [(5, 3), (3, 3, 4), (2, 3, 1)])
 def test_batch_norm_gradients_in_training_mode(shape, leaf, check_grad):
     x = leaf(*shape, scale=2.0)
@@ -238,6 +253,11 @@ def test_batch_norm_errors_name_the_shapes():
         RuntimeError, match=r"batch_norm: input of shape \(2, 3\) has 3 channels \(dim 1\), but weight"
     ):
         F.batch_norm(autograd.randn(2, 3), None, None, weight=autograd.ones(4), training=True)
+    with pytest.raises(ValueError, match=r"batch_norm: expected an input of shape \(N, C, \*\), got shape \(3,\)"):
+        F.batch_norm(autograd.randn(3), None, None, training=True)
+    for mean, var in ((None, None), (autograd.zeros(3), None), (None, autograd.ones(3))):
+        with pytest.raises(ValueError, match="running_mean and running_var are needed when training=False"):
+            F.batch_norm(autograd.randn(2, 3), mean, var, training=False)
 
 
 @settings(max_examples=12, deadline=None, derandomize=True)
