@@ -253,7 +253,9 @@ def test_batch_norm_errors_name_the_shapes():
         RuntimeError, match=r"batch_norm: input of shape \(2, 3\) has 3 channels \(dim 1\), but weight"
     ):
         F.batch_norm(autograd.randn(2, 3), None, None, weight=autograd.ones(4), training=True)
-    with pytest.raises(ValueError, match=r"batch_norm: expected an input of shape \(N, C, \*\), got shape \(3,\)"):
+    with pytest.raises(
+        ValueError, match=r"batch_norm: expected an input of shape \(N, C, \*\), got shape \(3,\)"
+    ):
         F.batch_norm(autograd.randn(3), None, None, training=True)
     for mean, var in ((None, None), (autograd.zeros(3), None), (None, autograd.ones(3))):
         with pytest.raises(ValueError, match="running_mean and running_var are needed when training=False"):
