@@ -76,6 +76,9 @@ def test_logaddexp2_values_and_float_only(check):
     check(t(a).logaddexp2(t(b)), expected, rtol=1e-12)
     with pytest.raises(TypeError, match="logaddexp2: not implemented for int64"):
         t([1, 2]).logaddexp2(t([1, 2]))
+    half = t([1.0, 3.0]).half().logaddexp2(t([2, 3]))  # an integer beside a float takes its dtype
+    assert half.dtype == autograd.float16
+    np.testing.assert_allclose(half.float().numpy(), np.logaddexp2([1.0, 3.0], [2.0, 3.0]), rtol=1e-3)
 
 
 def test_nextafter_steps_one_ulp_without_gradient():
@@ -86,6 +89,7 @@ def test_nextafter_steps_one_ulp_without_gradient():
     assert autograd.nextafter(t([1.0]), t([0.0], dtype=autograd.float64)).dtype == autograd.float64
     b = t([1.0, 2.0])
     assert b.nextafter_(t([2.0])) is b and b.numpy()[0] > 1.0
+    assert t([1.0]).nextafter(t([2])).item() == np.nextafter(np.float32(1), np.float32(2))  # int: promoted
     with pytest.raises(TypeError, match="nextafter: not implemented for int64"):
         t([1, 2]).nextafter(t([0, 3]))
     with pytest.raises(RuntimeError, match="nextafter: shapes \\(2,\\) and \\(3,\\) cannot be broadcast"):

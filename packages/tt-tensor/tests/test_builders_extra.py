@@ -73,6 +73,33 @@ def test_gcd_and_lcm(check):
         tt.tensor([1.0]).gcd(tt.tensor([2.0]))
     with pytest.raises(RuntimeError, match="lcm: expected integer tensors"):
         tt.tensor([1]).lcm(tt.tensor([2.0]))
+    check(tt.gcd(tt.tensor([4, 6]), tt.tensor([True, False])), [1, 6], tt.int64)  # a bool beside an integer
+    check(tt.tensor([True, False]).lcm(tt.tensor([3, 4], dtype=tt.int32)), [3, 0], tt.int32)
+    with pytest.raises(RuntimeError, match="gcd: expected integer tensors, got bool and bool"):
+        tt.tensor([True]).gcd(tt.tensor([False]))
+
+
+@pytest.mark.parametrize("op", ["atan2", "copysign", "xlogy", "hypot", "logaddexp"])
+def test_an_integer_beside_a_float_tensor_takes_its_dtype(op):
+    # PyTorch's promotion: int64 with float16 is float16 (it was float32: each operand went to the default).
+    ints, halves = tt.tensor([1, 2, 3]), tt.tensor([0.5, -1.0, 2.0]).to(tt.float16)
+    for a, b in ((ints, halves), (halves, ints)):
+        out = getattr(tt, op)(a, b)
+        assert out.dtype == tt.float16
+        expected = getattr(tt, op)(a.to(tt.float32), b.to(tt.float32)).numpy().astype(np.float16)
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-3)
+    assert getattr(tt, op)(ints, tt.tensor([1.0], dtype=tt.float64)).dtype == tt.float64
+    assert getattr(tt, op)(ints, ints).dtype == tt.float32  # two integers: the default float
+    assert getattr(tt, op)(halves.to(tt.float32), halves).dtype == tt.float32  # two floats: promoted
+    assert getattr(tt, op)(ints, 2.5).dtype == tt.float32  # a Python float beside integers: the default
+
+
+def test_logit_of_an_integer_tensor_is_computed_in_float():
+    # uint8's 1 - p used to wrap around: logit(1) gave -5.55 instead of inf.
+    for dtype in (tt.uint8, tt.int64, tt.bool):
+        out = tt.tensor([0, 1, 1]).to(dtype).logit()
+        assert out.dtype == tt.float32 and out.tolist() == [-math.inf, math.inf, math.inf]
+    assert math.isnan(tt.tensor([2], dtype=tt.uint8).logit().item())
 
 
 @pytest.mark.parametrize("increasing", [False, True])

@@ -24,10 +24,18 @@ def check_float(op: str, *arrays: np.ndarray) -> None:
             raise TypeError(f"{op}: not implemented for {_name(array.dtype)} (floating-point tensors only)")
 
 
+def check_float_result(op: str, a: np.ndarray, b: np.ndarray) -> np.dtype:
+    """The promoted dtype of ``a`` and ``b``; refused unless it is a float (an integer beside a float is
+    promoted to it, as in PyTorch)."""
+    dtype = result_type(a, b)
+    if dtype.kind != "f":
+        raise TypeError(f"{op}: not implemented for {_name(dtype)} (floating-point tensors only)")
+    return dtype
+
+
 def nextafter(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """NumPy's ``nextafter`` in the promoted float dtype."""
-    check_float("nextafter", a, b)
-    dtype = result_type(a, b)
+    dtype = check_float_result("nextafter", a, b)
     try:
         return np.nextafter(a.astype(dtype, copy=False), b.astype(dtype, copy=False))
     except ValueError:

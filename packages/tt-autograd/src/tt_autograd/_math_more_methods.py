@@ -142,8 +142,8 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def logaddexp2(self, other: tt_tensor.Tensor) -> tt_tensor.Tensor:
         """``log2(2 ** self + 2 ** other)``, without overflow (float tensors only)."""
         check_tensor("logaddexp2", other, "other")
-        kernels.check_float("logaddexp2", self.array, other.array)
-        return (self * LN2).logaddexp(other * LN2) / LN2
+        dtype = from_numpy_dtype(kernels.check_float_result("logaddexp2", self.array, other.array))
+        return (self.to(dtype) * LN2).logaddexp(other.to(dtype) * LN2) / LN2
 
     def nextafter(self, other: tt_tensor.Tensor) -> tt_tensor.Tensor:
         """The next float after ``self`` towards ``other`` (float tensors; no gradient)."""

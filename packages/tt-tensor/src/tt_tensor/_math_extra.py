@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import pointwise_extra
+from . import pointwise, pointwise_extra
 from ._base import TensorBase, operand
 from .checks import check_number
 
@@ -201,8 +201,10 @@ class MathExtraMixin(TensorBase):
         Without ``eps``, values outside ``[0, 1]`` give NaN, as in PyTorch.
         """
         eps = None if eps is None else check_number("logit", "eps", eps)
-        p = self if eps is None else self.clamp(eps, 1 - eps)
-        return p.log() - (-p).log1p()
+        p = self if self.array.dtype.kind in "fc" else self.from_array(pointwise.as_float(self.array))
+        p = p if eps is None else p.clamp(eps, 1 - eps)  # (an integer 1 - p would wrap around)
+        with np.errstate(divide="ignore", invalid="ignore"):  # logit(0) = -inf, logit(2) = NaN: silently
+            return p.log() - (-p).log1p()
 
     def nan_to_num(
         self, nan: float = 0.0, posinf: float | None = None, neginf: float | None = None
@@ -219,10 +221,12 @@ class MathExtraMixin(TensorBase):
 
 
 def _integer_pair(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
-    """``ufunc(a, b)`` for integer arrays; PyTorch refuses floats (and bools) for gcd and lcm."""
+    """``ufunc(a, b)`` for integer arrays (a bool beside an integer); PyTorch refuses floats and two bools."""
     other = np.asarray(b)
-    if a.dtype.kind not in "iu" or other.dtype.kind not in "iu":
+    kinds = a.dtype.kind + other.dtype.kind  # a bool beside an integer is promoted to it, as in PyTorch
+    if any(kind not in "iub" for kind in kinds) or kinds == "bb":
         raise RuntimeError(
-            f"{op}: expected integer tensors, got {a.dtype} and {other.dtype} (PyTorch has no float {op})"
+            f"{op}: expected integer tensors, got {a.dtype} and {other.dtype} "
+            f"(PyTorch has {op} for integers only)"
         )
     return ufunc(a, other)

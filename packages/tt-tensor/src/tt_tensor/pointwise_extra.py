@@ -46,19 +46,24 @@ def unary_float(name: str, a: np.ndarray) -> np.ndarray:
         return UNARY_FLOAT[name](pointwise.as_inexact(np.asarray(a)))
 
 
-def _floated(value: object) -> object:
-    """An integer or bool array in the default float dtype; floats and Python scalars as they are."""
-    if isinstance(value, np.ndarray):
-        return pointwise.as_float(value)
-    return value
+def _floated(value: object, other: object) -> object:
+    """An integer or bool array as a float: ``other``'s float dtype if ``other`` is a float array (PyTorch's
+    promotion: an int64 tensor with a float16 one gives float16), else the default float dtype. Floats and
+    Python scalars stay as they are."""
+    if not isinstance(value, np.ndarray) or value.dtype.kind == "f":
+        return value
+    if isinstance(other, np.ndarray) and other.dtype.kind == "f":
+        return value.astype(other.dtype)
+    return pointwise.as_float(value)
 
 
 def float_binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """A broadcasting float-only ``ufunc(a, b)`` of an array ``a`` and an array or Python scalar ``b``.
 
-    Integer operands count as the default float dtype.
+    An integer operand takes the other operand's float dtype, or the default float dtype if both are
+    integers (or the other is a Python scalar).
     """
-    return np.asarray(pointwise.binary(op, ufunc, _floated(a), _floated(b)))
+    return np.asarray(pointwise.binary(op, ufunc, _floated(a, b), _floated(b, a)))
 
 
 def atan2(a: np.ndarray, b: object) -> np.ndarray:
