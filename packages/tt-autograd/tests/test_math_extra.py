@@ -140,6 +140,18 @@ def test_atan2_quadrants_and_signed_zeros():
     assert autograd.arctan2(y, x).tolist() == autograd.atan2(y, x).tolist()
 
 
+def test_atan2_gradient_at_the_origin_is_zero_as_pytorch():
+    # The formula is 0/0 there (it gave NaN); PyTorch 2.13 gives 0 with these signs, in both passes.
+    from tt_autograd.gradients import grad
+
+    y = autograd.tensor([0.0, 0.0, -0.0, 1.0, 1.0], dtype=autograd.float64, requires_grad=True)
+    x = autograd.tensor([0.0, -0.0, 0.0, 0.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    for create_graph in (False, True):
+        gy, gx = grad(autograd.atan2(y, x).sum(), (y, x), create_graph=create_graph)
+        assert gy.tolist() == [0.0, 0.0, 0.0, 0.0, 0.4] and gx.tolist() == [0.0, 0.0, 0.0, -1.0, -0.2]
+        assert [math.copysign(1, v) for v in gy.tolist()] == [1, -1, 1, 1, 1]
+
+
 def test_xlogy_edges_as_pytorch():
     x = autograd.tensor([0.0, 0.0, 0.0, 2.0, 0.0])
     y = autograd.tensor([0.0, NAN, -1.0, 0.0, INF])

@@ -154,7 +154,8 @@ def _inputs(ctx, *arrays) -> tuple:
 
 
 class Atan2Function(Function):
-    """``atan2(a, b)``: d/da = ``b / (a² + b²)``, d/db = ``-a / (a² + b²)``."""
+    """``atan2(a, b)``: d/da = ``b / (a² + b²)``, d/db = ``-a / (a² + b²)``; 0 at the origin (as PyTorch's,
+    where the formula is 0/0)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -165,13 +166,15 @@ class Atan2Function(Function):
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        scaled = grad / (np.square(a) + np.square(b))
+        squares = np.square(a) + np.square(b)
+        scaled = grad / np.where(squares == 0, np.inf, squares)  # (the origin: 0, not 0 * inf)
         return _grads(ctx, lambda: scaled * b, lambda: -scaled * a)
 
     @staticmethod
     def graph_backward(ctx, grad):
         a, b = _inputs(ctx, *ctx.saved_tensors)
-        scaled = grad / (a * a + b * b)
+        squares = a * a + b * b
+        scaled = grad / squares.masked_fill(np.asarray(squares.array == 0), np.inf)
         return _grads(ctx, lambda: scaled * b, lambda: -scaled * a, sum_to)
 
 
