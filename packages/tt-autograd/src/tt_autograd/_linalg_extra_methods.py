@@ -18,5 +18,7 @@ from .functions.cumulative import CumprodFunction
 class LinalgExtraGradMixin(tt_tensor.Tensor):
     """The differentiable cumulative product."""
 
-    def cumprod(self, dim: int):
+    def cumprod(self, dim: int, *, dtype: object = None):
+        if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            return self.to(dtype).cumprod(dim).to(dtype)
         return CumprodFunction.apply(self, dim=normalize_dim("cumprod", dim, self.ndim))

@@ -29,6 +29,7 @@ from tt_tensor.checks import (
     normalize_dims,
     optional_dim,
 )
+from tt_tensor.dtypes import mean_dtype
 from tt_tensor.indexing import convert_key
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
@@ -429,7 +430,7 @@ class Tensor(
         return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        source = self if dtype is None else self.to(dtype)
+        source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # the sum's rule serves complex (complex_grad.py)
             return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)
         return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
@@ -456,11 +457,15 @@ class Tensor(
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
-    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            return self.to(dtype).prod(dim, keepdim).to(dtype)
         return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
         source = self if dtype is None else self.to(dtype)
+        if source.array.dtype.kind in "iub" and source.array.dtype != np.int64:
+            source = source.to(tt_tensor.int64)  # integers and bools sum in int64, as PyTorch (NumPy: uint64)
         return CumsumFunction.apply(source, dim=normalize_dim("cumsum", dim, self.ndim))
 
     # ----------------------------------------------------------------- shape

@@ -221,8 +221,11 @@ class LinalgExtraMixin(TensorBase):
             )  # bool: xor, as PyTorch
         return out
 
-    def cumprod(self, dim: int) -> Tensor:
-        """Cumulative product along ``dim``: element ``k`` is the product of elements ``0..k``."""
+    def cumprod(self, dim: int, *, dtype: object = None) -> Tensor:
+        """Cumulative product along ``dim``: element ``k`` is the product of elements ``0..k`` (of ``self``
+        cast to ``dtype`` first, when given)."""
+        if dtype is not None:
+            return self.to(dtype).cumprod(dim).to(dtype)
         return self.from_array(cumulative.cumprod(self.array, normalize_dim("cumprod", dim, self.ndim)))
 
     def logcumsumexp(self, dim: int) -> Tensor:

@@ -15,6 +15,7 @@ import numpy as np
 
 from ._base import TensorBase, operand
 from .checks import check_bool, normalize_dim, normalize_dims
+from .dtypes import mean_dtype
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -180,14 +181,20 @@ class QueryExtraMixin(TensorBase):
         return out[0] if len(out) == 1 else tuple(out)
 
     # ------------------------------------------------------------ NaN-skipping reductions
-    def nansum(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
-        """``sum`` treating NaN as 0 (gradient 0 at the NaNs)."""
+    def nansum(
+        self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype: object = None
+    ) -> Tensor:
+        """``sum`` treating NaN as 0 (gradient 0 at the NaNs), in ``dtype`` when given."""
         return self.where(
             self.from_array(~np.isnan(self.array)), 0.0 if self.array.dtype.kind == "f" else 0
-        ).sum(dim, keepdim)
+        ).sum(dim, keepdim, dtype=dtype)
 
-    def nanmean(self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False) -> Tensor:
-        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only."""
+    def nanmean(
+        self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype: object = None
+    ) -> Tensor:
+        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only (``dtype``: cast first)."""
+        if dtype is not None:
+            return self.to(mean_dtype(dtype)).nanmean(dim, keepdim)
         if self.array.dtype.kind != "f":
             raise RuntimeError(f"nanmean: expected a floating-point tensor, got {self.dtype}")
         present = ~np.isnan(self.array)

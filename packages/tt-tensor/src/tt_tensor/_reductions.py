@@ -15,7 +15,7 @@ import numpy as np
 from . import complex_reductions, reduce
 from ._base import TensorBase
 from .checks import NOT_GIVEN, check_bool, normalize_dim, normalize_dims, optional_dim, variance_args
-from .dtypes import as_dtype
+from .dtypes import as_dtype, mean_dtype
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -33,8 +33,8 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given)."""
-        source = self if dtype is None else self.to(dtype)
+        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given: a float or complex one)."""
+        source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # (reduce.mean computes in a real float dtype)
             return source.sum(dim, keepdim) / reduce.count(source.shape, dim)
         return self.from_array(reduce.mean(source.array, dim, keepdim))
@@ -56,8 +56,11 @@ class ReductionMixin(TensorBase):
         dim, correction = variance_args("std", dim, unbiased, correction)
         return self.var(dim, correction=correction, keepdim=keepdim).sqrt()
 
-    def prod(self, dim=NOT_GIVEN, keepdim: bool = False) -> Tensor:
-        """Product over ``dim`` (one int; left out: every element, but None is refused, as PyTorch)."""
+    def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        """Product over ``dim`` (one int; left out: every element, but None is refused, as PyTorch), of
+        ``self`` cast to ``dtype`` first when given."""
+        if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            return self.to(dtype).prod(dim, keepdim).to(dtype)
         return self.from_array(reduce.prod(self.array, optional_dim("prod", dim, keepdim), keepdim))
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:

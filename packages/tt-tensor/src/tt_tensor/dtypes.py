@@ -112,6 +112,18 @@ def as_dtype(dtype: object) -> DType:
         raise TypeError(f"not a dtype: {dtype!r} ({error})") from None
 
 
+def mean_dtype(dtype: object) -> DType:
+    """``dtype`` given to a mean: a float or complex dtype, else PyTorch's refusal (an integer mean would
+    truncate, and NaN has no integer value)."""
+    result = as_dtype(dtype)
+    if not (result.is_floating_point or result.is_complex):
+        raise RuntimeError(
+            "mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+            f"complex dtype. Got: {result.name}; compute the mean in a float dtype and convert it afterwards"
+        )
+    return result
+
+
 def infer_numpy_dtype(array: np.ndarray) -> np.dtype:
     """The dtype a tensor built from ``array`` (made from Python data) should have."""
     kind = array.dtype.kind

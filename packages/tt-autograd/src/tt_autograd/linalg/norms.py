@@ -117,8 +117,12 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
         keepdim: keep the reduced dims as size 1.
         dtype: cast ``x`` to this dtype first.
 
-    Shape: ``x`` reduced over ``dim``. Cost: one pass forward, one backward.
+    Shape: ``x`` reduced over ``dim``. Cost: one pass forward, one backward. A float16 ``x`` is
+    reduced in float32 and the norm rounded back, as PyTorch's CPU kernel does (its squares
+    overflow float16 beyond 256).
     """
+    if isinstance(x, Tensor) and x.array.dtype == np.float16 and dtype is None:
+        return vector_norm(x.float(), ord, dim, keepdim).half()
     x = _cast(float_tensor("linalg.vector_norm", x, "x", complex_ok=True), dtype)
     if x.array.dtype.kind == "c":
         x = x.abs()  # every vector norm of z is that of |z| (real, with abs's complex gradient)
