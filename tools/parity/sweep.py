@@ -13,7 +13,7 @@ difference is an error unless :data:`ACCEPTED` names it with the reason. Opt-in 
 torch), never part of the default tests.
 
 Usage:
-    python tools/parity/sweep.py [--group methods|gradients|functional|optimizers|distributions]
+    python tools/parity/sweep.py [--group methods|gradients|dtypes|float16|reductions|transforms]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
+import sweep_dtypes  # (tools/parity is the script's directory)
 
 RNG = np.random.default_rng(0)
 BASES = {
@@ -52,6 +53,8 @@ ACCEPTED = {
     ("eigh", ""): "eigenvectors are unique up to sign",
     ("svd", ""): "singular vectors are unique up to sign",
     ("qr", ""): "Q and R are unique up to signs",
+    ("geqrf", "nan"): "LAPACK's Householder reflections of a matrix holding NaN or inf: NaNs in other places",
+    ("geqrf", "inf"): "as geqrf of NaN",
     ("cholesky_inverse", ""): "PyTorch's gradient fills the triangle the forward never reads; ours is exact",
     ("cholesky_solve", ""): "as cholesky_inverse",
     ("softmax", "inf"): "a row with +inf: PyTorch gives NaN everywhere, ours NaN at the inf and 0 elsewhere",
@@ -66,7 +69,7 @@ ACCEPTED = {
 
 
 def _accepted(name: str, case: str) -> bool:
-    return any(name == n and part in case for (n, part) in ACCEPTED)
+    return sweep_dtypes.listed(ACCEPTED, name, case)
 
 
 def _plain(value: object) -> object:
@@ -77,7 +80,7 @@ def _plain(value: object) -> object:
         return np.asarray(value.detach().numpy())
     if isinstance(value, (tuple, list)):
         return tuple(_plain(v) for v in value)
-    if type(value).__name__ in ("dtype", "DType", "device"):
+    if type(value).__name__ in ("dtype", "DType", "device", "layout"):
         return str(value).split(".")[-1].replace("device(type='cpu')", "cpu")
     return value
 
@@ -219,12 +222,13 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
 
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    sweeps = {"methods": sweep_methods, "gradients": sweep_gradients}
+    sweeps = {"methods": sweep_methods, "gradients": sweep_gradients} | sweep_dtypes.SWEEPS
     failures = 0
     for group in groups:
         found = sweeps[group](torch, tinytorch)
+        is_accepted = _accepted if group in ("methods", "gradients") else sweep_dtypes.accepted
         unexpected = [
-            f for f in found if not _accepted(f[0], f[1]) and not f[2].startswith("TinyTorch refuses")
+            f for f in found if not is_accepted(f[0], f[1]) and not f[2].startswith("TinyTorch refuses")
         ]
         gaps = [f for f in found if f[2].startswith("TinyTorch refuses")]
         accepted = len(found) - len(unexpected) - len(gaps)
@@ -239,10 +243,11 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--group", action="append", choices=["methods", "gradients"], help="default: all")
+    groups = ["methods", "gradients", *sweep_dtypes.SWEEPS]
+    parser.add_argument("--group", action="append", choices=groups, help="default: all")
     parser.add_argument("--gaps", action="store_true", help="also list the calls only PyTorch takes")
     args = parser.parse_args(argv)
-    return run(args.group or ["methods", "gradients"], args.gaps)
+    return run(args.group or groups, args.gaps)
 
 
 if __name__ == "__main__":

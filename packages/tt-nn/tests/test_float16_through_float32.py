@@ -1,7 +1,8 @@
 """float16 element-wise kernels run in float32 and round once, as PyTorch's CPU kernels do.
 
 Before, GELU (exact), erf, erfc and ndtr gave NaN on float16 inputs beyond |x| ~ 3-6 (Cody's
-polynomials overflow float16's 65504), sinc(1) was 3e-4, hardswish(60000) was inf. Each op's
+polynomials overflow float16's 65504), sinc(1) was 3e-4, hardswish(60000) was inf, sigmoid and
+selu were off by several ulps. Each op's
 float16 result must be its float32 result rounded to float16 (within one float16 ulp), on a
 dense grid; gradients are float16 and follow the float32 derivative the same way.
 """
@@ -32,6 +33,8 @@ OPS = {
     "erfc": special.erfc,
     "ndtr": special.ndtr,
     "sinc": special.sinc,
+    "sigmoid": F.sigmoid,
+    "selu": F.selu,
 }
 
 

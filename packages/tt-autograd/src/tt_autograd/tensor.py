@@ -363,6 +363,8 @@ class Tensor(
         return self._math("tanh", TanhFunction)
 
     def sigmoid(self) -> Tensor:
+        if self.array.dtype == np.float16:  # float32 inside, rounded once (as PyTorch's CPU kernel)
+            return self.float().sigmoid().half()
         return self._math("sigmoid", SigmoidFunction)
 
     def relu(self) -> Tensor:

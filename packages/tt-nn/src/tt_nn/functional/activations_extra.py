@@ -186,7 +186,11 @@ def selu(input, inplace: bool = False):  # noqa: A002
         >>> selu(tt_autograd.tensor([-1.0, 2.0]))  # doctest: +SKIP
         tensor([-1.1113,  2.1014])
     """
-    return ELUFunction.apply(float_arg("selu", input), alpha=SELU_ALPHA, scale=SELU_SCALE, input_scale=1.0)
+
+    def scaled_elu(x):
+        return ELUFunction.apply(x, alpha=SELU_ALPHA, scale=SELU_SCALE, input_scale=1.0)
+
+    return through_float32(scaled_elu, float_arg("selu", input))
 
 
 def mish(input, inplace: bool = False):  # noqa: A002
