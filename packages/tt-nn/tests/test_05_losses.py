@@ -265,3 +265,24 @@ def test_bce_with_logits_refuses_weights_that_do_not_broadcast():
     for name in ("weight", "pos_weight"):
         with pytest.raises(ValueError, match=rf"{name} of shape \(4,\) does not broadcast"):
             F.binary_cross_entropy_with_logits(x, t, **{name: autograd.ones(4)})
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_a_batch_of_one_keeps_its_batch_dim_with_reduction_none(loss):
+    # Only an unbatched input (C,) loses the batch dim; a batch of one keeps shape (1,).
+    logits = autograd.tensor([[0.2, -1.0, 0.7]]).log_softmax(1)
+    assert loss(logits, autograd.tensor([2]), reduction="none").shape == (1,)
+    assert loss(logits[0], autograd.tensor(2), reduction="none").shape == ()
+    assert loss(logits, autograd.tensor([2])).shape == ()
+
+
+@pytest.mark.parametrize("loss", [F.cross_entropy, F.nll_loss])
+def test_class_weights_of_another_float_dtype_are_cast_to_the_input_s(loss):
+    # float64 weights with float32 logits: the loss and its gradient stay float32.
+    logits = autograd.tensor([[0.2, -1.0, 0.7], [1.5, 0.1, -0.3]], requires_grad=True)
+    weight = autograd.tensor([1.0, 2.0, 0.5], dtype=autograd.float64)
+    for reduction in ("mean", "sum", "none"):
+        out = loss(logits.log_softmax(1), autograd.tensor([2, 1]), weight=weight, reduction=reduction)
+        assert out.dtype == autograd.float32
+    out.sum().backward()
+    assert logits.grad.dtype == autograd.float32
