@@ -104,7 +104,9 @@ def test_erfc_tail_is_accurate_above_the_small_interval():
     y = np.concatenate([np.linspace(0.47, 4.0, 700), np.linspace(4.0, 26.5, 700)])
     expected = np.array([math.erfc(v) for v in y])
     relative = np.abs(_erfc_tail(y.copy()) - expected) / expected
-    assert relative.max() <= 1e-13, float(relative.max())
+    # A few ulps (7e-16 measured): forming y*y directly in exp(-y^2), or splitting y at a coarser
+    # point than 1/16, loses up to 1e-13 in the tail; 4e-15 tells them apart.
+    assert relative.max() <= 4e-15, float(relative.max())
     with np.errstate(all="ignore"):  # as erf calls it: inf - inf inside, fixed up after
         special = _erfc_tail(np.array([np.inf, np.nan, 30.0]))
     assert special[0] == 0.0 and np.isnan(special[1]) and special[2] == 0.0
