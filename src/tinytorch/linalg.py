@@ -51,6 +51,7 @@ from tt_autograd.linalg import (
     svdvals,
     tensorinv,
     tensorsolve,
+    vander,
     vecdot,
     vector_norm,
 )
@@ -94,6 +95,7 @@ __all__ = [
     "svdvals",
     "tensorinv",
     "tensorsolve",
+    "vander",
     "vecdot",
     "vector_norm",
 ]

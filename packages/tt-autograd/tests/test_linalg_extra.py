@@ -209,6 +209,32 @@ def test_cumprod_values_and_gradients(leaf, check_grad, check):
     assert autograd.tensor([True, False]).cumprod(0).dtype == autograd.int64
 
 
+def test_linalg_vander_powers_batches_and_gradients(leaf, check_grad, check):
+    from tt_autograd import linalg
+
+    x = leaf((2, 3), low=-1.5, high=1.5)
+    (xv,) = _values(x)
+    check(linalg.vander(x), xv[..., None] ** np.arange(3), rtol=1e-12)  # increasing powers, N = n
+    check(linalg.vander(x, N=5), xv[..., None] ** np.arange(5), rtol=1e-12)
+    check_grad(lambda t: linalg.vander(t, 4), x)
+    at_zero = autograd.tensor([0.0, 2.0], dtype=autograd.float64, requires_grad=True)
+    linalg.vander(at_zero, N=4).sum().backward()  # d/dx (1 + x + x^2 + x^3) = 1 + 2x + 3x^2
+    assert at_zero.grad.tolist() == [1.0, 17.0]
+    ints = linalg.vander(autograd.tensor([[1, 2], [3, 4]], dtype=autograd.int32))
+    assert ints.dtype == autograd.int64 and ints.tolist() == [[[1, 1], [1, 2]], [[1, 3], [1, 4]]]
+    with pytest.raises(RuntimeError, match="linalg.vander supports floating point, complex, and integer"):
+        linalg.vander(autograd.tensor([True]))
+    with pytest.raises(RuntimeError, match="N must be greater than 1, got 1"):
+        linalg.vander(autograd.tensor([1.0, 2.0]), N=1)
+    with pytest.raises(RuntimeError, match="N must be greater than 1, got 2.5"):
+        linalg.vander(autograd.tensor([1.0, 2.0]), N=2.5)
+    assert linalg.vander(autograd.ones(4, 2, 3)).shape == (4, 2, 3, 3)  # N = the last dim's size
+    with pytest.raises(TypeError, match="linalg.vander: argument 'x' must be a Tensor, not list"):
+        linalg.vander([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="at least one dimension"):
+        linalg.vander(autograd.tensor(2.0))
+
+
 @pytest.mark.parametrize(
     "row",
     [

@@ -12,7 +12,8 @@ fused :class:`~tt_autograd.Function` (``InvFunction``, ``CholeskyFunction``,
 * ``decompositions.py``: ``cholesky``, ``qr``;
 * ``spectral.py``: ``eigh``, ``eigvalsh``, ``svd``, ``svdvals``, ``pinv``, ``matrix_rank``;
 * ``eig.py``: ``eig``, ``eigvals`` (general matrices: complex results);
-* ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``;
+* ``products.py``: ``matrix_power``, ``multi_dot``, ``vecdot``, ``matmul``, ``cross``, ``diagonal``,
+  ``vander``;
 * ``least_squares.py``: ``lstsq``;
 * ``info_results.py``: ``inv_ex``, ``solve_ex``, ``cholesky_ex`` (an ``info`` tensor instead of an error);
 * ``condition.py``: ``cond``;
@@ -54,7 +55,7 @@ from .lu import (
 )
 from .matrix_exp import MatrixExpFunction, matrix_exp
 from .norms import VectorNormFunction, matrix_norm, norm, vector_norm
-from .products import cross, diagonal, matmul, matrix_power, multi_dot, vecdot
+from .products import cross, diagonal, matmul, matrix_power, multi_dot, vander, vecdot
 from .solve import InvFunction, SolveFunction, inv, solve, solve_triangular
 from .spectral import (
     EighFunction,
@@ -131,6 +132,7 @@ __all__ = [
     "svdvals",
     "tensorinv",
     "tensorsolve",
+    "vander",
     "vecdot",
     "vector_norm",
 ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
+from tt_tensor.functional import cat
 
 from ..tensor import Tensor
 from ._common import as_tensor
@@ -135,3 +136,27 @@ def cross(input, other, *, dim: int = -1) -> Tensor:
 def diagonal(A, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:
     """``torch.linalg.diagonal``: ``torch.diagonal`` with dims defaulting to the last two."""
     return as_tensor("linalg.diagonal", A).diagonal(offset, dim1, dim2)
+
+
+def vander(x, N: int | None = None) -> Tensor:  # noqa: N803  (PyTorch's name)
+    """``torch.linalg.vander``: ``(..., n)`` -> ``(..., n, N)``, the powers ``x^0, x^1, ..., x^(N-1)``.
+
+    Increasing powers and batched, unlike ``torch.vander`` (decreasing, 1-D); ``N`` defaults to ``n``
+    and must be at least 2. Built as a cumulative product of ``[1, x, x, ...]``, as PyTorch's, so its
+    gradient is PyTorch's at ``x = 0`` too. Integers give int64 (their cumulative product's dtype);
+    bools are refused.
+    Cost: one ``(..., n, N)`` cumulative product.
+    """
+    x = as_tensor("linalg.vander", x, "x")
+    if x.dtype.numpy.kind == "b":
+        raise RuntimeError(
+            "linalg.vander supports floating point, complex, and integer tensors, but got Bool"
+        )
+    if x.ndim == 0:
+        raise RuntimeError("linalg.vander: x must have at least one dimension (a vector), got a 0-d tensor")
+    n = x.shape[-1] if N is None else N
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n <= 1:
+        raise RuntimeError(f"linalg.vander: N must be greater than 1, got {n!r}")
+    column = x.unsqueeze(-1)
+    repeated = [column.new_ones(column.shape), column.expand(*x.shape, int(n) - 1)]
+    return cat(repeated, -1).cumprod(-1)
