@@ -260,3 +260,21 @@ def test_survivor_edges():
         Uniform(0.0, 1.0).log_prob(autograd.tensor(2.0))
     m = Categorical(probs=autograd.tensor([0.25, 0.75]))
     assert m.log_prob(autograd.tensor(1.0)).item() == pytest.approx(np.log(0.75))  # a whole float is accepted
+
+
+def test_constraints_check_tensors_as_pytorch():
+    # Each check is written for arrays; given a tensor (detached first) it answers with a bool tensor.
+    # simplex, one_hot, lower_cholesky, ... used NumPy's axis= on the tensor (a TypeError).
+    from tt_nn.distributions import constraints
+
+    probabilities = autograd.tensor([[0.2, 0.8], [0.5, 0.6]], requires_grad=True)
+    result = constraints.simplex.check(probabilities)
+    assert isinstance(result, autograd.Tensor) and result.dtype == autograd.bool
+    assert result.tolist() == [True, False]
+    assert constraints.positive.check(autograd.tensor([1.0, -1.0])).tolist() == [True, False]
+    assert constraints.one_hot.check(autograd.tensor([[0.0, 1.0], [1.0, 1.0]])).tolist() == [True, False]
+    assert constraints.lower_cholesky.check(autograd.eye(2)[None]).tolist() == [True]
+    assert constraints.positive_definite.check(-autograd.eye(2)[None]).tolist() == [False]
+    assert isinstance(
+        constraints.simplex.check(np.array([0.5, 0.5])), (np.ndarray, np.bool_)
+    )  # arrays: arrays

@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd.gradients import grad
 from tt_nn.distributions import Cauchy, HalfNormal, LogNormal, StudentT, kl_divergence
 
 pytestmark = pytest.mark.usefixtures("keep_generator_state")  # conftest.py
@@ -351,3 +352,16 @@ def test_repr():
     assert repr(HalfNormal(2.0)) == "HalfNormal(scale: 2.0)"  # PyTorch prints HalfNormal()
     assert repr(LogNormal(0.0, 1.0)) == "LogNormal(loc: 0.0, scale: 1.0)"  # PyTorch prints LogNormal()
     assert repr(StudentT(3.0)) == "StudentT(df: 3.0, loc: 0.0, scale: 1.0)"
+
+
+def test_student_t_variance_and_its_gradient_where_it_is_infinite():
+    # df in (1, 2]: an infinite variance with a zero gradient, as PyTorch (the unused finite branch's
+    # slope, -inf at df = 2, used to turn where's zero into NaN); df <= 1: NaN; df > 2 the formula.
+    df = autograd.tensor([2.0, 1.5, 0.5, 4.0], dtype=autograd.float64, requires_grad=True)
+    scale = autograd.tensor([1.0, 2.0, 1.0, 3.0], dtype=autograd.float64, requires_grad=True)
+    variance = StudentT(df, 0.0, scale).variance
+    values = variance.detach().numpy()
+    assert values[0] == values[1] == math.inf and math.isnan(values[2]) and values[3] == 9.0 * 4.0 / 2.0
+    d_df, d_scale = grad(variance[[0, 1, 3]].sum(), (df, scale))
+    np.testing.assert_allclose(d_df.numpy(), [0.0, 0.0, 0.0, -9.0 * 2.0 / 4.0])  # d/df s^2 df/(df-2)
+    np.testing.assert_allclose(d_scale.numpy(), [0.0, 0.0, 0.0, 2 * 3.0 * 4.0 / 2.0])

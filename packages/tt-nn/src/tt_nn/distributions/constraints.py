@@ -12,21 +12,42 @@ has more (and transforms between them, which TinyTorch lacks).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
+import tt_autograd
 
 
 class Constraint:
-    """A set of values. ``check(array)`` gives a bool array over the array's batch dims."""
+    """A set of values. ``check(array)`` gives a bool array over the array's batch dims; ``check(tensor)``
+    a bool tensor, as PyTorch's (each subclass's ``check`` is written for arrays and wrapped)."""
 
     event_dim = 0
     is_discrete = False
     hint = ""
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if "check" in cls.__dict__:
+            cls.check = _taking_tensors(cls.__dict__["check"])
 
     def check(self, value: np.ndarray) -> np.ndarray:  # pragma: no cover - every subclass overrides it
         raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"{type(self).__name__[1:]}()"
+
+
+def _taking_tensors(check):
+    """``check`` that also takes a tensor: its values in (detached), a bool tensor out."""
+
+    @functools.wraps(check)
+    def checked(self, value):
+        if isinstance(value, tt_autograd.Tensor):
+            return tt_autograd.Tensor.from_array(np.asarray(check(self, value.detach().numpy())))
+        return check(self, value)
+
+    return checked
 
 
 class _Real(Constraint):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import tt_autograd as autograd
 
 from ..special import digamma, lgamma
@@ -64,10 +63,11 @@ class StudentT(Distribution):
     @property
     def variance(self) -> autograd.Tensor:
         """``scale² df / (df - 2)`` for ``df > 2``; ``inf`` for ``1 < df <= 2``; NaN for ``df <= 1``."""
-        with np.errstate(divide="ignore", invalid="ignore"):  # df = 2 divides by 0; that entry is replaced
-            finite = self.scale.pow(2) * self.df / (self.df - 2)
+        above = self.df > 2
+        df = self.df.where(above, 3.0)  # (not df itself: at df = 2 the unused branch's -inf slope, times
+        finite = self.scale.pow(2) * df / (df - 2)  # where's 0, made the gradient NaN; PyTorch's is 0)
         unbounded = autograd.where(self.df > 1, float("inf"), float("nan"))
-        return autograd.where(self.df > 2, finite, unbounded)
+        return autograd.where(above, finite, unbounded)
 
     def rsample(self, sample_shape: object = ()) -> autograd.Tensor:
         """``loc + scale·Z / √(V / df)``, ``Z ~ N(0, 1)`` and ``V ~ Chi2(df)``."""
