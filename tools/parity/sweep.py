@@ -13,7 +13,8 @@ difference is an error unless :data:`ACCEPTED` names it with the reason. Opt-in 
 torch), never part of the default tests.
 
 Usage:
-    python tools/parity/sweep.py [--group methods|gradients|dtypes|float16|reductions|transforms]
+    python tools/parity/sweep.py [--group methods|gradients|dtypes|float16|reductions|transforms|linalg|
+                                          distributions|optimizers]
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Callable
 
 import numpy as np
 import sweep_dtypes  # (tools/parity is the script's directory)
+import sweep_libraries
 
 RNG = np.random.default_rng(0)
 BASES = {
@@ -222,11 +224,21 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
 
     warnings.filterwarnings("ignore")
     torch.set_num_threads(1)
-    sweeps = {"methods": sweep_methods, "gradients": sweep_gradients} | sweep_dtypes.SWEEPS
+    sweeps = (
+        {"methods": sweep_methods, "gradients": sweep_gradients}
+        | sweep_dtypes.SWEEPS
+        | sweep_libraries.SWEEPS
+    )
     failures = 0
     for group in groups:
         found = sweeps[group](torch, tinytorch)
-        is_accepted = _accepted if group in ("methods", "gradients") else sweep_dtypes.accepted
+        is_accepted = (
+            _accepted
+            if group in ("methods", "gradients")
+            else sweep_libraries.accepted
+            if group in sweep_libraries.SWEEPS
+            else sweep_dtypes.accepted
+        )
         unexpected = [
             f for f in found if not is_accepted(f[0], f[1]) and not f[2].startswith("TinyTorch refuses")
         ]
@@ -243,7 +255,7 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    groups = ["methods", "gradients", *sweep_dtypes.SWEEPS]
+    groups = ["methods", "gradients", *sweep_dtypes.SWEEPS, *sweep_libraries.SWEEPS]
     parser.add_argument("--group", action="append", choices=groups, help="default: all")
     parser.add_argument("--gaps", action="store_true", help="also list the calls only PyTorch takes")
     args = parser.parse_args(argv)

@@ -108,7 +108,7 @@ def _differs(theirs: object, ours: object, rtol: float) -> str | None:
     return None if repr(theirs) == repr(ours) else f"{theirs!r} vs {ours!r}"
 
 
-def _compare(
+def compare(
     torch,
     tiny,
     name: str,
@@ -143,7 +143,7 @@ def sweep_dtypes(torch, tiny) -> list[tuple[str, str, str]]:
         def unary(lib, values=values, name=name):
             return getattr(lib, name)(lib.tensor(values))
 
-        _compare(torch, tiny, name, kind, unary, 2e-3, found)
+        compare(torch, tiny, name, kind, unary, 2e-3, found)
     for (kind, values), (other_kind, other), name in itertools.product(
         SOURCES.items(), SOURCES.items(), BINARY
     ):
@@ -151,7 +151,7 @@ def sweep_dtypes(torch, tiny) -> list[tuple[str, str, str]]:
         def make(lib, values=values, other=other, name=name):
             return getattr(lib, name)(lib.tensor(values), lib.tensor(other[::-1].copy()))
 
-        _compare(torch, tiny, name, f"{kind}, {other_kind}", make, 2e-3, found)
+        compare(torch, tiny, name, f"{kind}, {other_kind}", make, 2e-3, found)
     for (kind, values), scalar, name in itertools.product(
         SOURCES.items(), SCALARS, BINARY[:8] + ["maximum", "eq", "lt"]
     ):
@@ -159,7 +159,7 @@ def sweep_dtypes(torch, tiny) -> list[tuple[str, str, str]]:
         def with_scalar(lib, values=values, scalar=scalar, name=name):
             return getattr(lib, name)(lib.tensor(values), scalar)
 
-        _compare(torch, tiny, name, f"{kind}, {scalar!r}", with_scalar, 2e-3, found)
+        compare(torch, tiny, name, f"{kind}, {scalar!r}", with_scalar, 2e-3, found)
     return found
 
 
@@ -233,14 +233,14 @@ def sweep_reductions(torch, tiny) -> list[tuple[str, str, str]]:
             def reduced(lib, values=values, name=name, options=options):
                 return getattr(lib.tensor(values), name)(**options)
 
-            _compare(torch, tiny, name, f"{kind} {options}", reduced, 2e-3, found)
+            compare(torch, tiny, name, f"{kind} {options}", reduced, 2e-3, found)
         if name in ("sum", "prod", "cumsum", "cumprod", "mean", "nansum", "nanmean"):
             for dtype in ("float64", "int64", "float32"):
 
                 def in_dtype(lib, values=values, name=name, dtype=dtype):
                     return getattr(lib.tensor(values), name)(1, dtype=getattr(lib, dtype))
 
-                _compare(torch, tiny, name, f"{kind} dtype={dtype}", in_dtype, 2e-3, found)
+                compare(torch, tiny, name, f"{kind} dtype={dtype}", in_dtype, 2e-3, found)
     return found
 
 
@@ -278,7 +278,7 @@ def sweep_transforms(torch, tiny) -> list[tuple[str, str, str]]:
                 return transforms[outer](transforms[inner](function))(lib.tensor(np.linspace(-0.7, 0.9, 3)))
 
             known = zeros_of_linearize if "linearize" in (outer, inner) else (lambda theirs: False)
-            _compare(torch, tiny, f"{outer}({inner})", function_name, make, 1e-6, found, known)
+            compare(torch, tiny, f"{outer}({inner})", function_name, make, 1e-6, found, known)
     return found
 
 
