@@ -316,7 +316,8 @@ def parity_sweep(session: nox.Session) -> None:
 
     Values, dtypes, shapes and input gradients must agree; the differences that are PyTorch's quirks or
     documented choices are listed in ``tools/parity/sweep*.py``'s ACCEPTED. Exit status 1 on any other.
-    Groups: methods, gradients, dtypes, float16, reductions, transforms, linalg, distributions, optimizers.
+    Groups: methods, gradients, dtypes, float16, reductions, transforms, linalg, distributions, optimizers,
+    modules.
     """
     install_everything(session)
     session.install("torch==2.13.0")

@@ -1,4 +1,4 @@
-"""Three more groups of ``nox -s parity-sweep``: ``torch.linalg``, ``torch.distributions``, ``torch.optim``.
+"""Four more groups of ``nox -s parity-sweep``: ``torch.linalg``, distributions, optimizers, layers.
 
 * ``linalg``: each ``torch.linalg`` function on a batch of well-conditioned float32, float64 and
   complex128 matrices: results and the gradient of their (absolute) sum. Found, in session 31,
@@ -8,6 +8,10 @@
   constraint checks refusing tensors and StudentT's variance gradient NaN where it is infinite.
 * ``optimizers``: every optimizer with its options, and every LR scheduler on SGD and Adam, six
   steps of a small least-squares problem: the parameters after.
+* ``modules``: 40 layers and losses in settings the programs rarely reach (bidirectional and projected
+  LSTMs, grouped and dilated transposed convolutions, padding modes, attention with kdim/vdim and
+  bias_kv, bicubic and nearest-exact upsampling, CTC, ...), PyTorch's initial weights loaded into
+  TinyTorch's: outputs and gradients to inputs and parameters.
 
 A call PyTorch refuses is skipped; one only TinyTorch refuses is a gap; a difference is an error
 unless :data:`ACCEPTED` names it with the reason.
@@ -261,7 +265,176 @@ def sweep_optimizers(torch, tiny) -> list[tuple[str, str, str]]:
     return found
 
 
-SWEEPS = {"linalg": sweep_linalg, "distributions": sweep_distributions, "optimizers": sweep_optimizers}
+def _x(*shape):
+    return RNG.standard_normal(shape)
+
+
+#: module -> (constructor, inputs: arrays, or the names of index inputs built in _inputs)
+MODULES = {
+    "TransformerEncoderLayer": (
+        lambda L: L.nn.TransformerEncoderLayer(8, 2, 16, dropout=0.0, batch_first=True, norm_first=True),
+        [_x(2, 5, 8)],
+    ),
+    "TransformerDecoderLayer": (
+        lambda L: L.nn.TransformerDecoderLayer(8, 2, 16, dropout=0.0, batch_first=True, activation="gelu"),
+        [_x(2, 4, 8), _x(2, 5, 8)],
+    ),
+    "Transformer": (
+        lambda L: L.nn.Transformer(8, 2, 1, 1, 16, dropout=0.0, batch_first=True),
+        [_x(2, 5, 8), _x(2, 4, 8)],
+    ),
+    "MHA_kdim": (
+        lambda L: L.nn.MultiheadAttention(8, 2, kdim=6, vdim=5, batch_first=True),
+        [_x(2, 4, 8), _x(2, 3, 6), _x(2, 3, 5)],
+    ),
+    "MHA_bias_kv": (
+        lambda L: L.nn.MultiheadAttention(8, 2, add_bias_kv=True, add_zero_attn=True),
+        [_x(4, 2, 8), _x(3, 2, 8), _x(3, 2, 8)],
+    ),
+    "LSTM_bi2": (
+        lambda L: L.nn.LSTM(4, 6, num_layers=2, bidirectional=True, batch_first=True),
+        [_x(2, 5, 4)],
+    ),
+    "LSTM_proj": (lambda L: L.nn.LSTM(4, 6, proj_size=3), [_x(5, 2, 4)]),
+    "GRU_bi": (lambda L: L.nn.GRU(4, 6, num_layers=2, bidirectional=True), [_x(5, 2, 4)]),
+    "RNN_relu": (lambda L: L.nn.RNN(4, 6, nonlinearity="relu", batch_first=True), [_x(2, 5, 4)]),
+    "LSTMCell": (lambda L: L.nn.LSTMCell(4, 6), [_x(3, 4)]),
+    "Conv3d": (
+        lambda L: L.nn.Conv3d(2, 4, 3, stride=2, padding=1, dilation=1, groups=2),
+        [_x(1, 2, 5, 6, 7)],
+    ),
+    "Conv2d_reflect": (
+        lambda L: L.nn.Conv2d(2, 4, 3, padding=2, dilation=2, padding_mode="reflect"),
+        [_x(1, 2, 7, 7)],
+    ),
+    "Conv1d_same": (
+        lambda L: L.nn.Conv1d(2, 4, 4, padding="same", dilation=2, padding_mode="circular"),
+        [_x(2, 2, 9)],
+    ),
+    "ConvT2d": (
+        lambda L: L.nn.ConvTranspose2d(4, 2, 3, stride=2, padding=1, output_padding=1, groups=2, dilation=1),
+        [_x(1, 4, 4, 5)],
+    ),
+    "ConvT1d_dil": (lambda L: L.nn.ConvTranspose1d(3, 2, 3, stride=3, dilation=2), [_x(2, 3, 6)]),
+    "ConvT3d": (lambda L: L.nn.ConvTranspose3d(2, 2, 2, stride=2), [_x(1, 2, 3, 3, 3)]),
+    "Embedding_pad": (lambda L: L.nn.Embedding(10, 4, padding_idx=2), ["idx"]),
+    "EmbeddingBag": (lambda L: L.nn.EmbeddingBag(10, 4, mode="max"), ["bag"]),
+    "PixelShuffle": (lambda L: L.nn.PixelShuffle(2), [_x(1, 8, 3, 3)]),
+    "Fold": (lambda L: L.nn.Fold((4, 5), 2), [_x(1, 12, 12)]),
+    "Unfold": (lambda L: L.nn.Unfold(2, dilation=1, padding=1, stride=2), [_x(1, 3, 4, 5)]),
+    "GroupNorm": (lambda L: L.nn.GroupNorm(2, 4), [_x(2, 4, 3, 3)]),
+    "LocalResponseNorm": (lambda L: L.nn.LocalResponseNorm(3), [_x(2, 5, 4)]),
+    "AdaptiveMaxPool2d": (lambda L: L.nn.AdaptiveMaxPool2d((3, 2)), [_x(1, 2, 7, 5)]),
+    "Bilinear": (lambda L: L.nn.Bilinear(3, 4, 5), [_x(2, 3), _x(2, 4)]),
+    "PReLU": (lambda L: L.nn.PReLU(3), [_x(2, 3, 4)]),
+    "Upsample_bicubic": (
+        lambda L: L.nn.Upsample(scale_factor=1.7, mode="bicubic", align_corners=False),
+        [_x(1, 2, 4, 5)],
+    ),
+    "Upsample_nearest_exact": (lambda L: L.nn.Upsample(size=(7, 3), mode="nearest-exact"), [_x(1, 2, 4, 5)]),
+    "Upsample_trilinear": (
+        lambda L: L.nn.Upsample(scale_factor=2, mode="trilinear", align_corners=True),
+        [_x(1, 1, 2, 3, 2)],
+    ),
+    "AvgPool2d_ceil": (
+        lambda L: L.nn.AvgPool2d(3, 2, padding=1, ceil_mode=True, count_include_pad=False),
+        [_x(1, 2, 6, 7)],
+    ),
+    "LPPool2d": (lambda L: L.nn.LPPool2d(2, 2), [np.abs(_x(1, 2, 4, 4))]),
+    "MaxPool1d_dil": (lambda L: L.nn.MaxPool1d(3, 2, padding=1, dilation=2, ceil_mode=True), [_x(2, 3, 11)]),
+    "CosineEmbeddingLoss": (
+        lambda L: L.nn.CosineEmbeddingLoss(margin=0.2),
+        [_x(4, 5), _x(4, 5), np.array([1.0, -1.0, 1.0, -1.0])],
+    ),
+    "TripletMarginLoss": (lambda L: L.nn.TripletMarginLoss(swap=True), [_x(4, 5), _x(4, 5), _x(4, 5)]),
+    "MultiMarginLoss": (lambda L: L.nn.MultiMarginLoss(p=2, margin=0.5), [_x(4, 5), "target5"]),
+    "MultiLabelSoftMarginLoss": (
+        lambda L: L.nn.MultiLabelSoftMarginLoss(),
+        [_x(4, 5), (RNG.random((4, 5)) > 0.5).astype(float)],
+    ),
+    "GaussianNLLLoss": (
+        lambda L: L.nn.GaussianNLLLoss(full=True),
+        [_x(4, 5), _x(4, 5), np.abs(_x(4, 5)) + 0.1],
+    ),
+    "CTCLoss": (lambda L: L.nn.CTCLoss(), ["ctc"]),
+    "MarginRankingLoss": (lambda L: L.nn.MarginRankingLoss(0.1), [_x(6), _x(6), np.sign(_x(6))]),
+    "TripletMarginWithDistanceLoss": (
+        lambda L: L.nn.TripletMarginWithDistanceLoss(margin=0.5),
+        [_x(4, 5), _x(4, 5), _x(4, 5)],
+    ),
+    "PoissonNLLLoss": (
+        lambda L: L.nn.PoissonNLLLoss(log_input=False, full=True),
+        [np.abs(_x(4, 5)) + 0.1, np.abs(_x(4, 5)) * 3],
+    ),
+}
+
+
+def _inputs(lib, inputs) -> tuple[list, list]:
+    """The call's arguments and, among them, the float leaves to differentiate."""
+    named = {
+        "idx": [lib.tensor(np.array([[1, 2, 3], [2, 9, 0]]))],
+        "bag": [lib.tensor(np.array([1, 2, 4, 5, 4, 3, 2, 9])), lib.tensor(np.array([0, 3, 5]))],
+        "target5": [lib.tensor(np.array([1, 0, 4, 2]))],
+    }
+    arguments, leaves = [], []
+    for value in inputs:
+        if isinstance(value, str) and value == "ctc":
+            log_probs = np.log(np.random.default_rng(1).dirichlet(np.ones(5), size=(6, 2)))
+            leaves.append(lib.tensor(log_probs, requires_grad=True))
+            targets, lengths = np.array([[1, 2, 2], [3, 1, 4]]), (np.array([6, 5]), np.array([3, 2]))
+            arguments += [leaves[-1], lib.tensor(targets), *map(lib.tensor, lengths)]
+        elif isinstance(value, str):
+            arguments += named[value]
+        else:
+            leaves.append(lib.tensor(value.copy(), requires_grad=True))
+            arguments.append(leaves[-1])
+    return arguments, leaves
+
+
+def _module_run(lib, name, state=None):
+    """Outputs of the module (float64, PyTorch's weights loaded) and the gradients of a random weighting
+    of them to its inputs and parameters (by sorted name), then the parameter names."""
+    make, inputs = MODULES[name]
+    lib.manual_seed(0)
+    module = make(lib).double()
+    if state is not None:
+        module.load_state_dict({key: lib.tensor(value) for key, value in state.items()})
+    arguments, leaves = _inputs(lib, inputs)
+    out = module(*arguments)
+    flat = []
+    for part in out if isinstance(out, tuple) else (out,):
+        flat += [p for p in (part if isinstance(part, tuple) else (part,)) if p is not None]
+    weights = np.random.default_rng(7)
+    total = sum((o * lib.tensor(weights.standard_normal(tuple(o.shape)))).sum() for o in flat)
+    names, parameters = zip(*sorted(module.named_parameters())) if list(module.parameters()) else ((), ())
+    gradients = lib.autograd.grad(total, leaves + list(parameters), allow_unused=True)
+    zeros = [g if g is not None else lib.zeros_like(t) for g, t in zip(gradients, leaves + list(parameters))]
+    return (*flat, *zeros, " ".join(names))
+
+
+def sweep_modules(torch, tiny) -> list[tuple[str, str, str]]:
+    """40 layers and losses in uncommon settings, with PyTorch's initial weights loaded into TinyTorch's."""
+    found: list[tuple[str, str, str]] = []
+    for name in MODULES:
+        try:
+            torch.manual_seed(0)
+            state = {k: v.detach().numpy() for k, v in MODULES[name][0](torch).double().state_dict().items()}
+        except Exception:  # noqa: BLE001  (PyTorch refuses: skipped)
+            continue
+
+        def make(lib, name=name, state=state):
+            return _module_run(lib, name, state if lib is tiny else None)
+
+        compare(torch, tiny, name, "float64", make, 1e-6, found)
+    return found
+
+
+SWEEPS = {
+    "linalg": sweep_linalg,
+    "distributions": sweep_distributions,
+    "optimizers": sweep_optimizers,
+    "modules": sweep_modules,
+}
 
 
 def accepted(name: str, case: str) -> bool:
