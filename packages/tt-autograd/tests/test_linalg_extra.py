@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
+import tt_tensor
 
 INF = float("inf")
 
@@ -130,9 +131,52 @@ def test_diagonal(offset, dims, leaf, check_grad, check):
         check_grad(lambda t: t.diagonal(offset, *dims), x)
 
 
+@pytest.mark.parametrize("module", [autograd, tt_tensor])
+def test_diagonal_is_a_view_that_writes_through(module):
+    # As PyTorch's: x.diagonal().zero_() / .add_(eps) change x (it was a copy: x stayed as it was).
+    x = module.arange(24.0).reshape(2, 3, 4)
+    x.diagonal(1, 1, 2).zero_()
+    expected = np.arange(24.0).reshape(2, 3, 4)
+    np.fill_diagonal(expected[0, :, 1:], 0.0), np.fill_diagonal(expected[1, :, 1:], 0.0)
+    np.testing.assert_array_equal(x.numpy(), expected)
+    transposed = module.arange(12.0).reshape(3, 4).t()  # a non-contiguous input: still a view
+    transposed.diagonal(-1).fill_(-1.0)
+    np.testing.assert_array_equal(transposed.numpy().T[[0, 1, 2], [1, 2, 3]], [-1.0, -1.0, -1.0])
+    y = module.ones(3, 3)
+    view = y.diagonal()
+    y.mul_(5)  # and the view sees later writes to its base
+    assert view.tolist() == [5.0, 5.0, 5.0]
+
+
+def test_diagonal_view_gradients_in_every_mode(leaf, check_grad):
+    from tt_autograd import forward_ad
+    from tt_autograd.gradients import grad
+
+    x = leaf((3, 4))
+    check_grad(lambda t: (t.diagonal(1) ** 2).sum() * t.diagonal(), x)
+    (first,) = grad((x.diagonal(1) ** 3).sum(), x, create_graph=True)  # recorded: diagonal_scatter of zeros
+    (second,) = grad(first.sum(), x)  # d/dx sum(3 d^2) = 6 d on the diagonal, 0 elsewhere
+    expected = np.zeros((3, 4))
+    expected[[0, 1, 2], [1, 2, 3]] = 6 * x.detach().numpy()[[0, 1, 2], [1, 2, 3]]
+    np.testing.assert_allclose(second.numpy(), expected, rtol=1e-12)
+    from tt_autograd.transforms import jacfwd
+
+    hessian = jacfwd(jacfwd(lambda t: (t.diagonal(1) ** 3).sum()))(x.detach()).numpy()  # recorded jvp
+    np.testing.assert_allclose(hessian.reshape(12, 12).diagonal().reshape(3, 4), expected, rtol=1e-12)
+    assert np.count_nonzero(hessian) == 3
+    with forward_ad.dual_level():
+        tangent = autograd.ones(3, 4, dtype=autograd.float64)
+        dual = forward_ad.make_dual(x.detach(), tangent)
+        assert forward_ad.unpack_dual(dual.diagonal(1)).tangent.tolist() == [1.0, 1.0, 1.0]
+    with pytest.raises(RuntimeError, match="in-place operation on a view of another tensor"):
+        (x * 2).diagonal().zero_()  # recorded: refused as for any view, never a silent wrong gradient
+
+
 def test_diagonal_and_trace_errors_and_dtypes(leaf, check_grad, check):
     with pytest.raises(RuntimeError, match="diagonal: dim1 and dim2 cannot be the same"):
         autograd.ones(2, 2).diagonal(0, 1, -1)
+    with pytest.raises(TypeError, match="diagonal"):
+        autograd.ones(2, 2).diagonal(1.5)
     with pytest.raises(IndexError, match="diagonal"):
         autograd.ones(2, 2).diagonal(0, 0, 2)
     assert autograd.eye(3).diagonal(3).shape == (0,)  # torch 2.13: empty beyond the matrix

@@ -21,6 +21,7 @@ from . import complex_reductions, cumulative, distance, linalg
 from ._base import TensorBase, operand
 from .checks import check_count, check_tensor, normalize_dim
 from .pointwise import as_float
+from .storage import diagonal_args, diagonal_view
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -153,20 +154,12 @@ class LinalgExtraMixin(TensorBase):
 
     # ------------------------------------------------------------ diagonals
     def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Tensor:
-        """The diagonal of the ``(dim1, dim2)`` planes, as the last dimension (a copy, not a view).
+        """The diagonal of the ``(dim1, dim2)`` planes, as the last dimension: a view, as PyTorch's
+        (``x.diagonal().zero_()`` writes into ``x``).
 
         ``offset > 0`` is above the main diagonal, ``offset < 0`` below it.
         """
-        offset = check_count("diagonal", "offset", offset, minimum=None)
-        d1, d2 = normalize_dim("diagonal", dim1, self.ndim), normalize_dim("diagonal", dim2, self.ndim)
-        if d1 == d2:
-            raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}")
-        rest = [d for d in range(self.ndim) if d not in (d1, d2)]
-        planes = self.permute(*rest, d1, d2)
-        rows, cols = self.shape[d1], self.shape[d2]
-        length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
-        steps = np.arange(length)
-        return planes[..., steps - min(offset, 0), steps + max(offset, 0)]
+        return self.from_array(diagonal_view(self.array, *diagonal_args(self, offset, dim1, dim2)))
 
     def trace(self) -> Tensor:
         """Sum of the main diagonal of a 2-D tensor."""

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .checks import check_count, normalize_dim
+
 __all__ = ["as_strided_view", "element_indices", "storage_of"]
 
 
@@ -79,3 +81,34 @@ def element_indices(size, stride, offset: int) -> np.ndarray:
         shape[axis] = n
         index += (np.arange(n, dtype=np.int64) * s).reshape(shape)
     return index
+
+
+def diagonal_args(tensor: object, offset: object, dim1: object, dim2: object) -> tuple[int, int, int]:
+    """``diagonal``'s checked ``(offset, dim1, dim2)``, the dims made non-negative."""
+    offset = check_count("diagonal", "offset", offset, minimum=None)
+    d1, d2 = normalize_dim("diagonal", dim1, tensor.ndim), normalize_dim("diagonal", dim2, tensor.ndim)
+    if d1 == d2:
+        raise RuntimeError(f"diagonal: dim1 and dim2 cannot be the same dimension, got {dim1} and {dim2}")
+    return offset, d1, d2
+
+
+def diagonal_view(array: np.ndarray, offset: int, d1: int, d2: int) -> np.ndarray:
+    """The diagonal of ``array``'s ``(d1, d2)`` planes as its last dim, a view that writes through (NumPy's
+    ``np.diagonal`` is read-only): the other dims in order, then the diagonal, whose stride is the sum of
+    the two dims' strides. Cost: O(ndim), no copy."""
+    rows, cols = array.shape[d1], array.shape[d2]
+    length = max(0, min(rows + min(offset, 0), cols - max(offset, 0)))
+    rest = [d for d in range(array.ndim) if d not in (d1, d2)]
+    start = (
+        array[
+            tuple(
+                slice(max(-offset, 0) if d == d1 else max(offset, 0), None) if d in (d1, d2) else slice(None)
+                for d in range(array.ndim)
+            )
+        ]
+        if length
+        else array
+    )
+    shape = tuple(array.shape[d] for d in rest) + (length,)
+    strides = tuple(array.strides[d] for d in rest) + (array.strides[d1] + array.strides[d2],)
+    return np.lib.stride_tricks.as_strided(start, shape, strides, writeable=array.flags.writeable)

@@ -1,4 +1,4 @@
-"""``AsStridedFunction``: ``as_strided``'s view of a tensor's storage, with its gradient.
+"""``AsStridedFunction`` (``as_strided``'s view of a tensor's storage) and ``DiagonalFunction``.
 
 Forward is tt-tensor's view (``tt_tensor.storage``): the storage read with new sizes and
 strides, no copy. Backward scatters: each output element's gradient is added at its
@@ -14,7 +14,7 @@ Cost: one pass over the output and one over the input, plus the storage-sized bu
 from __future__ import annotations
 
 import numpy as np
-from tt_tensor.storage import as_strided_view, element_indices, storage_of
+from tt_tensor.storage import as_strided_view, diagonal_view, element_indices, storage_of
 
 from ..function import Function
 
@@ -54,3 +54,36 @@ class AsStridedFunction(Function):
             0, tensor(out_index.ravel()), grad.reshape(-1)
         )
         return flat[tensor(x_index)], None, None, None
+
+
+class DiagonalFunction(Function):
+    """``x.diagonal(offset, dim1, dim2)``: a view that writes through (tt-tensor's ``diagonal_view``), as
+    PyTorch's; backward puts the gradient on the same diagonal of zeros. Cost: O(ndim) forward, one
+    input-sized buffer backward."""
+
+    complex_gradient = "conjugate"  # a selection of elements: linear
+
+    @staticmethod
+    def forward(ctx, x, offset, dim1, dim2):
+        ctx.shape, ctx.args = x.shape, (offset, dim1, dim2)
+        return diagonal_view(x, offset, dim1, dim2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        out = np.zeros(ctx.shape, dtype=np.asarray(grad).dtype)
+        diagonal_view(out, *ctx.args)[...] = grad
+        return (out,)
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        from ..creation import zeros  # (the creation module imports this package's tensor)
+
+        return (zeros(ctx.shape, dtype=grad.dtype).diagonal_scatter(grad, *ctx.args),)
+
+    @staticmethod
+    def jvp(ctx, tangent):  # linear: itself on the tangent
+        return diagonal_view(tangent, *ctx.args).copy()
+
+    @staticmethod
+    def graph_jvp(ctx, tangent):
+        return tangent.diagonal(*ctx.args)
