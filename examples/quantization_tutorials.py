@@ -5,7 +5,8 @@
   ``fuse_modules``, ``model.qconfig = get_default_qconfig(backend)``, ``prepare``, calibration,
   ``convert``; for the ``x86`` and ``qnnpack`` backends.
 * "Dynamic Quantization": ``quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)`` on a
-  word-language-model-like network (embedding, tanh hidden layer, decoder).
+  word-language-model-like network (embedding, tanh hidden layer, decoder), and the LSTM word
+  language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``.
 
 Each prints the largest difference between the quantized and the float model's outputs, as a
 fraction of the float output's range, and the model sizes (``state_dict`` bytes). The weights are
@@ -92,7 +93,7 @@ class TutorialNet(nn.Module):
 class WordLM(nn.Module):
     """A word-language-model-like network: the dynamic tutorial quantizes its ``Linear`` layers."""
 
-    def __init__(self, tokens: int = 40, embedding: int = 16, hidden: int = 32):
+    def __init__(self, tokens: int = 30, embedding: int = 16, hidden: int = 32):
         super().__init__()
         self.encoder = nn.Embedding(tokens, embedding)
         self.hidden = nn.Linear(embedding, hidden)
@@ -100,6 +101,21 @@ class WordLM(nn.Module):
 
     def forward(self, tokens):
         return self.decoder(torch.tanh(self.hidden(self.encoder(tokens))))
+
+
+class LSTMModel(nn.Module):
+    """The LSTM word-language-model tutorial's model: encoder, LSTM, decoder (smaller)."""
+
+    def __init__(self, ntoken: int = 30, ninp: int = 8, nhid: int = 12, nlayers: int = 2, **lstm):
+        super().__init__()
+        self.encoder = nn.Embedding(ntoken, ninp)
+        self.rnn = nn.LSTM(ninp, nhid, nlayers, **lstm)
+        width = lstm.get("proj_size") or nhid
+        self.decoder = nn.Linear(width * (2 if lstm.get("bidirectional") else 1), ntoken)
+
+    def forward(self, tokens):
+        output, _ = self.rnn(self.encoder(tokens))
+        return self.decoder(output)
 
 
 def tutorial_model(seed: int = 0) -> tuple:
@@ -157,12 +173,12 @@ def static_tutorial(backend: str) -> dict:
     }
 
 
-def dynamic_tutorial(seed: int = 0) -> dict:
-    """``quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)``; returns the error and both models."""
+def dynamic_tutorial(model: nn.Module, types: set, seed: int = 0) -> dict:
+    """``quantize_dynamic(model, types, dtype=torch.qint8)``; returns the error and both models."""
     torch.manual_seed(seed)
-    model = WordLM().eval()
-    quantized = torch.ao.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
-    tokens = torch.randint(0, 40, (4, 7))
+    model = model.eval()
+    quantized = torch.ao.quantization.quantize_dynamic(model, types, dtype=torch.qint8)
+    tokens = torch.randint(0, 30, (4, 7))
     with torch.no_grad():
         error = relative_error(quantized(tokens).numpy(), model(tokens).numpy())
     return {"error": error, "float": model, "quantized": quantized}
@@ -176,12 +192,19 @@ def main() -> None:
             f"{100 * result['error']:.1f}% of the output range; classifier "
             f"{type(result['model'].classifier[1]).__name__}"
         )
-    result = dynamic_tutorial()
-    float_size, int8_size = size_of_model(result["float"]), size_of_model(result["quantized"])
-    print(
-        f"dynamic: INT8 vs float {100 * result['error']:.2f}% of the output range; "
-        f"size {float_size} -> {int8_size} bytes"
-    )
+    for name, make, types in (("{nn.Linear}", WordLM, {nn.Linear}), ("{nn.LSTM, nn.Linear}", LSTMModel,
+                                                                      {nn.LSTM, nn.Linear})):  # fmt: skip
+        torch.manual_seed(0)
+        result = dynamic_tutorial(make(), types)
+        float_size, int8_size = size_of_model(result["float"]), size_of_model(result["quantized"])
+        swapped = ", ".join(
+            f"{child} {type(module).__name__}" for child, module in result["quantized"].named_children()
+            if type(module) is not type(getattr(result["float"], child))
+        )  # fmt: skip
+        print(
+            f"dynamic ({name}): {swapped}; INT8 vs float {100 * result['error']:.2f}% of the output range; "
+            f"size {float_size} -> {int8_size} bytes"
+        )
 
 
 if __name__ == "__main__":

@@ -126,7 +126,7 @@ def test_the_dynamic_tutorial_quantizes_the_linear_layers_only():
     )
     assert type(mixed[0]) is nn.Conv2d and isinstance(mixed[1], torch.ao.nn.quantized.dynamic.Linear)
     assert type(model.hidden) is nn.Linear  # inplace=False
-    tokens = torch.tensor(np.random.default_rng(2).integers(0, 40, (4, 7)))
+    tokens = torch.tensor(np.random.default_rng(2).integers(0, 30, (4, 7)))
     with torch.no_grad():
         reference, out = model(tokens).numpy(), quantized(tokens).numpy()
     # int8 weights (per tensor, default_dynamic_qconfig) and inputs, two layers: about 1/255 of the range.
@@ -149,8 +149,9 @@ def test_quantize_dynamic_by_name_default_and_root():
     assert Q.quantize_dynamic(root) is not root and type(Q.quantize_dynamic(root)) is nn.Linear  # as PyTorch
     same = Q.quantize_dynamic(model, {nn.Linear}, inplace=True)
     assert same is model and isinstance(model.hidden, torch.ao.nn.quantized.dynamic.Linear)
-    with pytest.warns(UserWarning, match="LSTM has no dynamic INT8 version in TinyTorch; it stays float"):
-        Q.quantize_dynamic(nn.Sequential(nn.LSTM(4, 4)), {nn.LSTM, nn.Linear}, dtype=torch.qint8)
+    with pytest.warns(UserWarning, match="GRU has no dynamic INT8 version in TinyTorch; it stays float"):
+        kept = Q.quantize_dynamic(nn.Sequential(nn.GRU(4, 4)), {nn.GRU, nn.Linear}, dtype=torch.qint8)
+    assert type(kept[0]) is nn.GRU
     with pytest.raises(ValueError, match="Don't know how to quantize with default settings for tt.quint8"):
         Q.quantize_dynamic(model, {nn.Linear}, dtype=torch.quint8)
 
@@ -389,7 +390,56 @@ def test_the_example_prints_both_tutorials(capsys):
         TUTORIALS.main()
     printed = capsys.readouterr().out
     assert printed.count("fused vs unfused max |diff|") == 2 and "classifier QLinear" in printed
+    assert "dynamic ({nn.LSTM, nn.Linear}): rnn DynamicLSTM" in printed
     static = [float(line.split("INT8 vs float ")[1].split("%")[0]) for line in printed.splitlines()[:2]]
     assert all(0.1 < error < 5 for error in static)
-    before, after = printed.split("size ")[1].split(" bytes")[0].split(" -> ")
-    assert int(after) < int(before)
+    for line in printed.splitlines()[2:]:
+        before, after = line.split("size ")[1].split(" bytes")[0].split(" -> ")
+        assert int(after) < int(before)
+
+
+@pytest.mark.parametrize("options", [{}, {"bidirectional": True, "proj_size": 5, "bias": False}])
+def test_the_lstm_tutorial_quantizes_lstm_and_linear(options):
+    torch.manual_seed(4)
+    model = TUTORIALS.LSTMModel(**options).eval()
+    quantized = Q.quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)
+    dynamic = torch.ao.nn.quantized.dynamic
+    assert isinstance(quantized.rnn, dynamic.LSTM) and isinstance(quantized.decoder, dynamic.Linear)
+    assert nn.quantized.dynamic.LSTM is dynamic.LSTM and type(model.rnn) is nn.LSTM
+    state = quantized.rnn.state_dict()
+    assert state["weight_ih_l0_int8"].dtype == torch.int8 and "weight_ih_l0" not in state
+    assert ("weight_hr_l1_reverse_int8" in state) == bool(options)
+    assert ("bias_ih_l0" in state) != bool(options)  # options: bias=False
+    assert list(quantized.rnn.parameters()) == [] and not quantized.rnn(torch.randn(2, 1, 8))[0].requires_grad
+    for name, parameter in model.rnn.named_parameters():
+        array = parameter.detach().numpy()
+        if name.startswith("bias"):
+            np.testing.assert_array_equal(state[name].numpy(), array)
+            continue
+        scale = np.abs(array).max() / 127.5  # per tensor: default_dynamic_qconfig
+        np.testing.assert_allclose(state[f"{name}_scale"].numpy(), scale, rtol=1e-6)
+        restored = state[f"{name}_int8"].numpy() * state[f"{name}_scale"].numpy()[:, None]
+        np.testing.assert_allclose(restored, array, atol=scale / 2 + 1e-7)
+    tokens = torch.tensor(np.random.default_rng(5).integers(0, 30, (6, 3)))
+    with torch.no_grad():
+        reference, out = model(tokens).numpy(), quantized(tokens).numpy()
+    assert 1e-5 < TUTORIALS.relative_error(out, reference) < 0.02
+    default = Q.quantize_dynamic(model)  # PyTorch's default set includes LSTM
+    assert isinstance(default.rnn, dynamic.LSTM)
+
+
+def test_dynamic_lstm_per_channel_and_errors():
+    lstm = nn.LSTM(3, 4)
+    per_row = Q.per_channel_dynamic_qconfig
+    quantized = Q.quantize_dynamic(nn.Sequential(lstm), {nn.LSTM: per_row})[0]
+    rows = np.abs(lstm.weight_hh_l0.detach().numpy()).max(axis=1) / 127.5
+    np.testing.assert_allclose(quantized.weight_hh_l0_scale.numpy(), rows, rtol=1e-6)
+    x = torch.randn(5, 2, 3)
+    with torch.no_grad():
+        assert np.abs(quantized(x)[0].numpy() - lstm(x)[0].numpy()).max() < 0.01
+    assert not quantized.training or lstm.training
+    affine = Q.QConfig(activation=Q.default_dynamic_quant_observer, weight=Q.MinMaxObserver)
+    with pytest.raises(ValueError, match="weight_ih_l0 must be observed as torch.qint8 symmetric"):
+        Q.quantize_dynamic(nn.Sequential(lstm), {nn.LSTM: affine})
+    with pytest.raises(TypeError, match="DynamicLSTM.from_float: expected an LSTM, got GRU"):
+        torch.ao.nn.quantized.dynamic.LSTM.from_float(nn.GRU(3, 4))

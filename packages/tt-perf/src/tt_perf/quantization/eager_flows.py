@@ -19,7 +19,8 @@ What a PyTorch tutorial runs, unchanged::
   ``qconfig.weight()``; the model itself is never swapped, only its descendants (PyTorch's rule);
 * :func:`prepare_qat` — ``Linear``/``Conv2d`` (and fused ``LinearReLU``/``ConvReLU2d``)
   swapped for module 15's QAT layers, then :func:`prepare` with fake quantizers;
-* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear`` for the types (or names) given;
+* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` for the types
+  (or names) given;
 * :func:`fuse_modules` / :func:`fuse_modules_qat` — lists of names fused into
   ``torch.ao.nn.intrinsic`` modules (eval: batch norm folded into the convolution).
 
@@ -28,7 +29,7 @@ nothing) raises an error that says what to run; ``is_reference=True`` and custom
 are refused. The Conv-BN
 modules of ``fuse_modules_qat`` cannot be trained (no QAT Conv-BN here): fuse in eval mode
 first, which folds the batch norm. Module types without a quantized version here (``ReLU6``,
-``LSTM``, ``BatchNorm2d`` alone, ...) stay float, which works because the converted model
+``GRU``, ``BatchNorm2d`` alone, ...) stay float, which works because the converted model
 passes float values on each point's grid.
 """
 
@@ -38,8 +39,10 @@ import copy
 import warnings
 
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
+from tt_text import LSTM
 from tt_vision import BatchNorm2d, Conv2d
 
+from .eager_dynamic_rnn import DynamicLSTM
 from .eager_modules import (
     ConvBn2d,
     ConvBnReLU2d,
@@ -84,7 +87,7 @@ STATIC_MAPPING = {
     QATLinearReLU: QLinearReLU, QATConvReLU2d: QConvReLU2d,
 }  # fmt: skip
 QAT_MAPPING = {Linear: QATLinear, Conv2d: QATConv2d, LinearReLU: QATLinearReLU, ConvReLU2d: QATConvReLU2d}
-DYNAMIC_MAPPING = {Linear: DynamicLinear}
+DYNAMIC_MAPPING = {Linear: DynamicLinear, LSTM: DynamicLSTM}
 #: Layers that get an input observer too (a QAT layer fake-quantizes its own input).
 STATIC_LAYERS = (Linear, Conv2d, LinearReLU, ConvReLU2d)
 _IN, _OUT = "input_activation_post_process", "activation_post_process"
@@ -362,14 +365,15 @@ def prepare_qat(model: Module, mapping=None, inplace: bool = False) -> Module:
 def quantize_dynamic(
     model: Module, qconfig_spec=None, dtype=None, mapping=None, inplace: bool = False
 ) -> Module:
-    """``Linear`` layers (those ``qconfig_spec`` names) swapped for :class:`DynamicLinear` (INT8 weights).
+    """``Linear`` and ``LSTM`` layers (those ``qconfig_spec`` names) swapped for INT8-weight twins.
 
     Args:
         model: any float model; it is not itself swapped, only its descendants (PyTorch's rule).
         qconfig_spec: a set of module types (``{nn.Linear}``), or a dict of types or dotted names
-            to qconfigs (``None`` keeps that one float). Default ``{nn.Linear}``.
+            to qconfigs (``None`` keeps that one float). Default ``{nn.Linear, nn.LSTM}``.
         dtype: ``torch.qint8`` (the default; the only one supported).
-        mapping: float type → dynamic type (default ``{Linear: DynamicLinear}``).
+        mapping: float type → dynamic type (default ``Linear`` → :class:`DynamicLinear`,
+            ``LSTM`` → :class:`~tt_perf.quantization.eager_dynamic_rnn.DynamicLSTM`).
         inplace: change ``model`` itself instead of a deep copy.
     """
     if dtype is not None and getattr(dtype, "name", dtype) != "qint8":
@@ -379,7 +383,7 @@ def quantize_dynamic(
         )
     mapping = DYNAMIC_MAPPING if mapping is None else mapping
     if qconfig_spec is None:
-        qconfig_spec = {Linear}
+        qconfig_spec = {Linear, LSTM}
     if not isinstance(qconfig_spec, dict):
         qconfig_spec = dict.fromkeys(qconfig_spec, default_dynamic_qconfig)
     for key in qconfig_spec:
@@ -395,6 +399,8 @@ def quantize_dynamic(
     def make(path: str, child: Module) -> Module | None:
         if getattr(child, "qconfig", None) is None or type(child) not in mapping:
             return None
+        if type(child) is LSTM:
+            return mapping[LSTM].from_float(child, child.qconfig.weight)
         weight = child.weight.detach().numpy()
         layer = mapping[type(child)](child.in_features, child.out_features, child.bias is not None)
         bias = None if child.bias is None else child.bias.detach().numpy()

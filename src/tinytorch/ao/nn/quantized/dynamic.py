@@ -1,9 +1,11 @@
-"""``tt.ao.nn.quantized.dynamic``: ``Linear`` with INT8 weights and per-batch input quantization."""
+"""``tt.ao.nn.quantized.dynamic``: ``Linear`` and ``LSTM`` with INT8 weights (from ``quantize_dynamic``)."""
 
 from __future__ import annotations
 
+from tt_perf.quantization.eager_dynamic_rnn import DynamicLSTM
 from tt_perf.quantization.eager_modules import DynamicLinear
 
 Linear = DynamicLinear
+LSTM = DynamicLSTM
 
-__all__ = ["Linear"]
+__all__ = ["LSTM", "Linear"]
