@@ -443,3 +443,52 @@ def test_dynamic_lstm_per_channel_and_errors():
         Q.quantize_dynamic(nn.Sequential(lstm), {nn.LSTM: affine})
     with pytest.raises(TypeError, match="DynamicLSTM.from_float: expected an LSTM, got GRU"):
         torch.ao.nn.quantized.dynamic.LSTM.from_float(nn.GRU(3, 4))
+
+
+def test_reprs_copies_and_constructor_checks():
+    import copy
+
+    assert copy.copy(torch.per_tensor_affine) is torch.per_tensor_affine
+    assert copy.deepcopy(torch.quint8) is torch.quint8 and copy.copy(torch.qint8) is torch.qint8
+    assert repr(Q.default_observer) == repr(Q.default_observer.factory) and "quant_max=127" in repr(
+        Q.default_observer
+    )
+    observer = Q.MinMaxObserver()
+    observer(torch.tensor([-1.0, 3.0]))
+    assert "min_val=-1.0, max_val=3.0" in repr(observer)
+    quantize = torch.ao.nn.quantized.Quantize(0.5, 3)
+    assert "scale=tensor([0.5]), zero_point=tensor([3]), dtype=torch.quint8" in repr(quantize)
+    assert quantize(torch.tensor([0.26, -5.0])).tolist() == [0.5, -1.5]  # on the grid, clipped at q = 0
+    assert "scale=0.5, zero_point=1" in repr(nn.quantized.QFunctional(0.5, 1))
+    layer = torch.ao.nn.quantized.Linear(2, 3)
+    layer.set_output_qparams(0.25, 7)
+    assert repr(layer).endswith("scale=0.25, zero_point=7)") and layer.mode == "static"
+    conv = torch.ao.nn.quantized.Conv2d(2, 4, 3, padding=1)
+    assert (conv.scale, conv.zero_point, conv.padding) == (1.0, 0, (1, 1))
+    with pytest.raises(ValueError, match="QConv2d: padding_mode 'reflect' is not supported, only 'zeros'"):
+        torch.ao.nn.quantized.Conv2d(2, 4, 3, padding_mode="reflect")
+    with pytest.raises(
+        TypeError, match=r"ConvReLU2d: expected modules \['Conv2d', 'ReLU'\], got \['Linear', 'ReLU'\]"
+    ):
+        nn.intrinsic.ConvReLU2d(nn.Linear(2, 2), nn.ReLU())
+    with pytest.raises(
+        TypeError, match=r"LinearReLU: expected modules \['Linear', 'ReLU'\], got \['Linear'\]"
+    ):
+        nn.intrinsic.LinearReLU(nn.Linear(2, 2))
+    assert torch.ao.nn.quantized.dynamic.Linear(3, 2).mode == "dynamic"
+    assert torch.ao.nn.quantized.Quantize(0.1, 0, torch.qint8).dtype == "qint8"
+    with pytest.raises(TypeError, match="Quantize: dtype must be torch.qint8"):
+        torch.ao.nn.quantized.Quantize(0.1, 0, torch.float32)
+    q = torch.quantize_per_channel(
+        torch.ones(2, 2), torch.tensor([0.1, 0.2]), torch.tensor([0, 0]), 1, torch.qint8
+    )
+    with pytest.raises(RuntimeError, match=r"q_zero_point: .*per channel; use q_per_channel_zero_points\(\)"):
+        q.q_zero_point()
+    with pytest.raises(RuntimeError, match=r"q_scale: .*per channel; use q_per_channel_scales\(\)"):
+        q.q_scale()
+    with pytest.raises(
+        RuntimeError, match=r"q_per_channel_scales: the tensor is quantized per tensor; use q_scale"
+    ):
+        torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8).q_per_channel_scales()
+    with pytest.raises(RuntimeError, match=r"q_per_channel_zero_points: the tensor is quantized per tensor"):
+        torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8).q_per_channel_zero_points()
