@@ -3,7 +3,8 @@
 * "(beta) Static Quantization with Eager Mode in PyTorch": a MobileNetV2 (here three blocks
   deep, on 16 × 16 images) with ``QuantStub``/``DeQuantStub``, ``fuse_model()`` through
   ``fuse_modules``, ``model.qconfig = get_default_qconfig(backend)``, ``prepare``, calibration,
-  ``convert``; for the ``x86`` and ``qnnpack`` backends.
+  ``convert``; for the ``x86`` and ``qnnpack`` backends; and its quantization-aware training
+  (``fuse_model(is_qat=True)``, ``get_default_qat_qconfig``, ``prepare_qat``, a few steps, ``convert``).
 * "Dynamic Quantization": ``quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)`` on a
   word-language-model-like network (embedding, tanh hidden layer, decoder), and the LSTM word
   language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``.
@@ -80,14 +81,17 @@ class TutorialNet(nn.Module):
         x = self.classifier(x)
         return self.dequant(x)
 
-    def fuse_model(self):
+    def fuse_model(self, is_qat: bool = False):
+        fuse_modules = (
+            torch.ao.quantization.fuse_modules_qat if is_qat else torch.ao.quantization.fuse_modules
+        )
         for m in self.modules():
             if type(m) is ConvBNReLU:
-                torch.ao.quantization.fuse_modules(m, ["0", "1", "2"], inplace=True)
+                fuse_modules(m, ["0", "1", "2"], inplace=True)
             if type(m) is InvertedResidual:
                 for idx in range(len(m.conv)):
                     if type(m.conv[idx]) is nn.Conv2d:
-                        torch.ao.quantization.fuse_modules(m.conv, [str(idx), str(idx + 1)], inplace=True)
+                        fuse_modules(m.conv, [str(idx), str(idx + 1)], inplace=True)
 
 
 class WordLM(nn.Module):
@@ -173,6 +177,37 @@ def static_tutorial(backend: str) -> dict:
     }
 
 
+def qat_tutorial(steps: int = 4) -> dict:
+    """The static tutorial's quantization-aware training: ``fuse_model(is_qat=True)``, ``prepare_qat``,
+    a few SGD steps (observers off and batch norms frozen part-way, as the tutorial does), ``convert``.
+
+    Returns how far the converted model is from the fake-quantized one it was trained as, and the
+    trained model's outputs against the float model's before training (the training moved them).
+    """
+    model, batch, calibration = tutorial_model()
+    targets = torch.randint(0, 10, (64,))
+    model.train()
+    model.fuse_model(is_qat=True)
+    model.qconfig = torch.ao.quantization.get_default_qat_qconfig("x86")
+    torch.ao.quantization.prepare_qat(model, inplace=True)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    for step in range(steps):
+        if step == steps // 2:
+            model.apply(torch.ao.quantization.disable_observer)
+            model.apply(torch.ao.nn.intrinsic.qat.freeze_bn_stats)
+        loss = nn.functional.cross_entropy(model(calibration), targets)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        trained = model(batch).numpy()
+    quantized = torch.ao.quantization.convert(model, inplace=False)
+    with torch.no_grad():
+        out = quantized(batch).numpy()
+    return {"gap": relative_error(out, trained), "loss": float(loss), "model": quantized}
+
+
 def dynamic_tutorial(model: nn.Module, types: set, seed: int = 0) -> dict:
     """``quantize_dynamic(model, types, dtype=torch.qint8)``; returns the error and both models."""
     torch.manual_seed(seed)
@@ -192,6 +227,11 @@ def main() -> None:
             f"{100 * result['error']:.1f}% of the output range; classifier "
             f"{type(result['model'].classifier[1]).__name__}"
         )
+    result = qat_tutorial()
+    print(
+        f"qat (x86): converted vs the fake-quantized model it trained {result['gap']:.1e} of the output "
+        f"range; last loss {result['loss']:.3f}; first block {type(result['model'].features[0][0]).__name__}"
+    )
     for name, make, types in (("{nn.Linear}", WordLM, {nn.Linear}), ("{nn.LSTM, nn.Linear}", LSTMModel,
                                                                       {nn.LSTM, nn.Linear})):  # fmt: skip
         torch.manual_seed(0)

@@ -210,14 +210,64 @@ def test_quantization_aware_training_converts_to_what_it_trained():
         np.testing.assert_allclose(converted(x).numpy(), trained, atol=1e-5)  # the integers training saw
 
 
-def test_prepare_qat_refuses_conv_bn_modules():
-    model = nn.Sequential(nn.Conv2d(1, 2, 1), nn.BatchNorm2d(2)).train()
-    Q.fuse_modules_qat(model, ["0", "1"], inplace=True)
-    model.qconfig = Q.get_default_qat_qconfig("qnnpack")
+@pytest.mark.parametrize("relu", [True, False])
+def test_the_qat_tutorial_trains_conv_bn_and_converts_it_folded(relu):
+    rng = np.random.default_rng(6)
+    parts = [nn.Conv2d(3, 4, 3, bias=not relu), nn.BatchNorm2d(4)] + ([nn.ReLU()] if relu else [])
+    model = nn.Sequential(Q.QuantStub(), *parts, nn.Flatten(), nn.Linear(64, 5), Q.DeQuantStub()).train()
+    names = ["1", "2", "3"] if relu else ["1", "2"]
+    Q.fuse_modules_qat(model, names, inplace=True)  # the tutorial's fuse_model(is_qat=True)
+    assert isinstance(model[1], nn.intrinsic.ConvBnReLU2d if relu else nn.intrinsic.ConvBn2d)
+    model.qconfig = Q.get_default_qat_qconfig("x86")
+    Q.prepare_qat(model, inplace=True)
+    qat = torch.ao.nn.intrinsic.qat
+    assert type(model[1]) is (qat.ConvBnReLU2d if relu else qat.ConvBn2d)
+    gamma = model[1].bn.weight.detach().numpy().copy()
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    for step in range(4):
+        if step == 2:
+            model.apply(qat.freeze_bn_stats)  # as the tutorial does after a few epochs
+        loss = model(_tensor(rng, 8, 3, 6, 6)).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    assert not np.allclose(model[1].bn.weight.detach().numpy(), gamma)  # the gradient reached gamma through s
+    assert not model[1].bn.training and model[1].training  # frozen: stays in eval in train mode
+    running = model[1].bn.running_mean.numpy().copy()
+    model(_tensor(rng, 8, 3, 6, 6))
+    np.testing.assert_array_equal(model[1].bn.running_mean.numpy(), running)  # frozen statistics
+    model.apply(Q.disable_observer)
+    x = _tensor(rng, 8, 3, 6, 6)
+    with torch.no_grad():
+        trained = model.eval()(x).numpy()
+    converted = Q.convert(model)
+    quantized = torch.ao.nn.intrinsic.quantized.ConvReLU2d if relu else torch.ao.nn.quantized.Conv2d
+    assert type(converted[1]) is quantized
+    with torch.no_grad():
+        np.testing.assert_allclose(converted(x).numpy(), trained, atol=1e-5)  # the integers training saw
+    model.apply(qat.update_bn_stats)
+    assert model.train()[1].bn.training
+
+
+def test_qat_conv_bn_in_training_uses_batch_statistics():
+    conv, bn = nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3)
+    fused = torch.ao.nn.intrinsic.ConvBn2d(conv, bn)
+    fused.qconfig = Q.QConfig(activation=Q.default_fake_quant, weight=Q.default_per_channel_weight_fake_quant)
+    layer = torch.ao.nn.intrinsic.qat.ConvBn2d.from_float(fused)
+    layer.activation_fake_quant.fake_quant_enabled = layer.weight_fake_quant.fake_quant_enabled = False
+    x = torch.randn(4, 2, 5, 5)
+    out = layer(x).detach().numpy()
+    float_out = torch.nn.functional.batch_norm(conv(x), None, None, bn.weight, bn.bias, training=True)
+    np.testing.assert_allclose(out, float_out.detach().numpy(), atol=1e-5)  # bn(conv(x)), batch statistics
     with pytest.raises(
-        NotImplementedError, match=r"0 is a ConvBn2d .*fuse with model.eval\(\) and fuse_modules"
+        TypeError, match="expected a Conv2d and an affine BatchNorm2d, got Conv2d and BatchNorm2d"
     ):
-        Q.prepare_qat(model)
+        torch.ao.nn.intrinsic.qat.ConvBn2d(conv, nn.BatchNorm2d(3, affine=False), fused.qconfig)
+    with pytest.raises(ValueError, match="the batch norm must track running statistics"):
+        torch.ao.nn.intrinsic.qat.ConvBn2d(conv, nn.BatchNorm2d(3, track_running_stats=False), fused.qconfig)
+    affine = Q.QConfig(activation=Q.default_fake_quant, weight=Q.default_fake_quant)
+    with pytest.raises(ValueError, match="the weight fake quantizer must be symmetric qint8"):
+        torch.ao.nn.intrinsic.qat.ConvBn2d(conv, bn, affine)
 
 
 def test_errors_name_the_fix():
@@ -390,10 +440,13 @@ def test_the_example_prints_both_tutorials(capsys):
         TUTORIALS.main()
     printed = capsys.readouterr().out
     assert printed.count("fused vs unfused max |diff|") == 2 and "classifier QLinear" in printed
-    assert "dynamic ({nn.LSTM, nn.Linear}): rnn DynamicLSTM" in printed
+    assert (
+        "dynamic ({nn.LSTM, nn.Linear}): rnn DynamicLSTM" in printed and "first block QConvReLU2d" in printed
+    )
+    assert float(printed.split("fake-quantized model it trained ")[1].split()[0]) < 1e-5
     static = [float(line.split("INT8 vs float ")[1].split("%")[0]) for line in printed.splitlines()[:2]]
     assert all(0.1 < error < 5 for error in static)
-    for line in printed.splitlines()[2:]:
+    for line in printed.splitlines()[3:]:
         before, after = line.split("size ")[1].split(" bytes")[0].split(" -> ")
         assert int(after) < int(before)
 

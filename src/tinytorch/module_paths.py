@@ -234,7 +234,10 @@ PATHS: dict[str, str] = {
     "nn.quantized.dynamic": "tinytorch.ao.nn.quantized.dynamic: Linear LSTM",
     "nn.intrinsic": "tinytorch.ao.nn.intrinsic: ConvReLU2d LinearReLU ConvBn2d ConvBnReLU2d qat quantized",
     "nn.intrinsic.quantized": "tinytorch.ao.nn.intrinsic.quantized: ConvReLU2d LinearReLU",
-    "nn.intrinsic.qat": "tinytorch.ao.nn.intrinsic.qat: ConvReLU2d LinearReLU",
+    "nn.intrinsic.qat": (
+        "tinytorch.ao.nn.intrinsic.qat: ConvReLU2d LinearReLU ConvBn2d ConvBnReLU2d freeze_bn_stats "
+        "update_bn_stats"
+    ),
     "nn.qat": "tinytorch.ao.nn.qat: Linear Conv2d",
 }
 

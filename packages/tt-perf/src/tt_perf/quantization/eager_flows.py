@@ -17,8 +17,9 @@ What a PyTorch tutorial runs, unchanged::
 * :func:`convert` — those modules swapped for ``torch.ao.nn.quantized`` ones
   (``QuantStub`` → ``Quantize``, ``Linear`` → ``QLinear``, ...), their weights quantized by
   ``qconfig.weight()``; the model itself is never swapped, only its descendants (PyTorch's rule);
-* :func:`prepare_qat` — ``Linear``/``Conv2d`` (and fused ``LinearReLU``/``ConvReLU2d``)
-  swapped for module 15's QAT layers, then :func:`prepare` with fake quantizers;
+* :func:`prepare_qat` — ``Linear``/``Conv2d`` (and fused ``LinearReLU``/``ConvReLU2d``) swapped
+  for module 15's QAT layers, ``ConvBn2d``/``ConvBnReLU2d`` for ``eager_qat_convbn``'s, then
+  :func:`prepare` with fake quantizers;
 * :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` for the types
   (or names) given;
 * :func:`fuse_modules` / :func:`fuse_modules_qat` — lists of names fused into
@@ -26,9 +27,7 @@ What a PyTorch tutorial runs, unchanged::
 
 Where these differ from PyTorch, and why: ``convert`` before ``prepare`` (PyTorch: silently
 nothing) raises an error that says what to run; ``is_reference=True`` and custom-module configs
-are refused. The Conv-BN
-modules of ``fuse_modules_qat`` cannot be trained (no QAT Conv-BN here): fuse in eval mode
-first, which folds the batch norm. Module types without a quantized version here (``ReLU6``,
+are refused. Module types without a quantized version here (``ReLU6``,
 ``GRU``, ``BatchNorm2d`` alone, ...) stay float, which works because the converted model
 passes float values on each point's grid.
 """
@@ -63,6 +62,7 @@ from .eager_modules import (
     QuantStub,
 )
 from .eager_observers import ObserverBase, default_dynamic_qconfig
+from .eager_qat_convbn import QATConvBn2d, QATConvBnReLU2d
 from .eager_qtensor import qdtype_name
 from .fake_quant import FakeQuantize as Module15FakeQuantize
 from .fuse import fuse_conv_bn_eval
@@ -79,14 +79,20 @@ OBSERVED = (
     QATConv2d,
     QATLinearReLU,
     QATConvReLU2d,
+    QATConvBn2d,
+    QATConvBnReLU2d,
 )
 #: Float (or QAT) type → the converted type, for ``convert``.
 STATIC_MAPPING = {
     QuantStub: Quantize, DeQuantStub: DeQuantize, Linear: QLinear, Conv2d: QConv2d, LinearReLU: QLinearReLU,
     ConvReLU2d: QConvReLU2d, FloatFunctional: QFunctional, QATLinear: QLinear, QATConv2d: QConv2d,
-    QATLinearReLU: QLinearReLU, QATConvReLU2d: QConvReLU2d,
+    QATLinearReLU: QLinearReLU, QATConvReLU2d: QConvReLU2d, QATConvBn2d: QConv2d,
+    QATConvBnReLU2d: QConvReLU2d,
 }  # fmt: skip
-QAT_MAPPING = {Linear: QATLinear, Conv2d: QATConv2d, LinearReLU: QATLinearReLU, ConvReLU2d: QATConvReLU2d}
+QAT_MAPPING = {
+    Linear: QATLinear, Conv2d: QATConv2d, LinearReLU: QATLinearReLU, ConvReLU2d: QATConvReLU2d,
+    ConvBn2d: QATConvBn2d, ConvBnReLU2d: QATConvBnReLU2d,
+}  # fmt: skip
 DYNAMIC_MAPPING = {Linear: DynamicLinear, LSTM: DynamicLSTM}
 #: Layers that get an input observer too (a QAT layer fake-quantizes its own input).
 STATIC_LAYERS = (Linear, Conv2d, LinearReLU, ConvReLU2d)
@@ -215,7 +221,7 @@ def _qparams(path: str, observer) -> tuple[float, int]:
 
 def _weight_scales(path: str, module: Module, layer: Module, weight):
     """The symmetric scales of ``weight``: the QAT fake quantizer's, else a new ``qconfig.weight()``'s."""
-    if isinstance(layer, (QATLinear, QATConv2d)):
+    if isinstance(layer, (QATLinear, QATConv2d, QATConvBn2d)):
         observer = layer.weight_fake_quant.activation_post_process
     else:
         wrapper = module.qconfig.weight()
@@ -242,19 +248,21 @@ def _from_float(path: str, module: Module, target: type) -> Module:
         return Quantize(*_qparams(path, module.activation_post_process))
     if target is QFunctional:
         return QFunctional(*_qparams(path, module.activation_post_process))
-    layer = module[0] if isinstance(module, Sequential) else module
-    weight, bias = layer.weight.detach().numpy(), layer.bias
+    if isinstance(module, QATConvBn2d):  # the batch norm folded in, the weight as training quantized it
+        fake_quantized, layer = module, module.conv
+        weight, bias = module.folded()
+    else:
+        fake_quantized = layer = module[0] if isinstance(module, Sequential) else module
+        weight = layer.weight.detach().numpy()
+        bias = None if layer.bias is None else layer.bias.detach().numpy()
     if target in (QLinear, QLinearReLU):
         new = target(layer.in_features, layer.out_features, bias is not None)
     else:
         new = target(layer.in_channels, layer.out_channels, layer.kernel_size, layer.stride, layer.padding,
                      layer.dilation, layer.groups, bias is not None, layer.padding_mode)  # fmt: skip
-    new.set_weight(
-        weight, None if bias is None else bias.detach().numpy(), _weight_scales(path, module, layer, weight)
-    )
-    inputs = (
-        layer.activation_fake_quant if isinstance(layer, (QATLinear, QATConv2d)) else getattr(module, _IN)
-    )
+    new.set_weight(weight, bias, _weight_scales(path, module, fake_quantized, weight))
+    qat = isinstance(fake_quantized, (QATLinear, QATConv2d, QATConvBn2d))
+    inputs = fake_quantized.activation_fake_quant if qat else getattr(module, _IN)
     new.set_input_qparams(*_qparams(path, inputs))
     new.set_output_qparams(*_qparams(path, module.activation_post_process))
     return new
@@ -322,6 +330,8 @@ def convert(module: Module, mapping=None, inplace: bool = False, remove_qconfig:
 
 
 def _qat_from_float(path: str, module: Module) -> Module:
+    if isinstance(module, (ConvBn2d, ConvBnReLU2d)):
+        return QAT_MAPPING[type(module)].from_float(module)
     if isinstance(module, (LinearReLU, ConvReLU2d)):
         qat = QATLinearReLU if isinstance(module, LinearReLU) else QATConvReLU2d
         twin = QAT_MAPPING[type(module[0])].from_float(module[0], module.qconfig)
@@ -334,7 +344,10 @@ def _qat_from_float(path: str, module: Module) -> Module:
 
 
 def prepare_qat(model: Module, mapping=None, inplace: bool = False) -> Module:
-    """Swap ``Linear``/``Conv2d``/``LinearReLU``/``ConvReLU2d`` for QAT layers, then :func:`prepare`.
+    """Swap ``Linear``/``Conv2d`` and the fused modules for QAT layers, then :func:`prepare`.
+
+    ``ConvBn2d``/``ConvBnReLU2d`` (from ``fuse_modules_qat``) become
+    :class:`~tt_perf.quantization.eager_qat_convbn.QATConvBn2d` / ``QATConvBnReLU2d``.
 
     Train the result as usual (the optimiser on its ``parameters()``), then ``convert(model.eval())``.
     """
@@ -344,13 +357,6 @@ def prepare_qat(model: Module, mapping=None, inplace: bool = False) -> Module:
         raise NotImplementedError("prepare_qat: a custom mapping is not supported")
     model = _copy(model, inplace)
     propagate_qconfig_(model)
-    for path, module in model.named_modules():
-        if isinstance(module, (ConvBn2d, ConvBnReLU2d)) and module.qconfig is not None:
-            raise NotImplementedError(
-                f"prepare_qat: {path} is a {type(module).__name__} (from fuse_modules_qat); TinyTorch has no "
-                "quantization-aware Conv-BN; fuse with model.eval() and fuse_modules (the batch norm is "
-                "folded), then model.train() and prepare_qat"
-            )
 
     def make(path: str, child: Module) -> Module | None:
         if getattr(child, "qconfig", None) is None or type(child) not in QAT_MAPPING:
