@@ -233,9 +233,11 @@ def test_the_qat_tutorial_trains_conv_bn_and_converts_it_folded(relu):
         optimizer.step()
     assert not np.allclose(model[1].bn.weight.detach().numpy(), gamma)  # the gradient reached gamma through s
     assert not model[1].bn.training and model[1].training  # frozen: stays in eval in train mode
+    assert not model[1].train().bn.training
     running = model[1].bn.running_mean.numpy().copy()
+    model.train()  # each epoch of the tutorial starts so; the frozen statistics stay
     model(_tensor(rng, 8, 3, 6, 6))
-    np.testing.assert_array_equal(model[1].bn.running_mean.numpy(), running)  # frozen statistics
+    np.testing.assert_array_equal(model[1].bn.running_mean.numpy(), running)
     model.apply(Q.disable_observer)
     x = _tensor(rng, 8, 3, 6, 6)
     with torch.no_grad():

@@ -68,7 +68,11 @@ class QATConvBn2d(Module):
         return cls(mod[0], mod[1], mod.qconfig)
 
     def train(self, mode: bool = True) -> QATConvBn2d:
-        """As ``Module.train``, except that a frozen batch norm stays in eval mode (PyTorch's rule)."""
+        """As ``Module.train``, except that a frozen batch norm stays in eval mode (PyTorch's rule).
+
+        A parent's ``train()`` sets every descendant's flag directly (tt-nn's ``Module.train``);
+        :meth:`forward` reads ``freeze_bn`` itself, so a frozen layer stays frozen either way.
+        """
         super().train(mode)
         if self.freeze_bn:
             self.bn.eval()
@@ -87,7 +91,11 @@ class QATConvBn2d(Module):
         y = y / scale.reshape(1, -1, 1, 1)
         if conv.bias is not None:
             y = y + conv.bias.reshape(1, -1, 1, 1)
-        y = self.bn(y)
+        bn = self.bn
+        if self.freeze_bn:  # the running statistics, even after a model.train() that set bn.training
+            y = nn_f.batch_norm(y, bn.running_mean, bn.running_var, bn.weight, bn.bias, False, 0.0, bn.eps)
+        else:
+            y = bn(y)
         return nn_f.relu(y) if self.RELU else y
 
     def folded(self) -> tuple[np.ndarray, np.ndarray]:
