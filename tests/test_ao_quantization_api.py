@@ -547,3 +547,33 @@ def test_reprs_copies_and_constructor_checks():
         torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8).q_per_channel_scales()
     with pytest.raises(RuntimeError, match=r"q_per_channel_zero_points: the tensor is quantized per tensor"):
         torch.quantize_per_tensor(torch.ones(2), 0.1, 0, torch.quint8).q_per_channel_zero_points()
+
+
+def test_quantize_and_quantize_qat_in_one_call():
+    def calibrate(model, batches):
+        with torch.no_grad():
+            for batch in batches:
+                model(batch)
+
+    def train(model, batches):
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+        for batch in batches:
+            loss = model(batch).pow(2).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+
+    model = nn.Sequential(Q.QuantStub(), nn.Linear(4, 3), Q.DeQuantStub()).train()
+    model.qconfig = Q.default_qconfig
+    batches = [torch.randn(8, 4) for _ in range(2)]
+    quantized = Q.quantize(model, calibrate, [batches])
+    assert isinstance(quantized[1], torch.ao.nn.quantized.Linear) and type(model[1]) is nn.Linear
+    assert model.training and not quantized.training
+    model.qconfig = Q.default_qat_qconfig
+    trained = Q.quantize_qat(model.eval(), train, [batches])
+    assert isinstance(trained[1], torch.ao.nn.quantized.Linear) and not trained.training
+    assert not np.allclose(
+        trained[1].weight().numpy(), quantized[1].weight().numpy(), atol=1e-3
+    )  # it trained
+    same = Q.quantize(model, calibrate, [batches], inplace=True)
+    assert same is model and isinstance(model[1], torch.ao.nn.quantized.Linear)

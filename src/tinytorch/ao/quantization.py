@@ -29,7 +29,9 @@ from tt_perf.quantization.eager_flows import (
     prepare,
     prepare_qat,
     propagate_qconfig_,
+    quantize,
     quantize_dynamic,
+    quantize_qat,
 )
 from tt_perf.quantization.eager_modules import DeQuantStub, QuantStub, QuantWrapper
 from tt_perf.quantization.eager_observers import (
@@ -110,7 +112,9 @@ __all__ = [
     "prepare",
     "prepare_qat",
     "propagate_qconfig_",
+    "quantize",
     "quantize_dynamic",
+    "quantize_qat",
 ]
 
 

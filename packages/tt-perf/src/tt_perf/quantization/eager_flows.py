@@ -37,6 +37,7 @@ from __future__ import annotations
 import copy
 import warnings
 
+from tt_autograd import from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
 from tt_text import LSTM
 from tt_vision import BatchNorm2d, Conv2d
@@ -224,9 +225,10 @@ def _weight_scales(path: str, module: Module, layer: Module, weight):
     if isinstance(layer, (QATLinear, QATConv2d, QATConvBn2d)):
         observer = layer.weight_fake_quant.activation_post_process
     else:
-        wrapper = module.qconfig.weight()
-        wrapper(weight)
-        observer = wrapper.observer
+        wrapper = module.qconfig.weight()  # an observer, or a fake quantizer (a QAT qconfig)
+        wrapper(from_numpy(weight))
+        fake = isinstance(wrapper, Module15FakeQuantize)
+        observer = wrapper.activation_post_process if fake else wrapper.observer
     if observer.qscheme != "symmetric":
         raise ValueError(
             f"convert: {path}: weights must be observed as torch.qint8 symmetric (per tensor or channel), "
@@ -366,6 +368,28 @@ def prepare_qat(model: Module, mapping=None, inplace: bool = False) -> Module:
     _swap_children(model, make)
     _add_observers(model)
     return model
+
+
+def quantize(model: Module, run_fn, run_args, mapping=None, inplace: bool = False) -> Module:
+    """Post-training static quantization in one call: ``eval``, :func:`prepare`, ``run_fn(model, *run_args)``
+    (the calibration), :func:`convert`. ``model`` needs its ``qconfig``.
+    """
+    model = _copy(model, inplace)
+    model.eval()
+    prepare(model, inplace=True)
+    run_fn(model, *run_args)
+    return convert(model, mapping, inplace=True)
+
+
+def quantize_qat(model: Module, run_fn, run_args, inplace: bool = False) -> Module:
+    """Quantization-aware training in one call: ``train``, :func:`prepare_qat`, ``run_fn(model, *run_args)``
+    (the training), then :func:`convert` of the model in eval mode.
+    """
+    model = _copy(model, inplace)
+    model.train()
+    prepare_qat(model, inplace=True)
+    run_fn(model, *run_args)
+    return convert(model.eval(), inplace=True)
 
 
 def quantize_dynamic(
