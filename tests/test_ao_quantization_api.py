@@ -356,13 +356,16 @@ def test_quant_wrapper_and_legacy_paths():
     wrapped = Q.QuantWrapper(inner.eval())
     assert wrapped.quant.qconfig is Q.default_qconfig and not wrapped.training
     Q.prepare(wrapped, inplace=True)
+    x = torch.randn(4, 3)
     with torch.no_grad():
-        wrapped(torch.randn(4, 3))
+        wrapped(x)  # calibrate on the batch checked below
     Q.convert(wrapped, inplace=True)
     assert (
         isinstance(wrapped.module, torch.ao.nn.quantized.Linear)
         and isinstance(wrapped.quant, Q.QuantStub) is False
     )
+    with torch.no_grad():
+        assert np.abs(wrapped(x).numpy() - inner(x).numpy()).max() < 0.05
     assert torch.quantization.prepare is Q.prepare and torch.quantization.QuantStub is Q.QuantStub
     assert nn.quantized.dynamic.Linear is torch.ao.nn.quantized.dynamic.Linear
     assert (
@@ -516,6 +519,7 @@ def test_reprs_copies_and_constructor_checks():
     assert quantize(torch.tensor([0.26, -5.0])).tolist() == [0.5, -1.5]  # on the grid, clipped at q = 0
     assert "scale=0.5, zero_point=1" in repr(nn.quantized.QFunctional(0.5, 1))
     layer = torch.ao.nn.quantized.Linear(2, 3)
+    assert (layer.scale, layer.zero_point) == (1.0, 0)
     layer.set_output_qparams(0.25, 7)
     assert repr(layer).endswith("scale=0.25, zero_point=7)") and layer.mode == "static"
     conv = torch.ao.nn.quantized.Conv2d(2, 4, 3, padding=1)
@@ -577,3 +581,13 @@ def test_quantize_and_quantize_qat_in_one_call():
     )  # it trained
     same = Q.quantize(model, calibrate, [batches], inplace=True)
     assert same is model and isinstance(model[1], torch.ao.nn.quantized.Linear)
+
+
+def test_a_fused_relu_comes_before_the_output_rounding():
+    layer = torch.ao.nn.intrinsic.quantized.LinearReLU(2, 2, bias_=False)
+    layer.set_weight(np.array([[1.0, 0.0], [-1.0, 0.0]], np.float32), None)
+    layer.set_input_qparams(0.01, 128)
+    layer.set_output_qparams(0.01, 100)  # a grid that reaches below zero: only the ReLU clips there
+    out = layer(torch.tensor([[0.5, 0.0]])).numpy()
+    np.testing.assert_allclose(out, [[0.5, 0.0]], atol=1e-6)
+    assert isinstance(nn.quantized.QFunctional().activation_post_process, nn.Identity)  # as PyTorch's

@@ -159,8 +159,7 @@ class QFunctional(FloatFunctional):
     """What ``convert`` makes of a ``FloatFunctional``: each result rounded onto ``scale``/``zero_point``."""
 
     def __init__(self, scale: float = 1.0, zero_point: int = 0) -> None:
-        super().__init__()
-        del self.activation_post_process
+        super().__init__()  # activation_post_process stays an Identity, as in PyTorch
         self.scale, self.zero_point = float(scale), int(zero_point)
 
     def _result(self, r):
