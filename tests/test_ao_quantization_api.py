@@ -317,6 +317,19 @@ def test_observers_and_qconfigs_take_pytorchs_arguments():
     observer(torch.tensor([0.0, 2.0, 5.1]))
     scale, zero_point = observer.calculate_qparams()
     assert np.isclose(float(scale), 0.02) and int(zero_point) == 0 and observer.max_val == pytest.approx(5.1)
+    assert observer.min_val == 0.0
+    halved = Q.MinMaxObserver(
+        dtype=torch.qint8, qscheme=torch.per_tensor_symmetric, quant_min=-64, quant_max=63
+    )
+    assert halved.observer.qscheme == "symmetric"  # PyTorch's reduced qint8 range, computed with the full one
+    with pytest.raises(ValueError, match=r"use the full range \(-128, 127\) \(or \(-64, 63\)"):
+        Q.MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric, quant_min=-42, quant_max=63)
+    with pytest.raises(ValueError, match=r"\(-64, 62\) are not supported for qint8"):
+        Q.MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric, quant_min=-64, quant_max=62)
+    assert Q.get_default_qconfig("x86").activation().reduce_range is True
+    assert Q.get_default_qconfig("qnnpack").activation().reduce_range is False
+    assert Q.get_default_qat_qconfig("fbgemm").activation().observer_module.reduce_range is True
+    assert Q.get_default_qat_qconfig("onednn").activation().observer_module.reduce_range is False
     weights = Q.default_per_channel_weight_observer()
     weights(torch.tensor([[1.0, -2.55], [0.5, 0.25]]))
     np.testing.assert_allclose(weights.calculate_qparams()[0].numpy(), [0.02, 0.5 / 127.5], rtol=1e-6)
