@@ -520,6 +520,17 @@ def test_reprs_copies_and_constructor_checks():
     import copy
 
     assert copy.copy(torch.per_tensor_affine) is torch.per_tensor_affine
+    assert (
+        torch.quint8 == "quint8"
+        and torch.quint8 != "qint8"
+        and torch.quint8 != 3
+        and torch.qint8 != torch.int8
+    )
+    assert {torch.quint8: 1}["quint8"] == 1 and hash(torch.qint32) == hash("qint32")
+    with pytest.raises(
+        TypeError, match="quantize_per_tensor: dtype must be torch.qint8, torch.quint8 or torch.qint32"
+    ):
+        torch.quantize_per_tensor(torch.ones(2), 0.1, 0, "int8")
     assert copy.deepcopy(torch.quint8) is torch.quint8 and copy.copy(torch.qint8) is torch.qint8
     assert repr(Q.default_observer) == repr(Q.default_observer.factory) and "quant_max=127" in repr(
         Q.default_observer
