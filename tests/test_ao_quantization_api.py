@@ -615,3 +615,31 @@ def test_a_fused_relu_comes_before_the_output_rounding():
     out = layer(torch.tensor([[0.5, 0.0]])).numpy()
     np.testing.assert_allclose(out, [[0.5, 0.0]], atol=1e-6)
     assert isinstance(nn.quantized.QFunctional().activation_post_process, nn.Identity)  # as PyTorch's
+
+
+def test_freeze_and_update_bn_stats_switch_the_batch_norm():
+    qat = torch.ao.nn.intrinsic.qat
+    fused = nn.intrinsic.ConvBnReLU2d(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3), nn.ReLU())
+    fused.qconfig = Q.get_default_qat_qconfig("qnnpack")
+    layer = qat.ConvBnReLU2d.from_float(fused)
+    assert layer.training and layer.bn.training and not layer.freeze_bn
+    qat.freeze_bn_stats(layer)
+    assert layer.freeze_bn and not layer.bn.training
+    layer.train(False)
+    assert not layer.training and not layer.conv.training
+    layer.train(True)
+    assert layer.training and layer.conv.training and not layer.bn.training  # frozen stays in eval
+    qat.update_bn_stats(layer)
+    assert not layer.freeze_bn and layer.bn.training
+    running = layer.bn.running_mean.numpy().copy()
+    layer(torch.randn(4, 2, 3, 3))
+    assert not np.array_equal(layer.bn.running_mean.numpy(), running)  # batch statistics again
+    qat.freeze_bn_stats(nn.ReLU())  # other modules: nothing to do
+    qat.update_bn_stats(nn.ReLU())
+    evaluated = nn.intrinsic.ConvBn2d(nn.Conv2d(2, 3, 1).eval(), nn.BatchNorm2d(3).eval())
+    evaluated.qconfig = fused.qconfig
+    assert not qat.ConvBn2d.from_float(evaluated).training  # the float modules' mode
+    with pytest.raises(
+        TypeError, match="expected a Conv2d and an affine BatchNorm2d, got Linear and BatchNorm2d"
+    ):
+        qat.ConvBn2d(nn.Linear(2, 3), nn.BatchNorm2d(3), fused.qconfig)
