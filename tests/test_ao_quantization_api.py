@@ -512,6 +512,10 @@ def test_dynamic_lstm_per_channel_and_errors():
     affine = Q.QConfig(activation=Q.default_dynamic_quant_observer, weight=Q.MinMaxObserver)
     with pytest.raises(ValueError, match="weight_ih_l0 must be observed as torch.qint8 symmetric"):
         Q.quantize_dynamic(nn.Sequential(lstm), {nn.LSTM: affine})
+    direct = torch.ao.nn.quantized.dynamic.LSTM.from_float(lstm)  # no observer: per tensor, from the range
+    scale = np.abs(lstm.weight_ih_l0.detach().numpy()).max() / 127.5
+    np.testing.assert_allclose(direct.weight_ih_l0_scale.numpy(), scale, rtol=1e-6)
+    assert direct.training and not torch.ao.nn.quantized.dynamic.LSTM.from_float(lstm.eval()).training
     with pytest.raises(TypeError, match="DynamicLSTM.from_float: expected an LSTM, got GRU"):
         torch.ao.nn.quantized.dynamic.LSTM.from_float(nn.GRU(3, 4))
 
