@@ -647,3 +647,54 @@ def test_freeze_and_update_bn_stats_switch_the_batch_norm():
         TypeError, match="expected a Conv2d and an affine BatchNorm2d, got Linear and BatchNorm2d"
     ):
         qat.ConvBn2d(nn.Linear(2, 3), nn.BatchNorm2d(3), fused.qconfig)
+
+
+def test_flow_options_and_their_refusals():
+    def model_with(qconfig):
+        model = nn.Sequential(Q.QuantStub(), nn.Linear(3, 2), Q.DeQuantStub()).eval()
+        model.qconfig = qconfig
+        return model
+
+    for option in ({"observer_non_leaf_module_list": {nn.Linear}}, {"prepare_custom_config_dict": {"a": 1}}):
+        with pytest.raises(NotImplementedError, match="prepare_custom_config_dict are not supported"):
+            Q.prepare(model_with(Q.default_qconfig), **option)
+    prepared = Q.prepare(model_with(Q.default_qconfig))
+    with torch.no_grad():
+        prepared(torch.randn(6, 3))
+    for option in ({"is_reference": True}, {"convert_custom_config_dict": {"a": 1}}):
+        with pytest.raises(NotImplementedError, match="is_reference and convert_custom_config_dict"):
+            Q.convert(prepared, **option)
+    stubs_only = Q.convert(prepared, mapping={Q.QuantStub: torch.ao.nn.quantized.Quantize})
+    assert isinstance(stubs_only[0], torch.ao.nn.quantized.Quantize) and type(stubs_only[1]) is nn.Linear
+    kept = Q.convert(prepared, remove_qconfig=False)
+    assert isinstance(kept.qconfig, Q.QConfig) and isinstance(kept[1], torch.ao.nn.quantized.Linear)
+    late = Q.prepare(model_with(Q.default_qconfig))
+    late.add_module("3", nn.Linear(2, 2))
+    late[3].qconfig = Q.default_qconfig
+    with torch.no_grad():
+        late(torch.randn(6, 3))
+    with pytest.raises(RuntimeError, match=r"convert: 3 \(Linear\) has a qconfig but no observer: call"):
+        Q.convert(late)
+    affine_weights = Q.prepare(model_with(Q.QConfig(activation=Q.default_observer, weight=Q.MinMaxObserver)))
+    with torch.no_grad():
+        affine_weights(torch.randn(6, 3))
+    with pytest.raises(ValueError, match=r"convert: 1: weights must be observed as torch.qint8 symmetric"):
+        Q.convert(affine_weights)
+    with pytest.raises(NotImplementedError, match="prepare_qat: a custom mapping is not supported"):
+        Q.prepare_qat(model_with(Q.default_qat_qconfig).train(), mapping={})
+    assert isinstance(
+        Q.quantize_dynamic(nn.Sequential(nn.Linear(2, 2)), dtype="qint8")[0], nn.quantized.dynamic.Linear
+    )
+    with pytest.raises(ValueError, match="Don't know how to quantize with default settings for tt.float16"):
+        Q.quantize_dynamic(nn.Sequential(nn.Linear(2, 2)), dtype=torch.float16)
+    with pytest.warns(UserWarning, match=r"LSTM has no dynamic INT8 version in TinyTorch; .*\['Linear'\]"):
+        only_linear = Q.quantize_dynamic(
+            nn.Sequential(nn.LSTM(2, 2), nn.Linear(2, 2)), {nn.LSTM, nn.Linear},
+            mapping={nn.Linear: nn.quantized.dynamic.Linear},
+        )  # fmt: skip
+    assert type(only_linear[0]) is nn.LSTM and isinstance(only_linear[1], nn.quantized.dynamic.Linear)
+    conv, bn = nn.Conv2d(1, 2, 1).train(), nn.BatchNorm2d(2).eval()
+    with pytest.raises(AssertionError, match=r"Conv and BN both must be in the same mode \(train or eval\)"):
+        Q.fuse_known_modules([conv, bn])
+    groups = Q.fuse_modules(nn.Sequential(nn.Linear(2, 2), nn.ReLU()).eval(), (("0", "1"),))
+    assert isinstance(groups[0], nn.intrinsic.LinearReLU)
