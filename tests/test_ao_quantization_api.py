@@ -8,6 +8,8 @@ calibrated and converted with the tutorial's exact calls; the dynamic tutorial's
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from by_path import ROOT, load_file
@@ -46,8 +48,10 @@ def test_the_static_tutorial_quantizes_its_model(tutorial_model, backend):
     assert isinstance(model.quant.activation_post_process, Q.HistogramObserver)
     with torch.no_grad():
         model(calibration)
-    with pytest.warns(UserWarning, match=r"features\.2\.skip_add saw no data"):  # as PyTorch warns
+    with pytest.warns(UserWarning, match=r"features\.2\.skip_add saw no data") as record:  # as PyTorch warns
         Q.convert(model, inplace=True)
+    assert record[0].filename == __file__  # the warning points at the call
+    assert (model.features[2].skip_add.scale, model.features[2].skip_add.zero_point) == (1.0, 0)  # PyTorch's
     quantized = torch.ao.nn.quantized
     assert isinstance(model.quant, quantized.Quantize) and isinstance(model.dequant, quantized.DeQuantize)
     assert isinstance(model.features[0][0], torch.ao.nn.intrinsic.quantized.ConvReLU2d)
@@ -216,8 +220,15 @@ def test_errors_name_the_fix():
         Q.prepare(model, allow_list={nn.Linear})
     with pytest.raises(AttributeError, match=r"torch.ao.quantization.quantize_fx is not part of TinyTorch"):
         Q.quantize_fx  # noqa: B018
-    with pytest.warns(UserWarning, match="None of the submodule got qconfig applied"):
+    with pytest.warns(UserWarning, match="None of the submodule got qconfig applied") as record:
         Q.prepare(nn.Sequential(nn.Linear(2, 2)))
+    assert record[0].filename == __file__
+    functional_only = nn.Sequential(nn.quantized.FloatFunctional())
+    functional_only.qconfig = Q.default_qconfig
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a module got an observer: no warning
+        Q.prepare(functional_only)
+        Q.prepare(model)
 
 
 def test_observers_and_qconfigs_take_pytorchs_arguments():
@@ -486,14 +497,22 @@ def test_flow_options_and_their_refusals():
     )
     with pytest.raises(ValueError, match="Don't know how to quantize with default settings for tt.float16"):
         Q.quantize_dynamic(nn.Sequential(nn.Linear(2, 2)), dtype=torch.float16)
-    with pytest.warns(UserWarning, match=r"LSTM has no dynamic INT8 version in TinyTorch; .*\['Linear'\]"):
+    with pytest.warns(
+        UserWarning, match=r"LSTM has no dynamic INT8 version in TinyTorch; .*\['Linear'\]"
+    ) as record:
         only_linear = Q.quantize_dynamic(
             nn.Sequential(nn.LSTM(2, 2), nn.Linear(2, 2)), {nn.LSTM, nn.Linear},
             mapping={nn.Linear: nn.quantized.dynamic.Linear},
         )  # fmt: skip
     assert type(only_linear[0]) is nn.LSTM and isinstance(only_linear[1], nn.quantized.dynamic.Linear)
+    assert record[0].filename == __file__
     conv, bn = nn.Conv2d(1, 2, 1).train(), nn.BatchNorm2d(2).eval()
     with pytest.raises(AssertionError, match=r"Conv and BN both must be in the same mode \(train or eval\)"):
         Q.fuse_known_modules([conv, bn])
     groups = Q.fuse_modules(nn.Sequential(nn.Linear(2, 2), nn.ReLU()).eval(), (("0", "1"),))
     assert isinstance(groups[0], nn.intrinsic.LinearReLU)
+    assert len(Q.fuse_known_modules([nn.Linear(2, 2), nn.ReLU()])) == 2
+    mixed = Q.fuse_known_modules([conv.eval(), bn, nn.ReLU().train()])  # only conv and bn must agree
+    assert isinstance(mixed[0], nn.intrinsic.ConvReLU2d)
+    nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU())).eval()
+    assert isinstance(Q.fuse_modules(nested, ["0.0", "0.1"])[0][0], nn.intrinsic.ConvReLU2d)  # dotted names

@@ -32,7 +32,9 @@ def test_quantization_aware_training_converts_to_what_it_trained():
         Q.prepare_qat(model)
     model.train()
     model.qconfig = Q.get_default_qat_qconfig("x86")
-    Q.prepare_qat(model, inplace=True)
+    copied = Q.prepare_qat(model)
+    assert isinstance(copied[4], torch.ao.nn.qat.Linear) and type(model[4]) is nn.Linear  # inplace=False
+    assert Q.prepare_qat(model, inplace=True) is model
     assert isinstance(model[1], torch.ao.nn.intrinsic.qat.ConvReLU2d) and isinstance(
         model[4], torch.ao.nn.qat.Linear
     )
@@ -167,7 +169,10 @@ def test_dynamic_lstm_per_channel_and_errors():
 
 
 def test_quantize_and_quantize_qat_in_one_call():
+    calls = []
+
     def calibrate(model, batches):
+        calls.append(len(batches))
         with torch.no_grad():
             for batch in batches:
                 model(batch)
@@ -185,15 +190,21 @@ def test_quantize_and_quantize_qat_in_one_call():
     batches = [torch.randn(8, 4) for _ in range(2)]
     quantized = Q.quantize(model, calibrate, [batches])
     assert isinstance(quantized[1], torch.ao.nn.quantized.Linear) and type(model[1]) is nn.Linear
+    assert calls == [2] and quantized[0].scale != 1.0  # calibrated by run_fn
     assert model.training and not quantized.training
     model.qconfig = Q.default_qat_qconfig
     trained = Q.quantize_qat(model.eval(), train, [batches])
     assert isinstance(trained[1], torch.ao.nn.quantized.Linear) and not trained.training
+    assert type(model[1]) is nn.Linear  # inplace=False
     assert not np.allclose(
         trained[1].weight().numpy(), quantized[1].weight().numpy(), atol=1e-3
     )  # it trained
     same = Q.quantize(model, calibrate, [batches], inplace=True)
     assert same is model and isinstance(model[1], torch.ao.nn.quantized.Linear)
+    inplace = nn.Sequential(Q.QuantStub(), nn.Linear(4, 3), Q.DeQuantStub())
+    inplace.qconfig = Q.default_qat_qconfig
+    assert Q.quantize_qat(inplace, train, [batches], inplace=True) is inplace
+    assert isinstance(inplace[1], torch.ao.nn.quantized.Linear)
 
 
 def test_freeze_and_update_bn_stats_switch_the_batch_norm():

@@ -214,7 +214,7 @@ def _qparams(path: str, observer) -> tuple[float, int]:
         warnings.warn(
             f"convert: the observer of {path} saw no data (the module did not run during calibration); "
             "using scale 1.0 and zero_point 0 as PyTorch does",
-            stacklevel=4,
+            stacklevel=1,  # convert re-issues it at its caller
         )
         return 1.0, 0
     return float(scale), int(zero_point)
@@ -325,7 +325,11 @@ def convert(module: Module, mapping=None, inplace: bool = False, remove_qconfig:
             return None
         return _from_float(path, child, mapping[type(child)])
 
-    _swap_children(module, make)
+    with warnings.catch_warnings(record=True) as unseen:  # re-issued below, pointing at the caller
+        warnings.simplefilter("always")
+        _swap_children(module, make)
+    for warning in unseen:
+        warnings.warn(warning.message, warning.category, stacklevel=2)
     if remove_qconfig:
         _remove_qconfig(module)
     return module
@@ -340,9 +344,7 @@ def _qat_from_float(path: str, module: Module) -> Module:
         fused = qat(twin, module[1])
         fused.qconfig = module.qconfig
         return fused
-    twin = QAT_MAPPING[type(module)].from_float(module, module.qconfig)
-    twin.qconfig = module.qconfig
-    return twin
+    return QAT_MAPPING[type(module)].from_float(module, module.qconfig)  # module 15's sets its qconfig
 
 
 def prepare_qat(model: Module, mapping=None, inplace: bool = False) -> Module:
