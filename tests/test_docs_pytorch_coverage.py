@@ -29,4 +29,4 @@ def test_names_resolve_through_the_tinytorch_namespaces():
     tool = _tool()
     assert tool.resolve("torch.topk") and tool.resolve("torch.nn.functional.pad")
     assert tool.resolve("torch.Tensor.scatter_add") and tool.resolve("torch.autograd.grad")
-    assert not tool.resolve("torch.quantize_per_tensor") and not tool.resolve("torch.nn.functional.conv_tbc")
+    assert not tool.resolve("torch.quantized_batch_norm") and not tool.resolve("torch.nn.functional.conv_tbc")

@@ -17,7 +17,7 @@ from tinytorch import nn
 @pytest.mark.parametrize(
     ("namespace", "prefix", "name"),
     [
-        (torch, "torch", "quantize_per_tensor"),
+        (torch, "torch", "quantized_batch_norm"),
         (nn, "torch.nn", "CrossMapLRN2d"),
         (F, "torch.nn.functional", "conv_tbc"),
         (torch.linalg, "torch.linalg", "ldl_factor"),

@@ -138,8 +138,11 @@ def module_paths_markdown() -> str:
         "How: one table, `src/tinytorch/module_paths.py` (path → where its names come from, and which), read",
         "by a small importlib finder and loader. The modules are built when `tinytorch` is imported, from",
         "objects already loaded, and set on their parents as PyTorch's own imports do, so",
-        "`tinytorch.nn.modules.loss.MSELoss` needs no import statement. Not covered: private, CUDA-only,",
-        "quantization and TorchScript/ONNX internals, paths of which TinyTorch has no name (`torch.nn.grad`,",
+        "`tinytorch.nn.modules.loss.MSELoss` needs no import statement. Not covered: private, CUDA-only",
+        "and TorchScript/ONNX internals (quantization's too: `torch.ao.quantization.observer`; the",
+        "quantization names are at `torch.ao.quantization`, `torch.ao.nn.*` and the legacy",
+        "`torch.quantization`, `torch.nn.quantized`, `torch.nn.intrinsic`, `torch.nn.qat`), paths of which",
+        "TinyTorch has no name (`torch.nn.grad`,",
         "`torch.nn.attention`, `torch.autograd.forward_ad`), and `torch.utils.hooks` (TinyTorch has one",
         "`RemovableHandle` for tensor hooks and another for module hooks).",
     ]

@@ -45,10 +45,26 @@ from tt_autograd import (  # noqa: A004  (PyTorch's dtype aliases)
 from tt_nn.special import digamma, erf, erfc, erfinv, i0, lgamma, mvlgamma, polygamma, sinc  # torch.erf, ...
 from tt_nn.special.incomplete_gamma import igamma, igammac
 from tt_optim import save  # torch.save for state dicts, without pickle
+from tt_perf.quantization.eager_qtensor import (  # torch.qint8, torch.quantize_per_tensor, ...
+    QScheme as qscheme,
+)
+from tt_perf.quantization.eager_qtensor import dequantize_tensor as dequantize
+from tt_perf.quantization.eager_qtensor import (
+    per_channel_affine,
+    per_channel_symmetric,
+    per_tensor_affine,
+    per_tensor_symmetric,
+    qint8,
+    qint32,
+    quantize_per_channel,
+    quantize_per_tensor,
+    quint8,
+)
 
 from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda etc. (CPU only)
     accelerator,
     amp,
+    ao,  # tt.ao.quantization, tt.ao.nn.quantized: eager-mode quantization (torch.ao)
     autograd,
     backends,
     cuda,
@@ -65,6 +81,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,
     profiler,  # tt.profiler: profile, record_function, schedule (torch.profiler)
+    quantization,  # torch.quantization, the legacy name of torch.ao.quantization
     random,  # tt.random: seeds, RNG state and fork_rng (torch.random)
     serialization,
     signal,  # tt.signal.windows: hann, kaiser, gaussian, ... (torch.signal.windows)

@@ -28,10 +28,14 @@ PyTorch's path and the equivalent, where Python would otherwise say only "cannot
 name". Reading a missing name (``m.NLLLoss2d``) raises the same text as an ``AttributeError``.
 Cost: a hundred small module objects at import, all built from objects already loaded.
 
-Not here: private, CUDA-only, quantization (``torch.ao``, ``nn.quantized``, ``nn.qat``) and
-TorchScript/ONNX internals, and paths of which TinyTorch has no name at all (``torch.nn.grad``,
-``torch.nn.attention``, ``torch.autograd.forward_ad``). Paths that are real files of this
-package (``tinytorch.optim.lr_scheduler``, ``tinytorch.nn.utils.rnn``, ...) are not in the table.
+The legacy quantization paths (``torch.nn.quantized``, ``torch.nn.intrinsic``, ``torch.nn.qat``)
+are rows here, taking their names from ``tinytorch.ao.nn``.
+
+Not here: private, CUDA-only and TorchScript/ONNX internals (and the quantization paths
+``torch.ao.nn.quantized.modules.*``, ``torch.ao.quantization.observer``, ...), and paths of which
+TinyTorch has no name at all (``torch.nn.grad``, ``torch.nn.attention``, ``torch.autograd.forward_ad``).
+Paths that are real files of this package (``tinytorch.optim.lr_scheduler``, ``tinytorch.nn.utils.rnn``,
+``tinytorch.ao.quantization``, ...) are not in the table.
 """
 
 from __future__ import annotations
@@ -224,6 +228,17 @@ PATHS: dict[str, str] = {
     "autograd.variable": "tinytorch.autograd: Variable",
     "nn.modules.utils": "",
     "optim.sparse_adam": "",
+    "nn.quantized": (
+        "tinytorch.ao.nn.quantized: Linear Conv2d Quantize DeQuantize FloatFunctional QFunctional dynamic"
+    ),
+    "nn.quantized.dynamic": "tinytorch.ao.nn.quantized.dynamic: Linear LSTM",
+    "nn.intrinsic": "tinytorch.ao.nn.intrinsic: ConvReLU2d LinearReLU ConvBn2d ConvBnReLU2d qat quantized",
+    "nn.intrinsic.quantized": "tinytorch.ao.nn.intrinsic.quantized: ConvReLU2d LinearReLU",
+    "nn.intrinsic.qat": (
+        "tinytorch.ao.nn.intrinsic.qat: ConvReLU2d LinearReLU ConvBn2d ConvBnReLU2d freeze_bn_stats "
+        "update_bn_stats"
+    ),
+    "nn.qat": "tinytorch.ao.nn.qat: Linear Conv2d",
 }
 
 #: PyTorch's private base classes, each the nearest common base of the public classes listed.

@@ -20,6 +20,12 @@
   layers for quantization-aware training (``prepare_qat`` → fine-tune → ``convert``);
 * :mod:`~tt_perf.quantization.fuse` — ``fuse_conv_bn``: batch norm folded into
   the convolution before it (exact in eval mode, one layer fewer).
+
+Beyond the course, PyTorch's eager-mode API with PyTorch's signatures (``tinytorch.ao.quantization``):
+:mod:`~tt_perf.quantization.eager_flows` (``prepare``/``convert``/``quantize_dynamic``/``fuse_modules``
+reading ``module.qconfig``), :mod:`~tt_perf.quantization.eager_observers` (observers, ``QConfig``,
+``get_default_qconfig``), :mod:`~tt_perf.quantization.eager_modules` (``QuantStub``, the converted
+layers) and :mod:`~tt_perf.quantization.eager_qtensor` (``torch.quint8``, ``torch.quantize_per_tensor``).
 """
 
 from __future__ import annotations
