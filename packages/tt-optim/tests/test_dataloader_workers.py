@@ -8,10 +8,13 @@ Datasets are tiny so each test costs little more than its forks (the CI machine 
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import random
 import re
+import sys
+import threading
 import time
 
 import numpy as np
@@ -29,6 +32,7 @@ from tt_optim.data import (
     TensorDataset,
     WeightedRandomSampler,
     get_worker_info,
+    worker,
 )
 from tt_optim.data.worker import WorkerInfo
 from tt_tensor import Generator
@@ -74,13 +78,16 @@ KINDS = {
     "weighted": lambda ds, g: dict(sampler=WeightedRandomSampler(np.ones(len(ds)), 15, generator=g)),
     "sequential-sampler": lambda ds, g: dict(sampler=SequentialSampler(ds), batch_size=6, drop_last=True),
     "batch-sampler": lambda ds, g: dict(batch_sampler=BatchSampler(RandomSampler(ds, generator=g), 5, False)),
+    "default-generator": lambda ds, g: dict(sampler=RandomSampler(ds), batch_size=4),  # the seed's draw too
 }
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_workers_give_the_batches_of_num_workers_0(kind):
     dataset = data()
+    tt_tensor.manual_seed(11)
     expected = list(DataLoader(dataset, **KINDS[kind](dataset, Generator(7))))
+    tt_tensor.manual_seed(11)  # a lazy sampler draws its order before the workers' base seed is drawn
     got = list(DataLoader(dataset, num_workers=2, **KINDS[kind](dataset, Generator(7))))
     same(got, expected)
 
@@ -127,7 +134,7 @@ def test_batches_go_round_robin_with_prefetch_factor_in_flight():
     rest = list(batches)
     pids = [first[0][0].item()] + [batch[0][0].item() for batch in rest]
     assert len(set(pids)) == 2 and pids[0::2] == [pids[0]] * 3 and pids[1::2] == [pids[1]] * 3
-    assert os.getpid() not in pids
+    assert os.getpid() not in pids and all(process.daemon for process in batches._workers)
 
 
 class Stream(IterableDataset):
@@ -206,6 +213,7 @@ def test_worker_init_fn_runs_in_each_worker_with_its_id():
     assert [batch.item() for batch in loader] == [100, 101, 100, 101]
     with pytest.raises(RuntimeError, match="Cannot assign attributes to WorkerInfo objects"):
         WorkerInfo(id=0).id = 1
+    assert repr(WorkerInfo(id=1, num_workers=2, seed=5)) == "WorkerInfo(id=1, num_workers=2, seed=5)"
 
 
 class Failing(TensorDataset):
@@ -230,10 +238,50 @@ def test_an_error_in_a_worker_is_raised_with_its_traceback(error, kind):
     dataset.error = error
     with pytest.raises(kind) as caught:
         list(DataLoader(dataset, batch_size=2, num_workers=2))
-    message = str(caught.value) if kind is not KeyError else caught.value.args[0]
+    message = str(caught.value)  # a KeyError's too: its text, not the repr of its text
     name = type(error).__name__
     assert message.startswith(f"Caught {name} in DataLoader worker process 1.\nOriginal Traceback")
     assert "raise self.error" in message and "bad sample 3" in message
+
+
+def test_an_error_class_the_main_process_cannot_find_comes_back_as_runtime_error():
+    class Unfindable(Exception):  # its qualified name passes through <locals>
+        pass
+
+    dataset = Failing(autograd.arange(6))
+    dataset.error = Unfindable("bad sample 3")
+    with pytest.raises(RuntimeError, match="^Caught Unfindable in DataLoader worker process 1"):
+        list(DataLoader(dataset, batch_size=2, num_workers=2))
+
+
+def test_an_error_ends_the_pass_and_a_persistent_loader_starts_afresh():
+    dataset = Failing(autograd.arange(6))
+    dataset.error = ValueError("bad sample 3")
+    loader = DataLoader(dataset, batch_size=2, num_workers=2, persistent_workers=True)
+    batches = iter(loader)
+    assert next(batches)[0].tolist() == [0, 1]
+    with pytest.raises(ValueError, match="bad sample 3"):
+        next(batches)
+    assert multiprocessing.active_children() == []  # PyTorch's would go on to [4, 5]
+    with pytest.raises(StopIteration):
+        next(batches)
+    dataset.__class__ = Rows  # new workers fork from the mended dataset
+    assert [batch[0].tolist() for batch in loader] == [[0, 1], [2, 3], [4, 5]]
+    del loader, batches
+
+
+def test_after_a_timeout_the_pass_is_over_and_a_persistent_loader_starts_afresh():
+    dataset = Slow(autograd.arange(4))
+    loader = DataLoader(dataset, batch_size=2, num_workers=1, persistent_workers=True, timeout=0.1)
+    batches = iter(loader)
+    with pytest.raises(RuntimeError, match="timed out"):
+        next(batches)
+    with pytest.raises(StopIteration):
+        next(batches)
+    assert multiprocessing.active_children() == []
+    dataset.delay, loader.timeout = 0, 60  # the new workers fork from the changed dataset
+    assert [batch[1].tolist() for batch in loader] == [[0, 1], [2, 3]]
+    del loader, batches
 
 
 def failing_init(worker_id):
@@ -313,9 +361,31 @@ def test_spawn_works_with_a_picklable_dataset():
     assert by_name.multiprocessing_context is context
 
 
-def test_the_default_context_is_fork_on_linux():
+def test_the_default_context_is_fork_on_linux_unless_a_start_method_was_set():
+    multiprocessing.set_start_method(None, force=True)  # starting a spawn process fixes it to "fork"
     assert DataLoader(data(2), num_workers=1).multiprocessing_context.get_start_method() == "fork"
+    assert multiprocessing.get_start_method(allow_none=True) is None  # not fixed as a side effect
     assert DataLoader(data(2)).multiprocessing_context is None
+    multiprocessing.set_start_method("spawn")
+    try:
+        assert DataLoader(data(2), num_workers=1).multiprocessing_context.get_start_method() == "spawn"
+    finally:
+        multiprocessing.set_start_method(None, force=True)
+
+
+def test_a_pass_that_cannot_start_leaves_nothing_behind(monkeypatch):
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    class Broken(SequentialSampler):
+        def __iter__(self):
+            raise ValueError("no order")
+
+    dataset = data(4)
+    with pytest.raises(ValueError, match="no order"):
+        iter(DataLoader(dataset, sampler=Broken(dataset), num_workers=2))
+    gc.collect()
+    assert unraisable == []
 
 
 @pytest.mark.parametrize(
@@ -342,3 +412,77 @@ def test_the_in_process_options_keep_pytorchs_defaults():
     loader = DataLoader(data(2), num_workers=1, pin_memory=True, pin_memory_device="cuda")
     assert (loader.timeout, loader.worker_init_fn, loader.prefetch_factor) == (0, None, 2)
     assert (loader.persistent_workers, loader.in_order, loader.pin_memory_device) == (False, True, "cuda")
+
+
+class FakePipe:
+    """One end of a worker's pipe, in this process: ``recv`` hands out ``tasks`` (raising exceptions)."""
+
+    def __init__(self, *tasks, failures=()):
+        self.tasks, self.sent, self.failures = list(tasks), [], list(failures)
+
+    def poll(self, timeout):
+        return bool(self.tasks)
+
+    def recv(self):
+        task = self.tasks.pop(0)
+        if isinstance(task, BaseException):
+            raise task
+        return task
+
+    def send(self, message):
+        if self.failures:
+            raise self.failures.pop(0)
+        self.sent.append(message)
+
+
+@pytest.fixture
+def run_worker(monkeypatch):
+    """``run_worker(dataset, tasks, ...)``: the worker loop run here; returns what it sent."""
+    states = random.getstate(), np.random.get_state(), tt_tensor.get_rng_state()
+    monkeypatch.setattr(worker, "_worker_info", None)
+
+    def run(dataset, *tasks, done=False, parent=None, failures=()):
+        results, flag = FakePipe(failures=failures), threading.Event()
+        if done:
+            flag.set()
+        fetcher = worker._Fetcher(DataLoader(dataset, batch_size=2))
+        parent = os.getppid() if parent is None else parent
+        worker._worker_loop(fetcher, FakePipe(*tasks), results, flag, 0, 1, 5, None, parent)
+        return results.sent
+
+    yield run
+    random.setstate(states[0])
+    np.random.set_state(states[1])
+    tt_tensor.set_rng_state(states[2])
+
+
+def test_the_worker_loop_answers_tasks_and_stops_on_none(run_worker):
+    resume = worker._Resume()
+    sent = run_worker(data(4), (0, np.array([2, 3])), resume, (1, np.array([0])), None, (2, np.array([1])))
+    assert [message[0] for message in sent] == [0, resume, 1]  # nothing after None
+    assert sent[0][1][1].tolist() == [2, 3] and sent[1][1] is None
+    assert worker.get_worker_info().seed == 5
+
+
+def test_the_worker_loop_skips_tasks_once_done_and_leaves_when_its_parent_is_gone(run_worker):
+    resume = worker._Resume()
+    assert run_worker(data(4), (0, np.array([1])), resume, None, done=True) == [(resume, None)]
+    assert run_worker(data(4), parent=-1) == []  # no task, and the main process is not its parent
+
+
+def test_the_worker_loop_leaves_on_a_closed_pipe(run_worker):
+    assert run_worker(data(4), EOFError()) == []
+    assert run_worker(data(4), (0, np.array([1])), (1, np.array([2])), failures=[BrokenPipeError()]) == []
+    sent = run_worker(data(4), (0, np.array([1])), None, failures=[TypeError("cannot pickle")])
+    assert isinstance(sent[0][1], worker._WorkerError) and "cannot pickle" in sent[0][1].message
+
+
+def test_the_worker_loop_ends_a_stream_once(run_worker):
+    sent = run_worker(Stream(3), (0, None), (1, None), (2, None), (3, None), None)
+    assert [message[0] for message in sent] == [0, 1, 2]  # task 3 comes after the stream's end: no answer
+    assert sent[0][1].tolist() == [0, 1] and sent[1][1].tolist() == [2]
+    assert isinstance(sent[2][1], worker._StreamEnd) and sent[2][1].worker_id == 0
+    resume = worker._Resume()
+    sent = run_worker(Stream(1), (0, None), (1, None), resume, (2, None), None)
+    assert isinstance(sent[1][1], worker._StreamEnd) and sent[2] == (resume, None)
+    assert sent[3][1].tolist() == [0]  # the stream starts again after a resume

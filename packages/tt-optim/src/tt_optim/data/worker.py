@@ -168,9 +168,11 @@ class _WorkerError:
     """An exception raised in a worker, sent as text (its class by name) and re-raised in the main process."""
 
     def __init__(self, worker_id: int, error: BaseException) -> None:
-        self.module, self.name = type(error).__module__, type(error).__qualname__
-        original = "".join(traceback.format_exception(type(error), error, error.__traceback__))
-        self.message = f"Caught {self.name} in DataLoader worker process {worker_id}.\nOriginal {original}"
+        kind = type(error)
+        self.module, self.name = kind.__module__, kind.__qualname__
+        where = f"in DataLoader worker process {worker_id}"
+        original = "".join(traceback.format_exception(kind, error, error.__traceback__))
+        self.message = f"Caught {kind.__name__} {where}.\nOriginal {original}"
 
     def reraise(self) -> None:
         """Raise the worker's exception type with the message and traceback text (else RuntimeError)."""
@@ -398,6 +400,8 @@ class WorkerIterator:
         return self
 
     def __next__(self) -> Any:
+        if self._shutdown:  # after the end, an error or a timeout
+            raise StopIteration
         while True:
             while self._rcvd_idx < self._send_idx:
                 info = self._task_info.get(self._rcvd_idx)
@@ -413,8 +417,6 @@ class WorkerIterator:
                 data = self._task_info.pop(self._rcvd_idx)[1]
                 self._rcvd_idx += 1
                 return self._process(data)
-            if self._shutdown:
-                raise StopIteration
             send_idx, data = self._receive()
             if isinstance(data, _StreamEnd):
                 self._active[data.worker_id] = False
@@ -431,6 +433,11 @@ class WorkerIterator:
             return self._process(data)
 
     def _process(self, data: Any) -> Any:
+        """Send the next task; return the batch, or end the pass and raise the worker's error.
+
+        PyTorch's iterator can go on after a worker's error; here the workers stop first, since
+        the raised error's traceback holds this iterator (and its workers) for as long as it lives.
+        """
         self._send_one()
         if isinstance(data, _WorkerError):
             self._shutdown_workers()
