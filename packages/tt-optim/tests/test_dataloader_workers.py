@@ -355,7 +355,7 @@ def test_spawn_works_with_a_picklable_dataset():
     dataset = data(10)
     expected = list(DataLoader(dataset, batch_size=4, shuffle=True, generator=Generator(1)))
     context = multiprocessing.get_context("spawn")
-    options = dict(batch_size=4, shuffle=True, generator=Generator(1), num_workers=2)
+    options = dict(batch_size=4, shuffle=True, generator=Generator(1), num_workers=1)  # a fresh interpreter
     same(list(DataLoader(dataset, multiprocessing_context=context, **options)), expected)
     by_name = DataLoader(dataset, num_workers=1, multiprocessing_context="spawn")
     assert by_name.multiprocessing_context is context
@@ -441,13 +441,15 @@ def run_worker(monkeypatch):
     states = random.getstate(), np.random.get_state(), tt_tensor.get_rng_state()
     monkeypatch.setattr(worker, "_worker_info", None)
 
-    def run(dataset, *tasks, done=False, parent=None, failures=()):
+    def run(dataset, *tasks, done=False, orphaned=False, failures=()):
         results, flag = FakePipe(failures=failures), threading.Event()
         if done:
             flag.set()
+        if orphaned:  # the parent pid the worker sees changes after its start
+            parents = iter([os.getppid(), 1])
+            monkeypatch.setattr(os, "getppid", lambda: next(parents))
         fetcher = worker._Fetcher(DataLoader(dataset, batch_size=2))
-        parent = os.getppid() if parent is None else parent
-        worker._worker_loop(fetcher, FakePipe(*tasks), results, flag, 0, 1, 5, None, parent)
+        worker._worker_loop(fetcher, FakePipe(*tasks), results, flag, 0, 1, 5, None)
         return results.sent
 
     yield run
@@ -467,7 +469,7 @@ def test_the_worker_loop_answers_tasks_and_stops_on_none(run_worker):
 def test_the_worker_loop_skips_tasks_once_done_and_leaves_when_its_parent_is_gone(run_worker):
     resume = worker._Resume()
     assert run_worker(data(4), (0, np.array([1])), resume, None, done=True) == [(resume, None)]
-    assert run_worker(data(4), parent=-1) == []  # no task, and the main process is not its parent
+    assert run_worker(data(4), orphaned=True) == []  # no task, and its parent is gone
 
 
 def test_the_worker_loop_leaves_on_a_closed_pipe(run_worker):

@@ -205,13 +205,14 @@ def _worker_loop(
     num_workers: int,
     base_seed: int,
     worker_init_fn: Any,
-    parent: int,
 ) -> None:
     """One worker: seed, ``worker_init_fn``, then answer each task ``(send_idx, indices)`` with its batch.
 
-    Exits on ``None``, on a closed pipe, or when the main process is gone (its pid is no longer the parent).
+    Exits on ``None``, on a closed pipe, or when the process that started it is gone (the parent
+    pid changes, PyTorch's watchdog: the main process, or the server of ``"forkserver"``).
     """
     global _worker_info
+    parent = os.getppid()
     seed = base_seed + worker_id
     _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed, dataset=fetcher.dataset)
     tt_tensor.manual_seed(seed)
@@ -320,7 +321,7 @@ class WorkerIterator:
             worker = context.Process(
                 target=_worker_loop,
                 args=(fetcher, task_out, result_in, self._done, worker_id, self._num_workers)
-                + (self._base_seed, loader.worker_init_fn, os.getpid()),
+                + (self._base_seed, loader.worker_init_fn),
                 daemon=True,
             )
             worker.start()
