@@ -77,6 +77,7 @@ from . import (  # tt.nn, tt.optim, tt.utils.data, tt.distributed, torch.cuda et
     jit,  # tt.jit: TorchScript's decorators as the identity (eager only)
     linalg,  # tt.linalg: norms, solves, decompositions (torch.linalg)
     module_paths,
+    multiprocessing,  # tt.multiprocessing: get_context, set_start_method, Process, Queue (the stdlib's)
     nn,
     onnx,  # tt.onnx.export (needs the onnx package only when called)
     optim,

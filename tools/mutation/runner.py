@@ -219,7 +219,7 @@ def baseline(space: Workspace, module: int, use_coverage: bool = True) -> Baseli
 
 
 #: Test code that runs the module's code in child processes (module 21's ``mpiexec`` ranks).
-ELSEWHERE = ("mpirun(", "subprocess")
+ELSEWHERE = ("mpirun(", "subprocess", "multiprocessing")  # MPI ranks, child processes, DataLoader workers
 
 
 def runs_elsewhere(space: Workspace, tree: Path, tests: list[str]) -> bool:

@@ -7,7 +7,7 @@ Example:
 
 from __future__ import annotations
 
-from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .dataloader import DataLoader, default_collate, default_convert
 from .dataset import (
     ChainDataset,
     ConcatDataset,
@@ -26,6 +26,7 @@ from .sampler import (
     SubsetRandomSampler,
     WeightedRandomSampler,
 )
+from .worker import get_worker_info
 
 __all__ = [
     "BatchSampler",

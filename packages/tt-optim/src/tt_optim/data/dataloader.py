@@ -13,9 +13,10 @@ A batch is fetched in one of two ways:
 * otherwise sample by sample, ``collate_fn([dataset[i] for i in batch])``,
   with :func:`default_collate` (stack) as the default.
 
-Everything runs in the calling process: ``num_workers`` and ``pin_memory``
-are accepted so PyTorch scripts run unchanged, and ignored; so
-:func:`get_worker_info` is always None, PyTorch's answer in the main process.
+With ``num_workers=0`` everything runs in the calling process; ``num_workers > 0`` starts
+worker processes that fetch and collate the batches (:mod:`tt_optim.data.worker`: order, seeds,
+what a batch costs to cross). ``pin_memory`` and ``pin_memory_device`` are accepted and ignored
+(there is no GPU).
 :func:`default_convert` turns NumPy values into tensors without batching them.
 """
 
@@ -33,6 +34,7 @@ from tt_autograd import Tensor
 from tt_tensor import Generator, numpy_generator
 
 from .dataset import Dataset, IterableDataset
+from .worker import check_worker_options, worker_batches
 
 
 def default_collate(batch: list[Any]) -> Any:
@@ -127,15 +129,6 @@ def default_convert(data: Any) -> Any:
     return data
 
 
-def get_worker_info() -> None:
-    """Information about the DataLoader worker process running this code: None, as in PyTorch's main process.
-
-    TinyTorch's DataLoader loads every batch in the calling process (``num_workers`` is accepted and
-    ignored), so code that shards an ``IterableDataset`` by worker sees the single-process case.
-    """
-    return None
-
-
 def _endless(dataset: Any) -> bool:
     """An IterableDataset that does not define ``__len__`` (a stream of unknown length)."""
     return isinstance(dataset, IterableDataset) and type(dataset).__len__ is Dataset.__len__
@@ -157,6 +150,15 @@ class DataLoader:
         generator: the :class:`tt.Generator` to shuffle with (default: the
             global one). Its state is what a checkpoint saves to make a
             resumed run shuffle exactly as an uninterrupted one.
+        num_workers: worker processes loading batches (0: all in the calling process).
+        timeout: seconds to wait for a batch from the workers before a RuntimeError (0: forever).
+        worker_init_fn: called as ``worker_init_fn(worker_id)`` in each worker, after seeding.
+        multiprocessing_context: a start method name (``"fork"``, ``"spawn"``, ``"forkserver"``) or
+            a multiprocessing context; default ``"fork"`` where there is one (spawn and
+            forkserver pickle the dataset and ``collate_fn`` to each worker).
+        prefetch_factor: batches in flight per worker (default 2 with workers).
+        persistent_workers: keep the workers from one pass to the next.
+        in_order: yield batches in the sampler's order (False: as the workers finish them).
 
     Example:
         >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
@@ -178,6 +180,13 @@ class DataLoader:
         generator: Generator | None = None,
         num_workers: int = 0,
         pin_memory: bool = False,
+        timeout: float = 0,
+        worker_init_fn: Callable[[int], None] | None = None,
+        multiprocessing_context: Any = None,
+        prefetch_factor: int | None = None,
+        persistent_workers: bool = False,
+        pin_memory_device: str = "",
+        in_order: bool = True,
     ) -> None:
         if batch_sampler is not None and (batch_size != 1 or shuffle or sampler is not None or drop_last):
             raise ValueError(
@@ -216,6 +225,14 @@ class DataLoader:
             raise ValueError(f"DataLoader: num_workers must be a non-negative integer, got {num_workers!r}")
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self.pin_memory_device = pin_memory_device
+        self.multiprocessing_context, self.prefetch_factor = check_worker_options(
+            num_workers, timeout, worker_init_fn, multiprocessing_context, prefetch_factor, persistent_workers
+        )
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.persistent_workers = bool(persistent_workers)
+        self.in_order = bool(in_order)
 
     def __len__(self) -> int:
         """The number of batches in one pass (an IterableDataset without ``__len__`` has none: TypeError)."""
@@ -227,6 +244,8 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.num_workers > 0:
+            return worker_batches(self)
         if isinstance(self.dataset, IterableDataset):
             return self._streamed_batches()
         if self.batch_sampler is not None:
