@@ -1,0 +1,329 @@
+"""Run under ``mpiexec -n 2`` and ``-n 3`` by test_dist_fsdp.py: FullyShardedDataParallel against one process.
+
+Every rank builds the model twice from one seed: one copy is wrapped in FSDP and trained
+on this rank's B/N samples of each batch, the other (the replay) trained in this process
+alone on the whole batch of B. Each rank records the largest difference of the whole
+parameters after k steps, the shard sizes, the bytes it holds, the state dicts and the
+messages of refused calls, in ``OUT.<rank>.json``.
+"""
+
+from __future__ import annotations
+
+import functools
+import gc
+import json
+import sys
+
+import numpy as np
+import tt_autograd as autograd
+import tt_dist as dist
+import tt_nn as nn
+import tt_optim
+from tt_dist.fsdp import (
+    FullStateDictConfig,
+    FullyShardedDataParallel,
+    ModuleWrapPolicy,
+    ShardingStrategy,
+    StateDictType,
+    size_based_auto_wrap_policy,
+)
+from tt_optim.utils import clip_grad_norm_
+
+FSDP = FullyShardedDataParallel
+STEPS, BATCH = 3, 12
+
+
+def mlp():
+    autograd.manual_seed(0)
+    return nn.Sequential(nn.Linear(5, 6), nn.Tanh(), nn.Linear(6, 7), nn.Tanh(), nn.Linear(7, 2))
+
+
+class Block(nn.Module):
+    """A pre-norm transformer block: single-head causal self-attention and an MLP."""
+
+    def __init__(self, width: int) -> None:
+        super().__init__()
+        self.norm1, self.qkv, self.proj = (
+            nn.LayerNorm(width),
+            nn.Linear(width, 3 * width, bias=False),
+            nn.Linear(width, width),
+        )
+        self.norm2, self.up, self.down = (
+            nn.LayerNorm(width),
+            nn.Linear(width, 2 * width),
+            nn.Linear(2 * width, width),
+        )
+        self.width = width
+
+    def forward(self, x):
+        q, k, v = self.qkv(self.norm1(x)).split(self.width, dim=-1)
+        scores = (q @ k.transpose(-2, -1)) / self.width**0.5
+        mask = autograd.tensor(np.triu(np.full((x.shape[1], x.shape[1]), -1e9, np.float32), 1))
+        x = x + self.proj((scores + mask).softmax(-1) @ v)
+        return x + self.down(self.up(self.norm2(x)).tanh())
+
+
+class Tiny(nn.Module):
+    """Input projection, two blocks, a head: the blocks are units of their own under ModuleWrapPolicy."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed, self.blocks, self.head = (
+            nn.Linear(3, 5),
+            nn.Sequential(Block(5), Block(5)),
+            nn.Linear(5, 2),
+        )
+
+    def forward(self, x):
+        return self.head(self.blocks(self.embed(x))).mean(1)
+
+
+def transformer():
+    autograd.manual_seed(1)
+    return Tiny()
+
+
+def batch(step: int, inputs: tuple[int, ...]) -> tuple:
+    rng = np.random.default_rng(step)
+    x = rng.standard_normal((BATCH, *inputs)).astype(np.float32)
+    return x, rng.standard_normal((BATCH, 2)).astype(np.float32)
+
+
+def part(array, rank: int, world: int):
+    per = BATCH // world
+    return autograd.tensor(array[rank * per : (rank + 1) * per])
+
+
+def whole(model) -> dict:
+    """The whole parameters by unwrapped name (a FULL state dict on every rank)."""
+    return {k: v.numpy().copy() for k, v in model.state_dict().items()}
+
+
+def difference(a: dict, b: dict) -> float:
+    assert sorted(a) == sorted(b), (sorted(a), sorted(b))
+    return max(float(np.abs(a[k] - b[k]).max()) for k in a)
+
+
+def train(build, inputs, wrap, optimizer, rank, world, clip=None, accumulate=False) -> dict:
+    """k steps of FSDP on B/N samples and of the replay on B; the differences and what a rank holds."""
+    reference, model = build(), wrap(build())
+    plain, sharded = optimizer(reference.parameters()), optimizer(model.parameters())
+    loss_fn = nn.MSELoss()
+    norms = []
+    for step in range(STEPS):
+        x, y = batch(step, inputs)
+        plain.zero_grad()
+        sharded.zero_grad()
+        halves = [slice(0, BATCH // 2), slice(BATCH // 2, BATCH)] if accumulate else [slice(0, BATCH)]
+        for index, half in enumerate(halves):
+            xs, ys = x[half], y[half]
+            loss_fn(reference(autograd.tensor(xs)), autograd.tensor(ys)).backward()
+            per = len(xs) // world
+            mine = slice(rank * per, (rank + 1) * per)
+            if accumulate and index == 0:
+                with model.no_sync():
+                    loss_fn(model(autograd.tensor(xs[mine])), autograd.tensor(ys[mine])).backward()
+            else:
+                loss_fn(model(autograd.tensor(xs[mine])), autograd.tensor(ys[mine])).backward()
+        if clip is not None:
+            norms.append([float(clip_grad_norm_(reference.parameters(), clip).item()),
+                          float(model.clip_grad_norm_(clip).item())])  # fmt: skip
+        plain.step()
+        sharded.step()
+    gc.collect()
+    units = FSDP.fsdp_modules(model)
+    handles = [u._handle for u in units if u._handle is not None]
+    state_bytes = sum(v.array.nbytes for s in sharded.state.values() for k, v in s.items() if k != "step")
+    plain_state = sum(v.array.nbytes for s in plain.state.values() for k, v in s.items() if k != "step")
+    held = sum(a.nbytes for h in handles for a in h.held_arrays())
+    reachable = sum({k: v for m in model.modules() for k, v in tensor_bytes(m).items()}.values())
+    return {
+        "difference": difference(whole(model), whole(reference)),
+        "units": len(units),
+        "shards": [[p.numel(), h.numel, h.padded] for h, p in ((h, h.flat_param) for h in handles)],
+        "parameters": [list(p.shape) for p in model.parameters()],
+        "bytes": {
+            "held": held,
+            "state": state_bytes,
+            "reachable": reachable,
+            "plain_params": sum(p.array.nbytes for p in reference.parameters()),
+            "plain_grads": sum(p.grad.array.nbytes for p in reference.parameters()),
+            "plain_state": plain_state,
+        },  # fmt: skip
+        "gathered": [h.full is not None for h in handles],
+        "norms": norms,
+    }
+
+
+def tensor_bytes(module) -> dict:
+    """``{id: bytes}`` of the memory under every tensor a module refers to (tables, attributes, gradients)."""
+    found = [*module._parameters.values(), *module._buffers.values()]
+    found += [v for v in module.__dict__.values() if isinstance(v, autograd.Tensor)]
+    arrays = [t.array for t in found if t is not None] + [
+        t.grad.array for t in found if t is not None and t.grad is not None
+    ]
+    roots = {}
+    for array in arrays:
+        while array.base is not None:  # a view counts as the memory it views, once
+            array = array.base
+        roots[id(array)] = array.nbytes
+    return roots
+
+
+def equivalence(rank: int, world: int) -> dict:
+    sgd = functools.partial(tt_optim.SGD, lr=0.1, momentum=0.9)
+    adamw = functools.partial(tt_optim.AdamW, lr=0.01, weight_decay=0.1)
+    by_size = functools.partial(size_based_auto_wrap_policy, min_num_params=30)
+    blocks = ModuleWrapPolicy({Block})
+    out = {}
+    for strategy in ShardingStrategy.FULL_SHARD, ShardingStrategy.SHARD_GRAD_OP, ShardingStrategy.NO_SHARD:
+        for name, optimizer in ("sgd", sgd), ("adamw", adamw):
+            wrap = functools.partial(FSDP, sharding_strategy=strategy, auto_wrap_policy=by_size)
+            out[f"mlp_{strategy.name}_{name}"] = train(mlp, (5,), wrap, optimizer, rank, world)
+            wrap = functools.partial(FSDP, sharding_strategy=strategy, auto_wrap_policy=blocks)
+            out[f"transformer_{strategy.name}_{name}"] = train(
+                transformer, (4, 3), wrap, optimizer, rank, world
+            )
+    out["mlp_unwrapped_root_only"] = train(mlp, (5,), FSDP, adamw, rank, world)
+    out["mlp_clip"] = train(
+        mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size), sgd, rank, world, clip=0.05
+    )
+    out["mlp_clip_inf"] = train(mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size),
+                                sgd, rank, world, clip=float("inf"))  # fmt: skip
+    wrap = functools.partial(FSDP, auto_wrap_policy=blocks)
+    out["transformer_no_sync"] = train(transformer, (4, 3), wrap, adamw, rank, world, accumulate=True)
+    return out
+
+
+def saving(rank: int, world: int) -> dict:
+    """FULL state dicts (rank 0 only, and on every rank), loading them back, LOCAL state dicts, summoning."""
+    model = FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    optimizer = tt_optim.SGD(model.parameters(), lr=0.1)
+    x, y = batch(0, (4, 3))
+    nn.MSELoss()(model(part(x, rank, world)), part(y, rank, world)).backward()
+    optimizer.step()
+    config = FullStateDictConfig(offload_to_cpu=True, rank0_only=True)
+    with FSDP.state_dict_type(model, StateDictType.FULL_STATE_DICT, config):
+        rank0 = model.state_dict()
+    everywhere = model.state_dict()  # the default: FULL on every rank
+    plain = transformer()
+    result = plain.load_state_dict(everywhere)
+    out = {
+        "rank0_keys": list(rank0),
+        "keys": list(everywhere),
+        "plain_keys": list(transformer().state_dict()),
+        "loaded_unwrapped": [list(result.missing_keys), list(result.unexpected_keys)],
+        "same_as_summoned": True,
+    }
+    with FSDP.summon_full_params(model):
+        summoned = {"embed.weight": model.module.embed.weight.numpy().copy(),
+                    "blocks.1.up.bias": model.module.blocks[1].module.up.bias.numpy().copy()}  # fmt: skip
+        out["summoned_shapes"] = [list(model.module.embed.weight.shape), list(model.module.head.bias.shape)]
+        model.module.head.bias.array[...] = 7.0  # written back on exit
+    out["same_as_summoned"] = all(np.array_equal(summoned[k], everywhere[k].numpy()) for k in summoned)
+    out["outside_shapes"] = [list(model.module.embed.weight.shape), list(model.module.head.bias.shape)]
+    out["written_back"] = model.state_dict()["head.bias"].numpy().tolist()
+    with FSDP.summon_full_params(model, writeback=False):
+        model.module.head.bias.array[...] = 3.0
+    out["not_written_back"] = model.state_dict()["head.bias"].numpy().tolist()
+    # a fresh FSDP model (another seed) takes the saved dict and matches it
+    autograd.manual_seed(5)
+    fresh = FSDP(Tiny(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    fresh.load_state_dict(everywhere)
+    out["loaded_fsdp"] = difference(whole(fresh), {k: v.numpy() for k, v in everywhere.items()})
+    with autograd.no_grad():
+        out["same_output"] = float(np.abs(fresh(part(x, 0, 1)).numpy() - plain(part(x, 0, 1)).numpy()).max())
+    with FSDP.state_dict_type(fresh, StateDictType.LOCAL_STATE_DICT):
+        local = fresh.state_dict()
+        out["local_keys"] = list(local)
+        out["local_sizes"] = [v.numel() for v in local.values()]
+        saved = {k: v.numpy().copy() for k, v in local.items()}
+        for p in fresh.parameters():
+            p.array[...] = 0
+        fresh.load_state_dict(saved)
+    out["local_round_trip"] = difference(whole(fresh), {k: v.numpy() for k, v in everywhere.items()})
+    errors = {}
+    bad = dict(everywhere)
+    bad.pop("head.bias")
+    bad["extra"] = everywhere["head.weight"]
+    for name, case in {
+        "bad_load": lambda: fresh.load_state_dict(bad),
+        "sharded": lambda: FSDP.set_state_dict_type(fresh, StateDictType.SHARDED_STATE_DICT),
+        "config": lambda: FSDP.set_state_dict_type(
+            fresh, StateDictType.LOCAL_STATE_DICT, FullStateDictConfig()
+        ),
+    }.items():
+        errors[name] = message(case)
+    out["errors"] = errors
+    out["non_strict"] = [list(k) for k in fresh.load_state_dict(bad | {"head.bias": everywhere["head.bias"]},
+                                                                 strict=False)]  # fmt: skip
+    return out
+
+
+def message(case) -> str | None:
+    try:
+        case()
+    except (ValueError, TypeError, NotImplementedError, RuntimeError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def refusals(rank: int, world: int) -> dict:
+    """The errors a user can act on."""
+    wrapped = FSDP(mlp())
+    early = mlp()
+    optimizer = tt_optim.SGD(early.parameters(), lr=0.1)
+    FSDP(early)
+    mixed = mlp()
+    mixed[0].double()
+    frozen = mlp()
+    frozen[0].bias.requires_grad = False
+    shared = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    shared[1].weight = shared[0].weight
+    nested = nn.Sequential(FSDP(nn.Linear(2, 2)), nn.Linear(2, 2))
+    cases = {
+        "twice": lambda: FSDP(wrapped),
+        "early_optimizer": lambda: optimizer.zero_grad() or optimizer.step(),
+        "hybrid": lambda: FSDP(mlp(), sharding_strategy=ShardingStrategy.HYBRID_SHARD),
+        "mixed_precision": lambda: FSDP(mlp(), mixed_precision=object()),
+        "orig_params": lambda: FSDP(mlp(), use_orig_params=True),
+        "strategy": lambda: FSDP(mlp(), sharding_strategy="FULL_SHARD"),
+        "not_a_module": lambda: FSDP(lambda x: x),
+        "dtypes": lambda: FSDP(mixed),
+        "frozen": lambda: FSDP(frozen),
+        "auto_wrap_again": lambda: FSDP(nested, auto_wrap_policy=ModuleWrapPolicy({nn.Linear})),
+        "summon_rank0": lambda: FSDP.summon_full_params(wrapped, rank0_only=True).__enter__(),
+        "policy_classes": lambda: ModuleWrapPolicy({"Linear"}),
+    }
+    out = {name: message(case) for name, case in cases.items()}
+    # tied parameters inside one unit share one range of the flat parameter
+    unit = FSDP(shared)
+    out["tied_shards"] = [p.numel() for p in unit.parameters()]
+    out["tied_keys"] = list(unit.state_dict())
+    # a tied parameter split across two units is refused
+    split = nn.Sequential(nn.Linear(2, 2), nn.Sequential(nn.Linear(2, 2)))
+    split[1][0].weight = split[0].weight
+    out["tied_across"] = message(lambda: FSDP(split, auto_wrap_policy=ModuleWrapPolicy({nn.Sequential})))
+    # summon_full_params between a forward that records and its backward
+    loss = wrapped(autograd.tensor(np.ones((2, 5), np.float32))).sum()
+    out["summon_in_step"] = message(lambda: FSDP.summon_full_params(wrapped).__enter__())
+    loss.backward()
+    out["parameters_outside"] = [list(wrapped.module[0].weight.shape)]
+    return out
+
+
+def main(out: str) -> None:
+    dist.init_process_group("mpi")
+    rank, world = dist.get_rank(), dist.get_world_size()
+    record = {
+        "equivalence": equivalence(rank, world),
+        "saving": saving(rank, world),
+        "errors": refusals(rank, world),
+    }
+    dist.barrier()
+    with open(f"{out}.{rank}.json", "w") as file:
+        json.dump(record, file)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
