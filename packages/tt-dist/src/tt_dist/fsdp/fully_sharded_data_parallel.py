@@ -58,7 +58,7 @@ from .api import (
     StateDictConfig,
     StateDictType,
 )
-from .flat_param import ConsumedParameter, FlatParameter, FlatParamHandle
+from .flat_param import ConsumedParameter, FlatParamHandle
 from .wrap import recursive_wrap
 
 __all__ = ["FullyShardedDataParallel", "StateDictSettings"]
@@ -432,4 +432,3 @@ class FullyShardedDataParallel(Module):
                     if key in state_dict:
                         target.copy_(np.asarray(state_dict[key], dtype=target.array.dtype))
         return IncompatibleKeys(missing, unexpected)
-
