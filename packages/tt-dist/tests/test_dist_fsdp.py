@@ -238,3 +238,35 @@ def test_policies_decide_without_mpi():
     assert ModuleWrapPolicy({nn.Linear})(module=linear, recurse=False, nonwrapped_numel=0)
     assert ModuleWrapPolicy({nn.Linear})(module=nn.Tanh(), recurse=True, nonwrapped_numel=0)
     assert repr(ModuleWrapPolicy([nn.Linear, nn.Linear])) == "ModuleWrapPolicy(Linear)"
+
+
+def test_when_each_strategy_holds_the_gathered_parameters(ranks):
+    for record in ranks:
+        life = record["lifecycle"]
+        # FULL_SHARD: released after forward (the graph keeps what it saved); empty outside, as PyTorch's
+        assert life["FULL_SHARD"]["after_forward"] == [[0], False]
+        assert life["FULL_SHARD"]["after_backward"] == [[0], False]
+        # SHARD_GRAD_OP: kept from forward to the end of backward; a forward without grad releases at once
+        assert life["SHARD_GRAD_OP"]["after_forward"] == [[6, 5], True]
+        assert life["SHARD_GRAD_OP"]["after_backward"] == [[0], False]
+        assert life["SHARD_GRAD_OP"]["after_no_grad"] == [[0], False]
+        # NO_SHARD: always whole
+        assert life["NO_SHARD"]["after_backward"] == [[6, 5], True]
+        assert life["NO_SHARD"]["after_no_grad"] == [[6, 5], True]
+        for strategy in STRATEGIES:
+            assert life[strategy]["before"] == [0]
+            # forwards whose graph was dropped without a backward are forgotten (NO_SHARD: the last one
+            # stays until the next forward replaces its views)
+            assert life[strategy]["registrations"] <= (1 if strategy == "NO_SHARD" else 0)
+        n = len(ranks)
+        assert life["FULL_SHARD"]["grad_numel"] == life["SHARD_GRAD_OP"]["grad_numel"] == -(-101 // n)
+        assert life["NO_SHARD"]["grad_numel"] == 101
+
+
+def test_sync_module_states_broadcasts_rank_zeros_parameters_and_buffers(ranks):
+    for record in ranks:
+        life = record["lifecycle"]
+        assert life["synced"] == 0.0
+        assert life["synced_buffer"] == [1.0] * 4  # rank 0's running mean
+        # without it each rank shards its own values: the gathered model mixes rank 0's and the others'
+        assert life["unsynced_differs"] is True

@@ -312,6 +312,48 @@ def refusals(rank: int, world: int) -> dict:
     return out
 
 
+def lifecycle(rank: int, world: int) -> dict:
+    """When each strategy holds the gathered parameters; sync_module_states; a forward without backward."""
+    out = {}
+    x = autograd.tensor(np.ones((2, 5), np.float32))
+    for strategy in ShardingStrategy.FULL_SHARD, ShardingStrategy.SHARD_GRAD_OP, ShardingStrategy.NO_SHARD:
+        model = FSDP(mlp(), sharding_strategy=strategy)
+        handle = model._handle
+        seen = {"before": list(model.module[0].weight.shape)}
+        loss = model(x).sum()
+        seen["after_forward"] = [list(model.module[0].weight.shape), handle.full is not None]
+        loss.backward()
+        seen["after_backward"] = [list(model.module[0].weight.shape), handle.full is not None]
+        with autograd.no_grad():
+            model(x)
+        seen["after_no_grad"] = [list(model.module[0].weight.shape), handle.full is not None]
+        for _ in range(3):
+            model(x).sum()  # graphs dropped without a backward
+        gc.collect()
+        model(x).sum().backward()
+        seen["registrations"] = len(handle.registrations)
+        seen["grad_numel"] = model._handle.flat_param.grad.numel()
+        out[strategy.name] = seen
+    # every rank seeds differently; sync_module_states makes rank 0's values everyone's
+    autograd.manual_seed(10 + rank)
+    synced = FSDP(nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4)), sync_module_states=True)
+    autograd.manual_seed(10)
+    rank0 = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    got = whole(synced)
+    out["synced"] = max(float(np.abs(got[k] - v.numpy()).max()) for k, v in rank0.state_dict().items()
+                        if k.endswith(("weight", "bias")))  # fmt: skip
+    autograd.manual_seed(10 + rank)
+    module = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    module[1].running_mean.array[...] = rank + 1
+    FSDP(module, sync_module_states=True)
+    out["synced_buffer"] = module[1].running_mean.numpy().tolist()
+    autograd.manual_seed(10 + rank)
+    unsynced = FSDP(nn.Sequential(nn.Linear(3, 4)))
+    out["unsynced_differs"] = difference(whole(unsynced), {k: v.numpy() for k, v in rank0.state_dict().items()
+                                                           if not k.startswith("1.")}) > 0  # fmt: skip
+    return out
+
+
 def main(out: str) -> None:
     dist.init_process_group("mpi")
     rank, world = dist.get_rank(), dist.get_world_size()
@@ -319,6 +361,7 @@ def main(out: str) -> None:
         "equivalence": equivalence(rank, world),
         "saving": saving(rank, world),
         "errors": refusals(rank, world),
+        "lifecycle": lifecycle(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

@@ -224,7 +224,7 @@ class FlatParamHandle:
         def done(grads: list[Any]) -> None:
             for handle in entry["handles"]:
                 handle.remove()
-            self.registrations.remove(entry)
+            self.registrations = [e for e in self.registrations if e is not entry]  # by identity
             self.post_backward(grads)
 
         handles: list[Any] = [leaf.register_post_accumulate_grad_hook(clear) for leaf in leaves]
@@ -234,10 +234,11 @@ class FlatParamHandle:
 
     def prune(self) -> None:
         """Forget the registrations of forwards whose graph was dropped without a backward."""
-        for entry in [e for e in self.registrations if e["alive"]() is None]:
+        dead = [e for e in self.registrations if e["alive"]() is None]
+        for entry in dead:
             for handle in entry["handles"]:
                 handle.remove()
-            self.registrations.remove(entry)
+        self.registrations = [e for e in self.registrations if e["alive"]() is not None]
 
     def reshard(self) -> None:
         """Drop the gathered buffer; the module's attributes become empty tensors until the next gather."""
