@@ -41,8 +41,16 @@ def cases(model: str) -> list[str]:
     return [f"{model}_{strategy}_{optimizer}" for strategy in STRATEGIES for optimizer in ("sgd", "adamw")]
 
 
-@pytest.mark.parametrize("case", [*cases("mlp"), *cases("transformer"), "mlp_unwrapped_root_only",
-                                  "mlp_clip", "mlp_clip_inf", "transformer_no_sync"])  # fmt: skip
+MORE = [
+    "mlp_unwrapped_root_only",
+    "mlp_clip",
+    "mlp_clip_inf",
+    "transformer_no_sync",
+    "transformer_accumulate",
+]
+
+
+@pytest.mark.parametrize("case", [*cases("mlp"), *cases("transformer"), *MORE])
 def test_same_parameters_as_one_process_on_the_whole_batch(ranks, case):
     for record in ranks:
         assert record["equivalence"][case]["difference"] < 1e-5
@@ -87,6 +95,7 @@ def test_no_shard_keeps_everything_whole(ranks):
     for record in ranks:
         memory = record["equivalence"]["mlp_NO_SHARD_adamw"]["bytes"]
         assert memory["held"] == 2 * memory["plain_params"]  # 49 + 36 + 16 = 101 elements each, no padding
+        assert memory["reachable"] == memory["held"]  # the modules' views are of the flat parameter; no .grad
         assert memory["state"] == memory["plain_state"]
 
 

@@ -104,7 +104,7 @@ def difference(a: dict, b: dict) -> float:
     return max(float(np.abs(a[k] - b[k]).max()) for k in a)
 
 
-def train(build, inputs, wrap, optimizer, rank, world, clip=None, accumulate=False) -> dict:
+def train(build, inputs, wrap, optimizer, rank, world, clip=None, accumulate=False, sync=False) -> dict:
     """k steps of FSDP on B/N samples and of the replay on B; the differences and what a rank holds."""
     reference, model = build(), wrap(build())
     plain, sharded = optimizer(reference.parameters()), optimizer(model.parameters())
@@ -120,7 +120,7 @@ def train(build, inputs, wrap, optimizer, rank, world, clip=None, accumulate=Fal
             loss_fn(reference(autograd.tensor(xs)), autograd.tensor(ys)).backward()
             per = len(xs) // world
             mine = slice(rank * per, (rank + 1) * per)
-            if accumulate and index == 0:
+            if accumulate and index == 0 and not sync:
                 with model.no_sync():
                     loss_fn(model(autograd.tensor(xs[mine])), autograd.tensor(ys[mine])).backward()
             else:
@@ -192,6 +192,10 @@ def equivalence(rank: int, world: int) -> dict:
                                 sgd, rank, world, clip=float("inf"))  # fmt: skip
     wrap = functools.partial(FSDP, auto_wrap_policy=blocks)
     out["transformer_no_sync"] = train(transformer, (4, 3), wrap, adamw, rank, world, accumulate=True)
+    # two synchronised backwards without zero_grad: the second reduce-scatter adds into .grad
+    out["transformer_accumulate"] = train(
+        transformer, (4, 3), wrap, adamw, rank, world, accumulate=True, sync=True
+    )
     return out
 
 

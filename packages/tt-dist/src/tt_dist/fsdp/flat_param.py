@@ -227,9 +227,9 @@ class FlatParamHandle:
             self.registrations = [e for e in self.registrations if e is not entry]  # by identity
             self.post_backward(grads)
 
-        handles: list[Any] = [leaf.register_post_accumulate_grad_hook(clear) for leaf in leaves]
-        handles.append(register_multi_grad_hook(leaves, done))
-        entry["handles"] = handles
+        for leaf in leaves:  # kept after done(): the last leaf's runs after it, and they die with the leaves
+            leaf.register_post_accumulate_grad_hook(clear)
+        entry["handles"] = [register_multi_grad_hook(leaves, done)]
         self.registrations.append(entry)
 
     def prune(self) -> None:
