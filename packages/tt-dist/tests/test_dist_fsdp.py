@@ -42,6 +42,8 @@ def cases(model: str) -> list[str]:
 
 
 MORE = [
+    "tied_sgd",
+    "tied_adamw",
     "mlp_unwrapped_root_only",
     "mlp_clip",
     "mlp_clip_inf",
@@ -159,6 +161,9 @@ def test_state_dict_errors(ranks):
 
 def test_tied_parameters_share_one_range(ranks):
     errors = ranks[0]["errors"]
+    n = len(ranks)
+    root, head = [[-(-size // n), size, -(-size // n) * n] for size in (25, 10)]  # the tied 5 x 5 once
+    assert ranks[0]["equivalence"]["tied_sgd"]["shards"] == [root, head]
     assert errors["tied_shards"] == [-(-8 // len(ranks))]  # 4 + 2 + 2 elements: the tied weight once
     assert errors["tied_keys"] == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert errors["tied_across"] == (
@@ -171,6 +176,8 @@ def test_tied_parameters_share_one_range(ranks):
 
 def test_refusals_name_the_fix(ranks):
     errors = ranks[0]["errors"]
+    assert errors["early_set"] == errors["early_optimizer"]  # setting .grad too
+    assert errors["consumed_numel"] == [0] * 6  # the original parameters' storage is freed
     assert errors["twice"].startswith(
         "ValueError: FullyShardedDataParallel: this module is an FSDP unit already"
     )

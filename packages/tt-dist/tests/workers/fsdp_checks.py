@@ -78,6 +78,19 @@ class Tiny(nn.Module):
         return self.head(self.blocks(self.embed(x))).mean(1)
 
 
+class Head(nn.Linear):
+    """A unit of one parameter (ModuleWrapPolicy({Head}))."""
+
+
+def tied():
+    """Two layers sharing one weight (one range of the root's flat parameter); a one-parameter head unit."""
+    autograd.manual_seed(2)
+    model = nn.Sequential(nn.Linear(5, 5, bias=False), nn.Tanh(), nn.Linear(5, 5, bias=False), nn.Tanh(),
+                          Head(5, 2, bias=False))  # fmt: skip
+    model[2].weight = model[0].weight
+    return model
+
+
 def transformer():
     autograd.manual_seed(1)
     return Tiny()
@@ -185,6 +198,9 @@ def equivalence(rank: int, world: int) -> dict:
                 transformer, (4, 3), wrap, optimizer, rank, world
             )
     out["mlp_unwrapped_root_only"] = train(mlp, (5,), FSDP, adamw, rank, world)
+    heads = functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}))
+    out["tied_sgd"] = train(tied, (5,), heads, sgd, rank, world)
+    out["tied_adamw"] = train(tied, (5,), heads, adamw, rank, world)
     out["mlp_clip"] = train(
         mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size), sgd, rank, world, clip=0.05
     )
@@ -285,7 +301,9 @@ def refusals(rank: int, world: int) -> dict:
     shared = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
     shared[1].weight = shared[0].weight
     nested = nn.Sequential(FSDP(nn.Linear(2, 2)), nn.Linear(2, 2))
+    consumed = optimizer.param_groups[0]["params"][0]
     cases = {
+        "early_set": lambda: setattr(consumed, "grad", None),
         "twice": lambda: FSDP(wrapped),
         "early_optimizer": lambda: optimizer.zero_grad() or optimizer.step(),
         "hybrid": lambda: FSDP(mlp(), sharding_strategy=ShardingStrategy.HYBRID_SHARD),
@@ -300,6 +318,7 @@ def refusals(rank: int, world: int) -> dict:
         "policy_classes": lambda: ModuleWrapPolicy({"Linear"}),
     }
     out = {name: message(case) for name, case in cases.items()}
+    out["consumed_numel"] = [p.array.size for p in optimizer.param_groups[0]["params"]]
     # tied parameters inside one unit share one range of the flat parameter
     unit = FSDP(shared)
     out["tied_shards"] = [p.numel() for p in unit.parameters()]

@@ -60,10 +60,7 @@ class FlatParameter(Parameter):
     """This rank's shard of one unit's flat parameters (PyTorch's ``FlatParameter``), 1-D, ``P'/N`` elements.
 
     It is the parameter ``fsdp_model.parameters()`` yields and the optimizer steps.
-    ``_fsdp_handle`` is the :class:`FlatParamHandle` that gathers and shards it.
     """
-
-    _fsdp_handle: FlatParamHandle | None = None
 
 
 class ConsumedParameter(Parameter):
@@ -164,7 +161,6 @@ class FlatParamHandle:
         start = group.rank * self.shard_size if self.sharded else 0
         self.flat_param = FlatParameter(Tensor.from_array(full[start : start + self.shard_size].copy()),
                                         requires_grad=self.requires_grad)  # fmt: skip
-        self.flat_param._fsdp_handle = self
         for info, (fqn, module, name, param) in zip(self.infos, named):
             module._parameters[name] = None  # the name stays declared; named_parameters skips it
             if info.first:
@@ -173,7 +169,6 @@ class FlatParamHandle:
                 param._fsdp_name = fqn
         self.placeholder = Tensor.from_array(np.empty(0, self.dtype))
         self.full: np.ndarray | None = None  # the gathered P' elements while unsharded
-        self.leaves: list[Tensor] = []
         self.pending: np.ndarray | None = None  # unsharded gradient summed under no_sync()
         self.registrations: list[Any] = []  # live multi-grad hooks (one per forward awaiting backward)
         self.sync_gradients = True
