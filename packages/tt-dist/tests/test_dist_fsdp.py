@@ -49,6 +49,10 @@ MORE = [
     "mlp_clip_inf",
     "transformer_no_sync",
     "transformer_accumulate",
+    "mlp_clip_no_shard",
+    "mlp_clip_inf_no_shard",
+    "mlp_clip_root_only",
+    "mlp_root_policy",
 ]
 
 
@@ -103,7 +107,8 @@ def test_no_shard_keeps_everything_whole(ranks):
 
 def test_clip_grad_norm_is_the_norm_of_the_whole_gradient(ranks):
     for record in ranks:
-        for case in "mlp_clip", "mlp_clip_inf":
+        for case in ("mlp_clip", "mlp_clip_inf", "mlp_clip_no_shard", "mlp_clip_inf_no_shard",
+                     "mlp_clip_root_only"):  # fmt: skip
             norms = record["equivalence"][case]["norms"]
             assert len(norms) == 3
             for plain, sharded in norms:
@@ -157,6 +162,24 @@ def test_state_dict_errors(ranks):
         "got FullStateDictConfig"
     )
     assert ranks[0]["saving"]["non_strict"] == [[], ["extra"]]
+    assert (
+        errors["not_a_type"]
+        == "TypeError: set_state_dict_type: expected a StateDictType, got 'FULL_STATE_DICT'"
+    )
+    assert (
+        errors["no_units"]
+        == "ValueError: set_state_dict_type: the module has no FullyShardedDataParallel unit"
+    )
+    assert errors["shapes"] == (
+        "RuntimeError: load_state_dict for FullyShardedDataParallel: shape mismatches: head.bias: the "
+        "checkpoint has shape (3,), the model (2,)"
+    )
+    assert ranks[0]["saving"]["settings"] == [
+        "FULL_STATE_DICT",
+        "FullStateDictConfig",
+        "LOCAL_STATE_DICT",
+        "LocalStateDictConfig",
+    ]  # the previous ones, each time
 
 
 def test_tied_parameters_share_one_range(ranks):
@@ -286,3 +309,74 @@ def test_sync_module_states_broadcasts_rank_zeros_parameters_and_buffers(ranks):
         assert life["synced_buffer"] == [1.0] * 4  # rank 0's running mean
         # without it each rank shards its own values: the gathered model mixes rank 0's and the others'
         assert life["unsynced_differs"] is True
+
+
+def test_optim_state_dict_is_the_replays_state_by_name(ranks):
+    for record in ranks:
+        got = record["optimizer"]
+        assert got["names"] is True and got["group_params"] is True
+        assert got["keys"] == ["exp_avg", "exp_avg_sq", "step"]
+        assert got["difference"] < 1e-6
+        assert got["steps"] == [2.0] and got["lr"] == 0.01
+
+
+def test_optim_state_dict_to_load_continues_identically(ranks):
+    for record in ranks:
+        got = record["optimizer"]
+        assert got["continued"] == 0.0
+        assert got["loaded_lr"] == 0.01
+        assert got["refused"][0].startswith(
+            "NotImplementedError: FullyShardedDataParallel: optim_state_dict is not"
+        )
+        assert got["refused"][1].startswith(
+            "NotImplementedError: FullyShardedDataParallel: is_named_optimizer is"
+        )
+        assert got["bad"] == (
+            "ValueError: FullyShardedDataParallel.optim_state_dict_to_load: expected a dict with 'state' and "
+            "'param_groups', as FullyShardedDataParallel.optim_state_dict makes"
+        )
+        assert got["stray"] == (
+            "ValueError: FullyShardedDataParallel.optim_state_dict_to_load: the optimizer holds a parameter "
+            "that is not a FlatParameter of this model; build it from the wrapped model's parameters()"
+        )
+
+
+def test_other_options_are_accepted_or_refused_by_name(ranks):
+    errors = ranks[0]["errors"]
+    for name in "ignored_modules", "param_init_fn", "device_mesh", "ignored_states":
+        assert errors[name].startswith(
+            f"NotImplementedError: FullyShardedDataParallel: {name} is not supported"
+        )
+    assert errors["accepted"] is None  # cpu_offload, backward_prefetch, ...: nothing to do on the CPU
+    assert errors["repr"] == [
+        "FullyShardedDataParallel(",
+        f"  sharding_strategy=FULL_SHARD, world_size={len(ranks)}",
+    ]
+    assert errors["units"] == [3, 1, 2]  # all, the root only, the outermost ones under blocks
+
+
+def test_buffers_stay_each_ranks_without_sync_module_states(ranks):
+    for rank, record in enumerate(ranks):
+        assert record["lifecycle"]["own_buffer"] == [rank + 1.0] * 4
+
+
+def test_no_sync_keeps_the_whole_gradient_until_a_synchronised_backward(ranks):
+    for record in ranks:
+        assert record["lifecycle"]["no_sync"] == [True, True]  # kept, nothing sent
+        assert record["lifecycle"]["synced_after"] == [True, True]
+
+
+def test_what_is_gathered_after_a_dropped_forward_and_a_step_is_new(ranks):
+    n = len(ranks)
+    for record in ranks:
+        for strategy in "FULL_SHARD", "SHARD_GRAD_OP":
+            summoned, forward = record["lifecycle"][f"fresh_{strategy}"]
+            # each rank set its whole shard to rank + 1 (then rank + 2): the weights show those values only
+            assert summoned and set(summoned) <= {float(r + 1) for r in range(n)}
+            assert forward and set(forward) <= {float(r + 2) for r in range(n)}
+
+
+def test_summon_full_params_without_recursion(ranks):
+    for record in ranks:
+        assert record["lifecycle"]["own_unit_only"] == [[5, 3], [0]]
+        assert record["lifecycle"]["not_a_unit"] == [0]

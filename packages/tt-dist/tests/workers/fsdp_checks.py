@@ -20,6 +20,8 @@ import tt_dist as dist
 import tt_nn as nn
 import tt_optim
 from tt_dist.fsdp import (
+    BackwardPrefetch,
+    CPUOffload,
     FullStateDictConfig,
     FullyShardedDataParallel,
     ModuleWrapPolicy,
@@ -139,8 +141,8 @@ def train(build, inputs, wrap, optimizer, rank, world, clip=None, accumulate=Fal
             else:
                 loss_fn(model(autograd.tensor(xs[mine])), autograd.tensor(ys[mine])).backward()
         if clip is not None:
-            norms.append([float(clip_grad_norm_(reference.parameters(), clip).item()),
-                          float(model.clip_grad_norm_(clip).item())])  # fmt: skip
+            plain_norm = clip_grad_norm_(reference.parameters(), *clip)
+            norms.append([float(plain_norm.item()), float(model.clip_grad_norm_(*clip).item())])
         plain.step()
         sharded.step()
     gc.collect()
@@ -201,11 +203,20 @@ def equivalence(rank: int, world: int) -> dict:
     heads = functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}))
     out["tied_sgd"] = train(tied, (5,), heads, sgd, rank, world)
     out["tied_adamw"] = train(tied, (5,), heads, adamw, rank, world)
-    out["mlp_clip"] = train(
-        mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size), sgd, rank, world, clip=0.05
+    # max_norm 0.8 clips some steps and not others (a coefficient above 1 must not scale up)
+    sized = functools.partial(FSDP, auto_wrap_policy=by_size)
+    whole_units = functools.partial(
+        FSDP, auto_wrap_policy=by_size, sharding_strategy=ShardingStrategy.NO_SHARD
     )
-    out["mlp_clip_inf"] = train(mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size),
-                                sgd, rank, world, clip=float("inf"))  # fmt: skip
+    inf = float("inf")
+    out["mlp_clip"] = train(mlp, (5,), sized, sgd, rank, world, clip=(0.8, 2.0))
+    out["mlp_clip_inf"] = train(mlp, (5,), sized, sgd, rank, world, clip=(0.3, inf))
+    out["mlp_clip_no_shard"] = train(mlp, (5,), whole_units, sgd, rank, world, clip=(0.8, 2.0))
+    out["mlp_clip_inf_no_shard"] = train(mlp, (5,), whole_units, sgd, rank, world, clip=(0.3, inf))
+    out["mlp_clip_root_only"] = train(mlp, (5,), FSDP, sgd, rank, world, clip=(0.8, 2.0))
+    # a policy that picks the root too: the root is wrapped once, by the constructor
+    root_too = functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({nn.Sequential}))
+    out["mlp_root_policy"] = train(mlp, (5,), root_too, adamw, rank, world)
     wrap = functools.partial(FSDP, auto_wrap_policy=blocks)
     out["transformer_no_sync"] = train(transformer, (4, 3), wrap, adamw, rank, world, accumulate=True)
     # two synchronised backwards without zero_grad: the second reduce-scatter adds into .grad
@@ -272,9 +283,19 @@ def saving(rank: int, world: int) -> dict:
         "config": lambda: FSDP.set_state_dict_type(
             fresh, StateDictType.LOCAL_STATE_DICT, FullStateDictConfig()
         ),
+        "not_a_type": lambda: FSDP.set_state_dict_type(fresh, "FULL_STATE_DICT"),
+        "no_units": lambda: FSDP.set_state_dict_type(nn.Linear(2, 2), StateDictType.FULL_STATE_DICT),
+        "shapes": lambda: fresh.load_state_dict({**everywhere, "head.bias": np.zeros(3, np.float32)}),
     }.items():
         errors[name] = message(case)
     out["errors"] = errors
+    single = FSDP(mlp())
+    before = FSDP.set_state_dict_type(single, StateDictType.LOCAL_STATE_DICT)
+    after = FSDP.set_state_dict_type(
+        single, StateDictType.FULL_STATE_DICT, FullStateDictConfig(rank0_only=True)
+    )
+    out["settings"] = [before.state_dict_type.name, type(before.state_dict_config).__name__,
+                       after.state_dict_type.name, type(after.state_dict_config).__name__]  # fmt: skip
     out["non_strict"] = [list(k) for k in fresh.load_state_dict(bad | {"head.bias": everywhere["head.bias"]},
                                                                  strict=False)]  # fmt: skip
     return out
@@ -316,8 +337,19 @@ def refusals(rank: int, world: int) -> dict:
         "auto_wrap_again": lambda: FSDP(nested, auto_wrap_policy=ModuleWrapPolicy({nn.Linear})),
         "summon_rank0": lambda: FSDP.summon_full_params(wrapped, rank0_only=True).__enter__(),
         "policy_classes": lambda: ModuleWrapPolicy({"Linear"}),
+        "ignored_modules": lambda: FSDP(mlp(), ignored_modules=[]),
+        "param_init_fn": lambda: FSDP(mlp(), param_init_fn=print),
+        "device_mesh": lambda: FSDP(mlp(), device_mesh="mesh"),
+        "ignored_states": lambda: FSDP(mlp(), ignored_states=[]),
     }
     out = {name: message(case) for name, case in cases.items()}
+    units = FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    out["repr"] = repr(units).splitlines()[:2]
+    out["units"] = [len(FSDP.fsdp_modules(units)), len(FSDP.fsdp_modules(units, root_only=True)),
+                    len(FSDP.fsdp_modules(units.module.blocks, root_only=True))]  # fmt: skip
+    out["accepted"] = message(lambda: FSDP(mlp(), cpu_offload=CPUOffload(offload_params=True),
+                              backward_prefetch=BackwardPrefetch.BACKWARD_POST, forward_prefetch=True,
+                              limit_all_gathers=False, device_id="cpu"))  # fmt: skip
     out["consumed_numel"] = [p.array.size for p in optimizer.param_groups[0]["params"]]
     # tied parameters inside one unit share one range of the flat parameter
     unit = FSDP(shared)
@@ -374,6 +406,101 @@ def lifecycle(rank: int, world: int) -> dict:
     unsynced = FSDP(nn.Sequential(nn.Linear(3, 4)))
     out["unsynced_differs"] = difference(whole(unsynced), {k: v.numpy() for k, v in rank0.state_dict().items()
                                                            if not k.startswith("1.")}) > 0  # fmt: skip
+    module = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4))
+    module[1].running_mean.array[...] = rank + 1
+    FSDP(module)
+    out["own_buffer"] = module[1].running_mean.numpy().tolist()
+    # no_sync keeps the whole gradient and sends nothing; the next synchronised backward sends the sum
+    model = FSDP(mlp())
+    with model.no_sync():
+        model(x).sum().backward()
+    out["no_sync"] = [model._handle.pending is not None, model._handle.flat_param.grad is None]
+    model(x).sum().backward()
+    out["synced_after"] = [model._handle.pending is None, model._handle.flat_param.grad is not None]
+    # a forward dropped without backward, then the shards change (a step): what is gathered next is new
+    for strategy in ShardingStrategy.FULL_SHARD, ShardingStrategy.SHARD_GRAD_OP:
+        model = FSDP(mlp(), sharding_strategy=strategy)
+        model(x).sum()
+        gc.collect()
+        model._handle.flat_param.array[...] = rank + 1.0
+        with FSDP.summon_full_params(model):
+            summoned = sorted(set(model.module[0].weight.numpy().ravel().tolist()))
+        model(x).sum()
+        gc.collect()
+        model._handle.flat_param.array[...] = rank + 2.0
+        during = []  # the first layer's weight as its forward sees it
+        model.module[0].register_forward_pre_hook(functools.partial(remember_weight, during))
+        output = model(x)
+        out[f"fresh_{strategy.name}"] = [summoned, sorted(set(during[0].ravel().tolist()))]
+        output.sum().backward()
+    # recurse=False gathers the given unit only
+    nested = FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    with FSDP.summon_full_params(nested, recurse=False):
+        inner = nested.module.blocks[0].module.up.weight
+        out["own_unit_only"] = [list(nested.module.embed.weight.shape), list(inner.shape)]
+    with FSDP.summon_full_params(nested.module.embed, recurse=False):
+        out["not_a_unit"] = list(nested.module.embed.weight.shape)
+    return out
+
+
+def remember_weight(into: list, module, inputs) -> None:
+    """A forward pre-hook: keep a copy of the weight the module's forward is about to use."""
+    into.append(module.weight.detach().numpy().copy())
+
+
+def optimizer_state(rank: int, world: int) -> dict:
+    """FSDP.optim_state_dict against the replay's AdamW state by name; loading it and stepping on."""
+    reference, model = transformer(), FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    plain = tt_optim.AdamW(reference.parameters(), lr=0.01, weight_decay=0.1)
+    sharded = tt_optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.1)
+    loss_fn = nn.MSELoss()
+
+    def step(net, optimizer, x, y, rows):
+        optimizer.zero_grad()
+        loss_fn(net(autograd.tensor(x[rows])), autograd.tensor(y[rows])).backward()
+        optimizer.step()
+
+    per = BATCH // world
+    mine = slice(rank * per, (rank + 1) * per)
+    for number in range(2):
+        x, y = batch(number, (4, 3))
+        step(reference, plain, x, y, slice(None))
+        step(model, sharded, x, y, mine)
+    saved = FSDP.optim_state_dict(model, sharded)
+    names = {id(p): name for name, p in reference.named_parameters()}
+    expected = {names[id(p)]: s for p, s in plain.state.items()}
+    out = {
+        "names": sorted(saved["state"]) == sorted(expected),
+        "keys": sorted(next(iter(saved["state"].values()))),
+        "difference": max(
+            float(np.abs(saved["state"][n][k].numpy() - expected[n][k].numpy()).max())
+            for n in expected
+            for k in ("exp_avg", "exp_avg_sq")
+        ),  # fmt: skip
+        "steps": sorted(
+            {float(np.asarray(getattr(s["step"], "array", s["step"]))) for s in saved["state"].values()}
+        ),
+        "group_params": sorted(saved["param_groups"][0]["params"]) == sorted(expected),
+        "lr": saved["param_groups"][0]["lr"],
+    }
+    # a fresh model and optimizer take the whole state; one more step matches the original's
+    autograd.manual_seed(7)
+    fresh = FSDP(Tiny(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    fresh.load_state_dict(model.state_dict())
+    again = tt_optim.AdamW(fresh.parameters(), lr=0.5)
+    FSDP.optim_state_dict_to_load(fresh, again, saved, load_directly=True)
+    x, y = batch(5, (4, 3))
+    step(model, sharded, x, y, mine)
+    step(fresh, again, x, y, mine)
+    out["continued"] = difference(whole(fresh), whole(model))
+    out["loaded_lr"] = again.param_groups[0]["lr"]
+    out["refused"] = [
+        message(lambda: FSDP.optim_state_dict(model, sharded, optim_state_dict={})),
+        message(lambda: FSDP.optim_state_dict_to_load(fresh, again, saved, is_named_optimizer=True)),
+    ]
+    out["bad"] = message(lambda: FSDP.optim_state_dict_to_load(fresh, again, {"state": {}}))
+    stray = tt_optim.SGD([*fresh.parameters(), nn.Parameter(autograd.zeros(2))], lr=0.1)
+    out["stray"] = message(lambda: FSDP.optim_state_dict_to_load(fresh, stray, saved))
     return out
 
 
@@ -385,6 +512,7 @@ def main(out: str) -> None:
         "saving": saving(rank, world),
         "errors": refusals(rank, world),
         "lifecycle": lifecycle(rank, world),
+        "optimizer": optimizer_state(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

@@ -181,8 +181,9 @@ class FlatParamHandle:
         ``record``: the forward records gradients, so the views are leaves requiring grad and the
         unit's post-backward hook is registered on them. Nothing happens if already unsharded.
         """
-        if record:
-            self.prune()
+        self.prune()
+        if self.full is not None and self.sharded and not self.registrations:
+            self.reshard()  # kept by SHARD_GRAD_OP for a forward dropped without backward: maybe stale now
         if self.full is None or not self.sharded:  # NO_SHARD: new views (and hook) each forward
             if self.sharded:
                 full = np.empty(self.padded, self.dtype)
@@ -208,10 +209,11 @@ class FlatParamHandle:
     def _register(self, leaves: list[Tensor]) -> None:
         """Run :meth:`post_backward` once this pass has computed every gradient of ``leaves``.
 
-        The registration holds the leaves weakly: if the graph is dropped without a backward, the
-        leaves die and :meth:`prune` forgets it.
+        The registration holds nothing of the graph: :meth:`watch` gives it weak references to the
+        outputs' nodes, and once none is left (the graph was dropped without a backward) :meth:`prune`
+        forgets it. Until then, the first leaf stands in (it lives as long as the graph does).
         """
-        entry: dict[str, Any] = {"alive": weakref.ref(leaves[0])}
+        entry: dict[str, Any] = {"alive": [weakref.ref(leaves[0])], "watched": False}
 
         def clear(leaf: Tensor) -> None:
             leaf.grad = None  # the gradient went into the flat buffer; do not keep a full-size copy
@@ -227,13 +229,30 @@ class FlatParamHandle:
         entry["handles"] = [register_multi_grad_hook(leaves, done)]
         self.registrations.append(entry)
 
+    def watch(self, output: Any) -> None:
+        """Tie the latest registration to the graph of ``output`` (a forward's result: tensors, nested).
+
+        A SHARD_GRAD_OP unit called again before its backward adds this graph to the one it has.
+        """
+        node = first_node(output)
+        if node is None or not self.registrations:
+            return
+        entry = self.registrations[-1]
+        if not entry["watched"]:
+            entry["alive"], entry["watched"] = [], True  # the leaf stood in until now
+        entry["alive"].append(weakref.ref(node))
+
     def prune(self) -> None:
         """Forget the registrations of forwards whose graph was dropped without a backward."""
-        dead = [e for e in self.registrations if e["alive"]() is None]
-        for entry in dead:
-            for handle in entry["handles"]:
-                handle.remove()
-        self.registrations = [e for e in self.registrations if e["alive"]() is not None]
+
+        def alive(entry: dict[str, Any]) -> bool:
+            return any(ref() is not None for ref in entry["alive"])
+
+        for entry in self.registrations:
+            if not alive(entry):
+                for handle in entry["handles"]:
+                    handle.remove()
+        self.registrations = [e for e in self.registrations if alive(e)]
 
     def reshard(self) -> None:
         """Drop the gathered buffer; the module's attributes become empty tensors until the next gather."""
@@ -302,3 +321,17 @@ class FlatParamHandle:
         if self.full is not None and self.sharded:
             held.append(self.full)
         return held
+
+
+def first_node(output: Any) -> Any:
+    """The ``grad_fn`` of the first tensor in ``output`` that has one (None if none has)."""
+    pending = [output]
+    while pending:
+        item = pending.pop(0)
+        if isinstance(item, (list, tuple)):
+            pending.extend(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif getattr(item, "grad_fn", None) is not None:
+            return item.grad_fn
+    return None

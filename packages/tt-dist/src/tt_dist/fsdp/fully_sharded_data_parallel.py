@@ -49,6 +49,7 @@ from tt_nn import IncompatibleKeys, Module
 
 from ..ddp import broadcast_tensors
 from ..process_group import ProcessGroup, default_group
+from . import optim_state
 from .api import (
     CPUOffload,
     FullStateDictConfig,
@@ -186,7 +187,6 @@ class FullyShardedDataParallel(Module):
         self._fsdp_wrapped_module = module
         self.process_group, self.sharding_strategy = group, strategy
         self.rank, self.world_size = group.rank, group.size
-        self.cpu_offload = cpu_offload or CPUOffload()
         self._state_dict_type = StateDictType.FULL_STATE_DICT
         self._state_dict_config: StateDictConfig = FullStateDictConfig()
         named = owned_parameters(module)
@@ -212,7 +212,10 @@ class FullyShardedDataParallel(Module):
         if handle is not None:
             handle.unshard(record)
         try:
-            return self._fsdp_wrapped_module(*args, **kwargs)
+            output = self._fsdp_wrapped_module(*args, **kwargs)
+            if handle is not None and record:
+                handle.watch(output)
+            return output
         finally:
             if handle is not None:
                 trains = record and handle.requires_grad
@@ -309,7 +312,6 @@ class FullyShardedDataParallel(Module):
                     "FullyShardedDataParallel.summon_full_params: a forward that records gradients has run "
                     "and its backward has not; call it before the forward or after the backward"
                 )
-            handle.reshard()
         for handle in handles:
             handle.unshard(record=False)
         try:
@@ -364,6 +366,36 @@ class FullyShardedDataParallel(Module):
                 module, previous.state_dict_type, previous.state_dict_config
             )
 
+    @staticmethod
+    def optim_state_dict(
+        model: Module, optim: Any, optim_state_dict: dict[str, Any] | None = None, group: Any = None
+    ) -> dict[str, Any]:
+        """The optimizer's whole state keyed by the unwrapped model's parameter names (PyTorch's layout).
+
+        Call it on every rank (it gathers; every rank gets the dict). See :mod:`tt_dist.fsdp.optim_state`.
+        ``optim_state_dict`` (a state dict to convert instead of ``optim``'s) and ``group`` are refused.
+        """
+        refuse({"optim_state_dict": optim_state_dict, "group": group})
+        return optim_state.optim_state_dict(model, optim, FullyShardedDataParallel)
+
+    @staticmethod
+    def optim_state_dict_to_load(
+        model: Module, optim: Any, optim_state_dict: dict[str, Any], is_named_optimizer: bool = False,
+        load_directly: bool = False, group: Any = None,
+    ) -> dict[str, Any]:  # fmt: skip
+        """This rank's shards of a whole optimizer state, in ``optim``'s layout (for its ``load_state_dict``).
+
+        With ``load_directly`` it is loaded into ``optim`` too; ``is_named_optimizer`` and ``group`` are
+        refused.
+        """
+        refuse({"is_named_optimizer": is_named_optimizer or None, "group": group})
+        loadable = optim_state.optim_state_dict_to_load(
+            model, optim, optim_state_dict, FullyShardedDataParallel
+        )
+        if load_directly:
+            optim.load_state_dict(loadable)
+        return loadable
+
     @contextlib.contextmanager
     def _originals_registered(self) -> Iterator[None]:
         """While summoned: the original parameters back in their modules' tables, for the state dicts."""
@@ -396,7 +428,7 @@ class FullyShardedDataParallel(Module):
             return Module.state_dict(self, prefix, keep_vars)
         with self.summon_full_params(self, writeback=False):
             entries = self._full_entries()
-            if getattr(self._state_dict_config, "rank0_only", False) and self.rank != 0:
+            if self._state_dict_config.rank0_only and self.rank != 0:  # a FullStateDictConfig (checked)
                 return OrderedDict()
             return OrderedDict(
                 (prefix + key, Tensor.from_array(value.array.copy())) for key, value in entries.items()
