@@ -380,3 +380,14 @@ def test_summon_full_params_without_recursion(ranks):
     for record in ranks:
         assert record["lifecycle"]["own_unit_only"] == [[5, 3], [0]]
         assert record["lifecycle"]["not_a_unit"] == [0]
+
+
+def test_several_forwards_before_a_backward_and_dropped_graphs(ranks):
+    for record in ranks:
+        got = record["pending"]
+        assert got["frozen"] == [True, True, 0]
+        assert got["full_twice"] == [1, 0, True]  # the dropped graph's registration only is forgotten
+        assert got["grad_op_twice"] == [1, 0, True]  # kept: the first graph is alive
+        assert got["nested_dropped"] == 0
+        assert got["held_gathered"] is True and got["held_no_sync"] is True
+        assert got["no_shard_summon"] == [5.0] * 6

@@ -443,6 +443,77 @@ def lifecycle(rank: int, world: int) -> dict:
     return out
 
 
+class Nested(nn.Module):
+    """A module whose output is a dict holding a list: the registration finds the graph inside."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(5, 3)
+
+    def forward(self, x):
+        return {"out": [self.lin(x)]}
+
+
+def held_bytes(handle) -> int:
+    return sum(a.nbytes for a in handle.held_arrays())
+
+
+def pending_forwards(rank: int, world: int) -> dict:
+    """Several forwards before a backward, dropped graphs, frozen units, NO_SHARD summoning, bytes held."""
+    out = {}
+    x = autograd.tensor(np.ones((2, 5), np.float32))
+    padded = -(-101 // world) * world
+    # a frozen unit records no hook, yet gradients flow through it to the input
+    frozen = mlp()
+    for p in frozen.parameters():
+        p.requires_grad = False
+    unit = FSDP(frozen)
+    xg = autograd.tensor(np.ones((2, 5), np.float32), requires_grad=True)
+    unit(xg).sum().backward()
+    out["frozen"] = [
+        xg.grad is not None,
+        unit._handle.flat_param.grad is None,
+        len(unit._handle.registrations),
+    ]
+    # FULL_SHARD twice before backward: dropping the first graph forgets its registration only
+    model = FSDP(mlp())
+    first, second = model(x).sum(), model(x).sum()
+    del first
+    gc.collect()
+    model._handle.prune()
+    out["full_twice"] = [len(model._handle.registrations)]
+    second.backward()
+    out["full_twice"] += [len(model._handle.registrations), model._handle.flat_param.grad is not None]
+    # SHARD_GRAD_OP twice before backward shares one registration; dropping the second graph keeps it
+    model = FSDP(mlp(), sharding_strategy=ShardingStrategy.SHARD_GRAD_OP)
+    first = model(x).sum()
+    out["held_gathered"] = held_bytes(model._handle) == 4 * (padded // world + padded)  # shard + gathered
+    second = model(x).sum()
+    del second
+    gc.collect()
+    model._handle.prune()
+    out["grad_op_twice"] = [len(model._handle.registrations)]
+    first.backward()
+    out["grad_op_twice"] += [len(model._handle.registrations), model._handle.flat_param.grad is not None]
+    # a dropped SHARD_GRAD_OP forward whose output nests its tensor in a dict and a list
+    nested = FSDP(Nested(), sharding_strategy=ShardingStrategy.SHARD_GRAD_OP)
+    nested(x)
+    gc.collect()
+    nested._handle.prune()
+    out["nested_dropped"] = len(nested._handle.registrations)
+    # no_sync: the shard and the whole kept gradient
+    model = FSDP(mlp())
+    with model.no_sync():
+        model(x).sum().backward()
+    out["held_no_sync"] = held_bytes(model._handle) == 4 * (padded // world + padded)
+    # NO_SHARD: summoned changes are the flat parameter's own
+    model = FSDP(mlp(), sharding_strategy=ShardingStrategy.NO_SHARD)
+    with FSDP.summon_full_params(model):
+        model.module[0].bias.array[...] = 5.0
+    out["no_shard_summon"] = whole(model)["0.bias"].tolist()
+    return out
+
+
 def remember_weight(into: list, module, inputs) -> None:
     """A forward pre-hook: keep a copy of the weight the module's forward is about to use."""
     into.append(module.weight.detach().numpy().copy())
@@ -513,6 +584,7 @@ def main(out: str) -> None:
         "errors": refusals(rank, world),
         "lifecycle": lifecycle(rank, world),
         "optimizer": optimizer_state(rank, world),
+        "pending": pending_forwards(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

@@ -285,8 +285,8 @@ class FlatParamHandle:
         if self.pending is not None:
             flat += self.pending
             self.pending = None
-        if self.strategy is ShardingStrategy.SHARD_GRAD_OP and not self.registrations:
-            self.reshard()
+        if not self.registrations:
+            self.reshard()  # SHARD_GRAD_OP's release (FULL_SHARD released after forward; NO_SHARD keeps)
         if not self.sync_gradients:
             self.pending = flat
             return
@@ -312,15 +312,21 @@ class FlatParamHandle:
             versions.bump(param.grad.array)
 
     def held_arrays(self) -> list[np.ndarray]:
-        """The arrays this handle keeps between steps (for counting a rank's bytes)."""
-        held = [self.flat_param.array]
+        """The memory this handle refers to, each block once (for counting a rank's bytes).
+
+        The shard, its gradient, a gradient kept under ``no_sync()``, the gathered buffer and what
+        the current leaves view (the gathered buffer, or the shard itself with NO_SHARD).
+        """
+        arrays = [self.flat_param.array, *(a for a in (self.pending, self.full) if a is not None)]
         if self.flat_param.grad is not None:
-            held.append(self.flat_param.grad.array)
-        if self.pending is not None:
-            held.append(self.pending)
-        if self.full is not None and self.sharded:
-            held.append(self.full)
-        return held
+            arrays.append(self.flat_param.grad.array)
+        arrays += [leaf.array for leaf in self.leaves]
+        roots: dict[int, np.ndarray] = {}
+        for array in arrays:
+            while array.base is not None:
+                array = array.base
+            roots[id(array)] = array
+        return list(roots.values())
 
 
 def first_node(output: Any) -> Any:
