@@ -311,18 +311,20 @@ def test_sync_module_states_broadcasts_rank_zeros_parameters_and_buffers(ranks):
         assert life["unsynced_differs"] is True
 
 
-def test_optim_state_dict_is_the_replays_state_by_name(ranks):
+@pytest.mark.parametrize("case", ["optimizer", "optimizer_no_shard", "optimizer_tied"])
+def test_optim_state_dict_is_the_replays_state_by_name(ranks, case):
     for record in ranks:
-        got = record["optimizer"]
+        got = record[case]
         assert got["names"] is True and got["group_params"] is True
         assert got["keys"] == ["exp_avg", "exp_avg_sq", "step"]
         assert got["difference"] < 1e-6
         assert got["steps"] == [2.0] and got["lr"] == 0.01
 
 
-def test_optim_state_dict_to_load_continues_identically(ranks):
+@pytest.mark.parametrize("case", ["optimizer", "optimizer_no_shard", "optimizer_tied"])
+def test_optim_state_dict_to_load_continues_identically(ranks, case):
     for record in ranks:
-        got = record["optimizer"]
+        got = record[case]
         assert got["continued"] == 0.0
         assert got["loaded_lr"] == 0.01
         assert got["refused"][0].startswith(

@@ -519,9 +519,11 @@ def remember_weight(into: list, module, inputs) -> None:
     into.append(module.weight.detach().numpy().copy())
 
 
-def optimizer_state(rank: int, world: int) -> dict:
+def optimizer_state(rank: int, world: int, build=None, inputs=(4, 3), wrap=None) -> dict:
     """FSDP.optim_state_dict against the replay's AdamW state by name; loading it and stepping on."""
-    reference, model = transformer(), FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    build = build or transformer
+    wrap = wrap or functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}))
+    reference, model = build(), wrap(build())
     plain = tt_optim.AdamW(reference.parameters(), lr=0.01, weight_decay=0.1)
     sharded = tt_optim.AdamW(model.parameters(), lr=0.01, weight_decay=0.1)
     loss_fn = nn.MSELoss()
@@ -534,7 +536,7 @@ def optimizer_state(rank: int, world: int) -> dict:
     per = BATCH // world
     mine = slice(rank * per, (rank + 1) * per)
     for number in range(2):
-        x, y = batch(number, (4, 3))
+        x, y = batch(number, inputs)
         step(reference, plain, x, y, slice(None))
         step(model, sharded, x, y, mine)
     saved = FSDP.optim_state_dict(model, sharded)
@@ -555,12 +557,11 @@ def optimizer_state(rank: int, world: int) -> dict:
         "lr": saved["param_groups"][0]["lr"],
     }
     # a fresh model and optimizer take the whole state; one more step matches the original's
-    autograd.manual_seed(7)
-    fresh = FSDP(Tiny(), auto_wrap_policy=ModuleWrapPolicy({Block}))
+    fresh = wrap(build())
     fresh.load_state_dict(model.state_dict())
     again = tt_optim.AdamW(fresh.parameters(), lr=0.5)
     FSDP.optim_state_dict_to_load(fresh, again, saved, load_directly=True)
-    x, y = batch(5, (4, 3))
+    x, y = batch(5, inputs)
     step(model, sharded, x, y, mine)
     step(fresh, again, x, y, mine)
     out["continued"] = difference(whole(fresh), whole(model))
@@ -584,6 +585,16 @@ def main(out: str) -> None:
         "errors": refusals(rank, world),
         "lifecycle": lifecycle(rank, world),
         "optimizer": optimizer_state(rank, world),
+        "optimizer_no_shard": optimizer_state(
+            rank,
+            world,
+            wrap=functools.partial(
+                FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}), sharding_strategy=ShardingStrategy.NO_SHARD
+            ),
+        ),
+        "optimizer_tied": optimizer_state(
+            rank, world, tied, (5,), functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}))
+        ),
         "pending": pending_forwards(rank, world),
     }
     dist.barrier()
