@@ -393,3 +393,13 @@ def test_several_forwards_before_a_backward_and_dropped_graphs(ranks):
         assert got["nested_dropped"] == 0
         assert got["held_gathered"] is True and got["held_no_sync"] is True
         assert got["no_shard_summon"] == [5.0] * 6
+
+
+def test_size_policy_counts_what_children_took(ranks):
+    n = len(ranks)
+    shard = [
+        -(-size // n) for size in (52, 49)
+    ]  # root: 36 + 16 (inner keeps its first Linear); the 6 x 7 Linear
+    assert ranks[0]["errors"]["deep_units"] == shard
+    # force_leaf_modules: Inner is neither looked into nor wrapped (PyTorch's rule): all 101 in the root
+    assert ranks[0]["errors"]["leaf_units"] == [-(-101 // n)]

@@ -343,6 +343,14 @@ def refusals(rank: int, world: int) -> dict:
         "ignored_states": lambda: FSDP(mlp(), ignored_states=[]),
     }
     out = {name: message(case) for name, case in cases.items()}
+    # the size policy counts what wrapped children took: inner (36 + 49) keeps 36 < 40 and stays in the root
+    deep = nn.Sequential(nn.Sequential(nn.Linear(5, 6), nn.Linear(6, 7)), nn.Linear(7, 2))
+    deep = FSDP(deep, auto_wrap_policy=functools.partial(size_based_auto_wrap_policy, min_num_params=40))
+    out["deep_units"] = [p.numel() for p in deep.parameters()]
+    leaf = nn.Sequential(Inner(nn.Linear(5, 6), nn.Linear(6, 7)), nn.Linear(7, 2))
+    policy = functools.partial(size_based_auto_wrap_policy, min_num_params=40, force_leaf_modules={Inner})
+    leaf = FSDP(leaf, auto_wrap_policy=policy)
+    out["leaf_units"] = [p.numel() for p in leaf.parameters()]
     units = FSDP(transformer(), auto_wrap_policy=ModuleWrapPolicy({Block}))
     out["repr"] = repr(units).splitlines()[:2]
     out["units"] = [len(FSDP.fsdp_modules(units)), len(FSDP.fsdp_modules(units, root_only=True)),
@@ -441,6 +449,10 @@ def lifecycle(rank: int, world: int) -> dict:
     with FSDP.summon_full_params(nested.module.embed, recurse=False):
         out["not_a_unit"] = list(nested.module.embed.weight.shape)
     return out
+
+
+class Inner(nn.Sequential):
+    """A container the size policy is told not to look into (force_leaf_modules)."""
 
 
 class Nested(nn.Module):
