@@ -327,6 +327,7 @@ def test_optim_state_dict_to_load_continues_identically(ranks, case):
         got = record[case]
         assert got["continued"] == 0.0
         assert got["loaded_lr"] == 0.01
+        assert got["returned"] == ["param_groups", "state"]
         assert got["refused"][0].startswith(
             "NotImplementedError: FullyShardedDataParallel: optim_state_dict is not"
         )
@@ -391,6 +392,7 @@ def test_several_forwards_before_a_backward_and_dropped_graphs(ranks):
         assert got["full_twice"] == [1, 0, True]  # the dropped graph's registration only is forgotten
         assert got["grad_op_twice"] == [1, 0, True]  # kept: the first graph is alive
         assert got["nested_dropped"] == 0
+        assert got["bare_root"] == [True, [True]]
         assert got["held_gathered"] is True and got["held_no_sync"] is True
         assert got["no_shard_summon"] == [5.0] * 6
 

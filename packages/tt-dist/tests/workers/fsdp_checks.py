@@ -513,6 +513,10 @@ def pending_forwards(rank: int, world: int) -> dict:
     gc.collect()
     nested._handle.prune()
     out["nested_dropped"] = len(nested._handle.registrations)
+    # a root unit left without parameters of its own (all in its children's units)
+    bare = FSDP(nn.Sequential(Head(5, 2)), auto_wrap_policy=ModuleWrapPolicy({Head}))
+    bare(x).sum().backward()
+    out["bare_root"] = [bare._handle is None, [p.grad is not None for p in bare.parameters()]]
     # no_sync: the shard and the whole kept gradient
     model = FSDP(mlp())
     with model.no_sync():
@@ -578,6 +582,7 @@ def optimizer_state(rank: int, world: int, build=None, inputs=(4, 3), wrap=None)
     step(fresh, again, x, y, mine)
     out["continued"] = difference(whole(fresh), whole(model))
     out["loaded_lr"] = again.param_groups[0]["lr"]
+    out["returned"] = sorted(FSDP.optim_state_dict_to_load(fresh, again, saved))
     out["refused"] = [
         message(lambda: FSDP.optim_state_dict(model, sharded, optim_state_dict={})),
         message(lambda: FSDP.optim_state_dict_to_load(fresh, again, saved, is_named_optimizer=True)),
