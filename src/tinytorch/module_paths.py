@@ -85,6 +85,17 @@ PATHS: dict[str, str] = {
     "distributed.algorithms.join": "tt_dist.join: Join Joinable JoinHook",
     "distributed.optim": "tt_dist.zero: ZeroRedundancyOptimizer",
     "distributed.optim.zero_redundancy_optimizer": "tt_dist.zero: ZeroRedundancyOptimizer",
+    "distributed.fsdp": (
+        "tt_dist.fsdp: FullyShardedDataParallel ShardingStrategy StateDictType FullStateDictConfig "
+        "LocalStateDictConfig ShardedStateDictConfig StateDictConfig StateDictSettings BackwardPrefetch "
+        "CPUOffload"
+    ),
+    "distributed.fsdp.fully_sharded_data_parallel": (
+        "tt_dist.fsdp: FullyShardedDataParallel ShardingStrategy StateDictType FullStateDictConfig"
+    ),
+    "distributed.fsdp.wrap": (
+        "tt_dist.fsdp: ModuleWrapPolicy size_based_auto_wrap_policy transformer_auto_wrap_policy"
+    ),
     "distributed.algorithms.ddp_comm_hooks": "",
     "distributed.algorithms.ddp_comm_hooks.default_hooks": (
         "tt_dist.algorithms.ddp_comm_hooks.default_hooks: allreduce_hook fp16_compress_hook "
