@@ -516,3 +516,19 @@ def test_flow_options_and_their_refusals():
     assert isinstance(mixed[0], nn.intrinsic.ConvReLU2d)
     nested = nn.Sequential(nn.Sequential(nn.Conv2d(1, 2, 1), nn.ReLU())).eval()
     assert isinstance(Q.fuse_modules(nested, ["0.0", "0.1"])[0][0], nn.intrinsic.ConvReLU2d)  # dotted names
+
+
+def test_convert_finishes_before_it_warns_even_when_warnings_are_errors(tutorial_model):
+    # convert records the "saw no data" warnings while it swaps and re-issues them at the caller: under
+    # a filter that makes warnings errors the model is still converted whole when the error is raised.
+    model, _, calibration = tutorial_model
+    model.fuse_model()
+    model.qconfig = Q.get_default_qconfig("x86")
+    Q.prepare(model, inplace=True)
+    with torch.no_grad():
+        model(calibration)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(UserWarning, match=r"features\.2\.skip_add saw no data"):
+            Q.convert(model, inplace=True)
+    assert isinstance(model.classifier[1], torch.ao.nn.quantized.Linear)  # swapped after features.2
