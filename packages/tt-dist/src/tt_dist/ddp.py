@@ -97,13 +97,18 @@ def verify_same_model(named: list[tuple[str, Any]], group: ProcessGroup) -> None
         )
 
 
-def refuse_unsupported(options: dict[str, Any]) -> None:
-    """Raise ``NotImplementedError`` naming the first of PyTorch's DDP options given that TinyTorch lacks."""
+def refuse_unsupported(
+    options: dict[str, Any],
+    wrapper: str = "DistributedDataParallel",
+    scope: str = "CPU data parallelism on MPI, float32 buckets",
+) -> None:
+    """Raise ``NotImplementedError`` naming the first of PyTorch's ``wrapper`` options given (not None)
+    that TinyTorch lacks; ``scope`` says what TinyTorch's wrapper does instead."""
     for name, value in options.items():
         if value is not None:
             raise NotImplementedError(
-                f"DistributedDataParallel: {name} is not supported in TinyTorch (CPU data parallelism on "
-                f"MPI, float32 buckets); got {value!r}. Leave it at its default"
+                f"{wrapper}: {name} is not supported in TinyTorch ({scope}); got {value!r}. "
+                "Leave it at its default"
             )
 
 

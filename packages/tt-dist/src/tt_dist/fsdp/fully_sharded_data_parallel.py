@@ -47,7 +47,7 @@ import numpy as np
 from tt_autograd import Tensor, is_grad_enabled, no_grad
 from tt_nn import IncompatibleKeys, Module
 
-from ..ddp import broadcast_tensors
+from ..ddp import broadcast_tensors, refuse_unsupported
 from ..process_group import ProcessGroup, default_group
 from . import optim_state
 from .api import (
@@ -83,12 +83,7 @@ class StateDictSettings:
 
 def refuse(options: dict[str, Any]) -> None:
     """``NotImplementedError`` naming the first PyTorch option given that TinyTorch does not have."""
-    for name, value in options.items():
-        if value is not None:
-            raise NotImplementedError(
-                f"FullyShardedDataParallel: {name} is not supported in TinyTorch (CPU sharding on MPI, one "
-                f"dtype per unit); got {value!r}. Leave it at its default"
-            )
+    refuse_unsupported(options, "FullyShardedDataParallel", "CPU sharding on MPI, one dtype per unit")
 
 
 def owned_parameters(module: Module, prefix: str = "") -> list[tuple[str, Module, str, Any]]:
