@@ -13,7 +13,7 @@ compares in backward; a difference raises instead of returning a wrong
 gradient.
 
 How: a counter belongs to the *root* array, the one that owns the memory
-(follow ``.base`` from any view). Counters live in one dict keyed by the
+(follow ``.base`` from any view, through ``as_strided``'s holder). Counters live in one dict keyed by the
 root's ``id``; a root gets an entry the first time it is written in place,
 and a ``weakref.finalize`` removes the entry when the root is freed. Reading
 a version is a walk up ``.base`` (usually zero or one step) and a dict
@@ -32,10 +32,18 @@ counts: dict[int, int] = {}
 
 
 def storage(array: np.ndarray) -> np.ndarray:
-    """The array that owns ``array``'s memory (``array`` itself if it is not a view)."""
-    while isinstance(array.base, np.ndarray):
-        array = array.base
-    return array
+    """The array that owns ``array``'s memory (``array`` itself if it is not a view).
+
+    ``np.lib.stride_tricks.as_strided`` views (``as_strided``, ``diagonal``, ``unfold``) hang from
+    their array through a small holder object with its own ``.base``: the walk goes through it.
+    """
+    while True:
+        base = array.base
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)  # (as_strided's holder, else not a view of an array)
+            if not isinstance(base, np.ndarray):
+                return array
+        array = base
 
 
 def version(array: np.ndarray) -> int:
