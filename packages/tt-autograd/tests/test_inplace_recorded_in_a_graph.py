@@ -14,6 +14,7 @@ import re
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd.gradients import grad
 
 F64 = autograd.float64
 MASK = np.array([[True, False, True], [False, False, True]])
@@ -180,17 +181,17 @@ def test_outside_a_graph_the_write_goes_into_the_memory_views_share(op, rng):
     assert tensor._version == view._version == 1 and tensor.grad_fn is None and not tensor.requires_grad
 
 
-def test_a_recorded_write_keeps_what_earlier_ops_saved_and_earlier_views_with_their_history(rng):
+def test_a_recorded_write_keeps_what_earlier_ops_saved_and_earlier_views_see_it_with_its_history(rng):
     x = _x(rng)
     y = x * 1.0
-    square = y * y  # saves y's values
-    first_row = y[0]  # a view taken before the write: the old values, with their own gradient
+    square = y * y  # saves y's values: they stay the old ones (PyTorch would raise in backward instead)
+    first_row = y[0]  # a view taken before the write: it reads the new values, and differentiates them
     y.clamp_(-0.2, 0.2)
     (square.sum() + y.sum() + 10.0 * first_row.sum()).backward()
     values = x.detach().numpy()
     inside = (np.abs(values) < 0.2).astype(float)
-    np.testing.assert_allclose(x.grad.numpy(), 2 * values + inside + [[10.0] * 3, [0.0] * 3])
-    np.testing.assert_array_equal(first_row.detach().numpy(), values[0])
+    np.testing.assert_allclose(x.grad.numpy(), 2 * values + inside + 10 * inside * [[1.0] * 3, [0.0] * 3])
+    np.testing.assert_array_equal(first_row.detach().numpy(), np.clip(values[0], -0.2, 0.2))
 
 
 def test_retain_grad_follows_the_recorded_version(rng):
@@ -285,17 +286,23 @@ def test_only_bool_is_written_into_a_bool_tensor():
         ("index_add_", lambda view, w: view.index_add_(0, autograd.tensor([1]), w[:1])),
     ],
 )
-def test_a_recorded_write_into_a_view_of_another_tensor_is_refused_not_lost(op, call, rng):
+def test_a_recorded_write_into_a_view_reaches_the_buffer_with_the_gradient_of_the_same_write_elsewhere(
+    op, call, rng
+):
     weight = _broadcast_source(rng)
     buffer = autograd.zeros(2, 3, dtype=F64)
-    with pytest.raises(
-        RuntimeError, match=f"{op}: in-place operation on a view of another tensor while recording"
-    ):
-        call(buffer[0], weight)  # the view would take a new array and the buffer would never see it
-    assert buffer._version == 0 and not buffer.numpy().any()
+    call(buffer[0], weight)  # PyTorch's CopySlices: the buffer now has the op's history in row 0
+    alone = autograd.zeros(3, dtype=F64)
+    call(alone, weight)  # the same write into a tensor that is no view
+    np.testing.assert_array_equal(buffer.detach().numpy(), [alone.detach().numpy(), [0.0] * 3])
+    assert buffer.requires_grad and buffer.grad_fn.name() == "CopySlicesBackward0"
+    coefficients = autograd.tensor(rng.standard_normal((2, 3)), dtype=F64)
+    (first,) = grad((buffer * coefficients).sum(), weight)
+    (second,) = grad((alone * coefficients[0]).sum(), weight)
+    np.testing.assert_allclose(first.numpy(), second.numpy(), rtol=1e-12)
     with autograd.no_grad():
-        call(buffer[0], weight)
-    assert buffer._version == 1 and buffer.numpy()[0].any() and not buffer.requires_grad
+        call(buffer[1], weight)  # without recording: straight into the memory
+    np.testing.assert_array_equal(buffer.detach().numpy()[1], alone.detach().numpy())
 
 
 def test_an_integer_tensor_takes_the_values_of_a_source_that_requires_grad_but_no_history(rng):

@@ -72,6 +72,16 @@ def test_recorded_gradient_values(rng, check):
     check(hidden.grad, np.full(6, 3.0))  # retain_grad follows the new version
 
 
+def test_a_view_written_in_place_changes_its_base_and_the_base_gradient(leaf):
+    x = leaf(2, 3)
+    y = x * 1.0
+    assert F.relu_(y[1]) is not None  # a view: the base's history is rewritten (PyTorch's CopySlices)
+    values = x.detach().numpy()
+    np.testing.assert_array_equal(y.detach().numpy(), [values[0], np.maximum(values[1], 0.0)])
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[1.0] * 3, (values[1] > 0).astype(float)])
+
+
 @pytest.mark.parametrize("name", IDS)
 def test_a_leaf_that_requires_grad_is_refused(leaf, name):
     x = leaf(3)

@@ -21,12 +21,10 @@ written back into self (...); use the out-of-place exp() instead``). With grad m
 * a non-leaf, or any tensor when an operand requires grad, is recorded: ``x`` takes the
   out-of-place result's array and ``grad_fn`` (as ``add_`` does); ``retain_grad()`` follows the
   new version. A result that autograd does not differentiate (``eq_``, ``logical_not_``) passes a
-  zero gradient back, as PyTorch's does. Views taken *from* ``x`` before the write keep the old
-  values with the old history — where PyTorch shows them the new values and regenerates their
-  history; each view's gradient is right for the values it holds, never a mix. Take views after
-  the in-place op;
-* writing into a *view* of another tensor while recording is refused: PyTorch then rewrites the
-  base's history (``CopySlices``), which TinyTorch does not do.
+  zero gradient back, as PyTorch's does;
+* writing into a *view* (or into a tensor that has views) rewrites the base's history and every
+  view's, as PyTorch's ``CopySlices`` does (:mod:`tt_autograd.view_writes`): views taken before
+  the write read the new values and differentiate them.
 
 The shape-changing ones (``squeeze_``, ``unsqueeze_``, ``t_``, ``transpose_``, ``swapaxes_``,
 ``swapdims_``) make ``x`` a view of its own memory with the new shape.

@@ -22,7 +22,7 @@ from tt_tensor.checks import check_count, check_number, check_tensor, normalize_
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
-from .functions.strided import AsStridedFunction
+from .functions.strided import AsStridedFunction, UnfoldFunction
 from .higher_order import sum_to
 
 __all__: list[str] = [
@@ -343,8 +343,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         length = self.shape[axis]
         if not 0 <= size <= length:
             raise RuntimeError(f"unfold: size ({size}) must be in [0, {length}] (the size of dim {axis})")
-        windows = np.arange((length - size) // step + 1)[:, None] * step + np.arange(size)
-        return self[(slice(None),) * axis + (windows,)].movedim(axis + 1, -1)
+        return UnfoldFunction.apply(self, dim=axis, size=size, step=step)  # a view (functions/strided.py)
 
     def split_with_sizes(self, split_sizes, dim: int = 0):
         if not isinstance(split_sizes, (tuple, list)):

@@ -19,13 +19,21 @@ from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.indexing import convert_key
 from tt_tensor.tensor import operand
 
-from . import forward_ad, tensor_hooks
+from . import forward_ad, tensor_hooks, view_writes
 from .functions.index_extra import PutFunction
 from .grad_mode import _state
 
 
 class InPlaceGradMixin(tt_tensor.Tensor):
     """tt-tensor's in-place methods, checked and recorded for autograd."""
+
+    #: The tensor whose memory this view shares (PyTorch's ``Tensor._base``), or None: set by view ops
+    #: (:mod:`tt_autograd.view_writes`); an in-place op on the view rewrites the base's history.
+    _base = None
+
+    def _is_view(self) -> bool:
+        """Whether this tensor is a view of another (PyTorch's ``Tensor._is_view()``)."""
+        return self._base is not None
 
     def _check_inplace(self, op: str) -> None:
         """Refuse writing into a leaf that requires grad while grad mode is on (PyTorch's rule)."""
@@ -66,9 +74,9 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """Write ``result`` (``op``'s out-of-place result) into this tensor, after the one shape/dtype
         check. Not recorded: into the memory every view shares (a version bump). Recorded: this tensor
         takes ``result``'s new array (what a Function saved stays as it was; a view taken before keeps
-        its old values with their history, never a mix) and its ``grad_fn``. Refused (grad mode on): a
-        leaf that requires grad, and a recorded write into a view of another tensor (PyTorch rewrites
-        the base's history, ``CopySlices``; TinyTorch does not)."""
+        its old values with their history, never a mix) and its ``grad_fn``; into a view (or a tensor
+        with views), the base's and every view's history are rewritten (:mod:`tt_autograd.view_writes`,
+        PyTorch's ``CopySlices``). Refused (grad mode on): a leaf that requires grad."""
         self._check_inplace(op)
         _check_batched_write(op, self, result)
         self._check_write_back(op, result.shape, result.array.dtype, cast)
@@ -80,12 +88,13 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         forward_ad.adopt(self, result)  # (a dual result: its tangent is now this tensor's)
         if result.grad_fn is None or self.array.dtype.kind not in "fc":  # (integers, bools: no gradient)
             return self._overwrite(op, result.array)
-        if self.array.base is not None:  # the new array would leave the base tensor unchanged
-            raise RuntimeError(
-                f"{op}: in-place operation on a view of another tensor while recording gradients; "
-                "TinyTorch cannot rewrite the base tensor's history. Use the out-of-place form "
-                f"({op.rstrip('_')}) or do it under tt.no_grad()"
-            )
+        if view_writes.needs_write_through(self):  # a view, or a base with views: PyTorch's aliasing
+            if getattr(self, "_levels", None) or forward_ad.dual_among(self, result):
+                raise RuntimeError(
+                    f"{op}: in-place operation on a view (or a tensor with views) inside vmap or "
+                    f"forward-mode AD; use the out-of-place form ({op.rstrip('_')})"
+                )
+            return view_writes.write_through(self, op, result)
         self.array = result.array.astype(self.array.dtype, copy=False)
         self._take_history(result)
         return self

@@ -54,7 +54,7 @@ ELEMENTWISE.update(  # (complex_math's holomorphic Functions)
 )
 DIM_TAKING = set(
     """SumFunction MeanFunction VarFunction AmaxFunction LogSumExpFunction ProdFunction CumsumFunction
-    SoftmaxFunction LogSoftmaxFunction VectorNormFunction CumprodFunction""".split()
+    SoftmaxFunction LogSoftmaxFunction VectorNormFunction CumprodFunction UnfoldFunction""".split()
 )
 SHAPE_KERNELS = {
     shaping.reshape,

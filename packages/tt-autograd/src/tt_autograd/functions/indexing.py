@@ -14,6 +14,7 @@ from tt_tensor import indexing
 from ..forward_ad import result_of
 from ..function import Function, _tensor_class, unbroadcast
 from ..higher_order import sum_to
+from ..view_writes import ViewOutput
 from .arithmetic import negated
 
 
@@ -30,7 +31,7 @@ def along(index: np.ndarray, dim: int) -> tuple:
     return tuple(where)
 
 
-class GetItemFunction(Function):
+class GetItemFunction(ViewOutput, Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
 
     @staticmethod

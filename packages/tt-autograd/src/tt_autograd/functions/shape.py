@@ -14,9 +14,10 @@ from tt_tensor import shaping
 from ..forward_ad import result_of
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
+from ..view_writes import ViewOutput
 
 
-class ViewFunction(Function):
+class ViewFunction(ViewOutput, Function):
     """Any reshape-like op, given as the tt-tensor kernel that computes it."""
 
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
@@ -49,7 +50,7 @@ class ViewFunction(Function):
         return tangent.reshape(*result_of(ctx).shape)
 
 
-class PermuteFunction(Function):
+class PermuteFunction(ViewOutput, Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
 
     @staticmethod
@@ -80,7 +81,7 @@ class PermuteFunction(Function):
         return tangent.permute(*(int(axis) for axis in ctx.axes))
 
 
-class ExpandFunction(Function):
+class ExpandFunction(ViewOutput, Function):
     complex_gradient = "conjugate"  # its rules are grad * f' or linear (complex_grad.py)
 
     @staticmethod

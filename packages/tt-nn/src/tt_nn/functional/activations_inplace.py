@@ -14,8 +14,9 @@ following tt-autograd's rules for in-place writes (those of ``Tensor.add_``):
   (do it under ``tt.no_grad()``, or use the out-of-place form).
 * ``x`` a non-leaf of a graph: the change is recorded as tt-autograd records
   ``x.add_(y)`` there: ``x`` takes the result's new array and ``grad_fn``, so
-  gradients flow through the activation. Unlike PyTorch, views of ``x`` taken
-  before keep the old values (tt-autograd has no view rebasing).
+  gradients flow through the activation. ``x`` a view (``y[0]``): written through
+  ``x.copy_``, which rewrites the base's history as PyTorch does. Unlike PyTorch,
+  views taken *from* ``x`` before keep the old values and their history.
 
 Cost: the out-of-place op's, plus one copy pass when written into memory.
 
@@ -57,6 +58,8 @@ def _in_place(op: str, input, compute):  # noqa: A002
             f"use F.{op[:-1]}(x), or change it under tt.no_grad()"
         )
     result = compute(x)
+    if x._is_view():  # (PyTorch's Tensor._is_view) the base's history must change too: copy_ does it
+        return x.copy_(result)
     previous = x.grad_fn
     x.array, x.grad_fn = result.array, result.grad_fn
     tensor_hooks.move_retained(previous, x.grad_fn)  # retain_grad() follows the new version, as in add_
