@@ -37,7 +37,8 @@ from __future__ import annotations
 import copy
 import warnings
 
-from tt_autograd import from_numpy
+import numpy as np
+from tt_autograd import Tensor, from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
 from tt_text import LSTM
 from tt_vision import BatchNorm2d, Conv2d
@@ -207,9 +208,8 @@ def prepare(model: Module, inplace: bool = False, allow_list=None, observer_non_
 
 def _qparams(path: str, observer) -> tuple[float, int]:
     """``(scale, zero_point)`` of an observer or fake quantizer; (1.0, 0) if it saw nothing (PyTorch's)."""
-    impl = observer.observer if isinstance(observer, ObserverBase) else observer.activation_post_process
     try:
-        scale, zero_point = impl.calculate_qparams()
+        scale, zero_point = observer.calculate_qparams()  # for its quant_min/quant_max (reduce_range)
     except RuntimeError:  # PyTorch warns and uses the defaults: a module never run in calibration
         warnings.warn(
             f"convert: the observer of {path} saw no data (the module did not run during calibration); "
@@ -217,24 +217,29 @@ def _qparams(path: str, observer) -> tuple[float, int]:
             stacklevel=1,  # convert re-issues it at its caller
         )
         return 1.0, 0
-    return float(scale), int(zero_point)
+    return float(_array(scale).item()), int(_array(zero_point).item())
+
+
+def _array(values) -> np.ndarray:
+    """An observer's result (a tensor from PyTorch-named observers, an array from module 15's) as an array."""
+    return np.asarray(values.numpy() if isinstance(values, Tensor) else values)
 
 
 def _weight_scales(path: str, module: Module, layer: Module, weight):
     """The symmetric scales of ``weight``: the QAT fake quantizer's, else a new ``qconfig.weight()``'s."""
     if isinstance(layer, (QATLinear, QATConv2d, QATConvBn2d)):
-        observer = layer.weight_fake_quant.activation_post_process
+        wrapper = layer.weight_fake_quant
     else:
         wrapper = module.qconfig.weight()  # an observer, or a fake quantizer (a QAT qconfig)
         wrapper(from_numpy(weight))
-        fake = isinstance(wrapper, Module15FakeQuantize)
-        observer = wrapper.activation_post_process if fake else wrapper.observer
+    fake = isinstance(wrapper, Module15FakeQuantize)
+    observer = wrapper.activation_post_process if fake else wrapper.observer
     if observer.qscheme != "symmetric":
         raise ValueError(
             f"convert: {path}: weights must be observed as torch.qint8 symmetric (per tensor or channel), "
             f"got {observer.dtype}; use default_weight_observer or default_per_channel_weight_observer"
         )
-    return observer.calculate_qparams()[0]
+    return _array(wrapper.calculate_qparams()[0]).astype(np.float32)
 
 
 def _from_float(path: str, module: Module, target: type) -> Module:
