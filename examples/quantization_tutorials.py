@@ -7,7 +7,8 @@
   (``fuse_model(is_qat=True)``, ``get_default_qat_qconfig``, ``prepare_qat``, a few steps, ``convert``).
 * "Dynamic Quantization": ``quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)`` on a
   word-language-model-like network (embedding, tanh hidden layer, decoder), and the LSTM word
-  language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``.
+  language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``
+  (and the same with its ``GRU`` variant).
 
 Each prints the largest difference between the quantized and the float model's outputs, as a
 fraction of the float output's range, and the model sizes (``state_dict`` bytes). The weights are
@@ -108,12 +109,14 @@ class WordLM(nn.Module):
 
 
 class LSTMModel(nn.Module):
-    """The LSTM word-language-model tutorial's model: encoder, LSTM, decoder (smaller)."""
+    """The LSTM word-language-model tutorial's model: encoder, LSTM (or, its ``rnn_type``, GRU), decoder
+    (smaller)."""
 
-    def __init__(self, ntoken: int = 30, ninp: int = 8, nhid: int = 12, nlayers: int = 2, **lstm):
+    def __init__(self, ntoken: int = 30, ninp: int = 8, nhid: int = 12, nlayers: int = 2,
+                 rnn_type: str = "LSTM", **lstm):  # fmt: skip
         super().__init__()
         self.encoder = nn.Embedding(ntoken, ninp)
-        self.rnn = nn.LSTM(ninp, nhid, nlayers, **lstm)
+        self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, **lstm)
         width = lstm.get("proj_size") or nhid
         self.decoder = nn.Linear(width * (2 if lstm.get("bidirectional") else 1), ntoken)
 
@@ -236,8 +239,11 @@ def main() -> None:
             f"output range; last loss {result['loss']:.3f}; first block "
             f"{type(result['model'].features[0][0]).__name__}"
         )
-    for name, make, types in (("{nn.Linear}", WordLM, {nn.Linear}), ("{nn.LSTM, nn.Linear}", LSTMModel,
-                                                                      {nn.LSTM, nn.Linear})):  # fmt: skip
+    for name, make, types in (
+        ("{nn.Linear}", WordLM, {nn.Linear}),
+        ("{nn.LSTM, nn.Linear}", LSTMModel, {nn.LSTM, nn.Linear}),
+        ("{nn.GRU, nn.Linear}", lambda: LSTMModel(rnn_type="GRU"), {nn.GRU, nn.Linear}),
+    ):
         torch.manual_seed(0)
         result = dynamic_tutorial(make(), types)
         float_size, int8_size = size_of_model(result["float"]), size_of_model(result["quantized"])

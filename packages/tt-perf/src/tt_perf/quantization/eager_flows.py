@@ -20,15 +20,15 @@ What a PyTorch tutorial runs, unchanged::
 * :func:`prepare_qat` — ``Linear``/``Conv2d`` (and fused ``LinearReLU``/``ConvReLU2d``) swapped
   for module 15's QAT layers, ``ConvBn2d``/``ConvBnReLU2d`` for ``eager_qat_convbn``'s, then
   :func:`prepare` with fake quantizers;
-* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` for the types
-  (or names) given;
+* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` (and ``GRU``,
+  ``RNNCell``, ``LSTMCell``, ``GRUCell``) for the types (or names) given;
 * :func:`fuse_modules` / :func:`fuse_modules_qat` — lists of names fused into
   ``torch.ao.nn.intrinsic`` modules (eval: batch norm folded into the convolution).
 
 Where these differ from PyTorch, and why: ``convert`` before ``prepare`` (PyTorch: silently
 nothing) raises an error that says what to run; ``is_reference=True`` and custom-module configs
 are refused. Module types without a quantized version here (``ReLU6``,
-``GRU``, ``BatchNorm2d`` alone, ...) stay float, which works because the converted model
+``BatchNorm2d`` alone, ...) stay float, which works because the converted model
 passes float values on each point's grid.
 """
 
@@ -40,10 +40,10 @@ import warnings
 import numpy as np
 from tt_autograd import Tensor, from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
-from tt_text import LSTM
+from tt_text import GRU, LSTM, GRUCell, LSTMCell, RNNCell
 from tt_vision import BatchNorm2d, Conv2d
 
-from .eager_dynamic_rnn import DynamicLSTM
+from .eager_dynamic_rnn import DynamicGRU, DynamicGRUCell, DynamicLSTM, DynamicLSTMCell, DynamicRNNCell
 from .eager_modules import (
     ConvBn2d,
     ConvBnReLU2d,
@@ -95,7 +95,10 @@ QAT_MAPPING = {
     Linear: QATLinear, Conv2d: QATConv2d, LinearReLU: QATLinearReLU, ConvReLU2d: QATConvReLU2d,
     ConvBn2d: QATConvBn2d, ConvBnReLU2d: QATConvBnReLU2d,
 }  # fmt: skip
-DYNAMIC_MAPPING = {Linear: DynamicLinear, LSTM: DynamicLSTM}
+#: The recurrent types ``quantize_dynamic`` converts with their ``from_float`` (PyTorch's default set).
+RECURRENT = {LSTM: DynamicLSTM, GRU: DynamicGRU, RNNCell: DynamicRNNCell, LSTMCell: DynamicLSTMCell,
+             GRUCell: DynamicGRUCell}  # fmt: skip
+DYNAMIC_MAPPING = {Linear: DynamicLinear, **RECURRENT}
 #: Layers that get an input observer too (a QAT layer fake-quantizes its own input).
 STATIC_LAYERS = (Linear, Conv2d, LinearReLU, ConvReLU2d)
 _IN, _OUT = "input_activation_post_process", "activation_post_process"
@@ -402,15 +405,16 @@ def quantize_qat(model: Module, run_fn, run_args, inplace: bool = False) -> Modu
 def quantize_dynamic(
     model: Module, qconfig_spec=None, dtype=None, mapping=None, inplace: bool = False
 ) -> Module:
-    """``Linear`` and ``LSTM`` layers (those ``qconfig_spec`` names) swapped for INT8-weight twins.
+    """``Linear`` and recurrent layers (those ``qconfig_spec`` names) swapped for INT8-weight twins.
 
     Args:
         model: any float model; it is not itself swapped, only its descendants (PyTorch's rule).
         qconfig_spec: a set of module types (``{nn.Linear}``), or a dict of types or dotted names
-            to qconfigs (``None`` keeps that one float). Default ``{nn.Linear, nn.LSTM}``.
+            to qconfigs (``None`` keeps that one float). Default PyTorch's: ``Linear``, ``LSTM``,
+            ``GRU``, ``RNNCell``, ``LSTMCell``, ``GRUCell``.
         dtype: ``torch.qint8`` (the default; the only one supported).
-        mapping: float type → dynamic type (default ``Linear`` → :class:`DynamicLinear`,
-            ``LSTM`` → :class:`~tt_perf.quantization.eager_dynamic_rnn.DynamicLSTM`).
+        mapping: float type → dynamic type (default ``Linear`` → :class:`DynamicLinear`, ``LSTM`` →
+            :class:`~tt_perf.quantization.eager_dynamic_rnn.DynamicLSTM`, ``GRU`` → ``DynamicGRU``, ...).
         inplace: change ``model`` itself instead of a deep copy.
     """
     if dtype is not None and getattr(dtype, "name", dtype) != "qint8":
@@ -420,7 +424,7 @@ def quantize_dynamic(
         )
     mapping = DYNAMIC_MAPPING if mapping is None else mapping
     if qconfig_spec is None:
-        qconfig_spec = {Linear, LSTM}
+        qconfig_spec = {Linear, *RECURRENT}
     if not isinstance(qconfig_spec, dict):
         qconfig_spec = dict.fromkeys(qconfig_spec, default_dynamic_qconfig)
     for key in qconfig_spec:
@@ -436,8 +440,8 @@ def quantize_dynamic(
     def make(path: str, child: Module) -> Module | None:
         if getattr(child, "qconfig", None) is None or type(child) not in mapping:
             return None
-        if type(child) is LSTM:
-            return mapping[LSTM].from_float(child, child.qconfig.weight)
+        if type(child) in RECURRENT:
+            return mapping[type(child)].from_float(child, child.qconfig.weight)
         weight = child.weight.detach().numpy()
         layer = mapping[type(child)](child.in_features, child.out_features, child.bias is not None)
         bias = None if child.bias is None else child.bias.detach().numpy()
