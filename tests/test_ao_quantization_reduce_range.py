@@ -114,3 +114,29 @@ def test_bad_ranges_name_the_observer_and_the_range():
         Q.HistogramObserver(quant_min=0, quant_max=0)
     with pytest.raises(ValueError, match=r"\(-200, 127\) .* qint8's range \[-128, 127\]"):
         Q.MinMaxObserver(dtype=torch.qint8, qscheme=torch.per_tensor_symmetric, quant_min=-200, quant_max=127)
+
+
+def test_ranges_at_the_edges():
+    # only one of quant_min/quant_max given: the dtype's range (PyTorch needs both to customise)
+    assert (Q.MinMaxObserver(quant_min=0).quant_min, Q.MinMaxObserver(quant_min=0).quant_max) == (0, 255)
+    symmetric = {"dtype": torch.qint8, "qscheme": torch.per_tensor_symmetric}
+    # qint8's whole range given, and one ending at 0: 3 / (128 / 2) = 3/64
+    assert _qparams(Q.MinMaxObserver(quant_min=-128, quant_max=127, **symmetric))[0] == pytest.approx(
+        3 / 127.5
+    )
+    assert _qparams(Q.MinMaxObserver(quant_min=-128, quant_max=0, **symmetric))[0] == pytest.approx(3 / 64)
+    # an odd end halves downwards, as Python's (and PyTorch's) floor division: -127 // 2 = -64
+    odd = Q.MinMaxObserver(quant_min=-127, quant_max=127, reduce_range=True, **symmetric)
+    assert (odd.quant_min, odd.quant_max) == (-64, 63)
+    # the range is widened to include 0: [1, 3] quantizes [0, 3] (3/127, zero point 0) ...
+    positive = Q.MinMaxObserver(reduce_range=True)
+    positive(torch.tensor([1.0, 3.0]))
+    scale, zero_point = positive.calculate_qparams()
+    assert scale.item() == pytest.approx(3 / 127) and zero_point.item() == 0
+    # ... and [-2, -0.5] quantizes [-2, 0]: 2/255, zero point 0 - round(-2 / (2/255)) = 255
+    negative = Q.MinMaxObserver()
+    negative(torch.tensor([-2.0, -0.5]))
+    scale, zero_point = negative.calculate_qparams()
+    assert scale.item() == pytest.approx(2 / 255) and zero_point.item() == 255
+    with pytest.raises(RuntimeError, match="MinMaxObserver: no values observed yet"):
+        Q.MinMaxObserver(reduce_range=True).calculate_qparams()
