@@ -33,7 +33,7 @@ from __future__ import annotations
 import operator
 
 import numpy as np
-from tt_autograd import Tensor, from_numpy
+from tt_autograd import Tensor, cat, from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
 from tt_nn import functional as nn_f
 from tt_vision import BatchNorm2d, Conv2d
@@ -120,12 +120,7 @@ def _add_relu(x, y):
 
 
 def _cat(dim: int):
-    def join(*tensors):
-        from tt_autograd import cat
-
-        return cat(list(tensors), dim=dim)
-
-    return join
+    return lambda *tensors: cat(list(tensors), dim=dim)
 
 
 class FloatFunctional(Module):
