@@ -137,6 +137,12 @@ def test_quantized_tensors_add_only_through_qfunctional():
         TypeError, match=r"QFunctional.add: got \['QuantizedTensor', 'Tensor'\]: quantized and"
     ):
         q.add(a, torch.tensor([1.0, 2.0, 3.0]))
+    signed = torch.quantize_per_tensor(torch.tensor([0.5, -1.0, 2.0]), 0.02, 0, torch.qint8)
+    with pytest.raises(
+        TypeError, match=r"QFunctional.mul: all inputs must have the same quantized dtype, got"
+    ):
+        q.mul(a, signed)  # PyTorch: "Both inputs to Mul must have the same type"
+    assert q.cat([signed, signed]).dtype == torch.qint8  # the inputs' dtype, on the module's qparams
 
 
 @pytest.mark.parametrize(

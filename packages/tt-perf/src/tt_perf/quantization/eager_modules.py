@@ -199,6 +199,9 @@ class QFunctional(FloatFunctional):
             )
         if not any(quantized):
             return fake_quantize_array(compute(*operands), self.scale, self.zero_point)
+        dtypes = sorted({v.dtype.name for v in operands})
+        if len(dtypes) > 1:
+            raise TypeError(f"QFunctional.{op}: all inputs must have the same quantized dtype, got {dtypes}")
         out = compute(*(v.dequantize() for v in operands))
         return quantize_per_tensor_tensor(out, self.scale, self.zero_point, operands[0].dtype)
 
