@@ -190,3 +190,25 @@ def test_mul_scalar_and_scalars_on_float_inputs():
     functional[0].add(one, one)
     assert functional[0].activation_post_process.max_val == 2.0
     assert isinstance(quantized.FXFloatFunctional(), nn.quantized.FloatFunctional)
+
+
+def test_add_scalar_saturating_either_end_and_in_qint8():
+    q = quantized.QFunctional(0.1, 10)
+    a = torch.quantize_per_tensor(torch.tensor([0.3, 1.0, -0.2]), 0.05, 5, torch.quint8)  # q = [11, 25, 1]
+    # c_q = -400: 5 + 400 = 405 > 255, so the zero point is pinned at 255 and the scale widened to
+    # (405 - 0) / 255 * 0.05; the values (q - 405) * 0.05 = [-19.7, -19.0, -20.2] requantized: [7, 16, 1]
+    out = q.add_scalar(a, -20.0)
+    assert out.q_scale() == pytest.approx(405 / 255 * 0.05) and out.q_zero_point() == 255
+    assert out.int_repr().tolist() == [7, 16, 1]
+    signed = torch.quantize_per_tensor(torch.tensor([0.3, -1.0]), 0.1, 2, torch.qint8)  # q = [5, -8]
+    # qint8, c_q = 200: 2 - 200 = -198 < -128: zero point -128, scale (127 + 198) / 255 * 0.1; the values
+    # (q + 198) * 0.1 = [20.3, 19.0] over that scale round to [159, 149], minus 128: [31, 21]
+    out = q.add_scalar(signed, 20.0)
+    assert out.q_scale() == pytest.approx(325 / 255 * 0.1) and out.q_zero_point() == -128
+    assert out.int_repr().tolist() == [31, 21]
+    # c_q = -200: 2 + 200 = 202 > 127: zero point 127, scale (202 + 128) / 255 * 0.1; [-19.7, -21.0]
+    out = q.add_scalar(signed, -20.0)
+    assert out.q_scale() == pytest.approx(330 / 255 * 0.1) and out.q_zero_point() == 127
+    assert out.int_repr().tolist() == [-25, -35]
+    halved = q.mul_scalar(a, 0.5)  # a positive scalar below 1 keeps the integers too: scale 0.025
+    assert (halved.q_scale(), halved.q_zero_point(), halved.int_repr().tolist()) == (0.025, 5, [11, 25, 1])
