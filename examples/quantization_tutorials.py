@@ -7,7 +7,8 @@
   (``fuse_model(is_qat=True)``, ``get_default_qat_qconfig``, ``prepare_qat``, a few steps, ``convert``).
 * "Dynamic Quantization": ``quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)`` on a
   word-language-model-like network (embedding, tanh hidden layer, decoder), and the LSTM word
-  language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``.
+  language model tutorial's ``quantize_dynamic(model, {nn.LSTM, nn.Linear}, dtype=torch.qint8)``
+  (and the same with its ``GRU`` variant).
 
 Each prints the largest difference between the quantized and the float model's outputs, as a
 fraction of the float output's range, and the model sizes (``state_dict`` bytes). The weights are
@@ -108,12 +109,14 @@ class WordLM(nn.Module):
 
 
 class LSTMModel(nn.Module):
-    """The LSTM word-language-model tutorial's model: encoder, LSTM, decoder (smaller)."""
+    """The LSTM word-language-model tutorial's model: encoder, LSTM (or, its ``rnn_type``, GRU), decoder
+    (smaller)."""
 
-    def __init__(self, ntoken: int = 30, ninp: int = 8, nhid: int = 12, nlayers: int = 2, **lstm):
+    def __init__(self, ntoken: int = 30, ninp: int = 8, nhid: int = 12, nlayers: int = 2,
+                 rnn_type: str = "LSTM", **lstm):  # fmt: skip
         super().__init__()
         self.encoder = nn.Embedding(ntoken, ninp)
-        self.rnn = nn.LSTM(ninp, nhid, nlayers, **lstm)
+        self.rnn = getattr(nn, rnn_type)(ninp, nhid, nlayers, **lstm)
         width = lstm.get("proj_size") or nhid
         self.decoder = nn.Linear(width * (2 if lstm.get("bidirectional") else 1), ntoken)
 
@@ -177,18 +180,20 @@ def static_tutorial(backend: str) -> dict:
     }
 
 
-def qat_tutorial(steps: int = 4) -> dict:
+def qat_tutorial(steps: int = 4, backend: str = "x86") -> dict:
     """The static tutorial's quantization-aware training: ``fuse_model(is_qat=True)``, ``prepare_qat``,
     a few SGD steps (observers off and batch norms frozen part-way, as the tutorial does), ``convert``.
 
     Returns how far the converted model is from the fake-quantized one it was trained as, and the
     trained model's outputs against the float model's before training (the training moved them).
+    With ``backend="x86"`` (``reduce_range``) training clamps activations at ``quant_max = 127`` and the
+    converted model at quint8's 255, as PyTorch's do, so the two differ wherever training saturated.
     """
     model, batch, calibration = tutorial_model()
     targets = torch.randint(0, 10, (64,))
     model.train()
     model.fuse_model(is_qat=True)
-    model.qconfig = torch.ao.quantization.get_default_qat_qconfig("x86")
+    model.qconfig = torch.ao.quantization.get_default_qat_qconfig(backend)
     torch.ao.quantization.prepare_qat(model, inplace=True)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     for step in range(steps):
@@ -227,13 +232,18 @@ def main() -> None:
             f"{100 * result['error']:.1f}% of the output range; classifier "
             f"{type(result['model'].classifier[1]).__name__}"
         )
-    result = qat_tutorial()
-    print(
-        f"qat (x86): converted vs the fake-quantized model it trained {result['gap']:.1e} of the output "
-        f"range; last loss {result['loss']:.3f}; first block {type(result['model'].features[0][0]).__name__}"
-    )
-    for name, make, types in (("{nn.Linear}", WordLM, {nn.Linear}), ("{nn.LSTM, nn.Linear}", LSTMModel,
-                                                                      {nn.LSTM, nn.Linear})):  # fmt: skip
+    for backend in ("x86", "qnnpack"):  # x86 trains on reduce_range's [0, 127]; its convert clamps at 255
+        result = qat_tutorial(backend=backend)
+        print(
+            f"qat ({backend}): converted vs the fake-quantized model it trained {result['gap']:.1e} of the "
+            f"output range; last loss {result['loss']:.3f}; first block "
+            f"{type(result['model'].features[0][0]).__name__}"
+        )
+    for name, make, types in (
+        ("{nn.Linear}", WordLM, {nn.Linear}),
+        ("{nn.LSTM, nn.Linear}", LSTMModel, {nn.LSTM, nn.Linear}),
+        ("{nn.GRU, nn.Linear}", lambda: LSTMModel(rnn_type="GRU"), {nn.GRU, nn.Linear}),
+    ):
         torch.manual_seed(0)
         result = dynamic_tutorial(make(), types)
         float_size, int8_size = size_of_model(result["float"]), size_of_model(result["quantized"])

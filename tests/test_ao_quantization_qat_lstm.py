@@ -31,7 +31,9 @@ def test_quantization_aware_training_converts_to_what_it_trained():
     with pytest.raises(RuntimeError, match="prepare_qat only works on models in training mode"):
         Q.prepare_qat(model)
     model.train()
-    model.qconfig = Q.get_default_qat_qconfig("x86")
+    # onednn: per-channel weights as x86, activations on quint8's full range (x86's reduce_range trains
+    # clamped at 127 and converts clamped at 255, as PyTorch's: test_ao_quantization_reduce_range.py)
+    model.qconfig = Q.get_default_qat_qconfig("onednn")
     copied = Q.prepare_qat(model)
     assert isinstance(copied[4], torch.ao.nn.qat.Linear) and type(model[4]) is nn.Linear  # inplace=False
     assert Q.prepare_qat(model, inplace=True) is model
@@ -63,7 +65,7 @@ def test_the_qat_tutorial_trains_conv_bn_and_converts_it_folded(relu):
     names = ["1", "2", "3"] if relu else ["1", "2"]
     Q.fuse_modules_qat(model, names, inplace=True)  # the tutorial's fuse_model(is_qat=True)
     assert isinstance(model[1], nn.intrinsic.ConvBnReLU2d if relu else nn.intrinsic.ConvBn2d)
-    model.qconfig = Q.get_default_qat_qconfig("x86")
+    model.qconfig = Q.get_default_qat_qconfig("onednn")  # x86's weights, quint8's full range (see above)
     Q.prepare_qat(model, inplace=True)
     qat = torch.ao.nn.intrinsic.qat
     assert type(model[1]) is (qat.ConvBnReLU2d if relu else qat.ConvBn2d)

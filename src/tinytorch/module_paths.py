@@ -240,9 +240,10 @@ PATHS: dict[str, str] = {
     "nn.modules.utils": "",
     "optim.sparse_adam": "",
     "nn.quantized": (
-        "tinytorch.ao.nn.quantized: Linear Conv2d Quantize DeQuantize FloatFunctional QFunctional dynamic"
+        "tinytorch.ao.nn.quantized: Linear Conv2d Quantize DeQuantize FloatFunctional FXFloatFunctional "
+        "QFunctional dynamic"
     ),
-    "nn.quantized.dynamic": "tinytorch.ao.nn.quantized.dynamic: Linear LSTM",
+    "nn.quantized.dynamic": "tinytorch.ao.nn.quantized.dynamic: Linear LSTM GRU RNNCell LSTMCell GRUCell",
     "nn.intrinsic": "tinytorch.ao.nn.intrinsic: ConvReLU2d LinearReLU ConvBn2d ConvBnReLU2d qat quantized",
     "nn.intrinsic.quantized": "tinytorch.ao.nn.intrinsic.quantized: ConvReLU2d LinearReLU",
     "nn.intrinsic.qat": (

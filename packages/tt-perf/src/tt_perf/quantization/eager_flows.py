@@ -20,15 +20,15 @@ What a PyTorch tutorial runs, unchanged::
 * :func:`prepare_qat` — ``Linear``/``Conv2d`` (and fused ``LinearReLU``/``ConvReLU2d``) swapped
   for module 15's QAT layers, ``ConvBn2d``/``ConvBnReLU2d`` for ``eager_qat_convbn``'s, then
   :func:`prepare` with fake quantizers;
-* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` for the types
-  (or names) given;
+* :func:`quantize_dynamic` — ``Linear`` → ``DynamicLinear``, ``LSTM`` → ``DynamicLSTM`` (and ``GRU``,
+  ``RNNCell``, ``LSTMCell``, ``GRUCell``) for the types (or names) given;
 * :func:`fuse_modules` / :func:`fuse_modules_qat` — lists of names fused into
   ``torch.ao.nn.intrinsic`` modules (eval: batch norm folded into the convolution).
 
 Where these differ from PyTorch, and why: ``convert`` before ``prepare`` (PyTorch: silently
 nothing) raises an error that says what to run; ``is_reference=True`` and custom-module configs
 are refused. Module types without a quantized version here (``ReLU6``,
-``GRU``, ``BatchNorm2d`` alone, ...) stay float, which works because the converted model
+``BatchNorm2d`` alone, ...) stay float, which works because the converted model
 passes float values on each point's grid.
 """
 
@@ -37,12 +37,13 @@ from __future__ import annotations
 import copy
 import warnings
 
-from tt_autograd import from_numpy
+import numpy as np
+from tt_autograd import Tensor, from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
-from tt_text import LSTM
+from tt_text import GRU, LSTM, GRUCell, LSTMCell, RNNCell
 from tt_vision import BatchNorm2d, Conv2d
 
-from .eager_dynamic_rnn import DynamicLSTM
+from .eager_dynamic_rnn import DynamicGRU, DynamicGRUCell, DynamicLSTM, DynamicLSTMCell, DynamicRNNCell
 from .eager_modules import (
     ConvBn2d,
     ConvBnReLU2d,
@@ -94,7 +95,10 @@ QAT_MAPPING = {
     Linear: QATLinear, Conv2d: QATConv2d, LinearReLU: QATLinearReLU, ConvReLU2d: QATConvReLU2d,
     ConvBn2d: QATConvBn2d, ConvBnReLU2d: QATConvBnReLU2d,
 }  # fmt: skip
-DYNAMIC_MAPPING = {Linear: DynamicLinear, LSTM: DynamicLSTM}
+#: The recurrent types ``quantize_dynamic`` converts with their ``from_float`` (PyTorch's default set).
+RECURRENT = {LSTM: DynamicLSTM, GRU: DynamicGRU, RNNCell: DynamicRNNCell, LSTMCell: DynamicLSTMCell,
+             GRUCell: DynamicGRUCell}  # fmt: skip
+DYNAMIC_MAPPING = {Linear: DynamicLinear, **RECURRENT}
 #: Layers that get an input observer too (a QAT layer fake-quantizes its own input).
 STATIC_LAYERS = (Linear, Conv2d, LinearReLU, ConvReLU2d)
 _IN, _OUT = "input_activation_post_process", "activation_post_process"
@@ -207,9 +211,8 @@ def prepare(model: Module, inplace: bool = False, allow_list=None, observer_non_
 
 def _qparams(path: str, observer) -> tuple[float, int]:
     """``(scale, zero_point)`` of an observer or fake quantizer; (1.0, 0) if it saw nothing (PyTorch's)."""
-    impl = observer.observer if isinstance(observer, ObserverBase) else observer.activation_post_process
     try:
-        scale, zero_point = impl.calculate_qparams()
+        scale, zero_point = observer.calculate_qparams()  # for its quant_min/quant_max (reduce_range)
     except RuntimeError:  # PyTorch warns and uses the defaults: a module never run in calibration
         warnings.warn(
             f"convert: the observer of {path} saw no data (the module did not run during calibration); "
@@ -217,24 +220,29 @@ def _qparams(path: str, observer) -> tuple[float, int]:
             stacklevel=1,  # convert re-issues it at its caller
         )
         return 1.0, 0
-    return float(scale), int(zero_point)
+    return float(_array(scale).item()), int(_array(zero_point).item())
+
+
+def _array(values) -> np.ndarray:
+    """An observer's result (a tensor from PyTorch-named observers, an array from module 15's) as an array."""
+    return np.asarray(values.numpy() if isinstance(values, Tensor) else values)
 
 
 def _weight_scales(path: str, module: Module, layer: Module, weight):
     """The symmetric scales of ``weight``: the QAT fake quantizer's, else a new ``qconfig.weight()``'s."""
     if isinstance(layer, (QATLinear, QATConv2d, QATConvBn2d)):
-        observer = layer.weight_fake_quant.activation_post_process
+        wrapper = layer.weight_fake_quant
     else:
         wrapper = module.qconfig.weight()  # an observer, or a fake quantizer (a QAT qconfig)
         wrapper(from_numpy(weight))
-        fake = isinstance(wrapper, Module15FakeQuantize)
-        observer = wrapper.activation_post_process if fake else wrapper.observer
+    fake = isinstance(wrapper, Module15FakeQuantize)
+    observer = wrapper.activation_post_process if fake else wrapper.observer
     if observer.qscheme != "symmetric":
         raise ValueError(
             f"convert: {path}: weights must be observed as torch.qint8 symmetric (per tensor or channel), "
             f"got {observer.dtype}; use default_weight_observer or default_per_channel_weight_observer"
         )
-    return observer.calculate_qparams()[0]
+    return _array(wrapper.calculate_qparams()[0]).astype(np.float32)
 
 
 def _from_float(path: str, module: Module, target: type) -> Module:
@@ -397,15 +405,16 @@ def quantize_qat(model: Module, run_fn, run_args, inplace: bool = False) -> Modu
 def quantize_dynamic(
     model: Module, qconfig_spec=None, dtype=None, mapping=None, inplace: bool = False
 ) -> Module:
-    """``Linear`` and ``LSTM`` layers (those ``qconfig_spec`` names) swapped for INT8-weight twins.
+    """``Linear`` and recurrent layers (those ``qconfig_spec`` names) swapped for INT8-weight twins.
 
     Args:
         model: any float model; it is not itself swapped, only its descendants (PyTorch's rule).
         qconfig_spec: a set of module types (``{nn.Linear}``), or a dict of types or dotted names
-            to qconfigs (``None`` keeps that one float). Default ``{nn.Linear, nn.LSTM}``.
+            to qconfigs (``None`` keeps that one float). Default PyTorch's: ``Linear``, ``LSTM``,
+            ``GRU``, ``RNNCell``, ``LSTMCell``, ``GRUCell``.
         dtype: ``torch.qint8`` (the default; the only one supported).
-        mapping: float type → dynamic type (default ``Linear`` → :class:`DynamicLinear`,
-            ``LSTM`` → :class:`~tt_perf.quantization.eager_dynamic_rnn.DynamicLSTM`).
+        mapping: float type → dynamic type (default ``Linear`` → :class:`DynamicLinear`, ``LSTM`` →
+            :class:`~tt_perf.quantization.eager_dynamic_rnn.DynamicLSTM`, ``GRU`` → ``DynamicGRU``, ...).
         inplace: change ``model`` itself instead of a deep copy.
     """
     if dtype is not None and getattr(dtype, "name", dtype) != "qint8":
@@ -415,7 +424,7 @@ def quantize_dynamic(
         )
     mapping = DYNAMIC_MAPPING if mapping is None else mapping
     if qconfig_spec is None:
-        qconfig_spec = {Linear, LSTM}
+        qconfig_spec = {Linear, *RECURRENT}
     if not isinstance(qconfig_spec, dict):
         qconfig_spec = dict.fromkeys(qconfig_spec, default_dynamic_qconfig)
     for key in qconfig_spec:
@@ -431,8 +440,8 @@ def quantize_dynamic(
     def make(path: str, child: Module) -> Module | None:
         if getattr(child, "qconfig", None) is None or type(child) not in mapping:
             return None
-        if type(child) is LSTM:
-            return mapping[LSTM].from_float(child, child.qconfig.weight)
+        if type(child) in RECURRENT:
+            return mapping[type(child)].from_float(child, child.qconfig.weight)
         weight = child.weight.detach().numpy()
         layer = mapping[type(child)](child.in_features, child.out_features, child.bias is not None)
         bias = None if child.bias is None else child.bias.detach().numpy()

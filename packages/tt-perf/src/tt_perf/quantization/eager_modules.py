@@ -3,7 +3,8 @@
 * ``QuantStub`` / ``DeQuantStub`` / ``QuantWrapper`` (``torch.ao.quantization``): where a model's
   quantized part begins and ends; ``convert`` turns them into ``Quantize`` / ``DeQuantize``.
 * ``FloatFunctional`` (``torch.ao.nn.quantized``): ``add``, ``mul``, ``cat``, ... as a module, so
-  that ``prepare`` can observe their results; ``convert`` makes it a ``QFunctional``.
+  that ``prepare`` can observe their results (a residual block's skip add); ``convert`` makes it a
+  ``QFunctional``, which rounds each result onto the observed grid.
 * the fused float modules of ``torch.ao.nn.intrinsic`` (``ConvReLU2d``, ``LinearReLU``, ``ConvBn2d``,
   ``ConvBnReLU2d``): ``Sequential``\\ s of their parts, as in PyTorch; ``fuse_modules`` makes them.
 * the converted layers (``torch.ao.nn.quantized``, ``.dynamic``, ``torch.ao.nn.intrinsic.quantized``):
@@ -29,13 +30,16 @@ Cost: a converted layer costs module 15's INT8 layer plus one rounding pass over
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
-from tt_autograd import Tensor, from_numpy
+from tt_autograd import Tensor, cat, from_numpy
 from tt_nn import Identity, Linear, Module, ReLU, Sequential
 from tt_nn import functional as nn_f
 from tt_vision import BatchNorm2d, Conv2d
 
-from .eager_qtensor import QuantizedTensor, qdtype_name, quint8
+from .eager_qtensor import QuantizedTensor, qdtype_name, quantized_add_scalar, quantized_mul_scalar, quint8
+from .eager_qtensor import quantize_per_tensor as quantize_per_tensor_tensor
 from .modules import QuantizedConv2d, QuantizedLinear
 from .qtensor import dequantize, quantize_per_tensor
 
@@ -111,11 +115,22 @@ class DeQuantize(Module):
         return x.dequantize() if isinstance(x, QuantizedTensor) else x
 
 
+def _add_relu(x, y):
+    return nn_f.relu(x + y)
+
+
+def _cat(dim: int):
+    return lambda *tensors: cat(list(tensors), dim=dim)
+
+
 class FloatFunctional(Module):
     """``add``, ``mul``, ``cat``, ``add_relu``, ``add_scalar``, ``mul_scalar``, ``matmul`` as a module.
 
-    Each result passes through ``activation_post_process`` (``Identity`` until ``prepare`` puts an
-    observer there), so a quantized model can fix the qparams of a sum. Calling it directly is an error.
+    Each result but the scalar ones passes through ``activation_post_process`` (``Identity`` until
+    ``prepare`` puts an observer there), so a quantized model can fix the qparams of a sum — how a
+    residual block's skip add is quantized in eager mode (``self.skip_add.add(x, self.conv(x))``).
+    ``add_scalar`` and ``mul_scalar`` are not observed: their quantized versions derive the qparams
+    from the input's (PyTorch's rule). Calling the module itself is an error.
     """
 
     def __init__(self) -> None:
@@ -128,42 +143,73 @@ class FloatFunctional(Module):
             "(add, cat, mul, add_relu, add_scalar, mul_scalar, matmul)"
         )
 
-    def _result(self, r):
-        return self.activation_post_process(r)
+    def _result(self, op: str, compute, *operands):
+        """``compute(*operands)`` observed. ``op`` names the method (for :class:`QFunctional`'s errors)."""
+        return self.activation_post_process(compute(*operands))
 
     def add(self, x, y):
-        return self._result(x + y)
+        return self._result("add", operator.add, x, y)
 
     def add_scalar(self, x, y: float):
-        return self._result(x + y)
+        return x + y
 
     def mul(self, x, y):
-        return self._result(x * y)
+        return self._result("mul", operator.mul, x, y)
 
     def mul_scalar(self, x, y: float):
-        return self._result(x * y)
+        return x * y
 
     def cat(self, x, dim: int = 0):
-        from tt_autograd import cat
-
-        return self._result(cat(list(x), dim=dim))
+        return self._result("cat", _cat(dim), *x)
 
     def add_relu(self, x, y):
-        return self._result(nn_f.relu(x + y))
+        return self._result("add_relu", _add_relu, x, y)
 
     def matmul(self, x, y):
-        return self._result(x @ y)
+        return self._result("matmul", operator.matmul, x, y)
+
+
+class FXFloatFunctional(FloatFunctional):
+    """``torch.ao.nn.quantized.FXFloatFunctional``: FX graph mode's marker; here a ``FloatFunctional``."""
 
 
 class QFunctional(FloatFunctional):
-    """What ``convert`` makes of a ``FloatFunctional``: each result rounded onto ``scale``/``zero_point``."""
+    """What ``convert`` makes of a ``FloatFunctional``: each result rounded onto ``scale``/``zero_point``.
+
+    Float inputs (the converted model's values on their grids) give float32 values on this grid;
+    ``QuantizedTensor`` inputs (``torch.quantize_per_tensor``) give a ``QuantizedTensor`` with these
+    qparams, as PyTorch's. ``add_scalar`` / ``mul_scalar`` keep the input's grid (PyTorch derives their
+    qparams from the input's): on a ``QuantizedTensor`` they are PyTorch's ``quantized::add_scalar`` /
+    ``mul_scalar``; on a float input, whose grid is not known here, ``mul_scalar`` is exact (the
+    product of a grid value is on the scaled grid) and ``add_scalar`` adds the scalar unrounded (PyTorch
+    rounds it onto the input's grid first: half an input step at most, the same on every element).
+    """
 
     def __init__(self, scale: float = 1.0, zero_point: int = 0) -> None:
         super().__init__()  # activation_post_process stays an Identity, as in PyTorch
         self.scale, self.zero_point = float(scale), int(zero_point)
 
-    def _result(self, r):
-        return fake_quantize_array(r, self.scale, self.zero_point)
+    def _result(self, op: str, compute, *operands):
+        quantized = [isinstance(v, QuantizedTensor) for v in operands]
+        if any(quantized) and not all(quantized):
+            kinds = [type(v).__name__ for v in operands]
+            raise TypeError(
+                f"QFunctional.{op}: got {kinds}: quantized and float tensors together; quantize every "
+                "operand (torch.quantize_per_tensor) or dequantize() the quantized ones"
+            )
+        if not any(quantized):
+            return fake_quantize_array(compute(*operands), self.scale, self.zero_point)
+        dtypes = sorted({v.dtype.name for v in operands})
+        if len(dtypes) > 1:
+            raise TypeError(f"QFunctional.{op}: all inputs must have the same quantized dtype, got {dtypes}")
+        out = compute(*(v.dequantize() for v in operands))
+        return quantize_per_tensor_tensor(out, self.scale, self.zero_point, operands[0].dtype)
+
+    def add_scalar(self, x, y: float):
+        return quantized_add_scalar(x, y) if isinstance(x, QuantizedTensor) else x + y
+
+    def mul_scalar(self, x, y: float):
+        return quantized_mul_scalar(x, y) if isinstance(x, QuantizedTensor) else x * y
 
     def extra_repr(self) -> str:
         return f"scale={self.scale}, zero_point={self.zero_point}"

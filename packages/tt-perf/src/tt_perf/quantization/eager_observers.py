@@ -12,11 +12,11 @@ module-15 observer (``.observer``) that does the arithmetic:
 
 Where they differ from PyTorch, and why:
 
-* ``reduce_range=True`` and the halved ranges (``quant_min=0, quant_max=127``, as in
-  ``default_observer``) are accepted and the full 8-bit range is used: PyTorch
-  halves the range to avoid an overflow of x86's ``VPMADDUBSW`` instruction;
-  module 15's integer products are exact (``int_gemm.py``), so the extra bit
-  only makes the steps finer.
+* (not a difference) ``quant_min``/``quant_max`` and ``reduce_range`` give PyTorch's integer range
+  (:func:`calculate_qmin_qmax`): ``reduce_range=True`` halves it (``quint8`` ``[0, 127]``, ``qint8``
+  ``[−64, 63]``), as do ``default_observer`` and the x86/fbgemm qconfigs, and the scale spans the
+  range over those steps. PyTorch halves it to avoid an overflow of x86's ``VPMADDUBSW``; module 15's
+  integer products are exact (``int_gemm.py``) and would not need it, but the qparams are PyTorch's.
 * other combinations (``qint8`` affine, ``quint8`` symmetric, ``qint32``) raise a
   ``ValueError`` that names the supported ones.
 * ``HistogramObserver`` cuts the range at a percentile of the histogram where
@@ -83,7 +83,7 @@ def _with_args(cls, **kwargs) -> _PartialWrapper:
     return _PartialWrapper(partial(cls, **kwargs))
 
 
-def _scheme(op: str, dtype, qscheme, per_channel: bool, quant_min, quant_max) -> str:
+def _scheme(op: str, dtype, qscheme, per_channel: bool) -> str:
     """Module 15's qscheme for PyTorch's ``dtype`` and ``qscheme``; refuses what module 15 cannot compute."""
     name = qdtype_name(op, dtype)
     if (name, qscheme) not in SCHEMES or (
@@ -94,16 +94,52 @@ def _scheme(op: str, dtype, qscheme, per_channel: bool, quant_min, quant_max) ->
             f"{op}: dtype {dtype!r} with qscheme {qscheme!r} is not supported; use dtype=torch.quint8 with "
             f"torch.{kinds}_affine (activations) or dtype=torch.qint8 with torch.{kinds}_symmetric (weights)"
         )
-    low, high = QRANGE[name]
-    halved = (low // 2, high // 2) if low else (0, high // 2)
-    given = (low if quant_min is None else quant_min, high if quant_max is None else quant_max)
-    if given not in ((low, high), halved):
-        raise ValueError(
-            f"{op}: quant_min/quant_max {given} are not supported for {name}; use the full range "
-            f"{(low, high)} "
-            f"(or {halved}, PyTorch's reduced range, which computes with the full one here)"
-        )
     return SCHEMES[(name, qscheme)]
+
+
+def calculate_qmin_qmax(op: str, dtype, quant_min, quant_max, reduce_range: bool) -> tuple[int, int]:
+    """PyTorch's integer range of an observer: ``quant_min``/``quant_max`` if both are given, else the
+    dtype's (``quint8`` ``[0, 255]``, ``qint8`` ``[−128, 127]``); ``reduce_range`` halves either
+    (``q // 2`` at both ends: ``[0, 127]``, ``[−64, 63]``).
+    """
+    name = qdtype_name(op, dtype)
+    low, high = QRANGE[name]
+    if quant_min is not None and quant_max is not None:
+        if not low <= quant_min <= 0 <= quant_max <= high or quant_min == quant_max:
+            raise ValueError(
+                f"{op}: quant_min/quant_max ({quant_min}, {quant_max}) must include 0, differ, and lie in "
+                f"{name}'s range [{low}, {high}]"
+            )
+        low, high = quant_min, quant_max
+    return (low // 2, high // 2) if reduce_range else (low, high)
+
+
+def range_qparams(low, high, qscheme: str, quant_min: int, quant_max: int) -> tuple[np.ndarray, np.ndarray]:
+    """Scale(s) and zero point(s) mapping ``[low, high]`` (widened to include 0) onto the integers
+    ``[quant_min, quant_max]``.
+
+    PyTorch's ``_calculate_qparams``: affine ``scale = (high − low) / (quant_max − quant_min)``,
+    ``zero_point = quant_min − round(low / scale)`` clamped to the range; symmetric
+    ``scale = max(−low, high) / ((quant_max − quant_min) / 2)``, zero point 0. On the full 8-bit
+    ranges this is module 15's :func:`~tt_perf.quantization.observers.calculate_qparams`.
+    Returns float32 scales and int32 zero points, shaped like ``low``.
+    """
+    low = np.minimum(np.asarray(low, dtype=np.float64), 0.0)
+    high = np.maximum(np.asarray(high, dtype=np.float64), 0.0)
+    if qscheme == "symmetric":
+        scale = np.maximum(np.maximum(-low, high) / ((quant_max - quant_min) / 2), EPS)
+        return scale.astype(np.float32), np.zeros(np.shape(scale), dtype=np.int32)
+    scale = np.maximum((high - low) / (quant_max - quant_min), EPS).astype(np.float32)
+    zero_point = np.clip(quant_min - np.rint(low / scale), quant_min, quant_max).astype(np.int32)
+    return scale, zero_point
+
+
+def observed_range(observer) -> tuple:
+    """The ``(low, high)`` a module-15 observer quantizes: a histogram's clipped range, else min and max."""
+    if isinstance(observer, module15.HistogramObserver):
+        return observer.clip_range()
+    observer._require_observed()
+    return observer.min_val, observer.max_val
 
 
 class ObserverBase(Module):
@@ -117,9 +153,11 @@ class ObserverBase(Module):
     with_args = classmethod(_with_args)
 
     def _setup(self, make, dtype, qscheme, reduce_range, quant_min, quant_max, per_channel=False) -> None:
-        scheme = _scheme(type(self).__name__, dtype, qscheme, per_channel, quant_min, quant_max)
+        op = type(self).__name__
+        scheme = _scheme(op, dtype, qscheme, per_channel)
         self.observer = make(qscheme=scheme)
         self.dtype, self.qscheme, self.reduce_range = dtype, qscheme, reduce_range
+        self.quant_min, self.quant_max = calculate_qmin_qmax(op, dtype, quant_min, quant_max, reduce_range)
 
     def forward(self, x):
         return self.observer(x)
@@ -133,8 +171,10 @@ class ObserverBase(Module):
         return self.observer.max_val
 
     def calculate_qparams(self):
-        """``(scale, zero_point)`` as tensors (float32 and int64): one entry, or one per channel."""
-        scale, zero_point = self.observer.calculate_qparams()
+        """``(scale, zero_point)`` as tensors (float32 and int64) for ``[quant_min, quant_max]``: one entry,
+        or one per channel."""
+        low, high = observed_range(self.observer)
+        scale, zero_point = range_qparams(low, high, self.observer.qscheme, self.quant_min, self.quant_max)
         return from_numpy(np.asarray(scale, np.float32)), from_numpy(np.asarray(zero_point, np.int64))
 
     def extra_repr(self) -> str:
@@ -233,6 +273,12 @@ class FakeQuantize(Module15FakeQuantize):
         wrapper = observer(quant_min=quant_min, quant_max=quant_max, **observer_kwargs)
         super().__init__(observer=lambda: wrapper.observer)
         self.observer_module = wrapper
+        self.quant_min, self.quant_max = wrapper.quant_min, wrapper.quant_max  # the clamp of training
+
+    def calculate_qparams(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(scale, zero_point)`` for the observer's ``[quant_min, quant_max]`` (PyTorch's)."""
+        scale, zero_point = self.observer_module.calculate_qparams()
+        return scale.numpy(), zero_point.numpy().astype(np.int32)
 
 
 class FusedMovingAvgObsFakeQuantize(FakeQuantize):

@@ -176,6 +176,23 @@ class QuantizedTensor:
         self._per_channel("q_per_channel_axis")
         return int(self.qtensor.axis)
 
+    def _refused(op: str):
+        def method(self, other):
+            raise NotImplementedError(
+                f"quantized tensor {op}: a QuantizedTensor has no arithmetic (PyTorch's has no such kernel "
+                "either); use torch.ao.nn.quantized.QFunctional (add, mul, add_scalar, mul_scalar, cat, "
+                "add_relu, matmul; FloatFunctional before convert), or dequantize() first"
+            )
+
+        return method
+
+    __add__ = __radd__ = _refused("+")
+    __sub__ = __rsub__ = _refused("-")
+    __mul__ = __rmul__ = _refused("*")
+    __matmul__ = __rmatmul__ = _refused("@")
+    __truediv__ = __rtruediv__ = _refused("/")
+    del _refused
+
     def __repr__(self) -> str:
         values = np.array2string(dequantize(self.qtensor), separator=", ", prefix="tensor(")
         if self.qtensor.axis is None:
@@ -227,3 +244,39 @@ def dequantize_tensor(tensor) -> Tensor:
     if isinstance(tensor, Tensor):
         return tensor
     raise TypeError(f"dequantize: expected a quantized tensor, got {type(tensor).__name__}")
+
+
+def quantized_add_scalar(x: QuantizedTensor, other: float) -> QuantizedTensor:
+    """PyTorch's ``quantized::add_scalar``: ``x + other`` with qparams derived from ``x``'s, not observed.
+
+    The scalar is rounded onto ``x``'s grid, ``c_q = round(other / scale)``; the integers stay and the
+    zero point moves to ``z − c_q`` if it stays in the dtype's range, else it is pinned at the end it
+    passed and the scale widened to keep every value (PyTorch's rule, from Caffe2). Per tensor only.
+    """
+    scale, zero_point = x.q_scale(), x.q_zero_point()
+    low, high = QRANGE[x.dtype.name]
+    c_q = int(np.rint(other / scale))
+    shifted = zero_point - c_q
+    if shifted < low:
+        new_scale, new_zero_point = (high - shifted) / (high - low) * scale, low
+    elif shifted > high:
+        new_scale, new_zero_point = (shifted - low) / (high - low) * scale, high
+    else:
+        new_scale, new_zero_point = scale, shifted
+    values = (x.qtensor.int_repr.astype(np.float64) - shifted) * scale
+    return quantize_per_tensor(values, new_scale, new_zero_point, x.dtype)
+
+
+def quantized_mul_scalar(x: QuantizedTensor, other: float) -> QuantizedTensor:
+    """PyTorch's ``quantized::mul_scalar``: ``x · other`` exactly, on the scale ``scale · |other|``.
+
+    A negative scalar mirrors the integers and the zero point in the dtype's range; zero gives zeros
+    with scale 1.0 and zero point 0 (PyTorch's). Per tensor only.
+    """
+    scale, zero_point = x.q_scale(), x.q_zero_point()
+    low, high = QRANGE[x.dtype.name]
+    if other == 0:
+        return quantize_per_tensor(np.zeros(x.shape, np.float32), 1.0, 0, x.dtype)
+    new_zero_point = zero_point if other > 0 else high + low - zero_point
+    values = (x.qtensor.int_repr.astype(np.float64) - zero_point) * scale * other
+    return quantize_per_tensor(values, scale * abs(other), new_zero_point, x.dtype)

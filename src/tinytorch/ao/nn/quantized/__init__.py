@@ -10,6 +10,7 @@ from __future__ import annotations
 from tt_perf.quantization.eager_modules import (
     DeQuantize,
     FloatFunctional,
+    FXFloatFunctional,
     QConv2d,
     QFunctional,
     QLinear,
@@ -21,4 +22,13 @@ from . import dynamic
 Linear = QLinear
 Conv2d = QConv2d
 
-__all__ = ["Conv2d", "DeQuantize", "FloatFunctional", "Linear", "QFunctional", "Quantize", "dynamic"]
+__all__ = [
+    "Conv2d",
+    "DeQuantize",
+    "FXFloatFunctional",
+    "FloatFunctional",
+    "Linear",
+    "QFunctional",
+    "Quantize",
+    "dynamic",
+]
