@@ -14,7 +14,7 @@ torch), never part of the default tests.
 
 Usage:
     python tools/parity/sweep.py [--group methods|gradients|dtypes|float16|reductions|transforms|linalg|
-                                          distributions|optimizers]
+                                          distributions|optimizers|modules|views]
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from collections.abc import Callable
 import numpy as np
 import sweep_dtypes  # (tools/parity is the script's directory)
 import sweep_libraries
+import sweep_views
 
 RNG = np.random.default_rng(0)
 BASES = {
@@ -228,6 +229,7 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
         {"methods": sweep_methods, "gradients": sweep_gradients}
         | sweep_dtypes.SWEEPS
         | sweep_libraries.SWEEPS
+        | sweep_views.SWEEPS
     )
     failures = 0
     for group in groups:
@@ -237,6 +239,8 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
             if group in ("methods", "gradients")
             else sweep_libraries.accepted
             if group in sweep_libraries.SWEEPS
+            else sweep_views.accepted
+            if group in sweep_views.SWEEPS
             else sweep_dtypes.accepted
         )
         unexpected = [
@@ -255,7 +259,7 @@ def run(groups: list[str], show_gaps: bool = False) -> int:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    groups = ["methods", "gradients", *sweep_dtypes.SWEEPS, *sweep_libraries.SWEEPS]
+    groups = ["methods", "gradients", *sweep_dtypes.SWEEPS, *sweep_libraries.SWEEPS, *sweep_views.SWEEPS]
     parser.add_argument("--group", action="append", choices=groups, help="default: all")
     parser.add_argument("--gaps", action="store_true", help="also list the calls only PyTorch takes")
     args = parser.parse_args(argv)

@@ -135,6 +135,15 @@ def test_a_buffer_filled_through_views_collects_every_gradient(leaf):
     np.testing.assert_allclose(gb.numpy(), [6.0] * 3)
 
 
+def test_an_index_assignment_into_a_0d_view_differentiates(leaf):
+    x, s = leaf((3,)), leaf(())
+    y = x * 1.0
+    y[1][...] = s.sin()  # a 0-d view: its gradient arrives as a NumPy scalar, put still copies an array
+    gx, gs = grad((y * autograd.tensor([1.0, 2.0, 3.0], dtype=F64)).sum(), (x, s))
+    np.testing.assert_array_equal(gx.numpy(), [1.0, 0.0, 3.0])
+    np.testing.assert_allclose(gs.numpy(), 2.0 * np.cos(s.detach().numpy()))
+
+
 def test_what_an_earlier_op_saved_keeps_its_values(leaf):
     x, y = _y(leaf, (4,))
     square = y * y  # saves y (PyTorch raises in backward after the write; TinyTorch's copy keeps it)
@@ -205,6 +214,30 @@ def test_inside_forward_mode_ad_a_view_write_is_refused(leaf):
         y = dual * x
         with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* forward-mode AD"):
             y[1:].mul_(2.0)
+
+
+def test_memory_a_write_cannot_copy_in_its_layout_or_may_not_write_is_refused_by_name(leaf):
+    read_only = np.arange(4.0)
+    read_only.flags.writeable = False
+    with pytest.raises(RuntimeError, match="copy_: the view's memory is read-only"):
+        autograd.from_numpy(read_only)[1:].copy_(leaf((3,)))
+    spaced = np.ndarray((3,), np.float64, bytearray(48), 0, (16,))  # an owner with gaps
+    with pytest.raises(RuntimeError, match="copy_: in-place write into a view .* not one row-major block"):
+        autograd.from_numpy(spaced)[1:].copy_(leaf((2,)))
+    memory = np.arange(6.0)
+    outside = autograd.from_numpy(memory[2:]).as_strided((2,), (1,), 0)  # before the base's first element
+    with pytest.raises(RuntimeError, match="reaches memory outside its base tensor"):
+        outside.copy_(leaf((2,)))
+    assert memory.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
+def test_a_base_keeps_weak_references_to_its_views_and_drops_dead_ones():
+    base = autograd.zeros(4)
+    kept = [base[i] for i in range(3)]
+    for _ in range(500):
+        base[1:].sum()  # a view that dies at once
+    assert len(base._views) < 70  # (dropped every 64 views)
+    assert {id(ref()) for ref in base._views if ref() is not None} == {id(v) for v in kept}
 
 
 # ----------------------------------------------------------------- unfold, a view

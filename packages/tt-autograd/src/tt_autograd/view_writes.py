@@ -93,12 +93,8 @@ def shares_memory_of(tensor: tt_tensor.Tensor, base: tt_tensor.Tensor) -> bool:
 
 def live_views(base: tt_tensor.Tensor) -> list:
     """The views of ``base`` still alive and still in its memory."""
-    views = base.__dict__.get("_views")
-    if not views:
-        return []
-    alive = [view for view in (ref() for ref in views) if view is not None]
-    views[:] = [weakref.ref(view) for view in alive]
-    return [view for view in alive if shares_memory_of(view, base)]
+    alive = (ref() for ref in base.__dict__.get("_views", ()))
+    return [view for view in alive if view is not None and shares_memory_of(view, base)]
 
 
 def needs_write_through(tensor: tt_tensor.Tensor) -> bool:
@@ -113,13 +109,18 @@ def write_through(tensor: tt_tensor.Tensor, op: str, result: tt_tensor.Tensor) -
     rewritten (module docstring)."""
     is_view = tensor._base is not None and shares_memory_of(tensor, tensor._base)
     base = tensor._base if is_view else tensor
+    if not storage(base.array).flags.c_contiguous:  # (NumPy memory in another layout: no same-layout copy)
+        raise RuntimeError(
+            f"{op}: in-place write into a view (or a tensor with views) whose memory is not one "
+            "row-major block (NumPy memory in another layout); write into a clone() instead"
+        )
     if is_view:
         _check_view_write(op, tensor, base)
         positions = positions_in(tensor, base)  # (the same after the move: offsets are kept)
         if np.unique(positions).size != positions.size:  # (overlapping windows of unfold, ...)
             raise RuntimeError(_OVERLAP.format(op=op))
     family = [base, *live_views(base)]
-    _move_to_copy(op, family)
+    _move_to_copy(family)
     tensor.array[...] = result.array  # (the write: new memory, so nothing saved sees it)
     if is_view:
         base._take_history(CopySlicesFunction.apply(base, result, positions=positions))
@@ -145,9 +146,13 @@ def _check_view_write(op: str, view: tt_tensor.Tensor, base: tt_tensor.Tensor) -
             "enabled. Given that this use case is ambiguous and error-prone, it is forbidden: take "
             "the view with grad mode enabled, or do the in-place op under tt.no_grad() too"
         )
-    repeated = any(stride == 0 and n > 1 for stride, n in zip(view.array.strides, view.shape))
-    if repeated or not view.array.flags.writeable:
-        raise RuntimeError(_OVERLAP.format(op=op))
+    if any(stride == 0 and n > 1 for stride, n in zip(view.array.strides, view.shape)):
+        raise RuntimeError(_OVERLAP.format(op=op))  # (an expanded view; overlapping windows: later)
+    if not view.array.flags.writeable:
+        raise RuntimeError(
+            f"{op}: the view's memory is read-only (NumPy memory that refuses writes); clone() the base "
+            "tensor first"
+        )
 
 
 _OVERLAP = (
@@ -157,15 +162,10 @@ _OVERLAP = (
 )
 
 
-def _move_to_copy(op: str, family: list) -> None:
+def _move_to_copy(family: list) -> None:
     """Point every tensor of ``family`` (one memory) at the same place in a copy of that memory."""
     root = storage(family[0].array)
-    fresh = root.copy(order="K")
-    if fresh.strides != root.strides:  # (an owner that is not one dense block: no such copy)
-        raise RuntimeError(
-            f"{op}: in-place write into a view whose memory TinyTorch cannot copy in its layout; use "
-            "the out-of-place form"
-        )
+    fresh = root.copy()  # (row-major, as the root: write_through checked)
     start = root.__array_interface__["data"][0]
     for tensor in family:
         array = tensor.array
@@ -207,7 +207,7 @@ class CopySlicesFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         flat = np.asarray(grad).reshape(-1)
-        values = flat[ctx.positions]
+        values = np.asarray(flat[ctx.positions])  # (a 0-d view's positions pick a NumPy scalar)
         kept = None
         if ctx.needs_input_grad[0]:
             kept = flat.copy()

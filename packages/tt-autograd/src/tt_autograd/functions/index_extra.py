@@ -32,7 +32,7 @@ _UFUNCS = {"sum": np.add, "mean": np.add, "prod": np.multiply, "amax": np.maximu
 
 def put(a: np.ndarray, key: tuple, values: object, accumulate: bool) -> np.ndarray:
     """A copy of ``a`` with ``values`` (broadcast; of ``a``'s dtype when added) written or added at key."""
-    out = a.copy()
+    out = np.array(a, copy=True)  # (a 0-d gradient may come as a NumPy scalar: still an array)
     if accumulate:
         np.add.at(out, key, values)
     else:
