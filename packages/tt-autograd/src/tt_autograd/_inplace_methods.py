@@ -17,6 +17,7 @@ import tt_tensor
 from tt_tensor import pointwise
 from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.indexing import convert_key
+from tt_tensor.storage import as_strided_view, storage_of
 from tt_tensor.tensor import operand
 
 from . import forward_ad, tensor_hooks, view_writes
@@ -198,6 +199,58 @@ class InPlaceGradMixin(tt_tensor.Tensor):
     def masked_fill_(self, mask: tt_tensor.Tensor, value: float) -> tt_tensor.Tensor:
         return self._write_back("masked_fill_", "masked_fill", (mask, value), {})
 
+    # ----------------------------------------------------------------- storage: resize_, set_
+    def resize_(self, *sizes: int, memory_format: object = None) -> tt_tensor.Tensor:
+        """This tensor with shape ``sizes``, row-major, over the start of its memory (PyTorch's).
+
+        Elements kept: the first ``numel`` of its storage from where it starts; memory that is
+        too small is replaced by a new block holding the old elements first, the rest
+        uninitialised (``np.empty``), as PyTorch's. Refused for a tensor that requires grad.
+        Cost: O(1) when the memory is large enough, else one copy.
+        """
+        shape = _sizes("resize_", sizes)
+        if self._requires_grad:
+            raise RuntimeError("resize_: cannot resize variables that require grad; resize a detach()ed copy")
+        count = int(np.prod(shape, dtype=np.int64))
+        try:
+            memory, start = storage_of(self.array)
+        except RuntimeError:  # (not one row-major block: its values, row-major, as the old elements)
+            memory, start = np.ascontiguousarray(self.array).reshape(-1), 0
+        if count > memory.size - start:
+            grown = np.empty(count, dtype=self.array.dtype)
+            kept = memory[start:]
+            grown[: kept.size] = kept
+            memory, start = grown, 0
+        self.array = memory[start : start + count].reshape(shape)
+        return self
+
+    def resize_as_(self, other: tt_tensor.Tensor, memory_format: object = None) -> tt_tensor.Tensor:
+        """:meth:`resize_` to ``other``'s shape."""
+        return self.resize_(*tuple(other.shape))
+
+    def set_(self, source: object = None, storage_offset: int = 0, size=None, stride=None):
+        """This tensor shares ``source``'s memory: its shape and strides, or ``size``/``stride`` from
+        ``storage_offset`` of it (elements, as ``as_strided``); no source: an empty tensor. Same
+        dtype only (PyTorch's rule); refused for a leaf that requires grad in grad mode."""
+        self._check_inplace("set_")
+        if source is None:
+            self.array = np.empty((0,), dtype=self.array.dtype)
+            return self
+        if not isinstance(source, tt_tensor.Tensor):
+            raise TypeError(f"set_: source must be a tensor, got {type(source).__name__}")
+        if source.array.dtype != self.array.dtype:
+            raise RuntimeError(
+                f"set_: expected a source of this tensor's dtype {_name(self.array.dtype)}, got "
+                f"{_name(source.array.dtype)}; convert it with .to() first"
+            )
+        if size is None:
+            self.array = source.array.view()
+        else:
+            size = _sizes("set_", (size,))
+            stride = tuple(int(n) for n in stride) if stride is not None else _row_major(size)
+            self.array = as_strided_view(source.array, size, stride, int(storage_offset))
+        return self
+
 
 _METHODS = {np.add: "add", np.subtract: "sub", np.multiply: "mul", np.true_divide: "div"}
 
@@ -224,3 +277,20 @@ def _check_batched_write(op: str, target: object, result: object) -> None:
             "over but `self` not being vmapped over in a vmap. Please try to use out-of-place operators "
             "instead of inplace arithmetic."
         )
+
+
+def _sizes(op: str, sizes: tuple) -> tuple[int, ...]:
+    """``resize_(2, 3)`` or ``resize_((2, 3))``: the shape, checked (non-negative ints)."""
+    shape = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else tuple(sizes)
+    if not all(isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0 for n in shape):
+        raise RuntimeError(f"{op}: sizes must be non-negative ints, got {list(shape)}")
+    return tuple(int(n) for n in shape)
+
+
+def _row_major(size: tuple[int, ...]) -> tuple[int, ...]:
+    """Row-major strides (elements) of ``size``."""
+    strides, step = [], 1
+    for n in reversed(size):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
