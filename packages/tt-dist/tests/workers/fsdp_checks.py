@@ -33,6 +33,7 @@ from fsdp_models import (
     transformer,
     whole,
 )
+from fsdp_release_checks import release
 from fsdp_state_checks import optimizer_state, saving
 from tt_dist.fsdp import ModuleWrapPolicy, ShardingStrategy, size_based_auto_wrap_policy
 from tt_optim.utils import clip_grad_norm_
@@ -150,6 +151,7 @@ def main(out: str) -> None:
             rank, world, tied, (5,), functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}))
         ),
         "pending": pending_forwards(rank, world),
+        "release": release(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

@@ -53,8 +53,9 @@ class StateDictType(enum.Enum):
 class BackwardPrefetch(enum.Enum):
     """When PyTorch issues the next unit's all-gather in backward; accepted, no effect here.
 
-    TinyTorch gathers once per forward and keeps the gathered parameters in the graph
-    until backward (see :mod:`tt_dist.fsdp.flat_param`), so backward gathers nothing.
+    TinyTorch's FULL_SHARD gathers a unit again when its backward first reads a saved
+    parameter (:mod:`tt_dist.fsdp.reshard`), without prefetching; SHARD_GRAD_OP keeps the
+    forward's gathered parameters, so its backward gathers nothing.
     """
 
     BACKWARD_PRE = 1

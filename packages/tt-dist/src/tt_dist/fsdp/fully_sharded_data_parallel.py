@@ -24,11 +24,11 @@ one reduce-scatter that leaves the average gradient of this rank's shard in
 ``flat_param.grad``. With each of N ranks on B/N samples of a batch-averaged loss, the
 parameters follow those of one process on the whole batch of B (up to float rounding).
 
-**What is saved, and what is not.** See :mod:`tt_dist.fsdp.flat_param`: parameters at
-rest, gradients and optimizer state are ``1/N`` per rank; the gathered parameters of a
-unit stay referenced by the autograd graph until its backward has run, so the peak
-during a step is not lower than DDP's (PyTorch frees them after forward and gathers
-again in backward; NumPy cannot free what the graph references).
+**What is saved.** See :mod:`tt_dist.fsdp.flat_param`: parameters at rest, gradients and
+optimizer state are ``1/N`` per rank; FULL_SHARD frees a unit's gathered parameters after
+its forward and gathers them again in its backward (:mod:`tt_dist.fsdp.reshard`, through
+saved-tensor hooks), so a step's peak holds one or two units' parameters, as PyTorch's;
+SHARD_GRAD_OP keeps them from forward to backward, as the graph holds them.
 
 Every unit must take part in every backward on every rank (a unit whose parameters get
 no gradient on one rank would leave the others waiting in its reduce-scatter).
@@ -60,6 +60,7 @@ from .api import (
     StateDictType,
 )
 from .flat_param import ConsumedParameter, FlatParamHandle
+from .reshard import release_after_forward
 from .wrap import recursive_wrap
 
 __all__ = ["FullyShardedDataParallel", "StateDictSettings"]
@@ -114,7 +115,7 @@ class FullyShardedDataParallel(Module):
         sharding_strategy: a :class:`ShardingStrategy`: FULL_SHARD (default), SHARD_GRAD_OP or
             NO_SHARD; the HYBRID ones are refused (they shard within a node of a 2-D mesh).
         cpu_offload, backward_prefetch, device_id, forward_prefetch, limit_all_gathers: accepted for
-            PyTorch's signature; everything is on the CPU and gathered once per forward here.
+            PyTorch's signature; everything is on the CPU and gathered when first needed, without prefetch.
         auto_wrap_policy: a callable ``policy(module=, recurse=, nonwrapped_numel=)`` from
             :mod:`tt_dist.fsdp.wrap` choosing the submodules that become units of their own.
         sync_module_states: broadcast rank 0's parameters and buffers before sharding.
@@ -201,13 +202,21 @@ class FullyShardedDataParallel(Module):
 
     # ------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """Gather this unit's parameters, run the module, release them (FULL_SHARD) afterwards."""
+        """Gather this unit's parameters, run the module, release them (FULL_SHARD) afterwards.
+
+        A FULL_SHARD forward that records gradients runs under the saved-tensor hooks of
+        :func:`~tt_dist.fsdp.reshard.release_after_forward`, so the graph does not keep the buffer.
+        """
         handle = self._handle
         record = is_grad_enabled()
         if handle is not None:
             handle.unshard(record)
+        gathered = handle.gathered if handle is not None else None  # FULL_SHARD, recording: reshard.py
+        saving = release_after_forward(gathered) if gathered is not None else contextlib.nullcontext(False)
+        releasing = False
         try:
-            output = self._fsdp_wrapped_module(*args, **kwargs)
+            with saving as releasing:
+                output = self._fsdp_wrapped_module(*args, **kwargs)
             if handle is not None and record:
                 handle.watch(output)
             return output
@@ -216,6 +225,8 @@ class FullyShardedDataParallel(Module):
                 trains = record and handle.requires_grad
                 if self.sharding_strategy is ShardingStrategy.FULL_SHARD or not trains:
                     handle.reshard()
+            if releasing:
+                gathered.release()
 
     @staticmethod
     def fsdp_modules(module: Module, root_only: bool = False) -> list[FullyShardedDataParallel]:
