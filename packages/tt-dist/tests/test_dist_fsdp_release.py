@@ -30,6 +30,8 @@ def test_full_shard_frees_after_forward_and_gathers_again_in_backward(fsdp_ranks
         assert got["gathers_forward"] == calls
         assert got["after_forward"] == [[False] * n for n in calls]  # every forward's buffer freed
         assert got["held_is_shard"] is True  # the handle refers to its shard only
+        leaves, stand_ins = got["stand_ins"]
+        assert leaves > 0 and stand_ins == leaves  # the graph's parameter leaves: NaN stand-ins
         assert got["gathers"] == [2 * n for n in calls]  # backward gathers each forward's once more
         assert got["after_backward"] == [[False] * (2 * n) for n in calls]  # and frees it again
         assert got["difference"] < 1e-5
@@ -43,6 +45,7 @@ def test_shard_grad_op_keeps_the_forwards_buffer_for_backward(fsdp_ranks, model)
         assert got["gathers_forward"] == got["gathers"] == [1] * units  # gathered once, by forward
         assert got["after_forward"] == [[True]] * units
         assert got["held_is_shard"] is False
+        assert got["stand_ins"][0] > 0 and got["stand_ins"][1] == 0  # the leaves view the kept buffer
         assert got["after_graph"] == [[False, False]] * units  # (the second: whole() after the step)
         assert got["difference"] < 1e-5
 
@@ -60,6 +63,7 @@ def test_inside_disabled_hooks_a_unit_keeps_its_buffer_until_backward(fsdp_ranks
     for record in fsdp_ranks:
         got = record["release"]["disabled"]
         assert got["after_forward"] == [[True]] * 3 and got["gathers"] == [1] * 3
+        assert got["stand_ins"][0] > 0 and got["stand_ins"][1] == 0  # nothing released
         assert got["after_backward"] == [[False]] * 3  # the post-backward hook lets it go
         assert got["difference"] < 1e-5
 

@@ -29,8 +29,8 @@ def counted(model) -> tuple[list, list]:
     handles = [u._handle for u in FSDP.fsdp_modules(model) if u._handle is not None]
     counts, refs = [0] * len(handles), [[] for _ in handles]
 
-    def gather(index, original, what):
-        full = original(what)
+    def gather(index, original, *args):
+        full = original(*args)
         counts[index] += 1
         refs[index].append(weakref.ref(full))
         return full
@@ -56,6 +56,9 @@ def step(build, inputs, wrap, rank, world, hooks=None) -> dict:
     with hooks if hooks is not None else contextlib.nullcontext():
         loss = loss_fn(model(part(x, rank, world)), part(y, rank, world))
     out = {"after_forward": alive(refs), "gathers_forward": list(counts)}
+    leaves = graph_leaves(loss.grad_fn)
+    out["stand_ins"] = [len(leaves), sum(bool(np.isnan(leaf.array).all()) for leaf in leaves)]
+    del leaves  # (they would keep SHARD_GRAD_OP's buffer after the graph)
     held = [sum(a.nbytes for a in u._handle.held_arrays()) for u in FSDP.fsdp_modules(model) if u._handle]
     shards = [4 * p.numel() for p in model.parameters()]
     out["held_is_shard"] = held == shards
@@ -68,6 +71,22 @@ def step(build, inputs, wrap, rank, world, hooks=None) -> dict:
     del loss
     out["after_graph"] = alive(refs)
     return out
+
+
+def graph_leaves(root) -> list:
+    """The leaf tensors the graph under ``root`` sends gradients to (here: the parameters' leaves)."""
+    leaves, seen, stack = {}, set(), [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        for parent in getattr(node, "parents", None) or ():
+            if isinstance(parent, autograd.Tensor):
+                leaves[id(parent)] = parent
+            elif parent is not None:
+                stack.append(parent)
+    return list(leaves.values())
 
 
 class Twice(nn.Module):
