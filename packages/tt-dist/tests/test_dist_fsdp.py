@@ -209,8 +209,8 @@ def test_refusals_name_the_fix(ranks):
     assert errors["hybrid"].startswith(
         "NotImplementedError: FullyShardedDataParallel: ShardingStrategy.HYBRID_SHARD is not supported"
     )
-    assert errors["mixed_precision"].startswith(
-        "NotImplementedError: FullyShardedDataParallel: mixed_precision is not supported"
+    assert errors["mixed_precision"] == (
+        "TypeError: FullyShardedDataParallel: mixed_precision must be a MixedPrecision, got object"
     )
     assert errors["orig_params"].startswith(
         "NotImplementedError: FullyShardedDataParallel: use_orig_params is not"

@@ -33,6 +33,7 @@ from fsdp_models import (
     transformer,
     whole,
 )
+from fsdp_precision_checks import precision
 from fsdp_release_checks import release
 from fsdp_state_checks import optimizer_state, saving
 from tt_dist.fsdp import ModuleWrapPolicy, ShardingStrategy, size_based_auto_wrap_policy
@@ -152,6 +153,7 @@ def main(out: str) -> None:
         ),
         "pending": pending_forwards(rank, world),
         "release": release(rank, world),
+        "precision": precision(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

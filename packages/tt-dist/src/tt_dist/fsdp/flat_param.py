@@ -49,7 +49,8 @@ from tt_autograd.multi_grad_hook import register_multi_grad_hook
 from tt_nn import Module, Parameter
 from tt_tensor import versions
 
-from .api import ShardingStrategy
+from .api import MixedPrecision, ShardingStrategy
+from .mixed_precision import predivide_factor, unit_dtypes
 from .reshard import Gathered
 
 __all__ = ["ConsumedParameter", "FlatParamHandle", "FlatParameter"]
@@ -111,6 +112,8 @@ class FlatParamHandle:
         strategy: a :class:`ShardingStrategy` (FULL_SHARD, SHARD_GRAD_OP or NO_SHARD).
         sync_module_states: broadcast rank 0's values before sharding (else every rank must have
             built the same values, as with PyTorch's default).
+        mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision` (the gathered parameters' dtype and
+            the reduction's; :mod:`tt_dist.fsdp.mixed_precision`), or None.
     """
 
     def __init__(
@@ -119,6 +122,7 @@ class FlatParamHandle:
         group: Any,
         strategy: ShardingStrategy,
         sync_module_states: bool = False,
+        mixed_precision: MixedPrecision | None = None,
     ) -> None:
         self.group, self.strategy = group, strategy
         self.sharded = strategy is not ShardingStrategy.NO_SHARD
@@ -158,6 +162,8 @@ class FlatParamHandle:
         self.padded = -(-total // world) * world
         self.shard_size = self.padded // world
         self.dtype = named[0][3].array.dtype
+        self.param_dtype, self.reduce_dtype = unit_dtypes(mixed_precision, self.dtype)
+        self.predivide = 1 if mixed_precision is None else predivide_factor(group.size)
         full = np.zeros(self.padded, self.dtype)
         for info, (*_, param) in zip(self.infos, named):
             full[info.offset : info.offset + info.numel] = param.array.reshape(-1)
@@ -181,18 +187,22 @@ class FlatParamHandle:
         self.reshard()
 
     # ------------------------------------------------------------ gather and release
-    def unshard(self, record: bool) -> None:
+    def unshard(self, record: bool, compute: bool = True) -> None:
         """Gather the whole flat parameter and point the module's attributes at views of it.
 
         ``record``: the forward records gradients, so the views are leaves requiring grad and the
-        unit's post-backward hook is registered on them. Nothing happens if already unsharded.
+        unit's post-backward hook is registered on them. ``compute``: in ``param_dtype`` (False:
+        in the shards' dtype, for summon_full_params). Nothing happens if already unsharded.
         """
         self.prune()
         if self.full is not None and self.sharded and not self.registrations:
             self.reshard()  # kept by SHARD_GRAD_OP for a forward dropped without backward: maybe stale now
         if self.full is None or not self.sharded:  # NO_SHARD: new views (and hook) each forward
             if self.sharded:
-                full = self.gather("FullyShardedDataParallel forward (all-gathering a unit's parameters)")
+                what = "FullyShardedDataParallel forward (all-gathering a unit's parameters)"
+                full = self.gather(what, self.param_dtype if compute else self.dtype)
+            elif compute and self.param_dtype != self.dtype:
+                full = self.flat_param.array.astype(self.param_dtype)  # NO_SHARD in a lower precision: a copy
             else:
                 full = self.flat_param.array  # NO_SHARD: the flat parameter is whole; the views write through
             self.full = full
@@ -210,10 +220,15 @@ class FlatParamHandle:
                     leaf.requires_grad = True
                 self._register(list(self.leaves))
 
-    def gather(self, what: str) -> np.ndarray:
-        """All-gather the shards into a new buffer of ``P'`` elements (``what``: the call, for a timeout)."""
-        full = np.empty(self.padded, self.dtype)
-        self.group.wait([self.group.comm.Iallgather(self.flat_param.array, full)], what)
+    def gather(self, what: str, dtype: np.dtype | None = None) -> np.ndarray:
+        """All-gather the shards into a new buffer of ``P'`` elements of ``dtype`` (default ``param_dtype``).
+
+        ``what``: the call, for a timeout's message. Each rank casts its shard first if needed.
+        """
+        dtype = self.param_dtype if dtype is None else dtype
+        shard = self.flat_param.array
+        full = np.empty(self.padded, dtype)
+        self.group.wait([self.group.comm.Iallgather(shard.astype(dtype, copy=False), full)], what)
         return full
 
     def _register(self, leaves: list[Tensor]) -> None:
@@ -291,7 +306,7 @@ class FlatParamHandle:
         Under ``no_sync()`` the packed gradient is kept (summed over passes) and sent with the next
         synchronised backward. SHARD_GRAD_OP releases the gathered parameters here.
         """
-        flat = np.zeros(self.padded, self.dtype)
+        flat = np.zeros(self.padded, self.reduce_dtype)
         firsts = [info for info in self.infos if info.first]
         for info, grad in zip(firsts, grads):
             if grad is not None:
@@ -307,17 +322,24 @@ class FlatParamHandle:
         self.reduce(flat)
 
     def reduce(self, flat: np.ndarray) -> None:
-        """Sum ``flat`` (``P'`` elements) over the ranks; this rank's range / N into ``flat_param.grad``."""
+        """Sum ``flat`` (``P'`` elements) over the ranks; this rank's range / N into ``flat_param.grad``.
+
+        In ``reduce_dtype``; with MixedPrecision divided by ``predivide`` before and the rest after
+        (PyTorch's), then cast to the shard's dtype.
+        """
         from mpi4py import MPI
 
         what = "FullyShardedDataParallel backward (reducing a unit's gradients)"
+        if self.predivide != 1:
+            flat /= self.predivide
         if self.sharded:
-            shard = np.empty(self.shard_size, self.dtype)
+            shard = np.empty(self.shard_size, flat.dtype)
             self.group.wait([self.group.comm.Ireduce_scatter_block(flat, shard, op=MPI.SUM)], what)
         else:
             shard = flat
             self.group.wait([self.group.comm.Iallreduce(MPI.IN_PLACE, shard, op=MPI.SUM)], what)
-        shard /= self.group.size
+        shard /= self.group.size / self.predivide
+        shard = shard.astype(self.dtype, copy=False)
         param = self.flat_param
         if param.grad is None:
             param.grad = Tensor.from_array(shard)

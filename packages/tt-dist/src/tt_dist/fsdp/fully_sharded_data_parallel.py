@@ -54,12 +54,14 @@ from .api import (
     CPUOffload,
     FullStateDictConfig,
     LocalStateDictConfig,
+    MixedPrecision,
     ShardedStateDictConfig,
     ShardingStrategy,
     StateDictConfig,
     StateDictType,
 )
 from .flat_param import ConsumedParameter, FlatParamHandle
+from .mixed_precision import cast_inputs, unit_dtypes
 from .reshard import release_after_forward
 from .wrap import recursive_wrap
 
@@ -120,7 +122,9 @@ class FullyShardedDataParallel(Module):
             :mod:`tt_dist.fsdp.wrap` choosing the submodules that become units of their own.
         sync_module_states: broadcast rank 0's parameters and buffers before sharding.
         use_orig_params: False only (the optimizer steps the flat shards).
-        mixed_precision, ignored_modules, param_init_fn, ignored_states, device_mesh: refused when set.
+        mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision`: the dtype the gathered parameters
+            compute in and the one the gradients are reduced in (:mod:`tt_dist.fsdp.mixed_precision`).
+        ignored_modules, param_init_fn, ignored_states, device_mesh: refused when set.
 
     Attributes:
         module: the wrapped module (``_fsdp_wrapped_module``).
@@ -135,7 +139,7 @@ class FullyShardedDataParallel(Module):
         cpu_offload: CPUOffload | None = None,
         auto_wrap_policy: Callable[..., bool] | None = None,
         backward_prefetch: Any = None,
-        mixed_precision: Any = None,
+        mixed_precision: MixedPrecision | None = None,
         ignored_modules: Any = None,
         param_init_fn: Any = None,
         device_id: Any = None,
@@ -165,7 +169,8 @@ class FullyShardedDataParallel(Module):
                 f"within a node "
                 "and replicates across nodes (a 2-D device mesh); use FULL_SHARD or SHARD_GRAD_OP"
             )
-        refuse({"mixed_precision": mixed_precision, "ignored_modules": ignored_modules,
+        unit_dtypes(mixed_precision, np.dtype(np.float32))  # checked before anything is wrapped
+        refuse({"ignored_modules": ignored_modules,
                 "param_init_fn": param_init_fn, "ignored_states": ignored_states, "device_mesh": device_mesh,
                 "use_orig_params": use_orig_params or None})  # fmt: skip
         group = default_group(process_group, "FullyShardedDataParallel")
@@ -177,7 +182,8 @@ class FullyShardedDataParallel(Module):
                 )
 
             def unit(child: Module) -> Module:
-                return FullyShardedDataParallel(child, group, strategy, sync_module_states=sync_module_states)
+                return FullyShardedDataParallel(child, group, strategy, mixed_precision=mixed_precision,
+                                                sync_module_states=sync_module_states)  # fmt: skip
 
             recursive_wrap(module, auto_wrap_policy, unit, only_wrap_children=True)
         self._fsdp_wrapped_module = module
@@ -186,7 +192,14 @@ class FullyShardedDataParallel(Module):
         self._state_dict_type = StateDictType.FULL_STATE_DICT
         self._state_dict_config: StateDictConfig = FullStateDictConfig()
         named = owned_parameters(module)
-        self._handle = FlatParamHandle(named, group, strategy, sync_module_states) if named else None
+        self.mixed_precision = mixed_precision
+        self._handle = (
+            FlatParamHandle(named, group, strategy, sync_module_states, mixed_precision) if named else None
+        )
+        self._is_root = True  # until an enclosing unit is built around this one
+        for inner in module.modules():
+            if isinstance(inner, FullyShardedDataParallel):
+                inner._is_root = False
         if self._handle is not None:
             module.register_parameter(FLAT, self._handle.flat_param)
         if sync_module_states and group.size > 1:
@@ -209,6 +222,11 @@ class FullyShardedDataParallel(Module):
         """
         handle = self._handle
         record = is_grad_enabled()
+        policy = self.mixed_precision
+        if policy is not None and policy.param_dtype is not None:
+            if policy.cast_root_forward_inputs if self._is_root else policy.cast_forward_inputs:
+                dtype, _ = unit_dtypes(policy, np.dtype(np.float32))
+                args, kwargs = cast_inputs(args, dtype), cast_inputs(kwargs, dtype)
         if handle is not None:
             handle.unshard(record)
         gathered = handle.gathered if handle is not None else None  # FULL_SHARD, recording: reshard.py
@@ -319,7 +337,7 @@ class FullyShardedDataParallel(Module):
                     "and its backward has not; call it before the forward or after the backward"
                 )
         for handle in handles:
-            handle.unshard(record=False)
+            handle.unshard(record=False, compute=False)
         try:
             yield
         finally:
