@@ -10,8 +10,10 @@ another order, so float16 rounding of the sum is allowed.
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
-from tt_dist.fsdp.mixed_precision import predivide_factor
+import tt_autograd as autograd
+from tt_dist.fsdp.mixed_precision import cast_inputs, predivide_factor
 
 CASES = ["mlp_FULL_SHARD", "mlp_SHARD_GRAD_OP", "mlp_NO_SHARD", "mlp_reduce_float32", "transformer"]
 
@@ -33,6 +35,11 @@ def test_which_units_cast_their_inputs(fsdp_ranks):
         got = record["precision"]
         assert got["uncast"] == [["float32"], ["float16"], "float32"]  # NumPy promotes the mixed product
         assert got["inner_cast"] == ["float16"]  # cast_forward_inputs: an inner unit casts
+
+
+def test_the_predivision_keeps_a_float16_sum_finite(fsdp_ranks):
+    rows = 12 // len(fsdp_ranks)
+    assert fsdp_ranks[0]["precision"]["large"] == [rows * 8000.0]  # the weight's: the ranks' average
 
 
 def test_refusals_name_the_option(fsdp_ranks):
@@ -61,3 +68,15 @@ def test_refusals_name_the_option(fsdp_ranks):
 @pytest.mark.parametrize(("world", "factor"), [(1, 1), (2, 2), (3, 2), (4, 2), (8, 4), (16, 4), (32, 8)])
 def test_predivide_factor_is_pytorchs(world, factor):
     assert predivide_factor(world) == factor
+
+
+def test_cast_inputs_casts_floating_tensors_only():
+    ids = autograd.tensor(np.arange(3))
+    half = autograd.tensor(np.ones(2, np.float16))
+    x = autograd.tensor(np.ones(2, np.float32), requires_grad=True)
+    got = cast_inputs((ids, [half, x], {"x": x, "n": 3}), np.dtype(np.float16))
+    assert got[0] is ids and got[1][0] is half  # integers and tensors already float16: untouched
+    assert isinstance(got[1], list) and got[1][1].array.dtype == np.float16
+    assert got[2]["x"].array.dtype == np.float16 and got[2]["n"] == 3
+    got[2]["x"].sum().backward()  # a differentiable cast: the gradient comes back in float32
+    assert x.grad.array.dtype == np.float32 and x.grad.numpy().tolist() == [1.0, 1.0]

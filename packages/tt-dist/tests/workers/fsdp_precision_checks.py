@@ -109,6 +109,12 @@ def precision(rank: int, world: int) -> dict:
     inner.module[0].module.register_forward_pre_hook(functools.partial(remember, seen))
     inner(autograd.tensor(np.ones((2, 5), np.float32)))
     out["inner_cast"] = sorted(seen["input"])
+    # the pre-division keeps a float16 sum finite: each rank's weight gradient is rows x 8000 (32,000 or
+    # 48,000 here); two or three of them overflow float16 (65,504) unless divided by 2 first
+    autograd.manual_seed(4)
+    single = FSDP(nn.Linear(1, 1), mixed_precision=MixedPrecision(param_dtype=F16))
+    single(autograd.tensor(np.full((BATCH // world, 1), 8000.0, np.float32))).sum().backward()
+    out["large"] = single._handle.flat_param.grad.numpy().tolist()
     out["errors"] = {
         name: message(lambda policy=policy: FSDP(mlp(), mixed_precision=policy))
         for name, policy in {
