@@ -31,7 +31,8 @@ unit's. Inside ``disable_saved_tensors_hooks`` a unit cannot enter its pair and 
 buffer until its backward, as SHARD_GRAD_OP.
 
 Cost per FULL_SHARD unit and step: one more all-gather of ``P'`` elements (backward's),
-one ``np.may_share_memory`` bounds test per saved array of the unit's forward. Memory: a
+one ``np.may_share_memory`` bounds test per saved array of the unit's forward (and per
+enclosing unit, for a nested one, as it hands them outwards). Memory: a
 unit's ``P'`` gathered elements live during its forward and during its backward only,
 so a step's peak holds about one or two units' instead of every unit's.
 """
