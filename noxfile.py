@@ -348,6 +348,15 @@ def bench_torch_dist(session: nox.Session) -> None:
     session.run("python", "benchmarks/dist.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-fsdp-memory")
+def bench_fsdp_memory(session: nox.Session) -> None:
+    """Bytes per rank at rest and at a step's peak: DDP, FSDP SHARD_GRAD_OP and FULL_SHARD, two MPI ranks."""
+    install_everything(session)
+    mpiexec = str(Path(session.bin) / "mpiexec")  # the mpich wheel's, beside the session's Python
+    session.run(mpiexec, "-n", "2", "python", "benchmarks/fsdp_memory.py", *session.posargs,
+                env={"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}, external=True)  # fmt: skip
+
+
 @nox.session(name="bench-torch-grid-sample")
 def bench_torch_grid_sample(session: nox.Session) -> None:
     """grid_sample's forward and backward per mode against PyTorch's, one run (opt-in: installs torch)."""

@@ -88,7 +88,7 @@ PATHS: dict[str, str] = {
     "distributed.fsdp": (
         "tt_dist.fsdp: FullyShardedDataParallel ShardingStrategy StateDictType FullStateDictConfig "
         "LocalStateDictConfig ShardedStateDictConfig StateDictConfig StateDictSettings BackwardPrefetch "
-        "CPUOffload"
+        "CPUOffload MixedPrecision"
     ),
     "distributed.fsdp.fully_sharded_data_parallel": (
         "tt_dist.fsdp: FullyShardedDataParallel ShardingStrategy StateDictType FullStateDictConfig"

@@ -15,6 +15,7 @@ from tt_autograd.gradients import grad
 from tt_autograd.saved_hooks import (
     Packed,
     census,
+    current_hooks,
     disable_saved_tensors_hooks,
     save_on_cpu,
     saved_tensors_hooks,
@@ -81,6 +82,28 @@ def test_only_the_innermost_pair_applies():
             x * x
         x * x
     assert [entry[0] for entry in log] == ["pack-inner"] * 2 + ["pack-outer"] * 2
+
+
+def test_current_hooks_is_the_innermost_pair_and_none_outside():
+    def pack(tensor):
+        return tensor
+
+    def unpack(packed):
+        return packed
+
+    assert current_hooks() is None
+    with saved_tensors_hooks(pack, unpack):
+        assert current_hooks() == (pack, unpack)
+        with counting([]) as inner:
+            assert current_hooks() == (inner.pack_hook, inner.unpack_hook)
+        assert current_hooks() == (pack, unpack)
+    assert current_hooks() is None
+    seen = []
+    with saved_tensors_hooks(pack, unpack):
+        worker = threading.Thread(target=lambda: seen.append(current_hooks()))
+        worker.start()
+        worker.join()
+    assert seen == [None]  # per thread
 
 
 def test_nothing_is_packed_when_nothing_is_recorded():

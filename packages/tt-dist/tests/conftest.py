@@ -9,6 +9,7 @@ they import) with one BLAS thread each: two ranks on two cores.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -56,3 +57,16 @@ def mpirun():
         return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
 
     return run
+
+
+@pytest.fixture(scope="session", params=[2, 3], ids=["2 ranks", "3 ranks"])
+def fsdp_ranks(request, mpirun, tmp_path_factory):
+    """Each rank's record of ``workers/fsdp_checks.py`` under ``mpiexec -n 2`` and ``-n 3`` (one run each).
+
+    Shared by ``test_dist_fsdp.py`` and ``test_dist_fsdp_release.py``.
+    """
+    n = request.param
+    out = tmp_path_factory.mktemp(f"fsdp{n}") / "out"
+    done = mpirun("fsdp_checks.py", str(out), n=n, timeout=180)
+    assert done.returncode == 0, f"mpiexec -n {n} fsdp_checks.py failed:\n{done.stdout}\n{done.stderr}"
+    return [json.loads(out.with_name(f"out.{rank}.json").read_text()) for rank in range(n)]

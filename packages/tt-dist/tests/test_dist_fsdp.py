@@ -10,8 +10,6 @@ holds, clipping, no_sync, state dicts and the errors.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 STRATEGIES = ["FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD"]
@@ -28,13 +26,10 @@ KEYS = [
 ]  # fmt: skip
 
 
-@pytest.fixture(scope="module", params=[2, 3], ids=["2 ranks", "3 ranks"])
-def ranks(request, mpirun, tmp_path_factory):
-    n = request.param
-    out = tmp_path_factory.mktemp(f"fsdp{n}") / "out"
-    done = mpirun("fsdp_checks.py", str(out), n=n, timeout=180)
-    assert done.returncode == 0, f"mpiexec -n {n} fsdp_checks.py failed:\n{done.stdout}\n{done.stderr}"
-    return [json.loads(out.with_name(f"out.{rank}.json").read_text()) for rank in range(n)]
+@pytest.fixture
+def ranks(fsdp_ranks):
+    """Each rank's record of one ``mpiexec -n 2`` and one ``-n 3`` run (conftest.py's ``fsdp_ranks``)."""
+    return fsdp_ranks
 
 
 def cases(model: str) -> list[str]:
@@ -214,8 +209,8 @@ def test_refusals_name_the_fix(ranks):
     assert errors["hybrid"].startswith(
         "NotImplementedError: FullyShardedDataParallel: ShardingStrategy.HYBRID_SHARD is not supported"
     )
-    assert errors["mixed_precision"].startswith(
-        "NotImplementedError: FullyShardedDataParallel: mixed_precision is not supported"
+    assert errors["mixed_precision"] == (
+        "TypeError: FullyShardedDataParallel: mixed_precision must be a MixedPrecision, got object"
     )
     assert errors["orig_params"].startswith(
         "NotImplementedError: FullyShardedDataParallel: use_orig_params is not"

@@ -91,6 +91,16 @@ class saved_tensors_hooks:  # noqa: N801  (PyTorch's name)
         _state.stack.pop()
 
 
+def current_hooks() -> tuple[Callable[[Any], Any], Callable[[Any], Any]] | None:
+    """The ``(pack_hook, unpack_hook)`` pair that applies now (the innermost entered), None if none.
+
+    For code that enters a pair of its own and hands what it does not keep to the enclosing
+    pair (FSDP's FULL_SHARD release); PyTorch keeps this in
+    ``torch._C._autograd._top_saved_tensors_default_hooks``.
+    """
+    return _state.stack[-1] if _state.stack else None
+
+
 class save_on_cpu(saved_tensors_hooks):  # noqa: N801  (PyTorch's name)
     """Saved tensors are packed on the CPU and moved back to their device when backward reads them.
 

@@ -9,6 +9,7 @@ from .api import (
     CPUOffload,
     FullStateDictConfig,
     LocalStateDictConfig,
+    MixedPrecision,
     ShardedStateDictConfig,
     ShardingStrategy,
     StateDictConfig,
@@ -20,7 +21,7 @@ from .wrap import ModuleWrapPolicy, size_based_auto_wrap_policy, transformer_aut
 
 __all__ = [
     "BackwardPrefetch", "CPUOffload", "FlatParameter", "FullStateDictConfig", "FullyShardedDataParallel",
-    "LocalStateDictConfig", "ModuleWrapPolicy", "ShardedStateDictConfig", "ShardingStrategy",
-    "StateDictConfig",
+    "LocalStateDictConfig", "MixedPrecision", "ModuleWrapPolicy", "ShardedStateDictConfig",
+    "ShardingStrategy", "StateDictConfig",
     "StateDictSettings", "StateDictType", "size_based_auto_wrap_policy", "transformer_auto_wrap_policy",
 ]  # fmt: skip

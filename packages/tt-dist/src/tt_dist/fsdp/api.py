@@ -9,10 +9,13 @@ rank0_only=True)`` runs unchanged. Everything here is CPU-resident already, so
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 __all__ = [
-    "BackwardPrefetch", "CPUOffload", "FullStateDictConfig", "LocalStateDictConfig", "ShardedStateDictConfig",
+    "BackwardPrefetch", "CPUOffload", "FullStateDictConfig", "LocalStateDictConfig", "MixedPrecision",
+    "ShardedStateDictConfig",
     "ShardingStrategy", "StateDictConfig", "StateDictType",
 ]  # fmt: skip
 
@@ -53,8 +56,9 @@ class StateDictType(enum.Enum):
 class BackwardPrefetch(enum.Enum):
     """When PyTorch issues the next unit's all-gather in backward; accepted, no effect here.
 
-    TinyTorch gathers once per forward and keeps the gathered parameters in the graph
-    until backward (see :mod:`tt_dist.fsdp.flat_param`), so backward gathers nothing.
+    TinyTorch's FULL_SHARD gathers a unit again when its backward first reads a saved
+    parameter (:mod:`tt_dist.fsdp.reshard`), without prefetching; SHARD_GRAD_OP keeps the
+    forward's gathered parameters, so its backward gathers nothing.
     """
 
     BACKWARD_PRE = 1
@@ -92,3 +96,36 @@ class ShardedStateDictConfig(StateDictConfig):
     """``SHARDED_STATE_DICT`` options (the type itself is refused here)."""
 
     _use_dtensor: bool = False
+
+
+@dataclass
+class MixedPrecision:
+    """PyTorch's ``torch.distributed.fsdp.MixedPrecision``: the dtypes a unit computes and reduces in.
+
+    Args:
+        param_dtype: the dtype of the gathered parameters (each rank casts its shard, then all-gathers
+            in it), so forward and backward compute in it; the shards the optimizer steps stay in their
+            dtype (float32). None: the shards' dtype.
+        reduce_dtype: the dtype of the gradients' reduce-scatter (default: ``param_dtype``); this rank's
+            reduced part is then cast to the shard's dtype into ``flat_param.grad``.
+        buffer_dtype: refused when set (PyTorch casts buffers for forward and keeps them whole in the
+            state dict); cast the buffers yourself.
+        keep_low_precision_grads: refused when True (the gradients are kept in the shards' dtype).
+        cast_forward_inputs: each unit but the root casts its floating-point tensor inputs to
+            ``param_dtype``.
+        cast_root_forward_inputs: the root unit (the outermost) does (default True, as PyTorch's).
+        _module_classes_to_ignore: accepted for the signature; every unit uses the same dtypes here
+            (PyTorch keeps BatchNorm modules in full precision).
+
+    Reduction: as PyTorch's FSDP1, the gradients are divided by ``pre`` before the reduce-scatter
+    and by ``N / pre`` after (``pre`` the power of 2 near ``sqrt(N)``), so a float16 sum does not
+    overflow; without ``MixedPrecision`` the sum is divided by ``N`` after.
+    """
+
+    param_dtype: Any = None
+    reduce_dtype: Any = None
+    buffer_dtype: Any = None
+    keep_low_precision_grads: bool = False
+    cast_forward_inputs: bool = False
+    cast_root_forward_inputs: bool = True
+    _module_classes_to_ignore: Sequence[type] = ()

@@ -18,19 +18,23 @@ stay declared, as None) and their storage is freed.
 * :meth:`FlatParamHandle.reshard`: the module's attributes become empty tensors (as
   PyTorch's freed parameters) and the handle drops the buffer.
 
-**Memory, honestly.** NumPy cannot free an array that some object still references,
-and the autograd graph keeps the leaves its ops saved (a ``Linear`` saves its weight)
-until backward has run. So a unit's gathered buffer, ``P'`` elements, lives from its
-forward until its backward has consumed the graph, whatever the strategy: the peak of
-a training step holds every unit's gathered parameters at once, as DDP holds them
-(PyTorch's FULL_SHARD frees them after forward and gathers again in backward, so its
-peak is one or two units). What IS saved per rank: parameters at rest (between
-steps) ``P'/N``, gradients ``P'/N``, optimizer state ``P'/N`` per state tensor (Adam's
-two moments: ``2·P'/N``) -- against ``P`` each with DDP. One transient ``P'``-element
-gradient buffer exists during each unit's reduce-scatter.
+**Memory.** NumPy frees an array once nothing references it, and the autograd graph
+references what its ops saved (a ``Linear`` saves its weight) and its leaves until
+backward has run. FULL_SHARD therefore runs a recording forward under saved-tensor hooks
+that keep where a saved view of the buffer lies rather than the view, and then drops
+the buffer (:mod:`tt_dist.fsdp.reshard`); backward gathers it again, and the
+post-backward hook drops it again: a unit's ``P'`` elements live during its forward and
+its backward only, as PyTorch's. SHARD_GRAD_OP keeps the buffer from the forward until
+the graph is dropped, so the peak of a step holds every unit's gathered parameters, as
+DDP holds the whole model. At rest, per rank: parameters ``P'/N``, gradients ``P'/N``,
+optimizer state ``P'/N`` per state tensor (Adam's two moments: ``2·P'/N``) -- against
+``P`` each with DDP. One transient ``P'``-element gradient buffer exists during each
+unit's reduce-scatter. ``benchmarks/fsdp_memory.py`` prints both, at rest and traced
+through a step.
 
-Cost per unit and step: one all-gather and one reduce-scatter of ``P'`` elements (each
-moves about ``P'·(N-1)/N`` elements per rank), one copy of the gradients into the buffer.
+Cost per unit and step: one all-gather (FULL_SHARD: two) and one reduce-scatter of ``P'``
+elements (each moves about ``P'·(N-1)/N`` elements per rank), one copy of the gradients
+into the buffer.
 """
 
 from __future__ import annotations
@@ -45,7 +49,9 @@ from tt_autograd.multi_grad_hook import register_multi_grad_hook
 from tt_nn import Module, Parameter
 from tt_tensor import versions
 
-from .api import ShardingStrategy
+from .api import MixedPrecision, ShardingStrategy
+from .mixed_precision import predivide_factor, unit_dtypes
+from .reshard import Gathered
 
 __all__ = ["ConsumedParameter", "FlatParamHandle", "FlatParameter"]
 
@@ -106,6 +112,8 @@ class FlatParamHandle:
         strategy: a :class:`ShardingStrategy` (FULL_SHARD, SHARD_GRAD_OP or NO_SHARD).
         sync_module_states: broadcast rank 0's values before sharding (else every rank must have
             built the same values, as with PyTorch's default).
+        mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision` (the gathered parameters' dtype and
+            the reduction's; :mod:`tt_dist.fsdp.mixed_precision`), or None.
     """
 
     def __init__(
@@ -114,6 +122,7 @@ class FlatParamHandle:
         group: Any,
         strategy: ShardingStrategy,
         sync_module_states: bool = False,
+        mixed_precision: MixedPrecision | None = None,
     ) -> None:
         self.group, self.strategy = group, strategy
         self.sharded = strategy is not ShardingStrategy.NO_SHARD
@@ -153,6 +162,8 @@ class FlatParamHandle:
         self.padded = -(-total // world) * world
         self.shard_size = self.padded // world
         self.dtype = named[0][3].array.dtype
+        self.param_dtype, self.reduce_dtype = unit_dtypes(mixed_precision, self.dtype)
+        self.predivide = 1 if mixed_precision is None else predivide_factor(group.size)
         full = np.zeros(self.padded, self.dtype)
         for info, (*_, param) in zip(self.infos, named):
             full[info.offset : info.offset + info.numel] = param.array.reshape(-1)
@@ -169,28 +180,29 @@ class FlatParamHandle:
                 param._fsdp_name = fqn
         self.placeholder = Tensor.from_array(np.empty(0, self.dtype))
         self.full: np.ndarray | None = None  # the gathered P' elements while unsharded
+        self.gathered: Gathered | None = None  # FULL_SHARD: the recording forward's, to release after it
         self.pending: np.ndarray | None = None  # unsharded gradient summed under no_sync()
         self.registrations: list[Any] = []  # live multi-grad hooks (one per forward awaiting backward)
         self.sync_gradients = True
         self.reshard()
 
     # ------------------------------------------------------------ gather and release
-    def unshard(self, record: bool) -> None:
+    def unshard(self, record: bool, compute: bool = True) -> None:
         """Gather the whole flat parameter and point the module's attributes at views of it.
 
         ``record``: the forward records gradients, so the views are leaves requiring grad and the
-        unit's post-backward hook is registered on them. Nothing happens if already unsharded.
+        unit's post-backward hook is registered on them. ``compute``: in ``param_dtype`` (False:
+        in the shards' dtype, for summon_full_params). Nothing happens if already unsharded.
         """
         self.prune()
         if self.full is not None and self.sharded and not self.registrations:
             self.reshard()  # kept by SHARD_GRAD_OP for a forward dropped without backward: maybe stale now
         if self.full is None or not self.sharded:  # NO_SHARD: new views (and hook) each forward
             if self.sharded:
-                full = np.empty(self.padded, self.dtype)
-                request = self.group.comm.Iallgather(self.flat_param.array, full)
-                self.group.wait(
-                    [request], "FullyShardedDataParallel forward (all-gathering a unit's parameters)"
-                )
+                what = "FullyShardedDataParallel forward (all-gathering a unit's parameters)"
+                full = self.gather(what, self.param_dtype if compute else self.dtype)
+            elif compute and self.param_dtype != self.dtype:
+                full = self.flat_param.array.astype(self.param_dtype)  # NO_SHARD in a lower precision: a copy
             else:
                 full = self.flat_param.array  # NO_SHARD: the flat parameter is whole; the views write through
             self.full = full
@@ -201,10 +213,23 @@ class FlatParamHandle:
                     by_slot[info.slot] = Tensor.from_array(view)
                 object.__setattr__(info.module, info.name, by_slot[info.slot])  # a tied name: the same leaf
             self.leaves = list(by_slot.values())
+            if record and self.strategy is ShardingStrategy.FULL_SHARD:
+                self.gathered = Gathered(self, full, by_slot)  # released after forward (reshard.py)
             if record and self.requires_grad:
                 for leaf in self.leaves:
                     leaf.requires_grad = True
                 self._register(list(self.leaves))
+
+    def gather(self, what: str, dtype: np.dtype | None = None) -> np.ndarray:
+        """All-gather the shards into a new buffer of ``P'`` elements of ``dtype`` (default ``param_dtype``).
+
+        ``what``: the call, for a timeout's message. Each rank casts its shard first if needed.
+        """
+        dtype = self.param_dtype if dtype is None else dtype
+        shard = self.flat_param.array
+        full = np.empty(self.padded, dtype)
+        self.group.wait([self.group.comm.Iallgather(shard.astype(dtype, copy=False), full)], what)
+        return full
 
     def _register(self, leaves: list[Tensor]) -> None:
         """Run :meth:`post_backward` once this pass has computed every gradient of ``leaves``.
@@ -214,6 +239,7 @@ class FlatParamHandle:
         forgets it. Until then, the first leaf stands in (it lives as long as the graph does).
         """
         entry: dict[str, Any] = {"alive": [weakref.ref(leaves[0])], "watched": False}
+        forward = self.gathered  # FULL_SHARD's (None otherwise): released when the backward is done
 
         def clear(leaf: Tensor) -> None:
             leaf.grad = None  # the gradient went into the flat buffer; do not keep a full-size copy
@@ -222,6 +248,8 @@ class FlatParamHandle:
             for handle in entry["handles"]:
                 handle.remove()
             self.registrations = [e for e in self.registrations if e is not entry]  # by identity
+            if forward is not None:
+                forward.release()  # backward's gathered parameters go before the reduce-scatter
             self.post_backward(grads)
 
         for leaf in leaves:  # kept after done(): the last leaf's runs after it, and they die with the leaves
@@ -260,6 +288,7 @@ class FlatParamHandle:
             return  # NO_SHARD: the views are of the flat parameter itself, kept
         self.full = None
         self.leaves = []
+        self.gathered = None
         for info in self.infos:
             object.__setattr__(info.module, info.name, self.placeholder)
 
@@ -277,7 +306,7 @@ class FlatParamHandle:
         Under ``no_sync()`` the packed gradient is kept (summed over passes) and sent with the next
         synchronised backward. SHARD_GRAD_OP releases the gathered parameters here.
         """
-        flat = np.zeros(self.padded, self.dtype)
+        flat = np.zeros(self.padded, self.reduce_dtype)
         firsts = [info for info in self.infos if info.first]
         for info, grad in zip(firsts, grads):
             if grad is not None:
@@ -293,17 +322,24 @@ class FlatParamHandle:
         self.reduce(flat)
 
     def reduce(self, flat: np.ndarray) -> None:
-        """Sum ``flat`` (``P'`` elements) over the ranks; this rank's range / N into ``flat_param.grad``."""
+        """Sum ``flat`` (``P'`` elements) over the ranks; this rank's range / N into ``flat_param.grad``.
+
+        In ``reduce_dtype``; with MixedPrecision divided by ``predivide`` before and the rest after
+        (PyTorch's), then cast to the shard's dtype.
+        """
         from mpi4py import MPI
 
         what = "FullyShardedDataParallel backward (reducing a unit's gradients)"
+        if self.predivide != 1:
+            flat /= self.predivide
         if self.sharded:
-            shard = np.empty(self.shard_size, self.dtype)
+            shard = np.empty(self.shard_size, flat.dtype)
             self.group.wait([self.group.comm.Ireduce_scatter_block(flat, shard, op=MPI.SUM)], what)
         else:
             shard = flat
             self.group.wait([self.group.comm.Iallreduce(MPI.IN_PLACE, shard, op=MPI.SUM)], what)
-        shard /= self.group.size
+        shard /= self.group.size / self.predivide
+        shard = shard.astype(self.dtype, copy=False)
         param = self.flat_param
         if param.grad is None:
             param.grad = Tensor.from_array(shard)

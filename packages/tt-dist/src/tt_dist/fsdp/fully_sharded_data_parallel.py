@@ -24,11 +24,11 @@ one reduce-scatter that leaves the average gradient of this rank's shard in
 ``flat_param.grad``. With each of N ranks on B/N samples of a batch-averaged loss, the
 parameters follow those of one process on the whole batch of B (up to float rounding).
 
-**What is saved, and what is not.** See :mod:`tt_dist.fsdp.flat_param`: parameters at
-rest, gradients and optimizer state are ``1/N`` per rank; the gathered parameters of a
-unit stay referenced by the autograd graph until its backward has run, so the peak
-during a step is not lower than DDP's (PyTorch frees them after forward and gathers
-again in backward; NumPy cannot free what the graph references).
+**What is saved.** See :mod:`tt_dist.fsdp.flat_param`: parameters at rest, gradients and
+optimizer state are ``1/N`` per rank; FULL_SHARD frees a unit's gathered parameters after
+its forward and gathers them again in its backward (:mod:`tt_dist.fsdp.reshard`, through
+saved-tensor hooks), so a step's peak holds one or two units' parameters, as PyTorch's;
+SHARD_GRAD_OP keeps them from forward to backward, as the graph holds them.
 
 Every unit must take part in every backward on every rank (a unit whose parameters get
 no gradient on one rank would leave the others waiting in its reduce-scatter).
@@ -54,12 +54,15 @@ from .api import (
     CPUOffload,
     FullStateDictConfig,
     LocalStateDictConfig,
+    MixedPrecision,
     ShardedStateDictConfig,
     ShardingStrategy,
     StateDictConfig,
     StateDictType,
 )
 from .flat_param import ConsumedParameter, FlatParamHandle
+from .mixed_precision import cast_inputs, unit_dtypes
+from .reshard import release_after_forward
 from .wrap import recursive_wrap
 
 __all__ = ["FullyShardedDataParallel", "StateDictSettings"]
@@ -114,12 +117,14 @@ class FullyShardedDataParallel(Module):
         sharding_strategy: a :class:`ShardingStrategy`: FULL_SHARD (default), SHARD_GRAD_OP or
             NO_SHARD; the HYBRID ones are refused (they shard within a node of a 2-D mesh).
         cpu_offload, backward_prefetch, device_id, forward_prefetch, limit_all_gathers: accepted for
-            PyTorch's signature; everything is on the CPU and gathered once per forward here.
+            PyTorch's signature; everything is on the CPU and gathered when first needed, without prefetch.
         auto_wrap_policy: a callable ``policy(module=, recurse=, nonwrapped_numel=)`` from
             :mod:`tt_dist.fsdp.wrap` choosing the submodules that become units of their own.
         sync_module_states: broadcast rank 0's parameters and buffers before sharding.
         use_orig_params: False only (the optimizer steps the flat shards).
-        mixed_precision, ignored_modules, param_init_fn, ignored_states, device_mesh: refused when set.
+        mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision`: the dtype the gathered parameters
+            compute in and the one the gradients are reduced in (:mod:`tt_dist.fsdp.mixed_precision`).
+        ignored_modules, param_init_fn, ignored_states, device_mesh: refused when set.
 
     Attributes:
         module: the wrapped module (``_fsdp_wrapped_module``).
@@ -134,7 +139,7 @@ class FullyShardedDataParallel(Module):
         cpu_offload: CPUOffload | None = None,
         auto_wrap_policy: Callable[..., bool] | None = None,
         backward_prefetch: Any = None,
-        mixed_precision: Any = None,
+        mixed_precision: MixedPrecision | None = None,
         ignored_modules: Any = None,
         param_init_fn: Any = None,
         device_id: Any = None,
@@ -164,7 +169,8 @@ class FullyShardedDataParallel(Module):
                 f"within a node "
                 "and replicates across nodes (a 2-D device mesh); use FULL_SHARD or SHARD_GRAD_OP"
             )
-        refuse({"mixed_precision": mixed_precision, "ignored_modules": ignored_modules,
+        unit_dtypes(mixed_precision, np.dtype(np.float32))  # checked before anything is wrapped
+        refuse({"ignored_modules": ignored_modules,
                 "param_init_fn": param_init_fn, "ignored_states": ignored_states, "device_mesh": device_mesh,
                 "use_orig_params": use_orig_params or None})  # fmt: skip
         group = default_group(process_group, "FullyShardedDataParallel")
@@ -176,7 +182,8 @@ class FullyShardedDataParallel(Module):
                 )
 
             def unit(child: Module) -> Module:
-                return FullyShardedDataParallel(child, group, strategy, sync_module_states=sync_module_states)
+                return FullyShardedDataParallel(child, group, strategy, mixed_precision=mixed_precision,
+                                                sync_module_states=sync_module_states)  # fmt: skip
 
             recursive_wrap(module, auto_wrap_policy, unit, only_wrap_children=True)
         self._fsdp_wrapped_module = module
@@ -185,7 +192,14 @@ class FullyShardedDataParallel(Module):
         self._state_dict_type = StateDictType.FULL_STATE_DICT
         self._state_dict_config: StateDictConfig = FullStateDictConfig()
         named = owned_parameters(module)
-        self._handle = FlatParamHandle(named, group, strategy, sync_module_states) if named else None
+        self.mixed_precision = mixed_precision
+        self._handle = (
+            FlatParamHandle(named, group, strategy, sync_module_states, mixed_precision) if named else None
+        )
+        self._is_root = True  # until an enclosing unit is built around this one
+        for inner in module.modules():
+            if isinstance(inner, FullyShardedDataParallel):
+                inner._is_root = False
         if self._handle is not None:
             module.register_parameter(FLAT, self._handle.flat_param)
         if sync_module_states and group.size > 1:
@@ -201,13 +215,26 @@ class FullyShardedDataParallel(Module):
 
     # ------------------------------------------------------------ forward
     def forward(self, *args: Any, **kwargs: Any) -> Any:
-        """Gather this unit's parameters, run the module, release them (FULL_SHARD) afterwards."""
+        """Gather this unit's parameters, run the module, release them (FULL_SHARD) afterwards.
+
+        A FULL_SHARD forward that records gradients runs under the saved-tensor hooks of
+        :func:`~tt_dist.fsdp.reshard.release_after_forward`, so the graph does not keep the buffer.
+        """
         handle = self._handle
         record = is_grad_enabled()
+        policy = self.mixed_precision
+        if policy is not None and policy.param_dtype is not None:
+            if policy.cast_root_forward_inputs if self._is_root else policy.cast_forward_inputs:
+                dtype, _ = unit_dtypes(policy, np.dtype(np.float32))
+                args, kwargs = cast_inputs(args, dtype), cast_inputs(kwargs, dtype)
         if handle is not None:
             handle.unshard(record)
+        gathered = handle.gathered if handle is not None else None  # FULL_SHARD, recording: reshard.py
+        saving = release_after_forward(gathered) if gathered is not None else contextlib.nullcontext(False)
+        releasing = False
         try:
-            output = self._fsdp_wrapped_module(*args, **kwargs)
+            with saving as releasing:
+                output = self._fsdp_wrapped_module(*args, **kwargs)
             if handle is not None and record:
                 handle.watch(output)
             return output
@@ -216,6 +243,8 @@ class FullyShardedDataParallel(Module):
                 trains = record and handle.requires_grad
                 if self.sharding_strategy is ShardingStrategy.FULL_SHARD or not trains:
                     handle.reshard()
+            if releasing:
+                gathered.release()
 
     @staticmethod
     def fsdp_modules(module: Module, root_only: bool = False) -> list[FullyShardedDataParallel]:
@@ -308,7 +337,7 @@ class FullyShardedDataParallel(Module):
                     "and its backward has not; call it before the forward or after the backward"
                 )
         for handle in handles:
-            handle.unshard(record=False)
+            handle.unshard(record=False, compute=False)
         try:
             yield
         finally:
