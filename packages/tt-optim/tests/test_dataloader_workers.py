@@ -488,3 +488,32 @@ def test_the_worker_loop_ends_a_stream_once(run_worker):
     sent = run_worker(Stream(1), (0, None), (1, None), resume, (2, None), None)
     assert isinstance(sent[1][1], worker._StreamEnd) and sent[2] == (resume, None)
     assert sent[3][1].tolist() == [0]  # the stream starts again after a resume
+
+
+@pytest.mark.parametrize("kind", ["shuffle", "random-sampler", "with-replacement", "batch-sampler"])
+def test_every_pass_shuffles_alike_with_and_without_workers(kind):
+    """PyTorch draws the workers' base seed with num_workers=0 too, after the pass's order."""
+    dataset = data()
+    passes = {}
+    for count in (0, 2):
+        generator = Generator(7)
+        options = {"generator": generator, **KINDS[kind](dataset, generator)}  # the sampler's and the seed's
+        loader = DataLoader(dataset, num_workers=count, **options)
+        passes[count] = [list(loader) for _ in range(3)]
+    for got, expected in zip(passes[2], passes[0]):
+        same(got, expected)
+    orders = [[batch[1].tolist() for batch in batches] for batches in passes[0]]
+    assert orders[0] != orders[1] != orders[2]
+
+
+def test_num_workers_0_draws_the_seed_when_the_pass_starts_after_its_order():
+    generator, expected = Generator(5), Generator(5)
+    iter(DataLoader(data(), shuffle=True, generator=generator))
+    expected.numpy.permutation(23)
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+    generator, expected = Generator(5), Generator(5)
+    batches = iter(DataLoader(Stream(4), batch_size=2, generator=generator))  # a stream: no order
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+    assert [batch.tolist() for batch in batches] == [[0, 1], [2, 3]]

@@ -18,9 +18,10 @@ PyTorch. Each worker batches its own stream (``drop_last`` drops each worker's s
 Seeds: per pass (once, with ``persistent_workers``) a ``base_seed`` is drawn from the loader's
 ``generator`` (else the default generator), *after* the pass's order; worker ``i`` seeds tt's
 default generator, Python's ``random`` and NumPy's legacy global state with ``base_seed + i``
-(NumPy's modulo 2**32), then calls ``worker_init_fn(i)``. PyTorch draws the seed in the main
-process even with ``num_workers=0``; here that path is the course's and draws none, so later
-passes shuffle differently from ``num_workers=0`` (the first pass is the same).
+(NumPy's modulo 2**32), then calls ``worker_init_fn(i)``. As in PyTorch, ``num_workers=0`` draws
+(and ignores) the seed at the same point, so a fixed ``generator`` shuffles every pass alike
+whatever ``num_workers`` is; persistent workers draw it once, so from their second pass they
+shuffle differently (PyTorch's too).
 
 Cost: each batch crosses processes once as one pickle on a :func:`multiprocessing.Pipe` per worker
 (``Connection.send``): the worker serialises it (NumPy arrays in-band: one copy of their bytes),
@@ -268,15 +269,24 @@ def index_batches(loader: Any) -> Any:
     """The pass's batches of indices, drawn by the loader's ``num_workers=0`` code (a stream: ``None``s).
 
     A copy of the loader whose ``_fetch`` returns the indices it is given runs ``__iter__``:
-    the same sampler, shuffle and ``drop_last`` code, the same draws from the generator.
+    the same sampler, shuffle and ``drop_last`` code, the same draws from the generator. The first
+    batch is taken now, so a lazy sampler (a generator function) has drawn its order on return.
     """
     if isinstance(loader.dataset, IterableDataset):
         return itertools.repeat(None)
     proxy = object.__new__(type(loader))
     vars(proxy).update({name: value for name, value in vars(loader).items() if name != "_iterator"})
     proxy.num_workers = 0
+    proxy._indices_only = True
     proxy._fetch = _as_is
-    return iter(proxy)
+    batches = iter(proxy)
+    head = list(itertools.islice(batches, 1))
+    return itertools.chain(head, batches)
+
+
+def draw_base_seed(generator: Any) -> int:
+    """A pass's ``base_seed``: one draw in ``[0, 2**62)`` from ``generator`` (``None``: the default one)."""
+    return int(numpy_generator(generator).integers(0, 2**62))
 
 
 def _as_is(indices: np.ndarray) -> np.ndarray:
@@ -334,11 +344,9 @@ class WorkerIterator:
 
     def _reset(self, loader: Any, first: bool = False) -> None:
         """A new pass: its index batches (the order drawn now), then (first pass) the base seed."""
-        batches = index_batches(loader)
-        head = list(itertools.islice(batches, 1))  # a lazy sampler draws its order here
-        self._batches = itertools.chain(head, batches)
+        self._batches = index_batches(loader)
         if first:
-            self._base_seed = int(numpy_generator(loader.generator).integers(0, 2**62))
+            self._base_seed = draw_base_seed(loader.generator)
         self._active = [True] * self._num_workers
         self._send_idx = self._rcvd_idx = 0
         self._task_info: dict[int, tuple] = {}
