@@ -140,6 +140,7 @@ def test_the_slot_pool_lends_grows_and_unlinks(monkeypatch):
     assert pool.lend(4) == (0, segment.name, 64) and pool.lent == {4: 0}
     pool.close()
     assert pool.segments == [None] and not os.path.exists(f"/dev/shm/{segment.name}")
+    assert segment.buf is None  # unmapped here too
     pool.close()
 
 
@@ -207,6 +208,23 @@ def test_a_worker_attaches_once_per_segment_and_writes_aligned_buffers():
     assert shared_batches.WorkerSlots(129).pack(batch, pool.lend(6)) is batch  # under the threshold
     pool.receive(6, batch)
     assert isinstance(shared_batches.WorkerSlots(128).pack(batch, pool.lend(7)), shared_batches.SharedBatch)
+    last = slots.attached[0]
     slots.close()
-    assert slots.attached == {}
+    assert slots.attached == {} and last.buf is None
+    pool.close()
+
+
+def test_the_size_walk_matches_the_layout_and_gives_up_on_unknown_objects():
+    tensor = autograd.Tensor.from_array(np.zeros(100, np.float32))  # 400 bytes: 448 aligned
+    batch = {"x": [tensor, (np.zeros(3, np.int8), "label", 3, 2.0, None, b"raw")]}
+    assert shared_batches._array_bytes(batch) == 448 + 64
+    assert shared_batches._array_bytes([tensor, object()]) == float("inf")
+    pool = shared_batches.SlotPool(1)
+    pool.lend(0)
+    pool.receive(0, shared_batches.Spilled(None, 4096))
+    message = shared_batches.WorkerSlots(512).pack(batch, pool.lend(1))  # not under 512: shared
+    assert message.layout == [(0, 400), (448, 3)]
+    copy = pool.receive(1, message)
+    assert copy["x"][1][1:] == ("label", 3, 2.0, None, b"raw") and copy["x"][0].shape == (100,)
+    assert shared_batches.WorkerSlots(513).pack(batch, pool.lend(2)) is batch
     pool.close()
