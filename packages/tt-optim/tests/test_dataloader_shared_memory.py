@@ -228,3 +228,14 @@ def test_the_size_walk_matches_the_layout_and_gives_up_on_unknown_objects():
     assert copy["x"][1][1:] == ("label", 3, 2.0, None, b"raw") and copy["x"][0].shape == (100,)
     assert shared_batches.WorkerSlots(513).pack(batch, pool.lend(2)) is batch
     pool.close()
+
+
+def test_a_batch_under_the_threshold_is_not_pickled_to_be_sized(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("pickled")
+
+    monkeypatch.setattr(shared_batches.pickle, "dumps", refuse)
+    batch = (autograd.Tensor.from_array(np.zeros(100, np.float32)), autograd.arange(3))
+    assert shared_batches.WorkerSlots(513).pack(batch, None) is batch  # 448 + 64 bytes laid out
+    with pytest.raises(AssertionError, match="pickled"):
+        shared_batches.WorkerSlots(512).pack(batch, None)
