@@ -537,3 +537,13 @@ def test_num_workers_0_draws_the_seed_when_the_pass_starts_after_its_order():
     expected.numpy.integers(0, 2**62)
     assert generator.numpy.random() == expected.numpy.random()
     assert [batch.tolist() for batch in batches] == [[0, 1], [2, 3]]
+    dataset, generator, expected = data(), Generator(5), Generator(5)
+    iter(DataLoader(dataset, sampler=RandomSampler(dataset, generator=generator), generator=generator))
+    expected.numpy.permutation(23)  # a lazy sampler draws its order at its first batch, before the seed
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+
+
+def test_the_base_seed_is_a_draw_in_0_to_2_to_the_62():
+    seeds = [worker.draw_base_seed(Generator(seed)) for seed in range(8)]
+    assert seeds == [int(Generator(seed).numpy.integers(0, 2**62)) for seed in range(8)]
