@@ -239,3 +239,18 @@ def test_a_batch_under_the_threshold_is_not_pickled_to_be_sized(monkeypatch):
     assert shared_batches.WorkerSlots(513).pack(batch, None) is batch  # 448 + 64 bytes laid out
     with pytest.raises(AssertionError, match="pickled"):
         shared_batches.WorkerSlots(512).pack(batch, None)
+
+
+CLEAN = """
+from tt_optim.data import DataLoader, TensorDataset, shared_batches
+import tt_autograd as autograd
+shared_batches.SHARED_MEMORY_THRESHOLD = 0
+print(len(list(DataLoader(TensorDataset(autograd.arange(40)), batch_size=2, num_workers=2))))
+"""
+
+
+def test_workers_report_their_attachments_to_the_main_process_tracker():
+    """Else each worker starts a tracker of its own, which at its exit unlinks what it saw, and warns."""
+    result = subprocess.run([sys.executable, "-c", CLEAN], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "20"
+    assert "resource_tracker" not in result.stderr, result.stderr

@@ -338,7 +338,8 @@ class WorkerIterator:
         self._pool = SlotPool(self._prefetch * self._num_workers)
         self._reset(loader, first=True)  # draws the order, then the base seed
         fetcher = _Fetcher(loader)
-        resource_tracker.ensure_running()  # the workers' shared-memory attachments report to this one
+        if os.name == "posix":  # the workers' shared-memory attachments report to this tracker
+            resource_tracker.ensure_running()
         self._shutdown = False
         for worker_id in range(self._num_workers):
             task_out, task_in = context.Pipe()
