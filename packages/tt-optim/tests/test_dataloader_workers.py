@@ -9,6 +9,8 @@ Datasets are tiny so each test costs little more than its forks (the CI machine 
 from __future__ import annotations
 
 import gc
+import glob
+import math
 import multiprocessing
 import os
 import random
@@ -32,6 +34,7 @@ from tt_optim.data import (
     TensorDataset,
     WeightedRandomSampler,
     get_worker_info,
+    shared_batches,
     worker,
 )
 from tt_optim.data.worker import WorkerInfo
@@ -43,6 +46,18 @@ def no_children_left():
     """Every test must leave no worker process behind."""
     yield
     assert multiprocessing.active_children() == []
+
+
+@pytest.fixture(autouse=True, params=["pipe", "shared-memory"])
+def transport(request, monkeypatch):
+    """Each test with both transports: every batch pickled through the pipe, or (threshold 0) none.
+
+    Shared-memory segments are created by this process (named after its pid): none may be left.
+    """
+    threshold = math.inf if request.param == "pipe" else 0
+    monkeypatch.setattr(shared_batches, "SHARED_MEMORY_THRESHOLD", threshold)
+    yield request.param
+    assert glob.glob(f"/dev/shm/tt_loader_{os.getpid()}_*") == []
 
 
 def data(n=23):
@@ -449,7 +464,7 @@ def run_worker(monkeypatch):
             parents = iter([os.getppid(), 1])
             monkeypatch.setattr(os, "getppid", lambda: next(parents))
         fetcher = worker._Fetcher(DataLoader(dataset, batch_size=2))
-        worker._worker_loop(fetcher, FakePipe(*tasks), results, flag, 0, 1, 5, None)
+        worker._worker_loop(fetcher, FakePipe(*tasks), results, flag, 0, 1, 5, None, math.inf)
         return results.sent
 
     yield run
@@ -460,7 +475,9 @@ def run_worker(monkeypatch):
 
 def test_the_worker_loop_answers_tasks_and_stops_on_none(run_worker):
     resume = worker._Resume()
-    sent = run_worker(data(4), (0, np.array([2, 3])), resume, (1, np.array([0])), None, (2, np.array([1])))
+    sent = run_worker(
+        data(4), (0, np.array([2, 3]), None), resume, (1, np.array([0]), None), None, (2, np.array([1]), None)
+    )
     assert [message[0] for message in sent] == [0, resume, 1]  # nothing after None
     assert sent[0][1][1].tolist() == [2, 3] and sent[1][1] is None
     assert worker.get_worker_info().seed == 5
@@ -468,23 +485,65 @@ def test_the_worker_loop_answers_tasks_and_stops_on_none(run_worker):
 
 def test_the_worker_loop_skips_tasks_once_done_and_leaves_when_its_parent_is_gone(run_worker):
     resume = worker._Resume()
-    assert run_worker(data(4), (0, np.array([1])), resume, None, done=True) == [(resume, None)]
+    assert run_worker(data(4), (0, np.array([1]), None), resume, None, done=True) == [(resume, None)]
     assert run_worker(data(4), orphaned=True) == []  # no task, and its parent is gone
 
 
 def test_the_worker_loop_leaves_on_a_closed_pipe(run_worker):
     assert run_worker(data(4), EOFError()) == []
-    assert run_worker(data(4), (0, np.array([1])), (1, np.array([2])), failures=[BrokenPipeError()]) == []
-    sent = run_worker(data(4), (0, np.array([1])), None, failures=[TypeError("cannot pickle")])
+    assert (
+        run_worker(data(4), (0, np.array([1]), None), (1, np.array([2]), None), failures=[BrokenPipeError()])
+        == []
+    )
+    sent = run_worker(data(4), (0, np.array([1]), None), None, failures=[TypeError("cannot pickle")])
     assert isinstance(sent[0][1], worker._WorkerError) and "cannot pickle" in sent[0][1].message
 
 
 def test_the_worker_loop_ends_a_stream_once(run_worker):
-    sent = run_worker(Stream(3), (0, None), (1, None), (2, None), (3, None), None)
+    sent = run_worker(Stream(3), (0, None, None), (1, None, None), (2, None, None), (3, None, None), None)
     assert [message[0] for message in sent] == [0, 1, 2]  # task 3 comes after the stream's end: no answer
     assert sent[0][1].tolist() == [0, 1] and sent[1][1].tolist() == [2]
     assert isinstance(sent[2][1], worker._StreamEnd) and sent[2][1].worker_id == 0
     resume = worker._Resume()
-    sent = run_worker(Stream(1), (0, None), (1, None), resume, (2, None), None)
+    sent = run_worker(Stream(1), (0, None, None), (1, None, None), resume, (2, None, None), None)
     assert isinstance(sent[1][1], worker._StreamEnd) and sent[2] == (resume, None)
     assert sent[3][1].tolist() == [0]  # the stream starts again after a resume
+
+
+@pytest.mark.parametrize("kind", ["shuffle", "random-sampler", "with-replacement", "batch-sampler"])
+def test_every_pass_shuffles_alike_with_and_without_workers(kind):
+    """PyTorch draws the workers' base seed with num_workers=0 too, after the pass's order."""
+    dataset = data()
+    passes = {}
+    for count in (0, 2):
+        generator = Generator(7)
+        options = {"generator": generator, **KINDS[kind](dataset, generator)}  # the sampler's and the seed's
+        loader = DataLoader(dataset, num_workers=count, **options)
+        passes[count] = [list(loader) for _ in range(3)]
+    for got, expected in zip(passes[2], passes[0]):
+        same(got, expected)
+    orders = [[batch[1].tolist() for batch in batches] for batches in passes[0]]
+    assert orders[0] != orders[1] != orders[2]
+
+
+def test_num_workers_0_draws_the_seed_when_the_pass_starts_after_its_order():
+    generator, expected = Generator(5), Generator(5)
+    iter(DataLoader(data(), shuffle=True, generator=generator))
+    expected.numpy.permutation(23)
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+    generator, expected = Generator(5), Generator(5)
+    batches = iter(DataLoader(Stream(4), batch_size=2, generator=generator))  # a stream: no order
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+    assert [batch.tolist() for batch in batches] == [[0, 1], [2, 3]]
+    dataset, generator, expected = data(), Generator(5), Generator(5)
+    iter(DataLoader(dataset, sampler=RandomSampler(dataset, generator=generator), generator=generator))
+    expected.numpy.permutation(23)  # a lazy sampler draws its order at its first batch, before the seed
+    expected.numpy.integers(0, 2**62)
+    assert generator.numpy.random() == expected.numpy.random()
+
+
+def test_the_base_seed_is_a_draw_in_0_to_2_to_the_62():
+    seeds = [worker.draw_base_seed(Generator(seed)) for seed in range(8)]
+    assert seeds == [int(Generator(seed).numpy.integers(0, 2**62)) for seed in range(8)]

@@ -34,7 +34,7 @@ from tt_autograd import Tensor
 from tt_tensor import Generator, numpy_generator
 
 from .dataset import Dataset, IterableDataset
-from .worker import check_worker_options, worker_batches
+from .worker import check_worker_options, draw_base_seed, index_batches, worker_batches
 
 
 def default_collate(batch: list[Any]) -> Any:
@@ -167,6 +167,8 @@ class DataLoader:
         ...     ...
     """
 
+    _indices_only = False  # True on index_batches' copy, whose _fetch returns the indices it is given
+
     def __init__(
         self,
         dataset: Any,
@@ -244,8 +246,22 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def __iter__(self) -> Iterator[Any]:
+        """The pass's batches. Its order is drawn now, then a seed for workers (PyTorch's ``base_seed``).
+
+        The seed is drawn whatever ``num_workers`` is, as PyTorch does, so with a fixed ``generator``
+        every pass shuffles alike with and without workers; with ``num_workers=0`` it is unused. The
+        order comes from the code below, run on a copy of the loader whose ``_fetch`` returns the indices.
+        """
         if self.num_workers > 0:
             return worker_batches(self)
+        if not self._indices_only:
+            indices = index_batches(self)  # a lazy sampler has drawn its order (the first batch's indices)
+            draw_base_seed(self.generator)
+            return (
+                self._streamed_batches()
+                if isinstance(self.dataset, IterableDataset)
+                else map(self._fetch, indices)
+            )
         if isinstance(self.dataset, IterableDataset):
             return self._streamed_batches()
         if self.batch_sampler is not None:

@@ -18,16 +18,19 @@ PyTorch. Each worker batches its own stream (``drop_last`` drops each worker's s
 Seeds: per pass (once, with ``persistent_workers``) a ``base_seed`` is drawn from the loader's
 ``generator`` (else the default generator), *after* the pass's order; worker ``i`` seeds tt's
 default generator, Python's ``random`` and NumPy's legacy global state with ``base_seed + i``
-(NumPy's modulo 2**32), then calls ``worker_init_fn(i)``. PyTorch draws the seed in the main
-process even with ``num_workers=0``; here that path is the course's and draws none, so later
-passes shuffle differently from ``num_workers=0`` (the first pass is the same).
+(NumPy's modulo 2**32), then calls ``worker_init_fn(i)``. As in PyTorch, ``num_workers=0`` draws
+(and ignores) the seed at the same point, so a fixed ``generator`` shuffles every pass alike
+whatever ``num_workers`` is; persistent workers draw it once, so from their second pass they
+shuffle differently (PyTorch's too).
 
-Cost: each batch crosses processes once as one pickle on a :func:`multiprocessing.Pipe` per worker
-(``Connection.send``): the worker serialises it (NumPy arrays in-band: one copy of their bytes),
-the kernel copies it through the pipe, the main process unpickles it (one more copy); tensors
-come back as tensors of the same dtype. PyTorch moves tensors through shared memory instead;
-Python 3.11's ``multiprocessing.shared_memory`` registers each segment with a resource tracker in
-the creating process, so a segment per batch handed to another process is not done here.
+Cost: a batch whose arrays total 64 kB or more crosses through shared memory, as PyTorch's
+tensors do (:mod:`tt_optim.data.shared_batches`): segments the main process creates and owns,
+one lent to each task in flight, the worker writing the arrays' bytes into its task's segment (one
+copy) and sending only their layout down its :func:`multiprocessing.Pipe`, the main process
+copying them out (one copy) so the tensors it hands out own their memory. A smaller batch, or
+one that does not fit its segment yet, crosses as one pickle on the pipe (``Connection.send``):
+the worker serialises it (one copy of the arrays' bytes), the kernel copies it through the pipe
+twice, the main process unpickles it. Tensors come back as tensors of the same dtype.
 Starting workers costs one fork each (spawn: a new interpreter importing NumPy, far more), every
 pass unless ``persistent_workers=True`` keeps them.
 """
@@ -41,6 +44,7 @@ import random
 import sys
 import time
 import traceback
+from multiprocessing import resource_tracker
 from multiprocessing.connection import wait
 from typing import Any
 
@@ -48,7 +52,9 @@ import numpy as np
 import tt_tensor
 from tt_tensor import numpy_generator
 
+from . import shared_batches
 from .dataset import IterableDataset
+from .shared_batches import SlotPool, WorkerSlots
 
 _POLL = 1.0  # seconds between checks that the other side is still alive
 _SHUTDOWN_GRACE = 5.0  # seconds a worker has to exit before it is terminated
@@ -205,8 +211,12 @@ def _worker_loop(
     num_workers: int,
     base_seed: int,
     worker_init_fn: Any,
+    threshold: float,
 ) -> None:
-    """One worker: seed, ``worker_init_fn``, then answer each task ``(send_idx, indices)`` with its batch.
+    """One worker: seed, ``worker_init_fn``, then answer each task ``(send_idx, indices, slot)`` with a batch.
+
+    The batch goes into the task's shared-memory ``slot`` when it is large enough and fits
+    (:mod:`tt_optim.data.shared_batches`), else whole through the pipe.
 
     Exits on ``None``, on a closed pipe, or when the process that started it is gone (the parent
     pid changes, PyTorch's watchdog: the main process, or the server of ``"forkserver"``).
@@ -228,6 +238,7 @@ def _worker_loop(
     except Exception as error:
         pending = _WorkerError(worker_id, error)
     ended = False
+    slots = WorkerSlots(threshold)
     try:
         while True:
             if not tasks.poll(_POLL):
@@ -244,12 +255,13 @@ def _worker_loop(
                 continue
             if done.is_set() or ended:
                 continue
-            send_idx, indices = task
+            send_idx, indices, slot = task
             if pending is not None:
                 data, pending = pending, None
             else:
                 try:
                     data = fetcher.fetch(fetcher, indices) if stream is None else next(stream)
+                    data = slots.pack(data, slot)
                 except StopIteration:
                     data, ended = _StreamEnd(worker_id), True
                 except Exception as error:
@@ -262,21 +274,32 @@ def _worker_loop(
                 results.send((send_idx, _WorkerError(worker_id, error)))
     except (BrokenPipeError, EOFError, KeyboardInterrupt):
         return
+    finally:
+        slots.close()
 
 
 def index_batches(loader: Any) -> Any:
     """The pass's batches of indices, drawn by the loader's ``num_workers=0`` code (a stream: ``None``s).
 
     A copy of the loader whose ``_fetch`` returns the indices it is given runs ``__iter__``:
-    the same sampler, shuffle and ``drop_last`` code, the same draws from the generator.
+    the same sampler, shuffle and ``drop_last`` code, the same draws from the generator. The first
+    batch is taken now, so a lazy sampler (a generator function) has drawn its order on return.
     """
     if isinstance(loader.dataset, IterableDataset):
         return itertools.repeat(None)
     proxy = object.__new__(type(loader))
     vars(proxy).update({name: value for name, value in vars(loader).items() if name != "_iterator"})
     proxy.num_workers = 0
+    proxy._indices_only = True
     proxy._fetch = _as_is
-    return iter(proxy)
+    batches = iter(proxy)
+    head = list(itertools.islice(batches, 1))
+    return itertools.chain(head, batches)
+
+
+def draw_base_seed(generator: Any) -> int:
+    """A pass's ``base_seed``: one draw in ``[0, 2**62)`` from ``generator`` (``None``: the default one)."""
+    return int(numpy_generator(generator).integers(0, 2**62))
 
 
 def _as_is(indices: np.ndarray) -> np.ndarray:
@@ -312,8 +335,11 @@ class WorkerIterator:
         context = loader.multiprocessing_context
         self._done = context.Event()
         self._tasks, self._results, self._workers = [], [], []
+        self._pool = SlotPool(self._prefetch * self._num_workers)
         self._reset(loader, first=True)  # draws the order, then the base seed
         fetcher = _Fetcher(loader)
+        if os.name == "posix":  # the workers' shared-memory attachments report to this tracker
+            resource_tracker.ensure_running()
         self._shutdown = False
         for worker_id in range(self._num_workers):
             task_out, task_in = context.Pipe()
@@ -321,7 +347,7 @@ class WorkerIterator:
             worker = context.Process(
                 target=_worker_loop,
                 args=(fetcher, task_out, result_in, self._done, worker_id, self._num_workers)
-                + (self._base_seed, loader.worker_init_fn),
+                + (self._base_seed, loader.worker_init_fn, shared_batches.SHARED_MEMORY_THRESHOLD),
                 daemon=True,
             )
             worker.start()
@@ -334,11 +360,9 @@ class WorkerIterator:
 
     def _reset(self, loader: Any, first: bool = False) -> None:
         """A new pass: its index batches (the order drawn now), then (first pass) the base seed."""
-        batches = index_batches(loader)
-        head = list(itertools.islice(batches, 1))  # a lazy sampler draws its order here
-        self._batches = itertools.chain(head, batches)
+        self._batches = index_batches(loader)
         if first:
-            self._base_seed = int(numpy_generator(loader.generator).integers(0, 2**62))
+            self._base_seed = draw_base_seed(loader.generator)
         self._active = [True] * self._num_workers
         self._send_idx = self._rcvd_idx = 0
         self._task_info: dict[int, tuple] = {}
@@ -350,6 +374,7 @@ class WorkerIterator:
             while waiting:
                 ready, _ = self._receive()
                 waiting -= isinstance(ready, _Resume)
+            self._pool.release_all()  # no task of the last pass is left to write to a slot
             self._prime()
 
     def _prime(self) -> None:
@@ -367,7 +392,7 @@ class WorkerIterator:
         indices = next(self._batches, StopIteration)
         if indices is StopIteration:
             return
-        self._tasks[worker_id].send((self._send_idx, indices))
+        self._tasks[worker_id].send((self._send_idx, indices, self._pool.lend(self._send_idx)))
         self._task_info[self._send_idx] = (worker_id,)
         self._send_idx += 1
 
@@ -388,7 +413,8 @@ class WorkerIterator:
             ready = wait(self._results, wait_for)
             if ready:
                 try:
-                    return ready[0].recv()
+                    send_idx, data = ready[0].recv()
+                    return send_idx, self._pool.receive(send_idx, data)
                 except EOFError:  # the worker closed its end: it has exited
                     self._workers[self._results.index(ready[0])].join(_POLL)
             dead = [worker for worker in self._workers if not worker.is_alive()]
@@ -409,6 +435,7 @@ class WorkerIterator:
                 if info is not None and (len(info) == 2 or self._active[info[0]]):
                     break
                 self._task_info.pop(self._rcvd_idx, None)  # answered out of order, or its worker ended
+                self._pool.receive(self._rcvd_idx, None)  # (an ended stream's worker skips its tasks)
                 self._rcvd_idx += 1
             else:
                 if not self._persistent:
@@ -471,6 +498,7 @@ class WorkerIterator:
                 worker.join()
             for pipe in self._tasks + self._results:
                 pipe.close()
+            self._pool.close()
 
     def __del__(self) -> None:
         self._shutdown_workers()
