@@ -280,3 +280,17 @@ def test_unfold_under_vmap_is_one_batched_call(leaf):
         warnings.simplefilter("error")  # a batched call, not the per-sample loop
         batched = vmap(lambda t: t.unfold(-1, 2, 2), in_dims=1)(x)
     np.testing.assert_array_equal(batched.detach().numpy(), x.unfold(2, 2, 2).movedim(1, 0).detach().numpy())
+
+
+def test_under_vmap_a_recorded_view_write_is_refused_and_plain_grad_takes_it():
+    from tt_autograd.transforms import grad as func_grad
+    from tt_autograd.vmap_transform import vmap
+
+    def f(x):
+        y = x * 1.0
+        y[1:].mul_(2.0)
+        return y.sum()
+
+    np.testing.assert_array_equal(func_grad(f)(autograd.ones(4)).numpy(), [1.0, 2.0, 2.0, 2.0])
+    with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* inside vmap"):
+        vmap(func_grad(f))(autograd.ones(3, 4))

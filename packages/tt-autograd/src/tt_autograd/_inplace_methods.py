@@ -7,7 +7,9 @@ with an operand that requires grad, is recorded instead, as PyTorch records it: 
 out-of-place result's new array and ``grad_fn`` (:meth:`InPlaceGradMixin._adopt`, the one path every
 in-place mixin writes through), and ``retain_grad()`` follows the new version. A fill (``zero_``,
 ``fill_``, ``copy_``, ``uniform_``, ...) passes a zero gradient to the values it overwrote, and
-``copy_``/``fill_`` pass theirs to a source that requires grad.
+``copy_``/``fill_`` pass theirs to a source that requires grad. Into a view, or a tensor with views,
+the base's history is rewritten too (:mod:`tt_autograd.view_writes`). ``resize_`` and ``set_``
+change which memory the tensor reads.
 """
 
 from __future__ import annotations
@@ -74,10 +76,10 @@ class InPlaceGradMixin(tt_tensor.Tensor):
     def _adopt(self, op: str, result: tt_tensor.Tensor, cast: bool = True) -> tt_tensor.Tensor:
         """Write ``result`` (``op``'s out-of-place result) into this tensor, after the one shape/dtype
         check. Not recorded: into the memory every view shares (a version bump). Recorded: this tensor
-        takes ``result``'s new array (what a Function saved stays as it was; a view taken before keeps
-        its old values with their history, never a mix) and its ``grad_fn``; into a view (or a tensor
-        with views), the base's and every view's history are rewritten (:mod:`tt_autograd.view_writes`,
-        PyTorch's ``CopySlices``). Refused (grad mode on): a leaf that requires grad."""
+        takes ``result``'s new array (what a Function saved stays as it was) and its ``grad_fn``; a
+        view, or a tensor with live views, moves with them to new memory and the base's and every
+        view's history are rewritten (:mod:`tt_autograd.view_writes`, PyTorch's ``CopySlices``).
+        Refused (grad mode on): a leaf that requires grad."""
         self._check_inplace(op)
         _check_batched_write(op, self, result)
         self._check_write_back(op, result.shape, result.array.dtype, cast)
