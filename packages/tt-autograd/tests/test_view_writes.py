@@ -294,3 +294,15 @@ def test_under_vmap_a_recorded_view_write_is_refused_and_plain_grad_takes_it():
     np.testing.assert_array_equal(func_grad(f)(autograd.ones(4)).numpy(), [1.0, 2.0, 2.0, 2.0])
     with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* inside vmap"):
         vmap(func_grad(f))(autograd.ones(3, 4))
+
+
+def test_a_base_with_views_and_a_view_pickle_and_copy_as_tensors_of_their_own():
+    import copy
+    import pickle
+
+    base = autograd.arange(10.0)
+    view = base[2:5]
+    for tensor, values in ((base, list(range(10))), (view, [2.0, 3.0, 4.0])):
+        for twin in (pickle.loads(pickle.dumps(tensor)), copy.deepcopy(tensor), copy.copy(tensor)):
+            assert twin.tolist() == values and twin._base is None and "_views" not in twin.__dict__
+    assert view._base is base and len(base._views) == 1  # the originals keep their ties

@@ -38,6 +38,14 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """Whether this tensor is a view of another (PyTorch's ``Tensor._is_view()``)."""
         return self._base is not None
 
+    def __getstate__(self) -> dict:
+        """Pickling and copying keep the tensor, not its ties to other tensors' memory: no ``_base``,
+        no weak references to views (which cannot be pickled); the copy is a tensor of its own."""
+        state = self.__dict__.copy()
+        for tie in ("_base", "_views", "_view_in_no_grad"):
+            state.pop(tie, None)
+        return state
+
     def _check_inplace(self, op: str) -> None:
         """Refuse writing into a leaf that requires grad while grad mode is on (PyTorch's rule)."""
         if _state.enabled and self._requires_grad and self.grad_fn is None:
