@@ -15,6 +15,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -32,6 +33,39 @@ def mpiexec() -> str:
             "dependencies (`pip install -e packages/tt-dist` brings mpi4py and the mpich wheel)"
         )
     return found
+
+
+def remove_abandoned_segments(older_than: float = 5.0) -> list[Path]:
+    """Remove MPICH's shared-memory segments that an aborted job left behind; return them.
+
+    A job that ends in ``MPI_Abort`` (the abort-on-error and timeout tests) never reaches
+    ``MPI_Finalize``, so the ``/dev/shm/mpich_shm_*`` segments its ranks made stay, each a few MB
+    of RAM, run after run. A segment is abandoned when no running process maps or holds it open
+    and it is older than ``older_than`` seconds (a job still starting has just made and maps its
+    own): the other tests' jobs, running at the same time under xdist, keep theirs.
+    """
+    shm = Path("/dev/shm")
+    segments = sorted(shm.glob("mpich_shm_*")) if shm.is_dir() else []
+    if not segments:
+        return []
+    in_use: set[str] = set()
+    for process in Path("/proc").glob("[0-9]*"):
+        try:
+            in_use.update(line.rsplit(" ", 1)[-1] for line in (process / "maps").read_text().splitlines()
+                          if "/dev/shm/mpich_shm_" in line)  # fmt: skip
+            in_use.update(os.readlink(fd) for fd in (process / "fd").iterdir())
+        except OSError:  # (a process that ended meanwhile, or one we may not read)
+            continue
+    now = time.time()
+    abandoned = []
+    for segment in segments:
+        try:
+            if str(segment) not in in_use and now - segment.stat().st_mtime > older_than:
+                segment.unlink()
+                abandoned.append(segment)
+        except OSError:  # (removed by another test meanwhile)
+            continue
+    return abandoned
 
 
 @pytest.fixture(scope="session")
@@ -54,6 +88,9 @@ def mpirun():
             os.killpg(job.pid, signal.SIGKILL)
             stdout, stderr = job.communicate()
             pytest.fail(f"mpiexec -n {n} {script} did not finish in {timeout} s:\n{stdout}\n{stderr}")
+        finally:
+            if job.returncode != 0:
+                remove_abandoned_segments()
         return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
 
     return run
