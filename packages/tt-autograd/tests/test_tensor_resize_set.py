@@ -72,5 +72,9 @@ def test_resize_and_set_refusals_name_the_op_and_the_fix():
         autograd.ones(2, requires_grad=True).set_(autograd.zeros(3))
     with pytest.raises(RuntimeError, match="set_: sizes must be non-negative ints, got \\[2, -3\\]"):
         autograd.zeros(1).set_(autograd.arange(10.0), 0, (2, -3), (3, 1))
+    with pytest.raises(TypeError, match="set_: source must be a tensor, got NoneType"):
+        autograd.zeros(2).set_(None)
+    with pytest.raises(TypeError, match="resize_as_: the template must be a tensor, got str"):
+        autograd.zeros(2).resize_as_("a")
     with pytest.raises(TypeError, match="set_: source must be a tensor, got list"):
         autograd.zeros(2).set_([1.0, 2.0])

@@ -26,6 +26,9 @@ from . import forward_ad, tensor_hooks, view_writes
 from .functions.index_extra import PutFunction
 from .grad_mode import _state
 
+#: ``set_()`` called without a source (``set_(None)`` is refused, as PyTorch's).
+NO_SOURCE = object()
+
 
 class InPlaceGradMixin(tt_tensor.Tensor):
     """tt-tensor's in-place methods, checked and recorded for autograd."""
@@ -236,14 +239,16 @@ class InPlaceGradMixin(tt_tensor.Tensor):
 
     def resize_as_(self, other: tt_tensor.Tensor, memory_format: object = None) -> tt_tensor.Tensor:
         """:meth:`resize_` to ``other``'s shape."""
+        if not isinstance(other, tt_tensor.Tensor):
+            raise TypeError(f"resize_as_: the template must be a tensor, got {type(other).__name__}")
         return self.resize_(*tuple(other.shape))
 
-    def set_(self, source: object = None, storage_offset: int = 0, size=None, stride=None):
+    def set_(self, source: object = NO_SOURCE, storage_offset: int = 0, size=None, stride=None):
         """This tensor shares ``source``'s memory: its shape and strides, or ``size``/``stride`` from
         ``storage_offset`` of it (elements, as ``as_strided``); no source: an empty tensor. Same
         dtype only (PyTorch's rule); refused for a leaf that requires grad in grad mode."""
         self._check_inplace("set_")
-        if source is None:
+        if source is NO_SOURCE:
             self.array = np.empty((0,), dtype=self.array.dtype)
             return self
         if not isinstance(source, tt_tensor.Tensor):
