@@ -54,6 +54,7 @@ ACCEPTED = {
     ("histc", ""): "as histogram",
     ("mode", "nan"): "the mode of rows holding NaN: PyTorch returns NaN, ours the smallest value",
     ("eigh", ""): "eigenvectors are unique up to sign",
+    ("resize_as_", ""): "growing leaves the new elements uninitialised in both (np.empty; PyTorch's)",
     ("svd", ""): "singular vectors are unique up to sign",
     ("qr", ""): "Q and R are unique up to signs",
     ("geqrf", "nan"): "LAPACK's Householder reflections of a matrix holding NaN or inf: NaNs in other places",
