@@ -230,15 +230,40 @@ def test_the_size_walk_matches_the_layout_and_gives_up_on_unknown_objects():
     pool.close()
 
 
-def test_a_batch_under_the_threshold_is_not_pickled_to_be_sized(monkeypatch):
+def test_a_batch_under_the_threshold_is_not_written_into_a_slot(monkeypatch):
     def refuse(*args, **kwargs):
-        raise AssertionError("pickled")
+        raise AssertionError("written")
 
-    monkeypatch.setattr(shared_batches.pickle, "dumps", refuse)
+    pool = shared_batches.SlotPool(1)
+    pool.lend(0)
+    pool.receive(0, shared_batches.Spilled(None, 4096))
+    monkeypatch.setattr(shared_batches.WorkerSlots, "_write", refuse)
     batch = (autograd.Tensor.from_array(np.zeros(100, np.float32)), autograd.arange(3))
-    assert shared_batches.WorkerSlots(513).pack(batch, None) is batch  # 448 + 64 bytes laid out
-    with pytest.raises(AssertionError, match="pickled"):
-        shared_batches.WorkerSlots(512).pack(batch, None)
+    assert shared_batches.WorkerSlots(513).pack(batch, pool.lend(1)) is batch  # 448 + 64 bytes laid out
+    pool.receive(1, batch)
+    try:
+        with pytest.raises(AssertionError, match="written"):
+            shared_batches.WorkerSlots(512).pack(batch, pool.lend(2))
+    finally:
+        pool.close()
+
+
+def test_a_batch_is_rebuilt_from_its_skeleton_without_unpickling():
+    tensor = autograd.Tensor.from_array(np.arange(6, dtype=np.float32).reshape(2, 3).T)  # not contiguous
+    batch = {"x": [tensor, (np.array(5, np.int16), "label", 3, 2.0, True, None, b"raw")], 7: [np.zeros(0)]}
+    pool = shared_batches.SlotPool(1)
+    pool.lend(0)
+    pool.receive(0, shared_batches.Spilled(None, 4096))
+    message = shared_batches.WorkerSlots(0).pack(batch, pool.lend(1))
+    assert isinstance(message, shared_batches.SharedBatch)
+    copy = pool.receive(1, message)
+    assert type(copy["x"][0]) is autograd.Tensor and copy["x"][0].tolist() == tensor.tolist()
+    assert copy["x"][1][0].dtype == np.int16 and copy["x"][1][0].shape == () and int(copy["x"][1][0]) == 5
+    assert copy["x"][1][1:] == ("label", 3, 2.0, True, None, b"raw") and copy[7][0].shape == (0,)
+    assert not np.shares_memory(copy["x"][0].array, tensor.array)
+    odd = [np.array([object()]), autograd.arange(3)]  # an object array: only pickling could carry it
+    assert shared_batches.WorkerSlots(0).pack(odd, pool.lend(2)) is odd
+    pool.close()
 
 
 CLEAN = """

@@ -12,26 +12,28 @@ One batch, in order:
 
 1. The main process lends each task it sends a *slot*, a segment of its pool (one per task in
    flight: ``prefetch_factor * num_workers`` slots), as ``(index, name, size)``.
-2. The worker pickles its batch with protocol 5, the NumPy arrays (and the arrays inside tensors)
-   coming out as separate buffers (:class:`pickle.PickleBuffer`), writes their bytes into the slot
-   at 64-byte-aligned offsets (one copy) and sends only the rest of the pickle and each buffer's
-   ``(offset, nbytes)``: a :class:`SharedBatch`, a few hundred bytes whatever the batch's size.
-3. The main process copies each buffer out into memory of its own (one copy) and unpickles, so
-   the tensors it hands out own their memory, as PyTorch's do, and the slot is free for the next
-   task as soon as the message is read.
+2. The worker takes its batch apart (:func:`_take_apart`): tuples, lists, dicts, tensors and
+   NumPy arrays become a *skeleton* in which each array is its dtype, shape and index, and the
+   arrays' bytes are written into the slot at 64-byte-aligned offsets (one copy); it sends the
+   skeleton and each array's ``(offset, nbytes)``: a :class:`SharedBatch`, a few hundred bytes
+   whatever the batch's size. Nothing is pickled by this module: a batch holding any other kind
+   of object crosses whole through the pipe, as before.
+3. The main process rebuilds the batch from the skeleton, copying each array out into memory of
+   its own (one copy), so the tensors it hands out own their memory, as PyTorch's do, and the
+   slot is free for the next task as soon as the message is read.
 
-A batch whose buffers total fewer than :data:`SHARED_MEMORY_THRESHOLD` bytes crosses pickled
-through the pipe as before (for a few kilobytes, two pipe copies cost less than the extra
-pickling and bookkeeping). A batch that does not fit its slot (the first ones: slots start
-empty) crosses through the pipe too, as a :class:`Spilled` carrying the size it needed, and the
-main process replaces that slot's segment with one large enough (at least double the old size,
-so batches of varying size settle quickly); if ``/dev/shm`` has no room for it the slot stays as
-it is and such batches keep crossing through the pipe (tmpfs would otherwise kill the worker
-with SIGBUS when it writes, PyTorch's "insufficient shared memory" error).
+A batch whose arrays total fewer than :data:`SHARED_MEMORY_THRESHOLD` bytes crosses through the pipe
+as before (for a few kilobytes, two pipe copies cost less than the bookkeeping). A batch that does
+not fit its slot (the first ones: slots start empty) crosses through the pipe too, as a
+:class:`Spilled` carrying the size it needed, and the main process replaces that slot's segment with
+one large enough (at least double the old size, so batches of varying size settle quickly); if
+``/dev/shm`` has no room for it the slot stays as it is and such batches keep crossing through the
+pipe (tmpfs would otherwise kill the worker with SIGBUS when it writes, PyTorch's "insufficient
+shared memory" error).
 
 Cost, per batch of ``B`` bytes of arrays: the pipe's way is one copy into the pickle, two kernel
 copies through the pipe (in 64 kB pieces, each a wake-up of the other side) and the unpickling;
-this way is two ``memcpy`` of ``B`` bytes and one small message. ``benchmarks/dataloader_workers.py``
+this way is two copies of ``B`` bytes and one small message. ``benchmarks/dataloader_workers.py``
 prints both.
 """
 
@@ -39,7 +41,6 @@ from __future__ import annotations
 
 import math
 import os
-import pickle
 import secrets
 import sys
 from multiprocessing import shared_memory
@@ -61,12 +62,12 @@ _PREFIX = "tt_loader_"  # segment names: /dev/shm/tt_loader_<pid>_<random>
 
 
 class SharedBatch:
-    """A batch whose array buffers sit in the task's slot: the pickle of the rest, and each buffer's place."""
+    """A batch whose arrays sit in the task's slot: its skeleton, each array's ``(offset, nbytes)``."""
 
-    __slots__ = ("head", "layout")
+    __slots__ = ("skeleton", "layout")
 
-    def __init__(self, head: bytes, layout: list[tuple[int, int]]) -> None:
-        self.head, self.layout = head, layout
+    def __init__(self, skeleton: tuple, layout: list[tuple[int, int]]) -> None:
+        self.skeleton, self.layout = skeleton, layout
 
 
 class Spilled:
@@ -88,26 +89,26 @@ class WorkerSlots:
     def pack(self, data: Any, slot: tuple[int, str, int] | None) -> Any:
         """What to send: ``data`` itself (small), a :class:`SharedBatch` (in ``slot``), or a :class:`Spilled`.
 
-        Cost: one pickling with the arrays out of band, and one copy of their bytes into the slot
+        Cost: a walk of the batch's containers, and one copy of its arrays' bytes into the slot
         (none of it with an infinite threshold: the pipe's way alone, as the benchmark compares).
         """
-        if self.threshold == math.inf or _array_bytes(data) < self.threshold:
+        if self.threshold == math.inf:
             return data
-        buffers: list[pickle.PickleBuffer] = []
-        head = pickle.dumps(data, protocol=5, buffer_callback=buffers.append)
-        raws = [buffer.raw() for buffer in buffers]
-        layout, end = [], 0
-        for raw in raws:
-            layout.append((end, raw.nbytes))
-            end += -(-raw.nbytes // _ALIGN) * _ALIGN
-        if not raws or end < self.threshold:
+        parts = _take_apart(data)
+        if parts is None:
+            return data
+        skeleton, arrays, layout, end = parts
+        if not arrays or end < self.threshold:
             return data
         if slot is None or slot[2] < end:
             return Spilled(data, end)
-        segment = self._attach(slot)
-        for raw, (offset, nbytes) in zip(raws, layout):
-            segment.buf[offset : offset + nbytes] = raw
-        return SharedBatch(head, layout)
+        self._write(self._attach(slot), arrays, layout)
+        return SharedBatch(skeleton, layout)
+
+    @staticmethod
+    def _write(segment: shared_memory.SharedMemory, arrays: list, layout: list[tuple[int, int]]) -> None:
+        for array, (offset, _) in zip(arrays, layout):
+            np.ndarray(array.shape, array.dtype, segment.buf, offset)[...] = array
 
     def _attach(self, slot: tuple[int, str, int]) -> shared_memory.SharedMemory:
         index, name, _ = slot
@@ -127,7 +128,7 @@ class WorkerSlots:
 class SlotPool:
     """The main process's side: ``count`` segments, created here, each lent to a task until it is answered.
 
-    Cost: per batch received, one copy of its arrays' bytes out of the slot and one unpickling.
+    Cost: per batch received, one copy of its arrays' bytes out of the slot.
     """
 
     def __init__(self, count: int) -> None:
@@ -147,9 +148,7 @@ class SlotPool:
         """The batch a worker sent for ``send_idx``: copied out of its slot, which is free again."""
         index = self.lent.pop(send_idx, None)
         if isinstance(data, SharedBatch):
-            segment = self.segments[index]
-            buffers = [bytearray(segment.buf[offset : offset + nbytes]) for offset, nbytes in data.layout]
-            data = pickle.loads(data.head, buffers=buffers)
+            data = _rebuild(data.skeleton, self.segments[index].buf, data.layout)
         elif isinstance(data, Spilled):
             if index is not None:
                 self._grow(index, data.nbytes)
@@ -188,27 +187,73 @@ class SlotPool:
                 self.segments[index] = None
 
 
-def _array_bytes(data: Any) -> float:
-    """At least the bytes :meth:`WorkerSlots.pack` would lay out for ``data``, found without pickling it.
+_ARRAY, _OBJECT, _VALUE = "array", "object", "value"  # the skeleton's leaves; containers: tuple, list, dict
 
-    A walk of tuples, lists, dicts, tensors and arrays (each array rounded up to the alignment);
-    ``inf`` at anything else, which only the pickling can size. Cost: a few microseconds, against
-    tens for the pickling, which a batch under the threshold then skips.
+
+def _take_apart(data: Any) -> tuple[tuple, list[np.ndarray], list[tuple[int, int]], int] | None:
+    """``(skeleton, arrays, layout, end)`` of a batch, or None when it holds an object this cannot take apart.
+
+    The skeleton is ``data`` with each NumPy array replaced by ``("array", index, dtype, shape)``
+    and each tensor by ``("object", its class, its state taken apart)`` (the state pickling would
+    keep: ``__getstate__``); ``layout`` gives each array's ``(offset, nbytes)`` at 64-byte-aligned
+    offsets, ``end`` the bytes they need. Cost: a walk of the containers, no copy.
     """
-    stack, total = [data], 0
-    while stack:
-        item = stack.pop()
-        if isinstance(item, (tuple, list)):
-            stack.extend(item)
-        elif isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, tt_tensor.Tensor):
-            stack.extend(vars(item).values())
-        elif isinstance(item, np.ndarray):
-            total += -(-item.nbytes // _ALIGN) * _ALIGN
-        elif not isinstance(item, (str, bytes, int, float, type(None))):
-            return math.inf
-    return total
+    arrays: list[np.ndarray] = []
+
+    def walk(item: Any) -> tuple | None:
+        kind = type(item)
+        if kind in (tuple, list):
+            parts = [walk(part) for part in item]
+            return None if None in parts else (kind.__name__, parts)
+        if kind is dict:
+            parts = [walk(value) for value in item.values()]
+            return None if None in parts else ("dict", list(zip(item.keys(), parts)))
+        if isinstance(item, np.ndarray):
+            if item.dtype.hasobject:
+                return None
+            arrays.append(item)
+            return (_ARRAY, len(arrays) - 1, item.dtype.str, item.shape)
+        if isinstance(item, tt_tensor.Tensor):
+            state = walk(item.__getstate__())
+            return None if state is None else (_OBJECT, kind, state)
+        if item is None or kind in (str, bytes, int, float, bool):
+            return (_VALUE, item)
+        return None
+
+    skeleton = walk(data)
+    if skeleton is None:
+        return None
+    layout, end = [], 0
+    for array in arrays:
+        layout.append((end, array.nbytes))
+        end += -(-array.nbytes // _ALIGN) * _ALIGN
+    return skeleton, arrays, layout, end
+
+
+def _rebuild(skeleton: tuple, memory: memoryview, layout: list[tuple[int, int]]) -> Any:
+    """The batch :func:`_take_apart` made ``skeleton`` of, each array copied out of ``memory``."""
+    tag, *rest = skeleton
+    if tag == _VALUE:
+        return rest[0]
+    if tag == _ARRAY:
+        index, dtype, shape = rest
+        return np.ndarray(shape, np.dtype(dtype), memory, layout[index][0]).copy()
+    if tag == _OBJECT:
+        kind, state = rest
+        rebuilt = kind.__new__(kind)
+        rebuilt.__dict__.update(_rebuild(state, memory, layout))
+        return rebuilt
+    if tag == "dict":
+        return {key: _rebuild(part, memory, layout) for key, part in rest[0]}
+    parts = [_rebuild(part, memory, layout) for part in rest[0]]
+    return tuple(parts) if tag == "tuple" else parts
+
+
+def _array_bytes(data: Any) -> float:
+    """The bytes :meth:`WorkerSlots.pack` would lay out for ``data``; ``inf`` when it holds an object
+    :func:`_take_apart` cannot take apart."""
+    parts = _take_apart(data)
+    return math.inf if parts is None else parts[3]
 
 
 def _create(size: int) -> shared_memory.SharedMemory:
