@@ -68,6 +68,27 @@ def remove_abandoned_segments(older_than: float = 5.0) -> list[Path]:
     return abandoned
 
 
+def remove_abandoned_topology_files(older_than: float = 60.0) -> list[Path]:
+    """Remove the topology files MPICH's launcher left in ``/tmp`` after aborted jobs; return them.
+
+    ``mpiexec`` (hydra) writes the machine's hwloc topology to ``/tmp/hydra_hwloc_xmlfile_*`` (a
+    fixed directory: ``TMPDIR`` is not read) for its proxies, and deletes it when the job ends, but
+    not after ``MPI_Abort``: 5 kB per aborted job, run after run. Proxies read the file once, when
+    they start, so one older than ``older_than`` seconds is no longer needed even if its job is
+    still running (deleting it under a running job was tried: the job ends normally).
+    """
+    now = time.time()
+    abandoned = []
+    for topology in sorted(Path("/tmp").glob("hydra_hwloc_xmlfile_*")):
+        try:
+            if topology.stat().st_uid == os.getuid() and now - topology.stat().st_mtime > older_than:
+                topology.unlink()
+                abandoned.append(topology)
+        except OSError:  # (removed by another test meanwhile)
+            continue
+    return abandoned
+
+
 @pytest.fixture(scope="session")
 def mpirun():
     def run(script: str, *args: str, n: int = 2, timeout: int = 60) -> subprocess.CompletedProcess:
@@ -91,6 +112,7 @@ def mpirun():
         finally:
             if job.returncode != 0:
                 remove_abandoned_segments()
+                remove_abandoned_topology_files()
         return subprocess.CompletedProcess(command, job.returncode, stdout, stderr)
 
     return run
