@@ -472,3 +472,24 @@ def test_dlpack_exchanges_memory_without_copies():
 
     with pytest.raises(RuntimeError, match="from_dlpack: cannot read Unreadable"):
         tt.from_dlpack(Unreadable())
+
+
+def test_in_place_forms_write_and_return_their_input_and_refuse_leaves():
+    for name, call in [
+        ("dropout_", lambda x: tt.dropout_(x, 0.3, True)),
+        ("alpha_dropout_", lambda x: tt.alpha_dropout_(x, 0.3, True)),
+        ("feature_alpha_dropout_", lambda x: tt.feature_alpha_dropout_(x, 0.3, True)),
+        ("feature_dropout_", lambda x: tt.feature_dropout_(x, 0.3, True)),
+        ("celu_", lambda x: tt.celu_(x, 1.3)),
+        ("selu_", lambda x: tt.selu_(x)),
+        ("rrelu_", lambda x: tt.rrelu_(x, 0.1, 0.3, True)),
+        ("threshold_", lambda x: tt.threshold_(x, 0.1, -2.0)),
+    ]:
+        values = np.random.default_rng(3).uniform(-1.9, 1.9, (2, 3, 4))
+        x = tt.tensor(values.copy())
+        tt.manual_seed(5)
+        assert call(x) is x, name
+        assert not np.allclose(x.numpy(), values), name
+        leaf = tt.tensor(values, requires_grad=True)
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            call(leaf)

@@ -14,7 +14,8 @@ The others keep ATen's argument lists, which differ, and are adapted here:
 * the dropouts are ``(input, p, train)``, all three required;
 * ``stride=()`` (ATen's "default") on the max pools means ``stride = kernel_size``;
 * the ``*_`` forms (``torch.dropout_``, ``torch.celu_``, ...) write the result into
-  ``input`` and return it (``nn.functional``'s ``inplace=True`` returns a new tensor here).
+  ``input`` and return it, as ``nn.functional``'s ``inplace=True`` and ``*_`` forms do (tt-nn's
+  ``write_in_place``).
 
 Each is a thin call of the one implementation behind ``tinytorch.nn.functional`` (tt-nn's,
 tt-vision's): gradients and errors are that function's.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import tt_autograd
 from tt_nn.functional.dropout_extra import feature_dropout as channel_dropout
+from tt_nn.functional.in_place import write_in_place
 
 from .nn import functional as F
 from .nn.functional import (
@@ -133,7 +135,7 @@ def dropout(input, p: float, train: bool):  # noqa: A002  (PyTorch's argument na
 
 def dropout_(input, p: float, train: bool):  # noqa: A002
     """In-place :func:`dropout`; returns ``input``."""
-    return input.copy_(F.dropout(input, p, train))
+    return F.dropout(input, p, train, inplace=True)
 
 
 def alpha_dropout(input, p: float, train: bool):  # noqa: A002
@@ -143,7 +145,7 @@ def alpha_dropout(input, p: float, train: bool):  # noqa: A002
 
 def alpha_dropout_(input, p: float, train: bool):  # noqa: A002
     """In-place :func:`alpha_dropout`."""
-    return input.copy_(F.alpha_dropout(input, p, train))
+    return F.alpha_dropout(input, p, train, inplace=True)
 
 
 def feature_alpha_dropout(input, p: float, train: bool):  # noqa: A002
@@ -153,7 +155,7 @@ def feature_alpha_dropout(input, p: float, train: bool):  # noqa: A002
 
 def feature_alpha_dropout_(input, p: float, train: bool):  # noqa: A002
     """In-place :func:`feature_alpha_dropout`."""
-    return input.copy_(F.feature_alpha_dropout(input, p, train))
+    return F.feature_alpha_dropout(input, p, train, inplace=True)
 
 
 def feature_dropout(input, p: float, train: bool):  # noqa: A002
@@ -176,7 +178,7 @@ def feature_dropout(input, p: float, train: bool):  # noqa: A002
 
 def feature_dropout_(input, p: float, train: bool):  # noqa: A002
     """In-place :func:`feature_dropout`; returns ``input``."""
-    return input.copy_(feature_dropout(input, p, train))
+    return write_in_place("feature_dropout_", input, lambda x: feature_dropout(x, p, train))
 
 
 # ------------------------------------------------------------------------------------- activations
@@ -187,12 +189,12 @@ def celu(input, alpha: float = 1.0):  # noqa: A002
 
 def celu_(input, alpha: float = 1.0):  # noqa: A002
     """In-place :func:`celu`."""
-    return input.copy_(F.celu(input, alpha))
+    return F.celu_(input, alpha)
 
 
 def selu_(input):  # noqa: A002
     """In-place ``selu``."""
-    return input.copy_(F.selu(input))
+    return F.selu_(input)
 
 
 def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, generator=None):  # noqa: A002
@@ -204,7 +206,7 @@ def rrelu(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool 
 def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False, generator=None):  # noqa: A002
     """In-place :func:`rrelu`."""
     _no_generator("rrelu_", generator)
-    return input.copy_(F.rrelu(input, lower, upper, training))
+    return F.rrelu_(input, lower, upper, training)
 
 
 def threshold(input, threshold: float, value: float):  # noqa: A002
@@ -214,7 +216,7 @@ def threshold(input, threshold: float, value: float):  # noqa: A002
 
 def threshold_(input, threshold: float, value: float):  # noqa: A002
     """In-place :func:`threshold`."""
-    return input.copy_(F.threshold(input, threshold, value))
+    return F.threshold_(input, threshold, value)
 
 
 def _no_generator(name: str, generator: object) -> None:

@@ -474,6 +474,7 @@ def install() -> None:
     BatchedTensor.trace = _trace
     BatchedTensor.index_select = _index_select
     BatchedTensor.masked_fill = _masked_fill
+    BatchedTensor.copy_ = _copy_
     BatchedTensor.permute = _permute
     BatchedTensor.max = _extreme("max")
     BatchedTensor.min = _extreme("min")
@@ -483,6 +484,15 @@ def install() -> None:
             continue  # (an alias calls its target, whose rule then runs)
         if inspect.isfunction(attr):
             setattr(BatchedTensor, name, (_refused_inplace if name.endswith("_") else _looping_method)(name))
+
+
+def _copy_(self, source: Any) -> Any:
+    """``copy_`` of a batched tensor: ``source``'s values (a sample's or shared by all, broadcast to the
+    sample's shape) written in through the one in-place path, as ``where(False, self, source)`` (the
+    tensor's own recorded form: no gradient to the old values, the source's to the source)."""
+    if STATE.physical:
+        return Tensor.copy_(self, source)
+    return self._adopt("copy_", self.where(self.new_zeros(self.shape, dtype=bool), source), cast=False)
 
 
 def _permute(self, *dims: Any) -> Any:

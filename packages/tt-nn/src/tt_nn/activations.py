@@ -16,7 +16,7 @@ class ReLU(Module):
     """``max(x, 0)`` element-wise.
 
     Args:
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``, the same shape.
@@ -31,7 +31,7 @@ class ReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.relu(input)
+        return F.relu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""
@@ -42,7 +42,7 @@ class LeakyReLU(Module):
 
     Args:
         negative_slope: slope for negative inputs (default 0.01).
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -55,7 +55,7 @@ class LeakyReLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
@@ -92,7 +92,7 @@ class SiLU(Module):
     """``x * sigmoid(x)`` (swish).
 
     Args:
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -103,7 +103,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.silu(input)
+        return F.silu(input, inplace=self.inplace)
 
     def extra_repr(self) -> str:
         return "inplace=True" if self.inplace else ""

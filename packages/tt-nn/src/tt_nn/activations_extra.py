@@ -5,7 +5,8 @@ Not course material (beyond module 03's exercises). The functions are in
 :mod:`tt_nn.functional.activations_piecewise`. Each layer holds its settings
 and prints them as PyTorch does (``ELU(alpha=1.0)``, ``Hardshrink(0.5)``);
 only ``PReLU`` has a parameter, its ``weight`` (the state-dict key PyTorch uses).
-``inplace=True`` is accepted and printed, but the output is a new tensor.
+``inplace=True`` writes the result into the input and returns it, as PyTorch's
+(``tt_nn.functional.in_place``).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ class ELU(Module):
 
     Args:
         alpha: the negative side tends to ``-alpha`` (default 1).
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -50,7 +51,7 @@ class ELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.elu(input, self.alpha)
+        return F.elu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + _inplace(self.inplace)
@@ -61,7 +62,7 @@ class CELU(Module):
 
     Args:
         alpha: non-zero (default 1).
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -74,7 +75,7 @@ class CELU(Module):
         self.alpha, self.inplace = alpha, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.celu(input, self.alpha)
+        return F.celu(input, self.alpha, self.inplace)
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + _inplace(self.inplace)
@@ -84,7 +85,7 @@ class SELU(Module):
     """Scaled ELU with the self-normalising constants (``alpha ~ 1.6733``, ``scale ~ 1.0507``).
 
     Args:
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -95,7 +96,7 @@ class SELU(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.selu(input)
+        return F.selu(input, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, first=True)
@@ -107,7 +108,7 @@ class Hardtanh(Module):
     Args:
         min_val: the lower bound (default -1).
         max_val: the upper bound (default 1), ``> min_val``.
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
         min_value, max_value: PyTorch's deprecated names of the bounds (with a warning).
 
     Shape:
@@ -141,7 +142,7 @@ class Hardtanh(Module):
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.hardtanh(input, self.min_val, self.max_val)
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
 
     def extra_repr(self) -> str:
         return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace(self.inplace)
@@ -151,7 +152,7 @@ class ReLU6(Hardtanh):
     """``min(max(x, 0), 6)``: a :class:`Hardtanh` with bounds 0 and 6.
 
     Args:
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -172,7 +173,7 @@ class Hardsigmoid(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.hardsigmoid(input)
+        return F.hardsigmoid(input, self.inplace)
 
 
 class Hardswish(Module):
@@ -183,14 +184,14 @@ class Hardswish(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.hardswish(input)
+        return F.hardswish(input, self.inplace)
 
 
 class Mish(Module):
     """``x * tanh(softplus(x))``.
 
     Args:
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -201,7 +202,7 @@ class Mish(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.mish(input)
+        return F.mish(input, self.inplace)
 
     def extra_repr(self) -> str:
         return _inplace(self.inplace, first=True)
@@ -336,7 +337,7 @@ class Threshold(Module):
     Args:
         threshold: the bound an element must exceed to be kept.
         value: what replaces the others.
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -349,7 +350,7 @@ class Threshold(Module):
         self.threshold, self.value, self.inplace = threshold, value, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.threshold(input, self.threshold, self.value)
+        return F.threshold(input, self.threshold, self.value, self.inplace)
 
     def extra_repr(self) -> str:
         return f"threshold={self.threshold}, value={self.value}" + _inplace(self.inplace)
@@ -406,7 +407,7 @@ class RReLU(Module):
     Args:
         lower, upper: the range of the negative slope (defaults 1/8 and 1/3), ``lower <= upper``.
             Checked here, where PyTorch checks them at the first forward.
-        inplace: accepted for compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -423,7 +424,7 @@ class RReLU(Module):
         self.lower, self.upper, self.inplace = lower, upper, inplace
 
     def forward(self, input):  # noqa: A002
-        return F.rrelu(input, self.lower, self.upper, self.training)
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"lower={self.lower}, upper={self.upper}" + _inplace(self.inplace)

@@ -16,7 +16,7 @@ class Dropout(Module):
 
     Args:
         p: probability of zeroing an element (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
@@ -35,7 +35,7 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input):  # noqa: A002
-        return F.dropout(input, self.p, self.training)
+        return F.dropout(input, self.p, self.training, self.inplace)
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"

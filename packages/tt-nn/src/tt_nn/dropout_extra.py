@@ -34,7 +34,7 @@ class Dropout1d(_DropoutNd):
 
     Args:
         p: probability of zeroing a channel (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         ``(N, C, L)`` or ``(C, L)``, output the same.
@@ -45,7 +45,7 @@ class Dropout1d(_DropoutNd):
     """
 
     def forward(self, input):  # noqa: A002
-        return F.dropout1d(input, self.p, self.training)
+        return F.dropout1d(input, self.p, self.training, self.inplace)
 
 
 class Dropout2d(_DropoutNd):
@@ -53,7 +53,7 @@ class Dropout2d(_DropoutNd):
 
     Args:
         p: probability of zeroing a channel (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         ``(N, C, H, W)``, output the same. PyTorch also takes 3-D input with a
@@ -61,7 +61,7 @@ class Dropout2d(_DropoutNd):
     """
 
     def forward(self, input):  # noqa: A002
-        return F.dropout2d(input, self.p, self.training)
+        return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
 class Dropout3d(_DropoutNd):
@@ -69,14 +69,14 @@ class Dropout3d(_DropoutNd):
 
     Args:
         p: probability of zeroing a channel (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         ``(N, C, D, H, W)`` or ``(C, D, H, W)``, output the same.
     """
 
     def forward(self, input):  # noqa: A002
-        return F.dropout3d(input, self.p, self.training)
+        return F.dropout3d(input, self.p, self.training, self.inplace)
 
 
 class AlphaDropout(_DropoutNd):
@@ -84,14 +84,14 @@ class AlphaDropout(_DropoutNd):
 
     Args:
         p: probability of dropping an element (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``.
     """
 
     def forward(self, input):  # noqa: A002
-        return F.alpha_dropout(input, self.p, self.training)
+        return F.alpha_dropout(input, self.p, self.training, self.inplace)
 
 
 class FeatureAlphaDropout(_DropoutNd):
@@ -99,11 +99,11 @@ class FeatureAlphaDropout(_DropoutNd):
 
     Args:
         p: probability of dropping a channel (default 0.5).
-        inplace: accepted for PyTorch compatibility; the output is a new tensor.
+        inplace: write the result into the input and return it (PyTorch's in-place form).
 
     Shape:
         ``(N, C, *)``, output the same.
     """
 
     def forward(self, input):  # noqa: A002
-        return F.feature_alpha_dropout(input, self.p, self.training)
+        return F.feature_alpha_dropout(input, self.p, self.training, self.inplace)

@@ -30,6 +30,7 @@ from tt_tensor.checks import check_number, number_args
 from ._checks import float_arg, softmax_dim, tensor_arg
 from .erf import normal_cdf
 from .half_precision import in_float32, is_half
+from .in_place import write_in_place
 from .row_passes import blockwise
 
 _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
@@ -288,8 +289,8 @@ def _normalised(function: type[Function], op: str, input, dim: int | None, dtype
 def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names)
     """``max(input, 0)`` element-wise.
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is always a
-    new tensor (tt-autograd does not track in-place changes of graph inputs).
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's
+    in-place form, ``in_place.py``).
 
     Shape:
         any; the output has the input's shape.
@@ -298,6 +299,8 @@ def relu(input, inplace: bool = False):  # noqa: A002  (PyTorch's argument names
         >>> relu(tt_autograd.tensor([-1.0, 2.0]))  # doctest: +SKIP
         tensor([0., 2.])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("relu(inplace=True)", input, relu)
     # BEGIN SOLUTION 03
     # TODO: max(input, 0): tt-autograd's relu primitive
     #   (Tensor.relu) after checking the argument (tensor_arg).
@@ -312,8 +315,10 @@ def leaky_relu(input, negative_slope: float = 0.01, inplace: bool = False):  # n
     Args:
         input: a float tensor of any shape.
         negative_slope: the slope for negative inputs (PyTorch's default 0.01).
-        inplace: accepted for compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("leaky_relu(inplace=True)", input, lambda x: leaky_relu(x, negative_slope))
     # BEGIN SOLUTION 03
     # TODO: LeakyReLUFunction.apply on the checked float input (float_arg), negative_slope as a float.
     return LeakyReLUFunction.apply(float_arg("leaky_relu", input), negative_slope=float(negative_slope))
@@ -343,7 +348,9 @@ def gelu(input, approximate: str = "none"):  # noqa: A002
 
 
 def silu(input, inplace: bool = False):  # noqa: A002
-    """``x * sigmoid(x)`` element-wise (swish). ``inplace`` is accepted; the result is a new tensor."""
+    """``x * sigmoid(x)`` element-wise (swish). ``inplace=True``: written into ``input``."""
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("silu(inplace=True)", input, silu)
     if is_half(input):  # float32 inside, a float16 result (as PyTorch's CPU kernel)
         return in_float32(silu, input)
     # BEGIN SOLUTION 03

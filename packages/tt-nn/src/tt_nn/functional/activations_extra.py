@@ -37,6 +37,7 @@ from tt_tensor.checks import normalize_dim
 from ._checks import float_arg, tensor_arg
 from .activations import SoftmaxFunction, SoftplusFunction, _normalised
 from .half_precision import through_float32
+from .in_place import write_in_place
 
 #: SELU's constants (Klambauer et al., 2017): the fixed point of mean 0 and variance 1.
 SELU_ALPHA = 1.6732632423543772848170429916717
@@ -146,7 +147,7 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002  (PyTor
     Args:
         input: a float tensor of any shape.
         alpha: the value the negative side tends to is ``-alpha`` (default 1).
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``. Cost: one fused node, ~5 passes forward, 3 backward.
@@ -155,6 +156,8 @@ def elu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002  (PyTor
         >>> elu(tt_autograd.tensor([-1.0, 2.0]))  # doctest: +SKIP
         tensor([-0.6321,  2.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("elu(inplace=True)", input, lambda x: elu(x, alpha))
     alpha = scalar_arg("elu", "alpha", alpha)
     return ELUFunction.apply(float_arg("elu", input), alpha=alpha, scale=1.0, input_scale=1.0)
 
@@ -165,12 +168,14 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
     Args:
         input: a float tensor of any shape.
         alpha: non-zero; the negative side tends to ``-alpha`` with slope 1 at 0.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Example:
         >>> celu(tt_autograd.tensor([-1.0, 2.0]), alpha=2.0)  # doctest: +SKIP
         tensor([-0.7869,  2.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("celu(inplace=True)", input, lambda x: celu(x, alpha))
     alpha = scalar_arg("celu", "alpha", alpha)
     if alpha == 0:
         raise ValueError("celu: alpha cannot be 0 (the formula divides by it); use a non-zero alpha")
@@ -180,12 +185,14 @@ def celu(input, alpha: float = 1.0, inplace: bool = False):  # noqa: A002
 def selu(input, inplace: bool = False):  # noqa: A002
     """Scaled ELU: ``scale * elu(x, alpha)`` with ``alpha ~ 1.6733``, ``scale ~ 1.0507`` (self-normalising).
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor.
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's in-place form).
 
     Example:
         >>> selu(tt_autograd.tensor([-1.0, 2.0]))  # doctest: +SKIP
         tensor([-1.1113,  2.1014])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("selu(inplace=True)", input, selu)
 
     def scaled_elu(x):
         return ELUFunction.apply(x, alpha=SELU_ALPHA, scale=SELU_SCALE, input_scale=1.0)
@@ -196,12 +203,14 @@ def selu(input, inplace: bool = False):  # noqa: A002
 def mish(input, inplace: bool = False):  # noqa: A002
     """``x * tanh(softplus(x))`` element-wise (Misra, 2019); finite for any input.
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor.
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's in-place form).
 
     Example:
         >>> mish(tt_autograd.tensor([-1.0, 0.0, 100.0]))  # doctest: +SKIP
         tensor([ -0.3034,   0.0000, 100.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("mish(inplace=True)", input, mish)
     return through_float32(MishFunction.apply, float_arg("mish", input))
 
 

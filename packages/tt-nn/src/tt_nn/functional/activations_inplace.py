@@ -2,23 +2,10 @@
 
 Not course material.
 
-**In-place forms.** ``F.relu_(x)`` changes ``x`` and returns it, as in PyTorch,
-following tt-autograd's rules for in-place writes (those of ``Tensor.add_``):
-
-* ``x`` not recorded (it does not require grad, or grad mode is off): the
-  result is written into ``x``'s memory, so its views see it, and the memory's
-  version counter is bumped: a graph that saved ``x`` for its backward
-  (``w * x`` with ``w`` requiring grad) then refuses to run on the changed
-  values, as PyTorch does.
-* ``x`` a leaf that requires grad: refused with a ``RuntimeError``, as in PyTorch
-  (do it under ``tt.no_grad()``, or use the out-of-place form).
-* ``x`` a non-leaf of a graph: the change is recorded as tt-autograd records
-  ``x.add_(y)`` there: ``x`` takes the result's new array and ``grad_fn``, so
-  gradients flow through the activation. ``x`` a view (``y[0]``): written through
-  ``x.copy_``, which rewrites the base's history as PyTorch does. Unlike PyTorch,
-  views taken *from* ``x`` before keep the old values and their history.
-
-Cost: the out-of-place op's, plus one copy pass when written into memory.
+**In-place forms.** ``F.relu_(x)`` changes ``x`` and returns it, as in PyTorch, through
+:func:`~tt_nn.functional.in_place.write_in_place` (its module docstring: what happens to a tensor
+that is not recorded, a leaf, a non-leaf, a view). ``inplace=True`` of the out-of-place forms
+takes the same path.
 
 **Gumbel-softmax** (Jang et al., 2017; Maddison et al., 2017): a differentiable
 sample from the categorical distribution ``softmax(logits)``,
@@ -34,36 +21,15 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from tt_autograd import is_grad_enabled, no_grad, tensor_hooks
 from tt_tensor.checks import check_number, normalize_dim
 from tt_tensor.random import default_generator
 
-from ._checks import float_arg, tensor_arg
+from ._checks import float_arg
 from .activations import leaky_relu, relu, softmax
 from .activations_extra import celu, elu, selu
 from .activations_piecewise import hardtanh, rrelu
 from .activations_piecewise import threshold as threshold_function
-
-
-def _in_place(op: str, input, compute):  # noqa: A002
-    """Apply ``compute`` to ``input`` in place (module docstring: the three cases); return ``input``."""
-    x = tensor_arg(op, input)
-    if not (is_grad_enabled() and x.requires_grad):
-        with no_grad():
-            result = compute(x)
-        return x.copy_(result)
-    if x.grad_fn is None:
-        raise RuntimeError(
-            f"{op}: a leaf tensor that requires grad cannot be changed in place (PyTorch refuses it too); "
-            f"use F.{op[:-1]}(x), or change it under tt.no_grad()"
-        )
-    result = compute(x)
-    if x._is_view():  # (PyTorch's Tensor._is_view) the base's history must change too: copy_ does it
-        return x.copy_(result)
-    previous = x.grad_fn
-    x.array, x.grad_fn = result.array, result.grad_fn
-    tensor_hooks.move_retained(previous, x.grad_fn)  # retain_grad() follows the new version, as in add_
-    return x
+from .in_place import write_in_place
 
 
 def relu_(input):  # noqa: A002
@@ -73,42 +39,42 @@ def relu_(input):  # noqa: A002
         >>> x = tt_autograd.tensor([-1.0, 2.0]); F.relu_(x); x  # doctest: +SKIP
         tensor([0., 2.])
     """
-    return _in_place("relu_", input, relu)
+    return write_in_place("relu_", input, relu)
 
 
 def leaky_relu_(input, negative_slope: float = 0.01):  # noqa: A002
     """In-place :func:`leaky_relu` (``negative_slope * x`` where ``x < 0``); returns ``x``."""
-    return _in_place("leaky_relu_", input, lambda x: leaky_relu(x, negative_slope))
+    return write_in_place("leaky_relu_", input, lambda x: leaky_relu(x, negative_slope))
 
 
 def elu_(input, alpha: float = 1.0):  # noqa: A002
     """In-place :func:`elu` (``alpha * (exp(x) - 1)`` where ``x <= 0``); returns ``x``."""
-    return _in_place("elu_", input, lambda x: elu(x, alpha))
+    return write_in_place("elu_", input, lambda x: elu(x, alpha))
 
 
 def celu_(input, alpha: float = 1.0):  # noqa: A002
     """In-place :func:`celu` (``alpha * (exp(x / alpha) - 1)`` where ``x <= 0``); returns ``x``."""
-    return _in_place("celu_", input, lambda x: celu(x, alpha))
+    return write_in_place("celu_", input, lambda x: celu(x, alpha))
 
 
 def selu_(input):  # noqa: A002
     """In-place :func:`selu`; returns ``x``."""
-    return _in_place("selu_", input, selu)
+    return write_in_place("selu_", input, selu)
 
 
 def hardtanh_(input, min_val: float = -1.0, max_val: float = 1.0):  # noqa: A002
     """In-place :func:`hardtanh` (a clamp to ``[min_val, max_val]``); returns ``x``."""
-    return _in_place("hardtanh_", input, lambda x: hardtanh(x, min_val, max_val))
+    return write_in_place("hardtanh_", input, lambda x: hardtanh(x, min_val, max_val))
 
 
 def threshold_(input, threshold: float, value: float):  # noqa: A002
     """In-place :func:`threshold` (``value`` where ``x <= threshold``); returns ``x``."""
-    return _in_place("threshold_", input, lambda x: threshold_function(x, threshold, value))
+    return write_in_place("threshold_", input, lambda x: threshold_function(x, threshold, value))
 
 
 def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False):  # noqa: A002
     """In-place :func:`rrelu` (random negative slopes in training, their mean otherwise); returns ``x``."""
-    return _in_place("rrelu_", input, lambda x: rrelu(x, lower, upper, training))
+    return write_in_place("rrelu_", input, lambda x: rrelu(x, lower, upper, training))
 
 
 def gumbel_softmax(logits, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1):

@@ -34,6 +34,7 @@ from ._checks import float_arg, tensor_arg
 from .activations import LeakyReLUFunction, piecewise_linear_graph_backward
 from .activations_extra import scalar_arg
 from .half_precision import through_float32
+from .in_place import write_in_place
 
 
 class HardtanhFunction(Function):
@@ -230,7 +231,7 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
         input: a tensor of any shape (integer tensors are clamped too, without gradient).
         min_val: the lower bound (default -1).
         max_val: the upper bound (default 1), ``>= min_val``.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Shape:
         input ``(*)``, output ``(*)``. Cost: 3 passes forward, 1 backward (a boolean mask saved).
@@ -239,6 +240,8 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
         >>> hardtanh(tt_autograd.tensor([-2.0, 0.5, 2.0]))  # doctest: +SKIP
         tensor([-1.0000,  0.5000,  1.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("hardtanh(inplace=True)", input, lambda x: hardtanh(x, min_val, max_val))
     min_val = scalar_arg("hardtanh", "min_val", min_val)
     max_val = scalar_arg("hardtanh", "max_val", max_val)
     if min_val > max_val:
@@ -252,36 +255,42 @@ def hardtanh(input, min_val: float = -1.0, max_val: float = 1.0, inplace: bool =
 def relu6(input, inplace: bool = False):  # noqa: A002
     """``min(max(x, 0), 6)``: ``hardtanh(x, 0, 6)`` (gradient 0 at exactly 0 and 6, as in PyTorch).
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor.
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's in-place form).
 
     Example:
         >>> relu6(tt_autograd.tensor([-1.0, 3.0, 9.0]))  # doctest: +SKIP
         tensor([0., 3., 6.])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("relu6(inplace=True)", input, relu6)
     return HardtanhFunction.apply(tensor_arg("relu6", input), min_val=0.0, max_val=6.0)
 
 
 def hardsigmoid(input, inplace: bool = False):  # noqa: A002
     """``relu6(x + 3) / 6``: 0 below -3, 1 above 3, linear in between (MobileNetV3).
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor.
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's in-place form).
 
     Example:
         >>> hardsigmoid(tt_autograd.tensor([-4.0, 0.0, 1.5]))  # doctest: +SKIP
         tensor([0.0000, 0.5000, 0.7500])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("hardsigmoid(inplace=True)", input, hardsigmoid)
     return HardsigmoidFunction.apply(float_arg("hardsigmoid", input))
 
 
 def hardswish(input, inplace: bool = False):  # noqa: A002
     """``x * relu6(x + 3) / 6``: 0 below -3, ``x`` above 3 (MobileNetV3's cheap swish).
 
-    ``inplace`` is accepted for PyTorch compatibility; the result is a new tensor.
+    ``inplace=True`` writes the result into ``input`` and returns it (PyTorch's in-place form).
 
     Example:
         >>> hardswish(tt_autograd.tensor([-4.0, 1.0, 4.0]))  # doctest: +SKIP
         tensor([-0.0000,  0.6667,  4.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("hardswish(inplace=True)", input, hardswish)
     return through_float32(HardswishFunction.apply, float_arg("hardswish", input))
 
 
@@ -292,7 +301,7 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):  # 
         input: a tensor of any shape (integer tensors too, without gradient).
         threshold: the bound an element must exceed to be kept.
         value: what replaces the others.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Example:
         >>> threshold(tt_autograd.tensor([0.5, 1.0, 2.0]), 1.0, -7.0)  # doctest: +SKIP
@@ -300,7 +309,11 @@ def threshold(input, threshold: float, value: float, inplace: bool = False):  # 
     """
     bound = scalar_arg("threshold", "threshold", threshold)
     value = scalar_arg("threshold", "value", value)
-    return ThresholdFunction.apply(tensor_arg("threshold", input), threshold=bound, value=value)
+
+    def apply(x):  # (the argument ``threshold`` hides this function's name)
+        return ThresholdFunction.apply(tensor_arg("threshold", x), threshold=bound, value=value)
+
+    return write_in_place("threshold(inplace=True)", input, apply) if inplace else apply(input)
 
 
 def hardshrink(input, lambd: float = 0.5):  # noqa: A002
@@ -384,7 +397,7 @@ def rrelu(
         input: a float tensor of any shape.
         lower, upper: the range of the negative slope, ``lower <= upper``.
         training: draw the slopes (PyTorch's functional default is False; ``nn.RReLU`` passes its mode).
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     In training the slopes come from ``tt.manual_seed``'s generator (one draw per element),
     so a seeded run repeats; they differ from PyTorch's stream, which draws only where ``x <= 0``.
@@ -393,6 +406,8 @@ def rrelu(
         >>> rrelu(tt_autograd.tensor([-2.0, 1.0]))  # doctest: +SKIP
         tensor([-0.4583,  1.0000])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("rrelu(inplace=True)", input, lambda x: rrelu(x, lower, upper, training))
     lower = scalar_arg("rrelu", "lower", lower)
     upper = scalar_arg("rrelu", "upper", upper)
     for name, bound in (("lower", lower), ("upper", upper)):

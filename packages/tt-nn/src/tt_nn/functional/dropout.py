@@ -17,6 +17,7 @@ from tt_tensor.checks import number_args
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
+from .in_place import write_in_place
 
 
 class DropoutFunction(Function):
@@ -61,12 +62,14 @@ def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False)
         input: a float tensor of any shape.
         p: probability of dropping an element, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Example:
         >>> tt_autograd.manual_seed(0); dropout(tt_autograd.ones(4), p=0.5)  # doctest: +SKIP
         tensor([2., 0., 2., 2.])
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("dropout(inplace=True)", input, lambda x: dropout(x, p, training))
     # BEGIN SOLUTION 04
     # TODO: check 0 <= p <= 1; return the input itself when not training or p == 0; else DropoutFunction.
     if not 0.0 <= p <= 1.0:

@@ -31,6 +31,7 @@ from tt_tensor.checks import check_number
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
+from .in_place import write_in_place
 
 SELU_SATURATION = 1.0507009873554805 * 1.6732632423543772  # alpha' = SELU's scale * alpha
 
@@ -101,11 +102,13 @@ def dropout1d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
         input: a float tensor ``(N, C, L)`` or ``(C, L)``.
         p: probability of zeroing a channel, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
 
     Example:
         >>> dropout1d(tt_autograd.ones(2, 3, 4), p=0.5)  # doctest: +SKIP
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("dropout1d(inplace=True)", input, lambda x: dropout1d(x, p, training))
     return _channel_dropout("dropout1d", input, p, training, spatial=1)
 
 
@@ -119,8 +122,10 @@ def dropout2d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
         input: a float tensor ``(N, C, H, W)``.
         p: probability of zeroing a channel, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("dropout2d(inplace=True)", input, lambda x: dropout2d(x, p, training))
     return _channel_dropout("dropout2d", input, p, training, spatial=2)
 
 
@@ -133,8 +138,10 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
         input: a float tensor ``(N, C, D, H, W)`` or ``(C, D, H, W)``.
         p: probability of zeroing a channel, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("dropout3d(inplace=True)", input, lambda x: dropout3d(x, p, training))
     return _channel_dropout("dropout3d", input, p, training, spatial=3)
 
 
@@ -149,8 +156,10 @@ def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool =
         input: a float tensor of any shape.
         p: probability of dropping an element, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place("alpha_dropout(inplace=True)", input, lambda x: alpha_dropout(x, p, training))
     _check_probability("alpha_dropout", p)
     return _apply("alpha_dropout", input, p, training, None, alpha=True)
 
@@ -179,8 +188,12 @@ def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace
         input: a float tensor with at least 2 dims ``(N, C, *)``.
         p: probability of dropping a channel, in ``[0, 1]``.
         training: apply dropout; when False the input is returned unchanged.
-        inplace: accepted for PyTorch compatibility; the result is a new tensor.
+        inplace: write the result into ``input`` and return it (PyTorch's in-place form).
     """
+    if inplace:  # PyTorch's in-place form: the input changes and is returned (in_place.py)
+        return write_in_place(
+            "feature_alpha_dropout(inplace=True)", input, lambda x: feature_alpha_dropout(x, p, training)
+        )
     _check_probability("feature_alpha_dropout", p)
     x = float_arg("feature_alpha_dropout", input)
     if x.ndim < 2:
