@@ -126,8 +126,10 @@ from .legacy_tensors import (
     set_default_tensor_type,
     typename,
 )
+from .out_argument import install as _give_out_arguments
 from .serialization import load  # torch.load's signature; reads without pickle
 
+_give_out_arguments(globals())  # torch.add(a, b, out=c), ...: PyTorch's out= on its top-level functions
 module_paths.install()  # torch.nn.modules.loss, torch.optim.adam, ...: PyTorch's module paths (see there)
 
 __version__ = "0.1.0"

@@ -15,6 +15,7 @@ import warnings
 
 import tt_autograd
 from tt_autograd import linalg
+from tt_tensor.caller import user_stacklevel
 
 __all__ = [
     "chain_matmul",
@@ -57,7 +58,7 @@ def range(  # noqa: A001  (PyTorch's name)
         "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
         "[start, end).",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # (the user's line, also through tinytorch's out= wrapper)
     )
     count = math.floor((end - start) / step) + 1
     values = tt_autograd.arange(count, dtype=tt_autograd.float64) * step + start
@@ -78,7 +79,7 @@ def chain_matmul(*matrices):
         "torch.linalg.multi_dot instead, which accepts a list of two or more tensors rather than multiple "
         "parameters.",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # (the user's line, also through tinytorch's out= wrapper)
     )
     if len(matrices) == 1:
         return matrices[0]
@@ -90,7 +91,7 @@ def frobenius_norm(input, dim=(-2, -1), keepdim: bool = False):  # noqa: A002
     warnings.warn(
         "torch.frobenius_norm is deprecated; use torch.linalg.vector_norm(A, 2., dim, keepdim) instead",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # (the user's line, also through tinytorch's out= wrapper)
     )
     return linalg.vector_norm(input, 2.0, dim, keepdim)
 
@@ -102,7 +103,7 @@ def nuclear_norm(input, dim=(-2, -1), keepdim: bool = False):  # noqa: A002
     warnings.warn(
         "torch.nuclear_norm is deprecated; use torch.linalg.matrix_norm(A, 'nuc', dim, keepdim) instead",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # (the user's line, also through tinytorch's out= wrapper)
     )
     return linalg.matrix_norm(input, "nuc", dim, keepdim)
 

@@ -18,6 +18,7 @@ import warnings
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.caller import user_stacklevel
 from tt_tensor.checks import check_bool, check_number
 
 from ..tensor import Tensor
@@ -165,7 +166,7 @@ def triangular_solve(
         "arguments reversed and does not return a copy of A: X = torch.triangular_solve(B, A).solution "
         "is X = torch.linalg.solve_triangular(A, B, upper=True)",
         UserWarning,
-        stacklevel=2,
+        stacklevel=user_stacklevel(),  # (the user's line, also through tinytorch's out= wrapper)
     )
     A = float_matrices("triangular_solve", A, complex_ok=True)
     b = float_tensor("triangular_solve", b, "b", min_dims=2, complex_ok=True)
