@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class Adadelta(Optimizer):
@@ -34,6 +34,8 @@ class Adadelta(Optimizer):
         eps: added inside both square roots (default 1e-6).
         weight_decay: L2 penalty λ (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step``, ``square_avg`` (v) and ``acc_delta`` (u).
     Cost: a few element-wise passes per parameter, into one scratch buffer.
@@ -46,9 +48,15 @@ class Adadelta(Optimizer):
         rho: float = 0.9,
         eps: float = 1e-6,
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
         *,
+        capturable: bool = False,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "Adadelta", foreach=foreach, capturable=capturable, differentiable=differentiable
+        )
         check_ranges("Adadelta", lr=lr, eps=eps, weight_decay=weight_decay, rho=rho)
         if not 0.0 <= rho <= 1.0:
             raise ValueError(f"Adadelta: invalid rho {rho}: it must be in [0, 1]")

@@ -30,9 +30,9 @@ from tt_autograd import Tensor
 from .optimizer import (
     Optimizer,
     check_hyperparameters,
+    check_implementation_flags,
     check_pair,
     check_ranges,
-    refuse_unimplemented,
     scalar_dtype,
 )
 
@@ -67,7 +67,7 @@ class Adafactor(Optimizer):
         d: the update's RMS is clipped to d >= 1 (default 1).
         weight_decay: λ, decoupled (θ ← θ(1 - γλ)) (default 0).
         maximize: maximize the objective instead of minimizing it.
-        foreach: accepted at its default only (not implemented).
+        foreach: accepted, no effect (one NumPy path).
 
     State per parameter: ``step``, and ``row_var`` and ``col_var`` (θ's shape with the last,
     resp. second last, dimension 1) for two or more dimensions, ``variance`` for fewer.
@@ -85,7 +85,7 @@ class Adafactor(Optimizer):
         foreach: bool | None = None,
         maximize: bool = False,
     ) -> None:
-        refuse_unimplemented("Adafactor", foreach=foreach)
+        check_implementation_flags("Adafactor", foreach=foreach)
         check_pair("Adafactor", "eps", eps, first_may_be_none=True)
         check_hyperparameters("Adafactor", beta2_decay=beta2_decay, d=d)
         check_ranges("Adafactor", lr=lr, weight_decay=weight_decay, eps2=eps[1])

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class Adagrad(Optimizer):
@@ -35,6 +35,8 @@ class Adagrad(Optimizer):
         initial_accumulator_value: the sum's starting value (default 0).
         eps: added to the root (default 1e-10).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step`` and ``sum``. Cost: four element-wise passes.
     """
@@ -47,9 +49,13 @@ class Adagrad(Optimizer):
         weight_decay: float = 0.0,
         initial_accumulator_value: float = 0.0,
         eps: float = 1e-10,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        check_implementation_flags("Adagrad", foreach=foreach, differentiable=differentiable, fused=fused)
         check_ranges("Adagrad", lr=lr, lr_decay=lr_decay, weight_decay=weight_decay,
                      initial_accumulator_value=initial_accumulator_value, eps=eps)  # fmt: skip
         defaults = dict(lr=lr, lr_decay=lr_decay, weight_decay=weight_decay, eps=eps, maximize=maximize,

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class Adam(Optimizer):
@@ -40,6 +40,8 @@ class Adam(Optimizer):
         weight_decay: λ; an L2 penalty added to the gradient (default 0).
         amsgrad: use the running maximum of the second moment (AMSGrad).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
         decoupled_weight_decay: shrink the weights directly, as AdamW does.
 
     State per parameter: ``step`` (a float32 scalar tensor, as in PyTorch),
@@ -64,9 +66,16 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
         decoupled_weight_decay: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "Adam", foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
+        )
         name = type(self).__name__
         check_ranges(name, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         defaults = dict(
@@ -135,7 +144,14 @@ class AdamW(Adam):
         amsgrad: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        capturable: bool = False,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        check_implementation_flags(
+            "AdamW", foreach=foreach, capturable=capturable, differentiable=differentiable, fused=fused
+        )
         super().__init__(
             params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize, decoupled_weight_decay=True
         )

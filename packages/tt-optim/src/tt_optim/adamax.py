@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class Adamax(Optimizer):
@@ -33,6 +33,8 @@ class Adamax(Optimizer):
         eps: added to |g| inside the maximum (default 1e-8).
         weight_decay: L2 penalty λ (default 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step``, ``exp_avg`` (m) and ``exp_inf`` (u).
     """
@@ -44,9 +46,15 @@ class Adamax(Optimizer):
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
         weight_decay: float = 0.0,
+        foreach: bool | None = None,
         *,
         maximize: bool = False,
+        differentiable: bool = False,
+        capturable: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "Adamax", foreach=foreach, differentiable=differentiable, capturable=capturable
+        )
         check_ranges("Adamax", lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize)
         super().__init__(params, defaults)

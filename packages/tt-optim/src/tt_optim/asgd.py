@@ -27,7 +27,13 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_hyperparameters, check_ranges, refuse_unimplemented, scalar_dtype
+from .optimizer import (
+    Optimizer,
+    check_hyperparameters,
+    check_implementation_flags,
+    check_ranges,
+    scalar_dtype,
+)
 
 
 class ASGD(Optimizer):
@@ -41,7 +47,7 @@ class ASGD(Optimizer):
         t0: t₀, the step at which averaging starts (default 1e6).
         weight_decay: L2 penalty w (default 0).
         maximize: maximize the objective instead of minimizing it.
-        foreach, differentiable, capturable: accepted at their defaults only (not implemented).
+        foreach, capturable: accepted, no effect (one NumPy path); differentiable=True refused.
 
     State per parameter: ``step``, ``eta`` (η), ``mu`` (μ) and ``ax`` (the average).
     """
@@ -59,7 +65,9 @@ class ASGD(Optimizer):
         differentiable: bool = False,
         capturable: bool = False,
     ) -> None:
-        refuse_unimplemented("ASGD", foreach=foreach, differentiable=differentiable, capturable=capturable)
+        check_implementation_flags(
+            "ASGD", foreach=foreach, differentiable=differentiable, capturable=capturable
+        )
         check_hyperparameters("ASGD", lambd=lambd, alpha=alpha, t0=t0)
         check_ranges("ASGD", lr=lr, weight_decay=weight_decay)
         defaults = dict(lr=lr, lambd=lambd, alpha=alpha, t0=t0, weight_decay=weight_decay, maximize=maximize)

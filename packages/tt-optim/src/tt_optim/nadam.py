@@ -23,7 +23,7 @@ import numpy as np
 from tt_autograd import Tensor
 
 from .adam_moments import adam_moments
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class NAdam(Optimizer):
@@ -38,6 +38,8 @@ class NAdam(Optimizer):
         momentum_decay: ψ (default 4e-3).
         decoupled_weight_decay: shrink the weights directly (NAdamW).
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step``, ``mu_product``, ``exp_avg`` and ``exp_avg_sq``.
     """
@@ -52,8 +54,14 @@ class NAdam(Optimizer):
         momentum_decay: float = 4e-3,
         decoupled_weight_decay: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "NAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+        )
         check_ranges(
             "NAdam", lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay
         )

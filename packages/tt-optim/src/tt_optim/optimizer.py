@@ -129,6 +129,14 @@ class Optimizer:
         elif isinstance(params, (set, frozenset)):
             raise TypeError(_UNORDERED)
         group["params"] = list(params)
+        _take_names(
+            group
+        )  # (name, tensor) pairs, as model.named_parameters() gives: PyTorch 2.6's param_names
+        if any(("param_names" in group) != ("param_names" in other) for other in self.param_groups):
+            raise ValueError(
+                "add_param_group: all parameter groups must be given with names ((name, tensor) pairs) or "
+                f"all without; this group is {'with' if 'param_names' in group else 'without'} names"
+            )
         for index, p in enumerate(group["params"]):
             if not isinstance(p, Tensor):
                 raise TypeError(
@@ -271,8 +279,11 @@ class Optimizer:
         """Restore a state made by :meth:`state_dict` (of an optimizer over parameters of the same shapes).
 
         The hyper-parameters of each group are replaced by the saved ones; state
-        tensors are copied and cast to their parameter's dtype (except ``step``).
+        tensors are copied and cast to their parameter's dtype (except ``step``). Saved ``param_names``
+        replace the groups' names; a saved group without names keeps this group's (PyTorch's rule:
+        names never steer the matching, which is by position).
         """
+        names = [group.get("param_names") for group in self.param_groups]
         # BEGIN SOLUTION 06
         # TODO: restore a state_dict: check everything first (groups, sizes, shapes), then copy the options
         #   and the per-parameter state, matched by index (§ How it is built, "State dicts").
@@ -310,6 +321,9 @@ class Optimizer:
             groups.append(restored)
         self.state, self.param_groups = state, groups
         # END SOLUTION
+        for group, own in zip(self.param_groups, names):
+            if own is not None:
+                group.setdefault("param_names", own)
 
     def __repr__(self) -> str:
         lines = [f"{type(self).__name__} ("]
@@ -358,19 +372,45 @@ def check_pair(owner: str, name: str, value: Any, *, first_may_be_none: bool = F
         check_hyperparameters(owner, **{f"{name}[0]": first, f"{name}[1]": second})
 
 
-def refuse_unimplemented(owner: str, **flags: bool | None) -> None:
-    """Accept PyTorch's implementation switches (``foreach``, ``capturable``, ...) at their defaults only.
+def _take_names(group: dict[str, Any]) -> None:
+    """Split a group's ``(name, tensor)`` pairs into ``params`` and ``param_names`` (PyTorch's keys)."""
+    named = [isinstance(p, tuple) for p in group["params"]]
+    if not any(named):
+        return
+    if not all(named) or any(len(p) != 2 for p in group["params"]):
+        raise ValueError(
+            "add_param_group: give every parameter of a group as a (name, tensor) pair, or none: "
+            "model.named_parameters() or model.parameters()"
+        )
+    group["param_names"] = [name for name, _ in group["params"]]
+    group["params"] = [tensor for _, tensor in group["params"]]
 
-    TinyTorch runs one parameter at a time on the CPU, which is PyTorch's own
-    default there; ``foreach=False`` is that too. Anything else is refused by name
-    rather than silently ignored.
+
+def check_implementation_flags(
+    owner: str,
+    *,
+    foreach: bool | None = None,
+    fused: bool | None = None,
+    capturable: bool = False,
+    differentiable: bool = False,
+) -> None:
+    """PyTorch's implementation switches of an optimizer, checked as PyTorch does.
+
+    ``foreach`` (one multi-tensor kernel per group), ``fused`` (one fused kernel) and ``capturable``
+    (CUDA-graph-safe state on the device) choose among PyTorch's kernels for the same update; TinyTorch
+    has one NumPy path, which every value runs: accepted, no effect on the values. ``fused`` and
+    ``foreach`` both True is refused, as PyTorch refuses it. ``differentiable=True`` (an update that
+    autograd records, to differentiate through the optimizer step) is not implemented: refused by name,
+    not ignored.
     """
-    for name, value in flags.items():
-        if value is None or value is False:
-            continue
+    if fused and foreach:
+        raise RuntimeError(
+            f"{owner}: `fused` and `foreach` cannot be `True` together (PyTorch refuses it too)"
+        )
+    if differentiable:
         raise NotImplementedError(
-            f"{owner}: {name}={value!r} is not implemented in TinyTorch; leave it at its default "
-            f"({'None' if name == 'foreach' else 'False'}): every update is computed one parameter at a time"
+            f"{owner}: differentiable=True is not implemented in TinyTorch (the step is not recorded by "
+            "autograd); leave it at its default (False)"
         )
 
 

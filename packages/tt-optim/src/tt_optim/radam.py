@@ -25,7 +25,7 @@ import numpy as np
 from tt_autograd import Tensor
 
 from .adam_moments import adam_moments
-from .optimizer import Optimizer, check_ranges
+from .optimizer import Optimizer, check_implementation_flags, check_ranges
 
 
 class RAdam(Optimizer):
@@ -39,6 +39,8 @@ class RAdam(Optimizer):
         weight_decay: λ (default 0): an L2 penalty, or with ``decoupled_weight_decay`` AdamW's shrinking.
         decoupled_weight_decay: shrink the weights directly.
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step``, ``exp_avg`` and ``exp_avg_sq``.
     """
@@ -52,8 +54,14 @@ class RAdam(Optimizer):
         weight_decay: float = 0.0,
         decoupled_weight_decay: bool = False,
         *,
+        foreach: bool | None = None,
         maximize: bool = False,
+        capturable: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "RAdam", foreach=foreach, capturable=capturable, differentiable=differentiable
+        )
         check_ranges("RAdam", lr=lr, betas=betas, eps=eps, weight_decay=weight_decay)
         defaults = dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay, maximize=maximize,
                         decoupled_weight_decay=decoupled_weight_decay)  # fmt: skip

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_hyperparameters
+from .optimizer import Optimizer, check_hyperparameters, check_implementation_flags
 
 
 class RMSprop(Optimizer):
@@ -38,6 +38,8 @@ class RMSprop(Optimizer):
         centered: normalise by an estimate of the gradient's variance instead
             of its second moment.
         maximize: maximize the objective instead of minimizing it.
+        foreach, capturable: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``step``, ``square_avg``, ``momentum_buffer`` (when
     momentum > 0) and ``grad_avg`` (when centered).
@@ -52,9 +54,14 @@ class RMSprop(Optimizer):
         weight_decay: float = 0.0,
         momentum: float = 0.0,
         centered: bool = False,
-        *,
+        capturable: bool = False,
+        foreach: bool | None = None,
         maximize: bool = False,
+        differentiable: bool = False,
     ) -> None:
+        check_implementation_flags(
+            "RMSprop", capturable=capturable, foreach=foreach, differentiable=differentiable
+        )
         check_hyperparameters(
             "RMSprop", lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay, momentum=momentum
         )

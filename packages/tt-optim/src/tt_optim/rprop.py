@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_pair, check_ranges, refuse_unimplemented, scalar_dtype
+from .optimizer import Optimizer, check_implementation_flags, check_pair, check_ranges, scalar_dtype
 
 
 class Rprop(Optimizer):
@@ -36,7 +36,7 @@ class Rprop(Optimizer):
             (default (0.5, 1.2)).
         step_sizes: (Γ_min, Γ_max), the bounds of a step size (default (1e-6, 50)).
         maximize: maximize the objective instead of minimizing it.
-        capturable, foreach, differentiable: accepted at their defaults only (not implemented).
+        capturable, foreach: accepted, no effect (one NumPy path); differentiable=True refused.
 
     State per parameter: ``step``, ``prev`` (the last g, zero where skipped) and ``step_size``.
     """
@@ -53,7 +53,9 @@ class Rprop(Optimizer):
         maximize: bool = False,
         differentiable: bool = False,
     ) -> None:
-        refuse_unimplemented("Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable)
+        check_implementation_flags(
+            "Rprop", capturable=capturable, foreach=foreach, differentiable=differentiable
+        )
         check_ranges("Rprop", lr=lr)
         check_pair("Rprop", "etas", etas)
         check_pair("Rprop", "step_sizes", step_sizes)

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from tt_autograd import Tensor
 
-from .optimizer import Optimizer, check_hyperparameters
+from .optimizer import Optimizer, check_hyperparameters, check_implementation_flags
 
 
 class SGD(Optimizer):
@@ -37,6 +37,8 @@ class SGD(Optimizer):
         weight_decay: L2 penalty λ added to the gradient (default 0).
         nesterov: use Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: maximize the objective instead of minimizing it.
+        foreach, fused: PyTorch's kernel choices, accepted (one NumPy path: same values);
+            ``differentiable=True`` is refused (``check_implementation_flags``).
 
     State per parameter: ``momentum_buffer`` (when momentum ≠ 0).
 
@@ -55,7 +57,11 @@ class SGD(Optimizer):
         nesterov: bool = False,
         *,
         maximize: bool = False,
+        foreach: bool | None = None,
+        differentiable: bool = False,
+        fused: bool | None = None,
     ) -> None:
+        check_implementation_flags("SGD", foreach=foreach, differentiable=differentiable, fused=fused)
         check_hyperparameters("SGD", lr=lr, momentum=momentum, dampening=dampening, weight_decay=weight_decay)
         if lr < 0.0:
             raise ValueError(f"SGD: invalid learning rate {lr}: it must be >= 0")
