@@ -340,3 +340,14 @@ def test_call_as_renames_only_a_message_it_can_read():
             _alias_methods.call_as("multiply", "mul", fails, (error,), {})
         assert caught.value is error
     assert error.args == ("multiply: kept", 2)
+
+
+def test_numpy_force_gives_the_array_of_a_tensor_that_requires_grad():
+    x = autograd.tensor([1.0, -2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="requires grad"):
+        x.numpy()
+    array = x.numpy(force=True)  # PyTorch's force: detach (and resolve) first
+    np.testing.assert_array_equal(array, [1.0, -2.0])
+    assert np.shares_memory(array, x.detach().numpy())
+    with pytest.raises(TypeError):
+        x.numpy(True)  # keyword-only, as PyTorch's

@@ -268,9 +268,9 @@ class Tensor(
         self._requires_grad = False
         return self
 
-    def numpy(self) -> np.ndarray:
-        """The underlying array; refused while the tensor requires grad, as in PyTorch."""
-        if self._requires_grad:
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying array; refused while it requires grad, as in PyTorch (``force=True``: allowed)."""
+        if self._requires_grad and not force:
             raise RuntimeError(
                 "numpy: can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()"
             )

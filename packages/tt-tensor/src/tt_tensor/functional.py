@@ -48,8 +48,23 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     return _most_derived(tensors)._stack(tensors, dim)
 
 
-def where(condition: Tensor, input: object, other: object) -> Tensor:  # noqa: A002
-    """``input`` where ``condition`` is true, else ``other`` (all three broadcast)."""
+_MISSING = object()  # (where's input and other not given: None is an operand, refused by name)
+
+
+def where(condition: Tensor, input: object = _MISSING, other: object = _MISSING) -> Tensor:  # noqa: A002
+    """``input`` where ``condition`` is true, else ``other`` (all three broadcast).
+
+    ``where(condition)`` alone is ``nonzero(condition, as_tuple=True)``: one index tensor per dim.
+    """
+    if input is _MISSING and other is _MISSING:
+        if not isinstance(condition, Tensor):
+            raise TypeError(f"where: condition must be a tensor, got {type(condition).__name__}")
+        return condition.nonzero(as_tuple=True)
+    if input is _MISSING or other is _MISSING:
+        raise TypeError(
+            "where: give both input and other (where(condition, input, other)), or neither "
+            "(where(condition), the indices of the true elements)"
+        )
     return _most_derived([input, other, condition])._where(condition, input, other)
 
 

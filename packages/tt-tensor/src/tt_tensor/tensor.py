@@ -197,8 +197,9 @@ class Tensor(
         return formats.strided
 
     # ----------------------------------------------------------------- conversion
-    def numpy(self) -> np.ndarray:
-        """The underlying NumPy array (shares memory, like ``torch.Tensor.numpy``)."""
+    def numpy(self, *, force: bool = False) -> np.ndarray:
+        """The underlying NumPy array (shares memory, like ``torch.Tensor.numpy``; ``force`` as PyTorch's:
+        here always the same array, there being no device, conjugate or negative bit to resolve)."""
         return self.array
 
     def __dlpack__(self, **options: object) -> object:
