@@ -21,7 +21,7 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 from tt_tensor import memory_formats as formats
 
-from . import backward_hooks
+from . import backward_hooks, hook_options
 from .parameter import Buffer, Parameter, is_lazy
 
 #: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
@@ -35,12 +35,16 @@ class RemovableHandle:
         self._hooks, self._hook = hooks, hook
 
     @classmethod
-    def added(cls, hooks: list[Callable[..., Any]], hook: Callable[..., Any], name: str) -> RemovableHandle:
-        """Append ``hook`` to ``hooks`` (refusing one that cannot be called) and return its handle."""
+    def added(
+        cls, hooks: list, hook: Callable[..., Any], name: str, prepend: bool = False, stored=None
+    ) -> RemovableHandle:
+        """Add ``hook`` (as ``stored``, when its options wrap it) at the end of ``hooks``, or first with
+        ``prepend``, refusing one that cannot be called; return its handle."""
         if not callable(hook):
             raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
-        hooks.append(hook)
-        return cls(hooks, hook)
+        stored = hook if stored is None else stored
+        hooks.insert(0, stored) if prepend else hooks.append(stored)
+        return cls(hooks, stored)
 
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
@@ -100,52 +104,73 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._forward_pre_hooks:
-            args = self._pre_hooked(self._forward_pre_hooks, args)
+            args = self._pre_hooked(self._forward_pre_hooks, args, kwargs)
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
         return self._forward_with_hooks(args, **kwargs)
 
-    def _pre_hooked(self, hooks: list[Callable[..., Any]], args: tuple) -> tuple:
-        """``args`` through the forward pre-hooks ``hooks``, each of which may replace them."""
+    def _pre_hooked(self, hooks: list, args: tuple, kwargs: dict | None = None) -> tuple:
+        """``args`` through the forward pre-hooks ``hooks``, each of which may replace them (and, registered
+        ``with_kwargs``, the keyword arguments: ``kwargs`` is updated in place)."""
+        kwargs = {} if kwargs is None else kwargs
         for hook in tuple(hooks):  # a snapshot: a hook may remove itself (a lazy module's does)
-            result = hook(self, args)
-            if result is not None:
-                args = result if isinstance(result, tuple) else (result,)
+            args, new = hook_options.run_pre_hook(hook, self, args, kwargs)
+            if new is not kwargs:
+                kwargs.clear()
+                kwargs.update(new)
         return args
 
     def _forward_with_hooks(self, args: tuple, /, **kwargs: Any) -> Any:
-        return self._post_hooked(args, self.forward(*args, **kwargs))
+        try:
+            output = self.forward(*args, **kwargs)
+        except BaseException:
+            hook_options.run_always_called(self._forward_hooks, self, args, kwargs)
+            raise
+        return self._post_hooked(args, output, kwargs)
 
-    def _post_hooked(self, args: tuple, output: Any) -> Any:
+    def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
         """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
         for hook in tuple(self._forward_hooks):  # a snapshot, as above
-            result = hook(self, args, output)
-            if result is not None:
-                output = result
+            output = hook_options.run_hook(hook, self, args, {} if kwargs is None else kwargs, output)
         return output
 
-    def register_forward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
-        """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output).
+    def register_forward_hook(
+        self,
+        hook: Callable[..., Any],
+        *,
+        prepend: bool = False,
+        with_kwargs: bool = False,
+        always_call: bool = False,
+    ) -> RemovableHandle:
+        """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output);
+        PyTorch's options in :mod:`tt_nn.hook_options`. Returns a handle whose ``remove()`` takes it off."""
+        stored = hook_options.entry(hook, with_kwargs, always_call)
+        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook", prepend, stored)
 
-        Returns a handle whose ``remove()`` takes the hook off.
-        """
-        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook")
-
-    def register_forward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_forward_pre_hook(
+        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
-        return RemovableHandle.added(self._forward_pre_hooks, hook, "register_forward_pre_hook")
+        stored = hook_options.entry(hook, with_kwargs)
+        return RemovableHandle.added(
+            self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored
+        )
 
-    def register_full_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
 
         ``grad_input`` has one entry per positional argument (None where it is not a tensor
         requiring grad). See :mod:`tt_nn.backward_hooks`.
         """
-        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook")
+        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook", prepend)
 
-    def register_full_backward_pre_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+    def register_full_backward_pre_hook(
+        self, hook: Callable[..., Any], prepend: bool = False
+    ) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        return RemovableHandle.added(self._backward_pre_hooks, hook, "register_full_backward_pre_hook")
+        return RemovableHandle.added(
+            self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend
+        )
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -279,6 +304,23 @@ class Module:
                 )
             module = child
         return module
+
+    def get_parameter(self, target: str) -> Parameter:
+        """The parameter at the dotted path ``target`` (``"block.0.weight"``), as PyTorch's."""
+        return self._member_at(target, "_parameters", "parameter")
+
+    def get_buffer(self, target: str) -> Tensor:
+        """The buffer at the dotted path ``target`` (``"bn.running_mean"``), as PyTorch's."""
+        return self._member_at(target, "_buffers", "buffer")
+
+    def _member_at(self, target: str, table: str, kind: str) -> Any:
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in getattr(module, table) or getattr(module, table)[name] is None:
+            raise AttributeError(
+                f"get_{kind}: {type(module).__name__} has no {kind} {name!r} (in {target!r})"
+            )
+        return getattr(module, table)[name]
 
     # ----------------------------------------------------------------- traversal
     def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
