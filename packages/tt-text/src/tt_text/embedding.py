@@ -30,8 +30,9 @@ import numpy as np
 from tt_autograd import Function, Tensor
 from tt_autograd.functions.indexing import PlaceAtKeyFunction
 from tt_nn import Module, Parameter
-from tt_tensor import numpy_generator
+from tt_tensor import numpy_generator, versions
 from tt_tensor.checks import check_count
+from tt_tensor.random import get_rng_state, set_rng_state
 from tt_tensor.threads import one_blas_thread
 
 #: Largest ``vocabulary * ids`` for which the one-hot GEMM is used.
@@ -108,12 +109,67 @@ class EmbeddingFunction(Function):
         return EmbeddingFunction.apply(tangent_weight, ctx.saved_tensors[0], padding_idx=ctx.padding_idx)
 
 
-def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None) -> Tensor:  # noqa: A002
-    """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``."""
+class ScaleGradByFrequencyFunction(Function):
+    """The identity forward; backward divides each position's gradient by the count of its id in the
+    batch, so an id's row gets the *mean* of its positions' gradients (``scale_grad_by_freq``)."""
+
+    @staticmethod
+    def forward(ctx, looked_up, indices):
+        ids, counts = np.unique(indices, return_counts=True)
+        ctx.scale = (1.0 / counts[np.searchsorted(ids, indices)])[..., None].astype(looked_up.dtype)
+        return looked_up.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * ctx.scale, None
+
+
+def embedding(
+    input: Tensor,  # noqa: A002
+    weight: Tensor,
+    padding_idx: int | None = None,
+    max_norm: float | None = None,
+    norm_type: float = 2.0,
+    scale_grad_by_freq: bool = False,
+    sparse: bool = False,
+) -> Tensor:
+    """Functional form of :class:`Embedding`, like ``torch.nn.functional.embedding``.
+
+    ``max_norm``: before the lookup, each row the ids read whose ``norm_type``-norm exceeds it is
+    rescaled to ``max_norm`` *in the weight itself* (no gradient), as PyTorch's ``embedding_renorm_``.
+    ``scale_grad_by_freq``: each row's gradient is divided by how often its id occurs in ``input``.
+    ``sparse=True`` (a sparse gradient) is not implemented: refused by name.
+    Cost: the gather; ``max_norm`` adds a norm per distinct id read, ``scale_grad_by_freq`` a sort.
+    """
     indices = input if isinstance(input, Tensor) else np.asarray(input)  # (a tensor: vmap may batch it)
     if padding_idx is not None and padding_idx < 0:
         padding_idx += weight.shape[0]
-    return EmbeddingFunction.apply(weight, indices, padding_idx=padding_idx)
+    if sparse:
+        raise NotImplementedError(
+            "embedding: sparse=True (a sparse gradient for the weight) is not implemented in TinyTorch; "
+            "use sparse=False (a dense gradient, the same values)"
+        )
+    if max_norm is not None:
+        renorm_rows(weight, indices, max_norm, norm_type)
+    looked_up = EmbeddingFunction.apply(weight, indices, padding_idx=padding_idx)
+    if scale_grad_by_freq:
+        ids = indices.array if isinstance(indices, Tensor) else indices
+        looked_up = ScaleGradByFrequencyFunction.apply(looked_up, ids)
+    return looked_up
+
+
+def renorm_rows(weight: Tensor, indices: object, max_norm: float, norm_type: float) -> None:
+    """Rescale, in place and unrecorded, the rows of ``weight`` that ``indices`` read and whose
+    ``norm_type``-norm exceeds ``max_norm``, to ``max_norm / (norm + 1e-7)`` of themselves (PyTorch's)."""
+    ids = np.unique(indices.array if isinstance(indices, Tensor) else np.asarray(indices))
+    if ids.size == 0:
+        return
+    rows = weight.array[ids]
+    norms = np.linalg.norm(rows, ord=norm_type, axis=1)
+    over = norms > max_norm
+    if over.any():
+        weight.array[ids[over]] = rows[over] * (max_norm / (norms[over] + 1e-7))[:, None].astype(rows.dtype)
+        versions.bump(weight.array)  # (a graph that saved the weight refuses to run on the new values)
 
 
 class Embedding(Module):
@@ -134,7 +190,20 @@ class Embedding(Module):
         (2, 2, 3)
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None) -> None:
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+        _weight: Tensor | None = None,
+        _freeze: bool = False,
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
         super().__init__()
         num_embeddings = check_count("Embedding", "num_embeddings", num_embeddings)
         embedding_dim = check_count("Embedding", "embedding_dim", embedding_dim)
@@ -144,6 +213,7 @@ class Embedding(Module):
             raise TypeError(
                 f"Embedding: padding_idx must be an int or None, got {type(padding_idx).__name__}"
             )
+        drawn_from = get_rng_state() if _weight is not None else None  # (a given table: no draw, as PyTorch)
         # BEGIN SOLUTION 11
         # TODO: check padding_idx (in [-num_embeddings, num_embeddings), negative
         #   counted from the end), keep the sizes, make the (num_embeddings,
@@ -162,6 +232,58 @@ class Embedding(Module):
         )
         self.reset_parameters()
         # END SOLUTION
+        if drawn_from is not None:
+            set_rng_state(drawn_from)  # the initialisation's draw undone: the random stream is PyTorch's
+        self._take_options(max_norm, norm_type, scale_grad_by_freq, sparse, _weight, _freeze, device, dtype)
+
+    def _take_options(
+        self, max_norm, norm_type, scale_grad_by_freq, sparse, weight, freeze, device, dtype
+    ) -> None:
+        """PyTorch's arguments beyond the exercise: the lookup's options, a given weight, its dtype."""
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(
+                f"Embedding: device {device!r} is not available; TinyTorch runs on the CPU only"
+            )
+        if sparse:
+            raise NotImplementedError(
+                "Embedding: sparse=True (a sparse gradient) is not implemented in TinyTorch; use sparse=False"
+            )
+        self.max_norm, self.norm_type, self.scale_grad_by_freq, self.sparse = (
+            max_norm,
+            norm_type,
+            scale_grad_by_freq,
+            sparse,
+        )
+        if weight is not None:  # PyTorch's _weight: this tensor is the table (no initialisation)
+            expected = (self.num_embeddings, self.embedding_dim)
+            if tuple(weight.shape) != expected:
+                raise ValueError(f"Embedding: _weight has shape {tuple(weight.shape)}, expected {expected}")
+            self.weight = Parameter(weight.detach() if isinstance(weight, Tensor) else Tensor(weight))
+        elif dtype is not None:
+            self.weight = Parameter(self.weight.detach().to(dtype))
+        self.weight.requires_grad_(not freeze)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        embeddings: Tensor,
+        freeze: bool = True,
+        padding_idx: int | None = None,
+        max_norm: float | None = None,
+        norm_type: float = 2.0,
+        scale_grad_by_freq: bool = False,
+        sparse: bool = False,
+    ) -> Embedding:
+        """An embedding whose table is ``embeddings`` (rows = ids), frozen unless ``freeze=False``, as
+        PyTorch's (the weight shares ``embeddings``' memory)."""
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"Embedding.from_pretrained: embeddings must be 2-D, got shape {tuple(embeddings.shape)}"
+            )
+        rows, cols = embeddings.shape
+        return cls(
+            rows, cols, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse, embeddings, freeze
+        )
 
     def reset_parameters(self) -> None:
         """Draw the weight from N(0, 1), as PyTorch does, and zero the padding row."""
@@ -170,8 +292,15 @@ class Embedding(Module):
             self.weight.array[self.padding_idx] = 0
 
     def forward(self, input: Tensor) -> Tensor:  # noqa: A002
-        return embedding(input, self.weight, self.padding_idx)
+        if self.max_norm is None and not self.scale_grad_by_freq:  # (the common case: the exercise's call)
+            return embedding(input, self.weight, self.padding_idx)
+        return embedding(
+            input, self.weight, self.padding_idx, self.max_norm, self.norm_type, self.scale_grad_by_freq
+        )
 
     def extra_repr(self) -> str:
         extra = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        extra += f", max_norm={self.max_norm}" if self.max_norm is not None else ""
+        extra += f", norm_type={self.norm_type}" if self.norm_type != 2 else ""
+        extra += ", scale_grad_by_freq=True" if self.scale_grad_by_freq else ""
         return f"{self.num_embeddings}, {self.embedding_dim}{extra}"

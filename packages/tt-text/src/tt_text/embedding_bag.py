@@ -34,6 +34,8 @@ from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count
 from tt_tensor.functional import batchable
 
+from .embedding import renorm_rows
+
 MODES = ("sum", "mean", "max")
 
 
@@ -154,7 +156,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
             the bag is ``sum_i w_i * weight[id_i]``. It receives a gradient too.
         include_last_offset: ``offsets`` has one more entry, the end of the last bag.
         padding_idx: an id left out of every bag (negative counts from the end).
-        max_norm, norm_type, scale_grad_by_freq, sparse: not supported (defaults only).
+        max_norm, norm_type: rows read whose norm exceeds ``max_norm`` are rescaled in the weight first
+            (as :func:`~tt_text.embedding.embedding`); scale_grad_by_freq, sparse: not supported.
 
     Shape:
         output ``(B, D)``. Cost: a gather and a reduceat forward; a bincount over ``K * D`` cells backward.
@@ -165,10 +168,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
         (2, D)
     """
     op = "embedding_bag"
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError(
-            f"{op}: max_norm, scale_grad_by_freq and sparse are not supported in TinyTorch"
-        )
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError(f"{op}: scale_grad_by_freq and sparse are not supported in TinyTorch")
     if mode not in MODES:
         raise ValueError(f"{op}: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
     if per_sample_weights is not None and mode != "sum":
@@ -182,6 +183,8 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type: float =
     if ids.size and (ids.min() < 0 or ids.max() >= vocabulary):
         bad = ids[(ids < 0) | (ids >= vocabulary)].flat[0]
         raise IndexError(f"{op}: index {bad} is out of range for an embedding of {vocabulary} rows")
+    if max_norm is not None:
+        renorm_rows(weight, ids, max_norm, norm_type)
     starts, end = _bag_starts(op, ids, offsets, include_last_offset)
     flat = ids.reshape(-1)
     bag_of = np.repeat(
@@ -221,7 +224,8 @@ class EmbeddingBag(Module):
         mode: ``"sum"``, ``"mean"`` (default) or ``"max"``.
         include_last_offset: ``offsets`` ends with the end of the last bag.
         padding_idx: a row initialised to zeros, left out of every bag (so it gets no gradient).
-        max_norm, norm_type, scale_grad_by_freq, sparse: not supported (defaults only).
+        max_norm, norm_type: rows read whose norm exceeds ``max_norm`` are rescaled in the weight first
+            (as :func:`~tt_text.embedding.embedding`); scale_grad_by_freq, sparse: not supported.
         _weight: an initial ``(num_embeddings, embedding_dim)`` weight instead of N(0, 1) draws.
 
     Shape:
@@ -236,13 +240,18 @@ class EmbeddingBag(Module):
 
     def __init__(self, num_embeddings: int, embedding_dim: int, max_norm=None, norm_type: float = 2.0,
                  scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False, _weight=None,
-                 include_last_offset: bool = False, padding_idx: int | None = None) -> None:  # fmt: skip
+                 include_last_offset: bool = False, padding_idx: int | None = None, device: object = None,
+                 dtype: object = None) -> None:  # fmt: skip
         super().__init__()
+        if device is not None and str(device) != "cpu":
+            raise RuntimeError(
+                f"EmbeddingBag: device {device!r} is not available; TinyTorch runs on the CPU only"
+            )
         num_embeddings = check_count("EmbeddingBag", "num_embeddings", num_embeddings)
         embedding_dim = check_count("EmbeddingBag", "embedding_dim", embedding_dim)
-        if max_norm is not None or scale_grad_by_freq or sparse:
+        if scale_grad_by_freq or sparse:
             raise NotImplementedError(
-                "EmbeddingBag: max_norm, scale_grad_by_freq and sparse are not supported in TinyTorch"
+                "EmbeddingBag: scale_grad_by_freq and sparse are not supported in TinyTorch"
             )
         if mode not in MODES:
             raise ValueError(f"EmbeddingBag: mode has to be one of 'sum', 'mean' or 'max', got {mode!r}")
@@ -273,6 +282,23 @@ class EmbeddingBag(Module):
                     f"({num_embeddings}, {embedding_dim})"
                 )
             self.weight = Parameter(_weight)
+        if dtype is not None and _weight is None:
+            self.weight = Parameter(self.weight.detach().to(dtype))
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze: bool = True, max_norm=None, norm_type: float = 2.0,
+                        scale_grad_by_freq: bool = False, mode: str = "mean", sparse: bool = False,
+                        include_last_offset: bool = False, padding_idx: int | None = None,
+                        ) -> EmbeddingBag:  # fmt: skip
+        """A bag embedding whose table is ``embeddings``, frozen unless ``freeze=False`` (PyTorch's)."""
+        if embeddings.ndim != 2:
+            raise ValueError(
+                f"EmbeddingBag.from_pretrained: embeddings must be 2-D, got shape {tuple(embeddings.shape)}"
+            )
+        bag = cls(*embeddings.shape, max_norm, norm_type, scale_grad_by_freq, mode, sparse, embeddings,
+                  include_last_offset, padding_idx)  # fmt: skip
+        bag.weight.requires_grad_(not freeze)
+        return bag
 
     def reset_parameters(self) -> None:
         """Draw the weight from N(0, 1), as PyTorch does, and zero the padding row."""
@@ -282,7 +308,8 @@ class EmbeddingBag(Module):
 
     def forward(self, input, offsets=None, per_sample_weights=None):  # noqa: A002
         return embedding_bag(
-            input, self.weight, offsets, mode=self.mode, per_sample_weights=per_sample_weights,
+            input, self.weight, offsets, self.max_norm, self.norm_type, mode=self.mode,
+            per_sample_weights=per_sample_weights,
             include_last_offset=self.include_last_offset, padding_idx=self.padding_idx,
         )  # fmt: skip
 
