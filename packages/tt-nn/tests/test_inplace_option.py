@@ -190,6 +190,15 @@ def test_copy_of_a_batched_tensor_inside_vmap():
 
     np.testing.assert_array_equal(autograd.vmap(write)(batch).numpy(), [[20.5, 2.0], [40.5, 4.0]])
 
+    def into_integers(t):
+        y = (t * 1).long()
+        y.copy_(t * 3.7)  # float64 values into an int64 tensor: cast, truncated (PyTorch's copy_)
+        return y
+
+    out = autograd.vmap(into_integers)(batch.double())
+    assert out.dtype == autograd.int64
+    np.testing.assert_array_equal(out.numpy(), [[3, 7], [11, 14]])
+
 
 @pytest.mark.parametrize(
     ("name", "args"),
