@@ -231,7 +231,10 @@ PATHS: dict[str, str] = {
     "optim.asgd": "tinytorch.optim: ASGD",
     "optim.lbfgs": "tinytorch.optim: LBFGS",
     "optim.nadam": "tinytorch.optim: NAdam",
-    "optim.optimizer": "tinytorch.optim: Optimizer",
+    "optim.optimizer": (
+        "tinytorch.optim: Optimizer; tt_optim.optimizer_hooks: register_optimizer_step_pre_hook "
+        "register_optimizer_step_post_hook"
+    ),
     "optim.radam": "tinytorch.optim: RAdam",
     "optim.rmsprop": "tinytorch.optim: RMSprop",
     "optim.rprop": "tinytorch.optim: Rprop",

@@ -31,6 +31,8 @@ import numpy as np
 from tt_autograd import Tensor, enable_grad, get_default_dtype, no_grad
 from tt_tensor import versions
 
+from . import optimizer_hooks
+
 
 class _RequiredParameter:
     """The default of a hyper-parameter that every group must set (``SGD``'s ``lr`` in old PyTorch)."""
@@ -332,6 +334,47 @@ class Optimizer:
             lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
         lines.append(")")
         return "\n".join(lines)
+
+    # ----------------------------------------------------------------- hooks (optimizer_hooks.py)
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__ and not getattr(cls.__dict__["step"], "runs_step_hooks", False):
+            cls.step = optimizer_hooks.with_step_hooks(cls.__dict__["step"])  # as PyTorch patches each step
+
+    def register_step_pre_hook(self, hook: Callable) -> Any:
+        """``hook(optimizer, args, kwargs)`` before every ``step()``; may return ``(args, kwargs)`` to use."""
+        return optimizer_hooks.register(self, "_step_pre_hooks", "register_step_pre_hook", hook, False)
+
+    def register_step_post_hook(self, hook: Callable) -> Any:
+        """``hook(optimizer, args, kwargs)`` after every ``step()``."""
+        return optimizer_hooks.register(self, "_step_post_hooks", "register_step_post_hook", hook, False)
+
+    def register_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(optimizer)`` before ``state_dict()`` makes the dict."""
+        return optimizer_hooks.register(
+            self, "_state_dict_pre_hooks", "register_state_dict_pre_hook", hook, prepend
+        )
+
+    def register_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(optimizer, state_dict)`` after ``state_dict()``; a dict it returns replaces the result."""
+        return optimizer_hooks.register(
+            self, "_state_dict_post_hooks", "register_state_dict_post_hook", hook, prepend
+        )
+
+    def register_load_state_dict_pre_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(optimizer, state_dict)`` before loading; a dict it returns is loaded instead."""
+        name = "register_load_state_dict_pre_hook"
+        return optimizer_hooks.register(self, "_load_state_dict_pre_hooks", name, hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable, prepend: bool = False) -> Any:
+        """``hook(optimizer)`` after ``load_state_dict()``."""
+        name = "register_load_state_dict_post_hook"
+        return optimizer_hooks.register(self, "_load_state_dict_post_hooks", name, hook, prepend)
+
+
+Optimizer.step = optimizer_hooks.with_step_hooks(Optimizer.step)
+Optimizer.state_dict = optimizer_hooks.with_state_dict_hooks(Optimizer.state_dict)
+Optimizer.load_state_dict = optimizer_hooks.with_load_state_dict_hooks(Optimizer.load_state_dict)
 
 
 def _copy_state_value(key: str, value: Any, param: Tensor, index: Any) -> Any:
