@@ -67,8 +67,11 @@ def test_an_out_of_another_shape_is_resized_with_a_warning_when_it_had_elements(
     assert empty.shape == (2, 3)
     np.testing.assert_allclose(empty.numpy(), np.exp(A), rtol=1e-6)
     full = tt.ones(4)
-    with pytest.warns(UserWarning, match=r"exp\(\): an output with 4 elements was resized from shape \[4\]"):
+    with pytest.warns(
+        UserWarning, match=r"exp\(\): an output with 4 elements was resized from shape \[4\]"
+    ) as seen:
         tt.exp(tt.tensor(A), out=full)
+    assert [w.filename for w in seen] == [__file__]  # the caller's line
     assert full.shape == (2, 3)
 
 

@@ -34,6 +34,7 @@ import warnings
 from collections.abc import Callable
 
 from tt_autograd import Tensor, is_grad_enabled, no_grad
+from tt_tensor.caller import user_stacklevel
 
 #: The top-level functions to which PyTorch 2.13 gives ``out=`` and TinyTorch has (``narrow_copy``,
 #: which takes ``out=`` itself, is not wrapped again).
@@ -128,7 +129,7 @@ def _write_one(name: str, result: Tensor, out: object) -> None:
                 f"{list(out.shape)} to the result's {list(result.shape)}; PyTorch deprecates resizing a "
                 "non-empty out (give an empty one, or out.resize_(0) first)",
                 UserWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         out.resize_(tuple(result.shape))
     with no_grad():

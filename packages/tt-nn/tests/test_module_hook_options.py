@@ -59,6 +59,9 @@ def test_prepend_runs_first_and_handles_remove_what_they_added():
     layer.register_forward_pre_hook(lambda m, a: order.append("pre, prepended"), prepend=True)
     layer(autograd.tensor([1.0]))
     assert order == ["pre, prepended", "pre, registered", "prepended", "first registered"]
+    replacing = layer.register_forward_pre_hook(lambda m, a: autograd.tensor([5.0]))  # one value: the args
+    np.testing.assert_array_equal(layer(autograd.tensor([1.0])).detach().numpy(), [10.0])
+    replacing.remove()
     handle.remove()
     order.clear()
     layer(autograd.tensor([1.0]))
