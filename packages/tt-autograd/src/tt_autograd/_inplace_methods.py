@@ -41,11 +41,27 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """Whether this tensor is a view of another (PyTorch's ``Tensor._is_view()``)."""
         return self._base is not None
 
+    def detach(self) -> tt_tensor.Tensor:
+        """The same memory as a new tensor outside any gradient history; not a view (no ``_base``), as
+        PyTorch's, but it follows a recorded in-place write into its memory (which moves the memory,
+        :mod:`tt_autograd.view_writes`): it reads the new values, and a recorded write into it reaches
+        the tensor it came from (whose history stays as it was, as PyTorch's)."""
+        return view_writes.link_alias(super().detach(), self)
+
+    @property
+    def data(self) -> tt_tensor.Tensor:
+        """The same memory as a new tensor outside any history: :meth:`detach`'s alias."""
+        return view_writes.link_alias(tt_tensor.Tensor.data.fget(self), self)
+
+    @data.setter
+    def data(self, value: tt_tensor.Tensor) -> None:
+        tt_tensor.Tensor.data.fset(self, value)
+
     def __getstate__(self) -> dict:
         """Pickling and copying keep the tensor, not its ties to other tensors' memory: no ``_base``,
         no weak references to views (which cannot be pickled); the copy is a tensor of its own."""
         state = self.__dict__.copy()
-        for tie in ("_base", "_views", "_view_in_no_grad"):
+        for tie in ("_base", "_views", "_view_in_no_grad", "_aliased", "_multi_output"):
             state.pop(tie, None)
         return state
 
