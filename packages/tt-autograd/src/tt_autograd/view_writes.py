@@ -86,7 +86,7 @@ def link_view(output: object, source: object) -> None:
     if not isinstance(source, tt_tensor.Tensor) or not isinstance(output, tt_tensor.Tensor):
         return
     array = output.array
-    if array.base is None or array.dtype != source.array.dtype or getattr(output, "_levels", None):
+    if array.base is None or array.dtype != source.array.dtype or output.__dict__.get("_levels"):
         return  # (a fresh result, a reinterpretation, or a vmap's batched tensor)
     if storage(array) is not storage(source.array):
         return
@@ -112,7 +112,7 @@ def link_alias(alias: tt_tensor.Tensor, source: tt_tensor.Tensor) -> tt_tensor.T
     the family (which moves the family to new memory). The family's list of weak references is one
     list shared by its members, the first base among them. Cost: two weak references, one the first
     time. Returns ``alias``."""
-    if getattr(source, "_levels", None):
+    if source.__dict__.get("_levels"):
         return alias  # (a vmap's batched tensor)
     root = source._base if source._base is not None and shares_memory_of(source, source._base) else source
     views = root.__dict__.get("_views")
