@@ -19,7 +19,9 @@ of y, and a recorded write into one reaches y (values; y's gradient unchanged).
 
 On the code before session 32 it reports every one of these writes refused (TinyTorch could not
 rewrite a base's history); fixing that, it found the gradient of an index assignment into a 0-d
-view failing. On the code before session 33: 95 differences (pieces written, aliases left behind).
+view failing. Forward-mode AD of every view x write (the tangents of the base, the view and the
+sibling). On the code before session 33: 234 differences (pieces written, aliases left behind,
+the base's and siblings' tangents stale).
 """
 
 from __future__ import annotations
@@ -218,6 +220,21 @@ def _alias_written(lib, alias_name: str, write_name: str):
     return y, alias, sibling.detach(), gs, gx
 
 
+def _written_forward(lib, view_name: str, write_name: str):
+    """Forward-mode AD of the write: the tangents of the base, the view and the sibling (x and the
+    source dual tensors, nothing requiring grad)."""
+    make_view, make_sibling = VIEWS[view_name]
+    fwad = lib.autograd.forward_ad
+    with fwad.dual_level():
+        x = fwad.make_dual(lib.tensor(X), lib.tensor(WEIGHTS))
+        y = x * 1.0
+        sibling = make_sibling(y)
+        view = make_view(y)
+        source = fwad.make_dual(lib.tensor(RNG_SOURCES[view_name]), lib.tensor(RNG_SOURCES[view_name] * 0.5))
+        WRITES[write_name](view, source)
+        return tuple(fwad.unpack_dual(t).tangent for t in (y, view, sibling))
+
+
 def sweep_views(torch, tiny) -> list[tuple[str, str, str]]:
     found: list[tuple[str, str, str]] = []
     for view_name, write_name in itertools.product(VIEWS, WRITES):
@@ -226,6 +243,12 @@ def sweep_views(torch, tiny) -> list[tuple[str, str, str]]:
             return _written(lib, view_name, write_name)
 
         compare(torch, tiny, write_name, view_name, make, 1e-9, found)
+    for view_name, write_name in itertools.product(VIEWS, WRITES):
+
+        def forward(lib, view_name=view_name, write_name=write_name):
+            return _written_forward(lib, view_name, write_name)
+
+        compare(torch, tiny, write_name, f"forward_{view_name}", forward, 1e-9, found)
     for piece_name in PIECES:
         compare(
             torch,

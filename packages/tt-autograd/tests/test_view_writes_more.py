@@ -219,3 +219,91 @@ def test_aliases_are_listed_once_weakly_and_drop_from_copies(leaf):
     assert "_aliased" not in twin.__dict__ and "_views" not in twin.__dict__
     piece = copy.copy(y.detach().split(1)[0])
     assert "_multi_output" not in piece.__dict__ and piece._base is None
+
+
+# ----------------------------------------------------------------- forward-mode AD of writes into views
+def _tangents(write):
+    from tt_autograd import forward_ad
+
+    with forward_ad.dual_level():
+        primal = autograd.tensor([1.0, 2.0, 3.0, 4.0], dtype=F64)
+        x = forward_ad.make_dual(primal, autograd.ones(4, dtype=F64))
+        family = write(x)
+        return [forward_ad.unpack_dual(t).tangent for t in family]
+
+
+def _listed(tangents):
+    return [None if t is None else t.tolist() for t in tangents]
+
+
+def test_forward_ad_a_write_into_a_view_reaches_the_base_and_its_other_views():
+    def into_view(x):
+        y = x * 2.0
+        view, other = y[1:3], y[2:]
+        view.mul_(3.0)
+        return y, view, other
+
+    def into_base(x):
+        y = x * 2.0
+        view = y[1:3]
+        y.mul_(x)
+        return y, view
+
+    def dual_into_plain(x):
+        y = autograd.zeros(4, dtype=F64)
+        other = y[1:]
+        y[:2].copy_(x[1:3])
+        return y, other
+
+    def zeroed(x):
+        y = x * 2.0
+        view = y[1:]
+        y[:3].zero_()
+        return y, view
+
+    def alias(x):
+        y = x * 2.0
+        alias = y.detach()
+        y[2:].mul_(x[:2])
+        return y, alias
+
+    # (PyTorch 2.13's tangents for each)
+    assert _listed(_tangents(into_view)) == [[2.0, 6.0, 6.0, 2.0], [6.0, 6.0], [6.0, 2.0]]
+    assert _listed(_tangents(into_base)) == [[4.0, 8.0, 12.0, 16.0], [8.0, 12.0]]
+    assert _listed(_tangents(dual_into_plain)) == [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
+    assert _listed(_tangents(zeroed)) == [[0.0, 0.0, 0.0, 2.0], [0.0, 0.0, 2.0]]
+    assert _listed(_tangents(alias)) == [[2.0, 2.0, 8.0, 12.0], None]
+
+
+def test_forward_ad_of_view_writes_matches_central_differences(leaf):
+    from tt_autograd import forward_ad
+
+    def written(x):
+        y = x * 1.0
+        column = y[:, 1]
+        y[1:, ::2].mul_(x[:2, :2])
+        y.t()[0].add_(x[0, :3].sin())
+        y.diagonal().exp_()
+        return y * 2.0 + column.reshape(3, 1)
+
+    x, direction = leaf((3, 4)), leaf((3, 4))
+    with forward_ad.dual_level():
+        tangent = forward_ad.unpack_dual(
+            written(forward_ad.make_dual(x.detach(), direction.detach()))
+        ).tangent
+    step = 1e-6
+    ahead = written(x.detach() + step * direction.detach()).numpy()
+    behind = written(x.detach() - step * direction.detach()).numpy()
+    np.testing.assert_allclose(tangent.numpy(), (ahead - behind) / (2 * step), rtol=1e-6, atol=1e-8)
+
+
+def test_forward_ad_of_a_view_write_inside_vmap_is_refused_by_name():
+    from tt_autograd.transforms import jacfwd
+
+    def written(x):
+        y = x * 2.0
+        y[1:].mul_(x[:2])
+        return y
+
+    with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* inside vmap .jacfwd."):
+        jacfwd(written)(autograd.tensor([1.0, 2.0, 3.0], dtype=F64))

@@ -29,6 +29,10 @@ Three pieces:
   ``unsafe_split_with_sizes`` too). Without recording (``no_grad``, nothing requires grad) a piece
   is written into the memory it shares. After a recorded write into their base or another view of
   it, the pieces read the new values and their history raises (:class:`StaleViewFunction`).
+* Forward-mode AD (:func:`with_tangents`): an in-place write into a view, or into a base with
+  live views, of a dual tensor (or a dual written into one) gives the base's tangent the written
+  tangent at the view's positions, and every view reads its tangent from the base's, recorded or
+  not (PyTorch's). Inside vmap (``jacfwd``) such a write is refused by name, as a recorded one is.
 * Aliases: ``detach()`` and ``.data`` share the memory without being views (no ``_base``, no
   history, as PyTorch's); :func:`link_alias` makes them members of the family, so a recorded write
   into the family moves them too (they read the new values; their history is not touched), and a
@@ -191,6 +195,44 @@ def write_through(tensor: tt_tensor.Tensor, op: str, result: tt_tensor.Tensor) -
             ViewOfBaseFunction.apply(base, positions=positions_in(view, base), view=view.array)
         )
     return tensor
+
+
+def members(tensor: tt_tensor.Tensor) -> list:
+    """The views of the memory ``tensor`` writes into: its base's live views, or its own."""
+    base = tensor._base if tensor._base is not None and shares_memory_of(tensor, tensor._base) else tensor
+    return [base, *(view for view in live_views(base) if view._base is base)]
+
+
+def with_tangents(tensor: tt_tensor.Tensor, result: tt_tensor.Tensor, write) -> tt_tensor.Tensor:
+    """Forward-mode AD of an in-place write of ``result`` into ``tensor``, a view or a base with live
+    views, made by ``write()``: at each open level, the base's tangent takes ``result``'s tangent (zeros
+    if it has none) at the written positions, and every view of the base (``tensor`` too) reads its
+    tangent from the base's, as PyTorch's forward AD of ``CopySlices``. An alias (``detach()``) has
+    no tangent. Cost: per level, one ``index_put`` of the base's tangent and a gather per view."""
+    from . import forward_ad
+    from .creation import tensor as as_tensor
+    from .creation import zeros
+
+    levels = list(forward_ad._state.levels)
+    written = [forward_ad.tangent_of(result, level) for level in levels]
+    out = write()
+    family = members(tensor)
+    base = family[0]
+    at = positions_in(tensor, base).reshape(-1) if tensor is not base else None
+    for level, part in zip(levels, written):
+        old = forward_ad.tangent_of(base, level)
+        if part is None and all(forward_ad.tangent_of(view, level) is None for view in family):
+            continue  # (nothing of this family is a dual at this level)
+        part = zeros(tensor.shape, dtype=base.dtype) if part is None else part.to(base.dtype)
+        if at is None:
+            new = part
+        else:
+            flat = (zeros(base.shape, dtype=base.dtype) if old is None else old).reshape(-1)
+            new = flat.index_put((as_tensor(at),), part.reshape(-1)).reshape(base.shape)
+        forward_ad._attach(base, new, level)
+        for view in family[1:]:
+            forward_ad._attach(view, new.reshape(-1)[as_tensor(positions_in(view, base))], level)
+    return out
 
 
 def _check_view_write(op: str, view: tt_tensor.Tensor, base: tt_tensor.Tensor) -> None:
