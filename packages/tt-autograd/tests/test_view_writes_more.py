@@ -198,10 +198,25 @@ def test_an_alias_of_memory_in_another_layout_keeps_the_old_values(leaf):
     memory = np.asfortranarray(np.arange(6.0).reshape(2, 3))
     y = autograd.from_numpy(memory)
     alias = y.detach()
-    y.add_(leaf((2, 3)))  # (no same-layout copy: y alone takes new memory, as before)
+    assert y.add_(leaf((2, 3))) is y  # (no same-layout copy: y alone takes new memory, as before)
     assert alias.tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]] and y.requires_grad
     with pytest.raises(RuntimeError, match="not one row-major block"):
         autograd.from_numpy(memory)[0].add_(leaf((3,)))
+
+
+def test_an_alias_of_an_alias_is_listed_once_and_follows(leaf):
+    x, w = leaf((4,)), leaf((4,))
+    y = x * 1.0
+    first = y.detach()
+    second = first.detach()
+    third = second[1:].detach()
+    y.mul_(w)
+    want = x.detach().numpy() * w.detach().numpy()
+    np.testing.assert_allclose(first.numpy(), want)
+    np.testing.assert_allclose(second.numpy(), want)
+    np.testing.assert_allclose(third.numpy(), want[1:])
+    members = [ref() for ref in y._views]
+    assert [sum(m is t for m in members) for t in (y, first, second, third)] == [1, 1, 1, 1]
 
 
 def test_aliases_are_listed_once_weakly_and_drop_from_copies(leaf):
@@ -209,10 +224,13 @@ def test_aliases_are_listed_once_weakly_and_drop_from_copies(leaf):
 
     y = leaf((3,)) * 1.0
     kept = [y.detach() for _ in range(3)]
+    lengths = []
     for _ in range(300):
-        y.detach()
+        y.detach()  # (dies at once: dropped when the list reaches 64 references)
+        lengths.append(len(y._views))
+    assert max(lengths) == 63 and min(lengths) == 5  # (y, the 3 kept and the one being returned)
     refs = [ref() for ref in y._views]
-    assert len(refs) < 70 and sum(r is y for r in refs) == 1
+    assert sum(r is y for r in refs) == 1
     assert {id(r) for r in refs if r is not None} == {id(y), *(id(k) for k in kept)}
     assert all(k._views is y._views for k in kept)
     twin = copy.deepcopy(y.detach())

@@ -164,7 +164,7 @@ def write_through(tensor: tt_tensor.Tensor, op: str, result: tt_tensor.Tensor) -
     is_view = tensor._base is not None and shares_memory_of(tensor, tensor._base)
     base = tensor._base if is_view else tensor
     if not storage(base.array).flags.c_contiguous:  # (NumPy memory in another layout: no same-layout copy)
-        if not is_view and all(view._base is not base for view in live_views(base)):
+        if all(view._base is not base for view in live_views(base)):  # (a written view is among them)
             tensor.array = result.array.astype(tensor.array.dtype, copy=False)  # (only aliases: they keep
             tensor._take_history(result)  # the old values, as before aliases followed)
             return tensor
