@@ -325,3 +325,11 @@ def test_forward_ad_of_a_view_write_inside_vmap_is_refused_by_name():
 
     with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* inside vmap .jacfwd."):
         jacfwd(written)(autograd.tensor([1.0, 2.0, 3.0], dtype=F64))
+
+
+def test_setting_data_gives_the_tensor_other_memory_and_its_old_aliases_stay():
+    y = autograd.zeros(3, dtype=F64)
+    before = y.data
+    y.data = autograd.ones(3, dtype=F64)
+    assert y.tolist() == [1.0] * 3 and before.tolist() == [0.0] * 3
+    assert not np.shares_memory(y.numpy(), before.numpy())
