@@ -114,8 +114,8 @@ def link_alias(alias: tt_tensor.Tensor, source: tt_tensor.Tensor) -> tt_tensor.T
     """Make ``alias`` (``source.detach()`` or ``source.data``: ``source``'s memory, no history, no
     ``_base``, as PyTorch's) a member of the memory's family, so that it follows a recorded write into
     the family (which moves the family to new memory). The family's list of weak references is one
-    list shared by its members, the first base among them. Cost: two weak references, one the first
-    time. Returns ``alias``."""
+    list shared by its members, the first base among them. Cost: one weak reference (two the first
+    time). Returns ``alias``."""
     if source.__dict__.get("_levels"):
         return alias  # (a vmap's batched tensor)
     root = source._base if source._base is not None and shares_memory_of(source, source._base) else source
