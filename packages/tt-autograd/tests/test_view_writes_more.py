@@ -258,8 +258,14 @@ def test_forward_ad_a_write_into_a_view_reaches_the_base_and_its_other_views():
     def into_view(x):
         y = x * 2.0
         view, other = y[1:3], y[2:]
-        view.mul_(3.0)
+        assert view.mul_(3.0) is view
         return y, view, other
+
+    def plain_into_dual(x):
+        y = x * 2.0
+        other = y[2:]
+        y[1:3].copy_(autograd.zeros(2))  # (a value without tangent: zeros there)
+        return y, other
 
     def into_base(x):
         y = x * 2.0
@@ -288,6 +294,7 @@ def test_forward_ad_a_write_into_a_view_reaches_the_base_and_its_other_views():
     # (PyTorch 2.13's tangents for each)
     assert _listed(_tangents(into_view)) == [[2.0, 6.0, 6.0, 2.0], [6.0, 6.0], [6.0, 2.0]]
     assert _listed(_tangents(into_base)) == [[4.0, 8.0, 12.0, 16.0], [8.0, 12.0]]
+    assert _listed(_tangents(plain_into_dual)) == [[2.0, 0.0, 0.0, 2.0], [0.0, 2.0]]
     assert _listed(_tangents(dual_into_plain)) == [[1.0, 1.0, 0.0, 0.0], [1.0, 0.0, 0.0]]
     assert _listed(_tangents(zeroed)) == [[0.0, 0.0, 0.0, 2.0], [0.0, 0.0, 2.0]]
     assert _listed(_tangents(alias)) == [[2.0, 2.0, 8.0, 12.0], None]

@@ -221,8 +221,8 @@ def with_tangents(tensor: tt_tensor.Tensor, result: tt_tensor.Tensor, write) -> 
     at = positions_in(tensor, base).reshape(-1) if tensor is not base else None
     for level, part in zip(levels, written):
         old = forward_ad.tangent_of(base, level)
-        if part is None and all(forward_ad.tangent_of(view, level) is None for view in family):
-            continue  # (nothing of this family is a dual at this level)
+        if all(forward_ad.tangent_of(view, level) is None for view in family):
+            continue  # (nothing of this family is a dual at this level: write() gave ``tensor`` any part)
         part = zeros(tensor.shape, dtype=base.dtype) if part is None else part.to(base.dtype)
         if at is None:
             new = part
