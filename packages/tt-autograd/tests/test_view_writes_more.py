@@ -46,6 +46,15 @@ def test_a_recorded_write_into_a_piece_or_a_view_of_one_is_refused_by_name(leaf,
         np.testing.assert_array_equal(y.detach().numpy(), x.detach().numpy())  # nothing written
 
 
+def test_chunk_pieces_of_empty_and_short_tensors_and_a_bad_count():
+    empty, short = autograd.zeros(0, 2), autograd.zeros(1, 2)
+    assert [tuple(p.shape) for p in empty.chunk(3)] == [(0, 2)] * 3  # (PyTorch's: chunks empty pieces)
+    assert [tuple(p.shape) for p in short.chunk(3)] == [(1, 2)]
+    assert all(p._multi_output == ("chunk", i) for i, p in enumerate(empty.chunk(3)))
+    with pytest.raises(ValueError, match="chunk: number of chunks must be positive, got 0"):
+        short.chunk(0)
+
+
 def test_a_piece_of_a_plain_tensor_is_refused_when_an_operand_requires_grad(leaf):
     base = autograd.arange(6.0, dtype=F64)
     with pytest.raises(RuntimeError, match="copy_: output 2 of chunk is a view"):
