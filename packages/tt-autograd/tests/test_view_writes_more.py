@@ -49,7 +49,7 @@ def test_a_recorded_write_into_a_piece_or_a_view_of_one_is_refused_by_name(leaf,
 def test_chunk_pieces_of_empty_and_short_tensors_and_a_bad_count():
     empty, short = autograd.zeros(0, 2), autograd.zeros(1, 2)
     assert [tuple(p.shape) for p in empty.chunk(3)] == [(0, 2)] * 3  # (PyTorch's: chunks empty pieces)
-    assert [tuple(p.shape) for p in short.chunk(3)] == [(1, 2)]
+    assert [tuple(p.shape) for p in short.chunk(3)] == [(1, 2)] == [tuple(p.shape) for p in short.chunk(1)]
     assert all(p._multi_output == ("chunk", i) for i, p in enumerate(empty.chunk(3)))
     with pytest.raises(ValueError, match="chunk: number of chunks must be positive, got 0"):
         short.chunk(0)
