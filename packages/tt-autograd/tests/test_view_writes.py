@@ -205,15 +205,22 @@ def test_an_expanded_view_is_refused(leaf):
         y.expand(2, 3).mul_(2.0)
 
 
-def test_inside_forward_mode_ad_a_view_write_is_refused(leaf):
+def test_inside_forward_mode_ad_a_recorded_view_write_carries_tangents_and_gradients(leaf):
     from tt_autograd import forward_ad
 
-    x = leaf((3,))
+    x = autograd.tensor([1.0, 2.0, 3.0], dtype=F64, requires_grad=True)
     with forward_ad.dual_level():
-        dual = forward_ad.make_dual(x.detach(), autograd.ones(3, dtype=F64))
+        dual = forward_ad.make_dual(
+            autograd.tensor([0.5, 1.0, 2.0], dtype=F64), autograd.tensor([1.0, 0.0, 1.0])
+        )
         y = dual * x
-        with pytest.raises(RuntimeError, match="mul_: in-place operation on a view .* forward-mode AD"):
-            y[1:].mul_(2.0)
+        first = y[:2]
+        y[1:].mul_(dual[:2])
+        out = (y * y).sum() + first.sum()
+        assert forward_ad.unpack_dual(out).tangent.item() == 44.0  # (PyTorch 2.13's figures)
+        assert forward_ad.unpack_dual(first).tangent.tolist() == [1.0, 2.0]
+        (gx,) = grad(out, x)
+    np.testing.assert_allclose(gx.numpy(), [1.0, 1.5, 24.0])
 
 
 def test_memory_a_write_cannot_copy_in_its_layout_or_may_not_write_is_refused_by_name(leaf):
@@ -234,9 +241,11 @@ def test_memory_a_write_cannot_copy_in_its_layout_or_may_not_write_is_refused_by
 def test_a_base_keeps_weak_references_to_its_views_and_drops_dead_ones():
     base = autograd.zeros(4)
     kept = [base[i] for i in range(3)]
+    lengths = []
     for _ in range(500):
         base[1:].sum()  # a view that dies at once
-    assert len(base._views) < 70  # (dropped every 64 views)
+        lengths.append(len(base._views))
+    assert max(lengths) == 63 and min(lengths) == 4  # (dropped at 64: the 3 kept and the new one live)
     assert {id(ref()) for ref in base._views if ref() is not None} == {id(v) for v in kept}
 
 

@@ -84,7 +84,6 @@ ALIASES = {
     "moveaxis": "movedim",
     "ger": "outer",
     "nelement": "numel",
-    "unsafe_split_with_sizes": "split_with_sizes",
 }
 
 #: the keyword arguments an alias fixes (a caller's own value for one is refused by the alias's name)

@@ -24,6 +24,7 @@ from tt_tensor.tensor import operand
 from .functions.index_extra import PutFunction, ScatterReduceFunction
 from .functions.strided import AsStridedFunction, UnfoldFunction
 from .higher_order import sum_to
+from .view_writes import mark_multi_output
 
 __all__: list[str] = [
     "as_strided",
@@ -350,13 +351,24 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
             raise TypeError(
                 f"split_with_sizes: split_sizes must be a list of ints, got {type(split_sizes).__name__}"
             )
-        return self.split([check_count("split_with_sizes", "split_sizes", s) for s in split_sizes], dim)
+        sizes = [check_count("split_with_sizes", "split_sizes", s) for s in split_sizes]
+        return mark_multi_output(self.split(sizes, dim), "split_with_sizes")
+
+    def unbind(self, dim: int = 0):
+        return mark_multi_output(super().unbind(dim), "unbind")  # (views PyTorch refuses to write into)
 
     def unsafe_split(self, split_size, dim: int = 0):
-        return self.split(split_size, dim)
+        """``split`` whose pieces may be written in place (PyTorch's ``unsafe_split``). They are views
+        here (PyTorch's are not): a recorded write into one rewrites the base's history."""
+        return _writable(self.split(split_size, dim))
 
     def unsafe_chunk(self, chunks: int, dim: int = 0):
-        return self.chunk(chunks, dim)
+        """``chunk`` whose pieces may be written in place, as :meth:`unsafe_split`."""
+        return _writable(self.chunk(chunks, dim))
+
+    def unsafe_split_with_sizes(self, split_sizes, dim: int = 0):
+        """``split_with_sizes`` whose pieces may be written in place, as :meth:`unsafe_split`."""
+        return _writable(self.split_with_sizes(split_sizes, dim))
 
     def _split_by(self, op: str, minimum: int, dim: int, indices_or_sections):
         if self.ndim < minimum:
@@ -504,3 +516,10 @@ renorm = _function_form("renorm")
 unsafe_chunk = _function_form("unsafe_chunk")
 unsafe_split = _function_form("unsafe_split")
 unsafe_split_with_sizes = _function_form("unsafe_split_with_sizes")
+
+
+def _writable(pieces: tuple) -> tuple:
+    """``pieces`` no longer marked as the outputs of a function returning several views."""
+    for piece in pieces:
+        del piece._multi_output
+    return pieces

@@ -41,11 +41,27 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """Whether this tensor is a view of another (PyTorch's ``Tensor._is_view()``)."""
         return self._base is not None
 
+    def detach(self) -> tt_tensor.Tensor:
+        """The same memory as a new tensor outside any gradient history; not a view (no ``_base``), as
+        PyTorch's, but it follows a recorded in-place write into its memory (which moves the memory,
+        :mod:`tt_autograd.view_writes`): it reads the new values, and a recorded write into it reaches
+        the tensor it came from (whose history stays as it was, as PyTorch's)."""
+        return view_writes.link_alias(super().detach(), self)
+
+    @property
+    def data(self) -> tt_tensor.Tensor:
+        """The same memory as a new tensor outside any history: :meth:`detach`'s alias."""
+        return view_writes.link_alias(tt_tensor.Tensor.data.fget(self), self)
+
+    @data.setter
+    def data(self, value: tt_tensor.Tensor) -> None:
+        tt_tensor.Tensor.data.fset(self, value)
+
     def __getstate__(self) -> dict:
         """Pickling and copying keep the tensor, not its ties to other tensors' memory: no ``_base``,
         no weak references to views (which cannot be pickled); the copy is a tensor of its own."""
         state = self.__dict__.copy()
-        for tie in ("_base", "_views", "_view_in_no_grad"):
+        for tie in ("_base", "_views", "_view_in_no_grad", "_aliased", "_multi_output"):
             state.pop(tie, None)
         return state
 
@@ -99,16 +115,29 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             result = type(self)._where(
                 np.zeros(self.shape, bool), self, result.array.astype(self.array.dtype)
             )
+        family = forward_ad.active() and view_writes.needs_write_through(self)
+        if family and forward_ad.dual_among(self, result, *view_writes.members(self)):
+            if getattr(self, "_levels", None):
+                raise RuntimeError(
+                    f"{op}: in-place operation on a view (or a tensor with views) of a dual tensor inside "
+                    f"vmap (jacfwd); use the out-of-place form ({op.rstrip('_')})"
+                )
+            return view_writes.with_tangents(self, result, lambda: self._adopt_write(op, result, cast))
+        return self._adopt_write(op, result, cast)
+
+    def _adopt_write(self, op: str, result: tt_tensor.Tensor, cast: bool) -> tt_tensor.Tensor:
+        """:meth:`_adopt`'s write of ``result``, checked: into the memory, or recorded."""
         forward_ad.adopt(self, result)  # (a dual result: its tangent is now this tensor's)
         if result.grad_fn is None or self.array.dtype.kind not in "fc":  # (integers, bools: no gradient)
             return self._overwrite(op, result.array)
         if view_writes.needs_write_through(self):  # a view, or a base with views: PyTorch's aliasing
-            if getattr(self, "_levels", None) or forward_ad.dual_among(self, result):
+            if getattr(self, "_levels", None):
                 raise RuntimeError(
-                    f"{op}: in-place operation on a view (or a tensor with views) inside vmap or "
-                    f"forward-mode AD; use the out-of-place form ({op.rstrip('_')})"
+                    f"{op}: in-place operation on a view (or a tensor with views) inside vmap; use the "
+                    f"out-of-place form ({op.rstrip('_')})"
                 )
-            return view_writes.write_through(self, op, result)
+            with forward_ad.untangented():  # (the family's tangents: view_writes.with_tangents)
+                return view_writes.write_through(self, op, result)
         self.array = result.array.astype(self.array.dtype, copy=False)
         self._take_history(result)
         return self

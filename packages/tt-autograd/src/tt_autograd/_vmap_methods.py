@@ -327,8 +327,8 @@ VECTORISED = set(
     narrow unbind rot90 flipud fliplr diagflat ravel movedim moveaxis swapdims tensor_split hsplit vsplit
     unflatten select diff take nansum aminmax cov corrcoef kron cross inner tensordot lerp addcmul addcdiv
     logaddexp2 float_power heaviside quantile nanquantile unfold diag_embed trunc adjoint outer dist
-    renorm split_with_sizes unsafe_split unsafe_chunk narrow_copy broadcast_to tile dsplit
-    cholesky cholesky_inverse cholesky_solve logdet slogdet pinverse matrix_exp matrix_power qr svd lu
+    renorm split_with_sizes unsafe_split unsafe_chunk unsafe_split_with_sizes narrow_copy broadcast_to tile
+    dsplit cholesky cholesky_inverse cholesky_solve logdet slogdet pinverse matrix_exp matrix_power qr svd lu
     lu_solve triangular_solve bitwise_not sum_to_size""".split()
 )
 #: In-place forms written as their out-of-place op, then adopted (checked) into the tensor.

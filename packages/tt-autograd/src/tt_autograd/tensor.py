@@ -34,7 +34,7 @@ from tt_tensor.indexing import convert_key
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import higher_order, hooks, tensor_hooks
+from . import higher_order, hooks, tensor_hooks, view_writes
 from ._alias_methods import AliasGradMixin
 from ._complex_methods import ComplexGradMixin
 from ._complex_reductions import ComplexReductionGradMixin
@@ -518,14 +518,15 @@ class Tensor(
             check_count("split", "split_size_or_sections", size, minimum=None)
         axis = normalize_dim("split", dim, self.ndim)
         points = [0, *shaping.split_points(self.shape[axis], split_size_or_sections), self.shape[axis]]
-        lead = (slice(None),) * axis
-        return tuple(self[lead + (slice(start, stop),)] for start, stop in zip(points[:-1], points[1:]))
+        pieces = tuple(self[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(points, points[1:]))
+        return view_writes.mark_multi_output(pieces, "split")
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         if check_count("chunk", "chunks", chunks, minimum=None) <= 0:
             raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
         size = self.shape[normalize_dim("chunk", dim, self.ndim)]
-        return self.split([0] * chunks if size == 0 else -(-size // chunks), dim)  # (empty: chunks pieces)
+        pieces = self.split([0] * chunks if size == 0 else -(-size // chunks), dim)  # (empty: chunks pieces)
+        return view_writes.mark_multi_output(pieces, "chunk")
 
     @classmethod
     def _cat(cls, tensors: list, dim: int) -> Tensor:

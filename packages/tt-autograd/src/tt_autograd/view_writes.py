@@ -22,18 +22,39 @@ Three pieces:
   written) and every live view's history becomes :class:`ViewOfBaseFunction` of the base, so a
   view taken before the write reads the new values and differentiates through them.
 * Refusals, as PyTorch's: a view of a leaf that requires grad; a view made under ``no_grad``;
-  an expanded view (several elements at one memory location).
+  an expanded view (several elements at one memory location); a piece of ``split``, ``chunk``,
+  ``unbind`` or ``split_with_sizes`` (or a view of one): these return several views, and PyTorch
+  cannot rewrite the history of one alone (:func:`mark_multi_output`; ``tensor_split``, ``hsplit``,
+  ``vsplit``, ``dsplit`` slice and may be written, as PyTorch's; ``unsafe_split``/``unsafe_chunk``/
+  ``unsafe_split_with_sizes`` too). Without recording (``no_grad``, nothing requires grad) a piece
+  is written into the memory it shares. After a recorded write into their base or another view of
+  it, the pieces read the new values and their history raises (:class:`StaleViewFunction`).
+* Forward-mode AD (:func:`with_tangents`): an in-place write into a view, or into a base with
+  live views, of a dual tensor (or a dual written into one) gives the base's tangent the written
+  tangent at the view's positions, and every view reads its tangent from the base's, recorded or
+  not (PyTorch's). Inside vmap (``jacfwd``) such a write is refused by name, as a recorded one is.
+* Aliases: ``detach()`` and ``.data`` share the memory without being views (no ``_base``, no
+  history, as PyTorch's); :func:`link_alias` makes them members of the family, so a recorded write
+  into the family moves them too (they read the new values; their history is not touched), and a
+  recorded write into one of them reaches the tensor it came from (whose history stays as it was,
+  as PyTorch's). The family's weak references are one list shared by its members.
 
 Where TinyTorch differs from PyTorch, and why: PyTorch writes into the shared memory and makes a
 Function that saved the old values raise in backward ("modified by an inplace operation");
 TinyTorch moves the base and its views to new memory instead (as any recorded in-place op here
 gives the tensor a new array), so what a Function saved keeps its values and backward works.
-Tensors that share the memory without being views made by tensor ops (``detach()``, ``numpy()``)
-keep the old values. Views of ``split``/``chunk``/``unbind`` may be written (PyTorch refuses).
+An array from ``numpy()`` (an ``ndarray``, no tensor to re-point) keeps the old values, and so does
+a ``detach()`` alias of memory not laid out row-major (no same-layout copy). A piece of ``split`` &c.
+whose base was written raises when backward reaches it (PyTorch raises when it is next used, which
+would cost a check in every op); one whose base was written under ``no_grad`` is not refused at all
+(PyTorch refuses its next use: it cannot regenerate a piece's history), and its gradient is right.
+``unsafe_split``'s pieces are views here (PyTorch's are not): a recorded write into one rewrites the
+base's history, where PyTorch's leaves it stale.
 
 Cost of one such write: a copy of the base's memory, and for the base and each live view an
 index array of its elements' positions in the base (their sizes); backward of the base's new
-node: one copy of the gradient.
+node: one copy of the gradient. A ``detach()``: one weak reference (two the first time); a
+recorded in-place op on a tensor with a live alias pays one copy of its memory.
 """
 
 from __future__ import annotations
@@ -69,7 +90,7 @@ def link_view(output: object, source: object) -> None:
     if not isinstance(source, tt_tensor.Tensor) or not isinstance(output, tt_tensor.Tensor):
         return
     array = output.array
-    if array.base is None or array.dtype != source.array.dtype or getattr(output, "_levels", None):
+    if array.base is None or array.dtype != source.array.dtype or output.__dict__.get("_levels"):
         return  # (a fresh result, a reinterpretation, or a vmap's batched tensor)
     if storage(array) is not storage(source.array):
         return
@@ -77,6 +98,9 @@ def link_view(output: object, source: object) -> None:
     output._base = base
     if not _state.enabled:
         output._view_in_no_grad = True
+    piece = source.__dict__.get("_multi_output")
+    if piece is not None:  # (a view of a piece of split/chunk/unbind: PyTorch refuses writes into it too)
+        output._multi_output = piece
     views = base.__dict__.get("_views")
     if views is None:
         base._views = [weakref.ref(output)]
@@ -84,6 +108,36 @@ def link_view(output: object, source: object) -> None:
     views.append(weakref.ref(output))  # (no callback: dead ones are dropped now and then, below)
     if len(views) % 64 == 0:
         views[:] = [ref for ref in views if ref() is not None]
+
+
+def link_alias(alias: tt_tensor.Tensor, source: tt_tensor.Tensor) -> tt_tensor.Tensor:
+    """Make ``alias`` (``source.detach()`` or ``source.data``: ``source``'s memory, no history, no
+    ``_base``, as PyTorch's) a member of the memory's family, so that it follows a recorded write into
+    the family (which moves the family to new memory). The family's list of weak references is one
+    list shared by its members, the first base among them. Cost: one weak reference (two the first
+    time). Returns ``alias``."""
+    if source.__dict__.get("_levels"):
+        return alias  # (a vmap's batched tensor)
+    root = source._base if source._base is not None and shares_memory_of(source, source._base) else source
+    views = root.__dict__.get("_views")
+    if views is None:
+        views = root._views = []
+    if not root.__dict__.get("_aliased"):
+        root._aliased = True
+        views.append(weakref.ref(root))
+    alias._views, alias._aliased = views, True
+    views.append(weakref.ref(alias))
+    if len(views) % 64 == 0:
+        views[:] = [ref for ref in views if ref() is not None]
+    return alias
+
+
+def mark_multi_output(pieces: tuple, op: str) -> tuple:
+    """Mark the views ``op`` (``split``, ``chunk``, ``unbind``, ``split_with_sizes``) returned as the
+    outputs of a function that returns several views: PyTorch refuses a recorded write into them."""
+    for index, piece in enumerate(pieces):
+        piece._multi_output = (op, index)
+    return pieces
 
 
 def shares_memory_of(tensor: tt_tensor.Tensor, base: tt_tensor.Tensor) -> bool:
@@ -94,7 +148,7 @@ def shares_memory_of(tensor: tt_tensor.Tensor, base: tt_tensor.Tensor) -> bool:
 def live_views(base: tt_tensor.Tensor) -> list:
     """The views of ``base`` still alive and still in its memory."""
     alive = (ref() for ref in base.__dict__.get("_views", ()))
-    return [view for view in alive if view is not None and shares_memory_of(view, base)]
+    return [view for view in alive if view is not None and view is not base and shares_memory_of(view, base)]
 
 
 def needs_write_through(tensor: tt_tensor.Tensor) -> bool:
@@ -110,6 +164,10 @@ def write_through(tensor: tt_tensor.Tensor, op: str, result: tt_tensor.Tensor) -
     is_view = tensor._base is not None and shares_memory_of(tensor, tensor._base)
     base = tensor._base if is_view else tensor
     if not storage(base.array).flags.c_contiguous:  # (NumPy memory in another layout: no same-layout copy)
+        if all(view._base is not base for view in live_views(base)):  # (a written view is among them)
+            tensor.array = result.array.astype(tensor.array.dtype, copy=False)  # (only aliases: they keep
+            tensor._take_history(result)  # the old values, as before aliases followed)
+            return tensor
         raise RuntimeError(
             f"{op}: in-place write into a view (or a tensor with views) whose memory is not one "
             "row-major block (NumPy memory in another layout); write into a clone() instead"
@@ -127,14 +185,64 @@ def write_through(tensor: tt_tensor.Tensor, op: str, result: tt_tensor.Tensor) -
     else:
         base._take_history(result)
     for view in family[1:]:
+        if view._base is not base:
+            continue  # (an alias of the memory, or a view of one: new values, the same history)
+        piece = view.__dict__.get("_multi_output")
+        if piece is not None:  # (PyTorch cannot regenerate its history: using it raises)
+            view._take_history(StaleViewFunction.apply(base, piece=piece, view=view.array))
+            continue
         view._take_history(
             ViewOfBaseFunction.apply(base, positions=positions_in(view, base), view=view.array)
         )
     return tensor
 
 
+def members(tensor: tt_tensor.Tensor) -> list:
+    """The views of the memory ``tensor`` writes into: its base's live views, or its own."""
+    base = tensor._base if tensor._base is not None and shares_memory_of(tensor, tensor._base) else tensor
+    return [base, *(view for view in live_views(base) if view._base is base)]
+
+
+def with_tangents(tensor: tt_tensor.Tensor, result: tt_tensor.Tensor, write) -> tt_tensor.Tensor:
+    """Forward-mode AD of an in-place write of ``result`` into ``tensor``, a view or a base with live
+    views, made by ``write()``: at each open level, the base's tangent takes ``result``'s tangent (zeros
+    if it has none) at the written positions, and every view of the base (``tensor`` too) reads its
+    tangent from the base's, as PyTorch's forward AD of ``CopySlices``. An alias (``detach()``) has
+    no tangent. Cost: per level, one ``index_put`` of the base's tangent and a gather per view."""
+    from . import forward_ad
+    from .creation import tensor as as_tensor
+    from .creation import zeros
+
+    levels = list(forward_ad._state.levels)
+    written = [forward_ad.tangent_of(result, level) for level in levels]
+    out = write()
+    family = members(tensor)
+    base = family[0]
+    at = positions_in(tensor, base).reshape(-1) if tensor is not base else None
+    for level, part in zip(levels, written):
+        old = forward_ad.tangent_of(base, level)
+        if all(forward_ad.tangent_of(view, level) is None for view in family):
+            continue  # (nothing of this family is a dual at this level: write() gave ``tensor`` any part)
+        part = zeros(tensor.shape, dtype=base.dtype) if part is None else part.to(base.dtype)
+        if at is None:
+            new = part
+        else:
+            flat = (zeros(base.shape, dtype=base.dtype) if old is None else old).reshape(-1)
+            new = flat.index_put((as_tensor(at),), part.reshape(-1)).reshape(base.shape)
+        forward_ad._attach(base, new, level)
+        for view in family[1:]:
+            forward_ad._attach(view, new.reshape(-1)[as_tensor(positions_in(view, base))], level)
+    return out
+
+
 def _check_view_write(op: str, view: tt_tensor.Tensor, base: tt_tensor.Tensor) -> None:
     """PyTorch's refusals for a recorded write into a view."""
+    piece = view.__dict__.get("_multi_output")
+    if piece is not None and not view.__dict__.get("_view_in_no_grad"):
+        raise RuntimeError(
+            f"{op}: output {piece[1]} of {piece[0]} is a view and is being modified inplace. "
+            + _MULTI_OUTPUT.format(fix=f"the out-of-place {op.rstrip('_')}()")
+        )
     if base.grad_fn is None and base._requires_grad:
         raise RuntimeError(
             f"{op}: a view of a leaf Variable that requires grad is being used in an in-place operation. "
@@ -154,6 +262,13 @@ def _check_view_write(op: str, view: tt_tensor.Tensor, base: tt_tensor.Tensor) -
             "tensor first"
         )
 
+
+_MULTI_OUTPUT = (
+    "This view is the output of a function that returns multiple views. Such functions do not allow "
+    "the output views to be modified inplace. You should replace the inplace operation by an "
+    "out-of-place one ({fix}), or take the piece by slicing (y[a:b], narrow, tensor_split), whose "
+    "views may be written"
+)
 
 _OVERLAP = (
     "{op}: unsupported operation: more than one element of the written-to tensor refers to a single "
@@ -223,6 +338,27 @@ class CopySlicesFunction(Function):
         keep[ctx.positions.ravel()] = False
         flat = grad.reshape(-1)
         return (flat * tensor(keep)).reshape(grad.shape), flat[tensor(ctx.positions)], None
+
+
+class StaleViewFunction(Function):
+    """The history of a piece of ``split``/``chunk``/``unbind`` after a recorded write into its base
+    (or another view of it): backward raises, as PyTorch's (which raises when the piece is next used;
+    here when backward reaches it, the check costing nothing on every op). Forward: the piece's array."""
+
+    @staticmethod
+    def forward(ctx, base, piece, view):
+        ctx.piece = piece
+        return view
+
+    @staticmethod
+    def backward(ctx, grad):
+        op, index = ctx.piece
+        raise RuntimeError(
+            f"backward: output {index} of {op} is a view and its base or another view of its base has "
+            "been modified inplace. " + _MULTI_OUTPUT.format(fix="or take the pieces after the write")
+        )
+
+    graph_backward = backward
 
 
 class ViewOfBaseFunction(Function):
