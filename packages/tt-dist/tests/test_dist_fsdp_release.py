@@ -38,7 +38,7 @@ def test_full_shard_frees_after_forward_and_gathers_again_in_backward(fsdp_ranks
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_shard_grad_op_keeps_the_forwards_buffer_for_backward(fsdp_ranks, model):
+def test_shard_grad_op_keeps_the_forwards_buffer_until_its_backward_ends(fsdp_ranks, model):
     for record in fsdp_ranks:
         got = record["release"][f"{model}_SHARD_GRAD_OP"]
         units = len(got["gathers"])
@@ -46,6 +46,7 @@ def test_shard_grad_op_keeps_the_forwards_buffer_for_backward(fsdp_ranks, model)
         assert got["after_forward"] == [[True]] * units
         assert got["held_is_shard"] is False
         assert got["stand_ins"][0] > 0 and got["stand_ins"][1] == 0  # the leaves view the kept buffer
+        assert got["after_backward"] == [[False]] * units  # freed as backward ends; the user holds loss
         assert got["after_graph"] == [[False, False]] * units  # (the second: whole() after the step)
         assert got["difference"] < 1e-5
 

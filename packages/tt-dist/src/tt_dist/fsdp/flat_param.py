@@ -25,10 +25,12 @@ that keep where a saved view of the buffer lies rather than the view, and then d
 the buffer (:mod:`tt_dist.fsdp.reshard`); backward gathers it again, and the
 post-backward hook drops it again: a unit's ``P'`` elements live during its forward and
 its backward only, as PyTorch's. SHARD_GRAD_OP keeps the buffer from the forward until
-the graph is dropped, so the peak of a step holds every unit's gathered parameters, as
-DDP holds the whole model. At rest, per rank: parameters ``P'/N``, gradients ``P'/N``,
-optimizer state ``P'/N`` per state tensor (Adam's two moments: ``2·P'/N``) -- against
-``P`` each with DDP. One transient ``P'``-element gradient buffer exists during each
+the unit's backward has computed its gradients, then its post-backward hook points the
+leaves at NaN stand-ins (as FULL_SHARD's release does) while the user may still hold the
+graph, so the peak of a step holds every unit's gathered parameters, as DDP holds the
+whole model, and none is left after backward, as PyTorch's. At rest, per rank: parameters
+``P'/N``, gradients ``P'/N``, optimizer state ``P'/N`` per state tensor (Adam's two moments:
+``2·P'/N``) -- against ``P`` each with DDP. One transient ``P'``-element gradient buffer exists during each
 unit's reduce-scatter. ``benchmarks/fsdp_memory.py`` prints both, at rest and traced
 through a step.
 
@@ -240,6 +242,8 @@ class FlatParamHandle:
         """
         entry: dict[str, Any] = {"alive": [weakref.ref(leaves[0])], "watched": False}
         forward = self.gathered  # FULL_SHARD's (None otherwise): released when the backward is done
+        if self.strategy is ShardingStrategy.SHARD_GRAD_OP:  # the leaves view the forward's buffer
+            forward = Gathered(self, self.full, dict(enumerate(leaves)))  # (held weakly; never gathers)
 
         def clear(leaf: Tensor) -> None:
             leaf.grad = None  # the gradient went into the flat buffer; do not keep a full-size copy
@@ -249,7 +253,7 @@ class FlatParamHandle:
                 handle.remove()
             self.registrations = [e for e in self.registrations if e is not entry]  # by identity
             if forward is not None:
-                forward.release()  # backward's gathered parameters go before the reduce-scatter
+                forward.release()  # the gathered parameters go before the reduce-scatter (PyTorch's order)
             self.post_backward(grads)
 
         for leaf in leaves:  # kept after done(): the last leaf's runs after it, and they die with the leaves
@@ -304,7 +308,8 @@ class FlatParamHandle:
         """Pack the unit's gradients, reduce-scatter and average them into ``flat_param.grad``.
 
         Under ``no_sync()`` the packed gradient is kept (summed over passes) and sent with the next
-        synchronised backward. SHARD_GRAD_OP releases the gathered parameters here.
+        synchronised backward. SHARD_GRAD_OP's handle drops its gathered buffer here (the hook has
+        pointed the forward's leaves at stand-ins).
         """
         flat = np.zeros(self.padded, self.reduce_dtype)
         firsts = [info for info in self.infos if info.first]

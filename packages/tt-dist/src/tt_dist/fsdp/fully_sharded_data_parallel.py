@@ -28,7 +28,7 @@ parameters follow those of one process on the whole batch of B (up to float roun
 optimizer state are ``1/N`` per rank; FULL_SHARD frees a unit's gathered parameters after
 its forward and gathers them again in its backward (:mod:`tt_dist.fsdp.reshard`, through
 saved-tensor hooks), so a step's peak holds one or two units' parameters, as PyTorch's;
-SHARD_GRAD_OP keeps them from forward to backward, as the graph holds them.
+SHARD_GRAD_OP keeps them from forward to the end of the unit's backward.
 
 Every unit must take part in every backward on every rank (a unit whose parameters get
 no gradient on one rank would leave the others waiting in its reduce-scatter).
