@@ -77,6 +77,17 @@ def test_a_frozen_unit_gathers_again_for_the_inputs_gradient(fsdp_ranks):
         assert got["input_grad"] < 1e-6
 
 
+@pytest.mark.parametrize("strategy", ["FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD"])
+def test_the_post_backward_hook_goes_when_it_has_run(fsdp_ranks, strategy):
+    for record in fsdp_ranks:
+        got = record["release"]["hooks"][strategy]
+        before = got["watchers"][0]
+        assert got["watchers"] == [before] * 3  # none left registered after backward, loss held or not
+        # a second backward through the retained graph would find no hook: refused, not silently dropped
+        assert got["again"].startswith("FullyShardedDataParallel: a second backward pass reached")
+        assert "retain_graph=True" in got["again"] and "Run the forward again" in got["again"]
+
+
 class OneRank:
     """A stand-in for a unit's handle without MPI: ``gather`` returns a copy of the whole flat buffer."""
 

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tt_autograd import Tensor
+from tt_autograd import Tensor, hooks
 from tt_autograd.multi_grad_hook import register_multi_grad_hook
 from tt_nn import Module, Parameter
 from tt_tensor import versions
@@ -61,6 +61,14 @@ _MOVED = (
     "FullyShardedDataParallel: this parameter {what} was flattened into a unit's FlatParameter when the "
     "model was wrapped, and is no longer trained; an optimizer built before wrapping holds it. Build "
     "the optimizer after wrapping, from the wrapped model: optim.SGD(fsdp_model.parameters(), ...)"
+)
+
+
+_AGAIN = (
+    "FullyShardedDataParallel: a second backward pass reached a unit's parameters through a graph whose "
+    "gradients were already reduce-scattered (backward(retain_graph=True), then another backward); a "
+    "unit reduces its gradients once per forward, as PyTorch's FSDP does. Run the forward again for each "
+    "backward, or add the losses and call backward once"
 )
 
 
@@ -239,6 +247,11 @@ class FlatParamHandle:
         The registration holds nothing of the graph: :meth:`watch` gives it weak references to the
         outputs' nodes, and once none is left (the graph was dropped without a backward) :meth:`prune`
         forgets it. Until then, the first leaf stands in (it lives as long as the graph does).
+
+        The hook is taken off when it has run (a live multi-grad hook makes every backward pass of
+        the process record its walk). A later pass that reaches the leaves again (``backward(
+        retain_graph=True)``, then a second backward through the graph) would find no hook and leave
+        its gradients out of ``flat_param.grad``: it raises instead, as PyTorch's FSDP refuses it.
         """
         entry: dict[str, Any] = {"alive": [weakref.ref(leaves[0])], "watched": False}
         forward = self.gathered  # FULL_SHARD's (None otherwise): released when the backward is done
@@ -247,8 +260,11 @@ class FlatParamHandle:
 
         def clear(leaf: Tensor) -> None:
             leaf.grad = None  # the gradient went into the flat buffer; do not keep a full-size copy
+            if entry.get("pass", hooks.passes.number) != hooks.passes.number:
+                raise RuntimeError(_AGAIN)
 
         def done(grads: list[Any]) -> None:
+            entry["pass"] = hooks.passes.number  # (the last leaf's clear() runs after, in this pass)
             for handle in entry["handles"]:
                 handle.remove()
             self.registrations = [e for e in self.registrations if e is not entry]  # by identity
