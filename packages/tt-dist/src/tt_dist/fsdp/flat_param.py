@@ -51,6 +51,7 @@ from tt_autograd.multi_grad_hook import register_multi_grad_hook
 from tt_nn import Module, Parameter
 from tt_tensor import versions
 
+from . import orig_params
 from .api import MixedPrecision, ShardingStrategy
 from .mixed_precision import predivide_factor, unit_dtypes
 from .reshard import Gathered
@@ -124,6 +125,8 @@ class FlatParamHandle:
             built the same values, as with PyTorch's default).
         mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision` (the gathered parameters' dtype and
             the reduction's; :mod:`tt_dist.fsdp.mixed_precision`), or None.
+        use_orig_params: keep the original parameters registered, as views of this rank's shard
+            (:mod:`tt_dist.fsdp.orig_params`); else they are consumed.
     """
 
     def __init__(
@@ -133,6 +136,7 @@ class FlatParamHandle:
         strategy: ShardingStrategy,
         sync_module_states: bool = False,
         mixed_precision: MixedPrecision | None = None,
+        use_orig_params: bool = False,
     ) -> None:
         self.group, self.strategy = group, strategy
         self.sharded = strategy is not ShardingStrategy.NO_SHARD
@@ -148,9 +152,9 @@ class FlatParamHandle:
         if len(grads) > 1:
             frozen = [fqn for fqn, *_, p in named if not p.requires_grad]
             raise ValueError(
-                "FullyShardedDataParallel (use_orig_params=False) flattens a unit's parameters into one, so "
-                f"they must all require grad or none; frozen: {frozen}. Wrap the frozen modules as units of "
-                "their own (auto_wrap_policy) or freeze the whole unit"
+                "FullyShardedDataParallel flattens a unit's parameters into one, so they must all require "
+                f"grad or none (with use_orig_params=True too, unlike PyTorch's); frozen: {frozen}. Wrap the "
+                "frozen modules as units of their own (auto_wrap_policy) or freeze the whole unit"
             )
         self.requires_grad = grads == {True}
         self.infos: list[ParamInfo] = []
@@ -182,12 +186,11 @@ class FlatParamHandle:
         start = group.rank * self.shard_size if self.sharded else 0
         self.flat_param = FlatParameter(Tensor.from_array(full[start : start + self.shard_size].copy()),
                                         requires_grad=self.requires_grad)  # fmt: skip
-        for info, (fqn, module, name, param) in zip(self.infos, named):
-            module._parameters[name] = None  # the name stays declared; named_parameters skips it
-            if info.first:
-                param.array = np.empty(0, self.dtype)  # free the original storage (PyTorch frees it too)
-                param.__class__ = ConsumedParameter
-                param._fsdp_name = fqn
+        self.originals: list[tuple[ParamInfo, Parameter]] | None = None  # use_orig_params: (info, view)
+        if use_orig_params:
+            orig_params.expose(self, named)
+        else:
+            consume(self.infos, named, self.dtype)
         self.placeholder = Tensor.from_array(np.empty(0, self.dtype))
         self.full: np.ndarray | None = None  # the gathered P' elements while unsharded
         self.gathered: Gathered | None = None  # FULL_SHARD: the recording forward's, to release after it
@@ -310,7 +313,10 @@ class FlatParamHandle:
         self.leaves = []
         self.gathered = None
         for info in self.infos:
-            object.__setattr__(info.module, info.name, self.placeholder)
+            if self.originals is not None:  # the name reads the registered view again
+                info.module.__dict__.pop(info.name, None)
+            else:
+                object.__setattr__(info.module, info.name, self.placeholder)
 
     def writeback(self) -> None:
         """Copy this rank's range of the gathered buffer (changed in place) back into the shard."""
@@ -351,6 +357,7 @@ class FlatParamHandle:
         from mpi4py import MPI
 
         what = "FullyShardedDataParallel backward (reducing a unit's gradients)"
+        self.sync_grads()
         if self.predivide != 1:
             flat /= self.predivide
         if self.sharded:
@@ -367,6 +374,13 @@ class FlatParamHandle:
         else:
             param.grad.array += shard
             versions.bump(param.grad.array)
+        if self.originals is not None:
+            orig_params.point_grads(self)
+
+    def sync_grads(self) -> None:
+        """use_orig_params: ``flat_param.grad`` made what the original parameters' ``grad`` say."""
+        if self.originals is not None:
+            orig_params.sync_grads(self)
 
     def held_arrays(self) -> list[np.ndarray]:
         """The memory this handle refers to, each block once (for counting a rank's bytes).
@@ -384,6 +398,16 @@ class FlatParamHandle:
                 array = array.base
             roots[id(array)] = array
         return list(roots.values())
+
+
+def consume(infos: list[ParamInfo], named: list[tuple[str, Module, str, Parameter]], dtype: np.dtype) -> None:
+    """Take the original parameters out of their modules and free their storage (use_orig_params=False)."""
+    for info, (fqn, module, name, param) in zip(infos, named):
+        module._parameters[name] = None  # the name stays declared; named_parameters skips it
+        if info.first:
+            param.array = np.empty(0, dtype)  # free the original storage (PyTorch frees it too)
+            param.__class__ = ConsumedParameter
+            param._fsdp_name = fqn
 
 
 def first_node(output: Any) -> Any:
