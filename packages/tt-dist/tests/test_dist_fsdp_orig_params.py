@@ -5,7 +5,8 @@ and ``-n 3``): an AdamW with two parameter groups picked by name (weight decay a
 the weights; none, and lr 0.02, on biases and LayerNorm parameters) trains the FSDP model on
 B/N samples per rank and the replay in one process on B; the whole parameters must agree
 within 1e-5 after three steps, for every strategy, a transformer wrapped by block and an MLP
-wrapped by size; with zero_grad(set_to_none=False), two backwards accumulated, and clipping.
+wrapped by size; with zero_grad(set_to_none=False), two backwards accumulated (with the no-decay
+group's grads set to None between them, or every grad replaced by half of it), and clipping.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ import pytest
 
 STRATEGIES = ["FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD"]
 CASES = [f"{model}_{s}" for model in ("transformer", "mlp") for s in STRATEGIES]
-MORE = ["transformer_zeros", "transformer_accumulate", "mlp_clip"]
+MORE = [
+    "transformer_zeros",
+    "transformer_accumulate",
+    "transformer_some_none",
+    "transformer_replaced",
+    "mlp_clip",
+]
 
 
 @pytest.mark.parametrize("case", [*CASES, *MORE])

@@ -27,20 +27,31 @@ def groups(named) -> list:
     """Weight decay on the weights; none, and another learning rate, on biases and LayerNorm parameters."""
     decay, rest = [], []
     for name, param in named:
-        (rest if name.endswith("bias") or ".norm" in name else decay).append(param)
+        (rest if no_decay(name) else decay).append(param)
     return [{"params": decay, "weight_decay": 0.1}, {"params": rest, "weight_decay": 0.0, "lr": 0.02}]
 
 
-def train(build, inputs, wrap, rank, world, clip=None, zero_to_none=True, accumulate=False) -> dict:
+def no_decay(name: str) -> bool:
+    return name.endswith("bias") or ".norm" in name
+
+
+def train(
+    build, inputs, wrap, rank, world, clip=None, zero_to_none=True, accumulate=False, between=None
+) -> dict:
+    """STEPS steps of both; ``accumulate``: two backwards per step, ``between(named)`` run on each model
+    between them (the user changing some ``grad``s)."""
     reference, model = build(), wrap(build(), use_orig_params=True)
     plain = tt_optim.AdamW(groups(reference.named_parameters()), lr=0.01)
     sharded = tt_optim.AdamW(groups(model.named_parameters()), lr=0.01)
     loss_fn = nn.MSELoss()
     for step in range(STEPS):
-        x, y = batch(step, inputs)
         plain.zero_grad(set_to_none=zero_to_none)
         sharded.zero_grad(set_to_none=zero_to_none)
-        for _ in range(2 if accumulate else 1):  # (accumulate: the same batch twice, no zero_grad between)
+        for index in range(2 if accumulate else 1):  # (accumulate: another batch, no zero_grad)
+            x, y = batch(step + index * STEPS, inputs)
+            if index and between is not None:
+                between(reference.named_parameters())
+                between(model.named_parameters())
             loss_fn(reference(autograd.tensor(x)), autograd.tensor(y)).backward()
             loss_fn(model(part(x, rank, world)), part(y, rank, world)).backward()
         if clip is not None:
@@ -66,6 +77,19 @@ def train(build, inputs, wrap, rank, world, clip=None, zero_to_none=True, accumu
         "grad_views": grads,
         "flat_registered": any(name.endswith("_flat_param") for name, _ in model.named_parameters()),
     }
+
+
+def drop_no_decay_grads(named) -> None:
+    """Set the biases' and LayerNorm parameters' ``grad`` to None (the others keep theirs)."""
+    for name, param in named:
+        if no_decay(name):
+            param.grad = None
+
+
+def halve_grads(named) -> None:
+    """Replace every ``grad`` by a new tensor of half its values."""
+    for _, param in named:
+        param.grad = param.grad * 0.5
 
 
 def round_trip(rank: int, world: int) -> dict:
@@ -113,6 +137,12 @@ def orig_params(rank: int, world: int) -> dict:
     wrap = functools.partial(FSDP, auto_wrap_policy=blocks)
     out["transformer_zeros"] = train(transformer, (4, 3), wrap, rank, world, zero_to_none=False)
     out["transformer_accumulate"] = train(transformer, (4, 3), wrap, rank, world, accumulate=True)
+    out["transformer_some_none"] = train(
+        transformer, (4, 3), wrap, rank, world, accumulate=True, between=drop_no_decay_grads
+    )
+    out["transformer_replaced"] = train(
+        transformer, (4, 3), wrap, rank, world, accumulate=True, between=halve_grads
+    )
     out["mlp_clip"] = train(
         mlp, (5,), functools.partial(FSDP, auto_wrap_policy=by_size), rank, world, clip=0.5
     )
