@@ -4,7 +4,8 @@ A unit's parameters (those of its module not inside a nested unit) are laid end 
 end, ``P`` elements, padded with zeros to ``P' = ceil(P / N) * N`` on N ranks; rank r
 keeps elements ``[r·P'/N, (r+1)·P'/N)`` as the :class:`FlatParameter` the optimizer
 steps. The module's original parameters are taken out of ``_parameters`` (their names
-stay declared, as None) and their storage is freed.
+stay declared, as None) and their storage is freed; with ``use_orig_params=True`` they
+stay, as views of their parts of the shard (:mod:`tt_dist.fsdp.orig_params`).
 
 * :meth:`FlatParamHandle.unshard`: one ``Iallgather`` of the shards into one buffer of
   ``P'`` elements; each original parameter becomes a leaf tensor viewing its range of
