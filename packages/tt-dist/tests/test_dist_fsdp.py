@@ -308,6 +308,7 @@ OPTIMIZER_CASES = [
     "optimizer_no_shard",
     "optimizer_tied",
     "optimizer_orig",
+    "optimizer_orig_no_shard",
     "optimizer_orig_tied",
 ]
 
@@ -326,7 +327,7 @@ def test_optim_state_dict_is_the_replays_state_by_name(ranks, case):
 def test_optim_state_dict_to_load_continues_identically(ranks, case):
     for record in ranks:
         got = record[case]
-        assert got["continued"] == 0.0
+        assert got["continued"] == 0.0 and got["saved_kept"] is True
         assert got["loaded_lr"] == 0.01
         assert got["returned"] == ["param_groups", "state"]
         assert got["refused"][0].startswith(

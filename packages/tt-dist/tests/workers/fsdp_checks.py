@@ -157,6 +157,16 @@ def main(out: str) -> None:
             world,
             wrap=functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}), use_orig_params=True),
         ),
+        "optimizer_orig_no_shard": optimizer_state(
+            rank,
+            world,
+            wrap=functools.partial(
+                FSDP,
+                auto_wrap_policy=ModuleWrapPolicy({Block}),
+                sharding_strategy=ShardingStrategy.NO_SHARD,
+                use_orig_params=True,
+            ),
+        ),
         "optimizer_orig_tied": optimizer_state(
             rank,
             world,

@@ -40,27 +40,30 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor
-from tt_tensor import versions
 
-__all__ = ["expose", "local_range", "point_grads", "shard_state", "state_piece", "sync_grads"]
+__all__ = ["expose", "local_range", "point_grads", "shard_start", "shard_state", "state_piece", "sync_grads"]
+
+
+def shard_start(handle: Any) -> int:
+    """Where this rank's shard starts in the unit's flat parameter (0 with NO_SHARD: it is whole)."""
+    return handle.group.rank * handle.shard_size if handle.sharded else 0
 
 
 def local_range(handle: Any, info: Any) -> tuple[int, int]:
     """``(lo, hi)``: the part of ``info``'s parameter in this rank's shard, as indices into the shard."""
-    start = handle.group.rank * handle.shard_size if handle.sharded else 0
+    start = shard_start(handle)
     lo = min(max(info.offset - start, 0), handle.shard_size)
     hi = min(max(info.offset + info.numel - start, 0), handle.shard_size)
     return lo, hi
 
 
 def expose(handle: Any, named: list[tuple[str, Any, str, Any]]) -> None:
-    """Register each original parameter again in its module, its array a view of this rank's shard."""
+    """Point each original parameter (left registered in its module) at its view of this rank's shard."""
     shard = handle.flat_param.array
-    for info, (_, module, name, param) in zip(handle.infos, named):
+    for info, (*_, param) in zip(handle.infos, named):
         if info.first:
             lo, hi = local_range(handle, info)
             param.array = shard[lo:hi]  # 1-D: PyTorch's sharded original parameter
-        module._parameters[name] = param
     handle.originals = [(info, param) for info, (*_, param) in zip(handle.infos, named) if info.first]
 
 
@@ -81,9 +84,8 @@ def sync_grads(handle: Any) -> None:
         part = flat.array[lo:hi]
         if param.grad is None:
             part[...] = 0
-        elif not np.shares_memory(param.grad.array, part) and hi > lo:
+        elif not np.shares_memory(param.grad.array, part):  # (a 0-element piece shares nothing: no-op)
             part[...] = param.grad.array.reshape(-1)
-    versions.bump(flat.array)
 
 
 def point_grads(handle: Any) -> None:
@@ -120,6 +122,5 @@ def state_piece(handle: Any, info: Any, value: Any) -> Any:
     if array.shape != info.shape:
         return value  # a count such as ``step``
     lo, hi = local_range(handle, info)
-    start = handle.group.rank * handle.shard_size if handle.sharded else 0
-    first = start + lo - info.offset
-    return Tensor.from_array(array.reshape(-1)[first : first + hi - lo].astype(handle.dtype, copy=True))
+    first = shard_start(handle) + lo - info.offset
+    return Tensor.from_array(np.array(array.reshape(-1)[first : first + hi - lo], dtype=handle.dtype))
