@@ -36,6 +36,8 @@ def test_named_parameters_are_the_models_as_views_of_the_shard(fsdp_ranks, case)
     for record in got:
         assert record["names"] == record["plain_names"]  # under _fsdp_wrapped_module. prefixes
         assert record["one_dim"] is True and record["flat_registered"] is False
+        if "NO_SHARD" not in case:  # (NO_SHARD keeps the leaves, views of the whole flat parameter)
+            assert all(record["reads_view"])  # between forwards the names read the registered views
         assert record["views"] and all(record["views"]) and all(record["grad_views"])
     if "NO_SHARD" in case:  # every rank holds every parameter whole (flattened)
         assert all(r["sizes"] == r["plain_sizes"] for r in got)

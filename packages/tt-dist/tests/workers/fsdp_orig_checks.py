@@ -76,7 +76,14 @@ def train(
         "views": views,
         "grad_views": grads,
         "flat_registered": any(name.endswith("_flat_param") for name, _ in model.named_parameters()),
+        "reads_view": [reads_view(model, name, param) for name, param in model.named_parameters()],
     }
+
+
+def reads_view(model, name: str, param) -> bool:
+    """Whether ``module.weight`` (say) gives the registered view between forwards, not the last leaf."""
+    owner, _, attribute = name.rpartition(".")
+    return getattr(model.get_submodule(owner), attribute) is param
 
 
 def drop_no_decay_grads(named) -> None:

@@ -16,7 +16,9 @@ Here the same Parameter objects are kept (their arrays become the views), so any
 that held them before wrapping sees the views. The flat shard is not registered as a
 parameter (the optimizer steps it through the views, in place). Forward still gathers the
 whole unit and sets each name to a leaf of its whole shape (as without the option); between
-forwards the name reads the view again.
+forwards the name reads the view again. With NO_SHARD the views are 1-D too (PyTorch's keep
+their shapes there, the shard being whole), and between forwards the name reads the last
+forward's leaf, a view of the same memory in the parameter's shape.
 
 Gradients: the reduce-scatter leaves the unit's averaged gradient in the flat shard's
 ``grad``, and each original parameter's ``grad`` is set to its view of that; before the
