@@ -212,9 +212,7 @@ def test_refusals_name_the_fix(ranks):
     assert errors["mixed_precision"] == (
         "TypeError: FullyShardedDataParallel: mixed_precision must be a MixedPrecision, got object"
     )
-    assert errors["orig_params"].startswith(
-        "NotImplementedError: FullyShardedDataParallel: use_orig_params is not"
-    )
+    assert errors["orig_params"] == errors["frozen"]  # use_orig_params=True: the same refusal
     assert errors["strategy"] == (
         "TypeError: FullyShardedDataParallel: sharding_strategy must be a ShardingStrategy, got 'FULL_SHARD'"
     )
@@ -227,9 +225,8 @@ def test_refusals_name_the_fix(ranks):
         "0.weight tt.float64, 0.bias tt.float64, 2.weight tt.float32"
     )
     assert errors["frozen"].startswith(
-        "ValueError: FullyShardedDataParallel (use_orig_params=False) flattens a unit's parameters "
-        "into one, so "
-        "they must all require grad or none; frozen: ['0.bias']"
+        "ValueError: FullyShardedDataParallel flattens a unit's parameters into one, so they must all "
+        "require grad or none (with use_orig_params=True too, unlike PyTorch's); frozen: ['0.bias']"
     )
     assert errors["auto_wrap_again"].startswith(
         "ValueError: FullyShardedDataParallel: auto_wrap_policy needs a model without FSDP units"
@@ -306,7 +303,17 @@ def test_sync_module_states_broadcasts_rank_zeros_parameters_and_buffers(ranks):
         assert life["unsynced_differs"] is True
 
 
-@pytest.mark.parametrize("case", ["optimizer", "optimizer_no_shard", "optimizer_tied"])
+OPTIMIZER_CASES = [
+    "optimizer",
+    "optimizer_no_shard",
+    "optimizer_tied",
+    "optimizer_orig",
+    "optimizer_orig_no_shard",
+    "optimizer_orig_tied",
+]
+
+
+@pytest.mark.parametrize("case", OPTIMIZER_CASES)
 def test_optim_state_dict_is_the_replays_state_by_name(ranks, case):
     for record in ranks:
         got = record[case]
@@ -316,11 +323,11 @@ def test_optim_state_dict_is_the_replays_state_by_name(ranks, case):
         assert got["steps"] == [2.0] and got["lr"] == 0.01
 
 
-@pytest.mark.parametrize("case", ["optimizer", "optimizer_no_shard", "optimizer_tied"])
+@pytest.mark.parametrize("case", OPTIMIZER_CASES)
 def test_optim_state_dict_to_load_continues_identically(ranks, case):
     for record in ranks:
         got = record[case]
-        assert got["continued"] == 0.0
+        assert got["continued"] == 0.0 and got["saved_kept"] is True
         assert got["loaded_lr"] == 0.01
         assert got["returned"] == ["param_groups", "state"]
         assert got["refused"][0].startswith(
@@ -335,7 +342,8 @@ def test_optim_state_dict_to_load_continues_identically(ranks, case):
         )
         assert got["stray"] == (
             "ValueError: FullyShardedDataParallel.optim_state_dict_to_load: the optimizer holds a parameter "
-            "that is not a FlatParameter of this model; build it from the wrapped model's parameters()"
+            "that is not one of this model's (a FlatParameter, or an original parameter with "
+            "use_orig_params=True); build it from the wrapped model's parameters()"
         )
 
 

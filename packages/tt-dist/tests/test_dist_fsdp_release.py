@@ -38,7 +38,7 @@ def test_full_shard_frees_after_forward_and_gathers_again_in_backward(fsdp_ranks
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_shard_grad_op_keeps_the_forwards_buffer_for_backward(fsdp_ranks, model):
+def test_shard_grad_op_keeps_the_forwards_buffer_until_its_backward_ends(fsdp_ranks, model):
     for record in fsdp_ranks:
         got = record["release"][f"{model}_SHARD_GRAD_OP"]
         units = len(got["gathers"])
@@ -46,6 +46,7 @@ def test_shard_grad_op_keeps_the_forwards_buffer_for_backward(fsdp_ranks, model)
         assert got["after_forward"] == [[True]] * units
         assert got["held_is_shard"] is False
         assert got["stand_ins"][0] > 0 and got["stand_ins"][1] == 0  # the leaves view the kept buffer
+        assert got["after_backward"] == [[False]] * units  # freed as backward ends; the user holds loss
         assert got["after_graph"] == [[False, False]] * units  # (the second: whole() after the step)
         assert got["difference"] < 1e-5
 
@@ -74,6 +75,17 @@ def test_a_frozen_unit_gathers_again_for_the_inputs_gradient(fsdp_ranks):
         assert got["after_forward"] == [[False]]
         assert got["gathers"] == [2] and got["after_backward"] == [[False, False]]
         assert got["input_grad"] < 1e-6
+
+
+@pytest.mark.parametrize("strategy", ["FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD"])
+def test_the_post_backward_hook_goes_when_it_has_run(fsdp_ranks, strategy):
+    for record in fsdp_ranks:
+        got = record["release"]["hooks"][strategy]
+        before = got["watchers"][0]
+        assert got["watchers"] == [before] * 3  # none left registered after backward, loss held or not
+        # a second backward through the retained graph would find no hook: refused, not silently dropped
+        assert got["again"].startswith("FullyShardedDataParallel: a second backward pass reached")
+        assert "retain_graph=True" in got["again"] and "Run the forward again" in got["again"]
 
 
 class OneRank:

@@ -33,6 +33,7 @@ from fsdp_models import (
     transformer,
     whole,
 )
+from fsdp_orig_checks import orig_params
 from fsdp_precision_checks import precision
 from fsdp_release_checks import release
 from fsdp_state_checks import optimizer_state, saving
@@ -151,9 +152,32 @@ def main(out: str) -> None:
         "optimizer_tied": optimizer_state(
             rank, world, tied, (5,), functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}))
         ),
+        "optimizer_orig": optimizer_state(
+            rank,
+            world,
+            wrap=functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}), use_orig_params=True),
+        ),
+        "optimizer_orig_no_shard": optimizer_state(
+            rank,
+            world,
+            wrap=functools.partial(
+                FSDP,
+                auto_wrap_policy=ModuleWrapPolicy({Block}),
+                sharding_strategy=ShardingStrategy.NO_SHARD,
+                use_orig_params=True,
+            ),
+        ),
+        "optimizer_orig_tied": optimizer_state(
+            rank,
+            world,
+            tied,
+            (5,),
+            functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Head}), use_orig_params=True),
+        ),
         "pending": pending_forwards(rank, world),
         "release": release(rank, world),
         "precision": precision(rank, world),
+        "orig_params": orig_params(rank, world),
     }
     dist.barrier()
     with open(f"{out}.{rank}.json", "w") as file:

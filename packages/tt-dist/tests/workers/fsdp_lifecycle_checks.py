@@ -55,7 +55,7 @@ def refusals(rank: int, world: int) -> dict:
         "early_optimizer": lambda: optimizer.zero_grad() or optimizer.step(),
         "hybrid": lambda: FSDP(mlp(), sharding_strategy=ShardingStrategy.HYBRID_SHARD),
         "mixed_precision": lambda: FSDP(mlp(), mixed_precision=object()),
-        "orig_params": lambda: FSDP(mlp(), use_orig_params=True),
+        "orig_params": lambda: FSDP(frozen, use_orig_params=True),
         "strategy": lambda: FSDP(mlp(), sharding_strategy="FULL_SHARD"),
         "not_a_module": lambda: FSDP(lambda x: x),
         "dtypes": lambda: FSDP(mixed),

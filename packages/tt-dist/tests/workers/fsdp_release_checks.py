@@ -20,6 +20,7 @@ import tt_autograd as autograd
 import tt_nn as nn
 import tt_optim
 from fsdp_models import BATCH, FSDP, Block, Head, batch, difference, mlp, part, tied, transformer, whole
+from tt_autograd import hooks
 from tt_autograd.saved_hooks import disable_saved_tensors_hooks, saved_tensors_hooks
 from tt_dist.fsdp import ModuleWrapPolicy, ShardingStrategy
 
@@ -124,6 +125,31 @@ def frozen_input_gradient(rank: int, world: int) -> dict:
     return out
 
 
+def hooks_after_backward() -> dict:
+    """Per strategy: live multi-grad hooks before a step, after its backward (loss held), after dropping
+    the loss; then a second backward through a retained graph (the error's message, or None)."""
+    x = autograd.tensor(np.ones((2, 5), np.float32))
+    out = {}
+    for strategy in ShardingStrategy.FULL_SHARD, ShardingStrategy.SHARD_GRAD_OP, ShardingStrategy.NO_SHARD:
+        model = FSDP(mlp(), sharding_strategy=strategy)
+        seen = [hooks.watchers[0]]
+        loss = model(x).sum()
+        loss.backward()
+        seen.append(hooks.watchers[0])
+        del loss
+        gc.collect()
+        seen.append(hooks.watchers[0])
+        loss = model(x).sum()
+        loss.backward(retain_graph=True)
+        try:
+            loss.backward()
+            again = None
+        except RuntimeError as error:
+            again = str(error)
+        out[strategy.name] = {"watchers": seen, "again": again}
+    return out
+
+
 def release(rank: int, world: int) -> dict:
     """What each strategy gathers and keeps in one step; enclosing and disabled saved-tensor hooks."""
     blocks = ModuleWrapPolicy({Block})
@@ -154,4 +180,5 @@ def release(rank: int, world: int) -> dict:
     disabled = disable_saved_tensors_hooks("no hooks here")
     out["disabled"] = step(transformer, (4, 3), wrap, rank, world, disabled)
     out["frozen"] = frozen_input_gradient(rank, world)
+    out["hooks"] = hooks_after_backward()
     return out

@@ -128,11 +128,15 @@ def optimizer_state(rank: int, world: int, build=None, inputs=(4, 3), wrap=None)
     fresh = wrap(build())
     fresh.load_state_dict(model.state_dict())
     again = tt_optim.AdamW(fresh.parameters(), lr=0.5)
+    kept = {(n, k): v.numpy().copy() for n, s in saved["state"].items() for k, v in s.items() if k != "step"}
     FSDP.optim_state_dict_to_load(fresh, again, saved, load_directly=True)
     x, y = batch(5, inputs)
     step(model, sharded, x, y, mine)
     step(fresh, again, x, y, mine)
     out["continued"] = difference(whole(fresh), whole(model))
+    # stepping the loaded optimizer leaves the moments of the dict it was loaded from as they were (no
+    # shared memory; its ``step`` counts are shared, as PyTorch's Optimizer.load_state_dict shares them)
+    out["saved_kept"] = all(np.array_equal(saved["state"][n][k].numpy(), v) for (n, k), v in kept.items())
     out["loaded_lr"] = again.param_groups[0]["lr"]
     out["returned"] = sorted(FSDP.optim_state_dict_to_load(fresh, again, saved))
     out["refused"] = [

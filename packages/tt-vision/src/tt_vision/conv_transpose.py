@@ -23,7 +23,10 @@ lays it out unchanged. Output size (per axis)::
 edge, which no patch reaches beyond the padding: those rows hold the bias.
 
 Cost: one GEMM of 2·N·H·W·C_in·kh·kw·C_out/g flops and one col2im
-(kh·kw vectorised slice-adds) forward; the same twice over backward.
+(kh·kw vectorised slice-adds) forward; the same twice over backward. The
+graph keeps the input and the weight, through ``save_for_backward`` only (so
+saved-tensor hooks see all of it); backward lays the weight out as GEMM
+operands again (a copy of its elements) rather than keeping forward's.
 """
 
 from __future__ import annotations
@@ -61,14 +64,14 @@ class ConvTranspose2dFunction(Function):
         out = col2im(patches, (n, ho, wo, c_out_g * groups), geometry)
         if bias is not None:
             out += bias
-        ctx.save_for_backward(xh, weight)
-        ctx.geometry, ctx.wmat = geometry, wmat
+        ctx.save_for_backward(xh, weight)  # (wmat, a copy, is laid out again in backward: not kept)
+        ctx.geometry = geometry
         return from_nhwc(out)
 
     @staticmethod
     def backward(ctx, grad):
         xh, weight = ctx.saved_tensors
-        geometry, wmat = ctx.geometry, ctx.wmat
+        geometry = ctx.geometry
         groups = geometry[4]
         n, h, w, c_in = xh.shape
         c_out = weight.shape[1] * groups
@@ -80,7 +83,8 @@ class ConvTranspose2dFunction(Function):
             (kh, kw) = geometry[0]
             cols = im2col(dy, geometry)[:, :h, :w]  # (N, H, W, g, kh, kw, C_out/g)
             cols = cols.reshape(n, h, w, groups, -1)
-            if need_x:  # conv2d(dY, w): each window times the weight
+            if need_x:  # conv2d(dY, w): each window times the weight (laid out again, as forward did)
+                wmat = weight_matrix(weight, groups)
                 per_group = np.matmul(cols.reshape(-1, groups, cols.shape[-1]).transpose(1, 0, 2), wmat)
                 dx = per_group.transpose(1, 0, 2).reshape(n, h, w, c_in)
                 grad_x = from_nhwc(dx)

@@ -4,7 +4,8 @@ A unit's parameters (those of its module not inside a nested unit) are laid end 
 end, ``P`` elements, padded with zeros to ``P' = ceil(P / N) * N`` on N ranks; rank r
 keeps elements ``[r·P'/N, (r+1)·P'/N)`` as the :class:`FlatParameter` the optimizer
 steps. The module's original parameters are taken out of ``_parameters`` (their names
-stay declared, as None) and their storage is freed.
+stay declared, as None) and their storage is freed; with ``use_orig_params=True`` they
+stay, as views of their parts of the shard (:mod:`tt_dist.fsdp.orig_params`).
 
 * :meth:`FlatParamHandle.unshard`: one ``Iallgather`` of the shards into one buffer of
   ``P'`` elements; each original parameter becomes a leaf tensor viewing its range of
@@ -25,10 +26,12 @@ that keep where a saved view of the buffer lies rather than the view, and then d
 the buffer (:mod:`tt_dist.fsdp.reshard`); backward gathers it again, and the
 post-backward hook drops it again: a unit's ``P'`` elements live during its forward and
 its backward only, as PyTorch's. SHARD_GRAD_OP keeps the buffer from the forward until
-the graph is dropped, so the peak of a step holds every unit's gathered parameters, as
-DDP holds the whole model. At rest, per rank: parameters ``P'/N``, gradients ``P'/N``,
-optimizer state ``P'/N`` per state tensor (Adam's two moments: ``2·P'/N``) -- against
-``P`` each with DDP. One transient ``P'``-element gradient buffer exists during each
+the unit's backward has computed its gradients, then its post-backward hook points the
+leaves at NaN stand-ins (as FULL_SHARD's release does) while the user may still hold the
+graph, so the peak of a step holds every unit's gathered parameters, as DDP holds the
+whole model, and none is left after backward, as PyTorch's. At rest, per rank: parameters
+``P'/N``, gradients ``P'/N``, optimizer state ``P'/N`` per state tensor (Adam's two moments:
+``2·P'/N``) -- against ``P`` each with DDP. One transient ``P'``-element gradient buffer exists during each
 unit's reduce-scatter. ``benchmarks/fsdp_memory.py`` prints both, at rest and traced
 through a step.
 
@@ -44,11 +47,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tt_autograd import Tensor
+from tt_autograd import Tensor, hooks
 from tt_autograd.multi_grad_hook import register_multi_grad_hook
 from tt_nn import Module, Parameter
 from tt_tensor import versions
 
+from . import orig_params
 from .api import MixedPrecision, ShardingStrategy
 from .mixed_precision import predivide_factor, unit_dtypes
 from .reshard import Gathered
@@ -59,6 +63,14 @@ _MOVED = (
     "FullyShardedDataParallel: this parameter {what} was flattened into a unit's FlatParameter when the "
     "model was wrapped, and is no longer trained; an optimizer built before wrapping holds it. Build "
     "the optimizer after wrapping, from the wrapped model: optim.SGD(fsdp_model.parameters(), ...)"
+)
+
+
+_AGAIN = (
+    "FullyShardedDataParallel: a second backward pass reached a unit's parameters through a graph whose "
+    "gradients were already reduce-scattered (backward(retain_graph=True), then another backward); a "
+    "unit reduces its gradients once per forward, as PyTorch's FSDP does. Run the forward again for each "
+    "backward, or add the losses and call backward once"
 )
 
 
@@ -114,6 +126,8 @@ class FlatParamHandle:
             built the same values, as with PyTorch's default).
         mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision` (the gathered parameters' dtype and
             the reduction's; :mod:`tt_dist.fsdp.mixed_precision`), or None.
+        use_orig_params: keep the original parameters registered, as views of this rank's shard
+            (:mod:`tt_dist.fsdp.orig_params`); else they are consumed.
     """
 
     def __init__(
@@ -123,6 +137,7 @@ class FlatParamHandle:
         strategy: ShardingStrategy,
         sync_module_states: bool = False,
         mixed_precision: MixedPrecision | None = None,
+        use_orig_params: bool = False,
     ) -> None:
         self.group, self.strategy = group, strategy
         self.sharded = strategy is not ShardingStrategy.NO_SHARD
@@ -138,9 +153,9 @@ class FlatParamHandle:
         if len(grads) > 1:
             frozen = [fqn for fqn, *_, p in named if not p.requires_grad]
             raise ValueError(
-                "FullyShardedDataParallel (use_orig_params=False) flattens a unit's parameters into one, so "
-                f"they must all require grad or none; frozen: {frozen}. Wrap the frozen modules as units of "
-                "their own (auto_wrap_policy) or freeze the whole unit"
+                "FullyShardedDataParallel flattens a unit's parameters into one, so they must all require "
+                f"grad or none (with use_orig_params=True too, unlike PyTorch's); frozen: {frozen}. Wrap the "
+                "frozen modules as units of their own (auto_wrap_policy) or freeze the whole unit"
             )
         self.requires_grad = grads == {True}
         self.infos: list[ParamInfo] = []
@@ -172,12 +187,11 @@ class FlatParamHandle:
         start = group.rank * self.shard_size if self.sharded else 0
         self.flat_param = FlatParameter(Tensor.from_array(full[start : start + self.shard_size].copy()),
                                         requires_grad=self.requires_grad)  # fmt: skip
-        for info, (fqn, module, name, param) in zip(self.infos, named):
-            module._parameters[name] = None  # the name stays declared; named_parameters skips it
-            if info.first:
-                param.array = np.empty(0, self.dtype)  # free the original storage (PyTorch frees it too)
-                param.__class__ = ConsumedParameter
-                param._fsdp_name = fqn
+        self.originals: list[tuple[ParamInfo, Parameter]] | None = None  # use_orig_params: (info, view)
+        if use_orig_params:
+            orig_params.expose(self, named)
+        else:
+            consume(self.infos, named, self.dtype)
         self.placeholder = Tensor.from_array(np.empty(0, self.dtype))
         self.full: np.ndarray | None = None  # the gathered P' elements while unsharded
         self.gathered: Gathered | None = None  # FULL_SHARD: the recording forward's, to release after it
@@ -237,19 +251,29 @@ class FlatParamHandle:
         The registration holds nothing of the graph: :meth:`watch` gives it weak references to the
         outputs' nodes, and once none is left (the graph was dropped without a backward) :meth:`prune`
         forgets it. Until then, the first leaf stands in (it lives as long as the graph does).
+
+        The hook is taken off when it has run (a live multi-grad hook makes every backward pass of
+        the process record its walk). A later pass that reaches the leaves again (``backward(
+        retain_graph=True)``, then a second backward through the graph) would find no hook and leave
+        its gradients out of ``flat_param.grad``: it raises instead, as PyTorch's FSDP refuses it.
         """
         entry: dict[str, Any] = {"alive": [weakref.ref(leaves[0])], "watched": False}
         forward = self.gathered  # FULL_SHARD's (None otherwise): released when the backward is done
+        if self.strategy is ShardingStrategy.SHARD_GRAD_OP:  # the leaves view the forward's buffer
+            forward = Gathered(self, self.full, dict(enumerate(leaves)))  # (held weakly; never gathers)
 
         def clear(leaf: Tensor) -> None:
             leaf.grad = None  # the gradient went into the flat buffer; do not keep a full-size copy
+            if entry.get("pass", hooks.passes.number) != hooks.passes.number:
+                raise RuntimeError(_AGAIN)
 
         def done(grads: list[Any]) -> None:
+            entry["pass"] = hooks.passes.number  # (the last leaf's clear() runs after, in this pass)
             for handle in entry["handles"]:
                 handle.remove()
             self.registrations = [e for e in self.registrations if e is not entry]  # by identity
             if forward is not None:
-                forward.release()  # backward's gathered parameters go before the reduce-scatter
+                forward.release()  # the gathered parameters go before the reduce-scatter (PyTorch's order)
             self.post_backward(grads)
 
         for leaf in leaves:  # kept after done(): the last leaf's runs after it, and they die with the leaves
@@ -290,7 +314,10 @@ class FlatParamHandle:
         self.leaves = []
         self.gathered = None
         for info in self.infos:
-            object.__setattr__(info.module, info.name, self.placeholder)
+            if self.originals is not None:  # the name reads the registered view again
+                info.module.__dict__.pop(info.name, None)
+            else:
+                object.__setattr__(info.module, info.name, self.placeholder)
 
     def writeback(self) -> None:
         """Copy this rank's range of the gathered buffer (changed in place) back into the shard."""
@@ -304,7 +331,8 @@ class FlatParamHandle:
         """Pack the unit's gradients, reduce-scatter and average them into ``flat_param.grad``.
 
         Under ``no_sync()`` the packed gradient is kept (summed over passes) and sent with the next
-        synchronised backward. SHARD_GRAD_OP releases the gathered parameters here.
+        synchronised backward. SHARD_GRAD_OP's handle drops its gathered buffer here (the hook has
+        pointed the forward's leaves at stand-ins).
         """
         flat = np.zeros(self.padded, self.reduce_dtype)
         firsts = [info for info in self.infos if info.first]
@@ -330,6 +358,7 @@ class FlatParamHandle:
         from mpi4py import MPI
 
         what = "FullyShardedDataParallel backward (reducing a unit's gradients)"
+        self.sync_grads()
         if self.predivide != 1:
             flat /= self.predivide
         if self.sharded:
@@ -346,6 +375,13 @@ class FlatParamHandle:
         else:
             param.grad.array += shard
             versions.bump(param.grad.array)
+        if self.originals is not None:
+            orig_params.point_grads(self)
+
+    def sync_grads(self) -> None:
+        """use_orig_params: ``flat_param.grad`` made what the original parameters' ``grad`` say."""
+        if self.originals is not None:
+            orig_params.sync_grads(self)
 
     def held_arrays(self) -> list[np.ndarray]:
         """The memory this handle refers to, each block once (for counting a rank's bytes).
@@ -363,6 +399,16 @@ class FlatParamHandle:
                 array = array.base
             roots[id(array)] = array
         return list(roots.values())
+
+
+def consume(infos: list[ParamInfo], named: list[tuple[str, Module, str, Parameter]], dtype: np.dtype) -> None:
+    """Take the original parameters out of their modules and free their storage (use_orig_params=False)."""
+    for info, (fqn, module, name, param) in zip(infos, named):
+        module._parameters[name] = None  # the name stays declared; named_parameters skips it
+        if info.first:
+            param.array = np.empty(0, dtype)  # free the original storage (PyTorch frees it too)
+            param.__class__ = ConsumedParameter
+            param._fsdp_name = fqn
 
 
 def first_node(output: Any) -> Any:

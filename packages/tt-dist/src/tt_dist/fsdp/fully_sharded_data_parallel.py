@@ -1,8 +1,8 @@
 """``FullyShardedDataParallel``: parameters, gradients and optimizer state sharded over the ranks (ZeRO-3).
 
-PyTorch's ``torch.distributed.fsdp.FullyShardedDataParallel`` (FSDP1, ``use_orig_params=False``),
-on MPI. Wrap the model on every rank after :func:`~tt_dist.init_process_group`, then build
-the optimizer from the wrapped model::
+PyTorch's ``torch.distributed.fsdp.FullyShardedDataParallel`` (FSDP1), on MPI. Wrap the
+model on every rank after :func:`~tt_dist.init_process_group`, then build the optimizer
+from the wrapped model::
 
     policy = ModuleWrapPolicy({Block})                     # each Block its own unit
     model = FullyShardedDataParallel(model, auto_wrap_policy=policy)
@@ -16,7 +16,9 @@ the user wrapped by hand) become units; each owns one flat parameter of the para
 in its subtree that no nested unit owns (:mod:`tt_dist.fsdp.flat_param`). After
 wrapping, ``model.parameters()`` yields these flat shards, one per unit, each ``1/N`` of
 its unit's padded flat size, and ``model.state_dict()`` (``FULL_STATE_DICT``, the default)
-the unwrapped model's keys and whole tensors.
+the unwrapped model's keys and whole tensors. With ``use_orig_params=True`` it yields the
+original parameters instead, each a 1-D view of its part of this rank's shard, so an
+optimizer can take parameter groups (:mod:`tt_dist.fsdp.orig_params`).
 
 **A step.** Each unit's forward all-gathers its flat parameter and runs the module with
 its original parameters pointing at views of the gathered buffer; its backward ends in
@@ -28,7 +30,7 @@ parameters follow those of one process on the whole batch of B (up to float roun
 optimizer state are ``1/N`` per rank; FULL_SHARD frees a unit's gathered parameters after
 its forward and gathers them again in its backward (:mod:`tt_dist.fsdp.reshard`, through
 saved-tensor hooks), so a step's peak holds one or two units' parameters, as PyTorch's;
-SHARD_GRAD_OP keeps them from forward to backward, as the graph holds them.
+SHARD_GRAD_OP keeps them from forward to the end of the unit's backward.
 
 Every unit must take part in every backward on every rank (a unit whose parameters get
 no gradient on one rank would leave the others waiting in its reduce-scatter).
@@ -109,7 +111,7 @@ def owned_parameters(module: Module, prefix: str = "") -> list[tuple[str, Module
 
 
 class FullyShardedDataParallel(Module):
-    """PyTorch's ``FullyShardedDataParallel`` with ``use_orig_params=False`` (see the module docstring).
+    """PyTorch's ``FullyShardedDataParallel`` (FSDP1; see the module docstring).
 
     Args:
         module: the model (the same on every rank, or made equal by ``sync_module_states``).
@@ -121,7 +123,9 @@ class FullyShardedDataParallel(Module):
         auto_wrap_policy: a callable ``policy(module=, recurse=, nonwrapped_numel=)`` from
             :mod:`tt_dist.fsdp.wrap` choosing the submodules that become units of their own.
         sync_module_states: broadcast rank 0's parameters and buffers before sharding.
-        use_orig_params: False only (the optimizer steps the flat shards).
+        use_orig_params: False (default): ``parameters()`` yields one flat shard per unit; True: the
+            original parameters, each a 1-D view of its part of this rank's shard, for parameter
+            groups (:mod:`tt_dist.fsdp.orig_params`).
         mixed_precision: a :class:`~tt_dist.fsdp.MixedPrecision`: the dtype the gathered parameters
             compute in and the one the gradients are reduced in (:mod:`tt_dist.fsdp.mixed_precision`).
         ignored_modules, param_init_fn, ignored_states, device_mesh: refused when set.
@@ -171,8 +175,8 @@ class FullyShardedDataParallel(Module):
             )
         unit_dtypes(mixed_precision, np.dtype(np.float32))  # checked before anything is wrapped
         refuse({"ignored_modules": ignored_modules,
-                "param_init_fn": param_init_fn, "ignored_states": ignored_states, "device_mesh": device_mesh,
-                "use_orig_params": use_orig_params or None})  # fmt: skip
+                "param_init_fn": param_init_fn, "ignored_states": ignored_states,
+                "device_mesh": device_mesh})  # fmt: skip
         group = default_group(process_group, "FullyShardedDataParallel")
         if auto_wrap_policy is not None:
             if any(isinstance(m, FullyShardedDataParallel) for m in module.modules()):
@@ -183,7 +187,8 @@ class FullyShardedDataParallel(Module):
 
             def unit(child: Module) -> Module:
                 return FullyShardedDataParallel(child, group, strategy, mixed_precision=mixed_precision,
-                                                sync_module_states=sync_module_states)  # fmt: skip
+                                                sync_module_states=sync_module_states,
+                                                use_orig_params=use_orig_params)  # fmt: skip
 
             recursive_wrap(module, auto_wrap_policy, unit, only_wrap_children=True)
         self._fsdp_wrapped_module = module
@@ -193,14 +198,25 @@ class FullyShardedDataParallel(Module):
         self._state_dict_config: StateDictConfig = FullStateDictConfig()
         named = owned_parameters(module)
         self.mixed_precision = mixed_precision
+        self._use_orig_params = bool(use_orig_params)
+        flags = [m._use_orig_params for m in module.modules() if isinstance(m, FullyShardedDataParallel)]
+        if any(flag != self._use_orig_params for flag in flags):
+            raise ValueError(
+                "FullyShardedDataParallel: every unit of a model must have the same use_orig_params (PyTorch "
+                f"requires it too); this one has {self._use_orig_params}, a unit inside it the other"
+            )
         self._handle = (
-            FlatParamHandle(named, group, strategy, sync_module_states, mixed_precision) if named else None
+            FlatParamHandle(
+                named, group, strategy, sync_module_states, mixed_precision, self._use_orig_params
+            )
+            if named
+            else None
         )
         self._is_root = True  # until an enclosing unit is built around this one
         for inner in module.modules():
             if isinstance(inner, FullyShardedDataParallel):
                 inner._is_root = False
-        if self._handle is not None:
+        if self._handle is not None and not self._use_orig_params:  # (else the originals stay registered)
             module.register_parameter(FLAT, self._handle.flat_param)
         if sync_module_states and group.size > 1:
             broadcast_tensors([b for b in module.buffers()], group)
@@ -288,6 +304,8 @@ class FullyShardedDataParallel(Module):
         from mpi4py import MPI
 
         p = float(norm_type)
+        for handle in self._handles():
+            handle.sync_grads()  # (use_orig_params: what the original parameters' grads say)
         handles = [h for h in self._handles() if h.flat_param.grad is not None]
         sharded = [h.flat_param.grad.array for h in handles if h.sharded]
         whole = [h.flat_param.grad.array for h in handles if not h.sharded]
@@ -370,6 +388,11 @@ class FullyShardedDataParallel(Module):
         units = FullyShardedDataParallel.fsdp_modules(module)
         if not units:
             raise ValueError("set_state_dict_type: the module has no FullyShardedDataParallel unit")
+        if state_dict_type is StateDictType.LOCAL_STATE_DICT and units[0]._use_orig_params:
+            raise NotImplementedError(
+                "FullyShardedDataParallel: LOCAL_STATE_DICT with use_orig_params=True is not supported in "
+                "TinyTorch (the flat shards are not registered); use FULL_STATE_DICT"
+            )
         previous = StateDictSettings(units[0]._state_dict_type, units[0]._state_dict_config)
         for unit in units:
             unit._state_dict_type, unit._state_dict_config = state_dict_type, config
@@ -423,16 +446,15 @@ class FullyShardedDataParallel(Module):
     @contextlib.contextmanager
     def _originals_registered(self) -> Iterator[None]:
         """While summoned: the original parameters back in their modules' tables, for the state dicts."""
-        handles = self._handles()
-        for handle in handles:
-            for info in handle.infos:
-                info.module._parameters[info.name] = info.module.__dict__[info.name]
+        infos = [info for handle in self._handles() for info in handle.infos]
+        registered = [info.module._parameters[info.name] for info in infos]  # None, or use_orig_params' views
+        for info in infos:
+            info.module._parameters[info.name] = info.module.__dict__[info.name]
         try:
             yield
         finally:
-            for handle in handles:
-                for info in handle.infos:
-                    info.module._parameters[info.name] = None
+            for info, value in zip(infos, registered):
+                info.module._parameters[info.name] = value
 
     def _full_entries(self) -> OrderedDict[str, Tensor]:
         """The unwrapped model's keys and live tensors (call while summoned)."""

@@ -8,8 +8,11 @@ state key) and cuts it into the original parameters: ``{"state": {fqn: {key: ten
 same on every rank. :func:`optim_state_dict_to_load` does the reverse on every rank: it
 lays each parameter's state end to end, pads, keeps this rank's slice and returns a dict
 in the optimizer's own layout for ``optimizer.load_state_dict``. Values that are not
-shards (``step``) are copied. Cost: one all-gather of ``P'`` elements per unit and state
-key, and a copy of the whole state on every rank.
+shards (``step``) are copied. With ``use_orig_params=True`` the optimizer holds the original
+parameters, each with its piece of the shard's state: the pieces of a unit are laid end to end
+first (:func:`~tt_dist.fsdp.orig_params.shard_state`), and each gets its piece back on
+loading. Cost: one all-gather of ``P'`` elements per unit and state key, and a copy of the
+whole state on every rank.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor
+
+from .orig_params import shard_state, state_piece
 
 __all__ = ["optim_state_dict", "optim_state_dict_to_load"]
 
@@ -43,9 +48,14 @@ def optim_state_dict(model: Any, optim: Any, fsdp_class: type) -> dict[str, Any]
     """The whole optimizer state by the unwrapped model's parameter names (call it on every rank)."""
     handles = unit_prefixes(model, fsdp_class)
     names_of = {id(h.flat_param): [prefix + i.fqn for i in h.infos if i.first] for prefix, h in handles}
+    for prefix, handle in handles:  # use_orig_params: each original parameter under its own name
+        names_of.update({id(p): [prefix + info.fqn] for info, p in handle.originals or ()})
     state: dict[str, dict[str, Any]] = {}
     for prefix, handle in handles:
-        saved = optim.state.get(handle.flat_param, {})
+        if handle.originals is not None:
+            saved = shard_state(handle, optim.state)
+        else:
+            saved = optim.state.get(handle.flat_param, {})
         for key, value in saved.items():
             if not is_shard(value, handle):
                 for info in handle.infos:
@@ -79,7 +89,9 @@ def optim_state_dict_to_load(model: Any, optim: Any, optim_state_dict: dict[str,
             "FullyShardedDataParallel.optim_state_dict_to_load: expected a dict with 'state' and "
             "'param_groups', as FullyShardedDataParallel.optim_state_dict makes"
         )
-    handles = {id(h.flat_param): (prefix, h) for prefix, h in unit_prefixes(model, fsdp_class)}
+    units = unit_prefixes(model, fsdp_class)
+    handles = {id(h.flat_param): (prefix, h) for prefix, h in units}
+    originals = {id(p): (prefix, h, info) for prefix, h in units for info, p in h.originals or ()}
     saved = optim_state_dict["state"]
     index_of: dict[int, int] = {}
     state: dict[int, dict[str, Any]] = {}
@@ -87,10 +99,17 @@ def optim_state_dict_to_load(model: Any, optim: Any, optim_state_dict: dict[str,
     for group, saved_group in zip(optim.param_groups, optim_state_dict["param_groups"]):
         for param in group["params"]:
             index = index_of.setdefault(id(param), len(index_of))
+            if id(param) in originals:  # use_orig_params: this rank's piece of each whole state value
+                prefix, handle, info = originals[id(param)]
+                found = saved.get(prefix + info.fqn, {})
+                if found:
+                    state[index] = {key: state_piece(handle, info, value) for key, value in found.items()}
+                continue
             if id(param) not in handles:
                 raise ValueError(
                     "FullyShardedDataParallel.optim_state_dict_to_load: the optimizer holds a parameter that "
-                    "is not a FlatParameter of this model; build it from the wrapped model's parameters()"
+                    "is not one of this model's (a FlatParameter, or an original parameter with "
+                    "use_orig_params=True); build it from the wrapped model's parameters()"
                 )
             prefix, handle = handles[id(param)]
             firsts = [info for info in handle.infos if info.first]

@@ -25,7 +25,9 @@ value that views it.
 
 What the hooks do not see stays as it was, and correct: an array a Function keeps as an
 attribute of its node rather than through ``save_for_backward`` keeps the buffer alive
-until backward (``tt_autograd.saved_hooks.census`` lists such attributes). Nested units:
+until backward (``tt_autograd.saved_hooks.census`` lists such attributes). None of the
+common layers does (Linear, Embedding, LayerNorm, Conv1d/2d, ConvTranspose2d, BatchNorm2d,
+MultiheadAttention, LSTM: ``tests/test_fsdp_release_layers.py``). Nested units:
 the inner unit's pair is the innermost, and hands what it does not keep to the outer
 unit's. Inside ``disable_saved_tensors_hooks`` a unit cannot enter its pair and keeps its
 buffer until its backward, as SHARD_GRAD_OP.
@@ -124,8 +126,8 @@ def release_after_forward(gathered: Gathered) -> Iterator[bool]:
     """Run a FULL_SHARD unit's forward under hooks that save views of ``gathered`` as :class:`SavedView`.
 
     Yields True when the hooks are on (then the caller releases the buffer after the forward);
-    False inside ``disable_saved_tensors_hooks``, where the unit keeps its buffer until the
-    graph is freed, as SHARD_GRAD_OP does.
+    False inside ``disable_saved_tensors_hooks``, where the unit keeps its buffer until its
+    backward has computed its gradients, as SHARD_GRAD_OP does.
     """
     outer = current_hooks()
 
