@@ -99,3 +99,17 @@ def test_from_pretrained_shares_the_table_freezes_it_and_draws_nothing():
     with pytest.raises(ValueError, match=r"_weight has shape \(5, 3\), expected \(4, 3\)"):
         Embedding(4, 3, _weight=table)
     assert Embedding(5, 3, _weight=table, _freeze=True).weight.requires_grad is False
+
+
+def test_max_norm_edges_in_float64():
+    weight = autograd.tensor(np.array([[3.0, 4.0, 0.0], [0.0, 6.0, 8.0]]))  # norms 5 and 10
+    embedding(autograd.tensor([0, 1]), weight, max_norm=5.0)
+    np.testing.assert_array_equal(weight.numpy()[0], [3.0, 4.0, 0.0])  # exactly at max_norm: kept
+    scale = 5.0 / (10.0 + 1e-7)  # PyTorch's max_norm / (norm + 1e-7)
+    np.testing.assert_allclose(weight.numpy()[1], np.array([0.0, 6.0, 8.0]) * scale, rtol=1e-15)
+
+
+def test_a_negative_padding_idx_counts_from_the_end():
+    weight = autograd.tensor(TABLE.astype(np.float64), requires_grad=True)
+    embedding(autograd.tensor([4, 1, 4]), weight, padding_idx=-1).sum().backward()
+    np.testing.assert_array_equal(weight.grad.numpy()[[1, 4]], [[1.0] * 3, [0.0] * 3])  # 4's: held at 0
