@@ -111,5 +111,8 @@ def test_max_norm_edges_in_float64():
 
 def test_a_negative_padding_idx_counts_from_the_end():
     weight = autograd.tensor(TABLE.astype(np.float64), requires_grad=True)
+    embedding(autograd.tensor([4, 1, 4, 0]), weight, padding_idx=0).sum().backward()  # (0 stays 0)
+    np.testing.assert_array_equal(weight.grad.numpy()[[0, 4]], [[0.0] * 3, [2.0] * 3])
+    weight.grad = None
     embedding(autograd.tensor([4, 1, 4]), weight, padding_idx=-1).sum().backward()
     np.testing.assert_array_equal(weight.grad.numpy()[[1, 4]], [[1.0] * 3, [0.0] * 3])  # 4's: held at 0
