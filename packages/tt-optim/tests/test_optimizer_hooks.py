@@ -50,9 +50,11 @@ def test_a_pre_hook_may_replace_the_arguments(leaves):
 
     optimizer.register_step_pre_hook(lambda o, a, k: ((), {"closure": closure}))
     assert optimizer.step() == 7.0 and closure_calls == [1]
-    optimizer.register_step_pre_hook(lambda o, a, k: "junk")
-    with pytest.raises(RuntimeError, match=r"SGD.step: a step pre-hook must return None or a tuple of"):
-        optimizer.step()
+    for junk in ("junk", ((),), ((), [])):  # not a pair; a pair whose second is no dict
+        handle = optimizer.register_step_pre_hook(lambda o, a, k, junk=junk: junk)
+        with pytest.raises(RuntimeError, match=r"SGD.step: a step pre-hook must return None or a tuple of"):
+            optimizer.step()
+        handle.remove()
 
 
 def test_subclasses_steps_run_the_hooks_once(leaves):
@@ -66,7 +68,7 @@ def test_subclasses_steps_run_the_hooks_once(leaves):
     params[0].grad = params[0].detach() * 0 + 1.0
     optimizer, log = Halving(params, lr=1.0), []
     optimizer.register_step_post_hook(lambda o, a, k: log.append(o.param_groups[0]["lr"]))
-    optimizer.step()
+    assert optimizer.step(lambda: 3.0) == 3.0  # the closure's loss, through both wrapped steps
     assert log == [0.5]
     lbfgs = LBFGS(params)
     lbfgs.register_step_post_hook(lambda o, a, k: log.append("lbfgs"))
@@ -104,3 +106,18 @@ def test_state_dict_hooks_may_replace_the_dict(leaves):
 
 def test_the_base_class_is_hooked_too():
     assert Optimizer.step.runs_step_hooks and SGD.step is Optimizer.step  # (SGD has no step of its own)
+
+
+def test_optimizer_hooks_do_not_make_backward_schedule_tensor_hooks(leaves):
+    from tt_autograd import hooks
+
+    optimizer, _ = _sgd(leaves)
+    before = len(hooks.hooked)
+    handles = [
+        optimizer.register_step_pre_hook(lambda o, a, k: None),
+        register_optimizer_step_pre_hook(lambda o, a, k: None),
+        register_optimizer_step_post_hook(lambda o, a, k: None),
+    ]
+    assert len(hooks.hooked) == before  # (leaf hooks there make every backward walk its schedule)
+    for handle in handles:
+        handle.remove()
