@@ -173,3 +173,25 @@ def test_warnings_name_the_callers_line_through_the_wrapper():
         with pytest.warns(UserWarning, match="deprecated") as record:
             call()
         assert [w.filename for w in record] == [__file__], [w.filename for w in record]
+
+
+def test_linalg_special_and_fft_take_out_too():
+    m = tt.tensor([[2.0, 1.0], [1.0, 3.0]])
+    inverse = tt.empty(0)
+    assert tt.linalg.inv(m, out=inverse) is inverse
+    np.testing.assert_allclose(inverse.numpy(), np.linalg.inv(m.numpy()), rtol=1e-6)
+    q, r = tt.empty(0), tt.empty(0)
+    result = tt.linalg.qr(m, out=(q, r))
+    assert result.Q is q and result.R is r
+    np.testing.assert_allclose((q @ r).numpy(), m.numpy(), rtol=1e-6)
+    erf = tt.empty(2, 2)
+    assert tt.special.erf(m, out=erf) is erf
+    frequencies = tt.empty(0, dtype=tt.float64)
+    tt.fft.fftfreq(4, out=frequencies)  # a creation function: out's dtype
+    np.testing.assert_array_equal(frequencies.numpy(), [0.0, 0.25, -0.5, -0.25])
+    spectrum = tt.empty(0, dtype=tt.complex64)
+    assert tt.fft.rfft(tt.ones(8), out=spectrum) is spectrum and spectrum.shape == (5,)
+    for module, names in out_argument.SUBMODULE_NAMES.items():
+        for name in names:
+            function = getattr(getattr(tt, module), name)
+            assert function.__wrapped__.__name__ == function.__name__, (module, name)

@@ -3,8 +3,9 @@
 Most ``torch.*`` functions take ``out=``: a tensor (a tuple of tensors for the functions that
 return several) that receives the result and is returned. TinyTorch's functions live in their
 packages without it; :func:`install` wraps the ones to which PyTorch 2.13 gives ``out=``
-(``NAMES``, read off its signatures and checked by calling them) where ``import tinytorch`` puts
-them, so ``tinytorch.add`` takes ``out=`` and ``tt_autograd.add`` stays as it is.
+(``NAMES``, read off its signatures and checked by calling them; ``SUBMODULE_NAMES`` for
+``torch.linalg``, ``torch.special`` and ``torch.fft``) where ``import tinytorch`` puts them, so
+``tinytorch.add`` and ``tinytorch.linalg.solve`` take ``out=`` and ``tt_autograd.add`` stays as it is.
 
 PyTorch's rules, kept:
 
@@ -60,20 +61,42 @@ tanh tensordot threshold topk triangular_solve tril triu true_divide trunc var v
 where xlogy zeros
 """.split()
 
+#: ``torch.linalg``'s, ``torch.special``'s and ``torch.fft``'s functions that take ``out=`` (PyTorch 2.13's).
+SUBMODULE_NAMES = {
+    "linalg": """
+        cholesky cholesky_ex cond cross det eig eigh eigvals eigvalsh householder_product inv inv_ex lu
+        lu_factor lu_factor_ex lu_solve matmul matrix_norm matrix_power matrix_rank multi_dot norm pinv
+        qr slogdet solve solve_ex solve_triangular svd svdvals tensorinv tensorsolve vecdot vector_norm
+    """.split(),
+    "special": """
+        bessel_j0 bessel_j1 bessel_y0 bessel_y1 digamma entr erf erfc erfcx erfinv exp2 expit expm1
+        gammainc gammaincc gammaln i0 i0e i1 i1e log1p log_ndtr logit logsumexp modified_bessel_i0
+        modified_bessel_i1 modified_bessel_k0 modified_bessel_k1 multigammaln ndtr ndtri polygamma psi
+        round scaled_modified_bessel_k0 scaled_modified_bessel_k1 sinc spherical_bessel_j0 xlog1py xlogy
+        zeta
+    """.split(),
+    "fft": """
+        fft fft2 fftfreq fftn hfft ifft ifft2 ifftn ihfft irfft irfft2 irfftn rfft rfft2 rfftfreq rfftn
+    """.split(),
+}
+
 #: Creation functions: without ``dtype`` they make their values in ``out``'s dtype, as PyTorch's.
 CREATION = frozenset(
-    "empty zeros ones full arange range linspace logspace eye rand randn randint randperm".split()
+    "empty zeros ones full arange range linspace logspace eye rand randn randint randperm"
+    " fftfreq rfftfreq".split()
 )
 
 _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < float < complex
 
 
 def install(namespace: dict) -> None:
-    """Give every function of ``NAMES`` in ``namespace`` (``tinytorch``'s globals) ``out=``."""
-    for name in NAMES:
-        function = namespace.get(name)
-        if function is not None:
-            namespace[name] = with_out(name, function)
+    """Give every function of ``NAMES`` in ``namespace`` (``tinytorch``'s globals) ``out=``, and those of
+    ``SUBMODULE_NAMES`` in ``tinytorch.linalg``, ``.special`` and ``.fft`` (TinyTorch's own modules)."""
+    for names, where in ((NAMES, namespace), *((n, vars(namespace[m])) for m, n in SUBMODULE_NAMES.items())):
+        for name in names:
+            function = where.get(name)
+            if function is not None:
+                where[name] = with_out(name, function)
 
 
 def with_out(name: str, function: Callable) -> Callable:
