@@ -69,6 +69,18 @@ def test_a_worker_killed_while_its_batch_is_awaited_is_named_with_its_signal():
         next(batches)
 
 
+class ExitsCleanly(TensorDataset):
+    get_batch = None
+
+    def __getitem__(self, index):
+        os._exit(0)
+
+
+def test_a_worker_that_exits_with_code_0_mid_pass_is_named_with_it():
+    with pytest.raises(RuntimeError, match=r"worker 0 \(pid \d+\) exited with exit code 0\. Details are"):
+        list(DataLoader(ExitsCleanly(autograd.arange(2)), num_workers=1))
+
+
 class RefusingPipe:
     """A task pipe that refuses tasks (a broken pipe) but passes the shutdown's ``None`` on."""
 
