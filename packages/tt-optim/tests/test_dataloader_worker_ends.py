@@ -21,7 +21,7 @@ import time
 import numpy as np
 import pytest
 import tt_autograd as autograd
-from tt_optim.data import DataLoader, IterableDataset, TensorDataset, get_worker_info
+from tt_optim.data import DataLoader, IterableDataset, TensorDataset, get_worker_info, worker
 
 pytestmark = pytest.mark.usefixtures("nothing_left")  # conftest.py: no worker or segment left
 
@@ -32,8 +32,25 @@ def killed_named(worker_id, pid):
     return rf"^DataLoader worker \(pid\(s\) {pid}\) exited unexpectedly: {died}$"
 
 
+class SeenAliveUntilJoined:
+    """A worker process whose exit is not reaped until it is joined (the moment its pipe has just closed)."""
+
+    def __init__(self, process):
+        self.process, self.joined = process, False
+
+    def join(self, timeout=None):
+        self.joined = True
+        self.process.join(timeout)
+
+    def is_alive(self):
+        return not self.joined or self.process.is_alive()
+
+    def __getattr__(self, name):
+        return getattr(self.process, name)
+
+
 def test_a_worker_killed_while_its_next_task_is_sent_is_named_with_its_signal():
-    """Its answer is in the pipe; the next task sent to it finds the pipe broken."""
+    """Its answer is in the pipe; the next task sent to it finds the pipe broken, and waits for its exit."""
     batches = iter(DataLoader(TensorDataset(autograd.arange(40)), batch_size=2, num_workers=2))
     assert [next(batches)[0].tolist() for _ in range(4)] == [[0, 1], [2, 3], [4, 5], [6, 7]]
     victim = batches._workers[0]  # batches 4 and 6 are its; 8 goes to it once 4 is taken
@@ -42,6 +59,7 @@ def test_a_worker_killed_while_its_next_task_is_sent_is_named_with_its_signal():
         assert time.monotonic() < deadline
     os.kill(victim.pid, signal.SIGKILL)
     victim.join()
+    batches._workers[0] = SeenAliveUntilJoined(victim)
     with pytest.raises(RuntimeError, match=killed_named(0, victim.pid)):
         next(batches)
     with pytest.raises(StopIteration):
@@ -79,6 +97,25 @@ class ExitsCleanly(TensorDataset):
 def test_a_worker_that_exits_with_code_0_mid_pass_is_named_with_it():
     with pytest.raises(RuntimeError, match=r"worker 0 \(pid \d+\) exited with exit code 0\. Details are"):
         list(DataLoader(ExitsCleanly(autograd.arange(2)), num_workers=1))
+
+
+class SlowFirst(TensorDataset):
+    get_batch = None
+
+    def __getitem__(self, index):
+        if index == 0:
+            time.sleep(1.3)
+        return super().__getitem__(index)
+
+
+def test_a_batch_late_in_the_timeout_is_taken(monkeypatch):
+    """The timeout is the whole time given: a batch 1.3 s into a 2 s timeout is taken (checks every 50 ms)."""
+    monkeypatch.setattr(worker, "_POLL", 0.05)
+    dataset = SlowFirst(autograd.arange(4))
+    assert [batch[0].tolist() for batch in DataLoader(dataset, batch_size=2, num_workers=1, timeout=2)] == [
+        [0, 1],
+        [2, 3],
+    ]
 
 
 class RefusingPipe:
