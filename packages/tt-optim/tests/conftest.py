@@ -7,10 +7,16 @@ Test files are not importable modules (pytest runs with
 * ``leaves(*shapes, dtype=...)``: random leaf tensors that require grad,
   and the NumPy copies of their starting values;
 * ``gradient_feed(params, steps)``: a fixed sequence of random gradients per
-  parameter, and a function that installs step ``t``'s gradients as ``.grad``.
+  parameter, and a function that installs step ``t``'s gradients as ``.grad``;
+* ``nothing_left``: DataLoader workers' batches through shared memory whatever their size, and
+  no worker process or segment left after the test.
 """
 
 from __future__ import annotations
+
+import glob
+import multiprocessing
+import os
 
 import numpy as np
 import pytest
@@ -48,3 +54,14 @@ def gradient_feed(rng):
         return grads, install
 
     return make
+
+
+@pytest.fixture
+def nothing_left(monkeypatch):
+    """Threshold 0 (every batch with arrays goes through shared memory); no worker or segment left after."""
+    from tt_optim.data import shared_batches  # here: module 06's tests need no data package
+
+    monkeypatch.setattr(shared_batches, "SHARED_MEMORY_THRESHOLD", 0)
+    yield
+    assert multiprocessing.active_children() == []
+    assert glob.glob(f"/dev/shm/tt_loader_{os.getpid()}_*") == []

@@ -8,7 +8,6 @@ worker tests (test_dataloader_workers.py) run with both transports.
 from __future__ import annotations
 
 import glob
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -21,14 +20,7 @@ import tt_autograd as autograd
 from tt_optim.data import DataLoader, TensorDataset, shared_batches
 from tt_tensor import Generator
 
-
-@pytest.fixture(autouse=True)
-def nothing_left(monkeypatch):
-    """Threshold 0 (every batch with arrays goes through shared memory); no worker or segment left after."""
-    monkeypatch.setattr(shared_batches, "SHARED_MEMORY_THRESHOLD", 0)
-    yield
-    assert multiprocessing.active_children() == []
-    assert glob.glob(f"/dev/shm/tt_loader_{os.getpid()}_*") == []
+pytestmark = pytest.mark.usefixtures("nothing_left")  # conftest.py: no worker or segment left
 
 
 @pytest.fixture

@@ -317,9 +317,15 @@ class Dying(TensorDataset):
         os._exit(3)
 
 
-def test_a_worker_that_dies_is_named():
-    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+ \(exit code 3\)\) exited"):
+def test_a_worker_that_dies_is_named_with_its_exit_code():
+    with pytest.raises(RuntimeError) as caught:
         list(DataLoader(Dying(autograd.arange(2)), num_workers=1))
+    assert re.fullmatch(
+        r"DataLoader worker \(pid\(s\) (\d+)\) exited unexpectedly: worker 0 \(pid \1\) exited with exit "
+        r"code 3\. Details are lost due to multiprocessing; rerunning with num_workers=0 may give a better "
+        r"error trace",
+        str(caught.value),
+    )
 
 
 def test_timeout_raises_a_clear_error():

@@ -158,7 +158,12 @@ class SlotPool:
         return data
 
     def release_all(self) -> None:
-        """Every slot free again (a new pass, once each worker has finished the last pass's tasks)."""
+        """Every slot free again (a new pass, once each worker has finished the last pass's tasks).
+
+        Answered tasks free their slots as they are received; this frees the slots of tasks never
+        answered: those a worker whose stream had ended skipped, in a pass broken off before the
+        main process learnt of the end. Without it those slots would stay lent for good.
+        """
         self.lent.clear()
         self.free = list(range(len(self.segments)))
 

@@ -41,6 +41,7 @@ import itertools
 import multiprocessing
 import os
 import random
+import signal
 import sys
 import time
 import traceback
@@ -306,6 +307,17 @@ def _as_is(indices: np.ndarray) -> np.ndarray:
     return indices
 
 
+def _how_it_ended(worker_id: int, process: Any) -> str:
+    """A dead worker's end as PyTorch words it: the signal that killed it (name too), else its exit code."""
+    which, code = f"worker {worker_id} (pid {process.pid})", process.exitcode
+    if code < 0:
+        return f"{which} is killed by signal: {signal.strsignal(-code)} ({signal.Signals(-code).name})"
+    return (
+        f"{which} exited with exit code {code}. Details are lost due to "
+        "multiprocessing; rerunning with num_workers=0 may give a better error trace"
+    )
+
+
 def worker_batches(loader: Any) -> WorkerIterator:
     """``iter(loader)`` with workers: a new :class:`WorkerIterator`, or (persistent workers) the kept one."""
     if not loader.persistent_workers:
@@ -368,8 +380,8 @@ class WorkerIterator:
         self._task_info: dict[int, tuple] = {}
         self._next_worker = itertools.cycle(range(self._num_workers))
         if not first:  # persistent workers: wait until each has finished the last pass's tasks
-            for pipe in self._tasks:
-                pipe.send(_Resume())
+            for worker_id in range(self._num_workers):
+                self._send(worker_id, _Resume())
             waiting = self._num_workers
             while waiting:
                 ready, _ = self._receive()
@@ -392,7 +404,7 @@ class WorkerIterator:
         indices = next(self._batches, StopIteration)
         if indices is StopIteration:
             return
-        self._tasks[worker_id].send((self._send_idx, indices, self._pool.lend(self._send_idx)))
+        self._send(worker_id, (self._send_idx, indices, self._pool.lend(self._send_idx)))
         self._task_info[self._send_idx] = (worker_id,)
         self._send_idx += 1
 
@@ -417,11 +429,26 @@ class WorkerIterator:
                     return send_idx, self._pool.receive(send_idx, data)
                 except EOFError:  # the worker closed its end: it has exited
                     self._workers[self._results.index(ready[0])].join(_POLL)
-            dead = [worker for worker in self._workers if not worker.is_alive()]
-            if dead:
-                self._shutdown_workers()
-                pids = ", ".join(f"{worker.pid} (exit code {worker.exitcode})" for worker in dead)
-                raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly")
+            self._fail_if_dead()
+
+    def _send(self, worker_id: int, message: Any) -> None:
+        """Send ``message`` down a worker's task pipe; a worker that has exited: the dead-worker error."""
+        try:
+            self._tasks[worker_id].send(message)
+        except OSError:  # BrokenPipeError: the worker, the pipe's only reader, has exited
+            self._workers[worker_id].join(_POLL)
+            self._fail_if_dead()
+            self._shutdown_workers()
+            raise
+
+    def _fail_if_dead(self) -> None:
+        """If a worker has exited: stop the others, unlink the segments, raise PyTorch's error naming each."""
+        dead = [worker_id for worker_id, worker in enumerate(self._workers) if not worker.is_alive()]
+        if dead:
+            self._shutdown_workers()
+            pids = ", ".join(str(self._workers[worker_id].pid) for worker_id in dead)
+            how = "; ".join(_how_it_ended(worker_id, self._workers[worker_id]) for worker_id in dead)
+            raise RuntimeError(f"DataLoader worker (pid(s) {pids}) exited unexpectedly: {how}")
 
     def __iter__(self) -> WorkerIterator:
         return self
