@@ -68,14 +68,16 @@ def remove_abandoned_segments(older_than: float = 5.0) -> list[Path]:
     return abandoned
 
 
-def remove_abandoned_topology_files(older_than: float = 60.0) -> list[Path]:
+def remove_abandoned_topology_files(older_than: float = 10.0) -> list[Path]:
     """Remove the topology files MPICH's launcher left in ``/tmp`` after aborted jobs; return them.
 
     ``mpiexec`` (hydra) writes the machine's hwloc topology to ``/tmp/hydra_hwloc_xmlfile_*`` (a
     fixed directory: ``TMPDIR`` is not read) for its proxies, and deletes it when the job ends, but
     not after ``MPI_Abort``: 5 kB per aborted job, run after run. Proxies read the file once, when
-    they start, so one older than ``older_than`` seconds is no longer needed even if its job is
-    still running (deleting it under a running job was tried: the job ends normally).
+    they start (well within ``older_than`` seconds, even on a loaded machine), so an older one is no
+    longer needed even if its job is still running (deleting it under a running job was tried: the
+    job ends normally). Called after each job that did not exit 0 and when the test session ends
+    (the aborts of a run come close together: the first calls find their files still young).
     """
     now = time.time()
     abandoned = []
@@ -87,6 +89,10 @@ def remove_abandoned_topology_files(older_than: float = 60.0) -> list[Path]:
         except OSError:  # (removed by another test meanwhile)
             continue
     return abandoned
+
+
+def pytest_sessionfinish(session, exitstatus):
+    remove_abandoned_topology_files()
 
 
 @pytest.fixture(scope="session")
