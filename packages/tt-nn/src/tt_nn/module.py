@@ -130,8 +130,9 @@ class Module:
 
     def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
         """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
+        kwargs = {} if kwargs is None else kwargs
         for hook in tuple(self._forward_hooks):  # a snapshot, as above
-            output = hook_options.run_hook(hook, self, args, {} if kwargs is None else kwargs, output)
+            output = hook_options.run_hook(hook, self, args, kwargs, output)
         return output
 
     def register_forward_hook(
