@@ -87,7 +87,8 @@ def test_a_leaf_that_requires_grad_is_refused(leaf, name):
     x = leaf(3)
     args = dict(INPLACE_ARGS)[name]
     with pytest.raises(
-        RuntimeError, match=rf"{name}: a leaf tensor that requires grad cannot be changed in place"
+        RuntimeError,
+        match=rf"{name}: in-place operation on a leaf tensor that requires grad; do it under tt.no_grad",
     ):
         getattr(F, name)(x, *args)
     with autograd.no_grad():

@@ -138,7 +138,8 @@ def test_a_view_and_a_tensor_with_live_views(name, call, layer, shape, check_gra
 @pytest.mark.parametrize(("name", "call", "layer", "shape"), CASES, ids=IDS)
 def test_a_leaf_that_requires_grad_is_refused(name, call, layer, shape):
     x = autograd.tensor(_values(shape), requires_grad=True)
-    with pytest.raises(RuntimeError, match=rf"{name}\(inplace=True\): a leaf tensor that requires grad"):
+    leaf_error = rf"{name}\(inplace=True\): in-place operation on a leaf tensor that requires grad"
+    with pytest.raises(RuntimeError, match=leaf_error):
         call(x, True)
     with pytest.raises(RuntimeError, match="a leaf tensor that requires grad"):
         layer()(x)

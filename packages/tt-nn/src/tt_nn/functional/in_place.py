@@ -2,8 +2,9 @@
 
 Not course material. ``F.relu_(x)``, ``F.relu(x, inplace=True)`` and ``nn.ReLU(inplace=True)(x)``
 change ``x`` and return it, as in PyTorch; so do the other activations' and the dropouts'
-``inplace=True``. All go through :func:`write_in_place`, which follows tt-autograd's rules for
-in-place writes (those of ``Tensor.add_``):
+``inplace=True``. All go through :func:`write_in_place`: the op is computed out of place, then
+written back through tt-autograd's one write path (:func:`tt_autograd.in_place.assign`, that of
+``Tensor.add_``), so the rules are the tensor's own:
 
 * ``x`` not recorded (it does not require grad, or grad mode is off): the result is written into
   ``x``'s memory, so its views see it, and the memory's version counter is bumped: a graph that
@@ -13,9 +14,8 @@ in-place writes (those of ``Tensor.add_``):
   ``tt.no_grad()``, or use the out-of-place form).
 * ``x`` a non-leaf of a graph: the change is recorded: ``x`` takes the result's new array and
   ``grad_fn``, so gradients flow through the activation (what an earlier Function saved keeps its
-  values). ``x`` a view (``y[0]``), or a tensor with live views: written through ``x.copy_``, which
-  rewrites the base's and the views' histories as PyTorch's ``CopySlices``
-  (:mod:`tt_autograd.view_writes`).
+  values). ``x`` a view (``y[0]``), or a tensor with live views: the base's and the views'
+  histories are rewritten as PyTorch's ``CopySlices`` does (:mod:`tt_autograd.view_writes`).
 
 Where TinyTorch differs: PyTorch's in-place kernels save memory (no second activation); here the
 result is computed out of place and then written back or adopted, so ``inplace=True`` changes
@@ -28,9 +28,9 @@ family).
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 
-from tt_autograd import is_grad_enabled, no_grad, tensor_hooks
-from tt_autograd.view_writes import needs_write_through
+from tt_autograd import in_place, is_grad_enabled, no_grad
 
 from ._checks import tensor_arg
 
@@ -41,25 +41,14 @@ def write_in_place(op: str, input, compute: Callable):  # noqa: A002
     Args:
         op: the name errors use (``"relu_"``, ``"relu(inplace=True)"``).
         input: the tensor to change.
-        compute: the out-of-place op, called with ``input``; if it returns ``input`` itself
-            (nothing changes), so does this, without a write.
+        compute: the out-of-place op, called with ``input`` (under ``no_grad`` when the write is
+            not recorded, so no graph is built); if it returns ``input`` itself (nothing changes),
+            so does this, without a write.
     """
     x = tensor_arg(op, input)
-    if not (is_grad_enabled() and x.requires_grad):
-        with no_grad():
-            result = compute(x)
-        return x if result is x else x.copy_(result)
-    result = compute(x)
+    recorded = is_grad_enabled() and x.requires_grad
+    with nullcontext() if recorded else no_grad():
+        result = compute(x)
     if result is x:  # nothing to write (a dropout in eval mode or with p = 0): PyTorch returns the input too
         return x
-    if x.grad_fn is None:
-        raise RuntimeError(
-            f"{op}: a leaf tensor that requires grad cannot be changed in place (PyTorch refuses it too); "
-            "use the out-of-place form, or change it under tt.no_grad()"
-        )
-    if needs_write_through(x):  # a view, or a tensor with live views: copy_ rewrites the family's history
-        return x.copy_(result)
-    previous = x.grad_fn
-    x.array, x.grad_fn = result.array, result.grad_fn
-    tensor_hooks.move_retained(previous, x.grad_fn)
-    return x
+    return in_place.assign(x, op, result)  # tt-autograd's one write path, that of Tensor.add_
