@@ -28,9 +28,8 @@ family).
 from __future__ import annotations
 
 from collections.abc import Callable
-from contextlib import nullcontext
 
-from tt_autograd import in_place, is_grad_enabled, no_grad
+from tt_autograd import in_place
 
 from ._checks import tensor_arg
 
@@ -41,14 +40,11 @@ def write_in_place(op: str, input, compute: Callable):  # noqa: A002
     Args:
         op: the name errors use (``"relu_"``, ``"relu(inplace=True)"``).
         input: the tensor to change.
-        compute: the out-of-place op, called with ``input`` (under ``no_grad`` when the write is
-            not recorded, so no graph is built); if it returns ``input`` itself (nothing changes),
-            so does this, without a write.
+        compute: the out-of-place op, called with ``input``; if it returns ``input`` itself
+            (nothing changes), so does this, without a write.
     """
     x = tensor_arg(op, input)
-    recorded = is_grad_enabled() and x.requires_grad
-    with nullcontext() if recorded else no_grad():
-        result = compute(x)
+    result = compute(x)  # (recorded only if x requires grad and grad mode is on, as any op)
     if result is x:  # nothing to write (a dropout in eval mode or with p = 0): PyTorch returns the input too
         return x
     return in_place.assign(x, op, result)  # tt-autograd's one write path, that of Tensor.add_
