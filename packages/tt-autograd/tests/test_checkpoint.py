@@ -184,7 +184,7 @@ def test_a_rerun_of_another_shape_is_reported_unless_the_check_is_off():
     with pytest.raises(RuntimeError, match=r"checkpoint: the recomputed outputs differ.*\(3,\).*\(4,\)"):
         checkpoint(shrinking, x).sum().backward()
     with pytest.raises(
-        RuntimeError, match=r"autograd.grad: grad_output of shape \(4,\) for an output of shape"
+        RuntimeError, match=r"autograd.grad: grad_outputs of shape \(4,\) for an output of shape"
     ):
         checkpoint(shrinking, x, determinism_check="none").sum().backward()  # unchecked: fails further on
 

@@ -17,14 +17,16 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import tt_tensor
+from tt_tensor.caller import user_stacklevel
 from tt_tensor.tensor import operand
 
 from . import anomaly, forward_ad, higher_order, hooks, tensor_hooks
-from .engine import topological_order
+from .engine import accumulate, topological_order
 from .function import Function
 from .graph import run_node
 
@@ -39,7 +41,10 @@ def grad(
     grad_outputs: object = None,
     retain_graph: bool | None = None,
     create_graph: bool = False,
+    only_inputs: bool = True,
     allow_unused: bool | None = None,
+    is_grads_batched: bool = False,
+    materialize_grads: bool = False,
 ) -> tuple:
     """The gradients of ``outputs`` with respect to ``inputs``, as a tuple (one per input).
 
@@ -52,13 +57,33 @@ def grad(
             (defaults to ``create_graph``).
         create_graph: record the gradient computation, so the returned gradients
             can be differentiated again (:mod:`tt_autograd.higher_order`).
+        only_inputs: deprecated and ignored, as in PyTorch (a warning when False).
         allow_unused: return None for an input the outputs do not depend on,
             instead of raising.
+        is_grads_batched: each of ``grad_outputs`` has a leading batch dimension, and the
+            gradients are computed for each of its rows, stacked (one vectorised pass through
+            :func:`~tt_autograd.vmap`, as PyTorch's).
+        materialize_grads: zeros, not None, for an input the outputs do not depend on (implies
+            ``allow_unused``; ``allow_unused=False`` with it is refused, as in PyTorch).
 
     Cost: one backward step per node on a path from ``outputs`` to ``inputs``; as in PyTorch, the
     nodes below the inputs are neither run nor freed, so the graph under an intermediate input
     stays usable.
     """
+    if not only_inputs:
+        warnings.warn(
+            "autograd.grad: only_inputs is deprecated and ignored (it is always True); to accumulate "
+            "gradients into other tensors' .grad use backward()",
+            stacklevel=user_stacklevel(),
+        )
+    if materialize_grads:
+        return _materialized(
+            outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, is_grads_batched
+        )
+    if is_grads_batched:
+        return _batched_over_grad_outputs(
+            outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused
+        )
     if retain_graph is None:
         retain_graph = create_graph
     if BATCHED_GRAD:
@@ -66,7 +91,7 @@ def grad(
         if batched is not None:
             return batched
     if forward_ad.active() and not create_graph:  # the recorded pass, whose gradients carry tangents
-        found = grad(outputs, inputs, grad_outputs, retain_graph, True, allow_unused)
+        found = grad(outputs, inputs, grad_outputs, retain_graph, True, allow_unused=allow_unused)
         return tuple(None if g is None else forward_ad.carry(g, g.detach()) for g in found)
     outputs, inputs = _as_tuple(outputs), _as_tuple(inputs)
     for role, values in (("outputs", outputs), ("inputs", inputs)):
@@ -88,7 +113,7 @@ def grad(
         if getattr(seed, "_levels", ()):  # a batched cotangent (vmap of vjp_fn): the recorded pass batches it
             _add(pending, output.grad_fn or output, seed)
             continue
-        array = _seed(output, seed)
+        array = seed_array("autograd.grad", output, seed, "grad_outputs")
         start = higher_order.seed_tensor(seed, array) if create_graph else array
         _add(pending, output.grad_fn or output, start)
     wanted = {id(t.grad_fn or t) for t in inputs}
@@ -171,17 +196,117 @@ def _leading_to(order: list[Function], wanted: set[int]) -> set[int]:
     return leads
 
 
+def _materialized(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused, is_grads_batched):
+    """:func:`grad` with ``materialize_grads=True``: zeros of each unused input's shape instead of None."""
+    if allow_unused is False:
+        raise ValueError(
+            "autograd.grad: materialize_grads=True gives zeros for unused inputs, so allow_unused must be "
+            "True or left out, got allow_unused=False"
+        )
+    found = grad(
+        outputs,
+        inputs,
+        grad_outputs,
+        retain_graph,
+        create_graph,
+        allow_unused=True,
+        is_grads_batched=is_grads_batched,
+    )
+    inputs = _as_tuple(inputs)
+    batch = (len(_as_tuple(grad_outputs)[0]),) if is_grads_batched else ()
+    return tuple(
+        type(x).from_array(np.zeros(batch + tuple(x.shape), dtype=x.array.dtype)) if g is None else g
+        for x, g in zip(inputs, found)
+    )
+
+
+def _batched_over_grad_outputs(outputs, inputs, grad_outputs, retain_graph, create_graph, allow_unused):
+    """:func:`grad` with ``is_grads_batched=True``: ``vmap`` of the vector-Jacobian product over the
+    leading dimension of every grad_output (one batched pass through the graph, not one per row)."""
+    from .vmap_transform import vmap
+
+    if grad_outputs is None:
+        raise ValueError(
+            "autograd.grad: is_grads_batched=True needs grad_outputs, batched in their first dimension"
+        )
+    seeds = _as_tuple(grad_outputs)
+    single = not isinstance(grad_outputs, Sequence) or isinstance(grad_outputs, tt_tensor.Tensor)
+
+    unused: list[int] = []  # (the positions of unused inputs: the same for every row, one graph)
+
+    def one_row(*rows):
+        found = grad(
+            outputs,
+            inputs,
+            rows[0] if single else rows,
+            retain_graph,
+            create_graph,
+            allow_unused=allow_unused,
+        )
+        unused[:] = [position for position, g in enumerate(found) if g is None]
+        return tuple(g for g in found if g is not None)  # (vmap returns tensors only)
+
+    stacked = iter(vmap(one_row)(*seeds))
+    return tuple(None if position in unused else next(stacked) for position in range(len(_as_tuple(inputs))))
+
+
 def backward(
-    tensors: object, grad_tensors: object = None, retain_graph: bool | None = None, create_graph: bool = False
+    tensors: object,
+    grad_tensors: object = None,
+    retain_graph: bool | None = None,
+    create_graph: bool = False,
+    grad_variables: object = None,
+    inputs: object = None,
 ) -> None:
-    """``torch.autograd.backward``: each tensor's ``backward()`` with its gradient, into ``.grad``."""
+    """``torch.autograd.backward``: each tensor's ``backward()`` with its gradient, into ``.grad``
+    (``inputs``: only into theirs, :func:`backward_into`; ``grad_variables``: PyTorch's old name of
+    ``grad_tensors``)."""
+    if grad_variables is not None:
+        if grad_tensors is not None:
+            raise RuntimeError(
+                "autograd.backward: pass grad_tensors or its old name grad_variables, not both"
+            )
+        grad_tensors = grad_variables
     tensors = _as_tuple(tensors)
     seeds = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(tensors)
     if retain_graph is None:
         retain_graph = create_graph
+    if inputs is not None:
+        return backward_into(tensors, seeds, retain_graph, create_graph, inputs)
     for position, (tensor, seed) in enumerate(zip(tensors, seeds)):
         keep = retain_graph or position < len(tensors) - 1
         tensor.backward(seed, retain_graph=keep, create_graph=create_graph)
+
+
+def backward_into(
+    outputs: tuple, seeds: tuple, retain_graph: bool, create_graph: bool, inputs: object
+) -> None:
+    """``backward(inputs=...)``: d(outputs)/d(input) added into each input's ``.grad``, and no other.
+
+    As PyTorch: an input may be a leaf or an intermediate result (its ``.grad`` is set as if it had
+    called ``retain_grad()``); one the outputs do not reach keeps its ``.grad``; each leaf's
+    post-accumulate-grad hooks run after its ``.grad`` is written. Cost: :func:`grad`'s walk, which
+    runs only the nodes on a path to an input.
+    """
+    inputs = _as_tuple(inputs)
+    if not inputs:
+        raise RuntimeError("backward: inputs= cannot be empty; leave it out to reach every leaf")
+    for position, tensor in enumerate(inputs):
+        if not getattr(tensor, "requires_grad", False):
+            raise RuntimeError(
+                f"backward: inputs[{position}] (shape {tuple(tensor.shape)}) does not require grad, so it "
+                "can't receive a gradient; create it with requires_grad=True or leave it out of inputs="
+            )
+    found = grad(outputs, inputs, seeds, retain_graph, create_graph, allow_unused=True)
+    for tensor, g in zip(inputs, found):
+        if g is None:
+            continue
+        if create_graph:
+            higher_order.accumulate_tensor(tensor, g)
+        else:
+            accumulate(tensor, g.array, shared=False)
+        for hook in list((getattr(tensor, "_post_accumulate_grad_hooks", None) or {}).values()):
+            hook(tensor)  # (a leaf's: none can be registered on an intermediate result)
 
 
 def _as_tuple(value: object) -> tuple:
@@ -190,22 +315,26 @@ def _as_tuple(value: object) -> tuple:
     )
 
 
-def _seed(output: object, seed: object) -> np.ndarray:
+def seed_array(op: str, output: object, seed: object, name: str = "gradient") -> np.ndarray:
+    """The gradient a backward pass of ``op`` starts ``output`` from: ``seed``'s values in ``output``'s
+    dtype, or 1 for a real one-element output when ``seed`` is None. ``name``: the argument errors name."""
     if not getattr(output, "requires_grad", False):
         raise RuntimeError(
-            f"autograd.grad: an output (shape {tuple(output.shape)}) does not require grad and has no grad_fn"
+            f"{op}: an output (shape {tuple(output.shape)}) does not require grad and has no grad_fn; did an "
+            "operation run under no_grad, on .detach()ed data, or on inputs never marked requires_grad=True?"
         )
     if seed is None:
-        if output.array.size != 1:
+        if output.array.size != 1 or output.array.dtype.kind == "c":
             raise RuntimeError(
-                f"autograd.grad: grad can be implicitly created only for one-element outputs, got shape "
-                f"{tuple(output.shape)}; pass grad_outputs= a tensor of that shape"
+                f"{op}: grad can be implicitly created only for real one-element outputs, got shape "
+                f"{tuple(output.shape)} of dtype {output.dtype}; pass {name}= a tensor of that shape, or "
+                "reduce first (e.g. .sum(), and .abs() or .real for a complex result)"
             )
         return np.ones(output.shape, dtype=output.array.dtype)
     array = np.asarray(operand(seed), dtype=output.array.dtype)
     if array.shape != output.shape:
         raise RuntimeError(
-            f"autograd.grad: grad_output of shape {array.shape} for an output of shape {output.shape}"
+            f"{op}: {name} of shape {array.shape} for an output of shape {tuple(output.shape)}"
         )
     return array
 

@@ -34,7 +34,7 @@ from tt_tensor.indexing import convert_key
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import higher_order, hooks, tensor_hooks, view_writes
+from . import gradients, higher_order, hooks, tensor_hooks, view_writes
 from ._alias_methods import AliasGradMixin
 from ._complex_methods import ComplexGradMixin
 from ._complex_reductions import ComplexReductionGradMixin
@@ -213,7 +213,11 @@ class Tensor(
         return tensor_hooks.register(self, hook)
 
     def backward(
-        self, gradient: object = None, retain_graph: bool | None = None, create_graph: bool = False
+        self,
+        gradient: object = None,
+        retain_graph: bool | None = None,
+        create_graph: bool = False,
+        inputs: object = None,
     ) -> None:
         """Compute the gradient of this tensor with respect to every leaf that requires grad.
 
@@ -225,26 +229,13 @@ class Tensor(
             create_graph: record the backward pass too, so the gradients in ``.grad``
                 can be differentiated again (:mod:`tt_autograd.higher_order`);
                 ``retain_graph`` then defaults to True.
+            inputs: only these tensors (leaves or not) get a ``.grad``
+                (:func:`tt_autograd.gradients.backward_into`).
         """
-        if not self._requires_grad:
-            raise RuntimeError(
-                "backward: this tensor does not require grad and has no grad_fn; did an operation run under "
-                "no_grad, on .detach()ed data, or on inputs that were never marked requires_grad=True?"
-            )
-        if gradient is None:
-            if self.array.size != 1 or self.array.dtype.kind == "c":
-                raise RuntimeError(
-                    f"backward: grad can be implicitly created only for real one-element outputs, got shape "
-                    f"{self.shape} of dtype {self.dtype}; pass gradient= a tensor of that shape, or reduce "
-                    "first (e.g. .sum(), and .abs() or .real for a complex result)"
-                )
-            grad = np.ones(self.shape, dtype=self.array.dtype)
-        else:
-            grad = np.asarray(operand(gradient), dtype=self.array.dtype)
-            if grad.shape != self.shape:
-                raise RuntimeError(
-                    f"backward: gradient has shape {grad.shape} but the tensor has shape {self.shape}"
-                )
+        if inputs is not None:
+            keep = create_graph if retain_graph is None else retain_graph
+            return gradients.backward_into((self,), (gradient,), keep, create_graph, inputs)
+        grad = gradients.seed_array("backward", self, gradient)
         seed = higher_order.seed_tensor(gradient, grad) if create_graph else grad
         if self.grad_fn is None:  # on a leaf: the gradient, through the leaf's hooks, into its .grad
             seed = tensor_hooks.leaf_result(self, seed, create_graph)

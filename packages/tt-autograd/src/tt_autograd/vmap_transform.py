@@ -386,7 +386,7 @@ def batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allo
     if not any(type(o) is BatchedTensor for o in outputs):
         hook, gradients.BATCHED_GRAD[:] = gradients.BATCHED_GRAD[:], []
         try:  # the recorded pass: its operations are batched by the rules
-            found = gradients.grad(outputs, inputs, seeds, retain_graph, True, allow_unused)
+            found = gradients.grad(outputs, inputs, seeds, retain_graph, True, allow_unused=allow_unused)
         finally:
             gradients.BATCHED_GRAD[:] = hook
         return found if create_graph else tuple(None if g is None else g.detach() for g in found)
@@ -414,7 +414,9 @@ def batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph, allo
             array = np.broadcast_to(np.asarray(operand(seed), dtype=output.array.dtype), shape)
             physical_seeds.append(Tensor.from_array(np.ascontiguousarray(array)))
     with physical():
-        found = gradients.grad(outputs, inputs, physical_seeds, retain_graph, create_graph, allow_unused)
+        found = gradients.grad(
+            outputs, inputs, physical_seeds, retain_graph, create_graph, allow_unused=allow_unused
+        )
     return tuple(None if g is None else wrap(g if type(g) is Tensor else g.detach(), levels) for g in found)
 
 
