@@ -71,14 +71,46 @@ def where(condition: Tensor, input: object = _MISSING, other: object = _MISSING)
 def einsum(equation: str, *operands: object) -> Tensor:
     """Einstein summation (``torch.einsum``): ``einsum("bij,bjk->bik", a, b)`` is a batched matmul.
 
-    Operands may also come as one list (``einsum(eq, [a, b])``); ``...`` stands
-    for broadcast dims; without ``->`` the output is the letters used once,
+    Operands may also come as one list (``einsum(eq, [a, b])``), or in PyTorch's sublist form,
+    each operand followed by its dims as integers in [0, 52) (``...`` as ``Ellipsis``) and
+    optionally the output's last: ``einsum(a, [0, 1], b, [1, 2], [0, 2])`` is ``"ab,bc->ac"``.
+    ``...`` stands for broadcast dims; without ``->`` the output is the letters used once,
     sorted. NumPy's ``einsum`` with ``optimize=True`` picks the contraction
     order. Cost: that of the cheapest pairwise contraction order.
     """
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+    if not isinstance(equation, str):
+        equation, operands = _sublist_equation((equation, *operands))
+    elif len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     return _most_derived(operands)._einsum(equation, list(operands))
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_equation(args: tuple) -> tuple[str, tuple]:
+    """``(a, [0, 1], b, [1, 2], [0, 2])`` -> ``("ab,bc->ac", (a, b))``: the sublist form as an equation."""
+
+    def letters(sublist: object) -> str:
+        if not isinstance(sublist, (list, tuple)):
+            raise TypeError(
+                f"einsum: in the sublist form each operand is followed by a list of its dims, got "
+                f"{type(sublist).__name__}; write einsum(a, [0, 1], b, [1, 2]) or einsum('ij,jk', a, b)"
+            )
+        out = []
+        for dim in sublist:
+            if dim is Ellipsis:
+                out.append("...")
+            elif isinstance(dim, int) and not isinstance(dim, bool) and 0 <= dim < len(_LETTERS):
+                out.append(_LETTERS[dim])
+            else:
+                raise ValueError(f"einsum: a sublist's dims must be integers in [0, 52) or ..., got {dim!r}")
+        return "".join(out)
+
+    pairs, output = args[: len(args) // 2 * 2], args[len(args) // 2 * 2 :]
+    operands = tuple(pairs[0::2])
+    inputs = ",".join(letters(sublist) for sublist in pairs[1::2])
+    return (inputs + "->" + letters(output[0]) if output else inputs), operands
 
 
 def _method(name: str) -> Callable[..., object]:
