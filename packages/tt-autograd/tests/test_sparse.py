@@ -325,15 +325,20 @@ def test_repr_of_a_result_and_multiline_values(rng):
     assert repr(s).endswith("size=(3,), nnz=2, layout=tt.sparse_coo, grad_fn=<MulBackward0>)")
     assert s.grad_fn is s._values().grad_fn and s.grad_fn is not None and s.requires_grad
     long = sparse_coo_tensor([list(range(8))], np.float32(np.arange(8) + 0.5), (8,))
-    assert "values=tensor([0.5000, 1.5000, 2.5000, 3.5000, 4.5000, 5.5000, 6.5000, 7.5000])" in repr(long)
-    # Continuation lines line up under the first value, as PyTorch's; PyTorch wraps one value sooner.
+    assert "values=tensor([0.5000, 1.5000, 2.5000, 3.5000, 4.5000, 5.5000, 6.5000,\n" in repr(long)
+    # Continuation lines line up under the first value, and wrap where PyTorch 2.13's do
     wrapped = sparse_coo_tensor([list(range(12))], np.float32(np.arange(12) + 0.5), (12,))
     assert repr(wrapped) == (
         "tensor(indices=tensor([[ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11]]),\n"
-        "       values=tensor([ 0.5000,  1.5000,  2.5000,  3.5000,  4.5000,  5.5000,  6.5000,\n"
-        "                       7.5000,  8.5000,  9.5000, 10.5000, 11.5000]),\n"
+        "       values=tensor([ 0.5000,  1.5000,  2.5000,  3.5000,  4.5000,  5.5000,\n"
+        "                       6.5000,  7.5000,  8.5000,  9.5000, 10.5000, 11.5000]),\n"
         "       size=(12,), nnz=12, layout=tt.sparse_coo)"
     )
+    assert repr(sparse_coo_tensor([list(range(40))], np.ones(40, np.float32), (40,))).splitlines()[:3] == [
+        "tensor(indices=tensor([[ 0,  1,  2,  3,  4,  5,  6,  7,  8,  9, 10, 11, 12, 13,",
+        "                        14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27,",
+        "                        28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39]]),",
+    ]
 
 
 # ----------------------------------------------------------------- errors

@@ -143,7 +143,7 @@ def test_repr_is_pytorch_like(make, text):
 
 def test_repr_summarises_large_tensors():
     text = repr(tt.arange(5000))
-    assert text.startswith("tensor([   0,    1,    2, ...") and text.endswith("4998, 4999])")
+    assert text.startswith("tensor([   0,    1,    2,  ...") and text.endswith("4998, 4999])")
 
 
 def test_str_is_the_repr():

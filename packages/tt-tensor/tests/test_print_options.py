@@ -23,18 +23,18 @@ def test_precision_and_profiles():
     assert repr(x) == "tensor([1.12, 2.50])" and repr(Tensor([1.0, 2.0])) == "tensor([1., 2.])"
     set_printoptions(profile="short")
     assert repr(x) == "tensor([1.12, 2.50])"
-    assert repr(arange(2000)) == "tensor([   0,    1, ..., 1998, 1999])"  # PyTorch: two spaces before ...
+    assert repr(arange(2000)) == "tensor([   0,    1,  ..., 1998, 1999])"  # PyTorch: two spaces before ...
     set_printoptions(profile="full")
     assert "..." not in repr(arange(2000)) and repr(x) == "tensor([1.1235, 2.5000])"
     set_printoptions(profile="default")
-    assert repr(arange(2000)) == "tensor([   0,    1,    2, ..., 1997, 1998, 1999])"
+    assert repr(arange(2000)) == "tensor([   0,    1,    2,  ..., 1997, 1998, 1999])"
 
 
 def test_threshold_edgeitems_and_linewidth():
     set_printoptions(threshold=5)
-    assert repr(arange(10.0)) == "tensor([0., 1., 2., ..., 7., 8., 9.])"
+    assert repr(arange(10.0)) == "tensor([0., 1., 2.,  ..., 7., 8., 9.])"
     set_printoptions(edgeitems=1)
-    assert repr(arange(10.0)) == "tensor([0., ..., 9.])"
+    assert repr(arange(10.0)) == "tensor([0.,  ..., 9.])"
     set_printoptions(profile="default", threshold=float("inf"))
     assert "..." not in repr(arange(5000))
     set_printoptions(profile="default", linewidth=30)

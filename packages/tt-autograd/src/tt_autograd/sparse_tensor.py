@@ -347,9 +347,9 @@ class SparseTensor:
 
     def __repr__(self) -> str:
         prefix, inner = "tensor(indices=", " " * len("tensor(")
-        indices = format_tensor(self._indices_array, []).replace("\n", "\n" + " " * len(prefix))
+        indices = format_tensor(self._indices_array, [], len(prefix)).replace("\n", "\n" + " " * len(prefix))
         values = self._values_tensor.array
-        shown = format_tensor(values, [])
+        shown = format_tensor(values, [], len(inner + "values="))
         dtype_part = f", dtype={from_numpy_dtype(values.dtype)!r}"
         if shown.endswith(dtype_part + ")"):  # the dtype goes with the size, as PyTorch prints it
             shown = shown[: -len(dtype_part) - 1] + ")"
