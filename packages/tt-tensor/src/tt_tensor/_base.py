@@ -56,7 +56,31 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
         numpy_dtype = array.dtype
     else:
         numpy_dtype = as_dtype(dtype).numpy
+        if not isinstance(data, (TensorBase, np.ndarray, np.generic)):
+            _check_target_range(array, numpy_dtype)
+            if numpy_dtype.kind == "f" and numpy_dtype.itemsize < array.dtype.itemsize:
+                with np.errstate(over="ignore"):  # 70000 in float16 is inf, silently, as in PyTorch
+                    return np.array(array, dtype=numpy_dtype, copy=copy)
     return np.array(array, dtype=numpy_dtype, copy=copy)
+
+
+def _check_target_range(array: np.ndarray, target: np.dtype) -> None:
+    """Refuse Python numbers an integer ``target`` cannot hold, as PyTorch does (NumPy would wrap
+    ``300`` to ``44`` in uint8). PyTorch's limits: a signed target its range; an unsigned one takes
+    integers down to ``-max`` (``-1`` becomes 255, C's wrap) but no negative float, NaN or inf."""
+    if target.kind not in "iu" or array.dtype.kind not in "iuf" or array.size == 0:
+        return
+    info = np.iinfo(target)
+    if array.dtype.kind == "f":
+        bad = ~np.isfinite(array) | (array < info.min) | (array > info.max)
+    else:
+        bad = (array < (-int(info.max) if target.kind == "u" else info.min)) | (array > info.max)
+    if bad.any():
+        value = array[bad].reshape(-1)[0].item()
+        raise RuntimeError(
+            f"tensor: the value {value} cannot be converted to {from_numpy_dtype(target)} without overflow "
+            f"(its range is {info.min} to {info.max}; PyTorch refuses it too); pick a wider dtype"
+        )
 
 
 INT64 = np.iinfo(np.int64)
