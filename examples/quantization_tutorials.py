@@ -190,7 +190,7 @@ def qat_tutorial(steps: int = 4, backend: str = "x86") -> dict:
     converted model at quint8's 255, as PyTorch's do, so the two differ wherever training saturated.
     """
     model, batch, calibration = tutorial_model()
-    targets = torch.randint(0, 10, (64,))
+    targets = torch.randint(0, 10, (64,), generator=torch.Generator().manual_seed(0))  # (whatever ran before)
     model.train()
     model.fuse_model(is_qat=True)
     model.qconfig = torch.ao.quantization.get_default_qat_qconfig(backend)
