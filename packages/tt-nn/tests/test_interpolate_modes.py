@@ -111,7 +111,7 @@ def test_area_bins_of_different_lengths():
     [
         ({"size": (3, 3, 3), "mode": "bicubic"}, ValueError, r"output size \(3, 3, 3\) must be positive"),
         ({"size": (0, 3), "mode": "area"}, ValueError, r"output size \(0, 3\) must be positive"),
-        ({"size": 3, "mode": "bilinear", "antialias": True}, NotImplementedError, "antialias=True is not"),
+        ({"size": 3, "mode": "nearest", "antialias": True}, ValueError, "antialias=True is for modes"),
     ],
 )  # fmt: skip
 def test_sizes_and_options_pytorch_refuses_or_we_lack(options, error, message):

@@ -170,10 +170,12 @@ def pad(input, pad, mode: str = "constant", value: float | None = None):  # noqa
     return out
 
 
-INTERPOLATE_MODES = ("nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear")
+INTERPOLATE_MODES = (
+    "nearest", "nearest-exact", "area", "linear", "bilinear", "bicubic", "trilinear", "lanczos"
+)  # fmt: skip
 
 #: The input rank each mode takes: the linear family one rank each, the others any of 3-5.
-_MODE_RANKS = {"linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,)}
+_MODE_RANKS = {"linear": (3,), "bilinear": (4,), "bicubic": (4,), "trilinear": (5,), "lanczos": (4,)}
 
 #: Bicubic convolution's ``A`` (Keys' kernel), PyTorch's and OpenCV's value.
 _CUBIC_A = -0.75
@@ -204,6 +206,10 @@ def interpolate(
             clamped, as PyTorch), ``"trilinear"`` (5-D).
         align_corners: for the linear and cubic modes: map the corner pixels' centres onto each
             other (True) or the corner pixels' edges (False, the default).
+        antialias: for ``"bilinear"``, ``"bicubic"`` and ``"lanczos"`` (which requires it): when
+            shrinking, widen the filter by the shrink factor so every input pixel contributes
+            (PIL's resampling, as PyTorch's; :func:`_antialias_taps`). Cost: taps per output
+            position grow with the factor (2·factor for bilinear, 4· bicubic, 6· Lanczos).
 
     Shape:
         ``(N, C, *spatial_in)`` -> ``(N, C, *spatial_out)``.
@@ -223,8 +229,15 @@ def interpolate(
         raise ValueError(
             f"interpolate: align_corners only applies to the linear and cubic modes, not {mode!r}"
         )
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not supported")
+    if antialias and mode not in _ANTIALIAS_FILTERS:
+        raise ValueError(
+            f"interpolate: antialias=True is for modes 'bilinear', 'bicubic' and 'lanczos' (4-D input), "
+            f"not {mode!r}; leave it False"
+        )
+    if mode == "lanczos" and (not antialias or align_corners):
+        raise ValueError(
+            "interpolate: mode 'lanczos' requires antialias=True and no align_corners (PyTorch's rule)"
+        )
     spatial = input.shape[2:]
     if (size is None) == (scale_factor is None):
         raise ValueError("interpolate: give exactly one of size and scale_factor")
@@ -245,7 +258,11 @@ def interpolate(
         scales = [1.0 / f for f in factors]
     out = input
     for offset, (s_in, s_out, scale) in enumerate(zip(spatial, sizes, scales)):
-        index, weight = _taps(mode, s_in, s_out, scale, bool(align_corners))
+        if antialias:
+            scale = ((s_in - 1) / (s_out - 1) if s_out > 1 else 0.0) if align_corners else scale
+            index, weight = _antialias_taps(mode, s_in, s_out, scale)
+        else:
+            index, weight = _taps(mode, s_in, s_out, scale, bool(align_corners))
         out = ResampleFunction.apply(out, axis=2 + offset, indices=index, weights=weight)
     return out
 
@@ -306,12 +323,47 @@ def _taps(mode: str, s_in: int, s_out: int, scale: float, align_corners: bool):
 
 def _cubic_weights(t: np.ndarray) -> np.ndarray:
     """Keys' cubic convolution weights ``(4, n)`` of the taps at distances ``1 + t, t, 1 − t, 2 − t``."""
-    a = _CUBIC_A
+    return np.stack(
+        [_keys(t + 1, _CUBIC_A), _keys(t, _CUBIC_A), _keys(1 - t, _CUBIC_A), _keys(2 - t, _CUBIC_A)]
+    )
 
-    def near(d):  # |d| <= 1
-        return ((a + 2) * d - (a + 3)) * d * d + 1
 
-    def far(d):  # 1 < |d| < 2
-        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+def _triangle(x: np.ndarray) -> np.ndarray:
+    return np.maximum(0.0, 1.0 - np.abs(x))
 
-    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)])
+
+def _keys(x: np.ndarray, a: float = -0.5) -> np.ndarray:
+    """Keys' cubic convolution kernel at distance ``x``: ``A = -0.75`` in PyTorch's bicubic mode,
+    ``-0.5`` (PIL's) in its antialiased one."""
+    x = np.abs(x)
+    near = ((a + 2) * x - (a + 3)) * x * x + 1
+    far = (((x - 5) * x + 8) * x - 4) * a
+    return np.where(x < 1, near, np.where(x < 2, far, 0.0))
+
+
+def _lanczos3(x: np.ndarray) -> np.ndarray:
+    return np.where(np.abs(x) < 3, np.sinc(x) * np.sinc(x / 3), 0.0)
+
+
+#: Antialiased filters: half their width at scale 1, and the kernel.
+_ANTIALIAS_FILTERS = {"bilinear": (1.0, _triangle), "bicubic": (2.0, _keys), "lanczos": (3.0, _lanczos3)}
+
+
+def _antialias_taps(mode: str, s_in: int, s_out: int, scale: float):
+    """Input positions and weights ``(k, s_out)`` of PIL's separable resampling, PyTorch's ``antialias``.
+
+    Output ``i`` is centred at input coordinate ``c = scale · (i + ½)``; when shrinking
+    (``scale > 1``) the kernel is stretched by ``scale`` (so it spans ``2 · half · scale``
+    inputs: a low-pass filter before sampling), else used as is. The inputs whose centres lie
+    within the support, clipped to the image, are weighted by the kernel at their distance and
+    normalised to sum to 1. Padding taps (windows narrower than the widest) weigh 0.
+    """
+    half, kernel = _ANTIALIAS_FILTERS[mode]
+    support, stretch = (half * scale, 1.0 / scale) if scale >= 1.0 else (half, 1.0)
+    centre = scale * (np.arange(s_out) + 0.5)
+    first = np.maximum((centre - support + 0.5).astype(np.int64), 0)  # (C's int(): toward zero)
+    stop = np.minimum((centre + support + 0.5).astype(np.int64), s_in)
+    positions = first + np.arange(max(int((stop - first).max()), 1))[:, None]
+    weights = kernel((positions - centre + 0.5) * stretch) * (positions < stop)
+    total = weights.sum(axis=0, keepdims=True)
+    return np.minimum(positions, s_in - 1), weights / np.where(total == 0, 1.0, total)
