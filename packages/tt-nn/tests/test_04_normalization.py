@@ -36,7 +36,7 @@ def test_layer_norm_parameters_state_and_repr():
     np.testing.assert_array_equal(norm.weight.detach().numpy(), np.ones(8))
     np.testing.assert_array_equal(norm.bias.detach().numpy(), np.zeros(8))
     assert list(norm.state_dict()) == ["weight", "bias"]
-    assert repr(norm) == "LayerNorm((8,), eps=1e-05, elementwise_affine=True)"
+    assert repr(norm) == "LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert list(nn.LayerNorm(8, elementwise_affine=False).state_dict()) == []
     no_bias = nn.LayerNorm(8, bias=False)
     assert no_bias.bias is None and list(no_bias.state_dict()) == ["weight"]
@@ -70,7 +70,10 @@ def test_batch_norm_buffers_and_state_dict_keys():
     np.testing.assert_array_equal(bn.running_mean.numpy(), np.zeros(3))
     np.testing.assert_array_equal(bn.running_var.numpy(), np.ones(3))
     assert bn.num_batches_tracked.item() == 0 and bn.num_batches_tracked.dtype == autograd.int64
-    assert repr(bn) == "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert (
+        repr(bn)
+        == "BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
     plain = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
     assert list(plain.state_dict()) == [] and list(plain.parameters()) == []
 

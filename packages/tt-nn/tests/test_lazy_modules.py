@@ -194,7 +194,10 @@ def test_a_strict_load_with_a_missing_key_is_still_refused():
 def test_lazy_batch_norm_1d_matches_batch_norm_1d_after_its_first_forward(rng):
     x = autograd.tensor(rng.standard_normal((6, 3, 5)))
     lazy, eager = nn.LazyBatchNorm1d(momentum=0.3), nn.BatchNorm1d(3, momentum=0.3)
-    assert repr(lazy) == "LazyBatchNorm1d(0, eps=1e-05, momentum=0.3, affine=True, track_running_stats=True)"
+    assert (
+        repr(lazy)
+        == "LazyBatchNorm1d(0, eps=1e-05, momentum=0.3, affine=True, bias=True, track_running_stats=True)"
+    )
     assert [is_lazy(b) for b in lazy.buffers()] == [True, True, False]
     assert isinstance(lazy.running_mean, nn.UninitializedBuffer)
     np.testing.assert_allclose(values(lazy(x)), values(eager(x)), rtol=1e-6)

@@ -81,4 +81,7 @@ def test_state_dict_and_repr_are_pytorchs_and_it_is_no_batchnorm2d():
     bn = BatchNorm3d(4, eps=1e-3, affine=False)
     assert not isinstance(bn, BatchNorm2d)  # 2-d fusions (tt-perf's) must not take it
     assert sorted(bn.state_dict()) == ["num_batches_tracked", "running_mean", "running_var"]
-    assert repr(bn) == "BatchNorm3d(4, eps=0.001, momentum=0.1, affine=False, track_running_stats=True)"
+    assert (
+        repr(bn)
+        == "BatchNorm3d(4, eps=0.001, momentum=0.1, affine=False, bias=False, track_running_stats=True)"
+    )

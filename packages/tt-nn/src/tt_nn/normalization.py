@@ -76,7 +76,10 @@ class LayerNorm(Module):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (
+            f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+            f"bias={self.bias is not None}"
+        )
 
 
 class BatchNormBase(Module):
@@ -191,8 +194,7 @@ class BatchNormBase(Module):
     def extra_repr(self) -> str:
         return (
             f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "
-            + ("" if self.bias_enabled else "bias=False, ")
-            + f"track_running_stats={self.track_running_stats}"
+            f"bias={self.affine and self.bias_enabled}, track_running_stats={self.track_running_stats}"
         )
 
 
