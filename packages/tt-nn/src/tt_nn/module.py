@@ -21,41 +21,12 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 from tt_tensor import memory_formats as formats
 
-from . import backward_hooks, hook_options
+from . import backward_hooks
+from .module_hooks import ModuleHooks
 from .parameter import Buffer, Parameter, is_lazy
 
 #: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook off again."""
-
-    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    @classmethod
-    def added(
-        cls, hooks: list, hook: Callable[..., Any], name: str, prepend: bool = False, stored=None
-    ) -> RemovableHandle:
-        """Add ``hook`` (as ``stored``, when its options wrap it) at the end of ``hooks``, or first with
-        ``prepend``, refusing one that cannot be called; return its handle."""
-        if not callable(hook):
-            raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
-        stored = hook if stored is None else stored
-        hooks.insert(0, stored) if prepend else hooks.append(stored)
-        return cls(hooks, stored)
-
-    def remove(self) -> None:
-        """Remove the hook (a second call does nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 def _check_name(kind: str, module: Module, name: object) -> None:
@@ -72,7 +43,7 @@ def _check_name(kind: str, module: Module, name: object) -> None:
         raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
 
 
-class Module:
+class Module(ModuleHooks):
     """Base class for layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
     Example:
@@ -93,85 +64,19 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", [])
-        object.__setattr__(self, "_forward_pre_hooks", [])
-        object.__setattr__(self, "_backward_hooks", [])
-        object.__setattr__(self, "_backward_pre_hooks", [])
+        self._init_hooks()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward(*args, **kwargs)`` with the module's hooks around it (:mod:`tt_nn.module_hooks`)."""
         if self._forward_pre_hooks:
             args = self._pre_hooked(self._forward_pre_hooks, args, kwargs)
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
         return self._forward_with_hooks(args, **kwargs)
-
-    def _pre_hooked(self, hooks: list, args: tuple, kwargs: dict | None = None) -> tuple:
-        """``args`` through the forward pre-hooks ``hooks``, each of which may replace them (and, registered
-        ``with_kwargs``, the keyword arguments: ``kwargs`` is updated in place)."""
-        kwargs = {} if kwargs is None else kwargs
-        for hook in tuple(hooks):  # a snapshot: a hook may remove itself (a lazy module's does)
-            args, new = hook_options.run_pre_hook(hook, self, args, kwargs)
-            if new is not kwargs:
-                kwargs.clear()
-                kwargs.update(new)
-        return args
-
-    def _forward_with_hooks(self, args: tuple, /, **kwargs: Any) -> Any:
-        try:
-            output = self.forward(*args, **kwargs)
-        except BaseException:
-            hook_options.run_always_called(self._forward_hooks, self, args, kwargs)
-            raise
-        return self._post_hooked(args, output, kwargs)
-
-    def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
-        """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
-        kwargs = {} if kwargs is None else kwargs
-        for hook in tuple(self._forward_hooks):  # a snapshot, as above
-            output = hook_options.run_hook(hook, self, args, kwargs, output)
-        return output
-
-    def register_forward_hook(
-        self,
-        hook: Callable[..., Any],
-        *,
-        prepend: bool = False,
-        with_kwargs: bool = False,
-        always_call: bool = False,
-    ) -> RemovableHandle:
-        """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output);
-        PyTorch's options in :mod:`tt_nn.hook_options`. Returns a handle whose ``remove()`` takes it off."""
-        stored = hook_options.entry(hook, with_kwargs, always_call)
-        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook", prepend, stored)
-
-    def register_forward_pre_hook(
-        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
-    ) -> RemovableHandle:
-        """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
-        stored = hook_options.entry(hook, with_kwargs)
-        return RemovableHandle.added(
-            self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored
-        )
-
-    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
-        """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
-
-        ``grad_input`` has one entry per positional argument (None where it is not a tensor
-        requiring grad). See :mod:`tt_nn.backward_hooks`.
-        """
-        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook", prepend)
-
-    def register_full_backward_pre_hook(
-        self, hook: Callable[..., Any], prepend: bool = False
-    ) -> RemovableHandle:
-        """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        return RemovableHandle.added(
-            self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend
-        )
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
