@@ -73,7 +73,7 @@ class Module(ModuleHooks):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """``forward(*args, **kwargs)`` with the module's hooks around it (:mod:`tt_nn.module_hooks`)."""
         if self._forward_pre_hooks:
-            args = self._pre_hooked(self._forward_pre_hooks, args, kwargs)
+            args = self._pre_hooked(self._forward_pre_hooks.values(), args, kwargs)
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
         return self._forward_with_hooks(args, **kwargs)

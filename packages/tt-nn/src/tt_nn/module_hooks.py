@@ -2,59 +2,63 @@
 
 :class:`ModuleHooks` is a base of :class:`tt_nn.Module`; it keeps the four hook tables a module
 has from ``__init__`` (``_forward_pre_hooks``, ``_forward_hooks``, ``_backward_pre_hooks``,
-``_backward_hooks``, each a list in the order the hooks run) and the helpers ``Module.__call__``
+``_backward_hooks``, each a :class:`HookDict`: the hooks by handle id, in the
+order they run, as PyTorch's) and the helpers ``Module.__call__``
 runs them with. The hooks' options are in :mod:`tt_nn.hook_options`, the backward hooks' wiring
 in :mod:`tt_nn.backward_hooks`. Cost: a call on a module without hooks pays one truth test per table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from typing import Any
+
+from tt_autograd.hooks import RemovableHandle
 
 from . import hook_options
 
 
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook off again."""
+class HookDict(OrderedDict):
+    """A module's hooks by handle id, in the order they run (PyTorch's ``OrderedDict`` of hooks).
 
-    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        self._hooks, self._hook = hooks, hook
+    ``remove(hook)`` takes off the entry holding ``hook``, for code that finds a hook by what it is
+    (``prune.remove``, ``remove_weight_norm``) rather than by its handle.
+    """
 
-    @classmethod
-    def added(
-        cls, hooks: list, hook: Callable[..., Any], name: str, prepend: bool = False, stored=None
-    ) -> RemovableHandle:
-        """Add ``hook`` (as ``stored``, when its options wrap it) at the end of ``hooks``, or first with
-        ``prepend``, refusing one that cannot be called; return its handle."""
-        if not callable(hook):
-            raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
-        stored = hook if stored is None else stored
-        hooks.insert(0, stored) if prepend else hooks.append(stored)
-        return cls(hooks, stored)
+    def remove(self, hook: Any) -> None:
+        """Remove the entry whose value is ``hook`` (a ValueError if there is none)."""
+        for key, value in self.items():
+            if value is hook:
+                del self[key]
+                return
+        raise ValueError(f"HookDict.remove: {hook!r} is not one of these hooks")
 
-    def remove(self) -> None:
-        """Remove the hook (a second call does nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
 
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
+def added(
+    hooks: HookDict, hook: Callable[..., Any], name: str, prepend: bool = False, stored: Any = None
+) -> RemovableHandle:
+    """Add ``hook`` (as ``stored``, when its options wrap it) at the end of ``hooks``, or first with
+    ``prepend``, refusing one that cannot be called; return its handle."""
+    if not callable(hook):
+        raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook if stored is None else stored
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
 
 
 class ModuleHooks:
     """The hook tables of a module and the methods that register and run them (a base of ``Module``)."""
 
     def _init_hooks(self) -> None:
-        object.__setattr__(self, "_forward_hooks", [])
-        object.__setattr__(self, "_forward_pre_hooks", [])
-        object.__setattr__(self, "_backward_hooks", [])
-        object.__setattr__(self, "_backward_pre_hooks", [])
+        object.__setattr__(self, "_forward_hooks", HookDict())
+        object.__setattr__(self, "_forward_pre_hooks", HookDict())
+        object.__setattr__(self, "_backward_hooks", HookDict())
+        object.__setattr__(self, "_backward_pre_hooks", HookDict())
 
-    def _pre_hooked(self, hooks: list, args: tuple, kwargs: dict | None = None) -> tuple:
+    def _pre_hooked(self, hooks: Iterable, args: tuple, kwargs: dict | None = None) -> tuple:
         """``args`` through the forward pre-hooks ``hooks``, each of which may replace them (and, registered
         ``with_kwargs``, the keyword arguments: ``kwargs`` is updated in place)."""
         kwargs = {} if kwargs is None else kwargs
@@ -69,14 +73,14 @@ class ModuleHooks:
         try:
             output = self.forward(*args, **kwargs)
         except BaseException:
-            hook_options.run_always_called(self._forward_hooks, self, args, kwargs)
+            hook_options.run_always_called(self._forward_hooks.values(), self, args, kwargs)
             raise
         return self._post_hooked(args, output, kwargs)
 
     def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
         """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
         kwargs = {} if kwargs is None else kwargs
-        for hook in tuple(self._forward_hooks):  # a snapshot, as above
+        for hook in tuple(self._forward_hooks.values()):  # a snapshot, as above
             output = hook_options.run_hook(hook, self, args, kwargs, output)
         return output
 
@@ -91,14 +95,14 @@ class ModuleHooks:
         """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output);
         PyTorch's options in :mod:`tt_nn.hook_options`. Returns a handle whose ``remove()`` takes it off."""
         stored = hook_options.entry(hook, with_kwargs, always_call)
-        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook", prepend, stored)
+        return added(self._forward_hooks, hook, "register_forward_hook", prepend, stored)
 
     def register_forward_pre_hook(
         self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
     ) -> RemovableHandle:
         """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
         stored = hook_options.entry(hook, with_kwargs)
-        return RemovableHandle.added(
+        return added(
             self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored
         )
 
@@ -108,12 +112,12 @@ class ModuleHooks:
         ``grad_input`` has one entry per positional argument (None where it is not a tensor
         requiring grad). See :mod:`tt_nn.backward_hooks`.
         """
-        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook", prepend)
+        return added(self._backward_hooks, hook, "register_full_backward_hook", prepend)
 
     def register_full_backward_pre_hook(
         self, hook: Callable[..., Any], prepend: bool = False
     ) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        return RemovableHandle.added(
+        return added(
             self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend
         )

@@ -162,7 +162,9 @@ class DataParallel(Module):
 
     def forward(self, *inputs: object, **kwargs: object) -> object:
         module = self.module  # its own hooks run here, once, around the replicas (module docstring)
-        inputs = module._pre_hooked([h for h in module._forward_pre_hooks if not _per_replica(h)], inputs)
+        inputs = module._pre_hooked(
+            [h for h in module._forward_pre_hooks.values() if not _per_replica(h)], inputs
+        )
         if module.__dict__.get("_backward_hooks") or module.__dict__.get("_backward_pre_hooks"):
             return call_with_backward_hooks(module, inputs, kwargs, self._spread)
         return self._spread(inputs, **kwargs)
@@ -328,7 +330,9 @@ def _scatter(inputs: tuple, kwargs: dict, dim: int, start: int, stop: int, batch
 def _forward_on(replica: Module, enabled: bool, inputs: tuple, kwargs: dict) -> object:
     """The replica's forward (its own hooks ran in the caller's thread, but for the per-replica pre-hooks)."""
     with set_grad_enabled(enabled):  # a worker thread starts with its own (default) grad mode
-        inputs = replica._pre_hooked([h for h in replica._forward_pre_hooks if _per_replica(h)], inputs)
+        inputs = replica._pre_hooked(
+            [h for h in replica._forward_pre_hooks.values() if _per_replica(h)], inputs
+        )
         return replica.forward(*inputs, **kwargs)
 
 
