@@ -13,7 +13,8 @@ module tree, so weights move between the two.
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,12 +22,10 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 from tt_tensor import memory_formats as formats
 
-from . import backward_hooks
+from . import backward_hooks, module_state
 from .module_hooks import ModuleHooks
+from .module_state import IncompatibleKeys, ModuleState
 from .parameter import Buffer, Parameter, is_lazy
-
-#: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
 
 def _check_name(kind: str, module: Module, name: object) -> None:
@@ -43,7 +42,7 @@ def _check_name(kind: str, module: Module, name: object) -> None:
         raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
 
 
-class Module(ModuleHooks):
+class Module(ModuleHooks, ModuleState):
     """Base class for layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
     Example:
@@ -65,6 +64,7 @@ class Module(ModuleHooks):
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
         self._init_hooks()
+        self._init_state_hooks()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; every subclass defines it."""
@@ -210,6 +210,27 @@ class Module(ModuleHooks):
                 )
             module = child
         return module
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"block.conv"``), as PyTorch's.
+
+        The parent (``"block"``) must exist; the last name may be new unless ``strict``, and if it
+        names an attribute already, that attribute must be a module (it is replaced).
+        """
+        if target == "":
+            raise ValueError("set_submodule: cannot set the submodule without a target name (got '')")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(module).__name__}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(
+                f"set_submodule: {type(parent).__name__} has no attribute `{name}` (in {target!r}); "
+                "strict=True only replaces an existing submodule"
+            )
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"set_submodule: `{name}` is not an nn.Module (in {target!r})")
+        setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"block.0.weight"``), as PyTorch's."""
@@ -376,6 +397,46 @@ class Module(ModuleHooks):
             if tensor.ndim == rank and not is_lazy(tensor):
                 tensor.array = formats.arranged(tensor.array, memory_format)
 
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Give every parameter and buffer (with ``recurse=False``: this module's own) new memory of its
+        shape and dtype, values undefined, as ``torch.empty_like`` does; gradients too.
+
+        PyTorch uses it to materialise a module built on the meta device before loading weights
+        into it; TinyTorch has no meta device, so it only drops the values. The tensors stay the
+        same objects (an optimizer built before still holds them). ``device``, which PyTorch
+        requires too: ``"cpu"`` or None (TinyTorch runs on the CPU only). Returns ``self``.
+        """
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(
+                f"{type(self).__name__}.to_empty: device {str(device)!r} is not available; "
+                "TinyTorch runs on the CPU only, use device='cpu'"
+            )
+        for tensor in (*self.parameters(recurse), *self.buffers(recurse)):
+            if not is_lazy(tensor):
+                tensor.array = np.empty_like(tensor.array)
+                if tensor.grad is not None:
+                    tensor.grad.array = np.empty_like(tensor.grad.array)
+        return self
+
+    def share_memory(self) -> Module:
+        """Return ``self``: here it shares nothing, and warns so.
+
+        PyTorch moves every parameter and buffer into shared memory, so processes started
+        afterwards (Hogwild training with ``torch.multiprocessing``) update one set of weights.
+        TinyTorch's tensors are NumPy arrays private to their process and have no
+        ``share_memory_``; a child process gets its own copy (copy-on-write after a fork, a
+        pickle under spawn), so updates made there never reach this process. What does cross
+        processes here: a DataLoader worker's batches, through shared-memory segments the main
+        process copies out of (``tt_optim.data.shared_batches``), and tt-dist's collectives.
+        """
+        warnings.warn(
+            f"{type(self).__name__}.share_memory: TinyTorch's tensors cannot live in shared memory; the "
+            "module is unchanged and each process that gets it works on its own copy of the parameters",
+            UserWarning,
+            stacklevel=2,
+        )
+        return self
+
     def cpu(self) -> Module:
         """This module (TinyTorch runs on the CPU only)."""
         return self
@@ -428,9 +489,18 @@ class Module(ModuleHooks):
         """Parameters and persistent buffers by dotted name, e.g. ``0.weight``, ``1.running_mean``.
 
         The values share storage with the module (detached unless
-        ``keep_vars``), so copy them if the model will keep training.
+        ``keep_vars``), so copy them if the model will keep training. State-dict hooks and
+        ``get_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch; the dict's
+        ``_metadata`` holds each module's ``{"version": ...}`` by path.
         """
-        return OrderedDict(self._state_items(prefix, keep_vars))
+        if module_state.needs_walk(self):
+            destination: OrderedDict[str, Tensor] = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+            module_state.save(self, destination, prefix, keep_vars)
+            return destination
+        destination = OrderedDict(self._state_items(prefix, keep_vars))
+        destination._metadata = module_state.metadata(self, prefix)  # type: ignore[attr-defined]
+        return destination
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
@@ -440,7 +510,10 @@ class Module(ModuleHooks):
         missing and unexpected keys are returned instead (shapes must still match).
         Nothing is copied unless every check passes. A lazy module's uninitialized parameters
         and buffers first take the checkpoint's shapes (``LazyModuleMixin``), as in PyTorch.
+        Load hooks and ``set_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch.
         """
+        if module_state.needs_walk(self):
+            return module_state.load(self, state_dict, strict)
         for prefix, module in self.named_modules():
             load_hook = getattr(module, "_lazy_load_hook", None)
             if load_hook is not None:

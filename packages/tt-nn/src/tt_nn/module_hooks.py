@@ -102,9 +102,7 @@ class ModuleHooks:
     ) -> RemovableHandle:
         """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
         stored = hook_options.entry(hook, with_kwargs)
-        return added(
-            self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored
-        )
+        return added(self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored)
 
     def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
         """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
@@ -118,6 +116,4 @@ class ModuleHooks:
         self, hook: Callable[..., Any], prepend: bool = False
     ) -> RemovableHandle:
         """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        return added(
-            self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend
-        )
+        return added(self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend)
