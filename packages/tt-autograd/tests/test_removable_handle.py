@@ -21,8 +21,8 @@ def test_remove_takes_the_entry_off_its_dict_and_every_extra_dict_once():
     first.remove()
     assert hooks == {second.id: "g"} and extra == {second.id: "flag"}
     first.remove()  # a second call does nothing
-    with second:
-        pass
+    with second as entered:
+        assert entered is second
     assert hooks == {} and extra == {} and other == {}
     assert first.hooks_dict_ref() is hooks and len(second.extra_dict_ref) == 2
 

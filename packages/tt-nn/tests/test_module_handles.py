@@ -20,7 +20,12 @@ def test_module_hooks_return_the_one_handle_class_filed_by_id():
         (a.id, first),
     ]
     pre = layer.register_forward_pre_hook(lambda m, i: None)
-    back = layer.register_full_backward_hook(lambda m, gi, go: None)
+    back_hook = lambda m, gi, go: None  # noqa: E731
+    back = layer.register_full_backward_hook(back_hook)
+    assert layer._backward_hooks[back.id] is back_hook
+    with_kwargs = layer.register_forward_hook(first, with_kwargs=True)
+    assert layer._forward_hooks[with_kwargs.id].hook is first  # stored with its options
+    with_kwargs.remove()
     back_pre = layer.register_full_backward_pre_hook(lambda m, go: None)
     for handle, table in [
         (pre, "_forward_pre_hooks"),
@@ -56,3 +61,11 @@ def test_a_deep_copied_modules_handle_removes_the_copys_hook_only():
     twin(x)
     layer(x)
     assert seen == [layer]
+
+
+@pytest.mark.parametrize(
+    "register", ["register_forward_hook", "register_forward_pre_hook", "register_full_backward_hook"]
+)
+def test_a_hook_that_cannot_be_called_is_refused_by_name(register):
+    with pytest.raises(TypeError, match=f"^{register}: hook must be callable, got int$"):
+        getattr(nn.Linear(1, 1), register)(3)

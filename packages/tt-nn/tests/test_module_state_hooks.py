@@ -186,7 +186,8 @@ def test_a_pre_hook_can_rename_add_and_report():
         adding.load_state_dict(nn.Linear(2, 2).state_dict())
     assert adding.load_state_dict(nn.Linear(2, 2).state_dict(), strict=False) == ([], ["stray"])
     reporting = nn.Linear(2, 2)
-    before = reporting.weight.tolist()
+    before, ran = reporting.weight.tolist(), []
+    reporting.register_load_state_dict_post_hook(lambda m, keys: ran.append(m))
     reporting.register_load_state_dict_pre_hook(
         lambda m, sd, p, meta, s, miss, unexp, errs: errs.append("nope")
     )
@@ -194,12 +195,13 @@ def test_a_pre_hook_can_rename_add_and_report():
         RuntimeError, match=r"^load_state_dict for Linear: load_state_dict pre-hooks reported: nope"
     ):
         reporting.load_state_dict({"weight": np.ones((2, 2)), "bias": np.ones(2)}, strict=False)
-    assert reporting.weight.tolist() == before
+    assert reporting.weight.tolist() == before and ran == []
 
 
 def test_a_shape_mismatch_stops_a_hooked_load_before_anything_is_written():
     model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 3))
-    model.register_load_state_dict_post_hook(lambda m, keys: None)
+    ran = []
+    model.register_load_state_dict_post_hook(lambda m, keys: ran.append(m))
     before = model[0].weight.tolist()
     sd = {
         "0.weight": np.ones((2, 2)),
@@ -212,16 +214,21 @@ def test_a_shape_mismatch_stops_a_hooked_load_before_anything_is_written():
         match=r"shape mismatches: 1.weight: the checkpoint has shape \(2, 2\), the model \(3, 2\)",
     ):
         model.load_state_dict(sd, strict=False)
-    assert model[0].weight.tolist() == before
+    assert model[0].weight.tolist() == before and ran == []  # stopped before the copies and post-hooks
 
 
 def test_load_hooks_get_the_saved_metadata_of_their_path():
     model = nn.Sequential(nn.BatchNorm1d(2))
-    seen = []
+    seen, root_sees = [], []
     model[0].register_load_state_dict_pre_hook(lambda m, sd, prefix, meta, *rest: seen.append(meta))
-    model.load_state_dict(model.state_dict())
+    model.register_load_state_dict_pre_hook(
+        lambda m, sd, *rest: root_sees.append(getattr(sd, "_metadata", None))
+    )
+    saved = model.state_dict()
+    model.load_state_dict(saved)
     model.load_state_dict(dict(model.state_dict()))  # a plain dict carries no metadata
     assert seen == [{"version": 2}, {}]
+    assert root_sees == [saved._metadata, None]  # the root's hooks get the copy with the metadata, as PyTorch
 
 
 class Counter(nn.Module):
@@ -257,6 +264,10 @@ def test_missing_extra_state_is_reported_and_an_unwanted_one_is_unexpected():
     assert model[0].weight.tolist() == [0.0, 0.0]
     assert model.load_state_dict({"0.weight": np.ones(2)}, strict=False) == (["0._extra_state"], [])
     assert model[0].weight.tolist() == [1.0, 1.0]
+    model[0].count = 1
+    with pytest.raises(RuntimeError, match=r"^load_state_dict for Sequential: unexpected keys: stray$"):
+        model.load_state_dict({"0.weight": np.full(2, 2.0), "0._extra_state": {"count": 9}, "stray": 0})
+    assert model[0].count == 1 and model[0].weight.tolist() == [1.0, 1.0]  # a refused load sets nothing
     plain = nn.Linear(2, 2)
     with pytest.raises(RuntimeError, match=r"unexpected keys: _extra_state$"):
         plain.load_state_dict({**plain.state_dict(), "_extra_state": 1})
@@ -274,3 +285,11 @@ def test_extra_state_is_saved_only_when_get_extra_state_is_overridden_and_module
         nn.Linear(1, 1).get_extra_state()
     with pytest.raises(RuntimeError, match="Linear.set_extra_state: Module's own is never called"):
         nn.Linear(1, 1).set_extra_state(None)
+
+
+def test_a_lazy_module_with_load_hooks_takes_the_checkpoints_shapes_first():
+    lazy = nn.LazyLinear(2)
+    shapes = []
+    lazy.register_load_state_dict_pre_hook(lambda m, sd, *rest: shapes.append(m.weight.shape))
+    lazy.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
+    assert shapes == [(2, 3)] and lazy.weight.tolist() == [[1.0] * 3] * 2
