@@ -58,10 +58,9 @@ class ModuleHooks:
         object.__setattr__(self, "_backward_hooks", HookDict())
         object.__setattr__(self, "_backward_pre_hooks", HookDict())
 
-    def _pre_hooked(self, hooks: Iterable, args: tuple, kwargs: dict | None = None) -> tuple:
+    def _pre_hooked(self, hooks: Iterable, args: tuple, kwargs: dict) -> tuple:
         """``args`` through the forward pre-hooks ``hooks``, each of which may replace them (and, registered
         ``with_kwargs``, the keyword arguments: ``kwargs`` is updated in place)."""
-        kwargs = {} if kwargs is None else kwargs
         for hook in tuple(hooks):  # a snapshot: a hook may remove itself (a lazy module's does)
             args, new = hook_options.run_pre_hook(hook, self, args, kwargs)
             if new is not kwargs:
@@ -77,9 +76,9 @@ class ModuleHooks:
             raise
         return self._post_hooked(args, output, kwargs)
 
-    def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
-        """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
-        kwargs = {} if kwargs is None else kwargs
+    def _post_hooked(self, args: tuple, output: Any, kwargs: dict) -> Any:
+        """``output`` (of a call on ``args`` and ``kwargs``) through the forward hooks, each of which may
+        replace it."""
         for hook in tuple(self._forward_hooks.values()):  # a snapshot, as above
             output = hook_options.run_hook(hook, self, args, kwargs, output)
         return output
