@@ -293,3 +293,11 @@ def test_a_lazy_module_with_load_hooks_takes_the_checkpoints_shapes_first():
     lazy.register_load_state_dict_pre_hook(lambda m, sd, *rest: shapes.append(m.weight.shape))
     lazy.load_state_dict({"weight": np.ones((2, 3)), "bias": np.zeros(2)})
     assert shapes == [(2, 3)] and lazy.weight.tolist() == [[1.0] * 3] * 2
+
+
+def test_a_clean_load_prints_as_pytorchs_does():
+    layer = nn.Linear(2, 2)
+    result = layer.load_state_dict(layer.state_dict())
+    assert repr(result) == str(result) == "<All keys matched successfully>" and result == ([], [])
+    partial = layer.load_state_dict({"weight": np.ones((2, 2))}, strict=False)
+    assert repr(partial) == "IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])"

@@ -45,8 +45,20 @@ from tt_autograd.hooks import RemovableHandle
 
 from .module_hooks import HookDict, added
 
-#: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+    """What ``load_state_dict`` returns, PyTorch's ``_IncompatibleKeys``: printed as
+    ``<All keys matched successfully>`` when both lists are empty."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return super().__repr__()
+
+    __str__ = __repr__
+
 
 EXTRA_STATE_KEY = "_extra_state"
 
