@@ -9,6 +9,10 @@ those three dictionaries, so a model is just modules nested in modules.
 State-dict keys are the dotted attribute paths (``0.weight``,
 ``block.norm.running_mean``), the same keys PyTorch produces for the same
 module tree, so weights move between the two.
+
+Beyond the exercises, two bases of ``Module`` keep the rest of PyTorch's API out of this file:
+:class:`~tt_nn.module_hooks.ModuleHooks` (forward and backward hooks) and
+:class:`~tt_nn.module_state.ModuleState` (state-dict hooks and extra state).
 """
 
 from __future__ import annotations
