@@ -143,8 +143,7 @@ def module_paths_markdown() -> str:
         "quantization names are at `torch.ao.quantization`, `torch.ao.nn.*` and the legacy",
         "`torch.quantization`, `torch.nn.quantized`, `torch.nn.intrinsic`, `torch.nn.qat`), paths of which",
         "TinyTorch has no name (`torch.nn.grad`,",
-        "`torch.nn.attention`, `torch.autograd.forward_ad`), and `torch.utils.hooks` (TinyTorch has one",
-        "`RemovableHandle` for tensor hooks and another for module hooks).",
+        "`torch.nn.attention`, `torch.autograd.forward_ad`).",
     ]
     return " ".join(what) + "\n\n" + " ".join(how) + "\n"
 

@@ -70,6 +70,7 @@ PATHS: dict[str, str] = {
         "WeightedRandomSampler"
     ),
     "utils.data.distributed": "tinytorch.utils.data: DistributedSampler",
+    "utils.hooks": "tt_autograd.hooks: RemovableHandle",
     "amp.autocast_mode": "tinytorch.amp: autocast is_autocast_available custom_fwd custom_bwd",
     "amp.grad_scaler": "tinytorch.amp: GradScaler",
     "nn.utils.clip_grad": "tinytorch.nn.utils: clip_grad_norm clip_grad_norm_ clip_grad_value_",

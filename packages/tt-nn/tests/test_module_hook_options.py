@@ -49,6 +49,10 @@ def test_with_kwargs_hooks_see_and_replace_the_keyword_arguments():
     with pytest.raises(RuntimeError, match=r"must return None or a tuple of \(new_args, new_kwargs\)"):
         layer(autograd.tensor([1.0]), shift=3.0)
     bad.remove()
+    dropping = layer.register_forward_pre_hook(lambda m, args, kwargs: (args, {}), with_kwargs=True)
+    out = layer(autograd.tensor([1.0]), shift=3.0)
+    np.testing.assert_array_equal(out.detach().numpy(), [2.0])  # the new kwargs replace the old entirely
+    dropping.remove()
 
 
 def test_prepend_runs_first_and_handles_remove_what_they_added():

@@ -305,3 +305,36 @@ def test_a_replica_whose_backward_raises_leaves_no_gradient_for_the_next_pass(ra
     parallel(x).sum().backward()
     want = [g.array for g in grad(model(x).sum(), list(model.parameters()))]
     assert_same(grads(model), want)
+
+
+class Shifted(nn.Module):
+    """``linear(x) + shift``, ``shift`` a keyword argument (what ``with_kwargs`` hooks see and replace)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        tt_tensor.manual_seed(5)
+        self.linear = nn.Linear(3, 2).to(dtype=np.float64)
+
+    def forward(self, x, *, shift=0.0):
+        return self.linear(x) + shift
+
+
+@pytest.mark.parametrize("rows", [8, 1])  # a batch of one calls no replica
+def test_the_wrapped_modules_with_kwargs_hooks_see_and_replace_the_calls_keyword_arguments(rows):
+    results = []
+    for parallel in (False, True):
+        model, seen = Shifted(), []
+        model.register_forward_pre_hook(
+            lambda m, args, kwargs, seen=seen: (
+                seen.append(dict(kwargs)) or (args, {"shift": kwargs["shift"] + 1})
+            ),
+            with_kwargs=True,
+        )
+        model.register_forward_hook(
+            lambda m, args, kwargs, out, seen=seen: seen.append(dict(kwargs)), with_kwargs=True
+        )
+        call = nn.DataParallel(model, device_ids=[0, 1]) if parallel else model
+        results.append((seen, call(batch(rows), shift=2.0).array))
+    (plain_seen, plain_out), (seen, out) = results
+    assert seen == plain_seen == [{"shift": 2.0}, {"shift": 3.0}]
+    np.testing.assert_allclose(out, plain_out, rtol=1e-12)

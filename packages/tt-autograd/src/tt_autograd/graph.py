@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import abc
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -255,7 +256,7 @@ def add_node_hook(node: Function, attribute: str, fn: Callable) -> hooks.Removab
     """Register ``fn`` in ``node.<attribute>``; the node then runs through :func:`run_node`."""
     _check_callable("register_prehook" if attribute == "_node_prehooks" else "register_hook", fn)
     if getattr(node, attribute) is None:
-        setattr(node, attribute, {})
+        setattr(node, attribute, OrderedDict())
     node.backward = tensor_hooks.hooked_backward  # the engine calls node.backward(node, grad)
     return hooks.add(node, attribute, fn, leaf=False)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 import threading
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -35,21 +36,39 @@ _ids = itertools.count()
 
 
 class RemovableHandle:
-    """What registering a hook returns: ``handle.remove()`` takes the hook off again.
+    """What registering a hook returns, PyTorch's ``torch.utils.hooks.RemovableHandle``: ``remove()``
+    takes the hook off again, and ``with handle:`` removes it when the block ends.
 
-    It holds the hook's owner weakly (a tensor, or the node of a non-leaf) with the
-    name of the owner's dict of hooks, so one handle class serves every kind of hook.
+    ``RemovableHandle(hooks_dict, *, extra_dict=None)``: the hook is ``hooks_dict[handle.id]`` (``id``
+    unique in the process); ``extra_dict``, a dict or a list of dicts, holds other entries under the
+    same id, removed with it. Each dict is held weakly (``hooks_dict_ref``, ``extra_dict_ref``), so
+    a handle keeps neither the hooks nor their owner alive; the dicts must be weak-referenceable
+    (an ``OrderedDict``, as PyTorch's hook tables are). A deep copy of a module (or tensor) holding
+    handles gives handles on the copy's dicts. One class serves every kind of hook: tensors',
+    autograd nodes', modules' and optimizers'.
     """
 
-    def __init__(self, owner: Any, attribute: str, key: int) -> None:
-        self._owner, self._attribute, self._key = weakref.ref(owner), attribute, key
+    def __init__(self, hooks_dict: Any, *, extra_dict: Any = None) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(_ids)
+        extras = extra_dict if isinstance(extra_dict, list) else [] if extra_dict is None else [extra_dict]
+        self.extra_dict_ref = tuple(weakref.ref(extra) for extra in extras)
 
     def remove(self) -> None:
         """Remove the hook (a second call does nothing)."""
-        hooks = getattr(self._owner(), self._attribute, None)
-        if hooks is not None:
-            hooks.pop(self._key, None)
-        hooked.pop(self._key, None)
+        for ref in (self.hooks_dict_ref, *self.extra_dict_ref):
+            hooks = ref()
+            if hooks is not None:
+                hooks.pop(self.id, None)
+
+    def __getstate__(self) -> tuple:
+        """The dicts themselves, so a deep copy of their owner gets a handle on the copied dicts."""
+        return self.hooks_dict_ref(), self.id, tuple(ref() for ref in self.extra_dict_ref)
+
+    def __setstate__(self, state: tuple) -> None:
+        hooks, self.id, extras = state
+        self.hooks_dict_ref = weakref.ref(OrderedDict() if hooks is None else hooks)
+        self.extra_dict_ref = tuple(weakref.ref(OrderedDict() if d is None else d) for d in extras)
 
     def __enter__(self) -> RemovableHandle:
         return self
@@ -60,11 +79,12 @@ class RemovableHandle:
 
 def add(owner: Any, attribute: str, hook: Callable, leaf: bool) -> RemovableHandle:
     """Put ``hook`` last in the dict ``owner.<attribute>``; a ``leaf``'s hooks also make backward schedule."""
-    key = next(_ids)
-    getattr(owner, attribute)[key] = hook
+    hooks = getattr(owner, attribute)
+    handle = RemovableHandle(hooks, extra_dict=hooked if leaf else None)
+    hooks[handle.id] = hook
     if leaf:
-        hooked[key] = owner
-    return RemovableHandle(owner, attribute, key)
+        hooked[handle.id] = owner
+    return handle
 
 
 def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
@@ -84,7 +104,7 @@ def register(tensor: Any, hook: Callable[[Any], None]) -> RemovableHandle:
             "tensors (they never accumulate a .grad); register it on the leaf the result came from"
         )
     if tensor._post_accumulate_grad_hooks is None:
-        tensor._post_accumulate_grad_hooks = {}
+        tensor._post_accumulate_grad_hooks = OrderedDict()
     return add(tensor, "_post_accumulate_grad_hooks", hook, leaf=True)
 
 

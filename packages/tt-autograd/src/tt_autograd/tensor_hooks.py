@@ -37,6 +37,7 @@ exists). A hooked node pays one tensor wrap and its hooks.
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -63,7 +64,7 @@ def register(tensor: Any, hook: Callable[[Any], Any]) -> hooks.RemovableHandle:
     node = tensor.grad_fn
     if node is None:
         if tensor._backward_hooks is None:
-            tensor._backward_hooks = {}
+            tensor._backward_hooks = OrderedDict()
         return hooks.add(tensor, "_backward_hooks", hook, leaf=True)
     if node._tensor_hooks is None:
         node._tensor_hooks = TensorHooks()

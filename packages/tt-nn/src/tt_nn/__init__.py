@@ -94,7 +94,8 @@ from .losses_extra import (
     SoftMarginLoss,
     TripletMarginLoss,
 )
-from .module import IncompatibleKeys, Module, RemovableHandle
+from .module import IncompatibleKeys, Module
+from .module_hooks import RemovableHandle
 from .normalization import BatchNorm1d, LayerNorm
 from .normalization_extra import (
     GroupNorm,

@@ -92,7 +92,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
         grads = tuple(piece if got else None for piece, got in zip(_cut(grad, shapes), arrived))
         arrived[:] = [False] * len(outputs)
         changed = False
-        for hook in list(module._backward_pre_hooks):
+        for hook in list(module._backward_pre_hooks.values()):
             result = hook(module, grads)
             if result is not None:
                 grads, changed = _checked(result, grads, "full backward pre hook", "output", shapes), True
@@ -104,7 +104,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
                 UserWarning,
                 stacklevel=2,
             )
-            for hook in list(module._backward_hooks):
+            for hook in list(module._backward_hooks.values()):
                 hook(module, (None,) * len(args), grads)
         return _packed(grads, shapes) if changed else None
 
@@ -118,7 +118,7 @@ def call_with_backward_hooks(module: Any, args: tuple, kwargs: dict, run: Any) -
                 pieces[positions.index(i)] if i in positions else None for i in range(len(args))
             )
             changed = False
-            for hook in list(module._backward_hooks):
+            for hook in list(module._backward_hooks.values()):
                 result = hook(module, grad_input, state["grad_output"])
                 if result is not None:
                     grad_input = _checked(result, grad_input, "full backward hook", "input", in_shapes)

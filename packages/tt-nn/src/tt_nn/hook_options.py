@@ -16,7 +16,7 @@ one with options as an :class:`OptionedHook`. Cost per call: one ``isinstance`` 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -66,7 +66,7 @@ def run_hook(hook: object, module: object, args: tuple, kwargs: dict, output: An
     return output if result is None else result
 
 
-def run_always_called(hooks: list, module: object, args: tuple, kwargs: dict) -> None:
+def run_always_called(hooks: Iterable, module: object, args: tuple, kwargs: dict) -> None:
     """After a forward that raised: the ``always_call`` hooks, with ``output=None`` (the error goes on)."""
     for hook in tuple(hooks):
         if isinstance(hook, OptionedHook) and hook.always_call:

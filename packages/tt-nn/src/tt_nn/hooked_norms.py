@@ -85,7 +85,7 @@ def spectral_norm(
     dim: int | None = None,
 ) -> Module:
     """``module.<name>`` becomes ``<name>_orig / σ`` before every call; returns ``module``."""
-    if any(isinstance(h, _SpectralNormHook) and h.name == name for h in module._forward_pre_hooks):
+    if any(isinstance(h, _SpectralNormHook) and h.name == name for h in module._forward_pre_hooks.values()):
         raise RuntimeError(f"spectral_norm: {name!r} already has a spectral_norm hook; register it once")
     weight = module._parameters.get(name)
     if weight is None:
@@ -121,7 +121,7 @@ def remove_spectral_norm(module: Module, name: str = "weight") -> Module:
 
 def weight_norm(module: Module, name: str = "weight", dim: int | None = 0) -> Module:
     """``module.<name>`` becomes ``<name>_g · <name>_v / ‖<name>_v‖`` before every call; returns it."""
-    if any(isinstance(h, _WeightNormHook) and h.name == name for h in module._forward_pre_hooks):
+    if any(isinstance(h, _WeightNormHook) and h.name == name for h in module._forward_pre_hooks.values()):
         raise RuntimeError(f"weight_norm: {name!r} already has a weight_norm hook; register it once")
     weight = module._parameters.get(name)
     if weight is None:
@@ -149,7 +149,7 @@ def remove_weight_norm(module: Module, name: str = "weight") -> Module:
 
 def _find(module: Module, name: str, kind: type, op: str) -> Any:
     """Take ``module``'s ``kind`` hook for ``name`` off and return it (a ValueError if there is none)."""
-    for hook in list(module._forward_pre_hooks):
+    for hook in list(module._forward_pre_hooks.values()):
         if isinstance(hook, kind) and hook.name == name:
             module._forward_pre_hooks.remove(hook)
             return hook

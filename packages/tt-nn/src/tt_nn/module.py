@@ -9,11 +9,16 @@ those three dictionaries, so a model is just modules nested in modules.
 State-dict keys are the dotted attribute paths (``0.weight``,
 ``block.norm.running_mean``), the same keys PyTorch produces for the same
 module tree, so weights move between the two.
+
+Beyond the exercises, two bases of ``Module`` keep the rest of PyTorch's API out of this file:
+:class:`~tt_nn.module_hooks.ModuleHooks` (forward and backward hooks) and
+:class:`~tt_nn.module_state.ModuleState` (state-dict hooks and extra state).
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -21,41 +26,10 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 from tt_tensor import memory_formats as formats
 
-from . import backward_hooks, hook_options
+from . import backward_hooks, module_state
+from .module_hooks import ModuleHooks
+from .module_state import IncompatibleKeys, ModuleState
 from .parameter import Buffer, Parameter, is_lazy
-
-#: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
-IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
-
-
-class RemovableHandle:
-    """What ``register_forward_hook`` returns: ``handle.remove()`` takes the hook off again."""
-
-    def __init__(self, hooks: list[Callable[..., Any]], hook: Callable[..., Any]) -> None:
-        self._hooks, self._hook = hooks, hook
-
-    @classmethod
-    def added(
-        cls, hooks: list, hook: Callable[..., Any], name: str, prepend: bool = False, stored=None
-    ) -> RemovableHandle:
-        """Add ``hook`` (as ``stored``, when its options wrap it) at the end of ``hooks``, or first with
-        ``prepend``, refusing one that cannot be called; return its handle."""
-        if not callable(hook):
-            raise TypeError(f"{name}: hook must be callable, got {type(hook).__name__}")
-        stored = hook if stored is None else stored
-        hooks.insert(0, stored) if prepend else hooks.append(stored)
-        return cls(hooks, stored)
-
-    def remove(self) -> None:
-        """Remove the hook (a second call does nothing)."""
-        if self._hook in self._hooks:
-            self._hooks.remove(self._hook)
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.remove()
 
 
 def _check_name(kind: str, module: Module, name: object) -> None:
@@ -72,7 +46,7 @@ def _check_name(kind: str, module: Module, name: object) -> None:
         raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
 
 
-class Module:
+class Module(ModuleHooks, ModuleState):
     """Base class for layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
     Example:
@@ -93,85 +67,20 @@ class Module:
         object.__setattr__(self, "_buffers", OrderedDict())
         object.__setattr__(self, "_non_persistent", set())
         object.__setattr__(self, "_modules", OrderedDict())
-        object.__setattr__(self, "_forward_hooks", [])
-        object.__setattr__(self, "_forward_pre_hooks", [])
-        object.__setattr__(self, "_backward_hooks", [])
-        object.__setattr__(self, "_backward_pre_hooks", [])
+        self._init_hooks()
+        self._init_state_hooks()
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The computation of this module; every subclass defines it."""
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """``forward(*args, **kwargs)`` with the module's hooks around it (:mod:`tt_nn.module_hooks`)."""
         if self._forward_pre_hooks:
-            args = self._pre_hooked(self._forward_pre_hooks, args, kwargs)
+            args = self._pre_hooked(self._forward_pre_hooks.values(), args, kwargs)
         if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
             return backward_hooks.call_with_backward_hooks(self, args, kwargs, self._forward_with_hooks)
         return self._forward_with_hooks(args, **kwargs)
-
-    def _pre_hooked(self, hooks: list, args: tuple, kwargs: dict | None = None) -> tuple:
-        """``args`` through the forward pre-hooks ``hooks``, each of which may replace them (and, registered
-        ``with_kwargs``, the keyword arguments: ``kwargs`` is updated in place)."""
-        kwargs = {} if kwargs is None else kwargs
-        for hook in tuple(hooks):  # a snapshot: a hook may remove itself (a lazy module's does)
-            args, new = hook_options.run_pre_hook(hook, self, args, kwargs)
-            if new is not kwargs:
-                kwargs.clear()
-                kwargs.update(new)
-        return args
-
-    def _forward_with_hooks(self, args: tuple, /, **kwargs: Any) -> Any:
-        try:
-            output = self.forward(*args, **kwargs)
-        except BaseException:
-            hook_options.run_always_called(self._forward_hooks, self, args, kwargs)
-            raise
-        return self._post_hooked(args, output, kwargs)
-
-    def _post_hooked(self, args: tuple, output: Any, kwargs: dict | None = None) -> Any:
-        """``output`` (of a call on ``args``) through the forward hooks, each of which may replace it."""
-        kwargs = {} if kwargs is None else kwargs
-        for hook in tuple(self._forward_hooks):  # a snapshot, as above
-            output = hook_options.run_hook(hook, self, args, kwargs, output)
-        return output
-
-    def register_forward_hook(
-        self,
-        hook: Callable[..., Any],
-        *,
-        prepend: bool = False,
-        with_kwargs: bool = False,
-        always_call: bool = False,
-    ) -> RemovableHandle:
-        """Call ``hook(module, inputs, output)`` after every forward (a non-None result replaces the output);
-        PyTorch's options in :mod:`tt_nn.hook_options`. Returns a handle whose ``remove()`` takes it off."""
-        stored = hook_options.entry(hook, with_kwargs, always_call)
-        return RemovableHandle.added(self._forward_hooks, hook, "register_forward_hook", prepend, stored)
-
-    def register_forward_pre_hook(
-        self, hook: Callable[..., Any], *, prepend: bool = False, with_kwargs: bool = False
-    ) -> RemovableHandle:
-        """Call ``hook(module, inputs)`` before every forward (a non-None result replaces the inputs)."""
-        stored = hook_options.entry(hook, with_kwargs)
-        return RemovableHandle.added(
-            self._forward_pre_hooks, hook, "register_forward_pre_hook", prepend, stored
-        )
-
-    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False) -> RemovableHandle:
-        """Call ``hook(module, grad_input, grad_output)`` in backward; a tuple it returns replaces grad_input.
-
-        ``grad_input`` has one entry per positional argument (None where it is not a tensor
-        requiring grad). See :mod:`tt_nn.backward_hooks`.
-        """
-        return RemovableHandle.added(self._backward_hooks, hook, "register_full_backward_hook", prepend)
-
-    def register_full_backward_pre_hook(
-        self, hook: Callable[..., Any], prepend: bool = False
-    ) -> RemovableHandle:
-        """Call ``hook(module, grad_output)`` before the module's backward; a tuple it returns replaces it."""
-        return RemovableHandle.added(
-            self._backward_pre_hooks, hook, "register_full_backward_pre_hook", prepend
-        )
 
     # ----------------------------------------------------------------- registration
     def __setattr__(self, name: str, value: Any) -> None:
@@ -305,6 +214,27 @@ class Module:
                 )
             module = child
         return module
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Put ``module`` at the dotted path ``target`` (``"block.conv"``), as PyTorch's.
+
+        The parent (``"block"``) must exist; the last name may be new unless ``strict``, and if it
+        names an attribute already, that attribute must be a module (it is replaced).
+        """
+        if target == "":
+            raise ValueError("set_submodule: cannot set the submodule without a target name (got '')")
+        if not isinstance(module, Module):
+            raise ValueError(f"set_submodule: `module` is not an nn.Module, found {type(module).__name__}")
+        path, _, name = target.rpartition(".")
+        parent = self.get_submodule(path)
+        if strict and not hasattr(parent, name):
+            raise AttributeError(
+                f"set_submodule: {type(parent).__name__} has no attribute `{name}` (in {target!r}); "
+                "strict=True only replaces an existing submodule"
+            )
+        if hasattr(parent, name) and not isinstance(getattr(parent, name), Module):
+            raise AttributeError(f"set_submodule: `{name}` is not an nn.Module (in {target!r})")
+        setattr(parent, name, module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at the dotted path ``target`` (``"block.0.weight"``), as PyTorch's."""
@@ -471,6 +401,46 @@ class Module:
             if tensor.ndim == rank and not is_lazy(tensor):
                 tensor.array = formats.arranged(tensor.array, memory_format)
 
+    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
+        """Give every parameter and buffer (with ``recurse=False``: this module's own) new memory of its
+        shape and dtype, values undefined, as ``torch.empty_like`` does; gradients too.
+
+        PyTorch uses it to materialise a module built on the meta device before loading weights
+        into it; TinyTorch has no meta device, so it only drops the values. The tensors stay the
+        same objects (an optimizer built before still holds them). ``device``, which PyTorch
+        requires too: ``"cpu"`` or None (TinyTorch runs on the CPU only). Returns ``self``.
+        """
+        if device is not None and str(device).split(":")[0] != "cpu":
+            raise RuntimeError(
+                f"{type(self).__name__}.to_empty: device {str(device)!r} is not available; "
+                "TinyTorch runs on the CPU only, use device='cpu'"
+            )
+        for tensor in (*self.parameters(recurse), *self.buffers(recurse)):
+            if not is_lazy(tensor):
+                tensor.array = np.empty_like(tensor.array)
+                if tensor.grad is not None:
+                    tensor.grad.array = np.empty_like(tensor.grad.array)
+        return self
+
+    def share_memory(self) -> Module:
+        """Return ``self``: here it shares nothing, and warns so.
+
+        PyTorch moves every parameter and buffer into shared memory, so processes started
+        afterwards (Hogwild training with ``torch.multiprocessing``) update one set of weights.
+        TinyTorch's tensors are NumPy arrays private to their process and have no
+        ``share_memory_``; a child process gets its own copy (copy-on-write after a fork, a
+        pickle under spawn), so updates made there never reach this process. What does cross
+        processes here: a DataLoader worker's batches, through shared-memory segments the main
+        process copies out of (``tt_optim.data.shared_batches``), and tt-dist's collectives.
+        """
+        warnings.warn(
+            f"{type(self).__name__}.share_memory: TinyTorch's tensors cannot live in shared memory; the "
+            "module is unchanged and each process that gets it works on its own copy of the parameters",
+            UserWarning,
+            stacklevel=2,
+        )
+        return self
+
     def cpu(self) -> Module:
         """This module (TinyTorch runs on the CPU only)."""
         return self
@@ -523,9 +493,18 @@ class Module:
         """Parameters and persistent buffers by dotted name, e.g. ``0.weight``, ``1.running_mean``.
 
         The values share storage with the module (detached unless
-        ``keep_vars``), so copy them if the model will keep training.
+        ``keep_vars``), so copy them if the model will keep training. State-dict hooks and
+        ``get_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch; the dict's
+        ``_metadata`` holds each module's ``{"version": ...}`` by path.
         """
-        return OrderedDict(self._state_items(prefix, keep_vars))
+        if module_state.needs_walk(self):
+            destination: OrderedDict[str, Tensor] = OrderedDict()
+            destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+            module_state.save(self, destination, prefix, keep_vars)
+            return destination
+        destination = OrderedDict(self._state_items(prefix, keep_vars))
+        destination._metadata = module_state.metadata(self, prefix)  # type: ignore[attr-defined]
+        return destination
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
@@ -535,7 +514,10 @@ class Module:
         missing and unexpected keys are returned instead (shapes must still match).
         Nothing is copied unless every check passes. A lazy module's uninitialized parameters
         and buffers first take the checkpoint's shapes (``LazyModuleMixin``), as in PyTorch.
+        Load hooks and ``set_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch.
         """
+        if module_state.needs_walk(self):
+            return module_state.load(self, state_dict, strict)
         for prefix, module in self.named_modules():
             load_hook = getattr(module, "_lazy_load_hook", None)
             if load_hook is not None:

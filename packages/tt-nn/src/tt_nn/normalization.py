@@ -92,6 +92,8 @@ class BatchNormBase(Module):
 
     #: The functional form ``forward`` calls with the input and :meth:`kernel_arguments`.
     kernel = staticmethod(F.batch_norm)
+    #: The version a state dict's ``_metadata`` records, PyTorch's (2: ``num_batches_tracked`` is saved).
+    _version = 2
 
     def __init__(
         self,

@@ -162,7 +162,9 @@ class DataParallel(Module):
 
     def forward(self, *inputs: object, **kwargs: object) -> object:
         module = self.module  # its own hooks run here, once, around the replicas (module docstring)
-        inputs = module._pre_hooked([h for h in module._forward_pre_hooks if not _per_replica(h)], inputs)
+        inputs = module._pre_hooked(
+            [h for h in module._forward_pre_hooks.values() if not _per_replica(h)], inputs, kwargs
+        )
         if module.__dict__.get("_backward_hooks") or module.__dict__.get("_backward_pre_hooks"):
             return call_with_backward_hooks(module, inputs, kwargs, self._spread)
         return self._spread(inputs, **kwargs)
@@ -173,7 +175,7 @@ class DataParallel(Module):
         parts = threads.split(batch or 0, self.slices if self.slices is not None else threads.workers())
         enabled = is_grad_enabled()
         if len(parts) < 2:
-            return self.module._post_hooked(inputs, _forward_on(self.module, enabled, inputs, kwargs))
+            return self.module._post_hooked(inputs, _forward_on(self.module, enabled, inputs, kwargs), kwargs)
         replicas = [self.module, *self._refresh(len(parts) - 1)]
         own = [self._stand_ins, *(list(replica.parameters()) for replica in replicas[1:])]
         tasks = [
@@ -183,7 +185,7 @@ class DataParallel(Module):
         with threads.one_blas_thread():  # the process-wide count too (module docstring)
             outputs = threads.run(tasks)
         links = _OwnerLinks(outputs, list(self.module.parameters()), own)
-        return self.module._post_hooked(inputs, _gather(outputs, self.dim, links))
+        return self.module._post_hooked(inputs, _gather(outputs, self.dim, links), kwargs)
 
     def _refresh(self, count: int) -> list[Module]:
         """Replicas 1..count of ``self.module``, made if needed; attributes, parameters and buffers synced.
@@ -328,7 +330,9 @@ def _scatter(inputs: tuple, kwargs: dict, dim: int, start: int, stop: int, batch
 def _forward_on(replica: Module, enabled: bool, inputs: tuple, kwargs: dict) -> object:
     """The replica's forward (its own hooks ran in the caller's thread, but for the per-replica pre-hooks)."""
     with set_grad_enabled(enabled):  # a worker thread starts with its own (default) grad mode
-        inputs = replica._pre_hooked([h for h in replica._forward_pre_hooks if _per_replica(h)], inputs)
+        inputs = replica._pre_hooked(
+            [h for h in replica._forward_pre_hooks.values() if _per_replica(h)], inputs, kwargs
+        )
         return replica.forward(*inputs, **kwargs)
 
 

@@ -20,6 +20,7 @@ the hook off. Cost: a step without hooks pays one wrapper call.
 from __future__ import annotations
 
 import functools
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -30,8 +31,8 @@ class _GlobalHooks:
     """The hooks every optimizer runs (an object, so handles can hold it like an optimizer)."""
 
     def __init__(self) -> None:
-        self.step_pre: dict[int, Callable] = {}
-        self.step_post: dict[int, Callable] = {}
+        self.step_pre: OrderedDict[int, Callable] = OrderedDict()
+        self.step_post: OrderedDict[int, Callable] = OrderedDict()
 
 
 GLOBAL = _GlobalHooks()
@@ -50,12 +51,10 @@ def register_optimizer_step_post_hook(hook: Callable) -> RemovableHandle:
 def register(optimizer: Any, attribute: str, name: str, hook: Callable, prepend: bool) -> RemovableHandle:
     """Add ``hook`` to the optimizer's dict ``attribute`` (made on first use), first with ``prepend``."""
     if attribute not in optimizer.__dict__:
-        optimizer.__dict__[attribute] = {}
+        optimizer.__dict__[attribute] = OrderedDict()
     handle = add(optimizer, attribute, _callable(name, hook), leaf=False)
     if prepend:
-        hooks = optimizer.__dict__[attribute]
-        key = next(reversed(hooks))
-        optimizer.__dict__[attribute] = {key: hooks.pop(key), **hooks}
+        optimizer.__dict__[attribute].move_to_end(handle.id, last=False)
     return handle
 
 

@@ -213,7 +213,12 @@ class _PruningHook:
 
 def _hook_of(module: Module, name: str) -> _PruningHook | None:
     return next(
-        (h for h in module._forward_pre_hooks if isinstance(h, _PruningHook) and h._tensor_name == name), None
+        (
+            h
+            for h in module._forward_pre_hooks.values()
+            if isinstance(h, _PruningHook) and h._tensor_name == name
+        ),
+        None,
     )
 
 
@@ -379,7 +384,9 @@ def remove(module: Module, name: str) -> Module:
 
 def is_pruned(module: Module) -> bool:
     """Whether ``module`` or any module inside it has a pruned parameter (PyTorch's ``prune.is_pruned``)."""
-    return any(isinstance(hook, _PruningHook) for m in module.modules() for hook in m._forward_pre_hooks)
+    return any(
+        isinstance(hook, _PruningHook) for m in module.modules() for hook in m._forward_pre_hooks.values()
+    )
 
 
 def sparsity(module: Module) -> dict[str, float]:
@@ -389,7 +396,7 @@ def sparsity(module: Module) -> dict[str, float]:
     """
     report, zeros, total = {}, 0, 0
     for path, child in module.named_modules():
-        pruned = {h._tensor_name for h in child._forward_pre_hooks if isinstance(h, _PruningHook)}
+        pruned = {h._tensor_name for h in child._forward_pre_hooks.values() if isinstance(h, _PruningHook)}
         originals = {name + "_orig" for name in pruned}
         names = [n for n, p in child._parameters.items() if p is not None and n not in originals]
         for name in names + sorted(pruned):
