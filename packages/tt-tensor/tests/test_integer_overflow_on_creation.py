@@ -28,6 +28,7 @@ from tt_tensor import tensor
         ([float("nan")], "int32", "nan"),
         ([[1, 2], [3, float("inf")]], "int64", "inf"),
         ([9.3e18], "int64", "9.3e+18"),
+        ([1, 300, 400], "uint8", "300"),  # the first of several
     ],
 )
 def test_out_of_range_values_are_refused_by_name(data, dtype, bad):
@@ -47,6 +48,8 @@ def test_out_of_range_values_are_refused_by_name(data, dtype, bad):
         ([1.9, -1.9], "int32", [1, -1]),  # floats in range truncate toward zero
         ([True, 2], "int8", [1, 2]),
         ([-2147483648, 2147483647], "int32", [-2147483648, 2147483647]),
+        ([-128.0, 127.0], "int8", [-128, 127]),  # floats at the very ends fit
+        ([], "int8", []),
     ],
 )
 def test_values_in_range_convert(data, dtype, expected):

@@ -58,9 +58,8 @@ def to_array(data: object, dtype: object = None, copy: bool | None = True) -> np
         numpy_dtype = as_dtype(dtype).numpy
         if not isinstance(data, (TensorBase, np.ndarray, np.generic)):
             _check_target_range(array, numpy_dtype)
-            if numpy_dtype.kind == "f" and numpy_dtype.itemsize < array.dtype.itemsize:
-                with np.errstate(over="ignore"):  # 70000 in float16 is inf, silently, as in PyTorch
-                    return np.array(array, dtype=numpy_dtype, copy=copy)
+            with np.errstate(over="ignore"):  # 70000 in float16 is inf, silently, as in PyTorch
+                return np.array(array, dtype=numpy_dtype, copy=copy)
     return np.array(array, dtype=numpy_dtype, copy=copy)
 
 
@@ -68,7 +67,7 @@ def _check_target_range(array: np.ndarray, target: np.dtype) -> None:
     """Refuse Python numbers an integer ``target`` cannot hold, as PyTorch does (NumPy would wrap
     ``300`` to ``44`` in uint8). PyTorch's limits: a signed target its range; an unsigned one takes
     integers down to ``-max`` (``-1`` becomes 255, C's wrap) but no negative float, NaN or inf."""
-    if target.kind not in "iu" or array.dtype.kind not in "iuf" or array.size == 0:
+    if target.kind not in "iu" or array.dtype.kind not in "iuf":
         return
     info = np.iinfo(target)
     if array.dtype.kind == "f":

@@ -363,7 +363,6 @@ def _antialias_taps(mode: str, s_in: int, s_out: int, scale: float):
     centre = scale * (np.arange(s_out) + 0.5)
     first = np.maximum((centre - support + 0.5).astype(np.int64), 0)  # (C's int(): toward zero)
     stop = np.minimum((centre + support + 0.5).astype(np.int64), s_in)
-    positions = first + np.arange(max(int((stop - first).max()), 1))[:, None]
+    positions = first + np.arange((stop - first).max())[:, None]
     weights = kernel((positions - centre + 0.5) * stretch) * (positions < stop)
-    total = weights.sum(axis=0, keepdims=True)
-    return np.minimum(positions, s_in - 1), weights / np.where(total == 0, 1.0, total)
+    return np.minimum(positions, s_in - 1), weights / weights.sum(axis=0)  # (the nearest tap weighs > 0)
