@@ -84,6 +84,8 @@ def test_bad_inputs_are_named():
         z.backward(inputs=[])
     with pytest.raises(RuntimeError, match=r"inputs\[1\] \(shape \(1,\)\) does not require grad"):
         z.backward(inputs=[a, autograd.tensor([1.0])])
+    with pytest.raises(TypeError, match=r"inputs\[0\] must be a tensor, got float"):
+        z.backward(inputs=[1.0])
     assert a.grad is None  # nothing was written before the refusal
 
 
@@ -103,6 +105,8 @@ def test_materialize_grads_gives_zeros_of_the_input():
     da, du = grad((a * 2.0).sum(), [a, unused], materialize_grads=True)
     assert da.tolist() == [2.0, 2.0]
     assert du.shape == (1, 3) and du.dtype == autograd.float64 and not du.numpy().any()
+    (alone,) = grad((a * 2.0).sum(), unused, materialize_grads=True)  # one tensor, not a list
+    assert alone.shape == (1, 3) and not alone.numpy().any()
     with pytest.raises(ValueError, match="allow_unused must be True or left out"):
         grad((a * 2.0).sum(), [a, unused], allow_unused=False, materialize_grads=True)
 
@@ -148,3 +152,16 @@ def test_grad_keeps_pytorchs_positional_order():
     # (outputs, inputs, grad_outputs, retain_graph, create_graph, only_inputs, allow_unused)
     found = grad((a * b).sum(), [a, unused], None, None, False, True, True)
     assert found[1] is None
+
+
+def test_autograd_backward_keeps_the_graph_between_its_tensors_and_frees_it_after():
+    a, b = _leaves()
+    y = a * b
+    backward([y.sum(), (y * 2.0).sum()])  # the second needs the graph the first walked
+    assert a.grad.tolist() == [9.0, 12.0]  # 3b
+    with pytest.raises(RuntimeError, match="retain_graph"):
+        backward(y.sum())
+    z = a * b
+    backward(z.sum(), retain_graph=True)
+    backward(z.sum())  # kept by the first call
+    assert a.grad.tolist() == [15.0, 20.0]

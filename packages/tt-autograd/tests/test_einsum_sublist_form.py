@@ -44,3 +44,12 @@ def test_bad_sublists_are_named():
         autograd.einsum(a, [0, 52])
     with pytest.raises(ValueError, match="got True"):
         autograd.einsum(a, [True, 0])
+
+
+def test_operands_as_one_list():
+    a, b = _pair()
+    np.testing.assert_array_equal(
+        autograd.einsum("ij,jk->ik", [a, b]).detach().numpy(),
+        autograd.einsum("ij,jk->ik", a, b).detach().numpy(),
+    )
+    assert autograd.einsum("ij->j", (a,)).shape == (3,)

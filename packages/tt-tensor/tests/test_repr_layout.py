@@ -112,3 +112,39 @@ def test_set_printoptions_sci_mode_false_keeps_the_widths_of_the_fixed_text():
     set_printoptions(sci_mode=False, precision=2)
     assert repr(Tensor([1.0, 2e9])) == "tensor([         1., 2000000000.])"
     assert repr(Tensor([1 + 2j, -3.5 - 0.25j, 1e-5j])) == "tensor([ 1.00+2.00j, -3.50-0.25j,  0.00+0.00j])"
+
+
+def test_edges_of_the_rules():
+    assert repr(Tensor([1e8])) == "tensor([100000000.])"  # 1e8 itself is not past 1e8
+    assert repr(Tensor([1.0e8, 1.5e8])) == "tensor([1.0000e+08, 1.5000e+08])"
+    assert repr(tensor([1e-4, 0.05], dtype="float64")) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
+    assert repr(tensor([1.5e-4, 0.05], dtype="float64")) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
+    assert repr(Tensor(np.zeros(40, np.float32))) == (  # no nonzero value: width 1, 24 to a line
+        "tensor([0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., "
+        "0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.,\n"
+        "        0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.])"
+    )
+    assert repr(arange(12) * (1 + 1j)) == (  # a complex element is both parts' widths and a j wide
+        "tensor([ 0.+0.j,  1.+1.j,  2.+2.j,  3.+3.j,  4.+4.j,  5.+5.j,  6.+6.j,  7.+7.j,\n"
+        "         8.+8.j,  9.+9.j, 10.+10.j, 11.+11.j])"
+    )
+
+
+def test_a_summary_reads_only_the_values_it_prints():
+    hidden = np.zeros((8, 200), np.float32)
+    hidden[3, 0] = 12345.5  # row 3 of 8 is not printed: it does not make the others 0.0000
+    assert repr(Tensor(hidden)).splitlines()[3:5] == [
+        "        ...,",
+        "        [0., 0., 0.,  ..., 0., 0., 0.],",
+    ]
+    six = repr(arange(1200.0).reshape(6, 200))  # 6 rows = 2 x 3 edge items: all printed, no '...,' row
+    assert len(six.splitlines()) == 12 and "...," not in six.replace("  ...,", "")
+    set_printoptions(threshold=5, edgeitems=1)
+    assert repr(arange(5.0)) == "tensor([0., 1., 2., 3., 4.])"  # 5 elements are not more than 5
+
+
+def test_a_column_narrows_the_lines():
+    from tt_tensor.formatting import format_tensor
+
+    text = format_tensor(np.arange(12, dtype=np.float32) + 0.5, [], 14)  # as after "values="
+    assert text.splitlines()[0] == "tensor([ 0.5000,  1.5000,  2.5000,  3.5000,  4.5000,  5.5000,"

@@ -18,7 +18,6 @@ Example:
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 import tt_tensor
@@ -230,19 +229,11 @@ def _batched_over_grad_outputs(outputs, inputs, grad_outputs, retain_graph, crea
             "autograd.grad: is_grads_batched=True needs grad_outputs, batched in their first dimension"
         )
     seeds = _as_tuple(grad_outputs)
-    single = not isinstance(grad_outputs, Sequence) or isinstance(grad_outputs, tt_tensor.Tensor)
 
     unused: list[int] = []  # (the positions of unused inputs: the same for every row, one graph)
 
     def one_row(*rows):
-        found = grad(
-            outputs,
-            inputs,
-            rows[0] if single else rows,
-            retain_graph,
-            create_graph,
-            allow_unused=allow_unused,
-        )
+        found = grad(outputs, inputs, rows, retain_graph, create_graph, allow_unused=allow_unused)
         unused[:] = [position for position, g in enumerate(found) if g is None]
         return tuple(g for g in found if g is not None)  # (vmap returns tensors only)
 
@@ -292,7 +283,9 @@ def backward_into(
     if not inputs:
         raise RuntimeError("backward: inputs= cannot be empty; leave it out to reach every leaf")
     for position, tensor in enumerate(inputs):
-        if not getattr(tensor, "requires_grad", False):
+        if not isinstance(tensor, tt_tensor.Tensor):
+            raise TypeError(f"backward: inputs[{position}] must be a tensor, got {type(tensor).__name__}")
+        if not tensor.requires_grad:
             raise RuntimeError(
                 f"backward: inputs[{position}] (shape {tuple(tensor.shape)}) does not require grad, so it "
                 "can't receive a gradient; create it with requires_grad=True or leave it out of inputs="
@@ -310,15 +303,13 @@ def backward_into(
 
 
 def _as_tuple(value: object) -> tuple:
-    return (
-        tuple(value) if isinstance(value, Sequence) and not isinstance(value, tt_tensor.Tensor) else (value,)
-    )
+    return tuple(value) if isinstance(value, (list, tuple)) else (value,)
 
 
 def seed_array(op: str, output: object, seed: object, name: str = "gradient") -> np.ndarray:
     """The gradient a backward pass of ``op`` starts ``output`` from: ``seed``'s values in ``output``'s
     dtype, or 1 for a real one-element output when ``seed`` is None. ``name``: the argument errors name."""
-    if not getattr(output, "requires_grad", False):
+    if not output.requires_grad:
         raise RuntimeError(
             f"{op}: an output (shape {tuple(output.shape)}) does not require grad and has no grad_fn; did an "
             "operation run under no_grad, on .detach()ed data, or on inputs never marked requires_grad=True?"
