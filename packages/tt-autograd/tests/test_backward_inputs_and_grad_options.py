@@ -165,3 +165,21 @@ def test_autograd_backward_keeps_the_graph_between_its_tensors_and_frees_it_afte
     backward(z.sum(), retain_graph=True)
     backward(z.sum())  # kept by the first call
     assert a.grad.tolist() == [15.0, 20.0]
+
+
+def test_create_graph_keeps_the_graph_by_default_and_bad_seeds_are_named():
+    a, b = _leaves()
+    y = (a * b).sum()
+    backward(y, create_graph=True)
+    backward(y)  # retain_graph defaulted to create_graph
+    assert a.grad.tolist() == [6.0, 8.0]
+    with pytest.raises(
+        RuntimeError, match=r"backward: an output \(shape \(2,\)\) does not require grad and has no"
+    ):
+        autograd.tensor([1.0, 2.0]).backward(autograd.ones(2))
+    with pytest.raises(RuntimeError, match=r"autograd.grad: an output \(shape \(\)\) does not require grad"):
+        grad(autograd.tensor(1.0), a)
+    with pytest.raises(
+        RuntimeError, match=r"backward: gradient of shape \(3,\) for an output of shape \(2,\)"
+    ):
+        (a * b).backward(autograd.ones(3))

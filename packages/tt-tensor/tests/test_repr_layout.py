@@ -148,3 +148,8 @@ def test_a_column_narrows_the_lines():
 
     text = format_tensor(np.arange(12, dtype=np.float32) + 0.5, [], 14)  # as after "values="
     assert text.splitlines()[0] == "tensor([ 0.5000,  1.5000,  2.5000,  3.5000,  4.5000,  5.5000,"
+
+
+def test_a_line_too_narrow_for_one_element_still_holds_one():
+    set_printoptions(linewidth=8)
+    assert repr(Tensor([1.5, 2.5])) == "tensor([1.5000,\n        2.5000])"
