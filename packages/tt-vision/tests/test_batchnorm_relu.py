@@ -65,7 +65,10 @@ def test_fused_net_trains_step_for_step_like_the_plain_one(momentum, rng):
 
 def test_the_layer_checks_its_input_like_batch_norm_2d():
     layer = BatchNormReLU2d(4)
-    assert repr(layer) == "BatchNormReLU2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)"
+    assert (
+        repr(layer)
+        == "BatchNormReLU2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)"
+    )
     with pytest.raises(ValueError, match=r"BatchNorm2d: expected a 4-d input \(N, C, H, W\), got shape"):
         layer(autograd.randn(2, 4))
     with pytest.raises(ValueError, match=r"BatchNormReLU2d\(4\): input of shape \(2, 3, 2, 2\) has 3"):

@@ -35,7 +35,7 @@ class LayerNorm(Module):
 
     Example:
         >>> LayerNorm(8)  # doctest: +SKIP
-        LayerNorm((8,), eps=1e-05, elementwise_affine=True)
+        LayerNorm((8,), eps=1e-05, elementwise_affine=True, bias=True)
     """
 
     def __init__(
