@@ -35,9 +35,9 @@ own walk; otherwise through the walks here, one pass over the modules and entrie
 
 from __future__ import annotations
 
-from collections import OrderedDict, namedtuple
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from tt_autograd import no_grad
@@ -46,16 +46,19 @@ from tt_autograd.hooks import RemovableHandle
 from .module_hooks import HookDict, added
 
 
-class IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
+class IncompatibleKeys(NamedTuple):
     """What ``load_state_dict`` returns, PyTorch's ``_IncompatibleKeys``: printed as
     ``<All keys matched successfully>`` when both lists are empty."""
 
-    __slots__ = ()
+    missing_keys: list
+    unexpected_keys: list
 
     def __repr__(self) -> str:
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
-        return super().__repr__()
+        return (
+            f"IncompatibleKeys(missing_keys={self.missing_keys!r}, unexpected_keys={self.unexpected_keys!r})"
+        )
 
     __str__ = __repr__
 
