@@ -67,6 +67,8 @@ def test_integer_images_are_rounded_and_clamped_into_their_dtype():
         ({"size": (16, 16), "max_size": 20}, "max_size applies only when size is one int"),
         ({"size": 0}, "size must be a positive int"),
         ({"size": (3, 4, 5)}, r"size must be a positive int or \(height, width\)"),
+        ({"size": True}, "size must be a positive int"),
+        ({"size": (4, 2.0)}, "size must be a positive int"),
     ],
 )
 def test_bad_arguments_are_named(arguments, message):
@@ -74,6 +76,9 @@ def test_bad_arguments_are_named(arguments, message):
         Resize(**arguments)
     with pytest.raises(ValueError, match=r"max_size \(16\) must be larger than size \(16\)"):
         Resize(16, max_size=16)(autograd.rand(1, 1, 4, 6))
+    with pytest.raises(TypeError, match="Resize: bool images are not supported"):
+        Resize(2)(np.ones((1, 1, 4, 4), bool))
+    assert Resize((1, 1))(autograd.rand(2, 3, 4, 4)).shape == (2, 3, 1, 1)  # the smallest size
 
 
 @pytest.mark.parametrize(
@@ -90,6 +95,19 @@ def test_center_crop_offsets_use_pythons_rounding(height, crop, top):
     images = np.arange(2 * 1 * height * height, dtype=np.float32).reshape(2, 1, height, height)
     out = CenterCrop(crop)(images)
     np.testing.assert_array_equal(out, images[..., top : top + crop, top : top + crop])
+
+
+def test_center_crop_pads_only_the_axes_that_need_it():
+    image = np.arange(16.0).reshape(1, 1, 4, 4)
+    expected = [[0, 4, 5, 6, 7, 0, 0], [0, 8, 9, 10, 11, 0, 0]]  # width 4 -> 7: 1 column before, 2 after
+    np.testing.assert_array_equal(CenterCrop((2, 7))(image)[0, 0], expected)
+    pair = np.array([[[[1.0, 2.0], [3.0, 4.0]]], [[[5.0, 6.0], [7.0, 8.0]]]])  # two images (2, 1, 2, 2)
+    out = CenterCrop([(6, 3)][0])(pair)  # height 2 -> 6: 2 rows before, 2 after; width 2 -> 3: 1 after
+    assert out.shape == (2, 1, 6, 3)
+    np.testing.assert_array_equal(
+        out[1, 0], [[0, 0, 0], [0, 0, 0], [5, 6, 0], [7, 8, 0], [0, 0, 0], [0, 0, 0]]
+    )
+    assert CenterCrop([3])(image).shape == (1, 1, 3, 3)  # a one-element list is one int
 
 
 def test_center_crop_pads_a_small_image_with_zeros_the_extra_pixel_last():

@@ -76,9 +76,11 @@ class Resize:
         return (new_short, new_long) if height <= width else (new_long, new_short)
 
     def __call__(self, images: object) -> object:
-        array, is_tensor, single = _unwrap(images)
-        size = self.output_size(*array.shape[-2:])
-        if size == tuple(array.shape[-2:]):
+        array, is_tensor, single = _unwrap(images)  # (B, C, H, W)
+        if array.dtype.kind == "b":
+            raise TypeError("Resize: bool images are not supported; convert them to float first")
+        size = self.output_size(*array.shape[2:])
+        if size == array.shape[2:]:
             return images
         values = array if array.dtype.kind == "f" else array.astype(np.float32)
         antialias = self.antialias and self.interpolation in ("bilinear", "bicubic")
@@ -87,10 +89,9 @@ class Resize:
                 Tensor.from_array(values), size=size, mode=self.interpolation, antialias=antialias
             )
         out = out.array
-        if array.dtype.kind in "iub":
-            info = np.iinfo(array.dtype) if array.dtype.kind != "b" else None
-            low, high = (info.min, info.max) if info is not None else (0, 1)
-            out = np.clip(np.round(out), low, high).astype(array.dtype)
+        if array.dtype.kind in "iu":
+            info = np.iinfo(array.dtype)
+            out = np.clip(np.round(out), info.min, info.max).astype(array.dtype)
         return _wrap(out, is_tensor, single)
 
     def __repr__(self) -> str:
@@ -117,12 +118,12 @@ class CenterCrop:
 
     def __call__(self, images: object) -> object:
         array, is_tensor, single = _unwrap(images)
-        (crop_h, crop_w), (height, width) = self.size, array.shape[-2:]
+        (crop_h, crop_w), (height, width) = self.size, array.shape[2:]  # (B, C, H, W)
         if crop_h > height or crop_w > width:
             top, left = max(crop_h - height, 0) // 2, max(crop_w - width, 0) // 2
             bottom, right = max(crop_h - height, 0) - top, max(crop_w - width, 0) - left
             array = np.pad(array, ((0, 0), (0, 0), (top, bottom), (left, right)))
-            height, width = array.shape[-2:]
+            height, width = array.shape[2:]
         top, left = int(round((height - crop_h) / 2.0)), int(round((width - crop_w) / 2.0))
         out = np.ascontiguousarray(array[..., top : top + crop_h, left : left + crop_w])
         return _wrap(out, is_tensor, single)
