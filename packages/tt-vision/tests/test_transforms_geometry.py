@@ -108,6 +108,10 @@ def test_center_crop_pads_only_the_axes_that_need_it():
         out[1, 0], [[0, 0, 0], [0, 0, 0], [5, 6, 0], [7, 8, 0], [0, 0, 0], [0, 0, 0]]
     )
     assert CenterCrop([3])(image).shape == (1, 1, 3, 3)  # a one-element list is one int
+    tall = CenterCrop((6, 2))(image)[0, 0]  # height 4 -> 6 (1 row each side); width cut, columns 1-2
+    np.testing.assert_array_equal(tall, [[0, 0], [1, 2], [5, 6], [9, 10], [13, 14], [0, 0]])
+    wide = CenterCrop((2, 6))(image)[0, 0]  # width 4 -> 6: 1 column each side; rows 1-2
+    np.testing.assert_array_equal(wide, [[0, 4, 5, 6, 7, 0], [0, 8, 9, 10, 11, 0]])
 
 
 def test_center_crop_pads_a_small_image_with_zeros_the_extra_pixel_last():
