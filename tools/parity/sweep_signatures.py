@@ -48,7 +48,11 @@ KINDS = ("missing", "extra", "default", "kind", "unused")
 GROUPS = ("modules", "functional", "init", "optimizers", "schedulers", "data", "distributions", "utils")
 #: (group, name, parameter) -> why the difference is deliberate; ``"*"`` as the name or the parameter
 #: matches every one.
-ACCEPTED: dict[tuple[str, str, str], str] = {}
+ACCEPTED: dict[tuple[str, str, str], str] = {
+    ("modules", "nn.GRU", "proj_size"): "keyword-only, 0 only: PyTorch's GRU takes it through **kwargs and "
+    "refuses any other value, as TinyTorch's does",
+    ("modules", "nn.RNN", "proj_size"): "as nn.GRU's",
+}
 
 
 def _namespaces(root) -> dict[str, list[tuple[str, object]]]:
