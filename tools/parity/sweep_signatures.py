@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import fnmatch
 import inspect
 import operator
 import re
@@ -46,12 +47,24 @@ EMPTY = inspect.Parameter.empty
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 KINDS = ("missing", "extra", "default", "kind", "unused")
 GROUPS = ("modules", "functional", "init", "optimizers", "schedulers", "data", "distributions", "utils")
-#: (group, name, parameter) -> why the difference is deliberate; ``"*"`` as the name or the parameter
-#: matches every one.
+#: (group, name, parameter) -> why the difference is deliberate; the name and the parameter are
+#: shell-style patterns (``F.*_with_indices``, ``*``).
 ACCEPTED: dict[tuple[str, str, str], str] = {
     ("modules", "nn.GRU", "proj_size"): "keyword-only, 0 only: PyTorch's GRU takes it through **kwargs and "
     "refuses any other value, as TinyTorch's does",
     ("modules", "nn.RNN", "proj_size"): "as nn.GRU's",
+    ("functional", "F.*_with_indices", "return_indices"): "ignored by PyTorch's *_with_indices too: both "
+    "the values and the indices are always returned",
+    ("functional", "F.scaled_dot_product_attention", "generator"): "keyword-only, TinyTorch's: the "
+    "generator of the attention dropout (PyTorch draws from the global one only)",
+    ("data", "utils.data.random_split", "generator"): "PyTorch's default is the global generator object "
+    "(default_generator); TinyTorch's None means the same generator",
+    (
+        "utils",
+        "nn.utils.*",
+        "foreach",
+    ): "chooses PyTorch's multi-tensor kernel for the same values; TinyTorch "
+    "has one NumPy path (as the optimizers' foreach, check_implementation_flags)",
 }
 
 
@@ -308,9 +321,9 @@ def unused(value: object, names: list[str]) -> list[str]:
 
 def accepted(group: str, name: str, parameter: str) -> str | None:
     """The reason :data:`ACCEPTED` gives for the difference, or None."""
-    for key in ((group, name, parameter), (group, name, "*"), (group, "*", parameter)):
-        if key in ACCEPTED:
-            return ACCEPTED[key]
+    for (where, names, parameters), reason in ACCEPTED.items():
+        if where == group and fnmatch.fnmatchcase(name, names) and fnmatch.fnmatchcase(parameter, parameters):
+            return reason
     return None
 
 
