@@ -4,15 +4,18 @@
 name that both frameworks have among ``torch.nn``'s Module classes (constructors),
 ``torch.nn.functional``, ``torch.nn.init``, ``torch.optim``'s optimizers, ``torch.optim.lr_scheduler``,
 ``torch.utils.data``, ``torch.distributions`` (constructors) and ``torch.nn.utils`` (with ``rnn``,
-``parametrize``, ``parametrizations``), ``inspect.signature`` of each is compared, and each
-difference a PyTorch call could meet is listed under its kind:
+``parametrize``, ``parametrizations``), and (group ``methods``) the methods each of those classes
+defines in PyTorch (``Module.load_state_dict``, ``forward``, ``step``, ``log_prob``, ...),
+``inspect.signature`` of each is compared, and each difference a PyTorch call could meet is listed
+under its kind:
 
 * ``missing``: a parameter PyTorch takes and TinyTorch does not (a call passing it fails; with a
   ``**kwargs`` catching it, it may be ignored, which is worse);
 * ``extra``: a parameter only TinyTorch takes (a script using it does not run on PyTorch);
 * ``default``: a different default, or a default on one side only (a call leaving it out differs);
 * ``unused``: a parameter both take that TinyTorch's code never reads (accepted, and ignored: it
-  lies to the caller), found from the source of the function (``__init__``) that declares it;
+  lies to the caller), found from the source of the function (``__init__``) that declares it (an
+  abstract method, whose body only raises, reads nothing and is not judged);
 * ``kind``: a parameter PyTorch binds by position or by name that TinyTorch binds otherwise, or at
   another position (a positional call binds its arguments to other parameters); a more lenient
   kind on TinyTorch's side (positional-or-keyword where PyTorch is keyword-only) is no difference.
@@ -26,7 +29,7 @@ reason; exit status 1 on any other. Opt-in (it imports torch), never part of the
 
 Usage:
     python tools/parity/sweep_signatures.py [--group modules|functional|init|optimizers|schedulers|
-                                             data|distributions|utils] [--accepted] [--summary]
+                                             data|distributions|utils|methods] [--accepted] [--summary]
 """
 
 from __future__ import annotations
@@ -46,7 +49,20 @@ from collections.abc import Iterator
 EMPTY = inspect.Parameter.empty
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 KINDS = ("missing", "extra", "default", "kind", "unused")
-GROUPS = ("modules", "functional", "init", "optimizers", "schedulers", "data", "distributions", "utils")
+GROUPS = (
+    "modules",
+    "functional",
+    "init",
+    "optimizers",
+    "schedulers",
+    "data",
+    "distributions",
+    "utils",
+    "methods",
+)
+#: The groups whose classes' methods the ``methods`` group compares, and the dunders it takes too.
+CLASS_GROUPS = ("modules", "optimizers", "schedulers", "data", "distributions")
+DUNDERS = ("__getitem__", "__len__", "__iter__")
 #: (group, name, parameter) -> why the difference is deliberate; the name and the parameter are
 #: shell-style patterns (``F.*_with_indices``, ``*``).
 ACCEPTED: dict[tuple[str, str, str], str] = {
@@ -104,8 +120,28 @@ def _wanted(torch, group: str, value: object) -> bool:
     return module.startswith("torch") and not module.startswith("torch._jit_internal")
 
 
+def _shared_methods(torch, tiny) -> Iterator[tuple[str, object, object]]:
+    """``(Class.method, PyTorch's, TinyTorch's)``: the methods each shared class of :data:`CLASS_GROUPS`
+    defines itself in PyTorch (``forward``, ``step``, ``log_prob``, ...) that TinyTorch's class has."""
+    for group in CLASS_GROUPS:
+        for name, theirs, ours in shared_names(torch, tiny, group):
+            if not (isinstance(theirs, type) and isinstance(ours, type)):
+                continue
+            for method in sorted(vars(theirs)):
+                if method.startswith("_") and method not in DUNDERS:
+                    continue
+                static = inspect.getattr_static(theirs, method)
+                if isinstance(static, (property, type)) or not hasattr(ours, method):
+                    continue
+                if callable(getattr(theirs, method)) and callable(getattr(ours, method)):
+                    yield f"{name}.{method}", getattr(theirs, method), getattr(ours, method)
+
+
 def shared_names(torch, tiny, group: str) -> Iterator[tuple[str, object, object]]:
     """``(qualified name, PyTorch's object, TinyTorch's)`` of every public name of the group both have."""
+    if group == "methods":
+        yield from _shared_methods(torch, tiny)
+        return
     ours = dict(_namespaces(tiny)[group])
     for prefix, namespace in _namespaces(torch)[group]:
         if prefix not in ours:
@@ -312,6 +348,9 @@ def unused(value: object, names: list[str]) -> list[str]:
     node = tree.body[0] if tree.body else None
     if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return []
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    if len(body) == 1 and isinstance(body[0], ast.Raise):  # (an abstract method: reads nothing)
+        return []
     declared = {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
     read = {n.id for statement in node.body for n in ast.walk(statement) if isinstance(n, ast.Name)}
     if read & {"locals", "vars"}:
@@ -343,7 +382,11 @@ def sweep(torch, tiny, group: str) -> tuple[list[tuple[str, str, str, str]], lis
         note = " [PyTorch's from its docstring]" if source == "docstring" else ""
         for kind, parameter, what in compare(their_signature, my_signature):
             found.append((kind, name, parameter, what + note))
-        shared = [p for p in my_signature.parameters if p in their_signature.parameters and p[0] != "_"]
+        shared = [
+            p
+            for p in my_signature.parameters
+            if p in their_signature.parameters and p[0] != "_" and p != "self"
+        ]
         for parameter in unused(ours, shared):
             found.append(("unused", name, parameter, "accepted, and never read by TinyTorch's code"))
     return found, skipped, compared
