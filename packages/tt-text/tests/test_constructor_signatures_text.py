@@ -111,3 +111,10 @@ def test_transformer_encoder_keeps_the_nested_tensor_switches():
     assert not (encoder.enable_nested_tensor or encoder.mask_check or encoder.use_nested_tensor)
     default = TransformerEncoder(layer, 2)
     assert (default.enable_nested_tensor, default.mask_check) == (True, True)
+
+
+def test_generate_square_subsequent_mask_refuses_another_device():
+    mask = Transformer.generate_square_subsequent_mask(3, device="cpu", dtype=autograd.float64)
+    assert str(mask.dtype) == str(autograd.float64) and mask[0, 1].item() == float("-inf")
+    with pytest.raises(RuntimeError, match="generate_square_subsequent_mask: device 'cuda' is not available"):
+        Transformer.generate_square_subsequent_mask(3, device="cuda")

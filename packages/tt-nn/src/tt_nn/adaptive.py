@@ -95,7 +95,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             projection.reset_parameters()
             scores.reset_parameters()
 
-    def forward(self, input, target):  # noqa: A002
+    def forward(self, input_, target_):
+        input, target = input_, target_  # noqa: A001  (PyTorch's parameter names)
         batched = input.ndim == 2
         rows = input if batched else input.unsqueeze(0)
         labels = np.asarray(getattr(target, "array", target)).astype(np.int64).reshape(-1)

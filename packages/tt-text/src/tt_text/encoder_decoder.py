@@ -300,7 +300,10 @@ class Transformer(Module):
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: object = None, dtype: object = None) -> Tensor:
-        """A ``(sz, sz)`` float mask: 0 on and below the diagonal, ``-inf`` above (no looking ahead)."""
+        """A ``(sz, sz)`` float mask: 0 on and below the diagonal, ``-inf`` above (no looking ahead).
+
+        ``device``: the CPU only (any other is refused); ``dtype``: the mask's (default float32)."""
+        check_cpu("generate_square_subsequent_mask", device)
         mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float32), k=1)
         out = Tensor.from_array(mask)
         return out if dtype is None else out.to(dtype)
