@@ -23,6 +23,7 @@ from tt_tensor import memory_formats as formats
 
 from . import backward_hooks, hook_options
 from .parameter import Buffer, Parameter, is_lazy
+from .state_assign import assign_state_dict
 
 #: What ``load_state_dict`` returns, like PyTorch's ``_IncompatibleKeys``.
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -527,7 +528,9 @@ class Module:
         """
         return OrderedDict(self._state_items(prefix, keep_vars))
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
 
         With ``strict=True`` a missing key, an unexpected key or a shape
@@ -535,11 +538,14 @@ class Module:
         missing and unexpected keys are returned instead (shapes must still match).
         Nothing is copied unless every check passes. A lazy module's uninitialized parameters
         and buffers first take the checkpoint's shapes (``LazyModuleMixin``), as in PyTorch.
+        ``assign=True`` makes the checkpoint's tensors the module's instead (:mod:`tt_nn.state_assign`).
         """
         for prefix, module in self.named_modules():
             load_hook = getattr(module, "_lazy_load_hook", None)
             if load_hook is not None:
                 load_hook(state_dict, f"{prefix}." if prefix else "")
+        if assign:
+            return IncompatibleKeys(*assign_state_dict(self, state_dict, strict))
         # BEGIN SOLUTION 04
         # TODO: copy each value into its parameter or buffer in place, after checking everything first
         #   (§ How it is built, "load_state_dict checks before it writes").
