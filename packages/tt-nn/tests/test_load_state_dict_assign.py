@@ -92,3 +92,12 @@ def test_numpy_values_become_tensors():
     layer = nn.Linear(2, 1)
     layer.load_state_dict({"weight": np.array([[1.0, 2.0]]), "bias": np.array([0.0])}, assign=True)
     assert isinstance(layer.weight, nn.Parameter) and str(layer.weight.dtype) == str(autograd.float64)
+
+
+def test_numpy_buffers_become_tensors():
+    norm = nn.BatchNorm1d(2)
+    state = {key: value.numpy() + 1 for key, value in norm.state_dict().items()}
+    norm.load_state_dict(state, assign=True)
+    assert isinstance(norm.running_mean, autograd.Tensor)
+    np.testing.assert_array_equal(norm.running_mean.numpy(), [1.0, 1.0])
+    assert norm.num_batches_tracked.item() == 1
