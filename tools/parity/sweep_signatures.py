@@ -64,23 +64,48 @@ GROUPS = (
 CLASS_GROUPS = ("modules", "optimizers", "schedulers", "data", "distributions")
 DUNDERS = ("__getitem__", "__len__", "__iter__")
 #: (group, name, parameter) -> why the difference is deliberate; the name and the parameter are
-#: shell-style patterns (``F.*_with_indices``, ``*``).
+#: shell-style patterns (``F.*_with_indices``, ``*`` for all; ``[*]`` is ``*args``, ``[*][*]`` ``**kwargs``).
 ACCEPTED: dict[tuple[str, str, str], str] = {
-    ("modules", "nn.GRU", "proj_size"): "keyword-only, 0 only: PyTorch's GRU takes it through **kwargs and "
-    "refuses any other value, as TinyTorch's does",
+    ("modules", "nn.GRU", "proj_size"): (
+        "keyword-only, 0 only: PyTorch's GRU takes it through **kwargs and refuses any other value, as "
+        "TinyTorch's does"
+    ),
     ("modules", "nn.RNN", "proj_size"): "as nn.GRU's",
-    ("functional", "F.*_with_indices", "return_indices"): "ignored by PyTorch's *_with_indices too: both "
-    "the values and the indices are always returned",
-    ("functional", "F.scaled_dot_product_attention", "generator"): "keyword-only, TinyTorch's: the "
-    "generator of the attention dropout (PyTorch draws from the global one only)",
-    ("data", "utils.data.random_split", "generator"): "PyTorch's default is the global generator object "
-    "(default_generator); TinyTorch's None means the same generator",
-    (
-        "utils",
-        "nn.utils.*",
-        "foreach",
-    ): "chooses PyTorch's multi-tensor kernel for the same values; TinyTorch "
-    "has one NumPy path (as the optimizers' foreach, check_implementation_flags)",
+    ("functional", "F.*_with_indices", "return_indices"): (
+        "ignored by PyTorch's *_with_indices too: both the values and the indices are always returned"
+    ),
+    ("functional", "F.scaled_dot_product_attention", "generator"): (
+        "keyword-only, TinyTorch's: the generator of the attention dropout (PyTorch draws from the global "
+        "one only)"
+    ),
+    ("data", "utils.data.random_split", "generator"): (
+        "PyTorch's default is the global generator object (default_generator); TinyTorch's None means the "
+        "same generator"
+    ),
+    ("utils", "nn.utils.*", "foreach"): (
+        "chooses PyTorch's multi-tensor kernel for the same values; TinyTorch has one NumPy path (as the "
+        "optimizers' foreach, check_implementation_flags)"
+    ),
+    ("methods", "nn.Module.to", "*"): (
+        "PyTorch's is (*args, **kwargs) over its overloads; TinyTorch's spells them out (device, dtype, "
+        "non_blocking, memory_format, or a tensor): the same calls bind"
+    ),
+    ("methods", "nn.Module.forward", "[*][*]"): "the base forward is abstract in both (it raises)",
+    ("methods", "nn.Module.named_modules", "memo"): (
+        "memo and prefix swap places: module 04's course code calls named_modules(prefix, memo) by "
+        "position; PyTorch's callers pass them by name (memo is internal)"
+    ),
+    ("methods", "nn.Module.named_modules", "prefix"): "as memo's",
+    ("methods", "nn.Module.state_dict", "[*]"): (
+        "PyTorch's positional (destination, prefix, keep_vars) are deprecated (a warning); TinyTorch takes "
+        "prefix and keep_vars by position, as the course code calls them"
+    ),
+    ("methods", "distributions.*Transform.log_abs_det_jacobian", "y"): (
+        "the log-determinant needs x only (PyTorch's reads x only too)"
+    ),
+    ("methods", "distributions.CorrCholeskyTransform.log_abs_det_jacobian", "intermediates"): (
+        "PyTorch's cache of a forward partial sum; recomputed from y, the same values"
+    ),
 }
 
 
