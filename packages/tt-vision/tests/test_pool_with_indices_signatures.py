@@ -49,3 +49,10 @@ def test_an_unknown_argument_is_refused_by_the_functions_name(pool):
     x = autograd.ones(1, 1, 4, 4, 4)
     with pytest.raises(TypeError, match=rf"{pool}_with_indices: .*'bogus'"):
         getattr(tt_vision, f"{pool}_with_indices")(x, 2, bogus=1)
+
+
+@pytest.mark.parametrize("pool", ["max_pool1d", "max_pool3d", "adaptive_max_pool1d", "adaptive_max_pool2d"])
+def test_each_form_carries_its_name_and_a_docstring(pool):
+    form = getattr(tt_vision, f"{pool}_with_indices")
+    assert form.__name__ == form.__qualname__ == f"{pool}_with_indices"
+    assert form.__doc__ == f"``{pool}(..., return_indices=True)``: values and positions of the maxima."
