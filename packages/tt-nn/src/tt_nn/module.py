@@ -426,20 +426,20 @@ class Module:
         # END SOLUTION
 
     def to(
-        self, *args: Any, dtype: Any = None, non_blocking: bool = False, memory_format: Any = None
+        self, *args: Any, device: Any = None, dtype: Any = None, non_blocking=False, memory_format: Any = None
     ) -> Module:
         """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
 
         The parameters stay the same objects (an optimizer built before still
         holds them); their gradients are converted too. Accepts a dtype, a
-        tensor (its dtype) or ``"cpu"``; other devices are refused.
+        tensor (its dtype) or ``"cpu"`` (also as ``device=``); other devices are refused.
         ``memory_format=tt.channels_last`` lays every 4-d parameter and buffer out
         channels-last (``channels_last_3d``: the 5-d ones), as PyTorch does.
         """
         del non_blocking  # moot on the CPU
         if memory_format is not None:
             self._lay_out(memory_format)
-        for arg in args:
+        for arg in (*args, str(device)) if device is not None else args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
