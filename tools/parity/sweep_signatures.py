@@ -87,8 +87,9 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
         "optimizers' foreach, check_implementation_flags)"
     ),
     ("methods", "nn.Module.to", "*"): (
-        "PyTorch's is (*args, **kwargs) over its overloads; TinyTorch's spells them out (device, dtype, "
-        "non_blocking, memory_format, or a tensor): the same calls bind"
+        "PyTorch's overloads (device, dtype, non_blocking), (dtype, non_blocking), (tensor, non_blocking) "
+        "are one (*args, device=, dtype=, non_blocking=, memory_format=) here: positional arguments of any "
+        "overload go through *args, keywords bind by name"
     ),
     ("methods", "nn.Module.forward", "[*][*]"): "the base forward is abstract in both (it raises)",
     ("methods", "nn.Module.named_modules", "memo"): (
@@ -250,7 +251,8 @@ def _from_overloads(value: object) -> inspect.Signature | None:
 
 
 def _generic(found: inspect.Signature) -> bool:
-    kinds = [p.kind for p in found.parameters.values()]
+    """Whether ``found`` is only ``(*args, **kwargs)`` (after a method's ``self``)."""
+    kinds = [p.kind for name, p in found.parameters.items() if name != "self"]
     return kinds == [inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD]
 
 
@@ -295,6 +297,8 @@ def _plain(value: object) -> object:
 
 def same_default(theirs: object, ours: object) -> bool:
     """Whether two defaults are the same value (``0`` and ``0.0`` are; ``True`` and ``1`` are not)."""
+    if theirs is Ellipsis:  # (a typing.overload's stub default: some default, its value not written)
+        return ours is not EMPTY
     a, b = _plain(theirs), _plain(ours)
     if isinstance(a, tuple) and isinstance(b, tuple):
         return len(a) == len(b) and all(map(same_default, a, b))
