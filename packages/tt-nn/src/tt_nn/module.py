@@ -22,6 +22,7 @@ from tt_autograd import Tensor, no_grad
 from tt_tensor import memory_formats as formats
 
 from . import backward_hooks, hook_options
+from .module_walks import every_named_module, named_members
 from .parameter import Buffer, Parameter, is_lazy
 from .state_assign import assign_state_dict
 
@@ -325,8 +326,10 @@ class Module:
         return getattr(module, table)[name]
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, once each, with dotted names."""
+    def named_modules(self, prefix="", memo=None, remove_duplicate=True) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, once each (once per path without ``remove_duplicate``)."""
+        if not remove_duplicate:  # (:mod:`tt_nn.module_walks`, PyTorch's)
+            return (yield from every_named_module(self, prefix))
         # BEGIN SOLUTION 04
         # TODO: yield (name, module) for this module and every descendant, depth first, each once
         #   (§ How it is built, "Two walks, two rules"); names are dotted paths.
@@ -341,9 +344,9 @@ class Module:
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
         # END SOLUTION
 
-    def modules(self) -> Iterator[Module]:
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
         """This module and every descendant."""
-        return (module for _, module in self.named_modules())
+        return (module for _, module in self.named_modules(remove_duplicate=remove_duplicate))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Direct children with their names."""
@@ -368,17 +371,19 @@ class Module:
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
         # END SOLUTION
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter (shared ones once) with its dotted name."""
-        return self._named_members("_parameters", prefix, recurse)  # type: ignore[return-value]
+    def named_parameters(
+        self, prefix="", recurse=True, remove_duplicate=True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter (shared ones once, unless ``remove_duplicate=False``) with its dotted name."""
+        return named_members(self, "_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter, for an optimizer."""
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer with its dotted name."""
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer (shared ones once, unless ``remove_duplicate=False``) with its dotted name."""
+        return named_members(self, "_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer."""
