@@ -58,3 +58,12 @@ def test_a_tensor_shared_by_two_modules_is_listed_under_both():
     names = [n for n, _ in model.named_parameters(remove_duplicate=False)]
     assert names == ["0.weight", "0.bias", "1.weight", "1.bias"]
     assert [n for n, _ in model.named_parameters()] == ["0.weight", "0.bias", "1.bias"]
+
+
+def test_state_dict_adds_to_a_destination_and_returns_it():
+    # PyTorch 2.13: Linear(2, 1).state_dict(destination={"x": 1}, prefix="p.") is that dict,
+    # with keys x, p.weight, p.bias
+    destination = {"x": 1}
+    state = nn.Linear(2, 1).state_dict(destination=destination, prefix="p.")
+    assert state is destination and list(state) == ["x", "p.weight", "p.bias"]
+    assert list(nn.Linear(2, 1).state_dict()) == ["weight", "bias"]

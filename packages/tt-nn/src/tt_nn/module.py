@@ -525,13 +525,16 @@ class Module:
                 yield from child._state_items(f"{prefix}{name}.", keep_vars)
         # END SOLUTION
 
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+    def state_dict(self, prefix="", keep_vars=False, *, destination=None) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, e.g. ``0.weight``, ``1.running_mean``.
 
         The values share storage with the module (detached unless
-        ``keep_vars``), so copy them if the model will keep training.
+        ``keep_vars``), so copy them if the model will keep training. With ``destination`` (a dict),
+        the entries are added to it and it is returned, as PyTorch's.
         """
-        return OrderedDict(self._state_items(prefix, keep_vars))
+        destination = OrderedDict() if destination is None else destination
+        destination.update(self._state_items(prefix, keep_vars))
+        return destination
 
     def load_state_dict(
         self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False
