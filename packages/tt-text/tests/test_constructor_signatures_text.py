@@ -118,3 +118,24 @@ def test_generate_square_subsequent_mask_refuses_another_device():
     assert str(mask.dtype) == str(autograd.float64) and mask[0, 1].item() == float("-inf")
     with pytest.raises(RuntimeError, match="generate_square_subsequent_mask: device 'cuda' is not available"):
         Transformer.generate_square_subsequent_mask(3, device="cuda")
+
+
+def test_the_layers_children_are_pytorchs():
+    # PyTorch 2.13's named_children of TransformerEncoderLayer(4, 2, 8) and TransformerDecoderLayer(4, 2, 8)
+    encoder = ["self_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "dropout1", "dropout2"]
+    decoder = ["self_attn", "multihead_attn", "linear1", "dropout", "linear2", "norm1", "norm2", "norm3"]
+    decoder += ["dropout1", "dropout2", "dropout3"]
+    assert [n for n, _ in TransformerEncoderLayer(4, 2, 8).named_children()] == encoder
+    assert [n for n, _ in TransformerDecoderLayer(4, 2, 8).named_children()] == decoder
+
+
+def test_the_encoder_and_the_decoder_have_their_own_final_norm():
+    model = Transformer(4, 2, 1, 1, 8, dtype=autograd.float64)
+    assert model.encoder.norm is not model.decoder.norm
+    assert str(model.decoder.norm.weight.dtype) == str(autograd.float64)
+
+
+def test_a_dropout_outside_zero_one_is_refused_and_one_is_taken():
+    with pytest.raises(ValueError, match=r"LSTM: dropout must be in \[0, 1\], got 1.5"):
+        LSTM(3, 4, dropout=1.5)
+    assert LSTM(3, 4, num_layers=2, dropout=1.0).dropout == 1.0
