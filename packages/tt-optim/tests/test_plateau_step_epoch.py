@@ -16,8 +16,9 @@ def test_epoch_sets_last_epoch_with_a_warning_and_the_reduction_follows_the_metr
     scheduler = ReduceLROnPlateau(optimizer, patience=0, factor=0.5)
     scheduler.step(1.0)
     assert (scheduler.last_epoch, optimizer.param_groups[0]["lr"]) == (1, 1.0)
-    with pytest.warns(UserWarning, match="epoch argument is deprecated"):
+    with pytest.warns(UserWarning, match="epoch argument is deprecated") as caught:
         scheduler.step(2.0, 7)
+    assert caught[0].filename == __file__  # (stacklevel: the warning points at the caller's line)
     assert (scheduler.last_epoch, optimizer.param_groups[0]["lr"]) == (7, 0.5)
     scheduler.step(3.0)
     assert (scheduler.last_epoch, optimizer.param_groups[0]["lr"]) == (8, 0.25)
