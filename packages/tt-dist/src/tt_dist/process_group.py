@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 from tt_tensor import versions
+from tt_tensor.devices import check_cpu
 
 from . import collective_check, debug
 from .futures import Future
@@ -249,7 +250,9 @@ def init_process_group(
     world_size: int = -1,
     rank: int = -1,
     store: Store | None = None,
-    **unused: Any,
+    group_name: str = "",
+    pg_options: Any = None,
+    device_id: Any = None,
 ) -> None:
     """Join the job's default process group (``MPI.COMM_WORLD``); call once per process.
 
@@ -267,6 +270,10 @@ def init_process_group(
             connects the ranks without it; it is kept, as PyTorch keeps it, under the prefix
             ``default_pg`` for code that shares values beside the collectives
             (``_get_default_store()``, private in PyTorch too: it has no public route).
+        group_name: ignored, as PyTorch ignores it (deprecated there).
+        pg_options: a NCCL or Gloo group's options; the MPI backend takes none, so anything but
+            ``None`` is refused.
+        device_id: the device to bind the process to; ``None`` or the CPU (any other is refused).
 
     Raises:
         ValueError: another backend, a second call, a world size / rank that is not
@@ -279,6 +286,12 @@ def init_process_group(
             "use backend='mpi' "
             "and launch with `mpiexec -n N python script.py`"
         )
+    if pg_options is not None:
+        raise ValueError(
+            "init_process_group: pg_options configures a NCCL or Gloo process group; the MPI backend takes "
+            "none (leave it None)"
+        )
+    check_cpu("init_process_group", device_id)
     if _default is not None:
         raise ValueError("init_process_group: trying to initialize the default process group twice")
     if store is not None:
