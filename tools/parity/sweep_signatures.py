@@ -4,8 +4,9 @@
 name that both frameworks have among ``torch.nn``'s Module classes (constructors),
 ``torch.nn.functional``, ``torch.nn.init``, ``torch.optim``'s optimizers, ``torch.optim.lr_scheduler``,
 ``torch.utils.data``, ``torch.distributions`` (constructors) and ``torch.nn.utils`` (with ``rnn``,
-``parametrize``, ``parametrizations``), and (group ``methods``) the methods each of those classes
-defines in PyTorch (``Module.load_state_dict``, ``forward``, ``step``, ``log_prob``, ...),
+``parametrize``, ``parametrizations``), (group ``methods``) the methods each of those classes
+defines in PyTorch (``Module.load_state_dict``, ``forward``, ``step``, ``log_prob``, ...), and
+(group ``distributed``) ``torch.distributed``, ``nn.parallel`` and ``optim.swa_utils``,
 ``inspect.signature`` of each is compared, and each difference a PyTorch call could meet is listed
 under its kind:
 
@@ -29,7 +30,8 @@ reason; exit status 1 on any other. Opt-in (it imports torch), never part of the
 
 Usage:
     python tools/parity/sweep_signatures.py [--group modules|functional|init|optimizers|schedulers|
-                                             data|distributions|utils|methods] [--accepted] [--summary]
+                                             data|distributions|utils|methods|distributed]
+                                            [--accepted] [--summary]
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ GROUPS = (
     "distributions",
     "utils",
     "methods",
+    "distributed",
 )
 #: The groups whose classes' methods the ``methods`` group compares, and the dunders it takes too.
 CLASS_GROUPS = ("modules", "optimizers", "schedulers", "data", "distributions")
@@ -107,6 +110,27 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("methods", "distributions.CorrCholeskyTransform.log_abs_det_jacobian", "intermediates"): (
         "PyTorch's cache of a forward partial sum; recomputed from y, the same values"
     ),
+    ("distributed", "distributed.init_process_group", "backend"): (
+        "PyTorch's None picks a backend per device (gloo, nccl); tt-dist's one backend is 'mpi' (None too)"
+    ),
+    ("distributed", "distributed.init_process_group", "timeout"): (
+        "the default is PyTorch's 30 minutes, spelt out; tt-dist's None means no limit (documented)"
+    ),
+    ("distributed", "distributed.init_process_group", "group_name"): "ignored by PyTorch too (deprecated)",
+    (
+        "distributed",
+        "distributed.new_*",
+        "group_desc",
+    ): "a description for PyTorch's logs; not read by either",
+    ("distributed", "distributed.set_debug_level", "*"): (
+        "PyTorch's is a C function taking the level by position only (its docstring calls it arg0)"
+    ),
+    ("distributed", "nn.parallel.DistributedDataParallel", "check_reduction"): (
+        "deprecated and ignored by PyTorch too"
+    ),
+    ("distributed", "nn.parallel.DistributedDataParallel", "dim"): (
+        "PyTorch reads it only to scatter inputs over several devices of one process; unused for CPU modules"
+    ),
 }
 
 
@@ -125,6 +149,11 @@ def _namespaces(root) -> dict[str, list[tuple[str, object]]]:
         "data": [("utils.data.", root.utils.data)],
         "distributions": [("distributions.", root.distributions)],
         "utils": utils,
+        "distributed": [
+            ("distributed.", getattr(root, "distributed", None)),
+            ("nn.parallel.", getattr(root.nn, "parallel", None)),
+            ("swa_utils.", getattr(root.optim, "swa_utils", None)),
+        ],
     }
 
 
@@ -170,7 +199,7 @@ def shared_names(torch, tiny, group: str) -> Iterator[tuple[str, object, object]
         return
     ours = dict(_namespaces(tiny)[group])
     for prefix, namespace in _namespaces(torch)[group]:
-        if prefix not in ours:
+        if ours.get(prefix) is None:
             continue
         for name in sorted(dir(namespace)):
             if name.startswith("_") or not hasattr(ours[prefix], name):
@@ -291,6 +320,8 @@ def _plain(value: object) -> object:
         return tuple(_plain(v) for v in value)
     if value is None or value is EMPTY or isinstance(value, (bool, int, float, str, complex)):
         return value
+    if isinstance(getattr(value, "name", None), str) and type(value).__name__ in ("RedOpType", "ReduceOp"):
+        return "ReduceOp." + value.name  # (PyTorch's C enum and tt-dist's Python one: the same members)
     text = repr(value)
     return type(value).__name__ + ":" + re.sub(r"^(torch|tinytorch|tt_\w+)\.", "", text.split(" at 0x")[0])
 
