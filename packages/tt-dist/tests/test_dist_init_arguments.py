@@ -1,12 +1,15 @@
-"""``init_process_group``'s PyTorch arguments group_name, pg_options and device_id: they were taken by a
-``**unused`` and ignored (as was any misspelt keyword); found by a scratch run of
-tools/parity/sweep_signatures.py over ``torch.distributed``. In this process (a world of one)."""
+"""PyTorch's device and backend-option arguments of tt-dist (tools/parity/sweep_signatures.py, group
+``distributed``): ``init_process_group``'s group_name, pg_options and device_id were taken by a
+``**unused`` and ignored (as was any misspelt keyword); ``new_group``'s pg_options/device_id, the
+object functions' device and DDP's device_ids/output_device were taken and never read. In this process
+(a world of one)."""
 
 from __future__ import annotations
 
 import pytest
 import tt_autograd as autograd
 import tt_dist as dist
+import tt_nn as nn
 
 
 def test_group_name_and_a_cpu_device_id_are_taken():
@@ -36,3 +39,47 @@ def test_a_misspelt_keyword_is_an_error_not_ignored():
     with pytest.raises(TypeError, match="unexpected keyword argument 'timout'"):
         dist.init_process_group(timout=5)
     assert not dist.is_initialized()
+
+
+def _self_group():
+    from mpi4py import MPI
+    from tt_dist import ProcessGroup
+
+    return ProcessGroup(MPI.COMM_SELF, 0, 1)
+
+
+@pytest.mark.parametrize(
+    "options", [{"device_ids": [0]}, {"output_device": 1}, {"device_ids": [0], "output_device": 0}]
+)
+def test_ddp_refuses_gpu_device_ids_as_pytorch_does_for_a_cpu_module(options):
+    # PyTorch 2.13 (gloo, a CPU module): device_ids=[0] and output_device=1 raise ValueError;
+    # [], 0 and None do not
+    with pytest.raises(ValueError, match="device_ids and output_device are for GPU modules"):
+        dist.DistributedDataParallel(nn.Linear(2, 2), process_group=_self_group(), **options)
+
+
+@pytest.mark.parametrize("options", [{}, {"device_ids": []}, {"output_device": 0}, {"device_ids": None}])
+def test_ddp_takes_empty_device_arguments(options):
+    ddp = dist.DistributedDataParallel(nn.Linear(2, 2), process_group=_self_group(), **options)
+    assert isinstance(ddp.module, nn.Linear)
+
+
+def test_new_group_and_the_object_functions_refuse_gpu_devices_and_pg_options():
+    dist.init_process_group("mpi")
+    try:
+        with pytest.raises(ValueError, match="new_group: pg_options configures a NCCL or Gloo process group"):
+            dist.new_group(pg_options=object())
+        with pytest.raises(RuntimeError, match="new_group: device 'cuda:0' is not available"):
+            dist.new_group(device_id="cuda:0")
+        assert dist.new_group([0], device_id="cpu", group_desc="mine").size == 1
+        with pytest.raises(RuntimeError, match="broadcast_object_list: device 'cuda' is not available"):
+            dist.broadcast_object_list([1], device="cuda")
+        with pytest.raises(RuntimeError, match="send_object_list: device 'cuda' is not available"):
+            dist.send_object_list([1], dst=0, device="cuda")
+        with pytest.raises(RuntimeError, match="recv_object_list: device 'cuda' is not available"):
+            dist.recv_object_list([None], src=0, device="cuda")
+        values = [7]
+        dist.broadcast_object_list(values, src=0, device="cpu")
+        assert values == [7]
+    finally:
+        dist.destroy_process_group()

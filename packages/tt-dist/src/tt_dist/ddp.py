@@ -155,7 +155,8 @@ class DistributedDataParallel(Module, JoinableDDP):
 
     Args:
         module: the model; every rank wraps its own replica, built the same way.
-        device_ids, output_device, dim: accepted for PyTorch's signature (CPU only here).
+        device_ids, output_device: for GPU modules; as PyTorch does for a CPU module, any but an
+            empty or None value is refused. dim: unused for a CPU module, as in PyTorch.
         broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
             rank at the start of each forward.
         init_sync: broadcast rank 0's parameters and buffers now (False: the caller has made the
@@ -206,6 +207,12 @@ class DistributedDataParallel(Module, JoinableDDP):
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a tt.nn.Module, got {type(module).__name__}")
+        if device_ids or output_device:
+            raise ValueError(
+                "DistributedDataParallel: device_ids and output_device are for GPU modules; a CPU module "
+                f"takes neither (leave them None), got device_ids={device_ids!r}, "
+                f"output_device={output_device!r}"
+            )
         refuse_unsupported({
             "delay_all_reduce_named_params": delay_all_reduce_named_params,
             "param_to_hook_all_reduce": param_to_hook_all_reduce,
