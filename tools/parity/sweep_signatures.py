@@ -128,6 +128,9 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("distributed", "nn.parallel.DistributedDataParallel", "check_reduction"): (
         "deprecated and ignored by PyTorch too"
     ),
+    ("distributed", "distributed.*_object_list", "use_batch"): (
+        "PyTorch's choice of batched point-to-point calls for the same values; one path here"
+    ),
     ("distributed", "nn.parallel.DistributedDataParallel", "dim"): (
         "PyTorch reads it only to scatter inputs over several devices of one process; unused for CPU modules"
     ),
