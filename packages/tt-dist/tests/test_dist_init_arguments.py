@@ -1,11 +1,15 @@
 """PyTorch's device and backend-option arguments of tt-dist (tools/parity/sweep_signatures.py, group
 ``distributed``): ``init_process_group``'s group_name, pg_options and device_id were taken by a
 ``**unused`` and ignored (as was any misspelt keyword); ``new_group``'s pg_options/device_id, the
-object functions' device and DDP's device_ids/output_device were taken and never read. In this process
-(a world of one)."""
+object functions' device and DDP's device_ids/output_device were taken and never read; ``barrier`` had
+no ``timeout`` and ``Work.wait(timeout)`` ignored it. In this process (a world of one)."""
 
 from __future__ import annotations
 
+import datetime
+import time
+
+import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_dist as dist
@@ -83,3 +87,36 @@ def test_new_group_and_the_object_functions_refuse_gpu_devices_and_pg_options():
         assert values == [7]
     finally:
         dist.destroy_process_group()
+
+
+def test_barrier_takes_pytorchs_timeout():
+    dist.init_process_group("mpi", timeout=60)
+    try:
+        assert dist.barrier(timeout=datetime.timedelta(seconds=5)) is None
+        work = dist.barrier(async_op=True, timeout=5)
+        assert work.wait() is True
+        with pytest.raises(ValueError, match="barrier: timeout must be positive, got 0 seconds"):
+            dist.barrier(timeout=0)
+        with pytest.raises(TypeError, match="barrier: timeout must be a datetime.timedelta or seconds"):
+            dist.barrier(timeout="5 s")
+    finally:
+        dist.destroy_process_group()
+
+
+def test_work_wait_timeout_replaces_the_groups():
+    from mpi4py import MPI
+    from tt_dist import ProcessGroup
+    from tt_dist.process_group import Work
+
+    group = ProcessGroup(MPI.COMM_SELF, 0, 1, 60.0)
+    request = MPI.COMM_SELF.Irecv(np.zeros(1), source=0, tag=9_871)  # no one sends: never completes
+    started = time.monotonic()
+    try:
+        with pytest.raises(TimeoutError, match=r"recv: rank 0 waited more than 0.05 s"):
+            Work(group, request, "recv").wait(timeout=datetime.timedelta(seconds=0.05))
+        assert time.monotonic() - started < 10  # not the group's 60 s
+        with pytest.raises(TimeoutError, match="more than 0.05 s"):
+            Work(group, request, "recv", limit=0.05).wait()
+    finally:
+        request.Cancel()
+        request.Wait()

@@ -160,15 +160,7 @@ def _checked_ranks(ranks: Sequence[int], world_size: int, sort_ranks: bool) -> l
 
 
 def _seconds(timeout: Any, default: float | None) -> float | None:
-    if timeout is None:
-        return default
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"new_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}")
-    if not timeout > 0:
-        raise ValueError(f"new_group: timeout must be positive, got {timeout!r} seconds")
-    return float(timeout)
+    return process_group.seconds_of("new_group", timeout, default)
 
 
 def new_subgroups(

@@ -121,23 +121,27 @@ class ProcessGroup:
             return self.group_rank(0, op, name) if required else None
         return self.group_rank(rank, op, name)
 
-    def wait(self, requests: list[Any], op: str, statuses: list[Any] | None = None) -> None:
+    def wait(
+        self, requests: list[Any], op: str, statuses: list[Any] | None = None, limit: float | None = None
+    ) -> None:
         """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
 
         MPI has no timeout of its own: this polls the requests (``Testall``), yielding the
         CPU between polls. The error then ends the job (see :func:`init_process_group`).
-        ``statuses`` (``MPI.Status`` objects, one per request) receive who sent what.
+        ``statuses`` (``MPI.Status`` objects, one per request) receive who sent what. ``limit``
+        (seconds), if given, replaces the group's timeout for this wait (``barrier(timeout=)``).
         """
         from mpi4py import MPI
 
-        if self.timeout is None:
+        seconds = self.timeout if limit is None else limit
+        if seconds is None:
             MPI.Request.Waitall(requests, statuses)
             return
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + seconds
         while not MPI.Request.Testall(requests, statuses):
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"{op}: rank {self.rank} waited more than {self.timeout:g} s for the other ranks of "
+                    f"{op}: rank {self.rank} waited more than {seconds:g} s for the other ranks of "
                     f"{self.size}; one of them has stopped or is not calling the same collectives in the "
                     "same order (raise init_process_group's timeout= for long pauses between collectives)"
                 )
@@ -451,14 +455,36 @@ def get_backend(group: ProcessGroup | None = None) -> str:
 
 
 @members_only
-def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
-    """Wait until every rank of the group has called ``barrier``."""
+def barrier(
+    group: ProcessGroup | None = None,
+    async_op: bool = False,
+    device_ids: Any = None,
+    timeout: datetime.timedelta | float | None = None,
+) -> Work | None:
+    """Wait until every rank of the group has called ``barrier``.
+
+    ``timeout`` (a ``timedelta`` or seconds) bounds this barrier instead of the group's timeout, as
+    PyTorch's; with ``async_op`` it bounds the returned work's ``wait()``."""
     group = default_group(group, "barrier")
-    work = Work(group, group.comm.Ibarrier(), "barrier")
+    limit = seconds_of("barrier", timeout, None)
+    work = Work(group, group.comm.Ibarrier(), "barrier", limit=limit)
     if async_op:
         return work
     work.wait()
     return None
+
+
+def seconds_of(op: str, timeout: Any, default: float | None) -> float | None:
+    """``timeout`` (a ``datetime.timedelta`` or seconds; None: ``default``) in seconds, checked positive."""
+    if timeout is None:
+        return default
+    if isinstance(timeout, datetime.timedelta):
+        timeout = timeout.total_seconds()
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise TypeError(f"{op}: timeout must be a datetime.timedelta or seconds, got {timeout!r}")
+    if not timeout > 0:
+        raise ValueError(f"{op}: timeout must be positive, got {timeout!r} seconds")
+    return float(timeout)
 
 
 class Work:
@@ -469,9 +495,9 @@ class Work:
     """
 
     def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None,
-                 outputs: list[Any] | None = None) -> None:  # fmt: skip
+                 outputs: list[Any] | None = None, limit: float | None = None) -> None:  # fmt: skip
         self._group, self._request, self._op, self._finish = group, request, op, finish
-        self._outputs = outputs
+        self._outputs, self._limit = outputs, limit
         self._future: Future[Any] | None = None
 
     def is_completed(self) -> bool:
@@ -479,10 +505,14 @@ class Work:
         return self._request is None or bool(self._request.Test())
 
     def wait(self, timeout: Any = None) -> bool:
-        """Block until the collective is done and its result is in the tensor."""
+        """Block until the collective is done and its result is in the tensor.
+
+        ``timeout`` (a ``timedelta`` or seconds) bounds this wait instead of the group's timeout (or the
+        one the collective was started with, ``barrier(timeout=)``); past it, ``TimeoutError``."""
         if self._request is not None:
+            limit = seconds_of(f"{self._op} wait", timeout, self._limit)
             try:
-                self._group.wait([self._request], self._op)
+                self._group.wait([self._request], self._op, limit=limit)
             except Exception as error:  # a timeout: the future (if any) fails with it too
                 if self._future is not None and not self._future._finished.is_set():
                     self._future.set_exception(error)
