@@ -131,6 +131,12 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("distributed", "distributed.*_object_list", "use_batch"): (
         "PyTorch's choice of batched point-to-point calls for the same values; one path here"
     ),
+    ("distributed", "distributed.barrier", "device_ids"): (
+        "NCCL's GPU ids; PyTorch's CPU backend (gloo) ignores them too (barrier(device_ids=[1]) runs)"
+    ),
+    ("distributed", "nn.parallel.DistributedDataParallel", "batched_grad_copy"): (
+        "PyTorch's choice of one batched copy of the gradients into the buckets: the same values"
+    ),
     ("distributed", "nn.parallel.DistributedDataParallel", "dim"): (
         "PyTorch reads it only to scatter inputs over several devices of one process; unused for CPU modules"
     ),
