@@ -30,6 +30,7 @@ from tt_tensor.devices import check_cpu
 
 from . import process_group
 from .process_group import GroupMember, ProcessGroup, default_group, is_available
+from .timeouts import seconds_of
 
 
 class Backend(str):
@@ -160,7 +161,7 @@ def _checked_ranks(ranks: Sequence[int], world_size: int, sort_ranks: bool) -> l
 
 
 def _seconds(timeout: Any, default: float | None) -> float | None:
-    return process_group.seconds_of("new_group", timeout, default)
+    return seconds_of("new_group", timeout, default)
 
 
 def new_subgroups(

@@ -47,6 +47,7 @@ from tt_tensor.devices import check_cpu
 from . import collective_check, debug
 from .futures import Future
 from .store import PrefixStore, Store
+from .timeouts import seconds_of
 
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
 DEFAULT_TIMEOUT = 1800.0
@@ -302,16 +303,9 @@ def init_process_group(
         _check_store(store, init_method, world_size, rank)
     from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
 
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    elif timeout is not None and not isinstance(timeout, (int, float)):
-        raise TypeError(
-            f"init_process_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}"
-        )
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"init_process_group: timeout must be positive, got {timeout!r} seconds")
+    seconds = seconds_of("init_process_group", timeout, None)
     comm = MPI.COMM_WORLD
-    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), None if timeout is None else float(timeout))
+    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), seconds)
     if world_size not in (-1, None) and world_size != group.size:
         raise ValueError(
             f"init_process_group: world_size={world_size} but mpiexec started {group.size} processes; "
@@ -472,19 +466,6 @@ def barrier(
         return work
     work.wait()
     return None
-
-
-def seconds_of(op: str, timeout: Any, default: float | None) -> float | None:
-    """``timeout`` (a ``datetime.timedelta`` or seconds; None: ``default``) in seconds, checked positive."""
-    if timeout is None:
-        return default
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"{op}: timeout must be a datetime.timedelta or seconds, got {timeout!r}")
-    if not timeout > 0:
-        raise ValueError(f"{op}: timeout must be positive, got {timeout!r} seconds")
-    return float(timeout)
 
 
 class Work:
