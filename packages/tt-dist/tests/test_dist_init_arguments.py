@@ -120,3 +120,16 @@ def test_work_wait_timeout_replaces_the_groups():
     finally:
         request.Cancel()
         request.Wait()
+
+
+def test_ddp_warns_broadcast_buffers_deprecated_at_the_callers_line():
+    with pytest.warns(
+        FutureWarning, match=r"unlike broadcast_buffers=False, forward_sync_buffers=False"
+    ) as caught:
+        dist.DistributedDataParallel(nn.Linear(2, 2), process_group=_self_group(), broadcast_buffers=False)
+    assert caught[0].filename == __file__
+    with pytest.warns(FutureWarning, match=r"use `forward_sync_buffers`, which is given: its value is used"):
+        ddp = dist.DistributedDataParallel(
+            nn.Linear(2, 2), process_group=_self_group(), broadcast_buffers=False, forward_sync_buffers=True
+        )
+    assert ddp.forward_sync_buffers is True and ddp.broadcast_buffers is True
