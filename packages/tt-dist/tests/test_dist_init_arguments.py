@@ -133,3 +133,12 @@ def test_ddp_warns_broadcast_buffers_deprecated_at_the_callers_line():
             nn.Linear(2, 2), process_group=_self_group(), broadcast_buffers=False, forward_sync_buffers=True
         )
     assert ddp.forward_sync_buffers is True and ddp.broadcast_buffers is True
+
+
+def test_ddp_refuses_per_bucket_caps_and_takes_batched_grad_copy():
+    with pytest.raises(
+        NotImplementedError, match=r"bucket_cap_mb_list is not supported in TinyTorch .* got \[1, 2\]"
+    ):
+        dist.DistributedDataParallel(nn.Linear(2, 2), process_group=_self_group(), bucket_cap_mb_list=[1, 2])
+    ddp = dist.DistributedDataParallel(nn.Linear(2, 2), process_group=_self_group(), batched_grad_copy=True)
+    assert ddp.forward_sync_buffers is True
