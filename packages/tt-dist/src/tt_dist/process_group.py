@@ -46,7 +46,7 @@ from tt_tensor.devices import check_cpu
 
 from . import collective_check, debug
 from .futures import Future
-from .store import PrefixStore, Store
+from .store import PrefixStore, Store, check_init_store
 from .timeouts import seconds_of
 
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
@@ -300,7 +300,7 @@ def init_process_group(
     if _default is not None:
         raise ValueError("init_process_group: trying to initialize the default process group twice")
     if store is not None:
-        _check_store(store, init_method, world_size, rank)
+        check_init_store(store, init_method, world_size, rank)
     from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
 
     seconds = seconds_of("init_process_group", timeout, None)
@@ -318,25 +318,6 @@ def init_process_group(
     _default_store = None if store is None else PrefixStore("default_pg", store)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_job
-
-
-def _check_store(store: Any, init_method: str | None, world_size: int, rank: int) -> None:
-    """PyTorch's rules for ``init_process_group(store=...)``, as errors that name the fix."""
-    if not isinstance(store, Store):
-        raise TypeError(
-            "init_process_group: store is a Store (FileStore, HashStore, PrefixStore), got "
-            f"{type(store).__name__}"
-        )
-    if init_method is not None:
-        raise ValueError(
-            f"init_process_group: cannot specify both init_method ({init_method!r}) and store; give one"
-        )
-    if world_size in (-1, None) or rank in (-1, None):
-        raise ValueError(
-            f"init_process_group: with store=, give world_size= and rank= too, as PyTorch requires "
-            f"(got world_size={world_size}, rank={rank}); under mpiexec they are dist.launched_world_size() "
-            "and the rank MPI gives"
-        )
 
 
 def _get_default_store() -> Store:
