@@ -324,6 +324,20 @@ def parity_sweep(session: nox.Session) -> None:
     session.run("python", "tools/parity/sweep.py", *session.posargs)
 
 
+@nox.session(name="parity-signatures")
+def parity_signatures(session: nox.Session) -> None:
+    """Every shared name's signature against PyTorch 2.13's (opt-in: installs torch).
+
+    Constructors of the nn modules, optimizers, schedulers, data classes and distributions, nn.functional,
+    nn.init, nn.utils, the classes' methods and torch.distributed: missing, extra, different defaults,
+    kinds and order, and parameters TinyTorch takes but never reads. Deliberate differences are listed
+    with their reasons in ``tools/parity/sweep_signatures.py``'s ACCEPTED; exit status 1 on any other.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0")
+    session.run("python", "tools/parity/sweep_signatures.py", *session.posargs)
+
+
 @nox.session(name="bench-torch")
 def bench_torch(session: nox.Session) -> None:
     """The reference small CNN's training step against PyTorch's, one run (opt-in: installs torch)."""

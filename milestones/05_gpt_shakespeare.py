@@ -186,7 +186,7 @@ def train(model: GPT, data: dict, args: argparse.Namespace, deadline: float, sta
     parallel = dist.is_initialized() and dist.get_world_size() > 1
     rank, ranks = (dist.get_rank(), dist.get_world_size()) if parallel else (0, 1)
     if parallel:
-        net = dist.DistributedDataParallel(model, broadcast_buffers=False)
+        net = dist.DistributedDataParallel(model, forward_sync_buffers=False)  # (the mask: equal already)
     else:  # one process: each batch cut over the worker threads (nn.DataParallel), if it has several
         net = _record.over_threads(model, args)
     threaded = not parallel and net is not model

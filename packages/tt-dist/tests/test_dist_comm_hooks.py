@@ -444,7 +444,7 @@ class FakeGroup:
     def __init__(self, error: Exception | None = None) -> None:
         self.error, self.waits = error, 0
 
-    def wait(self, requests, op) -> None:
+    def wait(self, requests, op, limit=None) -> None:
         self.waits += 1
         if self.error is not None:
             raise self.error

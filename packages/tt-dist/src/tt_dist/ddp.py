@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import typing
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -97,6 +98,28 @@ def verify_same_model(named: list[tuple[str, Any]], group: ProcessGroup) -> None
         )
 
 
+def buffer_sync(broadcast_buffers: bool | None, forward_sync_buffers: bool | None) -> tuple[bool, bool]:
+    """PyTorch 2.13's rule: ``(sync buffers in each forward, sync them at construction)``, warning (a
+    ``FutureWarning``) when the deprecated ``broadcast_buffers`` is given."""
+    if broadcast_buffers is not None:
+        warnings.warn(
+            "DistributedDataParallel: `broadcast_buffers` is deprecated (PyTorch 2.13); use "
+            "`forward_sync_buffers`"
+            + (
+                ", which is given: its value is used"
+                if forward_sync_buffers is not None
+                else " (unlike broadcast_buffers=False, forward_sync_buffers=False still syncs the buffers "
+                "at construction)"
+            ),
+            FutureWarning,
+            stacklevel=3,
+        )
+    if forward_sync_buffers is not None:
+        return bool(forward_sync_buffers), True
+    effective = True if broadcast_buffers is None else bool(broadcast_buffers)
+    return effective, effective
+
+
 def refuse_unsupported(
     options: dict[str, Any],
     wrapper: str = "DistributedDataParallel",
@@ -155,9 +178,14 @@ class DistributedDataParallel(Module, JoinableDDP):
 
     Args:
         module: the model; every rank wraps its own replica, built the same way.
-        device_ids, output_device, dim: accepted for PyTorch's signature (CPU only here).
-        broadcast_buffers: copy rank 0's buffers (BatchNorm's running statistics) to every
-            rank at the start of each forward.
+        device_ids, output_device: for GPU modules; as PyTorch does for a CPU module, any but an
+            empty or None value is refused. dim: unused for a CPU module, as in PyTorch.
+        broadcast_buffers: deprecated in PyTorch 2.13 (a FutureWarning when given, as there): False
+            syncs the buffers neither at construction nor in forward; True, as the default, both.
+        forward_sync_buffers: PyTorch 2.13's: copy rank 0's buffers (BatchNorm's running statistics) to
+            every rank at the start of each forward (default: as ``broadcast_buffers``, True); the
+            buffers are synced at construction either way. It wins over ``broadcast_buffers``.
+            ``self.forward_sync_buffers`` (and ``self.broadcast_buffers``, the same) holds it.
         init_sync: broadcast rank 0's parameters and buffers now (False: the caller has made the
             replicas equal; their shapes are checked either way).
         process_group: the group to average over (default: the default group).
@@ -168,11 +196,13 @@ class DistributedDataParallel(Module, JoinableDDP):
             take no part in a step (a branch the input decides); costs one walk of the graph
             per forward and one all-reduce of a flag per parameter per backward. A parameter
             that no rank used keeps no gradient (``.grad`` stays None), as in PyTorch.
-        check_reduction, gradient_as_bucket_view, static_graph: accepted for PyTorch's signature;
+        check_reduction, gradient_as_bucket_view, static_graph, batched_grad_copy: accepted for PyTorch's
+            signature;
             results are the same either way (the averaged gradients are copied out of the
             buckets rather than being views of them, and the reducer needs no static-graph hint).
         delay_all_reduce_named_params, param_to_hook_all_reduce, mixed_precision, device_mesh,
-            skip_all_reduce_unused_params: PyTorch's GPU and FSDP-era options, refused when set.
+            skip_all_reduce_unused_params, bucket_cap_mb_list: PyTorch's GPU and FSDP-era options (and
+            per-bucket caps), refused when set.
 
     :meth:`register_comm_hook` replaces the all-reduce of each bucket by a function of the
     user's (fp16 or bf16 compression, PowerSGD: ``tt_dist.algorithms.ddp_comm_hooks``).
@@ -189,7 +219,7 @@ class DistributedDataParallel(Module, JoinableDDP):
         device_ids: Any = None,
         output_device: Any = None,
         dim: int = 0,
-        broadcast_buffers: bool = True,
+        broadcast_buffers: bool | None = None,
         init_sync: bool = True,
         process_group: ProcessGroup | None = None,
         bucket_cap_mb: float | None = None,
@@ -202,23 +232,34 @@ class DistributedDataParallel(Module, JoinableDDP):
         mixed_precision: Any = None,
         device_mesh: Any = None,
         skip_all_reduce_unused_params: bool = False,
+        bucket_cap_mb_list: Any = None,
+        batched_grad_copy: bool = False,
+        forward_sync_buffers: bool | None = None,
     ) -> None:
         super().__init__()
         if not isinstance(module, Module):
             raise TypeError(f"DistributedDataParallel: expected a tt.nn.Module, got {type(module).__name__}")
+        if device_ids or output_device:
+            raise ValueError(
+                "DistributedDataParallel: device_ids and output_device are for GPU modules; a CPU module "
+                f"takes neither (leave them None), got device_ids={device_ids!r}, "
+                f"output_device={output_device!r}"
+            )
         refuse_unsupported({
             "delay_all_reduce_named_params": delay_all_reduce_named_params,
             "param_to_hook_all_reduce": param_to_hook_all_reduce,
             "mixed_precision": mixed_precision,
             "device_mesh": device_mesh,
             "skip_all_reduce_unused_params": skip_all_reduce_unused_params or None,
+            "bucket_cap_mb_list": bucket_cap_mb_list,
         })  # fmt: skip
+        forward_sync, init_sync_buffers = buffer_sync(broadcast_buffers, forward_sync_buffers)
         bucket_cap_mb = 25.0 if bucket_cap_mb is None else bucket_cap_mb
         self.gradient_as_bucket_view, self.static_graph = bool(gradient_as_bucket_view), bool(static_graph)
         group = default_group(process_group, "DistributedDataParallel")
         self.module = module
         self.process_group = group
-        self.broadcast_buffers = bool(broadcast_buffers)
+        self.forward_sync_buffers = self.broadcast_buffers = forward_sync
         self.require_backward_grad_sync = True
         self.find_unused_parameters = bool(find_unused_parameters)
         Joinable.__init__(self)  # no join traffic until a Join (ddp_join.py) enables it
@@ -228,7 +269,7 @@ class DistributedDataParallel(Module, JoinableDDP):
         if group.size > 1:
             verify_same_model([*module.named_parameters(), *module.named_buffers()], group)
         if init_sync:
-            broadcast_tensors([*module.parameters(), *module.buffers()], group)
+            broadcast_tensors([*module.parameters(), *(module.buffers() if init_sync_buffers else ())], group)
         self.reducer = Reducer([p for _, p in named], group, bucket_cap_mb, names=[n for n, _ in named],
                                find_unused_parameters=self.find_unused_parameters)  # fmt: skip
         self._handles = [p.register_post_accumulate_grad_hook(self.reducer.mark_ready) for _, p in named]

@@ -26,9 +26,11 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from tt_tensor.devices import check_cpu
 
 from . import process_group
 from .process_group import GroupMember, ProcessGroup, default_group, is_available
+from .timeouts import seconds_of
 
 
 class Backend(str):
@@ -116,8 +118,15 @@ def new_group(
     group rank is their place in ``ranks``, sorted unless ``sort_ranks=False``); the
     others get ``GroupMember.NON_GROUP_MEMBER``. ``timeout`` (a ``timedelta`` or seconds)
     bounds its collectives as ``init_process_group``'s does (default: the world's).
-    ``pg_options``, ``group_desc`` and ``device_id`` are accepted and ignored.
+    ``group_desc`` (a description for PyTorch's logs) is accepted and ignored; ``pg_options`` (a NCCL
+    or Gloo group's options) is refused unless None, ``device_id`` unless None or the CPU.
     """
+    if pg_options is not None:
+        raise ValueError(
+            "new_group: pg_options configures a NCCL or Gloo process group; the MPI backend takes none "
+            "(leave it None)"
+        )
+    check_cpu("new_group", device_id)
     world = default_group(None, "new_group")
     if backend is not None and Backend(backend) != Backend.MPI:
         raise ValueError(f"new_group: backend {backend!r} is not available; tt-dist runs on MPI")
@@ -152,15 +161,7 @@ def _checked_ranks(ranks: Sequence[int], world_size: int, sort_ranks: bool) -> l
 
 
 def _seconds(timeout: Any, default: float | None) -> float | None:
-    if timeout is None:
-        return default
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
-        raise TypeError(f"new_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}")
-    if not timeout > 0:
-        raise ValueError(f"new_group: timeout must be positive, got {timeout!r} seconds")
-    return float(timeout)
+    return seconds_of("new_group", timeout, default)
 
 
 def new_subgroups(

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import tt_optim
+from tt_tensor.devices import check_cpu
 
 from .process_group import ProcessGroup, default_group, members_only
 
@@ -60,8 +61,9 @@ def broadcast_object_list(
 ) -> None:  # fmt: skip
     """Replace ``object_list``'s items on every rank with rank ``src``'s.
 
-    ``src`` is a global rank (0 if neither it nor ``group_src`` is given).
+    ``src`` is a global rank (0 if neither it nor ``group_src`` is given). ``device``: None or the CPU.
     """
+    check_cpu("broadcast_object_list", device)
     group = default_group(group, "broadcast_object_list")
     root = group.peer(src, group_src, "broadcast_object_list", "src")
     data = encode(list(object_list), "broadcast_object_list") if group.rank == root else None
@@ -134,7 +136,10 @@ def send_object_list(
     object_list: list[Any], dst: int | None = None, group: ProcessGroup | None = None, device: Any = None,
     group_dst: int | None = None, use_batch: bool = False,
 ) -> None:  # fmt: skip
-    """Send ``object_list``'s values to rank ``dst`` (or ``group_dst``), to :func:`recv_object_list`."""
+    """Send ``object_list``'s values to rank ``dst`` (or ``group_dst``), to :func:`recv_object_list`.
+
+    ``device``: None or the CPU; ``use_batch`` (PyTorch's batched point-to-point) changes nothing here."""
+    check_cpu("send_object_list", device)
     group = default_group(group, "send_object_list")
     peer = group.peer(dst, group_dst, "send_object_list", "dst")
     if peer == group.rank:
@@ -155,10 +160,12 @@ def recv_object_list(
 ) -> int:  # fmt: skip
     """Fill ``object_list`` with the values rank ``src`` (any rank if None) sent; returns the sender's rank.
 
-    ``object_list`` must have as many slots as the sender's list had values.
+    ``object_list`` must have as many slots as the sender's list had values. ``device`` and
+    ``use_batch``: as :func:`send_object_list`'s.
     """
     from mpi4py import MPI
 
+    check_cpu("recv_object_list", device)
     group = default_group(group, "recv_object_list")
     peer = group.peer(src, group_src, "recv_object_list", "src", required=False)
     if peer == group.rank:

@@ -42,10 +42,12 @@ from typing import Any
 
 import numpy as np
 from tt_tensor import versions
+from tt_tensor.devices import check_cpu
 
 from . import collective_check, debug
 from .futures import Future
-from .store import PrefixStore, Store
+from .store import PrefixStore, Store, check_init_store
+from .timeouts import seconds_of
 
 #: PyTorch's default: a collective waits at most 30 minutes for the other ranks.
 DEFAULT_TIMEOUT = 1800.0
@@ -120,23 +122,27 @@ class ProcessGroup:
             return self.group_rank(0, op, name) if required else None
         return self.group_rank(rank, op, name)
 
-    def wait(self, requests: list[Any], op: str, statuses: list[Any] | None = None) -> None:
+    def wait(
+        self, requests: list[Any], op: str, statuses: list[Any] | None = None, limit: float | None = None
+    ) -> None:
         """Finish the started ``requests``; past ``timeout`` seconds, raise ``TimeoutError`` naming ``op``.
 
         MPI has no timeout of its own: this polls the requests (``Testall``), yielding the
         CPU between polls. The error then ends the job (see :func:`init_process_group`).
-        ``statuses`` (``MPI.Status`` objects, one per request) receive who sent what.
+        ``statuses`` (``MPI.Status`` objects, one per request) receive who sent what. ``limit``
+        (seconds), if given, replaces the group's timeout for this wait (``barrier(timeout=)``).
         """
         from mpi4py import MPI
 
-        if self.timeout is None:
+        seconds = self.timeout if limit is None else limit
+        if seconds is None:
             MPI.Request.Waitall(requests, statuses)
             return
-        deadline = time.monotonic() + self.timeout
+        deadline = time.monotonic() + seconds
         while not MPI.Request.Testall(requests, statuses):
             if time.monotonic() > deadline:
                 raise TimeoutError(
-                    f"{op}: rank {self.rank} waited more than {self.timeout:g} s for the other ranks of "
+                    f"{op}: rank {self.rank} waited more than {seconds:g} s for the other ranks of "
                     f"{self.size}; one of them has stopped or is not calling the same collectives in the "
                     "same order (raise init_process_group's timeout= for long pauses between collectives)"
                 )
@@ -249,7 +255,9 @@ def init_process_group(
     world_size: int = -1,
     rank: int = -1,
     store: Store | None = None,
-    **unused: Any,
+    group_name: str = "",
+    pg_options: Any = None,
+    device_id: Any = None,
 ) -> None:
     """Join the job's default process group (``MPI.COMM_WORLD``); call once per process.
 
@@ -267,6 +275,10 @@ def init_process_group(
             connects the ranks without it; it is kept, as PyTorch keeps it, under the prefix
             ``default_pg`` for code that shares values beside the collectives
             (``_get_default_store()``, private in PyTorch too: it has no public route).
+        group_name: ignored, as PyTorch ignores it (deprecated there).
+        pg_options: a NCCL or Gloo group's options; the MPI backend takes none, so anything but
+            ``None`` is refused.
+        device_id: the device to bind the process to; ``None`` or the CPU (any other is refused).
 
     Raises:
         ValueError: another backend, a second call, a world size / rank that is not
@@ -279,22 +291,21 @@ def init_process_group(
             "use backend='mpi' "
             "and launch with `mpiexec -n N python script.py`"
         )
+    if pg_options is not None:
+        raise ValueError(
+            "init_process_group: pg_options configures a NCCL or Gloo process group; the MPI backend takes "
+            "none (leave it None)"
+        )
+    check_cpu("init_process_group", device_id)
     if _default is not None:
         raise ValueError("init_process_group: trying to initialize the default process group twice")
     if store is not None:
-        _check_store(store, init_method, world_size, rank)
+        check_init_store(store, init_method, world_size, rank)
     from mpi4py import MPI  # starts MPI (MPI_Init_thread) the first time it is imported
 
-    if isinstance(timeout, datetime.timedelta):
-        timeout = timeout.total_seconds()
-    elif timeout is not None and not isinstance(timeout, (int, float)):
-        raise TypeError(
-            f"init_process_group: timeout must be a datetime.timedelta or seconds, got {timeout!r}"
-        )
-    if timeout is not None and not timeout > 0:
-        raise ValueError(f"init_process_group: timeout must be positive, got {timeout!r} seconds")
+    seconds = seconds_of("init_process_group", timeout, None)
     comm = MPI.COMM_WORLD
-    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), None if timeout is None else float(timeout))
+    group = ProcessGroup(comm, comm.Get_rank(), comm.Get_size(), seconds)
     if world_size not in (-1, None) and world_size != group.size:
         raise ValueError(
             f"init_process_group: world_size={world_size} but mpiexec started {group.size} processes; "
@@ -307,25 +318,6 @@ def init_process_group(
     _default_store = None if store is None else PrefixStore("default_pg", store)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _abort_job
-
-
-def _check_store(store: Any, init_method: str | None, world_size: int, rank: int) -> None:
-    """PyTorch's rules for ``init_process_group(store=...)``, as errors that name the fix."""
-    if not isinstance(store, Store):
-        raise TypeError(
-            "init_process_group: store is a Store (FileStore, HashStore, PrefixStore), got "
-            f"{type(store).__name__}"
-        )
-    if init_method is not None:
-        raise ValueError(
-            f"init_process_group: cannot specify both init_method ({init_method!r}) and store; give one"
-        )
-    if world_size in (-1, None) or rank in (-1, None):
-        raise ValueError(
-            f"init_process_group: with store=, give world_size= and rank= too, as PyTorch requires "
-            f"(got world_size={world_size}, rank={rank}); under mpiexec they are dist.launched_world_size() "
-            "and the rank MPI gives"
-        )
 
 
 def _get_default_store() -> Store:
@@ -438,10 +430,19 @@ def get_backend(group: ProcessGroup | None = None) -> str:
 
 
 @members_only
-def barrier(group: ProcessGroup | None = None, async_op: bool = False, device_ids: Any = None) -> Work | None:
-    """Wait until every rank of the group has called ``barrier``."""
+def barrier(
+    group: ProcessGroup | None = None,
+    async_op: bool = False,
+    device_ids: Any = None,
+    timeout: datetime.timedelta | float | None = None,
+) -> Work | None:
+    """Wait until every rank of the group has called ``barrier``.
+
+    ``timeout`` (a ``timedelta`` or seconds) bounds this barrier instead of the group's timeout, as
+    PyTorch's; with ``async_op`` it bounds the returned work's ``wait()``."""
     group = default_group(group, "barrier")
-    work = Work(group, group.comm.Ibarrier(), "barrier")
+    limit = seconds_of("barrier", timeout, None)
+    work = Work(group, group.comm.Ibarrier(), "barrier", limit=limit)
     if async_op:
         return work
     work.wait()
@@ -456,9 +457,9 @@ class Work:
     """
 
     def __init__(self, group: ProcessGroup, request: Any, op: str, finish: Any = None,
-                 outputs: list[Any] | None = None) -> None:  # fmt: skip
+                 outputs: list[Any] | None = None, limit: float | None = None) -> None:  # fmt: skip
         self._group, self._request, self._op, self._finish = group, request, op, finish
-        self._outputs = outputs
+        self._outputs, self._limit = outputs, limit
         self._future: Future[Any] | None = None
 
     def is_completed(self) -> bool:
@@ -466,10 +467,14 @@ class Work:
         return self._request is None or bool(self._request.Test())
 
     def wait(self, timeout: Any = None) -> bool:
-        """Block until the collective is done and its result is in the tensor."""
+        """Block until the collective is done and its result is in the tensor.
+
+        ``timeout`` (a ``timedelta`` or seconds) bounds this wait instead of the group's timeout (or the
+        one the collective was started with, ``barrier(timeout=)``); past it, ``TimeoutError``."""
         if self._request is not None:
+            limit = seconds_of(f"{self._op} wait", timeout, self._limit)
             try:
-                self._group.wait([self._request], self._op)
+                self._group.wait([self._request], self._op, limit=limit)
             except Exception as error:  # a timeout: the future (if any) fails with it too
                 if self._future is not None and not self._future._finished.is_set():
                     self._future.set_exception(error)

@@ -487,3 +487,22 @@ class TCPStore(Store):
             "TCPStore: tt-dist runs no socket server; use FileStore(file_name, world_size) on a file every "
             "rank can reach (a shared file system across machines), or HashStore within one process"
         )
+
+
+def check_init_store(store: object, init_method: str | None, world_size: int, rank: int) -> None:
+    """PyTorch's rules for ``init_process_group(store=...)``, as errors that name the fix."""
+    if not isinstance(store, Store):
+        raise TypeError(
+            "init_process_group: store is a Store (FileStore, HashStore, PrefixStore), got "
+            f"{type(store).__name__}"
+        )
+    if init_method is not None:
+        raise ValueError(
+            f"init_process_group: cannot specify both init_method ({init_method!r}) and store; give one"
+        )
+    if world_size in (-1, None) or rank in (-1, None):
+        raise ValueError(
+            f"init_process_group: with store=, give world_size= and rank= too, as PyTorch requires "
+            f"(got world_size={world_size}, rank={rank}); under mpiexec they are dist.launched_world_size() "
+            "and the rank MPI gives"
+        )

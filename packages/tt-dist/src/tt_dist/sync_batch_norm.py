@@ -121,6 +121,8 @@ class SyncBatchNorm(BatchNormBase):
     Args:
         num_features, eps, momentum, affine, track_running_stats: as ``BatchNorm1d``/``BatchNorm2d``.
         process_group: the ranks whose batches are normalised together (default: the default group).
+        device, dtype, bias: as ``BatchNorm1d``'s (``bias`` keyword-only: with ``affine``, learn the
+            bias; default True).
 
     Shape:
         input ``(N, C, *)`` (at least 2 dimensions), output the same.
@@ -140,8 +142,10 @@ class SyncBatchNorm(BatchNormBase):
         process_group: ProcessGroup | None = None,
         device: object = None,
         dtype: object = None,
+        *,
+        bias: bool = True,
     ) -> None:
-        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype)
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
         self.process_group = process_group
 
     def _check_input_dim(self, input) -> None:  # noqa: A002
@@ -182,10 +186,9 @@ class SyncBatchNorm(BatchNormBase):
                     "node; convert the model before fusing (fuse_batch_norm_relu) or without it"
                 )
             sync = cls(module.num_features, module.eps, module.momentum, module.affine,
-                       module.track_running_stats, process_group)  # fmt: skip
+                       module.track_running_stats, process_group, bias=module.bias_enabled)  # fmt: skip
             for name in ("weight", "bias"):
                 setattr(sync, name, getattr(module, name))
-            sync.bias_enabled = module.bias_enabled
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 sync.register_buffer(name, getattr(module, name))
             sync.train(module.training)

@@ -22,6 +22,7 @@ from collections import namedtuple
 import numpy as np
 import tt_autograd
 import tt_tensor
+from tt_tensor.devices import check_cpu
 
 from . import functional as F
 from .containers import ModuleList, Sequential
@@ -42,6 +43,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             e.g. ``[1000, 10000]``: classes 0..999 in the head, then two clusters.
         div_value: each further cluster's projection is ``div_value`` times smaller (default 4).
         head_bias: give the head a bias (the tails never have one).
+        device, dtype: as :class:`Linear`'s (the CPU only; the parameters' dtype).
 
     Shape:
         input ``(N, in_features)`` or ``(in_features,)``, target ``(N,)`` or ``()``;
@@ -54,8 +56,10 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     """
 
     def __init__(self, in_features: int, n_classes: int, cutoffs, div_value: float = 4.0,
-                 head_bias: bool = False) -> None:  # fmt: skip
+                 head_bias: bool = False, device: object = None, dtype: object = None) -> None:  # fmt: skip
         super().__init__()
+        check_cpu("AdaptiveLogSoftmaxWithLoss", device)
+        factory = {"device": device, "dtype": dtype}
         cutoffs = list(cutoffs)
         if (
             not cutoffs
@@ -75,11 +79,11 @@ class AdaptiveLogSoftmaxWithLoss(Module):
         self.shortlist_size = self.cutoffs[0]
         self.n_clusters = len(self.cutoffs) - 1
         self.head_size = self.shortlist_size + self.n_clusters
-        self.head = Linear(in_features, self.head_size, bias=head_bias)
+        self.head = Linear(in_features, self.head_size, bias=head_bias, **factory)
         self.tail = ModuleList(
             Sequential(
-                Linear(in_features, int(in_features // (div_value ** (i + 1))), bias=False),
-                Linear(int(in_features // (div_value ** (i + 1))), high - low, bias=False),
+                Linear(in_features, int(in_features // (div_value ** (i + 1))), bias=False, **factory),
+                Linear(int(in_features // (div_value ** (i + 1))), high - low, bias=False, **factory),
             )
             for i, (low, high) in enumerate(zip(self.cutoffs, self.cutoffs[1:]))
         )
@@ -91,7 +95,8 @@ class AdaptiveLogSoftmaxWithLoss(Module):
             projection.reset_parameters()
             scores.reset_parameters()
 
-    def forward(self, input, target):  # noqa: A002
+    def forward(self, input_, target_):
+        input, target = input_, target_  # noqa: A001  (PyTorch's parameter names)
         batched = input.ndim == 2
         rows = input if batched else input.unsqueeze(0)
         labels = np.asarray(getattr(target, "array", target)).astype(np.int64).reshape(-1)

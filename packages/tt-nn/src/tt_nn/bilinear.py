@@ -6,6 +6,7 @@ import math
 
 import tt_autograd
 from tt_tensor.checks import check_count
+from tt_tensor.devices import check_cpu
 
 from . import functional as F
 from . import init
@@ -36,6 +37,7 @@ class Bilinear(Module):
     def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True,
                  device: object = None, dtype: object = None) -> None:  # fmt: skip
         super().__init__()
+        check_cpu("Bilinear", device)
         self.in1_features = check_count("Bilinear", "in1_features", in1_features, 1)
         self.in2_features = check_count("Bilinear", "in2_features", in2_features)
         self.out_features = check_count("Bilinear", "out_features", out_features)

@@ -95,9 +95,9 @@ class Sequential(Module):
         self.add_module(str(len(self)), module)
         return self
 
-    def extend(self, modules: Iterable[Module]) -> Sequential:
-        """Append each of ``modules``."""
-        for module in modules:
+    def extend(self, sequential: Iterable[Module]) -> Sequential:
+        """Append each module of ``sequential`` (any iterable of modules; PyTorch's parameter name)."""
+        for module in sequential:
             self.append(module)
         return self
 

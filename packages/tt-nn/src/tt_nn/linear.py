@@ -12,6 +12,7 @@ import math
 import tt_autograd
 import tt_tensor
 from tt_tensor.checks import check_count
+from tt_tensor.devices import check_cpu
 
 from . import functional as F
 from . import init
@@ -63,8 +64,7 @@ class Linear(Module):
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device: object = None,
                  dtype: object = None) -> None:  # fmt: skip
         super().__init__()
-        if device is not None and str(device) != "cpu":
-            raise RuntimeError(f"Linear: device {device!r} is not available; TinyTorch runs on the CPU only")
+        check_cpu("Linear", device)
         in_features = check_count("Linear", "in_features", in_features)
         out_features = check_count("Linear", "out_features", out_features)
         self.in_features = in_features

@@ -29,7 +29,9 @@ from tt_tensor import memory_formats as formats
 from . import backward_hooks, module_state
 from .module_hooks import ModuleHooks
 from .module_state import IncompatibleKeys, ModuleState
+from .module_walks import every_named_module, named_members
 from .parameter import Buffer, Parameter, is_lazy
+from .state_assign import assign_state_dict
 
 
 def _check_name(kind: str, module: Module, name: object) -> None:
@@ -254,8 +256,10 @@ class Module(ModuleHooks, ModuleState):
         return getattr(module, table)[name]
 
     # ----------------------------------------------------------------- traversal
-    def named_modules(self, prefix: str = "", memo: set[int] | None = None) -> Iterator[tuple[str, Module]]:
-        """This module and every descendant, once each, with dotted names."""
+    def named_modules(self, prefix="", memo=None, remove_duplicate=True) -> Iterator[tuple[str, Module]]:
+        """This module and every descendant, once each (once per path without ``remove_duplicate``)."""
+        if not remove_duplicate:  # (:mod:`tt_nn.module_walks`, PyTorch's)
+            return (yield from every_named_module(self, prefix))
         # BEGIN SOLUTION 04
         # TODO: yield (name, module) for this module and every descendant, depth first, each once
         #   (§ How it is built, "Two walks, two rules"); names are dotted paths.
@@ -270,9 +274,9 @@ class Module(ModuleHooks, ModuleState):
                 yield from child.named_modules(f"{prefix}.{name}" if prefix else name, memo)
         # END SOLUTION
 
-    def modules(self) -> Iterator[Module]:
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
         """This module and every descendant."""
-        return (module for _, module in self.named_modules())
+        return (module for _, module in self.named_modules(remove_duplicate=remove_duplicate))
 
     def named_children(self) -> Iterator[tuple[str, Module]]:
         """Direct children with their names."""
@@ -297,17 +301,19 @@ class Module(ModuleHooks, ModuleState):
                 yield (f"{module_prefix}.{name}" if module_prefix else name), value
         # END SOLUTION
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
-        """Every parameter (shared ones once) with its dotted name."""
-        return self._named_members("_parameters", prefix, recurse)  # type: ignore[return-value]
+    def named_parameters(
+        self, prefix="", recurse=True, remove_duplicate=True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """Every parameter (shared ones once, unless ``remove_duplicate=False``) with its dotted name."""
+        return named_members(self, "_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         """Every parameter, for an optimizer."""
         return (p for _, p in self.named_parameters(recurse=recurse))
 
-    def named_buffers(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Tensor]]:
-        """Every buffer with its dotted name."""
-        return self._named_members("_buffers", prefix, recurse)
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True) -> Iterator[tuple[str, Tensor]]:
+        """Every buffer (shared ones once, unless ``remove_duplicate=False``) with its dotted name."""
+        return named_members(self, "_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         """Every buffer."""
@@ -355,20 +361,20 @@ class Module(ModuleHooks, ModuleState):
         # END SOLUTION
 
     def to(
-        self, *args: Any, dtype: Any = None, non_blocking: bool = False, memory_format: Any = None
+        self, *args: Any, device: Any = None, dtype: Any = None, non_blocking=False, memory_format: Any = None
     ) -> Module:
         """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
 
         The parameters stay the same objects (an optimizer built before still
         holds them); their gradients are converted too. Accepts a dtype, a
-        tensor (its dtype) or ``"cpu"``; other devices are refused.
+        tensor (its dtype) or ``"cpu"`` (also as ``device=``); other devices are refused.
         ``memory_format=tt.channels_last`` lays every 4-d parameter and buffer out
         channels-last (``channels_last_3d``: the 5-d ones), as PyTorch does.
         """
         del non_blocking  # moot on the CPU
         if memory_format is not None:
             self._lay_out(memory_format)
-        for arg in args:
+        for arg in (*args, str(device)) if device is not None else args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
             elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
@@ -489,24 +495,29 @@ class Module(ModuleHooks, ModuleState):
                 yield from child._state_items(f"{prefix}{name}.", keep_vars)
         # END SOLUTION
 
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+    def state_dict(self, prefix="", keep_vars=False, *, destination=None) -> OrderedDict[str, Tensor]:
         """Parameters and persistent buffers by dotted name, e.g. ``0.weight``, ``1.running_mean``.
 
         The values share storage with the module (detached unless
-        ``keep_vars``), so copy them if the model will keep training. State-dict hooks and
+        ``keep_vars``), so copy them if the model will keep training. With ``destination`` (a dict),
+        the entries are added to it and it is returned, as PyTorch's. State-dict hooks and
         ``get_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch; the dict's
         ``_metadata`` holds each module's ``{"version": ...}`` by path.
         """
-        if module_state.needs_walk(self):
-            destination: OrderedDict[str, Tensor] = OrderedDict()
+        if destination is None:
+            destination = OrderedDict()
             destination._metadata = OrderedDict()  # type: ignore[attr-defined]
+        if module_state.needs_walk(self):
             module_state.save(self, destination, prefix, keep_vars)
             return destination
-        destination = OrderedDict(self._state_items(prefix, keep_vars))
-        destination._metadata = module_state.metadata(self, prefix)  # type: ignore[attr-defined]
+        destination.update(self._state_items(prefix, keep_vars))
+        if hasattr(destination, "_metadata"):  # (a plain dict given: PyTorch records none either)
+            destination._metadata.update(module_state.metadata(self, prefix))
         return destination
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(
+        self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False
+    ) -> IncompatibleKeys:
         """Copy values into this module's parameters and buffers, in place.
 
         With ``strict=True`` a missing key, an unexpected key or a shape
@@ -514,14 +525,22 @@ class Module(ModuleHooks, ModuleState):
         missing and unexpected keys are returned instead (shapes must still match).
         Nothing is copied unless every check passes. A lazy module's uninitialized parameters
         and buffers first take the checkpoint's shapes (``LazyModuleMixin``), as in PyTorch.
-        Load hooks and ``set_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch.
+        Load hooks and ``set_extra_state`` (:mod:`tt_nn.module_state`) take part as in PyTorch;
+        ``assign=True`` makes the checkpoint's tensors the module's instead (:mod:`tt_nn.state_assign`).
         """
         if module_state.needs_walk(self):
+            if assign:
+                raise NotImplementedError(
+                    "load_state_dict: assign=True with state-dict hooks or extra state is not supported; "
+                    "load without assign (the values are copied into the module's tensors)"
+                )
             return module_state.load(self, state_dict, strict)
         for prefix, module in self.named_modules():
             load_hook = getattr(module, "_lazy_load_hook", None)
             if load_hook is not None:
                 load_hook(state_dict, f"{prefix}." if prefix else "")
+        if assign:
+            return IncompatibleKeys(*assign_state_dict(self, state_dict, strict))
         # BEGIN SOLUTION 04
         # TODO: copy each value into its parameter or buffer in place, after checking everything first
         #   (§ How it is built, "load_state_dict checks before it writes").

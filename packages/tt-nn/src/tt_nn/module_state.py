@@ -155,7 +155,8 @@ def _own(module: Any, prefix: str) -> Iterator[tuple[str, Any]]:
 def save(module: Any, destination: OrderedDict, prefix: str, keep_vars: bool) -> None:
     """PyTorch's ``state_dict`` walk: pre-hooks, own entries and extra state, children, post-hooks."""
     local_metadata = {"version": module._version}
-    destination._metadata[prefix[:-1]] = local_metadata
+    if hasattr(destination, "_metadata"):  # (a plain dict passed as destination has none)
+        destination._metadata[prefix[:-1]] = local_metadata
     for hook in tuple(module._state_dict_pre_hooks.values()):
         hook(module, prefix, keep_vars)
     for key, value in _own(module, prefix):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import tt_autograd
 from tt_autograd import no_grad
 from tt_tensor.checks import check_count, check_tensor
+from tt_tensor.devices import check_cpu
 
 from . import functional as F
 from . import init
@@ -48,6 +49,7 @@ class LayerNorm(Module):
         dtype: object = None,
     ) -> None:
         super().__init__()
+        check_cpu("LayerNorm", device)
         if not isinstance(normalized_shape, (list, tuple)):
             normalized_shape = (normalized_shape,)
         shape = tuple(check_count("LayerNorm", "normalized_shape", size, 1) for size in normalized_shape)

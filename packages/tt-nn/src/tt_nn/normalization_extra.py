@@ -13,6 +13,7 @@ import warnings
 
 import tt_autograd
 from tt_tensor.checks import check_count, check_tensor
+from tt_tensor.devices import check_cpu
 
 from . import functional as F
 from . import init
@@ -53,6 +54,7 @@ class RMSNorm(Module):
     def __init__(self, normalized_shape, eps: float | None = None, elementwise_affine: bool = True,
                  device: object = None, dtype: object = None) -> None:  # fmt: skip
         super().__init__()
+        check_cpu("RMSNorm", device)
         if not isinstance(normalized_shape, (list, tuple)):
             normalized_shape = (normalized_shape,)
         self.normalized_shape = tuple(
@@ -69,8 +71,8 @@ class RMSNorm(Module):
         """Weight to ones."""
         _reset_affine(self)
 
-    def forward(self, input):  # noqa: A002
-        return F.rms_norm(input, self.normalized_shape, self.weight, self.eps)
+    def forward(self, x):  # (PyTorch's name)
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
@@ -97,6 +99,7 @@ class GroupNorm(Module):
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
                  device: object = None, dtype: object = None, *, bias: bool = True) -> None:  # fmt: skip
         super().__init__()
+        check_cpu("GroupNorm", device)
         self.num_groups = check_count("GroupNorm", "num_groups", num_groups, 1)
         self.num_channels = check_count("GroupNorm", "num_channels", num_channels, 1)
         if num_channels % num_groups:
@@ -144,6 +147,7 @@ class InstanceNormBase(Module):
                  affine: bool = False, track_running_stats: bool = False, device: object = None,
                  dtype: object = None, *, bias: bool = True) -> None:  # fmt: skip
         super().__init__()
+        check_cpu(type(self).__name__, device)
         self.num_features = check_count(type(self).__name__, "num_features", num_features, 1)
         self.eps = eps
         self.momentum = momentum

@@ -86,9 +86,10 @@ def pad_sequence(
 
 
 def unpad_sequence(
-    padded: Tensor, lengths: Sequence[int] | Tensor, batch_first: bool = False
+    padded_sequences: Tensor, lengths: Sequence[int] | Tensor, batch_first: bool = False
 ) -> list[Tensor]:
     """The inverse of :func:`pad_sequence` (right padding): the ``B`` sequences, each cut to its length."""
+    padded = padded_sequences
     counts = [int(n) for n in (lengths.tolist() if isinstance(lengths, Tensor) else lengths)]
     batch_axis = 0 if batch_first else 1
     if len(counts) != padded.shape[batch_axis]:
@@ -104,16 +105,45 @@ def unpad_sequence(
     return [padded[:n, b] for b, n in enumerate(counts)]
 
 
-class PackedSequence(NamedTuple):
-    """Sequences of several lengths as PyTorch packs them: ``data`` ``(sum of lengths, *)`` holds time step 0
-    of every sequence, then step 1 of those still running, ..., longest sequence first; ``batch_sizes[t]``
-    counts the sequences at step ``t``; ``sorted_indices[j]`` is the batch position of the ``j``-th longest
-    (``None`` when the batch came sorted), ``unsorted_indices`` its inverse."""
-
+class _PackedSequenceFields(NamedTuple):
     data: Tensor
     batch_sizes: Tensor
     sorted_indices: Tensor | None = None
     unsorted_indices: Tensor | None = None
+
+
+class PackedSequence(_PackedSequenceFields):
+    """Sequences of several lengths as PyTorch packs them: ``data`` ``(sum of lengths, *)`` holds time step 0
+    of every sequence, then step 1 of those still running, ..., longest sequence first; ``batch_sizes[t]``
+    counts the sequences at step ``t``; ``sorted_indices[j]`` is the batch position of the ``j``-th longest
+    (``None`` when the batch came sorted), ``unsorted_indices`` its inverse.
+
+    Built as PyTorch's: ``PackedSequence(data, batch_sizes, sorted_indices, unsorted_indices)``, or
+    ``PackedSequence((data, batch_sizes))`` without ``batch_sizes``; given ``sorted_indices`` alone,
+    ``unsorted_indices`` is its inverse permutation.
+    """
+
+    __slots__ = ()
+
+    def __new__(
+        cls,
+        data: Tensor | tuple[Tensor, Tensor],
+        batch_sizes: Tensor | None = None,
+        sorted_indices: Tensor | None = None,
+        unsorted_indices: Tensor | None = None,
+    ) -> PackedSequence:
+        if batch_sizes is None:
+            pair = isinstance(data, (list, tuple))
+            if not (pair and len(data) == 2):
+                got = f"a {type(data).__name__} of length {len(data)}" if pair else f"a {type(data).__name__}"
+                raise ValueError(
+                    "PackedSequence: without batch_sizes, data must be the pair (data, batch_sizes), "
+                    f"got {got}"
+                )
+            data, batch_sizes = data
+        if unsorted_indices is None and sorted_indices is not None:
+            unsorted_indices = _int64(np.argsort(np.asarray(sorted_indices.tolist())))
+        return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs) -> PackedSequence:
         """``data.to(*args, **kwargs)``; the index tensors stay int64. ``self`` when ``data`` is unchanged."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import types
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -336,10 +337,22 @@ class ReduceLROnPlateau(LRScheduler):
         """Whether the epochs after a reduction are still being skipped."""
         return self.cooldown_counter > 0
 
-    def step(self, metrics: float) -> None:  # type: ignore[override]
-        """Record this epoch's ``metrics`` (a number or a one-element tensor); reduce the lr if it is time."""
+    def step(self, metrics: float, epoch: int | None = None) -> None:  # type: ignore[override]
+        """Record this epoch's ``metrics`` (a number or a one-element tensor); reduce the lr if it is time.
+
+        ``epoch`` (deprecated in PyTorch, which warns, as here) sets ``last_epoch`` instead of counting one
+        more; the reduction itself depends only on the metrics seen."""
         current = float(metrics.item() if hasattr(metrics, "item") else metrics)
-        self.last_epoch += 1
+        if epoch is None:
+            self.last_epoch += 1
+        else:
+            warnings.warn(
+                "ReduceLROnPlateau.step: the epoch argument is deprecated (as in PyTorch); call "
+                "scheduler.step(metrics) once per epoch",
+                UserWarning,
+                stacklevel=2,
+            )
+            self.last_epoch = epoch
         if self.is_better(current, self.best):
             self.best, self.num_bad_epochs = current, 0
         else:

@@ -47,3 +47,16 @@ class device(str):  # noqa: N801  (PyTorch's name)
         if self._index is None:
             return f"device(type={self._type!r})"
         return f"device(type={self._type!r}, index={self._index})"
+
+
+def check_cpu(owner: str, device: object) -> None:
+    """Refuse a ``device=`` argument other than None or the CPU (``"cpu"``, ``"cpu:0"``, ``device("cpu")``).
+
+    For constructors that take PyTorch's ``device=`` (``nn.LSTM(..., device=...)``): TinyTorch runs on the
+    CPU only, so any other device is refused by ``owner``'s name rather than ignored.
+    """
+    if device is not None and str(device).split(":")[0] != "cpu":
+        raise RuntimeError(
+            f"{owner}: device {str(device)!r} is not available; TinyTorch runs on the CPU only "
+            "(pass device='cpu' or leave it out)"
+        )

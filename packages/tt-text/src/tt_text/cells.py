@@ -26,25 +26,35 @@ import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
 from tt_tensor.checks import check_tensor
+from tt_tensor.devices import check_cpu
 
 
 class RNNCellBase(Module):
     """The parameters, checks and ``repr`` shared by :class:`RNNCell`, :class:`LSTMCell`, :class:`GRUCell`."""
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool, num_chunks: int) -> None:
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool,
+        num_chunks: int,
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
         super().__init__()
         name = type(self).__name__
+        check_cpu(name, device)
         if input_size < 1 or hidden_size < 1:
             raise ValueError(
                 f"{name}: input_size and hidden_size must be positive, got {input_size} and {hidden_size}"
             )
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         rows = num_chunks * hidden_size
-        self.weight_ih = Parameter(autograd.empty(rows, input_size))
-        self.weight_hh = Parameter(autograd.empty(rows, hidden_size))
+        self.weight_ih = Parameter(autograd.empty(rows, input_size, dtype=dtype))
+        self.weight_hh = Parameter(autograd.empty(rows, hidden_size, dtype=dtype))
         if bias:
-            self.bias_ih = Parameter(autograd.empty(rows))
-            self.bias_hh = Parameter(autograd.empty(rows))
+            self.bias_ih = Parameter(autograd.empty(rows, dtype=dtype))
+            self.bias_hh = Parameter(autograd.empty(rows, dtype=dtype))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -117,11 +127,17 @@ class RNNCell(RNNCellBase):
     """
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = "tanh"
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        nonlinearity: str = "tanh",
+        device: object = None,
+        dtype: object = None,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNNCell: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
-        super().__init__(input_size, hidden_size, bias, num_chunks=1)
+        super().__init__(input_size, hidden_size, bias, 1, device, dtype)
         self.nonlinearity = nonlinearity
 
     def forward(self, input, hx=None):  # noqa: A002
@@ -132,13 +148,30 @@ class RNNCell(RNNCellBase):
         return _unbatched(pre.tanh() if self.nonlinearity == "tanh" else pre.relu(), batched)
 
 
-class LSTMCell(RNNCellBase):
+class _GatedCell(RNNCellBase):
+    """PyTorch's constructor of :class:`LSTMCell` and :class:`GRUCell` (``CHUNKS`` gates of ``H`` rows)."""
+
+    CHUNKS = 1
+
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        bias: bool = True,
+        device: object = None,
+        dtype: object = None,
+    ) -> None:
+        super().__init__(input_size, hidden_size, bias, self.CHUNKS, device, dtype)
+
+
+class LSTMCell(_GatedCell):
     """A long short-term memory step (gate rows ``[i, f, g, o]``): returns ``(h', c')``.
 
     Args:
         input_size: features of the input ``H_in``.
         hidden_size: features of the state ``H``.
         bias: add ``b_ih`` and ``b_hh`` (default True).
+        device: ``None`` or the CPU (any other is refused); dtype: the parameters' dtype.
 
     Shape:
         input ``(N, H_in)`` or ``(H_in)``; ``hx`` is ``(h, c)``, each ``(N, H)`` or
@@ -149,8 +182,7 @@ class LSTMCell(RNNCellBase):
         >>> h, c = cell(tt_autograd.randn(3, 10))  # doctest: +SKIP
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=4)
+    CHUNKS = 4
 
     def forward(self, input, hx=None):  # noqa: A002
         x, batched = self._input(input)
@@ -166,7 +198,7 @@ class LSTMCell(RNNCellBase):
         return _unbatched(h, batched), _unbatched(c, batched)
 
 
-class GRUCell(RNNCellBase):
+class GRUCell(_GatedCell):
     """A gated recurrent unit step (gate rows ``[r, z, n]``, PyTorch's ``n``).
 
     ``n = tanh(x W_in^T + b_in + r * (h W_hn^T + b_hn))``: the reset gate scales
@@ -182,8 +214,7 @@ class GRUCell(RNNCellBase):
         omitted; returns ``h'`` of ``hx``'s shape.
     """
 
-    def __init__(self, input_size: int, hidden_size: int, bias: bool = True) -> None:
-        super().__init__(input_size, hidden_size, bias, num_chunks=3)
+    CHUNKS = 3
 
     def forward(self, input, hx=None):  # noqa: A002
         x, batched = self._input(input)

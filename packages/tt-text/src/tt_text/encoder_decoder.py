@@ -24,6 +24,7 @@ from tt_autograd import Tensor
 from tt_nn import Dropout, LayerNorm, Linear, Module, ModuleList, init
 from tt_nn import functional as F
 from tt_tensor.checks import check_tensor
+from tt_tensor.devices import check_cpu
 
 from .multihead import MultiheadAttention
 
@@ -48,20 +49,24 @@ class _Layer(Module):
         nhead: int,
         dim_feedforward: int = 2048,
         dropout: float = 0.1,
-        activation: str | Callable = "relu",
+        activation: str | Callable = F.relu,
         layer_norm_eps: float = 1e-5,
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: object = None,
+        dtype: object = None,
     ) -> None:
         super().__init__()
-        attention = dict(dropout=dropout, bias=bias, batch_first=batch_first)
+        check_cpu(type(self).__name__, device)
+        factory = dict(device=device, dtype=dtype)
+        attention = dict(dropout=dropout, bias=bias, batch_first=batch_first, **factory)
         self.self_attn = MultiheadAttention(d_model, nhead, **attention)
         if self.CROSS_ATTENTION:
             self.multihead_attn = MultiheadAttention(d_model, nhead, **attention)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias)
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
         self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
         self.norm_first, self.activation, self.layer_norm_eps = (
             norm_first,
             _activation(activation),
@@ -69,7 +74,7 @@ class _Layer(Module):
         )
         sublayers = 3 if self.CROSS_ATTENTION else 2
         for k in range(1, sublayers + 1):
-            setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias))
+            setattr(self, f"norm{k}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory))
         for k in range(1, sublayers + 1):
             setattr(self, f"dropout{k}", Dropout(dropout))
 
@@ -100,9 +105,9 @@ class TransformerEncoderLayer(_Layer):
     Args:
         d_model: width of the model; nhead: attention heads; dim_feedforward:
             hidden width of the feed-forward block (default 2048); dropout (0.1);
-            activation: ``"relu"``, ``"gelu"`` or a callable; layer_norm_eps;
+            activation: ``"relu"``, ``"gelu"`` or a callable (default ``F.relu``); layer_norm_eps;
             batch_first: ``(N, S, E)`` inputs (default False: ``(S, N, E)``);
-            norm_first: pre-norm (default False: post-norm); bias.
+            norm_first: pre-norm (default False: post-norm); bias; device (the CPU only); dtype.
 
     Shape: ``src`` ``(S, N, E)`` (or ``(N, S, E)``) -> same shape.
     """
@@ -147,7 +152,14 @@ class TransformerDecoderLayer(_Layer):
 
 
 class TransformerEncoder(Module):
-    """``num_layers`` copies of ``encoder_layer``, then ``norm`` if given (torch.nn.TransformerEncoder)."""
+    """``num_layers`` copies of ``encoder_layer``, then ``norm`` if given (torch.nn.TransformerEncoder).
+
+    ``enable_nested_tensor`` and ``mask_check`` are kept as attributes, as PyTorch's are. They steer
+    PyTorch's inference fast path, which packs a padded batch into a nested tensor (and then outputs
+    zeros at the padded positions); TinyTorch has no nested tensors, so ``use_nested_tensor`` is
+    False and every call computes what PyTorch's path without nesting computes (its training mode,
+    or any call that records a graph).
+    """
 
     def __init__(
         self,
@@ -160,6 +172,8 @@ class TransformerEncoder(Module):
         super().__init__()
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers, self.norm = num_layers, norm
+        self.enable_nested_tensor, self.mask_check = enable_nested_tensor, mask_check
+        self.use_nested_tensor = False
 
     def forward(self, src, mask=None, src_key_padding_mask=None, is_causal: bool | None = None):
         x = src
@@ -220,15 +234,19 @@ class Transformer(Module):
         num_decoder_layers: int = 6,
         dim_feedforward: int = 2048,
         dropout: float = 0.1,
-        activation: str | Callable = "relu",
+        activation: str | Callable = F.relu,
         custom_encoder: Module | None = None,
         custom_decoder: Module | None = None,
         layer_norm_eps: float = 1e-5,
         batch_first: bool = False,
         norm_first: bool = False,
         bias: bool = True,
+        device: object = None,
+        dtype: object = None,
     ) -> None:
         super().__init__()
+        check_cpu("Transformer", device)
+        factory = dict(device=device, dtype=dtype)
         options = dict(
             dropout=dropout,
             activation=activation,
@@ -236,17 +254,16 @@ class Transformer(Module):
             batch_first=batch_first,
             norm_first=norm_first,
             bias=bias,
+            **factory,
         )
         if custom_encoder is None:
             layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, **options)
-            custom_encoder = TransformerEncoder(
-                layer, num_encoder_layers, LayerNorm(d_model, eps=layer_norm_eps)
-            )
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+            custom_encoder = TransformerEncoder(layer, num_encoder_layers, norm)
         if custom_decoder is None:
             layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, **options)
-            custom_decoder = TransformerDecoder(
-                layer, num_decoder_layers, LayerNorm(d_model, eps=layer_norm_eps)
-            )
+            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
+            custom_decoder = TransformerDecoder(layer, num_decoder_layers, norm)
         self.encoder, self.decoder = custom_encoder, custom_decoder
         self.d_model, self.nhead, self.batch_first = d_model, nhead, batch_first
         for p in self.parameters():
@@ -283,7 +300,10 @@ class Transformer(Module):
 
     @staticmethod
     def generate_square_subsequent_mask(sz: int, device: object = None, dtype: object = None) -> Tensor:
-        """A ``(sz, sz)`` float mask: 0 on and below the diagonal, ``-inf`` above (no looking ahead)."""
+        """A ``(sz, sz)`` float mask: 0 on and below the diagonal, ``-inf`` above (no looking ahead).
+
+        ``device``: the CPU only (any other is refused); ``dtype``: the mask's (default float32)."""
+        check_cpu("generate_square_subsequent_mask", device)
         mask = np.triu(np.full((sz, sz), -np.inf, dtype=np.float32), k=1)
         out = Tensor.from_array(mask)
         return out if dtype is None else out.to(dtype)

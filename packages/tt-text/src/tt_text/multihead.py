@@ -32,6 +32,7 @@ from tt_nn import Module, Parameter, init
 from tt_nn.functional import dropout, linear
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count, check_number
+from tt_tensor.devices import check_cpu
 
 from .attention_kernels import attention_forward, causal_bias, mask_to_bias
 from .kv_cache import KVCache
@@ -62,6 +63,8 @@ class MultiheadAttention(Module):
             projection is ``q_proj_weight`` ``(C, C)``, ``k_proj_weight`` ``(C, kdim)`` and
             ``v_proj_weight`` ``(C, vdim)``, and ``in_proj_weight`` is None.
         batch_first: inputs are ``(B, T, C)`` if True, ``(T, B, C)`` if False (PyTorch's default).
+        device: ``None`` or the CPU; any other device is refused.
+        dtype: the parameters' dtype, if given.
 
     Shape:
         query ``(B, L, C)``, key ``(B, S, kdim)``, value ``(B, S, vdim)`` (batch first); output
@@ -80,8 +83,10 @@ class MultiheadAttention(Module):
 
     def __init__(self, embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True,
                  add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int | None = None,
-                 vdim: int | None = None, batch_first: bool = False) -> None:  # fmt: skip
+                 vdim: int | None = None, batch_first: bool = False, device: object = None,
+                 dtype: object = None) -> None:  # fmt: skip
         super().__init__()
+        check_cpu("MultiheadAttention", device)
         embed_dim = check_count("MultiheadAttention", "embed_dim", embed_dim, 1)
         num_heads = check_count("MultiheadAttention", "num_heads", num_heads, 1)
         check_number("MultiheadAttention", "dropout", dropout)
@@ -105,6 +110,8 @@ class MultiheadAttention(Module):
         # END SOLUTION
         if not self._qkv_same_embed_dim:  # separate q, k, v weights: PyTorch has no in_proj_weight then
             self.in_proj_weight = None
+        if dtype is not None:  # (drawn in float32, then cast: PyTorch draws in dtype)
+            self.to(dtype)
 
     def _declare_options(self, embed_dim: int, add_bias_kv: bool, add_zero_attn: bool, kdim, vdim) -> None:
         """PyTorch's ``kdim``/``vdim`` weights and ``bias_k``/``bias_v``, in its parameter order.

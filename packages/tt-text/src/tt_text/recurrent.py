@@ -30,6 +30,7 @@ from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
 from tt_nn.rnn_utils import PackedSequence, pack_padded_sequence, pad_packed_sequence
 from tt_tensor.checks import check_number, check_tensor
+from tt_tensor.devices import check_cpu
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -48,9 +49,12 @@ class RNNBase(Module):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device: object = None,
+        dtype: object = None,
     ) -> None:
         super().__init__()
         name = type(self).__name__
+        check_cpu(name, device)
         if num_layers < 1 or hidden_size < 1 or input_size < 1:
             raise ValueError(
                 f"{name}: input_size, hidden_size and num_layers must be positive, got {input_size}, "
@@ -76,13 +80,14 @@ class RNNBase(Module):
             width = input_size if layer == 0 else out * directions
             for suffix in ("", "_reverse")[:directions]:
                 tag = f"_l{layer}{suffix}"
-                setattr(self, f"weight_ih{tag}", Parameter(autograd.empty(rows, width)))
-                setattr(self, f"weight_hh{tag}", Parameter(autograd.empty(rows, out)))
+                setattr(self, f"weight_ih{tag}", Parameter(autograd.empty(rows, width, dtype=dtype)))
+                setattr(self, f"weight_hh{tag}", Parameter(autograd.empty(rows, out, dtype=dtype)))
                 if bias:
-                    setattr(self, f"bias_ih{tag}", Parameter(autograd.empty(rows)))
-                    setattr(self, f"bias_hh{tag}", Parameter(autograd.empty(rows)))
+                    setattr(self, f"bias_ih{tag}", Parameter(autograd.empty(rows, dtype=dtype)))
+                    setattr(self, f"bias_hh{tag}", Parameter(autograd.empty(rows, dtype=dtype)))
                 if proj_size:
-                    setattr(self, f"weight_hr{tag}", Parameter(autograd.empty(proj_size, hidden_size)))
+                    hr = autograd.empty(proj_size, hidden_size, dtype=dtype)
+                    setattr(self, f"weight_hr{tag}", Parameter(hr))
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -215,6 +220,9 @@ class RNN(RNNBase):
     Args:
         input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional: as PyTorch's.
         nonlinearity: ``"tanh"`` (default) or ``"relu"``.
+        device: ``None`` or the CPU (any other is refused); dtype: the parameters' dtype.
+        proj_size: keyword-only and 0 for :class:`RNN` and :class:`GRU` (PyTorch takes it through
+            ``**kwargs`` and refuses any other value too); :class:`LSTM`'s eighth positional argument.
 
     Shape:
         input ``(L, N, H_in)`` (``(N, L, H_in)`` with ``batch_first``, or ``(L, H_in)``);
@@ -232,13 +240,16 @@ class RNN(RNNBase):
         batch_first: bool = False,
         dropout: float = 0.0,
         bidirectional: bool = False,
+        device: object = None,
+        dtype: object = None,
+        *,
         proj_size: int = 0,
     ) -> None:
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"RNN: nonlinearity must be 'tanh' or 'relu', got {nonlinearity!r}")
         mode = "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
         args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size)
-        super().__init__(mode, *args)
+        super().__init__(mode, *args, device, dtype)
         self.nonlinearity = nonlinearity
 
     def _cell(self, projected, state, w_hh, b_hh, w_hr):
@@ -246,10 +257,14 @@ class RNN(RNNBase):
         return (pre.tanh() if self.nonlinearity == "tanh" else pre.relu(),)
 
 
-class _Gated(RNNBase):
-    """The constructor that :class:`LSTM` and :class:`GRU` share (their ``MODE`` picks the gates)."""
+class LSTM(RNNBase):
+    """Long short-term memory, like ``torch.nn.LSTM`` (gate rows ``[i, f, g, o]``).
 
-    MODE = ""
+    Shape:
+        input as :class:`RNN`; ``hx`` is ``(h_0, c_0)``, ``(D*num_layers, N, H_out)`` and
+        ``(D*num_layers, N, H)`` with ``H_out = proj_size or H``; returns ``output (L, N, D*H_out)``
+        and ``(h_n, c_n)`` shaped as ``(h_0, c_0)``.
+    """
 
     def __init__(
         self,
@@ -261,21 +276,11 @@ class _Gated(RNNBase):
         dropout: float = 0.0,
         bidirectional: bool = False,
         proj_size: int = 0,
+        device: object = None,
+        dtype: object = None,
     ) -> None:
         args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size)
-        super().__init__(self.MODE, *args)
-
-
-class LSTM(_Gated):
-    """Long short-term memory, like ``torch.nn.LSTM`` (gate rows ``[i, f, g, o]``).
-
-    Shape:
-        input as :class:`RNN`; ``hx`` is ``(h_0, c_0)``, ``(D*num_layers, N, H_out)`` and
-        ``(D*num_layers, N, H)`` with ``H_out = proj_size or H``; returns ``output (L, N, D*H_out)``
-        and ``(h_n, c_n)`` shaped as ``(h_0, c_0)``.
-    """
-
-    MODE = "LSTM"
+        super().__init__("LSTM", *args, device, dtype)
 
     def _cell(self, projected, state, w_hh, b_hh, w_hr):
         h, c = state
@@ -285,13 +290,28 @@ class LSTM(_Gated):
         return (h if w_hr is None else h.matmul(w_hr.t())), c
 
 
-class GRU(_Gated):
+class GRU(RNNBase):
     """Gated recurrent unit, like ``torch.nn.GRU`` (gate rows ``[r, z, n]``).
 
     Shape: as :class:`RNN`.
     """
 
-    MODE = "GRU"
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        num_layers: int = 1,
+        bias: bool = True,
+        batch_first: bool = False,
+        dropout: float = 0.0,
+        bidirectional: bool = False,
+        device: object = None,
+        dtype: object = None,
+        *,
+        proj_size: int = 0,
+    ) -> None:
+        args = (input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, proj_size)
+        super().__init__("GRU", *args, device, dtype)
 
     def _cell(self, projected, state, w_hh, b_hh, w_hr):
         (h,) = state

@@ -138,6 +138,23 @@ def _numpy_rng(dropout_p: float, generator: tt_tensor.Generator | None):
     return tt_tensor.numpy_generator(generator) if dropout_p > 0 else None
 
 
+def _grouped_query_heads(query, key, value) -> tuple:
+    """``key`` and ``value`` with their heads (dim -3) repeated to ``query``'s count (``enable_gqa``)."""
+    shapes = f"query {tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}"
+    if min(query.ndim, key.ndim, value.ndim) < 3:
+        raise ValueError(
+            f"scaled_dot_product_attention: enable_gqa=True needs a heads dim (-3) in query (..., Hq, L, E), "
+            f"key (..., Hk, S, E) and value (..., Hv, S, Ev); got {shapes}"
+        )
+    heads = query.shape[-3]
+    if heads % key.shape[-3] or heads % value.shape[-3]:
+        raise ValueError(
+            f"scaled_dot_product_attention: with enable_gqa=True the number of heads (dim -3) of key and "
+            f"value must divide query's {heads}; got {shapes}"
+        )
+    return tuple(t.repeat_interleave(heads // t.shape[-3], dim=-3) for t in (key, value))
+
+
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,
@@ -146,6 +163,7 @@ def scaled_dot_product_attention(
     dropout_p: float = 0.0,
     is_causal: bool = False,
     scale: float | None = None,
+    enable_gqa: bool = False,
     *,
     generator: tt_tensor.Generator | None = None,
 ) -> Tensor:
@@ -161,6 +179,9 @@ def scaled_dot_product_attention(
         is_causal: position ``i`` attends to positions ``<= i`` only (cannot
             be combined with ``attn_mask``).
         scale: multiplies the scores; default ``1 / sqrt(E)``.
+        enable_gqa: grouped-query attention: ``key`` and ``value`` may have fewer heads (dim -3) than
+            ``query``, each count a divisor of query's; each head serves ``Hq / Hk`` consecutive query
+            heads (``repeat_interleave`` on dim -3, as PyTorch's reference; it costs that copy).
 
     Returns:
         ``(…, L, Ev)``. A query whose every key is masked gets zeros.
@@ -170,6 +191,8 @@ def scaled_dot_product_attention(
         >>> scaled_dot_product_attention(q, k, v, is_causal=True).shape  # doctest: +SKIP
         (2, 4, 8, 16)
     """
+    if enable_gqa:
+        key, value = _grouped_query_heads(query, key, value)
     # BEGIN SOLUTION 12
     # TODO: check the arguments as PyTorch does (shapes, is_causal with a mask, dropout_p), build the bias
     #   from is_causal / attn_mask (bool masks: False is -inf), then the fused Function (§ How it is built,

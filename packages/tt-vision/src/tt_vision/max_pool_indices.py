@@ -95,7 +95,7 @@ def max_pool2d_with_indices(
     padding: IntPair = 0,
     dilation: IntPair = 1,
     ceil_mode: bool = False,
-    return_indices: bool = True,
+    return_indices: bool = False,
 ) -> tuple[Tensor, Tensor]:
     """``max_pool2d``'s values and the int64 flat position ``h·W + w`` of each maximum in its plane.
 

@@ -76,9 +76,9 @@ class HalfNormal(Distribution):
             self._validate_sample(value)
         return 2 * ndtr(value / self.scale) - 1
 
-    def icdf(self, value: autograd.Tensor) -> autograd.Tensor:
+    def icdf(self, prob: autograd.Tensor) -> autograd.Tensor:
         """``scale·Φ⁻¹((1 + p) / 2)``."""
-        return self.scale * ndtri((1 + value) / 2)
+        return self.scale * ndtri((1 + prob) / 2)
 
     def entropy(self) -> autograd.Tensor:
         """``log(scale √(π / 2)) + 1/2``."""

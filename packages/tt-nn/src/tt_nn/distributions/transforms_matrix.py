@@ -227,8 +227,13 @@ class CorrCholeskyTransform(Transform):
         t = tril_matrix_to_vec(y) / tril_matrix_to_vec(rest).sqrt()
         return (t.log1p() - (-t).log1p()) / 2
 
-    def log_abs_det_jacobian(self, x: autograd.Tensor, y: autograd.Tensor) -> autograd.Tensor:
-        """The stick-breaking part ``1/2 Σ log(1 - Σ_{k<j} y_ik²)`` plus ``tanh``'s (as ``TanhTransform``)."""
+    def log_abs_det_jacobian(
+        self, x: autograd.Tensor, y: autograd.Tensor, intermediates: object = None
+    ) -> autograd.Tensor:
+        """The stick-breaking part ``1/2 Σ log(1 - Σ_{k<j} y_ik²)`` plus ``tanh``'s (as ``TanhTransform``).
+
+        ``intermediates`` is PyTorch's cache of a forward partial sum, passed by its own callers only;
+        it is accepted and the sum recomputed from ``y`` (the same values)."""
         rest = 1 - (y * y).cumsum(dim=-1)
         stick = 0.5 * tril_matrix_to_vec(rest, diagonal=-2).log().sum(dim=-1)
         tanh = -2 * (x + softplus(-2 * x) - math.log(2.0)).sum(dim=-1)

@@ -416,17 +416,38 @@ def _reduced(loss, reduction: str):
     return loss if reduction == "none" else (loss.sum() if reduction == "sum" else loss.mean())
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
+def _weighted(op: str, elementwise, input, weight, reduction: str):  # noqa: A002
+    """PyTorch 2.13's ``weight=`` of ``mse_loss``/``l1_loss``: ``elementwise * weight``, summed for
+    ``"sum"``, divided by ``weight.sum()`` for ``"mean"`` (a weighted mean). ``weight`` must have the
+    input's shape. Cost: two element-wise passes and two sums over the elementwise loss."""
+    w = tensor_arg(op, weight, "weight")
+    if tuple(w.shape) != tuple(input.shape):
+        raise ValueError(
+            f"{op}: weight of shape {tuple(w.shape)} must have the input's shape {tuple(input.shape)} "
+            "(one weight per element, as PyTorch requires)"
+        )
+    loss = elementwise * w
+    if reduction == "none":
+        return loss
+    return loss.sum() if reduction == "sum" else loss.sum() / w.sum()
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):  # noqa: A002
     """Mean squared error ``(input - target)^2``, reduced.
 
     Args:
         input, target: tensors of the same shape.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        weight: optional, the input's shape: each element's squared error times its weight; with
+            ``"mean"`` the sum is divided by ``weight.sum()`` (PyTorch 2.13).
 
     Example:
         >>> mse_loss(tt_autograd.tensor([1.0, 3.0]), tt_autograd.tensor([0.0, 1.0]))  # doctest: +SKIP
         tensor(2.5000)
     """
+    if weight is not None:
+        reduction = reduction_arg("mse_loss", reduction, size_average, reduce)
+        return _weighted("mse_loss", mse_loss(input, target, reduction="none"), input, weight, reduction)
     # BEGIN SOLUTION 05
     # TODO: (input - target)^2 reduced ("mean", "sum" or "none") with tensor ops: autograd does the backward.
     # HINT: _difference checks the shapes and returns input - target; _reduced applies the reduction.
@@ -436,13 +457,17 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction: str = "me
     # END SOLUTION
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean"):  # noqa: A002
+def l1_loss(input, target, size_average=None, reduce=None, reduction: str = "mean", weight=None):  # noqa: A002
     """Mean absolute error ``|input - target|``, reduced.
 
     Args:
         input, target: tensors of the same shape.
         reduction: ``"mean"``, ``"sum"`` or ``"none"``.
+        weight: optional, as :func:`mse_loss`'s.
     """
+    if weight is not None:
+        reduction = reduction_arg("l1_loss", reduction, size_average, reduce)
+        return _weighted("l1_loss", l1_loss(input, target, reduction="none"), input, weight, reduction)
     # BEGIN SOLUTION 05
     # TODO: |input - target| reduced, with tensor ops as mse_loss.
     reduction = reduction_arg("l1_loss", reduction, size_average, reduce)

@@ -140,7 +140,7 @@ class DataLoader:
     Args:
         dataset: a map-style dataset (``__len__`` and ``__getitem__``).
         batch_size: samples per batch (a positive integer, default 1).
-        shuffle: draw a new random order at the start of every pass.
+        shuffle: draw a new random order at the start of every pass (None, the default, is False).
         sampler: the indices to read, in order, drawn anew at each pass (e.g. a
             ``DistributedSampler``: each rank its share); excludes ``shuffle``.
         batch_sampler: yields whole batches (lists of indices), e.g. a ``BatchSampler``;
@@ -160,6 +160,11 @@ class DataLoader:
         persistent_workers: keep the workers from one pass to the next.
         in_order: yield batches in the sampler's order (False: as the workers finish them).
 
+    The arguments come in PyTorch's order (``dataset, batch_size, shuffle, sampler, batch_sampler,
+    num_workers, collate_fn, pin_memory, drop_last, timeout, worker_init_fn, multiprocessing_context,
+    generator``, then keyword-only ``prefetch_factor``, ``persistent_workers``, ``pin_memory_device``,
+    ``in_order``), so a call that passes them by position binds them as PyTorch does.
+
     Example:
         >>> loader = DataLoader(TensorDataset(x, y), batch_size=64, shuffle=True,
         ...                     generator=tt.Generator(0))  # doctest: +SKIP
@@ -173,18 +178,18 @@ class DataLoader:
         self,
         dataset: Any,
         batch_size: int = 1,
-        shuffle: bool = False,
+        shuffle: bool | None = None,
         sampler: Iterable[int] | None = None,
         batch_sampler: Iterable[list[int]] | None = None,
-        *,
-        drop_last: bool = False,
-        collate_fn: Callable[[list[Any]], Any] | None = None,
-        generator: Generator | None = None,
         num_workers: int = 0,
+        collate_fn: Callable[[list[Any]], Any] | None = None,
         pin_memory: bool = False,
+        drop_last: bool = False,
         timeout: float = 0,
         worker_init_fn: Callable[[int], None] | None = None,
         multiprocessing_context: Any = None,
+        generator: Generator | None = None,
+        *,
         prefetch_factor: int | None = None,
         persistent_workers: bool = False,
         pin_memory_device: str = "",

@@ -101,8 +101,8 @@ class Subset(Dataset):
         self.dataset = dataset
         self.indices = np.asarray(indices, dtype=np.int64)
 
-    def __getitem__(self, index: int) -> Any:
-        return self.dataset[int(self.indices[index])]
+    def __getitem__(self, idx: int) -> Any:
+        return self.dataset[int(self.indices[idx])]
 
     def get_batch(self, indices: np.ndarray) -> Any:
         """The batch through the underlying dataset's ``get_batch`` when it has one, else sample by sample."""
@@ -186,8 +186,8 @@ class ConcatDataset(Dataset):
         starts = np.concatenate([[0], self.cumulative_sizes[:-1]])[which]
         return which, indices - starts
 
-    def __getitem__(self, index: int) -> Any:
-        which, inner = self._locate(np.array([int(index)]))
+    def __getitem__(self, idx: int) -> Any:
+        which, inner = self._locate(np.array([int(idx)]))
         return self.datasets[int(which[0])][int(inner[0])]
 
     def get_batch(self, indices: np.ndarray) -> Any:

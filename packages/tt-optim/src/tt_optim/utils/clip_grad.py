@@ -38,6 +38,7 @@ def clip_grad_norm_(
     max_norm: float,
     norm_type: float = 2.0,
     error_if_nonfinite: bool = False,
+    foreach: bool | None = None,
 ) -> Tensor:
     """Scale the gradients in place so their total ``norm_type``-norm is at most ``max_norm``.
 
@@ -47,6 +48,8 @@ def clip_grad_norm_(
         norm_type: the p of the p-norm (``float("inf")`` for the largest absolute value).
         error_if_nonfinite: raise if the total norm is NaN or infinite
             (otherwise the gradients become NaN, as in PyTorch).
+        foreach: PyTorch's choice of kernel (multi-tensor or per tensor) for the same values;
+            accepted and changes nothing (there is one NumPy path).
 
     Returns:
         The total norm of the gradients before clipping, as a 0-d tensor.
@@ -88,8 +91,11 @@ def clip_grad_norm_(
     # END SOLUTION
 
 
-def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float) -> None:
-    """Clamp every gradient element to ``[-clip_value, clip_value]``, in place."""
+def clip_grad_value_(
+    parameters: Tensor | Iterable[Tensor], clip_value: float, foreach: bool | None = None
+) -> None:
+    """Clamp every gradient element to ``[-clip_value, clip_value]``, in place (``foreach``: as
+    :func:`clip_grad_norm_`'s, accepted and changes nothing)."""
     # BEGIN SOLUTION 06
     # TODO: clamp every gradient element to [-clip_value, clip_value] in place (np.clip with out=).
     clip_value = float(clip_value)

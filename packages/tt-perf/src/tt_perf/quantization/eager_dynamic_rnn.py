@@ -51,7 +51,7 @@ class _Int8Weights:
     @staticmethod
     def _arguments(mod: Module) -> tuple:
         return (mod.input_size, mod.hidden_size, mod.num_layers, mod.bias, mod.batch_first, mod.dropout,
-                mod.bidirectional, mod.proj_size)  # fmt: skip
+                mod.bidirectional)  # fmt: skip
 
     @classmethod
     def from_float(cls, mod: Module, weight_observer=None):
@@ -134,6 +134,10 @@ class DynamicLSTM(_Int8Layers, LSTM):
     """
 
     FLOAT = LSTM
+
+    @staticmethod
+    def _arguments(mod: Module) -> tuple:
+        return (*_Int8Weights._arguments(mod), mod.proj_size)  # (GRU's 8th positional is device)
 
 
 class DynamicGRU(_Int8Layers, GRU):
