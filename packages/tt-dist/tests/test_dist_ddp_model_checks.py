@@ -89,9 +89,10 @@ def self_group() -> ProcessGroup:
 
 def test_pytorch_s_hints_are_accepted_and_the_positional_order_is_pytorch_s():
     group = self_group()
-    ddp = dist.DistributedDataParallel(
-        nn.Linear(2, 2), None, None, 0, True, True, group, None, False, False, True, True
-    )
+    with pytest.warns(FutureWarning, match="broadcast_buffers` is deprecated"):  # (5th: broadcast_buffers)
+        ddp = dist.DistributedDataParallel(
+            nn.Linear(2, 2), None, None, 0, True, True, group, None, False, False, True, True
+        )
     assert ddp.process_group is group and ddp.gradient_as_bucket_view and ddp.static_graph
     assert ddp.find_unused_parameters is False and ddp.broadcast_buffers
     assert ddp.bucket_cap_mb == 25.0 and ddp.module.weight.shape == (2, 2)  # (None: PyTorch's 25 MB)
