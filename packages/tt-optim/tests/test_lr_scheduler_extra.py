@@ -193,7 +193,7 @@ def test_state_dicts_are_json_and_resume_the_schedule():
         first = make(optimizer())
         stepped(first, 5)
         state = json.loads(json.dumps(first.state_dict()))
-        assert "lr_lambdas" not in state and "optimizer" not in state
+        assert "optimizer" not in state and all(f is None for f in state.get("lr_lambdas", []))  # (functions)
         second = make(optimizer())
         second.load_state_dict(state)
         for g, lr in zip(second.optimizer.param_groups, first.get_last_lr()):

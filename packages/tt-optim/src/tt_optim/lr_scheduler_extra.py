@@ -55,13 +55,28 @@ def _lambdas(name: str, optimizer: Optimizer, lr_lambda: LrLambda | list[LrLambd
 
 
 class _WithFunctions(LRScheduler):
-    """A schedule holding per-group functions, which ``state_dict`` leaves out (they are not data)."""
+    """A schedule holding per-group functions: ``state_dict`` saves a plain function as None (code is
+    not data) and a callable object as a copy of its ``__dict__``, which ``load_state_dict`` puts back
+    into the object in the same place (PyTorch's rule: a stateful warm-up object resumes)."""
 
     lr_lambdas: list[LrLambda]
 
     def state_dict(self) -> dict[str, Any]:
-        """Every attribute except the optimizer and the functions."""
-        return {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+        """Every attribute except the optimizer; ``lr_lambdas``: None, or a callable object's attributes."""
+        state = {key: value for key, value in self.__dict__.items() if key not in ("optimizer", "lr_lambdas")}
+        state["lr_lambdas"] = [
+            None if isinstance(f, types.FunctionType) else dict(getattr(f, "__dict__", {}))
+            for f in self.lr_lambdas
+        ]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        state = dict(state_dict)
+        saved = state.pop("lr_lambdas", None) or []
+        self.__dict__.update(state)
+        for f, attributes in zip(self.lr_lambdas, saved):
+            if attributes is not None:
+                f.__dict__.update(attributes)
 
 
 class LambdaLR(_WithFunctions):
