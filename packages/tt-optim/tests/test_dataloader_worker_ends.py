@@ -238,3 +238,31 @@ def test_persistent_workers_get_every_slot_back_after_a_pass_broken_off(monkeypa
     assert sorted(batch.tolist()[0] for batch in batches) == everything
     assert sorted(pool.free) == [0, 1, 2, 3] and pool.lent == {}
     del loader, batches
+
+
+class EndsWhenReleased(IterableDataset):
+    """Worker 0's copy is empty but only ends once ``release`` is set; worker 1's gives 0 to 9."""
+
+    def __init__(self):
+        self.release = multiprocessing.Event()
+
+    def __iter__(self):
+        if get_worker_info().id == 0:
+            self.release.wait(30)
+            return
+        yield from range(10)
+
+
+def test_the_tasks_of_a_stream_that_ended_go_to_the_workers_still_reading():
+    """Task 0's answer is worker 0's end, after task 2 went to it (skipped): task 3 must go to worker 1.
+
+    Every task in flight is then one worker 0 will never answer; without a task sent in its
+    place the pass would end after worker 1's first batch.
+    """
+    dataset = EndsWhenReleased()
+    batches = iter(DataLoader(dataset, batch_size=2, num_workers=2, prefetch_factor=1, in_order=False))
+    first = next(batches)  # worker 1's answer to task 1; task 2 goes to worker 0, still reading
+    dataset.release.set()
+    rest = [batch.tolist() for batch in batches]
+    assert [first.tolist()] + rest == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert batches._active == [False, False]
