@@ -266,3 +266,20 @@ def test_the_tasks_of_a_stream_that_ended_go_to_the_workers_still_reading():
     rest = [batch.tolist() for batch in batches]
     assert [first.tolist()] + rest == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
     assert batches._active == [False, False]
+
+
+class WhoReads(TensorDataset):
+    """Each sample is the id of the worker that read it."""
+
+    get_batch = None
+
+    def __getitem__(self, index):
+        return get_worker_info().id
+
+
+def test_every_pass_of_persistent_workers_starts_its_round_robin_at_worker_0():
+    """As PyTorch's ``_reset``; the last pass's sends (7 here, 4 primed) do not carry over."""
+    loader = DataLoader(WhoReads(autograd.arange(3)), batch_size=1, num_workers=2, persistent_workers=True)
+    for _ in range(3):
+        assert [batch.tolist() for batch in loader] == [[0], [1], [0]]
+    del loader

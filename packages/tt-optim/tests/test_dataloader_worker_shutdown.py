@@ -1,4 +1,4 @@
-"""How a ``DataLoader``'s workers are stopped: at the end of a pass, on a ``break``, on an error.
+"""How a ``DataLoader``'s workers are stopped: at the end of a pass, on a ``break``, an error or a timeout.
 
 The main process sets the done flag (a worker skips the tasks still queued), sends ``None`` down
 each task pipe, reads what the workers are still sending (a worker blocked on a full pipe can
@@ -122,3 +122,17 @@ def test_a_worker_blocked_sending_a_batch_is_drained_and_exits_by_itself(monkeyp
     assert batches._workers[0].exitcode == 0
     assert time.monotonic() - started < 1.5
     assert all_closed(batches)
+
+
+def test_a_timeout_shorter_than_the_poll_is_kept_to(monkeypatch):
+    """``timeout=0.2``: the error comes after 0.2 s (then the 0.1 s grace), not at the next 1 s poll."""
+    monkeypatch.setattr(worker, "_SHUTDOWN_GRACE", 0.1)
+    dataset = Stuck(autograd.arange(4))
+    batches = iter(DataLoader(dataset, batch_size=2, num_workers=1, prefetch_factor=1, timeout=0.2))
+    assert next(batches)[0].tolist() == [0, 1]
+    assert dataset.entered.wait(30)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="timed out after 0.2 seconds"):
+        next(batches)
+    assert time.monotonic() - started < 0.8
+    assert batches._workers[0].exitcode == -signal.SIGTERM
