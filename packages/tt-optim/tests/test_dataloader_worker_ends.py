@@ -33,17 +33,22 @@ def killed_named(worker_id, pid):
 
 
 class SeenAliveUntilJoined:
-    """A worker process whose exit is not reaped until it is joined (the moment its pipe has just closed)."""
+    """A worker process whose exit is not reaped until it is joined (the moment its pipe has just closed).
+
+    ``polls`` counts the ``is_alive`` calls; from the 100th it tells the truth, so a loop that
+    never joins (spinning on the closed pipe) still ends.
+    """
 
     def __init__(self, process):
-        self.process, self.joined = process, False
+        self.process, self.joined, self.polls = process, False, 0
 
     def join(self, timeout=None):
         self.joined = True
         self.process.join(timeout)
 
     def is_alive(self):
-        return not self.joined or self.process.is_alive()
+        self.polls += 1
+        return (not self.joined and self.polls < 100) or self.process.is_alive()
 
     def __getattr__(self, name):
         return getattr(self.process, name)
@@ -78,13 +83,19 @@ class KillsItself(TensorDataset):
 
 
 def test_a_worker_killed_while_its_batch_is_awaited_is_named_with_its_signal():
-    """One task in flight: task 3 is sent to a living worker, which dies reading it."""
+    """One task in flight: task 3 is sent to a living worker, which dies reading it.
+
+    Its pipe's end is the sign: the main process joins it there, and does not spin on the closed
+    pipe until the process can be reaped.
+    """
     loader = DataLoader(KillsItself(autograd.arange(40)), batch_size=2, num_workers=1, prefetch_factor=1)
     batches = iter(loader)
     assert [next(batches)[0].tolist() for _ in range(3)] == [[0, 1], [2, 3], [4, 5]]
-    pid = batches._workers[0].pid
-    with pytest.raises(RuntimeError, match=killed_named(0, pid)):
+    victim = batches._workers[0]
+    batches._workers[0] = watched = SeenAliveUntilJoined(victim)
+    with pytest.raises(RuntimeError, match=killed_named(0, victim.pid)):
         next(batches)
+    assert watched.joined and watched.polls < 10  # one a second while waiting, then 3
 
 
 class ExitsCleanly(TensorDataset):
