@@ -33,17 +33,22 @@ def killed_named(worker_id, pid):
 
 
 class SeenAliveUntilJoined:
-    """A worker process whose exit is not reaped until it is joined (the moment its pipe has just closed)."""
+    """A worker process whose exit is not reaped until it is joined (the moment its pipe has just closed).
+
+    ``polls`` counts the ``is_alive`` calls; from the 100th it tells the truth, so a loop that
+    never joins (spinning on the closed pipe) still ends.
+    """
 
     def __init__(self, process):
-        self.process, self.joined = process, False
+        self.process, self.joined, self.polls = process, False, 0
 
     def join(self, timeout=None):
         self.joined = True
         self.process.join(timeout)
 
     def is_alive(self):
-        return not self.joined or self.process.is_alive()
+        self.polls += 1
+        return (not self.joined and self.polls < 100) or self.process.is_alive()
 
     def __getattr__(self, name):
         return getattr(self.process, name)
@@ -78,13 +83,19 @@ class KillsItself(TensorDataset):
 
 
 def test_a_worker_killed_while_its_batch_is_awaited_is_named_with_its_signal():
-    """One task in flight: task 3 is sent to a living worker, which dies reading it."""
+    """One task in flight: task 3 is sent to a living worker, which dies reading it.
+
+    Its pipe's end is the sign: the main process joins it there, and does not spin on the closed
+    pipe until the process can be reaped.
+    """
     loader = DataLoader(KillsItself(autograd.arange(40)), batch_size=2, num_workers=1, prefetch_factor=1)
     batches = iter(loader)
     assert [next(batches)[0].tolist() for _ in range(3)] == [[0, 1], [2, 3], [4, 5]]
-    pid = batches._workers[0].pid
-    with pytest.raises(RuntimeError, match=killed_named(0, pid)):
+    victim = batches._workers[0]
+    batches._workers[0] = watched = SeenAliveUntilJoined(victim)
+    with pytest.raises(RuntimeError, match=killed_named(0, victim.pid)):
         next(batches)
+    assert watched.joined and watched.polls < 10  # one a second while waiting, then 3
 
 
 class ExitsCleanly(TensorDataset):
@@ -238,3 +249,48 @@ def test_persistent_workers_get_every_slot_back_after_a_pass_broken_off(monkeypa
     assert sorted(batch.tolist()[0] for batch in batches) == everything
     assert sorted(pool.free) == [0, 1, 2, 3] and pool.lent == {}
     del loader, batches
+
+
+class EndsWhenReleased(IterableDataset):
+    """Worker 0's copy is empty but only ends once ``release`` is set; worker 1's gives 0 to 9."""
+
+    def __init__(self):
+        self.release = multiprocessing.Event()
+
+    def __iter__(self):
+        if get_worker_info().id == 0:
+            self.release.wait(30)
+            return
+        yield from range(10)
+
+
+def test_the_tasks_of_a_stream_that_ended_go_to_the_workers_still_reading():
+    """Task 0's answer is worker 0's end, after task 2 went to it (skipped): task 3 must go to worker 1.
+
+    Every task in flight is then one worker 0 will never answer; without a task sent in its
+    place the pass would end after worker 1's first batch.
+    """
+    dataset = EndsWhenReleased()
+    batches = iter(DataLoader(dataset, batch_size=2, num_workers=2, prefetch_factor=1, in_order=False))
+    first = next(batches)  # worker 1's answer to task 1; task 2 goes to worker 0, still reading
+    dataset.release.set()
+    rest = [batch.tolist() for batch in batches]
+    assert [first.tolist()] + rest == [[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]
+    assert batches._active == [False, False]
+
+
+class WhoReads(TensorDataset):
+    """Each sample is the id of the worker that read it."""
+
+    get_batch = None
+
+    def __getitem__(self, index):
+        return get_worker_info().id
+
+
+def test_every_pass_of_persistent_workers_starts_its_round_robin_at_worker_0():
+    """As PyTorch's ``_reset``; the last pass's sends (7 here, 4 primed) do not carry over."""
+    loader = DataLoader(WhoReads(autograd.arange(3)), batch_size=1, num_workers=2, persistent_workers=True)
+    for _ in range(3):
+        assert [batch.tolist() for batch in loader] == [[0], [1], [0]]
+    del loader
