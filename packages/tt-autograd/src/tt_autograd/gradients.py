@@ -298,8 +298,7 @@ def backward_into(
             higher_order.accumulate_tensor(tensor, g)
         else:
             accumulate(tensor, g.array, shared=False)
-        for hook in list((getattr(tensor, "_post_accumulate_grad_hooks", None) or {}).values()):
-            hook(tensor)  # (a leaf's: none can be registered on an intermediate result)
+        hooks.run_post_accumulate_hooks(tensor)
 
 
 def _as_tuple(value: object) -> tuple:

@@ -182,5 +182,10 @@ def run_hooks(leaves: list[Any] | tuple[()]) -> None:
     """Each leaf of ``leaves``: its tensor hooks on the pass's total, then its post-accumulate hooks."""
     for leaf in leaves:
         tensor_hooks.finish_leaf(leaf)
-        for hook in list((leaf._post_accumulate_grad_hooks or {}).values()):
-            hook(leaf)
+        run_post_accumulate_hooks(leaf)
+
+
+def run_post_accumulate_hooks(tensor: Any) -> None:
+    """``tensor``'s post-accumulate-grad hooks, once its ``.grad`` is written (none on a non-leaf)."""
+    for hook in list((getattr(tensor, "_post_accumulate_grad_hooks", None) or {}).values()):
+        hook(tensor)
