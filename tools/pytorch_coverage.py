@@ -28,6 +28,7 @@ PARITY = ROOT / "docs" / "assets" / "parity.json"
 NANOGPT = ROOT / "docs" / "assets" / "nanogpt_upstream.json"
 
 SECTIONS = [
+    ("torchvision.", "`torchvision`, as `tinytorch.vision`"),
     ("torch.nn.functional.", "`torch.nn.functional`"),
     ("torch.nn.", "`torch.nn`"),
     ("torch.Tensor.", "`torch.Tensor` methods and attributes"),
@@ -39,9 +40,12 @@ SECTIONS = [
 
 
 def resolve(name: str) -> bool:
-    """Whether ``name`` (spelt ``torch.…``) exists on tinytorch."""
+    """Whether ``name`` (``torch.…``; ``torchvision.…`` means ``tinytorch.vision.…``) exists on tinytorch."""
     obj: object = importlib.import_module("tinytorch")
-    for part in name.split(".")[1:]:
+    parts = name.split(".")
+    if parts[0] == "torchvision":
+        parts[0] = "vision"
+    for part in parts[1 if parts[0] == "torch" else 0 :]:
         try:
             obj = getattr(obj, part)
         except AttributeError:
