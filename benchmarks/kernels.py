@@ -119,10 +119,19 @@ def kernels() -> list[Kernel]:
     qkv_shape = (32, 128, 3 * 128)
     n, scores = int(np.prod(qkv_shape)), 32 * 4 * 128 * 128
     # (its kernels live in tt_text.attention_kernels: ``--against`` swaps only sdpa.py, so no ratio here)
-    add("causal attention (packed, 4 heads)", qkv_shape, "tt_text.sdpa", "PackedSelfAttentionFunction",
-        lambda rng: ((rng.standard_normal(qkv_shape, dtype=np.float32),),
-                     {"n_head": 4, "is_causal": True, "dropout_p": 0.0, "rng": None}, [True]),
-        n + n // 3 + scores, n // 3 + n + scores + n)  # fmt: skip  (qkv, out, probs; grad, qkv, probs, d_qkv)
+    add(
+        "causal attention (packed, 4 heads)",
+        qkv_shape,
+        "tt_text.sdpa",
+        "PackedSelfAttentionFunction",
+        lambda rng: (
+            (rng.standard_normal(qkv_shape, dtype=np.float32),),
+            {"n_head": 4, "is_causal": True, "dropout_p": 0.0, "rng": None},
+            [True],
+        ),
+        n + n // 3 + scores,
+        n // 3 + n + scores + n,
+    )  # element counts: (qkv, out, probs; grad, qkv, probs, d_qkv)
     logits = (32 * 128, 65)
     n = int(np.prod(logits))
     add("log_softmax (GPT logits)", logits, "tt_nn.functional.activations", "LogSoftmaxFunction",
@@ -151,13 +160,25 @@ def kernels() -> list[Kernel]:
         add(f"ReLU {c}", shape, "tt_autograd.functions.unary", "ReLUFunction",
             lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw),), {}, [True]),
             2 * n, 3 * n)  # fmt: skip
-        add(f"BatchNorm2d+ReLU+max-pool fused {c}", shape, "tt_vision.batch_norm_relu_pool",
+        add(
+            f"BatchNorm2d+ReLU+max-pool fused {c}",
+            shape,
+            "tt_vision.batch_norm_relu_pool",
             "BatchNormReLUMaxPoolFunction",
-            lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw), np.ones(c, np.float32),
-                                      np.zeros(c, np.float32), np.zeros(c, np.float32),
-                                      np.ones(c, np.float32)),
-                                     {"training": True, "momentum": 0.1, "eps": 1e-5}, [True, True, True]),
-            n + n // 4, n // 4 + n + n)  # fmt: skip  (x, out; dy, x, dx)
+            lambda rng, c=c, hw=hw: (
+                (
+                    _channels_last(rng, 128, c, hw, hw),
+                    np.ones(c, np.float32),
+                    np.zeros(c, np.float32),
+                    np.zeros(c, np.float32),
+                    np.ones(c, np.float32),
+                ),
+                {"training": True, "momentum": 0.1, "eps": 1e-5},
+                [True, True, True],
+            ),
+            n + n // 4,
+            n // 4 + n + n,
+        )  # element counts: (x, out; dy, x, dx)
         add(f"max-pool 2x2 {c}", shape, "tt_vision._pool", "MaxPool2dFunction",
             lambda rng, c=c, hw=hw: ((_channels_last(rng, 128, c, hw, hw),),
                                      {"kernel": (2, 2), "stride": (2, 2), "padding": (0, 0),

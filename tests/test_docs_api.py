@@ -27,7 +27,6 @@ from by_path import load_file
 ROOT = Path(__file__).resolve().parents[1]
 
 
-
 site = load_file("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
 PACKAGES = site.api_targets(ROOT)
 

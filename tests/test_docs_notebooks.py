@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "docs" / "modules").glob("[0-9][0-9]-*.md"))
 
 
-
 notebooks = load_file("_tt_chapter_notebooks", ROOT / "tools" / "chapter_notebooks.py")
 snippets = load_file("_tt_docs_snippets", ROOT / "tests" / "test_docs_snippets.py")
 

@@ -20,7 +20,6 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
 
-
 site = load_file("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
 curriculum = site.curriculum
 

@@ -181,7 +181,8 @@ MILESTONES: tuple[Milestone, ...] = (
         2018,
         "Systems: optimise a model end to end under a budget",
         "milestones/06_systems.py",
-        _through(13, 15, 16, 17, 18, 20),  # its script uses: CNN, GPT, quantization, pruning, plan, cache, capstone
+        # its script uses: CNN, GPT, quantization, pruning, plan, cache, capstone
+        _through(13, 15, 16, 17, 18, 20),
     ),
 )
 

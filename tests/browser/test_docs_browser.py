@@ -42,7 +42,6 @@ CHROMIUM_FLAGS = (
 )
 
 
-
 site = load_file("tinytorch_docs_site", ROOT / "tools" / "docs_site.py")
 
 

@@ -167,7 +167,6 @@ class Workspace:
             return None, time.perf_counter() - start, ""
         return done.returncode, time.perf_counter() - start, (done.stdout + done.stderr)[-2000:]
 
-
     def _forked(self, tree: Path, options: list[str], timeout: float | None, extra: dict[str, str]):
         server = self._servers.get(tree)
         if server is None or server.poll() is not None:
