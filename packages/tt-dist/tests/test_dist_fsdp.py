@@ -120,6 +120,27 @@ def test_full_state_dict_has_the_unwrapped_models_keys(ranks):
         assert saving["loaded_fsdp"] == 0.0 and saving["same_output"] == 0.0
 
 
+def test_full_state_dict_keeps_extra_state_hooks_and_destination(ranks):
+    """PyTorch 2.13's: a unit's extra state saved and loaded by its unwrapped key, a root post-hook's entry,
+    destination= and prefix=, the load pre-hook run, assign=True refused by name."""
+    extra = [*KEYS[:13], "blocks.1._extra_state", *KEYS[13:], "note"]
+    for record in ranks:
+        case = record["state_extras"]
+        assert case["keys"] == extra
+        assert case["extra"] == {"steps": 3} and case["note"] == [1.0]
+        assert case["destination"] == [True, True]
+        assert case["loaded"] == [[], []] and case["given"] == [{"steps": 3}]
+        assert case["values"] < 1e-6  # every loaded value (one more than the model's) arrived
+        assert case["load_hook_prefixes"] == ["_fsdp_wrapped_module.", "_fsdp_wrapped_module."]
+        assert case["local_destination"][0] is True and case["local_destination"][1] > 0
+        assert case["missing_extra"] == (
+            "RuntimeError: load_state_dict for FullyShardedDataParallel: missing keys: blocks.1._extra_state"
+        )
+        assert case["assign"].startswith(
+            "NotImplementedError: FullyShardedDataParallel.load_state_dict: assign=True is not supported"
+        )
+
+
 def test_summon_full_params_and_writeback(ranks):
     for record in ranks:
         saving = record["saving"]

@@ -36,7 +36,7 @@ from fsdp_models import (
 from fsdp_orig_checks import orig_params
 from fsdp_precision_checks import precision
 from fsdp_release_checks import release
-from fsdp_state_checks import optimizer_state, saving
+from fsdp_state_checks import optimizer_state, saving, state_hooks_and_extras
 from tt_dist.fsdp import ModuleWrapPolicy, ShardingStrategy, size_based_auto_wrap_policy
 from tt_optim.utils import clip_grad_norm_
 
@@ -139,6 +139,7 @@ def main(out: str) -> None:
     record = {
         "equivalence": equivalence(rank, world),
         "saving": saving(rank, world),
+        "state_extras": state_hooks_and_extras(rank, world),
         "errors": refusals(rank, world),
         "lifecycle": lifecycle(rank, world),
         "optimizer": optimizer_state(rank, world),

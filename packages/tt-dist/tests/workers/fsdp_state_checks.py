@@ -147,3 +147,59 @@ def optimizer_state(rank: int, world: int, build=None, inputs=(4, 3), wrap=None)
     stray = tt_optim.SGD([*fresh.parameters(), nn.Parameter(autograd.zeros(2))], lr=0.1)
     out["stray"] = message(lambda: FSDP.optim_state_dict_to_load(fresh, stray, saved))
     return out
+
+
+class StampedBlock(Block):
+    """A Block (a unit under ModuleWrapPolicy({Block})) that saves extra state and keeps what it gets back."""
+
+    given: list = []
+
+    def get_extra_state(self):
+        return {"steps": 3}
+
+    def set_extra_state(self, state) -> None:
+        StampedBlock.given.append(state)
+
+
+def stamped():
+    """The transformer, its second block a StampedBlock; a pre-hook on the root records each load's prefix."""
+    model = transformer()
+    model.blocks[1] = StampedBlock(5)
+    model.loads = []
+    model.register_load_state_dict_pre_hook(lambda module, state, prefix, *rest: module.loads.append(prefix))
+    return model
+
+
+def state_hooks_and_extras(rank: int, world: int) -> dict:
+    """FULL state dicts with extra state, state-dict hooks, ``destination=``, ``assign=`` (PyTorch 2.13's)."""
+    StampedBlock.given = []
+    wrap = functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}))
+    model = wrap(stamped())
+    model.module.register_state_dict_post_hook(
+        lambda module, state, prefix, local: state.__setitem__(prefix + "note", autograd.ones(1))
+    )
+    saved = model.state_dict()
+    into: dict = {}
+    returned = model.state_dict(destination=into, prefix="net.")
+    fresh = wrap(stamped())
+    tensors = [k for k in saved if k not in ("note", "blocks.1._extra_state")]
+    checkpoint = {k: saved[k] + 1 for k in tensors} | {"blocks.1._extra_state": {"steps": 3}}
+    loaded = fresh.load_state_dict(checkpoint)  # every value one more than the model's: all must move
+    reloaded = fresh.state_dict()
+    with FSDP.state_dict_type(fresh, StateDictType.LOCAL_STATE_DICT):
+        local_into: dict = {}
+        local = fresh.state_dict(destination=local_into)
+    without = {k: v for k, v in checkpoint.items() if k != "blocks.1._extra_state"}
+    return {
+        "keys": list(saved),
+        "extra": saved["blocks.1._extra_state"],
+        "note": saved["note"].numpy().tolist(),
+        "destination": [returned is into, sorted(into) == sorted("net." + k for k in saved)],
+        "loaded": [list(keys) for keys in loaded],
+        "given": list(StampedBlock.given),
+        "load_hook_prefixes": fresh.module.loads,
+        "values": max(float(np.abs(reloaded[k].numpy() - saved[k].numpy() - 1).max()) for k in tensors),
+        "local_destination": [local is local_into, len(local_into)],
+        "missing_extra": message(lambda: fresh.load_state_dict(without)),
+        "assign": message(lambda: fresh.load_state_dict(checkpoint, assign=True)),
+    }

@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tt_autograd import Tensor, is_grad_enabled, no_grad
+from tt_autograd import Tensor, is_grad_enabled
 from tt_nn import IncompatibleKeys, Module
 
 from ..ddp import broadcast_tensors, refuse_unsupported
@@ -456,57 +456,86 @@ class FullyShardedDataParallel(Module):
             for info, value in zip(infos, registered):
                 info.module._parameters[info.name] = value
 
-    def _full_entries(self) -> OrderedDict[str, Tensor]:
-        """The unwrapped model's keys and live tensors (call while summoned)."""
+    @contextlib.contextmanager
+    def _live_state(self) -> Iterator[None]:
+        """While inside: ``self.state_dict()`` is ``Module``'s (the live tensors, wrapped keys), which
+        ``Module.load_state_dict`` reads to find its targets (a FULL one would hand it copies)."""
+        kind, self._state_dict_type = self._state_dict_type, StateDictType.LOCAL_STATE_DICT
+        try:
+            yield
+        finally:
+            self._state_dict_type = kind
+
+    def _full_entries(self) -> OrderedDict[str, Any]:
+        """The unwrapped model's keys, live tensors and extra states, hooks run (call while summoned)."""
         with self._originals_registered():
             items = Module.state_dict(self, keep_vars=True).items()
         return OrderedDict(
             (key.replace(WRAPPED + ".", ""), value) for key, value in items if key.rsplit(".", 1)[-1] != FLAT
         )
 
-    def state_dict(self, prefix: str = "", keep_vars: bool = False) -> OrderedDict[str, Tensor]:
+    def _wrapped_keys(self, state_dict: dict[str, Any]) -> OrderedDict[str, Any]:
+        """``state_dict`` (the unwrapped model's keys) re-keyed for this wrapped model, flat parameters added.
+
+        A key ``path.name`` goes to the wrapped module that ``path`` names (``_fsdp_wrapped_module``
+        inserted below each unit); a key naming no module stays as it is (the load reports it). Each
+        unit's current flat parameter is added under its own key, so a strict load does not miss it:
+        copying it into itself changes nothing, and the summoned parameters' writeback comes after.
+        """
+        modules: dict[str, str] = {}
+        for name, _ in self.named_modules():
+            unwrapped = name.replace(WRAPPED + ".", "").removesuffix(WRAPPED).removesuffix(".")
+            if len(name) >= len(modules.get(unwrapped, "")):  # the deepest: the module that owns the tensors
+                modules[unwrapped] = name
+        wrapped = OrderedDict()
+        for key, value in state_dict.items():
+            path, _, leaf = key.rpartition(".")
+            owner = modules.get(path)
+            wrapped[key if owner is None else f"{owner}.{leaf}" if owner else leaf] = value
+        for name, parameter in Module.named_parameters(self, remove_duplicate=False):
+            if name.rsplit(".", 1)[-1] == FLAT:
+                wrapped[name] = parameter
+        return wrapped
+
+    def state_dict(self, prefix: str = "", keep_vars: bool = False, *, destination: Any = None) -> Any:
         """The state in the form ``state_dict_type`` set: FULL (default) or LOCAL (:class:`StateDictType`).
 
-        FULL: gathered on every rank (a collective), copied; with ``rank0_only`` the other ranks
-        get ``{}``. The keys are the unwrapped model's, so it loads into an unwrapped model.
+        FULL: gathered on every rank (a collective), tensors copied, extra states (``get_extra_state``)
+        as they are; with ``rank0_only`` the other ranks get ``{}``. The keys are the unwrapped model's,
+        so it loads into an unwrapped model. State-dict hooks run as in ``Module.state_dict``. With
+        ``destination`` the entries are added to it and it is returned, as PyTorch's.
         """
         if self._state_dict_type is StateDictType.LOCAL_STATE_DICT:
-            return Module.state_dict(self, prefix, keep_vars)
+            return Module.state_dict(self, prefix, keep_vars, destination=destination)
+        destination = OrderedDict() if destination is None else destination
         with self.summon_full_params(self, writeback=False):
             entries = self._full_entries()
             if self._state_dict_config.rank0_only and self.rank != 0:  # a FullStateDictConfig (checked)
-                return OrderedDict()
-            return OrderedDict(
-                (prefix + key, Tensor.from_array(value.array.copy())) for key, value in entries.items()
-            )
+                return destination
+            for key, value in entries.items():
+                copied = Tensor.from_array(value.array.copy()) if isinstance(value, Tensor) else value
+                destination[prefix + key] = copied
+            return destination
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True, assign: bool = False) -> Any:
         """Load a FULL state dict (the unwrapped model's keys) on every rank, or a LOCAL one.
 
         FULL: every rank needs the whole dict; each keeps its shard. Checked before anything is
-        written, as ``Module.load_state_dict``.
+        written, with load hooks and ``set_extra_state``, by ``Module.load_state_dict`` on the
+        summoned model; the keys it reports are the unwrapped model's. ``assign=True`` is refused:
+        the parameters are views of the units' flat parameters, which a new tensor cannot replace.
         """
+        if assign:
+            raise NotImplementedError(
+                "FullyShardedDataParallel.load_state_dict: assign=True is not supported: the parameters are "
+                "views of each unit's flat parameter; load without assign (the values are copied in)"
+            )
         if self._state_dict_type is StateDictType.LOCAL_STATE_DICT:
             return Module.load_state_dict(self, state_dict, strict)
-        with self.summon_full_params(self, writeback=True):
-            own = self._full_entries()
-            missing = [key for key in own if key not in state_dict]
-            unexpected = [key for key in state_dict if key not in own]
-            mismatched = [
-                f"{key}: the checkpoint has shape {np.shape(state_dict[key])}, the model {own[key].shape}"
-                for key in own
-                if key in state_dict and np.shape(state_dict[key]) != own[key].shape
-            ]
-            kinds = [
-                ("missing keys", missing if strict else []),
-                ("unexpected keys", unexpected if strict else []),
-            ]
-            kinds.append(("shape mismatches", mismatched))
-            problems = [f"{kind}: {', '.join(keys)}" for kind, keys in kinds if keys]
-            if problems:
-                raise RuntimeError("load_state_dict for FullyShardedDataParallel: " + " | ".join(problems))
-            with no_grad():
-                for key, target in own.items():
-                    if key in state_dict:
-                        target.copy_(np.asarray(state_dict[key], dtype=target.array.dtype))
-        return IncompatibleKeys(missing, unexpected)
+        with self.summon_full_params(self, writeback=True), self._originals_registered(), self._live_state():
+            try:
+                result = Module.load_state_dict(self, self._wrapped_keys(state_dict), strict)
+            except RuntimeError as error:  # (its message names the wrapped keys: give the model's)
+                raise RuntimeError(str(error).replace(WRAPPED + ".", "")) from None
+        unwrap = [[key.replace(WRAPPED + ".", "") for key in keys] for keys in result]
+        return IncompatibleKeys(*unwrap)
