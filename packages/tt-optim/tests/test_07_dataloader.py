@@ -141,7 +141,8 @@ def test_per_sample_datasets_go_through_default_collate():
     x, squares, names = next(iter(DataLoader(Squares(), batch_size=3)))
     assert isinstance(x, autograd.Tensor) and x.shape == (3, 2) and x.dtype == autograd.float32
     assert squares.dtype == autograd.float64 and squares.numpy().tolist() == [0.0, 1.0, 4.0]
-    assert names == ["item0", "item1", "item2"]
+    assert names == ("item0", "item1", "item2")  # a field of strings stays a tuple, as PyTorch's
+    assert default_collate(["a", "b"]) == ["a", "b"]  # a batch of strings: the list it came as
 
 
 def test_default_collate_handles_tensors_ints_dicts_and_namedtuples():

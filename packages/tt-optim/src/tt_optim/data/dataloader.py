@@ -41,9 +41,9 @@ def default_collate(batch: list[Any]) -> Any:
     """Merge a list of samples into a batch, as PyTorch's ``default_collate`` does.
 
     Tensors and NumPy arrays are stacked along a new first dimension; Python
-    floats become a float64 tensor and ints an int64 tensor; strings stay a
-    list; tuples and lists of fields are collated field by field (into a
-    list), dicts key by key.
+    floats become a float64 tensor and ints an int64 tensor; strings stay as
+    they came (a list of samples, a tuple for a field of them); tuples and
+    lists of fields are collated field by field (into a list), dicts key by key.
     """
     # BEGIN SOLUTION 07
     # TODO: merge samples into a batch as PyTorch does: tensors stacked along a new dim 0, numbers into a
@@ -69,17 +69,17 @@ def default_collate(batch: list[Any]) -> Any:
     if isinstance(first, float):
         return Tensor.from_array(np.array(batch, dtype=np.float64))
     if isinstance(first, (str, bytes)):
-        return list(batch)
+        return batch  # as given: a field of tuples stays a tuple, as PyTorch's
     if isinstance(first, collections.abc.Mapping):
         return {key: default_collate([sample[key] for sample in batch]) for key in first}
     if isinstance(first, tuple) and hasattr(first, "_fields"):  # a namedtuple keeps its type
-        return type(first)(*(default_collate(list(field)) for field in zip(*batch)))
+        return type(first)(*(default_collate(field) for field in zip(*batch)))
     if isinstance(first, collections.abc.Sequence):
         if len({len(sample) for sample in batch}) != 1:
             raise RuntimeError(
                 "default_collate: each sample in the batch must have the same number of fields"
             )
-        return [default_collate(list(field)) for field in zip(*batch)]
+        return [default_collate(field) for field in zip(*batch)]
     raise TypeError(
         f"default_collate: don't know how to batch samples of type {type(first).__name__}; pass a collate_fn"
     )
