@@ -37,14 +37,6 @@ def _describe(value: Any, type_name: str) -> str:
     return f"{kind} containing: [{type_name} of size {size}]"
 
 
-def _tree_repr(container: Module) -> str:
-    """``Name(\\n    (key): entry\\n)``: PyTorch's layout: ``extra_repr``'s lines indented once more."""
-    text = container.extra_repr()
-    if not text:
-        return f"{type(container).__name__}()"
-    return f"{type(container).__name__}(\n" + "\n".join("  " + line for line in text.split("\n")) + "\n)"
-
-
 class ParameterList(Module):
     """A list of parameters, registered under the names ``"0"``, ``"1"``, … so that modules find them.
 
@@ -103,13 +95,10 @@ class ParameterList(Module):
             self.append(value)
         return self
 
-    def extra_repr(self) -> str:
+    def extra_repr(self) -> str:  # (Module's repr puts a one-entry list on one line, as PyTorch's)
         return "\n".join(
             f"  ({i}): {_describe(value, str(getattr(value, 'dtype', '')))}" for i, value in enumerate(self)
         )
-
-    def __repr__(self) -> str:
-        return _tree_repr(self)
 
 
 class ParameterDict(Module):
@@ -223,9 +212,6 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         return "\n".join(f"  ({key}): {_describe(value, _type_name(value))}" for key, value in self.items())
-
-    def __repr__(self) -> str:
-        return _tree_repr(self)
 
 
 def _type_name(value: Any) -> str:
