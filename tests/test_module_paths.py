@@ -107,6 +107,12 @@ def test_the_import_forms_of_user_code():
         ("optim.optimizer", "Optimizer", lambda: tinytorch.optim.Optimizer),
         ("optim.adamw", "AdamW", lambda: tinytorch.optim.AdamW),
         ("amp.grad_scaler", "GradScaler", lambda: tinytorch.amp.GradScaler),
+        ("nn.modules.utils", "_pair", lambda: importlib.import_module("tt_nn.module_utils").pair),
+        (
+            "nn.modules.utils",
+            "consume_prefix_in_state_dict_if_present",
+            lambda: importlib.import_module("tt_nn.module_utils").consume_prefix_in_state_dict_if_present,
+        ),
     ],
 )
 def test_names_are_tinytorchs_own_objects(path, name, expected):

@@ -241,7 +241,10 @@ PATHS: dict[str, str] = {
     "optim.rprop": "tinytorch.optim: Rprop",
     "optim.sgd": "tinytorch.optim: SGD",
     "autograd.variable": "tinytorch.autograd: Variable",
-    "nn.modules.utils": "",
+    "nn.modules.utils": (
+        "tt_nn.module_utils: _single _pair _triple _quadruple _ntuple _reverse_repeat_tuple "
+        "_list_with_default consume_prefix_in_state_dict_if_present"
+    ),
     "optim.sparse_adam": "",
     "nn.quantized": (
         "tinytorch.ao.nn.quantized: Linear Conv2d Quantize DeQuantize FloatFunctional FXFloatFunctional "
