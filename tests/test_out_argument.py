@@ -195,3 +195,15 @@ def test_linalg_special_and_fft_take_out_too():
         for name in names:
             function = getattr(getattr(tt, module), name)
             assert function.__wrapped__.__name__ == function.__name__, (module, name)
+
+
+def test_the_signature_shows_out_keyword_only_before_a_kwargs():
+    """``inspect.signature`` (``help()``, IDEs, the signature sweep) shows the wrapper's ``out=``."""
+    import inspect
+
+    parameters = inspect.signature(tt.cat).parameters
+    assert list(parameters) == ["tensors", "dim", "out"]
+    assert parameters["out"].kind is inspect.Parameter.KEYWORD_ONLY and parameters["out"].default is None
+    assert list(inspect.signature(tt.exp).parameters) == ["input", "args", "out", "kwargs"]
+    keeps = out_argument.with_out("f", lambda input, *, out=None: input)  # (an out of its own: kept)
+    assert list(inspect.signature(keeps).parameters) == ["input", "out"]

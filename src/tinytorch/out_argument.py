@@ -31,6 +31,7 @@ Cost without ``out``: one extra Python call (the wrapper's) per call of a wrappe
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 
@@ -111,7 +112,23 @@ def with_out(name: str, function: Callable) -> Callable:
         result = function(*args, **kwargs)
         return write_out(name, result, out)
 
+    call.__signature__ = _with_out_parameter(function)
     return call
+
+
+def _with_out_parameter(function: Callable) -> inspect.Signature | None:
+    """``function``'s signature with the keyword-only ``out=None`` (before a ``**kwargs``), as
+    ``inspect.signature`` shows the wrapper; None where ``function`` has no signature."""
+    try:
+        found = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(found.parameters.values())
+    if "out" in found.parameters:
+        return found
+    at = len(parameters) - (parameters[-1].kind is inspect.Parameter.VAR_KEYWORD if parameters else 0)
+    parameters.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    return found.replace(parameters=parameters)
 
 
 def write_out(name: str, result: object, out: object) -> object:
