@@ -190,7 +190,8 @@ def overloads(torch, name: str, value: object, method: bool) -> tuple[list[inspe
     limit, required = _positional_limit(messages), _required(messages)
     if found := from_docstring(short, value, limit):
         defaults = aten_defaults(torch, short)
-        return [with_defaults(renamed(f, required, method), defaults) for f in found], "docstring"
+        found = [with_defaults(renamed(f, required, method), defaults) for f in found]
+        return [without_refused(torch, value, method, f) for f in found], "docstring"
     if limit is not None and limit == len(required):  # (no docstring: the parser's required names are all)
         return [inspect.Signature([inspect.Parameter(n, POSITIONAL[1]) for n in required])], "parser"
     return [], "no signature"
@@ -315,6 +316,10 @@ def _neutral(value: object) -> object:
     if isinstance(value, str) and value.startswith("at::Reduction::"):
         return value.rsplit("::", 1)[-1].lower()
     text = value if isinstance(value, str) else repr(value)
+    if (
+        text == "torch.strided"
+    ):  # (PyTorch's factories' layout: the docstrings' torch.strided, the parser's None)
+        return None
     if value is not None and text.startswith(("torch.", "tt.", "tinytorch.")):
         return text.split(".", 1)[1]
     return value
@@ -369,6 +374,24 @@ def with_defaults(signature: inspect.Signature, defaults: dict[str, object]) -> 
         for p in signature.parameters.values()
     ]
     return signature.replace(parameters=parameters)
+
+
+def without_refused(torch, value: object, method: bool, signature: inspect.Signature) -> inspect.Signature:
+    """``signature`` without the keyword-only parameters PyTorch's parser refuses as unknown
+    (``x.new_tensor``'s docstring lists ``layout`` and ``pin_memory``; a call with them is refused). A
+    tensor stands for each required positional argument, so that the parser reaches the keywords."""
+    required = [p for p in signature.parameters.values() if p.kind in POSITIONAL and p.default is EMPTY]
+    args = [torch.zeros(2)] * (len(required) + method)
+    kept = []
+    for parameter in signature.parameters.values():
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY:
+            try:
+                value(*args, **{parameter.name: _Stand()})
+            except Exception as error:  # noqa: BLE001
+                if f"unexpected keyword argument '{parameter.name}'" in str(error):
+                    continue
+        kept.append(parameter)
+    return signature.replace(parameters=kept)
 
 
 def accepts_keyword(torch, value: object, name: str, method: bool) -> bool:

@@ -49,6 +49,7 @@ from ._shape_methods import ShapeMixin
 from .checks import check_tensor, normalize_dim, parse_size
 from .complex_numbers import ComplexMixin
 from .dtypes import DType, as_dtype, from_numpy_dtype
+from .factory_options import check_factory_options
 from .formatting import format_tensor
 from .method_hints import MissingMethodsMixin
 from .size import Size
@@ -354,28 +355,55 @@ class Tensor(
         return self if formats.has_format(self.array, fmt) else self.clone(memory_format=fmt)
 
     # ----------------------------------------------------------------- new tensors like this one
-    def new_tensor(self, data: object, dtype: object = None) -> Tensor:
-        """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
+    # Each takes PyTorch's keyword-only factory options: ``device``, ``layout`` and ``pin_memory`` at the
+    # values TinyTorch makes (``factory_options``), and ``requires_grad`` (for tt-autograd's subclass).
+    # Unlike PyTorch's, ``dtype`` may also come by position (the course code's calls).
+    def new_tensor(self, data, dtype=None, *, device=None, requires_grad=False) -> Tensor:
+        """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given (PyTorch's
+        ``new_tensor`` takes no ``layout``/``pin_memory``, whatever its docstring says)."""
         operand(data, "new_tensor", "data")  # a number, a list, an array or a tensor (None is refused)
-        return self.from_array(to_array(data, self.dtype if dtype is None else dtype))
+        array = to_array(data, self.dtype if dtype is None else dtype)
+        return self._new("new_tensor", array, device, requires_grad, None, False)
 
-    def new_zeros(self, *size: int, dtype: object = None) -> Tensor:
+    def new_zeros(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype)))
+        array = np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype))
+        return self._new("new_zeros", array, device, requires_grad, layout, pin_memory)
 
-    def new_ones(self, *size: int, dtype: object = None) -> Tensor:
+    def new_ones(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype)))
+        array = np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype))
+        return self._new("new_ones", array, device, requires_grad, layout, pin_memory)
 
-    def new_full(self, size: tuple[int, ...], fill_value: object, dtype: object = None) -> Tensor:
+    def new_full(
+        self, size, fill_value, dtype=None, *, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(
-            np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
-        )
+        array = np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
+        return self._new("new_full", array, device, requires_grad, layout, pin_memory)
 
-    def new_empty(self, *size: int, dtype: object = None) -> Tensor:
+    def new_empty(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype)))
+        array = np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype))
+        return self._new("new_empty", array, device, requires_grad, layout, pin_memory)
+
+    def _new(self, op: str, array: np.ndarray, device, requires_grad, layout, pin_memory) -> Tensor:
+        """``array`` as this class, after PyTorch's factory options (refused by name where not honoured)."""
+        check_factory_options(op, device, layout, pin_memory)
+        made = self.from_array(array)
+        if requires_grad:
+            if not hasattr(made, "requires_grad_"):
+                raise RuntimeError(
+                    f"{op}: requires_grad=True needs tt-autograd's Tensor (tt-tensor has no grad)"
+                )
+            made.requires_grad_(True)
+        return made
 
     def _dtype_or(self, dtype: object) -> np.dtype:
         return self.array.dtype if dtype is None else as_dtype(dtype).numpy
