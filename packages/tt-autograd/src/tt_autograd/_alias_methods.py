@@ -251,17 +251,17 @@ class AliasGradMixin(tt_tensor.Tensor):
         reference = tensor_hooks.retained_of(self.grad_fn)
         return reference is not None and reference() is self
 
-    def byte(self) -> tt_tensor.Tensor:
-        """Convert to uint8."""
-        return self.to("uint8")
+    def byte(self, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to uint8 (laid out in ``memory_format``)."""
+        return self.to("uint8", memory_format=memory_format)
 
-    def char(self) -> tt_tensor.Tensor:
-        """Convert to int8."""
-        return self.to("int8")
+    def char(self, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to int8 (laid out in ``memory_format``)."""
+        return self.to("int8", memory_format=memory_format)
 
-    def short(self) -> tt_tensor.Tensor:
-        """Convert to int16."""
-        return self.to("int16")
+    def short(self, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to int16 (laid out in ``memory_format``)."""
+        return self.to("int16", memory_format=memory_format)
 
 
 def _elementwise_inplace(name: str) -> Callable:
