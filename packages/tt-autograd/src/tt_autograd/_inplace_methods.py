@@ -223,8 +223,8 @@ class InPlaceGradMixin(tt_tensor.Tensor):
     def fill_(self, value: float) -> tt_tensor.Tensor:
         return self._fill("fill_", value)
 
-    def copy_(self, source: object) -> tt_tensor.Tensor:
-        return self._fill("copy_", source)
+    def copy_(self, other: object, non_blocking: bool = False) -> tt_tensor.Tensor:
+        return self._fill("copy_", other, non_blocking)
 
     def uniform_(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
         return self._fill("uniform_", *args, **kwargs)

@@ -254,3 +254,25 @@ def sections_or_indices(op: str, value: object) -> int | list[int]:
     if isinstance(value, (list, tuple)):
         return [check_count(op, "indices_or_sections", index, minimum=None) for index in value]
     return check_count(op, "indices_or_sections", value, minimum=None)
+
+
+def dim_or_other(op: str, dim: object, other: object) -> object:
+    """``max``/``min``'s ``dim``, or PyTorch's ``other=`` keyword (its ``max(input, other)`` form by
+    name): the tensor to compare with stands where ``dim`` would be (the method dispatches on it)."""
+    if other is NOT_GIVEN:
+        return dim
+    if dim is not NOT_GIVEN:
+        raise TypeError(f"{op}(): give dim or other, not both ({op}(other) is the element-wise form)")
+    if not hasattr(other, "array"):
+        raise TypeError(f"{op}(): argument 'other' must be a Tensor, got {type(other).__name__}")
+    return other
+
+
+def check_sparse_grad(op: str, sparse_grad: object) -> None:
+    """Refuse PyTorch's ``sparse_grad=True`` (a sparse COO gradient for the input): TinyTorch's
+    gradients are dense, with the same values."""
+    if sparse_grad is not False:
+        raise RuntimeError(
+            f"{op}: sparse_grad={sparse_grad!r} is not available; TinyTorch's gradient for input is a dense "
+            "tensor (the same values as PyTorch's sparse one, .to_dense()); leave sparse_grad out"
+        )
