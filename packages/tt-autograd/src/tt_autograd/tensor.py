@@ -33,6 +33,7 @@ from tt_tensor.checks import (
 )
 from tt_tensor.dtypes import mean_dtype
 from tt_tensor.indexing import convert_key
+from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -107,6 +108,7 @@ from .functions.unary import (
 )
 
 
+@numpy_keyword_names  # (x.sum(axis=1): tt_tensor.keyword_aliases)
 class Tensor(
     AliasGradMixin,
     IndexExtraGradMixin,

@@ -52,12 +52,14 @@ from .devices import check_cpu
 from .dtypes import DType, as_dtype, from_numpy_dtype
 from .factory_options import check_factory_options
 from .formatting import format_tensor
+from .keyword_aliases import numpy_keyword_names
 from .method_hints import MissingMethodsMixin
 from .size import Size
 
 __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
 
+@numpy_keyword_names  # (x.sum(axis=1, keepdims=True), as PyTorch's parser takes them)
 class Tensor(
     OperatorMixin,
     MathMixin,
