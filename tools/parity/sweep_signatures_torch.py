@@ -271,9 +271,7 @@ def compare_overloads(theirs: list[inspect.Signature], ours: inspect.Signature) 
                 if at >= len(positions) and star is None:
                     found.setdefault(("missing", name), f"PyTorch's positional #{at} of {shown}")
                 continue
-            varargs = (
-                at == 0 and star_at == 0 and (parameter.annotation == "tuple of ints" or star.name == name)
-            )
+            varargs = at == star_at and (parameter.annotation == "tuple of ints" or star.name == name)
             if name not in mine:
                 if varargs:
                     continue
@@ -313,8 +311,8 @@ def compare_overloads(theirs: list[inspect.Signature], ours: inspect.Signature) 
 
 def _neutral(value: object) -> object:
     """A default as both sides spell it: ``torch.strided`` (text or object), ``at::Reduction::Mean``."""
-    if isinstance(value, str) and value.startswith("at::Reduction::"):
-        return value.rsplit("::", 1)[-1].lower()
+    if isinstance(value, str) and value.startswith("at::Reduction::"):  # (the C enum: None 0, Mean 1, Sum 2)
+        return {"None": 0, "Mean": 1, "Sum": 2}[value.rsplit("::", 1)[-1]]
     text = value if isinstance(value, str) else repr(value)
     if (
         text == "torch.strided"
@@ -413,6 +411,17 @@ def accepts_keyword(torch, value: object, name: str, method: bool) -> bool:
     return any(a.name == name and (name != "out" or not method) for s in schemas for a in s.arguments)
 
 
+def _numpy_named(overload: inspect.Signature) -> inspect.Signature:
+    """``overload`` with NumPy's ``axis``/``keepdims`` as PyTorch's ``dim``/``keepdim`` (its parser takes
+    both spellings; ``torch.concatenate``'s docstring shows ``axis``)."""
+    names = {"axis": "dim", "keepdims": "keepdim"}
+    parameters = [p.replace(name=names.get(p.name, p.name)) for p in overload.parameters.values()]
+    try:
+        return overload.replace(parameters=parameters)
+    except ValueError:  # (both spellings listed)
+        return overload
+
+
 def sweep(torch, tiny, group: str) -> tuple[list[tuple[str, str, str, str]], list[str], int]:
     """``(differences as (kind, name, parameter, what), names skipped and why, names compared)``."""
     from sweep_signatures import unused
@@ -429,6 +438,10 @@ def sweep(torch, tiny, group: str) -> tuple[list[tuple[str, str, str, str]], lis
             found.append(("missing", name, "*", "TinyTorch's has no signature"))
             continue
         compared += 1
+        if getattr(
+            ours, "numpy_names", False
+        ):  # (axis/keepdims taken for dim/keepdim: tt_tensor.keyword_aliases)
+            their_overloads = [_numpy_named(o) for o in their_overloads]
         note = f" [PyTorch's from its {source}]" if source != "parser" else ""
         for kind, parameter, what in compare_overloads(their_overloads, my_signature):
             if kind == "extra" and source != "python" and accepts_keyword(torch, theirs, parameter, method):

@@ -130,3 +130,24 @@ def test_scatter_reduce_has_scatter_reduces_gradient(reduce):
                 tt.tensor(Y, dtype=tt.float64, requires_grad=True),
             ),
         )
+
+
+def test_resize_reads_memory_format_and_refuses_what_it_cannot_lay_out():
+    assert tt.ones(6).resize_(2, 3, memory_format=tt.contiguous_format).shape == (2, 3)
+    assert tt.ones(6).resize_as_(tt.ones(2, 3), memory_format=tt.contiguous_format).shape == (2, 3)
+    with pytest.raises(RuntimeError, match="resize_: unsupported memory format preserve_format"):
+        tt.ones(6).resize_(2, 3, memory_format=tt.preserve_format)
+    with pytest.raises(RuntimeError, match="resize_: required rank 4 tensor to use torch.channels_last"):
+        tt.ones(6).resize_as_(tt.ones(2, 3), memory_format=tt.channels_last)
+    with pytest.raises(RuntimeError, match="resize_: memory_format torch.channels_last is not available"):
+        tt.ones(120).resize_(2, 3, 4, 5, memory_format=tt.channels_last)
+
+
+def test_histogramdd_takes_range_weight_and_density_by_position():
+    points = tt.tensor([[0.1, 0.2], [0.5, 0.9]])
+    assert tt.histogramdd(points, 2, [0.0, 1.0, 0.0, 1.0], None, True).hist.tolist() == [
+        [2.0, 0.0],
+        [0.0, 2.0],
+    ]
+    weighted = tt.histogramdd(points, [2, 2], [0.0, 1.0, 0.0, 1.0], tt.tensor([1.0, 3.0]))
+    assert weighted.hist.tolist() == [[1.0, 0.0], [0.0, 3.0]]
