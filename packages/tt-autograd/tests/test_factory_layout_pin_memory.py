@@ -128,3 +128,14 @@ def test_new_methods_keep_pytorchs_keyword_only_options():
         autograd.ones(1).new_full((2,), 1.0, None, "cpu")  # (device is keyword-only, as PyTorch's)
     with pytest.raises(TypeError):
         autograd.ones(1).new_zeros(2, 3, "cpu", True)  # (ints only before the keywords)
+
+
+def test_the_options_go_before_a_factorys_own_kwargs():
+    from tt_autograd.creation import _signature_with  # (this package's helper)
+
+    def factory(size, *rest, dtype=None, **more):
+        return size
+
+    shown = _signature_with(factory, ("requires_grad", "device"))
+    assert list(shown.parameters) == ["size", "rest", "dtype", "requires_grad", "device", "more"]
+    assert list(_signature_with(lambda: 0, ("device",)).parameters) == ["device"]

@@ -70,3 +70,9 @@ def test_the_plain_tt_tensor_class_takes_them_and_signatures_keep_pytorchs_names
     assert "dim" in inspect.signature(tt.Tensor.sum).parameters
     assert "axis" not in inspect.signature(tt.Tensor.sum).parameters
     assert tt.Tensor.sum.numpy_names and tt_tensor.Tensor.sum.numpy_names
+
+
+def test_an_inherited_method_is_wrapped_once():
+    """tt-autograd's class inherits tt-tensor's wrapped ``argmax``: not wrapped again."""
+    assert tt.Tensor.argmax is tt_tensor.Tensor.argmax
+    assert not getattr(tt.Tensor.argmax.__wrapped__, "numpy_names", False)
