@@ -51,6 +51,10 @@ import types
 import typing
 from collections.abc import Iterator
 
+from sweep_signatures_torch_accepted import (
+    ACCEPTED as TORCH_ACCEPTED,
+)  # (tools/parity is the script's directory)
+
 EMPTY = inspect.Parameter.empty
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 KINDS = ("missing", "extra", "default", "kind", "unused")
@@ -146,6 +150,9 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
         "PyTorch reads it only to scatter inputs over several devices of one process; unused for CPU modules"
     ),
 }
+
+
+ACCEPTED.update(TORCH_ACCEPTED)  # (groups torch and tensor: their table sits beside their sweep)
 
 
 def _namespaces(root) -> dict[str, list[tuple[str, object]]]:
@@ -435,7 +442,11 @@ def unused(value: object, names: list[str]) -> list[str]:
 def accepted(group: str, name: str, parameter: str) -> str | None:
     """The reason :data:`ACCEPTED` gives for the difference, or None."""
     for (where, names, parameters), reason in ACCEPTED.items():
-        if where == group and fnmatch.fnmatchcase(name, names) and fnmatch.fnmatchcase(parameter, parameters):
+        if (
+            fnmatch.fnmatchcase(group, where)
+            and fnmatch.fnmatchcase(name, names)
+            and fnmatch.fnmatchcase(parameter, parameters)
+        ):
             return reason
     return None
 

@@ -100,3 +100,13 @@ def test_type_takes_non_blocking_and_memory_format():
     assert transposed.type(tt.float64, True).dtype == tt.float64
     with pytest.raises(TypeError, match="type\\(\\) got an unexpected keyword argument 'bogus'"):
         transposed.type(tt.float64, bogus=1)
+
+
+def test_view_with_a_dtype_is_refused_with_the_conversion_named():
+    with pytest.raises(
+        TypeError,
+        match=r"view\(dtype\) \(the same bytes read as tt.int32\) is not available.*\.to\(tt.int32\)",
+    ):
+        tt.ones(2).view(tt.int32)
+    with pytest.raises(TypeError, match="view: shape must be ints"):
+        tt.ones(2).view("a")
