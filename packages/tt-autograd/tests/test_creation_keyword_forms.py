@@ -44,3 +44,9 @@ def test_randint_like_takes_memory_format():
     assert tt.randint_like(x, 5, memory_format=tt.contiguous_format).is_contiguous()
     with pytest.raises(RuntimeError, match="randint_like: required rank 4"):
         tt.randint_like(tt.ones(2, 3), 5, memory_format=tt.channels_last)
+
+
+def test_randint_reads_one_or_two_leading_numbers_as_pytorch_does():
+    assert tt.randint(1, (4,)).tolist() == [0, 0, 0, 0]  # (high, size): from 0
+    assert tt.randint(1, size=(3,)).tolist() == [0, 0, 0]  # (high) and size by name
+    assert tt.randint(4, 5, (2,)).tolist() == [4, 4]  # (low, high, size)

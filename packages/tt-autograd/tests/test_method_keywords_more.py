@@ -151,3 +151,16 @@ def test_histogramdd_takes_range_weight_and_density_by_position():
     ]
     weighted = tt.histogramdd(points, [2, 2], [0.0, 1.0, 0.0, 1.0], tt.tensor([1.0, 3.0]))
     assert weighted.hist.tolist() == [[1.0, 0.0], [0.0, 3.0]]
+
+
+@pytest.mark.parametrize(
+    ("op", "expected"),
+    [("max", [[2.0, 5.0, 3.0], [4.0, 2.0, 6.0]]), ("min", [[1.0, 2.0, 2.0], [2.0, 2.0, 2.0]])],
+)
+def test_the_plain_tt_tensor_class_takes_other_too(op, expected):
+    import tt_tensor
+
+    x = tt_tensor.tensor(X)
+    assert getattr(x, op)(other=tt_tensor.full((2, 3), 2.0)).tolist() == expected
+    with pytest.raises(TypeError, match=rf"{op}\(\): give dim or other, not both"):
+        getattr(x, op)(0, other=tt_tensor.full((2, 3), 2.0))
