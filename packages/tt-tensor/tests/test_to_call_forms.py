@@ -82,6 +82,11 @@ def test_conversions_take_memory_format(name, dtype):
     assert not getattr(transposed, name)().is_contiguous()
     with pytest.raises(RuntimeError, match="required rank 4 tensor to use torch.channels_last format"):
         getattr(transposed, name)(memory_format=tt.channels_last)
+    assert getattr(transposed, name)(memory_format=None).dtype == dtype  # (None: PyTorch's default)
+    with pytest.raises(TypeError, match=rf"^{name}: memory_format must be"):
+        getattr(transposed, name)(memory_format="a")
+    with pytest.raises(TypeError):
+        getattr(transposed, name)(tt.preserve_format)  # (keyword-only, as PyTorch's)
 
 
 def test_cpu_checks_memory_format_and_returns_the_tensor_itself_as_pytorch():
@@ -91,6 +96,9 @@ def test_cpu_checks_memory_format_and_returns_the_tensor_itself_as_pytorch():
         transposed.cpu(memory_format=tt.channels_last)
     with pytest.raises(TypeError, match="cpu: memory_format must be"):
         transposed.cpu(memory_format=3)
+    assert transposed.cpu(memory_format=None) is transposed
+    with pytest.raises(TypeError, match="to: memory_format must be"):
+        transposed.to(tt.float64, memory_format="a")
 
 
 def test_type_takes_non_blocking_and_memory_format():

@@ -258,6 +258,7 @@ class Tensor(
         given = _to_arguments(args, device, dtype, non_blocking, copy, tensor)
         device, dtype, copy = given["device"], given["dtype"], given["copy"]
         check_cpu("to", device)
+        memory_format = formats.checked_or_none("to", memory_format, self.ndim)
         if memory_format is not None and memory_format is not formats.preserve_format:
             converted = self.to(dtype=dtype, copy=copy)
             return converted.contiguous(memory_format=memory_format)
@@ -269,29 +270,29 @@ class Tensor(
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
         return self.from_array(complex_numbers.cast(self.array, dtype.numpy))
 
-    def float(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def float(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float32 (laid out in ``memory_format``)."""
-        return self.to("float32", memory_format=memory_format)
+        return self.to("float32", memory_format=formats.checked_or_none("float", memory_format, self.ndim))
 
-    def double(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def double(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float64 (laid out in ``memory_format``)."""
-        return self.to("float64", memory_format=memory_format)
+        return self.to("float64", memory_format=formats.checked_or_none("double", memory_format, self.ndim))
 
-    def half(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def half(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float16 (laid out in ``memory_format``)."""
-        return self.to("float16", memory_format=memory_format)
+        return self.to("float16", memory_format=formats.checked_or_none("half", memory_format, self.ndim))
 
-    def long(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def long(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to int64 (laid out in ``memory_format``)."""
-        return self.to("int64", memory_format=memory_format)
+        return self.to("int64", memory_format=formats.checked_or_none("long", memory_format, self.ndim))
 
-    def int(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def int(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to int32 (laid out in ``memory_format``)."""
-        return self.to("int32", memory_format=memory_format)
+        return self.to("int32", memory_format=formats.checked_or_none("int", memory_format, self.ndim))
 
-    def bool(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def bool(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to bool (laid out in ``memory_format``)."""
-        return self.to("bool", memory_format=memory_format)
+        return self.to("bool", memory_format=formats.checked_or_none("bool", memory_format, self.ndim))
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to ``other``'s dtype."""
@@ -320,10 +321,10 @@ class Tensor(
             )
         return self.to(dtype, non_blocking=non_blocking, **kwargs)
 
-    def cpu(self, memory_format: object = formats.preserve_format) -> Tensor:
+    def cpu(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """This tensor: TinyTorch tensors always live on the CPU. ``memory_format`` is checked and, as by
         PyTorch's ``cpu()`` for a tensor already on the CPU, not applied (the tensor itself is returned)."""
-        formats.check_format("cpu", memory_format, self.ndim)
+        formats.checked_or_none("cpu", memory_format, self.ndim)
         return self
 
     def cuda(self, device: object = None, non_blocking: bool = False) -> Tensor:
