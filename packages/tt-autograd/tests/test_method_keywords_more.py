@@ -164,3 +164,15 @@ def test_the_plain_tt_tensor_class_takes_other_too(op, expected):
     assert getattr(x, op)(other=tt_tensor.full((2, 3), 2.0)).tolist() == expected
     with pytest.raises(TypeError, match=rf"{op}\(\): give dim or other, not both"):
         getattr(x, op)(0, other=tt_tensor.full((2, 3), 2.0))
+
+
+@pytest.mark.parametrize(("name", "dtype"), [("byte", tt.uint8), ("char", tt.int8), ("short", tt.int16)])
+def test_byte_char_and_short_take_memory_format_by_name(name, dtype):
+    transposed = tt.tensor([[1.0, 2.0], [3.0, 4.0]]).t()
+    assert getattr(transposed, name)(memory_format=tt.contiguous_format).is_contiguous()
+    kept = getattr(transposed, name)(memory_format=None)
+    assert kept.dtype == dtype and not kept.is_contiguous() and kept.tolist() == [[1, 3], [2, 4]]
+    with pytest.raises(TypeError, match=rf"^{name}: memory_format must be"):
+        getattr(transposed, name)(memory_format="a")
+    with pytest.raises(TypeError):
+        getattr(transposed, name)(tt.preserve_format)
