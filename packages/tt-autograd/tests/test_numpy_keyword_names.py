@@ -76,3 +76,35 @@ def test_an_inherited_method_is_wrapped_once():
     """tt-autograd's class inherits tt-tensor's wrapped ``argmax``: not wrapped again."""
     assert tt.Tensor.argmax is tt_tensor.Tensor.argmax
     assert not getattr(tt.Tensor.argmax.__wrapped__, "numpy_names", False)
+
+
+@pytest.mark.parametrize(
+    ("call", "expected"),
+    [
+        (lambda x: x.permute(dims=(1, 0)).shape, (3, 2)),
+        (lambda x: tt.permute(x, dims=(1, 0)).shape, (3, 2)),
+        (lambda x: x.reshape(shape=(3, 2)).shape, (3, 2)),
+        (lambda x: tt.reshape(x, shape=(3, 2)).shape, (3, 2)),
+        (lambda x: x.view(size=(3, 2)).shape, (3, 2)),
+        (lambda x: x.expand(size=(2, 2, 3)).shape, (2, 2, 3)),
+        (lambda x: x.repeat(repeats=(2, 1)).shape, (4, 3)),
+        (lambda x: x.flip(dims=(0,)).tolist(), [[3.0, 4.0, 5.0], [0.0, 1.0, 2.0]]),
+        (lambda x: tt.flip(x, dims=[1]).tolist(), [[2.0, 1.0, 0.0], [5.0, 4.0, 3.0]]),
+        (lambda x: x.tile(dims=(2,)).shape, (2, 6)),
+        (lambda x: x.new_zeros(size=(2,)).shape, (2,)),
+        (lambda x: x.new_ones(size=(2,), dtype=tt.int64).tolist(), [1, 1]),
+        (lambda x: x.sum_to_size(size=(1, 3)).tolist(), [[3.0, 5.0, 7.0]]),
+        (lambda x: x.detach().clone().resize_(size=(3, 2)).shape, (3, 2)),
+    ],
+)
+def test_int_lists_by_pytorchs_name(call, expected):
+    assert call(tt.arange(6.0).reshape(2, 3)) == expected
+
+
+def test_an_int_list_by_position_and_by_name_is_refused_as_pytorch_does():
+    x = tt.arange(6.0).reshape(2, 3)
+    with pytest.raises(TypeError, match=r"^permute\(\) got multiple values for argument 'dims'$"):
+        x.permute(1, 0, dims=(1, 0))
+    x.requires_grad_(True)
+    x.flip(dims=[1]).sum().backward()  # (a recorded op: the gradient flows through the keyword form)
+    assert x.grad.tolist() == [[1.0] * 3] * 2
