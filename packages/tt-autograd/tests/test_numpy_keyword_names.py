@@ -108,3 +108,14 @@ def test_an_int_list_by_position_and_by_name_is_refused_as_pytorch_does():
     x.requires_grad_(True)
     x.flip(dims=[1]).sum().backward()  # (a recorded op: the gradient flows through the keyword form)
     assert x.grad.tolist() == [[1.0] * 3] * 2
+
+
+def test_the_list_wrapper_leaves_other_keywords_and_named_lists_alone():
+    from tt_tensor.keyword_aliases import with_numpy_names
+
+    assert tt.ones(1).new_zeros(2, 3, dtype=tt.int64).tolist() == [[0, 0, 0], [0, 0, 0]]  # (no size=: as is)
+
+    def named(self, size):  # (a method whose list is a named parameter: nothing to wrap)
+        return size
+
+    assert with_numpy_names(named, "size") is named
