@@ -329,9 +329,10 @@ def parity_signatures(session: nox.Session) -> None:
     """Every shared name's signature against PyTorch 2.13's (opt-in: installs torch).
 
     Constructors of the nn modules, optimizers, schedulers, data classes and distributions, nn.functional,
-    nn.init, nn.utils, the classes' methods and torch.distributed: missing, extra, different defaults,
-    kinds and order, and parameters TinyTorch takes but never reads. Deliberate differences are listed
-    with their reasons in ``tools/parity/sweep_signatures.py``'s ACCEPTED; exit status 1 on any other.
+    nn.init, nn.utils, the classes' methods, torch.distributed, torch.* and Tensor's methods: missing,
+    extra, different defaults, kinds and order, and parameters TinyTorch takes but never reads.
+    Deliberate differences are listed with their reasons in ``tools/parity/sweep_signatures.py``'s
+    ACCEPTED; exit status 1 on any other.
     """
     install_everything(session)
     session.install("torch==2.13.0")

@@ -195,3 +195,28 @@ def test_linalg_special_and_fft_take_out_too():
         for name in names:
             function = getattr(getattr(tt, module), name)
             assert function.__wrapped__.__name__ == function.__name__, (module, name)
+
+
+def test_the_signature_shows_out_keyword_only_before_a_kwargs():
+    """``inspect.signature`` (``help()``, IDEs, the signature sweep) shows the wrapper's ``out=``."""
+    import inspect
+
+    parameters = inspect.signature(tt.cat).parameters
+    assert list(parameters) == ["tensors", "dim", "out"]
+    assert parameters["out"].kind is inspect.Parameter.KEYWORD_ONLY and parameters["out"].default is None
+    assert list(inspect.signature(tt.exp).parameters) == ["input", "args", "out", "kwargs"]
+    keeps = out_argument.with_out("f", lambda input, *, out=None: input)  # (an out of its own: kept)
+    assert list(inspect.signature(keeps).parameters) == ["input", "out"]
+
+
+def test_argsort_index_copy_and_index_reduce_take_out():
+    """PyTorch 2.13's ``out=`` of these three (its argsort's in the ``stable=`` form; here in every form)."""
+    order = tt.empty(0, dtype=tt.long)
+    assert tt.argsort(tt.tensor([[3.0, 1.0, 2.0]]), stable=True, dim=1, out=order) is order
+    assert order.tolist() == [[1, 2, 0]]
+    copied = tt.empty(0)
+    tt.index_copy(tt.zeros(3, 2), 0, tt.tensor([2, 0]), tt.ones(2, 2), out=copied)
+    assert copied.tolist() == [[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]]
+    reduced = tt.empty(0)
+    tt.index_reduce(tt.ones(3, 2), 0, tt.tensor([2, 0]), tt.full((2, 2), 3.0), "prod", out=reduced)
+    assert reduced.tolist() == [[3.0, 3.0], [1.0, 1.0], [3.0, 3.0]]

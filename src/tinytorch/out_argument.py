@@ -31,6 +31,7 @@ Cost without ``out``: one extra Python call (the wrapper's) per call of a wrappe
 from __future__ import annotations
 
 import functools
+import inspect
 import warnings
 from collections.abc import Callable
 
@@ -41,24 +42,24 @@ from tt_tensor.caller import user_stacklevel
 #: which takes ``out=`` itself, is not wrapped again).
 NAMES = """
 abs absolute acos acosh add addbmm addcdiv addcmul addmm addmv addr all amax amin aminmax angle any
-arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin asin asinh atan atan2
-atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or bitwise_right_shift
-bitwise_xor bmm bucketize cat ceil chain_matmul cholesky cholesky_inverse cholesky_solve clamp
-clamp_max clamp_min clip column_stack complex concat concatenate conj_physical copysign cos cosh
-cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot dstack empty eq erf erfc
-erfinv exp exp2 expm1 eye fix float_power floor floor_divide fmax fmin fmod frac frexp
-frobenius_norm full gather gcd ge geqrf ger greater greater_equal gt hardshrink heaviside histc
-histogram histogramdd hstack hypot i0 igamma igammac index_add index_select inner inverse isin
-isneginf isposinf kron kthvalue lcm ldexp le lerp less less_equal lgamma linspace log log10 log1p
-log2 log_softmax logaddexp logaddexp2 logcumsumexp logical_and logical_not logical_or logical_xor
-logit logspace logsumexp lt lu lu_solve lu_unpack masked_select matmul matrix_power max maximum mean
-median min minimum mm mode msort mul multinomial multiply mv mvlgamma nan_to_num nanmean nanmedian
-nanquantile nansum ne neg negative nextafter nonzero norm normal not_equal nuclear_norm ones ormqr
-outer polar polygamma pow prod qr quantile rad2deg rand randint randn randperm range reciprocal
-remainder renorm round row_stack rsqrt scatter searchsorted sgn sigmoid sign signbit sin sinc sinh
-slogdet softmax sort sqrt square stack std std_mean sub subtract sum svd take take_along_dim tan
-tanh tensordot threshold topk triangular_solve tril triu true_divide trunc var var_mean vdot vstack
-where xlogy zeros
+arange arccos arccosh arcsin arcsinh arctan arctan2 arctanh argmax argmin argsort asin asinh atan
+atan2 atanh baddbmm bernoulli bitwise_and bitwise_left_shift bitwise_not bitwise_or
+bitwise_right_shift bitwise_xor bmm bucketize cat ceil chain_matmul cholesky cholesky_inverse
+cholesky_solve clamp clamp_max clamp_min clip column_stack complex concat concatenate conj_physical
+copysign cos cosh cross cummax cummin cumprod cumsum deg2rad diag diff digamma div divide dot dstack
+empty eq erf erfc erfinv exp exp2 expm1 eye fix float_power floor floor_divide fmax fmin fmod frac
+frexp frobenius_norm full gather gcd ge geqrf ger greater greater_equal gt hardshrink heaviside
+histc histogram histogramdd hstack hypot i0 igamma igammac index_add index_copy index_reduce
+index_select inner inverse isin isneginf isposinf kron kthvalue lcm ldexp le lerp less less_equal
+lgamma linspace log log10 log1p log2 log_softmax logaddexp logaddexp2 logcumsumexp logical_and
+logical_not logical_or logical_xor logit logspace logsumexp lt lu lu_solve lu_unpack masked_select
+matmul matrix_power max maximum mean median min minimum mm mode msort mul multinomial multiply mv
+mvlgamma nan_to_num nanmean nanmedian nanquantile nansum ne neg negative nextafter nonzero norm
+normal not_equal nuclear_norm ones ormqr outer polar polygamma pow prod qr quantile rad2deg rand
+randint randn randperm range reciprocal remainder renorm round row_stack rsqrt scatter searchsorted
+sgn sigmoid sign signbit sin sinc sinh slogdet softmax sort sqrt square stack std std_mean sub
+subtract sum svd take take_along_dim tan tanh tensordot threshold topk triangular_solve tril triu
+true_divide trunc var var_mean vdot vstack where xlogy zeros
 """.split()
 
 #: ``torch.linalg``'s, ``torch.special``'s and ``torch.fft``'s functions that take ``out=`` (PyTorch 2.13's).
@@ -111,7 +112,23 @@ def with_out(name: str, function: Callable) -> Callable:
         result = function(*args, **kwargs)
         return write_out(name, result, out)
 
+    call.__signature__ = _with_out_parameter(function)
     return call
+
+
+def _with_out_parameter(function: Callable) -> inspect.Signature | None:
+    """``function``'s signature with the keyword-only ``out=None`` (before a ``**kwargs``), as
+    ``inspect.signature`` shows the wrapper; None where ``function`` has no signature."""
+    try:
+        found = inspect.signature(function)
+    except (TypeError, ValueError):
+        return None
+    parameters = list(found.parameters.values())
+    if "out" in found.parameters:
+        return found
+    at = len(parameters) - (parameters[-1].kind is inspect.Parameter.VAR_KEYWORD if parameters else 0)
+    parameters.insert(at, inspect.Parameter("out", inspect.Parameter.KEYWORD_ONLY, default=None))
+    return found.replace(parameters=parameters)
 
 
 def write_out(name: str, result: object, out: object) -> object:

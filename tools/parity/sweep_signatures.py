@@ -6,7 +6,9 @@ name that both frameworks have among ``torch.nn``'s Module classes (constructors
 ``torch.utils.data``, ``torch.distributions`` (constructors) and ``torch.nn.utils`` (with ``rnn``,
 ``parametrize``, ``parametrizations``), (group ``methods``) the methods each of those classes
 defines in PyTorch (``Module.load_state_dict``, ``forward``, ``step``, ``log_prob``, ...), and
-(group ``distributed``) ``torch.distributed``, ``nn.parallel`` and ``optim.swa_utils``,
+(group ``distributed``) ``torch.distributed``, ``nn.parallel`` and ``optim.swa_utils``, and the
+top-level functions ``torch.*`` (group ``torch``) and ``torch.Tensor``'s methods (group ``tensor``),
+whose overloads :mod:`sweep_signatures_torch` reads off PyTorch's argument parser,
 ``inspect.signature`` of each is compared, and each difference a PyTorch call could meet is listed
 under its kind:
 
@@ -30,7 +32,8 @@ reason; exit status 1 on any other. Opt-in (it imports torch), never part of the
 
 Usage:
     python tools/parity/sweep_signatures.py [--group modules|functional|init|optimizers|schedulers|
-                                             data|distributions|utils|methods|distributed]
+                                             data|distributions|utils|methods|distributed|
+                                             torch|tensor]
                                             [--accepted] [--summary]
 """
 
@@ -48,6 +51,10 @@ import types
 import typing
 from collections.abc import Iterator
 
+from sweep_signatures_torch_accepted import (
+    ACCEPTED as TORCH_ACCEPTED,
+)  # (tools/parity is the script's directory)
+
 EMPTY = inspect.Parameter.empty
 POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 KINDS = ("missing", "extra", "default", "kind", "unused")
@@ -62,6 +69,8 @@ GROUPS = (
     "utils",
     "methods",
     "distributed",
+    "torch",
+    "tensor",
 )
 #: The groups whose classes' methods the ``methods`` group compares, and the dunders it takes too.
 CLASS_GROUPS = ("modules", "optimizers", "schedulers", "data", "distributions")
@@ -141,6 +150,9 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
         "PyTorch reads it only to scatter inputs over several devices of one process; unused for CPU modules"
     ),
 }
+
+
+ACCEPTED.update(TORCH_ACCEPTED)  # (groups torch and tensor: their table sits beside their sweep)
 
 
 def _namespaces(root) -> dict[str, list[tuple[str, object]]]:
@@ -430,7 +442,11 @@ def unused(value: object, names: list[str]) -> list[str]:
 def accepted(group: str, name: str, parameter: str) -> str | None:
     """The reason :data:`ACCEPTED` gives for the difference, or None."""
     for (where, names, parameters), reason in ACCEPTED.items():
-        if where == group and fnmatch.fnmatchcase(name, names) and fnmatch.fnmatchcase(parameter, parameters):
+        if (
+            fnmatch.fnmatchcase(group, where)
+            and fnmatch.fnmatchcase(name, names)
+            and fnmatch.fnmatchcase(parameter, parameters)
+        ):
             return reason
     return None
 
@@ -471,7 +487,12 @@ def run(groups: list[str], show_accepted: bool = False, summary: bool = False) -
 
     failures = 0
     for group in groups:
-        found, skipped, compared = sweep(torch, tinytorch, group)
+        if group in ("torch", "tensor"):
+            import sweep_signatures_torch  # (tools/parity is the script's directory)
+
+            found, skipped, compared = sweep_signatures_torch.sweep(torch, tinytorch, group)
+        else:
+            found, skipped, compared = sweep(torch, tinytorch, group)
         open_ = [f for f in found if not accepted(group, f[1], f[2])]
         counts = ", ".join(f"{kind} {sum(f[0] == kind for f in open_)}" for kind in KINDS)
         print(

@@ -40,6 +40,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import versions
 from tt_tensor.checks import check_tensor
+from tt_tensor.memory_formats import checked_or_none
 from tt_tensor.tensor import operand
 
 from . import tensor_hooks
@@ -251,17 +252,17 @@ class AliasGradMixin(tt_tensor.Tensor):
         reference = tensor_hooks.retained_of(self.grad_fn)
         return reference is not None and reference() is self
 
-    def byte(self) -> tt_tensor.Tensor:
-        """Convert to uint8."""
-        return self.to("uint8")
+    def byte(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to uint8 (laid out in ``memory_format``)."""
+        return self.to("uint8", memory_format=checked_or_none("byte", memory_format, self.ndim))
 
-    def char(self) -> tt_tensor.Tensor:
-        """Convert to int8."""
-        return self.to("int8")
+    def char(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to int8 (laid out in ``memory_format``)."""
+        return self.to("int8", memory_format=checked_or_none("char", memory_format, self.ndim))
 
-    def short(self) -> tt_tensor.Tensor:
-        """Convert to int16."""
-        return self.to("int16")
+    def short(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
+        """Convert to int16 (laid out in ``memory_format``)."""
+        return self.to("int16", memory_format=checked_or_none("short", memory_format, self.ndim))
 
 
 def _elementwise_inplace(name: str) -> Callable:

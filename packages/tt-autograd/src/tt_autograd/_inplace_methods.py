@@ -19,6 +19,7 @@ import tt_tensor
 from tt_tensor import pointwise
 from tt_tensor.dtypes import from_numpy_dtype
 from tt_tensor.indexing import convert_key
+from tt_tensor.memory_formats import check_format
 from tt_tensor.storage import as_strided_view, storage_of
 from tt_tensor.tensor import operand
 
@@ -223,8 +224,8 @@ class InPlaceGradMixin(tt_tensor.Tensor):
     def fill_(self, value: float) -> tt_tensor.Tensor:
         return self._fill("fill_", value)
 
-    def copy_(self, source: object) -> tt_tensor.Tensor:
-        return self._fill("copy_", source)
+    def copy_(self, other: object, non_blocking: bool = False) -> tt_tensor.Tensor:
+        return self._fill("copy_", other, non_blocking)
 
     def uniform_(self, *args: object, **kwargs: object) -> tt_tensor.Tensor:
         return self._fill("uniform_", *args, **kwargs)
@@ -251,6 +252,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         Cost: O(1) when the memory is large enough, else one copy.
         """
         shape = _sizes("resize_", sizes)
+        _check_resize_format("resize_", memory_format, len(shape))
         if self._requires_grad:
             raise RuntimeError("resize_: cannot resize variables that require grad; resize a detach()ed copy")
         count = int(np.prod(shape, dtype=np.int64))
@@ -270,7 +272,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
         """:meth:`resize_` to ``other``'s shape."""
         if not isinstance(other, tt_tensor.Tensor):
             raise TypeError(f"resize_as_: the template must be a tensor, got {type(other).__name__}")
-        return self.resize_(*tuple(other.shape))
+        return self.resize_(*tuple(other.shape), memory_format=memory_format)
 
     def set_(self, source: object = NO_SOURCE, storage_offset: int = 0, size=None, stride=None):
         """This tensor shares ``source``'s memory: its shape and strides, or ``size``/``stride`` from
@@ -338,3 +340,18 @@ def _row_major(size: tuple[int, ...]) -> tuple[int, ...]:
         strides.append(step)
         step *= max(n, 1)
     return tuple(reversed(strides))
+
+
+def _check_resize_format(op: str, memory_format: object, ndim: int) -> None:
+    """``resize_``'s ``memory_format``: None or ``contiguous_format`` (row-major, what it makes); PyTorch's
+    own refusals (a rank that does not fit, ``preserve_format``) kept, and its restriding to
+    ``channels_last`` refused by name rather than ignored."""
+    if memory_format is None or memory_format is tt_tensor.contiguous_format:
+        return
+    check_format(op, memory_format, ndim)
+    if memory_format is tt_tensor.preserve_format:
+        raise RuntimeError(f"{op}: unsupported memory format preserve_format (PyTorch refuses it too)")
+    raise RuntimeError(
+        f"{op}: memory_format {memory_format} is not available; TinyTorch resizes row-major "
+        "(contiguous_format); call .contiguous(memory_format=...) on the result"
+    )

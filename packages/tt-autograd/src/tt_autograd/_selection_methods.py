@@ -7,9 +7,12 @@ file one sitting long). The values of ``sort``/``topk`` go through
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import tt_tensor
 from tt_tensor import selection
+from tt_tensor.caller import user_stacklevel
 from tt_tensor.checks import check_bool, check_count, normalize_dim
 from tt_tensor.tensor import SortResult, operand
 
@@ -58,11 +61,33 @@ class SelectionGradMixin(tt_tensor.Tensor):
         source = self if self.shape == shape else self.expand(*shape)
         return source[np.broadcast_to(mask_array, shape)]
 
-    def scatter(self, dim: int, index, src: object = None, *, value: object = None):
+    def scatter(
+        self, dim: int, index, src: object = None, *, value: object = None, reduce: str | None = None
+    ):
         if (src is None) == (value is None):
             raise TypeError("scatter: give exactly one of src (a tensor or number) and value= (a number)")
         source = src if isinstance(src, tt_tensor.Tensor) else operand(src if value is None else value)
+        if reduce is not None:
+            return self._scatter_reduced(dim, index, source, reduce)
         return ScatterFunction.apply(self, _index(index), source, dim=dim, add=False)
+
+    def _scatter_reduced(self, dim: int, index, source: object, reduce: str):
+        """PyTorch's deprecated ``scatter(..., reduce=)``: ``scatter_reduce`` with ``"sum"``/``"prod"``,
+        including ``self``. PyTorch warns for a tensor ``src`` and has no gradient; this one has
+        ``scatter_reduce``'s (a superset: the same values)."""
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(f"scatter: reduce argument must be either add or multiply, got {reduce!r}")
+        if isinstance(source, tt_tensor.Tensor):
+            warnings.warn(
+                "scatter: the reduce argument with a tensor src is deprecated (PyTorch's too); use "
+                "scatter_reduce(dim, index, src, 'sum' or 'prod') instead",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        else:
+            index_shape = np.shape(_index(index))
+            source = type(self).from_array(np.full(index_shape, source, dtype=self.array.dtype))
+        return self.scatter_reduce(dim, index, source, {"add": "sum", "multiply": "prod"}[reduce])
 
     def scatter_add(self, dim: int, index, src):
         return ScatterFunction.apply(self, _index(index), src, dim=dim, add=True)

@@ -31,8 +31,7 @@ HistogramddResult = namedtuple("histogramdd", ["hist", "bin_edges"])
 def histogramdd(
     input: Tensor,  # noqa: A002  (PyTorch's argument name)
     bins: object = 10,
-    *,
-    range: list[float] | None = None,  # noqa: A002
+    range: list[float] | None = None,  # noqa: A002  (positional, as PyTorch's)
     weight: Tensor | None = None,
     density: bool = False,
 ) -> HistogramddResult:

@@ -24,6 +24,8 @@ from tt_tensor.checks import (
     NOT_GIVEN,
     check_count,
     check_optional,
+    check_sparse_grad,
+    dim_or_other,
     dims_arg,
     normalize_dim,
     normalize_dims,
@@ -31,6 +33,7 @@ from tt_tensor.checks import (
 )
 from tt_tensor.dtypes import mean_dtype
 from tt_tensor.indexing import convert_key
+from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
@@ -105,6 +108,7 @@ from .functions.unary import (
 )
 
 
+@numpy_keyword_names  # (x.sum(axis=1): tt_tensor.keyword_aliases)
 class Tensor(
     AliasGradMixin,
     IndexExtraGradMixin,
@@ -428,11 +432,11 @@ class Tensor(
             return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)
         return MeanFunction.apply(source, dim=dim, keepdim=keepdim)
 
-    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False):
-        return self._extreme("max", dim, keepdim)
+    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False, *, other: object = NOT_GIVEN):
+        return self._extreme("max", dim_or_other("max", dim, other), keepdim)
 
-    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False):
-        return self._extreme("min", dim, keepdim)
+    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False, *, other: object = NOT_GIVEN):
+        return self._extreme("min", dim_or_other("min", dim, other), keepdim)
 
     def _extreme(self, op: str, dim: object, keepdim: bool):
         if isinstance(dim, tt_tensor.Tensor):
@@ -537,7 +541,8 @@ class Tensor(
             return BATCHED_INDEX[0](self, key)
         return GetItemFunction.apply(self, key=convert_key(key))
 
-    def gather(self, dim: int, index: tt_tensor.Tensor) -> Tensor:
+    def gather(self, dim: int, index: tt_tensor.Tensor, *, sparse_grad: bool = False) -> Tensor:
+        check_sparse_grad("gather", sparse_grad)
         return GatherFunction.apply(self, _arg(index), dim=dim)
 
     def index_select(self, dim: int, index: tt_tensor.Tensor) -> Tensor:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from . import indexing, versions
 from ._base import TensorBase, operand
+from .checks import check_sparse_grad
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -25,8 +26,10 @@ class IndexingMixin(TensorBase):
         indexing.setitem(self.array, indexing.convert_key(key), operand(value))
         versions.bump(self.array)
 
-    def gather(self, dim: int, index: Tensor) -> Tensor:
-        """``out[i][j] = self[i][index[i][j]]`` along ``dim``."""
+    def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+        """``out[i][j] = self[i][index[i][j]]`` along ``dim`` (``sparse_grad=True``, a sparse gradient, is
+        refused: tt-autograd's gradients are dense)."""
+        check_sparse_grad("gather", sparse_grad)
         return self.from_array(indexing.gather(self.array, dim, operand(index)))
 
     def index_select(self, dim: int, index: Tensor) -> Tensor:

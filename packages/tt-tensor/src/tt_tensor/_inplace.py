@@ -19,6 +19,7 @@ import numpy as np
 
 from . import indexing, pointwise, random, versions
 from ._base import TensorBase, operand
+from .checks import check_bool
 
 if TYPE_CHECKING:
     from .random import Generator
@@ -113,9 +114,13 @@ class InPlaceMixin(TensorBase):
             )
         return self._overwrite("fill_", value)
 
-    def copy_(self, source: object) -> Tensor:
-        """In place: copy ``source`` (broadcast to this shape, cast to this dtype) into this tensor."""
-        indexing.setitem(self.array, Ellipsis, operand(source, "copy_", "src"))
+    def copy_(self, other: object, non_blocking: bool = False) -> Tensor:
+        """In place: copy ``other`` (broadcast to this shape, cast to this dtype) into this tensor.
+
+        ``other`` is the name PyTorch's ``copy_`` binds (its docs say ``src``); ``non_blocking`` is moot on
+        the CPU (the copy is done when ``copy_`` returns, as PyTorch's between CPU tensors)."""
+        check_bool("copy_", "non_blocking", non_blocking)
+        indexing.setitem(self.array, Ellipsis, operand(other, "copy_", "src"))
         versions.bump(self.array)
         return self
 

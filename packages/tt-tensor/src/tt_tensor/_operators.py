@@ -15,6 +15,7 @@ import numpy as np
 from . import linalg, pointwise
 from ._base import TensorBase, operand
 from .batchable import batchable
+from .checks import check_bool
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -158,9 +159,21 @@ class OperatorMixin(TensorBase):
     __hash__ = object.__hash__  # defining __eq__ would otherwise make tensors unhashable
 
     @batchable  # (one bool for all samples: vmap refuses it when other is batched)
-    def allclose(self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8) -> bool:
-        """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|``."""
-        return bool(np.allclose(self.array, operand(other, "allclose"), rtol=rtol, atol=atol))
+    def allclose(
+        self, other: Tensor, rtol: float = 1e-5, atol: float = 1e-8, equal_nan: bool = False
+    ) -> bool:
+        """True if every element is close to ``other``'s: ``|a - b| <= atol + rtol * |b|`` (NaN equal to
+        NaN with ``equal_nan``)."""
+        other = operand(other, "allclose")
+        return bool(
+            np.allclose(
+                self.array,
+                other,
+                rtol=rtol,
+                atol=atol,
+                equal_nan=check_bool("allclose", "equal_nan", equal_nan),
+            )
+        )
 
     @batchable
     def equal(self, other: Tensor) -> bool:

@@ -14,7 +14,15 @@ import numpy as np
 
 from . import complex_reductions, reduce
 from ._base import TensorBase
-from .checks import NOT_GIVEN, check_bool, normalize_dim, normalize_dims, optional_dim, variance_args
+from .checks import (
+    NOT_GIVEN,
+    check_bool,
+    dim_or_other,
+    normalize_dim,
+    normalize_dims,
+    optional_dim,
+    variance_args,
+)
 from .dtypes import as_dtype, mean_dtype
 
 if TYPE_CHECKING:
@@ -80,8 +88,11 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
 
     # ----------------------------------------------------------------- extremes
-    def max(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
-        """The largest element; with ``dim``, ``(values, indices)``; with a tensor, ``maximum``."""
+    def max(
+        self, dim: object = NOT_GIVEN, keepdim: bool = False, *, other: object = NOT_GIVEN
+    ) -> Tensor | ValuesIndices:
+        """The largest element; with ``dim``, ``(values, indices)``; with a tensor (``other=``), maximum."""
+        dim = dim_or_other("max", dim, other)
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
         if optional_dim("max", dim, keepdim) is None:
@@ -89,8 +100,11 @@ class ReductionMixin(TensorBase):
         values, indices = reduce.extreme("max", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
 
-    def min(self, dim: object = NOT_GIVEN, keepdim: bool = False) -> Tensor | ValuesIndices:
-        """The smallest element; with ``dim``, ``(values, indices)``; with a tensor, ``minimum``."""
+    def min(
+        self, dim: object = NOT_GIVEN, keepdim: bool = False, *, other: object = NOT_GIVEN
+    ) -> Tensor | ValuesIndices:
+        """The smallest element; with ``dim``, ``(values, indices)``; with a tensor (``other=``), minimum."""
+        dim = dim_or_other("min", dim, other)
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
         if optional_dim("min", dim, keepdim) is None:

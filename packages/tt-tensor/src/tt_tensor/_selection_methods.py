@@ -64,18 +64,23 @@ class SelectionMixin(TensorBase):
         """The elements where the bool ``mask`` (broadcast) is true, as a 1-D tensor."""
         return self.from_array(selection.masked_select(self.array, np.asarray(operand(mask))))
 
-    def scatter(self, dim: int, index: Tensor, src: object = None, *, value: object = None) -> Tensor:
-        """A copy with ``src`` (a tensor, or the scalar ``value``) written at ``index`` along ``dim``."""
+    def scatter(
+        self, dim: int, index: Tensor, src: object = None, *, value: object = None, reduce=None
+    ) -> Tensor:
+        """A copy with ``src`` (a tensor, or the scalar ``value``) written at ``index`` along ``dim``; with
+        PyTorch's ``reduce`` (``"add"``, ``"multiply"``), added or multiplied in (repeats accumulate)."""
         source = _source("scatter", src, value)
-        return self.from_array(selection.scatter(self.array, dim, operand(index), source))
+        return self.from_array(selection.scatter(self.array, dim, operand(index), source, reduce=reduce))
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
         return self.from_array(selection.scatter(self.array, dim, operand(index), operand(src), add=True))
 
-    def scatter_(self, dim: int, index: Tensor, src: object = None, *, value: object = None) -> Tensor:
+    def scatter_(
+        self, dim: int, index: Tensor, src: object = None, *, value: object = None, reduce=None
+    ) -> Tensor:
         """In-place :meth:`scatter`."""
-        return self.copy_(self.scatter(dim, index, src, value=value))
+        return self.copy_(self.scatter(dim, index, src, value=value, reduce=reduce))
 
     def scatter_add_(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """In-place :meth:`scatter_add`."""

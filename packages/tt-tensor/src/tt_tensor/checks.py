@@ -141,6 +141,11 @@ def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
     try:
         return tuple(operator.index(s) for s in args)
     except TypeError:
+        if op == "view" and len(args) == 1 and type(args[0]).__name__ == "DType":
+            raise TypeError(
+                f"view: view(dtype) (the same bytes read as {args[0]}) is not available in TinyTorch; "
+                f"use .to({args[0]}) to convert the values"
+            ) from None
         raise TypeError(f"{op}: shape must be ints, got {args}") from None
 
 
@@ -254,3 +259,25 @@ def sections_or_indices(op: str, value: object) -> int | list[int]:
     if isinstance(value, (list, tuple)):
         return [check_count(op, "indices_or_sections", index, minimum=None) for index in value]
     return check_count(op, "indices_or_sections", value, minimum=None)
+
+
+def dim_or_other(op: str, dim: object, other: object) -> object:
+    """``max``/``min``'s ``dim``, or PyTorch's ``other=`` keyword (its ``max(input, other)`` form by
+    name): the tensor to compare with stands where ``dim`` would be (the method dispatches on it)."""
+    if other is NOT_GIVEN:
+        return dim
+    if dim is not NOT_GIVEN:
+        raise TypeError(f"{op}(): give dim or other, not both ({op}(other) is the element-wise form)")
+    if not hasattr(other, "array"):
+        raise TypeError(f"{op}(): argument 'other' must be a Tensor, got {type(other).__name__}")
+    return other
+
+
+def check_sparse_grad(op: str, sparse_grad: object) -> None:
+    """Refuse PyTorch's ``sparse_grad=True`` (a sparse COO gradient for the input): TinyTorch's
+    gradients are dense, with the same values."""
+    if sparse_grad is not False:
+        raise RuntimeError(
+            f"{op}: sparse_grad={sparse_grad!r} is not available; TinyTorch's gradient for input is a dense "
+            "tensor (the same values as PyTorch's sparse one, .to_dense()); leave sparse_grad out"
+        )

@@ -79,10 +79,16 @@ def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = 
     return Tensor.from_array(np.full(parse_size("full", (size,)), fill_value, dtype=numpy_dtype))
 
 
-def arange(start: float, end: float | None = None, step: float = 1, dtype: object = None) -> Tensor:
-    """Values ``start, start + step, ...`` below ``end`` (``arange(n)`` is ``0..n-1``)."""
+def arange(
+    start: float | None = None, end: float | None = None, step: float = 1, dtype: object = None
+) -> Tensor:
+    """Values ``start, start + step, ...`` below ``end`` (``arange(n)``, ``arange(end=n)``: ``0..n-1``)."""
     if end is None:
+        if start is None:
+            raise TypeError("arange() missing 1 required positional argument: 'end'")
         start, end = 0, start
+    elif start is None:  # (arange(end=5, ...): PyTorch's (end) form by name)
+        start = 0
     for name, value in (("start", start), ("end", end), ("step", step)):
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise TypeError(f"arange: {name} must be a number, got {type(value).__name__} {value!r:.40}")
@@ -157,18 +163,23 @@ def randn(
 
 @random.drawn
 def randint(
-    low: int,
+    low: int | None = None,
     high: int | None = None,
     size: tuple[int, ...] = (),
     *,
     generator: Generator | None = None,
     dtype: object = None,
 ) -> Tensor:
-    """Random integers in ``[low, high)``; ``randint(high, size)`` starts at 0, as in PyTorch."""
+    """Random integers in ``[low, high)``; ``randint(high, size)`` (or by name, ``randint(high=10,
+    size=(3,))``) starts at 0, as in PyTorch."""
     if isinstance(high, (tuple, list)):  # randint(high, size)
         low, high, size = 0, low, high
     elif high is None:
+        if low is None:
+            raise TypeError("randint() missing 1 required argument: 'high'")
         low, high = 0, low
+    elif low is None:  # (randint(high=..., size=...): PyTorch's (high, size) form by name)
+        low = 0
     if low >= high:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
     numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
@@ -177,10 +188,11 @@ def randint(
 
 
 @random.drawn
-def randperm(n: int, *, generator: Generator | None = None) -> Tensor:
-    """A random permutation of ``0..n-1`` (int64)."""
+def randperm(n: int, *, generator: Generator | None = None, dtype: object = None) -> Tensor:
+    """A random permutation of ``0..n-1`` (int64, or ``dtype``)."""
     n = check_count("randperm", "n", n)
-    return Tensor.from_array(numpy_generator(generator).permutation(n).astype(np.int64, copy=False))
+    numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
+    return Tensor.from_array(numpy_generator(generator).permutation(n).astype(numpy_dtype, copy=False))
 
 
 def _drawn_like(draw, name: str):

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .batchable import batchable  # noqa: F401 (re-exported: the protocol's public path)
+from .keyword_aliases import with_numpy_names
 from .tensor import Tensor
 
 
@@ -33,6 +34,7 @@ def _tensor_list(op: str, tensors: object) -> list[Tensor]:
     return list(tensors)
 
 
+@with_numpy_names
 def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join tensors along an existing dimension; the other sizes must match."""
     tensors = _tensor_list("cat", tensors)
@@ -42,6 +44,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
 concat = concatenate = cat
 
 
+@with_numpy_names
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     """Join same-shaped tensors along a new dimension ``dim``."""
     tensors = _tensor_list("stack", tensors)

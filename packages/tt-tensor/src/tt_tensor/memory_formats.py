@@ -74,6 +74,11 @@ def check_format(op: str, fmt: object, ndim: int) -> memory_format:
     return fmt
 
 
+def checked_or_none(op: str, fmt: object, ndim: int) -> memory_format | None:
+    """``fmt`` checked as :func:`check_format` does, or None (``memory_format=None``: the default)."""
+    return None if fmt is None else check_format(op, fmt, ndim)
+
+
 def has_format(array: np.ndarray, fmt: memory_format) -> bool:
     """True if ``array``'s memory is laid out densely in ``fmt``'s order."""
     if fmt is contiguous_format or fmt is preserve_format:

@@ -150,19 +150,26 @@ def source_block(op: str, src: object, index: np.ndarray) -> object:
     return src[tuple(slice(0, n) for n in index.shape)]
 
 
-def scatter(a: np.ndarray, dim: int, index: np.ndarray, src: object, add: bool = False) -> np.ndarray:
+def scatter(
+    a: np.ndarray, dim: int, index: np.ndarray, src: object, add: bool = False, reduce: str | None = None
+) -> np.ndarray:
     """A copy of ``a`` with ``src`` written (or, ``add=True``, added) at ``index`` along ``dim``.
 
     ``out[i][index[i][j]] = src[i][j]`` for ``dim=1`` (and so on). With ``add``,
     repeated indices accumulate (``np.add.at``); without, the last write wins.
+    ``reduce`` is ``Tensor.scatter``'s: ``"add"`` (as ``add``) or ``"multiply"`` (``np.multiply.at``).
     Cost: O(index.size).
     """
     op = "scatter_add" if add else "scatter"
+    if reduce is not None and reduce not in ("add", "multiply"):
+        raise RuntimeError(f"scatter: reduce argument must be either add or multiply, got {reduce!r}")
     where = scatter_positions(op, a.shape, dim, index)
     values = source_block(op, src, index)
     out = a.copy()
-    if add:
+    if add or reduce == "add":
         np.add.at(out, where, values)
+    elif reduce == "multiply":
+        np.multiply.at(out, where, values)
     else:
         out[where] = values
     return out

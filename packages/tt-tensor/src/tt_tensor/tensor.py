@@ -48,14 +48,18 @@ from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
 from .checks import check_tensor, normalize_dim, parse_size
 from .complex_numbers import ComplexMixin
+from .devices import check_cpu
 from .dtypes import DType, as_dtype, from_numpy_dtype
+from .factory_options import check_factory_options
 from .formatting import format_tensor
+from .keyword_aliases import numpy_keyword_names
 from .method_hints import MissingMethodsMixin
 from .size import Size
 
 __all__ = ["SortResult", "Tensor", "ValuesIndices", "operand", "to_array"]
 
 
+@numpy_keyword_names  # (x.sum(axis=1, keepdims=True), as PyTorch's parser takes them)
 class Tensor(
     OperatorMixin,
     MathMixin,
@@ -237,28 +241,27 @@ class Tensor(
     def to(
         self,
         *args: object,
+        device: object = None,
         dtype: object = None,
         non_blocking: bool = False,
         copy: bool = False,
         memory_format: object = None,
+        tensor: Tensor | None = None,
     ) -> Tensor:
-        """Convert dtype (``to(tt.float64)``, ``to(other_tensor)``); devices other than CPU are refused.
+        """Convert dtype; devices other than the CPU are refused. PyTorch's three call forms, by position
+        or by name: ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype,
+        non_blocking=False, copy=False)`` and ``to(tensor, non_blocking=False, copy=False)`` (its dtype).
 
         ``memory_format`` lays the result out in that format (``contiguous(memory_format=...)``);
-        ``non_blocking`` is moot on the CPU.
+        ``non_blocking`` is moot on the CPU (the copy is done when ``to`` returns, as PyTorch's on the CPU).
         """
-        del non_blocking
+        given = _to_arguments(args, device, dtype, non_blocking, copy, tensor)
+        device, dtype, copy = given["device"], given["dtype"], given["copy"]
+        check_cpu("to", device)
+        memory_format = formats.checked_or_none("to", memory_format, self.ndim)
         if memory_format is not None and memory_format is not formats.preserve_format:
-            converted = self.to(*args, dtype=dtype, copy=copy)
+            converted = self.to(dtype=dtype, copy=copy)
             return converted.contiguous(memory_format=memory_format)
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
-                if not arg.startswith("cpu"):
-                    raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
-            else:
-                dtype = arg
         if dtype is None or as_dtype(dtype).numpy == self.array.dtype:
             return self.clone() if copy else self
         return self._convert(as_dtype(dtype))
@@ -267,35 +270,35 @@ class Tensor(
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
         return self.from_array(complex_numbers.cast(self.array, dtype.numpy))
 
-    def float(self) -> Tensor:
-        """Convert to float32."""
-        return self.to("float32")
+    def float(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to float32 (laid out in ``memory_format``)."""
+        return self.to("float32", memory_format=formats.checked_or_none("float", memory_format, self.ndim))
 
-    def double(self) -> Tensor:
-        """Convert to float64."""
-        return self.to("float64")
+    def double(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to float64 (laid out in ``memory_format``)."""
+        return self.to("float64", memory_format=formats.checked_or_none("double", memory_format, self.ndim))
 
-    def half(self) -> Tensor:
-        """Convert to float16."""
-        return self.to("float16")
+    def half(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to float16 (laid out in ``memory_format``)."""
+        return self.to("float16", memory_format=formats.checked_or_none("half", memory_format, self.ndim))
 
-    def long(self) -> Tensor:
-        """Convert to int64."""
-        return self.to("int64")
+    def long(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to int64 (laid out in ``memory_format``)."""
+        return self.to("int64", memory_format=formats.checked_or_none("long", memory_format, self.ndim))
 
-    def int(self) -> Tensor:
-        """Convert to int32."""
-        return self.to("int32")
+    def int(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to int32 (laid out in ``memory_format``)."""
+        return self.to("int32", memory_format=formats.checked_or_none("int", memory_format, self.ndim))
 
-    def bool(self) -> Tensor:
-        """Convert to bool."""
-        return self.to("bool")
+    def bool(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """Convert to bool (laid out in ``memory_format``)."""
+        return self.to("bool", memory_format=formats.checked_or_none("bool", memory_format, self.ndim))
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to ``other``'s dtype."""
         return self.to(check_tensor("type_as", other, "other").dtype)
 
-    def type(self, dtype: object = None) -> Tensor | str:
+    def type(self, dtype: object = None, non_blocking: bool = False, **kwargs: object) -> Tensor | str:
         """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
         if dtype is None:
             legacy = {
@@ -312,10 +315,16 @@ class Tensor(
             return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
         if isinstance(dtype, TensorBase):  # PyTorch refuses it too (type_as takes a tensor)
             raise TypeError("type: dtype must be a type, str, or dtype object, got a tensor; use type_as")
-        return self.to(dtype)
+        if kwargs.keys() - {"memory_format"}:  # (PyTorch's **kwargs: memory_format only)
+            raise TypeError(
+                f"type() got an unexpected keyword argument {sorted(kwargs.keys() - {'memory_format'})[0]!r}"
+            )
+        return self.to(dtype, non_blocking=non_blocking, **kwargs)
 
-    def cpu(self) -> Tensor:
-        """This tensor (TinyTorch tensors always live on the CPU)."""
+    def cpu(self, *, memory_format: object = formats.preserve_format) -> Tensor:
+        """This tensor: TinyTorch tensors always live on the CPU. ``memory_format`` is checked and, as by
+        PyTorch's ``cpu()`` for a tensor already on the CPU, not applied (the tensor itself is returned)."""
+        formats.checked_or_none("cpu", memory_format, self.ndim)
         return self
 
     def cuda(self, device: object = None, non_blocking: bool = False) -> Tensor:
@@ -354,28 +363,55 @@ class Tensor(
         return self if formats.has_format(self.array, fmt) else self.clone(memory_format=fmt)
 
     # ----------------------------------------------------------------- new tensors like this one
-    def new_tensor(self, data: object, dtype: object = None) -> Tensor:
-        """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given."""
+    # Each takes PyTorch's keyword-only factory options: ``device``, ``layout`` and ``pin_memory`` at the
+    # values TinyTorch makes (``factory_options``), and ``requires_grad`` (for tt-autograd's subclass).
+    # Unlike PyTorch's, ``dtype`` may also come by position (the course code's calls).
+    def new_tensor(self, data, dtype=None, *, device=None, requires_grad=False) -> Tensor:
+        """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given (PyTorch's
+        ``new_tensor`` takes no ``layout``/``pin_memory``, whatever its docstring says)."""
         operand(data, "new_tensor", "data")  # a number, a list, an array or a tensor (None is refused)
-        return self.from_array(to_array(data, self.dtype if dtype is None else dtype))
+        array = to_array(data, self.dtype if dtype is None else dtype)
+        return self._new("new_tensor", array, device, requires_grad, None, False)
 
-    def new_zeros(self, *size: int, dtype: object = None) -> Tensor:
+    def new_zeros(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype)))
+        array = np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype))
+        return self._new("new_zeros", array, device, requires_grad, layout, pin_memory)
 
-    def new_ones(self, *size: int, dtype: object = None) -> Tensor:
+    def new_ones(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype)))
+        array = np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype))
+        return self._new("new_ones", array, device, requires_grad, layout, pin_memory)
 
-    def new_full(self, size: tuple[int, ...], fill_value: object, dtype: object = None) -> Tensor:
+    def new_full(
+        self, size, fill_value, dtype=None, *, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(
-            np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
-        )
+        array = np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
+        return self._new("new_full", array, device, requires_grad, layout, pin_memory)
 
-    def new_empty(self, *size: int, dtype: object = None) -> Tensor:
+    def new_empty(
+        self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
+    ) -> Tensor:
         """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        return self.from_array(np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype)))
+        array = np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype))
+        return self._new("new_empty", array, device, requires_grad, layout, pin_memory)
+
+    def _new(self, op: str, array: np.ndarray, device, requires_grad, layout, pin_memory) -> Tensor:
+        """``array`` as this class, after PyTorch's factory options (refused by name where not honoured)."""
+        check_factory_options(op, device, layout, pin_memory)
+        made = self.from_array(array)
+        if requires_grad:
+            if not hasattr(made, "requires_grad_"):
+                raise RuntimeError(
+                    f"{op}: requires_grad=True needs tt-autograd's Tensor (tt-tensor has no grad)"
+                )
+            made.requires_grad_(True)
+        return made
 
     def _dtype_or(self, dtype: object) -> np.dtype:
         return self.array.dtype if dtype is None else as_dtype(dtype).numpy
@@ -422,3 +458,35 @@ class Tensor(
     def _repr_extras(self) -> list[str]:
         """Extra ``key=value`` parts for the repr; tt-autograd adds ``requires_grad``/``grad_fn``."""
         return []
+
+
+def _to_arguments(args: tuple, device, dtype, non_blocking, copy, tensor) -> dict:
+    """``Tensor.to``'s positional ``args`` bound to one of PyTorch's forms: ``(tensor, non_blocking,
+    copy)`` when the first is a tensor, ``(device, dtype, non_blocking, copy)`` when it is a device,
+    else ``(dtype, non_blocking, copy)``; keywords fill the rest. A parameter given twice is refused."""
+    from .devices import KNOWN
+
+    names = ["dtype", "non_blocking", "copy"]
+    first = args[0] if args else None
+    if isinstance(first, TensorBase):
+        names[0] = "tensor"
+    elif isinstance(first, str) and first.split(":")[0] in KNOWN:
+        names.insert(0, "device")
+    given = {"device": device, "dtype": dtype, "non_blocking": non_blocking, "copy": copy, "tensor": tensor}
+    defaults = {"device": None, "dtype": None, "non_blocking": False, "copy": False, "tensor": None}
+    if len(args) > len(names):
+        raise TypeError(
+            f"to() takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}"
+        )
+    for name, value in zip(names, args):
+        if given[name] is not defaults[name]:
+            raise TypeError(f"to() got multiple values for argument {name!r}")
+        given[name] = value
+    for name in ("non_blocking", "copy"):
+        if not isinstance(given[name], bool):
+            raise TypeError(f"to(): argument {name!r} must be a bool, got {given[name]!r}")
+    if given["tensor"] is not None:
+        if given["dtype"] is not None:
+            raise TypeError("to(): give a tensor or a dtype, not both (to(tensor) takes the tensor's dtype)")
+        given["dtype"] = given["tensor"].dtype
+    return given

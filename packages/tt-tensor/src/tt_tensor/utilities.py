@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import memory_formats as formats
 from ._base import TensorBase
 from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
@@ -103,12 +104,15 @@ def randint_like(
     *,
     generator: Generator | None = None,
     dtype=None,  # noqa: A002
+    memory_format: object = None,
 ) -> Tensor:
-    """:func:`randint` with ``input``'s shape and dtype: ``randint_like(x, high)`` or ``(x, low, high)``."""
+    """:func:`randint` with ``input``'s shape and dtype (and layout, unless ``memory_format`` says):
+    ``randint_like(x, high)`` or ``(x, low, high)``."""
     check_tensor("randint_like", input)
-    return randint(  # (randint reads a missing high as "low is the high, from 0")
+    made = randint(  # (randint reads a missing high as "low is the high, from 0")
         low, high, tuple(input.shape), generator=generator, dtype=input.dtype if dtype is None else dtype
     )
+    return Tensor.from_array(formats.like(made.array, input.array, memory_format, "randint_like"))
 
 
 def _array(op: str, name: str, value: object) -> np.ndarray:

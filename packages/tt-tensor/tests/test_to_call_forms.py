@@ -1,0 +1,120 @@
+"""``Tensor.to``'s three PyTorch call forms, by position or by name, and ``memory_format=`` on the
+conversions (``float()``, ``long()``, ``cpu()``, ``type()``): tools/parity/sweep_signatures.py (group
+``tensor``) found ``x.to(device="cpu")``, ``x.to(tensor=y)``, ``x.to(dtype, non_blocking, copy)`` and
+``x.float(memory_format=...)`` refused. Expected results are PyTorch 2.13's (checked in a scratch script).
+
+Not course material, so no module number.
+"""
+
+from __future__ import annotations
+
+import pytest
+import tt_tensor as tt
+
+X = [[1.5, -2.0], [3.0, 4.25]]
+
+
+def test_the_device_form_by_name_and_by_position():
+    x = tt.tensor(X)
+    assert x.to(device="cpu") is x
+    assert x.to(tt.device("cpu")) is x
+    moved = x.to("cpu", tt.float64)
+    assert moved.dtype == tt.float64 and moved.tolist() == X
+    assert x.to("cpu", dtype=tt.float64).dtype == tt.float64
+    assert x.to(device="cpu", dtype=tt.int64).tolist() == [[1, -2], [3, 4]]
+    assert x.to("cpu", tt.float32, False, True) is not x  # (copy=True, fourth by position)
+
+
+def test_the_dtype_form_takes_non_blocking_and_copy_by_position():
+    x = tt.tensor(X)
+    assert x.to(tt.float32) is x
+    assert x.to(tt.float32, False, True) is not x
+    assert x.to(tt.float64, False, True).dtype == tt.float64
+    assert x.to(non_blocking=True) is x
+
+
+def test_the_tensor_form_by_position_and_by_name():
+    x, y = tt.tensor(X), tt.zeros(1, dtype=tt.float64)
+    assert x.to(y).dtype == tt.float64
+    assert x.to(tensor=y).dtype == tt.float64
+    assert x.to(tt.zeros(1), copy=True) is not x
+
+
+def test_bad_combinations_are_refused_as_pytorch_does():
+    x, y = tt.tensor(X), tt.zeros(1, dtype=tt.float64)
+    with pytest.raises(TypeError, match="to\\(\\) got multiple values for argument 'dtype'"):
+        x.to(tt.float64, dtype=tt.float64)
+    with pytest.raises(TypeError, match="to\\(\\): argument 'non_blocking' must be a bool, got tt.float64"):
+        x.to(y, tt.float64)
+    with pytest.raises(
+        TypeError, match="at most 4 positional arguments \\(device, dtype, non_blocking, copy\\)"
+    ):
+        x.to("cpu", tt.float64, False, False, True)
+    with pytest.raises(TypeError, match="at most 3 positional arguments \\(dtype, non_blocking, copy\\)"):
+        x.to(tt.float64, False, False, True)
+    with pytest.raises(TypeError, match="to\\(\\): give a tensor or a dtype, not both"):
+        x.to(tensor=y, dtype=tt.float64)
+    with pytest.raises(
+        RuntimeError, match="to: device 'cuda' is not available; TinyTorch runs on the CPU only"
+    ):
+        x.to(device="cuda")
+    with pytest.raises(RuntimeError, match="to: device 'cuda:1' is not available"):
+        x.to("cuda:1", tt.float64)
+
+
+@pytest.mark.parametrize(
+    ("name", "dtype"),
+    [
+        ("float", tt.float32),
+        ("double", tt.float64),
+        ("half", tt.float16),
+        ("long", tt.int64),
+        ("int", tt.int32),
+        ("bool", tt.bool),
+    ],
+)
+def test_conversions_take_memory_format(name, dtype):
+    transposed = tt.tensor(X, dtype=tt.float64).t()
+    kept = getattr(transposed, name)(memory_format=tt.preserve_format)
+    assert kept.dtype == dtype and not kept.is_contiguous()  # (preserve: the transposed strides stay)
+    if dtype != tt.float64:  # (a conversion: laid out anew; PyTorch returns a same-dtype 2-d tensor as is)
+        assert getattr(transposed, name)(memory_format=tt.contiguous_format).is_contiguous()
+    assert not getattr(transposed, name)().is_contiguous()
+    with pytest.raises(RuntimeError, match="required rank 4 tensor to use torch.channels_last format"):
+        getattr(transposed, name)(memory_format=tt.channels_last)
+    assert getattr(transposed, name)(memory_format=None).dtype == dtype  # (None: PyTorch's default)
+    with pytest.raises(TypeError, match=rf"^{name}: memory_format must be"):
+        getattr(transposed, name)(memory_format="a")
+    with pytest.raises(TypeError):
+        getattr(transposed, name)(tt.preserve_format)  # (keyword-only, as PyTorch's)
+
+
+def test_cpu_checks_memory_format_and_returns_the_tensor_itself_as_pytorch():
+    transposed = tt.tensor(X).t()
+    assert transposed.cpu(memory_format=tt.contiguous_format) is transposed
+    with pytest.raises(RuntimeError, match="cpu: required rank 4 tensor to use torch.channels_last format"):
+        transposed.cpu(memory_format=tt.channels_last)
+    with pytest.raises(TypeError, match="cpu: memory_format must be"):
+        transposed.cpu(memory_format=3)
+    assert transposed.cpu(memory_format=None) is transposed
+    with pytest.raises(TypeError, match="to: memory_format must be"):
+        transposed.to(tt.float64, memory_format="a")
+
+
+def test_type_takes_non_blocking_and_memory_format():
+    transposed = tt.tensor(X).t()
+    assert transposed.type(tt.float64, non_blocking=True).dtype == tt.float64
+    assert transposed.type(tt.float64, memory_format=tt.contiguous_format).is_contiguous()
+    assert transposed.type(tt.float64, True).dtype == tt.float64
+    with pytest.raises(TypeError, match="type\\(\\) got an unexpected keyword argument 'bogus'"):
+        transposed.type(tt.float64, bogus=1)
+
+
+def test_view_with_a_dtype_is_refused_with_the_conversion_named():
+    with pytest.raises(
+        TypeError,
+        match=r"view\(dtype\) \(the same bytes read as tt.int32\) is not available.*\.to\(tt.int32\)",
+    ):
+        tt.ones(2).view(tt.int32)
+    with pytest.raises(TypeError, match="view: shape must be ints"):
+        tt.ones(2).view("a")
