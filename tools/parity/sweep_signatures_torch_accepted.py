@@ -134,11 +134,7 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ): "safetensors without pickle: save(obj, path, metadata); pickle_module/protocol have no use",
     ("torch", "searchsorted", "*"): "values, NumPy's and PyTorch's docstring's name (its parser's input)",
     ("torch", "spmm", "*"): "sparse @ dense without out= (TinyTorch's sparse matmul returns a new tensor)",
-    ("torch", "view_copy", "dtype"): "as Tensor.view's dtype form",
-    ("tensor", "Tensor.view", "dtype"): (
-        "view(dtype), the same bytes read as another dtype, is not implemented: refused with a message "
-        "that names .to(dtype)"
-    ),
+    ("torch", "view_copy", "dtype"): "view_copy's dtype form is not implemented (Tensor.view(dtype) is)",
     ("torch", "load", "weights_only"): "TinyTorch never unpickles: every load is weights-only (documented)",
     ("torch", "load", "mmap"): "the file is read whole; a memory map would give the same values",
     ("torch", "set_flush_denormal", "mode"): "False, PyTorch's answer where unsupported: NumPy cannot set it",

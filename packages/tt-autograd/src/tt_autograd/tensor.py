@@ -472,7 +472,9 @@ class Tensor(
     def reshape(self, *shape: int) -> Tensor:
         return self._view(shaping.reshape, shape)
 
-    def view(self, *shape: int) -> Tensor:
+    def view(self, *shape: int, dtype: object = None) -> Tensor:
+        if dtype is not None or (len(shape) == 1 and isinstance(shape[0], tt_tensor.DType)):
+            return super().view(*shape, dtype=dtype)  # the bytes as another dtype: no gradient (PyTorch's)
         return self._view(shaping.view, shape)
 
     def squeeze(self, dim=NOT_GIVEN) -> Tensor:

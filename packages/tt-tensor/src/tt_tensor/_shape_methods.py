@@ -14,6 +14,8 @@ import numpy as np
 from . import shaping
 from ._base import TensorBase
 from .checks import NOT_GIVEN, check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
+from .dtype_view import view_dtype
+from .dtypes import DType
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -26,8 +28,17 @@ class ShapeMixin(TensorBase):
         """Same elements, new shape (one size may be -1); a view when the layout allows, else a copy."""
         return self.from_array(shaping.reshape(self.array, shape))
 
-    def view(self, *shape: int) -> Tensor:
-        """Same elements, new shape, always sharing storage; refuses layouts that need a copy."""
+    def view(self, *shape: int, dtype: object = None) -> Tensor:
+        """Same elements, new shape, always sharing storage; refuses layouts that need a copy.
+
+        ``view(dtype)`` (or ``dtype=``) reads the same bytes as another dtype instead (:mod:`.dtype_view`).
+        """
+        if dtype is None and len(shape) == 1 and isinstance(shape[0], DType):
+            dtype, shape = shape[0], ()
+        if dtype is not None:
+            if shape:
+                raise TypeError(f"view: give a shape or a dtype, not both (got {shape} and {dtype})")
+            return self.from_array(view_dtype(self.array, dtype))
         return self.from_array(shaping.view(self.array, shape))
 
     def view_as(self, other: Tensor) -> Tensor:

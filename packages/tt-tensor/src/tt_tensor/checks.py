@@ -141,11 +141,6 @@ def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
     try:
         return tuple(operator.index(s) for s in args)
     except TypeError:
-        if op == "view" and len(args) == 1 and type(args[0]).__name__ == "DType":
-            raise TypeError(
-                f"view: view(dtype) (the same bytes read as {args[0]}) is not available in TinyTorch; "
-                f"use .to({args[0]}) to convert the values"
-            ) from None
         raise TypeError(f"{op}: shape must be ints, got {args}") from None
 
 
