@@ -32,6 +32,8 @@ def test_other_sizes_cut_or_merge_the_last_dimension():
     # a column of one element per row: the last dimension's stride does not matter for size 1
     column = tt.ones(4, 3)[:, :1].view(tt.int16)
     assert column.shape == (4, 2) and column.tolist()[0] == [0, 16256]
+    unsqueezed = tt.ones(3).unsqueeze(-1).view(tt.int16)  # NumPy's stride of the new dim is 0, PyTorch's 1
+    assert unsqueezed.shape == (3, 2) and unsqueezed.tolist()[2] == [0, 16256]
 
 
 def test_a_transposed_tensor_reads_as_equal_sizes_only():

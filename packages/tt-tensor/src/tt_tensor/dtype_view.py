@@ -4,7 +4,9 @@ No element is converted or copied: a float32 ``1.0`` read as int32 is ``10653532
 pattern. With equal element sizes the shape stays; otherwise the last dimension is cut into
 (or merged from) the smaller elements: float32 ``(2, 4)`` read as uint8 is ``(2, 16)``, read as
 float64 ``(2, 2)``. That needs the last dimension's elements side by side in memory (stride 1),
-its size divisible by the ratio when merging, and at least one dimension, as PyTorch checks.
+its size divisible by the ratio when merging, and at least one dimension, as PyTorch checks
+(a last dimension of size 1 is taken whatever its stride: NumPy gives such a dimension stride 0
+where PyTorch gives 1, e.g. after ``unsqueeze(-1)``, so its stride says nothing here).
 The result shares the array: writing one writes the other. Reading bits is not differentiable
 (PyTorch's neither): the result records no gradient.
 
@@ -36,6 +38,4 @@ def view_dtype(a: np.ndarray, dtype: object) -> np.ndarray:
             f"{what}: the last dimension's size {a.shape[-1]} must be divisible by "
             f"{target.itemsize // a.itemsize}"
         )
-    if a.shape[-1] == 1 and a.strides[-1] != a.itemsize:  # (NumPy wants stride 1 even for one element)
-        a = np.lib.stride_tricks.as_strided(a, strides=(*a.strides[:-1], a.itemsize))
     return a.view(target)
