@@ -13,4 +13,4 @@ def test_no_gradient_flows_through_the_bits():
     for dtype in (autograd.int32, autograd.float32, autograd.float16):  # PyTorch records none, same dtype too
         y = x.view(dtype)
         assert y.requires_grad is False and y.grad_fn is None
-    assert x.view(2, 1).requires_grad  # a shape view still records
+    assert x.view(2, 1).requires_grad and x.view(2).requires_grad  # a shape view still records

@@ -32,6 +32,8 @@ def test_other_sizes_cut_or_merge_the_last_dimension():
     # a column of one element per row: the last dimension's stride does not matter for size 1
     column = tt.ones(4, 3)[:, :1].view(tt.int16)
     assert column.shape == (4, 2) and column.tolist()[0] == [0, 16256]
+    strided_column = tt.ones(3, 4)[:, ::2][:, :1]  # size 1 with stride 2: taken (PyTorch refuses: its stride)
+    assert strided_column.view(tt.int16).shape == (3, 2)
     unsqueezed = tt.ones(3).unsqueeze(-1).view(tt.int16)  # NumPy's stride of the new dim is 0, PyTorch's 1
     assert unsqueezed.shape == (3, 2) and unsqueezed.tolist()[2] == [0, 16256]
 
@@ -43,11 +45,15 @@ def test_a_transposed_tensor_reads_as_equal_sizes_only():
         RuntimeError, match=r"view: a float32 tensor .* its last dimension must have stride 1, got 2"
     ):
         t.view(tt.int16)
+    with pytest.raises(RuntimeError, match=r"last dimension must have stride 1, got 2"):
+        tt.ones(1, 6)[:, ::2].view(tt.int16)  # one row: the last dimension's stride is what counts
 
 
 def test_refusals_name_the_rule():
     with pytest.raises(RuntimeError, match=r"last dimension's size 3 must be divisible by 2"):
         tt.ones(3).view(tt.float64)
+    with pytest.raises(RuntimeError, match=r"last dimension's size 3 must be divisible by 2"):
+        tt.ones(2, 3).view(tt.float64)  # the last dimension's size, not the first's
     with pytest.raises(RuntimeError, match=r"needs at least one dimension"):
         tt.tensor(1.0).view(tt.int16)
     with pytest.raises(TypeError, match=r"view: give a shape or a dtype, not both"):
