@@ -131,6 +131,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- index_*
     def index_add(self, dim: int, index, source, *, alpha: float = 1):
+        """A copy with ``alpha * source`` added at ``index`` along ``dim`` (repeated indices add up)."""
         if BATCHED_INDEX_ADD:  # while a vmap runs, the index may be batched (tt_autograd._vmap_methods)
             return BATCHED_INDEX_ADD[0](self, dim, index, source, alpha)
         return self._index_add(dim, index, source, alpha)
@@ -146,6 +147,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, values, key=key, accumulate=True)
 
     def index_copy(self, dim: int, index, source):
+        """A copy with ``source``'s slices written at ``index`` along ``dim``."""
         if (looped := _looped("index_copy", index, self, dim, index, source)) is not None:
             return looped
         if self.ndim == 0:
@@ -155,6 +157,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, source, key=key, accumulate=False)
 
     def index_fill(self, dim: int, index, value):
+        """A copy with the slices at ``index`` along ``dim`` set to ``value``."""
         if (looped := _looped("index_fill", index, self, dim, index, value)) is not None:
             return looped
         if self.ndim == 0:
@@ -230,6 +233,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- reductions at positions
     def scatter_reduce(self, dim: int, index, src, reduce: str, *, include_self: bool = True):
+        """A copy with ``src`` reduced into it at ``index`` along ``dim`` (sum, prod, mean, amax, amin)."""
         if reduce not in _REDUCTIONS:
             raise RuntimeError(f"scatter_reduce: reduce must be one of {_REDUCTIONS}, got {reduce!r}")
         if not isinstance(src, tt_tensor.Tensor):
@@ -252,6 +256,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         )
 
     def index_reduce(self, dim: int, index, source, reduce: str, *, include_self: bool = True):
+        """A copy with ``source`` reduced into it at ``index`` along ``dim`` (prod, mean, amax, amin)."""
         if reduce not in _REDUCTIONS[1:]:
             raise RuntimeError(f"index_reduce: reduce must be one of {_REDUCTIONS[1:]}, got {reduce!r}")
         if not isinstance(source, tt_tensor.Tensor):
@@ -269,6 +274,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- select and *_scatter
     def select(self, dim: int, index: int):
+        """The slice at ``index`` along ``dim``, that dimension dropped (a view)."""
         return self[self._select_key("select", dim, index)]
 
     def _select_key(self, op: str, dim: int, index: int) -> tuple:
@@ -288,9 +294,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return PutFunction.apply(self, src, key=key, accumulate=False)
 
     def select_scatter(self, src, dim: int, index: int):
+        """A copy with ``src`` written into the slice at ``index`` along ``dim``."""
         return self._scatter_into("select_scatter", self._select_key("select_scatter", dim, index), src)
 
     def slice_scatter(self, src, dim: int = 0, start=None, end=None, step: int = 1):
+        """A copy with ``src`` written into ``[start:end:step]`` along ``dim``."""
         if step <= 0:
             raise RuntimeError(f"slice_scatter: step must be positive, got {step}")
         axis = normalize_dim("slice_scatter", dim, self.ndim)
@@ -347,6 +355,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return UnfoldFunction.apply(self, dim=axis, size=size, step=step)  # a view (functions/strided.py)
 
     def split_with_sizes(self, split_sizes, dim: int = 0):
+        """Views of consecutive pieces along ``dim``, of the given sizes (they must add up to its size)."""
         if not isinstance(split_sizes, (tuple, list)):
             raise TypeError(
                 f"split_with_sizes: split_sizes must be a list of ints, got {type(split_sizes).__name__}"
@@ -392,9 +401,11 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self._split_by("dsplit", 3, 2, indices_or_sections)
 
     def narrow_copy(self, dim: int, start: int, length: int):
+        """``narrow(dim, start, length)`` as a new tensor (not a view)."""
         return self.narrow(dim, start, length).clone()
 
     def sum_to_size(self, *size):
+        """Summed over the dimensions broadcasting would have added or stretched, down to ``size``."""
         if not size:
             raise TypeError("sum_to_size: missing the size (ints, or one tuple of ints)")
         size = tuple(size[0]) if len(size) == 1 and isinstance(size[0], (tuple, list)) else size
@@ -411,6 +422,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- renorm, fill_diagonal_
     def renorm(self, p: float, dim: int, maxnorm: float):
+        """A copy whose slices along ``dim`` have ``p``-norm at most ``maxnorm`` (larger ones scaled down)."""
         if not self.dtype.is_floating_point:
             raise RuntimeError(f"renorm: needs a floating-point tensor, got {self.dtype}")
         if self.ndim < 2:
@@ -439,12 +451,15 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     # ----------------------------------------------------------------- in-place forms
     def index_add_(self, dim: int, index, source, *, alpha: float = 1):
+        """In-place :meth:`index_add`."""
         return self._write("index_add_", self.index_add(dim, index, source, alpha=alpha))
 
     def index_copy_(self, dim: int, index, source):
+        """In-place :meth:`index_copy`."""
         return self._write("index_copy_", self.index_copy(dim, index, source))
 
     def index_fill_(self, dim: int, index, value):
+        """In-place :meth:`index_fill`."""
         return self._write("index_fill_", self.index_fill(dim, index, value))
 
     def index_put_(self, indices, values, accumulate: bool = False):
@@ -457,14 +472,17 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return self._write("masked_scatter_", self.masked_scatter(mask, source))
 
     def scatter_reduce_(self, dim: int, index, src, reduce: str, *, include_self: bool = True):
+        """In-place :meth:`scatter_reduce`."""
         result = self.scatter_reduce(dim, index, src, reduce, include_self=include_self)
         return self._write("scatter_reduce_", result)
 
     def index_reduce_(self, dim: int, index, source, reduce: str, *, include_self: bool = True):
+        """In-place :meth:`index_reduce`."""
         result = self.index_reduce(dim, index, source, reduce, include_self=include_self)
         return self._write("index_reduce_", result)
 
     def renorm_(self, p: float, dim: int, maxnorm: float):
+        """In-place :meth:`renorm`."""
         return self._write("renorm_", self.renorm(p, dim, maxnorm))
 
 

@@ -94,5 +94,17 @@ def numpy_keyword_names(cls: type) -> type:
         except (TypeError, ValueError):  # (no signature: nothing to alias)
             continue
         if wrapped is not method:
+            if wrapped.__doc__ is None:  # an undocumented override: the docstring where a base defines it
+                wrapped.__doc__ = _inherited_doc(cls, name)
             setattr(cls, name, wrapped)
     return cls
+
+
+def _inherited_doc(cls: type, name: str) -> str | None:
+    """The first docstring of ``name`` along ``cls``'s MRO (the wrapper, set on ``cls`` itself, is what
+    ``inspect.getdoc`` then finds; the method it wraps may live on a mixin whose bases lack the docstring)."""
+    for base in cls.__mro__:
+        doc = getattr(vars(base).get(name), "__doc__", None)
+        if doc:
+            return doc
+    return None
