@@ -8,12 +8,14 @@ crops and padding are exact, warps agree to float32 rounding (nearest: exactly).
 from __future__ import annotations
 
 import importlib
+import warnings
 
 import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_vision.transforms.functional as F
 from tt_vision import transforms
+from tt_vision.transforms_warp import perspective_coefficients
 
 RAMP = np.arange(20, dtype=np.float32).reshape(1, 4, 5)  # one 4x5 image, pixel values 0 … 19
 
@@ -286,3 +288,107 @@ def test_normalize_and_to_tensor_are_the_transforms():
     assert F.to_tensor(pixels[..., 0]).shape == (1, 2, 4)  # (H, W): one channel
     out = F.normalize(tensor, (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
     np.testing.assert_allclose(out.numpy(), (tensor.numpy() - 0.5) / 0.25, rtol=1e-6)
+
+
+def test_crop_arguments_are_checked():
+    with pytest.raises(
+        TypeError, match=r"crop: top, left, height and width must be ints, got \(1.5, 0, 2, 2\)"
+    ):
+        F.crop(RAMP, 1.5, 0, 2, 2)
+    with pytest.raises(
+        ValueError, match=r"crop: size must be a positive int or \(height, width\), got \(0, 2\)"
+    ):
+        F.crop(RAMP, 0, 0, 0, 2)
+    np.testing.assert_array_equal(F.crop(RAMP, np.int64(1), 0, 1, 2)[0], [[5, 6]])  # NumPy ints are ints
+    np.testing.assert_array_equal(F.five_crop(RAMP, [2])[0][0], [[0, 1], [5, 6]])  # [size] is size
+
+
+@pytest.mark.parametrize(
+    ("padding", "mode", "expected"),
+    [  # torchvision 0.28's values: negative sides crop first
+        ([0, 1, -1, 0], "constant", [[7, 7], [0, 1], [3, 4]]),
+        ([1, -1, -1, 1], "edge", [[3, 3, 4], [3, 3, 4]]),
+        ([3, 0, 3, 0], "symmetric", [[2, 1, 0, 0, 1, 2, 2, 1, 0], [5, 4, 3, 3, 4, 5, 5, 4, 3]]),
+    ],
+)
+def test_pad_with_negative_and_wide_sides(padding, mode, expected):
+    np.testing.assert_array_equal(F.pad(SMALL, padding, 7 if mode == "constant" else 0, mode)[0], expected)
+
+
+@pytest.mark.parametrize(
+    ("padding", "mode"),
+    [([-1, 0, 2, 0], "reflect"), ([3, 0, 0, 0], "reflect"), ([4, 0, 0, 0], "symmetric")],
+)
+def test_pad_limits_apply_to_each_side_after_cropping(padding, mode):
+    with pytest.raises(ValueError, match=f"pad: {mode} padding"):
+        F.pad(SMALL, padding, 0, mode)
+
+
+def test_warps_about_a_given_centre_match_torchvision():
+    # torchvision 0.28's values; the centres are not symmetric, so x and y cannot be swapped
+    np.testing.assert_array_equal(
+        F.rotate(RAMP, 30.0, center=[1, 3])[0],
+        [[1, 7, 8, 14, 0], [6, 7, 13, 13, 19], [10, 11, 17, 18, 0], [15, 16, 0, 0, 0]],
+    )
+    expanded = F.rotate(RAMP, 30.0, expand=True, center=[0, 0])[0]  # expand about a corner: 6 x 7
+    np.testing.assert_array_equal(
+        expanded,
+        [
+            [0, 0, 1, 2, 8, 9, 0],
+            [0, 0, 6, 6, 12, 13, 19],
+            [0, 0, 10, 11, 17, 18, 0],
+            [0, 0, 10, 15, 16, 0, 0],
+            [0] * 7,
+            [0] * 7,
+        ],
+    )
+    np.testing.assert_array_equal(
+        F.affine(RAMP, 25.0, [1, 0], 1.0, [0.0, 0.0], center=[4, 1])[0],
+        [[0, 10, 6, 7, 3], [15, 11, 11, 12, 8], [0, 16, 17, 13, 14], [0, 0, 0, 18, 19]],
+    )
+    sheared = [
+        [0.0, 0.4540448, 1.4540447, 2.4540446, 3.4540446],
+        [4.0900745, 5.818015, 6.818015, 7.8180146, 8.818015],
+        [10.181985, 11.181985, 12.181985, 13.181986, 11.452211],
+        [15.545956, 16.545956, 17.545956, 18.545956, 8.626852],
+    ]  # one shear angle: along x only
+    np.testing.assert_allclose(F.affine(RAMP, 0.0, [0, 0], 1.0, 20.0, "bilinear")[0], sheared, atol=1e-5)
+
+
+def test_a_true_perspective_matches_torchvision():
+    corners, moved = [[0, 0], [4, 0], [4, 3], [0, 3]], [[1, 1], [4, 0], [3, 3], [0, 2]]
+    np.testing.assert_allclose(
+        perspective_coefficients(corners, moved),
+        [-5.0, -5.0, 10.0, -1.875, -5.625, 7.5, -0.875, -1.125],
+        rtol=1e-6,
+    )
+    expected = [
+        [np.nan, 0.0, 1.1785715, 4.3809524, 6.642857],  # a NaN position (0 / 0) reads NaN, as torchvision
+        [2.9166665, 8.875, 10.26087, 11.0, 11.45946],
+        [15.888888, 15.2, 14.8125, 14.564102, 14.391304],
+        [10.671812, 17.499136, 17.365852, 16.791666, 16.363636],
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division warning for the point at infinity
+        np.testing.assert_allclose(F.perspective(RAMP, corners, moved)[0], expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_array_equal(
+        F.perspective(RAMP, corners, moved, "nearest")[0],
+        [[0, 0, 2, 3, 9], [5, 7, 8, 14, 14], [17, 13, 13, 14, 14], [17, 18, 18, 19, 14]],
+    )
+
+
+def test_one_pixel_wide_images_warp():
+    column = np.arange(1, 5, dtype=np.float32).reshape(1, 4, 1)  # torchvision 0.28's values
+    np.testing.assert_array_equal(F.rotate(column, 90.0)[0], [[0], [3], [3], [0]])
+    np.testing.assert_array_equal(F.rotate(column.reshape(1, 1, 4), 90.0)[0], [[0, 3, 3, 0]])
+    np.testing.assert_array_equal(F.rotate(column, 30.0)[0], [[0], [2], [3], [0]])
+
+
+def test_float64_images_are_warped_in_float64():
+    images = np.random.default_rng(0).random((2, 3, 6, 6))
+    quarter = F.rotate(images, 90.0, "bilinear")  # counter-clockwise: np.rot90's sense
+    np.testing.assert_allclose(quarter, np.rot90(images, 1, axes=(-2, -1)), rtol=0, atol=1e-13)
+    half = F.affine(images, 180.0, [0, 0], 1.0, 0.0, "bilinear")
+    np.testing.assert_allclose(half, images[..., ::-1, ::-1], rtol=0, atol=1e-13)
+    square = [[0, 0], [5, 0], [5, 5], [0, 5]]
+    np.testing.assert_allclose(F.perspective(images, square, square), images, rtol=0, atol=1e-12)

@@ -111,14 +111,12 @@ def crop(img, top: int, left: int, height: int, width: int):
     _pair("crop", (height, width))
     array, is_tensor, single = _unwrap(img)
     h, w = array.shape[2:]
-    bottom, right = top + height, left + width
-    inside = array[..., max(top, 0) : max(bottom, 0), max(left, 0) : max(right, 0)]
-    if top >= 0 and left >= 0 and bottom <= h and right <= w:
-        return _wrap(np.ascontiguousarray(inside), is_tensor, single)
     out = np.zeros((*array.shape[:2], height, width), array.dtype)
-    rows, cols = min(bottom, h) - max(top, 0), min(right, w) - max(left, 0)
-    if rows > 0 and cols > 0:
-        out[..., max(-top, 0) : max(-top, 0) + rows, max(-left, 0) : max(-left, 0) + cols] = inside
+    first_row, first_col = max(top, 0), max(left, 0)  # the part inside the image (possibly empty)
+    last_row, last_col = max(min(top + height, h), first_row), max(min(left + width, w), first_col)
+    out[..., first_row - top : last_row - top, first_col - left : last_col - left] = array[
+        ..., first_row:last_row, first_col:last_col
+    ]
     return _wrap(out, is_tensor, single)
 
 

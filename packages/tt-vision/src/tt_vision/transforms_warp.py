@@ -60,13 +60,11 @@ def inverse_affine_matrices(center, angle, translate, scale, shear) -> np.ndarra
     b = -np.cos(rot - sy) * np.tan(sx) / np.cos(sy) - np.sin(rot)
     c = np.sin(rot - sy) / np.cos(sy)
     d = -np.sin(rot - sy) * np.tan(sx) / np.cos(sy) + np.cos(rot)
-    scale = np.asarray(scale, float)
     m0, m1, m3, m4 = d / scale, -b / scale, -c / scale, a / scale  # det [[a, b], [c, d]] = 1
     m2 = m0 * (-cx - tx) + m1 * (-cy - ty) + cx
     m5 = m3 * (-cx - tx) + m4 * (-cy - ty) + cy
-    zero = np.zeros_like(m0)
-    rows = [np.broadcast_arrays(m0, m1, m2 + zero), np.broadcast_arrays(m3, m4, m5 + zero)]
-    return np.stack([np.stack(row, axis=-1) for row in rows], axis=-2)
+    entries = np.broadcast_arrays(m0, m1, m2, m3, m4, m5)
+    return np.stack(entries, axis=-1).reshape(*entries[0].shape, 2, 3)
 
 
 def affine_grid_pixels(matrices: np.ndarray, size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
@@ -105,15 +103,15 @@ def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
         out = _nearest(values, grid)
     else:
         with no_grad():
-            out = grid_sample(
-                Tensor.from_array(values), Tensor.from_array(np.ascontiguousarray(grid)), mode=mode
+            sampled = grid_sample(
+                Tensor.from_array(values), Tensor.from_array(np.ascontiguousarray(grid)), mode
             )
-        out = out.array
+        out = sampled.array
     if fills is not None:
         out, inside = out[:, :-1], out[:, -1:]
         colour = fills.astype(dtype).reshape(1, -1, 1, 1)
-        if mode == "nearest":
-            out = np.where(inside < 0.5, colour, out)
+        if mode == "nearest":  # the ones channel read by nearest is exactly 0 or 1 (torchvision tests < ½)
+            out = np.where(inside == 0, colour, out)
         else:
             out = out * inside + (1.0 - inside) * colour
     return _wrap(np.ascontiguousarray(round_into(out, array.dtype), dtype=array.dtype), is_tensor, single)
@@ -257,7 +255,10 @@ def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None
     base[..., 0] = np.linspace(0.5, width - 0.5, width, dtype=dtype)
     base[..., 1] = np.linspace(0.5, height - 0.5, height, dtype=dtype)[:, None]
     base[..., 2] = 1
-    grid = (base @ top) / (base @ bottom) - 1.0
+    with np.errstate(
+        divide="ignore", invalid="ignore"
+    ):  # a point mapped to infinity reads NaN, as in PyTorch
+        grid = (base @ top) / (base @ bottom) - 1.0
     return warp(img, grid[None], mode, fill, "perspective")
 
 
