@@ -301,6 +301,8 @@ def test_crop_arguments_are_checked():
         F.crop(RAMP, 0, 0, 0, 2)
     np.testing.assert_array_equal(F.crop(RAMP, np.int64(1), 0, 1, 2)[0], [[5, 6]])  # NumPy ints are ints
     np.testing.assert_array_equal(F.five_crop(RAMP, [2])[0][0], [[0, 1], [5, 6]])  # [size] is size
+    whole = F.five_crop(RAMP, (4, 5))  # as large as the image: five copies of it
+    assert all(np.array_equal(part, RAMP) for part in whole)
 
 
 @pytest.mark.parametrize(
