@@ -325,3 +325,51 @@ def test_random_containers_refuse_shape_changes_and_bad_weights():
     with pytest.raises(ValueError, match=r"RandomApply: p must be in \[0, 1\]"):
         RandomApply([], p=-0.1)
     assert "p=0.5" in repr(RandomApply([Pad(1)])) and "Pad(padding=1" in repr(RandomOrder([Pad(1)]))
+
+
+def test_resized_crop_boxes_of_one_pixel_fit_and_of_none_fall_back():
+    ones = RandomResizedCrop(4, scale=(0.01, 0.012), ratio=(1.0, 1.0)).boxes(50, 10, 10)
+    assert (ones[:, 2:] == 1).all() and len(
+        np.unique(ones[:, :2], axis=0)
+    ) > 1  # 1 x 1 boxes, placed at random
+    empty = RandomResizedCrop(4, scale=(0.001, 0.002), ratio=(1.0, 1.0)).boxes(50, 10, 10)
+    np.testing.assert_array_equal(empty, [[0, 0, 10, 10]] * 50)  # round(sqrt(area)) = 0 never fits
+
+
+def test_affine_parameter_shapes_and_limits():
+    angle, translate, scale, shear = RandomAffine(10).parameters(5, 8, 9)
+    assert angle.shape == (5,) and translate.shape == (5, 2) and scale.shape == (5,) and shear.shape == (5, 2)
+    assert not translate.any() and (scale == 1).all() and not shear.any()
+    whole = RandomAffine(0, translate=(1.0, 1.0), generator=tt_tensor.Generator().manual_seed(0))
+    assert np.abs(whole.parameters(500, 8, 9)[1]).max(axis=0).tolist() == [
+        9,
+        8,
+    ]  # a shift up to the whole image
+
+
+def test_containers_pass_each_chosen_image_its_own_values():
+    images = batch_of(6)
+    plus_one = Lambda(lambda x: x + 1)
+    np.testing.assert_allclose(RandomApply([plus_one], p=1.0)(images), images + 1)
+    chosen = RandomChoice([plus_one, plus_one], p=[0.25, 0.25])(autograd.tensor(images))  # weights normalised
+    np.testing.assert_allclose(chosen.numpy(), images + 1)
+
+
+def test_reprs_name_the_arguments():
+    assert repr(FiveCrop([5])) == "FiveCrop(size=(5, 5))"
+    assert repr(RandomResizedCrop(8, scale=(0.5, 1.0))) == (
+        "RandomResizedCrop(size=(8, 8), scale=(0.5, 1.0), ratio=(0.75, 1.3333), interpolation=bilinear, "
+        "antialias=True)"
+    )
+    assert (
+        repr(RandomRotation(10))
+        == "RandomRotation(degrees=[-10.0, 10.0], interpolation=nearest, expand=False, fill=0)"
+    )
+    assert repr(RandomAffine(5, scale=(0.9, 1.1))) == (
+        "RandomAffine(degrees=[-5.0, 5.0], translate=None, scale=(0.9, 1.1), shear=None, "
+        "interpolation=nearest, fill=0)"
+    )
+    assert (
+        repr(RandomChoice([Pad(1)], p=[1.0]))
+        == "RandomChoice(\n    Pad(padding=1, fill=0, padding_mode=constant)\n)(p=[1.0])"
+    )

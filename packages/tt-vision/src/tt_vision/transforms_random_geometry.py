@@ -245,13 +245,13 @@ class RandomRotation:
                     f"{len(array)} images cannot share one; rotate one image at a time or use expand=False"
                 )
             return rotate(images, float(angles[0]), self.interpolation, True, self.center, self.fill)
-        zeros = np.zeros((len(array), 2))
+        no_shift = (0.0, 0.0)  # broadcast against the angles: one matrix per image
         return affine_images(
             images,
             -angles,
-            zeros,
-            np.ones(len(array)),
-            zeros,
+            no_shift,
+            1.0,
+            no_shift,
             self.interpolation,
             self.fill,
             self.center,
