@@ -67,6 +67,7 @@ def get_image_size(img) -> list[int]:
 
 
 def get_image_num_channels(img) -> int:
+    """The number of channels ``C``."""
     return get_dimensions(img)[0]
 
 
