@@ -344,6 +344,17 @@ def test_warps_about_a_given_centre_match_torchvision():
             [0] * 7,
         ],
     )
+    # torchvision's expanded sizes about other corners (each corner of the image decides one of them)
+    assert F.rotate(RAMP, 120.0, expand=True, center=[5, 4]).shape == (1, 7, 6)
+    below = F.rotate(RAMP, -30.0, expand=True, center=[0, 4])[0]
+    assert below.shape == (6, 7)
+    lower = [
+        [0, 0, 5, 0, 1, 0, 0],
+        [0, 0, 5, 6, 2, 3, 0],
+        [0, 15, 11, 11, 7, 8, 4],
+        [0, 0, 16, 17, 13, 14, 0],
+    ]
+    np.testing.assert_array_equal(below[2:], lower)
     np.testing.assert_array_equal(
         F.affine(RAMP, 25.0, [1, 0], 1.0, [0.0, 0.0], center=[4, 1])[0],
         [[0, 10, 6, 7, 3], [15, 11, 11, 12, 8], [0, 16, 17, 13, 14], [0, 0, 0, 18, 19]],
