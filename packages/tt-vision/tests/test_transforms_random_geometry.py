@@ -334,6 +334,12 @@ def test_resized_crop_boxes_of_one_pixel_fit_and_of_none_fall_back():
     ) > 1  # 1 x 1 boxes, placed at random
     empty = RandomResizedCrop(4, scale=(0.001, 0.002), ratio=(1.0, 1.0)).boxes(50, 10, 10)
     np.testing.assert_array_equal(empty, [[0, 0, 10, 10]] * 50)  # round(sqrt(area)) = 0 never fits
+    # extreme ratios: a try with one side 0 does not fit either; the fallback is then empty too
+    # (torchvision's get_params gives the same boxes), but central, not at a random place
+    thin = RandomResizedCrop(4, scale=(0.01, 0.012), ratio=(0.01, 0.01)).boxes(50, 10, 10)
+    np.testing.assert_array_equal(thin, [[0, 5, 10, 0]] * 50)
+    flat = RandomResizedCrop(4, scale=(0.01, 0.012), ratio=(100.0, 100.0)).boxes(50, 10, 10)
+    np.testing.assert_array_equal(flat, [[5, 0, 0, 10]] * 50)
 
 
 def test_affine_parameter_shapes_and_limits():
