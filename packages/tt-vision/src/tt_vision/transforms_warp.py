@@ -121,15 +121,17 @@ def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """``grid_sample(values, grid, 'nearest')``, positions unnormalised in the grid's dtype (float32).
 
     As PyTorch's CPU kernel does: a point landing exactly on a half pixel in float32 rounds to
-    even there, where a float64 position (``grid_sample``'s) may sit just past the half. One gather.
+    even there, where a float64 position (``grid_sample``'s) may sit just past the half. One
+    gather per image of flat pixel indices, outside points reading a zero slot past the pixels.
     """
-    b, _, h, w = values.shape
+    b, c, h, w = values.shape
     x = np.rint(((grid[..., 0] + 1) * w - 1) / 2)
     y = np.rint(((grid[..., 1] + 1) * h - 1) / 2)
     inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)  # False for NaN too
-    cols, rows = np.where(inside, x, 0).astype(np.intp), np.where(inside, y, 0).astype(np.intp)
-    out = values[np.arange(b)[:, None, None], :, rows, cols]  # (B, oh, ow, C)
-    return np.where(inside[:, None], np.moveaxis(out, -1, 1), 0).astype(values.dtype)
+    index = np.where(inside, y * w + x, h * w).astype(np.intp).reshape(b, 1, -1)
+    pixels = np.concatenate([values.reshape(b, c, h * w), np.zeros((b, c, 1), values.dtype)], axis=2)
+    out = np.take_along_axis(pixels, np.broadcast_to(index, (b, c, index.shape[2])), axis=2)
+    return out.reshape(b, c, *grid.shape[1:3])
 
 
 def _centre_offset(op: str, center, height: int, width: int) -> list[float]:
