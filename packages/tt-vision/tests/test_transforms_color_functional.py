@@ -8,6 +8,8 @@ float32 ones by their sum, a weighted sum and two pixels, to float32 rounding.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -305,16 +307,45 @@ def test_edge_cases_follow_torchvision():
     np.testing.assert_array_equal(F.posterize(U, 8), U)
     flat = np.full((1, 3, 4, 4), 77, np.uint8)
     flat[0, 1] = np.arange(16).reshape(4, 4)  # channel 1 varies, 0 and 2 are flat
-    stretched = F.autocontrast(flat)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero on the way
+        stretched = F.autocontrast(flat)
     np.testing.assert_array_equal(stretched[0, [0, 2]], flat[0, [0, 2]])  # flat channels: unchanged
     assert stretched[0, 1].min() == 0 and stretched[0, 1].max() == 255
     two_values = np.zeros((1, 1, 2, 2), np.uint8)
     two_values[..., 0, 0] = 9  # step = (4 - count of the largest value) // 255 = 0: unchanged
     np.testing.assert_array_equal(F.equalize(two_values), two_values)
-    thin = FLOAT[:, :, :2]  # 2 rows: too small to sharpen, returned as it is
-    assert F.adjust_sharpness(thin, 2.0) is thin
-    np.testing.assert_array_equal(F.adjust_sharpness(FLOAT[..., :2], 2.0), FLOAT[..., :2])
+    thin, narrow = FLOAT[:, :, :2], FLOAT[..., :2]  # 2 rows or 2 columns: too small to sharpen
+    assert F.adjust_sharpness(thin, 2.0) is thin and F.adjust_sharpness(narrow, 2.0) is narrow
+    three = F.adjust_sharpness(U[..., :3], 2.0)  # 3 columns: the middle one is sharpened
+    np.testing.assert_array_equal(three[..., [0, 2]], U[..., [0, 2]])
+    assert (three[:, :, 1, 1] != U[:, :, 1, 1]).any()
     np.testing.assert_array_equal(F.solarize(U, 255), np.where(U == 255, 0, U))
+
+
+def test_hue_of_gray_pixels_and_of_a_hue_that_wraps_to_one():
+    # torchvision 0.28: the first pixel's hue is 0.0833333731; shifted by minus the next float32 up,
+    # it lands just below 0, which float32 rounds to 1.0 (sector 6, taken as 0). Gray, black and
+    # white pixels have no hue and stay as they are.
+    image = np.array([[[0.8, 0.5, 0.0, 1.0]], [[0.5, 0.5, 0.0, 1.0]], [[0.2, 0.5, 0.0, 1.0]]], np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 0 / 0 for the gray pixels
+        out = F.adjust_hue(image, -0.08333338052034378)
+    expected = [[0.8, 0.5, 0.0, 1.0], [0.2, 0.5, 0.0, 1.0], [0.2, 0.5, 0.0, 1.0]]
+    np.testing.assert_array_equal(out.reshape(3, 4), np.array(expected, np.float32))
+    np.testing.assert_array_equal(F.adjust_hue(image, 0.5)[:, :, 1:], image[:, :, 1:])  # 0.5 is allowed
+
+
+def test_equalize_is_torchvisions_on_a_larger_image():
+    batch, channel, row, column = np.meshgrid(
+        np.arange(2), np.arange(3), np.arange(16), np.arange(20), indexing="ij"
+    )
+    image = ((row * row * 7 + column * 3 + channel * 50 + batch * 20) % 256).astype(np.uint8)
+    out = F.equalize(image).astype(np.int64)
+    weights = np.arange(16 * 20).reshape(16, 20) % 7 - 3
+    # torchvision 0.28's output: per image and channel, the sum and the sum weighted by `weights`.
+    assert out.sum(axis=(2, 3)).tolist() == [[48857, 48850, 48862], [48852, 48853, 48869]]
+    assert (out * weights).sum(axis=(2, 3)).tolist() == [[-519, -2488, -1866], [1644, -1892, -2208]]
 
 
 def test_erase_one_rectangle_or_one_per_image():

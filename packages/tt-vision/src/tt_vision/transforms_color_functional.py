@@ -116,7 +116,7 @@ def rgb_to_grayscale(img: object, num_output_channels: int = 1) -> object:
         raise ValueError(f"rgb_to_grayscale: num_output_channels must be 1 or 3, got {num_output_channels}")
     gray = _gray(array) if array.shape[1] == 3 else array.copy()
     if num_output_channels == 3:
-        gray = np.repeat(gray, 3 // gray.shape[1], axis=1)
+        gray = np.repeat(gray, 3, axis=1)
     return _wrap(gray, is_tensor, single)
 
 
