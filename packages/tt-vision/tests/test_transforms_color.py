@@ -149,8 +149,12 @@ def test_random_transforms_repr_and_defaults_are_torchvisions():
     for bad in (lambda: T.RandomInvert(p=1.5), lambda: T.RandomGrayscale(p=-0.1)):
         with pytest.raises(ValueError, match=r"Random\w+: p must be a probability in \[0, 1\]"):
             bad()
-    with pytest.raises(ValueError, match="RandomPosterize: bits must be between 0 and 8, got 9"):
-        T.RandomPosterize(9)
+    for bits in (9, -1):
+        with pytest.raises(ValueError, match=f"RandomPosterize: bits must be between 0 and 8, got {bits}"):
+            T.RandomPosterize(bits)
+    # the bounds are allowed
+    assert T.RandomPosterize(0).bits == 0 and T.RandomPosterize(8, p=1.0).p == 1.0
+    assert T.RandomInvert(p=0.0).p == 0.0 and T.RandomAdjustSharpness(0).sharpness_factor == 0
     with pytest.raises(
         ValueError, match=r"RandomAdjustSharpness: sharpness_factor \(-1\) must be non-negative"
     ):
@@ -176,6 +180,7 @@ def test_gaussian_blur_draws_a_sigma_per_image():
     # torchvision 0.28's draws over 4000 calls: min 0.200, max 1.800, mean 0.992.
     many = tt_tensor.numpy_generator(seeded(0)).uniform(0.2, 1.8, size=4000)
     assert abs(many.mean() - 1.0) < 0.03
+    assert T.GaussianBlur(1, (1.0, 1.0)).sigma == (1.0, 1.0)  # a 1-tap kernel, a fixed range: allowed
     fixed = T.GaussianBlur([3], 0.7)(PIXELS)
     assert fixed.dtype == np.uint8
     np.testing.assert_array_equal(fixed, F.gaussian_blur(PIXELS, 3, 0.7))
@@ -214,10 +219,13 @@ def test_random_erasing_draws_follow_torchvisions():
     assert 14.0 < h.mean() < 15.6 and 14.6 < w.mean() < 16.2 and 212 < area.mean() < 230
     assert 20 <= area.min() < 30 and 420 < area.max() <= 444
     assert 8.0 < i.mean() < 9.2 and 11.8 < j.mean() < 13.2
+    assert i.min() == 0 and j.min() == 0 and (i + h == 32).any() and (j + w == 40).any()  # every place
     small = T.RandomErasing(p=1.0, scale=(0.02, 0.9), generator=seeded(0))
     _, _, h, w, found = small.get_params(4000, 4, 4)
     assert 0 < (~found).sum() < 40  # torchvision: 0.2 % of 4 x 4 images find no fit in ten tries
-    assert (h[~found] == 0).all() and (h[found] < 4).all()
+    assert (h[~found] == 0).all() and (w[~found] == 0).all() and (h[found] < 4).all()
+    assert T.RandomErasing(scale=(0.0, 1.0), ratio=(1.0, 1.0)).scale == (0.0, 1.0)  # the bounds: allowed
+    assert T.RandomErasing(scale=(0.1, 0.1)).scale == (0.1, 0.1)
 
 
 def test_random_erasing_fills_the_drawn_rectangles():
@@ -271,6 +279,7 @@ def test_random_erasing_random_values_and_in_place():
         ),
         (lambda: T.RandomErasing(scale=(0.5, 0.1)), ValueError, r"must be \(min, max\)"),
         (lambda: T.RandomErasing(ratio=(3.0, 0.3)), ValueError, r"ratio \(3.0, 0.3\) must be \(min, max\)"),
+        (lambda: T.RandomErasing(scale=(-0.1, 0.5)), ValueError, r"scale \(-0.1, 0.5\) must lie in \[0, 1\]"),
         (
             lambda: T.RandomErasing(scale=(0.1, 1.2)),
             ValueError,

@@ -286,6 +286,10 @@ def test_gamma_gain_per_image_and_blur_sigma_per_image():
         )
         for k in range(2):
             np.testing.assert_array_equal(batched[k], F.gaussian_blur(big[k], (3, 5), list(per_image[k])))
+    three = np.concatenate([FLOAT, FLOAT[:1]])
+    per_image = F.gaussian_blur(three, (3, 3), np.array([0.5, 1.0, 1.5]))  # (B,): the same σ on both axes
+    np.testing.assert_array_equal(per_image[2], F.gaussian_blur(three[2], 3, 1.5))
+    np.testing.assert_array_equal(F.gaussian_blur(U, 1, 2.0), U)  # a 1-tap kernel changes nothing
     pair = F.gaussian_blur(FLOAT, 3, (0.8, 1.2))  # a batch of two: a pair is torchvision's (σx, σy)
     np.testing.assert_array_equal(pair[1], F.gaussian_blur(FLOAT[1], [3, 3], [0.8, 1.2]))
     np.testing.assert_array_equal(F.gaussian_blur(FLOAT, 3, [0.8]), F.gaussian_blur(FLOAT, 3, 0.8))
@@ -420,6 +424,15 @@ def test_erase_one_rectangle_or_one_per_image():
             r"gaussian_blur: kernel_size must be odd positive ints \(kx, ky\), got 4",
         ),
         (lambda: F.gaussian_blur(U, (3, 3, 3)), ValueError, "kernel_size must be odd positive ints"),
+        (lambda: F.gaussian_blur(U, (3, -1)), ValueError, "kernel_size must be odd positive ints"),
+        (lambda: F.gaussian_blur(U, [3.5, 3]), ValueError, "kernel_size must be odd positive ints"),
+        (lambda: F.gaussian_blur(U, 3, []), ValueError, r"gaussian_blur: sigma must be .* got shape \(0,\)"),
+        (lambda: F.gaussian_blur(U, 3, [1.0, 1.0, 1.0]), ValueError, r"got shape \(3,\)"),
+        (
+            lambda: F.gaussian_blur(U, (9, 3)),
+            ValueError,
+            r"kernel_size \(9, 3\) needs reflect padding \(4, 1\)",
+        ),
         (
             lambda: F.gaussian_blur(U, 3.0),
             TypeError,

@@ -66,10 +66,7 @@ class _RandomApply:
     def __init__(self, p: float = 0.5, generator: Generator | None = None) -> None:
         self.p, self.generator = _check_p(type(self).__name__, p), generator
 
-    def apply(self, array: np.ndarray) -> np.ndarray:
-        raise NotImplementedError
-
-    def __call__(self, images: object) -> object:
+    def __call__(self, images: object) -> object:  # subclasses define apply(array) -> array
         return _some(images, self.p, self.generator, self.apply)
 
     def __repr__(self) -> str:
@@ -355,7 +352,7 @@ class RandomErasing:
             )
         chosen = numpy_generator(self.generator).random(b) < self.p
         i, j, h, w, found = self.get_params(b, height, width)
-        h, w = np.where(chosen & found, h, 0), np.where(chosen & found, w, 0)
+        h = np.where(chosen & found, h, 0)  # an empty rectangle: the image is kept
         if isinstance(value, str):
             out = array if self.inplace else array.copy()
             mask = np.broadcast_to(rectangles(out.shape, i, j, h, w), out.shape)
