@@ -329,6 +329,7 @@ def split_pixel_steps(transform: Callable | None) -> tuple[list[Callable], list[
 
 from . import transforms_color  # noqa: E402  (beyond the exercises: photometric transforms, batched)
 from .transforms_color import *  # noqa: E402, F403  (ColorJitter, GaussianBlur, Grayscale, Random*, ...)
+from .transforms_dtype import ConvertImageDtype  # noqa: E402
 from .transforms_geometry import CenterCrop, Resize  # noqa: E402  (beyond the exercises: they use _unwrap/_wrap)
 
-__all__ += transforms_color.__all__
+__all__ += [*transforms_color.__all__, "ConvertImageDtype"]

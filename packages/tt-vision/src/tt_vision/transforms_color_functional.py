@@ -321,5 +321,6 @@ def equalize(img: object) -> object:
 
 
 from .transforms_blur_erase import erase, gaussian_blur  # noqa: E402  (their own file: filtering, regions)
+from .transforms_dtype import convert_image_dtype  # noqa: E402
 
-__all__ += ["erase", "gaussian_blur"]
+__all__ += ["convert_image_dtype", "erase", "gaussian_blur"]
