@@ -350,6 +350,19 @@ def test_equalize_is_torchvisions_on_a_larger_image():
     # torchvision 0.28's output: per image and channel, the sum and the sum weighted by `weights`.
     assert out.sum(axis=(2, 3)).tolist() == [[48857, 48850, 48862], [48852, 48853, 48869]]
     assert (out * weights).sum(axis=(2, 3)).tolist() == [[-519, -2488, -1866], [1644, -1892, -2208]]
+    # 30 x 34 = 1020 pixels a channel, the largest value 2, 254 and 300 times: steps (1020 - count) // 255
+    # of 3, 3 (but 2 if divided by 256) and 2 (whose half, 1, rounds the table).
+    channel, row, column = np.meshgrid(np.arange(3), np.arange(30), np.arange(34), indexing="ij")
+    image = ((row * 7 + column * 3 + channel * 50) % 200).astype(np.uint8)
+    for c, count in enumerate((2, 254, 300)):
+        image.reshape(3, -1)[c, :count] = 250
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no division by zero for the channels with step 0
+        out = F.equalize(image).astype(np.int64)
+        F.equalize(np.zeros((1, 2, 2), np.uint8))
+    weights = np.arange(30 * 34).reshape(30, 34) % 7 - 3
+    assert out.sum(axis=(1, 2)).tolist() == [161898, 162030, 194626]  # torchvision 0.28's
+    assert (out * weights).sum(axis=(1, 2)).tolist() == [-467, -164, -1244]
 
 
 def test_erase_one_rectangle_or_one_per_image():
