@@ -31,6 +31,9 @@ def test_float_to_int_splits_the_unit_interval_into_equal_bins():
         convert_image_dtype(values, tt_tensor.uint8), [[[0, 127, 253, 0, 255, 255]]]
     )
     assert convert_image_dtype(values, tt_tensor.uint8)[0, 0, 4] == 255  # 0.999 * 255.999 = 255.74
+    assert (
+        convert_image_dtype(np.float32([[[0.9961]]]), np.uint8)[0, 0, 0] == 255
+    )  # 255.0006 (· 255.998: 254)
     halves = convert_image_dtype(np.array([[[0.5, 1.0]]]), np.int16)  # x * 32767.999
     np.testing.assert_array_equal(halves, [[[16383, 32767]]])
     assert convert_image_dtype(np.array([[[0.5]]]), np.int32)[0, 0, 0] == 1073741823  # float64 to int32
@@ -44,6 +47,10 @@ def test_int_to_int_multiplies_or_floor_divides_by_the_ratio_of_ranges():
         convert_image_dtype(np.array([[[255, 32767]]], np.int16), np.uint8), [[[1, 255]]]
     )
     np.testing.assert_array_equal(convert_image_dtype(np.array([[[127]]], np.int8), np.uint8), [[[254]]])
+    # factors 2 ** 23 both ways (not 2 ** 31 // 255), and a floor division, as torch's, for negative values
+    assert convert_image_dtype(np.array([[[2**30]]], np.int32), np.uint8)[0, 0, 0] == 128
+    assert convert_image_dtype(np.array([[[1]]], np.uint8), np.int32)[0, 0, 0] == 8388608
+    assert convert_image_dtype(np.array([[[-300]]], np.int16), np.int8)[0, 0, 0] == -2
 
 
 def test_same_dtype_passes_float_casts_and_tensors_stay_tensors():

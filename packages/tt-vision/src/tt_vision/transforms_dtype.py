@@ -50,11 +50,11 @@ def convert_image_dtype(image: object, dtype: object = tt_tensor.float32) -> obj
     elif target.kind == "f":
         out = array.astype(target) / target.type(np.iinfo(source).max)
     else:
-        low, high = np.iinfo(source).max, np.iinfo(target).max
-        if low > high:
-            out = (array // ((low + 1) // (high + 1))).astype(target)
+        source_max, target_max = np.iinfo(source).max, np.iinfo(target).max
+        if source_max > target_max:
+            out = (array // ((source_max + 1) // (target_max + 1))).astype(target)
         else:
-            out = array.astype(target) * target.type((high + 1) // (low + 1))
+            out = array.astype(target) * target.type((target_max + 1) // (source_max + 1))
     return Tensor.from_array(out) if is_tensor else out
 
 
