@@ -11,7 +11,8 @@ kind, dtype and rank; the parameters are torchvision's and apply to every image 
 ``tt_vision.transforms`` is a module, not a package, so this module (``tt_vision.transforms_functional``)
 is also entered in ``sys.modules`` under the dotted name at import: the same module object, no copy.
 
-Geometry: :func:`hflip`, :func:`vflip`, :func:`crop`, :func:`center_crop`, :func:`pad`,
+Photometric ones (``adjust_brightness``, ..., ``gaussian_blur``, ``erase``, ``convert_image_dtype``)
+come from :mod:`.transforms_color_functional`. Geometry: :func:`hflip`, :func:`vflip`, :func:`crop`, :func:`center_crop`, :func:`pad`,
 :func:`resize`, :func:`resized_crop`, :func:`five_crop`, :func:`ten_crop`, and the warps
 :func:`rotate`, :func:`affine`, :func:`perspective` (:mod:`.transforms_warp`); also
 :func:`normalize`, :func:`to_tensor`, :func:`get_dimensions`, :func:`get_image_size`,
@@ -232,8 +233,11 @@ __all__ = [
     "vflip",
 ]
 
-# The photometric functions (adjust_brightness, gaussian_blur, erase, ...) join this namespace
-# from their own file, transforms_color*.py, with one import line here:
-# from .transforms_color_functional import *  # noqa: E402, F403
+# The photometric functions (adjust_brightness, ..., gaussian_blur, erase, convert_image_dtype) join
+# this namespace from their own files.
+from . import transforms_color_functional  # noqa: E402
+from .transforms_color_functional import *  # noqa: E402, F403
+
+__all__ += transforms_color_functional.__all__
 
 sys.modules.setdefault("tt_vision.transforms.functional", sys.modules[__name__])
