@@ -12,7 +12,8 @@ kind, dtype and rank; the parameters are torchvision's and apply to every image 
 is also entered in ``sys.modules`` under the dotted name at import: the same module object, no copy.
 
 Photometric ones (``adjust_brightness``, ..., ``gaussian_blur``, ``erase``, ``convert_image_dtype``)
-come from :mod:`.transforms_color_functional`. Geometry: :func:`hflip`, :func:`vflip`, :func:`crop`, :func:`center_crop`, :func:`pad`,
+come from :mod:`.transforms_color_functional`.
+Geometry: :func:`hflip`, :func:`vflip`, :func:`crop`, :func:`center_crop`, :func:`pad`,
 :func:`resize`, :func:`resized_crop`, :func:`five_crop`, :func:`ten_crop`, and the warps
 :func:`rotate`, :func:`affine`, :func:`perspective` (:mod:`.transforms_warp`); also
 :func:`normalize`, :func:`to_tensor`, :func:`get_dimensions`, :func:`get_image_size`,
