@@ -13,13 +13,18 @@ import tt_nn.functional as F
 from tt_nn.functional.resample import resize_weights
 
 
-@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic"])
-@pytest.mark.parametrize("antialias", [False, True])
-@pytest.mark.parametrize("align_corners", [False, True])
+#: (mode, antialias, align_corners): the nearest modes take neither option (interpolate refuses them).
+OPTIONS = [("nearest", False, False), ("nearest-exact", False, False)] + [
+    (mode, antialias, corners)
+    for mode in ("bilinear", "bicubic")
+    for antialias in (False, True)
+    for corners in (False, True)
+]
+
+
+@pytest.mark.parametrize(("mode", "antialias", "align_corners"), OPTIONS)
 @pytest.mark.parametrize(("size_in", "size_out"), [(11, 4), (5, 13), (7, 7), (6, 1)])
 def test_matrix_is_interpolate_along_an_axis(mode, antialias, align_corners, size_in, size_out):
-    if mode.startswith("nearest") and (antialias or align_corners):
-        pytest.skip("interpolate takes neither for the nearest modes")
     x = np.random.default_rng(size_in * 31 + size_out).random((2, 3, size_in, 5))
     corners = None if mode.startswith("nearest") else align_corners
     expected = F.interpolate(
