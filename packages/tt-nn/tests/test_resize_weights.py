@@ -12,7 +12,6 @@ import tt_autograd as autograd
 import tt_nn.functional as F
 from tt_nn.functional.resample import resize_weights
 
-
 #: (mode, antialias, align_corners): the nearest modes take neither option (interpolate refuses them).
 OPTIONS = [("nearest", False, False), ("nearest-exact", False, False)] + [
     (mode, antialias, corners)
