@@ -8,7 +8,10 @@
 * one epoch of milestone 04's input pipeline — shuffled batches of 128
   through tt-optim's DataLoader, random crop (pad 4, reflect), random flip,
   normalise — as the median of several epochs, and what each step costs
-  per batch.
+  per batch;
+* the same epoch with torchvision's ImageNet-style geometry instead of the
+  crop: ``RandomResizedCrop(32, scale=(0.25, 1))`` (a box per image, resized
+  by per-image weight matrices), random flip, normalise.
 
 It needs CIFAR-10 (``$TINYTORCH_DATA`` or the cache); without it, the
 epoch is timed on random pixels of the same shape and the load is skipped.
@@ -43,6 +46,13 @@ def augmentation() -> T.Compose:
             T.RandomHorizontalFlip(),
             T.Normalize(MEAN, STD),
         ]
+    )
+
+
+def geometry_augmentation() -> T.Compose:
+    """An ImageNet-style training transform at CIFAR-10's size: a random box per image, resized back to 32."""
+    return T.Compose(
+        [T.RandomResizedCrop(32, scale=(0.25, 1.0)), T.RandomHorizontalFlip(), T.Normalize(MEAN, STD)]
     )
 
 
@@ -85,9 +95,9 @@ def load_training_set() -> tuple[VisionDataset, dict[str, float]]:
         return VisionDataset(pixels, np.zeros(50_000, dtype=np.int64)), times
 
 
-def epoch_seconds(data: VisionDataset, epochs: int) -> list[float]:
-    """Wall times of full passes of the DataLoader (batch 128, shuffled, augmented)."""
-    data.transform = augmentation()
+def epoch_seconds(data: VisionDataset, epochs: int, transform: T.Compose | None = None) -> list[float]:
+    """Wall times of full passes of the DataLoader (batch 128, shuffled, augmented by ``transform``)."""
+    data.transform = augmentation() if transform is None else transform
     loader = DataLoader(data, batch_size=128, shuffle=True, generator=tt.Generator(0))
     times = []
     for _ in range(epochs):
@@ -102,6 +112,7 @@ def step_costs(data: VisionDataset, repeats: int = 200) -> dict[str, float]:
     """Milliseconds per batch of 128 for each step of the pipeline, on the raw uint8 pixels as it runs."""
     rng = np.random.default_rng(0)
     crop, flip = T.RandomCrop(32, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()
+    resized_crop = T.RandomResizedCrop(32, scale=(0.25, 1.0))
     normalize = T.Normalize(MEAN, STD)
     batches = [np.sort(rng.choice(len(data), 128, replace=False)) for _ in range(repeats)]
     raw = data.pixels[batches[0]]
@@ -109,6 +120,7 @@ def step_costs(data: VisionDataset, repeats: int = 200) -> dict[str, float]:
         "gather": lambda i: data.pixels[batches[i]],
         "crop": lambda i: crop(raw),
         "flip": lambda i: flip(raw),
+        "resized crop": lambda i: resized_crop(raw),
         "to float": lambda i: to_float_images(raw),
         "normalise": lambda i: normalize.normalize(to_float_images(raw), inplace=True),
     }
@@ -129,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     with fresh_cache():
         data, load = load_training_set()
         epochs = epoch_seconds(data, 3 if args.quick else 6)
+        geometry = epoch_seconds(data, 3 if args.quick else 6, geometry_augmentation())
         costs = step_costs(data, 50 if args.quick else 200)
     if load:
         print(
@@ -139,6 +152,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"one epoch of batching + augmentation (391 batches of 128): first after loading {epochs[0]:.2f} s, "
         f"then median {statistics.median(epochs[1:]):.2f} s  (goal: well under 1 s)"
+    )
+    print(
+        f"the same epoch, RandomResizedCrop(32, scale=(0.25, 1)) for the crop: first {geometry[0]:.2f} s, "
+        f"then median {statistics.median(geometry[1:]):.2f} s"
     )
     print("per batch, ms: " + ", ".join(f"{name} {ms:.2f}" for name, ms in costs.items()))
     return 0

@@ -327,4 +327,36 @@ def split_pixel_steps(transform: Callable | None) -> tuple[list[Callable], list[
     return steps[:lead], steps[lead:]
 
 
+from . import transforms_color  # noqa: E402  (beyond the exercises: photometric transforms, batched)
+from . import transforms_functional as functional  # noqa: E402  (tt_vision.transforms.functional)
+from .transforms_color import *  # noqa: E402, F403  (ColorJitter, GaussianBlur, Grayscale, Random*, ...)
+from .transforms_dtype import ConvertImageDtype  # noqa: E402
+from .transforms_functional import InterpolationMode  # noqa: E402
 from .transforms_geometry import CenterCrop, Resize  # noqa: E402  (beyond the exercises: they use _unwrap/_wrap)
+from .transforms_random_apply import RandomApply, RandomChoice, RandomOrder  # noqa: E402
+from .transforms_random_geometry import (  # noqa: E402
+    FiveCrop,
+    Pad,
+    RandomAffine,
+    RandomResizedCrop,
+    RandomRotation,
+    RandomVerticalFlip,
+    TenCrop,
+)
+
+__all__ += [
+    *transforms_color.__all__,
+    "ConvertImageDtype",
+    "FiveCrop",
+    "InterpolationMode",
+    "Pad",
+    "RandomAffine",
+    "RandomApply",
+    "RandomChoice",
+    "RandomOrder",
+    "RandomResizedCrop",
+    "RandomRotation",
+    "RandomVerticalFlip",
+    "TenCrop",
+    "functional",
+]

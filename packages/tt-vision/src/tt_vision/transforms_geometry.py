@@ -29,6 +29,14 @@ from .transforms import _unwrap, _wrap
 RESIZE_MODES = ("nearest", "nearest-exact", "bilinear", "bicubic")
 
 
+def round_into(values: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """Float results back into an integer image ``dtype``: rounded (halves to even) and clamped."""
+    if np.dtype(dtype).kind not in "iu":
+        return values
+    info = np.iinfo(dtype)
+    return np.clip(np.round(values), info.min, info.max).astype(dtype)
+
+
 def _pair(op: str, size: object) -> tuple[int, int]:
     values = (size, size) if isinstance(size, int) else tuple(size)
     if len(values) != 2 or any(isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
@@ -88,11 +96,7 @@ class Resize:
             out = F.interpolate(
                 Tensor.from_array(values), size=size, mode=self.interpolation, antialias=antialias
             )
-        out = out.array
-        if array.dtype.kind in "iu":
-            info = np.iinfo(array.dtype)
-            out = np.clip(np.round(out), info.min, info.max).astype(array.dtype)
-        return _wrap(out, is_tensor, single)
+        return _wrap(round_into(out.array, array.dtype), is_tensor, single)
 
     def __repr__(self) -> str:
         return (

@@ -366,3 +366,25 @@ def _antialias_taps(mode: str, s_in: int, s_out: int, scale: float):
     positions = first + np.arange((stop - first).max())[:, None]
     weights = kernel((positions - centre + 0.5) * stretch) * (positions < stop)
     return np.minimum(positions, s_in - 1), weights / weights.sum(axis=0)  # (the nearest tap weighs > 0)
+
+
+def resize_weights(
+    size_in: int, size_out: int, mode: str = "bilinear", antialias: bool = False, align_corners: bool = False
+) -> np.ndarray:
+    """The ``(size_out, size_in)`` float64 matrix that resizes one axis as :func:`interpolate` does.
+
+    ``interpolate(x, size)`` along an axis is ``weights @ x`` along it (its taps, summed into a
+    dense matrix), for callers that resample many differently-sized windows to one size with
+    batched matrix products (tt-vision's ``RandomResizedCrop``: a crop box per image).
+    Modes: ``"nearest"``, ``"nearest-exact"``, ``"bilinear"``, ``"bicubic"`` (the 1-d kernels).
+    Cost: ``O(size_out · size_in)`` memory; the taps are ``O(size_out · taps)``.
+    """
+    scale = size_in / size_out
+    if antialias:
+        scale = ((size_in - 1) / (size_out - 1) if size_out > 1 else 0.0) if align_corners else scale
+        index, weight = _antialias_taps(mode, size_in, size_out, scale)
+    else:
+        index, weight = _taps(mode, size_in, size_out, scale, align_corners)
+    matrix = np.zeros((size_out, size_in))
+    np.add.at(matrix, (np.broadcast_to(np.arange(size_out), index.shape), index), weight)
+    return matrix

@@ -1,0 +1,108 @@
+"""``RandomApply``, ``RandomChoice``, ``RandomOrder``: torchvision's random containers, per image of a batch.
+
+Beyond module 08's exercises; exported by :mod:`tt_vision.transforms`. torchvision decides once
+per call, and a call there is one image; here a call is a batch, so each image gets its own
+decision (apply or not, which transform, which order), and each transform runs once on the
+images that drew it (a gather, the transform, a scatter back). The transforms inside must keep
+the images' shape, since the batch is put back together; random ones inside draw for the
+images they are given. Cost: one call of each transform per group of images, plus one copy.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from tt_tensor import Generator, numpy_generator
+
+from .transforms import Compose, _unwrap, _wrap
+
+
+def apply_to_groups(op: str, images: object, groups: np.ndarray, transforms: Sequence[Callable]) -> object:
+    """``transforms[g]`` on the images with ``groups == g`` (no transform where ``g == len(transforms)``)."""
+    array, is_tensor, single = _unwrap(images)
+    out = array.copy()
+    for group, transform in enumerate(transforms):
+        chosen = np.flatnonzero(groups == group)
+        if len(chosen) == 0:
+            continue
+        part, _, _ = _unwrap(transform(_wrap(array[chosen], is_tensor, False)))
+        if part.shape[1:] != array.shape[1:]:
+            raise ValueError(
+                f"{op}: a transform changed the images' shape {array.shape[1:]} to {part.shape[1:]}; the "
+                "transforms inside must keep it (put size-changing ones outside, e.g. in a Compose)"
+            )
+        out[chosen] = part
+    return _wrap(out, is_tensor, single)
+
+
+class RandomApply:
+    """Apply ``transforms`` in order to each image with probability ``p`` (else leave it)."""
+
+    def __init__(
+        self, transforms: Sequence[Callable], p: float = 0.5, generator: Generator | None = None
+    ) -> None:
+        if not 0 <= p <= 1:
+            raise ValueError(f"RandomApply: p must be in [0, 1], got {p}")
+        self.transforms, self.p, self.generator = list(transforms), p, generator
+
+    def __call__(self, images: object) -> object:
+        array, _, _ = _unwrap(images)
+        skip = numpy_generator(self.generator).random(len(array)) >= self.p  # group 1: left alone
+        return apply_to_groups("RandomApply", images, skip.astype(np.int64), [Compose(self.transforms)])
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"RandomApply(\n    p={self.p}{inner}\n)"
+
+
+class RandomChoice:
+    """Apply one of ``transforms`` to each image, chosen with probabilities ``p`` (default: equal)."""
+
+    def __init__(
+        self,
+        transforms: Sequence[Callable],
+        p: Sequence[float] | None = None,
+        generator: Generator | None = None,
+    ) -> None:
+        self.transforms = list(transforms)
+        if not self.transforms:
+            raise ValueError("RandomChoice: give at least one transform")
+        if p is not None and (len(p) != len(self.transforms) or min(p) < 0 or sum(p) <= 0):
+            raise ValueError(
+                f"RandomChoice: p must be {len(self.transforms)} non-negative weights (one per transform), "
+                f"got {p!r}"
+            )
+        self.p, self.generator = p, generator
+
+    def __call__(self, images: object) -> object:
+        array, _, _ = _unwrap(images)
+        weights = None if self.p is None else np.asarray(self.p, float) / np.sum(self.p)
+        groups = numpy_generator(self.generator).choice(len(self.transforms), size=len(array), p=weights)
+        return apply_to_groups("RandomChoice", images, groups, self.transforms)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"RandomChoice({inner}\n)(p={self.p})"
+
+
+class RandomOrder:
+    """Apply all ``transforms`` to each image, in an order drawn per image (every order equally likely)."""
+
+    def __init__(self, transforms: Sequence[Callable], generator: Generator | None = None) -> None:
+        self.transforms, self.generator = list(transforms), generator
+
+    def __call__(self, images: object) -> object:
+        array, _, _ = _unwrap(images)
+        orders = list(itertools.permutations(range(len(self.transforms))))
+        groups = numpy_generator(self.generator).integers(0, len(orders), size=len(array))
+        chains = [Compose([self.transforms[i] for i in order]) for order in orders]
+        return apply_to_groups("RandomOrder", images, groups, chains)
+
+    def __repr__(self) -> str:
+        inner = "".join(f"\n    {t!r}" for t in self.transforms)
+        return f"RandomOrder({inner}\n)"
+
+
+__all__ = ["RandomApply", "RandomChoice", "RandomOrder"]

@@ -1,0 +1,283 @@
+"""``rotate``, ``affine`` and ``perspective``: torchvision's warps, one matrix per image of a batch.
+
+Beyond module 08's exercises; exported by :mod:`tt_vision.transforms.functional`, and used by
+``RandomRotation`` / ``RandomAffine`` with a matrix drawn per image.
+
+A warp maps each output pixel's centre back into the input and samples there: an affine warp
+through a ``(2, 3)`` inverse matrix per image (torchvision's ``_get_inverse_affine_matrix``, in
+pixel units about the image centre), a perspective one through 8 coefficients. The positions of
+the whole batch, ``(B, oh, ow, 2)``, come from one batched matrix product, and one call of
+tt-vision's ``grid_sample`` (``'nearest'`` or ``'bilinear'``, zeros outside,
+``align_corners=False``) reads them, as torchvision's tensor backend does. A ``fill`` colour
+rides along as an extra all-ones channel: where the sample falls outside the image that channel
+comes back below 1, and the fill is blended in by it (``'bilinear'``) or put where it is below
+½ (``'nearest'``), torchvision's trick. Integer images are warped in float32, then rounded
+(halves to even, as ``torch.round``) and clamped into their dtype (torchvision casts without
+clamping; the two differ only for a fill outside the dtype's range).
+
+Cost: ``O(B · oh · ow · (C + 1) · taps)``, taps 1 (nearest) or 4 (bilinear).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from tt_autograd import Tensor, no_grad
+
+from .functional import grid_sample
+from .transforms import _unwrap, _wrap
+from .transforms_geometry import round_into
+
+#: The interpolation modes a warp takes (torchvision's tensor backend: nearest and bilinear).
+WARP_MODES = ("nearest", "bilinear")
+
+
+def warp_mode(op: str, interpolation) -> str:
+    """``interpolation`` (a string or an ``InterpolationMode``) as a mode :func:`warp` takes."""
+    mode = getattr(interpolation, "value", interpolation)
+    if mode not in WARP_MODES:
+        raise ValueError(
+            f"{op}: interpolation must be 'nearest' or 'bilinear' for a warp, got {interpolation!r}"
+        )
+    return mode
+
+
+def inverse_affine_matrices(center, angle, translate, scale, shear) -> np.ndarray:
+    """The ``(B, 2, 3)`` float64 matrices taking output pixels back to input pixels.
+
+    torchvision's ``_get_inverse_affine_matrix(center, angle, translate, scale, shear)``, for
+    ``B`` parameter sets at once: ``angle`` ``(B,)`` degrees (clockwise), ``translate`` ``(B, 2)``
+    pixels, ``scale`` ``(B,)``, ``shear`` ``(B, 2)`` degrees, ``center`` ``(2,)`` or ``(B, 2)``,
+    all in pixels relative to the image centre. The forward map is
+    ``T · C · R(angle) · S(scale) · SHy · SHx · C⁻¹``; this is its inverse.
+    """
+    rot, shear = np.radians(np.asarray(angle, float)), np.radians(np.asarray(shear, float))
+    sx, sy = shear[..., 0], shear[..., 1]
+    center, translate = np.asarray(center, float), np.asarray(translate, float)
+    cx, cy, tx, ty = center[..., 0], center[..., 1], translate[..., 0], translate[..., 1]
+    a = np.cos(rot - sy) / np.cos(sy)
+    b = -np.cos(rot - sy) * np.tan(sx) / np.cos(sy) - np.sin(rot)
+    c = np.sin(rot - sy) / np.cos(sy)
+    d = -np.sin(rot - sy) * np.tan(sx) / np.cos(sy) + np.cos(rot)
+    m0, m1, m3, m4 = d / scale, -b / scale, -c / scale, a / scale  # det [[a, b], [c, d]] = 1
+    m2 = m0 * (-cx - tx) + m1 * (-cy - ty) + cx
+    m5 = m3 * (-cx - tx) + m4 * (-cy - ty) + cy
+    entries = np.broadcast_arrays(m0, m1, m2, m3, m4, m5)
+    return np.stack(entries, axis=-1).reshape(*entries[0].shape, 2, 3)
+
+
+def affine_grid_pixels(matrices: np.ndarray, size: tuple[int, int], out_size: tuple[int, int]) -> np.ndarray:
+    """The ``(B, oh, ow, 2)`` normalised sampling grid of ``(B, 2, 3)`` inverse matrices.
+
+    torchvision's ``_gen_affine_grid``: output pixel centres relative to the output's centre,
+    through the matrix, divided by half the input size (so ±1 are the input's outer edges).
+    Computed in the matrices' dtype, as torchvision computes it in the image's.
+    """
+    (h, w), (oh, ow), dtype = size, out_size, matrices.dtype
+    xs = np.linspace(-ow * 0.5 + 0.5, ow * 0.5 - 0.5, ow, dtype=dtype)[None, None, :, None]
+    ys = np.linspace(-oh * 0.5 + 0.5, oh * 0.5 - 0.5, oh, dtype=dtype)[None, :, None, None]
+    rescaled = matrices.transpose(0, 2, 1) / np.array([0.5 * w, 0.5 * h], dtype)  # (B, 3, 2)
+    rescaled = rescaled[:, None, None]  # (B, 1, 1, 3, 2)
+    # x·r0 + y·r1 + r2, summed in this order: PyTorch's bmm order, so nearest sampling breaks ties alike
+    return xs * rescaled[..., 0, :] + ys * rescaled[..., 1, :] + rescaled[..., 2, :]
+
+
+def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
+    """Sample images ``(B, C, H, W)`` or ``(C, H, W)`` at ``grid`` ``(B or 1, oh, ow, 2)``, with ``fill``."""
+    array, is_tensor, single = _unwrap(images)
+    if array.dtype.kind not in "fiu":
+        raise TypeError(f"{op}: images must be float or integer, got {array.dtype}")
+    b, channels = array.shape[:2]
+    fills = None if fill is None else np.atleast_1d(np.asarray(fill, np.float64))
+    if fills is not None and len(fills) not in (1, channels):
+        raise ValueError(
+            f"{op}: fill has {len(fills)} values for images with {channels} channels; give 1 or {channels}"
+        )
+    dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float32)
+    values = array.astype(dtype, copy=False)
+    if fills is not None:  # the all-ones channel that says how much of each sample fell inside
+        values = np.concatenate([values, np.ones((b, 1, *array.shape[2:]), dtype)], axis=1)
+    grid = np.broadcast_to(grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
+    if mode == "nearest":
+        out = _nearest(values, grid)
+    else:
+        with no_grad():
+            sampled = grid_sample(
+                Tensor.from_array(values), Tensor.from_array(np.ascontiguousarray(grid)), mode
+            )
+        out = sampled.array
+    if fills is not None:
+        out, inside = out[:, :-1], out[:, -1:]
+        colour = fills.astype(dtype).reshape(1, -1, 1, 1)
+        if mode == "nearest":  # the ones channel read by nearest is exactly 0 or 1 (torchvision tests < ½)
+            out = np.where(inside == 0, colour, out)
+        else:
+            out = out * inside + (1.0 - inside) * colour
+    return _wrap(np.ascontiguousarray(round_into(out, array.dtype), dtype=array.dtype), is_tensor, single)
+
+
+def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """``grid_sample(values, grid, 'nearest')``, positions unnormalised in the grid's dtype (float32).
+
+    As PyTorch's CPU kernel does: a point landing exactly on a half pixel in float32 rounds to
+    even there, where a float64 position (``grid_sample``'s) may sit just past the half. One
+    gather per image of flat pixel indices, outside points reading a zero slot past the pixels.
+    """
+    b, c, h, w = values.shape
+    x = np.rint(((grid[..., 0] + 1) * w - 1) / 2)
+    y = np.rint(((grid[..., 1] + 1) * h - 1) / 2)
+    inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)  # False for NaN too
+    index = np.where(inside, y * w + x, h * w).astype(np.intp).reshape(b, 1, -1)
+    pixels = np.concatenate([values.reshape(b, c, h * w), np.zeros((b, c, 1), values.dtype)], axis=2)
+    out = np.take_along_axis(pixels, np.broadcast_to(index, (b, c, index.shape[2])), axis=2)
+    return out.reshape(b, c, *grid.shape[1:3])
+
+
+def _centre_offset(op: str, center, height: int, width: int) -> list[float]:
+    """A ``center`` in pixels from the top-left as an offset from the image centre (None: the centre)."""
+    if center is None:
+        return [0.0, 0.0]
+    if not isinstance(center, Sequence) or len(center) != 2:
+        raise ValueError(f"{op}: center must be (x, y) in pixels, got {center!r}")
+    return [center[0] - width * 0.5, center[1] - height * 0.5]
+
+
+def expanded_size(matrix: np.ndarray, height: int, width: int) -> tuple[int, int]:
+    """``(h, w)`` that holds the whole image warped by one inverse ``matrix`` (rotate's ``expand``).
+
+    torchvision's ``_compute_affine_output_size``: the corners through the matrix, their span
+    rounded outwards after truncating to 1e-4 (so 1e-15 of rounding does not add a pixel).
+    """
+    corners = np.array(
+        [
+            [-0.5 * width, -0.5 * height, 1.0],
+            [-0.5 * width, 0.5 * height, 1.0],
+            [0.5 * width, 0.5 * height, 1.0],
+            [0.5 * width, -0.5 * height, 1.0],
+        ],
+        np.float32,
+    )
+    points = corners @ matrix.astype(np.float32).T
+    low = points.min(axis=0) + np.array([width * 0.5, height * 0.5], np.float32)
+    high = points.max(axis=0) + np.array([width * 0.5, height * 0.5], np.float32)
+    span = np.ceil(np.trunc(high / 1e-4) * 1e-4) - np.floor(np.trunc(low / 1e-4) * 1e-4)
+    return int(span[1]), int(span[0])
+
+
+def affine_images(
+    images, angle, translate, scale, shear, mode="nearest", fill=None, center=None, op="affine"
+):
+    """Warp each image by its own parameters: ``angle`` ``(B,)``, ``translate`` ``(B, 2)``, ...."""
+    height, width = np.shape(images.array if isinstance(images, Tensor) else images)[-2:]
+    offset = _centre_offset(op, center, height, width)
+    matrices = inverse_affine_matrices(offset, angle, translate, scale, shear).reshape(-1, 2, 3)
+    dtype = np.float64 if _dtype_of(images) == np.float64 else np.float32
+    grid = affine_grid_pixels(matrices.astype(dtype), (height, width), (height, width))
+    return warp(images, grid, mode, fill, op)
+
+
+def _dtype_of(images) -> np.dtype:
+    return (images.array if isinstance(images, Tensor) else np.asarray(images)).dtype
+
+
+def rotate(img, angle: float, interpolation="nearest", expand: bool = False, center=None, fill=None):
+    """Rotate counter-clockwise by ``angle`` degrees about ``center`` (default: the image centre).
+
+    torchvision's ``functional.rotate`` on tensors. ``expand=True`` grows the output to hold the
+    whole rotated image (about the centre, as torchvision). ``fill``: the value (or one per
+    channel) outside the image; None leaves zeros.
+
+    Shape: ``(B, C, H, W)`` or ``(C, H, W)`` -> the same (``expand``: ``(.., H', W')``).
+    """
+    mode = warp_mode("rotate", interpolation)
+    height, width = np.shape(img.array if isinstance(img, Tensor) else img)[-2:]
+    offset = _centre_offset("rotate", center, height, width)
+    matrix = inverse_affine_matrices(offset, -float(angle), (0.0, 0.0), 1.0, (0.0, 0.0))
+    out_size = expanded_size(matrix, height, width) if expand else (height, width)
+    dtype = np.float64 if _dtype_of(img) == np.float64 else np.float32
+    grid = affine_grid_pixels(matrix.astype(dtype)[None], (height, width), out_size)
+    return warp(img, grid, mode, fill, "rotate")
+
+
+def affine(
+    img, angle: float, translate, scale: float, shear, interpolation="nearest", fill=None, center=None
+):
+    """Rotate by ``angle`` (degrees, clockwise), scale, shear and translate, keeping the centre fixed.
+
+    torchvision's ``functional.affine`` on tensors: ``translate`` ``(dx, dy)`` pixels after the
+    rotation, ``scale`` > 0, ``shear`` one angle (along x) or ``(sx, sy)`` degrees.
+
+    Shape: ``(B, C, H, W)`` or ``(C, H, W)`` -> the same.
+    """
+    mode = warp_mode("affine", interpolation)
+    if not isinstance(translate, Sequence) or len(translate) != 2:
+        raise ValueError(f"affine: translate must be (dx, dy) in pixels, got {translate!r}")
+    if not scale > 0:
+        raise ValueError(f"affine: scale must be positive, got {scale}")
+    shear = [float(shear), 0.0] if np.isscalar(shear) else list(shear)
+    shear = shear * 2 if len(shear) == 1 else shear
+    if len(shear) != 2:
+        raise ValueError(f"affine: shear must be one angle or (sx, sy) in degrees, got {shear!r}")
+    return affine_images(img, float(angle), [float(t) for t in translate], scale, shear, mode, fill, center)
+
+
+def perspective_coefficients(startpoints, endpoints) -> np.ndarray:
+    """The 8 coefficients taking ``endpoints`` back to ``startpoints`` (four ``[x, y]`` corners each).
+
+    torchvision's ``_get_perspective_coeffs``: a least-squares solve in float64, rounded to
+    float32. Output ``(x, y)`` reads input ``((a x + b y + c) / q, (d x + e y + f) / q)``,
+    ``q = g x + h y + 1``.
+    """
+    start, end = np.asarray(startpoints, np.float64), np.asarray(endpoints, np.float64)
+    if start.shape != (4, 2) or end.shape != (4, 2):
+        raise ValueError(
+            f"perspective: startpoints and endpoints must be four [x, y] corners each, got shapes "
+            f"{start.shape} and {end.shape}"
+        )
+    rows = np.zeros((8, 8))
+    for i, ((x, y), (u, v)) in enumerate(zip(end, start)):
+        rows[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
+        rows[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
+    return np.linalg.lstsq(rows, start.reshape(8), rcond=None)[0].astype(np.float32)
+
+
+def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None):
+    """Warp so the four ``startpoints`` corners (TL, TR, BR, BL, ``[x, y]`` pixels) land on ``endpoints``.
+
+    torchvision's ``functional.perspective`` on tensors. Shape: ``(B, C, H, W)`` or ``(C, H, W)`` -> the same.
+    """
+    mode = warp_mode("perspective", interpolation)
+    coeffs = perspective_coefficients(startpoints, endpoints)
+    height, width = np.shape(img.array if isinstance(img, Tensor) else img)[-2:]
+    dtype = np.float64 if _dtype_of(img) == np.float64 else np.float32
+    top = np.array([coeffs[:3], coeffs[3:6]], dtype).T / np.array([0.5 * width, 0.5 * height], dtype)
+    bottom = np.array([[coeffs[6], coeffs[7], 1.0]] * 2, dtype).T
+    base = np.empty((height, width, 3), dtype)
+    base[..., 0] = np.linspace(0.5, width - 0.5, width, dtype=dtype)
+    base[..., 1] = np.linspace(0.5, height - 0.5, height, dtype=dtype)[:, None]
+    base[..., 2] = 1
+    with np.errstate(
+        divide="ignore", invalid="ignore"
+    ):  # a point mapped to infinity reads NaN, as in PyTorch
+        grid = (base @ top) / (base @ bottom) - 1.0
+    return warp(img, grid[None], mode, fill, "perspective")
+
+
+def degrees_range(op: str, name: str, value, sizes=(2,)) -> list[float]:
+    """torchvision's ``_setup_angle``: one number ``x`` -> ``[-x, x]``, else a sequence of ``sizes``."""
+    if np.isscalar(value):
+        if value < 0:
+            raise ValueError(
+                f"{op}: {name} as one number must be non-negative (the range [-x, x]), got {value}"
+            )
+        return [-float(value), float(value)]
+    if not isinstance(value, Sequence) or len(value) not in sizes:
+        raise ValueError(
+            f"{op}: {name} must be a number or a sequence of {' or '.join(map(str, sizes))} values, "
+            f"got {value!r}"
+        )
+    return [float(v) for v in value]
+
+
+__all__ = ["affine", "perspective", "rotate"]
