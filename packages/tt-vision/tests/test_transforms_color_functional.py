@@ -316,6 +316,9 @@ def test_edge_cases_follow_torchvision():
         stretched = F.autocontrast(flat)
     np.testing.assert_array_equal(stretched[0, [0, 2]], flat[0, [0, 2]])  # flat channels: unchanged
     assert stretched[0, 1].min() == 0 and stretched[0, 1].max() == 255
+    # the brightest value reaches 255 (torchvision 0.28: [0, 98, 255]; dividing 255 by the range first
+    # gives 254.99998 in float32, truncated to 254)
+    np.testing.assert_array_equal(F.autocontrast(np.array([[[3, 100, 255]]], np.uint8)), [[[0, 98, 255]]])
     two_values = np.zeros((1, 1, 2, 2), np.uint8)
     two_values[..., 0, 0] = 9  # step = (4 - count of the largest value) // 255 = 0: unchanged
     np.testing.assert_array_equal(F.equalize(two_values), two_values)
