@@ -305,6 +305,14 @@ def test_random_apply_choice_and_order_decide_per_image():
     ordered = RandomOrder([plus_one, times_two], generator=tt_tensor.Generator().manual_seed(1))(images + 1)
     assert set(np.unique(ordered)) == {3.0, 4.0}  # (1 · 2) + 1 or (1 + 1) · 2
     assert abs((ordered[:, 0, 0, 0] == 4).mean() - 0.5) < 0.08
+    # three transforms: each of the 6 orders gives its own value from 2, each for about 1/6 of the images
+    squares = Lambda(lambda x: x * x)
+    three = RandomOrder(
+        [plus_one, Lambda(lambda x: x * 3), squares], generator=tt_tensor.Generator().manual_seed(3)
+    )
+    values = three(np.full((600, 1, 1, 1), 2.0, np.float32))[:, 0, 0, 0]
+    shares = [(values == v).mean() for v in (81, 27, 49, 37, 15, 13)]  # +1*3^2, +1^2*3, *3+1^2, ..., ^2*3+1
+    assert sum(shares) == 1 and max(abs(share - 1 / 6) for share in shares) < 0.05
     one = RandomOrder([plus_one])(autograd.tensor(images[0]))
     assert isinstance(one, autograd.Tensor) and one.shape == (1, 2, 2)
     np.testing.assert_array_equal(one.numpy(), images[0] + 1)

@@ -3,14 +3,14 @@
 Beyond module 08's exercises; exported by :mod:`tt_vision.transforms`. torchvision decides once
 per call, and a call there is one image; here a call is a batch, so each image gets its own
 decision (apply or not, which transform, which order), and each transform runs once on the
-images that drew it (a gather, the transform, a scatter back). The transforms inside must keep
-the images' shape, since the batch is put back together; random ones inside draw for the
-images they are given. Cost: one call of each transform per group of images, plus one copy.
+images that drew it (a gather, the transform, a scatter back; ``RandomOrder``: once per step of
+the orders). The transforms inside must keep the images' shape, since the batch is put back
+together; random ones inside draw for the images they are given. Cost: one call of each
+transform per group of images, plus one copy (``RandomOrder``: ``n`` steps, ``n²`` calls).
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -94,11 +94,13 @@ class RandomOrder:
         self.transforms, self.generator = list(transforms), generator
 
     def __call__(self, images: object) -> object:
+        """Step ``k`` applies each transform to the images whose order has it ``k``-th: ``n`` steps of
+        ``n`` calls (not one chain per order: ``n!`` of them), each image through its own order."""
         array, _, _ = _unwrap(images)
-        orders = list(itertools.permutations(range(len(self.transforms))))
-        groups = numpy_generator(self.generator).integers(0, len(orders), size=len(array))
-        chains = [Compose([self.transforms[i] for i in order]) for order in orders]
-        return apply_to_groups("RandomOrder", images, groups, chains)
+        orders = numpy_generator(self.generator).random((len(array), len(self.transforms))).argsort(axis=1)
+        for step in range(len(self.transforms)):
+            images = apply_to_groups("RandomOrder", images, orders[:, step], self.transforms)
+        return images
 
     def __repr__(self) -> str:
         inner = "".join(f"\n    {t!r}" for t in self.transforms)
