@@ -405,3 +405,20 @@ def test_float64_images_are_warped_in_float64():
     np.testing.assert_allclose(half, images[..., ::-1, ::-1], rtol=0, atol=1e-13)
     square = [[0, 0], [5, 0], [5, 5], [0, 5]]
     np.testing.assert_allclose(F.perspective(images, square, square), images, rtol=0, atol=1e-12)
+
+
+def test_images_that_require_grad_are_refused_not_silently_detached():
+    # the transforms run on arrays: a tensor that requires grad would lose its gradient (PyTorch's keep it)
+    images = autograd.rand(2, 3, 8, 8, requires_grad=True)
+    for call in (
+        lambda: F.hflip(images),
+        lambda: F.rotate(images, 10.0),
+        lambda: transforms.Normalize((0.5,) * 3, (0.2,) * 3)(images),
+    ):
+        with pytest.raises(
+            RuntimeError, match=r"outside autograd, and the images require grad.*images\.detach\(\)"
+        ):
+            call()
+    with autograd.no_grad():  # under no_grad nothing is lost
+        assert F.hflip(images).shape == (2, 3, 8, 8)
+    assert F.hflip(images.detach()).shape == (2, 3, 8, 8)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import tt_tensor
 from numpy.lib.stride_tricks import sliding_window_view
-from tt_autograd import Tensor
+from tt_autograd import Tensor, is_grad_enabled
 from tt_tensor import Generator, numpy_generator
 
 __all__ = [
@@ -44,6 +44,12 @@ __all__ = [
 def _unwrap(images: object) -> tuple[np.ndarray, bool, bool]:
     """The (B, C, H, W) array behind ``images``, whether it was a tensor, and whether it was one image."""
     is_tensor = isinstance(images, tt_tensor.Tensor)
+    if is_tensor and getattr(images, "requires_grad", False) and is_grad_enabled():
+        raise RuntimeError(
+            "tt_vision.transforms work on data, outside autograd, and the images require grad: their "
+            "gradient would be lost. Pass images.detach() (or run under no_grad()); for a differentiable "
+            "step write it with tensor operations (e.g. (x - mean) / std, F.interpolate, F.grid_sample)"
+        )
     array = images.array if is_tensor else np.asarray(images)
     if array.ndim not in (3, 4):
         raise ValueError(f"expected images (B, C, H, W) or one image (C, H, W), got shape {array.shape}")
