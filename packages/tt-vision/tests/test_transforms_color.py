@@ -319,3 +319,18 @@ def test_draws_are_reproducible_with_a_generator_or_the_global_seed():
     a = T.RandomSolarize(0.5, generator=seeded(3))(FLOATS)
     b = T.RandomSolarize(0.5, generator=seeded(3))(FLOATS)
     np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize(
+    ("transform", "images"),
+    [
+        (T.RandomPosterize(4, p=0.0), FLOATS),  # uint8 only
+        (T.RandomEqualize(p=0.0), FLOATS),  # uint8 only
+        (T.RandomSolarize(128, p=0.0), FLOATS),  # a threshold above float images' 1.0
+        (T.RandomInvert(p=0.0), np.zeros((2, 4, 5, 5), np.uint8)),  # RGBA
+    ],
+)
+def test_a_bad_batch_is_refused_whatever_the_coins(transform, images):
+    # p=0 picks no image: the batch is still checked, so a bad pipeline fails on its first call, not epochs later
+    with pytest.raises((TypeError, ValueError)):
+        transform(images)

@@ -53,6 +53,7 @@ def _check_p(op: str, p: float) -> float:
 def _some(images: object, p: float, generator: Generator | None, function: Callable) -> object:
     """Apply ``function`` to the images a coin of probability ``p`` picks, one coin per image."""
     array, is_tensor, single = _unwrap(images)
+    function(array[:0])  # its checks (dtype, channels, range) on no image: a bad batch fails on every call
     chosen = numpy_generator(generator).random(len(array)) < p
     out = array.copy()
     if chosen.any():
