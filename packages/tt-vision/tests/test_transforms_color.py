@@ -331,6 +331,6 @@ def test_draws_are_reproducible_with_a_generator_or_the_global_seed():
     ],
 )
 def test_a_bad_batch_is_refused_whatever_the_coins(transform, images):
-    # p=0 picks no image: the batch is still checked, so a bad pipeline fails on its first call, not epochs later
+    # p=0 picks no image: the batch is still checked, so a bad pipeline fails at once, not epochs later
     with pytest.raises((TypeError, ValueError)):
         transform(images)
