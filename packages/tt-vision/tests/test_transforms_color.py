@@ -286,6 +286,16 @@ def test_random_erasing_random_values_and_in_place():
             r"RandomErasing: scale \(0.1, 1.2\) must lie in \[0, 1\]",
         ),
         (
+            lambda: T.RandomErasing(ratio=(0, 1)),
+            ValueError,
+            r"RandomErasing: ratio \(0, 1\) must be positive",
+        ),
+        (
+            lambda: T.RandomErasing(scale=(0.5,)),
+            ValueError,
+            r"RandomErasing: scale \(0.5,\) and ratio \(0.3, 3.3\) must be \(min, max\) pairs",
+        ),
+        (
             lambda: T.RandomErasing(p=2),
             ValueError,
             r"RandomErasing: p must be a probability in \[0, 1\], got 2",

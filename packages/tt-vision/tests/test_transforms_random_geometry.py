@@ -278,6 +278,9 @@ def test_affine_is_affine_per_image():
             {"degrees": 10, "shear": (1, 2, 3)},
             "RandomAffine: shear must be a number or a sequence of 2 or 4 values",
         ),
+        ({"degrees": (20, -20)}, r"RandomAffine: degrees must be \(min, max\) ranges, got \(20, -20\)"),
+        ({"degrees": 0, "shear": (10, 5)}, r"RandomAffine: shear must be \(min, max\) ranges.*10.0 > 5.0"),
+        ({"degrees": 0, "shear": (1, 5, 9, 2)}, r"RandomAffine: shear .* 9.0 > 2.0"),  # the y range
         (
             {"degrees": 10, "interpolation": "bicubic"},
             "RandomAffine: interpolation must be 'nearest' or 'bilinear'",

@@ -277,7 +277,11 @@ def degrees_range(op: str, name: str, value, sizes=(2,)) -> list[float]:
             f"{op}: {name} must be a number or a sequence of {' or '.join(map(str, sizes))} values, "
             f"got {value!r}"
         )
-    return [float(v) for v in value]
+    bounds = [float(v) for v in value]
+    for low, high in zip(bounds[::2], bounds[1::2]):  # (a 4-value shear: an x range, then a y range)
+        if low > high:
+            raise ValueError(f"{op}: {name} must be (min, max) ranges, got {value!r}: {low} > {high}")
+    return bounds
 
 
 __all__ = ["affine", "perspective", "rotate"]
