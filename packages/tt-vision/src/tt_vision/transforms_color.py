@@ -317,7 +317,7 @@ class RandomErasing:
         if len(scale) != 2 or len(ratio) != 2:
             raise ValueError(f"RandomErasing: scale {scale} and ratio {ratio} must be (min, max) pairs")
         if ratio[0] <= 0:
-            raise ValueError(f"RandomErasing: ratio {ratio} must be positive (aspect ratios, drawn on a log scale)")
+            raise ValueError(f"RandomErasing: ratio {ratio} must be positive (aspect ratios, drawn as logs)")
         if scale[0] > scale[1] or ratio[0] > ratio[1]:
             raise ValueError(f"RandomErasing: scale {scale} and ratio {ratio} must be (min, max)")
         if scale[0] < 0 or scale[1] > 1:
