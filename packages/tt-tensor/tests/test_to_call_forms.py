@@ -89,6 +89,22 @@ def test_conversions_take_memory_format(name, dtype):
         getattr(transposed, name)(tt.preserve_format)  # (keyword-only, as PyTorch's)
 
 
+def test_cpu_with_another_memory_format_copies_as_pytorch():
+    # PyTorch 2.13 printed the same (is itself, contiguous, channels_last) for each case
+    plain = tt.zeros(2, 3, 4, 5)
+    last = plain.contiguous(memory_format=tt.channels_last)
+    swapped = plain.transpose(1, 2)
+    assert plain.cpu(memory_format=tt.contiguous_format) is plain
+    copied = plain.cpu(memory_format=tt.channels_last)
+    assert copied is not plain and copied.is_contiguous(memory_format=tt.channels_last)
+    assert last.cpu(memory_format=tt.channels_last) is last
+    to_plain = last.cpu(memory_format=tt.contiguous_format)
+    assert to_plain is not last and to_plain.is_contiguous()
+    assert swapped.cpu(memory_format=tt.contiguous_format) is swapped  # what its strides suggest: kept
+    assert swapped.cpu(memory_format=tt.preserve_format) is swapped
+    assert swapped.cpu(memory_format=tt.channels_last).is_contiguous(memory_format=tt.channels_last)
+
+
 def test_cpu_checks_memory_format_and_returns_the_tensor_itself_as_pytorch():
     transposed = tt.tensor(X).t()
     assert transposed.cpu(memory_format=tt.contiguous_format) is transposed

@@ -79,6 +79,15 @@ def checked_or_none(op: str, fmt: object, ndim: int) -> memory_format | None:
     return None if fmt is None else check_format(op, fmt, ndim)
 
 
+def suggested(array: np.ndarray) -> memory_format:
+    """The format ``array``'s strides suggest (PyTorch's ``suggest_memory_format``): channels_last (3d)
+    for a 4-d (5-d) array laid out so and not also plain contiguous, else contiguous_format."""
+    for fmt, order in _ORDERS.items():
+        if array.ndim == len(order) and not array.flags.c_contiguous and has_format(array, fmt):
+            return fmt
+    return contiguous_format
+
+
 def has_format(array: np.ndarray, fmt: memory_format) -> bool:
     """True if ``array``'s memory is laid out densely in ``fmt``'s order."""
     if fmt is contiguous_format or fmt is preserve_format:

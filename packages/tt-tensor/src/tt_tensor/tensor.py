@@ -322,10 +322,14 @@ class Tensor(
         return self.to(dtype, non_blocking=non_blocking, **kwargs)
 
     def cpu(self, *, memory_format: object = formats.preserve_format) -> Tensor:
-        """This tensor: TinyTorch tensors always live on the CPU. ``memory_format`` is checked and, as by
-        PyTorch's ``cpu()`` for a tensor already on the CPU, not applied (the tensor itself is returned)."""
-        formats.checked_or_none("cpu", memory_format, self.ndim)
-        return self
+        """This tensor: TinyTorch tensors always live on the CPU. With another ``memory_format`` than the
+        one its strides suggest (channels_last for a tensor laid out so, else contiguous), a copy laid
+        out in it, as PyTorch's (whose ``cpu()`` returns the tensor itself in the suggested format, even
+        a non-contiguous one)."""
+        fmt = formats.checked_or_none("cpu", memory_format, self.ndim)
+        if fmt is None or fmt is formats.preserve_format or fmt is formats.suggested(self.array):
+            return self
+        return self.contiguous(memory_format=fmt)
 
     def cuda(self, device: object = None, non_blocking: bool = False) -> Tensor:
         """Refused with a clear error: TinyTorch runs on the CPU only (``torch.cuda`` is not available)."""
