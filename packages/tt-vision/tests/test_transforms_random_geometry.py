@@ -390,3 +390,15 @@ def test_reprs_name_the_arguments():
         repr(RandomChoice([Pad(1)], p=[1.0]))
         == "RandomChoice(\n    Pad(padding=1, fill=0, padding_mode=constant)\n)(p=[1.0])"
     )
+
+
+def test_an_empty_batch_passes_through_the_warps():
+    # (nearest warps reshaped their gather index with -1: a batch of 0 images cannot infer it)
+    for transform in (
+        RandomRotation(10),
+        RandomAffine(10, translate=(0.1, 0.1)),
+        RandomRotation(10, "bilinear"),
+    ):
+        for dtype in (np.float32, np.uint8):
+            out = transform(np.zeros((0, 3, 8, 8), dtype))
+            assert out.shape == (0, 3, 8, 8) and out.dtype == dtype

@@ -128,7 +128,7 @@ def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     x = np.rint(((grid[..., 0] + 1) * w - 1) / 2)
     y = np.rint(((grid[..., 1] + 1) * h - 1) / 2)
     inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)  # False for NaN too
-    index = np.where(inside, y * w + x, h * w).astype(np.intp).reshape(b, 1, -1)
+    index = np.where(inside, y * w + x, h * w).astype(np.intp).reshape(b, 1, grid.shape[1] * grid.shape[2])
     pixels = np.concatenate([values.reshape(b, c, h * w), np.zeros((b, c, 1), values.dtype)], axis=2)
     out = np.take_along_axis(pixels, np.broadcast_to(index, (b, c, index.shape[2])), axis=2)
     return out.reshape(b, c, *grid.shape[1:3])
