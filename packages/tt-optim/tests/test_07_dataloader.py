@@ -143,6 +143,7 @@ def test_per_sample_datasets_go_through_default_collate():
     assert squares.dtype == autograd.float64 and squares.numpy().tolist() == [0.0, 1.0, 4.0]
     assert names == ("item0", "item1", "item2")  # a field of strings stays a tuple, as PyTorch's
     assert default_collate(["a", "b"]) == ["a", "b"]  # a batch of strings: the list it came as
+    assert default_collate([np.str_("a"), np.str_("b")]) == ["a", "b"]  # NumPy's strings too, as PyTorch's
 
 
 def test_default_collate_handles_tensors_ints_dicts_and_namedtuples():
