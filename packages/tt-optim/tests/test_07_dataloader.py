@@ -144,6 +144,7 @@ def test_per_sample_datasets_go_through_default_collate():
     assert names == ("item0", "item1", "item2")  # a field of strings stays a tuple, as PyTorch's
     assert default_collate(["a", "b"]) == ["a", "b"]  # a batch of strings: the list it came as
     assert default_collate([np.str_("a"), np.str_("b")]) == ["a", "b"]  # NumPy's strings too, as PyTorch's
+    assert default_collate([np.bytes_(b"a"), np.bytes_(b"b")]) == [b"a", b"b"]
 
 
 def test_default_collate_handles_tensors_ints_dicts_and_namedtuples():

@@ -60,7 +60,7 @@ def default_collate(batch: list[Any]) -> Any:
                 "stacked — pass a collate_fn that pads them"
             )
         return type(first).from_array(np.stack([sample.array for sample in batch]))
-    if isinstance(first, (np.ndarray, np.generic)) and not isinstance(first, str):  # (np.str_ is both)
+    if isinstance(first, (np.ndarray, np.generic)) and not isinstance(first, (str, bytes)):  # (np.str_)
         return Tensor.from_array(np.stack([np.asarray(sample) for sample in batch]))
     if isinstance(first, bool):
         return Tensor.from_array(np.array(batch, dtype=np.bool_))
