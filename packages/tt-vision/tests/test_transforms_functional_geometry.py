@@ -422,3 +422,11 @@ def test_images_that_require_grad_are_refused_not_silently_detached():
     with autograd.no_grad():  # under no_grad nothing is lost
         assert F.hflip(images).shape == (2, 3, 8, 8)
     assert F.hflip(images.detach()).shape == (2, 3, 8, 8)
+
+
+def test_pad_refuses_repeating_from_a_cropped_away_image():
+    # top -1 crops the one row away: 'edge' has nothing to repeat (NumPy's error before); constant still pads
+    one_pixel = np.zeros((1, 1, 1), np.uint8)
+    with pytest.raises(ValueError, match=r"pad: the negative padding crops the image to nothing \(0x1\)"):
+        F.pad(one_pixel, [2, -1, 0, 1], padding_mode="edge")
+    assert F.pad(one_pixel, [2, -1, 0, 1]).shape == (1, 1, 3)

@@ -174,6 +174,11 @@ def pad(img, padding, fill: float = 0, padding_mode: str = "constant"):
     ]  # negatives crop
     sides = (max(top, 0), max(bottom, 0), max(left, 0), max(right, 0))
     h, w = array.shape[2:]
+    if padding_mode != "constant" and (h <= 0 or w <= 0) and any(sides):
+        raise ValueError(
+            f"pad: the negative padding crops the image to nothing ({max(h, 0)}x{max(w, 0)}), which "
+            f"{padding_mode!r} padding has no pixels to repeat from; crop less or use padding_mode='constant'"
+        )
     if padding_mode == "reflect" and (max(sides[:2]) >= h or max(sides[2:]) >= w):
         raise ValueError(
             f"pad: reflect padding (top, bottom, left, right) = {sides} must be smaller than the image "
