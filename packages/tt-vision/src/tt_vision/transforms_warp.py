@@ -96,6 +96,8 @@ def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
         )
     dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float32)
     values = array.astype(dtype, copy=False)
+    if mode == "nearest" and fills is not None and not fills.any():
+        fills = None  # nearest reads 0 outside anyway: a zero fill needs no ones channel (the default's case)
     if fills is not None:  # the all-ones channel that says how much of each sample fell inside
         values = np.concatenate([values, np.ones((b, 1, *array.shape[2:]), dtype)], axis=1)
     grid = np.broadcast_to(grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
