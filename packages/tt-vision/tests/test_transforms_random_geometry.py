@@ -124,7 +124,7 @@ def test_resized_crop_boxes_follow_torchvisions_distribution(scale, ratio):
         ((0.5, 1.0), (0.2, 0.3), (0, 6, 13, 4)),  # the image is wider than the ratio allows
         ((0.9, 1.0), (3.0, 4.0), (3, 0, 6, 17)),  # narrower
         ((1.0, 1.0), (1.0, 1.0), (0, 2, 13, 13)),  # 15 x 15 does not fit: the widest square
-        ((1.0, 1.0), (1.0, 1.5), (0, 0, 13, 17)),  # the image's own ratio is allowed: all of it
+        ((1.0, 1.0), (1.5, 2.0), (1, 0, 11, 17)),  # ratios from 1.5: the full width, height 17 / 1.5
     ],
 )
 def test_resized_crop_fallback_is_central(scale, ratio, box):
