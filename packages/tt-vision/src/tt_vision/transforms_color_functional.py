@@ -290,7 +290,8 @@ def autocontrast(img: object) -> object:
     low = array.min(axis=(2, 3), keepdims=True).astype(compute)
     high = array.max(axis=(2, 3), keepdims=True).astype(compute)
     flat = high == low
-    scale = compute(bound) / np.where(flat, compute(1), high - low)
+    # torchvision writes bound / (max − min); torch runs a number over a tensor as reciprocal, then product
+    scale = compute(bound) * (compute(1) / np.where(flat, compute(1), high - low))
     low[flat], scale[flat] = 0, 1
     out = np.clip((array - low) * scale, 0, bound)
     return _wrap(out.astype(array.dtype, copy=False), is_tensor, single)
