@@ -159,7 +159,9 @@ def linspace32(start: float, end: float, steps: int) -> np.ndarray:
     can differ from this in the last bit, and so from machine to machine.
     """
     start32, end32 = np.float32(start), np.float32(end)
-    step = np.float64((end32 - start32) / np.float32(max(steps - 1, 1)))
+    if steps == 1:
+        return np.array([start32])
+    step = np.float64((end32 - start32) / np.float32(steps - 1))
     index = np.arange(steps)
     head = np.float64(start32) + step * index
     tail = np.float64(end32) - step * (steps - 1 - index)
@@ -260,14 +262,23 @@ def apply_ops(array: np.ndarray, ops: np.ndarray, magnitudes: np.ndarray, mode: 
     return out
 
 
-def _magnitudes(space: dict, names, bins: np.ndarray, negate: np.ndarray) -> np.ndarray:
-    """Per image: the magnitude of op ``names[i]`` at bin ``bins[i]``, negated where signed and drawn."""
-    out = np.zeros(len(bins))
-    for i, (name, where) in enumerate(zip(names, bins)):
-        values, signed = space[name]
+def _magnitudes(space: dict, ops: np.ndarray, bins: np.ndarray, negate: np.ndarray) -> np.ndarray:
+    """Per image: the magnitude of op ``OPS[ops[i]]`` at bin ``bins[i]``, negated where signed and drawn.
+
+    One ``(len(OPS), bins)`` table of the space's magnitudes (zeros for ops without one, or
+    outside ``space``) and one gather: no loop over images.
+    """
+    width = max(1, *(len(values) for values, _ in space.values() if values.ndim))
+    table, signed = np.zeros((len(OPS), width)), np.zeros(len(OPS), bool)
+    for name, (values, sign) in space.items():
         if values.ndim:
-            out[i] = float(values[where]) * (-1.0 if signed and negate[i] else 1.0)
-    return out
+            table[OPS.index(name), : len(values)], signed[OPS.index(name)] = values, sign
+    return table[ops, bins] * np.where(signed[ops] & negate, -1.0, 1.0)
+
+
+def _op_indices(space: dict) -> np.ndarray:
+    """The index into :data:`OPS` of each op of ``space``, in the space's order (torchvision's draw order)."""
+    return np.array([OPS.index(name) for name in space], dtype=np.int64)
 
 
 class _Augment:
@@ -323,15 +334,14 @@ class AutoAugment(_Augment):
     def draw(self, batch: int, size: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
         """The two steps: per image an index into :data:`OPS` and a magnitude each."""
         policy_id, probs, signs = self.get_params(batch)
-        space = {**augmentation_space(10, size), "Invert": (np.zeros((), np.float32), False)}
-        steps = []
+        space, steps = augmentation_space(10, size), []  # Invert has no magnitude: 0
+        ops = np.array([[OPS.index(name) for name, _, _ in pair] for pair in self.policies])  # (25, 2)
+        chance = np.array([[p for _, p, _ in pair] for pair in self.policies])
+        bins = np.array([[0 if b is None else b for _, _, b in pair] for pair in self.policies])
         for i in range(2):
-            entries = [self.policies[k][i] for k in policy_id]
-            ran = probs[:, i] <= np.array([p for _, p, _ in entries])
-            ops = np.where(ran, [OPS.index(name) for name, _, _ in entries], 0)
-            bins = np.array([0 if b is None else b for _, _, b in entries])
-            magnitudes = _magnitudes(space, [name for name, _, _ in entries], bins, signs[:, i] == 0)
-            steps.append((ops, magnitudes))
+            drawn = ops[policy_id, i]
+            magnitudes = _magnitudes(space, drawn, bins[policy_id, i], signs[:, i] == 0)
+            steps.append((np.where(probs[:, i] <= chance[policy_id, i], drawn, 0), magnitudes))
         return steps
 
     def __repr__(self) -> str:
@@ -371,18 +381,11 @@ class RandAugment(_Augment):
 
     def draw(self, batch: int, size: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
         space = augmentation_space(self.num_magnitude_bins, size)
-        names = list(space)
         rng = numpy_generator(self.generator)
-        chosen = rng.integers(len(names), size=(self.num_ops, batch))
+        ops = _op_indices(space)[rng.integers(len(space), size=(self.num_ops, batch))]
         negate = rng.integers(2, size=(self.num_ops, batch)) == 1
         bins = np.full(batch, self.magnitude)
-        return [
-            (
-                np.array([OPS.index(names[k]) for k in row], dtype=np.int64),
-                _magnitudes(space, [names[k] for k in row], bins, flip),
-            )
-            for row, flip in zip(chosen, negate)
-        ]
+        return [(row, _magnitudes(space, row, bins, flip)) for row, flip in zip(ops, negate)]
 
     def __repr__(self) -> str:
         return (
@@ -418,13 +421,11 @@ class TrivialAugmentWide(_Augment):
 
     def draw(self, batch: int, size: tuple[int, int]) -> list[tuple[np.ndarray, np.ndarray]]:
         space = augmentation_space(self.num_magnitude_bins, size, wide=True)
-        names = list(space)
         rng = numpy_generator(self.generator)
-        chosen = rng.integers(len(names), size=batch)
+        ops = _op_indices(space)[rng.integers(len(space), size=batch)]
         bins = rng.integers(self.num_magnitude_bins, size=batch)
         negate = rng.integers(2, size=batch) == 1
-        ops = np.array([OPS.index(names[k]) for k in chosen], dtype=np.int64)
-        return [(ops, _magnitudes(space, [names[k] for k in chosen], bins, negate))]
+        return [(ops, _magnitudes(space, ops, bins, negate))]
 
     def __repr__(self) -> str:
         return (
