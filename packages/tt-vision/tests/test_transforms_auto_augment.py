@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 import tt_tensor
 from tt_vision import transforms as T
-from tt_vision import transforms_auto_augment as A
+from tt_vision import transforms_auto_augment as auto
 
 IMAGES = (np.arange(2 * 3 * 20 * 16) * 37 % 256).astype(np.uint8).reshape(2, 3, 20, 16)
 IMAGES[1] = (IMAGES[1].astype(int) ** 2 // 255 // 2 + 40).astype(np.uint8)
@@ -47,21 +47,21 @@ def test_policy_tables_are_torchvisions(policy):
 
 def test_magnitude_bins_are_torchvisions_bit_for_bit():
     # Computed with torchvision 0.28 (torch.linspace in float32 and its posterize bins).
-    wide = A.augmentation_space(31, (1, 1), wide=True)
+    wide = auto.augmentation_space(31, (1, 1), wide=True)
     assert wide["ShearX"][0][19] == np.float32(0.6270000338554382)  # 0.627 rounded otherwise
     assert wide["ShearX"][0][25] == np.float32(0.824999988079071)
     assert (
         wide["Posterize"][0].tolist() == [8, 8, 8] + [7] * 5 + [6] * 5 + [5] * 5 + [4] * 5 + [3] * 5 + [2] * 3
     )
     assert wide["TranslateY"][0][-1] == 32 and wide["Rotate"][0][-1] == 135
-    space = A.augmentation_space(10, (40, 32))
+    space = auto.augmentation_space(10, (40, 32))
     assert space["Posterize"][0].tolist() == [8, 8, 7, 7, 6, 6, 5, 5, 4, 4]
     assert space["TranslateX"][0][9] == np.float32(14.501510620117188)  # 150/331 of the width
     assert space["TranslateY"][0][9] == np.float32(18.126888275146484)  # of the height
     assert space["Solarize"][0][1] == np.float32(226.6666717529297)
     assert [signed for _, signed in space.values()] == [False] + [True] * 9 + [False] * 4
-    assert list(space) == list(A.OPS[:-1])  # RandAugment's ops, in torchvision's order
-    assert A.linspace32(2.0, 1.0, 1).tolist() == [2.0]  # torch.linspace(2, 1, 1): the start
+    assert list(space) == list(auto.OPS[:-1])  # RandAugment's ops, in torchvision's order
+    assert auto.linspace32(2.0, 1.0, 1).tolist() == [2.0]  # torch.linspace(2, 1, 1): the start
 
 
 # sha256 of the two images through torchvision 0.28's autoaugment._apply_op, each with its magnitude.
@@ -88,18 +88,20 @@ APPLY_OP = {
 @pytest.mark.parametrize(("name", "magnitudes", "mode", "fill"), list(APPLY_OP))
 def test_each_op_gives_torchvisions_pixels_with_a_magnitude_per_image(name, magnitudes, mode, fill):
     colour = list(fill) if isinstance(fill, tuple) else fill
-    out = A.apply_ops(IMAGES, np.full(2, A.OPS.index(name)), np.array(magnitudes), mode, colour)
+    out = auto.apply_ops(IMAGES, np.full(2, auto.OPS.index(name)), np.array(magnitudes), mode, colour)
     assert out.dtype == np.uint8 and out.shape == IMAGES.shape
     assert digest(out) == APPLY_OP[name, magnitudes, mode, fill]
 
 
 def test_ops_apply_per_image_in_one_batch():
-    ops = np.array([A.OPS.index(n) for n in ("Rotate", "Invert", "Identity", "Solarize", "Rotate", "ShearY")])
+    ops = np.array(
+        [auto.OPS.index(n) for n in ("Rotate", "Invert", "Identity", "Solarize", "Rotate", "ShearY")]
+    )
     images = PIXELS[:6]
     magnitudes = np.array([20.0, 0.0, 0.0, 100.0, -7.0, 0.2])
-    out = A.apply_ops(images, ops, magnitudes, "nearest", None)
+    out = auto.apply_ops(images, ops, magnitudes, "nearest", None)
     for i in range(6):
-        alone = A.apply_ops(images[i : i + 1], ops[i : i + 1], magnitudes[i : i + 1], "nearest", None)
+        alone = auto.apply_ops(images[i : i + 1], ops[i : i + 1], magnitudes[i : i + 1], "nearest", None)
         np.testing.assert_array_equal(out[i], alone[0])
     np.testing.assert_array_equal(out[2], images[2])
     np.testing.assert_array_equal(out[1], 255 - images[1])
@@ -110,7 +112,7 @@ def test_one_channel_images_and_tensors_and_single_images():
     gray = PIXELS[:8, :1]
     out = T.AutoAugment(T.AutoAugmentPolicy.SVHN, generator=seeded(1))(gray)
     assert out.shape == gray.shape and out.dtype == np.uint8
-    colour = A.apply_ops(gray, np.full(8, A.OPS.index("Color")), np.full(8, 0.5), "nearest", None)
+    colour = auto.apply_ops(gray, np.full(8, auto.OPS.index("Color")), np.full(8, 0.5), "nearest", None)
     np.testing.assert_array_equal(colour, gray)  # saturation leaves one channel alone, as torchvision
     tensor = tt_tensor.Tensor.from_array(PIXELS[0])
     single = T.TrivialAugmentWide(generator=seeded(2))(tensor)
@@ -147,12 +149,14 @@ def test_the_batch_is_each_image_with_its_own_draws(make):
     transform = make(seeded(8))
     expected = PIXELS
     for ops, magnitudes in steps:
-        expected = A.apply_ops(expected, ops, magnitudes, transform._mode, transform.fill)
+        expected = auto.apply_ops(expected, ops, magnitudes, transform._mode, transform.fill)
     np.testing.assert_array_equal(transform(PIXELS), expected)
     for i in (0, 17, 63):
         alone = PIXELS[i : i + 1]
         for ops, magnitudes in steps:
-            alone = A.apply_ops(alone, ops[i : i + 1], magnitudes[i : i + 1], transform._mode, transform.fill)
+            alone = auto.apply_ops(
+                alone, ops[i : i + 1], magnitudes[i : i + 1], transform._mode, transform.fill
+            )
         np.testing.assert_array_equal(expected[i], alone[0])
 
 
@@ -175,13 +179,13 @@ def test_auto_augment_draws_sub_policies_coins_and_signs_as_torchvision():
     )
     # sub-policy 1: ("Rotate", 0.7, 2), ("TranslateX", 0.3, 9); magnitudes negated when the sign is 0
     rows = policy_id == 1
-    assert within(int((ops0[rows] == A.OPS.index("Rotate")).sum()), int(rows.sum()), 0.7)
-    assert within(int((ops1[rows] == A.OPS.index("TranslateX")).sum()), int(rows.sum()), 0.3)
-    ran = rows & (ops0 == A.OPS.index("Rotate"))
+    assert within(int((ops0[rows] == auto.OPS.index("Rotate")).sum()), int(rows.sum()), 0.7)
+    assert within(int((ops1[rows] == auto.OPS.index("TranslateX")).sum()), int(rows.sum()), 0.3)
+    ran = rows & (ops0 == auto.OPS.index("Rotate"))
     np.testing.assert_array_equal(mags0[ran], np.where(signs[ran, 0] == 0, -1, 1) * np.float32(30 * 2 / 9))
     assert (ops0[rows & (probs[:, 0] > 0.7)] == 0).all()  # the coin said no: Identity
     edge = rows & (probs[:, 1] <= 0.3)
-    assert (ops1[edge] == A.OPS.index("TranslateX")).all()  # u <= p runs the op
+    assert (ops1[edge] == auto.OPS.index("TranslateX")).all()  # u <= p runs the op
     assert np.isin(np.abs(mags1[edge]), [np.float32(150 / 331 * 32)]).all()
     equalize = policy_id == 8  # ("Equalize", 0.6, None), ("Equalize", 0.5, None): magnitude 0
     assert (mags0[equalize] == 0).all() and (mags1[equalize] == 0).all()
@@ -192,28 +196,28 @@ def test_rand_augment_and_trivial_augment_draw_uniformly():
     steps = T.RandAugment(num_ops=3, magnitude=30, generator=seeded(10)).draw(n, (32, 32))
     assert len(steps) == 3
     for ops, magnitudes in steps:
-        counts = np.bincount(ops, minlength=len(A.OPS))
-        assert counts[A.OPS.index("Invert")] == 0 and all(within(c, n, 1 / 14) for c in counts[:-1])
-        rotate = ops == A.OPS.index("Rotate")
+        counts = np.bincount(ops, minlength=len(auto.OPS))
+        assert counts[auto.OPS.index("Invert")] == 0 and all(within(c, n, 1 / 14) for c in counts[:-1])
+        rotate = ops == auto.OPS.index("Rotate")
         assert set(np.unique(magnitudes[rotate])) == {-30.0, 30.0}
         assert within(int((magnitudes[rotate] > 0).sum()), int(rotate.sum()), 0.5)
-        solarize = ops == A.OPS.index("Solarize")
+        solarize = ops == auto.OPS.index("Solarize")
         assert (magnitudes[solarize] == 0).all()  # bin 30 of 31 from 255 down to 0, never negated
     ((ops, magnitudes),) = T.TrivialAugmentWide(num_magnitude_bins=5, generator=seeded(12)).draw(n, (8, 8))
-    assert all(within(c, n, 1 / 14) for c in np.bincount(ops, minlength=len(A.OPS))[:-1])
-    shear = np.abs(magnitudes[ops == A.OPS.index("ShearX")])
+    assert all(within(c, n, 1 / 14) for c in np.bincount(ops, minlength=len(auto.OPS))[:-1])
+    shear = np.abs(magnitudes[ops == auto.OPS.index("ShearX")])
     values, counts = np.unique(shear, return_counts=True)
-    np.testing.assert_array_equal(values, A.linspace32(0, 0.99, 5).astype(np.float64))
+    np.testing.assert_array_equal(values, auto.linspace32(0, 0.99, 5).astype(np.float64))
     assert all(within(c, len(shear), 1 / 5) for c in counts)
-    posterize = magnitudes[ops == A.OPS.index("Posterize")]
+    posterize = magnitudes[ops == auto.OPS.index("Posterize")]
     assert set(np.unique(posterize)) == {2.0, 4.0, 5.0, 6.0, 8.0}  # 8 − round(i / (4 / 6)), halves to even
-    assert (magnitudes[ops == A.OPS.index("Identity")] == 0).all()
+    assert (magnitudes[ops == auto.OPS.index("Identity")] == 0).all()
 
 
 def test_zero_ops_and_posterize_per_image_masks():
     np.testing.assert_array_equal(T.RandAugment(num_ops=0)(PIXELS), PIXELS)
     bits = np.array([8.0, 1.0, 0.0, 5.0])
-    out = A.apply_ops(PIXELS[:4], np.full(4, A.OPS.index("Posterize")), bits, "nearest", None)
+    out = auto.apply_ops(PIXELS[:4], np.full(4, auto.OPS.index("Posterize")), bits, "nearest", None)
     for i, keep in enumerate((8, 1, 0, 5)):
         np.testing.assert_array_equal(out[i], PIXELS[i] & np.uint8((0xFF << (8 - keep)) & 0xFF))
 
