@@ -260,3 +260,69 @@ def test_reprs_are_torchvisions():
     assert repr(T.TrivialAugmentWide(7)) == (
         "TrivialAugmentWide(num_magnitude_bins=7, interpolation=InterpolationMode.NEAREST, fill=None)"
     )
+
+
+def test_augmix_mixes_chains_as_torchvision():
+    # torchvision 0.28: AugMix(severity=6, mixture_width=2, chain_depth=2, NEAREST, fill=[10, 200, 30])
+    # after torch.manual_seed(3) on IMAGES[0] drew these weights and ops; the sha256 of its output.
+    beta = np.array([0.6556679010391235, 0.3443320691585541], np.float32)
+    chains = np.array([0.9247964024543762, 0.07520356774330139], np.float32)
+    drawn = [
+        [("TranslateY", 0.0), ("Color", -0.0)],
+        [("Rotate", 13.333333015441895), ("ShearX", 0.1666666716337204)],
+    ]
+    steps = [
+        [(np.array([auto.OPS.index(name)]), np.array([value])) for name, value in chain] for chain in drawn
+    ]
+    augmix = T.AugMix(6, 2, 2, interpolation=T.InterpolationMode.NEAREST, fill=[10, 200, 30])
+    augmix.draw = lambda batch, size: (beta[:1], (chains * beta[1:])[None], steps)
+    assert digest(augmix(IMAGES[0])) == "be4e32f225fb509ce750"
+
+
+def test_augmix_space_and_draws():
+    space = auto.augmix_space(10, (30, 24))
+    assert space["Posterize"][0].tolist() == [4, 4, 3, 3, 2, 2, 1, 1, 0, 0]  # computed with torchvision 0.28
+    assert space["TranslateX"][0][-1] == np.float32(8) and space["TranslateY"][0][-1] == np.float32(10)
+    assert len(space) == 13 and len(auto.augmix_space(10, (30, 24), all_ops=False)) == 9
+    assert "Brightness" not in auto.augmix_space(10, (30, 24), all_ops=False)
+    n = 6000
+    keep, weights, chains = T.AugMix(severity=2, mixture_width=4, generator=seeded(13)).draw(n, (30, 24))
+    assert keep.dtype == np.float32 and weights.shape == (n, 4)
+    np.testing.assert_allclose(keep + weights.sum(axis=1), 1, atol=1e-6)
+    assert abs(keep.mean() - 0.5) < 0.02 and abs(weights.mean() - 0.125) < 0.01  # Beta(1, 1), Dirichlet
+    assert len(chains) == 4 and all(len(chain) == 3 for chain in chains)
+    depth = sum((ops != 0).astype(int) for ops, _ in chains[0])  # no Identity in AugMix's space
+    assert all(within(int((depth == d).sum()), n, 1 / 3) for d in (1, 2, 3))
+    first, _ = chains[0][0]
+    assert all(within(c, n, 1 / 13) for c in np.bincount(first, minlength=len(auto.OPS))[1:14])
+    rotate = np.abs(chains[0][0][1][first == auto.OPS.index("Rotate")])
+    assert set(np.unique(rotate)) == {0.0, np.float32(30 / 9)}  # severity 2: bins 0 and 1
+    fixed = T.AugMix(chain_depth=2, generator=seeded(1)).draw(50, (8, 8))[2]
+    assert all(len(chain) == 2 and all((ops != 0).all() for ops, _ in chain) for chain in fixed)
+
+
+def test_augmix_runs_per_image_seeded_and_refuses_bad_arguments():
+    augmix = T.AugMix(generator=seeded(4))
+    out = augmix(PIXELS)
+    np.testing.assert_array_equal(out, T.AugMix(generator=seeded(4))(PIXELS))
+    assert out.dtype == np.uint8 and out.shape == PIXELS.shape
+    same = T.AugMix(generator=seeded(6))(np.repeat(PIXELS[:1], 16, axis=0))
+    assert len({digest(image) for image in same}) > 8
+    assert isinstance(T.AugMix()(tt_tensor.Tensor.from_array(PIXELS[0])), tt_tensor.Tensor)
+    with pytest.raises(TypeError, match="AugMix: images must be uint8"):
+        T.AugMix()(PIXELS.astype(np.float32))
+    with pytest.raises(ValueError, match="AugMix: severity must be between 1 and 10, got 11"):
+        T.AugMix(severity=11)
+    with pytest.raises(ValueError, match="AugMix: severity must be between 1 and 10, got 0"):
+        T.AugMix(severity=0)
+    T.AugMix(severity=1), T.AugMix(severity=10)
+    with pytest.raises(
+        ValueError, match="AugMix: mixture_width must be at least 1 and alpha positive, got 0"
+    ):
+        T.AugMix(mixture_width=0)
+    with pytest.raises(ValueError, match="alpha positive, got 3 and 0"):
+        T.AugMix(alpha=0)
+    assert repr(T.AugMix()) == (
+        "AugMix(severity=3, mixture_width=3, chain_depth=-1, alpha=1.0, all_ops=True, "
+        "interpolation=InterpolationMode.BILINEAR, fill=None)"
+    )

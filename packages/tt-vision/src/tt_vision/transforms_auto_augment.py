@@ -33,7 +33,7 @@ from .transforms import _unwrap, _wrap
 from .transforms_functional import InterpolationMode
 from .transforms_warp import affine_images, warp_mode
 
-__all__ = ["AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide"]
+__all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide"]
 
 #: Every op ``_apply_op`` knows, in one fixed order (the indices the batched draws use).
 OPS = (
@@ -430,5 +430,107 @@ class TrivialAugmentWide(_Augment):
     def __repr__(self) -> str:
         return (
             f"TrivialAugmentWide(num_magnitude_bins={self.num_magnitude_bins}, "
+            f"interpolation={self.interpolation}, fill={self.fill})"
+        )
+
+
+def augmix_space(bins: int, size: tuple[int, int], all_ops: bool = True) -> dict:
+    """torchvision's ``AugMix._augmentation_space``: op → (float32 magnitudes, signed).
+
+    Translations to a third of the side, posterize from 4 bits down to 0; ``all_ops`` adds
+    Brightness, Color, Contrast and Sharpness (to 0.9), which the AugMix paper leaves out
+    because they overlap ImageNet-C's corruptions.
+    """
+    base = augmentation_space(bins, size)
+    space = {name: base[name] for name in ("ShearX", "ShearY")}
+    space["TranslateX"] = (linspace32(0.0, size[1] / 3.0, bins), True)
+    space["TranslateY"] = (linspace32(0.0, size[0] / 3.0, bins), True)
+    space["Rotate"] = base["Rotate"]
+    space["Posterize"] = (posterize_bits(bins, 4) - 4, False)
+    for name in ("Solarize", "AutoContrast", "Equalize") + (
+        ("Brightness", "Color", "Contrast", "Sharpness") if all_ops else ()
+    ):
+        space[name] = base[name]
+    return space
+
+
+class AugMix(_Augment):
+    """AugMix (Hendrycks et al., 2020): a blend of the image with chains of random ops, per image.
+
+    Args:
+        severity: ops draw their magnitude bin uniformly in ``[0, severity)`` of 10 (1 to 10).
+        mixture_width: chains per image (default 3).
+        chain_depth: ops per chain; ``-1`` (default) draws 1 to 3 per chain and image.
+        alpha: the Dirichlet (and Beta) concentration of the weights.
+        all_ops: include Brightness, Color, Contrast and Sharpness.
+        interpolation: ``BILINEAR`` (default, as torchvision) or ``NEAREST``; fill, generator: as
+            :class:`AutoAugment`.
+
+    Per image: ``m ~ Beta(alpha, alpha)``, chain weights ``w ~ Dirichlet(alpha · 1)``, and the
+    result ``m · x + Σ_i (1 − m) · w_i · chain_i(x)`` in float32, truncated to uint8 (torchvision's
+    arithmetic, in its order). torchvision already draws ``m`` and ``w`` per image of a batch but
+    one chain of ops for all; here each image draws its own chains, depths, ops and magnitudes.
+    """
+
+    def __init__(
+        self,
+        severity: int = 3,
+        mixture_width: int = 3,
+        chain_depth: int = -1,
+        alpha: float = 1.0,
+        all_ops: bool = True,
+        interpolation=InterpolationMode.BILINEAR,
+        fill=None,
+        generator: Generator | None = None,
+    ) -> None:
+        if not 1 <= severity <= 10:
+            raise ValueError(f"AugMix: severity must be between 1 and 10, got {severity}")
+        if mixture_width < 1 or not alpha > 0:
+            raise ValueError(
+                f"AugMix: mixture_width must be at least 1 and alpha positive, "
+                f"got {mixture_width} and {alpha}"
+            )
+        self.severity, self.mixture_width, self.chain_depth = severity, mixture_width, chain_depth
+        self.alpha, self.all_ops = alpha, all_ops
+        self._setup(interpolation, fill, generator)
+
+    def draw(self, batch: int, size: tuple[int, int]) -> tuple:
+        """Per image: the weight ``m`` ``(B,)`` of the image, of each chain ``(B, width)``, and the chains.
+
+        Each chain is a list of steps ``(ops, magnitudes)`` as :meth:`AutoAugment.draw`'s, as many
+        as the longest chain's depth (images whose chain is shorter get ``Identity``).
+        """
+        rng = numpy_generator(self.generator)
+        beta = rng.dirichlet([self.alpha] * 2, size=batch).astype(np.float32)  # (m, 1 − m), as torchvision
+        chains = rng.dirichlet([self.alpha] * self.mixture_width, size=batch).astype(np.float32)
+        space, steps = augmix_space(10, size, self.all_ops), []
+        for _ in range(self.mixture_width):
+            fixed = self.chain_depth > 0
+            depth = np.full(batch, self.chain_depth) if fixed else rng.integers(1, 4, size=batch)
+            chain = []
+            for step in range(int(depth.max())):
+                ops = _op_indices(space)[rng.integers(len(space), size=batch)]
+                bins = rng.integers(self.severity, size=batch)
+                negate = rng.integers(2, size=batch) == 1
+                ops = np.where(step < depth, ops, 0)  # chains shorter than this step: Identity
+                chain.append((ops, _magnitudes(space, ops, bins, negate)))
+            steps.append(chain)
+        return beta[:, 0], chains * beta[:, 1:], steps
+
+    def __call__(self, images: object) -> object:
+        array, is_tensor, single = _pixels("AugMix", images)
+        keep, weights, chains = self.draw(len(array), array.shape[2:])
+        mix = keep.reshape(-1, 1, 1, 1) * array.astype(np.float32)
+        for chain, steps in enumerate(chains):
+            augmented = array
+            for ops, magnitudes in steps:
+                augmented = apply_ops(augmented, ops, magnitudes, self._mode, self.fill)
+            mix += weights[:, chain].reshape(-1, 1, 1, 1) * augmented
+        return _wrap(mix.astype(np.uint8), is_tensor, single)
+
+    def __repr__(self) -> str:
+        return (
+            f"AugMix(severity={self.severity}, mixture_width={self.mixture_width}, "
+            f"chain_depth={self.chain_depth}, alpha={self.alpha}, all_ops={self.all_ops}, "
             f"interpolation={self.interpolation}, fill={self.fill})"
         )
