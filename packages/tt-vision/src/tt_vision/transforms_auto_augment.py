@@ -1,4 +1,4 @@
-"""torchvision's automatic augmentation: ``AutoAugment``, ``RandAugment``, ``TrivialAugmentWide``, batched.
+"""torchvision's automatic augmentation, batched: AutoAugment, RandAugment, TrivialAugmentWide, AugMix.
 
 Beyond module 08's exercises; exported by :mod:`tt_vision.transforms`. Each takes ``uint8``
 images ``(B, C, H, W)`` (C = 1 or 3) or one image ``(C, H, W)``, a tensor or a NumPy array,
@@ -14,7 +14,13 @@ per-image factors of :mod:`.transforms_color_functional`, one inverse affine mat
 for the warps, a per-image bit mask or threshold for Posterize and Solarize), and are
 scattered back: a loop over the 15 ops, per step. Given the same draws, every image gets
 torchvision's ``_apply_op`` pixels. Cost per step: one pass of each drawn op over its images,
-``O(B · C · H · W)`` (the warps: times 1 or 4 taps).
+``O(B · C · H · W)`` (the warps: times 1 or 4 taps). :class:`AugMix` runs ``mixture_width``
+chains of up to 3 such steps and blends them in float32: ``O(width · 3)`` passes.
+
+Exact to torchvision (checked with 0.28 outside the repository): the policy tables, the
+magnitude bins bit for bit, and each op's pixels given its magnitude, except that bilinear
+warps (Shear, Rotate; the default of ``AugMix``) can land one below or above where a float32
+sample sits within rounding of a half (a few pixels in a thousand), as :func:`functional.affine`.
 
 **Floats are refused up front.** torchvision's policies include Posterize and Equalize, which
 refuse float tensors, so a float image fails there only when one of those ops is drawn; these
