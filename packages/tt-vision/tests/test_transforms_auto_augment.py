@@ -64,6 +64,31 @@ def test_magnitude_bins_are_torchvisions_bit_for_bit():
     assert auto.linspace32(2.0, 1.0, 1).tolist() == [2.0]  # torch.linspace(2, 1, 1): the start
 
 
+def space_bytes(space: dict) -> bytes:
+    return b"".join(
+        name.encode() + bytes([signed]) + values.astype(np.float32).tobytes()
+        for name, (values, signed) in space.items()
+    )
+
+
+def test_every_magnitude_of_every_space_is_torchvisions():
+    # sha256 of the same bytes from torchvision 0.28's RandAugment, AugMix and TrivialAugmentWide
+    # ._augmentation_space, and of torch.linspace over the same (start, end, steps).
+    spaces = hashlib.sha256()
+    for bins in (2, 3, 10, 17, 31):
+        for size in ((40, 32), (331, 150)):
+            spaces.update(space_bytes(auto.augmentation_space(bins, size)))
+            spaces.update(space_bytes(auto.augmix_space(bins, size)))
+        spaces.update(space_bytes(auto.augmentation_space(bins, (5, 5), wide=True)))
+    assert spaces.hexdigest()[:20] == "ac262877669a0c904868"
+    ranges = ((0.0, 0.99), (0.0, 0.3), (255.0, 0.0), (0.0, 135.0), (0.0, 14.501510620117188), (0.1, 1.9))
+    linspaces = hashlib.sha256()
+    for steps in range(1, 32):
+        for start, end in ranges:
+            linspaces.update(auto.linspace32(start, end, steps).tobytes())
+    assert linspaces.hexdigest()[:20] == "a295fbcd92edf5e4510d"
+
+
 # sha256 of the two images through torchvision 0.28's autoaugment._apply_op, each with its magnitude.
 APPLY_OP = {
     ("Identity", (0.0, 0.0), "nearest", None): "4592d5d659197177f9a5",
@@ -191,6 +216,21 @@ def test_auto_augment_draws_sub_policies_coins_and_signs_as_torchvision():
     assert (mags0[equalize] == 0).all() and (mags1[equalize] == 0).all()
 
 
+def test_a_coin_equal_to_the_probability_runs_the_op():
+    augment = T.AutoAugment(T.AutoAugmentPolicy.CIFAR10)
+    # sub-policy 1: ("Rotate", 0.7, 2), ("TranslateX", 0.3, 9); coins exactly at p, then just above
+    augment.get_params = lambda batch: (
+        np.array([1, 1]),
+        np.array([[0.7, 0.3], [0.70001, 0.30001]]),
+        np.ones((2, 2), int),
+    )
+    (first, _), (second, _) = augment.draw(2, (32, 32))
+    assert first.tolist() == [auto.OPS.index("Rotate"), 0] and second.tolist() == [
+        auto.OPS.index("TranslateX"),
+        0,
+    ]
+
+
 def test_rand_augment_and_trivial_augment_draw_uniformly():
     n = 28000
     steps = T.RandAugment(num_ops=3, magnitude=30, generator=seeded(10)).draw(n, (32, 32))
@@ -212,6 +252,8 @@ def test_rand_augment_and_trivial_augment_draw_uniformly():
     posterize = magnitudes[ops == auto.OPS.index("Posterize")]
     assert set(np.unique(posterize)) == {2.0, 4.0, 5.0, 6.0, 8.0}  # 8 − round(i / (4 / 6)), halves to even
     assert (magnitudes[ops == auto.OPS.index("Identity")] == 0).all()
+    rotate = magnitudes[(ops == auto.OPS.index("Rotate")) & (magnitudes != 0)]
+    assert within(int((rotate < 0).sum()), len(rotate), 0.5)  # signs: a fair coin
 
 
 def test_zero_ops_and_posterize_per_image_masks():

@@ -274,7 +274,7 @@ def _magnitudes(space: dict, ops: np.ndarray, bins: np.ndarray, negate: np.ndarr
     One ``(len(OPS), bins)`` table of the space's magnitudes (zeros for ops without one, or
     outside ``space``) and one gather: no loop over images.
     """
-    width = max(1, *(len(values) for values, _ in space.values() if values.ndim))
+    width = max(len(values) for values, _ in space.values() if values.ndim)
     table, signed = np.zeros((len(OPS), width)), np.zeros(len(OPS), bool)
     for name, (values, sign) in space.items():
         if values.ndim:
