@@ -339,8 +339,14 @@ def test_augmix_space_and_draws():
     assert all(within(c, n, 1 / 13) for c in np.bincount(first, minlength=len(auto.OPS))[1:14])
     rotate = np.abs(chains[0][0][1][first == auto.OPS.index("Rotate")])
     assert set(np.unique(rotate)) == {0.0, np.float32(30 / 9)}  # severity 2: bins 0 and 1
-    fixed = T.AugMix(chain_depth=2, generator=seeded(1)).draw(50, (8, 8))[2]
-    assert all(len(chain) == 2 and all((ops != 0).all() for ops, _ in chain) for chain in fixed)
+    for depth in (1, 2):
+        fixed = T.AugMix(chain_depth=depth, generator=seeded(1)).draw(50, (8, 8))[2]
+        assert all(len(chain) == depth and all((ops != 0).all() for ops, _ in chain) for chain in fixed)
+    drawn = T.AugMix(chain_depth=0, mixture_width=1, generator=seeded(2)).draw(200, (8, 8))[2]
+    assert len(drawn[0]) == 3 and (drawn[0][2][0] == 0).any()  # 0 (as -1): a depth of 1 to 3 per image
+    ((ops, magnitudes), *_), *_ = T.AugMix(10, 1, 1, generator=seeded(3)).draw(20000, (8, 8))[2]
+    rotate = magnitudes[(ops == auto.OPS.index("Rotate")) & (magnitudes != 0)]
+    assert within(int((rotate < 0).sum()), len(rotate), 0.5)  # signs: a fair coin
 
 
 def test_augmix_runs_per_image_seeded_and_refuses_bad_arguments():
@@ -357,7 +363,7 @@ def test_augmix_runs_per_image_seeded_and_refuses_bad_arguments():
         T.AugMix(severity=11)
     with pytest.raises(ValueError, match="AugMix: severity must be between 1 and 10, got 0"):
         T.AugMix(severity=0)
-    T.AugMix(severity=1), T.AugMix(severity=10)
+    T.AugMix(severity=1), T.AugMix(severity=10), T.AugMix(mixture_width=1)
     with pytest.raises(
         ValueError, match="AugMix: mixture_width must be at least 1 and alpha positive, got 0"
     ):
