@@ -272,7 +272,8 @@ def _magnitudes(space: dict, ops: np.ndarray, bins: np.ndarray, negate: np.ndarr
     """Per image: the magnitude of op ``OPS[ops[i]]`` at bin ``bins[i]``, negated where signed and drawn.
 
     One ``(len(OPS), bins)`` table of the space's magnitudes (zeros for ops without one, or
-    outside ``space``) and one gather: no loop over images.
+    outside ``space``) and one gather: no loop over images. ``negate`` is a fair coin per image;
+    which of its faces negates is immaterial (torchvision negates on 1 here, on 0 in AutoAugment).
     """
     width = max(len(values) for values, _ in space.values() if values.ndim)
     table, signed = np.zeros((len(OPS), width)), np.zeros(len(OPS), bool)
