@@ -290,8 +290,9 @@ def autocontrast(img: object) -> object:
     low = array.min(axis=(2, 3), keepdims=True).astype(compute)
     high = array.max(axis=(2, 3), keepdims=True).astype(compute)
     flat = high == low
-    # torchvision writes bound / (max − min); torch runs a number over a tensor as reciprocal, then product
-    scale = compute(bound) * (compute(1) / np.where(flat, compute(1), high - low))
+    # bound · (1 / (max − min)), PyTorch's order (its ``bound / t`` is ``t.reciprocal() * bound``): dividing
+    # directly gives 254.99998 for 255 / 255 · (255 − 3) / 252 in float32, truncated to 254
+    scale = (compute(1) / np.where(flat, compute(1), high - low)) * compute(bound)
     low[flat], scale[flat] = 0, 1
     out = np.clip((array - low) * scale, 0, bound)
     return _wrap(out.astype(array.dtype, copy=False), is_tensor, single)
