@@ -476,3 +476,11 @@ def test_erase_one_rectangle_or_one_per_image():
 def test_bad_input_is_refused_naming_the_function_and_the_fix(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_autocontrast_scale_is_a_reciprocal_times_the_bound_as_in_torch():
+    # torchvision's scale = 255 / (max - min) runs in torch as reciprocal(max - min) * 255: for
+    # min 60, max 179 that maps 179 to 255.0 exactly (computed with torchvision 0.28: 255), where
+    # 255 / 119 * 119 in float32 is 254.99998, truncated to 254.
+    image = np.array([60, 179, 120, 179], np.uint8).reshape(1, 1, 2, 2)
+    np.testing.assert_array_equal(F.autocontrast(image).ravel(), [0, 255, 128, 255])

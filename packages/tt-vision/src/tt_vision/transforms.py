@@ -333,6 +333,7 @@ def split_pixel_steps(transform: Callable | None) -> tuple[list[Callable], list[
     return steps[:lead], steps[lead:]
 
 
+from . import transforms_auto_augment  # noqa: E402, I001  (beyond the exercises: AutoAugment, ...)
 from . import transforms_color  # noqa: E402  (beyond the exercises: photometric transforms, batched)
 from . import transforms_functional as functional  # noqa: E402  (tt_vision.transforms.functional)
 from .transforms_color import *  # noqa: E402, F403  (ColorJitter, GaussianBlur, Grayscale, Random*, ...)
@@ -350,7 +351,10 @@ from .transforms_random_geometry import (  # noqa: E402
     TenCrop,
 )
 
+from .transforms_auto_augment import *  # noqa: E402, F403  (AutoAugment, RandAugment, TrivialAugmentWide)
+
 __all__ += [
+    *transforms_auto_augment.__all__,
     *transforms_color.__all__,
     "ConvertImageDtype",
     "FiveCrop",
