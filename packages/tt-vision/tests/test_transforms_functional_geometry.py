@@ -430,3 +430,12 @@ def test_pad_refuses_repeating_from_a_cropped_away_image():
     with pytest.raises(ValueError, match=r"pad: the negative padding crops the image to nothing \(0x1\)"):
         F.pad(one_pixel, [2, -1, 0, 1], padding_mode="edge")
     assert F.pad(one_pixel, [2, -1, 0, 1]).shape == (1, 1, 3)
+
+
+def test_perspective_nearest_breaks_ties_as_torchvision():
+    # sums and the index-weighted sum of torchvision 0.28's TF.perspective on the same uint8 image; the
+    # grid summed as x·r0 + y·r1 + r2 (PyTorch's bmm order) lands on the same pixels (a matmul gave 3 others)
+    image = (np.random.default_rng(7).random((3, 5, 6)) * 255).astype(np.uint8)
+    out = F.perspective(image, [[0, 0], [5, 0], [5, 4], [0, 4]], [[1, 1], [5, 2], [4, 3], [2, 2]], "nearest")
+    values = out.astype(np.int64)
+    assert values.sum() == 1555 and (values * np.arange(values.size).reshape(values.shape)).sum() == 66743

@@ -130,7 +130,9 @@ def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     x = np.rint(((grid[..., 0] + 1) * w - 1) / 2)
     y = np.rint(((grid[..., 1] + 1) * h - 1) / 2)
     inside = (x >= 0) & (x <= w - 1) & (y >= 0) & (y <= h - 1)  # False for NaN too
-    index = np.where(inside, y * w + x, h * w).astype(np.intp).reshape(b, 1, grid.shape[1] * grid.shape[2])
+    with np.errstate(invalid="ignore"):  # (NaN: a perspective's points at infinity, read the zero slot)
+        flat = np.where(inside, y * w + x, h * w)
+    index = flat.astype(np.intp).reshape(b, 1, grid.shape[1] * grid.shape[2])
     pixels = np.concatenate([values.reshape(b, c, h * w), np.zeros((b, c, 1), values.dtype)], axis=2)
     out = np.take_along_axis(pixels, np.broadcast_to(index, (b, c, index.shape[2])), axis=2)
     return out.reshape(b, c, *grid.shape[1:3])
@@ -259,10 +261,12 @@ def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None
     base[..., 0] = np.linspace(0.5, width - 0.5, width, dtype=dtype)
     base[..., 1] = np.linspace(0.5, height - 0.5, height, dtype=dtype)[:, None]
     base[..., 2] = 1
-    with np.errstate(
-        divide="ignore", invalid="ignore"
-    ):  # a point mapped to infinity reads NaN, as in PyTorch
-        grid = (base @ top) / (base @ bottom) - 1.0
+    x, y, one = base[..., 0:1], base[..., 1:2], base[..., 2:3]
+    # x·r0 + y·r1 + r2, summed in this order (PyTorch's bmm order): nearest breaks ties as torchvision's
+    numerator = x * top[0] + y * top[1] + one * top[2]
+    denominator = x * bottom[0] + y * bottom[1] + one * bottom[2]
+    with np.errstate(divide="ignore", invalid="ignore"):  # a point mapped to infinity reads NaN, as PyTorch's
+        grid = numerator / denominator - 1.0
     return warp(img, grid[None], mode, fill, "perspective")
 
 
