@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 from tt_tensor import Generator, numpy_generator
@@ -28,6 +28,7 @@ from tt_tensor import Generator, numpy_generator
 from . import transforms_color_functional as F
 from .transforms import _unwrap, _wrap
 from .transforms_blur_erase import rectangles
+from .transforms_random_apply import apply_with_probability
 
 __all__ = [
     "ColorJitter",
@@ -50,17 +51,6 @@ def _check_p(op: str, p: float) -> float:
     return p
 
 
-def _some(images: object, p: float, generator: Generator | None, function: Callable) -> object:
-    """Apply ``function`` to the images a coin of probability ``p`` picks, one coin per image."""
-    array, is_tensor, single = _unwrap(images)
-    function(array[:0])  # its checks (dtype, channels, range) on no image: a bad batch fails on every call
-    chosen = numpy_generator(generator).random(len(array)) < p
-    out = array.copy()
-    if chosen.any():
-        out[chosen] = function(array[chosen])
-    return _wrap(out, is_tensor, single)
-
-
 class _RandomApply:
     """A torchvision ``Random*`` transform: ``function`` on each image with probability ``p``."""
 
@@ -68,7 +58,7 @@ class _RandomApply:
         self.p, self.generator = _check_p(type(self).__name__, p), generator
 
     def __call__(self, images: object) -> object:  # subclasses define apply(array) -> array
-        return _some(images, self.p, self.generator, self.apply)
+        return apply_with_probability(images, self.p, self.generator, self.apply)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(p={self.p})"

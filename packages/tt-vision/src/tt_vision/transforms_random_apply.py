@@ -37,6 +37,21 @@ def apply_to_groups(op: str, images: object, groups: np.ndarray, transforms: Seq
     return _wrap(out, is_tensor, single)
 
 
+def apply_with_probability(
+    images: object, p: float, generator: Generator | None, function: Callable
+) -> object:
+    """``function`` (arrays ``(n, C, H, W)`` to the same shape) on the images a coin of probability ``p``
+    picks, one coin per image; the others as they are. ``function`` first sees no image (``array[:0]``), so
+    its checks of dtype and channels refuse a bad batch on every call, not only when a coin comes up."""
+    array, is_tensor, single = _unwrap(images)
+    function(array[:0])
+    chosen = numpy_generator(generator).random(len(array)) < p
+    out = array.copy()
+    if chosen.any():
+        out[chosen] = function(array[chosen])
+    return _wrap(out, is_tensor, single)
+
+
 class RandomApply:
     """Apply ``transforms`` in order to each image with probability ``p`` (else leave it)."""
 
@@ -107,4 +122,4 @@ class RandomOrder:
         return f"RandomOrder({inner}\n)"
 
 
-__all__ = ["RandomApply", "RandomChoice", "RandomOrder"]
+__all__ = ["RandomApply", "RandomChoice", "RandomOrder", "apply_with_probability"]

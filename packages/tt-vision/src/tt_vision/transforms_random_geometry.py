@@ -30,6 +30,7 @@ from tt_tensor import Generator, numpy_generator
 from .transforms import _unwrap, _wrap
 from .transforms_functional import PADDING_MODES, five_crop, pad, padding_sides, ten_crop
 from .transforms_geometry import RESIZE_MODES, _pair, round_into
+from .transforms_random_apply import apply_with_probability
 from .transforms_warp import affine_images, degrees_range, rotate, warp_mode
 
 
@@ -44,11 +45,7 @@ class RandomVerticalFlip:
         self.p, self.generator = p, generator
 
     def __call__(self, images: object) -> object:
-        array, is_tensor, single = _unwrap(images)
-        flip = numpy_generator(self.generator).random(len(array)) < self.p
-        out = array.copy()
-        out[flip] = array[flip, ..., ::-1, :]
-        return _wrap(out, is_tensor, single)
+        return apply_with_probability(images, self.p, self.generator, lambda array: array[..., ::-1, :])
 
     def __repr__(self) -> str:
         return f"RandomVerticalFlip(p={self.p})"
