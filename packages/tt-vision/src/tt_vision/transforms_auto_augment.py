@@ -37,6 +37,7 @@ from tt_tensor import Generator, numpy_generator
 from . import transforms_color_functional as F
 from .transforms import _unwrap, _wrap
 from .transforms_functional import InterpolationMode
+from .transforms_random_apply import apply_by_group
 from .transforms_warp import affine_images, warp_mode
 
 __all__ = ["AugMix", "AutoAugment", "AutoAugmentPolicy", "RandAugment", "TrivialAugmentWide"]
@@ -260,12 +261,11 @@ def _apply_op(part: np.ndarray, name: str, magnitude: np.ndarray, mode: str, fil
 
 def apply_ops(array: np.ndarray, ops: np.ndarray, magnitudes: np.ndarray, mode: str, fill) -> np.ndarray:
     """Image ``i`` gets op ``OPS[ops[i]]`` of magnitude ``magnitudes[i]``: one call per op drawn."""
-    out = array.copy()
-    for k in np.unique(ops):
-        if OPS[k] != "Identity":
-            members = np.flatnonzero(ops == k)
-            out[members] = _apply_op(array[members], OPS[k], magnitudes[members], mode, fill)
-    return out
+
+    def op(name: str):
+        return lambda part, members: _apply_op(part, name, magnitudes[members], mode, fill)
+
+    return apply_by_group(array, ops, [None if name == "Identity" else op(name) for name in OPS])
 
 
 def _magnitudes(space: dict, ops: np.ndarray, bins: np.ndarray, negate: np.ndarray) -> np.ndarray:

@@ -19,22 +19,41 @@ from tt_tensor import Generator, numpy_generator
 from .transforms import Compose, _unwrap, _wrap
 
 
+def apply_by_group(array: np.ndarray, groups: np.ndarray, functions: Sequence[Callable | None]) -> np.ndarray:
+    """``functions[g](array[members], members)`` written over the images whose ``groups`` entry is ``g``.
+
+    The one gather-transform-scatter behind every per-image choice of tt-vision's random
+    transforms: ``groups`` holds one integer per image; a group without a function (``None``, or a
+    value outside ``range(len(functions))``) is left as it is. The functions run in increasing
+    group order, each once, on the groups that occur (a random function draws for exactly the
+    images it is given), and each must return its part in the part's shape. Cost: one copy of
+    the batch, one gather and one scatter per group that occurs.
+    """
+    out = array.copy()
+    for group in np.unique(groups):
+        if 0 <= group < len(functions) and functions[group] is not None:
+            members = np.flatnonzero(groups == group)
+            out[members] = functions[group](array[members], members)
+    return out
+
+
 def apply_to_groups(op: str, images: object, groups: np.ndarray, transforms: Sequence[Callable]) -> object:
     """``transforms[g]`` on the images with ``groups == g`` (no transform where ``g == len(transforms)``)."""
     array, is_tensor, single = _unwrap(images)
-    out = array.copy()
-    for group, transform in enumerate(transforms):
-        chosen = np.flatnonzero(groups == group)
-        if len(chosen) == 0:
-            continue
-        part, _, _ = _unwrap(transform(_wrap(array[chosen], is_tensor, False)))
-        if part.shape[1:] != array.shape[1:]:
-            raise ValueError(
-                f"{op}: a transform changed the images' shape {array.shape[1:]} to {part.shape[1:]}; the "
-                "transforms inside must keep it (put size-changing ones outside, e.g. in a Compose)"
-            )
-        out[chosen] = part
-    return _wrap(out, is_tensor, single)
+
+    def on_images(transform: Callable) -> Callable:
+        def apply(part: np.ndarray, members: np.ndarray) -> np.ndarray:
+            result, _, _ = _unwrap(transform(_wrap(part, is_tensor, False)))
+            if result.shape[1:] != part.shape[1:]:
+                raise ValueError(
+                    f"{op}: a transform changed the images' shape {part.shape[1:]} to {result.shape[1:]}; "
+                    "the transforms inside must keep it (put size-changing ones outside, e.g. in a Compose)"
+                )
+            return result
+
+        return apply
+
+    return _wrap(apply_by_group(array, groups, [on_images(t) for t in transforms]), is_tensor, single)
 
 
 def apply_with_probability(
@@ -45,10 +64,8 @@ def apply_with_probability(
     its checks of dtype and channels refuse a bad batch on every call, not only when a coin comes up."""
     array, is_tensor, single = _unwrap(images)
     function(array[:0])
-    chosen = numpy_generator(generator).random(len(array)) < p
-    out = array.copy()
-    if chosen.any():
-        out[chosen] = function(array[chosen])
+    skip = numpy_generator(generator).random(len(array)) >= p  # group 1: left alone
+    out = apply_by_group(array, skip.astype(np.int64), [lambda part, _: function(part)])
     return _wrap(out, is_tensor, single)
 
 
@@ -122,4 +139,4 @@ class RandomOrder:
         return f"RandomOrder({inner}\n)"
 
 
-__all__ = ["RandomApply", "RandomChoice", "RandomOrder", "apply_with_probability"]
+__all__ = ["RandomApply", "RandomChoice", "RandomOrder", "apply_by_group", "apply_with_probability"]
