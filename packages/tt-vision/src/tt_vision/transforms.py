@@ -341,6 +341,7 @@ from .transforms_dtype import ConvertImageDtype  # noqa: E402
 from .transforms_functional import InterpolationMode  # noqa: E402
 from .transforms_geometry import CenterCrop, Resize  # noqa: E402  (beyond the exercises: they use _unwrap/_wrap)
 from .transforms_random_apply import RandomApply, RandomChoice, RandomOrder  # noqa: E402
+from .transforms_random_distortion import ElasticTransform, RandomPerspective  # noqa: E402
 from .transforms_random_geometry import (  # noqa: E402
     FiveCrop,
     Pad,
@@ -357,6 +358,7 @@ __all__ += [
     *transforms_auto_augment.__all__,
     *transforms_color.__all__,
     "ConvertImageDtype",
+    "ElasticTransform",
     "FiveCrop",
     "InterpolationMode",
     "Pad",
@@ -364,6 +366,7 @@ __all__ += [
     "RandomApply",
     "RandomChoice",
     "RandomOrder",
+    "RandomPerspective",
     "RandomResizedCrop",
     "RandomRotation",
     "RandomVerticalFlip",

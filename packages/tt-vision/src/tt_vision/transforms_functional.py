@@ -15,7 +15,7 @@ Photometric ones (``adjust_brightness``, ..., ``gaussian_blur``, ``erase``, ``co
 come from :mod:`.transforms_color_functional`.
 Geometry: :func:`hflip`, :func:`vflip`, :func:`crop`, :func:`center_crop`, :func:`pad`,
 :func:`resize`, :func:`resized_crop`, :func:`five_crop`, :func:`ten_crop`, and the warps
-:func:`rotate`, :func:`affine`, :func:`perspective` (:mod:`.transforms_warp`); also
+:func:`rotate`, :func:`affine`, :func:`perspective`, :func:`elastic_transform` (:mod:`.transforms_warp`); also
 :func:`normalize`, :func:`to_tensor`, :func:`get_dimensions`, :func:`get_image_size`,
 :func:`get_image_num_channels`. Where a NumPy array has no tensor's ``[..., H, W]`` leading
 dims, ranks other than 3 and 4 are refused.
@@ -33,7 +33,7 @@ import tt_tensor
 
 from .transforms import Normalize, ToTensor, _unwrap, _wrap, pad_images
 from .transforms_geometry import CenterCrop, Resize, _pair
-from .transforms_warp import affine, perspective, rotate
+from .transforms_warp import affine, elastic_transform, perspective, rotate
 
 PADDING_MODES = ("constant", "edge", "reflect", "symmetric")
 
@@ -223,6 +223,7 @@ __all__ = [
     "affine",
     "center_crop",
     "crop",
+    "elastic_transform",
     "five_crop",
     "get_dimensions",
     "get_image_num_channels",

@@ -229,21 +229,46 @@ def affine(
 def perspective_coefficients(startpoints, endpoints) -> np.ndarray:
     """The 8 coefficients taking ``endpoints`` back to ``startpoints`` (four ``[x, y]`` corners each).
 
-    torchvision's ``_get_perspective_coeffs``: a least-squares solve in float64, rounded to
-    float32. Output ``(x, y)`` reads input ``((a x + b y + c) / q, (d x + e y + f) / q)``,
-    ``q = g x + h y + 1``.
+    torchvision's ``_get_perspective_coeffs``: the least-squares solution of the 8 × 8 system, in
+    float64, rounded to float32. Output ``(x, y)`` reads input ``((a x + b y + c) / q, (d x + e y + f)
+    / q)``, ``q = g x + h y + 1``. Batched: ``endpoints`` ``(B, 4, 2)`` (and ``startpoints`` ``(4, 2)``
+    or ``(B, 4, 2)``) give ``(B, 8)``, solved together through the pseudo-inverse (the minimum-norm
+    least-squares solution, as ``lstsq``'s, also for a degenerate quadrilateral).
     """
     start, end = np.asarray(startpoints, np.float64), np.asarray(endpoints, np.float64)
-    if start.shape != (4, 2) or end.shape != (4, 2):
+    if start.shape[-2:] != (4, 2) or end.shape[-2:] != (4, 2) or max(start.ndim, end.ndim) > 3:
         raise ValueError(
             f"perspective: startpoints and endpoints must be four [x, y] corners each, got shapes "
             f"{start.shape} and {end.shape}"
         )
-    rows = np.zeros((8, 8))
-    for i, ((x, y), (u, v)) in enumerate(zip(end, start)):
-        rows[2 * i] = [x, y, 1, 0, 0, 0, -u * x, -u * y]
-        rows[2 * i + 1] = [0, 0, 0, x, y, 1, -v * x, -v * y]
-    return np.linalg.lstsq(rows, start.reshape(8), rcond=None)[0].astype(np.float32)
+    start, end = np.broadcast_arrays(start, end)
+    x, y, u, v = end[..., 0], end[..., 1], start[..., 0], start[..., 1]  # (..., 4) each
+    zeros, ones = np.zeros_like(x), np.ones_like(x)
+    x_rows = np.stack([x, y, ones, zeros, zeros, zeros, -u * x, -u * y], axis=-1)  # (..., 4, 8)
+    y_rows = np.stack([zeros, zeros, zeros, x, y, ones, -v * x, -v * y], axis=-1)
+    rows = np.stack([x_rows, y_rows], axis=-2).reshape(*x.shape[:-1], 8, 8)  # rows 2i, 2i + 1: corner i
+    solution = np.linalg.pinv(rows) @ start.reshape(*x.shape[:-1], 8, 1)
+    return solution[..., 0].astype(np.float32)
+
+
+def perspective_grid(coefficients: np.ndarray, height: int, width: int, dtype: type) -> np.ndarray:
+    """The ``(B, H, W, 2)`` normalised sampling grid of ``(B, 8)`` perspective coefficients.
+
+    torchvision's ``_perspective_grid``: each output pixel centre ``(x, y)`` goes through the
+    coefficients and is divided by half the size (so ±1 are the outer edges).
+    """
+    coefficients = np.asarray(coefficients).reshape(-1, 8).astype(dtype)
+    a, b, c, d, e, f, g, h = (coefficients[:, k, None, None, None] for k in range(8))
+    half = np.array([0.5 * width, 0.5 * height], dtype)
+    top0, top1, top2 = (np.concatenate(pair, axis=-1) / half for pair in ((a, d), (b, e), (c, f)))
+    bottom0, bottom1 = np.concatenate((g, g), axis=-1), np.concatenate((h, h), axis=-1)
+    x = np.linspace(0.5, width - 0.5, width, dtype=dtype)[None, None, :, None]
+    y = np.linspace(0.5, height - 0.5, height, dtype=dtype)[None, :, None, None]
+    # x·r0 + y·r1 + r2, summed in this order (PyTorch's bmm order): nearest breaks ties as torchvision's
+    numerator = x * top0 + y * top1 + top2
+    denominator = x * bottom0 + y * bottom1 + dtype(1)
+    with np.errstate(divide="ignore", invalid="ignore"):  # a point mapped to infinity reads NaN, as PyTorch's
+        return numerator / denominator - dtype(1)
 
 
 def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None):
@@ -252,22 +277,39 @@ def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None
     torchvision's ``functional.perspective`` on tensors. Shape: ``(B, C, H, W)`` or ``(C, H, W)`` -> the same.
     """
     mode = warp_mode("perspective", interpolation)
-    coeffs = perspective_coefficients(startpoints, endpoints)
+    coefficients = perspective_coefficients(startpoints, endpoints)
     height, width = np.shape(img.array if isinstance(img, Tensor) else img)[-2:]
     dtype = np.float64 if _dtype_of(img) == np.float64 else np.float32
-    top = np.array([coeffs[:3], coeffs[3:6]], dtype).T / np.array([0.5 * width, 0.5 * height], dtype)
-    bottom = np.array([[coeffs[6], coeffs[7], 1.0]] * 2, dtype).T
-    base = np.empty((height, width, 3), dtype)
-    base[..., 0] = np.linspace(0.5, width - 0.5, width, dtype=dtype)
-    base[..., 1] = np.linspace(0.5, height - 0.5, height, dtype=dtype)[:, None]
-    base[..., 2] = 1
-    x, y, one = base[..., 0:1], base[..., 1:2], base[..., 2:3]
-    # x·r0 + y·r1 + r2, summed in this order (PyTorch's bmm order): nearest breaks ties as torchvision's
-    numerator = x * top[0] + y * top[1] + one * top[2]
-    denominator = x * bottom[0] + y * bottom[1] + one * bottom[2]
-    with np.errstate(divide="ignore", invalid="ignore"):  # a point mapped to infinity reads NaN, as PyTorch's
-        grid = numerator / denominator - 1.0
-    return warp(img, grid[None], mode, fill, "perspective")
+    return warp(img, perspective_grid(coefficients, height, width, dtype), mode, fill, "perspective")
+
+
+def identity_grid(height: int, width: int, dtype: type = np.float32) -> np.ndarray:
+    """``(1, H, W, 2)``: pixel centres as normalised ``(x, y)`` (torchvision's ``_create_identity_grid``)."""
+    xs = np.linspace((1 - width) / width, (width - 1) / width, width, dtype=dtype)
+    ys = np.linspace((1 - height) / height, (height - 1) / height, height, dtype=dtype)
+    return np.stack(np.broadcast_arrays(xs[None, :], ys[:, None]), axis=-1)[None]
+
+
+def elastic_transform(img, displacement, interpolation="bilinear", fill=None):
+    """Move each pixel by ``displacement`` (normalised units): sample at the identity grid plus it.
+
+    torchvision's ``functional.elastic_transform`` on tensors. Shape: images ``(B, C, H, W)`` or
+    ``(C, H, W)``; ``displacement`` ``(1, H, W, 2)`` (torchvision's: one field for the batch) or,
+    as an extension, ``(B, H, W, 2)``, one field per image (``ElasticTransform`` draws them so).
+    """
+    mode = warp_mode("elastic_transform", interpolation)
+    field = displacement.array if isinstance(displacement, Tensor) else np.asarray(displacement)
+    shape = np.shape(img.array if isinstance(img, Tensor) else img)
+    batch = shape[0] if len(shape) == 4 else 1
+    if field.ndim != 4 or field.shape[1:] != (*shape[-2:], 2) or field.shape[0] not in (1, batch):
+        raise ValueError(
+            f"elastic_transform: displacement must have shape (1, {shape[-2]}, {shape[-1]}, 2) (or one "
+            f"field per image, ({batch}, {shape[-2]}, {shape[-1]}, 2)) for images of shape {shape}; "
+            f"got {field.shape}"
+        )
+    dtype = np.float64 if _dtype_of(img) == np.float64 else np.float32
+    grid = identity_grid(*shape[-2:], dtype) + field.astype(dtype, copy=False)
+    return warp(img, grid, mode, fill, "elastic_transform")
 
 
 def degrees_range(op: str, name: str, value, sizes=(2,)) -> list[float]:
@@ -290,4 +332,4 @@ def degrees_range(op: str, name: str, value, sizes=(2,)) -> list[float]:
     return bounds
 
 
-__all__ = ["affine", "perspective", "rotate"]
+__all__ = ["affine", "elastic_transform", "perspective", "rotate"]
