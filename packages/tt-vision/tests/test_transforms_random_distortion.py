@@ -17,6 +17,7 @@ import tt_vision.transforms.functional as F
 from tt_tensor import numpy_generator
 from tt_vision.transforms import ElasticTransform, RandomPerspective
 from tt_vision.transforms_blur_erase import gaussian_blur
+from tt_vision.transforms_random_distortion import _odd_kernel
 from tt_vision.transforms_warp import identity_grid, perspective_coefficients, perspective_grid
 
 
@@ -56,12 +57,22 @@ def test_random_perspective_leaves_the_images_its_coins_skip():
     np.testing.assert_array_equal(out[skipped], images[skipped])
     assert all(not np.array_equal(out[i], images[i]) for i in np.flatnonzero(~skipped))
     np.testing.assert_array_equal(RandomPerspective(p=0.0)(images), images)
+    unfilled = RandomPerspective(0.9, p=1.0, fill=None, generator=seeded(2))(images)  # None: torchvision's 0
+    np.testing.assert_array_equal(
+        unfilled, RandomPerspective(0.9, p=1.0, fill=0, generator=seeded(2))(images)
+    )
+    everywhere = RandomPerspective(1.0, p=1.0, fill=[0.5], generator=seeded(3))(images)  # 1.0 is allowed
+    assert (everywhere == np.float32(0.5)).any()
 
 
 def test_random_perspective_corners_follow_torchvision_bands():
     # torchvision's get_params: a left corner's x in [0, int(d * (W // 2))], a right one's in
     # [W - int(d * (W // 2)) - 1, W - 1]; the same for y with H (transcribed from its source).
-    height, width, scale = 32, 23, 0.6
+    height, width, scale = (
+        13,
+        33,
+        0.8,
+    )  # odd sizes: half the size is H // 2, not H / 2 (0.8 · 6 = 4.8, 0.8 · 6.5 = 5.2)
     ends = RandomPerspective(scale, generator=seeded(2)).endpoints(4000, height, width)
     dx, dy = int(scale * (width // 2)), int(scale * (height // 2))
     assert ends.shape == (4000, 4, 2) and ends.dtype.kind == "i"
@@ -85,6 +96,10 @@ def test_batched_perspective_coefficients_and_grids_equal_one_at_a_time():
     assert grids.shape == (7, 13, 17, 2)
     for i in range(7):
         np.testing.assert_array_equal(grids[i], perspective_grid(together[i], 13, 17, np.float32)[0])
+    starts = np.broadcast_to(corners(13, 17), (7, 4, 2))  # startpoints may be batched too
+    np.testing.assert_array_equal(perspective_coefficients(starts, ends), together)
+    with pytest.raises(ValueError, match="perspective: startpoints and endpoints must be four"):
+        perspective_coefficients(corners(13, 17), ends[None])  # (1, 7, 4, 2): one axis too many
     # the corners staying put: the identity, a = e = 1 and the rest 0
     np.testing.assert_allclose(
         perspective_coefficients(corners(5, 9), corners(5, 9)), np.eye(3).flat[:8], atol=1e-6
@@ -96,8 +111,9 @@ def test_random_perspective_checks_its_arguments_and_images():
         RandomPerspective(1.5)
     with pytest.raises(ValueError, match=r"RandomPerspective: p must be in \[0, 1\]"):
         RandomPerspective(p=-0.1)
-    with pytest.raises(TypeError, match="RandomPerspective: fill must be a number or a sequence"):
-        RandomPerspective(fill="white")
+    for fill in ("white", ["white"]):
+        with pytest.raises(TypeError, match="RandomPerspective: fill must be a number or a sequence"):
+            RandomPerspective(fill=fill)
     with pytest.raises(ValueError, match="interpolation must be 'nearest' or 'bilinear'"):
         RandomPerspective(interpolation="bicubic")
     with pytest.raises(ValueError, match="RandomPerspective: fill has 2 values for images with 3 channels"):
@@ -157,6 +173,19 @@ def test_elastic_transform_takes_one_field_per_image_and_checks_its_shape():
         F.elastic_transform(images, fields[:, :4])
     with pytest.raises(ValueError, match=r"one field per image, \(3, 5, 7, 2\)"):
         F.elastic_transform(images, np.zeros((2, 5, 7, 2), np.float32))
+    with pytest.raises(
+        ValueError, match=r"one field per image, \(1, 5, 7, 2\)\) for images of shape \(1, 5, 7\)"
+    ):
+        F.elastic_transform(images[0], np.zeros((2, 5, 7, 2), np.float32))
+
+
+def test_elastic_transform_of_float64_images_samples_in_float64():
+    images = batch_of(1, np.float64, shape=(1, 4, 6))
+    field = np.zeros((1, 4, 6, 2))
+    field[..., 0] = 2 / 6 / 3  # a third of a pixel to the right: a float32 grid would be off by ~1e-7
+    out = F.elastic_transform(images, field, "bilinear")
+    expected = images[..., :-1] * (2 / 3) + images[..., 1:] * (1 / 3)
+    np.testing.assert_allclose(out[..., :-1], expected, rtol=0, atol=1e-13)
 
 
 # ------------------------------------------------------------------ ElasticTransform
@@ -171,6 +200,15 @@ def test_elastic_displacements_are_torchvisions_blurred_noise():
     dy = gaussian_blur(noise[1], [13, 13], [2.0, 1.4])[:, 0] * np.float32(30.0) / np.float32(20)
     np.testing.assert_array_equal(field, np.stack([dx, dy], axis=-1))
     assert field.dtype == np.float32 and not np.array_equal(field[0], field[1])
+    assert [_odd_kernel(sigma) for sigma in (5.0, 1.4, 1.0, 0.875, 0.5)] == [41, 13, 9, 9, 5]
+    light = ElasticTransform(alpha=1.0, sigma=0.5, generator=seeded(9)).displacements(
+        1, 6, 8
+    )  # 0 < σ < 1: blurred
+    draws = numpy_generator(seeded(9))
+    noise = draws.random((1, 1, 6, 8), dtype=np.float32) * 2 - 1
+    np.testing.assert_array_equal(
+        light[..., 0], gaussian_blur(noise, [5, 5], [0.5, 0.5])[:, 0] / np.float32(8)
+    )
     raw = ElasticTransform(alpha=4.0, sigma=0.0, generator=seeded(7)).displacements(2, 6, 8)
     draws = numpy_generator(seeded(7))
     np.testing.assert_array_equal(

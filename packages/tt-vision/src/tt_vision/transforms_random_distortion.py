@@ -96,13 +96,12 @@ class RandomPerspective:
 
     def __call__(self, images: object) -> object:
         array, is_tensor, single = _unwrap(images)
-        batch, channels, height, width = array.shape
-        fill = self._fills * channels if len(self._fills) == 1 else self._fills
+        batch, _, height, width = array.shape
         dtype = np.float64 if array.dtype == np.float64 else np.float32
 
         def distort(part: np.ndarray, members: np.ndarray) -> np.ndarray:
             grid = perspective_grid(coefficients[members], height, width, dtype)
-            return warp(part, grid, self.interpolation, fill, "RandomPerspective")
+            return warp(part, grid, self.interpolation, self._fills, "RandomPerspective")
 
         skip = numpy_generator(self.generator).random(batch) >= self.p
         corners = [[0, 0], [width - 1, 0], [width - 1, height - 1], [0, height - 1]]
@@ -180,8 +179,7 @@ class ElasticTransform:
     def __call__(self, images: object) -> object:
         array, _, _ = _unwrap(images)
         field = self.displacements(len(array), *array.shape[2:])
-        fill = self.fill * array.shape[1] if len(self.fill) == 1 else self.fill
-        return elastic_transform(images, field, self.interpolation, fill)
+        return elastic_transform(images, field, self.interpolation, self.fill)
 
     def __repr__(self) -> str:
         return (
