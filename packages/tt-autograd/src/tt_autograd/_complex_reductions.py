@@ -25,6 +25,7 @@ from tt_tensor import complex_reductions
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor.checks import NOT_GIVEN, check_tensor, normalize_dim, normalize_dims, variance_args
 from tt_tensor.distance import check_p
+from tt_tensor.dtypes import require_float_input
 
 from .functions.cumulative import LogcumsumexpFunction
 from .functions.distance import DistFunction
@@ -36,6 +37,7 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
         dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
+        require_float_input("var", self.array.dtype)  # (integers: PyTorch's refusal)
         if self.array.dtype.kind != "c":
             return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
         centred = self - self.mean(dim, keepdim=True)

@@ -18,8 +18,8 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_tensor
+from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor import shaping
 from tt_tensor.checks import (
     NOT_GIVEN,
     check_count,
@@ -31,7 +31,7 @@ from tt_tensor.checks import (
     normalize_dims,
     optional_dim,
 )
-from tt_tensor.dtypes import mean_dtype
+from tt_tensor.dtypes import mean_dtype, require_float_input
 from tt_tensor.indexing import convert_key
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
@@ -281,7 +281,9 @@ class Tensor(
         return AddFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
-        return SubFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+        other = _arg(other)
+        pointwise.check_subtraction("sub", self, other)  # (bools: PyTorch's refusal)
+        return SubFunction.apply(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: object) -> Tensor:
         return MulFunction.apply(self, _arg(other))
@@ -306,7 +308,9 @@ class Tensor(
         return AddFunction.apply(_arg(other), self)
 
     def __rsub__(self, other: object) -> Tensor:
-        return SubFunction.apply(_arg(other), self)
+        other = _arg(other)
+        pointwise.check_subtraction("sub", other, self)
+        return SubFunction.apply(other, self)
 
     def __rmul__(self, other: object) -> Tensor:
         return MulFunction.apply(_arg(other), self)
@@ -427,6 +431,8 @@ class Tensor(
         return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        if dtype is None:
+            require_float_input("mean", self.array.dtype)  # (integers: PyTorch's refusal)
         source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # the sum's rule serves complex (complex_grad.py)
             return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)

@@ -31,8 +31,10 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.binary("add", np.add, self.array, other))
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
-        """``self - alpha * other``, broadcasting."""
-        other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
+        """``self - alpha * other``, broadcasting; refused with a bool operand, as PyTorch (use ``^``)."""
+        other = operand(other)
+        pointwise.check_subtraction("sub", self.array, other)
+        other = other if alpha == 1 else pointwise.scale(other, alpha)
         return self.from_array(pointwise.binary("sub", np.subtract, self.array, other))
 
     def mul(self, other: object) -> Tensor:
@@ -102,7 +104,9 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.binary("add", np.add, operand(other), self.array))
 
     def __rsub__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("sub", np.subtract, operand(other), self.array))
+        other = operand(other)
+        pointwise.check_subtraction("sub", other, self.array)
+        return self.from_array(pointwise.binary("sub", np.subtract, other, self.array))
 
     def __rmul__(self, other: object) -> Tensor:
         return self.from_array(pointwise.binary("mul", np.multiply, operand(other), self.array))

@@ -15,7 +15,7 @@ import numpy as np
 
 from ._base import TensorBase, operand
 from .checks import check_bool, normalize_dim, normalize_dims
-from .dtypes import mean_dtype
+from .dtypes import mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -192,9 +192,11 @@ class QueryExtraMixin(TensorBase):
     def nanmean(
         self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype: object = None
     ) -> Tensor:
-        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only (``dtype``: cast first)."""
+        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only, even with ``dtype``
+        (then computed in it), as PyTorch."""
+        require_float_input("nanmean", self.array.dtype)
         if dtype is not None:
-            return self.to(mean_dtype(dtype)).nanmean(dim, keepdim)
+            return self.to(mean_dtype(dtype, "nanmean")).nanmean(dim, keepdim)
         if self.array.dtype.kind != "f":
             raise RuntimeError(f"nanmean: expected a floating-point tensor, got {self.dtype}")
         present = ~np.isnan(self.array)

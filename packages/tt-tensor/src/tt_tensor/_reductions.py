@@ -23,7 +23,7 @@ from .checks import (
     optional_dim,
     variance_args,
 )
-from .dtypes import as_dtype, mean_dtype
+from .dtypes import as_dtype, mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -41,7 +41,12 @@ class ReductionMixin(TensorBase):
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given: a float or complex one)."""
+        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given: a float or complex one).
+
+        Integer and bool tensors need that ``dtype`` (or a cast first): PyTorch refuses to pick one.
+        """
+        if dtype is None:
+            require_float_input("mean", self.array.dtype)
         source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # (reduce.mean computes in a real float dtype)
             return source.sum(dim, keepdim) / reduce.count(source.shape, dim)
@@ -52,8 +57,10 @@ class ReductionMixin(TensorBase):
 
         PyTorch's older forms work too: ``x.var(dim, unbiased, keepdim)``, and ``x.var(False)``
         (one bool: ``unbiased``, over every element; see :func:`~tt_tensor.checks.variance_args`).
+        Float and complex tensors only, as PyTorch (convert integers first).
         """
         dim, correction = variance_args("var", dim, unbiased, correction)
+        require_float_input("var", self.array.dtype)
         if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
             axis = normalize_dims("var", dim, self.ndim)
             return self.from_array(complex_reductions.var(self.array, axis, correction, keepdim))
@@ -62,6 +69,7 @@ class ReductionMixin(TensorBase):
     def std(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
         """Standard deviation over ``dim``: ``sqrt(var)`` (the same forms as :meth:`var`)."""
         dim, correction = variance_args("std", dim, unbiased, correction)
+        require_float_input("std", self.array.dtype)
         return self.var(dim, correction=correction, keepdim=keepdim).sqrt()
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
