@@ -113,6 +113,13 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "trapz", "dx"): "as trapezoid's",
     ("torch", "gradient", "spacing"): "1 and PyTorch's None: unit spacing either way",
     ("torch", "meshgrid", "indexing"): "'ij', what PyTorch's None means (it warns to spell it out)",
+    ("tensor", "Tensor.to", "device"): (
+        "NOT_GIVEN means PyTorch's None (False for non_blocking/copy): it tells a keyword repeating a "
+        "positional argument, to(dtype, False, non_blocking=False), which PyTorch refuses (checked)"
+    ),
+    ("tensor", "Tensor.to", "dtype"): "as device's",
+    ("tensor", "Tensor.to", "non_blocking"): "as device's",
+    ("tensor", "Tensor.to", "copy"): "as device's",
     # ---- taken where PyTorch's is not (a superset), or left to PyTorch's other devices
     ("torch", "*", "requires_grad"): "every TinyTorch factory takes requires_grad (PyTorch's most do)",
     ("torch", "*", "device"): "every TinyTorch factory takes device (CPU only; PyTorch's most do)",

@@ -65,6 +65,38 @@ def test_bad_combinations_are_refused_as_pytorch_does():
 
 
 @pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, y: x.to(tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(tt.float64, True, non_blocking=True),
+        lambda x, y: x.to("cpu", tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(None, tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(y, False, non_blocking=False),
+        lambda x, y: x.to(tt.float64, False, False, copy=False),
+        lambda x, y: x.to("cpu", device=None),
+        lambda x, y: x.to(tt.float64, dtype=None),
+        lambda x, y: x.to(y, tensor=None),
+    ],
+)
+def test_a_keyword_repeating_a_positional_default_is_refused(call):
+    """PyTorch 2.13 refuses each of these ("to() received an invalid combination of arguments"), even
+    where the keyword repeats the default; ours used to take the keyword for "left out"."""
+    x, y = tt.tensor(X), tt.zeros(1, dtype=tt.float64)
+    with pytest.raises(
+        TypeError, match="to\\(\\) got multiple values for argument '(non_blocking|copy|device|dtype|tensor)'"
+    ):
+        call(x, y)
+
+
+def test_keywords_that_do_not_repeat_a_position_still_work():
+    x = tt.tensor(X)
+    assert x.to(tt.float64, False, copy=True).dtype == tt.float64  # (PyTorch 2.13: the same)
+    assert x.to(tt.float64, non_blocking=False) is not x
+    assert x.to(device=None, dtype=tt.float64, non_blocking=False).dtype == tt.float64
+    assert x.to(dtype=None) is x and x.to(copy=False) is x and x.to(non_blocking=False, copy=True) is not x
+
+
+@pytest.mark.parametrize(
     ("name", "dtype"),
     [
         ("float", tt.float32),
