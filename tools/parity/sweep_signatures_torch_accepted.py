@@ -15,6 +15,11 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ): "max(x, y): a tensor where dim goes is read as other (checked); other= by name too",
     ("torch", "min", "other"): "as max's",
     ("tensor", "Tensor.m[ai][xn]", "other"): "as torch.max's",
+    (
+        "torch",
+        "view_copy",
+        "dtype",
+    ): "view_copy(x, dtype): a dtype in size's place is the dtype form (checked)",
     ("torch", "scatter", "value"): "a number by position goes to src and is written as the value (checked)",
     ("tensor", "Tensor.scatter*", "value"): "as torch.scatter's",
     ("torch", "std*", "unbiased"): (
@@ -141,7 +146,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ): "safetensors without pickle: save(obj, path, metadata); pickle_module/protocol have no use",
     ("torch", "searchsorted", "*"): "values, NumPy's and PyTorch's docstring's name (its parser's input)",
     ("torch", "spmm", "*"): "sparse @ dense without out= (TinyTorch's sparse matmul returns a new tensor)",
-    ("torch", "view_copy", "dtype"): "view_copy's dtype form is not implemented (Tensor.view(dtype) is)",
     ("torch", "load", "weights_only"): "TinyTorch never unpickles: every load is weights-only (documented)",
     ("torch", "load", "mmap"): "the file is read whole; a memory map would give the same values",
     ("torch", "set_flush_denormal", "mode"): "False, PyTorch's answer where unsupported: NumPy cannot set it",
