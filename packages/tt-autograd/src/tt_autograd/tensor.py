@@ -22,6 +22,7 @@ from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor.checks import (
     NOT_GIVEN,
+    check_bool,
     check_count,
     check_optional,
     check_sparse_grad,
@@ -427,10 +428,12 @@ class Tensor(
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
         source = self if dtype is None else self.to(dtype)
         return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        keepdim = check_bool("mean", "keepdim", keepdim)
         if dtype is None:
             require_float_input("mean", self.array.dtype)  # (integers: PyTorch's refusal)
         source = self if dtype is None else self.to(mean_dtype(dtype))
@@ -455,9 +458,11 @@ class Tensor(
         return ValuesIndices(values, Tensor.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
+        keepdim = check_bool("amax", "keepdim", keepdim)
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
+        keepdim = check_bool("amin", "keepdim", keepdim)
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
@@ -483,7 +488,8 @@ class Tensor(
             return super().view(*shape, dtype=dtype)  # the bytes as another dtype: no gradient (PyTorch's)
         return self._view(shaping.view, shape)
 
-    def squeeze(self, dim=NOT_GIVEN) -> Tensor:
+    def squeeze(self, *dim) -> Tensor:
+        dim = dims_arg("squeeze", dim, required=False)  # (ints one by one too: squeeze(0, 1), as PyTorch)
         return self._view(shaping.squeeze, check_optional("squeeze", "dim", dim, "an int or a tuple of ints"))
 
     def unsqueeze(self, dim: int) -> Tensor:

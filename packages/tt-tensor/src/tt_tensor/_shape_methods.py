@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import NOT_GIVEN, check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
+from .checks import check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
 from .dtype_view import view_dtype
 from .dtypes import DType
 
@@ -55,9 +55,12 @@ class ShapeMixin(TensorBase):
         """Merge dimensions ``start_dim..end_dim`` into one."""
         return self.from_array(shaping.flatten(self.array, start_dim, end_dim))
 
-    def squeeze(self, dim: int | tuple[int, ...] = NOT_GIVEN) -> Tensor:
-        """Drop size-1 dimensions (all, or the given ones; ``dim=None`` is refused, as PyTorch)."""
-        dim = check_optional("squeeze", "dim", dim, "an int or a tuple of ints")
+    def squeeze(self, *dim: int | tuple[int, ...]) -> Tensor:
+        """Drop size-1 dimensions: all, or the given ones (an int, a tuple, or ints one by one as in
+        ``squeeze(0, 1)``, as PyTorch's method; ``dim=None`` is refused, as PyTorch)."""
+        dim = check_optional(
+            "squeeze", "dim", dims_arg("squeeze", dim, required=False), "an int or a tuple of ints"
+        )
         return self.from_array(shaping.squeeze(self.array, dim))
 
     def unsqueeze(self, dim: int) -> Tensor:
