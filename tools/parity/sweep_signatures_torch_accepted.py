@@ -69,10 +69,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "quantize_per_tensor", "*"): "PyTorch's list form (tensors, scales, zero_points) is not taken",
     ("torch", "dequantize", "*"): "PyTorch's list form (tensors) is not taken; dequantize(x) the same",
     # ---- names of a second operand that PyTorch's parser and its docstrings spell differently
-    ("*", "*", "mat2"): "the second matrix is other here (by position the same; mm(mat2=...) is rare)",
-    ("*", "*dot", "tensor"): "as mat2's",
-    ("*", "*dot", "other"): "as mat2's",
-    ("*", "*mm", "other"): "as mat2's",
     (
         "torch",
         "*",
@@ -90,16 +86,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "matrix_*", "*"): "as cholesky_solve's (A)",
     ("*", "*[dhv]split", "*"): "indices_or_sections by name; PyTorch's per-type names (sections, indices)",
     ("*", "*tensor_split", "*"): "as hsplit's",
-    (
-        "*",
-        "*split",
-        "*",
-    ): "split_size_or_sections and input: the functional form's names (by position the same)",
-    (
-        "*",
-        "*swapaxes*",
-        "*",
-    ): "dim0/dim1, transpose's names (PyTorch's docstring axis0/axis1; by position the same)",
     ("tensor", "Tensor.resize_as_", "*"): "other, PyTorch's docstring name (its parser's the_template)",
     ("torch", "einsum", "*"): "(equation, *operands): PyTorch's (*args) read the same way",
     ("torch", "from_numpy", "*"): "array is ndarray's position; from_numpy(x) the same",

@@ -521,12 +521,11 @@ class Tensor(
         axes = normalize_dims("flip", dims_arg("flip", dims), self.ndim, "dims")
         return FlipFunction.apply(self, axes=axes)
 
-    def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
-        sizes = split_size_or_sections
-        for size in sizes if isinstance(sizes, (list, tuple)) else [sizes]:
-            check_count("split", "split_size_or_sections", size, minimum=None)
+    def split(self, split_size, dim: int = 0) -> tuple[Tensor, ...]:
+        for size in split_size if isinstance(split_size, (list, tuple)) else [split_size]:
+            check_count("split", "split_size", size, minimum=None)
         axis = normalize_dim("split", dim, self.ndim)
-        points = [0, *shaping.split_points(self.shape[axis], split_size_or_sections), self.shape[axis]]
+        points = [0, *shaping.split_points(self.shape[axis], split_size), self.shape[axis]]
         pieces = tuple(self[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(points, points[1:]))
         return view_writes.mark_multi_output(pieces, "split")
 

@@ -74,20 +74,20 @@ class OperatorMixin(TensorBase):
         """Matrix product with batch broadcasting (``torch.matmul``'s rules)."""
         return self.from_array(linalg.matmul(self.array, operand(other)))
 
-    def mm(self, other: Tensor) -> Tensor:
-        """Product of two 2-D matrices."""
-        linalg.check_ndim("mm", self.array, operand(other, "mm"), 2, 2)
-        return self.matmul(other)
+    def mm(self, mat2: Tensor) -> Tensor:
+        """Product of two 2-D matrices (``mat2=`` by PyTorch's name)."""
+        linalg.check_ndim("mm", self.array, operand(mat2, "mm"), 2, 2)
+        return self.matmul(mat2)
 
-    def bmm(self, other: Tensor) -> Tensor:
-        """Batched product of two 3-D tensors with equal batch sizes."""
-        linalg.check_ndim("bmm", self.array, operand(other, "bmm"), 3, 3)
-        return self.matmul(other)
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched product of two 3-D tensors with equal batch sizes (``mat2=`` by PyTorch's name)."""
+        linalg.check_ndim("bmm", self.array, operand(mat2, "bmm"), 3, 3)
+        return self.matmul(mat2)
 
-    def dot(self, other: Tensor) -> Tensor:
-        """Inner product of two 1-D tensors."""
-        linalg.check_ndim("dot", self.array, operand(other, "dot"), 1, 1)
-        return self.matmul(other)
+    def dot(self, tensor: Tensor) -> Tensor:
+        """Inner product of two 1-D tensors (``tensor=`` by PyTorch's name)."""
+        linalg.check_ndim("dot", self.array, operand(tensor, "dot"), 1, 1)
+        return self.matmul(tensor)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
         add,

@@ -72,7 +72,10 @@ class ShapeMixin(TensorBase):
         """Swap two dimensions (a view)."""
         return self.from_array(shaping.transpose(self.array, dim0, dim1))
 
-    swapaxes = transpose
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """:meth:`transpose` by NumPy's names, ``axis0``/``axis1``, which PyTorch's ``swapaxes`` takes
+        (``swapdims`` takes ``dim0``/``dim1``, as ``transpose``)."""
+        return self.transpose(axis0, axis1)
 
     def t(self) -> Tensor:
         """Transpose a 2-D tensor (1-D and 0-D are returned as they are)."""
@@ -116,9 +119,10 @@ class ShapeMixin(TensorBase):
         return self.from_array(shaping.repeat(self.array, sizes))
 
     # ----------------------------------------------------------------- pieces
-    def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
-        """Consecutive pieces along ``dim``: of a given size, or of the listed sizes."""
-        return tuple(self.from_array(p) for p in shaping.split(self.array, split_size_or_sections, dim))
+    def split(self, split_size: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Consecutive pieces along ``dim``: of a given size, or of the listed sizes (``split_size``,
+        PyTorch's method's name; ``torch.split`` calls it ``split_size_or_sections``)."""
+        return tuple(self.from_array(p) for p in shaping.split(self.array, split_size, dim))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""

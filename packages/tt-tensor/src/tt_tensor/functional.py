@@ -177,7 +177,16 @@ softmax, log_softmax = (_method(n) for n in ("softmax", "log_softmax"))
 reshape, transpose, permute, squeeze, unsqueeze, flatten = (
     _method(n) for n in ("reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten")
 )
-split, chunk, unbind, flip, narrow = (_method(n) for n in ("split", "chunk", "unbind", "flip", "narrow"))
+chunk, unbind, flip, narrow = (_method(n) for n in ("chunk", "unbind", "flip", "narrow"))
+_split = _method("split")
+
+
+def split(tensor: Tensor, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """``tensor.split(split_size_or_sections, dim)``, by ``torch.split``'s names (``tensor=``, not
+    ``input=``)."""
+    return _split(tensor, split_size_or_sections, dim)
+
+
 # indexing and linear algebra
 gather, index_select, masked_fill, tril, triu = (
     _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")
