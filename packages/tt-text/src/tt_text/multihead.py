@@ -297,7 +297,6 @@ class MultiheadAttention(Module):
         return probs.mean(1) if average else probs
 
 
-
 class CausalSelfAttention(Module):
     """GPT's attention: each position attends to itself and earlier positions only.
 
