@@ -24,7 +24,8 @@ def test_the_device_form_by_name_and_by_position():
     assert x.to(device="cpu", dtype=tt.int64).tolist() == [[1, -2], [3, 4]]
     assert x.to("cpu", tt.float32, False, True) is not x  # (copy=True, fourth by position)
     assert x.to(None, tt.float64).dtype == tt.float64  # PyTorch's optional device: None then the dtype
-    assert x.to(None) is x
+    assert x.to(None, dtype=tt.float64).dtype == tt.float64  # (the dtype by name: torch 2.13's float64 too)
+    assert x.to(None) is x and x.to(None, copy=True) is not x
 
 
 def test_the_dtype_form_takes_non_blocking_and_copy_by_position():

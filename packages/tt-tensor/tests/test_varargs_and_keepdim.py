@@ -114,6 +114,12 @@ def test_functional_forms_take_one_list(call):
         call(_x())
 
 
+def test_flip_and_permute_need_their_dims():
+    with pytest.raises(TypeError, match="flip: missing the dims"):
+        _x().flip()
+    assert _x().flip(3).flatten().tolist() == [3, 2, 1, 6, 5, 4]
+
+
 def test_functional_forms_with_one_list_still_work():
     x = _x()
     assert tt.flip(x, (3,)).flatten().tolist() == [3, 2, 1, 6, 5, 4]

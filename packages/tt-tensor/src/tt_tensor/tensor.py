@@ -478,8 +478,8 @@ def _to_arguments(args: tuple, device, dtype, non_blocking, copy, tensor) -> dic
     first = args[0] if args else None
     if isinstance(first, TensorBase):
         names[0] = "tensor"
-    elif (isinstance(first, str) and first.split(":")[0] in KNOWN) or (first is None and len(args) > 1):
-        names.insert(0, "device")  # (a None first of several: PyTorch's optional device, to(None, dtype))
+    elif (isinstance(first, str) and first.split(":")[0] in KNOWN) or (args and first is None):
+        names.insert(0, "device")  # (a None first: PyTorch's optional device, to(None, dtype=...) too)
     given = {"device": device, "dtype": dtype, "non_blocking": non_blocking, "copy": copy, "tensor": tensor}
     if len(args) > len(names):
         raise TypeError(
