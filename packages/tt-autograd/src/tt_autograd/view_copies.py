@@ -128,6 +128,7 @@ def view_copy(input, size=NOT_GIVEN, *, dtype=NOT_GIVEN, out=None):  # noqa: A00
     differentiable, as PyTorch's.
 
     Example:
+        >>> import tt_autograd
         >>> view_copy(tt_autograd.tensor([1.0]), tt_autograd.int32).item()  # float32 1.0's bits
         1065353216
     """
