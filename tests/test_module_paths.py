@@ -84,6 +84,7 @@ def test_the_import_forms_of_user_code():
         ("nn.modules.conv", "Conv2d", lambda: nn.Conv2d),
         ("nn.modules.conv", "ConvTranspose1d", lambda: nn.ConvTranspose1d),
         ("nn.modules.linear", "Linear", lambda: nn.Linear),
+        ("nn.modules.linear", "NonDynamicallyQuantizableLinear", lambda: _non_dynamic_linear()),
         ("nn.modules.module", "Module", lambda: nn.Module),
         ("nn.modules.activation", "MultiheadAttention", lambda: nn.MultiheadAttention),
         ("nn.modules.rnn", "LSTM", lambda: nn.LSTM),
@@ -232,3 +233,11 @@ def test_a_deep_path_imports_first_in_a_fresh_interpreter():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
+
+
+def _non_dynamic_linear():
+    """tt-nn's own class: PyTorch has it in torch.nn.modules.linear only (not in torch.nn)."""
+    from tt_nn.linear import NonDynamicallyQuantizableLinear
+
+    assert not hasattr(nn, "NonDynamicallyQuantizableLinear")
+    return NonDynamicallyQuantizableLinear

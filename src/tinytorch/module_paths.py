@@ -132,7 +132,9 @@ PATHS: dict[str, str] = {
         "LazyInstanceNorm3d"
     ),
     "nn.modules.lazy": "tt_nn.lazy: LazyModuleMixin",
-    "nn.modules.linear": "tinytorch.nn: Bilinear Identity LazyLinear Linear",
+    "nn.modules.linear": (
+        "tinytorch.nn: Bilinear Identity LazyLinear Linear; tt_nn.linear: NonDynamicallyQuantizableLinear"
+    ),
     "nn.modules.loss": (
         "tinytorch.nn: L1Loss NLLLoss PoissonNLLLoss GaussianNLLLoss KLDivLoss MSELoss BCELoss "
         "BCEWithLogitsLoss HingeEmbeddingLoss MultiLabelMarginLoss SmoothL1Loss HuberLoss SoftMarginLoss "

@@ -15,6 +15,11 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ): "max(x, y): a tensor where dim goes is read as other (checked); other= by name too",
     ("torch", "min", "other"): "as max's",
     ("tensor", "Tensor.m[ai][xn]", "other"): "as torch.max's",
+    (
+        "torch",
+        "view_copy",
+        "dtype",
+    ): "view_copy(x, dtype): a dtype in size's place is the dtype form (checked)",
     ("torch", "scatter", "value"): "a number by position goes to src and is written as the value (checked)",
     ("tensor", "Tensor.scatter*", "value"): "as torch.scatter's",
     ("torch", "std*", "unbiased"): (
@@ -64,10 +69,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "quantize_per_tensor", "*"): "PyTorch's list form (tensors, scales, zero_points) is not taken",
     ("torch", "dequantize", "*"): "PyTorch's list form (tensors) is not taken; dequantize(x) the same",
     # ---- names of a second operand that PyTorch's parser and its docstrings spell differently
-    ("*", "*", "mat2"): "the second matrix is other here (by position the same; mm(mat2=...) is rare)",
-    ("*", "*dot", "tensor"): "as mat2's",
-    ("*", "*dot", "other"): "as mat2's",
-    ("*", "*mm", "other"): "as mat2's",
     (
         "torch",
         "*",
@@ -85,16 +86,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "matrix_*", "*"): "as cholesky_solve's (A)",
     ("*", "*[dhv]split", "*"): "indices_or_sections by name; PyTorch's per-type names (sections, indices)",
     ("*", "*tensor_split", "*"): "as hsplit's",
-    (
-        "*",
-        "*split",
-        "*",
-    ): "split_size_or_sections and input: the functional form's names (by position the same)",
-    (
-        "*",
-        "*swapaxes*",
-        "*",
-    ): "dim0/dim1, transpose's names (PyTorch's docstring axis0/axis1; by position the same)",
     ("tensor", "Tensor.resize_as_", "*"): "other, PyTorch's docstring name (its parser's the_template)",
     ("torch", "einsum", "*"): "(equation, *operands): PyTorch's (*args) read the same way",
     ("torch", "from_numpy", "*"): "array is ndarray's position; from_numpy(x) the same",
@@ -113,6 +104,13 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "trapz", "dx"): "as trapezoid's",
     ("torch", "gradient", "spacing"): "1 and PyTorch's None: unit spacing either way",
     ("torch", "meshgrid", "indexing"): "'ij', what PyTorch's None means (it warns to spell it out)",
+    ("tensor", "Tensor.to", "device"): (
+        "NOT_GIVEN means PyTorch's None (False for non_blocking/copy): it tells a keyword repeating a "
+        "positional argument, to(dtype, False, non_blocking=False), which PyTorch refuses (checked)"
+    ),
+    ("tensor", "Tensor.to", "dtype"): "as device's",
+    ("tensor", "Tensor.to", "non_blocking"): "as device's",
+    ("tensor", "Tensor.to", "copy"): "as device's",
     # ---- taken where PyTorch's is not (a superset), or left to PyTorch's other devices
     ("torch", "*", "requires_grad"): "every TinyTorch factory takes requires_grad (PyTorch's most do)",
     ("torch", "*", "device"): "every TinyTorch factory takes device (CPU only; PyTorch's most do)",
@@ -134,7 +132,6 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ): "safetensors without pickle: save(obj, path, metadata); pickle_module/protocol have no use",
     ("torch", "searchsorted", "*"): "values, NumPy's and PyTorch's docstring's name (its parser's input)",
     ("torch", "spmm", "*"): "sparse @ dense without out= (TinyTorch's sparse matmul returns a new tensor)",
-    ("torch", "view_copy", "dtype"): "view_copy's dtype form is not implemented (Tensor.view(dtype) is)",
     ("torch", "load", "weights_only"): "TinyTorch never unpickles: every load is weights-only (documented)",
     ("torch", "load", "mmap"): "the file is read whole; a memory map would give the same values",
     ("torch", "set_flush_denormal", "mode"): "False, PyTorch's answer where unsupported: NumPy cannot set it",

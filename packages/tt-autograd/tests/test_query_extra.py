@@ -152,7 +152,7 @@ def test_nansum_nanmean_values_and_gradients(check_grad):
     x.nanmean(1).sum().backward()
     assert x.grad.tolist() == [[0.0, 0.5, 0.5], [1.0, 0.0, 0.0]]
     assert autograd.nansum(autograd.tensor([1, 2])).item() == 3
-    with pytest.raises(RuntimeError, match="nanmean: expected a floating-point tensor"):
+    with pytest.raises(RuntimeError, match=r"nanmean\(\): expected input to have floating point"):
         autograd.tensor([1, 2]).nanmean()
     clean = autograd.tensor([[0.5, -1.0], [2.0, 0.25]], dtype=autograd.float64, requires_grad=True)
     check_grad(lambda t: t.nanmean(0), clean)

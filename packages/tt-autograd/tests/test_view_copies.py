@@ -153,10 +153,48 @@ def test_view_copy_with_a_dtype_reads_the_bytes():
     assert not np.shares_memory(got.numpy(), a.numpy())
     assert autograd.view_copy(a, autograd.float16).shape == (2, 6)
     assert not autograd.view_copy(a.double().requires_grad_(), autograd.int64).requires_grad
-    with pytest.raises(RuntimeError, match="view_copy: self.size\\(-1\\) must be divisible by 2"):
+    with pytest.raises(RuntimeError, match="view_copy: .* last dimension's size 3 must be divisible by 2"):
         autograd.view_copy(a, autograd.float64)
-    with pytest.raises(RuntimeError, match="zero-dim"):
+    with pytest.raises(RuntimeError, match="view_copy: .* it needs at least one dimension"):
         autograd.view_copy(autograd.tensor(1.0), autograd.float64)
+
+
+def test_view_copy_takes_the_dtype_by_name_and_keeps_a_zero_dim_shape():
+    """PyTorch 2.13's (input, dtype) overload: torch.view_copy(torch.tensor([1.5, 2.0]), dtype=torch.int16)
+    is [0, 16320, 0, 16384]; a 0-d float32 read as int32 stays 0-d (1065353216, 1.0's bits)."""
+    got = autograd.view_copy(autograd.tensor([1.5, 2.0]), dtype=autograd.int16)
+    assert got.dtype == autograd.int16 and got.tolist() == [0, 16320, 0, 16384]
+    scalar = autograd.view_copy(autograd.tensor(1.0), autograd.int32)
+    assert scalar.shape == () and scalar.item() == 1065353216
+    assert autograd.view_copy(autograd.tensor(1.0), dtype=autograd.int32).shape == ()
+
+
+def test_view_copy_of_a_dtype_needs_a_unit_stride_last_dim_as_view_does():
+    """torch 2.13: view_copy(torch.zeros(2, 3).t(), torch.int16) raises "self.stride(-1) must be 1 to view
+    Float as Short"; the same dims with equal element sizes, or contiguous, are read."""
+    transposed = autograd.zeros(2, 3).t()
+    with pytest.raises(RuntimeError, match="view_copy: .* its last dimension must have stride 1, got 3"):
+        autograd.view_copy(transposed, autograd.int16)
+    assert autograd.view_copy(transposed, autograd.int32).shape == (3, 2)
+    assert autograd.view_copy(autograd.zeros(2, 3)[:, :2], autograd.int16).shape == (2, 4)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda x: autograd.view_copy(x, (2,), dtype=autograd.int32),
+            "give a size .* or a dtype, one of them",
+        ),
+        (lambda x: autograd.view_copy(x), "give a size .* or a dtype, one of them"),
+        (lambda x: autograd.view_copy(x, dtype=None), "argument 'dtype' must be a dtype, not NoneType"),
+        (lambda x: autograd.view_copy(x, dtype="int32"), "argument 'dtype' must be a dtype, not str"),
+        (lambda x: autograd.view_copy(x, "int32"), "argument 'size' must be a tuple of ints, not str"),
+    ],
+)
+def test_view_copy_refuses_both_forms_at_once_and_junk(call, message):
+    with pytest.raises(TypeError, match=message):  # (torch 2.13: TypeError for each, invalid combination)
+        call(autograd.tensor([1.5, 2.0]))
 
 
 # ----------------------------------------------------------------- out=
@@ -245,7 +283,7 @@ def test_slice_copy_counts_a_negative_dim_from_the_end_and_steps_by_one():
 
 def test_view_copy_checks_the_last_dim_for_a_larger_dtype():
     a = autograd.tensor(np.zeros((2, 4, 3), dtype=np.float32))
-    with pytest.raises(RuntimeError, match="must be divisible by 2 .* but got 3"):
+    with pytest.raises(RuntimeError, match="size 3 must be divisible by 2"):
         autograd.view_copy(a, autograd.float64)
     assert autograd.view_copy(
         autograd.tensor(np.zeros((3, 4), dtype=np.float32)), autograd.float64

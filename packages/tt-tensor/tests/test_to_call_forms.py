@@ -24,7 +24,8 @@ def test_the_device_form_by_name_and_by_position():
     assert x.to(device="cpu", dtype=tt.int64).tolist() == [[1, -2], [3, 4]]
     assert x.to("cpu", tt.float32, False, True) is not x  # (copy=True, fourth by position)
     assert x.to(None, tt.float64).dtype == tt.float64  # PyTorch's optional device: None then the dtype
-    assert x.to(None) is x
+    assert x.to(None, dtype=tt.float64).dtype == tt.float64  # (the dtype by name: torch 2.13's float64 too)
+    assert x.to(None) is x and x.to(None, copy=True) is not x
 
 
 def test_the_dtype_form_takes_non_blocking_and_copy_by_position():
@@ -62,6 +63,38 @@ def test_bad_combinations_are_refused_as_pytorch_does():
         x.to(device="cuda")
     with pytest.raises(RuntimeError, match="to: device 'cuda:1' is not available"):
         x.to("cuda:1", tt.float64)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda x, y: x.to(tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(tt.float64, True, non_blocking=True),
+        lambda x, y: x.to("cpu", tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(None, tt.float64, False, non_blocking=False),
+        lambda x, y: x.to(y, False, non_blocking=False),
+        lambda x, y: x.to(tt.float64, False, False, copy=False),
+        lambda x, y: x.to("cpu", device=None),
+        lambda x, y: x.to(tt.float64, dtype=None),
+        lambda x, y: x.to(y, tensor=None),
+    ],
+)
+def test_a_keyword_repeating_a_positional_default_is_refused(call):
+    """PyTorch 2.13 refuses each of these ("to() received an invalid combination of arguments"), even
+    where the keyword repeats the default; ours used to take the keyword for "left out"."""
+    x, y = tt.tensor(X), tt.zeros(1, dtype=tt.float64)
+    with pytest.raises(
+        TypeError, match="to\\(\\) got multiple values for argument '(non_blocking|copy|device|dtype|tensor)'"
+    ):
+        call(x, y)
+
+
+def test_keywords_that_do_not_repeat_a_position_still_work():
+    x = tt.tensor(X)
+    assert x.to(tt.float64, False, copy=True).dtype == tt.float64  # (PyTorch 2.13: the same)
+    assert x.to(tt.float64, non_blocking=False) is not x
+    assert x.to(device=None, dtype=tt.float64, non_blocking=False).dtype == tt.float64
+    assert x.to(dtype=None) is x and x.to(copy=False) is x and x.to(non_blocking=False, copy=True) is not x
 
 
 @pytest.mark.parametrize(

@@ -81,7 +81,6 @@ ALIASES = {
     "arctan2": "atan2",
     "fix": "trunc",
     "clip": "clamp",
-    "swapaxes": "transpose",
     "moveaxis": "movedim",
     "ger": "outer",
     "nelement": "numel",

@@ -23,8 +23,9 @@ import numpy as np
 import tt_tensor
 from tt_tensor import complex_reductions
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor.checks import NOT_GIVEN, check_tensor, normalize_dim, normalize_dims, variance_args
+from tt_tensor.checks import NOT_GIVEN, check_bool, check_tensor, normalize_dim, normalize_dims, variance_args
 from tt_tensor.distance import check_p
+from tt_tensor.dtypes import require_float_input
 
 from .functions.cumulative import LogcumsumexpFunction
 from .functions.distance import DistFunction
@@ -36,6 +37,8 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
         dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
+        require_float_input("var", self.array.dtype)  # (integers: PyTorch's refusal)
+        keepdim = check_bool("var", "keepdim", keepdim)
         if self.array.dtype.kind != "c":
             return VarFunction.apply(self, dim=dim, correction=correction, keepdim=keepdim)
         centred = self - self.mean(dim, keepdim=True)
@@ -46,6 +49,7 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def logsumexp(self, dim, keepdim: bool = False):
         axes = normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
+        keepdim = check_bool("logsumexp", "keepdim", keepdim)
         if self.array.dtype.kind != "c":
             return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
         shift = complex_reductions.real_shift(self.array, axes)

@@ -189,6 +189,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
 
     def sub_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
         """In place ``self -= alpha * other``; recorded in a graph."""
+        pointwise.check_subtraction("sub_", self, other)  # (bools: PyTorch's refusal)
         return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
 
     def div_(self, other: object, *, rounding_mode: str | None = None) -> tt_tensor.Tensor:

@@ -8,6 +8,7 @@ imported on first use (that package imports ``Tensor``).
 from __future__ import annotations
 
 import tt_tensor
+from tt_tensor.checks import check_bool
 
 
 def _aliases():
@@ -32,6 +33,7 @@ class LinalgGradMixin(tt_tensor.Tensor):
         return _aliases().inverse(self)
 
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False, dtype=None):
+        keepdim = check_bool("norm", "keepdim", keepdim)
         return _aliases().norm(self, p, dim, keepdim, dtype)
 
     def pinverse(self, rcond: float = 1e-15):

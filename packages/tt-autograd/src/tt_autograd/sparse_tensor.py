@@ -270,9 +270,10 @@ class SparseTensor:
             raise RuntimeError(f"t: expects a 2-D sparse tensor, got {self.ndim} dimensions {self._size}")
         return SparseTensor(self._indices_array[::-1].copy(), self._values_tensor, self._size[::-1])
 
-    def to(self, *args: object, dtype: object = None, **kwargs: object) -> SparseTensor:
-        """``to('cpu')``, ``to(dtype)``: the values converted (recorded), the indices shared."""
-        values = self._values_tensor.to(*args, dtype=dtype, **kwargs)
+    def to(self, *args: object, **kwargs: object) -> SparseTensor:
+        """``to('cpu')``, ``to(dtype)``: the values converted (recorded), the indices shared (the dense
+        ``Tensor.to``'s forms, passed on as given)."""
+        values = self._values_tensor.to(*args, **kwargs)
         if values is self._values_tensor:
             return self
         return SparseTensor(self._indices_array, values, self._size, self._coalesced)

@@ -18,10 +18,11 @@ from collections.abc import Callable
 
 import numpy as np
 import tt_tensor
+from tt_tensor import pointwise, shaping
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor import shaping
 from tt_tensor.checks import (
     NOT_GIVEN,
+    check_bool,
     check_count,
     check_optional,
     check_sparse_grad,
@@ -31,7 +32,7 @@ from tt_tensor.checks import (
     normalize_dims,
     optional_dim,
 )
-from tt_tensor.dtypes import mean_dtype
+from tt_tensor.dtypes import mean_dtype, require_float_input
 from tt_tensor.indexing import convert_key
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
@@ -281,7 +282,9 @@ class Tensor(
         return AddFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
-        return SubFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+        other = _arg(other)
+        pointwise.check_subtraction("sub", self, other)  # (bools: PyTorch's refusal)
+        return SubFunction.apply(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: object) -> Tensor:
         return MulFunction.apply(self, _arg(other))
@@ -306,7 +309,9 @@ class Tensor(
         return AddFunction.apply(_arg(other), self)
 
     def __rsub__(self, other: object) -> Tensor:
-        return SubFunction.apply(_arg(other), self)
+        other = _arg(other)
+        pointwise.check_subtraction("sub", other, self)
+        return SubFunction.apply(other, self)
 
     def __rmul__(self, other: object) -> Tensor:
         return MulFunction.apply(_arg(other), self)
@@ -423,10 +428,14 @@ class Tensor(
 
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
         source = self if dtype is None else self.to(dtype)
         return SumFunction.apply(source, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
+        keepdim = check_bool("mean", "keepdim", keepdim)
+        if dtype is None:
+            require_float_input("mean", self.array.dtype)  # (integers: PyTorch's refusal)
         source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # the sum's rule serves complex (complex_grad.py)
             return source.sum(dim, keepdim) / reduce_kernels.count(source.shape, dim)
@@ -449,9 +458,11 @@ class Tensor(
         return ValuesIndices(values, Tensor.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
+        keepdim = check_bool("amax", "keepdim", keepdim)
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
+        keepdim = check_bool("amin", "keepdim", keepdim)
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
@@ -477,7 +488,8 @@ class Tensor(
             return super().view(*shape, dtype=dtype)  # the bytes as another dtype: no gradient (PyTorch's)
         return self._view(shaping.view, shape)
 
-    def squeeze(self, dim=NOT_GIVEN) -> Tensor:
+    def squeeze(self, *dim) -> Tensor:
+        dim = dims_arg("squeeze", dim, required=False)  # (ints one by one too: squeeze(0, 1), as PyTorch)
         return self._view(shaping.squeeze, check_optional("squeeze", "dim", dim, "an int or a tuple of ints"))
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -509,12 +521,11 @@ class Tensor(
         axes = normalize_dims("flip", dims_arg("flip", dims), self.ndim, "dims")
         return FlipFunction.apply(self, axes=axes)
 
-    def split(self, split_size_or_sections, dim: int = 0) -> tuple[Tensor, ...]:
-        sizes = split_size_or_sections
-        for size in sizes if isinstance(sizes, (list, tuple)) else [sizes]:
-            check_count("split", "split_size_or_sections", size, minimum=None)
+    def split(self, split_size, dim: int = 0) -> tuple[Tensor, ...]:
+        for size in split_size if isinstance(split_size, (list, tuple)) else [split_size]:
+            check_count("split", "split_size", size, minimum=None)
         axis = normalize_dim("split", dim, self.ndim)
-        points = [0, *shaping.split_points(self.shape[axis], split_size_or_sections), self.shape[axis]]
+        points = [0, *shaping.split_points(self.shape[axis], split_size), self.shape[axis]]
         pieces = tuple(self[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(points, points[1:]))
         return view_writes.mark_multi_output(pieces, "split")
 

@@ -15,10 +15,9 @@ that requires grad gives ``out`` its history (PyTorch records one whose backward
 implemented): the gradient flows.
 
 Differences: ``detach_copy``'s result does not require grad (PyTorch 2.13 marks it as requiring grad
-with a backward that raises, not implemented); ``view_copy(input, dtype)`` reads the bytes of a
-contiguous copy, so it also accepts a non-contiguous input whose last dim PyTorch refuses to
-reinterpret. Not here: ``indices_copy``, ``values_copy`` and the compressed-sparse ``*_indices_copy``
-(PyTorch 2.13's CPU build has no kernel for them on sparse tensors) and the private ``_*_copy`` names.
+with a backward that raises, not implemented). Not here: ``indices_copy``, ``values_copy`` and the
+compressed-sparse ``*_indices_copy`` (PyTorch 2.13's CPU build has no kernel for them on sparse
+tensors) and the private ``_*_copy`` names.
 
 Cost: the view is O(ndim); the copy is one pass over the result's elements (``expand_copy`` writes
 every expanded element).
@@ -30,7 +29,8 @@ import warnings
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import check_bool, check_count, check_tensor, normalize_dim
+from tt_tensor.checks import NOT_GIVEN, check_bool, check_count, check_tensor, normalize_dim
+from tt_tensor.dtype_view import view_dtype
 from tt_tensor.dtypes import DType
 
 from .grad_mode import _state
@@ -119,30 +119,33 @@ def _sizes(op: str, name: str, value: object) -> tuple[int, ...]:
     return tuple(check_count(op, name, int(v) if isinstance(v, tt_tensor.Tensor) else v, None) for v in value)
 
 
-def view_copy(input, size, *, out=None):  # noqa: A002
-    """``torch.view_copy``: ``input.view(size)`` as a new tensor (``size`` a tuple of ints, or a dtype).
+def view_copy(input, size=NOT_GIVEN, *, dtype=NOT_GIVEN, out=None):  # noqa: A002
+    """``torch.view_copy``: ``input.view(size)`` or ``input.view(dtype)`` as a new tensor.
 
-    With a dtype, the bytes of each row are read as that dtype (the last dim scales by the ratio of
-    element sizes); the result is not differentiable, as PyTorch's.
+    PyTorch's two forms: ``size`` a tuple of ints, or a dtype (by position, or as ``dtype=``). With a
+    dtype, the bytes are read as that dtype (:mod:`tt_tensor.dtype_view`: the last dim scales by the
+    ratio of element sizes, and must have stride 1 when they differ); that result is not
+    differentiable, as PyTorch's.
+
+    Example:
+        >>> import tt_autograd
+        >>> view_copy(tt_autograd.tensor([1.0]), tt_autograd.int32).item()  # float32 1.0's bits
+        1065353216
     """
     input = check_tensor("view_copy", input)  # noqa: A001
-    if isinstance(size, DType):
-        return _copy("view_copy", _bytes_as("view_copy", input, size), out)
+    if isinstance(size, DType) and dtype is NOT_GIVEN:
+        size, dtype = NOT_GIVEN, size
+    if (size is NOT_GIVEN) == (dtype is NOT_GIVEN):
+        raise TypeError(
+            "view_copy(): give a size (a tuple of ints) or a dtype, one of them: view_copy(input, (2, 3)) "
+            f"or view_copy(input, torch.int32), got size={size!r} and dtype={dtype!r}"
+        )
+    if dtype is not NOT_GIVEN:
+        if not isinstance(dtype, DType):
+            raise TypeError(f"view_copy(): argument 'dtype' must be a dtype, not {type(dtype).__name__}")
+        bytes_as = view_dtype(input.array, dtype, "view_copy")  # (no gradient: read outside the graph)
+        return _copy("view_copy", type(input).from_array(bytes_as), out)
     return _copy("view_copy", input.reshape(_sizes("view_copy", "size", size)), out)
-
-
-def _bytes_as(op: str, input: tt_tensor.Tensor, dtype: DType) -> tt_tensor.Tensor:  # noqa: A002
-    array = np.ascontiguousarray(input.array)
-    old, new = array.dtype.itemsize, dtype.numpy.itemsize
-    if old != new:
-        if input.ndim == 0:
-            raise RuntimeError(f"{op}: a zero-dim tensor cannot be viewed as a dtype of a different size")
-        if (array.shape[-1] * old) % new:
-            raise RuntimeError(
-                f"{op}: self.size(-1) must be divisible by {new // old if new > old else 1} to view "
-                f"{input.dtype} as {dtype} (different element sizes), but got {array.shape[-1]}"
-            )
-    return type(input).from_array(array.view(dtype.numpy))  # (outside any graph; _copy copies it)
 
 
 def expand_copy(input, size, *, implicit: bool = False, out=None):  # noqa: A002

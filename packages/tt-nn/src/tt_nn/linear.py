@@ -100,3 +100,18 @@ class Linear(Module):
         return (
             f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
         )
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """A :class:`Linear` that dynamic quantization leaves in float, as PyTorch's class of that name
+    (``torch.nn.modules.linear.NonDynamicallyQuantizableLinear``): ``quantize_dynamic`` swaps layers by
+    their exact type, so this subclass is passed over. ``MultiheadAttention``'s ``out_proj`` is one in
+    PyTorch, whose attention reads ``out_proj.weight`` directly (a quantized layer has none).
+
+    The same arguments, parameters, state-dict keys and output as :class:`Linear`; only the class
+    (and so the repr's name) differs.
+
+    Example:
+        >>> NonDynamicallyQuantizableLinear(4, 4)  # doctest: +SKIP
+        NonDynamicallyQuantizableLinear(in_features=4, out_features=4, bias=True)
+    """

@@ -57,7 +57,8 @@ class InPlaceMixin(TensorBase):
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
-        """In place: ``self -= alpha * other``."""
+        """In place: ``self -= alpha * other`` (refused with a bool operand, as :meth:`sub`)."""
+        pointwise.check_subtraction("sub_", self.array, other)
         if alpha != 1:
             other = pointwise.scale(operand(other, "sub_"), alpha)
         return self._inplace("sub_", np.subtract, other)

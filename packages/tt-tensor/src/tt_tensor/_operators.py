@@ -31,8 +31,10 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.binary("add", np.add, self.array, other))
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
-        """``self - alpha * other``, broadcasting."""
-        other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
+        """``self - alpha * other``, broadcasting; refused with a bool operand, as PyTorch (use ``^``)."""
+        other = operand(other)
+        pointwise.check_subtraction("sub", self.array, other)
+        other = other if alpha == 1 else pointwise.scale(other, alpha)
         return self.from_array(pointwise.binary("sub", np.subtract, self.array, other))
 
     def mul(self, other: object) -> Tensor:
@@ -72,20 +74,20 @@ class OperatorMixin(TensorBase):
         """Matrix product with batch broadcasting (``torch.matmul``'s rules)."""
         return self.from_array(linalg.matmul(self.array, operand(other)))
 
-    def mm(self, other: Tensor) -> Tensor:
-        """Product of two 2-D matrices."""
-        linalg.check_ndim("mm", self.array, operand(other, "mm"), 2, 2)
-        return self.matmul(other)
+    def mm(self, mat2: Tensor) -> Tensor:
+        """Product of two 2-D matrices (``mat2=`` by PyTorch's name)."""
+        linalg.check_ndim("mm", self.array, operand(mat2, "mm"), 2, 2)
+        return self.matmul(mat2)
 
-    def bmm(self, other: Tensor) -> Tensor:
-        """Batched product of two 3-D tensors with equal batch sizes."""
-        linalg.check_ndim("bmm", self.array, operand(other, "bmm"), 3, 3)
-        return self.matmul(other)
+    def bmm(self, mat2: Tensor) -> Tensor:
+        """Batched product of two 3-D tensors with equal batch sizes (``mat2=`` by PyTorch's name)."""
+        linalg.check_ndim("bmm", self.array, operand(mat2, "bmm"), 3, 3)
+        return self.matmul(mat2)
 
-    def dot(self, other: Tensor) -> Tensor:
-        """Inner product of two 1-D tensors."""
-        linalg.check_ndim("dot", self.array, operand(other, "dot"), 1, 1)
-        return self.matmul(other)
+    def dot(self, tensor: Tensor) -> Tensor:
+        """Inner product of two 1-D tensors (``tensor=`` by PyTorch's name)."""
+        linalg.check_ndim("dot", self.array, operand(tensor, "dot"), 1, 1)
+        return self.matmul(tensor)
 
     __add__, __sub__, __mul__, __truediv__, __pow__, __matmul__, __neg__ = (
         add,
@@ -102,7 +104,9 @@ class OperatorMixin(TensorBase):
         return self.from_array(pointwise.binary("add", np.add, operand(other), self.array))
 
     def __rsub__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("sub", np.subtract, operand(other), self.array))
+        other = operand(other)
+        pointwise.check_subtraction("sub", other, self.array)
+        return self.from_array(pointwise.binary("sub", np.subtract, other, self.array))
 
     def __rmul__(self, other: object) -> Tensor:
         return self.from_array(pointwise.binary("mul", np.multiply, operand(other), self.array))

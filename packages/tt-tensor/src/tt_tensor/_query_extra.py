@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import check_bool, normalize_dim, normalize_dims
-from .dtypes import mean_dtype
+from .checks import NOT_GIVEN, check_bool, dims_arg, normalize_dim, normalize_dims
+from .dtypes import mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -36,9 +36,11 @@ class QueryExtraMixin(TensorBase):
         """``nonzero()``: an ``(n, ndim)`` int64 tensor of the indices of non-zero elements."""
         return self.nonzero()
 
-    def count_nonzero(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
-        """Number of non-zero elements, over ``dim`` (all dims when None), as int64."""
-        axes = normalize_dims("count_nonzero", dim, self.ndim)
+    def count_nonzero(self, *dim: int | tuple[int, ...] | None) -> Tensor:
+        """Number of non-zero elements, over ``dim`` (an int, a tuple, or ints one by one as in
+        ``count_nonzero(0, 1)``, as PyTorch's method; all dims when None or left out), as int64."""
+        dim = dims_arg("count_nonzero", dim, required=False)
+        axes = normalize_dims("count_nonzero", None if dim is NOT_GIVEN else dim, self.ndim)
         return self.from_array(np.asarray(np.count_nonzero(self.array, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------ element-wise tests
@@ -185,6 +187,7 @@ class QueryExtraMixin(TensorBase):
         self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype: object = None
     ) -> Tensor:
         """``sum`` treating NaN as 0 (gradient 0 at the NaNs), in ``dtype`` when given."""
+        keepdim = check_bool("nansum", "keepdim", keepdim)
         return self.where(
             self.from_array(~np.isnan(self.array)), 0.0 if self.array.dtype.kind == "f" else 0
         ).sum(dim, keepdim, dtype=dtype)
@@ -192,9 +195,12 @@ class QueryExtraMixin(TensorBase):
     def nanmean(
         self, dim: int | tuple[int, ...] | None = None, keepdim: bool = False, *, dtype: object = None
     ) -> Tensor:
-        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only (``dtype``: cast first)."""
+        """``mean`` over the non-NaN elements (NaN where all are NaN); floats only, even with ``dtype``
+        (then computed in it), as PyTorch."""
+        keepdim = check_bool("nanmean", "keepdim", keepdim)
+        require_float_input("nanmean", self.array.dtype)
         if dtype is not None:
-            return self.to(mean_dtype(dtype)).nanmean(dim, keepdim)
+            return self.to(mean_dtype(dtype, "nanmean")).nanmean(dim, keepdim)
         if self.array.dtype.kind != "f":
             raise RuntimeError(f"nanmean: expected a floating-point tensor, got {self.dtype}")
         present = ~np.isnan(self.array)

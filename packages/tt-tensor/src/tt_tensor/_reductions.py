@@ -23,7 +23,7 @@ from .checks import (
     optional_dim,
     variance_args,
 )
-from .dtypes import as_dtype, mean_dtype
+from .dtypes import as_dtype, mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -37,11 +37,18 @@ class ReductionMixin(TensorBase):
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all); integers and bools sum in int64."""
+        keepdim = check_bool("sum", "keepdim", keepdim)
         numpy_dtype = None if dtype is None else as_dtype(dtype).numpy
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given: a float or complex one)."""
+        """Mean over ``dim`` (of ``self`` cast to ``dtype`` first, when given: a float or complex one).
+
+        Integer and bool tensors need that ``dtype`` (or a cast first): PyTorch refuses to pick one.
+        """
+        keepdim = check_bool("mean", "keepdim", keepdim)
+        if dtype is None:
+            require_float_input("mean", self.array.dtype)
         source = self if dtype is None else self.to(mean_dtype(dtype))
         if source.array.dtype.kind == "c":  # (reduce.mean computes in a real float dtype)
             return source.sum(dim, keepdim) / reduce.count(source.shape, dim)
@@ -52,8 +59,11 @@ class ReductionMixin(TensorBase):
 
         PyTorch's older forms work too: ``x.var(dim, unbiased, keepdim)``, and ``x.var(False)``
         (one bool: ``unbiased``, over every element; see :func:`~tt_tensor.checks.variance_args`).
+        Float and complex tensors only, as PyTorch (convert integers first).
         """
+        keepdim = check_bool("var", "keepdim", keepdim)
         dim, correction = variance_args("var", dim, unbiased, correction)
+        require_float_input("var", self.array.dtype)
         if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
             axis = normalize_dims("var", dim, self.ndim)
             return self.from_array(complex_reductions.var(self.array, axis, correction, keepdim))
@@ -61,7 +71,9 @@ class ReductionMixin(TensorBase):
 
     def std(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None) -> Tensor:
         """Standard deviation over ``dim``: ``sqrt(var)`` (the same forms as :meth:`var`)."""
+        keepdim = check_bool("std", "keepdim", keepdim)
         dim, correction = variance_args("std", dim, unbiased, correction)
+        require_float_input("std", self.array.dtype)
         return self.var(dim, correction=correction, keepdim=keepdim).sqrt()
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
@@ -74,6 +86,7 @@ class ReductionMixin(TensorBase):
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         """Vector p-norm over ``dim`` (all elements by default); ``p=None`` is the 2-norm and ``-inf`` the
         smallest ``|x|``, as PyTorch."""
+        keepdim = check_bool("norm", "keepdim", keepdim)
         if complex_reductions.is_complex(self.array):  # every p-norm of z is that of |z|
             return self.abs().norm(p, dim, keepdim)
         if p == -np.inf:  # the one order the course's kernel leaves out: (sum |x|^-inf)^-0 would be 1
@@ -82,6 +95,7 @@ class ReductionMixin(TensorBase):
 
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""
+        keepdim = check_bool("logsumexp", "keepdim", keepdim)
         axis = normalize_dims("logsumexp", dim, self.ndim, "dim")
         if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
             return self.from_array(complex_reductions.logsumexp(self.array, axis, keepdim))
@@ -114,10 +128,12 @@ class ReductionMixin(TensorBase):
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
         """Largest values over ``dim`` (no indices)."""
+        keepdim = check_bool("amax", "keepdim", keepdim)
         return self.from_array(reduce.amax(self.array, dim, keepdim))
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
         """Smallest values over ``dim`` (no indices)."""
+        keepdim = check_bool("amin", "keepdim", keepdim)
         return self.from_array(reduce.amin(self.array, dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
@@ -133,12 +149,14 @@ class ReductionMixin(TensorBase):
     # ----------------------------------------------------------------- logic and running sums
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where every element over ``dim`` is true."""
+        keepdim = check_bool("all", "keepdim", keepdim)
         return self.from_array(
             np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
         )
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where some element over ``dim`` is true."""
+        keepdim = check_bool("any", "keepdim", keepdim)
         return self.from_array(
             np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
         )

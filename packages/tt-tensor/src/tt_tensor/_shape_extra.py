@@ -73,8 +73,11 @@ class ShapeExtraMixin(TensorBase):
         """The memory address of the first element (equal for tensors that share it)."""
         return self.array.__array_interface__["data"][0]
 
-    def broadcast_to(self, size: tuple[int, ...]) -> Tensor:
-        """``self`` stretched to ``size`` by broadcasting (``expand``; -1 keeps a size)."""
+    def broadcast_to(self, *size: int | tuple[int, ...]) -> Tensor:
+        """``self`` stretched to ``size`` by broadcasting (``expand``; -1 keeps a size): a tuple, or the
+        sizes one by one (``broadcast_to(2, 3)``, as PyTorch's method)."""
+        if not size:
+            raise TypeError("broadcast_to() missing 1 required positional argument: 'size'")
         return self.expand(*size)
 
     def tile(self, *dims: int | tuple[int, ...]) -> Tensor:

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import shaping
 from ._base import TensorBase
-from .checks import NOT_GIVEN, check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
+from .checks import check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
 from .dtype_view import view_dtype
 from .dtypes import DType
 
@@ -55,9 +55,12 @@ class ShapeMixin(TensorBase):
         """Merge dimensions ``start_dim..end_dim`` into one."""
         return self.from_array(shaping.flatten(self.array, start_dim, end_dim))
 
-    def squeeze(self, dim: int | tuple[int, ...] = NOT_GIVEN) -> Tensor:
-        """Drop size-1 dimensions (all, or the given ones; ``dim=None`` is refused, as PyTorch)."""
-        dim = check_optional("squeeze", "dim", dim, "an int or a tuple of ints")
+    def squeeze(self, *dim: int | tuple[int, ...]) -> Tensor:
+        """Drop size-1 dimensions: all, or the given ones (an int, a tuple, or ints one by one as in
+        ``squeeze(0, 1)``, as PyTorch's method; ``dim=None`` is refused, as PyTorch)."""
+        dim = check_optional(
+            "squeeze", "dim", dims_arg("squeeze", dim, required=False), "an int or a tuple of ints"
+        )
         return self.from_array(shaping.squeeze(self.array, dim))
 
     def unsqueeze(self, dim: int) -> Tensor:
@@ -69,7 +72,10 @@ class ShapeMixin(TensorBase):
         """Swap two dimensions (a view)."""
         return self.from_array(shaping.transpose(self.array, dim0, dim1))
 
-    swapaxes = transpose
+    def swapaxes(self, axis0: int, axis1: int) -> Tensor:
+        """:meth:`transpose` by NumPy's names, ``axis0``/``axis1``, which PyTorch's ``swapaxes`` takes
+        (``swapdims`` takes ``dim0``/``dim1``, as ``transpose``)."""
+        return self.transpose(axis0, axis1)
 
     def t(self) -> Tensor:
         """Transpose a 2-D tensor (1-D and 0-D are returned as they are)."""
@@ -113,9 +119,10 @@ class ShapeMixin(TensorBase):
         return self.from_array(shaping.repeat(self.array, sizes))
 
     # ----------------------------------------------------------------- pieces
-    def split(self, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
-        """Consecutive pieces along ``dim``: of a given size, or of the listed sizes."""
-        return tuple(self.from_array(p) for p in shaping.split(self.array, split_size_or_sections, dim))
+    def split(self, split_size: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+        """Consecutive pieces along ``dim``: of a given size, or of the listed sizes (``split_size``,
+        PyTorch's method's name; ``torch.split`` calls it ``split_size_or_sections``)."""
+        return tuple(self.from_array(p) for p in shaping.split(self.array, split_size, dim))
 
     def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
         """``chunks`` nearly equal pieces along ``dim``."""

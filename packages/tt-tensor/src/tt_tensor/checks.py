@@ -227,13 +227,16 @@ def variance_args(op: str, dim: object, unbiased: object, correction: object) ->
     return dim, int(check_bool(op, "unbiased", unbiased))
 
 
-def dims_arg(op: str, args: tuple) -> object:
+def dims_arg(op: str, args: tuple, required: bool = True) -> object:
     """The dims of ``op(*args)``: one tuple or list (``flip((0, 1))``), or one by one (``flip(0, 1)``).
 
     One argument is returned as it is (an int, a sequence, or junk for the caller's check to name);
-    none is refused, as PyTorch refuses ``x.flip()``.
+    none is refused, as PyTorch refuses ``x.flip()``, unless not ``required`` (``x.squeeze()``, every
+    dim): then it is :data:`NOT_GIVEN`.
     """
     if not args:
+        if not required:
+            return NOT_GIVEN
         raise TypeError(f"{op}: missing the dims (give them as a tuple, or one by one)")
     return args[0] if len(args) == 1 else args
 

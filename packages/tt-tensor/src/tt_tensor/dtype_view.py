@@ -20,12 +20,13 @@ import numpy as np
 __all__ = ["view_dtype"]
 
 
-def view_dtype(a: np.ndarray, dtype: object) -> np.ndarray:
-    """``a``'s bytes as ``dtype`` (a tt dtype, with ``.numpy``): shape rules above; errors as PyTorch's."""
+def view_dtype(a: np.ndarray, dtype: object, op: str = "view") -> np.ndarray:
+    """``a``'s bytes as ``dtype`` (a tt dtype, with ``.numpy``): shape rules above; errors as PyTorch's,
+    naming ``op`` (``view``, or ``view_copy`` for tt-autograd's ``torch.view_copy(x, dtype)``)."""
     target = np.dtype(getattr(dtype, "numpy", dtype))
     if target.itemsize == a.itemsize:
         return a.view(target)
-    what = f"view: a {a.dtype} tensor of shape {a.shape} cannot be read as {dtype} (different element sizes)"
+    what = f"{op}: a {a.dtype} tensor of shape {a.shape} cannot be read as {dtype} (different element sizes)"
     if a.ndim == 0:
         raise RuntimeError(f"{what}: it needs at least one dimension; reshape it to (1,) first")
     if a.shape[-1] != 1 and a.strides[-1] != a.itemsize:

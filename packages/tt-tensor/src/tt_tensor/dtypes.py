@@ -112,16 +112,46 @@ def as_dtype(dtype: object) -> DType:
         raise TypeError(f"not a dtype: {dtype!r} ({error})") from None
 
 
-def mean_dtype(dtype: object) -> DType:
-    """``dtype`` given to a mean: a float or complex dtype, else PyTorch's refusal (an integer mean would
-    truncate, and NaN has no integer value)."""
+def mean_dtype(dtype: object, op: str = "mean") -> DType:
+    """``dtype`` given to a mean (``op``: ``mean`` or ``nanmean``): a float or complex dtype, else
+    PyTorch's refusal (an integer mean would truncate, and NaN has no integer value)."""
     result = as_dtype(dtype)
     if not (result.is_floating_point or result.is_complex):
         raise RuntimeError(
-            "mean(): could not infer output dtype. Optional dtype must be either a floating point or "
+            f"{op}(): could not infer output dtype. Optional dtype must be either a floating point or "
             f"complex dtype. Got: {result.name}; compute the mean in a float dtype and convert it afterwards"
         )
     return result
+
+
+#: PyTorch's words when an op whose result must be float is given integers or bools (by op name).
+_FLOAT_ONLY_REFUSALS = {
+    "mean": "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
+    "dtype. Got: {name}",
+    "nanmean": "nanmean(): expected input to have floating point or complex dtype but got {name}",
+    "var": "std and var only support floating point and complex dtypes (var of {name})",
+    "std": "std and var only support floating point and complex dtypes (std of {name})",
+    "var_mean": "var_mean only support floating point and complex dtypes (got {name})",
+    "std_mean": "std_mean only support floating point and complex dtypes (got {name})",
+}
+
+
+def require_float_input(op: str, numpy_dtype: np.dtype) -> None:
+    """Refuse, as PyTorch does, an integer or bool input to ``op`` (``mean``, ``nanmean``, ``var``, ``std``,
+    ``var_mean``, ``std_mean``): their results are fractions, and PyTorch will not pick a float dtype for
+    them. The message names the fix: cast first, or give ``mean`` a float ``dtype=`` (``nanmean``
+    refuses integers even then, as PyTorch).
+
+    >>> require_float_input("mean", np.dtype(np.int64))
+    Traceback (most recent call last):
+    RuntimeError: mean(): could not infer output dtype. ... Got: int64; ...
+    """
+    if numpy_dtype.kind in "fc":
+        return
+    refusal = _FLOAT_ONLY_REFUSALS[op].format(name=from_numpy_dtype(numpy_dtype).name)
+    remedy = "pass a float dtype= (float32), or " if op == "mean" else ""
+    call = f"{op}(x.float(), ...)" if op.endswith("_mean") else f"x.float().{op}(...)"  # (no such methods)
+    raise RuntimeError(f"{refusal}; {remedy}convert the input first: {call}")
 
 
 def infer_numpy_dtype(array: np.ndarray) -> np.dtype:

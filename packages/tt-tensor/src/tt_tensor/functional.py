@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from .batchable import batchable  # noqa: F401 (re-exported: the protocol's public path)
-from .keyword_aliases import with_numpy_names
+from .keyword_aliases import LIST_NAMES, with_numpy_names
 from .tensor import Tensor
 
 
@@ -117,9 +117,20 @@ def _sublist_equation(args: tuple) -> tuple[str, tuple]:
 
 
 def _method(name: str) -> Callable[..., object]:
-    """``f(input, *args, **kwargs)`` that calls ``input.<name>(*args, **kwargs)``."""
+    """``f(input, *args, **kwargs)`` that calls ``input.<name>(*args, **kwargs)``.
+
+    The methods that take their int list one by one (``x.flip(0, 1)``, ``x.squeeze(0, 1)``:
+    :data:`~tt_tensor.keyword_aliases.LIST_NAMES`) take it as one argument here, as PyTorch's
+    ``torch.flip(x, (0, 1))`` does (``torch.flip(x, 0, 1)`` is refused).
+    """
+    one_list = name in LIST_NAMES
 
     def function(input: object, *args: object, **kwargs: object) -> object:  # noqa: A002
+        if one_list and len(args) > 1:
+            raise TypeError(
+                f"{name}() takes 2 positional arguments but {len(args) + 1} were given (give the dims or "
+                f"sizes as one tuple: {name}(input, (...)), as PyTorch)"
+            )
         if not isinstance(input, Tensor):
             try:
                 input = Tensor(input)  # noqa: A001
@@ -166,7 +177,16 @@ softmax, log_softmax = (_method(n) for n in ("softmax", "log_softmax"))
 reshape, transpose, permute, squeeze, unsqueeze, flatten = (
     _method(n) for n in ("reshape", "transpose", "permute", "squeeze", "unsqueeze", "flatten")
 )
-split, chunk, unbind, flip, narrow = (_method(n) for n in ("split", "chunk", "unbind", "flip", "narrow"))
+chunk, unbind, flip, narrow = (_method(n) for n in ("chunk", "unbind", "flip", "narrow"))
+_split = _method("split")
+
+
+def split(tensor: Tensor, split_size_or_sections: int | list[int], dim: int = 0) -> tuple[Tensor, ...]:
+    """``tensor.split(split_size_or_sections, dim)``, by ``torch.split``'s names (``tensor=``, not
+    ``input=``)."""
+    return _split(tensor, split_size_or_sections, dim)
+
+
 # indexing and linear algebra
 gather, index_select, masked_fill, tril, triu = (
     _method(n) for n in ("gather", "index_select", "masked_fill", "tril", "triu")

@@ -13,6 +13,7 @@ import numpy as np
 
 from . import distance
 from .checks import NOT_GIVEN, variance_args
+from .dtypes import require_float_input
 from .functional import _method, _most_derived, _tensor_list, batchable, cat
 from .tensor import Tensor
 
@@ -148,12 +149,14 @@ def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, rig
 def var_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(input.var(dim, ...), input.mean(dim))`` in one call (``var``'s forms)."""
     dim, correction = variance_args("var_mean", dim, unbiased, correction)
+    require_float_input("var_mean", input.array.dtype)  # (float and complex only, as PyTorch)
     return input.var(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 
 def std_mean(input: Tensor, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):  # noqa: A002
     """``(input.std(dim, ...), input.mean(dim))`` in one call (``std``'s forms)."""
     dim, correction = variance_args("std_mean", dim, unbiased, correction)
+    require_float_input("std_mean", input.array.dtype)  # (float and complex only, as PyTorch)
     return input.std(dim, correction=correction, keepdim=keepdim), input.mean(dim, keepdim)
 
 

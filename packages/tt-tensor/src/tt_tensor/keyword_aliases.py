@@ -40,6 +40,9 @@ LIST_NAMES = {
     "sum_to_size": "size",
     "resize_": "size",
     "repeat": "repeats",
+    "squeeze": "dim",
+    "count_nonzero": "dim",
+    "broadcast_to": "size",
 }
 
 

@@ -52,6 +52,34 @@ def check_operands(op: str, a: object, b: object) -> np.ndarray | None:
     return None
 
 
+def _is_bool(value: object) -> bool:
+    """Whether an operand (array, tensor, or Python/NumPy scalar) holds bools."""
+    value = getattr(value, "array", value)  # (a tensor: its array)
+    return type(value) is bool or (isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.bool_)
+
+
+def check_subtraction(op: str, a: object, b: object) -> None:
+    """Refuse a subtraction (``sub``, ``-``, ``rsub``, ``sub_``) with a bool operand, with PyTorch's words:
+    NumPy refuses ``bool - bool`` with a TypeError of its own, and would compute ``bool - 1`` as integers,
+    which PyTorch also refuses. ``a`` and ``b`` are arrays, tensors or Python numbers (``True`` counts).
+
+    >>> check_subtraction("sub", np.array([True]), 1)
+    Traceback (most recent call last):
+    RuntimeError: sub: Subtraction, the `-` operator, with a bool tensor is not supported. ...
+    """
+    a_bool, b_bool = _is_bool(a), _is_bool(b)
+    if a_bool and b_bool:
+        raise RuntimeError(
+            f"{op}: Subtraction, the `-` operator, with two bool tensors is not supported. "
+            "Use the `^` or `logical_xor()` operator instead."
+        )
+    if a_bool or b_bool:
+        raise RuntimeError(
+            f"{op}: Subtraction, the `-` operator, with a bool tensor is not supported. "
+            "If you are trying to invert a mask, use the `~` or `logical_not()` operator instead."
+        )
+
+
 def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     """Apply a broadcasting binary ``ufunc``; a shape mismatch names ``op`` and both shapes."""
     odd_array = type(b) is np.ndarray and b.dtype.kind not in "biufc"

@@ -46,7 +46,7 @@ from ._reductions import ReductionMixin, ValuesIndices
 from ._selection_methods import SelectionMixin, SortResult
 from ._shape_extra import ShapeExtraMixin
 from ._shape_methods import ShapeMixin
-from .checks import check_tensor, normalize_dim, parse_size
+from .checks import NOT_GIVEN, check_tensor, normalize_dim, parse_size
 from .complex_numbers import ComplexMixin
 from .devices import check_cpu
 from .dtypes import DType, as_dtype, from_numpy_dtype
@@ -241,12 +241,12 @@ class Tensor(
     def to(
         self,
         *args: object,
-        device: object = None,
-        dtype: object = None,
-        non_blocking: bool = False,
-        copy: bool = False,
+        device: object = NOT_GIVEN,
+        dtype: object = NOT_GIVEN,
+        non_blocking: bool = NOT_GIVEN,
+        copy: bool = NOT_GIVEN,
         memory_format: object = None,
-        tensor: Tensor | None = None,
+        tensor: Tensor | None = NOT_GIVEN,
     ) -> Tensor:
         """Convert dtype; devices other than the CPU are refused. PyTorch's three call forms, by position
         or by name: ``to(device=None, dtype=None, non_blocking=False, copy=False)``, ``to(dtype,
@@ -254,6 +254,9 @@ class Tensor(
 
         ``memory_format`` lays the result out in that format (``contiguous(memory_format=...)``);
         ``non_blocking`` is moot on the CPU (the copy is done when ``to`` returns, as PyTorch's on the CPU).
+        A parameter given both by position and by name is refused, even with its default value
+        (``to(dtype, False, non_blocking=False)``), as PyTorch; left out, each is PyTorch's default
+        (None, or False for the two flags).
         """
         given = _to_arguments(args, device, dtype, non_blocking, copy, tensor)
         device, dtype, copy = given["device"], given["dtype"], given["copy"]
@@ -467,25 +470,27 @@ class Tensor(
 def _to_arguments(args: tuple, device, dtype, non_blocking, copy, tensor) -> dict:
     """``Tensor.to``'s positional ``args`` bound to one of PyTorch's forms: ``(tensor, non_blocking,
     copy)`` when the first is a tensor, ``(device, dtype, non_blocking, copy)`` when it is a device,
-    else ``(dtype, non_blocking, copy)``; keywords fill the rest. A parameter given twice is refused."""
+    else ``(dtype, non_blocking, copy)``; keywords (:data:`NOT_GIVEN` when left out) fill the rest. A
+    parameter given twice is refused, even when the keyword repeats the default (PyTorch's parser)."""
     from .devices import KNOWN
 
     names = ["dtype", "non_blocking", "copy"]
     first = args[0] if args else None
     if isinstance(first, TensorBase):
         names[0] = "tensor"
-    elif (isinstance(first, str) and first.split(":")[0] in KNOWN) or (first is None and len(args) > 1):
-        names.insert(0, "device")  # (a None first of several: PyTorch's optional device, to(None, dtype))
+    elif (isinstance(first, str) and first.split(":")[0] in KNOWN) or (args and first is None):
+        names.insert(0, "device")  # (a None first: PyTorch's optional device, to(None, dtype=...) too)
     given = {"device": device, "dtype": dtype, "non_blocking": non_blocking, "copy": copy, "tensor": tensor}
-    defaults = {"device": None, "dtype": None, "non_blocking": False, "copy": False, "tensor": None}
     if len(args) > len(names):
         raise TypeError(
             f"to() takes at most {len(names)} positional arguments ({', '.join(names)}), got {len(args)}"
         )
     for name, value in zip(names, args):
-        if given[name] is not defaults[name]:
+        if given[name] is not NOT_GIVEN:
             raise TypeError(f"to() got multiple values for argument {name!r}")
         given[name] = value
+    defaults = {"device": None, "dtype": None, "non_blocking": False, "copy": False, "tensor": None}
+    given = {name: defaults[name] if value is NOT_GIVEN else value for name, value in given.items()}
     for name in ("non_blocking", "copy"):
         if not isinstance(given[name], bool):
             raise TypeError(f"to(): argument {name!r} must be a bool, got {given[name]!r}")

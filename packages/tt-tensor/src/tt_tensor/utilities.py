@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import memory_formats as formats
+from . import pointwise
 from ._base import TensorBase
 from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
@@ -93,6 +94,7 @@ def asarray(obj: object, *, dtype: object = None, copy: bool | None = None) -> T
 def rsub(input: Tensor, other: object, *, alpha: float = 1) -> Tensor:  # noqa: A002
     """``other - alpha * input``: subtraction with the operands swapped."""
     check_tensor("rsub", input)
+    pointwise.check_subtraction("rsub", other, input)
     return (input if alpha == 1 else input * alpha).neg() + other
 
 

@@ -296,9 +296,6 @@ class MultiheadAttention(Module):
         probs = attention_probabilities(qh, kh, bias, 1.0 / math.sqrt(head_dim))
         return probs.mean(1) if average else probs
 
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, dropout={self.dropout}"
-
 
 class CausalSelfAttention(Module):
     """GPT's attention: each position attends to itself and earlier positions only.
