@@ -30,6 +30,7 @@ import tt_nn
 from tt_autograd import Tensor, from_numpy, is_grad_enabled
 from tt_nn import Module, Parameter, init
 from tt_nn.functional import dropout, linear
+from tt_nn.linear import NonDynamicallyQuantizableLinear
 from tt_tensor import numpy_generator
 from tt_tensor.checks import check_count, check_number
 from tt_tensor.devices import check_cpu
@@ -93,7 +94,8 @@ class MultiheadAttention(Module):
         self._declare_options(embed_dim, add_bias_kv, add_zero_attn, kdim, vdim)
         # BEGIN SOLUTION 12
         # TODO: PyTorch's parameters: in_proj_weight (3E, E), in_proj_bias (3E,) or None, out_proj Linear(E,
-        #   E) (§ How it is built, "Layers"); embed_dim must divide by num_heads.
+        #   E), of PyTorch's subclass NonDynamicallyQuantizableLinear (§ How it is built, "Layers"); embed_dim
+        #   must divide by num_heads.
         if embed_dim % num_heads:
             raise ValueError(
                 f"MultiheadAttention: embed_dim={embed_dim} must be divisible by num_heads={num_heads}"
@@ -105,7 +107,7 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(Tensor.from_array(np.zeros(3 * embed_dim, np.float32)))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = tt_nn.Linear(embed_dim, embed_dim, bias=bias)
+        self.out_proj = NonDynamicallyQuantizableLinear(embed_dim, embed_dim, bias=bias)  # (a Linear)
         self._reset_parameters()
         # END SOLUTION
         if not self._qkv_same_embed_dim:  # separate q, k, v weights: PyTorch has no in_proj_weight then
