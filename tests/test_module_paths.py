@@ -241,3 +241,32 @@ def _non_dynamic_linear():
 
     assert not hasattr(nn, "NonDynamicallyQuantizableLinear")
     return NonDynamicallyQuantizableLinear
+
+
+def test_the_re_exported_packages_import_as_subpackages_without_copies():
+    # torchvision's own imports with its name changed: `from torchvision import transforms, datasets`
+    code = (
+        "import sys, importlib\n"
+        "from tinytorch.vision import transforms, datasets\n"
+        "import tinytorch.vision.transforms.functional as F\n"
+        "import tt_vision, tt_vision.transforms_functional\n"
+        "assert transforms is tt_vision.transforms and datasets is tt_vision.datasets\n"
+        "assert F is tt_vision.transforms_functional\n"
+        "assert 'tt_vision.pool_graph' not in sys.modules\n"  # (loaded on demand: through the finder)
+        "late = importlib.import_module('tinytorch.vision.pool_graph')\n"
+        "assert late is sys.modules['tt_vision.pool_graph'] is sys.modules['tinytorch.vision.pool_graph']\n"
+        "from tinytorch.text import GPT\n"
+        "import tinytorch.perf.quantization as q\n"
+        "import tt_text, tt_perf.quantization\n"
+        "assert GPT is tt_text.GPT and q is tt_perf.quantization\n"
+        "copies = [n for n, m in sys.modules.items() if n.startswith('tinytorch.vision') and m.__name__ == n]"
+        "\n"
+        "assert not copies, copies\n"
+        "try:\n"
+        "    import tinytorch.vision.no_such_module\n"
+        "except ModuleNotFoundError as error:\n"
+        "    assert 'tinytorch.vision.no_such_module' in str(error)\n"
+        "else:\n"
+        "    raise AssertionError('imported a module that does not exist')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)  # a fresh interpreter: nothing imported yet

@@ -28,6 +28,12 @@ PyTorch's path and the equivalent, where Python would otherwise say only "cannot
 name". Reading a missing name (``m.NLLLoss2d``) raises the same text as an ``AttributeError``.
 Cost: a hundred small module objects at import, all built from objects already loaded.
 
+**Package aliases.** ``tinytorch.vision``, ``tinytorch.text`` and ``tinytorch.perf`` are tt-vision,
+tt-text and tt-perf themselves, and import as subpackages (``from tinytorch.vision import
+transforms``, ``import tinytorch.vision.models``, torchvision's imports with its name changed): a
+finder first on ``sys.meta_path`` hands out the packages' own module objects under those names
+(:data:`PACKAGE_ALIASES`), so no file is ever loaded twice.
+
 The legacy quantization paths (``torch.nn.quantized``, ``torch.nn.intrinsic``, ``torch.nn.qat``)
 are rows here, taking their names from ``tinytorch.ao.nn``.
 
@@ -357,11 +363,52 @@ class _ModulePaths(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
 FINDER = _ModulePaths()
 
+#: The packages ``tinytorch`` re-exports as its own subpackages, as torchvision's paths are under
+#: ``tinytorch.vision``: ``from tinytorch.vision import models`` and ``import tinytorch.vision.transforms``
+#: give tt-vision's own module objects (no second copy of any module).
+PACKAGE_ALIASES = {"tinytorch.vision": "tt_vision", "tinytorch.text": "tt_text", "tinytorch.perf": "tt_perf"}
+
+
+def aliased(fullname: str) -> str | None:
+    """The module behind ``fullname`` (``tinytorch.vision.ops`` -> ``tt_vision.ops``), or None."""
+    for alias, package in PACKAGE_ALIASES.items():
+        if fullname == alias or fullname.startswith(f"{alias}."):
+            return package + fullname.removeprefix(alias)
+    return None
+
+
+class _PackageAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports ``tinytorch.vision.X`` as ``tt_vision.X`` itself: the same object under both names.
+
+    First on ``sys.meta_path``, so Python's path finder never loads a file of tt-vision a second
+    time under the alias; it answers for the aliased names only.
+    """
+
+    def find_spec(self, fullname: str, path: object = None, target: object = None):
+        real = aliased(fullname)
+        if real is None or importlib.util.find_spec(real) is None:
+            return None  # (a name tt-vision lacks: the usual ModuleNotFoundError, naming the alias)
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec: object) -> ModuleType:
+        return importlib.import_module(aliased(spec.name))  # the real module; its attributes are kept
+
+    def exec_module(self, module: ModuleType) -> None:
+        return None  # already executed under its own name
+
+
+ALIAS_FINDER = _PackageAliases()
+
 
 def install() -> None:
     """Build every module of ``PATHS`` and set it on its parent (run once, by ``tinytorch/__init__.py``)."""
     if FINDER not in sys.meta_path:
         sys.meta_path.append(FINDER)
+    if ALIAS_FINDER not in sys.meta_path:
+        sys.meta_path.insert(0, ALIAS_FINDER)
+    for alias, package in PACKAGE_ALIASES.items():  # and what is loaded already, module-like names too
+        for name in [n for n in sys.modules if n == package or n.startswith(f"{package}.")]:
+            sys.modules.setdefault(alias + name.removeprefix(package), sys.modules[name])
     for short in PATHS:
         name = f"tinytorch.{short}"
         parent, _, attribute = name.rpartition(".")
