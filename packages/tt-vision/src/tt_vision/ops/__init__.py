@@ -7,6 +7,8 @@
   ``distance_box_iou_loss``, ``complete_box_iou_loss`` (:mod:`.box_losses`).
 * Region pooling with gradients: ``roi_align``/``RoIAlign`` (:mod:`.roi_align`),
   ``roi_pool``/``RoIPool`` (:mod:`.roi_pool`).
+* Regularisers: ``stochastic_depth``/``StochasticDepth`` (:mod:`.stochastic_depth`),
+  ``drop_block2d``/``drop_block3d``/``DropBlock2d``/``DropBlock3d`` (:mod:`.drop_block`).
 
 Example:
     >>> import tt_autograd as autograd
@@ -29,14 +31,19 @@ from .boxes import (
     masks_to_boxes,
     remove_small_boxes,
 )
+from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .focal_loss import sigmoid_focal_loss
 from .nms import batched_nms, nms
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
+from .stochastic_depth import StochasticDepth, stochastic_depth
 
 __all__ = [
+    "DropBlock2d",
+    "DropBlock3d",
     "RoIAlign",
     "RoIPool",
+    "StochasticDepth",
     "batched_nms",
     "box_area",
     "box_convert",
@@ -46,6 +53,8 @@ __all__ = [
     "complete_box_iou_loss",
     "distance_box_iou",
     "distance_box_iou_loss",
+    "drop_block2d",
+    "drop_block3d",
     "generalized_box_iou",
     "generalized_box_iou_loss",
     "masks_to_boxes",
@@ -54,4 +63,5 @@ __all__ = [
     "roi_align",
     "roi_pool",
     "sigmoid_focal_loss",
+    "stochastic_depth",
 ]

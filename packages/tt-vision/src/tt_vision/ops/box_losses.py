@@ -95,7 +95,8 @@ def generalized_box_iou_loss(
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 1.0, 1.0]])
-        >>> generalized_box_iou_loss(a, autograd.tensor([[2.0, 0.0, 3.0, 1.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[2.0, 0.0, 3.0, 1.0]])
+        >>> generalized_box_iou_loss(a, b).numpy().astype(float).round(4).tolist()
         [1.3333]
     """
     op = "generalized_box_iou_loss"
@@ -122,7 +123,8 @@ def distance_box_iou_loss(
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 1.0, 1.0]])
-        >>> distance_box_iou_loss(a, autograd.tensor([[1.0, 0.0, 2.0, 1.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[1.0, 0.0, 2.0, 1.0]])
+        >>> distance_box_iou_loss(a, b).numpy().astype(float).round(4).tolist()
         [1.2]
     """
     op = "distance_box_iou_loss"
@@ -145,7 +147,8 @@ def complete_box_iou_loss(
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 2.0, 1.0]])
-        >>> complete_box_iou_loss(a, autograd.tensor([[0.0, 0.0, 1.0, 2.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[0.0, 0.0, 1.0, 2.0]])
+        >>> complete_box_iou_loss(a, b).numpy().astype(float).round(4).tolist()
         [0.7629]
     """
     op = "complete_box_iou_loss"

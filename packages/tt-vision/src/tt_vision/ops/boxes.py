@@ -201,7 +201,8 @@ def generalized_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 1.0, 1.0]])
-        >>> generalized_box_iou(a, autograd.tensor([[2.0, 0.0, 3.0, 1.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[2.0, 0.0, 3.0, 1.0]])
+        >>> generalized_box_iou(a, b).numpy().astype(float).round(4).tolist()
         [[-0.3333]]
     """
     boxes1, boxes2 = pairs("generalized_box_iou", boxes1, boxes2)
@@ -235,7 +236,8 @@ def distance_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 1.0, 1.0]])
-        >>> distance_box_iou(a, autograd.tensor([[1.0, 0.0, 2.0, 1.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[1.0, 0.0, 2.0, 1.0]])
+        >>> distance_box_iou(a, b).numpy().astype(float).round(4).tolist()
         [[-0.2]]
     """
     return distance_and_iou(*pairs("distance_box_iou", boxes1, boxes2), eps)[0]
@@ -253,7 +255,8 @@ def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
 
     Example:
         >>> a = autograd.tensor([[0.0, 0.0, 2.0, 1.0]])
-        >>> complete_box_iou(a, autograd.tensor([[0.0, 0.0, 1.0, 2.0]])).numpy().astype(float).round(4).tolist()
+        >>> b = autograd.tensor([[0.0, 0.0, 1.0, 2.0]])
+        >>> complete_box_iou(a, b).numpy().astype(float).round(4).tolist()
         [[0.2371]]
     """
     boxes1, boxes2 = pairs("complete_box_iou", boxes1, boxes2)
