@@ -1,6 +1,6 @@
 """``tt_vision.ops``: torchvision.ops for detection and regularisation (``tinytorch.vision.ops``).
 
-* Boxes (:mod:`.boxes`, :mod:`.nms`): ``box_convert``, ``box_area``, ``box_iou``,
+* Boxes (:mod:`.boxes`, :mod:`.non_max_suppression`): ``box_convert``, ``box_area``, ``box_iou``,
   ``generalized_box_iou``, ``distance_box_iou``, ``complete_box_iou``,
   ``clip_boxes_to_image``, ``remove_small_boxes``, ``masks_to_boxes``, ``nms``, ``batched_nms``.
 * Losses: ``sigmoid_focal_loss`` (:mod:`.focal_loss`), ``generalized_box_iou_loss``,
@@ -33,7 +33,7 @@ from .boxes import (
 )
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .focal_loss import sigmoid_focal_loss
-from .nms import batched_nms, nms
+from .non_max_suppression import batched_nms, nms
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth

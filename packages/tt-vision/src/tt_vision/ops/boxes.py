@@ -27,6 +27,7 @@ implemented: they are refused with an error saying so.
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -66,6 +67,17 @@ def check_format(op: str, fmt: str, name: str = "fmt") -> None:
         )
     if fmt not in FORMATS:
         raise ValueError(f"{op}: {name} must be one of {FORMATS}, got {fmt!r}")
+
+
+def quiet(measure):
+    """``measure`` without NumPy's 0/0 warnings: degenerate boxes give NaN silently, as in torchvision."""
+
+    @functools.wraps(measure)
+    def run(*args, **kwargs):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return measure(*args, **kwargs)
+
+    return run
 
 
 def box_convert(boxes: Tensor, in_fmt: str, out_fmt: str) -> Tensor:
@@ -168,6 +180,7 @@ def enclosing_sides(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     return widened(high - low).clamp(min=0)
 
 
+@quiet
 def box_iou(boxes1: Tensor, boxes2: Tensor, fmt: str = "xyxy") -> Tensor:
     """Intersection over union of every box of ``boxes1`` with every box of ``boxes2``.
 
@@ -190,6 +203,7 @@ def box_iou(boxes1: Tensor, boxes2: Tensor, fmt: str = "xyxy") -> Tensor:
     return inter / union
 
 
+@quiet
 def generalized_box_iou(boxes1: Tensor, boxes2: Tensor) -> Tensor:
     """Generalized IoU of every pair: ``IoU - (|C| - |A ∪ B|) / |C|``, ``C`` the enclosing box.
 
@@ -224,6 +238,7 @@ def distance_and_iou(boxes1: Tensor, boxes2: Tensor, eps: float) -> tuple[Tensor
     return iou - (gap[..., 0] ** 2 + gap[..., 1] ** 2) / diagonal, iou
 
 
+@quiet
 def distance_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tensor:
     """Distance IoU of every pair: IoU minus the squared centre distance over ``C``'s squared diagonal.
 
@@ -243,6 +258,7 @@ def distance_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
     return distance_and_iou(*pairs("distance_box_iou", boxes1, boxes2), eps)[0]
 
 
+@quiet
 def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tensor:
     """Complete IoU of every pair: distance IoU minus ``α·v``, the aspect-ratio term.
 
