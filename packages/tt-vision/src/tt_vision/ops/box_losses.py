@@ -18,12 +18,10 @@ converted to float32 first, as torchvision does. Cost: ``O(N)`` element-wise.
 
 from __future__ import annotations
 
-import math
-
 import tt_autograd as autograd
 from tt_autograd import Tensor
 
-from .boxes import as_boxes
+from .boxes import as_boxes, aspect_penalty, aspect_ratio
 
 REDUCTIONS = ("none", "mean", "sum")
 
@@ -113,11 +111,7 @@ def distance_box_iou_loss(
 ) -> Tensor:
     """``1 -`` distance IoU of each matched pair of ``'xyxy'`` boxes (Zheng et al., 2020).
 
-    Args:
-        boxes1: ``(..., 4)`` predicted boxes.
-        boxes2: ``(..., 4)`` target boxes, matched to ``boxes1`` element by element.
-        reduction: ``'none'`` (per pair), ``'mean'`` or ``'sum'``.
-        eps: keeps the divisions finite for degenerate boxes.
+    Args: as :func:`generalized_box_iou_loss` (``eps`` is added to the squared diagonal and the union).
 
     Shape: output ``(...)``, or a scalar when reduced.
 
@@ -136,12 +130,9 @@ def complete_box_iou_loss(
 ) -> Tensor:
     """``1 -`` complete IoU of each matched pair of ``'xyxy'`` boxes: the distance loss plus ``α·v``.
 
-    Args:
-        boxes1: ``(..., 4)`` predicted boxes.
-        boxes2: ``(..., 4)`` target boxes, matched to ``boxes1`` element by element.
-        reduction: ``'none'`` (per pair), ``'mean'`` or ``'sum'``.
-        eps: in ``α``'s denominator. The distance part uses its default ``1e-7`` whatever ``eps``
-            is, as torchvision 0.28 does (it does not pass ``eps`` on).
+    Args: as :func:`generalized_box_iou_loss`, but ``eps`` is only in ``α``'s denominator: the
+    distance part uses its default ``1e-7`` whatever ``eps`` is, as torchvision 0.28 does (it does
+    not pass ``eps`` on).
 
     Shape: output ``(...)``, or a scalar when reduced.
 
@@ -154,8 +145,4 @@ def complete_box_iou_loss(
     op = "complete_box_iou_loss"
     boxes1, boxes2 = matched(op, boxes1, boxes2)
     loss, iou = distance_loss_and_iou(boxes1, boxes2, 1e-7)
-    ratio1 = (boxes1[..., 2] - boxes1[..., 0]) / (boxes1[..., 3] - boxes1[..., 1])
-    ratio2 = (boxes2[..., 2] - boxes2[..., 0]) / (boxes2[..., 3] - boxes2[..., 1])
-    v = (4 / math.pi**2) * (autograd.atan(ratio2) - autograd.atan(ratio1)) ** 2
-    alpha = (v / (1 - iou + v + eps)).detach()
-    return reduced(op, loss + alpha * v, reduction)
+    return reduced(op, loss + aspect_penalty(aspect_ratio(boxes1), aspect_ratio(boxes2), iou, eps), reduction)

@@ -277,11 +277,20 @@ def complete_box_iou(boxes1: Tensor, boxes2: Tensor, eps: float = 1e-7) -> Tenso
     """
     boxes1, boxes2 = pairs("complete_box_iou", boxes1, boxes2)
     diou, iou = distance_and_iou(boxes1, boxes2, eps)
-    ratio1 = (boxes1[..., 2] - boxes1[..., 0]) / (boxes1[..., 3] - boxes1[..., 1])
-    ratio2 = (boxes2[..., 2] - boxes2[..., 0]) / (boxes2[..., 3] - boxes2[..., 1])
-    v = (4 / math.pi**2) * (autograd.atan(ratio1[..., None]) - autograd.atan(ratio2[..., None, :])) ** 2
-    alpha = (v / (1 - iou + v + eps)).detach()
-    return diou - alpha * v
+    return diou - aspect_penalty(
+        aspect_ratio(boxes1)[..., None], aspect_ratio(boxes2)[..., None, :], iou, eps
+    )
+
+
+def aspect_ratio(boxes: Tensor) -> Tensor:
+    """Width over height of each ``'xyxy'`` box."""
+    return (boxes[..., 2] - boxes[..., 0]) / (boxes[..., 3] - boxes[..., 1])
+
+
+def aspect_penalty(ratio1: Tensor, ratio2: Tensor, iou: Tensor, eps: float) -> Tensor:
+    """Complete IoU's ``α·v``: ``v = 4/π² (atan r1 - atan r2)²``, ``α = v / (1 - IoU + v + eps)`` held."""
+    v = (4 / math.pi**2) * (autograd.atan(ratio1) - autograd.atan(ratio2)) ** 2
+    return (v / (1 - iou + v + eps)).detach() * v
 
 
 def clip_boxes_to_image(boxes: Tensor, size: tuple[int, int]) -> Tensor:
