@@ -171,6 +171,17 @@ def test_roi_align_small_region_is_widened_to_a_pixel_unless_aligned():
     assert ops.roi_align(x, box, 1, aligned=True).numpy().item() == pytest.approx(4 * 1.6 + 1.6)
 
 
+def test_roi_align_empty_aligned_regions_have_no_points_and_read_zero():
+    # aligned, a zero-size region takes ceil(0) = 0 points per axis: torchvision divides the empty sum by 1
+    x = autograd.tensor(np.ones((1, 2, 4, 4)), requires_grad=True)
+    regions = autograd.tensor([[0.0, 1.0, 1.0, 1.0, 1.0], [0.0, 0.5, 0.5, 3.5, 3.5]], dtype=autograd.float64)
+    out = ops.roi_align(x, regions, 2, aligned=True)
+    np.testing.assert_array_equal(out.detach().numpy(), [np.zeros((2, 2, 2)), np.ones((2, 2, 2))])
+    assert ops.roi_align(x, regions[:1], 2, aligned=True).detach().numpy().sum() == 0.0  # all empty
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy().sum(), 2 * 4)  # the second region's 8 bins, each a mean
+
+
 def test_roi_align_edges_clamp_within_a_pixel_and_read_zero_beyond():
     x = autograd.tensor(np.ones((1, 1, 4, 4)))
 

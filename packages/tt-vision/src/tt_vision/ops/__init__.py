@@ -6,7 +6,8 @@
 * Losses: ``sigmoid_focal_loss`` (:mod:`.focal_loss`), ``generalized_box_iou_loss``,
   ``distance_box_iou_loss``, ``complete_box_iou_loss`` (:mod:`.box_losses`).
 * Region pooling with gradients: ``roi_align``/``RoIAlign`` (:mod:`.roi_align`),
-  ``roi_pool``/``RoIPool`` (:mod:`.roi_pool`).
+  ``roi_pool``/``RoIPool`` (:mod:`.roi_pool`), and the position-sensitive ``ps_roi_align``/``PSRoIAlign``,
+  ``ps_roi_pool``/``PSRoIPool`` (:mod:`.ps_roi`).
 * Regularisers: ``stochastic_depth``/``StochasticDepth`` (:mod:`.stochastic_depth`),
   ``drop_block2d``/``drop_block3d``/``DropBlock2d``/``DropBlock3d`` (:mod:`.drop_block`).
 
@@ -34,6 +35,7 @@ from .boxes import (
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .focal_loss import sigmoid_focal_loss
 from .non_max_suppression import batched_nms, nms
+from .ps_roi import PSRoIAlign, PSRoIPool, ps_roi_align, ps_roi_pool
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
@@ -41,6 +43,8 @@ from .stochastic_depth import StochasticDepth, stochastic_depth
 __all__ = [
     "DropBlock2d",
     "DropBlock3d",
+    "PSRoIAlign",
+    "PSRoIPool",
     "RoIAlign",
     "RoIPool",
     "StochasticDepth",
@@ -59,6 +63,8 @@ __all__ = [
     "generalized_box_iou_loss",
     "masks_to_boxes",
     "nms",
+    "ps_roi_align",
+    "ps_roi_pool",
     "remove_small_boxes",
     "roi_align",
     "roi_pool",

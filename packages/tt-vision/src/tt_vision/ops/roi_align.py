@@ -58,7 +58,7 @@ def sample_grid(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sa
         grid = np.full(len(rois), sampling_ratio, dtype=np.int64)
     else:
         grid = np.ceil(length / dtype.type(bins)).astype(np.int64)
-    points = max(int(grid.max(initial=0)), 1)
+    points = max(int(grid.max(initial=0)), 1)  # at least one (masked) point: an empty region's bins divide
     step = np.arange(points, dtype=dtype) + dtype.type(0.5)  # (iy + .5), as torchvision's float
     divisor = np.maximum(grid, 1).astype(dtype)
     positions = (
@@ -86,8 +86,12 @@ def corners(positions: np.ndarray, size: int):
     return low, high, fraction, inside
 
 
-def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned):
-    """Every bin's taps: rows ``(K·PH·PW, T)`` into the channels-last map and their weights, T = 4·gh·gw."""
+def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned, fewest_points=1):
+    """Every bin's taps: rows ``(K·PH·PW, T)`` into the channels-last map and their weights, T = 4·gh·gw.
+
+    A bin's samples are averaged over ``max(gh·gw, fewest_points)``: roi_align divides an empty
+    region's 0 by 1; ps_roi_align (``fewest_points=0``) by 0, so it reads NaN, as torchvision's.
+    """
     n, c, height, width = shape
     ph, pw = output_size
     ys, used_y, grid_y = sample_grid(rois, ph, 1, scale, aligned, sampling_ratio)  # (K, PH, gh)
@@ -96,7 +100,7 @@ def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned):
     x_low, x_high, lx, inside_x = corners(xs, width)
     dtype = rois.dtype
     one = dtype.type(1)
-    count = (np.maximum(grid_y * grid_x, 1)).astype(dtype)  # torchvision's divisor, per region
+    count = np.maximum(grid_y * grid_x, fewest_points).astype(dtype)  # torchvision's divisor, per region
     # axes: (K, PH, gh, PW, gw); the point counts when its y and x are inside and used
     keep = (inside_y & used_y)[:, :, :, None, None] & (inside_x & used_x)[:, None, None, :, :]
     base = (rois[:, 0].astype(np.int64) * height * width)[:, None, None, None, None]
@@ -108,7 +112,8 @@ def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned):
     k, taps = len(rois), 4 * ys.shape[2] * xs.shape[2]
     rows = np.stack(rows, axis=-1).transpose(0, 1, 3, 2, 4, 5).reshape(k * ph * pw, taps)
     weights = np.stack(weights, axis=-1).transpose(0, 1, 3, 2, 4, 5).reshape(k, ph * pw, taps)
-    return rows, (weights / count[:, None, None]).reshape(k * ph * pw, taps)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return rows, (weights / count[:, None, None]).reshape(k * ph * pw, taps)
 
 
 class RoIAlignFunction(Function):

@@ -89,8 +89,13 @@ def scattered_rows(rows: np.ndarray, shares: np.ndarray, count: int) -> np.ndarr
     ``rows`` is ``(..., 1)`` (all channels of a share go to one row) or ``(..., C)`` (a row per channel).
     """
     c = shares.shape[-1]
-    flat = np.broadcast_to(rows * c + np.arange(c), shares.shape).ravel()
-    return np.bincount(flat, weights=shares.ravel(), minlength=count * c).reshape(count, c)
+    return scattered(rows * c + np.arange(c), shares, count * c).reshape(count, c)
+
+
+def scattered(flat: np.ndarray, shares: np.ndarray, size: int) -> np.ndarray:
+    """``size`` sums: ``shares`` added at the positions ``flat`` (broadcast to ``shares``' shape)."""
+    flat = np.broadcast_to(flat, shares.shape).ravel()
+    return np.bincount(flat, weights=shares.ravel(), minlength=size)
 
 
 def as_feature_map(rows: np.ndarray, shape: tuple[int, int, int, int], dtype) -> np.ndarray:

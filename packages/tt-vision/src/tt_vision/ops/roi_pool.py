@@ -39,11 +39,16 @@ def rounded(values: np.ndarray) -> np.ndarray:
     return (np.sign(values) * np.floor(np.abs(values) + values.dtype.type(0.5))).astype(np.int64)
 
 
-def bin_bounds(rois: np.ndarray, bins: int, axis: int, scale, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and past-the-last pixel of each region's bins along ``axis`` (0: x, 1: y), each ``(K, bins)``."""
+def bin_bounds(
+    rois: np.ndarray, bins: int, axis: int, scale, size: int, inclusive: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """First and past-the-last pixel of each region's bins along ``axis`` (0: x, 1: y), each ``(K, bins)``.
+
+    ``inclusive``: the region's end pixel counts (roi_pool), or not (ps_roi_pool); at least one pixel.
+    """
     dtype = rois.dtype
     start = rounded(rois[:, 1 + axis] * scale)
-    span = np.maximum(rounded(rois[:, 3 + axis] * scale) - start + 1, 1)
+    span = np.maximum(rounded(rois[:, 3 + axis] * scale) - start + int(inclusive), 1)
     bin_size = span.astype(dtype) / dtype.type(bins)
     steps = np.arange(bins + 1, dtype=dtype)
     low = np.floor(steps[None, :-1] * bin_size[:, None]).astype(np.int64) + start[:, None]
