@@ -171,3 +171,46 @@ def test_masks_to_boxes_inclusive_pixel_bounds_and_empty_masks():
     assert tuple(ops.masks_to_boxes(autograd.tensor(np.zeros((0, 4, 5)))).shape) == (0, 4)
     with pytest.raises(ValueError, match=r"masks_to_boxes: masks must be \(N, H, W\)"):
         ops.masks_to_boxes(autograd.tensor(np.ones((4, 5))))
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "xywh", "cxcywh"])
+def test_box_iou_of_unequal_off_origin_boxes_in_each_format(fmt):
+    # 1.5 × 0.5 at (0.25, 0.5) and 0.5 × 1.25 at (1.0, 0.75), as corners: overlap 0.5 × 0.25 = 0.125;
+    # areas 0.75 and 0.625: IoU 0.125 / 1.25 = 0.1
+    corners = np.array([[0.25, 0.5, 1.75, 1.0], [1.0, 0.75, 1.5, 2.0]])
+    boxes = ops.box_convert(t(corners), "xyxy", fmt)
+    assert ops.box_iou(boxes[:1], boxes[1:], fmt=fmt).numpy().item() == pytest.approx(0.1)
+
+
+def test_generalized_and_distance_iou_of_small_off_origin_boxes():
+    # A = (1.2, 2.1)-(1.6, 2.3), B = (1.5, 2.2)-(1.8, 2.8): overlap 0.1 × 0.1 = 0.01; areas 0.08 and 0.18;
+    # union 0.25; enclosing (1.2, 2.1)-(1.8, 2.8): 0.6 × 0.7 = 0.42; centres (1.4, 2.2), (1.65, 2.5)
+    a, b = t([[1.2, 2.1, 1.6, 2.3]]), t([[1.5, 2.2, 1.8, 2.8]])
+    iou = 0.01 / 0.25
+    assert ops.generalized_box_iou(a, b).numpy().item() == pytest.approx(iou - (0.42 - 0.25) / 0.42)
+    gap2, diagonal2 = 0.25**2 + 0.3**2, 0.6**2 + 0.7**2
+    assert ops.distance_box_iou(a, b, eps=0.0).numpy().item() == pytest.approx(iou - gap2 / diagonal2)
+    assert ops.distance_box_iou(a, b, eps=1.0).numpy().item() == pytest.approx(iou - gap2 / (diagonal2 + 1))
+
+
+def test_inputs_other_than_tensors_and_bad_shapes():
+    assert ops.box_area(np.array([[1.0, 1.0, 3.0, 4.0]])).numpy().tolist() == [6.0]
+    np.testing.assert_array_equal(
+        ops.clip_boxes_to_image([[-1.0, 1.0, 9.0, 2.0]], (5, 5)).numpy(), [[0, 1, 5, 2]]
+    )
+    with pytest.raises(ValueError, match=r"box_area: boxes must have 4 coordinates"):
+        ops.box_area(t(3.0))
+    with pytest.raises(ValueError, match=r"box_iou: fmt must be one of"):
+        ops.box_iou(t([SQUARE]), t([SQUARE]), fmt="xxyy")
+    with pytest.raises(ValueError, match=r"complete_box_iou: boxes1 and boxes2 must be"):
+        ops.complete_box_iou(t(SQUARE), t([SQUARE]))
+
+
+def test_remove_small_boxes_off_the_origin_and_a_one_pixel_mask():
+    # sides 3×3, 1.5×4, 4×1.5, 2.5×2.5, 4×1
+    boxes = t([[3, 5, 6, 8], [3, 5, 4.5, 9], [10, 1, 14, 2.5], [7, 7, 9.5, 9.5], [0, 5, 4, 6]])
+    assert ops.remove_small_boxes(boxes, 2.0).numpy().tolist() == [0, 3]
+    assert ops.masks_to_boxes(autograd.tensor(np.ones((1, 1, 1)))).numpy().tolist() == [[0.0, 0.0, 0.0, 0.0]]
+    one = np.zeros((1, 3, 4))
+    one[0, 2, 3] = 1
+    assert ops.masks_to_boxes(autograd.tensor(one)).numpy().tolist() == [[3.0, 2.0, 3.0, 2.0]]
