@@ -103,3 +103,17 @@ def test_bad_arguments_are_refused_with_the_operation_named():
         ops.nms(autograd.tensor(np.array([[0, 0, 1, 1]])), t([1.0]), 0.5)
     with pytest.raises(ValueError, match=r"batched_nms: idxs must be \(N,\)"):
         ops.batched_nms(t([[0, 0, 1, 1]]), t([1.0]), autograd.tensor(np.array([0, 1])), 0.5)
+
+
+def test_side_by_side_boxes_do_not_overlap_and_plain_arrays_are_accepted():
+    # apart along x, level along y: intersection 0 (not a 1-wide strip)
+    keep = ops.nms(np.array([[0, 0, 1, 10], [5, 0, 6, 10.0]], np.float32), [0.9, 0.8], 0.5)
+    assert keep.numpy().tolist() == [0, 1]  # torchvision 0.29.1: [0, 1]
+
+
+def test_coordinate_trick_shifts_by_the_largest_coordinate_plus_one():
+    # threshold 0: any overlap suppresses. Box 1 (category 1) reaches -0.5, so a shift of only max (10) would
+    # make it overlap box 0; shifted down instead, box 1 would land on box 2. torchvision 0.29.1: [0, 1, 2]
+    boxes = t([[0, 0, 10, 10], [-0.5, -0.5, 10, 10], [-5, -5, -2, -2], [8, 8, 10, 10]])
+    idxs = autograd.tensor(np.array([0, 1, 0, 1]))
+    assert ops.batched_nms(boxes, t([0.9, 0.8, 0.7, 0.6]), idxs, 0.0).numpy().tolist() == [0, 1, 2]
