@@ -14,8 +14,11 @@ All boxes × bins × points are gathered at once: with the adaptive rule regions
 differ in their number of points, so every region gets the largest grid and the
 points past its own grid weigh 0. The result is, per bin, a weighted sum of
 ``4·gh·gw`` input rows (channels last), one batched matrix product. Backward
-scatters the output gradient times the same weights into the feature map with one
-``np.bincount``. There is no gradient w.r.t. the boxes, as in torchvision.
+scatters the output gradient times the same weights into the feature map: the
+taps sorted by pixel and summed per pixel by one ``np.add.reduceat``
+(:func:`.roi_boxes.summed_rows`). There is no gradient w.r.t. the boxes, as in
+torchvision. A tap of weight 0 is skipped, so a NaN or inf pixel that a sample
+weighs 0 does not reach the gradient (torchvision multiplies it by 0: NaN).
 
 Positions and weights are computed in the input's dtype with torchvision's
 formulas, so float32 samples land where its kernel's do.
@@ -36,7 +39,7 @@ from .roi_boxes import (
     feature_map,
     output_size_pair,
     regions,
-    scattered_rows,
+    summed_rows,
 )
 
 
@@ -132,9 +135,9 @@ class RoIAlignFunction(Function):
     @staticmethod
     def backward(ctx, grad):
         n, c, h, w = ctx.shape
-        per_bin = grad.transpose(0, 2, 3, 1).reshape(-1, 1, c)  # (K·PH·PW, 1, C)
-        shares = ctx.weights[:, :, None] * per_bin  # (K·PH·PW, T, C)
-        d_rows = scattered_rows(ctx.rows[..., None], shares, n * h * w)
+        per_bin = grad.transpose(0, 2, 3, 1).reshape(-1, c)  # (K·PH·PW, C)
+        bins = np.broadcast_to(np.arange(len(per_bin))[:, None], ctx.rows.shape)  # each tap's bin
+        d_rows = summed_rows(ctx.rows, per_bin, bins, ctx.weights, n * h * w)
         return as_feature_map(d_rows, ctx.shape, grad.dtype), None
 
 
