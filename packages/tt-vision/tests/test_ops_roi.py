@@ -309,3 +309,23 @@ def test_bad_arguments_are_refused_with_the_operation_named(op):
         op(x, autograd.tensor(np.zeros((1, 5))), 0)
     with pytest.raises(TypeError, match=rf"{name}: boxes must be a Tensor \(K, 5\) or a list"):
         op(x, "boxes", 2)
+
+
+def test_roi_pool_edge_cases_pinned_from_torchvision():
+    # an inverted box spans one pixel at its start: (x 3, y 2) on the ramp 4·y + x (torchvision 0.29.1: 11)
+    inverted = autograd.tensor([[0.0, 3.0, 2.0, 1.0, 0.0]], dtype=autograd.float64)
+    assert ops.roi_pool(autograd.tensor(ramp(5, 6)), inverted, 1).numpy().item() == 11.0
+    # -FLT_MAX is where torchvision's maximum starts: such a value is never picked, so it gets no gradient
+    lowest = -np.finfo(np.float32).max
+    x = autograd.tensor([[[[lowest, lowest], [lowest, 7.0]]]], dtype=autograd.float64, requires_grad=True)
+    out = ops.roi_pool(x, autograd.tensor([[0.0, 0, 0, 0, 0]], dtype=autograd.float64), 1)
+    out.sum().backward()
+    assert out.detach().numpy().item() == lowest and not x.grad.numpy().any()
+    # a one-pixel map: regions off it (either side) read 0; one on it sends every bin's gradient to pixel 0
+    one = autograd.tensor([[[[3.0]]]], dtype=autograd.float64, requires_grad=True)
+    regions = [[0.0, -5.0, -5.0, -3.0, -3.0], [0.0, 0, 0, 0, 0], [0.0, 5.0, 5.0, 8.0, 8.0]]
+    out = ops.roi_pool(one, autograd.tensor(regions, dtype=autograd.float64), 2)
+    out.sum().backward()
+    zero = [[[0.0, 0.0], [0.0, 0.0]]]
+    np.testing.assert_array_equal(out.detach().numpy(), [zero, [[[3.0, 3.0], [3.0, 3.0]]], zero])
+    assert one.grad.numpy().item() == 4.0  # torchvision 0.29.1: 4.0
