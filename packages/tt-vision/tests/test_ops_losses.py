@@ -150,3 +150,58 @@ def test_sigmoid_focal_loss_refuses_bad_alpha_and_reduction():
         ops.sigmoid_focal_loss(t([0.0]), t([1.0]), alpha=1.5)
     with pytest.raises(ValueError, match=r"sigmoid_focal_loss: reduction must be"):
         ops.sigmoid_focal_loss(t([0.0]), t([1.0]), reduction="avg")
+
+
+# boxes touching another along x (first pair) and along y (second pair), off the origin
+TOUCHING1 = [[0.5, 1.0, 1.5, 2.0], [0.5, 1.0, 1.5, 2.0]]
+TOUCHING2 = [[1.5, 1.2, 2.5, 2.5], [0.7, 2.0, 1.9, 3.0]]
+# their gradients w.r.t. TOUCHING1 (reduction 'sum'), printed by torchvision 0.29.1: a touching side has no
+# intersection gradient (its mask needs both overlaps positive)
+TOUCHING_GRADS = {
+    "generalized_box_iou_loss": [
+        [-0.05000000222222195, -0.17777777703703684, -0.3333333222222226, -0.3333333222222226],
+        [-0.20408163083090375, -0.03571428826530593, -0.3571428443877556, -0.3571428443877556],
+    ],
+    "distance_box_iou_loss": [
+        [-0.045056001118207956, 0.03020799813734404, -0.15999999744000004, -0.055999999104000026],
+        [0.035583980664831955, -0.0450430173840346, -0.05033556962524209, -0.1677852320841404],
+    ],
+    "complete_box_iou_loss": [
+        [-0.045411972341297825, 0.030563969360433912, -0.15964402621691018, -0.056355970327089895],
+        [0.03570596995039144, -0.04516500666959409, -0.05045755891080158, -0.1676632427985809],
+    ],
+}
+LOSSES = [ops.generalized_box_iou_loss, ops.distance_box_iou_loss, ops.complete_box_iou_loss]
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_gradients_of_touching_off_origin_boxes_match_torchvision(loss):
+    boxes1 = t(TOUCHING1)
+    boxes1.requires_grad_(True)
+    loss(boxes1, t(TOUCHING2), reduction="sum").backward()
+    np.testing.assert_allclose(boxes1.grad.numpy(), TOUCHING_GRADS[loss.__name__], rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
+def test_leading_dimensions_lists_and_the_mean_of_one_pair(loss):
+    boxes1 = np.array([[[0.5, 1.0, 1.5, 2.0], [0.2, 0.1, 2.0, 0.9], [3.0, 2.5, 4.0, 4.5]]] * 2) + [
+        [[0]],
+        [[0.3]],
+    ]
+    boxes2 = np.array([[[0.7, 1.1, 1.9, 2.6], [1.0, 0.5, 1.5, 3.0], [0.0, 0.0, 1.0, 1.0]]] * 2)
+    batched = loss(t(boxes1), t(boxes2)).numpy()
+    assert batched.shape == (2, 3)
+    flat = loss(boxes1.reshape(6, 4).tolist(), boxes2.reshape(6, 4).tolist()).numpy()  # lists are accepted
+    np.testing.assert_allclose(batched.ravel(), flat, rtol=1e-6)
+    single = loss(t(boxes1[0, :1]), t(boxes2[0, :1]), reduction="mean").numpy().item()
+    assert single == pytest.approx(batched[0, 0])
+    with pytest.raises(ValueError, match=rf"{loss.__name__}: boxes1 \(2, 4\) and boxes2 \(3, 4\)"):
+        loss(t([UNIT, UNIT]), t([UNIT, UNIT, UNIT]))
+    with pytest.raises(ValueError, match=rf"{loss.__name__}: boxes2 must have 4 coordinates"):
+        loss(t([UNIT]), t([[0.0, 1.0, 2.0]]))
+
+
+def test_boxes_apart_along_one_axis_do_not_intersect():
+    # 2 apart along x, overlapping along y: intersection 0 (not -2 · 1), union 3, enclosing 4 × 2
+    loss = ops.generalized_box_iou_loss(t([UNIT]), t([[3.0, 0.0, 4.0, 2.0]]), eps=0.0).numpy().item()
+    assert loss == pytest.approx(1 + (8 - 3) / 8)
