@@ -122,6 +122,8 @@ def test_drop_block_caps_block_size_and_wants_it_odd():
         ops.drop_block3d(autograd.ones(1, 1, 4, 6), 0.1, 3)
     with pytest.raises(ValueError, match=r"drop_block2d: drop probability has to be between 0 and 1"):
         ops.drop_block2d(autograd.ones(1, 1, 4, 6), -0.1, 3)
+    with pytest.raises(ValueError, match=r"drop_block3d: drop probability has to be between 0 and 1"):
+        ops.drop_block3d(autograd.ones(1, 1, 4, 6, 5), 1.5, 3)
     x = autograd.ones(1, 1, 4, 4)
     assert ops.drop_block2d(x, 0.5, 3, training=False) is x and ops.drop_block2d(x, 0.0, 3) is x
 

@@ -329,3 +329,17 @@ def test_roi_pool_edge_cases_pinned_from_torchvision():
     zero = [[[0.0, 0.0], [0.0, 0.0]]]
     np.testing.assert_array_equal(out.detach().numpy(), [zero, [[[3.0, 3.0], [3.0, 3.0]]], zero])
     assert one.grad.numpy().item() == 4.0  # torchvision 0.29.1: 4.0
+
+
+def test_roi_align_a_sample_on_a_pixel_sends_it_the_whole_gradient_and_batch_index_is_not_channels():
+    x = autograd.tensor(np.zeros((2, 1, 4, 4)), requires_grad=True)  # N = 2 images of C = 1 channel
+    box = autograd.tensor([[1.0, 1.5, 2.5, 1.5, 2.5]], dtype=autograd.float64)  # one point at pixel (1, 2)
+    ops.roi_align(x, box, 1, sampling_ratio=1, aligned=True).sum().backward()
+    expected = np.zeros((2, 1, 4, 4))
+    expected[1, 0, 2, 1] = 1.0  # weight 1 on the pixel, in image 1
+    np.testing.assert_array_equal(x.grad.numpy(), expected)
+
+
+def test_an_empty_list_of_boxes_gives_no_regions():
+    x = autograd.tensor(np.ones((1, 2, 4, 4)))
+    assert tuple(ops.roi_align(x, [], 3).shape) == (0, 2, 3, 3)
