@@ -205,3 +205,12 @@ def test_boxes_apart_along_one_axis_do_not_intersect():
     # 2 apart along x, overlapping along y: intersection 0 (not -2 · 1), union 3, enclosing 4 × 2
     loss = ops.generalized_box_iou_loss(t([UNIT]), t([[3.0, 0.0, 4.0, 2.0]]), eps=0.0).numpy().item()
     assert loss == pytest.approx(1 + (8 - 3) / 8)
+
+
+def test_sigmoid_focal_loss_alpha_at_the_ends_of_its_range_and_plain_sequences():
+    x, targets = [0.0, 3.0], [1.0, 0.0]  # lists are accepted
+    bce, one_minus_pt = [math.log(2), softplus(3)], [0.5, sigmoid(3)]
+    only_negatives = ops.sigmoid_focal_loss(x, targets, alpha=0.0).numpy()  # α_t = 1 - t
+    np.testing.assert_allclose(only_negatives, [0.0, one_minus_pt[1] ** 2 * bce[1]], rtol=1e-6)
+    only_positives = ops.sigmoid_focal_loss(x, targets, alpha=1.0).numpy()
+    np.testing.assert_allclose(only_positives, [one_minus_pt[0] ** 2 * bce[0], 0.0], rtol=1e-6)
