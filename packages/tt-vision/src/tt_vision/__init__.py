@@ -21,7 +21,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, transforms
+from . import datasets, functional, ops, transforms
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -196,6 +196,7 @@ __all__ = [
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
+    "ops",
     "pixel_shuffle",
     "pixel_unshuffle",
     "transforms",
