@@ -3,6 +3,8 @@
 * ``tt_vision.datasets`` — ``MNIST``, ``FashionMNIST``, ``CIFAR10`` from the
   official formats (or a prepared ``.npz``), and the embedded ``Digits``;
   like ``torchvision.datasets``.
+* ``tt_vision.io`` — PNG files read and written in NumPy and ``zlib``
+  (``decode_png``, ``encode_png``, ``read_image``, ``write_png``); like ``torchvision.io``.
 * ``tt_vision.transforms`` — batched ``Normalize``, ``RandomCrop``,
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
@@ -21,7 +23,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, transforms
+from . import datasets, functional, io, transforms
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -190,6 +192,7 @@ __all__ = [
     "lp_pool3d",
     "fuse_batch_norm_relu",
     "functional",
+    "io",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
