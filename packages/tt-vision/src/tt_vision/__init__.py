@@ -7,6 +7,8 @@
   (``decode_png``, ``encode_png``, ``read_image``, ``write_png``); like ``torchvision.io``.
 * ``tt_vision.transforms`` — batched ``Normalize``, ``RandomCrop``,
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
+* ``tt_vision.utils`` — ``make_grid``, ``save_image``, ``draw_bounding_boxes``,
+  ``draw_segmentation_masks``, ``draw_keypoints``; like ``torchvision.utils``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
   ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
   ``tt_vision.functional`` (like ``torch.nn.functional``);
@@ -23,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, io, transforms
+from . import datasets, functional, io, transforms, utils
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -203,4 +205,5 @@ __all__ = [
     "pixel_unshuffle",
     "transforms",
     "unfold",
+    "utils",
 ]
