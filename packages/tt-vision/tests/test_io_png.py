@@ -207,12 +207,13 @@ def test_modes_on_rgb_match_torchvision():
 
 
 def test_16_bit_gray_conversion_rounds_as_libpng():
-    # torchvision 0.29.1 gives [31258, 26577]; by hand (9794 R + 19234 G + 3740 B + 16384) >> 15
-    samples = np.array([[[1000, 40000, 65535], [30000, 30001, 2]]])
+    # torchvision 0.29.1 gives [31258, 26577, 0, 1]; by hand (9794 R + 19234 G + 3740 B + 16384) >> 15
+    # (the last two: 9794 / 32768 = 0.30 rounds down, 18700 / 32768 = 0.57 rounds up)
+    samples = np.array([[[1000, 40000, 65535], [30000, 30001, 2], [1, 0, 0], [0, 0, 5]]])
     out = decode_png(build_png(samples, 16, 2), ImageReadMode.GRAY).numpy()
-    assert out.ravel().tolist() == [31258, 26577]
+    assert out.ravel().tolist() == [31258, 26577, 0, 1]
     alpha = decode_png(build_png(samples, 16, 2), ImageReadMode.RGB_ALPHA).numpy()[3]
-    assert alpha.ravel().tolist() == [65535, 65535]
+    assert alpha.ravel().tolist() == [65535] * 4
 
 
 def test_gray_and_gray_alpha_modes(rng):
