@@ -301,6 +301,8 @@ def test_filter_rows_picks_the_smallest_signed_residue():
     np.testing.assert_array_equal(unfilter(filtered, 1), rows)
     pixels = np.array([[1, 2, 3, 4, 5, 6]], dtype=np.uint8)
     assert filter_rows(pixels, 3)[0].tolist() == [1, 1, 2, 3, 3, 3, 3]  # Sub, 3 bytes back: 15 < 21 for None
+    # a tie by signed size (None: 144 -> 112, 200 -> 56; Sub: 144 -> 112, 56 -> 56) keeps the first: None
+    assert filter_rows(np.array([[144, 200]], dtype=np.uint8), 1)[0].tolist() == [0, 144, 200]
     ramp = np.array([[10, 20, 11, 21, 12, 22]], dtype=np.uint8)
     assert filter_rows(ramp, 2)[0].tolist() == [1, 10, 20, 1, 1, 1, 1]  # Sub looks 2 bytes back
 
@@ -350,6 +352,13 @@ def chunks_file(*chunks):
 
 
 IHDR_8_GRAY = struct.pack(">IIBBBBB", 2, 2, 8, 0, 0, 0, 0)
+
+
+def test_bad_filter_type_names_its_scanline():
+    # the Paeth row before it (type 4) is valid: the error names scanline 1
+    pixels = zlib.compress(bytes([4, 1, 2, 5, 1, 2]))
+    with pytest.raises(RuntimeError, match="scanline 1 has filter type 5"):
+        decode_png(chunks_file((b"IHDR", IHDR_8_GRAY), (b"IDAT", pixels), (b"IEND", b"")))
 
 
 @pytest.mark.parametrize(
