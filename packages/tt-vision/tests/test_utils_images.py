@@ -21,6 +21,7 @@ from tt_vision.utils import (
     save_image,
 )
 from tt_vision.utils.colors import default_palette, parse_color
+from tt_vision.utils.raster import thin_line, wide_line
 
 
 def T(array):
@@ -271,3 +272,35 @@ def test_keypoint_visibility_and_wide_lines():
         draw_keypoints(image, np.zeros((2, 2)))
     with pytest.raises(ValueError, match="visibility"):
         draw_keypoints(image, np.zeros((1, 2, 2)), visibility=np.ones((1, 3), bool))
+
+
+# Pillow 13 draws ImageDraw.line([p, q], width=w) on a 10×10 image as these pixels (printed in a scratch run)
+PILLOW_WIDE_LINES = [
+    ((1, 1), (8, 4), 3, [".#........", ".###......", ".######...", "...######.", "......###.", "........#."]),
+    ((2, 5), (7, 5), 2, [""] * 5 + ["..######..", "..######.."]),
+    ((4, 1), (4, 7), 4, [""] + ["...####..."] * 7),
+    (
+        (8, 8),
+        (-2, 3),
+        5,
+        ["", "", "##", "####", "######", "########", "##########", ".########.", "...######.", ".....###.."],
+    ),
+]
+
+
+@pytest.mark.parametrize(("start", "end", "width", "rows"), PILLOW_WIDE_LINES)
+def test_wide_lines_are_pillows(start, end, width, rows):
+    expected = np.zeros((10, 10), bool)
+    for y, row in enumerate(rows):
+        expected[y, : len(row)] = [c == "#" for c in row]
+    np.testing.assert_array_equal(wide_line(start, end, width, (10, 10)), expected)
+    image = T(np.zeros((3, 10, 10), np.uint8))
+    out = draw_keypoints(image, np.array([[start, end]]), [(0, 1)], radius=0, width=width).numpy()
+    np.testing.assert_array_equal(painted(out, (255, 255, 255)), expected)
+
+
+def test_degenerate_lines():
+    assert wide_line((3, 4), (3, 4), 5, (6, 6)).sum() == 1 and wide_line((3, 4), (3, 4), 5, (6, 6))[4, 3]
+    assert not wide_line((9, 9), (9, 9), 3, (6, 6)).any()  # a point off the image
+    assert thin_line((2, 2), (2, 2), (4, 4)).sum() == 1
+    assert not wide_line((-5, -5), (-1, -9), 3, (6, 6)).any()

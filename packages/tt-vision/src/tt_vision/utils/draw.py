@@ -2,18 +2,11 @@
 
 Images are ``(C, H, W)`` tensors, ``uint8`` (0–255) or float (0–1; drawn on
 as ``uint8`` and converted back, as torchvision). Each shape is painted as a
-boolean mask over the image (slices for boxes, distance tests on a coordinate
-grid for discs and lines), one NumPy step per object: no Python loop over pixels.
-
-torchvision draws with Pillow; these follow Pillow's rules for rectangles
-(integer corners, inclusive, the outline ``width`` pixels inward, a ``fill``
-blended at alpha 100/255 under the outline) and segmentation masks exactly.
-Keypoint discs are the pixels with ``dx² + dy² < radius · (radius + 1)``, which
-is Pillow's filled circle for radii 0-5 (and all but 8 edge pixels up to 15);
-one-pixel lines are Pillow's (Bresenham); wider lines are the pixels within
-``width / 2`` of the segment, where Pillow's polygon rasteriser differs on edge
-pixels. Text labels need a font
-renderer, which NumPy lacks: ``labels`` are refused.
+boolean mask over the image (:mod:`.raster`: Pillow's pixels for rectangles,
+discs and lines), one NumPy step per object: no Python loop over pixels.
+A ``fill`` is blended at alpha 100/255 with Pillow's integer arithmetic;
+segmentation masks are blended in float32 as torchvision does. Text labels
+need a font renderer, which NumPy lacks: ``labels`` are refused.
 """
 
 from __future__ import annotations
@@ -26,6 +19,7 @@ from tt_autograd import Tensor
 
 from ..transforms_dtype import convert_image_dtype
 from .colors import parse_color, parse_colors
+from .raster import disc, rectangle_outline, thin_line, wide_line
 
 
 def _image_array(image: object, operation: str, channels: tuple[int, ...]) -> np.ndarray:
@@ -127,29 +121,10 @@ def draw_bounding_boxes(
             mixed = canvas[:, region[0], region[1]].astype(np.int64) * 155 + colour[:, None, None] * 100 + 128
             canvas[:, region[0], region[1]] = ((mixed >> 8) + mixed) >> 8  # Pillow's divide by 255
         if width > 0:
-            canvas[:, _outline(x0, y0, x1, y1, width, height, width_px)] = colour[:, None].astype(np.uint8)
+            canvas[:, rectangle_outline(x0, y0, x1, y1, width, (height, width_px))] = colour[:, None].astype(
+                np.uint8
+            )
     return _restore(canvas, array.dtype)
-
-
-def _outline(x0: int, y0: int, x1: int, y1: int, width: int, height: int, image_width: int) -> np.ndarray:
-    """The pixels Pillow's ``rectangle(outline, width)`` paints, as a boolean ``(H, W)`` mask.
-
-    For ``i < width``: rows ``y0 + i`` and ``y1 - i`` across ``x0 … x1``, and columns
-    ``x0 + i`` and ``x1 - i`` from row ``y0 + width`` towards row ``y1 - width + 1``,
-    that end excluded (Pillow's line). A box thinner than ``2 · width`` is solid,
-    and its lines reach past its corners, as Pillow's do.
-    """
-    mask = np.zeros((height, image_width), dtype=bool)
-    steps = np.arange(width)
-    rows = np.concatenate([y0 + steps, y1 - steps])
-    rows = rows[(rows >= 0) & (rows < height)]
-    mask[rows, max(x0, 0) : max(x1 + 1, 0)] = True
-    cols = np.concatenate([x1 - steps, x0 + steps])
-    cols = cols[(cols >= 0) & (cols < image_width)]
-    start, stop = y0 + width, y1 - width + 1
-    first, last = (start, stop - 1) if stop > start else (stop + 1, start)  # an empty span when equal
-    mask[max(first, 0) : max(last + 1, 0), cols] = True
-    return mask
 
 
 def draw_segmentation_masks(
@@ -244,44 +219,10 @@ def draw_keypoints(
     points = points.astype(np.int64)
     for instance, visible in zip(points, shown):
         for x, y in instance[visible].tolist():
-            canvas[:, (cols - x) ** 2 + (rows - y) ** 2 < radius * (radius + 1)] = disc_colour[:, None]
+            canvas[:, disc(x, y, radius, rows, cols)] = disc_colour[:, None]
         for start, end in connectivity or []:
             if visible[start] and visible[end]:
-                if width <= 1:
-                    xs, ys = _bresenham(instance[start], instance[end])
-                    keep = (xs >= 0) & (xs < canvas.shape[2]) & (ys >= 0) & (ys < canvas.shape[1])
-                    canvas[:, ys[keep], xs[keep]] = 255
-                else:
-                    canvas[:, _segment_mask(rows, cols, instance[start], instance[end], width)] = 255
+                ends = tuple(instance[start].tolist()), tuple(instance[end].tolist())
+                line = thin_line(*ends, rows.shape) if width <= 1 else wide_line(*ends, width, rows.shape)
+                canvas[:, line] = 255
     return _restore(canvas, array.dtype)
-
-
-def _bresenham(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The pixels of Pillow's one-pixel line, both ends included, as ``(xs, ys)``.
-
-    One pixel per step along the longer axis; the other coordinate is ``t · d_minor / n``
-    rounded half up, which is what Bresenham's error term produces.
-    """
-    (x0, y0), (x1, y1) = start.tolist(), end.tolist()
-    dx, dy = x1 - x0, y1 - y0
-    steps = max(abs(dx), abs(dy))
-    if steps == 0:
-        return np.array([x0]), np.array([y0])
-    t = np.arange(steps + 1)
-    if abs(dx) > abs(dy):
-        return x0 + np.sign(dx) * t, y0 + np.sign(dy) * ((2 * abs(dy) * t + steps) // (2 * steps))
-    return x0 + np.sign(dx) * ((2 * abs(dx) * t + steps) // (2 * steps)), y0 + np.sign(dy) * t
-
-
-def _segment_mask(
-    rows: np.ndarray, cols: np.ndarray, start: np.ndarray, end: np.ndarray, width: int
-) -> np.ndarray:
-    """Pixels within ``width / 2`` of the segment from ``start`` to ``end`` (``(x, y)`` each)."""
-    direction = (end - start).astype(np.float64)
-    length2 = float(direction @ direction)
-    dx, dy = cols - start[0], rows - start[1]
-    along = (
-        np.clip((dx * direction[0] + dy * direction[1]) / length2, 0, 1) if length2 else np.zeros(rows.shape)
-    )
-    gap_x, gap_y = dx - along * direction[0], dy - along * direction[1]
-    return gap_x**2 + gap_y**2 <= (max(width, 1) / 2) ** 2

@@ -8,7 +8,7 @@ and right, arranged as ``(rows, nrow, C, H + p, W + p)``, transposed to
 left border adds the last ``p``. Cost: two copies of the batch.
 
 These are for looking at data: the result is a plain tensor, not recorded
-for gradients (torchvision's is differentiable, which no one uses).
+for gradients (torchvision's is differentiable; a picture seldom needs it).
 """
 
 from __future__ import annotations
