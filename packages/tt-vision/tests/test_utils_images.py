@@ -165,7 +165,12 @@ def test_boxes_on_grey_and_float_images():
     assert grey.numpy()[:, 0, 3].tolist() == [0, 0, 255]
     floats = np.full((3, 5, 5), 0.5, np.float32)
     out = draw_bounding_boxes(T(floats), np.array([[0, 0, 4, 4]]), colors="white").numpy()
-    assert out.dtype == np.float32 and out[0, 0, 0] == 1.0 and abs(out[0, 2, 2] - 127 / 255) < 1e-6
+    # torchvision's to_dtype: 0.5 -> uint8 127 (0.5 · 255.999, truncated), back as 127 · float32(1 / 255)
+    assert (
+        out.dtype == np.float32
+        and out[0, 0, 0] == 1.0
+        and out[0, 2, 2] == np.float32(127) * np.float32(1 / 255)
+    )
     boxes = np.array([[0, 0, 1, 1], [2, 2, 3, 3]])
     palette = draw_bounding_boxes(T(np.zeros((3, 5, 5), np.uint8)), boxes).numpy()
     assert palette[:, 2, 2].tolist() == [1, 127, 31]  # torchvision's generated colour for box 1

@@ -44,7 +44,10 @@ def _as_uint8(array: np.ndarray) -> np.ndarray:
 
 
 def _restore(out: np.ndarray, dtype: np.dtype) -> Tensor:
-    return Tensor.from_array(out if dtype == np.uint8 else convert_image_dtype(out, dtype))
+    """The drawn ``uint8`` canvas in the image's dtype: floats as ``x · (1 / 255)`` (as to_dtype)."""
+    if dtype == np.uint8:
+        return Tensor.from_array(out)
+    return Tensor.from_array(out.astype(dtype) * dtype.type(1 / 255))
 
 
 def _values(data: object) -> np.ndarray:
