@@ -235,3 +235,23 @@ def test_data_loader_batches_an_image_folder(tree):
     expected = rgb(images[folder.samples[2][0]]) / 255
     np.testing.assert_allclose(batches[1][0].numpy()[0], expected, rtol=1e-6)
     assert default_loader(folder.samples[0][0]).shape == (3, 4, 5)
+
+
+def test_make_dataset_details(tree, tmp_path, monkeypatch):
+    root, _ = tree
+    every = make_dataset(root, extensions=".png", allow_empty=True)  # classes found when not given
+    assert [t for _, t in every] == [0, 1, 2, 2, 2]
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert len(make_dataset("~/pets", extensions=".png", allow_empty=True)) == 5  # "~" expanded
+    linked = tmp_path / "elsewhere"
+    linked.mkdir()
+    write_png(np.zeros((1, 2, 2), np.uint8), linked / "z.png")
+    (root / "cat" / "link").symlink_to(linked, target_is_directory=True)
+    assert any(p.endswith("link/z.png") for p, _ in make_dataset(root, extensions=".png", allow_empty=True))
+    with pytest.raises(FileNotFoundError, match=r"classes empty\. Supported extensions are: \.png, \.bmp"):
+        make_dataset(root, extensions=(".png", ".bmp"))
+    with pytest.raises(FileNotFoundError, match=r"classes empty\.  \(pass allow_empty"):
+        make_dataset(root, is_valid_file=lambda p: True)
+    with pytest.raises(ValueError, match="cannot be None"):
+        DatasetFolder.make_dataset(root, None, extensions=(".png",))
+    assert ImageFolder(root, allow_empty=True).extensions == IMG_EXTENSIONS
