@@ -307,6 +307,9 @@ def test_wide_lines_are_pillows(start, end, width, rows):
 def test_degenerate_lines():
     assert wide_line((3, 4), (3, 4), 5, (6, 6)).sum() == 1 and wide_line((3, 4), (3, 4), 5, (6, 6))[4, 3]
     assert not wide_line((9, 9), (9, 9), 3, (6, 6)).any()  # a point off the image
+    assert wide_line((0, 0), (0, 0), 3, (6, 7))[0, 0] and wide_line((6, 5), (6, 5), 3, (6, 7))[5, 6]
+    for off in [(7, 2), (2, 6), (-1, 2), (2, -1)]:  # just past each border of a 6×7 image
+        assert not wide_line(off, off, 3, (6, 7)).any()
     assert thin_line((2, 2), (2, 2), (4, 4)).sum() == 1
     assert not wide_line((-5, -5), (-1, -9), 3, (6, 6)).any()
 
