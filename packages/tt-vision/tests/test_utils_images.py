@@ -441,3 +441,33 @@ def test_rasterisers_follow_pillows_rules_off_the_image_too(rng):
         np.testing.assert_array_equal(
             wide_line(p, q, width, shape), ref_wide_line(shape, p, q, width), err_msg=f"{p} {q} {width}"
         )
+
+
+def test_drawing_edge_cases():
+    image = T(np.zeros((3, 6, 6), np.uint8))
+    for kwargs in [dict(font="Arial.ttf"), dict(font_size=12)]:
+        with pytest.raises(NotImplementedError, match="font"):
+            draw_bounding_boxes(image, np.array([[0, 0, 1, 1]]), **kwargs)
+    assert painted(draw_bounding_boxes(image, np.array([[2, 2, 2, 2]]), colors="red").numpy(), (255, 0, 0))[
+        2, 2
+    ]
+    for bad in ([2, 0, 1, 5], [0, 3, 5, 1]):
+        with pytest.raises(ValueError, match="min <= max"):
+            draw_bounding_boxes(image, np.array([bad]))
+    # a fill over the whole image, no outline: every pixel blended, 255 -> 155 and 9 -> 5 for ink 0
+    # (Pillow: t = 155 b + 100 c + 128, ((t >> 8) + t) >> 8)
+    background = T(np.array([255, 9, 255], np.uint8)[:, None, None] * np.ones((3, 6, 6), np.uint8))
+    out = draw_bounding_boxes(
+        background, np.array([[0, 0, 5, 5]]), colors=(0, 0, 0), fill=True, width=0
+    ).numpy()
+    assert (out[0] == 155).all() and (out[1] == 5).all()  # t = 1523 for 9: (5 + 1523) >> 8 = 5
+    masks = T(np.array([[[1, 1, 0, 0, 0, 0]] * 6, [[0, 1, 1, 0, 0, 0]] * 6], bool))
+    blended = draw_segmentation_masks(T(np.full((3, 6, 6), 100, np.uint8)), masks, alpha=1.0, colors="white")
+    assert blended.numpy()[:, 0, :4].tolist() == [[255, 0, 255, 100]] * 3  # overlap black, alpha 1: exactly
+    points = np.array([[[1, 1], [4, 4]]])
+    seen = np.array([[True, False]])
+    flat = draw_keypoints(image, points, radius=0, width=1, visibility=seen).numpy()
+    stacked = draw_keypoints(
+        image, points, radius=1, visibility=seen[..., None]
+    ).numpy()  # (N, K, 1) accepted
+    assert (flat == 0).all() and painted(stacked, (255, 255, 255))[1, 1] and not stacked[:, 4, 4].any()
