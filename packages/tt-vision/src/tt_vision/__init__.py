@@ -3,8 +3,12 @@
 * ``tt_vision.datasets`` — ``MNIST``, ``FashionMNIST``, ``CIFAR10`` from the
   official formats (or a prepared ``.npz``), and the embedded ``Digits``;
   like ``torchvision.datasets``.
+* ``tt_vision.io`` — PNG files read and written in NumPy and ``zlib``
+  (``decode_png``, ``encode_png``, ``read_image``, ``write_png``); like ``torchvision.io``.
 * ``tt_vision.transforms`` — batched ``Normalize``, ``RandomCrop``,
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
+* ``tt_vision.utils`` — ``make_grid``, ``save_image``, ``draw_bounding_boxes``,
+  ``draw_segmentation_masks``, ``draw_keypoints``; like ``torchvision.utils``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
   ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
   ``tt_vision.functional`` (like ``torch.nn.functional``);
@@ -21,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, ops, transforms
+from . import datasets, functional, io, ops, transforms, utils
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -190,6 +194,7 @@ __all__ = [
     "lp_pool3d",
     "fuse_batch_norm_relu",
     "functional",
+    "io",
     "max_pool1d",
     "max_pool2d",
     "max_pool3d",
@@ -201,4 +206,5 @@ __all__ = [
     "pixel_unshuffle",
     "transforms",
     "unfold",
+    "utils",
 ]

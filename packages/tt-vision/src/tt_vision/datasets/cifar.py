@@ -96,6 +96,7 @@ class CIFAR10(VisionDataset):
     mirrors = ["https://www.cs.toronto.edu/~kriz/"]
     resources = [Resource("cifar-10-binary.tar.gz", "c32a1d4ab5d03f1284b67883e8d87530")]
     classes = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
+    read_archive = staticmethod(read_cifar_archive)
 
     def __init__(
         self,
@@ -112,9 +113,11 @@ class CIFAR10(VisionDataset):
 
         def decode() -> tuple[np.ndarray, np.ndarray]:
             if isinstance(found, Path):
-                images, labels = load_npz_split(found, train, type(self).__name__, (32, 32, 3))
+                images, labels = load_npz_split(
+                    found, train, type(self).__name__, (32, 32, 3), len(self.classes)
+                )
             else:
-                images, labels = read_cifar_archive(found[0], train)
+                images, labels = self.read_archive(found[0], train)
             return to_planar(images), labels
 
         sources = [found] if isinstance(found, Path) else found
