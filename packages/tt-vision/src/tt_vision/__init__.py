@@ -5,6 +5,9 @@
   like ``torchvision.datasets``.
 * ``tt_vision.transforms`` — batched ``Normalize``, ``RandomCrop``,
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
+* ``tt_vision.models`` — ResNet, VGG, AlexNet, SqueezeNet, MobileNetV2/V3 with
+  torchvision's builders and state-dict keys; ``tt_vision.ops`` — their blocks
+  (``Conv2dNormActivation``, ``SqueezeExcitation``, ...); like ``torchvision.models``/``ops``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
   ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
   ``tt_vision.functional`` (like ``torch.nn.functional``);
@@ -21,7 +24,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, transforms
+from . import datasets, functional, models, ops, transforms
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -196,6 +199,8 @@ __all__ = [
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
+    "models",
+    "ops",
     "pixel_shuffle",
     "pixel_unshuffle",
     "transforms",
