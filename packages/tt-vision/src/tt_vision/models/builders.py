@@ -2,8 +2,10 @@
 
 Every builder (``resnet18``, ``vgg16_bn``, ...) has torchvision's signature
 ``builder(*, weights=None, progress=True, **kwargs)``, the keyword arguments going to the
-model's class. TinyTorch ships no pretrained weights (torchvision's checkpoints are
-pickled ``.pth`` files, which TinyTorch never reads, and the tests run offline), so
+model's class (keyword-only: torchvision still takes the legacy positional ``pretrained``
+with a deprecation warning; here a positional argument is a ``TypeError``). TinyTorch ships
+no pretrained weights (torchvision's checkpoints are pickled ``.pth`` files, which TinyTorch
+never reads, and the tests run offline), so
 :func:`refuse_weights` turns any ``weights`` but None, and ``pretrained=True``, into an
 error saying how to bring converted weights in. :func:`register_model` records each
 builder under its name for :func:`get_model`, :func:`get_model_builder` and
