@@ -46,6 +46,9 @@ def test_make_divisible():
     # multiple, one step up when rounding down lost more than 10% (12 -> 16, not 8)
     assert [make_divisible(v, 8) for v in (3, 12, 17, 36.5, 100, 1280 * 0.35)] == [8, 16, 16, 40, 104, 448]
     assert make_divisible(5, 4, min_value=12) == 12
+    assert make_divisible(10, 9) == 9  # 9 is exactly 90% of 10: kept (torchvision gives 9 too)
+    # torchvision: 4.5 -> 6 (nearest multiple, halves up); 7.4 -> 6 is 19% down, so one step up: 9
+    assert make_divisible(4.5, 3) == 6 and make_divisible(7.4, 3) == 9
 
 
 def test_mobilenet_v2_structure():

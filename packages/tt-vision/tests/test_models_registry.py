@@ -77,6 +77,14 @@ def test_weights_none_and_pretrained_false():
         builders.refuse_weights("resnet18", None, {"pretrained": True})
 
 
+def test_the_pretrained_warning_points_at_the_callers_line():
+    # builders that check weights themselves (mobilenet_v2) and through a helper (the others)
+    for builder in (models.resnet18, models.squeezenet1_1, models.mobilenet_v3_small, models.mobilenet_v2):
+        with pytest.warns(UserWarning, match="'pretrained' is deprecated") as record:
+            builder(pretrained=False, num_classes=2)
+        assert record[0].filename == __file__, builder.__name__
+
+
 def test_overwrite_named_param():
     kwargs = {}
     builders.overwrite_named_param(kwargs, "groups", 32)

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import fnmatch
+import sys
 import warnings
 from collections.abc import Callable, Iterable
 from types import ModuleType
@@ -109,7 +110,7 @@ def refuse_weights(model: str, weights: object, kwargs: dict) -> None:
             f"{model}: the parameter 'pretrained' is deprecated since torchvision 0.13; "
             "use 'weights' instead",
             UserWarning,
-            stacklevel=3,
+            stacklevel=_caller_level(),
         )
         if pretrained:
             weights = "pretrained=True"
@@ -123,6 +124,14 @@ def refuse_weights(model: str, weights: object, kwargs: dict) -> None:
         f"here, model.load_state_dict(tt_nn.load_safetensors('{model}.safetensors')) "
         "(the keys are torchvision's)"
     )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` of the first frame outside this package: the code that called the builder."""
+    frame, level = sys._getframe(2), 2  # the frame that called refuse_weights
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(__package__ + "."):
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def overwrite_named_param(kwargs: dict, param: str, value: object) -> None:
