@@ -45,6 +45,8 @@ def test_conv2d_norm_activation_layout_and_defaults():
         (4, 1, (1, 1)),
         ((3, 5), 1, (1, 2)),
         (3, (1, 3), (1, 3)),
+        ((4, 2), 1, (1, 0)),
+        ((4, 2), (2, 3), (2, 0)),
     ],
 )
 def test_default_padding_is_half_the_dilated_kernel(kernel, dilation, padding):
@@ -72,8 +74,9 @@ def test_conv3d_norm_activation():
 
 
 def test_conv_norm_activation_base_warns():
-    with pytest.warns(UserWarning, match="use Conv2dNormActivation or Conv3dNormActivation"):
+    with pytest.warns(UserWarning, match="use Conv2dNormActivation or Conv3dNormActivation") as record:
         ConvNormActivation(2, 2)
+    assert record[0].filename == __file__  # the warning names the line that built it
 
 
 def test_conv_norm_activation_values_in_eval_mode():
@@ -107,7 +110,13 @@ def test_mlp_layout_and_values():
     kinds = [type(m).__name__ for m in mlp]
     assert kinds == ["Linear", "LayerNorm", "ReLU", "Dropout", "Linear", "LayerNorm", "ReLU", "Dropout",
                      "Linear", "Dropout"]  # fmt: skip
-    assert mlp[3].p == 0.25 and not mlp[3].inplace and mlp[-1].p == 0.25
+    assert mlp[3].p == 0.25 and mlp[3].inplace is False and mlp[-1].p == 0.25
+    assert mlp[0].out_features == 8 and mlp[4].out_features == 6 and mlp[8].out_features == 3
+    assert mlp.eval()(autograd.randn(5, 4)).shape == (5, 3)
+    in_place = MLP(4, [8, 3], inplace=True)
+    assert in_place[1].inplace is True and in_place[2].inplace is True
+    default = MLP(4, [8, 3])  # inplace=None: each layer's own default, False
+    assert default[1].inplace is False and default[2].inplace is False
     plain = MLP(3, [5, 2], bias=False).eval()
     assert plain[0].bias is None
     x = autograd.randn(4, 3)
