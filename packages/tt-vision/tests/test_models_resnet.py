@@ -154,6 +154,18 @@ def test_zero_init_residual_zeroes_each_blocks_last_norm():
     block = basic.layer1[0].eval()
     x = autograd.randn(1, 64, 4, 4)
     np.testing.assert_array_equal(block(x).detach().numpy(), np.maximum(x.detach().numpy(), 0))
+    block = bottleneck.layer3[1].eval()  # no downsample: 1024 channels in and out
+    x = autograd.randn(1, 1024, 2, 2)
+    np.testing.assert_array_equal(block(x).detach().numpy(), np.maximum(x.detach().numpy(), 0))
+
+
+def test_block_attributes_are_torchvisions():
+    model = resnet18()
+    for block in (model.layer1[0], model.layer2[0], small_resnet().layer2[0]):
+        assert block.relu.inplace is True  # torchvision prints ReLU(inplace=True)
+    assert model.layer1[0].stride == 1 and model.layer2[0].stride == 2 and model.layer2[1].stride == 1
+    assert small_resnet().layer2[0].stride == 2
+    assert model.layer1[0].downsample is None and model.inplanes == 512 and model.dilation == 1
 
 
 def test_replace_stride_with_dilation():
