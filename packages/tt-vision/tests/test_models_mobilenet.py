@@ -178,3 +178,29 @@ def test_squeeze_excitation_in_blocks_uses_the_given_layer():
     se = block.block[2]
     assert type(se.scale_activation).__name__ == "Sigmoid" and se.fc1.out_channels == 8  # 32 // 4
     assert isinstance(block.block[0], Conv2dNormActivation) and isinstance(block.block[0][0], Conv2d)
+
+
+def test_mobilenet_v3_block_details_are_torchvisions():
+    small = mobilenet_v3_small()
+    first, relu_block, hs_block = small.features[1], small.features[3], small.features[4]
+    # torchvision: "RE" blocks use ReLU, "HS" blocks Hardswish; stride-2 blocks stride their depthwise conv
+    assert isinstance(first.block[0][2], nn.ReLU) and isinstance(hs_block.block[0][2], nn.Hardswish)
+    assert first.block[0][0].stride == (2, 2) and relu_block.block[1][0].stride == (1, 1)
+    assert (first._is_cn, relu_block._is_cn, hs_block._is_cn) == (True, False, True)
+    assert (first.out_channels, relu_block.out_channels) == (16, 24)
+    assert small.features[0][0].stride == (2, 2) and small.features[0][0].out_channels == 16
+    assert mobilenet_v2().features[2]._is_cn and not mobilenet_v2().features[3]._is_cn
+    with pytest.raises(ValueError, match="illegal stride value 0"):
+        InvertedResidual(InvertedResidualConfig(8, 3, 8, 8, False, "RE", 0, 1, 1.0), BatchNorm2d)
+
+
+def test_mobilenet_v3_stem_follows_the_first_block_and_blocks_add_their_input():
+    settings = [InvertedResidualConfig(8, 3, 16, 16, False, "RE", 1, 1, 1.0),
+                InvertedResidualConfig(16, 3, 32, 16, False, "HS", 1, 1, 1.0)]  # fmt: skip
+    model = MobileNetV3(settings, 32, num_classes=3)
+    assert model.features[0][0].out_channels == 8 and model.features[3][0].weight.shape == (96, 16, 1, 1)
+    block = model.features[2].eval()
+    with autograd.no_grad():
+        block.block[2][1].weight.fill_(0.0)  # the projection's norm outputs its bias, 0
+    x = autograd.randn(1, 16, 3, 3)
+    np.testing.assert_array_equal(block(x).detach().numpy(), x.numpy())

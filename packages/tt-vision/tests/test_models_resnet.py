@@ -166,6 +166,16 @@ def test_block_attributes_are_torchvisions():
     assert model.layer1[0].stride == 1 and model.layer2[0].stride == 2 and model.layer2[1].stride == 1
     assert small_resnet().layer2[0].stride == 2
     assert model.layer1[0].downsample is None and model.inplanes == 512 and model.dilation == 1
+    # torchvision's stem: ReLU(inplace=True), MaxPool2d(kernel_size=3, stride=2, padding=1)
+    assert model.relu.inplace is True
+    assert (model.maxpool.kernel_size, model.maxpool.stride, model.maxpool.padding) == (3, 2, 1)
+    uneven = ResNet(BasicBlock, [1, 2, 3, 1])
+    assert [len(stage) for stage in (uneven.layer1, uneven.layer2, uneven.layer3, uneven.layer4)] == [
+        1,
+        2,
+        3,
+        1,
+    ]
 
 
 def test_replace_stride_with_dilation():
