@@ -310,3 +310,17 @@ def test_lp_pool3d_module_repr_forward_and_errors(rng):
         LPPool3d(2, 2, 0)
     with pytest.raises(ValueError, match="LPPool3d: norm_type must be nonzero"):
         LPPool3d(0, 2)
+
+
+def test_ceil_mode_window_hanging_over_a_short_input():
+    # PyTorch 2.13: max_pool3d of a depth-1 input, kernel 2, stride 2, ceil_mode gives one depth
+    # (the window [0, 2) clipped to the input); avg_pool3d refuses any input smaller than its kernel
+    x = autograd.tensor(np.arange(12.0).reshape(1, 1, 1, 3, 4), requires_grad=True)
+    out = F.max_pool3d(x, 2, 2, ceil_mode=True)
+    np.testing.assert_array_equal(out.detach().numpy(), [[[[[5.0, 7.0], [9.0, 11.0]]]]])
+    with pytest.raises(ValueError, match="smaller than the"):
+        F.max_pool3d(x, 2, 2)
+    with pytest.raises(ValueError, match=r"avg_pool3d: input image \(1, 3, 4\) is smaller than the kernel"):
+        F.avg_pool3d(x, 2, 2, ceil_mode=True)
+    with pytest.raises(ValueError, match="avg_pool3d: input image"):
+        F.avg_pool3d(x, (2, 1, 1), 1, padding=(1, 0, 0))

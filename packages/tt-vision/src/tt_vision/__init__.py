@@ -9,6 +9,9 @@
   ``RandomHorizontalFlip``, ``Compose``; like ``torchvision.transforms``.
 * ``tt_vision.utils`` — ``make_grid``, ``save_image``, ``draw_bounding_boxes``,
   ``draw_segmentation_masks``, ``draw_keypoints``; like ``torchvision.utils``.
+* ``tt_vision.models`` — ResNet, VGG, AlexNet, SqueezeNet, MobileNetV2/V3 with
+  torchvision's builders and state-dict keys; ``tt_vision.ops`` — their blocks
+  (``Conv2dNormActivation``, ``SqueezeExcitation``, ...); like ``torchvision.models``/``ops``.
 * Layers ``Conv2d``, ``MaxPool2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d``,
   ``BatchNorm2d`` (like ``torch.nn``), and their functional forms in
   ``tt_vision.functional`` (like ``torch.nn.functional``);
@@ -25,7 +28,7 @@ Example:
 
 from __future__ import annotations
 
-from . import datasets, functional, io, ops, transforms, utils
+from . import datasets, functional, io, models, ops, transforms, utils
 from ._conv import fast_convolutions
 from .datasets import CIFAR10, MNIST, Digits, FashionMNIST
 from .functional import (
@@ -201,6 +204,7 @@ __all__ = [
     "max_unpool1d",
     "max_unpool2d",
     "max_unpool3d",
+    "models",
     "ops",
     "pixel_shuffle",
     "pixel_unshuffle",

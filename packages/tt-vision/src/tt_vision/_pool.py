@@ -46,11 +46,11 @@ def pool_output_size(op: str, size: int, kernel: int, stride: int, pad: int, dil
             f"kernel_size={kernel}"
         )
     span = size + 2 * pad - dilation * (kernel - 1) - 1
-    if span < 0:
-        raise ValueError(f"{op}: input of size {size} is smaller than the (dilated, padded) kernel {kernel}")
     out = (-(-span // stride) if ceil_mode else span // stride) + 1
     if ceil_mode and (out - 1) * stride >= size + pad:
         out -= 1  # the last window would start entirely in the right padding
+    if out < 1:  # ceil_mode keeps one window that hangs over the end (SqueezeNet's last pool at 21×21)
+        raise ValueError(f"{op}: input of size {size} is smaller than the (dilated, padded) kernel {kernel}")
     extra = max(0, (out - 1) * stride + dilation * (kernel - 1) + 1 - (size + 2 * pad))
     return out, extra
 

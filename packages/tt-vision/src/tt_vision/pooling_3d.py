@@ -85,6 +85,11 @@ def avg_pool3d(
     op = "avg_pool3d"
     x, unbatched = volumes(op, input)
     kernel, stride_, pad = _arguments(op, kernel_size, stride, padding)
+    if any(size < k for size, k in zip(x.shape[2:], kernel)):  # PyTorch's check, whatever the padding
+        raise ValueError(
+            f"avg_pool3d: input image {tuple(x.shape[2:])} is smaller than the kernel {kernel} "
+            "(PyTorch refuses it even with padding); use a smaller kernel_size"
+        )
     depth = x.shape[2]
     out_depth, extra = pool_output_size(op, depth, kernel[0], stride_[0], pad[0], 1, ceil_mode)
     if pad[0] or extra:

@@ -10,12 +10,16 @@
   ``ps_roi_pool``/``PSRoIPool`` (:mod:`.ps_roi`).
 * Regularisers: ``stochastic_depth``/``StochasticDepth`` (:mod:`.stochastic_depth`),
   ``drop_block2d``/``drop_block3d``/``DropBlock2d``/``DropBlock3d`` (:mod:`.drop_block`).
+* The models' building blocks (:mod:`.misc`): ``Conv2dNormActivation``, ``Conv3dNormActivation``,
+  ``SqueezeExcitation``, ``MLP``, ``Permute``, ``FrozenBatchNorm2d``.
 
 Example:
     >>> import tt_autograd as autograd
     >>> boxes = autograd.tensor([[0.0, 0.0, 2.0, 2.0], [1.0, 0.0, 3.0, 2.0]])
     >>> box_iou(boxes, boxes).numpy().astype(float).round(3).tolist()
     [[1.0, 0.333], [0.333, 1.0]]
+    >>> len(Conv2dNormActivation(3, 8))  # the models' blocks (:mod:`.misc`)
+    3
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ from .boxes import (
 )
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .focal_loss import sigmoid_focal_loss
+from .misc import (
+    MLP,
+    Conv2dNormActivation,
+    Conv3dNormActivation,
+    FrozenBatchNorm2d,
+    Permute,
+    SqueezeExcitation,
+)
 from .non_max_suppression import batched_nms, nms
 from .ps_roi import PSRoIAlign, PSRoIPool, ps_roi_align, ps_roi_pool
 from .roi_align import RoIAlign, roi_align
@@ -70,4 +82,10 @@ __all__ = [
     "roi_pool",
     "sigmoid_focal_loss",
     "stochastic_depth",
+    "Conv2dNormActivation",
+    "Conv3dNormActivation",
+    "FrozenBatchNorm2d",
+    "MLP",
+    "Permute",
+    "SqueezeExcitation",
 ]

@@ -1,0 +1,67 @@
+"""tt_vision.models at CIFAR size: milliseconds of a training step's forward + backward, and of inference.
+
+    python benchmarks/vision_models.py                      # resnet18, batch 32 of 3×32×32
+    python benchmarks/vision_models.py --batch 8 mobilenet_v2 squeezenet1_1
+
+For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
+a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
+under ``no_grad``; the median of each is printed. Figures quoted in
+docs/modules/09-convolutions.md come from this script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import tt_autograd
+import tt_nn as nn
+from tt_vision import models
+
+
+def milliseconds(run, repeats: int) -> float:
+    run()  # warm-up
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return 1000 * statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("names", nargs="*", default=["resnet18"], help="builders (default resnet18)")
+    parser.add_argument("--batch", type=int, default=32)
+    parser.add_argument("--size", type=int, default=32)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
+    labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))
+    for name in args.names:
+        model = models.get_model(name, num_classes=10)
+
+        def train_step(model=model):
+            model.train()
+            model.zero_grad()
+            nn.functional.cross_entropy(model(x), labels).backward()
+
+        def inference(model=model):
+            model.eval()
+            with tt_autograd.no_grad():
+                model(x)
+
+        step, forward = milliseconds(train_step, args.repeats), milliseconds(inference, args.repeats)
+        params = sum(p.numel() for p in model.parameters())
+        print(
+            f"{name:18s} {params / 1e6:6.2f} M parameters  batch {args.batch}×3×{args.size}×{args.size}: "
+            f"forward + backward {step:7.1f} ms ({args.batch / step * 1000:6.1f} images/s), "
+            f"inference {forward:7.1f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()

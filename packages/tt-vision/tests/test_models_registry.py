@@ -1,0 +1,94 @@
+"""tt_vision.models' registry (torchvision's get_model, get_model_builder, list_models) and builder interface.
+
+Names are torchvision 0.28's (``torchvision.models.list_models()``). Not course material.
+"""
+
+from __future__ import annotations
+
+import pytest
+import tt_vision
+from tt_vision import models
+from tt_vision.models import builders
+
+import tinytorch
+
+TORCHVISIONS = [
+    "alexnet", "mobilenet_v2", "mobilenet_v3_large", "mobilenet_v3_small", "resnet101", "resnet152",
+    "resnet18", "resnet34", "resnet50", "resnext101_32x8d", "resnext101_64x4d", "resnext50_32x4d",
+    "squeezenet1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
+    "vgg19", "vgg19_bn", "wide_resnet101_2", "wide_resnet50_2",
+]  # fmt: skip
+
+
+def test_list_models():
+    assert models.list_models() == TORCHVISIONS
+    assert models.list_models(module=tt_vision.models) == TORCHVISIONS
+    assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
+    assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
+    assert models.list_models(include=["vgg1?", "alex*"]) == ["alexnet", "vgg11", "vgg13", "vgg16", "vgg19"]
+    assert models.list_models(include="vgg*", exclude=["*_bn", "vgg1[13]"]) == ["vgg16", "vgg19"]
+    assert models.list_models(exclude="*") == []
+
+
+def test_get_model_and_builder():
+    model = models.get_model("ResNet18", num_classes=7)  # names are case-insensitive
+    assert isinstance(model, models.ResNet) and model.fc.out_features == 7
+    assert models.get_model_builder("mobilenet_v3_small") is models.mobilenet_v3_small
+    with pytest.raises(ValueError, match="Unknown model resnet19; the known models are alexnet, "):
+        models.get_model_builder("resnet19")
+
+
+def test_register_model():
+    def tiny_net(*, weights=None, progress=True, **kwargs):
+        return tt_vision.Conv2d(3, 1, 1)
+
+    try:
+        assert builders.register_model("tiny_net_for_test")(tiny_net) is tiny_net
+        assert "tiny_net_for_test" in models.list_models()
+        assert isinstance(models.get_model("tiny_net_for_test"), tt_vision.Conv2d)
+        with pytest.raises(ValueError, match="already registered under the name 'tiny_net_for_test'"):
+            builders.register_model("tiny_net_for_test")(tiny_net)
+        builders.register_model()(tiny_net)  # the function's own name
+        assert "tiny_net" in models.list_models()
+    finally:
+        builders._BUILDERS.pop("tiny_net_for_test", None)
+        builders._BUILDERS.pop("tiny_net", None)
+    assert models.list_models() == TORCHVISIONS
+
+
+def test_the_meta_package_reaches_them():
+    assert tinytorch.vision.models.resnet18 is models.resnet18
+    assert tinytorch.vision.ops.SqueezeExcitation is tt_vision.ops.SqueezeExcitation
+
+
+def test_every_builder_refuses_weights_and_names_itself():
+    for name in TORCHVISIONS:
+        with pytest.raises(ValueError, match=rf"^{name}: pretrained weights \(DEFAULT\) are not available"):
+            models.get_model(name, weights="DEFAULT")
+
+
+def test_weights_none_and_pretrained_false():
+    builders.refuse_weights("resnet18", None, {})
+    kwargs = {"pretrained": False, "num_classes": 3}
+    with pytest.warns(UserWarning, match="resnet18: the parameter 'pretrained' is deprecated"):
+        builders.refuse_weights("resnet18", None, kwargs)
+    assert kwargs == {"num_classes": 3}  # pretrained is taken out before the model sees it
+    with pytest.warns(UserWarning), pytest.raises(ValueError, match=r"\(pretrained=True\)"):
+        builders.refuse_weights("resnet18", None, {"pretrained": True})
+
+
+def test_the_pretrained_warning_points_at_the_callers_line():
+    # builders that check weights themselves (mobilenet_v2) and through a helper (the others)
+    for builder in (models.resnet18, models.squeezenet1_1, models.mobilenet_v3_small, models.mobilenet_v2):
+        with pytest.warns(UserWarning, match="'pretrained' is deprecated") as record:
+            builder(pretrained=False, num_classes=2)
+        assert record[0].filename == __file__, builder.__name__
+
+
+def test_overwrite_named_param():
+    kwargs = {}
+    builders.overwrite_named_param(kwargs, "groups", 32)
+    assert kwargs == {"groups": 32}
+    builders.overwrite_named_param(kwargs, "groups", 32)
+    with pytest.raises(ValueError, match="The parameter 'groups' expected value 64 but got 32 instead."):
+        builders.overwrite_named_param(kwargs, "groups", 64)
