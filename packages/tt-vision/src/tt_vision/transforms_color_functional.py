@@ -167,7 +167,7 @@ def _rgb_to_hsv(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     them on differs: gray pixels (max = min) skip the divisions instead of dividing by a
     stand-in 1, each pixel's hue formula is written over a default by mask (``copyto``) instead of
     summing three masked products, and ``fmod(h, 1)`` of ``h`` in ``[5/6, 11/6)`` is ``h - 1``
-    where ``h >= 1`` (exact there). About 4x faster than the literal transcription.
+    where ``h >= 1`` (exact there): several times faster than the literal transcription.
     """
     red, green, blue = rgb[:, 0], rgb[:, 1], rgb[:, 2]
     value, low = rgb.max(axis=1), rgb.min(axis=1)
