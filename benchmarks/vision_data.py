@@ -11,7 +11,9 @@
   per batch;
 * the same epoch with torchvision's ImageNet-style geometry instead of the
   crop: ``RandomResizedCrop(32, scale=(0.25, 1))`` (a box per image, resized
-  by per-image weight matrices), random flip, normalise.
+  by per-image weight matrices), random flip, normalise;
+* per batch, also the transforms beyond the milestone's recipe: ``ColorJitter(0.4, 0.4, 0.4,
+  0.1)``, ``RandomPerspective(p=1)`` and ``ElasticTransform(alpha=20, sigma=3)``.
 
 It needs CIFAR-10 (``$TINYTORCH_DATA`` or the cache); without it, the
 epoch is timed on random pixels of the same shape and the load is skipped.
@@ -113,6 +115,8 @@ def step_costs(data: VisionDataset, repeats: int = 200) -> dict[str, float]:
     rng = np.random.default_rng(0)
     crop, flip = T.RandomCrop(32, padding=4, padding_mode="reflect"), T.RandomHorizontalFlip()
     resized_crop = T.RandomResizedCrop(32, scale=(0.25, 1.0))
+    jitter = T.ColorJitter(0.4, 0.4, 0.4, 0.1)  # hue's HSV round trip is most of it
+    perspective, elastic = T.RandomPerspective(p=1.0), T.ElasticTransform(alpha=20.0, sigma=3.0)
     normalize = T.Normalize(MEAN, STD)
     batches = [np.sort(rng.choice(len(data), 128, replace=False)) for _ in range(repeats)]
     raw = data.pixels[batches[0]]
@@ -121,6 +125,9 @@ def step_costs(data: VisionDataset, repeats: int = 200) -> dict[str, float]:
         "crop": lambda i: crop(raw),
         "flip": lambda i: flip(raw),
         "resized crop": lambda i: resized_crop(raw),
+        "colour jitter": lambda i: jitter(raw),
+        "perspective": lambda i: perspective(raw),
+        "elastic": lambda i: elastic(raw),
         "to float": lambda i: to_float_images(raw),
         "normalise": lambda i: normalize.normalize(to_float_images(raw), inplace=True),
     }
