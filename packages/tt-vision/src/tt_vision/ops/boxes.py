@@ -326,7 +326,7 @@ def remove_small_boxes(boxes: Tensor, min_size: float) -> Tensor:
         >>> remove_small_boxes(autograd.tensor([[0.0, 0, 1, 5], [0, 0, 3, 3]]), 2.0).numpy().tolist()
         [1]
     """
-    boxes = as_boxes("remove_small_boxes", boxes).numpy()
+    boxes = as_boxes("remove_small_boxes", boxes).detach().numpy()
     wide = (boxes[..., 2] - boxes[..., 0] >= min_size) & (boxes[..., 3] - boxes[..., 1] >= min_size)
     return autograd.tensor(np.nonzero(wide)[0].astype(np.int64))
 
@@ -346,7 +346,7 @@ def masks_to_boxes(masks: Tensor) -> Tensor:
         [[2.0, 1.0, 4.0, 2.0]]
     """
     op = "masks_to_boxes"
-    masks = _as_tensor(op, masks, "masks").numpy()
+    masks = _as_tensor(op, masks, "masks").detach().numpy()
     if masks.size == 0:
         return autograd.zeros(0, 4)
     if masks.ndim != 3:

@@ -46,14 +46,19 @@ def checked(op: str, boxes: object, scores: object) -> tuple[np.ndarray, np.ndar
         raise TypeError(
             f"{op}: boxes must be a float tensor (as in torchvision), got {boxes.dtype}; use boxes.float()"
         )
-    return boxes.numpy(), scores.numpy()
+    return boxes.detach().numpy(), scores.detach().numpy()  # (a network's outputs may require grad)
+
+
+def by_score(scores: np.ndarray) -> np.ndarray:
+    """Indices by decreasing score, ties in index order; NaN first, as torch's descending sort puts it."""
+    return np.argsort(np.where(np.isnan(scores), -np.inf, -scores), kind="stable")
 
 
 def kept_indices(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float) -> np.ndarray:
     """Greedy NMS on arrays: the kept indices, by decreasing score."""
     x1, y1, x2, y2 = boxes.T
     areas = (x2 - x1) * (y2 - y1)
-    standing = np.argsort(-scores, kind="stable")
+    standing = by_score(scores)
     kept = []
     while standing.size:
         best, rest = standing[0], standing[1:]
@@ -103,7 +108,7 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
     """
     op = "batched_nms"
     boxes, scores = checked(op, boxes, scores)
-    idxs = _as_tensor(op, idxs, "idxs").numpy()
+    idxs = _as_tensor(op, idxs, "idxs").detach().numpy()
     if idxs.shape != scores.shape:
         raise ValueError(
             f"{op}: idxs must be (N,), one category per box, got shape {idxs.shape} for N = {len(scores)}"
@@ -120,4 +125,4 @@ def batched_nms(boxes: Tensor, scores: Tensor, idxs: Tensor, iou_threshold: floa
             members = np.flatnonzero(idxs == category)
             keep[members[kept_indices(boxes[members], scores[members], threshold)]] = True
         kept = np.flatnonzero(keep)
-        return autograd.tensor(kept[np.argsort(-scores[kept], kind="stable")])
+        return autograd.tensor(kept[by_score(scores[kept])])

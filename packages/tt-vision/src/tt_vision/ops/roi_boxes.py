@@ -33,7 +33,7 @@ def regions(op: str, boxes: object, x: Tensor) -> np.ndarray:
                 )
         dtypes = {b.dtype for b in parts}
         arrays = [
-            np.concatenate([np.full((b.shape[0], 1), i, dtype=b.dtype.numpy), b.numpy()], axis=1)
+            np.concatenate([np.full((b.shape[0], 1), i, dtype=b.dtype.numpy), b.detach().numpy()], axis=1)
             for i, b in enumerate(parts)
         ]
         rois = np.concatenate(arrays) if arrays else np.zeros((0, 5), dtype=x.dtype.numpy)
@@ -43,7 +43,7 @@ def regions(op: str, boxes: object, x: Tensor) -> np.ndarray:
                 f"{op}: the boxes tensor must be (K, 5) = (batch index, x1, y1, x2, y2), got shape "
                 f"{tuple(boxes.shape)}; pass a list of (L, 4) tensors for boxes per image"
             )
-        dtypes, rois = {boxes.dtype}, boxes.numpy()
+        dtypes, rois = {boxes.dtype}, boxes.detach().numpy()
     else:
         raise TypeError(
             f"{op}: boxes must be a Tensor (K, 5) or a list of Tensor (L, 4), got {type(boxes).__name__}"
