@@ -431,6 +431,7 @@ def test_write_png_read_image_round_trip(tmp_path, rng):
         decode_image(str(path), mode="GRAY").numpy(), decode_png(read_file(path), "GRAY").numpy()
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["image.png"]  # no temporary file left behind
+    assert path.stat().st_mode & 0o777 == 0o644  # readable by others, as a plain open() would leave it
 
 
 def test_write_file_replaces_atomically(tmp_path, monkeypatch):

@@ -12,11 +12,11 @@ dependency is NumPy: no Pillow, no libjpeg).
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from tt_autograd import Tensor
+from tt_nn.serialization import atomic_write_bytes
 
 from .png_chunks import SIGNATURE
 from .png_decode import decode_png
@@ -48,16 +48,7 @@ def read_file(path: str | os.PathLike) -> Tensor:
 
 def write_file(filename: str | os.PathLike, data: object) -> None:
     """Write a 1-D ``uint8`` tensor's bytes to ``filename``, atomically (temporary file, then rename)."""
-    payload = as_encoded_bytes(data, "write_file")
-    target = Path(filename)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(payload)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+    atomic_write_bytes(Path(filename), as_encoded_bytes(data, "write_file"))  # (tt-nn's: fsync, mode 0644)
 
 
 def write_png(input: object, filename: str | os.PathLike, compression_level: int = 6) -> None:
