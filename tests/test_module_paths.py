@@ -255,6 +255,7 @@ def test_the_re_exported_packages_import_as_subpackages_without_copies():
         "assert 'tt_vision.pool_graph' not in sys.modules\n"  # (loaded on demand: through the finder)
         "late = importlib.import_module('tinytorch.vision.pool_graph')\n"
         "assert late is sys.modules['tt_vision.pool_graph'] is sys.modules['tinytorch.vision.pool_graph']\n"
+        "assert late.__spec__.name == 'tt_vision.pool_graph' and late.__name__ == 'tt_vision.pool_graph'\n"
         "from tinytorch.text import GPT\n"
         "import tinytorch.perf.quantization as q\n"
         "import tt_text, tt_perf.quantization\n"

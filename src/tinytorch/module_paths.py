@@ -390,11 +390,18 @@ class _PackageAliases(importlib.abc.MetaPathFinder, importlib.abc.Loader):
             return None  # (a name tt-vision lacks: the usual ModuleNotFoundError, naming the alias)
         return importlib.util.spec_from_loader(fullname, self)
 
+    def __init__(self) -> None:
+        self._own_specs: dict[str, object] = {}
+
     def create_module(self, spec: object) -> ModuleType:
-        return importlib.import_module(aliased(spec.name))  # the real module; its attributes are kept
+        module = importlib.import_module(aliased(spec.name))  # the real module; its attributes are kept
+        self._own_specs[module.__name__] = module.__spec__
+        return module
 
     def exec_module(self, module: ModuleType) -> None:
-        return None  # already executed under its own name
+        # Already executed under its own name; the import system has just set the alias's spec on it
+        # (whatever create_module returned): put the module's own spec back.
+        module.__spec__ = self._own_specs.pop(module.__name__, module.__spec__)
 
 
 ALIAS_FINDER = _PackageAliases()
