@@ -10,9 +10,9 @@ interpolation of its 4 neighbouring pixels. torchvision's rules for the edges:
 a point more than one pixel outside the map reads 0; one within that pixel is
 clamped onto the edge. Without ``aligned`` a region is at least 1×1 pixel.
 
-All boxes × bins × points are gathered at once: with the adaptive rule regions
-differ in their number of points, so every region gets the largest grid and the
-points past its own grid weigh 0. The result is, per bin, a weighted sum of
+All boxes × bins × points are gathered at once per group of regions with the same
+sample grid (:func:`grid_groups`: with the adaptive rule regions differ in their
+number of points; within a group none is padded). The result is, per bin, a weighted sum of
 ``4·gh·gw`` input rows (channels last), one batched matrix product. Backward
 scatters the output gradient times the same weights into the feature map: the
 taps sorted by pixel and summed per pixel by one ``np.add.reduceat``
@@ -23,8 +23,8 @@ weighs 0 does not reach the gradient (torchvision multiplies it by 0: NaN).
 Positions and weights are computed in the input's dtype with torchvision's
 formulas, so float32 samples land where its kernel's do.
 
-Cost: ``K·PH·PW·4·gh·gw`` gathered rows of ``C`` values (memory too), ``gh, gw``
-the largest grid of any region.
+Cost: ``Σ PH·PW·4·gh·gw`` gathered rows of ``C`` values over the regions (memory too, per
+group), each region's own grid ``gh, gw``.
 """
 
 from __future__ import annotations
@@ -43,12 +43,11 @@ from .roi_boxes import (
 )
 
 
-def sample_grid(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sampling_ratio: int):
-    """One axis (``axis`` 0: x, 1: y) of every region's sample points, in feature-map pixels.
+def region_axis(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sampling_ratio: int):
+    """One axis (``axis`` 0: x, 1: y) of every region: ``(start, bin_size, grid)``, in feature-map pixels.
 
-    Returns ``(positions, used)``: ``positions`` ``(K, bins, g)`` (``g`` the largest
-    grid), and ``used`` ``(K, 1, g)``, False for the points past a region's own grid;
-    and ``count`` ``(K,)``, the region's ``max(gh, 1) · max(gw, 1)`` share.
+    ``grid`` ``(K,)`` is the region's points per bin along the axis: ``sampling_ratio``, or for
+    ``<= 0`` torchvision's adaptive ``ceil(length / bins)``.
     """
     dtype = rois.dtype
     offset = dtype.type(0.5 if aligned else 0.0)
@@ -56,11 +55,36 @@ def sample_grid(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sa
     length = rois[:, 3 + axis] * scale - offset - start
     if not aligned:
         length = np.maximum(length, dtype.type(1))
-    bin_size = length / dtype.type(bins)
     if sampling_ratio > 0:
         grid = np.full(len(rois), sampling_ratio, dtype=np.int64)
     else:
         grid = np.ceil(length / dtype.type(bins)).astype(np.int64)
+    return start, length / dtype.type(bins), grid
+
+
+def grid_groups(rois: np.ndarray, output_size, scale, aligned: bool, sampling_ratio: int) -> list[np.ndarray]:
+    """The regions grouped by their sample grid ``(gh, gw)``: index arrays, one per grid that occurs.
+
+    Gathering a group pads each of its regions to the group's own grid only, so a large
+    region's many points are not paid for by every small one (one group with a fixed
+    ``sampling_ratio``). A loop over the distinct grids, not over the regions.
+    """
+    ph, pw = output_size
+    _, _, grid_y = region_axis(rois, ph, 1, scale, aligned, sampling_ratio)
+    _, _, grid_x = region_axis(rois, pw, 0, scale, aligned, sampling_ratio)
+    _, group = np.unique(np.stack([grid_y, grid_x], axis=1), axis=0, return_inverse=True)
+    return [np.flatnonzero(group.ravel() == g) for g in range(group.max(initial=-1) + 1)]
+
+
+def sample_grid(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sampling_ratio: int):
+    """One axis (``axis`` 0: x, 1: y) of every region's sample points, in feature-map pixels.
+
+    Returns ``(positions, used, grid)``: ``positions`` ``(K, bins, g)`` (``g`` the largest
+    grid), ``used`` ``(K, 1, g)``, False for the points past a region's own grid, and
+    ``grid`` ``(K,)`` (:func:`region_axis`).
+    """
+    dtype = rois.dtype
+    start, bin_size, grid = region_axis(rois, bins, axis, scale, aligned, sampling_ratio)
     points = max(int(grid.max(initial=0)), 1)  # at least one (masked) point: an empty region's bins divide
     step = np.arange(points, dtype=dtype) + dtype.type(0.5)  # (iy + .5), as torchvision's float
     divisor = np.maximum(grid, 1).astype(dtype)
@@ -125,19 +149,27 @@ class RoIAlignFunction(Function):
     @staticmethod
     def forward(ctx, x, rois, output_size, spatial_scale, sampling_ratio, aligned):
         scale = x.dtype.type(spatial_scale)
-        rows, weights = sample_taps(rois, x.shape, output_size, scale, sampling_ratio, aligned)
-        gathered = np.take(channels_last_rows(x), rows, axis=0)  # (K·PH·PW, T, C)
-        out = np.matmul(weights[:, None, :], gathered)[:, 0]  # (K·PH·PW, C)
-        ctx.rows, ctx.weights, ctx.shape = rows, weights, x.shape
-        k, (ph, pw) = len(rois), output_size
-        return np.ascontiguousarray(out.reshape(k, ph, pw, x.shape[1]).transpose(0, 3, 1, 2))
+        k, (ph, pw), c = len(rois), output_size, x.shape[1]
+        source = channels_last_rows(x)
+        out = np.zeros((k, ph * pw, c), dtype=x.dtype)
+        ctx.taps = []  # per group of regions: each tap's row, its bin (over all regions), its weight
+        for members in grid_groups(rois, output_size, scale, aligned, sampling_ratio):
+            rows, weights = sample_taps(rois[members], x.shape, output_size, scale, sampling_ratio, aligned)
+            gathered = np.take(source, rows, axis=0)  # (k·PH·PW, T, C)
+            out[members] = np.matmul(weights[:, None, :], gathered)[:, 0].reshape(len(members), ph * pw, c)
+            bins = (members[:, None] * (ph * pw) + np.arange(ph * pw)).reshape(-1, 1)
+            ctx.taps.append((rows, np.broadcast_to(bins, rows.shape), weights))
+        ctx.shape = x.shape
+        return np.ascontiguousarray(out.reshape(k, ph, pw, c).transpose(0, 3, 1, 2))
 
     @staticmethod
     def backward(ctx, grad):
         n, c, h, w = ctx.shape
         per_bin = grad.transpose(0, 2, 3, 1).reshape(-1, c)  # (K·PH·PW, C)
-        bins = np.broadcast_to(np.arange(len(per_bin))[:, None], ctx.rows.shape)  # each tap's bin
-        d_rows = summed_rows(ctx.rows, per_bin, bins, ctx.weights, n * h * w)
+        if not ctx.taps:  # no regions
+            return np.zeros(ctx.shape, dtype=grad.dtype), None
+        rows, bins, weights = (np.concatenate([part[i].ravel() for part in ctx.taps]) for i in range(3))
+        d_rows = summed_rows(rows, per_bin, bins, weights, n * h * w)
         return as_feature_map(d_rows, ctx.shape, grad.dtype), None
 
 
