@@ -8,11 +8,13 @@ region from pixel ``x1`` to ``x2`` spans ``x2 - x1 + 1`` pixels (at least 1). Bi
 overlap by a pixel where ``s`` is not whole. An empty bin gives 0. Ties go to the
 first pixel in row-major order, and NaN is never the maximum, as in torchvision.
 
-All boxes × bins are gathered at once in windows of the largest bin's size (the
-pixels past a bin's own size are masked), and reduced by one ``argmax``; backward
-sends each bin's gradient to its argmax pixel with one ``np.bincount``.
+All boxes × bins of a group of regions with the same largest bin (:func:`window_groups`)
+are gathered at once in windows of that size (the pixels past a bin's own size are
+masked), and reduced by one ``argmax``; backward sends each bin's gradient to its
+argmax pixel with one ``np.bincount``.
 
-Cost: ``K·PH·PW·bh·bw`` gathered rows of ``C`` values, ``bh × bw`` the largest bin.
+Cost: ``Σ PH·PW·bh·bw`` gathered rows of ``C`` values over the regions, ``bh × bw`` each
+region's largest bin.
 """
 
 from __future__ import annotations
@@ -63,6 +65,41 @@ def window(low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.minimum(pixels, np.maximum(high[..., None] - 1, 0)), pixels < high[..., None]
 
 
+def window_groups(y_bounds, x_bounds) -> list[np.ndarray]:
+    """The regions grouped by their largest bin ``(bh, bw)``: index arrays, one per size that occurs.
+
+    A group's windows are its own largest bin, so one large region does not widen every small
+    one's windows. A loop over the distinct sizes, not over the regions.
+    """
+    sizes = [(high - low).max(axis=1, initial=0) for low, high in (y_bounds, x_bounds)]
+    _, group = np.unique(np.stack(sizes, axis=1), axis=0, return_inverse=True)
+    return [np.flatnonzero(group.ravel() == g) for g in range(group.max(initial=-1) + 1)]
+
+
+def pool_regions(source: np.ndarray, images: np.ndarray, y_bounds, x_bounds, height: int, width: int):
+    """Each bin's maximum and its pixel row for a group of regions: ``(k·PH·PW, C)`` twice (-1: none).
+
+    ``source`` is the map as channels-last rows ``(N·H·W, C)``; ``images`` the regions' image indices.
+    """
+    ys, in_y = window(*y_bounds)  # (k, PH, bh)
+    xs, in_x = window(*x_bounds)  # (k, PW, bw)
+    k, ph, pw = len(images), ys.shape[1], xs.shape[1]
+    base = (images.astype(np.int64) * height * width)[:, None, None, None, None]
+    rows = base + (ys * width)[:, :, None, :, None] + xs[:, None, :, None, :]  # (k, PH, PW, bh, bw)
+    inside = in_y[:, :, None, :, None] & in_x[:, None, :, None, :]
+    rows = rows.reshape(k * ph * pw, ys.shape[2] * xs.shape[2])
+    values = np.take(source, rows, axis=0)  # (k·PH·PW, bh·bw, C)
+    inside = inside.reshape(rows.shape)
+    candidates = inside[..., None] & (values > LOWEST)  # NaN and -inf never win
+    values = np.where(candidates, values, -np.inf)
+    best = values.argmax(axis=1)  # (k·PH·PW, C): the first maximum
+    found = candidates.any(axis=1)
+    out = np.take_along_axis(values, best[:, None, :], axis=1)[:, 0]
+    empty = ~inside.any(axis=1)
+    out = np.where(found, out, np.where(empty[:, None], 0, LOWEST)).astype(source.dtype)
+    return out, np.where(found, np.take_along_axis(rows, best, axis=1), -1)
+
+
 class RoIPoolFunction(Function):
     """``roi_pool`` on arrays: input ``(N, C, H, W)`` → ``(K, C, PH, PW)``; regions are a constant."""
 
@@ -71,23 +108,21 @@ class RoIPoolFunction(Function):
         n, c, height, width = x.shape
         (ph, pw), k = output_size, len(rois)
         scale = x.dtype.type(spatial_scale)
-        ys, in_y = window(*bin_bounds(rois, ph, 1, scale, height))  # (K, PH, bh)
-        xs, in_x = window(*bin_bounds(rois, pw, 0, scale, width))  # (K, PW, bw)
-        base = (rois[:, 0].astype(np.int64) * height * width)[:, None, None, None, None]
-        rows = base + (ys * width)[:, :, None, :, None] + xs[:, None, :, None, :]  # (K, PH, PW, bh, bw)
-        inside = in_y[:, :, None, :, None] & in_x[:, None, :, None, :]
-        rows = rows.reshape(k * ph * pw, ys.shape[2] * xs.shape[2])
-        values = np.take(channels_last_rows(x), rows, axis=0)  # (K·PH·PW, bh·bw, C)
-        inside = inside.reshape(rows.shape)
-        candidates = inside[..., None] & (values > LOWEST)  # NaN and -inf never win
-        values = np.where(candidates, values, -np.inf)
-        best = values.argmax(axis=1)  # (K·PH·PW, C): the first maximum
-        found = candidates.any(axis=1)
-        out = np.take_along_axis(values, best[:, None, :], axis=1)[:, 0]
-        empty = ~inside.any(axis=1)
-        out = np.where(found, out, np.where(empty[:, None], 0, LOWEST)).astype(x.dtype)
-        ctx.rows = np.where(found, np.take_along_axis(rows, best, axis=1), -1)  # (K·PH·PW, C), -1: none
-        ctx.shape = x.shape
+        y_bounds = bin_bounds(rois, ph, 1, scale, height)  # (K, PH) each
+        x_bounds = bin_bounds(rois, pw, 0, scale, width)  # (K, PW) each
+        source = channels_last_rows(x)
+        out = np.zeros((k, ph * pw, c), dtype=x.dtype)
+        picked = np.full((k, ph * pw, c), -1, dtype=np.int64)  # each bin's maximum's row, -1: none
+        for members in window_groups(y_bounds, x_bounds):
+            part, rows = pool_regions(
+                source, rois[members, 0], [b[members] for b in y_bounds], [b[members] for b in x_bounds],
+                height, width,
+            )  # fmt: skip
+            out[members], picked[members] = (
+                part.reshape(len(members), ph * pw, c),
+                rows.reshape(-1, ph * pw, c),
+            )
+        ctx.rows, ctx.shape = picked.reshape(k * ph * pw, c), x.shape
         return np.ascontiguousarray(out.reshape(k, ph, pw, c).transpose(0, 3, 1, 2))
 
     @staticmethod
