@@ -91,6 +91,9 @@ def test_torchvisions_quirks_empty_align_region_is_nan_and_pool_skips_the_last_r
     )  # zero size: 0 sampling points, 0 / 0
     assert np.isnan(ops.ps_roi_align(x, point, 2).numpy()).all()
     assert not np.isnan(ops.ps_roi_align(x, point, 2, sampling_ratio=1).numpy()).any()
+    # inverted along x only: a negative grid, 0 / (negative count) = -0 in torchvision 0.29.1, not NaN
+    inverted = autograd.tensor([[0.0, 4.0, 1.0, 1.0, 4.0]], dtype=autograd.float64)
+    assert (ops.ps_roi_align(autograd.tensor(np.ones((1, 1, 6, 6))), inverted, 1).numpy() == 0).all()
     probe = np.zeros((1, 1, 4, 5))
     probe[0, 0, 3, :] = probe[0, 0, :, 4] = 100.0  # the last row and column
     probe[0, 0, :3, :4] = 1.0

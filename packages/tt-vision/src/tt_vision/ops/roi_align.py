@@ -117,7 +117,8 @@ def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned, fewest
     """Every bin's taps: rows ``(K·PH·PW, T)`` into the channels-last map and their weights, T = 4·gh·gw.
 
     A bin's samples are averaged over ``max(gh·gw, fewest_points)``: roi_align divides an empty
-    region's 0 by 1; ps_roi_align (``fewest_points=0``) by 0, so it reads NaN, as torchvision's.
+    region's 0 by 1; ps_roi_align (``fewest_points=0``) by ``gh·gw`` as it is, as torchvision's: 0
+    gives NaN, and a region inverted on one axis (a negative grid) gives 0.
     """
     n, c, height, width = shape
     ph, pw = output_size
@@ -127,7 +128,8 @@ def sample_taps(rois, shape, output_size, scale, sampling_ratio, aligned, fewest
     x_low, x_high, lx, inside_x = corners(xs, width)
     dtype = rois.dtype
     one = dtype.type(1)
-    count = np.maximum(grid_y * grid_x, fewest_points).astype(dtype)  # torchvision's divisor, per region
+    count = grid_y * grid_x  # torchvision's divisor, per region: at least 1 for roi_align; ps_roi_align
+    count = (np.maximum(count, fewest_points) if fewest_points else count).astype(dtype)  # keeps its sign
     # axes: (K, PH, gh, PW, gw); the point counts when its y and x are inside and used
     keep = (inside_y & used_y)[:, :, :, None, None] & (inside_x & used_x)[:, None, None, :, :]
     base = (rois[:, 0].astype(np.int64) * height * width)[:, None, None, None, None]
