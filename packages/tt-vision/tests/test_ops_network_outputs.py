@@ -42,3 +42,13 @@ def test_nms_ranks_a_nan_score_first_as_torch():
     scores = autograd.tensor([float("nan"), 0.5, 0.9])
     assert ops.nms(autograd.tensor(BOXES), scores, 0.5).tolist() == [0]
     assert ops.batched_nms(autograd.tensor(BOXES), scores, autograd.tensor([0, 0, 0]), 0.5).tolist() == [0]
+
+
+def test_no_regions_give_an_empty_result_and_a_zero_gradient():
+    features = autograd.randn(2, 3, 8, 8, requires_grad=True)
+    for op in (ops.roi_align, ops.roi_pool):
+        out = op(features, autograd.zeros(0, 5), 2)
+        assert tuple(out.shape) == (0, 3, 2, 2)
+        out.sum().backward()
+        assert features.grad is not None and not features.grad.numpy().any()
+        features.grad = None
