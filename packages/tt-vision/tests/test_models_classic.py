@@ -159,3 +159,31 @@ def test_weights_and_bad_arguments():
     with pytest.raises(ValueError, match="vgg11: pretrained weights"):
         vgg11(weights="DEFAULT")
     assert isinstance(make_layers([4])[0], Conv2d) and not isinstance(make_layers([4])[1], BatchNorm2d)
+
+
+# torchvision's VGG parameter counts minus its 1000-class classifier's 123,642,856: the trunks alone
+TRUNKS = {"A": 9_220_480, "B": 9_404_992, "D": 14_714_688, "E": 20_024_384}
+BUILDERS = {  # torchvision 0.28's builders: configuration and batch norm
+    "vgg11": ("A", False), "vgg11_bn": ("A", True), "vgg13": ("B", False), "vgg13_bn": ("B", True),
+    "vgg16": ("D", False), "vgg16_bn": ("D", True), "vgg19": ("E", False), "vgg19_bn": ("E", True),
+}  # fmt: skip
+
+
+def test_every_vgg_builder_picks_its_configuration(monkeypatch):
+    import tt_vision.models as models
+    from tt_vision.models import vgg as vgg_module
+
+    monkeypatch.setattr(
+        vgg_module, "_vgg", lambda name, cfg, batch_norm, *rest, **kwargs: (name, cfg, batch_norm)
+    )
+    assert {name: getattr(models, name)()[1:] for name in BUILDERS} == BUILDERS
+    for cfg, trunk in TRUNKS.items():  # (building the trunks alone: their 4,096-wide classifiers are slow)
+        assert count(make_layers(cfgs[cfg])) == trunk
+        channels = sum(v for v in cfgs[cfg] if v != "M")  # a batch norm adds a weight and a bias per channel
+        assert count(make_layers(cfgs[cfg], batch_norm=True)) == trunk + 2 * channels
+
+
+def test_vgg_layers_as_torchvisions_reprs(vgg):
+    assert repr(vgg.classifier[1]) == repr(vgg.classifier[4]) == "ReLU(inplace=True)"
+    assert repr(vgg.features[2]) == "ReLU(inplace=True)"
+    assert abs(values(vgg.classifier[3].weight).mean()) < 1e-3  # N(0, 0.01²): centred at 0
