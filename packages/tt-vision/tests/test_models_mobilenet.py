@@ -204,3 +204,19 @@ def test_mobilenet_v3_stem_follows_the_first_block_and_blocks_add_their_input():
         block.block[2][1].weight.fill_(0.0)  # the projection's norm outputs its bias, 0
     x = autograd.randn(1, 16, 3, 3)
     np.testing.assert_array_equal(block(x).detach().numpy(), x.numpy())
+
+
+def test_mobilenet_v2_residual_blocks_add_their_input_and_the_stem_halves():
+    block = InvertedResidualV2(8, 8, stride=1, expand_ratio=2).eval()
+    assert block.use_res_connect and block.out_channels == 8  # (torchvision's attribute)
+    x = autograd.randn(2, 8, 5, 5)
+    np.testing.assert_allclose(
+        block(x).detach().numpy(), (x + block.conv(x)).detach().numpy(), rtol=1e-6, atol=1e-6
+    )
+    narrowing = InvertedResidualV2(8, 16, stride=1, expand_ratio=2).eval()
+    assert not narrowing.use_res_connect and narrowing.out_channels == 16
+    np.testing.assert_array_equal(narrowing(x).detach().numpy(), narrowing.conv(x).detach().numpy())
+    model = mobilenet_v2(num_classes=10)
+    assert model.features[0][0].stride == (2, 2)  # torchvision's stem: a 3×3 convolution of stride 2
+    classifier = model.classifier[1].weight.detach().numpy()
+    assert abs(classifier.mean()) < 2e-3 and abs(classifier.std() / 0.01 - 1) < 0.05  # N(0, 0.01²)
