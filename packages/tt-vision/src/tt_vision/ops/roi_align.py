@@ -37,6 +37,7 @@ from .roi_boxes import (
     as_feature_map,
     channels_last_rows,
     feature_map,
+    groups_by_key,
     output_size_pair,
     regions,
     summed_rows,
@@ -72,8 +73,7 @@ def grid_groups(rois: np.ndarray, output_size, scale, aligned: bool, sampling_ra
     ph, pw = output_size
     _, _, grid_y = region_axis(rois, ph, 1, scale, aligned, sampling_ratio)
     _, _, grid_x = region_axis(rois, pw, 0, scale, aligned, sampling_ratio)
-    _, group = np.unique(np.stack([grid_y, grid_x], axis=1), axis=0, return_inverse=True)
-    return [np.flatnonzero(group.ravel() == g) for g in range(group.max(initial=-1) + 1)]
+    return groups_by_key(grid_y, grid_x)
 
 
 def sample_grid(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sampling_ratio: int):

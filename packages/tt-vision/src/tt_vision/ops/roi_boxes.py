@@ -92,6 +92,19 @@ def scattered_rows(rows: np.ndarray, shares: np.ndarray, count: int) -> np.ndarr
     return scattered(rows * c + np.arange(c), shares, count * c).reshape(count, c)
 
 
+def groups_by_key(*keys: np.ndarray) -> list[np.ndarray]:
+    """Indices grouped by equal ``keys`` (each ``(K,)``): one index array per distinct key tuple, in order.
+
+    The RoI ops gather each group of regions of one size at once, so no region is padded to a
+    larger one's size; a loop over the distinct sizes, not over the regions.
+    """
+    if not len(keys[0]):
+        return []
+    _, group = np.unique(np.stack(keys, axis=1), axis=0, return_inverse=True)
+    group = group.ravel()
+    return [np.flatnonzero(group == g) for g in range(group.max() + 1)]
+
+
 def summed_rows(targets: np.ndarray, sources: np.ndarray, picks: np.ndarray, weights: np.ndarray, count: int):
     """``(count, C)``: row ``r`` sums ``weights[i] · sources[picks[i]]`` where ``targets[i] = r``.
 

@@ -27,6 +27,7 @@ from .roi_boxes import (
     as_feature_map,
     channels_last_rows,
     feature_map,
+    groups_by_key,
     output_size_pair,
     regions,
     scattered_rows,
@@ -71,9 +72,7 @@ def window_groups(y_bounds, x_bounds) -> list[np.ndarray]:
     A group's windows are its own largest bin, so one large region does not widen every small
     one's windows. A loop over the distinct sizes, not over the regions.
     """
-    sizes = [(high - low).max(axis=1, initial=0) for low, high in (y_bounds, x_bounds)]
-    _, group = np.unique(np.stack(sizes, axis=1), axis=0, return_inverse=True)
-    return [np.flatnonzero(group.ravel() == g) for g in range(group.max(initial=-1) + 1)]
+    return groups_by_key(*((high - low).max(axis=1, initial=0) for low, high in (y_bounds, x_bounds)))
 
 
 def pool_regions(source: np.ndarray, images: np.ndarray, y_bounds, x_bounds, height: int, width: int):
