@@ -28,7 +28,9 @@ every side alike; the load average is printed beside them.
 
 Last, where the GPT step goes (``text.py``'s profile: ms per step in each kind
 of Function, forward and backward): in one process with two BLAS threads
-(after the rounds) and on rank 0 of the two (each round, median), and what
+(after the rounds), on rank 0 of the two (each round, median) and, with
+``--torch``, in PyTorch's step (``text.torch_profile``: its profiler's
+operators in the same groups; each round, median), and what
 one all-reduce of as many float32 values as the GPT has parameters costs
 between the two ranks, and how long each rank's steps wait in DDP's finish
 (for the all-reduce and for the slower rank: a straggler shows there). The
@@ -54,7 +56,7 @@ import tt_nn as nn
 import tt_tensor
 from function_timers import timed_attribute  # benchmarks/function_timers.py
 from text import BATCH as WINDOWS  # benchmarks/text.py: milestone 05's GPT step
-from text import CONFIG, CONTEXT, profile, tinytorch_step, torch_step
+from text import CONFIG, CONTEXT, profile, tinytorch_step, torch_profile, torch_step
 from tt_tensor.threads import set_num_threads, workers
 from tt_text import GPT
 from vision import BATCH as IMAGES  # benchmarks/vision.py: milestone 04's CNN step
@@ -154,6 +156,7 @@ def torch_worker(steps: int, out: str) -> None:
     torch.set_num_threads(2)
     gpt, _ = torch_step(build("gpt"))
     result = {"gpt": timed(gpt, steps), "cnn": timed(torch_small_cnn_step(batch_norm=True), steps)}
+    result["gpt profile"] = torch_profile(gpt, steps)
     Path(out).write_text(json.dumps(result))
 
 
@@ -171,16 +174,21 @@ def mpiexec() -> str:
     return str(beside) if beside.exists() else "mpiexec"
 
 
-def print_split(local: dict[str, float], rank_splits: list[dict]) -> None:
-    """Where the GPT step goes: one process x 2 BLAS threads (after the rounds), rank 0 (median of rounds)."""
+def print_split(local: dict[str, float], rank_splits: list[dict], torch_splits: list[dict]) -> None:
+    """Where the GPT step goes: one process x 2 BLAS threads (after the rounds), rank 0 (median of
+    rounds) and, with ``--torch``, PyTorch's step (median of rounds; ``text.torch_profile``'s groups)."""
     groups = sorted(local, key=local.get, reverse=True)
+    groups += sorted({g for r in torch_splits for g in r["gpt profile"]} - set(groups))
     rank = {g: statistics.median(r["gpt profile"].get(g, 0.0) for r in rank_splits) for g in groups}
+    theirs = {g: statistics.median(r["gpt profile"].get(g, 0.0) for r in torch_splits) for g in groups}
     megabytes = rank_splits[0]["gpt all-reduce"][0]
     reduce_ms = statistics.median(r["gpt all-reduce"][1] for r in rank_splits) * 1e3
+    torch_head = f"{'PyTorch x 2 threads':>22s}" if torch_splits else ""
     print(f"  where the GPT step goes (ms; text.py's profile): {'1 process x 2 BLAS threads':>28s} "
-          f"{'rank 0 of 2 x 1 thread':>24s}")  # fmt: skip
+          f"{'rank 0 of 2 x 1 thread':>24s}{torch_head}")  # fmt: skip
     for group in groups:
-        print(f"    {group:28s} {local[group]:38.1f} {rank[group]:24.1f}")
+        torch_cell = f"{theirs[group]:22.1f}" if torch_splits else ""
+        print(f"    {group:28s} {local.get(group, 0.0):38.1f} {rank[group]:24.1f}{torch_cell}")
     print(f"  one all-reduce of the GPT's {megabytes:.1f} MB of gradients, 2 ranks: {reduce_ms:.2f} ms")
     waits = [[seconds * 1e3 for r in rank_splits for seconds in r["gpt finish"][rank]] for rank in (0, 1)]
     print("  in DDP's finish (waiting for the all-reduce and the slower rank, averaging), ms per step: "
@@ -213,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     threaded = {name: step_of(name, nn.DataParallel(build(name))) for name in MODELS}
     sides: dict[str, dict[str, list[float]]] = {}
     rank_splits: list[dict] = []  # each round's rank-0 result: its GPT profile and all-reduce time
+    torch_splits: list[dict] = []  # each round's PyTorch result: its GPT profile
 
     def record(side: str, seconds: dict[str, float]) -> None:
         for name, value in seconds.items():
@@ -230,7 +239,9 @@ def main(argv: list[str] | None = None) -> int:
         record("2 ranks x 1 BLAS thread", {name: ranks[name] for name in MODELS})
         rank_splits.append(ranks)
         if args.torch:
-            record("PyTorch 1 process x 2 threads", child("--torch-worker", steps, {}, []))
+            theirs = child("--torch-worker", steps, {}, [])
+            torch_splits.append(theirs)
+            record("PyTorch 1 process x 2 threads", {name: theirs[name] for name in MODELS})
     set_num_threads(2)
     local_profile = profile(local["gpt"], steps)
     median = {side: {name: statistics.median(v) for name, v in got.items()} for side, got in sides.items()}
@@ -250,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         ratios = ", ".join(f"{name.upper()} {data_parallel[name] / torch_side[name]:.2f}x" for name in MODELS)
         print(f"  nn.DataParallel's step against PyTorch's: {ratios}  "
               "(issue #19's goals: GPT <= 1.15x, CNN <= 1x)")  # fmt: skip
-    print_split(local_profile, rank_splits)
+    print_split(local_profile, rank_splits, torch_splits)
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} (figures: BENCHMARKS.md)")
     return 0
 

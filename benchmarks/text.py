@@ -184,6 +184,68 @@ def torch_step(model: GPT) -> tuple[Callable[[], float], float]:
     return step, first
 
 
+#: PyTorch's profiler events (top-level ones, and the autograd engine's calls of a backward node
+#: without the ``autograd::engine::evaluate_function: `` prefix) in ``profile``'s groups. The
+#: split of the packed q, k, v (and its backward, a concatenation) is attention's, as it is inside
+#: TinyTorch's packed attention Function.
+TORCH_GROUPS = {
+    "aten::linear": "Linear (GEMMs)",
+    "AddmmBackward0": "Linear (GEMMs)",
+    "MmBackward0": "Linear (GEMMs)",
+    "aten::scaled_dot_product_attention": "attention",
+    "ScaledDotProductFlashAttentionForCpuBackward0": "attention",
+    "aten::split": "attention",
+    "SplitBackward0": "attention",
+    "aten::gelu": "GELU",
+    "GeluBackward0": "GELU",
+    "aten::layer_norm": "LayerNorm",
+    "NativeLayerNormBackward0": "LayerNorm",
+    "aten::embedding": "embedding",
+    "EmbeddingBackward0": "embedding",
+    "aten::cross_entropy_loss": "cross-entropy",
+    "LogSoftmaxBackward0": "cross-entropy",
+    "NllLossBackward0": "cross-entropy",
+    "Optimizer.step#AdamW.step": "AdamW + clipping",
+    "clip_grad_norm_": "AdamW + clipping",
+}
+
+
+def torch_profile(step: Callable[[], object], steps: int) -> dict[str, float]:
+    """``profile``'s groups for PyTorch's step (ms per step), from ``torch.profiler``'s top-level events.
+
+    Each top-level event on the step's thread (an operator called from Python, or the autograd
+    engine running one backward node) is counted whole, children included, in its group of
+    :data:`TORCH_GROUPS` or in "other ops"; the rest of the wall time is "Python, engine, the rest".
+    """
+    import torch  # opt-in yardstick only
+    from torch.profiler import ProfilerActivity, record_function
+
+    clip = torch.nn.utils.clip_grad_norm_
+
+    def recorded_clip(*args, **kwargs):
+        with record_function("clip_grad_norm_"):
+            return clip(*args, **kwargs)
+
+    torch.nn.utils.clip_grad_norm_ = recorded_clip
+    try:
+        step()
+        with torch.profiler.profile(activities=[ProfilerActivity.CPU]) as recording:
+            start = time.perf_counter()
+            for _ in range(steps):
+                step()
+            total = time.perf_counter() - start
+    finally:
+        torch.nn.utils.clip_grad_norm_ = clip
+    result: dict[str, float] = {}
+    for event in recording.events():
+        if event.cpu_parent is None:
+            name = event.name.removeprefix("autograd::engine::evaluate_function: ")
+            group = TORCH_GROUPS.get(name, "other ops")
+            result[group] = result.get(group, 0.0) + event.cpu_time_total / 1e3 / steps
+    result["Python, engine, the rest"] = total / steps * 1e3 - sum(result.values())
+    return result
+
+
 def set_torch_threads(count: int) -> None:
     import torch  # opt-in yardstick only
 
