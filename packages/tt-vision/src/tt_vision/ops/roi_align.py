@@ -173,7 +173,7 @@ def bands(first: np.ndarray, span: np.ndarray, size: int) -> tuple[np.ndarray, n
     """
     b = 2 ** np.ceil(np.log2(span)).astype(np.int64)
     start = np.where(2 * b >= size, 0, first // b * b)
-    return start, np.where(2 * b >= size, size, np.minimum(start + 2 * b, size))
+    return start, np.minimum(start + 2 * b, size)
 
 
 def interpolation(pixels: np.ndarray, shares: np.ndarray, start: int, width: int, dtype) -> np.ndarray:
