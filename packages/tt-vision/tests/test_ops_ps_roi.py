@@ -120,3 +120,29 @@ def test_layers_and_errors():
         with pytest.raises(ValueError, match=rf"{op.__name__}: input channels must be a multiple of pooling"):
             op(autograd.tensor(MAP[:, :6]), rois, 2)
         assert tuple(op(x, autograd.tensor(np.zeros((0, 5))), 2).shape) == (0, 2, 2, 2)
+
+
+@pytest.mark.parametrize("op", [ops.ps_roi_align, ops.ps_roi_pool])
+def test_regions_of_every_size_give_what_each_gives_alone(rng, op):
+    """Grouped by sample grid or largest bin, each region's bins and gradient are its own."""
+    x = rng.normal(size=(2, 3 * 6, 23, 19))
+    start = rng.uniform(-2, 20, (12, 2))
+    boxes = np.concatenate([start, start + rng.uniform(0, 1, (12, 2)) ** 2 * 18], axis=1)
+    rois = np.concatenate([rng.integers(0, 2, (12, 1)), boxes], axis=1)
+    rois[1, 3:] = rois[1, 1:3]  # empty: NaN bins for ps_roi_align
+    g = rng.normal(size=(12, 3, 2, 3))
+    together = op(autograd.tensor(x), autograd.tensor(rois), (2, 3), 0.9)
+    alone, grad = [], np.zeros_like(x)
+    for r in range(len(rois)):
+        one = autograd.tensor(x, requires_grad=True)
+        out = op(one, autograd.tensor(rois[r : r + 1]), (2, 3), 0.9)
+        out.backward(autograd.tensor(g[r : r + 1]))
+        alone.append(out.detach().numpy())
+        grad += one.grad.numpy() if r != 1 else 0  # the empty region's NaN would spread
+    np.testing.assert_allclose(together.numpy(), np.concatenate(alone), rtol=1e-12, atol=1e-12)
+    assert np.isnan(together.numpy()[1]).all() == (op is ops.ps_roi_align)
+    t = autograd.tensor(x, requires_grad=True)
+    op(t, autograd.tensor(np.delete(rois, 1, axis=0)), (2, 3), 0.9).backward(
+        autograd.tensor(np.delete(g, 1, axis=0))
+    )
+    np.testing.assert_allclose(t.grad.numpy(), grad, rtol=1e-12, atol=1e-12)

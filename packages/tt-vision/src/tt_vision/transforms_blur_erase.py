@@ -6,9 +6,13 @@ is the same kind.
 
 * :func:`gaussian_blur` is torchvision's kernel (``exp(−x² / 2σ²)`` at the integer offsets,
   normalised) over reflect padding, in the image's float dtype (float32 for ``uint8``, rounded
-  back). It runs as two separable passes, ``O(B · C · H · W · (kx + ky))``, where torchvision
-  convolves with the 2-D outer product: the same sums up to float32 rounding, so a ``uint8`` pixel
-  whose value lands within rounding of ``.5`` can differ by one. Extension: ``sigma`` may give one
+  back). It runs separably, along y then x, where torchvision convolves with the 2-D outer
+  product: the same sums up to float32 rounding, so a ``uint8`` pixel whose value lands within
+  rounding of ``.5`` can differ by one. Along an axis of ``n`` pixels and a kernel of ``k`` taps,
+  either ``k`` shifted passes over the padded images, ``O(B · C · H · W · k)``, or, for
+  ``n <= 24k`` (small images, wide kernels: ElasticTransform's fields), one batched product with
+  each image's ``(n, n)`` matrix of the taps with the reflections folded in, ``O(B · C · H · W ·
+  n)`` in BLAS (:func:`blur_matrices`). Extension: ``sigma`` may give one
   value (or one ``(σx, σy)`` pair) per image, shape ``(B,)`` or ``(B, 2)``; a sequence of one or two
   is torchvision's ``(σx, σy)``, so a batch of two takes its per-image values as ``(2, 2)``.
 * :func:`erase` fills the rectangle ``[i : i + h, j : j + w]`` with ``v``. Extension: ``i``,
@@ -82,16 +86,51 @@ def gaussian_blur(img: object, kernel_size: int | list[int], sigma: object = Non
         )
     dtype = array.dtype.type if array.dtype.kind == "f" else np.float32
     kernel_x, kernel_y = _kernels(sizes[0], sigma_x, dtype), _kernels(sizes[1], sigma_y, dtype)
-    padded = pad_images(array.astype(dtype, copy=False), (half_y, half_y, half_x, half_x), "reflect")
-    rows = kernel_y[:, 0].reshape(-1, 1, 1, 1) * padded[:, :, :height]
-    for tap in range(1, sizes[1]):
-        rows += kernel_y[:, tap].reshape(-1, 1, 1, 1) * padded[:, :, tap : tap + height]
-    out = kernel_x[:, 0].reshape(-1, 1, 1, 1) * rows[..., :width]
-    for tap in range(1, sizes[0]):
-        out += kernel_x[:, tap].reshape(-1, 1, 1, 1) * rows[..., tap : tap + width]
+    rows = _blurred(array.astype(dtype, copy=False), kernel_y, 2)
+    out = _blurred(rows, kernel_x, 3)
     if array.dtype == np.uint8:
         out = np.round(out)  # a convex combination of pixels: within [0, 255] already
     return _wrap(out.astype(array.dtype, copy=False), is_tensor, single)
+
+
+#: An axis of at most this many times the kernel's taps is blurred by a matrix product (else by passes).
+MATRIX_RATIO = 24
+
+
+def _blurred(images: np.ndarray, kernels: np.ndarray, axis: int) -> np.ndarray:
+    """``images`` ``(B, C, H, W)`` convolved along ``axis`` (2: y, 3: x) with the kernels ``(B or 1, k)``."""
+    size, taps = images.shape[axis], kernels.shape[1]
+    b, c, height, width = images.shape
+    if size <= MATRIX_RATIO * taps:
+        matrices = blur_matrices(kernels, size).astype(images.dtype)  # (B or 1, n, n)
+        if axis == 2:
+            return np.matmul(matrices[:, None], images)
+        blurred = np.matmul(images.reshape(b, c * height, width), matrices.transpose(0, 2, 1))
+        return blurred.reshape(images.shape)
+    half = taps // 2
+    padded = pad_images(images, (half, half, 0, 0) if axis == 2 else (0, 0, half, half), "reflect")
+    window = [slice(None)] * 4
+    window[axis] = slice(0, size)
+    out = kernels[:, 0].reshape(-1, 1, 1, 1) * padded[tuple(window)]
+    for tap in range(1, taps):
+        window[axis] = slice(tap, tap + size)
+        out += kernels[:, tap].reshape(-1, 1, 1, 1) * padded[tuple(window)]
+    return out
+
+
+def blur_matrices(kernels: np.ndarray, size: int) -> np.ndarray:
+    """``(B, n, n)`` float64: row ``i`` of image b holds its kernel's taps centred on pixel ``i``.
+
+    A tap past an edge lands on its reflection (torchvision's reflect padding, mirror about the edge
+    pixel), summed with the tap already there. One ``np.bincount``.
+    """
+    b, taps = kernels.shape
+    offsets = np.arange(size)[:, None] + np.arange(taps) - taps // 2  # (n, k), may fall outside
+    source = np.abs(offsets)
+    source = np.where(source > size - 1, 2 * (size - 1) - source, source)
+    flat = (np.arange(b * size).reshape(b, size, 1) * size + source).ravel()
+    weights = np.broadcast_to(kernels[:, None, :], (b, size, taps)).ravel()
+    return np.bincount(flat, weights, minlength=b * size * size).reshape(b, size, size)
 
 
 def rectangles(shape: tuple, i: object, j: object, h: object, w: object) -> np.ndarray:

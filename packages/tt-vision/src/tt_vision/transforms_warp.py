@@ -261,14 +261,15 @@ def perspective_grid(coefficients: np.ndarray, height: int, width: int, dtype: t
     a, b, c, d, e, f, g, h = (coefficients[:, k, None, None, None] for k in range(8))
     half = np.array([0.5 * width, 0.5 * height], dtype)
     top0, top1, top2 = (np.concatenate(pair, axis=-1) / half for pair in ((a, d), (b, e), (c, f)))
-    bottom0, bottom1 = np.concatenate((g, g), axis=-1), np.concatenate((h, h), axis=-1)
     x = np.linspace(0.5, width - 0.5, width, dtype=dtype)[None, None, :, None]
     y = np.linspace(0.5, height - 0.5, height, dtype=dtype)[None, :, None, None]
     # x·r0 + y·r1 + r2, summed in this order (PyTorch's bmm order): nearest breaks ties as torchvision's
-    numerator = x * top0 + y * top1 + top2
-    denominator = x * bottom0 + y * bottom1 + dtype(1)
+    numerator = x * top0 + y * top1 + top2  # (B, H, W, 2)
+    denominator = x * g + y * h + dtype(1)  # (B, H, W, 1): one per point, shared by x and y
     with np.errstate(divide="ignore", invalid="ignore"):  # a point mapped to infinity reads NaN, as PyTorch's
-        return numerator / denominator - dtype(1)
+        grid = np.divide(numerator, denominator, out=numerator)
+    grid -= dtype(1)
+    return grid
 
 
 def perspective(img, startpoints, endpoints, interpolation="bilinear", fill=None):

@@ -16,12 +16,15 @@ channel group, as in torchvision:
   and ``W``, so its gradient is not its forward's derivative there; ours is.)
 
 Both reuse their plain op's geometry (:func:`.roi_align.sample_taps`,
-:func:`.roi_pool.bin_bounds`) and gather, per bin, its ``C_out`` channels of each
-tap from the flat channels-last map at once; backward scatters with one
-``np.bincount``. Differentiable w.r.t. the input, not the boxes.
+:func:`.roi_pool.bin_bounds`) and its grouping of the regions (by sample grid,
+:func:`.roi_align.grid_groups`, or by largest bin, :func:`.roi_pool.window_groups`),
+and gather, per bin of a group, its ``C_out`` channels of each tap from the flat
+channels-last map at once; backward scatters with one ``np.bincount``.
+Differentiable w.r.t. the input, not the boxes.
 
-Cost: ``K·PH·PW·T·C_out`` gathered values, ``T`` the taps (``4·gh·gw``) or pixels
-(``bh·bw``) of the largest bin: ``PH·PW`` times fewer than the plain ops on the same input.
+Cost: ``Σ PH·PW·T·C_out`` gathered values over the regions, ``T`` the region's own taps
+(``4·gh·gw``) or its largest bin's pixels (``bh·bw``): ``PH·PW`` times fewer than the plain ops on
+the same input.
 """
 
 from __future__ import annotations
@@ -30,9 +33,9 @@ import numpy as np
 from tt_autograd import Function, Tensor
 from tt_nn import Module
 
-from .roi_align import sample_taps
+from .roi_align import grid_groups, sample_taps
 from .roi_boxes import as_feature_map, channels_last_rows, feature_map, output_size_pair, regions, scattered
-from .roi_pool import bin_bounds, window
+from .roi_pool import bin_bounds, window, window_groups
 
 
 def channel_groups(op: str, channels: int, output_size: tuple[int, int]) -> np.ndarray:
@@ -48,27 +51,41 @@ def channel_groups(op: str, channels: int, output_size: tuple[int, int]) -> np.n
 
 
 class PSRoIFunction(Function):
-    """Shared forward/backward: ``out[b, c] = Σ_t weights[b, t] · x[flat[b, t, c]]`` for bins ``b``."""
+    """Shared forward/backward: ``out[b, c] = Σ_t weights[b, t] · x[flat[b, t, c]]`` for bins ``b``.
+
+    ``parts`` holds, per group of regions, ``(members, flat, weights)``: the group's regions and
+    its bins' indices ``(k·PH·PW, T, C_out)`` into the flat channels-last map and weights
+    ``(k·PH·PW, T)``, ``T`` the group's own.
+    """
 
     @staticmethod
-    def forward(ctx, x, flat, weights, output_size):
-        k = flat.shape[0] // (output_size[0] * output_size[1])
-        values = np.take(channels_last_rows(x).ravel(), flat)  # (B, T, C_out)
-        out = np.matmul(weights[:, None, :], values)[:, 0]  # (B, C_out)
-        ctx.flat, ctx.weights, ctx.shape = flat, weights, x.shape
-        return np.ascontiguousarray(out.reshape(k, *output_size, flat.shape[2]).transpose(0, 3, 1, 2))
+    def forward(ctx, x, parts, regions_count, output_size):
+        ph, pw = output_size
+        c_out = x.shape[1] // (ph * pw)
+        out = np.zeros((regions_count, ph * pw, c_out), dtype=x.dtype)
+        source = channels_last_rows(x).ravel()
+        for members, flat, weights in parts:
+            values = np.take(source, flat)  # (k·PH·PW, T, C_out)
+            out[members] = np.matmul(weights[:, None, :], values).reshape(len(members), ph * pw, c_out)
+        ctx.parts, ctx.shape = parts, x.shape
+        return np.ascontiguousarray(out.reshape(regions_count, ph, pw, c_out).transpose(0, 3, 1, 2))
 
     @staticmethod
     def backward(ctx, grad):
         n, c, h, w = ctx.shape
-        per_bin = grad.transpose(0, 2, 3, 1).reshape(ctx.flat.shape[0], 1, grad.shape[1])  # (B, 1, C_out)
-        d_flat = scattered(ctx.flat, ctx.weights[:, :, None] * per_bin, n * h * w * c)
-        return as_feature_map(d_flat.reshape(n * h * w, c), ctx.shape, grad.dtype), None, None
+        per_bin = grad.transpose(0, 2, 3, 1)  # (K, PH, PW, C_out)
+        flat, shares = [np.zeros(0, np.int64)], [np.zeros(0, grad.dtype)]
+        for members, part_flat, weights in ctx.parts:
+            bins = per_bin[members].reshape(-1, 1, grad.shape[1])  # (k·PH·PW, 1, C_out)
+            flat.append(part_flat.ravel())
+            shares.append((weights[:, :, None] * bins).ravel())
+        d_flat = scattered(np.concatenate(flat), np.concatenate(shares), n * h * w * c)
+        return as_feature_map(d_flat.reshape(n * h * w, c), ctx.shape, grad.dtype), None, None, None
 
 
 def flat_taps(rows: np.ndarray, groups: np.ndarray, channels: int, regions_count: int) -> np.ndarray:
-    """Indices ``(K·PH·PW, T, C_out)`` into the flat channels-last map: each bin's rows, its channels."""
-    bins = np.tile(groups, (regions_count, 1))  # (K·PH·PW, C_out)
+    """Indices ``(k·PH·PW, T, C_out)`` into the flat channels-last map: each bin's rows, its channels."""
+    bins = np.tile(groups, (regions_count, 1))  # (k·PH·PW, C_out)
     return rows[:, :, None] * channels + bins[:, None, :]
 
 
@@ -99,9 +116,13 @@ def ps_roi_align(
     size = output_size_pair(op, output_size)
     groups = channel_groups(op, x.shape[1], size)
     scale = x.dtype.numpy.type(spatial_scale)
-    rows, weights = sample_taps(rois, tuple(x.shape), size, scale, int(sampling_ratio), True, fewest_points=0)
-    flat = flat_taps(rows, groups, x.shape[1], len(rois))
-    return PSRoIFunction.apply(x, flat, weights, output_size=size)
+    parts = []
+    for members in grid_groups(rois, size, scale, True, int(sampling_ratio)):
+        rows, weights = sample_taps(
+            rois[members], tuple(x.shape), size, scale, int(sampling_ratio), True, fewest_points=0
+        )
+        parts.append((members, flat_taps(rows, groups, x.shape[1], len(members)), weights))
+    return PSRoIFunction.apply(x, parts, regions_count=len(rois), output_size=size)
 
 
 def ps_roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -> Tensor:  # noqa: A002
@@ -131,17 +152,26 @@ def ps_roi_pool(input: Tensor, boxes, output_size, spatial_scale: float = 1.0) -
     # torchvision clips the bounds to the last pixel's index, not the size: the last row and column go unread
     y_low, y_high = bin_bounds(rois, size[0], 1, scale, height - 1, inclusive=False)
     x_low, x_high = bin_bounds(rois, size[1], 0, scale, width - 1, inclusive=False)
-    ys, in_y = window(y_low, y_high)  # (K, PH, bh)
-    xs, in_x = window(x_low, x_high)  # (K, PW, bw)
-    base = (rois[:, 0].astype(np.int64) * height * width)[:, None, None, None, None]
-    rows = base + (ys * width)[:, :, None, :, None] + xs[:, None, :, None, :]  # (K, PH, PW, bh, bw)
+    parts = []
+    for members in window_groups((y_low, y_high), (x_low, x_high)):
+        bounds = (y_low[members], y_high[members], x_low[members], x_high[members])
+        rows, weights = pool_taps(rois[members, 0], *bounds, height, width, x.dtype.numpy)
+        parts.append((members, flat_taps(rows, groups, c, len(members)), weights))
+    return PSRoIFunction.apply(x, parts, regions_count=len(rois), output_size=size)
+
+
+def pool_taps(images, y_low, y_high, x_low, x_high, height: int, width: int, dtype):
+    """A group of regions' bins' pixel rows ``(k·PH·PW, bh·bw)`` and weights (1 / area, 0 outside)."""
+    ys, in_y = window(y_low, y_high)  # (k, PH, bh)
+    xs, in_x = window(x_low, x_high)  # (k, PW, bw)
+    base = (images.astype(np.int64) * height * width)[:, None, None, None, None]
+    rows = base + (ys * width)[:, :, None, :, None] + xs[:, None, :, None, :]  # (k, PH, PW, bh, bw)
     inside = in_y[:, :, None, :, None] & in_x[:, None, :, None, :]
-    area = ((y_high - y_low)[:, :, None] * (x_high - x_low)[:, None, :]).astype(x.dtype.numpy)  # (K, PH, PW)
+    area = ((y_high - y_low)[:, :, None] * (x_high - x_low)[:, None, :]).astype(dtype)  # (k, PH, PW)
     with np.errstate(divide="ignore", invalid="ignore"):
         weights = np.where(inside, 1 / area[..., None, None], 0)  # an empty bin has no pixel inside: 0
-    bins, pixels = len(rois) * size[0] * size[1], ys.shape[2] * xs.shape[2]
-    flat = flat_taps(rows.reshape(bins, pixels), groups, c, len(rois))
-    return PSRoIFunction.apply(x, flat, weights.reshape(bins, pixels).astype(x.dtype.numpy), output_size=size)
+    bins, pixels = rows.shape[0] * rows.shape[1] * rows.shape[2], ys.shape[2] * xs.shape[2]
+    return rows.reshape(bins, pixels), weights.reshape(bins, pixels)
 
 
 class PSRoIAlign(Module):
