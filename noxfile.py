@@ -108,7 +108,10 @@ def tests_beyond_modules(session: nox.Session) -> None:
 def _install_for_tests(session: nox.Session) -> None:
     # onnx: ONNX Runtime; plot: tt-perf's PNGs; tensorboard: tests/test_tensorboard.py reads event files back
     install_everything(session, extra="dev,docs,onnx,plot,tensorboard")
-    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    # the packages' own extras: safetensors files, JPEG through Pillow (test_io_jpeg.py)
+    session.install(
+        "-e", "packages/tt-nn[safetensors]", "-e", "packages/tt-vision[jpeg]", env=EDITABLE_TOGETHER
+    )
 
 
 @nox.session

@@ -454,8 +454,8 @@ def test_write_file_replaces_atomically(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("head", "name"),
     [
-        (b"\xff\xd8\xff\xe0", "JPEG"),
         (b"GIF89a", "GIF"),
+        (b"MM\x00*", "TIFF"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WebP"),
         (b"BM", "BMP"),
     ],
