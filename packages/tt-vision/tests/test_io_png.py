@@ -468,3 +468,5 @@ def test_decode_image_names_other_formats(head, name):
 def test_decode_image_unknown_format():
     with pytest.raises(RuntimeError, match="unknown image format"):
         decode_image(b"hello world")
+    with pytest.raises(RuntimeError, match="unknown image format"):  # WEBP where WebP has it, but no RIFF
+        decode_image(b"RIFX\x00\x00\x00\x00WEBPVP8 ")
