@@ -111,7 +111,9 @@ def default_loader(path: str | os.PathLike) -> Any:
 
     torchvision's default loader returns a PIL image in RGB; TinyTorch has no
     PIL, so it returns the tensor that ``torchvision.io.decode_image(path, mode="RGB")`` would.
-    Add a ``ConvertImageDtype`` transform for ``float32`` in [0, 1].
+    Add a ``ConvertImageDtype`` transform for ``float32`` in [0, 1]. A 16-bit PNG gives ``int32``
+    0–65535 (``decode_image``'s ``uint16``); PIL's loader gives 8 bits (Pillow 13: the high byte
+    of 16-bit RGB, 16-bit grey saturated at 255).
     """
     return read_image(path, ImageReadMode.RGB)
 

@@ -69,6 +69,10 @@ def decode_image(
 ) -> Tensor:
     """Decode an image given as its bytes (1-D ``uint8`` tensor) or as a path: PNG, or JPEG with Pillow.
 
+    Returns:
+        ``uint8 (C, H, W)``; a 16-bit PNG gives ``int32`` 0–65535 where torchvision gives ``uint16``
+        (:func:`decode_png`).
+
     Raises:
         ImportError: a JPEG file without Pillow installed (the message gives the install command).
         RuntimeError: another format (named, with the fix) or an unknown one.
