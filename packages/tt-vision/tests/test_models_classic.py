@@ -169,9 +169,11 @@ def test_squeezenet_defaults_inplace_relus_and_final_init():
     assert default.features[0].weight.shape == (96, 3, 7, 7)  # version 1.0
     assert default.num_classes == 1000 and default.classifier[1].out_channels == 1000
     assert default.classifier[0].p == 0.5
-    relus = [m for m in default.modules() if isinstance(m, nn.ReLU)]
-    assert len(relus) == 1 + 3 * 8 + 1 and all(m.inplace for m in relus)  # stem, three per Fire, classifier
-    final = values(squeezenet1_1(num_classes=20).classifier[1].weight)  # N(0, 0.01²): 10,240 draws
+    later = squeezenet1_1(num_classes=20)
+    for model in (default, later):
+        relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+        assert len(relus) == 1 + 3 * 8 + 1 and all(m.inplace for m in relus)  # stem, 3 per Fire, classifier
+    final = values(later.classifier[1].weight)  # N(0, 0.01²): 10,240 draws
     assert abs(final.mean()) < 5e-4 and abs(final.std() / 0.01 - 1) < 0.05
 
 
