@@ -108,7 +108,10 @@ def tests_beyond_modules(session: nox.Session) -> None:
 def _install_for_tests(session: nox.Session) -> None:
     # onnx: ONNX Runtime; plot: tt-perf's PNGs; tensorboard: tests/test_tensorboard.py reads event files back
     install_everything(session, extra="dev,docs,onnx,plot,tensorboard")
-    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    # the packages' own extras: safetensors files, JPEG through Pillow (test_io_jpeg.py)
+    session.install(
+        "-e", "packages/tt-nn[safetensors]", "-e", "packages/tt-vision[jpeg]", env=EDITABLE_TOGETHER
+    )
 
 
 @nox.session
@@ -208,9 +211,12 @@ def docs(session: nox.Session) -> None:
 
     ``nox -s docs -- serve`` serves it on localhost:8000 instead, rebuilding on every edit.
     """
-    # onnx: the export example of module 17 runs; tensorboard: module 07's SummaryWriter example
+    # onnx: the export example of module 17 runs; tensorboard: module 07's SummaryWriter example;
+    # tt-vision[jpeg]: the docstring examples of tt_vision.io.jpeg (tests/test_docs_api.py)
     install_everything(session, extra="docs,onnx,tensorboard")
-    session.install("-e", "packages/tt-nn[safetensors]", env=EDITABLE_TOGETHER)
+    session.install(
+        "-e", "packages/tt-nn[safetensors]", "-e", "packages/tt-vision[jpeg]", env=EDITABLE_TOGETHER
+    )
     if session.posargs[:1] == ["serve"]:
         session.run("mkdocs", "serve", *session.posargs[1:], env=DOCS_ENV)
         return

@@ -454,8 +454,8 @@ def test_write_file_replaces_atomically(tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("head", "name"),
     [
-        (b"\xff\xd8\xff\xe0", "JPEG"),
         (b"GIF89a", "GIF"),
+        (b"MM\x00*", "TIFF"),
         (b"RIFF\x00\x00\x00\x00WEBPVP8 ", "WebP"),
         (b"BM", "BMP"),
     ],
@@ -468,3 +468,5 @@ def test_decode_image_names_other_formats(head, name):
 def test_decode_image_unknown_format():
     with pytest.raises(RuntimeError, match="unknown image format"):
         decode_image(b"hello world")
+    with pytest.raises(RuntimeError, match="unknown image format"):  # WEBP where WebP has it, but no RIFF
+        decode_image(b"RIFX\x00\x00\x00\x00WEBPVP8 ")

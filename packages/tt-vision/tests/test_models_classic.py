@@ -135,6 +135,65 @@ def test_squeezenet_structure_init_and_gradients():
     assert all(p.grad is not None and np.any(p.grad.numpy()) for p in model.parameters())
 
 
+def layer_shapes(sequential, size):
+    """(channels, side) after each layer of ``sequential`` for one ``size``×``size`` RGB image."""
+    x, shapes = autograd.randn(1, 3, size, size), []
+    for layer in sequential:
+        x = layer(x)
+        shapes.append((x.shape[1], x.shape[2]))
+    return shapes
+
+
+# Sides by hand: a convolution gives (n + 2p - k) // s + 1, a ceil-mode pool ceil((n - k) / s) + 1. The
+# inputs 37 and 33 leave an odd n - 3 at every pool, so a floor-mode pool would give one less each time.
+SQUEEZENET_LAYERS = {
+    # 1.0 at 37: conv 7/2 -> 16; pools -> 8, 4, 2
+    ("1_0", 37): [(96, 16), (96, 16), (96, 8), (128, 8), (128, 8), (256, 8), (256, 4), (256, 4), (384, 4),
+                  (384, 4), (512, 4), (512, 2), (512, 2)],
+    # 1.1 at 33: conv 3/2 -> 16; pools -> 8, 4, 2
+    ("1_1", 33): [(64, 16), (64, 16), (64, 8), (128, 8), (128, 8), (128, 4), (256, 4), (256, 4), (256, 2),
+                  (384, 2), (384, 2), (512, 2), (512, 2)],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("version", "size"), list(SQUEEZENET_LAYERS))
+def test_squeezenet_layer_by_layer_shapes(version, size):
+    model = SqueezeNet(version, num_classes=7)
+    assert layer_shapes(model.features, size) == SQUEEZENET_LAYERS[version, size]
+    assert all(isinstance(m, MaxPool2d) == (m.ceil_mode if hasattr(m, "ceil_mode") else False)
+               for m in model.features)  # fmt: skip
+
+
+def test_squeezenet_defaults_inplace_relus_and_final_init():
+    default = SqueezeNet()
+    assert default.features[0].weight.shape == (96, 3, 7, 7)  # version 1.0
+    assert default.num_classes == 1000 and default.classifier[1].out_channels == 1000
+    assert default.classifier[0].p == 0.5
+    later = squeezenet1_1(num_classes=20)
+    for model in (default, later):
+        relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+        assert len(relus) == 1 + 3 * 8 + 1 and all(m.inplace for m in relus)  # stem, 3 per Fire, classifier
+    final = values(later.classifier[1].weight)  # N(0, 0.01²): 10,240 draws
+    assert abs(final.mean()) < 5e-4 and abs(final.std() / 0.01 - 1) < 0.05
+
+
+# AlexNet at 99 (torchvision's layer table): conv 11/4 pad 2 -> (99 + 4 - 11) // 4 + 1 = 24; pool 3/2 -> 11;
+# conv 5 pad 2 -> 11; pool -> 5; three 3×3 pad 1 -> 5; pool -> 2.
+ALEXNET_LAYERS = [(64, 24), (64, 24), (64, 11), (192, 11), (192, 11), (192, 5), (384, 5), (384, 5), (256, 5),
+                  (256, 5), (256, 5), (256, 5), (256, 2)]  # fmt: skip
+
+
+def test_alexnet_layer_by_layer_shapes_defaults_and_inplace_relus():
+    model = AlexNet(num_classes=3, dropout=0.25)
+    assert layer_shapes(model.features, 99) == ALEXNET_LAYERS
+    assert [m.p for m in model.classifier if isinstance(m, nn.Dropout)] == [0.25, 0.25]
+    relus = [m for m in model.modules() if isinstance(m, nn.ReLU)]
+    assert len(relus) == 7 and all(m.inplace for m in relus)
+    default = AlexNet()
+    assert default.classifier[-1].out_features == 1000
+    assert [m.p for m in default.classifier if isinstance(m, nn.Dropout)] == [0.5, 0.5]
+
+
 def test_fire_concatenates_the_two_expansions(leaf, check_grad):
     fire = Fire(3, 2, 4, 5)
     x = autograd.randn(2, 3, 6, 6)

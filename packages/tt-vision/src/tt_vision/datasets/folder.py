@@ -16,7 +16,8 @@ file with ``loader`` and returns ``(sample, target)``. tt-optim's
 ``DataLoader`` fetches such a dataset sample by sample and stacks the samples
 (``default_collate``), so images in one batch must have one size (a resizing
 or cropping ``transform`` makes them so). ``ImageFolder``'s default loader is
-:func:`default_loader`, TinyTorch's PNG reader.
+:func:`default_loader`, TinyTorch's PNG and JPEG reader (JPEG through Pillow:
+``pip install 'tt-vision[jpeg]'``).
 """
 
 from __future__ import annotations
@@ -30,9 +31,13 @@ from typing import Any
 from tt_optim.data import Dataset
 
 from ..io import ImageReadMode, read_image
+from ..io.jpeg import pillow_image
 
 #: The extensions torchvision's ImageFolder accepts by default.
 IMG_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")
+
+#: The extensions :func:`default_loader` reads: PNG, and JPEG through Pillow.
+LOADER_EXTENSIONS = (".png", ".jpg", ".jpeg")
 
 
 def has_file_allowed_extension(filename: str, extensions: str | tuple[str, ...]) -> bool:
@@ -102,11 +107,13 @@ def make_dataset(
 
 
 def default_loader(path: str | os.PathLike) -> Any:
-    """An image file as a ``uint8 (3, H, W)`` RGB tensor (:func:`~tt_vision.io.read_image`; PNG files).
+    """An image file as a ``uint8 (3, H, W)`` RGB tensor (:func:`~tt_vision.io.read_image`: PNG, JPEG).
 
     torchvision's default loader returns a PIL image in RGB; TinyTorch has no
     PIL, so it returns the tensor that ``torchvision.io.decode_image(path, mode="RGB")`` would.
-    Add a ``ConvertImageDtype`` transform for ``float32`` in [0, 1].
+    Add a ``ConvertImageDtype`` transform for ``float32`` in [0, 1]. A 16-bit PNG gives ``int32``
+    0–65535 (``decode_image``'s ``uint16``); PIL's loader gives 8 bits (Pillow 13: the high byte
+    of 16-bit RGB, 16-bit grey saturated at 255).
     """
     return read_image(path, ImageReadMode.RGB)
 
@@ -189,12 +196,13 @@ class ImageFolder(DatasetFolder):
 
     Args:
         root, transform, target_transform, is_valid_file, allow_empty: as :class:`DatasetFolder`.
-        loader: reads an image path (default :func:`default_loader`, PNG).
+        loader: reads an image path (default :func:`default_loader`: PNG, and JPEG with Pillow).
 
     Files with any of :data:`IMG_EXTENSIONS` are samples, as in torchvision;
-    with the default loader, finding files other than PNG is an error at
-    construction (naming how many of each kind and the fix), not on the
-    first batch. Attribute ``imgs`` is ``samples``.
+    with the default loader, finding files other than PNG and JPEG, or JPEG
+    files without Pillow installed, is an error at construction (naming how
+    many of each kind and the fix), not on the first batch. Attribute ``imgs``
+    is ``samples``.
     """
 
     def __init__(
@@ -210,14 +218,15 @@ class ImageFolder(DatasetFolder):
         super().__init__(root, loader, extensions, transform, target_transform, is_valid_file, allow_empty)
         self.imgs = self.samples
         if loader is default_loader and is_valid_file is None:
-            others = Counter(
-                Path(path).suffix.lower() for path, _ in self.samples if not path.lower().endswith(".png")
-            )
+            suffixes = Counter(Path(path).suffix.lower() for path, _ in self.samples)
+            others = {suffix: count for suffix, count in suffixes.items() if suffix not in LOADER_EXTENSIONS}
             if others:
                 kinds = ", ".join(f"{count} {suffix}" for suffix, count in sorted(others.items()))
                 raise ValueError(
                     f"ImageFolder: {self.root} holds {kinds} files; TinyTorch's default loader reads PNG "
-                    "only. "
+                    "and JPEG only. "
                     "Convert them to PNG (e.g. with Pillow), or pass loader=<your reader> or "
                     "is_valid_file=lambda p: p.endswith('.png') to skip them"
                 )
+            if suffixes[".jpg"] or suffixes[".jpeg"]:
+                pillow_image("ImageFolder")  # now rather than at the first JPEG sample

@@ -1,12 +1,12 @@
 """Reading and writing image files, like torchvision.io's ``read_file``, ``write_file``, ``decode_image``,
-``read_image`` and ``write_png``.
+``read_image``, ``write_png`` and ``write_jpeg``.
 
 Files are written atomically: the bytes go to a temporary file in the target's
 folder, which is then renamed over the target (``os.replace``), so a crash
-never leaves a half-written image. Only PNG is decoded; JPEG, GIF, WebP and
-the others are recognised by their first bytes and refused with a message
-naming the format and how to convert the file (TinyTorch's one runtime
-dependency is NumPy: no Pillow, no libjpeg).
+never leaves a half-written image. PNG is decoded in NumPy, JPEG through
+Pillow when the ``jpeg`` extra is installed (:mod:`.jpeg`); GIF, WebP and the
+others are recognised by their first bytes and refused with a message naming
+the format and how to convert the file.
 """
 
 from __future__ import annotations
@@ -18,14 +18,17 @@ import numpy as np
 from tt_autograd import Tensor
 from tt_nn.serialization import atomic_write_bytes
 
+from .jpeg import decode_jpeg, encode_jpeg
 from .png_chunks import SIGNATURE
 from .png_decode import decode_png
 from .png_encode import encode_png
 from .read_mode import ImageReadMode, as_encoded_bytes
 
+#: JPEG's first bytes: the start-of-image marker and the next marker's 0xFF.
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+
 #: First bytes of the image formats torchvision reads that we do not.
 OTHER_FORMATS = {
-    b"\xff\xd8\xff": "JPEG",
     b"GIF87a": "GIF",
     b"GIF89a": "GIF",
     b"BM": "BMP",
@@ -56,12 +59,22 @@ def write_png(input: object, filename: str | os.PathLike, compression_level: int
     write_file(filename, encode_png(input, compression_level))
 
 
+def write_jpeg(input: object, filename: str | os.PathLike, quality: int = 75) -> None:
+    """Encode a ``uint8 (C, H, W)`` image as JPEG (:func:`encode_jpeg`, Pillow) and write it atomically."""
+    write_file(filename, encode_jpeg(input, quality))
+
+
 def decode_image(
     input: object, mode: ImageReadMode | str = ImageReadMode.UNCHANGED, apply_exif_orientation: bool = False
 ) -> Tensor:
-    """Decode an image given as its bytes (1-D ``uint8`` tensor) or as a path; PNG only.
+    """Decode an image given as its bytes (1-D ``uint8`` tensor) or as a path: PNG, or JPEG with Pillow.
+
+    Returns:
+        ``uint8 (C, H, W)``; a 16-bit PNG gives ``int32`` 0–65535 where torchvision gives ``uint16``
+        (:func:`decode_png`).
 
     Raises:
+        ImportError: a JPEG file without Pillow installed (the message gives the install command).
         RuntimeError: another format (named, with the fix) or an unknown one.
     """
     if isinstance(input, (str, os.PathLike)):
@@ -69,17 +82,19 @@ def decode_image(
     data = as_encoded_bytes(input, "decode_image")
     if data.startswith(SIGNATURE):
         return decode_png(data, mode, apply_exif_orientation)
+    if data.startswith(JPEG_SIGNATURE):
+        return decode_jpeg(data, mode, apply_exif_orientation=apply_exif_orientation)
     kind = next((name for magic, name in OTHER_FORMATS.items() if data.startswith(magic)), None)
     if kind is None and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         kind = "WebP"
     if kind is not None:
         raise RuntimeError(
-            f"decode_image: this is a {kind} file; TinyTorch decodes PNG only (its runtime needs nothing "
-            "but NumPy). Convert the file to PNG first, e.g. with Pillow: "
+            f"decode_image: this is a {kind} file; TinyTorch decodes PNG and JPEG only. "
+            "Convert the file to PNG first, e.g. with Pillow: "
             "PIL.Image.open(path).save(new_path_ending_in_png)"
         )
     raise RuntimeError(
-        f"decode_image: unknown image format (first bytes {data[:8]!r}); TinyTorch decodes PNG"
+        f"decode_image: unknown image format (first bytes {data[:8]!r}); TinyTorch decodes PNG and JPEG"
     )
 
 
@@ -88,5 +103,5 @@ def read_image(
     mode: ImageReadMode | str = ImageReadMode.UNCHANGED,
     apply_exif_orientation: bool = False,
 ) -> Tensor:
-    """Read and decode an image file (PNG) into ``(C, H, W)``; torchvision prefers :func:`decode_image`."""
+    """Read and decode an image file (PNG, or JPEG with Pillow) into ``(C, H, W)``: :func:`decode_image`."""
     return decode_image(read_file(path), mode, apply_exif_orientation)
