@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
-from tt_vision import BatchNorm2d, Conv2d
+from tt_vision import BatchNorm2d, Conv2d, models
 from tt_vision.models import (
     EfficientNet,
     FusedMBConv,
@@ -284,3 +284,72 @@ def test_configs_scale_and_repr():
     )
     assert MBConvConfig(1, 3, 1, 8, 8, 1, block=FusedMBConv).block is FusedMBConv
     assert FusedMBConvConfig(1, 3, 1, 8, 8, 1, block=MBConv).block is MBConv
+
+
+@pytest.mark.parametrize(
+    ("name", "stem", "blocks", "head"),
+    # stem: 32 x width_mult to a multiple of 8 (38.4 -> 40, 44.8 -> 48, 51.2 -> 48, 57.6 -> 56);
+    # blocks: the sum of ceil(n x depth_mult) over B0's 1, 2, 2, 3, 3, 4, 1;
+    # head: 4 x the last stage's 320 x width_mult
+    [("efficientnet_b0", 32, 16, 1280), ("efficientnet_b1", 32, 23, 1280),
+     ("efficientnet_b2", 32, 23, 1408), ("efficientnet_b3", 40, 26, 1536),
+     ("efficientnet_b4", 48, 32, 1792), ("efficientnet_b5", 48, 39, 2048),
+     ("efficientnet_b6", 56, 45, 2304), ("efficientnet_b7", 64, 55, 2560),
+     ("efficientnet_v2_s", 24, 40, 1280), ("efficientnet_v2_m", 24, 57, 1280),
+     ("efficientnet_v2_l", 32, 79, 1280)],
+)  # fmt: skip
+def test_every_builders_scaling(name, stem, blocks, head, monkeypatch):
+    built = {}
+    monkeypatch.setattr(
+        EfficientNet, "__init__", lambda self, *args, **kwargs: built.update(kwargs, args=args)
+    )
+    getattr(models, name)()
+    setting, last = built["args"][0], built["last_channel"]
+    assert setting[0].input_channels == stem and sum(c.num_layers for c in setting) == blocks
+    assert (last if last is not None else 4 * setting[-1].out_channels) == head
+    # each stage takes the previous one's width
+    assert [c.input_channels for c in setting[1:]] == [c.out_channels for c in setting[:-1]]
+
+
+def test_v2_tables_by_stage():
+    # EfficientNetV2's table 4 (S) and torchvision's M and L: (expand ratio, stride, out channels);
+    # kernel 3 throughout
+    expected = {
+        "efficientnet_v2_s": [(1, 1, 24), (4, 2, 48), (4, 2, 64), (4, 2, 128), (6, 1, 160), (6, 2, 256)],
+        "efficientnet_v2_m": [
+            (1, 1, 24),
+            (4, 2, 48),
+            (4, 2, 80),
+            (4, 2, 160),
+            (6, 1, 176),
+            (6, 2, 304),
+            (6, 1, 512),
+        ],
+        "efficientnet_v2_l": [
+            (1, 1, 32),
+            (4, 2, 64),
+            (4, 2, 96),
+            (4, 2, 192),
+            (6, 1, 224),
+            (6, 2, 384),
+            (6, 1, 640),
+        ],
+    }
+    for name, stages_ in expected.items():
+        setting, _ = _efficientnet_conf(name)
+        assert [(c.expand_ratio, c.stride, c.out_channels) for c in setting] == stages_
+        assert all(c.kernel == 3 for c in setting)
+    b0, _ = _efficientnet_conf("efficientnet_b0")
+    assert [(c.expand_ratio, c.kernel, c.stride) for c in b0] == [(1, 3, 1), (6, 3, 2), (6, 5, 2), (6, 3, 2),
+                                                                 (6, 5, 1), (6, 5, 2), (6, 3, 1)]  # fmt: skip
+
+
+def test_builders_document_their_counts():
+    for name, count_ in [("efficientnet_b3", "12,233,232"), ("efficientnet_v2_l", "118,515,272")]:
+        builder = getattr(models, name)
+        assert builder.__name__ == name and count_ in builder.__doc__
+    assert "EfficientNet-B6, 43,040,704 parameters" in models.efficientnet_b6.__doc__
+    assert (
+        "``norm_layer``" in models.efficientnet_b4.__doc__
+        and "``norm_layer``" not in models.efficientnet_b5.__doc__
+    )

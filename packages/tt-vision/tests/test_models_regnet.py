@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 import tt_nn as nn
-from tt_vision import BatchNorm2d, Conv2d
+from tt_vision import BatchNorm2d, Conv2d, models
 from tt_vision.models import (
     BlockParams,
     RegNet,
@@ -221,3 +221,47 @@ def test_bad_arguments():
         regnet_y_400mf(weights="DEFAULT")
     with pytest.raises(TypeError, match="se_ratio"):
         regnet_y_400mf(se_ratio=0.5)  # the builder fixes it (torchvision: the same TypeError)
+
+
+#: The RegNet paper's models (Radosavovic et al., 2020, appendix; torchvision's builders take them):
+#: depth, w_0, w_a, w_m, group width; the Y models add squeeze-excitation at 0.25.
+PAPER = {
+    "regnet_x_400mf": (22, 24, 24.48, 2.54, 16), "regnet_x_800mf": (16, 56, 35.73, 2.28, 16),
+    "regnet_x_1_6gf": (18, 80, 34.01, 2.25, 24), "regnet_x_3_2gf": (25, 88, 26.31, 2.25, 48),
+    "regnet_x_8gf": (23, 80, 49.56, 2.88, 120), "regnet_x_16gf": (22, 216, 55.59, 2.1, 128),
+    "regnet_x_32gf": (23, 320, 69.86, 2.0, 168), "regnet_y_400mf": (16, 48, 27.89, 2.09, 8),
+    "regnet_y_800mf": (14, 56, 38.84, 2.4, 16), "regnet_y_1_6gf": (27, 48, 20.71, 2.65, 24),
+    "regnet_y_3_2gf": (21, 80, 42.63, 2.66, 24), "regnet_y_8gf": (17, 192, 76.82, 2.19, 56),
+    "regnet_y_16gf": (18, 200, 106.23, 2.48, 112), "regnet_y_32gf": (20, 232, 115.89, 2.53, 232),
+    "regnet_y_128gf": (27, 456, 160.83, 2.52, 264),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(PAPER))
+def test_every_builder_passes_the_papers_settings(name, monkeypatch):
+    seen = {}
+    real = BlockParams.from_init_params.__func__
+
+    def spy(cls, depth, w_0, w_a, w_m, group_width, bottleneck_multiplier=1.0, se_ratio=None, **kwargs):
+        seen.update(
+            settings=(depth, w_0, w_a, w_m, group_width), se_ratio=se_ratio, multiplier=bottleneck_multiplier
+        )
+        return real(cls, depth, w_0, w_a, w_m, group_width, bottleneck_multiplier, se_ratio, **kwargs)
+
+    monkeypatch.setattr(BlockParams, "from_init_params", classmethod(spy))
+    monkeypatch.setattr(
+        RegNet, "__init__", lambda self, params, **kwargs: seen.update(params=params, **kwargs)
+    )
+    getattr(models, name)(num_classes=7)
+    assert seen["settings"] == PAPER[name] and seen["multiplier"] == 1.0
+    assert seen["se_ratio"] == (0.25 if name.startswith("regnet_y") else None)
+    assert seen["num_classes"] == 7 and isinstance(seen["params"], BlockParams)
+    norm = seen["norm_layer"](4)
+    assert (norm.eps, norm.momentum) == (1e-5, 0.1)
+    assert models.regnet_y_8gf.__name__ == "regnet_y_8gf"
+
+
+def test_builders_document_their_counts():
+    assert models.regnet_y_128gf.__doc__.startswith("RegNetY-128GF, 644,812,894 parameters")
+    assert "RegNetX-1.6GF, 9,190,136 parameters" in models.regnet_x_1_6gf.__doc__
+    assert "w_a=20.71" in models.regnet_y_1_6gf.__doc__ and "se_ratio=None" in models.regnet_x_8gf.__doc__

@@ -10,7 +10,9 @@ with a probability rising linearly from 0 at the first block to ``stochastic_dep
 V1's B0..B7 scale B0's table by a width multiplier (channels rounded to multiples of 8)
 and a depth multiplier (layers rounded up); V2's S/M/L have their own tables. Parameter
 counts (torchvision's): B0 5,288,548 ... B7 66,347,960; V2-S 21,458,488, M 54,139,356,
-L 118,515,272. Cost of a forward pass: B0 0.39 GFLOPs at 224×224, V2-L 56 GFLOPs at 480×480.
+L 118,515,272. Cost of a forward pass (torchvision's figures): B0 0.39 GFLOPs at 224×224, V2-L 56
+GFLOPs at 480×480; here a B0 training step on 32 images of 32×32 takes about 1 s
+(benchmarks/vision_models.py).
 
 Example:
     >>> import tt_autograd
