@@ -353,3 +353,19 @@ def test_builders_document_their_counts():
         "``norm_layer``" in models.efficientnet_b4.__doc__
         and "``norm_layer``" not in models.efficientnet_b5.__doc__
     )
+
+
+@pytest.mark.parametrize("block", [MBConv, FusedMBConv])
+def test_only_a_stride_1_block_that_keeps_its_width_adds_its_input(block):
+    config = MBConvConfig if block is MBConv else FusedMBConvConfig
+    assert block(config(4, 3, 1, 8, 8, 1), 0.0, BatchNorm2d).use_res_connect
+    assert not block(config(4, 3, 2, 8, 8, 1), 0.0, BatchNorm2d).use_res_connect  # strided
+    assert not block(config(4, 3, 1, 8, 16, 1), 0.0, BatchNorm2d).use_res_connect  # widened
+
+
+def test_the_stem_halves_the_image():
+    stem = efficientnet_b0().features[0]
+    assert stem[0].stride == (2, 2) and stem[0].weight.shape == (32, 3, 3, 3)
+    assert type(stem[2]).__name__ == "SiLU"
+    assert "default dropout 0.5" in models.efficientnet_b6.__doc__
+    assert "default dropout 0.2" in models.efficientnet_v2_s.__doc__
