@@ -187,7 +187,8 @@ def test_initialisation_follows_torchvision():
     assert abs(last.std() / math.sqrt(2 / 888) - 1) < 0.01 and abs(last.mean()) < 1e-3
     grouped = model.trunk_output.block3[0].f.b[0].weight.detach().numpy()  # fan_out 9 x 336, not / groups
     assert abs(grouped.std() / math.sqrt(2 / (9 * 336)) - 1) < 0.02
-    assert abs(model.fc.weight.detach().numpy().std() / 0.01 - 1) < 0.01
+    fc = model.fc.weight.detach().numpy()  # 500 x 888 draws of N(0, 0.01²)
+    assert abs(fc.std() / 0.01 - 1) < 0.01 and abs(fc.mean()) < 1e-4
     assert np.all(model.fc.bias.detach().numpy() == 0)
     se = model.trunk_output.block1[0].f.se
     bound = 1 / math.sqrt(se.fc1.in_channels)  # the gates' biases keep Conv2d's default U(-1/sqrt(fan_in), .)
@@ -265,3 +266,11 @@ def test_builders_document_their_counts():
     assert models.regnet_y_128gf.__doc__.startswith("RegNetY-128GF, 644,812,894 parameters")
     assert "RegNetX-1.6GF, 9,190,136 parameters" in models.regnet_x_1_6gf.__doc__
     assert "w_a=20.71" in models.regnet_y_1_6gf.__doc__ and "se_ratio=None" in models.regnet_x_8gf.__doc__
+
+
+def test_the_default_norm_is_batch_norm():
+    model = RegNet(BlockParams([1], [16], [8], [1.0], [2]), num_classes=3)
+    assert type(model.stem[1]).__name__ == "BatchNorm2d" and model.stem[0].bias is None
+    block = model.trunk_output.block1[0]
+    assert type(block.f.a[1]).__name__ == "BatchNorm2d" and type(block.proj[1]).__name__ == "BatchNorm2d"
+    assert (block.f.c[1].eps, block.f.c[1].momentum) == (1e-5, 0.1)
