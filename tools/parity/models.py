@@ -12,7 +12,8 @@ mode is not the identity there), copies the whole state dict into TinyTorch's mo
   4 images): torch's own float32 and float64 gradients of resnet101 differ by 0.31 (measured at
   the defaults, worst parameter), so two float32 runs compared would say nothing about TinyTorch.
 
-Dropout is set to 0 where the model has it (the two frameworks draw different masks).
+Dropout and stochastic depth are set to 0 where the model has them (the two frameworks draw
+different masks).
 Each figure is ``max|ours - theirs| / max|theirs|`` over the array (for a gradient, at least
 ``GRADIENT_FLOOR`` of the model's largest one); the worst gradient and buffer are named.
 Opt-in: it needs torch and torchvision (in a Python whose torchvision imports) and
@@ -30,7 +31,9 @@ import time
 
 import numpy as np
 
-TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet")
+TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet")
+#: Models whose residual branches are dropped at random in training: set to 0 as dropout is.
+TAKES_STOCHASTIC_DEPTH = ("efficientnet",)
 #: A gradient is judged against at least this fraction of the model's largest gradient: the bias of a
 #: norm that feeds another batch norm has gradient 0 in exact arithmetic (the next norm subtracts the
 #: mean), ~1e-9 of rounding in both frameworks, whose ratio says nothing.
@@ -70,6 +73,8 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     kwargs = {"num_classes": 10}
     if name.startswith(TAKES_DROPOUT):
         kwargs["dropout"] = 0.0
+    if name.startswith(TAKES_STOCHASTIC_DEPTH):
+        kwargs["stochastic_depth_prob"] = 0.0
     torch.manual_seed(0)
     theirs = torchvision.models.get_model(name, **kwargs)
     state = randomised_state(theirs, seed=1)

@@ -18,6 +18,14 @@ TORCHVISIONS = [
     "squeezenet1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
     "vgg19", "vgg19_bn", "wide_resnet101_2", "wide_resnet50_2",
 ]  # fmt: skip
+#: EfficientNet (V1, V2) and RegNet (session 37, family B).
+TORCHVISIONS = sorted(
+    TORCHVISIONS
+    + [f"efficientnet_b{i}" for i in range(8)]
+    + ["efficientnet_v2_s", "efficientnet_v2_m", "efficientnet_v2_l"]
+    + [f"regnet_y_{size}" for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf")]
+    + [f"regnet_x_{size}" for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
+)
 
 
 def test_list_models():

@@ -2,7 +2,9 @@
 
 ResNet (``resnet18`` .. ``resnet152``, ResNeXt, Wide ResNet), VGG (``vgg11`` .. ``vgg19_bn``),
 ``alexnet``, SqueezeNet (``squeezenet1_0``, ``squeezenet1_1``) and the MobileNets
-(``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), with torchvision's
+(``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), EfficientNet
+(``efficientnet_b0`` .. ``efficientnet_b7``, ``efficientnet_v2_s/m/l``) and RegNet
+(``regnet_x_400mf`` .. ``regnet_y_128gf``), with torchvision's
 builder signatures, module names, state-dict keys and initialisation, and its registry
 (``get_model``, ``get_model_builder``, ``list_models``). No pretrained weights are
 shipped: a builder given ``weights`` says how to load converted ones (safetensors).
@@ -19,8 +21,45 @@ from __future__ import annotations
 
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
+from .efficientnet import (
+    EfficientNet,
+    FusedMBConv,
+    FusedMBConvConfig,
+    MBConv,
+    MBConvConfig,
+    efficientnet_b0,
+    efficientnet_b1,
+    efficientnet_b2,
+    efficientnet_b3,
+    efficientnet_b4,
+    efficientnet_b5,
+    efficientnet_b6,
+    efficientnet_b7,
+    efficientnet_v2_l,
+    efficientnet_v2_m,
+    efficientnet_v2_s,
+)
 from .mobilenetv2 import MobileNetV2, mobilenet_v2
 from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
+from .regnet import (
+    BlockParams,
+    RegNet,
+    regnet_x_1_6gf,
+    regnet_x_3_2gf,
+    regnet_x_8gf,
+    regnet_x_16gf,
+    regnet_x_32gf,
+    regnet_x_400mf,
+    regnet_x_800mf,
+    regnet_y_1_6gf,
+    regnet_y_3_2gf,
+    regnet_y_8gf,
+    regnet_y_16gf,
+    regnet_y_32gf,
+    regnet_y_128gf,
+    regnet_y_400mf,
+    regnet_y_800mf,
+)
 from .resnet import (
     BasicBlock,
     Bottleneck,
@@ -40,6 +79,40 @@ from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
+    # EfficientNet and RegNet (session 37, family B)
+    "EfficientNet",
+    "FusedMBConv",
+    "FusedMBConvConfig",
+    "MBConv",
+    "MBConvConfig",
+    "efficientnet_b0",
+    "efficientnet_b1",
+    "efficientnet_b2",
+    "efficientnet_b3",
+    "efficientnet_b4",
+    "efficientnet_b5",
+    "efficientnet_b6",
+    "efficientnet_b7",
+    "efficientnet_v2_s",
+    "efficientnet_v2_m",
+    "efficientnet_v2_l",
+    "BlockParams",
+    "RegNet",
+    "regnet_y_400mf",
+    "regnet_y_800mf",
+    "regnet_y_1_6gf",
+    "regnet_y_3_2gf",
+    "regnet_y_8gf",
+    "regnet_y_16gf",
+    "regnet_y_32gf",
+    "regnet_y_128gf",
+    "regnet_x_400mf",
+    "regnet_x_800mf",
+    "regnet_x_1_6gf",
+    "regnet_x_3_2gf",
+    "regnet_x_8gf",
+    "regnet_x_16gf",
+    "regnet_x_32gf",
     "AlexNet",
     "BasicBlock",
     "Bottleneck",

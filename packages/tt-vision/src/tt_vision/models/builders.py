@@ -23,7 +23,7 @@ from __future__ import annotations
 import fnmatch
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from types import ModuleType
 
 __all__ = ["get_model", "get_model_builder", "list_models", "register_model"]
@@ -148,3 +148,12 @@ def make_divisible(value: float, divisor: int, min_value: int | None = None) -> 
         min_value = divisor
     rounded = max(min_value, int(value + divisor / 2) // divisor * divisor)
     return rounded + divisor if rounded < 0.9 * value else rounded
+
+
+def check_block_settings(settings: object, config_class: type, shown: str) -> None:
+    """A model's list of per-block configurations (MobileNetV3, EfficientNet): a non-empty sequence of
+    ``config_class`` instances, else torchvision's errors (``shown`` is the type its message names)."""
+    if not settings:
+        raise ValueError("The inverted_residual_setting should not be empty")
+    if not (isinstance(settings, Sequence) and all(isinstance(s, config_class) for s in settings)):
+        raise TypeError(f"The inverted_residual_setting should be List[{shown}]")

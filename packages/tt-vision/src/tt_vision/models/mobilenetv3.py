@@ -13,7 +13,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import partial
 
 import tt_autograd
@@ -21,7 +21,7 @@ import tt_nn as nn
 
 from ..layers import AdaptiveAvgPool2d, BatchNorm2d
 from ..ops.misc import Conv2dNormActivation, SqueezeExcitation
-from .builders import make_divisible, refuse_weights, register_model
+from .builders import check_block_settings, make_divisible, refuse_weights, register_model
 from .mobilenetv2 import init_mobilenet_weights
 
 __all__ = [
@@ -175,13 +175,7 @@ class MobileNetV3(nn.Module):
         **kwargs: object,
     ) -> None:
         super().__init__()
-        if not inverted_residual_setting:
-            raise ValueError("The inverted_residual_setting should not be empty")
-        if not (
-            isinstance(inverted_residual_setting, Sequence)
-            and all(isinstance(s, InvertedResidualConfig) for s in inverted_residual_setting)
-        ):
-            raise TypeError("The inverted_residual_setting should be List[InvertedResidualConfig]")
+        check_block_settings(inverted_residual_setting, InvertedResidualConfig, "InvertedResidualConfig")
         if block is None:
             block = InvertedResidual
         if norm_layer is None:
