@@ -1,0 +1,69 @@
+"""tt-autograd's ``add``/``sub``/``add_``/``sub_`` check ``alpha`` as tt-tensor's (PyTorch 2.13's rules:
+tt-tensor's ``test_add_alpha.py``), and a checked ``alpha`` still scales the gradient of ``other``.
+Also the two flags PyTorch reads in Python by their truth, which take a NumPy bool
+(``torch.lu(A, get_infos=np.True_)``, ``torch.pca_lowrank(A, center=np.True_)``), where every flag
+its argument parser reads refuses one.
+
+Not course material, so no module number.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import tt_autograd as autograd
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: autograd.tensor([1]).add(autograd.tensor([1]), alpha=True), "add: Boolean alpha only"),
+        (lambda: autograd.tensor([1.0]).sub(1, alpha=True), "sub: Boolean alpha only"),
+        (lambda: autograd.tensor([2]).add(1, alpha=0.5), "add: For integral input tensors"),
+        (
+            lambda: autograd.tensor([2]).sub(autograd.tensor([1]), alpha=2.0),
+            "sub: For integral input tensors",
+        ),
+        (lambda: autograd.tensor([2]).add_([1], alpha=2.0), "add_: For integral input tensors"),
+        (
+            lambda: autograd.tensor([2.0]).sub_(autograd.tensor([1.0]), alpha=False),
+            "sub_: Boolean alpha only",
+        ),
+    ],
+)
+def test_autograd_alphas_are_checked(call, message):
+    with pytest.raises(RuntimeError, match=message):
+        call()
+
+
+def test_a_bool_result_stays_bool():
+    b = autograd.tensor([True, False])
+    assert b.add(b, alpha=2).dtype == autograd.bool and b.add(b, alpha=2).tolist() == [True, False]
+    c = b.clone()
+    c.add_(autograd.tensor([False, True]), alpha=3)
+    assert c.tolist() == [True, True] and c.dtype == autograd.bool
+
+
+def test_alpha_scales_the_gradient(check_grad, leaf):
+    x, y = leaf((3,)), leaf((3,))
+    check_grad(lambda a, b: a.add(b, alpha=2.5), x, y)
+    check_grad(lambda a, b: a.sub(b, alpha=-3), x, y)
+    check_grad(lambda a, b: a.clone().add_(b, alpha=0.5), x, y)
+    check_grad(lambda a, b: a.clone().sub_(b, alpha=4), x, y)
+    x, y = leaf((3,)), leaf((3,))
+    x.sub(y, alpha=3).sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), np.full(3, -3.0))
+
+
+def test_the_python_read_flags_take_a_numpy_bool():
+    a = autograd.tensor([[4.0, 3.0], [6.0, 3.0]])
+    lu, pivots, infos = autograd.lu(a, get_infos=np.True_)
+    assert infos.tolist() == 0  # (get_infos read as True: the infos come back, 0 for success)
+    rebuilt = (lu.tril(-1) + autograd.eye(2)).matmul(lu.triu()).numpy()
+    np.testing.assert_allclose(rebuilt, a.numpy()[[1, 0]], rtol=1e-6)  # (pivots [2, 2]: rows 0 and 1 swapped)
+    with pytest.raises(TypeError, match="lu: argument 'pivot' must be bool, got numpy.bool"):
+        autograd.lu(a, pivot=np.True_)
+    u, s, v = autograd.pca_lowrank(a, q=2, center=np.True_)
+    assert s.shape == (2,)
+    with pytest.raises(TypeError, match="pca_lowrank: argument 'center' must be bool, got str"):
+        autograd.pca_lowrank(a, q=2, center="yes")
