@@ -67,3 +67,31 @@ def test_the_python_read_flags_take_a_numpy_bool():
     assert s.shape == (2,)
     with pytest.raises(TypeError, match="pca_lowrank: argument 'center' must be bool, got str"):
         autograd.pca_lowrank(a, q=2, center="yes")
+
+
+def test_alpha_values_of_each_form():
+    x, y = autograd.tensor([1.0, 2.0]), autograd.tensor([10.0, 20.0])
+    assert x.add(y).tolist() == [11.0, 22.0] and x.add(y, alpha=2).tolist() == [21.0, 42.0]
+    assert x.sub(y).tolist() == [-9.0, -18.0] and x.sub(y, alpha=0.5).tolist() == [-4.0, -8.0]
+    assert x.add([1.0, 1.0], alpha=3).tolist() == [4.0, 5.0]  # (a list operand, converted then scaled)
+    assert x.sub([1.0, 1.0], alpha=3).tolist() == [-2.0, -1.0]
+    z = x.clone()
+    z.add_(y)
+    assert z.tolist() == [11.0, 22.0]
+    z.add_(y, alpha=2)
+    assert z.tolist() == [31.0, 62.0]
+    z.sub_(y)
+    assert z.tolist() == [21.0, 42.0]
+    z.sub_(y, alpha=0.5)
+    assert z.tolist() == [16.0, 32.0]
+    assert x.add(y, alpha=0).tolist() == [1.0, 2.0] and x.sub(y, alpha=0).tolist() == [1.0, 2.0]  # (alpha 0)
+    z.add_(y, alpha=0)
+    z.sub_(y, alpha=0)
+    assert z.tolist() == [16.0, 32.0]
+
+
+def test_bool_subtraction_is_refused_in_every_recorded_form():
+    b = autograd.tensor([True, False])
+    for subtract in (lambda: b - b, lambda: b.sub(True, alpha=2), lambda: b.clone().sub_(b), lambda: 1.0 - b):
+        with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with"):
+            subtract()

@@ -58,3 +58,8 @@ def test_the_positional_forms_still_check_their_sizes():
         x.dsplit(sections=0)
     with pytest.raises(RuntimeError, match="dsplit: needs a tensor with at least 3 dim"):
         tt.ones(2, 2).dsplit(2)
+    with pytest.raises(RuntimeError, match="hsplit: needs a tensor with at least 1 dim"):
+        tt.tensor(1.0).hsplit(1)
+    assert [p.shape for p in tt.ones(4, 2).vsplit(sections=2)] == [(2, 2), (2, 2)]  # (2-d is enough)
+    assert [p.shape for p in tt.ones(4).hsplit(2)] == [(2,), (2,)]  # (1-d: along dim 0)
+    assert len(x.vsplit(sections=1)) == 1 and x.vsplit(1)[0].shape == X.shape  # (one section: the whole)

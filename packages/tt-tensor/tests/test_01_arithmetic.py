@@ -192,6 +192,8 @@ def test_integer_tensor_powers_may_be_negative(check):
     check(tt.tensor([[2], [-1]]) ** tt.tensor([-1, -2, 3]), np.array([[0, 0, 8], [-1, 1, -1]]), tt.int64)
     narrow = tt.tensor(np.array([-1, 2], dtype=np.int8)) ** tt.tensor(np.array([-3, -1], dtype=np.int8))
     check(narrow, np.array([-1, 0], dtype=np.int8), tt.int8)
+    zero_d = tt.tensor(2) ** tt.tensor(np.array([-1, 3], dtype=np.int8))  # (a 0-d base does not widen)
+    check(zero_d, np.array([0, 8], dtype=np.int8), tt.int8)
 
 
 def test_bitwise_and_logical_operators(check):

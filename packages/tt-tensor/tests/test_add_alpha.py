@@ -35,6 +35,7 @@ FLOAT_ALPHA = "For integral input tensors, argument alpha must not be a floating
         (lambda: tt.tensor([3]).sub_(1, alpha=2.0), "sub_", FLOAT_ALPHA),
         (lambda: tt.tensor([3.0]).add_(1, alpha=True), "add_", BOOL_ALPHA),
         (lambda: tt.rsub(tt.tensor([3]), 1, alpha=2.5), "rsub", FLOAT_ALPHA),
+        (lambda: tt.rsub(tt.tensor([3.0]), 1, alpha=True), "rsub", BOOL_ALPHA),
         (
             lambda: tt.tensor([1.0]).add(1, alpha=1j),
             "add",
@@ -67,6 +68,23 @@ def test_the_alphas_each_result_takes():
     assert i.sub(2, alpha=2).tolist() == [1, 3] and i.add(2.5, alpha=2).tolist() == [10.0, 12.0]
     i.sub_(tt.tensor([1, 1]), alpha=2)
     assert i.tolist() == [3, 5]
+    i.add_(tt.tensor([1, 2]), alpha=3)
+    assert i.tolist() == [6, 11]
+    i.sub_([1, 2], alpha=2)  # (a list operand, scaled after its conversion)
+    assert i.tolist() == [4, 7]
+    i.add_([1, 0], alpha=-1)
+    assert i.tolist() == [3, 7]
+    i.add_([5, 5], alpha=0)
+    i.sub_([5, 5], alpha=0)
+    assert (
+        i.tolist() == [3, 7] and i.add(5, alpha=0).tolist() == [3, 7] and i.sub(5, alpha=0).tolist() == [3, 7]
+    )
+    assert tt.rsub(i, 10, alpha=0).tolist() == [10, 10]
     assert tt.rsub(tt.tensor([1, 2]), 5, alpha=2).tolist() == [3, 1]
     z = tt.tensor([1.0 + 1.0j]).add(1, alpha=1j)
     assert z.tolist() == [1.0 + 2.0j]
+
+
+def test_rsub_takes_a_tensor_first():
+    with pytest.raises(TypeError, match="rsub: argument 'input' must be a Tensor, got list"):
+        tt.rsub([1.0], 1, alpha=2)

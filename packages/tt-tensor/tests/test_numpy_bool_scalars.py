@@ -32,6 +32,7 @@ def test_a_numpy_bool_operand_is_a_float():
     assert (T * b).dtype == tt.float32 and (T * b).tolist() == [1.0, 0.0]
     h = tt.tensor([1.0, 2.0], dtype=tt.float16)
     assert (h - T).dtype == tt.float16  # (a float number does not widen a float tensor)
+    assert (i * np.int64(3)).tolist() == [3, 6] and (x * np.float64(0.5)).tolist() == [0.5, 1.0]
 
 
 def test_a_numpy_bool_operand_writes_in_place_as_a_float():

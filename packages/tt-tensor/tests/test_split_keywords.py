@@ -77,3 +77,9 @@ def test_squeeze_keeps_its_forms():
         x.squeeze(0, 2).shape == (3,) and x.squeeze((0, 1)).shape == (3, 1) and x.squeeze(-1).shape == (1, 3)
     )
     assert x.squeeze().shape == (3,) and tt.tensor(5.0).squeeze(0).shape == ()
+
+
+def test_flip_refuses_no_dims():
+    # (normalize_dims' required form; PyTorch: "flip(): argument 'dims' (position 1) must be tuple of ints")
+    with pytest.raises(TypeError, match="flip: argument 'dims' must be an int or a tuple of ints, got None"):
+        tt.ones(2).flip(None)

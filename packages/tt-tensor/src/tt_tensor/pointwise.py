@@ -295,13 +295,13 @@ def integer_power(a: object, b: object) -> np.ndarray:
 
     ``a ** -n`` is ``1 / a ** n`` truncated to an integer: 1 for ``a = 1``, ``±1`` for ``a = -1`` (by the
     parity of ``n``), and 0 for every other ``a``, 0 included (PyTorch gives 0 there, not an error).
-    ``a``, ``b``: integer or bool arrays or Python ints, one at least an array; the result has their
-    promoted dtype. Cost: two passes over the output more than ``np.power``.
+    ``a``, ``b``: integer or bool arrays or Python ints, one at least an array, already promoted to
+    PyTorch's result dtype (as :func:`binary`, its caller, does). Cost: two passes over the output
+    more than ``np.power``.
 
     >>> integer_power(np.array([2, 1, -1, -1, 0]), np.array([-1, -5, -3, -2, -1]))
     array([ 0,  1, -1,  1,  0])
     """
-    a, b = promote_operands(a, b)
     negative = np.less(b, 0)
     # (for a = ±1, a ** b is a ** (b's parity); b & 1 is that parity, for negative b too)
     out = np.power(a, np.where(negative, np.bitwise_and(b, 1), b))

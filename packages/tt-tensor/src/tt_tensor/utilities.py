@@ -95,10 +95,9 @@ def rsub(input: Tensor, other: object, *, alpha: float = 1) -> Tensor:  # noqa: 
     """``other - alpha * input``: subtraction with the operands swapped."""
     check_tensor("rsub", input)
     pointwise.check_subtraction("rsub", other, input)
-    if type(alpha) is not int or alpha != 1:
-        alpha = pointwise.check_alpha(
-            "rsub", input, other if isinstance(other, TensorBase) else operand(other), alpha
-        )
+    alpha = pointwise.check_alpha(
+        "rsub", input, other if isinstance(other, TensorBase) else operand(other), alpha
+    )
     return (input if alpha == 1 else input * alpha).neg() + other
 
 
