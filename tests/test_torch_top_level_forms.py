@@ -326,6 +326,8 @@ def test_legacy_typed_constructors_and_names():
         assert made.tolist() == ([True, False] if dtype == tt.bool else [1, 0])
         assert getattr(tt, name)(2, 3).shape == (2, 3) and getattr(tt, name)(2, 3).dtype == dtype
         assert tt.typename(made) == f"torch.{name}"
+        assert getattr(tt, name).dtype == dtype  # (as PyTorch's tensor types)
+        assert tt.ones(2).type(getattr(tt, name)).dtype == dtype  # x.type(torch.DoubleTensor)
     assert tt.typename(3) == "int" and tt.typename(tt.nn.Linear(2, 2)).endswith("Linear")
     assert tt.FloatTensor(3).shape == (3,) and tt.FloatTensor(3).tolist() == [0.0, 0.0, 0.0]  # a size
     assert tt.FloatTensor([3]).tolist() == [3.0]  # data

@@ -27,6 +27,7 @@ def _typed(name: str, dtype: Any):
 
     make.__name__ = make.__qualname__ = name
     make.__doc__ = f"``torch.{name}(data)`` or ``torch.{name}(*sizes)``: a {dtype} tensor."
+    make.dtype = dtype  # (as PyTorch's tensor types: what x.type(torch.DoubleTensor) converts to)
     return make
 
 

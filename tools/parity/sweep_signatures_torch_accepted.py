@@ -84,7 +84,10 @@ ACCEPTED: dict[tuple[str, str, str], str] = {
     ("torch", "ormqr", "*"): "as cholesky_solve's",
     ("torch", "orgqr", "*"): "as cholesky_solve's",
     ("torch", "matrix_*", "*"): "as cholesky_solve's (A)",
-    ("*", "*[dhv]split", "*"): "indices_or_sections by name; PyTorch's per-type names (sections, indices)",
+    ("*", "*[dhv]split", "*"): (
+        "one positional-only indices_or_sections (PyTorch's overloads pick by type), and PyTorch's "
+        "per-type names (sections, indices) by keyword"
+    ),
     ("*", "*tensor_split", "*"): "as hsplit's",
     ("tensor", "Tensor.resize_as_", "*"): "other, PyTorch's docstring name (its parser's the_template)",
     ("torch", "einsum", "*"): "(equation, *operands): PyTorch's (*args) read the same way",

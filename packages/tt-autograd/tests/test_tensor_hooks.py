@@ -380,3 +380,9 @@ def test_hooks_on_non_leaves_keep_the_leaf_schedule_empty():
         assert entered is handle
         assert len(hooks.hooked) == before + 1
     assert len(hooks.hooked) == before
+
+
+def test_retain_grad_of_a_tensor_without_grad_is_refused():
+    # PyTorch: "can't retain_grad on Tensor that has requires_grad=False"
+    with pytest.raises(RuntimeError, match="retain_grad: can.t retain the gradient of a tensor"):
+        autograd.ones(2).retain_grad()

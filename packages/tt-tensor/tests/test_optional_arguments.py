@@ -152,7 +152,7 @@ def test_flags_taken_as_none_are_refused_by_name_as_pytorch(op, call):
 
 def test_the_flags_still_work_when_given_as_bools():
     t = tt.tensor(VALUES)
-    assert t.argmax(0, True).shape == (1, 4) and t.argmin(keepdim=np.bool_(True)).shape == (1, 1)
+    assert t.argmax(0, True).shape == (1, 4) and t.argmin(keepdim=True).shape == (1, 1)
     assert t.mode(0, True).values.shape == (1, 4) and t.kthvalue(1, 0, True).values.shape == (1, 4)
     np.testing.assert_array_equal(t.sort(1, True, True).values.numpy(), -np.sort(-VALUES, 1))
     np.testing.assert_array_equal(t.argsort(1, descending=True).numpy(), np.argsort(-VALUES, 1))

@@ -55,7 +55,7 @@ def test_bad_combinations_are_refused_as_pytorch_does():
         x.to("cpu", tt.float64, False, False, True)
     with pytest.raises(TypeError, match="at most 3 positional arguments \\(dtype, non_blocking, copy\\)"):
         x.to(tt.float64, False, False, True)
-    with pytest.raises(TypeError, match="to\\(\\): give a tensor or a dtype, not both"):
+    with pytest.raises(TypeError, match="to\\(\\): to\\(tensor, ...\\) takes no dtype= keyword"):
         x.to(tensor=y, dtype=tt.float64)
     with pytest.raises(
         RuntimeError, match="to: device 'cuda' is not available; TinyTorch runs on the CPU only"
@@ -164,3 +164,21 @@ def test_type_takes_non_blocking_and_memory_format():
 def test_view_with_something_not_a_shape_is_refused():  # (view(dtype) is test_view_dtype.py's)
     with pytest.raises(TypeError, match="view: shape must be ints"):
         tt.ones(2).view("a")
+
+
+@pytest.mark.parametrize(
+    "call, form, keyword",
+    [
+        (lambda x, y: x.to(tt.float64, device="cpu"), "dtype", "device"),
+        (lambda x, y: x.to(tt.float64, device=None), "dtype", "device"),  # (even its default)
+        (lambda x, y: x.to(y, device="cpu"), "tensor", "device"),
+        (lambda x, y: x.to(y, dtype=tt.float64), "tensor", "dtype"),
+        (lambda x, y: x.to(tensor=y, device="cpu"), "tensor", "device"),
+    ],
+)
+def test_a_keyword_of_another_form_is_refused(call, form, keyword):
+    # PyTorch 2.13: "to() received an invalid combination of arguments - got (torch.dtype, device=str)"
+    x, y = tt.tensor(X), tt.zeros(1, dtype=tt.float64)
+    with pytest.raises(TypeError, match=f"to\\(\\): to\\({form}, ...\\) takes no {keyword}= keyword"):
+        call(x, y)
+    assert x.to(device="cpu", dtype=tt.float64).dtype == tt.float64  # (both by name: the device form)

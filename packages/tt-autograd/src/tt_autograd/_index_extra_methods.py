@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import check_count, check_number, check_tensor, normalize_dim, sections_or_indices
+from tt_tensor.checks import NOT_GIVEN, check_count, check_number, check_tensor, normalize_dim, split_argument
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
@@ -379,26 +379,27 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         """``split_with_sizes`` whose pieces may be written in place, as :meth:`unsafe_split`."""
         return _writable(self.split_with_sizes(split_sizes, dim))
 
-    def _split_by(self, op: str, minimum: int, dim: int, indices_or_sections):
+    def _split_by(self, op: str, minimum: int, dim: int, value, sections, indices):
         if self.ndim < minimum:
             raise RuntimeError(f"{op}: needs a tensor with at least {minimum} dim(s), got {self.ndim}")
-        indices_or_sections = sections_or_indices(op, indices_or_sections)
-        if isinstance(indices_or_sections, int):
+        spec = split_argument(op, value, sections=sections, indices=indices)
+        if isinstance(spec, int):
             size = self.shape[dim]
-            if indices_or_sections <= 0 or size % indices_or_sections:
-                raise RuntimeError(
-                    f"{op}: dim {dim} of size {size} does not split into {indices_or_sections} equal parts"
-                )
-        return self.tensor_split(indices_or_sections, dim)
+            if spec <= 0 or size % spec:
+                raise RuntimeError(f"{op}: dim {dim} of size {size} does not split into {spec} equal parts")
+        return self.tensor_split(spec, dim)
 
-    def hsplit(self, indices_or_sections):
-        return self._split_by("hsplit", 1, 0 if self.ndim == 1 else 1, indices_or_sections)
+    def hsplit(self, indices_or_sections=NOT_GIVEN, /, *, sections=NOT_GIVEN, indices=NOT_GIVEN):
+        """Split along dim 1 (dim 0 of a 1-d tensor): ``sections`` equal parts, or at ``indices``."""
+        return self._split_by("hsplit", 1, 0 if self.ndim == 1 else 1, indices_or_sections, sections, indices)
 
-    def vsplit(self, indices_or_sections):
-        return self._split_by("vsplit", 2, 0, indices_or_sections)
+    def vsplit(self, indices_or_sections=NOT_GIVEN, /, *, sections=NOT_GIVEN, indices=NOT_GIVEN):
+        """Split along dim 0: ``sections`` equal parts, or at ``indices``."""
+        return self._split_by("vsplit", 2, 0, indices_or_sections, sections, indices)
 
-    def dsplit(self, indices_or_sections):
-        return self._split_by("dsplit", 3, 2, indices_or_sections)
+    def dsplit(self, indices_or_sections=NOT_GIVEN, /, *, sections=NOT_GIVEN, indices=NOT_GIVEN):
+        """Split along dim 2: ``sections`` equal parts, or at ``indices``."""
+        return self._split_by("dsplit", 3, 2, indices_or_sections, sections, indices)
 
     def narrow_copy(self, dim: int, start: int, length: int):
         """``narrow(dim, start, length)`` as a new tensor (not a view)."""

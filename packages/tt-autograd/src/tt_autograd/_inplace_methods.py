@@ -185,11 +185,13 @@ class InPlaceGradMixin(tt_tensor.Tensor):
 
     def add_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
         """In place ``self += alpha * other``; recorded in a graph."""
+        alpha = _alpha("add_", self, other, alpha)
         return self._inplace("add_", np.add, other if alpha == 1 else _scaled(other, alpha))
 
     def sub_(self, other: object, *, alpha: float = 1) -> tt_tensor.Tensor:
         """In place ``self -= alpha * other``; recorded in a graph."""
         pointwise.check_subtraction("sub_", self, other)  # (bools: PyTorch's refusal)
+        alpha = _alpha("sub_", self, other, alpha)
         return self._inplace("sub_", np.subtract, other if alpha == 1 else _scaled(other, alpha))
 
     def div_(self, other: object, *, rounding_mode: str | None = None) -> tt_tensor.Tensor:
@@ -308,6 +310,15 @@ def _requires_grad(value: object) -> bool:
 
 def _name(dtype: np.dtype) -> str:
     return from_numpy_dtype(np.dtype(dtype)).name
+
+
+def _alpha(op: str, target: object, value: object, alpha: object) -> object:
+    """``alpha`` of ``add_``/``sub_``, checked and converted by :func:`tt_tensor.pointwise.check_alpha`."""
+    if type(alpha) is int and alpha == 1:
+        return alpha
+    return pointwise.check_alpha(
+        op, target, value if isinstance(value, tt_tensor.Tensor) else operand(value), alpha
+    )
 
 
 def _scaled(value: object, alpha: float) -> object:

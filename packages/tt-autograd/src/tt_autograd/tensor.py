@@ -13,9 +13,6 @@ unless ``retain_grad()`` was called.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Callable
-
 import numpy as np
 import tt_tensor
 from tt_tensor import pointwise, shaping
@@ -38,10 +35,11 @@ from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import gradients, higher_order, hooks, tensor_hooks, view_writes
+from . import gradients, higher_order, tensor_hooks, view_writes
 from ._alias_methods import AliasGradMixin
 from ._complex_methods import ComplexGradMixin
 from ._complex_reductions import ComplexReductionGradMixin
+from ._hook_methods import HookMixin
 from ._index_extra_methods import IndexExtraGradMixin
 from ._inplace_methods import InPlaceGradMixin
 from ._linalg_extra_methods import LinalgExtraGradMixin
@@ -111,6 +109,7 @@ from .functions.unary import (
 
 @numpy_keyword_names  # (x.sum(axis=1): tt_tensor.keyword_aliases)
 class Tensor(
+    HookMixin,
     AliasGradMixin,
     IndexExtraGradMixin,
     MathMoreGradMixin,
@@ -193,30 +192,6 @@ class Tensor(
         """True for tensors not produced by a recorded operation."""
         return self.grad_fn is None
 
-    def retain_grad(self) -> None:
-        """Keep ``.grad`` for this non-leaf tensor on the next ``backward()``."""
-        if not self._requires_grad:
-            raise RuntimeError(
-                "retain_grad: can't retain the gradient of a tensor that does not require grad"
-            )
-        if self.grad_fn is not None:
-            tensor_hooks.set_retained(self.grad_fn, weakref.ref(self))
-
-    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> hooks.RemovableHandle:
-        """Call ``hook(self)`` in each backward, once this leaf's ``.grad`` holds all of that pass's gradient.
-
-        Returns a handle whose ``remove()`` takes the hook off. Leaves only (they are
-        what accumulates a ``.grad``), as in PyTorch. See :mod:`tt_autograd.hooks`.
-        """
-        return hooks.register(self, hook)
-
-    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> hooks.RemovableHandle:
-        """Call ``hook(grad)`` on each gradient w.r.t. this tensor; a tensor it returns replaces it.
-
-        Returns a handle whose ``remove()`` takes the hook off. See :mod:`tt_autograd.tensor_hooks`.
-        """
-        return tensor_hooks.register(self, hook)
-
     def backward(
         self,
         gradient: object = None,
@@ -279,11 +254,14 @@ class Tensor(
 
     # ----------------------------------------------------------------- arithmetic
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
-        return AddFunction.apply(self, _arg(other) if alpha == 1 else _arg(other) * alpha)
+        other = _arg(other)
+        alpha = pointwise.check_alpha("add", self, other, alpha)  # (PyTorch's rules for a bool/float alpha)
+        return AddFunction.apply(self, other if alpha == 1 else other * alpha)
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
         other = _arg(other)
         pointwise.check_subtraction("sub", self, other)  # (bools: PyTorch's refusal)
+        alpha = pointwise.check_alpha("sub", self, other, alpha)
         return SubFunction.apply(self, other if alpha == 1 else other * alpha)
 
     def mul(self, other: object) -> Tensor:

@@ -52,15 +52,17 @@ class InPlaceMixin(TensorBase):
     # ----------------------------------------------------------------- arithmetic
     def add_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self += alpha * other``."""
-        if alpha != 1:
-            other = pointwise.scale(operand(other, "add_"), alpha)
+        if type(alpha) is not int or alpha != 1:  # (checked as PyTorch: pointwise.check_alpha)
+            other = operand(other, "add_")
+            other = pointwise.scale(other, pointwise.check_alpha("add_", self.array, other, alpha))
         return self._inplace("add_", np.add, other)
 
     def sub_(self, other: object, *, alpha: float = 1) -> Tensor:
         """In place: ``self -= alpha * other`` (refused with a bool operand, as :meth:`sub`)."""
         pointwise.check_subtraction("sub_", self.array, other)
-        if alpha != 1:
-            other = pointwise.scale(operand(other, "sub_"), alpha)
+        if type(alpha) is not int or alpha != 1:  # (checked as PyTorch: pointwise.check_alpha)
+            other = operand(other, "sub_")
+            other = pointwise.scale(other, pointwise.check_alpha("sub_", self.array, other, alpha))
         return self._inplace("sub_", np.subtract, other)
 
     def mul_(self, other: object) -> Tensor:

@@ -27,13 +27,16 @@ class OperatorMixin(TensorBase):
     # ----------------------------------------------------------------- arithmetic
     def add(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self + alpha * other``, broadcasting."""
-        other = operand(other) if alpha == 1 else pointwise.scale(operand(other), alpha)
+        other = operand(other)
+        alpha = pointwise.check_alpha("add", self.array, other, alpha)
+        other = other if alpha == 1 else pointwise.scale(other, alpha)
         return self.from_array(pointwise.binary("add", np.add, self.array, other))
 
     def sub(self, other: object, *, alpha: float = 1) -> Tensor:
         """``self - alpha * other``, broadcasting; refused with a bool operand, as PyTorch (use ``^``)."""
         other = operand(other)
         pointwise.check_subtraction("sub", self.array, other)
+        alpha = pointwise.check_alpha("sub", self.array, other, alpha)
         other = other if alpha == 1 else pointwise.scale(other, alpha)
         return self.from_array(pointwise.binary("sub", np.subtract, self.array, other))
 

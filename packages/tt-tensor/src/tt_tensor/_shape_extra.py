@@ -15,7 +15,7 @@ import numpy as np
 
 from . import storage
 from ._base import TensorBase, operand
-from .checks import check_count, dims_arg, normalize_dim, sections_or_indices
+from .checks import NOT_GIVEN, check_count, dims_arg, normalize_dim, split_argument
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -149,11 +149,29 @@ class ShapeExtraMixin(TensorBase):
         """A square matrix with the flattened ``self`` on its ``offset`` diagonal."""
         return self.reshape(-1).diag(check_count("diagflat", "offset", offset, minimum=None))
 
-    def tensor_split(self, indices_or_sections: object, dim: int = 0) -> tuple[Tensor, ...]:
-        """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices."""
+    def tensor_split(
+        self,
+        indices_or_sections: object = NOT_GIVEN,
+        /,
+        dim: int = 0,
+        *,
+        sections: object = NOT_GIVEN,
+        indices: object = NOT_GIVEN,
+        tensor_indices_or_sections: object = NOT_GIVEN,
+    ) -> tuple[Tensor, ...]:
+        """Split into ``n`` near-equal parts (an int: the first ``size % n`` one longer) or at indices.
+
+        The split by position, or by PyTorch's keywords (:func:`~tt_tensor.checks.split_argument`).
+        """
         axis = normalize_dim("tensor_split", dim, self.ndim)
         size = self.shape[axis]
-        spec = sections_or_indices("tensor_split", indices_or_sections)
+        spec = split_argument(
+            "tensor_split",
+            indices_or_sections,
+            sections=sections,
+            indices=indices,
+            tensor_indices_or_sections=tensor_indices_or_sections,
+        )
         if isinstance(spec, int):
             if spec <= 0:
                 raise RuntimeError(f"tensor_split: number of sections must be positive, got {spec}")

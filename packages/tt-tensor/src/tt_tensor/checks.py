@@ -51,8 +51,11 @@ def normalize_dims(
         return None
     if isinstance(dim, (tuple, list)):
         dims = tuple(sorted({normalize_dim(op, d, ndim) for d in dim}))
-        if len(dims) != len(dim):
-            raise ValueError(f"{op}: dim {tuple(dim)} names a dimension more than once")
+        if len(dims) != len(dim):  # (PyTorch's RuntimeError and words: "dim 0 appears multiple times ...")
+            raise RuntimeError(
+                f"{op}: dim {tuple(dim)} names a dimension more than once "
+                "(a dim appears multiple times in the list of dims)"
+            )
         return dims if ndim else ()
     return (normalize_dim(op, dim, ndim),) if ndim else ()
 
@@ -197,15 +200,18 @@ def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
     return decorate
 
 
-def check_bool(op: str, name: str, value: object) -> bool:
-    """``value`` if it is a bool (or a NumPy bool); else a ``TypeError`` naming ``op`` and ``name``.
+def check_bool(op: str, name: str, value: object, numpy_bool: bool = False) -> bool:
+    """``value`` if it is a Python bool; else a ``TypeError`` naming ``op`` and ``name``.
 
     For flags such as ``qr``'s ``some`` or ``unique``'s ``sorted``, where a junk value would
-    otherwise be read by its truth value (``t.qr("abc")``); PyTorch refuses it too.
+    otherwise be read by its truth value (``t.qr("abc")``); PyTorch refuses it too, and refuses a
+    NumPy bool as well (``x.sum(0, keepdim=np.True_)``). ``numpy_bool``: a NumPy bool passes too, for
+    the flags PyTorch reads in Python by their truth (``torch.lu``'s ``get_infos``).
     """
-    if isinstance(value, (bool, np.bool_)):
+    if type(value) is bool or (numpy_bool and isinstance(value, np.bool_)):
         return bool(value)
-    raise TypeError(f"{op}: argument '{name}' must be bool, got {type(value).__name__} {value!r:.40}")
+    kind = "numpy.bool" if isinstance(value, np.bool_) else type(value).__name__
+    raise TypeError(f"{op}: argument '{name}' must be bool, got {kind} {value!r:.40}")
 
 
 def variance_args(op: str, dim: object, unbiased: object, correction: object) -> tuple[object, object]:
@@ -216,7 +222,9 @@ def variance_args(op: str, dim: object, unbiased: object, correction: object) ->
     population variance of all of ``x`` (a bool taken as dim 0 would silently give per-column ones).
     ``correction=None`` is the default 1; ``unbiased`` left out is :data:`NOT_GIVEN`.
     """
-    if isinstance(dim, (bool, np.bool_)):
+    if isinstance(dim, np.bool_):  # (PyTorch refuses it as a dim and as unbiased)
+        raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got numpy.bool {dim!r}")
+    if type(dim) is bool:
         if unbiased is not NOT_GIVEN:
             raise TypeError(f"{op}: dim must be an int, a tuple of ints or None, got bool {dim!r}")
         dim, unbiased = None, dim
@@ -239,6 +247,38 @@ def dims_arg(op: str, args: tuple, required: bool = True) -> object:
             return NOT_GIVEN
         raise TypeError(f"{op}: missing the dims (give them as a tuple, or one by one)")
     return args[0] if len(args) == 1 else args
+
+
+def split_argument(op: str, value: object, **named: object) -> int | list[int]:
+    """The split of ``tensor_split``/``hsplit``/``vsplit``/``dsplit``, by :func:`sections_or_indices`.
+
+    ``value`` is the one given by position (:data:`NOT_GIVEN` if none); ``named`` PyTorch's keyword
+    names for it (:data:`NOT_GIVEN` when left out): ``sections`` (an int), ``indices`` (a list or tuple
+    of ints) and, for ``tensor_split`` only, ``tensor_indices_or_sections`` (a tensor). PyTorch's
+    bindings take no ``indices_or_sections=``, though its docs use that name: it is positional here.
+    """
+    given = {name: v for name, v in named.items() if v is not NOT_GIVEN}
+    if value is not NOT_GIVEN:
+        given["indices_or_sections"] = value
+    if len(given) != 1:
+        names = ", ".join(f"{name}=" for name in named)
+        raise TypeError(f"{op}() takes the split once: by position, or by one of {names} (got {len(given)})")
+    ((name, value),) = given.items()
+    kind = {
+        "sections": "an int",
+        "indices": "a list or tuple of ints",
+        "tensor_indices_or_sections": "a tensor",
+    }
+    wrong = {
+        "sections": not isinstance(value, numbers.Integral) or isinstance(value, bool),
+        "indices": not isinstance(value, (list, tuple)),
+        "tensor_indices_or_sections": not hasattr(value, "shape"),
+    }
+    if wrong.get(name, False):
+        raise TypeError(
+            f"{op}(): argument '{name}' must be {kind[name]}, got {type(value).__name__} {value!r:.40}"
+        )
+    return sections_or_indices(op, value)
 
 
 def sections_or_indices(op: str, value: object) -> int | list[int]:

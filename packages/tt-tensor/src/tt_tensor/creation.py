@@ -69,7 +69,7 @@ def empty(*sizes: int, size: object = None, dtype: object = None, memory_format:
 def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's type unless given."""
     if dtype is None:
-        dtype = type(fill_value) if isinstance(fill_value, (bool, int, float)) else None
+        dtype = type(fill_value) if isinstance(fill_value, (bool, int)) else None  # (a float: the default)
         dtype = default_complex() if isinstance(fill_value, complex) else dtype
     numpy_dtype = _float_dtype(dtype)
     if isinstance(fill_value, complex) and numpy_dtype.kind != "c":  # PyTorch: only with imag 0

@@ -95,13 +95,17 @@ def from_numpy_dtype(numpy_dtype: np.dtype) -> DType:
 
 
 def as_dtype(dtype: object) -> DType:
-    """Accept a :class:`DType`, a NumPy dtype or type, or a name like ``"float32"``."""
+    """Accept a :class:`DType`, a NumPy dtype or type, or a name like ``"float32"``.
+
+    Python's types map as PyTorch maps them: ``float`` to float64 (not the default float dtype),
+    ``int`` to int64, ``bool`` to bool, ``complex`` to complex128.
+    """
     if isinstance(dtype, DType):
         return dtype
     if isinstance(dtype, str) and dtype == "bool":
         return bool_
     if dtype is builtins.float:
-        return _default_float
+        return float64
     if dtype is builtins.int:
         return int64
     if dtype is builtins.bool:
@@ -261,7 +265,13 @@ def check_floating(op: str, dtype: np.dtype) -> None:
 
 
 def as_scalar_or_array(value: object) -> object:
-    """A Python scalar stays as it is (weakly typed); a NumPy scalar becomes a Python one."""
+    """A Python scalar stays as it is (weakly typed); a NumPy scalar becomes a Python one.
+
+    A NumPy bool becomes a Python *float*, as PyTorch reads it: ``x - np.True_`` is ``x - 1.0``
+    (where ``x - True`` is refused), and ``bool_tensor + np.True_`` is a float tensor.
+    """
+    if isinstance(value, np.bool_):
+        return builtins.float(value)
     if isinstance(value, np.generic):
         return value.item()
     return value

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import get_default_dtype, infer_numpy_dtype, promote_operands
+from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands
 
 #: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
 _PLAIN = frozenset({np.ndarray, float, int, bool, complex})
@@ -53,9 +53,10 @@ def check_operands(op: str, a: object, b: object) -> np.ndarray | None:
 
 
 def _is_bool(value: object) -> bool:
-    """Whether an operand (array, tensor, or Python/NumPy scalar) holds bools."""
+    """Whether an operand (array, tensor, or Python scalar) holds bools. A NumPy bool scalar does not:
+    PyTorch reads it as a float (``x - np.True_`` is ``x - 1.0``; see ``dtypes.as_scalar_or_array``)."""
     value = getattr(value, "array", value)  # (a tensor: its array)
-    return type(value) is bool or (isinstance(value, (np.ndarray, np.generic)) and value.dtype == np.bool_)
+    return type(value) is bool or (isinstance(value, np.ndarray) and value.dtype == np.bool_)
 
 
 def check_subtraction(op: str, a: object, b: object) -> None:
@@ -91,7 +92,7 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
     # TODO: ufunc(a, b) after PyTorch's dtype promotion, with a broadcast error that names op and both shapes
     #   (§ Dtypes: PyTorch's promotion, not NumPy's; § How it is built, "Errors a person can act on").
     # APPROACH: promote_operands first; on ValueError, check np.broadcast_shapes: a shape problem is
-    #   broadcast_error, anything else (2 ** -1 in integers) re-raised with op's name.
+    #   broadcast_error; np.power's (integers to negative powers) is integer_power's; else re-raised with op.
     a, b = promote_operands(a, b)
     try:
         return ufunc(a, b)
@@ -100,7 +101,9 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
             np.broadcast_shapes(np.shape(a), np.shape(b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
-        raise ValueError(f"{op}: {error}") from None  # not a shape problem (e.g. 2 ** -1 in integers)
+        if ufunc is np.power:  # (session 37) NumPy refuses integers to negative powers; PyTorch computes them
+            return integer_power(a, b)
+        raise ValueError(f"{op}: {error}") from None  # not a shape problem
     # END SOLUTION
 
 
@@ -116,6 +119,32 @@ def scale(value: object, alpha: float) -> object:
         return binary("mul", np.multiply, value, alpha)
     return value * alpha
     # END SOLUTION
+
+
+def check_alpha(op: str, a: object, b: object, alpha: object) -> object:
+    """``add``/``sub``'s ``alpha`` for the result of ``a`` and ``b`` (arrays, tensors or Python numbers),
+    checked as PyTorch checks it: a bool ``alpha`` only for a bool result, a float one not for an integer
+    or bool result, a complex one only for a complex result. For a bool result it becomes a bool
+    (``bool_tensor.add(other, alpha=2)`` stays bool, as PyTorch's). A NumPy bool counts as a float.
+    The default ``1`` returns at once.
+    """
+    if type(alpha) is int and alpha == 1:
+        return alpha
+    alpha = as_scalar_or_array(alpha)
+    a, b = getattr(a, "array", a), getattr(b, "array", b)
+    kind = np.result_type(*promote_operands(a, b)).kind
+    if type(alpha) is bool and kind != "b":
+        raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results (got alpha={alpha})")
+    if isinstance(alpha, float) and kind in "iub":
+        raise RuntimeError(
+            f"{op}: For integral input tensors, argument alpha must not be a floating point number "
+            f"(got alpha={alpha}); convert the tensors to a float dtype first"
+        )
+    if isinstance(alpha, complex) and kind != "c":
+        raise RuntimeError(
+            f"{op}: For non-complex input tensors, argument alpha must not be a complex number"
+        )
+    return bool(alpha) if kind == "b" else alpha
 
 
 def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
@@ -245,16 +274,38 @@ def as_inexact(a: np.ndarray) -> np.ndarray:
 
 
 def power(a: np.ndarray, exponent: object) -> np.ndarray:
-    """``a ** exponent``; an integer tensor to a negative integer power is refused, as in PyTorch."""
+    """``a ** exponent``; an integer (or bool) tensor to a negative Python int is refused, as in PyTorch.
+
+    A *tensor* of negative integer exponents is not refused: PyTorch computes the integer result
+    (see :func:`integer_power`), and so does :func:`binary` here.
+    """
     # BEGIN SOLUTION 01
-    # TODO: a ** exponent; an integer tensor to a negative integer power is a ValueError (as in PyTorch).
+    # TODO: a ** exponent; an integer tensor to a negative Python-int power is a RuntimeError (as in PyTorch).
     # HINT: exponent 2 as a * a is faster than np.power and exact; the rest goes through binary("pow", ...).
-    if a.dtype.kind in "iu" and type(exponent) is int and exponent < 0:
-        raise ValueError("pow: integers to negative integer powers are not allowed; convert with .float()")
+    if a.dtype.kind in "iub" and type(exponent) is int and exponent < 0:
+        raise RuntimeError("pow: Integers to negative integer powers are not allowed; convert with .float()")
     if type(exponent) is int and exponent == 2:
         return np.multiply(a, a)
     return binary("pow", np.power, a, exponent)
     # END SOLUTION
+
+
+def integer_power(a: object, b: object) -> np.ndarray:
+    """``a ** b`` in integers where some exponents are negative, as PyTorch computes it (NumPy refuses).
+
+    ``a ** -n`` is ``1 / a ** n`` truncated to an integer: 1 for ``a = 1``, ``±1`` for ``a = -1`` (by the
+    parity of ``n``), and 0 for every other ``a``, 0 included (PyTorch gives 0 there, not an error).
+    ``a``, ``b``: integer or bool arrays or Python ints, one at least an array, already promoted to
+    PyTorch's result dtype (as :func:`binary`, its caller, does). Cost: two passes over the output
+    more than ``np.power``.
+
+    >>> integer_power(np.array([2, 1, -1, -1, 0]), np.array([-1, -5, -3, -2, -1]))
+    array([ 0,  1, -1,  1,  0])
+    """
+    negative = np.less(b, 0)
+    # (for a = ±1, a ** b is a ** (b's parity); b & 1 is that parity, for negative b too)
+    out = np.power(a, np.where(negative, np.bitwise_and(b, 1), b))
+    return np.where(negative & (np.abs(a) != 1), 0, out).astype(out.dtype, copy=False)
 
 
 def sign(a: np.ndarray) -> np.ndarray:

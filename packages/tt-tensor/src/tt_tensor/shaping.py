@@ -12,7 +12,7 @@ import functools
 
 import numpy as np
 
-from .checks import normalize_dim, parse_shape
+from .checks import normalize_dim, normalize_dims, parse_shape
 from .dtypes import promote_types
 
 
@@ -106,8 +106,8 @@ def squeeze(a: np.ndarray, dim=None) -> np.ndarray:
     # TODO: drop size-1 dims: all of them (dim None), or those listed in dim that have size 1 (others stay).
     if dim is None:
         return a.squeeze()
-    dims = dim if isinstance(dim, (tuple, list)) else (dim,)
-    axes = tuple(d for d in (normalize_dim("squeeze", d, a.ndim) for d in dims) if a.ndim and a.shape[d] == 1)
+    dims = normalize_dims("squeeze", dim, a.ndim)  # (session 37: a dim named twice is PyTorch's RuntimeError)
+    axes = tuple(d for d in dims if a.shape[d] == 1)
     return a.squeeze(axes) if axes else a
     # END SOLUTION
 

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import complex_numbers, pointwise, shaping
+from . import complex_numbers, legacy_types, pointwise, shaping
 from . import memory_formats as formats
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
@@ -302,22 +302,24 @@ class Tensor(
         return self.to(check_tensor("type_as", other, "other").dtype)
 
     def type(self, dtype: object = None, non_blocking: bool = False, **kwargs: object) -> Tensor | str:
-        """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``)."""
+        """Convert to ``dtype``; with no argument, the legacy type name (``"torch.FloatTensor"``).
+
+        As PyTorch's, ``dtype`` is a dtype, a legacy type name (``"torch.DoubleTensor"``) or a legacy
+        type (``torch.DoubleTensor``); anything else (``float``, ``"float64"``, ``np.float64``), which
+        ``to()`` would take, is refused with PyTorch's ``ValueError("invalid type: ...")``.
+        """
         if dtype is None:
-            legacy = {
-                "float32": "Float",
-                "float64": "Double",
-                "float16": "Half",
-                "int64": "Long",
-                "int32": "Int",
-                "int16": "Short",
-                "int8": "Char",
-                "uint8": "Byte",
-                "bool": "Bool",
-            }
-            return f"torch.{legacy.get(self.dtype.name, self.dtype.name)}Tensor"
+            return legacy_types.type_name(self.dtype)
         if isinstance(dtype, TensorBase):  # PyTorch refuses it too (type_as takes a tensor)
             raise TypeError("type: dtype must be a type, str, or dtype object, got a tensor; use type_as")
+        if isinstance(dtype, str):
+            dtype = legacy_types.dtype_of("type", dtype)
+        elif callable(dtype) and isinstance(getattr(dtype, "dtype", None), DType):
+            dtype = dtype.dtype  # (a legacy type: torch.DoubleTensor)
+        elif not isinstance(dtype, DType):
+            raise ValueError(
+                f"type: invalid type: {getattr(dtype, '__name__', dtype)!r}; give a dtype (torch.float64)"
+            )
         if kwargs.keys() - {"memory_format"}:  # (PyTorch's **kwargs: memory_format only)
             raise TypeError(
                 f"type() got an unexpected keyword argument {sorted(kwargs.keys() - {'memory_format'})[0]!r}"
@@ -489,13 +491,19 @@ def _to_arguments(args: tuple, device, dtype, non_blocking, copy, tensor) -> dic
         if given[name] is not NOT_GIVEN:
             raise TypeError(f"to() got multiple values for argument {name!r}")
         given[name] = value
+    form = "tensor" if given["tensor"] is not NOT_GIVEN else names[0] if args else "device"
+    foreign = {"dtype": ["device"], "tensor": ["device", "dtype"], "device": []}[form]
+    for name in foreign:  # (to(torch.float64, device="cpu"): no form of PyTorch's takes it)
+        if given[name] is not NOT_GIVEN:
+            raise TypeError(
+                f"to(): to({form}, ...) takes no {name}= keyword (PyTorch's forms: to(device, dtype), "
+                f"to(dtype), to(tensor)); give device and dtype by name: to(device=..., dtype=...)"
+            )
     defaults = {"device": None, "dtype": None, "non_blocking": False, "copy": False, "tensor": None}
     given = {name: defaults[name] if value is NOT_GIVEN else value for name, value in given.items()}
     for name in ("non_blocking", "copy"):
         if not isinstance(given[name], bool):
             raise TypeError(f"to(): argument {name!r} must be a bool, got {given[name]!r}")
-    if given["tensor"] is not None:
-        if given["dtype"] is not None:
-            raise TypeError("to(): give a tensor or a dtype, not both (to(tensor) takes the tensor's dtype)")
+    if given["tensor"] is not None:  # (its dtype: a dtype= besides was refused above)
         given["dtype"] = given["tensor"].dtype
     return given

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import memory_formats as formats
 from . import pointwise
-from ._base import TensorBase
+from ._base import TensorBase, operand
 from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
 from .dtypes import as_dtype, get_default_dtype
@@ -95,6 +95,9 @@ def rsub(input: Tensor, other: object, *, alpha: float = 1) -> Tensor:  # noqa: 
     """``other - alpha * input``: subtraction with the operands swapped."""
     check_tensor("rsub", input)
     pointwise.check_subtraction("rsub", other, input)
+    alpha = pointwise.check_alpha(
+        "rsub", input, other if isinstance(other, TensorBase) else operand(other), alpha
+    )
     return (input if alpha == 1 else input * alpha).neg() + other
 
 

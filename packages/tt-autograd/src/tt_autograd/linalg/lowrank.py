@@ -108,6 +108,6 @@ def pca_lowrank(
         raise ValueError(f"q(={q}) must be non-negative integer and not greater than min(m, n)={min(m, n)}")
     if isinstance(niter, bool) or not isinstance(niter, (int, np.integer)) or niter < 0:
         raise ValueError(f"niter(={niter}) must be non-negative integer")
-    if check_bool("pca_lowrank", "center", center):
+    if check_bool("pca_lowrank", "center", center, numpy_bool=True):
         A = A - A.mean(dim=-2, keepdim=True)
     return svd_lowrank(A, q, niter=niter)

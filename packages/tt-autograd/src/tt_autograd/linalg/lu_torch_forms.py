@@ -127,7 +127,10 @@ def lu(A, pivot: bool = True, get_infos: bool = False):
         >>> autograd.lu(autograd.tensor([[1.0, 2.0], [2.0, 4.0]]), get_infos=True).info
         tensor(2, dtype=tt.int32)
     """
-    pivot, get_infos = check_bool("lu", "pivot", pivot), check_bool("lu", "get_infos", get_infos)
+    pivot, get_infos = (
+        check_bool("lu", "pivot", pivot),
+        check_bool("lu", "get_infos", get_infos, numpy_bool=True),
+    )
     result: LUFactorExResult = _lu_factor_ex("lu", A, pivot, check_errors=False)
     return result if get_infos else (result.LU, result.pivots)
 
