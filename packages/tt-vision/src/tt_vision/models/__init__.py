@@ -2,7 +2,8 @@
 
 ResNet (``resnet18`` .. ``resnet152``, ResNeXt, Wide ResNet), VGG (``vgg11`` .. ``vgg19_bn``),
 ``alexnet``, SqueezeNet (``squeezenet1_0``, ``squeezenet1_1``) and the MobileNets
-(``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), with torchvision's
+(``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), DenseNet (``densenet121`` ..
+``densenet201``), ShuffleNet V2, MNASNet, GoogLeNet and Inception v3, with torchvision's
 builder signatures, module names, state-dict keys and initialisation, and its registry
 (``get_model``, ``get_model_builder``, ``list_models``). No pretrained weights are
 shipped: a builder given ``weights`` says how to load converted ones (safetensors).
@@ -19,6 +20,12 @@ from __future__ import annotations
 
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
+
+# Session 37, family A: DenseNet, ShuffleNetV2, MNASNet, GoogLeNet, Inception v3
+from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201  # noqa: E402
+from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet  # noqa: E402
+from .inception import Inception3, InceptionOutputs, inception_v3  # noqa: E402
+from .mnasnet import MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3  # noqa: E402
 from .mobilenetv2 import MobileNetV2, mobilenet_v2
 from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
 from .resnet import (
@@ -35,6 +42,13 @@ from .resnet import (
     resnext101_64x4d,
     wide_resnet50_2,
     wide_resnet101_2,
+)
+from .shufflenetv2 import (  # noqa: E402
+    ShuffleNetV2,
+    shufflenet_v2_x0_5,
+    shufflenet_v2_x1_0,
+    shufflenet_v2_x1_5,
+    shufflenet_v2_x2_0,
 )
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
@@ -77,3 +91,9 @@ __all__ = [
     "wide_resnet50_2",
     "wide_resnet101_2",
 ]
+__all__ += [  # session 37, family A
+    "DenseNet", "GoogLeNet", "GoogLeNetOutputs", "Inception3", "InceptionOutputs", "MNASNet", "ShuffleNetV2",
+    "densenet121", "densenet161", "densenet169", "densenet201", "googlenet", "inception_v3", "mnasnet0_5",
+    "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
+]  # fmt: skip
