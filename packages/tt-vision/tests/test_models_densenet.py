@@ -102,6 +102,7 @@ def test_layer_modules_and_reprs():
         "conv",
         "pool",
     ]
+    assert transition.relu.inplace
     assert transition.pool.kernel_size in (2, (2, 2)) and transition.pool.stride in (2, (2, 2))
     assert isinstance(model.features.denseblock1, _DenseBlock) and isinstance(
         model.features.denseblock1, nn.ModuleDict

@@ -98,7 +98,11 @@ def test_block_structure():
     assert len(InvertedResidual(8, 8, 1).branch1) == 0
     conv = InvertedResidual.depthwise_conv(4, 4, 3, stride=1, padding=1, bias=True)
     assert conv.groups == 4 and conv.bias is not None and conv.padding == (1, 1)
+    relus = [m for m in InvertedResidual(8, 16, 2).modules() if type(m).__name__ == "ReLU"]
+    assert len(relus) == 3 and all(m.inplace for m in relus)  # torchvision's ReLU(inplace=True)
     model = shufflenet_v2_x0_5()
+    assert model.maxpool.kernel_size in (3, (3, 3)) and model.conv5[2].inplace
+    assert model.conv5[0].padding == (0, 0) and model.conv5[0].kernel_size == (1, 1)
     assert model.conv1[0].stride == (2, 2) and model.conv1[0].padding == (1, 1) and model.conv1[2].inplace
     assert model.maxpool.stride in (2, (2, 2)) and model.maxpool.padding in (1, (1, 1))
     assert model.stage3[0].stride == 2 and all(block.stride == 1 for block in list(model.stage3)[1:])
