@@ -41,9 +41,12 @@ def googlenet_aux(channels: int) -> int:
 INCEPTION_AUX = 768 * 128 + 256 + 128 * 768 * 25 + 1536 + 768 * 1000 + 1000
 
 
-def test_parameter_counts_are_torchvisions():
+def test_googlenet_parameter_counts_are_torchvisions():
     assert count(googlenet(init_weights=False, aux_logits=False)) == 6_624_904
     assert count(googlenet(init_weights=False)) == 6_624_904 + googlenet_aux(512) + googlenet_aux(528)
+
+
+def test_inception_v3_parameter_counts_are_torchvisions():
     assert count(inception_v3(init_weights=False)) == 27_161_264
     assert count(inception_v3(init_weights=False, aux_logits=False)) == 27_161_264 - INCEPTION_AUX
 
@@ -127,7 +130,10 @@ def test_googlenet_aux_head():
         np.testing.assert_allclose(aux(x).numpy(), expected, rtol=1e-4, atol=1e-5)
 
 
-def test_transform_input():
+@pytest.mark.parametrize(
+    ("build", "size"), [(googlenet, 32), (inception_v3, 75)], ids=["googlenet", "inception"]
+)
+def test_transform_input(build, size):
     # ImageNet-normalised zeros are the mean image: (mean - 0.5) / 0.5 after the transform
     out = transform_input(autograd.zeros(1, 3, 2, 2)).numpy()
     np.testing.assert_allclose(
@@ -139,21 +145,20 @@ def test_transform_input():
         [(0.485 + 0.229 - 0.5) / 0.5, (0.456 + 0.224 - 0.5) / 0.5, (0.406 + 0.225 - 0.5) / 0.5],
         rtol=1e-6,
     )
-    for build, size in ((googlenet, 32), (inception_v3, 75)):
-        model = build(num_classes=3, init_weights=False, transform_input=True).eval()
-        first = model.conv1 if build is googlenet else model.Conv2d_1a_3x3
-        seen = []
-        first.register_forward_pre_hook(lambda module, args, seen=seen: seen.append(args[0].numpy()))
-        x = autograd.randn(1, 3, size, size)
-        with autograd.no_grad():
-            model(x)
-            model.transform_input = False
-            model(x)
-        np.testing.assert_allclose(seen[0], transform_input(x).numpy(), rtol=1e-6)
-        np.testing.assert_array_equal(seen[1], x.numpy())
+    model = build(num_classes=3, init_weights=False, transform_input=True).eval()
+    first = model.conv1 if build is googlenet else model.Conv2d_1a_3x3
+    seen = []
+    first.register_forward_pre_hook(lambda module, args: seen.append(args[0].numpy()))
+    x = autograd.randn(1, 3, size, size)
+    with autograd.no_grad():
+        model(x)
+        model.transform_input = False
+        model(x)
+    np.testing.assert_allclose(seen[0], transform_input(x).numpy(), rtol=1e-6)
+    np.testing.assert_array_equal(seen[1], x.numpy())
 
 
-def test_init_weights(recwarn):
+def test_googlenet_init_weights():
     with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
         model = googlenet()
     weights = np.concatenate(
@@ -170,6 +175,9 @@ def test_init_weights(recwarn):
     assert abs(explicit.fc.weight.detach().numpy().std() / 0.01 - 1) < 0.01
     fc = default.fc.weight.detach().numpy()  # Linear's default: U(±1/√1024)
     assert np.abs(fc).max() <= 1 / 32 and abs(fc.std() * 32 * np.sqrt(3) - 1) < 0.01
+
+
+def test_inception_v3_init_weights():
     with pytest.warns(FutureWarning, match="default weight initialization of inception_v3"):
         v3 = Inception3(num_classes=1000)
     fc = v3.fc.weight.detach().numpy()
