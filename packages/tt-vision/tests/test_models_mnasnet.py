@@ -41,6 +41,8 @@ def test_depths_round_to_multiples_of_eight():
     assert _get_depths(0.5) == [16, 8, 16, 24, 40, 48, 96, 160]
     assert _get_depths(1.0) == [32, 16, 24, 40, 80, 96, 192, 320]
     assert _get_depths(1.3) == [40, 24, 32, 56, 104, 128, 248, 416]
+    # alpha 8: every width already a multiple of 8, so nothing is rounded: the base widths × 8
+    assert _get_depths(8.0) == [256, 128, 192, 320, 640, 768, 1536, 2560]
     # 3.2 -> 8 (the floor); 9.6 -> 8 is 17% down -> 16; 19.2 -> 16 is 17% down -> 24
     assert _get_depths(0.1) == [8] * 5 + [16, 24, 32]
 
@@ -65,6 +67,9 @@ def test_structure_and_keys():
         model.layers[3].groups == 32 and model.layers[3].stride == (1, 1) and model.layers[0].stride == (2, 2)
     )
     assert model.layers[14].weight.shape == (1280, 320, 1, 1) and model.layers[16].inplace
+    assert model.layers[0].padding == (1, 1) and model.layers[3].padding == (1, 1)
+    assert model.layers[6].padding == (0, 0) and model.layers[14].padding == (0, 0)
+    assert model.layers[2].inplace and model.layers[5].inplace
     assert (
         model.classifier[0].inplace
         and model.classifier[0].p == 0.2
