@@ -149,7 +149,7 @@ def test_transform_input(build, size):
     first = model.conv1 if build is googlenet else model.Conv2d_1a_3x3
     seen = []
     first.register_forward_pre_hook(lambda module, args: seen.append(args[0].numpy()))
-    x = autograd.randn(1, 3, size, size)
+    x = autograd.randn(2, 3, size, size)
     with autograd.no_grad():
         model(x)
         model.transform_input = False
@@ -159,12 +159,17 @@ def test_transform_input(build, size):
 
 
 def test_googlenet_init_weights():
-    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet"):
+    with pytest.warns(FutureWarning, match="default weight initialization of GoogleNet") as caught:
         model = googlenet()
+    with pytest.warns(FutureWarning) as direct:
+        GoogLeNet(num_classes=2)
+    assert [w.filename for w in caught] == [w.filename for w in direct] == [__file__]  # the caller's line
     weights = np.concatenate(
         [m.weight.detach().numpy().ravel() for m in model.modules() if isinstance(m, (Conv2d, nn.Linear))]
     )
-    assert abs(weights.std() / 0.01 - 1) < 0.01 and np.abs(weights).max() <= 2  # trunc_normal_(std=0.01, ±2)
+    assert (
+        abs(weights.mean()) < 1e-4 and abs(weights.std() / 0.01 - 1) < 0.01 and np.abs(weights).max() <= 2
+    )  # trunc_normal_(std=0.01, ±2)
     norms = [m for m in model.modules() if isinstance(m, BatchNorm2d)]
     assert all(np.all(m.weight.detach().numpy() == 1) and np.all(m.bias.detach().numpy() == 0) for m in norms)
     assert all(m.eps == 0.001 for m in norms)

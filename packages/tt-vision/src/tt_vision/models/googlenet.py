@@ -28,7 +28,7 @@ from tt_nn import init
 
 from .. import functional as F
 from ..layers import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, MaxPool2d
-from .builders import refuse_weights, register_model
+from .builders import _caller_level, refuse_weights, register_model
 
 __all__ = ["BasicConv2d", "GoogLeNet", "GoogLeNetOutputs", "Inception", "InceptionAux", "googlenet"]
 
@@ -62,7 +62,7 @@ def warn_default_init(model: str) -> None:
         "(which TinyTorch follows); pass init_weights=True to keep the truncated-normal initialisation, "
         "or False for the layers' default one",
         FutureWarning,
-        stacklevel=3,
+        stacklevel=_caller_level(),
     )
 
 
