@@ -83,6 +83,15 @@ def test_googlenet_keys_and_structure():
     assert model.inception3a.branch3[1].conv.weight.shape == (32, 16, 3, 3)  # torchvision's 3×3 "5×5"
     assert model.inception3a.branch4[0].ceil_mode and model.maxpool4.kernel_size in (2, (2, 2))
     assert all(m.ceil_mode for m in (model.maxpool1, model.maxpool2, model.maxpool3, model.maxpool4))
+    pools = [
+        (m.kernel_size, m.stride) for m in (model.maxpool1, model.maxpool2, model.maxpool3, model.maxpool4)
+    ]
+    assert [(np.broadcast_to(k, 2).tolist(), np.broadcast_to(s, 2).tolist()) for k, s in pools] == [
+        ([3, 3], [2, 2]),
+        ([3, 3], [2, 2]),
+        ([3, 3], [2, 2]),
+        ([2, 2], [2, 2]),
+    ]
     assert model.fc.weight.shape == (10, 1024) and model.dropout.p == 0.2 and model.aux1.dropout.p == 0.7
     assert googlenet(init_weights=False, dropout=0.1, dropout_aux=0.3).aux2.dropout.p == 0.3
     for name, width in widths.items():
