@@ -2,10 +2,14 @@
 
     python benchmarks/vision_models.py                      # resnet18, batch 32 of 3×32×32
     python benchmarks/vision_models.py --batch 8 mobilenet_v2 squeezenet1_1
+    python benchmarks/vision_models.py --batch 8 --size 75 inception_v3    # at least 75×75
 
 For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
 a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
-under ``no_grad``; the median of each is printed. Figures quoted in
+under ``no_grad``; the median of each is printed. GoogLeNet and Inception v3 are built with
+``init_weights=True``; in training mode their auxiliary heads' logits join the loss (weight 0.4,
+torchvision's references'), and Inception v3 below 299×299 is built without its head (the head
+needs a 17×17 map). Figures quoted in
 docs/modules/09-convolutions.md come from this script.
 """
 
@@ -42,12 +46,19 @@ def main() -> None:
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
     labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))
     for name in args.names:
-        model = models.get_model(name, num_classes=10)
+        options = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
+        if name == "inception_v3" and args.size < 299:
+            options["aux_logits"] = False
+        model = models.get_model(name, num_classes=10, **options)
 
         def train_step(model=model):
             model.train()
             model.zero_grad()
-            nn.functional.cross_entropy(model(x), labels).backward()
+            logits, *aux = out if isinstance(out := model(x), tuple) else (out,)
+            loss = nn.functional.cross_entropy(logits, labels)
+            for extra in aux:
+                loss = loss + 0.4 * nn.functional.cross_entropy(extra, labels)
+            loss.backward()
 
         def inference(model=model):
             model.eval()

@@ -26,14 +26,29 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import collections
 import sys
 import time
 
 import numpy as np
 
-TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet")
+TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet", "mnasnet", "googlenet")
+TAKES_DROPOUT += ("inception",)
 #: Models whose residual branches are dropped at random in training: set to 0 as dropout is.
 TAKES_STOCHASTIC_DEPTH = ("efficientnet",)
+#: Extra keyword arguments: no dropout anywhere, and the explicit initialisation (GoogLeNet and
+#: Inception v3 warn on ``init_weights=None``).
+EXTRA_KWARGS = {
+    "densenet": {"drop_rate": 0.0},
+    "googlenet": {"dropout_aux": 0.0, "init_weights": True},
+    "inception": {"init_weights": True},
+}
+#: Inception v3 needs 75×75 input, and 299×299 for its auxiliary head in training mode: below that
+#: the model is built with ``aux_logits=False``.
+MIN_SIZE = {"inception_v3": 75}
+AUX_MIN_SIZE = {"inception_v3": 299}
+#: The weight of the auxiliary classifiers' losses in the training step (torchvision's references' 0.4).
+AUX_WEIGHT = 0.4
 #: A gradient is judged against at least this fraction of the model's largest gradient: the bias of a
 #: norm that feeds another batch norm has gradient 0 in exact arithmetic (the next norm subtracts the
 #: mean), ~1e-9 of rounding in both frameworks, whose ratio says nothing.
@@ -63,6 +78,17 @@ def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
     return state
 
 
+def training_loss(outputs, labels, functional):
+    """Cross-entropy of the logits plus ``AUX_WEIGHT`` times each auxiliary head's (GoogLeNet, Inception)."""
+    if not isinstance(outputs, tuple):
+        return functional.cross_entropy(outputs, labels)
+    logits, *aux = outputs
+    loss = functional.cross_entropy(logits, labels)
+    for extra in aux:
+        loss = loss + AUX_WEIGHT * functional.cross_entropy(extra, labels)
+    return loss
+
+
 def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> dict:
     import torch
     import torchvision
@@ -75,17 +101,25 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
         kwargs["dropout"] = 0.0
     if name.startswith(TAKES_STOCHASTIC_DEPTH):
         kwargs["stochastic_depth_prob"] = 0.0
+    for prefix, extra in EXTRA_KWARGS.items():
+        if name.startswith(prefix):
+            kwargs.update(extra)
+    size = max(size, MIN_SIZE.get(name, 0))
+    if size < AUX_MIN_SIZE.get(name, 0):
+        kwargs["aux_logits"] = False
     torch.manual_seed(0)
     theirs = torchvision.models.get_model(name, **kwargs)
     state = randomised_state(theirs, seed=1)
-    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()}, strict=True)
+    their_state = collections.OrderedDict((k, torch.from_numpy(v)) for k, v in state.items())
+    their_state._metadata = theirs.state_dict()._metadata  # MNASNet reads its version from it
+    theirs.load_state_dict(their_state, strict=True)
     ours = models.get_model(name, **kwargs)
     ours.load_state_dict({k: tt_autograd.from_numpy(v) for k, v in state.items()}, strict=True)
 
     rng = np.random.default_rng(2)
     x = rng.standard_normal((batch, 3, size, size)).astype(np.float32)
     labels = rng.integers(0, 10, batch)
-    result = {"name": name}
+    result = {"name": name, "size": size}
 
     theirs.eval(), ours.eval()
     with torch.no_grad():
@@ -98,10 +132,10 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
         theirs.double(), ours.double()
     x = x.astype(step_dtype)
     theirs.train(), ours.train()
-    loss_theirs = torch.nn.functional.cross_entropy(theirs(torch.from_numpy(x)), torch.from_numpy(labels))
+    loss_theirs = training_loss(theirs(torch.from_numpy(x)), torch.from_numpy(labels), torch.nn.functional)
     loss_theirs.backward()
-    loss_ours = tt_nn.functional.cross_entropy(
-        ours(tt_autograd.from_numpy(x)), tt_autograd.from_numpy(labels)
+    loss_ours = training_loss(
+        ours(tt_autograd.from_numpy(x)), tt_autograd.from_numpy(labels), tt_nn.functional
     )
     loss_ours.backward()
     result["train loss"] = relative_difference(np.asarray(loss_ours.item()), np.asarray(loss_theirs.item()))
@@ -134,7 +168,13 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=64, help="image side (default 64; AlexNet needs >= 63)")
+    parser.add_argument(
+        "--size",
+        type=int,
+        default=64,
+        help="image side (default 64; AlexNet needs >= 63; inception_v3 is run at >= 75, without its "
+        "auxiliary head below 299)",
+    )
     parser.add_argument("--batch", type=int, default=4)
     parser.add_argument("--rtol", type=float, default=1e-4)
     parser.add_argument(
@@ -156,7 +196,7 @@ def main(argv: list[str]) -> int:
         failed += not passed
         print(
             f"{'ok  ' if passed else 'FAIL'} {name:18s} eval {figures[0]:.1e}  loss {figures[1]:.1e}  "
-            f"grads {figures[2]:.1e} ({r['worst gradient']})  running stats {figures[3]:.1e}  "
+            f"grads {figures[2]:.1e} ({r['worst gradient']})  running stats {figures[3]:.1e}  {r['size']}px  "
             f"[{time.perf_counter() - start:.0f} s]",
             flush=True,
         )

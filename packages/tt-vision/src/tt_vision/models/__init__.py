@@ -4,7 +4,8 @@ ResNet (``resnet18`` .. ``resnet152``, ResNeXt, Wide ResNet), VGG (``vgg11`` .. 
 ``alexnet``, SqueezeNet (``squeezenet1_0``, ``squeezenet1_1``) and the MobileNets
 (``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), EfficientNet
 (``efficientnet_b0`` .. ``efficientnet_b7``, ``efficientnet_v2_s/m/l``) and RegNet
-(``regnet_x_400mf`` .. ``regnet_y_128gf``), with torchvision's
+(``regnet_x_400mf`` .. ``regnet_y_128gf``), DenseNet (``densenet121`` .. ``densenet201``),
+ShuffleNet V2, MNASNet, GoogLeNet and Inception v3, with torchvision's
 builder signatures, module names, state-dict keys and initialisation, and its registry
 (``get_model``, ``get_model_builder``, ``list_models``). No pretrained weights are
 shipped: a builder given ``weights`` says how to load converted ones (safetensors).
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
+from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
 from .efficientnet import (
     EfficientNet,
     FusedMBConv,
@@ -39,6 +41,9 @@ from .efficientnet import (
     efficientnet_v2_m,
     efficientnet_v2_s,
 )
+from .googlenet import GoogLeNet, GoogLeNetOutputs, googlenet
+from .inception import Inception3, InceptionOutputs, inception_v3
+from .mnasnet import MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3
 from .mobilenetv2 import MobileNetV2, mobilenet_v2
 from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
 from .regnet import (
@@ -74,6 +79,13 @@ from .resnet import (
     resnext101_64x4d,
     wide_resnet50_2,
     wide_resnet101_2,
+)
+from .shufflenetv2 import (
+    ShuffleNetV2,
+    shufflenet_v2_x0_5,
+    shufflenet_v2_x1_0,
+    shufflenet_v2_x1_5,
+    shufflenet_v2_x2_0,
 )
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
@@ -150,3 +162,9 @@ __all__ = [
     "wide_resnet50_2",
     "wide_resnet101_2",
 ]
+__all__ += [  # session 37, family A
+    "DenseNet", "GoogLeNet", "GoogLeNetOutputs", "Inception3", "InceptionOutputs", "MNASNet", "ShuffleNetV2",
+    "densenet121", "densenet161", "densenet169", "densenet201", "googlenet", "inception_v3", "mnasnet0_5",
+    "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
+    "shufflenet_v2_x1_5", "shufflenet_v2_x2_0",
+]  # fmt: skip
