@@ -32,8 +32,7 @@ import time
 
 import numpy as np
 
-TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet", "mnasnet", "googlenet")
-TAKES_DROPOUT += ("inception",)
+TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet", "mnasnet", "googlenet", "incep")
 #: Models whose residual branches are dropped at random in training: set to 0 as dropout is.
 TAKES_STOCHASTIC_DEPTH = ("efficientnet",)
 #: Extra keyword arguments: no dropout anywhere, and the explicit initialisation (GoogLeNet and
