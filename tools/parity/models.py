@@ -30,7 +30,11 @@ import time
 
 import numpy as np
 
-TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet")
+TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "vit_")
+#: Models with stochastic depth: set to 0 (the two frameworks draw different coins).
+TAKES_STOCHASTIC_DEPTH = ("convnext", "swin")
+#: Models whose image size is an argument (the position embedding's length): given ``--size``.
+TAKES_IMAGE_SIZE = ("vit_",)
 #: A gradient is judged against at least this fraction of the model's largest gradient: the bias of a
 #: norm that feeds another batch norm has gradient 0 in exact arithmetic (the next norm subtracts the
 #: mean), ~1e-9 of rounding in both frameworks, whose ratio says nothing.
@@ -70,6 +74,10 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     kwargs = {"num_classes": 10}
     if name.startswith(TAKES_DROPOUT):
         kwargs["dropout"] = 0.0
+    if name.startswith(TAKES_STOCHASTIC_DEPTH):
+        kwargs["stochastic_depth_prob"] = 0.0
+    if name.startswith(TAKES_IMAGE_SIZE):
+        kwargs["image_size"] = size
     torch.manual_seed(0)
     theirs = torchvision.models.get_model(name, **kwargs)
     state = randomised_state(theirs, seed=1)

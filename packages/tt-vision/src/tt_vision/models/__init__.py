@@ -19,6 +19,16 @@ from __future__ import annotations
 
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
+from .convnext import (
+    CNBlock,
+    CNBlockConfig,
+    ConvNeXt,
+    LayerNorm2d,
+    convnext_base,
+    convnext_large,
+    convnext_small,
+    convnext_tiny,
+)
 from .mobilenetv2 import MobileNetV2, mobilenet_v2
 from .mobilenetv3 import MobileNetV3, mobilenet_v3_large, mobilenet_v3_small
 from .resnet import (
@@ -40,6 +50,15 @@ from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
+    # ConvNeXt, Vision Transformer, Swin Transformer (session 37, H3)
+    "CNBlock",
+    "CNBlockConfig",
+    "ConvNeXt",
+    "LayerNorm2d",
+    "convnext_base",
+    "convnext_large",
+    "convnext_small",
+    "convnext_tiny",
     "AlexNet",
     "BasicBlock",
     "Bottleneck",
