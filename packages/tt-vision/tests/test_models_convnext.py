@@ -24,6 +24,7 @@ from tt_vision.models import (
     get_model,
     list_models,
 )
+from tt_vision.models import convnext as convnext_module
 
 
 def count(model) -> int:
@@ -34,16 +35,54 @@ def small_setting() -> list[CNBlockConfig]:
     return [CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 2)]
 
 
-@pytest.mark.parametrize(
-    ("build", "expected"),
-    [(convnext_tiny, 28_589_128), (convnext_small, 50_223_688), (convnext_base, 88_591_464)],
-)
-def test_parameter_counts_are_torchvisions(build, expected):
-    assert count(build()) == expected
+def formula_count(stages: list[tuple[int, int | None, int]], num_classes: int = 1000) -> int:
+    """ConvNeXt's parameters by hand: stem conv 4x4 + norm; per block a 7x7 depthwise conv, a norm, two
+    Linear layers C <-> 4C and the layer scale; per downsampling a norm and a 2x2 conv; norm and head."""
+    first = stages[0][0]
+    total = 3 * 16 * first + first + 2 * first
+    for width, following, blocks in stages:
+        # 49C + C (depthwise), 2C (norm), 4C² + 4C and 4C² + C (Linear layers), C (layer scale)
+        total += blocks * (8 * width * width + 58 * width)
+        if following is not None:
+            total += 2 * width + 4 * width * following + following
+    last = stages[-1][1] or stages[-1][0]
+    return total + 2 * last + last * num_classes + num_classes
 
 
-def test_convnext_large_count_and_registry():
-    assert count(convnext_large()) == 197_767_336
+class Recorded(Exception):
+    pass
+
+
+def recorded_setting(monkeypatch, build, **kwargs) -> tuple[list[tuple[int, int | None, int]], dict]:
+    """The stages and arguments ``build`` hands to ConvNeXt, without building it (convnext_large: ~1 min)."""
+
+    def record(block_setting, **options):
+        raise Recorded([(c.input_channels, c.out_channels, c.num_layers) for c in block_setting], options)
+
+    monkeypatch.setattr(convnext_module, "ConvNeXt", record)
+    with pytest.raises(Recorded) as caught:
+        build(**kwargs)
+    return caught.value.args
+
+
+def test_parameter_counts_are_torchvisions(monkeypatch):
+    tiny = convnext_tiny()
+    assert count(tiny) == 28_589_128 == formula_count(recorded_setting(monkeypatch, convnext_tiny)[0])
+    published = {convnext_small: 50_223_688, convnext_base: 88_591_464, convnext_large: 197_767_336}
+    for build, expected in published.items():
+        assert formula_count(recorded_setting(monkeypatch, build)[0]) == expected
+    # the models themselves are built and counted in test_models_family_c_sizes.py
+
+
+def test_builders_settings_and_registry(monkeypatch):
+    probabilities = {convnext_tiny: 0.1, convnext_small: 0.4, convnext_base: 0.5, convnext_large: 0.5}
+    for build, probability in probabilities.items():
+        assert recorded_setting(monkeypatch, build)[1] == {"stochastic_depth_prob": probability}
+    stages, options = recorded_setting(monkeypatch, convnext_large, stochastic_depth_prob=0.2, num_classes=3)
+    assert stages == [(192, 384, 3), (384, 768, 3), (768, 1536, 27), (1536, None, 3)]
+    assert options == {"stochastic_depth_prob": 0.2, "num_classes": 3}
+    assert recorded_setting(monkeypatch, convnext_base)[0][0] == (128, 256, 3)
+    monkeypatch.undo()
     assert list_models(include="convnext*") == [
         "convnext_base",
         "convnext_large",
@@ -98,13 +137,10 @@ def test_stochastic_depth_grows_linearly_over_all_blocks():
     np.testing.assert_allclose(probabilities, 0.1 * np.arange(18) / 17, rtol=1e-12, atol=0)
     assert all(b.stochastic_depth.mode == "row" for b in blocks)
     assert [b.stochastic_depth.p for b in model.features[7]][-1] == pytest.approx(0.1)
-    for build, last in ((convnext_small, 0.4), (convnext_base, 0.5)):
-        assert build().features[7][2].stochastic_depth.p == pytest.approx(last)
     custom = ConvNeXt(small_setting(), stochastic_depth_prob=0.3)
     assert [b.stochastic_depth.p for i in (1, 3) for b in custom.features[i]] == pytest.approx(
         [0.0, 0.15, 0.3]
     )
-    assert convnext_tiny(stochastic_depth_prob=0.2).features[7][2].stochastic_depth.p == pytest.approx(0.2)
 
 
 def test_layer_scale_parameter():
