@@ -18,6 +18,11 @@ TORCHVISIONS = [
     "squeezenet1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16", "vgg16_bn",
     "vgg19", "vgg19_bn", "wide_resnet101_2", "wide_resnet50_2",
 ]  # fmt: skip
+FAMILY_C = [  # ConvNeXt, Vision Transformer, Swin Transformer
+    "convnext_base", "convnext_large", "convnext_small", "convnext_tiny",
+    "swin_b", "swin_s", "swin_t", "swin_v2_b", "swin_v2_s", "swin_v2_t",
+]  # fmt: skip
+TORCHVISIONS = sorted(TORCHVISIONS + FAMILY_C)
 
 
 def test_list_models():

@@ -47,6 +47,15 @@ from .resnet import (
     wide_resnet101_2,
 )
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
+from .swin_transformer import (
+    SwinTransformer,
+    swin_b,
+    swin_s,
+    swin_t,
+    swin_v2_b,
+    swin_v2_s,
+    swin_v2_t,
+)
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
 
 __all__ = [
@@ -59,6 +68,13 @@ __all__ = [
     "convnext_large",
     "convnext_small",
     "convnext_tiny",
+    "SwinTransformer",
+    "swin_b",
+    "swin_s",
+    "swin_t",
+    "swin_v2_b",
+    "swin_v2_s",
+    "swin_v2_t",
     "AlexNet",
     "BasicBlock",
     "Bottleneck",
