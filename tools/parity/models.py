@@ -47,7 +47,8 @@ def relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
 
 
 def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
-    """torchvision's initial state with batch-norm statistics, scales and every bias drawn at random."""
+    """torchvision's initial state with batch-norm statistics, scales, every bias and every weight that
+    starts at zero drawn at random."""
     rng = np.random.default_rng(seed)
     state = {}
     for key, value in model.state_dict().items():
@@ -58,6 +59,8 @@ def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
             array = rng.normal(0.0, 0.1, array.shape)
         elif key.endswith("weight") and array.ndim == 1:  # a norm's scale
             array = rng.uniform(0.5, 1.5, array.shape)
+        elif array.ndim > 1 and not np.any(array):  # zero-initialised: ViT's head and class token
+            array = rng.normal(0.0, 0.02, array.shape)
         integer = np.issubdtype(array.dtype, np.integer)  # counts and indices (Swin's relative positions)
         state[key] = array if integer else array.astype(np.float32)
     return state

@@ -21,6 +21,7 @@ TORCHVISIONS = [
 FAMILY_C = [  # ConvNeXt, Vision Transformer, Swin Transformer
     "convnext_base", "convnext_large", "convnext_small", "convnext_tiny",
     "swin_b", "swin_s", "swin_t", "swin_v2_b", "swin_v2_s", "swin_v2_t",
+    "vit_b_16", "vit_b_32", "vit_h_14", "vit_l_16", "vit_l_32",
 ]  # fmt: skip
 TORCHVISIONS = sorted(TORCHVISIONS + FAMILY_C)
 

@@ -57,6 +57,7 @@ from .swin_transformer import (
     swin_v2_t,
 )
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .vision_transformer import VisionTransformer, vit_b_16, vit_b_32, vit_h_14, vit_l_16, vit_l_32
 
 __all__ = [
     # ConvNeXt, Vision Transformer, Swin Transformer (session 37, H3)
@@ -75,6 +76,12 @@ __all__ = [
     "swin_v2_b",
     "swin_v2_s",
     "swin_v2_t",
+    "VisionTransformer",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_h_14",
+    "vit_l_16",
+    "vit_l_32",
     "AlexNet",
     "BasicBlock",
     "Bottleneck",
