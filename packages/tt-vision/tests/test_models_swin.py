@@ -69,10 +69,30 @@ def model_v2_t() -> SwinTransformer:
     return swin_v2_t()
 
 
-def test_parameter_counts_are_torchvisions(model_t, model_v2_t):
-    assert count(model_t) == 28_288_354
-    assert count(model_v2_t) == 28_351_570
-    # swin_s/b and swin_v2_s/b are built and counted in test_models_family_c_sizes.py
+def formula_count(embed: int, depths: list[int], heads: list[int], window: int, v2: bool) -> int:
+    """Swin's parameters by hand: patch convolution 4x4 + norm; per block two norms, qkv 3C² + 3C, proj
+    C² + C, the MLP C <-> 4C, and the bias table (2w - 1)² per head (V1) or logit_scale and cpb_mlp
+    2 -> 512 -> heads (V2); per merging 4C -> 2C and a norm of 4C (V1) or 2C (V2); norm and head."""
+    total = 3 * 16 * embed + embed + 2 * embed
+    for stage, (depth, head) in enumerate(zip(depths, heads)):
+        c = embed * 2**stage
+        block = 2 * c + 3 * c * c + 3 * c + c * c + c + 2 * c + 4 * c * c + 4 * c + 4 * c * c + c
+        block += head + 2 * 512 + 512 + 512 * head if v2 else (2 * window - 1) ** 2 * head
+        total += depth * block
+        if stage < len(depths) - 1:
+            total += 8 * c * c + (2 * 2 * c if v2 else 2 * 4 * c)
+    last = embed * 2 ** (len(depths) - 1)
+    return total + 2 * last + last * 1000 + 1000
+
+
+def test_parameter_counts_are_torchvisions(model_t, model_v2_t, monkeypatch):
+    assert count(model_t) == 28_288_354 == formula_count(96, [2, 2, 6, 2], [3, 6, 12, 24], 7, False)
+    assert count(model_v2_t) == 28_351_570 == formula_count(96, [2, 2, 6, 2], [3, 6, 12, 24], 8, True)
+    published = {"swin_s": 49_606_258, "swin_b": 87_768_224, "swin_v2_s": 49_737_442, "swin_v2_b": 87_930_848}
+    for name, expected in published.items():
+        options = recorded(monkeypatch, getattr(swin_module, name))
+        shape = [options[k] for k in ("embed_dim", "depths", "num_heads")] + [options["window_size"][0]]
+        assert formula_count(*shape, v2="block" in options) == expected
 
 
 def test_builders_settings_and_registry(monkeypatch):
