@@ -42,7 +42,8 @@ def main() -> None:
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
     labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))
     for name in args.names:
-        model = models.get_model(name, num_classes=10)
+        options = {"image_size": args.size} if name.startswith("vit_") else {}  # ViT's sequence length
+        model = models.get_model(name, num_classes=10, **options)
 
         def train_step(model=model):
             model.train()
