@@ -100,6 +100,7 @@ def test_tiny_layout_and_state_dict_keys():
     stem = model.features[0]
     assert [type(m).__name__ for m in stem] == ["Conv2d", "LayerNorm2d"]
     assert stem[0].weight.shape == (96, 3, 4, 4) and stem[0].stride == (4, 4) and stem[0].bias is not None
+    assert stem[0].padding == (0, 0)  # non-overlapping 4x4 patches
     assert stem[1].eps == 1e-6 and stem[1].normalized_shape == (96,)
     down = model.features[6]
     assert type(down[0]).__name__ == "LayerNorm2d" and down[1].weight.shape == (768, 384, 2, 2)
