@@ -9,6 +9,7 @@ Not course material.
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -424,3 +425,31 @@ def test_bad_arguments():
         swin_t(stochastic_depth_prob=0.0)  # fixed by the builder, as in torchvision
     with pytest.raises(TypeError, match="block"):
         swin_v2_t(block=SwinTransformerBlock)
+
+
+def test_options_reach_the_layers():
+    plain = ShiftedWindowAttention(4, [2, 2], [0, 0], 2, qkv_bias=False, proj_bias=False)
+    assert plain.qkv.bias is None and plain.proj.bias is None
+    attn = ShiftedWindowAttention(4, [2, 2], [1, 1], 2, attention_dropout=0.5, dropout=0.25)
+    assert (attn.attention_dropout, attn.dropout, attn.window_size, attn.shift_size) == (
+        0.5,
+        0.25,
+        [2, 2],
+        [1, 1],
+    )
+    x = autograd.randn(1, 4, 4, 4)
+    first = attn.eval()(x).detach().numpy()
+    np.testing.assert_array_equal(attn(x).detach().numpy(), first)  # no dropout out of training
+    assert not np.allclose(attn.train()(x).detach().numpy(), first)
+    block = SwinTransformerBlock(8, 2, [2, 2], [0, 0], dropout=0.25, attention_dropout=0.5)
+    assert block.attn.attention_dropout == 0.5 and block.attn.dropout == 0.25 and block.mlp[2].p == 0.25
+    model = tiny(
+        mlp_ratio=2.0, dropout=0.1, attention_dropout=0.2, norm_layer=partial(nn.LayerNorm, eps=1e-3)
+    )
+    block = model.features[3][1]
+    assert (
+        block.mlp[0].out_features == 32 and block.attn.dropout == 0.1 and block.attn.attention_dropout == 0.2
+    )
+    assert all(m.eps == 1e-3 for m in model.modules() if isinstance(m, nn.LayerNorm))
+    assert type(tiny(downsample_layer=PatchMergingV2).features[2]).__name__ == "PatchMergingV2"
+    assert type(tiny(block=SwinTransformerBlockV2).features[1][0]).__name__ == "SwinTransformerBlockV2"
