@@ -7,6 +7,7 @@ is checked against multi-head attention written here in NumPy. Not course materi
 from __future__ import annotations
 
 import math
+from functools import partial
 
 import numpy as np
 import pytest
@@ -286,3 +287,16 @@ def test_bad_arguments():
         tiny(num_heads=3)
     with pytest.raises(ValueError, match="vit_l_16: pretrained weights"):
         vit_l_16(weights="IMAGENET1K_V1")
+
+
+def test_options_reach_the_layers():
+    model = tiny(
+        dropout=0.1, attention_dropout=0.2, norm_layer=partial(nn.LayerNorm, eps=1e-3), num_classes=4
+    )
+    layer = model.encoder.layers.encoder_layer_1
+    assert model.encoder.dropout.p == 0.1 and layer.dropout.p == 0.1 and layer.mlp[4].p == 0.1
+    assert layer.self_attention.dropout == 0.2 and layer.num_heads == 2 and layer.mlp[0].out_features == 16
+    assert all(m.eps == 1e-3 for m in model.modules() if isinstance(m, nn.LayerNorm))
+    assert (model.dropout, model.attention_dropout, model.num_classes, model.mlp_dim) == (0.1, 0.2, 4, 16)
+    assert model.representation_size is None and list(model.heads._modules) == ["head"]
+    assert len(model.encoder.layers) == 2 and model.patch_size == 4 and model.image_size == 8
