@@ -12,7 +12,8 @@ for the two ``Linear`` layers; ``convnext_tiny`` is 4.46 GFLOPs at 224×224 (tor
 
 Example:
     >>> import tt_autograd
-    >>> tuple(convnext_tiny(num_classes=10)(tt_autograd.randn(1, 3, 32, 32)).shape)
+    >>> model = ConvNeXt([CNBlockConfig(8, 16, 1), CNBlockConfig(16, None, 1)], num_classes=10)
+    >>> tuple(model(tt_autograd.randn(1, 3, 32, 32)).shape)  # convnext_tiny(num_classes=10) alike
     (1, 10)
 """
 

@@ -13,7 +13,8 @@ one batch of matrix products (see :mod:`~tt_vision.models.swin_attention`).
 
 Example:
     >>> import tt_autograd
-    >>> tuple(swin_t(num_classes=10)(tt_autograd.randn(1, 3, 32, 32)).shape)
+    >>> model = SwinTransformer([4, 4], 8, [1, 1], [2, 2], [2, 2], num_classes=10)
+    >>> tuple(model(tt_autograd.randn(1, 3, 32, 32)).shape)  # swin_t(num_classes=10) alike
     (1, 10)
 """
 

@@ -20,8 +20,8 @@ for the projections and the MLP (``mlp_dim = 4D``) and ``2·L²·D`` for the att
 
 Example:
     >>> import tt_autograd
-    >>> model = vit_b_32(image_size=64, num_classes=10)
-    >>> tuple(model(tt_autograd.randn(1, 3, 64, 64)).shape)
+    >>> model = VisionTransformer(64, 32, num_layers=1, num_heads=2, hidden_dim=8, mlp_dim=16, num_classes=10)
+    >>> tuple(model(tt_autograd.randn(1, 3, 64, 64)).shape)  # vit_b_32(image_size=64, num_classes=10) alike
     (1, 10)
 """
 
