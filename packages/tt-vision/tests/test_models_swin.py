@@ -44,30 +44,17 @@ def tiny(**kwargs) -> SwinTransformer:
     return SwinTransformer(**{**options, **kwargs})
 
 
-class Recorded(Exception):
-    pass
-
-
 def recorded(monkeypatch, build, **kwargs) -> dict:
-    """The arguments ``build`` hands to SwinTransformer, without building it."""
+    """The arguments ``build`` hands to SwinTransformer (without building it); it must return the model."""
+    calls, model = [], object()
 
     def record(**options):
-        raise Recorded(options)
+        calls.append(options)
+        return model
 
     monkeypatch.setattr(swin_module, "SwinTransformer", record)
-    with pytest.raises(Recorded) as caught:
-        build(**kwargs)
-    return caught.value.args[0]
-
-
-@pytest.fixture(scope="module")
-def model_t() -> SwinTransformer:
-    return swin_t()
-
-
-@pytest.fixture(scope="module")
-def model_v2_t() -> SwinTransformer:
-    return swin_v2_t()
+    assert build(**kwargs) is model
+    return calls[0]
 
 
 def formula_count(embed: int, depths: list[int], heads: list[int], window: int, v2: bool) -> int:
@@ -86,7 +73,12 @@ def formula_count(embed: int, depths: list[int], heads: list[int], window: int, 
     return total + 2 * last + last * 1000 + 1000
 
 
-def test_parameter_counts_are_torchvisions(model_t, model_v2_t, monkeypatch):
+def test_swin_t_and_v2_t_as_torchvisions(monkeypatch):
+    """One test per built model (swin_t takes ~9 s to build): counts, layout and keys, initialisation."""
+    model_t, model_v2_t = swin_t(), swin_v2_t()
+    check_layout_and_state_dict_keys(model_t)
+    check_v2_layout_and_state_dict_keys(model_v2_t)
+    check_initialisation(model_t, model_v2_t)
     assert count(model_t) == 28_288_354 == formula_count(96, [2, 2, 6, 2], [3, 6, 12, 24], 7, False)
     assert count(model_v2_t) == 28_351_570 == formula_count(96, [2, 2, 6, 2], [3, 6, 12, 24], 8, True)
     published = {"swin_s": 49_606_258, "swin_b": 87_768_224, "swin_v2_s": 49_737_442, "swin_v2_b": 87_930_848}
@@ -121,8 +113,7 @@ def test_builders_settings_and_registry(monkeypatch):
         }
 
 
-def test_layout_and_state_dict_keys(model_t):
-    model = model_t
+def check_layout_and_state_dict_keys(model):
     kinds = [type(m).__name__ for m in model.features]
     assert kinds == ["Sequential", "Sequential", "PatchMerging", "Sequential", "PatchMerging", "Sequential",
                      "PatchMerging", "Sequential"]  # fmt: skip
@@ -167,8 +158,7 @@ def test_layout_and_state_dict_keys(model_t):
     assert model.head.weight.shape == (1000, 768) and model.num_classes == 1000
 
 
-def test_v2_layout_and_state_dict_keys(model_v2_t):
-    model = model_v2_t
+def check_v2_layout_and_state_dict_keys(model):
     attn = model.features[1][1].attn
     assert type(attn).__name__ == "ShiftedWindowAttentionV2" and attn.shift_size == [4, 4]
     keys = [k for k in model.state_dict() if k.startswith("features.1.0.attn.")]
@@ -332,6 +322,8 @@ def test_attention_modules_use_their_bias_tables(rng):
 def test_patch_merging_order_and_padding(rng):
     x = np.arange(2 * 3 * 5 * 1, dtype=np.float64).reshape(2, 3, 5, 1)
     merge = PatchMerging(1).double()
+    assert merge.reduction.weight.shape == (2, 4) and merge.norm.weight.shape == (4,) and merge.dim == 1
+    assert swin_module.patch_merging_pad(autograd.zeros(3, 2, 4, 6, 2)).shape == (3, 2, 2, 3, 8)
     with autograd.no_grad():
         merge.norm.weight.fill_(1.0)
     merged = swin_module.patch_merging_pad(autograd.tensor(x)).numpy()
@@ -349,6 +341,7 @@ def test_patch_merging_order_and_padding(rng):
     expected = v2.norm(v2.reduction(swin_module.patch_merging_pad(y)))
     np.testing.assert_allclose(v2(y).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
     assert v2.norm.weight.shape == (4,) and v2(y).shape == (1, 2, 2, 4)
+    assert v2.reduction.weight.shape == (4, 8) and v2.reduction.bias is None
 
 
 def test_blocks_pre_and_post_norm(rng):
@@ -390,13 +383,13 @@ def test_forward_shapes_and_every_parameter_gets_a_gradient():
         assert features.shape == (2, 3, 3, 16)
         out = model(x)
         assert out.shape == (2, 5) and out.dtype == autograd.float32
+        assert model.num_classes == 5
         nn.functional.cross_entropy(out, autograd.tensor([0, 4])).backward()
         missing = [n for n, p in model.named_parameters() if p.grad is None or not np.any(p.grad.numpy())]
         assert missing == []
 
 
-def test_initialisation_follows_torchvision(model_t, model_v2_t):
-    model = model_t
+def check_initialisation(model, model_v2_t):
     linears = [m for m in model.modules() if isinstance(m, nn.Linear)]
     weight = model.features[5][0].mlp[0].weight.detach().numpy()  # 1536 x 384, trunc_normal_(std=0.02)
     assert abs(weight.std() / 0.02 - 1) < 0.01 and abs(weight.mean()) < 5e-4

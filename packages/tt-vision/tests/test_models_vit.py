@@ -44,28 +44,21 @@ def formula_count(
     return embed + layers * per_layer + 2 * width + width * classes + classes
 
 
-class Recorded(Exception):
-    pass
-
-
 def recorded(monkeypatch, build, **kwargs) -> dict:
-    """The arguments ``build`` hands to VisionTransformer, without building it (vit_h_14: 632M parameters)."""
+    """The arguments ``build`` hands to VisionTransformer (without building it: vit_h_14 has 632M
+    parameters); it must return the model."""
+    calls, model = [], object()
 
     def record(**options):
-        raise Recorded(options)
+        calls.append(options)
+        return model
 
     monkeypatch.setattr(vit_module, "VisionTransformer", record)
-    with pytest.raises(Recorded) as caught:
-        build(**kwargs)
-    return caught.value.args[0]
+    assert build(**kwargs) is model
+    return calls[0]
 
 
-@pytest.fixture(scope="module")
-def model_b_32() -> VisionTransformer:
-    return vit_b_32(image_size=64)
-
-
-def test_parameter_counts_are_torchvisions(monkeypatch, model_b_32):
+def test_parameter_counts_are_torchvisions(monkeypatch):
     published = {
         vit_b_16: 86_567_656,
         vit_b_32: 88_224_232,
@@ -79,6 +72,9 @@ def test_parameter_counts_are_torchvisions(monkeypatch, model_b_32):
         assert formula_count(*shape, image=options["image_size"]) == expected
     monkeypatch.undo()
     # built at 64x64: 5 tokens instead of torchvision's 50, the position embedding 45 x 768 smaller
+    model_b_32 = vit_b_32(image_size=64)  # one build (~5 s) for the count, layout, keys and initialisation
+    check_layout_and_state_dict_keys(model_b_32)
+    check_initialisation(model_b_32)
     assert count(model_b_32) == formula_count(32, 12, 768, 3072, image=64) == 88_224_232 - 45 * 768
     assert count(tiny(num_classes=3)) == formula_count(4, 2, 8, 16, image=8, classes=3)
 
@@ -99,8 +95,7 @@ def test_builders_settings_and_registry(monkeypatch):
     assert list_models(include="vit_*") == ["vit_b_16", "vit_b_32", "vit_h_14", "vit_l_16", "vit_l_32"]
 
 
-def test_layout_and_state_dict_keys(model_b_32):
-    model = model_b_32
+def check_layout_and_state_dict_keys(model):
     assert model.seq_length == 5 and model.encoder.pos_embedding.shape == (1, 5, 768)
     assert model.conv_proj.weight.shape == (768, 3, 32, 32) and model.conv_proj.stride == (32, 32)
     assert model.class_token.shape == (1, 1, 768) and model.heads.head.weight.shape == (1000, 768)
@@ -216,8 +211,7 @@ def test_forward_shapes_and_every_parameter_gets_a_gradient():
     assert list(model.heads._modules) == ["pre_logits", "act", "head"]
 
 
-def test_initialisation_follows_torchvision(model_b_32):
-    model = model_b_32
+def check_initialisation(model):
     conv = model.conv_proj.weight.detach().numpy()
     assert abs(conv.std() / math.sqrt(1 / (3 * 32 * 32)) - 1) < 0.01 and np.all(
         model.conv_proj.bias.detach().numpy() == 0
@@ -270,6 +264,11 @@ def test_mlp_block_loads_legacy_keys(rng):
     saved = block.state_dict()
     assert saved._metadata[""]["version"] == 2 and list(saved) == ["0.weight", "0.bias", "3.weight", "3.bias"]
     MLPBlock(4, 8, 0.0).load_state_dict(saved)  # version 2: the keys are kept as they are
+    legacy_named = {k.replace("0.", "linear_1.").replace("3.", "linear_2."): v for k, v in saved.items()}
+    current = type(saved)(legacy_named)
+    current._metadata = saved._metadata  # version 2 says the names are current: nothing is renamed
+    with pytest.raises(RuntimeError, match="linear_1.weight"):
+        MLPBlock(4, 8, 0.0).load_state_dict(current)
 
 
 def test_bad_arguments():
@@ -289,6 +288,16 @@ def test_bad_arguments():
         vit_l_16(weights="IMAGENET1K_V1")
 
 
+def test_encoder_adds_the_position_embedding(rng):
+    model = tiny().double().eval()
+    encoder = model.encoder
+    with autograd.no_grad():
+        encoder.pos_embedding.copy_(autograd.tensor(rng.normal(size=(1, 5, 8))))
+    x = autograd.tensor(rng.normal(size=(2, 5, 8)))
+    expected = encoder.ln(encoder.layers(x + encoder.pos_embedding))
+    np.testing.assert_allclose(encoder(x).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
+
+
 def test_options_reach_the_layers():
     model = tiny(
         dropout=0.1, attention_dropout=0.2, norm_layer=partial(nn.LayerNorm, eps=1e-3), num_classes=4
@@ -300,3 +309,5 @@ def test_options_reach_the_layers():
     assert (model.dropout, model.attention_dropout, model.num_classes, model.mlp_dim) == (0.1, 0.2, 4, 16)
     assert model.representation_size is None and list(model.heads._modules) == ["head"]
     assert len(model.encoder.layers) == 2 and model.patch_size == 4 and model.image_size == 8
+    norm = partial(nn.LayerNorm, eps=1e-3)
+    assert tiny(norm_layer=norm).norm_layer is norm and tiny(hidden_dim=16).hidden_dim == 16

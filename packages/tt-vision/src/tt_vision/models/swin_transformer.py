@@ -57,7 +57,9 @@ def patch_merging_pad(x):
     *lead, height, width, channels = x.shape
     x = F.pad(x, (0, 0, 0, width % 2, 0, height % 2))
     half_h, half_w = (height + 1) // 2, (width + 1) // 2
-    x = x.reshape(-1, half_h, 2, half_w, 2, channels).permute(0, 1, 3, 4, 2, 5)
+    x = x.reshape(*lead, half_h, 2, half_w, 2, channels)
+    n = len(lead)  # (..., h, dy, w, dx, C) to (..., h, w, dx, dy, C)
+    x = x.permute(*range(n), n, n + 2, n + 3, n + 1, n + 4)
     return x.reshape(*lead, half_h, half_w, 4 * channels)
 
 
