@@ -187,6 +187,8 @@ def test_relative_position_index_by_hand():
     np.testing.assert_array_equal(relative_position_index([2, 2]).reshape(4, 4), expected)
     wide = relative_position_index([1, 3]).reshape(3, 3)  # one row: index = dx + 2
     np.testing.assert_array_equal(wide, [[2, 1, 0], [3, 2, 1], [4, 3, 2]])
+    tall = relative_position_index([2, 3]).reshape(6, 6)  # (dy + 1) * 5 + (dx + 2); token 1 (0, 1), 3 (1, 0)
+    assert tall[0, 5] == 0 and tall[5, 0] == 14 and tall[1, 3] == 0 * 5 + 3 and np.all(np.diag(tall) == 7)
     assert relative_position_index([7, 7]).max() == 168 and relative_position_index([7, 7]).dtype == np.int64
 
 
@@ -256,15 +258,18 @@ def reference_attention(x, qkv_w, qkv_b, proj_w, proj_b, bias, window, heads, sh
 
 
 @pytest.mark.parametrize(
-    ("size", "shift"), [((4, 4), [1, 1]), ((5, 3), [1, 1]), ((4, 6), [0, 1]), ((2, 2), [1, 1])]
-)
+    ("size", "shift", "window"),
+    [((4, 4), [1, 1], [2, 2]), ((5, 3), [1, 1], [2, 2]), ((4, 6), [0, 1], [2, 2]), ((2, 2), [1, 1], [2, 2]),
+     ((5, 7), [1, 1], [2, 3]), ((6, 4), [1, 1], [3, 2]), ((4, 5), [1, 0], [3, 2])],
+)  # fmt: skip
 @pytest.mark.parametrize("v2", [False, True])
-def test_window_attention_matches_a_loop_over_windows(rng, size, shift, v2):
-    channels, heads, window = 4, 2, [2, 2]
+def test_window_attention_matches_a_loop_over_windows(rng, size, shift, window, v2):
+    channels, heads = 4, 2
     x = rng.normal(size=(2, *size, channels))
     qkv_w, qkv_b = rng.normal(size=(3 * channels, channels)), rng.normal(size=3 * channels)
     proj_w, proj_b = rng.normal(size=(channels, channels)), rng.normal(size=channels)
-    bias = rng.normal(size=(1, heads, 4, 4))
+    tokens = window[0] * window[1]
+    bias = rng.normal(size=(1, heads, tokens, tokens))
     scale = np.array([math.log(2.0), math.log(500.0)])  # the second is clamped to log 100
     expected = reference_attention(x, qkv_w, qkv_b, proj_w, proj_b, bias[0], window, heads, shift,
                                    scale if v2 else None)  # fmt: skip
@@ -315,7 +320,17 @@ def test_attention_modules_use_their_bias_tables(rng):
     bias = 16 / (1 + np.exp(-mlp[relative_position_index([2, 2])].reshape(4, 4, 2).transpose(2, 0, 1)))
     np.testing.assert_allclose(v2.get_relative_position_bias().detach().numpy()[0], bias, rtol=1e-12)
     np.testing.assert_allclose(v2.logit_scale.detach().numpy(), np.full((2, 1, 1), math.log(10)), rtol=1e-6)
-    assert np.all(ShiftedWindowAttentionV2(4, [2, 2], [0, 0], 2).qkv.bias.detach().numpy()[4:8] == 0)
+    qkv_bias = ShiftedWindowAttentionV2(4, [2, 2], [0, 0], 2).qkv.bias.detach().numpy()
+    assert np.all(qkv_bias[4:8] == 0) and np.all(qkv_bias[:4] != 0) and np.all(qkv_bias[8:] != 0)
+    tall = ShiftedWindowAttentionV2(4, [3, 2], [0, 0], 2)
+    rows = tall.relative_coords_table.numpy()[0, :, 0, 0]  # offsets -2 .. 2 over 2, times 8
+    steps = np.array([-8, -4, 0, 4, 8])
+    np.testing.assert_allclose(rows, np.sign(steps) * np.log2(np.abs(steps) + 1) / 3, rtol=1e-6)
+    assert tall.relative_coords_table.shape == (1, 5, 3, 2)
+    assert tall.get_relative_position_bias().shape == (1, 2, 6, 6)
+    plain = ShiftedWindowAttentionV2(4, [2, 2], [1, 1], 2, qkv_bias=False)
+    assert plain(autograd.randn(1, 4, 4, 4)).shape == (1, 4, 4, 4)  # no bias: nothing to hold at zero
+    assert ShiftedWindowAttention(4, [2, 3], [0, 0], 2).relative_position_bias_table.shape == (15, 2)
     assert ShiftedWindowAttentionV2(4, [2, 2], [0, 0], 2, qkv_bias=False).qkv.bias is None
 
 
@@ -341,7 +356,7 @@ def test_patch_merging_order_and_padding(rng):
     expected = v2.norm(v2.reduction(swin_module.patch_merging_pad(y)))
     np.testing.assert_allclose(v2(y).detach().numpy(), expected.detach().numpy(), rtol=1e-12)
     assert v2.norm.weight.shape == (4,) and v2(y).shape == (1, 2, 2, 4)
-    assert v2.reduction.weight.shape == (4, 8) and v2.reduction.bias is None
+    assert v2.reduction.weight.shape == (4, 8) and v2.reduction.bias is None and v2.dim == 2
 
 
 def test_blocks_pre_and_post_norm(rng):
@@ -363,6 +378,10 @@ def test_blocks_pre_and_post_norm(rng):
     np.testing.assert_array_equal(dropped(x).detach().numpy(), x.numpy())  # both branches dropped
     mlp_bias = SwinTransformerBlock(64, 2, [2, 2], [0, 0]).mlp[0].bias.detach().numpy()
     assert 0 < np.abs(mlp_bias).max() < 1e-5  # N(0, 1e-12) before the model draws it again
+    assert abs(mlp_bias.std() / 1e-6 - 1) < 0.25
+    mlp_weight = SwinTransformerBlock(64, 2, [2, 2], [0, 0]).mlp[0].weight.detach().numpy()
+    bound = math.sqrt(6 / (64 + 256))  # xavier_uniform_ (a Linear's own draw is bounded by 1/8)
+    assert bound * 0.97 < np.abs(mlp_weight).max() <= bound
 
 
 def test_stochastic_depth_and_shifts_over_the_model():
@@ -446,3 +465,5 @@ def test_options_reach_the_layers():
     assert all(m.eps == 1e-3 for m in model.modules() if isinstance(m, nn.LayerNorm))
     assert type(tiny(downsample_layer=PatchMergingV2).features[2]).__name__ == "PatchMergingV2"
     assert type(tiny(block=SwinTransformerBlockV2).features[1][0]).__name__ == "SwinTransformerBlockV2"
+    stem = tiny(patch_size=[2, 4]).features[0][0]
+    assert stem.kernel_size == (2, 4) and stem.stride == (2, 4)

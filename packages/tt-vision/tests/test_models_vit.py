@@ -246,7 +246,8 @@ def test_conv_stem():
     last = model.conv_proj.conv_last
     assert last.weight.shape == (8, 6, 1, 1) and np.all(last.bias.detach().numpy() == 0)
     wide = tiny(conv_stem_configs=[ConvStemConfig(16, 3, 4)], hidden_dim=512, num_heads=4)
-    assert abs(wide.conv_proj.conv_last.weight.detach().numpy().std() / math.sqrt(2 / 512) - 1) < 0.05
+    last = wide.conv_proj.conv_last.weight.detach().numpy()
+    assert abs(last.std() / math.sqrt(2 / 512) - 1) < 0.05 and abs(last.mean()) < 0.01
     assert model(autograd.randn(2, 3, 8, 8)).shape == (2, 1000)
 
 
@@ -309,5 +310,7 @@ def test_options_reach_the_layers():
     assert (model.dropout, model.attention_dropout, model.num_classes, model.mlp_dim) == (0.1, 0.2, 4, 16)
     assert model.representation_size is None and list(model.heads._modules) == ["head"]
     assert len(model.encoder.layers) == 2 and model.patch_size == 4 and model.image_size == 8
+    bigger = tiny(image_size=12)  # 3 x 3 patches and the class token
+    assert bigger.seq_length == 10 and bigger.encoder.pos_embedding.shape == (1, 10, 8)
     norm = partial(nn.LayerNorm, eps=1e-3)
     assert tiny(norm_layer=norm).norm_layer is norm and tiny(hidden_dim=16).hidden_dim == 16

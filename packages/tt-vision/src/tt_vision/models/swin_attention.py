@@ -37,21 +37,23 @@ MASKED = -100.0
 
 def shift_mask(height: int, width: int, window_size: list[int], shift_size: list[int]) -> np.ndarray:
     """The additive mask ``(nW, N, N)`` of a map of ``height × width`` (multiples of the window) rolled by
-    ``-shift_size``: 0 between tokens from the same region of the unrolled map, ``-100`` otherwise.
+    ``-shift_size``: ``-100`` between two tokens of a window of which one was wrapped around by the roll
+    (the last ``sh`` rows or ``sw`` columns came from the first ones) and the other not, else 0.
 
-    The roll moves the last ``shift`` rows (columns) next to the first ones; regions are the
-    rows ``< H - Wh``, ``[H - Wh, H - sh)`` and ``>= H - sh`` (columns alike), 9 in all.
+    Only the last band of windows holds both kinds; the others are all zeros.
     """
-    rows = (np.arange(height) >= height - window_size[0]).astype(np.int64)
-    rows += np.arange(height) >= height - shift_size[0]
-    cols = (np.arange(width) >= width - window_size[1]).astype(np.int64)
-    cols += np.arange(width) >= width - shift_size[1]
-    region = 3 * rows[:, None] + cols[None, :]
-    windows = region.reshape(
-        height // window_size[0], window_size[0], width // window_size[1], window_size[1]
-    )
-    windows = windows.transpose(0, 2, 1, 3).reshape(-1, window_size[0] * window_size[1])
-    return np.where(windows[:, None, :] != windows[:, :, None], MASKED, 0.0)
+    wrapped_rows = np.arange(height) >= height - shift_size[0]
+    wrapped_cols = np.arange(width) >= width - shift_size[1]
+    kinds = []
+    for wrapped in (np.repeat(wrapped_rows[:, None], width, 1), np.repeat(wrapped_cols[None, :], height, 0)):
+        grid = wrapped.reshape(
+            height // window_size[0], window_size[0], width // window_size[1], window_size[1]
+        )
+        kinds.append(grid.transpose(0, 2, 1, 3).reshape(-1, window_size[0] * window_size[1]))
+    apart = np.zeros(kinds[0].shape + kinds[0].shape[-1:], dtype=bool)
+    for kind in kinds:  # rows, then columns
+        apart |= kind[:, :, None] != kind[:, None, :]
+    return np.where(apart, MASKED, 0.0)
 
 
 def shifted_window_attention(
