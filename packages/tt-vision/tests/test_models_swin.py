@@ -260,7 +260,8 @@ def reference_attention(x, qkv_w, qkv_b, proj_w, proj_b, bias, window, heads, sh
 @pytest.mark.parametrize(
     ("size", "shift", "window"),
     [((4, 4), [1, 1], [2, 2]), ((5, 3), [1, 1], [2, 2]), ((4, 6), [0, 1], [2, 2]), ((2, 2), [1, 1], [2, 2]),
-     ((5, 7), [1, 1], [2, 3]), ((6, 4), [1, 1], [3, 2]), ((4, 5), [1, 0], [3, 2])],
+     ((5, 7), [1, 1], [2, 3]), ((6, 4), [1, 1], [3, 2]), ((4, 5), [1, 0], [3, 2]),
+     ((3, 4), [1, 1], [3, 2]), ((4, 3), [1, 1], [2, 3])],
 )  # fmt: skip
 @pytest.mark.parametrize("v2", [False, True])
 def test_window_attention_matches_a_loop_over_windows(rng, size, shift, window, v2):
@@ -326,6 +327,9 @@ def test_attention_modules_use_their_bias_tables(rng):
     rows = tall.relative_coords_table.numpy()[0, :, 0, 0]  # offsets -2 .. 2 over 2, times 8
     steps = np.array([-8, -4, 0, 4, 8])
     np.testing.assert_allclose(rows, np.sign(steps) * np.log2(np.abs(steps) + 1) / 3, rtol=1e-6)
+    cols = tall.relative_coords_table.numpy()[0, 0, :, 1]  # offsets -1 .. 1 over 1, times 8
+    np.testing.assert_allclose(cols, np.array([-1, 0, 1]) * math.log2(9) / 3, rtol=1e-6)
+    assert tall.cpb_mlp[1].inplace and tall.cpb_mlp[0].bias is not None
     assert tall.relative_coords_table.shape == (1, 5, 3, 2)
     assert tall.get_relative_position_bias().shape == (1, 2, 6, 6)
     plain = ShiftedWindowAttentionV2(4, [2, 2], [1, 1], 2, qkv_bias=False)
