@@ -49,6 +49,8 @@ def main() -> None:
         options = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
         if name == "inception_v3" and args.size < 299:
             options["aux_logits"] = False
+        if name.startswith("vit_"):
+            options["image_size"] = args.size  # ViT's sequence length
         model = models.get_model(name, num_classes=10, **options)
 
         def train_step(model=model):

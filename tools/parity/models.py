@@ -32,7 +32,17 @@ import time
 
 import numpy as np
 
-TAKES_DROPOUT = ("vgg", "alexnet", "squeezenet", "mobilenet", "efficientnet", "mnasnet", "googlenet", "incep")
+TAKES_DROPOUT = (
+    "vgg",
+    "alexnet",
+    "squeezenet",
+    "mobilenet",
+    "efficientnet",
+    "mnasnet",
+    "googlenet",
+    "incep",
+    "vit_",
+)
 #: Models whose residual branches are dropped at random in training: set to 0 as dropout is.
 TAKES_STOCHASTIC_DEPTH = ("efficientnet",)
 #: Extra keyword arguments: no dropout anywhere, and the explicit initialisation (GoogLeNet and
@@ -48,6 +58,8 @@ MIN_SIZE = {"inception_v3": 75}
 AUX_MIN_SIZE = {"inception_v3": 299}
 #: The weight of the auxiliary classifiers' losses in the training step (torchvision's references' 0.4).
 AUX_WEIGHT = 0.4
+#: Models whose image size is an argument (the position embedding's length): given ``--size``.
+TAKES_IMAGE_SIZE = ("vit_",)
 #: A gradient is judged against at least this fraction of the model's largest gradient: the bias of a
 #: norm that feeds another batch norm has gradient 0 in exact arithmetic (the next norm subtracts the
 #: mean), ~1e-9 of rounding in both frameworks, whose ratio says nothing.
@@ -62,7 +74,8 @@ def relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
 
 
 def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
-    """torchvision's initial state with batch-norm statistics, scales and every bias drawn at random."""
+    """torchvision's initial state with batch-norm statistics, scales, every bias and every weight that
+    starts at zero drawn at random."""
     rng = np.random.default_rng(seed)
     state = {}
     for key, value in model.state_dict().items():
@@ -73,7 +86,10 @@ def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
             array = rng.normal(0.0, 0.1, array.shape)
         elif key.endswith("weight") and array.ndim == 1:  # a norm's scale
             array = rng.uniform(0.5, 1.5, array.shape)
-        state[key] = array.astype(array.dtype if key.endswith("num_batches_tracked") else np.float32)
+        elif array.ndim > 1 and not np.any(array):  # zero-initialised: ViT's head and class token
+            array = rng.normal(0.0, 0.02, array.shape)
+        integer = np.issubdtype(array.dtype, np.integer)  # counts and indices (Swin's relative positions)
+        state[key] = array if integer else array.astype(np.float32)
     return state
 
 
@@ -106,6 +122,8 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     size = max(size, MIN_SIZE.get(name, 0))
     if size < AUX_MIN_SIZE.get(name, 0):
         kwargs["aux_logits"] = False
+    if name.startswith(TAKES_IMAGE_SIZE):
+        kwargs["image_size"] = size
     torch.manual_seed(0)
     theirs = torchvision.models.get_model(name, **kwargs)
     state = randomised_state(theirs, seed=1)
@@ -114,6 +132,10 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     theirs.load_state_dict(their_state, strict=True)
     ours = models.get_model(name, **kwargs)
     ours.load_state_dict({k: tt_autograd.from_numpy(v) for k, v in state.items()}, strict=True)
+    for model in (theirs, ours):  # stochastic depth off (ConvNeXt, Swin): the two draw different coins
+        for module in model.modules():
+            if type(module).__name__ == "StochasticDepth":
+                module.p = 0.0
 
     rng = np.random.default_rng(2)
     x = rng.standard_normal((batch, 3, size, size)).astype(np.float32)

@@ -20,7 +20,7 @@ TORCHVISIONS = [
     "shufflenet_v2_x2_0", "squeezenet1_0", "squeezenet1_1", "vgg11", "vgg11_bn", "vgg13", "vgg13_bn", "vgg16",
     "vgg16_bn", "vgg19", "vgg19_bn", "wide_resnet101_2", "wide_resnet50_2",
 ]  # fmt: skip
-#: EfficientNet (V1, V2) and RegNet (session 37, family B).
+#: EfficientNet (V1, V2) and RegNet.
 TORCHVISIONS = sorted(
     TORCHVISIONS
     + [f"efficientnet_b{i}" for i in range(8)]
@@ -28,6 +28,12 @@ TORCHVISIONS = sorted(
     + [f"regnet_y_{size}" for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf", "128gf")]
     + [f"regnet_x_{size}" for size in ("400mf", "800mf", "1_6gf", "3_2gf", "8gf", "16gf", "32gf")]
 )
+FAMILY_C = [  # ConvNeXt, Vision Transformer, Swin Transformer
+    "convnext_base", "convnext_large", "convnext_small", "convnext_tiny",
+    "swin_b", "swin_s", "swin_t", "swin_v2_b", "swin_v2_s", "swin_v2_t",
+    "vit_b_16", "vit_b_32", "vit_h_14", "vit_l_16", "vit_l_32",
+]  # fmt: skip
+TORCHVISIONS = sorted(TORCHVISIONS + FAMILY_C)
 
 
 def test_list_models():

@@ -5,7 +5,9 @@ ResNet (``resnet18`` .. ``resnet152``, ResNeXt, Wide ResNet), VGG (``vgg11`` .. 
 (``mobilenet_v2``, ``mobilenet_v3_large``, ``mobilenet_v3_small``), EfficientNet
 (``efficientnet_b0`` .. ``efficientnet_b7``, ``efficientnet_v2_s/m/l``) and RegNet
 (``regnet_x_400mf`` .. ``regnet_y_128gf``), DenseNet (``densenet121`` .. ``densenet201``),
-ShuffleNet V2, MNASNet, GoogLeNet and Inception v3, with torchvision's
+ShuffleNet V2, MNASNet, GoogLeNet, Inception v3, ConvNeXt (``convnext_tiny`` .. ``convnext_large``),
+the Vision Transformers (``vit_b_16`` .. ``vit_h_14``) and Swin Transformers V1 and V2 (``swin_t`` ..
+``swin_v2_b``), with torchvision's
 builder signatures, module names, state-dict keys and initialisation, and its registry
 (``get_model``, ``get_model_builder``, ``list_models``). No pretrained weights are
 shipped: a builder given ``weights`` says how to load converted ones (safetensors).
@@ -22,6 +24,16 @@ from __future__ import annotations
 
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
+from .convnext import (
+    CNBlock,
+    CNBlockConfig,
+    ConvNeXt,
+    LayerNorm2d,
+    convnext_base,
+    convnext_large,
+    convnext_small,
+    convnext_tiny,
+)
 from .densenet import DenseNet, densenet121, densenet161, densenet169, densenet201
 from .efficientnet import (
     EfficientNet,
@@ -88,10 +100,20 @@ from .shufflenetv2 import (
     shufflenet_v2_x2_0,
 )
 from .squeezenet import SqueezeNet, squeezenet1_0, squeezenet1_1
+from .swin_transformer import (
+    SwinTransformer,
+    swin_b,
+    swin_s,
+    swin_t,
+    swin_v2_b,
+    swin_v2_s,
+    swin_v2_t,
+)
 from .vgg import VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn
+from .vision_transformer import VisionTransformer, vit_b_16, vit_b_32, vit_h_14, vit_l_16, vit_l_32
 
 __all__ = [
-    # EfficientNet and RegNet (session 37, family B)
+    # EfficientNet and RegNet
     "EfficientNet",
     "FusedMBConv",
     "FusedMBConvConfig",
@@ -125,6 +147,28 @@ __all__ = [
     "regnet_x_8gf",
     "regnet_x_16gf",
     "regnet_x_32gf",
+    # ConvNeXt, Vision Transformer, Swin Transformer
+    "CNBlock",
+    "CNBlockConfig",
+    "ConvNeXt",
+    "LayerNorm2d",
+    "convnext_base",
+    "convnext_large",
+    "convnext_small",
+    "convnext_tiny",
+    "SwinTransformer",
+    "swin_b",
+    "swin_s",
+    "swin_t",
+    "swin_v2_b",
+    "swin_v2_s",
+    "swin_v2_t",
+    "VisionTransformer",
+    "vit_b_16",
+    "vit_b_32",
+    "vit_h_14",
+    "vit_l_16",
+    "vit_l_32",
     "AlexNet",
     "BasicBlock",
     "Bottleneck",
@@ -162,7 +206,7 @@ __all__ = [
     "wide_resnet50_2",
     "wide_resnet101_2",
 ]
-__all__ += [  # session 37, family A
+__all__ += [  # DenseNet, ShuffleNet V2, MNASNet, GoogLeNet, Inception v3
     "DenseNet", "GoogLeNet", "GoogLeNetOutputs", "Inception3", "InceptionOutputs", "MNASNet", "ShuffleNetV2",
     "densenet121", "densenet161", "densenet169", "densenet201", "googlenet", "inception_v3", "mnasnet0_5",
     "mnasnet0_75", "mnasnet1_0", "mnasnet1_3", "shufflenet_v2_x0_5", "shufflenet_v2_x1_0",
