@@ -119,6 +119,38 @@ def test_roi_align_gradient_is_the_transpose_of_the_forward(rng):
     np.testing.assert_allclose(t.grad.numpy()[1, 2, 7, 30], (weights * g).sum(), rtol=1e-12)
 
 
+def test_an_inf_or_nan_reaches_only_the_bins_that_read_it(rng):
+    """A non-finite pixel that no sample reads leaves the bins finite (it lies in their band, weight 0);
+    one that is read gives inf, -inf or NaN there, as the loop definition's sums of products do."""
+    x = rng.normal(size=(1, 2, 32, 32))
+    x[0, 0, 25, 25] = np.inf  # inside the bands of the regions below, read by none of them
+    x[0, 1, 28, 3] = np.nan
+    rois = np.array([[0, 1.2, 1.3, 3.7, 3.9], [0, 2.1, 0.4, 6.6, 5.3], [0, 9.3, 8.2, 14.6, 15.1]])
+    quiet = ops.roi_align(autograd.tensor(x), autograd.tensor(rois), 2, 1.0, 2, False).numpy()
+    assert np.isfinite(quiet).all()
+    np.testing.assert_allclose(quiet, reference_roi_align(x, rois, (2, 2), 1.0, 2, False), rtol=1e-12)
+    x[0, 0, 2, 2], x[0, 0, 4, 4], x[0, 1, 11, 11], x[0, 1, 12, 12] = np.inf, -np.inf, np.nan, np.inf
+    loud = ops.roi_align(autograd.tensor(x), autograd.tensor(rois), 2, 1.0, 2, False).numpy()
+    expected = reference_roi_align(x, rois, (2, 2), 1.0, 2, False)
+    assert np.isposinf(expected).any() and np.isneginf(expected).any() and np.isnan(expected).any()
+    np.testing.assert_allclose(loud, expected, rtol=1e-12)  # inf, -inf and NaN in the same places
+
+
+def test_a_nan_in_the_output_gradient_reaches_only_the_pixels_its_bin_reads(rng):
+    x = autograd.tensor(rng.normal(size=(1, 1, 32, 32)), requires_grad=True)
+    rois = autograd.tensor(np.array([[0, 1.2, 1.3, 3.7, 3.9], [0, 9.3, 8.2, 14.6, 15.1]]))
+    grad = rng.normal(size=(2, 1, 2, 2))
+    grad[0, 0, 1, 0] = np.nan
+    ops.roi_align(x, rois, 2, 1.0, 2, False).backward(autograd.tensor(grad))
+    basis = np.zeros_like(grad)
+    basis[0, 0, 1, 0] = 1.0
+    reader = autograd.tensor(np.zeros((1, 1, 32, 32)), requires_grad=True)
+    ops.roi_align(reader, rois, 2, 1.0, 2, False).backward(autograd.tensor(basis))
+    read = reader.grad.numpy() > 0  # the pixels that bin reads with a positive weight
+    assert read.sum() >= 4
+    np.testing.assert_array_equal(np.isnan(x.grad.numpy()), read)
+
+
 def test_bands_hold_each_span_within_four_times_its_size_from_a_multiple_of_it():
     first = np.array([0, 5, 13, 29, 30, 3, 0, 31, 17, 20])
     span = np.array([1, 3, 4, 3, 2, 17, 32, 1, 8, 12])

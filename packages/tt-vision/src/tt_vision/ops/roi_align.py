@@ -18,15 +18,21 @@ regions of one image and one band of rows and columns (:func:`bands`) are one gr
 ``Ay`` stacked ``(k·PH, h)`` times the block ``(h, C·w)`` is one matrix product, then
 a batched product with each ``Ax[r]ᵀ``; backward is the transposed products, the
 group's sum over its regions being the same one product, added onto the block. A
-loop over the groups, not over the regions or samples. There is no gradient w.r.t.
-the boxes, as in torchvision.
+Python loop over the groups: regions of similar size and place share one, but
+scattered proposals of many sizes can make nearly one group per region (each still
+a few products, not a loop over bins or samples). There is no gradient w.r.t. the
+boxes, as in torchvision.
 
 Positions and weights are computed in the input's dtype with torchvision's
 formulas, so float32 samples land where its kernel's do; the weights are summed per
 pixel (in float64) before the products, so float32 results differ from
-torchvision's sums of products by rounding. Unlike torchvision, which reads only
-the samples' neighbours, a NaN or inf anywhere in a region's band (weight 0) makes
-its bins NaN, and a NaN in the output gradient reaches the whole band.
+torchvision's sums of products by rounding. A band holds pixels that no sample
+reads (weight 0): an inf or NaN there must not reach the bins (``0 · inf`` is NaN),
+so a group whose block (or output gradient) is not all finite runs on its finite
+values, and the bins (pixels) that read an inf or a NaN with a positive weight are
+set by indicator products (:func:`weighted_sum`); torchvision, which reads only the
+samples' neighbours, gives the same, except for a neighbour of weight exactly 0,
+which it multiplies (NaN) and this skips.
 
 Cost: per group, ``k·PH·h·C·w + k·PH·C·w·PW`` multiply-adds (both ways), ``h`` and
 ``w`` at most 4 times the region's span of pixels; memory ``k·PH·C·w``. Backward costs
@@ -199,6 +205,42 @@ def band_groups(rois, ys, xs, height: int, width: int):
         )  # fmt: skip
 
 
+def weighted_sum(product, weights: tuple, values: np.ndarray) -> np.ndarray:
+    """``product(weights, values)``, a sum of weights times values, with torchvision's non-finite values.
+
+    A value that no positive weight reads must not reach the result (``0 · inf`` would be NaN): the
+    products run on the finite values, and indicator products on ``weights > 0`` say which results
+    read a ``+inf``, a ``-inf`` or a NaN, set to ``inf``, ``-inf`` or NaN (both infinities: NaN).
+    Cost: one ``np.isfinite`` pass; three more products only when a value is not finite.
+    """
+    finite = np.isfinite(values)
+    if finite.all():
+        return product(*weights, values)
+    out = product(*weights, np.where(finite, values, 0))
+    reach = tuple((w > 0).astype(w.dtype) for w in weights)
+    hit = [product(*reach, mask.astype(values.dtype)) > 0 for mask in (values == np.inf, values == -np.inf)]
+    out[hit[0]], out[hit[1]] = np.inf, -np.inf
+    out[(product(*reach, np.isnan(values).astype(values.dtype)) > 0) | (hit[0] & hit[1])] = np.nan
+    return out
+
+
+def bins_of_block(ay: np.ndarray, ax: np.ndarray, block: np.ndarray) -> np.ndarray:
+    """Forward of one group: ``(m, C, PH, PW)`` from ``ay`` ``(m, PH, h)``, ``ax`` ``(m, PW, w)``, ``block``
+    ``(h, C, w)``: ``Ay · X · Axᵀ`` per region and channel."""
+    (m, ph, h), pw, (c, w) = ay.shape, ax.shape[1], block.shape[1:]
+    by_rows = (ay.reshape(m * ph, h) @ block.reshape(h, c * w)).reshape(m, ph * c, w)
+    bins = np.matmul(by_rows, np.ascontiguousarray(ax.transpose(0, 2, 1)))  # (m, PH·C, PW)
+    return bins.reshape(m, ph, c, pw).transpose(0, 2, 1, 3)
+
+
+def block_of_bins(ay: np.ndarray, ax: np.ndarray, grad: np.ndarray) -> np.ndarray:
+    """Backward of one group: ``(h, C, w)`` from ``grad`` ``(m, C, PH, PW)``: ``Σ_r Ayᵀ · g · Ax``."""
+    (m, ph, h), (pw, w), c = ay.shape, ax.shape[1:], grad.shape[1]
+    per_bin = grad.transpose(0, 2, 1, 3).reshape(m, ph * c, pw)
+    by_columns = np.matmul(per_bin, ax).reshape(m * ph, c * w)
+    return (ay.reshape(m * ph, h).T @ by_columns).reshape(h, c, w)
+
+
 class RoIAlignFunction(Function):
     """``roi_align`` on arrays: input ``(N, C, H, W)`` → ``(K, C, PH, PW)``; regions are a constant.
 
@@ -214,19 +256,12 @@ class RoIAlignFunction(Function):
         xs = axis_shares(rois, pw, 0, width, scale, aligned, sampling_ratio)
         rows_first = np.ascontiguousarray(x.transpose(0, 2, 1, 3))  # (N, H, C, W)
         out = np.zeros((k, c, ph, pw), dtype=x.dtype)
-        ctx.groups = []  # per group: members, image, bands, Ay (k·PH, h), Ax (k, PW, w)
+        ctx.groups = []  # per group: members, image, bands, Ay (k, PH, h), Ax (k, PW, w)
         for members, image, (y0, y1), (x0, x1) in band_groups(rois, ys, xs, height, width):
-            m = len(members)
             ay = interpolation(ys[0][members], ys[1][members], y0, y1 - y0, x.dtype)
             ax = interpolation(xs[0][members], xs[1][members], x0, x1 - x0, x.dtype)
-            block = rows_first[image, y0:y1, :, x0:x1].reshape(y1 - y0, c * (x1 - x0))
-            by_rows = (ay.reshape(m * ph, y1 - y0) @ block).reshape(m, ph * c, x1 - x0)
-            out[members] = (
-                np.matmul(by_rows, np.ascontiguousarray(ax.transpose(0, 2, 1)))
-                .reshape(m, ph, c, pw)
-                .transpose(0, 2, 1, 3)
-            )
-            ctx.groups.append((members, image, (y0, y1), (x0, x1), ay.reshape(m * ph, y1 - y0), ax))
+            out[members] = weighted_sum(bins_of_block, (ay, ax), rows_first[image, y0:y1, :, x0:x1])
+            ctx.groups.append((members, image, (y0, y1), (x0, x1), ay, ax))
         ctx.shape = x.shape
         return out
 
@@ -235,10 +270,7 @@ class RoIAlignFunction(Function):
         n, c, h, w = ctx.shape
         d_rows_first = np.zeros((n, h, c, w), dtype=grad.dtype)
         for members, image, (y0, y1), (x0, x1), ay, ax in ctx.groups:
-            m, ph, pw = len(members), grad.shape[2], grad.shape[3]
-            per_bin = grad[members].transpose(0, 2, 1, 3).reshape(m, ph * c, pw)
-            by_columns = np.matmul(per_bin, ax).reshape(m * ph, c * (x1 - x0))
-            d_rows_first[image, y0:y1, :, x0:x1] += (ay.T @ by_columns).reshape(y1 - y0, c, x1 - x0)
+            d_rows_first[image, y0:y1, :, x0:x1] += weighted_sum(block_of_bins, (ay, ax), grad[members])
         return np.ascontiguousarray(d_rows_first.transpose(0, 2, 1, 3)), None
 
 
