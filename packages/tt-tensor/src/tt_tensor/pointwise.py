@@ -101,7 +101,7 @@ def binary(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
             np.broadcast_shapes(np.shape(a), np.shape(b))
         except ValueError:
             raise broadcast_error(op, a, b) from None
-        if ufunc is np.power:  # (session 37) NumPy refuses integers to negative powers; PyTorch computes them
+        if ufunc is np.power:  # NumPy refuses integers to negative powers; PyTorch computes them
             return integer_power(a, b)
         raise ValueError(f"{op}: {error}") from None  # not a shape problem
     # END SOLUTION
@@ -132,6 +132,8 @@ def check_alpha(op: str, a: object, b: object, alpha: object) -> object:
         return alpha
     alpha = as_scalar_or_array(alpha)
     a, b = getattr(a, "array", a), getattr(b, "array", b)
+    # empty stand-ins of the arrays (same ndim and dtype: the same promotion) spare promoting a copy
+    a, b = (v[(slice(0, 0),) * v.ndim] if isinstance(v, np.ndarray) and v.ndim else v for v in (a, b))
     kind = np.result_type(*promote_operands(a, b)).kind
     if type(alpha) is bool and kind != "b":
         raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results (got alpha={alpha})")

@@ -106,7 +106,7 @@ def squeeze(a: np.ndarray, dim=None) -> np.ndarray:
     # TODO: drop size-1 dims: all of them (dim None), or those listed in dim that have size 1 (others stay).
     if dim is None:
         return a.squeeze()
-    dims = normalize_dims("squeeze", dim, a.ndim)  # (session 37: a dim named twice is PyTorch's RuntimeError)
+    dims = normalize_dims("squeeze", dim, a.ndim)  # a dim named twice: PyTorch's RuntimeError
     axes = tuple(d for d in dims if a.shape[d] == 1)
     return a.squeeze(axes) if axes else a
     # END SOLUTION
