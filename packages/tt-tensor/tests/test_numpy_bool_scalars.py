@@ -63,6 +63,8 @@ def test_a_bool_tensor_minus_a_numpy_bool_is_refused_as_bool_minus_number():
         (lambda x: x.unique(sorted=T), "unique", "sorted"),
         (lambda x: x.allclose(x, equal_nan=T), "allclose", "equal_nan"),
         (lambda x: x.nonzero(as_tuple=F), "nonzero", "as_tuple"),
+        (lambda x: x.topk(1, largest=F), "topk", "largest"),
+        (lambda x: x.topk(1, sorted=T), "topk", "sorted"),
     ],
 )
 def test_a_numpy_bool_flag_is_refused(call, op, name):

@@ -19,7 +19,7 @@ import string
 
 import numpy as np
 
-from .checks import normalize_dim
+from .checks import check_bool, normalize_dim
 
 
 def argsort(a: np.ndarray, dim: int = -1, descending: bool = False) -> np.ndarray:
@@ -60,6 +60,8 @@ def topk(
     (a full stable sort, so ties resolve to the lower index).
     """
     k = operator.index(k)
+    largest = check_bool("topk", "largest", largest)
+    check_bool("topk", "sorted", sorted)  # (the result is always sorted, as PyTorch's CPU kernel's)
     size = a.shape[normalize_dim("topk", dim, a.ndim)] if a.ndim else 1
     if not 0 <= k <= size:
         raise RuntimeError(
