@@ -20,7 +20,8 @@ as a convolution of ``dY`` with the flipped kernel; 3×3 'same' convolutions
 between layers of 16 or more channels go through Winograd's F(2×2, 3×3)
 instead (``winograd.py``: 2.25× fewer multiply-adds), and a first layer on
 RGB images lays its columns out channels-first (``thin_conv.py``: long copies
-where channels-last has runs of 9).
+where channels-last has runs of 9), and a depthwise convolution (one filter per
+channel) is a sum of shifted copies (``depthwise_conv.py``: no GEMM of one column).
 The API speaks NCHW; the kernels work channels-last (``_layout.py``).
 """
 
@@ -33,7 +34,7 @@ import numpy as np
 from tt_autograd import Function
 from tt_autograd.forward_ad import result_of
 
-from . import thin_conv, winograd
+from . import depthwise_conv, thin_conv, winograd
 from ._im2col import Geometry, col2im, im2col
 from ._layout import from_nhwc, output_size, to_nhwc
 from ._tuning import flipped_geometry, flipped_weight, in_chunks
@@ -47,10 +48,11 @@ def fast_convolutions(enabled: bool = True) -> Iterator[None]:
     """Within the block, turn the convolutions' fast paths on or off (as ``torch.backends.mkldnn.flags``).
 
     Off, every convolution runs the chapter's kernels — im2col, one GEMM, col2im
-    (``conv_forward`` / ``conv_backward``) — instead of Winograd (``winograd.py``)
-    or the channels-first first layer (``thin_conv.py``): a way to check the fast
-    paths against your own kernels, as milestone 04 does before it trains. Results
-    agree up to float rounding either way. Not thread-local: set it around whole steps.
+    (``conv_forward`` / ``conv_backward``) — instead of Winograd (``winograd.py``),
+    the channels-first first layer (``thin_conv.py``) or the depthwise sum
+    (``depthwise_conv.py``): a way to check the fast paths against your own kernels,
+    as milestone 04 does before it trains. Results agree up to float rounding either way.
+    Not thread-local: set it around whole steps.
 
     Example::
 
@@ -178,12 +180,18 @@ class Conv2dFunction(Function):
         fast = _fast["enabled"]
         ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide
         ctx.thin = fast and thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, channels-first
+        ctx.depthwise = fast and depthwise_conv.applies(
+            geometry, c, weight.shape[0]
+        )  # one filter per channel
         needs = getattr(ctx, "needs_input_grad", None)  # set by apply when a graph is built
         if ctx.winograd:
             ctx.kernel, ctx.kept = winograd.convolve(xh, weight, bias, out, keep=bool(needs and needs[1]))
             return from_nhwc(out)
         if ctx.thin:
             ctx.kept = thin_conv.convolve(x, weight, bias, geometry, out, keep=bool(needs and needs[1]))
+            return from_nhwc(out)
+        if ctx.depthwise:
+            depthwise_conv.convolve(xh, weight, bias, geometry, out)
             return from_nhwc(out)
         wmat = weight_matrix(weight, groups)
 
@@ -206,6 +214,9 @@ class Conv2dFunction(Function):
         if ctx.winograd:  # as forward computed it, on the transformed kernel (and input, if kept) it made
             dx, grad_w, db = winograd.backward(dy, xh, weight, need_x, need_w, need_b, ctx.kept, ctx.kernel)
             ctx.kept = ctx.kernel = None
+            return (from_nhwc(dx) if need_x else None), grad_w, db
+        if ctx.depthwise:
+            dx, grad_w, db = depthwise_conv.backward(dy, xh, weight, geometry, need_x, need_w, need_b)
             return (from_nhwc(dx) if need_x else None), grad_w, db
         thin_grad_w = None
         if ctx.thin and need_w:  # the weight gradient from the columns forward kept; dX and db below
