@@ -26,24 +26,13 @@ from collections.abc import Iterator
 
 import numpy as np
 
-from ._im2col import Geometry
+from ._im2col import Geometry, pad_nhwc
 from ._tuning import in_slices
 
 
 def applies(geometry: Geometry, c_in: int, c_out: int) -> bool:
     """Whether a convolution of this geometry and channel counts is depthwise (one filter per channel)."""
     return geometry[4] == c_in == c_out and c_in > 1
-
-
-def padded(xh: np.ndarray, geometry: Geometry) -> np.ndarray:
-    """The channels-last ``xh`` (n, H, W, C) with the geometry's zero padding (itself when there is none)."""
-    top, bottom, left, right = geometry[2]
-    if not (top or bottom or left or right):
-        return xh
-    n, h, w, c = xh.shape
-    out = np.zeros((n, h + top + bottom, w + left + right, c), xh.dtype)
-    out[:, top : top + h, left : left + w] = xh
-    return out
 
 
 def taps(source: np.ndarray, geometry: Geometry, ho: int, wo: int) -> Iterator[tuple[int, int, np.ndarray]]:
@@ -74,7 +63,7 @@ def convolve(xh: np.ndarray, weight: np.ndarray, bias, geometry: Geometry, out: 
         total = out[a:b]
         total[...] = 0 if bias is None else bias
         product = np.empty_like(total)
-        for i, j, tap in taps(padded(xh[a:b], geometry), geometry, ho, wo):
+        for i, j, tap in taps(pad_nhwc(xh[a:b], geometry[2]), geometry, ho, wo):
             np.multiply(tap, per_tap[i, j], out=product)
             total += product
 
@@ -100,7 +89,7 @@ def backward(dy, xh, weight, geometry: Geometry, need_x: bool, need_w: bool, nee
             dx[a:b] = d_padded[:, top : top + h, left : left + w]
         if not need_w:
             return None
-        source = padded(xh[a:b], geometry)
+        source = pad_nhwc(xh[a:b], geometry[2])
         return np.stack(
             [np.einsum("nyxc,nyxc->c", tap, grad) for _, _, tap in taps(source, geometry, ho, wo)]
         )
