@@ -3,13 +3,16 @@
     python benchmarks/vision_models.py                      # resnet18, batch 32 of 3×32×32
     python benchmarks/vision_models.py --batch 8 mobilenet_v2 squeezenet1_1
     python benchmarks/vision_models.py --batch 8 --size 75 inception_v3    # at least 75×75
+    python benchmarks/vision_models.py --batch 8 --chapter-kernels mobilenet_v2   # each model twice
 
 For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
 a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
 under ``no_grad``; the median of each is printed. GoogLeNet and Inception v3 are built with
 ``init_weights=True``; in training mode their auxiliary heads' logits join the loss (weight 0.4,
 torchvision's references'), and Inception v3 below 299×299 is built without its head (the head
-needs a 17×17 map). Figures quoted in
+needs a 17×17 map). With ``--chapter-kernels`` each model is timed a second time under
+``tt_vision.fast_convolutions(False)`` (every convolution through the chapter's im2col, GEMM and
+col2im: no Winograd, channels-first first layer or depthwise sum), and the ratio is printed. Figures quoted in
 docs/modules/09-convolutions.md come from this script.
 """
 
@@ -22,7 +25,7 @@ import time
 import numpy as np
 import tt_autograd
 import tt_nn as nn
-from tt_vision import models
+from tt_vision import fast_convolutions, models
 
 
 def milliseconds(run, repeats: int) -> float:
@@ -41,6 +44,9 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument(
+        "--chapter-kernels", action="store_true", help="also time each model with fast_convolutions(False)"
+    )
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
@@ -74,6 +80,14 @@ def main() -> None:
             f"forward + backward {step:7.1f} ms ({args.batch / step * 1000:6.1f} images/s), "
             f"inference {forward:7.1f} ms"
         )
+        if args.chapter_kernels:
+            with fast_convolutions(False):
+                slow_step = milliseconds(train_step, args.repeats)
+                slow_forward = milliseconds(inference, args.repeats)
+            print(
+                f"{'':18s} the chapter's kernels only: forward + backward {slow_step:7.1f} ms "
+                f"({slow_step / step:.2f}x), inference {slow_forward:7.1f} ms ({slow_forward / forward:.2f}x)"
+            )
 
 
 if __name__ == "__main__":
