@@ -36,8 +36,8 @@ which it multiplies (NaN) and this skips.
 
 Cost: per group, ``k·PH·h·C·w + k·PH·C·w·PW`` multiply-adds (both ways), ``h`` and
 ``w`` at most 4 times the region's span of pixels; memory ``k·PH·C·w``, bounded by
-running a group in chunks of regions whose products fit :data:`GROUP_BYTES` (32 MiB:
-2,000 FPN proposals over a 256-channel map held 3.8 GB in one group). Backward costs
+running a group in chunks of regions whose products fit :data:`GROUP_BYTES` (32 MiB;
+300 proposals covering a 256-channel 200×272 map were one group of 585 MB). Backward costs
 as much as forward (the gathered taps this replaced scattered ``4·gh·gw`` rows of ``C``
 values per bin, 10 times slower).
 """
