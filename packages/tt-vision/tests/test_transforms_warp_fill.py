@@ -73,3 +73,12 @@ def test_a_filled_bilinear_warp_of_bytes_rounds_torchvisions_blend(rng):
     blend = torchvision_warp(images, grid, mode, [200.0, 17.0, 90.0])
     assert ours.dtype == np.uint8
     np.testing.assert_array_equal(ours, np.clip(np.round(blend), 0, 255).astype(np.uint8))
+
+
+def test_one_grid_for_the_batch_blends_each_image_by_its_share(rng):
+    """A ``(1, oh, ow, 2)`` grid (an elastic field for the batch): the share is found once, broadcast."""
+    images = rng.uniform(0, 1, (4, 2, 8, 9))
+    grid = perspective_batch(rng, 1, 8, 9, np.float64)
+    ours = warp(images, grid, "bilinear", np.array([0.25, 0.75]), "test")
+    expected = torchvision_warp(images, np.repeat(grid, 4, axis=0), "bilinear", [0.25, 0.75])
+    np.testing.assert_array_equal(ours, expected)

@@ -101,7 +101,7 @@ def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
     values = array.astype(dtype, copy=False)
     if mode == "nearest" and fills is not None and not fills.any():
         fills = None  # nearest reads 0 outside anyway: a zero fill needs no blend (the default's case)
-    grid = np.broadcast_to(grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
+    grid = np.broadcast_to(given := grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
     if mode == "nearest":
         out, inside = _nearest(values, grid)
     else:
@@ -110,7 +110,7 @@ def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
                 Tensor.from_array(values), Tensor.from_array(np.ascontiguousarray(grid)), mode
             )
         out = sampled.array
-        inside = None if fills is None else inside_share(grid, *array.shape[2:], dtype)
+        inside = None if fills is None else inside_share(given, *array.shape[2:], dtype)  # (1 or B, ...)
     if fills is not None:
         colour = fills.astype(dtype).reshape(1, -1, 1, 1)
         if mode == "nearest":  # torchvision's ones channel read by nearest is 0 or 1 (it tests < ½)
