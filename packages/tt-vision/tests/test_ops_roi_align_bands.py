@@ -217,11 +217,17 @@ def test_a_group_reads_only_its_regions_span_of_the_band(rng):
             [0, 3.2, 5.1, 6.8, 9.4],
             [0, 3.3, 5.5, 7.6, 9.9],
             [1, 20.2, 1.3, 22.9, 2.6],
-            [0, 3.2, 21.3, 7.6, 25.9],
+            [0, 3.2, 21.3, 7.6, 25.9],  # another band of rows
+            [0, 20.3, 5.2, 24.0, 9.6],  # another band of columns
         ]
     )
     shares = [axis_shares(rois, 2, 1, 32, 1.0, False, 2), axis_shares(rois, 2, 0, 32, 1.0, False, 2)]
     groups = {
         tuple(m.tolist()): (image, ys, xs) for m, image, ys, xs in band_groups(rois, *shares, 32, 32, 8)
     }
-    assert groups == {(0, 1): (0, (5, 11), (3, 9)), (2,): (1, (1, 4), (20, 24)), (3,): (0, (21, 27), (3, 9))}
+    assert groups == {
+        (0, 1): (0, (5, 11), (3, 9)),
+        (2,): (1, (1, 4), (20, 24)),
+        (3,): (0, (21, 27), (3, 9)),
+        (4,): (0, (5, 11), (20, 25)),
+    }
