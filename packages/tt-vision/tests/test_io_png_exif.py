@@ -10,13 +10,13 @@ its first 2 value bytes if 1-8 (type unchecked); a read past the block's end giv
 from __future__ import annotations
 
 import struct
-import zlib
 
 import numpy as np
 import pytest
 from tt_autograd import Tensor
 from tt_vision.io import decode_image, decode_png, encode_png
 from tt_vision.io.exif import tiff_orientation
+from tt_vision.io.png_chunks import chunk
 
 #: Each orientation's stored image turned upright (TIFF 6.0 tag 274: where row 0 and column 0 are shown).
 UPRIGHT = {
@@ -44,10 +44,6 @@ def tiff_block(entries, order=b"MM", magic=42, directory=8) -> bytes:
 def short(value: int, order=b"MM") -> bytes:
     """A SHORT in an entry's 4 value bytes (left-justified, as TIFF stores it)."""
     return struct.pack(">H" if order == b"MM" else "<H", value) + bytes(2)
-
-
-def chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
 def png_with(pixels: np.ndarray, *blocks: bytes, after_pixels: bool = False) -> np.ndarray:

@@ -20,10 +20,10 @@ ORIENTATION_TAG = 0x0112
 def tiff_orientation(block: bytes) -> int:
     """The orientation in an EXIF block that starts with its TIFF header, 1 where it says none.
 
-    As torchvision 0.29.1 reads a PNG's (568 files compared): the first IFD0 entry tagged 0x0112
-    decides, the first 2 of its value bytes read as a SHORT, if 1-8; its type and count are not
-    checked. Another value, no such entry, a byte order other than ``II``/``MM``, a number other
-    than 42, or any read past the block's end (a truncated block) give 1, no turn.
+    As torchvision 0.29.1 reads a PNG's (``tools/parity/png_exif_torchvision.py``): the first IFD0
+    entry tagged 0x0112 decides, the first 2 of its value bytes read as a SHORT, if 1-8, its type
+    and count unchecked. Another value, no such entry, a byte order other than ``II``/``MM``, a
+    number other than 42, or any read past the block's end (a truncated block) give 1, no turn.
     """
     order = {b"II": "<", b"MM": ">"}.get(bytes(block[:2]))
 
