@@ -105,6 +105,28 @@ def test_cmyk_file_as_torchvision_reads_it(rng):
     assert {int(k.min()), int(k.max())} != {255}  # k varies: the product is exercised
 
 
+def without_adobe_marker(data: bytes) -> bytes:
+    """The file with its APP14 "Adobe" segment cut out (the rest of the header kept, then the scan)."""
+    start = data.index(b"\xff\xee")
+    assert data[start + 4 : start + 9] == b"Adobe"
+    return data[:start] + data[start + 2 + int.from_bytes(data[start + 2 : start + 4], "big") :]
+
+
+@pytest.mark.parametrize("mode", ["UNCHANGED", "RGB", "GRAY"])
+def test_cmyk_file_without_adobe_marker_reads_as_with_it(rng, mode):
+    """libjpeg takes a 4-channel file without the marker as CMYK too, and torchvision 0.29.1 returns the
+    same stored samples for both (scratch: both files, three modes); Pillow 13 inverts both alike."""
+    data = pillow_jpeg(rng.integers(0, 256, (6, 10, 4), dtype=np.uint8), "CMYK", quality=100)
+    plain = without_adobe_marker(data)
+    assert b"Adobe" not in plain and Image.open(io.BytesIO(plain)).mode == "CMYK"
+    with_marker, without = decode_jpeg(data, mode=mode).numpy(), decode_jpeg(plain, mode=mode).numpy()
+    assert with_marker.shape == without.shape == ({"UNCHANGED": 4, "RGB": 3, "GRAY": 1}[mode], 6, 10)
+    np.testing.assert_array_equal(without, with_marker)
+    if mode == "UNCHANGED":  # libjpeg's samples: 255 - Pillow's
+        pillows = np.asarray(Image.open(io.BytesIO(plain))).transpose(2, 0, 1).astype(np.int64)
+        np.testing.assert_array_equal(without, 255 - pillows)
+
+
 def test_cmyk_conversions_round_at_every_product():
     """Every c·k (256 × 256), and two RGB triples whose luma lands just below / exactly on a half."""
     c, k = (grid.ravel() for grid in np.meshgrid(np.arange(256), np.arange(256), indexing="ij"))

@@ -263,8 +263,6 @@ def test_bad_mode_is_refused():
     data = build_png(np.zeros((1, 1, 1), int), 8, 0)
     with pytest.raises(ValueError, match="CMYK"):
         decode_png(data, "CMYK")
-    with pytest.raises(NotImplementedError, match="apply_exif_orientation"):
-        decode_png(data, apply_exif_orientation=True)
     with pytest.raises(TypeError, match="1-D uint8"):
         decode_png(np.zeros((2, 2), np.uint8))
 

@@ -11,12 +11,13 @@ sample points, in float64 Python arithmetic.
 from __future__ import annotations
 
 import math
+import sys
 
 import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_vision import ops
-from tt_vision.ops.roi_align import bands
+from tt_vision.ops.roi_align import axis_shares, band_groups, bands
 
 
 def reference_roi_align(x, rois, output_size, scale, sampling_ratio, aligned):
@@ -164,3 +165,69 @@ def test_bands_hold_each_span_within_four_times_its_size_from_a_multiple_of_it()
     np.testing.assert_array_equal(stop[whole], 32)
     assert start.tolist() == [0, 4, 12, 28, 30, 0, 0, 31, 16, 0]  # 2 · 16 >= 32: the whole axis
     assert stop.tolist() == [2, 12, 20, 32, 32, 32, 32, 32, 32, 32]
+
+
+def crowded_regions(rng, count):
+    """``count`` regions of a 24×64 map, all rows and columns 33 to 38: one band (rows 0-24, columns
+    32-48), one group unless split."""
+    start = rng.uniform([33, -1], [34, 4], (count, 2))
+    stop = rng.uniform([37, 18], [38.5, 25], (count, 2))
+    return np.concatenate([np.zeros((count, 1)), start, stop], axis=1)
+
+
+@pytest.mark.parametrize("budget", [0, 1, 3, 7])
+def test_a_group_past_the_byte_budget_runs_in_chunks_with_the_unsplit_result(rng, monkeypatch, budget):
+    """GROUP_BYTES set to ``budget`` regions' products over the band's 16 columns: chunks of at most
+    that many regions (at least one), and the forward and backward of the split group equal those of
+    the whole one."""
+    x = rng.normal(size=(1, 3, 24, 64))
+    rois = crowded_regions(rng, 17)
+    g = rng.normal(size=(17, 3, 4, 2))
+
+    def forward_backward():
+        t = autograd.tensor(x, requires_grad=True)
+        out = ops.roi_align(t, autograd.tensor(rois), (4, 2), 1.0, 2, True)
+        out.backward(autograd.tensor(g))
+        return out.detach().numpy(), t.grad.numpy()
+
+    whole = forward_backward()
+    shares = [axis_shares(rois, 4, 1, 24, 1.0, True, 2), axis_shares(rois, 2, 0, 64, 1.0, True, 2)]
+    column = 4 * 3 * 8  # PH · C · float64 bytes
+    assert [len(m) for m, *_ in band_groups(rois, *shares, 24, 64, column)] == [17]
+    assert bands(shares[1][2], shares[1][3], 64)[0].tolist() == [32] * 17  # a band not at column 0
+    band = column * 16
+    monkeypatch.setattr(
+        sys.modules[bands.__module__], "GROUP_BYTES", budget * band + band - 1
+    )  # not budget + 1
+    parts = [len(m) for m, *_ in band_groups(rois, *shares, 24, 64, column)]
+    size = max(budget, 1)
+    assert parts == [size] * (17 // size) + ([17 % size] if 17 % size else [])
+    split = forward_backward()
+    np.testing.assert_allclose(split[0], whole[0], rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(split[1], whole[1], rtol=1e-13, atol=1e-14)
+    np.testing.assert_allclose(
+        split[0], reference_roi_align(x, rois, (4, 2), 1.0, 2, True), rtol=1e-12, atol=1e-12
+    )
+
+
+def test_a_group_reads_only_its_regions_span_of_the_band(rng):
+    """Each group's rows and columns are the union of its regions' spans, not the whole band."""
+    rois = np.array(
+        [
+            [0, 3.2, 5.1, 6.8, 9.4],
+            [0, 3.3, 5.5, 7.6, 9.9],
+            [1, 20.2, 1.3, 22.9, 2.6],
+            [0, 3.2, 21.3, 7.6, 25.9],  # another band of rows
+            [0, 20.3, 5.2, 24.0, 9.6],  # another band of columns
+        ]
+    )
+    shares = [axis_shares(rois, 2, 1, 32, 1.0, False, 2), axis_shares(rois, 2, 0, 32, 1.0, False, 2)]
+    groups = {
+        tuple(m.tolist()): (image, ys, xs) for m, image, ys, xs in band_groups(rois, *shares, 32, 32, 8)
+    }
+    assert groups == {
+        (0, 1): (0, (5, 11), (3, 9)),
+        (2,): (1, (1, 4), (20, 24)),
+        (3,): (0, (21, 27), (3, 9)),
+        (4,): (0, (5, 11), (20, 25)),
+    }

@@ -8,14 +8,16 @@ through a ``(2, 3)`` inverse matrix per image (torchvision's ``_get_inverse_affi
 pixel units about the image centre), a perspective one through 8 coefficients. The positions of
 the whole batch, ``(B, oh, ow, 2)``, come from one batched matrix product, and one call of
 tt-vision's ``grid_sample`` (``'nearest'`` or ``'bilinear'``, zeros outside,
-``align_corners=False``) reads them, as torchvision's tensor backend does. A ``fill`` colour
-rides along as an extra all-ones channel: where the sample falls outside the image that channel
-comes back below 1, and the fill is blended in by it (``'bilinear'``) or put where it is below
-½ (``'nearest'``), torchvision's trick. Integer images are warped in float32, then rounded
-(halves to even, as ``torch.round``) and clamped into their dtype (torchvision casts without
-clamping; the two differ only for a fill outside the dtype's range).
+``align_corners=False``) reads them, as torchvision's tensor backend does. For a ``fill`` colour
+torchvision samples an extra all-ones channel, which comes back below 1 where a sample falls
+partly outside the image, and blends the fill in by it (``'bilinear'``) or puts it where it is
+below ½ (``'nearest'``); here that channel's values come from the grid itself
+(:func:`inside_share`, the nearest gather's inside test), so only ``C`` channels are sampled.
+Integer images are warped in float32, then rounded (halves to even, as ``torch.round``) and
+clamped into their dtype (torchvision casts without clamping; the two differ only for a fill
+outside the dtype's range).
 
-Cost: ``O(B · oh · ow · (C + 1) · taps)``, taps 1 (nearest) or 4 (bilinear).
+Cost: ``O(B · oh · ow · C · taps)``, taps 1 (nearest) or 4 (bilinear), plus ``O(B · oh · ow)`` for a fill.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import numpy as np
 from tt_autograd import Tensor, no_grad
 
 from .functional import grid_sample
+from .grid_sample_taps import axis_weights, tap_product, unnormalize
 from .transforms import _unwrap, _wrap
 from .transforms_geometry import round_into
 
@@ -97,30 +100,29 @@ def warp(images: object, grid: np.ndarray, mode: str, fill, op: str) -> object:
     dtype = array.dtype if array.dtype.kind == "f" else np.dtype(np.float32)
     values = array.astype(dtype, copy=False)
     if mode == "nearest" and fills is not None and not fills.any():
-        fills = None  # nearest reads 0 outside anyway: a zero fill needs no ones channel (the default's case)
-    if fills is not None:  # the all-ones channel that says how much of each sample fell inside
-        values = np.concatenate([values, np.ones((b, 1, *array.shape[2:]), dtype)], axis=1)
-    grid = np.broadcast_to(grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
+        fills = None  # nearest reads 0 outside anyway: a zero fill needs no blend (the default's case)
+    grid = np.broadcast_to(given := grid.astype(dtype, copy=False), (b, *grid.shape[1:]))
     if mode == "nearest":
-        out = _nearest(values, grid)
+        out, inside = _nearest(values, grid)
     else:
         with no_grad():
             sampled = grid_sample(
                 Tensor.from_array(values), Tensor.from_array(np.ascontiguousarray(grid)), mode
             )
         out = sampled.array
+        inside = None if fills is None else inside_share(given, *array.shape[2:], dtype)  # (1 or B, ...)
     if fills is not None:
-        out, inside = out[:, :-1], out[:, -1:]
         colour = fills.astype(dtype).reshape(1, -1, 1, 1)
-        if mode == "nearest":  # the ones channel read by nearest is exactly 0 or 1 (torchvision tests < ½)
-            out = np.where(inside == 0, colour, out)
+        if mode == "nearest":  # torchvision's ones channel read by nearest is 0 or 1 (it tests < ½)
+            out = np.where(inside, out, colour)
         else:
             out = out * inside + (1.0 - inside) * colour
     return _wrap(np.ascontiguousarray(round_into(out, array.dtype), dtype=array.dtype), is_tensor, single)
 
 
-def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
-    """``grid_sample(values, grid, 'nearest')``, positions unnormalised in the grid's dtype (float32).
+def _nearest(values: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``grid_sample(values, grid, 'nearest')``, positions unnormalised in the grid's dtype (float32),
+    and ``(B, 1, oh, ow)`` whether each point read a pixel (False outside, or NaN).
 
     As PyTorch's CPU kernel does: a point landing exactly on a half pixel in float32 rounds to
     even there, where a float64 position (``grid_sample``'s) may sit just past the half. One
@@ -135,7 +137,28 @@ def _nearest(values: np.ndarray, grid: np.ndarray) -> np.ndarray:
     index = flat.astype(np.intp).reshape(b, 1, grid.shape[1] * grid.shape[2])
     pixels = np.concatenate([values.reshape(b, c, h * w), np.zeros((b, c, 1), values.dtype)], axis=2)
     out = np.take_along_axis(pixels, np.broadcast_to(index, (b, c, index.shape[2])), axis=2)
-    return out.reshape(b, c, *grid.shape[1:3])
+    return out.reshape(b, c, *grid.shape[1:3]), inside[:, None]
+
+
+def inside_share(grid: np.ndarray, height: int, width: int, dtype) -> np.ndarray:
+    """``(B, 1, oh, ow)``: the part of each bilinear sample's weight on pixels inside the image.
+
+    What torchvision reads from its extra all-ones channel, found from the grid alone (zeros
+    padding, ``align_corners=False``): per axis ``grid_sample``'s two taps' weights ``1 - t`` and
+    ``t`` (float64, cast to ``dtype`` as it casts them), each times whether its pixel is inside;
+    the 4 products summed in its tap order. NaN where the position is NaN, as the channel is.
+    Cost: ``O(B · oh · ow)``, against a channel more gathered per tap.
+    """
+    per_axis = []
+    with np.errstate(invalid="ignore"):  # NaN or infinite points: NaN weights, as grid_sample's
+        for axis, size in enumerate((width, height)):
+            position = unnormalize(grid[..., axis].astype(np.float64), size, align_corners=False)[0]
+            low = np.floor(position)
+            inside = ((low >= 0) & (low <= size - 1), (low >= -1) & (low <= size - 2))
+            weights = axis_weights(position - low, "bilinear")
+            per_axis.append(np.stack([wt.astype(dtype) * i for wt, i in zip(weights, inside)]))
+        taps = tap_product(per_axis)  # (4, B, oh, ow), x fastest
+    return (((taps[0] + taps[1]) + taps[2]) + taps[3])[:, None]
 
 
 def _centre_offset(op: str, center, height: int, width: int) -> list[float]:

@@ -12,7 +12,8 @@ What Pillow hands back is turned into torchvision's values with NumPy:
 * ``GRAY`` of a colour (YCbCr) file asks libjpeg for the luma channel itself
   (Pillow's ``draft("L")``), as torchvision does, rather than converting RGB;
 * a CMYK file gives libjpeg's stored samples under ``UNCHANGED`` (Adobe's
-  inverted convention: Pillow's CMYK is ``255 -`` them), RGB as
+  inverted convention: Pillow's CMYK is ``255 -`` them, with or without the
+  file's Adobe marker, as torchvision's samples are), RGB as
   ``round(c · k / 255)`` per channel, grey as libjpeg's
   ``(19595·R + 38470·G + 7471·B + 32768) >> 16`` of that RGB;
 * ``apply_exif_orientation`` flips and turns the image as the EXIF
@@ -38,10 +39,8 @@ import numpy as np
 import tt_tensor
 from tt_autograd import Tensor
 
+from .exif import ORIENTATION_TAG, orient
 from .read_mode import ImageReadMode, as_encoded_bytes, as_read_mode
-
-#: The EXIF tag holding the orientation (1 upright … 8), read by ``apply_exif_orientation``.
-ORIENTATION_TAG = 0x0112
 
 #: libjpeg's RGB → grey weights (0.299, 0.587, 0.114) in 1/65536ths, rounded by adding half.
 LIBJPEG_GRAY_WEIGHTS = (19595, 38470, 7471)
@@ -135,17 +134,6 @@ def convert(pixels: np.ndarray, mode: ImageReadMode) -> np.ndarray:
         return rgb
     total = rgb.astype(np.int64) @ np.array(LIBJPEG_GRAY_WEIGHTS, dtype=np.int64)
     return ((total + 32768) >> 16).astype(np.uint8)[..., None]
-
-
-def orient(image: np.ndarray, orientation: int) -> np.ndarray:
-    """``(H, W, C)`` turned upright for an EXIF orientation (1 upright, 2-8 flips and quarter turns)."""
-    if orientation in (5, 6, 7, 8):
-        image = image.transpose(1, 0, 2)  # 5: transposed; 6, 7, 8 add a flip below
-    if orientation in (2, 3, 6, 7):
-        image = image[:, ::-1]
-    if orientation in (3, 4, 7, 8):
-        image = image[::-1]
-    return image
 
 
 def encode_jpeg(input: object | list[object], quality: int = 75) -> Tensor | list[Tensor]:

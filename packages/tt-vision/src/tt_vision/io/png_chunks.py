@@ -5,8 +5,9 @@ A PNG file is an 8-byte signature followed by chunks, each::
     <length: 4 bytes, big-endian><type: 4 ASCII letters><data: length bytes><CRC-32 of type + data: 4 bytes>
 
 ``IHDR`` comes first (size, bit depth, colour type, interlace method), then
-``PLTE`` (palette), ``tRNS`` (transparency), one or more ``IDAT`` (the
-zlib-compressed scanlines, to be joined before inflating) and ``IEND``. Chunks
+``PLTE`` (palette), ``tRNS`` (transparency), ``eXIf`` (EXIF, whose orientation
+:mod:`.exif` reads), one or more ``IDAT`` (the zlib-compressed scanlines, to be
+joined before inflating) and ``IEND``. Chunks
 whose type starts with a lower-case letter are ancillary and skipped; an
 unknown *critical* chunk (upper-case first letter) makes the file unreadable.
 Every chunk's CRC is checked, so a corrupt byte is reported by chunk, not
@@ -63,6 +64,7 @@ class PNGContents:
     idat: bytes
     palette: bytes | None
     transparency: bytes | None
+    exif: bytes | None = None
 
 
 def read_chunks(data: bytes) -> PNGContents:
@@ -77,7 +79,7 @@ def read_chunks(data: bytes) -> PNGContents:
             f"decode_png: not a PNG file (its first bytes are {bytes(data[:8])!r}, a PNG starts with "
             f"{SIGNATURE!r})"
         )
-    position, header, idat, palette, transparency = 8, None, [], None, None
+    position, header, idat, palette, transparency, exif = 8, None, [], None, None, None
     while True:
         if position + 12 > len(data):
             raise RuntimeError(
@@ -110,6 +112,8 @@ def read_chunks(data: bytes) -> PNGContents:
             transparency = body
         elif kind == b"IDAT":
             idat.append(body)
+        elif kind == b"eXIf" and exif is None and not idat and is_exif_block(body):
+            exif = body
         elif kind == b"IEND":
             break
         elif not kind[0:1].islower():
@@ -119,7 +123,16 @@ def read_chunks(data: bytes) -> PNGContents:
         position = end + 4
     if not idat:
         raise RuntimeError("decode_png: the file has no IDAT chunk (no pixel data)")
-    return PNGContents(header, b"".join(idat), palette, transparency)
+    return PNGContents(header, b"".join(idat), palette, transparency, exif)
+
+
+def is_exif_block(body: bytes) -> bool:
+    """Whether libpng keeps an ``eXIf`` chunk: at least 4 bytes, starting with a byte order ``II`` or ``MM``.
+
+    torchvision's libpng drops a shorter or other one (a later ``eXIf`` may then count), and reads
+    only one before the pixel data: the first kept, before the first ``IDAT``.
+    """
+    return len(body) >= 4 and body[:2] in (b"II", b"MM")
 
 
 def parse_header(body: bytes) -> Header:

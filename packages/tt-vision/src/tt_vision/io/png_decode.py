@@ -26,6 +26,7 @@ import zlib
 import numpy as np
 from tt_autograd import Tensor
 
+from .exif import orient, tiff_orientation
 from .png_chunks import Header, PNGContents, read_chunks
 from .png_filters import unfilter
 from .read_mode import ImageReadMode, as_encoded_bytes, as_read_mode
@@ -45,7 +46,8 @@ def decode_png(
     Args:
         input: the file's bytes, a 1-D ``uint8`` tensor (as :func:`read_file` returns) or ``bytes``.
         mode: the channels wanted (:class:`ImageReadMode` or its name); ``UNCHANGED`` keeps the file's.
-        apply_exif_orientation: accepted for torchvision's signature; only ``False`` is supported.
+        apply_exif_orientation: turn the image upright as the orientation in its ``eXIf`` chunk says
+            (:func:`.exif.tiff_orientation`; torchvision reads the first one before the pixel data).
 
     Returns:
         ``uint8 (C, H, W)``; for a 16-bit file ``int32 (C, H, W)`` holding 0–65535, in
@@ -70,10 +72,10 @@ def decode_png(
         True
     """
     mode = as_read_mode(mode, "decode_png")
-    if apply_exif_orientation:
-        raise NotImplementedError("decode_png: apply_exif_orientation=True is not supported; pass False")
     contents = read_chunks(as_encoded_bytes(input, "decode_png"))
     image = convert(decode_samples(contents.header, contents.idat), contents, mode)
+    if apply_exif_orientation and contents.exif is not None:
+        image = orient(image, tiff_orientation(contents.exif))
     if image.dtype == np.uint16:
         image = image.astype(np.int32)
     return Tensor.from_array(np.ascontiguousarray(image.transpose(2, 0, 1)))

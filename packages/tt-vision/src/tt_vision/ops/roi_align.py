@@ -35,7 +35,9 @@ samples' neighbours, gives the same, except for a neighbour of weight exactly 0,
 which it multiplies (NaN) and this skips.
 
 Cost: per group, ``k·PH·h·C·w + k·PH·C·w·PW`` multiply-adds (both ways), ``h`` and
-``w`` at most 4 times the region's span of pixels; memory ``k·PH·C·w``. Backward costs
+``w`` at most 4 times the region's span of pixels; memory ``k·PH·C·w``, bounded by
+running a group in chunks of regions whose products fit :data:`GROUP_BYTES` (32 MiB;
+300 proposals covering a 256-channel 200×272 map were one group of 585 MB). Backward costs
 as much as forward (the gathered taps this replaced scattered ``4·gh·gw`` rows of ``C``
 values per bin, 10 times slower).
 """
@@ -47,6 +49,9 @@ from tt_autograd import Function, Tensor
 from tt_nn import Module
 
 from .roi_boxes import feature_map, groups_by_key, output_size_pair, regions
+
+#: Bytes a group's products may hold at once (``m·PH·C·w`` values): a larger group runs in chunks of regions.
+GROUP_BYTES = 32 << 20
 
 
 def region_axis(rois: np.ndarray, bins: int, axis: int, scale, aligned: bool, sampling_ratio: int):
@@ -194,15 +199,27 @@ def interpolation(pixels: np.ndarray, shares: np.ndarray, start: int, width: int
     return summed.reshape(k, bins, width).astype(dtype)
 
 
-def band_groups(rois, ys, xs, height: int, width: int):
-    """The regions grouped by image and band: ``(members, image, (y0, y1), (x0, x1))`` per group."""
+def band_groups(rois, ys, xs, height: int, width: int, bytes_per_column: int):
+    """The regions grouped by image and band: ``(members, image, (y0, y1), (x0, x1))`` per group.
+
+    A group of ``m`` regions whose products would hold more than :data:`GROUP_BYTES`
+    (``m · bytes_per_column · w``, ``bytes_per_column`` the bytes of ``PH · C`` values) comes
+    as consecutive chunks of as many regions as fit (at least one). Each group or chunk is
+    narrowed from its band to the rows and columns its regions read (a region alone: its span).
+    """
     y_band, x_band = bands(ys[2], ys[3], height), bands(xs[2], xs[3], width)
     images = rois[:, 0].astype(np.int64)
     for members in groups_by_key(images, *y_band, *x_band):
-        first = members[0]
-        yield members, images[first], (int(y_band[0][first]), int(y_band[1][first])), (
-            int(x_band[0][first]), int(x_band[1][first]),
-        )  # fmt: skip
+        step = max(GROUP_BYTES // (bytes_per_column * int(x_band[1][members[0]] - x_band[0][members[0]])), 1)
+        for start in range(0, len(members), step):
+            part = members[start : start + step]
+            yield part, images[part[0]], read_span(ys, part), read_span(xs, part)
+
+
+def read_span(axis_shares_of: tuple, members: np.ndarray) -> tuple[int, int]:
+    """``(start, stop)``: the pixels along one axis that ``members`` read (:func:`axis_shares`' spans)."""
+    first, span = axis_shares_of[2][members], axis_shares_of[3][members]
+    return int(first.min()), int((first + span).max())
 
 
 def weighted_sum(product, weights: tuple, values: np.ndarray) -> np.ndarray:
@@ -257,7 +274,8 @@ class RoIAlignFunction(Function):
         rows_first = np.ascontiguousarray(x.transpose(0, 2, 1, 3))  # (N, H, C, W)
         out = np.zeros((k, c, ph, pw), dtype=x.dtype)
         ctx.groups = []  # per group: members, image, bands, Ay (k, PH, h), Ax (k, PW, w)
-        for members, image, (y0, y1), (x0, x1) in band_groups(rois, ys, xs, height, width):
+        column = ph * c * x.dtype.itemsize  # the bytes of one region's products per column of its band
+        for members, image, (y0, y1), (x0, x1) in band_groups(rois, ys, xs, height, width, column):
             ay = interpolation(ys[0][members], ys[1][members], y0, y1 - y0, x.dtype)
             ax = interpolation(xs[0][members], xs[1][members], x0, x1 - x0, x.dtype)
             out[members] = weighted_sum(bins_of_block, (ay, ax), rows_first[image, y0:y1, :, x0:x1])
