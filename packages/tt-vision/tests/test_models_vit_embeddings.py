@@ -68,6 +68,10 @@ def test_bicubic_corners_stay_and_the_middle_is_the_mean():
     np.testing.assert_allclose(out[[0, 2, 6, 8]], [1.0, 2.0, 4.0, 8.0], atol=1e-12)
     np.testing.assert_allclose(out[4], 15.0 / 4, atol=1e-12)
     np.testing.assert_allclose(out[[1, 3]], [1.5, 2.5], atol=1e-12)  # edge middles: the mean of two
+    one = interpolate_embeddings(32, 16, state_with(np.array([[[5.0, -1.0]]])))[
+        "encoder.pos_embedding"
+    ].numpy()
+    np.testing.assert_array_equal(one[0, 1:], np.tile([5.0, -1.0], (4, 1)))  # a 1×1 grid: copied to 2×2
 
 
 def test_reset_heads_drops_the_heads_when_the_size_changes():
@@ -86,6 +90,8 @@ def test_bad_states():
         interpolate_embeddings(16, 4, {"encoder.pos_embedding": autograd.zeros(2, 5, 1)})
     with pytest.raises(ValueError, match="seq_length is not a perfect square!.* 5 patch positions"):
         interpolate_embeddings(16, 4, {"encoder.pos_embedding": autograd.zeros(1, 6, 1)})
+    with pytest.raises(ValueError, match="0 patch positions"):  # the class token alone
+        interpolate_embeddings(16, 4, {"encoder.pos_embedding": autograd.zeros(1, 1, 3)})
     with pytest.raises(KeyError, match="no 'encoder.pos_embedding'"):
         interpolate_embeddings(16, 4, {"conv_proj.weight": autograd.zeros(1)})
     with pytest.raises(ValueError, match="align_corners"):  # nearest takes no align_corners, as in PyTorch

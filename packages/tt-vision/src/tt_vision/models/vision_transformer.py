@@ -445,7 +445,7 @@ def interpolate_embeddings(
     if new_side * new_side + 1 == seq_length:
         return model_state
     side = math.isqrt(seq_length - 1)
-    if side * side != seq_length - 1:
+    if side * side != seq_length - 1 or side == 0:
         raise ValueError(
             f"{op}: seq_length is not a perfect square! The embedding has {seq_length - 1} patch positions "
             "(after the class token), which is no square grid"
