@@ -4,6 +4,7 @@
     python benchmarks/vision_models.py --batch 8 mobilenet_v2 squeezenet1_1
     python benchmarks/vision_models.py --batch 8 --size 75 inception_v3    # at least 75×75
     python benchmarks/vision_models.py --batch 8 --chapter-kernels mobilenet_v2   # each model twice
+    python benchmarks/vision_models.py --build regnet_y_32gf vit_l_16      # seconds to build (all: no name)
 
 For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
 a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
@@ -12,7 +13,10 @@ under ``no_grad``; the median of each is printed. GoogLeNet and Inception v3 are
 torchvision's references'), and Inception v3 below 299×299 is built without its head (the head
 needs a 17×17 map). With ``--chapter-kernels`` each model is timed a second time under
 ``tt_vision.fast_convolutions(False)`` (every convolution through the chapter's im2col, GEMM and
-col2im: no Winograd, channels-first first layer or depthwise sum), and the ratio is printed. Figures quoted in
+col2im: no Winograd, channels-first first layer or depthwise sum), and the ratio is printed.
+``--build`` times only the construction instead: each builder at its
+defaults (1000 classes, ``init_weights=True`` where torchvision warns without it), wall and
+CPU seconds, and CPU nanoseconds per parameter (the random initialisation's share). Figures quoted in
 docs/modules/09-convolutions.md come from this script.
 """
 
@@ -38,9 +42,26 @@ def milliseconds(run, repeats: int) -> float:
     return 1000 * statistics.median(times)
 
 
+def build_times(names: list[str]) -> None:
+    """Seconds to build each model at its defaults (every registered builder when ``names`` is empty)."""
+    for name in names or models.list_models():
+        options = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
+        wall, cpu = time.perf_counter(), time.process_time()
+        model = models.get_model(name, **options)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        params = sum(p.numel() for p in model.parameters())
+        print(
+            f"{name:18s} {params / 1e6:7.2f} M parameters  built in {wall:6.2f} s ({cpu:6.2f} s CPU, "
+            f"{cpu / params * 1e9:5.1f} ns per parameter)",
+            flush=True,
+        )
+        del model
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("names", nargs="*", default=["resnet18"], help="builders (default resnet18)")
+    parser.add_argument("names", nargs="*", help="builders (default resnet18; with --build, all)")
+    parser.add_argument("--build", action="store_true", help="time building the models instead")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--size", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=5)
@@ -48,6 +69,9 @@ def main() -> None:
         "--chapter-kernels", action="store_true", help="also time each model with fast_convolutions(False)"
     )
     args = parser.parse_args()
+    if args.build:
+        return build_times(args.names)
+    args.names = args.names or ["resnet18"]
     rng = np.random.default_rng(0)
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
     labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))

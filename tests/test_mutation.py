@@ -294,3 +294,111 @@ def test_refresh_pairs_an_ambiguous_entry_by_git_history(tmp_path):
     edited = source.read_text().replace("LIMIT = 10\n", "LIMIT = 10\nFLOOR = 0\n")
     source.write_text(edited.replace("total = 10", "total = 10  # clipped"))  # moved, and its own line edited
     assert cli.refresh_equivalents(repo) == [second.id.replace(":9:", ":11:")]
+
+
+class _Contexts:
+    """A stand-in for ``coverage.Coverage`` in the plugin: records each context switched to."""
+
+    def __init__(self) -> None:
+        self.current, self.seen = "", []
+
+    def switch_context(self, context: str) -> None:
+        self.current = context
+
+    def stop(self) -> None:
+        self.seen.append("stopped")
+
+    def save(self) -> None:
+        self.seen.append("saved")
+
+
+FIXTURE_TESTS = textwrap.dedent(
+    """
+    import sys
+
+    import pytest
+
+    RECORD = sys.modules["PLUGIN"]._coverage
+    RECORD.seen.append(("import", RECORD.current))
+
+
+    @pytest.fixture(scope="module")
+    def model():
+        RECORD.seen.append(("module fixture", RECORD.current))
+
+
+    @pytest.fixture
+    def per_test(model):
+        RECORD.seen.append(("function fixture", RECORD.current))
+
+
+    def test_first(per_test):
+        RECORD.seen.append(("first", RECORD.current))
+
+
+    def test_second(model):
+        RECORD.seen.append(("second", RECORD.current))
+
+
+    def test_alone():
+        RECORD.seen.append(("alone", RECORD.current))
+    """
+)
+
+
+def test_the_plugin_credits_imports_to_the_file_and_wide_fixtures_to_their_users(tmp_path, monkeypatch):
+    """Lines a test file's import or a module fixture's setup ran: once credited to no test, or the first."""
+    import pytest
+
+    plugin = importlib.util.module_from_spec(importlib.util.spec_from_loader("PLUGIN", loader=None))
+    exec(runner.PLUGIN_SOURCE, plugin.__dict__)  # noqa: S102 (the tool's own plugin text)
+    plugin._coverage = _Contexts()
+    monkeypatch.setitem(sys.modules, "PLUGIN", plugin)
+    monkeypatch.setenv("TT_MUTATION_COVERAGE", str(tmp_path / "coverage"))
+    (tmp_path / "test_fixtures_demo.py").write_text(FIXTURE_TESTS)
+    args = [
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:xdist",
+        "--import-mode=importlib",
+        f"--rootdir={tmp_path}",
+    ]
+    assert pytest.main([*args, str(tmp_path / "test_fixtures_demo.py")], plugins=[plugin]) == 0
+    file = "test_fixtures_demo.py"
+    assert plugin._coverage.seen == [
+        ("import", file),
+        ("module fixture", "fixture:model"),
+        ("function fixture", f"{file}::test_first"),
+        ("first", f"{file}::test_first"),
+        ("second", f"{file}::test_second"),
+        ("alone", f"{file}::test_alone"),
+        "stopped",
+        "saved",
+    ]
+    users = json.loads((tmp_path / "coverage.fixtures.json").read_text())
+    assert users["fixture:model"] == [f"{file}::test_first", f"{file}::test_second"]
+    assert users["fixture:per_test"] == [f"{file}::test_first"]
+
+
+def test_fixture_and_file_contexts_select_every_test_that_can_notice(tmp_path):
+    contexts = {
+        "demo.py": {
+            5: ["fixture:model"],  # a model built once for the module's tests
+            7: ["a.py::t1", ""],  # "": run before any test file (a conftest import): no test
+            9: ["a.py", "a.py::t2"],  # run when a.py was imported, and again by t2
+            11: [""],
+        }
+    }
+    users = {"fixture:model": ["a.py::t1", "b.py::t3"], "fixture:other": ["a.py::t2"]}
+    lines, order = runner.credited(contexts, users)
+    assert lines["demo.py"] == {5: ["a.py::t1", "b.py::t3"], 7: ["a.py::t1"], 9: ["a.py", "a.py::t2"], 11: []}
+    assert order == {"a.py::t1": 0, "b.py::t3": 1, "a.py": 2, "a.py::t2": 3}
+    source = make_repo(tmp_path)
+    on_line = {m.line: m for m in mutants_of(source)}  # clip_add's lines 7-10
+    base = runner.Baseline(
+        ["a.py", "b.py"], 1.0, {"demo.py": {7: lines["demo.py"][9], 8: ["b.py::t3"]}}, order
+    )
+    assert runner.selected_tests(on_line[7], base) == ["a.py"]  # the whole file, not t2 again
+    assert runner.selected_tests(on_line[8], base) == ["b.py::t3"]

@@ -8,7 +8,10 @@ mutant of the same size and modification second cannot be shadowed by a stale
 the timing sets the per-mutant timeout) and once under ``coverage`` with one
 context per test, when coverage is importable: a mutant then runs only the tests
 that execute its statement, and a mutant that no test executes survives without
-a run. A module whose tests run its code in child processes (``mpiexec``, which
+a run. A test file's import (module-level models, parametrize arguments) is
+credited to the whole file, and the setup of a fixture wider than a function
+(a model built once per module) to every test that uses it, not only the first.
+A module whose tests run its code in child processes (``mpiexec``, which
 coverage cannot follow) runs all its tests on every mutant instead. pytest stops
 at the first failure (``-x``).
 
@@ -34,7 +37,10 @@ from .operators import Mutant, exercises
 
 PLUGIN = "_tt_mutation_plugin"
 PLUGIN_SOURCE = '''"""pytest plugin for mutation runs: cheap hypothesis profile, coverage per test."""
+import json
 import os
+
+import pytest
 
 if os.environ.get("TT_MUTATION_HYPOTHESIS"):  # importing hypothesis costs a second or two: only if used
     from hypothesis import HealthCheck, settings
@@ -46,12 +52,14 @@ if os.environ.get("TT_MUTATION_HYPOTHESIS"):  # importing hypothesis costs a sec
     settings.load_profile("tt-mutation")
 
 _coverage = None
+_users = {}  # a wider-scoped fixture's context -> the node ids of the tests that use it
+_current = [""]  # the context to return to after a fixture's setup
 
 
 def pytest_configure(config):
     global _coverage
     data = os.environ.get("TT_MUTATION_COVERAGE")
-    if data:
+    if data and _coverage is None:
         import coverage
 
         sources = os.environ["PYTHONPATH"].split(os.pathsep)
@@ -59,16 +67,51 @@ def pytest_configure(config):
         _coverage.start()
 
 
+def _switch(context):
+    _current[0] = context
+    _coverage.switch_context(context)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    """A test file's import (module-level code, parametrize arguments) counts for the whole file."""
+    if _coverage is None or not isinstance(collector, pytest.Module):
+        yield
+        return
+    _switch(collector.nodeid)
+    yield
+    _switch("")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    """A module-, class-, package- or session-scoped fixture's setup counts for every test using it."""
+    if _coverage is None or fixturedef.scope == "function":
+        yield
+        return
+    back = _current[0]
+    _coverage.switch_context(f"fixture:{fixturedef.argname}")
+    yield
+    _switch(back)
+
+
 def pytest_runtest_setup(item):
     if _coverage is not None:
-        _coverage.switch_context(item.nodeid)
+        for name in item.fixturenames:
+            _users.setdefault(f"fixture:{name}", []).append(item.nodeid)
+        _switch(item.nodeid)
 
 
 def pytest_unconfigure(config):
     if _coverage is not None:
         _coverage.stop()
         _coverage.save()
+        with open(os.environ["TT_MUTATION_COVERAGE"] + ".fixtures.json", "w") as out:
+            json.dump(_users, out)  # read with the coverage data by runner.credited
 '''
+
+#: The plugin's coverage context of a wider-scoped fixture's setup, before the fixture's name.
+FIXTURE = "fixture:"
 
 KILLED, TIMEOUT, SURVIVED, UNCOVERED, NOT_RUN = "killed", "timeout", "survived", "not covered", "not run"
 
@@ -239,32 +282,56 @@ def _has_coverage() -> bool:
 
 
 def _read_coverage(data_file: Path, tree: Path) -> tuple[dict[str, dict[int, list[str]]], dict[str, int]]:
+    """Which tests execute which line of each file under ``tree`` (see :func:`credited`)."""
     import coverage
 
     data = coverage.CoverageData(basename=str(data_file))
     data.read()
-    lines: dict[str, dict[int, list[str]]] = {}
-    order: dict[str, int] = {}
+    users_file = Path(f"{data_file}.fixtures.json")
+    users = json.loads(users_file.read_text()) if users_file.exists() else {}
+    contexts = {}
     for filename in data.measured_files():
-        path = Path(filename)
         try:
-            relpath = path.relative_to(tree).as_posix()
+            relpath = Path(filename).relative_to(tree).as_posix()
         except ValueError:
             continue
-        by_line = data.contexts_by_lineno(filename)
-        lines[relpath] = {n: [c for c in contexts if c] for n, contexts in by_line.items()}
-        for contexts in by_line.values():
-            for context in contexts:
-                order.setdefault(context, len(order))
+        contexts[relpath] = data.contexts_by_lineno(filename)
+    return credited(contexts, users)
+
+
+def credited(
+    contexts: dict[str, dict[int, list[str]]], users: dict[str, list[str]]
+) -> tuple[dict[str, dict[int, list[str]]], dict[str, int]]:
+    """(relpath → line → tests that execute it, test → first-seen rank) from the plugin's contexts.
+
+    A context is a test's node id; a test file's (the lines its import ran, collection
+    included: the whole file runs for them); a wider-scoped fixture's (``fixture:NAME``),
+    read as every test in ``users[context]``, since its setup ran once, under whichever
+    came first, and any of them may be the one that notices a wrong value; or ``""``
+    (before any test file: conftest imports), credited to no test.
+    """
+    lines: dict[str, dict[int, list[str]]] = {}
+    order: dict[str, int] = {}
+    for relpath, by_line in contexts.items():
+        lines[relpath] = {}
+        for number, names in by_line.items():
+            tests = [t for c in names for t in (users.get(c, []) if c.startswith(FIXTURE) else [c]) if t]
+            lines[relpath][number] = list(dict.fromkeys(tests))
+            for test in tests:
+                order.setdefault(test, len(order))
     return lines, order
 
 
 def selected_tests(mutant: Mutant, base: Baseline) -> list[str] | None:
-    """Node ids of the tests executing the mutant's statement (None: no coverage, run them all)."""
+    """Node ids of the tests executing the mutant's statement (None: no coverage, run them all).
+
+    A whole test file chosen (its import executes the statement) stands for its tests.
+    """
     if base.lines is None:
         return None
     by_line = base.lines.get(mutant.relpath, {})
     chosen = {t for n in range(mutant.first, mutant.last + 1) for t in by_line.get(n, ())}
+    chosen = {t for t in chosen if t.split("::")[0] == t or t.split("::")[0] not in chosen}
     return sorted(chosen, key=lambda t: base.order.get(t, 0))
 
 

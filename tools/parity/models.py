@@ -19,8 +19,13 @@ Each figure is ``max|ours - theirs| / max|theirs|`` over the array (for a gradie
 Opt-in: it needs torch and torchvision (in a Python whose torchvision imports) and
 TinyTorch's packages on the path; nothing in the test suite runs it.
 
+``--embeddings`` compares ``vision_transformer.interpolate_embeddings`` instead: random
+float64 position embeddings resized by both (bicubic and bilinear, grids shrunk and grown),
+and the keys left by ``reset_heads``.
+
 Usage:
     python tools/parity/models.py [--size 64] [--batch 4] [--rtol 1e-4] [name ...]
+    python tools/parity/models.py --embeddings
 """
 
 from __future__ import annotations
@@ -187,6 +192,32 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     return result
 
 
+def compare_embeddings(rtol: float) -> int:
+    """torchvision's and TinyTorch's ``interpolate_embeddings`` on random ViT position embeddings."""
+    import torch
+    import tt_autograd
+    from torchvision.models.vision_transformer import interpolate_embeddings as theirs
+    from tt_vision.models.vision_transformer import interpolate_embeddings as ours
+
+    rng, failed = np.random.default_rng(0), 0
+    for mode in ("bicubic", "bilinear"):
+        for side, new, width in ((2, 3, 4), (14, 16, 8), (16, 14, 8), (7, 24, 3), (24, 7, 3)):
+            values = rng.standard_normal((1, 1 + side * side, width))
+            keys = ("encoder.pos_embedding", "heads.head.weight", "heads.head.bias", "encoder.ln.weight")
+            mine = collections.OrderedDict((k, tt_autograd.tensor(values)) for k in keys)
+            torch_state = collections.OrderedDict((k, torch.from_numpy(values.copy())) for k in keys)
+            a = ours(new * 16, 16, mine, mode, reset_heads=True)
+            b = theirs(new * 16, 16, torch_state, mode, reset_heads=True)
+            figure = relative_difference(
+                a["encoder.pos_embedding"].numpy(), b["encoder.pos_embedding"].numpy()
+            )
+            passed = figure <= rtol and list(a) == list(b)
+            failed += not passed
+            print(f"{'ok  ' if passed else 'FAIL'} {mode:8s} {side:2d}x{side:<2d} -> {new:2d}x{new:<2d} "
+                  f"D={width}: {figure:.1e}, keys {list(a)}", flush=True)  # fmt: skip
+    return 1 if failed else 0
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -202,7 +233,10 @@ def main(argv: list[str]) -> int:
         "--step-dtype", choices=("float64", "float32"), default="float64", help="the training step's dtype"
     )
     parser.add_argument("names", nargs="*", help="builders (default: every one tt_vision.models has)")
+    parser.add_argument("--embeddings", action="store_true", help="compare interpolate_embeddings instead")
     args = parser.parse_args(argv)
+    if args.embeddings:
+        return compare_embeddings(args.rtol)
 
     import torch
     from tt_vision import models

@@ -52,6 +52,19 @@ def test_trunc_normal_keeps_dtype_and_follows_the_generator():
         init.trunc_normal_(first, a=10.0, b=11.0)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_trunc_normal_keeps_its_first_draws_inside_and_redraws_the_rest(dtype):
+    """One round of the tensor's own precision, then only the values outside [a, b] redrawn."""
+    w = autograd.empty(2000, dtype=autograd.float32 if dtype == np.float32 else autograd.float64)
+    init.trunc_normal_(w, mean=1.0, std=0.1, a=0.9, b=1.2, generator=autograd.Generator(3))
+    first = autograd.Generator(3).numpy.standard_normal(2000, dtype=dtype) * dtype(0.1) + dtype(1.0)
+    inside = (first >= 0.9) & (first <= 1.2)
+    x = w.numpy()
+    assert 0.15 < np.mean(~inside) < 0.22  # P(z < -1) + P(z > 2) = 0.18 of them redrawn
+    np.testing.assert_array_equal(x[inside], first[inside])
+    assert np.all(x[~inside] != first[~inside]) and x.min() >= dtype(0.9) and x.max() <= dtype(1.2)
+
+
 @pytest.mark.parametrize("shape", [(3, 7), (7, 3), (5, 5), (4, 2, 3, 3)])
 def test_orthogonal_rows_or_columns_are_orthonormal(shape):
     w = autograd.empty(*shape)

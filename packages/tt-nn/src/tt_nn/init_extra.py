@@ -41,7 +41,9 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
                   generator: Generator | None = None) -> Tensor:  # fmt: skip
     """Fill with ``N(mean, std²)`` values conditioned on ``a <= x <= b`` (bounds in the tensor's units).
 
-    Cost: ``1/P(a <= x <= b)`` draws per element on average (1.05 for the default ±2 std).
+    Drawn in the tensor's float32 when it is one (float64 otherwise), then the values outside
+    ``[a, b]`` redrawn, and so on. Cost: ``1/P(a <= x <= b)`` draws per element on average (1.05
+    for the default ±2 std), the first round without any indexing.
     """
     if not a < b:
         raise ValueError(f"trunc_normal_: the interval needs a < b, got a={a}, b={b}")
@@ -54,11 +56,14 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
             "or widen it"
         )
     rng = numpy_generator(generator)
-    values = np.empty(tensor.numel(), dtype=np.float64)
-    pending = np.arange(values.size)
-    while pending.size:  # each round redraws every value still outside [a, b]
-        values[pending] = rng.normal(mean, std, size=pending.size)
-        pending = pending[(values[pending] < a) | (values[pending] > b)]
+    dtype = np.float32 if tensor.array.dtype == np.float32 else np.float64  # float32 draws: half the cost
+    values = rng.standard_normal(tensor.numel(), dtype=dtype)
+    values *= std
+    values += mean
+    outside = np.flatnonzero((values < a) | (values > b))
+    while outside.size:  # each round redraws every value still outside [a, b], all at once
+        values[outside] = rng.normal(mean, std, size=outside.size)
+        outside = outside[(values[outside] < a) | (values[outside] > b)]
     return _fill(tensor, values.reshape(tuple(tensor.shape)))
 
 

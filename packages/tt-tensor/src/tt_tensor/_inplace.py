@@ -42,12 +42,17 @@ class InPlaceMixin(TensorBase):
         return self
 
     def _overwrite(self, op: str, values: object) -> Tensor:
-        """Write ``values`` (broadcast, cast to this dtype) over every element."""
-        if not self.array.flags.writeable:
-            raise pointwise.read_only_error(op)
-        self.array[...] = values
+        """Write ``values`` (broadcast, cast to this dtype) over every element (``values`` may be the
+        tensor's own array, already written: then only its version is bumped)."""
+        self._writable(op)
+        if values is not self.array:
+            self.array[...] = values
         versions.bump(self.array)
         return self
+
+    def _writable(self, op: str) -> None:
+        if not self.array.flags.writeable:
+            raise pointwise.read_only_error(op)
 
     # ----------------------------------------------------------------- arithmetic
     def add_(self, other: object, *, alpha: float = 1) -> Tensor:
@@ -135,13 +140,19 @@ class InPlaceMixin(TensorBase):
 
     # ----------------------------------------------------------------- random fills (nn.init's primitives)
     def uniform_(self, a: float = 0.0, b: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-        """In place: uniform random values in ``[a, b)`` (a float tensor only)."""
-        values = random.uniform("uniform_", self.array.shape, self.array.dtype, a, b, generator)
+        """In place: uniform random values in ``[a, b)`` (a float tensor only), drawn straight into a
+        contiguous float32/float64 tensor's memory (no temporary: ``nn.init`` fills whole models)."""
+        self._writable("uniform_")
+        values = random.uniform("uniform_", self.array.shape, self.array.dtype, a, b, generator, self.array)
         return self._overwrite("uniform_", values)
 
     def normal_(self, mean: float = 0.0, std: float = 1.0, *, generator: Generator | None = None) -> Tensor:
-        """In place: normal random values of ``mean`` and standard deviation ``std`` (float tensors only)."""
-        values = random.normal("normal_", self.array.shape, self.array.dtype, mean, std, generator)
+        """In place: normal random values of ``mean`` and standard deviation ``std`` (float tensors only),
+        drawn into the tensor's memory as :meth:`uniform_`'s."""
+        self._writable("normal_")
+        values = random.normal(
+            "normal_", self.array.shape, self.array.dtype, mean, std, generator, self.array
+        )
         return self._overwrite("normal_", values)
 
     def bernoulli_(self, p: float | Tensor = 0.5, *, generator: Generator | None = None) -> Tensor:

@@ -155,10 +155,13 @@ def uniform(
     low: float = 0.0,
     high: float = 1.0,
     generator: Generator | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Uniform values in ``[low, high)`` of the float ``dtype``, drawn in that dtype when NumPy can.
 
-    A complex ``dtype`` gets its real and imaginary parts each drawn so, as in PyTorch.
+    A complex ``dtype`` gets its real and imaginary parts each drawn so, as in PyTorch. ``out``:
+    a C-contiguous array of ``shape`` and ``dtype`` to draw into (an in-place fill of a float32 or
+    float64 tensor: no temporary and no copy; the same numbers as without it); other dtypes ignore it.
     """
     if dtype.kind == "c":
         return _complex_parts(uniform(op, (*shape, 2), np.finfo(dtype).dtype, low, high, generator), dtype)
@@ -166,7 +169,7 @@ def uniform(
     low, high = check_number(op, "from (a)", low), check_number(op, "to (b)", high)
     rng = numpy_generator(generator)
     if dtype in (np.float32, np.float64):
-        out = rng.random(shape, dtype=dtype)
+        out = rng.random(shape, dtype=dtype, out=_into(out, shape, dtype))
     else:
         out = rng.random(shape).astype(dtype)
     if low != 0.0 or high != 1.0:
@@ -182,11 +185,12 @@ def normal(
     mean: float = 0.0,
     std: float = 1.0,
     generator: Generator | None = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Normal values with ``mean`` and standard deviation ``std``, of the float ``dtype``.
 
     A complex ``dtype`` gets PyTorch's complex normal: real and imaginary parts each
-    ``N(mean, std^2 / 2)``, so ``E|z - mean(1 + i)|^2 = std^2``.
+    ``N(mean, std^2 / 2)``, so ``E|z - mean(1 + i)|^2 = std^2``. ``out``: as :func:`uniform`'s.
     """
     mean, std = check_number(op, "mean", mean), check_number(op, "std", std)
     if dtype.kind == "c":
@@ -197,7 +201,7 @@ def normal(
         raise ValueError(f"{op}: std must be non-negative, got {std}")
     rng = numpy_generator(generator)
     if dtype in (np.float32, np.float64):
-        out = rng.standard_normal(shape, dtype=dtype)
+        out = rng.standard_normal(shape, dtype=dtype, out=_into(out, shape, dtype))
     else:
         out = rng.standard_normal(shape).astype(dtype)
     if std != 1.0:
@@ -208,6 +212,14 @@ def normal(
 
 
 _HALF_SQRT2 = 0.5**0.5
+
+
+def _into(out: np.ndarray | None, shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray | None:
+    """``out`` if NumPy draws into it what a fresh array would get (C order: NumPy fills memory in
+    order), else None (draw a new array)."""
+    if out is None or out.shape != tuple(shape) or out.dtype != dtype or not out.flags.c_contiguous:
+        return None
+    return out
 
 
 def _complex_parts(parts: np.ndarray, dtype: np.dtype) -> np.ndarray:

@@ -403,3 +403,57 @@ def vit_h_14(*, weights=None, progress: bool = True, **kwargs) -> VisionTransfor
     """ViT-H/14, 632,045,800 parameters at 224×224: 32 layers, 16 heads, width 1280, MLP 5120, 14×14
     patches."""
     return _vision_transformer("vit_h_14", weights, progress, **kwargs)
+
+
+def interpolate_embeddings(
+    image_size: int,
+    patch_size: int,
+    model_state: OrderedDict,
+    interpolation_mode: str = "bicubic",
+    reset_heads: bool = False,
+) -> OrderedDict:
+    """Resize a ViT state dict's ``encoder.pos_embedding`` to a new ``image_size`` (torchvision's function).
+
+    The class token's embedding (position 0) is kept; the others, a ``g × g`` grid of patches,
+    are resized as an image of ``hidden_dim`` channels to ``n × n``, ``n = image_size // patch_size``,
+    by :func:`tt_nn.functional.interpolate` with ``interpolation_mode`` and
+    ``align_corners=True`` (the grid's corner patches stay where they are). As torchvision's:
+    ``model_state`` is changed in place and returned; with ``reset_heads`` (and only when the
+    size changes) a new ``OrderedDict`` without the ``heads*`` entries is returned instead, for a
+    model with another number of classes; an unchanged size returns ``model_state`` untouched.
+
+    Shape:
+        ``encoder.pos_embedding`` ``(1, 1 + g², D)`` -> ``(1, 1 + n², D)``.
+
+    Cost: one resize of a ``(1, D, g, g)`` map, ``4·n²·D`` multiply-adds per axis for bicubic.
+
+    Example:
+        >>> state = VisionTransformer(32, 16, 1, 2, 8, 16).state_dict()  # 2×2 patches
+        >>> tuple(interpolate_embeddings(64, 16, state)["encoder.pos_embedding"].shape)  # 4×4
+        (1, 17, 8)
+    """
+    op = "interpolate_embeddings"
+    if "encoder.pos_embedding" not in model_state:
+        raise KeyError(f"{op}: model_state has no 'encoder.pos_embedding' (is it a VisionTransformer's?)")
+    pos_embedding = model_state["encoder.pos_embedding"]
+    n, seq_length, hidden_dim = pos_embedding.shape
+    if n != 1:
+        raise ValueError(
+            f"{op}: Unexpected position embedding shape: {tuple(pos_embedding.shape)}, wanted (1, L, D)"
+        )
+    new_side = image_size // patch_size
+    if new_side * new_side + 1 == seq_length:
+        return model_state
+    side = math.isqrt(seq_length - 1)
+    if side * side != seq_length - 1 or side == 0:
+        raise ValueError(
+            f"{op}: seq_length is not a perfect square! The embedding has {seq_length - 1} patch positions "
+            "(after the class token), which is no square grid"
+        )
+    grid = pos_embedding[:, 1:, :].permute(0, 2, 1).reshape(1, hidden_dim, side, side)
+    resized = nn.functional.interpolate(grid, size=new_side, mode=interpolation_mode, align_corners=True)
+    patches = resized.reshape(1, hidden_dim, new_side * new_side).permute(0, 2, 1)
+    model_state["encoder.pos_embedding"] = tt_autograd.cat([pos_embedding[:, :1, :], patches], dim=1)
+    if reset_heads:
+        return OrderedDict((k, v) for k, v in model_state.items() if not k.startswith("heads"))
+    return model_state
