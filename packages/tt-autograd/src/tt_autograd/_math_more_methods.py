@@ -27,6 +27,7 @@ from collections import namedtuple
 
 import numpy as np
 import tt_tensor
+from tt_tensor import bitwise as tt_bitwise
 from tt_tensor.checks import check_bool, check_number, check_tensor, normalize_dim
 from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
@@ -324,16 +325,22 @@ class MathMoreGradMixin(tt_tensor.Tensor):
 
     # ------------------------------------------------------------ bitwise (integer and bool tensors)
     def bitwise_and(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_and", np.bitwise_and, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_and", np.bitwise_and, self.array, _operand(other), (other,))
+        )
 
     def bitwise_or(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_or", np.bitwise_or, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_or", np.bitwise_or, self.array, _operand(other), (other,))
+        )
 
     def bitwise_xor(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_xor", np.bitwise_xor, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_xor", np.bitwise_xor, self.array, _operand(other), (other,))
+        )
 
     def bitwise_not(self) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise_not(self.array))
+        return self.from_array(tt_bitwise.invert("bitwise_not", self.array))
 
     def bitwise_left_shift(self, other: object) -> tt_tensor.Tensor:
         return self.from_array(kernels.shift("bitwise_left_shift", self.array, _operand(other)))

@@ -250,6 +250,14 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
     return a, b
 
 
+def promoted_dtype(a: object, b: object) -> np.dtype:
+    """The NumPy dtype of a binary op of ``a`` and ``b`` (arrays or Python scalars), as
+    :func:`promote_operands` would compute it, read from empty stand-ins of the arrays (same ndim and
+    dtype, so the same promotion): no promoted copy of a whole operand, for checks before the op."""
+    a, b = (v[(slice(0, 0),) * v.ndim] if isinstance(v, np.ndarray) and v.ndim else v for v in (a, b))
+    return np.result_type(*promote_operands(a, b))
+
+
 def _weak_complex(array: np.ndarray) -> np.ndarray:
     """An array meeting a Python complex: complex of its float precision, or the default complex."""
     kind = array.dtype.kind

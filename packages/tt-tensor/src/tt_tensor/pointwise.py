@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands
+from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands, promoted_dtype
 
 #: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
 _PLAIN = frozenset({np.ndarray, float, int, bool, complex})
@@ -132,9 +132,7 @@ def check_alpha(op: str, a: object, b: object, alpha: object) -> object:
         return alpha
     alpha = as_scalar_or_array(alpha)
     a, b = getattr(a, "array", a), getattr(b, "array", b)
-    # empty stand-ins of the arrays (same ndim and dtype: the same promotion) spare promoting a copy
-    a, b = (v[(slice(0, 0),) * v.ndim] if isinstance(v, np.ndarray) and v.ndim else v for v in (a, b))
-    kind = np.result_type(*promote_operands(a, b)).kind
+    kind = promoted_dtype(a, b).kind
     if type(alpha) is bool and kind != "b":
         raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results (got alpha={alpha})")
     if isinstance(alpha, float) and kind in "iub":
