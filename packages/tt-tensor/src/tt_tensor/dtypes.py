@@ -79,7 +79,11 @@ def get_default_dtype() -> DType:
 def set_default_dtype(dtype: DType) -> None:
     """Make ``dtype`` (float32 or float64) the default float dtype, like ``torch.set_default_dtype``."""
     global _default_float
-    dtype = as_dtype(dtype)
+    if not isinstance(dtype, DType):  # (as PyTorch: no Python type, NumPy dtype or name)
+        raise TypeError(
+            f"set_default_dtype: dtype must be a tinytorch dtype (tt.float32 or tt.float64), got "
+            f"{type(dtype).__name__} {dtype!r:.40}; use tt.float64 for float"
+        )
     if not dtype.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed, got {dtype}")
     _default_float = dtype
@@ -98,7 +102,9 @@ def as_dtype(dtype: object) -> DType:
     """Accept a :class:`DType`, a NumPy dtype or type, or a name like ``"float32"``.
 
     Python's types map as PyTorch maps them: ``float`` to float64 (not the default float dtype),
-    ``int`` to int64, ``bool`` to bool, ``complex`` to complex128.
+    ``int`` to int64, ``bool`` to bool, ``complex`` to complex128. Lenient on purpose: the packages pass
+    NumPy dtypes through the public factories (``tensor`` hands ``to_array`` the inferred NumPy dtype),
+    where PyTorch's ``dtype=`` takes only a ``torch.dtype`` or a Python type.
     """
     if isinstance(dtype, DType):
         return dtype
