@@ -237,7 +237,8 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
     dtypes are both cast to :func:`result_type`. A Python scalar is left as it
     is: NumPy 2 already treats it as "weak" (``float32 array * 2.5`` stays
     float32), except that an integer or bool array meeting a Python float must
-    become the *default* float dtype, not float64.
+    become the *default* float dtype, not float64, and a Python int that an integer array's dtype
+    cannot hold is wrapped into it (:func:`wrap_integer`).
     """
     if type(a) is np.ndarray and type(b) is np.ndarray:
         if a.dtype is b.dtype or a.dtype == b.dtype:
@@ -253,7 +254,34 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
         return _weak_complex(a), b
     elif type(a) is builtins.complex:
         return a, _weak_complex(b)
+    elif type(b) is builtins.int:
+        if a.dtype.kind in "iu":  # type: ignore[union-attr]
+            return a, wrap_integer(b, a.dtype)  # type: ignore[union-attr]
+    elif type(a) is builtins.int and b.dtype.kind in "iu":  # type: ignore[union-attr]
+        return wrap_integer(a, b.dtype), b  # type: ignore[union-attr]
     return a, b
+
+
+_INTEGER_RANGES: dict[np.dtype, tuple[int, int]] = {}
+
+
+def wrap_integer(value: int, dtype: np.dtype) -> int:
+    """A Python int as an integer tensor of ``dtype`` reads it: itself when it fits, else wrapped
+    modulo ``2**bits`` into the dtype's range, as PyTorch casts a scalar to the tensor's dtype
+    (``uint8_tensor - (-3)`` subtracts 253, i.e. adds 3; ``uint8_tensor < 300`` compares with 44),
+    where NumPy 2 raises ``OverflowError``. Cost: one range check; the wrap only when it does not fit.
+    """
+    low, high = _INTEGER_RANGES.get(dtype) or _INTEGER_RANGES.setdefault(dtype, _range_of(dtype))
+    if low <= value <= high or not -(1 << 63) <= value < (1 << 64):  # (beyond 64 bits: NumPy's error)
+        return value
+    span = 1 << (8 * dtype.itemsize)
+    value %= span
+    return value - span if value > high else value
+
+
+def _range_of(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return builtins.int(info.min), builtins.int(info.max)
 
 
 def promoted_dtype(a: object, b: object) -> np.dtype:
