@@ -91,7 +91,8 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""
         if check_tensor(op, value, name).dtype != self.dtype:
             raise RuntimeError(
-                f"{op}: self ({self.dtype}) and {name} ({value.dtype}) must have the same dtype"
+                f"{op}: self ({self.dtype}) and {name} ({value.dtype}) must have the same dtype; "
+                f"convert {name} with .to(self.dtype)"
             )
 
     def _along(self, op: str, dim: int, index: object, source: object, lowest: int = 0) -> tuple:
@@ -287,7 +288,9 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
         return (slice(None),) * axis + (int(index) % size,)
 
     def _scatter_into(self, op: str, key: tuple, src) -> tt_tensor.Tensor:
-        self._same_dtype(op, "src", src)
+        """``src`` written at ``key`` of a copy, in this dtype (the write casts it, as PyTorch's
+        ``slice_scatter``, ``select_scatter``, ``diagonal_scatter``; a float into an integer truncates)."""
+        check_tensor(op, src, "src")
         target = np.shape(self.array[key])
         if tuple(src.shape) != target:
             raise RuntimeError(f"{op}: src of shape {tuple(src.shape)} must have the slice's shape {target}")

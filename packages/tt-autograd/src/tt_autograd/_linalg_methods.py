@@ -8,7 +8,7 @@ imported on first use (that package imports ``Tensor``).
 from __future__ import annotations
 
 import tt_tensor
-from tt_tensor.checks import check_bool
+from tt_tensor.checks import bool_args, check_bool
 
 
 def _aliases():
@@ -32,6 +32,7 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def inverse(self):
         return _aliases().inverse(self)
 
+    @bool_args("norm", "keepdim")
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False, dtype=None):
         keepdim = check_bool("norm", "keepdim", keepdim)
         return _aliases().norm(self, p, dim, keepdim, dtype)
@@ -51,9 +52,11 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def matrix_power(self, n: int):
         return _aliases().matrix_power(self, n)
 
+    @bool_args("cholesky", "upper")
     def cholesky(self, upper: bool = False):
         return _aliases().cholesky(self, upper)
 
+    @bool_args("cholesky_solve", "upper")
     def cholesky_solve(self, input2, upper: bool = False):
         return _aliases().cholesky_solve(self, input2, upper)
 
@@ -63,6 +66,7 @@ class LinalgGradMixin(tt_tensor.Tensor):
     def qr(self, some: bool = True):
         return _aliases().qr(self, some)
 
+    @bool_args("svd", "some", "compute_uv")
     def svd(self, some: bool = True, compute_uv: bool = True):
         return _aliases().svd(self, some, compute_uv)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
+from tt_tensor import bitwise as tt_bitwise
 from tt_tensor import pointwise
 from tt_tensor.checks import check_number
-from tt_tensor.dtypes import from_numpy_dtype, promote_operands, result_type
+from tt_tensor.dtypes import from_numpy_dtype, result_type
 from tt_tensor.random import Generator, numpy_generator
 
 
@@ -157,29 +158,11 @@ def _range(x: np.ndarray, range_: object) -> tuple[float, float]:
 
 
 # ---------------------------------------------------------------- bitwise
-def _check_integral(op: str, *arrays: np.ndarray, bool_ok: bool = True) -> None:
-    for array in arrays:
-        if array.dtype.kind not in ("iub" if bool_ok else "iu"):
-            kinds = "integer and bool" if bool_ok else "integer"
-            raise TypeError(f"{op}: not implemented for {_name(array.dtype)} ({kinds} tensors only)")
-
-
-def bitwise(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:
-    """``a & b``, ``a | b`` or ``a ^ b`` with PyTorch's promotion, integer and bool only."""
-    _check_integral(op, *(np.asarray(x) for x in promote_operands(a, b)))
-    return pointwise.binary(op, ufunc, a, b)
-
-
-def bitwise_not(a: np.ndarray) -> np.ndarray:
-    _check_integral("bitwise_not", a)
-    return np.logical_not(a) if a.dtype == np.bool_ else np.invert(a)
-
-
 def shift(op: str, a: object, b: object) -> np.ndarray:
     """``a << b`` or ``a >> b``, integers only, with PyTorch's promotion. NumPy 2's shifts already give
     PyTorch's results for a count below 0 or of the width or more: 0, or -1 for a negative value shifted
     right (the tests pin them)."""
-    _check_integral(op, *(np.asarray(x) for x in promote_operands(a, b)), bool_ok=False)
+    tt_bitwise.check_integral(op, a, b, bool_ok=False)
     ufunc = np.left_shift if op in ("<<", "bitwise_left_shift") else np.right_shift
     return pointwise.binary(op, ufunc, a, b)
 

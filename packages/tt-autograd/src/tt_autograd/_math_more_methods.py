@@ -27,6 +27,8 @@ from collections import namedtuple
 
 import numpy as np
 import tt_tensor
+from tt_tensor import bitwise as tt_bitwise
+from tt_tensor import pointwise
 from tt_tensor.checks import check_bool, check_number, check_tensor, normalize_dim
 from tt_tensor.dtypes import from_numpy_dtype, get_default_dtype, result_type
 from tt_tensor.tensor import operand
@@ -264,20 +266,15 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         return HistogramResult(self.from_array(hist), self.from_array(edges))
 
     # ------------------------------------------------------------ products
-    def _mm_beta_alpha(self, op: str, product: tt_tensor.Tensor, beta: float, alpha: float):
+    def _mm_beta_alpha(self, op: str, factor, product: tt_tensor.Tensor, beta: float, alpha: float):
         """``beta * self + alpha * product``; ``self`` broadcasts to the product's shape and is ignored
-        (NaN included) when ``beta`` is 0."""
+        (NaN included) when ``beta`` is 0. ``factor``: the product's first factor, whose dtype it had
+        (``addbmm``'s sum of bools would be an integer)."""
         shape = tuple(product.shape)
         if np.broadcast_shapes(tuple(self.shape), shape) != shape:
             raise RuntimeError(f"{op}: the input of shape {tuple(self.shape)} does not broadcast to {shape}")
-        if self.array.dtype.kind in "iub" and product.array.dtype.kind in "iub":
-            for name, value in (("beta", beta), ("alpha", alpha)):
-                if isinstance(value, float):
-                    raise RuntimeError(
-                        f"{op}: For integral input tensors, argument {name} must not be a floating point "
-                        "number."
-                    )
-        if self.array.dtype == np.bool_ and product.array.dtype == np.bool_:
+        beta, alpha = pointwise.check_scales(op, self, factor, beta=beta, alpha=alpha)
+        if self.array.dtype == np.bool_ and product.array.dtype == np.bool_:  # (addr's only)
             return self.from_array((self.array & bool(beta)) | (product.array & bool(alpha)))
         if alpha != 1:
             product = product * alpha
@@ -288,7 +285,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def addmv(self, mat, vec, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         """``beta * self + alpha * (mat @ vec)`` for a matrix ``mat`` and a vector ``vec``."""
         kernels.check_product("addmv", self.array, mat, vec, (2, 1))
-        return self._mm_beta_alpha("addmv", mat.matmul(vec), beta, alpha)
+        return self._mm_beta_alpha("addmv", mat, mat.matmul(vec), beta, alpha)
 
     def addmv_(self, mat, vec, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         return self._mm_adopt("addmv_", self.addmv(mat, vec, beta=beta, alpha=alpha))
@@ -297,7 +294,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
         """``beta * self + alpha * outer(vec1, vec2)``."""
         kernels.check_product("addr", self.array, vec1, vec2, (1, 1))
         product = vec1.outer(vec2)  # bools: a logical and
-        return self._mm_beta_alpha("addr", product, beta, alpha)
+        return self._mm_beta_alpha("addr", vec1, product, beta, alpha)
 
     def addr_(self, vec1, vec2, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         return self._mm_adopt("addr_", self.addr(vec1, vec2, beta=beta, alpha=alpha))
@@ -305,7 +302,7 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     def addbmm(self, batch1, batch2, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         """``beta * self + alpha * sum_b(batch1[b] @ batch2[b])`` for 3-D batches of matrices."""
         kernels.check_product("addbmm", self.array, batch1, batch2, (3, 3))
-        return self._mm_beta_alpha("addbmm", batch1.matmul(batch2).sum(0), beta, alpha)
+        return self._mm_beta_alpha("addbmm", batch1, batch1.matmul(batch2).sum(0), beta, alpha)
 
     def addbmm_(self, batch1, batch2, *, beta: float = 1, alpha: float = 1) -> tt_tensor.Tensor:
         return self._mm_adopt("addbmm_", self.addbmm(batch1, batch2, beta=beta, alpha=alpha))
@@ -324,16 +321,22 @@ class MathMoreGradMixin(tt_tensor.Tensor):
 
     # ------------------------------------------------------------ bitwise (integer and bool tensors)
     def bitwise_and(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_and", np.bitwise_and, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_and", np.bitwise_and, self.array, _operand(other), (other,))
+        )
 
     def bitwise_or(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_or", np.bitwise_or, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_or", np.bitwise_or, self.array, _operand(other), (other,))
+        )
 
     def bitwise_xor(self, other: object) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise("bitwise_xor", np.bitwise_xor, self.array, _operand(other)))
+        return self.from_array(
+            tt_bitwise.bitwise("bitwise_xor", np.bitwise_xor, self.array, _operand(other), (other,))
+        )
 
     def bitwise_not(self) -> tt_tensor.Tensor:
-        return self.from_array(kernels.bitwise_not(self.array))
+        return self.from_array(tt_bitwise.invert("bitwise_not", self.array))
 
     def bitwise_left_shift(self, other: object) -> tt_tensor.Tensor:
         return self.from_array(kernels.shift("bitwise_left_shift", self.array, _operand(other)))

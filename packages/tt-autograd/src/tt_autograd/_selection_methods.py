@@ -67,6 +67,8 @@ class SelectionGradMixin(tt_tensor.Tensor):
         if (src is None) == (value is None):
             raise TypeError("scatter: give exactly one of src (a tensor or number) and value= (a number)")
         source = src if isinstance(src, tt_tensor.Tensor) else operand(src if value is None else value)
+        if isinstance(source, tt_tensor.Tensor):  # (a number is cast; a tensor must match, as PyTorch)
+            self._same_dtype("scatter", "src", source)
         if reduce is not None:
             return self._scatter_reduced(dim, index, source, reduce)
         return ScatterFunction.apply(self, _index(index), source, dim=dim, add=False)
@@ -90,6 +92,7 @@ class SelectionGradMixin(tt_tensor.Tensor):
         return self.scatter_reduce(dim, index, source, {"add": "sum", "multiply": "prod"}[reduce])
 
     def scatter_add(self, dim: int, index, src):
+        self._same_dtype("scatter_add", "src", src)
         return ScatterFunction.apply(self, _index(index), src, dim=dim, add=True)
 
     @classmethod

@@ -43,6 +43,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import numpy as np
+from tt_tensor.checks import check_bool
 
 from .function import _CALL_HOOKS
 
@@ -111,6 +112,8 @@ class set_detect_anomaly:  # noqa: N801  (PyTorch's name; usable as a function o
     """Turn anomaly detection on or off: ``set_detect_anomaly(True)``, or ``with set_detect_anomaly(m):``."""
 
     def __init__(self, mode: bool, check_nan: bool = True) -> None:
+        mode = check_bool("set_detect_anomaly", "mode", mode)
+        check_nan = check_bool("set_detect_anomaly", "check_nan", check_nan)
         self.previous = (_state.enabled, _state.check_nan)
         _switch(mode, check_nan)
 

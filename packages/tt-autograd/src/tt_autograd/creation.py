@@ -15,6 +15,7 @@ import inspect
 from collections.abc import Callable
 
 import tt_tensor
+from tt_tensor.checks import check_bool
 from tt_tensor.factory_options import check_factory_options
 
 from .tensor import Tensor
@@ -38,7 +39,7 @@ def _with_requires_grad(
         check_factory_options(factory.__name__, device, layout, pin_memory)
         made = factory(*args, **kwargs)  # (a batched draw inside vmap is already this package's: kept)
         result = made.detach() if isinstance(made, Tensor) else Tensor.from_array(made.array)
-        if requires_grad:
+        if check_bool(factory.__name__, "requires_grad", requires_grad):
             result.requires_grad = True
         return result
 

@@ -11,6 +11,8 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
+from tt_tensor.checks import check_bool
+
 F = TypeVar("F", bound=Callable[..., object])
 
 
@@ -32,7 +34,7 @@ class set_grad_enabled:  # noqa: N801  (PyTorch's name; usable as a function or 
 
     def __init__(self, mode: bool) -> None:
         self.previous = _state.enabled
-        self.mode = bool(mode)
+        self.mode = check_bool("set_grad_enabled", "mode", mode)
         _state.enabled = self.mode
 
     def __enter__(self) -> set_grad_enabled:

@@ -159,7 +159,7 @@ class Tensor(
                 "pass dtype= by keyword"
             )
         super().__init__(data, dtype)
-        if requires_grad:
+        if requires_grad is not False and check_bool("tensor", "requires_grad", requires_grad):
             self.requires_grad = True
 
     # ----------------------------------------------------------------- autograd state
@@ -170,6 +170,9 @@ class Tensor(
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
+        if type(value) is not bool:  # (as PyTorch: not a NumPy bool, an int or None)
+            kind = "numpy.bool" if isinstance(value, np.bool_) else type(value).__name__
+            raise RuntimeError(f"requires_grad must be a bool, got {kind} {value!r:.40}; pass True or False")
         if self.grad_fn is not None and not value:
             raise RuntimeError(
                 "requires_grad: you can only change requires_grad of leaf tensors; "
@@ -184,7 +187,7 @@ class Tensor(
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Set ``requires_grad`` in place; returns the tensor."""
-        self.requires_grad = requires_grad
+        self.requires_grad = check_bool("requires_grad_", "requires_grad", requires_grad)
         return self
 
     @property

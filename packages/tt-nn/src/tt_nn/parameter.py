@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tt_tensor
 from tt_autograd import Tensor
+from tt_tensor.checks import check_bool
 
 
 class Parameter(Tensor):
@@ -32,7 +33,7 @@ class Parameter(Tensor):
     def __init__(self, data: object = None, requires_grad: bool = True) -> None:
         source = Tensor([]) if data is None else data
         self.array = source.array if isinstance(source, tt_tensor.Tensor) else Tensor(source).array
-        self.requires_grad = requires_grad
+        self.requires_grad = check_bool("Parameter", "requires_grad", requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()

@@ -20,6 +20,7 @@ import numpy as np
 from . import indexing, pointwise, random, versions
 from ._base import TensorBase, operand
 from .checks import check_bool
+from .dtypes import wrap_integer
 
 if TYPE_CHECKING:
     from .random import Generator
@@ -36,8 +37,12 @@ class InPlaceMixin(TensorBase):
 
     def _inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
         """``self op= other`` through the kernel; ``other`` may still be a tensor (a subclass's hook
-        records it)."""
-        pointwise.binary_inplace(op, ufunc, self.array, operand(other, op))
+        records it). A Python int an integer tensor cannot hold wraps
+        (:func:`tt_tensor.dtypes.wrap_integer`)."""
+        other = operand(other, op)
+        if type(other) is int and self.array.dtype.kind in "iu":
+            other = wrap_integer(other, self.array.dtype)
+        pointwise.binary_inplace(op, ufunc, self.array, other)
         versions.bump(self.array)
         return self
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import complex_reductions, cumulative, distance, linalg
+from . import complex_reductions, cumulative, distance, linalg, pointwise
 from ._base import TensorBase, operand
 from .checks import check_count, check_tensor, normalize_dim
 from .pointwise import as_float
@@ -43,15 +43,17 @@ class LinalgExtraMixin(TensorBase):
         With ``beta = 0``, ``self`` is ignored (its NaN and inf do not spread), as in PyTorch.
         """
         linalg.check_ndim("addmm", operand(mat1), operand(mat2), 2, 2)
-        return self._scaled_sum(_as_tensor(self, mat1).matmul(mat2), beta, alpha)
+        return self._scaled_sum("addmm", _as_tensor(self, mat1).matmul(mat2), beta, alpha)
 
     def baddbmm(self, batch1: Tensor, batch2: Tensor, *, beta: float = 1, alpha: float = 1) -> Tensor:
         """``beta * self + alpha * (batch1 @ batch2)`` for 3-D batches; ``self`` broadcasts."""
         linalg.check_ndim("baddbmm", operand(batch1), operand(batch2), 3, 3)
-        return self._scaled_sum(_as_tensor(self, batch1).matmul(batch2), beta, alpha)
+        return self._scaled_sum("baddbmm", _as_tensor(self, batch1).matmul(batch2), beta, alpha)
 
-    def _scaled_sum(self, product: Tensor, beta: float, alpha: float) -> Tensor:
-        """``beta * self + alpha * product``, leaving ``self`` out when ``beta`` is 0."""
+    def _scaled_sum(self, op: str, product: Tensor, beta: float, alpha: float) -> Tensor:
+        """``beta * self + alpha * product``, leaving ``self`` out when ``beta`` is 0; ``beta`` and
+        ``alpha`` checked by :func:`tt_tensor.pointwise.check_scales`."""
+        beta, alpha = pointwise.check_scales(op, self, product, beta=beta, alpha=alpha)
         if alpha != 1:
             product = product * alpha
         if beta == 0:

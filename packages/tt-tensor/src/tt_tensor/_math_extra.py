@@ -183,8 +183,12 @@ class MathExtraMixin(TensorBase):
         return end - difference * (1 - weight)
 
     def addcmul(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
-        """``self + value * tensor1 * tensor2`` (the three broadcast)."""
-        return self + tensor1 * tensor2 * value
+        """``self + value * tensor1 * tensor2`` (the three broadcast); ``value`` checked as
+        :func:`tt_tensor.pointwise.check_alpha` checks it (a float one not for integer tensors), bool
+        tensors refused, as PyTorch."""
+        product = tensor1 * tensor2
+        (value,) = pointwise.check_scales("addcmul", self, product, value=value)
+        return self + product * value
 
     def addcdiv(self, tensor1: Tensor, tensor2: Tensor, *, value: float = 1) -> Tensor:
         """``self + value * tensor1 / tensor2`` (the three broadcast; integer division is refused)."""
@@ -193,7 +197,9 @@ class MathExtraMixin(TensorBase):
                 "addcdiv: integer division of tensors is not supported (PyTorch refuses it too); "
                 "convert tensor1 or tensor2 with .float()"
             )
-        return self + tensor1 / tensor2 * value
+        quotient = tensor1 / tensor2
+        (value,) = pointwise.check_scales("addcdiv", self, quotient, value=value)
+        return self + quotient * value
 
     def logit(self, eps: float | None = None) -> Tensor:
         """``log(p / (1 - p))``; with ``eps``, ``p`` is first clamped to ``[eps, 1 - eps]``.

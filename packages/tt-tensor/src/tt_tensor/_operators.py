@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from . import linalg, pointwise
+from . import bitwise, linalg, pointwise
 from ._base import TensorBase, operand
 from .batchable import batchable
 from .checks import check_bool
@@ -202,15 +202,15 @@ class OperatorMixin(TensorBase):
         return self.from_array(np.isfinite(self.array))
 
     def __invert__(self) -> Tensor:
-        return self.from_array(np.invert(self.array))
+        return self.from_array(bitwise.invert("~", self.array))
 
     def __and__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("and", np.bitwise_and, self.array, operand(other)))
+        return self.from_array(bitwise.bitwise("&", np.bitwise_and, self.array, operand(other), (other,)))
 
     def __or__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("or", np.bitwise_or, self.array, operand(other)))
+        return self.from_array(bitwise.bitwise("|", np.bitwise_or, self.array, operand(other), (other,)))
 
     def __xor__(self, other: object) -> Tensor:
-        return self.from_array(pointwise.binary("xor", np.bitwise_xor, self.array, operand(other)))
+        return self.from_array(bitwise.bitwise("^", np.bitwise_xor, self.array, operand(other), (other,)))
 
     __rand__, __ror__, __rxor__ = __and__, __or__, __xor__  # symmetric, so the reflected forms are the same

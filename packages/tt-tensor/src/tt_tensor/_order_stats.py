@@ -23,7 +23,7 @@ import numpy as np
 from . import order_stats
 from ._base import TensorBase, operand
 from ._reductions import ValuesIndices
-from .checks import NOT_GIVEN, check_bool, check_count, normalize_dim, optional_dim
+from .checks import NOT_GIVEN, bool_args, check_bool, check_count, normalize_dim, optional_dim
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -131,6 +131,7 @@ class OrderStatsMixin(TensorBase):
         return ValuesIndices(values, self.from_array(index))
 
     # ------------------------------------------------------------ quantiles
+    @bool_args("quantile", "keepdim")
     def quantile(
         self, q: object, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
     ) -> Tensor:
@@ -150,6 +151,7 @@ class OrderStatsMixin(TensorBase):
         """
         return self._quantile("quantile", q, dim, keepdim, interpolation, ignore_nan=False)
 
+    @bool_args("nanquantile", "keepdim")
     def nanquantile(
         self, q: object, dim: int | None = None, keepdim: bool = False, *, interpolation: str = "linear"
     ) -> Tensor:

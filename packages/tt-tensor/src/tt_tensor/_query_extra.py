@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import NOT_GIVEN, check_bool, dims_arg, normalize_dim, normalize_dims
+from .checks import NOT_GIVEN, bool_args, check_bool, dims_arg, normalize_dim, normalize_dims
 from .dtypes import mean_dtype, require_float_input
 
 if TYPE_CHECKING:
@@ -44,6 +44,7 @@ class QueryExtraMixin(TensorBase):
         return self.from_array(np.asarray(np.count_nonzero(self.array, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------ element-wise tests
+    @bool_args("isclose", "equal_nan")
     def isclose(self, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False):
         """``|self - other| <= atol + rtol * |other|`` element-wise (NaNs equal only with ``equal_nan``)."""
         return self.from_array(

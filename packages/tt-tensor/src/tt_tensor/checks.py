@@ -182,6 +182,23 @@ def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
     ``dropout(x, p=None)`` would fail inside a comparison, ``leaky_relu(x, "abc")`` inside ``float()``.
     """
 
+    return _checking(check_number, op, names)
+
+
+def bool_args(op: str, *names: str) -> Callable[[Callable], Callable]:
+    """Decorator: the arguments ``names`` of a function (or method) must be Python bools when given.
+
+    :func:`check_bool` for each: a NumPy bool, an int or ``None`` is a ``TypeError`` naming ``op`` and
+    the argument, as PyTorch's argument parser refuses them (``x.requires_grad_(np.True_)``,
+    ``F.dropout(x, training=1)``); the function gets the arguments as given. Cost: one type test each.
+    """
+    return _checking(check_bool, op, names)
+
+
+def _checking(check: Callable, op: str, names: tuple[str, ...]) -> Callable[[Callable], Callable]:
+    """The decorator of :func:`number_args` and :func:`bool_args`: ``check(op, name, value)`` for each
+    argument of ``names`` given by position or by name."""
+
     def decorate(function: Callable) -> Callable:
         parameters = list(inspect.signature(function).parameters)
         positions = {name: parameters.index(name) for name in names}
@@ -190,9 +207,9 @@ def number_args(op: str, *names: str) -> Callable[[Callable], Callable]:
         def checked(*args: object, **kwargs: object) -> object:
             for name, position in positions.items():
                 if position < len(args):
-                    check_number(op, name, args[position])
+                    check(op, name, args[position])
                 elif name in kwargs:
-                    check_number(op, name, kwargs[name])
+                    check(op, name, kwargs[name])
             return function(*args, **kwargs)
 
         return checked

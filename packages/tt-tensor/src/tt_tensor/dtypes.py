@@ -79,7 +79,11 @@ def get_default_dtype() -> DType:
 def set_default_dtype(dtype: DType) -> None:
     """Make ``dtype`` (float32 or float64) the default float dtype, like ``torch.set_default_dtype``."""
     global _default_float
-    dtype = as_dtype(dtype)
+    if not isinstance(dtype, DType):  # (as PyTorch: no Python type, NumPy dtype or name)
+        raise TypeError(
+            f"set_default_dtype: dtype must be a tinytorch dtype (tt.float32 or tt.float64), got "
+            f"{type(dtype).__name__} {dtype!r:.40}; use tt.float64 for float"
+        )
     if not dtype.is_floating_point:
         raise TypeError(f"set_default_dtype: only floating-point dtypes are allowed, got {dtype}")
     _default_float = dtype
@@ -98,7 +102,9 @@ def as_dtype(dtype: object) -> DType:
     """Accept a :class:`DType`, a NumPy dtype or type, or a name like ``"float32"``.
 
     Python's types map as PyTorch maps them: ``float`` to float64 (not the default float dtype),
-    ``int`` to int64, ``bool`` to bool, ``complex`` to complex128.
+    ``int`` to int64, ``bool`` to bool, ``complex`` to complex128. Lenient on purpose: the packages pass
+    NumPy dtypes through the public factories (``tensor`` hands ``to_array`` the inferred NumPy dtype),
+    where PyTorch's ``dtype=`` takes only a ``torch.dtype`` or a Python type.
     """
     if isinstance(dtype, DType):
         return dtype
@@ -231,7 +237,8 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
     dtypes are both cast to :func:`result_type`. A Python scalar is left as it
     is: NumPy 2 already treats it as "weak" (``float32 array * 2.5`` stays
     float32), except that an integer or bool array meeting a Python float must
-    become the *default* float dtype, not float64.
+    become the *default* float dtype, not float64, and a Python int that an integer array's dtype
+    cannot hold is wrapped into it (:func:`wrap_integer`).
     """
     if type(a) is np.ndarray and type(b) is np.ndarray:
         if a.dtype is b.dtype or a.dtype == b.dtype:
@@ -247,7 +254,42 @@ def promote_operands(a: object, b: object) -> tuple[object, object]:
         return _weak_complex(a), b
     elif type(a) is builtins.complex:
         return a, _weak_complex(b)
+    elif type(b) is builtins.int:
+        if a.dtype.kind in "iu":  # type: ignore[union-attr]
+            return a, wrap_integer(b, a.dtype)  # type: ignore[union-attr]
+    elif type(a) is builtins.int and b.dtype.kind in "iu":  # type: ignore[union-attr]
+        return wrap_integer(a, b.dtype), b  # type: ignore[union-attr]
     return a, b
+
+
+_INTEGER_RANGES: dict[np.dtype, tuple[int, int]] = {}
+
+
+def wrap_integer(value: int, dtype: np.dtype) -> int:
+    """A Python int as an integer tensor of ``dtype`` reads it: itself when it fits, else wrapped
+    modulo ``2**bits`` into the dtype's range, as PyTorch casts a scalar to the tensor's dtype
+    (``uint8_tensor - (-3)`` subtracts 253, i.e. adds 3; ``uint8_tensor < 300`` compares with 44),
+    where NumPy 2 raises ``OverflowError``. Cost: one range check; the wrap only when it does not fit.
+    """
+    low, high = _INTEGER_RANGES.get(dtype) or _INTEGER_RANGES.setdefault(dtype, _range_of(dtype))
+    if low <= value <= high or not -(1 << 63) <= value < (1 << 64):  # (beyond 64 bits: NumPy's error)
+        return value
+    span = 1 << (8 * dtype.itemsize)
+    value %= span
+    return value - span if value > high else value
+
+
+def _range_of(dtype: np.dtype) -> tuple[int, int]:
+    info = np.iinfo(dtype)
+    return builtins.int(info.min), builtins.int(info.max)
+
+
+def promoted_dtype(a: object, b: object) -> np.dtype:
+    """The NumPy dtype of a binary op of ``a`` and ``b`` (arrays or Python scalars), as
+    :func:`promote_operands` would compute it, read from empty stand-ins of the arrays (same ndim and
+    dtype, so the same promotion): no promoted copy of a whole operand, for checks before the op."""
+    a, b = (v[(slice(0, 0),) * v.ndim] if isinstance(v, np.ndarray) and v.ndim else v for v in (a, b))
+    return np.result_type(*promote_operands(a, b))
 
 
 def _weak_complex(array: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from . import distance
-from .checks import NOT_GIVEN, variance_args
+from .checks import NOT_GIVEN, bool_args, variance_args
 from .dtypes import require_float_input
 from .functional import _method, _most_derived, _tensor_list, batchable, cat
 from .tensor import Tensor
@@ -80,6 +80,7 @@ cummax, cummin, quantile, nanquantile = (_form(n) for n in ("cummax", "cummin", 
 
 
 @batchable
+@bool_args("searchsorted", "out_int32", "right")
 def searchsorted(
     sorted_sequence: Tensor,
     values: object,
@@ -138,6 +139,7 @@ def cdist(
 
 
 @batchable
+@bool_args("bucketize", "out_int32", "right")
 def bucketize(input: object, boundaries: Tensor, *, out_int32: bool = False, right: bool = False) -> Tensor:  # noqa: A002
     """The bucket of each element: ``i`` with ``boundaries[i-1] < x <= boundaries[i]`` (``<=``/``<``
     swapped with ``right=True``); ``boundaries`` is 1-D and sorted."""

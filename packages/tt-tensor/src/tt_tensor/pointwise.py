@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands
+from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands, promoted_dtype
 
 #: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
 _PLAIN = frozenset({np.ndarray, float, int, bool, complex})
@@ -121,32 +121,60 @@ def scale(value: object, alpha: float) -> object:
     # END SOLUTION
 
 
-def check_alpha(op: str, a: object, b: object, alpha: object) -> object:
+def check_alpha(
+    op: str, a: object, b: object, alpha: object, name: str = "alpha", any_bool: bool = False
+) -> object:
     """``add``/``sub``'s ``alpha`` for the result of ``a`` and ``b`` (arrays, tensors or Python numbers),
     checked as PyTorch checks it: a bool ``alpha`` only for a bool result, a float one not for an integer
     or bool result, a complex one only for a complex result. For a bool result it becomes a bool
     (``bool_tensor.add(other, alpha=2)`` stays bool, as PyTorch's). A NumPy bool counts as a float.
-    The default ``1`` returns at once.
+    The default ``1`` returns at once. ``name``: the argument's (``beta``, ``value``) in the messages.
+    ``any_bool``: a bool is read as 0 or 1 for any result, as PyTorch's ``addmm`` and ``addcmul`` do.
+
+    PyTorch's ``addmm``, ``addmv``, ``addbmm``, ``baddbmm`` and ``addcmul`` truncate a float ``beta``,
+    ``alpha`` or ``value`` for an integer result (``value=0.5`` gives ``input``); refused here, as
+    its ``add`` and ``addr`` refuse it, rather than drop the product silently.
     """
     if type(alpha) is int and alpha == 1:
         return alpha
     alpha = as_scalar_or_array(alpha)
     a, b = getattr(a, "array", a), getattr(b, "array", b)
-    # empty stand-ins of the arrays (same ndim and dtype: the same promotion) spare promoting a copy
-    a, b = (v[(slice(0, 0),) * v.ndim] if isinstance(v, np.ndarray) and v.ndim else v for v in (a, b))
-    kind = np.result_type(*promote_operands(a, b)).kind
+    kind = promoted_dtype(a, b).kind
     if type(alpha) is bool and kind != "b":
-        raise RuntimeError(f"{op}: Boolean alpha only supported for Boolean results (got alpha={alpha})")
+        if any_bool:
+            return int(alpha)
+        raise RuntimeError(f"{op}: Boolean {name} only supported for Boolean results (got {name}={alpha})")
     if isinstance(alpha, float) and kind in "iub":
         raise RuntimeError(
-            f"{op}: For integral input tensors, argument alpha must not be a floating point number "
-            f"(got alpha={alpha}); convert the tensors to a float dtype first"
+            f"{op}: For integral input tensors, argument {name} must not be a floating point number "
+            f"(got {name}={alpha}); convert the tensors to a float dtype first"
         )
     if isinstance(alpha, complex) and kind != "c":
         raise RuntimeError(
-            f"{op}: For non-complex input tensors, argument alpha must not be a complex number"
+            f"{op}: For non-complex input tensors, argument {name} must not be a complex number "
+            f"(got {name}={alpha}); convert the tensors to a complex dtype first"
         )
     return bool(alpha) if kind == "b" else alpha
+
+
+def check_scales(op: str, base: object, product: object, **scales: object) -> tuple:
+    """The ``scales`` (by name: ``beta=``, ``alpha=``, ``value=``) of ``beta * base + alpha * product``
+    (``addmm``, ``addmv``, ``addbmm``, ``baddbmm``, ``addr``) or ``base + value * product``
+    (``addcmul``, ``addcdiv``), in order, each by :func:`check_alpha`: a bool is 0 or 1 (``addr``: a
+    bool only for a bool result), a float is refused for an integer result, a complex one for a real
+    result. Bool tensors are refused, as PyTorch implements these for numbers only (``addr``: bools
+    too, as logical and/or)."""
+    addr = op.startswith("addr")
+    if (
+        not addr
+        and promoted_dtype(getattr(base, "array", base), getattr(product, "array", product)).kind == "b"
+    ):
+        raise NotImplementedError(
+            f"{op}: not implemented for bool tensors; convert them with .int() or .float()"
+        )
+    return tuple(
+        check_alpha(op, base, product, value, name, any_bool=not addr) for name, value in scales.items()
+    )
 
 
 def binary_inplace(op: str, ufunc: np.ufunc, a: np.ndarray, b: object) -> np.ndarray:

@@ -31,7 +31,7 @@ from tt_autograd import Function, Tensor
 from tt_autograd.functions.indexing import PlaceAtKeyFunction
 from tt_nn import Module, Parameter
 from tt_tensor import numpy_generator, versions
-from tt_tensor.checks import check_count
+from tt_tensor.checks import bool_args, check_count
 from tt_tensor.random import get_rng_state, set_rng_state
 from tt_tensor.threads import one_blas_thread
 
@@ -124,6 +124,7 @@ class ScaleGradByFrequencyFunction(Function):
         return grad * ctx.scale, None
 
 
+@bool_args("embedding", "scale_grad_by_freq", "sparse")
 def embedding(
     input: Tensor,  # noqa: A002
     weight: Tensor,

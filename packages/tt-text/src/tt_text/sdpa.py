@@ -24,6 +24,7 @@ import math
 import numpy as np
 import tt_tensor
 from tt_autograd import Function, Tensor, unbroadcast
+from tt_tensor.checks import bool_args
 
 from .attention_jvp import packed_graph_jvp, packed_jvp, sdpa_graph_jvp, sdpa_jvp
 from .attention_kernels import attention_backward, attention_forward, causal_bias, mask_to_bias
@@ -155,6 +156,7 @@ def _grouped_query_heads(query, key, value) -> tuple:
     return tuple(t.repeat_interleave(heads // t.shape[-3], dim=-3) for t in (key, value))
 
 
+@bool_args("scaled_dot_product_attention", "is_causal")
 def scaled_dot_product_attention(
     query: Tensor,
     key: Tensor,

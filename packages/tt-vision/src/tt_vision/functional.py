@@ -26,6 +26,7 @@ from collections.abc import Sequence
 import tt_autograd as autograd
 from tt_autograd import Tensor
 from tt_nn.functional import batch_norm  # the one batch-norm kernel, tt-nn's (module 04)
+from tt_tensor.checks import bool_args
 
 from ._conv import Conv2dFunction
 from ._layout import check_input, conv_padding, pair
@@ -166,6 +167,7 @@ def _pool_args(op: str, kernel_size: IntPair, stride: IntPair | None, padding: I
     return kernel, stride_, pair(op, "padding", padding, minimum=0)
 
 
+@bool_args("max_pool2d", "ceil_mode")
 def max_pool2d(
     input: Tensor,
     kernel_size: IntPair,
@@ -194,6 +196,7 @@ def max_pool2d(
     )
 
 
+@bool_args("avg_pool2d", "ceil_mode", "count_include_pad")
 def avg_pool2d(
     input: Tensor,
     kernel_size: IntPair,

@@ -53,6 +53,7 @@ import numpy as np
 import tt_autograd as autograd
 from tt_autograd import Function, Tensor
 from tt_autograd.higher_order import composite_gradients
+from tt_tensor.checks import check_bool
 
 from .functional import _as_tensor, _same_dtype  # imported at functional.py's end
 from .grid_sample_taps import MODES, PADDING_MODES, axis_weight_slopes, axis_weights, locate, tap_product
@@ -64,6 +65,11 @@ def base_coordinates(steps: int, align_corners: bool) -> np.ndarray:
         return np.zeros(1)  # PyTorch puts a single pixel at 0 whatever align_corners
     positions = np.linspace(-1.0, 1.0, steps)
     return positions if align_corners else positions * (steps - 1) / steps
+
+
+def _corners(op: str, align_corners: object) -> bool:
+    """``align_corners``: None (its default, False) or a Python bool, as PyTorch (not a NumPy bool)."""
+    return False if align_corners is None else check_bool(op, "align_corners", align_corners)
 
 
 def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tensor:
@@ -101,7 +107,9 @@ def affine_grid(theta: Tensor, size, align_corners: bool | None = None) -> Tenso
             f"matrices for size {size}, got shape {tuple(theta.shape)} ({theta.dtype})"
         )
     spatial = size[2:]
-    axes = np.meshgrid(*(base_coordinates(s, bool(align_corners)) for s in spatial), indexing="ij")
+    axes = np.meshgrid(
+        *(base_coordinates(s, _corners("affine_grid", align_corners)) for s in spatial), indexing="ij"
+    )
     count = int(np.prod(spatial))
     base = np.stack([a.ravel() for a in axes[::-1]] + [np.ones(count)], axis=1)  # (x, y[, z], 1) per pixel
     base = autograd.tensor(base.astype(theta.dtype.numpy))
@@ -317,5 +325,5 @@ def grid_sample(
         raise TypeError(f"{op}: input must be a float tensor, got {x.dtype}")
     _same_dtype(op, x, grid)
     return GridSampleFunction.apply(
-        x, grid, mode=mode, padding_mode=padding_mode, align_corners=bool(align_corners)
+        x, grid, mode=mode, padding_mode=padding_mode, align_corners=_corners("grid_sample", align_corners)
     )

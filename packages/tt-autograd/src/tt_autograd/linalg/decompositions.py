@@ -34,6 +34,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.checks import bool_args
 
 from ..function import Function
 from ..functions.shape import CatFunction
@@ -103,6 +104,7 @@ class CholeskyFunction(Function):
         return (SolveFunction.apply(lower.mT, SolveFunction.apply(lower.mH, phi).mT).mT,)
 
 
+@bool_args("linalg.cholesky", "upper")
 def cholesky(A, *, upper: bool = False) -> Tensor:
     """``torch.linalg.cholesky``: ``L`` lower triangular with ``A = L L^H`` (``U = L^H`` if ``upper``).
 

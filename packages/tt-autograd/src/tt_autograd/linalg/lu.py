@@ -44,6 +44,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
+from tt_tensor.checks import bool_args
 from tt_tensor.functional import cat
 
 from ..function import Function
@@ -217,6 +218,7 @@ def _lu_factor_ex(op: str, A, pivot: bool, check_errors: bool) -> LUFactorExResu
     return LUFactorExResult(lu, A.from_array(pivots), A.from_array(info))
 
 
+@bool_args("linalg.lu_factor", "pivot")
 def lu_factor(A, *, pivot: bool = True) -> LUFactorResult:
     """``torch.linalg.lu_factor``: ``(LU, pivots)``, the compact LU for :func:`lu_solve`.
 

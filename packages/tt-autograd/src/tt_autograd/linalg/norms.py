@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tt_tensor.checks import normalize_dim, normalize_dims
+from tt_tensor.checks import bool_args, normalize_dim, normalize_dims
 
 from ..function import Function
 from ..functions.distance import pnorm_grad_recorded
@@ -106,6 +106,7 @@ def _cast(x: Tensor, dtype: object) -> Tensor:
     return x if dtype is None else x.to(dtype)
 
 
+@bool_args("linalg.vector_norm", "keepdim")
 def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """``torch.linalg.vector_norm``: ``(sum |x|^ord)^(1/ord)`` over ``dim`` (all dims when ``None``).
 
@@ -136,6 +137,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     return VectorNormFunction.apply(x, ord=float(ord), axes=axes, keepdim=keepdim)
 
 
+@bool_args("linalg.matrix_norm", "keepdim")
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """``torch.linalg.matrix_norm``: a norm of each matrix over the two dims ``dim``.
 
@@ -173,6 +175,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     return out if keepdim else out.squeeze(max(rows, cols)).squeeze(min(rows, cols))
 
 
+@bool_args("linalg.norm", "keepdim")
 def norm(A, ord=None, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
     """``torch.linalg.norm``: a vector or a matrix norm, chosen as PyTorch does.
 

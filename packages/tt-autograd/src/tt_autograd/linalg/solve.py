@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import numpy as np
+from tt_tensor.checks import bool_args
 
 from ..function import Function, unbroadcast
 from ..higher_order import sum_to
@@ -136,6 +137,7 @@ def _is_vector_rhs(A: Tensor, B: Tensor) -> bool:
     return B.ndim == 1 or (B.ndim == A.ndim - 1 and tuple(B.shape) == tuple(A.shape[:-1]))
 
 
+@bool_args("linalg.solve", "left")
 def solve(A, B, *, left: bool = True) -> Tensor:
     """``torch.linalg.solve``: ``X`` with ``A X = B`` (``left=True``) or ``X A = B`` (``left=False``).
 
@@ -188,6 +190,7 @@ def _triangle(A: Tensor, upper: bool, unitriangular: bool) -> Tensor:
     return strict + Tensor.from_array(np.eye(A.shape[-1], dtype=A.array.dtype))
 
 
+@bool_args("linalg.solve_triangular", "upper", "left", "unitriangular")
 def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: bool = False) -> Tensor:
     """``torch.linalg.solve_triangular``: ``X`` with ``T X = B`` (or ``X T = B``), ``T`` a triangle of ``A``.
 
@@ -203,6 +206,7 @@ def solve_triangular(A, B, *, upper: bool, left: bool = True, unitriangular: boo
     return _solve_matrices("linalg.solve_triangular", _triangle(A, upper, unitriangular), B, left)
 
 
+@bool_args("cholesky_solve", "upper")
 def cholesky_solve(B, L, upper: bool = False) -> Tensor:
     """``torch.cholesky_solve``: ``X`` with ``A X = B``, given ``A``'s Cholesky factor ``L`` (``A = L L^H``).
 

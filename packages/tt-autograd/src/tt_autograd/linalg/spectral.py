@@ -30,7 +30,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from tt_tensor.checks import check_number
+from tt_tensor.checks import bool_args, check_number
 
 from ..function import Function
 from ..tensor import Tensor
@@ -211,6 +211,7 @@ def _gap_reciprocals_recorded(x):
         return (1.0 / gaps.where(~eye, 1.0)).where(~eye, 0.0)
 
 
+@bool_args("linalg.svd", "full_matrices")
 def svd(A, full_matrices: bool = True, *, driver=None) -> SVDResult:
     """``torch.linalg.svd``: ``A = U diag(S) Vh``, ``S`` descending and non-negative.
 
@@ -248,6 +249,7 @@ def _tolerance(op: str, values: np.ndarray, atol, rtol, shape: tuple[int, ...]) 
     return np.maximum(0.0 if atol is None else atol, rtol * largest)[..., None]
 
 
+@bool_args("linalg.pinv", "hermitian")
 def pinv(A, rcond=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """``torch.linalg.pinv``: the Moore-Penrose pseudo-inverse, ``V diag(1/S) U^H`` over ``S > tol``.
 
@@ -285,6 +287,7 @@ def _masked_reciprocal(values: Tensor, keep: np.ndarray) -> Tensor:
     return mask / safe
 
 
+@bool_args("linalg.matrix_rank", "hermitian")
 def matrix_rank(A, tol=None, hermitian: bool = False, *, atol=None, rtol=None) -> Tensor:
     """``torch.linalg.matrix_rank``: how many singular values exceed ``max(atol, rtol * S_max)`` (int64).
 

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 from tt_tensor.caller import user_stacklevel
-from tt_tensor.checks import check_bool, check_number
+from tt_tensor.checks import bool_args, check_bool, check_number
 
 from ..tensor import Tensor
 from . import decompositions, determinants, norms, spectral
@@ -83,6 +83,7 @@ def pinverse(input, rcond: float = 1e-15) -> Tensor:
     return spectral.pinv(input, rtol=check_number("pinverse", "rcond", rcond))
 
 
+@bool_args("norm", "keepdim")
 def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     """``torch.norm`` and ``Tensor.norm`` (PyTorch's older entry point), dispatched as PyTorch does.
 
@@ -107,6 +108,7 @@ def norm(input, p="fro", dim=None, keepdim: bool = False, dtype=None) -> Tensor:
     return norms.vector_norm(input, 2 if p is None else p, dim, keepdim, dtype=dtype)
 
 
+@bool_args("cholesky", "upper")
 def cholesky(input, upper: bool = False) -> Tensor:
     """``torch.cholesky`` (deprecated in PyTorch): :func:`tt_autograd.linalg.cholesky`."""
     return decompositions.cholesky(input, upper=upper)
@@ -117,6 +119,7 @@ def qr(input, some: bool = True) -> decompositions.QRResult:
     return decompositions.qr(input, "reduced" if check_bool("qr", "some", some) else "complete")
 
 
+@bool_args("svd", "some", "compute_uv")
 def svd(input, some: bool = True, compute_uv: bool = True) -> SVDOldResult:
     """``torch.svd``: ``(U, S, V)`` with ``A = U diag(S) V^H``; ``some=True`` gives the reduced factors.
 

@@ -13,7 +13,7 @@ import numpy as np
 from tt_autograd import Function
 from tt_autograd.forward_ad import symmetric_jvp
 from tt_autograd.higher_order import backward_slopes
-from tt_tensor.checks import number_args
+from tt_tensor.checks import bool_args, number_args
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
@@ -55,6 +55,7 @@ class DropoutFunction(Function):
 
 
 @number_args("dropout", "p")  # junk p: a clear TypeError before the exercise's range check
+@bool_args("dropout", "training")
 def dropout(input, p: float = 0.5, training: bool = True, inplace: bool = False):  # noqa: A002
     """Zero each element with probability ``p`` and scale the rest by ``1 / (1 - p)`` (training only).
 

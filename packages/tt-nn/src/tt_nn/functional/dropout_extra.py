@@ -27,7 +27,7 @@ and one or two passes over the input.
 from __future__ import annotations
 
 import numpy as np
-from tt_tensor.checks import check_number
+from tt_tensor.checks import bool_args, check_number
 from tt_tensor.random import default_generator
 
 from ._checks import float_arg
@@ -145,6 +145,7 @@ def dropout3d(input, p: float = 0.5, training: bool = True, inplace: bool = Fals
     return _channel_dropout("dropout3d", input, p, training, spatial=3)
 
 
+@bool_args("alpha_dropout", "training")
 def alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
     """Alpha dropout for SELU networks: keeps mean 0 and variance 1 of standard-normal input.
 
@@ -179,6 +180,7 @@ def feature_dropout(input, p: float = 0.5, training: bool = True):  # noqa: A002
     return _apply("feature_dropout", x, p, training, 1, alpha=False)
 
 
+@bool_args("feature_alpha_dropout", "training")
 def feature_alpha_dropout(input, p: float = 0.5, training: bool = False, inplace: bool = False):  # noqa: A002
     """Alpha dropout of whole channels: one draw per ``(N, C)`` of ``(N, C, *)`` input.
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from tt_tensor.checks import bool_args
 
 from ._checks import REDUCTIONS, float_arg, reduction_arg, tensor_arg
 from .activations import softplus
@@ -232,6 +233,7 @@ def gaussian_nll_loss(input, target, var, full: bool = False, eps: float = 1e-6,
     return _reduced(loss, reduction)
 
 
+@bool_args("poisson_nll_loss", "log_input", "full")
 def poisson_nll_loss(input, target, log_input: bool = True, full: bool = False, size_average=None,  # noqa: A002
                      eps: float = 1e-8, reduce=None, reduction: str = "mean"):  # fmt: skip
     """Negative log-likelihood of counts ``target`` under a Poisson distribution of rate ``input``.

@@ -15,6 +15,7 @@ turned into ``reduction`` with a warning, as in module 05's losses.
 from __future__ import annotations
 
 import numpy as np
+from tt_tensor.checks import bool_args
 
 from ._checks import float_arg, number_args, reduction_arg, tensor_arg
 from .distance import pairwise_distance
@@ -123,6 +124,7 @@ def cosine_embedding_loss(input1, input2, target, margin: float = 0, size_averag
 
 
 @number_args("triplet_margin_loss", "margin", "p", "eps")
+@bool_args("triplet_margin_loss", "swap")
 def triplet_margin_loss(anchor, positive, negative, margin: float = 1.0, p: float = 2, eps: float = 1e-6,
                         swap: bool = False, size_average=None, reduce=None,
                         reduction: str = "mean"):  # fmt: skip

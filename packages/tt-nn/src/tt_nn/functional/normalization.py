@@ -24,6 +24,7 @@ import numpy as np
 from tt_autograd import Function
 from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
+from tt_tensor.checks import bool_args
 from tt_tensor.functional import batchable
 
 from ._checks import float_arg, number_args, tensor_arg
@@ -384,6 +385,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-
 
 @batchable  # (vmap: batched running statistics of an unbatched input, which this passes as arrays)
 @number_args("batch_norm", "momentum", "eps")  # junk: a clear TypeError before the exercise's float()
+@bool_args("batch_norm", "training")
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training: bool = False,  # noqa: A002
                momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
     """Normalise each channel (dimension 1) over the batch (and length), then scale and shift.

@@ -31,6 +31,7 @@ import numpy as np
 from tt_autograd import Function, no_grad
 from tt_autograd.forward_ad import result_of
 from tt_autograd.higher_order import composite_gradients
+from tt_tensor.checks import bool_args
 
 from ._checks import float_arg, number_args, tensor_arg
 from .half_precision import in_float32, is_half
@@ -280,6 +281,7 @@ def group_norm(input, num_groups: int, weight=None, bias=None, eps: float = 1e-5
 
 
 @number_args("instance_norm", "momentum", "eps")
+@bool_args("instance_norm", "use_input_stats")
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,  # noqa: A002
                   use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-5):  # fmt: skip
     """Normalise each channel of each sample over its spatial positions (``group_norm`` with ``G = C``).

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 from tt_autograd import Function
 from tt_autograd.functions.indexing import PlaceAtKeyFunction
+from tt_tensor.checks import check_bool
 
 from ._checks import float_arg, tensor_arg
 
@@ -225,6 +226,8 @@ def interpolate(
             "'bilinear' and 'bicubic' (N, C, H, W), 'trilinear' (N, C, D, H, W), and 'nearest', "
             "'nearest-exact' and 'area' any of them"
         )
+    if align_corners is not None:
+        check_bool("interpolate", "align_corners", align_corners)
     if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
         raise ValueError(
             f"interpolate: align_corners only applies to the linear and cubic modes, not {mode!r}"
