@@ -10,6 +10,9 @@
   ``ps_roi_pool``/``PSRoIPool`` (:mod:`.ps_roi`).
 * Regularisers: ``stochastic_depth``/``StochasticDepth`` (:mod:`.stochastic_depth`),
   ``drop_block2d``/``drop_block3d``/``DropBlock2d``/``DropBlock3d`` (:mod:`.drop_block`).
+* Deformable convolution: ``deform_conv2d``/``DeformConv2d`` (:mod:`.deform_conv`).
+* Detection necks: ``FeaturePyramidNetwork`` with ``LastLevelMaxPool``/``LastLevelP6P7``
+  (:mod:`.feature_pyramid_network`), ``MultiScaleRoIAlign`` (:mod:`.poolers`).
 * The models' building blocks (:mod:`.misc`): ``Conv2dNormActivation``, ``Conv3dNormActivation``,
   ``SqueezeExcitation``, ``MLP``, ``Permute``, ``FrozenBatchNorm2d``.
 
@@ -36,6 +39,7 @@ from .boxes import (
     masks_to_boxes,
     remove_small_boxes,
 )
+from .deform_conv import DeformConv2d, deform_conv2d
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
 from .focal_loss import sigmoid_focal_loss
 from .misc import (
@@ -53,6 +57,8 @@ from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
 
 __all__ = [
+    "DeformConv2d",
+    "deform_conv2d",
     "DropBlock2d",
     "DropBlock3d",
     "PSRoIAlign",
