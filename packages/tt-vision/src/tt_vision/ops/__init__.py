@@ -41,6 +41,7 @@ from .boxes import (
 )
 from .deform_conv import DeformConv2d, deform_conv2d
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
+from .feature_pyramid_network import FeaturePyramidNetwork
 from .focal_loss import sigmoid_focal_loss
 from .misc import (
     MLP,
@@ -51,6 +52,7 @@ from .misc import (
     SqueezeExcitation,
 )
 from .non_max_suppression import batched_nms, nms
+from .poolers import MultiScaleRoIAlign
 from .ps_roi import PSRoIAlign, PSRoIPool, ps_roi_align, ps_roi_pool
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
@@ -59,6 +61,8 @@ from .stochastic_depth import StochasticDepth, stochastic_depth
 __all__ = [
     "DeformConv2d",
     "deform_conv2d",
+    "FeaturePyramidNetwork",
+    "MultiScaleRoIAlign",
     "DropBlock2d",
     "DropBlock3d",
     "PSRoIAlign",
