@@ -103,24 +103,62 @@ def test_a_version_1_state_dict_loads_with_its_keys_renamed(rng):
     saved = fresh.state_dict()  # a version-2 dict (its metadata says so) loads as it is
     assert saved._metadata[""]["version"] == 2
     ops.FeaturePyramidNetwork([2, 3], 4).load_state_dict(saved)
+    old._metadata = {"": {"version": 2}}  # old keys in a dict that says version 2: not renamed, refused
+    with pytest.raises(RuntimeError, match="inner_blocks.0.weight"):
+        ops.FeaturePyramidNetwork([2, 3], 4).load_state_dict(old)
+
+
+def by_hand(fpn, x: OrderedDict) -> list:
+    """The pyramid's outputs from each block's own weights, written out level by level (deepest first)."""
+
+    def conv(block, a, padding):
+        return F.conv2d(a, block[0].weight, block[0].bias, padding=padding)
+
+    maps = list(x.values())
+    inner = conv(fpn.inner_blocks[2], maps[2], 0)
+    outputs = [conv(fpn.layer_blocks[2], inner, 1)]
+    for level in (1, 0):
+        lateral = conv(fpn.inner_blocks[level], maps[level], 0)
+        inner = lateral + autograd.tensor(nearest(inner.detach().numpy(), lateral.shape[-2:]))
+        outputs.insert(0, conv(fpn.layer_blocks[level], inner, 1))
+    return [o.detach().numpy() for o in outputs]
+
+
+def test_each_level_uses_its_own_blocks(rng):
+    fpn = ops.FeaturePyramidNetwork([2, 3, 5], 4).double()
+    for conv in [block[0] for block in [*fpn.inner_blocks, *fpn.layer_blocks]]:
+        conv.bias.data = autograd.tensor(
+            rng.normal(size=conv.bias.shape)
+        )  # torchvision's are 0: make them count
+    x = maps(rng, (2, 3, 5))
+    out = fpn(x)
+    for got, expected in zip(out.values(), by_hand(fpn, x)):
+        np.testing.assert_allclose(got.detach().numpy(), expected, rtol=1e-12, atol=1e-12)
 
 
 def test_last_level_max_pool_subsamples_the_last_output(rng):
-    fpn = ops.FeaturePyramidNetwork([3, 3], 3, extra_blocks=LastLevelMaxPool()).double()
-    out = fpn(maps(rng, (3, 3), SIZES[:2]))
-    assert list(out) == ["c2", "c3", "pool"]
-    np.testing.assert_array_equal(out["pool"].detach().numpy(), out["c3"].detach().numpy()[..., ::2, ::2])
+    fpn = ops.FeaturePyramidNetwork([3, 3, 3], 3, extra_blocks=LastLevelMaxPool()).double()
+    out = fpn(maps(rng))
+    assert list(out) == ["c2", "c3", "c4", "pool"]
+    np.testing.assert_array_equal(out["pool"].detach().numpy(), out["c4"].detach().numpy()[..., ::2, ::2])
 
 
 @pytest.mark.parametrize("p6_in", [4, 5])
 def test_last_level_p6_p7_reads_p5_when_widths_match_else_c5(rng, p6_in):
     extra = LastLevelP6P7(p6_in, 4)
     assert extra.use_P5 == (p6_in == 4)
-    fpn = ops.FeaturePyramidNetwork([3, 5], 4, extra_blocks=extra).double()
-    x = maps(rng, (3, 5), SIZES[:2])
+    assert tuple(extra.p6.weight.shape) == (4, p6_in, 3, 3) and tuple(extra.p7.weight.shape) == (4, 4, 3, 3)
+    fpn = ops.FeaturePyramidNetwork([3, 4, 5], 4, extra_blocks=extra).double()
+    x = maps(rng, (3, 4, 5))
     out = fpn(x)
-    assert list(out) == ["c2", "c3", "p6", "p7"]
-    source = out["c3"] if p6_in == 4 else x["c3"]
+    assert list(out) == ["c2", "c3", "c4", "p6", "p7"]
+    assert tuple(out["p6"].shape) == (2, 4, 2, 2) and tuple(out["p7"].shape) == (
+        2,
+        4,
+        1,
+        1,
+    )  # 3×4 → 2×2 → 1×1
+    source = out["c4"] if p6_in == 4 else x["c4"]
     p6 = F.conv2d(source, extra.p6.weight, extra.p6.bias, stride=2, padding=1)
     p7 = F.conv2d(relu(p6), extra.p7.weight, extra.p7.bias, stride=2, padding=1)
     np.testing.assert_allclose(out["p6"].detach().numpy(), p6.detach().numpy(), rtol=1e-12)
