@@ -22,12 +22,12 @@ def test_level_mapper_follows_eq_1_with_its_clamp_and_epsilon():
     mapper = LevelMapper(2, 5)  # canonical 224 → level 4 → index 2
     boxes = [
         autograd.tensor([square(224.0), square(112.0), square(448.0), square(223.0)]),
-        autograd.tensor([square(1.0), square(5000.0), [0.0, 0.0, 112.0, 448.0]]),
+        autograd.tensor([square(1.0), square(5000.0), [50.0, 30.0, 162.0, 478.0], [10.0, 20.0, 66.0, 76.0]]),
         autograd.tensor([square(224.0 * (1 - 1e-7)), square(224.0 * (1 - 1e-5))], dtype=autograd.float64),
     ]
     # 224: 4; 112: exactly 3; 448: 5; 223: floor(4 - 0.006) = 3; tiny: clamped to 2; huge: to 5;
-    # 112 × 448 has √area 224: 4; √area 1e-7 under 224: the epsilon 1e-6 keeps it on 4; 1e-5 under: 3
-    expected = np.array([4, 3, 5, 3, 2, 5, 4, 4, 3]) - 2
+    # 112 × 448 has √area 224: 4; 56 × 56: 2; √area 1e-7 under 224: the epsilon 1e-6 keeps it on 4; 1e-5: 3
+    expected = np.array([4, 3, 5, 3, 2, 5, 4, 2, 4, 3]) - 2
     levels = mapper(boxes)
     assert levels.dtype == autograd.int64
     np.testing.assert_array_equal(levels.numpy(), expected)
@@ -37,11 +37,11 @@ def test_level_mapper_follows_eq_1_with_its_clamp_and_epsilon():
 
 
 def test_scales_are_powers_of_two_from_the_height_and_the_largest_image():
-    assert infer_scale(autograd.zeros(1, 1, 16, 5), (64, 7)) == 0.25  # the height decides
-    assert infer_scale(autograd.zeros(1, 1, 15, 5), (64, 7)) == 0.25  # log2(0.234) rounds to -2
-    assert infer_scale(autograd.zeros(1, 1, 9, 5), (64, 7)) == 0.125
+    assert infer_scale(autograd.zeros(1, 1, 16, 5), 64) == 0.25  # the height decides
+    assert infer_scale(autograd.zeros(1, 1, 15, 5), 64) == 0.25  # log2(0.234) rounds to -2
+    assert infer_scale(autograd.zeros(1, 1, 9, 5), 64) == 0.125
     features = [autograd.zeros(1, 1, 25, 25), autograd.zeros(1, 1, 13, 13), autograd.zeros(1, 1, 7, 7)]
-    scales, mapper = setup_scales(features, [(100, 60), (80, 100)], 224, 4)  # largest: (100, 100)
+    scales, mapper = setup_scales(features, [(100, 60), (80, 50)], 224, 4)  # the largest height: 100
     assert scales == [0.25, 0.125, 0.0625]
     assert (mapper.k_min, mapper.k_max) == (2, 4)
     with pytest.raises(ValueError, match="image_shapes is empty"):
@@ -63,11 +63,11 @@ def pyramid(rng):
     }
 
 
-BOXES = [  # image 0: levels 4, 2, 3, 2 (after the clamp); image 1: 3, 4
+BOXES = [  # image 0: levels 4, 2, 3, 2 (after the clamp); image 1: 3, 4, 4
     [square(230.0, 1.0), square(20.0, 3.0), square(120.0, 5.5), square(40.0, 60.0)],
-    [square(150.0, 9.0), square(500.0, 0.0)],
+    [square(150.0, 9.0), square(500.0, 0.0), square(300.0, 2.0)],
 ]
-LEVELS = [4, 2, 3, 2, 3, 4]
+LEVELS = [4, 2, 3, 2, 3, 4, 4]
 
 
 def test_each_box_is_pooled_from_its_level_in_the_boxes_order(pyramid):
@@ -111,6 +111,9 @@ def test_scales_are_kept_from_the_first_call(pyramid):
     again = pool(pyramid, boxes, [(512, 512)])  # other sizes: torchvision keeps the first scales too
     assert pool.scales == [0.25, 0.125] and pool.map_levels is mapper
     np.testing.assert_array_equal(first.numpy(), again.numpy())
+    pool.map_levels = None  # either one missing: both inferred again
+    pool(pyramid, boxes, [(512, 512)])
+    assert pool.scales == [0.0625, 0.03125] and pool.map_levels is not mapper
 
 
 def test_gradients_reach_each_level_as_central_differences_say(rng, check_grad):

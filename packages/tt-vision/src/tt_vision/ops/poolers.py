@@ -5,13 +5,14 @@ A feature pyramid holds maps at strides ``2**k``. Each box is pooled from one le
 to the pyramid's levels, ``s0 = canonical_scale`` (224, an ImageNet image) landing on level
 ``k0 = canonical_level`` (4): a box twice as large reads the next coarser map.
 
-Each level's scale is inferred once, on the first call, from the first listed map's size over
-the largest image size (``image_shapes``): ``2**round(log2(map / image))`` (a power of 2, as
+Each level's scale is inferred once, on the first call, from its map's height over the largest
+image height (``image_shapes``): ``2**round(log2(map / image))`` (a power of 2, as
 torchvision assumes); the levels span ``-log2`` of the first and last map's scales. Then
 :func:`.roi_align.roi_align` runs once per level on that level's boxes (``aligned=False``, as
-torchvision), and the pooled features come back in the boxes' order (a single level needs no
-mapping). As torchvision's, level index ``i`` reads the ``i``-th listed map even when the maps skip
-a level, and a box whose index has no map pools zeros. Differentiable w.r.t. the maps, not the boxes.
+torchvision), and the pooled features come back in the boxes' order (with a single map every
+box maps to it: torchvision's shortcut for one map gives the same). As torchvision's, level
+index ``i`` reads the ``i``-th listed map even when the maps skip a level, and a box whose index
+has no map pools zeros. Differentiable w.r.t. the maps, not the boxes.
 
 Cost: one ``roi_align`` per level, on its boxes only: together as much as one ``roi_align`` of
 every box on the map it reads; the mapping is a few array operations over the boxes.
@@ -65,21 +66,22 @@ def initLevelMapper(  # noqa: N802  (torchvision's name)
     return LevelMapper(k_min, k_max, canonical_scale, canonical_level, eps)
 
 
-def infer_scale(feature: Tensor, original_size: Sequence[int]) -> float:
-    """The map's scale over the image's: ``2**round(log2(height / image height))``, in float32 as torchvision.
+def infer_scale(feature: Tensor, image_height: int) -> float:
+    """The map's scale over the image's: ``2**round(log2(map height / image height))``, in float32.
 
-    torchvision assumes a power of 2 and rounds the logarithm half to even; the height decides.
+    torchvision assumes a power of 2 and rounds the logarithm half to even; the height decides (its
+    ``_infer_scale`` computes the width's too, and returns the height's).
     """
-    approx = np.float32(float(feature.shape[-2]) / float(original_size[0]))
+    approx = np.float32(float(feature.shape[-2]) / float(image_height))
     return 2 ** float(np.round(np.log2(approx)))
 
 
 def setup_scales(features: list[Tensor], image_shapes: Sequence, canonical_scale: int, canonical_level: int):
-    """Each level's scale and the :class:`LevelMapper` over them, from the largest image size."""
+    """Each level's scale and the :class:`LevelMapper` over them, from the largest image height."""
     if not image_shapes:
         raise ValueError("MultiScaleRoIAlign: image_shapes is empty; give each image's (height, width)")
-    original = (max(s[0] for s in image_shapes), max(s[1] for s in image_shapes))
-    scales = [infer_scale(f, original) for f in features]
+    height = max(s[0] for s in image_shapes)
+    scales = [infer_scale(f, height) for f in features]
     lvl_min = -float(np.log2(np.float32(scales[0])))
     lvl_max = -float(np.log2(np.float32(scales[-1])))
     return scales, initLevelMapper(int(lvl_min), int(lvl_max), canonical_scale, canonical_level)
@@ -99,10 +101,6 @@ def rois_of(boxes: Sequence[Tensor]) -> Tensor:
 def multiscale_roi_align(features, boxes, output_size, sampling_ratio: int, scales, mapper) -> Tensor:
     """``roi_align`` of each box on its level's map, returned in the boxes' order: ``(K, C, PH, PW)``."""
     rois = rois_of(boxes)
-    if len(features) == 1:
-        return roi_align(
-            features[0], rois, output_size, spatial_scale=scales[0], sampling_ratio=sampling_ratio
-        )
     levels = mapper(boxes).numpy()
     members = [np.flatnonzero(levels == level) for level in range(len(features))]
     pooled = [
