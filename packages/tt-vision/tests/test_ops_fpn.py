@@ -149,15 +149,11 @@ def test_last_level_p6_p7_reads_p5_when_widths_match_else_c5(rng, p6_in):
     assert extra.use_P5 == (p6_in == 4)
     assert tuple(extra.p6.weight.shape) == (4, p6_in, 3, 3) and tuple(extra.p7.weight.shape) == (4, 4, 3, 3)
     fpn = ops.FeaturePyramidNetwork([3, 4, 5], 4, extra_blocks=extra).double()
-    x = maps(rng, (3, 4, 5))
+    x = maps(rng, (3, 4, 5), [(17, 18), (9, 10), (5, 6)])
     out = fpn(x)
     assert list(out) == ["c2", "c3", "c4", "p6", "p7"]
-    assert tuple(out["p6"].shape) == (2, 4, 2, 2) and tuple(out["p7"].shape) == (
-        2,
-        4,
-        1,
-        1,
-    )  # 3×4 → 2×2 → 1×1
+    assert tuple(out["p6"].shape) == (2, 4, 3, 3)  # 5×6 → 3×3 → 2×2
+    assert tuple(out["p7"].shape) == (2, 4, 2, 2)
     source = out["c4"] if p6_in == 4 else x["c4"]
     p6 = F.conv2d(source, extra.p6.weight, extra.p6.bias, stride=2, padding=1)
     p7 = F.conv2d(relu(p6), extra.p7.weight, extra.p7.bias, stride=2, padding=1)
