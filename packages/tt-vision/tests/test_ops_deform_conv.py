@@ -115,6 +115,7 @@ def test_samples_read_a_ramp_exactly_inside_and_zero_padding_at_the_edges():
     offset[0, 0, 3, 4], offset[0, 1, 3, 4] = 0.5, 0.0  # (3, 4) reads (3.5, 4): half of the last row
     offset[0, 0, 2, 1], offset[0, 1, 2, 1] = -3.0, 0.0  # (2, 1) reads (-1, 1): exactly -1, nothing
     offset[0, 0, 2, 3], offset[0, 1, 2, 3] = 0.0, 1.999  # (2, 3) reads (2, 4.999): 0.001 of the last column
+    offset[0, 0, 1, 0], offset[0, 1, 1, 0] = 0.0, -0.5  # (1, 0) reads (1, -0.5): half of column 0
     out = run(ramp, offset, np.ones((1, 1, 1, 1)), None, (1, 1, (1, 1), (1, 1), (0, 0), (1, 1)))[0, 0]
 
     def at(y, x):
@@ -126,6 +127,7 @@ def test_samples_read_a_ramp_exactly_inside_and_zero_padding_at_the_edges():
     expected[3, 4] = 0.5 * at(3, 4)
     expected[2, 1] = 0.0
     expected[2, 3] = 0.001 * at(2, 4)
+    expected[1, 0] = 0.5 * at(1, 0)
     np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -255,6 +257,7 @@ def test_the_layer_initialises_prints_and_saves_like_torchvision(rng):
     ("change", "message"),
     [
         ({"offset": (1, 17, 4, 4)}, "multiple of 18"),
+        ({"offset": (1, 19, 4, 4)}, "multiple of 18"),
         ({"offset": (1, 18, 3, 4)}, r"offset must have shape \(1, 18, 4, 4\)"),
         ({"offset": (2, 18, 4, 4)}, r"offset must have shape \(1, 18, 4, 4\)"),
         ({"mask": (1, 18, 4, 4)}, r"mask must have shape \(1, 9, 4, 4\)"),
@@ -299,3 +302,27 @@ def test_bad_settings_are_refused():
         ops.DeformConv2d(3, 4, 3, groups=2)
     with pytest.raises(ValueError, match="out_channels=3 must be divisible by groups=2"):
         ops.DeformConv2d(4, 3, 3, groups=2)
+
+
+def test_arrays_are_accepted_and_a_one_by_one_output_is_conv2d(rng):
+    x, weight = (
+        rng.normal(size=(2, 3, 3, 3)).astype(np.float32),
+        rng.normal(size=(4, 3, 3, 3)).astype(np.float32),
+    )
+    bias = rng.normal(size=4).astype(np.float32)
+    offset, mask = np.zeros((2, 18, 1, 1), np.float32), np.ones((2, 9, 1, 1), np.float32)
+    out = ops.deform_conv2d(x, offset, weight, bias.tolist(), mask=mask.tolist())  # arrays, lists: as tensors
+    assert tuple(out.shape) == (2, 4, 1, 1)
+    expected = np.einsum("nchw,ochw->no", x, weight) + bias
+    np.testing.assert_allclose(out.numpy()[:, :, 0, 0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_reset_parameters_redraws_weight_and_bias():
+    layer = ops.DeformConv2d(2, 3, 3)
+    for p in (layer.weight, layer.bias):
+        p.data = autograd.zeros(*p.shape)
+    layer.reset_parameters()
+    bound = 1 / math.sqrt(2 * 9)
+    for p in (layer.weight, layer.bias):
+        values = np.abs(p.detach().numpy())
+        assert values.min() > 0 and values.max() <= bound

@@ -22,12 +22,13 @@ def test_level_mapper_follows_eq_1_with_its_clamp_and_epsilon():
     mapper = LevelMapper(2, 5)  # canonical 224 → level 4 → index 2
     boxes = [
         autograd.tensor([square(224.0), square(112.0), square(448.0), square(223.0)]),
-        autograd.tensor([square(1.0), square(5000.0), [50.0, 30.0, 162.0, 478.0], [10.0, 20.0, 66.0, 76.0]]),
+        autograd.tensor([square(1.0), square(5000.0), [50.0, 30.0, 162.0, 478.0], [200.0, 0.0, 256.0, 56.0]]),
+        autograd.tensor([[0.0, 200.0, 56.0, 256.0]]),
         autograd.tensor([square(224.0 * (1 - 1e-7)), square(224.0 * (1 - 1e-5))], dtype=autograd.float64),
     ]
     # 224: 4; 112: exactly 3; 448: 5; 223: floor(4 - 0.006) = 3; tiny: clamped to 2; huge: to 5;
     # 112 × 448 has √area 224: 4; 56 × 56: 2; √area 1e-7 under 224: the epsilon 1e-6 keeps it on 4; 1e-5: 3
-    expected = np.array([4, 3, 5, 3, 2, 5, 4, 2, 4, 3]) - 2
+    expected = np.array([4, 3, 5, 3, 2, 5, 4, 2, 2, 4, 3]) - 2  # 56 × 56 off the origin on either axis: 2
     levels = mapper(boxes)
     assert levels.dtype == autograd.int64
     np.testing.assert_array_equal(levels.numpy(), expected)
