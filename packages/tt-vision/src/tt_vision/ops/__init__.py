@@ -10,6 +10,9 @@
   ``ps_roi_pool``/``PSRoIPool`` (:mod:`.ps_roi`).
 * Regularisers: ``stochastic_depth``/``StochasticDepth`` (:mod:`.stochastic_depth`),
   ``drop_block2d``/``drop_block3d``/``DropBlock2d``/``DropBlock3d`` (:mod:`.drop_block`).
+* Deformable convolution: ``deform_conv2d``/``DeformConv2d`` (:mod:`.deform_conv`).
+* Detection necks: ``FeaturePyramidNetwork`` with ``LastLevelMaxPool``/``LastLevelP6P7``
+  (:mod:`.feature_pyramid_network`), ``MultiScaleRoIAlign`` (:mod:`.poolers`).
 * The models' building blocks (:mod:`.misc`): ``Conv2dNormActivation``, ``Conv3dNormActivation``,
   ``SqueezeExcitation``, ``MLP``, ``Permute``, ``FrozenBatchNorm2d``.
 
@@ -36,7 +39,9 @@ from .boxes import (
     masks_to_boxes,
     remove_small_boxes,
 )
+from .deform_conv import DeformConv2d, deform_conv2d
 from .drop_block import DropBlock2d, DropBlock3d, drop_block2d, drop_block3d
+from .feature_pyramid_network import FeaturePyramidNetwork
 from .focal_loss import sigmoid_focal_loss
 from .misc import (
     MLP,
@@ -47,12 +52,17 @@ from .misc import (
     SqueezeExcitation,
 )
 from .non_max_suppression import batched_nms, nms
+from .poolers import MultiScaleRoIAlign
 from .ps_roi import PSRoIAlign, PSRoIPool, ps_roi_align, ps_roi_pool
 from .roi_align import RoIAlign, roi_align
 from .roi_pool import RoIPool, roi_pool
 from .stochastic_depth import StochasticDepth, stochastic_depth
 
 __all__ = [
+    "DeformConv2d",
+    "deform_conv2d",
+    "FeaturePyramidNetwork",
+    "MultiScaleRoIAlign",
     "DropBlock2d",
     "DropBlock3d",
     "PSRoIAlign",

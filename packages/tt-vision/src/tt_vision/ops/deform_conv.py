@@ -1,0 +1,341 @@
+"""``deform_conv2d`` and ``DeformConv2d``: convolution whose taps read the input at learned offsets.
+
+Deformable convolution (Dai et al., 2017; v2 with a modulation ``mask``, Zhu et al., 2019), as
+torchvision's. Output position ``(i, j)``'s tap ``(a, b)`` of a ``kh × kw`` kernel reads the input at
+
+    y = i·stride_h − pad_h + a·dil_h + Δy,    x = j·stride_w − pad_w + b·dil_w + Δx
+
+by bilinear interpolation, ``(Δy, Δx)`` being that position's and tap's offsets: ``offset`` channel
+``2·(g·kh·kw + a·kw + b)`` holds ``Δy`` and the next one ``Δx`` for offset group ``g``, whose
+``C / offset_groups`` input channels share them. With a ``mask`` each sample is multiplied by the
+matching mask channel ``g·kh·kw + a·kw + b``. Then the samples are one im2col-like matrix and the
+convolution one matrix product per weight group. Zero offsets (and no mask) give ``conv2d``.
+
+torchvision's edges: a sample with ``y <= -1``, ``y >= H``, ``x <= -1`` or ``x >= W`` reads 0;
+inside that band its neighbours outside the image read 0 (zero padding). The interpolation is
+not differentiable at the pixel lattice; as torchvision's kernel, the offsets' gradient there is
+the one-sided derivative from above (``floor`` picks the neighbours: ``v(y+1) − v(y)`` at an
+integer ``y``), also at ``y = -1`` (where the forward's cut-off is: the row 0's value there).
+
+How (every output position and tap at once, no loop over them): the 4 neighbours of all
+``N·Ho·Wo·kh·kw·G`` samples are gathered from the channels-last input (``C / G`` values each, a
+zero row standing for every neighbour outside) and blended by their weights; backward forms the
+mask's and offsets' gradients from the same 4 gathered neighbours (the weights' derivatives are
+``±(1 − t)``, ``±t``), and sends the input's back with one ``np.bincount`` per neighbour.
+
+Cost: forward gathers ``4·N·Ho·Wo·kh·kw·C`` values (the same again in memory, kept for backward)
+and multiplies ``N·Ho·Wo × (kh·kw·C/groups) × C_out``, as ``conv2d``'s im2col; backward two such
+products, 4 dot products of ``C/G`` per sample and 4 scatters of ``N·Ho·Wo·kh·kw·C`` values.
+Measured by ``tools/bench_deform_conv.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from tt_autograd import Function, Tensor
+from tt_nn import Module
+
+from .._layout import from_nhwc, pair, to_nhwc
+from ..functional import _as_tensor, _same_dtype
+from ..grid_sample import padded_rows
+from ..layers._conv_common import make_parameters, reset_parameters
+
+__all__ = ["DeformConv2d", "deform_conv2d"]
+
+
+def sample_positions(offset, kernel, stride, padding, dilation):
+    """Every sample's position ``(y, x)``, each ``(N, Ho, Wo, K, G)``: K = kh·kw taps, G offset groups."""
+    n, channels, ho, wo = offset.shape
+    (kh, kw), k = kernel, kernel[0] * kernel[1]
+    moved = offset.reshape(n, channels // (2 * k), k, 2, ho, wo).transpose(0, 4, 5, 2, 1, 3)
+    dtype = offset.dtype
+    rows = np.arange(ho, dtype=dtype)[:, None] * stride[0] - padding[0]  # (Ho, 1) + (1, K)
+    rows = rows + np.repeat(np.arange(kh, dtype=dtype) * dilation[0], kw)[None, :]
+    columns = np.arange(wo, dtype=dtype)[:, None] * stride[1] - padding[1]
+    columns = columns + np.tile(np.arange(kw, dtype=dtype) * dilation[1], kh)[None, :]
+    y = rows[None, :, None, :, None] + moved[..., 0]
+    x = columns[None, None, :, :, None] + moved[..., 1]
+    return y, x
+
+
+def neighbours(y, x, height: int, width: int):
+    """The 4 pixels around each position and their bilinear weights, torchvision's edge rules.
+
+    Returns ``(pixels, weights, ty, tx)``: ``pixels`` 4 arrays of flat indices ``row·W + column``
+    into one image (``H·W``, the zero row, for a neighbour outside the image or a sample outside
+    ``(-1, H) × (-1, W)``), in the order (top left, top right, bottom left, bottom right);
+    ``weights`` theirs; ``ty``, ``tx`` the fractions past ``floor`` (0 for a sample outside).
+    """
+    # y = -1 reads 0 (its top neighbour is outside, the bottom one's weight is 0), but counts as inside:
+    # its derivative from above, as torchvision's, is the row below's value. False for NaN.
+    inside = (y >= -1) & (y < height) & (x >= -1) & (x < width)
+    top, left = np.floor(np.where(inside, y, 0)), np.floor(np.where(inside, x, 0))
+    ty, tx = np.where(inside, y - top, 0), np.where(inside, x - left, 0)
+    top, left = top.astype(np.intp), left.astype(np.intp)
+    one = y.dtype.type(1)
+    pixels, weights = [], []
+    for row, wy in ((top, one - ty), (top + 1, ty)):
+        for column, wx in ((left, one - tx), (left + 1, tx)):
+            reads = inside & (row >= 0) & (row < height) & (column >= 0) & (column < width)
+            pixels.append(np.where(reads, row * width + column, height * width))
+            weights.append(wy * wx)
+    return pixels, weights, ty, tx
+
+
+def summed_rows(keys: np.ndarray, weights: list, rows: np.ndarray, count: int) -> np.ndarray:
+    """``(count, C)``: result row ``r`` sums ``weights[j][i] · rows[i]`` over every ``(j, i)`` with key ``r``.
+
+    ``rows`` ``(..., C)`` holds R rows and each of the ``len(weights)`` arrays one weight per row; ``keys``
+    ``(len(weights)·R,)`` the target of each weighted row, weight array by weight array. One
+    ``np.bincount`` of ``len(weights)·R`` weighted entries per channel (a loop over the C channels, not
+    the rows): a bincount over every channel at once (:func:`.roi_boxes.scattered_rows`) needs a C times
+    longer index and measured 2.7 times slower here; sorting the keys and ``np.add.reduceat`` 2.5 times.
+    Sums in float64, returned in the rows' dtype.
+    """
+    channels = rows.shape[-1]
+    by_channel = np.ascontiguousarray(rows.reshape(-1, channels).T)  # (C, R)
+    stacked = np.stack([w.ravel() for w in weights])  # (len(weights), R)
+    out = np.empty((channels, count), dtype=rows.dtype)
+    for channel in range(channels):
+        out[channel] = np.bincount(keys, weights=(stacked * by_channel[channel]).ravel(), minlength=count)
+    return out.T
+
+
+def weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
+    """``(C_out, C/groups, kh, kw)`` → ``(groups, C_out/groups, kh·kw·C/groups)``, taps before channels."""
+    c_out, per_group = weight.shape[:2]
+    taps = weight.reshape(groups, c_out // groups, per_group, -1).transpose(0, 1, 3, 2)
+    return np.ascontiguousarray(taps).reshape(groups, c_out // groups, -1)
+
+
+class DeformConv2dFunction(Function):
+    """``deform_conv2d`` on arrays: input ``(N, C, H, W)`` (and offset, weight, ...) → ``(N, C_out, Ho, Wo)``.
+
+    Forward keeps the gathered neighbours, their weights and fractions, and the weight-grouped
+    columns; backward needs nothing else.
+    """
+
+    @staticmethod
+    def forward(ctx, x, offset, weight, bias, mask, stride, padding, dilation):
+        n, c, height, width = x.shape
+        c_out, per_group, kh, kw = weight.shape
+        groups, (ho, wo), k = c // per_group, offset.shape[2:], kh * kw
+        offset_groups = offset.shape[1] // (2 * k)
+        y, x_pos = sample_positions(offset, (kh, kw), stride, padding, dilation)
+        pixels, weights, ty, tx = neighbours(y, x_pos, height, width)
+        image = (np.arange(n) * (height * width + 1)).reshape(n, 1, 1, 1, 1)
+        group = np.arange(offset_groups)
+        rows = padded_rows(x).reshape(-1, c // offset_groups)  # (N·(H·W + 1)·G, C/G): a zero row per image
+        flat = [(image + p) * offset_groups + group for p in pixels]  # (N, Ho, Wo, K, G) each
+        values = [np.take(rows, f, axis=0) for f in flat]  # (N, Ho, Wo, K, G, C/G) each
+        samples = sum(w[..., None] * v for w, v in zip(weights, values))
+        scale = None
+        if mask is not None:
+            scale = mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)  # (N, Ho, Wo, K, G)
+            samples = samples * scale[..., None]
+        m = n * ho * wo
+        columns = samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, -1)
+        out = np.matmul(
+            columns, weight_matrix(weight, groups).transpose(0, 2, 1)
+        )  # (groups, M, C_out/groups)
+        out = out.transpose(1, 0, 2).reshape(n, ho, wo, c_out)
+        if bias is not None:
+            out += bias
+        ctx.kept = (flat, weights, values, ty, tx, scale, columns)
+        ctx.x_shape, ctx.weight = x.shape, weight
+        return from_nhwc(out)
+
+    @staticmethod
+    def backward(ctx, grad):
+        flat, weights, values, ty, tx, scale, columns = ctx.kept
+        need_x, need_offset, need_weight, need_bias, need_mask = ctx.needs_input_grad
+        n, c, height, width = ctx.x_shape
+        weight = ctx.weight
+        c_out, per_group, kh, kw = weight.shape
+        groups, (ho, wo) = c // per_group, grad.shape[2:]
+        offset_groups = flat[0].shape[-1]
+        dy = to_nhwc(grad).reshape(n * ho * wo, groups, c_out // groups).transpose(1, 0, 2)
+        d_weight = d_bias = d_x = d_offset = d_mask = None
+        if need_weight:
+            d_weight = np.matmul(dy.transpose(0, 2, 1), columns).reshape(c_out, kh * kw, per_group)
+            d_weight = d_weight.transpose(0, 2, 1).reshape(weight.shape)
+        if need_bias:
+            d_bias = dy.sum(axis=1).reshape(c_out)
+        if not (need_x or need_offset or need_mask):
+            return None, None, d_weight, d_bias, None
+        d_samples = np.matmul(dy, weight_matrix(weight, groups))  # (groups, M, K·C/groups)
+        d_samples = d_samples.reshape(groups, n, ho, wo, kh * kw, per_group).transpose(1, 2, 3, 4, 0, 5)
+        d_samples = d_samples.reshape(*flat[0].shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
+        reads = [np.einsum("...c,...c->...", d_samples, v) for v in values]  # g · neighbour, per neighbour
+        if need_mask:
+            d_mask = sum(w * r for w, r in zip(weights, reads))
+            d_mask = d_mask.transpose(0, 4, 3, 1, 2).reshape(n, -1, ho, wo)
+        if need_offset:
+            one = tx.dtype.type(1)
+            along_y = (one - tx) * (reads[2] - reads[0]) + tx * (reads[3] - reads[1])
+            along_x = (one - ty) * (reads[1] - reads[0]) + ty * (reads[3] - reads[2])
+            d_offset = np.stack([along_y, along_x], axis=-1)  # (N, Ho, Wo, K, G, 2)
+            if scale is not None:
+                d_offset *= scale[..., None]
+            d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, -1, ho, wo)
+        if need_x:
+            if scale is not None:
+                d_samples = d_samples * scale[..., None]
+            count = n * (height * width + 1) * offset_groups  # rows of C/G values, a zero row per image
+            d_rows = summed_rows(np.concatenate([f.ravel() for f in flat]), weights, d_samples, count)
+            d_x = from_nhwc(d_rows.reshape(n, height * width + 1, c)[:, :-1].reshape(n, height, width, c))
+        return d_x, d_offset, d_weight, d_bias, d_mask
+
+
+def checked_shapes(op, x, offset, weight, bias, mask, stride, padding, dilation) -> None:
+    """torchvision's checks of ``deform_conv2d``'s arguments, with errors that name the shapes and the fix."""
+    for name, t in (("input", x), ("offset", offset), ("weight", weight), ("mask", mask)):
+        if t is not None and t.ndim != 4:
+            raise ValueError(f"{op}: {name} must be 4-d, got shape {tuple(t.shape)}")
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"{op}: input must be a float tensor, got {x.dtype}")
+    _same_dtype(op, x, offset, weight, bias, mask)
+    n, c, height, width = x.shape
+    c_out, per_group, kh, kw = weight.shape
+    if per_group == 0 or c % per_group or c_out % (c // per_group):
+        raise ValueError(
+            f"{op}: weight {tuple(weight.shape)} does not fit input {tuple(x.shape)}: weight.shape[1] "
+            f"(channels per group) must divide the {c} input channels, and the groups the {c_out} outputs"
+        )
+    if bias is not None and tuple(bias.shape) != (c_out,):
+        raise ValueError(f"{op}: bias must have shape ({c_out},), got {tuple(bias.shape)}")
+    taps = kh * kw
+    offset_groups = offset.shape[1] // (2 * taps)
+    if offset_groups == 0 or offset.shape[1] != 2 * taps * offset_groups or c % offset_groups:
+        raise ValueError(
+            f"{op}: offset.shape[1] must be 2·offset_groups·kh·kw = a multiple of {2 * taps} for the "
+            f"{kh}×{kw} kernel, with offset_groups dividing the {c} input channels; got {offset.shape[1]}"
+        )
+    ho = (height + 2 * padding[0] - dilation[0] * (kh - 1) - 1) // stride[0] + 1
+    wo = (width + 2 * padding[1] - dilation[1] * (kw - 1) - 1) // stride[1] + 1
+    if ho <= 0 or wo <= 0:
+        raise ValueError(
+            f"{op}: the output would be {ho}×{wo} for input {tuple(x.shape)}, kernel {kh}×{kw}, "
+            f"padding {padding}, dilation {dilation}: pad the input or use a smaller kernel"
+        )
+    for name, t, channels in (
+        ("offset", offset, 2 * taps * offset_groups),
+        ("mask", mask, taps * offset_groups),
+    ):
+        if t is not None and tuple(t.shape) != (n, channels, ho, wo):
+            raise ValueError(
+                f"{op}: {name} must have shape {(n, channels, ho, wo)} (batch, {name} channels, the output's "
+                f"height and width), got {tuple(t.shape)}"
+            )
+
+
+def deform_conv2d(
+    input: Tensor,  # noqa: A002
+    offset: Tensor,
+    weight: Tensor,
+    bias: Tensor | None = None,
+    stride=(1, 1),
+    padding=(0, 0),
+    dilation=(1, 1),
+    mask: Tensor | None = None,
+) -> Tensor:
+    """Deformable convolution (v1), or modulated deformable convolution (v2) when ``mask`` is given.
+
+    Args:
+        input: ``(N, C, H, W)``.
+        offset: ``(N, 2·offset_groups·kh·kw, Ho, Wo)``: per output position, a ``(Δy, Δx)`` for each tap
+            and offset group (``offset_groups`` is read from its channels and must divide ``C``).
+        weight: ``(C_out, C/groups, kh, kw)``; ``groups`` is read from it, as torchvision does.
+        bias: ``(C_out,)`` or None.
+        stride, padding, dilation: an int or a pair ``(h, w)``.
+        mask: ``(N, offset_groups·kh·kw, Ho, Wo)`` multiplying each sample, or None (v1).
+
+    Shape: output ``(N, C_out, Ho, Wo)``, ``Ho = (H + 2·pad_h − dil_h·(kh − 1) − 1) // stride_h + 1``.
+    Differentiable w.r.t. input, offset, weight, bias and mask. Cost: the module's docstring.
+
+    Example:
+        >>> import tt_autograd as autograd
+        >>> x, w = autograd.ones(1, 1, 3, 3), autograd.ones(1, 1, 2, 2)
+        >>> shifted = autograd.full((1, 8, 2, 2), 0.5)  # every tap half a pixel down and right
+        >>> deform_conv2d(x, shifted, w).numpy()[0, 0].tolist()  # the bottom right taps half outside
+        [[4.0, 3.0], [3.0, 2.25]]
+    """
+    op = "deform_conv2d"
+    x, offset, weight = (
+        _as_tensor(op, t, name) for t, name in ((input, "input"), (offset, "offset"), (weight, "weight"))
+    )
+    bias = None if bias is None else _as_tensor(op, bias, "bias")
+    mask = None if mask is None else _as_tensor(op, mask, "mask")
+    stride, dilation = pair(op, "stride", stride), pair(op, "dilation", dilation)
+    padding = pair(op, "padding", padding, minimum=0)
+    checked_shapes(op, x, offset, weight, bias, mask, stride, padding, dilation)
+    return DeformConv2dFunction.apply(
+        x, offset, weight, bias, mask, stride=stride, padding=padding, dilation=dilation
+    )
+
+
+class DeformConv2d(Module):
+    """Layer form of :func:`deform_conv2d`: it owns the weight and bias; offsets (and mask) come per call.
+
+    Args:
+        in_channels, out_channels: ``C`` and ``C_out``.
+        kernel_size, stride, padding, dilation: an int or a pair.
+        groups: weight groups (must divide both channel counts).
+        bias: learn a bias (default True).
+
+    Initialised as torchvision's (``Conv2d``'s): Kaiming-uniform weight with ``a = √5``, bias uniform
+    in ``±1/√fan_in``. State-dict keys ``weight``, ``bias``.
+
+    Shape: ``forward(input (N, C, H, W), offset, mask=None)`` → ``(N, C_out, Ho, Wo)``.
+
+    Example:
+        >>> DeformConv2d(4, 8, 3, padding=1, groups=2)
+        DeformConv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), groups=2)
+    """
+
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups: int = 1,
+        bias: bool = True,
+    ) -> None:
+        super().__init__()
+        if in_channels % groups != 0:
+            raise ValueError(f"DeformConv2d: in_channels={in_channels} must be divisible by groups={groups}")
+        if out_channels % groups != 0:
+            raise ValueError(
+                f"DeformConv2d: out_channels={out_channels} must be divisible by groups={groups}"
+            )
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size = pair("DeformConv2d", "kernel_size", kernel_size)
+        self.stride = pair("DeformConv2d", "stride", stride)
+        self.padding = pair("DeformConv2d", "padding", padding, minimum=0)
+        self.dilation = pair("DeformConv2d", "dilation", dilation)
+        make_parameters(
+            self, (out_channels, in_channels // groups, *self.kernel_size), bias, out_channels, None
+        )
+
+    def reset_parameters(self) -> None:
+        """Redraw weight and bias with torchvision's initialisation (``Conv2d``'s)."""
+        reset_parameters(self)
+
+    def forward(self, input: Tensor, offset: Tensor, mask: Tensor | None = None) -> Tensor:  # noqa: A002
+        """:func:`deform_conv2d` with this layer's weight, bias and geometry."""
+        return deform_conv2d(
+            input, offset, self.weight, self.bias, self.stride, self.padding, self.dilation, mask
+        )
+
+    def __repr__(self) -> str:
+        text = (
+            f"{type(self).__name__}({self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}"
+        )
+        text += f", stride={self.stride}"
+        text += f", padding={self.padding}" if self.padding != (0, 0) else ""
+        text += f", dilation={self.dilation}" if self.dilation != (1, 1) else ""
+        text += f", groups={self.groups}" if self.groups != 1 else ""
+        return text + (", bias=False)" if self.bias is None else ")")
