@@ -45,6 +45,15 @@ from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
 from .image_list import ImageList
 
 
+def renamed_version_1_keys(module, state_dict, prefix, local_metadata, *rest) -> None:
+    """Load pre-hook: a version-1 ``RPNHead``'s single ``conv.weight``/``conv.bias`` as ``conv.0.0.*``."""
+    version = local_metadata.get("version", None)
+    if version is None or version < 2:
+        for kind in ("weight", "bias"):
+            if f"{prefix}conv.{kind}" in state_dict:
+                state_dict[f"{prefix}conv.0.0.{kind}"] = state_dict.pop(f"{prefix}conv.{kind}")
+
+
 class RPNHead(nn.Module):
     """Objectness logits and box codes for ``num_anchors`` anchors at every position of every level.
 
@@ -79,14 +88,7 @@ class RPNHead(nn.Module):
                 init.normal_(layer.weight, std=0.01)
                 if layer.bias is not None:
                     init.constant_(layer.bias, 0)
-
-    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing, unexpected, errors):
-        version = local_metadata.get("version", None)
-        if version is None or version < 2:  # before conv_depth: one convolution named conv
-            for kind in ("weight", "bias"):
-                if f"{prefix}conv.{kind}" in state_dict:
-                    state_dict[f"{prefix}conv.0.0.{kind}"] = state_dict.pop(f"{prefix}conv.{kind}")
-        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing, unexpected, errors)
+        self.register_load_state_dict_pre_hook(renamed_version_1_keys)
 
     def forward(self, x: list[Tensor]) -> tuple[list[Tensor], list[Tensor]]:
         logits, bbox_reg = [], []
