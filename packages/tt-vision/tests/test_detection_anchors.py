@@ -96,7 +96,9 @@ def test_errors_name_the_mismatch():
     with pytest.raises(ValueError, match="no feature maps"):
         generator(batch(8, 8), [])
     with pytest.raises(ValueError, match="at least one level"):
-        AnchorGenerator(sizes=(), aspect_ratios=())
+        AnchorGenerator(sizes=(), aspect_ratios=(1.0,))
+    with pytest.raises(ValueError, match="at least one level"):
+        AnchorGenerator(sizes=((8,),), aspect_ratios=())
 
 
 def test_image_list_keeps_tensors_and_sizes():

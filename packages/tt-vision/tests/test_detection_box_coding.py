@@ -57,6 +57,14 @@ def test_decode_several_boxes_per_reference_and_per_image(rng):
     np.testing.assert_allclose(decoded.numpy()[:, 1], second.numpy(), atol=1e-10)
 
 
+def test_decode_reshapes_codes_per_reference_and_takes_no_boxes(rng):
+    coder = BoxCoder((1.0, 1.0, 1.0, 1.0))
+    one = coder.decode(autograd.zeros(1, 2, 4), [autograd.tensor([[0.0, 0.0, 2.0, 4.0]])])
+    assert one.numpy().tolist() == [[[0.0, 0.0, 2.0, 4.0]] * 2]
+    empty = coder.decode(autograd.zeros(0, 4), [autograd.zeros(0, 4), autograd.zeros(0, 4)])
+    assert tuple(empty.shape) == (0, 4)
+
+
 def test_decode_clamps_the_log_size_and_casts_references():
     coder = BoxCoder((1.0, 1.0, 2.0, 1.0), bbox_xform_clip=math.log(4.0))
     reference = autograd.tensor([[0, 0, 10, 20]], dtype=autograd.int64)
@@ -65,6 +73,8 @@ def test_decode_clamps_the_log_size_and_casts_references():
     # dw = 100 / 2 clamped to log 4: width 40 around x = 5; dh = -log 2 not clamped: height 10 around y = 10
     np.testing.assert_allclose(box, [[-15.0, 5.0, 25.0, 15.0]], atol=1e-12)
     assert box.dtype == np.float64
+    narrow = coder.decode_single(codes.float(), reference.double())
+    assert narrow.dtype == autograd.float32
 
 
 def test_decode_gradient_matches_central_differences(rng, check_grad):

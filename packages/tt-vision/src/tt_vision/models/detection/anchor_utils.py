@@ -22,15 +22,6 @@ from tt_autograd import Tensor
 from .image_list import ImageList
 
 
-def nested(values, name: str) -> tuple[tuple, ...]:
-    """``values`` as one tuple per level: a flat sequence is one value per level (torchvision's rule)."""
-    if len(values) == 0:
-        raise ValueError(f"AnchorGenerator: {name} must name at least one level, got {values!r}")
-    if isinstance(values[0], (list, tuple)):
-        return tuple(tuple(level) for level in values)
-    return tuple((value,) for value in values)
-
-
 class AnchorGenerator(nn.Module):
     """Anchors at every position of every feature map, ``len(sizes[i]) · len(aspect_ratios[i])`` per position.
 
@@ -53,10 +44,15 @@ class AnchorGenerator(nn.Module):
 
     def __init__(self, sizes=((128, 256, 512),), aspect_ratios=((0.5, 1.0, 2.0),)) -> None:
         super().__init__()
-        sizes = nested(sizes, "sizes")
-        if len(aspect_ratios) and not isinstance(aspect_ratios[0], (list, tuple)):
-            aspect_ratios = (tuple(aspect_ratios),) * len(sizes)
-        aspect_ratios = nested(aspect_ratios, "aspect_ratios")
+        if len(sizes) == 0 or len(aspect_ratios) == 0:
+            raise ValueError(
+                f"AnchorGenerator: sizes and aspect_ratios must name at least one level, got {sizes!r}, "
+                f"{aspect_ratios!r}"
+            )
+        if not isinstance(sizes[0], (list, tuple)):  # one size per level (torchvision's rule)
+            sizes = tuple((size,) for size in sizes)
+        if not isinstance(aspect_ratios[0], (list, tuple)):  # the same ratios for every level
+            aspect_ratios = (aspect_ratios,) * len(sizes)
         if len(sizes) != len(aspect_ratios):
             raise ValueError(
                 f"AnchorGenerator: sizes has {len(sizes)} levels but aspect_ratios {len(aspect_ratios)}; "
@@ -100,7 +96,7 @@ class AnchorGenerator(nn.Module):
         for (height, width), (stride_h, stride_w), cell in zip(grid_sizes, strides, self.cell_anchors):
             cell = cell.numpy()
             shift_y, shift_x = np.meshgrid(
-                np.arange(int(height)) * int(stride_h), np.arange(int(width)) * int(stride_w), indexing="ij"
+                np.arange(height) * stride_h, np.arange(width) * stride_w, indexing="ij"
             )
             x, y = shift_x.reshape(-1), shift_y.reshape(-1)
             shifts = np.stack([x, y, x, y], axis=1).astype(cell.dtype)
@@ -117,5 +113,5 @@ class AnchorGenerator(nn.Module):
         strides = [(image_h // h, image_w // w) for h, w in grid_sizes]
         self.set_cell_anchors(feature_maps[0].dtype)
         levels = self.grid_anchors(grid_sizes, strides)
-        every_level = autograd.cat(levels) if len(levels) > 1 else levels[0]
+        every_level = autograd.cat(levels)
         return [every_level.clone() for _ in image_list.image_sizes]

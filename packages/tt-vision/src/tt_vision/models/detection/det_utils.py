@@ -29,20 +29,25 @@ import tt_autograd as autograd
 from tt_autograd import Tensor
 
 
+def columns(boxes: Tensor) -> list[Tensor]:
+    """The four ``(N, 1)`` coordinate columns of ``(N, 4)`` boxes."""
+    return [boxes[:, i : i + 1] for i in range(4)]
+
+
 def encode_boxes(reference_boxes: Tensor, proposals: Tensor, weights: Tensor) -> Tensor:
     """The codes of ``reference_boxes`` relative to ``proposals`` (each ``(N, 4)``, ``'xyxy'``), weighted.
 
     ``weights`` is ``(4,)`` for ``(x, y, w, h)``. Output ``(N, 4)``: ``(dx, dy, dw, dh)`` (module doc).
     """
     wx, wy, ww, wh = (weights[i] for i in range(4))
-    ex_widths = proposals[:, 2:3] - proposals[:, 0:1]
-    ex_heights = proposals[:, 3:4] - proposals[:, 1:2]
-    ex_ctr_x = proposals[:, 0:1] + 0.5 * ex_widths
-    ex_ctr_y = proposals[:, 1:2] + 0.5 * ex_heights
-    gt_widths = reference_boxes[:, 2:3] - reference_boxes[:, 0:1]
-    gt_heights = reference_boxes[:, 3:4] - reference_boxes[:, 1:2]
-    gt_ctr_x = reference_boxes[:, 0:1] + 0.5 * gt_widths
-    gt_ctr_y = reference_boxes[:, 1:2] + 0.5 * gt_heights
+    ex_x1, ex_y1, ex_x2, ex_y2 = columns(proposals)
+    ex_widths, ex_heights = ex_x2 - ex_x1, ex_y2 - ex_y1
+    ex_ctr_x = ex_x1 + 0.5 * ex_widths
+    ex_ctr_y = ex_y1 + 0.5 * ex_heights
+    gt_x1, gt_y1, gt_x2, gt_y2 = columns(reference_boxes)
+    gt_widths, gt_heights = gt_x2 - gt_x1, gt_y2 - gt_y1
+    gt_ctr_x = gt_x1 + 0.5 * gt_widths
+    gt_ctr_y = gt_y1 + 0.5 * gt_heights
     targets_dx = wx * (gt_ctr_x - ex_ctr_x) / ex_widths
     targets_dy = wy * (gt_ctr_y - ex_ctr_y) / ex_heights
     targets_dw = ww * autograd.log(gt_widths / ex_widths)
@@ -110,11 +115,10 @@ class BoxCoder:
                 f"BoxCoder.decode_single: rel_codes must be (N, K * 4) with N = {boxes.shape[0]} reference "
                 f"boxes, got {tuple(rel_codes.shape)}"
             )
-        boxes = boxes.to(dtype=rel_codes.dtype)
-        widths = boxes[:, 2:3] - boxes[:, 0:1]
-        heights = boxes[:, 3:4] - boxes[:, 1:2]
-        ctr_x = boxes[:, 0:1] + 0.5 * widths
-        ctr_y = boxes[:, 1:2] + 0.5 * heights
+        x1, y1, x2, y2 = columns(boxes.to(dtype=rel_codes.dtype))
+        widths, heights = x2 - x1, y2 - y1
+        ctr_x = x1 + 0.5 * widths
+        ctr_y = y1 + 0.5 * heights
         wx, wy, ww, wh = self.weights
         dx = rel_codes[:, 0::4] / wx
         dy = rel_codes[:, 1::4] / wy

@@ -40,8 +40,8 @@ from tt_nn import init
 from ...layers import Conv2d
 from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes
 from ...ops.misc import Conv2dNormActivation
+from . import det_utils
 from .anchor_utils import AnchorGenerator
-from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
 from .image_list import ImageList
 
 
@@ -168,10 +168,12 @@ class RegionProposalNetwork(nn.Module):
                 )
         self.anchor_generator = anchor_generator
         self.head = head
-        self.box_coder = BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
         self.box_similarity = box_iou
-        self.proposal_matcher = Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=True)
-        self.fg_bg_sampler = BalancedPositiveNegativeSampler(batch_size_per_image, positive_fraction)
+        self.proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, True)  # low-quality matches
+        self.fg_bg_sampler = det_utils.BalancedPositiveNegativeSampler(
+            batch_size_per_image, positive_fraction
+        )
         self._pre_nms_top_n = pre_nms_top_n
         self._post_nms_top_n = post_nms_top_n
         self.nms_thresh = nms_thresh
