@@ -87,7 +87,9 @@ def test_forward_returns_an_image_list_and_resized_targets_without_touching_the_
     boxes = autograd.tensor([[1.0, 2.0, 10.0, 20.0]])
     keypoints = autograd.tensor([[[4.0, 5.0, 1.0]]])
     targets = [{"boxes": boxes, "keypoints": keypoints, "labels": autograd.tensor([3])}]
-    images, out = rule([autograd.ones(3, 20, 30)], targets)
+    raw = [autograd.ones(3, 20, 30)]
+    images, out = rule(raw, targets)
+    assert tuple(raw[0].shape) == (3, 20, 30)  # the caller's list still holds its image
     assert isinstance(images, ImageList) and images.image_sizes == [(32, 48)]
     assert tuple(images.tensors.shape) == (1, 3, 32, 64)
     np.testing.assert_allclose(out[0]["boxes"].numpy(), [[1.6, 3.2, 16.0, 32.0]], rtol=1e-6)
