@@ -55,8 +55,8 @@ def test_flat_sizes_give_one_level_each_and_flat_ratios_are_shared():
 def test_grid_anchors_shift_the_cell_by_the_stride_position_major():
     generator = AnchorGenerator(sizes=((8, 16),), aspect_ratios=((1.0,),))
     cell = generator.cell_anchors[0].numpy()
-    # image 17 x 36 over a 2 x 3 grid: strides 17 // 2 = 8 down, 36 // 3 = 12 across
-    anchors = generator(batch(17, 36), [autograd.zeros(2, 4, 2, 3)])
+    # image 17 x 37 over a 2 x 3 grid: strides 17 // 2 = 8 down, 37 // 3 = 12 across
+    anchors = generator(batch(17, 37), [autograd.zeros(2, 4, 2, 3)])
     assert len(anchors) == 2 and tuple(anchors[0].shape) == (12, 4)
     got = anchors[0].numpy()
     for y in range(2):

@@ -76,6 +76,9 @@ def test_head_reads_a_version_1_state_dict():
     )
     current = RPNHead(4, 2)
     current.load_state_dict(new.state_dict())  # version 2: keys as they are
+    stale = new.state_dict()
+    stale["conv.weight"] = stale.pop("conv.0.0.weight")  # a version-2 dict is not renamed
+    assert "conv.weight" in RPNHead(4, 2).load_state_dict(stale, strict=False).unexpected_keys
     np.testing.assert_array_equal(
         current.conv[0][0].bias.detach().numpy(), new.conv[0][0].bias.detach().numpy()
     )
@@ -104,8 +107,13 @@ def test_flattening_puts_rows_in_anchor_order(rng):
     last = (n - 1) * per_image + a * h * w + (0 * 2 + 1) * a + 2  # image 1, level 1, x = 1, anchor 2
     assert flat_logits.numpy()[last, 0] == logits[1].numpy()[1, 2, 0, 1]
     assert tuple(permute_and_flatten(codes[0], n, a, 4, h, w).shape) == (n, h * w * a, 4)
-    with pytest.raises(ValueError, match="4 channels per anchor"):
-        concat_box_prediction_layers([autograd.zeros(1, 3, 2, 2)], [autograd.zeros(1, 10, 2, 2)])
+    single_logits, single_codes = concat_box_prediction_layers([logits[0][:, :1]], [codes[0][:, :4]])
+    assert tuple(single_logits.shape) == (n * h * w, 1) and tuple(single_codes.shape) == (n * h * w, 4)
+    for logit_channels, code_channels in ((3, 10), (4, 10), (3, 8), (1, 0)):
+        with pytest.raises(ValueError, match="4 channels per anchor"):
+            concat_box_prediction_layers(
+                [autograd.zeros(1, logit_channels, 2, 2)], [autograd.zeros(1, code_channels, 2, 2)]
+            )
 
 
 def filtered(network, boxes, logits, levels, size=(20, 20)):
@@ -149,6 +157,27 @@ def test_filter_drops_small_boxes_and_scores_below_the_threshold():
         [10, 10, 15, 15],
         [0, 0, 3, 3],
     ]
+
+
+def test_filter_keeps_sides_from_one_thousandth():
+    boxes = [[0, 0, 0.0015, 9], [0, 0, 9, 0.0009]]
+    (kept,), _ = filtered(rpn(pre=(9, 9), post=(9, 9)).eval(), boxes, [1.0, 1.0], [2])
+    np.testing.assert_allclose(kept.numpy(), [[0, 0, 0.0015, 9]])
+
+
+def test_a_batch_gives_each_image_its_own_proposals(rng):
+    anchors = AnchorGenerator(((4,), (8,)), ((0.5, 1.0, 2.0),) * 2)
+    network = rpn(
+        head=RPNHead(3, 3).to(dtype=autograd.float64), anchors=anchors, pre=(9, 7), post=(9, 6)
+    ).eval()
+    levels = [rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(2, 3, 2, 2))]
+    images = ImageList(autograd.zeros(2, 3, 16, 16, dtype=autograd.float64), [(16, 16), (12, 14)])
+    both, _ = network(images, {str(i): autograd.tensor(level) for i, level in enumerate(levels)})
+    for image in range(2):
+        alone = ImageList(images.tensors[image : image + 1], [images.image_sizes[image]])
+        features = {str(i): autograd.tensor(level[image : image + 1]) for i, level in enumerate(levels)}
+        (own,), _ = network(alone, features)
+        np.testing.assert_array_equal(both[image].numpy(), own.numpy())
 
 
 def test_anchor_labels_and_matched_boxes():
@@ -233,14 +262,15 @@ def test_proposals_follow_the_anchor_with_the_best_logit():
     logits = np.zeros((1, 3, 2, 2))
     logits[0, 1, 1, 0] = 5.0  # anchor (y = 1, x = 0, ratio 1): row (1 * 2 + 0) * 3 + 1 = 7
     codes = np.zeros((1, 12, 2, 2))
-    codes[0, 4 * 1 + 0, 1, 0] = 0.5  # dx: half a width to the right
+    # the anchor [-4, 4, 4, 12]: centre (0, 8), 8 x 8; dx 0.5, dy -0.25: centre (4, 6); sides x 0.5, x 1.5
+    codes[0, 4:8, 1, 0] = [0.5, -0.25, math.log(0.5), math.log(1.5)]
     network = rpn(
         head=FixedHead(autograd.tensor(logits), autograd.tensor(codes)), pre=(99, 99), nms=1.0
     ).eval()
     (boxes,), losses = network(images, features)
     anchor = network.anchor_generator(images, list(features.values()))[0].numpy()[7]
     assert anchor.tolist() == [-4.0, 4.0, 4.0, 12.0] and losses == {}  # size 8 at (x, y) = (0, 8)
-    assert boxes.numpy()[0].tolist() == [0.0, 4.0, 8.0, 12.0]  # moved right by half its width
+    np.testing.assert_allclose(boxes.numpy()[0], [2.0, 0.0, 6.0, 12.0], atol=1e-12)
     assert len(boxes) <= 10 and np.all(boxes.numpy() >= 0) and np.all(boxes.numpy() <= 16)
 
 

@@ -245,13 +245,15 @@ class RegionProposalNetwork(nn.Module):
         sampled_pos, sampled_neg = self.fg_bg_sampler(labels)
         positive = np.flatnonzero(np.concatenate([mask.numpy() for mask in sampled_pos]))
         negative = np.flatnonzero(np.concatenate([mask.numpy() for mask in sampled_neg]))
-        sampled = autograd.tensor(np.concatenate([positive, negative]))
-        positive = autograd.tensor(positive)
+        sampled = np.concatenate([positive, negative])
         labels = autograd.cat(list(labels)).to(dtype=objectness.dtype)
         regression_targets = autograd.cat(list(regression_targets)).to(dtype=pred_bbox_deltas.dtype)
-        box_loss = F.smooth_l1_loss(
-            pred_bbox_deltas[positive], regression_targets[positive], beta=1 / 9, reduction="sum"
-        ) / int(sampled.numel())
+        box_loss = (
+            F.smooth_l1_loss(
+                pred_bbox_deltas[positive], regression_targets[positive], beta=1 / 9, reduction="sum"
+            )
+            / sampled.size
+        )
         objectness_loss = F.binary_cross_entropy_with_logits(objectness.flatten()[sampled], labels[sampled])
         return objectness_loss, box_loss
 
