@@ -168,7 +168,7 @@ def test_filter_keeps_sides_from_one_thousandth():
 def test_a_batch_gives_each_image_its_own_proposals(rng):
     anchors = AnchorGenerator(((4,), (8,)), ((0.5, 1.0, 2.0),) * 2)
     network = rpn(
-        head=RPNHead(3, 3).to(dtype=autograd.float64), anchors=anchors, pre=(9, 7), post=(9, 6)
+        head=RPNHead(3, 3).to(dtype=autograd.float64), anchors=anchors, pre=(9, 5), post=(30, 30)
     ).eval()
     levels = [rng.normal(size=(2, 3, 4, 4)), rng.normal(size=(2, 3, 2, 2))]
     images = ImageList(autograd.zeros(2, 3, 16, 16, dtype=autograd.float64), [(16, 16), (12, 14)])
@@ -178,6 +178,7 @@ def test_a_batch_gives_each_image_its_own_proposals(rng):
         features = {str(i): autograd.tensor(level[image : image + 1]) for i, level in enumerate(levels)}
         (own,), _ = network(alone, features)
         np.testing.assert_array_equal(both[image].numpy(), own.numpy())
+    assert len(both[0]) > 5  # the best 5 of each level, not of all levels
 
 
 def test_anchor_labels_and_matched_boxes():
