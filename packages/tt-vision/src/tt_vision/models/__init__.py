@@ -11,6 +11,7 @@ the Vision Transformers (``vit_b_16`` .. ``vit_h_14``) and Swin Transformers V1 
 builder signatures, module names, state-dict keys and initialisation, and its registry
 (``get_model``, ``get_model_builder``, ``list_models``). No pretrained weights are
 shipped: a builder given ``weights`` says how to load converted ones (safetensors).
+The detection building blocks (anchors, transform, RPN) are in :mod:`.detection`.
 
 Example:
     >>> import tt_autograd
@@ -22,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+from . import detection
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
 from .convnext import (
