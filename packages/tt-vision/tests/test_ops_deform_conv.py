@@ -326,3 +326,15 @@ def test_reset_parameters_redraws_weight_and_bias():
     for p in (layer.weight, layer.bias):
         values = np.abs(p.detach().numpy())
         assert values.min() > 0 and values.max() <= bound
+
+
+def test_an_empty_batch_gives_an_empty_output_and_gradients(rng):
+    x = autograd.tensor(np.zeros((0, 4, 5, 5)), requires_grad=True)
+    offset = autograd.tensor(np.zeros((0, 2 * 9, 5, 5)), requires_grad=True)
+    mask = autograd.tensor(np.zeros((0, 9, 5, 5)), requires_grad=True)
+    weight = autograd.tensor(rng.standard_normal((2, 4, 3, 3)), requires_grad=True)
+    out = ops.deform_conv2d(x, offset, weight, padding=1, mask=mask)
+    assert out.shape == (0, 2, 5, 5)
+    out.sum().backward()
+    assert x.grad.shape == x.shape and offset.grad.shape == offset.shape and mask.grad.shape == mask.shape
+    assert weight.grad.shape == weight.shape and not weight.grad.numpy().any()

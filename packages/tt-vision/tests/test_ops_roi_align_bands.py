@@ -231,3 +231,8 @@ def test_a_group_reads_only_its_regions_span_of_the_band(rng):
         (3,): (0, (21, 27), (3, 9)),
         (4,): (0, (5, 11), (20, 25)),
     }
+
+
+def test_a_map_without_channels_gives_empty_bins():
+    out = ops.roi_align(autograd.zeros(1, 0, 8, 8), autograd.tensor([[0, 1.0, 1.0, 5.0, 5.0]]), output_size=2)
+    assert out.shape == (1, 0, 2, 2)

@@ -134,7 +134,7 @@ class DeformConv2dFunction(Function):
             scale = mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)  # (N, Ho, Wo, K, G)
             samples = samples * scale[..., None]
         m = n * ho * wo
-        columns = samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, -1)
+        columns = samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, k * per_group)
         out = np.matmul(
             columns, weight_matrix(weight, groups).transpose(0, 2, 1)
         )  # (groups, M, C_out/groups)
@@ -169,7 +169,7 @@ class DeformConv2dFunction(Function):
         reads = [np.einsum("...c,...c->...", d_samples, v) for v in values]  # g · neighbour, per neighbour
         if need_mask:
             d_mask = sum(w * r for w, r in zip(weights, reads))
-            d_mask = d_mask.transpose(0, 4, 3, 1, 2).reshape(n, -1, ho, wo)
+            d_mask = d_mask.transpose(0, 4, 3, 1, 2).reshape(n, offset_groups * kh * kw, ho, wo)
         if need_offset:
             one = tx.dtype.type(1)
             along_y = (one - tx) * (reads[2] - reads[0]) + tx * (reads[3] - reads[1])
@@ -177,7 +177,7 @@ class DeformConv2dFunction(Function):
             d_offset = np.stack([along_y, along_x], axis=-1)  # (N, Ho, Wo, K, G, 2)
             if scale is not None:
                 d_offset *= scale[..., None]
-            d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, -1, ho, wo)
+            d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, 2 * offset_groups * kh * kw, ho, wo)
         if need_x:
             if scale is not None:
                 d_samples = d_samples * scale[..., None]

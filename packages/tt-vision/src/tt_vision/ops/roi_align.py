@@ -210,7 +210,8 @@ def band_groups(rois, ys, xs, height: int, width: int, bytes_per_column: int):
     y_band, x_band = bands(ys[2], ys[3], height), bands(xs[2], xs[3], width)
     images = rois[:, 0].astype(np.int64)
     for members in groups_by_key(images, *y_band, *x_band):
-        step = max(GROUP_BYTES // (bytes_per_column * int(x_band[1][members[0]] - x_band[0][members[0]])), 1)
+        width_read = int(x_band[1][members[0]] - x_band[0][members[0]])
+        step = max(GROUP_BYTES // max(bytes_per_column * width_read, 1), 1)  # (0 bytes: no channels)
         for start in range(0, len(members), step):
             part = members[start : start + step]
             yield part, images[part[0]], read_span(ys, part), read_span(xs, part)
