@@ -134,7 +134,9 @@ class DeformConv2dFunction(Function):
             scale = mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)  # (N, Ho, Wo, K, G)
             samples = samples * scale[..., None]
         m = n * ho * wo
-        columns = samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, k * per_group)
+        columns = (
+            samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, k * per_group)
+        )
         out = np.matmul(
             columns, weight_matrix(weight, groups).transpose(0, 2, 1)
         )  # (groups, M, C_out/groups)
