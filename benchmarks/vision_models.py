@@ -3,13 +3,17 @@
     python benchmarks/vision_models.py                      # resnet18, batch 32 of 3×32×32
     python benchmarks/vision_models.py --batch 8 mobilenet_v2 squeezenet1_1
     python benchmarks/vision_models.py --batch 8 --size 75 inception_v3    # at least 75×75
+    python benchmarks/vision_models.py --batch 2 --size 128 deeplabv3_mobilenet_v3_large
 
 For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
 a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
 under ``no_grad``; the median of each is printed. GoogLeNet and Inception v3 are built with
 ``init_weights=True``; in training mode their auxiliary heads' logits join the loss (weight 0.4,
 torchvision's references'), and Inception v3 below 299×299 is built without its head (the head
-needs a 17×17 map). Figures quoted in
+needs a 17×17 map). The segmentation builders (``tt_vision.models.segmentation``) are built with
+their auxiliary head where they have one; their loss is the pixels' cross-entropy of ``"out"``
+plus 0.5 × that of ``"aux"`` (torchvision's references'), against random labels per pixel.
+Figures quoted in
 docs/modules/09-convolutions.md come from this script.
 """
 
@@ -45,21 +49,31 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
     labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))
+    pixel_labels = tt_autograd.from_numpy(rng.integers(0, 10, (args.batch, args.size, args.size)))
+    segmentation = set(models.list_models(module=models.segmentation))
     for name in args.names:
         options = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
         if name == "inception_v3" and args.size < 299:
             options["aux_logits"] = False
         if name.startswith("vit_"):
             options["image_size"] = args.size  # ViT's sequence length
+        if name in segmentation and not name.startswith("lraspp"):
+            options["aux_loss"] = True
         model = models.get_model(name, num_classes=10, **options)
 
         def train_step(model=model):
             model.train()
             model.zero_grad()
-            logits, *aux = out if isinstance(out := model(x), tuple) else (out,)
-            loss = nn.functional.cross_entropy(logits, labels)
-            for extra in aux:
-                loss = loss + 0.4 * nn.functional.cross_entropy(extra, labels)
+            out = model(x)
+            if isinstance(out, dict):  # a segmentation model: logits per pixel, auxiliary weight 0.5
+                loss = nn.functional.cross_entropy(out["out"], pixel_labels)
+                if "aux" in out:
+                    loss = loss + 0.5 * nn.functional.cross_entropy(out["aux"], pixel_labels)
+            else:
+                logits, *aux = out if isinstance(out, tuple) else (out,)
+                loss = nn.functional.cross_entropy(logits, labels)
+                for extra in aux:
+                    loss = loss + 0.4 * nn.functional.cross_entropy(extra, labels)
             loss.backward()
 
         def inference(model=model):
