@@ -62,10 +62,11 @@ def fcn_head_count(in_channels: int, classes: int) -> int:
     ],
 )
 def test_parameter_counts_are_torchvisions(builder, expected):
-    assert count(builder(aux_loss=True)) == expected
-    # without the auxiliary FCNHead (on ResNet's layer3, 1024 channels; MobileNet's features[4], 40)
+    model = builder(aux_loss=True)
+    assert count(model) == expected
+    # the auxiliary FCNHead (on ResNet's layer3, 1024 channels; MobileNet's features[4], 40)
     aux_channels = 40 if builder is deeplabv3_mobilenet_v3_large else 1024
-    assert count(builder()) == expected - fcn_head_count(aux_channels, 21)
+    assert count(model.aux_classifier) == fcn_head_count(aux_channels, 21)
 
 
 def test_lraspp_count_and_aux_loss():
@@ -77,12 +78,18 @@ def test_lraspp_count_and_aux_loss():
         lraspp_mobilenet_v3_large(aux_loss=True)
 
 
-def test_state_dict_keys_and_shapes_are_torchvisions():
-    state = fcn_resnet50(num_classes=7, aux_loss=True).state_dict()
+@pytest.fixture(scope="module")
+def fcn50():
+    """``fcn_resnet50(num_classes=7, aux_loss=True)``, built once for the tests that only read it."""
+    return fcn_resnet50(num_classes=7, aux_loss=True)
+
+
+def test_state_dict_keys_and_shapes_are_torchvisions(fcn50):
+    state = fcn50.state_dict()
     keys = list(state)
     # torchvision: 334 entries with the auxiliary head, 326 without; no fc (IntermediateLayerGetter stops
     # at layer4)
-    assert len(keys) == 334 and len(fcn_resnet50(num_classes=7).state_dict()) == 326
+    assert len(keys) == 334
     assert keys[:2] == ["backbone.conv1.weight", "backbone.bn1.weight"]
     assert keys[-3:] == [
         "aux_classifier.1.num_batches_tracked",
@@ -94,12 +101,6 @@ def test_state_dict_keys_and_shapes_are_torchvisions():
     assert state["classifier.4.weight"].shape == (7, 512, 1, 1)
     assert state["aux_classifier.0.weight"].shape == (256, 1024, 3, 3)
 
-    deeplab = list(deeplabv3_resnet50(num_classes=7, aux_loss=True).state_dict())
-    assert len(deeplab) == 370 and len(deeplabv3_resnet50().state_dict()) == 362
-    head = [k for k in deeplab if k.startswith("classifier.")]
-    assert head[:2] == ["classifier.0.convs.0.0.weight", "classifier.0.convs.0.1.weight"]
-    assert "classifier.0.convs.4.1.weight" in head  # the pooling branch: AdaptiveAvgPool2d is index 0
-    assert head[-2:] == ["classifier.4.weight", "classifier.4.bias"]
     mobile = deeplabv3_mobilenet_v3_large(num_classes=7, aux_loss=True).state_dict()
     assert len(mobile) == 360 and mobile["aux_classifier.0.weight"].shape == (10, 40, 3, 3)
     assert mobile["classifier.0.convs.0.0.weight"].shape == (256, 960, 1, 1)
@@ -149,7 +150,14 @@ def test_aux_on_and_off_and_the_resnet_builders_run():
     with autograd.no_grad():
         plain = fcn_resnet50(num_classes=3).eval()
         assert plain.aux_classifier is None and list(plain(x)) == ["out"]
+        assert len(plain.state_dict()) == 326  # torchvision's, without the auxiliary head
         both = deeplabv3_resnet50(num_classes=3, aux_loss=True).eval()
+        deeplab = list(both.state_dict())
+        assert len(deeplab) == 370  # torchvision's (362 without the auxiliary head)
+        head = [k for k in deeplab if k.startswith("classifier.")]
+        assert head[:2] == ["classifier.0.convs.0.0.weight", "classifier.0.convs.0.1.weight"]
+        assert "classifier.0.convs.4.1.weight" in head  # the pooling branch: AdaptiveAvgPool2d is index 0
+        assert head[-2:] == ["classifier.4.weight", "classifier.4.bias"]
         out = both(x)
         assert list(out) == ["out", "aux"] and out["aux"].shape == (1, 3, 25, 31)
     assert isinstance(both.aux_classifier, FCNHead) and isinstance(both.classifier, DeepLabHead)
@@ -186,8 +194,8 @@ def test_output_is_the_heads_map_resized_bilinearly():
             )
 
 
-def test_resnet_backbones_are_dilated_to_output_stride_8():
-    model = fcn_resnet50(aux_loss=True)
+def test_resnet_backbones_are_dilated_to_output_stride_8(fcn50):
+    model = fcn50
     # torchvision: replace_stride_with_dilation=[False, True, True]
     layer3, layer4 = model.backbone["layer3"], model.backbone["layer4"]
     assert layer3[0].conv2.stride == (1, 1) and layer3[0].conv2.dilation == (1, 1)
@@ -313,8 +321,8 @@ def test_lraspp_head_gates_and_adds():
     assert type(head.scale[2]).__name__ == "Sigmoid" and head.cbr[0].bias is None
 
 
-def test_initialisation_follows_torchvision():
-    model = fcn_resnet50(aux_loss=True)
+def test_initialisation_follows_torchvision(fcn50):
+    model = fcn50
     # the backbone keeps ResNet's kaiming_normal_(fan_out); the heads keep Conv2d's default,
     # kaiming_uniform_(a=sqrt(5)): |w| <= 1 / sqrt(fan_in), bias likewise
     stem = model.backbone["conv1"].weight.detach().numpy()
