@@ -32,6 +32,8 @@ def test_live_taps_by_hand():
     assert live_taps(3, 3, 2, (4, 4), 4) == (1, 1, (0, 0))
     # an even kernel: taps 1 and 2 of 4 live, padding 5 -> 2 on both sides
     assert live_taps(3, 4, 1, (5, 5), 3) == (1, 2, (2, 2))
+    # a tap reading exactly one past the end (row 4 of 4) is dead too
+    assert live_taps(4, 3, 1, (4, 4), 4) == (1, 1, (0, 0))
     # a 1-tap axis is never trimmed
     assert live_taps(2, 1, 1, (0, 0), 1) is None
 
@@ -47,6 +49,24 @@ def test_trim_dead_taps_slices_rows_and_columns_apart():
     np.testing.assert_array_equal(kept.numpy(), weight.numpy()[:, :, :, 1:2])
     same, pads = trim_dead_taps(weight, (30, 30), (1, 1), (12, 12, 12, 12), (12, 12))
     assert same is weight and pads == (12, 12, 12, 12)
+
+
+def test_trim_dead_taps_reads_each_axis_own_stride_dilation_and_padding():
+    weight = autograd.tensor(np.arange(2 * 1 * 3 * 3, dtype=np.float64).reshape(2, 1, 3, 3))
+    # rows: stride 2 leaves 4 outputs whose centre tap would need padding -1 below: kept whole
+    same, pads = trim_dead_taps(weight, (8, 9), (2, 1), (12, 12, 1, 1), (12, 1))
+    assert same is weight and pads == (12, 12, 1, 1)
+    kept, pads = trim_dead_taps(weight, (8, 9), (1, 1), (12, 12, 1, 1), (12, 1))  # stride 1: the centre row
+    assert pads == (0, 0, 1, 1) and kept.shape == (2, 1, 1, 3)
+    same, pads = trim_dead_taps(weight, (9, 8), (1, 2), (1, 1, 12, 12), (1, 12))  # the same, by columns
+    assert same is weight and pads == (1, 1, 12, 12)
+    kept, pads = trim_dead_taps(weight, (9, 8), (1, 1), (1, 1, 12, 12), (1, 12))
+    assert pads == (1, 1, 0, 0) and kept.shape == (2, 1, 3, 1)
+    # an even kernel's columns 1..2 of 4 (see live_taps(3, 4, 1, (5, 5), 3))
+    wide = autograd.tensor(np.arange(16, dtype=np.float64).reshape(1, 1, 4, 4))
+    kept, pads = trim_dead_taps(wide, (30, 3), (1, 1), (5, 5, 5, 5), (3, 3))
+    assert pads == (5, 5, 2, 2)
+    np.testing.assert_array_equal(kept.numpy(), wide.numpy()[:, :, :, 1:3])
 
 
 # (N, C_in, H, W, C_out, kernel, conv2d's keywords)
