@@ -194,6 +194,19 @@ def test_output_is_the_heads_map_resized_bilinearly():
             )
 
 
+def test_lraspp_output_is_its_head_resized_bilinearly():
+    model = lraspp_mobilenet_v3_large(num_classes=3)  # training mode, batch 2: maps vary over the image
+    x = autograd.randn(2, 3, 45, 38)
+    with autograd.no_grad():
+        out = model(x)["out"].numpy()
+        small = model.classifier(model.backbone(x))
+        assert small.shape == (2, 3, 6, 5)  # the low map's stride 8
+        expected = nn.functional.interpolate(small, size=(45, 38), mode="bilinear", align_corners=False)
+        corners = nn.functional.interpolate(small, size=(45, 38), mode="bilinear", align_corners=True)
+    np.testing.assert_allclose(out, expected.numpy(), rtol=1e-6, atol=1e-6)
+    assert np.abs(out - corners.numpy()).max() > 1e-2 * np.ptp(small.numpy())
+
+
 def test_resnet_backbones_are_dilated_to_output_stride_8(fcn50):
     model = fcn50
     # torchvision: replace_stride_with_dilation=[False, True, True]
@@ -218,6 +231,7 @@ def test_mobilenet_backbones_are_dilated_to_output_stride_16():
     assert features["out"].shape == (1, 960, 4, 4) and features["aux"].shape == (1, 40, 8, 8)
     lraspp = lraspp_mobilenet_v3_large()
     assert list(lraspp.backbone) == [str(i) for i in range(17)]
+    assert lraspp.backbone["13"].block[1][0].dilation == (2, 2)  # dilated=True, as DeepLabV3's
     assert lraspp.backbone.return_layers == {"4": "low", "16": "high"}
 
 
