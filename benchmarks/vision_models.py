@@ -5,16 +5,20 @@
     python benchmarks/vision_models.py --batch 8 --size 75 inception_v3    # at least 75×75
     python benchmarks/vision_models.py --batch 8 --chapter-kernels mobilenet_v2   # each model twice
     python benchmarks/vision_models.py --build regnet_y_32gf vit_l_16      # seconds to build (all: no name)
+    python benchmarks/vision_models.py --batch 2 --size 128 deeplabv3_mobilenet_v3_large
 
 For each builder (``num_classes=10``): one warm-up, then ``--repeats`` timed rounds of
 a training-mode forward + cross-entropy + backward, and of an evaluation-mode forward
 under ``no_grad``; the median of each is printed. GoogLeNet and Inception v3 are built with
 ``init_weights=True``; in training mode their auxiliary heads' logits join the loss (weight 0.4,
 torchvision's references'), and Inception v3 below 299×299 is built without its head (the head
-needs a 17×17 map). With ``--chapter-kernels`` each model is timed a second time under
+needs a 17×17 map). The segmentation builders (``tt_vision.models.segmentation``) are built with
+their auxiliary head where they have one; their loss is the pixels' cross-entropy of ``"out"``
+plus 0.5 × that of ``"aux"`` (torchvision's references'), against random labels per pixel.
+With ``--chapter-kernels`` each model is timed a second time under
 ``tt_vision.fast_convolutions(False)`` (every convolution through the chapter's im2col, GEMM and
-col2im: no Winograd, channels-first first layer or depthwise sum), and the ratio is printed.
-``--build`` times only the construction instead: each builder at its
+col2im: no Winograd, channels-first first layer, depthwise sum or trimmed taps), and the ratio is
+printed. ``--build`` times only the construction instead: each builder at its
 defaults (1000 classes, ``init_weights=True`` where torchvision warns without it), wall and
 CPU seconds, and CPU nanoseconds per parameter (the random initialisation's share). Figures quoted in
 docs/modules/09-convolutions.md come from this script.
@@ -75,21 +79,31 @@ def main() -> None:
     rng = np.random.default_rng(0)
     x = tt_autograd.from_numpy(rng.standard_normal((args.batch, 3, args.size, args.size)).astype(np.float32))
     labels = tt_autograd.from_numpy(rng.integers(0, 10, args.batch))
+    pixel_labels = tt_autograd.from_numpy(rng.integers(0, 10, (args.batch, args.size, args.size)))
+    segmentation = set(models.list_models(module=models.segmentation))
     for name in args.names:
         options = {"init_weights": True} if name in ("googlenet", "inception_v3") else {}
         if name == "inception_v3" and args.size < 299:
             options["aux_logits"] = False
         if name.startswith("vit_"):
             options["image_size"] = args.size  # ViT's sequence length
+        if name in segmentation and not name.startswith("lraspp"):
+            options["aux_loss"] = True
         model = models.get_model(name, num_classes=10, **options)
 
         def train_step(model=model):
             model.train()
             model.zero_grad()
-            logits, *aux = out if isinstance(out := model(x), tuple) else (out,)
-            loss = nn.functional.cross_entropy(logits, labels)
-            for extra in aux:
-                loss = loss + 0.4 * nn.functional.cross_entropy(extra, labels)
+            out = model(x)
+            if isinstance(out, dict):  # a segmentation model: logits per pixel, auxiliary weight 0.5
+                loss = nn.functional.cross_entropy(out["out"], pixel_labels)
+                if "aux" in out:
+                    loss = loss + 0.5 * nn.functional.cross_entropy(out["aux"], pixel_labels)
+            else:
+                logits, *aux = out if isinstance(out, tuple) else (out,)
+                loss = nn.functional.cross_entropy(logits, labels)
+                for extra in aux:
+                    loss = loss + 0.4 * nn.functional.cross_entropy(extra, labels)
             loss.backward()
 
         def inference(model=model):

@@ -13,7 +13,10 @@ mode is not the identity there), copies the whole state dict into TinyTorch's mo
   the defaults, worst parameter), so two float32 runs compared would say nothing about TinyTorch.
 
 Dropout and stochastic depth are set to 0 where the model has them (the two frameworks draw
-different masks).
+different masks). The segmentation models (``tt_vision.models.segmentation``, run when named or by
+default) are built with their auxiliary head where they have one; their logits are every pixel's
+of ``"out"`` and ``"aux"``, their loss the pixels' cross-entropy of ``"out"`` plus 0.5 × that of
+``"aux"`` (torchvision's references' weight), against random labels per pixel.
 Each figure is ``max|ours - theirs| / max|theirs|`` over the array (for a gradient, at least
 ``GRADIENT_FLOOR`` of the model's largest one); the worst gradient and buffer are named.
 Opt-in: it needs torch and torchvision (in a Python whose torchvision imports) and
@@ -69,6 +72,11 @@ TAKES_IMAGE_SIZE = ("vit_",)
 #: norm that feeds another batch norm has gradient 0 in exact arithmetic (the next norm subtracts the
 #: mean), ~1e-9 of rounding in both frameworks, whose ratio says nothing.
 GRADIENT_FLOOR = 1e-6
+#: The segmentation builders (their output is a dict of per-pixel logits), and those with an auxiliary head.
+SEGMENTATION = ("fcn_", "deeplabv3_", "lraspp_")
+TAKES_AUX_LOSS = ("fcn_", "deeplabv3_")
+#: The weight of a segmentation model's auxiliary loss (torchvision's references' ``aux_loss`` weight).
+SEGMENTATION_AUX_WEIGHT = 0.5
 
 
 def relative_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
@@ -98,8 +106,22 @@ def randomised_state(model, seed: int) -> dict[str, np.ndarray]:
     return state
 
 
+def logits_array(outputs) -> np.ndarray:
+    """A model's output as one array: a segmentation model's ``"out"`` and ``"aux"`` maps side by side."""
+    if isinstance(outputs, dict):
+        return np.concatenate([value.numpy() for value in outputs.values()], axis=1)
+    return outputs.numpy()
+
+
 def training_loss(outputs, labels, functional):
-    """Cross-entropy of the logits plus ``AUX_WEIGHT`` times each auxiliary head's (GoogLeNet, Inception)."""
+    """Cross-entropy of the logits plus ``AUX_WEIGHT`` times each auxiliary head's (GoogLeNet, Inception);
+    for a segmentation model, of the ``"out"`` map plus ``SEGMENTATION_AUX_WEIGHT`` times the ``"aux"``
+    map's."""
+    if isinstance(outputs, dict):
+        loss = functional.cross_entropy(outputs["out"], labels)
+        if "aux" in outputs:
+            loss = loss + SEGMENTATION_AUX_WEIGHT * functional.cross_entropy(outputs["aux"], labels)
+        return loss
     if not isinstance(outputs, tuple):
         return functional.cross_entropy(outputs, labels)
     logits, *aux = outputs
@@ -129,6 +151,10 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
         kwargs["aux_logits"] = False
     if name.startswith(TAKES_IMAGE_SIZE):
         kwargs["image_size"] = size
+    if name.startswith(TAKES_AUX_LOSS):
+        kwargs["aux_loss"] = True
+    if name.startswith(SEGMENTATION):
+        kwargs["weights_backbone"] = None  # torchvision's default downloads ImageNet weights
     torch.manual_seed(0)
     theirs = torchvision.models.get_model(name, **kwargs)
     state = randomised_state(theirs, seed=1)
@@ -139,19 +165,21 @@ def compare(name: str, size: int, batch: int, step_dtype: str = "float64") -> di
     ours.load_state_dict({k: tt_autograd.from_numpy(v) for k, v in state.items()}, strict=True)
     for model in (theirs, ours):  # stochastic depth off (ConvNeXt, Swin): the two draw different coins
         for module in model.modules():
-            if type(module).__name__ == "StochasticDepth":
+            if type(module).__name__ == "StochasticDepth" or (
+                name.startswith(SEGMENTATION) and type(module).__name__ == "Dropout"
+            ):  # the segmentation heads' dropout is fixed (0.1, 0.5), not an argument
                 module.p = 0.0
 
     rng = np.random.default_rng(2)
     x = rng.standard_normal((batch, 3, size, size)).astype(np.float32)
-    labels = rng.integers(0, 10, batch)
+    labels = rng.integers(0, 10, (batch, size, size) if name.startswith(SEGMENTATION) else batch)
     result = {"name": name, "size": size}
 
     theirs.eval(), ours.eval()
     with torch.no_grad():
-        logits_theirs = theirs(torch.from_numpy(x)).numpy()
+        logits_theirs = logits_array(theirs(torch.from_numpy(x)))
     with tt_autograd.no_grad():
-        logits_ours = ours(tt_autograd.from_numpy(x)).numpy()
+        logits_ours = logits_array(ours(tt_autograd.from_numpy(x)))
     result["eval logits"] = relative_difference(logits_ours, logits_theirs)
 
     if step_dtype == "float64":

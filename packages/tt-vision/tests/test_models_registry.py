@@ -34,10 +34,14 @@ FAMILY_C = [  # ConvNeXt, Vision Transformer, Swin Transformer
     "vit_b_16", "vit_b_32", "vit_h_14", "vit_l_16", "vit_l_32",
 ]  # fmt: skip
 TORCHVISIONS = sorted(TORCHVISIONS + FAMILY_C)
+SEGMENTATION = [  # torchvision.models.segmentation: in list_models(), not in list_models(module=models)
+    "deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
+    "fcn_resnet50", "lraspp_mobilenet_v3_large",
+]  # fmt: skip
 
 
 def test_list_models():
-    assert models.list_models() == TORCHVISIONS
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
     assert models.list_models(module=tt_vision.models) == TORCHVISIONS
     assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
     assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
@@ -69,7 +73,7 @@ def test_register_model():
     finally:
         builders._BUILDERS.pop("tiny_net_for_test", None)
         builders._BUILDERS.pop("tiny_net", None)
-    assert models.list_models() == TORCHVISIONS
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
 
 
 def test_the_meta_package_reaches_them():

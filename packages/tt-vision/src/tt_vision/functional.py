@@ -28,9 +28,10 @@ from tt_autograd import Tensor
 from tt_nn.functional import batch_norm  # the one batch-norm kernel, tt-nn's (module 04)
 from tt_tensor.checks import bool_args
 
-from ._conv import Conv2dFunction
+from ._conv import Conv2dFunction, _fast
 from ._layout import check_input, conv_padding, pair
 from ._pool import AdaptiveAvgPool2dFunction, AvgPool2dFunction, MaxPool2dFunction
+from .conv_taps import trim_dead_taps
 
 IntPair = int | Sequence[int]
 
@@ -153,8 +154,11 @@ def conv2d(
                 f"conv2d: padded input {h}×{w} is smaller than the kernel {kernel} "
                 f"(dilation {dilation_}); input shape {tuple(x.shape)}"
             )
+        kept, kept_pads = weight, pads
+        if _fast["enabled"]:  # taps that read only padding, dropped (conv_taps.py)
+            kept, kept_pads = trim_dead_taps(weight, tuple(x.shape[2:]), stride_, pads, dilation_)
         return Conv2dFunction.apply(
-            x, weight, bias, stride=stride_, padding=pads, dilation=dilation_, groups=groups
+            x, kept, bias, stride=stride_, padding=kept_pads, dilation=dilation_, groups=groups
         )
 
     return _batched("conv2d", input, run)
