@@ -23,8 +23,10 @@ Example:
 
 from __future__ import annotations
 
-from . import detection
-from . import segmentation  # torchvision.models.segmentation: a subpackage, imported as torchvision's is
+from . import (
+    detection,
+    segmentation,  # torchvision.models.segmentation: a subpackage, imported as torchvision's is
+)
 from .alexnet import AlexNet, alexnet
 from .builders import get_model, get_model_builder, list_models, register_model
 from .convnext import (
