@@ -69,3 +69,33 @@ def test_beyond_64_bits_is_still_an_overflow():
     with pytest.raises(OverflowError):
         u8() + (-(2**63) - 1)
     assert wrap_integer(2**64 - 1, tt.uint8.numpy) == 255 and wrap_integer(-(2**63), tt.uint8.numpy) == 0
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: u8().clamp(max=256),
+        lambda: u8().clamp(min=-256),
+        lambda: u8().clamp_(max=256),
+        lambda: u8().clamp_min(256),
+        lambda: tt.tensor([1, -2], dtype=tt.int8).clamp(max=128),
+        lambda: tt.tensor([1, -2], dtype=tt.int8).clamp(min=-129),
+        lambda: tt.tensor([1]).clamp(max=1 << 63),
+        lambda: u8() ** 256,
+        lambda: tt.tensor([1, -2], dtype=tt.int8).pow(128),
+        lambda: u8().add(u8(), alpha=256),
+        lambda: u8().sub(u8(), alpha=-256),
+    ],
+)
+def test_a_bound_an_exponent_or_an_alpha_must_fit_the_dtype(call):
+    # PyTorch range-checks these arguments instead of wrapping them: signed [min, max], unsigned [-max, max]
+    with pytest.raises(RuntimeError, match="cannot be converted to type .* without overflow"):
+        call()
+
+
+def test_in_range_bounds_exponents_and_alphas_of_an_unsigned_dtype_may_be_negative():
+    assert u8().clamp(min=-1).tolist() == [255, 255]  # -1 is 255 in uint8
+    assert u8().clamp(min=-255).tolist() == [1, 200]  # -255 is 1
+    assert tt.tensor([1, -2], dtype=tt.int8).clamp(-128, 127).tolist() == [1, -2]
+    assert (u8() ** 255).tolist() == [1, 0]  # 200 ** 255 = 2 ** 765 · ... ≡ 0 (mod 256)
+    assert u8().add(u8(), alpha=-255).tolist() == [2, 144]  # 1 + 1, 200 + 200 · 1 = 400 - 256

@@ -63,3 +63,20 @@ def test_the_version_counts_each_fill():
     t.uniform_()
     t.normal_()
     assert t._version == before + 2
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        (1.0, 0.0, r"expects to return a \[from, to\) range, but found from=1.0 > to=0.0"),
+        (0.0, float("nan"), "to = nan is out of bounds for float32"),
+        (float("-inf"), 0.0, "from = -inf is out of bounds for float32"),
+        (-1e39, 0.0, "from = -1e[+]39 is out of bounds for float32"),  # beyond float32's range
+    ],
+)
+def test_uniform_refuses_an_empty_or_unbounded_range_before_writing(low, high, message):
+    x = tt.ones(3)
+    with pytest.raises(RuntimeError, match=message):
+        x.uniform_(low, high)
+    assert x.tolist() == [1.0, 1.0, 1.0]
+    assert tt.ones(2).uniform_(2.0, 2.0).tolist() == [2.0, 2.0]  # from = to: accepted, as PyTorch

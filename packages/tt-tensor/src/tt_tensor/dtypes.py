@@ -279,6 +279,24 @@ def wrap_integer(value: int, dtype: np.dtype) -> int:
     return value - span if value > high else value
 
 
+def check_integer_argument(op: str, dtype: np.dtype, *values: object) -> None:
+    """PyTorch's range check of Python-int arguments to an op on an integer tensor of ``dtype``:
+    a clamp bound, an exponent, an ``alpha``. Unlike an operand of ``+`` or ``<`` (wrapped, see
+    :func:`wrap_integer`), such a value must fit: ``[min, max]`` of a signed dtype, ``[-max, max]`` of
+    an unsigned one (PyTorch wraps ``-1`` to 255 for uint8 there), else RuntimeError. Anything other
+    than a Python int (None, floats, bools, arrays) is left to the op."""
+    if dtype.kind not in "iu":
+        return
+    low, high = _INTEGER_RANGES.get(dtype) or _INTEGER_RANGES.setdefault(dtype, _range_of(dtype))
+    low = -high if dtype.kind == "u" else low
+    for value in values:
+        if type(value) is builtins.int and not low <= value <= high:
+            raise RuntimeError(
+                f"{op}: value {value} cannot be converted to type {dtype} without overflow; give a value "
+                f"in [{low}, {high}] or convert the tensor to a wider dtype first"
+            )
+
+
 def _range_of(dtype: np.dtype) -> tuple[int, int]:
     info = np.iinfo(dtype)
     return builtins.int(info.min), builtins.int(info.max)

@@ -17,7 +17,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from .dtypes import as_scalar_or_array, get_default_dtype, infer_numpy_dtype, promote_operands, promoted_dtype
+from .dtypes import (
+    as_scalar_or_array,
+    check_integer_argument,
+    get_default_dtype,
+    infer_numpy_dtype,
+    promote_operands,
+    promoted_dtype,
+)
 
 #: Operand types that need no check (the common case, tested with one ``type() in`` lookup).
 _PLAIN = frozenset({np.ndarray, float, int, bool, complex})
@@ -139,7 +146,9 @@ def check_alpha(
         return alpha
     alpha = as_scalar_or_array(alpha)
     a, b = getattr(a, "array", a), getattr(b, "array", b)
-    kind = promoted_dtype(a, b).kind
+    dtype = promoted_dtype(a, b)
+    kind = dtype.kind
+    check_integer_argument(op, dtype, alpha)
     if type(alpha) is bool and kind != "b":
         if any_bool:
             return int(alpha)
@@ -307,8 +316,10 @@ def power(a: np.ndarray, exponent: object) -> np.ndarray:
     """``a ** exponent``; an integer (or bool) tensor to a negative Python int is refused, as in PyTorch.
 
     A *tensor* of negative integer exponents is not refused: PyTorch computes the integer result
-    (see :func:`integer_power`), and so does :func:`binary` here.
+    (see :func:`integer_power`), and so does :func:`binary` here. A Python-int exponent must fit the
+    integer tensor's dtype (:func:`~tt_tensor.dtypes.check_integer_argument`), as in PyTorch.
     """
+    check_integer_argument("pow", a.dtype, exponent)
     # BEGIN SOLUTION 01
     # TODO: a ** exponent; an integer tensor to a negative Python-int power is a RuntimeError (as in PyTorch).
     # HINT: exponent 2 as a * a is faster than np.power and exact; the rest goes through binary("pow", ...).
@@ -372,7 +383,11 @@ def relu(a: np.ndarray) -> np.ndarray:
 
 
 def clamp(a: np.ndarray, min: object = None, max: object = None) -> np.ndarray:  # noqa: A002
-    """Limit ``a`` to ``[min, max]``; either bound may be None, a scalar or an array."""
+    """Limit ``a`` to ``[min, max]``; either bound may be None, a scalar or an array.
+
+    A Python-int bound must fit an integer ``a``'s dtype (:func:`~tt_tensor.dtypes.check_integer_argument`).
+    """
+    check_integer_argument("clamp", a.dtype, min, max)
     # BEGIN SOLUTION 01
     # TODO: a limited to [min, max]; either bound may be None, a scalar or an array; both None is an error.
     # HINT: np.maximum then np.minimum through binary (promotion, shape errors); always return a new array.

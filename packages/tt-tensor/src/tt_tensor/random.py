@@ -148,6 +148,21 @@ def drawn(function: Callable) -> Callable:
 # all draw through these, so one seed gives the same numbers whichever form is used.
 
 
+def check_uniform_range(op: str, low: float, high: float, dtype: np.dtype) -> None:
+    """PyTorch's checks of ``uniform_``'s ``[from, to)``: both finite and within ``dtype``'s range (NaN
+    is neither), ``from <= to``; RuntimeError otherwise, before anything is drawn or written."""
+    if (low, high) == (0.0, 1.0):
+        return
+    largest = float(np.finfo(dtype).max)
+    for name, value in (("from", low), ("to", high)):
+        if not -largest <= value <= largest:
+            raise RuntimeError(f"{op}: {name} = {value} is out of bounds for {dtype}; give a finite value")
+    if low > high:
+        raise RuntimeError(
+            f"{op} expects to return a [from, to) range, but found from={low} > to={high}; swap them"
+        )
+
+
 def uniform(
     op: str,
     shape: tuple[int, ...],
@@ -167,6 +182,7 @@ def uniform(
         return _complex_parts(uniform(op, (*shape, 2), np.finfo(dtype).dtype, low, high, generator), dtype)
     check_floating(op, dtype)
     low, high = check_number(op, "from (a)", low), check_number(op, "to (b)", high)
+    check_uniform_range(op, low, high, dtype)
     rng = numpy_generator(generator)
     if dtype in (np.float32, np.float64):
         out = rng.random(shape, dtype=dtype, out=_into(out, shape, dtype))
