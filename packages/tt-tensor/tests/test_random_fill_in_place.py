@@ -80,3 +80,11 @@ def test_uniform_refuses_an_empty_or_unbounded_range_before_writing(low, high, m
         x.uniform_(low, high)
     assert x.tolist() == [1.0, 1.0, 1.0]
     assert tt.ones(2).uniform_(2.0, 2.0).tolist() == [2.0, 2.0]  # from = to: accepted, as PyTorch
+
+
+@pytest.mark.parametrize("std", [-1.0, float("nan")])
+def test_normal_refuses_a_negative_or_nan_std_before_writing(std):
+    x = tt.ones(3)
+    with pytest.raises(RuntimeError, match=r"normal expects std >= 0.0, but found std"):
+        x.normal_(0.0, std)
+    assert x.tolist() == [1.0, 1.0, 1.0]

@@ -213,8 +213,8 @@ def normal(
         parts = normal(op, (*shape, 2), np.finfo(dtype).dtype, mean, std * _HALF_SQRT2, generator)
         return _complex_parts(parts, dtype)
     check_floating(op, dtype)
-    if std < 0:
-        raise ValueError(f"{op}: std must be non-negative, got {std}")
+    if not std >= 0:  # (NaN too, as PyTorch)
+        raise RuntimeError(f"{op}: normal expects std >= 0.0, but found std {std}; give a non-negative std")
     rng = numpy_generator(generator)
     if dtype in (np.float32, np.float64):
         out = rng.standard_normal(shape, dtype=dtype, out=_into(out, shape, dtype))
