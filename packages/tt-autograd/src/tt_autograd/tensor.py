@@ -29,7 +29,7 @@ from tt_tensor.checks import (
     normalize_dims,
     optional_dim,
 )
-from tt_tensor.dtypes import mean_dtype, require_float_input
+from tt_tensor.dtypes import cumsum_dtype, mean_dtype, require_float_input
 from tt_tensor.indexing import convert_key
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
@@ -410,8 +410,9 @@ class Tensor(
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
-        source = self if dtype is None else self.to(dtype)
-        return SumFunction.apply(source, dim=dim, keepdim=keepdim)
+        if dtype is not None:  # summed in int64 (integers, bools) and cast: dtype=bool is "any nonzero"
+            return self.to(dtype).sum(dim, keepdim).to(dtype)
+        return SumFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         keepdim = check_bool("mean", "keepdim", keepdim)
@@ -452,7 +453,10 @@ class Tensor(
         return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
-        source = self if dtype is None else self.to(dtype)
+        if dtype is not None:  # summed in int64 (integers) and cast, as PyTorch's wrapping sums in dtype
+            dtype = cumsum_dtype(dtype)
+            return self.to(dtype).cumsum(dim).to(dtype)
+        source = self
         if source.array.dtype.kind in "iub" and source.array.dtype != np.int64:
             source = source.to(tt_tensor.int64)  # integers and bools sum in int64, as PyTorch (NumPy: uint64)
         return CumsumFunction.apply(source, dim=normalize_dim("cumsum", dim, self.ndim))

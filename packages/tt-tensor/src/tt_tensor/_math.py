@@ -126,6 +126,10 @@ class MathMixin(TensorBase):
         """``x - logsumexp(x)`` along ``dim`` (``torch.log_softmax``); composed, so subclasses record it."""
         dim = normalize_dim("log_softmax", dim, self.ndim)  # None too: no implicit dim, as PyTorch's method
         source = self if dtype is None else self.to(dtype)
+        if source.array.dtype.kind != "f":  # (PyTorch has no integer, bool or complex kernel either)
+            raise NotImplementedError(
+                f"log_softmax: not implemented for {source.dtype}; convert with .float() or give dtype="
+            )
         return source - source.logsumexp(dim, keepdim=True)
 
     def softmax(self, dim: int, dtype: object = None) -> Tensor:

@@ -23,7 +23,7 @@ from .checks import (
     optional_dim,
     variance_args,
 )
-from .dtypes import as_dtype, mean_dtype, require_float_input
+from .dtypes import as_dtype, cumsum_dtype, mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -163,8 +163,9 @@ class ReductionMixin(TensorBase):
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
         """Running sum along ``dim`` (integers and bools in int64; in ``dtype`` when given)."""
-        if dtype is not None:
-            return self.to(dtype).cumsum(dim)
+        if dtype is not None:  # summed in int64 (integers) and cast, as PyTorch's wrapping sums in dtype
+            dtype = cumsum_dtype(dtype)
+            return self.to(dtype).cumsum(dim).to(dtype)
         dtype = np.int64 if self.array.dtype.kind in "iub" else None
         return self.from_array(
             np.cumsum(self.array, axis=normalize_dim("cumsum", dim, self.ndim), dtype=dtype)

@@ -134,6 +134,15 @@ def mean_dtype(dtype: object, op: str = "mean") -> DType:
     return result
 
 
+def cumsum_dtype(dtype: object, op: str = "cumsum") -> DType:
+    """``dtype`` given to a running sum: any number dtype; bool refused, as PyTorch has no bool kernel
+    (``sum(dtype=bool)`` is fine: a sum's one result is cast, nonzero to True)."""
+    result = as_dtype(dtype)
+    if result.numpy == np.bool_:
+        raise NotImplementedError(f'"{op}" not implemented for bool; give dtype=int64 and compare with 0')
+    return result
+
+
 #: PyTorch's words when an op whose result must be float is given integers or bools (by op name).
 _FLOAT_ONLY_REFUSALS = {
     "mean": "mean(): could not infer output dtype. Input dtype must be either a floating point or complex "
