@@ -270,13 +270,13 @@ def test_init_makes_a_learners_edition_and_the_reference_refuses_start(tmp_path)
     fresh = exercises.copy_tree(ROOT, tmp_path / "reference")
     code, out = tito(fresh, "module", "start", "1")
     assert code == 2 and "reference checkout" in out and "tito init" in out
-    assert "NotImplementedError" not in (fresh / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
+    assert "module 01: implement" not in (fresh / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
     mine = tmp_path / "mine"
     result = runner.invoke(app, ["init", str(mine), "--reference", str(fresh)])
     assert result.exit_code == 0, result.output
     assert "tito module start 01" in (mine / "README.md").read_text(), "the learner's own README"
     assert not (mine / "benchmarks" / "nn_fused.py").exists(), "no benchmark holding reference answers"
-    assert "NotImplementedError" in (mine / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
+    assert "module 01: implement" in (mine / "packages/tt-tensor/src/tt_tensor/pointwise.py").read_text()
     status = subprocess.run(["git", "status", "--porcelain"], cwd=mine, capture_output=True, text=True)
     assert status.returncode == 0 and status.stdout == "", (
         "the edition is committed: git diff is the learner's"

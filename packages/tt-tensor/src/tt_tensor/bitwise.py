@@ -21,6 +21,8 @@ def check_integral(op: str, a: object, b: object = None, bool_ok: bool = True, g
     not an integer (or, if ``bool_ok``, bool) one, with PyTorch's ``NotImplementedError``. ``b=None``:
     ``a`` alone. ``given``: the operands as the caller received them, to point out a NumPy bool.
     """
+    if b is not None:
+        pointwise.check_operands(op, a, b)  # (a string or an object: a TypeError naming op, not NumPy's)
     dtype = np.asarray(a).dtype if b is None else promoted_dtype(a, b)
     if dtype.kind in ("iub" if bool_ok else "iu"):
         return
