@@ -18,7 +18,15 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
-from tt_tensor.checks import NOT_GIVEN, check_count, check_number, check_tensor, normalize_dim, split_argument
+from tt_tensor.checks import (
+    NOT_GIVEN,
+    check_count,
+    check_number,
+    check_same_dtype,
+    check_tensor,
+    normalize_dim,
+    split_argument,
+)
 from tt_tensor.tensor import operand
 
 from .functions.index_extra import PutFunction, ScatterReduceFunction
@@ -89,11 +97,7 @@ class IndexExtraGradMixin(tt_tensor.Tensor):
 
     def _same_dtype(self, op: str, name: str, value: object) -> None:
         """``value`` must be a tensor (as PyTorch's ``source``/``src``/``values``) of this tensor's dtype."""
-        if check_tensor(op, value, name).dtype != self.dtype:
-            raise RuntimeError(
-                f"{op}: self ({self.dtype}) and {name} ({value.dtype}) must have the same dtype; "
-                f"convert {name} with .to(self.dtype)"
-            )
+        check_same_dtype(op, self, check_tensor(op, value, name), name)
 
     def _along(self, op: str, dim: int, index: object, source: object, lowest: int = 0) -> tuple:
         """The key of ``index`` (1-D) along ``dim``, with ``source``'s shape checked against it; an index

@@ -125,13 +125,20 @@ class MathMixin(TensorBase):
     def log_softmax(self, dim: int, dtype: object = None) -> Tensor:
         """``x - logsumexp(x)`` along ``dim`` (``torch.log_softmax``); composed, so subclasses record it."""
         dim = normalize_dim("log_softmax", dim, self.ndim)  # None too: no implicit dim, as PyTorch's method
-        source = self if dtype is None else self.to(dtype)
-        if source.array.dtype.kind != "f":  # (PyTorch has no integer, bool or complex kernel either)
-            raise NotImplementedError(
-                f"log_softmax: not implemented for {source.dtype}; convert with .float() or give dtype="
-            )
+        source = self._float_source("log_softmax", dtype)
         return source - source.logsumexp(dim, keepdim=True)
 
     def softmax(self, dim: int, dtype: object = None) -> Tensor:
         """``exp(x) / sum(exp(x))`` along ``dim``, computed as ``exp(log_softmax)`` (no overflow)."""
-        return self.log_softmax(normalize_dim("softmax", dim, self.ndim), dtype).exp()
+        source = self._float_source("softmax", dtype)
+        return source.log_softmax(normalize_dim("softmax", dim, self.ndim)).exp()
+
+    def _float_source(self, op: str, dtype: object) -> Tensor:
+        """This tensor in ``dtype`` (when given), which must be a float one: PyTorch has no integer, bool
+        or complex kernel for ``op``."""
+        source = self if dtype is None else self.to(dtype)
+        if source.array.dtype.kind != "f":
+            raise NotImplementedError(
+                f"{op}: not implemented for {source.dtype}; convert with .float() or give dtype="
+            )
+        return source

@@ -13,7 +13,7 @@ import numpy as np
 
 from . import selection
 from ._base import TensorBase, operand
-from .checks import check_bool
+from .checks import check_bool, check_same_dtype
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -69,12 +69,12 @@ class SelectionMixin(TensorBase):
     ) -> Tensor:
         """A copy with ``src`` (a tensor, or the scalar ``value``) written at ``index`` along ``dim``; with
         PyTorch's ``reduce`` (``"add"``, ``"multiply"``), added or multiplied in (repeats accumulate)."""
-        source = _source("scatter", _same_dtype("scatter", self, src), value)
+        source = _source("scatter", check_same_dtype("scatter", self, src), value)
         return self.from_array(selection.scatter(self.array, dim, operand(index), source, reduce=reduce))
 
     def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
         """A copy with ``src`` added at ``index`` along ``dim`` (repeated indices accumulate)."""
-        source = operand(_same_dtype("scatter_add", self, src))
+        source = operand(check_same_dtype("scatter_add", self, src))
         return self.from_array(selection.scatter(self.array, dim, operand(index), source, add=True))
 
     def scatter_(
@@ -97,16 +97,6 @@ class SelectionMixin(TensorBase):
     def _einsum(cls, equation: str, operands: list) -> Tensor:
         """``einsum`` for this class; a subclass overrides it to record the op."""
         return cls.from_array(selection.einsum(equation, [np.asarray(operand(t)) for t in operands]))
-
-
-def _same_dtype(op: str, tensor: TensorBase, src: object) -> object:
-    """``src`` itself; a tensor ``src`` must have ``tensor``'s dtype (a number is cast), as PyTorch's."""
-    if isinstance(src, TensorBase) and src.dtype != tensor.dtype:
-        raise RuntimeError(
-            f"{op}: self ({tensor.dtype}) and src ({src.dtype}) must have the same dtype; "
-            "convert src with .to(self.dtype)"
-        )
-    return src
 
 
 def _source(op: str, src: object, value: object) -> object:

@@ -147,6 +147,18 @@ def parse_shape(op: str, args: tuple) -> tuple[int, ...]:
         raise TypeError(f"{op}: shape must be ints, got {args}") from None
 
 
+def check_same_dtype(op: str, tensor: object, value: object, name: str = "src") -> object:
+    """``value`` itself; as a tensor it must have ``tensor``'s dtype (PyTorch's rule for the ``src``,
+    ``source`` and ``values`` of the scatters and index writes: no silent cast); anything else passes."""
+    dtype = getattr(value, "dtype", None)
+    if hasattr(value, "array") and dtype != tensor.dtype:
+        raise RuntimeError(
+            f"{op}: self ({tensor.dtype}) and {name} ({dtype}) must have the same dtype; "
+            f"convert {name} with .to(self.dtype)"
+        )
+    return value
+
+
 def check_tensor(op: str, value: object, name: str = "input") -> object:
     """``value`` if it is a tensor; otherwise a ``TypeError`` naming ``op`` and the argument, as PyTorch's.
 
