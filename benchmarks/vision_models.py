@@ -21,7 +21,7 @@ col2im: no Winograd, channels-first first layer, depthwise sum or trimmed taps),
 printed. ``--build`` times only the construction instead: each builder at its
 defaults (1000 classes, ``init_weights=True`` where torchvision warns without it), wall and
 CPU seconds, and CPU nanoseconds per parameter (the random initialisation's share). Figures quoted in
-docs/modules/09-convolutions.md come from this script.
+docs/torchvision/models.md come from this script.
 """
 
 from __future__ import annotations

@@ -47,6 +47,7 @@ def test_nav_lists_existing_chapters_in_curriculum_order(tmp_path):
         "Course",
         "Milestones",
         "API reference",
+        "torchvision",
         "PyTorch coverage",
         "Instructors",
         "Contributing",
@@ -59,6 +60,13 @@ def test_nav_lists_existing_chapters_in_curriculum_order(tmp_path):
         "modules/13-transformers.md",
     ]
     assert next(iter(course[1])) == "02 · Autograd"
+
+
+def test_the_torchvision_pages_in_the_nav_are_the_files_on_disk():
+    nav = dict(next(iter(e.items())) for e in site.Site({}, [], {"tinytorch": []}).nav()[4:5])
+    listed = [next(iter(page.values())) for page in nav["torchvision"]]
+    on_disk = sorted(p.relative_to(DOCS).as_posix() for p in (DOCS / "torchvision").glob("*.md"))
+    assert sorted(listed) == on_disk, f"add the page to TORCHVISION_PAGES in tools/docs_site.py: {on_disk}"
 
 
 def test_a_misnamed_chapter_is_caught(tmp_path):

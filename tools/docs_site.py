@@ -55,6 +55,14 @@ def _load(name: str, path: Path) -> types.ModuleType:
 
 curriculum = _load("_tt_docs_curriculum", ROOT / "src" / "tinytorch" / "curriculum.py")
 
+#: The pages of docs/torchvision/ (beyond the course): navigation title and file stem, in reading order.
+TORCHVISION_PAGES = (
+    ("Operators (torchvision.ops)", "ops"),
+    ("Classification models", "models"),
+    ("Semantic segmentation", "segmentation"),
+    ("Detection", "detection"),
+)
+
 #: The course's four parts (DESIGN.md): title, first and last module.
 PARTS: tuple[tuple[str, int, int], ...] = (
     ("I · Foundations", 1, 7),
@@ -361,6 +369,10 @@ class Site:
         packages = [import_name(name) for name in documented] + [META]
         return cls(chapters(docs_dir), documented, api_entries(packages))
 
+    def torchvision_pages(self) -> list[dict[str, str]]:
+        """The pages on torchvision's operators and models beyond the course, in reading order."""
+        return [{title: f"torchvision/{name}.md"} for title, name in TORCHVISION_PAGES]
+
     def nav(self) -> list[dict[str, Any]]:
         course = [{"Overview": "modules/index.md"}]
         course += [
@@ -375,6 +387,7 @@ class Site:
             {"Course": course},
             {"Milestones": "milestones.md"},
             {"API reference": api},
+            {"torchvision": self.torchvision_pages()},
             {"PyTorch coverage": "pytorch-coverage.md"},
             {"Instructors": "instructors.md"},
             {"Contributing": "contributing.md"},
