@@ -68,6 +68,7 @@ def test_conv_fc_head_layout_keys_and_counts():
     ]
     assert head[0][0].kernel_size == (3, 3) and head[0][0].padding == (1, 1) and head[0][0].bias is None
     assert isinstance(head[1][1], BatchNorm2d) and head[3].in_features == 5 * 3 * 3
+    assert head[4].inplace and head[6].inplace  # torchvision's ReLU(inplace=True)
     keys = head.state_dict()
     assert "0.1.running_var" in keys and "5.weight" in keys and len(keys) == 16
     out = head(autograd.randn(2, 4, 3, 3))
