@@ -17,7 +17,7 @@ import pytest
 import tt_autograd as autograd
 from tt_vision.models.detection.box_heads import FastRCNNPredictor, TwoMLPHead
 from tt_vision.models.detection.roi_heads import RoIHeads, fastrcnn_loss
-from tt_vision.ops import MultiScaleRoIAlign
+from tt_vision.ops import MultiScaleRoIAlign, box_iou
 
 F64 = autograd.float64
 
@@ -247,6 +247,16 @@ def test_detections_from_hand_made_logits_and_codes():
         t(logits), t(codes), proposals, [(20, 30), (10, 10)]
     )
     np.testing.assert_allclose(scores[0].numpy(), [0.95, 0.6], rtol=1e-12)
+
+
+def test_detections_keep_sides_from_one_hundredth():
+    proposals = [t([[0, 0, 0.015, 4], [0, 0, 4, 0.005], [1, 1, 3, 1.012]])]
+    logits = t(log_probs([0.1, 0.9], [0.1, 0.9], [0.2, 0.8]))
+    boxes, scores, labels = heads(score=0.5).postprocess_detections(
+        logits, t(np.zeros((3, 8))), proposals, [(9, 9)]
+    )
+    np.testing.assert_allclose(scores[0].numpy(), [0.9, 0.8], rtol=1e-12)
+    assert heads().box_similarity is box_iou  # torchvision's attribute
 
 
 def test_eval_forward_returns_a_dict_per_image():
