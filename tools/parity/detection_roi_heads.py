@@ -3,11 +3,12 @@
 For ``--cases`` random scenes (seeded) it builds, in both frameworks with the same inputs and
 weights, a ``RoIHeads`` on a two-level ``MultiScaleRoIAlign`` (7×7, sampling ratio 2) with either
 a ``TwoMLPHead`` (even cases) or a ``FastRCNNConvFCHead`` with batch norm (odd cases) and a
-``FastRCNNPredictor`` (5 classes), fed random features and fixed proposals (two images). In
-evaluation mode it compares the detections (boxes, scores, labels; where both kept the same
-number, whose count is printed); in training mode, with sampling made deterministic
+``FastRCNNPredictor`` (5 classes), and a mask branch (a 14×14 pool, one 3×3 convolution + ReLU,
+a 1×1 convolution to 5 mask logits), fed random features and fixed proposals (two images). In
+evaluation mode it compares the detections (boxes, scores, labels, masks; where both kept the
+same number, whose count is printed); in training mode, with sampling made deterministic
 (``batch_size_per_image`` above the number of proposals + ground truths, ``positive_fraction``
-1: every labelled RoI is taken), the two losses and the predictor's and head's weight gradients.
+1: every labelled RoI is taken), the three losses and every weight gradient of the heads.
 Each figure is the largest ``|ours - theirs|`` over the cases (float32). ``--time`` also times
 one evaluation-mode forward on 1,000 proposals of one 320-px image (FPN-like levels of 256
 channels at strides 4..32, ``TwoMLPHead(256·7·7, 1024)``, 91 classes: Faster R-CNN's second
@@ -51,6 +52,11 @@ def scene(rng: np.random.Generator) -> dict:
         # ground truths near some proposals, so that some RoIs are positive
         data[f"gt{i}"] = data[f"proposals{i}"][:gt] + rng.normal(0, 2, (gt, 4)).astype(np.float32)
         data[f"labels{i}"] = rng.integers(1, CLASSES, gt)
+        # each ground truth's mask: its box with a random quarter of the pixels flipped
+        rows, cols = np.mgrid[:h, :w]
+        x1, y1, x2, y2 = data[f"gt{i}"].T[:, :, None, None]
+        inside = (cols >= x1) & (cols < x2) & (rows >= y1) & (rows < y2)
+        data[f"masks{i}"] = (inside ^ (rng.uniform(size=inside.shape) < 0.25)).astype(np.uint8)
     data["weights"] = {
         "cls": rng.normal(0, 0.3, (CLASSES, HIDDEN)).astype(np.float32),
         "bbox": rng.normal(0, 0.1, (4 * CLASSES, HIDDEN)).astype(np.float32),
@@ -69,8 +75,23 @@ def build(lib, conv_head: bool, train: bool):
     predictor = detection.box_heads_module.FastRCNNPredictor(HIDDEN, CLASSES)
     batch = 1000 if train else 512
     fraction = 1.0 if train else 0.25
+    nn = lib["nn"]
+    mask_head = nn.Sequential(lib["conv"](CHANNELS, CHANNELS, 3, padding=1), nn.ReLU())
     heads = detection.roi_heads.RoIHeads(
-        pool, head, predictor, 0.5, 0.5, batch, fraction, None, 0.05, 0.5, 100
+        pool,
+        head,
+        predictor,
+        0.5,
+        0.5,
+        batch,
+        fraction,
+        None,
+        0.05,
+        0.5,
+        100,
+        mask_roi_pool=lib["ops"].MultiScaleRoIAlign(["0", "1"], 14, 2),
+        mask_head=mask_head,
+        mask_predictor=lib["conv"](CHANNELS, CLASSES, 1),
     )
     return heads.train() if train else heads.eval()
 
@@ -80,20 +101,27 @@ def run(lib, data: dict, state: dict, conv_head: bool) -> dict:
     tensor, to_numpy = lib["tensor"], lib["numpy"]
     features = OrderedDict((str(i), tensor(data[f"feature{i}"])) for i in (0, 1))
     proposals = [tensor(data[f"proposals{i}"]) for i in (0, 1)]
-    targets = [{"boxes": tensor(data[f"gt{i}"]), "labels": lib["long"](data[f"labels{i}"])} for i in (0, 1)]
+    targets = [
+        {
+            "boxes": tensor(data[f"gt{i}"]),
+            "labels": lib["long"](data[f"labels{i}"]),
+            "masks": tensor(data[f"masks{i}"]),
+        }
+        for i in (0, 1)
+    ]
     out = {}
     heads = build(lib, conv_head, False)
     heads.load_state_dict({k: tensor(v) for k, v in state.items()})
     with lib["no_grad"]():
         detections, _ = heads(features, proposals, SHAPES)
-    for key in ("boxes", "scores", "labels"):
+    for key in ("boxes", "scores", "labels", "masks"):
         out[f"eval {key}"] = [to_numpy(d[key]) for d in detections]
     heads = build(lib, conv_head, True)
     heads.load_state_dict({k: tensor(v) for k, v in state.items()})
     _, losses = heads(features, proposals, SHAPES, targets)
-    (losses["loss_classifier"] + losses["loss_box_reg"]).backward()
-    out["loss_classifier"] = to_numpy(losses["loss_classifier"])
-    out["loss_box_reg"] = to_numpy(losses["loss_box_reg"])
+    (losses["loss_classifier"] + losses["loss_box_reg"] + losses["loss_mask"]).backward()
+    for key in ("loss_classifier", "loss_box_reg", "loss_mask"):
+        out[key] = to_numpy(losses[key])
     for name, parameter in heads.named_parameters():
         if name.endswith("weight"):
             out[f"grad {name}"] = to_numpy(parameter.grad)
@@ -115,9 +143,19 @@ def frameworks() -> tuple[dict, dict]:
     theirs["detection"].box_heads_module = theirs["detection"].faster_rcnn
     ours["detection"].box_heads_module = ours["detection"].box_heads
     theirs.update(
-        long=lambda a: torch.from_numpy(np.array(a, dtype=np.int64)), ops=tv_ops, bn=torch.nn.BatchNorm2d
+        long=lambda a: torch.from_numpy(np.array(a, dtype=np.int64)),
+        ops=tv_ops,
+        bn=torch.nn.BatchNorm2d,
+        nn=torch.nn,
+        conv=torch.nn.Conv2d,
     )
-    ours.update(long=lambda a: tt.tensor(np.array(a, dtype=np.int64)), ops=tt_ops, bn=tt_layers.BatchNorm2d)
+    ours.update(
+        long=lambda a: tt.tensor(np.array(a, dtype=np.int64)),
+        ops=tt_ops,
+        bn=tt_layers.BatchNorm2d,
+        nn=tt.nn,
+        conv=tt_layers.Conv2d,
+    )
     return ours, theirs
 
 

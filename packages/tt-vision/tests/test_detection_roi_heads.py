@@ -16,7 +16,10 @@ import numpy as np
 import pytest
 import tt_autograd as autograd
 from tt_vision.models.detection.box_heads import FastRCNNPredictor, TwoMLPHead
-from tt_vision.models.detection.roi_heads import RoIHeads, fastrcnn_loss
+from tt_vision.models.detection.roi_heads import (
+    RoIHeads,
+    fastrcnn_loss,
+)
 from tt_vision.ops import MultiScaleRoIAlign, box_iou
 
 F64 = autograd.float64
@@ -314,18 +317,17 @@ def test_errors_say_what_to_pass():
         fastrcnn_loss(t(np.zeros((2, 3))), t(np.zeros((2, 8))), [labels_of(0, 1)], [t(np.zeros((2, 4)))])
 
 
-def test_mask_and_keypoint_branches_are_stored_but_refused():
+def test_keypoint_branch_is_stored_but_refused_and_branches_need_all_three_parts():
     assert not heads().has_mask() and not heads().has_keypoint()
-    partial = heads(mask_roi_pool=Identity(), mask_head=Identity())
-    assert not partial.has_mask()
     for branch in ("mask", "keypoint"):
         parts = {f"{branch}_{p}": Identity() for p in ("roi_pool", "head", "predictor")}
         module = heads(**parts)
         assert module.has_mask() == (branch == "mask") and module.has_keypoint() == (branch == "keypoint")
         assert getattr(module, f"{branch}_head") is parts[f"{branch}_head"]
-        with pytest.raises(NotImplementedError, match=f"the {branch} branch .* not implemented yet"):
-            module.eval()(None, [t([[0, 0, 4, 4]])], [(8, 8)])
         for missing in parts:  # any one missing: the branch is off
             assert (
                 getattr(heads(**{k: v for k, v in parts.items() if k != missing}), f"has_{branch}")() is False
             )
+    module = heads(**{f"keypoint_{p}": Identity() for p in ("roi_pool", "head", "predictor")})
+    with pytest.raises(NotImplementedError, match="the keypoint branch .* not implemented yet"):
+        module.eval()(None, [t([[0, 0, 4, 4]])], [(8, 8)])

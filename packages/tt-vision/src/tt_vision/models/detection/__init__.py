@@ -5,7 +5,7 @@
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
-* :class:`RoIHeads` (:mod:`.roi_heads`, with :func:`~.roi_heads.fastrcnn_loss`): Fast R-CNN's second stage.
+* :class:`RoIHeads` (:mod:`.roi_heads`, with its losses): the second stage, box and mask paths.
 * :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
 
 Example:

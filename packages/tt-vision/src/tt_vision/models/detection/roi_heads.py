@@ -1,4 +1,4 @@
-"""Faster R-CNN's second stage, as torchvision's ``models.detection.roi_heads`` (the box path).
+"""Faster R-CNN's second stage, as torchvision's ``models.detection.roi_heads`` (box and mask paths).
 
 :class:`RoIHeads` pools each proposal's features (``box_roi_pool``, e.g. ``MultiScaleRoIAlign``),
 runs the box head and the predictor (:mod:`.box_heads`), then:
@@ -16,12 +16,19 @@ runs the box head and the predictor (:mod:`.box_heads`), then:
   within each class (``nms_thresh``) and the ``detections_per_img`` best stay: a list of
   ``{"boxes": (D, 4), "labels": (D,) int64, "scores": (D,)}``.
 
-The mask and keypoint branches (Mask R-CNN, Keypoint R-CNN) are not here yet: their modules are
-stored (``has_mask()``, ``has_keypoint()`` as torchvision's) but ``forward`` refuses to run them.
+With a mask branch (``mask_roi_pool``, ``mask_head``, ``mask_predictor``: Mask R-CNN), the
+positive sampled RoIs (training) or the detections (evaluation) are pooled again and give
+``(R, K, M, M)`` mask logits: in training :func:`maskrcnn_loss` (``"loss_mask"``: binary
+cross-entropy with logits of each RoI's mask for its class against its ground truth's mask
+cropped to the RoI, :func:`project_masks_on_boxes`), in evaluation :func:`maskrcnn_inference`
+(each detection's ``"masks"``: ``(D, 1, M, M)`` probabilities for its class). The keypoint branch
+(Keypoint R-CNN) is not here yet: its modules are stored (``has_keypoint()`` as torchvision's) but
+``forward`` refuses to run it.
 
 Cost: the pooling and the heads dominate; matching ``O(G · P)`` for ``G`` ground truths and ``P``
 proposals; postprocessing one softmax over ``(R, K)`` and NMS over at most ``R · (K - 1)``
-candidates. Loops over images only.
+candidates; the mask targets one ``M × M`` RoI Align of a ground-truth mask per positive RoI.
+Loops over images only.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ import tt_nn as nn
 import tt_nn.functional as F
 from tt_autograd import Tensor
 
-from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes
+from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes, roi_align
 from . import det_utils
 
 
@@ -73,6 +80,65 @@ def fastrcnn_loss(
     return classification_loss, box_loss / rois
 
 
+def project_masks_on_boxes(gt_masks: Tensor, boxes: Tensor, matched_idxs: Tensor, M: int) -> Tensor:  # noqa: N803
+    """Each box's crop of its matched ground-truth mask, resampled to ``M × M`` (the mask targets).
+
+    ``gt_masks`` ``(G, H, W)`` (0/1, any dtype), ``boxes`` ``(P, 4)`` in image coordinates,
+    ``matched_idxs`` ``(P,)`` -> ``(P, M, M)`` in ``boxes``' dtype: ``roi_align`` of mask
+    ``matched_idxs[i]`` over box ``i`` (scale 1, adaptive sampling, not aligned: torchvision's).
+    """
+    rois = autograd.cat([matched_idxs.to(dtype=boxes.dtype).reshape(-1, 1), boxes], dim=1)
+    return roi_align(gt_masks.to(dtype=boxes.dtype).unsqueeze(1), rois, (M, M), 1.0)[:, 0]
+
+
+def maskrcnn_loss(
+    mask_logits: Tensor,
+    proposals: list[Tensor],
+    gt_masks: list[Tensor],
+    gt_labels: list[Tensor],
+    mask_matched_idxs: list[Tensor],
+) -> Tensor:
+    """Mask R-CNN's mask loss: binary cross-entropy with logits of each positive RoI's mask for its class.
+
+    Args:
+        mask_logits: ``(P, K, M, M)``, one ``M × M`` mask per class for each positive RoI.
+        proposals: per image, the positive RoIs ``(P_i, 4)`` (``sum P_i = P``).
+        gt_masks: per image, the ground-truth masks ``(G_i, H, W)``.
+        gt_labels: per image, the ground truths' classes ``(G_i,)``.
+        mask_matched_idxs: per image, each positive RoI's ground truth ``(P_i,)``.
+
+    The target of a RoI is its ground truth's mask cropped to the RoI (:func:`project_masks_on_boxes`);
+    the loss is the mean over ``P · M · M`` pixels, ``0 · sum(mask_logits)`` with no positive RoI
+    (so that it stays in the graph). Differentiable w.r.t. ``mask_logits``.
+    """
+    size = mask_logits.shape[-1]
+    labels = np.concatenate(
+        [lab.numpy()[idxs.numpy()] for lab, idxs in zip(gt_labels, mask_matched_idxs)]
+    ).astype(np.int64)
+    targets = autograd.cat(
+        [project_masks_on_boxes(m, p, i, size) for m, p, i in zip(gt_masks, proposals, mask_matched_idxs)]
+    )
+    if targets.numel() == 0:
+        return mask_logits.sum() * 0
+    rois, classes = mask_logits.shape[:2]
+    chosen = mask_logits.reshape(rois * classes, size, size)[
+        autograd.tensor(np.arange(rois) * classes + labels)
+    ]
+    return F.binary_cross_entropy_with_logits(chosen, targets)
+
+
+def maskrcnn_inference(x: Tensor, labels: list[Tensor]) -> list[Tensor]:
+    """Per image, each detection's mask probabilities for its own class: ``(D_i, 1, M, M)``.
+
+    ``x`` ``(D, K, M, M)`` mask logits of every detection (``D = sum D_i``), ``labels`` per image ``(D_i,)``.
+    """
+    rois, classes = x.shape[:2]
+    counts = [int(lab.shape[0]) for lab in labels]
+    chosen = np.arange(rois) * classes + np.concatenate([lab.numpy() for lab in labels]).astype(np.int64)
+    probabilities = autograd.sigmoid(x).reshape(rois * classes, 1, *x.shape[2:])[autograd.tensor(chosen)]
+    return list(probabilities.split(counts, 0))
+
+
 class RoIHeads(nn.Module):
     """Pooling, box head and predictor on the proposals; Fast R-CNN's losses or its detections.
 
@@ -89,16 +155,19 @@ class RoIHeads(nn.Module):
         score_thresh: detections scoring at most this are dropped.
         nms_thresh: NMS's IoU threshold (within each class).
         detections_per_img: the most detections returned per image.
-        mask_roi_pool, mask_head, mask_predictor, keypoint_roi_pool, keypoint_head,
-            keypoint_predictor: stored, but a forward with all three of a branch raises
-            ``NotImplementedError`` (those heads are not written yet).
+        mask_roi_pool, mask_head, mask_predictor: the mask branch, on when all three are given:
+            the pool (e.g. ``MultiScaleRoIAlign`` 14×14), ``(R, C, m, m)`` -> features, features ->
+            ``(R, K, M, M)`` logits.
+        keypoint_roi_pool, keypoint_head, keypoint_predictor: stored, but a forward with all three
+            raises ``NotImplementedError`` (the keypoint heads are not written yet).
 
     Shape:
         ``forward(features, proposals, image_shapes, targets=None)``: ``features`` a dict of
         ``(N, C, H_i, W_i)``, ``proposals`` ``N`` tensors ``(P_i, 4)``, ``image_shapes`` ``N``
         ``(height, width)``, ``targets`` ``N`` dicts ``{"boxes": (G_i, 4) float, "labels": (G_i,) int64}``
-        -> (detections, losses): in training mode ``([], {"loss_classifier", "loss_box_reg"})``,
-        else (``N`` dicts of boxes/labels/scores, ``{}``).
+        (and ``"masks": (G_i, H, W)`` with a mask branch) -> (detections, losses): in training mode
+        ``([], {"loss_classifier", "loss_box_reg"})`` (and ``"loss_mask"``), else (``N`` dicts of
+        boxes/labels/scores (and masks), ``{}``).
     """
 
     def __init__(
@@ -191,7 +260,7 @@ class RoIHeads(nn.Module):
             raise ValueError(
                 "RoIHeads: targets should not be None in training mode; pass them or call .eval()"
             )
-        for key in ("boxes", "labels"):
+        for key in ("boxes", "labels") + (("masks",) if self.has_mask() else ()):
             if not all(key in t for t in targets):
                 raise ValueError(f"RoIHeads: every element of targets should have a {key} key")
 
@@ -269,18 +338,19 @@ class RoIHeads(nn.Module):
         image_shapes: list[tuple[int, int]],
         targets: list[dict] | None = None,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
-        for branch, present in (("mask", self.has_mask()), ("keypoint", self.has_keypoint())):
-            if present:
-                raise NotImplementedError(
-                    f"RoIHeads: the {branch} branch ({branch}_roi_pool, {branch}_head, "
-                    f"{branch}_predictor) is not implemented yet in TinyTorch (only the box path is); "
-                    f"build RoIHeads without the {branch} modules"
-                )
+        if self.has_keypoint():
+            raise NotImplementedError(
+                "RoIHeads: the keypoint branch (keypoint_roi_pool, keypoint_head, keypoint_predictor) is "
+                "not implemented yet in TinyTorch (the box and mask paths are); build RoIHeads without "
+                "the keypoint modules"
+            )
         if targets is not None:  # torchvision reads the keys before checking them: a KeyError there
             self.check_targets(targets)
             self.check_target_types(targets)
         if self.training:
-            proposals, _, labels, regression_targets = self.select_training_samples(proposals, targets)
+            proposals, matched_idxs, labels, regression_targets = self.select_training_samples(
+                proposals, targets
+            )
         box_features = self.box_roi_pool(features, proposals, image_shapes)
         box_features = self.box_head(box_features)
         class_logits, box_regression = self.box_predictor(box_features)
@@ -288,9 +358,33 @@ class RoIHeads(nn.Module):
             loss_classifier, loss_box_reg = fastrcnn_loss(
                 class_logits, box_regression, labels, regression_targets
             )
-            return [], {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
-        boxes, scores, labels = self.postprocess_detections(
-            class_logits, box_regression, proposals, image_shapes
-        )
-        result = [{"boxes": b, "labels": lab, "scores": s} for b, lab, s in zip(boxes, labels, scores)]
-        return result, {}
+            result, losses = [], {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
+        else:
+            boxes, scores, labels = self.postprocess_detections(
+                class_logits, box_regression, proposals, image_shapes
+            )
+            result = [{"boxes": b, "labels": lab, "scores": s} for b, lab, s in zip(boxes, labels, scores)]
+            losses = {}
+        if self.has_mask():
+            if self.training:  # the positive samples, with their ground truths' masks
+                positives = [autograd.tensor(np.flatnonzero(lab.numpy() > 0)) for lab in labels]
+                mask_proposals = [p[pos] for p, pos in zip(proposals, positives)]
+            else:  # the detections, with their predicted classes
+                mask_proposals = [r["boxes"] for r in result]
+            mask_logits = self.mask_predictor(
+                self.mask_head(self.mask_roi_pool(features, mask_proposals, image_shapes))
+            )
+            if self.training:
+                losses["loss_mask"] = maskrcnn_loss(
+                    mask_logits,
+                    mask_proposals,
+                    [t["masks"] for t in targets],
+                    [t["labels"] for t in targets],
+                    [m[pos] for m, pos in zip(matched_idxs, positives)],
+                )
+            else:
+                for probabilities, r in zip(
+                    maskrcnn_inference(mask_logits, [r["labels"] for r in result]), result
+                ):
+                    r["masks"] = probabilities
+        return result, losses
