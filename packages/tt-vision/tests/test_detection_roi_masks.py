@@ -126,7 +126,7 @@ def test_roi_heads_with_a_mask_branch_in_both_modes():
     masks[0, 2:18, 0:16] = 1
     target = {
         "boxes": autograd.tensor([[0.0, 2, 16, 18]]),
-        "labels": ints(3),
+        "labels": ints(1),
         "masks": autograd.tensor(masks),
     }
     result, losses = module.train()(features, proposals, [(32, 32)], [target])
