@@ -14,6 +14,13 @@ They live in a module of their own so that ``roi_heads`` and ``faster_rcnn`` can
 ``faster_rcnn`` re-exports them under torchvision's path. Cost: matrix products,
 ``O(R · C·h·w · D)`` for the first layer; the convolutions of the v2 head ``O(R · C² · 9 · h·w)``
 each.
+
+Example:
+    >>> import tt_autograd as autograd
+    >>> head, predictor = TwoMLPHead(4 * 7 * 7, 32), FastRCNNPredictor(32, 3)
+    >>> logits, codes = predictor(head(autograd.randn(5, 4, 7, 7)))
+    >>> tuple(logits.shape), tuple(codes.shape)
+    ((5, 3), (5, 12))
 """
 
 from __future__ import annotations

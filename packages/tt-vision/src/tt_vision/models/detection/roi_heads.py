@@ -57,6 +57,12 @@ def fastrcnn_loss(
     Returns ``(classification_loss, box_loss)``: the mean cross-entropy over all ``R`` RoIs, and the
     smooth-L1 (``beta = 1/9``) between the positives' codes *for their own class* and their targets,
     summed and divided by ``R`` (not by the positives). Both are differentiable w.r.t. the first two.
+
+    Example (two classes with equal logits: the cross-entropy is ``log 2``; no positive, no box loss):
+        >>> labels, targets = [autograd.tensor([0])], [autograd.zeros(1, 4)]
+        >>> loss = fastrcnn_loss(autograd.zeros(1, 2), autograd.zeros(1, 8), labels, targets)
+        >>> round(float(loss[0]), 4), float(loss[1])
+        (0.6931, 0.0)
     """
     labels = autograd.cat(list(labels))
     regression_targets = autograd.cat(list(regression_targets))
@@ -168,6 +174,20 @@ class RoIHeads(nn.Module):
         (and ``"masks": (G_i, H, W)`` with a mask branch) -> (detections, losses): in training mode
         ``([], {"loss_classifier", "loss_box_reg"})`` (and ``"loss_mask"``), else (``N`` dicts of
         boxes/labels/scores (and masks), ``{}``).
+
+    Example:
+        >>> from tt_vision.models.detection import FastRCNNPredictor, TwoMLPHead
+        >>> from tt_vision.ops import MultiScaleRoIAlign
+        >>> pool, head = MultiScaleRoIAlign(["0"], 7, 2), TwoMLPHead(4 * 49, 16)
+        >>> heads = RoIHeads(pool, head, FastRCNNPredictor(16, 3), 0.5, 0.5, 64, 0.25, None, 0.05, 0.5, 10)
+        >>> features = {"0": autograd.randn(1, 4, 8, 8)}
+        >>> proposals = [autograd.tensor([[0.0, 0.0, 16.0, 16.0]])]
+        >>> target = {"boxes": autograd.tensor([[2.0, 2.0, 20.0, 24.0]]), "labels": autograd.tensor([1])}
+        >>> sorted(heads(features, proposals, [(32, 32)], [target])[1])
+        ['loss_box_reg', 'loss_classifier']
+        >>> detections, losses = heads.eval()(features, proposals, [(32, 32)])
+        >>> sorted(detections[0]), detections[0]["labels"].dtype, losses
+        (['boxes', 'labels', 'scores'], tt.int64, {})
     """
 
     def __init__(
