@@ -331,3 +331,23 @@ def test_keypoint_branch_is_stored_but_refused_and_branches_need_all_three_parts
     module = heads(**{f"keypoint_{p}": Identity() for p in ("roi_pool", "head", "predictor")})
     with pytest.raises(NotImplementedError, match="the keypoint branch .* not implemented yet"):
         module.eval()(None, [t([[0, 0, 4, 4]])], [(8, 8)])
+
+
+def test_images_without_proposals_or_ground_truths():
+    pool = MultiScaleRoIAlign(["0"], 3, 2)
+    module = RoIHeads(
+        pool, TwoMLPHead(2 * 9, 8), FastRCNNPredictor(8, 3), 0.5, 0.5, 64, 0.25, None, 0.0, 0.5, 5
+    )
+    features = {"0": autograd.randn(2, 2, 8, 8)}
+    empty = autograd.zeros(0, 4)
+    result, _ = module.eval()(features, [empty, empty], [(32, 32)] * 2)
+    assert [tuple(r["boxes"].shape) for r in result] == [(0, 4)] * 2 and result[0][
+        "labels"
+    ].dtype == autograd.int64
+    result, _ = module(features, [empty, autograd.tensor([[0.0, 0, 16, 16]])], [(32, 32)] * 2)
+    assert [len(r["scores"]) for r in result] == [0, 2]  # one RoI, two foreground classes
+    background = {"boxes": autograd.zeros(0, 4), "labels": autograd.zeros(0, dtype=autograd.int64)}
+    _, losses = module.train()(
+        features, [empty, autograd.tensor([[0.0, 0, 16, 16]])], [(32, 32)] * 2, [background] * 2
+    )
+    assert float(losses["loss_box_reg"]) == 0.0 and float(losses["loss_classifier"]) > 0
