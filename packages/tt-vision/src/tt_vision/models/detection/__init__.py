@@ -5,6 +5,8 @@
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
+* :class:`RoIHeads` (:mod:`.roi_heads`, with its losses): the second stage, box and mask paths.
+* :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
 
 Example:
     >>> import tt_autograd
@@ -20,8 +22,10 @@ Example:
 from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
+from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
 from .image_list import ImageList
+from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
 
@@ -29,9 +33,13 @@ __all__ = [
     "AnchorGenerator",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "FastRCNNConvFCHead",
+    "FastRCNNPredictor",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "RoIHeads",
+    "TwoMLPHead",
 ]
