@@ -5,6 +5,7 @@
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
+* :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 
 Example:
     >>> import tt_autograd
@@ -20,6 +21,7 @@ Example:
 from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
+from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
 from .image_list import ImageList
 from .rpn import RegionProposalNetwork, RPNHead
@@ -27,6 +29,7 @@ from .transform import GeneralizedRCNNTransform
 
 __all__ = [
     "AnchorGenerator",
+    "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
     "GeneralizedRCNNTransform",
@@ -34,4 +37,6 @@ __all__ = [
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "mobilenet_backbone",
+    "resnet_fpn_backbone",
 ]
