@@ -211,8 +211,9 @@ def test_validate_trainable_layers():
     assert validate_trainable_layers(True, 0, 5, 3) == 0
     assert validate_trainable_layers(True, 5, 5, 3) == 5
     assert validate_trainable_layers(False, None, 6, 3) == 6
-    with pytest.warns(UserWarning, match="falling back to trainable_backbone_layers=5"):
+    with pytest.warns(UserWarning, match="falling back to trainable_backbone_layers=5") as record:
         assert validate_trainable_layers(False, 2, 5, 3) == 5
+    assert record[0].filename == __file__  # the warning points at the caller
     for bad in (-1, 6):
         with pytest.raises(ValueError, match=rf"\[0,5\], got {bad}"):
             validate_trainable_layers(True, bad, 5, 3)

@@ -38,6 +38,7 @@ from ...ops.feature_pyramid_network import ExtraFPNBlock, FeaturePyramidNetwork,
 from ...ops.misc import FrozenBatchNorm2d
 from .. import mobilenetv2, mobilenetv3, resnet
 from .._utils import IntermediateLayerGetter
+from ..builders import _caller_level
 
 __all__ = [
     "BackboneWithFPN",
@@ -193,7 +194,7 @@ def validate_trainable_layers(
                 "pretrained_backbone have been set to True, falling back to "
                 f"trainable_backbone_layers={max_value} so that all layers are trainable",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=_caller_level(),
             )
         trainable_backbone_layers = max_value
     if trainable_backbone_layers is None:
