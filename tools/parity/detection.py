@@ -118,6 +118,24 @@ def frameworks() -> tuple[dict, dict]:
     return ours, theirs
 
 
+def largest_differences(worst: dict[str, float], mine: dict, ref: dict, same: bool) -> None:
+    """Raise each ``worst[key]`` to this case's ``max|mine[key] - ref[key]|``.
+
+    A value that is a list (one array per image) is compared only when ``same`` (every image kept
+    as many rows in both frameworks).
+    """
+    for key, value in mine.items():
+        if isinstance(value, list):
+            if not same:
+                continue
+            diff = max(
+                float(np.abs(a.astype(np.float64) - b).max(initial=0)) for a, b in zip(value, ref[key])
+            )
+        else:
+            diff = float(np.abs(value.astype(np.float64) - ref[key]).max())
+        worst[key] = max(worst.get(key, 0.0), diff)
+
+
 def compare(cases: int) -> None:
     ours, theirs = frameworks()
     worst: dict[str, float] = {}
@@ -127,14 +145,7 @@ def compare(cases: int) -> None:
         mine, ref = run(ours, data), run(theirs, data)
         same = all(a.shape == b.shape for a, b in zip(mine["eval proposals"], ref["eval proposals"]))
         same_counts += same
-        for key, value in mine.items():
-            if key == "eval proposals":
-                if not same:
-                    continue
-                diff = max(float(np.abs(a - b).max(initial=0)) for a, b in zip(value, ref[key]))
-            else:
-                diff = float(np.abs(value.astype(np.float64) - ref[key]).max())
-            worst[key] = max(worst.get(key, 0.0), diff)
+        largest_differences(worst, mine, ref, same)
     print(f"{cases} cases; eval proposals: same count in {same_counts} of {cases}")
     for key, diff in worst.items():
         print(f"  {key:28s} max|ours - torchvision| = {diff:.3g}")

@@ -7,6 +7,8 @@
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
 * :class:`GeneralizedRCNN` (:mod:`.generalized_rcnn`): transform, backbone, RPN, RoI heads.
 * :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
+* :class:`RoIHeads` (:mod:`.roi_heads`, with :func:`~.roi_heads.fastrcnn_loss`): Fast R-CNN's second stage.
+* :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
 
 Example:
     >>> import tt_autograd
@@ -23,9 +25,11 @@ from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
+from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
+from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
 
@@ -34,12 +38,16 @@ __all__ = [
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "FastRCNNConvFCHead",
+    "FastRCNNPredictor",
     "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "RoIHeads",
+    "TwoMLPHead",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
 ]

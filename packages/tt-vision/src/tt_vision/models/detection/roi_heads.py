@@ -1,0 +1,296 @@
+"""Faster R-CNN's second stage, as torchvision's ``models.detection.roi_heads`` (the box path).
+
+:class:`RoIHeads` pools each proposal's features (``box_roi_pool``, e.g. ``MultiScaleRoIAlign``),
+runs the box head and the predictor (:mod:`.box_heads`), then:
+
+* in training mode (targets given): the ground-truth boxes join each image's proposals; every
+  proposal is matched to a ground truth by IoU (:class:`Matcher`, ``fg_iou_thresh``,
+  ``bg_iou_thresh``, no low-quality matches) and labelled with its class, 0 (background, below
+  ``bg_iou_thresh``) or -1 (ignored, between the thresholds); ``batch_size_per_image`` of them are
+  sampled (:class:`BalancedPositiveNegativeSampler`) and the matched boxes encoded against them
+  (:class:`BoxCoder`, weights ``(10, 10, 5, 5)`` by default). Only the sampled RoIs go through the
+  heads, and :func:`fastrcnn_loss` gives ``{"loss_classifier", "loss_box_reg"}``;
+* in evaluation mode: each RoI's codes are decoded once per class, the logits soft-maxed, the
+  boxes clipped to the image; the background column is dropped and every (RoI, class) pair becomes
+  a candidate; candidates with score ``<= score_thresh`` or a side below ``1e-2`` go, NMS runs
+  within each class (``nms_thresh``) and the ``detections_per_img`` best stay: a list of
+  ``{"boxes": (D, 4), "labels": (D,) int64, "scores": (D,)}``.
+
+The mask and keypoint branches (Mask R-CNN, Keypoint R-CNN) are not here yet: their modules are
+stored (``has_mask()``, ``has_keypoint()`` as torchvision's) but ``forward`` refuses to run them.
+
+Cost: the pooling and the heads dominate; matching ``O(G · P)`` for ``G`` ground truths and ``P``
+proposals; postprocessing one softmax over ``(R, K)`` and NMS over at most ``R · (K - 1)``
+candidates. Loops over images only.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import tt_autograd as autograd
+import tt_nn as nn
+import tt_nn.functional as F
+from tt_autograd import Tensor
+
+from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes
+from . import det_utils
+
+
+def fastrcnn_loss(
+    class_logits: Tensor, box_regression: Tensor, labels: list[Tensor], regression_targets: list[Tensor]
+) -> tuple[Tensor, Tensor]:
+    """Fast R-CNN's two losses over the sampled RoIs of every image.
+
+    Args:
+        class_logits: ``(R, K)``, ``K`` classes with the background at 0.
+        box_regression: ``(R, 4K)``, the codes of every class.
+        labels: per image ``(R_i,)`` int64, ``sum R_i = R``.
+        regression_targets: per image ``(R_i, 4)``, the encoded matched ground truths.
+
+    Returns ``(classification_loss, box_loss)``: the mean cross-entropy over all ``R`` RoIs, and the
+    smooth-L1 (``beta = 1/9``) between the positives' codes *for their own class* and their targets,
+    summed and divided by ``R`` (not by the positives). Both are differentiable w.r.t. the first two.
+    """
+    labels = autograd.cat(list(labels))
+    regression_targets = autograd.cat(list(regression_targets))
+    rois, num_classes = class_logits.shape
+    if tuple(box_regression.shape) != (rois, 4 * num_classes) or labels.shape[0] != rois:
+        raise ValueError(
+            f"fastrcnn_loss: class_logits {tuple(class_logits.shape)} need box_regression (R, 4K) = "
+            f"{(rois, 4 * num_classes)} and {rois} labels, "
+            f"got {tuple(box_regression.shape)} and {labels.shape[0]}"
+        )
+    classification_loss = F.cross_entropy(class_logits, labels)
+    label_values = labels.numpy()
+    positive = np.flatnonzero(label_values > 0)
+    rows = autograd.tensor(positive * num_classes + label_values[positive])  # (RoI, its class) rows
+    box_loss = F.smooth_l1_loss(
+        box_regression.reshape(rois * num_classes, 4)[rows],
+        regression_targets[autograd.tensor(positive)],
+        beta=1 / 9,
+        reduction="sum",
+    )
+    return classification_loss, box_loss / rois
+
+
+class RoIHeads(nn.Module):
+    """Pooling, box head and predictor on the proposals; Fast R-CNN's losses or its detections.
+
+    Args:
+        box_roi_pool: pools ``(features, proposals, image_shapes)`` to ``(R, C, h, w)``
+            (``MultiScaleRoIAlign``).
+        box_head: ``(R, C, h, w)`` -> ``(R, D)`` (:class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`).
+        box_predictor: ``(R, D)`` -> (``(R, K)`` logits, ``(R, 4K)`` codes) (:class:`FastRCNNPredictor`).
+        fg_iou_thresh: a proposal with IoU ``>=`` this with some ground truth is positive.
+        bg_iou_thresh: below this with every ground truth, background; in between, ignored.
+        batch_size_per_image, positive_fraction: the sampler's (RoIs per image in the loss,
+            largest share of positives).
+        bbox_reg_weights: the box coder's ``(wx, wy, ww, wh)``; ``None``: ``(10, 10, 5, 5)``.
+        score_thresh: detections scoring at most this are dropped.
+        nms_thresh: NMS's IoU threshold (within each class).
+        detections_per_img: the most detections returned per image.
+        mask_roi_pool, mask_head, mask_predictor, keypoint_roi_pool, keypoint_head,
+            keypoint_predictor: stored, but a forward with all three of a branch raises
+            ``NotImplementedError`` (those heads are not written yet).
+
+    Shape:
+        ``forward(features, proposals, image_shapes, targets=None)``: ``features`` a dict of
+        ``(N, C, H_i, W_i)``, ``proposals`` ``N`` tensors ``(P_i, 4)``, ``image_shapes`` ``N``
+        ``(height, width)``, ``targets`` ``N`` dicts ``{"boxes": (G_i, 4) float, "labels": (G_i,) int64}``
+        -> (detections, losses): in training mode ``([], {"loss_classifier", "loss_box_reg"})``,
+        else (``N`` dicts of boxes/labels/scores, ``{}``).
+    """
+
+    def __init__(
+        self,
+        box_roi_pool: nn.Module,
+        box_head: nn.Module,
+        box_predictor: nn.Module,
+        fg_iou_thresh: float,
+        bg_iou_thresh: float,
+        batch_size_per_image: int,
+        positive_fraction: float,
+        bbox_reg_weights: tuple[float, float, float, float] | None,
+        score_thresh: float,
+        nms_thresh: float,
+        detections_per_img: int,
+        mask_roi_pool: nn.Module | None = None,
+        mask_head: nn.Module | None = None,
+        mask_predictor: nn.Module | None = None,
+        keypoint_roi_pool: nn.Module | None = None,
+        keypoint_head: nn.Module | None = None,
+        keypoint_predictor: nn.Module | None = None,
+    ) -> None:
+        super().__init__()
+        self.box_similarity = box_iou
+        self.proposal_matcher = det_utils.Matcher(
+            fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=False
+        )
+        self.fg_bg_sampler = det_utils.BalancedPositiveNegativeSampler(
+            batch_size_per_image, positive_fraction
+        )
+        if bbox_reg_weights is None:
+            bbox_reg_weights = (10.0, 10.0, 5.0, 5.0)
+        self.box_coder = det_utils.BoxCoder(bbox_reg_weights)
+        self.box_roi_pool = box_roi_pool
+        self.box_head = box_head
+        self.box_predictor = box_predictor
+        self.score_thresh = score_thresh
+        self.nms_thresh = nms_thresh
+        self.detections_per_img = detections_per_img
+        self.mask_roi_pool = mask_roi_pool
+        self.mask_head = mask_head
+        self.mask_predictor = mask_predictor
+        self.keypoint_roi_pool = keypoint_roi_pool
+        self.keypoint_head = keypoint_head
+        self.keypoint_predictor = keypoint_predictor
+
+    def has_mask(self) -> bool:
+        """Whether the mask branch's pool, head and predictor are all given."""
+        return None not in (self.mask_roi_pool, self.mask_head, self.mask_predictor)
+
+    def has_keypoint(self) -> bool:
+        """Whether the keypoint branch's pool, head and predictor are all given."""
+        return None not in (self.keypoint_roi_pool, self.keypoint_head, self.keypoint_predictor)
+
+    def assign_targets_to_proposals(
+        self, proposals: list[Tensor], gt_boxes: list[Tensor], gt_labels: list[Tensor]
+    ) -> tuple[list[Tensor], list[Tensor]]:
+        """Per image: each proposal's ground-truth index (0 when unmatched) and label (class, 0, or -1)."""
+        matched_idxs, labels = [], []
+        for proposals_in_image, gt_boxes_in_image, gt_labels_in_image in zip(proposals, gt_boxes, gt_labels):
+            count = proposals_in_image.shape[0]
+            if gt_boxes_in_image.numel() == 0:  # a background image: every proposal is background
+                matched = np.zeros(count, dtype=np.int64)
+                label = np.zeros(count, dtype=np.int64)
+            else:
+                match = self.proposal_matcher(box_iou(gt_boxes_in_image, proposals_in_image)).numpy()
+                matched = np.maximum(match, 0)
+                label = gt_labels_in_image.numpy().astype(np.int64)[matched]
+                label[match == self.proposal_matcher.BELOW_LOW_THRESHOLD] = 0
+                label[match == self.proposal_matcher.BETWEEN_THRESHOLDS] = -1  # the sampler skips -1
+            matched_idxs.append(autograd.tensor(matched))
+            labels.append(autograd.tensor(label))
+        return matched_idxs, labels
+
+    def subsample(self, labels: list[Tensor]) -> list[Tensor]:
+        """Per image, the increasing indices of the sampled proposals (positives and negatives)."""
+        sampled_pos, sampled_neg = self.fg_bg_sampler(labels)
+        return [
+            autograd.tensor(np.flatnonzero(pos.numpy() | neg.numpy()).astype(np.int64))
+            for pos, neg in zip(sampled_pos, sampled_neg)
+        ]
+
+    def add_gt_proposals(self, proposals: list[Tensor], gt_boxes: list[Tensor]) -> list[Tensor]:
+        """Each image's proposals followed by its ground-truth boxes."""
+        return [autograd.cat([proposal, gt_box]) for proposal, gt_box in zip(proposals, gt_boxes)]
+
+    def check_targets(self, targets: list[dict] | None) -> None:
+        """Refuse missing targets or targets without ``boxes``/``labels`` (``ValueError``, as torchvision)."""
+        if targets is None:
+            raise ValueError(
+                "RoIHeads: targets should not be None in training mode; pass them or call .eval()"
+            )
+        for key in ("boxes", "labels"):
+            if not all(key in t for t in targets):
+                raise ValueError(f"RoIHeads: every element of targets should have a {key} key")
+
+    def select_training_samples(self, proposals: list[Tensor], targets: list[dict] | None):
+        """The sampled proposals, their matched indices, labels and regression targets, per image."""
+        self.check_targets(targets)
+        dtype = proposals[0].dtype
+        gt_boxes = [t["boxes"].to(dtype=dtype) for t in targets]
+        gt_labels = [t["labels"] for t in targets]
+        proposals = self.add_gt_proposals(proposals, gt_boxes)
+        matched_idxs, labels = self.assign_targets_to_proposals(proposals, gt_boxes, gt_labels)
+        sampled_inds = self.subsample(labels)
+        matched_gt_boxes = []
+        for img_id, inds in enumerate(sampled_inds):
+            proposals[img_id] = proposals[img_id][inds]
+            labels[img_id] = labels[img_id][inds]
+            matched_idxs[img_id] = matched_idxs[img_id][inds]
+            boxes = gt_boxes[img_id]
+            if boxes.numel() == 0:  # encode against a dummy box: these RoIs are all background
+                boxes = autograd.zeros(1, 4, dtype=dtype)
+            matched_gt_boxes.append(boxes[matched_idxs[img_id]])
+        with np.errstate(divide="ignore"):  # a background image's dummy box has log(0) codes, never used
+            regression_targets = self.box_coder.encode(matched_gt_boxes, proposals)
+        return proposals, matched_idxs, labels, regression_targets
+
+    def postprocess_detections(
+        self,
+        class_logits: Tensor,
+        box_regression: Tensor,
+        proposals: list[Tensor],
+        image_shapes: list[tuple[int, int]],
+    ) -> tuple[list[Tensor], list[Tensor], list[Tensor]]:
+        """Per image, the kept boxes ``(D, 4)``, scores ``(D,)`` and labels ``(D,)`` (module doc)."""
+        num_classes = class_logits.shape[-1]
+        boxes_per_image = [int(p.shape[0]) for p in proposals]
+        pred_boxes = self.box_coder.decode(box_regression, proposals).reshape(-1, num_classes, 4)
+        pred_scores = F.softmax(class_logits, -1)
+        all_boxes, all_scores, all_labels = [], [], []
+        for boxes, scores, image_shape in zip(
+            pred_boxes.split(boxes_per_image, 0), pred_scores.split(boxes_per_image, 0), image_shapes
+        ):
+            labels = np.tile(np.arange(1, num_classes, dtype=np.int64), boxes.shape[0])  # row-major pairs
+            boxes = clip_boxes_to_image(boxes, image_shape)[:, 1:].reshape(-1, 4)  # background dropped
+            scores = scores[:, 1:].reshape(-1)
+            keep = np.flatnonzero(scores.detach().numpy() > self.score_thresh)
+            boxes, scores, labels = boxes[autograd.tensor(keep)], scores[autograd.tensor(keep)], labels[keep]
+            keep = remove_small_boxes(boxes, min_size=1e-2)
+            boxes, scores, labels = boxes[keep], scores[keep], labels[keep.numpy()]
+            keep = batched_nms(boxes, scores, autograd.tensor(labels), self.nms_thresh)[
+                : self.detections_per_img
+            ]
+            all_boxes.append(boxes[keep])
+            all_scores.append(scores[keep])
+            all_labels.append(autograd.tensor(labels[keep.numpy()]))
+        return all_boxes, all_scores, all_labels
+
+    def check_target_types(self, targets: list[dict]) -> None:
+        """``TypeError`` unless every target's boxes are floating point and its labels int64."""
+        for t in targets:
+            if not t["boxes"].dtype.is_floating_point:
+                raise TypeError(
+                    f"RoIHeads: target boxes must be of float type, instead got {t['boxes'].dtype}; "
+                    "convert them with .float()"
+                )
+            if t["labels"].dtype != autograd.int64:
+                raise TypeError(
+                    f"RoIHeads: target labels must be of int64 type, instead got {t['labels'].dtype}; "
+                    "convert them with .long()"
+                )
+
+    def forward(
+        self,
+        features: dict[str, Tensor],
+        proposals: list[Tensor],
+        image_shapes: list[tuple[int, int]],
+        targets: list[dict] | None = None,
+    ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
+        for branch, present in (("mask", self.has_mask()), ("keypoint", self.has_keypoint())):
+            if present:
+                raise NotImplementedError(
+                    f"RoIHeads: the {branch} branch ({branch}_roi_pool, {branch}_head, "
+                    f"{branch}_predictor) is not implemented yet in TinyTorch (only the box path is); "
+                    f"build RoIHeads without the {branch} modules"
+                )
+        if targets is not None:  # torchvision reads the keys before checking them: a KeyError there
+            self.check_targets(targets)
+            self.check_target_types(targets)
+        if self.training:
+            proposals, _, labels, regression_targets = self.select_training_samples(proposals, targets)
+        box_features = self.box_roi_pool(features, proposals, image_shapes)
+        box_features = self.box_head(box_features)
+        class_logits, box_regression = self.box_predictor(box_features)
+        if self.training:
+            loss_classifier, loss_box_reg = fastrcnn_loss(
+                class_logits, box_regression, labels, regression_targets
+            )
+            return [], {"loss_classifier": loss_classifier, "loss_box_reg": loss_box_reg}
+        boxes, scores, labels = self.postprocess_detections(
+            class_logits, box_regression, proposals, image_shapes
+        )
+        result = [{"boxes": b, "labels": lab, "scores": s} for b, lab, s in zip(boxes, labels, scores)]
+        return result, {}
