@@ -9,6 +9,8 @@
 * :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 * :class:`RoIHeads` (:mod:`.roi_heads`, with :func:`~.roi_heads.fastrcnn_loss`): Fast R-CNN's second stage.
 * :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
+* :class:`FasterRCNN` and its builders ``fasterrcnn_resnet50_fpn`` (``_v2``),
+  ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
 
 Example:
     >>> import tt_autograd
@@ -27,6 +29,13 @@ from .anchor_utils import AnchorGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .faster_rcnn import (
+    FasterRCNN,
+    fasterrcnn_mobilenet_v3_large_320_fpn,
+    fasterrcnn_mobilenet_v3_large_fpn,
+    fasterrcnn_resnet50_fpn,
+    fasterrcnn_resnet50_fpn_v2,
+)
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
 from .roi_heads import RoIHeads
@@ -40,6 +49,7 @@ __all__ = [
     "BoxCoder",
     "FastRCNNConvFCHead",
     "FastRCNNPredictor",
+    "FasterRCNN",
     "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
@@ -48,6 +58,10 @@ __all__ = [
     "RegionProposalNetwork",
     "RoIHeads",
     "TwoMLPHead",
+    "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "fasterrcnn_mobilenet_v3_large_fpn",
+    "fasterrcnn_resnet50_fpn",
+    "fasterrcnn_resnet50_fpn_v2",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
 ]
