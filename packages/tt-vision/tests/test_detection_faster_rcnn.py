@@ -68,6 +68,11 @@ def test_resnet50_fpn_count_keys_and_parts():
     assert isinstance(model.roi_heads.box_head, TwoMLPHead)
     assert tuple(model.roi_heads.box_predictor.cls_score.weight.shape) == (91, 1024)
     assert model.rpn.anchor_generator.sizes == ((32,), (64,), (128,), (256,), (512,))
+    assert model.rpn.anchor_generator.aspect_ratios == ((0.5, 1.0, 2.0),) * 5
+    pool = model.roi_heads.box_roi_pool
+    assert (
+        pool.featmap_names == ["0", "1", "2", "3"] and pool.output_size == (7, 7) and pool.sampling_ratio == 2
+    )
     assert model.transform.min_size == (800,) and model.transform.max_size == 1333
 
 
@@ -94,7 +99,8 @@ def test_mobilenet_builders_count_and_defaults(name):
     assert count(model) == 19_410_754
     assert count(model) - backbone_norm_affine(model) == 19_386_354
     assert len(model.state_dict()) == 330
-    assert model.rpn.anchor_generator.num_anchors_per_location() == [15, 15, 15]
+    assert model.rpn.anchor_generator.sizes == ((32, 64, 128, 256, 512),) * 3
+    assert model.rpn.anchor_generator.aspect_ratios == ((0.5, 1.0, 2.0),) * 3
     assert model.rpn.score_thresh == 0.05
     low = name.endswith("320_fpn")
     assert model.transform.min_size == ((320,) if low else (800,))
@@ -198,11 +204,12 @@ def test_eval_detections_structure():
 
 def test_fasterrcnn_defaults_and_custom_parts():
     backbone = mobilenet_backbone(backbone_name="mobilenet_v3_large", weights=None, fpn=False)
-    pool = MultiScaleRoIAlign(["0"], 5, 2)
+    pool = MultiScaleRoIAlign(["0"], (5, 3), 2)
     model = FasterRCNN(
         backbone, 4, rpn_anchor_generator=AnchorGenerator(((32, 64),), ((1.0,),)), box_roi_pool=pool
     )
     assert model.roi_heads.box_roi_pool is pool
+    # torchvision sizes TwoMLPHead from the pool's first side, squared (it assumes a square pool)
     assert tuple(model.roi_heads.box_head.fc6.weight.shape) == (1024, 256 * 5 * 5)
     assert tuple(model.rpn.head.cls_logits.weight.shape) == (2, 256, 1, 1)
     assert model.transform.image_mean == [0.485, 0.456, 0.406] and model.transform.image_std == [

@@ -157,3 +157,6 @@ def test_refuses_degenerate_boxes_naming_the_first(bad):
 def test_refuses_images_without_height_and_width():
     with pytest.raises(ValueError, match=r"last two dimensions.*\(5,\)"):
         model().eval()([autograd.rand(5)])
+    # a 2-d image has a height and width: the transform is the one that asks for (C, H, W)
+    with pytest.raises(ValueError, match=r"list of 3d tensors of shape \[C, H, W\], got \(32, 32\)"):
+        model().eval()([autograd.rand(32, 32)])
