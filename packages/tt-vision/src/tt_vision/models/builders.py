@@ -126,6 +126,28 @@ def refuse_weights(model: str, weights: object, kwargs: dict) -> None:
     )
 
 
+def refuse_backbone_weights(
+    model: str, backbone: str, weights: object, weights_backbone: object, kwargs: dict
+) -> None:
+    """A builder with a backbone (segmentation, detection): ``weights`` and ``weights_backbone`` must be None.
+
+    Pops the legacy ``pretrained`` and ``pretrained_backbone`` from ``kwargs`` (each warns as
+    torchvision's; True is refused), then refuses any weights as :func:`refuse_weights`, naming
+    ``model`` or ``backbone``.
+    """
+    refuse_weights(model, weights, kwargs)
+    if "pretrained_backbone" in kwargs:
+        warnings.warn(
+            f"{model}: the parameter 'pretrained_backbone' is deprecated since torchvision 0.13; "
+            "use 'weights_backbone' instead",
+            UserWarning,
+            stacklevel=_caller_level(),
+        )
+        if kwargs.pop("pretrained_backbone"):
+            weights_backbone = "pretrained_backbone=True"
+    refuse_weights(backbone, weights_backbone, {})
+
+
 def _caller_level() -> int:
     """The ``stacklevel`` of the first frame outside this package: the code that called the builder."""
     frame, level = sys._getframe(2), 2  # the frame that called refuse_weights

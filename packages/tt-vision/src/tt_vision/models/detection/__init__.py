@@ -1,4 +1,4 @@
-"""``tt_vision.models.detection``: torchvision's detection building blocks (part 1: up to the RPN).
+"""``tt_vision.models.detection``: torchvision's detection models and their building blocks.
 
 * :class:`ImageList` (:mod:`.image_list`): a padded batch and each image's size.
 * :class:`AnchorGenerator` (:mod:`.anchor_utils`): anchors over feature-map levels.
@@ -6,7 +6,11 @@
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
 * :class:`RoIHeads` (:mod:`.roi_heads`, with its losses): the second stage, box and mask paths.
+* :class:`GeneralizedRCNN` (:mod:`.generalized_rcnn`): transform, backbone, RPN, RoI heads.
+* :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 * :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
+* :class:`FasterRCNN` and its builders ``fasterrcnn_resnet50_fpn`` (``_v2``),
+  ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
 
 Example:
     >>> import tt_autograd
@@ -22,8 +26,17 @@ Example:
 from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
+from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .faster_rcnn import (
+    FasterRCNN,
+    fasterrcnn_mobilenet_v3_large_320_fpn,
+    fasterrcnn_mobilenet_v3_large_fpn,
+    fasterrcnn_resnet50_fpn,
+    fasterrcnn_resnet50_fpn_v2,
+)
+from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
@@ -31,10 +44,13 @@ from .transform import GeneralizedRCNNTransform
 
 __all__ = [
     "AnchorGenerator",
+    "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
     "FastRCNNConvFCHead",
     "FastRCNNPredictor",
+    "FasterRCNN",
+    "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
@@ -42,4 +58,10 @@ __all__ = [
     "RegionProposalNetwork",
     "RoIHeads",
     "TwoMLPHead",
+    "fasterrcnn_mobilenet_v3_large_320_fpn",
+    "fasterrcnn_mobilenet_v3_large_fpn",
+    "fasterrcnn_resnet50_fpn",
+    "fasterrcnn_resnet50_fpn_v2",
+    "mobilenet_backbone",
+    "resnet_fpn_backbone",
 ]

@@ -9,13 +9,12 @@ optional auxiliary head on its ``"aux"`` map; each head's per-class map is resiz
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 
 import tt_nn as nn
 from tt_nn.functional import interpolate
 
-from ..builders import _caller_level, refuse_weights
+from ..builders import refuse_backbone_weights
 
 __all__ = ["_SimpleSegmentationModel"]
 
@@ -63,17 +62,7 @@ def check_builder_arguments(name: str, backbone: str, weights, weights_backbone,
     torchvision accepts and ignores unknown keywords in these builders; here they are a ``TypeError``,
     so a misspelt ``num_clases`` does not silently build a 21-class model.
     """
-    refuse_weights(name, weights, kwargs)
-    if "pretrained_backbone" in kwargs:
-        warnings.warn(
-            f"{name}: the parameter 'pretrained_backbone' is deprecated since torchvision 0.13; "
-            "use 'weights_backbone' instead",
-            UserWarning,
-            stacklevel=_caller_level(),
-        )
-        if kwargs.pop("pretrained_backbone"):
-            weights_backbone = "pretrained_backbone=True"
-    refuse_weights(backbone, weights_backbone, {})
+    refuse_backbone_weights(name, backbone, weights, weights_backbone, kwargs)
     if kwargs:
         raise TypeError(
             f"{name}() got unexpected keyword arguments {sorted(kwargs)}; the segmentation builders take "
