@@ -5,6 +5,7 @@
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
+* :class:`RetinaNet` and its heads (:mod:`.retinanet`); :class:`FCOS` and its heads (:mod:`.fcos`).
 
 Example:
     >>> import tt_autograd
@@ -20,8 +21,15 @@ Example:
 from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
-from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher
+from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead
 from .image_list import ImageList
+from .retinanet import (
+    RetinaNet,
+    RetinaNetClassificationHead,
+    RetinaNetHead,
+    RetinaNetRegressionHead,
+)
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
 
@@ -29,9 +37,18 @@ __all__ = [
     "AnchorGenerator",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "BoxLinearCoder",
+    "FCOS",
+    "FCOSClassificationHead",
+    "FCOSHead",
+    "FCOSRegressionHead",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "RetinaNet",
+    "RetinaNetClassificationHead",
+    "RetinaNetHead",
+    "RetinaNetRegressionHead",
 ]

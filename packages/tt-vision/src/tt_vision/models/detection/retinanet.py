@@ -1,0 +1,417 @@
+"""RetinaNet, torchvision's one-stage anchor detector (``models.detection.retinanet``).
+
+A backbone with ``out_channels`` (a ResNet-50 + FPN with levels P3-P7 in the builders) gives
+feature maps; :class:`RetinaNetHead` runs two towers of four 3×3 convolutions (+ ReLU; + a
+normalisation with ``norm_layer``) on every level and predicts, per anchor, ``num_classes``
+logits (:class:`RetinaNetClassificationHead`) and four box codes (:class:`RetinaNetRegressionHead`,
+:class:`BoxCoder` with weights ``(1, 1, 1, 1)``). Rows are in the :class:`AnchorGenerator`'s order
+(level, position, anchor).
+
+Training: each anchor is matched to the ground-truth box of highest IoU (:class:`Matcher`: IoU
+``>= fg_iou_thresh`` foreground, ``< bg_iou_thresh`` background, between ignored; each box's
+best anchors kept whatever their IoU). ``classification`` is the sigmoid focal loss (alpha 0.25,
+gamma 2) summed over the anchors not ignored and every class, the target 1 only at a foreground
+anchor's class; ``bbox_regression`` the box loss of the foreground anchors (:func:`box_loss`,
+``"l1"`` on the codes by default, ``"giou"`` in v2). Each is divided by the image's number of
+foreground anchors (at least 1) and averaged over the images.
+
+Evaluation: per image and level, the probabilities ``sigmoid(logit)`` above ``score_thresh``,
+the ``topk_candidates`` best of them (one candidate per anchor and class), their boxes decoded
+and clipped to the image; then NMS per class over all levels (``batched_nms``) and the
+``detections_per_img`` best.
+
+Cost: the towers dominate: ``2 · 4 · 9 · C²`` multiply-adds per position of every level, plus
+``9 · C · A · (K + 4)`` for the predictors (``A`` anchors, ``K`` classes). Matching ``O(G · anchors)``;
+top-k ``O(L log L)`` per level; NMS on at most ``levels · topk_candidates`` boxes. Loops run over
+images and levels only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+import tt_autograd as autograd
+import tt_nn as nn
+import tt_nn.functional as F
+from tt_autograd import Tensor
+from tt_nn import init
+
+from ...layers import Conv2d
+from ...ops import (
+    batched_nms,
+    box_iou,
+    clip_boxes_to_image,
+    complete_box_iou_loss,
+    distance_box_iou_loss,
+    generalized_box_iou_loss,
+    sigmoid_focal_loss,
+)
+from ...ops.misc import Conv2dNormActivation
+from . import det_utils
+from .anchor_utils import AnchorGenerator
+from .rpn import permute_and_flatten
+from .transform import GeneralizedRCNNTransform
+
+BOX_LOSSES = ("l1", "smooth_l1", "ciou", "diou", "giou")
+
+
+def box_loss(kind, box_coder, anchors, matched_gt_boxes, bbox_regression, cnf=None) -> Tensor:
+    """The summed loss of ``(F, 4)`` codes against ``(F, 4)`` matched boxes (torchvision's ``_box_loss``).
+
+    ``"l1"`` and ``"smooth_l1"`` (``beta = cnf["beta"]``, default 1) compare the codes with the
+    boxes encoded against ``anchors``; ``"giou"``, ``"diou"``, ``"ciou"`` decode the codes and take
+    the IoU loss (``eps = cnf["eps"]``, default ``1e-7``).
+    """
+    if kind not in BOX_LOSSES:
+        raise ValueError(f"box_loss: unsupported loss {kind!r}; choose one of {BOX_LOSSES}")
+    cnf = cnf or {}
+    if kind in ("l1", "smooth_l1"):
+        target = box_coder.encode_single(matched_gt_boxes, anchors)
+        if kind == "l1":
+            return F.l1_loss(bbox_regression, target, reduction="sum")
+        return F.smooth_l1_loss(bbox_regression, target, reduction="sum", beta=cnf.get("beta", 1.0))
+    boxes = box_coder.decode_single(bbox_regression, anchors)
+    iou_loss = {
+        "giou": generalized_box_iou_loss,
+        "diou": distance_box_iou_loss,
+        "ciou": complete_box_iou_loss,
+    }
+    return iou_loss[kind](boxes, matched_gt_boxes, reduction="sum", eps=cnf.get("eps", 1e-7))
+
+
+def renamed_version_1_keys(module, state_dict, prefix, local_metadata, *rest) -> None:
+    """Load pre-hook: a version-1 head's ``conv.{2i}.*`` (convolutions between ReLUs) as ``conv.{i}.0.*``."""
+    version = local_metadata.get("version", None)
+    if version is None or version < 2:
+        for i in range(4):
+            for kind in ("weight", "bias"):
+                if f"{prefix}conv.{2 * i}.{kind}" in state_dict:
+                    state_dict[f"{prefix}conv.{i}.0.{kind}"] = state_dict.pop(f"{prefix}conv.{2 * i}.{kind}")
+
+
+def tower(in_channels: int, norm_layer) -> nn.Sequential:
+    """Four 3×3 ``Conv2dNormActivation`` (ReLU; ``norm_layer`` if given), weights ``N(0, 0.01²)``, bias 0."""
+    conv = nn.Sequential(
+        *(Conv2dNormActivation(in_channels, in_channels, norm_layer=norm_layer) for _ in range(4))
+    )
+    for layer in conv.modules():
+        if isinstance(layer, Conv2d):
+            init.normal_(layer.weight, std=0.01)
+            if layer.bias is not None:
+                init.constant_(layer.bias, 0)
+    return conv
+
+
+def predictor(in_channels: int, out_channels: int, bias: float) -> Conv2d:
+    """A 3×3 convolution with weights ``N(0, 0.01²)`` and every bias ``bias``."""
+    conv = Conv2d(in_channels, out_channels, kernel_size=3, stride=1, padding=1)
+    init.normal_(conv.weight, std=0.01)
+    init.constant_(conv.bias, bias)
+    return conv
+
+
+def rows_per_anchor(output: Tensor, columns: int) -> Tensor:
+    """A level's ``(N, A · columns, H, W)`` prediction as ``(N, H · W · A, columns)``, in anchor order."""
+    n, channels, h, w = output.shape
+    return permute_and_flatten(output, n, channels // columns, columns, h, w)
+
+
+class RetinaNetClassificationHead(nn.Module):
+    """``num_classes`` logits per anchor: a :func:`tower`, then a 3×3 convolution to ``A · K`` channels.
+
+    Args:
+        in_channels, num_anchors, num_classes: ``C``, ``A``, ``K``.
+        prior_probability: the logits' bias is ``-log((1 - p) / p)``, so every anchor starts at
+            probability ``p`` (0.01) for every class.
+        norm_layer: a normalisation after each tower convolution (v2: ``GroupNorm(32, C)``), or None.
+
+    Shape: ``forward(x)``, ``x`` a list of ``(N, C, H_i, W_i)`` -> ``(N, sum_i H_i · W_i · A, K)``.
+    State-dict keys ``conv.{i}.0.weight`` (``conv.{i}.1.*`` the norm), ``cls_logits.*``; version 1's
+    ``conv.{2i}.*`` are read as ``conv.{i}.0.*``.
+    """
+
+    _version = 2
+
+    def __init__(self, in_channels, num_anchors, num_classes, prior_probability=0.01, norm_layer=None):
+        super().__init__()
+        self.conv = tower(in_channels, norm_layer)
+        bias = -math.log((1 - prior_probability) / prior_probability)
+        self.cls_logits = predictor(in_channels, num_anchors * num_classes, bias)
+        self.num_classes = num_classes
+        self.num_anchors = num_anchors
+        self.BETWEEN_THRESHOLDS = det_utils.Matcher.BETWEEN_THRESHOLDS
+        self.register_load_state_dict_pre_hook(renamed_version_1_keys)
+
+    def compute_loss(self, targets, head_outputs, matched_idxs) -> Tensor:
+        """The focal loss per image over the anchors not ignored, over its foreground count; averaged."""
+        losses = []
+        for target, logits, matched in zip(targets, head_outputs["cls_logits"], matched_idxs):
+            matched = matched.numpy()
+            foreground = np.flatnonzero(matched >= 0)
+            labels = target["labels"].numpy()
+            classes = np.zeros(tuple(logits.shape), dtype=np.dtype(logits.dtype.numpy))
+            classes[foreground, labels[matched[foreground]]] = 1
+            valid = np.flatnonzero(matched != self.BETWEEN_THRESHOLDS)
+            loss = sigmoid_focal_loss(logits[valid], autograd.tensor(classes[valid]), reduction="sum")
+            losses.append(loss / max(1, foreground.size))
+        return sum(losses[1:], losses[0]) / len(targets)
+
+    def forward(self, x: list[Tensor]) -> Tensor:
+        return autograd.cat(
+            [rows_per_anchor(self.cls_logits(self.conv(f)), self.num_classes) for f in x], dim=1
+        )
+
+
+class RetinaNetRegressionHead(nn.Module):
+    """Four box codes per anchor: a :func:`tower`, then a 3×3 convolution to ``4A`` channels (bias 0).
+
+    Args:
+        in_channels, num_anchors: ``C``, ``A``.
+        norm_layer: as :class:`RetinaNetClassificationHead`'s.
+
+    The loss kind is ``_loss_type`` (``"l1"``; v2 sets ``"giou"``; any of :data:`BOX_LOSSES`).
+
+    Shape: ``forward(x)`` -> ``(N, sum_i H_i · W_i · A, 4)``. Keys ``conv.*``, ``bbox_reg.*``.
+    """
+
+    _version = 2
+
+    def __init__(self, in_channels, num_anchors, norm_layer=None):
+        super().__init__()
+        self.conv = tower(in_channels, norm_layer)
+        self.bbox_reg = predictor(in_channels, num_anchors * 4, 0.0)
+        self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        self._loss_type = "l1"
+        self.register_load_state_dict_pre_hook(renamed_version_1_keys)
+
+    def compute_loss(self, targets, head_outputs, anchors, matched_idxs) -> Tensor:
+        """The box loss per image over its foreground anchors, divided by their count, averaged."""
+        losses = []
+        for target, regression, anchors_per_image, matched in zip(
+            targets, head_outputs["bbox_regression"], anchors, matched_idxs
+        ):
+            matched = matched.numpy()
+            foreground = np.flatnonzero(matched >= 0)
+            gt_boxes = target["boxes"][autograd.tensor(matched[foreground])]
+            loss = box_loss(
+                self._loss_type,
+                self.box_coder,
+                anchors_per_image[foreground],
+                gt_boxes,
+                regression[foreground],
+            )
+            losses.append(loss / max(1, foreground.size))
+        return sum(losses[1:], losses[0]) / max(1, len(targets))
+
+    def forward(self, x: list[Tensor]) -> Tensor:
+        return autograd.cat([rows_per_anchor(self.bbox_reg(self.conv(f)), 4) for f in x], dim=1)
+
+
+class RetinaNetHead(nn.Module):
+    """The classification and regression heads side by side.
+
+    Shape: ``forward(x)`` -> ``{"cls_logits": (N, R, K), "bbox_regression": (N, R, 4)}``, ``R`` anchors.
+    """
+
+    def __init__(self, in_channels, num_anchors, num_classes, norm_layer=None):
+        super().__init__()
+        self.classification_head = RetinaNetClassificationHead(
+            in_channels, num_anchors, num_classes, norm_layer=norm_layer
+        )
+        self.regression_head = RetinaNetRegressionHead(in_channels, num_anchors, norm_layer=norm_layer)
+
+    def compute_loss(self, targets, head_outputs, anchors, matched_idxs) -> dict[str, Tensor]:
+        return {
+            "classification": self.classification_head.compute_loss(targets, head_outputs, matched_idxs),
+            "bbox_regression": self.regression_head.compute_loss(
+                targets, head_outputs, anchors, matched_idxs
+            ),
+        }
+
+    def forward(self, x: list[Tensor]) -> dict[str, Tensor]:
+        return {"cls_logits": self.classification_head(x), "bbox_regression": self.regression_head(x)}
+
+
+def default_anchor_generator() -> AnchorGenerator:
+    """Five levels of sizes ``(s, ⌊s · 2^(1/3)⌋, ⌊s · 2^(2/3)⌋)``, ``s`` = 32 … 512, ratios 0.5, 1, 2."""
+    sizes = tuple((s, int(s * 2 ** (1.0 / 3)), int(s * 2 ** (2.0 / 3))) for s in (32, 64, 128, 256, 512))
+    return AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
+
+
+def backbone_features(model: nn.Module, images: list[Tensor], targets):
+    """A one-stage detector's first steps: check targets, transform, check boxes, run the backbone.
+
+    Returns ``(image_list, targets, features, original_image_sizes)``; ``features`` a list of levels.
+    """
+    name = type(model).__name__
+    if model.training:
+        if targets is None:
+            raise ValueError(
+                f"{name}: targets should not be None in training mode; pass them or call .eval()"
+            )
+        for target in targets:
+            boxes = target["boxes"]
+            if not isinstance(boxes, Tensor) or boxes.ndim != 2 or boxes.shape[-1] != 4:
+                shape = tuple(boxes.shape) if isinstance(boxes, Tensor) else type(boxes).__name__
+                raise ValueError(f"{name}: expected target boxes to be a tensor of shape [N, 4], got {shape}")
+    original_image_sizes = []
+    for image in images:
+        if image.ndim < 2:
+            raise ValueError(f"{name}: images must be (C, H, W) tensors, got shape {tuple(image.shape)}")
+        original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
+    images, targets = model.transform(images, targets)
+    for index, target in enumerate(targets or []):
+        boxes = target["boxes"].detach().numpy()
+        bad = np.flatnonzero((boxes[:, 2:] <= boxes[:, :2]).any(axis=1))
+        if bad.size:
+            raise ValueError(
+                f"{name}: all bounding boxes should have positive height and width; found invalid box "
+                f"{boxes[bad[0]].tolist()} for target at index {index}"
+            )
+    features = model.backbone(images.tensors)
+    if isinstance(features, Tensor):
+        features = OrderedDict([("0", features)])
+    return images, targets, list(features.values()), original_image_sizes
+
+
+def level_candidates(scores: np.ndarray, score_thresh: float, topk_candidates: int):
+    """Of ``(L, K)`` scores, the entries above ``score_thresh``, the ``topk_candidates`` best, best first.
+
+    Returns ``(anchor indices, labels, scores)``, each ``(k,)``; equal scores keep their flat order.
+    """
+    flat = scores.reshape(-1)
+    above = np.flatnonzero(flat > score_thresh)
+    chosen = above[np.argsort(-flat[above], kind="stable")[:topk_candidates]]
+    return chosen // scores.shape[1], chosen % scores.shape[1], flat[chosen]
+
+
+def kept_detections(
+    boxes: list, scores: list, labels: list, nms_thresh: float, count: int
+) -> dict[str, Tensor]:
+    """An image's candidates over all levels after NMS per class, the ``count`` best: the output dict."""
+    boxes, scores = autograd.cat(boxes), autograd.tensor(np.concatenate(scores))
+    labels = autograd.tensor(np.concatenate(labels).astype(np.int64))
+    keep = batched_nms(boxes, scores, labels, nms_thresh)[:count]
+    return {"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]}
+
+
+def split_by_level(head_outputs: dict, anchors: list[Tensor], counts: list[int]):
+    """Head outputs and anchors cut into levels: ``({key: [(N, R_i, ·)]}, [[(R_i, 4)] per image])``."""
+    outputs = {key: list(value.split(counts, dim=1)) for key, value in head_outputs.items()}
+    return outputs, [list(a.split(counts)) for a in anchors]
+
+
+class RetinaNet(nn.Module):
+    """RetinaNet (Lin et al., 2017): a backbone, anchors, a :class:`RetinaNetHead`, focal loss.
+
+    Args:
+        backbone: a module with ``out_channels`` returning a tensor or a dict of feature maps.
+        num_classes: classes, background included (sigmoid per class: index 0 is scored like any other).
+        min_size, max_size, image_mean, image_std: :class:`GeneralizedRCNNTransform`'s (ImageNet's
+            mean and std by default); ``**kwargs`` go to it too.
+        anchor_generator: default five levels × 9 anchors (:func:`default_anchor_generator`).
+        head: default ``RetinaNetHead(backbone.out_channels, anchors per position, num_classes)``.
+        proposal_matcher: default ``Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=True)``.
+        score_thresh, nms_thresh, detections_per_img, topk_candidates: evaluation (module doc).
+
+    Shape: ``forward(images, targets=None)``, ``images`` a list of ``(3, H_i, W_i)`` in ``[0, 1]``;
+    training (targets ``{"boxes": (G_i, 4), "labels": (G_i,)}``) -> ``{"classification",
+    "bbox_regression"}``; evaluation -> per image ``{"boxes": (D, 4), "scores": (D,), "labels": (D,)}``
+    in the original image's pixels.
+    """
+
+    def __init__(
+        self,
+        backbone,
+        num_classes,
+        min_size=800,
+        max_size=1333,
+        image_mean=None,
+        image_std=None,
+        anchor_generator=None,
+        head=None,
+        proposal_matcher=None,
+        score_thresh=0.05,
+        nms_thresh=0.5,
+        detections_per_img=300,
+        fg_iou_thresh=0.5,
+        bg_iou_thresh=0.4,
+        topk_candidates=1000,
+        **kwargs,
+    ):
+        super().__init__()
+        if not hasattr(backbone, "out_channels"):
+            raise ValueError(
+                "RetinaNet: backbone should have an attribute out_channels, the channels of its feature "
+                "maps (the same for every level)"
+            )
+        if not isinstance(anchor_generator, (AnchorGenerator, type(None))):
+            raise TypeError(
+                "RetinaNet: anchor_generator should be an AnchorGenerator or None, "
+                f"got {type(anchor_generator).__name__}"
+            )
+        self.backbone = backbone
+        self.anchor_generator = default_anchor_generator() if anchor_generator is None else anchor_generator
+        if head is None:
+            anchors_per_position = self.anchor_generator.num_anchors_per_location()[0]
+            head = RetinaNetHead(backbone.out_channels, anchors_per_position, num_classes)
+        self.head = head
+        if proposal_matcher is None:
+            proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=True)
+        self.proposal_matcher = proposal_matcher
+        self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
+        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
+        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
+        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean, image_std, **kwargs)
+        self.score_thresh = score_thresh
+        self.nms_thresh = nms_thresh
+        self.detections_per_img = detections_per_img
+        self.topk_candidates = topk_candidates
+
+    def eager_outputs(self, losses, detections):
+        return losses if self.training else detections
+
+    def compute_loss(self, targets, head_outputs, anchors) -> dict[str, Tensor]:
+        """Match every image's anchors (all -1 for an image without boxes), then the head's losses."""
+        matched_idxs = []
+        for anchors_per_image, target in zip(anchors, targets):
+            if target["boxes"].numel() == 0:
+                matched_idxs.append(autograd.tensor(np.full(anchors_per_image.shape[0], -1, dtype=np.int64)))
+            else:
+                matched_idxs.append(self.proposal_matcher(box_iou(target["boxes"], anchors_per_image)))
+        return self.head.compute_loss(targets, head_outputs, anchors, matched_idxs)
+
+    def postprocess_detections(self, head_outputs, anchors, image_shapes) -> list[dict[str, Tensor]]:
+        """Per image: per level the best candidates decoded and clipped, then NMS per class (module doc)."""
+        detections = []
+        for index, image_shape in enumerate(image_shapes):
+            boxes, scores, labels = [], [], []
+            for logits, codes, level_anchors in zip(
+                head_outputs["cls_logits"], head_outputs["bbox_regression"], anchors[index]
+            ):
+                probabilities = autograd.sigmoid(logits[index].detach()).numpy()
+                rows, classes, best = level_candidates(probabilities, self.score_thresh, self.topk_candidates)
+                rows = autograd.tensor(rows)
+                decoded = self.box_coder.decode_single(codes[index].detach()[rows], level_anchors[rows])
+                boxes.append(clip_boxes_to_image(decoded, image_shape))
+                scores.append(best)
+                labels.append(classes)
+            detections.append(
+                kept_detections(boxes, scores, labels, self.nms_thresh, self.detections_per_img)
+            )
+        return detections
+
+    def forward(self, images: list[Tensor], targets: list[dict] | None = None):
+        images, targets, features, original_image_sizes = backbone_features(self, images, targets)
+        head_outputs = self.head(features)
+        anchors = self.anchor_generator(images, features)
+        if self.training:
+            return self.eager_outputs(self.compute_loss(targets, head_outputs, anchors), [])
+        positions = [int(f.shape[2] * f.shape[3]) for f in features]
+        per_position = int(head_outputs["cls_logits"].shape[1]) // sum(positions)
+        outputs, level_anchors = split_by_level(head_outputs, anchors, [p * per_position for p in positions])
+        detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
+        detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
+        return self.eager_outputs({}, detections)
