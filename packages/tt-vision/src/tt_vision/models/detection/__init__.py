@@ -1,10 +1,11 @@
-"""``tt_vision.models.detection``: torchvision's detection building blocks (part 1: up to the RPN).
+"""``tt_vision.models.detection``: torchvision's detection models and their building blocks.
 
 * :class:`ImageList` (:mod:`.image_list`): a padded batch and each image's size.
 * :class:`AnchorGenerator` (:mod:`.anchor_utils`): anchors over feature-map levels.
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
+* :class:`GeneralizedRCNN` (:mod:`.generalized_rcnn`): transform, backbone, RPN, RoI heads.
 * :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 
 Example:
@@ -23,6 +24,7 @@ from __future__ import annotations
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
@@ -32,6 +34,7 @@ __all__ = [
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
