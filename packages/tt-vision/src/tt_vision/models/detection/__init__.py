@@ -1,4 +1,4 @@
-"""``tt_vision.models.detection``: torchvision's detection building blocks (part 1: up to the RPN).
+"""``tt_vision.models.detection``: torchvision's detection models and their building blocks.
 
 * :class:`ImageList` (:mod:`.image_list`): a padded batch and each image's size.
 * :class:`AnchorGenerator` (:mod:`.anchor_utils`): anchors over feature-map levels.
@@ -6,6 +6,8 @@
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
 * :class:`RetinaNet` and its heads (:mod:`.retinanet`); :class:`FCOS` and its heads (:mod:`.fcos`).
+* :class:`GeneralizedRCNN` (:mod:`.generalized_rcnn`): transform, backbone, RPN, RoI heads.
+* :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 
 Example:
     >>> import tt_autograd
@@ -21,8 +23,10 @@ Example:
 from __future__ import annotations
 
 from .anchor_utils import AnchorGenerator
+from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher
 from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead
+from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
 from .retinanet import (
     RetinaNet,
@@ -35,6 +39,7 @@ from .transform import GeneralizedRCNNTransform
 
 __all__ = [
     "AnchorGenerator",
+    "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
     "BoxLinearCoder",
@@ -42,6 +47,7 @@ __all__ = [
     "FCOSClassificationHead",
     "FCOSHead",
     "FCOSRegressionHead",
+    "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
@@ -51,4 +57,6 @@ __all__ = [
     "RetinaNetClassificationHead",
     "RetinaNetHead",
     "RetinaNetRegressionHead",
+    "mobilenet_backbone",
+    "resnet_fpn_backbone",
 ]
