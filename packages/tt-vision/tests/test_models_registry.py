@@ -38,10 +38,11 @@ SEGMENTATION = [  # torchvision.models.segmentation: in list_models(), not in li
     "deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
     "fcn_resnet50", "lraspp_mobilenet_v3_large",
 ]  # fmt: skip
+ONE_STAGE_DETECTION = ["fcos_resnet50_fpn", "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
 
 
 def test_list_models():
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + ONE_STAGE_DETECTION)
     assert models.list_models(module=tt_vision.models) == TORCHVISIONS
     assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
     assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
@@ -73,7 +74,7 @@ def test_register_model():
     finally:
         builders._BUILDERS.pop("tiny_net_for_test", None)
         builders._BUILDERS.pop("tiny_net", None)
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + ONE_STAGE_DETECTION)
 
 
 def test_the_meta_package_reaches_them():

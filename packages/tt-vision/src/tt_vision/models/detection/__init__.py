@@ -25,7 +25,7 @@ from __future__ import annotations
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher
-from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead
+from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead, fcos_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
 from .retinanet import (
@@ -33,6 +33,8 @@ from .retinanet import (
     RetinaNetClassificationHead,
     RetinaNetHead,
     RetinaNetRegressionHead,
+    retinanet_resnet50_fpn,
+    retinanet_resnet50_fpn_v2,
 )
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
@@ -57,6 +59,9 @@ __all__ = [
     "RetinaNetClassificationHead",
     "RetinaNetHead",
     "RetinaNetRegressionHead",
+    "fcos_resnet50_fpn",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
+    "retinanet_resnet50_fpn",
+    "retinanet_resnet50_fpn_v2",
 ]

@@ -39,15 +39,18 @@ import tt_nn.functional as F
 from tt_autograd import Tensor
 from tt_nn import init
 
-from ...layers import Conv2d
+from ...layers import BatchNorm2d, Conv2d
 from ...ops import clip_boxes_to_image, generalized_box_iou_loss, sigmoid_focal_loss
+from ..builders import register_model
 from . import det_utils
 from .anchor_utils import AnchorGenerator
 from .retinanet import (
     backbone_features,
+    checked_weights,
     kept_detections,
     level_candidates,
     predictor,
+    resnet50_fpn_p3_p7,
     rows_per_anchor,
     split_by_level,
 )
@@ -319,3 +322,20 @@ class FCOS(nn.Module):
         detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
         detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
         return self.eager_outputs({}, detections)
+
+
+@register_model()
+def fcos_resnet50_fpn(
+    *, weights=None, progress: bool = True, num_classes: int | None = None, weights_backbone=None,
+    trainable_backbone_layers: int | None = None, **kwargs,
+) -> FCOS:  # fmt: skip
+    """FCOS on a ResNet-50 + FPN (P3-P7, ``LastLevelP6P7(256, 256)``): 32,322,720 parameters, 91 classes.
+
+    (torchvision publishes 32,269,600, with ``FrozenBatchNorm2d``; see ``retinanet_resnet50_fpn``.)
+
+    Arguments as :func:`~tt_vision.models.detection.retinanet.retinanet_resnet50_fpn`'s (``weights`` and
+    ``weights_backbone`` must be None; ``**kwargs`` are :class:`FCOS`'s).
+    """
+    checked_weights("fcos_resnet50_fpn", weights, weights_backbone, kwargs)
+    backbone = resnet50_fpn_p3_p7(trainable_backbone_layers, 256, BatchNorm2d)
+    return FCOS(backbone, 91 if num_classes is None else num_classes, **kwargs)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from functools import partial
 
 import numpy as np
 import tt_autograd as autograd
@@ -38,7 +39,7 @@ import tt_nn.functional as F
 from tt_autograd import Tensor
 from tt_nn import init
 
-from ...layers import Conv2d
+from ...layers import BatchNorm2d, Conv2d
 from ...ops import (
     batched_nms,
     box_iou,
@@ -48,9 +49,13 @@ from ...ops import (
     generalized_box_iou_loss,
     sigmoid_focal_loss,
 )
+from ...ops.feature_pyramid_network import LastLevelP6P7
 from ...ops.misc import Conv2dNormActivation
+from ..builders import refuse_weights, register_model
+from ..resnet import resnet50
 from . import det_utils
 from .anchor_utils import AnchorGenerator
+from .backbone_utils import resnet_fpn_extractor, validate_trainable_layers
 from .rpn import permute_and_flatten
 from .transform import GeneralizedRCNNTransform
 
@@ -415,3 +420,71 @@ class RetinaNet(nn.Module):
         detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
         detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
         return self.eager_outputs({}, detections)
+
+
+def checked_weights(name: str, weights, weights_backbone, kwargs: dict) -> None:
+    """A detection builder's ``weights``, ``weights_backbone`` (legacy ``pretrained*`` too) must be None.
+
+    torchvision's default ``weights_backbone`` is ImageNet's ResNet-50; TinyTorch cannot download it,
+    so the default here is None and anything else is refused with the way to load converted weights.
+    """
+    refuse_weights(name, weights, kwargs)
+    if kwargs.pop("pretrained_backbone", False):
+        weights_backbone = "pretrained_backbone=True"
+    refuse_weights("resnet50", weights_backbone, {})
+
+
+def resnet50_fpn_p3_p7(trainable_backbone_layers, p6_in_channels: int, norm_layer=None):
+    """ResNet-50's ``layer2..4`` through a 256-wide FPN plus ``LastLevelP6P7(p6_in_channels, 256)``: P3-P7."""
+    trainable = validate_trainable_layers(False, trainable_backbone_layers, 5, 3)
+    backbone = resnet50(weights=None, norm_layer=norm_layer)
+    return resnet_fpn_extractor(
+        backbone, trainable, returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(p6_in_channels, 256)
+    )
+
+
+@register_model()
+def retinanet_resnet50_fpn(
+    *, weights=None, progress: bool = True, num_classes: int | None = None, weights_backbone=None,
+    trainable_backbone_layers: int | None = None, **kwargs,
+) -> RetinaNet:  # fmt: skip
+    """RetinaNet on ResNet-50 + FPN (P3-P7, ``LastLevelP6P7(256, 256)``): 34,068,119 parameters, 91 classes.
+
+    (torchvision's published 34,014,999 is with its pretrained weights' ``FrozenBatchNorm2d``, which
+    has no parameters; without weights both build ``BatchNorm2d``, 53,120 parameters more.)
+
+    Args:
+        weights, weights_backbone: must be None (:func:`checked_weights`; the backbone is random,
+            with ``BatchNorm2d``, as torchvision's without pretrained weights).
+        progress: accepted for torchvision's signature; nothing is downloaded.
+        num_classes: default 91 (COCO's).
+        trainable_backbone_layers: without pretrained weights every stage trains (5; a value warns).
+        **kwargs: :class:`RetinaNet`'s.
+    """
+    checked_weights("retinanet_resnet50_fpn", weights, weights_backbone, kwargs)
+    backbone = resnet50_fpn_p3_p7(trainable_backbone_layers, 256, BatchNorm2d)
+    return RetinaNet(backbone, 91 if num_classes is None else num_classes, **kwargs)
+
+
+@register_model()
+def retinanet_resnet50_fpn_v2(
+    *, weights=None, progress: bool = True, num_classes: int | None = None, weights_backbone=None,
+    trainable_backbone_layers: int | None = None, **kwargs,
+) -> RetinaNet:  # fmt: skip
+    """RetinaNet v2: P6 from C5 (``LastLevelP6P7(2048, 256)``), ``GroupNorm(32)`` heads, GIoU box loss.
+
+    38,198,935 parameters with 91 classes (``BatchNorm2d`` either way); arguments as
+    :func:`retinanet_resnet50_fpn`.
+    """
+    checked_weights("retinanet_resnet50_fpn_v2", weights, weights_backbone, kwargs)
+    backbone = resnet50_fpn_p3_p7(trainable_backbone_layers, 2048)
+    anchor_generator = default_anchor_generator()
+    num_classes = 91 if num_classes is None else num_classes
+    head = RetinaNetHead(
+        backbone.out_channels,
+        anchor_generator.num_anchors_per_location()[0],
+        num_classes,
+        norm_layer=partial(nn.GroupNorm, 32),
+    )
+    head.regression_head._loss_type = "giou"
+    return RetinaNet(backbone, num_classes, anchor_generator=anchor_generator, head=head, **kwargs)
