@@ -167,6 +167,7 @@ def compare(cases: int) -> None:
     ours, theirs = frameworks()
     for kind in ("retinanet", "retinanet_v2", "fcos"):
         worst: dict[str, float] = {}
+        scale: dict[str, float] = {}
         same_counts = detections = 0
         for seed in range(cases):
             reference = build(theirs, kind)
@@ -184,9 +185,11 @@ def compare(cases: int) -> None:
                 if not key.startswith("eval"):
                     diff = float(np.abs(value.astype(np.float64) - ref[key]).max())
                     worst[key] = max(worst.get(key, 0.0), diff)
+                    scale[key] = max(scale.get(key, 0.0), float(np.abs(ref[key]).max()))
         print(f"{kind}: {cases} cases, {detections} torchvision detections; same count in {same_counts}")
         for key, diff in worst.items():
-            print(f"  {key:28s} max|ours - torchvision| = {diff:.3g}")
+            size = f"  (max|torchvision| {scale[key]:.3g})" if key in scale else ""
+            print(f"  {key:28s} max|ours - torchvision| = {diff:.3g}{size}")
 
 
 def timing() -> None:

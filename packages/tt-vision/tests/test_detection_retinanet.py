@@ -26,7 +26,8 @@ from tt_vision.models.detection import (
     RetinaNetHead,
     RetinaNetRegressionHead,
 )
-from tt_vision.models.detection.retinanet import box_loss, default_anchor_generator, level_candidates
+from tt_vision.models.detection.one_stage import level_candidates
+from tt_vision.models.detection.retinanet import box_loss, default_anchor_generator
 from tt_vision.ops import box_iou, complete_box_iou_loss, distance_box_iou_loss, generalized_box_iou_loss
 
 

@@ -40,21 +40,12 @@ from tt_autograd import Tensor
 from tt_nn import init
 
 from ...layers import BatchNorm2d, Conv2d
-from ...ops import clip_boxes_to_image, generalized_box_iou_loss, sigmoid_focal_loss
+from ...ops import generalized_box_iou_loss, sigmoid_focal_loss
 from ..builders import register_model
 from . import det_utils
 from .anchor_utils import AnchorGenerator
-from .retinanet import (
-    backbone_features,
-    checked_weights,
-    kept_detections,
-    level_candidates,
-    predictor,
-    resnet50_fpn_p3_p7,
-    rows_per_anchor,
-    split_by_level,
-)
-from .transform import GeneralizedRCNNTransform
+from .one_stage import OneStageDetector, checked_weights, resnet50_fpn_p3_p7
+from .retinanet import predictor, rows_per_anchor
 
 
 def group_norm_32(channels: int) -> nn.GroupNorm:
@@ -206,7 +197,7 @@ def match_points(
     return matched
 
 
-class FCOS(nn.Module):
+class FCOS(OneStageDetector):
     """FCOS (Tian et al., 2019): a backbone, one point per position, an :class:`FCOSHead`.
 
     Args:
@@ -239,21 +230,12 @@ class FCOS(nn.Module):
         topk_candidates=1000,
         **kwargs,
     ):
-        super().__init__()
-        if not hasattr(backbone, "out_channels"):
-            raise ValueError(
-                "FCOS: backbone should have an attribute out_channels, the channels of its feature maps "
-                "(the same for every level)"
-            )
-        if not isinstance(anchor_generator, (AnchorGenerator, type(None))):
-            raise TypeError(
-                "FCOS: anchor_generator should be an AnchorGenerator or None, "
-                f"got {type(anchor_generator).__name__}"
-            )
-        self.backbone = backbone
         if anchor_generator is None:
             anchor_generator = AnchorGenerator(((8,), (16,), (32,), (64,), (128,)), ((1.0,),) * 5)
-        self.anchor_generator = anchor_generator
+        super().__init__(
+            backbone, anchor_generator, min_size, max_size, image_mean, image_std, score_thresh, nms_thresh,
+            detections_per_img, topk_candidates, kwargs,
+        )  # fmt: skip
         per_position = anchor_generator.num_anchors_per_location()[0]
         if per_position != 1:
             raise ValueError(
@@ -262,17 +244,7 @@ class FCOS(nn.Module):
             )
         self.head = FCOSHead(backbone.out_channels, 1, num_classes) if head is None else head
         self.box_coder = det_utils.BoxLinearCoder(normalize_by_size=True)
-        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
-        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
-        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean, image_std, **kwargs)
         self.center_sampling_radius = center_sampling_radius
-        self.score_thresh = score_thresh
-        self.nms_thresh = nms_thresh
-        self.detections_per_img = detections_per_img
-        self.topk_candidates = topk_candidates
-
-    def eager_outputs(self, losses, detections):
-        return losses if self.training else detections
 
     def compute_loss(self, targets, head_outputs, anchors, num_anchors_per_level) -> dict[str, Tensor]:
         """Match every image's points (:func:`match_points`; all -1 without boxes), then the head's losses."""
@@ -286,42 +258,18 @@ class FCOS(nn.Module):
             matched_idxs.append(autograd.tensor(matched))
         return self.head.compute_loss(targets, head_outputs, anchors, matched_idxs)
 
-    def postprocess_detections(self, head_outputs, anchors, image_shapes) -> list[dict[str, Tensor]]:
-        """Per image: per level the best candidates by ``sqrt(p_class · p_ctr)``, then NMS per class."""
-        detections = []
-        for index, image_shape in enumerate(image_shapes):
-            boxes, scores, labels = [], [], []
-            for logits, codes, centerness, level_anchors in zip(
-                head_outputs["cls_logits"], head_outputs["bbox_regression"], head_outputs["bbox_ctrness"],
-                anchors[index],
-            ):  # fmt: skip
-                probabilities = autograd.sqrt(
-                    autograd.sigmoid(logits[index].detach()) * autograd.sigmoid(centerness[index].detach())
-                ).numpy()
-                rows, classes, best = level_candidates(probabilities, self.score_thresh, self.topk_candidates)
-                rows = autograd.tensor(rows)
-                decoded = self.box_coder.decode(codes[index].detach()[rows], level_anchors[rows])
-                boxes.append(clip_boxes_to_image(decoded, image_shape))
-                scores.append(best)
-                labels.append(classes)
-            detections.append(
-                kept_detections(boxes, scores, labels, self.nms_thresh, self.detections_per_img)
-            )
-        return detections
+    def training_losses(self, targets, head_outputs, anchors, positions_per_level) -> dict[str, Tensor]:
+        return self.compute_loss(targets, head_outputs, anchors, positions_per_level)
 
-    def forward(self, images: list[Tensor], targets: list[dict] | None = None):
-        images, targets, features, original_image_sizes = backbone_features(self, images, targets)
-        head_outputs = self.head(features)
-        anchors = self.anchor_generator(images, features)
-        num_anchors_per_level = [int(f.shape[2] * f.shape[3]) for f in features]
-        if self.training:
-            return self.eager_outputs(
-                self.compute_loss(targets, head_outputs, anchors, num_anchors_per_level), []
-            )
-        outputs, level_anchors = split_by_level(head_outputs, anchors, num_anchors_per_level)
-        detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
-        detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
-        return self.eager_outputs({}, detections)
+    def level_scores(self, head_outputs, level: int, image: int) -> np.ndarray:
+        """``sqrt(sigmoid(class logit) · sigmoid(centerness logit))``, ``(R_i, K)``."""
+        classes = autograd.sigmoid(head_outputs["cls_logits"][level][image].detach())
+        return autograd.sqrt(
+            classes * autograd.sigmoid(head_outputs["bbox_ctrness"][level][image].detach())
+        ).numpy()
+
+    def decode_boxes(self, codes: Tensor, anchors: Tensor) -> Tensor:
+        return self.box_coder.decode(codes, anchors)
 
 
 @register_model()

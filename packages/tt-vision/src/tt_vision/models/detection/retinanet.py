@@ -29,7 +29,6 @@ images and levels only.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
 from functools import partial
 
 import numpy as np
@@ -41,23 +40,18 @@ from tt_nn import init
 
 from ...layers import BatchNorm2d, Conv2d
 from ...ops import (
-    batched_nms,
     box_iou,
-    clip_boxes_to_image,
     complete_box_iou_loss,
     distance_box_iou_loss,
     generalized_box_iou_loss,
     sigmoid_focal_loss,
 )
-from ...ops.feature_pyramid_network import LastLevelP6P7
 from ...ops.misc import Conv2dNormActivation
-from ..builders import refuse_weights, register_model
-from ..resnet import resnet50
+from ..builders import register_model
 from . import det_utils
 from .anchor_utils import AnchorGenerator
-from .backbone_utils import resnet_fpn_extractor, validate_trainable_layers
+from .one_stage import OneStageDetector, checked_weights, resnet50_fpn_p3_p7
 from .rpn import permute_and_flatten
-from .transform import GeneralizedRCNNTransform
 
 BOX_LOSSES = ("l1", "smooth_l1", "ciou", "diou", "giou")
 
@@ -245,70 +239,7 @@ def default_anchor_generator() -> AnchorGenerator:
     return AnchorGenerator(sizes, ((0.5, 1.0, 2.0),) * len(sizes))
 
 
-def backbone_features(model: nn.Module, images: list[Tensor], targets):
-    """A one-stage detector's first steps: check targets, transform, check boxes, run the backbone.
-
-    Returns ``(image_list, targets, features, original_image_sizes)``; ``features`` a list of levels.
-    """
-    name = type(model).__name__
-    if model.training:
-        if targets is None:
-            raise ValueError(
-                f"{name}: targets should not be None in training mode; pass them or call .eval()"
-            )
-        for target in targets:
-            boxes = target["boxes"]
-            if not isinstance(boxes, Tensor) or boxes.ndim != 2 or boxes.shape[-1] != 4:
-                shape = tuple(boxes.shape) if isinstance(boxes, Tensor) else type(boxes).__name__
-                raise ValueError(f"{name}: expected target boxes to be a tensor of shape [N, 4], got {shape}")
-    original_image_sizes = []
-    for image in images:
-        if image.ndim < 2:
-            raise ValueError(f"{name}: images must be (C, H, W) tensors, got shape {tuple(image.shape)}")
-        original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
-    images, targets = model.transform(images, targets)
-    for index, target in enumerate(targets or []):
-        boxes = target["boxes"].detach().numpy()
-        bad = np.flatnonzero((boxes[:, 2:] <= boxes[:, :2]).any(axis=1))
-        if bad.size:
-            raise ValueError(
-                f"{name}: all bounding boxes should have positive height and width; found invalid box "
-                f"{boxes[bad[0]].tolist()} for target at index {index}"
-            )
-    features = model.backbone(images.tensors)
-    if isinstance(features, Tensor):
-        features = OrderedDict([("0", features)])
-    return images, targets, list(features.values()), original_image_sizes
-
-
-def level_candidates(scores: np.ndarray, score_thresh: float, topk_candidates: int):
-    """Of ``(L, K)`` scores, the entries above ``score_thresh``, the ``topk_candidates`` best, best first.
-
-    Returns ``(anchor indices, labels, scores)``, each ``(k,)``; equal scores keep their flat order.
-    """
-    flat = scores.reshape(-1)
-    above = np.flatnonzero(flat > score_thresh)
-    chosen = above[np.argsort(-flat[above], kind="stable")[:topk_candidates]]
-    return chosen // scores.shape[1], chosen % scores.shape[1], flat[chosen]
-
-
-def kept_detections(
-    boxes: list, scores: list, labels: list, nms_thresh: float, count: int
-) -> dict[str, Tensor]:
-    """An image's candidates over all levels after NMS per class, the ``count`` best: the output dict."""
-    boxes, scores = autograd.cat(boxes), autograd.tensor(np.concatenate(scores))
-    labels = autograd.tensor(np.concatenate(labels).astype(np.int64))
-    keep = batched_nms(boxes, scores, labels, nms_thresh)[:count]
-    return {"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]}
-
-
-def split_by_level(head_outputs: dict, anchors: list[Tensor], counts: list[int]):
-    """Head outputs and anchors cut into levels: ``({key: [(N, R_i, ·)]}, [[(R_i, 4)] per image])``."""
-    outputs = {key: list(value.split(counts, dim=1)) for key, value in head_outputs.items()}
-    return outputs, [list(a.split(counts)) for a in anchors]
-
-
-class RetinaNet(nn.Module):
+class RetinaNet(OneStageDetector):
     """RetinaNet (Lin et al., 2017): a backbone, anchors, a :class:`RetinaNetHead`, focal loss.
 
     Args:
@@ -346,37 +277,19 @@ class RetinaNet(nn.Module):
         topk_candidates=1000,
         **kwargs,
     ):
-        super().__init__()
-        if not hasattr(backbone, "out_channels"):
-            raise ValueError(
-                "RetinaNet: backbone should have an attribute out_channels, the channels of its feature "
-                "maps (the same for every level)"
-            )
-        if not isinstance(anchor_generator, (AnchorGenerator, type(None))):
-            raise TypeError(
-                "RetinaNet: anchor_generator should be an AnchorGenerator or None, "
-                f"got {type(anchor_generator).__name__}"
-            )
-        self.backbone = backbone
-        self.anchor_generator = default_anchor_generator() if anchor_generator is None else anchor_generator
+        anchor_generator = default_anchor_generator() if anchor_generator is None else anchor_generator
+        super().__init__(
+            backbone, anchor_generator, min_size, max_size, image_mean, image_std, score_thresh, nms_thresh,
+            detections_per_img, topk_candidates, kwargs,
+        )  # fmt: skip
         if head is None:
-            anchors_per_position = self.anchor_generator.num_anchors_per_location()[0]
+            anchors_per_position = anchor_generator.num_anchors_per_location()[0]
             head = RetinaNetHead(backbone.out_channels, anchors_per_position, num_classes)
         self.head = head
         if proposal_matcher is None:
             proposal_matcher = det_utils.Matcher(fg_iou_thresh, bg_iou_thresh, allow_low_quality_matches=True)
         self.proposal_matcher = proposal_matcher
         self.box_coder = det_utils.BoxCoder(weights=(1.0, 1.0, 1.0, 1.0))
-        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
-        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
-        self.transform = GeneralizedRCNNTransform(min_size, max_size, image_mean, image_std, **kwargs)
-        self.score_thresh = score_thresh
-        self.nms_thresh = nms_thresh
-        self.detections_per_img = detections_per_img
-        self.topk_candidates = topk_candidates
-
-    def eager_outputs(self, losses, detections):
-        return losses if self.training else detections
 
     def compute_loss(self, targets, head_outputs, anchors) -> dict[str, Tensor]:
         """Match every image's anchors (all -1 for an image without boxes), then the head's losses."""
@@ -388,59 +301,15 @@ class RetinaNet(nn.Module):
                 matched_idxs.append(self.proposal_matcher(box_iou(target["boxes"], anchors_per_image)))
         return self.head.compute_loss(targets, head_outputs, anchors, matched_idxs)
 
-    def postprocess_detections(self, head_outputs, anchors, image_shapes) -> list[dict[str, Tensor]]:
-        """Per image: per level the best candidates decoded and clipped, then NMS per class (module doc)."""
-        detections = []
-        for index, image_shape in enumerate(image_shapes):
-            boxes, scores, labels = [], [], []
-            for logits, codes, level_anchors in zip(
-                head_outputs["cls_logits"], head_outputs["bbox_regression"], anchors[index]
-            ):
-                probabilities = autograd.sigmoid(logits[index].detach()).numpy()
-                rows, classes, best = level_candidates(probabilities, self.score_thresh, self.topk_candidates)
-                rows = autograd.tensor(rows)
-                decoded = self.box_coder.decode_single(codes[index].detach()[rows], level_anchors[rows])
-                boxes.append(clip_boxes_to_image(decoded, image_shape))
-                scores.append(best)
-                labels.append(classes)
-            detections.append(
-                kept_detections(boxes, scores, labels, self.nms_thresh, self.detections_per_img)
-            )
-        return detections
+    def training_losses(self, targets, head_outputs, anchors, positions_per_level) -> dict[str, Tensor]:
+        return self.compute_loss(targets, head_outputs, anchors)
 
-    def forward(self, images: list[Tensor], targets: list[dict] | None = None):
-        images, targets, features, original_image_sizes = backbone_features(self, images, targets)
-        head_outputs = self.head(features)
-        anchors = self.anchor_generator(images, features)
-        if self.training:
-            return self.eager_outputs(self.compute_loss(targets, head_outputs, anchors), [])
-        positions = [int(f.shape[2] * f.shape[3]) for f in features]
-        per_position = int(head_outputs["cls_logits"].shape[1]) // sum(positions)
-        outputs, level_anchors = split_by_level(head_outputs, anchors, [p * per_position for p in positions])
-        detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
-        detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
-        return self.eager_outputs({}, detections)
+    def level_scores(self, head_outputs, level: int, image: int) -> np.ndarray:
+        """``sigmoid`` of the level's ``(R_i, K)`` logits."""
+        return autograd.sigmoid(head_outputs["cls_logits"][level][image].detach()).numpy()
 
-
-def checked_weights(name: str, weights, weights_backbone, kwargs: dict) -> None:
-    """A detection builder's ``weights``, ``weights_backbone`` (legacy ``pretrained*`` too) must be None.
-
-    torchvision's default ``weights_backbone`` is ImageNet's ResNet-50; TinyTorch cannot download it,
-    so the default here is None and anything else is refused with the way to load converted weights.
-    """
-    refuse_weights(name, weights, kwargs)
-    if kwargs.pop("pretrained_backbone", False):
-        weights_backbone = "pretrained_backbone=True"
-    refuse_weights("resnet50", weights_backbone, {})
-
-
-def resnet50_fpn_p3_p7(trainable_backbone_layers, p6_in_channels: int, norm_layer=None):
-    """ResNet-50's ``layer2..4`` through a 256-wide FPN plus ``LastLevelP6P7(p6_in_channels, 256)``: P3-P7."""
-    trainable = validate_trainable_layers(False, trainable_backbone_layers, 5, 3)
-    backbone = resnet50(weights=None, norm_layer=norm_layer)
-    return resnet_fpn_extractor(
-        backbone, trainable, returned_layers=[2, 3, 4], extra_blocks=LastLevelP6P7(p6_in_channels, 256)
-    )
+    def decode_boxes(self, codes: Tensor, anchors: Tensor) -> Tensor:
+        return self.box_coder.decode_single(codes, anchors)
 
 
 @register_model()
