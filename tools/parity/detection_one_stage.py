@@ -9,15 +9,15 @@ sizes and compares, in evaluation mode, the detections (where both kept the same
 count of such cases printed: each of ours against its torchvision twin, the same label and the
 nearest box, since near-equal scores may be ranked in another order) and, in training mode,
 every loss and the gradient of the first tower convolution. Each figure is the largest
-``|ours - theirs|`` over the cases (float32). ``--time`` times one evaluation-mode forward of
-``retinanet_resnet50_fpn`` and ``fcos_resnet50_fpn`` (91 classes, random weights) on one 320-px
-image, torch on one thread.
+``|ours - theirs|`` over the cases (float32; ``--float64``: both in float64). ``--time`` times one
+evaluation-mode forward of ``retinanet_resnet50_fpn`` and ``fcos_resnet50_fpn`` (91 classes,
+random weights) on one 320-px image, torch on one thread.
 
 Opt-in: it needs torch and torchvision with working C ops (``nms``), e.g. ``/tmp/tvcmp``, and
 TinyTorch's packages on the path; nothing in the test suite runs it.
 
 Usage:
-    PYTHONPATH=... /tmp/tvcmp/bin/python tools/parity/detection_one_stage.py [--cases 10] [--time]
+    PYTHONPATH=... /tmp/tvcmp/bin/python tools/parity/detection_one_stage.py [--cases 10] [--float64] [--time]
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ def frameworks() -> tuple[dict, dict]:
     import tinytorch as tt
 
     theirs = {
+        "name": "torch",
         "tensor": lambda a: torch.from_numpy(np.array(a)),
         "numpy": lambda t: t.detach().numpy(),
         "no_grad": torch.no_grad,
@@ -58,6 +59,8 @@ def frameworks() -> tuple[dict, dict]:
         "detection": tv_detection,
     }
     ours = {
+        "name": "tinytorch",
+        "float64": tt.float64,
         "tensor": lambda a: tt.tensor(np.array(a)),
         "numpy": lambda t: np.asarray(t.detach().numpy()),
         "no_grad": tt.no_grad,
@@ -126,6 +129,8 @@ def run(lib: dict, kind: str, data: dict) -> dict:
     """Every compared output of one framework, as NumPy arrays."""
     tensor, to_numpy = lib["tensor"], lib["numpy"]
     model = build(lib, kind)
+    if data["image0"].dtype == np.float64:
+        model = model.double() if lib["name"] == "torch" else model.to(dtype=lib["float64"])
     model.load_state_dict({k: tensor(v) for k, v in data["weights"].items()})
     images = [tensor(data["image0"]), tensor(data["image1"])]
     out = {}
@@ -163,7 +168,18 @@ def twin_gaps(mine: dict, ref: dict) -> tuple[float, float]:
     return box_gap, score_gap
 
 
-def compare(cases: int) -> None:
+def in_float64(data: dict) -> dict:
+    """The scene with every float32 array (weights too) in float64."""
+    wide = {
+        k: v.astype(np.float64) if getattr(v, "dtype", None) == np.float32 else v for k, v in data.items()
+    }
+    wide["weights"] = {
+        k: v.astype(np.float64) if v.dtype == np.float32 else v for k, v in data["weights"].items()
+    }
+    return wide
+
+
+def compare(cases: int, float64: bool = False) -> None:
     ours, theirs = frameworks()
     for kind in ("retinanet", "retinanet_v2", "fcos"):
         worst: dict[str, float] = {}
@@ -173,6 +189,7 @@ def compare(cases: int) -> None:
             reference = build(theirs, kind)
             state = {k: v.detach().numpy() for k, v in reference.state_dict().items()}
             data = scene(np.random.default_rng(seed), state)
+            data = in_float64(data) if float64 else data
             mine, ref = run(ours, kind, data), run(theirs, kind, data)
             same = all(a.shape == b.shape for a, b in zip(mine["eval boxes"], ref["eval boxes"]))
             same_counts += same
@@ -215,8 +232,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10)
     parser.add_argument("--time", action="store_true")
+    parser.add_argument("--float64", action="store_true", help="compare in float64 (rounding out of the way)")
     args = parser.parse_args()
-    compare(args.cases)
+    compare(args.cases, args.float64)
     if args.time:
         timing()
 

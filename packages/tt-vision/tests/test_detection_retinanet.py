@@ -261,13 +261,33 @@ def test_loss_gradients_match_central_differences(rng, check_grad):
 
 
 def test_level_candidates_threshold_topk_and_labels():
-    scores = np.array([[0.1, 0.9, 0.3], [0.5, 0.05, 0.9], [0.2, 0.6, 0.01]], dtype=np.float32)
-    rows, labels, best = level_candidates(scores, 0.15, 4)
-    assert rows.tolist() == [0, 1, 2, 1] and labels.tolist() == [1, 2, 1, 0]
-    np.testing.assert_array_equal(best, np.float32([0.9, 0.9, 0.6, 0.5]))
+    scores = np.array(
+        [[0.1, 0.9, 0.3], [0.5, 0.05, 0.9], [0.2, 0.6, 0.01], [0.0, 0.0, 0.7]], dtype=np.float32
+    )
+    rows, labels, best = level_candidates(scores, 0.15, 5)
+    assert rows.tolist() == [0, 1, 3, 2, 1] and labels.tolist() == [1, 2, 2, 1, 0]
+    np.testing.assert_array_equal(best, np.float32([0.9, 0.9, 0.7, 0.6, 0.5]))
     rows, labels, best = level_candidates(scores, 0.3, 10)  # strictly above the threshold
-    assert best.tolist() == pytest.approx([0.9, 0.9, 0.6, 0.5])
+    assert best.tolist() == pytest.approx([0.9, 0.9, 0.7, 0.6, 0.5])
     assert level_candidates(scores, 0.95, 10)[0].size == 0
+
+
+def test_detections_are_scaled_back_to_the_original_images():
+    class Corners(RetinaNet):
+        def postprocess_detections(self, head_outputs, anchors, image_shapes):
+            self.seen = list(image_shapes)
+            return [
+                {"boxes": autograd.tensor([[0.0, 0.0, float(w), float(h)]]), "scores": autograd.ones(1),
+                 "labels": autograd.tensor([1])}
+                for h, w in image_shapes
+            ]  # fmt: skip
+
+    anchors = AnchorGenerator(((16, 24), (32, 48)), ((0.5, 1.0, 2.0),) * 2)
+    model = Corners(StandIn(), 3, min_size=64, max_size=128, anchor_generator=anchors).eval()
+    results = model([autograd.rand(3, 40, 70), autograd.rand(3, 30, 20)])
+    assert model.seen == [(64, 112), (96, 64)]  # short side to 64
+    np.testing.assert_allclose(results[0]["boxes"].numpy(), [[0, 0, 70, 40]], rtol=1e-5)
+    np.testing.assert_allclose(results[1]["boxes"].numpy(), [[0, 0, 20, 30]], rtol=1e-5)
 
 
 def test_postprocess_selects_per_level_clips_and_suppresses_per_class():
@@ -381,8 +401,10 @@ def test_defaults_and_errors():
     }
     with pytest.raises(ValueError, match=r"invalid box \[3.0, 3.0, 3.0, 9.0\] for target at index 0"):
         model(image, [bad])
-    with pytest.raises(ValueError, match=r"images must be \(C, H, W\)"):
+    with pytest.raises(ValueError, match=r"images must be \(C, H, W\) tensors, got shape \(5,\)"):
         model.eval()([autograd.rand(5)])
+    with pytest.raises(ValueError, match=r"images must be \(C, H, W\) tensors, got shape \(64, 64\)"):
+        model.eval()([autograd.rand(64, 64)])
 
 
 # torchvision 0.29 with weights=None, weights_backbone=None (BatchNorm2d, not FrozenBatchNorm2d), 91 classes:
@@ -412,6 +434,9 @@ def test_builders_counts_keys_and_refusals(name):
     assert model.head.regression_head._loss_type == ("giou" if v2 else "l1")
     assert "backbone.body.fc.weight" not in state and "backbone.body.layer1.0.conv1.weight" in state
     assert all(p.requires_grad for p in model.parameters())  # no pretrained weights: every stage trains
+    with pytest.warns(UserWarning, match="trainable_backbone_layers has no effect"):
+        frozen_asked = builder(trainable_backbone_layers=1)
+    assert all(p.requires_grad for p in frozen_asked.parameters())
     assert name in list_models()
     assert builder(num_classes=3, score_thresh=0.3).head.classification_head.num_classes == 3
     with pytest.raises(ValueError, match=f"{name}: pretrained weights .* are not available"):

@@ -50,7 +50,11 @@ def level_candidates(scores: np.ndarray, score_thresh: float, topk_candidates: i
 
 
 class OneStageDetector(nn.Module):
-    """The skeleton of :class:`RetinaNet` and :class:`FCOS` (module doc); subclasses set ``head``.
+    """The skeleton of :class:`RetinaNet` and :class:`FCOS` (module doc).
+
+    A subclass sets ``head`` and defines ``training_losses(targets, head_outputs, anchors,
+    positions_per_level)`` (the loss dict), ``level_scores(head_outputs, level, image)`` (an
+    ``(R_i, K)`` NumPy array) and ``decode_boxes(codes, anchors)`` (``(k, 4)`` boxes).
 
     Args:
         backbone: a module with ``out_channels`` returning a tensor or a dict of feature maps.
@@ -102,15 +106,6 @@ class OneStageDetector(nn.Module):
         """The losses in training mode, the detections in evaluation mode."""
         return losses if self.training else detections
 
-    def training_losses(self, targets, head_outputs, anchors, positions_per_level) -> dict[str, Tensor]:
-        raise NotImplementedError(f"{type(self).__name__}.training_losses: a subclass gives its losses")
-
-    def level_scores(self, head_outputs, level: int, image: int) -> np.ndarray:
-        raise NotImplementedError(f"{type(self).__name__}.level_scores: a subclass gives its scores")
-
-    def decode_boxes(self, codes: Tensor, anchors: Tensor) -> Tensor:
-        raise NotImplementedError(f"{type(self).__name__}.decode_boxes: a subclass gives its box coding")
-
     def postprocess_detections(self, head_outputs, anchors, image_shapes) -> list[dict[str, Tensor]]:
         """Per image ``{"boxes", "scores", "labels"}`` from outputs and anchors cut into levels."""
         detections = []
@@ -119,7 +114,6 @@ class OneStageDetector(nn.Module):
             for level, level_anchors in enumerate(anchors[index]):
                 probabilities = self.level_scores(head_outputs, level, index)
                 rows, classes, best = level_candidates(probabilities, self.score_thresh, self.topk_candidates)
-                rows = autograd.tensor(rows)
                 codes = head_outputs["bbox_regression"][level][index].detach()[rows]
                 boxes.append(clip_boxes_to_image(self.decode_boxes(codes, level_anchors[rows]), image_shape))
                 scores.append(best)
@@ -149,7 +143,7 @@ class OneStageDetector(nn.Module):
             self.check_targets(targets)
         original_image_sizes = []
         for image in images:
-            if image.ndim < 2:
+            if image.ndim != 3:
                 raise ValueError(f"{name}: images must be (C, H, W) tensors, got shape {tuple(image.shape)}")
             original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
         images, targets = self.transform(images, targets)
