@@ -62,14 +62,14 @@ def sigmoid(x):
 
 def test_box_linear_coder_on_hand_values(check_grad):
     coder = BoxLinearCoder(normalize_by_size=True)
-    anchors = autograd.tensor([[0.0, 0.0, 8.0, 8.0], [10.0, 0.0, 14.0, 2.0]])
+    anchors = autograd.tensor([[0.0, 0.0, 8.0, 8.0], [10.0, 1.0, 14.0, 3.0]])
     boxes = autograd.tensor([[2.0, 0.0, 12.0, 6.0], [9.0, -1.0, 16.0, 5.0]])
     codes = coder.encode(anchors, boxes).numpy()
-    # centres (4, 4) and (12, 1); sizes (8, 8) and (4, 2)
-    np.testing.assert_allclose(codes, [[2 / 8, 4 / 8, 8 / 8, 2 / 8], [3 / 4, 2 / 2, 4 / 4, 4 / 2]])
+    # centres (4, 4) and (12, 2); sizes (8, 8) and (4, 2)
+    np.testing.assert_allclose(codes, [[2 / 8, 4 / 8, 8 / 8, 2 / 8], [3 / 4, 3 / 2, 4 / 4, 3 / 2]])
     np.testing.assert_allclose(coder.decode(autograd.tensor(codes), anchors).numpy(), boxes.numpy())
     raw = BoxLinearCoder(normalize_by_size=False)
-    np.testing.assert_allclose(raw.encode(anchors, boxes).numpy(), [[2, 4, 8, 2], [3, 2, 4, 4]])
+    np.testing.assert_allclose(raw.encode(anchors, boxes).numpy(), [[2, 4, 8, 2], [3, 3, 4, 3]])
     np.testing.assert_allclose(
         raw.decode(autograd.tensor([[2.0, 4, 8, 2]]), anchors[:1]).numpy(), [[2, 0, 12, 6]]
     )
@@ -159,6 +159,28 @@ def test_matching_rule_case_by_case():
     assert match_points(clear, points((12, 12, 8)), [1], 1.5).tolist() == [1]
 
 
+def test_matching_reads_each_coordinate_and_bound():
+    def match(box, rows, levels, radius=1.5):
+        return match_points(np.array([box], dtype=np.float32), points(*rows), levels, radius).tolist()
+
+    # asymmetric boxes: x against x1/x2, y against y1/y2, the centre from both corners
+    assert match([2, 10, 30, 22], [(26, 16, 8)], [1]) == [0]  # centre (16, 16): 10 < 12 away
+    assert match([10, 2, 30, 40], [(6, 21, 8)], [1], 3.0) == [-1]  # left of x1
+    assert match([2, 10, 40, 30], [(20, 8, 8)], [1], 3.0) == [-1]  # above y1
+    assert match([2, 2, 30, 10], [(20, 6, 8)], [1]) == [0]
+    assert match([15.5, 4, 30, 28], [(16, 16, 8)], [1]) == [0]  # half a pixel inside
+    assert match([15.5, 15.5, 16.5, 16.5], [(16, 16, 8)], [1]) == [0]  # first level: any size above 0
+    far, last = (1000, 1000, 8), (2000, 2000, 32)
+    for half, expected in ((70, 0), (64, -1), (128, -1), (130, -1), (100, 0)):  # middle level: (64, 128)
+        box = [500 - half, 500 - half, 500 + half, 500 + half]
+        assert match(box, [far, (500, 500, 16), last], [1, 1, 1], radius=10) == [-1, expected, -1], half
+    box = [500 - 70, 500 - 70, 500 + 70, 500 + 70]  # 70 >= 8 · 8 on the first level, which has two points
+    assert match(box, [(16, 16, 8), (500, 500, 8), last], [2, 1], radius=10) == [-1, -1, -1]
+    # areas 100 and 90: 1e8 - area stays apart in float32 (spacing 8), the smaller box wins
+    apart = np.array([[7.0, 7.0, 17.0, 17.0], [7.0, 7.5, 17.0, 16.5]], dtype=np.float32)
+    assert match_points(apart, points((12, 12, 8)), [1], 1.5).tolist() == [1]
+
+
 def test_model_matches_each_image_and_leaves_empty_ones_unmatched():
     model = small_model()
     seen = {}
@@ -240,6 +262,20 @@ def test_losses_follow_their_formulas(rng):
     )
     assert float(nothing["bbox_regression"]) == 0 and float(nothing["bbox_ctrness"]) == 0
     assert float(nothing["classification"]) > 0
+
+
+def test_an_image_with_one_box_keeps_its_class(rng):
+    anchors, targets, matched, logits, codes, centerness = scene(rng)
+    single = [{"boxes": targets[0]["boxes"][:1], "labels": targets[0]["labels"][:1]}]
+    outputs = [autograd.tensor(x[:1]) for x in (logits, codes, centerness)]
+    losses = fcos_losses(FCOSHead(32, 1, 2), *outputs, anchors[:1], single, [np.array([0, -1, -1])])
+    one_hot = np.zeros((3, 2))
+    one_hot[0, 1] = 1
+    p = sigmoid(logits[0])
+    ce = -(one_hot * np.log(p) + (1 - one_hot) * np.log(1 - p))
+    p_t = p * one_hot + (1 - p) * (1 - one_hot)
+    focal = ((0.25 * one_hot + 0.75 * (1 - one_hot)) * ce * (1 - p_t) ** 2).sum()
+    assert float(losses["classification"]) == pytest.approx(focal)
 
 
 def test_loss_gradients_match_central_differences(rng, check_grad):
