@@ -354,11 +354,9 @@ def test_eval_and_train_on_small_images():
 
 def test_defaults_and_errors():
     model = RetinaNet(StandIn(), 3)
-    assert model.anchor_generator.sizes[0] == (32, 40, 50) and model.anchor_generator.sizes[4] == (
-        512,
-        645,
-        812,
-    )
+    assert model.anchor_generator.sizes == (
+        (32, 40, 50), (64, 80, 101), (128, 161, 203), (256, 322, 406), (512, 645, 812)
+    )  # fmt: skip
     assert model.anchor_generator.num_anchors_per_location() == [9] * 5
     assert default_anchor_generator().aspect_ratios[0] == (0.5, 1.0, 2.0)
     assert (model.score_thresh, model.nms_thresh, model.detections_per_img, model.topk_candidates) == (
