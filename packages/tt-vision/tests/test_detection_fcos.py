@@ -168,6 +168,7 @@ def test_matching_reads_each_coordinate_and_bound():
     assert match([10, 2, 30, 40], [(6, 21, 8)], [1], 3.0) == [-1]  # left of x1
     assert match([2, 10, 40, 30], [(20, 8, 8)], [1], 3.0) == [-1]  # above y1
     assert match([2, 2, 30, 10], [(20, 6, 8)], [1]) == [0]
+    assert match([0, 20, 40, 40], [(10, 30, 8)], [1]) == [0]  # the stride is x2 - x1 of the anchor
     assert match([15.5, 4, 30, 28], [(16, 16, 8)], [1]) == [0]  # half a pixel inside
     assert match([15.5, 15.5, 16.5, 16.5], [(16, 16, 8)], [1]) == [0]  # first level: any size above 0
     far, last = (1000, 1000, 8), (2000, 2000, 32)
