@@ -42,10 +42,11 @@ DETECTION = [  # torchvision.models.detection: likewise
     "fasterrcnn_mobilenet_v3_large_320_fpn", "fasterrcnn_mobilenet_v3_large_fpn", "fasterrcnn_resnet50_fpn",
     "fasterrcnn_resnet50_fpn_v2",
 ]  # fmt: skip
+ONE_STAGE_DETECTION = ["fcos_resnet50_fpn", "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
 
 
 def test_list_models():
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION + ONE_STAGE_DETECTION)
     assert models.list_models(module=tt_vision.models) == TORCHVISIONS
     assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
     assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
@@ -77,7 +78,7 @@ def test_register_model():
     finally:
         builders._BUILDERS.pop("tiny_net_for_test", None)
         builders._BUILDERS.pop("tiny_net", None)
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION + ONE_STAGE_DETECTION)
 
 
 def test_the_meta_package_reaches_them():

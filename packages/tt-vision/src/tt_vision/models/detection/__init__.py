@@ -6,6 +6,7 @@
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
 * :class:`RoIHeads` (:mod:`.roi_heads`, with its losses): the second stage, box and mask paths.
+* :class:`RetinaNet` and its heads (:mod:`.retinanet`); :class:`FCOS` and its heads (:mod:`.fcos`).
 * :class:`GeneralizedRCNN` (:mod:`.generalized_rcnn`): transform, backbone, RPN, RoI heads.
 * :class:`BackboneWithFPN`, :func:`resnet_fpn_backbone`, :func:`mobilenet_backbone` (:mod:`.backbone_utils`).
 * :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
@@ -28,7 +29,7 @@ from __future__ import annotations
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
-from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher
 from .faster_rcnn import (
     FasterRCNN,
     fasterrcnn_mobilenet_v3_large_320_fpn,
@@ -36,8 +37,17 @@ from .faster_rcnn import (
     fasterrcnn_resnet50_fpn,
     fasterrcnn_resnet50_fpn_v2,
 )
+from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead, fcos_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
+from .retinanet import (
+    RetinaNet,
+    RetinaNetClassificationHead,
+    RetinaNetHead,
+    RetinaNetRegressionHead,
+    retinanet_resnet50_fpn,
+    retinanet_resnet50_fpn_v2,
+)
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
@@ -47,6 +57,11 @@ __all__ = [
     "BackboneWithFPN",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "BoxLinearCoder",
+    "FCOS",
+    "FCOSClassificationHead",
+    "FCOSHead",
+    "FCOSRegressionHead",
     "FastRCNNConvFCHead",
     "FastRCNNPredictor",
     "FasterRCNN",
@@ -56,12 +71,19 @@ __all__ = [
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "RetinaNet",
+    "RetinaNetClassificationHead",
+    "RetinaNetHead",
+    "RetinaNetRegressionHead",
     "RoIHeads",
     "TwoMLPHead",
     "fasterrcnn_mobilenet_v3_large_320_fpn",
     "fasterrcnn_mobilenet_v3_large_fpn",
     "fasterrcnn_resnet50_fpn",
     "fasterrcnn_resnet50_fpn_v2",
+    "fcos_resnet50_fpn",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
+    "retinanet_resnet50_fpn",
+    "retinanet_resnet50_fpn_v2",
 ]
