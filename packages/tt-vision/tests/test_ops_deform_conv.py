@@ -15,6 +15,7 @@ import math
 import numpy as np
 import pytest
 import tt_autograd as autograd
+from tt_autograd.gradients import grad
 from tt_vision import functional as F
 from tt_vision import ops
 from tt_vision.ops.deform_conv import summed_rows
@@ -338,3 +339,76 @@ def test_an_empty_batch_gives_an_empty_output_and_gradients(rng):
     out.sum().backward()
     assert x.grad.shape == x.shape and offset.grad.shape == offset.shape and mask.grad.shape == mask.shape
     assert weight.grad.shape == weight.shape and not weight.grad.numpy().any()
+
+
+@pytest.mark.parametrize("axis", [0, 1])
+def test_a_sample_at_minus_one_reads_nothing_even_beside_nan_or_inf(rng, axis):
+    """At ``y = -1`` (or ``x = -1``) torchvision's sample is 0 without reading row (column) 0, whose
+    weight is 0 there: a NaN or inf in it must not come through as 0 · NaN, in the value, the mask's
+    gradient or the input's; the offsets' gradient along that axis is row 0's value, from above."""
+    x = rng.normal(size=(1, 2, 4, 5))
+    bad = x.copy()
+    if axis == 0:
+        bad[0, 0, 0, :], bad[0, 1, 0, :] = np.nan, np.inf  # row 0
+    else:
+        bad[0, 0, :, 0], bad[0, 1, :, 0] = -np.inf, np.nan  # column 0
+    offset = np.zeros((1, 2, 4, 5))
+    lattice = np.arange(4)[:, None] if axis == 0 else np.arange(5)[None, :]
+    offset[0, axis] = -1.0 - lattice  # every sample on the line -1 along `axis`
+    offset[0, 1 - axis] = 0.3  # and a fraction along the other one
+    weight, bias = rng.normal(size=(3, 2, 1, 1)), rng.normal(size=3)
+    leaves = tensors(bad, offset, weight, bias, np.full((1, 1, 4, 5), 0.5), requires_grad=True)
+    with np.errstate(invalid="ignore"):  # the offsets' gradient multiplies the NaN row, as torchvision's
+        out = ops.deform_conv2d(*leaves[:4], mask=leaves[4])
+        out.sum().backward()
+    np.testing.assert_array_equal(out.detach().numpy(), np.broadcast_to(bias[:, None, None], (1, 3, 4, 5)))
+    assert not leaves[0].grad.numpy().any() and not leaves[4].grad.numpy().any()  # exact zeros, no NaN
+    assert np.isfinite(leaves[2].grad.numpy()).all()
+    # the same geometry with a finite row 0: the offsets' gradient along `axis` is what row 0 holds
+    finite = tensors(x, offset, weight, None, requires_grad=True)
+    ops.deform_conv2d(*finite).sum().backward()
+    along = finite[1].grad.numpy()[0, axis]  # (4, 5)
+    line = x[0, :, 0, :] if axis == 0 else x[0, :, :, 0]  # (C, length): row 0, or column 0
+    following = np.pad(line[:, 1:], ((0, 0), (0, 1)))  # the next pixel along the line (0 past its end)
+    # from above the sample reads the line 0.3 past each pixel: 0.7 of it and 0.3 of the next one
+    expected = weight[:, :, 0, 0].sum(axis=0) @ (0.7 * line + 0.3 * following)
+    np.testing.assert_allclose(along[0, :] if axis == 0 else along[:, 0], expected, rtol=1e-12)
+    assert not np.isfinite(leaves[1].grad.numpy()[0, axis]).all()  # row 0 is NaN: so is that derivative
+
+
+def test_double_backward_is_refused_clearly_and_the_first_is_right(rng):
+    geometry = GEOMETRIES[0]
+    x, offset, weight, bias, mask = tensors(
+        *case(rng, geometry, offsets=off_lattice(rng)), requires_grad=True
+    )
+    out = ops.deform_conv2d(x, offset, weight, bias, padding=1, mask=mask)
+    seed = autograd.tensor(rng.normal(size=out.shape))
+    recorded = grad(out, [x, offset, mask], seed, create_graph=True)
+    plain = grad(out, [x, offset, mask], seed, retain_graph=True)
+    for r, p in zip(recorded, plain):
+        assert r.requires_grad
+        np.testing.assert_array_equal(r.detach().numpy(), p.numpy())
+    with pytest.raises(NotImplementedError, match="deform_conv2d's gradient cannot be differentiated again"):
+        grad(recorded[1].sum(), [x])
+
+
+def test_the_graph_keeps_the_inputs_and_the_columns_only(rng):
+    """Backward gathers the neighbours again: the graph holds no copy of them (4× the columns' size)."""
+    geometry = GEOMETRIES[1]
+    arrays = case(rng, geometry, offsets=off_lattice(rng))
+    x, offset, weight, bias, mask = tensors(*arrays, requires_grad=True)
+    out = ops.deform_conv2d(x, offset, weight, bias, *geometry[3:6], mask=mask)
+    saved = out.grad_fn.saved_tensors
+    (n, c), (ho, wo), k = x.shape[:2], out.shape[2:], 3 * 2
+    assert [a.shape for a in saved] == [x.shape, offset.shape, mask.shape, (2, n * ho * wo, k * c // 2)]
+    np.testing.assert_array_equal(saved[0], arrays[0])
+
+
+def test_an_input_written_in_place_after_forward_is_refused_in_backward(rng):
+    x, offset, weight, bias, _ = case(rng, GEOMETRIES[0], offsets=off_lattice(rng))
+    x = autograd.tensor(x)
+    offset = autograd.tensor(offset, requires_grad=True)
+    out = ops.deform_conv2d(x, offset, autograd.tensor(weight), padding=1)
+    x.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an in-place operation"):
+        out.sum().backward()
