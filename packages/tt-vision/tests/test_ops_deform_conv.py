@@ -18,7 +18,7 @@ import tt_autograd as autograd
 from tt_autograd.gradients import grad
 from tt_vision import functional as F
 from tt_vision import ops
-from tt_vision.ops.deform_conv import summed_rows
+from tt_vision.ops.deform_conv import scattered_channels
 
 GEOMETRIES = [  # (C, C_out, kernel, stride, padding, dilation, groups, offset groups, bias)
     (3, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1, 1, True),
@@ -219,15 +219,17 @@ def test_on_the_lattice_the_offset_gradient_is_the_difference_from_above():
     assert leaf.grad.numpy()[0, 1, 0, 2] == 0.0  # along x the sample reads 0 on both sides
 
 
-def test_summed_rows_adds_weighted_rows_by_key(rng):
-    rows = rng.normal(size=(5, 3))
-    weights = [rng.uniform(size=5), rng.uniform(size=5)]
-    keys = np.array([0, 2, 2, 5, 0, 1, 2, 5, 5, 3])
-    expected = np.zeros((6, 3))
-    for j, w in enumerate(weights):
-        for i in range(5):
-            expected[keys[j * 5 + i]] += w[i] * rows[i]
-    np.testing.assert_allclose(summed_rows(keys, weights, rows, 6), expected, rtol=1e-12)
+def test_scattered_channels_adds_weighted_values_by_key(rng):
+    groups, k, per_group, m, count = 2, 3, 3, 4, 7  # 6 channels, 3 per weight group, 2 per offset group
+    d_columns = rng.normal(size=(groups, k, per_group, m))
+    keys = rng.integers(0, count, size=(3, 4, k, m))
+    weights = rng.uniform(size=(3, 4, k, m))
+    expected = np.zeros((6, count))
+    for channel in range(6):
+        g, values = channel // 2, d_columns[channel // 3, :, channel % 3]
+        for j, a, b in np.ndindex(4, k, m):
+            expected[channel, keys[g, j, a, b]] += weights[g, j, a, b] * values[a, b]
+    np.testing.assert_allclose(scattered_channels(d_columns, keys, weights, count), expected, rtol=1e-12)
 
 
 def test_the_layer_initialises_prints_and_saves_like_torchvision(rng):

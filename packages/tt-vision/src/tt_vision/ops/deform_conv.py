@@ -114,23 +114,30 @@ def read_pixels(pixels: np.ndarray, edge: np.ndarray, total: int) -> np.ndarray:
     return np.where(edge, total, pixels)
 
 
-def summed_rows(keys: np.ndarray, weights: list, rows: np.ndarray, count: int) -> np.ndarray:
-    """``(count, C)``: result row ``r`` sums ``weights[j][i] · rows[i]`` over every ``(j, i)`` with key ``r``.
+def scattered_channels(
+    d_columns: np.ndarray, keys: np.ndarray, weights: np.ndarray, count: int
+) -> np.ndarray:
+    """``(C, count)``: channel ``c``'s row ``r`` sums ``weights[g, j, i] · d_columns[c][i]`` over the
+    ``(j, i)`` with ``keys[g, j, i] = r``, ``g`` the channel's offset group.
 
-    ``rows`` ``(..., C)`` holds R rows and each of the ``len(weights)`` arrays one weight per row; ``keys``
-    ``(len(weights)·R,)`` the target of each weighted row, weight array by weight array. One
-    ``np.bincount`` of ``len(weights)·R`` weighted entries per channel (a loop over the C channels, not
-    the rows): a bincount over every channel at once (:func:`.roi_boxes.scattered_rows`) needs a C times
-    longer index and measured 2.7 times slower here; sorting the keys and ``np.add.reduceat`` 2.5 times.
-    Sums in float64, returned in the rows' dtype.
+    ``d_columns`` ``(groups, K, C/groups, M)``, channel ``c`` at ``[c // (C/groups), :, c % (C/groups)]``
+    (its ``R = K·M`` values); ``keys`` (intp) and ``weights`` ``(G, J, K, M)``, ``J`` entries per value
+    (the neighbours). One ``np.bincount`` of ``J·R`` weighted entries per channel (a loop over the C
+    channels, not the values), each channel's values read where the products put them (no transpose
+    of the ``C·R`` values: that copy measured 33 ms of 75 for a 64×64×64 layer). A bincount over every
+    channel at once (:func:`.roi_boxes.scattered_rows`) needs a C times longer index and measured 2.7
+    times slower; sorting the keys and ``np.add.reduceat`` 2.5 times. Sums in float64, returned in
+    ``d_columns``' dtype.
     """
-    channels = rows.shape[-1]
-    by_channel = np.ascontiguousarray(rows.reshape(-1, channels).T)  # (C, R)
-    stacked = np.stack([w.ravel() for w in weights])  # (len(weights), R)
-    out = np.empty((channels, count), dtype=rows.dtype)
+    groups, _, per_group, _ = d_columns.shape
+    channels = groups * per_group
+    per_offset_group = channels // keys.shape[0]
+    out = np.empty((channels, count), dtype=d_columns.dtype)
     for channel in range(channels):
-        out[channel] = np.bincount(keys, weights=(stacked * by_channel[channel]).ravel(), minlength=count)
-    return out.T
+        g = channel // per_offset_group
+        values = d_columns[channel // per_group, :, channel % per_group]  # (K, M)
+        out[channel] = np.bincount(keys[g].ravel(), weights=(weights[g] * values).ravel(), minlength=count)
+    return out
 
 
 def weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -210,11 +217,11 @@ class DeformConv2dFunction(Function):
             return None, None, d_weight, d_bias, None
         y, x_pos = sample_positions(offset, (kh, kw), *ctx.geometry)
         pixels, weights, ty, tx, edge = neighbours(y, x_pos, height, width)
-        d_samples = np.matmul(dy, weight_matrix(weight, groups))  # (groups, M, K·C/groups)
-        d_samples = d_samples.reshape(groups, n, ho, wo, k, per_group).transpose(1, 2, 3, 4, 0, 5)
-        d_samples = d_samples.reshape(*y.shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
         scale = None if mask is None else mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)
         if need_offset or need_mask:
+            d_samples = np.matmul(dy, weight_matrix(weight, groups))  # (groups, M, K·C/groups)
+            d_samples = d_samples.reshape(groups, n, ho, wo, k, per_group).transpose(1, 2, 3, 4, 0, 5)
+            d_samples = d_samples.reshape(*y.shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
             rows = padded_rows(x).reshape(-1, c // offset_groups)
             # g · neighbour, per neighbour, gathered again one at a time
             reads = [
@@ -232,21 +239,37 @@ class DeformConv2dFunction(Function):
                 d_offset *= scale[..., None]
             d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, 2 * offset_groups * k, ho, wo)
         if need_x:
-            if scale is not None:
-                d_samples = d_samples * scale[..., None]
-            image = (np.arange(n) * (height * width + 1)).reshape(n, 1, 1, 1, 1)
-            keys = (image + read_pixels(pixels, edge, height * width)) * offset_groups + np.arange(
-                offset_groups
-            )
-            count = n * (height * width + 1) * offset_groups  # rows of C/G values, a zero row per image
-            d_rows = summed_rows(keys.ravel(), weights, d_samples, count)
-            d_x = from_nhwc(d_rows.reshape(n, height * width + 1, c)[:, :-1].reshape(n, height, width, c))
+            d_x = input_gradient(dy, weight, pixels, weights, edge, scale, (height, width))
         return d_x, d_offset, d_weight, d_bias, d_mask
 
     @staticmethod
     def graph_backward(ctx, grad):
         """The plain gradients, which raise if differentiated again: torchvision's have no derivative."""
         return delayed_error_gradients(ctx, grad, _NO_DOUBLE_BACKWARD)
+
+
+def input_gradient(dy, weight, pixels, weights, edge, scale, size: tuple) -> np.ndarray:
+    """The input's gradient ``(N, C, H, W)``: the columns' gradient sent back through the bilinear taps.
+
+    ``dy`` ``(groups, M, C_out/groups)``; ``pixels``, ``weights`` ``(4, N, Ho, Wo, K, G)`` and ``edge``
+    ``(N, Ho, Wo, K, G)`` from :func:`neighbours`; ``scale`` the mask as ``(N, Ho, Wo, K, G)`` or None.
+    The columns' gradient is formed channel-major, ``(groups, K, C/groups, M)``, by one product per
+    weight group, so that :func:`scattered_channels` reads each channel's values without a transpose;
+    the mask joins the weights (``G`` values per sample, not ``C``).
+    """
+    (height, width), (_, per_group, kh, kw) = size, weight.shape
+    n, (groups, m), k, offset_groups = pixels.shape[1], dy.shape[:2], kh * kw, pixels.shape[-1]
+    d_columns = np.matmul(weight_matrix(weight, groups).transpose(0, 2, 1), dy.transpose(0, 2, 1))
+    d_columns = d_columns.reshape(groups, k, per_group, m)  # (groups, K·C/groups, M) → channel-major
+    if scale is not None:
+        weights = weights * scale
+    image = (np.arange(n) * (height * width + 1)).reshape(n, 1, 1, 1, 1)
+    keys = image + read_pixels(pixels, edge, height * width)  # (4, N, Ho, Wo, K, G): a zero row per image
+    order = (5, 0, 4, 1, 2, 3)  # → (G, 4, K, N, Ho, Wo): each offset group's, as the columns' (K, M)
+    keys, weights = (a.transpose(order).reshape(offset_groups, 4, k, m) for a in (keys, weights))
+    d_rows = scattered_channels(d_columns, keys, weights, n * (height * width + 1))  # (C, N·(H·W + 1))
+    d_rows = d_rows.reshape(groups * per_group, n, height * width + 1)[:, :, :-1]
+    return np.ascontiguousarray(d_rows.transpose(1, 0, 2)).reshape(n, groups * per_group, height, width)
 
 
 def checked_shapes(op, x, offset, weight, bias, mask, stride, padding, dilation) -> None:
