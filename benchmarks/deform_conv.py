@@ -16,8 +16,9 @@ output included), and the peak of the backward call; in MiB, beside the size of 
 
 ``--torchvision PYTHON`` also times ``torchvision.ops.deform_conv2d`` on the same arrays in a child
 process run by ``PYTHON`` (opt-in: the framework never imports torch; that Python needs torchvision's
-compiled ops and NumPy), on one thread unless ``--torch-threads`` says otherwise (then both sides are
-timed by the wall clock), and prints TinyTorch / torchvision.
+compiled ops and NumPy), and prints TinyTorch / torchvision. Both sides run on ``--threads`` threads
+(ours: BLAS's; default 1, as the gathers and scatters; more, and both are timed by the wall clock: on
+a shared machine idle BLAS threads spinning count as CPU time).
 """
 
 from __future__ import annotations
@@ -105,7 +106,7 @@ def torchvision_worker(repeats: int, rounds: int, threads: int, clock, out: str)
 def torchvision_times(python: str, repeats: int, rounds: int, threads: int, wall: bool) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         out = Path(folder) / "torchvision.json"
-        command = [python, __file__, "--torchvision-worker", str(out), "--torch-threads", str(threads)]
+        command = [python, __file__, "--torchvision-worker", str(out), "--threads", str(threads)]
         command += ["--wall"] if wall else []
         subprocess.run([*command, "--repeats", str(repeats), "--rounds", str(rounds)], check=True)
         return {name: tuple(v) for name, v in json.loads(out.read_text()).items()}
@@ -119,17 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--wall", action="store_true", help="wall-clock time, not the process's CPU time")
     parser.add_argument("--memory", action="store_true", help="also the forward's and backward's memory")
     parser.add_argument("--torchvision", metavar="PYTHON", help="also time torchvision's, run by PYTHON")
-    parser.add_argument("--torch-threads", type=int, default=1, help="torchvision's threads (ours: 1)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS's threads, and torchvision's")
     parser.add_argument("--torchvision-worker", metavar="OUT", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     repeats, rounds = (1, 1) if args.quick else (args.repeats, args.rounds)
-    wall = args.wall or args.torch_threads > 1  # CPU time would add up torch's threads
+    wall = args.wall or args.threads > 1  # CPU time would add up torch's threads
     clock = time.perf_counter if wall else time.process_time
     if args.torchvision_worker:
-        torchvision_worker(repeats, rounds, args.torch_threads, clock, args.torchvision_worker)
+        torchvision_worker(repeats, rounds, args.threads, clock, args.torchvision_worker)
         return 0
 
     from tt_autograd import tensor
+    from tt_tensor import threads
+
+    threads.set_num_threads(args.threads)
     from tt_autograd.gradients import grad
     from tt_vision import functional as F
     from tt_vision.ops import deform_conv2d
@@ -139,12 +143,12 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"deform_conv2d, float32, input {SHAPE}, weight ({C_OUT}, {c}, {KERNEL}, {KERNEL}), padding 1, "
         f"1 offset group: {kind} ms per call, median of {rounds} round(s) of the fastest of {repeats}; "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"{args.threads} thread(s); {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     ours = forward_backward_times(cases(tensor, deform_conv2d, F.conv2d), grad, repeats, rounds, clock)
     theirs = {}
     if args.torchvision:
-        theirs = torchvision_times(args.torchvision, repeats, rounds, args.torch_threads, wall)
+        theirs = torchvision_times(args.torchvision, repeats, rounds, args.threads, wall)
     print("\n".join(comparison_lines(ours, theirs, "tv", 26, 1)))
     if args.memory:
         mib = 2.0**20
