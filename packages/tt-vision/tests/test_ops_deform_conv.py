@@ -11,6 +11,7 @@ offsets' gradient is the one-sided difference from above (torchvision's conventi
 from __future__ import annotations
 
 import math
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -414,3 +415,33 @@ def test_an_input_written_in_place_after_forward_is_refused_in_backward(rng):
     x.add_(1.0)
     with pytest.raises(RuntimeError, match="modified by an in-place operation"):
         out.sum().backward()
+
+
+def test_forward_and_backward_peaks_stay_near_the_columns_size(rng):
+    """Each gathered neighbour is freed before the next, and backward's (M, K, C) columns' gradient
+    before the channel-major one: measured here (tracemalloc sees NumPy's buffers) 2.9 and 3.8 times
+    the columns' size, against 3.9 and 4.8 when either is kept one step longer."""
+    n, c, h, w = 1, 16, 24, 24
+    x, offset, weight, mask = tensors(
+        rng.normal(size=(n, c, h, w)),
+        rng.normal(size=(n, 18, h, w)),
+        rng.normal(size=(8, c, 3, 3)),
+        rng.uniform(size=(n, 9, h, w)),
+        requires_grad=True,
+    )
+    seed = autograd.tensor(rng.normal(size=(n, 8, h, w)))
+    columns = n * h * w * 9 * c * 8  # float64 bytes
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        out = ops.deform_conv2d(x, offset, weight, padding=1, mask=mask)
+        kept, peak = tracemalloc.get_traced_memory()
+        tracemalloc.reset_peak()
+        grad(out, [x, offset, weight, mask], seed)
+        backward_peak = tracemalloc.get_traced_memory()[1] - kept
+    finally:
+        tracemalloc.stop()
+    assert (kept - before) / columns < 1.2  # the columns and the output
+    assert (peak - before) / columns < 3.4
+    assert backward_peak / columns < 4.25
