@@ -41,7 +41,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from vision import time_it  # benchmarks/vision.py
+from vision import comparison_lines, forward_backward_times  # benchmarks/vision.py
 
 CASES = {  # name: (input shape, grid's spatial shape, mode, padding_mode, align_corners)
     "4-d bilinear": ((8, 16, 64, 64), (64, 64), "bilinear", "zeros", False),
@@ -66,7 +66,7 @@ def arrays(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def measure(tensor: Callable, sample: Callable, grad: Callable, repeats: int, rounds: int, clock) -> dict:
     """Forward and backward seconds of every case, for one library's ``tensor``/``grid_sample``/``grad``."""
-    result = {}
+    cases = {}
     for name, (_, _, mode, padding_mode, align_corners) in CASES.items():
         x, grid, seed = (tensor(a) for a in arrays(name))
         x.requires_grad_(True)
@@ -75,14 +75,8 @@ def measure(tensor: Callable, sample: Callable, grad: Callable, repeats: int, ro
         def forward(x=x, grid=grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners):
             return sample(x, grid, mode=mode, padding_mode=padding_mode, align_corners=align_corners)
 
-        out = forward()
-        inputs = (x, grid)  # 'nearest': the grid's gradient is zeros in both
-        result[name] = (
-            time_it(forward, repeats, rounds, clock),
-            time_it(lambda out=out, inputs=inputs, seed=seed: grad(out, inputs, seed, retain_graph=True),
-                 repeats, rounds, clock),
-        )  # fmt: skip
-    return result
+        cases[name] = (forward, (x, grid), seed)  # 'nearest': the grid's gradient is zeros in both
+    return forward_backward_times(cases, grad, repeats, rounds, clock)
 
 
 def tinytorch_times(repeats: int, rounds: int, clock) -> dict:
@@ -134,17 +128,7 @@ def main(argv: list[str] | None = None) -> int:
           f"{repeats}; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     ours = tinytorch_times(repeats, rounds, clock)
     theirs = torch_times(repeats, rounds, args.torch_threads, wall) if args.torch else {}
-    header = f"  {'case':28s} {'forward':>9s} {'backward':>9s}"
-    if theirs:
-        header += f" {'torch fwd':>10s} {'torch bwd':>10s} {'ratio fwd':>10s} {'ratio bwd':>10s}"
-    print(header)
-    for name, (forward, backward) in ours.items():
-        line = f"  {name:28s} {forward * 1e3:9.2f} {backward * 1e3:9.2f}"
-        if theirs:
-            t_forward, t_backward = theirs[name]
-            line += f" {t_forward * 1e3:10.2f} {t_backward * 1e3:10.2f}"
-            line += f" {forward / t_forward:9.1f}x {backward / t_backward:9.1f}x"
-        print(line)
+    print("\n".join(comparison_lines(ours, theirs, "torch", 28, 2)))
     print(f"  load average at the end: {os.getloadavg()[0]:.1f} (figures: BENCHMARKS.md)")
     return 0
 

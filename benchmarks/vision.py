@@ -114,6 +114,40 @@ def time_it(
     return statistics.median(best)
 
 
+def forward_backward_times(cases: dict, grad: Callable, repeats: int, rounds: int, clock) -> dict:
+    """name: (forward seconds, backward seconds) of each case ``(forward, inputs, seed)``, by :func:`time_it`.
+
+    Backward is one ``grad(out, inputs, seed, retain_graph=True)`` of one forward's output (the same
+    graph walked again), so any library's ``grad`` with that signature is timed the same way.
+    """
+    result = {}
+    for name, (forward, inputs, seed) in cases.items():
+        out = forward()
+        result[name] = (
+            time_it(forward, repeats, rounds, clock),
+            time_it(lambda out=out, inputs=inputs, seed=seed: grad(out, inputs, seed, retain_graph=True),
+                    repeats, rounds, clock),
+        )  # fmt: skip
+    return result
+
+
+def comparison_lines(ours: dict, theirs: dict, label: str, width: int, digits: int) -> list[str]:
+    """A table of :func:`forward_backward_times` figures in ms: ours, and beside them (where ``theirs``
+    has the case) the other library's, headed ``label``, and ours over theirs."""
+    header = f"  {'case':{width}s} {'forward':>9s} {'backward':>9s}"
+    if theirs:
+        header += f" {label + ' fwd':>10s} {label + ' bwd':>10s} {'ratio fwd':>10s} {'ratio bwd':>10s}"
+    lines = [header]
+    for name, (forward, backward) in ours.items():
+        line = f"  {name:{width}s} {forward * 1e3:9.{digits}f} {backward * 1e3:9.{digits}f}"
+        if name in theirs:
+            t_forward, t_backward = theirs[name]
+            line += f" {t_forward * 1e3:10.{digits}f} {t_backward * 1e3:10.{digits}f}"
+            line += f" {forward / t_forward:9.2f}x {backward / t_backward:9.2f}x"
+        lines.append(line)
+    return lines
+
+
 def matmul_gflops(repeats: int = 10) -> float:
     a = np.random.default_rng(0).random((1024, 1024), dtype=np.float32)
     return 2 * 1024**3 / time_it(lambda: a @ a, repeats, 3) / 1e9

@@ -8,7 +8,8 @@ and NumPy, and TinyTorch's packages on ``PYTHONPATH``; run from the repository r
 * ``deform_conv2d``: 5 geometries (groups, offset groups, stride, padding, dilation, mask or not,
   bias or not), float64 and float32, offsets from N(0, 2²) and the same rounded to whole pixels
   (every sample on the lattice, where the offsets' gradient is one-sided): the largest error of the
-  output and of each gradient (over the largest gradient value), seeded by a random output gradient.
+  output and of each gradient (over the largest gradient value), seeded by a random output gradient;
+  and an input holding NaN and inf at its edges read at whole-pixel offsets: the same NaN and inf.
 * ``FeaturePyramidNetwork``: torchvision's state dict loaded into ours (same keys), no extra block,
   ``LastLevelMaxPool``, ``LastLevelP6P7`` reading P5 or C5, with and without batch norm (eval),
   float64: same output names and the largest error.
@@ -72,6 +73,34 @@ def deform_errors(rng, dtype, rounded: bool) -> dict:
         for name, value in errors.items():
             worst[name] = max(worst.get(name, 0.0), float(value))
     return worst
+
+
+def deform_nonfinite(rng) -> dict:
+    """Whether ours gives torchvision's output and gradients, NaN and inf where it has them (float64), for
+    an input whose row 0 holds NaN (channel 0) and column 0 inf (channel 1), read at whole-pixel offsets
+    (many samples exactly at ``y = -1`` or ``x = -1``, where torchvision reads nothing)."""
+    n, c, h, w, c_out = 2, 3, 6, 7, 4
+    x = rng.normal(size=(n, c, h, w))
+    x[:, 0, 0, :], x[:, 1, :, 0] = np.nan, np.inf
+    arrays = [
+        x,
+        np.round(rng.normal(size=(n, 18, h, w)) * 2),
+        rng.normal(size=(c_out, c, 3, 3)),
+        rng.normal(size=c_out),
+        rng.uniform(size=(n, 9, h, w)),
+    ]
+    seed = rng.normal(size=(n, c_out, h, w))
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    ours = [autograd.tensor(a, requires_grad=True) for a in arrays]
+    out_t = tv_ops.deform_conv2d(*theirs[:4], padding=(1, 1), mask=theirs[4])
+    out_t.backward(torch.tensor(seed))
+    with np.errstate(invalid="ignore"):
+        out_o = ops.deform_conv2d(*ours[:4], padding=1, mask=ours[4])
+        out_o.backward(autograd.tensor(seed))
+    pairs = {"output": (out_o.detach().numpy(), out_t.detach().numpy())}
+    for name, t, o in zip(("input", "offset", "weight", "bias", "mask"), theirs, ours):
+        pairs[name] = (o.grad.numpy(), t.grad.numpy())
+    return {k: bool(np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)) for k, (a, b) in pairs.items()}
 
 
 def fpn_errors(rng) -> list:
@@ -149,6 +178,10 @@ def main() -> int:
             print(
                 f"  {np.dtype(dtype).name}, {offsets}: " + ", ".join(f"{k} {v:.1e}" for k, v in worst.items())
             )
+    same = deform_nonfinite(rng)
+    failed |= not all(same.values())
+    print("  float64, NaN in row 0, inf in column 0, whole-pixel offsets: the same (NaN, inf included): "
+          + ", ".join(f"{k} {v}" for k, v in same.items()))  # fmt: skip
     print(
         "FeaturePyramidNetwork (float64, torchvision's state dict loaded): same names and keys, largest error"
     )

@@ -174,9 +174,27 @@ def axis_taps(
     pixels = np.stack([start + offset for offset in TAP_OFFSETS[mode]])
     if mode == "bicubic":
         pixels = pad_position(pixels, size, padding_mode, align_corners, volume)[0]
-    inside = (pixels >= 0) & (pixels <= size - 1)  # False for NaN too
-    pixels = np.where(inside, pixels * stride, outside).astype(np.intp)
+    pixels, inside = strided_pixels(pixels, size, stride, outside)
     return pixels, inside, None if mode == "nearest" else position - start, slope * scale, lost
+
+
+def strided_pixels(pixels: np.ndarray, size: int, stride: int, outside: int) -> tuple[np.ndarray, np.ndarray]:
+    """Taps' whole-pixel positions along an axis of ``size`` (floats) → ``(pixel · stride, inside)``.
+
+    The first is intp, ``outside`` where the tap lies outside ``[0, size - 1]`` (NaN included);
+    the second says where it lies inside.
+    """
+    inside = (pixels >= 0) & (pixels <= size - 1)  # False for NaN too
+    return np.where(inside, pixels * stride, outside).astype(np.intp), inside
+
+
+def image_pixels(per_axis: list, total: int) -> np.ndarray:
+    """Every tap's pixel in its image from each axis's :func:`strided_pixels` (x first): ``(taps, ...)``.
+
+    A tap outside along some axis sums to at least ``total`` (the image's pixel count, each axis's
+    ``outside``) and is cut down to it: one index, past the image, for every tap outside.
+    """
+    return np.minimum(tap_product(per_axis, add), total)
 
 
 class Taps(NamedTuple):
@@ -192,8 +210,7 @@ class Taps(NamedTuple):
 def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_corners: bool) -> Taps:
     """Everything sampling needs from the grid's values, for an input of ``shape`` (:class:`Taps`).
 
-    A tap outside the image along some axis gets the image's size there, so its
-    sum of pixel offsets is at least the image's ``D·H·W``, and is cut down to it.
+    A tap outside the image along some axis reads the index ``D·H·W`` (:func:`image_pixels`).
     """
     sizes, volume = shape[:1:-1], len(shape) == 5  # W, H[, D]: the grid's axis order
     strides, total = np.cumprod((1, *sizes[:-1])), int(np.prod(sizes))
@@ -211,7 +228,7 @@ def locate(grid: np.ndarray, shape: tuple, mode: str, padding_mode: str, align_c
             )
             for axis, (size, stride) in enumerate(zip(sizes, strides))
         ]
-    pixels = np.minimum(tap_product([a[0] for a in located], add), total)
+    pixels = image_pixels([a[0] for a in located], total)
     fractions = None if mode == "nearest" else [a[2] for a in located]
     lost = None if located[0][4] is None else reduce(np.logical_or, [a[4] for a in located])
     lost = lost if lost is not None and lost.any() else None

@@ -11,36 +11,55 @@ by bilinear interpolation, ``(Δy, Δx)`` being that position's and tap's offset
 matching mask channel ``g·kh·kw + a·kw + b``. Then the samples are one im2col-like matrix and the
 convolution one matrix product per weight group. Zero offsets (and no mask) give ``conv2d``.
 
-torchvision's edges: a sample with ``y <= -1``, ``y >= H``, ``x <= -1`` or ``x >= W`` reads 0;
-inside that band its neighbours outside the image read 0 (zero padding). The interpolation is
-not differentiable at the pixel lattice; as torchvision's kernel, the offsets' gradient there is
-the one-sided derivative from above (``floor`` picks the neighbours: ``v(y+1) − v(y)`` at an
-integer ``y``), also at ``y = -1`` (where the forward's cut-off is: the row 0's value there).
+torchvision's edges: a sample with ``y <= -1``, ``y >= H``, ``x <= -1`` or ``x >= W`` reads 0
+without reading any pixel (a NaN or inf in row 0 does not reach a sample at ``y = -1``, whose row-0
+neighbour has weight 0); inside that band its neighbours outside the image read 0 (zero padding).
+The interpolation is not differentiable at the pixel lattice; as torchvision's kernel, the offsets'
+gradient there is the one-sided derivative from above (``floor`` picks the neighbours: ``v(y+1) − v(y)``
+at an integer ``y``), also at ``y = -1`` (where the forward's cut-off is: the row 0's value there).
+The gradient is not differentiable again (``create_graph=True`` works; differentiating its result
+raises), as torchvision's, which has no double backward.
+
+The taps are grid_sample's bilinear ``'zeros'`` taps (:func:`neighbours` reuses
+:mod:`..grid_sample_taps`' per-axis pixels, weights and their product) on positions already in
+pixels; only the cut-off at exactly ``-1`` is deform_conv's own (:func:`read_pixels`): grid_sample
+there reads row 0 with weight 0, so a NaN in row 0 gives NaN, as PyTorch's ``grid_sample``.
 
 How (every output position and tap at once, no loop over them): the 4 neighbours of all
 ``N·Ho·Wo·kh·kw·G`` samples are gathered from the channels-last input (``C / G`` values each, a
-zero row standing for every neighbour outside) and blended by their weights; backward forms the
-mask's and offsets' gradients from the same 4 gathered neighbours (the weights' derivatives are
-``±(1 − t)``, ``±t``), and sends the input's back with one ``np.bincount`` per neighbour.
+zero row standing for every neighbour outside), one neighbour at a time, and blended by their
+weights into the columns. Backward finds the positions, neighbours and weights again from the offsets
+(``G`` values per sample), gathers the neighbours again one at a time for the mask's and offsets'
+gradients (the weights' derivatives are ``±(1 − t)``, ``±t``), as torchvision's CPU kernel does, and
+sends the input's back with one ``np.bincount`` per channel.
 
-Cost: forward gathers ``4·N·Ho·Wo·kh·kw·C`` values (the same again in memory, kept for backward)
-and multiplies ``N·Ho·Wo × (kh·kw·C/groups) × C_out``, as ``conv2d``'s im2col; backward two such
-products, 4 dot products of ``C/G`` per sample and 4 scatters of ``N·Ho·Wo·kh·kw·C`` values.
-Measured by ``tools/bench_deform_conv.py``.
+Cost: forward gathers ``4·N·Ho·Wo·kh·kw·C`` values and multiplies ``N·Ho·Wo × (kh·kw·C/groups) ×
+C_out``, as ``conv2d``'s im2col; it keeps the columns (``N·Ho·Wo·kh·kw·C`` values) besides its inputs,
+and needs about twice that while it runs. Backward: two such products, the 4 gathers again, 4 dot
+products of ``C/G`` per sample and 4 scatters of ``N·Ho·Wo·kh·kw·C`` values. Measured (time and
+memory) by ``benchmarks/deform_conv.py``.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from tt_autograd import Function, Tensor
+from tt_autograd.higher_order import delayed_error_gradients
 from tt_nn import Module
 
 from .._layout import from_nhwc, pair, to_nhwc
 from ..functional import _as_tensor, _same_dtype
 from ..grid_sample import padded_rows
+from ..grid_sample_taps import axis_weights, image_pixels, strided_pixels, tap_product
 from ..layers._conv_common import make_parameters, reset_parameters
 
 __all__ = ["DeformConv2d", "deform_conv2d"]
+
+_NO_DOUBLE_BACKWARD = (
+    "create_graph=True: deform_conv2d's gradient cannot be differentiated again, as in torchvision "
+    "(whose deform_conv2d backward has no derivative: 'double backwards on deform_conv2d not supported'); "
+    "compute the gradient without create_graph, or leave deform_conv2d out of the part differentiated twice"
+)
 
 
 def sample_positions(offset, kernel, stride, padding, dilation):
@@ -61,44 +80,65 @@ def sample_positions(offset, kernel, stride, padding, dilation):
 def neighbours(y, x, height: int, width: int):
     """The 4 pixels around each position and their bilinear weights, torchvision's edge rules.
 
-    Returns ``(pixels, weights, ty, tx)``: ``pixels`` 4 arrays of flat indices ``row·W + column``
-    into one image (``H·W``, the zero row, for a neighbour outside the image or a sample outside
-    ``(-1, H) × (-1, W)``), in the order (top left, top right, bottom left, bottom right);
-    ``weights`` theirs; ``ty``, ``tx`` the fractions past ``floor`` (0 for a sample outside).
+    Returns ``(pixels, weights, ty, tx, edge)``: ``pixels`` ``(4, *y.shape)`` flat indices
+    ``row·W + column`` into one image (``H·W``, the zero row, for a neighbour outside the image or a
+    sample outside ``[-1, H) × [-1, W)``), in the order (top left, top right, bottom left, bottom
+    right); ``weights`` theirs; ``ty``, ``tx`` the fractions past ``floor`` (0 for a sample outside);
+    ``edge`` where ``y = -1`` or ``x = -1`` exactly (see :func:`read_pixels`).
+
+    grid_sample's bilinear ``'zeros'`` taps (:mod:`..grid_sample_taps`: :func:`strided_pixels`,
+    :func:`image_pixels`, :func:`axis_weights`, :func:`tap_product`) are these, on positions already
+    in pixels: a neighbour outside the image reads 0 and a sample outside ``(-1, H) × (-1, W)`` has no
+    neighbour inside but at ``y = -1`` (or ``x = -1``), whose bottom neighbour (row 0) has weight 0.
+    What torchvision adds there is :func:`read_pixels`' cut-off.
     """
-    # y = -1 reads 0 (its top neighbour is outside, the bottom one's weight is 0), but counts as inside:
-    # its derivative from above, as torchvision's, is the row below's value. False for NaN.
-    inside = (y >= -1) & (y < height) & (x >= -1) & (x < width)
-    top, left = np.floor(np.where(inside, y, 0)), np.floor(np.where(inside, x, 0))
-    ty, tx = np.where(inside, y - top, 0), np.where(inside, x - left, 0)
-    top, left = top.astype(np.intp), left.astype(np.intp)
-    one = y.dtype.type(1)
-    pixels, weights = [], []
-    for row, wy in ((top, one - ty), (top + 1, ty)):
-        for column, wx in ((left, one - tx), (left + 1, tx)):
-            reads = inside & (row >= 0) & (row < height) & (column >= 0) & (column < width)
-            pixels.append(np.where(reads, row * width + column, height * width))
-            weights.append(wy * wx)
-    return pixels, weights, ty, tx
+    # y = -1 counts as inside here: its derivative from above, as torchvision's, is row 0's value.
+    inside = (y >= -1) & (y < height) & (x >= -1) & (x < width)  # False for NaN
+    y, x = np.where(inside, y, -2), np.where(inside, x, -2)  # -2: both neighbours outside
+    top, left = np.floor(y), np.floor(x)
+    total = height * width
+    rows = strided_pixels(np.stack([top, top + 1]), height, width, total)[0]
+    columns = strided_pixels(np.stack([left, left + 1]), width, 1, total)[0]
+    ty, tx = y - top, x - left
+    weights = tap_product([np.stack(axis_weights(tx, "bilinear")), np.stack(axis_weights(ty, "bilinear"))])
+    return image_pixels([columns, rows], total), weights, ty, tx, (y == -1) | (x == -1)
 
 
-def summed_rows(keys: np.ndarray, weights: list, rows: np.ndarray, count: int) -> np.ndarray:
-    """``(count, C)``: result row ``r`` sums ``weights[j][i] · rows[i]`` over every ``(j, i)`` with key ``r``.
+def read_pixels(pixels: np.ndarray, edge: np.ndarray, total: int) -> np.ndarray:
+    """The neighbours a sample's value reads: none (the zero row ``total``) for a sample on the ``edge``.
 
-    ``rows`` ``(..., C)`` holds R rows and each of the ``len(weights)`` arrays one weight per row; ``keys``
-    ``(len(weights)·R,)`` the target of each weighted row, weight array by weight array. One
-    ``np.bincount`` of ``len(weights)·R`` weighted entries per channel (a loop over the C channels, not
-    the rows): a bincount over every channel at once (:func:`.roi_boxes.scattered_rows`) needs a C times
-    longer index and measured 2.7 times slower here; sorting the keys and ``np.add.reduceat`` 2.5 times.
-    Sums in float64, returned in the rows' dtype.
+    torchvision's value is 0 for ``y <= -1`` without reading anything, so row 0's weight-0 neighbour
+    of a sample at ``y = -1`` must not enter the sum either (0 · NaN would be NaN): the value, the
+    mask's gradient and the input's read these pixels; only the offsets' gradient reads row 0 there.
     """
-    channels = rows.shape[-1]
-    by_channel = np.ascontiguousarray(rows.reshape(-1, channels).T)  # (C, R)
-    stacked = np.stack([w.ravel() for w in weights])  # (len(weights), R)
-    out = np.empty((channels, count), dtype=rows.dtype)
+    return np.where(edge, total, pixels)
+
+
+def scattered_channels(
+    d_columns: np.ndarray, keys: np.ndarray, weights: np.ndarray, count: int
+) -> np.ndarray:
+    """``(C, count)``: channel ``c``'s row ``r`` sums ``weights[g, j, i] · d_columns[c][i]`` over the
+    ``(j, i)`` with ``keys[g, j, i] = r``, ``g`` the channel's offset group.
+
+    ``d_columns`` ``(groups, K, C/groups, M)``, channel ``c`` at ``[c // (C/groups), :, c % (C/groups)]``
+    (its ``R = K·M`` values); ``keys`` (intp) and ``weights`` ``(G, J, K, M)``, ``J`` entries per value
+    (the neighbours). One ``np.bincount`` of ``J·R`` weighted entries per channel (a loop over the C
+    channels, not the values), each channel's values read where the products put them (no transpose
+    of the ``C·R`` values: that copy took 30 of the 82 ms of the scatter before it, on the layer of
+    ``benchmarks/deform_conv.py``, in a scratch profile). A bincount over every
+    channel at once (:func:`.roi_boxes.scattered_rows`) needs a C times longer index and measured 2.7
+    times slower; sorting the keys and ``np.add.reduceat`` 2.5 times. Sums in float64, returned in
+    ``d_columns``' dtype.
+    """
+    groups, _, per_group, _ = d_columns.shape
+    channels = groups * per_group
+    per_offset_group = channels // keys.shape[0]
+    out = np.empty((channels, count), dtype=d_columns.dtype)
     for channel in range(channels):
-        out[channel] = np.bincount(keys, weights=(stacked * by_channel[channel]).ravel(), minlength=count)
-    return out.T
+        g = channel // per_offset_group
+        values = d_columns[channel // per_group, :, channel % per_group]  # (K, M)
+        out[channel] = np.bincount(keys[g].ravel(), weights=(weights[g] * values).ravel(), minlength=count)
+    return out
 
 
 def weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
@@ -108,11 +148,23 @@ def weight_matrix(weight: np.ndarray, groups: int) -> np.ndarray:
     return np.ascontiguousarray(taps).reshape(groups, c_out // groups, -1)
 
 
+def gathered(rows: np.ndarray, pixels: np.ndarray, size: int) -> np.ndarray:
+    """Each sample's neighbour's ``C/G`` values: ``pixels`` ``(N, Ho, Wo, K, G)`` → ``(..., C/G)``.
+
+    ``rows`` is :func:`.grid_sample.padded_rows` as ``(N·size·G, C/G)``, ``size = H·W + 1``: image
+    ``n``'s pixel ``p``, offset group ``g`` is row ``(n·size + p)·G + g``, ``p = H·W`` the zero row.
+    """
+    n, offset_groups = pixels.shape[0], pixels.shape[-1]
+    image = (np.arange(n) * size).reshape(n, 1, 1, 1, 1)
+    return np.take(rows, (image + pixels) * offset_groups + np.arange(offset_groups), axis=0)
+
+
 class DeformConv2dFunction(Function):
     """``deform_conv2d`` on arrays: input ``(N, C, H, W)`` (and offset, weight, ...) → ``(N, C_out, Ho, Wo)``.
 
-    Forward keeps the gathered neighbours, their weights and fractions, and the weight-grouped
-    columns; backward needs nothing else.
+    Forward keeps the weight-grouped columns (for the weight's gradient) besides its inputs;
+    backward finds the positions, neighbours and weights again from the offsets (``G`` values per
+    sample, not ``C``) and gathers the neighbours again, one at a time, as torchvision's kernel.
     """
 
     @staticmethod
@@ -122,17 +174,17 @@ class DeformConv2dFunction(Function):
         groups, (ho, wo), k = c // per_group, offset.shape[2:], kh * kw
         offset_groups = offset.shape[1] // (2 * k)
         y, x_pos = sample_positions(offset, (kh, kw), stride, padding, dilation)
-        pixels, weights, ty, tx = neighbours(y, x_pos, height, width)
-        image = (np.arange(n) * (height * width + 1)).reshape(n, 1, 1, 1, 1)
-        group = np.arange(offset_groups)
+        pixels, weights, _, _, edge = neighbours(y, x_pos, height, width)
+        pixels = read_pixels(pixels, edge, height * width)
         rows = padded_rows(x).reshape(-1, c // offset_groups)  # (N·(H·W + 1)·G, C/G): a zero row per image
-        flat = [(image + p) * offset_groups + group for p in pixels]  # (N, Ho, Wo, K, G) each
-        values = [np.take(rows, f, axis=0) for f in flat]  # (N, Ho, Wo, K, G, C/G) each
-        samples = sum(w[..., None] * v for w, v in zip(weights, values))
-        scale = None
+        samples = None
+        for p, w in zip(pixels, weights):  # one neighbour at a time: 2 arrays of the samples' size at most
+            values = gathered(rows, p, height * width + 1)
+            values *= w[..., None]
+            samples = values if samples is None else np.add(samples, values, out=samples)
+            del values  # freed before the next gather (samples, when it is the first, stays)
         if mask is not None:
-            scale = mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)  # (N, Ho, Wo, K, G)
-            samples = samples * scale[..., None]
+            samples *= mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)[..., None]
         m = n * ho * wo
         columns = (
             samples.reshape(m, k, groups, per_group).transpose(2, 0, 1, 3).reshape(groups, m, k * per_group)
@@ -143,35 +195,44 @@ class DeformConv2dFunction(Function):
         out = out.transpose(1, 0, 2).reshape(n, ho, wo, c_out)
         if bias is not None:
             out += bias
-        ctx.kept = (flat, weights, values, ty, tx, scale, columns)
-        ctx.x_shape, ctx.weight = x.shape, weight
+        ctx.save_for_backward(x, offset, mask, columns)  # inputs written in place since: backward refuses
+        ctx.weight, ctx.geometry = weight, (stride, padding, dilation)
         return from_nhwc(out)
 
     @staticmethod
     def backward(ctx, grad):
-        flat, weights, values, ty, tx, scale, columns = ctx.kept
+        x, offset, mask, columns = ctx.saved_tensors
         need_x, need_offset, need_weight, need_bias, need_mask = ctx.needs_input_grad
-        n, c, height, width = ctx.x_shape
+        n, c, height, width = x.shape
         weight = ctx.weight
         c_out, per_group, kh, kw = weight.shape
-        groups, (ho, wo) = c // per_group, grad.shape[2:]
-        offset_groups = flat[0].shape[-1]
+        groups, (ho, wo), k = c // per_group, grad.shape[2:], kh * kw
+        offset_groups = offset.shape[1] // (2 * k)
         dy = to_nhwc(grad).reshape(n * ho * wo, groups, c_out // groups).transpose(1, 0, 2)
         d_weight = d_bias = d_x = d_offset = d_mask = None
         if need_weight:
-            d_weight = np.matmul(dy.transpose(0, 2, 1), columns).reshape(c_out, kh * kw, per_group)
+            d_weight = np.matmul(dy.transpose(0, 2, 1), columns).reshape(c_out, k, per_group)
             d_weight = d_weight.transpose(0, 2, 1).reshape(weight.shape)
         if need_bias:
             d_bias = dy.sum(axis=1).reshape(c_out)
         if not (need_x or need_offset or need_mask):
             return None, None, d_weight, d_bias, None
-        d_samples = np.matmul(dy, weight_matrix(weight, groups))  # (groups, M, K·C/groups)
-        d_samples = d_samples.reshape(groups, n, ho, wo, kh * kw, per_group).transpose(1, 2, 3, 4, 0, 5)
-        d_samples = d_samples.reshape(*flat[0].shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
-        reads = [np.einsum("...c,...c->...", d_samples, v) for v in values]  # g · neighbour, per neighbour
+        y, x_pos = sample_positions(offset, (kh, kw), *ctx.geometry)
+        pixels, weights, ty, tx, edge = neighbours(y, x_pos, height, width)
+        scale = None if mask is None else mask.reshape(n, offset_groups, k, ho, wo).transpose(0, 3, 4, 2, 1)
+        if need_offset or need_mask:
+            d_samples = np.matmul(dy, weight_matrix(weight, groups))  # (groups, M, K·C/groups)
+            d_samples = d_samples.reshape(groups, n, ho, wo, k, per_group).transpose(1, 2, 3, 4, 0, 5)
+            d_samples = d_samples.reshape(*y.shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
+            rows = padded_rows(x).reshape(-1, c // offset_groups)
+            # g · neighbour, per neighbour, gathered again one at a time
+            reads = [
+                np.einsum("...c,...c->...", d_samples, gathered(rows, p, height * width + 1)) for p in pixels
+            ]
+            del d_samples  # before the input's gradient forms its own, channel-major
         if need_mask:
-            d_mask = sum(w * r for w, r in zip(weights, reads))
-            d_mask = d_mask.transpose(0, 4, 3, 1, 2).reshape(n, offset_groups * kh * kw, ho, wo)
+            d_mask = np.where(edge, 0, sum(w * r for w, r in zip(weights, reads)))  # 0 · NaN: read_pixels
+            d_mask = d_mask.transpose(0, 4, 3, 1, 2).reshape(n, offset_groups * k, ho, wo)
         if need_offset:
             one = tx.dtype.type(1)
             along_y = (one - tx) * (reads[2] - reads[0]) + tx * (reads[3] - reads[1])
@@ -179,14 +240,39 @@ class DeformConv2dFunction(Function):
             d_offset = np.stack([along_y, along_x], axis=-1)  # (N, Ho, Wo, K, G, 2)
             if scale is not None:
                 d_offset *= scale[..., None]
-            d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, 2 * offset_groups * kh * kw, ho, wo)
+            d_offset = d_offset.transpose(0, 4, 3, 5, 1, 2).reshape(n, 2 * offset_groups * k, ho, wo)
         if need_x:
-            if scale is not None:
-                d_samples = d_samples * scale[..., None]
-            count = n * (height * width + 1) * offset_groups  # rows of C/G values, a zero row per image
-            d_rows = summed_rows(np.concatenate([f.ravel() for f in flat]), weights, d_samples, count)
-            d_x = from_nhwc(d_rows.reshape(n, height * width + 1, c)[:, :-1].reshape(n, height, width, c))
+            d_x = input_gradient(dy, weight, pixels, weights, edge, scale, (height, width))
         return d_x, d_offset, d_weight, d_bias, d_mask
+
+    @staticmethod
+    def graph_backward(ctx, grad):
+        """The plain gradients, which raise if differentiated again: torchvision's have no derivative."""
+        return delayed_error_gradients(ctx, grad, _NO_DOUBLE_BACKWARD)
+
+
+def input_gradient(dy, weight, pixels, weights, edge, scale, size: tuple) -> np.ndarray:
+    """The input's gradient ``(N, C, H, W)``: the columns' gradient sent back through the bilinear taps.
+
+    ``dy`` ``(groups, M, C_out/groups)``; ``pixels``, ``weights`` ``(4, N, Ho, Wo, K, G)`` and ``edge``
+    ``(N, Ho, Wo, K, G)`` from :func:`neighbours`; ``scale`` the mask as ``(N, Ho, Wo, K, G)`` or None.
+    The columns' gradient is formed channel-major, ``(groups, K, C/groups, M)``, by one product per
+    weight group, so that :func:`scattered_channels` reads each channel's values without a transpose;
+    the mask joins the weights (``G`` values per sample, not ``C``).
+    """
+    (height, width), (_, per_group, kh, kw) = size, weight.shape
+    n, (groups, m), k, offset_groups = pixels.shape[1], dy.shape[:2], kh * kw, pixels.shape[-1]
+    d_columns = np.matmul(weight_matrix(weight, groups).transpose(0, 2, 1), dy.transpose(0, 2, 1))
+    d_columns = d_columns.reshape(groups, k, per_group, m)  # (groups, K·C/groups, M) → channel-major
+    if scale is not None:
+        weights = weights * scale
+    image = (np.arange(n) * (height * width + 1)).reshape(n, 1, 1, 1, 1)
+    keys = image + read_pixels(pixels, edge, height * width)  # (4, N, Ho, Wo, K, G): a zero row per image
+    order = (5, 0, 4, 1, 2, 3)  # → (G, 4, K, N, Ho, Wo): each offset group's, as the columns' (K, M)
+    keys, weights = (a.transpose(order).reshape(offset_groups, 4, k, m) for a in (keys, weights))
+    d_rows = scattered_channels(d_columns, keys, weights, n * (height * width + 1))  # (C, N·(H·W + 1))
+    d_rows = d_rows.reshape(groups * per_group, n, height * width + 1)[:, :, :-1]
+    return np.ascontiguousarray(d_rows.transpose(1, 0, 2)).reshape(n, groups * per_group, height, width)
 
 
 def checked_shapes(op, x, offset, weight, bias, mask, stride, padding, dilation) -> None:
