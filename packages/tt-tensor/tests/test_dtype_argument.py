@@ -147,3 +147,19 @@ def test_finfo_of_a_complex_dtype_is_its_parts():
 def test_iinfo_names_a_complex_dtype_as_such():
     with pytest.raises(TypeError, match=r"got a complex one \(complex64\)"):
         tt.iinfo(tt.complex64)
+
+
+@pytest.mark.parametrize(
+    ("python_type", "dtype", "length"),
+    [(float, tt.float64, 2), (int, tt.int64, 2), (bool, tt.bool, 16), (complex, tt.complex128, 1)],
+)
+def test_view_reads_the_bytes_as_a_python_type_dtype(python_type, dtype, length):
+    values = tt.tensor([1.0, 2.0, 3.0, 4.0])
+    by_position, by_name = values.view(python_type), values.view(dtype=python_type)
+    assert (by_position.dtype, by_position.shape, by_name.dtype) == (dtype, (length,), dtype)
+    assert by_position.array.tobytes() == values.array.tobytes()
+
+
+def test_view_refuses_a_dtype_name_by_keyword():
+    with pytest.raises(TypeError, match=r"^view\(\): argument 'dtype' must be torch.dtype, not str"):
+        x.view(dtype="float32")

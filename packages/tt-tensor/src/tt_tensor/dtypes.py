@@ -126,6 +126,12 @@ def as_dtype(dtype: object) -> DType:
 _PYTHON_TYPES = (builtins.float, builtins.int, builtins.bool, builtins.complex)
 
 
+def is_dtype_like(value: object) -> bool:
+    """Whether ``value`` is what PyTorch's ``dtype=`` takes: a :class:`DType` or Python's ``float``,
+    ``int``, ``bool`` or ``complex`` (so ``x.view(float)`` reads the bytes as float64, as PyTorch)."""
+    return isinstance(value, DType) or any(value is kind for kind in _PYTHON_TYPES)
+
+
 def dtype_argument(op: str, dtype: object, name: str = "dtype") -> DType:
     """A public ``dtype=`` argument of ``op``, checked as PyTorch checks it: a :class:`DType`, or one of
     Python's ``float``, ``int``, ``bool``, ``complex`` (mapped as :func:`as_dtype` maps them). A name
@@ -137,7 +143,7 @@ def dtype_argument(op: str, dtype: object, name: str = "dtype") -> DType:
     Traceback (most recent call last):
     TypeError: zeros(): argument 'dtype' must be torch.dtype, not str ('float32'); pass tt.float32
     """
-    if isinstance(dtype, DType) or any(dtype is kind for kind in _PYTHON_TYPES):
+    if is_dtype_like(dtype):
         return as_dtype(dtype)
     kind = type(dtype)
     type_name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
