@@ -151,7 +151,7 @@ def dtype_argument(op: str, dtype: object, name: str = "dtype") -> DType:
         fix = f"pass tt.{as_dtype(dtype).name}"
     except TypeError:
         fix = "pass a dtype such as tt.float32, or Python's float, int, bool or complex"
-    raise TypeError(f"{op}(): argument '{name}' must be torch.dtype, not {type_name} ({dtype!r:.40}); {fix}")
+    raise TypeError(f"{op}(): argument '{name}' must be torch.dtype, not {type_name} ({dtype!r:.120}); {fix}")
 
 
 def mean_dtype(dtype: object, op: str = "mean") -> DType:
