@@ -62,3 +62,12 @@ def test_gradients_come_back_in_their_inputs_dtype():
     signal = autograd.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
     (gradient,) = autograd.gradients.grad(autograd.fft.rfft(signal).abs().sum(), signal, create_graph=True)
     assert gradient.dtype == autograd.float32
+
+
+def test_view_copy_takes_a_python_type_by_position():
+    assert (
+        autograd.view_copy(x, float).shape == (2, 1)
+        and autograd.view_copy(x, float).dtype == autograd.float64
+    )
+    with pytest.raises(TypeError, match=r"give a size .* or a dtype, one of them"):
+        autograd.view_copy(x, float, dtype=autograd.float64)

@@ -158,8 +158,14 @@ def test_view_reads_the_bytes_as_a_python_type_dtype(python_type, dtype, length)
     by_position, by_name = values.view(python_type), values.view(dtype=python_type)
     assert (by_position.dtype, by_position.shape, by_name.dtype) == (dtype, (length,), dtype)
     assert by_position.array.tobytes() == values.array.tobytes()
+    assert values.view(2, 2).shape == (2, 2) and values.view(4).dtype == tt.float32  # (a shape still is one)
 
 
 def test_view_refuses_a_dtype_name_by_keyword():
     with pytest.raises(TypeError, match=r"^view\(\): argument 'dtype' must be torch.dtype, not str"):
         x.view(dtype="float32")
+
+
+def test_view_refuses_a_shape_and_a_dtype_together():
+    with pytest.raises(TypeError, match=r"view: give a shape or a dtype, not both"):
+        x.view(3, dtype=float)
