@@ -30,7 +30,7 @@ from tt_tensor.checks import (
     optional_dim,
 )
 from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
-from tt_tensor.indexing import convert_key
+from tt_tensor.indexing import key_of
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
@@ -539,7 +539,7 @@ class Tensor(
     def __getitem__(self, key: object) -> Tensor:
         if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
             return BATCHED_INDEX[0](self, key)
-        return GetItemFunction.apply(self, key=convert_key(key))
+        return GetItemFunction.apply(self, key=key_of(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor, *, sparse_grad: bool = False) -> Tensor:
         check_sparse_grad("gather", sparse_grad)
