@@ -1,8 +1,11 @@
 """Indexing kernels: ``t[key]``, ``t[key] = v``, gather, masks and triangles, NumPy in and out.
 
 A key may hold ints, slices, ``None``, ``...``, integer tensors/lists/arrays
-(advanced indexing: a copy) and bool masks, with NumPy's (= PyTorch's)
-rules. Basic indexing (ints, slices, None, ...) returns a view.
+(advanced indexing: a copy) and bool masks, with NumPy's rules, which are PyTorch's but for
+lists (:func:`key_of` reads them as PyTorch) and one known case left as NumPy's: an int and an index
+array separated by a slice (``x[0, :, [1, 2]]``) put the indexed dim first, (2, 3) for a (2, 3, 4)
+``x``, where PyTorch applies the int first and gives (3, 2).
+Basic indexing (ints, slices, None, ...) returns a view.
 """
 
 from __future__ import annotations
