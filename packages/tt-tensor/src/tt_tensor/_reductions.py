@@ -151,15 +151,17 @@ class ReductionMixin(TensorBase):
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where every element over ``dim`` is true."""
         keepdim = check_bool("all", "keepdim", keepdim)
-        return self.from_array(
-            np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
-        )
+        return self._truth(np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim))
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where some element over ``dim`` is true."""
         keepdim = check_bool("any", "keepdim", keepdim)
+        return self._truth(np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim))
+
+    def _truth(self, result: np.ndarray) -> Tensor:
+        """``all``/``any``'s bools; a uint8 tensor's stay uint8 (0 or 1), PyTorch's old mask dtype."""
         return self.from_array(
-            np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
+            result.astype(np.uint8) if self.array.dtype == np.uint8 else np.asarray(result)
         )
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:
