@@ -187,8 +187,8 @@ def test_view_copy_of_a_dtype_needs_a_unit_stride_last_dim_as_view_does():
             "give a size .* or a dtype, one of them",
         ),
         (lambda x: autograd.view_copy(x), "give a size .* or a dtype, one of them"),
-        (lambda x: autograd.view_copy(x, dtype=None), "argument 'dtype' must be a dtype, not NoneType"),
-        (lambda x: autograd.view_copy(x, dtype="int32"), "argument 'dtype' must be a dtype, not str"),
+        (lambda x: autograd.view_copy(x, dtype=None), "argument 'dtype' must be torch.dtype, not NoneType"),
+        (lambda x: autograd.view_copy(x, dtype="int32"), "argument 'dtype' must be torch.dtype, not str"),
         (lambda x: autograd.view_copy(x, "int32"), "argument 'size' must be a tuple of ints, not str"),
     ],
 )

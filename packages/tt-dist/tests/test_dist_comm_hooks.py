@@ -15,6 +15,7 @@ import time
 
 import numpy as np
 import pytest
+import tt_autograd
 from tt_autograd import Tensor
 from tt_dist import Work
 from tt_dist.algorithms.ddp_comm_hooks import default_hooks, powerSGD_hook
@@ -518,7 +519,7 @@ def test_grad_bucket_views():
 
 def test_set_buffer_replaces_the_buffer_and_the_views_follow():
     bucket, buffer, _ = make_bucket()
-    half = bucket.buffer().to(np.float16)
+    half = bucket.buffer().to(tt_autograd.float16)
     bucket.set_buffer(half)
     assert bucket.buffer() is half
     views = bucket.gradients()

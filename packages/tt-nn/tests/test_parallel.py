@@ -13,7 +13,7 @@ from tt_autograd import Function
 from tt_autograd.gradients import grad
 
 
-def mlp(dtype=np.float64) -> nn.Module:
+def mlp(dtype=autograd.float64) -> nn.Module:
     tt_tensor.manual_seed(3)
     return nn.Sequential(nn.Linear(6, 12), nn.GELU(), nn.LayerNorm(12), nn.Linear(12, 4)).to(dtype=dtype)
 
@@ -75,7 +75,7 @@ def test_tied_weights_get_both_uses():
             return self.b(self.a(x).tanh())
 
     tt_tensor.manual_seed(0)
-    model = Tied().to(dtype=np.float64)
+    model = Tied().to(dtype=autograd.float64)
     x = autograd.tensor(np.random.default_rng(0).standard_normal((6, 5)))
     (model(x) ** 2).sum().backward()
     expected = model.a.weight.grad.array.copy()
@@ -166,11 +166,11 @@ def test_zero_dim_outputs_are_stacked_and_tuples_gathered():
 
 def test_batch_norm_keeps_replica_zeros_running_statistics():
     tt_tensor.manual_seed(0)
-    model = nn.BatchNorm1d(3).to(dtype=np.float64)
+    model = nn.BatchNorm1d(3).to(dtype=autograd.float64)
     x = autograd.tensor(np.random.default_rng(1).standard_normal((8, 3)) * 3 + 1)
     parallel = nn.DataParallel(model, device_ids=[0, 1])
     parallel(x)
-    reference = nn.BatchNorm1d(3).to(dtype=np.float64)
+    reference = nn.BatchNorm1d(3).to(dtype=autograd.float64)
     reference(autograd.tensor(x.array[:4]))  # replica 0 saw the first half
     np.testing.assert_allclose(model.running_mean.array, reference.running_mean.array, rtol=1e-12)
     np.testing.assert_allclose(model.running_var.array, reference.running_var.array, rtol=1e-12)

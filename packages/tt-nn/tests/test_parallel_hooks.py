@@ -21,7 +21,7 @@ from tt_nn.hooked_norms import spectral_norm, weight_norm
 
 def mlp() -> nn.Module:
     tt_tensor.manual_seed(5)
-    return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).to(dtype=np.float64)
+    return nn.Sequential(nn.Linear(3, 5), nn.Tanh(), nn.Linear(5, 2)).to(dtype=autograd.float64)
 
 
 def batch(rows: int = 8):
@@ -230,7 +230,7 @@ def test_a_weight_norm_on_the_wrapped_module_is_made_in_every_replica(norm):
     results = []
     for parallel in (False, True):
         tt_tensor.manual_seed(2)
-        model = norm(nn.Linear(3, 2).to(dtype=np.float64))
+        model = norm(nn.Linear(3, 2).to(dtype=autograd.float64))
         calls = []
         model.register_forward_pre_hook(lambda module, inputs: calls.append(len(inputs[0])))  # noqa: B023
         call = nn.DataParallel(model, device_ids=[0, 1]) if parallel else model
@@ -274,9 +274,9 @@ def test_gradients_follow_a_change_of_the_parameters_dtype():
     model = mlp()
     parallel = nn.DataParallel(model, device_ids=[0, 1])
     parallel(batch()).sum().backward()
-    model.to(dtype=np.float32)
+    model.to(dtype=autograd.float32)
     model.zero_grad()
-    parallel(batch().to(dtype=np.float32)).sum().backward()
+    parallel(batch().to(dtype=autograd.float32)).sum().backward()
     assert {p.grad.array.dtype for p in model.parameters()} == {np.dtype(np.float32)}
 
 
@@ -313,7 +313,7 @@ class Shifted(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         tt_tensor.manual_seed(5)
-        self.linear = nn.Linear(3, 2).to(dtype=np.float64)
+        self.linear = nn.Linear(3, 2).to(dtype=autograd.float64)
 
     def forward(self, x, *, shift=0.0):
         return self.linear(x) + shift

@@ -9,11 +9,11 @@ import tt_optim
 from tt_optim.utils import clip_grad_norm_, clip_grad_value_
 
 
-def with_grads(rng, *shapes, scale=1.0, dtype=np.float64):
+def with_grads(rng, *shapes, scale=1.0, dtype=autograd.float64):
     params = []
     for shape in shapes:
         p = autograd.zeros(shape, dtype=dtype, requires_grad=True)
-        p.grad = autograd.tensor((rng.standard_normal(shape) * scale).astype(dtype))
+        p.grad = autograd.tensor((rng.standard_normal(shape) * scale).astype(dtype.numpy))
         params.append(p)
     return params
 
@@ -52,7 +52,7 @@ def test_other_norms(norm_type, rng):
 
 
 def test_float32_gradients_stay_float32(rng):
-    params = with_grads(rng, (10,), scale=5.0, dtype=np.float32)
+    params = with_grads(rng, (10,), scale=5.0, dtype=autograd.float32)
     clip_grad_norm_(params, 1.0)
     assert params[0].grad.array.dtype == np.float32
 

@@ -20,6 +20,7 @@ from tt_perf.quantization import (
     quantize_dynamic,
     quantize_weights,
 )
+from tt_tensor.dtypes import from_numpy_dtype
 from tt_vision import BatchNorm2d, Conv2d, MaxPool2d, fuse_batch_norm_relu
 
 
@@ -155,7 +156,7 @@ def test_quantized_layers_count_like_their_float_twins():
 def conv_bn(rng, dtype=np.float64, bias=False):
     conv, bn = Conv2d(3, 6, 3, padding=1, bias=bias), BatchNorm2d(6)
     model = nn.Sequential(conv, bn, nn.ReLU())
-    model.to(dtype)
+    model.to(from_numpy_dtype(np.dtype(dtype)))
     for _ in range(5):  # give the running statistics and affine parameters non-trivial values
         model(autograd.tensor((rng.standard_normal((4, 3, 5, 5)) * 3 + 1).astype(dtype)))
     bn.weight.data = autograd.tensor(rng.uniform(0.5, 2, 6).astype(dtype))

@@ -23,12 +23,13 @@ from tt_perf.compression import (
     remove,
     sparsity,
 )
+from tt_tensor.dtypes import from_numpy_dtype
 from tt_vision import Conv2d
 
 
 def linear_with(values, dtype=np.float32):
     layer = nn.Linear(values.shape[1], values.shape[0], bias=False)
-    layer.to(dtype)
+    layer.to(from_numpy_dtype(np.dtype(dtype)))
     layer.weight.data = autograd.tensor(np.asarray(values, dtype=dtype))
     return layer
 
@@ -263,7 +264,7 @@ def test_a_pruned_module_under_data_parallel_trains_as_called_directly():
     results = []
     for parallel in (False, True):
         autograd.manual_seed(0)
-        layer = nn.Linear(3, 4).to(dtype=np.float64)
+        layer = nn.Linear(3, 4).to(dtype=autograd.float64)
         l1_unstructured(layer, "weight", amount=0.5)
         call = nn.DataParallel(layer, device_ids=[0, 1]) if parallel else layer
         x = autograd.tensor(np.random.default_rng(0).standard_normal((8, 3)))

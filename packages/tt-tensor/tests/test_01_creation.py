@@ -46,7 +46,7 @@ def test_tensor_from_numpy_scalar_keeps_its_dtype(check):
 def test_tensor_with_explicit_dtype(check):
     check(tt.tensor([1, 2], dtype=tt.float64), np.array([1.0, 2.0]), tt.float64)
     check(tt.tensor([1.7, -2.2], dtype=tt.int64), np.array([1, -2]), tt.int64)
-    check(tt.tensor([1, 2], dtype="float32"), np.array([1.0, 2.0]), tt.float32)
+    check(tt.tensor([1, 2], dtype=float), np.array([1.0, 2.0]), tt.float64)  # (Python float: float64)
 
 
 def test_tensor_from_tensor_copies(check):

@@ -10,6 +10,7 @@ import re
 
 import numpy as np
 import pytest
+import tt_tensor
 from tt_tensor import tensor
 
 
@@ -35,7 +36,7 @@ def test_out_of_range_values_are_refused_by_name(data, dtype, bad):
     with pytest.raises(
         RuntimeError, match=rf"tensor: the value {re.escape(bad)} cannot be converted to tt\.{dtype} without"
     ):
-        tensor(data, dtype=dtype)
+        tensor(data, dtype=getattr(tt_tensor, dtype))
 
 
 @pytest.mark.parametrize(
@@ -53,9 +54,9 @@ def test_out_of_range_values_are_refused_by_name(data, dtype, bad):
     ],
 )
 def test_values_in_range_convert(data, dtype, expected):
-    assert tensor(data, dtype=dtype).tolist() == expected
+    assert tensor(data, dtype=getattr(tt_tensor, dtype)).tolist() == expected
 
 
 def test_numpy_arrays_and_float_targets_are_cast_as_numpy_casts():
-    assert tensor(np.array([300]), dtype="uint8").tolist() == [44]  # PyTorch wraps its tensors too
-    assert tensor([70000], dtype="float16").tolist() == [float("inf")]  # floats overflow to inf
+    assert tensor(np.array([300]), dtype=tt_tensor.uint8).tolist() == [44]  # PyTorch wraps its tensors too
+    assert tensor([70000], dtype=tt_tensor.float16).tolist() == [float("inf")]  # floats overflow to inf

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tt_tensor import Tensor, arange, set_printoptions, tensor
+from tt_tensor import Tensor, arange, float64, int16, set_printoptions, tensor
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +50,7 @@ def test_zero_dim_empty_bool_and_integers():
     assert repr(Tensor([])) == "tensor([])"
     assert repr(Tensor(np.zeros((3, 0), np.float32))) == "tensor([], size=(3, 0))"
     assert repr(tensor([True, False])) == "tensor([ True, False])"
-    assert repr(tensor([1, -10000, 5], dtype="int16")) == "tensor([     1, -10000,      5], dtype=tt.int16)"
+    assert repr(tensor([1, -10000, 5], dtype=int16)) == "tensor([     1, -10000,      5], dtype=tt.int16)"
 
 
 def test_lines_wrap_at_80_characters_under_the_first_element():
@@ -117,8 +117,8 @@ def test_set_printoptions_sci_mode_false_keeps_the_widths_of_the_fixed_text():
 def test_edges_of_the_rules():
     assert repr(Tensor([1e8])) == "tensor([100000000.])"  # 1e8 itself is not past 1e8
     assert repr(Tensor([1.0e8, 1.5e8])) == "tensor([1.0000e+08, 1.5000e+08])"
-    assert repr(tensor([1e-4, 0.05], dtype="float64")) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
-    assert repr(tensor([1.5e-4, 0.05], dtype="float64")) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
+    assert repr(tensor([1e-4, 0.05], dtype=float64)) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
+    assert repr(tensor([1.5e-4, 0.05], dtype=float64)) == "tensor([0.0001, 0.0500], dtype=tt.float64)"
     assert repr(Tensor(np.zeros(40, np.float32))) == (  # no nonzero value: width 1, 24 to a line
         "tensor([0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., "
         "0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 0.,\n"

@@ -12,7 +12,7 @@ from tt_text import GPT, GPTConfig
 def test_gpt_gradients_under_data_parallel_equal_the_whole_batch():
     tt_tensor.manual_seed(0)
     config = GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=2, n_embd=16, gelu_approximate="tanh")
-    model = GPT(config).to(dtype=np.float64)
+    model = GPT(config).to(dtype=autograd.float64)
     rng = np.random.default_rng(0)
     ids = rng.integers(0, 11, (5, 8))
     targets = autograd.tensor(rng.integers(0, 11, 5 * 8))

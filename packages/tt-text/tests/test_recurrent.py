@@ -113,3 +113,18 @@ def test_errors_name_the_layer_and_shapes():
     with pytest.raises(ValueError, match="RNN: nonlinearity must be 'tanh' or 'relu'"):
         RNN(3, 4, nonlinearity="gelu")
     assert repr(LSTM(3, 4, num_layers=2, batch_first=True)) == "LSTM(3, 4, num_layers=2, batch_first=True)"
+
+
+@pytest.mark.parametrize("layer", [RNN, LSTM, GRU])
+@pytest.mark.parametrize("flag", ["bias", "batch_first"])
+@pytest.mark.parametrize("value", [np.True_, 1, "yes"])
+def test_bias_and_batch_first_must_be_python_bools_as_pytorch(layer, flag, value):
+    with pytest.raises(TypeError, match=rf"{layer.__name__}: argument '{flag}' must be bool"):
+        layer(2, 3, **{flag: value})
+
+
+@pytest.mark.parametrize("layer", [RNN, LSTM, GRU])
+def test_bidirectional_is_read_by_its_truth_as_pytorch(layer):
+    assert layer(2, 3, bidirectional=np.True_).bidirectional is True
+    out = layer(2, 3, bidirectional=1, batch_first=True)(autograd.zeros(4, 5, 2))[0]
+    assert out.shape == (4, 5, 6)

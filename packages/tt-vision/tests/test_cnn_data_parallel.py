@@ -15,7 +15,7 @@ def cnn() -> nn.Module:
         Conv2d(3, 8, 3, padding=1), BatchNorm2d(8), nn.ReLU(), MaxPool2d(2),
         Conv2d(8, 16, 3, padding=1), nn.ReLU(), MaxPool2d(2),
         nn.Flatten(), nn.Linear(16 * 4 * 4, 10),
-    ).to(dtype=np.float64)  # fmt: skip
+    ).to(dtype=autograd.float64)  # fmt: skip
 
 
 def test_cnn_gradients_under_data_parallel_equal_the_whole_batch():

@@ -253,15 +253,15 @@ class AliasGradMixin(tt_tensor.Tensor):
 
     def byte(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
         """Convert to uint8 (laid out in ``memory_format``)."""
-        return self.to("uint8", memory_format=checked_or_none("byte", memory_format, self.ndim))
+        return self.to(tt_tensor.uint8, memory_format=checked_or_none("byte", memory_format, self.ndim))
 
     def char(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
         """Convert to int8 (laid out in ``memory_format``)."""
-        return self.to("int8", memory_format=checked_or_none("char", memory_format, self.ndim))
+        return self.to(tt_tensor.int8, memory_format=checked_or_none("char", memory_format, self.ndim))
 
     def short(self, *, memory_format: object = tt_tensor.preserve_format) -> tt_tensor.Tensor:
         """Convert to int16 (laid out in ``memory_format``)."""
-        return self.to("int16", memory_format=checked_or_none("short", memory_format, self.ndim))
+        return self.to(tt_tensor.int16, memory_format=checked_or_none("short", memory_format, self.ndim))
 
 
 def _elementwise_inplace(name: str) -> Callable:

@@ -18,7 +18,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor import pointwise
 from tt_tensor.dtypes import from_numpy_dtype
-from tt_tensor.indexing import convert_key
+from tt_tensor.indexing import key_of
 from tt_tensor.memory_formats import check_format
 from tt_tensor.storage import as_strided_view, storage_of
 from tt_tensor.tensor import operand
@@ -218,7 +218,7 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             return
         tt_tensor.Tensor.__setitem__(self.detach().clone(), key, value)  # the key and value, checked
         values = value if _requires_grad(value) or forward_ad.dual_among(value) else operand(value)
-        result = PutFunction.apply(self, values, key=convert_key(key), accumulate=False)
+        result = PutFunction.apply(self, values, key=key_of(key), accumulate=False)
         self._adopt("index assignment", result)  # (of self's dtype: put writes into a copy of self)
 
     def zero_(self) -> tt_tensor.Tensor:

@@ -22,6 +22,7 @@ class LinalgExtraGradMixin(tt_tensor.Tensor):
 
     def cumprod(self, dim: int, *, dtype: object = None):
         if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            dtype = tt_tensor.dtypes.dtype_argument("cumprod", dtype)
             return self.to(dtype).cumprod(dim).to(dtype)
         return CumprodFunction.apply(self, dim=normalize_dim("cumprod", dim, self.ndim))
 

@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 import tt_tensor
 from tt_tensor.checks import normalize_dim, normalize_dims
-from tt_tensor.indexing import convert_key
+from tt_tensor.indexing import key_of
 from tt_tensor.tensor import operand
 
 from . import _vmap_embedding_bag, _vmap_random, _vmap_rules_nn, _vmap_search
@@ -97,7 +97,7 @@ def getitem(self, key: Any) -> Any:
         return _plain_getitem(self, key)  # (a batched self: GetItem's rule shifts the key)
     if type(self) is not BatchedTensor and type(key) is BatchedTensor and key.dtype != tt_tensor.bool:
         with physical():
-            out = GetItemFunction.apply(self, key=convert_key(key))
+            out = GetItemFunction.apply(self, key=key_of(key))
         return wrap(out, key._levels)
     return per_sample("indexing with a batched index", _plain_getitem, (self, key), {})
 
@@ -124,7 +124,7 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
 
 
 def _plain_getitem(x: Any, key: Any) -> Any:
-    return GetItemFunction.apply(x, key=convert_key(key))
+    return GetItemFunction.apply(x, key=key_of(key))
 
 
 def _sorting(name: str, position: int) -> Callable:

@@ -226,7 +226,7 @@ def _fitted(node: _CallFunction, position: int, grad: object, shape: tuple | Non
                 f"{list(grad.shape)} but expected shape compatible with {list(shape)}"
             )
         grad = sum_to(grad, tuple(shape))
-    return grad if grad.array.dtype == dtype else grad.to(dtype)
+    return grad if grad.dtype == dtype else grad.to(dtype)
 
 
 class _OutputGrads:
@@ -351,7 +351,7 @@ def _link(node: _CallFunction, args: tuple, output: object) -> object:
     node.parents = [(a.grad_fn or a) if _requires_grad(a) else None for a in args]
     # (physical shapes: inside vmap the engine walks the physical graph, custom_function_transforms.py)
     node.input_shapes = [tuple(a.array.shape) if isinstance(a, PlainTensor) else None for a in args]
-    node._input_dtypes = [a.array.dtype if isinstance(a, PlainTensor) else None for a in args]
+    node._input_dtypes = [a.dtype if isinstance(a, PlainTensor) else None for a in args]
     for tensor in node._dirty:
         if tensor.grad_fn is None and _requires_grad(tensor):
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

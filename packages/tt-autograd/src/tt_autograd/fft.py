@@ -33,7 +33,7 @@ import numbers
 import numpy as np
 import tt_tensor
 from tt_tensor.checks import check_tensor, normalize_dim
-from tt_tensor.dtypes import complex_of, get_default_dtype
+from tt_tensor.dtypes import complex_of, from_numpy_dtype, get_default_dtype
 
 from .function import Function, _tensor_class
 
@@ -128,7 +128,7 @@ class FFTNFunction(Function):
         out = _fit_tensor(
             FFTNFunction.apply(grad, None, ctx.dims, _DUAL[ctx.norm], not ctx.inverse), ctx.shape
         )
-        return ((out.real if ctx.dtype.kind != "c" else out).to(ctx.dtype),)
+        return ((out.real if ctx.dtype.kind != "c" else out).to(from_numpy_dtype(ctx.dtype)),)
 
 
 class RFFTNFunction(Function):
@@ -154,7 +154,7 @@ class RFFTNFunction(Function):
     def graph_backward(ctx, grad):
         spectrum = _fit_tensor(grad, ctx.full)
         out = FFTNFunction.apply(spectrum, None, ctx.dims, _DUAL[ctx.norm], True).real
-        return (_fit_tensor(out, ctx.shape).to(ctx.dtype),)
+        return (_fit_tensor(out, ctx.shape).to(from_numpy_dtype(ctx.dtype)),)
 
 
 class IRFFTNFunction(Function):
@@ -179,7 +179,7 @@ class IRFFTNFunction(Function):
     def graph_backward(ctx, grad):
         weights = _tensor_class().from_array(ctx.weights)
         out = _fit_tensor(RFFTNFunction.apply(grad, None, ctx.dims, _DUAL[ctx.norm]) * weights, ctx.shape)
-        return ((out.real if ctx.dtype.kind != "c" else out).to(ctx.dtype),)
+        return ((out.real if ctx.dtype.kind != "c" else out).to(from_numpy_dtype(ctx.dtype)),)
 
 
 # ----------------------------------------------------------------- argument checks
@@ -381,7 +381,7 @@ def _spacing(op: str, d: object) -> float:
 
 
 def _frequencies(op: str, values: np.ndarray, dtype: object, requires_grad: bool) -> object:
-    dtype = get_default_dtype() if dtype is None else tt_tensor.dtypes.as_dtype(dtype)
+    dtype = get_default_dtype() if dtype is None else tt_tensor.dtypes.dtype_argument(op, dtype)
     return _tensor_class()(values, dtype=dtype, requires_grad=requires_grad)
 
 

@@ -166,7 +166,7 @@ def grad(
                 "outputs; pass allow_unused=True to get None for it"
             )
         if g is not None and create_graph:
-            results.append(g if g.array.dtype == tensor.array.dtype else g.to(tensor.array.dtype))
+            results.append(g if g.array.dtype == tensor.array.dtype else g.to(tensor.dtype))
             continue
         results.append(None if g is None else type(tensor).from_array(np.array(g, dtype=tensor.array.dtype)))
     return tuple(results)

@@ -204,7 +204,7 @@ def accumulate_tensor(tensor: object, grad: object) -> None:
     """``tensor.grad = grad`` the first time, else ``tensor.grad + grad`` (out of place, as PyTorch does)."""
     dtype = tensor.array.dtype  # type: ignore[attr-defined]
     if grad.array.dtype != dtype:
-        grad = grad.to(dtype)
+        grad = grad.to(tensor.dtype)  # type: ignore[attr-defined]
     existing = tensor.grad  # type: ignore[attr-defined]
     tensor.grad = grad if existing is None else existing + grad  # type: ignore[attr-defined]
 

@@ -12,6 +12,8 @@ Example:
 
 from __future__ import annotations
 
+from tt_tensor.dtypes import dtype_argument
+
 from .sparse_mm import spmm
 from .sparse_tensor import SparseTensor
 from .tensor import Tensor
@@ -35,5 +37,5 @@ def sum(input: SparseTensor, dim: object = None, dtype: object = None) -> Tensor
             "for a dense one use torch.sum"
         )
     if dtype is not None:
-        input = input.to(dtype)  # noqa: A001
+        input = input.to(dtype_argument("sparse.sum", dtype))  # noqa: A001
     return input.sum(dim)

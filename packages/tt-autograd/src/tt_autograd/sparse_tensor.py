@@ -37,7 +37,7 @@ from functools import partial
 
 import numpy as np
 import tt_tensor
-from tt_tensor.dtypes import from_numpy_dtype
+from tt_tensor.dtypes import dtype_argument, from_numpy_dtype
 from tt_tensor.formatting import format_tensor
 
 from .function import Function
@@ -429,6 +429,7 @@ def sparse_coo_tensor(
             f"and dtype {index.dtype}"
         )
     index = index.astype(np.int64)
+    dtype = None if dtype is None else dtype_argument("sparse_coo_tensor", dtype)
     value = values if isinstance(values, Tensor) else Tensor(values, dtype=dtype)
     if dtype is not None:
         value = value.to(dtype)

@@ -29,8 +29,8 @@ from tt_tensor.checks import (
     normalize_dims,
     optional_dim,
 )
-from tt_tensor.dtypes import cumsum_dtype, mean_dtype, require_float_input
-from tt_tensor.indexing import convert_key
+from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
+from tt_tensor.indexing import key_of
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
@@ -411,6 +411,7 @@ class Tensor(
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
         if dtype is not None:  # summed in int64 (integers, bools) and cast: dtype=bool is "any nonzero"
+            dtype = dtype_argument("sum", dtype)
             return self.to(dtype).sum(dim, keepdim).to(dtype)
         return SumFunction.apply(self, dim=dim, keepdim=keepdim)
 
@@ -449,6 +450,7 @@ class Tensor(
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            dtype = dtype_argument("prod", dtype)
             return self.to(dtype).prod(dim, keepdim).to(dtype)
         return ProdFunction.apply(self, dim=optional_dim("prod", dim, keepdim), keepdim=keepdim)
 
@@ -469,7 +471,7 @@ class Tensor(
         return self._view(shaping.reshape, shape)
 
     def view(self, *shape: int, dtype: object = None) -> Tensor:
-        if dtype is not None or (len(shape) == 1 and isinstance(shape[0], tt_tensor.DType)):
+        if dtype is not None or (len(shape) == 1 and tt_tensor.dtypes.is_dtype_like(shape[0])):
             return super().view(*shape, dtype=dtype)  # the bytes as another dtype: no gradient (PyTorch's)
         return self._view(shaping.view, shape)
 
@@ -537,7 +539,7 @@ class Tensor(
     def __getitem__(self, key: object) -> Tensor:
         if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
             return BATCHED_INDEX[0](self, key)
-        return GetItemFunction.apply(self, key=convert_key(key))
+        return GetItemFunction.apply(self, key=key_of(key))
 
     def gather(self, dim: int, index: tt_tensor.Tensor, *, sparse_grad: bool = False) -> Tensor:
         check_sparse_grad("gather", sparse_grad)

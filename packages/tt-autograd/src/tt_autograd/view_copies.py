@@ -31,7 +31,7 @@ import numpy as np
 import tt_tensor
 from tt_tensor.checks import NOT_GIVEN, check_bool, check_count, check_tensor, normalize_dim
 from tt_tensor.dtype_view import view_dtype
-from tt_tensor.dtypes import DType
+from tt_tensor.dtypes import dtype_argument, is_dtype_like
 
 from .grad_mode import _state
 
@@ -133,7 +133,7 @@ def view_copy(input, size=NOT_GIVEN, *, dtype=NOT_GIVEN, out=None):  # noqa: A00
         1065353216
     """
     input = check_tensor("view_copy", input)  # noqa: A001
-    if isinstance(size, DType) and dtype is NOT_GIVEN:
+    if is_dtype_like(size) and dtype is NOT_GIVEN:
         size, dtype = NOT_GIVEN, size
     if (size is NOT_GIVEN) == (dtype is NOT_GIVEN):
         raise TypeError(
@@ -141,9 +141,9 @@ def view_copy(input, size=NOT_GIVEN, *, dtype=NOT_GIVEN, out=None):  # noqa: A00
             f"or view_copy(input, torch.int32), got size={size!r} and dtype={dtype!r}"
         )
     if dtype is not NOT_GIVEN:
-        if not isinstance(dtype, DType):
-            raise TypeError(f"view_copy(): argument 'dtype' must be a dtype, not {type(dtype).__name__}")
-        bytes_as = view_dtype(input.array, dtype, "view_copy")  # (no gradient: read outside the graph)
+        bytes_as = view_dtype(
+            input.array, dtype_argument("view_copy", dtype), "view_copy"
+        )  # (no gradient: read outside the graph)
         return _copy("view_copy", type(input).from_array(bytes_as), out)
     return _copy("view_copy", input.reshape(_sizes("view_copy", "size", size)), out)
 

@@ -19,6 +19,7 @@ import tt_optim
 from fsdp_models import BATCH, FSDP, STEPS, Block, batch, difference, message, mlp, transformer, whole
 from tt_dist.fsdp import MixedPrecision, ModuleWrapPolicy, ShardingStrategy, size_based_auto_wrap_policy
 from tt_dist.fsdp.mixed_precision import predivide_factor
+from tt_tensor.dtypes import from_numpy_dtype
 
 F16, F32 = np.dtype(np.float16), np.dtype(np.float32)
 
@@ -27,7 +28,7 @@ def replay_gradients(build, master, x, y, world: int, param, reduce) -> dict:
     """``{name: float32 gradient}`` as FSDP with MixedPrecision(param, reduce) makes it on ``world`` ranks."""
     low = build()
     low.load_state_dict(master.state_dict())
-    low.to(param)
+    low.to(from_numpy_dtype(param))
     pre, per = predivide_factor(world), BATCH // world
     total = {}
     for rank in range(world):

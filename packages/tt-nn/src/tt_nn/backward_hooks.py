@@ -57,7 +57,7 @@ def _cut(flat: Any, shapes: list) -> list:
     for shape, dtype in shapes:
         size = int(np.prod(shape, dtype=np.int64))
         piece = flat[start : start + size].reshape(shape)
-        pieces.append(piece if piece.array.dtype == dtype else piece.to(dtype))
+        pieces.append(piece if piece.array.dtype == dtype else piece.to(tt_tensor.dtypes.as_dtype(dtype)))
         start += size
     return pieces
 
@@ -157,7 +157,9 @@ def _checked(result: Any, like: tuple, kind: str, side: str, shapes: list) -> tu
 def _packed(grads: tuple, shapes: list | None) -> Any:
     """The gradients as one flat tensor; an entry left None (an unused output) counts as zeros."""
     flat = [
-        tt_tensor.zeros(int(np.prod(shapes[k][0])), dtype=shapes[k][1]) if g is None else g.reshape(-1)
+        tt_tensor.zeros(int(np.prod(shapes[k][0])), dtype=tt_tensor.dtypes.as_dtype(shapes[k][1]))
+        if g is None
+        else g.reshape(-1)
         for k, g in enumerate(grads)
     ]
     return flat[0] if len(flat) == 1 else tt_tensor.cat([f.to(flat[0].dtype) for f in flat])

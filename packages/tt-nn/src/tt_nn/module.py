@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor, no_grad
+from tt_tensor import dtypes
 from tt_tensor import memory_formats as formats
 
 from . import backward_hooks, module_state
@@ -377,14 +378,18 @@ class Module(ModuleHooks, ModuleState):
         for arg in (*args, str(device)) if device is not None else args:
             if isinstance(arg, Tensor):
                 dtype = arg.dtype
-            elif isinstance(arg, str) and arg.split(":")[0] in ("cpu", "cuda", "mps"):
+            elif isinstance(arg, str):  # (a string is a device, as PyTorch reads it)
+                if arg.split(":")[0] not in ("cpu", "cuda", "mps"):
+                    raise RuntimeError(
+                        f"to(): invalid device string: {arg!r}; give a dtype as one: to(tt.float32)"
+                    )
                 if arg.split(":")[0] != "cpu":
                     raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
             else:
                 dtype = arg
         if dtype is None:
             return self
-        numpy_dtype = Tensor([], dtype=dtype).array.dtype
+        numpy_dtype = dtypes.dtype_argument("to", dtype).numpy
         if numpy_dtype.kind != "f":
             raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
         for tensor in (*self.parameters(), *self.buffers()):
@@ -460,11 +465,11 @@ class Module(ModuleHooks, ModuleState):
 
     def float(self) -> Module:
         """Convert floating-point parameters and buffers to float32."""
-        return self.to(np.float32)
+        return self.to(dtypes.float32)
 
     def double(self) -> Module:
         """Convert floating-point parameters and buffers to float64."""
-        return self.to(np.float64)
+        return self.to(dtypes.float64)
 
     def half(self) -> Module:
         """Convert floating-point parameters and buffers to float16 (as ``torch.nn.Module.half``).
@@ -472,7 +477,7 @@ class Module(ModuleHooks, ModuleState):
         Layers compute float16 inputs with float32 accumulation where it matters
         (normalisation, reductions) and return float16, as PyTorch does on the CPU.
         """
-        return self.to(np.float16)
+        return self.to(dtypes.float16)
 
     # ----------------------------------------------------------------- state
     def _state_items(self, prefix: str, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:

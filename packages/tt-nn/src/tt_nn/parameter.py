@@ -9,6 +9,7 @@ from __future__ import annotations
 import tt_tensor
 from tt_autograd import Tensor
 from tt_tensor.checks import check_bool
+from tt_tensor.dtypes import dtype_argument, from_numpy_dtype
 
 
 class Parameter(Tensor):
@@ -113,7 +114,7 @@ class UninitializedTensorMixin:
 
     def convert_(self, dtype: object) -> None:
         """Change the dtype it will be materialized with (what ``Module.to(dtype)`` does to it)."""
-        self.__dict__["_empty"] = tt_tensor.empty(0, dtype=dtype).array
+        self.__dict__["_empty"] = tt_tensor.empty(0, dtype=tt_tensor.dtypes.as_dtype(dtype)).array
 
     def materialize(self, shape: tuple[int, ...], device: object = None, dtype: object = None) -> None:
         """Give it ``shape`` (zeros of its dtype, or ``dtype``), in place: it becomes ``cls_to_become``."""
@@ -121,7 +122,8 @@ class UninitializedTensorMixin:
             raise RuntimeError(
                 f"materialize: device {device!r} is not available; TinyTorch runs on the CPU only"
             )
-        array = tt_tensor.zeros(*shape, dtype=self._empty.dtype if dtype is None else dtype).array
+        dtype = from_numpy_dtype(self._empty.dtype) if dtype is None else dtype_argument("materialize", dtype)
+        array = tt_tensor.zeros(*shape, dtype=dtype).array
         for name in ("_empty", "owner"):
             self.__dict__.pop(name, None)
         self.__class__ = self.cls_to_become  # type: ignore[assignment]

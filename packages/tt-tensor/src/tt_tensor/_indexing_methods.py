@@ -20,10 +20,10 @@ class IndexingMixin(TensorBase):
     """Indexing and selection of :class:`Tensor`."""
 
     def __getitem__(self, key: object) -> Tensor:
-        return self.from_array(indexing.getitem(self.array, indexing.convert_key(key)))
+        return self.from_array(indexing.getitem(self.array, indexing.key_of(key)))
 
     def __setitem__(self, key: object, value: object) -> None:
-        indexing.setitem(self.array, indexing.convert_key(key), operand(value))
+        indexing.setitem(self.array, indexing.key_of(key), operand(value))
         versions.bump(self.array)
 
     def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:

@@ -14,6 +14,7 @@ import numpy as np
 from . import complex_reductions, pointwise
 from ._base import TensorBase, operand
 from .checks import check_count, normalize_dim
+from .dtypes import dtype_argument
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -136,7 +137,7 @@ class MathMixin(TensorBase):
     def _float_source(self, op: str, dtype: object) -> Tensor:
         """This tensor in ``dtype`` (when given), which must be a float one: PyTorch has no integer, bool
         or complex kernel for ``op``."""
-        source = self if dtype is None else self.to(dtype)
+        source = self if dtype is None else self.to(dtype_argument(op, dtype))
         if source.array.dtype.kind != "f":
             raise NotImplementedError(
                 f"{op}: not implemented for {source.dtype}; convert with .float() or give dtype="

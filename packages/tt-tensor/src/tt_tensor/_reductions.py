@@ -23,7 +23,7 @@ from .checks import (
     optional_dim,
     variance_args,
 )
-from .dtypes import as_dtype, cumsum_dtype, mean_dtype, require_float_input
+from .dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -38,7 +38,7 @@ class ReductionMixin(TensorBase):
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all); integers and bools sum in int64."""
         keepdim = check_bool("sum", "keepdim", keepdim)
-        numpy_dtype = None if dtype is None else as_dtype(dtype).numpy
+        numpy_dtype = None if dtype is None else dtype_argument("sum", dtype).numpy
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
@@ -80,6 +80,7 @@ class ReductionMixin(TensorBase):
         """Product over ``dim`` (one int; left out: every element, but None is refused, as PyTorch), of
         ``self`` cast to ``dtype`` first when given."""
         if dtype is not None:  # (an integer product is int64 unless dtype says otherwise)
+            dtype = dtype_argument("prod", dtype)
             return self.to(dtype).prod(dim, keepdim).to(dtype)
         return self.from_array(reduce.prod(self.array, optional_dim("prod", dim, keepdim), keepdim))
 
@@ -150,15 +151,17 @@ class ReductionMixin(TensorBase):
     def all(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where every element over ``dim`` is true."""
         keepdim = check_bool("all", "keepdim", keepdim)
-        return self.from_array(
-            np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim)
-        )
+        return self._truth(np.all(self.array, axis=normalize_dims("all", dim, self.ndim), keepdims=keepdim))
 
     def any(self, dim=None, keepdim: bool = False) -> Tensor:
         """True where some element over ``dim`` is true."""
         keepdim = check_bool("any", "keepdim", keepdim)
+        return self._truth(np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim))
+
+    def _truth(self, result: np.ndarray) -> Tensor:
+        """``all``/``any``'s bools; a uint8 tensor's stay uint8 (0 or 1), PyTorch's old mask dtype."""
         return self.from_array(
-            np.any(self.array, axis=normalize_dims("any", dim, self.ndim), keepdims=keepdim)
+            result.astype(np.uint8) if self.array.dtype == np.uint8 else np.asarray(result)
         )
 
     def cumsum(self, dim: int, *, dtype: object = None) -> Tensor:

@@ -15,7 +15,7 @@ from . import shaping
 from ._base import TensorBase
 from .checks import check_optional, check_tensor, dims_arg, normalize_dim, normalize_dims
 from .dtype_view import view_dtype
-from .dtypes import DType
+from .dtypes import dtype_argument, is_dtype_like
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -33,12 +33,12 @@ class ShapeMixin(TensorBase):
 
         ``view(dtype)`` (or ``dtype=``) reads the same bytes as another dtype instead (:mod:`.dtype_view`).
         """
-        if dtype is None and len(shape) == 1 and isinstance(shape[0], DType):
+        if dtype is None and len(shape) == 1 and is_dtype_like(shape[0]):
             dtype, shape = shape[0], ()
         if dtype is not None:
             if shape:
                 raise TypeError(f"view: give a shape or a dtype, not both (got {shape} and {dtype})")
-            return self.from_array(view_dtype(self.array, dtype))
+            return self.from_array(view_dtype(self.array, dtype_argument("view", dtype)))
         return self.from_array(shaping.view(self.array, shape))
 
     def view_as(self, other: Tensor) -> Tensor:

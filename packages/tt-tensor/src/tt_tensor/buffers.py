@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .dtypes import as_dtype
+from .dtypes import dtype_argument
 from .tensor import Tensor
 
 __all__ = ["from_dlpack", "frombuffer", "to_dlpack"]
@@ -38,7 +38,7 @@ def frombuffer(buffer: object, *, dtype: object, count: int = -1, offset: int = 
             f"frombuffer: expected an object with the buffer protocol (bytes, bytearray, memoryview, "
             f"array.array), got {type(buffer).__name__}"
         ) from None
-    numpy_dtype = as_dtype(dtype).numpy
+    numpy_dtype = dtype_argument("frombuffer", dtype).numpy
     size = view.nbytes
     if size == 0 or count == 0:
         raise ValueError(f"frombuffer: both buffer length ({size}) and count ({count}) must not be 0")

@@ -13,13 +13,14 @@ import numpy as np
 from . import memory_formats as formats
 from . import random
 from .checks import check_count, parse_size
-from .dtypes import as_dtype, default_complex, get_default_dtype
+from .dtypes import default_complex, dtype_argument, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
 
 
-def _float_dtype(dtype: object) -> np.dtype:
-    return get_default_dtype().numpy if dtype is None else as_dtype(dtype).numpy
+def _float_dtype(dtype: object, op: str) -> np.dtype:
+    """``op``'s ``dtype=`` as a NumPy dtype: the default float dtype when None, else checked as PyTorch's."""
+    return get_default_dtype().numpy if dtype is None else dtype_argument(op, dtype).numpy
 
 
 def _shape(name: str, sizes: tuple, size: object) -> tuple[int, ...]:
@@ -33,12 +34,13 @@ def _shape(name: str, sizes: tuple, size: object) -> tuple[int, ...]:
 
 def tensor(data: object, dtype: object = None) -> Tensor:
     """A new tensor holding a copy of ``data`` (nested lists, scalars, arrays or tensors)."""
-    return Tensor.from_array(to_array(data, dtype))
+    return Tensor.from_array(to_array(data, None if dtype is None else dtype_argument("tensor", dtype)))
 
 
 def as_tensor(data: object, dtype: object = None) -> Tensor:
     """Like :func:`tensor`, but shares memory with a NumPy array or tensor when it can."""
-    return Tensor.from_array(to_array(data, dtype, copy=None))
+    checked = None if dtype is None else dtype_argument("as_tensor", dtype)
+    return Tensor.from_array(to_array(data, checked, copy=None))
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
@@ -50,17 +52,17 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 def zeros(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     """A tensor of zeros."""
-    return Tensor.from_array(np.zeros(_shape("zeros", sizes, size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.zeros(_shape("zeros", sizes, size), dtype=_float_dtype(dtype, "zeros")))
 
 
 def ones(*sizes: int, size: object = None, dtype: object = None) -> Tensor:
     """A tensor of ones."""
-    return Tensor.from_array(np.ones(_shape("ones", sizes, size), dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.ones(_shape("ones", sizes, size), dtype=_float_dtype(dtype, "ones")))
 
 
 def empty(*sizes: int, size: object = None, dtype: object = None, memory_format: object = None) -> Tensor:
     """A tensor with uninitialised values (fast; fill it before reading), laid out in ``memory_format``."""
-    values = np.empty(_shape("empty", sizes, size), dtype=_float_dtype(dtype))
+    values = np.empty(_shape("empty", sizes, size), dtype=_float_dtype(dtype, "empty"))
     if memory_format is not None and memory_format is not formats.contiguous_format:
         values = formats.arranged(values, formats.check_format("empty", memory_format, values.ndim))
     return Tensor.from_array(values)
@@ -68,10 +70,12 @@ def empty(*sizes: int, size: object = None, dtype: object = None, memory_format:
 
 def full(size: tuple[int, ...], fill_value: float | int | bool, dtype: object = None) -> Tensor:
     """A tensor filled with ``fill_value``; its dtype follows the value's type unless given."""
-    if dtype is None:
-        dtype = type(fill_value) if isinstance(fill_value, (bool, int)) else None  # (a float: the default)
-        dtype = default_complex() if isinstance(fill_value, complex) else dtype
-    numpy_dtype = _float_dtype(dtype)
+    if dtype is not None:
+        numpy_dtype = dtype_argument("full", dtype).numpy
+    elif isinstance(fill_value, complex):
+        numpy_dtype = default_complex()
+    else:  # (a bool or int: its Python type's dtype; a float: the default)
+        numpy_dtype = _float_dtype(type(fill_value) if isinstance(fill_value, (bool, int)) else None, "full")
     if isinstance(fill_value, complex) and numpy_dtype.kind != "c":  # PyTorch: only with imag 0
         if fill_value.imag:
             raise RuntimeError(f"full: the complex value {fill_value} cannot fill a {numpy_dtype} tensor")
@@ -96,38 +100,40 @@ def arange(
         raise ValueError("arange: step must be nonzero")
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = np.int64 if is_int else get_default_dtype().numpy
-    return Tensor.from_array(np.arange(start, end, step, dtype=as_dtype(dtype).numpy))
+        numpy_dtype = np.dtype(np.int64) if is_int else get_default_dtype().numpy
+    else:
+        numpy_dtype = dtype_argument("arange", dtype).numpy
+    return Tensor.from_array(np.arange(start, end, step, dtype=numpy_dtype))
 
 
 def linspace(start: float, end: float, steps: int, dtype: object = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     steps = check_count("linspace", "steps", steps)
-    return Tensor.from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype, "linspace")))
 
 
 def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:
     """An ``n x m`` identity matrix (ones on the diagonal)."""
     n = check_count("eye", "n", n)
     m = None if m is None else check_count("eye", "m", m)
-    return Tensor.from_array(np.eye(n, m, dtype=_float_dtype(dtype)))
+    return Tensor.from_array(np.eye(n, m, dtype=_float_dtype(dtype, "eye")))
 
 
 def zeros_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """Zeros with ``input``'s shape and dtype."""
-    made = zeros(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = zeros(input.shape, dtype=input.dtype if dtype is None else dtype_argument("zeros_like", dtype))
     return Tensor.from_array(formats.like(made.array, input.array, memory_format, "zeros_like"))
 
 
 def ones_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """Ones with ``input``'s shape and dtype."""
-    made = ones(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = ones(input.shape, dtype=input.dtype if dtype is None else dtype_argument("ones_like", dtype))
     return Tensor.from_array(formats.like(made.array, input.array, memory_format, "ones_like"))
 
 
 def empty_like(input: Tensor, dtype: object = None, *, memory_format: object = None) -> Tensor:  # noqa: A002
     """An uninitialised tensor with ``input``'s shape and dtype."""
-    made = empty(input.shape, dtype=input.dtype if dtype is None else dtype)
+    made = empty(input.shape, dtype=input.dtype if dtype is None else dtype_argument("empty_like", dtype))
     return Tensor.from_array(formats.like(made.array, input.array, memory_format, "empty_like"))
 
 
@@ -139,7 +145,9 @@ def full_like(
     memory_format: object = None,
 ) -> Tensor:
     """``fill_value`` everywhere, with ``input``'s shape and dtype."""
-    made = full(input.shape, fill_value, dtype=input.dtype if dtype is None else dtype)
+    made = full(
+        input.shape, fill_value, dtype=input.dtype if dtype is None else dtype_argument("full_like", dtype)
+    )
     return Tensor.from_array(formats.like(made.array, input.array, memory_format, "full_like"))
 
 
@@ -149,7 +157,7 @@ def rand(
 ) -> Tensor:
     """Uniform random values in ``[0, 1)`` (a float dtype; a complex one: each part so)."""
     shape = _shape("rand", sizes, size)
-    return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype), generator=generator))
+    return Tensor.from_array(random.uniform("rand", shape, _float_dtype(dtype, "rand"), generator=generator))
 
 
 @random.drawn
@@ -158,7 +166,7 @@ def randn(
 ) -> Tensor:
     """Standard normal random values (mean 0, variance 1; complex: each part of variance 1/2)."""
     shape = _shape("randn", sizes, size)
-    return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype), generator=generator))
+    return Tensor.from_array(random.normal("randn", shape, _float_dtype(dtype, "randn"), generator=generator))
 
 
 @random.drawn
@@ -182,7 +190,7 @@ def randint(
         low = 0
     if low >= high:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
-    numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
+    numpy_dtype = np.int64 if dtype is None else dtype_argument("randint", dtype).numpy
     values = numpy_generator(generator).integers(low, high, parse_size("randint", (size,)))
     return Tensor.from_array(values.astype(numpy_dtype, copy=False))
 
@@ -191,7 +199,7 @@ def randint(
 def randperm(n: int, *, generator: Generator | None = None, dtype: object = None) -> Tensor:
     """A random permutation of ``0..n-1`` (int64, or ``dtype``)."""
     n = check_count("randperm", "n", n)
-    numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
+    numpy_dtype = np.int64 if dtype is None else dtype_argument("randperm", dtype).numpy
     return Tensor.from_array(numpy_generator(generator).permutation(n).astype(numpy_dtype, copy=False))
 
 
@@ -205,7 +213,8 @@ def _drawn_like(draw, name: str):
         dtype: object = None,
         memory_format: object = None,
     ) -> Tensor:
-        made = draw(input.shape, generator=generator, dtype=input.dtype if dtype is None else dtype)
+        dtype = input.dtype if dtype is None else dtype_argument(name, dtype)
+        made = draw(input.shape, generator=generator, dtype=dtype)
         return Tensor.from_array(formats.like(made.array, input.array, memory_format, name))
 
     like.__name__ = like.__qualname__ = name

@@ -20,14 +20,16 @@ import numpy as np
 
 from . import dtypes
 from ._base import TensorBase
-from .dtypes import _CATEGORY, DType, as_dtype
+from .dtypes import _CATEGORY, DType, dtype_argument
 
 
 class finfo:  # noqa: N801  (PyTorch's name)
     """The limits of a float dtype (the default float dtype when none is given)."""
 
     def __init__(self, type: object = None) -> None:  # noqa: A002  (PyTorch's argument name)
-        dtype = dtypes.get_default_dtype() if type is None else as_dtype(type)
+        dtype = dtypes.get_default_dtype() if type is None else dtype_argument("finfo", type, "type")
+        if dtype.is_complex:  # (PyTorch: the limits of its real and imaginary parts' float dtype)
+            dtype = dtypes.from_numpy_dtype(np.finfo(dtype.numpy).dtype)
         if not dtype.is_floating_point:
             raise TypeError(
                 f"finfo: requires a floating point dtype, got {dtype.name}; use iinfo for integer dtypes"
@@ -50,9 +52,9 @@ class iinfo:  # noqa: N801  (PyTorch's name)
     """The limits of an integer dtype."""
 
     def __init__(self, type: object) -> None:  # noqa: A002
-        dtype = as_dtype(type)
+        dtype = dtype_argument("iinfo", type, "type")
         if dtype.numpy.kind not in "iu":
-            kind = "a bool" if dtype.numpy.kind == "b" else "a floating point"
+            kind = {"b": "a bool", "c": "a complex"}.get(dtype.numpy.kind, "a floating point")
             raise TypeError(
                 f"iinfo: requires an integer dtype, got {kind} one ({dtype.name}); use finfo for floats"
             )
@@ -65,7 +67,12 @@ class iinfo:  # noqa: N801  (PyTorch's name)
 
 def promote_types(type1: object, type2: object) -> DType:
     """The smallest dtype both cast to safely, by PyTorch's categories (int64 and float32: float32)."""
-    return dtypes.from_numpy_dtype(dtypes.promote_types(as_dtype(type1).numpy, as_dtype(type2).numpy))
+    return dtypes.from_numpy_dtype(
+        dtypes.promote_types(
+            dtype_argument("promote_types", type1, "type1").numpy,
+            dtype_argument("promote_types", type2, "type2").numpy,
+        )
+    )
 
 
 def result_type(tensor1: object, tensor2: object) -> DType:
@@ -104,4 +111,5 @@ def _number_dtype(number: object) -> np.dtype:
 def can_cast(from_: object, to: object) -> bool:
     """Whether PyTorch casts ``from_`` to ``to`` implicitly: never to a lower category (float to
     integer, integer to bool); any width within one."""
-    return _CATEGORY[as_dtype(from_).numpy.kind] <= _CATEGORY[as_dtype(to).numpy.kind]
+    source, target = dtype_argument("can_cast", from_, "from_"), dtype_argument("can_cast", to, "to")
+    return _CATEGORY[source.numpy.kind] <= _CATEGORY[target.numpy.kind]

@@ -122,10 +122,42 @@ def as_dtype(dtype: object) -> DType:
         raise TypeError(f"not a dtype: {dtype!r} ({error})") from None
 
 
+#: The Python types PyTorch's ``dtype=`` accepts besides its dtypes (float is float64, as :func:`as_dtype`).
+_PYTHON_TYPES = (builtins.float, builtins.int, builtins.bool, builtins.complex)
+
+
+def is_dtype_like(value: object) -> bool:
+    """Whether ``value`` is what PyTorch's ``dtype=`` takes: a :class:`DType` or Python's ``float``,
+    ``int``, ``bool`` or ``complex`` (so ``x.view(float)`` reads the bytes as float64, as PyTorch)."""
+    return isinstance(value, DType) or any(value is kind for kind in _PYTHON_TYPES)
+
+
+def dtype_argument(op: str, dtype: object, name: str = "dtype") -> DType:
+    """A public ``dtype=`` argument of ``op``, checked as PyTorch checks it: a :class:`DType`, or one of
+    Python's ``float``, ``int``, ``bool``, ``complex`` (mapped as :func:`as_dtype` maps them). A name
+    (``"float32"``) or a NumPy dtype (``np.float32``) is refused with PyTorch's TypeError, where
+    :func:`as_dtype` (the packages' own lenient path, for NumPy dtypes they hold) takes them. Cost: two
+    checks.
+
+    >>> dtype_argument("zeros", "float32")
+    Traceback (most recent call last):
+    TypeError: zeros(): argument 'dtype' must be torch.dtype, not str ('float32'); pass tt.float32
+    """
+    if is_dtype_like(dtype):
+        return as_dtype(dtype)
+    kind = type(dtype)
+    type_name = kind.__name__ if kind.__module__ == "builtins" else f"{kind.__module__}.{kind.__qualname__}"
+    try:
+        fix = f"pass tt.{as_dtype(dtype).name}"
+    except TypeError:
+        fix = "pass a dtype such as tt.float32, or Python's float, int, bool or complex"
+    raise TypeError(f"{op}(): argument '{name}' must be torch.dtype, not {type_name} ({dtype!r:.120}); {fix}")
+
+
 def mean_dtype(dtype: object, op: str = "mean") -> DType:
     """``dtype`` given to a mean (``op``: ``mean`` or ``nanmean``): a float or complex dtype, else
     PyTorch's refusal (an integer mean would truncate, and NaN has no integer value)."""
-    result = as_dtype(dtype)
+    result = dtype_argument(op, dtype)
     if not (result.is_floating_point or result.is_complex):
         raise RuntimeError(
             f"{op}(): could not infer output dtype. Optional dtype must be either a floating point or "
@@ -137,7 +169,7 @@ def mean_dtype(dtype: object, op: str = "mean") -> DType:
 def cumsum_dtype(dtype: object, op: str = "cumsum") -> DType:
     """``dtype`` given to a running sum: any number dtype; bool refused, as PyTorch has no bool kernel
     (``sum(dtype=bool)`` is fine: a sum's one result is cast, nonzero to True)."""
-    result = as_dtype(dtype)
+    result = dtype_argument(op, dtype)
     if result.numpy == np.bool_:
         raise NotImplementedError(f'"{op}" not implemented for bool; give dtype=int64 and compare with 0')
     return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_count
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import dtype_argument, get_default_dtype
 from .functional import _tensor_list
 from .tensor import Tensor
 
@@ -62,7 +62,7 @@ def meshgrid(*tensors: Tensor, indexing: str = "ij") -> tuple[Tensor, ...]:
 def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: object = None) -> Tensor:
     """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced on a log scale."""
     steps = check_count("logspace", "steps", steps)
-    numpy_dtype = get_default_dtype().numpy if dtype is None else as_dtype(dtype).numpy
+    numpy_dtype = get_default_dtype().numpy if dtype is None else dtype_argument("logspace", dtype).numpy
     return Tensor.from_array(np.logspace(start, end, steps, base=base).astype(numpy_dtype))
 
 
@@ -70,7 +70,7 @@ def _triangle_indices(op: str, row: int, col: int, offset: int, lower: bool, dty
     row, col = check_count(op, "row", row), check_count(op, "col", col)
     rows, cols = np.indices((row, col))
     inside = cols - rows <= offset if lower else cols - rows >= offset
-    numpy_dtype = np.int64 if dtype is None else as_dtype(dtype).numpy
+    numpy_dtype = np.int64 if dtype is None else dtype_argument(op, dtype).numpy
     return Tensor.from_array(np.stack([rows[inside], cols[inside]]).astype(numpy_dtype))
 
 

@@ -1,8 +1,11 @@
 """Indexing kernels: ``t[key]``, ``t[key] = v``, gather, masks and triangles, NumPy in and out.
 
 A key may hold ints, slices, ``None``, ``...``, integer tensors/lists/arrays
-(advanced indexing: a copy) and bool masks, with NumPy's (= PyTorch's)
-rules. Basic indexing (ints, slices, None, ...) returns a view.
+(advanced indexing: a copy) and bool masks, with NumPy's rules, which are PyTorch's but for
+lists (:func:`key_of` reads them as PyTorch) and one known case left as NumPy's: an int and an index
+array separated by a slice (``x[0, :, [1, 2]]``) put the indexed dim first, (2, 3) for a (2, 3, 4)
+``x``, where PyTorch applies the int first and gives (3, 2).
+Basic indexing (ints, slices, None, ...) returns a view.
 """
 
 from __future__ import annotations
@@ -28,6 +31,33 @@ def convert_key(key: object) -> object:
         return np.asarray(key)
     return key
     # END SOLUTION
+
+
+def key_of(key: object) -> object:
+    """:func:`convert_key` after PyTorch's two readings of a list that NumPy reads otherwise: an empty
+    list selects nothing (an empty int64 index; NumPy's ``[]`` is a float array, refused), and a list
+    of fewer than 32 items holding a tensor, a sequence, a slice, ``None`` or ``...`` is a tuple key
+    (``x[[0, slice(None)]]`` is ``x[0, :]``; ``x[[[0, 1]]]`` is ``x[[0, 1]]``), as PyTorch's
+    ``treatSequenceAsTuple``. Cost: one pass over the key's items."""
+    if type(key) is tuple:
+        return convert_key(tuple(_empty_as_ints(k) for k in key))
+    if isinstance(key, list) and len(key) < 32 and any(_tuple_item(k) for k in key):
+        return key_of(tuple(key))
+    return convert_key(_empty_as_ints(key))
+
+
+def _tuple_item(item: object) -> bool:
+    """Whether ``item`` in a list key makes PyTorch read the list as a tuple."""
+    return (
+        item is None
+        or item is Ellipsis
+        or isinstance(item, (slice, list, tuple, np.ndarray))
+        or getattr(item, "array", None) is not None
+    )
+
+
+def _empty_as_ints(item: object) -> object:
+    return np.zeros(0, np.int64) if isinstance(item, list) and not item else item
 
 
 def getitem(a: np.ndarray, key: object) -> np.ndarray:

@@ -16,7 +16,7 @@ import numpy as np
 
 from . import random
 from .checks import parse_size
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import dtype_argument, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor
 
@@ -101,7 +101,7 @@ def normal(
         if size is None:
             raise RuntimeError("normal: with a number mean and std, pass size (e.g. normal(0.0, 1.0, (3,)))")
         shape = parse_size("normal", (size,))
-        out_dtype = (get_default_dtype() if dtype is None else as_dtype(dtype)).numpy
+        out_dtype = (get_default_dtype() if dtype is None else dtype_argument("normal", dtype)).numpy
         mean_array, std_array = np.asarray(mean, dtype=out_dtype), np.asarray(std, dtype=out_dtype)
     if np.any(std_array < 0) or np.any(np.isnan(std_array)):
         raise RuntimeError("normal: expects all elements of std >= 0.0 (a standard deviation)")

@@ -19,7 +19,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from .checks import check_count, check_number
-from .dtypes import as_dtype, float32, float64, get_default_dtype
+from .dtypes import dtype_argument, float32, float64, get_default_dtype
 from .memory_formats import strided
 from .tensor import Tensor
 from .windows import Values, cosine_sum, kaiser_values, triangle, window_values
@@ -46,7 +46,7 @@ def _checks(name: str, M: int, dtype: object, layout: object) -> tuple[int, obje
         raise ValueError(f"{name} requires non-negative window length, got M={M}")
     if layout is not strided:
         raise ValueError(f"{name} is implemented for strided tensors only, got: {layout}")
-    chosen = get_default_dtype() if dtype is None else as_dtype(dtype)
+    chosen = get_default_dtype() if dtype is None else dtype_argument(name, dtype)
     if chosen not in (float32, float64):
         raise ValueError(f"{name} expects float32 or float64 dtypes, got: {chosen}")
     return M, chosen

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import complex_numbers, legacy_types, pointwise, shaping
+from . import complex_numbers, dtypes, legacy_types, pointwise, shaping
 from . import memory_formats as formats
 from ._base import TensorBase, operand, to_array
 from ._indexing_methods import IndexingMixin
@@ -49,7 +49,7 @@ from ._shape_methods import ShapeMixin
 from .checks import NOT_GIVEN, check_tensor, normalize_dim, parse_size
 from .complex_numbers import ComplexMixin
 from .devices import check_cpu
-from .dtypes import DType, as_dtype, from_numpy_dtype
+from .dtypes import DType, dtype_argument, from_numpy_dtype
 from .factory_options import check_factory_options
 from .formatting import format_tensor
 from .keyword_aliases import numpy_keyword_names
@@ -265,9 +265,12 @@ class Tensor(
         if memory_format is not None and memory_format is not formats.preserve_format:
             converted = self.to(dtype=dtype, copy=copy)
             return converted.contiguous(memory_format=memory_format)
-        if dtype is None or as_dtype(dtype).numpy == self.array.dtype:
+        if dtype is None:
             return self.clone() if copy else self
-        return self._convert(as_dtype(dtype))
+        dtype = dtype_argument("to", dtype)
+        if dtype.numpy == self.array.dtype:
+            return self.clone() if copy else self
+        return self._convert(dtype)
 
     def _convert(self, dtype: DType) -> Tensor:
         """A copy converted to ``dtype`` (the one place subclasses hook dtype casts)."""
@@ -275,27 +278,33 @@ class Tensor(
 
     def float(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float32 (laid out in ``memory_format``)."""
-        return self.to("float32", memory_format=formats.checked_or_none("float", memory_format, self.ndim))
+        return self.to(
+            dtypes.float32, memory_format=formats.checked_or_none("float", memory_format, self.ndim)
+        )
 
     def double(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float64 (laid out in ``memory_format``)."""
-        return self.to("float64", memory_format=formats.checked_or_none("double", memory_format, self.ndim))
+        return self.to(
+            dtypes.float64, memory_format=formats.checked_or_none("double", memory_format, self.ndim)
+        )
 
     def half(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to float16 (laid out in ``memory_format``)."""
-        return self.to("float16", memory_format=formats.checked_or_none("half", memory_format, self.ndim))
+        return self.to(
+            dtypes.float16, memory_format=formats.checked_or_none("half", memory_format, self.ndim)
+        )
 
     def long(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to int64 (laid out in ``memory_format``)."""
-        return self.to("int64", memory_format=formats.checked_or_none("long", memory_format, self.ndim))
+        return self.to(dtypes.int64, memory_format=formats.checked_or_none("long", memory_format, self.ndim))
 
     def int(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to int32 (laid out in ``memory_format``)."""
-        return self.to("int32", memory_format=formats.checked_or_none("int", memory_format, self.ndim))
+        return self.to(dtypes.int32, memory_format=formats.checked_or_none("int", memory_format, self.ndim))
 
     def bool(self, *, memory_format: object = formats.preserve_format) -> Tensor:
         """Convert to bool (laid out in ``memory_format``)."""
-        return self.to("bool", memory_format=formats.checked_or_none("bool", memory_format, self.ndim))
+        return self.to(dtypes.bool_, memory_format=formats.checked_or_none("bool", memory_format, self.ndim))
 
     def type_as(self, other: Tensor) -> Tensor:
         """Convert to ``other``'s dtype."""
@@ -379,35 +388,35 @@ class Tensor(
         """A new tensor of ``data`` (copied), with this tensor's dtype unless ``dtype`` is given (PyTorch's
         ``new_tensor`` takes no ``layout``/``pin_memory``, whatever its docstring says)."""
         operand(data, "new_tensor", "data")  # a number, a list, an array or a tensor (None is refused)
-        array = to_array(data, self.dtype if dtype is None else dtype)
+        array = to_array(data, self.dtype if dtype is None else dtype_argument("new_tensor", dtype))
         return self._new("new_tensor", array, device, requires_grad, None, False)
 
     def new_zeros(
         self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
     ) -> Tensor:
         """Zeros of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        array = np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype))
+        array = np.zeros(parse_size("new_zeros", size), dtype=self._dtype_or(dtype, "new_zeros"))
         return self._new("new_zeros", array, device, requires_grad, layout, pin_memory)
 
     def new_ones(
         self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
     ) -> Tensor:
         """Ones of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        array = np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype))
+        array = np.ones(parse_size("new_ones", size), dtype=self._dtype_or(dtype, "new_ones"))
         return self._new("new_ones", array, device, requires_grad, layout, pin_memory)
 
     def new_full(
         self, size, fill_value, dtype=None, *, device=None, requires_grad=False, layout=None, pin_memory=False
     ) -> Tensor:
         """``fill_value`` everywhere in ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        array = np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype))
+        array = np.full(parse_size("new_full", (size,)), fill_value, dtype=self._dtype_or(dtype, "new_full"))
         return self._new("new_full", array, device, requires_grad, layout, pin_memory)
 
     def new_empty(
         self, *size: int, dtype=None, device=None, requires_grad=False, layout=None, pin_memory=False
     ) -> Tensor:
         """An uninitialised tensor of ``size``, with this tensor's dtype unless ``dtype`` is given."""
-        array = np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype))
+        array = np.empty(parse_size("new_empty", size), dtype=self._dtype_or(dtype, "new_empty"))
         return self._new("new_empty", array, device, requires_grad, layout, pin_memory)
 
     def _new(self, op: str, array: np.ndarray, device, requires_grad, layout, pin_memory) -> Tensor:
@@ -422,8 +431,8 @@ class Tensor(
             made.requires_grad_(True)
         return made
 
-    def _dtype_or(self, dtype: object) -> np.dtype:
-        return self.array.dtype if dtype is None else as_dtype(dtype).numpy
+    def _dtype_or(self, dtype: object, op: str) -> np.dtype:
+        return self.array.dtype if dtype is None else dtype_argument(op, dtype).numpy
 
     # ----------------------------------------------------------------- Python protocols
     def __len__(self) -> int:
@@ -480,7 +489,11 @@ def _to_arguments(args: tuple, device, dtype, non_blocking, copy, tensor) -> dic
     first = args[0] if args else None
     if isinstance(first, TensorBase):
         names[0] = "tensor"
-    elif (isinstance(first, str) and first.split(":")[0] in KNOWN) or (args and first is None):
+    elif isinstance(first, str) or (args and first is None):
+        if first is not None and first.split(":")[0] not in KNOWN:  # (PyTorch reads a string as a device)
+            raise RuntimeError(
+                f"to(): invalid device string: {first!r}; give a dtype as one, to(tt.float32), not by name"
+            )
         names.insert(0, "device")  # (a None first: PyTorch's optional device, to(None, dtype=...) too)
     given = {"device": device, "dtype": dtype, "non_blocking": non_blocking, "copy": copy, "tensor": tensor}
     if len(args) > len(names):

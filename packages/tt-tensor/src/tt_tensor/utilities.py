@@ -19,7 +19,7 @@ from . import pointwise
 from ._base import TensorBase, operand
 from .checks import check_bool, check_count, check_tensor, parse_size
 from .creation import as_tensor, randint
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import dtype_argument, get_default_dtype
 from .functional import _most_derived, batchable
 from .random import Generator, drawn
 from .tensor import Tensor
@@ -81,11 +81,16 @@ def scalar_tensor(s: object, *, dtype: object = None) -> Tensor:
     """A 0-d tensor holding the number ``s``, of the default float dtype unless ``dtype`` says otherwise."""
     if isinstance(s, TensorBase) or not isinstance(s, (int, float, bool, np.number, np.bool_)):
         raise TypeError(f"scalar_tensor: s must be a number, got {type(s).__name__}")
-    return Tensor(np.asarray(s, dtype=(get_default_dtype() if dtype is None else as_dtype(dtype)).numpy))
+    return Tensor(
+        np.asarray(
+            s, dtype=(get_default_dtype() if dtype is None else dtype_argument("scalar_tensor", dtype)).numpy
+        )
+    )
 
 
 def asarray(obj: object, *, dtype: object = None, copy: bool | None = None) -> Tensor:
     """A tensor from ``obj``, sharing memory with an array or tensor when it can (``copy=True`` copies)."""
+    dtype = None if dtype is None else dtype_argument("asarray", dtype)
     if copy:
         return as_tensor(np.array(obj.numpy() if isinstance(obj, TensorBase) else obj, copy=True), dtype)
     return as_tensor(obj, dtype)

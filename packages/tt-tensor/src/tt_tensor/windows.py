@@ -18,7 +18,7 @@ from collections.abc import Callable
 import numpy as np
 
 from .checks import check_count, check_number
-from .dtypes import as_dtype, get_default_dtype
+from .dtypes import dtype_argument, get_default_dtype
 from .tensor import Tensor
 
 __all__ = ["bartlett_window", "blackman_window", "hamming_window", "hann_window", "kaiser_window"]
@@ -30,7 +30,7 @@ Values = Callable[[np.ndarray, int], np.ndarray]
 def _window(name: str, length: int, periodic: bool, dtype: object, values: Values) -> Tensor:
     """``values(n, M)`` at ``n = 0 … M-1``, ``M`` the symmetric length, as a tensor of ``dtype``."""
     length = check_count(name, "window_length", length, 0)
-    chosen = get_default_dtype() if dtype is None else as_dtype(dtype)
+    chosen = get_default_dtype() if dtype is None else dtype_argument(name, dtype)
     if not chosen.is_floating_point:
         raise ValueError(f"{name}: dtype must be a floating point type, got {chosen!r}")
     return window_values(length, periodic, chosen, values)

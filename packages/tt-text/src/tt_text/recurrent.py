@@ -29,7 +29,7 @@ import tt_autograd as autograd
 from tt_nn import Module, Parameter, init
 from tt_nn import functional as F
 from tt_nn.rnn_utils import PackedSequence, pack_padded_sequence, pad_packed_sequence
-from tt_tensor.checks import check_number, check_tensor
+from tt_tensor.checks import check_bool, check_number, check_tensor
 from tt_tensor.devices import check_cpu
 
 GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -55,6 +55,8 @@ class RNNBase(Module):
         super().__init__()
         name = type(self).__name__
         check_cpu(name, device)
+        for flag, value in (("bias", bias), ("batch_first", batch_first)):  # (PyTorch checks these two only)
+            check_bool(name, flag, value)
         if num_layers < 1 or hidden_size < 1 or input_size < 1:
             raise ValueError(
                 f"{name}: input_size, hidden_size and num_layers must be positive, got {input_size}, "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_tensor import complex_numbers as kernels
+from tt_tensor.dtypes import from_numpy_dtype
 
 from ..function import Function, _tensor_class, unbroadcast
 from ..higher_order import sum_to
@@ -41,7 +42,7 @@ class RealFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
-        return (grad.to(ctx.dtype),)
+        return (grad.to(from_numpy_dtype(ctx.dtype)),)
 
 
 class ImagFunction(Function):
@@ -229,4 +230,4 @@ class ComplexCastFunction(Function):
     def graph_backward(ctx, grad):
         if ctx.input_dtype.kind != "c" and grad.is_complex():
             grad = grad.real
-        return (grad.to(ctx.input_dtype),)
+        return (grad.to(from_numpy_dtype(ctx.input_dtype)),)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 from tt_tensor import pointwise
+from tt_tensor.dtypes import from_numpy_dtype
 
 from ..forward_ad import symmetric_jvp
 from ..function import Function
@@ -327,7 +328,7 @@ class CastFunction(Function):
 
     @staticmethod
     def graph_backward(ctx, grad):
-        return (grad.to(ctx.input_dtype),)
+        return (grad.to(from_numpy_dtype(ctx.input_dtype)),)
 
     @staticmethod
     def jvp(ctx, tangent):  # (the tangent in the output dtype: forward_ad casts it)

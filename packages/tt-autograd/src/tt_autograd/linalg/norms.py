@@ -26,6 +26,7 @@ import math
 
 import numpy as np
 from tt_tensor.checks import bool_args, normalize_dim, normalize_dims
+from tt_tensor.dtypes import dtype_argument
 
 from ..function import Function
 from ..functions.distance import pnorm_grad_recorded
@@ -102,8 +103,8 @@ class VectorNormFunction(Function):
         return (grad * scaled,)
 
 
-def _cast(x: Tensor, dtype: object) -> Tensor:
-    return x if dtype is None else x.to(dtype)
+def _cast(op: str, x: Tensor, dtype: object) -> Tensor:
+    return x if dtype is None else x.to(dtype_argument(op, dtype))
 
 
 @bool_args("linalg.vector_norm", "keepdim")
@@ -124,7 +125,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
     """
     if isinstance(x, Tensor) and x.array.dtype == np.float16 and dtype is None:
         return vector_norm(x.float(), ord, dim, keepdim).half()
-    x = _cast(float_tensor("linalg.vector_norm", x, "x", complex_ok=True), dtype)
+    x = _cast("linalg.vector_norm", float_tensor("linalg.vector_norm", x, "x", complex_ok=True), dtype)
     if x.array.dtype.kind == "c":
         x = x.abs()  # every vector norm of z is that of |z| (real, with abs's complex gradient)
     if isinstance(ord, bool) or not isinstance(ord, (int, float)):
@@ -152,7 +153,9 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None
     Shape: ``A`` without the two dims. Cost: ``'fro'`` and the sums one pass; ``'nuc'`` and
     ``+-2`` one SVD per matrix.
     """
-    A = _cast(float_tensor("linalg.matrix_norm", A, "A", min_dims=2, complex_ok=True), dtype)
+    A = _cast(
+        "linalg.matrix_norm", float_tensor("linalg.matrix_norm", A, "A", min_dims=2, complex_ok=True), dtype
+    )
     if isinstance(ord, bool) or ord not in MATRIX_ORDS:
         raise ValueError(f"linalg.matrix_norm: Order {ord} not supported; use one of {MATRIX_ORDS}")
     if not isinstance(dim, (tuple, list)) or len(dim) != 2:

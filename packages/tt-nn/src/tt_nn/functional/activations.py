@@ -26,6 +26,7 @@ from tt_autograd.forward_ad import symmetric_jvp
 from tt_autograd.higher_order import backward_slopes, zero_slope
 from tt_tensor import pointwise
 from tt_tensor.checks import check_number, number_args
+from tt_tensor.dtypes import dtype_argument
 
 from ._checks import float_arg, softmax_dim, tensor_arg
 from .erf import normal_cdf
@@ -274,7 +275,7 @@ class LogSoftmaxFunction(Function):
 
 def _normalised(function: type[Function], op: str, input, dim: int | None, dtype: object):
     """Run softmax/log_softmax over ``dim`` (a 0-d input is treated as one element)."""
-    x = float_arg(op, input if dtype is None else tensor_arg(op, input).to(dtype))
+    x = float_arg(op, input if dtype is None else tensor_arg(op, input).to(dtype_argument(op, dtype)))
     axis = softmax_dim(op, dim, x.ndim)
     if x.numel() == 0:  # nothing to normalise: an empty result of the same shape, as in PyTorch
         return x.clone()

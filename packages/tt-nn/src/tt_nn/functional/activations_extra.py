@@ -33,6 +33,7 @@ from tt_autograd import Function
 from tt_autograd.higher_order import backward_slopes
 from tt_tensor import pointwise
 from tt_tensor.checks import normalize_dim
+from tt_tensor.dtypes import dtype_argument
 
 from ._checks import float_arg, tensor_arg
 from .activations import SoftmaxFunction, SoftplusFunction, _normalised
@@ -258,7 +259,13 @@ def softmin(input, dim: int | None = None, _stacklevel: int = 3, dtype: object =
         tensor([[0.7311, 0.2689]])
     """
     x = tensor_arg("softmin", input)
-    return _normalised(SoftmaxFunction, "softmin", -(x if dtype is None else x.to(dtype)), dim, None)
+    return _normalised(
+        SoftmaxFunction,
+        "softmin",
+        -(x if dtype is None else x.to(dtype_argument("softmin", dtype))),
+        dim,
+        None,
+    )
 
 
 def glu(input, dim: int = -1):  # noqa: A002
