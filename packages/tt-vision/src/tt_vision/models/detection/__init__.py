@@ -5,6 +5,8 @@
 * :class:`BoxCoder`, :class:`Matcher`, :class:`BalancedPositiveNegativeSampler` (:mod:`.det_utils`).
 * :class:`GeneralizedRCNNTransform` (:mod:`.transform`): normalise, resize, batch; postprocess.
 * :class:`RPNHead`, :class:`RegionProposalNetwork` (:mod:`.rpn`).
+* :class:`DefaultBoxGenerator` (:mod:`.anchor_utils`), :class:`SSD` and its heads, ``ssd300_vgg16``
+  (:mod:`.ssd`); the SSDlite heads and ``ssdlite320_mobilenet_v3_large`` (:mod:`.ssdlite`).
 
 Example:
     >>> import tt_autograd
@@ -19,19 +21,37 @@ Example:
 
 from __future__ import annotations
 
-from .anchor_utils import AnchorGenerator
-from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher
+from .anchor_utils import AnchorGenerator, DefaultBoxGenerator
+from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, Matcher, SSDMatcher
 from .image_list import ImageList
 from .rpn import RegionProposalNetwork, RPNHead
+from .ssd import SSD, SSDClassificationHead, SSDHead, SSDRegressionHead, ssd300_vgg16
+from .ssdlite import (
+    SSDLiteClassificationHead,
+    SSDLiteHead,
+    SSDLiteRegressionHead,
+    ssdlite320_mobilenet_v3_large,
+)
 from .transform import GeneralizedRCNNTransform
 
 __all__ = [
     "AnchorGenerator",
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
+    "DefaultBoxGenerator",
     "GeneralizedRCNNTransform",
     "ImageList",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
+    "SSD",
+    "SSDClassificationHead",
+    "SSDHead",
+    "SSDLiteClassificationHead",
+    "SSDLiteHead",
+    "SSDLiteRegressionHead",
+    "SSDMatcher",
+    "SSDRegressionHead",
+    "ssd300_vgg16",
+    "ssdlite320_mobilenet_v3_large",
 ]
