@@ -3,8 +3,9 @@
 For ``--cases`` seeded scenes it builds ``ssdlite320_mobilenet_v3_large`` (``--classes``
 classes) in both frameworks, copies torchvision's state dict into ours (NumPy arrays through
 ``load_state_dict``), feeds the same two images of different sizes and compares, in
-evaluation mode, each image's detections (boxes, scores, labels: sorted by label and box,
-compared where both kept the same number; the count of images that did is printed) and, in
+evaluation mode, each image's detections (ours matched to theirs by label and corners within
+0.5 px: the count matched is printed, the matched ones' boxes and scores compared, and the
+sorted score lists) and, in
 training mode with two ground truths per image, the two losses and the gradient of the
 classification head's first prediction layer. SSD's training has no random sampling (hard
 negatives are ranked by their loss), so nothing needs seeding. ``--vgg`` also runs
@@ -77,11 +78,6 @@ def run(lib, model, data: dict) -> dict:
         detections = model(images)
     for key in ("boxes", "scores", "labels"):
         out[f"eval {key}"] = [to_numpy(d[key]) for d in detections]
-    for i in range(len(detections)):  # one order independent of near-tied scores: label, then box
-        boxes, labels = out["eval boxes"][i], out["eval labels"][i]
-        order = np.lexsort((*np.round(boxes, 2).T[::-1], labels))
-        for key in ("boxes", "scores", "labels"):
-            out[f"eval {key}"][i] = out[f"eval {key}"][i][order]
     model.train()
     targets = [{"boxes": tensor(data[f"boxes{i}"]), "labels": tensor(data[f"labels{i}"])} for i in range(2)]
     losses = model(images, targets)
@@ -92,6 +88,22 @@ def run(lib, model, data: dict) -> dict:
     out["grad head.classification_head[0]"] = to_numpy(first.grad)
     model.zero_grad()
     return out
+
+
+def match_detections(boxes, labels, ref_boxes, ref_labels, tolerance=0.5):
+    """Index pairs (ours, theirs) of detections with the same label and corners within ``tolerance`` px,
+    each of theirs used once (the detections near the score cut-off or an NMS decision can differ
+    by float error: they are counted, not compared)."""
+    distance = np.abs(boxes[:, None, :] - ref_boxes[None, :, :]).max(axis=2)
+    distance[labels[:, None] != ref_labels[None, :]] = np.inf
+    mine, theirs, used = [], [], set()
+    for i in np.argsort(distance.min(axis=1, initial=np.inf)):
+        j = int(np.argmin(distance[i])) if distance.shape[1] else -1
+        if j >= 0 and distance[i, j] <= tolerance and j not in used:
+            used.add(j)
+            mine.append(int(i))
+            theirs.append(j)
+    return np.array(mine, dtype=int), np.array(theirs, dtype=int)
 
 
 def paired(builder: str, classes: int) -> tuple[object, object]:
@@ -125,24 +137,34 @@ def compare(builder: str, cases: int, classes: int) -> None:
     ours, theirs = frameworks()
     model, reference = paired(builder, classes)
     worst: dict[str, float] = {}
-    same = total = 0
+    matched = total = 0
     for seed in range(cases):
         data = scene(np.random.default_rng(seed), classes)
         mine, ref = run(ours, model, data), run(theirs, reference, data)
-        for key, value in mine.items():
-            if key.startswith("eval"):
-                pairs = [(a, b) for a, b in zip(value, ref[key]) if a.shape == b.shape]
-                if key == "eval boxes":
-                    same, total = same + len(pairs), total + len(value)
-                diff = max(
-                    (float(np.abs(a.astype(np.float64) - b).max(initial=0)) for a, b in pairs), default=0
+        for image in range(2):
+            pairs = match_detections(
+                *(r[f"eval {k}"][image] for r in (mine, ref) for k in ("boxes", "labels"))
+            )
+            matched, total = matched + len(pairs[0]), total + len(ref["eval boxes"][image])
+            for key in ("boxes", "scores"):
+                a, b = mine[f"eval {key}"][image][pairs[0]], ref[f"eval {key}"][image][pairs[1]]
+                diff = float(np.abs(a.astype(np.float64) - b).max(initial=0))
+                worst[f"eval {key} (matched)"] = max(worst.get(f"eval {key} (matched)", 0.0), diff)
+            a, b = (np.sort(r["eval scores"][image])[::-1] for r in (mine, ref))
+            if a.shape == b.shape:
+                worst["eval scores (sorted)"] = max(
+                    worst.get("eval scores (sorted)", 0.0), float(np.abs(a - b).max())
                 )
-            else:
+        for key, value in mine.items():
+            if not key.startswith("eval"):
                 diff = float(np.abs(value.astype(np.float64) - ref[key]).max())
-            worst[key] = max(worst.get(key, 0.0), diff)
+                if key.startswith("grad"):
+                    diff /= float(np.abs(ref[key]).max())  # relative to the gradient's largest value
+                    key += " (relative)"
+                worst[key] = max(worst.get(key, 0.0), diff)
     print(
         f"{builder}, {classes} classes, {cases} cases; "
-        f"eval detections: same count in {same} of {total} images"
+        f"eval: {matched} of torchvision's {total} detections matched"
     )
     for key, diff in worst.items():
         print(f"  {key:34s} max|ours - torchvision| = {diff:.3g}")
