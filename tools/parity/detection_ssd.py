@@ -111,7 +111,8 @@ def paired(builder: str, classes: int) -> tuple[object, object]:
 
     The builders' initialisation (``N(0, 0.03²)`` convolutions) makes SSDlite's features vanish
     and every score tie at ``1 / classes``, which would compare tie-breaking only: torchvision's
-    convolution weights are redrawn first, ``N(0, 2 / fan_in)`` (seeded), biases ``N(0, 0.1²)``.
+    convolution weights are redrawn first, ``N(0, 2 / fan_in)`` (seeded; VGG's first one divided by
+    255, SSD300 feeding it 0-255 values), biases ``N(0, 0.1²)``.
     """
     import torch
 
@@ -124,7 +125,10 @@ def paired(builder: str, classes: int) -> tuple[object, object]:
         for name, parameter in reference.named_parameters():
             if parameter.ndim == 4:
                 fan_in = parameter[0].numel()
-                parameter.copy_(torch.from_numpy(rng.normal(0, np.sqrt(2 / fan_in), parameter.shape)))
+                weight = rng.normal(0, np.sqrt(2 / fan_in), parameter.shape)
+                if name == "backbone.features.0.weight":  # SSD300's inputs are on VGG's 0-255 scale
+                    weight /= 255
+                parameter.copy_(torch.from_numpy(weight))
             elif name.endswith("bias"):
                 parameter.copy_(torch.from_numpy(rng.normal(0, 0.1, parameter.shape)))
     model = getattr(ours["detection"], builder)(num_classes=classes)

@@ -1,4 +1,5 @@
-"""``AnchorGenerator``: the reference boxes of a Region Proposal Network, as torchvision's.
+"""``AnchorGenerator``: the reference boxes of a Region Proposal Network, as torchvision's (and
+SSD's :class:`DefaultBoxGenerator`, documented on the class).
 
 Each feature map level ``i`` has *cell anchors*: one box per (aspect ratio, size) pair, centred
 on the origin, with ``height / width = ratio`` and ``sqrt(width · height) = size``:
