@@ -170,6 +170,7 @@ def test_hard_negatives_take_three_per_positive_by_loss():
     assert np.flatnonzero(chosen[0]).tolist() == [2, 3, 6]  # 0.8, 0.7, 0.5
     assert np.flatnonzero(chosen[1]).tolist() == [1, 3, 4, 5, 6, 7]  # six: every negative
     assert not (chosen & positive).any()
+    assert not tiny_ssd(positive_fraction=1.0).hard_negatives(loss, positive).any()  # no negative at all
     model = tiny_ssd(positive_fraction=0.5)  # one negative per positive
     assert np.flatnonzero(model.hard_negatives(loss, positive)[0]).tolist() == [6]
     assert not model.hard_negatives(loss, np.zeros((2, 8), dtype=bool)).any()  # no positive, no negative
@@ -284,6 +285,21 @@ def test_postprocess_thresholds_top_k_per_class_and_nms():
     assert [20, 20, 25, 25] in result["boxes"].numpy().tolist()
 
 
+def test_score_threshold_is_strict():
+    head = {"bbox_regression": autograd.zeros(1, 1, 4), "cls_logits": autograd.zeros(1, 1, 4)}  # 0.25 each
+    anchors = [autograd.tensor([[0.0, 0.0, 4.0, 4.0]])]
+    assert (
+        len(
+            tiny_ssd(num_classes=4, score_thresh=0.25).postprocess_detections(head, anchors, [(8, 8)])[0][
+                "labels"
+            ]
+        )
+        == 0
+    )
+    kept = tiny_ssd(num_classes=4, score_thresh=0.24).postprocess_detections(head, anchors, [(8, 8)])[0]
+    assert sorted(kept["labels"].numpy().tolist()) == [1, 2, 3]
+
+
 def test_eval_and_train_of_a_small_ssd(rng):
     model = tiny_ssd(num_classes=4, score_thresh=0.0, detections_per_img=7).eval()
     images = [autograd.tensor(rng.uniform(0, 1, (3, 40, 60)).astype(np.float32)), autograd.rand(3, 32, 32)]
@@ -318,6 +334,9 @@ def test_bad_inputs_are_refused():
     images = [autograd.rand(3, 32, 32)]
     with pytest.raises(ValueError, match="targets should not be None"):
         model(images)
+    with pytest.raises(ValueError, match=r"\(C, H, W\) tensors, got \(5,\)"):
+        model.eval()([autograd.zeros(5)])
+    model.train()
     with pytest.raises(ValueError, match=r"shape \[N, 4\]"):
         model(images, [{"boxes": autograd.zeros(4), "labels": autograd.zeros(1, dtype=autograd.int64)}])
     with pytest.raises(TypeError, match="of type Tensor"):
@@ -340,6 +359,15 @@ def test_out_channels_are_measured_when_the_backbone_does_not_say():
     assert retrieve_out_channels(backbone, (32, 32)) == [5, 7] and backbone.training
     model = tiny_ssd()
     assert model.head.classification_head.module_list[1].in_channels == 6
+    assert model.transform.image_mean == [0.485, 0.456, 0.406] and model.transform.image_std == [
+        0.229,
+        0.224,
+        0.225,
+    ]
+    declared = TinyBackbone()
+    declared.out_channels = [5, 7]  # taken as given, no forward pass
+    head = SSD(declared, DefaultBoxGenerator([[2], [2, 3]]), (32, 32), 3).head
+    assert [m.in_channels for m in head.regression_head.module_list] == [5, 7]
     single = nn.Sequential(Conv2d(3, 2, 3))
     assert retrieve_out_channels(single.eval(), (8, 8)) == [2] and not single.training
 
@@ -358,6 +386,12 @@ def test_ssdlite_builder_counts_keys_and_feature_maps():
     )
     assert model.transform.fixed_size == (320, 320) and model.transform.size_divisible == 1
     assert (model.score_thresh, model.nms_thresh, model.topk_candidates) == (0.001, 0.55, 300)
+    assert model.detections_per_img == 300 and model.transform.image_mean == [0.5] * 3
+    assert model.transform.image_std == [0.5] * 3 and model.neg_to_pos_ratio == 3.0
+    backbone_weights = np.concatenate(
+        [p.detach().numpy().ravel() for p in model.backbone.parameters() if p.ndim == 4]
+    )
+    assert abs(backbone_weights.std() - 0.03) < 0.002  # N(0, 0.03²), not MobileNetV3's own init
     assert model.backbone.extra[0][0][1].momentum == 0.03 and model.backbone.extra[0][0][1].eps == 0.001
     with pytest.warns(UserWarning, match="size of the model is already fixed"):
         small = ssdlite320_mobilenet_v3_large(num_classes=3, size=(100, 100))

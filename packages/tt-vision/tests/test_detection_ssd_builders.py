@@ -29,6 +29,10 @@ def test_ssd300_builder_counts_keys_and_extractor():
     ):
         assert key in state
     assert np.all(model.backbone.scale_weight.detach().numpy() == 20)
+    assert all(p.requires_grad for p in model.parameters())  # unpretrained: every layer trains
+    assert model.transform.image_mean == [0.48235, 0.45882, 0.40784]
+    assert model.anchor_generator.scales == [0.07, 0.15, 0.33, 0.51, 0.69, 0.87, 1.05]
+    assert model.anchor_generator.aspect_ratios == [[2], [2, 3], [2, 3], [2, 3], [2], [2]]
     pools = [m for m in model.backbone.features if isinstance(m, MaxPool2d)]
     assert [p.ceil_mode for p in pools] == [False, False, True]
     assert isinstance(list(model.backbone.features)[-1], nn.ReLU)  # conv4_3's ReLU ends it
