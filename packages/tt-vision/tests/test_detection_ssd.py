@@ -96,6 +96,8 @@ def test_ssd_matcher_gives_every_ground_truth_its_best_box():
     # a box that is best for two ground truths goes to the later one
     assert SSDMatcher(0.5)(autograd.tensor([[0.4, 0.1], [0.45, 0.2]])).numpy().tolist() == [1, -1]
     assert SSDMatcher(0.05)(autograd.tensor([[0.4, 0.1], [0.45, 0.2]])).numpy().tolist() == [1, 1]
+    # a tie for a ground truth's best: only the first box is forced (no low-quality matches of all ties)
+    assert SSDMatcher(0.5)(autograd.tensor([[0.3, 0.3, 0.1]])).numpy().tolist() == [0, -1, -1]
 
 
 class TinyBackbone(nn.Module):
@@ -368,6 +370,14 @@ def test_out_channels_are_measured_when_the_backbone_does_not_say():
     declared.out_channels = [5, 7]  # taken as given, no forward pass
     head = SSD(declared, DefaultBoxGenerator([[2], [2, 3]]), (32, 32), 3).head
     assert [m.in_channels for m in head.regression_head.module_list] == [5, 7]
+    seen = []
+
+    class Recorder(nn.Module):
+        def forward(self, x):
+            seen.append(tuple(x.shape))
+            return x
+
+    assert retrieve_out_channels(Recorder(), (40, 24)) == [3] and seen == [(1, 3, 24, 40)]  # size is (w, h)
     single = nn.Sequential(Conv2d(3, 2, 3))
     assert retrieve_out_channels(single.eval(), (8, 8)) == [2] and not single.training
 
