@@ -262,6 +262,21 @@ def test_loss_gradients_match_central_differences(rng, check_grad):
     assert not reg.grad.numpy()[0, 1:].any() and reg.grad.numpy()[0, 0].any()
 
 
+def test_matching_keeps_one_entry_per_image_and_takes_tensors(rng):
+    model = tiny_ssd()
+    anchors, targets, matched, regression, logits = loss_case(rng)
+    empty = {
+        "boxes": autograd.zeros(0, 4, dtype=autograd.float64),
+        "labels": autograd.zeros(0, dtype=autograd.int64),
+    }
+    first, second = model.match(anchors, [empty, targets[1]])
+    assert first.tolist() == [-1] * 5 and second.tolist() == [1, -1, -1, -1, 0]
+    head = {"bbox_regression": autograd.tensor(regression), "cls_logits": autograd.tensor(logits)}
+    from_arrays = model.compute_loss(targets, head, anchors, matched)
+    from_tensors = model.compute_loss(targets, head, anchors, [autograd.tensor(m) for m in matched])
+    assert all(float(from_arrays[k]) == float(from_tensors[k]) for k in from_arrays)
+
+
 def test_postprocess_thresholds_top_k_per_class_and_nms():
     model = tiny_ssd(num_classes=3, score_thresh=0.2, topk_candidates=2, nms_thresh=0.5).eval()
     anchors = autograd.tensor(
@@ -315,6 +330,17 @@ def test_eval_and_train_of_a_small_ssd(rng):
         labels = result["labels"].numpy()
         assert ((labels >= 1) & (labels < 4)).all()
         assert (np.diff(result["scores"].numpy()) <= 0).all()
+    # the same as the pieces by hand: detections on the 32 x 32 batch, scaled back to each image
+    batch, _ = model.transform(images)
+    with autograd.no_grad():
+        head = model.head(list(model.backbone(batch.tensors).values()))
+        anchors = model.anchor_generator(batch, list(model.backbone(batch.tensors).values()))
+    by_hand = model.postprocess_detections(head, anchors, batch.image_sizes)
+    np.testing.assert_allclose(
+        detections[0]["boxes"].numpy(),
+        by_hand[0]["boxes"].numpy() * np.float32([60 / 32, 40 / 32] * 2),
+        rtol=1e-5,
+    )
     model.train()
     targets = [
         {"boxes": autograd.tensor([[5.0, 5.0, 30.0, 25.0]]), "labels": autograd.tensor([2])},
@@ -346,6 +372,19 @@ def test_bad_inputs_are_refused():
     bad = {"boxes": autograd.tensor([[5.0, 5.0, 5.0, 9.0]]), "labels": autograd.tensor([1])}
     with pytest.raises(ValueError, match=r"Found invalid box \[5.0, 5.0, 5.0, 9.0\] for target at index 0"):
         model(images, [bad])
+    # the first degenerate row is named, found per box (row 0 is flat in y)
+    boxes = autograd.tensor([[5.0, 5.0, 9.0, 5.0], [0.0, 0.0, 4.0, 4.0], [1.0, 1.0, 2.0, 2.0]])
+    with pytest.raises(ValueError, match=r"invalid box \[5.0, 5.0, 9.0, 5.0\] for target at index 1"):
+        model(
+            images * 2,
+            [
+                {"boxes": boxes[1:], "labels": autograd.tensor([1, 1])},
+                {"boxes": boxes, "labels": autograd.tensor([1, 1, 1])},
+            ],
+        )
+    with pytest.raises(ValueError, match="list of 3d tensors"):  # (H, W): the transform's refusal
+        model.eval()([autograd.zeros(32, 32)])
+    model.train()
     with pytest.raises(ValueError, match="do not match the length"):
         SSD(TinyBackbone(), DefaultBoxGenerator([[2]]), (32, 32), 3)
     with pytest.raises(ValueError, match="not available in TinyTorch"):
