@@ -38,10 +38,12 @@ SEGMENTATION = [  # torchvision.models.segmentation: in list_models(), not in li
     "deeplabv3_mobilenet_v3_large", "deeplabv3_resnet101", "deeplabv3_resnet50", "fcn_resnet101",
     "fcn_resnet50", "lraspp_mobilenet_v3_large",
 ]  # fmt: skip
+DETECTION = ["ssd300_vgg16", "ssdlite320_mobilenet_v3_large"]  # torchvision.models.detection
 
 
 def test_list_models():
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION)
+    assert models.list_models(module=tt_vision.models.detection) == DETECTION
     assert models.list_models(module=tt_vision.models) == TORCHVISIONS
     assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
     assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
@@ -73,7 +75,7 @@ def test_register_model():
     finally:
         builders._BUILDERS.pop("tiny_net_for_test", None)
         builders._BUILDERS.pop("tiny_net", None)
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION)
 
 
 def test_the_meta_package_reaches_them():
