@@ -28,7 +28,7 @@ from tt_vision.models.detection import (
 )
 from tt_vision.models.detection import ssd as ssd_module
 from tt_vision.models.detection.det_utils import retrieve_out_channels
-from tt_vision.models.detection.ssdlite import SSDLiteFeatureExtractorMobileNet
+from tt_vision.models.detection.ssdlite import SSDLiteFeatureExtractorMobileNet, _mobilenet_extractor
 from tt_vision.models.mobilenetv3 import mobilenet_v3_large
 
 
@@ -446,15 +446,28 @@ def test_ssdlite_builder_counts_keys_and_feature_maps():
         small = ssdlite320_mobilenet_v3_large(num_classes=3, size=(100, 100))
     assert small.head.classification_head.module_list[0][1].out_channels == 18
     with autograd.no_grad():
-        maps = small.eval().backbone(autograd.zeros(1, 3, 64, 64))
+        maps = small.eval().backbone(autograd.zeros(1, 3, 160, 160))
     assert [tuple(m.shape[1:]) for m in maps.values()] == [
-        (672, 4, 4),
-        (480, 2, 2),
-        (512, 1, 1),
-        (256, 1, 1),
+        (672, 10, 10),
+        (480, 5, 5),
+        (512, 3, 3),
+        (256, 2, 2),
         (256, 1, 1),
         (128, 1, 1),
-    ]
+    ]  # the extra blocks halve (stride 2, padding 1)
+    assert model.anchor_generator.aspect_ratios == [[2, 3]] * 6
+    assert model.anchor_generator.scales == pytest.approx([0.2, 0.35, 0.5, 0.65, 0.8, 0.95, 1.0])
+    head_layers = [m for m in model.head.modules() if isinstance(m, Conv2d)]
+    assert not any(m.bias.detach().numpy().any() for m in head_layers if m.bias is not None)
+    head_weights = np.concatenate([m.weight.detach().numpy().ravel() for m in head_layers])
+    assert abs(head_weights.mean()) < 0.002  # N(0, 0.03²)
+    half = SSDLiteFeatureExtractorMobileNet(mobilenet_v3_large().features, 13, BatchNorm2d, width_mult=0.5)
+    assert [block[2][0].out_channels for block in half.extra] == [256, 128, 128, 64]
+    backbone = mobilenet_v3_large()
+    extractor = _mobilenet_extractor(backbone, 1, BatchNorm2d)  # the last stage (the last layer) trains
+    assert not any(p.requires_grad for p in backbone.features[15].parameters())
+    assert all(p.requires_grad for p in backbone.features[16].parameters())
+    assert all(p.requires_grad for p in extractor.extra.parameters())
     with pytest.raises(ValueError, match="use_res_connect"):
         SSDLiteFeatureExtractorMobileNet(mobilenet_v3_large().features, 12, BatchNorm2d)
 

@@ -146,7 +146,8 @@ class DefaultBoxGenerator(nn.Module):
 
     Example:
         >>> boxes = DefaultBoxGenerator([[2]], scales=[0.5, 0.5])
-        >>> boxes(ImageList(autograd.zeros(1, 3, 8, 8), [(8, 8)]), [autograd.zeros(1, 1, 1, 1)])[0].shape
+        >>> batch = ImageList(autograd.zeros(1, 3, 8, 8), [(8, 8)])
+        >>> tuple(boxes(batch, [autograd.zeros(1, 1, 1, 1)])[0].shape)
         (4, 4)
     """
 
