@@ -141,6 +141,9 @@ def test_heads_shapes_row_order_and_initialisation(rng):
     bound = math.sqrt(6 / (4 * 9 + 16 * 9))  # Xavier-uniform: fan_in 4·3·3, fan_out 16·3·3
     assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.9 * bound
     assert not head.regression_head.module_list[0].bias.detach().numpy().any()
+    weight = head.classification_head.module_list[1].weight.detach().numpy()  # fan_in 6·9, fan_out 18·9
+    bound = math.sqrt(6 / (6 * 9 + 18 * 9))  # 0.167; Conv2d's own init would stop at 1/sqrt(54) = 0.136
+    assert np.abs(weight).max() <= bound and np.abs(weight).max() > 0.9 * bound
     lite = SSDLiteHead([4, 6], [4, 6], 3, BatchNorm2d)
     lite_out = lite(maps)
     assert tuple(lite_out["cls_logits"].shape) == (2, rows, 3)
