@@ -496,3 +496,22 @@ def test_vgg_extractor_normalises_and_freezes():
         ssd_module.validate_trainable_layers(True, 6, 5, 4)
     with pytest.raises(ValueError, match="5 max pools"):
         ssd_module.SSDFeatureExtractorVGG(features, False)
+
+
+def test_vgg_extractor_maps_and_l2_normalisation():
+    # VGG's layout with 1x1 convolutions: five max pools, the third rounding up, 512 channels
+    features = nn.Sequential(
+        Conv2d(3, 512, 1), nn.ReLU(), MaxPool2d(2, 2), MaxPool2d(2, 2), MaxPool2d(2, 2),
+        Conv2d(512, 512, 1), nn.ReLU(), MaxPool2d(2, 2), Conv2d(512, 512, 1), nn.ReLU(), MaxPool2d(2, 2),
+    )  # fmt: skip
+    extractor = ssd_module.SSDFeatureExtractorVGG(features, highres=False)
+    assert len(extractor.features) == 7 and len(extractor.extra[0]) == 4  # pool4, conv, ReLU, fc
+    with autograd.no_grad():
+        maps = extractor(autograd.rand(1, 3, 300, 300))
+    assert [tuple(m.shape[1:]) for m in maps.values()] == [
+        (512, 38, 38), (1024, 19, 19), (512, 10, 10), (256, 5, 5), (256, 3, 3), (256, 1, 1)
+    ]  # fmt: skip
+    norms = np.sqrt((maps["0"].numpy() ** 2).sum(axis=1))
+    np.testing.assert_allclose(norms, 20.0, rtol=1e-5)  # unit vectors over channels, times 20
+    highres = ssd_module.SSDFeatureExtractorVGG(features, highres=True)
+    assert len(highres.extra) == 6 and highres.extra[5][2].kernel_size == (4, 4)

@@ -7,12 +7,10 @@ dropped afterwards, as torchvision's) takes seconds.
 from __future__ import annotations
 
 import numpy as np
-import tt_autograd as autograd
 import tt_nn as nn
-from tt_vision.layers import Conv2d, MaxPool2d
+from tt_vision.layers import MaxPool2d
 from tt_vision.models import list_models
 from tt_vision.models.detection import ssd300_vgg16
-from tt_vision.models.detection.ssd import SSDFeatureExtractorVGG
 
 
 def test_ssd300_builder_counts_keys_and_extractor():
@@ -40,22 +38,3 @@ def test_ssd300_builder_counts_keys_and_extractor():
     assert model.anchor_generator.steps == [8, 16, 32, 64, 100, 300]
     assert model.head.classification_head.module_list[0].out_channels == 91 * 4
     assert "ssd300_vgg16" in list_models() and "ssdlite320_mobilenet_v3_large" in list_models()
-
-
-def test_vgg_extractor_maps_and_l2_normalisation():
-    # VGG's layout with 1x1 convolutions: five max pools, the third rounding up, 512 channels
-    features = nn.Sequential(
-        Conv2d(3, 512, 1), nn.ReLU(), MaxPool2d(2, 2), MaxPool2d(2, 2), MaxPool2d(2, 2),
-        Conv2d(512, 512, 1), nn.ReLU(), MaxPool2d(2, 2), Conv2d(512, 512, 1), nn.ReLU(), MaxPool2d(2, 2),
-    )  # fmt: skip
-    extractor = SSDFeatureExtractorVGG(features, highres=False)
-    assert len(extractor.features) == 7 and len(extractor.extra[0]) == 4  # pool4, conv, ReLU, fc
-    with autograd.no_grad():
-        maps = extractor(autograd.rand(1, 3, 300, 300))
-    assert [tuple(m.shape[1:]) for m in maps.values()] == [
-        (512, 38, 38), (1024, 19, 19), (512, 10, 10), (256, 5, 5), (256, 3, 3), (256, 1, 1)
-    ]  # fmt: skip
-    norms = np.sqrt((maps["0"].numpy() ** 2).sum(axis=1))
-    np.testing.assert_allclose(norms, 20.0, rtol=1e-5)  # unit vectors over channels, times 20
-    highres = SSDFeatureExtractorVGG(features, highres=True)
-    assert len(highres.extra) == 6 and highres.extra[5][2].kernel_size == (4, 4)
