@@ -492,6 +492,7 @@ def test_vgg_extractor_normalises_and_freezes():
         ssd_module.freeze_before(features, [0, 2], 3)
     assert ssd_module.validate_trainable_layers(True, None, 5, 4) == 4
     assert ssd_module.validate_trainable_layers(True, 2, 5, 4) == 2
+    assert ssd_module.validate_trainable_layers(True, 0, 5, 4) == 0  # everything frozen is allowed
     with pytest.raises(ValueError, match="range"):
         ssd_module.validate_trainable_layers(True, 6, 5, 4)
     with pytest.raises(ValueError, match="5 max pools"):
@@ -515,3 +516,8 @@ def test_vgg_extractor_maps_and_l2_normalisation():
     np.testing.assert_allclose(norms, 20.0, rtol=1e-5)  # unit vectors over channels, times 20
     highres = ssd_module.SSDFeatureExtractorVGG(features, highres=True)
     assert len(highres.extra) == 6 and highres.extra[5][2].kernel_size == (4, 4)
+    assert (highres.extra[5][0].in_channels, highres.extra[5][0].out_channels) == (256, 128)
+    assert highres.extra[5][2].out_channels == 256
+    new_layers = [m for block in [extractor.extra[0][-1], *extractor.extra[1:]] for m in block.modules()]
+    biases = [m.bias.detach().numpy() for m in new_layers if isinstance(m, Conv2d)]
+    assert len(biases) == 10 and not any(b.any() for b in biases)  # Xavier init: zero biases
