@@ -43,10 +43,13 @@ DETECTION = [  # torchvision.models.detection: likewise
     "fasterrcnn_resnet50_fpn_v2",
 ]  # fmt: skip
 ONE_STAGE_DETECTION = ["fcos_resnet50_fpn", "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
+SSD_DETECTION = ["ssd300_vgg16", "ssdlite320_mobilenet_v3_large"]
+ALL_DETECTION = DETECTION + ONE_STAGE_DETECTION + SSD_DETECTION
 
 
 def test_list_models():
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION + ONE_STAGE_DETECTION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + ALL_DETECTION)
+    assert models.list_models(module=tt_vision.models.detection) == sorted(ALL_DETECTION)
     assert models.list_models(module=tt_vision.models) == TORCHVISIONS
     assert models.list_models(module=tt_vision) == []  # builders live in tt_vision.models
     assert models.list_models(include="resnet1*") == ["resnet101", "resnet152", "resnet18"]
@@ -78,7 +81,7 @@ def test_register_model():
     finally:
         builders._BUILDERS.pop("tiny_net_for_test", None)
         builders._BUILDERS.pop("tiny_net", None)
-    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + DETECTION + ONE_STAGE_DETECTION)
+    assert models.list_models() == sorted(TORCHVISIONS + SEGMENTATION + ALL_DETECTION)
 
 
 def test_the_meta_package_reaches_them():

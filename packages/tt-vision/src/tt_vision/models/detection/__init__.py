@@ -12,6 +12,8 @@
 * :class:`TwoMLPHead`, :class:`FastRCNNConvFCHead`, :class:`FastRCNNPredictor` (:mod:`.box_heads`).
 * :class:`FasterRCNN` and its builders ``fasterrcnn_resnet50_fpn`` (``_v2``),
   ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
+* :class:`DefaultBoxGenerator` (:mod:`.anchor_utils`), :class:`SSD` and its heads, ``ssd300_vgg16``
+  (:mod:`.ssd`); the SSDlite heads and ``ssdlite320_mobilenet_v3_large`` (:mod:`.ssdlite`).
 
 Example:
     >>> import tt_autograd
@@ -26,10 +28,10 @@ Example:
 
 from __future__ import annotations
 
-from .anchor_utils import AnchorGenerator
+from .anchor_utils import AnchorGenerator, DefaultBoxGenerator
 from .backbone_utils import BackboneWithFPN, mobilenet_backbone, resnet_fpn_backbone
 from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
-from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher
+from .det_utils import BalancedPositiveNegativeSampler, BoxCoder, BoxLinearCoder, Matcher, SSDMatcher
 from .faster_rcnn import (
     FasterRCNN,
     fasterrcnn_mobilenet_v3_large_320_fpn,
@@ -50,6 +52,13 @@ from .retinanet import (
 )
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
+from .ssd import SSD, SSDClassificationHead, SSDHead, SSDRegressionHead, ssd300_vgg16
+from .ssdlite import (
+    SSDLiteClassificationHead,
+    SSDLiteHead,
+    SSDLiteRegressionHead,
+    ssdlite320_mobilenet_v3_large,
+)
 from .transform import GeneralizedRCNNTransform
 
 __all__ = [
@@ -58,6 +67,7 @@ __all__ = [
     "BalancedPositiveNegativeSampler",
     "BoxCoder",
     "BoxLinearCoder",
+    "DefaultBoxGenerator",
     "FCOS",
     "FCOSClassificationHead",
     "FCOSHead",
@@ -76,6 +86,14 @@ __all__ = [
     "RetinaNetHead",
     "RetinaNetRegressionHead",
     "RoIHeads",
+    "SSD",
+    "SSDClassificationHead",
+    "SSDHead",
+    "SSDLiteClassificationHead",
+    "SSDLiteHead",
+    "SSDLiteRegressionHead",
+    "SSDMatcher",
+    "SSDRegressionHead",
     "TwoMLPHead",
     "fasterrcnn_mobilenet_v3_large_320_fpn",
     "fasterrcnn_mobilenet_v3_large_fpn",
@@ -86,4 +104,6 @@ __all__ = [
     "resnet_fpn_backbone",
     "retinanet_resnet50_fpn",
     "retinanet_resnet50_fpn_v2",
+    "ssd300_vgg16",
+    "ssdlite320_mobilenet_v3_large",
 ]

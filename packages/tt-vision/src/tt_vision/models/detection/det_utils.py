@@ -9,6 +9,7 @@
   ``M`` ground-truth boxes with ``N`` anchors) the index of its best ground truth, or
   ``BELOW_LOW_THRESHOLD`` (-1) / ``BETWEEN_THRESHOLDS`` (-2); with ``allow_low_quality_matches``,
   each ground truth's best predictions (all ties) keep their match whatever its quality.
+* :class:`SSDMatcher` (SSD's): one threshold, and every ground truth keeps its best prediction.
 * :class:`BalancedPositiveNegativeSampler` draws at most ``batch_size_per_image ·
   positive_fraction`` positives per image and fills the batch with negatives, uniformly at random
   from TinyTorch's default generator (``tt.manual_seed``; torch's random stream is not reproduced).
@@ -199,6 +200,26 @@ class Matcher:
         matches[index] = all_matches[index]
 
 
+class SSDMatcher(Matcher):
+    """SSD's matching: a prediction with quality ``>= threshold`` goes to its best ground truth, any
+    other is ``BELOW_LOW_THRESHOLD`` (-1); then every ground truth takes its own best prediction
+    (the first of ties), whatever its quality (a later ground truth wins a prediction two share).
+
+    Example:
+        >>> SSDMatcher(0.5)(autograd.tensor([[0.6, 0.2, 0.1], [0.1, 0.3, 0.2]])).numpy().tolist()
+        [0, 1, -1]
+    """
+
+    def __init__(self, threshold: float) -> None:
+        super().__init__(threshold, threshold, allow_low_quality_matches=False)
+
+    def __call__(self, match_quality_matrix: Tensor) -> Tensor:
+        matches = super().__call__(match_quality_matrix).numpy().copy()
+        best_prediction = match_quality_matrix.detach().numpy().argmax(axis=1)
+        matches[best_prediction] = np.arange(best_prediction.size)
+        return autograd.tensor(matches)
+
+
 class BalancedPositiveNegativeSampler:
     """Per image, a random batch of positives (label ``>= 1``) and negatives (label 0); -1 is ignored.
 
@@ -287,3 +308,21 @@ class BoxLinearCoder:
         corners = [ctr_x - rel_codes[..., 0:1], ctr_y - rel_codes[..., 1:2]]
         corners += [ctr_x + rel_codes[..., 2:3], ctr_y + rel_codes[..., 3:4]]
         return autograd.cat(corners, dim=-1)
+
+
+def retrieve_out_channels(model, size: tuple[int, int]) -> list[int]:
+    """The channels of each output of ``model`` (a tensor or a dict of them), from one zero image of
+    ``size = (width, height)`` run in eval mode without gradients; the mode is restored after.
+
+    Cost: one forward pass of ``model`` on a ``(1, 3, height, width)`` image.
+    """
+    was_training = model.training
+    model.eval()
+    try:
+        with autograd.no_grad():
+            features = model(autograd.zeros(1, 3, size[1], size[0]))
+    finally:
+        model.train(was_training)
+    if isinstance(features, Tensor):
+        features = {"0": features}
+    return [int(feature.shape[1]) for feature in features.values()]
