@@ -42,6 +42,7 @@ from ..builders import _caller_level
 
 __all__ = [
     "BackboneWithFPN",
+    "freeze_before",
     "mobilenet_backbone",
     "mobilenet_extractor",
     "resnet_fpn_backbone",
@@ -205,6 +206,21 @@ def validate_trainable_layers(
     return trainable_backbone_layers
 
 
+def freeze_before(layers: nn.Module, stage_indices: list[int], trainable_layers: int) -> None:
+    """``requires_grad_(False)`` on the layers of a sequential ``layers`` before its last
+    ``trainable_layers`` stages (stage ``k`` starts at ``layers[stage_indices[k]]``; 0 freezes all).
+
+    Raises:
+        ValueError: ``trainable_layers`` outside ``[0, len(stage_indices)]``.
+    """
+    stages = len(stage_indices)
+    check_range("freeze_before", "Trainable layers", trainable_layers, stages)
+    end = len(layers) if trainable_layers == 0 else stage_indices[stages - trainable_layers]
+    for layer in list(layers)[:end]:
+        for parameter in layer.parameters():
+            parameter.requires_grad_(False)
+
+
 def mobilenet_extractor(
     backbone: nn.Module,
     fpn: bool,
@@ -233,10 +249,7 @@ def mobilenet_extractor(
     stage_indices.append(len(features) - 1)
     num_stages = len(stage_indices)
     check_range("mobilenet_extractor", "Trainable layers", trainable_layers, num_stages)
-    freeze_before = len(features) if trainable_layers == 0 else stage_indices[num_stages - trainable_layers]
-    for block in features[:freeze_before]:
-        for parameter in block.parameters():
-            parameter.requires_grad_(False)
+    freeze_before(features, stage_indices, trainable_layers)
     out_channels = 256
     if not fpn:
         model = nn.Sequential(features, Conv2d(features[-1].out_channels, out_channels, 1))

@@ -37,10 +37,11 @@ from tt_nn import init
 
 from ...layers import Conv2d, MaxPool2d
 from ...ops import batched_nms, box_iou, clip_boxes_to_image
-from ..builders import refuse_weights, register_model
+from ..builders import refuse_backbone_weights, register_model
 from ..vgg import vgg16
 from . import det_utils
 from .anchor_utils import DefaultBoxGenerator
+from .backbone_utils import freeze_before, validate_trainable_layers
 from .transform import GeneralizedRCNNTransform
 
 __all__ = [
@@ -383,40 +384,6 @@ class SSDFeatureExtractorVGG(nn.Module):
         return {str(i): value for i, value in enumerate(output)}
 
 
-def validate_trainable_layers(
-    is_trained: bool, trainable_layers: int | None, max_value: int, default: int
-) -> int:
-    """torchvision's rule: without pretrained weights every layer trains (a value given is warned
-    about and replaced by ``max_value``); with them, ``default`` when None, else within ``[0, max_value]``."""
-    if not is_trained:
-        if trainable_layers is not None:
-            warnings.warn(
-                "Changing trainable_backbone_layers has no effect if neither pretrained nor "
-                "pretrained_backbone have been set to True, falling back to "
-                f"trainable_backbone_layers={max_value} so that all layers are trainable",
-                stacklevel=3,
-            )
-        trainable_layers = max_value
-    if trainable_layers is None:
-        trainable_layers = default
-    if not 0 <= trainable_layers <= max_value:
-        raise ValueError(f"Trainable layers should be in the range [0,{max_value}], got {trainable_layers} ")
-    return trainable_layers
-
-
-def freeze_before(backbone: nn.Module, stage_indices: list[int], trainable_layers: int) -> None:
-    """``requires_grad_(False)`` on the layers before the last ``trainable_layers`` stages."""
-    stages = len(stage_indices)
-    if not 0 <= trainable_layers <= stages:
-        raise ValueError(
-            f"trainable_layers should be in the range [0, {stages}], instead got {trainable_layers}"
-        )
-    end = len(backbone) if trainable_layers == 0 else stage_indices[stages - trainable_layers]
-    for layer in list(backbone)[:end]:
-        for parameter in layer.parameters():
-            parameter.requires_grad_(False)
-
-
 def _vgg_extractor(backbone, highres: bool, trainable_layers: int) -> SSDFeatureExtractorVGG:
     """A VGG's extractor, the layers before the last ``trainable_layers`` of its 5 stages frozen."""
     features = backbone.features
@@ -426,11 +393,9 @@ def _vgg_extractor(backbone, highres: bool, trainable_layers: int) -> SSDFeature
 
 
 def refuse_detection_weights(name: str, backbone: str, weights, weights_backbone, kwargs: dict) -> None:
-    """``weights``, ``weights_backbone`` (legacy ``pretrained``, ``pretrained_backbone``) must be None."""
-    refuse_weights(name, weights, kwargs)
-    if kwargs.pop("pretrained_backbone", False):
-        weights_backbone = "pretrained_backbone=True"
-    refuse_weights(backbone, weights_backbone, {})
+    """:func:`~tt_vision.models.builders.refuse_backbone_weights`, and a ``size`` in ``kwargs`` warned
+    about and dropped (an SSD builder fixes its input size)."""
+    refuse_backbone_weights(name, backbone, weights, weights_backbone, kwargs)
     if "size" in kwargs:
         warnings.warn("The size of the model is already fixed; ignoring the parameter.", stacklevel=3)
         kwargs.pop("size")

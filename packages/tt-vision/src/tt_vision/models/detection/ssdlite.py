@@ -27,7 +27,8 @@ from ..builders import register_model
 from ..mobilenetv3 import mobilenet_v3_large
 from . import det_utils
 from .anchor_utils import DefaultBoxGenerator
-from .ssd import SSD, SSDScoringHead, freeze_before, refuse_detection_weights, validate_trainable_layers
+from .backbone_utils import freeze_before, validate_trainable_layers
+from .ssd import SSD, SSDScoringHead, refuse_detection_weights
 
 __all__ = [
     "SSDLiteClassificationHead",
