@@ -442,4 +442,5 @@ def test_builders_counts_keys_and_refusals(name):
     with pytest.raises(ValueError, match="resnet50: pretrained weights"):
         builder(weights_backbone="IMAGENET1K_V1")
     with pytest.raises(ValueError, match="resnet50: pretrained weights"):
-        builder(pretrained_backbone=True)
+        with pytest.warns(UserWarning, match="'pretrained_backbone' is deprecated"):
+            builder(pretrained_backbone=True)

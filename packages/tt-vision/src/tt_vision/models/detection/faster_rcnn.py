@@ -13,14 +13,18 @@
 The builders assemble torchvision's four configurations:
 
 ==========================================  ===========================================================
-``fasterrcnn_resnet50_fpn``                 ResNet-50 + FPN (levels '0'..'3', 'pool'), 41,755,286 params
+``fasterrcnn_resnet50_fpn``                 ResNet-50 + FPN (levels '0'..'3', 'pool'), 41,808,406 params
 ``fasterrcnn_resnet50_fpn_v2``              + batch-normed FPN, a 2-conv RPN head, a 4-conv 1-fc box
                                             head (Li et al., 2021), 43,712,278 params
 ``fasterrcnn_mobilenet_v3_large_fpn``       MobileNetV3-Large + FPN on its last two stages, 15 anchors a
-                                            position (sizes 32..512 × 3 ratios), 19,386,354 params
+                                            position (sizes 32..512 × 3 ratios), 19,410,754 params
 ``fasterrcnn_mobilenet_v3_large_320_fpn``   the same at 320 px (``min_size=320``, ``max_size=640``),
                                             150 proposals before and after NMS at test time
 ==========================================  ===========================================================
+
+The counts are those of the builders here (91 classes), whose backbones, built without pretrained
+weights, use ``BatchNorm2d`` as torchvision's do then; torchvision publishes the counts of its
+pretrained models, whose ``FrozenBatchNorm2d`` has no parameters (41,755,286 and 19,386,354).
 
 (parameter counts with 91 classes: torchvision's published ``num_params``). Only ``weights=None`` and
 ``weights_backbone=None`` are possible (TinyTorch reads no pickled checkpoint and downloads nothing),
@@ -220,7 +224,7 @@ def fasterrcnn_resnet50_fpn(
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> FasterRCNN:
-    """Faster R-CNN with a ResNet-50 FPN backbone (41,755,286 parameters with 91 classes).
+    """Faster R-CNN with a ResNet-50 FPN backbone (41,808,406 parameters with 91 classes).
 
     Args:
         weights, weights_backbone: must be None (torchvision's ``weights_backbone`` default, ImageNet
@@ -305,7 +309,7 @@ def fasterrcnn_mobilenet_v3_large_fpn(
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> FasterRCNN:
-    """Faster R-CNN with a MobileNetV3-Large FPN backbone (19,386,354 parameters), ``rpn_score_thresh``
+    """Faster R-CNN with a MobileNetV3-Large FPN backbone (19,410,754 parameters), ``rpn_score_thresh``
     0.05 by default. ``trainable_backbone_layers`` 0..6; other arguments as :func:`fasterrcnn_resnet50_fpn`.
     """
     kwargs = {"rpn_score_thresh": 0.05, **kwargs}
@@ -329,7 +333,7 @@ def fasterrcnn_mobilenet_v3_large_320_fpn(
     trainable_backbone_layers: int | None = None,
     **kwargs,
 ) -> FasterRCNN:
-    """:func:`fasterrcnn_mobilenet_v3_large_fpn` for low resolution (19,386,354 parameters): defaults
+    """:func:`fasterrcnn_mobilenet_v3_large_fpn` for low resolution (19,410,754 parameters): defaults
     ``min_size=320``, ``max_size=640``, ``rpn_pre_nms_top_n_test=150``, ``rpn_post_nms_top_n_test=150``,
     ``rpn_score_thresh=0.05``.
     """

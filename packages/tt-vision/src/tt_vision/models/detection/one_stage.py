@@ -31,7 +31,7 @@ from tt_autograd import Tensor
 
 from ...ops import batched_nms, clip_boxes_to_image
 from ...ops.feature_pyramid_network import LastLevelP6P7
-from ..builders import refuse_weights
+from ..builders import refuse_backbone_weights
 from ..resnet import resnet50
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import resnet_fpn_extractor, validate_trainable_layers
@@ -177,12 +177,10 @@ def checked_weights(name: str, weights, weights_backbone, kwargs: dict) -> None:
     """A detection builder's ``weights``, ``weights_backbone`` (legacy ``pretrained*`` too) must be None.
 
     torchvision's default ``weights_backbone`` is ImageNet's ResNet-50; TinyTorch cannot download it,
-    so the default here is None and anything else is refused with the way to load converted weights.
+    so the default here is None and anything else is refused with the way to load converted weights
+    (:func:`~tt_vision.models.builders.refuse_backbone_weights`).
     """
-    refuse_weights(name, weights, kwargs)
-    if kwargs.pop("pretrained_backbone", False):
-        weights_backbone = "pretrained_backbone=True"
-    refuse_weights("resnet50", weights_backbone, {})
+    refuse_backbone_weights(name, "resnet50", weights, weights_backbone, kwargs)
 
 
 def resnet50_fpn_p3_p7(trainable_backbone_layers, p6_in_channels: int, norm_layer=None):

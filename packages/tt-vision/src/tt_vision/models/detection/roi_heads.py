@@ -275,12 +275,14 @@ class RoIHeads(nn.Module):
         return [autograd.cat([proposal, gt_box]) for proposal, gt_box in zip(proposals, gt_boxes)]
 
     def check_targets(self, targets: list[dict] | None) -> None:
-        """Refuse missing targets or targets without ``boxes``/``labels`` (``ValueError``, as torchvision)."""
+        """Refuse missing targets or targets without ``boxes``/``labels`` (``ValueError``, as torchvision),
+        or, in training with a mask branch, without ``masks``."""
         if targets is None:
             raise ValueError(
                 "RoIHeads: targets should not be None in training mode; pass them or call .eval()"
             )
-        for key in ("boxes", "labels") + (("masks",) if self.has_mask() else ()):
+        training_keys = ("masks",) if self.has_mask() and self.training else ()  # eval needs no masks
+        for key in ("boxes", "labels") + training_keys:
             if not all(key in t for t in targets):
                 raise ValueError(f"RoIHeads: every element of targets should have a {key} key")
 
