@@ -391,7 +391,7 @@ def test_defaults_and_errors():
         model(image)
     with pytest.raises(ValueError, match=r"shape \[N, 4\], got \(4,\)"):
         model(image, [{"boxes": autograd.zeros(4), "labels": autograd.zeros(1, dtype=autograd.int64)}])
-    with pytest.raises(ValueError, match=r"shape \[N, 4\], got list"):
+    with pytest.raises(TypeError, match=r"RetinaNet: expected target boxes to be of type Tensor, got list"):
         model(image, [{"boxes": [[0, 0, 1, 1]], "labels": autograd.zeros(1, dtype=autograd.int64)}])
     bad = {
         "boxes": autograd.tensor([[0.0, 0.0, 5.0, 5.0], [3.0, 3.0, 3.0, 9.0]]),

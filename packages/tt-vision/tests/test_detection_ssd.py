@@ -365,7 +365,7 @@ def test_bad_inputs_are_refused():
     images = [autograd.rand(3, 32, 32)]
     with pytest.raises(ValueError, match="targets should not be None"):
         model(images)
-    with pytest.raises(ValueError, match=r"\(C, H, W\) tensors, got \(5,\)"):
+    with pytest.raises(ValueError, match=r"SSD: images must be \(C, H, W\) tensors, got shape \(5,\)"):
         model.eval()([autograd.zeros(5)])
     model.train()
     with pytest.raises(ValueError, match=r"shape \[N, 4\]"):
@@ -385,7 +385,7 @@ def test_bad_inputs_are_refused():
                 {"boxes": boxes, "labels": autograd.tensor([1, 1, 1])},
             ],
         )
-    with pytest.raises(ValueError, match="list of 3d tensors"):  # (H, W): the transform's refusal
+    with pytest.raises(ValueError, match=r"SSD: images must be \(C, H, W\) tensors, got shape \(32, 32\)"):
         model.eval()([autograd.zeros(32, 32)])
     model.train()
     with pytest.raises(ValueError, match="do not match the length"):

@@ -50,6 +50,7 @@ from .anchor_utils import AnchorGenerator
 from .backbone_utils import mobilenet_extractor, resnet_fpn_extractor, validate_trainable_layers
 from .box_heads import FastRCNNConvFCHead, FastRCNNPredictor, TwoMLPHead
 from .generalized_rcnn import GeneralizedRCNN
+from .inputs import IMAGENET_MEAN, IMAGENET_STD
 from .roi_heads import RoIHeads
 from .rpn import RegionProposalNetwork, RPNHead
 from .transform import GeneralizedRCNNTransform
@@ -199,8 +200,8 @@ class FasterRCNN(GeneralizedRCNN):
             box_nms_thresh,
             box_detections_per_img,
         )
-        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
-        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
+        image_mean = list(IMAGENET_MEAN) if image_mean is None else image_mean
+        image_std = list(IMAGENET_STD) if image_std is None else image_std
         transform = GeneralizedRCNNTransform(min_size, max_size, image_mean, image_std, **kwargs)
         super().__init__(backbone, rpn, roi_heads, transform)
 

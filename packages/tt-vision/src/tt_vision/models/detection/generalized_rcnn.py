@@ -20,9 +20,10 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
-import numpy as np
 import tt_nn as nn
 from tt_autograd import Tensor
+
+from .inputs import check_degenerate_boxes, check_training_targets, original_image_sizes
 
 __all__ = ["GeneralizedRCNN"]
 
@@ -62,50 +63,19 @@ class GeneralizedRCNN(nn.Module):
         """The losses in training mode, the detections in eval mode."""
         return losses if self.training else detections
 
-    def check_targets(self, targets: list[dict] | None) -> None:
-        """Training targets: present, each with ``"boxes"`` a ``(G, 4)`` tensor."""
-        if targets is None:
-            raise ValueError(
-                f"{type(self).__name__}: targets should not be none when in training mode; "
-                "pass a list of {'boxes', 'labels'} dicts or call .eval()"
-            )
-        for target in targets:
-            boxes = target["boxes"]
-            if not isinstance(boxes, Tensor):
-                raise ValueError(f"Expected target boxes to be of type Tensor, got {type(boxes)}.")
-            if boxes.ndim != 2 or boxes.shape[-1] != 4:
-                raise ValueError(
-                    f"Expected target boxes to be a tensor of shape [N, 4], got {tuple(boxes.shape)}."
-                )
-
     def forward(self, images: list[Tensor], targets: list[dict] | None = None):
+        name = type(self).__name__
         if self.training:
-            self.check_targets(targets)
-        original_image_sizes = []
-        for image in images:
-            if image.ndim < 2:
-                raise ValueError(
-                    "expecting the last two dimensions of the Tensor to be H and W instead got "
-                    f"{tuple(image.shape)}"
-                )
-            original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
+            check_training_targets(name, targets)
+        original_sizes = original_image_sizes(name, images)
         images, targets = self.transform(images, targets)
-        if targets is not None:
-            for index, target in enumerate(targets):
-                boxes = target["boxes"].detach().numpy()
-                degenerate = (boxes[:, 2:] <= boxes[:, :2]).any(axis=1)
-                if degenerate.any():
-                    box = boxes[np.flatnonzero(degenerate)[0]].tolist()
-                    raise ValueError(
-                        "All bounding boxes should have positive height and width. "
-                        f"Found invalid box {box} for target at index {index}."
-                    )
+        check_degenerate_boxes(name, targets)
         features = self.backbone(images.tensors)
         if isinstance(features, Tensor):
             features = OrderedDict([("0", features)])
         proposals, proposal_losses = self.rpn(images, features, targets)
         detections, detector_losses = self.roi_heads(features, proposals, images.image_sizes, targets)
-        detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
+        detections = self.transform.postprocess(detections, images.image_sizes, original_sizes)
         losses = {}
         losses.update(detector_losses)
         losses.update(proposal_losses)

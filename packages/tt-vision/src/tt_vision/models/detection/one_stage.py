@@ -35,6 +35,13 @@ from ..builders import refuse_backbone_weights
 from ..resnet import resnet50
 from .anchor_utils import AnchorGenerator
 from .backbone_utils import resnet_fpn_extractor, validate_trainable_layers
+from .inputs import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    check_degenerate_boxes,
+    check_training_targets,
+    original_image_sizes,
+)
 from .transform import GeneralizedRCNNTransform
 
 
@@ -92,8 +99,8 @@ class OneStageDetector(nn.Module):
             )
         self.backbone = backbone
         self.anchor_generator = anchor_generator
-        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
-        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
+        image_mean = list(IMAGENET_MEAN) if image_mean is None else image_mean
+        image_std = list(IMAGENET_STD) if image_std is None else image_std
         self.transform = GeneralizedRCNNTransform(
             min_size, max_size, image_mean, image_std, **transform_options
         )
@@ -124,37 +131,13 @@ class OneStageDetector(nn.Module):
             detections.append({"boxes": boxes[keep], "scores": scores[keep], "labels": labels[keep]})
         return detections
 
-    def check_targets(self, targets) -> None:
-        """Training targets: present, each with ``"boxes"`` a ``(G, 4)`` tensor."""
-        name = type(self).__name__
-        if targets is None:
-            raise ValueError(
-                f"{name}: targets should not be None in training mode; pass them or call .eval()"
-            )
-        for target in targets:
-            boxes = target["boxes"]
-            if not isinstance(boxes, Tensor) or boxes.ndim != 2 or boxes.shape[-1] != 4:
-                shape = tuple(boxes.shape) if isinstance(boxes, Tensor) else type(boxes).__name__
-                raise ValueError(f"{name}: expected target boxes to be a tensor of shape [N, 4], got {shape}")
-
     def forward(self, images: list[Tensor], targets: list[dict] | None = None):
         name = type(self).__name__
         if self.training:
-            self.check_targets(targets)
-        original_image_sizes = []
-        for image in images:
-            if image.ndim != 3:
-                raise ValueError(f"{name}: images must be (C, H, W) tensors, got shape {tuple(image.shape)}")
-            original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
+            check_training_targets(name, targets)
+        original_sizes = original_image_sizes(name, images)
         images, targets = self.transform(images, targets)
-        for index, target in enumerate(targets or []):
-            boxes = target["boxes"].detach().numpy()
-            bad = np.flatnonzero((boxes[:, 2:] <= boxes[:, :2]).any(axis=1))
-            if bad.size:
-                raise ValueError(
-                    f"{name}: all bounding boxes should have positive height and width; found invalid box "
-                    f"{boxes[bad[0]].tolist()} for target at index {index}"
-                )
+        check_degenerate_boxes(name, targets)
         features = self.backbone(images.tensors)
         if isinstance(features, Tensor):
             features = OrderedDict([("0", features)])
@@ -169,7 +152,7 @@ class OneStageDetector(nn.Module):
         outputs = {key: list(value.split(counts, dim=1)) for key, value in head_outputs.items()}
         level_anchors = [list(a.split(counts)) for a in anchors]
         detections = self.postprocess_detections(outputs, level_anchors, images.image_sizes)
-        detections = self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
+        detections = self.transform.postprocess(detections, images.image_sizes, original_sizes)
         return self.eager_outputs({}, detections)
 
 

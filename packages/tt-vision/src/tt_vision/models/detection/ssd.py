@@ -42,6 +42,13 @@ from ..vgg import vgg16
 from . import det_utils
 from .anchor_utils import DefaultBoxGenerator
 from .backbone_utils import freeze_before, validate_trainable_layers
+from .inputs import (
+    IMAGENET_MEAN,
+    IMAGENET_STD,
+    check_degenerate_boxes,
+    check_training_targets,
+    original_image_sizes,
+)
 from .transform import GeneralizedRCNNTransform
 
 __all__ = [
@@ -191,8 +198,8 @@ class SSD(nn.Module):
             head = SSDHead(out_channels, anchor_generator.num_anchors_per_location(), num_classes)
         self.head = head
         self.proposal_matcher = det_utils.SSDMatcher(iou_thresh)
-        image_mean = [0.485, 0.456, 0.406] if image_mean is None else image_mean
-        image_std = [0.229, 0.224, 0.225] if image_std is None else image_std
+        image_mean = list(IMAGENET_MEAN) if image_mean is None else image_mean
+        image_std = list(IMAGENET_STD) if image_std is None else image_std
         self.transform = GeneralizedRCNNTransform(
             min(size), max(size), image_mean, image_std, size_divisible=1, fixed_size=size, **kwargs
         )
@@ -280,36 +287,12 @@ class SSD(nn.Module):
             )
         return detections
 
-    def check_targets(self, targets) -> None:
-        """Training needs targets, each with ``(G, 4)`` boxes."""
-        if targets is None:
-            raise ValueError("SSD: targets should not be None in training mode; pass them or call .eval()")
-        for target in targets:
-            boxes = target["boxes"]
-            if not isinstance(boxes, Tensor):
-                raise TypeError(f"Expected target boxes to be of type Tensor, got {type(boxes)}.")
-            if boxes.ndim != 2 or boxes.shape[-1] != 4:
-                raise ValueError(
-                    f"Expected target boxes to be a tensor of shape [N, 4], got {tuple(boxes.shape)}."
-                )
-
     def forward(self, images: list[Tensor], targets: list[dict] | None = None):
         if self.training:
-            self.check_targets(targets)
-        original_image_sizes = []
-        for image in images:
-            if image.ndim < 2:
-                raise ValueError(f"SSD: images must be (C, H, W) tensors, got {tuple(image.shape)}")
-            original_image_sizes.append((int(image.shape[-2]), int(image.shape[-1])))
+            check_training_targets("SSD", targets)
+        original_sizes = original_image_sizes("SSD", images)
         images, targets = self.transform(images, targets)
-        for index, target in enumerate(targets or []):
-            boxes = target["boxes"].detach().numpy()
-            degenerate = np.flatnonzero((boxes[:, 2:] <= boxes[:, :2]).any(axis=1))
-            if degenerate.size:
-                raise ValueError(
-                    "All bounding boxes should have positive height and width. "
-                    f"Found invalid box {boxes[degenerate[0]].tolist()} for target at index {index}."
-                )
+        check_degenerate_boxes("SSD", targets)
         features = self.backbone(images.tensors)
         features = list(features.values()) if isinstance(features, dict) else [features]
         head_outputs = self.head(features)
@@ -317,7 +300,7 @@ class SSD(nn.Module):
         if self.training:
             return self.compute_loss(targets, head_outputs, anchors, self.match(anchors, targets))
         detections = self.postprocess_detections(head_outputs, anchors, images.image_sizes)
-        return self.transform.postprocess(detections, images.image_sizes, original_image_sizes)
+        return self.transform.postprocess(detections, images.image_sizes, original_sizes)
 
 
 class SSDFeatureExtractorVGG(nn.Module):
