@@ -46,7 +46,7 @@ def check_training_targets(model: str, targets: list[dict] | None) -> None:
             raise TypeError(
                 f"{model}: expected target boxes to be of type Tensor, got {type(boxes).__name__}"
             )
-        if boxes.ndim != 2 or boxes.shape[-1] != 4:
+        if boxes.ndim != 2 or boxes.shape[1] != 4:
             raise ValueError(
                 f"{model}: expected target boxes to be a tensor of shape [N, 4], got {tuple(boxes.shape)}"
             )
