@@ -179,14 +179,19 @@ def timing() -> None:
         print(f"{name}: RPN forward (eval, 5 levels 64² .. 4², 64 channels, 16,368 anchors) {elapsed:.1f} ms")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=20)
+def parity_main(description: str, compare, timing, default_cases: int) -> None:
+    """The detection parity scripts' command line: ``--cases N`` scenes compared, ``--time`` to time one."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--cases", type=int, default=default_cases)
     parser.add_argument("--time", action="store_true")
     args = parser.parse_args()
     compare(args.cases)
     if args.time:
         timing()
+
+
+def main() -> None:
+    parity_main(__doc__.splitlines()[0], compare, timing, 20)
 
 
 if __name__ == "__main__":

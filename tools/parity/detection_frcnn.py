@@ -20,11 +20,11 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 
 import numpy as np
+from detection import parity_main
 
 TRAIN = {  # every labelled anchor and proposal sampled: no random choice left
     "rpn_batch_size_per_image": 100_000,
@@ -187,13 +187,7 @@ def timing(repeats: int = 3) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=3)
-    parser.add_argument("--time", action="store_true")
-    args = parser.parse_args()
-    compare(args.cases)
-    if args.time:
-        timing()
+    parity_main(__doc__.splitlines()[0], compare, timing, 3)
 
 
 if __name__ == "__main__":

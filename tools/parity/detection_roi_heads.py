@@ -23,13 +23,12 @@ Usage:
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections import OrderedDict
 
 import numpy as np
 from detection import frameworks as rpn_frameworks
-from detection import largest_differences
+from detection import largest_differences, parity_main
 
 CHANNELS, CLASSES, HIDDEN = 8, 5, 32
 SHAPES = [(128, 160), (120, 150)]
@@ -232,13 +231,7 @@ def timing() -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cases", type=int, default=20)
-    parser.add_argument("--time", action="store_true")
-    args = parser.parse_args()
-    compare(args.cases)
-    if args.time:
-        timing()
+    parity_main(__doc__.splitlines()[0], compare, timing, 20)
 
 
 if __name__ == "__main__":
