@@ -27,7 +27,6 @@ from tt_tensor.checks import (
     optional_dim,
 )
 from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
-from tt_tensor.indexing import key_of
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
@@ -65,10 +64,10 @@ from .functions.arithmetic import (
 from .functions.complex_math import power
 from .functions.indexing import (
     GatherFunction,
-    GetItemFunction,
     IndexSelectFunction,
     MaskedFillFunction,
     TriangleFunction,
+    index,
 )
 from .functions.layout import LayoutCopyFunction
 from .functions.reductions import (
@@ -474,7 +473,7 @@ class Tensor(
     def __getitem__(self, key: object) -> Tensor:
         if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
             return BATCHED_INDEX[0](self, key)
-        return GetItemFunction.apply(self, key=key_of(key))
+        return index(self, key)  # (PyTorch's order of dims: functions/indexing.py)
 
     def gather(self, dim: int, index: tt_tensor.Tensor, *, sparse_grad: bool = False) -> Tensor:
         check_sparse_grad("gather", sparse_grad)
