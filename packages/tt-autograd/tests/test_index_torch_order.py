@@ -85,7 +85,7 @@ def test_a_broadcast_written_value_sums_its_gradient(leaf, check_grad):
         return y
 
     check_grad(write, leaf((3, 4, 5)), leaf((2,)))
-    y = write(leaf((3, 4, 5), requires_grad=False), autograd.tensor([10.0, 20.0]))
+    y = write(leaf((3, 4, 5), requires_grad=False), autograd.tensor([10.0, 20.0], dtype=autograd.float64))
     assert y[2, :, 0].tolist() == [10.0] * 4 and y[2, :, 4].tolist() == [20.0] * 4
 
 

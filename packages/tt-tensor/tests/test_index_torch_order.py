@@ -110,7 +110,7 @@ def test_setitem_writes_a_value_given_in_pytorch_s_order():
     np.testing.assert_array_equal(x.numpy(), want)
 
 
-@pytest.mark.parametrize("value", [[10, 20], np.array([[[10, 20]]])])
+@pytest.mark.parametrize("value", [tt.tensor([10, 20]), tt.tensor([[[10, 20]]])])
 def test_setitem_broadcasts_a_value_along_pytorch_s_dims(value):
     x = tt.zeros(3, 4, 5, dtype=tt.int64)
     x[2, :, [0, 4]] = value  # (2,) and (1, 1, 2) stretch over the 4 rows; the last dim is the list's

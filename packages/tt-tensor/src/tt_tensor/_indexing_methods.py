@@ -24,6 +24,7 @@ class IndexingMixin(TensorBase):
 
     def __setitem__(self, key: object, value: object) -> None:
         key = indexing.key_of(key)
+        indexing.check_value(self.array.dtype, key, value)
         indexing.setitem(self.array, key, indexing.setitem_value(operand(value), key, self.ndim))
         versions.bump(self.array)
 

@@ -15,8 +15,11 @@ Basic indexing (ints, slices, None, ...) returns a view.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .caller import user_stacklevel
 from .checks import normalize_dim
 from .pointwise import read_only_error
 
@@ -62,14 +65,64 @@ def _tuple_item(item: object) -> bool:
 
 
 def _item_of(item: object) -> object:
-    """An empty list as an empty int64 index; a 0-d integer tensor or array as the int it holds
-    (PyTorch's ``x[torch.tensor(1)]`` is ``x[1]``, a view, where NumPy's ``a[np.array(1)]`` is a copy)."""
-    if isinstance(item, list) and not item:
-        return np.zeros(0, np.int64)
-    array = getattr(item, "array", item)
-    if isinstance(array, np.ndarray) and array.ndim == 0 and array.dtype.kind in "iu":
-        return int(array)
+    """One index of a key as PyTorch reads it, where NumPy reads it otherwise (cost: a few type checks;
+    a list is converted once):
+
+    * a slice with a negative step is refused (PyTorch's ValueError; ``flip`` reverses);
+    * a list: an empty one is an empty int64 index, floats are truncated to ints (PyTorch's
+      ``x[[1.0]]`` is ``x[[1]]``); a NumPy array of floats too;
+    * a 0-d integer tensor or array is the int it holds (PyTorch's ``x[torch.tensor(1)]`` is ``x[1]``,
+      a view, where NumPy's ``a[np.array(1)]`` is a copy);
+    * a uint8 tensor or array is a mask, with PyTorch's deprecation warning (NumPy: integer positions);
+    * a tensor of another integer dtype than int32/int64 is refused, as PyTorch's (NumPy takes it).
+    """
+    if isinstance(item, slice):
+        if item.step is not None and item.step < 0:
+            raise ValueError(f"index: step must be greater than zero, got {item}; reverse with .flip(dim)")
+        return item
+    if isinstance(item, list):
+        return _list_index(item)
+    array = getattr(item, "array", None)
+    if array is not None:
+        return _tensor_index(item, array)
+    if isinstance(item, np.ndarray):
+        if item.dtype.kind == "f" and item.ndim:
+            return item.astype(np.int64)  # (PyTorch turns a NumPy array into an int64 index)
+        return _tensor_index(item, item)
     return item
+
+
+def _list_index(item: list) -> object:
+    """A list index as an array: empty as int64 (NumPy's ``[]`` is float), floats truncated as PyTorch."""
+    if not item:
+        return np.zeros(0, np.int64)
+    try:
+        array = np.asarray(item)
+    except ValueError:
+        return item  # (ragged: NumPy's own error)
+    return array.astype(np.int64) if array.dtype.kind == "f" else array
+
+
+def _tensor_index(item: object, array: np.ndarray) -> object:
+    """A tensor (or NumPy array) index: 0-d integers as ints, uint8 as a mask, other dtypes refused."""
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        if array.ndim:
+            warnings.warn(
+                "index: indexing with dtype uint8 is deprecated (PyTorch's too) and reads the tensor as a "
+                "mask; use a bool tensor, mask.bool()",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        return array != 0
+    if kind in "iu" and array.ndim == 0:
+        return int(array)
+    if array is item or kind not in "iu" or array.dtype in (np.int32, np.int64):
+        return item  # (floats: NumPy's error, naming the shape)
+    raise IndexError(
+        f"index: tensors used as indices must be long, int, byte or bool tensors, got dtype {array.dtype}; "
+        "convert with .long()"
+    )
 
 
 _ARRAY_OR_BOOL = (np.ndarray, bool, np.bool_)
@@ -160,6 +213,25 @@ def value_axes(shape: tuple, key: object, ndim: int) -> tuple | None:
     if len(shape) > rank:
         return None  # (too many dims: the assignment's own error)
     return (1,) * (rank - len(shape)) + shape, tuple(int(d) for d in np.argsort(axes))
+
+
+def check_value(dtype: np.dtype, key: object, value: object) -> None:
+    """PyTorch's refusals for ``t[key] = value``: a list, tuple or NumPy array as the value (a number or
+    a tensor only), and, with an advanced index in ``key`` (an index put), a tensor of another dtype
+    than ``t``'s (basic indexing copies and casts). Cost: a few type checks."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(
+            f"index assignment: can't assign a {type(value).__name__} to a tensor (PyTorch refuses it too); "
+            "assign a number or a tensor: x[key] = torch.tensor(value)"
+        )
+    other = getattr(value, "array", None)
+    if other is None or other.dtype == dtype:
+        return
+    if any(isinstance(k, np.ndarray) for k in (key if type(key) is tuple else (key,))):
+        raise RuntimeError(
+            "index assignment: Index put requires the source and destination dtypes match, got "
+            f"{dtype} for the destination and {other.dtype} for the source; convert it with .to(x.dtype)"
+        )
 
 
 def setitem_value(value: object, key: object, ndim: int) -> object:
