@@ -111,3 +111,13 @@ def test_vmap_writes_each_sample_in_pytorch_s_order(leaf):
         for j, k in itertools.product(range(4), range(2)):
             want[1, j, [5, 0][k]] = values[i, j, k].item()
         np.testing.assert_array_equal(got[i].numpy(), want)
+
+
+def test_a_recorded_write_refuses_what_pytorch_refuses(leaf):
+    y = leaf((3, 4)) * 1.0
+    with pytest.raises(TypeError, match="can't assign a list"):
+        y[0] = [1.0, 2.0, 3.0, 4.0]
+    with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match"):
+        y[[0]] = leaf((4,)).float()
+    with pytest.raises(ValueError, match="step must be greater than zero"):
+        y[::-1]
