@@ -137,3 +137,52 @@ def test_torch_axes_is_none_when_nothing_moves():
     assert indexing.value_axes((2,), key, 3) == ((1, 2), (1, 0))
     assert indexing.value_axes((1, 1, 4, 2), key, 3) == ((4, 2), (1, 0))
     assert indexing.value_axes((3, 4, 2), key, 3) is None  # too many dims: the assignment's own error
+
+
+BASE4 = np.arange(2 * 3 * 4 * 5).reshape(2, 3, 4, 5)
+MASK = np.array(
+    [[True, False, True, False, False]] * 2 + [[False] * 5] + [[False, False, False, False, True]]
+)
+ROWS, COLUMNS = np.nonzero(MASK)  # the mask's (row, column) pairs, in order
+
+# (key, expected shape, the element of the result at a position): x is BASE4, (2, 3, 4, 5)
+CASES4 = {
+    "int, slice, list, a trailing dim": (
+        (1, slice(None), [3, 0]),
+        (3, 2, 5),
+        lambda j, k, m: BASE4[1, j, [3, 0][k], m],
+    ),
+    "ellipsis, int, slice, list": (
+        (Ellipsis, 0, slice(None), [4, 1]),
+        (2, 4, 2),
+        lambda i, j, k: BASE4[i, 0, j, [4, 1][k]],
+    ),
+    "int, ellipsis, list": (
+        (1, Ellipsis, [2, 2, 0]),
+        (3, 4, 3),
+        lambda j, m, k: BASE4[1, j, m, [2, 2, 0][k]],
+    ),
+    "int, slice, True, a trailing dim": (
+        (0, slice(None), True),
+        (3, 1, 4, 5),
+        lambda j, _, m, n: BASE4[0, j, m, n],
+    ),
+    "int, slice, 2-d mask": (
+        (1, slice(None), MASK),
+        (3, len(ROWS)),
+        lambda j, k: BASE4[1, j, ROWS[k], COLUMNS[k]],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES4))
+def test_four_dims_with_ellipses_masks_and_trailing_dims(name):
+    key, shape, element = CASES4[name]
+    x = tt.tensor(BASE4)
+    got = x[key]
+    assert got.shape == shape
+    want = _loops(shape, element)
+    np.testing.assert_array_equal(got.numpy(), want)
+    y = tt.zeros(*BASE4.shape, dtype=tt.int64)
+    y[key] = tt.tensor(want)  # written back in PyTorch's order: each value lands where it was read
+    np.testing.assert_array_equal(y.numpy(), np.where(np.isin(BASE4, want), BASE4, 0))
