@@ -113,3 +113,10 @@ def test_an_index_put_with_a_value_of_another_dtype_is_refused(key, numpy_key):
     want = DATA.copy()
     want[numpy_key] = 8.0
     np.testing.assert_array_equal(y.numpy(), want)
+
+
+def test_a_zero_step_and_a_ragged_list_keep_their_errors():
+    with pytest.raises(ValueError, match="slice step cannot be zero"):
+        x()[::0]
+    with pytest.raises(ValueError, match="inhomogeneous"):
+        x()[:, [[0, 1], [0]]]
