@@ -121,3 +121,14 @@ def test_a_recorded_write_refuses_what_pytorch_refuses(leaf):
         y[[0]] = leaf((4,)).float()
     with pytest.raises(ValueError, match="step must be greater than zero"):
         y[::-1]
+
+
+def test_a_recorded_write_of_a_number_through_a_moved_key(leaf):
+    x = leaf((3, 4, 5))
+    y = x * 1.0
+    y[0, :, [1, 3]] = 2.0  # recorded (y requires grad): the number in PyTorch's order, then put
+    want = x.detach().numpy().copy()
+    want[0, :, [1, 3]] = 2.0
+    np.testing.assert_array_equal(y.detach().numpy(), want)
+    y.sum().backward()
+    assert x.grad[0, :, [1, 3]].tolist() == [[0.0, 0.0]] * 4 and x.grad[1].tolist() == [[1.0] * 5] * 4
