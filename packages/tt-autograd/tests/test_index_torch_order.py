@@ -95,6 +95,8 @@ def test_vmap_indexes_each_sample_in_pytorch_s_order_without_a_loop(leaf, vmap_a
     vmap_agrees(lambda x: x[0, :, [1, 2]], xs, argnums=0)
     vmap_agrees(lambda x: x[[2, 0], :, 1], xs, argnums=0)  # apart in NumPy: its dims moved behind the batch
     vmap_agrees(lambda x: x[:, 1, :, [[0], [5]]], leaf((2, 3, 4, 5, 6), requires_grad=False), argnums=0)
+    three_apart = leaf((2, 3, 4, 5, 6), requires_grad=False)  # arrays, a slice, an int, an array: apart
+    vmap_agrees(lambda x: x[[1, 0], :, 0, [2, 3]], three_apart, argnums=0)
 
 
 def test_vmap_writes_each_sample_in_pytorch_s_order(leaf):
