@@ -38,3 +38,13 @@ def paired_median(
         times_a.append(median_time(a, repeats))
         times_b.append(median_time(b, repeats))
     return statistics.median(times_a), statistics.median(times_b)
+
+
+def repeated(function: Callable[[], object], calls: int) -> Callable[[], None]:
+    """A callable running ``function`` ``calls`` times: a per-call time is its time / ``calls``."""
+
+    def run() -> None:
+        for _ in range(calls):
+            function()
+
+    return run

@@ -12,21 +12,16 @@ Run: ``python benchmarks/view_aliases.py`` (``taskset -c 1`` on a shared machine
 from __future__ import annotations
 
 import tt_tensor
-from timing import paired_median
+from timing import paired_median, repeated
 
 import tinytorch as torch
 
 CALLS = 2000
 
 
-def per_call(function) -> float:
+def per_call(function):
     """A callable running ``function`` ``CALLS`` times."""
-
-    def run():
-        for _ in range(CALLS):
-            function()
-
-    return run
+    return repeated(function, CALLS)
 
 
 def main() -> None:

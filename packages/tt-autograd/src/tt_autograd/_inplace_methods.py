@@ -25,6 +25,7 @@ from tt_tensor.tensor import operand
 
 from . import forward_ad, tensor_hooks, view_writes
 from .functions.index_extra import PutFunction
+from .functions.indexing import written_value
 from .grad_mode import _state
 
 #: ``set_()`` called without a source (``set_(None)`` is refused, as PyTorch's).
@@ -218,7 +219,9 @@ class InPlaceGradMixin(tt_tensor.Tensor):
             return
         tt_tensor.Tensor.__setitem__(self.detach().clone(), key, value)  # the key and value, checked
         values = value if _requires_grad(value) or forward_ad.dual_among(value) else operand(value)
-        result = PutFunction.apply(self, values, key=key_of(key), accumulate=False)
+        key = key_of(key)
+        values = written_value(values, key, self.ndim)  # (PyTorch's order of dims: functions/indexing.py)
+        result = PutFunction.apply(self, values, key=key, accumulate=False)
         self._adopt("index assignment", result)  # (of self's dtype: put writes into a copy of self)
 
     def zero_(self) -> tt_tensor.Tensor:

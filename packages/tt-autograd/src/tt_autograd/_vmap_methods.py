@@ -34,7 +34,7 @@ from tt_tensor.tensor import operand
 from . import _vmap_embedding_bag, _vmap_random, _vmap_rules_nn, _vmap_search
 from ._alias_methods import ALIASES
 from .batched import STATE, BatchedTensor, _tensors, aligned, logical_ndim, per_sample, physical, union, wrap
-from .functions.indexing import GetItemFunction
+from .functions.indexing import GetItemFunction, index
 from .functions.shape import PermuteFunction
 from .tensor import Tensor
 
@@ -124,7 +124,7 @@ def index_add(self, dim: int, index: Any, source: Any, alpha: float) -> Any:
 
 
 def _plain_getitem(x: Any, key: Any) -> Any:
-    return GetItemFunction.apply(x, key=key_of(key))
+    return index(x, key)
 
 
 def _sorting(name: str, position: int) -> Callable:

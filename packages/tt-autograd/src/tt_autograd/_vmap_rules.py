@@ -25,11 +25,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tt_tensor import shaping
+from tt_tensor import indexing, shaping
 from tt_tensor.checks import normalize_dim
 
 from .batched import BatchedTensor, aligned, logical_ndim, per_sample, physical, union, wrap
 from .function import Function
+from .functions.shape import PermuteFunction
 
 ELEMENTWISE = set(
     """AddFunction SubFunction MulFunction DivFunction NegFunction PowFunction MaximumFunction MinimumFunction
@@ -187,20 +188,25 @@ def join(cls: type, inputs: tuple, params: dict) -> object:
 
 
 def advanced_apart(key: tuple) -> bool:
-    """Whether the advanced indices of ``key`` (arrays, 0-d ones too, and with them the integers, which
-    NumPy then counts as advanced) are apart: NumPy would move their dims in front of the batch dims."""
+    """Whether the advanced indices of ``key`` (arrays, bools, and with them the integers, which
+    NumPy then counts as advanced) are apart: NumPy moves their dims in front of the batch dims."""
     advanced = [i for i, k in enumerate(key) if isinstance(k, (np.ndarray, int, np.integer))]
-    arrays = any(isinstance(k, np.ndarray) for k in key)
+    arrays = any(isinstance(k, (np.ndarray, bool, np.bool_)) for k in key)
     return arrays and advanced[-1] - advanced[0] + 1 != len(advanced)
 
 
 def getitem(cls: type, inputs: tuple, params: dict) -> object:
+    """GetItemFunction (x, ``key``, NumPy's rules): the key behind the batch dims. Advanced indices
+    apart put their broadcast dims in front of the batch dims; those are moved back behind them."""
     x, key = inputs[0], params["key"]
     key = key if isinstance(key, tuple) else (key,)
-    if advanced_apart(key):
-        return per_sample(_name(cls), cls.apply, inputs, params)
+    lead = len(x._levels)
     with physical():
-        out = cls.apply(x, key=(*(slice(None),) * len(x._levels), *key))
+        out = cls.apply(x, key=(*(slice(None),) * lead, *key))
+        if advanced_apart(key):
+            block = indexing.block_ndim(key)
+            axes = (*range(block, block + lead), *range(block), *range(block + lead, out.ndim))
+            out = PermuteFunction.apply(out, axes=axes)
     return wrap(out, x._levels)
 
 

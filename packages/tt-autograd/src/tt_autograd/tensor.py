@@ -15,27 +15,23 @@ from __future__ import annotations
 
 import numpy as np
 import tt_tensor
-from tt_tensor import pointwise, shaping
+from tt_tensor import pointwise
 from tt_tensor import reduce as reduce_kernels
 from tt_tensor.checks import (
     NOT_GIVEN,
     check_bool,
     check_count,
-    check_optional,
     check_sparse_grad,
     dim_or_other,
-    dims_arg,
     normalize_dim,
-    normalize_dims,
     optional_dim,
 )
 from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
-from tt_tensor.indexing import key_of
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
 
-from . import gradients, higher_order, tensor_hooks, view_writes
+from . import gradients, higher_order, tensor_hooks
 from ._alias_methods import AliasGradMixin
 from ._complex_methods import ComplexGradMixin
 from ._complex_reductions import ComplexReductionGradMixin
@@ -48,6 +44,7 @@ from ._math_extra_methods import MathExtraGradMixin
 from ._math_more_methods import MathMoreGradMixin
 from ._order_stats_methods import OrderStatsGradMixin
 from ._selection_methods import SelectionGradMixin
+from ._shape_methods import ShapeGradMixin
 from ._sparse_methods import SparseGradMixin
 from .engine import accumulate, run_backward
 from .function import Function
@@ -67,10 +64,10 @@ from .functions.arithmetic import (
 from .functions.complex_math import power
 from .functions.indexing import (
     GatherFunction,
-    GetItemFunction,
     IndexSelectFunction,
     MaskedFillFunction,
     TriangleFunction,
+    index,
 )
 from .functions.layout import LayoutCopyFunction
 from .functions.reductions import (
@@ -84,12 +81,7 @@ from .functions.reductions import (
 from .functions.rounding import FloorDivideFunction, RemainderFunction, StepFunction
 from .functions.shape import (
     CatFunction,
-    ExpandFunction,
-    FlipFunction,
-    PermuteFunction,
-    RepeatFunction,
     StackFunction,
-    ViewFunction,
 )
 from .functions.unary import (
     AbsFunction,
@@ -118,6 +110,7 @@ class Tensor(
     LinalgExtraGradMixin,
     LinalgGradMixin,
     SelectionGradMixin,
+    ShapeGradMixin,
     OrderStatsGradMixin,
     SparseGradMixin,
     InPlaceGradMixin,
@@ -463,66 +456,7 @@ class Tensor(
             source = source.to(tt_tensor.int64)  # integers and bools sum in int64, as PyTorch (NumPy: uint64)
         return CumsumFunction.apply(source, dim=normalize_dim("cumsum", dim, self.ndim))
 
-    # ----------------------------------------------------------------- shape
-    def _view(self, kernel, *args: object) -> Tensor:
-        return ViewFunction.apply(self, kernel=kernel, args=args)
-
-    def reshape(self, *shape: int) -> Tensor:
-        return self._view(shaping.reshape, shape)
-
-    def view(self, *shape: int, dtype: object = None) -> Tensor:
-        if dtype is not None or (len(shape) == 1 and tt_tensor.dtypes.is_dtype_like(shape[0])):
-            return super().view(*shape, dtype=dtype)  # the bytes as another dtype: no gradient (PyTorch's)
-        return self._view(shaping.view, shape)
-
-    def squeeze(self, *dim) -> Tensor:
-        dim = dims_arg("squeeze", dim, required=False)  # (ints one by one too: squeeze(0, 1), as PyTorch)
-        return self._view(shaping.squeeze, check_optional("squeeze", "dim", dim, "an int or a tuple of ints"))
-
-    def unsqueeze(self, dim: int) -> Tensor:
-        return self._view(shaping.unsqueeze, dim)
-
-    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-        return self._view(shaping.flatten, start_dim, end_dim)
-
-    def transpose(self, dim0: int, dim1: int) -> Tensor:
-        if self.ndim < 2:
-            return self._view(shaping.transpose, dim0, dim1)
-        axes = list(range(self.ndim))
-        d0, d1 = normalize_dim("transpose", dim0, self.ndim), normalize_dim("transpose", dim1, self.ndim)
-        axes[d0], axes[d1] = axes[d1], axes[d0]
-        return PermuteFunction.apply(self, axes=tuple(axes))
-
-    def permute(self, *dims: int) -> Tensor:
-        shaping.permute(self.array, dims)  # validates dims with a clear error
-        dims = tuple(dims[0]) if len(dims) == 1 and isinstance(dims[0], (tuple, list)) else dims
-        return PermuteFunction.apply(self, axes=tuple(normalize_dim("permute", d, self.ndim) for d in dims))
-
-    def expand(self, *sizes: int) -> Tensor:
-        return ExpandFunction.apply(self, sizes=sizes)
-
-    def repeat(self, *sizes: int) -> Tensor:
-        return RepeatFunction.apply(self, sizes=sizes)
-
-    def flip(self, *dims) -> Tensor:
-        axes = normalize_dims("flip", dims_arg("flip", dims), self.ndim, "dims")
-        return FlipFunction.apply(self, axes=axes)
-
-    def split(self, split_size, dim: int = 0) -> tuple[Tensor, ...]:
-        for size in split_size if isinstance(split_size, (list, tuple)) else [split_size]:
-            check_count("split", "split_size", size, minimum=None)
-        axis = normalize_dim("split", dim, self.ndim)
-        points = [0, *shaping.split_points(self.shape[axis], split_size), self.shape[axis]]
-        pieces = tuple(self[(slice(None),) * axis + (slice(a, b),)] for a, b in zip(points, points[1:]))
-        return view_writes.mark_multi_output(pieces, "split")
-
-    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
-        if check_count("chunk", "chunks", chunks, minimum=None) <= 0:
-            raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
-        size = self.shape[normalize_dim("chunk", dim, self.ndim)]
-        pieces = self.split([0] * chunks if size == 0 else -(-size // chunks), dim)  # (empty: chunks pieces)
-        return view_writes.mark_multi_output(pieces, "chunk")
-
+    # ----------------------------------------------------------------- joining (the rest: _shape_methods.py)
     @classmethod
     def _cat(cls, tensors: list, dim: int) -> Tensor:
         return CatFunction.apply(*[_arg(t, array=True) for t in tensors], dim=dim)
@@ -539,7 +473,7 @@ class Tensor(
     def __getitem__(self, key: object) -> Tensor:
         if BATCHED_INDEX:  # while a vmap runs, an index may be batched (tt_autograd._vmap_methods)
             return BATCHED_INDEX[0](self, key)
-        return GetItemFunction.apply(self, key=key_of(key))
+        return index(self, key)  # (PyTorch's order of dims: functions/indexing.py)
 
     def gather(self, dim: int, index: tt_tensor.Tensor, *, sparse_grad: bool = False) -> Tensor:
         check_sparse_grad("gather", sparse_grad)

@@ -1,6 +1,6 @@
 """Tensor methods that select elements: ``t[key]``, ``t[key] = value``, ``gather``, masks and triangles.
 
-Keys follow NumPy's (= PyTorch's) rules: ints, slices, ``None`` and ``...``
+Keys follow PyTorch's rules (:mod:`tt_tensor.indexing`): ints, slices, ``None`` and ``...``
 give views; integer tensors/lists/arrays and bool masks give copies.
 """
 
@@ -20,10 +20,12 @@ class IndexingMixin(TensorBase):
     """Indexing and selection of :class:`Tensor`."""
 
     def __getitem__(self, key: object) -> Tensor:
-        return self.from_array(indexing.getitem(self.array, indexing.key_of(key)))
+        return self.from_array(indexing.index(self.array, indexing.key_of(key)))
 
     def __setitem__(self, key: object, value: object) -> None:
-        indexing.setitem(self.array, indexing.key_of(key), operand(value))
+        key = indexing.key_of(key)
+        indexing.check_value(self.array.dtype, key, value)
+        indexing.setitem(self.array, key, indexing.setitem_value(operand(value), key, self.ndim))
         versions.bump(self.array)
 
     def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:

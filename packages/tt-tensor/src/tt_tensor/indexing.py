@@ -1,17 +1,25 @@
 """Indexing kernels: ``t[key]``, ``t[key] = v``, gather, masks and triangles, NumPy in and out.
 
 A key may hold ints, slices, ``None``, ``...``, integer tensors/lists/arrays
-(advanced indexing: a copy) and bool masks, with NumPy's rules, which are PyTorch's but for
-lists (:func:`key_of` reads them as PyTorch) and one known case left as NumPy's: an int and an index
-array separated by a slice (``x[0, :, [1, 2]]``) put the indexed dim first, (2, 3) for a (2, 3, 4)
-``x``, where PyTorch applies the int first and gives (3, 2).
+(advanced indexing: a copy) and bool masks, with PyTorch's rules. NumPy's are the same but for
+three things, mended here: lists (:func:`key_of` reads them as PyTorch), 0-d integer tensors
+(PyTorch's are ints, giving a view: :func:`key_of` turns them into ints) and the place of the
+broadcast dims of the index arrays. PyTorch applies the ints first (each removes its dim, as in
+basic indexing) and then asks whether the remaining advanced indices are side by side; NumPy counts
+the ints as advanced indices too, so ``x[0, :, [1, 2]]`` of a (2, 3, 4) ``x`` is (2, 3) in NumPy
+and (3, 2) in PyTorch. :func:`torch_axes` gives the permutation from NumPy's order to PyTorch's
+(:func:`index` applies it, a view of NumPy's result) and :func:`value_axes` the way back for a
+value written by ``t[key] = v``.
 Basic indexing (ints, slices, None, ...) returns a view.
 """
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from .caller import user_stacklevel
 from .checks import normalize_dim
 from .pointwise import read_only_error
 
@@ -40,10 +48,10 @@ def key_of(key: object) -> object:
     (``x[[0, slice(None)]]`` is ``x[0, :]``; ``x[[[0, 1]]]`` is ``x[[0, 1]]``), as PyTorch's
     ``treatSequenceAsTuple``. Cost: one pass over the key's items."""
     if type(key) is tuple:
-        return convert_key(tuple(_empty_as_ints(k) for k in key))
+        return convert_key(tuple(_item_of(k) for k in key))
     if isinstance(key, list) and len(key) < 32 and any(_tuple_item(k) for k in key):
         return key_of(tuple(key))
-    return convert_key(_empty_as_ints(key))
+    return convert_key(_item_of(key))
 
 
 def _tuple_item(item: object) -> bool:
@@ -56,8 +64,182 @@ def _tuple_item(item: object) -> bool:
     )
 
 
-def _empty_as_ints(item: object) -> object:
-    return np.zeros(0, np.int64) if isinstance(item, list) and not item else item
+def _item_of(item: object) -> object:
+    """One index of a key as PyTorch reads it, where NumPy reads it otherwise (cost: a few type checks;
+    a list is converted once):
+
+    * a slice with a negative step is refused (PyTorch's ValueError; ``flip`` reverses);
+    * a list: an empty one is an empty int64 index, floats are truncated to ints (PyTorch's
+      ``x[[1.0]]`` is ``x[[1]]``); a NumPy array of floats too;
+    * a 0-d integer tensor or array is the int it holds (PyTorch's ``x[torch.tensor(1)]`` is ``x[1]``,
+      a view, where NumPy's ``a[np.array(1)]`` is a copy);
+    * a uint8 tensor or array is a mask, with PyTorch's deprecation warning (NumPy: integer positions);
+    * a tensor of another integer dtype than int32/int64 is refused, as PyTorch's (NumPy takes it).
+    """
+    if isinstance(item, slice):
+        if item.step is not None and item.step < 0:
+            raise ValueError(f"index: step must be greater than zero, got {item}; reverse with .flip(dim)")
+        return item
+    if isinstance(item, list):
+        return _list_index(item)
+    array = getattr(item, "array", None)
+    if array is not None:
+        return _tensor_index(item, array)
+    if isinstance(item, np.ndarray):
+        if item.dtype.kind == "f" and item.ndim:
+            return item.astype(np.int64)  # (PyTorch turns a NumPy array into an int64 index)
+        return _tensor_index(item, item)
+    return item
+
+
+def _list_index(item: list) -> object:
+    """A list index as an array: empty as int64 (NumPy's ``[]`` is float), floats truncated as PyTorch."""
+    if not item:
+        return np.zeros(0, np.int64)
+    try:
+        array = np.asarray(item)
+    except ValueError:
+        return item  # (ragged: NumPy's own error)
+    return array.astype(np.int64) if array.dtype.kind == "f" else array
+
+
+def _tensor_index(item: object, array: np.ndarray) -> object:
+    """A tensor (or NumPy array) index: 0-d integers as ints, uint8 as a mask, other dtypes refused."""
+    kind = array.dtype.kind
+    if array.dtype == np.uint8:
+        if array.ndim:
+            warnings.warn(
+                "index: indexing with dtype uint8 is deprecated (PyTorch's too) and reads the tensor as a "
+                "mask; use a bool tensor, mask.bool()",
+                UserWarning,
+                stacklevel=user_stacklevel(),
+            )
+        return array != 0
+    if kind in "iu" and array.ndim == 0:
+        return int(array)
+    if array is item or kind not in "iu" or array.dtype in (np.int32, np.int64):
+        return item  # (floats: NumPy's error, naming the shape)
+    raise IndexError(
+        f"index: tensors used as indices must be long, int, byte or bool tensors, got dtype {array.dtype}; "
+        "convert with .long()"
+    )
+
+
+_ARRAY_OR_BOOL = (np.ndarray, bool, np.bool_)
+
+
+def _is_int(item: object) -> bool:
+    return isinstance(item, (int, np.integer)) and not isinstance(item, (bool, np.bool_))
+
+
+def _items(key: tuple, ndim: int) -> list:
+    """Each index of ``key`` (converted) after ``...`` is spelled out, as ``(kind, dims)``: kind
+    ``"basic"`` (a slice, ``None``, a dim of ``...`` or a trailing dim: one dim of the result),
+    ``"int"`` or ``"advanced"`` (an array or a bool: dims of the broadcast block)."""
+    rest = [("basic", 1)] * (ndim - sum(map(_spanned, key)))
+    items = []
+    for k in key:
+        if k is Ellipsis:
+            items += rest
+        elif k is None or isinstance(k, slice):
+            items.append(("basic", 1))
+        else:
+            items.append(("int", 0) if _is_int(k) else ("advanced", 0))
+    return items if any(k is Ellipsis for k in key) else items + rest
+
+
+def _spanned(item: object) -> int:
+    """The dims of the indexed tensor ``item`` stands for: a mask its own, ``None``/``...``/a bool none."""
+    if item is None or item is Ellipsis or isinstance(item, (bool, np.bool_)):
+        return 0
+    return item.ndim if isinstance(item, np.ndarray) and item.dtype == np.bool_ else 1
+
+
+def _block_dims(item: object) -> int:
+    """The dims ``item`` gives the broadcast block at least: an index array its own, a mask or a bool 1."""
+    if isinstance(item, np.ndarray):
+        return 1 if item.dtype == np.bool_ else item.ndim
+    return 1 if isinstance(item, (bool, np.bool_)) else 0
+
+
+def block_ndim(key: object) -> int:
+    """The dims of the broadcast block of ``key``'s advanced indices (0: none, or 0-d ones only)."""
+    return max(map(_block_dims, key if type(key) is tuple else (key,)), default=0)
+
+
+def _block_start(items: list) -> int:
+    """Where the broadcast block goes: at its first advanced index when they are side by side, else first."""
+    at = [i for i, (kind, _) in enumerate(items) if kind != "basic"]
+    return sum(n for _, n in items[: at[0]]) if at[-1] - at[0] + 1 == len(at) else 0
+
+
+def torch_axes(key: object, ndim: int) -> tuple | None:
+    """The axes that take NumPy's ``a[key]`` (``a`` of ``ndim`` dims, ``key`` from :func:`key_of`) to
+    PyTorch's order (``out.transpose(axes)``), or None when both agree. They differ when an int sits
+    between an advanced index and a slice: NumPy counts it as an advanced index, PyTorch removes its
+    dim first. Cost: one pass over the key; no array is touched."""
+    if type(key) is not tuple or not any([isinstance(k, _ARRAY_OR_BOOL) for k in key]):
+        return None  # (a single index, or basic indexing: nothing moves)
+    block = block_ndim(key)
+    if block == 0 or not any(map(_is_int, key)) or sum(k is Ellipsis for k in key) > 1:
+        return None  # (no index array, or no int: NumPy's order is PyTorch's; two ellipses: an error)
+    items = _items(key, ndim)
+    numpy_at = _block_start(items)
+    torch_at = _block_start([item for item in items if item[0] != "int"])
+    if numpy_at == torch_at:
+        return None
+    others = [d for d in range(sum(n for _, n in items) + block) if not numpy_at <= d < numpy_at + block]
+    return (*others[:torch_at], *range(numpy_at, numpy_at + block), *others[torch_at:])
+
+
+def index(a: np.ndarray, key: object) -> np.ndarray:
+    """``a[key]`` (``key`` from :func:`key_of`) in PyTorch's order of dims (:func:`torch_axes`)."""
+    axes = torch_axes(key, a.ndim)
+    out = getitem(a, key)
+    return out if axes is None else out.transpose(axes)
+
+
+def value_axes(shape: tuple, key: object, ndim: int) -> tuple | None:
+    """How a value of ``shape`` written by PyTorch's ``t[key] = value`` (``t`` of ``ndim`` dims) gets
+    to NumPy's order: ``(shape with leading 1s to the result's rank, axes)`` for
+    ``value.reshape(shape).transpose(axes)``, or None when nothing moves (:func:`torch_axes`)."""
+    axes = torch_axes(key, ndim)
+    if axes is None:
+        return None
+    rank = len(axes)
+    shape = tuple(shape)
+    while len(shape) > rank and shape[0] == 1:  # (PyTorch drops a value's leading 1s)
+        shape = shape[1:]
+    if len(shape) > rank:
+        return None  # (too many dims: the assignment's own error)
+    return (1,) * (rank - len(shape)) + shape, tuple(int(d) for d in np.argsort(axes))
+
+
+def check_value(dtype: np.dtype, key: object, value: object) -> None:
+    """PyTorch's refusals for ``t[key] = value``: a list, tuple or NumPy array as the value (a number or
+    a tensor only), and, with an advanced index in ``key`` (an index put), a tensor of another dtype
+    than ``t``'s (basic indexing copies and casts). Cost: a few type checks."""
+    if isinstance(value, (list, tuple, np.ndarray)):
+        raise TypeError(
+            f"index assignment: can't assign a {type(value).__name__} to a tensor (PyTorch refuses it too); "
+            "assign a number or a tensor: x[key] = torch.tensor(value)"
+        )
+    other = getattr(value, "array", None)
+    if other is None or other.dtype == dtype:
+        return
+    if any(isinstance(k, np.ndarray) for k in (key if type(key) is tuple else (key,))):
+        raise RuntimeError(
+            "index assignment: Index put requires the source and destination dtypes match, got "
+            f"{dtype} for the destination and {other.dtype} for the source; convert it with .to(x.dtype)"
+        )
+
+
+def setitem_value(value: object, key: object, ndim: int) -> object:
+    """A NumPy ``value`` for :func:`setitem` with ``key`` in PyTorch's order of dims (:func:`value_axes`)."""
+    moved = value_axes(np.shape(value), key, ndim)
+    if moved is None:
+        return value
+    return np.reshape(value, moved[0]).transpose(moved[1])
 
 
 def getitem(a: np.ndarray, key: object) -> np.ndarray:

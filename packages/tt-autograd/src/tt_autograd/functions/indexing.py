@@ -23,6 +23,26 @@ def _has_integer_array(key: object) -> bool:
     return any(isinstance(k, np.ndarray) and k.dtype.kind in "iu" for k in parts)
 
 
+def index(x: object, key: object) -> object:
+    """``x[key]`` with PyTorch's order of dims: ``GetItemFunction`` with NumPy's rules, then the broadcast
+    dims of the index arrays moved where PyTorch puts them (:func:`tt_tensor.indexing.torch_axes`), by a
+    recorded ``permute`` (a view), so backward moves the gradient back before the scatter."""
+    key = indexing.key_of(key)
+    out = GetItemFunction.apply(x, key=key)
+    axes = indexing.torch_axes(key, x.ndim)
+    return out if axes is None else out.permute(axes)
+
+
+def written_value(value: object, key: object, ndim: int) -> object:
+    """The value of PyTorch's ``t[key] = value`` (``key`` from ``key_of``, ``t`` of ``ndim`` dims) in
+    NumPy's order of dims for ``PutFunction`` (:func:`tt_tensor.indexing.value_axes`); a tensor is
+    moved by recorded ``reshape`` and ``permute``, so its gradient comes back in its own order."""
+    if not hasattr(value, "permute"):
+        return indexing.setitem_value(value, key, ndim)
+    moved = indexing.value_axes(value.shape, key, ndim)
+    return value if moved is None else value.reshape(moved[0]).permute(moved[1])
+
+
 def along(index: np.ndarray, dim: int) -> tuple:
     """The integer-array key that picks ``index`` along ``dim`` (gather's positions): ``a[key]`` is
     ``gather(a, dim, index)``, and ``PlaceAtKeyFunction`` with it is gather's scatter-add backward."""
