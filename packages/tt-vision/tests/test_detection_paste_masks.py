@@ -9,6 +9,8 @@ float64 central differences.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import tt_autograd as autograd
@@ -90,10 +92,12 @@ def test_random_cases_match_the_loop_reference(rng):
 
 
 def test_degenerate_and_outside_boxes_paste_nothing_or_one_pixel():
-    masks = np.ones((3, 1, 2, 2), np.float32)
-    boxes = [[4.0, 4.0, 2.0, 2.0], [-30.0, -30.0, -20.0, -20.0], [3.0, 2.0, 3.0, 2.0]]
-    got = paste(masks, boxes, (6, 6), padding=0).numpy()
-    assert got[0].max() == 0 and got[1].max() == 0  # x1 < x0; wholly above and left of the image
+    masks = np.ones((4, 1, 2, 2), np.float32)
+    boxes = [[4.0, 4.0, 2.0, 2.0], [-30.0, -30.0, -20.0, -20.0], [3.0, 2.0, 3.0, 2.0], [4.0, 4.0, 3.0, 3.0]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # x1 = x0 - 1: no division by a zero length either
+        got = paste(masks, boxes, (6, 6), padding=0).numpy()
+    assert got[0].max() == 0 and got[1].max() == 0 and got[3].max() == 0  # x1 < x0; outside the image
     expected = np.zeros((6, 6))
     expected[2, 3] = 1  # a zero-size box still covers its one pixel
     np.testing.assert_allclose(got[2, 0], expected, atol=1e-7)

@@ -70,17 +70,18 @@ def axis_weights(starts: np.ndarray, ends: np.ndarray, image_size: int, cells: i
     of each box spanning pixels ``starts .. ends`` (integers, inclusive) on this axis; zero rows outside.
 
     The box is ``L = max(ends - starts + 1, 1)`` pixels; pixel ``i`` is the box's ``j = i - starts``
-    and samples ``max((j + 0.5) · cells / L - 0.5, 0)`` (PyTorch's ``align_corners=False`` rule, in
-    ``dtype``): ``1 - λ`` to the cell below (at most ``cells - 1``), ``λ`` to the next one (the same
-    cell at the last).
+    and samples ``s = max((j + 0.5) · cells / L - 0.5, 0)`` (PyTorch's ``align_corners=False`` rule,
+    in ``dtype``): ``1 - λ`` to cell ``floor(s)``, ``λ = s - floor(s)`` to the next one (the same
+    cell at the last). Inside the box ``s < cells - 1/2``, so ``floor(s)`` never passes the last
+    cell (PyTorch's clamp to it does nothing here); outside, the weights are zeroed.
     """
     pixels = np.arange(image_size)
-    lengths = np.maximum(ends - starts + 1, 1)
+    lengths = np.maximum(ends - starts + 1, 1)  # a degenerate box: no division by zero (no row is inside)
     scale = (dtype(cells) / lengths.astype(dtype))[:, None]
     offset = (pixels[None, :] - starts[:, None]).astype(dtype)
     source = np.maximum((offset + dtype(0.5)) * scale - dtype(0.5), dtype(0))
-    low = np.minimum(np.floor(source), cells - 1).astype(np.int64)
-    upper = np.clip(source - low, 0, 1).astype(dtype)
+    low = np.floor(source).astype(np.int64)
+    upper = source - low.astype(dtype)
     high = low + (low < cells - 1)
     inside = (pixels[None, :] >= starts[:, None]) & (pixels[None, :] <= ends[:, None])
     cell = np.arange(cells)
@@ -132,12 +133,11 @@ def paste_masks_in_image(masks: Tensor, boxes: Tensor, img_shape, padding: int =
     """
     check_paste_inputs(masks, boxes, img_shape)
     height, width = (int(size) for size in img_shape)
-    if masks.shape[0] == 0:
-        return autograd.zeros(0, 1, height, width, dtype=masks.dtype)
     masks, scale = expand_masks(masks, padding)
     corners = np.trunc(expand_boxes(boxes, scale).numpy()).astype(np.int64)  # torch's .to(int64)
     dtype = masks.detach().numpy().dtype.type
-    rows = axis_weights(corners[:, 1], corners[:, 3], height, masks.shape[-2], dtype)
-    columns = axis_weights(corners[:, 0], corners[:, 2], width, masks.shape[-1], dtype)
+    cells_y, cells_x = masks.shape[2:]
+    rows = axis_weights(corners[:, 1], corners[:, 3], height, cells_y, dtype)
+    columns = axis_weights(corners[:, 0], corners[:, 2], width, cells_x, dtype)
     pasted = autograd.tensor(rows) @ masks[:, 0] @ autograd.tensor(columns).transpose(1, 2)
     return pasted[:, None]
