@@ -72,7 +72,7 @@ def test_mask_predictor_layers_and_shape():
     ]
     assert isinstance(predictor.conv5_mask, ConvTranspose2d) and isinstance(predictor.mask_fcn_logits, Conv2d)
     assert predictor.conv5_mask.stride == (2, 2) and predictor.conv5_mask.kernel_size == (2, 2)
-    assert isinstance(predictor.relu, nn.ReLU)
+    assert isinstance(predictor.relu, nn.ReLU) and predictor.relu.inplace  # torchvision's repr
     out = predictor(autograd.randn(3, 8, 7, 7))
     assert tuple(out.shape) == (3, 5, 14, 14)
     # Kaiming normal with fan_out: ConvTranspose2d's weight (in, out, 2, 2) counts dim 0 (64 · 4) as
@@ -174,6 +174,9 @@ def test_defaults_and_custom_parts():
     assert [block[0].out_channels for block in head] == [256] * 4 and head[0][0].dilation == (1, 1)
     assert predictor.conv5_mask.in_channels == 256 and predictor.conv5_mask.out_channels == 256
     assert predictor.mask_fcn_logits.out_channels == 3
+    pool = model.roi_heads.mask_roi_pool
+    assert pool.featmap_names == ["0", "1", "2", "3"] and pool.output_size == (14, 14)
+    assert pool.sampling_ratio == 2
     pool = MultiScaleRoIAlign(["0"], 7, 2)
     custom_head = MaskRCNNHeads(8, [16], 1)
     custom = MaskRCNNPredictor(16, 4, 3)
