@@ -59,13 +59,13 @@ def frameworks() -> tuple[dict, dict]:
     return ours, theirs
 
 
-def reference_state(seed: int, **config) -> dict:
-    """torchvision's random weights as NumPy, with batch-norm statistics of random images."""
+def reference_state(seed: int, builder: str = "fasterrcnn_mobilenet_v3_large_320_fpn", **config) -> dict:
+    """torchvision's random weights of ``builder`` as NumPy, with batch-norm statistics of random images."""
     import torch
     from torchvision.models import detection
 
     torch.manual_seed(seed)
-    model = detection.fasterrcnn_mobilenet_v3_large_320_fpn(weights=None, weights_backbone=None, **config)
+    model = getattr(detection, builder)(weights=None, weights_backbone=None, **config)
     # fresh running statistics (mean 0, variance 1) shrink a random network's features to ~1e-7 in eval
     # mode, every score then ties: set them to one batch's statistics instead
     for module in model.modules():

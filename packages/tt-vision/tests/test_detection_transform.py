@@ -136,10 +136,11 @@ def test_postprocess_scales_boxes_back_in_eval_only():
     keypoints = [{"boxes": autograd.zeros(0, 4), "keypoints": autograd.tensor([[[16.0, 8.0, 1.0]]])}]
     out = rule.eval().postprocess(keypoints, [(32, 48)], [(20, 30)])
     np.testing.assert_allclose(out[0]["keypoints"].numpy(), [[[10.0, 5.0, 1.0]]], rtol=1e-6)
-    with pytest.raises(NotImplementedError, match="paste_masks_in_image"):
-        rule.postprocess(
-            [{"boxes": autograd.zeros(0, 4), "masks": autograd.zeros(0, 1, 4, 4)}], [(4, 4)], [(4, 4)]
-        )
+    masks = [{"boxes": autograd.zeros(0, 4), "masks": autograd.zeros(0, 1, 4, 4)}]
+    out = rule.postprocess(
+        masks, [(4, 4)], [(8, 6)]
+    )  # pasted at the original size (test_detection_paste_masks)
+    assert tuple(out[0]["masks"].shape) == (0, 1, 8, 6)
 
 
 def test_repr_is_torchvisions():

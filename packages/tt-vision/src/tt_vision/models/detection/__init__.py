@@ -14,6 +14,8 @@
   ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
 * :class:`DefaultBoxGenerator` (:mod:`.anchor_utils`), :class:`SSD` and its heads, ``ssd300_vgg16``
   (:mod:`.ssd`); the SSDlite heads and ``ssdlite320_mobilenet_v3_large`` (:mod:`.ssdlite`).
+* :class:`MaskRCNN`, :class:`MaskRCNNHeads`, :class:`MaskRCNNPredictor`, ``maskrcnn_resnet50_fpn``
+  (``_v2``) (:mod:`.mask_rcnn`); :func:`paste_masks_in_image` (:mod:`.paste_masks`).
 
 Example:
     >>> import tt_autograd
@@ -42,6 +44,13 @@ from .faster_rcnn import (
 from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead, fcos_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
+from .mask_rcnn import (
+    MaskRCNN,
+    MaskRCNNHeads,
+    MaskRCNNPredictor,
+    maskrcnn_resnet50_fpn,
+    maskrcnn_resnet50_fpn_v2,
+)
 from .retinanet import (
     RetinaNet,
     RetinaNetClassificationHead,
@@ -78,6 +87,9 @@ __all__ = [
     "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
+    "MaskRCNN",
+    "MaskRCNNHeads",
+    "MaskRCNNPredictor",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
@@ -100,6 +112,8 @@ __all__ = [
     "fasterrcnn_resnet50_fpn",
     "fasterrcnn_resnet50_fpn_v2",
     "fcos_resnet50_fpn",
+    "maskrcnn_resnet50_fpn",
+    "maskrcnn_resnet50_fpn_v2",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
     "retinanet_resnet50_fpn",

@@ -102,11 +102,17 @@ class FastRCNNConvFCHead(nn.Sequential):
             blocks += [nn.Linear(features, out_features), nn.ReLU(inplace=True)]
             features = out_features
         super().__init__(*blocks)
-        for layer in self.modules():
-            if isinstance(layer, Conv2d):
-                init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
-                if layer.bias is not None:
-                    init.zeros_(layer.bias)
+        init_convolutions(self)
+
+
+def init_convolutions(module: nn.Module) -> None:
+    """Every ``Conv2d`` in ``module``: Kaiming-normal weights (``fan_out``, ReLU), zero biases (the
+    conv heads' start in torchvision: this one's and Mask R-CNN's)."""
+    for layer in module.modules():
+        if isinstance(layer, Conv2d):
+            init.kaiming_normal_(layer.weight, mode="fan_out", nonlinearity="relu")
+            if layer.bias is not None:
+                init.zeros_(layer.bias)
 
 
 class FastRCNNPredictor(nn.Module):

@@ -41,6 +41,7 @@ from tt_autograd import Tensor
 
 from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes, roi_align
 from . import det_utils
+from .paste_masks import expand_boxes, expand_masks, paste_masks_in_image  # noqa: F401  (torchvision's path)
 
 
 def fastrcnn_loss(

@@ -11,8 +11,8 @@ tuple given (the default generator). The target boxes are scaled by the ratios o
 Then :meth:`batch_images` pads every image with zeros at the bottom and right to the largest
 height and width, each rounded up to a multiple of ``size_divisible``, into one ``(N, C, H', W')``
 tensor (an :class:`ImageList` with the sizes before padding). :meth:`postprocess` scales
-predicted boxes back to the original sizes (in eval mode; masks need ``paste_masks_in_image``,
-which arrives with the RoI heads: they are refused until then).
+predicted boxes back to the original sizes (in eval mode), keypoints too, and pastes predicted
+masks ``(D, 1, M, M)`` into the original images along the scaled boxes (:func:`paste_masks_in_image`).
 
 Cost: normalisation and padding ``O(C·H·W)`` per image; bilinear resizing two taps per output
 pixel per axis. Differentiable w.r.t. the images. The loop is over images only.
@@ -29,6 +29,7 @@ import tt_nn.functional as F
 from tt_autograd import Tensor
 
 from .image_list import ImageList
+from .paste_masks import paste_masks_in_image
 
 
 def size_ratios(original_size, new_size) -> tuple[float, float]:
@@ -191,16 +192,14 @@ class GeneralizedRCNNTransform(nn.Module):
         return autograd.stack(padded)
 
     def postprocess(self, result: list[dict], image_shapes, original_image_sizes) -> list[dict]:
-        """In eval mode, predicted boxes (and keypoints) scaled from ``image_shapes`` to the originals."""
+        """In eval mode, predicted boxes (and keypoints) scaled from ``image_shapes`` to the originals;
+        masks ``(D, 1, M, M)`` pasted along the scaled boxes into ``(D, 1, H, W)`` original images."""
         if self.training:
             return result
         for pred, shape, original in zip(result, image_shapes, original_image_sizes):
-            if "masks" in pred:
-                raise NotImplementedError(
-                    "GeneralizedRCNNTransform.postprocess: masks need paste_masks_in_image (Mask R-CNN's RoI "
-                    "heads), not in TinyTorch yet; drop 'masks' from the predictions"
-                )
             pred["boxes"] = resize_boxes(pred["boxes"], shape, original)
+            if "masks" in pred:
+                pred["masks"] = paste_masks_in_image(pred["masks"], pred["boxes"], original)
             if "keypoints" in pred:
                 pred["keypoints"] = resize_keypoints(pred["keypoints"], shape, original)
         return result
