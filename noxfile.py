@@ -386,6 +386,18 @@ def bench_torch_grid_sample(session: nox.Session) -> None:
     session.run("python", "benchmarks/grid_sample.py", "--torch", *session.posargs)
 
 
+@nox.session(name="bench-torch-deform-conv")
+def bench_torch_deform_conv(session: nox.Session) -> None:
+    """deform_conv2d's forward and backward against torchvision's compiled op, one run (opt-in: torchvision).
+
+    The comparison runs in a child process of this session's Python (torchvision's C++ ops and
+    NumPy); ``nox -s bench-torch-deform-conv -- --memory`` adds the memory figures.
+    """
+    install_everything(session)
+    session.install("torch==2.13.0", "torchvision==0.28.0")
+    session.run("python", "benchmarks/deform_conv.py", "--torchvision", "python", *session.posargs)
+
+
 @nox.session(name="milestone-04-long-torch")
 def milestone_04_long_torch(session: nox.Session) -> None:
     """PyTorch's time for milestone 04's --long recipe, added to the run's record (opt-in: installs torch).

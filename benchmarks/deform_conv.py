@@ -16,7 +16,8 @@ output included), and the peak of the backward call; in MiB, beside the size of 
 
 ``--torchvision PYTHON`` also times ``torchvision.ops.deform_conv2d`` on the same arrays in a child
 process run by ``PYTHON`` (opt-in: the framework never imports torch; that Python needs torchvision's
-compiled ops and NumPy), and prints TinyTorch / torchvision. Both sides run on ``--threads`` threads
+compiled ops and NumPy; ``nox -s bench-torch-deform-conv`` installs them and passes its own), and prints
+TinyTorch / torchvision. Both sides run on ``--threads`` threads
 (ours: BLAS's; default 1, as the gathers and scatters; more, and both are timed by the wall clock: on
 a shared machine idle BLAS threads spinning count as CPU time).
 """
