@@ -19,7 +19,8 @@ import tt_autograd as autograd
 from tt_autograd.gradients import grad
 from tt_vision import functional as F
 from tt_vision import ops
-from tt_vision.ops.deform_conv import scattered_channels
+from tt_vision.ops import deform_conv
+from tt_vision.ops.deform_conv import neighbour_dots, scattered_channels
 
 GEOMETRIES = [  # (C, C_out, kernel, stride, padding, dilation, groups, offset groups, bias)
     (3, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1, 1, True),
@@ -231,6 +232,25 @@ def test_scattered_channels_adds_weighted_values_by_key(rng):
         for j, a, b in np.ndindex(4, k, m):
             expected[channel, keys[g, j, a, b]] += weights[g, j, a, b] * values[a, b]
     np.testing.assert_allclose(scattered_channels(d_columns, keys, weights, count), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize(  # chunks under a row (one row each), ragged, one for all; rows of no channels
+    ("chunk_rows", "per"), [(0, 3), (1, 3), (5, 3), (10_000, 3), (5, 0)]
+)
+def test_neighbour_dots_are_each_samples_dot_with_its_neighbour(rng, monkeypatch, chunk_rows, per):
+    n, ho, wo, k, g, size = 2, 3, 2, 4, 2, 7  # size = H·W + 1 rows per image and offset group
+    rows = rng.normal(size=(n * size * g, per))
+    pixels = rng.integers(0, size, size=(4, n, ho, wo, k, g))
+    d_samples = rng.normal(size=(n, ho, wo, k, g, per))
+    monkeypatch.setattr(deform_conv, "DOT_CHUNK_BYTES", chunk_rows * per * 8)
+    reads = neighbour_dots(d_samples, rows, pixels, size)
+    assert len(reads) == 4
+    for j in range(4):  # image i, pixel p, offset group q is row (i·size + p)·g + q
+        expected = np.zeros((n, ho, wo, k, g))
+        for i, y, x, a, q in np.ndindex(n, ho, wo, k, g):
+            row = rows[(i * size + pixels[j, i, y, x, a, q]) * g + q]
+            expected[i, y, x, a, q] = d_samples[i, y, x, a, q] @ row
+        np.testing.assert_allclose(reads[j], expected, rtol=1e-12, atol=1e-12)
 
 
 def test_the_layer_initialises_prints_and_saves_like_torchvision(rng):

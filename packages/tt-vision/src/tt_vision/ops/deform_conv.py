@@ -29,9 +29,10 @@ How (every output position and tap at once, no loop over them): the 4 neighbours
 ``N·Ho·Wo·kh·kw·G`` samples are gathered from the channels-last input (``C / G`` values each, a
 zero row standing for every neighbour outside), one neighbour at a time, and blended by their
 weights into the columns. Backward finds the positions, neighbours and weights again from the offsets
-(``G`` values per sample), gathers the neighbours again one at a time for the mask's and offsets'
-gradients (the weights' derivatives are ``±(1 − t)``, ``±t``), as torchvision's CPU kernel does, and
-sends the input's back with one ``np.bincount`` per channel.
+(``G`` values per sample), gathers the neighbours again for the mask's and offsets' gradients (the
+weights' derivatives are ``±(1 − t)``, ``±t``), as torchvision's CPU kernel does, 1 MiB at a time,
+each chunk dotted with the samples' gradient while in cache (:func:`neighbour_dots`), and sends the
+input's back with one ``np.bincount`` per channel.
 
 Cost: forward gathers ``4·N·Ho·Wo·kh·kw·C`` values and multiplies ``N·Ho·Wo × (kh·kw·C/groups) ×
 C_out``, as ``conv2d``'s im2col; it keeps the columns (``N·Ho·Wo·kh·kw·C`` values) besides its inputs,
@@ -154,9 +155,40 @@ def gathered(rows: np.ndarray, pixels: np.ndarray, size: int) -> np.ndarray:
     ``rows`` is :func:`.grid_sample.padded_rows` as ``(N·size·G, C/G)``, ``size = H·W + 1``: image
     ``n``'s pixel ``p``, offset group ``g`` is row ``(n·size + p)·G + g``, ``p = H·W`` the zero row.
     """
+    return np.take(rows, neighbour_keys(pixels, size), axis=0)
+
+
+def neighbour_keys(pixels: np.ndarray, size: int) -> np.ndarray:
+    """The rows of :func:`gathered`'s ``rows`` that ``pixels`` ``(N, Ho, Wo, K, G)`` name, same shape."""
     n, offset_groups = pixels.shape[0], pixels.shape[-1]
     image = (np.arange(n) * size).reshape(n, 1, 1, 1, 1)
-    return np.take(rows, (image + pixels) * offset_groups + np.arange(offset_groups), axis=0)
+    return (image + pixels) * offset_groups + np.arange(offset_groups)
+
+
+#: Bytes of gathered values per chunk of :func:`neighbour_dots` (still in cache for its dot products).
+DOT_CHUNK_BYTES = 1 << 20
+
+
+def neighbour_dots(
+    d_samples: np.ndarray, rows: np.ndarray, pixels: np.ndarray, size: int
+) -> list[np.ndarray]:
+    """``Σ_c d_samples · neighbour`` per sample for each of the 4 neighbours ``pixels`` (4, N, Ho, Wo, K, G).
+
+    ``d_samples`` ``(N, Ho, Wo, K, G, C/G)``. The same values as ``einsum`` of ``d_samples`` with each
+    :func:`gathered` array, but gathered a chunk of :data:`DOT_CHUNK_BYTES` at a time and dotted while
+    in cache: the 4 gathers no longer write and read back arrays of the samples' size.
+    """
+    flat = d_samples.reshape(int(np.prod(d_samples.shape[:-1])), rows.shape[1])  # (explicit: C/G may be 0)
+    step = max(1, DOT_CHUNK_BYTES // max(1, flat[:1].nbytes))
+    reads = []
+    for p in pixels:
+        keys = neighbour_keys(p, size).reshape(-1)
+        dots = np.empty(len(keys), flat.dtype)
+        for start in range(0, len(keys), step):
+            part = slice(start, start + step)
+            np.einsum("rc,rc->r", flat[part], np.take(rows, keys[part], axis=0), out=dots[part])
+        reads.append(dots.reshape(p.shape))
+    return reads
 
 
 class DeformConv2dFunction(Function):
@@ -225,10 +257,9 @@ class DeformConv2dFunction(Function):
             d_samples = d_samples.reshape(groups, n, ho, wo, k, per_group).transpose(1, 2, 3, 4, 0, 5)
             d_samples = d_samples.reshape(*y.shape, c // offset_groups)  # (N, Ho, Wo, K, G, C/G)
             rows = padded_rows(x).reshape(-1, c // offset_groups)
-            # g · neighbour, per neighbour, gathered again one at a time
-            reads = [
-                np.einsum("...c,...c->...", d_samples, gathered(rows, p, height * width + 1)) for p in pixels
-            ]
+            reads = neighbour_dots(
+                d_samples, rows, pixels, height * width + 1
+            )  # g · neighbour, gathered again
             del d_samples  # before the input's gradient forms its own, channel-major
         if need_mask:
             d_mask = np.where(edge, 0, sum(w * r for w, r in zip(weights, reads)))  # 0 · NaN: read_pixels
