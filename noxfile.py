@@ -394,7 +394,9 @@ def bench_torch_deform_conv(session: nox.Session) -> None:
     NumPy); ``nox -s bench-torch-deform-conv -- --memory`` adds the memory figures.
     """
     install_everything(session)
-    session.install("torch==2.13.0", "torchvision==0.28.0")
+    # PyPI's torchvision 0.28 does not load its compiled ops beside the CPU build of torch 2.13.0 that
+    # the other torch sessions install (``torchvision::nms does not exist``); 2.14.1 with 0.29.1 does.
+    session.install("torch==2.14.1", "torchvision==0.29.1")
     session.run("python", "benchmarks/deform_conv.py", "--torchvision", "python", *session.posargs)
 
 
