@@ -9,7 +9,8 @@ partner and the pairs' largest differences; in training mode
 the four losses and a few weight gradients, with sampling made deterministic (every labelled anchor
 and proposal is taken: batch sizes above their counts, positive fractions 1). Each figure is the
 largest ``|ours - theirs|`` over the cases (float32). ``--time`` times one evaluation-mode forward
-of the default builder (91 classes) on one 320×320 image, torch on one thread.
+of the default builder (91 classes) on one 320×320 image: both on one thread, the best of 5
+each and their ratio.
 
 Opt-in: it needs torch and torchvision with working C ops (``nms``, ``roi_align``), e.g.
 ``/tmp/tvcmp``, and TinyTorch's packages on the path; nothing in the test suite runs it.
@@ -20,11 +21,8 @@ Usage:
 
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
-from detection import parity_main
+from detection import one_thread_each, parity_main, time_against
 
 TRAIN = {  # every labelled anchor and proposal sampled: no random choice left
     "rpn_batch_size_per_image": 100_000,
@@ -163,27 +161,23 @@ def compare(cases: int) -> None:
             print(f"  {key:48s} max|ours - torchvision| = {diff:.3g}{shown}")
 
 
-def timing(repeats: int = 3) -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
+def timing(repeats: int = 5) -> None:
+    one_thread_each()
     ours, theirs = frameworks()
     image = np.random.default_rng(0).uniform(0, 1, (3, 320, 320)).astype(np.float32)
     state = reference_state(0)
-    print(f"load average {os.getloadavg()[0]:.2f}")
-    for name, lib in (("tinytorch", ours), ("torchvision", theirs)):
+    calls = []
+    for lib in (ours, theirs):
         model = lib["detection"].fasterrcnn_mobilenet_v3_large_320_fpn(weights=None, weights_backbone=None)
         model.load_state_dict({k: lib["tensor"](np.array(v)) for k, v in state.items()})
         model.eval()
-        with lib["no_grad"]():
-            model([lib["tensor"](image)])
-            start = time.perf_counter()
-            for _ in range(repeats):
+
+        def call(model=model, lib=lib):
+            with lib["no_grad"]():
                 model([lib["tensor"](image)])
-        elapsed = (time.perf_counter() - start) / repeats * 1000
-        print(
-            f"{name}: fasterrcnn_mobilenet_v3_large_320_fpn eval forward, one 320×320 image: {elapsed:.0f} ms"
-        )
+
+        calls.append(call)
+    time_against("fasterrcnn_mobilenet_v3_large_320_fpn eval forward, one 320×320 image", *calls, repeats)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ nearest box, since near-equal scores may be ranked in another order) and, in tra
 every loss and the gradient of the first tower convolution. Each figure is the largest
 ``|ours - theirs|`` over the cases (float32; ``--float64``: both in float64). ``--time`` times one
 evaluation-mode forward of ``retinanet_resnet50_fpn`` and ``fcos_resnet50_fpn`` (91 classes,
-random weights) on one 320-px image, torch on one thread.
+random weights) on one 320-px image: both on one thread, the best of 3 each and their ratio.
 
 Opt-in: it needs torch and torchvision with working C ops (``nms``), e.g. ``/tmp/tvcmp``, and
 TinyTorch's packages on the path; nothing in the test suite runs it.
@@ -24,11 +24,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
 from collections import OrderedDict
 from functools import partial
 
 import numpy as np
+from detection import one_thread_each, time_against
 
 CLASSES = 4
 SIZES = tuple((s, int(s * 2 ** (1.0 / 3)), int(s * 2 ** (2.0 / 3))) for s in (32, 64, 128))
@@ -210,22 +210,22 @@ def compare(cases: int, float64: bool = False) -> None:
 
 
 def timing() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
+    one_thread_each()
     ours, theirs = frameworks()
     image = np.random.default_rng(0).uniform(0, 1, (3, 320, 320)).astype(np.float32)
-    print(f"load average {os.getloadavg()[0]:.2f}")
     for builder in ("retinanet_resnet50_fpn", "fcos_resnet50_fpn"):
-        for name, lib in (("tinytorch", ours), ("torchvision", theirs)):
+        calls = []
+        for lib in (ours, theirs):
             model = getattr(lib["detection"], builder)(weights=None, weights_backbone=None)
             model.transform.min_size, model.transform.max_size = (320,), 320
             model.eval()
-            with lib["no_grad"]():
-                start = time.perf_counter()
-                model([lib["tensor"](image)])
-            elapsed = time.perf_counter() - start
-            print(f"{name}: {builder} eval forward, one 320x320 image: {elapsed:.2f} s")
+
+            def call(model=model, lib=lib):
+                with lib["no_grad"]():
+                    model([lib["tensor"](image)])
+
+            calls.append(call)
+        time_against(f"{builder} eval forward, one 320x320 image", *calls, 3)
 
 
 def main() -> None:
@@ -234,6 +234,8 @@ def main() -> None:
     parser.add_argument("--time", action="store_true")
     parser.add_argument("--float64", action="store_true", help="compare in float64 (rounding out of the way)")
     args = parser.parse_args()
+    if args.time:
+        os.environ["TINYTORCH_NUM_THREADS"] = "1"  # before TinyTorch's worker pool can start
     compare(args.cases, args.float64)
     if args.time:
         timing()

@@ -12,7 +12,7 @@ same number, whose count is printed); in training mode, with sampling made deter
 Each figure is the largest ``|ours - theirs|`` over the cases (float32). ``--time`` also times
 one evaluation-mode forward on 1,000 proposals of one 320-px image (FPN-like levels of 256
 channels at strides 4..32, ``TwoMLPHead(256·7·7, 1024)``, 91 classes: Faster R-CNN's second
-stage), torch on one thread.
+stage): both on one thread, the best of 5 each and their ratio.
 
 Opt-in: it needs torch and torchvision with working C ops (``roi_align``, ``nms``), e.g.
 ``/tmp/tvcmp``, and TinyTorch's packages on the path; nothing in the test suite runs it.
@@ -23,12 +23,11 @@ Usage:
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict
 
 import numpy as np
 from detection import frameworks as rpn_frameworks
-from detection import largest_differences, parity_main
+from detection import largest_differences, one_thread_each, parity_main, time_against
 
 CHANNELS, CLASSES, HIDDEN = 8, 5, 32
 SHAPES = [(128, 160), (120, 150)]
@@ -195,9 +194,7 @@ def compare(cases: int) -> None:
 
 
 def timing() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
+    one_thread_each()
     ours, theirs = frameworks()
     rng = np.random.default_rng(0)
     levels = OrderedDict(
@@ -205,6 +202,7 @@ def timing() -> None:
     )
     proposals = random_boxes(rng, 1000, 320, 320)
     weights = {}
+    calls = {}
     for name, lib in (("torchvision", theirs), ("tinytorch", ours)):
         detection, tensor = lib["detection"], lib["tensor"]
         pool = lib["ops"].MultiScaleRoIAlign(["0", "1", "2", "3"], 7, 2)
@@ -217,17 +215,17 @@ def timing() -> None:
             weights = {k: v.detach().numpy().copy() for k, v in heads.state_dict().items()}
         heads.load_state_dict({k: tensor(v) for k, v in weights.items()})
         inputs = (OrderedDict((k, tensor(v)) for k, v in levels.items()), [tensor(proposals)], [(320, 320)])
-        with lib["no_grad"]():
-            heads(*inputs)  # a warm-up call, untimed
-            times = []
-            for _ in range(3):
-                start = time.perf_counter()
+
+        def call(heads=heads, inputs=inputs, no_grad=lib["no_grad"]):
+            with no_grad():
                 heads(*inputs)
-                times.append(time.perf_counter() - start)
-        print(
-            f"{name}: RoIHeads forward (eval, 1,000 proposals, 320-px image, 91 classes) "
-            f"{min(times) * 1000:.1f} ms (best of 3)"
-        )
+
+        calls[name] = call
+    time_against(
+        "RoIHeads forward (eval, 1,000 proposals, 320-px image, 91 classes)",
+        calls["tinytorch"],
+        calls["torchvision"],
+    )
 
 
 def main() -> None:

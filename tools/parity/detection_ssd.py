@@ -10,25 +10,28 @@ and the gradients of the classification head's first prediction layer (``GRADIEN
 relative to their largest value). SSD's training has no random sampling (hard negatives are
 ranked by their loss), so nothing needs seeding. ``--vgg`` also runs ``ssd300_vgg16`` once
 the same way (slow: about 31 GFLOPs per image). The figures are the largest
-``|ours - theirs|`` (float32). ``--time`` times one eval forward of
-``ssdlite320_mobilenet_v3_large`` on one 320×320 image (91 classes), torch on one thread,
-and prints the load average.
+``|ours - theirs|`` (float32; ``--float64``: both models and the images in float64, where
+the depthwise gradient's 0.1 relative difference in float32 falls to 5e-14 and every detection
+matches: float error amplified, not a bug; the box loss still differs by 2.4e-7, as torchvision
+computes its default boxes in float32 before the cast, up to 7.6e-6 px off). ``--time`` times
+one eval forward of ``ssdlite320_mobilenet_v3_large`` on one 320×320 image (91 classes): both
+on one thread, the best of 10 each and their ratio, with the load average.
 
 Opt-in: it needs torch and torchvision with working C ops (``nms``), e.g. ``/tmp/tvcmp``, and
 TinyTorch's packages on the path; nothing in the test suite runs it.
 
 Usage:
     PYTHONPATH=... /tmp/tvcmp/bin/python tools/parity/detection_ssd.py [--cases 3] [--classes 91] \\
-        [--vgg] [--time]
+        [--vgg] [--float64] [--time]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import time
 
 import numpy as np
+from detection import one_thread_each, time_against
 
 #: Compared gradients: SSDlite's first 1×1 prediction convolution, and the depthwise one before its
 #: BatchNorm (train mode: the batch statistics' backward amplifies the inputs' float differences,
@@ -148,13 +151,17 @@ def paired(builder: str, classes: int) -> tuple[object, object]:
     return model, reference
 
 
-def compare(builder: str, cases: int, classes: int) -> None:
+def compare(builder: str, cases: int, classes: int, float64: bool = False) -> None:
     ours, theirs = frameworks()
     model, reference = paired(builder, classes)
+    if float64:
+        model, reference = model.double(), reference.double()
     worst: dict[str, float] = {}
     matched = total = 0
     for seed in range(cases):
         data = scene(np.random.default_rng(seed), classes)
+        if float64:
+            data = {k: v.astype(np.float64) if v.dtype == np.float32 else v for k, v in data.items()}
         mine, ref = run(ours, model, data), run(theirs, reference, data)
         for image in range(2):
             pairs = match_detections(
@@ -178,7 +185,7 @@ def compare(builder: str, cases: int, classes: int) -> None:
                     key += " (relative)"
                 worst[key] = max(worst.get(key, 0.0), diff)
     print(
-        f"{builder}, {classes} classes, {cases} cases; "
+        f"{builder}, {classes} classes, {cases} cases{' (float64)' if float64 else ''}; "
         f"eval: {matched} of torchvision's {total} detections matched"
     )
     for key, diff in worst.items():
@@ -186,22 +193,20 @@ def compare(builder: str, cases: int, classes: int) -> None:
 
 
 def timing() -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
-    print(f"load average {os.getloadavg()[0]:.2f}")
+    one_thread_each()
     ours, theirs = frameworks()
     model, reference = paired("ssdlite320_mobilenet_v3_large", 91)
     image = np.random.default_rng(0).uniform(0, 1, (3, 320, 320)).astype(np.float32)
-    for name, lib, net in (("tinytorch", ours, model), ("torchvision", theirs, reference)):
+    calls = []
+    for lib, net in ((ours, model), (theirs, reference)):
         net.eval()
-        with lib["no_grad"]():
-            net([lib["tensor"](image)])
-            start = time.perf_counter()
-            for _ in range(3):
+
+        def call(net=net, lib=lib):
+            with lib["no_grad"]():
                 net([lib["tensor"](image)])
-        elapsed = (time.perf_counter() - start) / 3 * 1000
-        print(f"{name}: ssdlite320_mobilenet_v3_large eval forward, one 320x320 image: {elapsed:.0f} ms")
+
+        calls.append(call)
+    time_against("ssdlite320_mobilenet_v3_large eval forward, one 320x320 image", *calls, 10)
 
 
 def main() -> None:
@@ -209,9 +214,12 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=3)
     parser.add_argument("--classes", type=int, default=91)
     parser.add_argument("--vgg", action="store_true")
+    parser.add_argument("--float64", action="store_true", help="compare in float64 (rounding out of the way)")
     parser.add_argument("--time", action="store_true")
     args = parser.parse_args()
-    compare("ssdlite320_mobilenet_v3_large", args.cases, args.classes)
+    if args.time:
+        os.environ["TINYTORCH_NUM_THREADS"] = "1"  # before TinyTorch's worker pool can start
+    compare("ssdlite320_mobilenet_v3_large", args.cases, args.classes, args.float64)
     if args.vgg:
         compare("ssd300_vgg16", 1, args.classes)
     if args.time:

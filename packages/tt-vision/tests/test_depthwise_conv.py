@@ -56,6 +56,26 @@ def test_the_depthwise_sum_gives_im2cols_output_and_gradients(rng, case):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("rows", [0, 1, 2, 3])
+def test_output_rows_summed_in_blocks_give_the_same_output(rng, monkeypatch, rows):
+    # blocks of 1, 2 or 3 output rows (the last one shorter where Ho is not a multiple; a budget below
+    # one row still takes one): im2col's output
+    for n, c, h, w, k, conv in CASES:
+        kernel = k if isinstance(k, tuple) else (k, k)
+        x, weight, bias = rng.normal(size=(n, c, h, w)), rng.normal(size=(c, 1, *kernel)), rng.normal(size=c)
+        x, weight, bias = (autograd.tensor(a) for a in (x, weight, bias))
+        with tt_vision.fast_convolutions(False):
+            reference = F.conv2d(x, weight, bias, groups=c, **conv).numpy()
+        wo = reference.shape[3]
+        monkeypatch.setattr(depthwise_conv, "BLOCK_BYTES", max(1, rows * n * wo * c * 8))
+        out = F.conv2d(x, weight, bias, groups=c, **conv).numpy()
+        np.testing.assert_allclose(out, reference, rtol=1e-12, atol=1e-12)
+        out = F.conv2d(x, weight, None, groups=c, **conv).numpy()
+        with tt_vision.fast_convolutions(False):
+            reference = F.conv2d(x, weight, None, groups=c, **conv).numpy()
+        np.testing.assert_allclose(out, reference, rtol=1e-12, atol=1e-12)
+
+
 def test_without_a_bias(rng):
     x, weight = rng.normal(size=(2, 4, 6, 5)), rng.normal(size=(4, 1, 3, 3))
     grad = rng.normal(size=(2, 4, 6, 5))

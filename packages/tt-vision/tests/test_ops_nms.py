@@ -78,20 +78,81 @@ def test_batched_nms_never_lets_categories_compete(many, monkeypatch):
 
 def test_batched_nms_routes_at_torchvisions_size(monkeypatch):
     calls = []
-    original = nms_module.kept_indices
+    original, per_category = nms_module.kept_indices, nms_module.kept_by_category
 
     def spy(boxes, scores, threshold):
         calls.append(len(boxes))
         return original(boxes, scores, threshold)
 
+    def spy_categories(boxes, scores, idxs, threshold):
+        calls.append(("per category", len(boxes)))
+        return per_category(boxes, scores, idxs, threshold)
+
     monkeypatch.setattr(nms_module, "kept_indices", spy)
+    monkeypatch.setattr(nms_module, "kept_by_category", spy_categories)
     boxes = np.tile([[0.0, 0, 1, 1]], (1000, 1))  # 4,000 coordinates: one NMS of the shifted boxes
     ops.batched_nms(t(boxes), t(np.linspace(0, 1, 1000)), autograd.tensor(np.arange(1000) % 2), 0.5)
     assert calls == [1000]
     calls.clear()
     boxes = np.tile([[0.0, 0, 1, 1]], (1001, 1))  # one more box: one NMS per category
-    ops.batched_nms(t(boxes), t(np.linspace(0, 1, 1001)), autograd.tensor(np.arange(1001) % 2), 0.5)
-    assert calls == [501, 500]
+    keep = ops.batched_nms(t(boxes), t(np.linspace(0, 1, 1001)), autograd.tensor(np.arange(1001) % 2), 0.5)
+    assert calls == [("per category", 1001)]
+    assert keep.numpy().tolist() == [1000, 999]  # identical boxes: each category keeps its best
+
+
+def greedy_one_at_a_time(boxes, scores, threshold):
+    """The definition, box by box in Python (float64 IoUs of float64 boxes)."""
+    order = sorted(range(len(scores)), key=lambda i: -scores[i])  # Python's sort is stable
+    kept = []
+    for j in order:
+        x1, y1, x2, y2 = boxes[j]
+        for i in kept:
+            a1, b1, a2, b2 = boxes[i]
+            inter = max(min(a2, x2) - max(a1, x1), 0) * max(min(b2, y2) - max(b1, y1), 0)
+            if inter / ((a2 - a1) * (b2 - b1) + (x2 - x1) * (y2 - y1) - inter) > threshold:
+                break
+        else:
+            kept.append(j)
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_blocks_and_categories_decide_as_one_box_at_a_time(seed, monkeypatch):
+    # hundreds of boxes on a coarse grid (many overlaps, tied scores): several blocks of 64, and categories
+    # of sizes in different power-of-two bands (padded rows); compared with the definition written out
+    rng = np.random.default_rng(seed)
+    n = 700
+    corner = rng.integers(0, 60, (n, 2)).astype(np.float64)
+    boxes = np.concatenate([corner, corner + rng.integers(2, 25, (n, 2))], 1)
+    scores = rng.integers(0, 50, n) / 50
+    keep = ops.nms(t(boxes, autograd.float64), t(scores, autograd.float64), 0.4).numpy().tolist()
+    assert keep == greedy_one_at_a_time(boxes, scores, 0.4)
+    idxs = np.minimum(rng.geometric(0.15, n), 12)  # category sizes from about 100 down to a few
+    if seed % 2:  # the per-category route (above 4,000 coordinates), else the coordinate trick
+        monkeypatch.setattr(nms_module, "COORDINATE_TRICK_LIMIT", 0)
+    keep = ops.batched_nms(
+        t(boxes, autograd.float64), t(scores, autograd.float64), autograd.tensor(idxs), 0.4
+    ).numpy()
+    expected = [
+        i
+        for category in np.unique(idxs)
+        for i in np.flatnonzero(idxs == category)[
+            greedy_one_at_a_time(boxes[idxs == category], scores[idxs == category], 0.4)
+        ]
+    ]
+    assert sorted(keep.tolist()) == sorted(expected)
+    assert (np.diff(scores[keep]) <= 0).all()
+
+
+def test_a_chain_of_overlaps_across_blocks_keeps_every_other_box():
+    # box i is [i, 0, i + 2, 1]: IoU 1/3 with its neighbours, 0 beyond. By decreasing score along the chain:
+    # 0 kept, 1 dropped, 2 kept (its only better neighbour is gone), ...: each decision hangs on the
+    # previous one, through 200 boxes (four blocks)
+    x = np.arange(200, dtype=np.float64)
+    boxes = np.stack([x, 0 * x, x + 2, 0 * x + 1], 1)
+    keep = ops.nms(t(boxes), t(1 - x / 200), 0.3).numpy()
+    assert keep.tolist() == list(range(0, 200, 2))
+    assert ops.nms(t(boxes), t(1 - x / 200), 0.34).numpy().tolist() == list(range(200))
 
 
 def test_bad_arguments_are_refused_with_the_operation_named():
@@ -109,6 +170,16 @@ def test_side_by_side_boxes_do_not_overlap_and_plain_arrays_are_accepted():
     # apart along x, level along y: intersection 0 (not a 1-wide strip)
     keep = ops.nms(np.array([[0, 0, 1, 10], [5, 0, 6, 10.0]], np.float32), [0.9, 0.8], 0.5)
     assert keep.numpy().tolist() == [0, 1]  # torchvision 0.29.1: [0, 1]
+
+
+def test_boxes_apart_have_intersection_zero_not_a_product_of_gaps():
+    # apart along x (gap 4) or y, or both: intersection 0, so IoU 0, which is above a negative threshold
+    # (the later box goes) and not above 0 (it stays); the gaps' product (-4·10, or 1·1) would decide
+    # otherwise
+    for pair in ([[0, 0, 1, 10], [5, 0, 6, 10]], [[0, 0, 10, 1], [0, 5, 10, 6]]):
+        assert ops.nms(t(pair), t([0.9, 0.8]), -0.5).numpy().tolist() == [0]
+    assert ops.nms(t([[0, 0, 10, 10], [11, 11, 21, 21]]), t([0.9, 0.8]), 0.0).numpy().tolist() == [0, 1]
+    # torchvision 0.29.1 printed [0] and [0, 1] for the first and the last
 
 
 def test_coordinate_trick_shifts_by_the_largest_coordinate_plus_one():

@@ -9,6 +9,15 @@ from tt_tensor import threads
 from tt_vision import _tuning, winograd
 from tt_vision import functional as F
 
+#: The library's size rule, before the fixture below lifts it.
+DEFAULT_MIN_PIXELS = winograd.MIN_PIXELS
+
+
+@pytest.fixture(autouse=True)
+def small_images_take_winograd(monkeypatch):
+    """The tests' small images (below MIN_PIXELS output pixels) run Winograd too, unless a test says not."""
+    monkeypatch.setattr(winograd, "MIN_PIXELS", 1)
+
 
 def _run(x, weight, bias, grad, *, wide: bool):
     """conv2d's output and (dx, dw, db), by Winograd (``wide``) or forced onto im2col."""
@@ -34,7 +43,7 @@ def test_winograd_equals_im2col_forward_and_backward(shape, dtype, rng):
     weight = rng.standard_normal((c_out, c, 3, 3)).astype(dtype)
     bias = rng.standard_normal(c_out).astype(dtype)
     grad = rng.standard_normal((n, c_out, h, w)).astype(dtype)
-    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out)
+    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out, winograd.MIN_PIXELS)
     out, grads = _run(x, weight, bias, grad, wide=True)
     ref, ref_grads = _run(x, weight, bias, grad, wide=False)
     tolerance = 1e-12 if dtype == np.float64 else 2e-5
@@ -42,6 +51,25 @@ def test_winograd_equals_im2col_forward_and_backward(shape, dtype, rng):
     np.testing.assert_allclose(out / scale, ref / scale, rtol=0, atol=tolerance)
     for mine, theirs in zip(grads, ref_grads):
         np.testing.assert_allclose(mine / np.abs(theirs).max(), theirs / np.abs(theirs).max(), atol=tolerance)
+
+
+def test_small_outputs_stay_on_im2col(rng, monkeypatch):
+    """Below MIN_PIXELS output pixels (N·H·W) the kernel transform costs more than it saves."""
+    monkeypatch.setattr(winograd, "MIN_PIXELS", DEFAULT_MIN_PIXELS)
+    same = ((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1)
+    pixels = DEFAULT_MIN_PIXELS
+    assert winograd.applies(same, 16, 16, pixels) and not winograd.applies(same, 16, 16, pixels - 1)
+    assert not winograd.applies(same, 15, 256, 10**6) and not winograd.applies(same, 256, 15, 10**6)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("Winograd ran")
+
+    monkeypatch.setattr(winograd, "convolve", refuse)
+    weight = autograd.tensor(rng.standard_normal((16, 16, 3, 3)))
+    small = autograd.tensor(rng.standard_normal((1, 16, 8, 8)))  # a pyramid's small level: 64 pixels
+    F.conv2d(small, weight, padding=1)
+    with pytest.raises(AssertionError, match="Winograd ran"):
+        F.conv2d(autograd.tensor(rng.standard_normal((1, 16, 32, 32))), weight, padding=1)
 
 
 def test_chunks_of_a_batch_keep_their_own_share(rng, monkeypatch):
@@ -118,7 +146,7 @@ def test_slices_on_worker_threads_give_the_same_result(rng, monkeypatch):
     n, c, h, w, c_out = 5, 16, 6, 8, 24
     x, weight = rng.standard_normal((n, c, h, w)), rng.standard_normal((c_out, c, 3, 3))
     bias, grad = rng.standard_normal(c_out), rng.standard_normal((n, c_out, h, w))
-    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out)
+    assert winograd.applies(((3, 3), (1, 1), (1, 1, 1, 1), (1, 1), 1), c, c_out, winograd.MIN_PIXELS)
     out, grads = _run(x, weight, bias, grad, wide=True)
     ref, ref_grads = _run(x, weight, bias, grad, wide=False)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)

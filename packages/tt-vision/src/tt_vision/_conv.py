@@ -178,7 +178,8 @@ class Conv2dFunction(Function):
         ctx.save_for_backward(xh, weight)
         ctx.geometry = geometry
         fast = _fast["enabled"]
-        ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0])  # 3×3 'same', wide
+        # 3×3 'same', wide, on enough pixels
+        ctx.winograd = fast and winograd.applies(geometry, c, weight.shape[0], n * ho * wo)
         ctx.thin = fast and thin_conv.applies(geometry, c, n, ho, wo)  # a first layer: RGB in, channels-first
         ctx.depthwise = fast and depthwise_conv.applies(
             geometry, c, weight.shape[0]

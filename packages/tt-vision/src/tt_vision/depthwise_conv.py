@@ -52,20 +52,45 @@ def tap_weights(weight: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(weight[:, 0].transpose(1, 2, 0))
 
 
+#: Output bytes summed at a time: the running sum and one tap's product stay in cache across the
+#: ``kh·kw`` taps instead of streaming the whole output through memory twice per tap. On SSDlite's
+#: layers (one image, one thread, CPU time) 256 KiB was 1.2-2× faster than whole images, 64 KiB and
+#: 16 KiB less so (2026-12-08, session 40).
+BLOCK_BYTES = 1 << 18
+
+
 def convolve(xh: np.ndarray, weight: np.ndarray, bias, geometry: Geometry, out: np.ndarray) -> None:
     """``out`` (n, Ho, Wo, C), channels-last, = the depthwise convolution of ``xh`` (n, H, W, C).
 
-    One slice of the batch per worker thread."""
-    n, ho, wo, _ = out.shape
+    One slice of the batch per worker thread; in each, the output rows in blocks of about
+    :data:`BLOCK_BYTES`, every tap summed into a block before the next. With stride 1 along x, a
+    tap's row is one contiguous run of ``Wo·C`` values (so are the output's), and the tap's
+    weights are tiled to match: each pass is one long loop, not ``Wo`` loops of ``C`` (16 to 64
+    channels in MobileNet's early layers). The same products summed in the same order as one
+    pass per tap over the whole output: the same values, bit for bit."""
+    n, ho, wo, c = out.shape
     per_tap = tap_weights(weight).astype(out.dtype, copy=False)
+    width = wo * c if geometry[1][1] == 1 else None  # a row as one run, or kept (Wo, C)
+    if width is not None:
+        per_tap = np.tile(per_tap, (1, 1, wo))  # (kh, kw, Wo·C)
 
     def work(a: int, b: int) -> None:
-        total = out[a:b]
-        total[...] = 0 if bias is None else bias
-        product = np.empty_like(total)
-        for i, j, tap in taps(pad_nhwc(xh[a:b], geometry[2]), geometry, ho, wo):
-            np.multiply(tap, per_tap[i, j], out=product)
-            total += product
+        views = list(taps(pad_nhwc(xh[a:b], geometry[2]), geometry, ho, wo))
+        rows = max(1, min(ho, BLOCK_BYTES // ((b - a) * wo * c * out.itemsize)))
+        product = np.empty((b - a, rows, wo, c), out.dtype)
+        for y in range(0, ho, rows):
+            stop = min(y + rows, ho)
+            total = out[a:b, y:stop]
+            total[...] = 0 if bias is None else bias
+            part = product[:, : stop - y]
+            if width is not None:
+                total, part = (v.reshape(b - a, stop - y, width) for v in (total, part))
+            for i, j, tap in views:
+                tap = tap[:, y:stop]
+                np.multiply(
+                    tap if width is None else tap.reshape(b - a, stop - y, width), per_tap[i, j], out=part
+                )
+                total += part
 
     in_slices(n, work)
 

@@ -41,6 +41,12 @@ from ._tuning import in_chunks
 
 #: Channels below which im2col stays: the 16 products would have too small an inner dimension.
 MIN_CHANNELS = 16
+#: Output pixels (N·H·W) below which im2col stays: the kernel transform (16·C·C_out values written,
+#: per call) and the tile passes outweigh the saved multiply-adds. One image, one thread, CPU time,
+#: Winograd / im2col: 256 channels 1.79 at 3×3, 1.13 at 12×12, 0.97 at 16×16, 0.72 at 64×64;
+#: 64 channels 1.44 at 3×3, 1.13 at 16×16, 0.95 at 20×20 (2026-12-08, session 40: detection
+#: heads run a 3×3 convolution on every pyramid level, down to 3×3 pixels).
+MIN_PIXELS = 256
 
 #: G of F(2×2, 3×3): the kernel transform, ``U = G g Gᵀ``.
 G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0]])
@@ -48,15 +54,16 @@ G = np.array([[1.0, 0.0, 0.0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0.0, 0.0, 1.0
 KRON = np.kron(G, G)
 
 
-def applies(geometry, c_in: int, c_out: int) -> bool:
-    """Whether a convolution of this geometry and these channel counts runs here.
+def applies(geometry, c_in: int, c_out: int, pixels: int) -> bool:
+    """Whether a convolution of this geometry, these channel counts and ``pixels`` output pixels
+    (N·H·W) runs here.
 
     In any process: an MPI rank's one thread, or the slices of a batch on the worker
     threads of one process (:func:`in_chunks` gives each slice its own scratch).
     """
     kernel, stride, padding, dilation, groups = geometry
     same = kernel == (3, 3) and stride == (1, 1) and dilation == (1, 1) and padding == (1, 1, 1, 1)
-    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS
+    return same and groups == 1 and min(c_in, c_out) >= MIN_CHANNELS and pixels >= MIN_PIXELS
 
 
 def weight_transform(weight: np.ndarray) -> np.ndarray:
