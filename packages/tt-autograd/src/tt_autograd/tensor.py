@@ -25,9 +25,11 @@ from tt_tensor.checks import (
     check_sparse_grad,
     dim_or_other,
     dims_arg,
+    empty_extreme,
     normalize_dim,
     normalize_dims,
     optional_dim,
+    reduction_dims,
 )
 from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
 from tt_tensor.indexing import key_of
@@ -410,13 +412,14 @@ class Tensor(
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
+        dim = reduction_dims(dim)  # (dim=(): every dim, as PyTorch)
         if dtype is not None:  # summed in int64 (integers, bools) and cast: dtype=bool is "any nonzero"
             dtype = dtype_argument("sum", dtype)
             return self.to(dtype).sum(dim, keepdim).to(dtype)
         return SumFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        keepdim = check_bool("mean", "keepdim", keepdim)
+        keepdim, dim = check_bool("mean", "keepdim", keepdim), reduction_dims(dim)
         if dtype is None:
             require_float_input("mean", self.array.dtype)  # (integers: PyTorch's refusal)
         source = self if dtype is None else self.to(mean_dtype(dtype))
@@ -434,18 +437,25 @@ class Tensor(
         if isinstance(dim, tt_tensor.Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
         if optional_dim(op, dim, keepdim) is None:
+            empty_extreme(op, self.shape, None)  # (an empty tensor: PyTorch's error, naming max)
             return AmaxFunction.apply(self, largest=op == "max")
         axis = normalize_dim(op, dim, self.ndim)
+        if empty_extreme(op, self.shape, axis):  # (0, 3) over dim 1: empty values and indices
+            return self._empty_extreme(axis, keepdim)
         indices = reduce_kernels.extreme(op, self.array, axis, keepdim)[1]
         values = TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=keepdim)
         return ValuesIndices(values, Tensor.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
-        keepdim = check_bool("amax", "keepdim", keepdim)
+        keepdim, dim = check_bool("amax", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amax", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
-        keepdim = check_bool("amin", "keepdim", keepdim)
+        keepdim, dim = check_bool("amin", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amin", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:
