@@ -33,7 +33,7 @@ from tt_tensor.checks import (
     variance_args,
 )
 from tt_tensor.distance import check_p
-from tt_tensor.dtypes import require_float_input
+from tt_tensor.dtypes import check_kernel_dtype, require_float_input
 
 from .functions.cumulative import LogcumsumexpFunction
 from .functions.distance import DistFunction
@@ -69,6 +69,7 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def logcumsumexp(self, dim: int):
         axis = normalize_dim("logcumsumexp", dim, self.ndim)
+        check_kernel_dtype("logcumsumexp", self.array.dtype, "iub")  # (PyTorch: floats and complex only)
         if self.array.dtype.kind != "c":
             return LogcumsumexpFunction.apply(self, dim=axis)
         if self.ndim == 0:

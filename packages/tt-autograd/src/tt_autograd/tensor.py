@@ -31,7 +31,7 @@ from tt_tensor.checks import (
     optional_dim,
     reduction_dims,
 )
-from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
+from tt_tensor.dtypes import check_kernel_dtype, cumsum_dtype, dtype_argument, mean_dtype, require_float_input
 from tt_tensor.indexing import key_of
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
@@ -332,6 +332,7 @@ class Tensor(
         return self._math("reciprocal", ReciprocalFunction)
 
     def abs(self) -> Tensor:
+        check_kernel_dtype("abs", self.array.dtype, "b")  # (PyTorch has no bool abs)
         return self._complex_abs() if self.array.dtype.kind == "c" else AbsFunction.apply(self)
 
     __abs__ = abs
@@ -361,6 +362,7 @@ class Tensor(
         return StepFunction.apply(self, kind="ceil")
 
     def round(self, *, decimals: int = 0) -> Tensor:
+        check_kernel_dtype("round", self.array.dtype, "b")  # (PyTorch has no bool round)
         if decimals:  # PyTorch's: round(x * 10**d) / 10**d (d < 0: round(x / 10**-d) * 10**-d)
             return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return StepFunction.apply(self, kind="round")

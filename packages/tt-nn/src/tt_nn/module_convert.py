@@ -21,6 +21,11 @@ from .parameter import is_lazy
 _M = TypeVar("_M", bound="ModuleConversion")
 
 
+def _cast(array: np.ndarray, dtype: np.dtype) -> np.ndarray:
+    """``array`` in ``dtype``; complex to real keeps the real part, as PyTorch."""
+    return (array.real if array.dtype.kind == "c" and dtype.kind != "c" else array).astype(dtype)
+
+
 class ModuleConversion:
     """Dtype, device and memory-format conversion of a module's tensors (a base of ``Module``)."""
 
@@ -32,7 +37,8 @@ class ModuleConversion:
         non_blocking=False,
         memory_format: Any = None,
     ) -> _M:
-        """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
+        """Convert floating-point and complex parameters and buffers to ``dtype`` (a floating or complex
+        one) in place (``to(tt.float64)``); a complex ``dtype`` warns, as PyTorch.
 
         The parameters stay the same objects (an optimizer built before still
         holds them); their gradients are converted too. Accepts a dtype, a
@@ -58,16 +64,32 @@ class ModuleConversion:
         if dtype is None:
             return self
         numpy_dtype = dtypes.dtype_argument("to", dtype).numpy
-        if numpy_dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
-        for tensor in (*self.parameters(), *self.buffers()):
+        if numpy_dtype.kind not in "fc":
+            raise TypeError(
+                f"nn.Module.to only accepts floating point or complex dtypes, but got desired dtype="
+                f"{dtypes.from_numpy_dtype(numpy_dtype).name}; integer tensors (e.g. num_batches_tracked) "
+                "keep their dtype under any of those"
+            )
+        if numpy_dtype.kind == "c":
+            warnings.warn(
+                "Complex modules are a new feature in PyTorch too: some modules may not work with complex "
+                "parameters or buffers (TinyTorch's layers are tested with real ones)",
+                UserWarning,
+                stacklevel=2,
+            )
+        tensors = (*self.parameters(), *self.buffers())
+        if numpy_dtype.kind == "f" and any(t.array.dtype.kind == "c" for t in tensors if not is_lazy(t)):
+            warnings.warn(
+                "Module.to: casting complex values to real discards the imaginary part", stacklevel=2
+            )
+        for tensor in tensors:
             if is_lazy(tensor):  # a lazy module's: materialized later, with this dtype
                 if tensor.is_floating_point():
                     tensor.convert_(numpy_dtype)
-            elif tensor.array.dtype.kind == "f":
-                tensor.array = tensor.array.astype(numpy_dtype)
+            elif tensor.array.dtype.kind in "fc":  # (integer ones, e.g. num_batches_tracked, stay)
+                tensor.array = _cast(tensor.array, numpy_dtype)
                 if tensor.grad is not None:
-                    tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
+                    tensor.grad.array = _cast(tensor.grad.array, numpy_dtype)
         return self
 
     def _lay_out(self, memory_format: Any) -> None:
