@@ -58,3 +58,11 @@ def test_an_unsigned_tensor_takes_a_signed_integer_result_wrapped():
         x.div_(autograd.tensor([1, 2, 3], dtype=autograd.int8))
     with pytest.raises(TypeError, match="add_"):
         x.add_(autograd.ones(2, dtype=autograd.int8))  # shapes that do not fit: still refused
+    flags = autograd.tensor([True, False])
+    with pytest.raises(
+        RuntimeError, match="add_: result type int8 can't be cast to the desired output type bool"
+    ):
+        flags.add_(autograd.tensor([1, 2], dtype=autograd.int8))  # (PyTorch: "can't be cast to ... Bool")
+    signed = autograd.tensor([100, -100], dtype=autograd.int8)
+    signed.add_(autograd.tensor([100, -100], dtype=autograd.int16))  # int16 result, wrapped into int8
+    assert signed.tolist() == [-56, 56]
