@@ -89,3 +89,6 @@ def test_abs_and_round_refuse_bool_and_round_scales_float16_in_float32():
     assert rounded.dtype == tt.float16
     assert rounded.tolist() == [np.float16(1234.5678).item(), np.float16(0.12).item(), -2.5]
     assert halves.round(decimals=-2).tolist() == [1200.0, 0.0, -0.0]
+    assert halves.round(decimals=1).tolist() == [np.float16(1234.6).item(), np.float16(0.1).item(), -2.5]
+    with refused("round", "int64"):  # PyTorch: '"round_cpu" not implemented for 'Long'' with decimals
+        tt.tensor([1, 2]).round(decimals=1)

@@ -115,3 +115,7 @@ def test_extremes_of_non_empty_tensors_are_unchanged():
     x = tt.tensor(np.array([[3.0, 7.0, 1.0], [2.0, 0.0, 9.0]], dtype=np.float32))
     assert x.max(1).values.tolist() == [7.0, 9.0] and x.max(1).indices.tolist() == [1, 2]
     assert x.amin(0).tolist() == [2.0, 0.0, 1.0] and x.argmax().item() == 5
+    assert x.min(1).values.tolist() == [1.0, 0.0] and x.min(1).indices.tolist() == [2, 1]
+    for op in ("argmax", "argmin"):
+        with pytest.raises(TypeError, match=f"{op}: argument 'keepdim' must be bool, got int 1"):
+            getattr(x, op)(0, keepdim=1)
