@@ -26,7 +26,11 @@ def _float_operand(op: str, tensor: tt_tensor.Tensor, value: object) -> object:
     """``_other(value)``, refused with ``tensor`` when both are integers or bools: ``op`` has no such
     kernel in PyTorch 2.13 (NotImplementedError, as its)."""
     other = _other(value)
-    check_kernel_dtype(op, promoted_dtype(tensor.array, getattr(other, "array", other)), "iub")
+    try:
+        promoted = promoted_dtype(tensor.array, getattr(other, "array", other))
+    except TypeError:  # not a number: the Function's own check names it
+        return other
+    check_kernel_dtype(op, promoted, "iub")
     return other
 
 
