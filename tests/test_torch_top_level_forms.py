@@ -267,6 +267,9 @@ def test_range_includes_its_end_and_warns():
     assert record[0].filename == __file__  # the warning points at the caller
     with pytest.raises(RuntimeError, match="inconsistent with step sign"):
         tt.range(1, 4, -1)
+    for dtype in (tt.bool, tt.complex64):  # PyTorch 2.13: '"range_cpu" not implemented for 'Bool''
+        with pytest.raises(NotImplementedError, match=f"^range: not implemented for {dtype.name}"):
+            tt.range(0, 1, dtype=dtype)
 
 
 def test_deprecated_products_and_norms():

@@ -16,6 +16,7 @@ import warnings
 import tt_autograd
 from tt_autograd import linalg
 from tt_tensor.caller import user_stacklevel
+from tt_tensor.dtypes import check_kernel_dtype, dtype_argument
 
 __all__ = [
     "chain_matmul",
@@ -48,6 +49,8 @@ def range(  # noqa: A001  (PyTorch's name)
     """
     if end is None:
         start, end = 0, start
+    if dtype is not None:  # (PyTorch has no bool or complex range)
+        check_kernel_dtype("range", dtype_argument("range", dtype).numpy, "bc")
     if step == 0 or (end - start) * step < 0:
         raise RuntimeError(
             f"torch.range: upper bound and larger bound inconsistent with step sign (start={start}, "

@@ -10,7 +10,6 @@ Not course material (outside module 02's solution regions), so no module number.
 from __future__ import annotations
 
 import itertools
-import math
 
 import numpy as np
 import pytest
@@ -344,10 +343,8 @@ def test_logcumsumexp(leaf, check_grad, check):
     np.testing.assert_allclose(big.grad.numpy(), [[1.0 - 2.0 + 0.5 * w, 0.0, 0.5 * (1 - w)]], atol=1e-12)
     assert autograd.logcumsumexp(autograd.tensor([-INF, 0.0]), 0).tolist() == [-INF, 0.0]
     assert autograd.tensor([1.0, 2.0]).logcumsumexp(0).dtype == autograd.float32
-    ints = autograd.tensor([0, 1]).logcumsumexp(0)  # integers give the default float dtype, as exp does
-    assert ints.dtype == autograd.get_default_dtype() and ints.tolist() == pytest.approx(
-        [0.0, math.log1p(math.e)]
-    )
+    with pytest.raises(NotImplementedError, match="^logcumsumexp: not implemented for int64"):
+        autograd.tensor([0, 1]).logcumsumexp(0)  # PyTorch 2.13 has no integer kernel
 
 
 def test_the_meta_package_has_the_functional_forms():

@@ -211,8 +211,11 @@ def test_binary_dtypes_and_shape_errors():
         with pytest.raises(RuntimeError, match=rf"{name}.*\(2,\).*\(3,\)"):
             getattr(f32, name)(autograd.ones(3))
     ints = autograd.tensor([1, 2])
-    for name in ["atan2", "hypot", "logaddexp", "xlogy", "copysign"]:
+    for name in ["atan2", "xlogy", "copysign"]:
         assert getattr(ints, name)(ints).dtype == autograd.get_default_dtype()
+    for name in ["hypot", "logaddexp"]:  # PyTorch 2.13: '"hypot_cpu" not implemented for 'Long''
+        with pytest.raises(NotImplementedError, match=f"^{name}: not implemented for int64"):
+            getattr(ints, name)(ints)
 
 
 # ------------------------------------------------------------------ rounding toward zero

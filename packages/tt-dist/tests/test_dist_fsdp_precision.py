@@ -60,9 +60,14 @@ def test_refusals_name_the_option(fsdp_ranks):
         "got int32; use tt.float16, tt.float32 or tt.float64"
     )
     assert errors["not_a_dtype"] == (
-        "TypeError: FullyShardedDataParallel: MixedPrecision.reduce_dtype must be a dtype such as "
-        "tt.float16, got 'half precision'"
+        "TypeError: FullyShardedDataParallel(): argument 'MixedPrecision.reduce_dtype' must be torch.dtype, "
+        "not str ('half precision'); pass a dtype such as tt.float32, or Python's float, int, bool or complex"
     )
+    for name, given in (("a_name", "str ('float16')"), ("a_numpy_dtype", "type (<class 'numpy.float16'>)")):
+        assert errors[name] == (
+            "TypeError: FullyShardedDataParallel(): argument 'MixedPrecision.param_dtype' must be "
+            f"torch.dtype, not {given}; pass tt.float16"
+        )
 
 
 @pytest.mark.parametrize(("world", "factor"), [(1, 1), (2, 2), (3, 2), (4, 2), (8, 4), (16, 4), (32, 8)])

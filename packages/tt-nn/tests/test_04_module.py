@@ -249,7 +249,7 @@ def test_to_double_float_convert_in_place_and_keep_identity():
     assert net.to("cpu") is net
     with pytest.raises(RuntimeError, match="CPU only"):
         net.to("cuda")
-    with pytest.raises(TypeError, match="floating-point"):
+    with pytest.raises(TypeError, match="only accepts floating point or complex dtypes"):
         net.to(autograd.int64)
 
 

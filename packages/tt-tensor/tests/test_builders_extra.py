@@ -89,7 +89,11 @@ def test_an_integer_beside_a_float_tensor_takes_its_dtype(op):
         expected = getattr(tt, op)(a.to(tt.float32), b.to(tt.float32)).numpy().astype(np.float16)
         np.testing.assert_allclose(out.numpy(), expected, rtol=1e-3)
     assert getattr(tt, op)(ints, tt.tensor([1.0], dtype=tt.float64)).dtype == tt.float64
-    assert getattr(tt, op)(ints, ints).dtype == tt.float32  # two integers: the default float
+    if op in ("hypot", "logaddexp"):  # PyTorch 2.13 has no integer kernel of these
+        with pytest.raises(NotImplementedError, match=f"^{op}: not implemented for int64"):
+            getattr(tt, op)(ints, ints)
+    else:
+        assert getattr(tt, op)(ints, ints).dtype == tt.float32  # two integers: the default float
     assert getattr(tt, op)(halves.to(tt.float32), halves).dtype == tt.float32  # two floats: promoted
     assert getattr(tt, op)(ints, 2.5).dtype == tt.float32  # a Python float beside integers: the default
 

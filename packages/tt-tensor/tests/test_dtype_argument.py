@@ -16,6 +16,7 @@ x = tt.tensor([1.0, 2.0, 3.0])
 #: (op named in the message, call taking a dtype)
 CALLS = [
     ("tensor", lambda d: tt.tensor([1.0], dtype=d)),
+    ("Tensor", lambda d: tt.Tensor([1.0], dtype=d)),  # (TinyTorch's dtype=: PyTorch's constructor has none)
     ("as_tensor", lambda d: tt.as_tensor([1.0], dtype=d)),
     ("asarray", lambda d: tt.asarray([1.0], dtype=d)),
     ("scalar_tensor", lambda d: tt.scalar_tensor(1.0, dtype=d)),

@@ -23,9 +23,17 @@ import numpy as np
 import tt_tensor
 from tt_tensor import complex_reductions
 from tt_tensor import reduce as reduce_kernels
-from tt_tensor.checks import NOT_GIVEN, check_bool, check_tensor, normalize_dim, normalize_dims, variance_args
+from tt_tensor.checks import (
+    NOT_GIVEN,
+    check_bool,
+    check_tensor,
+    logsumexp_dims,
+    normalize_dim,
+    reduction_dims,
+    variance_args,
+)
 from tt_tensor.distance import check_p
-from tt_tensor.dtypes import require_float_input
+from tt_tensor.dtypes import check_kernel_dtype, require_float_input
 
 from .functions.cumulative import LogcumsumexpFunction
 from .functions.distance import DistFunction
@@ -37,6 +45,7 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def var(self, dim=None, unbiased=NOT_GIVEN, keepdim: bool = False, *, correction=None):
         dim, correction = variance_args("var", dim, unbiased, correction)  # PyTorch's three forms
+        dim = reduction_dims(dim)  # (dim=(): every dim, as PyTorch)
         require_float_input("var", self.array.dtype)  # (integers: PyTorch's refusal)
         keepdim = check_bool("var", "keepdim", keepdim)
         if self.array.dtype.kind != "c":
@@ -48,8 +57,10 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
             return squares.sum(dim, keepdim) / np.asarray(max(count - correction, 0), squares.array.dtype)
 
     def logsumexp(self, dim, keepdim: bool = False):
-        axes = normalize_dims("logsumexp", dim, self.ndim, "dim")  # required: None refused, as PyTorch
+        axes = logsumexp_dims(dim, self.ndim)  # required: None refused, as PyTorch
         keepdim = check_bool("logsumexp", "keepdim", keepdim)
+        if any(self.shape[d] == 0 for d in axes):  # log(sum of nothing) = log(0): an empty sum (0) - inf
+            return self.sum(axes, keepdim) - np.inf
         if self.array.dtype.kind != "c":
             return LogSumExpFunction.apply(self, dim=dim, keepdim=keepdim)
         shift = complex_reductions.real_shift(self.array, axes)
@@ -58,6 +69,7 @@ class ComplexReductionGradMixin(tt_tensor.Tensor):
 
     def logcumsumexp(self, dim: int):
         axis = normalize_dim("logcumsumexp", dim, self.ndim)
+        check_kernel_dtype("logcumsumexp", self.array.dtype, "iub")  # (PyTorch: floats and complex only)
         if self.array.dtype.kind != "c":
             return LogcumsumexpFunction.apply(self, dim=axis)
         if self.ndim == 0:

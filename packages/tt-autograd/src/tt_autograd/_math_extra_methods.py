@@ -10,6 +10,7 @@ file one sitting long). Each method here runs a fused Function of
 from __future__ import annotations
 
 import tt_tensor
+from tt_tensor.dtypes import check_kernel_dtype, promoted_dtype
 from tt_tensor.tensor import operand
 
 from .functions import math_extra
@@ -19,6 +20,18 @@ from .functions.rounding import StepFunction
 def _other(value: object) -> object:
     """The second operand of a Function: a tensor passes through (to be recorded), the rest becomes NumPy."""
     return value if isinstance(value, tt_tensor.Tensor) else operand(value)
+
+
+def _float_operand(op: str, tensor: tt_tensor.Tensor, value: object) -> object:
+    """``_other(value)``, refused with ``tensor`` when both are integers or bools: ``op`` has no such
+    kernel in PyTorch 2.13 (NotImplementedError, as its)."""
+    other = _other(value)
+    try:
+        promoted = promoted_dtype(tensor.array, getattr(other, "array", other))
+    except TypeError:  # not a number: the Function's own check names it
+        return other
+    check_kernel_dtype(op, promoted, "iub")
+    return other
 
 
 class MathExtraGradMixin(tt_tensor.Tensor):
@@ -69,11 +82,11 @@ class MathExtraGradMixin(tt_tensor.Tensor):
     def atan2(self, other):
         return math_extra.Atan2Function.apply(self, _other(other))
 
-    def hypot(self, other):
-        return math_extra.HypotFunction.apply(self, _other(other))
+    def hypot(self, other):  # (not of two integer or bool operands, as PyTorch)
+        return math_extra.HypotFunction.apply(self, _float_operand("hypot", self, other))
 
-    def logaddexp(self, other):
-        return math_extra.LogaddexpFunction.apply(self, _other(other))
+    def logaddexp(self, other):  # (not of two integer or bool operands, as PyTorch)
+        return math_extra.LogaddexpFunction.apply(self, _float_operand("logaddexp", self, other))
 
     def xlogy(self, other):
         return math_extra.XlogyFunction.apply(self, _other(other))

@@ -378,6 +378,15 @@ class MathMoreGradMixin(tt_tensor.Tensor):
     __iand__, __ior__, __ixor__ = bitwise_and_, bitwise_or_, bitwise_xor_
     __ilshift__, __irshift__ = bitwise_left_shift_, bitwise_right_shift_
 
+    def __ifloordiv__(self, other: object) -> tt_tensor.Tensor:  # (x //= y: floor_divide_, in place)
+        return self.floor_divide_(other)
+
+    def __imod__(self, other: object) -> tt_tensor.Tensor:
+        return self.remainder_(other)
+
+    def __ipow__(self, other: object) -> tt_tensor.Tensor:
+        return self.pow_(other)
+
     # ------------------------------------------------------------ random fills (no gradient)
     def _mm_fill(self, op: str, values: np.ndarray) -> tt_tensor.Tensor:
         # in a graph: no gradient to the values overwritten, as PyTorch's

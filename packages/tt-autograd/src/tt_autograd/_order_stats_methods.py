@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import tt_tensor
 from tt_tensor.checks import NOT_GIVEN
+from tt_tensor.dtypes import check_kernel_dtype
 
 from .functions.order_stats import MedianFunction
 
@@ -21,10 +22,12 @@ class OrderStatsGradMixin(tt_tensor.Tensor):
 
     def median(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         if dim is NOT_GIVEN and keepdim is False and self.numel():
+            check_kernel_dtype("median", self.array.dtype, "b")  # (PyTorch has no bool median)
             return MedianFunction.apply(self, ignore_nan=False)
         return super().median(dim, keepdim)
 
     def nanmedian(self, dim: object = NOT_GIVEN, keepdim: bool = False):
         if dim is NOT_GIVEN and keepdim is False and self.numel():
+            check_kernel_dtype("nanmedian", self.array.dtype, "b")
             return MedianFunction.apply(self, ignore_nan=True)
         return super().nanmedian(dim, keepdim)

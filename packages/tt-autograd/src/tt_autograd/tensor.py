@@ -23,10 +23,12 @@ from tt_tensor.checks import (
     check_count,
     check_sparse_grad,
     dim_or_other,
+    empty_extreme,
     normalize_dim,
     optional_dim,
+    reduction_dims,
 )
-from tt_tensor.dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
+from tt_tensor.dtypes import check_kernel_dtype, cumsum_dtype, dtype_argument, mean_dtype, require_float_input
 from tt_tensor.keyword_aliases import numpy_keyword_names
 from tt_tensor.memory_formats import check_format, contiguous_format, has_format
 from tt_tensor.tensor import ValuesIndices, operand
@@ -323,6 +325,7 @@ class Tensor(
         return self._math("reciprocal", ReciprocalFunction)
 
     def abs(self) -> Tensor:
+        check_kernel_dtype("abs", self.array.dtype, "b")  # (PyTorch has no bool abs)
         return self._complex_abs() if self.array.dtype.kind == "c" else AbsFunction.apply(self)
 
     __abs__ = abs
@@ -352,6 +355,7 @@ class Tensor(
         return StepFunction.apply(self, kind="ceil")
 
     def round(self, *, decimals: int = 0) -> Tensor:
+        check_kernel_dtype("round", self.array.dtype, "b")  # (PyTorch has no bool round)
         if decimals:  # PyTorch's: round(x * 10**d) / 10**d (d < 0: round(x / 10**-d) * 10**-d)
             return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return StepFunction.apply(self, kind="round")
@@ -403,13 +407,14 @@ class Tensor(
     # ----------------------------------------------------------------- reductions
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         keepdim = check_bool("sum", "keepdim", keepdim)  # (sum(0, 1) refused: PyTorch's keepdim is a bool)
+        dim = reduction_dims(dim)  # (dim=(): every dim, as PyTorch)
         if dtype is not None:  # summed in int64 (integers, bools) and cast: dtype=bool is "any nonzero"
             dtype = dtype_argument("sum", dtype)
             return self.to(dtype).sum(dim, keepdim).to(dtype)
         return SumFunction.apply(self, dim=dim, keepdim=keepdim)
 
     def mean(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
-        keepdim = check_bool("mean", "keepdim", keepdim)
+        keepdim, dim = check_bool("mean", "keepdim", keepdim), reduction_dims(dim)
         if dtype is None:
             require_float_input("mean", self.array.dtype)  # (integers: PyTorch's refusal)
         source = self if dtype is None else self.to(mean_dtype(dtype))
@@ -427,18 +432,25 @@ class Tensor(
         if isinstance(dim, tt_tensor.Tensor):
             return self.maximum(dim) if op == "max" else self.minimum(dim)
         if optional_dim(op, dim, keepdim) is None:
+            empty_extreme(op, self.shape, None)  # (an empty tensor: PyTorch's error, naming max)
             return AmaxFunction.apply(self, largest=op == "max")
         axis = normalize_dim(op, dim, self.ndim)
+        if empty_extreme(op, self.shape, axis):  # (0, 3) over dim 1: empty values and indices
+            return self._empty_extreme(axis, keepdim)
         indices = reduce_kernels.extreme(op, self.array, axis, keepdim)[1]
         values = TakeAlongDimFunction.apply(self, indices=indices, dim=axis, keepdim=keepdim)
         return ValuesIndices(values, Tensor.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
-        keepdim = check_bool("amax", "keepdim", keepdim)
+        keepdim, dim = check_bool("amax", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amax", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=True)
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
-        keepdim = check_bool("amin", "keepdim", keepdim)
+        keepdim, dim = check_bool("amin", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amin", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return AmaxFunction.apply(self, dim=dim, keepdim=keepdim, largest=False)
 
     def prod(self, dim=NOT_GIVEN, keepdim: bool = False, *, dtype: object = None) -> Tensor:

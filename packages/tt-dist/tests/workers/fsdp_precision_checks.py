@@ -22,6 +22,7 @@ from tt_dist.fsdp.mixed_precision import predivide_factor
 from tt_tensor.dtypes import from_numpy_dtype
 
 F16, F32 = np.dtype(np.float16), np.dtype(np.float32)
+T16 = autograd.float16  # (MixedPrecision takes TinyTorch's dtypes only, as PyTorch's takes torch's)
 
 
 def replay_gradients(build, master, x, y, world: int, param, reduce) -> dict:
@@ -44,7 +45,8 @@ def replay_gradients(build, master, x, y, world: int, param, reduce) -> dict:
 def train(build, inputs, wrap, rank, world, param=F16, reduce=F16) -> dict:
     """``STEPS`` SGD steps of FSDP with MixedPrecision and of the casting replay; dtypes seen on the way."""
     master = build()
-    model = wrap(build(), mixed_precision=MixedPrecision(param_dtype=param, reduce_dtype=reduce))
+    policy = MixedPrecision(param_dtype=from_numpy_dtype(param), reduce_dtype=from_numpy_dtype(reduce))
+    model = wrap(build(), mixed_precision=policy)
     plain = tt_optim.SGD(master.parameters(), lr=0.1, momentum=0.9)
     sharded = tt_optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
     seen = {"weight": set(), "input": set(), "reduced": set()}
@@ -97,14 +99,14 @@ def precision(rank: int, world: int) -> dict:
     blocks = functools.partial(FSDP, auto_wrap_policy=ModuleWrapPolicy({Block}))
     out["transformer"] = train(transformer, (4, 3), blocks, rank, world)
     # cast_root_forward_inputs=False: a float32 input meets float16 weights (NumPy promotes)
-    model = FSDP(mlp(), mixed_precision=MixedPrecision(param_dtype="float16", cast_root_forward_inputs=False))
+    model = FSDP(mlp(), mixed_precision=MixedPrecision(param_dtype=T16, cast_root_forward_inputs=False))
     seen = {"weight": set(), "input": set()}
     model.module[0].register_forward_pre_hook(functools.partial(remember, seen))
     result = model(autograd.tensor(np.ones((2, 5), np.float32)))
     out["uncast"] = [sorted(seen["input"]), sorted(seen["weight"]), result.array.dtype.name]
     # cast_forward_inputs: an inner unit casts what reaches it too
     inner = FSDP(mlp(), auto_wrap_policy=by_size,
-                 mixed_precision=MixedPrecision(param_dtype=F16, cast_forward_inputs=True,
+                 mixed_precision=MixedPrecision(param_dtype=T16, cast_forward_inputs=True,
                                                 cast_root_forward_inputs=False))  # fmt: skip
     seen = {"weight": set(), "input": set()}
     inner.module[0].module.register_forward_pre_hook(functools.partial(remember, seen))
@@ -113,17 +115,19 @@ def precision(rank: int, world: int) -> dict:
     # the pre-division keeps a float16 sum finite: each rank's weight gradient is rows x 8000 (32,000 or
     # 48,000 here); two or three of them overflow float16 (65,504) unless divided by 2 first
     autograd.manual_seed(4)
-    single = FSDP(nn.Linear(1, 1), mixed_precision=MixedPrecision(param_dtype=F16))
+    single = FSDP(nn.Linear(1, 1), mixed_precision=MixedPrecision(param_dtype=T16))
     single(autograd.tensor(np.full((BATCH // world, 1), 8000.0, np.float32))).sum().backward()
     out["large"] = single._handle.flat_param.grad.numpy().tolist()
     out["errors"] = {
         name: message(lambda policy=policy: FSDP(mlp(), mixed_precision=policy))
         for name, policy in {
             "not_a_policy": object(),
-            "buffer_dtype": MixedPrecision(param_dtype=F16, buffer_dtype=F16),
-            "keep_low_precision_grads": MixedPrecision(param_dtype=F16, keep_low_precision_grads=True),
-            "integer": MixedPrecision(param_dtype=np.int32),
+            "buffer_dtype": MixedPrecision(param_dtype=T16, buffer_dtype=T16),
+            "keep_low_precision_grads": MixedPrecision(param_dtype=T16, keep_low_precision_grads=True),
+            "integer": MixedPrecision(param_dtype=autograd.int32),
             "not_a_dtype": MixedPrecision(reduce_dtype="half precision"),
+            "a_name": MixedPrecision(param_dtype="float16"),
+            "a_numpy_dtype": MixedPrecision(param_dtype=np.float16),
         }.items()
     }
     return out

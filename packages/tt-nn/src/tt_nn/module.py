@@ -10,28 +10,27 @@ State-dict keys are the dotted attribute paths (``0.weight``,
 ``block.norm.running_mean``), the same keys PyTorch produces for the same
 module tree, so weights move between the two.
 
-Beyond the exercises, two bases of ``Module`` keep the rest of PyTorch's API out of this file:
-:class:`~tt_nn.module_hooks.ModuleHooks` (forward and backward hooks) and
-:class:`~tt_nn.module_state.ModuleState` (state-dict hooks and extra state).
+Beyond the exercises, three bases of ``Module`` keep the rest of PyTorch's API out of this file:
+:class:`~tt_nn.module_hooks.ModuleHooks` (forward and backward hooks),
+:class:`~tt_nn.module_state.ModuleState` (state-dict hooks and extra state) and
+:class:`~tt_nn.module_convert.ModuleConversion` (``to``, ``float``, ``half``, ``to_empty``, ...).
 """
 
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor, no_grad
-from tt_tensor import dtypes
-from tt_tensor import memory_formats as formats
 
 from . import backward_hooks, module_state
+from .module_convert import ModuleConversion
 from .module_hooks import ModuleHooks
 from .module_state import IncompatibleKeys, ModuleState
 from .module_walks import every_named_module, named_members
-from .parameter import Buffer, Parameter, is_lazy
+from .parameter import Buffer, Parameter
 from .state_assign import assign_state_dict
 
 
@@ -49,7 +48,7 @@ def _check_name(kind: str, module: Module, name: object) -> None:
         raise KeyError(f"attribute {name!r} already exists on {type(module).__name__}")
 
 
-class Module(ModuleHooks, ModuleState):
+class Module(ModuleHooks, ModuleState, ModuleConversion):
     """Base class for layers and models: subclass it, set layers in ``__init__``, write ``forward``.
 
     Example:
@@ -360,124 +359,6 @@ class Module(ModuleHooks, ModuleState):
             elif p.grad is not None:
                 p.grad.array[...] = 0
         # END SOLUTION
-
-    def to(
-        self, *args: Any, device: Any = None, dtype: Any = None, non_blocking=False, memory_format: Any = None
-    ) -> Module:
-        """Convert floating-point parameters and buffers to ``dtype`` in place (``to(tt.float64)``).
-
-        The parameters stay the same objects (an optimizer built before still
-        holds them); their gradients are converted too. Accepts a dtype, a
-        tensor (its dtype) or ``"cpu"`` (also as ``device=``); other devices are refused.
-        ``memory_format=tt.channels_last`` lays every 4-d parameter and buffer out
-        channels-last (``channels_last_3d``: the 5-d ones), as PyTorch does.
-        """
-        del non_blocking  # moot on the CPU
-        if memory_format is not None:
-            self._lay_out(memory_format)
-        for arg in (*args, str(device)) if device is not None else args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, str):  # (a string is a device, as PyTorch reads it)
-                if arg.split(":")[0] not in ("cpu", "cuda", "mps"):
-                    raise RuntimeError(
-                        f"to(): invalid device string: {arg!r}; give a dtype as one: to(tt.float32)"
-                    )
-                if arg.split(":")[0] != "cpu":
-                    raise RuntimeError(f"to: device {arg!r} is not available; TinyTorch runs on the CPU only")
-            else:
-                dtype = arg
-        if dtype is None:
-            return self
-        numpy_dtype = dtypes.dtype_argument("to", dtype).numpy
-        if numpy_dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating-point dtypes, got {numpy_dtype}")
-        for tensor in (*self.parameters(), *self.buffers()):
-            if is_lazy(tensor):  # a lazy module's: materialized later, with this dtype
-                if tensor.is_floating_point():
-                    tensor.convert_(numpy_dtype)
-            elif tensor.array.dtype.kind == "f":
-                tensor.array = tensor.array.astype(numpy_dtype)
-                if tensor.grad is not None:
-                    tensor.grad.array = tensor.grad.array.astype(numpy_dtype)
-        return self
-
-    def _lay_out(self, memory_format: Any) -> None:
-        """Parameters and buffers of the format's rank, re-laid in it (the same objects, new arrays)."""
-        rank = {formats.channels_last: 4, formats.channels_last_3d: 5}.get(memory_format)
-        if rank is None:
-            formats.check_format("Module.to", memory_format, 0)  # not a format at all: its error
-            return  # contiguous_format / preserve_format: nothing to re-lay
-        for tensor in (*self.parameters(), *self.buffers()):
-            if tensor.ndim == rank and not is_lazy(tensor):
-                tensor.array = formats.arranged(tensor.array, memory_format)
-
-    def to_empty(self, *, device: Any, recurse: bool = True) -> Module:
-        """Give every parameter and buffer (with ``recurse=False``: this module's own) new memory of its
-        shape and dtype, values undefined, as ``torch.empty_like`` does; gradients too.
-
-        PyTorch uses it to materialise a module built on the meta device before loading weights
-        into it; TinyTorch has no meta device, so it only drops the values. The tensors stay the
-        same objects (an optimizer built before still holds them). ``device``, which PyTorch
-        requires too: ``"cpu"`` or None (TinyTorch runs on the CPU only). Returns ``self``.
-        """
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(
-                f"{type(self).__name__}.to_empty: device {str(device)!r} is not available; "
-                "TinyTorch runs on the CPU only, use device='cpu'"
-            )
-        for tensor in (*self.parameters(recurse), *self.buffers(recurse)):
-            if not is_lazy(tensor):
-                tensor.array = np.empty_like(tensor.array)
-                if tensor.grad is not None:
-                    tensor.grad.array = np.empty_like(tensor.grad.array)
-        return self
-
-    def share_memory(self) -> Module:
-        """Return ``self``: here it shares nothing, and warns so.
-
-        PyTorch moves every parameter and buffer into shared memory, so processes started
-        afterwards (Hogwild training with ``torch.multiprocessing``) update one set of weights.
-        TinyTorch's tensors are NumPy arrays private to their process and have no
-        ``share_memory_``; a child process gets its own copy (copy-on-write after a fork, a
-        pickle under spawn), so updates made there never reach this process. What does cross
-        processes here: a DataLoader worker's batches, through shared-memory segments the main
-        process copies out of (``tt_optim.data.shared_batches``), and tt-dist's collectives.
-        """
-        warnings.warn(
-            f"{type(self).__name__}.share_memory: TinyTorch's tensors cannot live in shared memory; the "
-            "module is unchanged and each process that gets it works on its own copy of the parameters",
-            UserWarning,
-            stacklevel=2,
-        )
-        return self
-
-    def cpu(self) -> Module:
-        """This module (TinyTorch runs on the CPU only)."""
-        return self
-
-    def cuda(self, device: Any = None) -> Module:
-        """Refused with a clear error: TinyTorch runs on the CPU only."""
-        raise RuntimeError(
-            f"{type(self).__name__}.cuda: TinyTorch runs on the CPU only, so there is no CUDA device; "
-            "drop the .cuda() call (or use .to('cpu'), which is always valid)"
-        )
-
-    def float(self) -> Module:
-        """Convert floating-point parameters and buffers to float32."""
-        return self.to(dtypes.float32)
-
-    def double(self) -> Module:
-        """Convert floating-point parameters and buffers to float64."""
-        return self.to(dtypes.float64)
-
-    def half(self) -> Module:
-        """Convert floating-point parameters and buffers to float16 (as ``torch.nn.Module.half``).
-
-        Layers compute float16 inputs with float32 accumulation where it matters
-        (normalisation, reductions) and return float16, as PyTorch does on the CPU.
-        """
-        return self.to(dtypes.float16)
 
     # ----------------------------------------------------------------- state
     def _state_items(self, prefix: str, keep_vars: bool) -> Iterator[tuple[str, Tensor]]:

@@ -42,9 +42,25 @@ class InPlaceMixin(TensorBase):
         other = operand(other, op)
         if type(other) is int and self.array.dtype.kind in "iu":
             other = wrap_integer(other, self.array.dtype)
+        if self.array.dtype.kind == "u" and np.result_type(self.array, other).kind == "i":  # (NumPy's)
+            return self._wrapped_inplace(op, ufunc, other)
         pointwise.binary_inplace(op, ufunc, self.array, other)
         versions.bump(self.array)
         return self
+
+    def _wrapped_inplace(self, op: str, ufunc: np.ufunc, other: object) -> Tensor:
+        """``uint8 op= int8`` (also a 0-d int8, which PyTorch promotes to uint8 and NumPy to int16):
+        PyTorch casts the integer result into the unsigned tensor, wrapping, where NumPy's
+        ``same_kind`` refuses signed into unsigned; a float result (``/``) is refused as ever. Cost:
+        one result-sized temporary."""
+        try:
+            fits = np.broadcast_shapes(self.array.shape, np.shape(other)) == self.array.shape
+        except ValueError:
+            fits = False
+        result = ufunc(self.array, other) if fits else None
+        if result is None or result.dtype.kind not in "iu":
+            pointwise.binary_inplace(op, ufunc, self.array, other)  # (its error)
+        return self._overwrite(op, result.astype(self.array.dtype))
 
     def _overwrite(self, op: str, values: object) -> Tensor:
         """Write ``values`` (broadcast, cast to this dtype) over every element (``values`` may be the

@@ -20,6 +20,7 @@ import numpy as np
 from . import complex_reductions, cumulative, distance, linalg, pointwise
 from ._base import TensorBase, operand
 from .checks import check_count, check_tensor, normalize_dim
+from .dtypes import check_kernel_dtype
 from .pointwise import as_float
 from .storage import diagonal_args, diagonal_view
 
@@ -226,6 +227,7 @@ class LinalgExtraMixin(TensorBase):
     def logcumsumexp(self, dim: int) -> Tensor:
         """``log(cumsum(exp(self)))`` along ``dim`` without overflow (``np.logaddexp.accumulate``)."""
         axis = normalize_dim("logcumsumexp", dim, self.ndim)
+        check_kernel_dtype("logcumsumexp", self.array.dtype, "iub")  # (PyTorch: floats and complex only)
         if complex_reductions.is_complex(self.array):
             return self.from_array(complex_reductions.logcumsumexp(self.array, axis))
         return self.from_array(cumulative.logcumsumexp(self.array, axis))

@@ -14,7 +14,7 @@ import numpy as np
 from . import complex_reductions, pointwise
 from ._base import TensorBase, operand
 from .checks import check_count, normalize_dim
-from .dtypes import dtype_argument
+from .dtypes import check_kernel_dtype, dtype_argument
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -50,7 +50,8 @@ class MathMixin(TensorBase):
         return self.pow(2)
 
     def abs(self) -> Tensor:
-        """Absolute value."""
+        """Absolute value (not of a bool tensor, as PyTorch)."""
+        check_kernel_dtype("abs", self.array.dtype, "b")
         return self.from_array(np.abs(self.array))
 
     def sign(self) -> Tensor:
@@ -94,14 +95,16 @@ class MathMixin(TensorBase):
 
         As PyTorch: ``round(x * 10**d) / 10**d`` in ``x``'s dtype (``d < 0``: ``round(x / 10**-d) * 10**-d``).
         """
+        check_kernel_dtype("round", self.array.dtype, "b")  # (NumPy's would be float16)
         if decimals:
             return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return self.from_array(np.round(self.array))
 
     def _round_to(self, decimals: int) -> Tensor:
         """``round(decimals=...)`` composed of methods (so a recorded tensor's gradient is round's, 0)."""
-        if self.array.dtype.kind != "f":
-            raise TypeError(f"round: decimals needs a floating-point tensor, got {self.dtype}")
+        check_kernel_dtype("round", self.array.dtype, "iu")  # (PyTorch: with decimals, floats only)
+        if self.array.dtype == np.float16:  # scaled in float32, as PyTorch (1234.5 * 100 overflows float16)
+            return self.float()._round_to(decimals).to(self.dtype)
         scale = 10.0 ** abs(decimals)
         return (self * scale).round() / scale if decimals > 0 else (self / scale).round() * scale
 

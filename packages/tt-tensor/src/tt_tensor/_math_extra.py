@@ -18,6 +18,7 @@ import numpy as np
 from . import pointwise, pointwise_extra
 from ._base import TensorBase, operand
 from .checks import check_number
+from .dtypes import check_kernel_dtype, promoted_dtype
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -94,11 +95,14 @@ class MathExtraMixin(TensorBase):
     arctan2 = atan2
 
     def hypot(self, other: Tensor) -> Tensor:
-        """``sqrt(self**2 + other**2)`` without overflow."""
+        """``sqrt(self**2 + other**2)`` without overflow (not of two integer or bool operands, as PyTorch)."""
+        check_kernel_dtype("hypot", promoted_dtype(self.array, operand(other)), "iub")
         return self.from_array(pointwise_extra.hypot(self.array, operand(other)))
 
     def logaddexp(self, other: Tensor) -> Tensor:
-        """``log(exp(self) + exp(other))`` without overflow."""
+        """``log(exp(self) + exp(other))`` without overflow (not of two integer or bool operands, as
+        PyTorch)."""
+        check_kernel_dtype("logaddexp", promoted_dtype(self.array, operand(other)), "iub")
         return self.from_array(pointwise_extra.logaddexp(self.array, operand(other)))
 
     def xlogy(self, other: object) -> Tensor:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ._base import TensorBase, operand
-from .checks import NOT_GIVEN, bool_args, check_bool, dims_arg, normalize_dim, normalize_dims
+from .checks import NOT_GIVEN, bool_args, check_bool, dims_arg, normalize_dim, normalize_dims, reduction_dims
 from .dtypes import mean_dtype, require_float_input
 
 if TYPE_CHECKING:
@@ -40,7 +40,7 @@ class QueryExtraMixin(TensorBase):
         """Number of non-zero elements, over ``dim`` (an int, a tuple, or ints one by one as in
         ``count_nonzero(0, 1)``, as PyTorch's method; all dims when None or left out), as int64."""
         dim = dims_arg("count_nonzero", dim, required=False)
-        axes = normalize_dims("count_nonzero", None if dim is NOT_GIVEN else dim, self.ndim)
+        axes = normalize_dims("count_nonzero", None if dim is NOT_GIVEN else reduction_dims(dim), self.ndim)
         return self.from_array(np.asarray(np.count_nonzero(self.array, axis=axes), dtype=np.int64))
 
     # ------------------------------------------------------------ element-wise tests
@@ -205,6 +205,7 @@ class QueryExtraMixin(TensorBase):
         if self.array.dtype.kind != "f":
             raise RuntimeError(f"nanmean: expected a floating-point tensor, got {self.dtype}")
         present = ~np.isnan(self.array)
+        dim = reduction_dims(dim)  # (dim=(): every dim, as PyTorch)
         axes = normalize_dims("nanmean", dim, self.ndim)
         count = np.sum(present, axis=axes, keepdims=keepdim).astype(self.array.dtype)
         return self.nansum(dim, keepdim) / count

@@ -18,9 +18,12 @@ from .checks import (
     NOT_GIVEN,
     check_bool,
     dim_or_other,
+    empty_extreme,
+    logsumexp_dims,
     normalize_dim,
     normalize_dims,
     optional_dim,
+    reduction_dims,
     variance_args,
 )
 from .dtypes import cumsum_dtype, dtype_argument, mean_dtype, require_float_input
@@ -37,7 +40,7 @@ class ReductionMixin(TensorBase):
 
     def sum(self, dim=None, keepdim: bool = False, *, dtype: object = None) -> Tensor:
         """Sum over ``dim`` (an int, a tuple, or None for all); integers and bools sum in int64."""
-        keepdim = check_bool("sum", "keepdim", keepdim)
+        keepdim, dim = check_bool("sum", "keepdim", keepdim), reduction_dims(dim)
         numpy_dtype = None if dtype is None else dtype_argument("sum", dtype).numpy
         return self.from_array(reduce.sum(self.array, dim, keepdim, numpy_dtype))
 
@@ -46,7 +49,7 @@ class ReductionMixin(TensorBase):
 
         Integer and bool tensors need that ``dtype`` (or a cast first): PyTorch refuses to pick one.
         """
-        keepdim = check_bool("mean", "keepdim", keepdim)
+        keepdim, dim = check_bool("mean", "keepdim", keepdim), reduction_dims(dim)
         if dtype is None:
             require_float_input("mean", self.array.dtype)
         source = self if dtype is None else self.to(mean_dtype(dtype))
@@ -63,6 +66,7 @@ class ReductionMixin(TensorBase):
         """
         keepdim = check_bool("var", "keepdim", keepdim)
         dim, correction = variance_args("var", dim, unbiased, correction)
+        dim = reduction_dims(dim)
         require_float_input("var", self.array.dtype)
         if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
             axis = normalize_dims("var", dim, self.ndim)
@@ -87,7 +91,7 @@ class ReductionMixin(TensorBase):
     def norm(self, p: object = "fro", dim=None, keepdim: bool = False) -> Tensor:
         """Vector p-norm over ``dim`` (all elements by default); ``p=None`` is the 2-norm and ``-inf`` the
         smallest ``|x|``, as PyTorch."""
-        keepdim = check_bool("norm", "keepdim", keepdim)
+        keepdim, dim = check_bool("norm", "keepdim", keepdim), reduction_dims(dim)
         if complex_reductions.is_complex(self.array):  # every p-norm of z is that of |z|
             return self.abs().norm(p, dim, keepdim)
         if p == -np.inf:  # the one order the course's kernel leaves out: (sum |x|^-inf)^-0 would be 1
@@ -97,7 +101,9 @@ class ReductionMixin(TensorBase):
     def logsumexp(self, dim, keepdim: bool = False) -> Tensor:
         """``log(sum(exp(self), dim))`` without overflow; ``dim`` is required (None refused), as PyTorch."""
         keepdim = check_bool("logsumexp", "keepdim", keepdim)
-        axis = normalize_dims("logsumexp", dim, self.ndim, "dim")
+        axis = logsumexp_dims(dim, self.ndim)
+        if any(self.shape[d] == 0 for d in axis):  # log(sum of nothing) = log(0): an empty sum (0) - inf
+            return self.sum(axis, keepdim) - np.inf
         if complex_reductions.is_complex(self.array):  # (module 01's kernel is for real numbers)
             return self.from_array(complex_reductions.logsumexp(self.array, axis, keepdim))
         return self.from_array(reduce.logsumexp(self.array, dim, keepdim))
@@ -111,7 +117,10 @@ class ReductionMixin(TensorBase):
         if isinstance(dim, TensorBase):
             return self.maximum(dim)
         if optional_dim("max", dim, keepdim) is None:
+            empty_extreme("max", self.shape, None)  # (an empty tensor: PyTorch's error, naming max)
             return self.amax()
+        if empty_extreme("max", self.shape, normalize_dim("max", dim, self.ndim)):
+            return self._empty_extreme(dim, keepdim)
         values, indices = reduce.extreme("max", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
 
@@ -123,29 +132,55 @@ class ReductionMixin(TensorBase):
         if isinstance(dim, TensorBase):
             return self.minimum(dim)
         if optional_dim("min", dim, keepdim) is None:
+            empty_extreme("min", self.shape, None)  # (an empty tensor: PyTorch's error, naming min)
             return self.amin()
+        if empty_extreme("min", self.shape, normalize_dim("min", dim, self.ndim)):
+            return self._empty_extreme(dim, keepdim)
         values, indices = reduce.extreme("min", self.array, dim, keepdim)
         return ValuesIndices(self.from_array(values), self.from_array(indices))
 
     def amax(self, dim=None, keepdim: bool = False) -> Tensor:
         """Largest values over ``dim`` (no indices)."""
-        keepdim = check_bool("amax", "keepdim", keepdim)
+        keepdim, dim = check_bool("amax", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amax", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return self.from_array(reduce.amax(self.array, dim, keepdim))
 
     def amin(self, dim=None, keepdim: bool = False) -> Tensor:
         """Smallest values over ``dim`` (no indices)."""
-        keepdim = check_bool("amin", "keepdim", keepdim)
+        keepdim, dim = check_bool("amin", "keepdim", keepdim), reduction_dims(dim)
+        if empty_extreme("amin", self.shape, dim):
+            return self._empty_extreme(dim, keepdim).values
         return self.from_array(reduce.amin(self.array, dim, keepdim))
 
     def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the largest element (over the flattened tensor if ``dim`` is None); ties: the first."""
-        keepdim = check_bool("argmax", "keepdim", keepdim)
-        return self.from_array(reduce.argextreme("argmax", self.array, dim, keepdim))
+        return self._arg_extreme("argmax", dim, keepdim)
 
     def argmin(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
         """Index of the smallest element."""
-        keepdim = check_bool("argmin", "keepdim", keepdim)
-        return self.from_array(reduce.argextreme("argmin", self.array, dim, keepdim))
+        return self._arg_extreme("argmin", dim, keepdim)
+
+    def _arg_extreme(self, op: str, dim: object, keepdim: object) -> Tensor:
+        """``argmax``/``argmin``: bool tensors refused and empty ones as PyTorch 2.13
+        (:func:`~tt_tensor.checks.empty_extreme`)."""
+        keepdim = check_bool(op, "keepdim", keepdim)
+        if self.array.dtype == np.bool_:
+            raise RuntimeError(
+                f"{op}(): does not support bool input; convert it first: t.to(tt.uint8).{op}()"
+            )
+        if empty_extreme(
+            op, self.shape, dim if dim is None else normalize_dim(op, dim, self.ndim), IndexError
+        ):
+            return self._empty_extreme(dim, keepdim).indices
+        return self.from_array(reduce.argextreme(op, self.array, dim, keepdim))
+
+    def _empty_extreme(self, dim: object, keepdim: bool) -> ValuesIndices:
+        """``max(dim)`` of an empty tensor over non-empty dims (:func:`~tt_tensor.checks.empty_extreme`):
+        empty values (in this tensor's dtype; a sum has their shape, and a graph under tt-autograd)
+        and empty int64 indices."""
+        values = self.sum(dim, keepdim).to(self.dtype)
+        return ValuesIndices(values, self.from_array(np.zeros(values.shape, np.int64)))
 
     # ----------------------------------------------------------------- logic and running sums
     def all(self, dim=None, keepdim: bool = False) -> Tensor:

@@ -57,7 +57,49 @@ def normalize_dims(
                 "(a dim appears multiple times in the list of dims)"
             )
         return dims if ndim else ()
-    return (normalize_dim(op, dim, ndim),) if ndim else ()
+    axis = normalize_dim(op, dim, ndim)  # (checked on a 0-d tensor too: only 0 and -1 name its one dim)
+    return (axis,) if ndim else ()
+
+
+def reduction_dims(dim: object) -> object:
+    """``dim`` of ``sum``, ``mean``, ``var``, ``amax``, ``norm``, ...: PyTorch reads an empty tuple or list
+    as every dimension, so it becomes None here (``normalize_dims`` reads it as none, as ``flip``
+    and ``all``/``any`` do); anything else as given."""
+    return None if isinstance(dim, (tuple, list)) and not dim else dim
+
+
+def logsumexp_dims(dim: object, ndim: int) -> tuple[int, ...]:
+    """``logsumexp``'s required ``dim``, normalised; an empty tuple or list is refused as PyTorch 2.13
+    does (with a shape-mismatch error) unless the tensor is 0-d."""
+    if isinstance(dim, (tuple, list)) and not dim and ndim:
+        raise RuntimeError(
+            f"logsumexp: dim={dim!r} names no dimension (PyTorch refuses it); give the dims to reduce, "
+            f"e.g. dim={tuple(range(ndim))} for all {ndim}"
+        )
+    return normalize_dims("logsumexp", dim, ndim, "dim")
+
+
+def empty_extreme(op: str, shape: tuple[int, ...], dim: object, no_dim_error: type = RuntimeError) -> bool:
+    """Whether a reduction without an identity (``amax``, ``max``, ``argmax``) is over an empty tensor.
+
+    A non-empty tensor: False. An empty one reduced over dims that are all non-zero (shape
+    ``(0, 3)``, ``dim=1``) has an empty result: True, and the caller makes it. Over every element
+    (``dim`` None) or a dim of size 0, PyTorch's errors: ``no_dim_error`` (``IndexError`` for
+    ``argmax``) and an ``IndexError`` naming the dim.
+    """
+    if 0 not in shape:
+        return False
+    if dim is None:
+        raise no_dim_error(
+            f"{op}(): Expected reduction dim to be specified for input.numel() == 0 (input shape "
+            f"{tuple(shape)}); specify the reduction dim with the 'dim' argument"
+        )
+    for axis in normalize_dims(op, dim, len(shape)):
+        if shape[axis] == 0:
+            raise IndexError(
+                f"{op}(): Expected reduction dim {axis} to have non-zero size (input shape {tuple(shape)})"
+            )
+    return True
 
 
 class _NotGiven:

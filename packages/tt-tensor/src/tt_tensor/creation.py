@@ -13,7 +13,7 @@ import numpy as np
 from . import memory_formats as formats
 from . import random
 from .checks import check_count, parse_size
-from .dtypes import default_complex, dtype_argument, get_default_dtype
+from .dtypes import check_kernel_dtype, default_complex, dtype_argument, get_default_dtype
 from .random import Generator, numpy_generator
 from .tensor import Tensor, to_array
 
@@ -103,13 +103,16 @@ def arange(
         numpy_dtype = np.dtype(np.int64) if is_int else get_default_dtype().numpy
     else:
         numpy_dtype = dtype_argument("arange", dtype).numpy
+        check_kernel_dtype("arange", numpy_dtype, "bc")  # (PyTorch has no bool or complex arange)
     return Tensor.from_array(np.arange(start, end, step, dtype=numpy_dtype))
 
 
 def linspace(start: float, end: float, steps: int, dtype: object = None) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
     steps = check_count("linspace", "steps", steps)
-    return Tensor.from_array(np.linspace(start, end, steps, dtype=_float_dtype(dtype, "linspace")))
+    numpy_dtype = _float_dtype(dtype, "linspace")
+    check_kernel_dtype("linspace", numpy_dtype, "b")  # (PyTorch has no bool linspace)
+    return Tensor.from_array(np.linspace(start, end, steps, dtype=numpy_dtype))
 
 
 def eye(n: int, m: int | None = None, dtype: object = None) -> Tensor:

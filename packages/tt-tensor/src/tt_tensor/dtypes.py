@@ -359,6 +359,26 @@ def _weak_complex(array: np.ndarray) -> np.ndarray:
     return array.astype(complex_of(array.dtype) if kind == "f" else default_complex())
 
 
+_KINDS = {"b": "bool", "i": "integer", "u": "integer", "c": "complex"}
+
+
+def check_kernel_dtype(op: str, numpy_dtype: np.dtype, missing: str) -> None:
+    """Refuse a dtype PyTorch 2.13 has no CPU kernel of ``op`` for, with its error type
+    (NotImplementedError, as its ``"arange_cpu" not implemented for 'Bool'``).
+
+    ``missing``: the NumPy kinds refused, ``"b"`` bool, ``"iu"`` integers, ``"c"`` complex.
+
+    >>> check_kernel_dtype("linspace", np.dtype(bool), "b")
+    Traceback (most recent call last):
+    NotImplementedError: linspace: not implemented for bool, as in PyTorch; ...
+    """
+    if numpy_dtype.kind in missing:
+        raise NotImplementedError(
+            f"{op}: not implemented for {from_numpy_dtype(numpy_dtype).name}, as in PyTorch; compute in a "
+            f"dtype it supports and convert with .to() (no {_KINDS[numpy_dtype.kind]} kernel)"
+        )
+
+
 def check_floating(op: str, dtype: np.dtype) -> None:
     """Refuse a non-float dtype for an op that only makes floats (``rand``, ``uniform_``, ...)."""
     if dtype.kind != "f":

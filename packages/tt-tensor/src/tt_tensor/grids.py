@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .checks import check_count
-from .dtypes import dtype_argument, get_default_dtype
+from .dtypes import check_kernel_dtype, dtype_argument, get_default_dtype
 from .functional import _tensor_list
 from .tensor import Tensor
 
@@ -63,6 +63,7 @@ def logspace(start: float, end: float, steps: int, base: float = 10.0, dtype: ob
     """``base ** linspace(start, end, steps)``: ``steps`` values evenly spaced on a log scale."""
     steps = check_count("logspace", "steps", steps)
     numpy_dtype = get_default_dtype().numpy if dtype is None else dtype_argument("logspace", dtype).numpy
+    check_kernel_dtype("logspace", numpy_dtype, "b")  # (PyTorch has no bool logspace)
     return Tensor.from_array(np.logspace(start, end, steps, base=base).astype(numpy_dtype))
 
 

@@ -96,7 +96,9 @@ class Tensor(
     __hash__ = object.__hash__  # == is element-wise, so hash by identity like PyTorch
 
     def __init__(self, data: object = (), dtype: object = None) -> None:
-        self.array = to_array(data, dtype)
+        # (``dtype=`` is TinyTorch's: PyTorch's legacy constructor takes none; checked as every public
+        # ``dtype=``, so a name or a NumPy dtype is refused)
+        self.array = to_array(data, None if dtype is None else dtypes.dtype_argument("Tensor", dtype))
 
     @classmethod
     def from_array(cls, array: np.ndarray) -> Tensor:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from tt_tensor.checks import bool_args, normalize_dim, normalize_dims
+from tt_tensor.checks import bool_args, normalize_dim, normalize_dims, reduction_dims
 from tt_tensor.dtypes import dtype_argument
 
 from ..function import Function
@@ -133,7 +133,7 @@ def vector_norm(x, ord=2, dim=None, keepdim: bool = False, *, dtype=None) -> Ten
             f"linalg.vector_norm: argument 'ord' must be a number, not {type(ord).__name__} ({ord!r}); "
             "for 'fro' or 'nuc' use linalg.matrix_norm"
         )
-    axes = normalize_dims("linalg.vector_norm", dim, x.ndim)
+    axes = normalize_dims("linalg.vector_norm", reduction_dims(dim), x.ndim)  # (dim=(): every dim)
     axes = tuple(range(x.ndim)) if axes is None else axes
     return VectorNormFunction.apply(x, ord=float(ord), axes=axes, keepdim=keepdim)
 

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 from tt_autograd import Tensor
-from tt_tensor.dtypes import as_dtype
+from tt_tensor.dtypes import as_dtype, dtype_argument
 
 from .api import MixedPrecision
 
@@ -27,14 +27,9 @@ __all__ = ["cast_inputs", "predivide_factor", "unit_dtypes"]
 
 
 def floating(value: Any, name: str) -> np.dtype:
-    """``value`` (``tt.float16``, ``np.float16``, ``"float16"``) as a NumPy floating-point dtype."""
-    try:
-        dtype = as_dtype(value).numpy
-    except TypeError:
-        raise TypeError(
-            f"FullyShardedDataParallel: MixedPrecision.{name} must be a dtype such as tt.float16, "
-            f"got {value!r}"
-        ) from None
+    """``value`` (``tt.float16``; a name or a NumPy dtype is refused, as every public ``dtype=``) as a
+    NumPy floating-point dtype."""
+    dtype = dtype_argument("FullyShardedDataParallel", value, f"MixedPrecision.{name}").numpy
     if dtype.kind != "f":
         raise ValueError(
             f"FullyShardedDataParallel: MixedPrecision.{name} must be a floating-point dtype, got {dtype}; "
