@@ -14,6 +14,8 @@
   ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
 * :class:`DefaultBoxGenerator` (:mod:`.anchor_utils`), :class:`SSD` and its heads, ``ssd300_vgg16``
   (:mod:`.ssd`); the SSDlite heads and ``ssdlite320_mobilenet_v3_large`` (:mod:`.ssdlite`).
+* :class:`KeypointRCNN`, its heads and ``keypointrcnn_resnet50_fpn`` (:mod:`.keypoint_rcnn`); the
+  heatmap coding and loss (:mod:`.roi_keypoints`).
 
 Example:
     >>> import tt_autograd
@@ -42,6 +44,7 @@ from .faster_rcnn import (
 from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead, fcos_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
+from .keypoint_rcnn import KeypointRCNN, KeypointRCNNHeads, KeypointRCNNPredictor, keypointrcnn_resnet50_fpn
 from .retinanet import (
     RetinaNet,
     RetinaNetClassificationHead,
@@ -78,6 +81,9 @@ __all__ = [
     "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
+    "KeypointRCNN",
+    "KeypointRCNNHeads",
+    "KeypointRCNNPredictor",
     "Matcher",
     "RPNHead",
     "RegionProposalNetwork",
@@ -100,6 +106,7 @@ __all__ = [
     "fasterrcnn_resnet50_fpn",
     "fasterrcnn_resnet50_fpn_v2",
     "fcos_resnet50_fpn",
+    "keypointrcnn_resnet50_fpn",
     "mobilenet_backbone",
     "resnet_fpn_backbone",
     "retinanet_resnet50_fpn",
