@@ -43,7 +43,12 @@ from tt_autograd import Tensor
 
 from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes, roi_align
 from . import det_utils
-from .roi_keypoints import keypointrcnn_inference, keypointrcnn_loss
+from .roi_keypoints import (  # all four also reachable under torchvision's path, roi_heads
+    heatmaps_to_keypoints,  # noqa: F401
+    keypointrcnn_inference,
+    keypointrcnn_loss,
+    keypoints_to_heatmap,  # noqa: F401
+)
 
 
 def fastrcnn_loss(
