@@ -370,3 +370,41 @@ def test_builder_count_keys_and_registration():
     small = keypointrcnn_resnet50_fpn(num_classes=3, num_keypoints=5, trainable_backbone_layers=None)
     assert small.roi_heads.box_predictor.cls_score.out_features == 3
     assert small.roi_heads.keypoint_predictor.out_channels == 5
+
+
+class RecordingPredictor(KeypointRCNNPredictor):
+    def forward(self, x):
+        self.logits = super().forward(x)
+        return self.logits
+
+
+def test_each_positive_roi_learns_the_keypoints_of_its_own_ground_truth():
+    module = keypoint_heads()
+    module.keypoint_predictor = RecordingPredictor(4, 3)
+    features = {"0": autograd.randn(1, 2, 8, 8)}
+    proposals = [autograd.tensor([[17.0, 17, 31, 31], [1, 1, 15, 17]])]
+    gt_keypoints = [[[4.0, 5, 1], [10, 12, 2], [0, 0, 0]], [[20.0, 22, 1], [30, 18, 1], [25, 25, 2]]]
+    target = {
+        "boxes": autograd.tensor([[0.0, 2, 16, 18], [16, 16, 32, 32]]),
+        "labels": ints(1, 2),
+        "keypoints": autograd.tensor(gt_keypoints),
+    }
+    _, losses = module.train()(features, proposals, [(32, 32)], [target])
+    seen = module.keypoint_roi_pool.seen[0]
+    # positives in order: proposal 0 (ground truth 1), proposal 1 (ground truth 0), then the two
+    # ground truths themselves
+    assert seen.tolist() == [[17, 17, 31, 31], [1, 1, 15, 17], [0, 2, 16, 18], [16, 16, 32, 32]]
+    expected = keypointrcnn_loss(
+        module.keypoint_predictor.logits.detach(),
+        [autograd.tensor(seen)],
+        [target["keypoints"]],
+        [ints(1, 0, 0, 1)],
+    )
+    assert float(losses["loss_keypoint"]) == pytest.approx(float(expected), rel=1e-6)
+    swapped = keypointrcnn_loss(
+        module.keypoint_predictor.logits.detach(),
+        [autograd.tensor(seen)],
+        [target["keypoints"]],
+        [ints(0, 1, 1, 0)],
+    )
+    assert float(swapped) != pytest.approx(float(expected), rel=1e-3)  # the matching matters
