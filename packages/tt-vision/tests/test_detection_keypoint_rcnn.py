@@ -48,6 +48,8 @@ def ints(*values):
 def test_a_keypoint_gets_the_cell_it_falls_in():
     box = t([[10, 20, 50, 40]])  # 40 wide, 20 high: cells of 10 × 5 px on a 4 × 4 grid
     points = t([[[35, 31, 1], [10, 20, 2], [49.9, 39.9, 1], [50, 40, 1], [50, 25, 1], [12, 40, 1]]])
+    beyond = keypoints_to_heatmap(t([[[50.5, 25, 1], [12, 40.5, 1]]]), box, 4)  # just past x2, y2: cell 4
+    assert beyond[1].tolist() == [[0, 0]]
     cells, valid = keypoints_to_heatmap(points, box, 4)
     # (35, 31): column 2, row 2; the top-left corner cell 0; just inside the far corner, cell 15;
     # exactly on x2 / y2: the last column / row (not outside)
@@ -93,6 +95,16 @@ def test_decoding_one_hot_heatmaps_at_scale_one_returns_their_peak():
     assert xy.dtype == autograd.float32 and tuple(scores.shape) == (2, 2)
 
 
+def test_decoding_ignores_the_padding_of_smaller_rois_in_a_chunk():
+    # a peak in the bottom-right corner: a 2 × 2 RoI, padded to 8 × 8 in a chunk with an 8 × 8 one,
+    # must pick its own last pixel, not the padding beyond it (which samples the corner more closely)
+    maps = np.full((2, 1, 4, 4), -5.0, np.float32)
+    maps[:, 0, 3, 3] = -1.0
+    xy, scores = heatmaps_to_keypoints(autograd.tensor(maps), t([[0, 0, 2, 2], [0, 0, 8, 8]]))
+    assert xy.numpy()[0, 0, :2].tolist() == [1.5, 1.5] and xy.numpy()[1, 0, :2].tolist() == [7.5, 7.5]
+    assert (scores.numpy() < 0).all()
+
+
 def test_decoding_ties_and_tiny_boxes():
     # a flat heatmap: the first pixel (row-major) wins; a 0.25-px box counts as 1 px wide and high
     xy, scores = heatmaps_to_keypoints(autograd.zeros(1, 1, 4, 4), t([[3, 7, 3.25, 7.25]]))
@@ -122,9 +134,9 @@ def reference_decode(maps, boxes):
     return xy, scores
 
 
-@pytest.mark.parametrize("chunk", [roi_keypoints.CHUNK_ELEMENTS, 3 * 50 * 50])
+@pytest.mark.parametrize("chunk", [roi_keypoints.CHUNK_ELEMENTS, 3 * 50 * 50, 100])
 def test_decoding_matches_a_per_roi_bicubic_resize(rng, monkeypatch, chunk):
-    monkeypatch.setattr(roi_keypoints, "CHUNK_ELEMENTS", chunk)  # small: several chunks
+    monkeypatch.setattr(roi_keypoints, "CHUNK_ELEMENTS", chunk)  # small: several chunks; 100: one RoI each
     maps = rng.normal(size=(7, 3, 8, 8)).astype(np.float32)
     corner = rng.uniform(0, 40, (7, 2))
     sizes = np.array([[3.2, 5], [8, 8], [20.5, 13.1], [47, 9.9], [5.5, 30], [0.3, 2.2], [12, 12.01]])
@@ -251,7 +263,7 @@ def test_keypoints_are_required_in_training_and_must_be_float32():
     module = keypoint_heads().train()
     features, proposals = {"0": autograd.randn(1, 2, 8, 8)}, [autograd.tensor([[0.0, 0, 16, 16]])]
     target = {"boxes": autograd.tensor([[0.0, 2, 16, 18]]), "labels": ints(1)}
-    with pytest.raises(KeyError, match="keypoints"):  # torchvision: KeyError: 'keypoints'
+    with pytest.raises(KeyError, match="keypoints.* in every target"):  # torchvision: KeyError: 'keypoints'
         module(features, proposals, [(32, 32)], [target])
     with pytest.raises(TypeError, match="target keypoints must be of float type"):
         module(features, proposals, [(32, 32)], [{**target, "keypoints": autograd.zeros(1, 3, 3, dtype=F64)}])
@@ -275,6 +287,16 @@ def test_predictor_and_head_shapes_and_initialisation():
     assert [tuple(c.weight.shape) for c in convs] == [(6, 3, 3, 3), (7, 6, 3, 3)]
     assert all(c.padding == (1, 1) and float(c.bias.abs().sum()) == 0 for c in convs)
     assert len(head) == 4
+    wide = KeypointRCNNPredictor(64, 2).kps_score_lowres.weight.detach().numpy()  # (64, 2, 4, 4)
+    assert wide.std() == pytest.approx(np.sqrt(2 / (64 * 16)), rel=0.1)  # kaiming, fan out = 64 · 16
+    # the 2x bilinear upsampling, align_corners=False: output 1 = 3/4 input 0 + 1/4 input 1
+    fresh = KeypointRCNNPredictor(3, 2)
+    x = autograd.randn(1, 3, 3, 3)
+    low, high = fresh.kps_score_lowres(x).detach().numpy(), fresh(x).detach().numpy()
+    np.testing.assert_allclose(
+        high[..., 0, 1], 0.75 * low[..., 0, 0] + 0.25 * low[..., 0, 1], rtol=1e-5, atol=1e-6
+    )
+    np.testing.assert_allclose(high[..., 0, 0], low[..., 0, 0], rtol=1e-5, atol=1e-6)
     # kaiming_normal_ (fan out = 7 · 9, ReLU gain): standard deviation sqrt(2 / 63)
     big = KeypointRCNNHeads(64, (64,))[0].weight.detach().numpy()
     assert big.std() == pytest.approx(np.sqrt(2 / (64 * 9)), rel=0.05)
@@ -339,6 +361,7 @@ def test_keypoint_rcnn_arguments():
     assert model.transform.min_size == (640, 672, 704, 736, 768, 800) and model.transform.max_size == 1333
     assert model.roi_heads.keypoint_predictor.out_channels == 17
     assert model.roi_heads.keypoint_roi_pool.output_size == (14, 14)
+    assert model.roi_heads.keypoint_roi_pool.sampling_ratio == 2
     assert model.roi_heads.keypoint_roi_pool.featmap_names == ["0", "1", "2", "3"]
     head = model.roi_heads.keypoint_head
     assert len(head) == 16 and head[0].in_channels == 4 and head[14].out_channels == 512

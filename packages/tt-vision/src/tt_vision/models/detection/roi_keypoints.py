@@ -204,7 +204,8 @@ def _accumulate(values: np.ndarray, taps: np.ndarray, weights: np.ndarray, axis:
 
 def _cubic_taps(size_in: int, sizes_out: np.ndarray, padded: int) -> tuple[np.ndarray, np.ndarray]:
     """The 4 source positions (clamped to the input) and float32 Keys weights (``A = −0.75``) of each
-    output position ``d < sizes_out[i]`` of RoI ``i``; ``(r, padded, 4)`` each, zero weight beyond."""
+    output position ``d < padded`` of RoI ``i``; ``(r, padded, 4)`` each (positions past
+    ``sizes_out[i]`` are computed too: :func:`_best_pixels` masks them)."""
     scale = np.float32(size_in) / sizes_out.astype(np.float32)  # (r,)
     position = np.arange(padded, dtype=np.float32)
     source = scale[:, None] * (position + np.float32(0.5)) - np.float32(0.5)  # (r, padded), float32
@@ -214,7 +215,6 @@ def _cubic_taps(size_in: int, sizes_out: np.ndarray, padded: int) -> tuple[np.nd
     weights = np.stack(
         [_keys_far(t + one), _keys_near(t), _keys_near(one - t), _keys_far((one - t) + one)], -1
     )
-    weights = np.where((position[None, :] < sizes_out[:, None])[..., None], weights, np.float32(0))
     taps = np.clip(low[..., None] + np.arange(-1, 3), 0, size_in - 1)
     return taps, weights.astype(np.float32)
 
