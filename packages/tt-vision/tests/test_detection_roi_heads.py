@@ -317,7 +317,7 @@ def test_errors_say_what_to_pass():
         fastrcnn_loss(t(np.zeros((2, 3))), t(np.zeros((2, 8))), [labels_of(0, 1)], [t(np.zeros((2, 4)))])
 
 
-def test_keypoint_branch_is_stored_but_refused_and_branches_need_all_three_parts():
+def test_branches_need_all_three_parts():
     assert not heads().has_mask() and not heads().has_keypoint()
     for branch in ("mask", "keypoint"):
         parts = {f"{branch}_{p}": Identity() for p in ("roi_pool", "head", "predictor")}
@@ -328,9 +328,6 @@ def test_keypoint_branch_is_stored_but_refused_and_branches_need_all_three_parts
             assert (
                 getattr(heads(**{k: v for k, v in parts.items() if k != missing}), f"has_{branch}")() is False
             )
-    module = heads(**{f"keypoint_{p}": Identity() for p in ("roi_pool", "head", "predictor")})
-    with pytest.raises(NotImplementedError, match="the keypoint branch .* not implemented yet"):
-        module.eval()(None, [t([[0, 0, 4, 4]])], [(8, 8)])
 
 
 def test_images_without_proposals_or_ground_truths():

@@ -14,6 +14,8 @@
   ``fasterrcnn_mobilenet_v3_large_fpn`` (``_320_fpn``) (:mod:`.faster_rcnn`).
 * :class:`DefaultBoxGenerator` (:mod:`.anchor_utils`), :class:`SSD` and its heads, ``ssd300_vgg16``
   (:mod:`.ssd`); the SSDlite heads and ``ssdlite320_mobilenet_v3_large`` (:mod:`.ssdlite`).
+* :class:`KeypointRCNN`, its heads and ``keypointrcnn_resnet50_fpn`` (:mod:`.keypoint_rcnn`); the
+  heatmap coding and loss (:mod:`.roi_keypoints`).
 * :class:`MaskRCNN`, :class:`MaskRCNNHeads`, :class:`MaskRCNNPredictor`, ``maskrcnn_resnet50_fpn``
   (``_v2``) (:mod:`.mask_rcnn`); :func:`paste_masks_in_image` (:mod:`.paste_masks`).
 
@@ -44,6 +46,7 @@ from .faster_rcnn import (
 from .fcos import FCOS, FCOSClassificationHead, FCOSHead, FCOSRegressionHead, fcos_resnet50_fpn
 from .generalized_rcnn import GeneralizedRCNN
 from .image_list import ImageList
+from .keypoint_rcnn import KeypointRCNN, KeypointRCNNHeads, KeypointRCNNPredictor, keypointrcnn_resnet50_fpn
 from .mask_rcnn import (
     MaskRCNN,
     MaskRCNNHeads,
@@ -87,6 +90,9 @@ __all__ = [
     "GeneralizedRCNN",
     "GeneralizedRCNNTransform",
     "ImageList",
+    "KeypointRCNN",
+    "KeypointRCNNHeads",
+    "KeypointRCNNPredictor",
     "MaskRCNN",
     "MaskRCNNHeads",
     "MaskRCNNPredictor",
@@ -112,6 +118,7 @@ __all__ = [
     "fasterrcnn_resnet50_fpn",
     "fasterrcnn_resnet50_fpn_v2",
     "fcos_resnet50_fpn",
+    "keypointrcnn_resnet50_fpn",
     "maskrcnn_resnet50_fpn",
     "maskrcnn_resnet50_fpn_v2",
     "mobilenet_backbone",

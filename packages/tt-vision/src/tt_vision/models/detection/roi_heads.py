@@ -22,8 +22,10 @@ positive sampled RoIs (training) or the detections (evaluation) are pooled again
 cross-entropy with logits of each RoI's mask for its class against its ground truth's mask
 cropped to the RoI, :func:`project_masks_on_boxes`), in evaluation :func:`maskrcnn_inference`
 (each detection's ``"masks"``: ``(D, 1, M, M)`` probabilities for its class). The keypoint branch
-(Keypoint R-CNN) is not here yet: its modules are stored (``has_keypoint()`` as torchvision's) but
-``forward`` refuses to run it.
+(``keypoint_roi_pool``, ``keypoint_head``, ``keypoint_predictor``: Keypoint R-CNN) pools the same RoIs
+to ``(R, K, S, S)`` heatmap logits: :func:`~.roi_keypoints.keypointrcnn_loss` in training
+(``"loss_keypoint"``), :func:`~.roi_keypoints.keypointrcnn_inference` in evaluation (``"keypoints"``
+``(D, K, 3)`` and ``"keypoints_scores"`` ``(D, K)``); those functions live in :mod:`.roi_keypoints`.
 
 Cost: the pooling and the heads dominate; matching ``O(G · P)`` for ``G`` ground truths and ``P``
 proposals; postprocessing one softmax over ``(R, K)`` and NMS over at most ``R · (K - 1)``
@@ -42,6 +44,12 @@ from tt_autograd import Tensor
 from ...ops import batched_nms, box_iou, clip_boxes_to_image, remove_small_boxes, roi_align
 from . import det_utils
 from .paste_masks import expand_boxes, expand_masks, paste_masks_in_image  # noqa: F401  (torchvision's path)
+from .roi_keypoints import (  # all four also reachable under torchvision's path, roi_heads
+    heatmaps_to_keypoints,  # noqa: F401
+    keypointrcnn_inference,
+    keypointrcnn_loss,
+    keypoints_to_heatmap,  # noqa: F401
+)
 
 
 def fastrcnn_loss(
@@ -165,16 +173,17 @@ class RoIHeads(nn.Module):
         mask_roi_pool, mask_head, mask_predictor: the mask branch, on when all three are given:
             the pool (e.g. ``MultiScaleRoIAlign`` 14×14), ``(R, C, m, m)`` -> features, features ->
             ``(R, K, M, M)`` logits.
-        keypoint_roi_pool, keypoint_head, keypoint_predictor: stored, but a forward with all three
-            raises ``NotImplementedError`` (the keypoint heads are not written yet).
+        keypoint_roi_pool, keypoint_head, keypoint_predictor: the keypoint branch, on when all three
+            are given: the pool (e.g. ``MultiScaleRoIAlign`` 14×14), features, ``(R, K, S, S)`` logits.
 
     Shape:
         ``forward(features, proposals, image_shapes, targets=None)``: ``features`` a dict of
         ``(N, C, H_i, W_i)``, ``proposals`` ``N`` tensors ``(P_i, 4)``, ``image_shapes`` ``N``
         ``(height, width)``, ``targets`` ``N`` dicts ``{"boxes": (G_i, 4) float, "labels": (G_i,) int64}``
-        (and ``"masks": (G_i, H, W)`` with a mask branch) -> (detections, losses): in training mode
-        ``([], {"loss_classifier", "loss_box_reg"})`` (and ``"loss_mask"``), else (``N`` dicts of
-        boxes/labels/scores (and masks), ``{}``).
+        (and ``"masks": (G_i, H, W)`` with a mask branch, ``"keypoints": (G_i, K, 3)`` float32 with a
+        keypoint branch) -> (detections, losses): in training mode
+        ``([], {"loss_classifier", "loss_box_reg"})`` (and ``"loss_mask"``, ``"loss_keypoint"``), else
+        (``N`` dicts of boxes/labels/scores (and masks, keypoints/keypoints_scores), ``{}``).
 
     Example:
         >>> from tt_vision.models.detection import FastRCNNPredictor, TwoMLPHead
@@ -286,6 +295,11 @@ class RoIHeads(nn.Module):
         for key in ("boxes", "labels") + training_keys:
             if not all(key in t for t in targets):
                 raise ValueError(f"RoIHeads: every element of targets should have a {key} key")
+        if self.has_keypoint() and self.training and not all("keypoints" in t for t in targets):
+            raise KeyError(  # torchvision's error here is a bare KeyError: 'keypoints'
+                "keypoints: RoIHeads with a keypoint branch needs (G_i, K, 3) 'keypoints' in every target "
+                "in training mode"
+            )
 
     def select_training_samples(self, proposals: list[Tensor], targets: list[dict] | None):
         """The sampled proposals, their matched indices, labels and regression targets, per image."""
@@ -353,6 +367,11 @@ class RoIHeads(nn.Module):
                     f"RoIHeads: target labels must be of int64 type, instead got {t['labels'].dtype}; "
                     "convert them with .long()"
                 )
+            if self.has_keypoint() and "keypoints" in t and t["keypoints"].dtype != autograd.float32:
+                raise TypeError(
+                    f"RoIHeads: target keypoints must be of float type, instead got {t['keypoints'].dtype}; "
+                    "convert them with .float()"
+                )
 
     def forward(
         self,
@@ -361,12 +380,6 @@ class RoIHeads(nn.Module):
         image_shapes: list[tuple[int, int]],
         targets: list[dict] | None = None,
     ) -> tuple[list[dict[str, Tensor]], dict[str, Tensor]]:
-        if self.has_keypoint():
-            raise NotImplementedError(
-                "RoIHeads: the keypoint branch (keypoint_roi_pool, keypoint_head, keypoint_predictor) is "
-                "not implemented yet in TinyTorch (the box and mask paths are); build RoIHeads without "
-                "the keypoint modules"
-            )
         if targets is not None:  # torchvision reads the keys before checking them: a KeyError there
             self.check_targets(targets)
             self.check_target_types(targets)
@@ -410,4 +423,33 @@ class RoIHeads(nn.Module):
                     maskrcnn_inference(mask_logits, [r["labels"] for r in result]), result
                 ):
                     r["masks"] = probabilities
+        if self.has_keypoint():
+            matched = (matched_idxs, labels) if self.training else None
+            self.keypoint_branch(features, proposals, image_shapes, targets, result, losses, matched)
         return result, losses
+
+    def keypoint_branch(self, features, proposals, image_shapes, targets, result, losses, matched) -> None:
+        """Keypoint heatmaps of the positive samples (training, ``matched`` = the samples' matched
+        indices and labels: ``losses["loss_keypoint"]``) or of the detections (evaluation: each result's
+        ``"keypoints"`` ``(D, K, 3)`` and ``"keypoints_scores"`` ``(D, K)``)."""
+        if self.training:
+            matched_idxs, labels = matched
+            positives = [autograd.tensor(np.flatnonzero(lab.numpy() > 0)) for lab in labels]
+            keypoint_proposals = [p[pos] for p, pos in zip(proposals, positives)]
+        else:
+            keypoint_proposals = [r["boxes"] for r in result]
+        keypoint_logits = self.keypoint_predictor(
+            self.keypoint_head(self.keypoint_roi_pool(features, keypoint_proposals, image_shapes))
+        )
+        if self.training:
+            losses["loss_keypoint"] = keypointrcnn_loss(
+                keypoint_logits,
+                keypoint_proposals,
+                [t["keypoints"] for t in targets],
+                [m[pos] for m, pos in zip(matched_idxs, positives)],
+            )
+            return
+        keypoints, scores = keypointrcnn_inference(keypoint_logits, keypoint_proposals)
+        for points, point_scores, r in zip(keypoints, scores, result):
+            r["keypoints"] = points
+            r["keypoints_scores"] = point_scores
