@@ -44,7 +44,8 @@ DETECTION = [  # torchvision.models.detection: likewise
 ]  # fmt: skip
 ONE_STAGE_DETECTION = ["fcos_resnet50_fpn", "retinanet_resnet50_fpn", "retinanet_resnet50_fpn_v2"]
 SSD_DETECTION = ["ssd300_vgg16", "ssdlite320_mobilenet_v3_large"]
-ALL_DETECTION = DETECTION + ONE_STAGE_DETECTION + SSD_DETECTION
+TWO_STAGE_HEADS_DETECTION = ["keypointrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn", "maskrcnn_resnet50_fpn_v2"]
+ALL_DETECTION = DETECTION + ONE_STAGE_DETECTION + SSD_DETECTION + TWO_STAGE_HEADS_DETECTION
 
 
 def test_list_models():
