@@ -30,11 +30,8 @@ Usage:
 
 from __future__ import annotations
 
-import os
-import time
-
 import numpy as np
-from detection import parity_main
+from detection import one_thread_each, parity_main, time_against
 from detection_frcnn import TRAIN
 
 CONFIG = {"num_classes": 3, "num_keypoints": 5, "min_size": 128, "max_size": 192}
@@ -222,28 +219,26 @@ def compare(cases: int) -> None:
             print(f"  {key:58s} max|ours - torchvision| = {diff:.3g}{shown}")
 
 
-def timing(repeats: int = 1) -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
+def timing(repeats: int = 3) -> None:
+    one_thread_each()
     ours, theirs = frameworks()
     image = np.random.default_rng(0).uniform(0, 1, (3, 320, 320)).astype(np.float32)
     state = reference_state(0)
-    print(f"load average {os.getloadavg()[0]:.2f}")
-    for name, lib in (("tinytorch", ours), ("torchvision", theirs)):
+    calls, counts = [], []
+    for lib in (ours, theirs):
         model = lib["detection"].keypointrcnn_resnet50_fpn(weights=None, weights_backbone=None, **TIMED)
         model.load_state_dict({k: lib["tensor"](np.array(v)) for k, v in state.items()})
         model.eval()
-        with lib["no_grad"]():
-            model([lib["tensor"](image)])
-            start = time.perf_counter()
-            for _ in range(repeats):
-                count = len(model([lib["tensor"](image)])[0]["scores"])
-        elapsed = (time.perf_counter() - start) / repeats * 1000
-        print(
-            f"{name}: keypointrcnn_resnet50_fpn eval forward, one 320×320 image, {count} detections: "
-            f"{elapsed:.0f} ms"
-        )
+        batch = (lib["tensor"](image),)
+
+        def call(model=model, batch=batch, no_grad=lib["no_grad"]):
+            with no_grad():
+                return model(list(batch))
+
+        counts.append(len(call()[0]["scores"]))
+        calls.append(call)
+    label = f"keypointrcnn_resnet50_fpn eval forward, one 320×320 image, {counts[0]} detections"
+    time_against(f"{label} ({counts[1]} in torchvision)", *calls, repeats=repeats)
 
 
 def main() -> None:

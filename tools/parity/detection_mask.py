@@ -32,12 +32,10 @@ Usage:
 
 from __future__ import annotations
 
-import os
-import time
 from collections import OrderedDict
 
 import numpy as np
-from detection import parity_main
+from detection import one_thread_each, parity_main, time_against
 from detection_frcnn import TRAIN, frameworks, reference_state, scene
 
 SMALL = {"num_classes": 5, "min_size": 128, "max_size": 192}
@@ -222,19 +220,8 @@ def compare(cases: int) -> None:
             print(f"  {key:52s} max|ours - torchvision| = {diff:.3g}{shown}")
 
 
-def timed(repeats: int, function, *args) -> float:
-    """Milliseconds per call of ``function(*args)``, after one call to warm up."""
-    function(*args)
-    start = time.perf_counter()
-    for _ in range(repeats):
-        function(*args)
-    return (time.perf_counter() - start) / repeats * 1000
-
-
-def timing(repeats: int = 2) -> None:
-    import torch
-
-    torch.set_num_threads(1)  # one thread each: TinyTorch's NumPy is single-threaded here too
+def timing(repeats: int = 3) -> None:
+    one_thread_each()
     ours, theirs = frameworks()
     rng = np.random.default_rng(0)
     image = rng.uniform(0, 1, (3, 320, 320)).astype(np.float32)
@@ -243,19 +230,25 @@ def timing(repeats: int = 2) -> None:
     boxes = np.concatenate([corner, corner + rng.uniform(10, 100, (100, 2))], 1).astype(np.float32)
     config = {"min_size": 320, "max_size": 320, "box_score_thresh": 0.0}
     state = reference_state(0, "maskrcnn_resnet50_fpn")
-    print(f"load average {os.getloadavg()[0]:.2f}")
-    for name, lib in (("tinytorch", ours), ("torchvision", theirs)):
-        model = build(lib, state, **config).eval()
-        tensor = lib["tensor"]
-        with lib["no_grad"]():
-            count = len(model([tensor(image)])[0]["masks"])
-            elapsed = timed(repeats, model, [tensor(image)])
-        print(
-            f"{name}: maskrcnn_resnet50_fpn eval forward, one 320×320 image, {count} masks: {elapsed:.0f} ms"
-        )
-        paste = lib["detection"].roi_heads.paste_masks_in_image
-        elapsed = timed(3, paste, tensor(masks), tensor(boxes), (480, 640))
-        print(f"{name}: paste_masks_in_image, 100 masks 28×28 into 480×640: {elapsed:.0f} ms")
+    forwards, pastes, counts = [], [], []
+    for lib in (ours, theirs):
+        model, tensor = build(lib, state, **config).eval(), lib["tensor"]
+        batch, inputs = (tensor(image),), (tensor(masks), tensor(boxes), (480, 640))
+
+        def forward(model=model, batch=batch, no_grad=lib["no_grad"]):
+            with no_grad():
+                return model(list(batch))
+
+        def paste(paste=lib["detection"].roi_heads.paste_masks_in_image, inputs=inputs):
+            return paste(*inputs)
+
+        counts.append(len(forward()[0]["masks"]))
+        forwards.append(forward)
+        pastes.append(paste)
+    time_against(
+        f"maskrcnn_resnet50_fpn eval forward, one 320×320 image, {counts[0]} masks", *forwards, repeats
+    )
+    time_against("paste_masks_in_image, 100 masks 28×28 into 480×640", *pastes, repeats=10)
 
 
 def main() -> None:
