@@ -54,3 +54,20 @@ def test_an_integer_dtype_is_refused():
         TypeError, match="only accepts floating point or complex dtypes, but got desired dtype=int32"
     ):
         nn.Linear(2, 2).to(autograd.int32)
+
+
+def test_float_double_and_half_leave_complex_tensors_complex():
+    """PyTorch's ``Module.float()`` / ``double()`` / ``half()`` convert floating-point tensors only: a complex
+    module's parameters keep their dtype and imaginary parts; its real buffers are converted."""
+    model = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2))
+    with pytest.warns(UserWarning):
+        model[0].to(autograd.complex64)
+    model[0].weight.array = model[0].weight.array + 1j
+    values = model[0].weight.array.copy()
+    for convert, real in ((model.double, np.float64), (model.half, np.float16), (model.float, np.float32)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "discards the imaginary part" warning: nothing is discarded
+            assert convert() is model
+        assert model[0].weight.array.dtype == np.complex64 and np.array_equal(model[0].weight.array, values)
+        assert model[1].weight.array.dtype == real and model[1].running_mean.array.dtype == real
+        assert model[1].num_batches_tracked.array.dtype == np.int64

@@ -92,3 +92,10 @@ def test_abs_and_round_refuse_bool_and_round_scales_float16_in_float32():
     assert halves.round(decimals=1).tolist() == [np.float16(1234.6).item(), np.float16(0.1).item(), -2.5]
     with refused("round", "int64"):  # PyTorch: '"round_cpu" not implemented for 'Long'' with decimals
         tt.tensor([1, 2]).round(decimals=1)
+
+
+@pytest.mark.parametrize("decimals", [0, 1])
+def test_round_refuses_complex_with_or_without_decimals(decimals):
+    # PyTorch: '"round_vml_cpu" not implemented for 'ComplexFloat'' (and "round_cpu" with decimals)
+    with refused("round", "complex64"):
+        tt.tensor([1.26 + 2.34j], dtype=tt.complex64).round(decimals=decimals)

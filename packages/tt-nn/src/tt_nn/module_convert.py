@@ -82,11 +82,17 @@ class ModuleConversion:
             warnings.warn(
                 "Module.to: casting complex values to real discards the imaginary part", stacklevel=2
             )
-        for tensor in tensors:
+        return self._cast_tensors(numpy_dtype, "fc")
+
+    def _cast_tensors(self: _M, numpy_dtype: np.dtype, kinds: str) -> _M:
+        """Cast every parameter and buffer (and its gradient) whose dtype kind is in ``kinds`` (``"fc"``
+        for ``to``; ``"f"`` for ``float``/``double``/``half``, which leave complex tensors alone, as
+        PyTorch's); integer ones (e.g. ``num_batches_tracked``) always stay."""
+        for tensor in (*self.parameters(), *self.buffers()):
             if is_lazy(tensor):  # a lazy module's: materialized later, with this dtype
                 if tensor.is_floating_point():
                     tensor.convert_(numpy_dtype)
-            elif tensor.array.dtype.kind in "fc":  # (integer ones, e.g. num_batches_tracked, stay)
+            elif tensor.array.dtype.kind in kinds:
                 tensor.array = _cast(tensor.array, numpy_dtype)
                 if tensor.grad is not None:
                     tensor.grad.array = _cast(tensor.grad.array, numpy_dtype)
@@ -154,12 +160,12 @@ class ModuleConversion:
         )
 
     def float(self: _M) -> _M:
-        """Convert floating-point parameters and buffers to float32."""
-        return self.to(dtypes.float32)
+        """Convert floating-point parameters and buffers to float32 (complex and integer ones stay)."""
+        return self._cast_tensors(dtypes.float32.numpy, "f")  # (complex ones stay complex, as PyTorch)
 
     def double(self: _M) -> _M:
         """Convert floating-point parameters and buffers to float64."""
-        return self.to(dtypes.float64)
+        return self._cast_tensors(dtypes.float64.numpy, "f")  # (complex ones stay complex, as PyTorch)
 
     def half(self: _M) -> _M:
         """Convert floating-point parameters and buffers to float16 (as ``torch.nn.Module.half``).
@@ -167,4 +173,4 @@ class ModuleConversion:
         Layers compute float16 inputs with float32 accumulation where it matters
         (normalisation, reductions) and return float16, as PyTorch does on the CPU.
         """
-        return self.to(dtypes.float16)
+        return self._cast_tensors(dtypes.float16.numpy, "f")  # (complex ones stay complex, as PyTorch)

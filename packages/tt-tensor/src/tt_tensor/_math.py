@@ -95,7 +95,7 @@ class MathMixin(TensorBase):
 
         As PyTorch: ``round(x * 10**d) / 10**d`` in ``x``'s dtype (``d < 0``: ``round(x / 10**-d) * 10**-d``).
         """
-        check_kernel_dtype("round", self.array.dtype, "b")  # (NumPy's would be float16)
+        check_kernel_dtype("round", self.array.dtype, "bc")  # (NumPy's would be float16; no complex round)
         if decimals:
             return self._round_to(check_count("round", "decimals", decimals, minimum=None))
         return self.from_array(np.round(self.array))
