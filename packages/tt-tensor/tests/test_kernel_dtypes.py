@@ -99,3 +99,10 @@ def test_round_refuses_complex_with_or_without_decimals(decimals):
     # PyTorch: '"round_vml_cpu" not implemented for 'ComplexFloat'' (and "round_cpu" with decimals)
     with refused("round", "complex64"):
         tt.tensor([1.26 + 2.34j], dtype=tt.complex64).round(decimals=decimals)
+
+
+@pytest.mark.parametrize("op", ["hypot", "logaddexp"])
+def test_two_operand_float_kernels_name_a_non_number_operand(op):
+    # the integer check steps aside for a non-number: the op's own operand check names it
+    with pytest.raises(TypeError, match=rf"^{op}: unsupported operand of type str"):
+        getattr(tt.tensor([1.0]), op)("abc")

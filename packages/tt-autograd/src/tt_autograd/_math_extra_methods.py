@@ -10,7 +10,7 @@ file one sitting long). Each method here runs a fused Function of
 from __future__ import annotations
 
 import tt_tensor
-from tt_tensor.dtypes import check_kernel_dtype, promoted_dtype
+from tt_tensor.dtypes import check_float_kernel_operands
 from tt_tensor.tensor import operand
 
 from .functions import math_extra
@@ -26,11 +26,7 @@ def _float_operand(op: str, tensor: tt_tensor.Tensor, value: object) -> object:
     """``_other(value)``, refused with ``tensor`` when both are integers or bools: ``op`` has no such
     kernel in PyTorch 2.13 (NotImplementedError, as its)."""
     other = _other(value)
-    try:
-        promoted = promoted_dtype(tensor.array, getattr(other, "array", other))
-    except TypeError:  # not a number: the Function's own check names it
-        return other
-    check_kernel_dtype(op, promoted, "iub")
+    check_float_kernel_operands(op, tensor.array, getattr(other, "array", other))
     return other
 
 

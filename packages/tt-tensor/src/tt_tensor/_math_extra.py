@@ -18,7 +18,7 @@ import numpy as np
 from . import pointwise, pointwise_extra
 from ._base import TensorBase, operand
 from .checks import check_number
-from .dtypes import check_kernel_dtype, promoted_dtype
+from .dtypes import check_float_kernel_operands
 
 if TYPE_CHECKING:
     from .tensor import Tensor
@@ -96,13 +96,13 @@ class MathExtraMixin(TensorBase):
 
     def hypot(self, other: Tensor) -> Tensor:
         """``sqrt(self**2 + other**2)`` without overflow (not of two integer or bool operands, as PyTorch)."""
-        check_kernel_dtype("hypot", promoted_dtype(self.array, operand(other)), "iub")
+        check_float_kernel_operands("hypot", self.array, operand(other))
         return self.from_array(pointwise_extra.hypot(self.array, operand(other)))
 
     def logaddexp(self, other: Tensor) -> Tensor:
         """``log(exp(self) + exp(other))`` without overflow (not of two integer or bool operands, as
         PyTorch)."""
-        check_kernel_dtype("logaddexp", promoted_dtype(self.array, operand(other)), "iub")
+        check_float_kernel_operands("logaddexp", self.array, operand(other))
         return self.from_array(pointwise_extra.logaddexp(self.array, operand(other)))
 
     def xlogy(self, other: object) -> Tensor:

@@ -379,6 +379,17 @@ def check_kernel_dtype(op: str, numpy_dtype: np.dtype, missing: str) -> None:
         )
 
 
+def check_float_kernel_operands(op: str, a: object, b: object) -> None:
+    """Refuse a binary ``op`` of two integer or bool operands (arrays or Python scalars) where PyTorch
+    2.13 has only floating kernels (``hypot``, ``logaddexp``): :func:`check_kernel_dtype` of their
+    promoted dtype. Operands that are not numbers pass: the op's own check names them."""
+    try:
+        promoted = promoted_dtype(a, b)
+    except TypeError:
+        return
+    check_kernel_dtype(op, promoted, "iub")
+
+
 def check_floating(op: str, dtype: np.dtype) -> None:
     """Refuse a non-float dtype for an op that only makes floats (``rand``, ``uniform_``, ...)."""
     if dtype.kind != "f":
