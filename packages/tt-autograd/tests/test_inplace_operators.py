@@ -66,3 +66,13 @@ def test_an_unsigned_tensor_takes_a_signed_integer_result_wrapped():
     signed = autograd.tensor([100, -100], dtype=autograd.int8)
     signed.add_(autograd.tensor([100, -100], dtype=autograd.int16))  # int16 result, wrapped into int8
     assert signed.tolist() == [-56, 56]
+
+
+def test_a_bool_tensor_takes_a_bool_power_in_place_but_not_an_int_one():
+    # PyTorch: bool ** 2 is int64 (refused in place: "can't be cast to the desired output type Bool"),
+    # bool ** False is bool (all True)
+    x = autograd.tensor([True, False])
+    with pytest.raises(RuntimeError, match="can't be cast to the desired output type bool"):
+        x **= 2
+    x **= False
+    assert x.dtype == autograd.bool and x.tolist() == [True, True]

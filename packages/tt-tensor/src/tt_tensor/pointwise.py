@@ -320,6 +320,11 @@ def power(a: np.ndarray, exponent: object) -> np.ndarray:
     integer tensor's dtype (:func:`~tt_tensor.dtypes.check_integer_argument`), as in PyTorch.
     """
     check_integer_argument("pow", a.dtype, exponent)
+    if a.dtype == np.bool_:  # PyTorch's promotion: bool ** int is int64; bool ** bool stays bool
+        if type(exponent) is int:
+            a = a.astype(np.int64)
+        elif type(exponent) is bool or getattr(exponent, "dtype", None) == np.bool_:
+            return np.logical_or(a, np.logical_not(exponent))  # x ** False = 1, x ** True = x
     # BEGIN SOLUTION 01
     # TODO: a ** exponent; an integer tensor to a negative Python-int power is a RuntimeError (as in PyTorch).
     # HINT: exponent 2 as a * a is faster than np.power and exact; the rest goes through binary("pow", ...).
