@@ -431,3 +431,33 @@ def test_each_positive_roi_learns_the_keypoints_of_its_own_ground_truth():
         [ints(0, 1, 1, 0)],
     )
     assert float(swapped) != pytest.approx(float(expected), rel=1e-3)  # the matching matters
+
+
+def test_cells_scale_by_the_reciprocal_of_the_box_size_as_torchvision():
+    """torchvision's ``heatmap_size / (x2 - x1)`` is torch's reversed division: ``reciprocal(w) * size``,
+    rounded twice in float32. For w = 3, size 56: 1/3 rounds to 0.33333334, times 56 to 18.666668
+    (18.666666 with one division), so a keypoint on a cell's edge (x = k·3/56) falls on the cell
+    that rule gives."""
+    box = t([[0, 0, 3, 3]])
+    xs = np.arange(0, 3.01, 3 / 56, dtype=np.float32)
+    points = autograd.tensor(np.stack([xs, np.zeros_like(xs), np.ones_like(xs)], 1)[None])
+    scale = np.reciprocal(np.float32(3)) * np.float32(56)
+    expected = np.minimum(np.floor(xs * scale).astype(np.int64), 55)  # x = 3 (the far edge): the last cell
+    cells, valid = keypoints_to_heatmap(points, box, 56)
+    assert valid.numpy().all()
+    assert cells.numpy()[0].tolist() == expected.tolist()
+    assert (expected != np.floor(xs * (np.float32(56) / np.float32(3)))).any()  # the two rules differ here
+
+
+def test_a_batch_without_ground_truth_trains(tmp_path):
+    """Images without objects (boxes of shape (0, 4)) reach the keypoint head with no RoIs at all: the
+    loss is 0 and backward runs through the empty batch of RoIs (torchvision's behaviour)."""
+    autograd.manual_seed(0)
+    model = tiny_model().train()
+    images = [autograd.rand(3, 64, 80), autograd.rand(3, 70, 64)]
+    empty = {"boxes": autograd.zeros(0, 4), "labels": ints(), "keypoints": autograd.zeros(0, 3, 3)}
+    losses = model(images, [empty, empty])
+    assert losses["loss_keypoint"].item() == 0.0
+    sum(losses.values()).backward()
+    grad = model.roi_heads.keypoint_predictor.kps_score_lowres.weight.grad
+    assert grad is not None and not np.abs(grad.numpy()).any()

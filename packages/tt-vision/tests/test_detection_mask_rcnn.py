@@ -138,6 +138,23 @@ def test_training_step_has_the_mask_loss_and_reaches_the_mask_branch():
     assert np.abs(model.backbone[0].weight.grad.numpy()).sum() > 0
 
 
+def test_a_batch_without_ground_truth_trains():
+    """Images without objects (boxes (0, 4), masks (0, H, W)) give the mask head no RoIs: loss_mask is 0
+    and backward runs through its empty convolutions and transposed convolution (as torchvision)."""
+    model = tiny_model().train()
+    images, _ = scene()
+    empty = [
+        {"boxes": autograd.zeros(0, 4), "labels": autograd.tensor(np.zeros(0, np.int64)),
+         "masks": autograd.tensor(np.zeros((0, *image.shape[1:]), np.uint8))}
+        for image in images
+    ]  # fmt: skip
+    losses = model(images, empty)
+    assert float(losses["loss_mask"]) == 0.0
+    sum(losses.values()).backward()
+    for parameter in (model.roi_heads.mask_head[0][0].weight, model.roi_heads.mask_predictor.conv5_mask.bias):
+        assert parameter.grad is not None and not np.abs(parameter.grad.numpy()).any()
+
+
 def test_training_needs_masks():
     model = tiny_model().train()
     images, targets = scene()

@@ -240,6 +240,12 @@ class Conv2dFunction(Function):
             return dw, db
 
         dw, db = in_chunks(n, ho * wo * kh * kw * max(c, c_out) * dy.itemsize, chunk) or (None, None)
+        if n == 0:  # an empty batch (a detector's RoI heads given no RoIs): zero gradients, as PyTorch's
+            return (
+                (from_nhwc(dx) if need_x else None),
+                (np.zeros_like(weight) if need_w else thin_grad_w),
+                (np.zeros(c_out, dy.dtype) if need_b else None),
+            )
         grad_w = thin_grad_w
         if need_w:
             dw = dw.reshape(groups, kh, kw, c // groups, c_out // groups).transpose(0, 4, 3, 1, 2)

@@ -78,6 +78,13 @@ class ConvTranspose2dFunction(Function):
         dy = to_nhwc(grad)  # (N, H_out, W_out, C_out)
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         grad_x = grad_w = grad_b = None
+        if n == 0:  # an empty batch (a detector's mask/keypoint head given no RoIs): zero gradients
+            empty = np.zeros(xh.shape, dy.dtype)
+            return (
+                (from_nhwc(empty) if need_x else None),
+                (np.zeros_like(weight) if need_w else None),
+                (np.zeros(c_out, dy.dtype) if need_b else None),
+            )
         if need_x or need_w:
             # Windows of dY, one per input pixel; with output_padding there may be one window too many.
             (kh, kw) = geometry[0]

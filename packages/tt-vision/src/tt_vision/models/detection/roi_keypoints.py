@@ -71,7 +71,7 @@ def keypoints_to_heatmap(keypoints: Tensor, rois: Tensor, heatmap_size: int) -> 
 
 def _cells(coordinate: np.ndarray, low: np.ndarray, high: np.ndarray, size: int) -> np.ndarray:
     """``floor((c − low) · size / (high − low))`` as int64, ``size − 1`` where ``c == high``."""
-    scale = size / (high - low)
+    scale = np.reciprocal(high - low) * high.dtype.type(size)  # (torchvision's size / t rounds twice, so)
     cell = np.floor((coordinate - low[:, None]) * scale[:, None])
     cell = np.where(np.isfinite(cell), cell, -1).astype(np.int64)
     return np.where(coordinate == high[:, None], size - 1, cell)
