@@ -56,6 +56,17 @@ CASES = {
     # the ints side by side with the array: both agree too
     "int, list, slice": ((0, [3, 1], slice(None)), (2, 5), lambda k, m: BASE[0, [3, 1][k], m]),
     "list, int, list": (([0, 2], 1, [4, 4]), (2,), lambda k: BASE[[0, 2][k], 1, [4, 4][k]]),
+    # an ellipsis of no dims between two indices parts them for NumPy only: PyTorch keeps the block in place
+    "slice, list, empty ellipsis, list": (
+        (slice(None), [0, 3], Ellipsis, [1, 2]),
+        (3, 2),
+        lambda i, k: BASE[i, [0, 3][k], [1, 2][k]],
+    ),
+    "slice, int, empty ellipsis, list": (
+        (slice(None), 2, Ellipsis, [4, 0]),
+        (3, 2),
+        lambda i, k: BASE[i, 2, [4, 0][k]],
+    ),
 }
 
 
@@ -107,6 +118,16 @@ def test_setitem_writes_a_value_given_in_pytorch_s_order():
     want = np.zeros((3, 4, 5), dtype=np.int64)
     for j, k in itertools.product(range(4), range(2)):
         want[0, j, [1, 3][k]] = value[j, k]
+    np.testing.assert_array_equal(x.numpy(), want)
+
+
+def test_setitem_through_an_empty_ellipsis_takes_pytorch_s_order():
+    x = tt.zeros(3, 4, 5, dtype=tt.int64)
+    value = np.arange(6).reshape(3, 2) + 1
+    x[:, [1, 2], ..., [0, 3]] = tt.tensor(value)
+    want = np.zeros((3, 4, 5), dtype=np.int64)
+    for i, k in itertools.product(range(3), range(2)):
+        want[i, [1, 2][k], [0, 3][k]] = value[i, k]
     np.testing.assert_array_equal(x.numpy(), want)
 
 

@@ -135,12 +135,13 @@ def _is_int(item: object) -> bool:
 def _items(key: tuple, ndim: int) -> list:
     """Each index of ``key`` (converted) after ``...`` is spelled out, as ``(kind, dims)``: kind
     ``"basic"`` (a slice, ``None``, a dim of ``...`` or a trailing dim: one dim of the result),
-    ``"int"`` or ``"advanced"`` (an array or a bool: dims of the broadcast block)."""
+    ``"int"`` or ``"advanced"`` (an array or a bool: dims of the broadcast block); ``...`` also gives a
+    ``"sep"`` of no dims, as it parts two advanced indices for NumPy even when it covers no dim."""
     rest = [("basic", 1)] * (ndim - sum(map(_spanned, key)))
     items = []
     for k in key:
         if k is Ellipsis:
-            items += rest
+            items += [("sep", 0), *rest]
         elif k is None or isinstance(k, slice):
             items.append(("basic", 1))
         else:
@@ -169,7 +170,7 @@ def block_ndim(key: object) -> int:
 
 def _block_start(items: list) -> int:
     """Where the broadcast block goes: at its first advanced index when they are side by side, else first."""
-    at = [i for i, (kind, _) in enumerate(items) if kind != "basic"]
+    at = [i for i, (kind, _) in enumerate(items) if kind in ("int", "advanced")]
     return sum(n for _, n in items[: at[0]]) if at[-1] - at[0] + 1 == len(at) else 0
 
 
@@ -177,15 +178,18 @@ def torch_axes(key: object, ndim: int) -> tuple | None:
     """The axes that take NumPy's ``a[key]`` (``a`` of ``ndim`` dims, ``key`` from :func:`key_of`) to
     PyTorch's order (``out.transpose(axes)``), or None when both agree. They differ when an int sits
     between an advanced index and a slice: NumPy counts it as an advanced index, PyTorch removes its
-    dim first. Cost: one pass over the key; no array is touched."""
+    dim first; and when ``...`` (even of no dims) sits between two advanced indices: a separator for
+    NumPy, not for PyTorch. Cost: one pass over the key; no array is touched."""
     if type(key) is not tuple or not any([isinstance(k, _ARRAY_OR_BOOL) for k in key]):
         return None  # (a single index, or basic indexing: nothing moves)
     block = block_ndim(key)
-    if block == 0 or not any(map(_is_int, key)) or sum(k is Ellipsis for k in key) > 1:
-        return None  # (no index array, or no int: NumPy's order is PyTorch's; two ellipses: an error)
+    if block == 0 or sum(k is Ellipsis for k in key) > 1:
+        return None  # (no index array: nothing moves; two ellipses: an error)
+    if not any(map(_is_int, key)) and not any(k is Ellipsis for k in key):
+        return None  # (no int and no ``...``: NumPy's order is PyTorch's)
     items = _items(key, ndim)
     numpy_at = _block_start(items)
-    torch_at = _block_start([item for item in items if item[0] != "int"])
+    torch_at = _block_start([item for item in items if item[0] not in ("int", "sep")])
     if numpy_at == torch_at:
         return None
     others = [d for d in range(sum(n for _, n in items) + block) if not numpy_at <= d < numpy_at + block]
