@@ -94,9 +94,8 @@ def test_numbers_and_tensors_are_assigned():
     [
         ([0], [0]),
         ((slice(None), [1]), (slice(None), [1])),
-        (tt.tensor([True, False, True]), np.array([True, False, True])),
         ((tt.tensor([0, 2]), tt.tensor([1, 1])), ([0, 2], [1, 1])),
-    ],
+    ],  # (one bool mask with a one-element value casts: PyTorch's masked_fill_ path, tested below)
 )
 def test_an_index_put_with_a_value_of_another_dtype_is_refused(key, numpy_key):
     y = x()
@@ -120,3 +119,27 @@ def test_a_zero_step_and_a_ragged_list_keep_their_errors():
         x()[::0]
     with pytest.raises(ValueError, match="inhomogeneous"):
         x()[:, [[0, 1], [0]]]
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        lambda x: x > 1,
+        lambda x: (x > 1,),
+        lambda x: (Ellipsis, x > 1),
+        lambda x: np.array([False, False, True, True]),
+    ],
+)
+@pytest.mark.parametrize("value", [tt.tensor(5), tt.tensor([5]), tt.tensor(5.0, dtype=tt.float64)])
+def test_a_one_element_value_of_another_dtype_under_one_bool_mask_is_cast(key, value):
+    # PyTorch's masked_fill_ path: x[mask] = tensor(5) on a float x writes 5.0
+    x = tt.arange(4.0)
+    x[key(x)] = value
+    assert x.dtype == tt.float32 and x.tolist() == [0.0, 1.0, 5.0, 5.0]
+
+
+def test_other_values_of_another_dtype_under_a_mask_or_an_index_are_still_refused():
+    x = tt.arange(4.0)
+    for key, value in ((x > 1, tt.tensor([1, 2])), ([0, 1], tt.tensor(1)), ((x > 1, x > 1), tt.tensor(1))):
+        with pytest.raises(RuntimeError, match="Index put requires the source and destination dtypes match"):
+            x[key] = value

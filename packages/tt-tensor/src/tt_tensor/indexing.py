@@ -222,7 +222,8 @@ def value_axes(shape: tuple, key: object, ndim: int) -> tuple | None:
 def check_value(dtype: np.dtype, key: object, value: object) -> None:
     """PyTorch's refusals for ``t[key] = value``: a list, tuple or NumPy array as the value (a number or
     a tensor only), and, with an advanced index in ``key`` (an index put), a tensor of another dtype
-    than ``t``'s (basic indexing copies and casts). Cost: a few type checks."""
+    than ``t``'s (basic indexing copies and casts; so does a one-element value under a single bool mask,
+    PyTorch's ``masked_fill_`` path). Cost: a few type checks."""
     if isinstance(value, (list, tuple, np.ndarray)):
         raise TypeError(
             f"index assignment: can't assign a {type(value).__name__} to a tensor (PyTorch refuses it too); "
@@ -231,7 +232,10 @@ def check_value(dtype: np.dtype, key: object, value: object) -> None:
     other = getattr(value, "array", None)
     if other is None or other.dtype == dtype:
         return
-    if any(isinstance(k, np.ndarray) for k in (key if type(key) is tuple else (key,))):
+    arrays = [k for k in (key if type(key) is tuple else (key,)) if isinstance(k, np.ndarray)]
+    if len(arrays) == 1 and arrays[0].dtype == np.bool_ and other.size == 1:
+        return  # one bool mask and one value: PyTorch's masked_fill_ path, which casts
+    if arrays:
         raise RuntimeError(
             "index assignment: Index put requires the source and destination dtypes match, got "
             f"{dtype} for the destination and {other.dtype} for the source; convert it with .to(x.dtype)"
